@@ -1,0 +1,34 @@
+// Package engine runs low chunks: it orders them by requisites, applies the
+// global arguments (unless, onlyif, creates), runs each state in real or
+// test mode, and returns one result per chunk.
+package engine
+
+import (
+	"time"
+
+	"github.com/brine-cm/brine/states"
+)
+
+// StateResult is one chunk's result, in the shape Salt returns it.
+type StateResult struct {
+	Key    string // "file_|-ID_|-NAME_|-managed"
+	ID     string
+	Name   string
+	Func   string // "file.managed"
+	SLS    string
+	RunNum int // __run_num__: the order in which it ran, from 0
+	states.Result
+	Start    time.Time
+	Duration time.Duration
+}
+
+// Options control a run.
+type Options struct {
+	Test     bool   // test=True
+	Root     string // --root: rebase every managed path
+	Failhard bool   // stop at the first failure, for every state
+	Env      *states.Env
+	// OnResult, when set, is called as each state finishes, in run order,
+	// so that a minion can stream events.
+	OnResult func(StateResult)
+}

@@ -1,0 +1,129 @@
+// Package fileroot serves files from state-tree roots on local disk, for
+// `brine call --local` and for the master's file server. It confines every
+// path to its roots: no "..", no absolute paths, no symlink that escapes.
+package fileroot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// DefaultEnv is Salt's default environment.
+const DefaultEnv = "base"
+
+// ErrEscape is returned for a path that leaves its root.
+var ErrEscape = errors.New("path escapes the file root")
+
+// Roots maps an environment (saltenv) to its root directories, searched in
+// order; the first root that has the file wins, as in Salt's file_roots.
+type Roots map[string][]string
+
+// ParseURL splits salt://path?saltenv=env into a clean relative path and
+// the environment ("" when the URL names none).
+func ParseURL(raw string) (rel, env string, err error) {
+	s, ok := strings.CutPrefix(raw, "salt://")
+	if !ok {
+		return "", "", fmt.Errorf("%q: not a salt:// URL", raw)
+	}
+	if p, q, found := strings.Cut(s, "?"); found {
+		s = p
+		v, err := url.ParseQuery(q)
+		if err != nil {
+			return "", "", fmt.Errorf("%q: %w", raw, err)
+		}
+		env = v.Get("saltenv")
+	}
+	rel, err = Clean(s)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: %w", raw, err)
+	}
+	return rel, env, nil
+}
+
+// Clean checks a relative path and returns its clean form. It refuses
+// absolute paths and any ".." element.
+func Clean(p string) (string, error) {
+	if p == "" {
+		return "", fmt.Errorf("empty path")
+	}
+	if strings.HasPrefix(p, "/") || strings.Contains(p, "\\") || strings.ContainsRune(p, 0) {
+		return "", ErrEscape
+	}
+	for _, el := range strings.Split(p, "/") {
+		if el == ".." {
+			return "", ErrEscape
+		}
+	}
+	return path.Clean(p), nil
+}
+
+// Resolve finds rel in env's roots and returns the file's absolute path on
+// disk, after following symlinks and checking the result is still inside
+// the root it was found in.
+func (r Roots) Resolve(env, rel string) (string, error) {
+	if env == "" {
+		env = DefaultEnv
+	}
+	rel, err := Clean(rel)
+	if err != nil {
+		return "", err
+	}
+	dirs, ok := r[env]
+	if !ok {
+		return "", fmt.Errorf("environment %q: %w", env, fs.ErrNotExist)
+	}
+	for _, dir := range dirs {
+		root, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return "", err
+		}
+		if real != root && !strings.HasPrefix(real, root+string(filepath.Separator)) {
+			return "", fmt.Errorf("%s: %w", rel, ErrEscape)
+		}
+		return real, nil
+	}
+	return "", fmt.Errorf("salt://%s in environment %q: %w", rel, env, fs.ErrNotExist)
+}
+
+// Source reads salt:// URLs from the roots. It implements states.FileSource.
+type Source struct {
+	Roots Roots
+	Env   string // the default environment, when a URL names none
+}
+
+// ReadFile reads one salt:// URL.
+func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
+	rel, env, err := ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if env == "" {
+		env = s.Env
+	}
+	p, err := s.Roots.Resolve(env, rel)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("salt://%s is a directory: %w", rel, fs.ErrNotExist)
+	}
+	return os.ReadFile(p)
+}

@@ -1,0 +1,305 @@
+package states
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Args are a state call's arguments as the SLS gave them, after YAML
+// decoding: strings, bools, ints, floats, []any and map[string]any.
+//
+// The accessors coerce the way Salt does (a bool may be yes/no/on/off, a
+// mode 644 or "0644" is octal) and record the first bad argument, so a
+// module reads all it needs and then checks Err once:
+//
+//	user := req.Args.String("user", "")
+//	mode, hasMode := req.Args.Mode("mode")
+//	if err := req.Args.Err(); err != nil { return states.Failf(req.Name, "%v", err) }
+type Args struct {
+	m   map[string]any
+	err *ArgError
+}
+
+// NewArgs wraps a decoded argument map.
+func NewArgs(m map[string]any) Args {
+	if m == nil {
+		m = map[string]any{}
+	}
+	return Args{m: m}
+}
+
+// Map returns the underlying map, for modules that pass arguments on.
+func (a *Args) Map() map[string]any { return a.m }
+
+// Has reports whether the argument was given (even as null).
+func (a *Args) Has(key string) bool { _, ok := a.m[key]; return ok }
+
+// Get returns the raw value.
+func (a *Args) Get(key string) (any, bool) { v, ok := a.m[key]; return v, ok }
+
+// Err returns the first argument error seen by the accessors, or nil.
+func (a *Args) Err() error {
+	if a.err == nil {
+		return nil
+	}
+	return a.err
+}
+
+func (a *Args) fail(key string, format string, args ...any) {
+	if a.err == nil {
+		a.err = &ArgError{Arg: key, Err: fmt.Errorf(format, args...)}
+	}
+}
+
+// String returns a string argument. Numbers and bools are formatted, as
+// YAML would have left them had they been quoted.
+func (a *Args) String(key, def string) string {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return def
+	}
+	switch t := v.(type) {
+	case string:
+		return t
+	case int, int64, uint64, float64, bool:
+		return fmt.Sprint(t)
+	}
+	a.fail(key, "want a string, got %s", typeName(v))
+	return def
+}
+
+// Bool accepts true/false/yes/no/on/off (any case) and 1/0.
+func (a *Args) Bool(key string, def bool) bool {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return def
+	}
+	b, err := ParseBool(v)
+	if err != nil {
+		a.fail(key, "%v", err)
+		return def
+	}
+	return b
+}
+
+// OptBool is Bool for arguments where "not given" differs from false,
+// such as service.running's enable.
+func (a *Args) OptBool(key string) *bool {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	b, err := ParseBool(v)
+	if err != nil {
+		a.fail(key, "%v", err)
+		return nil
+	}
+	return &b
+}
+
+// ParseBool is Salt's (PyYAML's) idea of a boolean.
+func ParseBool(v any) (bool, error) {
+	switch t := v.(type) {
+	case bool:
+		return t, nil
+	case int:
+		if t == 0 || t == 1 {
+			return t == 1, nil
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "true", "yes", "on", "y", "1":
+			return true, nil
+		case "false", "no", "off", "n", "0", "":
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("want true/false/yes/no/on/off, got %v", v)
+}
+
+// Int returns an integer argument; a numeric string is accepted.
+func (a *Args) Int(key string, def int) int {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return def
+	}
+	switch t := v.(type) {
+	case int:
+		return t
+	case int64:
+		return int(t)
+	case uint64:
+		return int(t)
+	case float64:
+		if t == float64(int(t)) {
+			return int(t)
+		}
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
+			return n
+		}
+	}
+	a.fail(key, "want an integer, got %v", v)
+	return def
+}
+
+// Mode returns a file mode. Salt reads `mode: 644`, `mode: 0644` and
+// `mode: "0644"` all as octal 644, so the digits are always octal.
+func (a *Args) Mode(key string) (fs.FileMode, bool) {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return 0, false
+	}
+	m, err := ParseMode(v)
+	if err != nil {
+		a.fail(key, "%v", err)
+		return 0, false
+	}
+	return m, true
+}
+
+// ParseMode reads a mode given as octal digits, as an int or a string.
+func ParseMode(v any) (fs.FileMode, error) {
+	var s string
+	switch t := v.(type) {
+	case int:
+		s = strconv.Itoa(t)
+	case int64:
+		s = strconv.FormatInt(t, 10)
+	case uint64:
+		s = strconv.FormatUint(t, 10)
+	case string:
+		s = strings.TrimSpace(t)
+	default:
+		return 0, fmt.Errorf("want an octal file mode such as 0644, got %v", v)
+	}
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "0o"), "0")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || n > 07777 {
+		return 0, fmt.Errorf("want an octal file mode such as 0644, got %v", v)
+	}
+	m := fs.FileMode(n & 0777)
+	if n&04000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if n&02000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if n&01000 != 0 {
+		m |= fs.ModeSticky
+	}
+	return m, nil
+}
+
+// StringList accepts a list of scalars, or one scalar as a list of one.
+func (a *Args) StringList(key string) []string {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case int, int64, float64, bool:
+		return []string{fmt.Sprint(t)}
+	case []any:
+		out := make([]string, 0, len(t))
+		for i, e := range t {
+			switch s := e.(type) {
+			case string:
+				out = append(out, s)
+			case int, int64, float64, bool:
+				out = append(out, fmt.Sprint(s))
+			default:
+				a.fail(key, "item %d: want a string, got %s", i, typeName(e))
+				return nil
+			}
+		}
+		return out
+	}
+	a.fail(key, "want a list of strings, got %s", typeName(v))
+	return nil
+}
+
+// List returns a list argument; one non-list value becomes a list of one.
+func (a *Args) List(key string) []any {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+// Dict returns a mapping argument. Salt also accepts a list of one-key
+// mappings (`- key: value`), which is merged in order.
+func (a *Args) Dict(key string) map[string]any {
+	v, ok := a.m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		return t
+	case []any:
+		out := map[string]any{}
+		for i, e := range t {
+			m, ok := e.(map[string]any)
+			if !ok {
+				a.fail(key, "item %d: want a mapping, got %s", i, typeName(e))
+				return nil
+			}
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	a.fail(key, "want a mapping, got %s", typeName(v))
+	return nil
+}
+
+// Unknown returns the given arguments that are not in known, sorted. A
+// module uses it to warn about typos.
+func (a *Args) Unknown(known ...string) []string {
+	set := make(map[string]bool, len(known))
+	for _, k := range known {
+		set[k] = true
+	}
+	var out []string
+	for k := range a.m {
+		if !set[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a bool"
+	case int, int64, uint64:
+		return "an integer"
+	case float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%T", v)
+}

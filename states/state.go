@@ -1,0 +1,178 @@
+// Package states holds brine's state modules and the registry that maps a
+// state function name such as "file.managed" to the Go function behind it.
+//
+// Every state function follows one contract: it computes the difference
+// between what is and what is asked, and then, unless the request is a test,
+// applies it. One code path does both, so a dry run reports exactly what a
+// real run would change.
+//
+// This package never imports the network, the master or the minion. A state
+// sees a Request and returns a Result.
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"strings"
+)
+
+// Outcome is a state's result: True, False, or None (a change would be made,
+// reported under test=True).
+type Outcome int8
+
+const (
+	False Outcome = iota // zero value: a state that forgot to set a result failed
+	True
+	None
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case True:
+		return "True"
+	case None:
+		return "None"
+	default:
+		return "False"
+	}
+}
+
+// MarshalJSON writes true, false or null, as Salt does.
+func (o Outcome) MarshalJSON() ([]byte, error) {
+	switch o {
+	case True:
+		return []byte("true"), nil
+	case None:
+		return []byte("null"), nil
+	default:
+		return []byte("false"), nil
+	}
+}
+
+// UnmarshalJSON reads true, false or null.
+func (o *Outcome) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true":
+		*o = True
+	case "false":
+		*o = False
+	case "null":
+		*o = None
+	default:
+		return fmt.Errorf("outcome: want true, false or null, got %s", b)
+	}
+	return nil
+}
+
+// MarshalYAML writes true, false or null.
+func (o Outcome) MarshalYAML() (any, error) {
+	switch o {
+	case True:
+		return true, nil
+	case None:
+		return nil, nil
+	default:
+		return false, nil
+	}
+}
+
+// Result is what a state function returns.
+type Result struct {
+	Name    string         `json:"name"`
+	Result  Outcome        `json:"result"`
+	Comment string         `json:"comment"`
+	Changes map[string]any `json:"changes"`
+}
+
+// Changed reports whether the result carries changes.
+func (r Result) Changed() bool { return len(r.Changes) > 0 }
+
+// Failf returns a failed result with a formatted comment.
+func Failf(name, format string, args ...any) Result {
+	return Result{Name: name, Result: False, Comment: fmt.Sprintf(format, args...), Changes: map[string]any{}}
+}
+
+// FileSource reads files from the state tree, addressed as salt://path
+// (optionally salt://path?saltenv=env). A file that does not exist gives an
+// error that matches fs.ErrNotExist, so a source list can try the next one.
+type FileSource interface {
+	ReadFile(ctx context.Context, url string) ([]byte, error)
+}
+
+// Renderer renders a template (file.managed's `template: jinja`) with the
+// given variables added to the usual grains, pillar and salt context.
+type Renderer interface {
+	Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error)
+}
+
+// Env is what a state may use of the world beyond its own arguments.
+type Env struct {
+	Files  FileSource
+	Render Renderer
+	Grains map[string]any
+	Pillar map[string]any
+	Log    *slog.Logger
+	// Cache holds per-run facts that several states share, such as the
+	// package database read once per run. Keys are owned by the modules.
+	Cache *RunCache
+}
+
+// Request is one state call.
+type Request struct {
+	ID   string // the state ID in the SLS
+	Name string // the name argument (defaults to the ID)
+	Func string // "file.managed"
+	SLS  string
+	Args Args // every argument but name, requisites and engine globals
+	Test bool // test=True: compute and report, change nothing
+	// Root rebases every managed path (--root). Empty means the live host.
+	Root string
+	Env  *Env
+}
+
+// Path rebases an absolute host path under the request's root. All modules
+// go through it, so that --root is honoured in one place.
+func (r *Request) Path(p string) string {
+	if r.Root == "" || r.Root == "/" {
+		return p
+	}
+	return filepath.Join(r.Root, p)
+}
+
+// Live reports whether the request acts on the running host, not on an
+// image in a folder. Live-only acts (starting a unit, setting /proc/sys)
+// are skipped when it is false.
+func (r *Request) Live() bool { return r.Root == "" || r.Root == "/" }
+
+// Log returns the request's logger, never nil.
+func (r *Request) Log() *slog.Logger {
+	if r.Env != nil && r.Env.Log != nil {
+		return r.Env.Log
+	}
+	return slog.Default()
+}
+
+// Func is a state function.
+type Func func(ctx context.Context, req *Request) Result
+
+// ArgError names the argument a state call got wrong.
+type ArgError struct {
+	Arg string
+	Err error
+}
+
+func (e *ArgError) Error() string { return fmt.Sprintf("argument %q: %v", e.Arg, e.Err) }
+func (e *ArgError) Unwrap() error { return e.Err }
+
+// IsNotExist reports whether err means a file that does not exist.
+func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// Key returns Salt's result key for a state call: "file_|-ID_|-NAME_|-managed".
+func Key(fun, id, name string) string {
+	mod, f, _ := strings.Cut(fun, ".")
+	return mod + "_|-" + id + "_|-" + name + "_|-" + f
+}
