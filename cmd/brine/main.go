@@ -1,0 +1,82 @@
+// Command brine is the one binary: master, minion, call, key, jobs, and the
+// Salt-style form `brine TARGET FUNCTION [ARGS…]`. It parses flags and wires
+// packages together; the logic lives in the packages.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// streams are the command's standard files, passed in so that tests can
+// run commands in-process.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// exitError carries an exit status without printing anything more; the
+// command has already said what went wrong.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	os.Exit(run(os.Args[1:], &streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}))
+}
+
+// run executes the command line and returns the exit status.
+func run(args []string, s *streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintf(s.err, "brine: %v\n", err)
+	return 1
+}
+
+func newRootCmd(s *streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "brine [flags] TARGET FUNCTION [ARG…] [KEY=VALUE…]",
+		Short: "Salt-style configuration management over NATS",
+		Long: `brine applies Salt-style states (YAML + Jinja, top.sls targeting) to hosts.
+
+A master publishes jobs over NATS to its minions; each minion renders and
+applies its states and streams the results back. The same engine runs on
+one host with no master: brine call --local.`,
+		Example: `  # Ping every minion
+  brine '*' test.ping
+
+  # Dry-run the highstate on the Debian minions
+  brine -G os:Debian state.apply test=True
+
+  # Apply states on this host alone, no master
+  brine call --local --file-root ./states state.apply`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return runTarget(cmd, args, s)
+		},
+	}
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
+	addTargetFlags(root)
+	root.AddCommand(newCallCmd(s))
+	root.AddCommand(netCommands(s)...)
+	return root
+}
