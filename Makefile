@@ -1,0 +1,44 @@
+# brine — build, test, benchmark and demo.
+#
+#   make build    the brine binary in ./bin
+#   make test     vet, unit and end-to-end tests, short fuzz runs, system tests
+#   make bench    benchmarks; writes docs/PERFORMANCE.md
+#   make demo     the main job on loopback with the embedded server
+
+GO      ?= go
+BIN     := bin/brine
+PKGS    := ./...
+FUZZTIME ?= 5s
+
+.PHONY: all build test unit fuzz systest bench demo generate clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/brine
+
+generate:
+	$(GO) generate ./...
+
+test: unit fuzz systest
+
+unit:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# Each fuzz target runs briefly; longer runs: make fuzz FUZZTIME=5m
+fuzz:
+	@./scripts/fuzz.sh $(FUZZTIME)
+
+systest:
+	@if [ -x test/systest/run.sh ]; then test/systest/run.sh; else echo "systest: test/systest/run.sh missing"; exit 1; fi
+
+bench: build
+	./scripts/bench.sh
+
+demo: build
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin
