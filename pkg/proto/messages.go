@@ -1,0 +1,253 @@
+package proto
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Target types, as the operator's flags name them.
+const (
+	TargetGlob      = "glob"
+	TargetPCRE      = "pcre"
+	TargetList      = "list"
+	TargetGrain     = "grain"
+	TargetGrainPCRE = "grain_pcre"
+	TargetPillar    = "pillar"
+	TargetCompound  = "compound"
+	TargetNodegroup = "nodegroup"
+)
+
+// Job is one function call sent to minions. It travels inside a Signed
+// envelope; see SignJob and VerifyJob.
+type Job struct {
+	Header
+	JID        string         `json:"jid"`
+	Target     string         `json:"tgt"`
+	TargetType string         `json:"tgt_type"`
+	Fun        string         `json:"fun"`
+	Args       []any          `json:"arg"`
+	Kwargs     map[string]any `json:"kwarg,omitempty"`
+	Timeout    Duration       `json:"timeout"`
+	// Minions are the minions the master expects to run it.
+	Minions  []string  `json:"minions"`
+	IssuedAt time.Time `json:"issued_at"`
+	Expiry   time.Time `json:"expiry"`
+	Nonce    string    `json:"nonce"`
+	User     string    `json:"user,omitempty"`
+}
+
+// For reports whether id is among the job's expected minions.
+func (j *Job) For(id string) bool {
+	for _, m := range j.Minions {
+		if m == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Kill asks a minion to stop a running job. It is signed like a job.
+type Kill struct {
+	Header
+	JID      string    `json:"jid"`
+	Minion   string    `json:"minion"`
+	IssuedAt time.Time `json:"issued_at"`
+	Expiry   time.Time `json:"expiry"`
+	Nonce    string    `json:"nonce"`
+}
+
+// Ack says a minion has received a job and started it.
+type Ack struct {
+	Header
+	JID  string    `json:"jid"`
+	ID   string    `json:"id"`
+	Time time.Time `json:"time"`
+	// Busy is set when the minion refused the job because another state
+	// run is going on; a return with the reason follows.
+	Busy bool `json:"busy,omitempty"`
+}
+
+// Heartbeat says a minion is still running a job.
+type Heartbeat struct {
+	Header
+	JID  string    `json:"jid"`
+	ID   string    `json:"id"`
+	Time time.Time `json:"time"`
+	// Done counts the states finished so far.
+	Done int `json:"done"`
+}
+
+// StateResult is one state's result in Salt's shape.
+type StateResult struct {
+	Key      string         `json:"-"`
+	ID       string         `json:"__id__"`
+	Name     string         `json:"name"`
+	Func     string         `json:"fun,omitempty"`
+	SLS      string         `json:"__sls__"`
+	RunNum   int            `json:"__run_num__"`
+	Result   *bool          `json:"result"`
+	Comment  string         `json:"comment"`
+	Changes  map[string]any `json:"changes"`
+	Start    string         `json:"start_time"`
+	Duration float64        `json:"duration"` // milliseconds
+}
+
+// StateEvent carries one finished state while a run goes on.
+type StateEvent struct {
+	Header
+	JID   string      `json:"jid"`
+	ID    string      `json:"id"`
+	Key   string      `json:"key"`
+	State StateResult `json:"state"`
+}
+
+// Return is a minion's final answer to a job.
+type Return struct {
+	Header
+	JID     string    `json:"jid"`
+	ID      string    `json:"id"`
+	Fun     string    `json:"fun"`
+	Args    []any     `json:"fun_args,omitempty"`
+	Return  any       `json:"return"`
+	Retcode int       `json:"retcode"`
+	Success bool      `json:"success"`
+	Out     string    `json:"out,omitempty"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	// Startup marks a run of the minion's startup_states, which no
+	// operator published.
+	Startup bool `json:"startup,omitempty"`
+}
+
+// KeyRequest is a minion asking to be accepted. Sig is the minion's nkey
+// signature over KeyRequestPayload, so that nobody can ask in the name
+// of a key they do not hold.
+type KeyRequest struct {
+	Header
+	ID   string    `json:"id"`
+	Nkey string    `json:"nkey"`
+	Time time.Time `json:"time"`
+	Sig  []byte    `json:"sig"`
+}
+
+// KeyRequestPayload is what a KeyRequest's signature covers.
+func KeyRequestPayload(id, nkey string, t time.Time) []byte {
+	return []byte("brine-key-request\n" + id + "\n" + nkey + "\n" + t.UTC().Format(time.RFC3339Nano))
+}
+
+// Grains is a minion's grains report, sent at connect and on change.
+type Grains struct {
+	Header
+	ID     string         `json:"id"`
+	Grains map[string]any `json:"grains"`
+}
+
+// Presence statuses.
+const (
+	Online  = "online"
+	Offline = "offline"
+)
+
+// Presence is a minion saying it is up (at connect and every interval)
+// or going down.
+type Presence struct {
+	Header
+	ID     string    `json:"id"`
+	Status string    `json:"status"`
+	Time   time.Time `json:"time"`
+	// Interval is how often the minion repeats Online.
+	Interval Duration `json:"interval"`
+}
+
+// Hello is an accepted minion asking the master for what it pins.
+type Hello struct {
+	Header
+	ID string `json:"id"`
+}
+
+// HelloReply tells the minion the master's job-signing public key.
+type HelloReply struct {
+	Reply
+	JobKey string `json:"job_key"`
+}
+
+// FileRequest asks for a salt:// file's metadata.
+type FileRequest struct {
+	Header
+	Env  string `json:"saltenv,omitempty"`
+	Path string `json:"path"`
+}
+
+// FileInfo describes a file by its content hash; the content itself comes
+// in chunks, each asked for with a ChunkRequest.
+type FileInfo struct {
+	Reply
+	Path      string `json:"path"`
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+	ChunkSize int    `json:"chunk_size"`
+	Chunks    int    `json:"chunks"`
+	NotFound  bool   `json:"not_found,omitempty"`
+}
+
+// ChunkRequest asks for one chunk of a file by its hash.
+type ChunkRequest struct {
+	Header
+	SHA256 string `json:"sha256"`
+	Index  int    `json:"index"`
+}
+
+// Chunk is one piece of a file.
+type Chunk struct {
+	Reply
+	SHA256 string `json:"sha256"`
+	Index  int    `json:"index"`
+	Data   []byte `json:"data"`
+}
+
+// PillarRequest asks for the minion's own pillar.
+type PillarRequest struct {
+	Header
+	ID  string `json:"id"`
+	Env string `json:"saltenv,omitempty"`
+}
+
+// PillarReply carries a minion's rendered pillar.
+type PillarReply struct {
+	Reply
+	Pillar map[string]any `json:"pillar"`
+}
+
+// Duration is a time.Duration that travels as a string ("5s").
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// NewJID makes a job id in Salt's shape: the time to the microsecond, as
+// 20 digits.
+func NewJID(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%s%06d", t.Format("20060102150405"), t.Nanosecond()/1000)
+}
+
+// NewNonce returns 16 random bytes, hex.
+func NewNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x", b)
+}

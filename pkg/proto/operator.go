@@ -1,0 +1,144 @@
+package proto
+
+import "time"
+
+// PublishRequest is the operator asking the master to publish a job. The
+// operator picks the JID, so that it can listen for the job's returns
+// before the job exists.
+type PublishRequest struct {
+	Header
+	JID        string         `json:"jid"`
+	Target     string         `json:"tgt"`
+	TargetType string         `json:"tgt_type"`
+	Fun        string         `json:"fun"`
+	Args       []any          `json:"arg"`
+	Kwargs     map[string]any `json:"kwarg,omitempty"`
+	Timeout    Duration       `json:"timeout"`
+	// Minions, when set, narrows the job to these of the matched minions
+	// (a --batch slice).
+	Minions []string `json:"minions,omitempty"`
+	// Resolve only answers which minions match, and publishes nothing.
+	Resolve bool   `json:"resolve,omitempty"`
+	User    string `json:"user,omitempty"`
+}
+
+// PublishReply says which minions the job went to, and which of the
+// matched minions are known but not connected (they get nothing).
+type PublishReply struct {
+	Reply
+	JID          string   `json:"jid"`
+	Minions      []string `json:"minions"`
+	NotConnected []string `json:"not_connected"`
+}
+
+// Key states.
+const (
+	KeyPending  = "pending"
+	KeyAccepted = "accepted"
+	KeyRejected = "rejected"
+)
+
+// KeyInfo is one minion key in the registry.
+type KeyInfo struct {
+	ID     string    `json:"id"`
+	Nkey   string    `json:"nkey"`
+	State  string    `json:"state"`
+	Finger string    `json:"finger"`
+	Time   time.Time `json:"time"`
+}
+
+// KeyListRequest asks for the key registry.
+type KeyListRequest struct {
+	Header
+}
+
+// KeyListReply is the key registry.
+type KeyListReply struct {
+	Reply
+	Keys []KeyInfo `json:"keys"`
+}
+
+// Key actions.
+const (
+	KeyAccept = "accept"
+	KeyReject = "reject"
+	KeyDelete = "delete"
+)
+
+// KeyActionRequest accepts, rejects or deletes keys.
+type KeyActionRequest struct {
+	Header
+	Action string   `json:"action"`
+	IDs    []string `json:"ids"`
+	// All applies the action to every key it can apply to (pending keys
+	// for accept and reject, every key for delete).
+	All bool `json:"all,omitempty"`
+	// IncludeRejected lets accept take rejected keys too, and reject take
+	// accepted ones, as salt-key's --include-rejected/--include-accepted.
+	Include bool `json:"include,omitempty"`
+}
+
+// KeyActionReply names the keys changed.
+type KeyActionReply struct {
+	Reply
+	Changed []string `json:"changed"`
+}
+
+// JobsRequest asks for the job list, one job, the active jobs, or a kill.
+type JobsRequest struct {
+	Header
+	JID string `json:"jid,omitempty"`
+}
+
+// JobSummary is one job in the job cache.
+type JobSummary struct {
+	JID        string    `json:"jid"`
+	Fun        string    `json:"fun"`
+	Args       []any     `json:"arg"`
+	Target     string    `json:"tgt"`
+	TargetType string    `json:"tgt_type"`
+	Minions    []string  `json:"minions"`
+	IssuedAt   time.Time `json:"issued_at"`
+	User       string    `json:"user,omitempty"`
+	// Running lists minions seen working on it lately (heartbeats).
+	Running []string `json:"running,omitempty"`
+}
+
+// JobsListReply lists jobs.
+type JobsListReply struct {
+	Reply
+	Jobs []JobSummary `json:"jobs"`
+}
+
+// JobLookupReply is one job with every return in the cache, late ones
+// included.
+type JobLookupReply struct {
+	Reply
+	Job     JobSummary        `json:"job"`
+	Returns map[string]Return `json:"returns"`
+	Acked   []string          `json:"acked"`
+}
+
+// JobsKillReply names the minions the kill was sent to.
+type JobsKillReply struct {
+	Reply
+	Minions []string `json:"minions"`
+}
+
+// MinionsRequest asks for the minion registry.
+type MinionsRequest struct {
+	Header
+}
+
+// MinionInfo is one minion in the registry.
+type MinionInfo struct {
+	ID        string    `json:"id"`
+	Connected bool      `json:"connected"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// MinionsReply lists the accepted minions.
+type MinionsReply struct {
+	Reply
+	Minions []MinionInfo `json:"minions"`
+}

@@ -1,0 +1,94 @@
+// Package proto is brine's wire: every NATS subject name and every message
+// shape the master, the minions and the operator's command exchange. Each
+// message is JSON and carries a version; a message of a version this build
+// does not speak is refused with an error that says so.
+//
+// Jobs and kills are signed by the master's job-signing key (an ed25519
+// nkey); a minion verifies them against the key it pinned when it was
+// accepted, and refuses expired or replayed ones.
+package proto
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Version is the wire version this build speaks.
+const Version = 1
+
+// ErrVersion is returned for a message of another wire version.
+var ErrVersion = errors.New("unsupported wire version")
+
+// Header is embedded in every message; its V field is the wire version.
+type Header struct {
+	V int `json:"v"`
+}
+
+func (h *Header) setVersion() { h.V = Version }
+
+// Message is any wire message: a struct that embeds Header.
+type Message interface{ setVersion() }
+
+// Marshal stamps the current version on m and encodes it.
+func Marshal(m Message) ([]byte, error) {
+	m.setVersion()
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("proto: encode %T: %w", m, err)
+	}
+	return b, nil
+}
+
+// Unmarshal checks the version of data and decodes it into m.
+func Unmarshal(data []byte, m Message) error {
+	if err := CheckVersion(data); err != nil {
+		return fmt.Errorf("proto: decode %T: %w", m, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(m); err != nil {
+		return fmt.Errorf("proto: decode %T: %w", m, err)
+	}
+	return nil
+}
+
+// CheckVersion reads only the version of a message and refuses any but
+// Version, and a message with none.
+func CheckVersion(data []byte) error {
+	var h struct {
+		V *int `json:"v"`
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return fmt.Errorf("not a brine message: %w", err)
+	}
+	if h.V == nil {
+		return fmt.Errorf("message has no version field: %w", ErrVersion)
+	}
+	if *h.V != Version {
+		return fmt.Errorf("message is wire version %d, this brine speaks version %d: %w", *h.V, Version, ErrVersion)
+	}
+	return nil
+}
+
+// Reply is embedded in every answer to a request; a non-empty Error says
+// the request failed and why.
+type Reply struct {
+	Header
+	Error string `json:"error,omitempty"`
+}
+
+// Err returns the reply's error, or nil.
+func (r *Reply) Err() error {
+	if r.Error == "" {
+		return nil
+	}
+	return errors.New(r.Error)
+}
+
+// ErrorReply encodes a reply carrying only an error.
+func ErrorReply(err error) []byte {
+	b, _ := Marshal(&Reply{Error: err.Error()})
+	return b
+}

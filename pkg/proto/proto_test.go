@@ -1,0 +1,217 @@
+package proto
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nkeys"
+)
+
+func TestRoundTrip(t *testing.T) {
+	now := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		in   Message
+		out  Message
+	}{
+		{"ack", &Ack{JID: "20261122080000000000", ID: "m1", Time: now}, &Ack{}},
+		{"heartbeat", &Heartbeat{JID: "j", ID: "m1", Time: now, Done: 3}, &Heartbeat{}},
+		{"return", &Return{JID: "j", ID: "m1", Fun: "test.ping", Return: true, Success: true, Start: now, End: now}, &Return{}},
+		{"grains", &Grains{ID: "m1", Grains: map[string]any{"os": "Debian"}}, &Grains{}},
+		{"presence", &Presence{ID: "m1", Status: Online, Time: now, Interval: Duration(10 * time.Second)}, &Presence{}},
+		{"file info", &FileInfo{Path: "a/b", SHA256: "ab", Size: 3, ChunkSize: 1, Chunks: 3}, &FileInfo{}},
+		{"chunk", &Chunk{SHA256: "ab", Index: 2, Data: []byte{0, 1, 255}}, &Chunk{}},
+		{"pillar", &PillarReply{Pillar: map[string]any{"k": "v"}}, &PillarReply{}},
+		{"publish", &PublishRequest{JID: "j", Target: "*", TargetType: TargetGlob, Fun: "test.ping", Timeout: Duration(5 * time.Second)}, &PublishRequest{}},
+		{"key list", &KeyListReply{Keys: []KeyInfo{{ID: "m1", State: KeyPending, Time: now}}}, &KeyListReply{}},
+		{"reply error", &Reply{Error: "boom"}, &Reply{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Marshal(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), `"v":1`) {
+				t.Errorf("Marshal(%T) = %s; want a version field", tt.in, b)
+			}
+			if err := Unmarshal(b, tt.out); err != nil {
+				t.Fatal(err)
+			}
+			// Compare through JSON: json.Number and any values decode to
+			// other Go types than went in.
+			again, _ := json.Marshal(tt.out)
+			if string(again) != string(b) {
+				t.Errorf("round trip of %T:\n got %s\nwant %s", tt.in, again, b)
+			}
+		})
+	}
+}
+
+func TestVersionRefused(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{`{"v":2,"jid":"x"}`, "wire version 2, this brine speaks version 1"},
+		{`{"jid":"x"}`, "no version field"},
+		{`{"v":0}`, "wire version 0"},
+		{`not json`, "not a brine message"},
+	}
+	for _, tt := range tests {
+		var a Ack
+		err := Unmarshal([]byte(tt.in), &a)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Unmarshal(%s) = %v; want error containing %q", tt.in, err, tt.want)
+		}
+		if strings.HasPrefix(tt.in, "{") && !errors.Is(err, ErrVersion) {
+			t.Errorf("Unmarshal(%s) = %v; want ErrVersion", tt.in, err)
+		}
+	}
+}
+
+func mustKey(t *testing.T) (nkeys.KeyPair, string) {
+	t.Helper()
+	kp, err := nkeys.CreateAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := kp.PublicKey()
+	return kp, pub
+}
+
+func TestVerifyJob(t *testing.T) {
+	kp, pub := mustKey(t)
+	other, otherPub := mustKey(t)
+	now := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	job := func(mod func(*Job)) *Job {
+		j := &Job{JID: NewJID(now), Target: "*", TargetType: TargetGlob, Fun: "test.ping",
+			Args: []any{"a", 1}, Kwargs: map[string]any{"test": true}, Minions: []string{"m1"},
+			IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: NewNonce()}
+		if mod != nil {
+			mod(j)
+		}
+		return j
+	}
+	signed := func(kp nkeys.KeyPair, j *Job) []byte {
+		b, err := SignJob(kp, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	good := signed(kp, job(nil))
+	tampered := strings.Replace(string(good), "test.ping", "cmd.run", 1)
+	var env Signed
+	_ = json.Unmarshal(good, &env)
+	env.Sig = nil
+	unsigned, _ := json.Marshal(env)
+
+	tests := []struct {
+		name   string
+		data   []byte
+		pinned string
+		at     time.Time
+		want   error
+	}{
+		{"good", good, pub, now, nil},
+		{"tampered", []byte(tampered), pub, now, ErrBadSig},
+		{"unsigned", unsigned, pub, now, ErrUnsigned},
+		{"other key", signed(other, job(nil)), pub, now, ErrWrongKey},
+		{"nothing pinned", good, "", now, ErrWrongKey},
+		{"pinned other", good, otherPub, now, ErrWrongKey},
+		{"expired", good, pub, now.Add(2 * time.Minute), ErrExpired},
+		{"future", signed(kp, job(func(j *Job) { j.IssuedAt = now.Add(time.Hour); j.Expiry = now.Add(2 * time.Hour) })), pub, now, ErrFuture},
+		{"no nonce", signed(kp, job(func(j *Job) { j.Nonce = "" })), pub, now, ErrNoNonce},
+		{"no expiry", signed(kp, job(func(j *Job) { j.Expiry = time.Time{} })), pub, now, ErrNoExpiry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, err := VerifyJob(tt.data, tt.pinned, tt.at, NewReplayCache())
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("VerifyJob = %v; want ok", err)
+				}
+				if j.Fun != "test.ping" || !reflect.DeepEqual(j.Minions, []string{"m1"}) {
+					t.Errorf("VerifyJob decoded %+v", j)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("VerifyJob = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReplay(t *testing.T) {
+	kp, pub := mustKey(t)
+	now := time.Now()
+	b, _ := SignJob(kp, &Job{JID: NewJID(now), Fun: "test.ping", IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: NewNonce()})
+	seen := NewReplayCache()
+	if _, err := VerifyJob(b, pub, now, seen); err != nil {
+		t.Fatalf("first VerifyJob = %v", err)
+	}
+	if _, err := VerifyJob(b, pub, now, seen); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("second VerifyJob = %v; want ErrReplayed", err)
+	}
+	// A cache restored from a snapshot still knows the nonce.
+	again := NewReplayCache()
+	again.Load(seen.Snapshot())
+	if _, err := VerifyJob(b, pub, now, again); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("VerifyJob after reload = %v; want ErrReplayed", err)
+	}
+	// Expired nonces are dropped.
+	later := now.Add(2 * time.Minute)
+	seen.Add("x", later.Add(time.Minute), later)
+	if n := len(seen.Snapshot()); n != 1 {
+		t.Errorf("cache holds %d nonces after expiry; want 1", n)
+	}
+}
+
+func TestKillWrongKind(t *testing.T) {
+	kp, pub := mustKey(t)
+	now := time.Now()
+	b, _ := SignJob(kp, &Job{JID: "j", IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: "n"})
+	if _, err := VerifyKill(b, pub, now, nil); !errors.Is(err, ErrWrongKind) {
+		t.Errorf("VerifyKill(job) = %v; want ErrWrongKind", err)
+	}
+	k, _ := Sign(kp, KindKill, &Kill{JID: "j", Minion: "m1", IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: "n"})
+	if got, err := VerifyKill(k, pub, now, nil); err != nil || got.JID != "j" {
+		t.Errorf("VerifyKill = %+v, %v", got, err)
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{SubjReturn("m1", "20261122080000000000"), "brine.ret.m1.20261122080000000000"},
+		{MinionOf("brine.ret.m1.123"), "m1"},
+		{Kind("brine.ret.m1.123"), "ret"},
+		{NewJID(time.Date(2026, 11, 22, 8, 1, 2, 3456789, time.UTC)), "20261122080102003456"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q; want %q", tt.got, tt.want)
+		}
+	}
+	for _, id := range []string{"m1", "web-01", "db_2"} {
+		if err := ValidID(id); err != nil {
+			t.Errorf("ValidID(%q) = %v", id, err)
+		}
+	}
+	for _, id := range []string{"", "a.b", "a*", ">", "a b", "-x"} {
+		if ValidID(id) == nil {
+			t.Errorf("ValidID(%q) = nil; want error", id)
+		}
+	}
+	pub, sub := MinionPermissions("m1")
+	for _, s := range append(pub, sub...) {
+		if strings.Contains(s, ">") && !strings.HasPrefix(s, "_INBOX.m1.") {
+			t.Errorf("minion permission %q is too wide", s)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package proto
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nkeys"
+)
+
+// Signed kinds.
+const (
+	KindJob  = "job"
+	KindKill = "kill"
+)
+
+// Errors a minion gets for a job it must refuse.
+var (
+	ErrUnsigned  = errors.New("not signed")
+	ErrBadSig    = errors.New("bad signature")
+	ErrWrongKey  = errors.New("signed by a key other than the pinned master key")
+	ErrExpired   = errors.New("expired")
+	ErrFuture    = errors.New("issued in the future")
+	ErrReplayed  = errors.New("replayed (nonce seen before)")
+	ErrNoNonce   = errors.New("no nonce")
+	ErrNoExpiry  = errors.New("no expiry")
+	ErrWrongKind = errors.New("wrong kind of signed message")
+)
+
+// MaxClockSkew is how far in the future a job's issue time may lie.
+const MaxClockSkew = 30 * time.Second
+
+// Signed is the envelope of a job or a kill. Body is the message's JSON,
+// byte for byte what was signed, so that verifying never re-encodes.
+type Signed struct {
+	Header
+	Kind string          `json:"kind"`
+	Body json.RawMessage `json:"body"`
+	Key  string          `json:"key"`
+	Sig  []byte          `json:"sig"`
+}
+
+func signedPayload(kind string, body []byte) []byte {
+	p := make([]byte, 0, len(kind)+len(body)+16)
+	p = append(p, "brine/1/"...)
+	p = append(p, kind...)
+	p = append(p, '\n')
+	return append(p, body...)
+}
+
+// Sign encodes m, signs it with kp and returns the envelope's bytes.
+func Sign(kp nkeys.KeyPair, kind string, m Message) ([]byte, error) {
+	body, err := Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("proto: sign: %w", err)
+	}
+	sig, err := kp.Sign(signedPayload(kind, body))
+	if err != nil {
+		return nil, fmt.Errorf("proto: sign: %w", err)
+	}
+	return Marshal(&Signed{Kind: kind, Body: body, Key: pub, Sig: sig})
+}
+
+// Open checks the envelope's version, kind and signature against the
+// pinned public key, and decodes the body into m. It does not look at
+// expiry or nonce; CheckFresh does.
+func Open(data []byte, pinned, kind string, m Message) error {
+	var s Signed
+	if err := Unmarshal(data, &s); err != nil {
+		return err
+	}
+	if s.Kind != kind {
+		return fmt.Errorf("proto: %s: got %q: %w", kind, s.Kind, ErrWrongKind)
+	}
+	if len(s.Sig) == 0 {
+		return fmt.Errorf("proto: %s: %w", kind, ErrUnsigned)
+	}
+	if pinned == "" || s.Key != pinned {
+		return fmt.Errorf("proto: %s: %w", kind, ErrWrongKey)
+	}
+	pk, err := nkeys.FromPublicKey(pinned)
+	if err != nil {
+		return fmt.Errorf("proto: %s: pinned key: %w", kind, err)
+	}
+	if err := pk.Verify(signedPayload(kind, s.Body), s.Sig); err != nil {
+		return fmt.Errorf("proto: %s: %w", kind, ErrBadSig)
+	}
+	return Unmarshal(s.Body, m)
+}
+
+// CheckFresh refuses a message past its expiry, issued too far in the
+// future, without a nonce, or whose nonce the cache has seen.
+func CheckFresh(now, issued, expiry time.Time, nonce string, seen *ReplayCache) error {
+	switch {
+	case nonce == "":
+		return ErrNoNonce
+	case expiry.IsZero():
+		return ErrNoExpiry
+	case now.After(expiry):
+		return fmt.Errorf("%w at %s", ErrExpired, expiry.UTC().Format(time.RFC3339))
+	case issued.After(now.Add(MaxClockSkew)):
+		return ErrFuture
+	}
+	if seen != nil && !seen.Add(nonce, expiry, now) {
+		return ErrReplayed
+	}
+	return nil
+}
+
+// SignJob signs a job for publishing.
+func SignJob(kp nkeys.KeyPair, j *Job) ([]byte, error) { return Sign(kp, KindJob, j) }
+
+// VerifyJob opens a signed job and checks it is fresh and not replayed.
+func VerifyJob(data []byte, pinned string, now time.Time, seen *ReplayCache) (*Job, error) {
+	var j Job
+	if err := Open(data, pinned, KindJob, &j); err != nil {
+		return nil, err
+	}
+	if err := CheckFresh(now, j.IssuedAt, j.Expiry, j.Nonce, seen); err != nil {
+		return &j, fmt.Errorf("job %s: %w", j.JID, err)
+	}
+	return &j, nil
+}
+
+// VerifyKill opens a signed kill and checks it is fresh and not replayed.
+func VerifyKill(data []byte, pinned string, now time.Time, seen *ReplayCache) (*Kill, error) {
+	var k Kill
+	if err := Open(data, pinned, KindKill, &k); err != nil {
+		return nil, err
+	}
+	if err := CheckFresh(now, k.IssuedAt, k.Expiry, k.Nonce, seen); err != nil {
+		return &k, fmt.Errorf("kill %s: %w", k.JID, err)
+	}
+	return &k, nil
+}
+
+// ReplayCache remembers nonces until their message expires. A nonce is
+// kept only as long as its message could still be accepted, so the cache
+// stays as small as the jobs in flight.
+type ReplayCache struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+// NewReplayCache returns an empty cache.
+func NewReplayCache() *ReplayCache { return &ReplayCache{m: map[string]time.Time{}} }
+
+// Add records nonce until expiry and reports whether it was new.
+func (c *ReplayCache) Add(nonce string, expiry, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for n, e := range c.m {
+		if now.After(e) {
+			delete(c.m, n)
+		}
+	}
+	if _, ok := c.m[nonce]; ok {
+		return false
+	}
+	c.m[nonce] = expiry
+	return true
+}
+
+// Snapshot returns the live nonces, for saving across restarts.
+func (c *ReplayCache) Snapshot() map[string]time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]time.Time, len(c.m))
+	for n, e := range c.m {
+		out[n] = e
+	}
+	return out
+}
+
+// Load adds saved nonces.
+func (c *ReplayCache) Load(m map[string]time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for n, e := range m {
+		c.m[n] = e
+	}
+}
