@@ -136,12 +136,23 @@ func children(pid int) []int {
 // sysvinit to reach its default runlevel.
 func (c *Container) waitBooted(ctx context.Context) error {
 	if c.Init == "systemd" {
-		out, err := c.Exec(ctx, "systemctl", "is-system-running", "--wait")
-		state := strings.TrimSpace(string(out))
-		if state == "running" || state == "degraded" {
-			return nil
+		for {
+			// Right after exec, systemd has no bus socket yet and
+			// systemctl fails at once; --wait works only after that.
+			out, err := c.Exec(ctx, "systemctl", "is-system-running", "--wait")
+			state := strings.TrimSpace(string(out))
+			if state == "running" || state == "degraded" {
+				return nil
+			}
+			if state != "" && state != "initializing" && state != "starting" {
+				return fmt.Errorf("systemctl is-system-running: %q: %v", state, err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("systemctl is-system-running: %q: %v: %w", state, err, ctx.Err())
+			case <-time.After(100 * time.Millisecond):
+			}
 		}
-		return fmt.Errorf("systemctl is-system-running: %q: %v", state, err)
 	}
 	for {
 		out, _ := c.Exec(ctx, "runlevel")
@@ -184,16 +195,33 @@ func (c *Container) Exec(ctx context.Context, argv ...string) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
+// FS returns the container's root as its own mount namespace sees it
+// (/proc/PID1/root), so that files land beneath the container's mounts,
+// such as the tmpfs systemd puts on /tmp.
+func (c *Container) FS() string { return fmt.Sprintf("/proc/%d/root", c.PID1) }
+
 // CopyIn copies a host file into the container at an absolute path,
-// keeping its mode. The container's root is a host folder, so this is a
-// plain copy that the container sees at once.
+// keeping its mode.
 func (c *Container) CopyIn(hostPath, containerPath string) error {
 	fi, err := os.Stat(hostPath)
 	if err != nil {
 		return err
 	}
-	return CopyFile(hostPath, c.Root, containerPath, fi.Mode().Perm())
+	return CopyFile(hostPath, c.FS(), containerPath, fi.Mode().Perm())
 }
+
+// WriteFiles writes files in the container; keys are absolute paths.
+func (c *Container) WriteFiles(files map[string]string) error {
+	return WriteFiles(c.FS(), files)
+}
+
+// ReadFile reads a file in the container.
+func (c *Container) ReadFile(path string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(c.FS(), path))
+}
+
+// sigRTMin is glibc's SIGRTMIN, which systemd's signal numbers count from.
+const sigRTMin = 34
 
 // poweroff shuts the container down cleanly, and kills it when that takes
 // too long. Killing PID 1 of a pid namespace kills everything in it.
@@ -207,7 +235,9 @@ func (c *Container) poweroff(t testing.TB) {
 	if c.PID1 > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if c.Init == "systemd" {
-			c.Exec(ctx, "systemctl", "poweroff", "--no-block")
+			// SIGRTMIN+4 asks systemd to power off; unlike systemctl it
+			// works before the bus is up.
+			syscall.Kill(c.PID1, syscall.Signal(sigRTMin+4))
 		} else {
 			c.Exec(ctx, "telinit", "0")
 		}
