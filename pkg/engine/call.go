@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/states"
+)
+
+// call is Salt's State.call for chunk i: the unless/onlyif/creates checks,
+// the state function, check_cmd, then retry. skipWatch is set when a check
+// skipped the state, so that a watch does not fire its mod_watch.
+func (r *runner) call(i int, preMode bool) (res states.Result, skipWatch bool, start time.Time, dur time.Duration) {
+	p := &r.ps[i]
+	start = time.Now()
+	if p.fnErr != nil {
+		return r.stateFailure(p, p.fnErr.Error()), false, start, time.Since(start)
+	}
+	if p.parallel {
+		r.log().Info("parallel is not supported; the state runs in order", "id", p.c.ID)
+	}
+	test := preMode || r.testFor(p)
+	res, skipWatch = r.attempt(i, test)
+	if p.retry != nil && p.retry.Attempts > 0 {
+		if test {
+			res.Comment = strings.TrimSpace(res.Comment + "  " + fmt.Sprintf(
+				"The state would be retried every %d seconds (with a splay of up to %d seconds) a maximum of %d times or until a result of %s is returned",
+				p.retry.Interval, p.retry.Splay, p.retry.Attempts, pyBool(p.retry.Until)))
+		} else {
+			res, skipWatch = r.retry(i, p.retry, res, skipWatch)
+		}
+	}
+	return res, skipWatch, start, time.Since(start)
+}
+
+// retry reruns a state whose result is not `until`, as Salt does: each
+// attempt's comment is kept, prefixed by the attempt before it.
+func (r *runner) retry(i int, rs *retrySpec, res states.Result, skipWatch bool) (states.Result, bool) {
+	want := states.False
+	if rs.Until {
+		want = states.True
+	}
+	for n := 1; n < rs.Attempts && res.Result != want; n++ {
+		wait := time.Duration(rs.Interval) * time.Second
+		if rs.Splay > 0 {
+			wait += time.Duration(rand.IntN(rs.Splay+1)) * time.Second
+		}
+		r.log().Info("state result does not match retry until value; retrying", "id", r.ps[i].c.ID, "in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-r.ctx.Done():
+			t.Stop()
+			return res, skipWatch
+		case <-t.C:
+		}
+		prev := res
+		res, skipWatch = r.attempt(i, false)
+		res.Comment = fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"\n%s",
+			n, prev.Result, prev.Comment, res.Comment)
+	}
+	return res, skipWatch
+}
+
+// attempt runs one try of a state: the checks, the function, check_cmd.
+func (r *runner) attempt(i int, test bool) (states.Result, bool) {
+	p := &r.ps[i]
+	if p.hasOnlyif || p.hasUnless || p.hasCreates {
+		if res, skip := r.runChecks(p); skip {
+			return res, true
+		}
+		if r.ctx.Err() != nil {
+			// A check killed by the cancel says nothing: do not act on it.
+			return states.Result{Name: p.c.Name, Result: states.False, Comment: CommentCancelled}, true
+		}
+	}
+	res, _, _ := r.invoke(i, p.fn, test)
+	if len(p.checkCmd) > 0 && !test {
+		// Salt runs check_cmd under test too, which turns a None into a
+		// True or False; brine keeps the dry run's None.
+		r.checkCmd(p, &res)
+	}
+	return res, false
+}
+
+// invoke calls a state function (or a mod_watch) with a fresh request.
+func (r *runner) invoke(i int, fn states.Func, test bool) (res states.Result, start time.Time, dur time.Duration) {
+	p := &r.ps[i]
+	args := make(map[string]any, len(p.args))
+	for k, v := range p.args {
+		args[k] = v
+	}
+	req := &states.Request{
+		ID:   p.c.ID,
+		Name: p.c.Name,
+		Func: p.c.Func(),
+		SLS:  p.c.SLS,
+		Args: states.NewArgs(args),
+		Test: test,
+		Root: r.opts.Root,
+		Env:  r.env,
+	}
+	start = time.Now()
+	res = r.safeCall(fn, req)
+	dur = time.Since(start)
+	if res.Result == states.False && strings.HasPrefix(res.Comment, `argument "`) && !strings.Contains(res.Comment, p.c.ID) {
+		res.Comment = p.c.ID + ": " + res.Comment
+	}
+	return res, start, dur
+}
+
+// safeCall turns a panic in a module into a failed result. Modules should
+// not panic; this keeps one bad module from taking down a minion's run.
+func (r *runner) safeCall(fn states.Func, req *states.Request) (res states.Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log().Error("state module panicked", "id", req.ID, "func", req.Func, "panic", v, "stack", string(debug.Stack()))
+			res = states.Result{Name: req.Name, Result: states.False, Comment: fmt.Sprintf("state module panicked: %v", v)}
+		}
+	}()
+	return fn(r.ctx, req)
+}
+
+// runChecks is Salt's _run_check: onlyif, then unless, then creates; the
+// state is skipped (result True) if any says so, and the comments of all
+// of them are joined, as Salt joins its list of comments.
+func (r *runner) runChecks(p *prepared) (states.Result, bool) {
+	var comments []string
+	skip := false
+	if p.hasOnlyif {
+		s, c, err := r.onlyif(p)
+		if err != nil {
+			return r.stateFailure(p, err.Error()), true
+		}
+		skip = s
+		comments = append(comments, c)
+	}
+	if p.hasUnless {
+		s, c, err := r.unless(p)
+		if err != nil {
+			return r.stateFailure(p, err.Error()), true
+		}
+		skip = skip || s
+		comments = append(comments, c)
+	}
+	if p.hasCreates {
+		s, c := r.creates(p)
+		skip = skip || s
+		comments = append(comments, c)
+	}
+	if !skip {
+		return states.Result{}, false
+	}
+	return states.Result{Name: p.c.Name, Result: states.True, Comment: strings.Join(comments, "\n"), Changes: map[string]any{}}, true
+}
+
+// onlyif runs the state only if every command succeeds: the first that
+// fails (or cannot be started) skips it.
+func (r *runner) onlyif(p *prepared) (skip bool, comment string, err error) {
+	for n, e := range p.onlyif {
+		cmd, ok := e.(string)
+		if !ok {
+			return false, "", fmt.Errorf("onlyif: item %d: want a shell command, got %T", n, e)
+		}
+		if code, err := r.shell(p, cmd); err != nil || code != 0 {
+			return true, "onlyif condition is false", nil
+		}
+	}
+	return false, "onlyif condition is true", nil
+}
+
+// unless runs the state only if some command fails: the first failure
+// decides; if all succeed the state is skipped. A command that cannot be
+// started counts as a success (skip), as in Salt.
+func (r *runner) unless(p *prepared) (skip bool, comment string, err error) {
+	if len(p.unless) == 0 {
+		return false, "unless condition is false", nil
+	}
+	for n, e := range p.unless {
+		cmd, ok := e.(string)
+		if !ok {
+			return false, "", fmt.Errorf("unless: item %d: want a shell command, got %T", n, e)
+		}
+		if code, err := r.shell(p, cmd); err == nil && code != 0 {
+			return false, "unless condition is false", nil
+		}
+	}
+	return true, "unless condition is true", nil
+}
+
+// creates skips the state when every path exists (under --root, rebased).
+func (r *runner) creates(p *prepared) (bool, string) {
+	for _, path := range p.creates {
+		if _, err := os.Stat(r.rebase(path)); err != nil {
+			return false, "Creates files not found"
+		}
+	}
+	if len(p.creates) == 0 {
+		return false, "Creates files not found"
+	}
+	if !p.createsList {
+		return true, p.creates[0] + " exists"
+	}
+	return true, "All files in creates exist"
+}
+
+func (r *runner) checkCmd(p *prepared, res *states.Result) {
+	ok := false
+	for _, cmd := range p.checkCmd {
+		code, err := r.shell(p, cmd)
+		if err != nil || code != 0 {
+			res.Result, res.Comment = states.False, "check_cmd determined the state failed"
+			return
+		}
+		ok = true
+	}
+	if ok {
+		res.Result, res.Comment = states.True, "check_cmd determined the state succeeded"
+	}
+}
+
+func (r *runner) rebase(path string) string {
+	if r.opts.Root == "" || r.opts.Root == "/" {
+		return path
+	}
+	return filepath.Join(r.opts.Root, path)
+}
+
+// shell runs a check command with /bin/sh -c, as Salt's cmd.retcode with
+// python_shell=True does. The command is the SLS author's own text, never
+// built from data. It runs on the host even under --root, with the state's
+// cwd if it has one, else the home directory (Salt's default).
+func (r *runner) shell(p *prepared, cmd string) (int, error) {
+	c := exec.CommandContext(r.ctx, "/bin/sh", "-c", cmd)
+	if cwd, ok := p.args["cwd"].(string); ok && cwd != "" {
+		c.Dir = cwd
+	} else if home, err := os.UserHomeDir(); err == nil {
+		c.Dir = home
+	}
+	out, err := c.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.log().Debug("check command", "id", p.c.ID, "cmd", cmd, "retcode", ee.ExitCode(), "output", string(out))
+		return ee.ExitCode(), nil
+	}
+	if err != nil {
+		r.log().Warn("check command could not run", "id", p.c.ID, "cmd", cmd, "err", err)
+		return -1, fmt.Errorf("%q: %w", cmd, err)
+	}
+	r.log().Debug("check command", "id", p.c.ID, "cmd", cmd, "retcode", 0)
+	return 0, nil
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}

@@ -1,0 +1,287 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/states"
+)
+
+// Comments the engine writes, Salt's wording (salt/state.py call_chunk).
+const (
+	cmtOnchanges = "State was not run because none of the onchanges reqs changed"
+	cmtOnfail    = "State was not run because onfail req did not change"
+	cmtPre       = "No changes detected"
+	cmtFailed    = "One or more requisite failed: "
+	cmtRecursive = "Recursive requisite found"
+	// CommentCancelled is the comment of every state a cancelled run did
+	// not reach. They are reported (result False), not left out, so that
+	// the caller sees what was not applied.
+	CommentCancelled = "Run was cancelled before this state ran"
+)
+
+// Run runs the chunks in order and returns one result per state that ran,
+// in run order (RunNum ascending). A chunk whose requisite targets have not
+// run yet gets them run first, recursively, as Salt does, so RunNum is the
+// real execution order.
+//
+// With failhard (per state, or Options.Failhard), the run stops after the
+// first failure and the remaining states are left out, as in Salt. When ctx
+// is cancelled the run stops between states and every state not run yet is
+// reported False with CommentCancelled.
+func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
+	env := states.Env{}
+	if opts.Env != nil {
+		env = *opts.Env
+	}
+	if env.Cache == nil {
+		env.Cache = &states.RunCache{}
+	}
+	order := make([]int, len(chunks))
+	for i := range order {
+		order[i] = i
+	}
+	// Chunks come sorted; a stable sort keeps that order and guards a
+	// caller who did not sort.
+	sort.SliceStable(order, func(a, b int) bool { return chunks[order[a]].Order < chunks[order[b]].Order })
+
+	r := &runner{
+		ctx:    ctx,
+		opts:   opts,
+		env:    &env,
+		ps:     prepare(chunks),
+		done:   make([]*states.Result, len(chunks)),
+		pre:    make([]*states.Result, len(chunks)),
+		active: make(map[int]bool),
+		out:    make([]StateResult, 0, len(chunks)),
+	}
+	for _, i := range order {
+		if r.stop {
+			break
+		}
+		if r.done[i] == nil {
+			r.callChunk(i, false)
+		}
+	}
+	if !r.stop && ctx.Err() != nil {
+		for _, i := range order {
+			if r.done[i] == nil {
+				r.notRun(i, states.False, CommentCancelled)
+			}
+		}
+	}
+	return r.out
+}
+
+type runner struct {
+	ctx  context.Context
+	opts Options
+	env  *states.Env
+	ps   []prepared
+	// done holds each state's final result; pre holds the test runs of
+	// prereq targets, which decide whether the pre-requiring state runs.
+	done   []*states.Result
+	pre    []*states.Result
+	active map[int]bool // chunk*2+mode on the call stack, to find loops
+	runNum int
+	out    []StateResult
+	stop   bool // failhard
+}
+
+func (r *runner) log() *slog.Logger {
+	if r.env.Log != nil {
+		return r.env.Log
+	}
+	return slog.Default()
+}
+
+// callChunk is Salt's call_chunk: check the requisites, run the missing
+// ones first, then run the state or record why it did not run. In preMode
+// the state runs in test mode for a prereq, and the result goes to r.pre.
+func (r *runner) callChunk(i int, preMode bool) {
+	if r.done[i] != nil || preMode && r.pre[i] != nil || r.stop {
+		return
+	}
+	if r.ctx.Err() != nil {
+		if !preMode {
+			r.notRun(i, states.False, CommentCancelled)
+		}
+		return
+	}
+	mark := i * 2
+	if preMode {
+		mark++
+	}
+	if r.active[mark] {
+		return // the caller finds it unmet and reports the loop
+	}
+	r.active[mark] = true
+	defer delete(r.active, mark)
+
+	p := &r.ps[i]
+	if p.setupErr != "" {
+		r.finish(i, preMode, r.stateFailure(p, p.setupErr))
+		return
+	}
+	st, failed := r.check(i, preMode)
+	if st == stUnmet {
+		for _, g := range p.groups {
+			if preMode && g.base == basePrerequired {
+				continue
+			}
+			for _, t := range g.targets {
+				if g.base == basePrereq {
+					if r.done[t] == nil {
+						r.callChunk(t, true)
+					}
+				} else {
+					r.callChunk(t, false)
+				}
+				if r.stop {
+					return
+				}
+			}
+		}
+		if r.done[i] != nil || preMode && r.pre[i] != nil {
+			return
+		}
+		if r.ctx.Err() != nil {
+			if !preMode {
+				r.notRun(i, states.False, CommentCancelled)
+			}
+			return
+		}
+		st, failed = r.check(i, preMode)
+		if st == stUnmet {
+			r.log().Error("recursive requisite", "id", p.c.ID, "source", p.c.Source)
+			r.finish(i, preMode, r.stateFailure(p, cmtRecursive))
+			return
+		}
+	}
+
+	switch st {
+	case stMet, stChange:
+		res, skipWatch, start, dur := r.call(i, preMode)
+		if preMode {
+			if st == stChange && !res.Changed() && res.Result != states.False {
+				// The target's own watch would fire: count it as a change.
+				res.Result, res.Changes = states.None, map[string]any{"watch": "watch"}
+			}
+			r.pre[i] = &res
+			return
+		}
+		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch && res.Result != states.False {
+			wres, wstart, wdur := r.invoke(i, p.watcher, r.testFor(p))
+			res, dur = wres, wstart.Add(wdur).Sub(start)
+		}
+		r.record(i, res, start, dur)
+	case stFail:
+		if !preMode && r.pre[i] != nil && r.pre[i].Result == states.False && r.prerequiredFailed(i) {
+			// Salt shows the target's own test-run failure, without the
+			// changes it proposed: that failure is why its prereq failed.
+			res := *r.pre[i]
+			res.Changes = map[string]any{}
+			r.record(i, res, time.Now(), 0)
+			return
+		}
+		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmtFailed + strings.Join(failed, ", ")})
+	case stPre:
+		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtPre})
+	case stOnfail:
+		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtOnfail})
+	case stOnchanges:
+		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtOnchanges})
+	}
+}
+
+// prerequiredFailed reports whether a state that prereqs chunk i failed.
+func (r *runner) prerequiredFailed(i int) bool {
+	for _, g := range r.ps[i].groups {
+		if g.base != basePrerequired {
+			continue
+		}
+		for _, t := range g.targets {
+			if r.done[t] != nil && r.done[t].Result == states.False {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// finish records a result for a state that did not call its module. In
+// preMode Salt records it both as the test run and as the final result:
+// the state would not run in the real pass either.
+func (r *runner) finish(i int, preMode bool, res states.Result) {
+	if preMode {
+		cp := res
+		r.pre[i] = &cp
+	}
+	r.record(i, res, time.Now(), 0)
+}
+
+func (r *runner) notRun(i int, out states.Outcome, comment string) {
+	r.record(i, states.Result{Name: r.ps[i].c.Name, Result: out, Comment: comment}, time.Now(), 0)
+}
+
+// stateFailure names the state and where it was declared, for errors the
+// author must fix in the SLS.
+func (r *runner) stateFailure(p *prepared, msg string) states.Result {
+	where := fmt.Sprintf("state %q", p.c.ID)
+	if p.c.Source != "" {
+		where += " in " + p.c.Source
+	} else if p.c.SLS != "" {
+		where += " in SLS " + p.c.SLS
+	}
+	return states.Result{Name: p.c.Name, Result: states.False, Comment: msg + " (" + where + ")"}
+}
+
+// record appends a final result, calls OnResult, and applies failhard.
+func (r *runner) record(i int, res states.Result, start time.Time, dur time.Duration) {
+	c := r.ps[i].c
+	if res.Changes == nil {
+		res.Changes = map[string]any{}
+	}
+	if res.Name == "" {
+		res.Name = c.Name
+	}
+	if dur == 0 {
+		dur = time.Since(start)
+	}
+	sr := StateResult{
+		Key:      c.Key(),
+		ID:       c.ID,
+		Name:     c.Name,
+		Func:     c.Func(),
+		SLS:      c.SLS,
+		RunNum:   r.runNum,
+		Result:   res,
+		Start:    start,
+		Duration: dur,
+	}
+	r.runNum++
+	r.done[i] = &sr.Result
+	r.out = append(r.out, sr)
+	if r.opts.OnResult != nil {
+		r.opts.OnResult(sr)
+	}
+	if res.Result == states.False && !r.opts.Test {
+		fh := r.opts.Failhard
+		if f := r.ps[i].failhard; f != nil {
+			fh = *f
+		}
+		if fh {
+			r.stop = true
+		}
+	}
+}
+
+// testFor is the test flag for a state: the run's, or the state's own
+// `test: true`. A state's `test: false` does not turn a dry run into a
+// real one.
+func (r *runner) testFor(p *prepared) bool { return r.opts.Test || p.test }

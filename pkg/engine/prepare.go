@@ -1,0 +1,261 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/states"
+)
+
+// engineArgs are Salt's runtime keywords: the engine reads or ignores them,
+// and the state module never sees them (salt/state.py STATE_RUNTIME_KEYWORDS
+// and the requisite keywords, in case the compiler left any behind).
+var engineArgs = map[string]bool{
+	"unless": true, "onlyif": true, "creates": true, "check_cmd": true,
+	"cmd_opts_exclude": true, "failhard": true, "retry": true, "order": true,
+	"parallel": true, "reload_modules": true, "reload_grains": true,
+	"reload_pillar": true, "fire_event": true, "test": true, "name": true,
+	"names": true, "state": true, "fun": true,
+	"require": true, "require_any": true, "require_in": true,
+	"watch": true, "watch_any": true, "watch_in": true,
+	"onchanges": true, "onchanges_any": true, "onchanges_in": true,
+	"onfail": true, "onfail_any": true, "onfail_all": true, "onfail_in": true,
+	"onfail_stop": true, "prereq": true, "prereq_in": true,
+	"use": true, "use_in": true, "listen": true, "listen_in": true,
+}
+
+// Requisite bases after _any/_all are stripped. prerequired is the implicit
+// edge from a prereq's target back to the state that holds the prereq: the
+// target runs after it, and not at all if it failed.
+const (
+	baseRequire     = "require"
+	baseWatch       = "watch"
+	baseOnchanges   = "onchanges"
+	baseOnfail      = "onfail"
+	basePrereq      = "prereq"
+	basePrerequired = "prerequired"
+)
+
+// reqGroup is every target of one requisite kind on one chunk; Salt
+// evaluates the _any and _all forms per kind, over all their targets.
+type reqGroup struct {
+	kind    string // as written: require_any, onfail_all, …
+	base    string // require, watch, onchanges, onfail, prereq, prerequired
+	targets []int  // chunk indexes
+}
+
+// prepared is a chunk with its engine globals taken out, once per run.
+type prepared struct {
+	c       *sls.Chunk
+	fn      states.Func
+	fnErr   error
+	watcher states.Func // the module's mod_watch, when a watch needs it
+	args    map[string]any
+
+	onlyif, unless []any
+	hasOnlyif      bool
+	hasUnless      bool
+	creates        []string
+	createsList    bool
+	hasCreates     bool
+	checkCmd       []string
+	failhard       *bool
+	test           bool // a per-state `test: true`
+	retry          *retrySpec
+	parallel       bool
+
+	groups []reqGroup
+	// setupErr is a problem found before the state could run: a bad global
+	// argument, an unknown requisite kind or target. The state fails with it.
+	setupErr string
+}
+
+func kindBase(kind string) (string, bool) {
+	base := strings.TrimSuffix(strings.TrimSuffix(kind, "_any"), "_all")
+	switch base {
+	case baseRequire, baseWatch, baseOnchanges, baseOnfail, basePrereq, basePrerequired:
+	default:
+		return "", false
+	}
+	if strings.HasSuffix(kind, "_all") && base != baseOnfail {
+		return "", false
+	}
+	if base == basePrereq && kind != basePrereq || base == basePrerequired && kind != basePrerequired {
+		return "", false
+	}
+	return base, true
+}
+
+// prepare builds the per-chunk data: globals, the state function, the
+// requisite groups with targets as indexes, and the implicit prerequired
+// edges.
+func prepare(chunks []sls.Chunk) []prepared {
+	byKey := make(map[string]int, len(chunks))
+	for i := range chunks {
+		k := chunks[i].Key()
+		if _, dup := byKey[k]; !dup {
+			byKey[k] = i
+		}
+	}
+	ps := make([]prepared, len(chunks))
+	for i := range chunks {
+		p := &ps[i]
+		p.c = &chunks[i]
+		p.fn, p.fnErr = states.Lookup(p.c.Func())
+		p.readGlobals()
+	}
+	for i := range chunks {
+		p := &ps[i]
+		for _, rq := range p.c.Requisites {
+			base, ok := kindBase(rq.Kind)
+			if !ok {
+				p.fail("unknown requisite %q", rq.Kind)
+				continue
+			}
+			kind := rq.Kind
+			if base == baseWatch {
+				// Salt turns a watch into a require when the module has no
+				// mod_watch (State._reconcile_watch_req).
+				if w, ok := states.Watcher(p.c.State); ok {
+					p.watcher = w
+				} else {
+					base = baseRequire
+					kind = strings.Replace(kind, "watch", "require", 1)
+				}
+			}
+			g := p.group(kind, base)
+			for _, key := range rq.Targets {
+				t, ok := byKey[key]
+				if !ok {
+					p.fail("%s requisite %s: %s: target %s is not in this run", rq.Kind, rq.Module, rq.Ref, key)
+					continue
+				}
+				if t == i {
+					p.fail("%s requisite %s: %s names the state itself", rq.Kind, rq.Module, rq.Ref)
+					continue
+				}
+				g.add(t)
+				if base == basePrereq {
+					ps[t].group(basePrerequired, basePrerequired).add(i)
+				}
+			}
+		}
+	}
+	return ps
+}
+
+func (p *prepared) group(kind, base string) *reqGroup {
+	for j := range p.groups {
+		if p.groups[j].kind == kind && p.groups[j].base == base {
+			return &p.groups[j]
+		}
+	}
+	p.groups = append(p.groups, reqGroup{kind: kind, base: base})
+	return &p.groups[len(p.groups)-1]
+}
+
+func (g *reqGroup) add(t int) {
+	for _, x := range g.targets {
+		if x == t {
+			return
+		}
+	}
+	g.targets = append(g.targets, t)
+}
+
+func (p *prepared) fail(format string, args ...any) {
+	if p.setupErr == "" {
+		p.setupErr = fmt.Sprintf(format, args...)
+	}
+}
+
+// readGlobals takes Salt's runtime keywords out of the arguments.
+func (p *prepared) readGlobals() {
+	src := p.c.Args
+	p.args = make(map[string]any, len(src))
+	for k, v := range src {
+		if engineArgs[k] || strings.HasPrefix(k, "__") {
+			continue
+		}
+		p.args[k] = v
+	}
+	a := states.NewArgs(src)
+	if v, ok := src["onlyif"]; ok {
+		p.hasOnlyif, p.onlyif = true, asList(v)
+	}
+	if v, ok := src["unless"]; ok {
+		p.hasUnless, p.unless = true, asList(v)
+	}
+	if v, ok := src["creates"]; ok && v != nil {
+		p.hasCreates = true
+		_, p.createsList = v.([]any)
+		p.creates = a.StringList("creates")
+	}
+	if _, ok := src["check_cmd"]; ok {
+		p.checkCmd = a.StringList("check_cmd")
+	}
+	p.failhard = a.OptBool("failhard")
+	p.test = a.Bool("test", false)
+	p.parallel = a.Bool("parallel", false)
+	if v, ok := src["retry"]; ok {
+		r, err := parseRetry(v)
+		if err != nil {
+			p.fail("argument \"retry\": %v", err)
+		}
+		p.retry = r
+	}
+	if err := a.Err(); err != nil {
+		p.fail("%v", err)
+	}
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+// retrySpec is Salt's retry: attempts, interval and splay in seconds, and
+// the result that ends the retries.
+type retrySpec struct {
+	Attempts int
+	Interval int
+	Splay    int
+	Until    bool
+}
+
+// parseRetry reads `retry: True` or a mapping, with Salt's defaults
+// (State.verify_retry_data): until True, attempts 2, splay 0, interval 30.
+// Unlike Salt, which logs a bad value and uses the default, a bad value is
+// an error, so that a typo does not silently change the behaviour.
+func parseRetry(v any) (*retrySpec, error) {
+	r := &retrySpec{Attempts: 2, Interval: 30, Until: true}
+	switch t := v.(type) {
+	case map[string]any:
+		a := states.NewArgs(t)
+		r.Attempts = a.Int("attempts", r.Attempts)
+		r.Interval = a.Int("interval", r.Interval)
+		r.Splay = a.Int("splay", r.Splay)
+		r.Until = a.Bool("until", r.Until)
+		if unk := a.Unknown("attempts", "interval", "splay", "until"); len(unk) > 0 {
+			return nil, fmt.Errorf("unknown key %q (want attempts, interval, splay, until)", unk[0])
+		}
+		if err := a.Err(); err != nil {
+			return nil, err
+		}
+		if r.Attempts < 0 || r.Interval < 0 || r.Splay < 0 {
+			return nil, fmt.Errorf("attempts, interval and splay must not be negative")
+		}
+	default:
+		b, err := states.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("want true or a mapping of attempts, interval, splay, until")
+		}
+		if !b {
+			r.Attempts = 0
+		}
+	}
+	return r, nil
+}

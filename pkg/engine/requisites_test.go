@@ -1,0 +1,258 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/states"
+)
+
+// The target's outcome in the matrix.
+var targets = map[string]struct {
+	args map[string]any
+	test bool
+}{
+	"ok":      {args: map[string]any{}},
+	"changed": {args: map[string]any{"changed": true}},
+	"failed":  {args: map[string]any{"fail": true}},
+	"none":    {args: map[string]any{"changed": true}, test: true}, // None under test
+}
+
+// want is what happens to the dependent state D.
+type want struct {
+	ran     bool   // D's module was called
+	watched bool   // mod_watch was called for D
+	result  string // D's result
+	comment string // a substring of D's comment
+}
+
+var (
+	ran       = want{ran: true, result: "True", comment: "D is in the correct state"}
+	ranTest   = want{ran: true, result: "True", comment: "D is in the correct state"}
+	reqFailed = want{result: "False", comment: "One or more requisite failed: t.T"}
+	noChanges = want{result: "True", comment: cmtOnchanges}
+	noFail    = want{result: "True", comment: cmtOnfail}
+)
+
+func TestRequisiteMatrix(t *testing.T) {
+	watched := want{ran: true, watched: true, result: "True", comment: "D restarted"}
+	watchedTest := want{ran: true, watched: true, result: "None", comment: "D would restart"}
+	matrix := map[string]map[string]want{
+		"require":       {"ok": ran, "changed": ran, "failed": reqFailed, "none": ranTest},
+		"require_any":   {"ok": ran, "changed": ran, "failed": reqFailed, "none": ranTest},
+		"watch":         {"ok": ran, "changed": watched, "failed": reqFailed, "none": watchedTest},
+		"watch_any":     {"ok": ran, "changed": watched, "failed": reqFailed, "none": watchedTest},
+		"onchanges":     {"ok": noChanges, "changed": ran, "failed": reqFailed, "none": ranTest},
+		"onchanges_any": {"ok": noChanges, "changed": ran, "failed": reqFailed, "none": ranTest},
+		// Salt: a None target is not a success, so onfail runs (in test).
+		"onfail":     {"ok": noFail, "changed": noFail, "failed": ran, "none": ranTest},
+		"onfail_any": {"ok": noFail, "changed": noFail, "failed": ran, "none": ranTest},
+		"onfail_all": {"ok": noFail, "changed": noFail, "failed": ran, "none": ranTest},
+	}
+	for kind, row := range matrix {
+		for tgt, w := range row {
+			t.Run(kind+"/"+tgt, func(t *testing.T) {
+				tc := targets[tgt]
+				got := run(t, Options{Test: tc.test}, ch("T", tc.args), ch("D", nil, req(kind, "T")))
+				d, ok := got["D"]
+				if !ok {
+					t.Fatalf("no result for D: %v", got)
+				}
+				c := calls()
+				dTag := "D"
+				if tc.test {
+					dTag = "D(test)"
+				}
+				if gotRan := strings.Contains(" "+c+" ", " "+dTag+" "); gotRan != w.ran {
+					t.Errorf("D ran = %v, want %v (calls %q)", gotRan, w.ran, c)
+				}
+				if gotW := strings.Contains(c, "watch:D"); gotW != w.watched {
+					t.Errorf("mod_watch called = %v, want %v (calls %q)", gotW, w.watched, c)
+				}
+				if d.Result.Result.String() != w.result {
+					t.Errorf("D result = %s, want %s (comment %q)", d.Result.Result, w.result, d.Comment)
+				}
+				if !strings.Contains(d.Comment, w.comment) {
+					t.Errorf("D comment = %q, want it to contain %q", d.Comment, w.comment)
+				}
+			})
+		}
+	}
+}
+
+func TestRequisiteSeveralTargets(t *testing.T) {
+	ok, chg, bad := map[string]any{}, map[string]any{"changed": true}, map[string]any{"fail": true}
+	tests := []struct {
+		kind     string
+		a, b     map[string]any
+		w        want
+		failedIn string // for reqFailed: the failed targets listed
+	}{
+		{"require", bad, ok, reqFailed, "t.A"},
+		{"require", bad, bad, reqFailed, "t.A, t.B"},
+		{"require_any", bad, ok, ran, ""},
+		{"require_any", bad, bad, reqFailed, "t.A, t.B"},
+		{"onchanges", ok, chg, ran, ""},
+		{"onchanges", ok, ok, noChanges, ""},
+		{"onchanges", bad, chg, reqFailed, "t.A"},
+		{"onchanges_any", bad, chg, ran, ""},
+		{"onfail", ok, bad, ran, ""},
+		{"onfail", ok, ok, noFail, ""},
+		{"onfail_any", ok, bad, ran, ""},
+		{"onfail_all", ok, bad, noFail, ""},
+		{"onfail_all", bad, bad, ran, ""},
+		{"watch_any", bad, chg, want{ran: true, watched: true, result: "True", comment: "D restarted"}, ""},
+		{"watch", bad, chg, reqFailed, "t.A"},
+	}
+	for _, tc := range tests {
+		got := run(t, Options{}, ch("A", tc.a), ch("B", tc.b), ch("D", nil, req(tc.kind, "A", "B")))
+		d := got["D"]
+		c := calls()
+		name := tc.kind + " " + c
+		if gotRan := strings.Contains(" "+c+" ", " D "); gotRan != tc.w.ran {
+			t.Errorf("%s: D ran = %v, want %v", name, gotRan, tc.w.ran)
+		}
+		if gotW := strings.Contains(c, "watch:D"); gotW != tc.w.watched {
+			t.Errorf("%s: watched = %v, want %v", name, gotW, tc.w.watched)
+		}
+		if d.Result.Result.String() != tc.w.result {
+			t.Errorf("%s: result %s, want %s (%q)", name, d.Result.Result, tc.w.result, d.Comment)
+		}
+		wantC := tc.w.comment
+		if tc.failedIn != "" {
+			wantC = cmtFailed + tc.failedIn
+		}
+		if tc.failedIn != "" && d.Comment != wantC || !strings.Contains(d.Comment, wantC) {
+			t.Errorf("%s: comment %q, want %q", name, d.Comment, wantC)
+		}
+	}
+}
+
+func TestWatchWithoutModWatchIsRequire(t *testing.T) {
+	d := ch("D", nil, req("watch", "T"))
+	d.State = "fake2"
+	got := run(t, Options{}, ch("T", args("changed", true)), d)
+	if c := calls(); c != "T D" {
+		t.Errorf("calls = %q, want %q", c, "T D")
+	}
+	if r := got["D"]; r.Result.Result != states.True || r.Comment != "D is in the correct state" {
+		t.Errorf("D = %s %q", r.Result.Result, r.Comment)
+	}
+}
+
+func TestWatchNotFiredWhenStateChangedOrFailed(t *testing.T) {
+	// The state's own change (a service just started) makes the restart
+	// needless; a failed state is not restarted.
+	run(t, Options{}, ch("T", args("changed", true)), ch("D", args("changed", true), req("watch", "T")))
+	if c := calls(); c != "T D" {
+		t.Errorf("changed watcher: calls = %q, want %q", c, "T D")
+	}
+	got := run(t, Options{}, ch("T", args("changed", true)), ch("D", args("fail", true), req("watch", "T")))
+	if c := calls(); c != "T D" {
+		t.Errorf("failed watcher: calls = %q, want %q", c, "T D")
+	}
+	if got["D"].Result.Result != states.False {
+		t.Errorf("failed watcher result = %s", got["D"].Result.Result)
+	}
+}
+
+func TestOrderWithRecursiveRequisites(t *testing.T) {
+	// A needs B, B needs C; D is independent. Definition order A B C D.
+	out := run(t, Options{},
+		ch("A", nil, req("require", "B")),
+		ch("B", nil, req("require", "C")),
+		ch("C", nil),
+		ch("D", nil),
+	)
+	if c := calls(); c != "C B A D" {
+		t.Errorf("calls = %q, want %q", c, "C B A D")
+	}
+	for id, n := range map[string]int{"C": 0, "B": 1, "A": 2, "D": 3} {
+		if out[id].RunNum != n {
+			t.Errorf("%s RunNum = %d, want %d", id, out[id].RunNum, n)
+		}
+	}
+}
+
+func TestRecursiveRequisiteLoop(t *testing.T) {
+	got := run(t, Options{}, ch("A", nil, req("require", "B")), ch("B", nil, req("require", "A")))
+	if c := calls(); c != "" {
+		t.Errorf("calls = %q, want none", c)
+	}
+	if b := got["B"]; b.Result.Result != states.False || !strings.HasPrefix(b.Comment, cmtRecursive) {
+		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
+	}
+	if a := got["A"]; a.Comment != cmtFailed+"t.B" {
+		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	}
+}
+
+func TestMissingTargetAndUnknownKind(t *testing.T) {
+	bad := req("require", "ghost")
+	got := run(t, Options{}, ch("A", nil, bad), ch("B", nil, req("listen", "A")))
+	if c := calls(); c != "" {
+		t.Errorf("calls = %q, want none", c)
+	}
+	if a := got["A"]; a.Result.Result != states.False || !strings.Contains(a.Comment, "is not in this run") || !strings.Contains(a.Comment, `state "A" in t.sls:1`) {
+		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	}
+	if b := got["B"]; b.Result.Result != states.False || !strings.Contains(b.Comment, `unknown requisite "listen"`) {
+		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
+	}
+}
+
+func TestPrereq(t *testing.T) {
+	chg := map[string]any{"changed": true}
+	tests := []struct {
+		name   string
+		test   bool
+		a, t   map[string]any
+		tFirst bool // T is defined before A
+		calls  string
+		aRes   string
+		aCmt   string
+		tRes   string
+		tCmt   string
+		order  string // IDs by RunNum
+	}{
+		{name: "target would change", a: nil, t: chg, calls: "T(test) A T", aRes: "True", aCmt: "A is in the correct state", tRes: "True", tCmt: "T changed", order: "A T"},
+		{name: "target defined first", a: nil, t: chg, tFirst: true, calls: "T(test) A T", aRes: "True", aCmt: "A is in the correct state", tRes: "True", tCmt: "T changed", order: "A T"},
+		{name: "target in correct state", a: nil, t: nil, calls: "T(test) T", aRes: "True", aCmt: cmtPre, tRes: "True", tCmt: "T is in the correct state", order: "A T"},
+		{name: "prereq state fails", a: map[string]any{"fail": true}, t: chg, calls: "T(test) A", aRes: "False", aCmt: "A failed", tRes: "False", tCmt: cmtFailed + "t.A", order: "A T"},
+		{name: "target test run fails", a: nil, t: map[string]any{"fail": true}, calls: "T(test)", aRes: "False", aCmt: cmtFailed + "t.T", tRes: "False", tCmt: "T failed", order: "A T"},
+		{name: "test mode", test: true, a: nil, t: chg, calls: "T(test) A(test) T(test)", aRes: "True", aCmt: "A is in the correct state", tRes: "None", tCmt: "T would change", order: "A T"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := ch("A", tc.a, req("prereq", "T"))
+			tg := ch("T", tc.t)
+			cs := []any{a, tg}
+			_ = cs
+			var out map[string]StateResult
+			if tc.tFirst {
+				out = run(t, Options{Test: tc.test}, tg, a)
+			} else {
+				out = run(t, Options{Test: tc.test}, a, tg)
+			}
+			if c := calls(); c != tc.calls {
+				t.Errorf("calls = %q, want %q", c, tc.calls)
+			}
+			if r := out["A"]; r.Result.Result.String() != tc.aRes || r.Comment != tc.aCmt {
+				t.Errorf("A = %s %q, want %s %q", r.Result.Result, r.Comment, tc.aRes, tc.aCmt)
+			}
+			if r := out["T"]; r.Result.Result.String() != tc.tRes || r.Comment != tc.tCmt {
+				t.Errorf("T = %s %q, want %s %q", r.Result.Result, r.Comment, tc.tRes, tc.tCmt)
+			}
+			if tc.tRes == "False" && len(out["T"].Changes) != 0 {
+				t.Errorf("T changes = %v, want none: nothing was changed", out["T"].Changes)
+			}
+			byNum := make([]string, len(out))
+			for id, r := range out {
+				byNum[r.RunNum] = id
+			}
+			if got := strings.Join(byNum, " "); got != tc.order {
+				t.Errorf("run order = %q, want %q", got, tc.order)
+			}
+		})
+	}
+}
