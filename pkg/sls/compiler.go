@@ -1,0 +1,411 @@
+// Package sls turns Salt state files into low chunks: it reads SLS files
+// from a state tree, renders Jinja, decodes YAML with Salt's meaning,
+// follows include, exclude and extend into high data (state.show_sls,
+// state.show_highstate), and compiles high data into ordered low chunks
+// with resolved requisites (state.show_lowstate).
+//
+//	c := &sls.Compiler{Files: &fileroot.Source{Roots: roots}, Env: "base", Vars: vars}
+//	high, err := c.HighState(ctx, []string{"web", "db"})
+//	chunks, err := high.Compile()
+package sls
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/states"
+)
+
+// DefaultEnv is Salt's default saltenv.
+const DefaultEnv = "base"
+
+// Compiler reads SLS files from a state tree and builds high data. It
+// holds no state between calls and may be used from several goroutines
+// if Files and Vars may.
+type Compiler struct {
+	// Files reads salt://path?saltenv=env URLs.
+	Files states.FileSource
+	// Env is the saltenv to read from; "" means "base".
+	Env string
+	// Vars returns the Jinja globals for one template (grains, pillar,
+	// salt, opts…); the caller builds them. slsName is "" for a template
+	// that is not an SLS file (file.managed, pillar). May be nil. The
+	// compiler adds Salt's per-file names on top: sls, slspath, sls_path,
+	// slsdotpath, slscolonpath, tplpath, tplfile, tpldir, tpldot, saltenv.
+	Vars func(slsName, tplPath string) map[string]any
+}
+
+// Ref names one SLS in one environment.
+type Ref struct {
+	Env  string // "" means the compiler's Env
+	Name string // "web.nginx"
+}
+
+func (c *Compiler) env() string {
+	if c.Env == "" {
+		return DefaultEnv
+	}
+	return c.Env
+}
+
+// RenderSLS reads one SLS and everything it includes, applies extend and
+// exclude, and returns the high data: what state.show_sls prints.
+func (c *Compiler) RenderSLS(ctx context.Context, name string) (*High, error) {
+	return c.Compose(ctx, []Ref{{Name: name}})
+}
+
+// HighState does RenderSLS for a list of SLS names, as top.sls gives them
+// for one environment, into one high data: state.show_highstate.
+func (c *Compiler) HighState(ctx context.Context, names []string) (*High, error) {
+	refs := make([]Ref, len(names))
+	for i, n := range names {
+		refs[i] = Ref{Name: n}
+	}
+	return c.Compose(ctx, refs)
+}
+
+// Compose is HighState for SLS names from several environments, in order.
+// Each SLS is read once, however often it is named or included. The
+// returned error is an ErrorList with every problem found; the high data
+// is nil then.
+func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
+	b := &build{c: c, high: NewHigh(), done: map[string]bool{}}
+	for _, r := range refs {
+		env := r.Env
+		if env == "" {
+			env = c.env()
+		}
+		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: Pos{File: "<top>"}})
+	}
+	b.applyExtends()
+	b.applyExcludes()
+	if err := b.errs.err(); err != nil {
+		return nil, err
+	}
+	return b.high, nil
+}
+
+// build is the state of one Compose.
+type build struct {
+	c        *Compiler
+	high     *High
+	done     map[string]bool
+	errs     ErrorList
+	extends  []*State
+	excludes []exclude
+}
+
+func (b *build) load(ctx context.Context, ref slsRef) {
+	key := ref.Env + ":" + ref.Name
+	if b.done[key] {
+		return
+	}
+	b.done[key] = true
+	if err := ctx.Err(); err != nil {
+		b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
+		return
+	}
+	file, src, err := b.c.findSLS(ctx, ref.Env, ref.Name)
+	if err != nil {
+		b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
+		return
+	}
+	b.high.SLS = append(b.high.SLS, key)
+	pos := Pos{File: file}
+	if HasJinja(src) {
+		out, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
+		if err != nil {
+			b.errs.addErr(renderError(err, pos))
+			return
+		}
+		src = out
+		pos.Rendered = true
+	}
+	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls")
+	for _, e := range errs {
+		b.errs.addErr(e)
+	}
+	if f == nil {
+		return
+	}
+	// Included files first: Salt numbers states in this order, so an
+	// included file's states run before those of the file including it.
+	for _, inc := range f.Includes {
+		b.load(ctx, inc)
+	}
+	for _, s := range f.States {
+		if err := b.high.Add(s); err != nil {
+			b.errs.addErr(asError(err, s.Pos))
+		}
+	}
+	b.extends = append(b.extends, f.Extends...)
+	b.excludes = append(b.excludes, f.Excludes...)
+}
+
+// applyExtends merges every `extend:` into the states it names: plain
+// arguments are replaced, requisites are appended to.
+func (b *build) applyExtends() {
+	for _, ext := range b.extends {
+		s := b.high.byID[ext.ID]
+		if s == nil {
+			b.errs.add(ext.Pos, ext.ID, "extend: no state with ID '%s' is declared in the SLS files read (%s)",
+				ext.ID, strings.Join(b.high.SLS, ", "))
+			continue
+		}
+		for _, ed := range ext.Decls {
+			d := s.Decl(ed.Module)
+			if d == nil {
+				if ed.Fun == "" {
+					b.errs.add(ed.Pos, ext.ID, "extend: state '%s' has no '%s' module to extend, and the extend names no function to add", ext.ID, ed.Module)
+					continue
+				}
+				nd := &Decl{Module: ed.Module, Fun: ed.Fun, Args: append([]Arg(nil), ed.Args...), Pos: ed.Pos}
+				b.high.number(nd)
+				s.Decls = append(s.Decls, nd)
+				continue
+			}
+			if ed.Fun != "" {
+				d.Fun = ed.Fun
+			}
+			for _, a := range ed.Args {
+				extendArg(d, a)
+			}
+		}
+	}
+}
+
+func extendArg(d *Decl, a Arg) {
+	for i := len(d.Args) - 1; i >= 0; i-- {
+		if d.Args[i].Key != a.Key {
+			continue
+		}
+		if isRequisiteKey(a.Key) {
+			d.Args[i].Value = append(asList(d.Args[i].Value), asList(a.Value)...)
+		} else {
+			d.Args[i].Value = a.Value
+			d.Args[i].Pos = a.Pos
+		}
+		return
+	}
+	d.Args = append(d.Args, a)
+}
+
+func asList(v any) []any {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return append([]any(nil), t...)
+	}
+	return []any{v}
+}
+
+// applyExcludes removes the states of excluded SLS (globs allowed, as in
+// Salt) and excluded IDs.
+func (b *build) applyExcludes() {
+	if len(b.excludes) == 0 {
+		return
+	}
+	h := b.high
+	if h.excluded == nil {
+		h.excluded = map[string]Pos{}
+	}
+	kept := h.States[:0]
+	for _, s := range h.States {
+		drop := false
+		for _, ex := range b.excludes {
+			if ex.Kind == "id" && ex.Name == s.ID || ex.Kind == "sls" && fnmatch(ex.Name, s.SLS) {
+				h.excluded[s.ID] = ex.Pos
+				drop = true
+				break
+			}
+		}
+		if drop {
+			delete(h.byID, s.ID)
+		} else {
+			kept = append(kept, s)
+		}
+	}
+	clear(h.States[len(kept):])
+	h.States = kept
+}
+
+// NotFoundError is returned for an SLS that is in neither of its places.
+type NotFoundError struct {
+	Env, Name string
+}
+
+func (e *NotFoundError) Error() string {
+	base := strings.ReplaceAll(e.Name, ".", "/")
+	return fmt.Sprintf("no SLS '%s' in environment %s: looked for %s.sls and %s/init.sls", e.Name, e.Env, base, base)
+}
+
+// Is makes errors.Is(err, fs.ErrNotExist) true.
+func (e *NotFoundError) Is(target error) bool { return target == fs.ErrNotExist }
+
+// findSLS reads `a.b` from a/b.sls, or else a/b/init.sls.
+func (c *Compiler) findSLS(ctx context.Context, env, name string) (string, []byte, error) {
+	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") ||
+		strings.ContainsAny(name, "\\\x00?#") || strings.HasPrefix(name, "/") {
+		return "", nil, fmt.Errorf("'%s' is not a valid SLS name", name)
+	}
+	base := strings.ReplaceAll(name, ".", "/")
+	for _, p := range [2]string{base + ".sls", base + "/init.sls"} {
+		src, err := c.Files.ReadFile(ctx, saltURL(p, env))
+		if err == nil {
+			return p, src, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", nil, fmt.Errorf("SLS '%s': read %s: %w", name, p, err)
+		}
+	}
+	return "", nil, &NotFoundError{Env: env, Name: name}
+}
+
+func saltURL(rel, env string) string {
+	if env == "" {
+		return "salt://" + rel
+	}
+	return "salt://" + rel + "?saltenv=" + env
+}
+
+// HasJinja reports whether src holds any Jinja markup. Files without it
+// skip the renderer, which is most of the cost of reading a plain file.
+func HasJinja(src []byte) bool {
+	return bytes.Contains(src, []byte("{{")) || bytes.Contains(src, []byte("{%")) || bytes.Contains(src, []byte("{#"))
+}
+
+// render runs Jinja on one file of the tree, with the caller's globals,
+// Salt's per-file names, and extra on top.
+func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, error) {
+	var base map[string]any
+	if c.Vars != nil {
+		base = c.Vars(slsName, tplPath)
+	}
+	vars := make(map[string]any, len(base)+len(extra)+10)
+	for k, v := range base {
+		vars[k] = v
+	}
+	tplDir := path.Dir(tplPath)
+	if tplDir == "." {
+		tplDir = ""
+	}
+	vars["tplpath"] = tplPath
+	vars["tplfile"] = tplPath
+	vars["tpldir"] = tplDir
+	vars["tpldot"] = strings.ReplaceAll(tplDir, "/", ".")
+	vars["saltenv"] = env
+	if slsName != "" {
+		vars["sls"] = slsName
+		vars["slspath"] = tplDir
+		vars["sls_path"] = strings.ReplaceAll(tplDir, "/", "_")
+		vars["slsdotpath"] = strings.ReplaceAll(tplDir, "/", ".")
+		vars["slscolonpath"] = strings.ReplaceAll(tplDir, "/", ":")
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	out, err := jinja.Render(tplPath, src, vars, jinja.Options{Loader: NewLoader(ctx, c.Files, env)})
+	if err != nil {
+		return nil, err
+	}
+	return []byte(out), nil
+}
+
+// renderError gives a Jinja error the file and line it names.
+func renderError(err error, pos Pos) *Error {
+	var je *jinja.Error
+	if errors.As(err, &je) {
+		p := Pos{File: pos.File, Line: je.Line}
+		if je.File != "" {
+			p.File = je.File
+		}
+		return &Error{Pos: p, Msg: "Jinja", Err: je.Err}
+	}
+	return &Error{Pos: pos, Msg: "Jinja", Err: err}
+}
+
+// RenderFile reads a salt:// URL and renders it with Jinja when it holds
+// any Jinja markup, with the Compiler's Vars (slsName "") plus vars. It
+// serves top.sls, pillar files and file.managed templates alike.
+func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]any) ([]byte, error) {
+	src, err := c.Files.ReadFile(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	rel, env, err := splitURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if env == "" {
+		env = c.env()
+	}
+	if !HasJinja(src) {
+		return src, nil
+	}
+	out, err := c.render(ctx, rel, "", env, src, vars)
+	if err != nil {
+		return nil, renderError(err, Pos{File: rel})
+	}
+	return out, nil
+}
+
+// Render implements states.Renderer for file.managed's `template: jinja`:
+// name is the template's path in the tree (for errors and imports).
+func (c *Compiler) Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error) {
+	if !HasJinja(src) {
+		return src, nil
+	}
+	rel := strings.TrimPrefix(name, "salt://")
+	rel, _, _ = strings.Cut(rel, "?")
+	out, err := c.render(ctx, rel, "", c.env(), src, vars)
+	if err != nil {
+		return nil, renderError(err, Pos{File: rel})
+	}
+	return out, nil
+}
+
+var _ states.Renderer = (*Compiler)(nil)
+
+// splitURL returns the path and saltenv of salt://path?saltenv=env.
+func splitURL(u string) (rel, env string, err error) {
+	s, ok := strings.CutPrefix(u, "salt://")
+	if !ok {
+		return "", "", fmt.Errorf("%q: not a salt:// URL", u)
+	}
+	rel, q, _ := strings.Cut(s, "?")
+	for _, kv := range strings.Split(q, "&") {
+		if v, ok := strings.CutPrefix(kv, "saltenv="); ok {
+			env = v
+		}
+	}
+	return rel, env, nil
+}
+
+// loader reads Jinja imports from the state tree. It keeps the context of
+// the render it serves, because jinja.Loader has no context argument; it
+// lives only as long as that render.
+type loader struct {
+	ctx   context.Context
+	files states.FileSource
+	env   string
+}
+
+// NewLoader returns a jinja.Loader that reads names (paths from the root
+// of the tree, or salt:// URLs) from files in env.
+func NewLoader(ctx context.Context, files states.FileSource, env string) jinja.Loader {
+	return &loader{ctx: ctx, files: files, env: env}
+}
+
+func (l *loader) Load(name string) ([]byte, error) {
+	if strings.HasPrefix(name, "salt://") {
+		return l.files.ReadFile(l.ctx, name)
+	}
+	return l.files.ReadFile(l.ctx, saltURL(strings.TrimPrefix(name, "/"), l.env))
+}

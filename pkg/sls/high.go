@@ -1,0 +1,421 @@
+package sls
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// High is high data: every state of one or more SLS files, after their
+// includes, extends and excludes, in declaration order. It is what
+// state.show_sls and state.show_highstate print; Compile turns it into low
+// chunks.
+type High struct {
+	// States are in Salt's declaration order: an included file's states
+	// come before those of the file that includes it, and files are read
+	// in the order they are named.
+	States []*State
+	// SLS lists the SLS files read, as "env:name", in the order read.
+	SLS []string
+
+	byID map[string]*State
+	// excluded remembers IDs removed by an exclude, so a requisite that
+	// still names one can say so instead of "no state declares it".
+	excluded map[string]Pos
+	nextAuto int
+}
+
+// State is one ID declaration: the ID and its state modules.
+type State struct {
+	ID    string
+	SLS   string // __sls__
+	Env   string // __env__
+	Pos   Pos    // where the ID is declared
+	Decls []*Decl
+}
+
+// Decl is one state module under an ID, e.g. `file.managed: [...]`.
+type Decl struct {
+	Module string // "file"
+	Fun    string // "managed"
+	// Args are as written, in order, including name, names, order and the
+	// requisites. A later argument of the same key wins.
+	Args []Arg
+	Pos  Pos
+	// AutoOrder is the order Salt's state_auto_order gives a declaration
+	// without an `order:` argument: 10000 plus its rank in the high data.
+	AutoOrder int
+}
+
+// Arg is one argument of a declaration, `- key: value`.
+type Arg struct {
+	Key   string
+	Value any
+	Pos   Pos
+}
+
+// autoOrderBase is where Salt starts automatic orders (BaseHighState.iorder),
+// so that `order: N` below it runs first.
+const autoOrderBase = 10000
+
+// NewHigh returns empty high data.
+func NewHigh() *High {
+	return &High{byID: map[string]*State{}, nextAuto: autoOrderBase}
+}
+
+// Lookup returns the state with the given ID, or nil.
+func (h *High) Lookup(id string) *State { return h.byID[id] }
+
+// Add appends a state. An ID already present is an error naming both
+// declarations. Declarations without an `order` get the next automatic
+// order, as Salt numbers them when it renders a file.
+func (h *High) Add(s *State) error {
+	if h.byID == nil {
+		h.byID = map[string]*State{}
+	}
+	if h.nextAuto < autoOrderBase {
+		h.nextAuto = autoOrderBase
+	}
+	if old, dup := h.byID[s.ID]; dup {
+		return &Error{Pos: s.Pos, ID: s.ID, Msg: fmt.Sprintf(
+			"state ID '%s' in SLS %s is already declared in %s (SLS %s); IDs must be unique across the whole highstate",
+			s.ID, s.SLS, old.Pos, old.SLS)}
+	}
+	for _, d := range s.Decls {
+		h.number(d)
+	}
+	h.byID[s.ID] = s
+	h.States = append(h.States, s)
+	return nil
+}
+
+func (h *High) number(d *Decl) {
+	if d.AutoOrder == 0 && !d.has("order") {
+		d.AutoOrder = h.nextAuto
+		h.nextAuto++
+	}
+}
+
+// Arg returns the last value given for key.
+func (d *Decl) Arg(key string) (any, bool) {
+	for i := len(d.Args) - 1; i >= 0; i-- {
+		if d.Args[i].Key == key {
+			return d.Args[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+func (d *Decl) has(key string) bool { _, ok := d.Arg(key); return ok }
+
+// Decl returns the declaration of module, or nil.
+func (s *State) Decl(module string) *Decl {
+	for _, d := range s.Decls {
+		if d.Module == module {
+			return d
+		}
+	}
+	return nil
+}
+
+// slsFile is one parsed SLS file, before its includes are read.
+type slsFile struct {
+	Includes []slsRef
+	Excludes []exclude
+	Extends  []*State
+	States   []*State
+}
+
+// slsRef names an SLS file in an environment.
+type slsRef struct {
+	Env, Name string
+	Pos       Pos // where it was named (include, top), for errors
+}
+
+type exclude struct {
+	Kind string // "sls" or "id"
+	Name string
+	Pos  Pos
+}
+
+// parseSLS reads the high data of one SLS file. It keeps going after a
+// bad state so that one run reports every problem.
+func parseSLS(src []byte, sls, env string, pos Pos, isInit bool) (*slsFile, ErrorList) {
+	var errs ErrorList
+	root, err := parseYAML(src, pos)
+	if err != nil {
+		errs.addErr(asError(err, pos))
+		return nil, errs
+	}
+	f := &slsFile{}
+	if root == nil {
+		return f, nil
+	}
+	d := &decoder{pos: pos}
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return f, nil
+	}
+	top, err := d.pairs(root, 0)
+	if err != nil {
+		errs.addErr(asError(err, pos))
+		if root.Kind != yaml.MappingNode {
+			errs[len(errs)-1].Msg = "an SLS file must be a mapping of state IDs, got " + kindName(root)
+		}
+		return nil, errs
+	}
+	for _, p := range top {
+		at := d.at(p.KeyN)
+		switch {
+		case p.Key == "include":
+			f.Includes = d.includes(p.Value, sls, env, isInit, &errs)
+		case p.Key == "exclude":
+			f.Excludes = d.excludes(p.Value, &errs)
+		case p.Key == "extend":
+			ps, err := d.pairs(p.Value, 1)
+			if err != nil {
+				errs.addErr(asError(err, at))
+				continue
+			}
+			for _, e := range ps {
+				s, err := d.state(e, sls, env, true)
+				if err != nil {
+					errs.addErr(err)
+					continue
+				}
+				f.Extends = append(f.Extends, s)
+			}
+		case strings.HasPrefix(p.Key, "__"):
+			// Salt's own bookkeeping keys (__sls__, __env__…): never states.
+		default:
+			s, err := d.state(p, sls, env, false)
+			if err != nil {
+				errs.addErr(err)
+				continue
+			}
+			f.States = append(f.States, s)
+		}
+	}
+	return f, errs
+}
+
+// state parses one `ID: {module: [args]}` entry. In an extend, a module
+// may omit its function.
+func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
+	s := &State{ID: p.Key, SLS: sls, Env: env, Pos: d.at(p.KeyN)}
+	fail := func(n *yaml.Node, format string, args ...any) *Error {
+		e := d.errf(n, format, args...)
+		e.ID = s.ID
+		e.Msg = fmt.Sprintf("state '%s': %s", s.ID, e.Msg)
+		return e
+	}
+	v, err := d.deref(p.Value, 1)
+	if err != nil {
+		return nil, asError(err, s.Pos)
+	}
+	// `vim: pkg.installed` is Salt's short form of `vim: {pkg.installed: []}`.
+	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && strings.Contains(v.Value, ".") && !strings.ContainsAny(v.Value, " \t") {
+		mod, fun, _ := strings.Cut(v.Value, ".")
+		if mod != "" && fun != "" {
+			s.Decls = []*Decl{{Module: mod, Fun: fun, Pos: d.at(v)}}
+			return s, nil
+		}
+	}
+	if v.Kind != yaml.MappingNode {
+		return nil, fail(v, "want a mapping of state modules (such as `pkg.installed: []`), got %s", kindName(v))
+	}
+	ps, err := d.pairs(v, 1)
+	if err != nil {
+		return nil, asError(err, s.Pos)
+	}
+	for _, mp := range ps {
+		if strings.HasPrefix(mp.Key, "__") {
+			continue
+		}
+		decl := &Decl{Pos: d.at(mp.KeyN)}
+		decl.Module, decl.Fun, _ = strings.Cut(mp.Key, ".")
+		if decl.Module == "" {
+			return nil, fail(mp.KeyN, "'%s' is not a state module", mp.Key)
+		}
+		body, err := d.deref(mp.Value, 2)
+		if err != nil {
+			return nil, asError(err, decl.Pos)
+		}
+		switch body.Kind {
+		case yaml.SequenceNode:
+			for _, item := range body.Content {
+				item, err := d.deref(item, 3)
+				if err != nil {
+					return nil, asError(err, decl.Pos)
+				}
+				switch {
+				case item.Kind == yaml.ScalarNode && item.ShortTag() == "!!str":
+					if decl.Fun != "" {
+						return nil, fail(item, "module '%s' is given two functions, '%s' and '%s'; declare a second ID for the second one",
+							decl.Module, decl.Fun, item.Value)
+					}
+					decl.Fun = item.Value
+				case item.Kind == yaml.MappingNode:
+					if err := d.args(decl, item); err != nil {
+						return nil, asError(err, decl.Pos)
+					}
+				default:
+					return nil, fail(item, "in '%s': want a function name or `- argument: value`, got %s", mp.Key, kindName(item))
+				}
+			}
+		case yaml.MappingNode:
+			// Salt wants a list here; a mapping of arguments means the
+			// same thing, so take it rather than fail.
+			if err := d.args(decl, body); err != nil {
+				return nil, asError(err, decl.Pos)
+			}
+		case yaml.ScalarNode:
+			switch {
+			case body.ShortTag() == "!!null":
+			case body.ShortTag() == "!!str" && decl.Fun == "":
+				decl.Fun = body.Value // `pkg: installed`
+			default:
+				return nil, fail(body, "in '%s': want a list of arguments, got %s", mp.Key, kindName(body))
+			}
+		}
+		if decl.Fun == "" && !extend {
+			return nil, fail(mp.KeyN, "module '%s' names no function; write `%s.FUNCTION:` or list the function under it", decl.Module, decl.Module)
+		}
+		if prev := s.Decl(decl.Module); prev != nil {
+			return nil, fail(mp.KeyN, "module '%s' is declared twice (%s.%s at line %d, %s.%s here); one ID takes one function per module",
+				decl.Module, prev.Module, prev.Fun, prev.Pos.Line, decl.Module, decl.Fun)
+		}
+		s.Decls = append(s.Decls, decl)
+	}
+	if len(s.Decls) == 0 && !extend {
+		return nil, fail(v, "declares no state module")
+	}
+	return s, nil
+}
+
+func (d *decoder) args(decl *Decl, m *yaml.Node) error {
+	ps, err := d.pairs(m, 3)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		v, err := d.value(p.Value, 4)
+		if err != nil {
+			return err
+		}
+		decl.Args = append(decl.Args, Arg{Key: p.Key, Value: v, Pos: d.at(p.KeyN)})
+	}
+	return nil
+}
+
+// includes reads `include:`: names, {env: name-or-list}, or {sls: [...]}.
+func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *ErrorList) []slsRef {
+	v, err := d.value(n, 1)
+	if err != nil {
+		errs.addErr(asError(err, d.at(n)))
+		return nil
+	}
+	var out []slsRef
+	add := func(e string, name any) {
+		s, ok := name.(string)
+		if !ok || s == "" {
+			errs.add(d.at(n), "", "include: want SLS names, got %v", name)
+			return
+		}
+		full, err := resolveRelative(s, sls, isInit)
+		if err != nil {
+			errs.add(d.at(n), "", "include: %v", err)
+			return
+		}
+		out = append(out, slsRef{Env: e, Name: full, Pos: d.at(n)})
+	}
+	items, ok := v.([]any)
+	if !ok {
+		items = []any{v}
+	}
+	for _, it := range items {
+		switch t := it.(type) {
+		case map[string]any:
+			for k, val := range t {
+				e := k
+				if k == "sls" || k == "_xenv" {
+					e = env
+				}
+				if l, ok := val.([]any); ok {
+					for _, x := range l {
+						add(e, x)
+					}
+				} else {
+					add(e, val)
+				}
+			}
+		default:
+			add(env, t)
+		}
+	}
+	return out
+}
+
+// resolveRelative turns `.x` and `..x` into full SLS names, as Salt does:
+// each dot climbs one level from the including SLS, and an init.sls
+// counts as one level below its package.
+func resolveRelative(inc, sls string, isInit bool) (string, error) {
+	if !strings.HasPrefix(inc, ".") {
+		return inc, nil
+	}
+	rest := strings.TrimLeft(inc, ".")
+	levels := len(inc) - len(rest)
+	comps := strings.Split(sls, ".")
+	if isInit {
+		comps = append(comps, "init")
+	}
+	if levels > len(comps) || rest == "" {
+		return "", fmt.Errorf("relative include '%s' from SLS '%s' goes above the top of the state tree", inc, sls)
+	}
+	return strings.Join(append(comps[:len(comps)-levels:len(comps)-levels], rest), "."), nil
+}
+
+// excludes reads `exclude:`: `- sls: x`, `- id: y`, or a bare SLS name.
+func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) []exclude {
+	n, err := d.deref(n, 1)
+	if err != nil {
+		errs.addErr(asError(err, d.at(n)))
+		return nil
+	}
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	var out []exclude
+	for _, it := range items {
+		v, err := d.value(it, 2)
+		if err != nil {
+			errs.addErr(asError(err, d.at(it)))
+			continue
+		}
+		switch t := v.(type) {
+		case string:
+			out = append(out, exclude{Kind: "sls", Name: t, Pos: d.at(it)})
+		case map[string]any:
+			for k, val := range t {
+				s, ok := val.(string)
+				if (k != "sls" && k != "id") || !ok {
+					errs.add(d.at(it), "", "exclude: want `- sls: NAME` or `- id: ID`, got %s: %v", k, val)
+					continue
+				}
+				out = append(out, exclude{Kind: k, Name: s, Pos: d.at(it)})
+			}
+		default:
+			errs.add(d.at(it), "", "exclude: want `- sls: NAME` or `- id: ID`, got %v", v)
+		}
+	}
+	return out
+}
+
+// asError makes sure err is an *Error with a position.
+func asError(err error, pos Pos) *Error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	return &Error{Pos: pos, Err: err}
+}

@@ -1,0 +1,132 @@
+package sls
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"gopkg.in/yaml.v3"
+)
+
+// omap is a mapping that keeps its keys in insertion order when encoded,
+// since Salt's outputs are ordered and states run in declaration order.
+type omap struct {
+	keys []string
+	vals []any
+}
+
+func (m *omap) set(k string, v any) {
+	m.keys = append(m.keys, k)
+	m.vals = append(m.vals, v)
+}
+
+func (m *omap) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range m.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		vb, err := json.Marshal(m.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func (m *omap) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i, k := range m.keys {
+		var v yaml.Node
+		if err := v.Encode(m.vals[i]); err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, &v)
+	}
+	return n, nil
+}
+
+// value returns the high data in Salt's show_highstate shape:
+// {ID: {module: [fun, {arg: value}…, {order: N}], __sls__, __env__}}.
+func (h *High) value() *omap {
+	out := &omap{}
+	for _, s := range h.States {
+		body := &omap{}
+		for _, d := range s.Decls {
+			list := make([]any, 0, len(d.Args)+2)
+			list = append(list, d.Fun)
+			for _, a := range d.Args {
+				list = append(list, &omap{keys: []string{a.Key}, vals: []any{a.Value}})
+			}
+			if d.AutoOrder != 0 && !d.has("order") {
+				list = append(list, &omap{keys: []string{"order"}, vals: []any{d.AutoOrder}})
+			}
+			body.set(d.Module, list)
+		}
+		body.set("__sls__", s.SLS)
+		body.set("__env__", s.Env)
+		out.set(s.ID, body)
+	}
+	return out
+}
+
+// MarshalJSON writes the high data as state.show_highstate does.
+func (h *High) MarshalJSON() ([]byte, error) { return h.value().MarshalJSON() }
+
+// MarshalYAML writes the high data as state.show_highstate does.
+func (h *High) MarshalYAML() (any, error) { return h.value().MarshalYAML() }
+
+// Lowstate is a list of chunks that encodes in state.show_lowstate's shape:
+// [{__id__, __sls__, __env__, state, fun, name, order, <args>, <requisites>}].
+// Arguments come sorted by key, requisites grouped by kind.
+type Lowstate []Chunk
+
+func (l Lowstate) value() []any {
+	out := make([]any, len(l))
+	for i := range l {
+		out[i] = lowValue(&l[i])
+	}
+	return out
+}
+
+func lowValue(c *Chunk) *omap {
+	m := &omap{}
+	m.set("__id__", c.ID)
+	m.set("__sls__", c.SLS)
+	m.set("__env__", c.Env)
+	m.set("state", c.State)
+	m.set("fun", c.Fun)
+	m.set("name", c.Name)
+	m.set("order", c.Order)
+	for _, k := range sortedKeys(c.Args) {
+		m.set(k, c.Args[k])
+	}
+	for _, kind := range forwardKinds {
+		var list []any
+		for _, r := range c.Requisites {
+			if r.Kind != kind {
+				continue
+			}
+			if r.Module == "id" {
+				list = append(list, r.Ref)
+			} else {
+				list = append(list, &omap{keys: []string{r.Module}, vals: []any{r.Ref}})
+			}
+		}
+		if list != nil {
+			m.set(kind, list)
+		}
+	}
+	return m
+}
+
+// MarshalJSON writes the chunks as state.show_lowstate does.
+func (l Lowstate) MarshalJSON() ([]byte, error) { return json.Marshal(l.value()) }
+
+// MarshalYAML writes the chunks as state.show_lowstate does.
+func (l Lowstate) MarshalYAML() (any, error) { return l.value(), nil }

@@ -1,0 +1,325 @@
+package sls
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits that keep hostile or broken YAML from eating the host: an alias
+// bomb ("billion laughs") expands to far more nodes than the text holds.
+const (
+	maxNodes = 1 << 20
+	maxDepth = 200
+)
+
+// yamlDoc parses src and returns the document's root node, nil for an
+// empty document. Errors name the file and line.
+func parseYAML(src []byte, pos Pos) (root *yaml.Node, err error) {
+	// yaml.v3 reports errors by panicking internally and recovering; a
+	// panic that escapes is a bug in it, but must not take the caller down.
+	defer func() {
+		if r := recover(); r != nil {
+			root, err = nil, &Error{Pos: pos, Msg: fmt.Sprintf("YAML: %v", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err.Error() == "EOF" {
+			return nil, nil
+		}
+		return nil, yamlError(err, src, pos)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		p := pos
+		p.Line = extra.Line
+		return nil, &Error{Pos: p, Msg: "YAML: a second document (---); an SLS file holds one"}
+	} else if err.Error() != "EOF" {
+		return nil, yamlError(err, src, pos)
+	}
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil, nil
+		}
+		return doc.Content[0], nil
+	}
+	return &doc, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a yaml.v3 error into one that names the file and line,
+// and quotes the line when it comes from rendered output, since the
+// author cannot see that text anywhere else.
+func yamlError(err error, src []byte, pos Pos) error {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		pos.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	e := &Error{Pos: pos, Msg: "YAML: " + msg}
+	if pos.Rendered && pos.Line > 0 {
+		e.Msg += quoteLine(src, pos.Line)
+	}
+	return e
+}
+
+// quoteLine returns "\n    N | text" for line n of src, or "".
+func quoteLine(src []byte, n int) string {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(src, '\n')
+		if j < 0 {
+			return ""
+		}
+		src = src[j+1:]
+	}
+	if j := bytes.IndexByte(src, '\n'); j >= 0 {
+		src = src[:j]
+	}
+	const max = 200
+	if len(src) > max {
+		src = src[:max]
+	}
+	return fmt.Sprintf("\n    %d | %s", n, src)
+}
+
+// decoder turns yaml.Node trees into plain Go values with Salt's meaning.
+type decoder struct {
+	pos   Pos // File and Rendered; Line is set per node
+	nodes int // nodes visited, against maxNodes
+}
+
+func (d *decoder) at(n *yaml.Node) Pos {
+	p := d.pos
+	p.Line = n.Line
+	return p
+}
+
+func (d *decoder) errf(n *yaml.Node, format string, args ...any) *Error {
+	return &Error{Pos: d.at(n), Msg: fmt.Sprintf(format, args...)}
+}
+
+// pair is one key and value of a mapping, in document order.
+type pair struct {
+	Key   string
+	KeyN  *yaml.Node
+	Value *yaml.Node
+}
+
+// pairs returns a mapping's entries in order, after resolving aliases and
+// merge keys (<<), and refuses a key given twice.
+func (d *decoder) pairs(n *yaml.Node, depth int) ([]pair, error) {
+	n, err := d.deref(n, depth)
+	if err != nil {
+		return nil, err
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, d.errf(n, "want a mapping, got %s", kindName(n))
+	}
+	out := make([]pair, 0, len(n.Content)/2)
+	seen := make(map[string]int, len(n.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		key, err := d.key(k, depth)
+		if err != nil {
+			return nil, err
+		}
+		if line, dup := seen[key]; dup {
+			return nil, d.errf(k, "duplicate key '%s' (first at line %d)", key, line)
+		}
+		seen[key] = k.Line
+		out = append(out, pair{Key: key, KeyN: k, Value: v})
+	}
+	// Merged keys never override keys written in the mapping itself, as
+	// in YAML 1.1 (PyYAML), which Salt uses.
+	for _, m := range merges {
+		m, err := d.deref(m, depth)
+		if err != nil {
+			return nil, err
+		}
+		srcs := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			srcs = m.Content
+		}
+		for _, s := range srcs {
+			ps, err := d.pairs(s, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				if _, dup := seen[p.Key]; !dup {
+					seen[p.Key] = p.KeyN.Line
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// key returns a mapping key as text. Salt's IDs and arguments are
+// strings; `80:` or `0644:` keep the text as written.
+func (d *decoder) key(k *yaml.Node, depth int) (string, error) {
+	k, err := d.deref(k, depth)
+	if err != nil {
+		return "", err
+	}
+	if k.Kind != yaml.ScalarNode {
+		return "", d.errf(k, "a mapping key must be a plain value, got %s", kindName(k))
+	}
+	return k.Value, nil
+}
+
+// deref follows aliases and counts the node against the budget.
+func (d *decoder) deref(n *yaml.Node, depth int) (*yaml.Node, error) {
+	for hops := 0; n.Kind == yaml.AliasNode; hops++ {
+		if n.Alias == nil || hops > maxDepth {
+			return nil, d.errf(n, "YAML: bad alias *%s", n.Value)
+		}
+		n = n.Alias
+	}
+	d.nodes++
+	if d.nodes > maxNodes {
+		return nil, d.errf(n, "YAML: document expands to more than %d nodes (alias bomb?)", maxNodes)
+	}
+	if depth > maxDepth {
+		return nil, d.errf(n, "YAML: nested deeper than %d levels", maxDepth)
+	}
+	return n, nil
+}
+
+// value decodes a node into string, bool, int, float64, nil, []any or
+// map[string]any.
+func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
+	n, err := d.deref(n, depth)
+	if err != nil {
+		return nil, err
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return scalar(n), nil
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := d.value(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case yaml.MappingNode:
+		ps, err := d.pairs(n, depth)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(ps))
+		for _, p := range ps {
+			v, err := d.value(p.Value, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[p.Key] = v
+		}
+		return out, nil
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return d.value(n.Content[0], depth+1)
+	}
+	return nil, d.errf(n, "YAML: unexpected node")
+}
+
+// scalar gives a scalar Salt's meaning. Integers written with a leading
+// zero (0644) stay the text as written, since Salt reads file modes from
+// them as octal digits; yes/no/on/off are already strings in yaml.v3 and
+// the argument readers coerce them.
+func scalar(n *yaml.Node) any {
+	v := n.Value
+	switch n.ShortTag() {
+	case "!!str":
+		return v
+	case "!!null":
+		return nil
+	case "!!bool":
+		switch strings.ToLower(v) {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+		return v
+	case "!!int":
+		if leadingZero(v) {
+			return v
+		}
+		if i, err := strconv.ParseInt(v, 0, 64); err == nil {
+			return int(i)
+		}
+		if u, err := strconv.ParseUint(strings.TrimPrefix(v, "+"), 0, 64); err == nil {
+			return u
+		}
+		return v
+	case "!!float":
+		switch strings.ToLower(strings.TrimLeft(v, "+")) {
+		case ".inf":
+			return math.Inf(1)
+		case "-.inf":
+			return math.Inf(-1)
+		case ".nan":
+			return math.NaN()
+		}
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64); err == nil {
+			return f
+		}
+		return v
+	}
+	// Timestamps, binary and custom tags keep their text.
+	return v
+}
+
+// leadingZero reports an integer such as 0644, -0755 or 0o644.
+func leadingZero(v string) bool {
+	v = strings.TrimLeft(v, "+-")
+	return len(v) > 1 && v[0] == '0' && (v[1] >= '0' && v[1] <= '9' || v[1] == 'o' || v[1] == '_')
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing (null)"
+		case "!!str":
+			return fmt.Sprintf("the string %q", clip(n.Value))
+		}
+		return fmt.Sprintf("the value %s", clip(n.Value))
+	}
+	return "an alias"
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
