@@ -1,0 +1,398 @@
+package top
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// matchMode says how the last part of a grain or pillar expression is
+// compared with a value.
+type matchMode int
+
+const (
+	modeGlob  matchMode = iota // fnmatch, case-insensitive (G@, I@)
+	modeRegex                  // re.match, anchored at the start only, case-insensitive (P@, J@)
+	modeExact                  // string equality, case-insensitive (pillar_exact)
+)
+
+// maxDepth bounds the recursion through nested grains so that odd data
+// cannot blow the stack; real grains are a handful of levels deep.
+const maxDepth = 64
+
+// subdict matches `key:subkey:pattern` expressions against nested data the
+// way Salt's salt.utils.data.subdict_match does:
+//
+//   - the expression is split on the delimiter, and the split points are
+//     tried from the deepest (`a:b` key, `c` pattern) to the shallowest
+//     (`a` key, `b:c` pattern), so a value may itself contain the
+//     delimiter: `G@ip_interfaces:eth0:fe80::1` works;
+//   - a key path walks dicts and lists (a numeric part indexes a list, any
+//     other part looks into the dicts inside the list);
+//   - when the path ends at a list, any member may match; at a dict, the
+//     pattern may name a key, `*` tests that the dict exists, and `*:`
+//     searches every value below;
+//   - values are compared as Python's str() would print them (True, None,
+//     12), lowercased on both sides.
+//
+// It is safe for concurrent use; compiled patterns are kept per instance.
+type subdict struct {
+	expr  string
+	delim string
+	mode  matchMode
+	cache sync.Map // pattern -> *regexp.Regexp, or nil when it does not compile
+}
+
+func newSubdict(expr, delim string, mode matchMode) (*subdict, error) {
+	if delim == "" {
+		delim = ":"
+	}
+	if !strings.Contains(expr, delim) {
+		return nil, fmt.Errorf("%q has no %q: a grain or pillar target is key%svalue", expr, delim, delim)
+	}
+	s := &subdict{expr: expr, delim: delim, mode: mode}
+	if mode == modeRegex {
+		// Which split point applies depends on the data, so a regex is
+		// refused only when no candidate pattern can compile at all.
+		parts := strings.Split(expr, delim)
+		var firstErr error
+		ok := false
+		for idx := 1; idx < len(parts); idx++ {
+			p := strings.TrimPrefix(strings.Join(parts[idx:], delim), "*:")
+			if _, err := regexp.Compile("(?i)" + p); err == nil {
+				ok = true
+				break
+			} else if firstErr == nil {
+				firstErr = err
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("%q: %w", expr, firstErr)
+		}
+	}
+	return s, nil
+}
+
+func (s *subdict) match(data map[string]any) bool {
+	if data == nil {
+		return false
+	}
+	return s.subdictMatch(data, s.expr, s.delim, 0)
+}
+
+func (s *subdict) subdictMatch(data map[string]any, expr, delim string, depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
+	splits := strings.Split(expr, delim)
+	if len(splits) == 1 {
+		return false
+	}
+	for idx := len(splits) - 1; idx > 0; idx-- {
+		key := strings.Join(splits[:idx], delim)
+		var matchstr string
+		var found any
+		if key == "*" {
+			matchstr, found = expr, data
+		} else {
+			matchstr = strings.Join(splits[idx:], delim)
+			v, ok := traverse(data, splits[:idx])
+			if !ok {
+				continue
+			}
+			found = v
+		}
+		if m, ok := asMap(found); ok {
+			if len(m) == 0 {
+				continue // Salt cannot tell an empty dict from "not found"
+			}
+			if s.dictMatch(m, matchstr, depth+1) {
+				return true
+			}
+			continue
+		}
+		if list, ok := asList(found); ok {
+			for _, member := range list {
+				if m, ok := asMap(member); ok && s.dictMatch(m, matchstr, depth+1) {
+					return true
+				}
+				if s.valueMatch(member, matchstr) {
+					return true
+				}
+			}
+			continue
+		}
+		if s.valueMatch(found, matchstr) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *subdict) dictMatch(target map[string]any, pattern string, depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
+	wildcard := strings.HasPrefix(pattern, "*:")
+	if wildcard {
+		pattern = pattern[2:]
+	}
+	if pattern == "*" {
+		return true
+	}
+	if _, ok := target[pattern]; ok {
+		return true
+	}
+	// Salt recurses with the default delimiter here, whatever the
+	// expression's own delimiter was.
+	if s.subdictMatch(target, pattern, ":", depth+1) {
+		return true
+	}
+	if !wildcard {
+		return false
+	}
+	keys := make([]string, 0, len(target))
+	for k := range target {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := target[k]
+		if m, ok := asMap(v); ok {
+			if s.dictMatch(m, pattern, depth+1) {
+				return true
+			}
+		} else if list, ok := asList(v); ok {
+			for _, item := range list {
+				if s.valueMatch(item, pattern) {
+					return true
+				}
+			}
+		} else if s.valueMatch(v, pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// valueMatch is Salt's _match: str() of the value against the pattern,
+// both lowercased.
+func (s *subdict) valueMatch(v any, pattern string) bool {
+	target := strings.ToLower(pyStr(v))
+	switch s.mode {
+	case modeExact:
+		return target == strings.ToLower(pattern)
+	case modeRegex:
+		re := s.compiled(pattern, true)
+		if re == nil {
+			return false
+		}
+		loc := re.FindStringIndex(target)
+		return loc != nil && loc[0] == 0
+	default:
+		re := s.compiled(pattern, false)
+		return re != nil && re.MatchString(target)
+	}
+}
+
+func (s *subdict) compiled(pattern string, regex bool) *regexp.Regexp {
+	key := "glob:" + pattern
+	if regex {
+		key = "re:" + pattern
+	}
+	if v, ok := s.cache.Load(key); ok {
+		re, _ := v.(*regexp.Regexp)
+		return re
+	}
+	var re *regexp.Regexp
+	var err error
+	if regex {
+		// Anchored at the start only, as Python's re.match. Salt lowercases
+		// the pattern; (?i) gets the same effect without turning \D into \d.
+		re, err = regexp.Compile(`(?i)^(?:` + pattern + `)`)
+	} else {
+		re, err = compileGlob(strings.ToLower(pattern))
+	}
+	if err != nil {
+		re = nil
+	}
+	s.cache.Store(key, re)
+	return re
+}
+
+// traverse follows a key path through dicts and lists, like Salt's
+// traverse_dict_and_list. It reports false where Salt returns its default.
+func traverse(data any, keys []string) (any, bool) {
+	ptr := data
+	for _, each := range keys {
+		if list, ok := asList(ptr); ok {
+			idx, err := strconv.Atoi(each)
+			found := false
+			for _, member := range list {
+				if m, ok := asMap(member); ok {
+					if v, ok := m[each]; ok {
+						ptr, found = v, true
+						break
+					}
+				}
+			}
+			if found {
+				continue
+			}
+			if err != nil {
+				return nil, false
+			}
+			if idx < 0 {
+				idx += len(list) // Python's negative indexing
+			}
+			if idx < 0 || idx >= len(list) {
+				return nil, false
+			}
+			ptr = list[idx]
+			continue
+		}
+		m, ok := asMap(ptr)
+		if !ok {
+			return nil, false
+		}
+		v, ok := m[each]
+		if !ok {
+			return nil, false
+		}
+		ptr = v
+	}
+	return ptr, true
+}
+
+// asMap returns v as a string-keyed map. Maps with other key types (as
+// yaml.v3 makes for non-string keys) have their keys printed.
+func asMap(v any) (map[string]any, bool) {
+	switch m := v.(type) {
+	case map[string]any:
+		return m, true
+	case map[any]any:
+		out := make(map[string]any, len(m))
+		for k, val := range m {
+			out[pyStr(k)] = val
+		}
+		return out, true
+	case nil:
+		return nil, false
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map {
+		return nil, false
+	}
+	out := make(map[string]any, rv.Len())
+	it := rv.MapRange()
+	for it.Next() {
+		out[pyStr(it.Key().Interface())] = it.Value().Interface()
+	}
+	return out, true
+}
+
+// asList returns v as a list when it is a slice or array of anything but
+// bytes.
+func asList(v any) ([]any, bool) {
+	switch l := v.(type) {
+	case []any:
+		return l, true
+	case []string:
+		out := make([]any, len(l))
+		for i, s := range l {
+			out[i] = s
+		}
+		return out, true
+	case nil, string, []byte:
+		return nil, false
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return nil, false
+	}
+	out := make([]any, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out, true
+}
+
+// pyStr prints a value as Python's str() would, since Salt compares
+// grains through str(): True, None, 12, 12.0, ['a', 'b'].
+func pyStr(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return x
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case uint:
+		return strconv.FormatUint(uint64(x), 10)
+	case float64:
+		return pyFloat(x)
+	case float32:
+		return pyFloat(float64(x))
+	case []byte:
+		return string(x)
+	case fmt.Stringer:
+		return x.String()
+	}
+	if m, ok := asMap(v); ok {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = pyRepr(k) + ": " + pyRepr(m[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	if l, ok := asList(v); ok {
+		parts := make([]string, len(l))
+		for i, item := range l {
+			parts[i] = pyRepr(item)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+func pyRepr(v any) string {
+	if s, ok := v.(string); ok {
+		return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+	}
+	return pyStr(v)
+}
+
+func pyFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	case f == math.Trunc(f) && math.Abs(f) < 1e16:
+		return strconv.FormatFloat(f, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

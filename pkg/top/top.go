@@ -1,0 +1,334 @@
+package top
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Top is a parsed top.sls: environments in file order, each with its
+// targets in file order.
+type Top struct {
+	File         string
+	Environments []Environment
+	// Warnings are things Salt would ignore silently: unknown dict items
+	// in a target's list, non-string items, a repeated `- match:`.
+	Warnings []Warning
+}
+
+// Environment is one `base:` (or other saltenv) section.
+type Environment struct {
+	Name    string
+	Line    int
+	Targets []Target
+}
+
+// Target is one `'expr': [items…]` entry.
+type Target struct {
+	Expr string
+	// Match is the matcher kind: the `- match:` item's value, or
+	// "compound" when there is none (Salt's default in top files; a bare
+	// glob is a valid compound expression).
+	Match string
+	Line  int
+	// Items are the SLS names to apply when the target matches, in order.
+	// An item's Env is the target's environment, or another one for Salt's
+	// `- otherenv: sls` form.
+	Items []Item
+}
+
+// Item is one SLS name in a target's list.
+type Item struct {
+	Env  string
+	SLS  string
+	Line int
+}
+
+// Warning is a non-fatal remark about the top file, with its place.
+type Warning struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg) }
+
+// Error is a top file error with its place.
+type Error struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Envs returns the environment names in file order.
+func (t *Top) Envs() []string {
+	out := make([]string, len(t.Environments))
+	for i, e := range t.Environments {
+		out[i] = e.Name
+	}
+	return out
+}
+
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Parse reads a rendered top file (Jinja already applied). The filename is
+// used in errors and warnings only. Every target expression is checked
+// here, except nodegroup names, which are known only to SLSFor.
+func Parse(filename string, data []byte) (*Top, error) {
+	t := &Top{File: filename}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		msg := err.Error()
+		if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return nil, &Error{File: filename, Line: line, Err: errors.New(m[2])}
+		}
+		return nil, &Error{File: filename, Err: errors.New(strings.TrimPrefix(msg, "yaml: "))}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return t, nil // an empty top file targets nothing
+	}
+	root := deref(doc.Content[0])
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return t, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, t.errorf(root, "a top file is a mapping of environments (base: …), found %s", kindName(root))
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := deref(root.Content[i]), deref(root.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			return nil, t.errorf(k, "an environment name must be a non-empty string")
+		}
+		if first, dup := seen[k.Value]; dup {
+			return nil, t.errorf(k, "environment %q appears twice (first at line %d)", k.Value, first)
+		}
+		seen[k.Value] = k.Line
+		t.Environments = append(t.Environments, Environment{Name: k.Value, Line: k.Line})
+		if err := t.parseEnv(&t.Environments[len(t.Environments)-1], v); err != nil {
+			return nil, err
+		}
+	}
+	envs := map[string]bool{}
+	for _, e := range t.Environments {
+		envs[e.Name] = true
+	}
+	for ei := range t.Environments {
+		env := &t.Environments[ei]
+		for ti := range env.Targets {
+			tg := &env.Targets[ti]
+			kept := tg.Items[:0]
+			for _, it := range tg.Items {
+				if !envs[it.Env] {
+					t.warn(it.Line, fmt.Sprintf("%q is not an environment of this top file; the item {%s: %s} is ignored", it.Env, it.Env, it.SLS))
+					continue
+				}
+				kept = append(kept, it)
+			}
+			tg.Items = kept
+		}
+	}
+	return t, nil
+}
+
+func (t *Top) parseEnv(env *Environment, body *yaml.Node) error {
+	if body.Kind == yaml.ScalarNode && body.Tag == "!!null" {
+		return nil
+	}
+	if body.Kind != yaml.MappingNode {
+		return t.errorf(body, "environment %s: want a mapping of targets to SLS lists, found %s", env.Name, kindName(body))
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(body.Content); i += 2 {
+		k, v := deref(body.Content[i]), deref(body.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			return t.errorf(k, "environment %s: a target must be a non-empty string", env.Name)
+		}
+		if first, dup := seen[k.Value]; dup {
+			return t.errorf(k, "environment %s: target %q appears twice (first at line %d)", env.Name, k.Value, first)
+		}
+		seen[k.Value] = k.Line
+		tg, err := t.parseTarget(env.Name, k, v)
+		if err != nil {
+			return err
+		}
+		env.Targets = append(env.Targets, tg)
+	}
+	return nil
+}
+
+func (t *Top) parseTarget(env string, k, v *yaml.Node) (Target, error) {
+	tg := Target{Expr: k.Value, Match: KindCompound, Line: k.Line}
+	var items []*yaml.Node
+	switch {
+	case v.Kind == yaml.SequenceNode:
+		items = v.Content
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!str":
+		items = []*yaml.Node{v} // Salt takes `'*': core` as `'*': [core]`
+	default:
+		return tg, t.errorf(v, "target %q: want a list of SLS names, found %s", k.Value, kindName(v))
+	}
+	matchLine := 0
+	for _, raw := range items {
+		it := deref(raw)
+		switch it.Kind {
+		case yaml.ScalarNode:
+			if it.Tag != "!!str" {
+				t.warn(it.Line, fmt.Sprintf("target %q: item %q is not a string; ignored, as Salt does", k.Value, it.Value))
+				continue
+			}
+			if it.Value == "" {
+				t.warn(it.Line, fmt.Sprintf("target %q: empty SLS name ignored", k.Value))
+				continue
+			}
+			tg.Items = append(tg.Items, Item{Env: env, SLS: it.Value, Line: it.Line})
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(it.Content); j += 2 {
+				dk, dv := deref(it.Content[j]), deref(it.Content[j+1])
+				if dk.Kind != yaml.ScalarNode {
+					t.warn(dk.Line, fmt.Sprintf("target %q: dict item with a non-string key ignored", k.Value))
+					continue
+				}
+				if dk.Value == "match" {
+					if dv.Kind != yaml.ScalarNode || !knownKind(dv.Value) || dv.Value == "" {
+						return tg, t.errorf(dv, "target %q: unknown matcher %q (known: %s)", k.Value, dv.Value, strings.Join(Kinds(), ", "))
+					}
+					if matchLine != 0 {
+						t.warn(dk.Line, fmt.Sprintf("target %q: a second `match:` (the first is at line %d); the last one wins, as in Salt", k.Value, matchLine))
+					}
+					tg.Match, matchLine = dv.Value, dk.Line
+					continue
+				}
+				added, ok := envItems(dk.Value, dv)
+				if !ok {
+					t.warn(dk.Line, fmt.Sprintf("target %q: item {%s: …} is neither `match:` nor `ENV: sls`; ignored", k.Value, dk.Value))
+					continue
+				}
+				tg.Items = append(tg.Items, added...)
+			}
+		default:
+			t.warn(it.Line, fmt.Sprintf("target %q: item of kind %s ignored", k.Value, kindName(it)))
+		}
+	}
+	if tg.Match != KindNodegroup {
+		if _, err := compile(tg.Expr, tg.Match, nil, true); err != nil {
+			return tg, &Error{File: t.File, Line: k.Line, Err: err}
+		}
+	}
+	return tg, nil
+}
+
+// envItems reads Salt's `- ENV: sls` (or `- ENV: [sls, …]`) item, which
+// adds SLS of another environment; whether ENV exists is checked once all
+// environments are known.
+func envItems(env string, v *yaml.Node) ([]Item, bool) {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Tag != "!!str" || v.Value == "" {
+			return nil, false
+		}
+		return []Item{{Env: env, SLS: v.Value, Line: v.Line}}, true
+	case yaml.SequenceNode:
+		var out []Item
+		for _, c := range v.Content {
+			c = deref(c)
+			if c.Kind != yaml.ScalarNode || c.Tag != "!!str" || c.Value == "" {
+				return nil, false
+			}
+			out = append(out, Item{Env: env, SLS: c.Value, Line: c.Line})
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// SLSFor returns, per environment, the SLS names whose targets match the
+// minion, in top-file order with repeats dropped. An environment in which
+// some target matched is present even when that target listed nothing,
+// as in Salt. Errors (an unknown nodegroup, say) name the target's line.
+func (t *Top) SLSFor(m Minion, nodegroups map[string]string) (map[string][]string, error) {
+	out := map[string][]string{}
+	seen := map[string]map[string]bool{}
+	for _, env := range t.Environments {
+		for _, tg := range env.Targets {
+			n, err := compile(tg.Expr, tg.Match, nodegroups, false)
+			if err != nil {
+				return nil, &Error{File: t.File, Line: tg.Line, Err: err}
+			}
+			if !n.eval(&m) {
+				continue
+			}
+			if _, ok := out[env.Name]; !ok {
+				out[env.Name] = []string{}
+			}
+			for _, it := range tg.Items {
+				if seen[it.Env] == nil {
+					seen[it.Env] = map[string]bool{}
+				}
+				if _, ok := out[it.Env]; !ok {
+					out[it.Env] = []string{}
+				}
+				if seen[it.Env][it.SLS] {
+					continue
+				}
+				seen[it.Env][it.SLS] = true
+				out[it.Env] = append(out[it.Env], it.SLS)
+			}
+		}
+	}
+	return out, nil
+}
+
+func knownKind(k string) bool {
+	for _, x := range Kinds() {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Top) warn(line int, msg string) {
+	t.Warnings = append(t.Warnings, Warning{File: t.File, Line: line, Msg: msg})
+}
+
+func (t *Top) errorf(n *yaml.Node, format string, args ...any) *Error {
+	return &Error{File: t.File, Line: n.Line, Err: fmt.Errorf(format, args...)}
+}
+
+// deref follows YAML aliases (*anchor) to the node they name.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("the %s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+	}
+	return "an alias"
+}
