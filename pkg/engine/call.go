@@ -40,13 +40,14 @@ func (r *runner) call(i int, preMode bool) (res states.Result, skipWatch bool, s
 	return res, skipWatch, start, time.Since(start)
 }
 
-// retry reruns a state whose result is not `until`, as Salt does: each
-// attempt's comment is kept, prefixed by the attempt before it.
+// retry reruns a state whose result is not `until`, as Salt does: the
+// comment lists each earlier attempt, one a line, then the last comment.
 func (r *runner) retry(i int, rs *retrySpec, res states.Result, skipWatch bool) (states.Result, bool) {
 	want := states.False
 	if rs.Until {
 		want = states.True
 	}
+	var history []string
 	for n := 1; n < rs.Attempts && res.Result != want; n++ {
 		wait := time.Duration(rs.Interval) * time.Second
 		if rs.Splay > 0 {
@@ -60,10 +61,11 @@ func (r *runner) retry(i int, rs *retrySpec, res states.Result, skipWatch bool) 
 			return res, skipWatch
 		case <-t.C:
 		}
-		prev := res
+		history = append(history, fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"", n, res.Result, res.Comment))
 		res, skipWatch = r.attempt(i, false)
-		res.Comment = fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"\n%s",
-			n, prev.Result, prev.Comment, res.Comment)
+	}
+	if len(history) > 0 {
+		res.Comment = strings.Join(append(history, res.Comment), "\n")
 	}
 	return res, skipWatch
 }

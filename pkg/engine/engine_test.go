@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/states"
+)
+
+func TestFailhard(t *testing.T) {
+	bad := args("fail", true)
+	tests := []struct {
+		name  string
+		opts  Options
+		b     map[string]any
+		ids   string // results, in order
+		calls string
+	}{
+		{"run option", Options{Failhard: true}, args("fail", true), "A B", "A B"},
+		{"per state", Options{}, args("fail", true, "failhard", true), "A B", "A B"},
+		{"per state false overrides the run", Options{Failhard: true}, args("fail", true, "failhard", false), "A B C", "A B C"},
+		{"off", Options{}, bad, "A B C", "A B C"},
+		// Salt ignores failhard under test.
+		{"test mode", Options{Failhard: true, Test: true}, bad, "A B C", "A(test) B(test) C(test)"},
+	}
+	for _, tc := range tests {
+		resetRec()
+		out := Run(context.Background(), chunks(ch("A", nil), ch("B", tc.b), ch("C", nil)), tc.opts)
+		var ids []string
+		for _, r := range out {
+			ids = append(ids, r.ID)
+		}
+		if got := strings.Join(ids, " "); got != tc.ids {
+			t.Errorf("%s: results %q, want %q", tc.name, got, tc.ids)
+		}
+		if c := calls(); c != tc.calls {
+			t.Errorf("%s: calls %q, want %q", tc.name, c, tc.calls)
+		}
+	}
+}
+
+func TestFailhardInsideRequisites(t *testing.T) {
+	// C needs B, which fails hard: C is not run, nor reported, nor is D.
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("A", nil),
+		ch("C", nil, req("require", "B")),
+		ch("B", args("fail", true, "failhard", true)),
+		ch("D", nil),
+	), Options{})
+	if len(out) != 2 || out[0].ID != "A" || out[1].ID != "B" {
+		t.Errorf("results = %v, want A then B", out)
+	}
+}
+
+func TestChecks(t *testing.T) {
+	dir := t.TempDir()
+	exists := filepath.Join(dir, "exists")
+	if err := os.WriteFile(exists, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing")
+	tests := []struct {
+		name    string
+		args    map[string]any
+		ran     bool
+		comment string // the skip comment
+	}{
+		{"onlyif true", args("onlyif", "true"), true, ""},
+		{"onlyif false", args("onlyif", "false"), false, "onlyif condition is false"},
+		{"onlyif all must succeed", args("onlyif", []any{"true", "exit 3"}), false, "onlyif condition is false"},
+		{"onlyif all succeed", args("onlyif", []any{"true", "true"}), true, ""},
+		{"unless true", args("unless", "true"), false, "unless condition is true"},
+		{"unless false", args("unless", "false"), true, ""},
+		{"unless any failure runs", args("unless", []any{"true", "false"}), true, ""},
+		{"unless all succeed skips", args("unless", []any{"true", "true"}), false, "unless condition is true"},
+		{"unless command missing skips", args("unless", "exit 0"), false, "unless condition is true"},
+		{"onlyif and unless", args("onlyif", "true", "unless", "true"), false, "onlyif condition is true\nunless condition is true"},
+		{"creates exists", args("creates", exists), false, exists + " exists"},
+		{"creates list exists", args("creates", []any{exists, exists}), false, "All files in creates exist"},
+		{"creates one missing", args("creates", []any{exists, missing}), true, ""},
+		{"creates missing", args("creates", missing), true, ""},
+	}
+	for _, tc := range tests {
+		got := run(t, Options{}, ch("A", tc.args))
+		a := got["A"]
+		if gotRan := calls() == "A"; gotRan != tc.ran {
+			t.Errorf("%s: ran = %v, want %v (%q)", tc.name, gotRan, tc.ran, a.Comment)
+			continue
+		}
+		if tc.ran {
+			if a.Comment != "A is in the correct state" {
+				t.Errorf("%s: comment %q", tc.name, a.Comment)
+			}
+			continue
+		}
+		if a.Result.Result != states.True || a.Comment != tc.comment {
+			t.Errorf("%s: %s %q, want True %q", tc.name, a.Result.Result, a.Comment, tc.comment)
+		}
+	}
+}
+
+func TestChecksRunUnderTestAndRoot(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "made"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mark := filepath.Join(t.TempDir(), "ran")
+	got := run(t, Options{Test: true, Root: root},
+		ch("A", args("unless", "touch "+mark+"; false")),
+		ch("B", args("creates", "/made")),
+	)
+	if _, err := os.Stat(mark); err != nil {
+		t.Errorf("unless command did not run under test: %v", err)
+	}
+	if c := calls(); c != "A(test)" {
+		t.Errorf("calls = %q, want A(test)", c)
+	}
+	if b := got["B"]; b.Comment != "/made exists" {
+		t.Errorf("creates under root: %q", b.Comment)
+	}
+}
+
+func TestCheckSkipsWatch(t *testing.T) {
+	got := run(t, Options{}, ch("T", args("changed", true)), ch("D", args("unless", "true"), req("watch", "T")))
+	if c := calls(); c != "T" {
+		t.Errorf("calls = %q, want only T", c)
+	}
+	if d := got["D"]; d.Result.Result != states.True || d.Comment != "unless condition is true" {
+		t.Errorf("D = %s %q", d.Result.Result, d.Comment)
+	}
+}
+
+func TestBadCheckFails(t *testing.T) {
+	got := run(t, Options{}, ch("A", args("onlyif", []any{map[string]any{"fun": "x"}})))
+	if a := got["A"]; a.Result.Result != states.False || !strings.Contains(a.Comment, "onlyif: item 0: want a shell command") {
+		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	}
+	if calls() != "" {
+		t.Errorf("module called")
+	}
+}
+
+func TestCheckCmd(t *testing.T) {
+	got := run(t, Options{}, ch("A", args("check_cmd", "false")), ch("B", args("fail", true, "check_cmd", []any{"true"})))
+	if a := got["A"]; a.Result.Result != states.False || a.Comment != "check_cmd determined the state failed" {
+		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	}
+	if b := got["B"]; b.Result.Result != states.True || b.Comment != "check_cmd determined the state succeeded" {
+		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	retry := map[string]any{"attempts": 3, "interval": 0}
+	got := run(t, Options{}, ch("A", args("flaky", 2, "retry", retry)), ch("B", args("flaky", 5, "retry", retry)))
+	if c := calls(); c != "A A A B B B" {
+		t.Errorf("calls = %q", c)
+	}
+	a := got["A"]
+	if a.Result.Result != states.True || !strings.HasPrefix(a.Comment, `Attempt 1: Returned a result of "False", with the following comment: "flaky failure 1"`) || !strings.HasSuffix(a.Comment, "flaky ok") {
+		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	}
+	if b := got["B"]; b.Result.Result != states.False {
+		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
+	}
+	got = run(t, Options{Test: true}, ch("A", args("retry", true)))
+	if a := got["A"]; !strings.HasSuffix(a.Comment, "The state would be retried every 30 seconds (with a splay of up to 0 seconds) a maximum of 2 times or until a result of True is returned") {
+		t.Errorf("test-mode retry comment %q", a.Comment)
+	}
+	got = run(t, Options{}, ch("A", args("retry", map[string]any{"attempt": 3})))
+	if a := got["A"]; a.Result.Result != states.False || !strings.Contains(a.Comment, `retry`) {
+		t.Errorf("bad retry = %s %q", a.Result.Result, a.Comment)
+	}
+}
+
+func TestTestMode(t *testing.T) {
+	run(t, Options{Test: true}, ch("A", nil))
+	run2 := func(opts Options, a map[string]any) bool {
+		resetRec()
+		Run(context.Background(), chunks(ch("A", a)), opts)
+		return rec.seen[0].Test
+	}
+	if !run2(Options{Test: true}, nil) {
+		t.Error("Options.Test did not reach the request")
+	}
+	if run2(Options{}, nil) {
+		t.Error("real run sent Test")
+	}
+	if !run2(Options{}, args("test", true)) {
+		t.Error("per-state test: true ignored")
+	}
+	if !run2(Options{Test: true}, args("test", false)) {
+		t.Error("per-state test: false turned a dry run into a real one")
+	}
+}
+
+func TestRequestShape(t *testing.T) {
+	c := ch("A", args("contents", "x", "unless", "false", "order", 3, "failhard", false, "require", []any{}, "__env__", "base", "reload_modules", true, "parallel", true))
+	c.Name = "/etc/a"
+	resetRec()
+	env := &states.Env{Grains: map[string]any{"os": "Debian"}}
+	out := Run(context.Background(), []sls.Chunk{c}, Options{Root: "/mnt", Env: env})
+	r := rec.seen[0]
+	if got := strings.Join(r.Args.Unknown(), ","); got != "contents" {
+		t.Errorf("module saw args %q, want only contents", got)
+	}
+	if r.ID != "A" || r.Name != "/etc/a" || r.Func != "fake.set" || r.SLS != "t" || r.Root != "/mnt" {
+		t.Errorf("request = %+v", r)
+	}
+	if r.Env == nil || r.Env.Cache == nil || r.Env.Grains["os"] != "Debian" {
+		t.Errorf("env = %+v", r.Env)
+	}
+	if env.Cache != nil {
+		t.Error("Run changed the caller's Env")
+	}
+	o := out[0]
+	if o.Key != "fake_|-A_|-/etc/a_|-set" || o.Func != "fake.set" || o.Name != "/etc/a" || o.Changes == nil || o.Start.IsZero() {
+		t.Errorf("result = %+v", o)
+	}
+	// A fresh cache each run; a given one is kept.
+	resetRec()
+	Run(context.Background(), []sls.Chunk{c}, Options{Env: env})
+	if rec.seen[0].Env.Cache == r.Env.Cache {
+		t.Error("cache shared between runs")
+	}
+	cache := &states.RunCache{}
+	resetRec()
+	Run(context.Background(), []sls.Chunk{c}, Options{Env: &states.Env{Cache: cache}})
+	if rec.seen[0].Env.Cache != cache {
+		t.Error("given cache not used")
+	}
+}
+
+func TestModuleErrors(t *testing.T) {
+	unknown := ch("U", nil)
+	unknown.Fun = "nope"
+	unknown.Source = "web/init.sls:12"
+	got := run(t, Options{}, unknown, ch("P", args("panic", "boom")), ch("E", args("argerr", true)), ch("N", nil))
+	if u := got["U"]; u.Result.Result != states.False || !strings.Contains(u.Comment, `state function "fake.nope" is not available`) || !strings.Contains(u.Comment, `state "U" in web/init.sls:12`) {
+		t.Errorf("U = %s %q", u.Result.Result, u.Comment)
+	}
+	if p := got["P"]; p.Result.Result != states.False || p.Comment != "state module panicked: boom" {
+		t.Errorf("P = %s %q", p.Result.Result, p.Comment)
+	}
+	if e := got["E"]; e.Comment != `E: argument "bogus": want a string` {
+		t.Errorf("E = %q", e.Comment)
+	}
+	if n := got["N"]; n.Result.Result != states.True {
+		t.Errorf("run did not go on after a panic: %+v", n)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	resetRec()
+	var streamed []string
+	out := Run(ctx, chunks(ch("A", nil), ch("B", nil), ch("C", nil, req("require", "B"))), Options{
+		OnResult: func(r StateResult) {
+			streamed = append(streamed, r.ID)
+			cancel()
+		},
+	})
+	if c := calls(); c != "A" {
+		t.Errorf("calls = %q, want A only", c)
+	}
+	if len(out) != 3 {
+		t.Fatalf("results = %d, want 3", len(out))
+	}
+	for _, r := range out[1:] {
+		if r.Result.Result != states.False || r.Comment != CommentCancelled {
+			t.Errorf("%s = %s %q", r.ID, r.Result.Result, r.Comment)
+		}
+	}
+	if strings.Join(streamed, " ") != "A B C" {
+		t.Errorf("OnResult saw %v", streamed)
+	}
+}
+
+func TestOnResultStreamsInOrder(t *testing.T) {
+	resetRec()
+	var got []int
+	out := Run(context.Background(), chunks(ch("A", nil, req("require", "B")), ch("B", nil)), Options{
+		OnResult: func(r StateResult) { got = append(got, r.RunNum) },
+	})
+	if len(got) != 2 || got[0] != 0 || got[1] != 1 || out[0].ID != "B" {
+		t.Errorf("streamed %v, out %v", got, out)
+	}
+}
+
+func TestDurationMeasured(t *testing.T) {
+	out := run(t, Options{}, ch("A", args("onlyif", "sleep 0.05")))
+	if d := out["A"].Duration; d < 50*time.Millisecond {
+		t.Errorf("duration %v does not include the checks", d)
+	}
+}
+
+func BenchmarkRun1000(b *testing.B) {
+	cs := make([]sls.Chunk, 1000)
+	for i := range cs {
+		id := "s" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i)
+		cs[i] = sls.Chunk{ID: id, Name: id, State: "fake", Fun: "noop", SLS: "bench", Order: i, Args: map[string]any{"a": 1, "b": "x"}}
+		if i > 0 {
+			cs[i].Requisites = []sls.Requisite{{Kind: "require", Module: "fake", Ref: cs[i-1].ID, Targets: []string{cs[i-1].Key()}}}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		out := Run(context.Background(), cs, Options{})
+		if len(out) != 1000 || out[999].Result.Result != states.True {
+			b.Fatalf("bad run: %d results", len(out))
+		}
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
