@@ -1,0 +1,278 @@
+package states
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+func init() {
+	Register("file.comment", fileComment)
+	Register("file.uncomment", fileUncomment)
+	Register("file.blockreplace", fileBlockreplace)
+}
+
+// Comment comments out the lines that match a regular expression.
+//
+// Arguments:
+//   - name: the path of the file (absolute).
+//   - regex: a Python regular expression for the lines to comment out; a leading ^ anchors at the line start.
+//   - char: the comment character(s) put in front of each line (default "#").
+//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
+//   - ignore_missing: succeed when no line matches and none is commented (default False).
+//
+// Salt: a line that already starts with char is left alone even when an unanchored regex matches it, so a rerun never doubles the comment.
+func fileComment(ctx context.Context, req *Request) Result {
+	return fileCommentLines(ctx, req, true)
+}
+
+// Uncomment removes the comment character from the commented lines that
+// match a regular expression.
+//
+// Arguments:
+//   - name: the path of the file (absolute).
+//   - regex: a Python regular expression for the line, without its comment character; a leading ^ anchors at the text after it.
+//   - char: the comment character(s) (default "#").
+//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
+//
+// Salt: the same.
+func fileUncomment(ctx context.Context, req *Request) Result {
+	return fileCommentLines(ctx, req, false)
+}
+
+func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	regex := a.String("regex", "")
+	char := a.String("char", "#")
+	ignoreMissing := a.Bool("ignore_missing", false)
+	backup := fileBackupSuffix(a, ".bak")
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if regex == "" {
+		return fileFail(req, &ArgError{Arg: "regex", Err: errors.New("want a regular expression, got nothing")})
+	}
+	if char == "" {
+		return fileFail(req, &ArgError{Arg: "char", Err: errors.New("want a comment character, got nothing")})
+	}
+	rx, err := fileCompilePattern(regex, 0)
+	if err != nil {
+		return fileFail(req, &ArgError{Arg: "regex", Err: err})
+	}
+	if path, err = fileResolveLinks(req, path); err != nil {
+		return fileFail(req, err)
+	}
+	cur, err := fileRead(path)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if !cur.exists {
+		return Failf(req.Name, "file %s does not exist", req.Name)
+	}
+	lines, nl := fileLines(cur.data)
+	out, hits, done := fileCommentEdit(lines, rx, char, comment)
+	if hits == 0 {
+		switch {
+		case done > 0 && comment:
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Pattern already commented"}
+		case done > 0:
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Pattern already uncommented"}
+		case ignoreMissing && comment:
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Pattern not found and ignore_missing set to True"}
+		case comment:
+			return Failf(req.Name, "Expected uncommented lines not found")
+		}
+		return Failf(req.Name, "Expected commented lines not found")
+	}
+	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: fileJoinLines(out, nl),
+		perms: filePerms{uid: -1, gid: -1}, showChanges: true, backup: backup})
+	if err != nil {
+		return fileFail(req, err)
+	}
+	done2 := "Commented lines successfully"
+	if !comment {
+		done2 = "Uncommented lines successfully"
+	}
+	return fileEditResult(req, changes, done2, "File "+req.Name+" is set to be updated", "No changes needed to be made")
+}
+
+// fileCommentEdit comments (or uncomments) the lines rx matches. hits is
+// how many lines it changed, done how many were already in the asked state.
+func fileCommentEdit(lines []string, rx *regexp.Regexp, char string, comment bool) (out []string, hits, done int) {
+	out = make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l
+		body := strings.TrimLeft(l, " \t")
+		commented := strings.HasPrefix(body, char)
+		text := l
+		if commented {
+			text = strings.TrimLeft(strings.TrimLeft(body, char), " \t")
+		}
+		if !rx.MatchString(text) {
+			continue
+		}
+		switch {
+		case comment && commented, !comment && !commented:
+			done++
+		case comment:
+			out[i] = char + l
+			hits++
+		default:
+			lead := l[:len(l)-len(body)]
+			rest := strings.TrimPrefix(body, char)
+			for strings.HasPrefix(rest, char) {
+				rest = strings.TrimPrefix(rest, char)
+			}
+			out[i] = lead + strings.TrimPrefix(rest, " ")
+			hits++
+		}
+	}
+	return out, hits, done
+}
+
+// Blockreplace manages the text between two marker lines, leaving the rest
+// of the file as it is: how a state owns its own part of a shared file.
+//
+// Arguments:
+//   - name: the path of the file (absolute).
+//   - marker_start: the line that opens the block (default "#-- start managed zone --"); a line containing it matches.
+//   - marker_end: the line that closes the block (default "#-- end managed zone --").
+//   - content: the text between the markers.
+//   - source: a salt:// URL or local path whose content is used instead of content.
+//   - template: "jinja" renders content or source with context and defaults first.
+//   - context: variables for the template; they override defaults.
+//   - defaults: default variables for the template.
+//   - append_if_not_found: add the markers and content at the end when the markers are missing (default False).
+//   - prepend_if_not_found: add them at the start instead (default False).
+//   - append_newline: end the content with a newline when it lacks one (default True).
+//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
+//   - show_changes: report the diff (default True).
+//
+// Salt: insert_before_match, insert_after_match and accumulators are not supported.
+func fileBlockreplace(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	start := a.String("marker_start", "#-- start managed zone --")
+	end := a.String("marker_end", "#-- end managed zone --")
+	appendNF := a.Bool("append_if_not_found", false)
+	prependNF := a.Bool("prepend_if_not_found", false)
+	appendNL := a.Bool("append_newline", true)
+	show := a.Bool("show_changes", true)
+	template := a.String("template", "")
+	backup := fileBackupSuffix(a, ".bak")
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if strings.TrimSpace(start) == "" {
+		return fileFail(req, &ArgError{Arg: "marker_start", Err: errors.New("want a marker line, got nothing")})
+	}
+	if strings.TrimSpace(end) == "" {
+		return fileFail(req, &ArgError{Arg: "marker_end", Err: errors.New("want a marker line, got nothing")})
+	}
+	if template != "" && template != "jinja" {
+		return fileFail(req, &ArgError{Arg: "template", Err: fmt.Errorf(`want "jinja", got %q`, template)})
+	}
+	var content string
+	if a.Has("source") {
+		srcs, err := fileSources(a, "source")
+		if err != nil {
+			return fileFail(req, err)
+		}
+		data, err := fileFetch(ctx, req, srcs[0].url)
+		if err != nil {
+			return fileFail(req, &ArgError{Arg: "source", Err: err})
+		}
+		content = string(data)
+	} else if content, err = fileLinesArg(a, "content"); err != nil {
+		return fileFail(req, err)
+	}
+	if template == "jinja" {
+		out, err := fileRender(ctx, req, path, []byte(content))
+		if err != nil {
+			return fileFail(req, err)
+		}
+		content = string(out)
+	}
+	if appendNL && content != "" && !strings.HasSuffix(content, "\n") {
+		content += "\n"
+	}
+	if path, err = fileResolveLinks(req, path); err != nil {
+		return fileFail(req, err)
+	}
+	cur, err := fileRead(path)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if !cur.exists {
+		return Failf(req.Name, "file %s does not exist", req.Name)
+	}
+	out, err := fileBlockEdit(cur.data, strings.TrimSpace(start), strings.TrimSpace(end), content, appendNF, prependNF)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out,
+		perms: filePerms{uid: -1, gid: -1}, showChanges: show, backup: backup})
+	if err != nil {
+		return fileFail(req, err)
+	}
+	return fileEditResult(req, changes, "Changes were made", "Changes would be made", "No changes needed to be made")
+}
+
+// fileBlockEdit replaces what lies between the first line containing start
+// and the next line containing end. Lines outside are kept byte for byte.
+func fileBlockEdit(data []byte, start, end, content string, appendNF, prependNF bool) ([]byte, error) {
+	s := string(data)
+	pos := 0
+	startAt, bodyAt, endAt := -1, -1, -1
+	for pos < len(s) {
+		eol := strings.IndexByte(s[pos:], '\n')
+		next := len(s)
+		if eol >= 0 {
+			next = pos + eol + 1
+		}
+		line := s[pos:next]
+		switch {
+		case startAt < 0 && strings.Contains(line, start):
+			startAt, bodyAt = pos, next
+		case startAt >= 0 && strings.Contains(line, end):
+			endAt = pos
+		}
+		if endAt >= 0 {
+			break
+		}
+		pos = next
+	}
+	switch {
+	case startAt >= 0 && endAt >= 0:
+		var b bytes.Buffer
+		b.WriteString(s[:bodyAt])
+		if bodyAt > 0 && s[bodyAt-1] != '\n' {
+			b.WriteByte('\n')
+		}
+		b.WriteString(content)
+		b.WriteString(s[endAt:])
+		return b.Bytes(), nil
+	case startAt >= 0:
+		return nil, fmt.Errorf("cannot edit marked block: marker_end %q not found after marker_start", end)
+	case appendNF || prependNF:
+		block := start + "\n" + content + end + "\n"
+		return fileAddBlock(data, []byte(block), prependNF && !appendNF), nil
+	}
+	return nil, errors.New("cannot edit marked block: markers were not found in the file (set append_if_not_found: True to add them)")
+}

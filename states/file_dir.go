@@ -1,0 +1,303 @@
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+func init() {
+	Register("file.directory", fileDirectory)
+	Register("file.absent", fileAbsent)
+	Register("file.exists", fileExists)
+	Register("file.missing", fileMissing)
+}
+
+// Directory makes sure a directory exists with the given owner and mode,
+// and optionally applies them to everything under it.
+//
+// Arguments:
+//   - name: the path of the directory (absolute).
+//   - user: the owner, a name or uid, looked up in ROOT/etc/passwd.
+//   - group: the group, a name or gid, looked up in ROOT/etc/group.
+//   - dir_mode: the directory's mode in octal such as 0755 (mode is an alias).
+//   - file_mode: the mode of files under it, applied when recurse has "mode".
+//   - makedirs: create missing parent directories (default False).
+//   - recurse: a list of "user", "group", "mode", "ignore_files", "ignore_dirs" to apply to everything under the directory.
+//   - clean: remove everything under the directory that exclude_pat does not match.
+//   - exclude_pat: with clean, keep entries whose base name matches this glob, or whose relative path matches the regex after "E@".
+//
+// Salt: clean does not know which files other states manage (Salt keeps the files required by other states); brine keeps only what exclude_pat matches. Changes for entries under the directory are keyed by their path.
+func fileDirectory(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	makedirs := a.Bool("makedirs", false)
+	clean := a.Bool("clean", false)
+	exclude := a.String("exclude_pat", "")
+	recurse := a.StringList("recurse")
+	fileMode, hasFileMode := a.Mode("file_mode")
+	modeArg := "dir_mode"
+	if !a.Has("dir_mode") && a.Has("mode") {
+		modeArg = "mode"
+	}
+	perms, err := fileReadPerms(req, modeArg)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	rec := map[string]bool{}
+	for _, r := range recurse {
+		switch r {
+		case "user", "group", "mode", "ignore_files", "ignore_dirs", "silent":
+			rec[r] = true
+		default:
+			return fileFail(req, &ArgError{Arg: "recurse", Err: fmt.Errorf("want user, group, mode, ignore_files or ignore_dirs, got %q", r)})
+		}
+	}
+	match, err := fileExcluder(exclude)
+	if err != nil {
+		return fileFail(req, err)
+	}
+
+	changes := map[string]any{}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		parent := filepath.Dir(path)
+		if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) && !makedirs {
+			return Failf(req.Name, "No directory to create %s in (set makedirs: True to create it)", req.Name)
+		}
+		changes[req.Name] = "New Dir"
+		if !req.Test {
+			mode := fileDefaultDirMode
+			if perms.hasMode {
+				mode = perms.mode
+			}
+			if err := fileMkdirAll(path, mode, perms); err != nil {
+				return fileFail(req, err)
+			}
+		}
+		// A new directory is empty: nothing to recurse into or clean.
+		return fileDirResult(req, changes)
+	case err != nil:
+		return fileFail(req, err)
+	case !fi.IsDir():
+		return Failf(req.Name, "Specified location %s exists and is a file", req.Name)
+	}
+
+	filePermChanges(perms, fi, 0, changes)
+	if len(changes) > 0 && !req.Test {
+		if err := fileApplyPerms(path, perms, false); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	if len(rec) > 0 {
+		sub := filePerms{uid: -1, gid: -1}
+		if rec["user"] {
+			sub.user, sub.uid = perms.user, perms.uid
+		}
+		if rec["group"] {
+			sub.group, sub.gid = perms.group, perms.gid
+		}
+		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == path {
+				return err
+			}
+			want := sub
+			switch {
+			case d.IsDir() && rec["ignore_dirs"]:
+				return nil
+			case d.IsDir():
+				want.mode, want.hasMode = perms.mode, rec["mode"] && perms.hasMode
+			case d.Type()&fs.ModeSymlink != 0:
+				want.hasMode = false // a link has no mode of its own
+			case rec["ignore_files"]:
+				return nil
+			default:
+				want.mode, want.hasMode = fileMode, rec["mode"] && hasFileMode
+			}
+			info, err := os.Lstat(p)
+			if err != nil {
+				return err
+			}
+			c := map[string]any{}
+			filePermChanges(want, info, 0, c)
+			if len(c) == 0 {
+				return nil
+			}
+			changes[fileHostPath(req, p)] = c
+			if req.Test {
+				return nil
+			}
+			return fileApplyPerms(p, want, info.Mode()&fs.ModeSymlink != 0)
+		})
+		if err != nil {
+			return fileFail(req, err)
+		}
+	}
+	if clean {
+		removed, err := fileClean(req, path, match)
+		if err != nil {
+			return fileFail(req, err)
+		}
+		if len(removed) > 0 {
+			changes["removed"] = removed
+		}
+	}
+	return fileDirResult(req, changes)
+}
+
+func fileDirResult(req *Request, changes map[string]any) Result {
+	switch {
+	case len(changes) == 0:
+		return Result{Name: req.Name, Result: True, Comment: "Directory " + req.Name + " is in the correct state", Changes: changes}
+	case req.Test:
+		return Result{Name: req.Name, Result: None, Comment: "The directory " + req.Name + " is set to be changed" + fileTestNote, Changes: changes}
+	}
+	return Result{Name: req.Name, Result: True, Comment: "Directory " + req.Name + " updated", Changes: changes}
+}
+
+// fileExcluder compiles exclude_pat: a glob on the base name, or "E@" and
+// a regex on the path relative to the directory.
+func fileExcluder(pat string) (func(rel string) bool, error) {
+	if pat == "" {
+		return func(string) bool { return false }, nil
+	}
+	if re, ok := strings.CutPrefix(pat, "E@"); ok {
+		rx, err := fileCompilePattern(re, 0)
+		if err != nil {
+			return nil, &ArgError{Arg: "exclude_pat", Err: err}
+		}
+		return rx.MatchString, nil
+	}
+	if _, err := filepath.Match(pat, ""); err != nil {
+		return nil, &ArgError{Arg: "exclude_pat", Err: fmt.Errorf("bad glob %q: %v", pat, err)}
+	}
+	return func(rel string) bool { ok, _ := filepath.Match(pat, filepath.Base(rel)); return ok }, nil
+}
+
+// fileClean removes, or under test lists, every entry under dir that keep
+// does not match. A directory holding a kept entry stays.
+func fileClean(req *Request, dir string, keep func(string) bool) ([]string, error) {
+	var removed []string
+	var walk func(d string) (bool, error) // reports whether d keeps anything
+	walk = func(d string) (bool, error) {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return false, err
+		}
+		kept := false
+		for _, e := range ents {
+			p := filepath.Join(d, e.Name())
+			rel, _ := filepath.Rel(dir, p)
+			if keep(rel) {
+				kept = true
+				continue
+			}
+			if e.IsDir() {
+				k, err := walk(p)
+				if err != nil {
+					return false, err
+				}
+				if k {
+					kept = true
+					continue
+				}
+			}
+			removed = append(removed, fileHostPath(req, p))
+			if !req.Test {
+				if err := os.RemoveAll(p); err != nil {
+					return false, err
+				}
+			}
+		}
+		return kept, nil
+	}
+	if _, err := walk(dir); err != nil {
+		return nil, fmt.Errorf("clean %s: %w", dir, err)
+	}
+	sort.Strings(removed)
+	return removed, nil
+}
+
+// Absent makes sure a file, symlink or directory (with its content) is gone.
+//
+// Arguments:
+//   - name: the path to remove (absolute).
+//
+// Salt: the same; brine also refuses the root of --root.
+func fileAbsent(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if filepath.Clean(req.Name) == "/" {
+		return Failf(req.Name, `Refusing to make "/" absent`)
+	}
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Result{Name: req.Name, Result: True, Comment: "File " + req.Name + " is not present", Changes: map[string]any{}}
+	}
+	if err != nil {
+		return fileFail(req, err)
+	}
+	kind := "file"
+	if fi.IsDir() {
+		kind = "directory"
+	}
+	changes := map[string]any{"removed": req.Name}
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Comment: "File " + req.Name + " is set for removal" + fileTestNote, Changes: changes}
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return fileFail(req, err)
+	}
+	return Result{Name: req.Name, Result: True, Comment: "Removed " + kind + " " + req.Name, Changes: changes}
+}
+
+// Exists checks that a path exists, and changes nothing.
+//
+// Arguments:
+//   - name: the path that must exist (absolute).
+//
+// Salt: the same.
+func fileExists(ctx context.Context, req *Request) Result {
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if _, err := os.Lstat(path); err != nil {
+		return Failf(req.Name, "Specified path %s does not exist", req.Name)
+	}
+	return Result{Name: req.Name, Result: True, Comment: "Path " + req.Name + " exists", Changes: map[string]any{}}
+}
+
+// Missing checks that a path does not exist, and changes nothing.
+//
+// Arguments:
+//   - name: the path that must not exist (absolute).
+//
+// Salt: the same.
+func fileMissing(ctx context.Context, req *Request) Result {
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return Failf(req.Name, "Specified path %s exists", req.Name)
+	}
+	return Result{Name: req.Name, Result: True, Comment: "Path " + req.Name + " is missing", Changes: map[string]any{}}
+}

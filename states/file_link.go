@@ -1,0 +1,343 @@
+package states
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
+)
+
+func init() {
+	Register("file.symlink", fileSymlink)
+	Register("file.touch", fileTouch)
+	Register("file.copy", fileCopy)
+}
+
+// Symlink makes sure name is a symbolic link to target.
+//
+// Arguments:
+//   - name: the path of the link (absolute).
+//   - target: what the link points to, written as given (not rebased by --root).
+//   - force: replace a file or directory that is in the way (default False).
+//   - backupname: move a file or directory that is in the way to this path instead of failing or removing it.
+//   - makedirs: create missing parent directories (default False).
+//   - user: the link's owner, a name or uid.
+//   - group: the link's group, a name or gid.
+//
+// Salt: the same; a link's mode is not managed.
+func fileSymlink(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	target := a.String("target", "")
+	force := a.Bool("force", false)
+	makedirs := a.Bool("makedirs", false)
+	backupname := a.String("backupname", "")
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if target == "" {
+		return fileFail(req, &ArgError{Arg: "target", Err: errors.New("want the path the link points to, got nothing")})
+	}
+	if backupname != "" && !filepath.IsAbs(backupname) {
+		return fileFail(req, &ArgError{Arg: "backupname", Err: fmt.Errorf("want an absolute path, got %q", backupname)})
+	}
+	perms, err := fileReadPerms(req, "")
+	if err != nil {
+		return fileFail(req, err)
+	}
+
+	changes := map[string]any{}
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		cur, err := os.Readlink(path)
+		if err != nil {
+			return fileFail(req, err)
+		}
+		if cur != target {
+			changes["new"] = req.Name
+		} else {
+			filePermChanges(perms, fi, 0, changes)
+		}
+	case err == nil:
+		switch {
+		case backupname != "":
+			if _, err := os.Lstat(req.Path(backupname)); err == nil && !force {
+				return Failf(req.Name, "Backupname %s already exists and force is False", backupname)
+			}
+			changes["backup"] = "Moved " + req.Name + " to " + backupname
+		case force:
+			changes["forced"] = "Symlink was forcibly replaced"
+		default:
+			kind := "File"
+			if fi.IsDir() {
+				kind = "Directory"
+			}
+			return Failf(req.Name, "%s exists where the symlink %s should be (set force: True or backupname to replace it)", kind, req.Name)
+		}
+		changes["new"] = req.Name
+	case errors.Is(err, fs.ErrNotExist):
+		if err := fileEnsureParent(req, path, makedirs, perms, fileDefaultDirMode); err != nil {
+			return fileFail(req, err)
+		}
+		changes["new"] = req.Name
+	default:
+		return fileFail(req, err)
+	}
+	if len(changes) == 0 {
+		return Result{Name: req.Name, Result: True, Comment: "Symlink " + req.Name + " is present and points to " + target, Changes: changes}
+	}
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Comment: "Symlink " + req.Name + " to " + target + " is set for creation" + fileTestNote, Changes: changes}
+	}
+	if _, ok := changes["backup"]; ok {
+		dst := req.Path(backupname)
+		if err := os.RemoveAll(dst); err != nil {
+			return fileFail(req, err)
+		}
+		if err := os.Rename(path, dst); err != nil {
+			return fileFail(req, err)
+		}
+	} else if _, ok := changes["forced"]; ok {
+		if err := os.RemoveAll(path); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	if _, ok := changes["new"]; ok {
+		// A temp link renamed over the old one: the path is never missing.
+		tmp := fmt.Sprintf("%s.brine-%d", path, time.Now().UnixNano())
+		if err := os.Symlink(target, tmp); err != nil {
+			return fileFail(req, err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			os.Remove(tmp)
+			return fileFail(req, err)
+		}
+	}
+	if err := fileApplyPerms(path, perms, true); err != nil {
+		return fileFail(req, err)
+	}
+	return Result{Name: req.Name, Result: True, Comment: "Created new symlink " + req.Name + " -> " + target, Changes: changes}
+}
+
+// Touch creates a file when missing, or updates its access and
+// modification times, as touch(1) does.
+//
+// Arguments:
+//   - name: the path of the file (absolute).
+//   - atime: the access time in seconds since the epoch (default now).
+//   - mtime: the modification time in seconds since the epoch (default now).
+//   - makedirs: create missing parent directories (default False).
+//
+// Salt: the same; every run reports a change, as touch always changes the times.
+func fileTouch(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	now := time.Now()
+	atime := time.Unix(int64(a.Int("atime", int(now.Unix()))), 0)
+	mtime := time.Unix(int64(a.Int("mtime", int(now.Unix()))), 0)
+	makedirs := a.Bool("makedirs", false)
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if !a.Has("atime") {
+		atime = now
+	}
+	if !a.Has("mtime") {
+		mtime = now
+	}
+	changes := map[string]any{}
+	_, err = os.Stat(path)
+	exists := err == nil
+	if exists {
+		changes["touched"] = req.Name
+	} else {
+		changes["new"] = req.Name
+		if err := fileEnsureParent(req, path, makedirs, filePerms{uid: -1, gid: -1}, fileDefaultDirMode); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	if req.Test {
+		verb := "updated"
+		if !exists {
+			verb = "created"
+		}
+		return Result{Name: req.Name, Result: None, Comment: "File " + req.Name + " is set to be " + verb + fileTestNote, Changes: changes}
+	}
+	if !exists {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, fileDefaultMode)
+		if err != nil {
+			return fileFail(req, err)
+		}
+		f.Close()
+	}
+	if err := os.Chtimes(path, atime, mtime); err != nil {
+		return fileFail(req, err)
+	}
+	comment := "Updated times on file " + req.Name
+	if !exists {
+		comment = "Created empty file " + req.Name
+	}
+	return Result{Name: req.Name, Result: True, Comment: comment, Changes: changes}
+}
+
+// Copy copies a local file or directory to name.
+//
+// Arguments:
+//   - name: the destination path (absolute).
+//   - source: the local path to copy (absolute, read under --root).
+//   - force: overwrite a destination that differs (default False: an existing destination is left alone).
+//   - preserve: keep the source's owner, mode and times (default False).
+//   - makedirs: create missing parent directories (default False).
+//   - user: the owner of the copy, a name or uid (ignored with preserve).
+//   - group: the group of the copy, a name or gid (ignored with preserve).
+//   - mode: the mode of the copy in octal (ignored with preserve).
+//
+// Salt: directories are copied only when the destination is missing or force is set; force leaves an identical file alone.
+func fileCopy(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	source := a.String("source", "")
+	force := a.Bool("force", false)
+	preserve := a.Bool("preserve", false)
+	makedirs := a.Bool("makedirs", false)
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if !filepath.IsAbs(source) {
+		return fileFail(req, &ArgError{Arg: "source", Err: fmt.Errorf("want an absolute local path, got %q", source)})
+	}
+	perms, err := fileReadPerms(req, "mode")
+	if err != nil {
+		return fileFail(req, err)
+	}
+	src := req.Path(filepath.Clean(source))
+	sfi, err := os.Stat(src)
+	if err != nil {
+		return Failf(req.Name, "Source file %q is not present", source)
+	}
+	changes := map[string]any{}
+	dfi, err := os.Lstat(path)
+	switch {
+	case err == nil && !force:
+		return Result{Name: req.Name, Result: True, Changes: changes,
+			Comment: fmt.Sprintf("The target file %q exists and will not be overwritten", req.Name)}
+	case err == nil && sfi.Mode().IsRegular() && dfi.Mode().IsRegular():
+		sd, err1 := os.ReadFile(src)
+		dd, err2 := os.ReadFile(path)
+		if err := errors.Join(err1, err2); err != nil {
+			return fileFail(req, err)
+		}
+		if bytes.Equal(sd, dd) {
+			return Result{Name: req.Name, Result: True, Changes: changes,
+				Comment: fmt.Sprintf("The target file %q exists and is identical to the source", req.Name)}
+		}
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+		if err := fileEnsureParent(req, path, makedirs, perms, fileDefaultDirMode); err != nil {
+			return fileFail(req, err)
+		}
+	default:
+		return fileFail(req, err)
+	}
+	changes[req.Name] = source
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes,
+			Comment: fmt.Sprintf("File %q is set to be copied to %q", source, req.Name) + fileTestNote}
+	}
+	if dfi != nil && (dfi.IsDir() || sfi.IsDir()) {
+		if err := os.RemoveAll(path); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	if err := fileCopyTree(src, path, preserve); err != nil {
+		return fileFail(req, err)
+	}
+	if !preserve {
+		if err := fileApplyPerms(path, perms, false); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes,
+		Comment: fmt.Sprintf("Copied %q to %q", source, req.Name)}
+}
+
+// fileCopyTree copies a regular file atomically, or a directory tree.
+func fileCopyTree(src, dst string, preserve bool) error {
+	fi, err := os.Lstat(src)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		t, err := os.Readlink(src)
+		if err != nil {
+			return err
+		}
+		return os.Symlink(t, dst)
+	case fi.IsDir():
+		if err := os.MkdirAll(dst, fi.Mode().Perm()); err != nil {
+			return err
+		}
+		ents, err := os.ReadDir(src)
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			if err := fileCopyTree(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()), preserve); err != nil {
+				return err
+			}
+		}
+	case fi.Mode().IsRegular():
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		mode := fileDefaultMode
+		if preserve {
+			mode = fileModeBits(fi.Mode())
+		}
+		if err := atomicfile.Write(dst, data, mode); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("copy %s: not a regular file, directory or link", src)
+	}
+	if preserve {
+		uid, gid := fileOwnerOf(fi)
+		if err := os.Lchown(dst, uid, gid); err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if err := os.Chmod(dst, fileModeBits(fi.Mode())); err != nil {
+				return err
+			}
+			return os.Chtimes(dst, fi.ModTime(), fi.ModTime())
+		}
+	}
+	return nil
+}

@@ -1,0 +1,396 @@
+package states
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func init() {
+	Register("file.managed", fileManaged)
+}
+
+// Managed makes sure a file has the given content, owner and mode.
+//
+// Arguments:
+//   - name: the path of the file (absolute).
+//   - source: salt:// URL, file:// URL or absolute local path, or a list of them; the first found wins. A list item may be a one-key mapping {url: hash}.
+//   - source_hash: the expected checksum of the source, as "sha256=HEX", "md5=HEX" (also sha1, sha512) or bare hex; a mismatch fails the state.
+//   - skip_verify: accepted; when true, source_hash is not checked.
+//   - contents: the content, as a string or a list of lines; a trailing newline is added when missing.
+//   - contents_pillar: a pillar path such as "app:config" whose value is the content.
+//   - contents_newline: add the missing trailing newline to contents (default True).
+//   - template: "jinja" renders the content with the grains, pillar, context and defaults.
+//   - context: variables for the template; they override defaults.
+//   - defaults: default variables for the template.
+//   - user: the owner, a name or uid, looked up in ROOT/etc/passwd.
+//   - group: the group, a name or gid, looked up in ROOT/etc/group.
+//   - mode: the file mode in octal such as 0644; the mode is kept when not given, and a new file gets 0644.
+//   - makedirs: create missing parent directories (default False).
+//   - dir_mode: the mode of directories that makedirs creates (default 0755).
+//   - replace: replace the content of an existing file (default True); False only creates the file.
+//   - create: create the file when missing (default True).
+//   - backup: "minion" keeps a copy of the old file under ROOT/var/cache/brine/file_backup/PATH_TIME.
+//   - show_changes: report the diff (default True); False reports "<show_changes=False>".
+//   - follow_symlinks: when name is a symlink, manage the file it points to (default True); False replaces the link with a file.
+//
+// Salt: http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
+func fileManaged(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	replace := a.Bool("replace", true)
+	create := a.Bool("create", true)
+	makedirs := a.Bool("makedirs", false)
+	show := a.Bool("show_changes", true)
+	follow := a.Bool("follow_symlinks", true)
+	skipVerify := a.Bool("skip_verify", false)
+	newline := a.Bool("contents_newline", true)
+	backup := a.String("backup", "")
+	dirMode, hasDirMode := a.Mode("dir_mode")
+	template := a.String("template", "")
+	sourceHash := a.String("source_hash", "")
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if !hasDirMode {
+		dirMode = fileDefaultDirMode
+	}
+	if backup != "" && backup != "minion" {
+		return fileFail(req, &ArgError{Arg: "backup", Err: fmt.Errorf(`want "minion", got %q`, backup)})
+	}
+	if template != "" && template != "jinja" {
+		return fileFail(req, &ArgError{Arg: "template", Err: fmt.Errorf(`want "jinja", got %q`, template)})
+	}
+	perms, err := fileReadPerms(req, "mode")
+	if err != nil {
+		return fileFail(req, err)
+	}
+	n := 0
+	for _, k := range []string{"source", "contents", "contents_pillar"} {
+		if a.Has(k) && !fileArgEmpty(a, k) {
+			n++
+		}
+	}
+	if n > 1 {
+		return fileFail(req, &ArgError{Arg: "source", Err: errors.New("give only one of source, contents and contents_pillar")})
+	}
+
+	if follow {
+		if path, err = fileResolveLinks(req, path); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	var cur fileCurrent
+	if !follow {
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			cur = fileCurrent{} // the link will be replaced: a new file
+		} else if cur, err = fileRead(path); err != nil {
+			return fileFail(req, err)
+		}
+		// A link is replaced by the rename of the new file over it.
+	} else if cur, err = fileRead(path); err != nil {
+		return fileFail(req, err)
+	}
+	if !cur.exists && !create {
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{},
+			Comment: "File " + req.Name + " is not present and is not set for creation"}
+	}
+
+	edit := fileEdit{path: path, cur: cur, perms: perms, showChanges: show,
+		backup: backup, makedirs: makedirs, dirMode: dirMode}
+	hasContent := n == 1
+	if !hasContent || (cur.exists && !replace) {
+		// Only owner and mode are managed, or an empty file is created.
+		edit.keep = cur.exists
+		edit.new = []byte{}
+	} else {
+		data, err := fileManagedContent(ctx, req, sourceHash, skipVerify, newline)
+		if err != nil {
+			return fileFail(req, err)
+		}
+		if template == "jinja" {
+			if data, err = fileRender(ctx, req, path, data); err != nil {
+				return fileFail(req, err)
+			}
+		}
+		edit.new = data
+	}
+	if !cur.exists {
+		if err := fileEnsureParent(req, path, makedirs, perms, dirMode); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	changes, err := fileCheckApply(req, edit)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	return fileResultFor(req, changes, "File "+req.Name+" updated")
+}
+
+// fileResultFor is the common ending of file states: True with the correct
+// state comment, None under test, True with doneComment after a change.
+func fileResultFor(req *Request, changes map[string]any, doneComment string) Result {
+	switch {
+	case len(changes) == 0:
+		return Result{Name: req.Name, Result: True, Comment: fileCorrectComment(req.Name), Changes: changes}
+	case req.Test:
+		return Result{Name: req.Name, Result: None, Comment: fileTestComment(req.Name), Changes: changes}
+	}
+	return Result{Name: req.Name, Result: True, Comment: doneComment, Changes: changes}
+}
+
+func fileArgEmpty(a *Args, k string) bool {
+	v, _ := a.Get(k)
+	return v == nil
+}
+
+// fileManagedContent returns the content asked for by source, contents or
+// contents_pillar.
+func fileManagedContent(ctx context.Context, req *Request, sourceHash string, skipVerify, newline bool) ([]byte, error) {
+	a := &req.Args
+	switch {
+	case a.Has("contents") && !fileArgEmpty(a, "contents"):
+		s, err := fileLinesArg(a, "contents")
+		if err != nil {
+			return nil, err
+		}
+		if newline && s != "" && !strings.HasSuffix(s, "\n") {
+			s += "\n"
+		}
+		return []byte(s), nil
+	case a.Has("contents_pillar") && !fileArgEmpty(a, "contents_pillar"):
+		key := a.String("contents_pillar", "")
+		if err := a.Err(); err != nil {
+			return nil, err
+		}
+		var pillar map[string]any
+		if req.Env != nil {
+			pillar = req.Env.Pillar
+		}
+		v, ok := fileTraverse(pillar, key)
+		if !ok {
+			return nil, &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q is not set", key)}
+		}
+		s, err := fileLinesValue(v)
+		if err != nil {
+			return nil, &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q: %v", key, err)}
+		}
+		if newline && s != "" && !strings.HasSuffix(s, "\n") {
+			s += "\n"
+		}
+		return []byte(s), nil
+	}
+	srcs, err := fileSources(a, "source")
+	if err != nil {
+		return nil, err
+	}
+	for _, src := range srcs {
+		data, err := fileFetch(ctx, req, src.url)
+		if IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.url, err)
+		}
+		h := sourceHash
+		if src.hash != "" {
+			h = src.hash
+		}
+		if h != "" && !skipVerify {
+			if err := fileVerifyHash(src.url, data, h); err != nil {
+				return nil, err
+			}
+		}
+		return data, nil
+	}
+	urls := make([]string, len(srcs))
+	for i, s := range srcs {
+		urls[i] = s.url
+	}
+	return nil, &ArgError{Arg: "source", Err: fmt.Errorf("none of the sources exist: %s", strings.Join(urls, ", "))}
+}
+
+type fileSource struct{ url, hash string }
+
+// fileSources reads a source argument: a string, a list of strings, or a
+// list of one-key mappings {url: hash}.
+func fileSources(a *Args, key string) ([]fileSource, error) {
+	var out []fileSource
+	for i, item := range a.List(key) {
+		switch t := item.(type) {
+		case string:
+			out = append(out, fileSource{url: t})
+		case map[string]any:
+			if len(t) != 1 {
+				return nil, &ArgError{Arg: key, Err: fmt.Errorf("item %d: want a URL or a one-key mapping {url: hash}", i)}
+			}
+			for k, v := range t {
+				h, _ := v.(string)
+				out = append(out, fileSource{url: k, hash: h})
+			}
+		default:
+			return nil, &ArgError{Arg: key, Err: fmt.Errorf("item %d: want a URL, got %s", i, typeName(item))}
+		}
+	}
+	if len(out) == 0 {
+		return nil, &ArgError{Arg: key, Err: errors.New("want a salt:// URL or a path, got nothing")}
+	}
+	for _, s := range out {
+		if err := fileCheckURL(s.url); err != nil {
+			return nil, &ArgError{Arg: key, Err: err}
+		}
+	}
+	return out, nil
+}
+
+func fileCheckURL(u string) error {
+	switch {
+	case strings.HasPrefix(u, "salt://"), strings.HasPrefix(u, "file:///"), filepath.IsAbs(u):
+		return nil
+	case strings.Contains(u, "://"):
+		return fmt.Errorf("%q: only salt://, file:// and absolute paths are supported", u)
+	}
+	return fmt.Errorf("%q: want a salt:// URL or an absolute path", u)
+}
+
+// fileFetch reads one source. A missing file matches fs.ErrNotExist.
+func fileFetch(ctx context.Context, req *Request, u string) ([]byte, error) {
+	if strings.HasPrefix(u, "salt://") {
+		if req.Env == nil || req.Env.Files == nil {
+			return nil, errors.New("no file source to read salt:// URLs from")
+		}
+		return req.Env.Files.ReadFile(ctx, u)
+	}
+	p := strings.TrimPrefix(u, "file://")
+	return os.ReadFile(req.Path(filepath.Clean(p)))
+}
+
+// fileVerifyHash checks data against "algo=hex" or bare hex.
+func fileVerifyHash(src string, data []byte, spec string) error {
+	algo, want, ok := strings.Cut(strings.TrimSpace(spec), "=")
+	if !ok {
+		want = algo
+		switch len(want) {
+		case 32:
+			algo = "md5"
+		case 40:
+			algo = "sha1"
+		case 64:
+			algo = "sha256"
+		case 128:
+			algo = "sha512"
+		default:
+			return &ArgError{Arg: "source_hash", Err: fmt.Errorf("want algo=HEX such as sha256=..., got %q", spec)}
+		}
+	}
+	var h hash.Hash
+	switch strings.ToLower(algo) {
+	case "md5":
+		h = md5.New()
+	case "sha1":
+		h = sha1.New()
+	case "sha256":
+		h = sha256.New()
+	case "sha512":
+		h = sha512.New()
+	default:
+		return &ArgError{Arg: "source_hash", Err: fmt.Errorf("unsupported hash type %q (want md5, sha1, sha256 or sha512)", algo)}
+	}
+	h.Write(data)
+	got := hex.EncodeToString(h.Sum(nil))
+	if !strings.EqualFold(got, want) {
+		return fmt.Errorf("specified %s checksum for %s (%s) does not match actual checksum (%s)", algo, src, want, got)
+	}
+	return nil
+}
+
+// fileLinesArg reads an argument given as a string or a list of lines.
+func fileLinesArg(a *Args, key string) (string, error) {
+	v, _ := a.Get(key)
+	s, err := fileLinesValue(v)
+	if err != nil {
+		return "", &ArgError{Arg: key, Err: err}
+	}
+	return s, nil
+}
+
+func fileLinesValue(v any) (string, error) {
+	switch t := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return t, nil
+	case int, int64, uint64, float64, bool:
+		return fmt.Sprint(t), nil
+	case []any:
+		lines := make([]string, len(t))
+		for i, e := range t {
+			switch s := e.(type) {
+			case string:
+				lines[i] = s
+			case int, int64, uint64, float64, bool:
+				lines[i] = fmt.Sprint(s)
+			default:
+				return "", fmt.Errorf("line %d: want a string, got %s", i, typeName(e))
+			}
+		}
+		return strings.Join(lines, "\n"), nil
+	}
+	return "", fmt.Errorf("want a string or a list of lines, got %s", typeName(v))
+}
+
+// fileTraverse walks a "a:b:c" path through nested mappings.
+func fileTraverse(m map[string]any, key string) (any, bool) {
+	var cur any = m
+	for _, k := range strings.Split(key, ":") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[k]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// fileRender renders data as a Jinja template with defaults, then context
+// on top.
+func fileRender(ctx context.Context, req *Request, path string, data []byte) ([]byte, error) {
+	if req.Env == nil || req.Env.Render == nil {
+		return nil, &ArgError{Arg: "template", Err: errors.New("no template renderer is configured")}
+	}
+	vars := map[string]any{}
+	defaults := req.Args.Dict("defaults")
+	context := req.Args.Dict("context")
+	if err := req.Args.Err(); err != nil {
+		return nil, err
+	}
+	for k, v := range defaults {
+		vars[k] = v
+	}
+	for k, v := range context {
+		vars[k] = v
+	}
+	out, err := req.Env.Render.Render(ctx, fileHostPath(req, path), data, vars)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	return out, nil
+}

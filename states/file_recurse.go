@@ -1,0 +1,212 @@
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+func init() {
+	Register("file.recurse", fileRecurse)
+}
+
+// FileLister is an optional ability of a FileSource: listing a salt://
+// directory, which file.recurse needs. ListDir returns the paths of every
+// regular file under the directory, relative to it and slash-separated;
+// a directory that does not exist gives an error matching fs.ErrNotExist.
+type FileLister interface {
+	ListDir(ctx context.Context, url string) ([]string, error)
+}
+
+// Recurse copies a directory of the state tree onto the host, file by file.
+//
+// Arguments:
+//   - name: the target directory (absolute).
+//   - source: a salt:// directory.
+//   - user: the owner of the files and directories, a name or uid.
+//   - group: their group, a name or gid.
+//   - file_mode: the mode of the files (default: kept, 0644 for new ones).
+//   - dir_mode: the mode of the directories (default 0755 for new ones).
+//   - makedirs: create the target's missing parents (default False).
+//   - template: "jinja" renders every file with context and defaults.
+//   - context: variables for the template; they override defaults.
+//   - defaults: default variables for the template.
+//   - clean: remove files under the target that the source does not have (default False).
+//   - include_pat: copy only files whose name matches this glob (or "E@regex" on the relative path).
+//   - exclude_pat: skip files whose name matches this glob (or "E@regex" on the relative path).
+//   - show_changes: report diffs (default True).
+//
+// Salt: needs a file source that can list directories (the FileLister interface); symlink options and maxdepth are not supported. Changes are keyed by file path.
+func fileRecurse(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	dir, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	source := a.String("source", "")
+	makedirs := a.Bool("makedirs", false)
+	clean := a.Bool("clean", false)
+	show := a.Bool("show_changes", true)
+	template := a.String("template", "")
+	dirMode, hasDirMode := a.Mode("dir_mode")
+	include := a.String("include_pat", "")
+	exclude := a.String("exclude_pat", "")
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if !strings.HasPrefix(source, "salt://") {
+		return fileFail(req, &ArgError{Arg: "source", Err: fmt.Errorf("want a salt:// directory, got %q", source)})
+	}
+	if template != "" && template != "jinja" {
+		return fileFail(req, &ArgError{Arg: "template", Err: fmt.Errorf(`want "jinja", got %q`, template)})
+	}
+	if !hasDirMode {
+		dirMode = fileDefaultDirMode
+	}
+	perms, err := fileReadPerms(req, "file_mode")
+	if err != nil {
+		return fileFail(req, err)
+	}
+	skip, err := fileExcluder(exclude)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	only := func(string) bool { return true }
+	if include != "" {
+		if only, err = fileExcluder(include); err != nil {
+			return fileFail(req, &ArgError{Arg: "include_pat", Err: errors.Unwrap(err)})
+		}
+	}
+	var lister FileLister
+	if req.Env != nil {
+		lister, _ = req.Env.Files.(FileLister)
+	}
+	if lister == nil {
+		return Failf(req.Name, "file.recurse needs a file source that can list directories, and this one cannot")
+	}
+	base := strings.TrimSuffix(source, "/")
+	query := ""
+	if i := strings.IndexByte(base, '?'); i >= 0 {
+		base, query = strings.TrimSuffix(base[:i], "/"), base[i:]
+	}
+	files, err := lister.ListDir(ctx, base+query)
+	if IsNotExist(err) {
+		return Failf(req.Name, "Recurse failed: none of the specified sources were found: %s", source)
+	}
+	if err != nil {
+		return fileFail(req, fmt.Errorf("source %s: %w", source, err))
+	}
+	sort.Strings(files)
+
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return Failf(req.Name, "The path %s exists and is not a directory", req.Name)
+	} else if err != nil {
+		if err := fileEnsureParent(req, dir, makedirs, perms, dirMode); err != nil {
+			return fileFail(req, err)
+		}
+	}
+	dirPerms := filePerms{user: perms.user, group: perms.group, uid: perms.uid, gid: perms.gid, mode: dirMode, hasMode: hasDirMode}
+	changes := map[string]any{}
+	keep := map[string]bool{}
+	for _, rel := range files {
+		relc := path.Clean(rel)
+		if relc == "." || relc == ".." || strings.HasPrefix(relc, "../") || path.IsAbs(relc) {
+			return fileFail(req, fmt.Errorf("source %s: listing returned a path outside it: %q", source, rel))
+		}
+		if skip(relc) || !only(relc) {
+			continue
+		}
+		target := filepath.Join(dir, filepath.FromSlash(relc))
+		keep[target] = true
+		for d := filepath.Dir(target); d != dir && strings.HasPrefix(d, dir); d = filepath.Dir(d) {
+			keep[d] = true
+		}
+		if err := fileRecurseDirs(req, dir, filepath.Dir(target), dirPerms, changes); err != nil {
+			return fileFail(req, err)
+		}
+		data, err := fileFetch(ctx, req, base+"/"+relc+query)
+		if err != nil {
+			return fileFail(req, fmt.Errorf("source %s/%s: %w", base, relc, err))
+		}
+		if template == "jinja" {
+			if data, err = fileRender(ctx, req, target, data); err != nil {
+				return fileFail(req, err)
+			}
+		}
+		cur, err := fileRead(target)
+		if err != nil {
+			return fileFail(req, err)
+		}
+		c, err := fileCheckApply(req, fileEdit{path: target, cur: cur, new: data, perms: perms, showChanges: show, makedirs: true, dirMode: dirMode})
+		if err != nil {
+			return fileFail(req, err)
+		}
+		if len(c) > 0 {
+			changes[fileHostPath(req, target)] = c
+		}
+	}
+	if clean {
+		if _, err := os.Stat(dir); err == nil {
+			removed, err := fileClean(req, dir, func(rel string) bool {
+				return keep[filepath.Join(dir, rel)]
+			})
+			if err != nil {
+				return fileFail(req, err)
+			}
+			if len(removed) > 0 {
+				changes["removed"] = removed
+			}
+		}
+	}
+	switch {
+	case len(changes) == 0:
+		return Result{Name: req.Name, Result: True, Comment: "The directory " + req.Name + " is in the correct state", Changes: changes}
+	case req.Test:
+		return Result{Name: req.Name, Result: None, Comment: "The directory " + req.Name + " is set to be changed" + fileTestNote, Changes: changes}
+	}
+	return Result{Name: req.Name, Result: True, Comment: "Recursively updated " + req.Name, Changes: changes}
+}
+
+// fileRecurseDirs makes the directories from top down to d (under test,
+// only records them), noting each new one in changes.
+func fileRecurseDirs(req *Request, top, d string, p filePerms, changes map[string]any) error {
+	var missing []string
+	for x := d; ; x = filepath.Dir(x) {
+		if _, err := os.Stat(x); err == nil {
+			break
+		}
+		if _, seen := changes[fileHostPath(req, x)]; seen {
+			break
+		}
+		missing = append(missing, x)
+		if x == top || filepath.Dir(x) == x {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		changes[fileHostPath(req, missing[i])] = "New Dir"
+		if req.Test {
+			continue
+		}
+		if err := os.Mkdir(missing[i], p.mode|0o700); err != nil && !os.IsExist(err) {
+			return err
+		}
+		dp := p
+		dp.hasMode = true
+		if !p.hasMode {
+			dp.mode = fileDefaultDirMode
+		}
+		if err := fileApplyPerms(missing[i], dp, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package states
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+)
+
+func init() {
+	Register("file.replace", fileReplace)
+}
+
+// Replace edits a file with a regular expression, as Python's re.sub does.
+//
+// Arguments:
+//   - name: the path of the file (absolute).
+//   - pattern: a Python regular expression; \Z, {,n}, \uXXXX and (?u) are translated to Go's RE2, and lookaround, backreferences and (?x) are refused with an error.
+//   - repl: the replacement; \1 and \g<name> refer to groups.
+//   - count: replace at most this many matches (default 0: all).
+//   - flags: a list of IGNORECASE, MULTILINE, DOTALL, or their integer sum (default 8, MULTILINE).
+//   - append_if_not_found: when nothing matches, add not_found_content at the end (default False).
+//   - prepend_if_not_found: when nothing matches, add not_found_content at the start (default False).
+//   - not_found_content: the text added when nothing matches (default repl); it is not added again when already present.
+//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
+//   - show_changes: report the diff (default True).
+//   - ignore_if_missing: succeed without change when the file does not exist (default False).
+//   - search_only: report whether the pattern matches and change nothing (default False).
+//
+// Salt: in test mode on a file that does not exist yet, Salt fails with an unclear error; brine reports "file X does not exist" as a failure too, since it cannot know whether an earlier state would create it, unless ignore_if_missing is set. The "$" anchor without MULTILINE does not match before a final newline as Python's does.
+func fileReplace(ctx context.Context, req *Request) Result {
+	if err := fileCtxErr(ctx); err != nil {
+		return fileFail(req, err)
+	}
+	path, err := fileArgPath(req)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	a := &req.Args
+	pattern := a.String("pattern", "")
+	repl := a.String("repl", "")
+	count := a.Int("count", 0)
+	appendNF := a.Bool("append_if_not_found", false)
+	prependNF := a.Bool("prepend_if_not_found", false)
+	show := a.Bool("show_changes", true)
+	ignoreMissing := a.Bool("ignore_if_missing", false)
+	searchOnly := a.Bool("search_only", false)
+	backup := fileBackupSuffix(a, ".bak")
+	if err := a.Err(); err != nil {
+		return fileFail(req, err)
+	}
+	if !a.Has("pattern") {
+		return fileFail(req, &ArgError{Arg: "pattern", Err: errors.New("want a regular expression, got nothing")})
+	}
+	if !a.Has("repl") && !searchOnly {
+		return fileFail(req, &ArgError{Arg: "repl", Err: errors.New("want the replacement text, got nothing")})
+	}
+	if count < 0 {
+		return fileFail(req, &ArgError{Arg: "count", Err: fmt.Errorf("want 0 or more, got %d", count)})
+	}
+	fv, _ := a.Get("flags")
+	flags, err := fileRegexFlags(fv, filePyMultiline)
+	if err != nil {
+		return fileFail(req, &ArgError{Arg: "flags", Err: err})
+	}
+	rx, err := fileCompilePattern(pattern, flags)
+	if err != nil {
+		return fileFail(req, &ArgError{Arg: "pattern", Err: err})
+	}
+	tmpl, err := filePyRepl(repl)
+	if err != nil {
+		return fileFail(req, &ArgError{Arg: "repl", Err: err})
+	}
+	notFound := repl
+	if a.Has("not_found_content") {
+		if notFound, err = fileLinesArg(a, "not_found_content"); err != nil {
+			return fileFail(req, err)
+		}
+	}
+
+	path, err = fileResolveLinks(req, path)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	cur, err := fileRead(path)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if !cur.exists {
+		if ignoreMissing {
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{},
+				Comment: "No changes needed to be made to " + req.Name + ": file does not exist"}
+		}
+		return Failf(req.Name, "file %s does not exist", req.Name)
+	}
+	if searchOnly {
+		if rx.Match(cur.data) {
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Pattern was found"}
+		}
+		return Failf(req.Name, "Pattern was not found")
+	}
+	out, n := fileReplaceAll(rx, cur.data, tmpl, count)
+	if n == 0 && (appendNF || prependNF) && !bytes.Contains(cur.data, []byte(notFound)) {
+		out = fileAddBlock(cur.data, []byte(notFound), prependNF)
+	}
+	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out, perms: filePerms{uid: -1, gid: -1},
+		showChanges: show, backup: backup})
+	if err != nil {
+		return fileFail(req, err)
+	}
+	return fileEditResult(req, changes, "Changes were made", "Changes would have been made", "No changes needed to be made")
+}
+
+// fileAddBlock puts text on lines of its own at the end (or start) of data.
+func fileAddBlock(data, text []byte, atStart bool) []byte {
+	block := append([]byte{}, text...)
+	if len(block) == 0 || block[len(block)-1] != '\n' {
+		block = append(block, '\n')
+	}
+	if atStart {
+		return append(block, data...)
+	}
+	out := append([]byte{}, data...)
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	return append(out, block...)
+}
+
+// fileBackupSuffix reads a backup argument that is a suffix or False.
+func fileBackupSuffix(a *Args, def string) string {
+	v, ok := a.Get("backup")
+	if !ok || v == nil {
+		return def
+	}
+	if b, isBool := v.(bool); isBool {
+		if b {
+			return def
+		}
+		return ""
+	}
+	s := a.String("backup", def)
+	if b, err := ParseBool(s); err == nil && s != "" {
+		if b {
+			return def
+		}
+		return ""
+	}
+	return s
+}
+
+// fileEditResult is the ending of the states that edit part of a file,
+// with Salt's comments for them.
+func fileEditResult(req *Request, changes map[string]any, done, test, noop string) Result {
+	switch {
+	case len(changes) == 0:
+		return Result{Name: req.Name, Result: True, Comment: noop, Changes: changes}
+	case req.Test:
+		return Result{Name: req.Name, Result: None, Comment: test + fileTestNote, Changes: changes}
+	}
+	return Result{Name: req.Name, Result: True, Comment: done, Changes: changes}
+}
