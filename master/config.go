@@ -1,0 +1,155 @@
+// Package master is brine's master daemon: an embedded NATS server (or a
+// connection to an existing one), the key registry and the auth callout
+// that enforces per-minion permissions, job signing and publishing, the
+// job cache, the file server and pillar.
+package master
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is master.yaml. Every key has a default, listed in Defaults and
+// in master/DOCS-DRAFT/config.md.
+type Config struct {
+	// Interface is the address the embedded NATS server listens on.
+	Interface string `yaml:"interface"`
+	// Port is the NATS port; -1 picks a free one (tests).
+	Port int `yaml:"port"`
+	// StateDir holds keys, certificates and the JetStream store.
+	StateDir string `yaml:"state_dir"`
+	// FileRoots maps saltenv to state tree directories.
+	FileRoots map[string][]string `yaml:"file_roots"`
+	// PillarRoots maps saltenv to pillar tree directories.
+	PillarRoots map[string][]string `yaml:"pillar_roots"`
+	// KeepJobs is how long returns and events stay in the job cache.
+	KeepJobs Duration `yaml:"keep_jobs"`
+	// AutoAccept accepts every new key: for labs only.
+	AutoAccept bool `yaml:"auto_accept"`
+	// AutoAcceptIDs accepts new keys whose minion id matches one of these
+	// globs: the explicit rule for auto-accepting.
+	AutoAcceptIDs []string `yaml:"auto_accept_ids"`
+	// TLS forces TLS even on loopback. Beyond loopback TLS is always on.
+	TLS bool `yaml:"tls"`
+	// TLSNames are extra DNS names and IPs for the server certificate.
+	TLSNames []string `yaml:"tls_names"`
+	// NATSURL, when set, uses an existing NATS server or cluster instead of
+	// the embedded one; NATSCreds is the master's credentials file there.
+	NATSURL   string `yaml:"nats_url"`
+	NATSCreds string `yaml:"nats_creds"`
+	// JobExpiry is how long a published job stays valid for a minion
+	// that receives it late (after a reconnect).
+	JobExpiry Duration `yaml:"job_expiry"`
+	// PresenceTTL is how long a minion counts as connected after its last
+	// presence message, when the master cannot see connections itself.
+	PresenceTTL Duration `yaml:"presence_ttl"`
+	// Nodegroups names target expressions for -N.
+	Nodegroups map[string]string `yaml:"nodegroups"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// MaxPayload is the largest NATS message, in bytes.
+	MaxPayload int32 `yaml:"max_payload"`
+}
+
+// Defaults returns the configuration used for every key master.yaml
+// leaves out.
+func Defaults() Config {
+	return Config{
+		Interface:   "127.0.0.1",
+		Port:        4222,
+		StateDir:    "/var/lib/brine/master",
+		FileRoots:   map[string][]string{"base": {"/srv/brine"}},
+		PillarRoots: map[string][]string{"base": {"/srv/pillar"}},
+		KeepJobs:    Duration(24 * time.Hour),
+		JobExpiry:   Duration(10 * time.Minute),
+		PresenceTTL: Duration(30 * time.Second),
+		LogLevel:    "info",
+		MaxPayload:  1 << 20,
+	}
+}
+
+// DefaultDir is where master.yaml and minion.yaml live unless -c says.
+const DefaultDir = "/etc/brine"
+
+// LoadConfig reads DIR/master.yaml over the defaults. A missing file gives
+// the defaults; an unknown key is an error that names it.
+func LoadConfig(dir string) (*Config, error) {
+	c := Defaults()
+	p := filepath.Join(dir, "master.yaml")
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("master config: %w", err)
+	}
+	if err := DecodeStrict(p, b, &c); err != nil {
+		return nil, err
+	}
+	return &c, c.Validate()
+}
+
+// Validate checks values the YAML types cannot.
+func (c *Config) Validate() error {
+	if c.StateDir == "" {
+		return fmt.Errorf("master config: state_dir is empty")
+	}
+	if c.NATSURL == "" && (c.Port < -1 || c.Port > 65535) {
+		return fmt.Errorf("master config: port %d out of range", c.Port)
+	}
+	if c.KeepJobs <= 0 {
+		return fmt.Errorf("master config: keep_jobs must be positive")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("master config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	for _, g := range c.AutoAcceptIDs {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return fmt.Errorf("master config: auto_accept_ids %q: %w", g, err)
+		}
+	}
+	return nil
+}
+
+// DecodeStrict decodes YAML into v, refusing unknown keys; errors carry
+// the file name and line.
+func DecodeStrict(name string, b []byte, v any) error {
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	d.KnownFields(true)
+	if err := d.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// Duration reads "30s", "24h" or a number of seconds.
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var secs int64
+	if err := n.Decode(&secs); err == nil {
+		*d = Duration(time.Duration(secs) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (like 30s, 5m, 24h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }

@@ -1,0 +1,310 @@
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// activeWindow is how long after its last heartbeat a minion still
+// counts as running a job.
+const activeWindow = 15 * time.Second
+
+// resolve lists the accepted minions a target matches, split into those
+// connected now and those known but not connected.
+func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notConn []string, err error) {
+	keys, err := m.allKeys(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tgtType == proto.TargetNodegroup {
+		expr, ok := m.cfg.Nodegroups[tgt]
+		if !ok {
+			return nil, nil, fmt.Errorf("no nodegroup %q in master.yaml", tgt)
+		}
+		tgt, tgtType = expr, proto.TargetCompound
+	}
+	for _, k := range keys {
+		if k.State != proto.KeyAccepted {
+			continue
+		}
+		var pillar map[string]any
+		if tgtType == proto.TargetPillar || (tgtType == proto.TargetCompound && strings.Contains(tgt, "I@")) {
+			pillar, _ = m.pillar.Pillar(ctx, k.ID, m.grainsOf(k.ID))
+		}
+		ok, err := m.match(tgt, tgtType, k.ID, m.grainsOf(k.ID), pillar)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			continue
+		}
+		if m.connected(ctx, k) {
+			conn = append(conn, k.ID)
+		} else {
+			notConn = append(notConn, k.ID)
+		}
+	}
+	return conn, notConn, nil
+}
+
+// publish signs and sends a job to the connected minions the request
+// matches, and records it in the job cache first, so that a return can
+// never arrive for a job the cache does not know.
+func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto.PublishReply, error) {
+	if err := proto.ValidJID(req.JID); err != nil {
+		return nil, err
+	}
+	if req.Fun == "" {
+		return nil, fmt.Errorf("no function")
+	}
+	conn, notConn, err := m.resolve(ctx, req.Target, req.TargetType)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Minions) > 0 {
+		conn, notConn = narrow(conn, req.Minions), narrow(notConn, req.Minions)
+	}
+	reply := &proto.PublishReply{JID: req.JID, Minions: conn, NotConnected: notConn}
+	if req.Resolve || len(conn) == 0 {
+		return reply, nil
+	}
+	now := time.Now().UTC()
+	job := &proto.Job{JID: req.JID, Target: req.Target, TargetType: req.TargetType, Fun: req.Fun,
+		Args: req.Args, Kwargs: req.Kwargs, Timeout: req.Timeout, Minions: conn,
+		IssuedAt: now, Expiry: now.Add(m.cfg.JobExpiry.D()), Nonce: proto.NewNonce(), User: req.User}
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: job.Args,
+		Target: job.Target, TargetType: job.TargetType, Minions: conn, IssuedAt: now, User: req.User}}
+	b, err := proto.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.js.Publish(ctx, proto.SubjJobRecord(job.JID), b, jetstream.WithMsgID("job-"+job.JID)); err != nil {
+		return nil, fmt.Errorf("job cache: %w", err)
+	}
+	signed, err := proto.SignJob(m.jobKey, job)
+	if err != nil {
+		return nil, err
+	}
+	// One broadcast when every connected minion is targeted; else one
+	// message per minion, so that no minion sees another's job.
+	all, err := m.connectedCount(ctx)
+	if err == nil && len(conn) > 1 && len(conn) == all {
+		err = m.nc.Publish(proto.SubjJobAll, signed)
+	} else {
+		for _, id := range conn {
+			if err = m.nc.Publish(proto.SubjJob(id), signed); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("publish job %s: %w", job.JID, err)
+	}
+	m.log.Info("job published", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "not_connected", len(notConn))
+	return reply, m.nc.Flush()
+}
+
+func (m *Master) connectedCount(ctx context.Context) (int, error) {
+	conn, _, err := m.resolve(ctx, "*", proto.TargetGlob)
+	return len(conn), err
+}
+
+func narrow(ids, keep []string) []string {
+	want := map[string]bool{}
+	for _, k := range keep {
+		want[k] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if want[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (m *Master) onHeartbeat(msg *nats.Msg) {
+	parts := strings.Split(msg.Subject, ".")
+	if len(parts) != 4 {
+		return
+	}
+	id, jid := parts[2], parts[3]
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.running[jid] == nil {
+		m.running[jid] = map[string]time.Time{}
+	}
+	m.running[jid][id] = time.Now()
+}
+
+// onReturnSeen forgets a minion's job once it has returned.
+func (m *Master) onReturnSeen(msg *nats.Msg) {
+	parts := strings.Split(msg.Subject, ".")
+	if len(parts) != 4 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.running[parts[3]], parts[2])
+	if len(m.running[parts[3]]) == 0 {
+		delete(m.running, parts[3])
+	}
+}
+
+// active lists the jobs some minion has sent a heartbeat for lately.
+func (m *Master) active() map[string][]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string][]string{}
+	for jid, ms := range m.running {
+		for id, t := range ms {
+			if time.Since(t) < activeWindow {
+				out[jid] = append(out[jid], id)
+			} else {
+				delete(ms, id)
+			}
+		}
+		if len(ms) == 0 {
+			delete(m.running, jid)
+		}
+		sort.Strings(out[jid])
+	}
+	return out
+}
+
+// readCache reads every message of the job cache on the given subjects,
+// oldest first.
+func (m *Master) readCache(ctx context.Context, subjects []string, each func(jetstream.Msg)) error {
+	cons, err := m.cache.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
+	if err != nil {
+		return fmt.Errorf("job cache: %w", err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("job cache: %w", err)
+	}
+	left := info.NumPending
+	for left > 0 {
+		batch, err := cons.Fetch(int(min(left, 256)), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return fmt.Errorf("job cache: %w", err)
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			each(msg)
+			md, err := msg.Metadata()
+			if err == nil {
+				left = md.NumPending
+			}
+		}
+		if n == 0 {
+			if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+				return fmt.Errorf("job cache: %w", err)
+			}
+			break
+		}
+	}
+	return nil
+}
+
+func (m *Master) listJobs(ctx context.Context) ([]proto.JobSummary, error) {
+	act := m.active()
+	var out []proto.JobSummary
+	err := m.readCache(ctx, []string{proto.AllJobRecord}, func(msg jetstream.Msg) {
+		var rec proto.JobRecord
+		if proto.Unmarshal(msg.Data(), &rec) == nil {
+			rec.Running = act[rec.JID]
+			out = append(out, rec.JobSummary)
+		}
+	})
+	return out, err
+}
+
+func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply, error) {
+	if err := proto.ValidJID(jid); err != nil {
+		return nil, err
+	}
+	r := &proto.JobLookupReply{Returns: map[string]proto.Return{}}
+	found := false
+	acked := map[string]bool{}
+	err := m.readCache(ctx, []string{proto.SubjJobRecord(jid), "brine.ret.*." + jid, "brine.ack.*." + jid}, func(msg jetstream.Msg) {
+		switch proto.Kind(msg.Subject()) {
+		case "jobrec":
+			var rec proto.JobRecord
+			if proto.Unmarshal(msg.Data(), &rec) == nil {
+				r.Job, found = rec.JobSummary, true
+			}
+		case "ret":
+			var ret proto.Return
+			if proto.Unmarshal(msg.Data(), &ret) == nil {
+				r.Returns[proto.MinionOf(msg.Subject())] = ret
+				found = true
+			}
+		case "ack":
+			acked[proto.MinionOf(msg.Subject())] = true
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("job %s is not in the job cache", jid)
+	}
+	for id := range acked {
+		r.Acked = append(r.Acked, id)
+	}
+	sort.Strings(r.Acked)
+	r.Job.Running = m.active()[jid]
+	if r.Job.JID == "" {
+		r.Job.JID = jid
+	}
+	return r, nil
+}
+
+// kill sends a signed kill to each minion that runs the job (or was
+// expected to).
+func (m *Master) kill(ctx context.Context, jid string) ([]string, error) {
+	if err := proto.ValidJID(jid); err != nil {
+		return nil, err
+	}
+	targets := map[string]bool{}
+	for _, id := range m.active()[jid] {
+		targets[id] = true
+	}
+	if r, err := m.lookup(ctx, jid); err == nil {
+		for _, id := range r.Job.Minions {
+			if _, done := r.Returns[id]; !done {
+				targets[id] = true
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("job %s: no minion is running it", jid)
+	}
+	var sent []string
+	now := time.Now().UTC()
+	for id := range targets {
+		b, err := proto.Sign(m.jobKey, proto.KindKill, &proto.Kill{JID: jid, Minion: id, IssuedAt: now,
+			Expiry: now.Add(time.Minute), Nonce: proto.NewNonce()})
+		if err != nil {
+			return sent, err
+		}
+		if err := m.nc.Publish(proto.SubjKill(id), b); err != nil {
+			return sent, fmt.Errorf("kill %s on %s: %w", jid, id, err)
+		}
+		sent = append(sent, id)
+	}
+	sort.Strings(sent)
+	return sent, m.nc.Flush()
+}
+

@@ -1,0 +1,268 @@
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
+
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// Master is a running master.
+type Master struct {
+	cfg *Config
+	log *slog.Logger
+
+	srv *server.Server // nil on an external NATS server
+	nc  *nats.Conn
+	js  jetstream.JetStream
+
+	issuer  nkeys.KeyPair
+	service nkeys.KeyPair
+	jobKey  nkeys.KeyPair
+	opPub   string
+	roPub   string
+	caFing  string
+	url     string
+
+	keys     jetstream.KeyValue
+	grainsKV jetstream.KeyValue
+	presence jetstream.KeyValue
+	cache    jetstream.Stream
+
+	files  *fileServer
+	pillar PillarRenderer
+	match  Matcher
+
+	mu      sync.Mutex
+	cids    map[string][]uint64             // nkey -> client ids seen at auth, for kicking
+	grains  map[string]map[string]any       // id -> grains, mirror of grainsKV
+	running map[string]map[string]time.Time // jid -> minion -> last heartbeat
+	seen    map[string]time.Time            // id -> last presence
+
+	subs []*nats.Subscription
+}
+
+// Options lets a caller (tests, the CLI) replace parts of the master.
+type Options struct {
+	Log *slog.Logger
+	// Pillar renders pillar; the default reads pillar_roots as plain YAML
+	// with glob matching in top.sls.
+	Pillar PillarRenderer
+	// Match decides whether a minion matches a target; the default knows
+	// glob, pcre, list, grain, grain_pcre, pillar and simple compounds.
+	Match Matcher
+}
+
+// New prepares a master from its config; Start runs it.
+func New(cfg *Config, o Options) *Master {
+	m := &Master{cfg: cfg, log: o.Log, pillar: o.Pillar, match: o.Match,
+		cids: map[string][]uint64{}, grains: map[string]map[string]any{},
+		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{}}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.match == nil {
+		m.match = DefaultMatch
+	}
+	if m.pillar == nil {
+		m.pillar = &yamlPillar{roots: fileroot.Roots(cfg.PillarRoots), match: m.match}
+	}
+	m.files = newFileServer(fileroot.Roots(cfg.FileRoots), m.log)
+	return m
+}
+
+// ClientURL is the URL minions and the operator connect to.
+func (m *Master) ClientURL() string { return m.url }
+
+// CAFinger is the fingerprint of the master's CA, empty without TLS.
+func (m *Master) CAFinger() string { return m.caFing }
+
+// JobKey is the public key that signs jobs.
+func (m *Master) JobKey() string { pub, _ := m.jobKey.PublicKey(); return pub }
+
+// Start makes the keys and certificates on first start, starts the
+// embedded NATS server (or connects to the configured one), and serves.
+func (m *Master) Start(ctx context.Context) error {
+	dir := m.cfg.StateDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("master: state dir: %w", err)
+	}
+	var err error
+	key := func(name string, mk func() (nkeys.KeyPair, error)) nkeys.KeyPair {
+		if err != nil {
+			return nil
+		}
+		var kp nkeys.KeyPair
+		kp, err = LoadOrCreateKey(filepath.Join(dir, name), mk)
+		return kp
+	}
+	m.issuer = key(IssuerFile, nkeys.CreateAccount)
+	m.service = key(ServiceFile, nkeys.CreateUser)
+	op := key(OperatorFile, nkeys.CreateUser)
+	ro := key(ReadOnlyFile, nkeys.CreateUser)
+	m.jobKey = key(JobKeyFile, nkeys.CreateAccount)
+	if err != nil {
+		return fmt.Errorf("master: %w", err)
+	}
+	m.opPub, _ = op.PublicKey()
+	m.roPub, _ = ro.PublicKey()
+
+	if m.cfg.NATSURL != "" {
+		err = m.connectExternal()
+	} else {
+		err = m.startEmbedded()
+	}
+	if err != nil {
+		return err
+	}
+	if err := m.serve(ctx); err != nil {
+		m.Shutdown()
+		return err
+	}
+	m.log.Info("master ready", "url", m.url, "job_key", m.JobKey(), "ca_finger", m.caFing)
+	return nil
+}
+
+func (m *Master) startEmbedded() error {
+	svcPub, _ := m.service.PublicKey()
+	issPub, _ := m.issuer.PublicKey()
+	opts := &server.Options{
+		ServerName: "brine-master",
+		Host:       m.cfg.Interface,
+		Port:       m.cfg.Port,
+		JetStream:  true,
+		StoreDir:   filepath.Join(m.cfg.StateDir, "jetstream"),
+		MaxPayload: m.cfg.MaxPayload,
+		NoSigs:     true,
+		Nkeys: []*server.NkeyUser{
+			{Nkey: svcPub},
+			{Nkey: m.opPub},
+			{Nkey: m.roPub, Permissions: readOnlyPermissions()},
+		},
+		AuthCallout: &server.AuthCallout{
+			Issuer:    issPub,
+			Account:   "$G",
+			AuthUsers: []string{svcPub, m.opPub, m.roPub},
+		},
+		AlwaysEnableNonce: true,
+	}
+	if m.cfg.TLS || !IsLoopback(m.cfg.Interface) {
+		tc, fing, err := ensureTLS(m.cfg.StateDir, m.cfg.TLSNames)
+		if err != nil {
+			return fmt.Errorf("master: %w", err)
+		}
+		opts.TLSConfig = tc
+		opts.TLS = true
+		opts.TLSTimeout = 5
+		m.caFing = fing
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		return fmt.Errorf("master: nats server: %w", err)
+	}
+	s.SetLoggerV2(&natsLog{l: m.log.With("component", "nats")}, m.cfg.LogLevel == "debug", false, false)
+	s.Start()
+	if !s.ReadyForConnections(30 * time.Second) {
+		s.Shutdown()
+		return fmt.Errorf("master: nats server not ready after 30s")
+	}
+	m.srv = s
+	m.url = s.ClientURL()
+	nc, err := nats.Connect(m.url, nats.InProcessServer(s), nats.Name("brine-master"),
+		nats.Nkey(svcPub, m.service.Sign), nats.MaxReconnects(-1))
+	if err != nil {
+		s.Shutdown()
+		return fmt.Errorf("master: connect to embedded server: %w", err)
+	}
+	m.nc = nc
+	return nil
+}
+
+func (m *Master) connectExternal() error {
+	opts := []nats.Option{nats.Name("brine-master"), nats.MaxReconnects(-1)}
+	if m.cfg.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(m.cfg.NATSCreds))
+	} else {
+		pub, _ := m.service.PublicKey()
+		opts = append(opts, nats.Nkey(pub, m.service.Sign))
+	}
+	if ca := filepath.Join(m.cfg.StateDir, CAFile); fileExists(ca) {
+		opts = append(opts, nats.RootCAs(ca))
+	}
+	nc, err := nats.Connect(m.cfg.NATSURL, opts...)
+	if err != nil {
+		return fmt.Errorf("master: connect to %s: %w", m.cfg.NATSURL, err)
+	}
+	m.nc = nc
+	m.url = m.cfg.NATSURL
+	return nil
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// readOnlyPermissions let the read-only operator ask the master for
+// lists and lookups, and read the answers in its own inbox, and nothing
+// else: no job, no key change, no other reply.
+func readOnlyPermissions() *server.Permissions {
+	return &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: proto.ReadOnlySubjects},
+		Subscribe: &server.SubjectPermission{Allow: []string{ReadOnlyInbox + ".>"}},
+	}
+}
+
+// ReadOnlyInbox is the inbox prefix of the read-only operator.
+const ReadOnlyInbox = "_INBOX_ro"
+
+// Shutdown stops serving and stops the embedded server.
+func (m *Master) Shutdown() {
+	if m.nc != nil {
+		_ = m.nc.Drain()
+		deadline := time.Now().Add(2 * time.Second)
+		for !m.nc.IsClosed() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		m.nc.Close()
+	}
+	if m.srv != nil {
+		m.srv.Shutdown()
+		m.srv.WaitForShutdown()
+	}
+}
+
+// Run starts the master and serves until ctx is done.
+func (m *Master) Run(ctx context.Context, ready func()) error {
+	if err := m.Start(ctx); err != nil {
+		return err
+	}
+	if ready != nil {
+		ready()
+	}
+	<-ctx.Done()
+	m.Shutdown()
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil
+	}
+	return ctx.Err()
+}
+
+// natsLog sends the NATS server's log to slog.
+type natsLog struct{ l *slog.Logger }
+
+func (n *natsLog) Noticef(f string, a ...any) { n.l.Info(fmt.Sprintf(f, a...)) }
+func (n *natsLog) Warnf(f string, a ...any)   { n.l.Warn(fmt.Sprintf(f, a...)) }
+func (n *natsLog) Fatalf(f string, a ...any)  { n.l.Error(fmt.Sprintf(f, a...)) }
+func (n *natsLog) Errorf(f string, a ...any)  { n.l.Error(fmt.Sprintf(f, a...)) }
+func (n *natsLog) Debugf(f string, a ...any)  { n.l.Debug(fmt.Sprintf(f, a...)) }
+func (n *natsLog) Tracef(f string, a ...any)  { n.l.Debug(fmt.Sprintf(f, a...)) }
