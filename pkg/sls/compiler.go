@@ -39,6 +39,9 @@ type Compiler struct {
 	// compiler adds Salt's per-file names on top: sls, slspath, sls_path,
 	// slsdotpath, slscolonpath, tplpath, tplfile, tpldir, tpldot, saltenv.
 	Vars func(slsName, tplPath string) map[string]any
+
+	// jinja replaces jinja.Render in unit tests.
+	jinja func(name string, src []byte, vars map[string]any, opts jinja.Options) (string, error)
 }
 
 // Ref names one SLS in one environment.
@@ -311,7 +314,11 @@ func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src
 	for k, v := range extra {
 		vars[k] = v
 	}
-	out, err := jinja.Render(tplPath, src, vars, jinja.Options{Loader: NewLoader(ctx, c.Files, env)})
+	render := jinja.Render
+	if c.jinja != nil {
+		render = c.jinja
+	}
+	out, err := render(tplPath, src, vars, jinja.Options{Loader: NewLoader(ctx, c.Files, env)})
 	if err != nil {
 		return nil, err
 	}

@@ -63,14 +63,59 @@ func yamlError(err error, src []byte, pos Pos) error {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		if l := problemLine(src, pos.Line, err.Error()); l > pos.Line {
+			msg += fmt.Sprintf(" (in the block that starts at line %d)", pos.Line)
+			pos.Line = l
+		}
 	} else {
+		// yaml.v3 leaves the line out of errors on the first line and
+		// of composer errors (unknown anchor); find it.
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		pos.Line = problemLine(src, 1, err.Error())
 	}
 	e := &Error{Pos: pos, Msg: "YAML: " + msg}
 	if pos.Rendered && pos.Line > 0 {
 		e.Msg += quoteLine(src, pos.Line)
 	}
 	return e
+}
+
+// problemLine finds the line that breaks the document. yaml.v3 reports
+// the line where the enclosing block starts, not the line at fault, so
+// an indentation error deep in a state points at its ID. The first prefix
+// of the text that fails with the same message ends at the faulty line;
+// this costs a few parses, on the error path only.
+func problemLine(src []byte, from int, full string) int {
+	var ends []int // ends[i] is the offset after line i+1
+	for i, c := range src {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(src) {
+		ends = append(ends, len(src))
+	}
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal(src[:ends[n-1]], &doc)
+		return err != nil && err.Error() == full
+	}
+	lo, hi := from, len(ends)
+	if lo < 1 {
+		lo = 1
+	}
+	if lo > hi || !fails(hi) {
+		return 0
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // quoteLine returns "\n    N | text" for line n of src, or "".

@@ -1,0 +1,284 @@
+package sls
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+)
+
+// Each bad tree must fail with a message naming the file and line (and
+// the state ID where there is one).
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		sls   string
+		files map[string]string
+		stage string // "render" or "compile"
+		want  []string
+	}{
+		{
+			name:  "missing requisite",
+			sls:   "web",
+			files: map[string]string{"web/init.sls": "nginx:\n  pkg.installed: []\n\nsvc:\n  service.running:\n    - name: nginx\n    - require:\n      - file: /etc/nginx.conf\n"},
+			stage: "compile",
+			want:  []string{"web/init.sls:7: ", "state 'svc' requires file: /etc/nginx.conf, which no state declares"},
+		},
+		{
+			name:  "missing requisite of another module",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n  pkg.installed: []\nsvc:\n  service.running:\n    - watch:\n      - file: nginx\n"},
+			stage: "compile",
+			want:  []string{"web.sls:5: ", "state 'svc' watches file: nginx, which no state declares"},
+		},
+		{
+			name:  "missing requisite_in",
+			sls:   "web",
+			files: map[string]string{"web.sls": "conf:\n  file.managed:\n    - require_in:\n      - service: nginx\n"},
+			stage: "compile",
+			want:  []string{"web.sls:3: ", "state 'conf' has require_in service: nginx, which no state declares"},
+		},
+		{
+			name:  "missing sls requisite",
+			sls:   "web",
+			files: map[string]string{"web.sls": "conf:\n  file.managed:\n    - require:\n      - sls: db\n"},
+			stage: "compile",
+			want:  []string{"web.sls:3: ", "state 'conf' requires sls: db, but no state read comes from SLS 'db'"},
+		},
+		{
+			name: "requisite on an excluded ID",
+			sls:  "web",
+			files: map[string]string{
+				"web.sls": "include: [db]\nexclude:\n  - id: db\nconf:\n  file.managed:\n    - require:\n      - pkg: db\n",
+				"db.sls":  "db:\n  pkg.installed: []\n"},
+			stage: "compile",
+			want:  []string{"web.sls:6: ", "state 'conf' requires pkg: db, which no state declares (ID 'db' is excluded at web.sls:3)"},
+		},
+		{
+			name: "duplicate ID across files",
+			sls:  "a b",
+			files: map[string]string{
+				"a.sls": "x:\n  pkg.installed: []\nnginx:\n  pkg.installed: []\n",
+				"b.sls": "\n\nnginx:\n  service.running: []\n"},
+			stage: "render",
+			want:  []string{"b.sls:3: ", "state ID 'nginx' in SLS b is already declared in a.sls:3 (SLS a)"},
+		},
+		{
+			name:  "duplicate key in one file",
+			sls:   "web",
+			files: map[string]string{"web/init.sls": "nginx:\n  pkg.installed: []\ncurl:\n  pkg.installed: []\nnginx:\n  service.running: []\n"},
+			stage: "render",
+			want:  []string{"web/init.sls:5: ", "duplicate key 'nginx' (first at line 1)"},
+		},
+		{
+			name:  "duplicate argument key",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n  file.managed:\n    - user: root\n      user: www\n"},
+			stage: "render",
+			want:  []string{"web.sls:4: ", "duplicate key 'user' (first at line 3)"},
+		},
+		{
+			name:  "bad indentation",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n  pkg.installed:\n    - name: nginx\n   - refresh: true\n"},
+			stage: "render",
+			want:  []string{"web.sls:4: ", "YAML: "},
+		},
+		{
+			name:  "tab indentation",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n\tpkg.installed: []\n"},
+			stage: "render",
+			want:  []string{"web.sls:2: ", "YAML: "},
+		},
+		{
+			name:  "unknown SLS in top",
+			sls:   "nope",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\n"},
+			stage: "render",
+			want:  []string{"no SLS 'nope' in environment base: looked for nope.sls and nope/init.sls"},
+		},
+		{
+			name:  "unknown SLS in include",
+			sls:   "web",
+			files: map[string]string{"web/init.sls": "\ninclude:\n  - .missing\na:\n  pkg.installed: []\n"},
+			stage: "render",
+			want:  []string{"web/init.sls:3: ", "no SLS 'web.missing' in environment base: looked for web/missing.sls and web/missing/init.sls"},
+		},
+		{
+			name:  "relative include above the top",
+			sls:   "web",
+			files: map[string]string{"web.sls": "include:\n  - ..x\n"},
+			stage: "render",
+			want:  []string{"web.sls:2: ", "relative include '..x' from SLS 'web' goes above the top"},
+		},
+		{
+			name:  "ID not a mapping",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\nbroken: just text\n"},
+			stage: "render",
+			want:  []string{"web.sls:3: ", "state 'broken': want a mapping of state modules", `the string "just text"`},
+		},
+		{
+			name:  "ID with a list",
+			sls:   "web",
+			files: map[string]string{"web.sls": "broken:\n  - pkg.installed\n"},
+			stage: "render",
+			want:  []string{"web.sls:2: ", "state 'broken': want a mapping of state modules", "got a list"},
+		},
+		{
+			name:  "ID with nothing",
+			sls:   "web",
+			files: map[string]string{"web.sls": "broken:\n"},
+			stage: "render",
+			want:  []string{"web.sls:1: ", "state 'broken': want a mapping", "nothing (null)"},
+		},
+		{
+			name:  "two functions for one module",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n  pkg:\n    - installed\n    - latest\n"},
+			stage: "render",
+			want:  []string{"web.sls:4: ", "state 'nginx': module 'pkg' is given two functions, 'installed' and 'latest'"},
+		},
+		{
+			name:  "one module declared twice",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n  pkg.installed: []\n  pkg.removed: []\n"},
+			stage: "render",
+			want:  []string{"web.sls:3: ", "state 'nginx': module 'pkg' is declared twice (pkg.installed at line 2, pkg.removed here)"},
+		},
+		{
+			name:  "module without function",
+			sls:   "web",
+			files: map[string]string{"web.sls": "nginx:\n  pkg:\n    - name: nginx\n"},
+			stage: "render",
+			want:  []string{"web.sls:2: ", "state 'nginx': module 'pkg' names no function"},
+		},
+		{
+			name:  "top level not a mapping",
+			sls:   "web",
+			files: map[string]string{"web.sls": "- a\n- b\n"},
+			stage: "render",
+			want:  []string{"web.sls:1: ", "an SLS file must be a mapping of state IDs, got a list"},
+		},
+		{
+			name:  "extend of an unknown ID",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\nextend:\n  ghost:\n    pkg:\n      - version: 1\n"},
+			stage: "render",
+			want:  []string{"web.sls:4: ", "extend: no state with ID 'ghost' is declared"},
+		},
+		{
+			name: "requisite cycle",
+			sls:  "web",
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: b\n    - require_in:\n      - cmd: c\n" +
+				"b:\n  cmd.run:\n    - require:\n      - cmd: c\n" +
+				"c:\n  cmd.run: []\n"},
+			stage: "compile",
+			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: b [web.sls:8] -> cmd: c [web.sls:12] -> cmd: a"},
+		},
+		{
+			name:  "self requisite",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - a\n"},
+			stage: "compile",
+			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: a"},
+		},
+		{
+			name:  "use is refused",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - use:\n      - cmd: b\nb:\n  cmd.run: []\n"},
+			stage: "compile",
+			want:  []string{"web.sls:3: ", "the 'use' requisite is not supported"},
+		},
+		{
+			name:  "bad requisite entry",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - [x, y]\n"},
+			stage: "compile",
+			want:  []string{"web.sls:3: ", "state 'a': require: want `- module: ID` or an ID, got a list"},
+		},
+		{
+			name:  "names not a list",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed:\n    - names: vim\n"},
+			stage: "compile",
+			want:  []string{"web.sls:3: ", "state 'a': names: want a list, got a string"},
+		},
+		{
+			name:  "two documents",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\n---\nb:\n  pkg.installed: []\n"},
+			stage: "render",
+			want:  []string{"web.sls:3: ", "a second document"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := writeTree(t, tt.files)
+			high, err := c.HighState(context.Background(), strings.Fields(tt.sls))
+			stage := "render"
+			if err == nil {
+				stage = "compile"
+				_, err = high.Compile()
+			}
+			if err == nil {
+				t.Fatalf("no error; want one containing %q", tt.want)
+			}
+			if stage != tt.stage {
+				t.Errorf("failed at %s, want at %s: %v", stage, tt.stage, err)
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Errorf("error is %T, want an ErrorList", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\n does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorsAreAllReported(t *testing.T) {
+	c := writeTree(t, map[string]string{"web.sls": "a: 1\nb: text\nc:\n  pkg: [x, y]\nd:\n  pkg.installed: []\n"})
+	_, err := c.RenderSLS(context.Background(), "web")
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("err = %v, want an ErrorList", err)
+	}
+	if len(list) != 3 {
+		t.Fatalf("got %d errors, want 3 (a, b, c):\n%v", len(list), err)
+	}
+	for i, id := range []string{"a", "b", "c"} {
+		if list[i].ID != id || list[i].Pos.File != "web.sls" || list[i].Pos.Line == 0 {
+			t.Errorf("error %d = %+v, want ID %q in web.sls with a line", i, list[i], id)
+		}
+	}
+}
+
+func TestNotFoundIsNotExist(t *testing.T) {
+	c := writeTree(t, map[string]string{"x.sls": ""})
+	_, err := c.RenderSLS(context.Background(), "nope.deeper")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("errors.Is(%v, fs.ErrNotExist) = false", err)
+	}
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || nf.Name != "nope.deeper" || nf.Env != "base" {
+		t.Fatalf("errors.As NotFoundError: %+v", nf)
+	}
+	if !strings.Contains(err.Error(), "looked for nope/deeper.sls and nope/deeper/init.sls") {
+		t.Errorf("message %q does not list both places", err)
+	}
+}
+
+func TestBadSLSNames(t *testing.T) {
+	c := writeTree(t, map[string]string{"x.sls": ""})
+	for _, name := range []string{"", "..", "a..b", ".x", "x.", "/etc/passwd", "a\\b", "a?b"} {
+		if _, err := c.RenderSLS(context.Background(), name); err == nil {
+			t.Errorf("RenderSLS(%q) = nil error; want a refusal", name)
+		}
+	}
+}
