@@ -307,4 +307,3 @@ func (m *Master) kill(ctx context.Context, jid string) ([]string, error) {
 	sort.Strings(sent)
 	return sent, m.nc.Flush()
 }
-
