@@ -142,3 +142,10 @@ type MinionsReply struct {
 	Reply
 	Minions []MinionInfo `json:"minions"`
 }
+
+// JobRecord is the master's record of a published job, kept in the job
+// cache next to the returns.
+type JobRecord struct {
+	Header
+	JobSummary
+}
