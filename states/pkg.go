@@ -1,0 +1,258 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/brine-cm/brine/states/internal/pkgbackend"
+)
+
+func init() {
+	Register("pkg.installed", pkgInstalled)
+	Register("pkg.latest", pkgLatest)
+	Register("pkg.removed", pkgRemoved)
+	Register("pkg.purged", pkgPurged)
+}
+
+// pkgRun is one pkg state's view of the package manager and of the facts
+// shared by every pkg state of the run (database, refresh, backend), kept
+// in the run cache under keys that carry the root.
+type pkgRun struct {
+	req   *Request
+	be    pkgbackend.Backend
+	cache *RunCache
+}
+
+// pkgCacheKey names a run-cache entry of the pkg module for a root.
+func pkgCacheKey(kind, root string) string { return "pkg." + kind + "|" + root }
+
+func pkgOpen(req *Request) (*pkgRun, error) {
+	cache := &RunCache{}
+	if req.Env != nil && req.Env.Cache != nil {
+		cache = req.Env.Cache
+	}
+	v, err := cache.Load(pkgCacheKey("backend", req.Root), func() (any, error) {
+		family := ""
+		if req.Live() && req.Env != nil {
+			family, _ = req.Env.Grains["os_family"].(string)
+		}
+		if family == "" {
+			// An image under --root is not the host the grains describe.
+			family = pkgbackend.OSFamily(req.Path("/"))
+		}
+		return pkgbackend.New(family, req.Root, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pkgRun{req: req, be: v.(pkgbackend.Backend), cache: cache}, nil
+}
+
+// db returns the package database, read once per run.
+func (r *pkgRun) db(ctx context.Context) (pkgbackend.DB, error) {
+	v, err := r.cache.Load(pkgCacheKey("db", r.req.Root), func() (any, error) {
+		return r.be.Installed(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(pkgbackend.DB), nil
+}
+
+// reread drops the cached database after the package manager changed it
+// and reads it again.
+func (r *pkgRun) reread(ctx context.Context) (pkgbackend.DB, error) {
+	r.cache.Forget(pkgCacheKey("db", r.req.Root))
+	return r.db(ctx)
+}
+
+// refresh updates the package index at most once per run, and only when a
+// state needs the repositories: refresh false never does, true and unset
+// (Salt refreshes once per run at the first pkg state) do it once.
+func (r *pkgRun) refresh(ctx context.Context, refresh *bool) error {
+	if refresh != nil && !*refresh {
+		return nil
+	}
+	_, err := r.cache.Load(pkgCacheKey("refreshed", r.req.Root), func() (any, error) {
+		return true, r.be.Refresh(ctx)
+	})
+	return err
+}
+
+type pkgTarget struct {
+	name string
+	spec pkgbackend.Spec
+}
+
+// pkgTargets reads name/version or pkgs. Items of pkgs are names or
+// one-key {name: version} maps; a null version means any.
+func pkgTargets(req *Request) ([]pkgTarget, error) {
+	if !req.Args.Has("pkgs") {
+		if req.Name == "" {
+			return nil, &ArgError{Arg: "name", Err: fmt.Errorf("required when pkgs is not given")}
+		}
+		if err := pkgValidName(req.Name); err != nil {
+			return nil, err
+		}
+		spec, err := pkgbackend.ParseSpec(req.Args.String("version", ""))
+		if err != nil {
+			return nil, &ArgError{Arg: "version", Err: err}
+		}
+		return []pkgTarget{{name: req.Name, spec: spec}}, nil
+	}
+	list := req.Args.List("pkgs")
+	if len(list) == 0 {
+		return nil, &ArgError{Arg: "pkgs", Err: fmt.Errorf("want a list of package names, got an empty one")}
+	}
+	var out []pkgTarget
+	seen := map[string]bool{}
+	for i, item := range list {
+		var t pkgTarget
+		switch v := item.(type) {
+		case string:
+			t.name = v
+		case map[string]any:
+			if len(v) != 1 {
+				return nil, &ArgError{Arg: "pkgs", Err: fmt.Errorf("item %d: want one {name: version}, got %d keys", i, len(v))}
+			}
+			for k, ver := range v {
+				t.name = k
+				if ver != nil {
+					s, ok := pkgScalar(ver)
+					if !ok {
+						return nil, &ArgError{Arg: "pkgs", Err: fmt.Errorf("item %d (%s): version must be a string, got %s", i, k, typeName(ver))}
+					}
+					spec, err := pkgbackend.ParseSpec(s)
+					if err != nil {
+						return nil, &ArgError{Arg: "pkgs", Err: fmt.Errorf("item %d (%s): %w", i, k, err)}
+					}
+					t.spec = spec
+				}
+			}
+		default:
+			return nil, &ArgError{Arg: "pkgs", Err: fmt.Errorf("item %d: want a name or {name: version}, got %s", i, typeName(item))}
+		}
+		t.name = strings.TrimSpace(t.name)
+		if t.name == "" || strings.HasPrefix(t.name, "-") || strings.ContainsAny(t.name, " \t\n=") {
+			return nil, &ArgError{Arg: "pkgs", Err: fmt.Errorf("item %d: %q is not a package name", i, t.name)}
+		}
+		if !seen[t.name] {
+			seen[t.name] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func pkgScalar(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case int, int64, uint64, float64:
+		return fmt.Sprint(t), true
+	}
+	return "", false
+}
+
+func pkgValidName(name string) error {
+	if name == "" || strings.HasPrefix(name, "-") || strings.ContainsAny(name, " \t\n=") {
+		return &ArgError{Arg: "name", Err: fmt.Errorf("%q is not a package name", name)}
+	}
+	return nil
+}
+
+// pkgChanges turns backend changes into Salt's {pkg: {old, new}}.
+func pkgChanges(cs []pkgbackend.Change) map[string]any {
+	out := map[string]any{}
+	for _, c := range cs {
+		out[c.Name] = map[string]any{"old": c.Old, "new": c.New}
+	}
+	return out
+}
+
+// pkgNormalize rewrites a simulation's changes against the database, so
+// that a dry run reports what the database diff of a real run would: old
+// versions come from the database, moves to the same version drop out
+// unless they are asked-for reinstalls.
+func pkgNormalize(sim []pkgbackend.Change, db pkgbackend.DB, withConfig bool, keep map[string]bool) []pkgbackend.Change {
+	var out []pkgbackend.Change
+	seen := map[string]bool{}
+	for _, c := range sim {
+		if seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		old := ""
+		if p, ok := db[c.Name]; ok && (p.Installed() || (withConfig && p.Present())) {
+			old = p.Version
+		}
+		c.Old = old
+		if c.Old == c.New && !keep[c.Name] {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func pkgJoin(items []string) string {
+	sort.Strings(items)
+	return strings.Join(items, ", ")
+}
+
+// pkgSource is one entry of sources: a package name and its file.
+type pkgSource struct {
+	name string
+	url  string
+}
+
+func pkgSources(req *Request) ([]pkgSource, error) {
+	var out []pkgSource
+	for i, item := range req.Args.List("sources") {
+		m, ok := item.(map[string]any)
+		if !ok || len(m) != 1 {
+			return nil, &ArgError{Arg: "sources", Err: fmt.Errorf("item %d: want {name: salt://path or /path}", i)}
+		}
+		for k, v := range m {
+			s, ok := v.(string)
+			if !ok || s == "" {
+				return nil, &ArgError{Arg: "sources", Err: fmt.Errorf("item %d (%s): want a salt:// URL or an absolute path", i, k)}
+			}
+			if !strings.HasPrefix(s, "salt://") && !filepath.IsAbs(s) {
+				return nil, &ArgError{Arg: "sources", Err: fmt.Errorf("item %d (%s): %q is neither salt:// nor an absolute path", i, k, s)}
+			}
+			out = append(out, pkgSource{name: k, url: s})
+		}
+	}
+	return out, nil
+}
+
+// fetch puts a source on the local disk and returns its path; salt://
+// files land in dir.
+func (s pkgSource) fetch(ctx context.Context, req *Request, dir string) (string, error) {
+	if !strings.HasPrefix(s.url, "salt://") {
+		return s.url, nil
+	}
+	if req.Env == nil || req.Env.Files == nil {
+		return "", fmt.Errorf("sources %s: no file source to read %s", s.name, s.url)
+	}
+	data, err := req.Env.Files.ReadFile(ctx, s.url)
+	if err != nil {
+		return "", fmt.Errorf("sources %s: %w", s.name, err)
+	}
+	base := path.Base(strings.SplitN(strings.TrimPrefix(s.url, "salt://"), "?", 2)[0])
+	if base == "." || base == "/" || base == "" {
+		base = s.name + ".pkg"
+	}
+	p := filepath.Join(dir, base)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return "", fmt.Errorf("sources %s: %w", s.name, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,388 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/brine-cm/brine/states/internal/pkgbackend"
+)
+
+// pkgInstalled makes sure packages are installed, at a version when one
+// is asked for.
+//
+// Arguments:
+//   - name: the package, when pkgs is not given.
+//   - version: a version for name: "1.2-1", or with an operator, ">=1.2",
+//     "<2", "!=1.3", or a glob "1.2*"; the highest available match is
+//     installed when the installed one does not match.
+//   - pkgs: a list of names, or of {name: version} maps, installed in one
+//     package-manager call.
+//   - sources: a list of {name: salt://path or /abs/path} package files
+//     (.deb, .rpm).
+//   - refresh: update the package index first; unset refreshes once per
+//     run, at the first pkg state that needs the repositories.
+//   - hold: true holds the packages (apt-mark hold), false releases them.
+//   - fromrepo: the release or repository to install from (apt -t).
+//   - reinstall: reinstall even when the version is right.
+//   - install_recommends: install recommended packages (default true).
+//   - skip_suggestions, normalize: accepted and ignored.
+//
+// Salt: test=True reports the changes the real run would make (from apt-get
+// -s), dependencies included; a hold change shows as hold: true|false in
+// the package's changes.
+func pkgInstalled(ctx context.Context, req *Request) Result {
+	return pkgInstall(ctx, req, false)
+}
+
+// pkgLatest makes sure packages are installed at the newest version the
+// repositories offer.
+//
+// Arguments:
+//   - name: the package, when pkgs is not given.
+//   - pkgs: a list of names, upgraded in one package-manager call.
+//   - refresh: as pkg.installed; latest always consults the repositories.
+//   - fromrepo: the release or repository to take the version from.
+//   - hold, install_recommends, skip_suggestions: as pkg.installed.
+//
+// Salt: test=True reports the changes the real run would make.
+func pkgLatest(ctx context.Context, req *Request) Result {
+	return pkgInstall(ctx, req, true)
+}
+
+func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
+	a := &req.Args
+	refresh := a.OptBool("refresh")
+	hold := a.OptBool("hold")
+	reinstall := a.Bool("reinstall", false)
+	opt := pkgbackend.InstallOptions{
+		FromRepo:          a.String("fromrepo", ""),
+		InstallRecommends: a.Bool("install_recommends", true),
+		Reinstall:         reinstall,
+	}
+	targets, terr := pkgTargets(req)
+	var sources []pkgSource
+	if !latest {
+		var err error
+		if sources, err = pkgSources(req); err != nil && terr == nil {
+			terr = err
+		}
+		if len(sources) > 0 && terr != nil && !req.Args.Has("pkgs") {
+			targets, terr = nil, nil // sources stand in for name
+		}
+	}
+	if err := a.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if terr != nil {
+		return Failf(req.Name, "%v", terr)
+	}
+	if len(sources) > 0 {
+		targets = nil // Salt: name and pkgs are ignored when sources is given
+	}
+	if latest {
+		for _, t := range targets {
+			if !t.spec.Any() {
+				return Failf(req.Name, "argument %q: pkg.latest installs the newest version; use pkg.installed for %s", "version", t.name)
+			}
+		}
+	}
+	r, err := pkgOpen(req)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	before, err := r.db(ctx)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	cmp := r.be.Compare
+
+	var (
+		install []pkgbackend.Target
+		files   []string
+		already []string
+		missing []string       // pkg.latest: not in any repository
+		keep    = map[string]bool{} // reinstalls, whose old equals new
+		want    = map[string]pkgbackend.Spec{}
+		names   []string
+	)
+	for _, t := range targets {
+		names = append(names, t.name)
+		want[t.name] = t.spec
+	}
+
+	if latest {
+		if err := r.refresh(ctx, refresh); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		avail, err := r.be.Available(ctx, names, opt.FromRepo)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		for _, t := range targets {
+			p, ok := before[t.name]
+			inst := ok && p.Installed()
+			cand := avail[t.name].Candidate
+			switch {
+			case cand == "" && !inst:
+				missing = append(missing, t.name)
+			case cand == "" || (inst && cmp(cand, p.Version) <= 0):
+				already = append(already, t.name)
+			default:
+				install = append(install, pkgbackend.Target{Name: t.name, Version: cand})
+				want[t.name] = pkgbackend.Spec{Op: ">=", Version: cand}
+			}
+		}
+		if len(missing) > 0 {
+			quoted := make([]string, len(missing))
+			for i, m := range missing {
+				quoted[i] = "'" + m + "'"
+			}
+			return Failf(req.Name, "No information found for %s.", pkgJoin(quoted))
+		}
+	} else {
+		var loose []pkgTarget // version specs that need the repositories to resolve
+		for _, t := range targets {
+			p, ok := before[t.name]
+			if ok && p.Installed() && t.spec.Match(p.Version, cmp) && !reinstall {
+				already = append(already, t.name)
+				continue
+			}
+			if reinstall && ok && p.Installed() && t.spec.Match(p.Version, cmp) {
+				keep[t.name] = true
+				install = append(install, pkgbackend.Target{Name: t.name, Version: p.Version})
+				continue
+			}
+			switch {
+			case t.spec.Any():
+				install = append(install, pkgbackend.Target{Name: t.name})
+			case t.spec.Exact():
+				install = append(install, pkgbackend.Target{Name: t.name, Version: t.spec.Version})
+				opt.AllowDowngrades = true
+			default:
+				loose = append(loose, t)
+			}
+		}
+		if len(loose) > 0 {
+			if err := r.refresh(ctx, refresh); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+			var ln []string
+			for _, t := range loose {
+				ln = append(ln, t.name)
+			}
+			avail, err := r.be.Available(ctx, ln, opt.FromRepo)
+			if err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+			for _, t := range loose {
+				best := ""
+				for _, v := range avail[t.name].Versions {
+					if t.spec.Match(v, cmp) && (best == "" || cmp(v, best) > 0) {
+						best = v
+					}
+				}
+				if best == "" {
+					return Failf(req.Name, "No version of %s matching %s is available", t.name, t.spec)
+				}
+				install = append(install, pkgbackend.Target{Name: t.name, Version: best})
+				opt.AllowDowngrades = true
+			}
+		}
+		if len(sources) > 0 {
+			dir, err := os.MkdirTemp("", "brine-pkg-")
+			if err != nil {
+				return Failf(req.Name, "sources: %v", err)
+			}
+			defer os.RemoveAll(dir)
+			for _, s := range sources {
+				names = append(names, s.name)
+				local, err := s.fetch(ctx, req, dir)
+				if err != nil {
+					return Failf(req.Name, "%v", err)
+				}
+				fname, fver, err := r.be.FileInfo(ctx, local)
+				if err != nil {
+					return Failf(req.Name, "%v", err)
+				}
+				if fname != s.name {
+					return Failf(req.Name, "argument %q: %s holds package %s, not %s", "sources", s.url, fname, s.name)
+				}
+				want[s.name] = pkgbackend.Spec{Op: "==", Version: fver}
+				p, ok := before[s.name]
+				if ok && p.Installed() && cmp(p.Version, fver) == 0 && !reinstall {
+					already = append(already, s.name)
+					continue
+				}
+				if reinstall && ok && p.Installed() && cmp(p.Version, fver) == 0 {
+					keep[s.name] = true
+				}
+				files = append(files, local)
+			}
+		}
+	}
+
+	res := Result{Name: req.Name, Result: True, Changes: map[string]any{}}
+	var comments []string
+	var changed []pkgbackend.Change
+	var verb string
+	after := before
+	if len(install)+len(files) > 0 {
+		if err := r.refresh(ctx, refresh); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		if req.Test {
+			sim, err := r.be.Install(ctx, install, files, opt, true)
+			if err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+			changed = pkgNormalize(sim, before, false, keep)
+		} else {
+			_, ierr := r.be.Install(ctx, install, files, opt, false)
+			after, err = r.reread(ctx)
+			if err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+			changed = pkgbackend.Diff(before, after, false)
+			for name := range keep {
+				changed = append(changed, pkgbackend.Change{Name: name, Old: before[name].Version, New: after[name].Version})
+			}
+			if ierr != nil {
+				res.Result = False
+				res.Changes = pkgChanges(changed)
+				res.Comment = "An error was encountered while installing package(s): " + ierr.Error()
+				return res
+			}
+		}
+		res.Changes = pkgChanges(changed)
+		newVer := map[string]string{}
+		for _, c := range changed {
+			newVer[c.Name] = c.New
+		}
+		var done, failed []string
+		for _, n := range names {
+			if pkgIn(already, n) {
+				continue
+			}
+			v := newVer[n]
+			if !req.Test {
+				p, ok := after[n]
+				if !ok || !p.Installed() || !want[n].Match(p.Version, cmp) {
+					failed = append(failed, n)
+					continue
+				}
+				v = p.Version
+			}
+			if v != "" {
+				done = append(done, n+"="+v)
+			} else {
+				done = append(done, n)
+			}
+		}
+		verb = "installed/updated"
+		if latest {
+			verb = "installed/upgraded"
+		}
+		switch {
+		case req.Test:
+			comments = append(comments, "The following packages would be "+verb+": "+pkgJoin(done))
+		case len(failed) > 0:
+			res.Result = False
+			if len(done) > 0 {
+				comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
+			}
+			what := "install/update"
+			if latest {
+				what = "install/upgrade"
+			}
+			comments = append(comments, "The following packages failed to "+what+": "+pkgJoin(failed))
+		case latest:
+			comments = append(comments, "The following packages were successfully "+verb+": "+pkgJoin(done))
+		default:
+			comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
+		}
+		if len(already) > 0 {
+			if latest {
+				comments = append(comments, "The following packages were already up-to-date: "+pkgJoin(already))
+			} else {
+				comments = append(comments, "The following packages were already installed: "+pkgJoin(already))
+			}
+		}
+	} else {
+		switch {
+		case !latest:
+			comments = append(comments, "All specified packages are already installed")
+		case len(names) == 1:
+			comments = append(comments, "Package "+names[0]+" is already up-to-date")
+		default:
+			comments = append(comments, "All packages are up-to-date ("+pkgJoin(append([]string(nil), names...))+").")
+		}
+	}
+
+	if hold != nil && res.Result != False {
+		if c, err := pkgSetHold(ctx, r, req, names, *hold, after, res.Changes); err != nil {
+			res.Result = False
+			comments = append(comments, err.Error())
+		} else {
+			comments = append(comments, c...)
+		}
+	}
+	if req.Test && len(res.Changes) > 0 {
+		res.Result = None
+	}
+	res.Comment = strings.Join(comments, "\n")
+	return res
+}
+
+func pkgIn(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// pkgSetHold holds or releases names and records it in changes as
+// hold: true|false on each package's entry. Under test it only reports.
+func pkgSetHold(ctx context.Context, r *pkgRun, req *Request, names []string, hold bool, db pkgbackend.DB, changes map[string]any) ([]string, error) {
+	var todo []string
+	for _, n := range names {
+		p := db[n]
+		if p.Held() != hold {
+			todo = append(todo, n)
+		}
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	if !req.Test {
+		if err := r.be.SetHold(ctx, todo, hold); err != nil {
+			return nil, err
+		}
+		if _, err := r.reread(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var comments []string
+	for _, n := range todo {
+		entry, _ := changes[n].(map[string]any)
+		if entry == nil {
+			entry = map[string]any{}
+			changes[n] = entry
+		}
+		entry["hold"] = hold
+		switch {
+		case req.Test && hold:
+			comments = append(comments, fmt.Sprintf("Package %s is set to be held.", n))
+		case req.Test:
+			comments = append(comments, fmt.Sprintf("Package %s is set to be released from hold.", n))
+		case hold:
+			comments = append(comments, fmt.Sprintf("Package %s is now being held.", n))
+		default:
+			comments = append(comments, fmt.Sprintf("Package %s is no longer held.", n))
+		}
+	}
+	return comments, nil
+}

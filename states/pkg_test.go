@@ -1,0 +1,453 @@
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/states/internal/pkgbackend"
+)
+
+// pkgFake is an in-memory package manager: a database, a repository of
+// versions and dependencies, and a count of every call.
+type pkgFake struct {
+	db      pkgbackend.DB
+	repo    map[string][]string // name → versions, the last one the candidate
+	deps    map[string][]string // name → packages it pulls in
+	calls   map[string]int
+	args    [][]pkgbackend.Target
+	failing map[string]bool // packages whose install "succeeds" but does nothing
+}
+
+func newPkgFake() *pkgFake {
+	return &pkgFake{
+		db: pkgbackend.DB{
+			"dpkg":    {Name: "dpkg", Version: "1.21.23", State: "installed", Want: "install"},
+			"tree":    {Name: "tree", Version: "2.1.0-1", State: "installed", Want: "install"},
+			"curl":    {Name: "curl", Version: "7.88.1-1", State: "installed", Want: "install"},
+			"libcurl": {Name: "libcurl", Version: "7.88.1-1", State: "installed", Want: "install"},
+			"oldconf": {Name: "oldconf", Version: "0.9", State: "config-files", Want: "deinstall"},
+		},
+		repo: map[string][]string{
+			"tree":         {"2.1.0-1"},
+			"curl":         {"7.88.1-1", "7.88.1-2"},
+			"libcurl":      {"7.88.1-1", "7.88.1-2"},
+			"nginx":        {"1.22.1-9"},
+			"nginx-common": {"1.22.1-9"},
+			"hello":        {"2.9-1", "2.10-3", "2.10-4"},
+			"jq":           {"1.6-2"},
+			"libjq1":       {"1.6-2"},
+			"oldconf":      {"1.0"},
+		},
+		deps: map[string][]string{
+			"nginx": {"nginx-common"},
+			"jq":    {"libjq1"},
+			"curl":  {"libcurl"},
+		},
+		calls:   map[string]int{},
+		failing: map[string]bool{},
+	}
+}
+
+func (f *pkgFake) clone() *pkgFake {
+	g := newPkgFake()
+	g.db = pkgbackend.DB{}
+	for k, v := range f.db {
+		g.db[k] = v
+	}
+	g.failing = f.failing
+	return g
+}
+
+func (f *pkgFake) Name() string { return "fake" }
+
+func (f *pkgFake) Installed(ctx context.Context) (pkgbackend.DB, error) {
+	f.calls["Installed"]++
+	db := pkgbackend.DB{}
+	for k, v := range f.db {
+		db[k] = v
+	}
+	return db, nil
+}
+
+func (f *pkgFake) Refresh(ctx context.Context) error { f.calls["Refresh"]++; return nil }
+
+func (f *pkgFake) Available(ctx context.Context, names []string, fromrepo string) (map[string]pkgbackend.Available, error) {
+	f.calls["Available"]++
+	out := map[string]pkgbackend.Available{}
+	for _, n := range names {
+		if vs, ok := f.repo[n]; ok {
+			out[n] = pkgbackend.Available{Candidate: vs[len(vs)-1], Versions: vs}
+		}
+	}
+	return out, nil
+}
+
+func (f *pkgFake) Install(ctx context.Context, targets []pkgbackend.Target, files []string, opt pkgbackend.InstallOptions, simulate bool) ([]pkgbackend.Change, error) {
+	if simulate {
+		f.calls["Simulate"]++
+	} else {
+		f.calls["Install"]++
+		f.args = append(f.args, targets)
+	}
+	var changes []pkgbackend.Change
+	var add func(name, version string, forced bool) error
+	add = func(name, version string, forced bool) error {
+		vs, ok := f.repo[name]
+		if !ok {
+			return fmt.Errorf("E: Unable to locate package %s", name)
+		}
+		if version == "" {
+			version = vs[len(vs)-1]
+		}
+		if !pkgIn(vs, version) {
+			return fmt.Errorf("E: Version '%s' for '%s' was not found", version, name)
+		}
+		p, ok := f.db[name]
+		if ok && p.Installed() && p.Version == version && !forced {
+			return nil
+		}
+		old := ""
+		if ok && p.Installed() {
+			old = p.Version
+		}
+		changes = append(changes, pkgbackend.Change{Name: name, Old: old, New: version})
+		for _, d := range f.deps[name] {
+			if err := add(d, "", false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, t := range targets {
+		if err := add(t.Name, t.Version, opt.Reinstall); err != nil {
+			return nil, err
+		}
+	}
+	if simulate {
+		return changes, nil
+	}
+	for _, c := range changes {
+		if f.failing[c.Name] {
+			continue
+		}
+		f.db[c.Name] = pkgbackend.Pkg{Name: c.Name, Version: c.New, State: "installed", Want: "install"}
+	}
+	return nil, nil
+}
+
+func (f *pkgFake) Remove(ctx context.Context, names []string, purge, simulate bool) ([]pkgbackend.Change, error) {
+	if simulate {
+		f.calls["SimulateRemove"]++
+	} else {
+		f.calls["Remove"]++
+	}
+	gone := map[string]bool{}
+	for _, n := range names {
+		gone[n] = true
+	}
+	// Whatever depends on a removed package goes too.
+	for p, ds := range f.deps {
+		for _, d := range ds {
+			if gone[d] {
+				if q, ok := f.db[p]; ok && q.Installed() {
+					gone[p] = true
+				}
+			}
+		}
+	}
+	var changes []pkgbackend.Change
+	var list []string
+	for n := range gone {
+		list = append(list, n)
+	}
+	sort.Strings(list)
+	for _, n := range list {
+		changes = append(changes, pkgbackend.Change{Name: n, Old: f.db[n].Version})
+		if !simulate {
+			if purge {
+				delete(f.db, n)
+			} else {
+				p := f.db[n]
+				p.State, p.Want = "config-files", "deinstall"
+				f.db[n] = p
+			}
+		}
+	}
+	return changes, nil
+}
+
+func (f *pkgFake) SetHold(ctx context.Context, names []string, hold bool) error {
+	f.calls["SetHold"]++
+	for _, n := range names {
+		p := f.db[n]
+		if hold {
+			p.Want = "hold"
+		} else {
+			p.Want = "install"
+		}
+		f.db[n] = p
+	}
+	return nil
+}
+
+func (f *pkgFake) FileInfo(ctx context.Context, path string) (string, string, error) {
+	return "", "", errors.New("no files in the fake")
+}
+
+func (f *pkgFake) Compare(a, b string) int { return pkgbackend.CompareDeb(a, b) }
+
+// pkgEnv is a run whose cache holds the fake as the backend.
+func pkgEnv(t *testing.T, f *pkgFake) *Env {
+	t.Helper()
+	env := &Env{Cache: &RunCache{}}
+	if _, err := env.Cache.Load(pkgCacheKey("backend", ""), func() (any, error) { return pkgbackend.Backend(f), nil }); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func pkgReq(env *Env, fun, name string, test bool, args map[string]any) *Request {
+	return &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Test: test, Env: env}
+}
+
+func pkgCall(t *testing.T, env *Env, fun, name string, test bool, args map[string]any) Result {
+	t.Helper()
+	fn, err := Lookup(fun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fn(context.Background(), pkgReq(env, fun, name, test, args))
+}
+
+func TestPkgInstalledNoop(t *testing.T) {
+	for _, test := range []bool{false, true} {
+		f := newPkgFake()
+		env := pkgEnv(t, f)
+		res := pkgCall(t, env, "pkg.installed", "tree", test, nil)
+		if res.Result != True || len(res.Changes) != 0 || res.Comment != "All specified packages are already installed" {
+			t.Errorf("test=%v: no-op = %+v", test, res)
+		}
+		res = pkgCall(t, env, "pkg.installed", "x", test, map[string]any{"pkgs": []any{"tree", map[string]any{"curl": "7.88.1-1"}, map[string]any{"dpkg": ">=1.20"}}})
+		if res.Result != True || len(res.Changes) != 0 {
+			t.Errorf("test=%v: pkgs no-op = %+v", test, res)
+		}
+		want := map[string]int{"Installed": 1}
+		if !reflect.DeepEqual(f.calls, want) {
+			t.Errorf("test=%v: calls = %v; want %v (one db read, no refresh, no install)", test, f.calls, want)
+		}
+	}
+}
+
+func TestPkgInstalledChangesShape(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	res := pkgCall(t, env, "pkg.installed", "nginx", false, nil)
+	want := map[string]any{
+		"nginx":        map[string]any{"old": "", "new": "1.22.1-9"},
+		"nginx-common": map[string]any{"old": "", "new": "1.22.1-9"},
+	}
+	if res.Result != True || !reflect.DeepEqual(res.Changes, want) {
+		t.Errorf("install nginx = %+v; want changes %v", res, want)
+	}
+	if res.Comment != "The following packages were installed/updated: nginx=1.22.1-9" {
+		t.Errorf("comment = %q", res.Comment)
+	}
+	// The second run does nothing and reads the database it wrote.
+	res = pkgCall(t, env, "pkg.installed", "nginx", false, nil)
+	if res.Result != True || len(res.Changes) != 0 {
+		t.Errorf("rerun = %+v", res)
+	}
+}
+
+func TestPkgOneCallPerStateAndOnceperRun(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	res := pkgCall(t, env, "pkg.installed", "many", false, map[string]any{"pkgs": []any{"nginx", "jq", "tree", map[string]any{"hello": "2.10-3"}}})
+	if res.Result != True {
+		t.Fatalf("install = %+v", res)
+	}
+	if f.calls["Install"] != 1 {
+		t.Errorf("Install calls = %d; want 1 for one state", f.calls["Install"])
+	}
+	got := fmt.Sprint(f.args[0])
+	if got != "[{nginx } {jq } {hello 2.10-3}]" {
+		t.Errorf("targets = %s", got)
+	}
+	for i := 0; i < 20; i++ {
+		pkgCall(t, env, "pkg.installed", "tree", false, nil)
+	}
+	pkgCall(t, env, "pkg.installed", "hello", false, map[string]any{"version": "2.10-4"})
+	pkgCall(t, env, "pkg.installed", "curl", false, map[string]any{"version": "7.88.1-2"})
+	if f.calls["Refresh"] != 1 {
+		t.Errorf("Refresh calls = %d; want 1 per run", f.calls["Refresh"])
+	}
+	// One read at the start, one after each of the three installs.
+	if f.calls["Installed"] != 4 {
+		t.Errorf("Installed calls = %d; want 4", f.calls["Installed"])
+	}
+	if f.calls["Install"] != 3 {
+		t.Errorf("Install calls = %d; want 3", f.calls["Install"])
+	}
+}
+
+func TestPkgRefreshFalse(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	res := pkgCall(t, env, "pkg.installed", "jq", false, map[string]any{"refresh": false})
+	if res.Result != True || f.calls["Refresh"] != 0 {
+		t.Errorf("refresh=false: %+v, calls %v", res, f.calls)
+	}
+	res = pkgCall(t, env, "pkg.installed", "nginx", false, map[string]any{"refresh": "yes"})
+	if res.Result != True || f.calls["Refresh"] != 1 {
+		t.Errorf("refresh=yes: %+v, calls %v", res, f.calls)
+	}
+}
+
+// TestPkgTestEqualsReal runs each state under test=True and for real on
+// twin fakes: the dry run must predict exactly the real run's changes.
+func TestPkgTestEqualsReal(t *testing.T) {
+	cases := []struct {
+		fun, name string
+		args      map[string]any
+	}{
+		{"pkg.installed", "nginx", nil},
+		{"pkg.installed", "pkgs", map[string]any{"pkgs": []any{"jq", "nginx", "tree"}}},
+		{"pkg.installed", "hello", map[string]any{"version": ">=2.10"}},
+		{"pkg.installed", "hello", map[string]any{"version": "2.9-1"}},
+		{"pkg.installed", "curl", map[string]any{"version": "7.88.1-2"}},
+		{"pkg.installed", "tree", map[string]any{"reinstall": true}},
+		{"pkg.installed", "jq", map[string]any{"hold": true}},
+		{"pkg.installed", "tree", map[string]any{"hold": true}},
+		{"pkg.latest", "curl", nil},
+		{"pkg.latest", "pkgs", map[string]any{"pkgs": []any{"curl", "tree", "jq"}}},
+		{"pkg.removed", "libcurl", nil},
+		{"pkg.removed", "pkgs", map[string]any{"pkgs": []any{"tree", "nginx"}}},
+		{"pkg.purged", "oldconf", nil},
+		{"pkg.purged", "tree", nil},
+		{"pkg.removed", "tree", map[string]any{"version": "9.9"}},
+	}
+	for _, c := range cases {
+		t.Run(c.fun+"/"+c.name+fmt.Sprint(c.args), func(t *testing.T) {
+			base := newPkgFake()
+			ft, fr := base.clone(), base.clone()
+			dry := pkgCall(t, pkgEnv(t, ft), c.fun, c.name, true, c.args)
+			real := pkgCall(t, pkgEnv(t, fr), c.fun, c.name, false, c.args)
+			if real.Result != True {
+				t.Fatalf("real = %+v", real)
+			}
+			if !reflect.DeepEqual(dry.Changes, real.Changes) {
+				t.Errorf("test=True changes %v\n real changes %v", dry.Changes, real.Changes)
+			}
+			wantDry := True
+			if len(real.Changes) > 0 {
+				wantDry = None
+			}
+			if dry.Result != wantDry {
+				t.Errorf("test=True result = %v; want %v (%s)", dry.Result, wantDry, dry.Comment)
+			}
+			if !reflect.DeepEqual(ft.db, base.db) {
+				t.Errorf("test=True changed the database")
+			}
+			if ft.calls["Install"]+ft.calls["Remove"]+ft.calls["SetHold"] != 0 {
+				t.Errorf("test=True called %v", ft.calls)
+			}
+		})
+	}
+}
+
+func TestPkgComments(t *testing.T) {
+	cases := []struct {
+		fun, name string
+		test      bool
+		args      map[string]any
+		result    Outcome
+		comment   string
+	}{
+		{"pkg.installed", "jq", true, nil, None, "The following packages would be installed/updated: jq=1.6-2"},
+		{"pkg.installed", "pkgs", false, map[string]any{"pkgs": []any{"jq", "tree"}}, True,
+			"The following packages were installed/updated: jq=1.6-2\nThe following packages were already installed: tree"},
+		{"pkg.installed", "ghost", false, nil, False, "An error was encountered while installing package(s): E: Unable to locate package ghost"},
+		{"pkg.installed", "hello", false, map[string]any{"version": ">=3"}, False, "No version of hello matching >=3 is available"},
+		{"pkg.latest", "tree", false, nil, True, "Package tree is already up-to-date"},
+		{"pkg.latest", "pkgs", false, map[string]any{"pkgs": []any{"tree", "dpkg"}}, True, "All packages are up-to-date (dpkg, tree)."},
+		{"pkg.latest", "curl", true, nil, None, "The following packages would be installed/upgraded: curl=7.88.1-2"},
+		{"pkg.latest", "curl", false, nil, True, "The following packages were successfully installed/upgraded: curl=7.88.1-2"},
+		{"pkg.latest", "ghost", false, nil, False, "No information found for 'ghost'."},
+		{"pkg.removed", "ghost", false, nil, True, "None of the targeted packages are installed"},
+		{"pkg.purged", "ghost", false, nil, True, "None of the targeted packages are installed or partially installed"},
+		{"pkg.removed", "tree", true, nil, None, "The following packages will be removed: tree."},
+		{"pkg.removed", "tree", false, nil, True, "All targeted packages were removed."},
+		{"pkg.purged", "oldconf", false, nil, True, "All targeted packages were purged."},
+		{"pkg.removed", "oldconf", false, nil, True, "None of the targeted packages are installed"},
+		{"pkg.installed", "tree", false, map[string]any{"hold": true}, True, "All specified packages are already installed\nPackage tree is now being held."},
+		{"pkg.installed", "tree", true, map[string]any{"hold": true}, None, "All specified packages are already installed\nPackage tree is set to be held."},
+	}
+	for _, c := range cases {
+		f := newPkgFake()
+		res := pkgCall(t, pkgEnv(t, f), c.fun, c.name, c.test, c.args)
+		if res.Result != c.result || res.Comment != c.comment {
+			t.Errorf("%s %s test=%v %v:\n got %v %q\nwant %v %q", c.fun, c.name, c.test, c.args, res.Result, res.Comment, c.result, c.comment)
+		}
+	}
+}
+
+func TestPkgInstallVerifies(t *testing.T) {
+	f := newPkgFake()
+	f.failing["jq"] = true
+	res := pkgCall(t, pkgEnv(t, f), "pkg.installed", "jq", false, nil)
+	if res.Result != False || !strings.Contains(res.Comment, "The following packages failed to install/update: jq") {
+		t.Errorf("unverified install = %+v", res)
+	}
+}
+
+func TestPkgBadArgs(t *testing.T) {
+	cases := []struct {
+		fun  string
+		args map[string]any
+		arg  string
+	}{
+		{"pkg.installed", map[string]any{"pkgs": []any{}}, "pkgs"},
+		{"pkg.installed", map[string]any{"pkgs": []any{3.5e100, []any{}}}, "pkgs"},
+		{"pkg.installed", map[string]any{"pkgs": []any{map[string]any{"a": "1", "b": "2"}}}, "pkgs"},
+		{"pkg.installed", map[string]any{"pkgs": []any{"-oops"}}, "pkgs"},
+		{"pkg.installed", map[string]any{"pkgs": []any{map[string]any{"a": []any{}}}}, "pkgs"},
+		{"pkg.installed", map[string]any{"version": ">="}, "version"},
+		{"pkg.installed", map[string]any{"refresh": "maybe"}, "refresh"},
+		{"pkg.installed", map[string]any{"hold": []any{}}, "hold"},
+		{"pkg.installed", map[string]any{"sources": []any{"x.deb"}}, "sources"},
+		{"pkg.installed", map[string]any{"sources": []any{map[string]any{"x": "relative.deb"}}}, "sources"},
+		{"pkg.latest", map[string]any{"version": "1.0"}, "version"},
+		{"pkg.removed", map[string]any{"pkgs": "not-a-list-but-ok-then-bad", "version": ">="}, ""},
+	}
+	for _, c := range cases {
+		f := newPkgFake()
+		res := pkgCall(t, pkgEnv(t, f), c.fun, "tree", false, c.args)
+		if c.arg == "" {
+			continue
+		}
+		if res.Result != False || !strings.Contains(res.Comment, fmt.Sprintf("argument %q", c.arg)) {
+			t.Errorf("%s %v = %v %q; want a failure naming %q", c.fun, c.args, res.Result, res.Comment, c.arg)
+		}
+		if f.calls["Install"]+f.calls["Remove"] != 0 {
+			t.Errorf("%s %v: bad args still installed: %v", c.fun, c.args, f.calls)
+		}
+	}
+	res := pkgCall(t, pkgEnv(t, newPkgFake()), "pkg.installed", "-x", false, nil)
+	if res.Result != False || !strings.Contains(res.Comment, `argument "name"`) {
+		t.Errorf("name -x = %+v", res)
+	}
+}
+
+func TestPkgNoBackend(t *testing.T) {
+	env := &Env{Cache: &RunCache{}, Grains: map[string]any{"os_family": "Alpine"}}
+	res := pkgCall(t, env, "pkg.installed", "tree", false, nil)
+	want := "no package backend for os_family Alpine: brine supports apt (Debian) and dnf (RedHat)"
+	if res.Result != False || res.Comment != want {
+		t.Errorf("Alpine = %+v; want %q", res, want)
+	}
+}
