@@ -102,7 +102,7 @@ func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
 		install []pkgbackend.Target
 		files   []string
 		already []string
-		missing []string       // pkg.latest: not in any repository
+		missing []string            // pkg.latest: not in any repository
 		keep    = map[string]bool{} // reinstalls, whose old equals new
 		want    = map[string]pkgbackend.Spec{}
 		names   []string
