@@ -1,0 +1,418 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
+)
+
+func init() {
+	Register("mount.mounted", mountMounted)
+	Register("mount.unmounted", mountUnmounted)
+}
+
+// mountHost is how the mount states see and change the running host's
+// mounts; unit tests replace it.
+type mountHost struct {
+	mountinfo func() ([]byte, error)
+	run       func(ctx context.Context, argv ...string) error
+}
+
+func mountLiveHost() mountHost {
+	return mountHost{
+		mountinfo: func() ([]byte, error) { return os.ReadFile("/proc/self/mountinfo") },
+		run: func(ctx context.Context, argv ...string) error {
+			cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+			cmd.Env = append(os.Environ(), "LC_ALL=C")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
+			}
+			return nil
+		},
+	}
+}
+
+// Mounted makes sure a filesystem is in fstab and mounted.
+//
+// Arguments:
+//   - name: the mount point (absolute); "none" or "swap" for a swap entry.
+//   - device: what to mount: a path, UUID=…, LABEL=…, PARTUUID=…, or a
+//     pseudo source such as "none" or "tmpfs".
+//   - fstype: the filesystem type (required).
+//   - opts: mount options, "defaults" by default; a comma string or a list.
+//   - dump: fstab's fifth field, 0 by default.
+//   - pass_num: fstab's sixth field, 0 by default.
+//   - config: the fstab file, /etc/fstab by default.
+//   - persist: write the fstab entry; true by default.
+//   - mount: mount it now; true by default. false manages fstab only.
+//   - mkmnt: create the mount point when it is missing; false by default.
+//   - match_on: which fields find the existing fstab entry to update: a
+//     list of name, device, fstype, opts, or "auto" (the default: the
+//     mount point, or the device for swap).
+//
+// A mount whose options differ from opts is remounted (mount -o
+// remount,…); one on another device is unmounted and mounted again. Only
+// the entry's own line in fstab changes (or one line is appended); other
+// bytes, comments and alignment are kept. With --root the fstab of the
+// image is written and nothing is mounted. Swap is written to fstab but
+// not activated.
+//
+// Salt: match_on "auto" matches the mount point for every type; a missing
+// fstab is created, not an error; test=True predicts the real changes.
+func mountMounted(ctx context.Context, req *Request) Result {
+	return mountMountedOn(ctx, req, mountLiveHost())
+}
+
+// Unmounted makes sure a filesystem is not mounted, and optionally not in
+// fstab.
+//
+// Arguments:
+//   - name: the mount point (absolute).
+//   - device: when given, only a mount of this device counts.
+//   - config: the fstab file, /etc/fstab by default.
+//   - persist: also remove the mount point's fstab entries; false by default.
+//
+// With --root only fstab is considered.
+//
+// Salt: same shapes; changes {umount: True} and {persist: purged}.
+func mountUnmounted(ctx context.Context, req *Request) Result {
+	return mountUnmountedOn(ctx, req, mountLiveHost())
+}
+
+// mountArgs reads the arguments both states share.
+type mountArgs struct {
+	want    fstabEntry
+	config  string
+	matchOn []string
+}
+
+func mountReadArgs(req *Request, needType bool) (mountArgs, error) {
+	a := mountArgs{}
+	a.want.Name = req.Name
+	a.want.Device = req.Args.String("device", "")
+	a.want.FSType = req.Args.String("fstype", "")
+	a.config = req.Args.String("config", "/etc/fstab")
+	a.want.Dump = req.Args.Int("dump", 0)
+	a.want.Pass = req.Args.Int("pass_num", 0)
+	var opts []string
+	if v, ok := req.Args.Get("opts"); ok && v != nil {
+		if s, isStr := v.(string); isStr {
+			opts = strings.Split(s, ",")
+		} else {
+			opts = req.Args.StringList("opts")
+		}
+	}
+	for i := range opts {
+		opts[i] = strings.TrimSpace(opts[i])
+	}
+	if len(opts) == 0 {
+		opts = []string{"defaults"}
+	}
+	a.want.Opts = opts
+	matchOn := req.Args.StringList("match_on")
+	if err := req.Args.Err(); err != nil {
+		return a, err
+	}
+	swap := a.want.FSType == "swap"
+	switch {
+	case swap && (a.want.Name == "none" || a.want.Name == "swap"):
+	case !filepath.IsAbs(a.want.Name):
+		return a, &ArgError{Arg: "name", Err: fmt.Errorf("mount point %q is not an absolute path", a.want.Name)}
+	default:
+		a.want.Name = filepath.Clean(a.want.Name)
+	}
+	if needType {
+		if a.want.Device == "" {
+			return a, &ArgError{Arg: "device", Err: fmt.Errorf("required")}
+		}
+		if a.want.FSType == "" {
+			return a, &ArgError{Arg: "fstype", Err: fmt.Errorf("required")}
+		}
+	}
+	for _, s := range []struct{ arg, v string }{{"device", a.want.Device}, {"fstype", a.want.FSType}, {"opts", strings.Join(opts, ",")}} {
+		if strings.ContainsAny(s.v, "\n#") || (s.arg != "device" && strings.ContainsAny(s.v, " \t")) {
+			return a, &ArgError{Arg: s.arg, Err: fmt.Errorf("%q cannot go in an fstab field", s.v)}
+		}
+	}
+	if !filepath.IsAbs(a.config) {
+		return a, &ArgError{Arg: "config", Err: fmt.Errorf("%q is not an absolute path", a.config)}
+	}
+	if len(matchOn) == 0 || (len(matchOn) == 1 && matchOn[0] == "auto") {
+		matchOn = []string{"name"}
+		if swap {
+			matchOn = []string{"device"}
+		}
+	}
+	for _, k := range matchOn {
+		switch k {
+		case "name", "device", "fstype", "opts":
+		default:
+			return a, &ArgError{Arg: "match_on", Err: fmt.Errorf("%q: want auto, or a list of name, device, fstype, opts", k)}
+		}
+	}
+	a.matchOn = matchOn
+	return a, nil
+}
+
+// mountReadFstab reads and parses the fstab at config under the root; a
+// missing file reads as empty.
+func mountReadFstab(req *Request, config string) ([]byte, []fstabLine, error) {
+	data, err := os.ReadFile(req.Path(config))
+	if err != nil && !IsNotExist(err) {
+		return nil, nil, fmt.Errorf("fstab %s: %w", config, err)
+	}
+	lines, err := fstabParse(config, data)
+	return data, lines, err
+}
+
+func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
+	a, err := mountReadArgs(req, true)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	want := &a.want
+	name := want.Name
+	changes := map[string]any{}
+	var comments []string
+
+	// What the running host needs.
+	const (
+		actNone = iota
+		actMount
+		actRemount
+		actReplace // another device is mounted there
+	)
+	act, mkdir := actNone, false
+	doMount := req.Args.Bool("mount", true)
+	persist := req.Args.Bool("persist", true)
+	mkmnt := req.Args.Bool("mkmnt", false)
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	switch {
+	case !doMount:
+		comments = append(comments, name+" is not mounted by this state (mount: False)")
+	case !req.Live():
+		comments = append(comments, name+" is not mounted: with --root only the fstab is written")
+	case want.FSType == "swap":
+		comments = append(comments, "swap is not activated by mount.mounted")
+	default:
+		info, err := host.mountinfo()
+		if err != nil {
+			return Failf(name, "read mounts: %v", err)
+		}
+		mounts, err := mountinfoParse(info)
+		if err != nil {
+			return Failf(name, "%v", err)
+		}
+		cur := mountinfoFind(mounts, name)
+		switch {
+		case cur == nil:
+			if _, err := os.Stat(name); err != nil {
+				if !mkmnt {
+					return Failf(name, "Mount directory %s is not present (set mkmnt: True to create it)", name)
+				}
+				mkdir = true
+			}
+			act = actMount
+			changes["mount"] = true
+		case !mountSameDevice(want.Device, cur.Source):
+			act = actReplace
+			changes["umount"] = fmt.Sprintf("Forced unmount because devices don't match. Wanted: %s, current: %s", want.Device, cur.Source)
+			changes["mount"] = true
+		default:
+			if missing := mountOptsMissing(want.Opts, cur); len(missing) > 0 {
+				act = actRemount
+				changes["umount"] = fmt.Sprintf("Forced remount because options (%s) changed", strings.Join(missing, ","))
+			}
+		}
+		switch act {
+		case actNone:
+			comments = append(comments, "Target was already mounted")
+		case actMount, actReplace:
+			comments = append(comments, map[bool]string{true: name + " would be mounted", false: "Target was successfully mounted"}[req.Test])
+		case actRemount:
+			comments = append(comments, map[bool]string{true: "Remount would be forced", false: "Target was remounted"}[req.Test]+
+				" because options ("+strings.Join(mountOptsMissing(want.Opts, cur), ",")+") changed")
+		}
+	}
+
+	// What the fstab needs.
+	var newFstab []byte
+	if persist {
+		data, lines, err := mountReadFstab(req, a.config)
+		if err != nil {
+			return Failf(name, "%v", err)
+		}
+		var status string
+		newFstab, status = fstabSet(data, lines, want, a.matchOn)
+		switch status {
+		case "present":
+			newFstab = nil
+			comments = append(comments, "Entry already exists in the fstab.")
+		case "new":
+			changes["persist"] = "new"
+			comments = append(comments, map[bool]string{true: name + " needs to be written to the fstab in order to be made persistent.", false: "Added new entry to the fstab."}[req.Test])
+		case "update":
+			changes["persist"] = "update"
+			comments = append(comments, map[bool]string{true: name + " entry would be updated in the fstab.", false: "Updated the entry in the fstab."}[req.Test])
+		}
+	}
+	comment := strings.Join(comments, ". ")
+	if len(changes) == 0 {
+		return Result{Name: name, Result: True, Comment: comment, Changes: changes}
+	}
+	if req.Test {
+		return Result{Name: name, Result: None, Comment: comment, Changes: changes}
+	}
+
+	// Apply: mount first, as Salt does, so that a mount that fails does
+	// not leave an fstab entry that breaks the next boot.
+	if mkdir {
+		if err := os.MkdirAll(name, 0o755); err != nil {
+			return Failf(name, "mkmnt: %v", err)
+		}
+	}
+	optArgs := func(prefix string) []string {
+		o := strings.Join(want.Opts, ",")
+		if prefix != "" {
+			o = prefix + "," + o
+		}
+		if o == "defaults" {
+			return nil
+		}
+		return []string{"-o", o}
+	}
+	switch act {
+	case actReplace:
+		if err := host.run(ctx, "umount", name); err != nil {
+			return Result{Name: name, Result: False, Comment: "Unable to unmount " + name + ": " + err.Error(), Changes: map[string]any{}}
+		}
+		fallthrough
+	case actMount:
+		argv := append(append([]string{"mount", "-t", want.FSType}, optArgs("")...), want.Device, name)
+		if err := host.run(ctx, argv...); err != nil {
+			return Failf(name, "Unable to mount %s: %v", name, err)
+		}
+	case actRemount:
+		if err := host.run(ctx, append(append([]string{"mount"}, optArgs("remount")...), name)...); err != nil {
+			return Failf(name, "Unable to remount %s: %v", name, err)
+		}
+	}
+	if newFstab != nil {
+		path := req.Path(a.config)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return Failf(name, "fstab %s: %v", a.config, err)
+		}
+		if err := atomicfile.Write(path, newFstab, 0o644); err != nil {
+			return Failf(name, "fstab: %v", err)
+		}
+	}
+	return Result{Name: name, Result: True, Comment: comment, Changes: changes}
+}
+
+// mountSameDevice compares the wanted device with a mount's source. Only
+// block devices are compared (UUID= and LABEL= through /dev/disk); a
+// pseudo source (none, tmpfs, a server path) is taken as matching, as the
+// kernel shows whatever the mounter passed.
+func mountSameDevice(want, source string) bool {
+	resolve := func(d string) (string, bool) {
+		for _, p := range []struct{ prefix, dir string }{
+			{"UUID=", "/dev/disk/by-uuid/"}, {"LABEL=", "/dev/disk/by-label/"},
+			{"PARTUUID=", "/dev/disk/by-partuuid/"}, {"PARTLABEL=", "/dev/disk/by-partlabel/"},
+		} {
+			if rest, ok := strings.CutPrefix(d, p.prefix); ok {
+				d = p.dir + rest
+			}
+		}
+		if !strings.HasPrefix(d, "/dev/") {
+			return "", false
+		}
+		if r, err := filepath.EvalSymlinks(d); err == nil {
+			return r, true
+		}
+		return d, true
+	}
+	w, ok1 := resolve(want)
+	s, ok2 := resolve(source)
+	if !ok1 || !ok2 {
+		return true
+	}
+	return w == s
+}
+
+func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result {
+	a, err := mountReadArgs(req, false)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	persist := req.Args.Bool("persist", false)
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	name := a.want.Name
+	changes := map[string]any{}
+	var comments []string
+	umount := false
+	if req.Live() {
+		info, err := host.mountinfo()
+		if err != nil {
+			return Failf(name, "read mounts: %v", err)
+		}
+		mounts, err := mountinfoParse(info)
+		if err != nil {
+			return Failf(name, "%v", err)
+		}
+		cur := mountinfoFind(mounts, name)
+		if cur != nil && (a.want.Device == "" || mountSameDevice(a.want.Device, cur.Source)) {
+			umount = true
+			changes["umount"] = true
+			comments = append(comments, map[bool]string{true: "Mount point " + name + " is mounted but should not be", false: "Target was successfully unmounted"}[req.Test])
+		} else {
+			comments = append(comments, "Target was already unmounted")
+		}
+	}
+	var newFstab []byte
+	if persist {
+		data, lines, err := mountReadFstab(req, a.config)
+		if err != nil {
+			return Failf(name, "%v", err)
+		}
+		matchOn := []string{"name"}
+		if a.want.Device != "" {
+			matchOn = append(matchOn, "device")
+		}
+		out, n := fstabRemove(data, lines, &a.want, matchOn)
+		if n > 0 {
+			newFstab = out
+			changes["persist"] = "purged"
+			comments = append(comments, map[bool]string{true: fmt.Sprintf("Mount point %s needs to be purged from %s to be made persistent", name, a.config), false: "Removed target from fstab"}[req.Test])
+		}
+	}
+	comment := strings.Join(comments, ". ")
+	if len(changes) == 0 {
+		if comment == "" {
+			comment = "Target was already unmounted"
+		}
+		return Result{Name: name, Result: True, Comment: comment, Changes: changes}
+	}
+	if req.Test {
+		return Result{Name: name, Result: None, Comment: comment, Changes: changes}
+	}
+	if umount {
+		if err := host.run(ctx, "umount", name); err != nil {
+			return Failf(name, "Unable to unmount %s: %v", name, err)
+		}
+	}
+	if newFstab != nil {
+		if err := atomicfile.Write(req.Path(a.config), newFstab, 0o644); err != nil {
+			return Failf(name, "fstab: %v", err)
+		}
+	}
+	return Result{Name: name, Result: True, Comment: comment, Changes: changes}
+}
