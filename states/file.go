@@ -408,6 +408,13 @@ func fileCheckApply(req *Request, e fileEdit) (map[string]any, error) {
 		if err := atomicfile.Write(e.path, e.new, newMode); err != nil {
 			return nil, err
 		}
+		// atomicfile chowns after its chmod, and chown clears setuid and
+		// setgid, so a kept mode with those bits is set again here.
+		if old := e.cur.fi; old != nil && !e.perms.hasMode && old.Mode()&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
+			if err := os.Chmod(e.path, fileModeBits(old.Mode())); err != nil {
+				return nil, fmt.Errorf("chmod %s: %w", e.path, err)
+			}
+		}
 	}
 	if err := fileApplyPerms(e.path, e.perms, false); err != nil {
 		return nil, err

@@ -1,0 +1,339 @@
+package states
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFileManaged(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(t *testing.T, root string)
+		args        map[string]any
+		wantContent string
+		wantChanges map[string]any // checked exactly, except "diff" when wantDiff is set
+		wantDiff    []string       // substrings of the diff
+		wantComment string
+	}{
+		{
+			name:        "new file from contents gets a newline",
+			args:        map[string]any{"contents": "hello"},
+			wantContent: "hello\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+			wantComment: "File /etc/app.conf updated",
+		},
+		{
+			name:        "contents as a list of lines",
+			args:        map[string]any{"contents": []any{"a", "b", 3}},
+			wantContent: "a\nb\n3\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "contents_newline false keeps the text as is",
+			args:        map[string]any{"contents": "x", "contents_newline": false},
+			wantContent: "x",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name: "change an existing file",
+			setup: func(t *testing.T, root string) {
+				fileWriteT(t, filepath.Join(root, "etc/app.conf"), "port = 8080\nkeep\n")
+			},
+			args:        map[string]any{"source": "salt://app/app.conf"},
+			wantContent: "port = 80\n",
+			wantDiff:    []string{"-port = 8080\n", "-keep\n", "+port = 80\n", "@@"},
+		},
+		{
+			name:        "source list: the first that exists wins",
+			args:        map[string]any{"source": []any{"salt://app/missing.conf", "salt://app/app.conf"}},
+			wantContent: "port = 80\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "source list item with a hash",
+			args:        map[string]any{"source": []any{map[string]any{"salt://app/app.conf": "md5=" + fileMD5("port = 80\n")}}},
+			wantContent: "port = 80\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "local absolute source, read under the root",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "srv/local.conf"), "local\n") },
+			args:        map[string]any{"source": "/srv/local.conf"},
+			wantContent: "local\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "file:// source",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "srv/local.conf"), "local\n") },
+			args:        map[string]any{"source": "file:///srv/local.conf"},
+			wantContent: "local\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name: "jinja template: context overrides defaults",
+			args: map[string]any{"source": "salt://app/app.conf.tmpl", "template": "jinja",
+				"defaults": map[string]any{"port": 80, "host": "localhost"},
+				"context":  []any{map[string]any{"port": 8443}}},
+			wantContent: "port = 8443\nhost = localhost\nid = m001\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "contents_pillar",
+			args:        map[string]any{"contents_pillar": "app:config"},
+			wantContent: "from pillar\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "owner and mode from the root's passwd",
+			args:        map[string]any{"contents": "secret", "user": "alice", "group": "staff", "mode": "0600"},
+			wantContent: "secret\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0600", "user": "alice", "group": "staff"},
+		},
+		{
+			name:        "mode only on a correct file",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "etc/app.conf"), "same\n") },
+			args:        map[string]any{"contents": "same", "mode": 640},
+			wantContent: "same\n",
+			wantChanges: map[string]any{"mode": "0640"},
+		},
+		{
+			name:        "owner by numeric id",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "etc/app.conf"), "same\n") },
+			args:        map[string]any{"contents": "same", "user": "1000", "group": 4242},
+			wantContent: "same\n",
+			wantChanges: map[string]any{"user": "1000", "group": "4242"},
+		},
+		{
+			name:        "replace false leaves an existing file's content",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "etc/app.conf"), "theirs\n") },
+			args:        map[string]any{"contents": "ours", "replace": false},
+			wantContent: "theirs\n",
+			wantChanges: map[string]any{},
+			wantComment: "File /etc/app.conf is in the correct state",
+		},
+		{
+			name:        "makedirs",
+			args:        map[string]any{"contents": "deep", "makedirs": true, "dir_mode": "0750"},
+			wantContent: "deep\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "show_changes false hides the diff",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "etc/app.conf"), "old secret\n") },
+			args:        map[string]any{"contents": "new secret", "show_changes": false},
+			wantContent: "new secret\n",
+			wantChanges: map[string]any{"diff": "<show_changes=False>"},
+		},
+		{
+			name:        "binary file",
+			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "etc/app.conf"), "text\n") },
+			args:        map[string]any{"source": "salt://app/bin.dat"},
+			wantContent: "\x00\x01\x02",
+			wantChanges: map[string]any{"diff": "Replace binary file"},
+		},
+		{
+			name:        "no content: only creates an empty file",
+			args:        map[string]any{},
+			wantContent: "",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := fileTestRoot(t)
+			name := "/etc/app.conf"
+			if tt.name == "makedirs" {
+				name = "/opt/a/b/app.conf"
+			}
+			if tt.setup != nil {
+				tt.setup(t, root)
+			}
+			res := fileCycle(t, root, "file.managed", name, tt.args)
+			if got := fileReadT(t, filepath.Join(root, name)); got != tt.wantContent {
+				t.Errorf("content = %q; want %q", got, tt.wantContent)
+			}
+			if tt.wantChanges != nil && !reflect.DeepEqual(res.Changes, tt.wantChanges) {
+				t.Errorf("changes = %#v; want %#v", res.Changes, tt.wantChanges)
+			}
+			if tt.wantDiff != nil {
+				d, _ := res.Changes["diff"].(string)
+				for _, w := range tt.wantDiff {
+					if !strings.Contains(d, w) {
+						t.Errorf("diff %q lacks %q", d, w)
+					}
+				}
+			}
+			if tt.wantComment != "" && res.Comment != tt.wantComment {
+				t.Errorf("comment = %q; want %q", res.Comment, tt.wantComment)
+			}
+		})
+	}
+}
+
+func TestFileManagedTestComment(t *testing.T) {
+	root := fileTestRoot(t)
+	res := fileCall(t, root, "file.managed", "/etc/x", map[string]any{"contents": "x"}, true)
+	want := "The file /etc/x is set to be changed\nNote: No changes made, actual changes may be different due to other states."
+	if res.Result != None || res.Comment != want {
+		t.Fatalf("test mode = %v %q; want None %q", res.Result, res.Comment, want)
+	}
+}
+
+func TestFileManagedOwnerAndModeOnDisk(t *testing.T) {
+	root := fileTestRoot(t)
+	fileCycle(t, root, "file.managed", "/etc/secret", map[string]any{"contents": "s", "user": "alice", "group": "staff", "mode": "4750"})
+	uid, gid, mode := fileOwner(t, filepath.Join(root, "etc/secret"))
+	if uid != 1000 || gid != 50 || fileFmtMode(fileModeBits(mode)) != "4750" {
+		t.Fatalf("owner %d:%d mode %s; want 1000:50 4750", uid, gid, fileFmtMode(fileModeBits(mode)))
+	}
+	// The mode is kept when a later state changes the content without one.
+	fileCycle(t, root, "file.managed", "/etc/secret", map[string]any{"contents": "t"})
+	uid, gid, mode = fileOwner(t, filepath.Join(root, "etc/secret"))
+	if uid != 1000 || gid != 50 || fileFmtMode(fileModeBits(mode)) != "4750" {
+		t.Fatalf("after content change: owner %d:%d mode %s; want 1000:50 4750 kept", uid, gid, fileFmtMode(fileModeBits(mode)))
+	}
+}
+
+func TestFileManagedMakedirsMode(t *testing.T) {
+	root := fileTestRoot(t)
+	fileCycle(t, root, "file.managed", "/opt/a/b/f", map[string]any{"contents": "x", "makedirs": true, "dir_mode": 750, "user": "alice"})
+	for _, d := range []string{"opt", "opt/a", "opt/a/b"} {
+		uid, _, mode := fileOwner(t, filepath.Join(root, d))
+		if mode.Perm() != 0o750 || uid != 1000 {
+			t.Errorf("%s: mode %v uid %d; want 0750 and 1000", d, mode.Perm(), uid)
+		}
+	}
+}
+
+func TestFileManagedBackupMinion(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/app.conf"), "old\n")
+	res := fileCall(t, root, "file.managed", "/etc/app.conf", map[string]any{"contents": "new", "backup": "minion"}, false)
+	if res.Result != True {
+		t.Fatalf("result %v: %s", res.Result, res.Comment)
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, "var/cache/brine/file_backup/etc/app.conf_*"))
+	if len(matches) != 1 {
+		t.Fatalf("backups = %v; want one", matches)
+	}
+	if got := fileReadT(t, matches[0]); got != "old\n" {
+		t.Fatalf("backup content = %q; want the old content", got)
+	}
+}
+
+func TestFileManagedFollowSymlinks(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/real.conf"), "old\n")
+	// An absolute link inside the image must resolve inside the image.
+	if err := os.Symlink("/etc/real.conf", filepath.Join(root, "etc/link.conf")); err != nil {
+		t.Fatal(err)
+	}
+	fileCycle(t, root, "file.managed", "/etc/link.conf", map[string]any{"contents": "new"})
+	if got := fileReadT(t, filepath.Join(root, "etc/real.conf")); got != "new\n" {
+		t.Fatalf("target content = %q; want new", got)
+	}
+	if fi, _ := os.Lstat(filepath.Join(root, "etc/link.conf")); fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("link was replaced")
+	}
+	fileCycle(t, root, "file.managed", "/etc/link.conf", map[string]any{"contents": "own", "follow_symlinks": false})
+	if fi, _ := os.Lstat(filepath.Join(root, "etc/link.conf")); !fi.Mode().IsRegular() {
+		t.Fatalf("follow_symlinks false: link kept; want a file")
+	}
+	if got := fileReadT(t, filepath.Join(root, "etc/real.conf")); got != "new\n" {
+		t.Fatalf("follow_symlinks false changed the target: %q", got)
+	}
+}
+
+func TestFileManagedCreateFalse(t *testing.T) {
+	root := fileTestRoot(t)
+	res := fileCall(t, root, "file.managed", "/etc/none", map[string]any{"contents": "x", "create": false}, false)
+	if res.Result != True || len(res.Changes) != 0 {
+		t.Fatalf("create false = %v %#v", res.Result, res.Changes)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/none")); err == nil {
+		t.Fatal("file was created")
+	}
+}
+
+func TestFileManagedBadArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		args map[string]any
+		want string
+	}{
+		{"mode", "/etc/x", map[string]any{"contents": "x", "mode": "rwx"}, `argument "mode": want an octal file mode such as 0644, got rwx`},
+		{"relative name", "etc/x", map[string]any{"contents": "x"}, `argument "name": want an absolute path`},
+		{"unknown user", "/etc/x", map[string]any{"contents": "x", "user": "bob"}, `argument "user": no user "bob"`},
+		{"unknown group", "/etc/x", map[string]any{"contents": "x", "group": "wheel"}, `argument "group": no group "wheel"`},
+		{"template", "/etc/x", map[string]any{"contents": "x", "template": "mako"}, `argument "template"`},
+		{"http source", "/etc/x", map[string]any{"source": "http://example.com/x"}, `argument "source"`},
+		{"two contents", "/etc/x", map[string]any{"source": "salt://app/app.conf", "contents": "x"}, `argument "source": give only one`},
+		{"no source exists", "/etc/x", map[string]any{"source": []any{"salt://a", "salt://b"}}, `argument "source": none of the sources exist: salt://a, salt://b`},
+		{"bad hash type", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "crc=00"}, `argument "source_hash"`},
+		{"hash mismatch", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "sha256=" + strings.Repeat("0", 64)}, "does not match actual checksum"},
+		{"bool", "/etc/x", map[string]any{"contents": "x", "makedirs": "perhaps"}, `argument "makedirs"`},
+		{"backup", "/etc/x", map[string]any{"contents": "x", "backup": "yes please"}, `argument "backup"`},
+		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `argument "contents_pillar": pillar "app:nope" is not set`},
+		{"undefined template variable", "/etc/x", map[string]any{"source": "salt://app/app.conf.tmpl", "template": "jinja"}, "template: "},
+		{"no parent", "/nodir/x", map[string]any{"contents": "x"}, "parent directory not present: /nodir"},
+		{"directory", "/etc", map[string]any{"contents": "x"}, "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, test := range []bool{true, false} {
+				root := fileTestRoot(t)
+				res := fileCall(t, root, "file.managed", tt.file, tt.args, test)
+				if res.Result != False || !strings.Contains(res.Comment, tt.want) {
+					t.Errorf("test=%v: %v %q; want False with %q", test, res.Result, res.Comment, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestFileManagedSourceHashOK(t *testing.T) {
+	root := fileTestRoot(t)
+	for _, h := range []string{"sha256=" + fileSHA256("port = 80\n"), fileSHA256("port = 80\n"), "md5=" + fileMD5("port = 80\n")} {
+		os.Remove(filepath.Join(root, "etc/app.conf"))
+		fileCycle(t, root, "file.managed", "/etc/app.conf", map[string]any{"source": "salt://app/app.conf", "source_hash": h})
+	}
+	res := fileCall(t, root, "file.managed", "/etc/other", map[string]any{"source": "salt://app/app.conf", "source_hash": "md5=00", "skip_verify": true}, false)
+	if res.Result != True {
+		t.Fatalf("skip_verify: %v %s", res.Result, res.Comment)
+	}
+}
+
+// TestFileManagedNoopCost holds the cost of a correct file to a read and a
+// compare: 900 of them must take well under 100 ms.
+func TestFileManagedNoopCost(t *testing.T) {
+	root := fileTestRoot(t)
+	const n = 900
+	reqs := make([]*Request, n)
+	for i := range reqs {
+		name := filepath.Join("/etc/many", "f"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+strconv.Itoa(i))
+		fileWriteT(t, filepath.Join(root, name), strings.Repeat("line of config\n", 40))
+		reqs[i] = fileReq(root, "file.managed", name, map[string]any{"contents": strings.Repeat("line of config\n", 40), "mode": "0644"}, false)
+	}
+	best := time.Hour
+	for range 3 {
+		start := time.Now()
+		for _, r := range reqs {
+			r.Args = NewArgs(map[string]any{"contents": strings.Repeat("line of config\n", 40), "mode": "0644"})
+			if res := fileManaged(t.Context(), r); res.Result != True || len(res.Changes) != 0 {
+				t.Fatalf("%s: %v %v", r.Name, res.Result, res.Changes)
+			}
+		}
+		best = min(best, time.Since(start))
+	}
+	t.Logf("%d no-op file.managed: %v", n, best)
+	if best > 100*time.Millisecond {
+		t.Fatalf("%d no-op file.managed took %v; want well under 100ms", n, best)
+	}
+	fileNoTemp(t, root)
+}
