@@ -1,0 +1,335 @@
+package sls
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func compileSLS(t testing.TB, files map[string]string, names ...string) []Chunk {
+	t.Helper()
+	c := writeTree(t, files)
+	high, err := c.HighState(context.Background(), names)
+	if err != nil {
+		t.Fatalf("HighState: %v", err)
+	}
+	chunks, err := high.Compile()
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	return chunks
+}
+
+// reqs prints a chunk's requisites as "kind:target,target".
+func reqs(c Chunk) string {
+	var parts []string
+	for _, r := range c.Requisites {
+		parts = append(parts, r.Kind+":"+strings.Join(r.Targets, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestRequisiteKinds(t *testing.T) {
+	const targets = "tgt:\n  pkg.installed:\n    - name: tgt-name\nother:\n  file.managed: []\n"
+	tests := []struct {
+		name, body string
+		holder     string // ID of the chunk that must carry the requisite
+		want       string
+	}{
+		{"require", "src:\n  cmd.run:\n    - require:\n      - pkg: tgt\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"require by name", "src:\n  cmd.run:\n    - require:\n      - pkg: tgt-name\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"require bare ID", "src:\n  cmd.run:\n    - require: [other]\n", "src", "require:file_|-other_|-other_|-managed"},
+		{"require id:", "src:\n  cmd.run:\n    - require:\n      - id: tgt\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"require single mapping", "src:\n  cmd.run:\n    - require:\n        pkg: tgt\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"require list of refs", "src:\n  cmd.run:\n    - require:\n      - pkg: [tgt]\n      - file: [other]\n", "src",
+			"require:pkg_|-tgt_|-tgt-name_|-installed require:file_|-other_|-other_|-managed"},
+		{"require sls", "src:\n  cmd.run:\n    - require:\n      - sls: lib\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed,file_|-other_|-other_|-managed"},
+		{"require sls glob", "src:\n  cmd.run:\n    - require:\n      - sls: 'l*'\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed,file_|-other_|-other_|-managed"},
+		{"require glob", "src:\n  cmd.run:\n    - require:\n      - pkg: 'tgt-*'\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"watch", "src:\n  service.running:\n    - watch:\n      - file: other\n", "src", "watch:file_|-other_|-other_|-managed"},
+		{"onchanges", "src:\n  cmd.run:\n    - onchanges:\n      - file: other\n", "src", "onchanges:file_|-other_|-other_|-managed"},
+		{"onfail", "src:\n  cmd.run:\n    - onfail:\n      - file: other\n", "src", "onfail:file_|-other_|-other_|-managed"},
+		{"prereq", "src:\n  cmd.run:\n    - prereq:\n      - file: other\n", "src", "prereq:file_|-other_|-other_|-managed"},
+		{"require_any", "src:\n  cmd.run:\n    - require_any:\n      - file: other\n      - pkg: tgt\n", "src",
+			"require_any:file_|-other_|-other_|-managed require_any:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"watch_any", "src:\n  cmd.run:\n    - watch_any:\n      - file: other\n", "src", "watch_any:file_|-other_|-other_|-managed"},
+		{"onchanges_any", "src:\n  cmd.run:\n    - onchanges_any:\n      - file: other\n", "src", "onchanges_any:file_|-other_|-other_|-managed"},
+		{"onfail_any", "src:\n  cmd.run:\n    - onfail_any:\n      - file: other\n", "src", "onfail_any:file_|-other_|-other_|-managed"},
+		{"onfail_all", "src:\n  cmd.run:\n    - onfail_all:\n      - file: other\n", "src", "onfail_all:file_|-other_|-other_|-managed"},
+		{"listen", "src:\n  service.running:\n    - listen:\n      - file: other\n", "src", "listen:file_|-other_|-other_|-managed"},
+		{"require_in", "src:\n  cmd.run:\n    - require_in:\n      - file: other\n", "other", "require:cmd_|-src_|-src_|-run"},
+		{"watch_in", "src:\n  cmd.run:\n    - watch_in:\n      - file: other\n", "other", "watch:cmd_|-src_|-src_|-run"},
+		{"onchanges_in", "src:\n  cmd.run:\n    - onchanges_in:\n      - file: other\n", "other", "onchanges:cmd_|-src_|-src_|-run"},
+		{"onfail_in", "src:\n  cmd.run:\n    - onfail_in:\n      - file: other\n", "other", "onfail:cmd_|-src_|-src_|-run"},
+		{"prereq_in", "src:\n  cmd.run:\n    - prereq_in:\n      - file: other\n", "other", "prereq:cmd_|-src_|-src_|-run"},
+		{"listen_in", "src:\n  cmd.run:\n    - listen_in:\n      - file: other\n", "other", "listen:cmd_|-src_|-src_|-run"},
+		{"require_in bare", "src:\n  cmd.run:\n    - require_in: [other]\n", "other", "require:cmd_|-src_|-src_|-run"},
+		{"require_in sls", "src:\n  cmd.run:\n    - require_in:\n      - sls: lib\n", "other", "require:cmd_|-src_|-src_|-run"},
+		{"require_in from names", "src:\n  cmd.run:\n    - names: [a, b]\n    - require_in:\n      - file: other\n", "other",
+			"require:cmd_|-src_|-a_|-run,cmd_|-src_|-b_|-run"},
+		{"requisite in names override", "src:\n  cmd.run:\n    - names:\n      - a:\n        - require:\n          - file: other\n      - b\n", "src",
+			"require:file_|-other_|-other_|-managed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := compileSLS(t, map[string]string{"lib.sls": targets, "main.sls": "include: [lib]\n" + tt.body}, "main")
+			found := false
+			for _, c := range chunks {
+				if c.ID != tt.holder {
+					if c.ID != "src" && len(c.Requisites) > 0 && tt.name != "require_in sls" {
+						t.Errorf("%s has requisites %q; only %s should", c.Key(), reqs(c), tt.holder)
+					}
+					continue
+				}
+				if !found {
+					found = true
+					if got := reqs(c); got != tt.want {
+						t.Errorf("%s requisites = %q; want %q", c.Key(), got, tt.want)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("no chunk with ID %s", tt.holder)
+			}
+		})
+	}
+}
+
+func TestOrder(t *testing.T) {
+	tests := []struct {
+		name, sls string
+		want      string
+	}{
+		{"declaration", "b: {cmd.run: []}\na: {cmd.run: []}\nc: {cmd.run: []}\n", "b a c"},
+		{"first and last", "a: {cmd.run: [{order: last}]}\nb: {cmd.run: []}\nc: {cmd.run: [{order: first}]}\n", "c b a"},
+		{"numbers first", "a: {cmd.run: []}\nb: {cmd.run: [{order: 2}]}\nc: {cmd.run: [{order: 1}]}\n", "c b a"},
+		{"number above the automatic ones", "a: {cmd.run: [{order: 20000}]}\nb: {cmd.run: []}\n", "b a"},
+		{"negative before last", "a: {cmd.run: [{order: -1}]}\nb: {cmd.run: [{order: last}]}\nc: {cmd.run: []}\n", "c a b"},
+		{"float", "a: {cmd.run: [{order: 1.5}]}\nb: {cmd.run: [{order: 1}]}\nc: {cmd.run: [{order: 2}]}\n", "b a c"},
+		{"ties keep declaration", "b: {cmd.run: [{order: 1}]}\na: {cmd.run: [{order: 1}]}\n", "b a"},
+		{"unknown word goes after the numbers", "a: {cmd.run: [{order: soon}]}\nb: {cmd.run: [{order: 5}]}\n", "b a"},
+		{"modules of one ID", "x:\n  pkg.installed: []\n  file.managed: []\n  service.running: [{order: 1}]\n", "x/service x/pkg x/file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := compileSLS(t, map[string]string{"o.sls": tt.sls}, "o")
+			var got []string
+			for i, c := range chunks {
+				if c.Order != i {
+					t.Errorf("chunk %d has Order %d", i, c.Order)
+				}
+				if strings.Contains(tt.want, "/") {
+					got = append(got, c.ID+"/"+c.State)
+				} else {
+					got = append(got, c.ID)
+				}
+				if _, ok := c.Args["order"]; ok {
+					t.Errorf("order stayed in Args of %s", c.ID)
+				}
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("run order = %q; want %q", g, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveRelative(t *testing.T) {
+	tests := []struct {
+		inc, sls string
+		init     bool
+		want     string
+	}{
+		{"x", "a.b", false, "x"},
+		{".x", "a.b", false, "a.x"},
+		{"..x", "a.b", false, "x"},
+		{".x", "a.b", true, "a.b.x"},
+		{"..x", "a.b", true, "a.x"},
+		{"...x", "a.b", true, "x"},
+		{".x.y", "a", false, "x.y"},
+		{"..x", "a", false, ""},
+		{".", "a.b", false, ""},
+	}
+	for _, tt := range tests {
+		got, err := resolveRelative(tt.inc, tt.sls, tt.init)
+		if (err != nil) != (tt.want == "") || got != tt.want {
+			t.Errorf("resolveRelative(%q, %q, %v) = %q, %v; want %q", tt.inc, tt.sls, tt.init, got, err, tt.want)
+		}
+	}
+}
+
+func TestFnmatch(t *testing.T) {
+	tests := []struct {
+		pat, s string
+		want   bool
+	}{
+		{"web", "web", true},
+		{"web", "webs", false},
+		{"web.*", "web.nginx", true},
+		{"web.*", "web", false},
+		{"*", "", true},
+		{"/etc/*", "/etc/nginx/nginx.conf", true},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"[ab]x", "bx", true},
+		{"[!ab]x", "bx", false},
+		{"[a-c]x", "cx", true},
+		{"*a*b*c", "xxaxxbxxc", true},
+		{"*a*b*c", "xxaxxcxxb", false},
+		{"[x", "[x", true},
+		{"a*", "ab*", true},
+	}
+	for _, tt := range tests {
+		if got := fnmatch(tt.pat, tt.s); got != tt.want {
+			t.Errorf("fnmatch(%q, %q) = %v; want %v", tt.pat, tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestMarshalJSON(t *testing.T) {
+	c := writeTree(t, map[string]string{"web.sls": "nginx:\n  pkg.installed:\n    - version: '1.2'\n  service.running:\n    - order: 1\n    - watch:\n      - pkg: nginx\n"})
+	high, err := c.RenderSLS(context.Background(), "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(high)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"nginx":{"pkg":["installed",{"version":"1.2"},{"order":10000}],"service":["running",{"order":1},{"watch":[{"pkg":"nginx"}]}],"__sls__":"web","__env__":"base"}}`
+	if string(got) != want {
+		t.Errorf("high JSON\n got %s\nwant %s", got, want)
+	}
+	chunks, err := high.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = json.Marshal(Lowstate(chunks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `[{"__id__":"nginx","__sls__":"web","__env__":"base","state":"service","fun":"running","name":"nginx","order":0,"watch":[{"pkg":"nginx"}]},` +
+		`{"__id__":"nginx","__sls__":"web","__env__":"base","state":"pkg","fun":"installed","name":"nginx","order":1,"version":"1.2"}]`
+	if string(got) != want {
+		t.Errorf("low JSON\n got %s\nwant %s", got, want)
+	}
+}
+
+// Chunks from one `names` must not share argument maps: the engine may
+// change one without touching the others.
+func TestNamesDoNotShareArgs(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{"n.sls": "x:\n  pkg.installed:\n    - refresh: false\n    - names: [a, b]\n"}, "n")
+	chunks[0].Args["refresh"] = true
+	if chunks[1].Args["refresh"] != false {
+		t.Fatal("names chunks share their Args map")
+	}
+}
+
+func TestIncludeOtherEnv(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{
+		"top.sls":         "include:\n  - dev: tools\n  - dev: [tools]\na:\n  pkg.installed: []\n",
+		"_dev/tools.sls":  "tools:\n  pkg.installed: []\n",
+		"tools.sls":       "wrong:\n  pkg.installed: []\n",
+		"_dev/unused.sls": "",
+	}, "top")
+	if len(chunks) != 2 || chunks[0].ID != "tools" || chunks[0].Env != "dev" || chunks[1].Env != "base" {
+		t.Fatalf("chunks = %+v", chunks)
+	}
+}
+
+func TestHighAdd(t *testing.T) {
+	h := NewHigh()
+	if err := h.Add(&State{ID: "a", SLS: "x", Env: "base", Pos: Pos{File: "x.sls", Line: 1},
+		Decls: []*Decl{{Module: "cmd", Fun: "run", Args: []Arg{{Key: "name", Value: "true"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	err := h.Add(&State{ID: "a", SLS: "y", Pos: Pos{File: "y.sls", Line: 4}, Decls: []*Decl{{Module: "cmd", Fun: "run"}}})
+	if err == nil || !strings.Contains(err.Error(), "y.sls:4: state ID 'a' in SLS y is already declared in x.sls:1 (SLS x)") {
+		t.Fatalf("duplicate Add: %v", err)
+	}
+	chunks, err := h.Compile()
+	if err != nil || len(chunks) != 1 || chunks[0].Name != "true" || chunks[0].Func() != "cmd.run" {
+		t.Fatalf("Compile = %+v, %v", chunks, err)
+	}
+}
+
+// A big tree must compile in a few milliseconds.
+func TestCompileSpeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	high := bigHigh(t, 1000)
+	best := time.Hour
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		chunks, err := high.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunks) != 1000 {
+			t.Fatalf("got %d chunks", len(chunks))
+		}
+		best = min(best, time.Since(start))
+	}
+	t.Logf("compile 1000 states: %v", best)
+	if best > 50*time.Millisecond {
+		t.Errorf("compiling 1000 states took %v; want a few ms", best)
+	}
+}
+
+// bigTree is an SLS tree of n states in n/50 files, each requiring the
+// state before it, half of them across files.
+func bigTree(n int) map[string]string {
+	files := map[string]string{}
+	per := 50
+	var top strings.Builder
+	top.WriteString("include:\n")
+	for f := 0; f < n/per; f++ {
+		fmt.Fprintf(&top, "  - big.f%d\n", f)
+		var b strings.Builder
+		for i := f * per; i < (f+1)*per; i++ {
+			fmt.Fprintf(&b, "state-%d:\n  file.managed:\n    - name: /etc/big/%d.conf\n    - mode: 0644\n    - user: root\n    - contents: hello %d\n", i, i, i)
+			if i > 0 {
+				fmt.Fprintf(&b, "    - require:\n      - file: state-%d\n", i-1)
+			}
+			if i%10 == 0 {
+				b.WriteString("    - order: 5\n")
+			}
+		}
+		files[fmt.Sprintf("big/f%d.sls", f)] = b.String()
+	}
+	files["big/init.sls"] = top.String()
+	return files
+}
+
+func bigHigh(t testing.TB, n int) *High {
+	c := writeTree(t, bigTree(n))
+	high, err := c.RenderSLS(context.Background(), "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return high
+}
+
+func BenchmarkCompile1000(b *testing.B) {
+	high := bigHigh(b, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := high.Compile(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRender1000(b *testing.B) {
+	c := writeTree(b, bigTree(1000))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.RenderSLS(context.Background(), "big"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
