@@ -1,0 +1,151 @@
+// Package minion is brine's minion daemon: its identity (an nkey), its
+// connection to the master, job verification and execution through
+// pkg/exec, streaming of acks, heartbeats, state events and returns, and
+// startup states.
+package minion
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// Config is minion.yaml. Every key has a default, listed in Defaults and
+// in master/DOCS-DRAFT/config.md.
+type Config struct {
+	// ID is the minion id; empty means the host name, dots turned to '_'.
+	ID string `yaml:"id"`
+	// Master is the NATS URL of the master: nats://host:4222 on
+	// loopback, tls://host:4222 beyond.
+	Master string `yaml:"master"`
+	// MasterFinger pins the master's CA fingerprint (brine master prints
+	// it). Empty: trust the CA seen at first acceptance, then pin it.
+	MasterFinger string `yaml:"master_finger"`
+	// StateDir holds the minion's key, its pins and its nonce cache.
+	StateDir string `yaml:"state_dir"`
+	// CacheDir holds files fetched from the master, by sha256.
+	CacheDir string `yaml:"cache_dir"`
+	// Root rebases every managed path (like --root).
+	Root string `yaml:"root"`
+	// Saltenv is the default environment.
+	Saltenv string `yaml:"saltenv"`
+	// StartupStates is "", "highstate" or "sls" (with SLSList).
+	StartupStates string   `yaml:"startup_states"`
+	SLSList       []string `yaml:"sls_list"`
+	// Grains are static grains, merged over the collected ones.
+	Grains map[string]any `yaml:"grains"`
+	// PresenceInterval is how often the minion tells the master it is up.
+	PresenceInterval Duration `yaml:"presence_interval"`
+	// HeartbeatInterval is how often a running job sends a heartbeat.
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	// GrainsRefresh is how often grains are collected again (and sent if
+	// they changed).
+	GrainsRefresh Duration `yaml:"grains_refresh"`
+	// RetryMax caps the backoff between tries to reach the master.
+	RetryMax Duration `yaml:"retry_max"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+}
+
+// Defaults returns the configuration used for every key minion.yaml
+// leaves out.
+func Defaults() Config {
+	return Config{
+		Master:            "nats://127.0.0.1:4222",
+		StateDir:          "/var/lib/brine/minion",
+		CacheDir:          "/var/cache/brine/minion",
+		Saltenv:           "base",
+		PresenceInterval:  Duration(10 * time.Second),
+		HeartbeatInterval: Duration(5 * time.Second),
+		GrainsRefresh:     Duration(10 * time.Minute),
+		RetryMax:          Duration(30 * time.Second),
+		LogLevel:          "info",
+	}
+}
+
+// LoadConfig reads DIR/minion.yaml over the defaults. A missing file
+// gives the defaults; an unknown key is an error that names it.
+func LoadConfig(dir string) (*Config, error) {
+	c := Defaults()
+	p := filepath.Join(dir, "minion.yaml")
+	b, err := os.ReadFile(p)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("minion config: %w", err)
+	}
+	if err == nil {
+		d := yaml.NewDecoder(bytes.NewReader(b))
+		d.KnownFields(true)
+		if err := d.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	if c.ID == "" {
+		c.ID = DefaultID()
+	}
+	return &c, c.Validate()
+}
+
+// DefaultID is the host name with dots turned into '_', since a minion
+// id is one NATS subject token.
+func DefaultID() string {
+	h, _ := os.Hostname()
+	return strings.ReplaceAll(h, ".", "_")
+}
+
+// Validate checks values the YAML types cannot.
+func (c *Config) Validate() error {
+	if err := proto.ValidID(c.ID); err != nil {
+		return fmt.Errorf("minion config: %w", err)
+	}
+	switch c.StartupStates {
+	case "", "highstate":
+	case "sls":
+		if len(c.SLSList) == 0 {
+			return fmt.Errorf("minion config: startup_states: sls needs sls_list")
+		}
+	default:
+		return fmt.Errorf("minion config: startup_states %q: want highstate or sls", c.StartupStates)
+	}
+	if c.StateDir == "" || c.CacheDir == "" {
+		return fmt.Errorf("minion config: state_dir and cache_dir must be set")
+	}
+	if c.PresenceInterval <= 0 || c.HeartbeatInterval <= 0 || c.RetryMax <= 0 {
+		return fmt.Errorf("minion config: intervals must be positive")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("minion config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// Duration reads "30s", "5m" or a number of seconds.
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var secs int64
+	if err := n.Decode(&secs); err == nil {
+		*d = Duration(time.Duration(secs) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (like 30s, 5m)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}

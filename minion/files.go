@@ -1,0 +1,107 @@
+package minion
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// requestTimeout bounds one request to the master.
+const requestTimeout = 10 * time.Second
+
+// remoteFiles reads salt:// files from the master. Content is cached on
+// disk by sha256, so a file that has not changed is not sent again: only
+// its hash is asked for. It implements states.FileSource.
+type remoteFiles struct {
+	m   *Minion
+	env string
+}
+
+func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) {
+	rel, env, err := fileroot.ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if env == "" {
+		env = f.env
+	}
+	var info proto.FileInfo
+	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: rel}, &info); err != nil {
+		if info.NotFound {
+			return nil, fmt.Errorf("%s: %w", raw, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	cached := filepath.Join(f.m.cfg.CacheDir, "files", info.SHA256)
+	if b, err := os.ReadFile(cached); err == nil && sha(b) == info.SHA256 {
+		return b, nil
+	}
+	buf := make([]byte, 0, info.Size)
+	for i := 0; i < info.Chunks; i++ {
+		var c proto.Chunk
+		if err := f.m.ask(ctx, proto.SubjFileChunk(f.m.id), &proto.ChunkRequest{SHA256: info.SHA256, Index: i}, &c); err != nil {
+			return nil, fmt.Errorf("%s: chunk %d: %w", raw, i, err)
+		}
+		buf = append(buf, c.Data...)
+	}
+	if got := sha(buf); got != info.SHA256 {
+		return nil, fmt.Errorf("%s: content sha256 %s, master said %s", raw, got, info.SHA256)
+	}
+	if err := os.MkdirAll(filepath.Dir(cached), 0o700); err == nil {
+		if err := writeFile0600(cached, buf); err != nil {
+			f.m.log.Warn("file cache", "err", err)
+		}
+	}
+	return buf, nil
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// ask sends a request to the master and decodes the reply; a reply
+// carrying an error returns it (with the reply decoded).
+func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message) error {
+	b, err := proto.Marshal(req)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	msg, err := m.nc.RequestWithContext(ctx, subj, b)
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(msg.Data, reply); err != nil {
+		return err
+	}
+	var r proto.Reply
+	if err := proto.Unmarshal(msg.Data, &r); err != nil {
+		return err
+	}
+	if e := r.Err(); e != nil {
+		return e
+	}
+	return nil
+}
+
+func (m *Minion) fetchPillar(ctx context.Context) (map[string]any, error) {
+	var r proto.PillarReply
+	if err := m.ask(ctx, proto.SubjPillar(m.id), &proto.PillarRequest{ID: m.id, Env: m.cfg.Saltenv}, &r); err != nil {
+		return nil, fmt.Errorf("pillar: %w", err)
+	}
+	if r.Pillar == nil {
+		r.Pillar = map[string]any{}
+	}
+	return r.Pillar, nil
+}
+

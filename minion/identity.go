@@ -1,0 +1,148 @@
+package minion
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nkeys"
+)
+
+// File names under the state dir.
+const (
+	KeyFile    = "minion.nk"  // the minion's nkey seed, 0600
+	PinFile    = "master.pin" // the master's CA fingerprint and job key
+	NoncesFile = "nonces.json"
+)
+
+// Pins are what the minion trusts of its master. They are learned the
+// first time the master accepts the minion (trust on first use) and never
+// change after; a master with other keys is refused. master_finger in
+// minion.yaml sets the CA fingerprint ahead of time instead.
+type Pins struct {
+	CAFinger string `json:"ca_finger,omitempty"`
+	JobKey   string `json:"job_key"`
+}
+
+func loadKey(dir string) (nkeys.KeyPair, error) {
+	p := filepath.Join(dir, KeyFile)
+	b, err := os.ReadFile(p)
+	if err == nil {
+		kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(b))))
+		if err != nil {
+			return nil, fmt.Errorf("minion key %s: %w", p, err)
+		}
+		return kp, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("minion key: %w", err)
+	}
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		return nil, fmt.Errorf("minion key: %w", err)
+	}
+	seed, _ := kp.Seed()
+	if err := writeFile0600(p, append(seed, '\n')); err != nil {
+		return nil, err
+	}
+	return kp, nil
+}
+
+func loadPins(dir string) (Pins, error) {
+	var p Pins
+	b, err := os.ReadFile(filepath.Join(dir, PinFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return p, nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("pins: %w", err)
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("pins %s: %w", filepath.Join(dir, PinFile), err)
+	}
+	return p, nil
+}
+
+func savePins(dir string, p Pins) error {
+	b, _ := json.MarshalIndent(p, "", "  ")
+	return writeFile0600(filepath.Join(dir, PinFile), append(b, '\n'))
+}
+
+func writeFile0600(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// finger is sha256 of a certificate's DER, hex with colons, as the
+// master prints it.
+func finger(der []byte) string {
+	sum := sha256.Sum256(der)
+	h := hex.EncodeToString(sum[:])
+	var b strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
+}
+
+// caPin checks the master's certificate chain against a pinned CA
+// fingerprint, or, with none pinned yet, remembers the CA it saw so that
+// it can be pinned at acceptance.
+type caPin struct {
+	mu     sync.Mutex
+	pinned string
+	seen   string
+}
+
+func (c *caPin) tlsConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// Verification is ours: the chain must end at the pinned CA
+		// (or the one seen first) and the leaf must be valid under it.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			certs := cs.PeerCertificates
+			if len(certs) < 2 {
+				return fmt.Errorf("master sent no CA certificate in its chain")
+			}
+			ca := certs[len(certs)-1]
+			f := finger(ca.Raw)
+			c.mu.Lock()
+			pinned := c.pinned
+			c.seen = f
+			c.mu.Unlock()
+			if pinned != "" && !strings.EqualFold(pinned, f) {
+				return fmt.Errorf("master CA fingerprint %s does not match the pinned %s", f, pinned)
+			}
+			pool := x509.NewCertPool()
+			pool.AddCert(ca)
+			inter := x509.NewCertPool()
+			for _, c := range certs[1 : len(certs)-1] {
+				inter.AddCert(c)
+			}
+			_, err := certs[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, DNSName: cs.ServerName})
+			if err != nil {
+				return fmt.Errorf("master certificate: %w", err)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,315 @@
+package minion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/exec"
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// isStateRun reports whether a function applies states, so that only one
+// may run at a time.
+func isStateRun(fun string) bool {
+	switch fun {
+	case "state.apply", "state.highstate", "state.sls", "state.single", "state.top":
+		return true
+	}
+	return false
+}
+
+func (m *Minion) pinnedJobKey() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.pins.JobKey
+}
+
+func (m *Minion) onJob(msg *nats.Msg) {
+	job, err := proto.VerifyJob(msg.Data, m.pinnedJobKey(), time.Now(), m.seen)
+	if err != nil {
+		m.log.Warn("job refused", "err", err)
+		return
+	}
+	if !job.For(m.id) {
+		return
+	}
+	m.saveNonces()
+	m.start(job, false)
+}
+
+func (m *Minion) onKill(msg *nats.Msg) {
+	k, err := proto.VerifyKill(msg.Data, m.pinnedJobKey(), time.Now(), m.seen)
+	if err != nil {
+		m.log.Warn("kill refused", "err", err)
+		return
+	}
+	if k.Minion != m.id {
+		return
+	}
+	m.mu.Lock()
+	r, ok := m.jobs[k.JID]
+	m.mu.Unlock()
+	if !ok {
+		m.log.Info("kill for a job not running here", "jid", k.JID)
+		return
+	}
+	m.log.Info("killing job", "jid", k.JID, "fun", r.fun)
+	r.cancel()
+}
+
+// start acknowledges a job at once and runs it, unless it is a state run
+// while another one goes on: then it returns "busy" at once.
+func (m *Minion) start(job *proto.Job, startup bool) {
+	m.mu.Lock()
+	busy := ""
+	if isStateRun(job.Fun) {
+		if m.state != "" {
+			busy = m.state
+		} else {
+			m.state = job.JID
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if busy == "" {
+		m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
+	}
+	m.mu.Unlock()
+
+	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(), Busy: busy != ""})
+	if busy != "" {
+		cancel()
+		now := time.Now().UTC()
+		ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args,
+			Return: fmt.Sprintf("busy, job %s running", busy), Retcode: 1, Start: now, End: now, Startup: startup}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.sendReturn(ret)
+		}()
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer cancel()
+		ret := m.run(ctx, job)
+		ret.Startup = startup
+		m.mu.Lock()
+		delete(m.jobs, job.JID)
+		if m.state == job.JID {
+			m.state = ""
+		}
+		m.mu.Unlock()
+		m.sendReturn(ret)
+	}()
+}
+
+func (m *Minion) run(ctx context.Context, job *proto.Job) *proto.Return {
+	start := time.Now().UTC()
+	var done atomic.Int64
+	hbCtx, stopHB := context.WithCancel(ctx)
+	defer stopHB()
+	go m.heartbeats(hbCtx, job.JID, &done)
+
+	log := m.log.With("jid", job.JID, "fun", job.Fun)
+	log.Info("job started")
+	host := &exec.Host{
+		ID:     m.id,
+		Grains: m.currentGrains(),
+		Files:  &remoteFiles{m: m, env: m.cfg.Saltenv},
+		Env:    m.cfg.Saltenv,
+		Root:   m.cfg.Root,
+		Log:    log,
+		OnState: func(r engine.StateResult) {
+			done.Add(1)
+			m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})
+		},
+	}
+	ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args, Start: start}
+	if needsPillar(job.Fun) {
+		p, err := m.fetchPillar(ctx)
+		if err != nil {
+			ret.Return, ret.Retcode, ret.End = err.Error(), 1, time.Now().UTC()
+			return ret
+		}
+		host.Pillar = p
+	}
+	r := exec.Call(ctx, host, job.Fun, job.Args, job.Kwargs)
+	ret.End = time.Now().UTC()
+	if ctx.Err() != nil {
+		ret.Return, ret.Retcode = fmt.Sprintf("job %s killed", job.JID), 1
+		log.Info("job killed")
+		return ret
+	}
+	ret.Return, ret.Retcode, ret.Out = wireValue(r.Value), r.Retcode, r.Out
+	ret.Success = r.Retcode == 0
+	log.Info("job done", "retcode", r.Retcode, "took", ret.End.Sub(start))
+	return ret
+}
+
+func needsPillar(fun string) bool {
+	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.")
+}
+
+func (m *Minion) heartbeats(ctx context.Context, jid string, done *atomic.Int64) {
+	t := time.NewTicker(m.cfg.HeartbeatInterval.D())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.publishJSON(proto.SubjHB(m.id, jid), &proto.Heartbeat{JID: jid, ID: m.id, Time: time.Now().UTC(), Done: int(done.Load())})
+		}
+	}
+}
+
+func (m *Minion) publishJSON(subj string, msg proto.Message) {
+	b, err := proto.Marshal(msg)
+	if err != nil {
+		m.log.Error("encode", "subject", subj, "err", err)
+		return
+	}
+	if err := m.nc.Publish(subj, b); err != nil {
+		m.log.Warn("publish", "subject", subj, "err", err)
+	}
+}
+
+// sendReturn publishes the return until the job cache acknowledges it:
+// a master that restarts mid-job loses no return. The message id makes
+// repeats land once.
+func (m *Minion) sendReturn(ret *proto.Return) {
+	b, err := proto.Marshal(ret)
+	if err != nil {
+		b, _ = proto.Marshal(&proto.Return{JID: ret.JID, ID: m.id, Fun: ret.Fun, Return: "return not encodable: " + err.Error(), Retcode: 1})
+	}
+	msg := nats.NewMsg(proto.SubjReturn(m.id, ret.JID))
+	msg.Data = b
+	msg.Header.Set(nats.MsgIdHdr, "ret-"+m.id+"-"+ret.JID)
+	wait := 250 * time.Millisecond
+	deadline := time.Now().Add(time.Hour)
+	for {
+		reply, err := m.nc.RequestMsg(msg, 5*time.Second)
+		if err == nil && !strings.Contains(string(reply.Data), `"error"`) {
+			return
+		}
+		if err == nil {
+			err = errors.New(string(reply.Data))
+		}
+		if time.Now().After(deadline) || m.nc.IsClosed() {
+			m.log.Error("return lost", "jid", ret.JID, "err", err)
+			return
+		}
+		m.log.Info("return not stored yet, retrying", "jid", ret.JID, "err", err)
+		time.Sleep(wait)
+		wait = min(wait*2, m.cfg.RetryMax.D())
+	}
+}
+
+// wireState turns an engine result into Salt's shape.
+func wireState(r engine.StateResult) proto.StateResult {
+	var res *bool
+	switch r.Result.Result.String() {
+	case "True":
+		t := true
+		res = &t
+	case "False":
+		f := false
+		res = &f
+	}
+	ch := r.Changes
+	if ch == nil {
+		ch = map[string]any{}
+	}
+	return proto.StateResult{Key: r.Key, ID: r.ID, Name: r.Name, Func: r.Func, SLS: r.SLS, RunNum: r.RunNum,
+		Result: res, Comment: r.Comment, Changes: ch, Start: r.Start.Format("15:04:05.000000"),
+		Duration: float64(r.Duration.Microseconds()) / 1000}
+}
+
+// wireValue turns a function's value into what travels: state results
+// become Salt's map keyed by state key.
+func wireValue(v any) any {
+	switch x := v.(type) {
+	case []engine.StateResult:
+		out := make(map[string]proto.StateResult, len(x))
+		for _, r := range x {
+			out[r.Key] = wireState(r)
+		}
+		return out
+	case error:
+		return x.Error()
+	}
+	return v
+}
+
+// startupStates applies the configured states once after connecting.
+// The master may still be unreachable for files; exec fails then, and we
+// try again with backoff, so a boot that races the master still ends in
+// one good run.
+func (m *Minion) startupStates(ctx context.Context) {
+	fun, args := "state.highstate", []any{}
+	if m.cfg.StartupStates == "sls" {
+		fun = "state.sls"
+		for _, s := range m.cfg.SLSList {
+			args = append(args, s)
+		}
+	}
+	wait := time.Second
+	for {
+		now := time.Now().UTC()
+		job := &proto.Job{JID: proto.NewJID(now), Fun: fun, Args: args, Minions: []string{m.id}, IssuedAt: now}
+		m.log.Info("startup states", "fun", fun, "jid", job.JID)
+		ret := m.runStartup(ctx, job)
+		if ret == nil || ctx.Err() != nil {
+			return
+		}
+		if !unreachable(ret) {
+			return
+		}
+		m.log.Warn("startup states: master unreachable, retrying", "in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, m.cfg.RetryMax.D())
+	}
+}
+
+func (m *Minion) runStartup(ctx context.Context, job *proto.Job) *proto.Return {
+	m.mu.Lock()
+	if m.state != "" {
+		m.mu.Unlock()
+		return nil
+	}
+	m.state = job.JID
+	jctx, cancel := context.WithCancel(ctx)
+	m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
+	m.mu.Unlock()
+	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC()})
+	ret := m.run(jctx, job)
+	cancel()
+	ret.Startup = true
+	m.mu.Lock()
+	delete(m.jobs, job.JID)
+	m.state = ""
+	m.mu.Unlock()
+	if !unreachable(ret) {
+		m.sendReturn(ret)
+	}
+	return ret
+}
+
+// unreachable reports whether a run failed because the master could not
+// be reached (files or pillar timed out).
+func unreachable(ret *proto.Return) bool {
+	s, ok := ret.Return.(string)
+	return ok && ret.Retcode != 0 && (strings.Contains(s, nats.ErrTimeout.Error()) || strings.Contains(s, nats.ErrNoResponders.Error()) || strings.Contains(s, "connection closed"))
+}
