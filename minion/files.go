@@ -104,4 +104,3 @@ func (m *Minion) fetchPillar(ctx context.Context) (map[string]any, error) {
 	}
 	return r.Pillar, nil
 }
-
