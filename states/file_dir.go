@@ -189,13 +189,15 @@ func fileExcluder(pat string) (func(rel string) bool, error) {
 // fileClean removes, or under test lists, every entry under dir that keep
 // does not match. A directory holding a kept entry stays.
 func fileClean(req *Request, dir string, keep func(string) bool) ([]string, error) {
-	var removed []string
-	var walk func(d string) (bool, error) // reports whether d keeps anything
-	walk = func(d string) (bool, error) {
+	// walk returns what to remove under d, and whether d keeps anything;
+	// a directory that keeps nothing is removed whole, listed once.
+	var walk func(d string) ([]string, bool, error)
+	walk = func(d string) ([]string, bool, error) {
 		ents, err := os.ReadDir(d)
 		if err != nil {
-			return false, err
+			return nil, false, err
 		}
+		var gone []string
 		kept := false
 		for _, e := range ents {
 			p := filepath.Join(d, e.Name())
@@ -205,26 +207,32 @@ func fileClean(req *Request, dir string, keep func(string) bool) ([]string, erro
 				continue
 			}
 			if e.IsDir() {
-				k, err := walk(p)
+				sub, k, err := walk(p)
 				if err != nil {
-					return false, err
+					return nil, false, err
 				}
 				if k {
 					kept = true
+					gone = append(gone, sub...)
 					continue
 				}
 			}
-			removed = append(removed, fileHostPath(req, p))
-			if !req.Test {
-				if err := os.RemoveAll(p); err != nil {
-					return false, err
-				}
+			gone = append(gone, p)
+		}
+		return gone, kept, nil
+	}
+	gone, _, err := walk(dir)
+	if err != nil {
+		return nil, fmt.Errorf("clean %s: %w", dir, err)
+	}
+	removed := make([]string, 0, len(gone))
+	for _, p := range gone {
+		removed = append(removed, fileHostPath(req, p))
+		if !req.Test {
+			if err := os.RemoveAll(p); err != nil {
+				return nil, fmt.Errorf("clean %s: %w", dir, err)
 			}
 		}
-		return kept, nil
-	}
-	if _, err := walk(dir); err != nil {
-		return nil, fmt.Errorf("clean %s: %w", dir, err)
 	}
 	sort.Strings(removed)
 	return removed, nil

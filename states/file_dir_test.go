@@ -1,0 +1,276 @@
+package states
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFileDirectory(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(t *testing.T, root string)
+		dir         string
+		args        map[string]any
+		wantChanges map[string]any
+		check       func(t *testing.T, root string)
+	}{
+		{
+			name:        "new directory",
+			setup:       func(t *testing.T, root string) { os.MkdirAll(filepath.Join(root, "srv"), 0o755) },
+			dir:         "/srv/app",
+			args:        map[string]any{"user": "alice", "group": "staff", "dir_mode": "0750"},
+			wantChanges: map[string]any{"/srv/app": "New Dir"},
+			check: func(t *testing.T, root string) {
+				uid, gid, mode := fileOwner(t, filepath.Join(root, "srv/app"))
+				if uid != 1000 || gid != 50 || mode.Perm() != 0o750 || !mode.IsDir() {
+					t.Errorf("dir %d:%d %v; want 1000:50 drwxr-x---", uid, gid, mode)
+				}
+			},
+		},
+		{
+			name:        "makedirs",
+			dir:         "/srv/a/b/c",
+			args:        map[string]any{"makedirs": true},
+			wantChanges: map[string]any{"/srv/a/b/c": "New Dir"},
+		},
+		{
+			name:        "mode and owner of an existing directory",
+			setup:       func(t *testing.T, root string) { os.MkdirAll(filepath.Join(root, "srv/app"), 0o755) },
+			dir:         "/srv/app",
+			args:        map[string]any{"user": "alice", "mode": 700},
+			wantChanges: map[string]any{"user": "alice", "mode": "0700"},
+		},
+		{
+			name: "recurse user and mode",
+			setup: func(t *testing.T, root string) {
+				fileWriteT(t, filepath.Join(root, "srv/app/a.txt"), "a")
+				fileWriteT(t, filepath.Join(root, "srv/app/sub/b.txt"), "b")
+			},
+			dir:  "/srv/app",
+			args: map[string]any{"user": "alice", "dir_mode": "0750", "file_mode": "0640", "recurse": []any{"user", "mode"}},
+			wantChanges: map[string]any{
+				"user": "alice", "mode": "0750",
+				"/srv/app/a.txt":     map[string]any{"user": "alice", "mode": "0640"},
+				"/srv/app/sub":       map[string]any{"user": "alice", "mode": "0750"},
+				"/srv/app/sub/b.txt": map[string]any{"user": "alice", "mode": "0640"},
+			},
+			check: func(t *testing.T, root string) {
+				uid, _, mode := fileOwner(t, filepath.Join(root, "srv/app/sub/b.txt"))
+				if uid != 1000 || mode.Perm() != 0o640 {
+					t.Errorf("b.txt %d %v; want 1000 0640", uid, mode)
+				}
+			},
+		},
+		{
+			name: "clean with exclude_pat",
+			setup: func(t *testing.T, root string) {
+				fileWriteT(t, filepath.Join(root, "srv/app/keep.conf"), "k")
+				fileWriteT(t, filepath.Join(root, "srv/app/old.txt"), "o")
+				fileWriteT(t, filepath.Join(root, "srv/app/sub/x.conf"), "x")
+				fileWriteT(t, filepath.Join(root, "srv/app/gone/y.txt"), "y")
+			},
+			dir:         "/srv/app",
+			args:        map[string]any{"clean": true, "exclude_pat": "*.conf"},
+			wantChanges: map[string]any{"removed": []string{"/srv/app/gone", "/srv/app/old.txt"}},
+			check: func(t *testing.T, root string) {
+				for _, p := range []string{"srv/app/keep.conf", "srv/app/sub/x.conf"} {
+					if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+						t.Errorf("%s removed", p)
+					}
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := fileTestRoot(t)
+			if tt.setup != nil {
+				tt.setup(t, root)
+			}
+			res := fileCycle(t, root, "file.directory", tt.dir, tt.args)
+			if !reflect.DeepEqual(res.Changes, tt.wantChanges) {
+				t.Errorf("changes = %#v; want %#v", res.Changes, tt.wantChanges)
+			}
+			if tt.check != nil {
+				tt.check(t, root)
+			}
+		})
+	}
+}
+
+func TestFileDirectoryErrors(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/file"), "x")
+	tests := []struct {
+		dir  string
+		args map[string]any
+		want string
+	}{
+		{"/srv/file", nil, "exists and is a file"},
+		{"/no/parent", nil, "No directory to create /no/parent in"},
+		{"/srv/d", map[string]any{"recurse": []any{"colour"}}, `argument "recurse"`},
+		{"/srv/d", map[string]any{"dir_mode": "999"}, `argument "dir_mode"`},
+		{"/srv/d", map[string]any{"file_mode": "x"}, `argument "file_mode"`},
+		{"/srv/d", map[string]any{"exclude_pat": "E@(?<=a)b"}, `argument "exclude_pat"`},
+	}
+	for _, tt := range tests {
+		res := fileCall(t, root, "file.directory", tt.dir, tt.args, false)
+		if res.Result != False || !strings.Contains(res.Comment, tt.want) {
+			t.Errorf("directory %s %v = %v %q; want False with %q", tt.dir, tt.args, res.Result, res.Comment, tt.want)
+		}
+	}
+}
+
+func TestFileAbsentExistsMissing(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/f"), "x")
+	fileWriteT(t, filepath.Join(root, "srv/d/inner"), "x")
+
+	if r := fileCall(t, root, "file.exists", "/srv/f", nil, false); r.Result != True {
+		t.Errorf("exists(/srv/f) = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.missing", "/srv/f", nil, false); r.Result != False || r.Comment != "Specified path /srv/f exists" {
+		t.Errorf("missing(/srv/f) = %v %q", r.Result, r.Comment)
+	}
+	for _, p := range []string{"/srv/f", "/srv/d"} {
+		res := fileCycle(t, root, "file.absent", p, nil)
+		if !reflect.DeepEqual(res.Changes, map[string]any{"removed": p}) {
+			t.Errorf("absent %s changes = %#v", p, res.Changes)
+		}
+	}
+	if r := fileCall(t, root, "file.exists", "/srv/f", nil, false); r.Result != False || r.Comment != "Specified path /srv/f does not exist" {
+		t.Errorf("exists after absent = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.missing", "/srv/f", nil, true); r.Result != True {
+		t.Errorf("missing after absent = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.absent", "/", nil, false); r.Result != False {
+		t.Errorf("absent / = %v %q; want False", r.Result, r.Comment)
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Fatal("root removed")
+	}
+}
+
+func TestFileSymlink(t *testing.T) {
+	root := fileTestRoot(t)
+	res := fileCycle(t, root, "file.symlink", "/etc/alt/editor", map[string]any{"target": "/usr/bin/vim", "makedirs": true, "user": "alice"})
+	if !reflect.DeepEqual(res.Changes, map[string]any{"new": "/etc/alt/editor"}) {
+		t.Errorf("changes = %#v", res.Changes)
+	}
+	if l, _ := os.Readlink(filepath.Join(root, "etc/alt/editor")); l != "/usr/bin/vim" {
+		t.Errorf("link = %q", l)
+	}
+	if uid, _, _ := fileOwner(t, filepath.Join(root, "etc/alt/editor")); uid != 1000 {
+		t.Errorf("link owner = %d; want 1000", uid)
+	}
+	// retarget
+	res = fileCycle(t, root, "file.symlink", "/etc/alt/editor", map[string]any{"target": "/usr/bin/nano"})
+	if l, _ := os.Readlink(filepath.Join(root, "etc/alt/editor")); l != "/usr/bin/nano" || res.Changes["new"] == nil {
+		t.Errorf("retarget: link %q changes %#v", l, res.Changes)
+	}
+	// a file in the way: fail, then force, then backupname
+	fileWriteT(t, filepath.Join(root, "etc/f1"), "x")
+	if r := fileCall(t, root, "file.symlink", "/etc/f1", map[string]any{"target": "/x"}, false); r.Result != False || !strings.Contains(r.Comment, "File exists where the symlink") {
+		t.Errorf("file in the way = %v %q", r.Result, r.Comment)
+	}
+	res = fileCycle(t, root, "file.symlink", "/etc/f1", map[string]any{"target": "/x", "force": true})
+	if res.Changes["forced"] == nil {
+		t.Errorf("force changes = %#v", res.Changes)
+	}
+	fileWriteT(t, filepath.Join(root, "etc/f2"), "keep me")
+	fileCycle(t, root, "file.symlink", "/etc/f2", map[string]any{"target": "/x", "backupname": "/etc/f2.orig"})
+	if got := fileReadT(t, filepath.Join(root, "etc/f2.orig")); got != "keep me" {
+		t.Errorf("backup content = %q", got)
+	}
+	if r := fileCall(t, root, "file.symlink", "/etc/f3", nil, false); r.Result != False || !strings.Contains(r.Comment, `argument "target"`) {
+		t.Errorf("no target = %v %q", r.Result, r.Comment)
+	}
+}
+
+func TestFileTouch(t *testing.T) {
+	root := fileTestRoot(t)
+	tr := fileCall(t, root, "file.touch", "/var/run/x/stamp", map[string]any{"makedirs": true}, true)
+	if tr.Result != None || !reflect.DeepEqual(tr.Changes, map[string]any{"new": "/var/run/x/stamp"}) {
+		t.Fatalf("touch test = %v %#v", tr.Result, tr.Changes)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var/run/x")); err == nil {
+		t.Fatal("test mode made the directory")
+	}
+	rr := fileCall(t, root, "file.touch", "/var/run/x/stamp", map[string]any{"makedirs": true}, false)
+	if rr.Result != True || !reflect.DeepEqual(rr.Changes, tr.Changes) {
+		t.Fatalf("touch = %v %#v", rr.Result, rr.Changes)
+	}
+	rr = fileCall(t, root, "file.touch", "/var/run/x/stamp", map[string]any{"mtime": 1000000000, "atime": 1000000000}, false)
+	fi, err := os.Stat(filepath.Join(root, "var/run/x/stamp"))
+	if err != nil || fi.ModTime().Unix() != 1000000000 || rr.Changes["touched"] == nil {
+		t.Fatalf("touch mtime: %v %v %#v", fi.ModTime(), err, rr.Changes)
+	}
+}
+
+func TestFileCopy(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/skel/.profile"), "PS1=x\n")
+	os.Chmod(filepath.Join(root, "etc/skel/.profile"), 0o600)
+	res := fileCycle(t, root, "file.copy", "/root/.profile", map[string]any{"source": "/etc/skel/.profile", "preserve": true, "makedirs": true})
+	if !reflect.DeepEqual(res.Changes, map[string]any{"/root/.profile": "/etc/skel/.profile"}) {
+		t.Errorf("changes = %#v", res.Changes)
+	}
+	if _, _, m := fileOwner(t, filepath.Join(root, "root/.profile")); m.Perm() != 0o600 {
+		t.Errorf("preserve: mode %v; want 0600", m)
+	}
+	// an existing, different destination is left alone without force
+	fileWriteT(t, filepath.Join(root, "etc/skel/.profile"), "PS1=y\n")
+	if r := fileCall(t, root, "file.copy", "/root/.profile", map[string]any{"source": "/etc/skel/.profile"}, false); r.Result != True || len(r.Changes) != 0 {
+		t.Errorf("no force = %v %#v", r.Result, r.Changes)
+	}
+	fileCycle(t, root, "file.copy", "/root/.profile", map[string]any{"source": "/etc/skel/.profile", "force": true, "user": "alice"})
+	if got := fileReadT(t, filepath.Join(root, "root/.profile")); got != "PS1=y\n" {
+		t.Errorf("force copy content = %q", got)
+	}
+	// a directory
+	fileWriteT(t, filepath.Join(root, "etc/skel/sub/a"), "a")
+	fileCycle(t, root, "file.copy", "/home/bob", map[string]any{"source": "/etc/skel", "makedirs": true})
+	if got := fileReadT(t, filepath.Join(root, "home/bob/sub/a")); got != "a" {
+		t.Errorf("tree copy = %q", got)
+	}
+	if r := fileCall(t, root, "file.copy", "/x", map[string]any{"source": "/nope"}, true); r.Result != False || !strings.Contains(r.Comment, `Source file "/nope" is not present`) {
+		t.Errorf("missing source = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.copy", "/x", map[string]any{"source": "rel"}, true); r.Result != False || !strings.Contains(r.Comment, `argument "source"`) {
+		t.Errorf("relative source = %v %q", r.Result, r.Comment)
+	}
+}
+
+func TestFileRecurse(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/conf/stale"), "old")
+	args := map[string]any{"source": "salt://tree", "template": "jinja", "context": map[string]any{"c": 3},
+		"user": "alice", "file_mode": "0640", "clean": true, "exclude_pat": "*.tmpl.orig"}
+	res := fileCycle(t, root, "file.recurse", "/srv/conf", args)
+	want := map[string]any{
+		"/srv/conf/a.conf":     map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
+		"/srv/conf/sub":        "New Dir",
+		"/srv/conf/sub/b.conf": map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
+		"/srv/conf/sub/c.tmpl": map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
+		"removed":              []string{"/srv/conf/stale"},
+	}
+	if !reflect.DeepEqual(res.Changes, want) {
+		t.Errorf("changes = %#v\nwant %#v", res.Changes, want)
+	}
+	if got := fileReadT(t, filepath.Join(root, "srv/conf/sub/c.tmpl")); got != "c=3\n" {
+		t.Errorf("rendered = %q", got)
+	}
+	// a source without listing support fails clearly
+	req := fileReq(root, "file.recurse", "/srv/x", map[string]any{"source": "salt://tree"}, false)
+	req.Env.Files = struct{ FileSource }{req.Env.Files}
+	if r := fileRecurse(t.Context(), req); r.Result != False || !strings.Contains(r.Comment, "cannot") {
+		t.Errorf("no lister = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.recurse", "/srv/x", map[string]any{"source": "salt://none"}, true); r.Result != False {
+		t.Errorf("missing source = %v %q", r.Result, r.Comment)
+	}
+}
