@@ -1,0 +1,356 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/states"
+)
+
+// SaltShape returns a state run as Salt returns it: each state under its
+// key "file_|-ID_|-NAME_|-managed", in run order, with name, changes,
+// result, comment, __sls__, __run_num__, start_time ("HH:MM:SS.ffffff"),
+// duration (float ms) and __id__, in the order Salt's dict has them.
+func SaltShape(rs []engine.StateResult) OrderedMap {
+	rs = append([]engine.StateResult(nil), rs...)
+	sort.SliceStable(rs, func(a, b int) bool { return rs[a].RunNum < rs[b].RunNum })
+	out := make(OrderedMap, 0, len(rs))
+	for _, r := range rs {
+		name := r.Result.Name
+		if name == "" {
+			name = r.Name
+		}
+		changes := r.Changes
+		if changes == nil {
+			changes = map[string]any{}
+		}
+		key := r.Key
+		if key == "" {
+			key = states.Key(r.Func, r.ID, r.Name)
+		}
+		out = append(out, KV{key, OrderedMap{
+			{"name", name},
+			{"changes", changes},
+			{"result", r.Result.Result},
+			{"comment", r.Comment},
+			{"__sls__", r.SLS},
+			{"__run_num__", r.RunNum},
+			{"start_time", StartTime(r.Start)},
+			{"duration", DurationMS(r.Duration)},
+			{"__id__", r.ID},
+		}})
+	}
+	return out
+}
+
+// FromSaltShape reads a Salt-shaped state return (as decoded from JSON)
+// back into results. It reports false when m is not one: every value must
+// be a mapping with result and __run_num__, under a four-part key.
+func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
+	if len(m) == 0 {
+		return nil, false
+	}
+	out := make([]engine.StateResult, 0, len(m))
+	for k, v := range m {
+		st, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		comps := strings.Split(k, "_|-")
+		res, hasRes := st["result"]
+		rn, hasRN := number(st["__run_num__"])
+		if len(comps) != 4 || !hasRes || !hasRN {
+			return nil, false
+		}
+		r := engine.StateResult{
+			Key:    k,
+			ID:     comps[1],
+			Name:   comps[2],
+			Func:   comps[0] + "." + comps[3],
+			RunNum: int(rn),
+		}
+		if id, ok := st["__id__"].(string); ok {
+			r.ID = id
+		}
+		r.SLS, _ = st["__sls__"].(string)
+		r.Result.Name, _ = st["name"].(string)
+		switch res {
+		case true:
+			r.Result.Result = states.True
+		case nil:
+			r.Result.Result = states.None
+		default:
+			r.Result.Result = states.False
+		}
+		switch c := st["comment"].(type) {
+		case string:
+			r.Comment = c
+		case []any:
+			parts := make([]string, len(c))
+			for i, e := range c {
+				parts[i] = fmt.Sprint(e)
+			}
+			r.Comment = strings.Join(parts, "\n")
+		}
+		r.Changes, _ = st["changes"].(map[string]any)
+		if s, ok := st["start_time"].(string); ok && s != "" {
+			if t, err := time.Parse("15:04:05.999999", s); err == nil {
+				r.Start = t
+			}
+		}
+		if ms, ok := number(st["duration"]); ok {
+			r.Duration = time.Duration(math.Round(ms*1000)) * time.Microsecond
+		}
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].RunNum < out[b].RunNum })
+	return out, true
+}
+
+func number(v any) (float64, bool) {
+	switch t := v.(type) {
+	case float64:
+		return t, true
+	case int:
+		return float64(t), true
+	case int64:
+		return float64(t), true
+	case json.Number:
+		f, err := t.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// JSON encodes a value as Salt's json outputter does: indented by four
+// spaces, keys of an OrderedMap in order and of a map sorted, floats as
+// Python writes them (1000.0).
+func JSON(v any) string {
+	var b strings.Builder
+	writeJSON(&b, normalize(v), 0)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v any, indent int) {
+	pad := strings.Repeat(" ", indent+4)
+	switch t := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(t))
+	case int64:
+		b.WriteString(strconv.FormatInt(t, 10))
+	case float64:
+		switch {
+		case math.IsNaN(t):
+			b.WriteString("NaN")
+		case math.IsInf(t, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(t, -1):
+			b.WriteString("-Infinity")
+		default:
+			b.WriteString(pyFloat(t))
+		}
+	case string:
+		b.WriteString(jsonString(t))
+	case []any:
+		if len(t) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteString("[\n")
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString(pad)
+			writeJSON(b, e, indent+4)
+		}
+		b.WriteString("\n" + strings.Repeat(" ", indent) + "]")
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		om := make(OrderedMap, len(keys))
+		for i, k := range keys {
+			om[i] = KV{k, t[k]}
+		}
+		writeJSON(b, om, indent)
+	case OrderedMap:
+		if len(t) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteString("{\n")
+		for i, kv := range t {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString(pad + jsonString(kv.Key) + ": ")
+			writeJSON(b, kv.Value, indent+4)
+		}
+		b.WriteString("\n" + strings.Repeat(" ", indent) + "}")
+	default:
+		b.WriteString(jsonString(fmt.Sprint(t)))
+	}
+}
+
+func jsonString(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return strconv.Quote(s)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// YAML encodes a value as block YAML with two-space indents, keys of an
+// OrderedMap in order and of a map sorted.
+func YAML(v any) (string, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(yamlNode(normalize(v))); err != nil {
+		return "", fmt.Errorf("yaml: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return "", fmt.Errorf("yaml: %w", err)
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+func yamlNode(v any) *yaml.Node {
+	scalar := func(tag, val string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: val} }
+	switch t := v.(type) {
+	case nil:
+		return scalar("!!null", "null")
+	case bool:
+		return scalar("!!bool", strconv.FormatBool(t))
+	case int64:
+		return scalar("!!int", strconv.FormatInt(t, 10))
+	case float64:
+		return scalar("!!float", pyFloat(t))
+	case string:
+		n := scalar("!!str", t)
+		if strings.Contains(t, "\n") {
+			n.Style = yaml.LiteralStyle
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, e := range t {
+			n.Content = append(n.Content, yamlNode(e))
+		}
+		return n
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range keys {
+			n.Content = append(n.Content, scalar("!!str", k), yamlNode(t[k]))
+		}
+		return n
+	case OrderedMap:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, kv := range t {
+			n.Content = append(n.Content, scalar("!!str", kv.Key), yamlNode(kv.Value))
+		}
+		return n
+	}
+	return scalar("!!str", fmt.Sprint(v))
+}
+
+// PyRepr writes a value as Python's repr does, for Salt's raw outputter:
+// {'m001': True}.
+func PyRepr(v any) string {
+	var b strings.Builder
+	writeRepr(&b, normalize(v))
+	return b.String()
+}
+
+func writeRepr(b *strings.Builder, v any) {
+	switch t := v.(type) {
+	case nil, bool, int64, float64:
+		b.WriteString(scalarText(t))
+	case string:
+		b.WriteString(pyStr(t))
+	case []any:
+		b.WriteString("[")
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		b.WriteString("]")
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		om := make(OrderedMap, len(keys))
+		for i, k := range keys {
+			om[i] = KV{k, t[k]}
+		}
+		writeRepr(b, om)
+	case OrderedMap:
+		b.WriteString("{")
+		for i, kv := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(pyStr(kv.Key) + ": ")
+			writeRepr(b, kv.Value)
+		}
+		b.WriteString("}")
+	default:
+		b.WriteString(pyStr(fmt.Sprint(t)))
+	}
+}
+
+// pyStr is Python 3's repr of a str.
+func pyStr(s string) string {
+	q := byte('\'')
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteByte(q)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}

@@ -1,0 +1,221 @@
+package output
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/states"
+)
+
+// row is one state as the highstate printer reads it.
+type row struct {
+	key, id, name, fun, sls string
+	result                  states.Outcome
+	comment                 string
+	changes                 map[string]any
+	start                   string // "05:31:39.976036", empty when unknown
+	durUS                   int64  // duration in microseconds, as Salt measures it
+	runNum                  int
+}
+
+func rowsOf(rs []engine.StateResult) []row {
+	out := make([]row, len(rs))
+	for i, r := range rs {
+		out[i] = row{
+			key: r.Key, id: r.ID, name: r.Name, fun: r.Func, sls: r.SLS,
+			result: r.Result.Result, comment: r.Comment, changes: r.Changes,
+			start: StartTime(r.Start), durUS: r.Duration.Microseconds(), runNum: r.RunNum,
+		}
+		if out[i].key == "" {
+			out[i].key = states.Key(r.Func, r.ID, r.Name)
+		}
+	}
+	return out
+}
+
+// StartTime formats a start time as Salt does (datetime.time.isoformat()
+// in local time): "05:31:39.976036", or "05:31:39" on a whole second.
+func StartTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("15:04:05")
+	}
+	return t.Format("15:04:05.000000")
+}
+
+// DurationMS is a duration in Salt's unit: float milliseconds, to the
+// microsecond.
+func DurationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func durText(us int64) string { return pyFloat(float64(us) / 1000) }
+
+// stateMode splits state_output into its form and whether the ID replaces
+// the name (the _id variants).
+func stateMode(s string) (mode string, useID bool) {
+	s = strings.ToLower(s)
+	if s == "" {
+		s = "full"
+	}
+	if b, ok := strings.CutSuffix(s, "_id"); ok {
+		return b, true
+	}
+	return s, false
+}
+
+// highstate is Salt's highstate outputter (salt/output/highstate.py,
+// _format_host) for one minion.
+func highstate(minion string, rows []row, o Options) string {
+	c := colors(o.Color)
+	hcolor := c.Green
+	mode, useID := stateMode(o.StateOutput)
+	rows = append([]row(nil), rows...)
+	sort.SliceStable(rows, func(a, b int) bool { return rows[a].runNum < rows[b].runNum })
+
+	var lines []string
+	var nTrue, nNone, nFail, nChanged int
+	var totalUS int64
+	for _, r := range rows {
+		schanged := len(r.changes) > 0
+		totalUS += r.durUS
+		switch r.result {
+		case states.True:
+			nTrue++
+			if schanged {
+				nChanged++
+			}
+		case states.None:
+			nNone++
+			nChanged++ // would change
+		default:
+			nFail++
+		}
+		if o.HideClean && r.result == states.True && !schanged {
+			continue
+		}
+		tcolor := c.Green
+		if schanged {
+			tcolor = c.Cyan
+		}
+		switch r.result {
+		case states.False:
+			hcolor, tcolor = c.Red, c.Red
+		case states.None:
+			hcolor, tcolor = c.LightYellow, c.LightYellow
+		}
+		name := r.name
+		if useID {
+			name = r.id
+		}
+		terse := mode == "terse" ||
+			mode == "mixed" && r.result != states.False ||
+			mode == "changes" && r.result == states.True && !schanged
+		if terse {
+			lines = append(lines, terseLine(c, tcolor, r, name))
+			continue
+		}
+		lines = append(lines, fullLines(c, tcolor, r, name)...)
+	}
+
+	succeeded := nTrue + nNone
+	countLen := 0
+	if len(rows) > 0 {
+		countLen = max(len(strconv.Itoa(succeeded)), len(strconv.Itoa(nFail)))
+	}
+	lineMax := len("Succeeded") + countLen + 2
+	dashes := strings.Repeat("-", lineMax)
+	counts := func(label string, n int) string {
+		return fmt.Sprintf("%s: %*d", label, lineMax-(len(label)+2), n)
+	}
+	lines = append(lines, c.Cyan+"\nSummary for "+minion+"\n"+dashes+c.EndC)
+	stats := ""
+	switch {
+	case (o.Test || nNone > 0) && succeeded > 0:
+		// Salt prints unchanged=<None count>, which is the changed count
+		// under test; here unchanged+changed is the succeeded count.
+		stats = fmt.Sprintf(" (%sunchanged=%d%s, %schanged=%d%s)", c.LightYellow, succeeded-nChanged, c.EndC, c.Green, nChanged, c.EndC)
+	case nChanged > 0:
+		stats = fmt.Sprintf(" (%schanged=%d%s)", c.Green, nChanged, c.EndC)
+	}
+	lines = append(lines, c.Green+counts("Succeeded", succeeded)+c.EndC+stats)
+	fcolor := c.Cyan
+	if nFail > 0 {
+		fcolor = c.Red
+	}
+	lines = append(lines, fcolor+counts("Failed", nFail)+c.EndC)
+	lines = append(lines, c.Cyan+dashes+"\n"+fmt.Sprintf("Total states run: %*d", lineMax-7, len(rows))+c.EndC)
+	total, unit := float64(totalUS)/1000, "ms"
+	if total > 999 {
+		total, unit = total/1000, "s"
+	}
+	lines = append(lines, c.Cyan+fmt.Sprintf("Total run time: %*s %s", lineMax-5, fmt.Sprintf("%.3f", total), unit)+c.EndC)
+
+	return hcolor + minion + ":" + c.EndC + "\n" + strings.Join(lines, "\n")
+}
+
+func fullLines(c palette, tcolor string, r row, name string) []string {
+	l := func(label, v string) string { return "    " + tcolor + label + v + c.EndC }
+	comment := strings.ReplaceAll(strings.TrimSpace(r.comment), "\n", "\n"+strings.Repeat(" ", 14))
+	out := []string{
+		tcolor + "----------" + c.EndC,
+		l("      ID: ", r.id),
+		l("Function: ", r.fun),
+	}
+	if r.id != name {
+		out = append(out, l("    Name: ", name))
+	}
+	out = append(out,
+		l("  Result: ", r.result.String()),
+		l(" Comment: ", comment),
+	)
+	if r.start != "" {
+		out = append(out,
+			l(" Started: ", r.start),
+			l("Duration: ", durText(r.durUS)+" ms"),
+		)
+	}
+	// Salt writes "     Changes:   " with three trailing blanks; brine
+	// leaves them out, as the measured sample in SALT-NOTES.md shows.
+	ctext := ""
+	if len(r.changes) > 0 {
+		ctext = "\n" + Nested(r.changes, 14, c.EndC != "")
+	}
+	return append(out, tcolor+"     Changes:"+ctext+c.EndC)
+}
+
+func terseLine(c palette, tcolor string, r row, name string) string {
+	word := "Clean"
+	if len(r.changes) > 0 {
+		word = "Changed"
+	}
+	switch r.result {
+	case states.False:
+		word = "Failed"
+	case states.None:
+		word = "Differs"
+	}
+	s := " " + tcolor + " Name: " + name + " - Function: " + r.fun + " - Result: " + word
+	if r.start != "" {
+		s += " - Started: " + r.start + " - Duration: " + durText(r.durUS) + " ms"
+	}
+	return s + c.EndC
+}
+
+// compileError is Salt's output for a minion whose states did not render
+// or compile.
+func compileError(minion string, errs []string, color bool) string {
+	c := colors(color)
+	lines := []string{
+		c.LightRed + minion + ":" + c.EndC,
+		"    " + c.LightRed + "Data failed to compile:" + c.EndC,
+	}
+	for _, e := range errs {
+		lines = append(lines, c.LightRed+"----------\n    "+e+c.EndC)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,280 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/states"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func at(h, m, s, us int) time.Time { return time.Date(2026, 11, 22, h, m, s, us*1000, time.UTC) }
+
+func ms(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+
+func sr(runNum int, fun, id, name, sls string, out states.Outcome, comment string, changes map[string]any, start time.Time, dur time.Duration) engine.StateResult {
+	return engine.StateResult{
+		Key: states.Key(fun, id, name), ID: id, Name: name, Func: fun, SLS: sls, RunNum: runNum,
+		Result: states.Result{Name: name, Result: out, Comment: comment, Changes: changes},
+		Start:  start, Duration: dur,
+	}
+}
+
+// sample is the run behind SALT-NOTES.md's measured highstate output.
+func sample() []engine.StateResult {
+	return []engine.StateResult{
+		sr(0, "file.managed", "sample_file", "/tmp/x/sample.conf", "sample", states.True, "File /tmp/x/sample.conf updated",
+			map[string]any{"diff": "New file", "mode": "0644"}, at(5, 31, 39, 976036), ms(41.329)),
+		sr(1, "cmd.run", "sample_run", "echo hi", "sample", states.True, `Command "echo hi" run`,
+			map[string]any{"pid": 4242, "retcode": 0, "stdout": "hi", "stderr": ""}, at(5, 31, 40, 17400), ms(12)),
+		sr(2, "cmd.run", "sample_fail", "false", "sample", states.False, `Command "false" run`,
+			map[string]any{"pid": 4243, "retcode": 1, "stdout": "", "stderr": ""}, at(5, 31, 40, 29500), ms(1.958)),
+		sr(3, "file.managed", "sample_dep", "/tmp/x/dep.conf", "sample", states.False, "One or more requisite failed: sample.sample_fail",
+			map[string]any{}, at(5, 31, 40, 32282), ms(0.004)),
+	}
+}
+
+// mixed has every kind of result, out of run order, with a multi-line
+// comment, a diff, nested changes and a state whose ID is its name.
+func mixed() []engine.StateResult {
+	diff := "--- \n+++ \n@@ -1 +1 @@\n-old\n+new\n"
+	return []engine.StateResult{
+		sr(3, "service.running", "nginx", "nginx", "web", states.True, "Service restarted",
+			map[string]any{"nginx": true}, at(10, 0, 1, 500000), ms(812.25)),
+		sr(0, "pkg.installed", "web_pkgs", "web_pkgs", "web", states.True, "All specified packages are already installed",
+			map[string]any{}, at(10, 0, 0, 0), ms(3.5)),
+		sr(1, "file.managed", "nginx_conf", "/etc/nginx/nginx.conf", "web", states.True, "File /etc/nginx/nginx.conf updated",
+			map[string]any{"diff": diff, "mode": "0644", "user": map[string]any{"old": "root", "new": "www-data"}, "groups": []any{"a", []any{"b", "c"}, map[string]any{"k": 1.5}}}, at(10, 0, 0, 3600), ms(10.001)),
+		sr(2, "mount.mounted", "data", "/srv/data", "web", states.False, "mount: /srv/data: special device /dev/sdz does not exist.\nSee dmesg.",
+			map[string]any{}, at(10, 0, 0, 14000), ms(200)),
+		sr(4, "sysctl.present", "swappiness", "vm.swappiness", "web", states.True, "Sysctl value vm.swappiness = 10 is already set",
+			nil, at(10, 0, 2, 312999), ms(0.5)),
+	}
+}
+
+// testRun is a test=True run: would-change states are None.
+func testRun() []engine.StateResult {
+	return []engine.StateResult{
+		sr(0, "file.managed", "a", "/etc/a", "t", states.None, "The file /etc/a is set to be changed\nNote: No changes made, actual changes may be different due to other states.",
+			map[string]any{"newfile": "/etc/a"}, at(1, 2, 3, 4), ms(1)),
+		sr(1, "file.managed", "b", "/etc/b", "t", states.True, "File /etc/b is in the correct state", map[string]any{}, at(1, 2, 3, 5), ms(1)),
+		sr(2, "service.running", "c", "c", "t", states.None, "Service c is set to be restarted", map[string]any{}, at(1, 2, 3, 6), ms(1)),
+		sr(3, "pkg.installed", "d", "d", "t", states.False, "Package d is not available", map[string]any{}, at(1, 2, 3, 7), ms(1)),
+	}
+}
+
+func render(t *testing.T, minion string, ret any, o Options) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Print(&b, minion, ret, o); err != nil {
+		t.Fatalf("Print: %v", err)
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+func TestSaltSample(t *testing.T) {
+	want, err := os.ReadFile("testdata/salt_sample.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(t, "m001", sample(), Options{}); got != string(want) {
+		t.Errorf("highstate does not match Salt's sample:\n--- got\n%s\n--- want\n%s", got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	ping := true
+	grains := map[string]any{
+		"os": "Debian", "osrelease": "12", "num_cpus": 2, "mem_total": 1983.5,
+		"ipv4": []string{"10.0.0.5", "127.0.0.1"}, "biosversion": nil,
+		"locale_info": map[string]any{"defaultencoding": "UTF-8", "timezone": "UTC"},
+		"motd":        "line one\nline two",
+	}
+	tests := []struct {
+		name   string
+		minion string
+		ret    any
+		o      Options
+	}{
+		{"full", "web1", mixed(), Options{}},
+		{"full_color", "web1", mixed(), Options{Color: true}},
+		{"terse", "web1", mixed(), Options{StateOutput: "terse"}},
+		{"terse_color", "web1", mixed(), Options{StateOutput: "terse", Color: true}},
+		{"mixed", "web1", mixed(), Options{StateOutput: "mixed"}},
+		{"changes", "web1", mixed(), Options{StateOutput: "changes"}},
+		{"full_id", "web1", mixed(), Options{StateOutput: "full_id"}},
+		{"terse_id", "web1", mixed(), Options{StateOutput: "terse_id"}},
+		{"hide_clean", "web1", mixed(), Options{HideClean: true}},
+		{"test_full", "m1", testRun(), Options{Test: true}},
+		{"test_color", "m1", testRun(), Options{Test: true, Color: true}},
+		{"empty_run", "m1", []engine.StateResult{}, Options{}},
+		{"compile_error", "m001", CompileErrors{"Rendering SLS 'base:web' failed: Jinja variable 'pillar' is undefined; line 3", "SLS 'db' is not available"}, Options{}},
+		{"compile_error_color", "m001", CompileErrors{"Rendering SLS 'base:web' failed"}, Options{Color: true}},
+		{"compile_error_list", "m001", []any{"No Top file or master_tops data matches found."}, Options{Out: OutHighstate}},
+		{"nested_ping", "m001", ping, Options{}},
+		{"nested_grains", "m001", grains, Options{}},
+		{"nested_grains_color", "m001", grains, Options{Color: true}},
+		{"nested_states", "web1", mixed(), Options{Out: OutNested}},
+		{"json_states", "web1", mixed(), Options{Out: OutJSON}},
+		{"json_ping", "m001", ping, Options{Out: OutJSON}},
+		{"json_grains", "m001", grains, Options{Out: OutJSON}},
+		{"json_compile_error", "m001", CompileErrors{"SLS 'db' is not available"}, Options{Out: OutJSON}},
+		{"yaml_states", "web1", mixed(), Options{Out: OutYAML}},
+		{"yaml_grains", "m001", grains, Options{Out: OutYAML}},
+		{"raw_ping", "m001", ping, Options{Out: OutRaw}},
+		{"raw_grains", "m001", grains, Options{Out: OutRaw}},
+		{"raw_states", "m1", testRun(), Options{Out: OutRaw}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := render(t, tc.minion, tc.ret, tc.o)
+			golden(t, tc.name, got)
+			// Idempotent: printing again gives the same text (no state
+			// is kept between calls, maps print in a fixed order).
+			if again := render(t, tc.minion, tc.ret, tc.o); again != got {
+				t.Errorf("second print differs")
+			}
+		})
+	}
+}
+
+func TestQuiet(t *testing.T) {
+	if got := render(t, "m1", mixed(), Options{Out: OutQuiet}); got != "" {
+		t.Errorf("quiet printed %q", got)
+	}
+}
+
+func TestUnknownOutputter(t *testing.T) {
+	err := Print(&bytes.Buffer{}, "m1", true, Options{Out: "xml"})
+	if err == nil || !strings.Contains(err.Error(), `unknown outputter "xml"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPrinterStreamsAndStatic(t *testing.T) {
+	var b bytes.Buffer
+	p := NewPrinter(&b, Options{Out: OutJSON})
+	if err := p.Print("b", true); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "{\n    \"b\": true\n}\n" {
+		t.Errorf("streamed json = %q", b.String())
+	}
+	p.Print("a", false)
+	p.Flush()
+	if strings.Count(b.String(), "{\n") != 2 {
+		t.Errorf("want one document per minion, got %q", b.String())
+	}
+
+	b.Reset()
+	p = NewPrinter(&b, Options{Out: OutJSON, Static: true})
+	p.Print("b", true)
+	p.Print("a", sample()[:1])
+	if b.Len() != 0 {
+		t.Errorf("static printed before Flush: %q", b.String())
+	}
+	if err := p.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "json_static", b.String())
+}
+
+func TestSummaryCounts(t *testing.T) {
+	// 3 would change (two None, one None without changes), 2 clean, 1 failed.
+	var rs []engine.StateResult
+	outs := []states.Outcome{states.None, states.True, states.None, states.False, states.True, states.None}
+	for i, o := range outs {
+		ch := map[string]any{}
+		if o == states.None && i != 5 {
+			ch["x"] = 1
+		}
+		rs = append(rs, sr(i, "file.managed", "s"+string(rune('a'+i)), "n", "t", o, "", ch, at(1, 0, 0, 1), ms(1)))
+	}
+	got := render(t, "m", rs, Options{Test: true, StateOutput: "terse"})
+	for _, want := range []string{"Succeeded: 5 (unchanged=2, changed=3)\n", "Failed:    1\n", "Total states run:     6\n", "Total run time:   6.000 ms\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	// Over a second the total is in seconds; wide counts widen the block.
+	rs = nil
+	for i := range 120 {
+		rs = append(rs, sr(i, "file.managed", "s"+strings.Repeat("x", i), "n", "t", states.True, "", nil, at(1, 0, 0, 1), ms(10)))
+	}
+	got = render(t, "m", rs, Options{HideClean: true})
+	want := "m:\n\nSummary for m\n--------------\nSucceeded: 120\nFailed:      0\n--------------\nTotal states run:     120\nTotal run time:     1.200 s\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestSaltShapeRoundTrip(t *testing.T) {
+	js := JSON(OrderedMap{{"web1", SaltShape(mixed())}})
+	var decoded map[string]any
+	if err := json.Unmarshal([]byte(js), &decoded); err != nil {
+		t.Fatalf("our JSON does not parse: %v\n%s", err, js)
+	}
+	back, ok := States(decoded["web1"])
+	if !ok {
+		t.Fatal("decoded return not seen as states")
+	}
+	want := render(t, "web1", mixed(), Options{})
+	if got := render(t, "web1", back, Options{}); got != want {
+		t.Errorf("after a JSON round trip:\n%s\nwant\n%s", got, want)
+	}
+	if _, ok := States(map[string]any{"a": 1}); ok {
+		t.Error("a plain map taken for states")
+	}
+	if _, ok := States(map[string]any{"x_|-y_|-z_|-w": map[string]any{"result": true}}); ok {
+		t.Error("a state without __run_num__ accepted")
+	}
+}
+
+func TestScalars(t *testing.T) {
+	floats := map[float64]string{41.329: "41.329", 1000: "1000.0", 0.004: "0.004", 1e-5: "1e-05", 1e16: "1e+16", -2.5: "-2.5", 0: "0.0"}
+	for f, want := range floats {
+		if got := pyFloat(f); got != want {
+			t.Errorf("pyFloat(%v) = %q, want %q", f, got, want)
+		}
+	}
+	strs := map[string]string{"a": "'a'", "it's": `"it's"`, `both ' "`: `'both \' "'`, "a\nb\\": `'a\nb\\'`, "\x1b": `'\x1b'`, "é": "'é'"}
+	for s, want := range strs {
+		if got := pyStr(s); got != want {
+			t.Errorf("pyStr(%q) = %s, want %s", s, got, want)
+		}
+	}
+	if got := StartTime(time.Date(2026, 1, 1, 5, 6, 7, 0, time.UTC)); got != "05:06:07" {
+		t.Errorf("StartTime on a whole second = %q", got)
+	}
+	if got := strings.Join(splitLines("a\r\nb\n\n"), "|"); got != "a|b|" {
+		t.Errorf("splitLines = %q", got)
+	}
+	if splitLines("") != nil {
+		t.Error("empty string has lines")
+	}
+}
