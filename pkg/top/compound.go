@@ -30,12 +30,10 @@ func (e *ExprError) Error() string {
 // token is one whitespace-separated word of a compound expression, with
 // where it came from so that errors can point at it.
 type token struct {
-	text      string
-	src       string // the text the word is in
-	group     string // nodegroup whose definition src is, "" for the target
-	pos       int    // byte offset in src
-	synthetic bool   // a parenthesis brine added around an expanded nodegroup
-	never     bool   // stands for a nodegroup unknown at parse-check time
+	text  string
+	src   string // the text the word is in
+	group string // nodegroup whose definition src is, "" for the target
+	pos   int    // byte offset in src
 }
 
 func (t token) errorf(format string, args ...any) *ExprError {
@@ -72,58 +70,32 @@ func isOperator(w string) bool {
 	return false
 }
 
-// maxWords bounds nodegroup expansion: groups that name each other twice
-// over grow exponentially.
-const maxWords = 10000
-
-type expander struct {
-	nodegroups map[string]string
-	lenient    bool // parse-time check: unknown nodegroups become never-matching words
-	stack      []string
-	count      int
+// groups compiles nodegroups referenced with N@. Each definition is
+// parsed on its own and used as one operand, so a group stays together:
+// Salt splices a group without nested groups in bare, so that `N@g and x`
+// with g = `a or b` reads `a or b and x` there. Compiled groups are shared,
+// so groups that name each other many times over cost nothing extra.
+type groups struct {
+	defs    map[string]string
+	lenient bool // parse-time check: unknown nodegroups never match
+	stack   []string
+	memo    map[string]node
 }
 
-// expand replaces every N@group word with the group's definition, in
-// parentheses. Salt splices the words in bare when the group holds no
-// nested group, so that `N@g and x` with g = `a or b` reads as
-// `a or b and x`; brine keeps the group together.
-func (x *expander) expand(toks []token) ([]token, error) {
-	out := make([]token, 0, len(toks))
-	for _, t := range toks {
-		if !strings.HasPrefix(t.text, "N@") {
-			out = append(out, t)
-			x.count++
-			if x.count > maxWords {
-				return nil, t.errorf("nodegroups expand to more than %d words", maxWords)
-			}
-			continue
-		}
-		name := t.text[2:]
-		if name == "" {
-			return nil, t.errorf("N@ needs a nodegroup name after it")
-		}
-		sub, err := x.group(name, t)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub...)
-	}
-	return out, nil
-}
-
-func (x *expander) group(name string, at token) ([]token, error) {
-	for i, g := range x.stack {
-		if g == name {
-			cycle := append(append([]string{}, x.stack[i:]...), name)
+func (g *groups) compile(name string, at token) (node, error) {
+	for i, s := range g.stack {
+		if s == name {
+			cycle := append(append([]string{}, g.stack[i:]...), name)
 			return nil, at.errorf("nodegroup cycle: %s", strings.Join(cycle, " -> "))
 		}
 	}
-	def, ok := x.nodegroups[name]
+	if n, ok := g.memo[name]; ok {
+		return n, nil
+	}
+	def, ok := g.defs[name]
 	if !ok {
-		if x.lenient {
-			t := at
-			t.never = true
-			return []token{t}, nil
+		if g.lenient {
+			return constNode(false), nil
 		}
 		return nil, at.errorf("unknown nodegroup %q", name)
 	}
@@ -134,16 +106,19 @@ func (x *expander) group(name string, at token) ([]token, error) {
 	if joined, ok := plainGroup(words); ok {
 		words = []token{{text: joined, src: def, group: name, pos: 0}}
 	}
-	x.stack = append(x.stack, name)
-	inner, err := x.expand(words)
-	x.stack = x.stack[:len(x.stack)-1]
+	g.stack = append(g.stack, name)
+	p := &parser{toks: words, expr: def, group: name, groups: g}
+	n, err := p.parse()
+	g.stack = g.stack[:len(g.stack)-1]
 	if err != nil {
 		return nil, err
 	}
-	open := at
-	open.text, open.synthetic = "(", true
-	closing := token{text: ")", src: def, group: name, pos: len(def), synthetic: true}
-	return append(append([]token{open}, inner...), closing), nil
+	if g.memo == nil {
+		g.memo = map[string]node{}
+	}
+	gn := &groupNode{x: n}
+	g.memo[name] = gn
+	return gn, nil
 }
 
 // plainGroup is Salt's _nodegroup_regex: a definition with no operator,
@@ -174,21 +149,43 @@ func plainGroup(words []token) (string, bool) {
 
 // node is a compiled expression.
 type node interface {
-	eval(m *Minion) bool
+	eval(c *evalCtx) bool
+}
+
+// evalCtx carries one minion through one evaluation, with the results of
+// the nodegroups met so far: a group named many times is evaluated once.
+type evalCtx struct {
+	m      *Minion
+	groups map[*groupNode]bool
 }
 
 type andNode struct{ l, r node }
 type orNode struct{ l, r node }
 type notNode struct{ x node }
 type constNode bool
-
-func (n andNode) eval(m *Minion) bool  { return n.l.eval(m) && n.r.eval(m) }
-func (n orNode) eval(m *Minion) bool   { return n.l.eval(m) || n.r.eval(m) }
-func (n notNode) eval(m *Minion) bool  { return !n.x.eval(m) }
-func (n constNode) eval(*Minion) bool  { return bool(n) }
-func (n leafFunc) eval(m *Minion) bool { return n(m) }
-
 type leafFunc func(m *Minion) bool
+type groupNode struct{ x node }
+
+func (n andNode) eval(c *evalCtx) bool  { return n.l.eval(c) && n.r.eval(c) }
+func (n orNode) eval(c *evalCtx) bool   { return n.l.eval(c) || n.r.eval(c) }
+func (n notNode) eval(c *evalCtx) bool  { return !n.x.eval(c) }
+func (n constNode) eval(*evalCtx) bool  { return bool(n) }
+func (n leafFunc) eval(c *evalCtx) bool { return n(c.m) }
+
+func (n *groupNode) eval(c *evalCtx) bool {
+	if v, ok := c.groups[n]; ok {
+		return v
+	}
+	v := n.x.eval(c)
+	if c.groups == nil {
+		c.groups = map[*groupNode]bool{}
+	}
+	c.groups[n] = v
+	return v
+}
+
+// evalNode evaluates a compiled expression for one minion.
+func evalNode(n node, m *Minion) bool { return n.eval(&evalCtx{m: m}) }
 
 // parser reads the words the way Python reads the expression Salt builds
 // from them: `not` binds tightest, then `and`, then `or`, each left to
@@ -196,9 +193,11 @@ type leafFunc func(m *Minion) bool
 // follows a target or `)`, so `web* not G@os:Debian` means
 // `web* and not G@os:Debian`; brine does the same.
 type parser struct {
-	toks []token
-	i    int
-	expr string // the whole target, for errors at its end
+	toks   []token
+	i      int
+	expr   string // the text parsed, for errors at its end
+	group  string // the nodegroup whose definition expr is, if any
+	groups *groups
 }
 
 func (p *parser) peek() (token, bool) {
@@ -210,23 +209,23 @@ func (p *parser) peek() (token, bool) {
 
 func (p *parser) is(text string) bool {
 	t, ok := p.peek()
-	return ok && !t.never && t.text == text
+	return ok && t.text == text
 }
 
 func (p *parser) endError() *ExprError {
-	return &ExprError{Expr: p.expr, Pos: len(p.expr), Msg: "the expression ends where a target is expected"}
+	return &ExprError{Expr: p.expr, Nodegroup: p.group, Pos: len(p.expr), Msg: "the expression ends where a target is expected"}
 }
 
 func (p *parser) parse() (node, error) {
 	if len(p.toks) == 0 {
-		return nil, &ExprError{Expr: p.expr, Pos: -1, Msg: "empty expression"}
+		return nil, &ExprError{Expr: p.expr, Nodegroup: p.group, Pos: -1, Msg: "empty expression"}
 	}
 	n, err := p.parseOr()
 	if err != nil {
 		return nil, err
 	}
 	if t, ok := p.peek(); ok {
-		if t.text == ")" && !t.never {
+		if t.text == ")" {
 			return nil, t.errorf("unmatched ')'")
 		}
 		prev := p.toks[p.i-1]
@@ -294,18 +293,10 @@ func (p *parser) parseAtom() (node, error) {
 	if !ok {
 		return nil, p.endError()
 	}
-	if t.never {
-		p.i++
-		return constNode(false), nil
-	}
 	switch t.text {
 	case "(":
 		p.i++
 		if p.is(")") {
-			c, _ := p.peek()
-			if c.synthetic {
-				return nil, c.errorf("the definition ends where a target is expected")
-			}
 			return nil, t.errorf("empty parentheses")
 		}
 		x, err := p.parseOr()
@@ -321,14 +312,18 @@ func (p *parser) parseAtom() (node, error) {
 		p.i++
 		return x, nil
 	case ")":
-		if t.synthetic {
-			return nil, t.errorf("the definition ends where a target is expected")
-		}
 		return nil, t.errorf("expected a target, found ')'")
 	case "and", "or":
 		return nil, t.errorf("expected a target, found %q", t.text)
 	}
 	p.i++
+	if strings.HasPrefix(t.text, "N@") {
+		name := t.text[2:]
+		if name == "" {
+			return nil, t.errorf("N@ needs a nodegroup name after it")
+		}
+		return p.groups.compile(name, t)
+	}
 	return compileWord(t)
 }
 
@@ -382,9 +377,6 @@ func compileWord(t token) (node, error) {
 		n, err = leafIPCIDR(pattern)
 	case 'R':
 		return nil, t.errorf("R@ (range cluster) targets are not supported by brine")
-	case 'N':
-		// expanded before parsing; reaching here means the expander was skipped
-		return nil, t.errorf("nodegroup %q was not expanded", pattern)
 	default:
 		return nil, t.errorf("unknown target engine %c@ (known: G@ P@ I@ J@ L@ E@ S@ N@)", engine)
 	}
@@ -402,11 +394,6 @@ func compileCompound(expr string, nodegroups map[string]string, lenient bool) (n
 }
 
 func compileTokens(expr string, toks []token, nodegroups map[string]string, lenient bool) (node, error) {
-	x := &expander{nodegroups: nodegroups, lenient: lenient}
-	toks, err := x.expand(toks)
-	if err != nil {
-		return nil, err
-	}
-	p := &parser{toks: toks, expr: expr}
+	p := &parser{toks: toks, expr: expr, groups: &groups{defs: nodegroups, lenient: lenient}}
 	return p.parse()
 }

@@ -113,7 +113,7 @@ func compile(expr, kind string, nodegroups map[string]string, lenient bool) (nod
 }
 
 // Match reports whether the minion matches.
-func (m *Matcher) Match(mn Minion) bool { return m.root.eval(&mn) }
+func (m *Matcher) Match(mn Minion) bool { return evalNode(m.root, &mn) }
 
 // Expr returns the expression as given.
 func (m *Matcher) Expr() string { return m.expr }

@@ -25,6 +25,20 @@ const (
 // cannot blow the stack; real grains are a handful of levels deep.
 const maxDepth = 64
 
+// maxSteps bounds the work of one match. Salt's search is polynomial in
+// the number of delimiters times the depth of the data; an expression
+// like G@*:*:*:…:x with hundreds of parts would take seconds. Real
+// targets use a few thousand steps at most; past the bound the answer is
+// "no match".
+const maxSteps = 20000
+
+type walk struct{ steps int }
+
+func (w *walk) tired() bool {
+	w.steps++
+	return w.steps > maxSteps
+}
+
 // subdict matches `key:subkey:pattern` expressions against nested data the
 // way Salt's salt.utils.data.subdict_match does:
 //
@@ -82,11 +96,11 @@ func (s *subdict) match(data map[string]any) bool {
 	if data == nil {
 		return false
 	}
-	return s.subdictMatch(data, s.expr, s.delim, 0)
+	return s.subdictMatch(&walk{}, data, s.expr, s.delim, 0)
 }
 
-func (s *subdict) subdictMatch(data map[string]any, expr, delim string, depth int) bool {
-	if depth > maxDepth {
+func (s *subdict) subdictMatch(w *walk, data map[string]any, expr, delim string, depth int) bool {
+	if depth > maxDepth || w.tired() {
 		return false
 	}
 	splits := strings.Split(expr, delim)
@@ -94,6 +108,9 @@ func (s *subdict) subdictMatch(data map[string]any, expr, delim string, depth in
 		return false
 	}
 	for idx := len(splits) - 1; idx > 0; idx-- {
+		if w.tired() {
+			return false
+		}
 		key := strings.Join(splits[:idx], delim)
 		var matchstr string
 		var found any
@@ -111,14 +128,14 @@ func (s *subdict) subdictMatch(data map[string]any, expr, delim string, depth in
 			if len(m) == 0 {
 				continue // Salt cannot tell an empty dict from "not found"
 			}
-			if s.dictMatch(m, matchstr, depth+1) {
+			if s.dictMatch(w, m, matchstr, depth+1) {
 				return true
 			}
 			continue
 		}
 		if list, ok := asList(found); ok {
 			for _, member := range list {
-				if m, ok := asMap(member); ok && s.dictMatch(m, matchstr, depth+1) {
+				if m, ok := asMap(member); ok && s.dictMatch(w, m, matchstr, depth+1) {
 					return true
 				}
 				if s.valueMatch(member, matchstr) {
@@ -134,8 +151,8 @@ func (s *subdict) subdictMatch(data map[string]any, expr, delim string, depth in
 	return false
 }
 
-func (s *subdict) dictMatch(target map[string]any, pattern string, depth int) bool {
-	if depth > maxDepth {
+func (s *subdict) dictMatch(w *walk, target map[string]any, pattern string, depth int) bool {
+	if depth > maxDepth || w.tired() {
 		return false
 	}
 	wildcard := strings.HasPrefix(pattern, "*:")
@@ -150,7 +167,7 @@ func (s *subdict) dictMatch(target map[string]any, pattern string, depth int) bo
 	}
 	// Salt recurses with the default delimiter here, whatever the
 	// expression's own delimiter was.
-	if s.subdictMatch(target, pattern, ":", depth+1) {
+	if s.subdictMatch(w, target, pattern, ":", depth+1) {
 		return true
 	}
 	if !wildcard {
@@ -164,7 +181,7 @@ func (s *subdict) dictMatch(target map[string]any, pattern string, depth int) bo
 	for _, k := range keys {
 		v := target[k]
 		if m, ok := asMap(v); ok {
-			if s.dictMatch(m, pattern, depth+1) {
+			if s.dictMatch(w, m, pattern, depth+1) {
 				return true
 			}
 		} else if list, ok := asList(v); ok {

@@ -269,7 +269,7 @@ func (t *Top) SLSFor(m Minion, nodegroups map[string]string) (map[string][]strin
 			if err != nil {
 				return nil, &Error{File: t.File, Line: tg.Line, Err: err}
 			}
-			if !n.eval(&m) {
+			if !evalNode(n, &m) {
 				continue
 			}
 			if _, ok := out[env.Name]; !ok {
