@@ -1,0 +1,192 @@
+package states
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFilePyToRE2(t *testing.T) {
+	tests := []struct {
+		py, re2 string
+		wantErr string
+	}{
+		{py: `^foo\Z`, re2: `^foo\z`},
+		{py: `a{,3}`, re2: `a{0,3}`},
+		{py: `(?P<key>\w+)=(?P<val>.*)`, re2: `(?P<key>\w+)=(?P<val>.*)`},
+		{py: `\u00e9t\U0001F600`, re2: `\x{00e9}t\x{0001F600}`},
+		{py: `(?u)word`, re2: `word`},
+		{py: `(?ui)word`, re2: `(?i)word`},
+		{py: `(?a:x)`, re2: `(?:x)`},
+		{py: `[]a]`, re2: `[\]a]`},
+		{py: `[^]a]`, re2: `[^\]a]`},
+		{py: `[\Z]`, re2: `[\Z]`},
+		{py: `\\1`, re2: `\\1`},
+		{py: `a\++`, re2: `a\++`},
+		{py: `(?<=a)b`, wantErr: "lookbehind"},
+		{py: `(?<!a)b`, wantErr: "lookbehind"},
+		{py: `a(?=b)`, wantErr: "lookahead"},
+		{py: `a(?!b)`, wantErr: "lookahead"},
+		{py: `(a)\1`, wantErr: `backreference \1`},
+		{py: `(?P<x>a)(?P=x)`, wantErr: "backreference (?P=…)"},
+		{py: `(?>a)`, wantErr: "atomic group"},
+		{py: `(?x) a b`, wantErr: "verbose"},
+		{py: `a++`, wantErr: "possessive"},
+		{py: `(?#note)a`, wantErr: "comment group"},
+	}
+	for _, tt := range tests {
+		got, err := filePyToRE2(tt.py)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("filePyToRE2(%q) err = %v; want %q", tt.py, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.re2 {
+			t.Errorf("filePyToRE2(%q) = %q, %v; want %q", tt.py, got, err, tt.re2)
+		}
+	}
+}
+
+func TestFilePyRepl(t *testing.T) {
+	tests := []struct{ py, tmpl string }{
+		{`\1`, `${1}`},
+		{`x\12y`, `x${12}y`},
+		{`\g<1>0`, `${1}0`},
+		{`\g<name>`, `${name}`},
+		{`cost $5`, `cost $$5`},
+		{`a\nb\t`, "a\nb\t"},
+		{`back\\slash`, `back\slash`},
+		{`\d`, `\d`},
+	}
+	for _, tt := range tests {
+		got, err := filePyRepl(tt.py)
+		if err != nil || got != tt.tmpl {
+			t.Errorf("filePyRepl(%q) = %q, %v; want %q", tt.py, got, err, tt.tmpl)
+		}
+	}
+	if _, err := filePyRepl(`\g<`); err == nil {
+		t.Error(`filePyRepl("\g<") succeeded; want an error`)
+	}
+}
+
+func TestFileRegexFlags(t *testing.T) {
+	tests := []struct {
+		in      any
+		want    int
+		wantErr bool
+	}{
+		{nil, 8, false},
+		{[]any{"IGNORECASE", "multiline"}, 10, false},
+		{[]any{"re.I", "S"}, 18, false},
+		{"DOTALL", 16, false},
+		{24, 24, false},
+		{"10", 10, false},
+		{[]any{"VERBOSE"}, 0, true},
+		{[]any{"BOGUS"}, 0, true},
+		{map[string]any{}, 0, true},
+	}
+	for _, tt := range tests {
+		got, err := fileRegexFlags(tt.in, filePyMultiline)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
+			t.Errorf("fileRegexFlags(%v) = %d, %v; want %d (err %v)", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestFileReplace(t *testing.T) {
+	const sshd = "# sshd\nPermitRootLogin yes\nPort 22\n#PasswordAuthentication yes\n"
+	tests := []struct {
+		name    string
+		content string
+		args    map[string]any
+		want    string
+		comment string
+	}{
+		{"simple", sshd, map[string]any{"pattern": `^PermitRootLogin .*$`, "repl": "PermitRootLogin no"},
+			strings.Replace(sshd, "PermitRootLogin yes", "PermitRootLogin no", 1), "Changes were made"},
+		{"groups", sshd, map[string]any{"pattern": `^(Port) (\d+)$`, "repl": `\1 2222 # was \2`},
+			strings.Replace(sshd, "Port 22", "Port 2222 # was 22", 1), ""},
+		{"named group", sshd, map[string]any{"pattern": `^(?P<k>Port) \d+`, "repl": `\g<k> 80`},
+			strings.Replace(sshd, "Port 22", "Port 80", 1), ""},
+		{"ignorecase flag", sshd, map[string]any{"pattern": `^port 22$`, "repl": "Port 23", "flags": []any{"IGNORECASE", "MULTILINE"}},
+			strings.Replace(sshd, "Port 22", "Port 23", 1), ""},
+		{"count", "a a a\n", map[string]any{"pattern": `a(\s)`, "repl": `b\1`, "count": 1}, "b a a\n", ""},
+		{"append_if_not_found", sshd, map[string]any{"pattern": `^UseDNS .*`, "repl": "UseDNS no", "append_if_not_found": true},
+			sshd + "UseDNS no\n", ""},
+		{"append to a file without final newline", "x", map[string]any{"pattern": `^y`, "repl": "y", "append_if_not_found": true}, "x\ny\n", ""},
+		{"prepend_if_not_found with not_found_content", sshd, map[string]any{"pattern": `^UseDNS no$`, "repl": "UseDNS no",
+			"prepend_if_not_found": true, "not_found_content": "# added by brine\nUseDNS no"}, "# added by brine\nUseDNS no\n" + sshd, ""},
+		{"dollar in repl is literal", "price\n", map[string]any{"pattern": `price`, "repl": "$5"}, "$5\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := fileTestRoot(t)
+			p := filepath.Join(root, "etc/ssh/sshd_config")
+			fileWriteT(t, p, tt.content)
+			var res Result
+			if tt.name == "count" {
+				// "a " still matches after one replacement: not idempotent, as in Salt
+				res = fileCall(t, root, "file.replace", "/etc/ssh/sshd_config", tt.args, false)
+			} else {
+				res = fileCycle(t, root, "file.replace", "/etc/ssh/sshd_config", tt.args)
+			}
+			if got := fileReadT(t, p); got != tt.want {
+				t.Errorf("content = %q; want %q", got, tt.want)
+			}
+			if _, ok := res.Changes["diff"].(string); !ok {
+				t.Errorf("changes = %#v; want a diff", res.Changes)
+			}
+			if tt.comment != "" && res.Comment != tt.comment {
+				t.Errorf("comment = %q; want %q", res.Comment, tt.comment)
+			}
+			// the default backup keeps the old content next to the file
+			if got := fileReadT(t, p+".bak"); got != tt.content {
+				t.Errorf(".bak = %q; want the old content", got)
+			}
+		})
+	}
+}
+
+func TestFileReplaceNoBackupAndMissing(t *testing.T) {
+	root := fileTestRoot(t)
+	p := filepath.Join(root, "etc/x.conf")
+	fileWriteT(t, p, "a=1\n")
+	fileCycle(t, root, "file.replace", "/etc/x.conf", map[string]any{"pattern": "a=1", "repl": "a=2", "backup": false, "show_changes": false})
+	if _, err := os.Stat(p + ".bak"); err == nil {
+		t.Error("backup: False still wrote .bak")
+	}
+	for _, test := range []bool{true, false} {
+		r := fileCall(t, root, "file.replace", "/etc/none.conf", map[string]any{"pattern": "a", "repl": "b"}, test)
+		if r.Result != False || r.Comment != "file /etc/none.conf does not exist" {
+			t.Errorf("missing test=%v = %v %q", test, r.Result, r.Comment)
+		}
+		r = fileCall(t, root, "file.replace", "/etc/none.conf", map[string]any{"pattern": "a", "repl": "b", "ignore_if_missing": true}, test)
+		if r.Result != True || len(r.Changes) != 0 {
+			t.Errorf("ignore_if_missing test=%v = %v %q", test, r.Result, r.Comment)
+		}
+	}
+	bad := []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"repl": "b"}, `argument "pattern"`},
+		{map[string]any{"pattern": "(?<=a)b", "repl": "b"}, `argument "pattern": pattern "(?<=a)b": lookbehind`},
+		{map[string]any{"pattern": "a"}, `argument "repl"`},
+		{map[string]any{"pattern": "a", "repl": "b", "flags": []any{"X"}}, `argument "flags"`},
+		{map[string]any{"pattern": "a", "repl": "b", "count": -1}, `argument "count"`},
+		{map[string]any{"pattern": "(", "repl": "b"}, `argument "pattern"`},
+	}
+	for _, b := range bad {
+		r := fileCall(t, root, "file.replace", "/etc/x.conf", b.args, true)
+		if r.Result != False || !strings.Contains(r.Comment, b.want) {
+			t.Errorf("replace %v = %v %q; want %q", b.args, r.Result, r.Comment, b.want)
+		}
+	}
+	r := fileCall(t, root, "file.replace", "/etc/x.conf", map[string]any{"pattern": "a=2", "search_only": true}, false)
+	if r.Result != True || !reflect.DeepEqual(r.Changes, map[string]any{}) {
+		t.Errorf("search_only = %v %#v", r.Result, r.Changes)
+	}
+}
