@@ -1,0 +1,226 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/osuser"
+)
+
+func init() {
+	Register("ssh_auth.present", sshAuthPresent)
+	Register("ssh_auth.absent", sshAuthAbsent)
+}
+
+// Present makes sure a public key is in a user's authorized_keys.
+//
+// Arguments:
+//   - name: the key: its base64 part, or a whole authorized_keys line
+//     ("[options] type base64 [comment]").
+//   - user: the account whose file it is (required); looked up in the
+//     passwd file of the root (--root) or of the host.
+//   - enc: the key type when name is only the base64 part; ssh-rsa by default.
+//   - comment: the key's comment; replaces the line's own.
+//   - options: a list of sshd options (from="…", no-pty …); replaces the line's own.
+//   - config: the file, .ssh/authorized_keys by default, relative to the
+//     user's home; %h is the home and %u the user name.
+//   - source: a file of keys (salt://…), one a line, added instead of name.
+//   - fingerprint_hash_type: accepted and ignored (keys are compared whole).
+//
+// A line with the same key is rewritten when its options, type or comment
+// differ; otherwise the key is appended. Every other line is kept byte for
+// byte. A missing ~/.ssh is made 0700 and a new file 0600, both owned by
+// the user.
+//
+// Salt: keys are compared by their decoded blob, and a malformed key is
+// an error naming it.
+func sshAuthPresent(ctx context.Context, req *Request) Result {
+	return sshAuthRun(ctx, req, true)
+}
+
+// Absent makes sure a public key is not in a user's authorized_keys.
+//
+// Arguments:
+//   - name: the key: its base64 part, or a whole authorized_keys line.
+//   - user: the account whose file it is (required).
+//   - enc: the key type when name is only the base64 part; ssh-rsa by default.
+//   - config: the file, .ssh/authorized_keys by default (%h and %u expand).
+//   - source: a file of keys (salt://…) to remove instead of name.
+//   - fingerprint_hash_type: accepted and ignored.
+//
+// Every line with the key is removed, whatever its options or comment;
+// other lines are kept byte for byte.
+//
+// Salt: same shapes; changes {name: Removed}.
+func sshAuthAbsent(ctx context.Context, req *Request) Result {
+	return sshAuthRun(ctx, req, false)
+}
+
+func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
+	userName := req.Args.String("user", "")
+	enc := req.Args.String("enc", "ssh-rsa")
+	comment := req.Args.String("comment", "")
+	options := req.Args.StringList("options")
+	config := req.Args.String("config", ".ssh/authorized_keys")
+	source := req.Args.String("source", "")
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if userName == "" {
+		return Failf(req.Name, "argument %q: required", "user")
+	}
+	user, err := osuser.LookupUser(req.Root, userName)
+	if err != nil {
+		return Failf(req.Name, "argument %q: %v", "user", err)
+	}
+
+	// The keys asked for, with the name each is reported under.
+	type wanted struct {
+		label string
+		key   *sshKey
+	}
+	var keys []wanted
+	if source != "" {
+		if req.Env == nil || req.Env.Files == nil {
+			return Failf(req.Name, "argument %q: no file server to read %s from", "source", source)
+		}
+		data, err := req.Env.Files.ReadFile(ctx, source)
+		if err != nil {
+			return Failf(req.Name, "argument %q: %v", "source", err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			t := strings.TrimSpace(line)
+			if t == "" || t[0] == '#' {
+				continue
+			}
+			k, err := sshKeyFromArgs(t, enc, comment, options, req.Args.Has("comment"), req.Args.Has("options"))
+			if err != nil {
+				return Failf(req.Name, "argument %q: %s:%d: %v", "source", source, i+1, err)
+			}
+			keys = append(keys, wanted{label: sshKeyShort(t), key: k})
+		}
+		if len(keys) == 0 {
+			return Failf(req.Name, "argument %q: %s holds no keys", "source", source)
+		}
+	} else {
+		k, err := sshKeyFromArgs(req.Name, enc, comment, options, req.Args.Has("comment"), req.Args.Has("options"))
+		if err != nil {
+			return Failf(req.Name, "argument %q: %v", "name", err)
+		}
+		keys = []wanted{{label: req.Name, key: k}}
+	}
+	for _, o := range options {
+		if strings.ContainsAny(o, "\n") {
+			return Failf(req.Name, "argument %q: an option is one line", "options")
+		}
+	}
+	if strings.ContainsAny(comment, "\n") {
+		return Failf(req.Name, "argument %q: a comment is one line", "comment")
+	}
+
+	config = strings.NewReplacer("%h", user.Home, "%u", user.Name).Replace(config)
+	if !filepath.IsAbs(config) {
+		config = filepath.Join(user.Home, config)
+	}
+	path := req.Path(config)
+	data, err := os.ReadFile(path)
+	if err != nil && !IsNotExist(err) {
+		return Failf(req.Name, "authorized_keys %s: %v", config, err)
+	}
+	exists := err == nil
+	lines, err := sshAuthParse(config, data)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+
+	changes := map[string]any{}
+	var done []string
+	out := data
+	for _, w := range keys {
+		if present {
+			var status string
+			out, lines, status = sshAuthSet(out, lines, w.key)
+			switch status {
+			case "new":
+				changes[w.label] = "New"
+				done = append(done, "added")
+			case "update":
+				changes[w.label] = "Updated"
+				done = append(done, "updated")
+			}
+		} else {
+			var removed bool
+			out, lines, removed = sshAuthRemove(out, lines, w.key)
+			if removed {
+				changes[w.label] = "Removed"
+				done = append(done, "removed")
+			}
+		}
+	}
+	what := "The authorized host key " + sshKeyShort(keys[0].label)
+	if len(keys) > 1 {
+		what = fmt.Sprintf("The %d authorized host keys of %s", len(keys), source)
+	}
+	if len(changes) == 0 {
+		state := "present"
+		if !present {
+			state = "absent"
+		}
+		return Result{Name: req.Name, Result: True, Changes: changes,
+			Comment: fmt.Sprintf("%s is already %s for user %s", what, state, user.Name)}
+	}
+	verb := sshAuthVerbs(done)
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes,
+			Comment: fmt.Sprintf("%s for user %s would be %s in %s", what, user.Name, verb, config)}
+	}
+	if err := sshAuthWrite(req, user, config, out, exists); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes,
+		Comment: fmt.Sprintf("%s for user %s was %s in %s", what, user.Name, verb, config)}
+}
+
+// sshAuthVerbs lists the distinct verbs in order: "added and updated".
+func sshAuthVerbs(done []string) string {
+	var uniq []string
+	seen := map[string]bool{}
+	for _, d := range done {
+		if !seen[d] {
+			seen[d] = true
+			uniq = append(uniq, d)
+		}
+	}
+	return strings.Join(uniq, " and ")
+}
+
+// sshAuthWrite writes the file atomically. A new file is 0600 and a new
+// ~/.ssh 0700, both the user's, as sshd's StrictModes wants them.
+func sshAuthWrite(req *Request, user *osuser.User, config string, data []byte, exists bool) error {
+	path := req.Path(config)
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); IsNotExist(err) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("authorized_keys %s: %w", config, err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("authorized_keys %s: %w", config, err)
+		}
+		if err := os.Lchown(dir, user.UID, user.GID); err != nil {
+			return fmt.Errorf("authorized_keys %s: %w", config, err)
+		}
+	}
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("authorized_keys: %w", err)
+	}
+	if !exists {
+		if err := os.Lchown(path, user.UID, user.GID); err != nil {
+			return fmt.Errorf("authorized_keys %s: %w", config, err)
+		}
+	}
+	return nil
+}
