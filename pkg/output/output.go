@@ -12,6 +12,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/engine"
@@ -179,7 +180,8 @@ func stringList(v any) ([]string, bool) {
 
 // States reports whether ret is a state run and returns its results:
 // a []engine.StateResult, or a Salt-shaped map of results as decoded from
-// JSON ({"file_|-ID_|-NAME_|-managed": {"result": …, "__run_num__": …}}).
+// JSON ({"file_|-ID_|-NAME_|-managed": {"result": …, "__run_num__": …}}),
+// or a typed map of structs that marshal to that shape.
 func States(ret any) ([]engine.StateResult, bool) {
 	switch t := ret.(type) {
 	case []engine.StateResult:
@@ -190,6 +192,12 @@ func States(ret any) ([]engine.StateResult, bool) {
 		}
 	case map[string]any:
 		return FromSaltShape(t)
+	}
+	if ret != nil && reflect.TypeOf(ret).Kind() == reflect.Map {
+		// A typed map, such as the wire's map[string]proto.StateResult.
+		if m, ok := normalize(ret).(map[string]any); ok {
+			return FromSaltShape(m)
+		}
 	}
 	return nil, false
 }

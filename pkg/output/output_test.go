@@ -278,3 +278,40 @@ func TestScalars(t *testing.T) {
 		t.Error("empty string has lines")
 	}
 }
+
+// wireState mirrors the wire's state result (pkg/proto), which the CLI
+// may hand over as a typed map.
+type wireState struct {
+	ID       string         `json:"__id__"`
+	Name     string         `json:"name"`
+	SLS      string         `json:"__sls__"`
+	RunNum   int            `json:"__run_num__"`
+	Result   *bool          `json:"result"`
+	Comment  string         `json:"comment"`
+	Changes  map[string]any `json:"changes"`
+	Start    string         `json:"start_time"`
+	Duration float64        `json:"duration"`
+}
+
+func TestTypedWireMap(t *testing.T) {
+	f := false
+	m := map[string]wireState{}
+	for _, r := range sample() {
+		var res *bool
+		if r.Result.Result == states.True {
+			tr := true
+			res = &tr
+		} else {
+			res = &f
+		}
+		m[r.Key] = wireState{ID: r.ID, Name: r.Name, SLS: r.SLS, RunNum: r.RunNum, Result: res, Comment: r.Comment,
+			Changes: r.Changes, Start: StartTime(r.Start), Duration: DurationMS(r.Duration)}
+	}
+	want, err := os.ReadFile("testdata/salt_sample.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(t, "m001", m, Options{}); got != string(want) {
+		t.Errorf("typed wire map:\n%s\nwant\n%s", got, want)
+	}
+}
