@@ -1,0 +1,385 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/states/internal/initsys"
+)
+
+func init() {
+	Register("service.running", serviceRunning)
+	Register("service.dead", serviceDead)
+	Register("service.enabled", serviceEnabled)
+	Register("service.disabled", serviceDisabled)
+	Register("service.masked", serviceMasked)
+	Register("service.unmasked", serviceUnmasked)
+	RegisterWatch("service", serviceModWatch)
+}
+
+// serviceOpener opens the init system for a request; the run cache holds
+// one per root, so that unit tests can put a fake there.
+type serviceOpener func(ctx context.Context) (initsys.System, error)
+
+func serviceCacheKey(root string) string { return "service.opener|" + root }
+
+func serviceOpen(ctx context.Context, req *Request) (initsys.System, error) {
+	cache := &RunCache{}
+	if req.Env != nil && req.Env.Cache != nil {
+		cache = req.Env.Cache
+	}
+	v, err := cache.Load(serviceCacheKey(req.Root), func() (any, error) {
+		root, live := req.Path("/"), req.Live()
+		return serviceOpener(func(ctx context.Context) (initsys.System, error) {
+			return initsys.Open(ctx, root, live)
+		}), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(serviceOpener)(ctx)
+}
+
+// serviceWant is what a service state asks for; nil fields are left alone.
+type serviceWant struct {
+	run    *bool
+	enable *bool
+}
+
+// serviceRunning makes sure a service is running, and optionally that it
+// starts (or does not start) at boot.
+//
+// Arguments:
+//   - name: the service, "nginx" or "nginx.service" (any unit type).
+//   - enable: true enables it at boot, false disables it; unset leaves the
+//     boot config alone.
+//   - reload: on a watch, reload instead of restart.
+//   - init_delay: seconds to wait after starting it before checking it runs.
+//   - unmask: unmask a masked service first (else a masked one fails).
+//
+// Under --root nothing is started: only the boot config is managed, and
+// the comment says so.
+//
+// Salt: a unit file that changed on disk (NeedDaemonReload) makes brine
+// reload systemd before starting or restarting it.
+func serviceRunning(ctx context.Context, req *Request) Result {
+	run := true
+	return serviceApply(ctx, req, serviceWant{run: &run, enable: req.Args.OptBool("enable")})
+}
+
+// serviceDead makes sure a service is stopped, and optionally that it
+// does (or does not) start at boot.
+//
+// Arguments:
+//   - name: the service, "nginx" or "nginx.service".
+//   - enable: true enables it at boot, false disables it; unset leaves the
+//     boot config alone.
+//   - init_delay: seconds to wait after stopping it before checking.
+//
+// Under --root nothing is stopped: only the boot config is managed.
+//
+// Salt: none.
+func serviceDead(ctx context.Context, req *Request) Result {
+	run := false
+	return serviceApply(ctx, req, serviceWant{run: &run, enable: req.Args.OptBool("enable")})
+}
+
+// serviceEnabled makes sure a service starts at boot; whether it runs now
+// is left alone.
+//
+// Arguments:
+//   - name: the service, "nginx" or "nginx.service".
+//
+// Salt: none.
+func serviceEnabled(ctx context.Context, req *Request) Result {
+	on := true
+	return serviceApply(ctx, req, serviceWant{enable: &on})
+}
+
+// serviceDisabled makes sure a service does not start at boot; whether it
+// runs now is left alone.
+//
+// Arguments:
+//   - name: the service, "nginx" or "nginx.service".
+//
+// Salt: none.
+func serviceDisabled(ctx context.Context, req *Request) Result {
+	off := false
+	return serviceApply(ctx, req, serviceWant{enable: &off})
+}
+
+func serviceState(sys initsys.System, st initsys.Status) string {
+	switch {
+	case !sys.CanRun():
+		return "not started (--root)"
+	case st.Active:
+		return "running"
+	}
+	return "dead"
+}
+
+func serviceSleep(ctx context.Context, seconds int) {
+	if seconds <= 0 {
+		return
+	}
+	t := time.NewTimer(time.Duration(seconds) * time.Second)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
+	a := &req.Args
+	initDelay := a.Int("init_delay", 0)
+	unmask := a.Bool("unmask", false)
+	a.Bool("reload", false) // read for the watch; checked here for its type
+	if err := a.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	name := req.Name
+	if err := initsys.ValidName(name); err != nil {
+		return Failf(name, "argument %q: %v", "name", err)
+	}
+	sys, err := serviceOpen(ctx, req)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	defer sys.Close()
+	st, err := sys.Status(ctx, name)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	res := Result{Name: name, Result: True, Changes: map[string]any{}}
+	var comments []string
+	fail := func(format string, args ...any) Result {
+		comments = append(comments, fmt.Sprintf(format, args...))
+		res.Result, res.Comment = False, strings.Join(comments, "\n")
+		return res
+	}
+	if !st.Exists && !st.Masked {
+		return fail("The named service %s is not available", name)
+	}
+	needUnmask := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
+	if st.Masked && needUnmask {
+		if !unmask {
+			return fail("Service %s is masked; set unmask: True to unmask it", name)
+		}
+		if req.Test {
+			comments = append(comments, fmt.Sprintf("Service %s is set to be unmasked", name))
+			st.Masked = false
+		} else {
+			if err := sys.Unmask(ctx, name); err != nil {
+				return fail("Service %s failed to unmask: %v", name, err)
+			}
+			if st, err = sys.Status(ctx, name); err != nil {
+				return fail("%v", err)
+			}
+			comments = append(comments, fmt.Sprintf("Service %s was unmasked", name))
+		}
+		res.Changes[name] = true
+	}
+
+	if want.run != nil {
+		switch {
+		case st.Active == *want.run:
+			comments = append(comments, fmt.Sprintf("The service %s is already %s", name, map[bool]string{true: "running", false: "dead"}[st.Active]))
+		case !sys.CanRun():
+			comments = append(comments, fmt.Sprintf("Service %s is not %s: --root never starts or stops services", name, map[bool]string{true: "started", false: "stopped"}[*want.run]))
+		case req.Test:
+			comments = append(comments, map[bool]string{true: "Service %s is set to start", false: "Service %s is set to be killed"}[*want.run])
+			comments[len(comments)-1] = fmt.Sprintf(comments[len(comments)-1], name)
+			res.Changes[name] = true
+		default:
+			if st.NeedReload {
+				if err := sys.DaemonReload(ctx); err != nil {
+					return fail("%v", err)
+				}
+			}
+			act, verb := sys.Start, "start"
+			if !*want.run {
+				act, verb = sys.Stop, "stop"
+			}
+			if err := act(ctx, name); err != nil {
+				return fail("Service %s failed to %s: %v", name, verb, err)
+			}
+			serviceSleep(ctx, initDelay)
+			if st, err = sys.Status(ctx, name); err != nil {
+				return fail("%v", err)
+			}
+			res.Changes[name] = true
+			if st.Active != *want.run {
+				return fail("Service %s failed to %s", name, verb)
+			}
+			if *want.run {
+				comments = append(comments, "Started service "+name)
+			} else {
+				comments = append(comments, "Service "+name+" was killed")
+			}
+		}
+	}
+
+	if want.enable != nil {
+		on := *want.enable
+		now := serviceState(sys, st)
+		if want.run != nil && req.Test && res.Changes[name] == true && sys.CanRun() {
+			now = map[bool]string{true: "running", false: "dead"}[*want.run]
+		}
+		word := map[bool]string{true: "enabled", false: "disabled"}[on]
+		switch {
+		case st.Fixed():
+			comments = append(comments, fmt.Sprintf("Service %s is %s: its boot config is not its own to change", name, st.EnableState))
+		case st.Enabled() == on:
+			comments = append(comments, fmt.Sprintf("Service %s is already %s, and is %s", name, word, now))
+		case req.Test:
+			comments = append(comments, fmt.Sprintf("Service %s set to be %s", name, word))
+			res.Changes[name] = true
+		default:
+			act := sys.Enable
+			if !on {
+				act = sys.Disable
+			}
+			if err := act(ctx, name); err != nil {
+				return fail("Service %s failed to be %s: %v", name, word, err)
+			}
+			if st, err = sys.Status(ctx, name); err != nil {
+				return fail("%v", err)
+			}
+			res.Changes[name] = true
+			if st.Enabled() != on {
+				return fail("Failed when setting service %s to %s at boot, and it is %s", name, map[bool]string{true: "start", false: "not start"}[on], serviceState(sys, st))
+			}
+			comments = append(comments, fmt.Sprintf("Service %s has been %s, and is %s", name, word, serviceState(sys, st)))
+		}
+	}
+	if req.Test && len(res.Changes) > 0 {
+		res.Result = None
+	}
+	res.Comment = strings.Join(comments, "\n")
+	return res
+}
+
+// serviceMasked makes sure a service is masked (cannot be started).
+//
+// Arguments:
+//   - name: the unit, "nginx" or "nginx.service".
+//
+// Salt: runtime masks are not supported.
+func serviceMasked(ctx context.Context, req *Request) Result {
+	return serviceMask(ctx, req, true)
+}
+
+// serviceUnmasked makes sure a service is not masked.
+//
+// Arguments:
+//   - name: the unit, "nginx" or "nginx.service".
+//
+// Salt: runtime masks are not supported.
+func serviceUnmasked(ctx context.Context, req *Request) Result {
+	return serviceMask(ctx, req, false)
+}
+
+func serviceMask(ctx context.Context, req *Request, mask bool) Result {
+	name := req.Name
+	if err := initsys.ValidName(name); err != nil {
+		return Failf(name, "argument %q: %v", "name", err)
+	}
+	sys, err := serviceOpen(ctx, req)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	defer sys.Close()
+	st, err := sys.Status(ctx, name)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	word := map[bool]string{true: "masked", false: "unmasked"}[mask]
+	if st.Masked == mask {
+		return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s is already %s", name, word), Changes: map[string]any{}}
+	}
+	changes := map[string]any{name: word}
+	if req.Test {
+		return Result{Name: name, Result: None, Comment: fmt.Sprintf("Service %s is set to be %s", name, word), Changes: changes}
+	}
+	act := sys.Mask
+	if !mask {
+		act = sys.Unmask
+	}
+	if err := act(ctx, name); err != nil {
+		return Failf(name, "Service %s failed to be %s: %v", name, word, err)
+	}
+	return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s was %s", name, word), Changes: changes}
+}
+
+// serviceModWatch is service's mod_watch: when a watched state changed,
+// a running service restarts (or reloads, with reload: True), a stopped
+// one that should run starts, and a service.dead one stops.
+func serviceModWatch(ctx context.Context, req *Request) Result {
+	name := req.Name
+	a := &req.Args
+	reload := a.Bool("reload", false)
+	initDelay := a.Int("init_delay", 0)
+	if err := a.Err(); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if err := initsys.ValidName(name); err != nil {
+		return Failf(name, "argument %q: %v", "name", err)
+	}
+	if req.Func != "service.running" && req.Func != "service.dead" {
+		return Failf(name, "Unable to trigger watch for %s", req.Func)
+	}
+	sys, err := serviceOpen(ctx, req)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	defer sys.Close()
+	st, err := sys.Status(ctx, name)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	if !st.Exists {
+		return Failf(name, "The named service %s is not available", name)
+	}
+	var verb string
+	var act func(context.Context, string) error
+	switch {
+	case req.Func == "service.dead" && !st.Active:
+		return Result{Name: name, Result: True, Comment: "Service is already stopped", Changes: map[string]any{}}
+	case req.Func == "service.dead":
+		verb, act = "stopped", sys.Stop
+	case st.Active && reload:
+		verb, act = "reloaded", sys.Reload
+	case st.Active:
+		verb, act = "restarted", sys.Restart
+	default:
+		verb, act = "started", sys.Start
+	}
+	if !sys.CanRun() {
+		return Result{Name: name, Result: True, Changes: map[string]any{},
+			Comment: fmt.Sprintf("Service %s would be %s, but --root never starts or stops services", name, verb)}
+	}
+	if req.Test {
+		return Result{Name: name, Result: None, Comment: "Service is set to be " + verb, Changes: map[string]any{name: true}}
+	}
+	if st.NeedReload {
+		if err := sys.DaemonReload(ctx); err != nil {
+			return Failf(name, "%v", err)
+		}
+	}
+	if err := act(ctx, name); err != nil {
+		return Result{Name: name, Result: False, Comment: fmt.Sprintf("Service %s failed to be %s: %v", name, verb, err), Changes: map[string]any{}}
+	}
+	serviceSleep(ctx, initDelay)
+	if verb != "stopped" {
+		if st, err = sys.Status(ctx, name); err != nil {
+			return Failf(name, "%v", err)
+		}
+		if !st.Active {
+			return Result{Name: name, Result: False, Comment: fmt.Sprintf("Service %s is not running after it was %s", name, verb), Changes: map[string]any{name: true}}
+		}
+	}
+	return Result{Name: name, Result: True, Comment: "Service " + verb, Changes: map[string]any{name: true}}
+}

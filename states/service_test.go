@@ -1,0 +1,319 @@
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/states/internal/initsys"
+)
+
+// serviceFake is an init system in memory that logs every call.
+type serviceFake struct {
+	units  map[string]*initsys.Status
+	canRun bool
+	calls  []string
+	fail   map[string]error // "start nginx" → error
+	// dies lists services that stop on their own right after a start.
+	dies map[string]bool
+}
+
+func newServiceFake(canRun bool) *serviceFake {
+	return &serviceFake{
+		canRun: canRun,
+		units: map[string]*initsys.Status{
+			"nginx.service":  {Exists: true, Active: true, EnableState: "enabled"},
+			"atd.service":    {Exists: true, EnableState: "disabled"},
+			"static.service": {Exists: true, EnableState: "static"},
+			"gone.service":   {Exists: true, EnableState: "masked", Masked: true},
+			"stale.service":  {Exists: true, Active: true, EnableState: "enabled", NeedReload: true},
+		},
+		fail: map[string]error{},
+		dies: map[string]bool{},
+	}
+}
+
+func (f *serviceFake) clone() *serviceFake {
+	g := newServiceFake(f.canRun)
+	g.units = map[string]*initsys.Status{}
+	for k, v := range f.units {
+		c := *v
+		g.units[k] = &c
+	}
+	return g
+}
+
+func (f *serviceFake) Kind() string { return "fake" }
+func (f *serviceFake) CanRun() bool { return f.canRun }
+func (f *serviceFake) Close() error { return nil }
+
+func (f *serviceFake) op(verb, name string) (*initsys.Status, error) {
+	unit := initsys.UnitName(name)
+	f.calls = append(f.calls, verb+" "+unit)
+	if err := f.fail[verb+" "+unit]; err != nil {
+		return nil, err
+	}
+	st, ok := f.units[unit]
+	if !ok {
+		st = &initsys.Status{}
+		f.units[unit] = st
+	}
+	return st, nil
+}
+
+func (f *serviceFake) Status(ctx context.Context, name string) (initsys.Status, error) {
+	st, ok := f.units[initsys.UnitName(name)]
+	if !ok {
+		return initsys.Status{}, nil
+	}
+	return *st, nil
+}
+
+func (f *serviceFake) run(verb, name string, active bool) error {
+	if !f.canRun {
+		return initsys.ErrNotRunnable
+	}
+	st, err := f.op(verb, name)
+	if err != nil {
+		return err
+	}
+	st.Active = active && !f.dies[initsys.UnitName(name)]
+	return nil
+}
+
+func (f *serviceFake) Start(ctx context.Context, n string) error   { return f.run("start", n, true) }
+func (f *serviceFake) Stop(ctx context.Context, n string) error    { return f.run("stop", n, false) }
+func (f *serviceFake) Restart(ctx context.Context, n string) error { return f.run("restart", n, true) }
+func (f *serviceFake) Reload(ctx context.Context, n string) error  { return f.run("reload", n, true) }
+
+func (f *serviceFake) boot(verb, name, state string) error {
+	st, err := f.op(verb, name)
+	if err != nil {
+		return err
+	}
+	st.EnableState = state
+	st.Masked = state == "masked"
+	if state == "masked" || verb == "unmask" {
+		st.Exists = true
+	}
+	return nil
+}
+
+func (f *serviceFake) Enable(ctx context.Context, n string) error {
+	return f.boot("enable", n, "enabled")
+}
+func (f *serviceFake) Disable(ctx context.Context, n string) error {
+	return f.boot("disable", n, "disabled")
+}
+func (f *serviceFake) Mask(ctx context.Context, n string) error { return f.boot("mask", n, "masked") }
+func (f *serviceFake) Unmask(ctx context.Context, n string) error {
+	return f.boot("unmask", n, "disabled")
+}
+func (f *serviceFake) DaemonReload(ctx context.Context) error {
+	f.calls = append(f.calls, "daemon-reload")
+	for _, st := range f.units {
+		st.NeedReload = false
+	}
+	return nil
+}
+
+func serviceEnv(t *testing.T, f *serviceFake) *Env {
+	t.Helper()
+	env := &Env{Cache: &RunCache{}}
+	_, err := env.Cache.Load(serviceCacheKey(""), func() (any, error) {
+		return serviceOpener(func(context.Context) (initsys.System, error) { return f, nil }), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func serviceCall(t *testing.T, f *serviceFake, fun, name string, test bool, args map[string]any) Result {
+	t.Helper()
+	fn, err := Lookup(fun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Test: test, Env: serviceEnv(t, f)})
+}
+
+func serviceWatch(t *testing.T, f *serviceFake, fun, name string, test bool, args map[string]any) Result {
+	t.Helper()
+	fn, ok := Watcher("service")
+	if !ok {
+		t.Fatal("no mod_watch registered for service")
+	}
+	return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Test: test, Env: serviceEnv(t, f)})
+}
+
+func TestServiceStates(t *testing.T) {
+	cases := []struct {
+		fun, name string
+		args      map[string]any
+		canRun    bool
+		result    Outcome
+		changed   bool
+		comment   string
+		calls     string
+	}{
+		{"service.running", "nginx", nil, true, True, false, "The service nginx is already running", ""},
+		{"service.running", "nginx.service", map[string]any{"enable": true}, true, True, false,
+			"The service nginx.service is already running\nService nginx.service is already enabled, and is running", ""},
+		{"service.running", "atd", nil, true, True, true, "Started service atd", "start atd.service"},
+		{"service.running", "atd", map[string]any{"enable": "yes"}, true, True, true,
+			"Started service atd\nService atd has been enabled, and is running", "start atd.service,enable atd.service"},
+		{"service.running", "atd", map[string]any{"enable": true}, false, True, true,
+			"Service atd is not started: --root never starts or stops services\nService atd has been enabled, and is not started (--root)", "enable atd.service"},
+		{"service.running", "ghost", nil, true, False, false, "The named service ghost is not available", ""},
+		{"service.running", "gone", nil, true, False, false, "Service gone is masked; set unmask: True to unmask it", ""},
+		{"service.running", "gone", map[string]any{"unmask": true}, true, True, true,
+			"Service gone was unmasked\nStarted service gone", "unmask gone.service,start gone.service"},
+		{"service.running", "stale", nil, true, True, false, "The service stale is already running", ""},
+		{"service.dead", "nginx", nil, true, True, true, "Service nginx was killed", "stop nginx.service"},
+		{"service.dead", "nginx", map[string]any{"enable": false}, true, True, true,
+			"Service nginx was killed\nService nginx has been disabled, and is dead", "stop nginx.service,disable nginx.service"},
+		{"service.dead", "atd", nil, true, True, false, "The service atd is already dead", ""},
+		{"service.dead", "gone", nil, true, True, false, "The service gone is already dead", ""},
+		{"service.enabled", "atd", nil, true, True, true, "Service atd has been enabled, and is dead", "enable atd.service"},
+		{"service.enabled", "nginx", nil, true, True, false, "Service nginx is already enabled, and is running", ""},
+		{"service.enabled", "static", nil, true, True, false, "Service static is static: its boot config is not its own to change", ""},
+		{"service.disabled", "nginx", nil, true, True, true, "Service nginx has been disabled, and is running", "disable nginx.service"},
+		{"service.disabled", "gone", nil, true, True, false, "Service gone is already disabled, and is dead", ""},
+		{"service.disabled", "atd", nil, false, True, false, "Service atd is already disabled, and is not started (--root)", ""},
+		{"service.masked", "atd", nil, true, True, true, "Service atd was masked", "mask atd.service"},
+		{"service.masked", "gone", nil, true, True, false, "Service gone is already masked", ""},
+		{"service.unmasked", "gone", nil, true, True, true, "Service gone was unmasked", "unmask gone.service"},
+	}
+	for _, c := range cases {
+		f := newServiceFake(c.canRun)
+		res := serviceCall(t, f, c.fun, c.name, false, c.args)
+		calls := strings.Join(f.calls, ",")
+		if res.Result != c.result || res.Comment != c.comment || res.Changed() != c.changed || calls != c.calls {
+			t.Errorf("%s %s %v (canRun=%v):\n got %v changed=%v %q calls %q\nwant %v changed=%v %q calls %q",
+				c.fun, c.name, c.args, c.canRun, res.Result, res.Changed(), res.Comment, calls, c.result, c.changed, c.comment, c.calls)
+		}
+		if res.Changed() && !reflect.DeepEqual(res.Changes, map[string]any{c.name: true}) && c.fun != "service.masked" && c.fun != "service.unmasked" {
+			t.Errorf("%s %s: changes = %v; want {%s: true}", c.fun, c.name, res.Changes, c.name)
+		}
+	}
+}
+
+// TestServiceTestEqualsReal: a dry run changes nothing and reports the
+// same changes, with result None exactly when the real run changes.
+func TestServiceTestEqualsReal(t *testing.T) {
+	cases := []struct {
+		fun, name string
+		args      map[string]any
+		canRun    bool
+	}{
+		{"service.running", "nginx", map[string]any{"enable": true}, true},
+		{"service.running", "atd", map[string]any{"enable": true}, true},
+		{"service.running", "atd", map[string]any{"enable": true}, false},
+		{"service.running", "gone", map[string]any{"unmask": true, "enable": true}, true},
+		{"service.dead", "nginx", map[string]any{"enable": false}, true},
+		{"service.dead", "nginx", map[string]any{"enable": false}, false},
+		{"service.enabled", "atd", nil, true},
+		{"service.disabled", "nginx", nil, true},
+		{"service.masked", "nginx", nil, true},
+		{"service.unmasked", "gone", nil, true},
+	}
+	for _, c := range cases {
+		base := newServiceFake(c.canRun)
+		ft, fr := base.clone(), base.clone()
+		dry := serviceCall(t, ft, c.fun, c.name, true, c.args)
+		real := serviceCall(t, fr, c.fun, c.name, false, c.args)
+		if real.Result != True {
+			t.Errorf("%s %s: real = %+v", c.fun, c.name, real)
+			continue
+		}
+		if !reflect.DeepEqual(dry.Changes, real.Changes) {
+			t.Errorf("%s %s %v: test changes %v; real %v", c.fun, c.name, c.args, dry.Changes, real.Changes)
+		}
+		want := True
+		if real.Changed() {
+			want = None
+		}
+		if dry.Result != want {
+			t.Errorf("%s %s: test result %v; want %v (%s)", c.fun, c.name, dry.Result, want, dry.Comment)
+		}
+		if len(ft.calls) != 0 {
+			t.Errorf("%s %s: test=True made calls %v", c.fun, c.name, ft.calls)
+		}
+	}
+}
+
+func TestServiceModWatch(t *testing.T) {
+	cases := []struct {
+		fun, name string
+		args      map[string]any
+		canRun    bool
+		test      bool
+		result    Outcome
+		comment   string
+		calls     string
+	}{
+		{"service.running", "nginx", nil, true, false, True, "Service restarted", "restart nginx.service"},
+		{"service.running", "nginx", map[string]any{"reload": true}, true, false, True, "Service reloaded", "reload nginx.service"},
+		{"service.running", "atd", nil, true, false, True, "Service started", "start atd.service"},
+		{"service.running", "stale", nil, true, false, True, "Service restarted", "daemon-reload,restart stale.service"},
+		{"service.running", "nginx", nil, true, true, None, "Service is set to be restarted", ""},
+		{"service.running", "nginx", nil, false, false, True, "Service nginx would be restarted, but --root never starts or stops services", ""},
+		{"service.dead", "nginx", nil, true, false, True, "Service stopped", "stop nginx.service"},
+		{"service.dead", "atd", nil, true, false, True, "Service is already stopped", ""},
+		{"service.enabled", "atd", nil, true, false, False, "Unable to trigger watch for service.enabled", ""},
+		{"service.running", "ghost", nil, true, false, False, "The named service ghost is not available", ""},
+	}
+	for _, c := range cases {
+		f := newServiceFake(c.canRun)
+		res := serviceWatch(t, f, c.fun, c.name, c.test, c.args)
+		calls := strings.Join(f.calls, ",")
+		if res.Result != c.result || res.Comment != c.comment || calls != c.calls {
+			t.Errorf("watch %s %s %v test=%v:\n got %v %q calls %q\nwant %v %q calls %q",
+				c.fun, c.name, c.args, c.test, res.Result, res.Comment, calls, c.result, c.comment, c.calls)
+		}
+		wantChanged := c.calls != "" || c.result == None
+		if res.Changed() != wantChanged {
+			t.Errorf("watch %s %s: changes %v; want changed=%v", c.fun, c.name, res.Changes, wantChanged)
+		}
+	}
+}
+
+func TestServiceFailures(t *testing.T) {
+	f := newServiceFake(true)
+	f.fail["start atd.service"] = errors.New("job failed")
+	res := serviceCall(t, f, "service.running", "atd", false, nil)
+	if res.Result != False || !strings.Contains(res.Comment, "Service atd failed to start: job failed") {
+		t.Errorf("failed start = %+v", res)
+	}
+	f = newServiceFake(true)
+	f.dies["atd.service"] = true
+	res = serviceCall(t, f, "service.running", "atd", false, nil)
+	if res.Result != False || res.Comment != "Service atd failed to start" {
+		t.Errorf("service that dies = %+v", res)
+	}
+	res = serviceWatch(t, f, "service.running", "atd", false, nil)
+	if res.Result != False || !strings.Contains(res.Comment, "not running after it was started") {
+		t.Errorf("watch on a service that dies = %+v", res)
+	}
+	for _, bad := range []struct {
+		name string
+		args map[string]any
+		arg  string
+	}{
+		{"../etc/passwd", nil, "name"},
+		{"-x", nil, "name"},
+		{"atd", map[string]any{"enable": "perhaps"}, "enable"},
+		{"atd", map[string]any{"init_delay": "soon"}, "init_delay"},
+		{"atd", map[string]any{"reload": []any{}}, "reload"},
+	} {
+		f := newServiceFake(true)
+		res := serviceCall(t, f, "service.running", bad.name, false, bad.args)
+		if res.Result != False || !strings.Contains(res.Comment, fmt.Sprintf("argument %q", bad.arg)) || len(f.calls) != 0 {
+			t.Errorf("running %s %v = %v %q calls %v; want a failure naming %q", bad.name, bad.args, res.Result, res.Comment, f.calls, bad.arg)
+		}
+	}
+}
