@@ -206,12 +206,7 @@ func fileLineEdit(lines []string, mode, location, content string, match, before,
 			return nil, fmt.Errorf("no line matches after %q", after)
 		}
 		if isContent(i + 1) {
-			if lines[i+1] == indented(lines[i]) || !indent {
-				return lines, nil
-			}
-			out := append([]string{}, lines...)
-			out[i+1] = indented(lines[i])
-			return out, nil
+			return lines, nil
 		}
 		if before != nil && i+2 < len(lines) && before.MatchString(lines[i+2]) && match.MatchString(lines[i+1]) {
 			out := append([]string{}, lines...)

@@ -1,0 +1,208 @@
+package states
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestFileAppendPrepend(t *testing.T) {
+	tests := []struct {
+		name, fun, content string
+		args               map[string]any
+		want, comment      string
+	}{
+		{"append missing lines only", "file.append", "a\nb\n", map[string]any{"text": []any{"b", "c", "d"}}, "a\nb\nc\nd\n", "Appended 2 lines"},
+		{"append one line to a file without final newline", "file.append", "a", map[string]any{"text": "b"}, "a\nb\n", ""},
+		{"whitespace folded", "file.append", "alias  ll='ls -l'\n", map[string]any{"text": "alias ll='ls -l'"}, "alias  ll='ls -l'\n", ""},
+		{"a multi-line chunk is added whole", "file.append", "x\n", map[string]any{"text": "[section]\nkey=1"}, "x\n[section]\nkey=1\n", ""},
+		{"creates a missing file", "file.append", "", map[string]any{"text": "first"}, "first\n", ""},
+		{"template", "file.append", "", map[string]any{"text": "port={{ port }}", "template": "jinja", "defaults": map[string]any{"port": 22}}, "port=22\n", ""},
+		{"source", "file.append", "x\n", map[string]any{"source": "salt://app/app.conf"}, "x\nport = 80\n", ""},
+		{"prepend", "file.prepend", "body\n", map[string]any{"text": []any{"#!/bin/sh", "set -e"}}, "#!/bin/sh\nset -e\nbody\n", "Prepended 2 lines"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := fileTestRoot(t)
+			p := filepath.Join(root, "etc/f")
+			if tt.content != "" {
+				fileWriteT(t, p, tt.content)
+			}
+			res := fileCycle(t, root, tt.fun, "/etc/f", tt.args)
+			if got := fileReadT(t, p); got != tt.want {
+				t.Errorf("content = %q; want %q", got, tt.want)
+			}
+			if tt.comment != "" && res.Comment != tt.comment {
+				t.Errorf("comment = %q; want %q", res.Comment, tt.comment)
+			}
+		})
+	}
+	root := fileTestRoot(t)
+	for _, args := range []map[string]any{{}, {"text": []any{map[string]any{}}}} {
+		if r := fileCall(t, root, "file.append", "/etc/f", args, true); r.Result != False || !strings.Contains(r.Comment, `argument "text"`) {
+			t.Errorf("append %v = %v %q", args, r.Result, r.Comment)
+		}
+	}
+}
+
+func TestFileLineEdit(t *testing.T) {
+	lines := []string{"[main]", "  a=1", "  b=2", "[other]"}
+	rx := func(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+	tests := []struct {
+		name, mode, location, content string
+		match, before, after          *regexp.Regexp
+		want                          []string
+	}{
+		{"replace keeps indent", "replace", "", "a=9", rx(`^\s*a=`), nil, nil, []string{"[main]", "  a=9", "  b=2", "[other]"}},
+		{"delete", "delete", "", "", rx(`b=`), nil, nil, []string{"[main]", "  a=1", "[other]"}},
+		{"insert after, indented", "insert", "", "c=3", rx(`c=3`), nil, rx(`b=2`), []string{"[main]", "  a=1", "  b=2", "  c=3", "[other]"}},
+		{"insert before", "insert", "", "z=0", rx(`z=0`), rx(`^\[other\]`), nil, []string{"[main]", "  a=1", "  b=2", "z=0", "[other]"}},
+		{"insert at start", "insert", "start", "# top", rx(`# top`), nil, nil, []string{"# top", "[main]", "  a=1", "  b=2", "[other]"}},
+		{"insert present is a no-op", "insert", "", "a=1", rx(`a=1`), nil, nil, lines},
+		{"ensure after present", "ensure", "", "a=1", rx(`a=`), nil, rx(`^\[main\]`), lines},
+		{"ensure after missing", "ensure", "", "x=1", rx(`x=`), nil, rx(`b=2`), []string{"[main]", "  a=1", "  b=2", "  x=1", "[other]"}},
+		{"ensure between replaces", "ensure", "", "a=5", rx(`a=`), rx(`b=2`), rx(`^\[main\]`), []string{"[main]", "a=5", "  b=2", "[other]"}},
+		{"ensure before", "ensure", "", "last=1", rx(`last=`), rx(`^\[other\]`), nil, []string{"[main]", "  a=1", "  b=2", "last=1", "[other]"}},
+	}
+	for _, tt := range tests {
+		got, err := fileLineEdit(lines, tt.mode, tt.location, tt.content, tt.match, tt.before, tt.after, true)
+		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s: fileLineEdit = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+	if _, err := fileLineEdit(lines, "insert", "", "q", rx("q"), nil, rx("nomatch"), true); err == nil {
+		t.Error("insert after a line that is not there succeeded")
+	}
+}
+
+func TestFileLine(t *testing.T) {
+	root := fileTestRoot(t)
+	p := filepath.Join(root, "etc/default/grub")
+	fileWriteT(t, p, "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"\"\n")
+	res := fileCycle(t, root, "file.line", "/etc/default/grub", map[string]any{"mode": "replace", "match": "^GRUB_TIMEOUT=", "content": "GRUB_TIMEOUT=1"})
+	if got := fileReadT(t, p); got != "GRUB_TIMEOUT=1\nGRUB_CMDLINE_LINUX=\"\"\n" || res.Comment != "Changes were made" {
+		t.Errorf("replace: %q %q", got, res.Comment)
+	}
+	fileCycle(t, root, "file.line", "/etc/default/grub", map[string]any{"mode": "insert", "location": "end", "content": "GRUB_TERMINAL=console"})
+	fileCycle(t, root, "file.line", "/etc/default/grub", map[string]any{"mode": "delete", "match": "CMDLINE"})
+	if got := fileReadT(t, p); got != "GRUB_TIMEOUT=1\nGRUB_TERMINAL=console\n" {
+		t.Errorf("after insert and delete: %q", got)
+	}
+	fileCycle(t, root, "file.line", "/etc/new.conf", map[string]any{"mode": "insert", "content": "x=1", "create": true, "file_mode": "0600"})
+	if _, _, m := fileOwner(t, filepath.Join(root, "etc/new.conf")); m.Perm() != 0o600 {
+		t.Errorf("created mode %v; want 0600", m)
+	}
+	bad := []struct {
+		name string
+		args map[string]any
+		want string
+	}{
+		{"/etc/default/grub", map[string]any{"content": "x"}, `argument "mode": want ensure, replace, delete or insert, got nothing`},
+		{"/etc/default/grub", map[string]any{"mode": "upsert", "content": "x"}, `argument "mode"`},
+		{"/etc/default/grub", map[string]any{"mode": "insert"}, `argument "content"`},
+		{"/etc/default/grub", map[string]any{"mode": "ensure", "content": "x"}, `argument "mode": ensure needs before and/or after`},
+		{"/etc/default/grub", map[string]any{"mode": "insert", "content": "x", "location": "middle"}, `argument "location"`},
+		{"/etc/default/grub", map[string]any{"mode": "insert", "content": "x", "after": "(?<=a)"}, `argument "after"`},
+		{"/etc/none", map[string]any{"mode": "insert", "content": "x"}, "file /etc/none does not exist"},
+	}
+	for _, b := range bad {
+		r := fileCall(t, root, "file.line", b.name, b.args, true)
+		if r.Result != False || !strings.Contains(r.Comment, b.want) {
+			t.Errorf("line %v = %v %q; want %q", b.args, r.Result, r.Comment, b.want)
+		}
+	}
+}
+
+const fileInittab = `id:2:initdefault:
+si::sysinit:/etc/init.d/rcS
+1:2345:respawn:/sbin/getty 38400 tty1
+2:23:respawn:/sbin/getty 38400 tty2
+#3:23:respawn:/sbin/getty 38400 tty3
+T0:23:respawn:/sbin/getty -L ttyS0 9600 vt100
+`
+
+func TestFileCommentUncomment(t *testing.T) {
+	root := fileTestRoot(t)
+	p := filepath.Join(root, "etc/inittab")
+	fileWriteT(t, p, fileInittab)
+	res := fileCycle(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `^[1-6]:`})
+	want := strings.NewReplacer("1:2345", "#1:2345", "2:23:", "#2:23:").Replace(fileInittab)
+	if got := fileReadT(t, p); got != want || res.Comment != "Commented lines successfully" {
+		t.Errorf("comment: %q %q\nwant %q", got, res.Comment, want)
+	}
+	if got := fileReadT(t, p+".bak"); got != fileInittab {
+		t.Errorf(".bak = %q", got)
+	}
+	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `^[1-6]:`}, true); r.Result != True || r.Comment != "Pattern already commented" {
+		t.Errorf("recomment = %v %q", r.Result, r.Comment)
+	}
+	// an unanchored regex does not comment a commented line twice
+	fileCycle(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `ttyS0`, "char": "# "})
+	if got := fileReadT(t, p); !strings.Contains(got, "\n# T0:23") || strings.Contains(got, "# # T0") {
+		t.Errorf("comment with char '# ': %q", got)
+	}
+	fileCycle(t, root, "file.uncomment", "/etc/inittab", map[string]any{"regex": `^3:23:`})
+	if got := fileReadT(t, p); !strings.Contains(got, "\n3:23:respawn") {
+		t.Errorf("uncomment: %q", got)
+	}
+	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `^nothing`}, false); r.Result != False {
+		t.Errorf("comment nothing = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `^nothing`, "ignore_missing": true}, false); r.Result != True {
+		t.Errorf("comment nothing, ignore_missing = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.uncomment", "/etc/inittab", map[string]any{"regex": `^si::`}, false); r.Result != True || r.Comment != "Pattern already uncommented" {
+		t.Errorf("uncomment present = %v %q", r.Result, r.Comment)
+	}
+	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{}, false); r.Result != False || !strings.Contains(r.Comment, `argument "regex"`) {
+		t.Errorf("no regex = %v %q", r.Result, r.Comment)
+	}
+}
+
+func TestFileBlockreplace(t *testing.T) {
+	const hosts = "127.0.0.1 localhost\n# BEGIN brine\nold entry\n# END brine\n::1 localhost\n"
+	tests := []struct {
+		name, content string
+		args          map[string]any
+		want          string
+	}{
+		{"replace between markers, the rest byte for byte", hosts,
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "10.0.0.1 db\n10.0.0.2 web"},
+			"127.0.0.1 localhost\n# BEGIN brine\n10.0.0.1 db\n10.0.0.2 web\n# END brine\n::1 localhost\n"},
+		{"append_if_not_found", "127.0.0.1 localhost",
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "x", "append_if_not_found": true},
+			"127.0.0.1 localhost\n# BEGIN brine\nx\n# END brine\n"},
+		{"prepend_if_not_found", "a\n",
+			map[string]any{"content": []any{"l1", "l2"}, "prepend_if_not_found": true},
+			"#-- start managed zone --\nl1\nl2\n#-- end managed zone --\na\n"},
+		{"template", hosts,
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "{{ grains.id }} self", "template": "jinja"},
+			"127.0.0.1 localhost\n# BEGIN brine\nm001 self\n# END brine\n::1 localhost\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := fileTestRoot(t)
+			p := filepath.Join(root, "etc/hosts")
+			fileWriteT(t, p, tt.content)
+			fileCycle(t, root, "file.blockreplace", "/etc/hosts", tt.args)
+			if got := fileReadT(t, p); got != tt.want {
+				t.Errorf("content = %q; want %q", got, tt.want)
+			}
+		})
+	}
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/hosts"), "a\n# BEGIN\nb\n")
+	for _, tc := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"content": "x"}, "markers were not found"},
+		{map[string]any{"content": "x", "marker_start": "# BEGIN", "marker_end": "# END"}, "marker_end"},
+		{map[string]any{"content": "x", "marker_start": " "}, `argument "marker_start"`},
+	} {
+		if r := fileCall(t, root, "file.blockreplace", "/etc/hosts", tc.args, true); r.Result != False || !strings.Contains(r.Comment, tc.want) {
+			t.Errorf("blockreplace %v = %v %q; want %q", tc.args, r.Result, r.Comment, tc.want)
+		}
+	}
+}
