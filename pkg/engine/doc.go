@@ -19,7 +19,7 @@
 //     remaining states are left out, as in Salt.
 //   - parallel is accepted and ignored (logged): states run in order.
 //     reload_modules, reload_grains and reload_pillar are ignored.
-//   - listen/listen_in are not supported: an unknown requisite kind fails
-//     the state with a clear error.
+//   - An unknown requisite kind (use, use_in) fails the state with a clear
+//     error. listen is supported, as in Salt: mod_watch at the end of the run.
 
 package engine

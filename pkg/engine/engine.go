@@ -75,6 +75,9 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 			}
 		}
 	}
+	if !r.stop && ctx.Err() == nil {
+		r.listeners(order)
+	}
 	return r.out
 }
 
@@ -133,6 +136,9 @@ func (r *runner) callChunk(i int, preMode bool) {
 		for _, g := range p.groups {
 			if preMode && g.base == basePrerequired {
 				continue
+			}
+			if g.base == baseListen {
+				continue // listen does not order: it acts at the end
 			}
 			for _, t := range g.targets {
 				if g.base == basePrereq {
@@ -264,12 +270,8 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		Start:    start,
 		Duration: dur,
 	}
-	r.runNum++
 	r.done[i] = &sr.Result
-	r.out = append(r.out, sr)
-	if r.opts.OnResult != nil {
-		r.opts.OnResult(sr)
-	}
+	r.emit(&sr)
 	if res.Result == states.False && !r.opts.Test {
 		fh := r.opts.Failhard
 		if f := r.ps[i].failhard; f != nil {
@@ -278,6 +280,16 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		if fh {
 			r.stop = true
 		}
+	}
+}
+
+// emit numbers a result, keeps it and streams it.
+func (r *runner) emit(sr *StateResult) {
+	sr.RunNum = r.runNum
+	r.runNum++
+	r.out = append(r.out, *sr)
+	if r.opts.OnResult != nil {
+		r.opts.OnResult(*sr)
 	}
 }
 

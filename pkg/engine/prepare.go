@@ -35,6 +35,7 @@ const (
 	baseOnfail      = "onfail"
 	basePrereq      = "prereq"
 	basePrerequired = "prerequired"
+	baseListen      = "listen"
 )
 
 // reqGroup is every target of one requisite kind on one chunk; Salt
@@ -51,7 +52,10 @@ type prepared struct {
 	fn      states.Func
 	fnErr   error
 	watcher states.Func // the module's mod_watch, when a watch needs it
-	args    map[string]any
+	// listenWatcher is the mod_watch a listen calls at the end of the run.
+	listenWatcher    states.Func
+	hasListenWatcher bool
+	args             map[string]any
 
 	onlyif, unless []any
 	hasOnlyif      bool
@@ -74,14 +78,14 @@ type prepared struct {
 func kindBase(kind string) (string, bool) {
 	base := strings.TrimSuffix(strings.TrimSuffix(kind, "_any"), "_all")
 	switch base {
-	case baseRequire, baseWatch, baseOnchanges, baseOnfail, basePrereq, basePrerequired:
+	case baseRequire, baseWatch, baseOnchanges, baseOnfail, basePrereq, basePrerequired, baseListen:
 	default:
 		return "", false
 	}
 	if strings.HasSuffix(kind, "_all") && base != baseOnfail {
 		return "", false
 	}
-	if base == basePrereq && kind != basePrereq || base == basePrerequired && kind != basePrerequired {
+	if (base == basePrereq || base == basePrerequired || base == baseListen) && kind != base {
 		return "", false
 	}
 	return base, true
@@ -114,6 +118,9 @@ func prepare(chunks []sls.Chunk) []prepared {
 				continue
 			}
 			kind := rq.Kind
+			if base == baseListen {
+				p.listenWatcher, p.hasListenWatcher = states.Watcher(p.c.State)
+			}
 			if base == baseWatch {
 				// Salt turns a watch into a require when the module has no
 				// mod_watch (State._reconcile_watch_req).

@@ -45,7 +45,7 @@ func (r *runner) check(i int, preMode bool) (status, []string) {
 	var all int
 	var failed []string
 	for _, g := range r.ps[i].groups {
-		if preMode && g.base == basePrerequired {
+		if preMode && g.base == basePrerequired || g.base == baseListen {
 			continue
 		}
 		var st int

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -189,14 +190,14 @@ func TestRecursiveRequisiteLoop(t *testing.T) {
 
 func TestMissingTargetAndUnknownKind(t *testing.T) {
 	bad := req("require", "ghost")
-	got := run(t, Options{}, ch("A", nil, bad), ch("B", nil, req("listen", "A")))
+	got := run(t, Options{}, ch("A", nil, bad), ch("B", nil, req("use", "A")))
 	if c := calls(); c != "" {
 		t.Errorf("calls = %q, want none", c)
 	}
 	if a := got["A"]; a.Result.Result != states.False || !strings.Contains(a.Comment, "is not in this run") || !strings.Contains(a.Comment, `state "A" in t.sls:1`) {
 		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
 	}
-	if b := got["B"]; b.Result.Result != states.False || !strings.Contains(b.Comment, `unknown requisite "listen"`) {
+	if b := got["B"]; b.Result.Result != states.False || !strings.Contains(b.Comment, `unknown requisite "use"`) {
 		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
 	}
 }
@@ -254,5 +255,31 @@ func TestPrereq(t *testing.T) {
 				t.Errorf("run order = %q, want %q", got, tc.order)
 			}
 		})
+	}
+}
+
+func TestListen(t *testing.T) {
+	// D listens to T: D runs in order (before T here), and its mod_watch
+	// runs once at the end because T changed. E listens to a clean state.
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("D", nil, req("listen", "T")),
+		ch("E", nil, req("listen", "C")),
+		ch("T", args("changed", true)),
+		ch("C", nil),
+	), Options{})
+	if c := calls(); c != "D E T C watch:D" {
+		t.Errorf("calls = %q", c)
+	}
+	last := out[len(out)-1]
+	if len(out) != 5 || last.ID != "listener_D" || last.Func != "fake.mod_watch" || last.Key != "fake_|-listener_D_|-D_|-mod_watch" || last.RunNum != 4 || last.Comment != "D restarted" {
+		t.Errorf("listener result = %+v", last)
+	}
+	resetRec()
+	d := ch("D", nil, req("listen", "T"))
+	d.State = "fake2"
+	out = Run(context.Background(), chunks(d, ch("T", args("changed", true))), Options{Test: true})
+	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.False || !strings.Contains(last.Comment, `"fake2" has no mod_watch`) {
+		t.Errorf("listener without mod_watch = %+v", last)
 	}
 }
