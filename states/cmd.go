@@ -215,11 +215,11 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 		o.cwd = req.Path(filepath.Clean(cwd))
 	case !req.Live():
 		o.cwd = req.Root
-	case o.home != "":
+	case o.home != "" && cmdIsDir(o.home):
 		o.cwd = o.home
 	default:
 		o.cwd = "/"
-		if fi, err := os.Stat("/root"); err == nil && fi.IsDir() && o.cred == nil {
+		if o.cred == nil && cmdIsDir("/root") {
 			o.cwd = "/root"
 		}
 	}
@@ -436,4 +436,9 @@ func cmdSplitKV(s string) (map[string]string, error) {
 // cmdShellQuote quotes a path for /bin/sh.
 func cmdShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func cmdIsDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

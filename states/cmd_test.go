@@ -1,0 +1,191 @@
+package states
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func cmdCall(t *testing.T, root, fun, name string, args map[string]any, test bool) Result {
+	t.Helper()
+	return fileCall(t, root, fun, name, args, test)
+}
+
+func TestCmdRun(t *testing.T) {
+	tests := []struct {
+		name, cmd   string
+		args        map[string]any
+		wantResult  Outcome
+		wantStdout  string
+		wantRetcode int
+		wantComment string
+	}{
+		{name: "stdout is trimmed", cmd: "echo hello; echo", wantResult: True, wantStdout: "hello", wantComment: `Command "echo hello; echo" run`},
+		{name: "non-zero exit fails with changes", cmd: "echo out; echo err >&2; exit 3", wantResult: False, wantStdout: "out", wantRetcode: 3, wantComment: `Command "echo out; echo err >&2; exit 3" run`},
+		{name: "success_retcodes", cmd: "exit 3", args: map[string]any{"success_retcodes": []any{2, "3"}}, wantResult: True, wantRetcode: 3},
+		{name: "single success_retcode", cmd: "exit 2", args: map[string]any{"success_retcodes": 2}, wantResult: True, wantRetcode: 2},
+		{name: "env mapping", cmd: "echo $A-$B", args: map[string]any{"env": map[string]any{"A": "1", "B": true}}, wantResult: True, wantStdout: "1-True"},
+		{name: "env list of mappings", cmd: "echo $A", args: map[string]any{"env": []any{map[string]any{"A": "x"}}}, wantResult: True, wantStdout: "x"},
+		{name: "shell", cmd: "echo ${BASH_VERSION:+bash}", args: map[string]any{"shell": "/bin/bash"}, wantResult: True, wantStdout: "bash"},
+		{name: "stdin", cmd: "tr a-z A-Z", args: map[string]any{"stdin": "abc"}, wantResult: True, wantStdout: "ABC"},
+		{name: "hide_output", cmd: "echo secret", args: map[string]any{"hide_output": true}, wantResult: True, wantStdout: ""},
+		{name: "runas", cmd: "id -un", args: map[string]any{"runas": "nobody"}, wantResult: True, wantStdout: "nobody"},
+		{name: "runas uid", cmd: "id -u; pwd", args: map[string]any{"runas": "65534"}, wantResult: True, wantStdout: "65534\n/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := ""
+			res := cmdCall(t, root, "cmd.run", tt.cmd, tt.args, false)
+			if res.Result != tt.wantResult {
+				t.Fatalf("result %v (%s); want %v", res.Result, res.Comment, tt.wantResult)
+			}
+			if res.Changes["stdout"] != tt.wantStdout || res.Changes["retcode"] != tt.wantRetcode {
+				t.Errorf("changes = %#v; want stdout %q retcode %d", res.Changes, tt.wantStdout, tt.wantRetcode)
+			}
+			if pid, _ := res.Changes["pid"].(int); pid <= 0 {
+				t.Errorf("pid = %v", res.Changes["pid"])
+			}
+			if tt.wantComment != "" && res.Comment != tt.wantComment {
+				t.Errorf("comment = %q; want %q", res.Comment, tt.wantComment)
+			}
+		})
+	}
+}
+
+func TestCmdRunTestModeAndRoot(t *testing.T) {
+	root := fileTestRoot(t)
+	cmd := "pwd > made-by-cmd"
+	res := cmdCall(t, root, "cmd.run", cmd, nil, true)
+	if res.Result != None || len(res.Changes) != 0 || res.Comment != `Command "pwd > made-by-cmd" would have been executed` {
+		t.Fatalf("test mode = %v %q %#v", res.Result, res.Comment, res.Changes)
+	}
+	if _, err := os.Stat(filepath.Join(root, "made-by-cmd")); err == nil {
+		t.Fatal("test mode ran the command")
+	}
+	// With --root the command runs in the root directory.
+	res = cmdCall(t, root, "cmd.run", cmd, nil, false)
+	if res.Result != True {
+		t.Fatalf("run = %v %q", res.Result, res.Comment)
+	}
+	if got := strings.TrimSpace(fileReadT(t, filepath.Join(root, "made-by-cmd"))); got != root {
+		t.Errorf("cwd = %q; want the root %q", got, root)
+	}
+	// cwd is rebased under the root.
+	os.MkdirAll(filepath.Join(root, "srv"), 0o755)
+	res = cmdCall(t, root, "cmd.run", "pwd", map[string]any{"cwd": "/srv"}, false)
+	if res.Changes["stdout"] != filepath.Join(root, "srv") {
+		t.Errorf("cwd /srv: stdout %v", res.Changes["stdout"])
+	}
+	// creates: all exist, so nothing runs, even for real.
+	for _, test := range []bool{true, false} {
+		res = cmdCall(t, root, "cmd.run", "exit 1", map[string]any{"creates": []any{"/made-by-cmd", "/etc/passwd"}}, test)
+		if res.Result != True || len(res.Changes) != 0 || res.Comment != "All files in creates exist" {
+			t.Errorf("creates test=%v = %v %q", test, res.Result, res.Comment)
+		}
+	}
+	res = cmdCall(t, root, "cmd.run", "true", map[string]any{"creates": "/not/there"}, false)
+	if res.Result != True || len(res.Changes) == 0 {
+		t.Errorf("creates missing = %v %#v", res.Result, res.Changes)
+	}
+}
+
+func TestCmdRunTimeout(t *testing.T) {
+	start := time.Now()
+	res := cmdCall(t, "", "cmd.run", "sleep 30 & sleep 30", map[string]any{"timeout": 1}, false)
+	if res.Result != False || !strings.Contains(res.Comment, "timed out after 1s") {
+		t.Fatalf("timeout = %v %q", res.Result, res.Comment)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("timeout took %v", d)
+	}
+}
+
+func TestCmdRunStateful(t *testing.T) {
+	tests := []struct {
+		cmd         string
+		wantResult  Outcome
+		wantChanged bool
+		wantComment string
+	}{
+		{`echo work; echo "changed=no comment='all good'"`, True, false, "all good"},
+		{`echo changed=yes`, True, true, `Command "echo changed=yes" run`},
+		{`echo '{"changed": true, "comment": "did it"}'`, True, true, "did it"},
+		{`echo '{"changed": false}'`, True, false, `Command "echo '{\"changed\": false}'" run`},
+		{`echo nothing useful`, False, true, "not a stateful status"},
+	}
+	for _, tt := range tests {
+		res := cmdCall(t, "", "cmd.run", tt.cmd, map[string]any{"stateful": true}, false)
+		if res.Result != tt.wantResult || (len(res.Changes) > 0) != tt.wantChanged || !strings.Contains(res.Comment, tt.wantComment) {
+			t.Errorf("%s: %v %q changes %v; want %v %q changed %v", tt.cmd, res.Result, res.Comment, res.Changes, tt.wantResult, tt.wantComment, tt.wantChanged)
+		}
+	}
+}
+
+func TestCmdRunBadArgs(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		args map[string]any
+		want string
+	}{
+		{"", nil, `argument "name"`},
+		{"true", map[string]any{"shell": "bash"}, `argument "shell"`},
+		{"true", map[string]any{"timeout": -1}, `argument "timeout"`},
+		{"true", map[string]any{"timeout": "soon"}, `argument "timeout"`},
+		{"true", map[string]any{"success_retcodes": []any{"x"}}, `argument "success_retcodes"`},
+		{"true", map[string]any{"runas": "no-such-user-here"}, `argument "runas"`},
+		{"true", map[string]any{"env": map[string]any{"A=B": "x"}}, `argument "env"`},
+		{"true", map[string]any{"env": "A=B"}, `argument "env"`},
+		{"true", map[string]any{"creates": "relative"}, `argument "creates"`},
+		{"true", map[string]any{"cwd": "/does/not/exist"}, `argument "cwd"`},
+	}
+	for _, tt := range tests {
+		res := cmdCall(t, "", "cmd.run", tt.cmd, tt.args, false)
+		if res.Result != False || !strings.Contains(res.Comment, tt.want) {
+			t.Errorf("cmd.run %q %v = %v %q; want False with %q", tt.cmd, tt.args, res.Result, res.Comment, tt.want)
+		}
+	}
+}
+
+func TestCmdWaitAndWatch(t *testing.T) {
+	root := fileTestRoot(t)
+	res := cmdCall(t, root, "cmd.wait", "touch waited", nil, false)
+	if res.Result != True || len(res.Changes) != 0 {
+		t.Fatalf("cmd.wait = %v %#v", res.Result, res.Changes)
+	}
+	if _, err := os.Stat(filepath.Join(root, "waited")); err == nil {
+		t.Fatal("cmd.wait ran without a watch")
+	}
+	watch, ok := Watcher("cmd")
+	if !ok {
+		t.Fatal("no mod_watch for cmd")
+	}
+	req := fileReq(root, "cmd.wait", "touch waited", nil, true)
+	if r := watch(context.Background(), req); r.Result != None {
+		t.Fatalf("watch under test = %v %q", r.Result, r.Comment)
+	}
+	req = fileReq(root, "cmd.wait", "touch waited", nil, false)
+	if r := watch(context.Background(), req); r.Result != True || r.Changes["retcode"] != 0 {
+		t.Fatalf("watch = %v %q %#v", r.Result, r.Comment, r.Changes)
+	}
+	if _, err := os.Stat(filepath.Join(root, "waited")); err != nil {
+		t.Fatal("watch did not run the command")
+	}
+}
+
+func TestCmdScript(t *testing.T) {
+	res := cmdCall(t, "", "cmd.script", "hello", map[string]any{"source": "salt://scripts/hello.sh", "args": "'big world'"}, false)
+	if res.Result != True || res.Changes["stdout"] != "hello big world" {
+		t.Fatalf("cmd.script = %v %q %#v", res.Result, res.Comment, res.Changes)
+	}
+	res = cmdCall(t, "", "cmd.script", "salt://scripts/hello.sh", nil, true)
+	if res.Result != None {
+		t.Fatalf("cmd.script test = %v %q", res.Result, res.Comment)
+	}
+	res = cmdCall(t, "", "cmd.script", "salt://scripts/missing.sh", nil, false)
+	if res.Result != False || !strings.Contains(res.Comment, `argument "source"`) {
+		t.Fatalf("missing script = %v %q", res.Result, res.Comment)
+	}
+}
