@@ -1,12 +1,23 @@
 // Package jinja renders Jinja templates, as Salt writes them, with pongo2.
 //
 // pongo2 is close to Django's templates, not to Jinja2, so this package
-// adds the parts of Jinja that Salt formulas use: a source translator for
-// syntax pongo2 cannot parse, plus registered filters, tests and tags.
+// adds the parts of Jinja that Salt formulas use: a source translator
+// turns every Jinja tag and {{ }} into a one-line pongo2 tag registered
+// here, whose expression was parsed by this package with Jinja's grammar.
+// pongo2 parses the block structure and runs the template; this package
+// evaluates expressions with Python semantics (StrictUndefined, kwargs,
+// methods, filters, tests). SUPPORT.md lists what works and what differs.
 package jinja
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/flosch/pongo2/v6"
 )
 
 // Loader reads templates named by {% import %}, {% from %} and
@@ -40,9 +51,172 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Limits that keep a hostile or broken template from exhausting the host.
+const (
+	maxNesting   = 64       // imports, includes and macro calls on the stack
+	maxSteps     = 10000000 // loop iterations in one render
+	maxOutput    = 64 << 20 // bytes of output
+	maxCacheSize = 4096     // compiled templates kept
+)
+
 // Render renders src, named name (for errors and relative imports), with
 // vars as the template's globals. A map[string]Func value in vars (salt)
-// or a Func value is callable from the template.
-func Render(name string, src []byte, vars map[string]any, opts Options) (string, error) {
-	return "", &Error{File: name, Err: fmt.Errorf("jinja: not implemented yet")}
+// or a Func value is callable from the template. Templates may change
+// dicts and lists reachable from vars, as Jinja does.
+func Render(name string, src []byte, vars map[string]any, opts Options) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", &Error{File: name, Err: fmt.Errorf("internal error: %v", r)}
+		}
+	}()
+	c, err := compile(name, src)
+	if err != nil {
+		return "", err
+	}
+	rs := &renderState{vars: vars, loader: opts.Loader}
+	w := &limitWriter{}
+	if _, err := rs.run(c, pongo2.Context{}, w); err != nil {
+		return "", err
+	}
+	if w.over {
+		return "", &Error{File: name, Err: fmt.Errorf("output larger than %d bytes", maxOutput)}
+	}
+	return w.b.String(), nil
+}
+
+type renderState struct {
+	vars   map[string]any
+	loader Loader
+	depth  int
+	steps  int
+}
+
+type exportSlot struct{ vars map[string]any }
+
+// run executes a compiled template with public as the enclosing scope and
+// returns the names it defined at top level (for imports).
+func (rs *renderState) run(c *compiled, public pongo2.Context, w io.Writer) (map[string]any, error) {
+	rs.depth++
+	defer func() { rs.depth-- }()
+	if rs.depth > maxNesting {
+		return nil, &Error{File: c.unit.name, Err: fmt.Errorf("templates nested more than %d deep", maxNesting)}
+	}
+	slot := &exportSlot{}
+	public["__jinja"] = rs
+	public["__jexport"] = slot
+	if err := c.tpl.ExecuteWriterUnbuffered(public, w); err != nil {
+		return nil, toError(err, c)
+	}
+	return slot.vars, nil
+}
+
+// toError digs this package's *Error out of pongo2's wrapping, or maps a
+// pongo2 error's line back to the original source.
+func toError(err error, c *compiled) error {
+	var pe *pongo2.Error
+	if errors.As(err, &pe) {
+		var je *Error
+		if pe.OrigError != nil && errors.As(pe.OrigError, &je) {
+			return je
+		}
+		if lc, ok := pe.OrigError.(loopCtl); ok {
+			return &Error{File: c.unit.name, Err: fmt.Errorf("'%s' outside of a loop", lc)}
+		}
+		line := 0
+		if pe.Line > 0 && pe.Line < len(c.unit.lines) {
+			line = c.unit.lines[pe.Line]
+		}
+		return &Error{File: c.unit.name, Line: line, Err: pe.OrigError}
+	}
+	var je *Error
+	if errors.As(err, &je) {
+		return je
+	}
+	return &Error{File: c.unit.name, Err: err}
+}
+
+type limitWriter struct {
+	b    strings.Builder
+	over bool
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > maxOutput {
+		w.over = true
+		return len(p), nil
+	}
+	return w.b.Write(p)
+}
+
+func (w *limitWriter) WriteString(s string) (int, error) {
+	if w.b.Len()+len(s) > maxOutput {
+		w.over = true
+		return len(s), nil
+	}
+	return w.b.WriteString(s)
+}
+
+type compiled struct {
+	tpl  *pongo2.Template
+	unit *unit
+}
+
+type cacheKey struct {
+	name string
+	sum  [32]byte
+}
+
+// The compile cache and the registry of units being compiled. pongo2's
+// tag registry is package-global, so the tags are registered once and
+// find their statements through the unit id written into each tag.
+var (
+	setOnce   sync.Once
+	tplSet    *pongo2.TemplateSet
+	compileMu sync.Mutex
+	cache     = map[cacheKey]*compiled{}
+	compiling = map[int]*unit{}
+	nextUnit  int
+)
+
+type noLoader struct{}
+
+func (noLoader) Abs(base, name string) string { return name }
+func (noLoader) Get(path string) (io.Reader, error) {
+	return nil, fmt.Errorf("pongo2 loading is disabled: %s", path)
+}
+
+func compile(name string, src []byte) (*compiled, error) {
+	setOnce.Do(setup)
+	key := cacheKey{name: name, sum: sha256.Sum256(src)}
+	compileMu.Lock()
+	defer compileMu.Unlock()
+	if c, ok := cache[key]; ok {
+		return c, nil
+	}
+	nextUnit++
+	id := nextUnit
+	psrc, u, err := translate(id, name, string(src))
+	if err != nil {
+		return nil, err
+	}
+	compiling[id] = u
+	tpl, err := tplSet.FromString(psrc)
+	delete(compiling, id)
+	if err != nil {
+		return nil, toError(err, &compiled{unit: u})
+	}
+	c := &compiled{tpl: tpl, unit: u}
+	if len(cache) >= maxCacheSize {
+		clear(cache)
+	}
+	cache[key] = c
+	return c, nil
+}
+
+func setup() {
+	pongo2.SetAutoescape(false)
+	tplSet = pongo2.NewSet("brine-jinja", noLoader{})
+	tplSet.Options.TrimBlocks = false
+	tplSet.Options.LStripBlocks = false
+	registerTags()
 }

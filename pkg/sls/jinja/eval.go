@@ -1,0 +1,720 @@
+package jinja
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/flosch/pongo2/v6"
+)
+
+// env is what an expression sees while it runs: pongo2's execution
+// context (scopes) plus the per-render state.
+type env struct {
+	ctx  *pongo2.ExecutionContext
+	rs   *renderState
+	file string
+}
+
+type builtinFunc func(e *env, args []any, kw map[string]any) (any, error)
+
+// List is a list created or changed by the template. Lists need to be
+// shared by reference so that {% do l.append(x) %} inside a loop is seen
+// after the loop, as in Python; Go slices are values, so they are boxed.
+type List struct{ items []any }
+
+func (e *env) lookup(name string) any {
+	if v, ok := e.ctx.Private[name]; ok {
+		return v
+	}
+	if v, ok := e.ctx.Public[name]; ok {
+		return v
+	}
+	if v, ok := e.rs.vars[name]; ok {
+		return v
+	}
+	if f, ok := globalFuncs[name]; ok {
+		return f
+	}
+	return undefName(name)
+}
+
+func (e *env) eval(n node) (any, error) {
+	switch x := n.(type) {
+	case *litNode:
+		return x.v, nil
+	case *nameNode:
+		return e.lookup(x.name), nil
+	case *attrNode:
+		v, err := e.evalDefined(x.x, x.line)
+		if err != nil {
+			return nil, err
+		}
+		return getAttr(v, x.name), nil
+	case *itemNode:
+		v, err := e.evalDefined(x.x, x.line)
+		if err != nil {
+			return nil, err
+		}
+		k, err := e.eval(x.key)
+		if err != nil {
+			return nil, err
+		}
+		r, err := getItem(v, k)
+		return r, lineErr(err, x.line)
+	case *sliceNode:
+		return e.evalSlice(x)
+	case *callNode:
+		return e.evalCall(x)
+	case *filterNode:
+		return e.evalFilter(x)
+	case *testNode:
+		return e.evalTest(x)
+	case *binNode:
+		return e.evalBin(x)
+	case *unNode:
+		v, err := e.eval(x.x)
+		if err != nil {
+			return nil, err
+		}
+		switch x.op {
+		case "not":
+			t, err := truth(v)
+			return !t, lineErr(err, x.line)
+		case "-":
+			r, err := arith("-", 0, v)
+			return r, lineErr(err, x.line)
+		default:
+			r, err := arith("+", 0, v)
+			return r, lineErr(err, x.line)
+		}
+	case *cmpNode:
+		return e.evalCompare(x)
+	case *condNode:
+		c, err := e.eval(x.cond)
+		if err != nil {
+			return nil, err
+		}
+		t, err := truth(c)
+		if err != nil {
+			return nil, err
+		}
+		if t {
+			return e.eval(x.a)
+		}
+		if x.b == nil {
+			return Undefined{Hint: "the inline if-expression evaluated to false and no else section was defined", Soft: true}, nil
+		}
+		return e.eval(x.b)
+	case *listNode:
+		items, err := e.evalList(x.items)
+		if err != nil {
+			return nil, err
+		}
+		return &List{items: items}, nil
+	case *tupleNode:
+		return e.evalList(x.items)
+	case *dictNode:
+		m := make(map[string]any, len(x.keys))
+		for i := range x.keys {
+			k, err := e.eval(x.keys[i])
+			if err != nil {
+				return nil, err
+			}
+			if u, ok := k.(Undefined); ok {
+				return nil, u.err()
+			}
+			v, err := e.eval(x.vals[i])
+			if err != nil {
+				return nil, err
+			}
+			m[keyString(k)] = v
+		}
+		return m, nil
+	case *concatNode:
+		var b strings.Builder
+		for _, xn := range x.xs {
+			v, err := e.eval(xn)
+			if err != nil {
+				return nil, err
+			}
+			s, err := toStr(v)
+			if err != nil {
+				return nil, lineErr(err, x.line)
+			}
+			b.WriteString(s)
+		}
+		return b.String(), nil
+	}
+	return nil, fmt.Errorf("unknown expression %T", n)
+}
+
+// evalDefined evaluates n and refuses an undefined result, as
+// StrictUndefined does on attribute and item access.
+func (e *env) evalDefined(n node, line int) (any, error) {
+	v, err := e.eval(n)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := v.(Undefined); ok {
+		return nil, lineErr(u.err(), line)
+	}
+	return v, nil
+}
+
+func (e *env) evalList(ns []node) ([]any, error) {
+	out := make([]any, len(ns))
+	for i, n := range ns {
+		v, err := e.eval(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// lineErr tags an error with the line of the node that failed, keeping
+// the innermost line when one is already set.
+func lineErr(err error, line int) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*exprError); ok {
+		return err
+	}
+	if _, ok := err.(*Error); ok {
+		return err
+	}
+	if _, ok := err.(loopCtl); ok {
+		return err
+	}
+	return &exprError{line: line, msg: err.Error()}
+}
+
+func getAttr(v any, name string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if r, ok := x[name]; ok {
+			return r
+		}
+	case *Namespace:
+		if r, ok := x.attrs[name]; ok {
+			return r
+		}
+	case *module:
+		if r, ok := x.vars[name]; ok {
+			return r
+		}
+	case *loopInfo:
+		return x.attr(name)
+	case map[string]Func:
+		if f, ok := x[name]; ok {
+			return f
+		}
+		return funcPrefix{m: x, prefix: name}
+	case *cycler:
+		if name == "current" {
+			return x.items[x.pos]
+		}
+	case funcPrefix:
+		if f, ok := x.m[x.prefix+"."+name]; ok {
+			return f
+		}
+	default:
+		if m, ok := normalize(v).(map[string]any); ok {
+			if r, ok := m[name]; ok {
+				return r
+			}
+		}
+	}
+	return undefAttr(v, name)
+}
+
+// funcPrefix lets salt.pillar.get(...) work as salt['pillar.get'](...).
+type funcPrefix struct {
+	m      map[string]Func
+	prefix string
+}
+
+func getItem(v, k any) (any, error) {
+	if u, ok := k.(Undefined); ok {
+		return nil, u.err()
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if r, ok := x[keyString(k)]; ok {
+			return r, nil
+		}
+		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
+	case map[string]Func:
+		if f, ok := x[keyString(k)]; ok {
+			return f, nil
+		}
+		return Undefined{Hint: fmt.Sprintf("function %s is not available", reprOr(k))}, nil
+	case *Namespace, *module, *loopInfo:
+		if s, ok := k.(string); ok {
+			return getAttr(v, s), nil
+		}
+	}
+	switch x := normalize(v).(type) {
+	case []any:
+		i, _, isFloat, ok := toNum(k)
+		if !ok || isFloat {
+			return nil, fmt.Errorf("list indices must be integers, not %s", typeName(k))
+		}
+		if i < 0 {
+			i += len(x)
+		}
+		if i < 0 || i >= len(x) {
+			return Undefined{Hint: fmt.Sprintf("list object has no element %v", k)}, nil
+		}
+		return x[i], nil
+	case string:
+		i, _, isFloat, ok := toNum(k)
+		if !ok || isFloat {
+			return nil, fmt.Errorf("string indices must be integers")
+		}
+		r := []rune(x)
+		if i < 0 {
+			i += len(r)
+		}
+		if i < 0 || i >= len(r) {
+			return Undefined{Hint: "string index out of range"}, nil
+		}
+		return string(r[i]), nil
+	case map[string]any:
+		if r, ok := x[keyString(k)]; ok {
+			return r, nil
+		}
+		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
+	}
+	if s, ok := k.(string); ok {
+		return getAttr(v, s), nil
+	}
+	return Undefined{Hint: fmt.Sprintf("'%s' object has no element %s", typeName(v), reprOr(k))}, nil
+}
+
+func reprOr(v any) string {
+	s, err := repr(v)
+	if err != nil {
+		return "?"
+	}
+	return s
+}
+
+func (e *env) evalSlice(x *sliceNode) (any, error) {
+	v, err := e.evalDefined(x.x, x.line)
+	if err != nil {
+		return nil, err
+	}
+	var idx [3]*int
+	for i, n := range []node{x.lo, x.hi, x.step} {
+		if n == nil {
+			continue
+		}
+		iv, err := e.eval(n)
+		if err != nil {
+			return nil, err
+		}
+		if iv == nil {
+			continue
+		}
+		k, _, isFloat, ok := toNum(iv)
+		if !ok || isFloat {
+			return nil, lineErr(fmt.Errorf("slice indices must be integers"), x.line)
+		}
+		idx[i] = &k
+	}
+	var items []any
+	s, isStr := normalize(v).(string)
+	if isStr {
+		for _, r := range s {
+			items = append(items, string(r))
+		}
+	} else if l, ok := normalize(v).([]any); ok {
+		items = l
+	} else {
+		return nil, lineErr(fmt.Errorf("'%s' object is not subscriptable", typeName(v)), x.line)
+	}
+	out, err := sliceItems(items, idx)
+	if err != nil {
+		return nil, lineErr(err, x.line)
+	}
+	if isStr {
+		var b strings.Builder
+		for _, c := range out {
+			b.WriteString(c.(string))
+		}
+		return b.String(), nil
+	}
+	return out, nil
+}
+
+func sliceItems(items []any, idx [3]*int) ([]any, error) {
+	n := len(items)
+	step := 1
+	if idx[2] != nil {
+		step = *idx[2]
+	}
+	if step == 0 {
+		return nil, fmt.Errorf("slice step cannot be zero")
+	}
+	clamp := func(p *int, def int) int {
+		if p == nil {
+			return def
+		}
+		i := *p
+		if i < 0 {
+			i += n
+		}
+		lo, hi := 0, n
+		if step < 0 {
+			lo, hi = -1, n-1
+		}
+		return max(lo, min(i, hi))
+	}
+	out := []any{}
+	if step > 0 {
+		for i := clamp(idx[0], 0); i < clamp(idx[1], n); i += step {
+			out = append(out, items[i])
+		}
+	} else {
+		for i := clamp(idx[0], n-1); i > clamp(idx[1], -1); i += step {
+			out = append(out, items[i])
+		}
+	}
+	return out, nil
+}
+
+func (e *env) evalArgs(args []node, kwargs []kwarg, star, dstar node) ([]any, map[string]any, error) {
+	pos, err := e.evalList(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if star != nil {
+		sv, err := e.eval(star)
+		if err != nil {
+			return nil, nil, err
+		}
+		more, err := iterate(sv)
+		if err != nil {
+			return nil, nil, err
+		}
+		pos = append(pos, more...)
+	}
+	var kw map[string]any
+	if len(kwargs) > 0 || dstar != nil {
+		kw = make(map[string]any, len(kwargs))
+	}
+	for _, k := range kwargs {
+		v, err := e.eval(k.v)
+		if err != nil {
+			return nil, nil, err
+		}
+		kw[k.name] = v
+	}
+	if dstar != nil {
+		dv, err := e.eval(dstar)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, ok := normalize(dv).(map[string]any)
+		if !ok {
+			return nil, nil, fmt.Errorf("argument after ** must be a mapping, not %s", typeName(dv))
+		}
+		for k, v := range m {
+			kw[k] = v
+		}
+	}
+	return pos, kw, nil
+}
+
+func (e *env) evalCall(c *callNode) (any, error) {
+	if a, ok := c.fn.(*attrNode); ok {
+		recv, err := e.evalDefined(a.x, a.line)
+		if err != nil {
+			return nil, err
+		}
+		if hasMethod(recv, a.name) {
+			args, kw, err := e.evalArgs(c.args, c.kwargs, c.star, c.dstar)
+			if err != nil {
+				return nil, err
+			}
+			r, err := e.callMethod(a.x, recv, a.name, args, kw)
+			return r, lineErr(err, c.line)
+		}
+		fn := getAttr(recv, a.name)
+		return e.callValue(fn, c)
+	}
+	fn, err := e.eval(c.fn)
+	if err != nil {
+		return nil, err
+	}
+	return e.callValue(fn, c)
+}
+
+func (e *env) callValue(fn any, c *callNode) (any, error) {
+	if u, ok := fn.(Undefined); ok {
+		return nil, lineErr(u.err(), c.line)
+	}
+	args, kw, err := e.evalArgs(c.args, c.kwargs, c.star, c.dstar)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.call(fn, args, kw)
+	return r, lineErr(err, c.line)
+}
+
+func (e *env) call(fn any, args []any, kw map[string]any) (any, error) {
+	switch f := fn.(type) {
+	case Func:
+		for i, a := range args {
+			args[i] = plain(a, 0)
+		}
+		for k, v := range kw {
+			kw[k] = plain(v, 0)
+		}
+		if kw == nil {
+			kw = map[string]any{}
+		}
+		return f(args, kw)
+	case builtinFunc:
+		return f(e, args, kw)
+	case *Macro:
+		return f.call(e, args, kw)
+	case func(args []any, kwargs map[string]any) (any, error):
+		return e.call(Func(f), args, kw)
+	}
+	return nil, fmt.Errorf("'%s' object is not callable", typeName(fn))
+}
+
+// plain unboxes Lists, in place, before a value leaves the template for
+// a Go function, so callees see only []any and map[string]any.
+func plain(v any, depth int) any {
+	if depth > 100 {
+		return v
+	}
+	switch x := v.(type) {
+	case *List:
+		for i, e := range x.items {
+			x.items[i] = plain(e, depth+1)
+		}
+		return x.items
+	case []any:
+		for i, e := range x {
+			x[i] = plain(e, depth+1)
+		}
+		return x
+	case map[string]any:
+		for k, e := range x {
+			if p := plain(e, depth+1); !sameRef(p, e) {
+				x[k] = p
+			}
+		}
+		return x
+	}
+	return v
+}
+
+func sameRef(a, b any) bool {
+	_, al := a.(*List)
+	_, bl := b.(*List)
+	return al == bl
+}
+
+func (e *env) evalBin(b *binNode) (any, error) {
+	l, err := e.eval(b.l)
+	if err != nil {
+		return nil, err
+	}
+	switch b.op {
+	case "and", "or":
+		t, err := truth(l)
+		if err != nil {
+			return nil, lineErr(err, b.line)
+		}
+		if t == (b.op == "or") {
+			return l, nil
+		}
+		return e.eval(b.r)
+	}
+	r, err := e.eval(b.r)
+	if err != nil {
+		return nil, err
+	}
+	v, err := arith(b.op, l, r)
+	return v, lineErr(err, b.line)
+}
+
+const maxRepeat = 1 << 24
+
+func arith(op string, l, r any) (any, error) {
+	l, r = normalize(l), normalize(r)
+	for _, v := range []any{l, r} {
+		if u, ok := v.(Undefined); ok {
+			return nil, u.err()
+		}
+	}
+	li, lf, lFloat, lok := toNum(l)
+	ri, rf, rFloat, rok := toNum(r)
+	if lok && rok {
+		anyFloat := lFloat || rFloat
+		switch op {
+		case "+":
+			if anyFloat {
+				return lf + rf, nil
+			}
+			return li + ri, nil
+		case "-":
+			if anyFloat {
+				return lf - rf, nil
+			}
+			return li - ri, nil
+		case "*":
+			if anyFloat {
+				return lf * rf, nil
+			}
+			return li * ri, nil
+		case "/":
+			if rf == 0 {
+				return nil, fmt.Errorf("division by zero")
+			}
+			return lf / rf, nil
+		case "//":
+			if rf == 0 {
+				return nil, fmt.Errorf("integer division or modulo by zero")
+			}
+			if anyFloat {
+				return math.Floor(lf / rf), nil
+			}
+			q := li / ri
+			if (li%ri != 0) && ((li < 0) != (ri < 0)) {
+				q--
+			}
+			return q, nil
+		case "%":
+			if rf == 0 {
+				return nil, fmt.Errorf("integer division or modulo by zero")
+			}
+			if anyFloat {
+				m := math.Mod(lf, rf)
+				if m != 0 && (m < 0) != (rf < 0) {
+					m += rf
+				}
+				return m, nil
+			}
+			m := li % ri
+			if m != 0 && (m < 0) != (ri < 0) {
+				m += ri
+			}
+			return m, nil
+		case "**":
+			if !anyFloat && ri >= 0 {
+				res := 1
+				for range min(ri, 64) {
+					res *= li
+				}
+				if ri <= 64 || li == 0 || li == 1 {
+					return res, nil
+				}
+			}
+			return math.Pow(lf, rf), nil
+		}
+	}
+	switch op {
+	case "+":
+		if ls, ok := l.(string); ok {
+			if rs, ok := r.(string); ok {
+				return ls + rs, nil
+			}
+		}
+		if ll, ok := l.([]any); ok {
+			if rl, ok := r.([]any); ok {
+				out := make([]any, 0, len(ll)+len(rl))
+				return append(append(out, ll...), rl...), nil
+			}
+		}
+	case "*":
+		if lok && !lFloat {
+			l, r, li = r, l, ri
+		}
+		if _, _, isF, ok := toNum(r); ok && !isF {
+			n, _, _, _ := toNum(r)
+			if n < 0 {
+				n = 0
+			}
+			switch x := l.(type) {
+			case string:
+				if len(x)*n > maxRepeat {
+					return nil, fmt.Errorf("repeated string too long")
+				}
+				return strings.Repeat(x, n), nil
+			case []any:
+				if len(x)*n > maxRepeat {
+					return nil, fmt.Errorf("repeated list too long")
+				}
+				out := make([]any, 0, len(x)*n)
+				for range n {
+					out = append(out, x...)
+				}
+				return out, nil
+			}
+		}
+	case "%":
+		if ls, ok := l.(string); ok {
+			return percentFormat(ls, r)
+		}
+	}
+	return nil, fmt.Errorf("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))
+}
+
+func (e *env) evalCompare(c *cmpNode) (any, error) {
+	l, err := e.eval(c.xs[0])
+	if err != nil {
+		return nil, err
+	}
+	for i, op := range c.ops {
+		r, err := e.eval(c.xs[i+1])
+		if err != nil {
+			return nil, err
+		}
+		ok, err := compareOp(op, l, r)
+		if err != nil {
+			return nil, lineErr(err, c.line)
+		}
+		if !ok {
+			return false, nil
+		}
+		l = r
+	}
+	return true, nil
+}
+
+func compareOp(op string, l, r any) (bool, error) {
+	switch op {
+	case "==", "!=":
+		for _, v := range []any{l, r} {
+			if u, ok := v.(Undefined); ok {
+				return false, u.err()
+			}
+		}
+		return equal(l, r) == (op == "=="), nil
+	case "in", "not in":
+		ok, err := contains(r, l)
+		return ok == (op == "in"), err
+	}
+	c, err := compare(l, r)
+	if err != nil {
+		return false, err
+	}
+	switch op {
+	case "<":
+		return c < 0, nil
+	case ">":
+		return c > 0, nil
+	case "<=":
+		return c <= 0, nil
+	}
+	return c >= 0, nil
+}

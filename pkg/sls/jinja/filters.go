@@ -1,0 +1,634 @@
+package jinja
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+type filterFunc func(e *env, v any, args []any, kw map[string]any) (any, error)
+
+var filters map[string]filterFunc
+
+func init() {
+	filters = map[string]filterFunc{
+		"default": fDefault, "d": fDefault,
+		"join": fJoin, "replace": fReplace, "indent": fIndent,
+		"yaml": fYAML, "json": fJSON, "tojson": fToJSON,
+		"yaml_encode": fYAMLEncode, "yaml_dquote": fYAMLDquote, "yaml_squote": fYAMLSquote,
+		"load_yaml": fLoad("yaml"), "load_json": fLoad("json"),
+		"int": fInt, "float": fFloat, "string": fString, "list": fList,
+		"trim": fTrim, "strip": fTrim, "unique": fUnique, "sort": fSort, "reverse": fReverse,
+		"bool": fBool, "to_bool": fBool, "first": fFirst, "last": fLast,
+		"length": fLength, "count": fLength, "lower": strF(strings.ToLower), "upper": strF(strings.ToUpper),
+		"title": strF(pyTitle), "capitalize": strF(pyCapitalize), "dictsort": fDictsort,
+		"map": fMap, "select": fSelect(true), "reject": fSelect(false),
+		"selectattr": fSelectAttr(true), "rejectattr": fSelectAttr(false),
+		"sum": fSum, "min": fMinMax(-1), "max": fMinMax(1), "round": fRound, "abs": fAbs,
+		"regex_replace": fRegexReplace, "regex_search": fRegexSearch, "regex_match": fRegexMatch,
+		"regex_escape": strF(regexp.QuoteMeta), "traverse": fTraverse, "quote": fQuote,
+		"batch": fBatch, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
+		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
+		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
+		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape,
+		"pprint": fPprint, "python": fPprint, "sequence": fSequence, "truncate": fTruncate,
+		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": fToNum,
+	}
+	addMiscFilters()
+}
+
+func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }
+
+// arg reads argument i, or keyword name, or def.
+func arg(args []any, kw map[string]any, i int, name string, def any) any {
+	if i < len(args) {
+		return args[i]
+	}
+	if v, ok := kw[name]; ok {
+		return v
+	}
+	return def
+}
+
+func boolArg(args []any, kw map[string]any, i int, name string, def bool) bool {
+	t, err := truth(arg(args, kw, i, name, def))
+	return err == nil && t
+}
+
+func intArg(args []any, kw map[string]any, i int, name string, def int) int {
+	n, f, isF, ok := toNum(arg(args, kw, i, name, def))
+	if !ok {
+		return def
+	}
+	if isF {
+		return int(f)
+	}
+	return n
+}
+
+func (e *env) evalFilter(f *filterNode) (any, error) {
+	v, err := e.eval(f.x)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := filters[f.name]
+	if !ok {
+		return nil, &exprError{line: f.line, msg: fmt.Sprintf("no filter named '%s'", f.name)}
+	}
+	if u, isU := v.(Undefined); isU && !u.Soft && f.name != "default" && f.name != "d" {
+		return nil, lineErr(u.err(), f.line)
+	}
+	args, kw, err := e.evalArgs(f.args, f.kwargs, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	r, err := fn(e, v, args, kw)
+	return r, lineErr(err, f.line)
+}
+
+func fDefault(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	def := arg(args, kw, 0, "default_value", "")
+	if _, isU := v.(Undefined); isU {
+		return def, nil
+	}
+	if boolArg(args, kw, 1, "boolean", false) {
+		if t, _ := truth(v); !t {
+			return def, nil
+		}
+	}
+	return v, nil
+}
+
+func fJoin(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	sep, err := toStr(arg(args, kw, 0, "d", ""))
+	if err != nil {
+		return nil, err
+	}
+	attr, hasAttr := arg(args, kw, 1, "attribute", nil).(string)
+	parts := make([]string, len(items))
+	for i, it := range items {
+		if hasAttr {
+			it = lookupPath(it, attr)
+		}
+		if parts[i], err = toStr(it); err != nil {
+			return nil, err
+		}
+	}
+	return strings.Join(parts, sep), nil
+}
+
+func fReplace(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	old, err := toStr(arg(args, kw, 0, "old", ""))
+	if err != nil {
+		return nil, err
+	}
+	nw, err := toStr(arg(args, kw, 1, "new", ""))
+	if err != nil {
+		return nil, err
+	}
+	n := intArg(args, kw, 2, "count", -1)
+	return strings.Replace(s, old, nw, n), nil
+}
+
+// fIndent follows Jinja 3's indent(width=4, first=False, blank=False).
+func fIndent(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	ind := strings.Repeat(" ", max(0, min(intArg(args, kw, 0, "width", 4), 1000)))
+	if w, ok := arg(args, kw, 0, "width", nil).(string); ok {
+		ind = w
+	}
+	first := boolArg(args, kw, 1, "first", false) || boolArg(nil, kw, 0, "indentfirst", false)
+	blank := boolArg(args, kw, 2, "blank", false)
+	lines := strings.Split(strings.ReplaceAll(s+"\n", "\r\n", "\n"), "\n")
+	lines = lines[:len(lines)-1]
+	var rv string
+	if blank {
+		rv = strings.Join(lines, "\n"+ind)
+	} else if len(lines) > 0 {
+		rv = lines[0]
+		for _, l := range lines[1:] {
+			rv += "\n"
+			if l != "" {
+				rv += ind + l
+			}
+		}
+	}
+	if first {
+		rv = ind + rv
+	}
+	return rv, nil
+}
+
+func fYAML(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	return yamlDump(v, boolArg(args, kw, 0, "flow_style", true))
+}
+
+func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	return jsonDump(v, intArg(args, kw, 1, "indent", 0), false, false)
+}
+
+func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	return jsonDump(v, intArg(args, kw, 0, "indent", 0), true, true)
+}
+
+func fYAMLEncode(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	switch normalize(v).(type) {
+	case nil, bool, int, float64, string:
+		return yamlDump(v, true)
+	}
+	return nil, fmt.Errorf("yaml_encode: only scalars are supported, not %s", typeName(v))
+}
+
+func fYAMLDquote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	writeJSONString(&b, s, false, false)
+	return b.String(), nil
+}
+
+func fYAMLSquote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+}
+
+func fLoad(kind string) filterFunc {
+	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return parseData("load_"+kind, s)
+	}
+}
+
+func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	def := arg(args, kw, 0, "default", 0)
+	base := intArg(args, kw, 1, "base", 10)
+	switch x := normalize(v).(type) {
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case int:
+		return x, nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return def, nil
+		}
+		return int(x), nil
+	case string:
+		s := strings.ReplaceAll(strings.TrimSpace(x), "_", "")
+		if base < 2 || base > 36 {
+			base = 0
+		}
+		if base == 16 {
+			s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+		}
+		if n, err := strconv.ParseInt(s, base, 64); err == nil {
+			return int(n), nil
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && base == 10 && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return int(f), nil
+		}
+	}
+	return def, nil
+}
+
+func fFloat(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	def := arg(args, kw, 0, "default", 0.0)
+	switch x := normalize(v).(type) {
+	case bool, int, float64:
+		_, f, _, _ := toNum(x)
+		return f, nil
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			return f, nil
+		}
+	}
+	return def, nil
+}
+
+func fString(_ *env, v any, _ []any, _ map[string]any) (any, error) { return toStr(v) }
+
+func fList(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{}, items...), nil
+}
+
+func fTrim(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := arg(args, kw, 0, "chars", nil).(string); ok {
+		return strings.Trim(s, c), nil
+	}
+	return strings.TrimSpace(s), nil
+}
+
+func fUnique(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	attr, _ := arg(args, kw, 1, "attribute", nil).(string)
+	var out, seen []any
+	for _, it := range items {
+		key := it
+		if attr != "" {
+			key = lookupPath(it, attr)
+		}
+		dup := false
+		for _, s := range seen {
+			if equal(s, key) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			seen = append(seen, key)
+			out = append(out, it)
+		}
+	}
+	if out == nil {
+		out = []any{}
+	}
+	return out, nil
+}
+
+// lookupPath reads "a.b.0" as Jinja's attribute filters do.
+func lookupPath(v any, p string) any {
+	for _, part := range strings.Split(p, ".") {
+		if n, err := strconv.Atoi(part); err == nil {
+			r, err := getItem(v, n)
+			if err != nil {
+				return Undefined{Hint: err.Error()}
+			}
+			v = r
+			continue
+		}
+		r, err := getItem(v, part)
+		if err != nil {
+			return Undefined{Hint: err.Error()}
+		}
+		v = r
+	}
+	return v
+}
+
+func sortValues(items []any, reverse, caseSensitive bool, attr string) ([]any, error) {
+	out := append([]any{}, items...)
+	key := func(v any) any {
+		if attr != "" {
+			v = lookupPath(v, attr)
+		}
+		if s, ok := v.(string); ok && !caseSensitive {
+			return strings.ToLower(s)
+		}
+		return v
+	}
+	var err error
+	sort.SliceStable(out, func(i, j int) bool {
+		c, e := compare(key(out[i]), key(out[j]))
+		if e != nil && err == nil {
+			err = e
+		}
+		if reverse {
+			return c > 0
+		}
+		return c < 0
+	})
+	return out, err
+}
+
+func fSort(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	attr, _ := arg(args, kw, 2, "attribute", nil).(string)
+	return sortValues(items, boolArg(args, kw, 0, "reverse", false), boolArg(args, kw, 1, "case_sensitive", false), attr)
+}
+
+func fReverse(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	if s, ok := normalize(v).(string); ok {
+		r := []rune(s)
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+		return string(r), nil
+	}
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[len(items)-1-i] = it
+	}
+	return out, nil
+}
+
+// fBool is Salt's to_bool: strings true/yes/on/1 (any case) are true.
+func fBool(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	switch x := normalize(v).(type) {
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true", "yes", "on", "1", "y":
+			return true, nil
+		}
+		return false, nil
+	case int:
+		return x > 0, nil
+	}
+	return truth(v)
+}
+
+func fFirst(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return Undefined{Hint: "No first item, sequence was empty."}, nil
+	}
+	return items[0], nil
+}
+
+func fLast(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return Undefined{Hint: "No last item, sequence was empty."}, nil
+	}
+	return items[len(items)-1], nil
+}
+
+func fLength(_ *env, v any, _ []any, _ map[string]any) (any, error) { return length(v) }
+
+func strF(f func(string) string) filterFunc {
+	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return f(s), nil
+	}
+}
+
+func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	m, ok := normalize(v).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("dictsort: expected a dict, got %s", typeName(v))
+	}
+	pairs := make([]any, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		pairs = append(pairs, []any{k, m[k]})
+	}
+	idx := "0"
+	if by, _ := arg(args, kw, 1, "by", "key").(string); by == "value" {
+		idx = "1"
+	}
+	return sortValues(pairs, boolArg(args, kw, 2, "reverse", false), boolArg(args, kw, 0, "case_sensitive", false), idx)
+}
+
+func fItems(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	m, ok := normalize(v).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("items: expected a dict, got %s", typeName(v))
+	}
+	out := make([]any, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, []any{k, m[k]})
+	}
+	return out, nil
+}
+
+func fMap(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(items))
+	if attr, ok := kw["attribute"].(string); ok {
+		def, hasDef := kw["default"]
+		for _, it := range items {
+			r := lookupPath(it, attr)
+			if _, isU := r.(Undefined); isU && hasDef {
+				r = def
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("map: a filter name or attribute= is required")
+	}
+	name, _ := args[0].(string)
+	fn, ok := filters[name]
+	if !ok {
+		return nil, fmt.Errorf("no filter named '%s'", name)
+	}
+	for _, it := range items {
+		r, err := fn(e, it, args[1:], kw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func fSelect(keep bool) filterFunc {
+	return func(e *env, v any, args []any, _ map[string]any) (any, error) {
+		items, err := iterate(v)
+		if err != nil {
+			return nil, err
+		}
+		out := []any{}
+		for _, it := range items {
+			ok, err := runTest(e, it, args)
+			if err != nil {
+				return nil, err
+			}
+			if ok == keep {
+				out = append(out, it)
+			}
+		}
+		return out, nil
+	}
+}
+
+func fSelectAttr(keep bool) filterFunc {
+	return func(e *env, v any, args []any, _ map[string]any) (any, error) {
+		if len(args) == 0 {
+			return nil, fmt.Errorf("selectattr: an attribute name is required")
+		}
+		attr, _ := args[0].(string)
+		items, err := iterate(v)
+		if err != nil {
+			return nil, err
+		}
+		out := []any{}
+		for _, it := range items {
+			ok, err := runTest(e, lookupPath(it, attr), args[1:])
+			if err != nil {
+				return nil, err
+			}
+			if ok == keep {
+				out = append(out, it)
+			}
+		}
+		return out, nil
+	}
+}
+
+// runTest applies the test named by args[0] (truthiness when absent).
+func runTest(e *env, v any, args []any) (bool, error) {
+	if len(args) == 0 {
+		if u, ok := v.(Undefined); ok {
+			_ = u
+			return false, nil
+		}
+		return truth(v)
+	}
+	name, _ := args[0].(string)
+	t, ok := tests[name]
+	if !ok {
+		return false, fmt.Errorf("no test named '%s'", name)
+	}
+	return t(e, v, args[1:])
+}
+
+func fSum(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	attr, _ := arg(args, kw, 0, "attribute", nil).(string)
+	total := arg(args, kw, 1, "start", 0)
+	for _, it := range items {
+		if attr != "" {
+			it = lookupPath(it, attr)
+		}
+		if total, err = arith("+", total, it); err != nil {
+			return nil, err
+		}
+	}
+	return total, nil
+}
+
+func fMinMax(sign int) filterFunc {
+	return func(_ *env, v any, args []any, kw map[string]any) (any, error) {
+		items, err := iterate(v)
+		if err != nil {
+			return nil, err
+		}
+		attr, _ := arg(args, kw, 1, "attribute", nil).(string)
+		sorted, err := sortValues(items, sign > 0, boolArg(args, kw, 0, "case_sensitive", false), attr)
+		if err != nil {
+			return nil, err
+		}
+		if len(sorted) == 0 {
+			return Undefined{Hint: "No aggregated item, sequence was empty."}, nil
+		}
+		return sorted[0], nil
+	}
+}
+
+func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	_, f, _, ok := toNum(v)
+	if !ok {
+		return nil, fmt.Errorf("round: expected a number, got %s", typeName(v))
+	}
+	prec := intArg(args, kw, 0, "precision", 0)
+	method, _ := arg(args, kw, 1, "method", "common").(string)
+	p := math.Pow(10, float64(prec))
+	switch method {
+	case "ceil":
+		return math.Ceil(f*p) / p, nil
+	case "floor":
+		return math.Floor(f*p) / p, nil
+	}
+	return math.Round(f*p) / p, nil
+}
+
+func fAbs(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	i, f, isF, ok := toNum(v)
+	if !ok {
+		return nil, fmt.Errorf("bad operand type for abs(): '%s'", typeName(v))
+	}
+	if isF {
+		return math.Abs(f), nil
+	}
+	if i < 0 {
+		return -i, nil
+	}
+	return i, nil
+}

@@ -1,0 +1,455 @@
+package jinja
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"net"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+var reCache sync.Map
+
+// pyRegexp compiles a Python pattern with RE2; lookarounds and
+// backreferences are not available.
+func pyRegexp(pattern string, ignorecase, multiline bool) (*regexp.Regexp, error) {
+	flags := ""
+	if ignorecase {
+		flags += "i"
+	}
+	if multiline {
+		flags += "m"
+	}
+	if flags != "" {
+		pattern = "(?" + flags + ")" + pattern
+	}
+	if r, ok := reCache.Load(pattern); ok {
+		return r.(*regexp.Regexp), nil
+	}
+	r, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("bad regular expression: %w", err)
+	}
+	reCache.Store(pattern, r)
+	return r, nil
+}
+
+var pyGroupRef = regexp.MustCompile(`\\(\d+)|\\g<(\w+)>|\$`)
+
+func pyRepl(s string) string {
+	return pyGroupRef.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$" {
+			return "$$"
+		}
+		sub := pyGroupRef.FindStringSubmatch(m)
+		if sub[1] != "" {
+			return "${" + sub[1] + "}"
+		}
+		return "${" + sub[2] + "}"
+	})
+}
+
+func regexArgs(v any, args []any, kw map[string]any, patIdx int) (string, *regexp.Regexp, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return "", nil, err
+	}
+	pat, err := toStr(arg(args, kw, patIdx, "rgx", ""))
+	if err != nil {
+		return "", nil, err
+	}
+	re, err := pyRegexp(pat, boolArg(args, kw, patIdx+1, "ignorecase", false), boolArg(args, kw, patIdx+2, "multiline", false))
+	return s, re, err
+}
+
+func fRegexReplace(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	pat, err := toStr(arg(args, kw, 0, "rgx", ""))
+	if err != nil {
+		return nil, err
+	}
+	repl, err := toStr(arg(args, kw, 1, "val", ""))
+	if err != nil {
+		return nil, err
+	}
+	re, err := pyRegexp(pat, boolArg(args, kw, 2, "ignorecase", false), boolArg(args, kw, 3, "multiline", false))
+	if err != nil {
+		return nil, err
+	}
+	return re.ReplaceAllString(s, pyRepl(repl)), nil
+}
+
+func groups(m []string) any {
+	out := make([]any, 0, len(m))
+	for _, g := range m[1:] {
+		out = append(out, g)
+	}
+	return out
+}
+
+func fRegexSearch(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, re, err := regexArgs(v, args, kw, 0)
+	if err != nil {
+		return nil, err
+	}
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return nil, nil
+	}
+	return groups(m), nil
+}
+
+func fRegexMatch(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, re, err := regexArgs(v, args, kw, 0)
+	if err != nil {
+		return nil, err
+	}
+	loc := re.FindStringSubmatchIndex(s)
+	if loc == nil || loc[0] != 0 {
+		anchored, err := regexp.Compile(`\A(?:` + re.String() + `)`)
+		if err != nil {
+			return nil, err
+		}
+		m := anchored.FindStringSubmatch(s)
+		if m == nil {
+			return nil, nil
+		}
+		return groups(m), nil
+	}
+	return groups(re.FindStringSubmatch(s)), nil
+}
+
+// fTraverse is Salt's traverse filter: a:b:c into nested dicts and lists.
+func fTraverse(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	key, err := toStr(arg(args, kw, 0, "key", ""))
+	if err != nil {
+		return nil, err
+	}
+	delim, _ := arg(args, kw, 2, "delimiter", ":").(string)
+	if r, ok := nestedGet(v, key, delim); ok {
+		return r, nil
+	}
+	return arg(args, kw, 1, "default", nil), nil
+}
+
+// fQuote is shell quoting (Python's shlex.quote), as Salt's quote filter.
+func fQuote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	if s == "" {
+		return "''", nil
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./-_", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s, nil
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'", nil
+}
+
+func fBatch(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	n := intArg(args, kw, 0, "linecount", 1)
+	if n <= 0 {
+		return nil, fmt.Errorf("batch: size must be positive")
+	}
+	fill, hasFill := kw["fill_with"]
+	if len(args) > 1 {
+		fill, hasFill = args[1], true
+	}
+	var out []any
+	for i := 0; i < len(items); i += n {
+		chunk := append([]any{}, items[i:min(i+n, len(items))]...)
+		for hasFill && len(chunk) < n {
+			chunk = append(chunk, fill)
+		}
+		out = append(out, chunk)
+	}
+	if out == nil {
+		out = []any{}
+	}
+	return out, nil
+}
+
+func fCenter(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return pad(s, intArg(args, kw, 0, "width", 80), ' ', '^'), nil
+}
+
+func fWordcount(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return len(regexp.MustCompile(`\w+`).FindAllString(s, -1)), nil
+}
+
+// fFormat is Jinja's format filter: printf-style "%s" % args.
+func fFormat(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(kw) > 0 {
+		return percentFormat(s, kw)
+	}
+	if len(args) == 1 {
+		if _, isMap := normalize(args[0]).(map[string]any); isMap {
+			return percentFormat(s, args[0])
+		}
+	}
+	return percentFormat(s, append([]any{}, args...))
+}
+
+func fSetOp(op string) filterFunc {
+	return func(_ *env, v any, args []any, _ map[string]any) (any, error) {
+		a, err := iterate(v)
+		if err != nil {
+			return nil, err
+		}
+		b, err := iterate(argOr(args, 0, []any{}))
+		if err != nil {
+			return nil, err
+		}
+		in := func(list []any, x any) bool {
+			for _, y := range list {
+				if equal(x, y) {
+					return true
+				}
+			}
+			return false
+		}
+		out := []any{}
+		add := func(x any) {
+			if !in(out, x) {
+				out = append(out, x)
+			}
+		}
+		switch op {
+		case "union":
+			for _, x := range append(append([]any{}, a...), b...) {
+				add(x)
+			}
+		case "intersect":
+			for _, x := range a {
+				if in(b, x) {
+					add(x)
+				}
+			}
+		case "difference":
+			for _, x := range a {
+				if !in(b, x) {
+					add(x)
+				}
+			}
+		default:
+			for _, x := range a {
+				if !in(b, x) {
+					add(x)
+				}
+			}
+			for _, x := range b {
+				if !in(a, x) {
+					add(x)
+				}
+			}
+		}
+		return out, nil
+	}
+}
+
+func fFlatten(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	levels := intArg(args, kw, 0, "levels", -1)
+	keepNull := boolArg(args, kw, 1, "preserve_nulls", false)
+	out := []any{}
+	var walk func([]any, int)
+	walk = func(l []any, depth int) {
+		for _, x := range l {
+			if sub, ok := normalize(x).([]any); ok && (levels < 0 || depth < levels) && depth < 100 {
+				walk(sub, depth+1)
+			} else if x != nil || keepNull {
+				out = append(out, x)
+			}
+		}
+	}
+	walk(items, 0)
+	return out, nil
+}
+
+func fAttr(_ *env, v any, args []any, _ map[string]any) (any, error) {
+	name, _ := argOr(args, 0, "").(string)
+	return getAttr(v, name), nil
+}
+
+func fEscape(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return html.EscapeString(s), nil
+}
+
+func fPprint(_ *env, v any, _ []any, _ map[string]any) (any, error) { return repr(v) }
+
+func fSequence(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	if l, ok := normalize(v).([]any); ok {
+		return l, nil
+	}
+	return []any{v}, nil
+}
+
+func fIsList(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	_, ok := normalize(v).([]any)
+	return ok, nil
+}
+
+func fTruncate(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	n := intArg(args, kw, 0, "length", 255)
+	end, _ := arg(args, kw, 2, "end", "...").(string)
+	r := []rune(s)
+	if len(r) <= n {
+		return s, nil
+	}
+	return string(r[:max(0, n-len([]rune(end)))]) + end, nil
+}
+
+func fAvg(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := iterate(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return 0.0, nil
+	}
+	var total any = 0
+	for _, it := range items {
+		if total, err = arith("+", total, it); err != nil {
+			return nil, err
+		}
+	}
+	return arith("/", total, len(items))
+}
+
+func fDictFilter(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	return toDict(v)
+}
+
+func fToNum(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	if n, _ := fInt(nil, v, []any{nil}, nil); n != nil {
+		if s, ok := v.(string); ok && strings.ContainsAny(s, ".eE") {
+			return fFloat(nil, v, []any{v}, nil)
+		}
+		return n, nil
+	}
+	return v, nil
+}
+
+// toDict is dict(): from a dict, or a list of pairs.
+func toDict(v any) (map[string]any, error) {
+	switch x := normalize(v).(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = e
+		}
+		return out, nil
+	case []any:
+		out := make(map[string]any, len(x))
+		for _, p := range x {
+			pair, ok := normalize(p).([]any)
+			if !ok || len(pair) != 2 {
+				return nil, fmt.Errorf("dictionary update sequence element has wrong length")
+			}
+			out[keyString(pair[0])] = pair[1]
+		}
+		return out, nil
+	case nil:
+		return map[string]any{}, nil
+	}
+	return nil, fmt.Errorf("'%s' object is not iterable", typeName(v))
+}
+
+func hashF(sum func([]byte) string) filterFunc {
+	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return sum([]byte(s)), nil
+	}
+}
+
+func addMiscFilters() {
+	filters["md5"] = hashF(func(b []byte) string { h := md5.Sum(b); return hex.EncodeToString(h[:]) })
+	filters["sha1"] = hashF(func(b []byte) string { h := sha1.Sum(b); return hex.EncodeToString(h[:]) })
+	filters["sha256"] = hashF(func(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) })
+	filters["sha512"] = hashF(func(b []byte) string { h := sha512.Sum512(b); return hex.EncodeToString(h[:]) })
+	filters["base64_encode"] = hashF(func(b []byte) string { return base64.StdEncoding.EncodeToString(b) })
+	filters["base64_decode"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("base64_decode: %w", err)
+		}
+		return string(b), nil
+	}
+	filters["path_join"] = func(_ *env, v any, args []any, _ map[string]any) (any, error) {
+		parts := []string{}
+		for _, a := range append([]any{v}, args...) {
+			s, err := toStr(a)
+			if err != nil {
+				return nil, err
+			}
+			if strings.HasPrefix(s, "/") {
+				parts = parts[:0]
+			}
+			parts = append(parts, s)
+		}
+		return path.Join(parts...), nil
+	}
+	isIP := func(check func(net.IP) bool) filterFunc {
+		return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+			s, _ := normalize(v).(string)
+			ip := net.ParseIP(strings.TrimSpace(s))
+			return ip != nil && check(ip), nil
+		}
+	}
+	filters["is_ip"] = isIP(func(net.IP) bool { return true })
+	filters["is_ipv4"] = isIP(func(ip net.IP) bool { return ip.To4() != nil })
+	filters["is_ipv6"] = isIP(func(ip net.IP) bool { return ip.To4() == nil })
+}

@@ -1,0 +1,213 @@
+package jinja
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// toYAMLNode builds a yaml.v3 node; keys are sorted, as PyYAML's dump does.
+func toYAMLNode(v any, flow bool, depth int) (*yaml.Node, error) {
+	if depth > 100 {
+		return nil, fmt.Errorf("value nested too deeply to serialize")
+	}
+	var style yaml.Style
+	if flow {
+		style = yaml.FlowStyle
+	}
+	switch x := normalize(v).(type) {
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
+	case bool:
+		val := "false"
+		if x {
+			val = "true"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: val}, nil
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}, nil
+	case float64:
+		val := pyFloat(x)
+		switch {
+		case math.IsInf(x, 1):
+			val = ".inf"
+		case math.IsInf(x, -1):
+			val = "-.inf"
+		case math.IsNaN(x):
+			val = ".nan"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: val}, nil
+	case string:
+		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}
+		if !utf8.ValidString(x) {
+			n.Value = strings.ToValidUTF8(x, "\uFFFD")
+		}
+		return n, nil
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: style}
+		for _, e := range x {
+			c, err := toYAMLNode(e, flow, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: style}
+		for _, k := range sortedKeys(x) {
+			c, err := toYAMLNode(x[k], flow, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			kn, _ := toYAMLNode(k, flow, depth+1)
+			n.Content = append(n.Content, kn, c)
+		}
+		return n, nil
+	case Undefined:
+		return nil, x.err()
+	}
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}, nil
+}
+
+// yamlDump is Salt's yaml filter: flow style by default, no trailing
+// newline or document end marker.
+func yamlDump(v any, flow bool) (string, error) {
+	n, err := toYAMLNode(v, flow, 0)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		return "", fmt.Errorf("yaml: %w", err)
+	}
+	_ = enc.Close()
+	s := strings.TrimSuffix(b.String(), "\n")
+	s = strings.TrimSuffix(s, "\n...")
+	return s, nil
+}
+
+// jsonDump writes JSON as Python's json.dumps does: ", " and ": "
+// separators, sorted keys, optional indent.
+func jsonDump(v any, indent int, asciiOnly, htmlSafe bool) (string, error) {
+	var b strings.Builder
+	if err := writeJSON(&b, v, indent, 0, asciiOnly, htmlSafe); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) error {
+	if depth > 100 {
+		return fmt.Errorf("value nested too deeply to serialize")
+	}
+	nl := func(d int) {
+		if indent > 0 {
+			b.WriteByte('\n')
+			b.WriteString(strings.Repeat(" ", indent*d))
+		}
+	}
+	sep := ", "
+	if indent > 0 {
+		sep = ","
+	}
+	switch x := normalize(v).(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("NaN")
+		case math.IsInf(x, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(x, -1):
+			b.WriteString("-Infinity")
+		default:
+			b.WriteString(pyFloat(x))
+		}
+	case string:
+		writeJSONString(b, x, ascii, html)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			nl(depth + 1)
+			if err := writeJSON(b, e, indent, depth+1, ascii, html); err != nil {
+				return err
+			}
+		}
+		if len(x) > 0 {
+			nl(depth)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			nl(depth + 1)
+			writeJSONString(b, k, ascii, html)
+			b.WriteString(": ")
+			if err := writeJSON(b, x[k], indent, depth+1, ascii, html); err != nil {
+				return err
+			}
+		}
+		if len(x) > 0 {
+			nl(depth)
+		}
+		b.WriteByte('}')
+	case Undefined:
+		return x.err()
+	default:
+		return fmt.Errorf("Object of type %s is not JSON serializable", typeName(v))
+	}
+	return nil
+}
+
+func writeJSONString(b *strings.Builder, s string, ascii, html bool) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || html && strings.ContainsRune("<>&'", r):
+			fmt.Fprintf(b, `\u%04x`, r)
+		case ascii && r > 0x7e:
+			if r > 0xffff {
+				r -= 0x10000
+				fmt.Fprintf(b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
+			} else {
+				fmt.Fprintf(b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+}

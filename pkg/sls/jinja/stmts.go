@@ -1,0 +1,337 @@
+package jinja
+
+// Parsing of the statements inside {% %}, into stmt values.
+
+func (t *translator) tag(body string, line int) error {
+	p, err := newParser(body, line)
+	if err != nil {
+		return t.wrapErr(err, line)
+	}
+	if p.cur().kind != tkName {
+		return t.errf(line, "expected a tag name")
+	}
+	name := p.next().s
+	st := &stmt{kind: name, line: line}
+	if err := t.parseStmt(p, st); err != nil {
+		return t.wrapErr(err, line)
+	}
+	return nil
+}
+
+func (t *translator) parseStmt(p *parser, st *stmt) error {
+	line := st.line
+	noArgs := func(tag string) error {
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		t.emitTag(tag, nil)
+		return nil
+	}
+	switch st.kind {
+	case "if", "elif":
+		x, err := p.parseTuple(true)
+		if err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.expr = x
+		if st.kind == "if" {
+			t.push("if", line)
+		} else if t.top() != "if" {
+			return t.errf(line, "unexpected 'elif'")
+		}
+		t.emitStmt("j"+st.kind, st)
+	case "else":
+		if k := t.top(); k != "if" && k != "for" {
+			return t.errf(line, "unexpected 'else'")
+		}
+		return noArgs("jelse")
+	case "endif", "endfor", "endmacro", "endset", "endwith", "endload", "endcall", "endfilter", "endautoescape":
+		kind := st.kind[3:]
+		if err := t.pop(kind, line, st.kind); err != nil {
+			return err
+		}
+		if kind == "autoescape" {
+			return p.expectEOF()
+		}
+		return noArgs("j" + st.kind)
+	case "for":
+		targets, err := parseTargets(p)
+		if err != nil {
+			return err
+		}
+		if !p.acceptName("in") {
+			return p.errf("expected 'in', got %s", p.cur())
+		}
+		iter, err := p.parseTuple(false)
+		if err != nil {
+			return err
+		}
+		if p.acceptName("if") {
+			if st.cond, err = p.parseExpr(); err != nil {
+				return err
+			}
+		}
+		p.acceptName("recursive")
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.targets, st.expr = targets, iter
+		t.push("for", line)
+		t.emitStmt("jfor", st)
+	case "set":
+		if p.cur().kind == tkName && p.peek(1).kind == tkOp && p.peek(1).s == "." {
+			ns := p.next().s
+			p.pos++
+			attr, err := p.expectName()
+			if err != nil {
+				return err
+			}
+			st.targets, st.attr = []string{ns}, attr
+		} else {
+			targets, err := parseTargets(p)
+			if err != nil {
+				return err
+			}
+			st.targets = targets
+		}
+		if p.atEOF() {
+			if len(st.targets) != 1 || st.attr != "" {
+				return p.errf("a block set takes one name")
+			}
+			st.kind = "setblock"
+			t.push("set", line)
+			t.emitStmt("jsetblock", st)
+			return nil
+		}
+		if err := p.expectOp("="); err != nil {
+			return err
+		}
+		x, err := p.parseTuple(true)
+		if err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.expr = x
+		t.emitStmt("jset", st)
+	case "macro":
+		name, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		st.name = name
+		if err := p.expectOp("("); err != nil {
+			return err
+		}
+		for !p.acceptOp(")") {
+			if len(st.params) > 0 {
+				if err := p.expectOp(","); err != nil {
+					return err
+				}
+				if p.acceptOp(")") {
+					break
+				}
+			}
+			pn, err := p.expectName()
+			if err != nil {
+				return err
+			}
+			var def node
+			if p.acceptOp("=") {
+				if def, err = p.parseExpr(); err != nil {
+					return err
+				}
+			}
+			st.params = append(st.params, pn)
+			st.defs = append(st.defs, def)
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		t.push("macro", line)
+		t.emitStmt("jmacro", st)
+	case "do":
+		x, err := p.parseTuple(true)
+		if err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.expr = x
+		t.emitStmt("jdo", st)
+	case "break", "continue":
+		if !t.inLoop() {
+			return t.errf(line, "'%s' outside of a loop", st.kind)
+		}
+		return noArgs("j" + st.kind)
+	case "import", "import_yaml", "import_json", "import_text":
+		x, err := p.parseExpr()
+		if err != nil {
+			return err
+		}
+		if !p.acceptName("as") {
+			return p.errf("expected 'as', got %s", p.cur())
+		}
+		alias, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		if err := parseContext(p, st); err != nil {
+			return err
+		}
+		st.expr, st.targets = x, []string{alias}
+		t.emitStmt("jimport", st)
+	case "from":
+		x, err := p.parseExpr()
+		if err != nil {
+			return err
+		}
+		if !p.acceptName("import") {
+			return p.errf("expected 'import', got %s", p.cur())
+		}
+		for {
+			if p.isName("with") || p.isName("without") || p.atEOF() {
+				break
+			}
+			n, err := p.expectName()
+			if err != nil {
+				return err
+			}
+			alias := n
+			if p.acceptName("as") {
+				if alias, err = p.expectName(); err != nil {
+					return err
+				}
+			}
+			st.imports = append(st.imports, [2]string{n, alias})
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		if len(st.imports) == 0 {
+			return p.errf("expected a name to import")
+		}
+		if err := parseContext(p, st); err != nil {
+			return err
+		}
+		st.expr = x
+		t.emitStmt("jfrom", st)
+	case "include":
+		x, err := p.parseExpr()
+		if err != nil {
+			return err
+		}
+		st.withCtx = true
+		if p.acceptName("ignore") {
+			if !p.acceptName("missing") {
+				return p.errf("expected 'missing' after 'ignore'")
+			}
+			st.ignore = true
+		}
+		if err := parseContext(p, st); err != nil {
+			return err
+		}
+		st.expr = x
+		t.emitStmt("jinclude", st)
+	case "load_yaml", "load_json", "load_text":
+		if !p.acceptName("as") {
+			return p.errf("expected 'as', got %s", p.cur())
+		}
+		n, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.targets = []string{n}
+		t.push("load", line)
+		t.emitStmt("jload", st)
+	case "with":
+		for !p.atEOF() {
+			if len(st.kwargs) > 0 {
+				if err := p.expectOp(","); err != nil {
+					return err
+				}
+			}
+			n, err := p.expectName()
+			if err != nil {
+				return err
+			}
+			if err := p.expectOp("="); err != nil {
+				return err
+			}
+			x, err := p.parseExpr()
+			if err != nil {
+				return err
+			}
+			st.kwargs = append(st.kwargs, kwarg{name: n, v: x})
+		}
+		t.push("with", line)
+		t.emitStmt("jwith", st)
+	case "autoescape":
+		// Output is never escaped here, as in Salt; the block is a no-op.
+		t.push("autoescape", line)
+	default:
+		return t.errf(line, "unknown tag '%s'", st.kind)
+	}
+	return nil
+}
+
+func (t *translator) inLoop() bool {
+	for i := len(t.stack) - 1; i >= 0; i-- {
+		switch t.stack[i].kind {
+		case "for":
+			return true
+		case "macro":
+			return false
+		}
+	}
+	return false
+}
+
+// parseContext reads an optional "with context" / "without context".
+func parseContext(p *parser, st *stmt) error {
+	switch {
+	case p.acceptName("with"):
+		st.withCtx = true
+	case p.acceptName("without"):
+		st.withCtx = false
+	default:
+		return p.expectEOF()
+	}
+	if !p.acceptName("context") {
+		return p.errf("expected 'context', got %s", p.cur())
+	}
+	return p.expectEOF()
+}
+
+// parseTargets reads "a", "a, b" or "(a, b)".
+func parseTargets(p *parser) ([]string, error) {
+	paren := p.acceptOp("(")
+	var names []string
+	for {
+		n, err := p.expectName()
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+		if !p.acceptOp(",") {
+			break
+		}
+		if paren && p.isOp(")") {
+			break
+		}
+	}
+	if paren {
+		if err := p.expectOp(")"); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}

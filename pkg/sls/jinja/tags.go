@@ -1,0 +1,752 @@
+package jinja
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/flosch/pongo2/v6"
+	"gopkg.in/yaml.v3"
+)
+
+// loopCtl carries {% break %} and {% continue %} up to the enclosing for
+// node as a pongo2 error, the only way out of pongo2's node lists.
+type loopCtl string
+
+func (l loopCtl) Error() string { return string(l) }
+
+type tagBase struct {
+	u  *unit
+	st *stmt
+}
+
+func (b *tagBase) env(ctx *pongo2.ExecutionContext) *env {
+	rs, _ := ctx.Public["__jinja"].(*renderState)
+	if rs == nil {
+		rs = &renderState{}
+	}
+	return &env{ctx: ctx, rs: rs, file: b.u.name}
+}
+
+func (b *tagBase) fail(err error) *pongo2.Error { return failAt(b.u, b.st.line, err) }
+
+func failAt(u *unit, line int, err error) *pongo2.Error {
+	var je *Error
+	switch e := err.(type) {
+	case loopCtl:
+		return &pongo2.Error{Sender: "jinja", OrigError: e}
+	case *exprError:
+		line, err = e.line, errors.New(e.msg)
+	case *pongo2.Error:
+		return e
+	}
+	if errors.As(err, &je) {
+		return &pongo2.Error{Sender: "jinja", OrigError: je}
+	}
+	return &pongo2.Error{Sender: "jinja", OrigError: &Error{File: u.name, Line: line, Err: err}}
+}
+
+func stmtOf(args *pongo2.Parser) (*unit, *stmt, *pongo2.Error) {
+	a := args.MatchType(pongo2.TokenNumber)
+	b := args.MatchType(pongo2.TokenNumber)
+	if a == nil || b == nil {
+		return nil, nil, args.Error("jinja: malformed internal tag", nil)
+	}
+	id, _ := strconv.Atoi(a.Val)
+	idx, _ := strconv.Atoi(b.Val)
+	u := compiling[id]
+	if u == nil || idx < 0 || idx >= len(u.stmts) {
+		return nil, nil, args.Error("jinja: unknown internal statement", nil)
+	}
+	return u, u.stmts[idx], nil
+}
+
+type simpleTag struct {
+	tagBase
+	exec func(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error
+}
+
+func (n *simpleTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	return n.exec(&n.tagBase, ctx, w)
+}
+
+func simple(exec func(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error) pongo2.TagParser {
+	return func(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+		u, st, err := stmtOf(args)
+		if err != nil {
+			return nil, err
+		}
+		return &simpleTag{tagBase: tagBase{u: u, st: st}, exec: exec}, nil
+	}
+}
+
+type blockTag struct {
+	tagBase
+	body *pongo2.NodeWrapper
+	exec func(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error
+}
+
+func (n *blockTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	return n.exec(n, ctx, w)
+}
+
+func block(end string, exec func(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error) pongo2.TagParser {
+	return func(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+		u, st, err := stmtOf(args)
+		if err != nil {
+			return nil, err
+		}
+		body, _, err := doc.WrapUntilTag(end)
+		if err != nil {
+			return nil, err
+		}
+		return &blockTag{tagBase: tagBase{u: u, st: st}, body: body, exec: exec}, nil
+	}
+}
+
+type noopTag struct{}
+
+func (noopTag) Execute(*pongo2.ExecutionContext, pongo2.TemplateWriter) *pongo2.Error { return nil }
+
+func registerTags() {
+	reg := map[string]pongo2.TagParser{
+		"jout": simple(execOut),
+		"jtext": simple(func(b *tagBase, _ *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+			_, _ = w.WriteString(b.st.text)
+			return nil
+		}),
+		"jset":     simple(execSet),
+		"jdo":      simple(execDo),
+		"jmacro":   parseMacro,
+		"jimport":  simple(execImport),
+		"jfrom":    simple(execFrom),
+		"jinclude": simple(execInclude),
+		"jif":      parseIf,
+		"jfor":     parseFor,
+		"jsetblock": block("jendset", func(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+			var b strings.Builder
+			if err := n.body.Execute(ctx, &pongoWriter{&b}); err != nil {
+				return err
+			}
+			ctx.Private[n.st.targets[0]] = b.String()
+			return nil
+		}),
+		"jload": block("jendload", execLoad),
+		"jwith": block("jendwith", execWith),
+		"jbreak": func(*pongo2.Parser, *pongo2.Token, *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+			return ctlTag("break"), nil
+		},
+		"jcontinue": func(*pongo2.Parser, *pongo2.Token, *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+			return ctlTag("continue"), nil
+		},
+		"jexport": func(*pongo2.Parser, *pongo2.Token, *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+			return exportTag{}, nil
+		},
+	}
+	for name, fn := range reg {
+		if err := pongo2.RegisterTag(name, fn); err != nil {
+			panic(fmt.Sprintf("jinja: registering tag %s: %v", name, err))
+		}
+	}
+}
+
+type pongoWriter struct{ b *strings.Builder }
+
+func (p *pongoWriter) Write(b []byte) (int, error)       { return p.b.Write(b) }
+func (p *pongoWriter) WriteString(s string) (int, error) { return p.b.WriteString(s) }
+
+type ctlTag string
+
+func (c ctlTag) Execute(*pongo2.ExecutionContext, pongo2.TemplateWriter) *pongo2.Error {
+	return &pongo2.Error{Sender: "jinja", OrigError: loopCtl(c)}
+}
+
+type exportTag struct{}
+
+// Execute records the template's top-level names for {% import %}.
+func (exportTag) Execute(ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	slot, _ := ctx.Public["__jexport"].(*exportSlot)
+	if slot == nil {
+		return nil
+	}
+	slot.vars = make(map[string]any, len(ctx.Private))
+	for k, v := range ctx.Private {
+		if k != "pongo2" && !strings.HasPrefix(k, "_") {
+			slot.vars[k] = v
+		}
+	}
+	return nil
+}
+
+func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	v, err := e.eval(b.st.expr)
+	if err != nil {
+		return b.fail(err)
+	}
+	s, err := toStr(v)
+	if err != nil {
+		return b.fail(err)
+	}
+	_, _ = w.WriteString(s)
+	return nil
+}
+
+func execDo(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	if _, err := b.env(ctx).eval(b.st.expr); err != nil {
+		return b.fail(err)
+	}
+	return nil
+}
+
+func execSet(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	v, err := e.eval(b.st.expr)
+	if err != nil {
+		return b.fail(err)
+	}
+	if b.st.attr != "" {
+		ns, ok := e.lookup(b.st.targets[0]).(*Namespace)
+		if !ok {
+			return b.fail(fmt.Errorf("cannot assign attribute on non-namespace object '%s'", b.st.targets[0]))
+		}
+		ns.attrs[b.st.attr] = v
+		return nil
+	}
+	if err := assign(ctx, b.st.targets, v); err != nil {
+		return b.fail(err)
+	}
+	return nil
+}
+
+// assign binds one name, or unpacks a sequence into several.
+func assign(ctx *pongo2.ExecutionContext, targets []string, v any) error {
+	if len(targets) == 1 {
+		ctx.Private[targets[0]] = v
+		return nil
+	}
+	if u, ok := v.(Undefined); ok {
+		return u.err()
+	}
+	items, err := iterate(v)
+	if err != nil {
+		return fmt.Errorf("cannot unpack non-iterable %s object", typeName(v))
+	}
+	if len(items) != len(targets) {
+		if len(items) > len(targets) {
+			return fmt.Errorf("too many values to unpack (expected %d)", len(targets))
+		}
+		return fmt.Errorf("not enough values to unpack (expected %d, got %d)", len(targets), len(items))
+	}
+	for i, t := range targets {
+		ctx.Private[t] = items[i]
+	}
+	return nil
+}
+
+type ifTag struct {
+	u        *unit
+	branches []*stmt
+	bodies   []*pongo2.NodeWrapper
+	elseBody *pongo2.NodeWrapper
+}
+
+func parseIf(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+	u, st, perr := stmtOf(args)
+	if perr != nil {
+		return nil, perr
+	}
+	n := &ifTag{u: u, branches: []*stmt{st}}
+	for {
+		body, endArgs, err := doc.WrapUntilTag("jelif", "jelse", "jendif")
+		if err != nil {
+			return nil, err
+		}
+		switch body.Endtag {
+		case "jelif":
+			n.bodies = append(n.bodies, body)
+			_, est, err := stmtOf(endArgs)
+			if err != nil {
+				return nil, err
+			}
+			n.branches = append(n.branches, est)
+		case "jelse":
+			n.bodies = append(n.bodies, body)
+			eb, _, err := doc.WrapUntilTag("jendif")
+			if err != nil {
+				return nil, err
+			}
+			n.elseBody = eb
+			return n, nil
+		default:
+			n.bodies = append(n.bodies, body)
+			return n, nil
+		}
+	}
+}
+
+func (n *ifTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	b := &tagBase{u: n.u, st: n.branches[0]}
+	e := b.env(ctx)
+	for i, st := range n.branches {
+		v, err := e.eval(st.expr)
+		if err == nil {
+			var t bool
+			if t, err = truth(v); err == nil && t {
+				return n.bodies[i].Execute(ctx, w)
+			}
+		}
+		if err != nil {
+			return failAt(n.u, st.line, err)
+		}
+	}
+	if n.elseBody != nil {
+		return n.elseBody.Execute(ctx, w)
+	}
+	return nil
+}
+
+type forTag struct {
+	tagBase
+	body, elseBody *pongo2.NodeWrapper
+}
+
+func parseFor(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+	u, st, perr := stmtOf(args)
+	if perr != nil {
+		return nil, perr
+	}
+	n := &forTag{tagBase: tagBase{u: u, st: st}}
+	body, _, err := doc.WrapUntilTag("jelse", "jendfor")
+	if err != nil {
+		return nil, err
+	}
+	n.body = body
+	if body.Endtag == "jelse" {
+		if n.elseBody, _, err = doc.WrapUntilTag("jendfor"); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	e := n.env(ctx)
+	v, err := e.eval(n.st.expr)
+	if err != nil {
+		return n.fail(err)
+	}
+	items, err := iterate(v)
+	if err != nil {
+		return n.fail(err)
+	}
+	child := pongo2.NewChildExecutionContext(ctx)
+	if n.st.cond != nil {
+		ce := &env{ctx: child, rs: e.rs, file: e.file}
+		var kept []any
+		for _, it := range items {
+			if err := assign(child, n.st.targets, it); err != nil {
+				return n.fail(err)
+			}
+			c, err := ce.eval(n.st.cond)
+			if err != nil {
+				return n.fail(err)
+			}
+			t, err := truth(c)
+			if err != nil {
+				return n.fail(err)
+			}
+			if t {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	if len(items) == 0 {
+		if n.elseBody != nil {
+			return n.elseBody.Execute(ctx, w)
+		}
+		return nil
+	}
+	loop := &loopInfo{items: items}
+	if outer, ok := ctx.Private["loop"].(*loopInfo); ok {
+		loop.depth = outer.depth + 1
+	}
+	for i, it := range items {
+		e.rs.steps++
+		if e.rs.steps > maxSteps {
+			return n.fail(fmt.Errorf("more than %d loop iterations", maxSteps))
+		}
+		if err := assign(child, n.st.targets, it); err != nil {
+			return n.fail(err)
+		}
+		loop.i = i
+		child.Private["loop"] = loop
+		if err := n.body.Execute(child, w); err != nil {
+			if lc, ok := err.OrigError.(loopCtl); ok {
+				if lc == "break" {
+					break
+				}
+				continue
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// loopInfo is Jinja's loop variable.
+type loopInfo struct {
+	items []any
+	i     int
+	depth int
+}
+
+func (l *loopInfo) attr(name string) any {
+	n := len(l.items)
+	switch name {
+	case "index":
+		return l.i + 1
+	case "index0":
+		return l.i
+	case "revindex":
+		return n - l.i
+	case "revindex0":
+		return n - l.i - 1
+	case "first":
+		return l.i == 0
+	case "last":
+		return l.i == n-1
+	case "length":
+		return n
+	case "depth":
+		return l.depth + 1
+	case "depth0":
+		return l.depth
+	case "previtem":
+		if l.i > 0 {
+			return l.items[l.i-1]
+		}
+	case "nextitem":
+		if l.i+1 < n {
+			return l.items[l.i+1]
+		}
+	case "cycle":
+		return builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) {
+			if len(args) == 0 {
+				return nil, fmt.Errorf("no items for cycling given")
+			}
+			return args[l.i%len(args)], nil
+		})
+	}
+	return Undefined{Hint: fmt.Sprintf("'loop' has no attribute '%s'", name)}
+}
+
+func execWith(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	e := n.env(ctx)
+	child := pongo2.NewChildExecutionContext(ctx)
+	for _, kw := range n.st.kwargs {
+		v, err := e.eval(kw.v)
+		if err != nil {
+			return n.fail(err)
+		}
+		child.Private[kw.name] = v
+	}
+	return n.body.Execute(child, w)
+}
+
+func execLoad(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	var b strings.Builder
+	if err := n.body.Execute(ctx, &pongoWriter{&b}); err != nil {
+		return err
+	}
+	v, err := parseData(n.st.kind, b.String())
+	if err != nil {
+		return n.fail(err)
+	}
+	ctx.Private[n.st.targets[0]] = v
+	return nil
+}
+
+// parseData reads YAML, JSON or text the way import_yaml and load_yaml do.
+func parseData(kind, text string) (any, error) {
+	switch {
+	case strings.HasSuffix(kind, "yaml"):
+		var v any
+		if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		return fromYAML(v), nil
+	case strings.HasSuffix(kind, "json"):
+		var v any
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		return fromJSON(v), nil
+	}
+	return text, nil
+}
+
+func fromJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := strconv.Atoi(string(x)); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromJSON(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = fromJSON(e)
+		}
+	}
+	return v
+}
+
+func fromYAML(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromYAML(e)
+		}
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[keyString(k)] = fromYAML(e)
+		}
+		return out
+	case []any:
+		for i, e := range x {
+			x[i] = fromYAML(e)
+		}
+	}
+	return v
+}
+
+// flatten is the scope a "with context" import or include sees.
+func flatten(ctx *pongo2.ExecutionContext) pongo2.Context {
+	out := make(pongo2.Context, len(ctx.Public)+len(ctx.Private))
+	for k, v := range ctx.Public {
+		if !strings.HasPrefix(k, "__j") {
+			out[k] = v
+		}
+	}
+	for k, v := range ctx.Private {
+		if k != "pongo2" && k != "loop" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// load finds and compiles a template named by an expression value;
+// "./x" and "../x" are relative to the current template, as in Salt.
+func (e *env) load(nameV any) (*compiled, string, error) {
+	name, ok := normalize(nameV).(string)
+	if !ok {
+		if u, isU := nameV.(Undefined); isU {
+			return nil, "", u.err()
+		}
+		return nil, "", fmt.Errorf("template name must be a string, not %s", typeName(nameV))
+	}
+	if strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
+		name = path.Join(path.Dir(e.file), name)
+	}
+	name = strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(name, "salt://")), "/")
+	if e.rs.loader == nil {
+		return nil, name, fmt.Errorf("template %s not found: no loader", name)
+	}
+	src, err := e.rs.loader.Load(name)
+	if err != nil {
+		return nil, name, fmt.Errorf("template %s not found: %w", name, err)
+	}
+	c, err := compile(name, src)
+	return c, name, err
+}
+
+func (e *env) runModule(st *stmt) (map[string]any, string, string, error) {
+	v, err := e.eval(st.expr)
+	if err != nil {
+		return nil, "", "", err
+	}
+	c, name, err := e.load(v)
+	if err != nil {
+		return nil, name, "", err
+	}
+	public := pongo2.Context{}
+	if st.withCtx {
+		public = flatten(e.ctx)
+	}
+	var b strings.Builder
+	vars, err := e.rs.run(c, public, &pongoWriter{&b})
+	return vars, name, b.String(), err
+}
+
+func execImport(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	st := *b.st
+	if st.kind != "import" {
+		st.withCtx = true
+	}
+	vars, name, out, err := e.runModule(&st)
+	if err != nil {
+		return b.fail(err)
+	}
+	if st.kind == "import" {
+		ctx.Private[st.targets[0]] = &module{name: name, vars: vars}
+		return nil
+	}
+	v, err := parseData(st.kind, out)
+	if err != nil {
+		return b.fail(fmt.Errorf("%s: %w", name, err))
+	}
+	ctx.Private[st.targets[0]] = v
+	return nil
+}
+
+func execFrom(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	vars, name, _, err := e.runModule(b.st)
+	if err != nil {
+		return b.fail(err)
+	}
+	for _, imp := range b.st.imports {
+		v, ok := vars[imp[0]]
+		if !ok {
+			return b.fail(fmt.Errorf("the template %s does not export the requested name '%s'", name, imp[0]))
+		}
+		ctx.Private[imp[1]] = v
+	}
+	return nil
+}
+
+func execInclude(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	v, err := e.eval(b.st.expr)
+	if err != nil {
+		return b.fail(err)
+	}
+	names := []any{v}
+	if l, ok := normalize(v).([]any); ok {
+		names = l
+	}
+	for _, nv := range names {
+		c, _, err := e.load(nv)
+		if err != nil {
+			if strings.Contains(err.Error(), "not found") {
+				continue
+			}
+			return b.fail(err)
+		}
+		public := pongo2.Context{}
+		if b.st.withCtx {
+			public = flatten(ctx)
+		}
+		if _, err := e.rs.run(c, public, w); err != nil {
+			return b.fail(err)
+		}
+		return nil
+	}
+	if b.st.ignore {
+		return nil
+	}
+	return b.fail(fmt.Errorf("template not found: %s", reprOr(v)))
+}
+
+type module struct {
+	name string
+	vars map[string]any
+}
+
+// Macro is a {% macro %} bound to the scope it was defined in.
+type Macro struct {
+	name   string
+	st     *stmt
+	u      *unit
+	body   *pongo2.NodeWrapper
+	defCtx *pongo2.ExecutionContext
+}
+
+type macroTag struct {
+	tagBase
+	body *pongo2.NodeWrapper
+}
+
+func parseMacro(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+	u, st, perr := stmtOf(args)
+	if perr != nil {
+		return nil, perr
+	}
+	body, _, err := doc.WrapUntilTag("jendmacro")
+	if err != nil {
+		return nil, err
+	}
+	return &macroTag{tagBase: tagBase{u: u, st: st}, body: body}, nil
+}
+
+func (n *macroTag) Execute(ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	ctx.Private[n.st.name] = &Macro{name: n.st.name, st: n.st, u: n.u, body: n.body, defCtx: ctx}
+	return nil
+}
+
+func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
+	rs := caller.rs
+	rs.depth++
+	defer func() { rs.depth-- }()
+	if rs.depth > maxNesting {
+		return nil, fmt.Errorf("macro '%s' nested more than %d deep", m.name, maxNesting)
+	}
+	ctx := pongo2.NewChildExecutionContext(m.defCtx)
+	e := &env{ctx: ctx, rs: rs, file: m.u.name}
+	var varargs []any
+	if len(args) > len(m.st.params) {
+		varargs = args[len(m.st.params):]
+	}
+	extra := map[string]any{}
+	for k, v := range kw {
+		extra[k] = v
+	}
+	for i, p := range m.st.params {
+		switch v, ok := extra[p]; {
+		case i < len(args):
+			if ok {
+				return nil, fmt.Errorf("macro '%s' got multiple values for argument '%s'", m.name, p)
+			}
+			ctx.Private[p] = args[i]
+		case ok:
+			ctx.Private[p] = v
+			delete(extra, p)
+		case m.st.defs[i] != nil:
+			dv, err := e.eval(m.st.defs[i])
+			if err != nil {
+				return nil, err
+			}
+			ctx.Private[p] = dv
+		default:
+			ctx.Private[p] = Undefined{Hint: fmt.Sprintf("parameter '%s' was not provided", p)}
+		}
+	}
+	ctx.Private["varargs"] = varargs
+	ctx.Private["kwargs"] = extra
+	var b strings.Builder
+	if err := m.body.Execute(ctx, &pongoWriter{&b}); err != nil {
+		if _, ok := err.OrigError.(loopCtl); ok {
+			return nil, fmt.Errorf("'%s' outside of a loop", err.OrigError)
+		}
+		var je *Error
+		if errors.As(err.OrigError, &je) {
+			return nil, je
+		}
+		return nil, err
+	}
+	return b.String(), nil
+}

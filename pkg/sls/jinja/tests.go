@@ -1,0 +1,296 @@
+package jinja
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+type testFunc func(e *env, v any, args []any) (bool, error)
+
+var tests map[string]testFunc
+
+func init() {
+	tests = map[string]testFunc{
+		"defined":   func(_ *env, v any, _ []any) (bool, error) { _, u := v.(Undefined); return !u, nil },
+		"undefined": func(_ *env, v any, _ []any) (bool, error) { _, u := v.(Undefined); return u, nil },
+		"none":      func(_ *env, v any, _ []any) (bool, error) { return v == nil, nil },
+		"string":    func(_ *env, v any, _ []any) (bool, error) { _, ok := v.(string); return ok, nil },
+		"mapping":   func(_ *env, v any, _ []any) (bool, error) { return isMapping(v), nil },
+		"iterable": func(_ *env, v any, _ []any) (bool, error) {
+			switch normalize(v).(type) {
+			case string, []any, map[string]any, map[string]Func:
+				return true, nil
+			}
+			return false, nil
+		},
+		"sequence": func(_ *env, v any, _ []any) (bool, error) {
+			switch normalize(v).(type) {
+			case string, []any, map[string]any, map[string]Func:
+				return true, nil
+			}
+			return false, nil
+		},
+		"number": func(_ *env, v any, _ []any) (bool, error) {
+			_, _, _, ok := toNum(v)
+			_, isBool := v.(bool)
+			return ok && !isBool, nil
+		},
+		"integer": func(_ *env, v any, _ []any) (bool, error) {
+			_, _, isF, ok := toNum(v)
+			_, isBool := v.(bool)
+			return ok && !isF && !isBool, nil
+		},
+		"float":   func(_ *env, v any, _ []any) (bool, error) { _, ok := normalize(v).(float64); return ok, nil },
+		"boolean": func(_ *env, v any, _ []any) (bool, error) { _, ok := v.(bool); return ok, nil },
+		"true":    func(_ *env, v any, _ []any) (bool, error) { b, ok := v.(bool); return ok && b, nil },
+		"false":   func(_ *env, v any, _ []any) (bool, error) { b, ok := v.(bool); return ok && !b, nil },
+		"callable": func(_ *env, v any, _ []any) (bool, error) {
+			switch v.(type) {
+			case Func, builtinFunc, *Macro:
+				return true, nil
+			}
+			return false, nil
+		},
+		"sameas": func(_ *env, v any, args []any) (bool, error) {
+			o := argOr(args, 0, nil)
+			if v == nil || o == nil {
+				return v == nil && o == nil, nil
+			}
+			switch x := v.(type) {
+			case bool, int, float64, string:
+				return reflect.TypeOf(v) == reflect.TypeOf(o) && equal(x, o), nil
+			}
+			rv, ro := reflect.ValueOf(v), reflect.ValueOf(o)
+			if rv.Kind() == ro.Kind() && (rv.Kind() == reflect.Map || rv.Kind() == reflect.Pointer) {
+				return rv.Pointer() == ro.Pointer(), nil
+			}
+			return false, nil
+		},
+		"divisibleby": func(_ *env, v any, args []any) (bool, error) {
+			r, err := arith("%", v, argOr(args, 0, 1))
+			if err != nil {
+				return false, err
+			}
+			return equal(r, 0), nil
+		},
+		"even": func(_ *env, v any, _ []any) (bool, error) {
+			i, _, isF, ok := toNum(v)
+			return ok && !isF && i%2 == 0, nil
+		},
+		"odd": func(_ *env, v any, _ []any) (bool, error) {
+			i, _, isF, ok := toNum(v)
+			return ok && !isF && i%2 != 0, nil
+		},
+		"lower": func(_ *env, v any, _ []any) (bool, error) {
+			s, ok := v.(string)
+			return ok && s == strings.ToLower(s), nil
+		},
+		"upper": func(_ *env, v any, _ []any) (bool, error) {
+			s, ok := v.(string)
+			return ok && s == strings.ToUpper(s), nil
+		},
+		"in": func(_ *env, v any, args []any) (bool, error) { return contains(argOr(args, 0, nil), v) },
+		"match": func(_ *env, v any, args []any) (bool, error) {
+			r, err := fRegexMatch(nil, v, args, nil)
+			return r != nil, err
+		},
+		"search": func(_ *env, v any, args []any) (bool, error) {
+			r, err := fRegexSearch(nil, v, args, nil)
+			return r != nil, err
+		},
+		"escaped": func(_ *env, v any, _ []any) (bool, error) { return false, nil },
+	}
+	for _, op := range [][]string{{"eq", "=="}, {"equalto", "=="}, {"==", "=="}, {"ne", "!="}, {"!=", "!="},
+		{"lt", "<"}, {"lessthan", "<"}, {"<", "<"}, {"le", "<="}, {"<=", "<="},
+		{"gt", ">"}, {"greaterthan", ">"}, {">", ">"}, {"ge", ">="}, {">=", ">="}} {
+		o := op[1]
+		tests[op[0]] = func(_ *env, v any, args []any) (bool, error) { return compareOp(o, v, argOr(args, 0, nil)) }
+	}
+}
+
+func isMapping(v any) bool {
+	switch normalize(v).(type) {
+	case map[string]any, map[string]Func:
+		return true
+	}
+	return false
+}
+
+func (e *env) evalTest(t *testNode) (any, error) {
+	v, err := e.eval(t.x)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := tests[t.name]
+	if !ok {
+		return nil, &exprError{line: t.line, msg: fmt.Sprintf("no test named '%s'", t.name)}
+	}
+	if u, isU := v.(Undefined); isU && !u.Soft && t.name != "defined" && t.name != "undefined" {
+		return nil, lineErr(u.err(), t.line)
+	}
+	args, err := e.evalList(t.args)
+	if err != nil {
+		return nil, err
+	}
+	r, err := fn(e, v, args)
+	if err != nil {
+		return nil, lineErr(err, t.line)
+	}
+	return r != t.neg, nil
+}
+
+// globalFuncs are Jinja's global functions plus Salt's raise.
+var globalFuncs map[string]any
+
+func init() {
+	globalFuncs = map[string]any{
+		"range":     builtinFunc(gRange),
+		"namespace": builtinFunc(gNamespace),
+		"dict":      builtinFunc(gDict),
+		"zip":       builtinFunc(gZip),
+		"joiner":    builtinFunc(gJoiner),
+		"cycler":    builtinFunc(gCycler),
+		"raise": builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) {
+			s, _ := toStr(argOr(args, 0, "raised from template"))
+			return nil, fmt.Errorf("%s", s)
+		}),
+		"len": builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) { return length(argOr(args, 0, nil)) }),
+		"lipsum": builtinFunc(func(*env, []any, map[string]any) (any, error) {
+			return "Lorem ipsum dolor sit amet.", nil
+		}),
+	}
+}
+
+const maxRange = 1 << 20
+
+func gRange(_ *env, args []any, _ map[string]any) (any, error) {
+	nums := make([]int, len(args))
+	for i, a := range args {
+		n, _, isF, ok := toNum(a)
+		if !ok || isF {
+			return nil, fmt.Errorf("range() arguments must be integers, not %s", typeName(a))
+		}
+		nums[i] = n
+	}
+	start, stop, step := 0, 0, 1
+	switch len(nums) {
+	case 1:
+		stop = nums[0]
+	case 2:
+		start, stop = nums[0], nums[1]
+	case 3:
+		start, stop, step = nums[0], nums[1], nums[2]
+	default:
+		return nil, fmt.Errorf("range expected 1 to 3 arguments, got %d", len(nums))
+	}
+	if step == 0 {
+		return nil, fmt.Errorf("range() arg 3 must not be zero")
+	}
+	out := []any{}
+	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
+		if len(out) >= maxRange {
+			return nil, fmt.Errorf("range too big (more than %d items)", maxRange)
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func gNamespace(_ *env, args []any, kw map[string]any) (any, error) {
+	ns := &Namespace{attrs: map[string]any{}}
+	for _, a := range args {
+		m, err := toDict(a)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			ns.attrs[k] = v
+		}
+	}
+	for k, v := range kw {
+		ns.attrs[k] = v
+	}
+	return ns, nil
+}
+
+func gDict(_ *env, args []any, kw map[string]any) (any, error) {
+	out := map[string]any{}
+	if len(args) > 0 {
+		m, err := toDict(args[0])
+		if err != nil {
+			return nil, err
+		}
+		out = m
+	}
+	for k, v := range kw {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func gZip(_ *env, args []any, _ map[string]any) (any, error) {
+	lists := make([][]any, len(args))
+	n := -1
+	for i, a := range args {
+		l, err := iterate(a)
+		if err != nil {
+			return nil, err
+		}
+		lists[i] = l
+		if n < 0 || len(l) < n {
+			n = len(l)
+		}
+	}
+	out := []any{}
+	for i := 0; i < n; i++ {
+		t := make([]any, len(lists))
+		for j := range lists {
+			t[j] = lists[j][i]
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+type joiner struct {
+	sep   string
+	first bool
+}
+
+func gJoiner(_ *env, args []any, _ map[string]any) (any, error) {
+	sep, err := toStr(argOr(args, 0, ", "))
+	if err != nil {
+		return nil, err
+	}
+	j := &joiner{sep: sep, first: true}
+	return builtinFunc(func(*env, []any, map[string]any) (any, error) {
+		if j.first {
+			j.first = false
+			return "", nil
+		}
+		return j.sep, nil
+	}), nil
+}
+
+type cycler struct {
+	items []any
+	pos   int
+}
+
+func gCycler(_ *env, args []any, _ map[string]any) (any, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("cycler needs at least one item")
+	}
+	return &cycler{items: args}, nil
+}
+
+func (c *cycler) method(name string) (any, error) {
+	if name == "reset" {
+		c.pos = 0
+		return nil, nil
+	}
+	v := c.items[c.pos]
+	c.pos = (c.pos + 1) % len(c.items)
+	return v, nil
+}

@@ -1,0 +1,583 @@
+package jinja
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Undefined is the value of a missing name, key or attribute. Like Salt's
+// StrictUndefined it may be tested (is defined, |default, .get) but any
+// other use is an error.
+type Undefined struct {
+	Hint string
+	// Soft marks the value of `x if c` without an else: it prints as ''
+	// where Salt's StrictUndefined would fail.
+	Soft bool
+}
+
+func (u Undefined) err() error { return fmt.Errorf("%s", u.Hint) }
+
+func undefName(name string) Undefined { return Undefined{Hint: fmt.Sprintf("'%s' is undefined", name)} }
+
+func undefAttr(obj any, name string) Undefined {
+	return Undefined{Hint: fmt.Sprintf("'%s' has no attribute '%s'", typeName(obj), name)}
+}
+
+// Namespace is Jinja's namespace(): the one object whose attributes a
+// {% set ns.x = ... %} may change from inside a loop.
+type Namespace struct{ attrs map[string]any }
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8:
+		return "int"
+	case float64, float32:
+		return "float"
+	case string:
+		return "str"
+	case []any, *List:
+		return "list"
+	case map[string]any:
+		return "dict object"
+	case Undefined:
+		return "Undefined"
+	case *Namespace:
+		return "Namespace"
+	case *Macro:
+		return "Macro"
+	case *module:
+		return "module"
+	case Func, builtinFunc:
+		return "function"
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map:
+		return "dict object"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// normalize turns the Go types callers hand in (int64, []string,
+// map[any]any, ...) into the few this package works with.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case *List:
+		return x.items
+	case nil, bool, int, float64, string, []any, map[string]any, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
+		return v
+	case int64:
+		return int(x)
+	case int32:
+		return int(x)
+	case int16:
+		return int(x)
+	case int8:
+		return int(x)
+	case uint:
+		return int(x)
+	case uint8:
+		return int(x)
+	case uint16:
+		return int(x)
+	case uint32:
+		return int(x)
+	case uint64:
+		if x > math.MaxInt64 {
+			return float64(x)
+		}
+		return int(x)
+	case float32:
+		return float64(x)
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			out[keyString(k)] = v
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			out[k] = v
+		}
+		return out
+	case func(args []any, kwargs map[string]any) (any, error):
+		return Func(x)
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = rv.Index(i).Interface()
+		}
+		return out
+	case reflect.Map:
+		out := make(map[string]any, rv.Len())
+		it := rv.MapRange()
+		for it.Next() {
+			out[keyString(it.Key().Interface())] = it.Value().Interface()
+		}
+		return out
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil
+		}
+	}
+	return v
+}
+
+// keyString is how a non-string dict key is stored: dicts here are
+// map[string]any, so 1 and '1' are the same key.
+func keyString(k any) string {
+	if s, ok := k.(string); ok {
+		return s
+	}
+	s, err := toStr(normalize(k))
+	if err != nil {
+		return fmt.Sprint(k)
+	}
+	return s
+}
+
+func truth(v any) (bool, error) {
+	switch x := normalize(v).(type) {
+	case nil:
+		return false, nil
+	case Undefined:
+		if x.Soft {
+			return false, nil
+		}
+		return false, x.err()
+	case bool:
+		return x, nil
+	case int:
+		return x != 0, nil
+	case float64:
+		return x != 0, nil
+	case string:
+		return x != "", nil
+	case []any:
+		return len(x) > 0, nil
+	case map[string]any:
+		return len(x) > 0, nil
+	case map[string]Func:
+		return len(x) > 0, nil
+	}
+	return true, nil
+}
+
+// toStr is Python's str().
+func toStr(v any) (string, error) {
+	switch x := normalize(v).(type) {
+	case string:
+		return x, nil
+	case nil:
+		return "None", nil
+	case Undefined:
+		if x.Soft {
+			return "", nil
+		}
+		return "", x.err()
+	case bool:
+		if x {
+			return "True", nil
+		}
+		return "False", nil
+	case int:
+		return strconv.Itoa(x), nil
+	case float64:
+		return pyFloat(x), nil
+	}
+	var b strings.Builder
+	if err := writeRepr(&b, v, 0); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// repr is Python's repr(), used for list and dict elements.
+func repr(v any) (string, error) {
+	var b strings.Builder
+	err := writeRepr(&b, v, 0)
+	return b.String(), err
+}
+
+func writeRepr(b *strings.Builder, v any, depth int) error {
+	if depth > 100 {
+		return fmt.Errorf("value nested too deeply to print")
+	}
+	switch x := normalize(v).(type) {
+	case string:
+		b.WriteString(pyQuote(x))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if err := writeRepr(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(pyQuote(k))
+			b.WriteString(": ")
+			if err := writeRepr(b, x[k], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case *Namespace:
+		b.WriteString("<Namespace {")
+		for i, k := range sortedKeys(x.attrs) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(pyQuote(k) + ": ")
+			if err := writeRepr(b, x.attrs[k], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteString("}>")
+	case *Macro:
+		b.WriteString("<Macro '" + x.name + "'>")
+	case *module:
+		b.WriteString("<Module '" + x.name + "'>")
+	case Func, builtinFunc, map[string]Func:
+		b.WriteString("<function>")
+	case nil, bool, int, float64, Undefined:
+		s, err := toStr(x)
+		if err != nil {
+			return err
+		}
+		b.WriteString(s)
+	default:
+		fmt.Fprintf(b, "%v", x)
+	}
+	return nil
+}
+
+func pyQuote(s string) string {
+	q := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteByte(q)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// pyFloat formats like Python's repr(float): 1.5, 100.0, 1e+16.
+func pyFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	exp := int(math.Floor(math.Log10(math.Abs(f))))
+	if exp < -4 || exp >= 16 {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		return s
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// toNum reads a number; bools count as 0 and 1 as in Python.
+func toNum(v any) (i int, f float64, isFloat, ok bool) {
+	switch x := normalize(v).(type) {
+	case int:
+		return x, float64(x), false, true
+	case float64:
+		return 0, x, true, true
+	case bool:
+		if x {
+			return 1, 1, false, true
+		}
+		return 0, 0, false, true
+	}
+	return 0, 0, false, false
+}
+
+// equal is Python's ==, deep, and never panics on maps or slices.
+func equal(a, b any) bool { return equalDepth(a, b, 0) }
+
+func equalDepth(a, b any, depth int) bool {
+	if depth > 100 {
+		return false
+	}
+	a, b = normalize(a), normalize(b)
+	if ai, af, aFloat, aok := toNum(a); aok {
+		bi, bf, bFloat, bok := toNum(b)
+		if !bok {
+			return false
+		}
+		if aFloat || bFloat {
+			return af == bf
+		}
+		return ai == bi
+	}
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalDepth(x[i], y[i], depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !equalDepth(v, w, depth+1) {
+				return false
+			}
+		}
+		return true
+	case Undefined:
+		_, ok := b.(Undefined)
+		return ok
+	}
+	if !comparable(a) || !comparable(b) {
+		return false
+	}
+	return a == b
+}
+
+func comparable(v any) bool {
+	if v == nil {
+		return true
+	}
+	return reflect.TypeOf(v).Comparable()
+}
+
+// compare orders two values as Python does for numbers, strings and lists.
+func compare(a, b any) (int, error) {
+	a, b = normalize(a), normalize(b)
+	if u, ok := a.(Undefined); ok {
+		return 0, u.err()
+	}
+	if u, ok := b.(Undefined); ok {
+		return 0, u.err()
+	}
+	if ai, af, aFloat, aok := toNum(a); aok {
+		if bi, bf, bFloat, bok := toNum(b); bok {
+			if aFloat || bFloat {
+				return cmp3(af, bf), nil
+			}
+			return cmp3(ai, bi), nil
+		}
+	}
+	switch x := a.(type) {
+	case string:
+		if y, ok := b.(string); ok {
+			return strings.Compare(x, y), nil
+		}
+	case []any:
+		if y, ok := b.([]any); ok {
+			for i := 0; i < len(x) && i < len(y); i++ {
+				c, err := compare(x[i], y[i])
+				if err != nil || c != 0 {
+					return c, err
+				}
+			}
+			return cmp3(len(x), len(y)), nil
+		}
+	}
+	return 0, fmt.Errorf("'<' not supported between instances of '%s' and '%s'", typeName(a), typeName(b))
+}
+
+func cmp3[T int | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// iterate lists the items a for loop sees: list items, dict keys
+// (sorted, since Go maps have no order), or string characters.
+func iterate(v any) ([]any, error) {
+	switch x := normalize(v).(type) {
+	case []any:
+		return x, nil
+	case map[string]any:
+		keys := sortedKeys(x)
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
+	case map[string]Func:
+		keys := sortedKeys(x)
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
+	case string:
+		out := make([]any, 0, len(x))
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out, nil
+	case Undefined:
+		return nil, x.err()
+	case nil:
+		return nil, fmt.Errorf("'NoneType' object is not iterable")
+	}
+	return nil, fmt.Errorf("'%s' object is not iterable", typeName(v))
+}
+
+// contains is Python's "in".
+func contains(container, item any) (bool, error) {
+	switch x := normalize(container).(type) {
+	case string:
+		s, ok := normalize(item).(string)
+		if !ok {
+			return false, fmt.Errorf("'in <string>' requires string as left operand, not %s", typeName(item))
+		}
+		return strings.Contains(x, s), nil
+	case map[string]any:
+		if u, ok := item.(Undefined); ok {
+			return false, u.err()
+		}
+		_, ok := x[keyString(item)]
+		return ok, nil
+	case map[string]Func:
+		_, ok := x[keyString(item)]
+		return ok, nil
+	case Undefined:
+		return false, x.err()
+	}
+	items, err := iterate(container)
+	if err != nil {
+		return false, fmt.Errorf("argument of type '%s' is not iterable", typeName(container))
+	}
+	if u, ok := item.(Undefined); ok {
+		return false, u.err()
+	}
+	for _, e := range items {
+		if equal(e, item) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// length is Python's len().
+func length(v any) (int, error) {
+	switch x := normalize(v).(type) {
+	case string:
+		return len([]rune(x)), nil
+	case []any:
+		return len(x), nil
+	case map[string]any:
+		return len(x), nil
+	case map[string]Func:
+		return len(x), nil
+	case *Namespace:
+		return len(x.attrs), nil
+	case Undefined:
+		return 0, x.err()
+	}
+	return 0, fmt.Errorf("object of type '%s' has no len()", typeName(v))
+}
+
+// deepCopy copies dicts and lists so that merges never alias the input.
+func deepCopy(v any) any {
+	switch x := normalize(v).(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	default:
+		return x
+	}
+}
