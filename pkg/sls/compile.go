@@ -44,6 +44,8 @@ type work struct {
 	reqPos   []Pos
 	ins      []inReq
 	explicit bool // has an `order` argument
+	pos      Pos  // the declaration, as Source is its text
+	key      float64
 }
 
 type inReq struct {
@@ -103,7 +105,7 @@ func (h *High) Compile() ([]Chunk, error) {
 		return nil, err
 	}
 	sortWork(ws)
-	if e := findCycle(ws, ix); e != nil {
+	if e := findCycle(ws); e != nil {
 		return nil, ErrorList{e}
 	}
 	out := make([]Chunk, len(ws))
@@ -157,7 +159,7 @@ func expand(ws []*work, s *State, d *Decl, errs *ErrorList) []*work {
 	base := &work{Chunk: Chunk{
 		ID: s.ID, Name: s.ID, State: d.Module, Fun: d.Fun, SLS: s.SLS, Env: s.Env,
 		Source: d.Pos.String(), Args: make(map[string]any, len(d.Args)),
-	}, auto: d.AutoOrder}
+	}, auto: d.AutoOrder, pos: d.Pos}
 	var names []any
 	var namesPos Pos
 	for _, a := range d.Args {
@@ -319,8 +321,6 @@ type index struct {
 	byMod  map[string][]*work // module \x00 ID-or-name
 	byRef  map[string][]*work // ID-or-name, any module
 	bySLS  map[string][]*work
-	byKey  map[string]*work
-	rankOf map[*work]int
 }
 
 func newIndex(ws []*work) *index {
@@ -412,7 +412,6 @@ func sortWork(ws []*work) {
 			cap = o + 100
 		}
 	}
-	key := make(map[*work]float64, len(ws))
 	for _, w := range ws {
 		var o float64
 		switch t := w.order.(type) {
@@ -444,10 +443,10 @@ func sortWork(ws []*work) {
 		if math.IsNaN(o) {
 			o = cap
 		}
-		key[w] = o
+		w.key = o
 	}
 	slices.SortStableFunc(ws, func(a, b *work) int {
-		if ka, kb := key[a], key[b]; ka != kb {
+		if ka, kb := a.key, b.key; ka != kb {
 			if ka < kb {
 				return -1
 			}
@@ -458,7 +457,7 @@ func sortWork(ws []*work) {
 }
 
 // findCycle reports one requisite cycle, printed as a -> b -> a.
-func findCycle(ws []*work, ix *index) *Error {
+func findCycle(ws []*work) *Error {
 	byKey := make(map[string]*work, len(ws))
 	for _, w := range ws {
 		byKey[w.Key()] = w
@@ -516,8 +515,7 @@ func findCycle(ws []*work, ix *index) *Error {
 		}
 	}
 	first := found[0]
-	pos := Pos{File: first.Source}
-	return &Error{Pos: pos, ID: first.ID, Msg: "requisite cycle: " + strings.Join(parts, " -> ")}
+	return &Error{Pos: first.pos, ID: first.ID, Msg: "requisite cycle: " + strings.Join(parts, " -> ")}
 }
 
 // scalarText returns a scalar's text: IDs and names are strings in Salt

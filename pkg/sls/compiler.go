@@ -1,12 +1,3 @@
-// Package sls turns Salt state files into low chunks: it reads SLS files
-// from a state tree, renders Jinja, decodes YAML with Salt's meaning,
-// follows include, exclude and extend into high data (state.show_sls,
-// state.show_highstate), and compiles high data into ordered low chunks
-// with resolved requisites (state.show_lowstate).
-//
-//	c := &sls.Compiler{Files: &fileroot.Source{Roots: roots}, Env: "base", Vars: vars}
-//	high, err := c.HighState(ctx, []string{"web", "db"})
-//	chunks, err := high.Compile()
 package sls
 
 import (

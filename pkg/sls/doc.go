@@ -1,0 +1,65 @@
+// Package sls turns Salt state files into low chunks, in stages that can
+// each be printed:
+//
+//	files ──► Jinja (only when the text has {{, {% or {#) ──► YAML ──► high data
+//	      ──► include / extend / exclude          (Compiler.RenderSLS, HighState: state.show_sls, show_highstate)
+//	      ──► names, _in, requisites, ordering    (High.Compile: state.show_lowstate)
+//	      ──► []Chunk for the engine
+//
+// Use:
+//
+//	c := &sls.Compiler{Files: &fileroot.Source{Roots: roots}, Env: "base", Vars: jinjaGlobals}
+//	high, err := c.HighState(ctx, []string{"web", "db"}) // names from top.sls
+//	chunks, err := high.Compile()
+//	json.Marshal(high)                 // show_highstate shape
+//	json.Marshal(sls.Lowstate(chunks)) // show_lowstate shape
+//
+// # YAML
+//
+// Files are decoded through yaml.Node, so states keep their declaration
+// order and every value its line. Integers written with a leading zero
+// (0644, 0o755) stay strings of their text, as file modes are octal digits
+// to Salt; yes/no/on/off stay strings (states.Args.Bool coerces them);
+// anchors, aliases and merge keys (<<) work; a key given twice is an
+// error. Every error names the file and line, "web/init.sls:12: …", with
+// " (rendered)" after the line when it counts lines of the Jinja output.
+//
+// # SLS shapes
+//
+//	id: {mod.fun: [args…]}   id: {mod: [fun, {arg: v}…]}   id: {mod.fun: []}   id: mod.fun
+//
+// Several modules may sit under one ID, one function each. `name` defaults
+// to the ID; `names` makes one chunk per entry (a name, or {name: [args]}
+// whose arguments override). At the top of a file, include (`x`, `.x`,
+// `..x`, `{env: x}`, `{sls: [..]}`), exclude (`- sls: glob`, `- id: x`) and
+// extend (plain arguments replaced, requisites appended, a module added)
+// are understood, and keys starting with __ are ignored. `a.b` is read
+// from a/b.sls, else a/b/init.sls; included files come before the file
+// that includes them, and each SLS is read once.
+//
+// # Requisites and order
+//
+// require, watch, onchanges, onfail, prereq, listen and their _in forms;
+// require_any, watch_any, onchanges_any, onfail_any, onfail_all. Targets
+// are `module: ID-or-name`, `sls: name`, `id: x` or a bare ID, with
+// fnmatch globs as in Salt. An _in is turned around onto its targets, so
+// every Chunk.Requisite is in forward form, with Targets the keys of the
+// chunks it names. Chunks are sorted as Salt orders them: `order: first`,
+// numbered orders, then declaration order (Salt's automatic 10000 + n),
+// negative numbers, then `last`; Chunk.Order is the resulting position.
+//
+// # Where brine differs from Salt
+//
+//   - Ties between equal explicit orders keep declaration order; Salt
+//     sorts them by state, name and function.
+//   - Chunk.Order (and show_lowstate's order) is the run position from 0,
+//     not Salt's raw order number.
+//   - A requisite that matches nothing, a requisite cycle and a duplicate
+//     ID are errors at compile time, each with file:line; Salt finds some
+//     of them only while running.
+//   - show_highstate prints requisites as written; Salt also shows the
+//     _in forms turned around there. show_lowstate shows them turned.
+//   - `use`/`use_in` are refused with a clear error.
+//   - A module given a mapping of arguments instead of a list, or
+//     `mod: fun` as a string, is accepted.
+package sls
