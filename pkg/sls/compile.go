@@ -317,10 +317,10 @@ func requisiteTargets(a Arg, id string, errs *ErrorList) [][2]string {
 
 // index finds the chunks a requisite names.
 type index struct {
-	all    []*work
-	byMod  map[string][]*work // module \x00 ID-or-name
-	byRef  map[string][]*work // ID-or-name, any module
-	bySLS  map[string][]*work
+	all   []*work
+	byMod map[string][]*work // module \x00 ID-or-name
+	byRef map[string][]*work // ID-or-name, any module
+	bySLS map[string][]*work
 }
 
 func newIndex(ws []*work) *index {
