@@ -40,12 +40,23 @@ func ModuleRoot() (string, error) {
 	}
 }
 
+// BinEnv names an environment variable that, when set, is the path of a
+// prebuilt static brine to test instead of building one (a release
+// binary, or one built with other flags).
+const BinEnv = "BRINE_SYSTEST_BIN"
+
 // BuildBrine builds a static brine binary once per test binary and
-// returns its host path. The file lives in a folder removed when the
-// process ends only if the caller's TestMain does so; it is small.
+// returns its host path (in a temp folder; it is small).
 func BuildBrine(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		if p := os.Getenv(BinEnv); p != "" {
+			if _, err := os.Stat(p); err != nil {
+				buildErr = fmt.Errorf("testbed: %s: %w", BinEnv, err)
+			}
+			buildBin = p
+			return
+		}
 		mod, err := ModuleRoot()
 		if err != nil {
 			buildErr = err
