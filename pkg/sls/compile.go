@@ -288,6 +288,8 @@ func requisiteTargets(a Arg, id string, errs *ErrorList) [][2]string {
 	out := make([][2]string, 0, len(items))
 	for _, it := range items {
 		switch t := it.(type) {
+		case nil:
+			// `- require:` with nothing under it, as a Jinja loop may leave.
 		case map[string]any:
 			for _, mod := range sortedKeys(t) {
 				refs, ok := t[mod].([]any)

@@ -172,6 +172,9 @@ func parseSLS(src []byte, sls, env string, pos Pos, isInit bool) (*slsFile, Erro
 		case p.Key == "exclude":
 			f.Excludes = d.excludes(p.Value, &errs)
 		case p.Key == "extend":
+			if p.Value.Kind == yaml.ScalarNode && p.Value.ShortTag() == "!!null" {
+				continue
+			}
 			ps, err := d.pairs(p.Value, 1)
 			if err != nil {
 				errs.addErr(asError(err, at))
@@ -335,6 +338,8 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 	}
 	for _, it := range items {
 		switch t := it.(type) {
+		case nil:
+			// `include:` with nothing under it, as a Jinja loop may leave.
 		case map[string]any:
 			for k, val := range t {
 				e := k
@@ -394,6 +399,7 @@ func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) []exclude {
 			continue
 		}
 		switch t := v.(type) {
+		case nil:
 		case string:
 			out = append(out, exclude{Kind: "sls", Name: t, Pos: d.at(it)})
 		case map[string]any:
