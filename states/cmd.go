@@ -120,8 +120,9 @@ func cmdScript(ctx context.Context, req *Request) Result {
 	})
 }
 
-// cmdModWatch is the cmd module's mod_watch: a watched change runs the
-// command of cmd.run, cmd.wait or cmd.script.
+// cmdModWatch runs the command of a cmd.run, cmd.wait or cmd.script state
+// when a state it watches has changed (under test it reports that it
+// would).
 func cmdModWatch(ctx context.Context, req *Request) Result {
 	switch req.Func {
 	case "cmd.script":
