@@ -25,19 +25,12 @@ func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notCon
 	if err != nil {
 		return nil, nil, err
 	}
-	if tgtType == proto.TargetNodegroup {
-		expr, ok := m.cfg.Nodegroups[tgt]
-		if !ok {
-			return nil, nil, fmt.Errorf("no nodegroup %q in master.yaml", tgt)
-		}
-		tgt, tgtType = expr, proto.TargetCompound
-	}
 	for _, k := range keys {
 		if k.State != proto.KeyAccepted {
 			continue
 		}
 		var pillar map[string]any
-		if tgtType == proto.TargetPillar || (tgtType == proto.TargetCompound && strings.Contains(tgt, "I@")) {
+		if tgtType == proto.TargetPillar || (tgtType == proto.TargetCompound && (strings.Contains(tgt, "I@") || strings.Contains(tgt, "J@"))) {
 			pillar, _ = m.pillar.Pillar(ctx, k.ID, m.grainsOf(k.ID))
 		}
 		ok, err := m.match(tgt, tgtType, k.ID, m.grainsOf(k.ID), pillar)

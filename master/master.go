@@ -60,8 +60,8 @@ type Options struct {
 	// Pillar renders pillar; the default reads pillar_roots as plain YAML
 	// with glob matching in top.sls.
 	Pillar PillarRenderer
-	// Match decides whether a minion matches a target; the default knows
-	// glob, pcre, list, grain, grain_pcre, pillar and simple compounds.
+	// Match decides whether a minion matches a target; the default is
+	// pkg/top's matcher.
 	Match Matcher
 }
 
@@ -74,7 +74,7 @@ func New(cfg *Config, o Options) *Master {
 		m.log = slog.Default()
 	}
 	if m.match == nil {
-		m.match = DefaultMatch
+		m.match = topMatcher(cfg.Nodegroups)
 	}
 	if m.pillar == nil {
 		m.pillar = &yamlPillar{roots: fileroot.Roots(cfg.PillarRoots), match: m.match}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -73,9 +74,15 @@ func (p *yamlPillar) read(env, rel string) (map[string]any, error) {
 // slsFor lists the SLS names top.sls gives a minion in one environment.
 func (p *yamlPillar) slsFor(top map[string]any, env, id string, grains map[string]any) []string {
 	targets, _ := top[env].(map[string]any)
+	keys := make([]string, 0, len(targets))
+	for k := range targets {
+		keys = append(keys, k)
+	}
+	// yaml.v3 loses the file's order; sorted is at least stable.
+	sort.Strings(keys)
 	var out []string
-	for tgt, v := range targets {
-		list, _ := v.([]any)
+	for _, tgt := range keys {
+		list, _ := targets[tgt].([]any)
 		typ := "glob"
 		var names []string
 		for _, item := range list {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -44,7 +45,8 @@ type Minion struct {
 	// static grains from minion.yaml are merged over them.
 	Grains func() map[string]any
 
-	wg sync.WaitGroup
+	accepted atomic.Bool
+	wg       sync.WaitGroup
 	// Ready is called once the minion is accepted and listening for jobs.
 	Ready func()
 }
@@ -115,7 +117,11 @@ func (m *Minion) connect() (*nats.Conn, error) {
 		nats.PingInterval(20 * time.Second),
 		nats.ReconnectHandler(func(*nats.Conn) {
 			m.log.Info("reconnected to master")
-			go m.announce()
+			// Only once subscribed: presence tells the master jobs can
+			// be sent here.
+			if m.accepted.Load() {
+				go m.announce()
+			}
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
@@ -172,6 +178,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	if err := m.subscribe(); err != nil {
 		return err
 	}
+	m.accepted.Store(true)
 	m.announce()
 	m.log.Info("minion ready")
 	if m.Ready != nil {

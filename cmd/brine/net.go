@@ -1,20 +1,30 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
 // netCommands returns the commands that talk to a master over NATS:
 // master, minion, key, jobs.
-func netCommands(s *streams) []*cobra.Command { return nil }
+func netCommands(s *streams) []*cobra.Command {
+	return []*cobra.Command{newMasterCmd(s), newMinionCmd(s), newKeyCmd(s), newJobsCmd(s)}
+}
 
 // addTargetFlags adds the Salt-style targeting and output flags to the
 // root command (-E, -L, -G, -C, -t, --out…).
-func addTargetFlags(root *cobra.Command) {}
+func addTargetFlags(root *cobra.Command) { addTargetFlagSet(root.Flags()) }
 
 // runTarget runs `brine TARGET FUNCTION [ARGS…]` through the master.
 func runTarget(cmd *cobra.Command, args []string, s *streams) error {
-	return fmt.Errorf("talking to a master is not implemented yet")
+	o, err := targetOptionsFrom(cmd.Flags())
+	if err != nil {
+		return err
+	}
+	if err := o.Complete(args); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.Run(cmd.Context(), s)
 }

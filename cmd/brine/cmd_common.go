@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/client"
+)
+
+// connFlags are how a command finds and reaches the master.
+type connFlags struct {
+	configDir string
+	natsURL   string
+	creds     string
+}
+
+func (c *connFlags) add(fs *pflag.FlagSet) {
+	fs.StringVarP(&c.configDir, "config-dir", "c", master.DefaultDir, "directory holding master.yaml and minion.yaml")
+	fs.StringVar(&c.natsURL, "nats-url", "", "NATS URL of the master (default: from master.yaml)")
+	fs.StringVar(&c.creds, "creds", "", "operator credential (default: operator.nk, else readonly.nk, in the master's state dir)")
+}
+
+// dial connects to the master with the operator's credential, read from
+// the master's state dir unless --creds names one.
+func (c *connFlags) dial() (*client.Client, error) {
+	cfg, err := master.LoadConfig(c.configDir)
+	if err != nil {
+		return nil, err
+	}
+	url := c.natsURL
+	if url == "" {
+		url = cfg.ClientURL()
+	}
+	creds := c.creds
+	if creds == "" {
+		creds = filepath.Join(cfg.StateDir, master.OperatorFile)
+		if _, err := os.Stat(creds); err != nil || !readable(creds) {
+			ro := filepath.Join(cfg.StateDir, master.ReadOnlyFile)
+			if readable(ro) {
+				creds = ro
+			}
+		}
+	}
+	return client.Connect(client.Config{URL: url, Creds: creds, CAFile: filepath.Join(cfg.StateDir, master.CAFile),
+		ReadOnly: filepath.Base(creds) == master.ReadOnlyFile})
+}
+
+func readable(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		l = slog.LevelDebug
+	case "warn":
+		l = slog.LevelWarn
+	case "error":
+		l = slog.LevelError
+	default:
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }
