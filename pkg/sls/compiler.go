@@ -123,6 +123,10 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls")
 	for _, e := range errs {
+		// The author cannot see rendered text anywhere else: quote it.
+		if e.Pos.Rendered && e.Pos.File == file && e.Pos.Line > 0 && e.Err == nil {
+			e.Msg += quoteLine(src, e.Pos.Line)
+		}
 		b.errs.addErr(e)
 	}
 	if f == nil {

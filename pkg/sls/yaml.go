@@ -73,11 +73,7 @@ func yamlError(err error, src []byte, pos Pos) error {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		pos.Line = problemLine(src, 1, err.Error())
 	}
-	e := &Error{Pos: pos, Msg: "YAML: " + msg}
-	if pos.Rendered && pos.Line > 0 {
-		e.Msg += quoteLine(src, pos.Line)
-	}
-	return e
+	return &Error{Pos: pos, Msg: "YAML: " + msg}
 }
 
 // problemLine finds the line that breaks the document. yaml.v3 reports
