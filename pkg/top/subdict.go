@@ -34,8 +34,10 @@ const maxSteps = 20000
 
 type walk struct{ steps int }
 
-func (w *walk) tired() bool {
-	w.steps++
+// tired charges one step per 16 bytes handled, so that long expressions
+// use the budget up sooner.
+func (w *walk) tired(n int) bool {
+	w.steps += 1 + n/16
 	return w.steps > maxSteps
 }
 
@@ -100,7 +102,7 @@ func (s *subdict) match(data map[string]any) bool {
 }
 
 func (s *subdict) subdictMatch(w *walk, data map[string]any, expr, delim string, depth int) bool {
-	if depth > maxDepth || w.tired() {
+	if depth > maxDepth || w.tired(len(expr)) {
 		return false
 	}
 	splits := strings.Split(expr, delim)
@@ -108,7 +110,7 @@ func (s *subdict) subdictMatch(w *walk, data map[string]any, expr, delim string,
 		return false
 	}
 	for idx := len(splits) - 1; idx > 0; idx-- {
-		if w.tired() {
+		if w.tired(len(expr)) {
 			return false
 		}
 		key := strings.Join(splits[:idx], delim)
@@ -152,7 +154,7 @@ func (s *subdict) subdictMatch(w *walk, data map[string]any, expr, delim string,
 }
 
 func (s *subdict) dictMatch(w *walk, target map[string]any, pattern string, depth int) bool {
-	if depth > maxDepth || w.tired() {
+	if depth > maxDepth || w.tired(len(pattern)) {
 		return false
 	}
 	wildcard := strings.HasPrefix(pattern, "*:")
