@@ -368,3 +368,67 @@ func TestMountBadArgs(t *testing.T) {
 		t.Errorf("broken fstab = %v %q; want False naming /etc/fstab:2", r.Result, r.Comment)
 	}
 }
+
+func TestMountFstabPresentAbsent(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	orig := "# static\nproc /proc proc defaults 0 0\n"
+	fstab := filepath.Join(root, "etc/fstab")
+	os.WriteFile(fstab, []byte(orig), 0o644)
+	args := map[string]any{"fs_file": "/srv", "fs_vfstype": "ext4", "fs_mntops": []any{"noatime", "nodev"}, "fs_passno": 2}
+	steps := []struct {
+		fn      Func
+		args    map[string]any
+		changes map[string]any
+		file    string
+	}{
+		{mountFstabPresent, args, map[string]any{"persist": "new"}, orig + "LABEL=data /srv ext4 noatime,nodev 0 2\n"},
+		{mountFstabPresent, map[string]any{"fs_file": "/srv", "fs_vfstype": "ext4"}, map[string]any{"persist": "change"}, orig + "LABEL=data /srv ext4 defaults 0 0\n"},
+		{mountFstabAbsent, map[string]any{"fs_file": "/srv"}, map[string]any{"persist": "removed"}, orig},
+	}
+	for i, s := range steps {
+		dry := s.fn(context.Background(), mountReq(root, "mount.fstab_x", "LABEL=data", s.args, true))
+		real := s.fn(context.Background(), mountReq(root, "mount.fstab_x", "LABEL=data", s.args, false))
+		again := s.fn(context.Background(), mountReq(root, "mount.fstab_x", "LABEL=data", s.args, false))
+		if dry.Result != None || !reflect.DeepEqual(dry.Changes, s.changes) || real.Result != True || !reflect.DeepEqual(real.Changes, s.changes) {
+			t.Errorf("step %d: test %v %v %q; real %v %v %q; want changes %v", i, dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment, s.changes)
+		}
+		if again.Result != True || len(again.Changes) != 0 {
+			t.Errorf("step %d: rerun = %v %v %q", i, again.Result, again.Changes, again.Comment)
+		}
+		if b, _ := os.ReadFile(fstab); string(b) != s.file {
+			t.Errorf("step %d: fstab = %q; want %q", i, b, s.file)
+		}
+	}
+	for _, tc := range []struct {
+		args map[string]any
+		arg  string
+	}{
+		{map[string]any{"fs_vfstype": "ext4"}, `"fs_file"`},
+		{map[string]any{"fs_file": "/srv"}, `"fs_vfstype"`},
+		{map[string]any{"fs_file": "srv", "fs_vfstype": "ext4"}, `"fs_file"`},
+		{map[string]any{"fs_file": "/srv", "fs_vfstype": "ext4", "fs_freq": "x"}, `"fs_freq"`},
+	} {
+		r := mountFstabPresent(context.Background(), mountReq(root, "mount.fstab_present", "LABEL=data", tc.args, false))
+		if r.Result != False || !strings.Contains(r.Comment, tc.arg) {
+			t.Errorf("fstab_present %v = %v %q; want False naming %s", tc.args, r.Result, r.Comment, tc.arg)
+		}
+	}
+}
+
+func TestMountSameDevice(t *testing.T) {
+	for _, tc := range []struct {
+		want, source string
+		same         bool
+	}{
+		{"tmpfs", "none", true},              // pseudo sources are not compared
+		{"//srv/share", "//srv/other", true}, // nor network ones
+		{"/dev/null", "/dev/null", true},
+		{"/dev/null", "/dev/zero", false},
+		{"UUID=no-such-uuid", "/dev/zero", false},
+	} {
+		if got := mountSameDevice(tc.want, tc.source); got != tc.same {
+			t.Errorf("mountSameDevice(%q, %q) = %v; want %v", tc.want, tc.source, got, tc.same)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
+)
+
+func init() {
+	Register("mount.fstab_present", mountFstabPresent)
+	Register("mount.fstab_absent", mountFstabAbsent)
+}
+
+// FstabPresent makes sure fstab has an entry, without mounting anything.
+//
+// Arguments:
+//   - name: the device (fs_spec): a path, UUID=…, LABEL=…, or a pseudo source.
+//   - fs_file: the mount point (required).
+//   - fs_vfstype: the filesystem type (required).
+//   - fs_mntops: mount options, "defaults" by default; a comma string or a list.
+//   - fs_freq: dump, 0 by default.
+//   - fs_passno: pass, 0 by default.
+//   - config: the fstab file, /etc/fstab by default.
+//   - match_on: as in mount.mounted; "auto" (the default) is the mount point.
+//
+// Only the entry's own line changes (or one line is appended).
+//
+// Salt: mount_by and not_change are not supported; changes {persist:
+// new|change}.
+func mountFstabPresent(ctx context.Context, req *Request) Result {
+	args := map[string]any{"device": req.Name, "mount": false}
+	for from, to := range map[string]string{"fs_vfstype": "fstype", "fs_mntops": "opts", "fs_freq": "dump",
+		"fs_passno": "pass_num", "config": "config", "match_on": "match_on"} {
+		if v, ok := req.Args.Get(from); ok {
+			args[to] = v
+		}
+	}
+	file := req.Args.String("fs_file", "")
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if file == "" {
+		return Failf(req.Name, "argument %q: required", "fs_file")
+	}
+	if _, ok := args["fstype"]; !ok {
+		return Failf(req.Name, "argument %q: required", "fs_vfstype")
+	}
+	sub := *req
+	sub.Name = file
+	sub.Args = NewArgs(args)
+	a, err := mountReadArgs(&sub, true)
+	if err != nil {
+		return Failf(req.Name, "%v", mountFstabArgName(err))
+	}
+	data, lines, err := mountReadFstab(req, a.config)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	out, status := fstabSet(data, lines, &a.want, a.matchOn)
+	if status == "present" {
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{},
+			Comment: fmt.Sprintf("%s entry is already in %s.", file, a.config)}
+	}
+	persist := map[string]string{"new": "new", "update": "change"}[status]
+	changes := map[string]any{"persist": persist}
+	verb := map[string]string{"new": "added in", "update": "updated in"}[status]
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes,
+			Comment: fmt.Sprintf("%s entry would be %s %s.", file, verb, a.config)}
+	}
+	if err := mountWriteFstab(req, a.config, out); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes,
+		Comment: fmt.Sprintf("%s entry %s %s.", file, verb, a.config)}
+}
+
+// FstabAbsent makes sure fstab has no entry for a device on a mount point.
+//
+// Arguments:
+//   - name: the device (fs_spec).
+//   - fs_file: the mount point (required).
+//   - config: the fstab file, /etc/fstab by default.
+//
+// Every line with both the device and the mount point is removed; other
+// lines keep their bytes. Nothing is unmounted (see mount.unmounted).
+//
+// Salt: same shapes; changes {persist: removed}.
+func mountFstabAbsent(ctx context.Context, req *Request) Result {
+	file := req.Args.String("fs_file", "")
+	config := req.Args.String("config", "/etc/fstab")
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if file == "" {
+		return Failf(req.Name, "argument %q: required", "fs_file")
+	}
+	if !filepath.IsAbs(config) {
+		return Failf(req.Name, "argument %q: %q is not an absolute path", "config", config)
+	}
+	data, lines, err := mountReadFstab(req, config)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	want := &fstabEntry{Device: req.Name, Name: filepath.Clean(file)}
+	if file == "none" || file == "swap" {
+		want.Name = file
+	}
+	out, n := fstabRemove(data, lines, want, []string{"device", "name"})
+	if n == 0 {
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{},
+			Comment: fmt.Sprintf("%s entry is already missing in %s.", file, config)}
+	}
+	changes := map[string]any{"persist": "removed"}
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes,
+			Comment: fmt.Sprintf("%s entry would be removed from %s.", file, config)}
+	}
+	if err := mountWriteFstab(req, config, out); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes,
+		Comment: fmt.Sprintf("%s entry removed from %s.", file, config)}
+}
+
+// mountFstabArgName renames mount.mounted's argument names in an error to
+// the fstab_present names the user wrote.
+func mountFstabArgName(err error) error {
+	ae, ok := err.(*ArgError)
+	if !ok {
+		return err
+	}
+	names := map[string]string{"name": "fs_file", "device": "name", "fstype": "fs_vfstype", "opts": "fs_mntops", "dump": "fs_freq", "pass_num": "fs_passno"}
+	if n, ok := names[ae.Arg]; ok {
+		return &ArgError{Arg: n, Err: ae.Err}
+	}
+	return err
+}
+
+func mountWriteFstab(req *Request, config string, data []byte) error {
+	if err := atomicfile.Write(req.Path(config), data, 0o644); err != nil {
+		return fmt.Errorf("fstab: %w", err)
+	}
+	return nil
+}
