@@ -213,7 +213,10 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	}
 	switch {
 	case cwd != "":
-		o.cwd = req.Path(filepath.Clean(cwd))
+		var err error
+		if o.cwd, err = fileRootPath(req, cwd, true); err != nil {
+			return o, &ArgError{Arg: "cwd", Err: err}
+		}
 	case !req.Live():
 		o.cwd = req.Root
 	case o.home != "" && cmdIsDir(o.home):
@@ -278,7 +281,11 @@ func cmdExec(ctx context.Context, req *Request, command string, script cmdScript
 	if len(o.creates) > 0 {
 		all := true
 		for _, c := range o.creates {
-			if _, err := os.Lstat(req.Path(c)); err != nil {
+			p, err := fileRootPath(req, c, true)
+			if err != nil {
+				return Failf(req.Name, "%v", &ArgError{Arg: "creates", Err: err})
+			}
+			if _, err := os.Lstat(p); err != nil {
 				all = false
 				break
 			}

@@ -63,7 +63,9 @@ func fileModeBits(m fs.FileMode) fs.FileMode {
 	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 }
 
-// fileArgPath reads and checks the name: an absolute path, rebased by --root.
+// fileArgPath reads and checks the name: an absolute path, rebased by
+// --root. Under a root, the symlinks among its directories are resolved
+// inside the root (see fileInRoot); the last element is left as it is.
 func fileArgPath(req *Request) (string, error) {
 	if req.Name == "" {
 		return "", &ArgError{Arg: "name", Err: errors.New("want an absolute path, got nothing")}
@@ -71,7 +73,59 @@ func fileArgPath(req *Request) (string, error) {
 	if !filepath.IsAbs(req.Name) {
 		return "", &ArgError{Arg: "name", Err: fmt.Errorf("want an absolute path, got %q", req.Name)}
 	}
-	return req.Path(filepath.Clean(req.Name)), nil
+	return fileRootPath(req, req.Name, false)
+}
+
+// fileRootPath rebases an absolute path under the request's root.
+func fileRootPath(req *Request, p string, followLast bool) (string, error) {
+	p = filepath.Clean(p)
+	if req.Live() {
+		return p, nil
+	}
+	return fileInRoot(req.Root, p, followLast)
+}
+
+// fileInRoot resolves p inside root as if root were "/": an absolute link
+// in an image (Debian's /var/run -> /run) points into the image, and ".."
+// stops at the root, so no path leaves it. Missing elements are kept as
+// they are, for files and directories about to be made.
+func fileInRoot(root, p string, followLast bool) (string, error) {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	cur := "/"
+	hops := 0
+	for i := 0; i < len(parts); i++ {
+		part := parts[i]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, part)
+		if i == len(parts)-1 && !followLast {
+			cur = next
+			break
+		}
+		fi, err := os.Lstat(filepath.Join(root, next))
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if hops++; hops > 40 {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
+		}
+		target, err := os.Readlink(filepath.Join(root, next))
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			cur = "/"
+		}
+		rest := append(strings.Split(strings.Trim(target, "/"), "/"), parts[i+1:]...)
+		parts, i = rest, -1
+	}
+	return filepath.Join(root, cur), nil
 }
 
 // fileFail is a failed result with no changes.
@@ -347,7 +401,10 @@ func fileBackup(req *Request, path, kind string, data []byte, fi fs.FileInfo) (s
 	var dst string
 	if kind == "minion" {
 		stamp := time.Now().Format("2006-01-02T15:04:05.000000")
-		dst = req.Path(filepath.Join(fileBackupDir, fileHostPath(req, path)+"_"+stamp))
+		var err error
+		if dst, err = fileRootPath(req, filepath.Join(fileBackupDir, fileHostPath(req, path)+"_"+stamp), false); err != nil {
+			return "", fmt.Errorf("backup %s: %w", path, err)
+		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			return "", fmt.Errorf("backup %s: %w", path, err)
 		}
@@ -426,6 +483,9 @@ func fileCheckApply(req *Request, e fileEdit) (map[string]any, error) {
 // the root were /, so that an absolute link inside an image points inside
 // the image and not at the host.
 func fileResolveLinks(req *Request, path string) (string, error) {
+	if !req.Live() {
+		return fileInRoot(req.Root, fileHostPath(req, path), true)
+	}
 	for range 40 {
 		fi, err := os.Lstat(path)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -436,7 +496,7 @@ func fileResolveLinks(req *Request, path string) (string, error) {
 			return "", err
 		}
 		if filepath.IsAbs(target) {
-			path = req.Path(filepath.Clean(target))
+			path = filepath.Clean(target)
 		} else {
 			path = filepath.Join(filepath.Dir(path), target)
 		}

@@ -74,7 +74,7 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 	case err == nil:
 		switch {
 		case backupname != "":
-			if _, err := os.Lstat(req.Path(backupname)); err == nil && !force {
+			if _, err := os.Lstat(req.Path(filepath.Clean(backupname))); err == nil && !force {
 				return Failf(req.Name, "Backupname %s already exists and force is False", backupname)
 			}
 			changes["backup"] = "Moved " + req.Name + " to " + backupname
@@ -103,7 +103,10 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 		return Result{Name: req.Name, Result: None, Comment: "Symlink " + req.Name + " to " + target + " is set for creation" + fileTestNote, Changes: changes}
 	}
 	if _, ok := changes["backup"]; ok {
-		dst := req.Path(backupname)
+		dst, err := fileRootPath(req, backupname, false)
+		if err != nil {
+			return fileFail(req, err)
+		}
 		if err := os.RemoveAll(dst); err != nil {
 			return fileFail(req, err)
 		}
@@ -235,7 +238,10 @@ func fileCopy(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return fileFail(req, err)
 	}
-	src := req.Path(filepath.Clean(source))
+	src, err := fileRootPath(req, source, true)
+	if err != nil {
+		return fileFail(req, err)
+	}
 	sfi, err := os.Stat(src)
 	if err != nil {
 		return Failf(req.Name, "Source file %q is not present", source)

@@ -278,7 +278,11 @@ func fileFetch(ctx context.Context, req *Request, u string) ([]byte, error) {
 		return req.Env.Files.ReadFile(ctx, u)
 	}
 	p := strings.TrimPrefix(u, "file://")
-	return os.ReadFile(req.Path(filepath.Clean(p)))
+	lp, err := fileRootPath(req, p, true)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(lp)
 }
 
 // fileVerifyHash checks data against "algo=hex" or bare hex.

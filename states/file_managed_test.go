@@ -337,3 +337,49 @@ func TestFileManagedNoopCost(t *testing.T) {
 	}
 	fileNoTemp(t, root)
 }
+
+// TestFileInRoot keeps every path inside --root: an absolute link in the
+// image (Debian's /var/run -> /run) and ".." in a relative one resolve
+// inside the image, never on the host.
+func TestFileInRoot(t *testing.T) {
+	root := fileTestRoot(t)
+	os.MkdirAll(filepath.Join(root, "run"), 0o755)
+	os.MkdirAll(filepath.Join(root, "var"), 0o755)
+	if err := os.Symlink("/run", filepath.Join(root, "var/run")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../../../../../etc/hostname", filepath.Join(root, "etc/escape")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in         string
+		followLast bool
+		want       string
+	}{
+		{"/var/run/brine-test.pid", false, "/run/brine-test.pid"},
+		{"/var/run", false, "/var/run"},
+		{"/var/run", true, "/run"},
+		{"/etc/escape", true, "/etc/hostname"},
+		{"/../../x", false, "/x"},
+		{"/new/dir/file", false, "/new/dir/file"},
+	}
+	for _, tt := range tests {
+		got, err := fileInRoot(root, tt.in, tt.followLast)
+		if err != nil || got != filepath.Join(root, tt.want) {
+			t.Errorf("fileInRoot(%q, %v) = %q, %v; want ROOT%s", tt.in, tt.followLast, got, err, tt.want)
+		}
+	}
+	fileCycle(t, root, "file.managed", "/var/run/brine-test.pid", map[string]any{"contents": "1"})
+	if got := fileReadT(t, filepath.Join(root, "run/brine-test.pid")); got != "1\n" {
+		t.Errorf("image file = %q", got)
+	}
+	if _, err := os.Stat("/run/brine-test.pid"); err == nil {
+		t.Fatal("wrote to the host's /run")
+	}
+	if err := os.Symlink("/loop", filepath.Join(root, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fileInRoot(root, "/loop/x", false); err == nil {
+		t.Error("a link loop resolved")
+	}
+}
