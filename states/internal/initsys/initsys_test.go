@@ -1,0 +1,220 @@
+package initsys
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestUnitName(t *testing.T) {
+	cases := map[string][2]string{
+		"nginx":         {"nginx.service", "nginx"},
+		"nginx.service": {"nginx.service", "nginx"},
+		"cron.timer":    {"cron.timer", "cron.timer"},
+		"mnt-x.mount":   {"mnt-x.mount", "mnt-x.mount"},
+		"getty@tty1":    {"getty@tty1.service", "getty@tty1"},
+	}
+	for in, want := range cases {
+		if got := UnitName(in); got != want[0] {
+			t.Errorf("UnitName(%q) = %q; want %q", in, got, want[0])
+		}
+		if got := ScriptName(in); got != want[1] {
+			t.Errorf("ScriptName(%q) = %q; want %q", in, got, want[1])
+		}
+	}
+	for _, bad := range []string{"", "-x", "a/b", "..", "a b", "x\n"} {
+		if ValidName(bad) == nil {
+			t.Errorf("ValidName(%q) = nil; want an error", bad)
+		}
+	}
+}
+
+func TestParseLSB(t *testing.T) {
+	cases := []struct {
+		in   string
+		want LSB
+	}{
+		{"#!/bin/sh\n### BEGIN INIT INFO\n# Provides: x\n# Default-Start:     2 3 4 5\n# Default-Stop:      0 1 6\n### END INIT INFO\n",
+			LSB{Start: []string{"2", "3", "4", "5"}, Stop: []string{"0", "1", "6"}}},
+		{"#!/bin/sh\n### BEGIN INIT INFO\n# Default-Start: S\n# Default-Stop:\n### END INIT INFO\n# Default-Start: 9\n",
+			LSB{Start: []string{"S"}, Stop: []string{}}},
+		{"#!/bin/sh\necho no header\n", LSB{Start: []string{"2", "3", "4", "5"}, Stop: []string{"0", "1", "6"}}},
+	}
+	for _, c := range cases {
+		got := ParseLSB([]byte(c.in))
+		if len(got.Stop) == 0 {
+			got.Stop = []string{}
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("ParseLSB(%q) = %+v; want %+v", c.in, got, c.want)
+		}
+	}
+}
+
+func rcTree(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	links, _ := filepath.Glob(filepath.Join(root, "etc/rc?.d/*"))
+	for _, l := range links {
+		target, err := os.Readlink(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(filepath.Join(root, "etc"), l)
+		out = append(out, rel+"->"+target)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestRCLinks(t *testing.T) {
+	root := t.TempDir()
+	script := "#!/bin/sh\n### BEGIN INIT INFO\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n### END INIT INFO\n"
+	os.MkdirAll(filepath.Join(root, "etc/init.d"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/init.d/foo"), []byte(script), 0o755)
+	// A link of another script with a longer name must be left alone.
+	os.MkdirAll(filepath.Join(root, "etc/rc2.d"), 0o755)
+	os.Symlink("../init.d/foobar", filepath.Join(root, "etc/rc2.d/S02foobar"))
+	rc := RCLinks{Root: root}
+	if !rc.HasScript("foo") || rc.HasScript("bar") {
+		t.Fatalf("HasScript wrong")
+	}
+	if on, _ := rc.Enabled("foo"); on {
+		t.Fatalf("enabled before Enable")
+	}
+	if err := rc.Enable("foo"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"rc0.d/K01foo->../init.d/foo", "rc1.d/K01foo->../init.d/foo", "rc2.d/S01foo->../init.d/foo",
+		"rc2.d/S02foobar->../init.d/foobar", "rc3.d/S01foo->../init.d/foo", "rc4.d/S01foo->../init.d/foo",
+		"rc5.d/S01foo->../init.d/foo", "rc6.d/K01foo->../init.d/foo"}
+	if got := rcTree(t, root); !reflect.DeepEqual(got, want) {
+		t.Errorf("after Enable:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if on, _ := rc.Enabled("foo"); !on {
+		t.Errorf("not enabled after Enable")
+	}
+	if err := rc.Enable("foo"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcTree(t, root); !reflect.DeepEqual(got, want) {
+		t.Errorf("Enable is not idempotent: %v", got)
+	}
+	if err := rc.Disable("foo"); err != nil {
+		t.Fatal(err)
+	}
+	got := rcTree(t, root)
+	for _, l := range got {
+		if strings.Contains(l, "S01foo") {
+			t.Errorf("start link left after Disable: %s", l)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("after Disable: %v", got)
+	}
+	if on, _ := rc.Enabled("foo"); on {
+		t.Errorf("enabled after Disable")
+	}
+	if err := rc.Enable("missing"); err == nil {
+		t.Errorf("Enable of a missing script: want an error")
+	}
+}
+
+type fakeRunner struct {
+	calls [][]string
+	out   map[string]string
+	err   map[string]error
+}
+
+func (f *fakeRunner) Run(ctx context.Context, argv ...string) ([]byte, error) {
+	f.calls = append(f.calls, argv)
+	k := strings.Join(argv, " ")
+	return []byte(f.out[k]), f.err[k]
+}
+
+func TestOffline(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "lib/systemd/system"), 0o755)
+	os.WriteFile(filepath.Join(root, "lib/systemd/system/atd.service"), []byte("[Unit]\n"), 0o644)
+	os.MkdirAll(filepath.Join(root, "etc/init.d"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/init.d/legacy"), []byte("#!/bin/sh\n"), 0o755)
+	r := &fakeRunner{
+		out: map[string]string{"systemctl --root=" + root + " is-enabled -- atd.service": "disabled\n"},
+		err: map[string]error{"systemctl --root=" + root + " is-enabled -- atd.service": errors.New("exit status 1")},
+	}
+	o := &Offline{Root: root, Run: r}
+	ctx := context.Background()
+	st, err := o.Status(ctx, "atd")
+	if err != nil || !st.Exists || st.Enabled() || st.Active {
+		t.Errorf("Status(atd) = %+v, %v", st, err)
+	}
+	if err := o.Enable(ctx, "atd"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.calls[len(r.calls)-1], " "); got != "systemctl --root="+root+" enable -- atd.service" {
+		t.Errorf("enable argv = %s", got)
+	}
+	if err := o.Start(ctx, "atd"); !errors.Is(err, ErrNotRunnable) {
+		t.Errorf("Start under --root = %v; want ErrNotRunnable", err)
+	}
+	if st, _ := o.Status(ctx, "legacy"); !st.Exists || st.Enabled() {
+		t.Errorf("Status(legacy) = %+v", st)
+	}
+	n := len(r.calls)
+	if err := o.Enable(ctx, "legacy.service"); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.calls) != n {
+		t.Errorf("an init script went through systemctl: %v", r.calls[n:])
+	}
+	if st, _ := o.Status(ctx, "legacy"); !st.Enabled() {
+		t.Errorf("legacy not enabled after Enable: %+v", st)
+	}
+	if st, _ := o.Status(ctx, "nothing"); st.Exists {
+		t.Errorf("Status(nothing) = %+v", st)
+	}
+	r.out["systemctl --root="+root+" is-enabled -- atd.service"] = "Failed to get unit file state\n"
+	if _, err := o.Status(ctx, "atd"); err == nil {
+		t.Errorf("Status with an unknown is-enabled word: want an error")
+	}
+}
+
+func TestSysVLive(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/init.d"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/init.d/foo"), []byte("#!/bin/sh\n"), 0o755)
+	r := &fakeRunner{err: map[string]error{"/etc/init.d/foo status": errors.New("exit status 3")}}
+	s := &SysV{Root: root, Run: r, Live: true, LookPath: func(n string) (string, error) {
+		if n == "update-rc.d" {
+			return "/usr/sbin/update-rc.d", nil
+		}
+		return "", errors.New("not found")
+	}}
+	ctx := context.Background()
+	st, err := s.Status(ctx, "foo.service")
+	if err != nil || !st.Exists || st.Active {
+		t.Errorf("Status = %+v, %v", st, err)
+	}
+	if err := s.Restart(ctx, "foo"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enable(ctx, "foo"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range r.calls {
+		got = append(got, strings.Join(c, " "))
+	}
+	want := []string{"/etc/init.d/foo status", "/etc/init.d/foo restart", "update-rc.d foo defaults", "update-rc.d foo enable"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %q; want %q", got, want)
+	}
+	if err := s.Mask(ctx, "foo"); err == nil {
+		t.Errorf("Mask on SysV: want an error")
+	}
+}
