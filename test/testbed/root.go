@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,15 +134,24 @@ func Mirror() (string, error) {
 		return "", fmt.Errorf("testbed: mirror: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	m, ok := mirrorFrom(f)
+	if !ok {
+		return "", fmt.Errorf("testbed: mirror: no URIs: line in %s", src)
+	}
+	return m, nil
+}
+
+// mirrorFrom reads the first URIs: value of a deb822 sources file.
+func mirrorFrom(r io.Reader) (string, bool) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "URIs:"); ok {
 			if fields := strings.Fields(rest); len(fields) > 0 {
-				return fields[0], nil
+				return fields[0], true
 			}
 		}
 	}
-	return "", fmt.Errorf("testbed: mirror: no URIs: line in %s", src)
+	return "", false
 }
 
 // run runs a command with its output in the build log.
