@@ -113,7 +113,8 @@ func (e *env) eval(n node) (any, error) {
 		}
 		return &List{items: items}, nil
 	case *tupleNode:
-		return e.evalList(x.items)
+		items, err := e.evalList(x.items)
+		return tuple(items), err
 	case *dictNode:
 		m := make(map[string]any, len(x.keys))
 		for i := range x.keys {

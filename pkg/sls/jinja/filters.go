@@ -449,7 +449,7 @@ func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	}
 	pairs := make([]any, 0, len(m))
 	for _, k := range sortedKeys(m) {
-		pairs = append(pairs, []any{k, m[k]})
+		pairs = append(pairs, tuple{k, m[k]})
 	}
 	idx := "0"
 	if by, _ := arg(args, kw, 1, "by", "key").(string); by == "value" {
@@ -465,7 +465,7 @@ func fItems(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	}
 	out := make([]any, 0, len(m))
 	for _, k := range sortedKeys(m) {
-		out = append(out, []any{k, m[k]})
+		out = append(out, tuple{k, m[k]})
 	}
 	return out, nil
 }
@@ -616,7 +616,7 @@ func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	case "floor":
 		return math.Floor(f*p) / p, nil
 	}
-	return math.Round(f*p) / p, nil
+	return math.RoundToEven(f*p) / p, nil
 }
 
 func fAbs(_ *env, v any, _ []any, _ map[string]any) (any, error) {

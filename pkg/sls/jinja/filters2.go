@@ -91,7 +91,7 @@ func fRegexReplace(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func groups(m []string) any {
-	out := make([]any, 0, len(m))
+	out := make(tuple, 0, len(m))
 	for _, g := range m[1:] {
 		out = append(out, g)
 	}

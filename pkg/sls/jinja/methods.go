@@ -164,7 +164,7 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 	case "items", "iteritems":
 		out := make([]any, 0, len(m))
 		for _, k := range sortedKeys(m) {
-			out = append(out, []any{k, m[k]})
+			out = append(out, tuple{k, m[k]})
 		}
 		return out, nil
 	case "keys", "iterkeys":
@@ -508,11 +508,11 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		}
 		if i < 0 {
 			if name == "partition" {
-				return []any{s, "", ""}, nil
+				return tuple{s, "", ""}, nil
 			}
-			return []any{"", "", s}, nil
+			return tuple{"", "", s}, nil
 		}
-		return []any{s[:i], sep, s[i+len(sep):]}, nil
+		return tuple{s[:i], sep, s[i+len(sep):]}, nil
 	case "encode", "decode":
 		return s, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -47,6 +48,9 @@ func toYAMLNode(v any, flow bool, depth int) (*yaml.Node, error) {
 		if !utf8.ValidString(x) {
 			n.Value = strings.ToValidUTF8(x, "\uFFFD")
 		}
+		if yaml11Special(n.Value) {
+			n.Style = yaml.SingleQuotedStyle
+		}
 		return n, nil
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: style}
@@ -77,6 +81,20 @@ func toYAMLNode(v any, flow bool, depth int) (*yaml.Node, error) {
 		return nil, err
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}, nil
+}
+
+var yaml11Number = regexp.MustCompile(`^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|` +
+	`[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|` +
+	`[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$`)
+
+// yaml11Special reports strings that YAML 1.1 (PyYAML, so Salt) would
+// read as something else; they are single-quoted as PyYAML does.
+func yaml11Special(s string) bool {
+	switch strings.ToLower(s) {
+	case "yes", "no", "on", "off", "y", "n", "true", "false", "null", "~", "", "=":
+		return true
+	}
+	return yaml11Number.MatchString(s)
 }
 
 // yamlDump is Salt's yaml filter: flow style by default, no trailing

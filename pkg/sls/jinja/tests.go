@@ -244,7 +244,7 @@ func gZip(_ *env, args []any, _ map[string]any) (any, error) {
 	}
 	out := []any{}
 	for i := 0; i < n; i++ {
-		t := make([]any, len(lists))
+		t := make(tuple, len(lists))
 		for j := range lists {
 			t[j] = lists[j][i]
 		}

@@ -27,6 +27,9 @@ func undefAttr(obj any, name string) Undefined {
 	return Undefined{Hint: fmt.Sprintf("'%s' has no attribute '%s'", typeName(obj), name)}
 }
 
+// tuple is a Python tuple: a list that prints with parentheses.
+type tuple []any
+
 // Namespace is Jinja's namespace(): the one object whose attributes a
 // {% set ns.x = ... %} may change from inside a loop.
 type Namespace struct{ attrs map[string]any }
@@ -45,6 +48,8 @@ func typeName(v any) string {
 		return "str"
 	case []any, *List:
 		return "list"
+	case tuple:
+		return "tuple"
 	case map[string]any:
 		return "dict object"
 	case Undefined:
@@ -74,6 +79,8 @@ func normalize(v any) any {
 	switch x := v.(type) {
 	case *List:
 		return x.items
+	case tuple:
+		return []any(x)
 	case nil, bool, int, float64, string, []any, map[string]any, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
 		return v
 	case int64:
@@ -222,6 +229,22 @@ func repr(v any) (string, error) {
 func writeRepr(b *strings.Builder, v any, depth int) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to print")
+	}
+	if t, ok := v.(tuple); ok {
+		b.WriteByte('(')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if err := writeRepr(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		if len(t) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+		return nil
 	}
 	switch x := normalize(v).(type) {
 	case string:

@@ -1,0 +1,389 @@
+package jinja
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// SaltContext is what the salt function dictionary reads: the minion's
+// grains, pillar and options, its id, and a way to run commands.
+type SaltContext struct {
+	Grains, Pillar, Opts map[string]any
+	ID                   string
+	// RunCmd runs a shell command line for cmd.run; nil refuses.
+	RunCmd func(cmd string) (string, error)
+}
+
+// SaltFuncs returns the salt['module.function'] dictionary templates call.
+func SaltFuncs(c SaltContext) map[string]Func {
+	getter := func(data func() map[string]any, defDefault any) Func {
+		return func(args []any, kw map[string]any) (any, error) {
+			key, err := strParam(args, kw, 0, "key")
+			if err != nil {
+				return nil, err
+			}
+			def := param(args, kw, 1, "default", defDefault)
+			delim, _ := param(args, kw, -1, "delimiter", ":").(string)
+			v, ok := nestedGet(data(), key, delim)
+			if !ok {
+				return def, nil
+			}
+			if t, _ := truth(param(args, kw, 2, "merge", false)); t {
+				if dm, isMap := def.(map[string]any); isMap {
+					if vm, isMap := v.(map[string]any); isMap {
+						return dictUpdate(deepCopy(dm).(map[string]any), vm, false), nil
+					}
+				}
+			}
+			return v, nil
+		}
+	}
+	grains := func() map[string]any { return c.Grains }
+	pillar := func() map[string]any { return c.Pillar }
+	m := map[string]Func{
+		"pillar.get":   getter(pillar, ""),
+		"pillar.fetch": getter(pillar, ""),
+		"pillar.items": func([]any, map[string]any) (any, error) { return orEmpty(c.Pillar), nil },
+		"pillar.raw":   func([]any, map[string]any) (any, error) { return orEmpty(c.Pillar), nil },
+		"grains.get":   getter(grains, ""),
+		"grains.items": func([]any, map[string]any) (any, error) { return orEmpty(c.Grains), nil },
+		"grains.item": func(args []any, _ map[string]any) (any, error) {
+			out := map[string]any{}
+			for _, a := range args {
+				k := keyString(a)
+				if v, ok := nestedGet(c.Grains, k, ":"); ok {
+					out[k] = v
+				}
+			}
+			return out, nil
+		},
+		"grains.has_value": func(args []any, kw map[string]any) (any, error) {
+			key, err := strParam(args, kw, 0, "key")
+			if err != nil {
+				return nil, err
+			}
+			v, ok := nestedGet(c.Grains, key, ":")
+			if !ok {
+				return false, nil
+			}
+			t, _ := truth(v)
+			return t, nil
+		},
+		"grains.filter_by": func(args []any, kw map[string]any) (any, error) {
+			return filterBy(c.Grains, args, kw)
+		},
+		"config.get": func(args []any, kw map[string]any) (any, error) {
+			key, err := strParam(args, kw, 0, "key")
+			if err != nil {
+				return nil, err
+			}
+			delim, _ := param(args, kw, -1, "delimiter", ":").(string)
+			for _, src := range []map[string]any{c.Opts, c.Grains, c.Pillar} {
+				if v, ok := nestedGet(src, key, delim); ok {
+					return v, nil
+				}
+			}
+			return param(args, kw, 1, "default", ""), nil
+		},
+		"cmd.run": func(args []any, kw map[string]any) (any, error) {
+			out, err := runCmd(c, args, kw)
+			if err != nil && out == "" {
+				return nil, err
+			}
+			return out, nil
+		},
+		"cmd.retcode": func(args []any, kw map[string]any) (any, error) {
+			_, err := runCmd(c, args, kw)
+			var ec interface{ ExitCode() int }
+			switch {
+			case err == nil:
+				return 0, nil
+			case errors.As(err, &ec):
+				return ec.ExitCode(), nil
+			case errors.Is(err, errNoRunCmd):
+				return nil, err
+			}
+			return 1, nil
+		},
+		"slsutil.merge": func(args []any, kw map[string]any) (any, error) {
+			a, aok := normalize(param(args, kw, 0, "obj_a", nil)).(map[string]any)
+			b, bok := normalize(param(args, kw, 1, "obj_b", nil)).(map[string]any)
+			if !aok || !bok {
+				return nil, fmt.Errorf("slsutil.merge: both arguments must be dicts")
+			}
+			strategy, _ := param(args, kw, 2, "strategy", "smart").(string)
+			mergeLists, _ := truth(param(args, kw, 4, "merge_lists", false))
+			switch strategy {
+			case "smart", "recurse", "aggregate":
+				return dictUpdate(deepCopy(a).(map[string]any), b, mergeLists), nil
+			case "overwrite":
+				out := deepCopy(a).(map[string]any)
+				for k, v := range b {
+					out[k] = deepCopy(v)
+				}
+				return out, nil
+			case "none":
+				return a, nil
+			}
+			return nil, fmt.Errorf("slsutil.merge: unknown strategy %q", strategy)
+		},
+		"defaults.merge": func(args []any, kw map[string]any) (any, error) {
+			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(map[string]any)
+			src, sok := normalize(param(args, kw, 1, "src", nil)).(map[string]any)
+			if !dok || !sok {
+				return nil, fmt.Errorf("defaults.merge: both arguments must be dicts")
+			}
+			mergeLists, _ := truth(param(args, kw, 2, "merge_lists", false))
+			if inPlace, _ := truth(param(args, kw, 3, "in_place", true)); !inPlace {
+				dest = deepCopy(dest).(map[string]any)
+			}
+			return dictUpdate(dest, src, mergeLists), nil
+		},
+		"defaults.deepcopy": func(args []any, kw map[string]any) (any, error) {
+			return deepCopy(param(args, kw, 0, "source", nil)), nil
+		},
+		"slsutil.serialize": func(args []any, kw map[string]any) (any, error) {
+			ser, err := strParam(args, kw, 0, "serializer")
+			if err != nil {
+				return nil, err
+			}
+			obj := param(args, kw, 1, "obj", nil)
+			switch ser {
+			case "yaml":
+				s, err := yamlDump(obj, false)
+				return s + "\n", err
+			case "json":
+				indent, _, _, _ := toNum(kw["indent"])
+				return jsonDump(obj, indent, false, false)
+			}
+			return nil, fmt.Errorf("slsutil.serialize: unknown serializer %q", ser)
+		},
+		"file.dirname": func(args []any, kw map[string]any) (any, error) {
+			p, err := strParam(args, kw, 0, "path")
+			if err != nil {
+				return nil, err
+			}
+			return filepath.Dir(p), nil
+		},
+		"file.basename": func(args []any, kw map[string]any) (any, error) {
+			p, err := strParam(args, kw, 0, "path")
+			if err != nil {
+				return nil, err
+			}
+			return filepath.Base(p), nil
+		},
+		"file.join": func(args []any, _ map[string]any) (any, error) {
+			var parts []string
+			for _, a := range args {
+				s, err := toStr(a)
+				if err != nil {
+					return nil, err
+				}
+				if strings.HasPrefix(s, "/") {
+					parts = parts[:0]
+				}
+				parts = append(parts, s)
+			}
+			return path.Join(parts...), nil
+		},
+		"test.true":  func([]any, map[string]any) (any, error) { return true, nil },
+		"test.false": func([]any, map[string]any) (any, error) { return false, nil },
+		"test.ping":  func([]any, map[string]any) (any, error) { return true, nil },
+	}
+	m["cmd.run_stdout"] = m["cmd.run"]
+	for _, level := range []string{"debug", "info", "warning", "error", "critical"} {
+		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warning": slog.LevelWarn,
+			"error": slog.LevelError, "critical": slog.LevelError}[level]
+		m["log."+level] = func(args []any, _ map[string]any) (any, error) {
+			msg, _ := toStr(argOr(args, 0, ""))
+			slog.Log(context.Background(), lvl, msg, "source", "template", "minion", c.ID)
+			return "", nil
+		}
+	}
+	return m
+}
+
+var errNoRunCmd = errors.New("cmd.run is not available while rendering here")
+
+func runCmd(c SaltContext, args []any, kw map[string]any) (string, error) {
+	if c.RunCmd == nil {
+		return "", errNoRunCmd
+	}
+	cmd, err := strParam(args, kw, 0, "cmd")
+	if err != nil {
+		return "", err
+	}
+	out, err := c.RunCmd(cmd)
+	return strings.TrimRight(out, "\n"), err
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// param reads positional argument i (i < 0: keyword only) or keyword name.
+func param(args []any, kw map[string]any, i int, name string, def any) any {
+	if v, ok := kw[name]; ok {
+		return v
+	}
+	if i >= 0 && i < len(args) {
+		return args[i]
+	}
+	return def
+}
+
+func strParam(args []any, kw map[string]any, i int, name string) (string, error) {
+	v := param(args, kw, i, name, nil)
+	if v == nil {
+		return "", fmt.Errorf("missing argument '%s'", name)
+	}
+	return toStr(v)
+}
+
+// dictUpdate is salt.utils.dictupdate.update: dicts merge recursively,
+// anything else (lists too, unless mergeLists) is replaced.
+func dictUpdate(dest, upd map[string]any, mergeLists bool) map[string]any {
+	for k, v := range upd {
+		dv, exists := dest[k]
+		dm, dIsMap := normalize(dv).(map[string]any)
+		um, uIsMap := normalize(v).(map[string]any)
+		switch {
+		case exists && dIsMap && uIsMap:
+			dest[k] = dictUpdate(dm, um, mergeLists)
+		case exists && mergeLists:
+			dl, dIsList := normalize(dv).([]any)
+			ul, uIsList := normalize(v).([]any)
+			if dIsList && uIsList {
+				merged := append([]any{}, dl...)
+				for _, e := range ul {
+					if ok, _ := contains(merged, e); !ok {
+						merged = append(merged, e)
+					}
+				}
+				dest[k] = merged
+			} else {
+				dest[k] = deepCopy(v)
+			}
+		default:
+			dest[k] = deepCopy(v)
+		}
+	}
+	return dest
+}
+
+// filterBy is salt.utils.data.filter_by over the grains.
+func filterBy(grains map[string]any, args []any, kw map[string]any) (any, error) {
+	lookup, ok := normalize(param(args, kw, 0, "lookup_dict", nil)).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("grains.filter_by: lookup_dict must be a dict")
+	}
+	grain, _ := param(args, kw, 1, "grain", "os_family").(string)
+	merge := param(args, kw, 2, "merge", nil)
+	def, _ := param(args, kw, 3, "default", "default").(string)
+	base, _ := param(args, kw, 4, "base", nil).(string)
+
+	var ret any
+	val, found := nestedGet(grains, grain, ":")
+	vals := []any{val}
+	if l, isList := normalize(val).([]any); isList {
+		vals = l
+	} else if !found {
+		vals = nil
+	}
+	keys := sortedKeys(lookup)
+	// Exact keys win over glob patterns, as Python dict order would
+	// usually make them; Go maps have no order to follow.
+	sort.SliceStable(keys, func(i, j int) bool {
+		return !strings.ContainsAny(keys[i], "*?[") && strings.ContainsAny(keys[j], "*?[")
+	})
+	for _, each := range vals {
+		s, err := toStr(each)
+		if err != nil {
+			continue
+		}
+		for _, k := range keys {
+			if m, _ := path.Match(k, s); m || k == s {
+				ret = lookup[k]
+				break
+			}
+		}
+		if ret != nil {
+			break
+		}
+	}
+	if ret == nil {
+		ret = lookup[def]
+	}
+	if base != "" {
+		if bv, ok := lookup[base]; ok {
+			if ret == nil {
+				ret = bv
+			} else if bm, isMap := normalize(bv).(map[string]any); isMap {
+				rm, rIsMap := normalize(ret).(map[string]any)
+				if !rIsMap {
+					return nil, fmt.Errorf("filter_by default and look-up values must both be dictionaries")
+				}
+				ret = dictUpdate(deepCopy(bm).(map[string]any), rm, false)
+			}
+		}
+	}
+	if merge != nil {
+		mm, isMap := normalize(merge).(map[string]any)
+		if !isMap {
+			return nil, fmt.Errorf("filter_by merge argument must be a dictionary")
+		}
+		if ret == nil {
+			ret = mm
+		} else if rm, rIsMap := normalize(ret).(map[string]any); rIsMap {
+			ret = dictUpdate(rm, deepCopy(mm).(map[string]any), false)
+		}
+	}
+	return ret, nil
+}
+
+// SaltVars builds the variables Salt gives every SLS template: grains,
+// pillar, salt, opts, sls, slspath, tpldir, tplpath, tplfile, saltenv and
+// friends. slsName is "a.b"; tplPath is the template's path relative to
+// the state tree root ("a/b/init.sls").
+func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
+	dir := path.Dir(tplPath)
+	if dir == "." {
+		dir = ""
+	}
+	tpldir := dir
+	if tpldir == "" {
+		tpldir = "."
+	}
+	tpldot := ""
+	if dir != "" {
+		tpldot = strings.ReplaceAll(dir, "/", ".")
+	}
+	opts := orEmpty(c.Opts)
+	return map[string]any{
+		"grains":       orEmpty(c.Grains),
+		"pillar":       orEmpty(c.Pillar),
+		"opts":         opts,
+		"salt":         SaltFuncs(c),
+		"sls":          slsName,
+		"slspath":      dir,
+		"slsdotpath":   strings.ReplaceAll(dir, "/", "."),
+		"slscolonpath": strings.ReplaceAll(dir, "/", ":"),
+		"sls_path":     strings.ReplaceAll(dir, "/", "_"),
+		"tpldir":       tpldir,
+		"tpldot":       tpldot,
+		"tplpath":      tplPath,
+		"tplfile":      tplPath,
+		"saltenv":      saltenv,
+		"env":          saltenv,
+		"id":           c.ID,
+	}
+}
