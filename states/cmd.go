@@ -353,6 +353,7 @@ func cmdRunProcess(ctx context.Context, req *Request, label, command string, o c
 	default:
 		retcode = 1
 	}
+	req.Log().Debug("cmd ran", "id", req.ID, "cmd", label, "pid", pid, "retcode", retcode, "cwd", o.cwd)
 	out := strings.TrimRight(stdout.String(), " \t\r\n")
 	errOut := strings.TrimRight(stderr.String(), " \t\r\n")
 	changes := map[string]any{"pid": pid, "retcode": retcode, "stdout": out, "stderr": errOut}

@@ -321,10 +321,10 @@ func fileIsBinary(b []byte) bool {
 // binary file", or the show_changes placeholder.
 func fileDiff(old, new []byte, exists, show bool) string {
 	switch {
+	case !exists:
+		return "New file" // Salt says so even with show_changes: False
 	case !show:
 		return "<show_changes=False>"
-	case !exists:
-		return "New file"
 	case fileIsBinary(old) || fileIsBinary(new):
 		return "Replace binary file"
 	}

@@ -130,6 +130,12 @@ func TestFileManaged(t *testing.T) {
 			wantChanges: map[string]any{"diff": "<show_changes=False>"},
 		},
 		{
+			name:        "show_changes false on a new file still says New file",
+			args:        map[string]any{"contents": "s", "show_changes": false},
+			wantContent: "s\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
 			name:        "binary file",
 			setup:       func(t *testing.T, root string) { fileWriteT(t, filepath.Join(root, "etc/app.conf"), "text\n") },
 			args:        map[string]any{"source": "salt://app/bin.dat"},
