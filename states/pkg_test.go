@@ -20,7 +20,8 @@ type pkgFake struct {
 	deps    map[string][]string // name → packages it pulls in
 	calls   map[string]int
 	args    [][]pkgbackend.Target
-	failing map[string]bool // packages whose install "succeeds" but does nothing
+	failing map[string]bool              // packages whose install "succeeds" but does nothing
+	files   map[string]pkgbackend.Target // package files: path → name and version
 }
 
 func newPkgFake() *pkgFake {
@@ -50,6 +51,10 @@ func newPkgFake() *pkgFake {
 		},
 		calls:   map[string]int{},
 		failing: map[string]bool{},
+		files: map[string]pkgbackend.Target{
+			"/srv/pkgs/hello_2.10-4.deb": {Name: "hello", Version: "2.10-4"},
+			"/srv/pkgs/tree_2.1.0-1.deb": {Name: "tree", Version: "2.1.0-1"},
+		},
 	}
 }
 
@@ -128,6 +133,15 @@ func (f *pkgFake) Install(ctx context.Context, targets []pkgbackend.Target, file
 			return nil, err
 		}
 	}
+	for _, p := range files {
+		ft, ok := f.files[p]
+		if !ok {
+			return nil, fmt.Errorf("E: Unsupported file %s", p)
+		}
+		if err := add(ft.Name, ft.Version, opt.Reinstall); err != nil {
+			return nil, err
+		}
+	}
 	if simulate {
 		return changes, nil
 	}
@@ -196,7 +210,12 @@ func (f *pkgFake) SetHold(ctx context.Context, names []string, hold bool) error 
 }
 
 func (f *pkgFake) FileInfo(ctx context.Context, path string) (string, string, error) {
-	return "", "", errors.New("no files in the fake")
+	f.calls["FileInfo"]++
+	t, ok := f.files[path]
+	if !ok {
+		return "", "", errors.New("dpkg-deb: " + path + ": no such file")
+	}
+	return t.Name, t.Version, nil
 }
 
 func (f *pkgFake) Compare(a, b string) int { return pkgbackend.CompareDeb(a, b) }
@@ -449,5 +468,34 @@ func TestPkgNoBackend(t *testing.T) {
 	want := "no package backend for os_family Alpine: brine supports apt (Debian) and dnf (RedHat)"
 	if res.Result != False || res.Comment != want {
 		t.Errorf("Alpine = %+v; want %q", res, want)
+	}
+}
+
+func TestPkgSources(t *testing.T) {
+	src := func(name, path string) map[string]any {
+		return map[string]any{"sources": []any{map[string]any{name: path}}}
+	}
+	cases := []struct {
+		args    map[string]any
+		result  Outcome
+		comment string
+	}{
+		{src("hello", "/srv/pkgs/hello_2.10-4.deb"), True, "The following packages were installed/updated: hello=2.10-4"},
+		{src("tree", "/srv/pkgs/tree_2.1.0-1.deb"), True, "All specified packages are already installed"},
+		{src("jq", "/srv/pkgs/hello_2.10-4.deb"), False, `argument "sources": /srv/pkgs/hello_2.10-4.deb holds package hello, not jq`},
+		{src("jq", "/srv/pkgs/none.deb"), False, "dpkg-deb: /srv/pkgs/none.deb: no such file"},
+		{src("jq", "salt://pkgs/jq.deb"), False, "sources jq: no file source to read salt://pkgs/jq.deb"},
+	}
+	for _, c := range cases {
+		base := newPkgFake()
+		ft, fr := base.clone(), base.clone()
+		dry := pkgCall(t, pkgEnv(t, ft), "pkg.installed", "srcs", true, c.args)
+		res := pkgCall(t, pkgEnv(t, fr), "pkg.installed", "srcs", false, c.args)
+		if res.Result != c.result || res.Comment != c.comment {
+			t.Errorf("sources %v = %v %q; want %v %q", c.args, res.Result, res.Comment, c.result, c.comment)
+		}
+		if !reflect.DeepEqual(dry.Changes, res.Changes) {
+			t.Errorf("sources %v: dry changes %v; real %v", c.args, dry.Changes, res.Changes)
+		}
 	}
 }

@@ -126,6 +126,26 @@ func TestPkgRootInstallRemove(t *testing.T) {
 		t.Errorf("sl after purge: %q", got)
 	}
 
+	// A package file (sources), then hold and latest on it.
+	deb := filepath.Join(dir, testbed.RepoDir, "hello_2.10-3_amd64.deb")
+	srcArgs := map[string]any{"sources": []any{map[string]any{"hello": deb}}, "hold": true}
+	dry = rootCall(t, env, dir, "pkg.installed", "hello-file", true, srcArgs)
+	real = rootCall(t, env, dir, "pkg.installed", "hello-file", false, srcArgs)
+	wantHello := map[string]any{"hello": map[string]any{"old": "", "new": "2.10-3", "hold": true}}
+	if real.Result != states.True || !reflect.DeepEqual(real.Changes, wantHello) || !reflect.DeepEqual(dry.Changes, real.Changes) {
+		t.Errorf("sources+hold: real %+v; dry %v", real, dry.Changes)
+	}
+	if got := dpkgStatus(t, dir, "hello"); got != "hold ok installed 2.10-3" {
+		t.Errorf("hello after hold: %q", got)
+	}
+	real = rootCall(t, env, dir, "pkg.latest", "hello", false, map[string]any{"hold": false})
+	if real.Result != states.True || real.Comment != "Package hello is already up-to-date\nPackage hello is no longer held." {
+		t.Errorf("latest = %+v", real)
+	}
+	if got := dpkgStatus(t, dir, "hello"); got != "install ok installed 2.10-3" {
+		t.Errorf("hello after unhold: %q", got)
+	}
+
 	// The host's own database and log are untouched.
 	if now, _ := os.ReadFile("/var/lib/dpkg/status"); !bytes.Equal(now, hostStatus) {
 		t.Errorf("the host's dpkg status changed")
