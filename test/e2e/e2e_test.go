@@ -1,0 +1,360 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// jsonBlocks decodes the concatenated per-minion JSON documents that
+// `--out json` prints.
+func jsonBlocks(t *testing.T, out string) map[string]any {
+	t.Helper()
+	all := map[string]any{}
+	d := json.NewDecoder(strings.NewReader(out))
+	for d.More() {
+		var m map[string]any
+		if err := d.Decode(&m); err != nil {
+			t.Fatalf("output is not JSON blocks: %v\n%s", err, out)
+		}
+		for k, v := range m {
+			all[k] = v
+		}
+	}
+	return all
+}
+
+func TestHighstateGrainTargeting(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.addMinion("m2", "role: web", "")
+	e.addMinion("m3", "role: db", "")
+	e.acceptAll("m1", "m2", "m3")
+
+	out, errOut, code := e.brine("-G", "role:web", "state.highstate", "--out", "json", "-t", "30")
+	if code != 0 {
+		t.Fatalf("brine -G role:web state.highstate: exit %d\n%s%s", code, out, errOut)
+	}
+	got := jsonBlocks(t, out)
+	if len(got) != 2 || got["m1"] == nil || got["m2"] == nil {
+		t.Fatalf("grain target role:web returned %v; want m1 and m2 only", keys(got))
+	}
+	for _, id := range []string{"m1", "m2"} {
+		states, ok := got[id].(map[string]any)
+		if !ok || len(states) < 2 {
+			t.Errorf("%s: want the common and web states, got %v", id, got[id])
+		}
+	}
+	out, _, code = e.brine("*", "state.highstate", "--out", "json", "-t", "30")
+	if got := jsonBlocks(t, out); code != 0 || len(got) != 3 {
+		t.Errorf("'*' state.highstate: exit %d, minions %v; want 0 and 3", code, keys(got))
+	}
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestStoppedMinionNotConnected(t *testing.T) {
+	e := newEnv(t, "")
+	for _, id := range []string{"m1", "m2", "m3"} {
+		e.addMinion(id, "role: web", "")
+	}
+	e.acceptAll("m1", "m2", "m3")
+	e.minions["m2"].stop() // says goodbye
+	e.minions["m3"].kill() // does not
+	start := time.Now()
+	out, _, code := e.brine("*", "test.ping", "-t", "5")
+	took := time.Since(start)
+	if code == 0 {
+		t.Errorf("exit 0 with minions down; want non-zero\n%s", out)
+	}
+	for _, id := range []string{"m2", "m3"} {
+		if !strings.Contains(out, id+":\n    Minion did not return. [Not connected]") {
+			t.Errorf("%s not reported as not connected:\n%s", id, out)
+		}
+	}
+	if !strings.Contains(out, "m1:\n    True") {
+		t.Errorf("m1 did not return:\n%s", out)
+	}
+	if took > 1500*time.Millisecond {
+		t.Errorf("took %v with -t 5; want the down minions named at once (under 1.5 s, process start included)", took)
+	}
+}
+
+func TestSlowStateStillRunningThenLookup(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	start := time.Now()
+	out, _, code := e.brine("m1", "state.sls", "slow", "-t", "1")
+	if code == 0 || !strings.Contains(out, "m1:\n    Minion did not return. [Still running]") {
+		t.Fatalf("exit %d; want m1 reported still running:\n%s", code, out)
+	}
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("-t 1 took %v", took)
+	}
+	jid := jidFrom(t, out)
+	checkFor(t, 15*time.Second, 200*time.Millisecond, func() error {
+		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")
+		if code != 0 || !strings.Contains(out, `"m1"`) {
+			return fmt.Errorf("lookup %s: exit %d\n%s", jid, code, out)
+		}
+		return nil
+	})
+}
+
+func TestBusyAndKill(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	out, _, code := e.brine("m1", "state.sls", "slow", "--async")
+	if code != 0 {
+		t.Fatalf("--async: exit %d\n%s", code, out)
+	}
+	first := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
+	e.minions["m1"].waitLog("job started.*"+first, 1, 5*time.Second)
+	out, _, code = e.brine("m1", "state.sls", "slow", "-t", "5")
+	if code == 0 || !strings.Contains(out, "busy, job "+first+" running") {
+		t.Errorf("second state run: exit %d; want busy with %s\n%s", code, first, out)
+	}
+	out, errOut, code := e.brine("jobs", "kill", first)
+	if code != 0 || !strings.Contains(out, "m1") {
+		t.Fatalf("jobs kill: exit %d\n%s%s", code, out, errOut)
+	}
+	e.minions["m1"].waitLog("job killed.*"+first, 1, 5*time.Second)
+	checkFor(t, 5*time.Second, 100*time.Millisecond, func() error {
+		out, _, _ := e.brine("jobs", "lookup", first, "--out", "json")
+		if !strings.Contains(out, "killed") {
+			return fmt.Errorf("lookup: no killed return\n%s", out)
+		}
+		return nil
+	})
+}
+
+// minionConn connects as a minion, with the minion's own key, and
+// collects the server's async errors.
+func minionConn(t *testing.T, e *env, id string, kp nkeys.KeyPair) (*nats.Conn, chan error) {
+	t.Helper()
+	pub, _ := kp.PublicKey()
+	errs := make(chan error, 64)
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.port), nats.Nkey(pub, kp.Sign),
+		nats.CustomInboxPrefix("_INBOX."+id), nats.Name(id),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc, errs
+}
+
+func readSeed(t *testing.T, p string) nkeys.KeyPair {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(b))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
+}
+
+// expectViolation waits for the server's permissions violation naming
+// what.
+func expectViolation(t *testing.T, errs chan error, what string) {
+	t.Helper()
+	deadline := time.After(3 * time.Second)
+	for {
+		select {
+		case err := <-errs:
+			if errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), "Permissions Violation for "+what) {
+				return
+			}
+		case <-deadline:
+			t.Errorf("no Permissions Violation for %s", what)
+			return
+		}
+	}
+}
+
+func TestPermissionsEnforcedByServer(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.addMinion("m2", "role: web", "")
+	e.acceptAll("m1", "m2")
+	kp := readSeed(t, filepath.Join(e.dir, "m1", "state", "minion.nk"))
+	nc, errs := minionConn(t, e, "m1", kp)
+
+	// Publish a job.
+	_ = nc.Publish(proto.SubjJob("m2"), []byte(`{"v":1}`))
+	_ = nc.Publish(proto.SubjJobAll, []byte(`{"v":1}`))
+	_ = nc.Flush()
+	expectViolation(t, errs, `Publish to "brine.job.m2"`)
+	expectViolation(t, errs, `Publish to "brine.job._all"`)
+
+	// Read another minion's pillar: ask as m2, or listen to m2's inbox.
+	b, _ := proto.Marshal(&proto.PillarRequest{ID: "m2"})
+	_ = nc.Publish(proto.SubjPillar("m2"), b)
+	_, _ = nc.Subscribe("_INBOX.m2.>", func(*nats.Msg) {})
+	_ = nc.Flush()
+	expectViolation(t, errs, `Publish to "brine.pillar.m2"`)
+	expectViolation(t, errs, `Subscription to "_INBOX.m2.>"`)
+
+	// Publish as another minion, or read its returns.
+	_ = nc.Publish(proto.SubjReturn("m2", proto.NewJID(time.Now())), []byte(`{"v":1}`))
+	_, _ = nc.Subscribe("brine.ret.>", func(*nats.Msg) {})
+	_ = nc.Flush()
+	expectViolation(t, errs, `Publish to "brine.ret.m2.`)
+	expectViolation(t, errs, `Subscription to "brine.ret.>"`)
+
+	// Its own pillar it gets, and only its own.
+	b, _ = proto.Marshal(&proto.PillarRequest{ID: "m1"})
+	msg, err := nc.Request(proto.SubjPillar("m1"), b, 5*time.Second)
+	if err != nil {
+		t.Fatalf("own pillar: %v", err)
+	}
+	var pr proto.PillarReply
+	if err := proto.Unmarshal(msg.Data, &pr); err != nil || pr.Pillar["secret"] != "m1-only" {
+		t.Errorf("m1's pillar = %v, %v", pr.Pillar, err)
+	}
+}
+
+func TestUnacceptedKeyGetsNothing(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	pend := e.addMinion("m9", "role: web", "")
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		out, _, _ := e.brine("key", "list")
+		if !strings.Contains(out, "Unaccepted Keys:\nm9\n") {
+			return fmt.Errorf("m9 not pending:\n%s", out)
+		}
+		return nil
+	})
+	out, _, code := e.brine("*", "test.ping", "--out", "json")
+	if got := jsonBlocks(t, out); code != 0 || len(got) != 1 || got["m1"] != true {
+		t.Errorf("'*' test.ping with m9 pending: exit %d, %v; want m1 alone", code, got)
+	}
+	if strings.Contains(pend.logText(), "job started") {
+		t.Error("the pending minion ran a job")
+	}
+	kp := readSeed(t, filepath.Join(e.dir, "m9", "state", "minion.nk"))
+	nc, errs := minionConn(t, e, "m9", kp)
+	_, _ = nc.Subscribe(proto.SubjJob("m9"), func(*nats.Msg) {})
+	_ = nc.Publish(proto.SubjPillar("m9"), []byte(`{"v":1}`))
+	_ = nc.Publish(proto.SubjFile("m9"), []byte(`{"v":1}`))
+	_ = nc.Flush()
+	expectViolation(t, errs, `Subscription to "brine.job.m9"`)
+	expectViolation(t, errs, `Publish to "brine.pillar.m9"`)
+	expectViolation(t, errs, `Publish to "brine.file.m9"`)
+	// An unknown key with a forged signature is not let in at all.
+	other, _ := nkeys.CreateUser()
+	pub, _ := kp.PublicKey()
+	if _, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.port), nats.Nkey(pub, other.Sign), nats.MaxReconnects(0)); err == nil {
+		t.Error("a connection with a forged nkey signature was let in")
+	}
+}
+
+func TestReplayedJobRefused(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	op := readSeed(t, filepath.Join(e.dir, "master", "operator.nk"))
+	pub, _ := op.PublicKey()
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.port), nats.Nkey(pub, op.Sign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	jobs, _ := nc.SubscribeSync(proto.SubjJob("m1"))
+	acks, _ := nc.SubscribeSync("brine.ack.m1.*")
+	_ = nc.Flush()
+	if out, _, code := e.brine("m1", "test.ping"); code != 0 {
+		t.Fatalf("test.ping: exit %d\n%s", code, out)
+	}
+	job, err := jobs.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acks.NextMsg(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Publish(proto.SubjJob("m1"), job.Data); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.Flush()
+	e.minions["m1"].waitLog(`job refused.*replayed`, 1, 5*time.Second)
+	if m, err := acks.NextMsg(300 * time.Millisecond); err == nil {
+		t.Errorf("replayed job acknowledged: %s", m.Data)
+	}
+	// A job signed by another key is refused too.
+	forger, _ := nkeys.CreateAccount()
+	now := time.Now()
+	b, _ := proto.SignJob(forger, &proto.Job{JID: proto.NewJID(now), Fun: "test.ping", Minions: []string{"m1"},
+		IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: proto.NewNonce()})
+	_ = nc.Publish(proto.SubjJob("m1"), b)
+	_ = nc.Flush()
+	e.minions["m1"].waitLog(`job refused.*pinned master key`, 1, 5*time.Second)
+}
+
+func TestMasterRestartMidJob(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	out, _, code := e.brine("m1", "state.sls", "slow", "--async")
+	if code != 0 {
+		t.Fatalf("--async: exit %d\n%s", code, out)
+	}
+	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
+	e.minions["m1"].waitLog("job started.*"+jid, 1, 5*time.Second)
+	e.master.stop()
+	e.master.start()
+	checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")
+		got := jsonBlocks(t, out)
+		if code != 0 || got["m1"] == nil {
+			return fmt.Errorf("lookup %s after master restart: exit %d\n%s", jid, code, out)
+		}
+		return nil
+	})
+}
+
+func TestMinionRestartRunsStartupStates(t *testing.T) {
+	e := newEnv(t, "")
+	m := e.addMinion("m1", "role: web", "startup_states: sls\nsls_list: [boot]\n")
+	e.acceptAll("m1")
+	m.waitLog(`job done.*fun=state.sls`, 1, 15*time.Second)
+	m.stop()
+	m.start()
+	m.waitLog(`job done.*fun=state.sls`, 2, 15*time.Second)
+	// Both runs are in the job cache.
+	jids := regexpAll(`startup states.*jid=([0-9]{20})`, m.logText())
+	if len(jids) != 2 {
+		t.Fatalf("startup runs: %v; want 2", jids)
+	}
+	for _, jid := range jids {
+		checkFor(t, 5*time.Second, 100*time.Millisecond, func() error {
+			out, _, _ := e.brine("jobs", "lookup", jid, "--out", "json")
+			if jsonBlocks(t, out)["m1"] == nil {
+				return fmt.Errorf("startup run %s not in the job cache:\n%s", jid, out)
+			}
+			return nil
+		})
+	}
+}
