@@ -69,6 +69,11 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 
+	// A link to a directory stays, and the directory it points to is
+	// managed, as with Salt's allow_symlink default.
+	if path, err = fileResolveLinks(req, path); err != nil {
+		return fileFail(req, err)
+	}
 	changes := map[string]any{}
 	fi, err := os.Stat(path)
 	switch {

@@ -274,3 +274,19 @@ func TestFileRecurse(t *testing.T) {
 		t.Errorf("missing source = %v %q", r.Result, r.Comment)
 	}
 }
+
+func TestFileDirectoryThroughLink(t *testing.T) {
+	root := fileTestRoot(t)
+	os.MkdirAll(filepath.Join(root, "data/www"), 0o755)
+	if err := os.Symlink("/data/www", filepath.Join(root, "srv")); err != nil {
+		t.Fatal(err)
+	}
+	fileCycle(t, root, "file.directory", "/srv", map[string]any{"user": "alice", "dir_mode": "0710"})
+	uid, _, mode := fileOwner(t, filepath.Join(root, "data/www"))
+	if uid != 1000 || mode.Perm() != 0o710 {
+		t.Errorf("target dir %d %v; want 1000 0710", uid, mode)
+	}
+	if fi, _ := os.Lstat(filepath.Join(root, "srv")); fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the link was replaced")
+	}
+}
