@@ -377,3 +377,40 @@ func TestPkgServiceInContainer(t *testing.T) {
 		t.Errorf("atd is %q at boot after enable: False", got)
 	}
 }
+
+// TestServiceSysVContainer: on a host whose PID 1 is sysvinit, service
+// states run /etc/init.d scripts and set rc links.
+func TestServiceSysVContainer(t *testing.T) {
+	dir := testbed.NewOverlay(t, root(t, testbed.SysV))
+	testbed.InstallBrine(t, dir)
+	c := testbed.Boot(t, dir)
+	ctx := context.Background()
+	if err := c.WriteFiles(map[string]string{
+		"/srv/salt/sysv.sls": "at:\n  pkg.installed: []\n\natd:\n  service.running:\n    - enable: True\n    - require:\n      - pkg: at\n",
+		"/srv/salt/sysvdead.sls": "atd:\n  service.dead:\n    - enable: False\n",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res := brineApply(t, c, "sysv", false)
+	atd := find(t, res, "service_|-atd_|-atd_|-running")
+	if atd.Result == nil || !*atd.Result {
+		t.Fatalf("running = %+v", atd)
+	}
+	if _, err := c.Exec(ctx, "/etc/init.d/atd", "status"); err != nil {
+		t.Errorf("atd not running: %v", err)
+	}
+	if _, err := c.Exec(ctx, "sh", "-c", "ls /etc/rc2.d/S??atd"); err != nil {
+		t.Errorf("no start link for atd: %v", err)
+	}
+	res = brineApply(t, c, "sysvdead", false)
+	dead := find(t, res, "service_|-atd_|-atd_|-dead")
+	if dead.Result == nil || !*dead.Result || dead.Changes["atd"] != true {
+		t.Errorf("dead = %+v", dead)
+	}
+	if _, err := c.Exec(ctx, "/etc/init.d/atd", "status"); err == nil {
+		t.Errorf("atd still running after service.dead")
+	}
+	if out, err := c.Exec(ctx, "sh", "-c", "ls /etc/rc2.d/ | grep atd"); err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), "K") {
+		t.Errorf("rc2.d after disable: %q, %v", out, err)
+	}
+}
