@@ -386,7 +386,7 @@ func TestServiceSysVContainer(t *testing.T) {
 	c := testbed.Boot(t, dir)
 	ctx := context.Background()
 	if err := c.WriteFiles(map[string]string{
-		"/srv/salt/sysv.sls": "at:\n  pkg.installed: []\n\natd:\n  service.running:\n    - enable: True\n    - require:\n      - pkg: at\n",
+		"/srv/salt/sysv.sls":     "at:\n  pkg.installed: []\n\natd:\n  service.running:\n    - enable: True\n    - require:\n      - pkg: at\n",
 		"/srv/salt/sysvdead.sls": "atd:\n  service.dead:\n    - enable: False\n",
 	}); err != nil {
 		t.Fatal(err)
