@@ -1,0 +1,349 @@
+// Package grains collects facts about a host under Salt's grain names and
+// shapes (os, os_family, osmajorrelease, ipv4, mem_total, …), reads
+// grains files, and merges them over the collected set.
+//
+// Collection reads files only (os-release, /proc, /sys, /etc/hosts,
+// /etc/passwd) and runs no command and no DNS query, so it takes a few
+// milliseconds and cannot hang. Each file's parser is a pure function
+// tested on text; the reading is kept apart in this file.
+package grains
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options says where to collect from.
+type Options struct {
+	// ID is the minion id; empty means the fqdn (the hostname when the
+	// fqdn is a localhost name), as Salt generates it.
+	ID string
+	// Root is an image's root directory: the OS identity (os-release),
+	// machine-id, init system, systemd version and dpkg architecture are
+	// read from under it, so that states built for an image see the
+	// image's OS. Kernel, CPU, memory, network and user grains stay the
+	// running host's. "" means "/".
+	Root string
+	// Version is brine's version, the brineversion grain (Salt's
+	// saltversion).
+	Version string
+	// ProcRoot, SysRoot and HostRoot replace /proc, /sys and / for the
+	// host's own files (/etc/hosts, /etc/passwd, /run, /.dockerenv) in
+	// tests. Empty means the real ones.
+	ProcRoot string
+	SysRoot  string
+	HostRoot string
+}
+
+func (o Options) root(p string) string { return join(o.Root, p) }
+func (o Options) host(p string) string { return join(o.HostRoot, p) }
+func (o Options) proc(p string) string { return joinDef(o.ProcRoot, "/proc", p) }
+func (o Options) sys(p string) string  { return joinDef(o.SysRoot, "/sys", p) }
+func join(root, p string) string       { return joinDef(root, "/", p) }
+func joinDef(root, def, p string) string {
+	if root == "" {
+		root = def
+	}
+	return filepath.Join(root, p)
+}
+
+func readString(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// Collect gathers the grains. It fails only when Root is set and is not a
+// directory; any fact it cannot read is left out or set to Salt's
+// default for it.
+func Collect(opts Options) (map[string]any, error) {
+	if opts.Root != "" && opts.Root != "/" {
+		st, err := os.Stat(opts.Root)
+		if err != nil {
+			return nil, fmt.Errorf("grains: root %s: %w", opts.Root, err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("grains: root %s is not a directory", opts.Root)
+		}
+	}
+	g := map[string]any{}
+
+	rel := readString(opts.root("/etc/os-release"))
+	if rel == "" {
+		rel = readString(opts.root("/usr/lib/os-release"))
+	}
+	for k, v := range osGrains(parseOSRelease(rel)) {
+		g[k] = v
+	}
+
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err == nil {
+		g["kernel"] = unix.ByteSliceToString(uts.Sysname[:])
+		g["nodename"] = unix.ByteSliceToString(uts.Nodename[:])
+		g["kernelrelease"] = unix.ByteSliceToString(uts.Release[:])
+		g["kernelversion"] = unix.ByteSliceToString(uts.Version[:])
+		g["cpuarch"] = unix.ByteSliceToString(uts.Machine[:])
+	} else {
+		g["kernel"] = strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:]
+		g["cpuarch"] = runtime.GOARCH
+	}
+	g["osarch"] = osArch(opts, g)
+
+	ci := parseCPUInfo(readString(opts.proc("/cpuinfo")))
+	if ci.NumCPUs == 0 {
+		ci.NumCPUs = runtime.NumCPU()
+	}
+	g["num_cpus"] = ci.NumCPUs
+	g["cpu_model"] = ci.Model
+	g["cpu_flags"] = strList(ci.Flags)
+	if mem, swap, ok := parseMeminfo(readString(opts.proc("/meminfo"))); ok {
+		g["mem_total"] = mem
+		g["swap_total"] = swap
+	}
+
+	hostGrains(opts, g)
+	for k, v := range netGrains(interfaces()) {
+		g[k] = v
+	}
+	userGrains(opts, g)
+	systemGrains(opts, g, ci)
+
+	g["brineversion"] = opts.Version
+	if opts.ID != "" {
+		g["id"] = opts.ID
+	}
+	return g, nil
+}
+
+// hostGrains sets localhost, fqdn, host, domain, fqdn_ip4/6 and id from
+// the hostname and /etc/hosts, without DNS: Salt asks the resolver, which
+// can hang for seconds when DNS is down; /etc/hosts answers the common
+// case (Debian's "127.0.1.1 host.example.com host").
+func hostGrains(opts Options, g map[string]any) {
+	hostname, err := os.Hostname()
+	if err != nil || hostname == "" {
+		hostname = "localhost"
+	}
+	hosts := parseHosts(readString(opts.host("/etc/hosts")))
+	fqdn := hostname
+	if !strings.Contains(hostname, ".") {
+		if canon, ok := canonicalName(hosts, hostname); ok {
+			fqdn = canon
+		}
+	}
+	host, domain, _ := strings.Cut(fqdn, ".")
+	v4, v6 := hostAddrs(hosts, fqdn)
+	g["localhost"] = hostname
+	g["fqdn"] = fqdn
+	g["host"] = host
+	g["domain"] = domain
+	g["fqdn_ip4"] = strList(v4)
+	g["fqdn_ip6"] = strList(v6)
+	id := fqdn
+	if strings.HasPrefix(fqdn, "localhost") {
+		id = hostname
+	}
+	g["id"] = id
+}
+
+func userGrains(opts Options, g map[string]any) {
+	uid, gid := os.Getuid(), os.Getgid()
+	g["uid"] = uid
+	g["gid"] = gid
+	g["pid"] = os.Getpid()
+	if name, ok := lookupID(readString(opts.host("/etc/passwd")), uid); ok {
+		g["username"] = name
+	} else {
+		g["username"] = fmt.Sprint(uid)
+	}
+	if name, ok := lookupID(readString(opts.host("/etc/group")), gid); ok {
+		g["groupname"] = name
+	} else {
+		g["groupname"] = fmt.Sprint(gid)
+	}
+	g["path"] = os.Getenv("PATH")
+	shell := os.Getenv("SHELL")
+	if shell == "" {
+		shell = "/bin/sh"
+	}
+	g["shell"] = shell
+	loc := os.Getenv("LC_ALL")
+	if loc == "" {
+		loc = os.Getenv("LC_CTYPE")
+	}
+	if loc == "" {
+		loc = os.Getenv("LANG")
+	}
+	lang, enc := parseLocale(loc)
+	if lang == "" {
+		lang = "unknown"
+	}
+	if enc == "" {
+		enc = "unknown"
+	}
+	zone, _ := time.Now().Zone()
+	g["locale_info"] = map[string]any{"defaultlanguage": lang, "defaultencoding": enc, "timezone": zone}
+}
+
+func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
+	image := opts.Root != "" && opts.Root != "/"
+
+	var inf initFacts
+	if image {
+		inf.InitTarget = resolveIn(opts.Root, "/sbin/init")
+	} else {
+		inf.RunSystemd = exists(opts.host("/run/systemd/system"))
+		cmd := strings.Split(strings.TrimRight(readString(opts.proc("/1/cmdline")), "\x00"), "\x00")
+		if len(cmd) > 0 && cmd[0] != "" {
+			inf.Cmdline1 = cmd
+			if filepath.Base(cmd[0]) == "init" {
+				p := cmd[0]
+				if !filepath.IsAbs(p) {
+					p = "/sbin/init"
+				}
+				inf.InitTarget = resolveIn(opts.HostRoot, p)
+			}
+		}
+	}
+	inf.Inittab = exists(opts.root("/etc/inittab"))
+	g["init"] = detectInit(inf)
+
+	vf := virtFacts{
+		DockerEnv:        exists(opts.host("/.dockerenv")),
+		ContainerEnv:     exists(opts.host("/run/.containerenv")),
+		SystemdContainer: readString(opts.host("/run/systemd/container")),
+		Cgroup1:          readString(opts.proc("/1/cgroup")),
+		SysVendor:        readString(opts.sys("/class/dmi/id/sys_vendor")),
+		ProductName:      readString(opts.sys("/class/dmi/id/product_name")),
+		Clocksource:      readString(opts.sys("/devices/system/clocksource/clocksource0/current_clocksource")),
+		XenType:          readString(opts.sys("/hypervisor/type")),
+		ProcXen:          exists(opts.proc("/xen")),
+		XenCapabilities:  readString(opts.proc("/xen/capabilities")),
+	}
+	for _, f := range ci.Flags {
+		if f == "hypervisor" {
+			vf.HypervisorFlag = true
+		}
+	}
+	virtual, subtype := detectVirtual(vf)
+	g["virtual"] = virtual
+	if subtype != "" {
+		g["virtual_subtype"] = subtype
+	}
+
+	mid := strings.TrimSpace(readString(opts.root("/etc/machine-id")))
+	if mid == "" {
+		mid = strings.TrimSpace(readString(opts.root("/var/lib/dbus/machine-id")))
+	}
+	if mid != "" {
+		g["machine_id"] = mid
+	}
+
+	if sd := systemdGrain(opts); sd != nil {
+		g["systemd"] = sd
+	}
+
+	if !image && exists(opts.sys("/fs/selinux")) {
+		enforced := "Permissive"
+		if strings.TrimSpace(readString(opts.sys("/fs/selinux/enforce"))) == "1" {
+			enforced = "Enforcing"
+		}
+		g["selinux"] = map[string]any{"enabled": true, "enforced": enforced}
+	}
+}
+
+// systemdGrain is Salt's systemd grain, {version, features}, present when
+// systemctl is installed. The version comes from libsystemd-shared's file
+// name and the features from the string compiled into systemctl, instead
+// of running `systemctl --version` (about 10 ms).
+func systemdGrain(opts Options) map[string]any {
+	var bin string
+	for _, p := range []string{"/usr/bin/systemctl", "/bin/systemctl"} {
+		if exists(opts.root(p)) {
+			bin = opts.root(p)
+			break
+		}
+	}
+	if bin == "" {
+		return nil
+	}
+	version := ""
+	for _, pat := range []string{"/usr/lib/*/systemd/libsystemd-shared-*.so", "/usr/lib/systemd/libsystemd-shared-*.so", "/lib/systemd/libsystemd-shared-*.so", "/usr/lib64/systemd/libsystemd-shared-*.so"} {
+		matches, _ := filepath.Glob(opts.root(pat))
+		for _, m := range matches {
+			if v, ok := systemdVersion(filepath.Base(m)); ok {
+				version = v
+				break
+			}
+		}
+		if version != "" {
+			break
+		}
+	}
+	features := ""
+	if b, err := os.ReadFile(bin); err == nil {
+		features = systemdFeatures(b)
+	}
+	return map[string]any{"version": version, "features": features}
+}
+
+// osArch is Salt's osarch: the package architecture on Debian-family
+// hosts (dpkg's name), the kernel's machine name elsewhere.
+func osArch(opts Options, g map[string]any) string {
+	cpu, _ := g["cpuarch"].(string)
+	if g["os_family"] != "Debian" {
+		return cpu
+	}
+	// dpkg lists its native architecture first; an image built for
+	// another architecture says so here.
+	if line, _, _ := strings.Cut(readString(opts.root("/var/lib/dpkg/arch")), "\n"); strings.TrimSpace(line) != "" {
+		return strings.TrimSpace(line)
+	}
+	return debianArch(cpu)
+}
+
+// resolveIn follows symlinks of p inside root (absolute targets are taken
+// as relative to root), up to a few hops, and returns the final path
+// without the root; "" when p does not exist.
+func resolveIn(root, p string) string {
+	if root == "" {
+		root = "/"
+	}
+	for i := 0; i < 8; i++ {
+		full := filepath.Join(root, p)
+		target, err := os.Readlink(full)
+		if err != nil {
+			if exists(full) {
+				return p
+			}
+			return ""
+		}
+		if filepath.IsAbs(target) {
+			p = target
+		} else {
+			p = filepath.Join(filepath.Dir(p), target)
+		}
+	}
+	return p
+}
+
+func strList(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,275 @@
+package grains
+
+import (
+	"bufio"
+	"bytes"
+	"strconv"
+	"strings"
+)
+
+// The parsers here are pure: text in, values out. Collect reads the files
+// and hands them over, so each parser is tested on text alone.
+
+// parseOSRelease reads os-release(5): KEY=value lines, values optionally
+// quoted, with shell backslash escapes inside quotes. Comments and
+// malformed lines are skipped.
+func parseOSRelease(text string) map[string]string {
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || !isIdent(k) {
+			continue
+		}
+		out[k] = unquoteShell(v)
+	}
+	return out
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func unquoteShell(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		q := v[0]
+		v = v[1 : len(v)-1]
+		if q == '\'' {
+			return v
+		}
+		var b strings.Builder
+		for i := 0; i < len(v); i++ {
+			if v[i] == '\\' && i+1 < len(v) && strings.IndexByte("$\"'\\`", v[i+1]) >= 0 {
+				i++
+			}
+			b.WriteByte(v[i])
+		}
+		return b.String()
+	}
+	return v
+}
+
+// parseMeminfo returns /proc/meminfo's MemTotal and SwapTotal in MiB, as
+// Salt's mem_total and swap_total grains (kB / 1024, rounded down).
+func parseMeminfo(text string) (memMiB, swapMiB int, ok bool) {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 {
+			continue
+		}
+		n, err := strconv.Atoi(f[1])
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "MemTotal:":
+			memMiB, ok = n/1024, true
+		case "SwapTotal:":
+			swapMiB = n / 1024
+		}
+	}
+	return memMiB, swapMiB, ok
+}
+
+// cpuInfo is what Salt takes from /proc/cpuinfo.
+type cpuInfo struct {
+	NumCPUs int
+	Model   string
+	Flags   []string
+}
+
+// parseCPUInfo reads /proc/cpuinfo: the count of "processor" entries, the
+// first model name (x86 "model name", ARM "Processor" or "model name",
+// MIPS "cpu model", POWER "cpu") and the flags (x86 "flags", ARM
+// "Features").
+func parseCPUInfo(text string) cpuInfo {
+	var ci cpuInfo
+	modelKeys := map[string]int{"model name": 0, "Processor": 1, "cpu model": 2, "cpu": 3}
+	bestModel := 99
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case k == "processor":
+			ci.NumCPUs++
+		case k == "flags" || k == "Features":
+			if ci.Flags == nil {
+				ci.Flags = strings.Fields(v)
+			}
+		}
+		if rank, ok := modelKeys[k]; ok && rank < bestModel && v != "" {
+			ci.Model, bestModel = v, rank
+		}
+	}
+	return ci
+}
+
+// hostsEntry is one line of /etc/hosts.
+type hostsEntry struct {
+	Addr  string
+	Names []string
+}
+
+func parseHosts(text string) []hostsEntry {
+	var out []hostsEntry
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		out = append(out, hostsEntry{Addr: f[0], Names: f[1:]})
+	}
+	return out
+}
+
+// canonicalName resolves a host name through /etc/hosts the way the C
+// library's files backend does: the canonical name is the first name on
+// the first line that lists it. It reports false when no line does.
+func canonicalName(hosts []hostsEntry, name string) (string, bool) {
+	for _, e := range hosts {
+		for _, n := range e.Names {
+			if strings.EqualFold(n, name) {
+				return e.Names[0], true
+			}
+		}
+	}
+	return "", false
+}
+
+// hostAddrs returns the addresses of every /etc/hosts line listing name,
+// split into IPv4 and IPv6, without repeats.
+func hostAddrs(hosts []hostsEntry, name string) (v4, v6 []string) {
+	seen := map[string]bool{}
+	for _, e := range hosts {
+		listed := false
+		for _, n := range e.Names {
+			if strings.EqualFold(n, name) {
+				listed = true
+				break
+			}
+		}
+		if !listed || seen[e.Addr] {
+			continue
+		}
+		seen[e.Addr] = true
+		if strings.Contains(e.Addr, ":") {
+			v6 = append(v6, e.Addr)
+		} else {
+			v4 = append(v4, e.Addr)
+		}
+	}
+	return v4, v6
+}
+
+// lookupID finds the name for a numeric id in /etc/passwd or /etc/group
+// text (name:x:id:…). Reading the files avoids NSS, which can reach the
+// network (LDAP, sssd) and hang.
+func lookupID(text string, id int) (string, bool) {
+	want := strconv.Itoa(id)
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		f := strings.SplitN(sc.Text(), ":", 4)
+		if len(f) >= 3 && f[2] == want && f[0] != "" && !strings.HasPrefix(f[0], "#") {
+			return f[0], true
+		}
+	}
+	return "", false
+}
+
+// systemdFeatures finds the compile-time feature string ("+PAM +AUDIT …")
+// inside the systemctl binary, which is what `systemctl --version` prints
+// on its second line. Reading it saves running a process on every
+// collection.
+func systemdFeatures(bin []byte) string {
+	for _, start := range [][]byte{[]byte("+PAM +"), []byte("-PAM +"), []byte("+PAM -"), []byte("-PAM -")} {
+		i := bytes.Index(bin, start)
+		if i < 0 {
+			continue
+		}
+		end := bytes.IndexByte(bin[i:], 0)
+		if end < 0 {
+			end = len(bin) - i
+		}
+		s := string(bin[i : i+end])
+		if strings.ContainsAny(s, "\n\r") || !strings.Contains(s, " ") {
+			continue
+		}
+		return s
+	}
+	return ""
+}
+
+// systemdVersion takes the version from a libsystemd-shared-NNN.so (or
+// libsystemd-shared-NNN.N.so) file name.
+func systemdVersion(filename string) (string, bool) {
+	const prefix = "libsystemd-shared-"
+	i := strings.LastIndex(filename, prefix)
+	if i < 0 || !strings.HasSuffix(filename, ".so") {
+		return "", false
+	}
+	v := strings.TrimSuffix(filename[i+len(prefix):], ".so")
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		return "", false
+	}
+	major, _, _ := strings.Cut(v, ".")
+	if _, err := strconv.Atoi(major); err != nil {
+		return "", false
+	}
+	return major, true
+}
+
+// debianArch maps the kernel's machine name to Debian's architecture
+// name, which is what Salt's osarch grain holds on Debian-family hosts
+// (from dpkg --print-architecture).
+func debianArch(machine string) string {
+	switch machine {
+	case "x86_64":
+		return "amd64"
+	case "aarch64", "arm64":
+		return "arm64"
+	case "armv7l", "armv8l":
+		return "armhf"
+	case "armv6l", "armv5tel", "armv5tejl":
+		return "armel"
+	case "i386", "i486", "i586", "i686":
+		return "i386"
+	case "ppc64le":
+		return "ppc64el"
+	case "mips64":
+		return "mips64el"
+	}
+	return machine
+}
+
+// parseLocale splits a POSIX locale name, en_US.UTF-8@euro, into language
+// and encoding.
+func parseLocale(s string) (lang, enc string) {
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		s = s[:i]
+	}
+	lang, enc, _ = strings.Cut(s, ".")
+	return lang, enc
+}
