@@ -146,6 +146,7 @@ type cmdOptions struct {
 }
 
 func cmdReadOptions(req *Request) (cmdOptions, error) {
+	docWarnUnknown(req)
 	a := &req.Args
 	o := cmdOptions{okCodes: map[int]bool{0: true}}
 	cwd := a.String("cwd", "")

@@ -1,5 +1,7 @@
 package states
 
+import "strings"
+
 //go:generate go run ./internal/gendoc
 
 // Doc returns the reference text of a state function such as
@@ -17,4 +19,54 @@ func Docs() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// docArgNames returns the argument names listed in a state function's
+// doc ("  - user, group, file_mode: ..." gives three).
+func docArgNames(fun string) []string {
+	d, ok := docs[fun]
+	if !ok {
+		return nil
+	}
+	_, after, ok := strings.Cut(d, "Arguments:\n")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(after, "\n") {
+		item, isItem := strings.CutPrefix(strings.TrimSpace(line), "- ")
+		if !isItem {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			break // the list ended
+		}
+		names, _, ok := strings.Cut(item, ":")
+		if !ok {
+			continue
+		}
+		for _, n := range strings.Split(names, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// docEngineArgs are arguments the engine reads; a state may still see them.
+var docEngineArgs = []string{"name", "names", "order", "failhard", "unless", "onlyif", "creates",
+	"require", "require_in", "watch", "watch_in", "onchanges", "onchanges_in", "onfail", "onfail_in",
+	"prereq", "prereq_in", "use", "use_in", "listen", "listen_in", "retry", "check_cmd", "reload_modules", "fire_event"}
+
+// docWarnUnknown logs the arguments a state call got that its doc does
+// not list: most often a typo that Salt, too, would silently ignore.
+func docWarnUnknown(req *Request) {
+	known := docArgNames(req.Func)
+	if len(known) == 0 {
+		return
+	}
+	if unknown := req.Args.Unknown(append(known, docEngineArgs...)...); len(unknown) > 0 {
+		req.Log().Warn("unknown arguments ignored", "id", req.ID, "function", req.Func, "arguments", unknown)
+	}
 }

@@ -2,9 +2,12 @@ package states
 
 import (
 	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/states/internal/gendoc/docgen"
@@ -57,5 +60,25 @@ func TestEveryStateHasDoc(t *testing.T) {
 	all["file.managed"] = "changed"
 	if d, _ := Doc("file.managed"); d == "changed" {
 		t.Error("Docs returned the map itself, not a copy")
+	}
+}
+
+func TestDocArgNames(t *testing.T) {
+	got := docArgNames("cmd.wait")
+	for _, want := range []string{"name", "cwd", "env", "runas", "hide_output"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("docArgNames(cmd.wait) = %v; lacks %q", got, want)
+		}
+	}
+	got = docArgNames("file.managed")
+	if !slices.Contains(got, "source_hash") || slices.Contains(got, "Salt") {
+		t.Errorf("docArgNames(file.managed) = %v", got)
+	}
+	var buf bytes.Buffer
+	req := fileReq("", "file.exists", "/", map[string]any{"nmae": 1, "require": []any{}}, true)
+	req.Env.Log = slog.New(slog.NewTextHandler(&buf, nil))
+	fileExists(t.Context(), req)
+	if !strings.Contains(buf.String(), "arguments=[nmae]") {
+		t.Errorf("warning = %q; want it to name nmae only", buf.String())
 	}
 }

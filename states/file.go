@@ -73,6 +73,7 @@ func fileArgPath(req *Request) (string, error) {
 	if !filepath.IsAbs(req.Name) {
 		return "", &ArgError{Arg: "name", Err: fmt.Errorf("want an absolute path, got %q", req.Name)}
 	}
+	docWarnUnknown(req)
 	return fileRootPath(req, req.Name, false)
 }
 
