@@ -174,7 +174,10 @@ func fIndent(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fYAML(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	return yamlDump(v, boolArg(args, kw, 0, "flow_style", true))
+	if boolArg(args, kw, 0, "flow_style", true) {
+		return yamlDump(v, yamlFlow)
+	}
+	return yamlDump(v, yamlBlock)
 }
 
 func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
@@ -188,7 +191,7 @@ func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
 func fYAMLEncode(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	switch normalize(v).(type) {
 	case nil, bool, int, float64, string:
-		return yamlDump(v, true)
+		return yamlDump(v, yamlFlow)
 	}
 	return nil, fmt.Errorf("yaml_encode: only scalars are supported, not %s", typeName(v))
 }

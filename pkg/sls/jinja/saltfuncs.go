@@ -156,8 +156,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			obj := param(args, kw, 1, "obj", nil)
 			switch ser {
 			case "yaml":
-				s, err := yamlDump(obj, false)
-				return s + "\n", err
+				return yamlDump(obj, yamlLeafFlow)
 			case "json":
 				indent, _, _, _ := toNum(kw["indent"])
 				return jsonDump(obj, indent, false, false)
@@ -336,7 +335,7 @@ func filterBy(grains map[string]any, args []any, kw map[string]any) (any, error)
 			}
 		}
 	}
-	if merge != nil {
+	if t, _ := truth(merge); t {
 		mm, isMap := normalize(merge).(map[string]any)
 		if !isMap {
 			return nil, fmt.Errorf("filter_by merge argument must be a dictionary")

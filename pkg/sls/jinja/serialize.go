@@ -13,12 +13,40 @@ import (
 )
 
 // toYAMLNode builds a yaml.v3 node; keys are sorted, as PyYAML's dump does.
-func toYAMLNode(v any, flow bool, depth int) (*yaml.Node, error) {
+// YAML collection styles: PyYAML's default_flow_style True, False and
+// None (flow for collections that hold only scalars).
+const (
+	yamlFlow = iota
+	yamlBlock
+	yamlLeafFlow
+)
+
+func isLeafCollection(v any) bool {
+	switch x := normalize(v).(type) {
+	case []any:
+		for _, e := range x {
+			switch normalize(e).(type) {
+			case []any, map[string]any:
+				return false
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			switch normalize(e).(type) {
+			case []any, map[string]any:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("value nested too deeply to serialize")
 	}
 	var style yaml.Style
-	if flow {
+	if mode == yamlFlow || mode == yamlLeafFlow && isLeafCollection(v) {
 		style = yaml.FlowStyle
 	}
 	switch x := normalize(v).(type) {
@@ -55,7 +83,7 @@ func toYAMLNode(v any, flow bool, depth int) (*yaml.Node, error) {
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: style}
 		for _, e := range x {
-			c, err := toYAMLNode(e, flow, depth+1)
+			c, err := toYAMLNode(e, mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -65,11 +93,11 @@ func toYAMLNode(v any, flow bool, depth int) (*yaml.Node, error) {
 	case map[string]any:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: style}
 		for _, k := range sortedKeys(x) {
-			c, err := toYAMLNode(x[k], flow, depth+1)
+			c, err := toYAMLNode(x[k], mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			kn, _ := toYAMLNode(k, flow, depth+1)
+			kn, _ := toYAMLNode(k, mode, depth+1)
 			n.Content = append(n.Content, kn, c)
 		}
 		return n, nil
@@ -99,8 +127,8 @@ func yaml11Special(s string) bool {
 
 // yamlDump is Salt's yaml filter: flow style by default, no trailing
 // newline or document end marker.
-func yamlDump(v any, flow bool) (string, error) {
-	n, err := toYAMLNode(v, flow, 0)
+func yamlDump(v any, mode int) (string, error) {
+	n, err := toYAMLNode(v, mode, 0)
 	if err != nil {
 		return "", err
 	}

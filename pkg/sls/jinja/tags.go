@@ -711,6 +711,9 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 	if len(args) > len(m.st.params) {
 		varargs = args[len(m.st.params):]
 	}
+	if varargs == nil {
+		varargs = []any{}
+	}
 	extra := map[string]any{}
 	for k, v := range kw {
 		extra[k] = v
@@ -735,7 +738,7 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 			ctx.Private[p] = Undefined{Hint: fmt.Sprintf("parameter '%s' was not provided", p)}
 		}
 	}
-	ctx.Private["varargs"] = varargs
+	ctx.Private["varargs"] = tuple(varargs)
 	ctx.Private["kwargs"] = extra
 	var b strings.Builder
 	if err := m.body.Execute(ctx, &pongoWriter{&b}); err != nil {

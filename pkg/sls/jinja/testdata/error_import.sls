@@ -1,0 +1,2 @@
+{%- from 'lib/broken.jinja' import thing with context %}
+{{ thing }}
