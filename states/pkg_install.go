@@ -9,7 +9,7 @@ import (
 	"github.com/brine-cm/brine/states/internal/pkgbackend"
 )
 
-// pkgInstalled makes sure packages are installed, at a version when one
+// Installed makes sure packages are installed, at a version when one
 // is asked for.
 //
 // Arguments:
@@ -36,7 +36,7 @@ func pkgInstalled(ctx context.Context, req *Request) Result {
 	return pkgInstall(ctx, req, false)
 }
 
-// pkgLatest makes sure packages are installed at the newest version the
+// Latest makes sure packages are installed at the newest version the
 // repositories offer.
 //
 // Arguments:

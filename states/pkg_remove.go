@@ -7,7 +7,7 @@ import (
 	"github.com/brine-cm/brine/states/internal/pkgbackend"
 )
 
-// pkgRemoved makes sure packages are not installed; their configuration
+// Removed makes sure packages are not installed; their configuration
 // files may stay.
 //
 // Arguments:
@@ -22,7 +22,7 @@ func pkgRemoved(ctx context.Context, req *Request) Result {
 	return pkgUninstall(ctx, req, false)
 }
 
-// pkgPurged makes sure packages are not installed and that their
+// Purged makes sure packages are not installed and that their
 // configuration files are gone too.
 //
 // Arguments:

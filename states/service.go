@@ -48,7 +48,7 @@ type serviceWant struct {
 	enable *bool
 }
 
-// serviceRunning makes sure a service is running, and optionally that it
+// Running makes sure a service is running, and optionally that it
 // starts (or does not start) at boot.
 //
 // Arguments:
@@ -69,7 +69,7 @@ func serviceRunning(ctx context.Context, req *Request) Result {
 	return serviceApply(ctx, req, serviceWant{run: &run, enable: req.Args.OptBool("enable")})
 }
 
-// serviceDead makes sure a service is stopped, and optionally that it
+// Dead makes sure a service is stopped, and optionally that it
 // does (or does not) start at boot.
 //
 // Arguments:
@@ -86,7 +86,7 @@ func serviceDead(ctx context.Context, req *Request) Result {
 	return serviceApply(ctx, req, serviceWant{run: &run, enable: req.Args.OptBool("enable")})
 }
 
-// serviceEnabled makes sure a service starts at boot; whether it runs now
+// Enabled makes sure a service starts at boot; whether it runs now
 // is left alone.
 //
 // Arguments:
@@ -98,7 +98,7 @@ func serviceEnabled(ctx context.Context, req *Request) Result {
 	return serviceApply(ctx, req, serviceWant{enable: &on})
 }
 
-// serviceDisabled makes sure a service does not start at boot; whether it
+// Disabled makes sure a service does not start at boot; whether it
 // runs now is left alone.
 //
 // Arguments:
@@ -262,7 +262,7 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 	return res
 }
 
-// serviceMasked makes sure a service is masked (cannot be started).
+// Masked makes sure a service is masked (cannot be started).
 //
 // Arguments:
 //   - name: the unit, "nginx" or "nginx.service".
@@ -272,7 +272,7 @@ func serviceMasked(ctx context.Context, req *Request) Result {
 	return serviceMask(ctx, req, true)
 }
 
-// serviceUnmasked makes sure a service is not masked.
+// Unmasked makes sure a service is not masked.
 //
 // Arguments:
 //   - name: the unit, "nginx" or "nginx.service".
