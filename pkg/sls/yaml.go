@@ -14,7 +14,7 @@ import (
 // Limits that keep hostile or broken YAML from eating the host: an alias
 // bomb ("billion laughs") expands to far more nodes than the text holds.
 const (
-	maxNodes = 1 << 20
+	maxNodes = 1 << 18 // a 1,000-state file has about 10,000
 	maxDepth = 200
 )
 
