@@ -341,3 +341,31 @@ func TestEmptyListsMeanNone(t *testing.T) {
 		t.Fatalf("chunks = %+v", chunks)
 	}
 }
+
+func TestEngineGlobalsStayInArgs(t *testing.T) {
+	c := writeTree(t, map[string]string{"g.sls": "a:\n  cmd.run:\n    - failhard: true\n    - unless: test -e /x\n    - onlyif: [true]\n    - creates: /x\n    - order: 3\n    - name: echo\n"})
+	chunks, err := c.LowState(context.Background(), []string{"g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := chunks[0].Args
+	for _, k := range []string{"failhard", "unless", "onlyif", "creates"} {
+		if _, ok := args[k]; !ok {
+			t.Errorf("%s missing from Args %v", k, args)
+		}
+	}
+	for _, k := range []string{"name", "order"} {
+		if _, ok := args[k]; ok {
+			t.Errorf("%s should not be in Args", k)
+		}
+	}
+}
+
+func TestTopRefPos(t *testing.T) {
+	c := writeTree(t, map[string]string{"a.sls": ""})
+	_, err := c.Compose(context.Background(), []Ref{{Name: "a"}, {Name: "gone", Pos: Pos{File: "top.sls", Line: 4}}})
+	want := "top.sls:4: no SLS 'gone' in environment base"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error = %v; want %q", err, want)
+	}
+}

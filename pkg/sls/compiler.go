@@ -39,6 +39,9 @@ type Compiler struct {
 type Ref struct {
 	Env  string // "" means the compiler's Env
 	Name string // "web.nginx"
+	// Pos is where the name was given, such as top.sls:4, for the error
+	// when no such SLS exists. It may be left empty.
+	Pos Pos
 }
 
 func (c *Compiler) env() string {
@@ -64,6 +67,16 @@ func (c *Compiler) HighState(ctx context.Context, names []string) (*High, error)
 	return c.Compose(ctx, refs)
 }
 
+// LowState is HighState followed by Compile: the chunks that
+// state.show_lowstate prints and the engine runs.
+func (c *Compiler) LowState(ctx context.Context, names []string) ([]Chunk, error) {
+	high, err := c.HighState(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	return high.Compile()
+}
+
 // Compose is HighState for SLS names from several environments, in order.
 // Each SLS is read once, however often it is named or included. The
 // returned error is an ErrorList with every problem found; the high data
@@ -75,7 +88,7 @@ func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 		if env == "" {
 			env = c.env()
 		}
-		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: Pos{File: "<top>"}})
+		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: r.Pos})
 	}
 	b.applyExtends()
 	b.applyExcludes()

@@ -43,8 +43,10 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Pos.String())
-	b.WriteString(": ")
+	if e.Pos.File != "" {
+		b.WriteString(e.Pos.String())
+		b.WriteString(": ")
+	}
 	b.WriteString(e.Msg)
 	if e.Err != nil {
 		if e.Msg != "" {
