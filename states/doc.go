@@ -1,6 +1,9 @@
 package states
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 //go:generate go run ./internal/gendoc
 
@@ -60,13 +63,41 @@ var docEngineArgs = []string{"name", "names", "order", "failhard", "unless", "on
 	"prereq", "prereq_in", "use", "use_in", "listen", "listen_in", "retry", "check_cmd", "reload_modules", "fire_event"}
 
 // docWarnUnknown logs the arguments a state call got that its doc does
-// not list: most often a typo that Salt, too, would silently ignore.
+// not list: most often a typo that Salt, too, would silently ignore. The
+// known names are worked out once per run and function.
 func docWarnUnknown(req *Request) {
-	known := docArgNames(req.Func)
+	var known map[string]bool
+	fill := func() (any, error) {
+		names := docArgNames(req.Func)
+		set := make(map[string]bool, len(names)+len(docEngineArgs))
+		for _, n := range names {
+			set[n] = true
+		}
+		if len(names) > 0 {
+			for _, n := range docEngineArgs {
+				set[n] = true
+			}
+		}
+		return set, nil
+	}
+	if req.Env != nil && req.Env.Cache != nil {
+		v, _ := req.Env.Cache.Load("doc.args:"+req.Func, fill)
+		known = v.(map[string]bool)
+	} else {
+		v, _ := fill()
+		known = v.(map[string]bool)
+	}
 	if len(known) == 0 {
 		return
 	}
-	if unknown := req.Args.Unknown(append(known, docEngineArgs...)...); len(unknown) > 0 {
+	var unknown []string
+	for k := range req.Args.Map() {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
 		req.Log().Warn("unknown arguments ignored", "id", req.ID, "function", req.Func, "arguments", unknown)
 	}
 }

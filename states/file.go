@@ -485,6 +485,11 @@ func fileCheckApply(req *Request, e fileEdit) (map[string]any, error) {
 // the image and not at the host.
 func fileResolveLinks(req *Request, path string) (string, error) {
 	if !req.Live() {
+		// fileArgPath resolved the directories already: only a link at
+		// the end needs a walk.
+		if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
 		return fileInRoot(req.Root, fileHostPath(req, path), true)
 	}
 	for range 40 {

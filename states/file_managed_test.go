@@ -327,7 +327,7 @@ func TestFileManagedNoopCost(t *testing.T) {
 		reqs[i] = fileReq(root, "file.managed", name, map[string]any{"contents": strings.Repeat("line of config\n", 40), "mode": "0644"}, false)
 	}
 	best := time.Hour
-	for range 3 {
+	for range 5 { // best of five: the machine is shared
 		start := time.Now()
 		for _, r := range reqs {
 			r.Args = NewArgs(map[string]any{"contents": strings.Repeat("line of config\n", 40), "mode": "0644"})
