@@ -1,17 +1,169 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/brine-cm/brine/pkg/exec"
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/grains"
+	"github.com/brine-cm/brine/pkg/pillar"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/pkg/top"
+	"github.com/brine-cm/brine/pkg/version"
 )
 
+// callOptions are the flags of `brine call`.
+type callOptions struct {
+	local       bool
+	fileRoots   []string
+	pillarRoots []string
+	root        string
+	id          string
+	grainsFile  string
+	saltenv     string
+	failhard    bool
+	out         outputFlags
+	logLevel    string
+}
+
 func newCallCmd(s *streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "call --local FUNCTION [ARG…] [KEY=VALUE…]",
-		Short: "Run a function on this host, like salt-call",
+	o := &callOptions{}
+	cmd := &cobra.Command{
+		Use:   "call --local [flags] FUNCTION [ARG…] [KEY=VALUE…]",
+		Short: "Run a function on this host, with no master (like salt-call --local)",
+		Long: `Run one function on this host with the local engine: render the state tree
+from --file-root, compile it, and apply it (or dry-run it with test=True).
+
+Arguments after the function are positional, KEY=VALUE words are keyword
+arguments, and every value is read as YAML: test=True is a boolean and
+pillar='{"role": "web"}' a mapping.
+
+Exit status: 0 when every state succeeded, 2 when a state failed, 1 when the
+tree failed to render or compile, or the function failed.`,
+		Example: `  # Dry-run the highstate of the tree in ./states
+  brine call --local --file-root ./states state.apply test=True
+
+  # Apply two SLS to an OS image in a folder, leaving the host alone
+  brine call --local --file-root ./states --root /mnt/image state.apply xen-domu,no-ipv6
+
+  # Show what top.sls gives this host, and the compiled low chunks
+  brine call --local --file-root ./states state.show_top
+  brine call --local --file-root ./states state.show_lowstate
+
+  # Grains, as another host would have them
+  brine call --local --id web1 --grains-file web1.yaml grains.items`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return fmt.Errorf("not implemented yet")
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), args, s)
 		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&o.local, "local", false, "run with the local engine and the state tree on disk (required: brine call has no master mode yet)")
+	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root for the base environment (repeatable, searched in order; default /srv/salt)")
+	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")
+	f.StringVar(&o.root, "root", "", "rebase every managed path under DIR, to configure an OS image in a folder")
+	f.StringVar(&o.id, "id", "", "the host's id (default: the hostname)")
+	f.StringVar(&o.grainsFile, "grains-file", "", "a YAML file of grains that override or add to the collected ones")
+	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
+	f.BoolVar(&o.failhard, "failhard", false, "stop at the first failed state")
+	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error")
+	o.out.add(f)
+	return cmd
+}
+
+func (o *callOptions) validate() error {
+	if !o.local {
+		return fmt.Errorf("brine call needs --local: it runs on this host with the state tree on disk (to run through a master, use brine TARGET FUNCTION)")
+	}
+	if len(o.fileRoots) == 0 {
+		o.fileRoots = []string{"/srv/salt"}
+	}
+	if len(o.pillarRoots) == 0 {
+		if fi, err := os.Stat("/srv/pillar"); err == nil && fi.IsDir() {
+			o.pillarRoots = []string{"/srv/pillar"}
+		}
+	}
+	for _, r := range append(append([]string{}, o.fileRoots...), o.pillarRoots...) {
+		if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
+			return fmt.Errorf("root %s: not a directory", r)
+		}
+	}
+	if o.root != "" {
+		abs, err := filepath.Abs(o.root)
+		if err != nil {
+			return fmt.Errorf("--root %s: %w", o.root, err)
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--root %s: not a directory", o.root)
+		}
+		o.root = abs
+	}
+	return o.out.validate()
+}
+
+func (o *callOptions) run(ctx context.Context, args []string, s *streams) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := newLogger(s.err, o.logLevel)
+
+	g, err := grains.Collect(grains.Options{ID: o.id, Root: o.root, Version: version.Version})
+	if err != nil {
+		return fmt.Errorf("grains: %w", err)
+	}
+	if o.grainsFile != "" {
+		extra, err := grains.LoadFile(o.grainsFile)
+		if err != nil {
+			return err
+		}
+		g = grains.Merge(g, extra)
+	}
+	id, _ := g["id"].(string)
+
+	host := &exec.Host{
+		ID:       id,
+		Grains:   g,
+		Files:    &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.fileRoots}, Env: o.saltenv},
+		Env:      o.saltenv,
+		Root:     o.root,
+		Log:      log,
+		Failhard: o.failhard,
+	}
+	if len(o.pillarRoots) > 0 {
+		pc := &pillar.Compiler{
+			Files: &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.pillarRoots}, Env: o.saltenv},
+			Globals: func(m top.Minion) map[string]any {
+				return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
+					Opts: map[string]any{"id": m.ID, "saltenv": o.saltenv}}, "", "", o.saltenv)
+			},
+		}
+		p, err := pc.Compile(ctx, top.Minion{ID: id, Grains: g})
+		if err != nil {
+			fmt.Fprintf(s.err, "brine: %v\n", err)
+			return &exitError{code: exec.RetError}
+		}
+		host.Pillar = p
+	} else {
+		host.Pillar = map[string]any{}
+	}
+
+	fun := args[0]
+	pos, kw := exec.ParseArgs(args[1:])
+	ret := exec.Call(ctx, host, fun, pos, kw)
+	if err := o.out.print(s.out, id, ret, kw); err != nil {
+		return err
+	}
+	if ret.Retcode != 0 {
+		return &exitError{code: ret.Retcode}
+	}
+	return nil
 }

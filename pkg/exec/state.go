@@ -1,0 +1,288 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/pillar"
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/pkg/top"
+	"github.com/brine-cm/brine/states"
+)
+
+// stateRun is one state.* call: the tree it reads and the run's options.
+type stateRun struct {
+	c    *call
+	env  string
+	test bool
+	comp *sls.Compiler
+	// globals are built once per run: every template shares them.
+	globals map[string]any
+}
+
+func newStateRun(c *call) (*stateRun, error) {
+	r := &stateRun{c: c, env: c.host.Env}
+	if v, ok := c.kwargs["saltenv"]; ok && v != nil {
+		r.env = toString(v)
+	}
+	if v, ok := c.kwargs["test"]; ok && v != nil {
+		b, err := states.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("test=%v: %w", v, err)
+		}
+		r.test = b
+	}
+	if v, ok := c.kwargs["pillar"]; ok && v != nil {
+		extra, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("pillar= must be a mapping, such as pillar='{\"key\": \"value\"}'")
+		}
+		if c.host.Pillar == nil {
+			c.host.Pillar = map[string]any{}
+		}
+		pillar.Merge(c.host.Pillar, extra)
+	}
+	r.globals = templateVars(c.host, r.env)
+	r.comp = &sls.Compiler{Files: c.host.Files, Env: r.env, Vars: func(string, string) map[string]any { return r.globals }}
+	return r, nil
+}
+
+// topRefs reads top.sls and returns the SLS it gives this host, in order.
+func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
+	url := "salt://top.sls?saltenv=" + r.env
+	src, err := r.comp.RenderFile(ctx, url, nil)
+	if err != nil {
+		if states.IsNotExist(err) {
+			return nil, fmt.Errorf("no top.sls in environment %q: a highstate needs one (or name the SLS: state.apply NAME)", r.env)
+		}
+		return nil, err
+	}
+	t, err := top.Parse("top.sls", src)
+	if err != nil {
+		return nil, err
+	}
+	byEnv, err := t.SLSFor(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var refs []sls.Ref
+	for _, env := range t.Envs() {
+		for _, name := range byEnv[env] {
+			refs = append(refs, sls.Ref{Env: env, Name: name})
+		}
+	}
+	return refs, nil
+}
+
+// slsRefs reads the mods argument: "web,db" or a list.
+func (r *stateRun) slsRefs() []sls.Ref {
+	mods, _ := stringArg(r.c.args, r.c.kwargs, 0, "mods")
+	var refs []sls.Ref
+	for _, m := range strings.Split(mods, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			refs = append(refs, sls.Ref{Env: r.env, Name: m})
+		}
+	}
+	return refs
+}
+
+func (r *stateRun) high(ctx context.Context, refs []sls.Ref) (*sls.High, error) {
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("no SLS matched this host (id %q) in top.sls", r.c.host.ID)
+	}
+	return r.comp.Compose(ctx, refs)
+}
+
+// apply compiles refs and runs them.
+func (r *stateRun) apply(ctx context.Context, refs []sls.Ref) Return {
+	h, err := r.high(ctx, refs)
+	if err != nil {
+		return compileFailed(err)
+	}
+	chunks, err := h.Compile()
+	if err != nil {
+		return compileFailed(err)
+	}
+	return r.run(ctx, chunks)
+}
+
+func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
+	host := r.c.host
+	env := &states.Env{
+		Files:  host.Files,
+		Render: r.comp,
+		Grains: host.Grains,
+		Pillar: host.Pillar,
+		Log:    host.Log,
+		Cache:  &states.RunCache{},
+	}
+	res := engine.Run(ctx, chunks, engine.Options{
+		Test:     r.test,
+		Root:     host.Root,
+		Failhard: host.Failhard || truthy(r.c.kwargs["failhard"]),
+		Env:      env,
+		OnResult: host.OnState,
+	})
+	ret := Return{Value: res, Out: "highstate"}
+	for _, s := range res {
+		if s.Result.Result == states.False {
+			ret.Retcode = RetStateFailure
+			break
+		}
+	}
+	return ret
+}
+
+func compileFailed(err error) Return {
+	var list sls.ErrorList
+	var msgs output.CompileErrors
+	if errors.As(err, &list) {
+		for _, e := range list {
+			msgs = append(msgs, e.Error())
+		}
+	} else {
+		msgs = output.CompileErrors{err.Error()}
+	}
+	return Return{Value: msgs, Retcode: RetError, Out: "highstate"}
+}
+
+func stateHighstate(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return compileFailed(err)
+	}
+	return r.apply(ctx, refs)
+}
+
+func stateApply(ctx context.Context, c *call) Return {
+	if _, ok := stringArg(c.args, c.kwargs, 0, "mods"); !ok {
+		return stateHighstate(ctx, c)
+	}
+	return stateSLS(ctx, c)
+}
+
+func stateTest(ctx context.Context, c *call) Return {
+	c.kwargs["test"] = true
+	return stateApply(ctx, c)
+}
+
+func stateSLS(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	refs := r.slsRefs()
+	if len(refs) == 0 {
+		return failed("state.sls: name at least one SLS, e.g. state.sls web,db")
+	}
+	return r.apply(ctx, refs)
+}
+
+// stateSingle runs one state function given on the command line, with no
+// SLS file: state.single file.managed name=/etc/motd contents=hi.
+func stateSingle(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	fun, _ := stringArg(c.args, nil, 0, "")
+	mod, f, ok := strings.Cut(fun, ".")
+	if !ok {
+		return failed("state.single: name a state function, e.g. state.single file.managed name=/etc/motd contents=hi")
+	}
+	args := map[string]any{}
+	for k, v := range c.kwargs {
+		switch k {
+		case "test", "saltenv", "pillar", "name":
+		default:
+			args[k] = v
+		}
+	}
+	name := toString(c.kwargs["name"])
+	if c.kwargs["name"] == nil {
+		return failed("state.single: name= is required")
+	}
+	chunk := sls.Chunk{ID: name, Name: name, State: mod, Fun: f, SLS: "", Env: r.env, Args: args, Source: "command line"}
+	return r.run(ctx, []sls.Chunk{chunk})
+}
+
+func stateShowTop(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return failed(err.Error())
+	}
+	out := map[string]any{}
+	for _, ref := range refs {
+		l, _ := out[ref.Env].([]any)
+		out[ref.Env] = append(l, ref.Name)
+	}
+	return nested(out)
+}
+
+func stateShowSLS(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	h, err := r.high(ctx, r.slsRefs())
+	if err != nil {
+		return compileFailed(err)
+	}
+	return nested(h)
+}
+
+func stateShowHighstate(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return compileFailed(err)
+	}
+	h, err := r.high(ctx, refs)
+	if err != nil {
+		return compileFailed(err)
+	}
+	return nested(h)
+}
+
+func stateShowLowstate(ctx context.Context, c *call) Return {
+	r, err := newStateRun(c)
+	if err != nil {
+		return failed(err.Error())
+	}
+	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return compileFailed(err)
+	}
+	h, err := r.high(ctx, refs)
+	if err != nil {
+		return compileFailed(err)
+	}
+	chunks, err := h.Compile()
+	if err != nil {
+		return compileFailed(err)
+	}
+	return nested(sls.Lowstate(chunks))
+}
+
+func truthy(v any) bool {
+	if v == nil {
+		return false
+	}
+	b, err := states.ParseBool(v)
+	return err == nil && b
+}

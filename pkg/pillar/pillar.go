@@ -1,0 +1,140 @@
+// Package pillar compiles a host's pillar: the pillar top.sls says which
+// pillar SLS files a host gets; each is rendered (Jinja, then YAML) and the
+// results are deep-merged in order. The master runs it for each minion and
+// sends the result to that minion alone; `brine call --local` runs it with
+// --pillar-root.
+package pillar
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/pkg/top"
+	"github.com/brine-cm/brine/states"
+)
+
+// Compiler renders pillar from one tree of pillar roots.
+type Compiler struct {
+	Files states.FileSource // reads salt:// URLs from the pillar roots
+	// Globals returns the Jinja globals for a minion's pillar templates
+	// (grains, salt, opts); pillar itself is not visible while it is
+	// being built, as in Salt.
+	Globals func(m top.Minion) map[string]any
+	// Nodegroups are the master's nodegroups, for N@ and `- match: nodegroup`.
+	Nodegroups map[string]string
+}
+
+// Compile returns the pillar of one minion. A missing pillar top.sls is an
+// empty pillar, not an error.
+func (c *Compiler) Compile(ctx context.Context, m top.Minion) (map[string]any, error) {
+	var globals map[string]any
+	if c.Globals != nil {
+		globals = c.Globals(m)
+	}
+	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }}
+	src, err := comp.RenderFile(ctx, "salt://top.sls", nil)
+	if states.IsNotExist(err) {
+		return map[string]any{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pillar top.sls: %w", err)
+	}
+	t, err := top.Parse("pillar/top.sls", src)
+	if err != nil {
+		return nil, fmt.Errorf("pillar: %w", err)
+	}
+	byEnv, err := t.SLSFor(m, c.Nodegroups)
+	if err != nil {
+		return nil, fmt.Errorf("pillar top.sls: %w", err)
+	}
+	out := map[string]any{}
+	seen := map[string]bool{}
+	for _, env := range t.Envs() {
+		for _, name := range byEnv[env] {
+			if err := c.load(ctx, comp, env, name, out, seen); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// load renders one pillar SLS (and its includes) and merges it into out.
+func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name string, out map[string]any, seen map[string]bool) error {
+	if seen[env+":"+name] {
+		return nil
+	}
+	seen[env+":"+name] = true
+	rel := strings.ReplaceAll(name, ".", "/")
+	file := rel + ".sls"
+	src, err := comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
+	if states.IsNotExist(err) {
+		file = rel + "/init.sls"
+		src, err = comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
+	}
+	if states.IsNotExist(err) {
+		return fmt.Errorf("pillar SLS %q not found in environment %q: looked for %s.sls and %s/init.sls", name, env, rel, rel)
+	}
+	if err != nil {
+		return fmt.Errorf("pillar %s: %w", file, err)
+	}
+	var data map[string]any
+	if err := yaml.Unmarshal(src, &data); err != nil {
+		return fmt.Errorf("pillar %s (rendered): %w", file, err)
+	}
+	if inc, ok := data["include"]; ok {
+		delete(data, "include")
+		list, _ := inc.([]any)
+		for _, i := range list {
+			s, ok := i.(string)
+			if !ok {
+				return fmt.Errorf("pillar %s: include: want a list of SLS names, got %v", file, i)
+			}
+			if strings.HasPrefix(s, ".") {
+				s = relative(name, s)
+			}
+			if err := c.load(ctx, comp, env, s, out, seen); err != nil {
+				return err
+			}
+		}
+	}
+	Merge(out, data)
+	return nil
+}
+
+// relative resolves a relative include (".x", "..x") against the SLS
+// that names it.
+func relative(from, inc string) string {
+	parts := strings.Split(from, ".")
+	dots := len(inc) - len(strings.TrimLeft(inc, "."))
+	// ".x" is a sibling of from's own package: from "a.b" gives "a.x"
+	// when a.b is a file, as Salt reads it.
+	keep := len(parts) - dots
+	if keep < 0 {
+		keep = 0
+	}
+	base := strings.Join(parts[:keep], ".")
+	rest := strings.TrimLeft(inc, ".")
+	if base == "" {
+		return rest
+	}
+	return base + "." + rest
+}
+
+// Merge deep-merges src into dst: mappings merge key by key, anything
+// else in src replaces what dst had, as Salt's pillar merge does.
+func Merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				Merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
