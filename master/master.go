@@ -180,8 +180,12 @@ func (m *Master) startEmbedded() error {
 	}
 	m.srv = s
 	m.url = s.ClientURL()
-	nc, err := nats.Connect(m.url, nats.InProcessServer(s), nats.Name("brine-master"),
-		nats.Nkey(svcPub, m.service.Sign), nats.MaxReconnects(-1))
+	copts := []nats.Option{nats.InProcessServer(s), nats.Name("brine-master"),
+		nats.Nkey(svcPub, m.service.Sign), nats.MaxReconnects(-1)}
+	if opts.TLSConfig != nil {
+		copts = append(copts, nats.RootCAs(filepath.Join(m.cfg.StateDir, CAFile)))
+	}
+	nc, err := nats.Connect(m.url, copts...)
 	if err != nil {
 		s.Shutdown()
 		return fmt.Errorf("master: connect to embedded server: %w", err)

@@ -324,6 +324,9 @@ func TestMasterRestartMidJob(t *testing.T) {
 	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
 	e.minions["m1"].waitLog("job started.*"+jid, 1, 5*time.Second)
 	e.master.stop()
+	// The job ends while the master is down: its return must wait in
+	// the minion until the job cache takes it.
+	e.minions["m1"].waitLog("job done.*"+jid, 1, 10*time.Second)
 	e.master.start()
 	checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
 		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")

@@ -1,0 +1,71 @@
+package master
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr string
+		check   func(*Config) bool
+	}{
+		{"missing file gives defaults", "", "", func(c *Config) bool { return c.Port == 4222 && c.KeepJobs.D() == 24*time.Hour }},
+		{"empty file gives defaults", "# nothing\n", "", func(c *Config) bool { return c.StateDir == "/var/lib/brine/master" }},
+		{"values", "port: 4333\nkeep_jobs: 2h\nauto_accept_ids: ['lab-*']\n", "", func(c *Config) bool {
+			return c.Port == 4333 && c.KeepJobs.D() == 2*time.Hour && c.AutoAcceptIDs[0] == "lab-*"
+		}},
+		{"seconds as a number", "keep_jobs: 90\n", "", func(c *Config) bool { return c.KeepJobs.D() == 90*time.Second }},
+		{"unknown key named", "port: 1\nfile_root: x\n", "field file_root not found", nil},
+		{"unknown key line", "port: 1\nfile_root: x\n", "line 2", nil},
+		{"bad duration", "keep_jobs: soon\n", `"soon" is not a duration`, nil},
+		{"bad log level", "log_level: loud\n", `log_level "loud"`, nil},
+		{"bad glob", "auto_accept_ids: ['[']\n", "auto_accept_ids", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.name != "missing file gives defaults" {
+				if err := os.WriteFile(filepath.Join(dir, "master.yaml"), []byte(tt.yaml), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := LoadConfig(dir)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig(%q) = %v; want error containing %q", tt.yaml, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig(%q) = %v", tt.yaml, err)
+			}
+			if !tt.check(c) {
+				t.Errorf("LoadConfig(%q) = %+v", tt.yaml, c)
+			}
+		})
+	}
+}
+
+func TestClientURL(t *testing.T) {
+	tests := []struct {
+		c    Config
+		want string
+	}{
+		{Config{Interface: "127.0.0.1", Port: 4222}, "nats://127.0.0.1:4222"},
+		{Config{Interface: "0.0.0.0", Port: 4222}, "tls://127.0.0.1:4222"},
+		{Config{Interface: "10.0.0.5", Port: 4222}, "tls://10.0.0.5:4222"},
+		{Config{Interface: "127.0.0.1", Port: 4222, TLS: true}, "tls://127.0.0.1:4222"},
+		{Config{NATSURL: "tls://nats1:4222"}, "tls://nats1:4222"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.ClientURL(); got != tt.want {
+			t.Errorf("ClientURL(%+v) = %q; want %q", tt.c, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package minion
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr string
+		check   func(*Config) bool
+	}{
+		{"defaults", "id: m1\n", "", func(c *Config) bool {
+			return c.Master == "nats://127.0.0.1:4222" && c.Saltenv == "base" && c.StartupStates == ""
+		}},
+		{"startup sls", "id: m1\nstartup_states: sls\nsls_list: [a, b]\n", "", func(c *Config) bool { return len(c.SLSList) == 2 }},
+		{"static grains", "id: m1\ngrains: {role: web}\n", "", func(c *Config) bool { return c.Grains["role"] == "web" }},
+		{"unknown key named", "id: m1\nmaster_url: x\n", "field master_url not found", nil},
+		{"sls without list", "id: m1\nstartup_states: sls\n", "sls needs sls_list", nil},
+		{"bad startup", "id: m1\nstartup_states: always\n", `startup_states "always"`, nil},
+		{"dotted id", "id: web.example.com\n", "minion id", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "minion.yaml"), []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadConfig(dir)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig(%q) = %v; want error containing %q", tt.yaml, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig(%q) = %v", tt.yaml, err)
+			}
+			if !tt.check(c) {
+				t.Errorf("LoadConfig(%q) = %+v", tt.yaml, c)
+			}
+		})
+	}
+}
+
+func TestDefaultIDHasNoDots(t *testing.T) {
+	if id := DefaultID(); strings.Contains(id, ".") {
+		t.Errorf("DefaultID() = %q; want no dots", id)
+	}
+}
