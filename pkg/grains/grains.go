@@ -206,8 +206,9 @@ func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
 		inf.InitTarget = resolveIn(opts.Root, "/sbin/init")
 	} else {
 		inf.RunSystemd = exists(opts.host("/run/systemd/system"))
-		cmd := strings.Split(strings.TrimRight(readString(opts.proc("/1/cmdline")), "\x00"), "\x00")
-		if len(cmd) > 0 && cmd[0] != "" {
+		// sysvinit rewrites its argv to "init [2]"; Salt splits on blanks too.
+		cmd := strings.Fields(strings.ReplaceAll(readString(opts.proc("/1/cmdline")), "\x00", " "))
+		if len(cmd) > 0 {
 			inf.Cmdline1 = cmd
 			if filepath.Base(cmd[0]) == "init" {
 				p := cmd[0]

@@ -1,0 +1,209 @@
+package grains
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+)
+
+func TestParseMeminfo(t *testing.T) {
+	tests := []struct {
+		text      string
+		mem, swap int
+		ok        bool
+	}{
+		{"MemTotal:       24684092 kB\nMemFree:        1000 kB\nSwapTotal:       2097148 kB\n", 24105, 2047, true},
+		{"MemTotal: 1023 kB\n", 0, 0, true},
+		{"SwapTotal: 2048 kB\n", 0, 2, false},
+		{"", 0, 0, false},
+		{"MemTotal: lots kB\n", 0, 0, false},
+	}
+	for _, tt := range tests {
+		mem, swap, ok := parseMeminfo(tt.text)
+		if mem != tt.mem || swap != tt.swap || ok != tt.ok {
+			t.Errorf("parseMeminfo(%q) = %d, %d, %v; want %d, %d, %v", tt.text, mem, swap, ok, tt.mem, tt.swap, tt.ok)
+		}
+	}
+}
+
+func TestParseCPUInfo(t *testing.T) {
+	x86 := `processor	: 0
+vendor_id	: AuthenticAMD
+model name	: AMD EPYC 7763 64-Core Processor
+flags		: fpu vme hypervisor
+cpu MHz		: 2445.406
+
+processor	: 1
+vendor_id	: AuthenticAMD
+model name	: AMD EPYC 7763 64-Core Processor
+flags		: fpu vme hypervisor
+`
+	arm := `processor	: 0
+BogoMIPS	: 108.00
+Features	: fp asimd evtstrm crc32 cpuid
+CPU implementer	: 0x41
+CPU part	: 0xd08
+
+processor	: 1
+BogoMIPS	: 108.00
+Features	: fp asimd evtstrm crc32 cpuid
+
+processor	: 2
+processor	: 3
+Hardware	: BCM2835
+model name	: ARMv7 Processor rev 4 (v7l)
+`
+	oldArm := "Processor\t: ARMv6-compatible processor rev 7 (v6l)\nprocessor\t: 0\nFeatures\t: half thumb\n"
+	tests := []struct {
+		name, text string
+		want       cpuInfo
+	}{
+		{"x86", x86, cpuInfo{NumCPUs: 2, Model: "AMD EPYC 7763 64-Core Processor", Flags: []string{"fpu", "vme", "hypervisor"}}},
+		{"arm", arm, cpuInfo{NumCPUs: 4, Model: "ARMv7 Processor rev 4 (v7l)", Flags: []string{"fp", "asimd", "evtstrm", "crc32", "cpuid"}}},
+		{"old arm", oldArm, cpuInfo{NumCPUs: 1, Model: "ARMv6-compatible processor rev 7 (v6l)", Flags: []string{"half", "thumb"}}},
+		{"empty", "", cpuInfo{}},
+	}
+	for _, tt := range tests {
+		if got := parseCPUInfo(tt.text); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: parseCPUInfo = %#v; want %#v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestHosts(t *testing.T) {
+	hosts := parseHosts(`127.0.0.1	localhost
+127.0.1.1	web01.example.com web01   # Debian's own line
+::1     localhost ip6-localhost ip6-loopback
+10.0.0.5 web01.example.com
+2001:db8::5 web01.example.com web01
+# 10.9.9.9 web01
+bogus
+10.0.0.5 web01.example.com
+`)
+	tests := []struct {
+		name, canon string
+		found       bool
+		v4, v6      []string
+	}{
+		{"web01", "web01.example.com", true, []string{"127.0.1.1"}, []string{"2001:db8::5"}},
+		{"WEB01", "web01.example.com", true, []string{"127.0.1.1"}, []string{"2001:db8::5"}},
+		{"web01.example.com", "web01.example.com", true, []string{"127.0.1.1", "10.0.0.5"}, []string{"2001:db8::5"}},
+		{"localhost", "localhost", true, []string{"127.0.0.1"}, []string{"::1"}},
+		{"ip6-loopback", "localhost", true, nil, []string{"::1"}},
+		{"db01", "", false, nil, nil},
+	}
+	for _, tt := range tests {
+		canon, found := canonicalName(hosts, tt.name)
+		if canon != tt.canon || found != tt.found {
+			t.Errorf("canonicalName(%q) = %q, %v; want %q, %v", tt.name, canon, found, tt.canon, tt.found)
+		}
+		v4, v6 := hostAddrs(hosts, tt.name)
+		if !reflect.DeepEqual(v4, tt.v4) || !reflect.DeepEqual(v6, tt.v6) {
+			t.Errorf("hostAddrs(%q) = %v, %v; want %v, %v", tt.name, v4, v6, tt.v4, tt.v6)
+		}
+	}
+}
+
+func TestLookupID(t *testing.T) {
+	passwd := "root:x:0:0:root:/root:/bin/bash\n#old:x:5:5::/:/bin/false\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbroken\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
+	tests := []struct {
+		id   int
+		name string
+		ok   bool
+	}{
+		{0, "root", true}, {1, "daemon", true}, {33, "www-data", true}, {5, "", false}, {1000, "", false},
+	}
+	for _, tt := range tests {
+		name, ok := lookupID(passwd, tt.id)
+		if name != tt.name || ok != tt.ok {
+			t.Errorf("lookupID(%d) = %q, %v; want %q, %v", tt.id, name, ok, tt.name, tt.ok)
+		}
+	}
+	if name, ok := lookupID("root:x:0:\nadm:x:4:syslog\n", 4); name != "adm" || !ok {
+		t.Errorf("lookupID(group 4) = %q, %v; want adm", name, ok)
+	}
+}
+
+func TestSystemd(t *testing.T) {
+	bin := []byte("\x7fELF\x00junk +PAM in prose\x00more\x00+PAM +AUDIT -SELINUX default-hierarchy=unified\x00tail")
+	if got, want := systemdFeatures(bin), "+PAM +AUDIT -SELINUX default-hierarchy=unified"; got != want {
+		t.Errorf("systemdFeatures = %q; want %q", got, want)
+	}
+	if got := systemdFeatures([]byte("no features here")); got != "" {
+		t.Errorf("systemdFeatures(none) = %q; want empty", got)
+	}
+	if got := systemdFeatures([]byte("-PAM -AUDIT +SECCOMP")); got != "-PAM -AUDIT +SECCOMP" {
+		t.Errorf("systemdFeatures(at end) = %q", got)
+	}
+	versions := []struct {
+		file, want string
+		ok         bool
+	}{
+		{"libsystemd-shared-252.so", "252", true},
+		{"/usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-255.4.so", "255", true},
+		{"libsystemd-shared-.so", "", false},
+		{"libsystemd-shared-252.so.0", "", false},
+		{"libsystemd-core-252.so", "", false},
+	}
+	for _, tt := range versions {
+		got, ok := systemdVersion(tt.file)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("systemdVersion(%q) = %q, %v; want %q, %v", tt.file, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestDebianArch(t *testing.T) {
+	for in, want := range map[string]string{
+		"x86_64": "amd64", "aarch64": "arm64", "armv7l": "armhf", "armv6l": "armel",
+		"i686": "i386", "ppc64le": "ppc64el", "s390x": "s390x", "riscv64": "riscv64",
+	} {
+		if got := debianArch(in); got != want {
+			t.Errorf("debianArch(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseLocale(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"en_US.UTF-8": {"en_US", "UTF-8"}, "C.UTF-8": {"C", "UTF-8"}, "de_DE@euro": {"de_DE", ""},
+		"fr_FR.ISO-8859-15@euro": {"fr_FR", "ISO-8859-15"}, "": {"", ""}, "POSIX": {"POSIX", ""},
+	} {
+		if l, e := parseLocale(in); l != want[0] || e != want[1] {
+			t.Errorf("parseLocale(%q) = %q, %q; want %q, %q", in, l, e, want[0], want[1])
+		}
+	}
+}
+
+func TestNetGrains(t *testing.T) {
+	a := netip.MustParseAddr
+	g := netGrains([]ifaceData{
+		{Name: "lo", Addrs: []netip.Addr{a("127.0.0.1"), a("::1")}},
+		{Name: "eth0", HWAddr: "52:54:00:12:34:56", Addrs: []netip.Addr{a("10.1.2.3"), a("fe80::5054:ff:fe12:3456%eth0"), a("10.1.2.3")}},
+		{Name: "wg0"},
+	})
+	want := map[string]any{
+		"ipv4": []any{"10.1.2.3", "127.0.0.1"},
+		"ipv6": []any{"::1", "fe80::5054:ff:fe12:3456"},
+		"ip4_interfaces": map[string]any{
+			"lo": []any{"127.0.0.1"}, "eth0": []any{"10.1.2.3", "10.1.2.3"}, "wg0": []any{},
+		},
+		"ip6_interfaces": map[string]any{
+			"lo": []any{"::1"}, "eth0": []any{"fe80::5054:ff:fe12:3456"}, "wg0": []any{},
+		},
+		"ip_interfaces": map[string]any{
+			"lo": []any{"127.0.0.1", "::1"}, "eth0": []any{"10.1.2.3", "fe80::5054:ff:fe12:3456", "10.1.2.3"}, "wg0": []any{},
+		},
+		"hwaddr_interfaces": map[string]any{
+			"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56", "wg0": "00:00:00:00:00:00",
+		},
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(g[k], w) {
+			t.Errorf("netGrains %s = %#v; want %#v", k, g[k], w)
+		}
+	}
+	if empty := netGrains(nil); !reflect.DeepEqual(empty["ipv4"], []any{}) {
+		t.Errorf("netGrains(nil) ipv4 = %#v; want an empty list", empty["ipv4"])
+	}
+}
