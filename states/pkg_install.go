@@ -52,6 +52,7 @@ func pkgLatest(ctx context.Context, req *Request) Result {
 }
 
 func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
+	docWarnUnknown(req)
 	a := &req.Args
 	refresh := a.OptBool("refresh")
 	hold := a.OptBool("hold")

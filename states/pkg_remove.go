@@ -36,6 +36,7 @@ func pkgPurged(ctx context.Context, req *Request) Result {
 }
 
 func pkgUninstall(ctx context.Context, req *Request, purge bool) Result {
+	docWarnUnknown(req)
 	targets, err := pkgTargets(req)
 	if aerr := req.Args.Err(); aerr != nil {
 		return Failf(req.Name, "%v", aerr)

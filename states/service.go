@@ -133,6 +133,7 @@ func serviceSleep(ctx context.Context, seconds int) {
 }
 
 func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
+	docWarnUnknown(req)
 	a := &req.Args
 	initDelay := a.Int("init_delay", 0)
 	unmask := a.Bool("unmask", false)
@@ -283,6 +284,7 @@ func serviceUnmasked(ctx context.Context, req *Request) Result {
 }
 
 func serviceMask(ctx context.Context, req *Request, mask bool) Result {
+	docWarnUnknown(req)
 	name := req.Name
 	if err := initsys.ValidName(name); err != nil {
 		return Failf(name, "argument %q: %v", "name", err)
