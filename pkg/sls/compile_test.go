@@ -369,3 +369,18 @@ func TestTopRefPos(t *testing.T) {
 		t.Fatalf("error = %v; want %q", err, want)
 	}
 }
+
+// Files that include each other, or themselves, are each read once.
+func TestIncludeLoops(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{
+		"a.sls": "include: [b, a]\na1:\n  cmd.run: []\n",
+		"b.sls": "include: [a]\nb1:\n  cmd.run: []\n",
+	}, "a", "b", "a")
+	var ids []string
+	for _, c := range chunks {
+		ids = append(ids, c.ID)
+	}
+	if got := strings.Join(ids, " "); got != "b1 a1" {
+		t.Fatalf("chunks = %q; want \"b1 a1\"", got)
+	}
+}
