@@ -45,37 +45,7 @@ func TestCompoundLeaves(t *testing.T) {
 // TestCompoundPrecedence checks Python's precedence, which Salt inherits
 // by eval()-ing the expression: not > and > or, left to right.
 func TestCompoundPrecedence(t *testing.T) {
-	tests := []struct {
-		expr string
-		want bool
-	}{
-		{"T", true},
-		{"F", false},
-		{"T or F and F", true}, // and binds tighter; left-to-right would give false
-		{"F and F or T", true},
-		{"F and T or T and T", true},
-		{"F and T or T and F", false},
-		{"not T or T", true}, // not binds tighter than or
-		{"not F and F", false},
-		{"not T and T", false},
-		{"T and not F", true},
-		{"T not F", true}, // Salt inserts `and` before a `not` after a target
-		{"F not F", false},
-		{"F or T not T", false}, // F or (T and not T)
-		{"T or F not F", true},
-		{"( T or F ) and F", false},
-		{"T or ( F and F )", true},
-		{"not ( T and F )", true},
-		{"not ( F or F ) and T", true},
-		{"( ( T ) )", true},
-		{"T or F or F", true},
-		{"F or F or F", false},
-		{"T and T and T", true},
-		{"T and ( F or not F )", true},
-		{"( T ) not ( T )", false}, // implicit and after ')'
-		{"not not_a_glob", true},   // a word that only starts with "not" is a glob
-		{"T\tand\nT", true},        // any whitespace separates words
-	}
+	tests := precedenceCases
 	m := Minion{ID: "m"}
 	for _, tt := range tests {
 		expr := strings.NewReplacer("T", "L@m", "F", "L@x").Replace(tt.expr)
@@ -96,41 +66,7 @@ func TestCompoundErrors(t *testing.T) {
 		"empty":  "   ",
 		"badre":  "E@(",
 	}
-	tests := []struct {
-		expr   string
-		column int // 0: the error concerns the whole text
-		msg    string
-	}{
-		{"", 0, "empty expression"},
-		{"   ", 0, "empty expression"},
-		{"and web*", 1, `expected a target, found "and"`},
-		{"or web*", 1, `expected a target, found "or"`},
-		{"web* and", 9, "ends where a target is expected"},
-		{"web* or or db*", 9, `expected a target, found "or"`},
-		{"not", 4, "ends where a target is expected"},
-		{"web* not", 9, "ends where a target is expected"},
-		{"( web* or db*", 1, "'(' is never closed"},
-		{"web* )", 6, "unmatched ')'"},
-		{")", 1, "expected a target, found ')'"},
-		{"web* db*", 6, `missing 'and' or 'or' between "web*" and "db*"`},
-		{"web* ( db* )", 6, `missing 'and' or 'or' between "web*" and "("`},
-		{"( web* db* )", 8, `missing 'and' or 'or' between "web*" and "db*"`},
-		{"( )", 1, "empty parentheses"},
-		{"( and web* )", 3, `expected a target, found "and"`},
-		{"(web* or db*)", 1, "parentheses must stand apart"},
-		{"web* or (db*", 9, "parentheses must stand apart"},
-		{"not not web*", 5, "'not not' is not valid"},
-		{"X@foo", 1, "unknown target engine X@"},
-		{"web* and R@%foo", 10, "R@ (range cluster) targets are not supported"},
-		{"G@os", 1, `has no ":"`},
-		{"G@", 1, "G@ needs a pattern"},
-		{"E@(", 1, "regular expression"},
-		{"web* or S@10.0.0.1/8", 9, "host bits set"},
-		{"S@nope", 1, "not an IP address"},
-		{"N@", 1, "N@ needs a nodegroup name"},
-		{"N@nosuch", 1, `unknown nodegroup "nosuch"`},
-		{"web* or N@empty", 9, `nodegroup "empty" is empty`},
-	}
+	tests := errorCases
 	for _, tt := range tests {
 		_, err := Compile(tt.expr, "compound", ng)
 		var ee *ExprError
@@ -254,7 +190,75 @@ func TestNodegroups(t *testing.T) {
 	}
 }
 
-// compoundSeeds are the fuzz corpus: every expression from the tables.
+var precedenceCases = []struct {
+	expr string
+	want bool
+}{
+	{"T", true},
+	{"F", false},
+	{"T or F and F", true}, // and binds tighter; left-to-right would give false
+	{"F and F or T", true},
+	{"F and T or T and T", true},
+	{"F and T or T and F", false},
+	{"not T or T", true}, // not binds tighter than or
+	{"not F and F", false},
+	{"not T and T", false},
+	{"T and not F", true},
+	{"T not F", true}, // Salt inserts `and` before a `not` after a target
+	{"F not F", false},
+	{"F or T not T", false}, // F or (T and not T)
+	{"T or F not F", true},
+	{"( T or F ) and F", false},
+	{"T or ( F and F )", true},
+	{"not ( T and F )", true},
+	{"not ( F or F ) and T", true},
+	{"( ( T ) )", true},
+	{"T or F or F", true},
+	{"F or F or F", false},
+	{"T and T and T", true},
+	{"T and ( F or not F )", true},
+	{"( T ) not ( T )", false}, // implicit and after ')'
+	{"not not_a_glob", true},   // a word that only starts with "not" is a glob
+	{"T\tand\nT", true},        // any whitespace separates words
+}
+
+var errorCases = []struct {
+	expr   string
+	column int // 0: the error concerns the whole text
+	msg    string
+}{
+	{"", 0, "empty expression"},
+	{"   ", 0, "empty expression"},
+	{"and web*", 1, `expected a target, found "and"`},
+	{"or web*", 1, `expected a target, found "or"`},
+	{"web* and", 9, "ends where a target is expected"},
+	{"web* or or db*", 9, `expected a target, found "or"`},
+	{"not", 4, "ends where a target is expected"},
+	{"web* not", 9, "ends where a target is expected"},
+	{"( web* or db*", 1, "'(' is never closed"},
+	{"web* )", 6, "unmatched ')'"},
+	{")", 1, "expected a target, found ')'"},
+	{"web* db*", 6, `missing 'and' or 'or' between "web*" and "db*"`},
+	{"web* ( db* )", 6, `missing 'and' or 'or' between "web*" and "("`},
+	{"( web* db* )", 8, `missing 'and' or 'or' between "web*" and "db*"`},
+	{"( )", 1, "empty parentheses"},
+	{"( and web* )", 3, `expected a target, found "and"`},
+	{"(web* or db*)", 1, "parentheses must stand apart"},
+	{"web* or (db*", 9, "parentheses must stand apart"},
+	{"not not web*", 5, "'not not' is not valid"},
+	{"X@foo", 1, "unknown target engine X@"},
+	{"web* and R@%foo", 10, "R@ (range cluster) targets are not supported"},
+	{"G@os", 1, `has no ":"`},
+	{"G@", 1, "G@ needs a pattern"},
+	{"E@(", 1, "regular expression"},
+	{"web* or S@10.0.0.1/8", 9, "host bits set"},
+	{"S@nope", 1, "not an IP address"},
+	{"N@", 1, "N@ needs a nodegroup name"},
+	{"N@nosuch", 1, `unknown nodegroup "nosuch"`},
+	{"web* or N@empty", 9, `nodegroup "empty" is empty`},
+}
+
+// compoundSeeds are the fuzz corpus, with every expression from the tables above.
 var compoundSeeds = []string{
 	"", "web*", "G@os:Debian and not E@db\\d", "T or F and F", "not ( T and F )",
 	"( web* or db* ) and G@roles:web", "web* not G@os:Debian", "N@all and not N@dbs",
@@ -267,6 +271,12 @@ var compoundSeeds = []string{
 func FuzzCompound(f *testing.F) {
 	for _, s := range compoundSeeds {
 		f.Add(s)
+	}
+	for _, c := range precedenceCases {
+		f.Add(strings.NewReplacer("T", "L@m", "F", "L@x").Replace(c.expr))
+	}
+	for _, c := range errorCases {
+		f.Add(c.expr)
 	}
 	ng := map[string]string{
 		"web": "web*", "dbs": "db1 db2", "all": "N@web or N@dbs",
