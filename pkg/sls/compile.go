@@ -11,14 +11,15 @@ import (
 // work is a chunk under construction.
 type work struct {
 	Chunk
-	rank     int // declaration rank, for stable ordering
-	order    any // `order:` as written, or nil
-	auto     int
-	reqPos   []Pos
-	ins      []inReq
-	explicit bool // has an `order` argument
-	pos      Pos  // the declaration, as Source is its text
-	key      float64
+	rank      int // declaration rank, for stable ordering
+	order     any // `order:` as written, or nil
+	auto      int
+	reqPos    []Pos
+	ins       []inReq
+	explicit  bool // has an `order` argument
+	pos       Pos  // the declaration, as Source is its text
+	fromNames bool // made by a `names` entry
+	key       float64
 }
 
 type inReq struct {
@@ -51,8 +52,14 @@ func (h *High) Compile() ([]Chunk, error) {
 				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
 				continue
 			}
+			// A `names` entry stands for itself, not for its siblings,
+			// which may not carry the same _in.
+			ref := w.ID
+			if w.fromNames {
+				ref = w.Name
+			}
 			for _, t := range targets {
-				r := Requisite{Kind: in.kind, Module: w.State, Ref: w.ID}
+				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref}
 				if !hasReq(t, r) {
 					t.Requisites = append(t.Requisites, r)
 					t.reqPos = append(t.reqPos, in.pos)
@@ -129,6 +136,10 @@ func kindVerb(kind string) string {
 // expand makes the chunks of one declaration: one, or one per `names`
 // entry.
 func expand(ws []*work, s *State, d *Decl, errs *ErrorList) []*work {
+	if d.Module == "" || d.Fun == "" {
+		errs.add(d.Pos, s.ID, "state '%s': '%s.%s' is not a state function", s.ID, d.Module, d.Fun)
+		return ws
+	}
 	base := &work{Chunk: Chunk{
 		ID: s.ID, Name: s.ID, State: d.Module, Fun: d.Fun, SLS: s.SLS, Env: s.Env,
 		Source: d.Pos.String(), Args: make(map[string]any, len(d.Args)),
@@ -153,6 +164,7 @@ func expand(ws []*work, s *State, d *Decl, errs *ErrorList) []*work {
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		w := base.clone()
+		w.fromNames = true
 		switch t := n.(type) {
 		case map[string]any:
 			if len(t) != 1 {

@@ -69,7 +69,7 @@ func TestRequisiteKinds(t *testing.T) {
 		{"require_in bare", "src:\n  cmd.run:\n    - require_in: [other]\n", "other", "require:cmd_|-src_|-src_|-run"},
 		{"require_in sls", "src:\n  cmd.run:\n    - require_in:\n      - sls: lib\n", "other", "require:cmd_|-src_|-src_|-run"},
 		{"require_in from names", "src:\n  cmd.run:\n    - names: [a, b]\n    - require_in:\n      - file: other\n", "other",
-			"require:cmd_|-src_|-a_|-run,cmd_|-src_|-b_|-run"},
+			"require:cmd_|-src_|-a_|-run require:cmd_|-src_|-b_|-run"},
 		{"requisite in names override", "src:\n  cmd.run:\n    - names:\n      - a:\n        - require:\n          - file: other\n      - b\n", "src",
 			"require:file_|-other_|-other_|-managed"},
 	}
@@ -382,5 +382,14 @@ func TestIncludeLoops(t *testing.T) {
 	}
 	if got := strings.Join(ids, " "); got != "b1 a1" {
 		t.Fatalf("chunks = %q; want \"b1 a1\"", got)
+	}
+}
+
+// An _in under one `names` entry binds that name only.
+func TestRequisiteInFromOneName(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{"n.sls": "svc:\n  service.running: []\n" +
+		"confs:\n  file.managed:\n    - names:\n      - /etc/a:\n        - watch_in:\n          - service: svc\n      - /etc/b\n"}, "n")
+	if got, want := reqs(chunks[0]), "watch:file_|-confs_|-/etc/a_|-managed"; got != want {
+		t.Fatalf("svc requisites = %q; want %q", got, want)
 	}
 }
