@@ -12,7 +12,8 @@
 //   - grain (G@), grain_pcre (P@), pillar (I@), pillar_pcre (J@),
 //     pillar_exact: `key:sub:pattern`, split points tried deepest first so
 //     a value may hold ':' (G@ipv6:fe80::1); lists match when any member
-//     does; values compare as Python's str() prints them, case-insensitively.
+//     does; values compare as Python's str() prints them, case-insensitively
+//     (an integral float, as grains are after JSON, also as an int).
 //     G@, P@, I@ and J@ take a one-character delimiter: G%@key%value.
 //   - ipcidr (S@): an address (exact) or a network (containment) against
 //     grains ipv4/ipv6. A network with host bits set is an error.

@@ -302,8 +302,10 @@ func leafData(expr string) (node, error) {
 		}
 		if list, ok := asList(val); ok {
 			for _, member := range list {
-				if lower.MatchString(strings.ToLower(pyStr(member))) {
-					return true
+				for _, text := range pyStrs(member) {
+					if lower.MatchString(strings.ToLower(text)) {
+						return true
+					}
 				}
 			}
 			return false
@@ -312,6 +314,11 @@ func leafData(expr string) (node, error) {
 			_, found := d[comps[1]]
 			return found
 		}
-		return exact.MatchString(pyStr(val))
+		for _, text := range pyStrs(val) {
+			if exact.MatchString(text) {
+				return true
+			}
+		}
+		return false
 	}), nil
 }

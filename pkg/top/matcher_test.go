@@ -1,6 +1,7 @@
 package top
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -33,6 +34,8 @@ var web01 = Minion{
 		"nothing":        nil,
 		"dotted.key":     "x",
 		"nested":         map[string]any{"a": map[string]any{"b": "deep"}},
+		"json_int":       float64(12),
+		"ratio":          0.5,
 	},
 	Pillar: map[string]any{
 		"role":  "frontend",
@@ -171,7 +174,12 @@ func TestGrain(t *testing.T) {
 		{"osmajorrelease:1*", true},
 		{"osmajorrelease:11", false},
 		{"mem_total:3934.0", true}, // floats as Python prints them
-		{"mem_total:3934", false},
+		{"mem_total:3934", true},   // and integral ones as ints too: JSON has no ints
+		{"mem_total:3934.5", false},
+		{"json_int:12", true},
+		{"json_int:12.0", true},
+		{"ratio:0.5", true},
+		{"ratio:0", false},
 		{"selinux:enabled:False", true}, // bools as True/False
 		{"selinux:enabled:false", true},
 		{"selinux:enabled:True", false},
@@ -370,6 +378,25 @@ func TestTargets(t *testing.T) {
 	}
 	if _, err := Targets("a and", "compound", minions, nil); err == nil {
 		t.Errorf("Targets(malformed) = nil error; want one")
+	}
+}
+
+// TestTargetsJSONGrains: the master's grains cache crossed JSON, so every
+// number is a float64; targets written with integers must still match.
+func TestTargetsJSONGrains(t *testing.T) {
+	var grains map[string]any
+	if err := json.Unmarshal([]byte(`{"os":"Debian","osmajorrelease":12,"osrelease_info":[12,4],"ipv4":["10.0.0.9"]}`), &grains); err != nil {
+		t.Fatal(err)
+	}
+	minions := []Minion{{ID: "deb12", Grains: grains}}
+	for _, q := range []struct{ expr, kind string }{
+		{"osmajorrelease:12", "grain"}, {"osrelease_info:4", "grain"},
+		{"G@osmajorrelease:1? and S@10.0.0.0/24", "compound"}, {`osmajorrelease:\d+$`, "grain_pcre"},
+	} {
+		got, err := Targets(q.expr, q.kind, minions, nil)
+		if err != nil || !reflect.DeepEqual(got, []string{"deb12"}) {
+			t.Errorf("Targets(%q, %s) = %v, %v; want [deb12]", q.expr, q.kind, got, err)
+		}
 	}
 }
 

@@ -202,7 +202,34 @@ func (s *subdict) dictMatch(w *walk, target map[string]any, pattern string, dept
 // valueMatch is Salt's _match: str() of the value against the pattern,
 // both lowercased.
 func (s *subdict) valueMatch(v any, pattern string) bool {
-	target := strings.ToLower(pyStr(v))
+	for _, text := range pyStrs(v) {
+		if s.textMatch(strings.ToLower(text), pattern) {
+			return true
+		}
+	}
+	return false
+}
+
+// pyStrs is pyStr, except that an integral float gives both "12" and
+// "12.0": grains that crossed JSON (the master's cache) hold every number
+// as a float, and the integer was meant.
+func pyStrs(v any) []string {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case float32:
+		f = float64(x)
+	default:
+		return []string{pyStr(v)}
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return []string{strconv.FormatInt(int64(f), 10), pyFloat(f)}
+	}
+	return []string{pyFloat(f)}
+}
+
+func (s *subdict) textMatch(target, pattern string) bool {
 	switch s.mode {
 	case modeExact:
 		return target == strings.ToLower(pattern)
