@@ -364,3 +364,25 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// DecodeYAML decodes one YAML document with Salt's meaning, as SLS files
+// are read (0644 stays "0644", duplicate keys are errors, merge keys
+// work), into string, bool, int, float64, nil, []any and map[string]any.
+// It serves pillar files and other data; errors name file:line, marked
+// as a rendered line when rendered is set. An empty document is nil.
+func DecodeYAML(file string, src []byte, rendered bool) (any, error) {
+	pos := Pos{File: file, Rendered: rendered}
+	root, err := parseYAML(src, pos)
+	if err != nil || root == nil {
+		return nil, err
+	}
+	d := &decoder{pos: pos}
+	v, err := d.value(root, 0)
+	if err != nil {
+		if e, ok := err.(*Error); ok && rendered && e.Pos.Line > 0 {
+			e.Msg += quoteLine(src, e.Pos.Line)
+		}
+		return nil, err
+	}
+	return v, nil
+}

@@ -310,3 +310,21 @@ func TestRenderFileAndLoader(t *testing.T) {
 		t.Errorf("Render = %q, %v", out, err)
 	}
 }
+
+func TestDecodeYAML(t *testing.T) {
+	v, err := DecodeYAML("pillar/web.sls", []byte("web:\n  mode: 0640\n  enable: yes\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"web": map[string]any{"mode": "0640", "enable": "yes"}}
+	if !reflect.DeepEqual(v, want) {
+		t.Errorf("DecodeYAML = %#v; want %#v", v, want)
+	}
+	_, err = DecodeYAML("pillar/web.sls", []byte("a: 1\nb: 2\na: 3\n"), true)
+	if err == nil || !strings.Contains(err.Error(), "pillar/web.sls:3 (rendered): duplicate key 'a' (first at line 1)\n    3 | a: 3") {
+		t.Errorf("error = %v", err)
+	}
+	if v, err := DecodeYAML("x", nil, false); v != nil || err != nil {
+		t.Errorf("empty = %v, %v", v, err)
+	}
+}
