@@ -276,3 +276,11 @@ func TestResolveIn(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkCollect(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := Collect(Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package grains
 import (
 	"bufio"
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -218,6 +219,28 @@ func systemdFeatures(bin []byte) string {
 			continue
 		}
 		return s
+	}
+	return ""
+}
+
+var systemdVersionRe = regexp.MustCompile(`systemd (\d+) \(`)
+
+// systemdBinaryVersion finds "systemd 252 (252.39-1~deb12u2)", the first
+// line of `systemctl --version`, inside the systemctl binary and returns
+// the number, as Salt's systemd:version grain; failing that, the
+// libsystemd-shared-NNN.so the binary links.
+func systemdBinaryVersion(bin []byte) string {
+	if m := systemdVersionRe.FindSubmatch(bin); m != nil {
+		return string(m[1])
+	}
+	const lib = "libsystemd-shared-"
+	if i := bytes.Index(bin, []byte(lib)); i >= 0 {
+		end := bytes.IndexByte(bin[i:], 0)
+		if end < 0 {
+			end = len(bin) - i
+		}
+		v, _ := systemdVersion(string(bin[i : i+end]))
+		return v
 	}
 	return ""
 }

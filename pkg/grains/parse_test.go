@@ -135,6 +135,15 @@ func TestSystemd(t *testing.T) {
 	if got := systemdFeatures([]byte("-PAM -AUDIT +SECCOMP")); got != "-PAM -AUDIT +SECCOMP" {
 		t.Errorf("systemdFeatures(at end) = %q", got)
 	}
+	for bin, want := range map[string]string{
+		"\x00systemd 252 (252.39-1~deb12u2)\x00+PAM": "252",
+		"x\x00libsystemd-shared-255.so\x00y":         "255",
+		"systemd %s (%s)\x00no version":              "",
+	} {
+		if got := systemdBinaryVersion([]byte(bin)); got != want {
+			t.Errorf("systemdBinaryVersion(%q) = %q; want %q", bin, got, want)
+		}
+	}
 	versions := []struct {
 		file, want string
 		ok         bool

@@ -198,11 +198,33 @@ func leafGlob(pat string) (node, error) {
 // the start, not at the end, so E@web matches web01. The syntax is Go's
 // RE2: no look-around and no back-references.
 func leafPCRE(pat string) (node, error) {
-	re, err := regexp.Compile(`^(?:` + pat + `)`)
+	re, err := regexp.Compile(`^(?:` + pyRegex(pat) + `)`)
 	if err != nil {
 		return nil, fmt.Errorf("regular expression %q: %w", pat, err)
 	}
 	return leafFunc(func(m *Minion) bool { return re.MatchString(m.ID) }), nil
+}
+
+// pyRegex rewrites the bits of Python's regex syntax that RE2 spells
+// differently: \Z (end of text) is RE2's \z.
+func pyRegex(p string) string {
+	if !strings.Contains(p, `\Z`) {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			if p[i+1] == 'Z' {
+				b.WriteString(`\z`)
+			} else {
+				b.WriteString(p[i : i+2])
+			}
+			i++
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
 
 func leafList(expr string) (node, error) {

@@ -119,6 +119,9 @@ func TestPCRE(t *testing.T) {
 		{`(web|db)\d`, db1, true},
 		{`WEB`, web01, false}, // case-sensitive
 		{`(?i)WEB`, web01, true},
+		{`db1\Z`, db1, true}, // Python's \Z is RE2's \z
+		{`db\Z`, db1, false},
+		{`db\\Z`, Minion{ID: `db\Z`}, true}, // an escaped backslash stays one
 	}
 	for _, tt := range tests {
 		got, err := Match(tt.pat, "pcre", tt.m, nil)

@@ -80,7 +80,7 @@ func newSubdict(expr, delim string, mode matchMode) (*subdict, error) {
 		ok := false
 		for idx := 1; idx < len(parts); idx++ {
 			p := strings.TrimPrefix(strings.Join(parts[idx:], delim), "*:")
-			if _, err := regexp.Compile("(?i)" + p); err == nil {
+			if _, err := regexp.Compile("(?i)" + pyRegex(p)); err == nil {
 				ok = true
 				break
 			} else if firstErr == nil {
@@ -260,7 +260,7 @@ func (s *subdict) compiled(pattern string, regex bool) *regexp.Regexp {
 	if regex {
 		// Anchored at the start only, as Python's re.match. Salt lowercases
 		// the pattern; (?i) gets the same effect without turning \D into \d.
-		re, err = regexp.Compile(`(?i)^(?:` + pattern + `)`)
+		re, err = regexp.Compile(`(?i)^(?:` + pyRegex(pattern) + `)`)
 	} else {
 		re, err = compileGlob(strings.ToLower(pattern))
 	}
