@@ -25,7 +25,8 @@ func init() {
 //   - name: the path of the directory (absolute).
 //   - user: the owner, a name or uid, looked up in ROOT/etc/passwd.
 //   - group: the group, a name or gid, looked up in ROOT/etc/group.
-//   - dir_mode: the directory's mode in octal such as 0755 (mode is an alias).
+//   - dir_mode: the directory's mode in octal such as 0755.
+//   - mode: an alias of dir_mode, as in Salt.
 //   - file_mode: the mode of files under it, applied when recurse has "mode".
 //   - makedirs: create missing parent directories (default False).
 //   - recurse: a list of "user", "group", "mode", "ignore_files", "ignore_dirs" to apply to everything under the directory.
