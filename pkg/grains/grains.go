@@ -27,8 +27,8 @@ type Options struct {
 	// Root is an image's root directory: the OS identity (os-release),
 	// machine-id, init system, systemd version and dpkg architecture are
 	// read from under it, so that states built for an image see the
-	// image's OS. Kernel, CPU, memory, network and user grains stay the
-	// running host's. "" means "/".
+	// image's OS. Kernel, CPU, memory, network, virtual, hostname and user
+	// grains stay the running host's. "" means "/".
 	Root string
 	// Version is brine's version, the brineversion grain (Salt's
 	// saltversion).

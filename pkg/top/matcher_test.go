@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -465,4 +466,27 @@ func TestPathologicalGrainIsBounded(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Match(%.20q…) took %v; want it bounded", expr, d)
 	}
+}
+
+// TestMatcherConcurrent: one compiled matcher serves many goroutines (run
+// with -race).
+func TestMatcherConcurrent(t *testing.T) {
+	m, err := Compile("( G@os:deb* or P@os:Rock. ) and not N@dbs or G@locale_info:*:utc", "compound", map[string]string{"dbs": "db1 db2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				if !m.Match(web01) || m.Match(db1) {
+					t.Error("wrong answer under concurrency")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
