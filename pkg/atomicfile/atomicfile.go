@@ -33,15 +33,16 @@ func Write(path string, data []byte, perm fs.FileMode) error {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
+	// chown before chmod: chown clears the setuid and setgid bits.
 	if uid >= 0 {
 		if err := tmp.Chown(uid, gid); err != nil && !os.IsPermission(err) {
 			tmp.Close()
 			return fmt.Errorf("write %s: %w", path, err)
 		}
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/states"
@@ -82,9 +80,16 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", file, err)
 	}
-	var data map[string]any
-	if err := yaml.Unmarshal(src, &data); err != nil {
-		return fmt.Errorf("pillar %s (rendered): %w", file, err)
+	decoded, err := sls.DecodeYAML(file, src, false)
+	if err != nil {
+		return fmt.Errorf("pillar: %w", err)
+	}
+	data, ok := decoded.(map[string]any)
+	if decoded != nil && !ok {
+		return fmt.Errorf("pillar %s: want a mapping at the top, got %T", file, decoded)
+	}
+	if data == nil {
+		data = map[string]any{}
 	}
 	if inc, ok := data["include"]; ok {
 		delete(data, "include")
@@ -95,7 +100,7 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 				return fmt.Errorf("pillar %s: include: want a list of SLS names, got %v", file, i)
 			}
 			if strings.HasPrefix(s, ".") {
-				s = relative(name, s)
+				s = relative(name, strings.HasSuffix(file, "/init.sls"), s)
 			}
 			if err := c.load(ctx, comp, env, s, out, seen); err != nil {
 				return err
@@ -107,16 +112,15 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 }
 
 // relative resolves a relative include (".x", "..x") against the SLS
-// that names it.
-func relative(from, inc string) string {
+// that names it, as Salt does: the dots count up from the SLS's package,
+// which for a/b/init.sls is a.b and for a/b.sls is a.
+func relative(from string, isInit bool, inc string) string {
 	parts := strings.Split(from, ".")
-	dots := len(inc) - len(strings.TrimLeft(inc, "."))
-	// ".x" is a sibling of from's own package: from "a.b" gives "a.x"
-	// when a.b is a file, as Salt reads it.
-	keep := len(parts) - dots
-	if keep < 0 {
-		keep = 0
+	if !isInit {
+		parts = parts[:len(parts)-1]
 	}
+	dots := len(inc) - len(strings.TrimLeft(inc, "."))
+	keep := max(len(parts)-(dots-1), 0)
 	base := strings.Join(parts[:keep], ".")
 	rest := strings.TrimLeft(inc, ".")
 	if base == "" {

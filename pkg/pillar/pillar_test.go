@@ -1,0 +1,102 @@
+package pillar
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/top"
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCompile(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - common\n  'role:web':\n    - match: grain\n    - web\n  'db*':\n    - db\n",
+		"common.sls": "users:\n  alice: {uid: 1000}\nmode: 0644\n",
+		"web/init.sls": "include:\n  - .extra\nusers:\n  bob: {uid: 1001}\nport: {{ grains['port'] }}\n",
+		"web/extra.sls": "extra: true\n",
+		"db.sls": "db: true\n",
+	})
+	c := &Compiler{
+		Files:   &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"},
+		Globals: func(m top.Minion) map[string]any { return map[string]any{"grains": m.Grains} },
+	}
+	got, err := c.Compile(context.Background(), top.Minion{ID: "web1", Grains: map[string]any{"role": "web", "port": 8080}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"users": map[string]any{"alice": map[string]any{"uid": 1000}, "bob": map[string]any{"uid": 1001}},
+		"mode":  "0644",
+		"port":  8080,
+		"extra": true,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Compile(web1) = %#v; want %#v", got, want)
+	}
+}
+
+func TestCompileNoTopIsEmpty(t *testing.T) {
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {t.TempDir()}}}}
+	got, err := c.Compile(context.Background(), top.Minion{ID: "x"})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Compile with no top.sls = %v, %v; want empty, nil", got, err)
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	tests := []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"top.sls": "base:\n  '*':\n    - missing\n"}, `pillar SLS "missing" not found`},
+		{map[string]string{"top.sls": "base:\n  '*':\n    - bad\n", "bad.sls": "a: 1\na: 2\n"}, "bad.sls:2"},
+		{map[string]string{"top.sls": "base:\n  '*':\n    - list\n", "list.sls": "- a\n"}, "want a mapping"},
+	}
+	for _, tt := range tests {
+		dir := writeTree(t, tt.files)
+		c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}}}
+		_, err := c.Compile(context.Background(), top.Minion{ID: "x"})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Compile(%v) error = %v; want it to contain %q", tt.files, err, tt.want)
+		}
+	}
+}
+
+func TestRelative(t *testing.T) {
+	tests := []struct {
+		from   string
+		isInit bool
+		inc    string
+		want   string
+	}{
+		{"web", true, ".extra", "web.extra"},
+		{"web.nginx", false, ".extra", "web.extra"},
+		{"web.nginx", false, "..top", "top"},
+		{"a.b", true, "..c", "a.c"},
+		{"common", false, ".x", "x"},
+	}
+	for _, tt := range tests {
+		if got := relative(tt.from, tt.isInit, tt.inc); got != tt.want {
+			t.Errorf("relative(%q, %v, %q) = %q; want %q", tt.from, tt.isInit, tt.inc, got, tt.want)
+		}
+	}
+}
