@@ -29,11 +29,11 @@ func writeTree(t *testing.T, files map[string]string) string {
 
 func TestCompile(t *testing.T) {
 	dir := writeTree(t, map[string]string{
-		"top.sls": "base:\n  '*':\n    - common\n  'role:web':\n    - match: grain\n    - web\n  'db*':\n    - db\n",
-		"common.sls": "users:\n  alice: {uid: 1000}\nmode: 0644\n",
-		"web/init.sls": "include:\n  - .extra\nusers:\n  bob: {uid: 1001}\nport: {{ grains['port'] }}\n",
+		"top.sls":       "base:\n  '*':\n    - common\n  'role:web':\n    - match: grain\n    - web\n  'db*':\n    - db\n",
+		"common.sls":    "users:\n  alice: {uid: 1000}\nmode: 0644\n",
+		"web/init.sls":  "include:\n  - .extra\nusers:\n  bob: {uid: 1001}\nport: {{ grains['port'] }}\n",
 		"web/extra.sls": "extra: true\n",
-		"db.sls": "db: true\n",
+		"db.sls":        "db: true\n",
 	})
 	c := &Compiler{
 		Files:   &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"},
