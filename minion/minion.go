@@ -129,6 +129,11 @@ func (m *Minion) connect() (*nats.Conn, error) {
 			}
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if !m.accepted.Load() {
+				// Expected while the key is pending.
+				m.log.Debug("nats", "err", err)
+				return
+			}
 			m.log.Warn("nats", "err", err)
 		}),
 	}

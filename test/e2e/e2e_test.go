@@ -127,7 +127,7 @@ func TestBusyAndKill(t *testing.T) {
 		t.Fatalf("--async: exit %d\n%s", code, out)
 	}
 	first := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
-	e.minions["m1"].waitLog("job started.*"+first, 1, 5*time.Second)
+	e.started("m1")
 	out, _, code = e.brine("m1", "state.sls", "slow", "-t", "5")
 	if code == 0 || !strings.Contains(out, "busy, job "+first+" running") {
 		t.Errorf("second state run: exit %d; want busy with %s\n%s", code, first, out)
@@ -322,7 +322,7 @@ func TestMasterRestartMidJob(t *testing.T) {
 		t.Fatalf("--async: exit %d\n%s", code, out)
 	}
 	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
-	e.minions["m1"].waitLog("job started.*"+jid, 1, 5*time.Second)
+	e.started("m1")
 	e.master.stop()
 	// The job ends while the master is down: its return must wait in
 	// the minion until the job cache takes it.
@@ -330,8 +330,8 @@ func TestMasterRestartMidJob(t *testing.T) {
 	e.master.start()
 	checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
 		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")
-		got := jsonBlocks(t, out)
-		if code != 0 || got["m1"] == nil {
+		states, ok := jsonBlocks(t, out)["m1"].(map[string]any)
+		if code != 0 || !ok || len(states) != 2 {
 			return fmt.Errorf("lookup %s after master restart: exit %d\n%s", jid, code, out)
 		}
 		return nil

@@ -164,12 +164,19 @@ common_file:
   file.managed:
     - name: /etc/brine-common
     - contents: common
+    - makedirs: True
 -- web.sls --
 web_file:
   file.managed:
     - name: /etc/brine-web
-    - contents: web {{ grains['id'] }}
+    - contents: web {{ grains["id"] }}
+    - makedirs: True
 -- slow.sls --
+slow_started:
+  file.managed:
+    - name: /tmp/slow-started
+    - contents: started
+    - makedirs: True
 slow:
   cmd.run:
     - name: sleep 3
@@ -178,6 +185,7 @@ boot_file:
   file.managed:
     - name: /etc/brine-boot
     - contents: booted
+    - makedirs: True
 `
 
 // newEnv writes a master config and state tree and starts the master.
@@ -206,8 +214,34 @@ presence_ttl: 3s
 log_level: debug
 %s`, e.port, e.dir, e.dir, e.dir, extra))
 	e.master = startProc(t, "master", filepath.Join(e.dir, "master.log"), "master", "-c", e.etc)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range append([]*proc{e.master}, e.procs()...) {
+				t.Logf("--- %s log (end):\n%s", p.name, tail(p.logText(), 3000))
+			}
+		}
+	})
 	e.master.waitLog("master ready", 1, 20*time.Second)
 	return e
+}
+
+func (e *env) procs() []*proc {
+	var out []*proc
+	for _, p := range e.minions {
+		out = append(out, p)
+	}
+	return out
+}
+
+// started waits until a minion's slow state runs: the file its first
+// state writes is there.
+func (e *env) started(id string) {
+	e.t.Helper()
+	p := filepath.Join(e.dir, id, "root", "tmp", "slow-started")
+	checkFor(e.t, 10*time.Second, 10*time.Millisecond, func() error {
+		_, err := os.Stat(p)
+		return err
+	})
 }
 
 // addMinion starts a minion with grains and extra config, with fast
@@ -215,6 +249,9 @@ log_level: debug
 func (e *env) addMinion(id, grains, extra string) *proc {
 	e.t.Helper()
 	dir := filepath.Join(e.dir, id)
+	if err := os.MkdirAll(filepath.Join(dir, "root"), 0o755); err != nil {
+		e.t.Fatal(err)
+	}
 	writeFile(e.t, filepath.Join(dir, "minion.yaml"), fmt.Sprintf(`id: %s
 master: nats://127.0.0.1:%d
 state_dir: %s/state
