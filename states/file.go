@@ -347,9 +347,13 @@ func fileEnsureParent(req *Request, path string, makedirs bool, p filePerms, dir
 		return err
 	}
 	if !makedirs {
+		if filePlanned(req, parent) {
+			return nil
+		}
 		return fmt.Errorf("parent directory not present: %s (set makedirs: True to create it)", fileHostPath(req, parent))
 	}
 	if req.Test {
+		filePlanDirs(req, parent)
 		return nil
 	}
 	return fileMkdirAll(parent, dirMode, p)

@@ -80,10 +80,11 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		parent := filepath.Dir(path)
-		if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) && !makedirs {
+		if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) && !makedirs && !filePlanned(req, parent) {
 			return Failf(req.Name, "No directory to create %s in (set makedirs: True to create it)", req.Name)
 		}
 		changes[req.Name] = "New Dir"
+		filePlanDirs(req, path)
 		if !req.Test {
 			mode := fileDefaultDirMode
 			if perms.hasMode {

@@ -1,0 +1,46 @@
+package states
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A dry run of a directory state followed by a file in it predicts
+// success, as the real run then has it.
+func TestFilePlannedDirsInDryRun(t *testing.T) {
+	root := t.TempDir()
+	env := &Env{Cache: &RunCache{}}
+	run := func(fun, name string, args map[string]any, test bool, env *Env) Result {
+		fn, err := Lookup(fun)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Test: test, Root: root, Env: env})
+	}
+	if r := run("file.directory", "/srv/www", map[string]any{"makedirs": true}, true, env); r.Result != None {
+		t.Fatalf("dry run of file.directory = %v %q; want None", r.Result, r.Comment)
+	}
+	if r := run("file.managed", "/srv/www/index.html", map[string]any{"contents": "hi"}, true, env); r.Result != None {
+		t.Fatalf("dry run of file.managed in a planned directory = %v %q; want None", r.Result, r.Comment)
+	}
+	if r := run("file.directory", "/srv/www/sub", nil, true, env); r.Result != None {
+		t.Fatalf("dry run of file.directory in a planned directory = %v %q; want None", r.Result, r.Comment)
+	}
+	if _, err := os.Stat(filepath.Join(root, "srv")); !os.IsNotExist(err) {
+		t.Fatalf("dry run made %s/srv", root)
+	}
+	// Without the directory state earlier in the run, the dry run fails as
+	// the real run would.
+	fresh := &Env{Cache: &RunCache{}}
+	if r := run("file.managed", "/srv/www/index.html", map[string]any{"contents": "hi"}, true, fresh); r.Result != False {
+		t.Fatalf("dry run of file.managed with no parent = %v %q; want False", r.Result, r.Comment)
+	}
+	// The real run agrees with the first dry run.
+	real := &Env{Cache: &RunCache{}}
+	run("file.directory", "/srv/www", map[string]any{"makedirs": true}, false, real)
+	if r := run("file.managed", "/srv/www/index.html", map[string]any{"contents": "hi"}, false, real); r.Result != True {
+		t.Fatalf("real file.managed = %v %q; want True", r.Result, r.Comment)
+	}
+}
