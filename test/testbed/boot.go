@@ -144,7 +144,9 @@ func (c *Container) waitBooted(ctx context.Context) error {
 			if state == "running" || state == "degraded" {
 				return nil
 			}
-			if state != "" && state != "initializing" && state != "starting" {
+			// "offline" (no /run/systemd/system yet) and an empty answer
+			// (no bus yet) come before systemd is up; wait on.
+			if state != "" && state != "offline" && state != "initializing" && state != "starting" {
 				return fmt.Errorf("systemctl is-system-running: %q: %v", state, err)
 			}
 			select {
@@ -232,23 +234,33 @@ func (c *Container) poweroff(t testing.TB) {
 		return
 	default:
 	}
-	if c.PID1 > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if c.Init == "systemd" {
+	ask := func() {
+		switch {
+		case c.PID1 > 0 && c.Init == "systemd":
 			// SIGRTMIN+4 asks systemd to power off; unlike systemctl it
 			// works before the bus is up.
 			syscall.Kill(c.PID1, syscall.Signal(sigRTMin+4))
-		} else {
+		case c.PID1 > 0:
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			c.Exec(ctx, "telinit", "0")
+			cancel()
+		default:
+			c.nspwn.Process.Signal(syscall.SIGTERM)
 		}
-		cancel()
-	} else {
-		c.nspwn.Process.Signal(syscall.SIGTERM)
 	}
-	select {
-	case <-c.done:
-		return
-	case <-time.After(30 * time.Second):
+	// An init that is still starting may not have its signal handlers
+	// yet: ask again every few seconds.
+	deadline := time.After(30 * time.Second)
+	for {
+		ask()
+		select {
+		case <-c.done:
+			return
+		case <-time.After(3 * time.Second):
+			continue
+		case <-deadline:
+		}
+		break
 	}
 	t.Logf("testbed: container %s did not power off in 30 s; killing it", c.Root)
 	if c.PID1 > 0 {
