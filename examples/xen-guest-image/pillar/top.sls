@@ -1,0 +1,7 @@
+base:
+  '*':
+    - xen-guest
+  # CentOS-style images also get the services to disable.
+  'os_family:RedHat':
+    - match: grain
+    - xen-guest-redhat
