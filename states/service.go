@@ -110,6 +110,20 @@ func serviceDisabled(ctx context.Context, req *Request) Result {
 	return serviceApply(ctx, req, serviceWant{enable: &off})
 }
 
+// serviceWould names what a state would have done, for Salt's comment on
+// a service that is not there yet.
+func serviceWould(want serviceWant) string {
+	switch {
+	case want.run != nil && *want.run:
+		return "started"
+	case want.run != nil:
+		return "stopped"
+	case want.enable != nil && *want.enable:
+		return "enabled"
+	}
+	return "disabled"
+}
+
 func serviceState(sys initsys.System, st initsys.Status) string {
 	switch {
 	case !sys.CanRun():
@@ -162,6 +176,18 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 		return res
 	}
 	if !st.Exists && !st.Masked {
+		wantsIt := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
+		switch {
+		case req.Test:
+			// A package state earlier in this run may bring it, as Salt
+			// allows for.
+			res.Result = None
+			res.Comment = fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, serviceWould(want))
+			return res
+		case !wantsIt:
+			res.Comment = fmt.Sprintf("The named service %s is not available", name)
+			return res // nothing to stop or disable
+		}
 		return fail("The named service %s is not available", name)
 	}
 	needUnmask := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)

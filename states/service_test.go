@@ -169,6 +169,9 @@ func TestServiceStates(t *testing.T) {
 		{"service.running", "atd", map[string]any{"enable": true}, false, True, true,
 			"Service atd is not started: --root never starts or stops services\nService atd has been enabled, and is not started (--root)", "enable atd.service"},
 		{"service.running", "ghost", nil, true, False, false, "The named service ghost is not available", ""},
+		{"service.enabled", "ghost", nil, true, False, false, "The named service ghost is not available", ""},
+		{"service.dead", "ghost", nil, true, True, false, "The named service ghost is not available", ""},
+		{"service.disabled", "ghost", nil, true, True, false, "The named service ghost is not available", ""},
 		{"service.running", "gone", nil, true, False, false, "Service gone is masked; set unmask: True to unmask it", ""},
 		{"service.running", "gone", map[string]any{"unmask": true}, true, True, true,
 			"Service gone was unmasked\nStarted service gone", "unmask gone.service,start gone.service"},
@@ -278,6 +281,17 @@ func TestServiceModWatch(t *testing.T) {
 		wantChanged := c.calls != "" || c.result == None
 		if res.Changed() != wantChanged {
 			t.Errorf("watch %s %s: changes %v; want changed=%v", c.fun, c.name, res.Changes, wantChanged)
+		}
+	}
+}
+
+func TestServiceMissingUnderTest(t *testing.T) {
+	for fun, verb := range map[string]string{"service.running": "started", "service.dead": "stopped", "service.enabled": "enabled", "service.disabled": "disabled"} {
+		f := newServiceFake(true)
+		res := serviceCall(t, f, fun, "ghost", true, nil)
+		want := "Service ghost not present; if created in this state run, it would have been " + verb
+		if res.Result != None || res.Comment != want || len(f.calls) != 0 {
+			t.Errorf("%s ghost test=True = %v %q; want None %q", fun, res.Result, res.Comment, want)
 		}
 	}
 }

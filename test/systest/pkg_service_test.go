@@ -322,6 +322,9 @@ func TestPkgServiceInContainer(t *testing.T) {
 	if tools.Result != nil || !strings.Contains(tools.Comment, "hello=2.10-3") {
 		t.Errorf("dry tools = %+v", tools)
 	}
+	if atd := find(t, res, "service_|-atd_|-atd_|-running"); atd.Result != nil {
+		t.Errorf("dry atd (not installed yet) = %+v; want None", atd)
+	}
 	if out, _ := c.Exec(context.Background(), "dpkg-query", "-W", "-f=${Status}", "hello"); strings.Contains(string(out), "installed") && !strings.Contains(string(out), "not-installed") {
 		t.Fatalf("dry run installed hello: %s", out)
 	}
