@@ -57,8 +57,7 @@ type Master struct {
 // Options lets a caller (tests, the CLI) replace parts of the master.
 type Options struct {
 	Log *slog.Logger
-	// Pillar renders pillar; the default reads pillar_roots as plain YAML
-	// with glob matching in top.sls.
+	// Pillar renders pillar; the default is pkg/pillar on pillar_roots.
 	Pillar PillarRenderer
 	// Match decides whether a minion matches a target; the default is
 	// pkg/top's matcher.
@@ -77,7 +76,7 @@ func New(cfg *Config, o Options) *Master {
 		m.match = topMatcher(cfg.Nodegroups)
 	}
 	if m.pillar == nil {
-		m.pillar = &yamlPillar{roots: fileroot.Roots(cfg.PillarRoots), match: m.match}
+		m.pillar = newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups)
 	}
 	m.files = newFileServer(fileroot.Roots(cfg.FileRoots), m.log)
 	return m
