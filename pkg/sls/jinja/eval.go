@@ -548,7 +548,7 @@ func (e *env) evalBin(b *binNode) (any, error) {
 	return v, lineErr(err, b.line)
 }
 
-const maxRepeat = 1 << 24
+const maxRepeat = 1 << 22
 
 func arith(op string, l, r any) (any, error) {
 	l, r = normalize(l), normalize(r)
@@ -647,12 +647,12 @@ func arith(op string, l, r any) (any, error) {
 			}
 			switch x := l.(type) {
 			case string:
-				if len(x)*n > maxRepeat {
+				if n > maxRepeat || len(x)*n > maxRepeat {
 					return nil, fmt.Errorf("repeated string too long")
 				}
 				return strings.Repeat(x, n), nil
 			case []any:
-				if len(x)*n > maxRepeat {
+				if n > maxRange || len(x)*n > maxRange {
 					return nil, fmt.Errorf("repeated list too long")
 				}
 				out := make([]any, 0, len(x)*n)

@@ -299,21 +299,14 @@ func fUnique(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		return nil, err
 	}
 	attr, _ := arg(args, kw, 1, "attribute", nil).(string)
-	var out, seen []any
+	var out []any
+	seen := newValueSet()
 	for _, it := range items {
 		key := it
 		if attr != "" {
 			key = lookupPath(it, attr)
 		}
-		dup := false
-		for _, s := range seen {
-			if equal(s, key) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			seen = append(seen, key)
+		if seen.add(key) {
 			out = append(out, it)
 		}
 	}

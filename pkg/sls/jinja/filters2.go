@@ -14,9 +14,14 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
-var reCache sync.Map
+var (
+	reCache     sync.Map
+	reCacheSize atomic.Int32
+	wordRe      = regexp.MustCompile(`\w+`)
+)
 
 // pyRegexp compiles a Python pattern with RE2; lookarounds and
 // backreferences are not available.
@@ -38,7 +43,9 @@ func pyRegexp(pattern string, ignorecase, multiline bool) (*regexp.Regexp, error
 	if err != nil {
 		return nil, fmt.Errorf("bad regular expression: %w", err)
 	}
-	reCache.Store(pattern, r)
+	if reCacheSize.Add(1) < 1000 {
+		reCache.Store(pattern, r)
+	}
 	return r, nil
 }
 
@@ -205,7 +212,7 @@ func fWordcount(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return len(regexp.MustCompile(`\w+`).FindAllString(s, -1)), nil
+	return len(wordRe.FindAllString(s, -1)), nil
 }
 
 // fFormat is Jinja's format filter: printf-style "%s" % args.
@@ -235,17 +242,18 @@ func fSetOp(op string) filterFunc {
 		if err != nil {
 			return nil, err
 		}
-		in := func(list []any, x any) bool {
-			for _, y := range list {
-				if equal(x, y) {
-					return true
-				}
-			}
-			return false
+		setA, setB := newValueSet(), newValueSet()
+		for _, x := range a {
+			setA.add(x)
 		}
+		for _, x := range b {
+			setB.add(x)
+		}
+		in := func(s *valueSet, x any) bool { return s.has(x) }
 		out := []any{}
+		seen := newValueSet()
 		add := func(x any) {
-			if !in(out, x) {
+			if seen.add(x) {
 				out = append(out, x)
 			}
 		}
@@ -256,24 +264,24 @@ func fSetOp(op string) filterFunc {
 			}
 		case "intersect":
 			for _, x := range a {
-				if in(b, x) {
+				if in(setB, x) {
 					add(x)
 				}
 			}
 		case "difference":
 			for _, x := range a {
-				if !in(b, x) {
+				if !in(setB, x) {
 					add(x)
 				}
 			}
 		default:
 			for _, x := range a {
-				if !in(b, x) {
+				if !in(setB, x) {
 					add(x)
 				}
 			}
 			for _, x := range b {
-				if !in(a, x) {
+				if !in(setA, x) {
 					add(x)
 				}
 			}

@@ -54,7 +54,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // Limits that keep a hostile or broken template from exhausting the host.
 const (
 	maxNesting   = 64       // imports, includes and macro calls on the stack
-	maxSteps     = 10000000 // loop iterations in one render
+	maxSteps     = 1000000  // loop iterations in one render
 	maxOutput    = 64 << 20 // bytes of output
 	maxCacheSize = 4096     // compiled templates kept
 )
@@ -66,7 +66,7 @@ const (
 func Render(name string, src []byte, vars map[string]any, opts Options) (out string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = "", &Error{File: name, Err: fmt.Errorf("internal error: %v", r)}
+			out, err = "", &Error{File: name, Err: panicError{r}}
 		}
 	}()
 	c, err := compile(name, src)
@@ -74,21 +74,37 @@ func Render(name string, src []byte, vars map[string]any, opts Options) (out str
 		return "", err
 	}
 	rs := &renderState{vars: vars, loader: opts.Loader}
-	w := &limitWriter{}
-	if _, err := rs.run(c, pongo2.Context{}, w); err != nil {
+	var b strings.Builder
+	if _, err := rs.run(c, pongo2.Context{}, &pongoWriter{b: &b, rs: rs}); err != nil {
 		return "", err
 	}
-	if w.over {
-		return "", &Error{File: name, Err: fmt.Errorf("output larger than %d bytes", maxOutput)}
+	if rs.over {
+		return "", &Error{File: name, Err: errTooMuchOutput}
 	}
-	return w.b.String(), nil
+	return b.String(), nil
 }
 
+// panicError reports a bug in this package caught by Render's recover.
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprintf("internal error: %v", p.v) }
+
 type renderState struct {
-	vars   map[string]any
-	loader Loader
-	depth  int
-	steps  int
+	vars    map[string]any
+	loader  Loader
+	depth   int
+	steps   int
+	written int
+	over    bool
+}
+
+// spend counts n bytes of output; false once the budget is gone.
+func (rs *renderState) spend(n int) bool {
+	rs.written += n
+	if rs.written > maxOutput {
+		rs.over = true
+	}
+	return !rs.over
 }
 
 type exportSlot struct{ vars map[string]any }
@@ -133,27 +149,6 @@ func toError(err error, c *compiled) error {
 		return je
 	}
 	return &Error{File: c.unit.name, Err: err}
-}
-
-type limitWriter struct {
-	b    strings.Builder
-	over bool
-}
-
-func (w *limitWriter) Write(p []byte) (int, error) {
-	if w.b.Len()+len(p) > maxOutput {
-		w.over = true
-		return len(p), nil
-	}
-	return w.b.Write(p)
-}
-
-func (w *limitWriter) WriteString(s string) (int, error) {
-	if w.b.Len()+len(s) > maxOutput {
-		w.over = true
-		return len(s), nil
-	}
-	return w.b.WriteString(s)
 }
 
 type compiled struct {

@@ -483,10 +483,7 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
 			sign, body = s[:1], s[1:]
 		}
-		for len([]rune(sign+body)) < w {
-			body = "0" + body
-		}
-		return sign + body, nil
+		return sign + pad(body, w-len(sign), '0', '>'), nil
 	case "ljust", "rjust", "center":
 		w, _, _, _ := toNum(argOr(args, 0, 0))
 		fill, err := strArg(args, 1, " ")

@@ -251,13 +251,20 @@ func strParam(args []any, kw map[string]any, i int, name string) (string, error)
 // dictUpdate is salt.utils.dictupdate.update: dicts merge recursively,
 // anything else (lists too, unless mergeLists) is replaced.
 func dictUpdate(dest, upd map[string]any, mergeLists bool) map[string]any {
+	return dictUpdateDepth(dest, upd, mergeLists, 0)
+}
+
+func dictUpdateDepth(dest, upd map[string]any, mergeLists bool, depth int) map[string]any {
+	if depth > 100 {
+		return dest
+	}
 	for k, v := range upd {
 		dv, exists := dest[k]
 		dm, dIsMap := normalize(dv).(map[string]any)
 		um, uIsMap := normalize(v).(map[string]any)
 		switch {
 		case exists && dIsMap && uIsMap:
-			dest[k] = dictUpdate(dm, um, mergeLists)
+			dest[k] = dictUpdateDepth(dm, um, mergeLists, depth+1)
 		case exists && mergeLists:
 			dl, dIsList := normalize(dv).([]any)
 			ul, uIsList := normalize(v).([]any)

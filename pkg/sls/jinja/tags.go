@@ -14,6 +14,11 @@ import (
 
 // loopCtl carries {% break %} and {% continue %} up to the enclosing for
 // node as a pongo2 error, the only way out of pongo2's node lists.
+var (
+	errNotFound      = errors.New("template not found")
+	errTooMuchOutput = fmt.Errorf("output larger than %d bytes", maxOutput)
+)
+
 type loopCtl string
 
 func (l loopCtl) Error() string { return string(l) }
@@ -128,7 +133,7 @@ func registerTags() {
 		"jfor":     parseFor,
 		"jsetblock": block("jendset", func(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
 			var b strings.Builder
-			if err := n.body.Execute(ctx, &pongoWriter{&b}); err != nil {
+			if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
 				return err
 			}
 			ctx.Private[n.st.targets[0]] = b.String()
@@ -153,10 +158,26 @@ func registerTags() {
 	}
 }
 
-type pongoWriter struct{ b *strings.Builder }
+// pongoWriter collects output for macros, block sets and imports, and
+// counts it against the render's output budget.
+type pongoWriter struct {
+	b  *strings.Builder
+	rs *renderState
+}
 
-func (p *pongoWriter) Write(b []byte) (int, error)       { return p.b.Write(b) }
-func (p *pongoWriter) WriteString(s string) (int, error) { return p.b.WriteString(s) }
+func newWriter(ctx *pongo2.ExecutionContext, b *strings.Builder) *pongoWriter {
+	rs, _ := ctx.Public["__jinja"].(*renderState)
+	return &pongoWriter{b: b, rs: rs}
+}
+
+func (p *pongoWriter) Write(b []byte) (int, error) { return p.WriteString(string(b)) }
+
+func (p *pongoWriter) WriteString(s string) (int, error) {
+	if p.rs != nil && !p.rs.spend(len(s)) {
+		return len(s), nil
+	}
+	return p.b.WriteString(s)
+}
 
 type ctlTag string
 
@@ -192,6 +213,9 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 		return b.fail(err)
 	}
 	_, _ = w.WriteString(s)
+	if e.rs.over {
+		return b.fail(errTooMuchOutput)
+	}
 	return nil
 }
 
@@ -380,6 +404,9 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 		if e.rs.steps > maxSteps {
 			return n.fail(fmt.Errorf("more than %d loop iterations", maxSteps))
 		}
+		if e.rs.over {
+			return n.fail(errTooMuchOutput)
+		}
 		if err := assign(child, n.st.targets, it); err != nil {
 			return n.fail(err)
 		}
@@ -460,7 +487,7 @@ func execWith(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter
 
 func execLoad(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
 	var b strings.Builder
-	if err := n.body.Execute(ctx, &pongoWriter{&b}); err != nil {
+	if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
 		return err
 	}
 	v, err := parseData(n.st.kind, b.String())
@@ -563,11 +590,11 @@ func (e *env) load(nameV any) (*compiled, string, error) {
 	}
 	name = strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(name, "salt://")), "/")
 	if e.rs.loader == nil {
-		return nil, name, fmt.Errorf("template %s not found: no loader", name)
+		return nil, name, fmt.Errorf("template %s: %w (no loader)", name, errNotFound)
 	}
 	src, err := e.rs.loader.Load(name)
 	if err != nil {
-		return nil, name, fmt.Errorf("template %s not found: %w", name, err)
+		return nil, name, fmt.Errorf("template %s: %w: %v", name, errNotFound, err)
 	}
 	c, err := compile(name, src)
 	return c, name, err
@@ -587,7 +614,7 @@ func (e *env) runModule(st *stmt) (map[string]any, string, string, error) {
 		public = flatten(e.ctx)
 	}
 	var b strings.Builder
-	vars, err := e.rs.run(c, public, &pongoWriter{&b})
+	vars, err := e.rs.run(c, public, &pongoWriter{b: &b, rs: e.rs})
 	return vars, name, b.String(), err
 }
 
@@ -642,7 +669,7 @@ func execInclude(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWrit
 	for _, nv := range names {
 		c, _, err := e.load(nv)
 		if err != nil {
-			if strings.Contains(err.Error(), "not found") {
+			if errors.Is(err, errNotFound) {
 				continue
 			}
 			return b.fail(err)
@@ -741,7 +768,7 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 	ctx.Private["varargs"] = tuple(varargs)
 	ctx.Private["kwargs"] = extra
 	var b strings.Builder
-	if err := m.body.Execute(ctx, &pongoWriter{&b}); err != nil {
+	if err := m.body.Execute(ctx, &pongoWriter{b: &b, rs: rs}); err != nil {
 		if _, ok := err.OrigError.(loopCtl); ok {
 			return nil, fmt.Errorf("'%s' outside of a loop", err.OrigError)
 		}

@@ -451,7 +451,12 @@ func comparable(v any) bool {
 }
 
 // compare orders two values as Python does for numbers, strings and lists.
-func compare(a, b any) (int, error) {
+func compare(a, b any) (int, error) { return compareDepth(a, b, 0) }
+
+func compareDepth(a, b any, depth int) (int, error) {
+	if depth > 100 {
+		return 0, fmt.Errorf("values nested too deeply to compare")
+	}
 	a, b = normalize(a), normalize(b)
 	if u, ok := a.(Undefined); ok {
 		return 0, u.err()
@@ -475,7 +480,7 @@ func compare(a, b any) (int, error) {
 	case []any:
 		if y, ok := b.([]any); ok {
 			for i := 0; i < len(x) && i < len(y); i++ {
-				c, err := compare(x[i], y[i])
+				c, err := compareDepth(x[i], y[i], depth+1)
 				if err != nil || c != 0 {
 					return c, err
 				}
@@ -529,6 +534,42 @@ func iterate(v any) ([]any, error) {
 	}
 	return nil, fmt.Errorf("'%s' object is not iterable", typeName(v))
 }
+
+// valueSet finds duplicates in linear time: values are keyed by their
+// repr, with integral floats keyed as ints, so 1 and 1.0 are one value.
+type valueSet struct{ m map[string]bool }
+
+func newValueSet() *valueSet { return &valueSet{m: map[string]bool{}} }
+
+func setKey(v any) string {
+	switch x := normalize(v).(type) {
+	case float64:
+		if x == float64(int(x)) {
+			return "n" + strconv.Itoa(int(x))
+		}
+		return "f" + pyFloat(x)
+	case int:
+		return "n" + strconv.Itoa(x)
+	case bool:
+		if x {
+			return "n1"
+		}
+		return "n0"
+	}
+	return "r" + reprOr(v)
+}
+
+// add reports whether v was new.
+func (s *valueSet) add(v any) bool {
+	k := setKey(v)
+	if s.m[k] {
+		return false
+	}
+	s.m[k] = true
+	return true
+}
+
+func (s *valueSet) has(v any) bool { return s.m[setKey(v)] }
 
 // contains is Python's "in".
 func contains(container, item any) (bool, error) {
@@ -586,18 +627,24 @@ func length(v any) (int, error) {
 }
 
 // deepCopy copies dicts and lists so that merges never alias the input.
-func deepCopy(v any) any {
+// Past 100 levels (a value that contains itself) it stops copying.
+func deepCopy(v any) any { return deepCopyDepth(v, 0) }
+
+func deepCopyDepth(v any, depth int) any {
+	if depth > 100 {
+		return v
+	}
 	switch x := normalize(v).(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = deepCopy(e)
+			out[k] = deepCopyDepth(e, depth+1)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepCopy(e)
+			out[i] = deepCopyDepth(e, depth+1)
 		}
 		return out
 	default:
