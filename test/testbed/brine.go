@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -62,8 +64,9 @@ func BuildBrine(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "brine-systest-bin-")
-		if err != nil {
+		reapBinDirs()
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("brine-systest-bin-%d", os.Getpid()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			buildErr = err
 			return
 		}
@@ -81,6 +84,21 @@ func BuildBrine(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return buildBin
+}
+
+// reapBinDirs removes the binaries of earlier test processes that have
+// ended: a test binary has no hook at exit to remove its own.
+func reapBinDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "brine-systest-bin-*"))
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "brine-systest-bin-"))
+		if err != nil {
+			continue // not ours to judge
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // InstallBrine builds brine (once) and copies it into root at BinPath.
