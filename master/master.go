@@ -50,6 +50,9 @@ type Master struct {
 	grains  map[string]map[string]any       // id -> grains, mirror of grainsKV
 	running map[string]map[string]time.Time // jid -> minion -> last heartbeat
 	seen    map[string]time.Time            // id -> last presence
+	// keyIndex mirrors the key bucket (id -> key), kept by a watcher.
+	keyIndex map[string]proto.KeyInfo
+	keyWatch jetstream.KeyWatcher
 
 	subs []*nats.Subscription
 }
@@ -68,7 +71,8 @@ type Options struct {
 func New(cfg *Config, o Options) *Master {
 	m := &Master{cfg: cfg, log: o.Log, pillar: o.Pillar, match: o.Match,
 		cids: map[string][]uint64{}, grains: map[string]map[string]any{},
-		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{}}
+		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{},
+		keyIndex: map[string]proto.KeyInfo{}}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -230,6 +234,9 @@ const ReadOnlyInbox = "_INBOX_ro"
 
 // Shutdown stops serving and stops the embedded server.
 func (m *Master) Shutdown() {
+	if m.keyWatch != nil {
+		_ = m.keyWatch.Stop()
+	}
 	if m.nc != nil {
 		_ = m.nc.Drain()
 		deadline := time.Now().Add(2 * time.Second)

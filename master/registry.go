@@ -58,6 +58,9 @@ func (m *Master) setupStore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("master: job cache stream: %w", err)
 	}
+	if err := m.watchKeys(ctx); err != nil {
+		return err
+	}
 	// Mirror grains in memory for targeting.
 	if lister, err := m.grainsKV.ListKeys(ctx); err == nil {
 		for k := range lister.Keys() {
@@ -72,20 +75,56 @@ func (m *Master) setupStore(ctx context.Context) error {
 	return nil
 }
 
-// allKeys lists the key registry.
+// allKeys lists the key registry, from the index the KV watcher keeps.
 func (m *Master) allKeys(ctx context.Context) ([]proto.KeyInfo, error) {
-	lister, err := m.keys.ListKeys(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("keys: %w", err)
+	m.mu.Lock()
+	out := make([]proto.KeyInfo, 0, len(m.keyIndex))
+	for _, k := range m.keyIndex {
+		out = append(out, k)
 	}
-	var out []proto.KeyInfo
-	for k := range lister.Keys() {
-		if info, err := m.getKey(ctx, k); err == nil {
-			out = append(out, info)
-		}
-	}
+	m.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// watchKeys keeps an in-memory index of the key bucket. The bucket is the
+// truth (several masters share it); the index spares a bucket read per
+// connection and per job. It returns once the index holds every key.
+func (m *Master) watchKeys(ctx context.Context) error {
+	w, err := m.keys.WatchAll(context.Background())
+	if err != nil {
+		return fmt.Errorf("master: watch keys: %w", err)
+	}
+	m.keyWatch = w
+	synced := make(chan struct{})
+	go func() {
+		once := false
+		for e := range w.Updates() {
+			if e == nil {
+				if !once {
+					once = true
+					close(synced)
+				}
+				continue
+			}
+			m.mu.Lock()
+			if e.Operation() != jetstream.KeyValuePut {
+				delete(m.keyIndex, e.Key())
+			} else {
+				var info proto.KeyInfo
+				if json.Unmarshal(e.Value(), &info) == nil {
+					m.keyIndex[e.Key()] = info
+				}
+			}
+			m.mu.Unlock()
+		}
+	}()
+	select {
+	case <-synced:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("master: watch keys: %w", ctx.Err())
+	}
 }
 
 func (m *Master) getKey(ctx context.Context, id string) (proto.KeyInfo, error) {
@@ -102,30 +141,34 @@ func (m *Master) getKey(ctx context.Context, id string) (proto.KeyInfo, error) {
 
 func (m *Master) putKey(ctx context.Context, info proto.KeyInfo) error {
 	b, _ := json.Marshal(info)
-	_, err := m.keys.Put(ctx, info.ID, b)
-	return err
+	if _, err := m.keys.Put(ctx, info.ID, b); err != nil {
+		return err
+	}
+	m.indexKey(info)
+	return nil
 }
 
-// keyByNkey finds a registered key by its public nkey. The registry is
-// small (one entry per minion) and auth is rare, so a scan is fine; the
-// KV is the truth so that several masters agree.
+// keyByNkey finds a registered key by its public nkey.
 func (m *Master) keyByNkey(nk string) (proto.KeyInfo, bool) {
 	if nk == "" {
 		return proto.KeyInfo{}, false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	keys, err := m.allKeys(ctx)
-	if err != nil {
-		m.log.Warn("key lookup", "err", err)
-		return proto.KeyInfo{}, false
-	}
-	for _, k := range keys {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range m.keyIndex {
 		if k.Nkey == nk {
 			return k, true
 		}
 	}
 	return proto.KeyInfo{}, false
+}
+
+// indexKey updates the index at once, ahead of the watcher, so that the
+// reconnect a kick causes already sees the new state.
+func (m *Master) indexKey(info proto.KeyInfo) {
+	m.mu.Lock()
+	m.keyIndex[info.ID] = info
+	m.mu.Unlock()
 }
 
 // KeyFinger is the fingerprint shown for a minion key (like salt-key -F).
@@ -175,6 +218,7 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 		m.log.Warn("key request", "id", req.ID, "err", err)
 		return
 	}
+	m.indexKey(info)
 	m.log.Info("new minion key", "id", info.ID, "state", info.State, "finger", info.Finger)
 	if info.State == proto.KeyAccepted {
 		m.kick(req.Nkey)
@@ -235,6 +279,7 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 			_ = m.grainsKV.Delete(ctx, k.ID)
 			m.mu.Lock()
 			delete(m.grains, k.ID)
+			delete(m.keyIndex, k.ID)
 			m.mu.Unlock()
 		} else {
 			k.Time = time.Now().UTC()
