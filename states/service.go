@@ -369,6 +369,10 @@ func serviceModWatch(ctx context.Context, req *Request) Result {
 		return Failf(name, "%v", err)
 	}
 	if !st.Exists {
+		if req.Test {
+			return Result{Name: name, Result: None, Changes: map[string]any{},
+				Comment: fmt.Sprintf("Service %s not present; if created in this state run, it would have been started", name)}
+		}
 		return Failf(name, "The named service %s is not available", name)
 	}
 	var verb string
