@@ -253,3 +253,25 @@ func TestSSHAuthBadArgs(t *testing.T) {
 		t.Errorf("broken file = %v %q", r.Result, r.Comment)
 	}
 }
+
+// TestSSHAuthGolden adds, updates and removes keys in a file with
+// comments and options.
+func TestSSHAuthGolden(t *testing.T) {
+	data := mustRead(t, "testdata/authorized_keys_sample.txt")
+	k1 := strings.TrimSpace(string(mustRead(t, "testdata/authorized_keys_k1.pub")))
+	lines, err := sshAuthParse("f", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add, _ := sshKeyFromArgs(k1, "ssh-rsa", "", []string{`from="192.0.2.0/24"`}, false, true)
+	data, lines, _ = sshAuthSet(data, lines, add)
+	upd, _ := sshKeyFromArgs(sshK3Blob, "ssh-ed25519", "carol@work", nil, true, false)
+	data, lines, _ = sshAuthSet(data, lines, upd)
+	lines, err = sshAuthParse("f", data)
+	if err != nil {
+		t.Fatalf("the written file does not parse: %v", err)
+	}
+	bob := lines[3].Key
+	data, _, _ = sshAuthRemove(data, lines, bob)
+	sysGolden(t, "authorized_keys_sample.golden", data)
+}

@@ -199,3 +199,20 @@ func TestSysctlBadArgs(t *testing.T) {
 		t.Errorf("broken file = %v %q; want False naming /etc/sysctl.conf:2", r.Result, r.Comment)
 	}
 }
+
+// TestSysctlGolden edits Debian's stock sysctl.conf: two values change in
+// place, one key is appended, every comment stays.
+func TestSysctlGolden(t *testing.T) {
+	data, err := os.ReadFile("testdata/sysctl_debian.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][2]string{{"net.ipv4.ip_forward", "1"}, {"vm.swappiness", "10"}, {"net.core.somaxconn", "1024"}, {"vm.swappiness", "10"}} {
+		lines, err := sysctlParse("sysctl.conf", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ = sysctlSet(data, lines, kv[0], kv[1])
+	}
+	sysGolden(t, "sysctl_debian.golden", data)
+}
