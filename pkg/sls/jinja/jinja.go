@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -142,7 +143,8 @@ func toError(err error, c *compiled) error {
 		if pe.Line > 0 && pe.Line < len(c.unit.lines) {
 			line = c.unit.lines[pe.Line]
 		}
-		return &Error{File: c.unit.name, Line: line, Err: pe.OrigError}
+		msg := internalTag.ReplaceAllString(pe.OrigError.Error(), "'$1'")
+		return &Error{File: c.unit.name, Line: line, Err: errors.New(msg)}
 	}
 	var je *Error
 	if errors.As(err, &je) {
@@ -150,6 +152,9 @@ func toError(err error, c *compiled) error {
 	}
 	return &Error{File: c.unit.name, Err: err}
 }
+
+// internalTag finds this package's pongo2 tag names in pongo2's messages.
+var internalTag = regexp.MustCompile(`'j(\w+)'`)
 
 type compiled struct {
 	tpl  *pongo2.Template

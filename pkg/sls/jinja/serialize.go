@@ -79,6 +79,10 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 		if yaml11Special(n.Value) {
 			n.Style = yaml.SingleQuotedStyle
 		}
+		if mode != yamlBlock && strings.ContainsAny(n.Value, "\n\r") {
+			// A block scalar would break the line the value is pasted into.
+			n.Style = yaml.DoubleQuotedStyle
+		}
 		return n, nil
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: style}

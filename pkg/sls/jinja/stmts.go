@@ -39,14 +39,15 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		st.expr = x
 		if st.kind == "if" {
 			t.push("if", line)
-		} else if t.top() != "if" {
+		} else if t.top() != "if" || t.stack[len(t.stack)-1].sawElse {
 			return t.errf(line, "unexpected 'elif'")
 		}
 		t.emitStmt("j"+st.kind, st)
 	case "else":
-		if k := t.top(); k != "if" && k != "for" {
+		if k := t.top(); k != "if" && k != "for" || t.stack[len(t.stack)-1].sawElse {
 			return t.errf(line, "unexpected 'else'")
 		}
+		t.stack[len(t.stack)-1].sawElse = true
 		return noArgs("jelse")
 	case "endif", "endfor", "endmacro", "endset", "endwith", "endload", "endcall", "endfilter", "endautoescape":
 		kind := st.kind[3:]

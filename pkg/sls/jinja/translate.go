@@ -38,8 +38,9 @@ type unit struct {
 }
 
 type openBlock struct {
-	kind string
-	line int
+	kind    string
+	line    int
+	sawElse bool
 }
 
 type translator struct {
@@ -122,7 +123,7 @@ func (t *translator) run() error {
 			return t.errf(line, "%v", err)
 		}
 		trimRight := false
-		if bodyEnd > start && (s[bodyEnd-1] == '-' || s[bodyEnd-1] == '+') {
+		if bodyEnd > start && (s[bodyEnd-1] == '-' || s[bodyEnd-1] == '+' && kind == '%') {
 			trimRight = s[bodyEnd-1] == '-'
 			bodyEnd--
 		}
@@ -186,6 +187,9 @@ func endName(kind string) string {
 }
 
 func (t *translator) wrapErr(err error, line int) error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
 	if e, ok := err.(*exprError); ok {
 		return t.errf(e.line, "%s", e.msg)
 	}
@@ -311,7 +315,9 @@ func (t *translator) emitTag(tag string, _ *stmt) {
 	t.out.WriteString("{% " + tag + " %}")
 }
 
-func (t *translator) push(kind string, line int) { t.stack = append(t.stack, openBlock{kind, line}) }
+func (t *translator) push(kind string, line int) {
+	t.stack = append(t.stack, openBlock{kind: kind, line: line})
+}
 
 func (t *translator) pop(kind string, line int, end string) error {
 	if len(t.stack) == 0 || t.stack[len(t.stack)-1].kind != kind {
