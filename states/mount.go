@@ -62,8 +62,7 @@ func mountLiveHost() mountHost {
 // image is written and nothing is mounted. Swap is written to fstab but
 // not activated.
 //
-// Salt: match_on "auto" matches the mount point for every type; a missing
-// fstab is created, not an error; test=True predicts the real changes.
+// Salt: match_on auto is the mount point for every type, and a missing fstab is created.
 func mountMounted(ctx context.Context, req *Request) Result {
 	return mountMountedOn(ctx, req, mountLiveHost())
 }

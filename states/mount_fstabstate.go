@@ -27,8 +27,7 @@ func init() {
 //
 // Only the entry's own line changes (or one line is appended).
 //
-// Salt: mount_by and not_change are not supported; changes {persist:
-// new|change}.
+// Salt: mount_by and not_change are not supported.
 func mountFstabPresent(ctx context.Context, req *Request) Result {
 	args := map[string]any{"device": req.Name, "mount": false}
 	for from, to := range map[string]string{"fs_vfstype": "fstype", "fs_mntops": "opts", "fs_freq": "dump",

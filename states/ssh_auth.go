@@ -36,8 +36,7 @@ func init() {
 // byte. A missing ~/.ssh is made 0700 and a new file 0600, both owned by
 // the user.
 //
-// Salt: keys are compared by their decoded blob, and a malformed key is
-// an error naming it.
+// Salt: keys compare by their decoded blob; a malformed key is an error.
 func sshAuthPresent(ctx context.Context, req *Request) Result {
 	return sshAuthRun(ctx, req, true)
 }

@@ -28,8 +28,7 @@ func init() {
 // every other byte of the file is kept. With --root only config is written:
 // the running kernel is never touched.
 //
-// Salt: the default file is 99-brine.conf, not 99-salt.conf; test=True
-// reports the same changes the real run makes.
+// Salt: the default file is 99-brine.conf, not 99-salt.conf.
 func sysctlPresent(ctx context.Context, req *Request) Result {
 	return sysctlApply(ctx, req, sysctlHost{procDir: "/proc/sys"})
 }
