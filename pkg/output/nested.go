@@ -124,6 +124,15 @@ func normalize(v any) any {
 		}
 		return out
 	}
+	if m, ok := v.(json.Marshaler); ok {
+		// Types that know their own JSON form (high data, low chunks)
+		// print as that form, in its key order.
+		if b, err := m.MarshalJSON(); err == nil {
+			if out, err := decodeOrdered(b); err == nil {
+				return out
+			}
+		}
+	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -299,4 +308,60 @@ func Nested(v any, indent int, color bool) string {
 	n := &nestedPrinter{c: colors(color)}
 	n.display(normalize(v), indent, "")
 	return strings.Join(n.out, "\n")
+}
+
+// decodeOrdered decodes JSON keeping the order of object keys, as
+// OrderedMap values.
+func decodeOrdered(b []byte) (any, error) {
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	v, err := decodeValue(d)
+	if err != nil {
+		return nil, err
+	}
+	return normalize(v), nil
+}
+
+func decodeValue(d *json.Decoder) (any, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			var m OrderedMap
+			for d.More() {
+				kt, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := decodeValue(d)
+				if err != nil {
+					return nil, err
+				}
+				m = append(m, KV{fmt.Sprint(kt), v})
+			}
+			_, err := d.Token()
+			if m == nil {
+				m = OrderedMap{}
+			}
+			return m, err
+		case '[':
+			l := []any{}
+			for d.More() {
+				v, err := decodeValue(d)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, v)
+			}
+			_, err := d.Token()
+			return l, err
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	default:
+		return t, nil
+	}
 }

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tree writes files (name → content) under a new directory.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// brine runs the command in-process and returns stdout, stderr and the
+// exit status.
+func brine(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &streams{in: strings.NewReader(""), out: &out, err: &errb})
+	return out.String(), errb.String(), code
+}
+
+var sampleTree = map[string]string{
+	"top.sls": "base:\n  '*':\n    - web\n  'db*':\n    - db\n",
+	"web/init.sls": `
+site:
+  file.directory:
+    - name: /srv/www
+    - makedirs: True
+index:
+  file.managed:
+    - name: /srv/www/index.html
+    - source: salt://web/index.html.j2
+    - template: jinja
+    - context:
+        title: {{ pillar.get('title', 'hello') }}
+    - require:
+      - file: site
+`,
+	"web/index.html.j2": "<h1>{{ title }} from {{ grains['id'] }}</h1>\n",
+	"db.sls":            "dbconf:\n  file.managed:\n    - name: /etc/db.conf\n    - contents: db\n    - makedirs: True\n",
+	"broken.sls":        "a:\n  file.managed:\n    - name: /x\n  b: [\n",
+	"failing.sls":       "bad:\n  file.managed:\n    - name: /no/such/dir/f\n    - contents: x\n",
+	"badarg.sls":        "m:\n  file.managed:\n    - name: /m\n    - contents: x\n    - mode: rwx\n",
+}
+
+// saltJSON decodes --out json: {id: {key: {result, changes, …}}}.
+func saltJSON(t *testing.T, s string) map[string]map[string]map[string]any {
+	t.Helper()
+	var v map[string]map[string]map[string]any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("--out json is not Salt's shape: %v\n%s", err, s)
+	}
+	return v
+}
+
+func TestCallHighstateTestThenReal(t *testing.T) {
+	files := tree(t, sampleTree)
+	root := t.TempDir()
+	base := []string{"call", "--local", "--id", "web1", "--file-root", files, "--root", root, "--out", "json"}
+
+	out, errOut, code := brine(t, append(base, "state.apply", "test=True")...)
+	if code != 0 {
+		t.Fatalf("test=True exit %d; want 0\n%s%s", code, out, errOut)
+	}
+	dry := saltJSON(t, out)["web1"]
+	if len(dry) != 2 {
+		t.Fatalf("test=True ran %d states; want 2 (web only, not db): %v", len(dry), dry)
+	}
+	for k, r := range dry {
+		if r["result"] != nil {
+			t.Errorf("test=True %s result = %v; want null (would change)", k, r["result"])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "srv")); !os.IsNotExist(err) {
+		t.Fatalf("test=True changed the root")
+	}
+
+	out, errOut, code = brine(t, append(base, "state.apply")...)
+	if code != 0 {
+		t.Fatalf("real run exit %d; want 0\n%s%s", code, out, errOut)
+	}
+	real := saltJSON(t, out)["web1"]
+	for k, r := range real {
+		if r["result"] != true {
+			t.Errorf("real %s result = %v; want true", k, r["result"])
+		}
+		got, _ := json.Marshal(r["changes"])
+		want, _ := json.Marshal(dry[k]["changes"])
+		if string(got) != string(want) {
+			t.Errorf("%s: dry run predicted changes %s; the real run made %s", k, want, got)
+		}
+		for _, field := range []string{"__id__", "__sls__", "__run_num__", "start_time", "duration", "name", "comment"} {
+			if _, ok := r[field]; !ok {
+				t.Errorf("%s lacks %s", k, field)
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(root, "srv/www/index.html"))
+	if err != nil || string(b) != "<h1>hello from web1</h1>\n" {
+		t.Fatalf("index.html = %q, %v", b, err)
+	}
+
+	out, _, code = brine(t, append(base, "state.apply")...)
+	if code != 0 {
+		t.Fatalf("rerun exit %d", code)
+	}
+	for k, r := range saltJSON(t, out)["web1"] {
+		if ch, _ := r["changes"].(map[string]any); r["result"] != true || len(ch) != 0 {
+			t.Errorf("rerun %s = %v %v; want true with no changes", k, r["result"], r["changes"])
+		}
+	}
+}
+
+func TestCallExitCodes(t *testing.T) {
+	files := tree(t, sampleTree)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout or stderr
+	}{
+		{"ok", []string{"state.apply", "db"}, 0, "Succeeded: 1 (changed=1)"},
+		{"state failed", []string{"state.apply", "failing"}, 2, "parent directory not present"},
+		{"render error names file and line", []string{"state.apply", "broken"}, 1, "broken.sls:"},
+		{"bad argument names state and argument", []string{"state.apply", "badarg"}, 2, `argument "mode"`},
+		{"missing sls", []string{"state.apply", "nope"}, 1, "nope"},
+		{"unknown function", []string{"nosuch.fun"}, 1, "not available"},
+		{"ping", []string{"test.ping"}, 0, "True"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"call", "--local", "--id", "db1", "--file-root", files, "--root", t.TempDir(), "--no-color"}, tt.args...)
+			out, errOut, code := brine(t, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d; want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			if !strings.Contains(out+errOut, tt.want) {
+				t.Fatalf("output lacks %q:\n%s%s", tt.want, out, errOut)
+			}
+		})
+	}
+}
+
+func TestCallShowFunctions(t *testing.T) {
+	files := tree(t, sampleTree)
+	base := []string{"call", "--local", "--id", "db1", "--file-root", files, "--out", "json"}
+	out, _, code := brine(t, append(base, "state.show_top")...)
+	if code != 0 || !strings.Contains(out, `"web"`) || !strings.Contains(out, `"db"`) {
+		t.Fatalf("show_top = %d\n%s", code, out)
+	}
+	out, _, code = brine(t, append(base, "state.show_lowstate")...)
+	if code != 0 || !strings.Contains(out, `"__id__": "dbconf"`) {
+		t.Fatalf("show_lowstate = %d\n%s", code, out)
+	}
+	out, _, code = brine(t, append(base, "state.show_sls", "web")...)
+	if code != 0 || !strings.Contains(out, `"index"`) {
+		t.Fatalf("show_sls = %d\n%s", code, out)
+	}
+	out, _, code = brine(t, append(base, "state.show_highstate")...)
+	if code != 0 || !strings.Contains(out, `"site"`) {
+		t.Fatalf("show_highstate = %d\n%s", code, out)
+	}
+	out, _, code = brine(t, append(base, "grains.items")...)
+	if code != 0 || !strings.Contains(out, `"os_family"`) {
+		t.Fatalf("grains.items = %d\n%s", code, out)
+	}
+}
+
+func TestCallGrainsFileAndPillarRoot(t *testing.T) {
+	files := tree(t, sampleTree)
+	pillar := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "title: welcome\n"})
+	gf := filepath.Join(t.TempDir(), "grains.yaml")
+	if err := os.WriteFile(gf, []byte("role: web\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	out, errOut, code := brine(t, "call", "--local", "--id", "w", "--grains-file", gf, "--file-root", files, "--pillar-root", pillar, "--root", root, "state.apply", "web")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "srv/www/index.html"))
+	if string(b) != "<h1>welcome from w</h1>\n" {
+		t.Fatalf("index.html = %q; want the pillar title", b)
+	}
+	out, _, _ = brine(t, "call", "--local", "--id", "w", "--grains-file", gf, "--file-root", files, "--out", "json", "grains.get", "role")
+	if !strings.Contains(out, `"web"`) {
+		t.Fatalf("grains.get role = %s", out)
+	}
+}
+
+func TestCallNeedsLocal(t *testing.T) {
+	_, errOut, code := brine(t, "call", "test.ping")
+	if code != 1 || !strings.Contains(errOut, "--local") {
+		t.Fatalf("call without --local = %d %q", code, errOut)
+	}
+}
