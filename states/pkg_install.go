@@ -14,15 +14,10 @@ import (
 //
 // Arguments:
 //   - name: the package, when pkgs is not given.
-//   - version: a version for name: "1.2-1", or with an operator, ">=1.2",
-//     "<2", "!=1.3", or a glob "1.2*"; the highest available match is
-//     installed when the installed one does not match.
-//   - pkgs: a list of names, or of {name: version} maps, installed in one
-//     package-manager call.
-//   - sources: a list of {name: salt://path or /abs/path} package files
-//     (.deb, .rpm).
-//   - refresh: update the package index first; unset refreshes once per
-//     run, at the first pkg state that needs the repositories.
+//   - version: a version for name: "1.2-1", or with an operator, ">=1.2", "<2", "!=1.3", or a glob "1.2*"; the highest available match is installed when the installed one does not match.
+//   - pkgs: a list of names, or of {name: version} maps, installed in one package-manager call.
+//   - sources: a list of {name: salt://path or /abs/path} package files (.deb, .rpm).
+//   - refresh: update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories.
 //   - hold: true holds the packages (apt-mark hold), false releases them.
 //   - fromrepo: the release or repository to install from (apt -t).
 //   - reinstall: reinstall even when the version is right.

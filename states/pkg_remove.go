@@ -12,8 +12,7 @@ import (
 //
 // Arguments:
 //   - name: the package, when pkgs is not given.
-//   - version: remove only if the installed version matches (same forms
-//     as pkg.installed).
+//   - version: remove only if the installed version matches (same forms as pkg.installed).
 //   - pkgs: a list of names (or {name: version} maps), removed in one call.
 //
 // Salt: test=True reports the changes the real run would make, packages

@@ -53,8 +53,7 @@ type serviceWant struct {
 //
 // Arguments:
 //   - name: the service, "nginx" or "nginx.service" (any unit type).
-//   - enable: true enables it at boot, false disables it; unset leaves the
-//     boot config alone.
+//   - enable: true enables it at boot, false disables it; unset leaves the boot config alone.
 //   - reload: on a watch, reload instead of restart.
 //   - init_delay: seconds to wait after starting it before checking it runs.
 //   - unmask: unmask a masked service first (else a masked one fails).
@@ -74,8 +73,7 @@ func serviceRunning(ctx context.Context, req *Request) Result {
 //
 // Arguments:
 //   - name: the service, "nginx" or "nginx.service".
-//   - enable: true enables it at boot, false disables it; unset leaves the
-//     boot config alone.
+//   - enable: true enables it at boot, false disables it; unset leaves the boot config alone.
 //   - init_delay: seconds to wait after stopping it before checking.
 //
 // Under --root nothing is stopped: only the boot config is managed.
