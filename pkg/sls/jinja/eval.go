@@ -44,13 +44,23 @@ func (e *env) eval(n node) (any, error) {
 	case *litNode:
 		return x.v, nil
 	case *nameNode:
-		return e.lookup(x.name), nil
+		v := e.lookup(x.name)
+		if u, ok := v.(Undefined); ok {
+			u.Line = x.line
+			return u, nil
+		}
+		return v, nil
 	case *attrNode:
 		v, err := e.evalDefined(x.x, x.line)
 		if err != nil {
 			return nil, err
 		}
-		return getAttr(v, x.name), nil
+		r := getAttr(v, x.name)
+		if u, ok := r.(Undefined); ok && u.Line == 0 {
+			u.Line = x.line
+			return u, nil
+		}
+		return r, nil
 	case *itemNode:
 		v, err := e.evalDefined(x.x, x.line)
 		if err != nil {
@@ -61,6 +71,10 @@ func (e *env) eval(n node) (any, error) {
 			return nil, err
 		}
 		r, err := getItem(v, k)
+		if u, ok := r.(Undefined); ok && u.Line == 0 {
+			u.Line = x.line
+			return u, nil
+		}
 		return r, lineErr(err, x.line)
 	case *sliceNode:
 		return e.evalSlice(x)

@@ -17,9 +17,16 @@ type Undefined struct {
 	// Soft marks the value of `x if c` without an else: it prints as ''
 	// where Salt's StrictUndefined would fail.
 	Soft bool
+	// Line is where the missing name or key was read, for the error.
+	Line int
 }
 
-func (u Undefined) err() error { return fmt.Errorf("%s", u.Hint) }
+func (u Undefined) err() error {
+	if u.Line > 0 {
+		return &exprError{line: u.Line, msg: u.Hint}
+	}
+	return fmt.Errorf("%s", u.Hint)
+}
 
 func undefName(name string) Undefined { return Undefined{Hint: fmt.Sprintf("'%s' is undefined", name)} }
 

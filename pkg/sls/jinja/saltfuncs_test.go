@@ -1,0 +1,161 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+type exitErr int
+
+func (e exitErr) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+func (e exitErr) ExitCode() int { return int(e) }
+
+func testSaltContext() SaltContext {
+	return SaltContext{
+		Grains: map[string]any{"os": "Ubuntu", "os_family": "Debian", "osfinger": "Ubuntu-22.04",
+			"ipv4": []any{"10.0.0.1"}, "roles": []any{"db", "web"}},
+		Pillar: map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "list": []any{"x", "y"},
+			"over": map[string]any{"k": "pillar"}},
+		Opts: map[string]any{"over": map[string]any{"k": "opts"}, "file_client": "local"},
+		ID:   "m1",
+		RunCmd: func(cmd string) (string, error) {
+			if cmd == "exit 3" {
+				return "", exitErr(3)
+			}
+			return "out of " + cmd + "\n", nil
+		},
+	}
+}
+
+func TestSaltFuncs(t *testing.T) {
+	fns := SaltFuncs(testSaltContext())
+	kw := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	// filter_by merges into the lookup dict it is given, as Salt's does,
+	// so every case gets a fresh one.
+	lookup := func() map[string]any {
+		return map[string]any{
+			"Debian":  map[string]any{"pkg": "apache2", "conf": map[string]any{"a": 1}},
+			"RedHat":  map[string]any{"pkg": "httpd"},
+			"default": map[string]any{"pkg": "www"},
+			"base":    map[string]any{"conf": map[string]any{"a": 0, "b": 2}, "svc": "web"},
+			"Ubuntu*": map[string]any{"pkg": "apache2-ubuntu"},
+		}
+	}
+	tests := []struct {
+		fn   string
+		args []any
+		kw   map[string]any
+		want any
+	}{
+		{"pillar.get", []any{"a:b:c"}, nil, 1},
+		{"pillar.get", []any{"a:b:zz"}, nil, ""},
+		{"pillar.get", []any{"a:b:zz", "d"}, nil, "d"},
+		{"pillar.get", []any{"a:b:zz"}, kw("default", 5), 5},
+		{"pillar.get", []any{"list:1"}, nil, "y"},
+		{"pillar.get", []any{"a/b/c"}, kw("delimiter", "/"), 1},
+		{"pillar.get", []any{"a:b"}, kw("default", map[string]any{"c": 0, "d": 2}, "merge", true), map[string]any{"c": 1, "d": 2}},
+		{"grains.get", []any{"ipv4:0"}, nil, "10.0.0.1"},
+		{"grains.get", []any{"nope", "x"}, nil, "x"},
+		{"config.get", []any{"over:k"}, nil, "opts"},
+		{"config.get", []any{"os"}, nil, "Ubuntu"},
+		{"config.get", []any{"a:b:c"}, nil, 1},
+		{"config.get", []any{"nope"}, kw("default", "d"), "d"},
+		{"grains.filter_by", []any{lookup()}, nil, map[string]any{"pkg": "apache2", "conf": map[string]any{"a": 1}}},
+		{"grains.filter_by", []any{lookup()}, kw("grain", "osfinger"), map[string]any{"pkg": "apache2-ubuntu"}},
+		{"grains.filter_by", []any{lookup()}, kw("grain", "kernel"), map[string]any{"pkg": "www"}},
+		{"grains.filter_by", []any{lookup()}, kw("grain", "kernel", "default", "RedHat"), map[string]any{"pkg": "httpd"}},
+		{"grains.filter_by", []any{lookup()}, kw("base", "base"),
+			map[string]any{"pkg": "apache2", "svc": "web", "conf": map[string]any{"a": 1, "b": 2}}},
+		{"grains.filter_by", []any{lookup()}, kw("merge", map[string]any{"pkg": "custom"}),
+			map[string]any{"pkg": "custom", "conf": map[string]any{"a": 1}}},
+		{"grains.filter_by", []any{lookup()}, kw("merge", ""), map[string]any{"pkg": "apache2", "conf": map[string]any{"a": 1}}},
+		{"grains.filter_by", []any{lookup(), "roles"}, nil, map[string]any{"pkg": "www"}},
+		{"cmd.run", []any{"hostname"}, nil, "out of hostname"},
+		{"cmd.run_stdout", []any{"id"}, nil, "out of id"},
+		{"cmd.retcode", []any{"true"}, nil, 0},
+		{"cmd.retcode", []any{"exit 3"}, nil, 3},
+		{"slsutil.merge", []any{map[string]any{"a": map[string]any{"x": 1}}, map[string]any{"a": map[string]any{"y": 2}}}, nil,
+			map[string]any{"a": map[string]any{"x": 1, "y": 2}}},
+		{"slsutil.merge", []any{map[string]any{"a": map[string]any{"x": 1}}, map[string]any{"a": map[string]any{"y": 2}}},
+			kw("strategy", "overwrite"), map[string]any{"a": map[string]any{"y": 2}}},
+		{"slsutil.merge", []any{map[string]any{"l": []any{1}}, map[string]any{"l": []any{1, 2}}}, kw("merge_lists", true),
+			map[string]any{"l": []any{1, 2}}},
+		{"defaults.merge", []any{map[string]any{"a": 1}, map[string]any{"b": 2}}, nil, map[string]any{"a": 1, "b": 2}},
+		{"slsutil.serialize", []any{"json", map[string]any{"b": 1, "a": []any{true}}}, nil, `{"a": [true], "b": 1}`},
+		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1, 2}, "b": map[string]any{"c": "x"}}}, nil, "a: [1, 2]\nb: {c: x}"},
+		{"file.dirname", []any{"/a/b/c.txt"}, nil, "/a/b"},
+		{"file.basename", []any{"/a/b/c.txt"}, nil, "c.txt"},
+		{"file.join", []any{"/a", "b", "c"}, nil, "/a/b/c"},
+		{"test.true", nil, nil, true},
+		{"log.warning", []any{"hello"}, nil, ""},
+	}
+	for _, tt := range tests {
+		f, ok := fns[tt.fn]
+		if !ok {
+			t.Errorf("%s missing", tt.fn)
+			continue
+		}
+		if tt.kw == nil {
+			tt.kw = map[string]any{}
+		}
+		got, err := f(tt.args, tt.kw)
+		if err != nil {
+			t.Errorf("%s(%v, %v): %v", tt.fn, tt.args, tt.kw, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s(%v, %v) = %#v; want %#v", tt.fn, tt.args, tt.kw, got, tt.want)
+		}
+	}
+}
+
+func TestDefaultsMergeInPlace(t *testing.T) {
+	fns := SaltFuncs(SaltContext{})
+	dest := map[string]any{"a": map[string]any{"x": 1}}
+	if _, err := fns["defaults.merge"]([]any{dest, map[string]any{"a": map[string]any{"y": 2}}}, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"a": map[string]any{"x": 1, "y": 2}}; !reflect.DeepEqual(dest, want) {
+		t.Errorf("dest after merge = %v; want %v", dest, want)
+	}
+}
+
+func TestCmdRunRefusedWithoutRunner(t *testing.T) {
+	fns := SaltFuncs(SaltContext{})
+	_, err := fns["cmd.run"]([]any{"id"}, map[string]any{})
+	if !errors.Is(err, errNoRunCmd) {
+		t.Errorf("cmd.run without RunCmd: err = %v; want %v", err, errNoRunCmd)
+	}
+}
+
+func TestSaltVars(t *testing.T) {
+	tests := []struct {
+		sls, tpl                    string
+		slspath, tpldir, slsdotpath string
+	}{
+		{"nginx", "nginx/init.sls", "nginx", "nginx", "nginx"},
+		{"nginx.config", "nginx/config.sls", "nginx", "nginx", "nginx"},
+		{"a.b.c", "a/b/c/init.sls", "a/b/c", "a/b/c", "a.b.c"},
+		{"top", "top.sls", "", ".", ""},
+	}
+	for _, tt := range tests {
+		v := SaltVars(SaltContext{}, tt.sls, tt.tpl, "base")
+		if v["slspath"] != tt.slspath || v["tpldir"] != tt.tpldir || v["slsdotpath"] != tt.slsdotpath || v["sls"] != tt.sls {
+			t.Errorf("SaltVars(%q, %q): slspath=%v tpldir=%v slsdotpath=%v sls=%v; want %q %q %q %q",
+				tt.sls, tt.tpl, v["slspath"], v["tpldir"], v["slsdotpath"], v["sls"], tt.slspath, tt.tpldir, tt.slsdotpath, tt.sls)
+		}
+		for _, k := range []string{"grains", "pillar", "opts", "salt", "tplpath", "tplfile", "saltenv"} {
+			if _, ok := v[k]; !ok {
+				t.Errorf("SaltVars: %s missing", k)
+			}
+		}
+	}
+}
