@@ -41,3 +41,20 @@ func TestWriteMissingDir(t *testing.T) {
 		t.Fatal("Write into a missing directory succeeded; want an error")
 	}
 }
+
+func TestWriteSyncAndSyncFS(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "key")
+	if err := WriteSync(p, []byte("secret"), 0600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "secret" {
+		t.Fatalf("WriteSync wrote %q", b)
+	}
+	if err := SyncFS(dir); err != nil {
+		t.Fatalf("SyncFS(%s) = %v", dir, err)
+	}
+	if err := SyncFS(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("SyncFS of a missing path succeeded")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/pillar"
@@ -128,10 +129,22 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 		OnResult: host.OnState,
 	})
 	ret := Return{Value: res, Out: "highstate"}
+	changed := false
 	for _, s := range res {
 		if s.Result.Result == states.False {
 			ret.Retcode = RetStateFailure
-			break
+		}
+		changed = changed || s.Changed()
+	}
+	if changed && !r.test {
+		// States write without an fsync each; one flush makes the whole
+		// run durable (see pkg/atomicfile).
+		root := host.Root
+		if root == "" {
+			root = "/"
+		}
+		if err := atomicfile.SyncFS(root); err != nil {
+			host.Log.Warn("flushing the run's writes to disk", "err", err)
 		}
 	}
 	return ret
