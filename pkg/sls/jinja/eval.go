@@ -451,6 +451,13 @@ func (e *env) evalCall(c *callNode) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		switch recv.(type) {
+		case map[string]any, map[string]Func, []any, *List, string:
+		default:
+			// Other Go maps and slices (map[any]any, []string) get the
+			// methods of their Jinja counterparts, on a copy.
+			recv = normalize(recv)
+		}
 		if hasMethod(recv, a.name) {
 			args, kw, err := e.evalArgs(c.args, c.kwargs, c.star, c.dstar)
 			if err != nil {

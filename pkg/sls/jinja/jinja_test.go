@@ -117,3 +117,59 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentRender renders the golden cases from several goroutines
+// at once, so that -race sees the shared compile cache and registries.
+func TestConcurrentRender(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.sls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct{ name, out string }
+	want := map[string]string{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".sls")
+		want[name] = renderCase(t, name, src)
+	}
+	done := make(chan result)
+	for i := 0; i < 4; i++ {
+		go func() {
+			for _, f := range files {
+				src, _ := os.ReadFile(f)
+				name := strings.TrimSuffix(filepath.Base(f), ".sls")
+				done <- result{name, renderCase(t, name, src)}
+			}
+		}()
+	}
+	for i := 0; i < 4*len(files); i++ {
+		r := <-done
+		if r.out != want[r.name] {
+			t.Errorf("%s: concurrent render differs", r.name)
+		}
+	}
+}
+
+// TestGoTypesFromCallers renders with the Go types other packages hand
+// in (map[any]any, []string, int64) rather than the YAML decoder's.
+func TestGoTypesFromCallers(t *testing.T) {
+	vars := map[string]any{
+		"m":  map[any]any{"b": int64(2), "a": uint8(1)},
+		"l":  []string{"x", "y"},
+		"n":  int64(5),
+		"f":  float32(1.5),
+		"mm": map[string]string{"k": "v"},
+	}
+	src := "{{ m.items()|list }} {{ m.a + n }} {{ l|join(',') }} {{ l.index('y') }} {{ f }} {{ mm.get('k') }} {{ m }} {{ l }}"
+	out, err := Render("g.sls", []byte(src), vars, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[('a', 1), ('b', 2)] 6 x,y 1 1.5 v {'a': 1, 'b': 2} ['x', 'y']"
+	if out != want {
+		t.Errorf("got  %q\nwant %q", out, want)
+	}
+}
