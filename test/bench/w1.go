@@ -14,6 +14,8 @@ type workload struct {
 
 var workloads = []workload{
 	{"W1", runW1},
+	{"W2", runW2},
+	{"W3", runW3},
 }
 
 const notes = `
@@ -24,6 +26,10 @@ const notes = `
   ` + "`--root`" + `, through ` + "`brine call --local state.apply`" + `. Timed as a first run
   (nothing exists), a no-op rerun (everything correct) and a ` + "`test=True`" + ` run
   on the correct tree.
+- **W2**: 20 packages already installed on the host (its real dpkg database),
+  as one ` + "`pkg.installed`" + ` state with ` + "`pkgs:`" + ` and as 20 states: a no-op.
+- **W3**: 50 ` + "`mount.mounted`" + ` entries in an alternate fstab (` + "`config:`" + `,
+  ` + "`mount: False`" + `), as a no-op after a first run wrote them.
 `
 
 // w1Tree writes the W1 state tree into dir.
