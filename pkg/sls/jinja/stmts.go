@@ -98,9 +98,19 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 			}
 			st.targets = targets
 		}
-		if p.atEOF() {
+		if p.atEOF() || p.isOp("|") {
 			if len(st.targets) != 1 || st.attr != "" {
 				return p.errf("a block set takes one name")
+			}
+			if p.isOp("|") {
+				x, err := p.parseFilterExpr(&nameNode{name: blockVar, line: line})
+				if err != nil {
+					return err
+				}
+				if err := p.expectEOF(); err != nil {
+					return err
+				}
+				st.expr = x
 			}
 			st.kind = "setblock"
 			t.push("set", line)
@@ -275,6 +285,21 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		}
 		t.push("with", line)
 		t.emitStmt("jwith", st)
+	case "filter":
+		// The chain is parsed as if applied to the block's output, held
+		// in blockVar: "{% filter upper|trim %}" is "blockVar|upper|trim".
+		p.toks = append([]token{{kind: tkOp, s: "|", line: line}}, p.toks[p.pos:]...)
+		p.pos = 0
+		x, err := p.parseFilterExpr(&nameNode{name: blockVar, line: line})
+		if err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.expr = x
+		t.push("filter", line)
+		t.emitStmt("jfilter", st)
 	case "autoescape":
 		// Output is never escaped here, as in Salt; the block is a no-op.
 		t.push("autoescape", line)
@@ -283,6 +308,9 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 	}
 	return nil
 }
+
+// blockVar holds a block's output while a filter chain runs on it.
+const blockVar = "__jblock"
 
 func (t *translator) inLoop() bool {
 	for i := len(t.stack) - 1; i >= 0; i-- {

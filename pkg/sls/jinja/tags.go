@@ -112,9 +112,24 @@ func block(end string, exec func(n *blockTag, ctx *pongo2.ExecutionContext, w po
 	}
 }
 
-type noopTag struct{}
-
-func (noopTag) Execute(*pongo2.ExecutionContext, pongo2.TemplateWriter) *pongo2.Error { return nil }
+// renderFiltered renders the block body and runs the statement's filter
+// chain, if any, on the text.
+func (n *blockTag) renderFiltered(ctx *pongo2.ExecutionContext) (any, *pongo2.Error) {
+	var b strings.Builder
+	if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
+		return nil, err
+	}
+	if n.st.expr == nil {
+		return b.String(), nil
+	}
+	child := pongo2.NewChildExecutionContext(ctx)
+	child.Private[blockVar] = b.String()
+	v, err := n.env(child).eval(n.st.expr)
+	if err != nil {
+		return nil, n.fail(err)
+	}
+	return v, nil
+}
 
 func registerTags() {
 	reg := map[string]pongo2.TagParser{
@@ -132,11 +147,23 @@ func registerTags() {
 		"jif":      parseIf,
 		"jfor":     parseFor,
 		"jsetblock": block("jendset", func(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
-			var b strings.Builder
-			if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
+			v, err := n.renderFiltered(ctx)
+			if err != nil {
 				return err
 			}
-			ctx.Private[n.st.targets[0]] = b.String()
+			ctx.Private[n.st.targets[0]] = v
+			return nil
+		}),
+		"jfilter": block("jendfilter", func(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+			v, err := n.renderFiltered(ctx)
+			if err != nil {
+				return err
+			}
+			s, serr := toStr(v)
+			if serr != nil {
+				return n.fail(serr)
+			}
+			_, _ = w.WriteString(s)
 			return nil
 		}),
 		"jload": block("jendload", execLoad),

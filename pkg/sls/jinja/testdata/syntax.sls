@@ -29,3 +29,6 @@ with: {{ x + y }}
 {%- endwith %}
 {#- inline comment #}
 done
+{%- set shout | upper %}quiet {{ 'words' }}{% endset %}
+block set filter: {{ shout }}
+{% filter replace('a', 'o')|upper %}banana {{ 'cat' }}{% endfilter %}
