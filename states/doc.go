@@ -39,10 +39,12 @@ func docArgNames(fun string) []string {
 	for _, line := range strings.Split(after, "\n") {
 		item, isItem := strings.CutPrefix(strings.TrimSpace(line), "- ")
 		if !isItem {
-			if strings.TrimSpace(line) == "" {
+			// Blank lines and indented continuations of a wrapped item
+			// stay in the list; a paragraph at the margin ends it.
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
 				continue
 			}
-			break // the list ended
+			break
 		}
 		names, _, ok := strings.Cut(item, ":")
 		if !ok {

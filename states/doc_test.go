@@ -70,6 +70,10 @@ func TestDocArgNames(t *testing.T) {
 			t.Errorf("docArgNames(cmd.wait) = %v; lacks %q", got, want)
 		}
 	}
+	// An argument after a wrapped one is still listed.
+	if got := docArgNames("sysctl.present"); !slices.Contains(got, "config") {
+		t.Errorf("docArgNames(sysctl.present) = %v; lacks config", got)
+	}
 	got = docArgNames("file.managed")
 	if !slices.Contains(got, "source_hash") || slices.Contains(got, "Salt") {
 		t.Errorf("docArgNames(file.managed) = %v", got)
