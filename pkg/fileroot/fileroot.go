@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // DefaultEnv is Salt's default environment.
@@ -100,9 +101,16 @@ func (r Roots) Resolve(env, rel string) (string, error) {
 }
 
 // Source reads salt:// URLs from the roots. It implements states.FileSource.
+//
+// A Source lives for one run and remembers what it read, so that a
+// template used by 900 states is resolved and read once. The caller must
+// not change the content it gets back.
 type Source struct {
 	Roots Roots
 	Env   string // the default environment, when a URL names none
+
+	mu    sync.Mutex
+	cache map[string][]byte
 }
 
 // ReadFile reads one salt:// URL.
@@ -113,6 +121,13 @@ func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
 	}
 	if env == "" {
 		env = s.Env
+	}
+	key := env + "\x00" + rel
+	s.mu.Lock()
+	b, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok {
+		return b, nil
 	}
 	p, err := s.Roots.Resolve(env, rel)
 	if err != nil {
@@ -125,5 +140,15 @@ func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("salt://%s is a directory: %w", rel, fs.ErrNotExist)
 	}
-	return os.ReadFile(p)
+	b, err = os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.cache == nil {
+		s.cache = map[string][]byte{}
+	}
+	s.cache[key] = b
+	s.mu.Unlock()
+	return b, nil
 }
