@@ -1,0 +1,209 @@
+package jinja
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/flosch/pongo2/v6"
+	"gopkg.in/yaml.v3"
+)
+
+// parseData reads YAML, JSON or text the way import_yaml and load_yaml do.
+func parseData(kind, text string) (any, error) {
+	switch {
+	case strings.HasSuffix(kind, "yaml"):
+		var v any
+		if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		return fromYAML(v), nil
+	case strings.HasSuffix(kind, "json"):
+		var v any
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		return fromJSON(v), nil
+	}
+	return text, nil
+}
+
+func fromJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := strconv.Atoi(string(x)); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromJSON(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = fromJSON(e)
+		}
+	}
+	return v
+}
+
+func fromYAML(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromYAML(e)
+		}
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[keyString(k)] = fromYAML(e)
+		}
+		return out
+	case []any:
+		for i, e := range x {
+			x[i] = fromYAML(e)
+		}
+	}
+	return v
+}
+
+// flatten is the scope a "with context" import or include sees.
+func flatten(ctx *pongo2.ExecutionContext) pongo2.Context {
+	out := make(pongo2.Context, len(ctx.Public)+len(ctx.Private))
+	for k, v := range ctx.Public {
+		if !strings.HasPrefix(k, "__j") {
+			out[k] = v
+		}
+	}
+	for k, v := range ctx.Private {
+		if k != "pongo2" && k != "loop" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// load finds and compiles a template named by an expression value;
+// "./x" and "../x" are relative to the current template, as in Salt.
+func (e *env) load(nameV any) (*compiled, string, error) {
+	name, ok := normalize(nameV).(string)
+	if !ok {
+		if u, isU := nameV.(Undefined); isU {
+			return nil, "", u.err()
+		}
+		return nil, "", fmt.Errorf("template name must be a string, not %s", typeName(nameV))
+	}
+	if strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
+		name = path.Join(path.Dir(e.file), name)
+	}
+	name = strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(name, "salt://")), "/")
+	if e.rs.loader == nil {
+		return nil, name, fmt.Errorf("template %s: %w (no loader)", name, errNotFound)
+	}
+	src, err := e.rs.loader.Load(name)
+	if err != nil {
+		return nil, name, fmt.Errorf("template %s: %w: %v", name, errNotFound, err)
+	}
+	c, err := compile(name, src)
+	return c, name, err
+}
+
+func (e *env) runModule(st *stmt) (map[string]any, string, string, error) {
+	v, err := e.eval(st.expr)
+	if err != nil {
+		return nil, "", "", err
+	}
+	c, name, err := e.load(v)
+	if err != nil {
+		return nil, name, "", err
+	}
+	public := pongo2.Context{}
+	if st.withCtx {
+		public = flatten(e.ctx)
+	}
+	var b strings.Builder
+	vars, err := e.rs.run(c, public, &pongoWriter{b: &b, rs: e.rs})
+	return vars, name, b.String(), err
+}
+
+func execImport(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	st := *b.st
+	if st.kind != "import" {
+		st.withCtx = true
+	}
+	vars, name, out, err := e.runModule(&st)
+	if err != nil {
+		return b.fail(err)
+	}
+	if st.kind == "import" {
+		ctx.Private[st.targets[0]] = &module{name: name, vars: vars}
+		return nil
+	}
+	v, err := parseData(st.kind, out)
+	if err != nil {
+		return b.fail(fmt.Errorf("%s: %w", name, err))
+	}
+	ctx.Private[st.targets[0]] = v
+	return nil
+}
+
+func execFrom(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	vars, name, _, err := e.runModule(b.st)
+	if err != nil {
+		return b.fail(err)
+	}
+	for _, imp := range b.st.imports {
+		v, ok := vars[imp[0]]
+		if !ok {
+			return b.fail(fmt.Errorf("the template %s does not export the requested name '%s'", name, imp[0]))
+		}
+		ctx.Private[imp[1]] = v
+	}
+	return nil
+}
+
+func execInclude(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	e := b.env(ctx)
+	v, err := e.eval(b.st.expr)
+	if err != nil {
+		return b.fail(err)
+	}
+	names := []any{v}
+	if l, ok := normalize(v).([]any); ok {
+		names = l
+	}
+	for _, nv := range names {
+		c, _, err := e.load(nv)
+		if err != nil {
+			if errors.Is(err, errNotFound) {
+				continue
+			}
+			return b.fail(err)
+		}
+		public := pongo2.Context{}
+		if b.st.withCtx {
+			public = flatten(ctx)
+		}
+		if _, err := e.rs.run(c, public, w); err != nil {
+			return b.fail(err)
+		}
+		return nil
+	}
+	if b.st.ignore {
+		return nil
+	}
+	return b.fail(fmt.Errorf("template not found: %s", reprOr(v)))
+}
+
+type module struct {
+	name string
+	vars map[string]any
+}

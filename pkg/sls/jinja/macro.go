@@ -1,0 +1,91 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/flosch/pongo2/v6"
+)
+
+// Macro is a {% macro %} bound to the scope it was defined in.
+type Macro struct {
+	name   string
+	st     *stmt
+	u      *unit
+	body   *pongo2.NodeWrapper
+	defCtx *pongo2.ExecutionContext
+}
+
+type macroTag struct {
+	tagBase
+	body *pongo2.NodeWrapper
+}
+
+func parseMacro(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+	u, st, perr := stmtOf(args)
+	if perr != nil {
+		return nil, perr
+	}
+	body, _, err := doc.WrapUntilTag("jendmacro")
+	if err != nil {
+		return nil, err
+	}
+	return &macroTag{tagBase: tagBase{u: u, st: st}, body: body}, nil
+}
+
+func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
+	rs := caller.rs
+	rs.depth++
+	defer func() { rs.depth-- }()
+	if rs.depth > maxNesting {
+		return nil, fmt.Errorf("macro '%s' nested more than %d deep", m.name, maxNesting)
+	}
+	ctx := pongo2.NewChildExecutionContext(m.defCtx)
+	e := &env{ctx: ctx, rs: rs, file: m.u.name}
+	var varargs []any
+	if len(args) > len(m.st.params) {
+		varargs = args[len(m.st.params):]
+	}
+	if varargs == nil {
+		varargs = []any{}
+	}
+	extra := map[string]any{}
+	for k, v := range kw {
+		extra[k] = v
+	}
+	for i, p := range m.st.params {
+		switch v, ok := extra[p]; {
+		case i < len(args):
+			if ok {
+				return nil, fmt.Errorf("macro '%s' got multiple values for argument '%s'", m.name, p)
+			}
+			ctx.Private[p] = args[i]
+		case ok:
+			ctx.Private[p] = v
+			delete(extra, p)
+		case m.st.defs[i] != nil:
+			dv, err := e.eval(m.st.defs[i])
+			if err != nil {
+				return nil, err
+			}
+			ctx.Private[p] = dv
+		default:
+			ctx.Private[p] = Undefined{Hint: fmt.Sprintf("parameter '%s' was not provided", p)}
+		}
+	}
+	ctx.Private["varargs"] = tuple(varargs)
+	ctx.Private["kwargs"] = extra
+	var b strings.Builder
+	if err := m.body.Execute(ctx, &pongoWriter{b: &b, rs: rs}); err != nil {
+		if _, ok := err.OrigError.(loopCtl); ok {
+			return nil, fmt.Errorf("'%s' outside of a loop", err.OrigError)
+		}
+		var je *Error
+		if errors.As(err.OrigError, &je) {
+			return nil, je
+		}
+		return nil, err
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,308 @@
+package jinja
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+func strArg(args []any, i int, def string) (string, error) {
+	if i >= len(args) || args[i] == nil {
+		return def, nil
+	}
+	s, ok := normalize(args[i]).(string)
+	if !ok {
+		return "", fmt.Errorf("expected a string argument, got %s", typeName(args[i]))
+	}
+	return s, nil
+}
+
+func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
+	switch name {
+	case "split", "rsplit":
+		sep, err := strArg(args, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := kw["sep"]; ok {
+			sep, _ = v.(string)
+		}
+		n := -1
+		if len(args) > 1 {
+			n, _, _, _ = toNum(args[1])
+		} else if v, ok := kw["maxsplit"]; ok {
+			n, _, _, _ = toNum(v)
+		}
+		return pySplit(s, sep, n, name == "rsplit"), nil
+	case "splitlines":
+		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+		if len(lines) > 0 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		return strList(lines), nil
+	case "startswith", "endswith":
+		prefixes := []any{argOr(args, 0, "")}
+		if l, ok := normalize(prefixes[0]).([]any); ok {
+			prefixes = l
+		}
+		for _, p := range prefixes {
+			ps, ok := p.(string)
+			if !ok {
+				return nil, fmt.Errorf("%s first arg must be str or a tuple of str", name)
+			}
+			if name == "startswith" && strings.HasPrefix(s, ps) || name == "endswith" && strings.HasSuffix(s, ps) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case "upper":
+		return strings.ToUpper(s), nil
+	case "lower", "casefold":
+		return strings.ToLower(s), nil
+	case "swapcase":
+		return strings.Map(func(r rune) rune {
+			if unicode.IsUpper(r) {
+				return unicode.ToLower(r)
+			}
+			return unicode.ToUpper(r)
+		}, s), nil
+	case "strip", "lstrip", "rstrip":
+		cut, err := strArg(args, 0, " \t\n\r\v\f")
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case "strip":
+			return strings.Trim(s, cut), nil
+		case "lstrip":
+			return strings.TrimLeft(s, cut), nil
+		}
+		return strings.TrimRight(s, cut), nil
+	case "replace":
+		old, err := strArg(args, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		nw, err := strArg(args, 1, "")
+		if err != nil {
+			return nil, err
+		}
+		n := -1
+		if len(args) > 2 {
+			n, _, _, _ = toNum(args[2])
+		}
+		return strings.Replace(s, old, nw, n), nil
+	case "format":
+		return pyFormat(s, args, kw)
+	case "join":
+		items, err := iterate(argOr(args, 0, nil))
+		if err != nil {
+			return nil, err
+		}
+		parts := make([]string, len(items))
+		for i, it := range items {
+			str, ok := normalize(it).(string)
+			if !ok {
+				return nil, fmt.Errorf("sequence item %d: expected str instance, %s found", i, typeName(it))
+			}
+			parts[i] = str
+		}
+		return strings.Join(parts, s), nil
+	case "title":
+		return pyTitle(s), nil
+	case "capitalize":
+		return pyCapitalize(s), nil
+	case "find", "rfind", "index":
+		sub, err := strArg(args, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		var i int
+		if name == "rfind" {
+			i = strings.LastIndex(s, sub)
+		} else {
+			i = strings.Index(s, sub)
+		}
+		if i >= 0 {
+			i = len([]rune(s[:i]))
+		} else if name == "index" {
+			return nil, fmt.Errorf("substring not found")
+		}
+		return i, nil
+	case "count":
+		sub, err := strArg(args, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		return strings.Count(s, sub), nil
+	case "isdigit", "isnumeric", "isdecimal", "isalpha", "isalnum", "isspace", "islower", "isupper":
+		return strIs(s, name), nil
+	case "zfill":
+		w, _, _, _ := toNum(argOr(args, 0, 0))
+		sign := ""
+		body := s
+		if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+			sign, body = s[:1], s[1:]
+		}
+		return sign + pad(body, w-len(sign), '0', '>'), nil
+	case "ljust", "rjust", "center":
+		w, _, _, _ := toNum(argOr(args, 0, 0))
+		fill, err := strArg(args, 1, " ")
+		if err != nil || len([]rune(fill)) != 1 {
+			return nil, fmt.Errorf("the fill character must be exactly one character long")
+		}
+		align := map[string]byte{"ljust": '<', "rjust": '>', "center": '^'}[name]
+		return pad(s, w, []rune(fill)[0], align), nil
+	case "partition", "rpartition":
+		sep, err := strArg(args, 0, "")
+		if err != nil || sep == "" {
+			return nil, fmt.Errorf("empty separator")
+		}
+		var i int
+		if name == "partition" {
+			i = strings.Index(s, sep)
+		} else {
+			i = strings.LastIndex(s, sep)
+		}
+		if i < 0 {
+			if name == "partition" {
+				return tuple{s, "", ""}, nil
+			}
+			return tuple{"", "", s}, nil
+		}
+		return tuple{s[:i], sep, s[i+len(sep):]}, nil
+	case "encode", "decode":
+		return s, nil
+	}
+	return nil, fmt.Errorf("'str' object has no attribute '%s'", name)
+}
+
+func strIs(s, name string) bool {
+	if s == "" {
+		return false
+	}
+	hasCased := false
+	for _, r := range s {
+		ok := true
+		switch name {
+		case "isdigit", "isnumeric", "isdecimal":
+			ok = unicode.IsDigit(r)
+		case "isalpha":
+			ok = unicode.IsLetter(r)
+		case "isalnum":
+			ok = unicode.IsLetter(r) || unicode.IsDigit(r)
+		case "isspace":
+			ok = unicode.IsSpace(r)
+		case "islower":
+			ok = !unicode.IsUpper(r)
+			hasCased = hasCased || unicode.IsLower(r)
+		case "isupper":
+			ok = !unicode.IsLower(r)
+			hasCased = hasCased || unicode.IsUpper(r)
+		}
+		if !ok {
+			return false
+		}
+	}
+	if name == "islower" || name == "isupper" {
+		return hasCased
+	}
+	return true
+}
+
+func strList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// pySplit is str.split/rsplit: no separator splits on runs of whitespace.
+func pySplit(s, sep string, n int, right bool) []any {
+	if sep == "" {
+		fields := strings.Fields(s)
+		if n >= 0 && len(fields) > n+1 {
+			if right {
+				cut := len(fields) - n
+				head := strings.TrimRightFunc(s, unicode.IsSpace)
+				for range n {
+					i := strings.LastIndexFunc(head, unicode.IsSpace)
+					head = strings.TrimRightFunc(head[:i], unicode.IsSpace)
+				}
+				return strList(append([]string{head}, fields[cut:]...))
+			}
+			rest := strings.TrimLeftFunc(s, unicode.IsSpace)
+			var out []string
+			for range n {
+				i := strings.IndexFunc(rest, unicode.IsSpace)
+				out = append(out, rest[:i])
+				rest = strings.TrimLeftFunc(rest[i:], unicode.IsSpace)
+			}
+			return strList(append(out, rest))
+		}
+		return strList(fields)
+	}
+	if n < 0 {
+		return strList(strings.Split(s, sep))
+	}
+	if !right {
+		return strList(strings.SplitN(s, sep, n+1))
+	}
+	var out []string
+	for range n {
+		i := strings.LastIndex(s, sep)
+		if i < 0 {
+			break
+		}
+		out = append([]string{s[i+len(sep):]}, out...)
+		s = s[:i]
+	}
+	return strList(append([]string{s}, out...))
+}
+
+func pyTitle(s string) string {
+	var b strings.Builder
+	prevCased := false
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			if prevCased {
+				b.WriteRune(unicode.ToLower(r))
+			} else {
+				b.WriteRune(unicode.ToUpper(r))
+			}
+			prevCased = true
+		} else {
+			b.WriteRune(r)
+			prevCased = false
+		}
+	}
+	return b.String()
+}
+
+func pyCapitalize(s string) string {
+	r := []rune(strings.ToLower(s))
+	if len(r) > 0 {
+		r[0] = unicode.ToUpper(r[0])
+	}
+	return string(r)
+}
+
+func pad(s string, w int, fill rune, align byte) string {
+	n := w - len([]rune(s))
+	if n <= 0 {
+		return s
+	}
+	if n > maxRepeat {
+		n = maxRepeat
+	}
+	f := string(fill)
+	switch align {
+	case '<':
+		return s + strings.Repeat(f, n)
+	case '^':
+		left := n / 2
+		return strings.Repeat(f, left) + s + strings.Repeat(f, n-left)
+	}
+	return strings.Repeat(f, n) + s
+}
