@@ -132,7 +132,7 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	host := &exec.Host{
 		ID:       id,
 		Grains:   g,
-		Files:    &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.fileRoots}, Env: o.saltenv},
+		Files:    &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.fileRoots}, Env: o.saltenv, Memo: true},
 		Env:      o.saltenv,
 		Root:     o.root,
 		Log:      log,

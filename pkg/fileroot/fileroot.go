@@ -102,12 +102,14 @@ func (r Roots) Resolve(env, rel string) (string, error) {
 
 // Source reads salt:// URLs from the roots. It implements states.FileSource.
 //
-// A Source lives for one run and remembers what it read, so that a
-// template used by 900 states is resolved and read once. The caller must
-// not change the content it gets back.
+// With Memo set, a Source remembers what it read, so that a template used
+// by 900 states is resolved and read once: set it on a Source that lives
+// for one run, never on a long-lived one (a master's), which must see
+// edits. The caller must not change the content it gets back.
 type Source struct {
 	Roots Roots
 	Env   string // the default environment, when a URL names none
+	Memo  bool
 
 	mu    sync.Mutex
 	cache map[string][]byte
@@ -143,6 +145,9 @@ func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
 	b, err = os.ReadFile(p)
 	if err != nil {
 		return nil, err
+	}
+	if !s.Memo {
+		return b, nil
 	}
 	s.mu.Lock()
 	if s.cache == nil {
