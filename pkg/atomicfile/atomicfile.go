@@ -60,9 +60,9 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	name := tmp.Name()
-	defer os.Remove(name) // a no-op after the rename
 	fail := func(err error) error {
 		tmp.Close()
+		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err := tmp.Write(data); err != nil {
@@ -83,9 +83,11 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 		}
 	}
 	if err := tmp.Close(); err != nil {
+		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(name, path); err != nil {
+		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if sync {
