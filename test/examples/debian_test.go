@@ -347,19 +347,3 @@ func TestNoIPv6Live(t *testing.T) {
 		t.Errorf("60-no-ipv6.conf = %q, %v", conf, err)
 	}
 }
-
-// waitFor polls fn until it succeeds or the time is up.
-func waitFor(t *testing.T, total time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brine-cm/brine/test/testbed"
 )
@@ -310,4 +311,20 @@ func grainsFile(t *testing.T, yaml string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// waitFor polls fn until it succeeds or the time is up.
+func waitFor(t *testing.T, total time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
