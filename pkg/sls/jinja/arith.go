@@ -9,6 +9,7 @@ import (
 const maxRepeat = 1 << 22
 
 func arith(op string, l, r any) (any, error) {
+	rawR := r
 	l, r = normalize(l), normalize(r)
 	for _, v := range []any{l, r} {
 		if u, ok := v.(Undefined); ok {
@@ -122,7 +123,7 @@ func arith(op string, l, r any) (any, error) {
 		}
 	case "%":
 		if ls, ok := l.(string); ok {
-			return percentFormat(ls, r)
+			return percentFormat(ls, rawR)
 		}
 	}
 	return nil, fmt.Errorf("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))

@@ -23,7 +23,7 @@ func init() {
 		"trim": fTrim, "strip": fTrim, "unique": fUnique, "sort": fSort, "reverse": fReverse,
 		"bool": fBool, "to_bool": fBool, "first": fFirst, "last": fLast,
 		"length": fLength, "count": fLength, "lower": strF(strings.ToLower), "upper": strF(strings.ToUpper),
-		"title": strF(pyTitle), "capitalize": strF(pyCapitalize), "dictsort": fDictsort,
+		"title": strF(jinjaTitle), "capitalize": strF(pyCapitalize), "dictsort": fDictsort,
 		"map": fMap, "select": fSelect(true), "reject": fSelect(false),
 		"selectattr": fSelectAttr(true), "rejectattr": fSelectAttr(false),
 		"sum": fSum, "min": fMinMax(-1), "max": fMinMax(1), "round": fRound, "abs": fAbs,
@@ -318,6 +318,9 @@ func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	}
 	prec := intArg(args, kw, 0, "precision", 0)
 	method, _ := arg(args, kw, 1, "method", "common").(string)
+	if i, _, isF, _ := toNum(v); !isF && method == "common" && prec >= 0 {
+		return i, nil
+	}
 	p := math.Pow(10, float64(prec))
 	switch method {
 	case "ceil":

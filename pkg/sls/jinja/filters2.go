@@ -204,7 +204,7 @@ func fCenter(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pad(s, intArg(args, kw, 0, "width", 80), ' ', '^'), nil
+	return pyCenter(s, intArg(args, kw, 0, "width", 80), ' '), nil
 }
 
 func fWordcount(_ *env, v any, _ []any, _ map[string]any) (any, error) {
@@ -229,7 +229,7 @@ func fFormat(_ *env, v any, args []any, kw map[string]any) (any, error) {
 			return percentFormat(s, args[0])
 		}
 	}
-	return percentFormat(s, append([]any{}, args...))
+	return percentFormat(s, tuple(args))
 }
 
 func fSetOp(op string) filterFunc {

@@ -136,7 +136,9 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	width, _ := strconv.Atoi(string(r[:i]))
 	r = r[i:]
+	group := false
 	if len(r) > 0 && r[0] == ',' {
+		group = true
 		r = r[1:]
 	}
 	prec := -1
@@ -214,6 +216,9 @@ func formatSpec(v any, spec string) (string, error) {
 				}
 				body = s
 			}
+			if group {
+				body = groupThousands(body)
+			}
 			if sign == "+" && !strings.HasPrefix(body, "-") {
 				body = "+" + body
 			} else if sign == " " && !strings.HasPrefix(body, "-") {
@@ -237,17 +242,36 @@ func formatSpec(v any, spec string) (string, error) {
 	return pad(body, width, fill, align), nil
 }
 
+// groupThousands puts commas into the integer part of a formatted number.
+func groupThousands(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, rest := s, ""
+	if i := strings.IndexAny(s, ".eE%"); i >= 0 {
+		intPart, rest = s[:i], s[i:]
+	}
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return sign + b.String() + rest
+}
+
 // percentFormat implements "fmt % args" (and the format filter).
 func percentFormat(f string, arg any) (string, error) {
 	var args []any
 	var named map[string]any
-	switch x := normalize(arg).(type) {
-	case []any:
-		args = x
-	case map[string]any:
+	if t, ok := arg.(tuple); ok {
+		args = t
+	} else if x, ok := normalize(arg).(map[string]any); ok {
 		named = x
 		args = []any{x}
-	default:
+	} else {
 		args = []any{arg}
 	}
 	var b strings.Builder

@@ -151,7 +151,10 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		if err != nil || len([]rune(fill)) != 1 {
 			return nil, fmt.Errorf("the fill character must be exactly one character long")
 		}
-		align := map[string]byte{"ljust": '<', "rjust": '>', "center": '^'}[name]
+		if name == "center" {
+			return pyCenter(s, w, []rune(fill)[0]), nil
+		}
+		align := map[string]byte{"ljust": '<', "rjust": '>'}[name]
 		return pad(s, w, []rune(fill)[0], align), nil
 	case "partition", "rpartition":
 		sep, err := strArg(args, 0, "")
@@ -222,7 +225,7 @@ func strList(ss []string) []any {
 func pySplit(s, sep string, n int, right bool) []any {
 	if sep == "" {
 		fields := strings.Fields(s)
-		if n >= 0 && len(fields) > n+1 {
+		if n >= 0 && len(fields) > n {
 			if right {
 				cut := len(fields) - n
 				head := strings.TrimRightFunc(s, unicode.IsSpace)
@@ -286,6 +289,39 @@ func pyCapitalize(s string) string {
 		r[0] = unicode.ToUpper(r[0])
 	}
 	return string(r)
+}
+
+// pyCenter is str.center, which puts the odd extra fill on the left
+// when the width is odd, unlike format's '^'.
+func pyCenter(s string, w int, fill rune) string {
+	marg := w - len([]rune(s))
+	if marg <= 0 {
+		return s
+	}
+	marg = min(marg, maxRepeat)
+	left := marg/2 + (marg & w & 1)
+	f := string(fill)
+	return strings.Repeat(f, left) + s + strings.Repeat(f, marg-left)
+}
+
+// jinjaTitle is Jinja's title filter: words start after spaces, dashes
+// and opening brackets, so "w0rld" stays "W0rld" (str.title differs).
+func jinjaTitle(s string) string {
+	var b strings.Builder
+	start := true
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || strings.ContainsRune("-([{<", r):
+			b.WriteRune(r)
+			start = true
+		case start:
+			b.WriteRune(unicode.ToUpper(r))
+			start = false
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }
 
 func pad(s string, w int, fill rune, align byte) string {
