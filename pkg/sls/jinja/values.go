@@ -400,6 +400,16 @@ func equalDepth(a, b any, depth int) bool {
 	if depth > 100 {
 		return false
 	}
+	_, aTuple := a.(tuple)
+	_, bTuple := b.(tuple)
+	if aTuple != bTuple {
+		// A tuple never equals a list in Python.
+		if _, isList := normalize(a).([]any); isList {
+			if _, isList := normalize(b).([]any); isList {
+				return false
+			}
+		}
+	}
 	a, b = normalize(a), normalize(b)
 	if ai, af, aFloat, aok := toNum(a); aok {
 		bi, bf, bFloat, bok := toNum(b)
