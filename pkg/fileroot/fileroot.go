@@ -81,7 +81,11 @@ func (r Roots) Resolve(env, rel string) (string, error) {
 		return "", fmt.Errorf("environment %q: %w", env, fs.ErrNotExist)
 	}
 	for _, dir := range dirs {
-		root, err := filepath.EvalSymlinks(dir)
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			continue
+		}
+		root, err := filepath.EvalSymlinks(abs)
 		if err != nil {
 			continue
 		}

@@ -94,3 +94,15 @@ func TestSourceCachesReads(t *testing.T) {
 		t.Fatalf("read without Memo = %q; want the new content", b)
 	}
 }
+
+func TestRelativeRoot(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "top.sls"), []byte("base: {}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	src := &Source{Roots: Roots{"base": {"."}}}
+	if b, err := src.ReadFile(context.Background(), "salt://top.sls"); err != nil || string(b) != "base: {}" {
+		t.Fatalf("ReadFile with root \".\" = %q, %v", b, err)
+	}
+}
