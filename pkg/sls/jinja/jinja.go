@@ -58,6 +58,7 @@ const (
 	maxSteps     = 1000000  // loop iterations in one render
 	maxOutput    = 64 << 20 // bytes of output
 	maxCacheSize = 4096     // compiled templates kept
+	maxCacheSrc  = 32 << 20 // bytes of template source behind them
 )
 
 // Render renders src, named name (for errors and relative imports), with
@@ -176,6 +177,7 @@ var (
 	cache     = map[cacheKey]*compiled{}
 	compiling = map[int]*unit{}
 	nextUnit  int
+	cacheSrc  int
 )
 
 type noLoader struct{}
@@ -206,9 +208,11 @@ func compile(name string, src []byte) (*compiled, error) {
 		return nil, toError(err, &compiled{unit: u})
 	}
 	c := &compiled{tpl: tpl, unit: u}
-	if len(cache) >= maxCacheSize {
+	if len(cache) >= maxCacheSize || cacheSrc+len(src) > maxCacheSrc {
 		clear(cache)
+		cacheSrc = 0
 	}
+	cacheSrc += len(src)
 	cache[key] = c
 	return c, nil
 }

@@ -42,7 +42,6 @@ func (t token) String() string {
 	return "'" + t.s + "'"
 }
 
-var threeOps = []string{}
 var twoOps = []string{"//", "**", "==", "!=", "<=", ">="}
 
 const oneOps = "+-*/%~<>=()[]{},.:|!"

@@ -24,7 +24,7 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		if err := p.expectEOF(); err != nil {
 			return err
 		}
-		t.emitTag(tag, nil)
+		t.emitTag(tag)
 		return nil
 	}
 	switch st.kind {

@@ -60,7 +60,7 @@ func translate(id int, name, src string) (string, *unit, error) {
 	if err := t.run(); err != nil {
 		return "", nil, err
 	}
-	t.emitTag("jexport", nil)
+	t.emitTag("jexport")
 	return t.out.String(), t.u, nil
 }
 
@@ -311,7 +311,7 @@ func (t *translator) emitStmt(tag string, st *stmt) {
 	t.out.WriteString("{% " + tag + " " + strconv.Itoa(t.u.id) + " " + strconv.Itoa(idx) + " %}")
 }
 
-func (t *translator) emitTag(tag string, _ *stmt) {
+func (t *translator) emitTag(tag string) {
 	t.out.WriteString("{% " + tag + " %}")
 }
 
