@@ -46,6 +46,7 @@ type Minion struct {
 	Grains func() map[string]any
 
 	accepted atomic.Bool
+	reconn   chan struct{} // a (re)connect happened
 	wg       sync.WaitGroup
 	// Ready is called once the minion is accepted and listening for jobs.
 	Ready func()
@@ -61,7 +62,8 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache()}
+	return &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
+		reconn: make(chan struct{}, 1)}
 }
 
 // ID is the minion id.
@@ -115,7 +117,9 @@ func (m *Minion) connect() (*nats.Conn, error) {
 		nats.CustomReconnectDelay(m.backoff()),
 		nats.ReconnectBufSize(64 << 20),
 		nats.PingInterval(20 * time.Second),
+		nats.ConnectHandler(func(*nats.Conn) { m.signalReconnect() }),
 		nats.ReconnectHandler(func(*nats.Conn) {
+			m.signalReconnect()
 			m.log.Info("reconnected to master")
 			// Only once subscribed: presence tells the master jobs can
 			// be sent here.
@@ -145,6 +149,13 @@ func (m *Minion) connect() (*nats.Conn, error) {
 		opts = append(opts, nats.Secure(m.ca.tlsConfig()))
 	}
 	return nats.Connect(m.cfg.Master, opts...)
+}
+
+func (m *Minion) signalReconnect() {
+	select {
+	case m.reconn <- struct{}{}:
+	default:
+	}
 }
 
 // backoff doubles the wait between tries, up to retry_max.
@@ -229,11 +240,12 @@ func (m *Minion) loop(ctx context.Context) {
 }
 
 // waitAccepted asks the master for its job key until it answers, which it
-// can only do once our key is accepted; meanwhile it asks to be accepted.
+// can only do once our key is accepted; meanwhile it asks to be accepted
+// and waits for the master to disconnect it (which it does on accept),
+// reconnecting by itself now and then for masters that cannot.
 func (m *Minion) waitAccepted(ctx context.Context) error {
-	wait := 250 * time.Millisecond
-	fails := 0
-	for {
+	wait := time.Second
+	for tries := 1; ; tries++ {
 		reply, err := m.hello()
 		if err == nil {
 			return m.pin(reply)
@@ -242,19 +254,21 @@ func (m *Minion) waitAccepted(ctx context.Context) error {
 			return err
 		}
 		m.requestKey()
-		fails++
-		if fails%10 == 0 {
+		if tries == 2 || tries%20 == 0 {
 			m.log.Info("waiting for the master to accept this minion's key", "id", m.id, "nkey", m.pub)
-			// On an external server nobody kicks us after acceptance:
-			// reconnect now and then to get the new rights.
-			_ = m.nc.ForceReconnect()
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-m.reconn:
 		case <-time.After(wait):
+			if m.nc.IsConnected() {
+				// On an external server nobody kicks us after
+				// acceptance: reconnect to get the new rights.
+				_ = m.nc.ForceReconnect()
+			}
+			wait = min(wait*2, 30*time.Second)
 		}
-		wait = min(wait*2, 5*time.Second, m.cfg.RetryMax.D())
 	}
 }
 

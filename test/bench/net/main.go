@@ -55,6 +55,7 @@ type bench struct {
 	procs  map[string]*exec.Cmd
 	cancel []context.CancelFunc
 	rows   []row
+	killed int
 }
 
 func run(brine string, maxN, nproc int, keep bool) error {
@@ -96,14 +97,14 @@ func run(brine string, maxN, nproc int, keep bool) error {
 				return err
 			}
 		}
-		if err := b.waitConnected(ctx, n, 5*time.Minute); err != nil {
+		if err := b.waitConnected(ctx, n-b.killed, 5*time.Minute); err != nil {
 			return err
 		}
 		kind := "processes"
 		if n > nproc {
 			kind = fmt.Sprintf("%d processes + %d in one process", nproc, n-nproc)
 		}
-		d, ok, err := b.ping(ctx, n)
+		d, ok, err := b.ping(ctx, n-b.killed)
 		if err != nil {
 			return err
 		}
@@ -161,6 +162,7 @@ func (b *bench) at100(ctx context.Context) error {
 	_ = down.Process.Kill()
 	_, _ = down.Process.Wait()
 	delete(b.procs, "m0010")
+	b.killed++
 	start = time.Now()
 	res, err = b.cl.Run(ctx, client.Job{Target: strings.Join(ten, ","), TargetType: "list", Fun: "test.ping", Timeout: 5 * time.Second}, nil)
 	if err != nil {
