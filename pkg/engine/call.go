@@ -111,7 +111,7 @@ func (r *runner) invoke(i int, fn states.Func, test bool) (res states.Result, st
 	start = time.Now()
 	res = r.safeCall(fn, req)
 	dur = time.Since(start)
-	if res.Result == states.False && strings.HasPrefix(res.Comment, `argument "`) && !strings.Contains(res.Comment, p.c.ID) {
+	if res.Result == states.False && strings.HasPrefix(res.Comment, `argument "`) {
 		res.Comment = p.c.ID + ": " + res.Comment
 	}
 	return res, start, dur
