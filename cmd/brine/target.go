@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -73,7 +74,9 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 		return v
 	}
 	o.conn = connFlags{configDir: get("config-dir"), natsURL: get("nats-url"), creds: get("creds")}
-	o.out = netOutput{out: get("out"), stateOutput: get("state-output"), stateVerbose: getB("state-verbose"), color: get("color")}
+	if o.out, err = netOutputFrom(fs); err != nil {
+		return nil, err
+	}
 	for _, m := range matcherFlags {
 		o.matchers[m.typ] = getB(m.name)
 	}
@@ -94,7 +97,8 @@ func (o *targetOptions) Complete(args []string) error {
 		}
 	}
 	o.job = client.Job{Target: args[0], TargetType: o.tgtType, Fun: args[1]}
-	o.job.Args, o.job.Kwargs = splitArgs(args[2:])
+	o.job.Args, o.job.Kwargs = exec.ParseArgs(args[2:])
+	o.out.kwargs = o.job.Kwargs
 	d, err := parseTimeout(o.timeout)
 	if err != nil {
 		return err
@@ -141,37 +145,6 @@ func parseBatch(s string) (n int, pct bool, err error) {
 		return 0, false, fmt.Errorf("--batch-size %q: want N or N%%", s)
 	}
 	return n, pct, nil
-}
-
-// splitArgs parses ARG… KEY=VALUE… as Salt does: key=value pairs are
-// keyword arguments, the rest positional; values are read as YAML
-// scalars (True, 5, [a, b]).
-func splitArgs(in []string) ([]any, map[string]any) {
-	var args []any
-	kw := map[string]any{}
-	for _, a := range in {
-		if k, v, ok := strings.Cut(a, "="); ok && isIdent(k) {
-			kw[k] = yamlScalar(v)
-			continue
-		}
-		args = append(args, yamlScalar(a))
-	}
-	if len(kw) == 0 {
-		kw = nil
-	}
-	return args, kw
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // Run publishes the job and prints the returns as they come.
