@@ -51,6 +51,7 @@ func addTargetFlagSet(fs *pflag.FlagSet) {
 	}
 	fs.StringP("timeout", "t", "5", "seconds (or a duration like 2m) to wait for the minions")
 	fs.StringP("batch-size", "b", "", "run on N minions (or N%) at a time")
+	fs.String("batch", "", "same as --batch-size")
 	fs.Bool("async", false, "publish the job, print its id, do not wait")
 	fs.BoolP("verbose", "v", false, "say what is going on (the job id first)")
 	fs.Bool("progress", false, "show a live line of minions and states done (on a terminal)")
@@ -81,6 +82,9 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 		o.matchers[m.typ] = getB(m.name)
 	}
 	o.timeout, o.batch = get("timeout"), get("batch-size")
+	if b := get("batch"); b != "" {
+		o.batch = b
+	}
 	o.async, o.verbose, o.progress = getB("async"), getB("verbose"), getB("progress")
 	return o, err
 }
@@ -184,6 +188,11 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		}
 		res, err := c.Run(ctx, j, func(ev client.Event) {
 			switch {
+			case ev.Published != nil:
+				if o.verbose {
+					fmt.Fprintf(s.err, "Executing job with jid %s\n-------------------------------------------\n", ev.Published.JID)
+				}
+				prog.expect(len(ev.Published.Minions))
 			case ev.NotConnected:
 				prog.clear()
 				p.missing(ev.Minion, "Not connected")
@@ -199,14 +208,9 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 			prog.clear()
 			return err
 		}
-		if o.verbose || len(res.Minions) == 0 {
-			if len(res.Minions) == 0 && len(res.Status) == 0 {
-				fmt.Fprintln(s.err, "No minions matched the target. No command was sent, no jid was assigned.")
-				return &exitError{code: 1}
-			}
-		}
-		if o.verbose {
-			fmt.Fprintf(s.err, "Executed job with job ID %s\n", res.JID)
+		if len(res.Minions) == 0 && len(res.Status) == 0 {
+			fmt.Fprintln(s.err, "No minions matched the target. No command was sent, no jid was assigned.")
+			return &exitError{code: 1}
 		}
 		prog.clear()
 		late := false

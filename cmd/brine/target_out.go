@@ -93,6 +93,7 @@ type progress struct {
 	on     bool
 	nret   int
 	nstate int
+	total  int
 	shown  bool
 }
 
@@ -102,12 +103,13 @@ func (p *progress) draw() {
 	if !p.on {
 		return
 	}
-	fmt.Fprintf(p.w, "\r\033[K%d minions returned, %d states done", p.nret, p.nstate)
+	fmt.Fprintf(p.w, "\r\033[K%d/%d minions returned, %d states done", p.nret, p.total, p.nstate)
 	p.shown = true
 }
 
-func (p *progress) returned() { p.nret++; p.draw() }
-func (p *progress) state()    { p.nstate++; p.draw() }
+func (p *progress) expect(n int) { p.total += n; p.draw() }
+func (p *progress) returned()    { p.nret++; p.draw() }
+func (p *progress) state()       { p.nstate++; p.draw() }
 func (p *progress) clear() {
 	if p.on && p.shown {
 		fmt.Fprint(p.w, "\r\033[K")

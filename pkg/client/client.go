@@ -193,7 +193,9 @@ const (
 // Event is something that happened while waiting.
 type Event struct {
 	Minion string
-	// Exactly one of these is set.
+	// Exactly one of these is set. Published comes first, once, with
+	// the job id and the expected minions.
+	Published    *proto.PublishReply
 	NotConnected bool
 	Ack          *proto.Ack
 	State        *proto.StateEvent
@@ -273,6 +275,9 @@ func (c *Client) Run(ctx context.Context, j Job, on func(Event)) (*Result, error
 		return nil, err
 	}
 	res := &Result{JID: jid, Minions: rep.Minions, Status: map[string]Status{}, Returns: map[string]*proto.Return{}}
+	if on != nil {
+		on(Event{Published: rep})
+	}
 	for _, id := range rep.NotConnected {
 		res.Status[id] = NotConnected
 		if on != nil {
