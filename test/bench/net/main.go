@@ -132,17 +132,20 @@ func (b *bench) add(scenario, minions, result string, took string) {
 func (b *bench) at100(ctx context.Context) error {
 	// Idle RSS, after the pings.
 	time.Sleep(2 * time.Second)
-	var rss []int
+	var rss, anon []int
 	for _, c := range b.procs {
-		if kb := rssKB(c.Process.Pid); kb > 0 {
+		if kb := statusKB(c.Process.Pid, "VmRSS:"); kb > 0 {
 			rss = append(rss, kb)
+			anon = append(anon, statusKB(c.Process.Pid, "RssAnon:"))
 		}
 	}
 	sort.Ints(rss)
+	sort.Ints(anon)
 	if len(rss) > 0 {
-		b.add("idle RSS of a minion (median)", "1 of 100", "", mb(rss[len(rss)/2]))
+		b.add("idle RSS of a minion (median)", "1 of 100", "", fmt.Sprintf("%s (anonymous %s; the rest is the binary's shared pages)", mb(rss[len(rss)/2]), mb(anon[len(anon)/2])))
 	}
-	b.add("RSS of the master", "100 connected", "", mb(rssKB(b.master.Process.Pid)))
+	mp := b.master.Process.Pid
+	b.add("RSS of the master", "100 connected", "", fmt.Sprintf("%s (anonymous %s)", mb(statusKB(mp, "VmRSS:")), mb(statusKB(mp, "RssAnon:"))))
 
 	// state.apply test=True of the 50-file tree.
 	start := time.Now()
@@ -205,13 +208,13 @@ func (b *bench) ping(ctx context.Context, n int) (string, string, error) {
 
 func mb(kb int) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
 
-func rssKB(pid int) int {
+func statusKB(pid int, field string) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			n, _ := strconv.Atoi(f[1])
 			return n
 		}
