@@ -16,6 +16,10 @@ type keyOptions struct {
 	all     bool
 	yes     bool
 	include bool
+	// salt-key style shortcuts on `brine key` itself.
+	accept, reject, del string
+	acceptAll, list     bool
+	fingers             bool
 }
 
 func newKeyCmd(s *streams) *cobra.Command {
@@ -30,14 +34,25 @@ func newKeyCmd(s *streams) *cobra.Command {
   brine key accept -A -y
 
   # Accept one minion's key
-  brine key accept web1`,
+  brine key accept web1
+
+  # The same, salt-key style
+  brine key -a web1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.shortcut(cmd, s) },
 	}
+	cmd.Flags().StringVarP(&o.accept, "accept", "a", "", "accept this key")
+	cmd.Flags().BoolVarP(&o.acceptAll, "accept-all", "A", false, "accept every pending key")
+	cmd.Flags().StringVarP(&o.reject, "reject", "r", "", "reject this key")
+	cmd.Flags().StringVarP(&o.del, "delete", "d", "", "delete this key")
+	cmd.Flags().BoolVarP(&o.list, "list-all", "L", false, "list every key")
+	cmd.Flags().BoolVarP(&o.fingers, "finger-all", "F", false, "show every key's fingerprint")
 	cmd.PersistentFlags().BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	o.conn.add(cmd.PersistentFlags())
 
 	list := &cobra.Command{
 		Use: "list", Short: "List keys: accepted, pending (unaccepted), rejected", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.list(cmd.Context(), s, false) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.listKeys(cmd.Context(), s, false) },
 	}
 	finger := &cobra.Command{
 		Use: "finger [ID…]", Short: "Show key fingerprints, and the master's own", Args: cobra.ArbitraryArgs,
@@ -63,7 +78,28 @@ func newKeyCmd(s *streams) *cobra.Command {
 	return cmd
 }
 
-func (o *keyOptions) list(ctx context.Context, s *streams, fingers bool) error {
+// shortcut runs salt-key's one-letter forms: -a ID, -A, -r ID, -d ID, -L, -F.
+func (o *keyOptions) shortcut(cmd *cobra.Command, s *streams) error {
+	ctx := cmd.Context()
+	switch {
+	case o.accept != "":
+		return o.act(ctx, s, proto.KeyAccept, []string{o.accept})
+	case o.acceptAll:
+		o.all = true
+		return o.act(ctx, s, proto.KeyAccept, nil)
+	case o.reject != "":
+		return o.act(ctx, s, proto.KeyReject, []string{o.reject})
+	case o.del != "":
+		return o.act(ctx, s, proto.KeyDelete, []string{o.del})
+	case o.fingers:
+		return o.finger(ctx, s, nil)
+	case o.list:
+		return o.listKeys(ctx, s, false)
+	}
+	return cmd.Help()
+}
+
+func (o *keyOptions) listKeys(ctx context.Context, s *streams, fingers bool) error {
 	c, err := o.conn.dial()
 	if err != nil {
 		return err
