@@ -19,34 +19,40 @@ import (
 const activeWindow = 15 * time.Second
 
 // resolve lists the accepted minions a target matches, split into those
-// connected now and those known but not connected.
-func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notConn []string, err error) {
+// connected now and those known but not connected; all counts every
+// connected minion, matched or not.
+func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notConn []string, all int, err error) {
 	keys, err := m.allKeys(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
+	match, err := m.match(tgt, tgtType)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	needPillar := tgtType == proto.TargetPillar || (tgtType == proto.TargetCompound && (strings.Contains(tgt, "I@") || strings.Contains(tgt, "J@")))
 	for _, k := range keys {
 		if k.State != proto.KeyAccepted {
 			continue
 		}
+		up := m.connected(ctx, k)
+		if up {
+			all++
+		}
 		var pillar map[string]any
-		if tgtType == proto.TargetPillar || (tgtType == proto.TargetCompound && (strings.Contains(tgt, "I@") || strings.Contains(tgt, "J@"))) {
+		if needPillar {
 			pillar, _ = m.pillar.Pillar(ctx, k.ID, m.grainsOf(k.ID))
 		}
-		ok, err := m.match(tgt, tgtType, k.ID, m.grainsOf(k.ID), pillar)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
+		if !match(k.ID, m.grainsOf(k.ID), pillar) {
 			continue
 		}
-		if m.connected(ctx, k) {
+		if up {
 			conn = append(conn, k.ID)
 		} else {
 			notConn = append(notConn, k.ID)
 		}
 	}
-	return conn, notConn, nil
+	return conn, notConn, all, nil
 }
 
 // publish signs and sends a job to the connected minions the request
@@ -59,7 +65,7 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 	if req.Fun == "" {
 		return nil, fmt.Errorf("no function")
 	}
-	conn, notConn, err := m.resolve(ctx, req.Target, req.TargetType)
+	conn, notConn, all, err := m.resolve(ctx, req.Target, req.TargetType)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +95,7 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 	}
 	// One broadcast when every connected minion is targeted; else one
 	// message per minion, so that no minion sees another's job.
-	all, err := m.connectedCount(ctx)
-	if err == nil && len(conn) > 1 && len(conn) == all {
+	if len(conn) > 1 && len(conn) == all {
 		err = m.nc.Publish(proto.SubjJobAll, signed)
 	} else {
 		for _, id := range conn {
@@ -104,11 +109,6 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 	}
 	m.log.Info("job published", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "not_connected", len(notConn))
 	return reply, m.nc.Flush()
-}
-
-func (m *Master) connectedCount(ctx context.Context) (int, error) {
-	conn, _, err := m.resolve(ctx, "*", proto.TargetGlob)
-	return len(conn), err
 }
 
 func narrow(ids, keep []string) []string {
