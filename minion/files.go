@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
@@ -44,13 +45,9 @@ func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) 
 	if b, err := os.ReadFile(cached); err == nil && sha(b) == info.SHA256 {
 		return b, nil
 	}
-	buf := make([]byte, 0, info.Size)
-	for i := 0; i < info.Chunks; i++ {
-		var c proto.Chunk
-		if err := f.m.ask(ctx, proto.SubjFileChunk(f.m.id), &proto.ChunkRequest{SHA256: info.SHA256, Index: i}, &c); err != nil {
-			return nil, fmt.Errorf("%s: chunk %d: %w", raw, i, err)
-		}
-		buf = append(buf, c.Data...)
+	buf, err := f.fetch(ctx, &info)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw, err)
 	}
 	if got := sha(buf); got != info.SHA256 {
 		return nil, fmt.Errorf("%s: content sha256 %s, master said %s", raw, got, info.SHA256)
@@ -59,6 +56,43 @@ func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) 
 		if err := writeFile0600(cached, buf); err != nil {
 			f.m.log.Warn("file cache", "err", err)
 		}
+	}
+	return buf, nil
+}
+
+// inflight is how many chunks are asked for at once: enough to keep the
+// link busy, few enough not to crowd the master.
+const inflight = 4
+
+// fetch asks for a file's chunks, several at a time, and puts them in
+// order.
+func (f *remoteFiles) fetch(ctx context.Context, info *proto.FileInfo) ([]byte, error) {
+	parts := make([][]byte, info.Chunks)
+	errs := make(chan error, info.Chunks)
+	sem := make(chan struct{}, inflight)
+	var wg sync.WaitGroup
+	for i := 0; i < info.Chunks; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var c proto.Chunk
+			if err := f.m.ask(ctx, proto.SubjFileChunk(f.m.id), &proto.ChunkRequest{SHA256: info.SHA256, Index: i}, &c); err != nil {
+				errs <- fmt.Errorf("chunk %d: %w", i, err)
+				return
+			}
+			parts[i] = c.Data
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, info.Size)
+	for _, p := range parts {
+		buf = append(buf, p...)
 	}
 	return buf, nil
 }
