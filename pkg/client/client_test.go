@@ -1,0 +1,72 @@
+package client
+
+import (
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+func msg(t *testing.T, subj string, m proto.Message) *nats.Msg {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &nats.Msg{Subject: subj, Data: b}
+}
+
+// TestStatuses feeds a job's messages in and checks what each expected
+// minion is reported as at the end of the wait.
+func TestStatuses(t *testing.T) {
+	const jid = "20261122080000000000"
+	res := &Result{JID: jid, Status: map[string]Status{"m1": NoResponse, "m2": NoResponse, "m3": NoResponse, "m4": NotConnected},
+		Returns: map[string]*proto.Return{}}
+	waiting := map[string]bool{"m1": true, "m2": true, "m3": true}
+	c := &Client{}
+	feed := []*nats.Msg{
+		msg(t, proto.SubjAck("m1", jid), &proto.Ack{JID: jid, ID: "m1"}),
+		msg(t, proto.SubjAck("m2", jid), &proto.Ack{JID: jid, ID: "m2"}),
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvent{JID: jid, ID: "m1", Key: "k"}),
+		msg(t, proto.SubjReturn("m1", jid), &proto.Return{JID: jid, ID: "m1", Return: true}),
+		msg(t, proto.SubjReturn("m1", jid), &proto.Return{JID: jid, ID: "m1", Return: "duplicate", Retcode: 1}),
+		msg(t, proto.SubjHB("m2", jid), &proto.Heartbeat{JID: jid, ID: "m2"}),
+		msg(t, proto.SubjReturn("x9", jid), &proto.Return{JID: jid, ID: "x9"}), // not expected
+	}
+	var events []Event
+	for _, m := range feed {
+		if ev := c.handle(res, waiting, proto.MinionOf(m.Subject), m); ev != nil {
+			events = append(events, *ev)
+		}
+	}
+	want := map[string]Status{"m1": Returned, "m2": Running, "m3": NoResponse, "m4": NotConnected}
+	for id, s := range want {
+		if res.Status[id] != s {
+			t.Errorf("%s: %q; want %q", id, res.Status[id], s)
+		}
+	}
+	if len(waiting) != 2 || waiting["m1"] {
+		t.Errorf("still waiting for %v; want m2 and m3", waiting)
+	}
+	if r := res.Returns["m1"]; r == nil || r.Return != true {
+		t.Errorf("m1's return = %+v; want the first one", r)
+	}
+	if _, ok := res.Returns["x9"]; ok {
+		t.Error("a return from an unexpected minion was counted")
+	}
+	if len(events) != 4 { // 2 acks, 1 state, 1 return
+		t.Errorf("%d events; want 4", len(events))
+	}
+	if !res.Failed() {
+		t.Error("Failed() = false with minions missing")
+	}
+	done := &Result{Status: map[string]Status{"m1": Returned}, Returns: map[string]*proto.Return{"m1": {Retcode: 0}}}
+	if done.Failed() {
+		t.Error("Failed() = true with every minion returned ok")
+	}
+	done.Returns["m1"].Retcode = 2
+	if !done.Failed() {
+		t.Error("Failed() = false with a failed state run")
+	}
+}
