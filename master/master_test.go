@@ -253,3 +253,5 @@ func TestFileServer(t *testing.T) {
 		t.Error("ReadChunk of an unknown hash worked")
 	}
 }
+
+func mkdir(p string) error { return os.MkdirAll(p, 0o700) }
