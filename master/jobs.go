@@ -1,6 +1,7 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -139,17 +140,39 @@ func (m *Master) onHeartbeat(msg *nats.Msg) {
 	m.running[jid][id] = time.Now()
 }
 
-// onReturnSeen forgets a minion's job once it has returned.
+// onReturnSeen forgets a minion's job once it has returned, and records
+// startup-state runs, which no operator published, in the job list.
 func (m *Master) onReturnSeen(msg *nats.Msg) {
 	parts := strings.Split(msg.Subject, ".")
 	if len(parts) != 4 {
 		return
+	}
+	if bytes.Contains(msg.Data, []byte(`"startup":true`)) {
+		go m.recordStartup(parts[2], msg.Data)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.running[parts[3]], parts[2])
 	if len(m.running[parts[3]]) == 0 {
 		delete(m.running, parts[3])
+	}
+}
+
+func (m *Master) recordStartup(id string, data []byte) {
+	var ret proto.Return
+	if err := proto.Unmarshal(data, &ret); err != nil || !ret.Startup || proto.ValidJID(ret.JID) != nil {
+		return
+	}
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: ret.JID, Fun: ret.Fun, Args: ret.Args,
+		Target: id, TargetType: proto.TargetList, Minions: []string{id}, IssuedAt: ret.Start, User: "startup_states"}}
+	b, err := proto.Marshal(rec)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := m.js.Publish(ctx, proto.SubjJobRecord(ret.JID), b, jetstream.WithMsgID("job-"+ret.JID)); err != nil {
+		m.log.Warn("record startup run", "jid", ret.JID, "err", err)
 	}
 }
 

@@ -357,6 +357,9 @@ func TestMinionRestartRunsStartupStates(t *testing.T) {
 			if jsonBlocks(t, out)["m1"] == nil {
 				return fmt.Errorf("startup run %s not in the job cache:\n%s", jid, out)
 			}
+			if out, _, _ := e.brine("jobs", "list"); !strings.Contains(out, jid+":\n    Function: state.sls") {
+				return fmt.Errorf("startup run %s not in the job list:\n%s", jid, out)
+			}
 			return nil
 		})
 	}
