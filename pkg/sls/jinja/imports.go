@@ -123,10 +123,7 @@ func (e *env) runModule(st *stmt) (map[string]any, string, string, error) {
 	if err != nil {
 		return nil, name, "", err
 	}
-	public := pongo2.Context{}
-	if st.withCtx {
-		public = flatten(e.ctx)
-	}
+	public := e.scope(st.withCtx, name, v)
 	var b strings.Builder
 	vars, err := e.rs.run(c, public, &pongoWriter{b: &b, rs: e.rs})
 	return vars, name, b.String(), err
@@ -181,18 +178,14 @@ func execInclude(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWrit
 		names = l
 	}
 	for _, nv := range names {
-		c, _, err := e.load(nv)
+		c, name, err := e.load(nv)
 		if err != nil {
 			if errors.Is(err, errNotFound) {
 				continue
 			}
 			return b.fail(err)
 		}
-		public := pongo2.Context{}
-		if b.st.withCtx {
-			public = flatten(ctx)
-		}
-		if _, err := e.rs.run(c, public, w); err != nil {
+		if _, err := e.rs.run(c, e.scope(b.st.withCtx, name, nv), w); err != nil {
 			return b.fail(err)
 		}
 		return nil
@@ -201,6 +194,38 @@ func execInclude(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWrit
 		return nil
 	}
 	return b.fail(fmt.Errorf("template not found: %s", reprOr(v)))
+}
+
+// scope is the enclosing scope of an imported or included template.
+// With context it is the importer's scope. Without, it is empty but for
+// Salt's tplfile, tpldir and tpldot, which Salt's template loader sets to
+// the loaded file's own path (a relative name keeps the importer's
+// tpldir and is its own tplfile), so that a map.jinja imported without
+// context finds the files beside it.
+func (e *env) scope(withCtx bool, name string, written any) pongo2.Context {
+	if withCtx {
+		return flatten(e.ctx)
+	}
+	public := pongo2.Context{}
+	if _, salt := e.rs.vars["tplfile"]; !salt {
+		return public
+	}
+	dir := path.Dir(name)
+	tplfile := name
+	if w, _ := written.(string); strings.HasPrefix(w, "./") || strings.HasPrefix(w, "../") {
+		tplfile = w
+		if d, ok := e.lookup("tpldir").(string); ok {
+			dir = d
+		}
+	}
+	dot := strings.ReplaceAll(dir, "/", ".")
+	if dir == "" || dir == "." {
+		dir, dot = ".", ""
+	}
+	public["tplfile"] = tplfile
+	public["tpldir"] = dir
+	public["tpldot"] = dot
+	return public
 }
 
 type module struct {
