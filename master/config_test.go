@@ -1,8 +1,10 @@
 package master
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,26 @@ func TestClientURL(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.c.ClientURL(); got != tt.want {
 			t.Errorf("ClientURL(%+v) = %q; want %q", tt.c, got, tt.want)
+		}
+	}
+}
+
+// TestExampleConfigIsDefaults keeps examples/systemd/master.yaml honest:
+// it lists every key with its default.
+func TestExampleConfigIsDefaults(t *testing.T) {
+	c, err := LoadConfig(filepath.Join("..", "examples", "systemd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Defaults()
+	if got, wantS := fmt.Sprintf("%+v", *c), fmt.Sprintf("%+v", want); got != wantS {
+		t.Errorf("examples/systemd/master.yaml:\n got %s\nwant %s", got, wantS)
+	}
+	b, _ := os.ReadFile(filepath.Join("..", "examples", "systemd", "master.yaml"))
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(Config{})) {
+		key := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if !strings.Contains(string(b), "\n"+key+":") {
+			t.Errorf("examples/systemd/master.yaml lacks %s", key)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package minion
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,25 @@ func TestLoadConfig(t *testing.T) {
 func TestDefaultIDHasNoDots(t *testing.T) {
 	if id := DefaultID(); strings.Contains(id, ".") {
 		t.Errorf("DefaultID() = %q; want no dots", id)
+	}
+}
+
+// TestExampleConfigIsDefaults keeps examples/systemd/minion.yaml honest.
+func TestExampleConfigIsDefaults(t *testing.T) {
+	c, err := LoadConfig(filepath.Join("..", "examples", "systemd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Defaults()
+	want.ID = DefaultID()
+	if got, wantS := fmt.Sprintf("%+v", *c), fmt.Sprintf("%+v", want); got != wantS {
+		t.Errorf("examples/systemd/minion.yaml:\n got %s\nwant %s", got, wantS)
+	}
+	b, _ := os.ReadFile(filepath.Join("..", "examples", "systemd", "minion.yaml"))
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(Config{})) {
+		key := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if !strings.Contains(string(b), "\n"+key+":") && !strings.HasPrefix(string(b), key+":") {
+			t.Errorf("examples/systemd/minion.yaml lacks %s", key)
+		}
 	}
 }
