@@ -229,6 +229,16 @@ func (m *Minion) loop(ctx context.Context) {
 			return
 		case <-pres.C:
 			m.publishPresence(proto.Online)
+		case <-m.reconn:
+			// A key deleted on the master comes back as unknown: ask to
+			// be accepted again. Subscriptions come back by themselves
+			// once it is (nats.go sends them again on reconnect).
+			go func() {
+				if _, err := m.hello(); err != nil && m.nc.IsConnected() {
+					m.log.Warn("the master does not answer as to an accepted minion; asking to be accepted", "err", err)
+					m.requestKey()
+				}
+			}()
 		case <-gr.C:
 			g := m.collectGrains()
 			m.grainsMu.Lock()

@@ -364,3 +364,32 @@ func TestMinionRestartRunsStartupStates(t *testing.T) {
 		})
 	}
 }
+
+func TestDeletedKeyAsksAgain(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	if out, _, code := e.brine("key", "delete", "m1", "-y"); code != 0 {
+		t.Fatalf("key delete: %d\n%s", code, out)
+	}
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		out, _, _ := e.brine("key", "list")
+		if !strings.Contains(out, "Unaccepted Keys:\nm1\n") {
+			return fmt.Errorf("m1 not pending again:\n%s", out)
+		}
+		return nil
+	})
+	if out, _, code := e.brine("m1", "test.ping", "-t", "2"); code == 0 || strings.Contains(out, "True") {
+		t.Errorf("deleted minion answered: exit %d\n%s", code, out)
+	}
+	if out, _, code := e.brine("key", "accept", "m1", "-y"); code != 0 {
+		t.Fatalf("key accept: %d\n%s", code, out)
+	}
+	checkFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		out, _, code := e.brine("m1", "test.ping", "-t", "2")
+		if code != 0 || !strings.Contains(out, "True") {
+			return fmt.Errorf("m1 after re-accept: exit %d\n%s", code, out)
+		}
+		return nil
+	})
+}
