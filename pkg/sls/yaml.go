@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"gopkg.in/yaml.v3"
 )
 
@@ -135,8 +136,9 @@ func quoteLine(src []byte, n int) string {
 
 // decoder turns yaml.Node trees into plain Go values with Salt's meaning.
 type decoder struct {
-	pos   Pos // File and Rendered; Line is set per node
-	nodes int // nodes visited, against maxNodes
+	pos   Pos             // File and Rendered; Line is set per node
+	nodes int             // nodes visited, against maxNodes
+	order *jinja.KeyOrder // records mapping key order; may be nil
 }
 
 func (d *decoder) at(n *yaml.Node) Pos {
@@ -276,6 +278,9 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 			}
 			out[p.Key] = v
 		}
+		if d.order != nil {
+			d.order.Set(out, pyKeyOrder(n, ps))
+		}
 		return out, nil
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
@@ -365,18 +370,55 @@ func clip(s string) string {
 	return s
 }
 
+// pyKeyOrder is the order PyYAML inserts a mapping's keys in: the keys
+// merged in with << first, then the mapping's own (pairs lists the
+// mapping's own keys first).
+func pyKeyOrder(n *yaml.Node, ps []pair) []string {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	own := 0
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !(k.Kind == yaml.ScalarNode && k.Tag == "!!merge") {
+			own++
+		}
+	}
+	if own > len(ps) {
+		own = len(ps)
+	}
+	keys := make([]string, 0, len(ps))
+	for _, p := range ps[own:] {
+		keys = append(keys, p.Key)
+	}
+	for _, p := range ps[:own] {
+		keys = append(keys, p.Key)
+	}
+	return keys
+}
+
+// DecodeYAMLOrdered is DecodeYAML that also records in order the key
+// order of every mapping it decodes, so that Jinja loops over the data
+// (pillar) in file order, as Salt does. order may be nil.
+func DecodeYAMLOrdered(file string, src []byte, rendered bool, order *jinja.KeyOrder) (any, error) {
+	return decodeYAML(file, src, rendered, order)
+}
+
 // DecodeYAML decodes one YAML document with Salt's meaning, as SLS files
 // are read (0644 stays "0644", duplicate keys are errors, merge keys
 // work), into string, bool, int, float64, nil, []any and map[string]any.
 // It serves pillar files and other data; errors name file:line, marked
 // as a rendered line when rendered is set. An empty document is nil.
 func DecodeYAML(file string, src []byte, rendered bool) (any, error) {
+	return decodeYAML(file, src, rendered, nil)
+}
+
+func decodeYAML(file string, src []byte, rendered bool, order *jinja.KeyOrder) (any, error) {
 	pos := Pos{File: file, Rendered: rendered}
 	root, err := parseYAML(src, pos)
 	if err != nil || root == nil {
 		return nil, err
 	}
-	d := &decoder{pos: pos}
+	d := &decoder{pos: pos, order: order}
 	v, err := d.value(root, 0)
 	if err != nil {
 		if e, ok := err.(*Error); ok && rendered && e.Pos.Line > 0 {

@@ -328,3 +328,27 @@ func TestDecodeYAML(t *testing.T) {
 		t.Errorf("empty = %v, %v", v, err)
 	}
 }
+
+// DecodeYAMLOrdered records each mapping's key order as PyYAML would
+// insert it (merged keys first), for pillar loops in file order.
+func TestDecodeYAMLOrdered(t *testing.T) {
+	o := jinja.NewKeyOrder()
+	v, err := DecodeYAMLOrdered("p.sls", []byte("defs: &d {y: 1, x: 2}\nusers:\n  zed: {<<: *d, uid: 3}\n  amy: {uid: 1}\nmode: 0644\n"), false, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := v.(map[string]any)
+	if got, want := o.Keys(m), []string{"defs", "users", "mode"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("top: %v, want %v", got, want)
+	}
+	users := m["users"].(map[string]any)
+	if got, want := o.Keys(users), []string{"zed", "amy"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("users: %v, want %v", got, want)
+	}
+	if got, want := o.Keys(users["zed"].(map[string]any)), []string{"y", "x", "uid"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("zed: %v, want %v", got, want)
+	}
+	if m["mode"] != "0644" {
+		t.Errorf("mode = %#v: DecodeYAMLOrdered must keep DecodeYAML's meaning", m["mode"])
+	}
+}

@@ -8,12 +8,17 @@ import (
 
 // iterate lists the items a for loop sees: list items, dict keys
 // (sorted, since Go maps have no order), or string characters.
-func iterate(v any) ([]any, error) {
+func iterate(v any) ([]any, error) { return iterateOrdered(nil, v) }
+
+// iter is iterate with dict keys in the order the render recorded.
+func (e *env) iter(v any) ([]any, error) { return iterateOrdered(e.rs.order, v) }
+
+func iterateOrdered(o *KeyOrder, v any) ([]any, error) {
 	switch x := normalize(v).(type) {
 	case []any:
 		return x, nil
 	case map[string]any:
-		keys := sortedKeys(x)
+		keys := o.Keys(x)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = k
@@ -133,9 +138,10 @@ func length(v any) (int, error) {
 
 // deepCopy copies dicts and lists so that merges never alias the input.
 // Past 100 levels (a value that contains itself) it stops copying.
-func deepCopy(v any) any { return deepCopyDepth(v, 0) }
+// The copies keep the key order of the originals.
+func deepCopy(o *KeyOrder, v any) any { return deepCopyDepth(o, v, 0) }
 
-func deepCopyDepth(v any, depth int) any {
+func deepCopyDepth(o *KeyOrder, v any, depth int) any {
 	if depth > 100 {
 		return v
 	}
@@ -143,13 +149,16 @@ func deepCopyDepth(v any, depth int) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = deepCopyDepth(e, depth+1)
+			out[k] = deepCopyDepth(o, e, depth+1)
+		}
+		if o.Known(x) {
+			o.Set(out, o.Keys(x))
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepCopyDepth(e, depth+1)
+			out[i] = deepCopyDepth(o, e, depth+1)
 		}
 		return out
 	default:

@@ -130,6 +130,7 @@ func (e *env) eval(n node) (any, error) {
 		return tuple(items), err
 	case *dictNode:
 		m := make(map[string]any, len(x.keys))
+		keys := make([]string, 0, len(x.keys))
 		for i := range x.keys {
 			k, err := e.eval(x.keys[i])
 			if err != nil {
@@ -143,7 +144,9 @@ func (e *env) eval(n node) (any, error) {
 				return nil, err
 			}
 			m[keyString(k)] = v
+			keys = append(keys, keyString(k))
 		}
+		e.rs.order.Set(m, keys)
 		return m, nil
 	case *concatNode:
 		var b strings.Builder
@@ -411,7 +414,7 @@ func (e *env) evalArgs(args []node, kwargs []kwarg, star, dstar node) ([]any, ma
 		if err != nil {
 			return nil, nil, err
 		}
-		more, err := iterate(sv)
+		more, err := e.iter(sv)
 		if err != nil {
 			return nil, nil, err
 		}

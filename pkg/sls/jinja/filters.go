@@ -102,7 +102,7 @@ func fDefault(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fJoin(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -214,12 +214,12 @@ func fYAMLSquote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 }
 
 func fLoad(kind string) filterFunc {
-	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	return func(e *env, v any, _ []any, _ map[string]any) (any, error) {
 		s, err := toStr(v)
 		if err != nil {
 			return nil, err
 		}
-		return parseData("load_"+kind, s)
+		return parseData(e.rs.order, "load_"+kind, s)
 	}
 }
 

@@ -172,8 +172,8 @@ func fQuote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'", nil
 }
 
-func fBatch(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+func fBatch(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -290,8 +290,8 @@ func fSetOp(op string) filterFunc {
 	}
 }
 
-func fFlatten(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+func fFlatten(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -353,8 +353,8 @@ func fTruncate(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return string(r[:max(0, n-len([]rune(end)))]) + end, nil
 }
 
-func fAvg(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := iterate(v)
+func fAvg(e *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}

@@ -7,16 +7,16 @@ import (
 	"strings"
 )
 
-func fList(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := iterate(v)
+func fList(e *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
 	return append([]any{}, items...), nil
 }
 
-func fUnique(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+func fUnique(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +83,8 @@ func sortValues(items []any, reverse, caseSensitive bool, attr string) ([]any, e
 	return out, err
 }
 
-func fSort(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+func fSort(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func fSort(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return sortValues(items, boolArg(args, kw, 0, "reverse", false), boolArg(args, kw, 1, "case_sensitive", false), attr)
 }
 
-func fReverse(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+func fReverse(e *env, v any, _ []any, _ map[string]any) (any, error) {
 	if s, ok := normalize(v).(string); ok {
 		r := []rune(s)
 		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
@@ -100,7 +100,7 @@ func fReverse(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 		}
 		return string(r), nil
 	}
-	items, err := iterate(v)
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +111,8 @@ func fReverse(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return out, nil
 }
 
-func fFirst(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := iterate(v)
+func fFirst(e *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +122,8 @@ func fFirst(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return items[0], nil
 }
 
-func fLast(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := iterate(v)
+func fLast(e *env, v any, _ []any, _ map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -149,20 +149,20 @@ func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return sortValues(pairs, boolArg(args, kw, 2, "reverse", false), boolArg(args, kw, 0, "case_sensitive", false), idx)
 }
 
-func fItems(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+func fItems(e *env, v any, _ []any, _ map[string]any) (any, error) {
 	m, ok := normalize(v).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("items: expected a dict, got %s", typeName(v))
 	}
 	out := make([]any, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range e.rs.order.Keys(m) {
 		out = append(out, tuple{k, m[k]})
 	}
 	return out, nil
 }
 
 func fMap(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func fMap(e *env, v any, args []any, kw map[string]any) (any, error) {
 
 func fSelect(keep bool) filterFunc {
 	return func(e *env, v any, args []any, _ map[string]any) (any, error) {
-		items, err := iterate(v)
+		items, err := e.iter(v)
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +222,7 @@ func fSelectAttr(keep bool) filterFunc {
 			return nil, fmt.Errorf("selectattr: an attribute name is required")
 		}
 		attr, _ := args[0].(string)
-		items, err := iterate(v)
+		items, err := e.iter(v)
 		if err != nil {
 			return nil, err
 		}
@@ -257,8 +257,8 @@ func runTest(e *env, v any, args []any) (bool, error) {
 	return t(e, v, args[1:])
 }
 
-func fSum(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := iterate(v)
+func fSum(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
 	if err != nil {
 		return nil, err
 	}

@@ -13,14 +13,23 @@ import (
 )
 
 // parseData reads YAML, JSON or text the way import_yaml and load_yaml do.
-func parseData(kind, text string) (any, error) {
+// The key order of YAML mappings is recorded in o.
+func parseData(o *KeyOrder, kind, text string) (any, error) {
 	switch {
 	case strings.HasSuffix(kind, "yaml"):
-		var v any
-		if err := yaml.Unmarshal([]byte(text), &v); err != nil {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(text), &n); err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		return fromYAML(v), nil
+		var v any
+		if n.Kind != 0 {
+			if err := n.Decode(&v); err != nil {
+				return nil, fmt.Errorf("%s: %w", kind, err)
+			}
+		}
+		v = fromYAML(v)
+		o.FromYAML(&n, v)
+		return v, nil
 	case strings.HasSuffix(kind, "json"):
 		var v any
 		dec := json.NewDecoder(strings.NewReader(text))
@@ -143,7 +152,7 @@ func execImport(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWrite
 		ctx.Private[st.targets[0]] = &module{name: name, vars: vars}
 		return nil
 	}
-	v, err := parseData(st.kind, out)
+	v, err := parseData(e.rs.order, st.kind, out)
 	if err != nil {
 		return b.fail(fmt.Errorf("%s: %w", name, err))
 	}

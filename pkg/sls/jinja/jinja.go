@@ -75,7 +75,11 @@ func Render(name string, src []byte, vars map[string]any, opts Options) (out str
 	if err != nil {
 		return "", err
 	}
-	rs := &renderState{vars: vars, loader: opts.Loader}
+	order, _ := vars[keyOrderVar].(*KeyOrder)
+	if order == nil {
+		order = NewKeyOrder()
+	}
+	rs := &renderState{vars: vars, loader: opts.Loader, order: order}
 	var b strings.Builder
 	if _, err := rs.run(c, pongo2.Context{}, &pongoWriter{b: &b, rs: rs}); err != nil {
 		return "", err
@@ -94,6 +98,7 @@ func (p panicError) Error() string { return fmt.Sprintf("internal error: %v", p.
 type renderState struct {
 	vars    map[string]any
 	loader  Loader
+	order   *KeyOrder // dict key order, shared with the salt functions
 	depth   int
 	steps   int
 	written int

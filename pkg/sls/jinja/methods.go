@@ -162,19 +162,19 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 	switch name {
 	case "items", "iteritems":
 		out := make([]any, 0, len(m))
-		for _, k := range sortedKeys(m) {
+		for _, k := range e.rs.order.Keys(m) {
 			out = append(out, tuple{k, m[k]})
 		}
 		return out, nil
 	case "keys", "iterkeys":
 		out := make([]any, 0, len(m))
-		for _, k := range sortedKeys(m) {
+		for _, k := range e.rs.order.Keys(m) {
 			out = append(out, k)
 		}
 		return out, nil
 	case "values", "itervalues":
 		out := make([]any, 0, len(m))
-		for _, k := range sortedKeys(m) {
+		for _, k := range e.rs.order.Keys(m) {
 			out = append(out, m[k])
 		}
 		return out, nil
@@ -200,8 +200,9 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 		for _, a := range args {
 			switch o := normalize(a).(type) {
 			case map[string]any:
-				for k, v := range o {
-					m[k] = v
+				for _, k := range e.rs.order.Keys(o) {
+					e.rs.order.Add(m, k)
+					m[k] = o[k]
 				}
 			case []any:
 				for _, p := range o {
@@ -209,14 +210,16 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 					if !ok || len(pair) != 2 {
 						return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 					}
+					e.rs.order.Add(m, keyString(pair[0]))
 					m[keyString(pair[0])] = pair[1]
 				}
 			default:
 				return nil, fmt.Errorf("'%s' object is not iterable", typeName(a))
 			}
 		}
-		for k, v := range kw {
-			m[k] = v
+		for _, k := range sortedKeys(kw) {
+			e.rs.order.Add(m, k)
+			m[k] = kw[k]
 		}
 		return nil, nil
 	case "setdefault":
@@ -228,6 +231,7 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 			return v, nil
 		}
 		v := argOr(args, 1, nil)
+		e.rs.order.Add(m, k)
 		m[k] = v
 		return v, nil
 	case "pop":
@@ -237,6 +241,7 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 		k := keyString(args[0])
 		if v, ok := m[k]; ok {
 			delete(m, k)
+			e.rs.order.Remove(m, k)
 			return v, nil
 		}
 		if len(args) > 1 {
@@ -248,9 +253,11 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 		for k, v := range m {
 			out[k] = v
 		}
+		e.rs.order.Set(out, e.rs.order.Keys(m))
 		return out, nil
 	case "clear":
 		clear(m)
+		e.rs.order.Set(m, nil)
 		return nil, nil
 	}
 	return nil, fmt.Errorf("'dict object' has no attribute '%s'", name)

@@ -18,10 +18,20 @@ type SaltContext struct {
 	ID                   string
 	// RunCmd runs a shell command line for cmd.run; nil refuses.
 	RunCmd func(cmd string) (string, error)
+	// Order is the key order of Pillar's and Grains' dicts, as their
+	// files had them (see KeyOrder.FromYAML, KeyOrder.Extend), so that
+	// templates loop over pillar in file order as Salt does. Templates
+	// record the dicts they make in it too. nil: SaltVars makes one per
+	// template, and pillar dicts loop in sorted order.
+	Order *KeyOrder
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call.
 func SaltFuncs(c SaltContext) map[string]Func {
+	if c.Order == nil {
+		c.Order = NewKeyOrder()
+	}
+	o := c.Order
 	getter := func(data func() map[string]any, defDefault any) Func {
 		return func(args []any, kw map[string]any) (any, error) {
 			key, err := strParam(args, kw, 0, "key")
@@ -37,7 +47,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			if t, _ := truth(param(args, kw, 2, "merge", false)); t {
 				if dm, isMap := def.(map[string]any); isMap {
 					if vm, isMap := v.(map[string]any); isMap {
-						return dictUpdate(deepCopy(dm).(map[string]any), vm, false), nil
+						return dictUpdate(o, deepCopy(o, dm).(map[string]any), vm, false), nil
 					}
 				}
 			}
@@ -76,7 +86,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			return t, nil
 		},
 		"grains.filter_by": func(args []any, kw map[string]any) (any, error) {
-			return filterBy(c.Grains, args, kw)
+			return filterBy(o, c.Grains, args, kw)
 		},
 		"config.get": func(args []any, kw map[string]any) (any, error) {
 			key, err := strParam(args, kw, 0, "key")
@@ -121,11 +131,12 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			mergeLists, _ := truth(param(args, kw, 4, "merge_lists", false))
 			switch strategy {
 			case "smart", "recurse", "aggregate":
-				return dictUpdate(deepCopy(a).(map[string]any), b, mergeLists), nil
+				return dictUpdate(o, deepCopy(o, a).(map[string]any), b, mergeLists), nil
 			case "overwrite":
-				out := deepCopy(a).(map[string]any)
-				for k, v := range b {
-					out[k] = deepCopy(v)
+				out := deepCopy(o, a).(map[string]any)
+				for _, k := range o.Keys(b) {
+					o.Add(out, k)
+					out[k] = deepCopy(o, b[k])
 				}
 				return out, nil
 			case "none":
@@ -141,12 +152,12 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			}
 			mergeLists, _ := truth(param(args, kw, 2, "merge_lists", false))
 			if inPlace, _ := truth(param(args, kw, 3, "in_place", true)); !inPlace {
-				dest = deepCopy(dest).(map[string]any)
+				dest = deepCopy(o, dest).(map[string]any)
 			}
-			return dictUpdate(dest, src, mergeLists), nil
+			return dictUpdate(o, dest, src, mergeLists), nil
 		},
 		"defaults.deepcopy": func(args []any, kw map[string]any) (any, error) {
-			return deepCopy(param(args, kw, 0, "source", nil)), nil
+			return deepCopy(o, param(args, kw, 0, "source", nil)), nil
 		},
 		"slsutil.serialize": func(args []any, kw map[string]any) (any, error) {
 			ser, err := strParam(args, kw, 0, "serializer")
@@ -250,21 +261,25 @@ func strParam(args []any, kw map[string]any, i int, name string) (string, error)
 
 // dictUpdate is salt.utils.dictupdate.update: dicts merge recursively,
 // anything else (lists too, unless mergeLists) is replaced.
-func dictUpdate(dest, upd map[string]any, mergeLists bool) map[string]any {
-	return dictUpdateDepth(dest, upd, mergeLists, 0)
+// dictUpdate merges upd into dest recursively (Salt's dictupdate.update);
+// keys new to dest come after its own, in upd's order.
+func dictUpdate(o *KeyOrder, dest, upd map[string]any, mergeLists bool) map[string]any {
+	return dictUpdateDepth(o, dest, upd, mergeLists, 0)
 }
 
-func dictUpdateDepth(dest, upd map[string]any, mergeLists bool, depth int) map[string]any {
+func dictUpdateDepth(o *KeyOrder, dest, upd map[string]any, mergeLists bool, depth int) map[string]any {
 	if depth > 100 {
 		return dest
 	}
-	for k, v := range upd {
+	for _, k := range o.Keys(upd) {
+		v := upd[k]
+		o.Add(dest, k)
 		dv, exists := dest[k]
 		dm, dIsMap := normalize(dv).(map[string]any)
 		um, uIsMap := normalize(v).(map[string]any)
 		switch {
 		case exists && dIsMap && uIsMap:
-			dest[k] = dictUpdateDepth(dm, um, mergeLists, depth+1)
+			dest[k] = dictUpdateDepth(o, dm, um, mergeLists, depth+1)
 		case exists && mergeLists:
 			dl, dIsList := normalize(dv).([]any)
 			ul, uIsList := normalize(v).([]any)
@@ -277,17 +292,17 @@ func dictUpdateDepth(dest, upd map[string]any, mergeLists bool, depth int) map[s
 				}
 				dest[k] = merged
 			} else {
-				dest[k] = deepCopy(v)
+				dest[k] = deepCopy(o, v)
 			}
 		default:
-			dest[k] = deepCopy(v)
+			dest[k] = deepCopy(o, v)
 		}
 	}
 	return dest
 }
 
 // filterBy is salt.utils.data.filter_by over the grains.
-func filterBy(grains map[string]any, args []any, kw map[string]any) (any, error) {
+func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any) (any, error) {
 	lookup, ok := normalize(param(args, kw, 0, "lookup_dict", nil)).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("grains.filter_by: lookup_dict must be a dict")
@@ -305,12 +320,15 @@ func filterBy(grains map[string]any, args []any, kw map[string]any) (any, error)
 	} else if !found {
 		vals = nil
 	}
-	keys := sortedKeys(lookup)
-	// Exact keys win over glob patterns, as Python dict order would
-	// usually make them; Go maps have no order to follow.
-	sort.SliceStable(keys, func(i, j int) bool {
-		return !strings.ContainsAny(keys[i], "*?[") && strings.ContainsAny(keys[j], "*?[")
-	})
+	// The first key in dict order that matches wins, as in Salt. When the
+	// order is unknown, exact keys win over glob patterns, as dict order
+	// would usually make them.
+	keys := o.Keys(lookup)
+	if !o.Known(lookup) {
+		sort.SliceStable(keys, func(i, j int) bool {
+			return !strings.ContainsAny(keys[i], "*?[") && strings.ContainsAny(keys[j], "*?[")
+		})
+	}
 	for _, each := range vals {
 		s, err := toStr(each)
 		if err != nil {
@@ -338,7 +356,7 @@ func filterBy(grains map[string]any, args []any, kw map[string]any) (any, error)
 				if !rIsMap {
 					return nil, fmt.Errorf("filter_by default and look-up values must both be dictionaries")
 				}
-				ret = dictUpdate(deepCopy(bm).(map[string]any), rm, false)
+				ret = dictUpdate(o, deepCopy(o, bm).(map[string]any), rm, false)
 			}
 		}
 	}
@@ -350,7 +368,7 @@ func filterBy(grains map[string]any, args []any, kw map[string]any) (any, error)
 		if ret == nil {
 			ret = mm
 		} else if rm, rIsMap := normalize(ret).(map[string]any); rIsMap {
-			ret = dictUpdate(rm, deepCopy(mm).(map[string]any), false)
+			ret = dictUpdate(o, rm, deepCopy(o, mm).(map[string]any), false)
 		}
 	}
 	return ret, nil
@@ -374,7 +392,11 @@ func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
 		tpldot = strings.ReplaceAll(dir, "/", ".")
 	}
 	opts := orEmpty(c.Opts)
+	if c.Order == nil {
+		c.Order = NewKeyOrder()
+	}
 	return map[string]any{
+		keyOrderVar:    c.Order,
 		"grains":       orEmpty(c.Grains),
 		"pillar":       orEmpty(c.Pillar),
 		"opts":         opts,

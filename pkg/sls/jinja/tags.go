@@ -387,7 +387,7 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	if err != nil {
 		return n.fail(err)
 	}
-	items, err := iterate(v)
+	items, err := e.iter(v)
 	if err != nil {
 		return n.fail(err)
 	}
@@ -514,7 +514,7 @@ func execLoad(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter
 	if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
 		return err
 	}
-	v, err := parseData(n.st.kind, b.String())
+	v, err := parseData(n.env(ctx).rs.order, n.st.kind, b.String())
 	if err != nil {
 		return n.fail(err)
 	}

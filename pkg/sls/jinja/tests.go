@@ -229,11 +229,11 @@ func gDict(_ *env, args []any, kw map[string]any) (any, error) {
 	return out, nil
 }
 
-func gZip(_ *env, args []any, _ map[string]any) (any, error) {
+func gZip(e *env, args []any, _ map[string]any) (any, error) {
 	lists := make([][]any, len(args))
 	n := -1
 	for i, a := range args {
-		l, err := iterate(a)
+		l, err := e.iter(a)
 		if err != nil {
 			return nil, err
 		}
