@@ -26,7 +26,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	brineBin = filepath.Join(dir, "brine")
-	build := exec.Command("go", "build", "-o", brineBin, "./cmd/brine")
+	args := []string{"build", "-o", brineBin}
+	if os.Getenv("BRINE_E2E_RACE") != "" {
+		// Race-checked daemons: slower, for a run now and then.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "./cmd/brine")...)
 	build.Dir = filepath.Join("..", "..")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -215,6 +220,12 @@ log_level: debug
 %s`, e.port, e.dir, e.dir, e.dir, extra))
 	e.master = startProc(t, "master", filepath.Join(e.dir, "master.log"), "master", "-c", e.etc)
 	t.Cleanup(func() {
+		for _, p := range append([]*proc{e.master}, e.procs()...) {
+			p.stop()
+			if strings.Contains(p.logText(), "WARNING: DATA RACE") {
+				t.Errorf("%s: data race (BRINE_E2E_RACE)", p.name)
+			}
+		}
 		if t.Failed() {
 			for _, p := range append([]*proc{e.master}, e.procs()...) {
 				t.Logf("--- %s log (end):\n%s", p.name, tail(p.logText(), 3000))
