@@ -199,7 +199,9 @@ func TestMarshalJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"nginx":{"pkg":["installed",{"version":"1.2"},{"order":10000}],"service":["running",{"order":1},{"watch":[{"pkg":"nginx"}]}],"__sls__":"web","__env__":"base"}}`
+	// Salt appends the function of a `pkg.installed:` key after its
+	// arguments (_handle_state_decls), then the automatic order.
+	want := `{"nginx":{"pkg":[{"version":"1.2"},"installed",{"order":10000}],"service":[{"order":1},{"watch":[{"pkg":"nginx"}]},"running"],"__sls__":"web","__env__":"base"}}`
 	if string(got) != want {
 		t.Errorf("high JSON\n got %s\nwant %s", got, want)
 	}

@@ -39,6 +39,11 @@ type State struct {
 type Decl struct {
 	Module string // "file"
 	Fun    string // "managed"
+	// FunAt is how many of Args came before the function name, for
+	// show_highstate: Salt keeps a name listed as `- installed` where it
+	// was and appends the name of a `pkg.installed:` key after the
+	// arguments written under it.
+	FunAt int
 	// Args are as written, in order, including name, names, order and the
 	// requisites. A later argument of the same key wins.
 	Args []Arg
@@ -258,6 +263,7 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 							decl.Module, decl.Fun, item.Value)
 					}
 					decl.Fun = item.Value
+					decl.FunAt = len(decl.Args)
 				case item.Kind == yaml.MappingNode:
 					if err := d.args(decl, item); err != nil {
 						return nil, asError(err, decl.Pos)
@@ -280,6 +286,9 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 			default:
 				return nil, fail(body, "in '%s': want a list of arguments, got %s", mp.Key, kindName(body))
 			}
+		}
+		if strings.Contains(mp.Key, ".") {
+			decl.FunAt = len(decl.Args)
 		}
 		if decl.Fun == "" && !extend {
 			return nil, fail(mp.KeyN, "module '%s' names no function; write `%s.FUNCTION:` or list the function under it", decl.Module, decl.Module)

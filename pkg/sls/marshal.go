@@ -52,16 +52,23 @@ func (m *omap) MarshalYAML() (any, error) {
 }
 
 // value returns the high data in Salt's show_highstate shape:
-// {ID: {module: [fun, {arg: value}…, {order: N}], __sls__, __env__}}.
+// {ID: {module: [{arg: value}…, fun, {order: N}], __sls__, __env__}},
+// the function name where Salt puts it (see Decl.FunAt).
 func (h *High) value() *omap {
 	out := &omap{}
 	for _, s := range h.States {
 		body := &omap{}
 		for _, d := range s.Decls {
 			list := make([]any, 0, len(d.Args)+2)
-			list = append(list, d.Fun)
-			for _, a := range d.Args {
+			at := min(max(d.FunAt, 0), len(d.Args))
+			for i, a := range d.Args {
+				if i == at {
+					list = append(list, d.Fun)
+				}
 				list = append(list, &omap{keys: []string{a.Key}, vals: []any{a.Value}})
+			}
+			if at == len(d.Args) {
+				list = append(list, d.Fun)
 			}
 			if d.AutoOrder != 0 && !d.has("order") {
 				list = append(list, &omap{keys: []string{"order"}, vals: []any{d.AutoOrder}})
