@@ -65,7 +65,47 @@ func shBlocks(md string) ([]shBlock, error) {
 // (a minion with startup_states). The only thing set from outside is the
 // master's port, which the page reads as ${port:-24222}.
 func TestQuickstart(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join(moduleRoot, "docs", "quickstart.md"))
+	dir, out := runDoc(t, "quickstart.md", 10)
+	wantFile(t, dir, "quickstart/image/etc/motd", "Welcome to web1.\nThis host is managed by brine: ask ops@example.org first.\n")
+	wantFile(t, dir, "quickstart/image/srv/www/index.html", "<h1>web1</h1>\n")
+	for _, m := range []string{"web1", "db1", "web2"} {
+		if got := readFile(t, dir, "lab/"+m+"/root/etc/motd"); !strings.HasPrefix(got, "Welcome to "+m+".\n") {
+			t.Errorf("%s's motd: %q", m, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lab/db1/root/srv/www")); !os.IsNotExist(err) {
+		t.Errorf("db1 got webroot, which top.sls gives only to web*: %v", err)
+	}
+	// Each step's sample output in the page is what the run printed.
+	for _, want := range []string{"Key for minion db1 accepted.", "Welcome to web2."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the run never printed %q", want)
+		}
+	}
+}
+
+// TestWritingStatesDoc runs the examples of docs/writing-states.md.
+func TestWritingStatesDoc(t *testing.T) {
+	dir, out := runDoc(t, "writing-states.md", 8)
+	wantFile(t, dir, "ws/root/home/alice/.profile", "# alice on web1 (Linux)\nexport EDITOR=vim\n")
+	wantFile(t, dir, "ws/root/etc/nginx/conf.d/brine.conf", "# for nginx, user nginx\n")
+	wantFile(t, dir, "ws/root/etc/hosts", "127.0.0.1 localhost\n10.0.0.5 db1\n10.0.0.4 web1\n")
+	wantFile(t, dir, "ws/root/etc/ntp.conf", "server 0.debian.pool.ntp.org iburst\nserver 1.debian.pool.ntp.org iburst\n# db port: 5432\n")
+	wantFile(t, dir, "ws/root/etc/motd", "Web server. Authorised use only.\n")
+	for _, want := range []string{"        - users\n", "        - hosts\n", "Command \"echo \\\"app.conf changed\\\" > /dev/null\" would have been executed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the run never printed %q", want)
+		}
+	}
+}
+
+// runDoc runs every ```sh block of docs/PAGE, as written, in one shell
+// in an empty folder, with the test's brine first on PATH, and returns the
+// folder and the output. The only thing set from outside is a free port
+// for the master, which pages read as ${port:-24222}.
+func runDoc(t *testing.T, page string, minBlocks int) (string, string) {
+	t.Helper()
+	md, err := os.ReadFile(filepath.Join(moduleRoot, "docs", page))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,13 +113,13 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(blocks) < 10 {
-		t.Fatalf("docs/quickstart.md has %d sh blocks; the test expects the three parts", len(blocks))
+	if len(blocks) < minBlocks {
+		t.Fatalf("docs/%s has %d sh blocks; the test expects at least %d", page, len(blocks), minBlocks)
 	}
 	var script strings.Builder
 	script.WriteString("set -eu\n")
 	for _, b := range blocks {
-		fmt.Fprintf(&script, "echo '### docs/quickstart.md:%d'\n%s", b.line, b.text)
+		fmt.Fprintf(&script, "echo '### docs/%s:%d'\n%s", page, b.line, b.text)
 	}
 
 	dir := t.TempDir()
@@ -101,25 +141,9 @@ func TestQuickstart(t *testing.T) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	}
 	if err != nil {
-		t.Fatalf("the quick start failed: %v\n%s\n(the last ### line names the block)", err, tail(out.String(), 6000))
+		t.Fatalf("docs/%s failed: %v\n%s\n(the last ### line names the block)", page, err, tail(out.String(), 6000))
 	}
-
-	wantFile(t, dir, "quickstart/image/etc/motd", "Welcome to web1.\nThis host is managed by brine: ask ops@example.org first.\n")
-	wantFile(t, dir, "quickstart/image/srv/www/index.html", "<h1>web1</h1>\n")
-	for _, m := range []string{"web1", "db1", "web2"} {
-		if got := readFile(t, dir, "lab/"+m+"/root/etc/motd"); !strings.HasPrefix(got, "Welcome to "+m+".\n") {
-			t.Errorf("%s's motd: %q", m, got)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "lab/db1/root/srv/www")); !os.IsNotExist(err) {
-		t.Errorf("db1 got webroot, which top.sls gives only to web*: %v", err)
-	}
-	// Each step's sample output in the page is what the run printed.
-	for _, want := range []string{"Key for minion db1 accepted.", "Welcome to web2."} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the run never printed %q", want)
-		}
-	}
+	return dir, out.String()
 }
 
 func TestShBlocks(t *testing.T) {
