@@ -57,6 +57,9 @@ func (m *Master) authorize(msg *nats.Msg) {
 		uc.Sub.Deny.Add(">")
 	}
 	m.mu.Lock()
+	if len(m.cids) > maxTrackedKeys {
+		m.pruneCIDs()
+	}
 	m.cids[nk] = append(m.cids[nk], req.ClientInformation.ID)
 	if len(m.cids[nk]) > 8 {
 		m.cids[nk] = m.cids[nk][len(m.cids[nk])-8:]
@@ -70,6 +73,26 @@ func (m *Master) authorize(msg *nats.Msg) {
 	}
 	m.log.Debug("auth", "nkey", nk, "as", uc.Name)
 	respond(tok, "")
+}
+
+// maxTrackedKeys bounds the client ids kept for kicking, against a flood
+// of connections with made-up keys.
+const maxTrackedKeys = 20000
+
+// pruneCIDs forgets keys with no open connection. m.mu is held.
+func (m *Master) pruneCIDs() {
+	for nk, ids := range m.cids {
+		open := false
+		for _, id := range ids {
+			if m.srv != nil && m.srv.GetClient(id) != nil {
+				open = true
+				break
+			}
+		}
+		if !open {
+			delete(m.cids, nk)
+		}
+	}
 }
 
 func verifyNonce(nk, sig, nonce string) error {

@@ -208,7 +208,15 @@ func (m *Minion) sendReturn(ret *proto.Return) {
 			return
 		}
 		m.log.Info("return not stored yet, retrying", "jid", ret.JID, "err", err)
-		time.Sleep(wait)
+		select {
+		case <-time.After(wait):
+		case <-m.quit:
+			// Shutting down: one last short try, not an hour.
+			if deadline.After(time.Now().Add(5 * time.Second)) {
+				deadline = time.Now().Add(5 * time.Second)
+			}
+			time.Sleep(min(wait, 500*time.Millisecond))
+		}
 		wait = min(wait*2, m.cfg.RetryMax.D())
 	}
 }

@@ -47,6 +47,7 @@ type Minion struct {
 
 	accepted atomic.Bool
 	reconn   chan struct{} // a (re)connect happened
+	quit     chan struct{} // closed when Run is ending
 	wg       sync.WaitGroup
 	// Ready is called once the minion is accepted and listening for jobs.
 	Ready func()
@@ -63,7 +64,7 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 		log = slog.Default()
 	}
 	return &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
-		reconn: make(chan struct{}, 1)}
+		reconn: make(chan struct{}, 1), quit: make(chan struct{})}
 }
 
 // ID is the minion id.
@@ -211,6 +212,7 @@ func (m *Minion) Run(ctx context.Context) error {
 
 	// Going down: say so, so that the master reports us not connected at
 	// once, and give running jobs' returns a chance to leave.
+	close(m.quit)
 	m.cancelAll()
 	m.wg.Wait()
 	m.publishPresence(proto.Offline)
