@@ -98,6 +98,18 @@ func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 	return b.high, nil
 }
 
+// plainOrder is the key-order table of the caller's run (SaltContext.Order)
+// for a file with no Jinja, so that the dicts it gives as arguments
+// (file.managed's context, say) keep their order in the templates they
+// reach.
+func (b *build) plainOrder() *jinja.KeyOrder {
+	if !b.orderSet && b.c.Vars != nil {
+		b.order = jinja.VarsOrder(b.c.Vars("", ""))
+		b.orderSet = true
+	}
+	return b.order
+}
+
 // build is the state of one Compose.
 type build struct {
 	c        *Compiler
@@ -106,6 +118,8 @@ type build struct {
 	errs     ErrorList
 	extends  []*State
 	excludes []exclude
+	order    *jinja.KeyOrder // see plainOrder
+	orderSet bool
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
@@ -125,16 +139,19 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	b.high.SLS = append(b.high.SLS, key)
 	pos := Pos{File: file}
+	var order *jinja.KeyOrder
 	if HasJinja(src) {
-		out, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
+		out, o, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
 		if err != nil {
 			b.errs.addErr(renderError(err, pos))
 			return
 		}
-		src = out
+		src, order = out, o
 		pos.Rendered = true
+	} else {
+		order = b.plainOrder()
 	}
-	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls")
+	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls", order)
 	for _, e := range errs {
 		// The author cannot see rendered text anywhere else: quote it.
 		if e.Pos.Rendered && e.Pos.File == file && e.Pos.Line > 0 && e.Err == nil {
@@ -294,7 +311,9 @@ func HasJinja(src []byte) bool {
 
 // render runs Jinja on one file of the tree, with the caller's globals,
 // Salt's per-file names, and extra on top.
-func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, error) {
+// The key-order table the render used comes back with the text, for the
+// decoder of what it made.
+func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, *jinja.KeyOrder, error) {
 	var base map[string]any
 	if c.Vars != nil {
 		base = c.Vars(slsName, tplPath)
@@ -328,9 +347,9 @@ func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src
 	}
 	out, err := render(tplPath, src, vars, jinja.Options{Loader: NewLoader(ctx, c.Files, env)})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return []byte(out), nil
+	return []byte(out), jinja.VarsOrder(vars), nil
 }
 
 // renderError gives a Jinja error the file and line it names.
@@ -364,7 +383,7 @@ func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]a
 	if !HasJinja(src) {
 		return src, nil
 	}
-	out, err := c.render(ctx, rel, "", env, src, vars)
+	out, _, err := c.render(ctx, rel, "", env, src, vars)
 	if err != nil {
 		return nil, renderError(err, Pos{File: rel})
 	}
@@ -379,7 +398,7 @@ func (c *Compiler) Render(ctx context.Context, name string, src []byte, vars map
 	}
 	rel := strings.TrimPrefix(name, "salt://")
 	rel, _, _ = strings.Cut(rel, "?")
-	out, err := c.render(ctx, rel, "", c.env(), src, vars)
+	out, _, err := c.render(ctx, rel, "", c.env(), src, vars)
 	if err != nil {
 		return nil, renderError(err, Pos{File: rel})
 	}

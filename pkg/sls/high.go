@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"gopkg.in/yaml.v3"
 )
 
@@ -146,7 +147,8 @@ type exclude struct {
 
 // parseSLS reads the high data of one SLS file. It keeps going after a
 // bad state so that one run reports every problem.
-func parseSLS(src []byte, sls, env string, pos Pos, isInit bool) (*slsFile, ErrorList) {
+// The key order of mappings in arguments is recorded in order (may be nil).
+func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *jinja.KeyOrder) (*slsFile, ErrorList) {
 	var errs ErrorList
 	root, err := parseYAML(src, pos)
 	if err != nil {
@@ -157,7 +159,7 @@ func parseSLS(src []byte, sls, env string, pos Pos, isInit bool) (*slsFile, Erro
 	if root == nil {
 		return f, nil
 	}
-	d := &decoder{pos: pos}
+	d := &decoder{pos: pos, order: order}
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return f, nil
 	}

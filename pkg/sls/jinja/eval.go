@@ -155,7 +155,7 @@ func (e *env) eval(n node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			s, err := toStr(v)
+			s, err := e.str(v)
 			if err != nil {
 				return nil, lineErr(err, x.line)
 			}

@@ -42,6 +42,14 @@ func NewKeyOrder() *KeyOrder { return &KeyOrder{keys: map[unsafe.Pointer]*keyLis
 // Render, so that the salt functions and the template share one.
 const keyOrderVar = "__keyorder"
 
+// VarsOrder returns the table SaltVars put in a template's variables,
+// or nil: the caller that decodes data a template made (the rendered SLS)
+// records its key order there, for the renders that data reaches later.
+func VarsOrder(vars map[string]any) *KeyOrder {
+	o, _ := vars[keyOrderVar].(*KeyOrder)
+	return o
+}
+
 func mapID(m map[string]any) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
 
 // Set records keys as the order of m, replacing what was known.

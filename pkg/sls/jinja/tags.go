@@ -156,7 +156,7 @@ func registerTags() {
 			if err != nil {
 				return err
 			}
-			s, serr := toStr(v)
+			s, serr := n.env(ctx).str(v)
 			if serr != nil {
 				return n.fail(serr)
 			}
@@ -232,7 +232,7 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	if err != nil {
 		return b.fail(err)
 	}
-	s, err := toStr(v)
+	s, err := e.str(v)
 	if err != nil {
 		return b.fail(err)
 	}

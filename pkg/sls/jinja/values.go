@@ -197,8 +197,13 @@ func truth(v any) (bool, error) {
 	return true, nil
 }
 
-// toStr is Python's str().
-func toStr(v any) (string, error) {
+// toStr is Python's str(), with dicts printed in sorted key order.
+func toStr(v any) (string, error) { return toStrOrdered(nil, v) }
+
+// str is Python's str(), with dicts printed in the order the render knows.
+func (e *env) str(v any) (string, error) { return toStrOrdered(e.rs.order, v) }
+
+func toStrOrdered(o *KeyOrder, v any) (string, error) {
 	switch x := normalize(v).(type) {
 	case string:
 		return x, nil
@@ -220,7 +225,7 @@ func toStr(v any) (string, error) {
 		return pyFloat(x), nil
 	}
 	var b strings.Builder
-	if err := writeRepr(&b, v, 0); err != nil {
+	if err := writeRepr(&b, o, v, 0); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -229,11 +234,11 @@ func toStr(v any) (string, error) {
 // repr is Python's repr(), used for list and dict elements.
 func repr(v any) (string, error) {
 	var b strings.Builder
-	err := writeRepr(&b, v, 0)
+	err := writeRepr(&b, nil, v, 0)
 	return b.String(), err
 }
 
-func writeRepr(b *strings.Builder, v any, depth int) error {
+func writeRepr(b *strings.Builder, o *KeyOrder, v any, depth int) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to print")
 	}
@@ -243,7 +248,7 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if err := writeRepr(b, e, depth+1); err != nil {
+			if err := writeRepr(b, o, e, depth+1); err != nil {
 				return err
 			}
 		}
@@ -262,20 +267,20 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if err := writeRepr(b, e, depth+1); err != nil {
+			if err := writeRepr(b, o, e, depth+1); err != nil {
 				return err
 			}
 		}
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i, k := range o.Keys(x) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(pyQuote(k))
 			b.WriteString(": ")
-			if err := writeRepr(b, x[k], depth+1); err != nil {
+			if err := writeRepr(b, o, x[k], depth+1); err != nil {
 				return err
 			}
 		}
@@ -287,7 +292,7 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 				b.WriteString(", ")
 			}
 			b.WriteString(pyQuote(k) + ": ")
-			if err := writeRepr(b, x.attrs[k], depth+1); err != nil {
+			if err := writeRepr(b, o, x.attrs[k], depth+1); err != nil {
 				return err
 			}
 		}

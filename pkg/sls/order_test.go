@@ -1,0 +1,74 @@
+package sls
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+)
+
+// One key-order table for the run (SaltContext.Order), holding the
+// pillar's file order: states declared in a loop over pillar come in the
+// pillar's order, and a dict given as an argument (a template's context)
+// keeps the order it was written in when the template loops over it.
+func TestKeyOrderThroughRun(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"users.sls": `{% for name, u in pillar['users'].items() %}
+{{ name }}:
+  cmd.run:
+    - name: echo {{ u.uid }}
+{% endfor %}
+conf:
+  file.managed:
+    - name: /etc/x.conf
+    - context:
+        opts: {{ {'zeta': 1, 'alpha': 2, 'mu': 3} }}
+`,
+		"plain.sls": "plainconf:\n  file.managed:\n    - context:\n        opts: {zeta: 1, alpha: 2, mu: 3}\n",
+	})
+	for _, tc := range []struct {
+		shared bool
+		ids    string
+		conf   string
+	}{
+		{true, "zed amy kim conf plainconf", "zeta=1 alpha=2 mu=3 "},
+		{false, "amy kim zed conf plainconf", "alpha=2 mu=3 zeta=1 "},
+	} {
+		order := jinja.NewKeyOrder()
+		p, err := DecodeYAMLOrdered("p.sls", []byte("users:\n  zed: {uid: 3}\n  amy: {uid: 1}\n  kim: {uid: 2}\n"), false, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := jinja.SaltContext{Pillar: p.(map[string]any)}
+		if tc.shared {
+			sc.Order = order
+		}
+		c.Vars = func(sls, tpl string) map[string]any { return jinja.SaltVars(sc, sls, tpl, "base") }
+		high, err := c.HighState(context.Background(), []string{"users", "plain"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks, err := high.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, ch := range chunks {
+			ids = append(ids, ch.ID)
+		}
+		if got := strings.Join(ids, " "); got != tc.ids {
+			t.Errorf("shared=%v: states %q, want %q", tc.shared, got, tc.ids)
+		}
+		for _, ch := range chunks[3:] {
+			ctx, _ := ch.Args["context"].(map[string]any)
+			out, err := c.Render(context.Background(), "salt://x.conf", []byte("{% for k, v in opts.items() %}{{ k }}={{ v }} {% endfor %}"), ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tc.conf {
+				t.Errorf("shared=%v: %s renders %q, want %q", tc.shared, ch.ID, out, tc.conf)
+			}
+		}
+	}
+}
