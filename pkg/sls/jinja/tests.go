@@ -31,10 +31,11 @@ func init() {
 			}
 			return false, nil
 		},
+		// bool is a number to Jinja (isinstance(True, Number)), though
+		// not an integer.
 		"number": func(_ *env, v any, _ []any) (bool, error) {
 			_, _, _, ok := toNum(v)
-			_, isBool := v.(bool)
-			return ok && !isBool, nil
+			return ok, nil
 		},
 		"integer": func(_ *env, v any, _ []any) (bool, error) {
 			_, _, isF, ok := toNum(v)
