@@ -98,12 +98,8 @@ func (r *stateRun) high(ctx context.Context, refs []sls.Ref) (*sls.High, error) 
 	return r.comp.Compose(ctx, refs)
 }
 
-// apply compiles refs and runs them.
-func (r *stateRun) apply(ctx context.Context, refs []sls.Ref) Return {
-	h, err := r.high(ctx, refs)
-	if err != nil {
-		return compileFailed(err)
-	}
+// runHigh compiles high data and runs it.
+func (r *stateRun) runHigh(ctx context.Context, h *sls.High) Return {
 	chunks, err := h.Compile()
 	if err != nil {
 		return compileFailed(err)
@@ -163,17 +159,33 @@ func compileFailed(err error) Return {
 	return Return{Value: msgs, Retcode: RetError, Out: "highstate"}
 }
 
-func stateHighstate(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
+// stateFunc adapts a function of a state run to the function table.
+func stateFunc(fn func(context.Context, *stateRun) Return) func(context.Context, *call) Return {
+	return func(ctx context.Context, c *call) Return {
+		r, err := newStateRun(c)
+		if err != nil {
+			return failed(err.Error())
+		}
+		return fn(ctx, r)
 	}
+}
+
+// highstate renders the SLS that top.sls gives this host.
+func (r *stateRun) highstate(ctx context.Context) (*sls.High, error) {
 	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.high(ctx, refs)
+}
+
+var stateHighstate = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	h, err := r.highstate(ctx)
 	if err != nil {
 		return compileFailed(err)
 	}
-	return r.apply(ctx, refs)
-}
+	return r.runHigh(ctx, h)
+})
 
 func stateApply(ctx context.Context, c *call) Return {
 	if _, ok := stringArg(c.args, c.kwargs, 0, "mods"); !ok {
@@ -187,30 +199,31 @@ func stateTest(ctx context.Context, c *call) Return {
 	return stateApply(ctx, c)
 }
 
-func stateSLS(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
-	}
+var stateSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	refs := r.slsRefs()
 	if len(refs) == 0 {
 		return failed("state.sls: name at least one SLS, e.g. state.sls web,db")
 	}
-	return r.apply(ctx, refs)
-}
+	h, err := r.high(ctx, refs)
+	if err != nil {
+		return compileFailed(err)
+	}
+	return r.runHigh(ctx, h)
+})
 
 // stateSingle runs one state function given on the command line, with no
 // SLS file: state.single file.managed name=/etc/motd contents=hi.
-func stateSingle(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
-	}
+var stateSingle = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	c := r.c
 	fun, _ := stringArg(c.args, nil, 0, "")
 	mod, f, ok := strings.Cut(fun, ".")
 	if !ok {
 		return failed("state.single: name a state function, e.g. state.single file.managed name=/etc/motd contents=hi")
 	}
+	if c.kwargs["name"] == nil {
+		return failed("state.single: name= is required")
+	}
+	name := toString(c.kwargs["name"])
 	args := map[string]any{}
 	for k, v := range c.kwargs {
 		switch k {
@@ -219,19 +232,11 @@ func stateSingle(ctx context.Context, c *call) Return {
 			args[k] = v
 		}
 	}
-	name := toString(c.kwargs["name"])
-	if c.kwargs["name"] == nil {
-		return failed("state.single: name= is required")
-	}
-	chunk := sls.Chunk{ID: name, Name: name, State: mod, Fun: f, SLS: "", Env: r.env, Args: args, Source: "command line"}
+	chunk := sls.Chunk{ID: name, Name: name, State: mod, Fun: f, Env: r.env, Args: args, Source: "command line"}
 	return r.run(ctx, []sls.Chunk{chunk})
-}
+})
 
-func stateShowTop(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
-	}
+var stateShowTop = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	refs, err := r.topRefs(ctx)
 	if err != nil {
 		return failed(err.Error())
@@ -242,46 +247,26 @@ func stateShowTop(ctx context.Context, c *call) Return {
 		out[ref.Env] = append(l, ref.Name)
 	}
 	return nested(out)
-}
+})
 
-func stateShowSLS(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
-	}
+var stateShowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	h, err := r.high(ctx, r.slsRefs())
 	if err != nil {
 		return compileFailed(err)
 	}
 	return nested(h)
-}
+})
 
-func stateShowHighstate(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
-	}
-	refs, err := r.topRefs(ctx)
-	if err != nil {
-		return compileFailed(err)
-	}
-	h, err := r.high(ctx, refs)
+var stateShowHighstate = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	h, err := r.highstate(ctx)
 	if err != nil {
 		return compileFailed(err)
 	}
 	return nested(h)
-}
+})
 
-func stateShowLowstate(ctx context.Context, c *call) Return {
-	r, err := newStateRun(c)
-	if err != nil {
-		return failed(err.Error())
-	}
-	refs, err := r.topRefs(ctx)
-	if err != nil {
-		return compileFailed(err)
-	}
-	h, err := r.high(ctx, refs)
+var stateShowLowstate = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	h, err := r.highstate(ctx)
 	if err != nil {
 		return compileFailed(err)
 	}
@@ -290,7 +275,7 @@ func stateShowLowstate(ctx context.Context, c *call) Return {
 		return compileFailed(err)
 	}
 	return nested(sls.Lowstate(chunks))
-}
+})
 
 func truthy(v any) bool {
 	if v == nil {
