@@ -1,0 +1,92 @@
+package exec
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/states"
+)
+
+func testHost(t *testing.T) *Host {
+	t.Helper()
+	return &Host{
+		ID:     "m1",
+		Grains: map[string]any{"os": "Debian", "ip4_interfaces": map[string]any{"eth0": []any{"10.0.0.5"}}},
+		Pillar: map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}}},
+		Files:  &fileroot.Source{Roots: fileroot.Roots{"base": {t.TempDir()}}},
+		Root:   t.TempDir(),
+	}
+}
+
+func TestCallFunctions(t *testing.T) {
+	tests := []struct {
+		fun   string
+		words []string
+		want  any
+		code  int
+	}{
+		{"test.ping", nil, true, 0},
+		{"test.echo", []string{"hello"}, "hello", 0},
+		{"grains.get", []string{"os"}, "Debian", 0},
+		{"grains.get", []string{"ip4_interfaces:eth0:0"}, "10.0.0.5", 0},
+		{"grains.get", []string{"nope", "default=x"}, "x", 0},
+		{"pillar.get", []string{"users:alice:uid"}, 1000, 0},
+		{"pillar.get", []string{"users:bob"}, "", 0},
+		{"grains.item", []string{"os"}, map[string]any{"os": "Debian"}, 0},
+		{"cmd.run", []string{"echo out; echo err >&2"}, "out\nerr", 0},
+		{"cmd.run", []string{"exit 3"}, "", 1},
+	}
+	for _, tt := range tests {
+		args, kwargs := ParseArgs(tt.words)
+		ret := Call(context.Background(), testHost(t), tt.fun, args, kwargs)
+		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != tt.code {
+			t.Errorf("Call(%s %q) = %#v (retcode %d); want %#v (retcode %d)", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want, tt.code)
+		}
+	}
+}
+
+func TestCallUnknownFunction(t *testing.T) {
+	ret := Call(context.Background(), testHost(t), "grains.nope", nil, nil)
+	msg, _ := ret.Value.(string)
+	if ret.Retcode != RetError || !strings.Contains(msg, "grains.get") {
+		t.Fatalf("unknown function = %q (%d); want the module's functions listed and retcode 1", msg, ret.Retcode)
+	}
+}
+
+func TestStateSingleAndEvents(t *testing.T) {
+	h := testHost(t)
+	var events []engine.StateResult
+	h.OnState = func(r engine.StateResult) { events = append(events, r) }
+	args, kwargs := ParseArgs([]string{"file.managed", "name=/motd", "contents=hi", "test=True"})
+	ret := Call(context.Background(), h, "state.single", args, kwargs)
+	res, ok := ret.Value.([]engine.StateResult)
+	if !ok || len(res) != 1 || res[0].Result.Result != states.None || ret.Retcode != 0 {
+		t.Fatalf("state.single test=True = %#v (%d); want one None result", ret.Value, ret.Retcode)
+	}
+	if len(events) != 1 {
+		t.Fatalf("OnState called %d times; want 1", len(events))
+	}
+	args, kwargs = ParseArgs([]string{"file.managed", "name=/motd", "contents=hi"})
+	ret = Call(context.Background(), h, "state.single", args, kwargs)
+	if ret.Retcode != 0 {
+		t.Fatalf("state.single = %#v (%d)", ret.Value, ret.Retcode)
+	}
+	if b, _ := os.ReadFile(filepath.Join(h.Root, "motd")); string(b) != "hi\n" {
+		t.Fatalf("/motd = %q; want %q", b, "hi\n")
+	}
+}
+
+func TestSysDoc(t *testing.T) {
+	args, kwargs := ParseArgs([]string{"file.managed"})
+	ret := Call(context.Background(), testHost(t), "sys.doc", args, kwargs)
+	docs, ok := ret.Value.(map[string]any)
+	if !ok || !strings.Contains(docs["file.managed"].(string), "Arguments:") {
+		t.Fatalf("sys.doc file.managed = %#v", ret.Value)
+	}
+}
