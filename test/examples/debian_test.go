@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -345,5 +346,47 @@ func TestNoIPv6Live(t *testing.T) {
 	conf, err := h.c.ReadFile("/etc/sysctl.d/60-no-ipv6.conf")
 	if err != nil || !strings.Contains(string(conf), "net.ipv6.conf.lo.disable_ipv6 = 1") {
 		t.Errorf("60-no-ipv6.conf = %q, %v", conf, err)
+	}
+}
+
+// TestXenGuestImageOnDebianRoot prepares a real debootstrapped Debian 12
+// (the sysvinit testbed root, on an overlay) as a Xen guest with --root,
+// from the host, with nothing booted: the image's own os-release makes it
+// a Debian-style guest, with no grains file.
+func TestXenGuestImageOnDebianRoot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	lower, err := testbed.EnsureRoot(ctx, testbed.SysV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := testbed.NewOverlay(t, lower)
+	inittab := readFile(t, root, "/etc/inittab")
+	e := example{name: "xen-guest-image", root: root, id: "mail"}
+	res := checked(t, rootRunner(e))
+	for _, r := range res {
+		if strings.HasPrefix(r.Key, "service_") || r.ID == "selinux-disabled" {
+			t.Errorf("a Debian image got %s", r.Key)
+		}
+	}
+	got := readFile(t, root, "/etc/inittab")
+	if !strings.HasSuffix(got, "\nco:2345:respawn:/sbin/getty 38400 console\n") {
+		t.Errorf("inittab does not end with the console line:\n%s", tail(got, 600))
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if len(l) > 1 && l[0] >= '1' && l[0] <= '6' && l[1] == ':' {
+			t.Errorf("an active tty line is left: %q", l)
+		}
+	}
+	// Every other line of the stock inittab is still there, in order.
+	if kept := strings.TrimSuffix(got, "co:2345:respawn:/sbin/getty 38400 console\n"); len(kept) != len(inittab) {
+		t.Errorf("inittab: %d bytes before the console line, the stock one has %d", len(kept), len(inittab))
+	}
+	if got := fstabEntries(readFile(t, root, "/etc/fstab")); !reflect.DeepEqual(got, xenFstab) {
+		t.Errorf("fstab entries:\n%v\nwant\n%v", got, xenFstab)
+	}
+	wantFile(t, root, "/etc/hostname", "myhost\n")
+	if got := readFile(t, root, "/etc/network/interfaces"); !strings.Contains(got, "iface eth0 inet static\n    address 192.168.0.13\n") {
+		t.Errorf("interfaces:\n%s", got)
 	}
 }
