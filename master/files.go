@@ -31,6 +31,7 @@ type fileServer struct {
 	mu     sync.Mutex
 	hashes map[string]hashed // absolute path -> hash, while size and mtime hold
 	byHash map[string]string // sha256 -> absolute path
+	sem    chan struct{}
 }
 
 type hashed struct {
@@ -40,7 +41,7 @@ type hashed struct {
 }
 
 func newFileServer(roots fileroot.Roots, log *slog.Logger) *fileServer {
-	return &fileServer{roots: roots, log: log, hashes: map[string]hashed{}, byHash: map[string]string{}}
+	return &fileServer{roots: roots, log: log, hashes: map[string]hashed{}, byHash: map[string]string{}, sem: make(chan struct{}, workers)}
 }
 
 // Stat resolves a salt:// path and hashes the file (once per change).
@@ -107,6 +108,22 @@ func (f *fileServer) ReadChunk(sha string, i int) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	return buf[:n], nil
+}
+
+// workers bounds the file requests served at once: many minions fetch at
+// the same time, and one slow disk read must not hold up the rest.
+const workers = 16
+
+// concurrently runs a handler in its own goroutine, at most workers at a
+// time (the subscription waits when all are busy).
+func (f *fileServer) concurrently(h nats.MsgHandler) nats.MsgHandler {
+	return func(msg *nats.Msg) {
+		f.sem <- struct{}{}
+		go func() {
+			defer func() { <-f.sem }()
+			h(msg)
+		}()
+	}
 }
 
 func (f *fileServer) onFile(msg *nats.Msg) {
