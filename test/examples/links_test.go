@@ -27,7 +27,7 @@ func slug(h string) string {
 func TestDocLinks(t *testing.T) {
 	pages, _ := filepath.Glob(filepath.Join(moduleRoot, "docs", "*.md"))
 	readmes, _ := filepath.Glob(filepath.Join(moduleRoot, "examples", "*", "README.md"))
-	pages = append(pages, readmes...)
+	pages = append(append(pages, readmes...), filepath.Join(moduleRoot, "examples", "README.md"))
 	if len(pages) < 10 {
 		t.Fatalf("found only %d pages", len(pages))
 	}
