@@ -24,6 +24,9 @@ type SaltContext struct {
 	// record the dicts they make in it too. nil: SaltVars makes one per
 	// template, and pillar dicts loop in sorted order.
 	Order *KeyOrder
+	// Root is where the file.* and user.* functions look, for a run on
+	// an image (--root); "" is the live host.
+	Root string
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call.
@@ -207,6 +210,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 		"test.ping":  func([]any, map[string]any) (any, error) { return true, nil },
 	}
 	m["cmd.run_stdout"] = m["cmd.run"]
+	hostFuncs(c, m)
 	for _, level := range []string{"debug", "info", "warning", "error", "critical"} {
 		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warning": slog.LevelWarn,
 			"error": slog.LevelError, "critical": slog.LevelError}[level]

@@ -1,0 +1,323 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/brine-cm/brine/pkg/osuser"
+)
+
+// hostFuncs adds the execution functions templates call to look at the
+// host: files, accounts, addresses, the environment. They only read; the
+// paths they take are under SaltContext.Root when one is set, as the
+// states see them. Salt's functions of the same names read the live
+// host, which --root does not change there.
+func hostFuncs(c SaltContext, m map[string]Func) {
+	at := func(p string) string {
+		if c.Root == "" || !filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(c.Root, p)
+	}
+	stat := func(args []any, kw map[string]any, follow bool) (fs.FileInfo, error) {
+		p, err := strParam(args, kw, 0, "path")
+		if err != nil {
+			return nil, err
+		}
+		if follow {
+			return os.Stat(at(p))
+		}
+		return os.Lstat(at(p))
+	}
+	isKind := func(ok func(fs.FileInfo) bool, follow bool) Func {
+		return func(args []any, kw map[string]any) (any, error) {
+			fi, err := stat(args, kw, follow)
+			if err != nil {
+				return false, nil
+			}
+			return ok(fi), nil
+		}
+	}
+	m["file.file_exists"] = isKind(func(fi fs.FileInfo) bool { return fi.Mode().IsRegular() }, true)
+	m["file.directory_exists"] = isKind(func(fi fs.FileInfo) bool { return fi.IsDir() }, true)
+	m["file.exists"] = isKind(func(fs.FileInfo) bool { return true }, true)
+	m["file.is_link"] = isKind(func(fi fs.FileInfo) bool { return fi.Mode()&fs.ModeSymlink != 0 }, false)
+	read := func(args []any, kw map[string]any) (string, error) {
+		p, err := strParam(args, kw, 0, "path")
+		if err != nil {
+			return "", err
+		}
+		b, err := os.ReadFile(at(p))
+		if err != nil {
+			return "", fmt.Errorf("file %s: %w", p, err)
+		}
+		return string(b), nil
+	}
+	m["file.read"] = func(args []any, kw map[string]any) (any, error) { return read(args, kw) }
+	m["file.contains"] = func(args []any, kw map[string]any) (any, error) {
+		text, err := strParam(args, kw, 1, "text")
+		if err != nil {
+			return nil, err
+		}
+		body, err := read(args, kw)
+		if err != nil {
+			return false, nil
+		}
+		return strings.Contains(body, text), nil
+	}
+	// contains_regex tests line by line; search tests the whole text with
+	// ^ and $ at line ends (Salt's default flags, re.MULTILINE).
+	m["file.contains_regex"] = func(args []any, kw map[string]any) (any, error) {
+		re, err := reParam(args, kw, 1, "regex", "")
+		if err != nil {
+			return nil, err
+		}
+		body, err := read(args, kw)
+		if err != nil {
+			return false, nil
+		}
+		for _, line := range strings.Split(body, "\n") {
+			if re.MatchString(line) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	m["file.search"] = func(args []any, kw map[string]any) (any, error) {
+		re, err := reParam(args, kw, 1, "pattern", "(?m)")
+		if err != nil {
+			return nil, err
+		}
+		body, err := read(args, kw)
+		if err != nil {
+			if t, _ := truth(param(args, kw, -1, "ignore_if_missing", false)); t && errors.Is(err, fs.ErrNotExist) {
+				return false, nil
+			}
+			return nil, err
+		}
+		return re.MatchString(body), nil
+	}
+	owner := func(group bool) Func {
+		return func(args []any, kw map[string]any) (any, error) {
+			fi, err := stat(args, kw, true)
+			if err != nil {
+				return false, nil
+			}
+			st, ok := fi.Sys().(*syscall.Stat_t)
+			if !ok {
+				return false, nil
+			}
+			if group {
+				if g, err := osuser.LookupGID(c.Root, int(st.Gid)); err == nil {
+					return g.Name, nil
+				}
+				return fmt.Sprint(st.Gid), nil
+			}
+			if u, err := osuser.LookupUID(c.Root, int(st.Uid)); err == nil {
+				return u.Name, nil
+			}
+			return fmt.Sprint(st.Uid), nil
+		}
+	}
+	m["file.get_user"] = owner(false)
+	m["file.get_group"] = owner(true)
+	m["file.get_mode"] = func(args []any, kw map[string]any) (any, error) {
+		fi, err := stat(args, kw, true)
+		if err != nil {
+			return "", nil
+		}
+		mode := uint32(fi.Mode().Perm())
+		for bit, v := range map[fs.FileMode]uint32{fs.ModeSetuid: 0o4000, fs.ModeSetgid: 0o2000, fs.ModeSticky: 0o1000} {
+			if fi.Mode()&bit != 0 {
+				mode |= v
+			}
+		}
+		return fmt.Sprintf("%04o", mode), nil
+	}
+	m["user.info"] = func(args []any, kw map[string]any) (any, error) {
+		name, err := strParam(args, kw, 0, "name")
+		if err != nil {
+			return nil, err
+		}
+		db, err := osuser.Load(c.Root)
+		if err != nil {
+			return nil, err
+		}
+		u, err := db.User(name)
+		if err != nil {
+			return map[string]any{}, nil
+		}
+		var groups []any
+		for _, g := range db.Groups {
+			if g.GID == u.GID || contains1(g.Members, u.Name) {
+				groups = append(groups, g.Name)
+			}
+		}
+		sort.Slice(groups, func(i, j int) bool { return groups[i].(string) < groups[j].(string) })
+		full, _, _ := strings.Cut(u.Gecos, ",")
+		return map[string]any{"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell,
+			"fullname": full, "passwd": "x", "groups": orEmptyList(groups)}, nil
+	}
+	m["group.info"] = func(args []any, kw map[string]any) (any, error) {
+		name, err := strParam(args, kw, 0, "name")
+		if err != nil {
+			return nil, err
+		}
+		g, err := osuser.LookupGroup(c.Root, name)
+		if err != nil {
+			return map[string]any{}, nil
+		}
+		members := make([]any, len(g.Members))
+		for i, s := range g.Members {
+			members[i] = s
+		}
+		return map[string]any{"name": g.Name, "gid": g.GID, "members": members, "passwd": "x"}, nil
+	}
+	m["environ.get"] = func(args []any, kw map[string]any) (any, error) {
+		key, err := strParam(args, kw, 0, "key")
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := os.LookupEnv(key); ok {
+			return v, nil
+		}
+		return param(args, kw, 1, "default", ""), nil
+	}
+	m["network.ip_addrs"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip4_interfaces", args, kw) }
+	m["network.ip_addrs6"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip6_interfaces", args, kw) }
+	m["network.get_hostname"] = func([]any, map[string]any) (any, error) {
+		if h, ok := c.Grains["localhost"].(string); ok && h != "" {
+			return h, nil
+		}
+		return os.Hostname()
+	}
+	m["network.get_fqdn"] = func([]any, map[string]any) (any, error) { return orDefault(c.Grains["fqdn"], ""), nil }
+	// With no master there is no mine to ask; Salt's masterless mine.get
+	// answers from the minion's own cache, which brine does not keep.
+	m["mine.get"] = func([]any, map[string]any) (any, error) { return map[string]any{}, nil }
+	m["cmd.shell"] = m["cmd.run"]
+	m["grains.ls"] = func([]any, map[string]any) (any, error) { return stringList(sortedKeys(orEmpty(c.Grains))), nil }
+	m["pillar.keys"] = func(args []any, kw map[string]any) (any, error) {
+		key, err := strParam(args, kw, 0, "key")
+		if err != nil {
+			return nil, err
+		}
+		v, ok := nestedGet(c.Pillar, key, ":")
+		sub, isMap := normalize(v).(map[string]any)
+		if !ok || !isMap {
+			return nil, fmt.Errorf("pillar.keys: pillar key %q is not a dict", key)
+		}
+		return stringList(c.Order.Keys(sub)), nil
+	}
+	m["pillar.item"] = func(args []any, _ map[string]any) (any, error) {
+		out := map[string]any{}
+		for _, a := range args {
+			k := keyString(a)
+			c.Order.Add(out, k)
+			v, ok := nestedGet(c.Pillar, k, ":")
+			if !ok {
+				v = "" // Salt's default for a missing key
+			}
+			out[k] = v
+		}
+		return out, nil
+	}
+}
+
+func reParam(args []any, kw map[string]any, i int, name, flags string) (*regexp.Regexp, error) {
+	pat, err := strParam(args, kw, i, name)
+	if err != nil {
+		return nil, err
+	}
+	re, err := regexp.Compile(flags + pat)
+	if err != nil {
+		return nil, fmt.Errorf("bad regular expression %q: %w", pat, err)
+	}
+	return re, nil
+}
+
+// ipAddrs is network.ip_addrs read from the address grains: the host's
+// addresses, without loopback unless include_loopback, narrowed to an
+// interface, a cidr, or type public/private; sorted, as Salt returns them.
+func ipAddrs(grains map[string]any, grain string, args []any, kw map[string]any) (any, error) {
+	ifaces, _ := normalize(grains[grain]).(map[string]any)
+	iface, _ := param(args, kw, 0, "interface", nil).(string)
+	loop, _ := truth(param(args, kw, 1, "include_loopback", false))
+	cidr, _ := param(args, kw, 2, "cidr", nil).(string)
+	kind, _ := param(args, kw, 3, "type", nil).(string)
+	var within *net.IPNet
+	if cidr != "" {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("network.ip_addrs: bad cidr %q", cidr)
+		}
+		within = n
+	}
+	seen := map[string]bool{}
+	var out []string
+	for name, v := range ifaces {
+		if iface != "" && name != iface {
+			continue
+		}
+		list, _ := normalize(v).([]any)
+		for _, a := range list {
+			s, _ := a.(string)
+			ip := net.ParseIP(s)
+			switch {
+			case ip == nil || seen[s]:
+				continue
+			case ip.IsLoopback() && !loop:
+				continue
+			case within != nil && !within.Contains(ip):
+				continue
+			case kind == "public" && (ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast()):
+				continue
+			case kind == "private" && !ip.IsPrivate():
+				continue
+			}
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return stringList(out), nil
+}
+
+func stringList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func orEmptyList(l []any) []any {
+	if l == nil {
+		return []any{}
+	}
+	return l
+}
+
+func orDefault(v, def any) any {
+	if v == nil {
+		return def
+	}
+	return v
+}
+
+func contains1(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

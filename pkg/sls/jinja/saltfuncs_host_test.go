@@ -1,0 +1,83 @@
+package jinja
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The read-only host functions look under SaltContext.Root, as the
+// states of a --root run do.
+func TestHostFuncs(t *testing.T) {
+	root := t.TempDir()
+	for name, body := range map[string]string{
+		"etc/passwd":      "root:x:0:0:root:/root:/bin/bash\nann:x:1000:1000:Ann Example,,,:/home/ann:/bin/zsh\n",
+		"etc/group":       "root:x:0:\nann:x:1000:\nwheel:x:10:ann\nsrc:x:40:bob\n",
+		"etc/ssh/sshd.cf": "Port 22\n#PermitRootLogin yes\nPermitRootLogin no\n",
+	} {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("sshd.cf", filepath.Join(root, "etc/ssh/link")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BRINE_TEST_ENV", "set")
+	grains := map[string]any{
+		"fqdn":           "web1.example.com",
+		"ip4_interfaces": map[string]any{"lo": []any{"127.0.0.1"}, "eth0": []any{"10.0.0.5", "192.0.2.7"}, "eth1": []any{"203.0.113.9"}},
+		"ip6_interfaces": map[string]any{"lo": []any{"::1"}, "eth0": []any{"fe80::1", "2001:db8::5"}},
+	}
+	tests := []struct{ expr, want string }{
+		{"salt['file.file_exists']('/etc/passwd')", "True"},
+		{"salt['file.file_exists']('/etc/ssh')", "False"},
+		{"salt['file.directory_exists']('/etc/ssh')", "True"},
+		{"salt['file.exists']('/nope')", "False"},
+		{"salt['file.is_link']('/etc/ssh/link')", "True"},
+		{"salt['file.contains']('/etc/ssh/sshd.cf', 'Port 22')", "True"},
+		{"salt['file.contains']('/missing', 'x')", "False"},
+		{"salt['file.contains_regex']('/etc/ssh/sshd.cf', '^PermitRootLogin no')", "True"},
+		{"salt['file.search']('/etc/ssh/sshd.cf', '^#Permit')", "True"},
+		{"salt['file.search']('/missing', 'x', ignore_if_missing=True)", "False"},
+		{"salt['file.read']('/etc/group').splitlines()[2]", "wheel:x:10:ann"},
+		{"salt['file.get_mode']('/etc/passwd')", "0640"},
+		{"salt['user.info']('ann') | dictsort", "[('fullname', 'Ann Example'), ('gid', 1000), ('groups', ['ann', 'wheel']), ('home', '/home/ann'), ('name', 'ann'), ('passwd', 'x'), ('shell', '/bin/zsh'), ('uid', 1000)]"},
+		{"salt['user.info']('nobody-here')", "{}"},
+		{"salt['group.info']('wheel').members", "['ann']"},
+		{"salt['environ.get']('BRINE_TEST_ENV')", "set"},
+		{"salt['environ.get']('BRINE_NOT_SET', 'dflt')", "dflt"},
+		{"salt['network.ip_addrs']()", "['10.0.0.5', '192.0.2.7', '203.0.113.9']"},
+		{"salt['network.ip_addrs'](include_loopback=True, interface='lo')", "['127.0.0.1']"},
+		{"salt['network.ip_addrs'](cidr='10.0.0.0/8')", "['10.0.0.5']"},
+		{"salt['network.ip_addrs'](type='private')", "['10.0.0.5']"},
+		{"salt['network.ip_addrs6']()", "['2001:db8::5', 'fe80::1']"},
+		{"salt['network.get_fqdn']()", "web1.example.com"},
+		{"salt['mine.get']('*', 'network.ip_addrs')", "{}"},
+		{"salt['pillar.keys']('app')", "['b', 'a']"},
+		{"salt['pillar.item']('app:a', 'zz')", "{'app:a': 1, 'zz': ''}"},
+	}
+	order := NewKeyOrder()
+	app := map[string]any{"a": 1, "b": 2}
+	order.Set(app, []string{"b", "a"})
+	ctx := SaltContext{Grains: grains, Pillar: map[string]any{"app": app}, Root: root, Order: order}
+	for _, tt := range tests {
+		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), SaltVars(ctx, "t", "t.sls", "base"), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if out != tt.want {
+			t.Errorf("%s = %q; want %q", tt.expr, out, tt.want)
+		}
+	}
+	// A missing file is an error for file.read and file.search, as in Salt.
+	for _, expr := range []string{"salt['file.read']('/missing')", "salt['file.search']('/missing', 'x')"} {
+		if _, err := Render("t.sls", []byte("{{ "+expr+" }}"), SaltVars(ctx, "t", "t.sls", "base"), Options{}); err == nil {
+			t.Errorf("%s: no error", expr)
+		}
+	}
+}
