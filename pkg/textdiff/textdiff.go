@@ -3,6 +3,8 @@
 package textdiff
 
 import (
+	"strings"
+
 	"github.com/pmezard/go-difflib/difflib"
 )
 
@@ -13,11 +15,9 @@ func Unified(old, new string) string {
 		return ""
 	}
 	d := difflib.UnifiedDiff{
-		A:        difflib.SplitLines(old),
-		B:        difflib.SplitLines(new),
-		FromFile: "",
-		ToFile:   "",
-		Context:  3,
+		A:       splitLines(old),
+		B:       splitLines(new),
+		Context: 3,
 	}
 	s, err := difflib.GetUnifiedDiffString(d)
 	if err != nil {
@@ -26,4 +26,21 @@ func Unified(old, new string) string {
 		return ""
 	}
 	return s
+}
+
+// splitLines splits text into lines that keep their "\n". difflib's own
+// SplitLines adds an empty line after a final newline; and a last line
+// with no newline is marked as diff(1) marks it, so that a change of the
+// final newline alone still shows.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	lines := strings.SplitAfter(s, "\n")
+	last := len(lines) - 1
+	if lines[last] == "" {
+		return lines[:last]
+	}
+	lines[last] += "\n\\ No newline at end of file\n"
+	return lines
 }
