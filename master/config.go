@@ -68,7 +68,7 @@ func Defaults() Config {
 		Interface:   "127.0.0.1",
 		Port:        4222,
 		StateDir:    "/var/lib/brine/master",
-		FileRoots:   map[string][]string{"base": {"/srv/brine"}},
+		FileRoots:   map[string][]string{"base": {"/srv/salt"}},
 		PillarRoots: map[string][]string{"base": {"/srv/pillar"}},
 		KeepJobs:    Duration(24 * time.Hour),
 		JobExpiry:   Duration(10 * time.Minute),
