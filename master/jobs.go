@@ -81,7 +81,7 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 	job := &proto.Job{JID: req.JID, Target: req.Target, TargetType: req.TargetType, Fun: req.Fun,
 		Args: req.Args, Kwargs: req.Kwargs, Timeout: req.Timeout, Minions: conn,
 		IssuedAt: now, Expiry: now.Add(m.cfg.JobExpiry.D()), Nonce: proto.NewNonce(), User: req.User}
-	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: job.Args,
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: job.Args, Kwargs: job.Kwargs,
 		Target: job.Target, TargetType: job.TargetType, Minions: conn, IssuedAt: now, User: req.User}}
 	b, err := proto.Marshal(rec)
 	if err != nil {

@@ -64,7 +64,7 @@ func (o *jobsOptions) list(ctx context.Context, s *streams, active bool) error {
 		fmt.Fprintf(s.out, "%s:\n", j.JID)
 		if j.Fun != "" {
 			fmt.Fprintf(s.out, "    Function: %s\n    Arguments: %v\n    Target: %s (%s)\n    Minions: %s\n    Start Time: %s\n",
-				j.Fun, j.Args, j.Target, j.TargetType, strings.Join(j.Minions, ", "), j.IssuedAt.Local().Format("2006-01-02 15:04:05"))
+				j.Fun, jobArgs(j.Args, j.Kwargs), j.Target, j.TargetType, strings.Join(j.Minions, ", "), j.IssuedAt.Local().Format("2006-01-02 15:04:05"))
 		}
 		if len(j.Running) > 0 {
 			fmt.Fprintf(s.out, "    Running: %s\n", strings.Join(j.Running, ", "))
@@ -142,4 +142,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// jobArgs prints a job's arguments as the command line gave them:
+// positional ones, then key=value in key order.
+func jobArgs(args []any, kwargs map[string]any) string {
+	parts := make([]string, 0, len(args)+len(kwargs))
+	for _, a := range args {
+		parts = append(parts, fmt.Sprint(a))
+	}
+	keys := make([]string, 0, len(kwargs))
+	for k := range kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, kwargs[k]))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }

@@ -92,14 +92,15 @@ type JobsRequest struct {
 
 // JobSummary is one job in the job cache.
 type JobSummary struct {
-	JID        string    `json:"jid"`
-	Fun        string    `json:"fun"`
-	Args       []any     `json:"arg"`
-	Target     string    `json:"tgt"`
-	TargetType string    `json:"tgt_type"`
-	Minions    []string  `json:"minions"`
-	IssuedAt   time.Time `json:"issued_at"`
-	User       string    `json:"user,omitempty"`
+	JID        string         `json:"jid"`
+	Fun        string         `json:"fun"`
+	Args       []any          `json:"arg"`
+	Kwargs     map[string]any `json:"kwarg,omitempty"`
+	Target     string         `json:"tgt"`
+	TargetType string         `json:"tgt_type"`
+	Minions    []string       `json:"minions"`
+	IssuedAt   time.Time      `json:"issued_at"`
+	User       string         `json:"user,omitempty"`
 	// Running lists minions seen working on it lately (heartbeats).
 	Running []string `json:"running,omitempty"`
 }
