@@ -19,6 +19,7 @@ type work struct {
 	explicit  bool // has an `order` argument
 	pos       Pos  // the declaration, as Source is its text
 	fromNames bool // made by a `names` entry
+	nameOrder int  // its place in `names`, from 1 (Salt's name_order)
 	key       float64
 }
 
@@ -162,9 +163,10 @@ func expand(ws []*work, s *State, d *Decl, errs *ErrorList) []*work {
 		return append(ws, base)
 	}
 	seen := make(map[string]bool, len(names))
-	for _, n := range names {
+	for i, n := range names {
 		w := base.clone()
 		w.fromNames = true
+		w.nameOrder = i + 1
 		switch t := n.(type) {
 		case map[string]any:
 			if len(t) != 1 {
@@ -263,9 +265,11 @@ func (w *work) setArg(a Arg, errs *ErrorList) {
 	}
 }
 
-// sortWork puts chunks in Salt's run order: `order: first` (0), then
-// numbered orders, then the automatic order of declaration (10000 up),
-// then `last`. Ties keep declaration order.
+// sortWork puts chunks in Salt's run order (State.order_chunks): `order:
+// first` (0), then numbered orders, then the automatic order of
+// declaration (10000 up), then negative orders, then `last`. The chunks of
+// a `names` list keep their order (Salt adds name_order/10000); equal
+// orders sort by state, name and function, as Salt's sort key does.
 func sortWork(ws []*work) {
 	cap := 1.0
 	for _, w := range ws {
@@ -306,6 +310,9 @@ func sortWork(ws []*work) {
 				o = cap
 			}
 		}
+		if w.nameOrder > 0 {
+			o += float64(w.nameOrder) / 10000
+		}
 		if o < 0 {
 			o = cap + 1e6 + o
 		}
@@ -320,6 +327,9 @@ func sortWork(ws []*work) {
 				return -1
 			}
 			return 1
+		}
+		if c := strings.Compare(a.State+a.Name+a.Fun, b.State+b.Name+b.Fun); c != 0 {
+			return c
 		}
 		return a.rank - b.rank
 	})

@@ -109,7 +109,12 @@ func TestOrder(t *testing.T) {
 		{"number above the automatic ones", "a: {cmd.run: [{order: 20000}]}\nb: {cmd.run: []}\n", "b a"},
 		{"negative before last", "a: {cmd.run: [{order: -1}]}\nb: {cmd.run: [{order: last}]}\nc: {cmd.run: []}\n", "c a b"},
 		{"float", "a: {cmd.run: [{order: 1.5}]}\nb: {cmd.run: [{order: 1}]}\nc: {cmd.run: [{order: 2}]}\n", "b a c"},
-		{"ties keep declaration", "b: {cmd.run: [{order: 1}]}\na: {cmd.run: [{order: 1}]}\n", "b a"},
+		// Salt sorts equal orders by state, name and function.
+		{"ties sort by state name function", "b: {cmd.run: [{order: 1}]}\na: {cmd.run: [{order: 1}]}\nc: {cmd.script: [{order: 1}]}\nd: {archive.extracted: [{order: 1}]}\n", "d a b c"},
+		{"two lasts sort by name", "z: {cmd.run: [{order: last}]}\ny: {cmd.run: [{order: last}]}\n", "y z"},
+		// names keep their order (name_order / 10000), even when sorting
+		// by name would not.
+		{"names keep their order", "n: {cmd.run: [{names: [zz, aa, mm]}, {order: 1}]}\nb: {cmd.run: [{order: 1}]}\n", "b zz aa mm"},
 		{"unknown word goes after the numbers", "a: {cmd.run: [{order: soon}]}\nb: {cmd.run: [{order: 5}]}\n", "b a"},
 		{"modules of one ID", "x:\n  pkg.installed: []\n  file.managed: []\n  service.running: [{order: 1}]\n", "x/service x/pkg x/file"},
 	}
@@ -124,7 +129,7 @@ func TestOrder(t *testing.T) {
 				if strings.Contains(tt.want, "/") {
 					got = append(got, c.ID+"/"+c.State)
 				} else {
-					got = append(got, c.ID)
+					got = append(got, c.Name) // the ID, but for names
 				}
 				if _, ok := c.Args["order"]; ok {
 					t.Errorf("order stayed in Args of %s", c.ID)

@@ -46,12 +46,12 @@
 // every Chunk.Requisite is in forward form, with Targets the keys of the
 // chunks it names. Chunks are sorted as Salt orders them: `order: first`,
 // numbered orders, then declaration order (Salt's automatic 10000 + n),
-// negative numbers, then `last`; Chunk.Order is the resulting position.
+// negative numbers, then `last`; the entries of `names` keep their order,
+// and equal orders sort by state, name and function as in Salt;
+// Chunk.Order is the resulting position.
 //
 // # Where brine differs from Salt
 //
-//   - Ties between equal explicit orders keep declaration order; Salt
-//     sorts them by state, name and function.
 //   - Chunk.Order (and show_lowstate's order) is the run position from 0,
 //     not Salt's raw order number.
 //   - A requisite that matches nothing, a requisite cycle and a duplicate
