@@ -4,11 +4,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -20,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/nats-io/nkeys"
 )
 
@@ -73,34 +73,17 @@ func ReadKey(path string) (nkeys.KeyPair, error) {
 	return kp, nil
 }
 
+// writeFile0600 writes a secret atomically and durably, readable by its
+// owner alone even when an older copy had looser permissions.
 func writeFile0600(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := atomicfile.WriteSync(path, b, 0o600); err != nil {
+		return err
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return os.Chmod(path, 0o600)
 }
 
-// Finger is the fingerprint brine shows for a certificate: sha256 of its
-// DER bytes, hex with colons.
-func Finger(der []byte) string {
-	sum := sha256.Sum256(der)
-	h := hex.EncodeToString(sum[:])
-	var b strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String()
-}
+// Finger is the fingerprint brine shows for a certificate: see proto.Finger.
+func Finger(der []byte) string { return proto.Finger(der) }
 
 // IsLoopback reports whether a listen address is loopback only.
 func IsLoopback(host string) bool {

@@ -1,10 +1,8 @@
 package minion
 
 import (
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/nats-io/nkeys"
 )
 
@@ -77,30 +77,13 @@ func savePins(dir string, p Pins) error {
 	return writeFile0600(filepath.Join(dir, PinFile), append(b, '\n'))
 }
 
+// writeFile0600 writes a secret atomically and durably, readable by its
+// owner alone even when an older copy had looser permissions.
 func writeFile0600(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := atomicfile.WriteSync(path, b, 0o600); err != nil {
+		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// finger is sha256 of a certificate's DER, hex with colons, as the
-// master prints it.
-func finger(der []byte) string {
-	sum := sha256.Sum256(der)
-	h := hex.EncodeToString(sum[:])
-	var b strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String()
+	return os.Chmod(path, 0o600)
 }
 
 // caPin checks the master's certificate chain against a pinned CA
@@ -124,7 +107,7 @@ func (c *caPin) tlsConfig() *tls.Config {
 				return fmt.Errorf("master sent no CA certificate in its chain")
 			}
 			ca := certs[len(certs)-1]
-			f := finger(ca.Raw)
+			f := proto.Finger(ca.Raw)
 			c.mu.Lock()
 			pinned := c.pinned
 			c.seen = f

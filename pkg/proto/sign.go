@@ -1,9 +1,12 @@
 package proto
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,4 +188,20 @@ func (c *ReplayCache) Load(m map[string]time.Time) {
 	for n, e := range m {
 		c.m[n] = e
 	}
+}
+
+// Finger is the fingerprint brine shows for a certificate or a key: sha256
+// of its bytes, hex with colons. The master prints it and the minion pins
+// it, so both must compute it here.
+func Finger(b []byte) string {
+	sum := sha256.Sum256(b)
+	h := hex.EncodeToString(sum[:])
+	var out strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			out.WriteByte(':')
+		}
+		out.WriteString(h[i : i+2])
+	}
+	return out.String()
 }
