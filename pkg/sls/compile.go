@@ -39,9 +39,10 @@ type inReq struct {
 func (h *High) Compile() ([]Chunk, error) {
 	var errs ErrorList
 	ws := make([]*work, 0, len(h.States)+len(h.States)/4)
+	used := h.useArgs(&errs)
 	for _, s := range h.States {
 		for _, d := range s.Decls {
-			ws = expand(ws, s, d, &errs)
+			ws = expand(ws, s, d, used[d], &errs)
 		}
 	}
 	ix := newIndex(ws)
@@ -136,7 +137,8 @@ func kindVerb(kind string) string {
 
 // expand makes the chunks of one declaration: one, or one per `names`
 // entry.
-func expand(ws []*work, s *State, d *Decl, errs *ErrorList) []*work {
+// extra are arguments inherited through `use`.
+func expand(ws []*work, s *State, d *Decl, extra []Arg, errs *ErrorList) []*work {
 	if d.Module == "" || d.Fun == "" {
 		errs.add(d.Pos, s.ID, "state '%s': '%s.%s' is not a state function", s.ID, d.Module, d.Fun)
 		return ws
@@ -147,7 +149,7 @@ func expand(ws []*work, s *State, d *Decl, errs *ErrorList) []*work {
 	}, auto: d.AutoOrder, pos: d.Pos}
 	var names []any
 	var namesPos Pos
-	for _, a := range d.Args {
+	for _, a := range append(d.Args[:len(d.Args):len(d.Args)], extra...) {
 		if a.Key == "names" {
 			l, ok := a.Value.([]any)
 			if !ok {
@@ -250,7 +252,7 @@ func (w *work) setArg(a Arg, errs *ErrorList) {
 	case a.Key == "order":
 		w.order, w.explicit = a.Value, true
 	case a.Key == "use" || a.Key == "use_in":
-		errs.add(a.Pos, w.ID, "state '%s': the '%s' requisite is not supported; copy the arguments instead", w.ID, a.Key)
+		// Resolved before the chunks are made: see useArgs.
 	case forwardSet[a.Key]:
 		for _, t := range requisiteTargets(a, w.ID, errs) {
 			w.Requisites = append(w.Requisites, Requisite{Kind: a.Key, Module: t[0], Ref: t[1]})

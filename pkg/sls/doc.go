@@ -59,7 +59,8 @@
 //     of them only while running.
 //   - show_highstate prints requisites as written; Salt also shows the
 //     _in forms turned around there. show_lowstate shows them turned.
-//   - `use`/`use_in` are refused with a clear error.
+//   - `use`/`use_in` copy arguments at Compile; show_highstate shows
+//     them as written.
 //   - A module given a mapping of arguments instead of a list, or
 //     `mod: fun` as a string, is accepted.
 package sls

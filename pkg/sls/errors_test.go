@@ -186,11 +186,11 @@ func TestErrors(t *testing.T) {
 			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: a"},
 		},
 		{
-			name:  "use is refused",
+			name:  "use with a bad target",
 			sls:   "web",
-			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - use:\n      - cmd: b\nb:\n  cmd.run: []\n"},
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - use:\n      - cmd: [{x: 1}]\nb:\n  cmd.run: []\n"},
 			stage: "compile",
-			want:  []string{"web.sls:3: ", "the 'use' requisite is not supported"},
+			want:  []string{"web.sls:3: ", "use: cmd: want an ID or name"},
 		},
 		{
 			name:  "bad requisite entry",
