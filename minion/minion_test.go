@@ -103,8 +103,9 @@ func TestTLSPinAndBigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer onc.Close()
-	var chunks atomic.Int64
+	var chunks, asks atomic.Int64
 	_, _ = onc.Subscribe(proto.SubjFileChunk("m1"), func(*nats.Msg) { chunks.Add(1) })
+	_, _ = onc.Subscribe(proto.SubjFile("m1"), func(*nats.Msg) { asks.Add(1) })
 	_ = onc.Flush()
 
 	f := &remoteFiles{m: mn, env: "base"}
@@ -120,7 +121,15 @@ func TestTLSPinAndBigFile(t *testing.T) {
 	if n := chunks.Load(); n != 100 {
 		t.Errorf("first fetch took %d chunks; want 100", n)
 	}
+	// The same job reads it again: no round trip at all.
 	if _, err := f.ReadFile(ctx, "salt://big.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if n := asks.Load(); n != 1 {
+		t.Errorf("a job asked the master %d times for one file; want once", n)
+	}
+	// A later job asks for the hash only: the disk cache has the content.
+	if _, err := (&remoteFiles{m: mn, env: "base"}).ReadFile(ctx, "salt://big.bin"); err != nil {
 		t.Fatal(err)
 	}
 	if n := chunks.Load(); n != 100 {
