@@ -507,6 +507,11 @@ func (e *env) call(fn any, args []any, kw map[string]any) (any, error) {
 		return f(e, args, kw)
 	case *Macro:
 		return f.call(e, args, kw)
+	case *loopInfo:
+		if f.recurse == nil || len(args) != 1 {
+			return nil, fmt.Errorf("the loop is not recursive: write `for … recursive` to call loop(…)")
+		}
+		return f.recurse(args[0])
 	case func(args []any, kwargs map[string]any) (any, error):
 		return e.call(Func(f), args, kw)
 	}

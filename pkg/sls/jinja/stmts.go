@@ -75,7 +75,7 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 				return err
 			}
 		}
-		p.acceptName("recursive")
+		st.recur = p.acceptName("recursive")
 		if err := p.expectEOF(); err != nil {
 			return err
 		}

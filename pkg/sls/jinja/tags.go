@@ -419,9 +419,32 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 		}
 		return nil
 	}
-	loop := &loopInfo{items: items}
-	if outer, ok := ctx.Private["loop"].(*loopInfo); ok {
-		loop.depth = outer.depth + 1
+	return n.run(e, child, items, 0, w)
+}
+
+// run runs the loop body over items; a recursive loop's loop(…) runs it
+// again one level deeper and returns what that wrote.
+func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth int, w pongo2.TemplateWriter) *pongo2.Error {
+	loop := &loopInfo{items: items, depth: depth}
+	if n.st.recur {
+		loop.recurse = func(v any) (any, error) {
+			if depth+1 >= maxNesting {
+				return nil, fmt.Errorf("recursive loop nested more than %d deep", maxNesting)
+			}
+			more, err := e.iter(v)
+			if err != nil {
+				return nil, err
+			}
+			if len(more) == 0 {
+				return "", nil
+			}
+			var b strings.Builder
+			sub := pongo2.NewChildExecutionContext(child)
+			if perr := n.run(e, sub, more, depth+1, newWriter(child, &b)); perr != nil {
+				return nil, perr
+			}
+			return b.String(), nil
+		}
 	}
 	for i, it := range items {
 		e.rs.steps++
@@ -451,9 +474,11 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 
 // loopInfo is Jinja's loop variable.
 type loopInfo struct {
-	items []any
-	i     int
-	depth int
+	items   []any
+	i       int
+	depth   int // 0, but in the levels of a recursive loop
+	recurse func(items any) (any, error)
+	changed []any // the last values loop.changed saw; nil before the first call
 }
 
 func (l *loopInfo) attr(name string) any {
@@ -485,6 +510,14 @@ func (l *loopInfo) attr(name string) any {
 		if l.i+1 < n {
 			return l.items[l.i+1]
 		}
+	case "changed":
+		return builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) {
+			if l.changed != nil && equal(tuple(l.changed), tuple(args)) {
+				return false, nil
+			}
+			l.changed = append([]any{}, args...)
+			return true, nil
+		})
 	case "cycle":
 		return builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) {
 			if len(args) == 0 {

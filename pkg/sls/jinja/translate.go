@@ -26,6 +26,7 @@ type stmt struct {
 	imports [][2]string
 	withCtx bool
 	ignore  bool // include ignore missing
+	recur   bool // for ... recursive
 	text    string
 	kwargs  []kwarg // with a=1
 }
