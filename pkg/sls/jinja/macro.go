@@ -15,6 +15,41 @@ type Macro struct {
 	u      *unit
 	body   *pongo2.NodeWrapper
 	defCtx *pongo2.ExecutionContext
+	// isCaller marks the body of a {% call %} block, handed to the macro
+	// it calls as `caller`.
+	isCaller bool
+}
+
+// execCall runs {% call m(args) %}body{% endcall %}: m is called with
+// `caller` bound to the body, which runs in the scope of the call site.
+func execCall(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *pongo2.Error {
+	e := n.env(ctx)
+	c := n.st.expr.(*callNode)
+	fn, err := e.eval(c.fn)
+	if err != nil {
+		return n.fail(err)
+	}
+	if u, ok := fn.(Undefined); ok {
+		return n.fail(u.err())
+	}
+	args, kw, err := e.evalArgs(c.args, c.kwargs, c.star, c.dstar)
+	if err != nil {
+		return n.fail(err)
+	}
+	if kw == nil {
+		kw = map[string]any{}
+	}
+	kw["caller"] = &Macro{name: "caller", st: n.st, u: n.u, body: n.body, defCtx: ctx, isCaller: true}
+	out, err := e.call(fn, args, kw)
+	if err != nil {
+		return n.fail(err)
+	}
+	s, err := e.str(out)
+	if err != nil {
+		return n.fail(err)
+	}
+	_, _ = w.WriteString(s)
+	return nil
 }
 
 type macroTag struct {
@@ -73,6 +108,10 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 		default:
 			ctx.Private[p] = Undefined{Hint: fmt.Sprintf("parameter '%s' was not provided", p)}
 		}
+	}
+	if c, ok := extra["caller"].(*Macro); ok && c.isCaller {
+		ctx.Private["caller"] = c
+		delete(extra, "caller")
 	}
 	ctx.Private["varargs"] = tuple(varargs)
 	ctx.Private["kwargs"] = extra

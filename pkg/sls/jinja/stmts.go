@@ -138,33 +138,35 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		if err := p.expectOp("("); err != nil {
 			return err
 		}
-		for !p.acceptOp(")") {
-			if len(st.params) > 0 {
-				if err := p.expectOp(","); err != nil {
-					return err
-				}
-				if p.acceptOp(")") {
-					break
-				}
-			}
-			pn, err := p.expectName()
-			if err != nil {
-				return err
-			}
-			var def node
-			if p.acceptOp("=") {
-				if def, err = p.parseExpr(); err != nil {
-					return err
-				}
-			}
-			st.params = append(st.params, pn)
-			st.defs = append(st.defs, def)
+		if err := parseParams(p, st); err != nil {
+			return err
 		}
 		if err := p.expectEOF(); err != nil {
 			return err
 		}
 		t.push("macro", line)
 		t.emitStmt("jmacro", st)
+	case "call":
+		// {% call(params) macro(args) %}body{% endcall %}: the macro
+		// renders the body wherever it calls caller(…).
+		if p.acceptOp("(") {
+			if err := parseParams(p, st); err != nil {
+				return err
+			}
+		}
+		x, err := p.parseExpr()
+		if err != nil {
+			return err
+		}
+		if _, ok := x.(*callNode); !ok {
+			return p.errf("call expects a macro call, such as `{%% call m(1) %%}`")
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.expr = x
+		t.push("call", line)
+		t.emitStmt("jcall", st)
 	case "do":
 		x, err := p.parseTuple(true)
 		if err != nil {
@@ -363,4 +365,32 @@ func parseTargets(p *parser) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// parseParams reads macro or caller parameters up to the closing ")":
+// names, with defaults.
+func parseParams(p *parser, st *stmt) error {
+	for !p.acceptOp(")") {
+		if len(st.params) > 0 {
+			if err := p.expectOp(","); err != nil {
+				return err
+			}
+			if p.acceptOp(")") {
+				break
+			}
+		}
+		pn, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		var def node
+		if p.acceptOp("=") {
+			if def, err = p.parseExpr(); err != nil {
+				return err
+			}
+		}
+		st.params = append(st.params, pn)
+		st.defs = append(st.defs, def)
+	}
+	return nil
 }

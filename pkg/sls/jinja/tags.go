@@ -138,6 +138,7 @@ func registerTags() {
 		"jset":     simple(execSet),
 		"jdo":      simple(execDo),
 		"jmacro":   parseMacro,
+		"jcall":    block("jendcall", execCall),
 		"jimport":  simple(execImport),
 		"jfrom":    simple(execFrom),
 		"jinclude": simple(execInclude),
