@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path"
 	"path/filepath"
 	"sort"
@@ -396,6 +397,13 @@ func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
 		tpldot = strings.ReplaceAll(dir, "/", ".")
 	}
 	opts := orEmpty(c.Opts)
+	if _, ok := opts["__cli"]; !ok {
+		// Formulas (template-formula's libsaltcli) ask which Salt command
+		// runs them; brine renders as salt-call and salt-minion do, which
+		// those formulas treat alike. A caller may set its own.
+		opts = maps.Clone(opts)
+		opts["__cli"] = "salt-call"
+	}
 	if c.Order == nil {
 		c.Order = NewKeyOrder()
 	}

@@ -81,3 +81,26 @@ func TestHostFuncs(t *testing.T) {
 		}
 	}
 }
+
+// opts carries __cli as salt-call when the caller gives none, so that
+// formulas that ask which command renders them take the minion's path.
+func TestOptsCLI(t *testing.T) {
+	for _, tc := range []struct {
+		opts map[string]any
+		want string
+	}{{nil, "salt-call"}, {map[string]any{"__cli": "salt-minion"}, "salt-minion"}} {
+		out, err := Render("t.sls", []byte("{{ opts.get('__cli', '') }}"), SaltVars(SaltContext{Opts: tc.opts}, "t", "t.sls", "base"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out != tc.want {
+			t.Errorf("opts %v: __cli = %q; want %q", tc.opts, out, tc.want)
+		}
+		if tc.opts == nil {
+			continue
+		}
+		if _, ok := tc.opts["__cli"]; !ok {
+			t.Errorf("the caller's opts were changed")
+		}
+	}
+}
