@@ -12,6 +12,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/exec"
+	"github.com/brine-cm/brine/pkg/memtrim"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -106,8 +107,12 @@ func (m *Minion) start(job *proto.Job, startup bool) {
 		if m.state == job.JID {
 			m.state = ""
 		}
+		idle := len(m.jobs) == 0
 		m.mu.Unlock()
 		m.sendReturn(ret)
+		if idle {
+			memtrim.Idle()
+		}
 	}()
 }
 

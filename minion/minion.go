@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
+	"github.com/brine-cm/brine/pkg/memtrim"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -200,6 +201,9 @@ func (m *Minion) Run(ctx context.Context) error {
 	m.log.Info("minion ready")
 	if m.Ready != nil {
 		m.Ready()
+	}
+	if m.cfg.StartupStates == "" {
+		memtrim.Idle()
 	}
 	if m.cfg.StartupStates != "" {
 		m.wg.Add(1)

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/minion"
 	"github.com/brine-cm/brine/pkg/client"
 )
@@ -115,6 +116,9 @@ func run(brine string, maxN, nproc int, keep bool) error {
 			}
 		}
 	}
+	if err := b.lone(ctx, have-b.killed); err != nil {
+		return err
+	}
 	fmt.Println("| scenario | minions | result | time / size |")
 	fmt.Println("|---|---|---|---|")
 	for _, r := range b.rows {
@@ -142,7 +146,7 @@ func (b *bench) at100(ctx context.Context) error {
 	sort.Ints(rss)
 	sort.Ints(anon)
 	if len(rss) > 0 {
-		b.add("idle RSS of a minion (median)", "1 of 100", "", fmt.Sprintf("%s (anonymous %s; the rest is the binary's shared pages)", mb(rss[len(rss)/2]), mb(anon[len(anon)/2])))
+		b.add("idle RSS of a minion, 100 on one machine (median)", "1 of 100", "", fmt.Sprintf("%s (anonymous %s; the rest are pages of the binary, shared by all 100 and the master)", mb(rss[len(rss)/2]), mb(anon[len(anon)/2])))
 	}
 	mp := b.master.Process.Pid
 	b.add("RSS of the master", "100 connected", "", fmt.Sprintf("%s (anonymous %s)", mb(statusKB(mp, "VmRSS:")), mb(statusKB(mp, "RssAnon:"))))
@@ -367,4 +371,41 @@ func write(p, s string) error {
 		return err
 	}
 	return os.WriteFile(p, []byte(s), 0o644)
+}
+
+// lone measures one minion as it runs on a host of its own: from its own
+// copy of the binary, so that no other brine process shares its pages (on
+// one machine the fleet's minions and the master share the binary's pages,
+// which the kernel then will not reclaim from any one of them).
+func (b *bench) lone(ctx context.Context, connected int) error {
+	own := filepath.Join(b.dir, "brine-lone")
+	data, err := os.ReadFile(b.brine)
+	if err != nil {
+		return err
+	}
+	// Synced, as an installed binary is: the kernel does not page out
+	// dirty page-cache pages, which a just-written copy would have.
+	if err := atomicfile.WriteSync(own, data, 0o755); err != nil {
+		return err
+	}
+	dir, err := b.minionConfig("lone")
+	if err != nil {
+		return err
+	}
+	c := exec.Command(own, "minion", "-c", dir)
+	if err := c.Start(); err != nil {
+		return err
+	}
+	b.procs["lone"] = c
+	if err := b.waitConnected(ctx, connected+1, time.Minute); err != nil {
+		return err
+	}
+	if _, err := b.cl.Run(ctx, client.Job{Target: "lone", Fun: "test.ping", Timeout: time.Minute}, nil); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second)
+	pid := c.Process.Pid
+	b.add("idle RSS of a minion on a host of its own", "1", "after a test.ping",
+		fmt.Sprintf("%s (anonymous %s)", mb(statusKB(pid, "VmRSS:")), mb(statusKB(pid, "RssAnon:"))))
+	return nil
 }

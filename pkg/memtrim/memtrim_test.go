@@ -1,0 +1,57 @@
+//go:build linux
+
+package memtrim
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestReadOnlyMapping(t *testing.T) {
+	exe := "/usr/bin/brine"
+	tests := []struct {
+		line   string
+		lo, hi uint64
+		ok     bool
+	}{
+		{"00400000-004af000 r-xp 00000000 fd:00 123 /usr/bin/brine", 0x400000, 0x4af000, true},
+		{"004af000-00595000 r--p 000af000 fd:00 123 /usr/bin/brine", 0x4af000, 0x595000, true},
+		{"00595000-005a0000 rw-p 00195000 fd:00 123 /usr/bin/brine", 0, 0, false},
+		{"7f00-8f00 r-xp 00000000 fd:00 9 /usr/lib/libc.so.6", 0, 0, false},
+		{"7f00-8f00 rw-p 00000000 00:00 0", 0, 0, false},
+		{"garbage", 0, 0, false},
+	}
+	for _, tt := range tests {
+		lo, hi, ok := readOnlyMapping(tt.line, exe)
+		if lo != tt.lo || hi != tt.hi || ok != tt.ok {
+			t.Errorf("readOnlyMapping(%q) = %x, %x, %v; want %x, %x, %v", tt.line, lo, hi, ok, tt.lo, tt.hi, tt.ok)
+		}
+	}
+}
+
+func rssFileKB(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "RssFile:"); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			return n
+		}
+	}
+	t.Fatal("no RssFile in /proc/self/status")
+	return 0
+}
+
+// The test binary's own code pages are what Idle gives back.
+func TestIdleShrinksFileBackedResidentSet(t *testing.T) {
+	before := rssFileKB(t)
+	Idle()
+	after := rssFileKB(t)
+	if after >= before {
+		t.Fatalf("RssFile %d kB before Idle, %d kB after; want it smaller", before, after)
+	}
+}
