@@ -43,6 +43,9 @@ type Requisite struct {
 	// matches any module.
 	Module string
 	Ref    string
-	// Targets are the keys (Chunk.Key) of the chunks it resolved to.
+	// Targets are the keys (Chunk.Key) of the chunks it resolved to. A
+	// requisite that names no state has one target that is no chunk's
+	// key, "(not found: FILE:LINE: why)": the state fails when it runs,
+	// as in Salt, and the run goes on.
 	Targets []string
 }

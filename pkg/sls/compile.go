@@ -74,7 +74,10 @@ func (h *High) Compile() ([]Chunk, error) {
 			r := &w.Requisites[i]
 			targets := ix.match(r.Module, r.Ref, w)
 			if len(targets) == 0 {
-				errs.addErr(missing(w, r.Kind, r.Module, r.Ref, w.reqPos[i], h))
+				// As in Salt, a requisite that names nothing fails its
+				// state when it runs ("requisites were not found"), and
+				// the rest of the run goes on; see Requisite.Targets.
+				r.Targets = []string{unfound(missing(w, r.Kind, r.Module, r.Ref, w.reqPos[i], h))}
 				continue
 			}
 			r.Targets = make([]string, len(targets))
@@ -123,6 +126,12 @@ func missing(w *work, kind, module, ref string, pos Pos, h *High) *Error {
 		}
 	}
 	return e
+}
+
+// unfound is the target key of a requisite that names no state: a key no
+// chunk has, whose text says why.
+func unfound(e *Error) string {
+	return "(not found: " + e.Error() + ")"
 }
 
 func kindVerb(kind string) string {
@@ -361,6 +370,9 @@ func findCycle(ws []*work) *Error {
 			}
 			for _, k := range r.Targets {
 				t := byKey[k]
+				if t == nil {
+					continue // a requisite that names no state
+				}
 				switch color[t] {
 				case grey:
 					i := slices.Index(stack, t)

@@ -54,9 +54,11 @@
 //
 //   - Chunk.Order (and show_lowstate's order) is the run position from 0,
 //     not Salt's raw order number.
-//   - A requisite that matches nothing, a requisite cycle and a duplicate
-//     ID are errors at compile time, each with file:line; Salt finds some
-//     of them only while running.
+//   - A requisite cycle, a duplicate ID and an _in requisite that matches
+//     nothing are errors at compile time, each with file:line; Salt finds
+//     some of them only while running. A plain requisite that matches
+//     nothing fails only its own state when it runs, as in Salt, with the
+//     file:line and the reason in the comment (Requisite.Targets).
 //   - show_highstate prints requisites as written; Salt also shows the
 //     _in forms turned around there. show_lowstate shows them turned.
 //   - `use`/`use_in` copy arguments at Compile; show_highstate shows

@@ -19,41 +19,11 @@ func TestErrors(t *testing.T) {
 		want  []string
 	}{
 		{
-			name:  "missing requisite",
-			sls:   "web",
-			files: map[string]string{"web/init.sls": "nginx:\n  pkg.installed: []\n\nsvc:\n  service.running:\n    - name: nginx\n    - require:\n      - file: /etc/nginx.conf\n"},
-			stage: "compile",
-			want:  []string{"web/init.sls:7: ", "state 'svc' requires file: /etc/nginx.conf, which no state declares"},
-		},
-		{
-			name:  "missing requisite of another module",
-			sls:   "web",
-			files: map[string]string{"web.sls": "nginx:\n  pkg.installed: []\nsvc:\n  service.running:\n    - watch:\n      - file: nginx\n"},
-			stage: "compile",
-			want:  []string{"web.sls:5: ", "state 'svc' watches file: nginx, which no state declares"},
-		},
-		{
 			name:  "missing requisite_in",
 			sls:   "web",
 			files: map[string]string{"web.sls": "conf:\n  file.managed:\n    - require_in:\n      - service: nginx\n"},
 			stage: "compile",
 			want:  []string{"web.sls:3: ", "state 'conf' has require_in service: nginx, which no state declares"},
-		},
-		{
-			name:  "missing sls requisite",
-			sls:   "web",
-			files: map[string]string{"web.sls": "conf:\n  file.managed:\n    - require:\n      - sls: db\n"},
-			stage: "compile",
-			want:  []string{"web.sls:3: ", "state 'conf' requires sls: db, but no state read comes from SLS 'db'"},
-		},
-		{
-			name: "requisite on an excluded ID",
-			sls:  "web",
-			files: map[string]string{
-				"web.sls": "include: [db]\nexclude:\n  - id: db\nconf:\n  file.managed:\n    - require:\n      - pkg: db\n",
-				"db.sls":  "db:\n  pkg.installed: []\n"},
-			stage: "compile",
-			want:  []string{"web.sls:6: ", "state 'conf' requires pkg: db, which no state declares (ID 'db' is excluded at web.sls:3)"},
 		},
 		{
 			name: "duplicate ID across files",
@@ -280,5 +250,57 @@ func TestBadSLSNames(t *testing.T) {
 		if _, err := c.RenderSLS(context.Background(), name); err == nil {
 			t.Errorf("RenderSLS(%q) = nil error; want a refusal", name)
 		}
+	}
+}
+
+// A requisite that names no state does not stop the run, as in Salt: the
+// state that holds it fails when it runs (its one target is no chunk's
+// key, and the text says why), and the others run.
+func TestMissingRequisite(t *testing.T) {
+	tests := []struct {
+		name  string
+		sls   string
+		files map[string]string
+		want  []string
+	}{
+		{"missing requisite", "web", map[string]string{"web/init.sls": "nginx:\n  pkg.installed: []\n\nsvc:\n  service.running:\n    - name: nginx\n    - require:\n      - file: /etc/nginx.conf\n"},
+			[]string{"web/init.sls:7: ", "state 'svc' requires file: /etc/nginx.conf, which no state declares"}},
+		{"missing requisite of another module", "web", map[string]string{"web.sls": "nginx:\n  pkg.installed: []\nsvc:\n  service.running:\n    - watch:\n      - file: nginx\n"},
+			[]string{"web.sls:5: ", "state 'svc' watches file: nginx, which no state declares"}},
+		{"missing sls requisite", "web", map[string]string{"web.sls": "conf:\n  file.managed:\n    - require:\n      - sls: db\n"},
+			[]string{"web.sls:3: ", "state 'conf' requires sls: db, but no state read comes from SLS 'db'"}},
+		{"requisite on an excluded ID", "web", map[string]string{
+			"web.sls": "include: [db]\nexclude:\n  - id: db\nconf:\n  file.managed:\n    - require:\n      - pkg: db\n",
+			"db.sls":  "db:\n  pkg.installed: []\n"},
+			[]string{"web.sls:6: ", "state 'conf' requires pkg: db, which no state declares (ID 'db' is excluded at web.sls:3)"}},
+		{"a bare string names no ID", "web", map[string]string{"web.sls": "conf:\n  file.managed: []\nsvc:\n  service.running:\n    - watch:\n      - file conf\n"},
+			[]string{"web.sls:5: ", "state 'svc' watches file conf, which no state declares"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := compileSLS(t, tt.files, tt.sls)
+			keys := map[string]bool{}
+			for _, c := range chunks {
+				keys[c.Key()] = true
+			}
+			var got []string
+			for _, c := range chunks {
+				for _, r := range c.Requisites {
+					for _, k := range r.Targets {
+						if !keys[k] {
+							got = append(got, k)
+						}
+					}
+				}
+			}
+			if len(got) != 1 {
+				t.Fatalf("unfound targets %q; want one", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got[0], w) {
+					t.Errorf("target %q does not contain %q", got[0], w)
+				}
+			}
+		})
 	}
 }
