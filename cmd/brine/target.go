@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -169,84 +170,135 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		fmt.Fprintf(s.out, "Executed command with job ID: %s\n", rep.JID)
 		return nil
 	}
-	batches := [][]string{nil}
+	st := &runState{p: o.out.printer(s), prog: newProgress(s.err, o.progress && isTerminal(s.err))}
 	if o.batch != "" {
 		rep, err := c.Resolve(ctx, o.job)
 		if err != nil {
 			return err
 		}
-		batches = splitBatch(rep.Minions, o.batch)
-	}
-	p := o.out.printer(s)
-	prog := newProgress(s.err, o.progress && isTerminal(s.err))
-	failed := false
-	for _, b := range batches {
-		j := o.job
-		j.Minions = b
-		if b != nil && len(b) == 0 {
-			continue
+		if len(rep.Minions) == 0 {
+			return noMinions(s)
 		}
-		res, err := c.Run(ctx, j, func(ev client.Event) {
-			switch {
-			case ev.Published != nil:
-				if o.verbose {
-					fmt.Fprintf(s.err, "Executing job with jid %s\n-------------------------------------------\n", ev.Published.JID)
-				}
-				prog.expect(len(ev.Published.Minions))
-			case ev.NotConnected:
-				prog.clear()
-				p.missing(ev.Minion, "Not connected")
-			case ev.Return != nil:
-				prog.clear()
-				p.minion(ev.Minion, ev.Return)
-				prog.returned()
-			case ev.State != nil:
-				prog.state()
-			}
-		})
-		if err != nil {
-			prog.clear()
+		if err := o.runBatch(ctx, c, s, rep.Minions, st); err != nil {
 			return err
 		}
-		if len(res.Minions) == 0 && len(res.Status) == 0 {
-			fmt.Fprintln(s.err, "No minions matched the target. No command was sent, no jid was assigned.")
-			return &exitError{code: 1}
+	} else {
+		matched, err := o.runJob(ctx, c, s, o.job, st)
+		if err != nil {
+			return err
 		}
-		prog.clear()
-		late := false
-		for _, id := range client.Sorted(res.Status) {
-			switch res.Status[id] {
-			case client.Running:
-				p.missing(id, "Still running")
-				late = true
-			case client.NoResponse:
-				p.missing(id, "No response")
-				late = true
-			}
+		if !matched {
+			return noMinions(s)
 		}
-		if late {
-			p.hint(res.JID)
-		}
-		failed = failed || res.Failed()
 	}
-	p.flush()
-	if failed {
+	st.p.flush()
+	if st.failed {
 		return &exitError{code: 1}
 	}
 	return nil
 }
 
-func splitBatch(ids []string, spec string) [][]string {
+func noMinions(s *streams) error {
+	fmt.Fprintln(s.err, "No minions matched the target. No command was sent, no jid was assigned.")
+	return &exitError{code: 1}
+}
+
+// runState is what the jobs of one command share: the printer, the
+// progress line and the verdict. With --batch several jobs run at once.
+type runState struct {
+	mu     sync.Mutex
+	p      *printer
+	prog   *progress
+	failed bool
+}
+
+// runJob runs one job and prints its minions as they return. It reports
+// false when no minion matched.
+func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams, j client.Job, st *runState) (bool, error) {
+	res, err := c.Run(ctx, j, func(ev client.Event) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		switch {
+		case ev.Published != nil:
+			if o.verbose {
+				fmt.Fprintf(s.err, "Executing job with jid %s\n-------------------------------------------\n", ev.Published.JID)
+			}
+			st.prog.expect(len(ev.Published.Minions))
+		case ev.NotConnected:
+			st.prog.clear()
+			st.p.missing(ev.Minion, "Not connected")
+		case ev.Return != nil:
+			st.prog.clear()
+			st.p.minion(ev.Minion, ev.Return)
+			st.prog.returned()
+		case ev.State != nil:
+			st.prog.state()
+		}
+	})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.prog.clear()
+	if err != nil {
+		return false, err
+	}
+	if len(res.Minions) == 0 && len(res.Status) == 0 {
+		return false, nil
+	}
+	late := false
+	for _, id := range client.Sorted(res.Status) {
+		switch res.Status[id] {
+		case client.Running:
+			st.p.missing(id, "Still running")
+			late = true
+		case client.NoResponse:
+			st.p.missing(id, "No response")
+			late = true
+		}
+	}
+	if late {
+		st.p.hint(res.JID)
+	}
+	st.failed = st.failed || res.Failed()
+	return true, nil
+}
+
+// runBatch is Salt's batch mode: at most N minions (or N%) run the job at
+// a time, and as each returns the next one starts, so one slow minion
+// does not hold back the rest of its batch. Each minion's run is a job of
+// its own.
+func (o *targetOptions) runBatch(ctx context.Context, c *client.Client, s *streams, ids []string, st *runState) error {
+	n := batchSize(len(ids), o.batch)
+	slots := make(chan struct{}, n)
+	errs := make(chan error, len(ids))
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			defer func() { <-slots }()
+			j := o.job
+			j.Minions = []string{id}
+			if _, err := o.runJob(ctx, c, s, j, st); err != nil {
+				errs <- fmt.Errorf("%s: %w", id, err)
+			}
+		}(id)
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs // nil when no job failed to run
+}
+
+// batchSize is how many minions of total run at once for --batch N|N%.
+func batchSize(total int, spec string) int {
 	n, pct, _ := parseBatch(spec)
 	if pct {
-		n = max(1, len(ids)*n/100)
+		n = total * n / 100
 	}
-	var out [][]string
-	for i := 0; i < len(ids); i += n {
-		out = append(out, ids[i:min(i+n, len(ids))])
-	}
-	if len(out) == 0 {
-		out = [][]string{{}}
-	}
-	return out
+	return max(1, n)
 }

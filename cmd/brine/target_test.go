@@ -74,20 +74,21 @@ func TestTargetOptions(t *testing.T) {
 	}
 }
 
-func TestSplitBatch(t *testing.T) {
-	ids := []string{"a", "b", "c", "d", "e"}
+func TestBatchSize(t *testing.T) {
 	tests := []struct {
-		spec string
-		want [][]string
+		total int
+		spec  string
+		want  int
 	}{
-		{"2", [][]string{{"a", "b"}, {"c", "d"}, {"e"}}},
-		{"40%", [][]string{{"a", "b"}, {"c", "d"}, {"e"}}},
-		{"10%", [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}},
-		{"10", [][]string{ids}},
+		{5, "2", 2},
+		{5, "40%", 2},
+		{5, "10%", 1},
+		{5, "10", 10},
+		{200, "25%", 50},
 	}
 	for _, tt := range tests {
-		if got := splitBatch(ids, tt.spec); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("splitBatch(%q) = %v; want %v", tt.spec, got, tt.want)
+		if got := batchSize(tt.total, tt.spec); got != tt.want {
+			t.Errorf("batchSize(%d, %q) = %d; want %d", tt.total, tt.spec, got, tt.want)
 		}
 	}
 }

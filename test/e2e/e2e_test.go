@@ -393,3 +393,26 @@ func TestDeletedKeyAsksAgain(t *testing.T) {
 		return nil
 	})
 }
+
+// --batch is a rolling window, as Salt's: when one minion of the window
+// returns, the next starts, so a slow minion does not hold back the rest.
+func TestBatchRolling(t *testing.T) {
+	e := newEnv(t, "")
+	writeFile(t, filepath.Join(e.dir, "srv", "delay.sls"), "delay:\n  cmd.run:\n    - name: sleep {{ grains.get('delay', 0) }}\n")
+	e.addMinion("m1", "delay: 3", "")
+	e.addMinion("m2", "delay: 0", "")
+	e.addMinion("m3", "delay: 0", "")
+	e.acceptAll("m1", "m2", "m3")
+
+	out, errOut, code := e.brine("*", "state.sls", "delay", "--batch", "2", "--out", "json", "-t", "30")
+	if code != 0 {
+		t.Fatalf("--batch 2: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := jsonBlocks(t, out); len(got) != 3 {
+		t.Fatalf("--batch 2 returned %v; want m1, m2 and m3", keys(got))
+	}
+	i1, i3 := strings.Index(out, `"m1"`), strings.Index(out, `"m3"`)
+	if i3 < 0 || i1 < 0 || i3 > i1 {
+		t.Fatalf("m3 returned after the slow m1: the window did not roll\n%s", out)
+	}
+}
