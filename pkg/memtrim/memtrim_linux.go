@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,9 +28,9 @@ func pageOutExecutable() {
 		if !ok {
 			continue
 		}
-		mem := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(lo))), hi-lo)
-		// Best effort: kernels before 5.4 have no MADV_PAGEOUT.
-		_ = unix.Madvise(mem, unix.MADV_PAGEOUT)
+		// Best effort: kernels before 5.4 have no MADV_PAGEOUT. The
+		// range is not Go memory, so it goes to the kernel as numbers.
+		_, _, _ = unix.Syscall(unix.SYS_MADVISE, uintptr(lo), uintptr(hi-lo), unix.MADV_PAGEOUT)
 	}
 }
 
