@@ -1,8 +1,12 @@
 package main
 
 import (
+	"time"
+
 	"fmt"
 	"io"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
@@ -87,32 +91,50 @@ func (p *printer) hint(jid string) {
 
 func (p *printer) flush() {}
 
-// progress is the live line on stderr.
+// progress is the live line on stderr: a bar of the minions that have
+// returned out of those expected, and the states done so far.
 type progress struct {
-	w      io.Writer
-	on     bool
-	nret   int
+	bar    *progressbar.ProgressBar // nil when off
 	nstate int
-	total  int
-	shown  bool
 }
 
-func newProgress(w io.Writer, on bool) *progress { return &progress{w: w, on: on} }
-
-func (p *progress) draw() {
-	if !p.on {
-		return
+func newProgress(w io.Writer, on bool) *progress {
+	if !on {
+		return &progress{}
 	}
-	fmt.Fprintf(p.w, "\r\033[K%d/%d minions returned, %d states done", p.nret, p.total, p.nstate)
-	p.shown = true
+	return &progress{bar: progressbar.NewOptions(0,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("waiting for minions"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionThrottle(50*time.Millisecond),
+	)}
 }
 
-func (p *progress) expect(n int) { p.total += n; p.draw() }
-func (p *progress) returned()    { p.nret++; p.draw() }
-func (p *progress) state()       { p.nstate++; p.draw() }
+func (p *progress) expect(n int) {
+	if p.bar != nil {
+		p.bar.AddMax(n)
+	}
+}
+
+func (p *progress) returned() {
+	if p.bar != nil {
+		_ = p.bar.Add(1)
+	}
+}
+
+func (p *progress) state() {
+	p.nstate++
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("minions returned, %d states done", p.nstate))
+	}
+}
+
+// clear takes the line away, so that a minion's block prints clean.
 func (p *progress) clear() {
-	if p.on && p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.shown = false
+	if p.bar != nil {
+		_ = p.bar.Clear()
 	}
 }
