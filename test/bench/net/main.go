@@ -27,8 +27,8 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/master"
-	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/minion"
+	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/client"
 )
 
