@@ -204,6 +204,7 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 	// answers from the minion's own cache, which brine does not keep.
 	m["mine.get"] = func([]any, map[string]any) (any, error) { return map[string]any{}, nil }
 	m["cmd.shell"] = m["cmd.run"]
+	m["pkg.version"] = func(args []any, _ map[string]any) (any, error) { return pkgVersion(c, at, args) }
 	m["grains.ls"] = func([]any, map[string]any) (any, error) { return stringList(sortedKeys(orEmpty(c.Grains))), nil }
 	m["pillar.keys"] = func(args []any, kw map[string]any) (any, error) {
 		key, err := strParam(args, kw, 0, "key")
@@ -231,6 +232,94 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		return out, nil
 	}
 }
+
+// pkgVersion is pkg.version: the installed version of one package ("" when
+// it is not installed), or a dict of them for several names. Debian hosts
+// are read from the dpkg status file; RPM hosts ask rpm, which only reads.
+func pkgVersion(c SaltContext, at func(string) string, args []any) (any, error) {
+	var names []string
+	for _, a := range args {
+		s, err := toStr(a)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, s)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("pkg.version: name a package")
+	}
+	installed := map[string]string{}
+	switch family, _ := c.Grains["os_family"].(string); family {
+	case "Debian":
+		b, err := os.ReadFile(at("/var/lib/dpkg/status"))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("pkg.version: %w", err)
+		}
+		installed = dpkgInstalled(string(b))
+	case "RedHat", "Suse":
+		if c.RunCmd == nil {
+			return nil, fmt.Errorf("pkg.version: %w", errNoRunCmd)
+		}
+		for _, n := range names {
+			cmd := "rpm -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE}\\n' -- " + shellQuote(n)
+			if c.Root != "" {
+				cmd = "rpm --root " + shellQuote(c.Root) + " " + cmd[len("rpm "):]
+			}
+			out, err := c.RunCmd(cmd)
+			if err != nil {
+				continue // not installed
+			}
+			v, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+			installed[n] = strings.TrimPrefix(v, "(none):")
+		}
+	default:
+		return nil, fmt.Errorf("pkg.version: no package database brine reads on os_family %q", family)
+	}
+	if len(names) == 1 {
+		return installed[names[0]], nil
+	}
+	out := map[string]any{}
+	for _, n := range names {
+		c.Order.Add(out, n)
+		out[n] = installed[n]
+	}
+	return out, nil
+}
+
+// dpkgInstalled reads a dpkg status file: package name to version, for
+// packages whose status is "install ok installed".
+func dpkgInstalled(text string) map[string]string {
+	out := map[string]string{}
+	for _, stanza := range strings.Split(text, "\n\n") {
+		var name, version, status, arch string
+		for _, line := range strings.Split(stanza, "\n") {
+			k, v, ok := strings.Cut(line, ": ")
+			if !ok {
+				continue
+			}
+			switch k {
+			case "Package":
+				name = v
+			case "Version":
+				version = v
+			case "Status":
+				status = v
+			case "Architecture":
+				arch = v
+			}
+		}
+		if name == "" || !strings.HasSuffix(status, " installed") || strings.HasPrefix(status, "deinstall") {
+			continue
+		}
+		out[name] = version
+		if arch != "" && arch != "all" {
+			out[name+":"+arch] = version
+		}
+	}
+	return out
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func reParam(args []any, kw map[string]any, i int, name, flags string) (*regexp.Regexp, error) {
 	pat, err := strParam(args, kw, i, name)

@@ -1,8 +1,10 @@
 package jinja
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -102,5 +104,52 @@ func TestOptsCLI(t *testing.T) {
 		if _, ok := tc.opts["__cli"]; !ok {
 			t.Errorf("the caller's opts were changed")
 		}
+	}
+}
+
+// pkg.version reads the dpkg status file under the root on Debian, and
+// asks rpm (through RunCmd) elsewhere.
+func TestPkgVersion(t *testing.T) {
+	root := t.TempDir()
+	status := "Package: vim\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2:9.0.1378-2\n\n" +
+		"Package: nano\nStatus: deinstall ok config-files\nVersion: 7.2-1\n\n" +
+		"Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2024a-0+deb12u1\n"
+	if err := os.MkdirAll(filepath.Join(root, "var/lib/dpkg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), []byte(status), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ran []string
+	rpm := func(cmd string) (string, error) {
+		ran = append(ran, cmd)
+		if strings.Contains(cmd, "'bash'") {
+			return "(none):5.1.8-9.el9\n", nil
+		}
+		return "package x is not installed\n", fmt.Errorf("exit status 1")
+	}
+	tests := []struct {
+		family, expr, want string
+	}{
+		{"Debian", "salt['pkg.version']('vim')", "2:9.0.1378-2"},
+		{"Debian", "salt['pkg.version']('vim:amd64')", "2:9.0.1378-2"},
+		{"Debian", "salt['pkg.version']('nano') == ''", "True"},
+		{"Debian", "salt['pkg.version']('tzdata', 'nope')", "{'tzdata': '2024a-0+deb12u1', 'nope': ''}"},
+		{"RedHat", "salt['pkg.version']('bash')", "5.1.8-9.el9"},
+		{"RedHat", "salt['pkg.version']('zsh') or 'absent'", "absent"},
+	}
+	for _, tt := range tests {
+		ctx := SaltContext{Grains: map[string]any{"os_family": tt.family}, Root: root, RunCmd: rpm}
+		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), SaltVars(ctx, "t", "t.sls", "base"), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if out != tt.want {
+			t.Errorf("%s on %s = %q; want %q", tt.expr, tt.family, out, tt.want)
+		}
+	}
+	if len(ran) == 0 || !strings.Contains(ran[0], "--root '"+root+"'") {
+		t.Errorf("rpm ran as %q; want it under --root", ran)
 	}
 }
