@@ -70,9 +70,14 @@ func (e *env) eval(n node) (any, error) {
 			return nil, err
 		}
 		r, err := getItem(v, k)
-		if u, ok := r.(Undefined); ok && u.Line == 0 {
-			u.Line = x.line
-			return u, nil
+		if u, ok := r.(Undefined); ok {
+			if f := e.treeFunc(v, k); f != nil {
+				return f, nil
+			}
+			if u.Line == 0 {
+				u.Line = x.line
+				return u, nil
+			}
 		}
 		return r, lineErr(err, x.line)
 	case *sliceNode:

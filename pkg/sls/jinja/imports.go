@@ -37,7 +37,15 @@ func parseData(o *KeyOrder, kind, text string) (any, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		return fromJSON(v), nil
+		v = fromJSON(v)
+		// JSON is YAML too: its node tree gives the key order, which
+		// Python's json.loads keeps. Text yaml.v3 cannot read keeps the
+		// values and loses only the order.
+		var n yaml.Node
+		if yaml.Unmarshal([]byte(text), &n) == nil {
+			o.FromYAML(&n, v)
+		}
+		return v, nil
 	}
 	return text, nil
 }

@@ -410,3 +410,33 @@ func contains1(list []string, s string) bool {
 	}
 	return false
 }
+
+// treeFunc gives the salt functions that read the state tree through the
+// render's loader, which the salt dictionary (built before the render)
+// cannot reach: cp.get_file_str. nil for any other name.
+func (e *env) treeFunc(v, k any) any {
+	if _, ok := v.(map[string]Func); !ok || k != "cp.get_file_str" {
+		return nil
+	}
+	return builtinFunc(func(e *env, args []any, kw map[string]any) (any, error) {
+		p, err := strParam(args, kw, 0, "path")
+		if err != nil {
+			return nil, err
+		}
+		var b []byte
+		if rel, ok := strings.CutPrefix(p, "salt://"); ok {
+			if e.rs.loader == nil {
+				return false, nil
+			}
+			rel, _, _ = strings.Cut(rel, "?")
+			b, err = e.rs.loader.Load(rel)
+		} else {
+			b, err = os.ReadFile(strings.TrimPrefix(p, "file://"))
+		}
+		if err != nil {
+			// Salt answers False for a file it cannot fetch.
+			return false, nil
+		}
+		return string(b), nil
+	})
+}

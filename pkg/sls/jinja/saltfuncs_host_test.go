@@ -153,3 +153,34 @@ func TestPkgVersion(t *testing.T) {
 		t.Errorf("rpm ran as %q; want it under --root", ran)
 	}
 }
+
+// cp.get_file_str reads salt:// files through the render's loader, and
+// local files; a file it cannot read is False, as in Salt.
+func TestCpGetFileStr(t *testing.T) {
+	dir := t.TempDir()
+	local := filepath.Join(dir, "key.pub")
+	if err := os.WriteFile(local, []byte("ssh-ed25519 AAAA me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	js := filepath.Join(dir, "conf.json")
+	if err := os.WriteFile(js, []byte(`{"zeta": {"y": 1, "x": 2}, "alpha": [1]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ expr, want string }{
+		{"salt['cp.get_file_str']('salt://lib/data.json') | load_json", "{'ports': [80, 443], 'tls': True}"},
+		// load_json keeps the order of the text, as json.loads does.
+		{"salt['cp.get_file_str']('" + js + "') | load_json", "{'zeta': {'y': 1, 'x': 2}, 'alpha': [1]}"},
+		{"salt['cp.get_file_str']('" + local + "')", "ssh-ed25519 AAAA me"},
+		{"salt['cp.get_file_str'](path='salt://no/such/file')", "False"},
+	}
+	for _, tt := range tests {
+		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{Loader: dirLoader("testdata/tree")})
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if out != tt.want {
+			t.Errorf("%s = %q; want %q", tt.expr, out, tt.want)
+		}
+	}
+}
