@@ -23,7 +23,14 @@ import (
 )
 
 // CacheDir holds the built roots, one folder per recipe hash.
-const CacheDir = "/var/cache/brine-testbed"
+// BRINE_TESTBED_CACHE moves it, for a cold run that must build from
+// nothing (as CI on a new machine does).
+var CacheDir = func() string {
+	if d := os.Getenv("BRINE_TESTBED_CACHE"); d != "" {
+		return d
+	}
+	return "/var/cache/brine-testbed"
+}()
 
 // recipeVersion changes the cache key when the build steps below change
 // in a way the package lists do not show.
