@@ -17,11 +17,13 @@
 // # YAML
 //
 // Files are decoded through yaml.Node, so states keep their declaration
-// order and every value its line. Integers written with a leading zero
-// (0644, 0o755) stay strings of their text, as file modes are octal digits
-// to Salt; yes/no/on/off stay strings (states.Args.Bool coerces them);
-// anchors, aliases and merge keys (<<) work; a key given twice is an
-// error. Every error names the file and line, "web/init.sls:12: …", with
+// order and every value its line. Values mean what Salt's YAML loader
+// (PyYAML, YAML 1.1) makes of them (jinja.SaltYAML): yes/no/on/off are
+// booleans, an integer written with a leading zero loses it (0644 is 644,
+// the octal digits of a mode), 1:30 is 90, 1e3 is a string; anchors,
+// aliases and merge keys (<<) work; a key given twice is an error.
+// DecodeYAMLOrdered reads data (pillar) the same way; DecodeYAML keeps
+// yaml.v3's meaning with leading-zero integers as their text. Every error names the file and line, "web/init.sls:12: …", with
 // " (rendered)" after the line when it counts lines of the Jinja output.
 //
 // # SLS shapes

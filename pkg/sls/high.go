@@ -150,7 +150,7 @@ type exclude struct {
 // The key order of mappings in arguments is recorded in order (may be nil).
 func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *jinja.KeyOrder) (*slsFile, ErrorList) {
 	var errs ErrorList
-	root, err := parseYAML(src, pos)
+	root, err := parseYAML(src, pos, true)
 	if err != nil {
 		errs.addErr(asError(err, pos))
 		return nil, errs

@@ -21,7 +21,9 @@ const (
 
 // yamlDoc parses src and returns the document's root node, nil for an
 // empty document. Errors name the file and line.
-func parseYAML(src []byte, pos Pos) (root *yaml.Node, err error) {
+// With salt set, values mean what Salt's YAML loader makes of them (yes is
+// true, 0644 is 644; see jinja.SaltYAML).
+func parseYAML(src []byte, pos Pos, salt bool) (root *yaml.Node, err error) {
 	// yaml.v3 reports errors by panicking internally and recovering; a
 	// panic that escapes is a bug in it, but must not take the caller down.
 	defer func() {
@@ -44,6 +46,9 @@ func parseYAML(src []byte, pos Pos) (root *yaml.Node, err error) {
 		return nil, &Error{Pos: p, Msg: "YAML: a second document (---); an SLS file holds one"}
 	} else if err.Error() != "EOF" {
 		return nil, yamlError(err, src, pos)
+	}
+	if salt {
+		jinja.SaltYAML(&doc)
 	}
 	if doc.Kind == yaml.DocumentNode {
 		if len(doc.Content) == 0 {
@@ -396,11 +401,14 @@ func pyKeyOrder(n *yaml.Node, ps []pair) []string {
 	return keys
 }
 
-// DecodeYAMLOrdered is DecodeYAML that also records in order the key
-// order of every mapping it decodes, so that Jinja loops over the data
-// (pillar) in file order, as Salt does. order may be nil.
+// DecodeYAMLOrdered decodes data (pillar) as Salt's YAML loader reads it,
+// as SLS files are read: unlike DecodeYAML, yes/no/on/off are booleans and
+// 0644 is the integer 644 (jinja.SaltYAML), which is what templates test
+// and print in Salt. It also records in order the key order of every
+// mapping, so that Jinja loops over the data in file order, as Salt does.
+// order may be nil.
 func DecodeYAMLOrdered(file string, src []byte, rendered bool, order *jinja.KeyOrder) (any, error) {
-	return decodeYAML(file, src, rendered, order)
+	return decodeYAML(file, src, rendered, order, true)
 }
 
 // DecodeYAML decodes one YAML document with Salt's meaning, as SLS files
@@ -409,12 +417,12 @@ func DecodeYAMLOrdered(file string, src []byte, rendered bool, order *jinja.KeyO
 // It serves pillar files and other data; errors name file:line, marked
 // as a rendered line when rendered is set. An empty document is nil.
 func DecodeYAML(file string, src []byte, rendered bool) (any, error) {
-	return decodeYAML(file, src, rendered, nil)
+	return decodeYAML(file, src, rendered, nil, false)
 }
 
-func decodeYAML(file string, src []byte, rendered bool, order *jinja.KeyOrder) (any, error) {
+func decodeYAML(file string, src []byte, rendered bool, order *jinja.KeyOrder, salt bool) (any, error) {
 	pos := Pos{File: file, Rendered: rendered}
-	root, err := parseYAML(src, pos)
+	root, err := parseYAML(src, pos, salt)
 	if err != nil || root == nil {
 		return nil, err
 	}

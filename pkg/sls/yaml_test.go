@@ -13,7 +13,7 @@ import (
 
 func decodeOne(t *testing.T, src string) (any, error) {
 	t.Helper()
-	root, err := parseYAML([]byte(src), Pos{File: "t.sls"})
+	root, err := parseYAML([]byte(src), Pos{File: "t.sls"}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -29,9 +29,11 @@ func TestDecodeScalars(t *testing.T) {
 		src  string
 		want any
 	}{
-		{"v: 0644", "0644"},
-		{"v: 0755", "0755"},
-		{"v: -0644", "-0644"},
+		// Salt's loader drops leading zeros (construct_scalar): 0644 is 644.
+		{"v: 0644", 644},
+		{"v: 0755", 755},
+		{"v: 00", 0},
+		{"v: -0644", -420}, // signed: PyYAML's octal
 		{"v: 0o644", "0o644"},
 		{"v: 644", 644},
 		{"v: 0", 0},
@@ -40,16 +42,24 @@ func TestDecodeScalars(t *testing.T) {
 		{"v: 1_000", 1000},
 		{"v: '0644'", "0644"},
 		{"v: !!str 0644", "0644"},
-		{"v: yes", "yes"},
-		{"v: no", "no"},
-		{"v: on", "on"},
-		{"v: off", "off"},
+		// PyYAML (YAML 1.1) booleans.
+		{"v: yes", true},
+		{"v: no", false},
+		{"v: on", true},
+		{"v: off", false},
+		{"v: No", false},
+		{"v: [yes, off]", []any{true, false}},
 		{"v: y", "y"},
 		{"v: true", true},
 		{"v: True", true},
 		{"v: FALSE", false},
 		{"v: 1.5", 1.5},
-		{"v: 1e3", 1000.0},
+		// PyYAML's floats need a dot and a signed exponent.
+		{"v: 1e3", "1e3"},
+		{"v: 1.5e+3", 1500.0},
+		{"v: 08", "08"},
+		{"v: 1:30", 90}, // base 60, as PyYAML reads times
+		{"v: '1:30'", "1:30"},
 		{"v: .inf", math.Inf(1)},
 		{"v: -.Inf", math.Inf(-1)},
 		{"v: ~", nil},
@@ -348,7 +358,8 @@ func TestDecodeYAMLOrdered(t *testing.T) {
 	if got, want := o.Keys(users["zed"].(map[string]any)), []string{"y", "x", "uid"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("zed: %v, want %v", got, want)
 	}
-	if m["mode"] != "0644" {
-		t.Errorf("mode = %#v: DecodeYAMLOrdered must keep DecodeYAML's meaning", m["mode"])
+	// Unlike DecodeYAML, it reads values as Salt does.
+	if m["mode"] != 644 {
+		t.Errorf("mode = %#v; want 644, as Salt's loader reads 0644", m["mode"])
 	}
 }

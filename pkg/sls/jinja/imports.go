@@ -21,6 +21,7 @@ func parseData(o *KeyOrder, kind, text string) (any, error) {
 		if err := yaml.Unmarshal([]byte(text), &n); err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
+		SaltYAML(&n)
 		var v any
 		if n.Kind != 0 {
 			if err := n.Decode(&v); err != nil {

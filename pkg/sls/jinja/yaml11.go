@@ -1,0 +1,112 @@
+package jinja
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// SaltYAML rewrites the plain scalar values of a parsed YAML document to
+// the meaning Salt's loader (PyYAML, YAML 1.1, plus Salt's own rule for
+// leading zeros) gives them, where yaml.v3 (YAML 1.2) reads them
+// otherwise:
+//
+//   - yes, no, on, off (any of PyYAML's spellings) are booleans;
+//   - an integer with a leading zero loses its zeros and stays decimal,
+//     as Salt's construct_scalar does (0644 is 644, the digits a file
+//     mode is written with); with a sign it is octal, as in PyYAML;
+//   - 1:30 is a base-60 integer (90);
+//   - 08, 1e3, 1.5e3 and 0o644 are strings: PyYAML's floats need a dot
+//     and a signed exponent, and 0o is YAML 1.2 only.
+//
+// Mapping keys are left alone (state IDs and argument names keep their
+// text), and so are quoted and explicitly tagged scalars.
+func SaltYAML(n *yaml.Node) { saltYAML(n, 0, map[*yaml.Node]bool{}) }
+
+var (
+	pyBools   = map[string]bool{"yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false}
+	pyOctal   = regexp.MustCompile(`^[-+]?0[0-7_]+$`)
+	pyZeroNum = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
+	pyBigInt  = regexp.MustCompile(`^[-+]?[1-9][0-9_]*$`)
+	pySexa    = regexp.MustCompile(`^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$`)
+	pyFloatRE = regexp.MustCompile(`^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$`)
+)
+
+func saltYAML(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
+	if n == nil || depth > 200 || seen[n] {
+		return
+	}
+	seen[n] = true
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			saltYAML(c, depth+1, seen)
+		}
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			saltYAML(n.Content[i], depth+1, seen)
+		}
+	case yaml.AliasNode:
+		saltYAML(n.Alias, depth+1, seen)
+	case yaml.ScalarNode:
+		if n.Style != 0 {
+			return // quoted, tagged or a block: as written
+		}
+		v := n.Value
+		switch n.ShortTag() {
+		case "!!str":
+			if b, ok := pyBools[v]; ok {
+				n.Tag, n.Value = "!!bool", strconv.FormatBool(b)
+			} else if pySexa.MatchString(v) {
+				if i, ok := sexagesimal(v); ok {
+					n.Tag, n.Value = "!!int", strconv.FormatInt(i, 10)
+				}
+			}
+		case "!!int":
+			switch {
+			case strings.HasPrefix(v, "0o"), strings.HasPrefix(v, "+0o"), strings.HasPrefix(v, "-0o"):
+				n.Tag = "!!str"
+			case pyOctal.MatchString(v) && strings.HasPrefix(v, "0"):
+				d := strings.ReplaceAll(strings.TrimLeft(v, "0"), "_", "")
+				if d == "" {
+					d = "0"
+				}
+				n.Value = d
+			case pyOctal.MatchString(v):
+				if i, err := strconv.ParseInt(strings.ReplaceAll(v[:1]+"0o"+strings.TrimLeft(v[1:], "0_"), "_", ""), 0, 64); err == nil {
+					n.Value = strconv.FormatInt(i, 10)
+				}
+			case pyZeroNum.MatchString(v):
+				n.Tag = "!!str"
+			}
+		case "!!float":
+			low := strings.ToLower(strings.TrimLeft(v, "+-"))
+			// An integer too big for int64 stays a float; Python keeps it whole.
+			if low != ".inf" && low != ".nan" && !pyFloatRE.MatchString(v) && !pyBigInt.MatchString(v) {
+				n.Tag = "!!str"
+			}
+		}
+	}
+}
+
+// sexagesimal reads 1:30:00 as PyYAML does: base 60, signed.
+func sexagesimal(v string) (int64, bool) {
+	sign := int64(1)
+	switch v[0] {
+	case '-':
+		sign, v = -1, v[1:]
+	case '+':
+		v = v[1:]
+	}
+	var total int64
+	for _, part := range strings.Split(strings.ReplaceAll(v, "_", ""), ":") {
+		d, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		total = total*60 + d
+	}
+	return sign * total, true
+}
