@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -182,5 +183,19 @@ func TestCpGetFileStr(t *testing.T) {
 		if out != tt.want {
 			t.Errorf("%s = %q; want %q", tt.expr, out, tt.want)
 		}
+	}
+}
+
+// Pillar that crossed the wire was decoded with UseNumber: its numbers
+// are json.Number, and templates still count and compare with them.
+func TestJSONNumbers(t *testing.T) {
+	pillar := map[string]any{"port": json.Number("8080"), "ratio": json.Number("0.5"), "list": []any{json.Number("3")}}
+	src := []byte("{{ pillar.port + 1 }} {{ pillar.port > 1024 }} {{ pillar.ratio * 2 }} {{ pillar.port is number }} {{ pillar.list }} {{ pillar.port }}")
+	out, err := Render("t.sls", src, SaltVars(SaltContext{Pillar: pillar}, "t", "t.sls", "base"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "8081 True 1.0 True [3] 8080"; out != want {
+		t.Errorf("got %q; want %q", out, want)
 	}
 }

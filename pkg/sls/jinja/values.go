@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -113,6 +114,16 @@ func normalize(v any) any {
 		return int(x)
 	case float32:
 		return float64(x)
+	case json.Number:
+		// Data decoded with UseNumber (pillar over the wire) keeps its
+		// numbers as text; they are ints or floats to a template.
+		if i, err := strconv.Atoi(string(x)); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return string(x)
 	case []string:
 		out := make([]any, len(x))
 		for i, s := range x {
