@@ -24,8 +24,9 @@ import (
 	"github.com/brine-cm/brine/pkg/textdiff"
 )
 
-// fileTestNote ends every test-mode comment of a file state, as in Salt.
-const fileTestNote = "\nNote: No changes made, actual changes may be different due to other states."
+// fileTestNote ends file.managed's test-mode comment. Salt writes it on
+// two lines, broken after "may" (salt/states/file.py, managed()).
+const fileTestNote = "\nNote: No changes made, actual changes may\nbe different due to other states."
 
 // fileBackupDir is where backup: minion keeps old copies, under the
 // request's root: ROOT/var/cache/brine/file_backup/<absolute path>_<time>.
@@ -41,7 +42,15 @@ func fileTestComment(name string) string {
 	return "The file " + name + " is set to be changed" + fileTestNote
 }
 
-func fileCorrectComment(name string) string { return "File " + name + " is in the correct state" }
+// fileCorrectComment is file.managed's comment for a file that needs no
+// change: "File X is in the correct state" after a real run (manage_file),
+// "The file X is in the correct state" under test (managed()).
+func fileCorrectComment(name string, test bool) string {
+	if test {
+		return "The file " + name + " is in the correct state"
+	}
+	return "File " + name + " is in the correct state"
+}
 
 // fileFmtMode formats a mode the way Salt reports it: "0644", "4755".
 func fileFmtMode(m fs.FileMode) string {

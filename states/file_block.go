@@ -24,7 +24,7 @@ func init() {
 //   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
 //   - ignore_missing: succeed when no line matches and none is commented (default False).
 //
-// Salt: a line that already starts with char is left alone even when an unanchored regex matches it, so a rerun never doubles the comment.
+// Salt: a line that already starts with char is left alone even when an unanchored regex matches it, so a rerun never doubles the comment; under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
 func fileComment(ctx context.Context, req *Request) Result {
 	return fileCommentLines(ctx, req, true)
 }
@@ -38,7 +38,7 @@ func fileComment(ctx context.Context, req *Request) Result {
 //   - char: the comment character(s) (default "#").
 //   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
 //
-// Salt: the same.
+// Salt: under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
 func fileUncomment(ctx context.Context, req *Request) Result {
 	return fileCommentLines(ctx, req, false)
 }
@@ -77,7 +77,7 @@ func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
 		return fileFail(req, err)
 	}
 	if !cur.exists {
-		return Failf(req.Name, "file %s does not exist", req.Name)
+		return fileNotFound(req)
 	}
 	lines, nl := fileLines(cur.data)
 	out, hits, done := fileCommentEdit(lines, rx, char, comment)
@@ -90,9 +90,9 @@ func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
 		case ignoreMissing && comment:
 			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Pattern not found and ignore_missing set to True"}
 		case comment:
-			return Failf(req.Name, "Expected uncommented lines not found")
+			return Failf(req.Name, "%s: Pattern not found", fileUnanchor(regex))
 		}
-		return Failf(req.Name, "Expected commented lines not found")
+		return Failf(req.Name, "%s: Pattern not found", regex)
 	}
 	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: fileJoinLines(out, nl),
 		perms: filePerms{uid: -1, gid: -1}, showChanges: true, backup: backup})
@@ -105,6 +105,18 @@ func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
 	}
 	return fileEditResult(req, changes, done2, "File "+req.Name+" is set to be updated", "No changes needed to be made")
 }
+
+// fileUnanchor drops a leading inline flag group and ^ and a trailing $
+// from a regex, as Salt's comment() does before it reports the pattern.
+func fileUnanchor(regex string) string {
+	s := fileUnanchorRx.FindStringSubmatch(regex)
+	if s == nil {
+		return regex
+	}
+	return s[2]
+}
+
+var fileUnanchorRx = regexp.MustCompile(`^(\(\?[iLmsux]\))?\^?(.*?)\$?$`)
 
 // fileCommentEdit comments (or uncomments) the lines rx matches. hits is
 // how many lines it changed, done how many were already in the asked state.
@@ -220,7 +232,7 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 	if !cur.exists {
-		return Failf(req.Name, "file %s does not exist", req.Name)
+		return fileNotFound(req)
 	}
 	out, err := fileBlockEdit(cur.data, strings.TrimSpace(start), strings.TrimSpace(end), content, appendNF, prependNF)
 	if err != nil {

@@ -33,7 +33,7 @@ func init() {
 //   - clean: remove everything under the directory that exclude_pat does not match.
 //   - exclude_pat: with clean, keep entries whose base name matches this glob, or whose relative path matches the regex after "E@".
 //
-// Salt: clean does not know which files other states manage (Salt keeps the files required by other states); brine keeps only what exclude_pat matches. Changes for entries under the directory are keyed by their path.
+// Salt: results match Salt's directory() (changes {path: {directory: new}} with an empty comment for a new directory, "The following files will be changed" under test), but a real run does not repeat user, group and mode at the top level of the changes nor list clean's removals under "removed", so that it reports what a dry run does; clean does not know which files other states manage (Salt keeps the files required by other states), brine keeps only what exclude_pat matches; a missing parent fails a dry run too, unless an earlier state of the run makes it.
 func fileDirectory(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -75,15 +75,25 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 	if path, err = fileResolveLinks(req, path); err != nil {
 		return fileFail(req, err)
 	}
-	changes := map[string]any{}
+	// Salt's _check_directory lists the changes per path, in the order of
+	// its walk (entries under the directory, then the directory, then
+	// what clean removes); the test comment is built from that list.
+	var order []string
+	perPath := map[string]map[string]any{}
+	note := func(p string, c map[string]any) {
+		if _, seen := perPath[p]; !seen {
+			order = append(order, p)
+		}
+		perPath[p] = c
+	}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		parent := filepath.Dir(path)
 		if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) && !makedirs && !filePlanned(req, parent) {
-			return Failf(req.Name, "No directory to create %s in (set makedirs: True to create it)", req.Name)
+			return Failf(req.Name, "No directory to create %s in", req.Name)
 		}
-		changes[req.Name] = "New Dir"
+		note(req.Name, map[string]any{"directory": "new"})
 		filePlanDirs(req, path)
 		if !req.Test {
 			mode := fileDefaultDirMode
@@ -95,19 +105,13 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 			}
 		}
 		// A new directory is empty: nothing to recurse into or clean.
-		return fileDirResult(req, changes)
+		return fileDirResult(req, order, perPath, nil)
 	case err != nil:
 		return fileFail(req, err)
 	case !fi.IsDir():
 		return Failf(req.Name, "Specified location %s exists and is a file", req.Name)
 	}
 
-	filePermChanges(perms, fi, 0, changes)
-	if len(changes) > 0 && !req.Test {
-		if err := fileApplyPerms(path, perms, false); err != nil {
-			return fileFail(req, err)
-		}
-	}
 	if len(rec) > 0 {
 		sub := filePerms{uid: -1, gid: -1}
 		if rec["user"] {
@@ -142,7 +146,7 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 			if len(c) == 0 {
 				return nil
 			}
-			changes[fileHostPath(req, p)] = c
+			note(fileHostPath(req, p), c)
 			if req.Test {
 				return nil
 			}
@@ -152,26 +156,64 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 			return fileFail(req, err)
 		}
 	}
+	own := map[string]any{}
+	filePermChanges(perms, fi, 0, own)
+	if len(own) > 0 {
+		note(req.Name, own)
+		if !req.Test {
+			if err := fileApplyPerms(path, perms, false); err != nil {
+				return fileFail(req, err)
+			}
+		}
+	}
+	var removed []string
 	if clean {
-		removed, err := fileClean(req, path, match)
-		if err != nil {
+		if removed, err = fileClean(req, path, match); err != nil {
 			return fileFail(req, err)
 		}
-		if len(removed) > 0 {
-			changes["removed"] = removed
+		for _, p := range removed {
+			note(p, map[string]any{"removed": "Removed due to clean"})
 		}
 	}
-	return fileDirResult(req, changes)
+	return fileDirResult(req, order, perPath, removed)
 }
 
-func fileDirResult(req *Request, changes map[string]any) Result {
-	switch {
-	case len(changes) == 0:
-		return Result{Name: req.Name, Result: True, Comment: "Directory " + req.Name + " is in the correct state", Changes: changes}
-	case req.Test:
-		return Result{Name: req.Name, Result: None, Comment: "The directory " + req.Name + " is set to be changed" + fileTestNote, Changes: changes}
+// fileDirResult words file.directory's result as Salt's directory() does:
+// under test, or with nothing to do, the comment of _check_directory. The
+// changes are the per-path ones of _check_directory in both modes; after a
+// real change Salt also repeats check_perms' user, group and mode at the top
+// level and lists clean's removals under "removed", which brine leaves out
+// so that a dry run reports the same changes as a real run.
+func fileDirResult(req *Request, order []string, perPath map[string]map[string]any, removed []string) Result {
+	changes := map[string]any{}
+	for _, p := range order {
+		changes[p] = perPath[p]
 	}
-	return Result{Name: req.Name, Result: True, Comment: "Directory " + req.Name + " updated", Changes: changes}
+	switch {
+	case len(order) == 0:
+		return Result{Name: req.Name, Result: True, Comment: "The directory " + req.Name + " is in the correct state", Changes: changes}
+	case req.Test:
+		var b strings.Builder
+		b.WriteString("The following files will be changed:\n")
+		for _, p := range order {
+			c := perPath[p]
+			for _, k := range []string{"directory", "user", "group", "mode", "removed"} {
+				if v, ok := c[k]; ok {
+					fmt.Fprintf(&b, "%s: %s - %v\n", p, k, v)
+				}
+			}
+		}
+		return Result{Name: req.Name, Result: None, Comment: b.String(), Changes: changes}
+	}
+	if d, ok := perPath[req.Name]; ok && d["directory"] == "new" {
+		// Salt returns right after making the directory, with no comment.
+		return Result{Name: req.Name, Result: True, Comment: "", Changes: changes}
+	}
+	comment := "Directory " + req.Name + " updated"
+	if len(removed) > 0 {
+		comment = "Files cleaned from directory " + req.Name
+	}
+	return Result{Name: req.Name, Result: True, Comment: comment, Changes: changes}
 }
 
 // fileExcluder compiles exclude_pat: a glob on the base name, or "E@" and
@@ -197,7 +239,8 @@ func fileExcluder(pat string) (func(rel string) bool, error) {
 // does not match. A directory holding a kept entry stays.
 func fileClean(req *Request, dir string, keep func(string) bool) ([]string, error) {
 	// walk returns what to remove under d, and whether d keeps anything;
-	// a directory that keeps nothing is removed whole, listed once.
+	// a directory that keeps nothing is removed whole, and listed with
+	// everything in it, as Salt's _clean_dir lists each path it removes.
 	var walk func(d string) ([]string, bool, error)
 	walk = func(d string) ([]string, bool, error) {
 		ents, err := os.ReadDir(d)
@@ -218,9 +261,9 @@ func fileClean(req *Request, dir string, keep func(string) bool) ([]string, erro
 				if err != nil {
 					return nil, false, err
 				}
+				gone = append(gone, sub...)
 				if k {
 					kept = true
-					gone = append(gone, sub...)
 					continue
 				}
 			}
@@ -269,13 +312,13 @@ func fileAbsent(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return fileFail(req, err)
 	}
-	kind := "file"
+	kind, testKind := "file", "File"
 	if fi.IsDir() {
-		kind = "directory"
+		kind, testKind = "directory", "Directory"
 	}
 	changes := map[string]any{"removed": req.Name}
 	if req.Test {
-		return Result{Name: req.Name, Result: None, Comment: "File " + req.Name + " is set for removal" + fileTestNote, Changes: changes}
+		return Result{Name: req.Name, Result: None, Comment: testKind + " " + req.Name + " is set for removal", Changes: changes}
 	}
 	if err := os.RemoveAll(path); err != nil {
 		return fileFail(req, err)

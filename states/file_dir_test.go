@@ -22,7 +22,7 @@ func TestFileDirectory(t *testing.T) {
 			setup:       func(t *testing.T, root string) { os.MkdirAll(filepath.Join(root, "srv"), 0o755) },
 			dir:         "/srv/app",
 			args:        map[string]any{"user": "alice", "group": "staff", "dir_mode": "0750"},
-			wantChanges: map[string]any{"/srv/app": "New Dir"},
+			wantChanges: map[string]any{"/srv/app": map[string]any{"directory": "new"}},
 			check: func(t *testing.T, root string) {
 				uid, gid, mode := fileOwner(t, filepath.Join(root, "srv/app"))
 				if uid != 1000 || gid != 50 || mode.Perm() != 0o750 || !mode.IsDir() {
@@ -34,14 +34,14 @@ func TestFileDirectory(t *testing.T) {
 			name:        "makedirs",
 			dir:         "/srv/a/b/c",
 			args:        map[string]any{"makedirs": true},
-			wantChanges: map[string]any{"/srv/a/b/c": "New Dir"},
+			wantChanges: map[string]any{"/srv/a/b/c": map[string]any{"directory": "new"}},
 		},
 		{
 			name:        "mode and owner of an existing directory",
 			setup:       func(t *testing.T, root string) { os.MkdirAll(filepath.Join(root, "srv/app"), 0o755) },
 			dir:         "/srv/app",
 			args:        map[string]any{"user": "alice", "mode": 700},
-			wantChanges: map[string]any{"user": "alice", "mode": "0700"},
+			wantChanges: map[string]any{"/srv/app": map[string]any{"user": "alice", "mode": "0700"}},
 		},
 		{
 			name: "recurse user and mode",
@@ -52,7 +52,7 @@ func TestFileDirectory(t *testing.T) {
 			dir:  "/srv/app",
 			args: map[string]any{"user": "alice", "dir_mode": "0750", "file_mode": "0640", "recurse": []any{"user", "mode"}},
 			wantChanges: map[string]any{
-				"user": "alice", "mode": "0750",
+				"/srv/app":           map[string]any{"user": "alice", "mode": "0750"},
 				"/srv/app/a.txt":     map[string]any{"user": "alice", "mode": "0640"},
 				"/srv/app/sub":       map[string]any{"user": "alice", "mode": "0750"},
 				"/srv/app/sub/b.txt": map[string]any{"user": "alice", "mode": "0640"},
@@ -72,9 +72,13 @@ func TestFileDirectory(t *testing.T) {
 				fileWriteT(t, filepath.Join(root, "srv/app/sub/x.conf"), "x")
 				fileWriteT(t, filepath.Join(root, "srv/app/gone/y.txt"), "y")
 			},
-			dir:         "/srv/app",
-			args:        map[string]any{"clean": true, "exclude_pat": "*.conf"},
-			wantChanges: map[string]any{"removed": []string{"/srv/app/gone", "/srv/app/old.txt"}},
+			dir:  "/srv/app",
+			args: map[string]any{"clean": true, "exclude_pat": "*.conf"},
+			wantChanges: map[string]any{
+				"/srv/app/gone":       map[string]any{"removed": "Removed due to clean"},
+				"/srv/app/gone/y.txt": map[string]any{"removed": "Removed due to clean"},
+				"/srv/app/old.txt":    map[string]any{"removed": "Removed due to clean"},
+			},
 			check: func(t *testing.T, root string) {
 				for _, p := range []string{"srv/app/keep.conf", "srv/app/sub/x.conf"} {
 					if _, err := os.Stat(filepath.Join(root, p)); err != nil {
@@ -178,7 +182,7 @@ func TestFileSymlink(t *testing.T) {
 		t.Errorf("file in the way = %v %q", r.Result, r.Comment)
 	}
 	res = fileCycle(t, root, "file.symlink", "/etc/f1", map[string]any{"target": "/x", "force": true})
-	if res.Changes["forced"] == nil {
+	if !reflect.DeepEqual(res.Changes, map[string]any{"new": "/etc/f1"}) { // Salt adds "forced" only over a link
 		t.Errorf("force changes = %#v", res.Changes)
 	}
 	fileWriteT(t, filepath.Join(root, "etc/f2"), "keep me")
@@ -253,7 +257,7 @@ func TestFileRecurse(t *testing.T) {
 	res := fileCycle(t, root, "file.recurse", "/srv/conf", args)
 	want := map[string]any{
 		"/srv/conf/a.conf":     map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
-		"/srv/conf/sub":        "New Dir",
+		"/srv/conf/sub":        map[string]any{"/srv/conf/sub": map[string]any{"directory": "new"}},
 		"/srv/conf/sub/b.conf": map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
 		"/srv/conf/sub/c.tmpl": map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
 		"removed":              []string{"/srv/conf/stale"},

@@ -104,7 +104,7 @@ func TestFileLine(t *testing.T) {
 		{"/etc/default/grub", map[string]any{"mode": "ensure", "content": "x"}, `argument "mode": ensure needs before and/or after`},
 		{"/etc/default/grub", map[string]any{"mode": "insert", "content": "x", "location": "middle"}, `argument "location"`},
 		{"/etc/default/grub", map[string]any{"mode": "insert", "content": "x", "after": "(?<=a)"}, `argument "after"`},
-		{"/etc/none", map[string]any{"mode": "insert", "content": "x"}, "file /etc/none does not exist"},
+		{"/etc/none", map[string]any{"mode": "insert", "content": "x"}, "/etc/none: file not found"},
 	}
 	for _, b := range bad {
 		r := fileCall(t, root, "file.line", b.name, b.args, true)

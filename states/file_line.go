@@ -101,7 +101,7 @@ func fileLine(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 	if !cur.exists && !create {
-		return Failf(req.Name, "file %s does not exist (set create: True to create it)", req.Name)
+		return fileNotFound(req)
 	}
 	if !cur.exists {
 		if err := fileEnsureParent(req, path, false, perms, fileDefaultDirMode); err != nil {

@@ -30,7 +30,14 @@ func init() {
 //   - user: the link's owner, a name or uid.
 //   - group: the link's group, a name or gid.
 //
-// Salt: the same; a link's mode is not managed.
+// Salt: comments and changes are Salt's, with these differences: a link to
+// another target reports {new: name} under test as in a real run (Salt
+// says {change: name}), an owner change reports {ownership: "user:group"}
+// as asked in both modes (Salt's dry run shows the current owner), and an
+// owner not asked for is left alone (Salt sets the minion's user); a dry
+// run fails where a real run would (an entry in the way without force, a
+// missing parent), and backupname is honoured under test; a link's mode is
+// not managed.
 func fileSymlink(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -58,7 +65,11 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 
+	// The wording follows Salt's symlink() and _symlink_check(); the
+	// changes are those of a real run in both modes.
 	changes := map[string]any{}
+	var replace, moveAway bool // what is in the way: remove it, or move it to backupname
+	testComment := "Symlink " + req.Name + " to " + target + " is set for creation"
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
@@ -66,43 +77,69 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 		if err != nil {
 			return fileFail(req, err)
 		}
-		if cur != target {
+		if filepath.Clean(cur) != filepath.Clean(target) {
 			changes["new"] = req.Name
-		} else {
-			filePermChanges(perms, fi, 0, changes)
+			testComment = "Link " + req.Name + " target is set to be changed to " + target
+			break
 		}
+		own := map[string]any{}
+		filePermChanges(perms, fi, 0, own)
+		who := fileLinkOwner(req, perms, fi)
+		if len(own) == 0 {
+			if req.Test {
+				return Result{Name: req.Name, Result: True, Comment: "The symlink " + req.Name + " is present", Changes: changes}
+			}
+			return Result{Name: req.Name, Result: True, Comment: "Symlink " + req.Name + " is present and owned by " + who, Changes: changes}
+		}
+		changes["ownership"] = who
+		if req.Test {
+			return Result{Name: req.Name, Result: None, Changes: changes,
+				Comment: "The symlink " + req.Name + " is present, but the ownership of the symlink would be changed from " +
+					fileLinkOwner(req, filePerms{uid: -1, gid: -1}, fi) + " to " + who}
+		}
+		if err := fileApplyPerms(path, perms, true); err != nil {
+			return Failf(req.Name, "Failed to set ownership of symlink %s to %s", req.Name, who)
+		}
+		return Result{Name: req.Name, Result: True, Comment: "Set ownership of symlink " + req.Name + " to " + who, Changes: changes}
 	case err == nil:
 		switch {
 		case backupname != "":
 			if _, err := os.Lstat(req.Path(filepath.Clean(backupname))); err == nil && !force {
-				return Failf(req.Name, "Backupname %s already exists and force is False", backupname)
+				return Failf(req.Name, "Symlink & backup dest exists and Force not set. %s -> %s - backup: %s", req.Name, target, backupname)
 			}
-			changes["backup"] = "Moved " + req.Name + " to " + backupname
+			moveAway = true
 		case force:
-			changes["forced"] = "Symlink was forcibly replaced"
+			replace = true
+			testComment = "The file or directory " + req.Name + " is set for removal to make way for a new symlink targeting " + target
+		case req.Test:
+			return Failf(req.Name, "File or directory exists where the symlink %s should be. Did you mean to use force?", req.Name)
 		default:
 			kind := "File"
 			if fi.IsDir() {
 				kind = "Directory"
 			}
-			return Failf(req.Name, "%s exists where the symlink %s should be (set force: True or backupname to replace it)", kind, req.Name)
+			return Failf(req.Name, "%s exists where the symlink %s should be", kind, req.Name)
 		}
 		changes["new"] = req.Name
 	case errors.Is(err, fs.ErrNotExist):
+		parent := filepath.Dir(path)
+		if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) && !makedirs && !filePlanned(req, parent) {
+			return Failf(req.Name, "Directory %s for symlink is not present", filepath.Dir(req.Name))
+		}
 		if err := fileEnsureParent(req, path, makedirs, perms, fileDefaultDirMode); err != nil {
 			return fileFail(req, err)
+		}
+		if req.Test && makedirs && !fileIsDir(parent) {
+			testComment += "\n" + filepath.Dir(req.Name) + " will be created"
 		}
 		changes["new"] = req.Name
 	default:
 		return fileFail(req, err)
 	}
-	if len(changes) == 0 {
-		return Result{Name: req.Name, Result: True, Comment: "Symlink " + req.Name + " is present and points to " + target, Changes: changes}
-	}
 	if req.Test {
-		return Result{Name: req.Name, Result: None, Comment: "Symlink " + req.Name + " to " + target + " is set for creation" + fileTestNote, Changes: changes}
+		return Result{Name: req.Name, Result: None, Comment: testComment, Changes: changes}
 	}
-	if _, ok := changes["backup"]; ok {
+	if moveAway {
 		dst, err := fileRootPath(req, backupname, false)
 		if err != nil {
 			return fileFail(req, err)
@@ -111,28 +148,49 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 			return fileFail(req, err)
 		}
 		if err := os.Rename(path, dst); err != nil {
-			return fileFail(req, err)
+			return Failf(req.Name, "Unable to rename %s to backup %s -> : %v", req.Name, backupname, err)
 		}
-	} else if _, ok := changes["forced"]; ok {
+	} else if replace {
 		if err := os.RemoveAll(path); err != nil {
 			return fileFail(req, err)
 		}
 	}
-	if _, ok := changes["new"]; ok {
-		// A temp link renamed over the old one: the path is never missing.
-		tmp := fmt.Sprintf("%s.brine-%d", path, time.Now().UnixNano())
-		if err := os.Symlink(target, tmp); err != nil {
-			return fileFail(req, err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			os.Remove(tmp)
-			return fileFail(req, err)
-		}
+	// A temp link renamed over the old one: the path is never missing.
+	tmp := fmt.Sprintf("%s.brine-%d", path, time.Now().UnixNano())
+	if err := os.Symlink(target, tmp); err != nil {
+		return Failf(req.Name, "Unable to create new symlink %s -> %s: %v", req.Name, target, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return Failf(req.Name, "Unable to create new symlink %s -> %s: %v", req.Name, target, err)
 	}
 	if err := fileApplyPerms(path, perms, true); err != nil {
-		return fileFail(req, err)
+		return Failf(req.Name, "Created new symlink %s -> %s, but was unable to set ownership to %s", req.Name, target, fileLinkOwner(req, perms, nil))
 	}
 	return Result{Name: req.Name, Result: True, Comment: "Created new symlink " + req.Name + " -> " + target, Changes: changes}
+}
+
+func fileIsDir(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
+
+// fileLinkOwner names the owner a link should have, "user:group", as Salt
+// words it: the names asked for, else those the link has now (fi), else
+// those of this process.
+func fileLinkOwner(req *Request, p filePerms, fi fs.FileInfo) string {
+	uid, gid := os.Geteuid(), os.Getegid()
+	if fi != nil {
+		uid, gid = fileOwnerOf(fi)
+	}
+	if p.uid >= 0 {
+		uid = p.uid
+	}
+	if p.gid >= 0 {
+		gid = p.gid
+	}
+	user, group := fmt.Sprint(uid), fmt.Sprint(gid)
+	if db, err := fileUserDB(req); err == nil {
+		user, group = db.UserName(uid), db.GroupName(gid)
+	}
+	return user + ":" + group
 }
 
 // Touch creates a file when missing, or updates its access and

@@ -44,7 +44,7 @@ func init() {
 //   - show_changes: report the diff (default True); False reports "<show_changes=False>".
 //   - follow_symlinks: when name is a symlink, manage the file it points to (default True); False replaces the link with a file.
 //
-// Salt: http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
+// Salt: comments are Salt's; under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty. http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -140,6 +140,9 @@ func fileManaged(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return fileFail(req, err)
 	}
+	if cur.exists && (!hasContent || !replace) {
+		return fileManagedPermsResult(req, cur, changes)
+	}
 	return fileResultFor(req, changes, "File "+req.Name+" updated")
 }
 
@@ -148,11 +151,35 @@ func fileManaged(ctx context.Context, req *Request) Result {
 func fileResultFor(req *Request, changes map[string]any, doneComment string) Result {
 	switch {
 	case len(changes) == 0:
-		return Result{Name: req.Name, Result: True, Comment: fileCorrectComment(req.Name), Changes: changes}
+		return Result{Name: req.Name, Result: True, Comment: fileCorrectComment(req.Name, req.Test), Changes: changes}
 	case req.Test:
 		return Result{Name: req.Name, Result: None, Comment: fileTestComment(req.Name), Changes: changes}
 	}
 	return Result{Name: req.Name, Result: True, Comment: doneComment, Changes: changes}
+}
+
+// fileManagedPermsResult words the result for an existing file whose
+// content is left alone (no content given, or replace: False), as Salt's
+// managed() does on its replace=False path. After a real change Salt's
+// comment is empty; brine says "File X updated".
+func fileManagedPermsResult(req *Request, cur fileCurrent, changes map[string]any) Result {
+	r := Result{Name: req.Name, Result: True, Changes: changes}
+	switch {
+	case req.Test && changes["mode"] != nil:
+		r.Result = None
+		r.Comment = fmt.Sprintf("File %s will be updated with permissions %s from its current state of %s",
+			req.Name, changes["mode"], fileFmtMode(fileModeBits(cur.fi.Mode())))
+	case req.Test:
+		if len(changes) > 0 {
+			r.Result = None
+		}
+		r.Comment = "File " + req.Name + " not updated"
+	case len(changes) == 0:
+		r.Comment = "File " + req.Name + " exists with proper permissions. No changes made."
+	default:
+		r.Comment = "File " + req.Name + " updated"
+	}
+	return r
 }
 
 func fileArgEmpty(a *Args, k string) bool {

@@ -114,7 +114,7 @@ func TestFileManaged(t *testing.T) {
 			args:        map[string]any{"contents": "ours", "replace": false},
 			wantContent: "theirs\n",
 			wantChanges: map[string]any{},
-			wantComment: "File /etc/app.conf is in the correct state",
+			wantComment: "File /etc/app.conf exists with proper permissions. No changes made.",
 		},
 		{
 			name:        "makedirs",
@@ -184,7 +184,7 @@ func TestFileManaged(t *testing.T) {
 func TestFileManagedTestComment(t *testing.T) {
 	root := fileTestRoot(t)
 	res := fileCall(t, root, "file.managed", "/etc/x", map[string]any{"contents": "x"}, true)
-	want := "The file /etc/x is set to be changed\nNote: No changes made, actual changes may be different due to other states."
+	want := "The file /etc/x is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states."
 	if res.Result != None || res.Comment != want {
 		t.Fatalf("test mode = %v %q; want None %q", res.Result, res.Comment, want)
 	}

@@ -192,7 +192,10 @@ func fileRecurseDirs(req *Request, top, d string, p filePerms, changes map[strin
 		}
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		changes[fileHostPath(req, missing[i])] = "New Dir"
+		// Salt's recurse() files the result of directory() under the
+		// path, so the path appears twice.
+		hp := fileHostPath(req, missing[i])
+		changes[hp] = map[string]any{hp: map[string]any{"directory": "new"}}
 		if req.Test {
 			continue
 		}

@@ -89,9 +89,9 @@ func fileReplace(ctx context.Context, req *Request) Result {
 	if !cur.exists {
 		if ignoreMissing {
 			return Result{Name: req.Name, Result: True, Changes: map[string]any{},
-				Comment: "No changes needed to be made to " + req.Name + ": file does not exist"}
+				Comment: "No changes needed to be made"}
 		}
-		return Failf(req.Name, "file %s does not exist", req.Name)
+		return fileNotFound(req)
 	}
 	if searchOnly {
 		if rx.Match(cur.data) {
@@ -149,6 +149,10 @@ func fileBackupSuffix(a *Args, def string) string {
 	return s
 }
 
+// fileNotFound is Salt's _check_file failure for a file an edit state
+// needs: "NAME: file not found".
+func fileNotFound(req *Request) Result { return Failf(req.Name, "%s: file not found", req.Name) }
+
 // fileEditResult is the ending of the states that edit part of a file,
 // with Salt's comments for them.
 func fileEditResult(req *Request, changes map[string]any, done, test, noop string) Result {
@@ -156,7 +160,7 @@ func fileEditResult(req *Request, changes map[string]any, done, test, noop strin
 	case len(changes) == 0:
 		return Result{Name: req.Name, Result: True, Comment: noop, Changes: changes}
 	case req.Test:
-		return Result{Name: req.Name, Result: None, Comment: test + fileTestNote, Changes: changes}
+		return Result{Name: req.Name, Result: None, Comment: test, Changes: changes}
 	}
 	return Result{Name: req.Name, Result: True, Comment: done, Changes: changes}
 }

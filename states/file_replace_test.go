@@ -160,7 +160,7 @@ func TestFileReplaceNoBackupAndMissing(t *testing.T) {
 	}
 	for _, test := range []bool{true, false} {
 		r := fileCall(t, root, "file.replace", "/etc/none.conf", map[string]any{"pattern": "a", "repl": "b"}, test)
-		if r.Result != False || r.Comment != "file /etc/none.conf does not exist" {
+		if r.Result != False || r.Comment != "/etc/none.conf: file not found" {
 			t.Errorf("missing test=%v = %v %q", test, r.Result, r.Comment)
 		}
 		r = fileCall(t, root, "file.replace", "/etc/none.conf", map[string]any{"pattern": "a", "repl": "b", "ignore_if_missing": true}, test)
