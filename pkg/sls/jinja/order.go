@@ -1,6 +1,9 @@
 package jinja
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"sort"
 	"sync"
@@ -280,4 +283,98 @@ func deAlias(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
+}
+
+// Ordered wraps v so that encoding/json writes its dicts in the table's
+// order rather than sorted: pillar sent to a minion keeps its file order
+// on the wire. Values other than dicts and lists encode as encoding/json
+// does.
+func (o *KeyOrder) Ordered(v any) json.Marshaler { return orderedJSON{o: o, v: v} }
+
+type orderedJSON struct {
+	o *KeyOrder
+	v any
+}
+
+func (j orderedJSON) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := j.o.writeJSON(&b, j.v, 0); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (o *KeyOrder) writeJSON(b *bytes.Buffer, v any, depth int) error {
+	if depth > 200 {
+		return fmt.Errorf("value nested too deeply to encode")
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range o.Keys(x) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, err := json.Marshal(k)
+			if err != nil {
+				return err
+			}
+			b.Write(kb)
+			b.WriteByte(':')
+			if err := o.writeJSON(b, x[k], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+		return nil
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := o.writeJSON(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.Write(vb)
+	return nil
+}
+
+// FromJSON records the key order of the JSON objects in data, which v was
+// decoded from (by encoding/json, with or without UseNumber): the other
+// end of Ordered. field, when not "", names the member of the top-level
+// object that v was decoded from, such as a message's "pillar".
+func (o *KeyOrder) FromJSON(data []byte, field string, v any) error {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil {
+		return fmt.Errorf("key order: %w", err)
+	}
+	node := deAlias(&n)
+	if node.Kind == yaml.DocumentNode && len(node.Content) > 0 {
+		node = node.Content[0]
+	}
+	if field != "" {
+		var found *yaml.Node
+		if node.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				if node.Content[i].Value == field {
+					found = node.Content[i+1]
+				}
+			}
+		}
+		if found == nil {
+			return fmt.Errorf("key order: no member %q", field)
+		}
+		node = found
+	}
+	o.FromYAML(node, v)
+	return nil
 }

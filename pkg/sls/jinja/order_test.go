@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -141,5 +142,45 @@ func TestKeyOrderConcurrent(t *testing.T) {
 		if got := <-done; !strings.EqualFold(got, "z,a,m") {
 			t.Errorf("got %q, want z,a,m", got)
 		}
+	}
+}
+
+// Pillar crosses the wire in order: Ordered writes dicts in the table's
+// order, and FromJSON records it again on the other side, for numbers
+// decoded with UseNumber too.
+func TestKeyOrderJSON(t *testing.T) {
+	src := NewKeyOrder()
+	pillar := decodeOrdered(t, src, "users:\n  zed: {uid: 3, shell: zsh}\n  amy: {uid: 1}\nlist: [{b: 1, a: 2}]\n")
+	msg, err := json.Marshal(map[string]any{"version": 1, "pillar": src.Ordered(pillar)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"pillar":{"users":{"zed":{"uid":3,"shell":"zsh"},"amy":{"uid":1}},"list":[{"b":1,"a":2}]},"version":1}`; string(msg) != want {
+		t.Errorf("wire: %s\nwant %s", msg, want)
+	}
+	var got struct {
+		Pillar map[string]any `json:"pillar"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(msg)))
+	dec.UseNumber()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	dst := NewKeyOrder()
+	if err := dst.FromJSON(msg, "pillar", got.Pillar); err != nil {
+		t.Fatal(err)
+	}
+	users := got.Pillar["users"].(map[string]any)
+	if k := dst.Keys(users); !reflect.DeepEqual(k, []string{"zed", "amy"}) {
+		t.Errorf("users after the wire: %v", k)
+	}
+	if k := dst.Keys(users["zed"].(map[string]any)); !reflect.DeepEqual(k, []string{"uid", "shell"}) {
+		t.Errorf("zed after the wire: %v", k)
+	}
+	if k := dst.Keys(got.Pillar["list"].([]any)[0].(map[string]any)); !reflect.DeepEqual(k, []string{"b", "a"}) {
+		t.Errorf("list item after the wire: %v", k)
+	}
+	if err := dst.FromJSON(msg, "nope", got.Pillar); err == nil {
+		t.Errorf("FromJSON with a missing member: no error")
 	}
 }
