@@ -41,7 +41,7 @@ func init() {
 //   - hide_output: leave stdout and stderr out of the changes (default False).
 //   - output_loglevel: accepted and ignored.
 //
-// Salt: with --root the command runs on the host, in the root directory, not chrooted. Under test the command is never run, stateful or not.
+// Salt: with --root the command runs on the host, in the root directory, not chrooted. Under test the command is never run, stateful or not. A timeout fails with "Command \"X\" timed out after D" (Salt reports it in stderr).
 func cmdRun(ctx context.Context, req *Request) Result {
 	return cmdExec(ctx, req, req.Name, nil)
 }
@@ -295,13 +295,15 @@ func cmdExec(ctx context.Context, req *Request, command string, script cmdScript
 			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "All files in creates exist"}
 		}
 	}
-	label := command
+	// Salt quotes the command verbatim: "X" for cmd.run, 'X' for
+	// cmd.script (salt/states/cmd.py, run() and script()).
+	label := `"` + command + `"`
 	if script != nil {
-		label = req.Name
+		label = "'" + req.Name + "'"
 	}
 	if req.Test {
 		return Result{Name: req.Name, Result: None, Changes: map[string]any{},
-			Comment: fmt.Sprintf("Command %q would have been executed", label)}
+			Comment: "Command " + label + " would have been executed"}
 	}
 	if script != nil {
 		line, cleanup, err := script(cmdShellQuote)
@@ -312,7 +314,7 @@ func cmdExec(ctx context.Context, req *Request, command string, script cmdScript
 		command = line
 	}
 	if fi, err := os.Stat(o.cwd); err != nil || !fi.IsDir() {
-		return Failf(req.Name, "%v", &ArgError{Arg: "cwd", Err: fmt.Errorf("%s is not a directory", o.cwd)})
+		return Failf(req.Name, "Desired working directory %q is not available", o.cwd)
 	}
 	return cmdRunProcess(ctx, req, label, command, o)
 }
@@ -338,7 +340,7 @@ func cmdRunProcess(ctx context.Context, req *Request, label, command string, o c
 	}
 	err := c.Start()
 	if err != nil {
-		return Failf(req.Name, "Unable to run command %q: %v", label, err)
+		return Failf(req.Name, "Unable to run command %s: %v", label, err)
 	}
 	pid := c.Process.Pid
 	err = c.Wait()
@@ -361,10 +363,10 @@ func cmdRunProcess(ctx context.Context, req *Request, label, command string, o c
 	if o.hide {
 		changes["stdout"], changes["stderr"] = "", ""
 	}
-	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("Command %q run", label)}
+	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "Command " + label + " run"}
 	if runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 		res.Result = False
-		res.Comment = fmt.Sprintf("Command %q timed out after %s", label, o.timeout)
+		res.Comment = fmt.Sprintf("Command %s timed out after %s", label, o.timeout)
 		return res
 	}
 	if !o.okCodes[retcode] {
@@ -375,7 +377,7 @@ func cmdRunProcess(ctx context.Context, req *Request, label, command string, o c
 		changed, comment, ok := cmdStatefulLine(out)
 		if !ok {
 			res.Result = False
-			res.Comment = fmt.Sprintf("Command %q run, but its last line of output is not a stateful status", label)
+			res.Comment = fmt.Sprintf("Command %s run, but its last line of output is not a stateful status", label)
 			return res
 		}
 		if comment != "" {

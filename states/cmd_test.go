@@ -113,7 +113,7 @@ func TestCmdRunStateful(t *testing.T) {
 		{`echo work; echo "changed=no comment='all good'"`, True, false, "all good"},
 		{`echo changed=yes`, True, true, `Command "echo changed=yes" run`},
 		{`echo '{"changed": true, "comment": "did it"}'`, True, true, "did it"},
-		{`echo '{"changed": false}'`, True, false, `Command "echo '{\"changed\": false}'" run`},
+		{`echo '{"changed": false}'`, True, false, `Command "echo '{"changed": false}'" run`},
 		{`echo nothing useful`, False, true, "not a stateful status"},
 	}
 	for _, tt := range tests {
@@ -139,7 +139,7 @@ func TestCmdRunBadArgs(t *testing.T) {
 		{"true", map[string]any{"env": map[string]any{"A=B": "x"}}, `argument "env"`},
 		{"true", map[string]any{"env": "A=B"}, `argument "env"`},
 		{"true", map[string]any{"creates": "relative"}, `argument "creates"`},
-		{"true", map[string]any{"cwd": "/does/not/exist"}, `argument "cwd"`},
+		{"true", map[string]any{"cwd": "/does/not/exist"}, `Desired working directory "/does/not/exist" is not available`},
 	}
 	for _, tt := range tests {
 		res := cmdCall(t, "", "cmd.run", tt.cmd, tt.args, false)

@@ -202,7 +202,7 @@ func fileLinkOwner(req *Request, p filePerms, fi fs.FileInfo) string {
 //   - mtime: the modification time in seconds since the epoch (default now).
 //   - makedirs: create missing parent directories (default False).
 //
-// Salt: the same; every run reports a change, as touch always changes the times.
+// Salt: the same; every run reports a change, as touch always changes the times, and so does a dry run (Salt's says "File X exists and has the correct times" for an existing file when neither atime nor mtime is given).
 func fileTouch(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -237,11 +237,11 @@ func fileTouch(ctx context.Context, req *Request) Result {
 		}
 	}
 	if req.Test {
-		verb := "updated"
+		comment := "Times set to be updated on file " + req.Name
 		if !exists {
-			verb = "created"
+			comment = "File " + req.Name + " is set to be created"
 		}
-		return Result{Name: req.Name, Result: None, Comment: "File " + req.Name + " is set to be " + verb + fileTestNote, Changes: changes}
+		return Result{Name: req.Name, Result: None, Comment: comment, Changes: changes}
 	}
 	if !exists {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, fileDefaultMode)
@@ -272,7 +272,7 @@ func fileTouch(ctx context.Context, req *Request) Result {
 //   - group: the group of the copy, a name or gid (ignored with preserve).
 //   - mode: the mode of the copy in octal (ignored with preserve).
 //
-// Salt: directories are copied only when the destination is missing or force is set; force leaves an identical file alone.
+// Salt: directories are copied only when the destination is missing or force is set; force leaves an identical file alone ("The target file X exists and is identical to the source", where Salt copies again); a dry run reports the changes {name: source} of a real run (Salt's reports none).
 func fileCopy(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -331,7 +331,7 @@ func fileCopy(ctx context.Context, req *Request) Result {
 	changes[req.Name] = source
 	if req.Test {
 		return Result{Name: req.Name, Result: None, Changes: changes,
-			Comment: fmt.Sprintf("File %q is set to be copied to %q", source, req.Name) + fileTestNote}
+			Comment: fmt.Sprintf("File %q is set to be copied to %q", source, req.Name)}
 	}
 	if dfi != nil && (dfi.IsDir() || sfi.IsDir()) {
 		if err := os.RemoveAll(path); err != nil {

@@ -28,7 +28,7 @@ func init() {
 // every other byte of the file is kept. With --root only config is written:
 // the running kernel is never touched.
 //
-// Salt: the default file is 99-brine.conf, not 99-salt.conf.
+// Salt: the default file is 99-brine.conf, not 99-salt.conf; a value already live but different in config is a change (Salt's dry run calls it set); a dry run reports the changes {name: value} of a real run (Salt's reports none); a key the kernel lacks fails.
 func sysctlPresent(ctx context.Context, req *Request) Result {
 	return sysctlApply(ctx, req, sysctlHost{procDir: "/proc/sys"})
 }
@@ -62,7 +62,6 @@ func sysctlApply(ctx context.Context, req *Request, host sysctlHost) Result {
 		return Failf(req.Name, "argument %q: %q is not an absolute path", "config", config)
 	}
 
-	var notes []string
 	changed := false
 
 	// Runtime first, as the kernel is the one that matters now.
@@ -98,20 +97,27 @@ func sysctlApply(ctx context.Context, req *Request, host sysctlHost) Result {
 		changed = true
 	}
 
+	// The comments are those of Salt's sysctl.present, with the name as
+	// the SLS gave it.
 	if !changed {
 		return Result{Name: req.Name, Result: True, Changes: map[string]any{},
-			Comment: fmt.Sprintf("Sysctl value %s = %s is already set", name, value)}
+			Comment: fmt.Sprintf("Sysctl value %s = %s is already set", req.Name, value)}
 	}
-	if liveChange {
-		notes = append(notes, fmt.Sprintf("running value %q", liveCur))
-	}
-	if fileChange {
-		notes = append(notes, "config "+config)
-	}
-	changes := map[string]any{name: value}
+	changes := map[string]any{req.Name: value}
 	if req.Test {
-		return Result{Name: req.Name, Result: None, Changes: changes,
-			Comment: fmt.Sprintf("Sysctl option %s would be changed to %s (%s)", name, value, strings.Join(notes, ", "))}
+		inConfig := false
+		for _, l := range lines {
+			inConfig = inConfig || l.Key == name
+		}
+		comment := fmt.Sprintf("Sysctl option %s would be changed to %s", req.Name, value)
+		switch {
+		case inConfig:
+		case req.Live() && !liveChange:
+			comment = fmt.Sprintf("Sysctl value is currently set on the running system but not in a config file. Sysctl option %s set to be changed to %s in config file.", req.Name, value)
+		default:
+			comment = fmt.Sprintf("Sysctl option %s set to be changed to %s", req.Name, value)
+		}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: comment}
 	}
 
 	if liveChange {
@@ -132,7 +138,7 @@ func sysctlApply(ctx context.Context, req *Request, host sysctlHost) Result {
 		}
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes,
-		Comment: fmt.Sprintf("Updated sysctl value %s = %s (%s)", name, value, strings.Join(notes, ", "))}
+		Comment: fmt.Sprintf("Updated sysctl value %s = %s", req.Name, value)}
 }
 
 // sysctlDefaultConfig picks sysctl.d on systemd systems, as Salt does.
