@@ -139,8 +139,13 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	b.high.SLS = append(b.high.SLS, key)
 	pos := Pos{File: file}
+	useJinja, err := renderPipe(src)
+	if err != nil {
+		b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
+		return
+	}
 	var order *jinja.KeyOrder
-	if HasJinja(src) {
+	if useJinja && HasJinja(src) {
 		out, o, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
 		if err != nil {
 			b.errs.addErr(renderError(err, pos))

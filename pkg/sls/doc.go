@@ -1,7 +1,8 @@
 // Package sls turns Salt state files into low chunks, in stages that can
 // each be printed:
 //
-//	files ──► Jinja (only when the text has {{, {% or {#) ──► YAML ──► high data
+//	files ──► Jinja (only when the text has {{, {% or {#, and no #! line
+//	          leaves it out) ──► YAML ──► high data
 //	      ──► include / extend / exclude          (Compiler.RenderSLS, HighState: state.show_sls, show_highstate)
 //	      ──► names, _in, requisites, ordering    (High.Compile: state.show_lowstate)
 //	      ──► []Chunk for the engine
@@ -25,6 +26,10 @@
 // DecodeYAMLOrdered reads data (pillar) the same way; DecodeYAML keeps
 // yaml.v3's meaning with leading-zero integers as their text. Every error names the file and line, "web/init.sls:12: …", with
 // " (rendered)" after the line when it counts lines of the Jinja output.
+//
+// A first line `#!jinja|yaml`, `#!yaml` or `#!json` picks the renderers
+// as in Salt; other renderers (py, pyobjects, mako, gpg…) are refused by
+// name.
 //
 // # SLS shapes
 //

@@ -304,3 +304,28 @@ func TestMissingRequisite(t *testing.T) {
 		})
 	}
 }
+
+// The #! renderer line: jinja, yaml and json are understood (a file that
+// names no jinja is not rendered), anything else is refused by name.
+func TestRendererLine(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"plain.sls": "#!yaml\nliteral:\n  file.managed:\n    - name: /etc/x\n    - contents: '{{ not jinja }}'\n",
+		"both.sls":  "#!jinja|yaml\n{% set n = 2 %}\nn{{ n }}:\n  cmd.run: []\n",
+		"json.sls":  "#!json\n{\"j\": {\"cmd.run\": []}}\n",
+		"py.sls":    "#!py\ndef run():\n    return {}\n",
+	})
+	chunks, err := c.LowState(context.Background(), []string{"plain", "both", "json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := chunks[0].Args["contents"]; got != "{{ not jinja }}" {
+		t.Errorf("#!yaml contents = %#v; want the text as written", got)
+	}
+	if chunks[1].ID != "n2" || chunks[2].ID != "j" {
+		t.Errorf("ids %s %s; want n2 j", chunks[1].ID, chunks[2].ID)
+	}
+	_, err = c.HighState(context.Background(), []string{"py"})
+	if err == nil || !strings.Contains(err.Error(), `py.sls:1: renderer "py" (from the #!py line) is not supported`) {
+		t.Errorf("#!py: %v", err)
+	}
+}
