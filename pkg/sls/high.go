@@ -59,6 +59,10 @@ type Arg struct {
 	Key   string
 	Value any
 	Pos   Pos
+	// WithPrev marks an argument written in the same list item as the one
+	// before it (`- a: 1` with `b: 2` under it, often an indentation
+	// slip); show_highstate prints them as one mapping, as Salt does.
+	WithPrev bool
 }
 
 // autoOrderBase is where Salt starts automatic orders (BaseHighState.iorder),
@@ -312,12 +316,12 @@ func (d *decoder) args(decl *Decl, m *yaml.Node) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range ps {
+	for i, p := range ps {
 		v, err := d.value(p.Value, 4)
 		if err != nil {
 			return err
 		}
-		decl.Args = append(decl.Args, Arg{Key: p.Key, Value: v, Pos: d.at(p.KeyN)})
+		decl.Args = append(decl.Args, Arg{Key: p.Key, Value: v, Pos: d.at(p.KeyN), WithPrev: i > 0})
 	}
 	return nil
 }

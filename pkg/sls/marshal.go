@@ -65,6 +65,12 @@ func (h *High) value() *omap {
 				if i == at {
 					list = append(list, d.Fun)
 				}
+				if a.WithPrev && i != at && len(list) > 0 {
+					if m, isMap := list[len(list)-1].(*omap); isMap {
+						m.set(a.Key, a.Value)
+						continue
+					}
+				}
 				list = append(list, &omap{keys: []string{a.Key}, vals: []any{a.Value}})
 			}
 			if at == len(d.Args) {
