@@ -226,6 +226,7 @@ func extendArg(d *Decl, a Arg) {
 		}
 		return
 	}
+	a.WithPrev = false // its neighbour in the extend may not have come along
 	d.Args = append(d.Args, a)
 }
 
