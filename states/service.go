@@ -166,12 +166,24 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 	if err != nil {
 		return Failf(name, "%v", err)
 	}
+	// The comments follow Salt's running(), dead(), _enable() and
+	// _disable(): the boot-config comment replaces the run comment, and
+	// an unmask note goes last, on a line of its own.
 	res := Result{Name: name, Result: True, Changes: map[string]any{}}
-	var comments []string
-	fail := func(format string, args ...any) Result {
-		comments = append(comments, fmt.Sprintf(format, args...))
-		res.Result, res.Comment = False, strings.Join(comments, "\n")
+	comment, unmaskNote, rootNote := "", "", ""
+	finish := func() Result {
+		if rootNote != "" && comment != rootNote {
+			comment = rootNote + "\n" + comment
+		}
+		res.Comment = comment
+		if unmaskNote != "" {
+			res.Comment = strings.TrimPrefix(comment+"\n"+unmaskNote, "\n")
+		}
 		return res
+	}
+	fail := func(format string, args ...any) Result {
+		res.Result, comment = False, fmt.Sprintf(format, args...)
+		return finish()
 	}
 	if !st.Exists && !st.Masked {
 		wantsIt := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
@@ -194,7 +206,7 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 			return fail("Service %s is masked; set unmask: True to unmask it", name)
 		}
 		if req.Test {
-			comments = append(comments, fmt.Sprintf("Service %s is set to be unmasked", name))
+			unmaskNote = fmt.Sprintf("Service %s would be unmasked", name)
 			st.Masked = false
 		} else {
 			if err := sys.Unmask(ctx, name); err != nil {
@@ -203,21 +215,31 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 			if st, err = sys.Status(ctx, name); err != nil {
 				return fail("%v", err)
 			}
-			comments = append(comments, fmt.Sprintf("Service %s was unmasked", name))
+			unmaskNote = fmt.Sprintf("Service %s was unmasked", name)
 		}
 		res.Changes[name] = true
 	}
 
+	// started is Salt's "started" argument of _enable: nil when the run
+	// state needed no change (or there is none), else the state now.
+	var started *bool
 	if want.run != nil {
+		runWord := map[bool]string{true: "running", false: "dead"}
 		switch {
 		case st.Active == *want.run:
-			comments = append(comments, fmt.Sprintf("The service %s is already %s", name, map[bool]string{true: "running", false: "dead"}[st.Active]))
+			comment = fmt.Sprintf("The service %s is already %s", name, runWord[st.Active])
 		case !sys.CanRun():
-			comments = append(comments, fmt.Sprintf("Service %s is not %s: --root never starts or stops services", name, map[bool]string{true: "started", false: "stopped"}[*want.run]))
+			rootNote = fmt.Sprintf("Service %s is not %s: --root never starts or stops services", name, map[bool]string{true: "started", false: "stopped"}[*want.run])
+			comment = rootNote
 		case req.Test:
-			comments = append(comments, map[bool]string{true: "Service %s is set to start", false: "Service %s is set to be killed"}[*want.run])
-			comments[len(comments)-1] = fmt.Sprintf(comments[len(comments)-1], name)
-			res.Changes[name] = true
+			// Salt says no more under test, not even about enable.
+			comment = map[bool]string{true: "Service " + name + " is set to start", false: "Service " + name + " is set to be killed"}[*want.run]
+			res.Changes[name] = *want.run
+			if want.enable != nil && !st.Fixed() && st.Enabled() != *want.enable {
+				res.Changes[name] = true // as _enable() will leave it
+			}
+			res.Result = None
+			return finish()
 		default:
 			if st.NeedReload {
 				if err := sys.DaemonReload(ctx); err != nil {
@@ -226,7 +248,7 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 			}
 			act, verb := sys.Start, "start"
 			if !*want.run {
-				act, verb = sys.Stop, "stop"
+				act, verb = sys.Stop, "die"
 			}
 			if err := act(ctx, name); err != nil {
 				return fail("Service %s failed to %s: %v", name, verb, err)
@@ -235,32 +257,37 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 			if st, err = sys.Status(ctx, name); err != nil {
 				return fail("%v", err)
 			}
-			res.Changes[name] = true
+			res.Changes[name] = st.Active
 			if st.Active != *want.run {
 				return fail("Service %s failed to %s", name, verb)
 			}
+			now := st.Active
+			started = &now
 			if *want.run {
-				comments = append(comments, "Started service "+name)
+				comment = "Started service " + name
 			} else {
-				comments = append(comments, "Service "+name+" was killed")
+				comment = "Service " + name + " was killed"
 			}
 		}
 	}
 
 	if want.enable != nil {
 		on := *want.enable
-		now := serviceState(sys, st)
-		if want.run != nil && req.Test && res.Changes[name] == true && sys.CanRun() {
-			now = map[bool]string{true: "running", false: "dead"}[*want.run]
-		}
 		word := map[bool]string{true: "enabled", false: "disabled"}[on]
+		now := "is in the desired state"
+		if started != nil {
+			now = map[bool]string{true: "is running", false: "is dead"}[*started]
+		}
 		switch {
 		case st.Fixed():
-			comments = append(comments, fmt.Sprintf("Service %s is %s: its boot config is not its own to change", name, st.EnableState))
+			comment = strings.TrimPrefix(comment+"\n"+fmt.Sprintf("Service %s is %s: its boot config is not its own to change", name, st.EnableState), "\n")
+		case st.Enabled() == on && want.run != nil && started == nil:
+			// Salt's running() and dead() leave a settled boot config
+			// unmentioned.
 		case st.Enabled() == on:
-			comments = append(comments, fmt.Sprintf("Service %s is already %s, and is %s", name, word, now))
+			comment = fmt.Sprintf("Service %s is already %s, and %s", name, word, now)
 		case req.Test:
-			comments = append(comments, fmt.Sprintf("Service %s set to be %s", name, word))
+			comment = fmt.Sprintf("Service %s set to be %s", name, word)
 			res.Changes[name] = true
 		default:
 			act := sys.Enable
@@ -273,18 +300,21 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 			if st, err = sys.Status(ctx, name); err != nil {
 				return fail("%v", err)
 			}
-			res.Changes[name] = true
 			if st.Enabled() != on {
 				return fail("Failed when setting service %s to %s at boot, and it is %s", name, map[bool]string{true: "start", false: "not start"}[on], serviceState(sys, st))
 			}
-			comments = append(comments, fmt.Sprintf("Service %s has been %s, and is %s", name, word, serviceState(sys, st)))
+			// Salt's _enable() replaces the changes with {name: True}.
+			res.Changes = map[string]any{name: true}
+			comment = fmt.Sprintf("Service %s has been %s, and %s", name, word, now)
 		}
+	}
+	if started != nil && *started && initDelay > 0 {
+		comment = fmt.Sprintf("%s\nDelayed return for %d seconds", comment, initDelay)
 	}
 	if req.Test && len(res.Changes) > 0 {
 		res.Result = None
 	}
-	res.Comment = strings.Join(comments, "\n")
-	return res
+	return finish()
 }
 
 // Masked makes sure a service is masked (cannot be started).
@@ -326,9 +356,10 @@ func serviceMask(ctx context.Context, req *Request, mask bool) Result {
 	if st.Masked == mask {
 		return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s is already %s", name, word), Changes: map[string]any{}}
 	}
-	changes := map[string]any{name: word}
+	// Salt's masked() and unmasked() report the mask flag's old and new value.
+	changes := map[string]any{"masked": map[string]any{"old": !mask, "new": mask}}
 	if req.Test {
-		return Result{Name: name, Result: None, Comment: fmt.Sprintf("Service %s is set to be %s", name, word), Changes: changes}
+		return Result{Name: name, Result: None, Comment: fmt.Sprintf("Service %s would be %s", name, word), Changes: changes}
 	}
 	act := sys.Mask
 	if !mask {
