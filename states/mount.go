@@ -62,7 +62,7 @@ func mountLiveHost() mountHost {
 // image is written and nothing is mounted. Swap is written to fstab but
 // not activated.
 //
-// Salt: match_on auto is the mount point for every type, and a missing fstab is created.
+// Salt: match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created".
 func mountMounted(ctx context.Context, req *Request) Result {
 	return mountMountedOn(ctx, req, mountLiveHost())
 }
@@ -178,6 +178,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 	name := want.Name
 	changes := map[string]any{}
 	var comments []string
+	testOnly := ""
 
 	// What the running host needs.
 	const (
@@ -195,7 +196,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 	}
 	switch {
 	case !doMount:
-		comments = append(comments, name+" is not mounted by this state (mount: False)")
+		comments = append(comments, map[bool]string{true: name + " would not be mounted", false: name + " not mounted"}[req.Test])
 	case !req.Live():
 		comments = append(comments, name+" is not mounted: with --root only the fstab is written")
 	case want.FSType == "swap":
@@ -214,7 +215,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 		case cur == nil:
 			if _, err := os.Stat(name); err != nil {
 				if !mkmnt {
-					return Failf(name, "Mount directory %s is not present (set mkmnt: True to create it)", name)
+					return Failf(name, "Mount directory is not present")
 				}
 				mkdir = true
 			}
@@ -230,14 +231,22 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 				changes["umount"] = fmt.Sprintf("Forced remount because options (%s) changed", strings.Join(missing, ","))
 			}
 		}
-		switch act {
-		case actNone:
+		// Salt's mounted() says only what it would do to the mount under
+		// test, and nothing of the fstab then (testOnly). After a remount
+		// it says "Target was already mounted", the changes telling why.
+		switch {
+		case act == actNone, act == actRemount && !req.Test:
 			comments = append(comments, "Target was already mounted")
-		case actMount, actReplace:
-			comments = append(comments, map[bool]string{true: name + " would be mounted", false: "Target was successfully mounted"}[req.Test])
-		case actRemount:
-			comments = append(comments, map[bool]string{true: "Remount would be forced", false: "Target was remounted"}[req.Test]+
-				" because options ("+strings.Join(mountOptsMissing(want.Opts, cur), ",")+") changed")
+		case act == actRemount:
+			testOnly = "Remount would be forced because options (" + strings.Join(mountOptsMissing(want.Opts, cur), ",") + ") changed"
+		case act == actReplace && req.Test:
+			testOnly = "An umount would have been forced because devices do not match.  Watched: " + want.Device
+		case req.Test && mkdir:
+			testOnly = name + " would be created and mounted"
+		case req.Test:
+			testOnly = name + " would be mounted"
+		default:
+			comments = append(comments, "Target was successfully mounted")
 		}
 	}
 
@@ -256,13 +265,30 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 			comments = append(comments, "Entry already exists in the fstab.")
 		case "new":
 			changes["persist"] = "new"
-			comments = append(comments, map[bool]string{true: name + " needs to be written to the fstab in order to be made persistent.", false: "Added new entry to the fstab."}[req.Test])
+			switch {
+			case !req.Test:
+				comments = append(comments, "Added new entry to the fstab.")
+			case doMount:
+				comments = append(comments, name+" is mounted, but needs to be written to the fstab in order to be made persistent.")
+			default:
+				comments = append(comments, name+" needs to be written to the fstab in order to be made persistent.")
+			}
 		case "update":
 			changes["persist"] = "update"
-			comments = append(comments, map[bool]string{true: name + " entry would be updated in the fstab.", false: "Updated the entry in the fstab."}[req.Test])
+			switch {
+			case !req.Test:
+				comments = append(comments, "Updated the entry in the fstab.")
+			case doMount:
+				comments = append(comments, name+" is mounted, but its fstab entry must be updated.")
+			default:
+				comments = append(comments, "The "+name+" fstab entry must be updated.")
+			}
 		}
 	}
 	comment := strings.Join(comments, ". ")
+	if testOnly != "" {
+		comment = testOnly
+	}
 	if len(changes) == 0 {
 		return Result{Name: name, Result: True, Comment: comment, Changes: changes}
 	}
@@ -387,10 +413,19 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 			matchOn = append(matchOn, "device")
 		}
 		out, n := fstabRemove(data, lines, &a.want, matchOn)
+		// Salt's unmounted(): under test a purge replaces the comment,
+		// unless an unmount is due, which is all it says then.
+		switch {
+		case n == 0:
+			comments = append(comments, "fstab entry not found")
+		case !req.Test:
+			comments = append(comments, "Removed target from fstab")
+		case changes["umount"] == nil:
+			comments = []string{fmt.Sprintf("Mount point %s is unmounted but needs to be purged from %s to be made persistent", name, a.config)}
+		}
 		if n > 0 {
 			newFstab = out
 			changes["persist"] = "purged"
-			comments = append(comments, map[bool]string{true: fmt.Sprintf("Mount point %s needs to be purged from %s to be made persistent", name, a.config), false: "Removed target from fstab"}[req.Test])
 		}
 	}
 	comment := strings.Join(comments, ". ")
