@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func init() {
 // byte. A missing ~/.ssh is made 0700 and a new file 0600, both owned by
 // the user.
 //
-// Salt: keys compare by their decoded blob; a malformed key is an error.
+// Salt: keys compare by their decoded blob; a malformed key is an error; one key's comments and changes ({KEY: New|Updated}) are Salt's, named by the key's base64 text; a source of several keys gets one summary comment.
 func sshAuthPresent(ctx context.Context, req *Request) Result {
 	return sshAuthRun(ctx, req, true)
 }
@@ -54,7 +55,7 @@ func sshAuthPresent(ctx context.Context, req *Request) Result {
 // Every line with the key is removed, whatever its options or comment;
 // other lines are kept byte for byte.
 //
-// Salt: same shapes; changes {name: Removed}.
+// Salt: same shapes and comments ("Key removed", "Key not present"); changes {KEY: Removed}.
 func sshAuthAbsent(ctx context.Context, req *Request) Result {
 	return sshAuthRun(ctx, req, false)
 }
@@ -110,7 +111,8 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 		if err != nil {
 			return Failf(req.Name, "argument %q: %v", "name", err)
 		}
-		keys = []wanted{{label: req.Name, key: k}}
+		// Salt names the key by its base64 text, whatever the line held.
+		keys = []wanted{{label: base64.StdEncoding.EncodeToString(k.Blob), key: k}}
 	}
 	for _, o := range options {
 		if strings.ContainsAny(o, "\n") {
@@ -160,6 +162,15 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 			}
 		}
 	}
+	if len(keys) == 1 {
+		r := sshAuthSaltResult(req, present, keys[0].label, user.Name, changes)
+		if r.Result == True && len(changes) > 0 {
+			if err := sshAuthWrite(req, user, config, out, exists); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+		}
+		return r
+	}
 	what := "The authorized host key " + sshKeyShort(keys[0].label)
 	if len(keys) > 1 {
 		what = fmt.Sprintf("The %d authorized host keys of %s", len(keys), source)
@@ -182,6 +193,34 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes,
 		Comment: fmt.Sprintf("%s for user %s was %s in %s", what, user.Name, verb, config)}
+}
+
+// sshAuthSaltResult words a one-key result as Salt's ssh_auth present(),
+// absent(), _present_test() and _absent_test() do.
+func sshAuthSaltResult(req *Request, present bool, key, user string, changes map[string]any) Result {
+	r := Result{Name: req.Name, Result: True, Changes: changes}
+	status, _ := changes[key].(string)
+	switch {
+	case present && status == "":
+		r.Comment = fmt.Sprintf("The authorized host key %s is already present for user %s", key, user)
+	case present && req.Test && status == "New":
+		r.Result, r.Comment = None, fmt.Sprintf("Key %s for user %s is set to be added", key, user)
+	case present && req.Test:
+		r.Result, r.Comment = None, fmt.Sprintf("Key %s for user %s is set to be updated", key, user)
+	case present && status == "New":
+		r.Comment = fmt.Sprintf("The authorized host key %s for user %s was added", key, user)
+	case present:
+		r.Comment = fmt.Sprintf("The authorized host key %s for user %s was updated", key, user)
+	case status == "" && req.Test:
+		r.Comment = "Key is already absent"
+	case status == "":
+		r.Comment = "Key not present"
+	case req.Test:
+		r.Result, r.Comment = None, fmt.Sprintf("Key %s for user %s is set for removal", key, user)
+	default:
+		r.Comment = "Key removed"
+	}
+	return r
 }
 
 // sshAuthVerbs lists the distinct verbs in order: "added and updated".
