@@ -239,6 +239,13 @@ func getAttr(v any, name string) any {
 		if name == "current" {
 			return x.items[x.pos]
 		}
+	case grouped:
+		switch name {
+		case "grouper":
+			return x[0]
+		case "list":
+			return x[1]
+		}
 	case funcPrefix:
 		if f, ok := x.m[x.prefix+"."+name]; ok {
 			return f

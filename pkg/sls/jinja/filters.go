@@ -37,6 +37,7 @@ func init() {
 		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": fToNum,
 	}
 	addMiscFilters()
+	addSaltFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }

@@ -1,0 +1,484 @@
+package jinja
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"net"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// addSaltFilters adds the rest of Salt's pure filters (salt/utils/jinja.py
+// and the modules behind them) and Jinja's groupby, urlencode, wordwrap,
+// striptags and filesizeformat. Filters that are random (gen_mac,
+// random_hash, random_shuffle) or that change anything are left out.
+func addSaltFilters() {
+	filters["groupby"] = fGroupby
+	filters["skip"] = func(*env, any, []any, map[string]any) (any, error) { return "", nil }
+	filters["uuid"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return uuid5(s), nil
+	}
+	// On Python 3 these only walk the value; the value is already text.
+	for _, name := range []string{"json_encode_dict", "json_decode_dict", "json_encode_list", "json_decode_list", "to_bytes"} {
+		filters[name] = identity
+	}
+	filters["str_to_num"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, ok := v.(string)
+		if !ok {
+			return v, nil
+		}
+		if i, err := strconv.Atoi(s); err == nil {
+			return i, nil
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, nil
+		}
+		return v, nil
+	}
+	filters["to_snake_case"] = strF(toSnake)
+	filters["to_camelcase"] = func(_ *env, v any, args []any, kw map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return toCamel(s, boolArg(args, kw, 0, "uppercamel", false)), nil
+	}
+	filters["is_hex"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, ok := v.(string)
+		if !ok {
+			return false, nil
+		}
+		return hexRE.MatchString(s), nil
+	}
+	filters["contains_whitespace"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, _ := v.(string)
+		return strings.IndexFunc(s, unicode.IsSpace) >= 0, nil
+	}
+	filters["substring_in_list"] = func(e *env, v any, args []any, kw map[string]any) (any, error) {
+		sub, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		items, err := e.iter(arg(args, kw, 0, "list", []any{}))
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if s, ok := it.(string); ok && strings.Contains(s, sub) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	filters["is_sorted"] = func(e *env, v any, _ []any, _ map[string]any) (any, error) {
+		items, err := e.iter(v)
+		if err != nil {
+			return nil, err
+		}
+		for i := 1; i < len(items); i++ {
+			c, err := compare(items[i-1], items[i])
+			if err != nil {
+				return nil, err
+			}
+			if c > 0 {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	filters["compare_lists"] = fCompareLists
+	filters["compare_dicts"] = fCompareDicts
+	filters["ipaddr"] = ipFilter(0)
+	filters["ipv4"] = ipFilter(4)
+	filters["ipv6"] = ipFilter(6)
+	filters["network_size"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("network_size: %q is not a network", s)
+		}
+		ones, bits := n.Mask.Size()
+		if bits-ones > 62 {
+			return float64(uint64(1) << 62), nil
+		}
+		return 1 << (bits - ones), nil
+	}
+	filters["human_to_bytes"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return humanToBytes(s), nil
+	}
+	filters["which"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		if p, err := exec.LookPath(s); err == nil {
+			return p, nil
+		}
+		return nil, nil
+	}
+	filters["urlencode"] = func(e *env, v any, _ []any, _ map[string]any) (any, error) {
+		if m, ok := normalize(v).(map[string]any); ok {
+			var parts []string
+			for _, k := range e.rs.order.Keys(m) {
+				s, err := toStr(m[k])
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, urlQuote(k, "", true)+"="+urlQuote(s, "", true))
+			}
+			return strings.Join(parts, "&"), nil
+		}
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return urlQuote(s, "/", false), nil
+	}
+	filters["striptags"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		s = regexp.MustCompile(`(?s)<!--.*?-->|<[^>]*>`).ReplaceAllString(s, "")
+		return strings.Join(strings.Fields(s), " "), nil
+	}
+	filters["wordwrap"] = fWordwrap
+	filters["filesizeformat"] = fFilesize
+}
+
+// urlQuote is Python's urllib quote (plus: quote_plus): every byte but
+// letters, digits, _.-~ and safe becomes %XX.
+func urlQuote(s, safe string, plus bool) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("_.-~", c) >= 0, strings.IndexByte(safe, c) >= 0:
+			b.WriteByte(c)
+		case c == ' ' && plus:
+			b.WriteByte('+')
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// fGroupby is Jinja's groupby: (grouper, list) pairs sorted by grouper.
+func fGroupby(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
+	if err != nil {
+		return nil, err
+	}
+	attr := fmt.Sprint(arg(args, kw, 0, "attribute", ""))
+	def, hasDef := kw["default"]
+	key := func(it any) any {
+		k := lookupPath(it, attr)
+		if _, undef := k.(Undefined); undef && hasDef {
+			return def
+		}
+		return k
+	}
+	sorted := append([]any{}, items...)
+	var serr error
+	sort.SliceStable(sorted, func(i, j int) bool {
+		c, err := compare(key(sorted[i]), key(sorted[j]))
+		if err != nil && serr == nil {
+			serr = err
+		}
+		return c < 0
+	})
+	if serr != nil {
+		return nil, serr
+	}
+	var out []any
+	for _, it := range sorted {
+		k := key(it)
+		if u, undef := k.(Undefined); undef {
+			return nil, u.err()
+		}
+		if n := len(out); n > 0 && equal(out[n-1].(*group).grouper, k) {
+			g := out[n-1].(*group)
+			g.list = append(g.list, it)
+			continue
+		}
+		out = append(out, &group{grouper: k, list: []any{it}})
+	}
+	res := make([]any, len(out))
+	for i, g := range out {
+		gg := g.(*group)
+		res[i] = grouped{gg.grouper, gg.list}
+	}
+	return res, nil
+}
+
+// group is one groupby result while it is built.
+type group struct {
+	grouper any
+	list    []any
+}
+
+// grouped is what groupby yields, Jinja's namedtuple (grouper, list): it
+// unpacks in a for loop like a pair, and .grouper and .list read it.
+type grouped []any
+
+func fCompareLists(e *env, v any, args []any, kw map[string]any) (any, error) {
+	oldL, err := e.iter(v)
+	if err != nil {
+		return nil, err
+	}
+	newL, err := e.iter(arg(args, kw, 0, "new", []any{}))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	var gone, came []any
+	for _, x := range oldL {
+		if ok, _ := contains(newL, x); !ok {
+			gone = append(gone, x)
+		}
+	}
+	for _, x := range newL {
+		if ok, _ := contains(oldL, x); !ok {
+			came = append(came, x)
+		}
+	}
+	if gone != nil {
+		out["old"] = gone
+	}
+	if came != nil {
+		out["new"] = came
+	}
+	return out, nil
+}
+
+func fCompareDicts(e *env, v any, args []any, kw map[string]any) (any, error) {
+	oldM, _ := normalize(v).(map[string]any)
+	newM, _ := normalize(arg(args, kw, 0, "new", map[string]any{})).(map[string]any)
+	out := map[string]any{}
+	change := func(k string, o, n any) {
+		c := map[string]any{"old": o, "new": n}
+		e.rs.order.Set(c, []string{"old", "new"})
+		e.rs.order.Add(out, k)
+		out[k] = c
+	}
+	for _, k := range e.rs.order.Keys(oldM) {
+		nv, ok := newM[k]
+		switch {
+		case !ok:
+			change(k, oldM[k], "")
+		case !equal(oldM[k], nv):
+			change(k, oldM[k], nv)
+		}
+	}
+	for _, k := range e.rs.order.Keys(newM) {
+		if _, ok := oldM[k]; !ok {
+			change(k, "", newM[k])
+		}
+	}
+	return out, nil
+}
+
+// ipFilter is Salt's ipaddr/ipv4/ipv6: keep the values that are addresses
+// or networks (of one version when version is 4 or 6); a single value
+// comes back itself or as None.
+func ipFilter(version int) filterFunc {
+	return func(e *env, v any, args []any, kw map[string]any) (any, error) {
+		keep := func(x any) bool {
+			s, ok := x.(string)
+			if !ok {
+				return false
+			}
+			ip := net.ParseIP(s)
+			if ip == nil {
+				var err error
+				if ip, _, err = net.ParseCIDR(s); err != nil {
+					return false
+				}
+			}
+			switch version {
+			case 4:
+				return ip.To4() != nil
+			case 6:
+				return ip.To4() == nil
+			}
+			return true
+		}
+		if l, ok := normalize(v).([]any); ok {
+			out := []any{}
+			for _, x := range l {
+				if keep(x) {
+					out = append(out, x)
+				}
+			}
+			return out, nil
+		}
+		if keep(v) {
+			return v, nil
+		}
+		return nil, nil
+	}
+}
+
+var (
+	humanRE = regexp.MustCompile(`^([0-9]+)([KMGTPEZY]?)(i?)(B?)$`)
+	hexRE   = regexp.MustCompile(`^(0[xX])?[0-9a-fA-F]+$`)
+)
+
+// humanToBytes reads "10M" or "2GiB" as Salt's human_to_bytes does
+// (powers of 1024); anything else is 0.
+func humanToBytes(s string) int {
+	m := humanRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	for _, u := range "KMGTPEZY" {
+		if m[2] == "" {
+			break
+		}
+		n *= 1024
+		if string(u) == m[2] {
+			break
+		}
+	}
+	return n
+}
+
+func toSnake(s string) string {
+	rs := []rune(s)
+	if len(rs) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteRune(unicode.ToLower(rs[0]))
+	for i := 1; i < len(rs); i++ {
+		r := rs[i]
+		if unicode.IsUpper(r) && (unicode.IsLower(rs[i-1]) || i != len(rs)-1 && unicode.IsLower(rs[i+1])) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+func toCamel(s string, upper bool) string {
+	words := strings.Split(s, "_")
+	capitalize := func(w string) string {
+		if w == "" {
+			return w
+		}
+		return strings.ToUpper(w[:1]) + strings.ToLower(w[1:])
+	}
+	if upper {
+		words[0] = capitalize(words[0])
+	}
+	out := words[0]
+	for _, w := range words[1:] {
+		out += capitalize(w)
+	}
+	return out
+}
+
+// uuid5 is Salt's uuid filter: a name-based (SHA-1) UUID in Salt's own
+// namespace 91633EBF-1C86-5E33-935A-28061F4B480E.
+func uuid5(name string) string {
+	ns := []byte{0x91, 0x63, 0x3e, 0xbf, 0x1c, 0x86, 0x5e, 0x33, 0x93, 0x5a, 0x28, 0x06, 0x1f, 0x4b, 0x48, 0x0e}
+	h := sha1.New()
+	h.Write(ns)
+	h.Write([]byte(name))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+func fWordwrap(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	s, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	width := intArg(args, kw, 0, "width", 79)
+	breakLong := boolArg(args, kw, 1, "break_long_words", true)
+	wrapstr, _ := arg(args, kw, 2, "wrapstring", "\n").(string)
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		var line string
+		for _, w := range strings.Fields(para) {
+			for breakLong && len(w) > width {
+				if line != "" {
+					lines = append(lines, line)
+					line = ""
+				}
+				lines = append(lines, w[:width])
+				w = w[width:]
+			}
+			switch {
+			case line == "":
+				line = w
+			case len(line)+1+len(w) <= width:
+				line += " " + w
+			default:
+				lines = append(lines, line)
+				line = w
+			}
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, wrapstr), nil
+}
+
+func fFilesize(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	_, f, _, ok := toNum(v)
+	if !ok {
+		s, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		if f, err = strconv.ParseFloat(s, 64); err != nil {
+			return nil, fmt.Errorf("filesizeformat: %q is not a number", s)
+		}
+	}
+	binary := boolArg(args, kw, 0, "binary", false)
+	base, units := 1000.0, []string{"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+	if binary {
+		base, units = 1024, []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
+	}
+	switch {
+	case f == 1:
+		return "1 Byte", nil
+	case f < base:
+		return fmt.Sprintf("%d Bytes", int(f)), nil
+	}
+	unit := ""
+	for i, u := range units {
+		unit = u
+		if f < pow(base, i+2) || i == len(units)-1 {
+			return fmt.Sprintf("%.1f %s", base*f/pow(base, i+2), unit), nil
+		}
+	}
+	return fmt.Sprintf("%.1f %s", f, unit), nil
+}
+
+func pow(b float64, n int) float64 {
+	r := 1.0
+	for range n {
+		r *= b
+	}
+	return r
+}
