@@ -26,7 +26,8 @@ import (
 //
 // Salt: test=True reports the changes the real run would make (from apt-get
 // -s), dependencies included; a hold change shows as hold: true|false in
-// the package's changes.
+// the package's changes. Comments are Salt's installed() comments, packages
+// in the order given.
 func pkgInstalled(ctx context.Context, req *Request) Result {
 	return pkgInstall(ctx, req, false)
 }
@@ -256,7 +257,7 @@ func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
 		for _, c := range changed {
 			newVer[c.Name] = c.New
 		}
-		var done, failed []string
+		var done, failed, doneNames []string
 		for _, n := range names {
 			if pkgIn(already, n) {
 				continue
@@ -270,45 +271,60 @@ func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
 				}
 				v = p.Version
 			}
+			doneNames = append(doneNames, n)
 			if v != "" {
 				done = append(done, n+"="+v)
 			} else {
 				done = append(done, n)
 			}
 		}
-		verb = "installed/updated"
-		if latest {
-			verb = "installed/upgraded"
-		}
-		switch {
-		case req.Test:
-			comments = append(comments, "The following packages would be "+verb+": "+pkgJoin(done))
-		case len(failed) > 0:
-			res.Result = False
-			if len(done) > 0 {
+		if !latest {
+			comments = pkgInstalledComments(req.Test, doneNames, failed, already, pkgDesired(want, len(sources) > 0))
+			if len(failed) > 0 && !req.Test {
+				res.Result = False
+			}
+		} else {
+			verb = "installed/updated"
+			if latest {
+				verb = "installed/upgraded"
+			}
+			switch {
+			case req.Test:
+				comments = append(comments, "The following packages would be "+verb+": "+pkgJoin(done))
+			case len(failed) > 0:
+				res.Result = False
+				if len(done) > 0 {
+					comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
+				}
+				what := "install/update"
+				if latest {
+					what = "install/upgrade"
+				}
+				comments = append(comments, "The following packages failed to "+what+": "+pkgJoin(failed))
+			case latest:
+				comments = append(comments, "The following packages were successfully "+verb+": "+pkgJoin(done))
+			default:
 				comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
 			}
-			what := "install/update"
-			if latest {
-				what = "install/upgrade"
-			}
-			comments = append(comments, "The following packages failed to "+what+": "+pkgJoin(failed))
-		case latest:
-			comments = append(comments, "The following packages were successfully "+verb+": "+pkgJoin(done))
-		default:
-			comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
-		}
-		if len(already) > 0 {
-			if latest {
-				comments = append(comments, "The following packages were already up-to-date: "+pkgJoin(already))
-			} else {
-				comments = append(comments, "The following packages were already installed: "+pkgJoin(already))
+			if len(already) > 0 {
+				if latest {
+					comments = append(comments, "The following packages were already up-to-date: "+pkgJoin(already))
+				} else {
+					comments = append(comments, "The following packages were already installed: "+pkgJoin(already))
+				}
 			}
 		}
 	} else {
 		switch {
 		case !latest:
-			comments = append(comments, "All specified packages are already installed")
+			c := "All specified packages are already installed"
+			for _, sp := range want {
+				if !sp.Any() && len(sources) == 0 {
+					c += " and are at the desired version"
+					break
+				}
+			}
+			comments = append(comments, c)
 		case len(names) == 1:
 			comments = append(comments, "Package "+names[0]+" is already up-to-date")
 		default:
@@ -342,6 +358,65 @@ func pkgIn(list []string, s string) bool {
 
 // pkgSetHold holds or releases names and records it in changes as
 // hold: true|false on each package's entry. Under test it only reports.
+// pkgDesired formats a package as Salt's _get_desired_pkg does: the name,
+// then the version asked for ("nginx=1.2", "nginx>=1.2"); a package given
+// by sources is its name alone.
+func pkgDesired(want map[string]pkgbackend.Spec, sources bool) func(string) string {
+	return func(n string) string {
+		v := want[n].String()
+		switch {
+		case sources || v == "":
+			return n
+		case strings.ContainsAny(v[:1], "<>=!"):
+			return n + v
+		}
+		return n + "=" + v
+	}
+}
+
+// pkgInstalledComments words pkg.installed's comment as Salt's installed()
+// does, in the order the packages were given: under test the names to
+// install; after a run the failures first, then what was installed (listed
+// while the list is under 20 characters, else counted), then what was
+// already there (listed up to 20 packages, else counted).
+func pkgInstalledComments(test bool, done, failed, already []string, desired func(string) string) []string {
+	list := func(ns []string) string {
+		out := make([]string, len(ns))
+		for i, n := range ns {
+			out[i] = desired(n)
+		}
+		return strings.Join(out, ", ")
+	}
+	count := func(n int, what string) string {
+		if n == 1 {
+			return fmt.Sprintf("1 targeted package was %s", what)
+		}
+		return fmt.Sprintf("%d targeted packages were %s", n, what)
+	}
+	var c []string
+	if test {
+		return []string{"The following packages would be installed/updated: " + strings.Join(done, ", ")}
+	}
+	if len(failed) > 0 {
+		c = append(c, "The following packages failed to install/update: "+list(failed))
+	}
+	if len(done) > 0 {
+		if sum := list(done); len(sum) < 20 {
+			c = append(c, "The following packages were installed/updated: "+sum)
+		} else {
+			c = append(c, count(len(done), "installed/updated")+".")
+		}
+	}
+	if len(already) > 0 {
+		if len(already) <= 20 {
+			c = append(c, "The following packages were already installed: "+list(already))
+		} else {
+			c = append(c, count(len(already), "already installed"))
+		}
+	}
+	return c
+}
+
 func pkgSetHold(ctx context.Context, r *pkgRun, req *Request, names []string, hold bool, db pkgbackend.DB, changes map[string]any) ([]string, error) {
 	var todo []string
 	for _, n := range names {

@@ -273,7 +273,7 @@ func TestPkgInstalledChangesShape(t *testing.T) {
 	if res.Result != True || !reflect.DeepEqual(res.Changes, want) {
 		t.Errorf("install nginx = %+v; want changes %v", res, want)
 	}
-	if res.Comment != "The following packages were installed/updated: nginx=1.22.1-9" {
+	if res.Comment != "The following packages were installed/updated: nginx" { // Salt names the version asked for, none here
 		t.Errorf("comment = %q", res.Comment)
 	}
 	// The second run does nothing and reads the database it wrote.
@@ -387,9 +387,9 @@ func TestPkgComments(t *testing.T) {
 		result    Outcome
 		comment   string
 	}{
-		{"pkg.installed", "jq", true, nil, None, "The following packages would be installed/updated: jq=1.6-2"},
+		{"pkg.installed", "jq", true, nil, None, "The following packages would be installed/updated: jq"},
 		{"pkg.installed", "pkgs", false, map[string]any{"pkgs": []any{"jq", "tree"}}, True,
-			"The following packages were installed/updated: jq=1.6-2\nThe following packages were already installed: tree"},
+			"The following packages were installed/updated: jq\nThe following packages were already installed: tree"},
 		{"pkg.installed", "ghost", false, nil, False, "An error was encountered while installing package(s): E: Unable to locate package ghost"},
 		{"pkg.installed", "hello", false, map[string]any{"version": ">=3"}, False, "No version of hello matching >=3 is available"},
 		{"pkg.latest", "tree", false, nil, True, "Package tree is already up-to-date"},
@@ -480,7 +480,7 @@ func TestPkgSources(t *testing.T) {
 		result  Outcome
 		comment string
 	}{
-		{src("hello", "/srv/pkgs/hello_2.10-4.deb"), True, "The following packages were installed/updated: hello=2.10-4"},
+		{src("hello", "/srv/pkgs/hello_2.10-4.deb"), True, "The following packages were installed/updated: hello"},
 		{src("tree", "/srv/pkgs/tree_2.1.0-1.deb"), True, "All specified packages are already installed"},
 		{src("jq", "/srv/pkgs/hello_2.10-4.deb"), False, `argument "sources": /srv/pkgs/hello_2.10-4.deb holds package hello, not jq`},
 		{src("jq", "/srv/pkgs/none.deb"), False, "dpkg-deb: /srv/pkgs/none.deb: no such file"},
