@@ -12,7 +12,6 @@ import (
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/exec"
-	"github.com/brine-cm/brine/pkg/memtrim"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -80,6 +79,7 @@ func (m *Minion) start(job *proto.Job, startup bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	if busy == "" {
 		m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
+		m.trim.Busy()
 	}
 	m.mu.Unlock()
 
@@ -111,7 +111,7 @@ func (m *Minion) start(job *proto.Job, startup bool) {
 		m.mu.Unlock()
 		m.sendReturn(ret)
 		if idle {
-			memtrim.Idle()
+			m.trim.Quiet()
 		}
 	}()
 }

@@ -36,6 +36,7 @@ type Minion struct {
 	pins  Pins
 	nc    *nats.Conn
 	jobs  map[string]*running // jid -> job
+	trim  *memtrim.Trimmer    // gives memory back after a quiet spell
 	state string              // jid of the state run going on, if any
 	seen  *proto.ReplayCache
 
@@ -65,8 +66,13 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 		log = slog.Default()
 	}
 	return &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
+		trim:   memtrim.NewTrimmer(idleTrimAfter),
 		reconn: make(chan struct{}, 1), quit: make(chan struct{})}
 }
+
+// idleTrimAfter is how long a minion waits with nothing to do before it
+// gives memory back; jobs that come one after another keep their pages.
+const idleTrimAfter = 10 * time.Second
 
 // ID is the minion id.
 func (m *Minion) ID() string { return m.id }
@@ -203,7 +209,7 @@ func (m *Minion) Run(ctx context.Context) error {
 		m.Ready()
 	}
 	if m.cfg.StartupStates == "" {
-		memtrim.Idle()
+		m.trim.Quiet()
 	}
 	if m.cfg.StartupStates != "" {
 		m.wg.Add(1)

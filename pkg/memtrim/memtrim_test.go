@@ -4,6 +4,8 @@ package memtrim
 
 import (
 	"os"
+	"sync/atomic"
+	"time"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,5 +55,26 @@ func TestIdleShrinksFileBackedResidentSet(t *testing.T) {
 	after := rssFileKB(t)
 	if after >= before {
 		t.Fatalf("RssFile %d kB before Idle, %d kB after; want it smaller", before, after)
+	}
+}
+
+func TestTrimmer(t *testing.T) {
+	var n atomic.Int32
+	tr := &Trimmer{after: 20 * time.Millisecond, trim: func() { n.Add(1) }}
+	tr.Quiet()
+	tr.Busy() // work started before the quiet spell ended: no trim
+	time.Sleep(60 * time.Millisecond)
+	if got := n.Load(); got != 0 {
+		t.Fatalf("trimmed %d times after Busy; want 0", got)
+	}
+	tr.Quiet()
+	tr.Quiet() // restarts the wait, still one trim
+	deadline := time.Now().Add(2 * time.Second)
+	for n.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if got := n.Load(); got != 1 {
+		t.Fatalf("trimmed %d times after a quiet spell; want 1", got)
 	}
 }
