@@ -354,7 +354,9 @@ func serviceMask(ctx context.Context, req *Request, mask bool) Result {
 	}
 	word := map[bool]string{true: "masked", false: "unmasked"}[mask]
 	if st.Masked == mask {
-		return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s is already %s", name, word), Changes: map[string]any{}}
+		// Salt: "is already masked" but "was already unmasked".
+		verb := map[bool]string{true: "is", false: "was"}[mask]
+		return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s %s already %s", name, verb, word), Changes: map[string]any{}}
 	}
 	// Salt's masked() and unmasked() report the mask flag's old and new value.
 	changes := map[string]any{"masked": map[string]any{"old": !mask, "new": mask}}
