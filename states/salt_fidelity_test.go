@@ -32,9 +32,9 @@ type fidWant struct {
 // returns the runner; each phase calls it once, in the order test, real,
 // rerun, retest.
 type fidCase struct {
-	name  string // "function: path"
-	salt  string // the Salt function the wording follows
-	setup func(t *testing.T) func(test bool) Result
+	name                      string // "function: path"
+	salt                      string // the Salt function the wording follows
+	setup                     func(t *testing.T) func(test bool) Result
 	test, real, rerun, retest *fidWant
 }
 
