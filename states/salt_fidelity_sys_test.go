@@ -1,0 +1,276 @@
+package states
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The second half of salt_fidelity_test.go: the states that act on the
+// system (services, packages, mounts, sysctl, authorized_keys), run
+// against the same fakes their own tests use. The phases share the fake,
+// so a real run leaves it as the host would be.
+
+func TestSaltFidelityService(t *testing.T) {
+	svc := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			f := newServiceFake(true)
+			return func(test bool) Result { return serviceCall(t, f, fun, name, test, args) }
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "service.running: started",
+		salt:   "running()",
+		setup:  svc("service.running", "atd", nil),
+		test:   fidW(None, "Service atd is set to start", map[string]any{"atd": true}),
+		real:   fidW(True, "Started service atd", map[string]any{"atd": true}),
+		rerun:  fidW(True, "The service atd is already running", nil),
+		retest: fidW(True, "The service atd is already running", nil),
+	}, {
+		// _enable(name, started=True) replaces the comment of running().
+		name:   "service.running: started and enabled",
+		salt:   "running() then _enable()",
+		setup:  svc("service.running", "atd", map[string]any{"enable": true}),
+		test:   fidW(None, "Service atd is set to start", map[string]any{"atd": true}),
+		real:   fidW(True, "Service atd has been enabled, and is running", map[string]any{"atd": true}),
+		rerun:  fidW(True, "The service atd is already running", nil),
+		retest: fidW(True, "The service atd is already running", nil),
+	}, {
+		name:  "service.running: not available",
+		salt:  "running(), _available()",
+		setup: svc("service.running", "ghost", nil),
+		test:  fidW(None, "Service ghost not present; if created in this state run, it would have been started", nil),
+		real:  fidW(False, "The named service ghost is not available", nil),
+	}, {
+		// dead() records the state after the stop: False.
+		name:   "service.dead: stopped",
+		salt:   "dead()",
+		setup:  svc("service.dead", "nginx", nil),
+		test:   fidW(None, "Service nginx is set to be killed", map[string]any{"nginx": false}),
+		real:   fidW(True, "Service nginx was killed", map[string]any{"nginx": false}),
+		rerun:  fidW(True, "The service nginx is already dead", nil),
+		retest: fidW(True, "The service nginx is already dead", nil),
+	}, {
+		name:  "service.dead: not available",
+		salt:  "dead(), _available()",
+		setup: svc("service.dead", "ghost", nil),
+		test:  fidW(None, "Service ghost not present; if created in this state run, it would have been stopped", nil),
+		real:  fidW(True, "The named service ghost is not available", nil),
+	}, {
+		name:   "service.enabled: enabled",
+		salt:   "enabled(), _enable(started=None)",
+		setup:  svc("service.enabled", "atd", nil),
+		test:   fidW(None, "Service atd set to be enabled", map[string]any{"atd": true}),
+		real:   fidW(True, "Service atd has been enabled, and is in the desired state", map[string]any{"atd": true}),
+		rerun:  fidW(True, "Service atd is already enabled, and is in the desired state", nil),
+		retest: fidW(True, "Service atd is already enabled, and is in the desired state", nil),
+	}, {
+		name:   "service.disabled: disabled",
+		salt:   "disabled(), _disable(started=None)",
+		setup:  svc("service.disabled", "nginx", nil),
+		test:   fidW(None, "Service nginx set to be disabled", map[string]any{"nginx": true}),
+		real:   fidW(True, "Service nginx has been disabled, and is in the desired state", map[string]any{"nginx": true}),
+		rerun:  fidW(True, "Service nginx is already disabled, and is in the desired state", nil),
+		retest: fidW(True, "Service nginx is already disabled, and is in the desired state", nil),
+	}, {
+		name:  "service.masked: masked",
+		salt:  "masked()",
+		setup: svc("service.masked", "atd", nil),
+		test:  fidW(None, "Service atd would be masked", map[string]any{"masked": map[string]any{"old": false, "new": true}}),
+		real:  fidW(True, "Service atd was masked", map[string]any{"masked": map[string]any{"old": false, "new": true}}),
+		rerun: fidW(True, "Service atd is already masked", nil),
+	}, {
+		name:  "service.unmasked: unmasked",
+		salt:  "unmasked()",
+		setup: svc("service.unmasked", "gone", nil),
+		test:  fidW(None, "Service gone would be unmasked", map[string]any{"masked": map[string]any{"old": true, "new": false}}),
+		real:  fidW(True, "Service gone was unmasked", map[string]any{"masked": map[string]any{"old": true, "new": false}}),
+		rerun: fidW(True, "Service gone was already unmasked", nil),
+	}})
+}
+
+func TestSaltFidelityPkg(t *testing.T) {
+	pkg := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			f := newPkgFake()
+			return func(test bool) Result { return pkgCall(t, pkgEnv(t, f), fun, name, test, args) }
+		}
+	}
+	jq := map[string]any{"jq": map[string]any{"old": "", "new": "1.6-2"}, "libjq1": map[string]any{"old": "", "new": "1.6-2"}}
+	fidRunAll(t, []fidCase{{
+		name:   "pkg.installed: installed",
+		salt:   "installed(); _find_install_targets()",
+		setup:  pkg("pkg.installed", "jq", nil),
+		test:   fidW(None, "The following packages would be installed/updated: jq", jq),
+		real:   fidW(True, "The following packages were installed/updated: jq", jq),
+		rerun:  fidW(True, "All specified packages are already installed", nil),
+		retest: fidW(True, "All specified packages are already installed", nil),
+	}, {
+		// _get_desired_pkg() names the version asked for.
+		name:  "pkg.installed: a version",
+		salt:  "installed(), _get_desired_pkg()",
+		setup: pkg("pkg.installed", "hello", map[string]any{"version": "2.10-3"}),
+		test:  fidW(None, "The following packages would be installed/updated: hello", map[string]any{"hello": map[string]any{"old": "", "new": "2.10-3"}}),
+		real:  fidW(True, "The following packages were installed/updated: hello=2.10-3", map[string]any{"hello": map[string]any{"old": "", "new": "2.10-3"}}),
+		rerun: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		name:  "pkg.installed: some already there",
+		salt:  "installed(), not_modified",
+		setup: pkg("pkg.installed", "x", map[string]any{"pkgs": []any{"jq", "tree"}}),
+		real:  fidW(True, "The following packages were installed/updated: jq\nThe following packages were already installed: tree", jq),
+	}, {
+		name:   "pkg.removed: removed",
+		salt:   "removed(), _uninstall()",
+		setup:  pkg("pkg.removed", "tree", nil),
+		test:   fidW(None, "The following packages will be removed: tree.", map[string]any{"tree": map[string]any{"old": "2.1.0-1", "new": ""}}),
+		real:   fidW(True, "All targeted packages were removed.", map[string]any{"tree": map[string]any{"old": "2.1.0-1", "new": ""}}),
+		rerun:  fidW(True, "None of the targeted packages are installed", nil),
+		retest: fidW(True, "None of the targeted packages are installed", nil),
+	}, {
+		name:  "pkg.purged: nothing left",
+		salt:  "purged(), _uninstall()",
+		setup: pkg("pkg.purged", "nginx", nil),
+		real:  fidW(True, "None of the targeted packages are installed or partially installed", nil),
+	}})
+}
+
+func TestSaltFidelitySysctl(t *testing.T) {
+	key := "net.ipv4.ip_forward"
+	sys := func(live, config string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "proc/net/ipv4/ip_forward")
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(live+"\n"), 0o644)
+			cfg := filepath.Join(dir, "sysctl.conf")
+			if config != "" {
+				os.WriteFile(cfg, []byte(config), 0o644)
+			}
+			args := map[string]any{"value": 1, "config": cfg}
+			return func(test bool) Result {
+				return sysctlApply(context.Background(), sysctlReq("", key, args, test), sysctlHost{procDir: filepath.Join(dir, "proc")})
+			}
+		}
+	}
+	set := map[string]any{key: "1"}
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run has no changes; brine's has the real run's.
+		name:   "sysctl.present: set",
+		salt:   "present()",
+		setup:  sys("0", ""),
+		test:   fidW(None, "Sysctl option net.ipv4.ip_forward set to be changed to 1", set),
+		real:   fidW(True, "Updated sysctl value net.ipv4.ip_forward = 1", set),
+		rerun:  fidW(True, "Sysctl value net.ipv4.ip_forward = 1 is already set", nil),
+		retest: fidW(True, "Sysctl value net.ipv4.ip_forward = 1 is already set", nil),
+	}, {
+		name:  "sysctl.present: live but not persisted",
+		salt:  "present(), test branch",
+		setup: sys("1", ""),
+		test:  fidW(None, "Sysctl value is currently set on the running system but not in a config file. Sysctl option net.ipv4.ip_forward set to be changed to 1 in config file.", set),
+		real:  fidW(True, "Updated sysctl value net.ipv4.ip_forward = 1", set),
+	}, {
+		name:  "sysctl.present: persisted with another value",
+		salt:  "present(), test branch",
+		setup: sys("0", "net.ipv4.ip_forward = 0\n"),
+		test:  fidW(None, "Sysctl option net.ipv4.ip_forward would be changed to 1", set),
+	}})
+}
+
+func TestSaltFidelityMount(t *testing.T) {
+	mnt := func(args map[string]any, mounted bool) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			dir := t.TempDir()
+			mp := filepath.Join(dir, "mnt")
+			os.Mkdir(mp, 0o755)
+			fstab := filepath.Join(dir, "fstab")
+			os.WriteFile(fstab, []byte("# keep\n"), 0o644)
+			a := map[string]any{"device": "tmpfs", "fstype": "tmpfs", "opts": "size=10m", "config": fstab}
+			for k, v := range args {
+				a[k] = v
+			}
+			unmounted := "28 1 254:1 / / rw - ext4 /dev/vda1 rw\n"
+			f := &fakeMounts{info: unmounted}
+			if mounted {
+				f.info += "40 28 0:35 / " + mp + " rw,relatime - tmpfs tmpfs rw,size=10240k\n"
+			}
+			return func(test bool) Result {
+				r := mountMountedOn(context.Background(), mountReq("", "mount.mounted", mp, a, test), f.host())
+				if !test && len(f.ran) > 0 {
+					f.info = unmounted + "40 28 0:35 / " + mp + " rw,relatime - tmpfs tmpfs rw,size=10240k\n"
+				}
+				r.Comment = fidPath(r.Comment, mp)
+				return r
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		// Under test Salt says only what it would do to the mount.
+		name:   "mount.mounted: mounted and persisted",
+		salt:   "mounted()",
+		setup:  mnt(nil, false),
+		test:   fidW(None, "MNT would be mounted", map[string]any{"mount": true, "persist": "new"}),
+		real:   fidW(True, "Target was successfully mounted. Added new entry to the fstab.", map[string]any{"mount": true, "persist": "new"}),
+		rerun:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		retest: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		name:  "mount.mounted: mounted, not persisted",
+		salt:  "mounted(), the persist test branch",
+		setup: mnt(nil, true),
+		test:  fidW(None, "Target was already mounted. MNT is mounted, but needs to be written to the fstab in order to be made persistent.", map[string]any{"persist": "new"}),
+		real:  fidW(True, "Target was already mounted. Added new entry to the fstab.", map[string]any{"persist": "new"}),
+	}, {
+		name:  "mount.mounted: mount False",
+		salt:  "mounted(), mount=False",
+		setup: mnt(map[string]any{"mount": false}, false),
+		test:  fidW(None, "MNT would not be mounted. MNT needs to be written to the fstab in order to be made persistent.", map[string]any{"persist": "new"}),
+		real:  fidW(True, "MNT not mounted. Added new entry to the fstab.", map[string]any{"persist": "new"}),
+	}})
+}
+
+// fidPath writes a temporary mount point as MNT, so tables can name it.
+func fidPath(s, p string) string { return strings.ReplaceAll(s, p, "MNT") }
+
+func TestSaltFidelitySSHAuth(t *testing.T) {
+	ssh := func(fn string, args map[string]any, existing string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := sshRoot(t)
+			if existing != "" {
+				p := filepath.Join(root, "home/alice/.ssh/authorized_keys")
+				os.MkdirAll(filepath.Dir(p), 0o700)
+				os.WriteFile(p, []byte(existing), 0o600)
+			}
+			run := sshAuthPresent
+			if fn == "ssh_auth.absent" {
+				run = sshAuthAbsent
+			}
+			return func(test bool) Result { return run(context.Background(), sshReq(root, fn, sshK1Blob, args, test)) }
+		}
+	}
+	args := map[string]any{"user": "alice", "enc": "ssh-ed25519", "comment": "alice@laptop"}
+	line := "ssh-ed25519 " + sshK1Blob + " alice@laptop\n"
+	fidRunAll(t, []fidCase{{
+		name:   "ssh_auth.present: added",
+		salt:   "present(), _present_test()",
+		setup:  ssh("ssh_auth.present", args, ""),
+		test:   fidW(None, "Key "+sshK1Blob+" for user alice is set to be added", map[string]any{sshK1Blob: "New"}),
+		real:   fidW(True, "The authorized host key "+sshK1Blob+" for user alice was added", map[string]any{sshK1Blob: "New"}),
+		rerun:  fidW(True, "The authorized host key "+sshK1Blob+" is already present for user alice", nil),
+		retest: fidW(True, "The authorized host key "+sshK1Blob+" is already present for user alice", nil),
+	}, {
+		name:  "ssh_auth.present: updated",
+		salt:  "present(), _present_test()",
+		setup: ssh("ssh_auth.present", args, "ssh-ed25519 "+sshK1Blob+" old@comment\n"),
+		test:  fidW(None, "Key "+sshK1Blob+" for user alice is set to be updated", map[string]any{sshK1Blob: "Updated"}),
+		real:  fidW(True, "The authorized host key "+sshK1Blob+" for user alice was updated", map[string]any{sshK1Blob: "Updated"}),
+	}, {
+		name:   "ssh_auth.absent: removed",
+		salt:   "absent(), _absent_test(); modules/ssh.py rm_auth_key()",
+		setup:  ssh("ssh_auth.absent", map[string]any{"user": "alice", "enc": "ssh-ed25519"}, line),
+		test:   fidW(None, "Key "+sshK1Blob+" for user alice is set for removal", map[string]any{sshK1Blob: "Removed"}),
+		real:   fidW(True, "Key removed", map[string]any{sshK1Blob: "Removed"}),
+		rerun:  fidW(True, "Key not present", nil),
+		retest: fidW(True, "Key is already absent", nil),
+	}})
+}
