@@ -284,7 +284,8 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 			out[p.Key] = v
 		}
 		if d.order != nil {
-			d.order.Set(out, pyKeyOrder(n, ps))
+			// Salt's YAML renderer builds OrderedDicts.
+			d.order.SetOrderedDict(out, pyKeyOrder(n, ps))
 		}
 		return out, nil
 	case yaml.DocumentNode:

@@ -152,7 +152,7 @@ func deepCopyDepth(o *KeyOrder, v any, depth int) any {
 			out[k] = deepCopyDepth(o, e, depth+1)
 		}
 		if o.Known(x) {
-			o.Set(out, o.Keys(x))
+			o.set(out, o.Keys(x), o.OrderedDict(x))
 		}
 		return out
 	case []any:

@@ -173,11 +173,11 @@ func fIndent(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return rv, nil
 }
 
-func fYAML(_ *env, v any, args []any, kw map[string]any) (any, error) {
+func fYAML(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if boolArg(args, kw, 0, "flow_style", true) {
-		return yamlDump(v, yamlFlow)
+		return yamlDump(e.rs.order, v, yamlFlow)
 	}
-	return yamlDump(v, yamlBlock)
+	return yamlDump(e.rs.order, v, yamlBlock)
 }
 
 func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
@@ -191,7 +191,7 @@ func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
 func fYAMLEncode(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	switch normalize(v).(type) {
 	case nil, bool, int, float64, string:
-		return yamlDump(v, yamlFlow)
+		return yamlDump(nil, v, yamlFlow)
 	}
 	return nil, fmt.Errorf("yaml_encode: only scalars are supported, not %s", typeName(v))
 }

@@ -34,8 +34,9 @@ type KeyOrder struct {
 }
 
 type keyList struct {
-	keys []string
-	has  map[string]bool
+	keys  []string
+	has   map[string]bool
+	odict bool // a Python OrderedDict in Salt: the yaml filter keeps its order
 }
 
 // NewKeyOrder returns an empty table.
@@ -56,11 +57,30 @@ func VarsOrder(vars map[string]any) *KeyOrder {
 func mapID(m map[string]any) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
 
 // Set records keys as the order of m, replacing what was known.
-func (o *KeyOrder) Set(m map[string]any, keys []string) {
+func (o *KeyOrder) Set(m map[string]any, keys []string) { o.set(m, keys, false) }
+
+// SetOrderedDict is Set for a dict that is an OrderedDict in Salt: SLS
+// and pillar data, which Salt's YAML renderer builds as OrderedDicts.
+// Salt's yaml filter writes those in their order and other dicts sorted.
+func (o *KeyOrder) SetOrderedDict(m map[string]any, keys []string) { o.set(m, keys, true) }
+
+// OrderedDict reports whether m was recorded with SetOrderedDict (or is a
+// copy of such a dict).
+func (o *KeyOrder) OrderedDict(m map[string]any) bool {
+	if o == nil || m == nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	l := o.keys[mapID(m)]
+	return l != nil && l.odict
+}
+
+func (o *KeyOrder) set(m map[string]any, keys []string, odict bool) {
 	if o == nil || m == nil {
 		return
 	}
-	l := &keyList{keys: make([]string, 0, len(keys)), has: make(map[string]bool, len(keys))}
+	l := &keyList{keys: make([]string, 0, len(keys)), has: make(map[string]bool, len(keys)), odict: odict}
 	for _, k := range keys {
 		if !l.has[k] {
 			l.has[k] = true

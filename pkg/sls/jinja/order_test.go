@@ -184,3 +184,46 @@ func TestKeyOrderJSON(t *testing.T) {
 		t.Errorf("FromJSON with a missing member: no error")
 	}
 }
+
+// markOrderedDicts makes every dict in v an OrderedDict, as Salt's YAML
+// renderer makes pillar and SLS data.
+func markOrderedDicts(o *KeyOrder, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		o.SetOrderedDict(x, o.Keys(x))
+		for _, e := range x {
+			markOrderedDicts(o, e)
+		}
+	case []any:
+		for _, e := range x {
+			markOrderedDicts(o, e)
+		}
+	}
+}
+
+// Salt's yaml filter writes OrderedDicts (pillar, SLS data) in their
+// order and plain dicts (literals, import_yaml) sorted, as PyYAML with
+// Salt's SafeOrderedDumper does; json always sorts.
+func TestYAMLFilterOrder(t *testing.T) {
+	o := NewKeyOrder()
+	pillar := decodeOrdered(t, o, "app:\n  zeta: 1\n  alpha: {y: 1, x: 2}\n")
+	markOrderedDicts(o, pillar)
+	tests := []struct{ expr, want string }{
+		{"pillar.app | yaml", "{zeta: 1, alpha: {y: 1, x: 2}}"},
+		{"pillar.app | json", `{"alpha": {"x": 2, "y": 1}, "zeta": 1}`},
+		{"{'zeta': 1, 'alpha': 2} | yaml", "{alpha: 2, zeta: 1}"},
+		{"pillar.app.copy() | yaml", "{zeta: 1, alpha: {y: 1, x: 2}}"},
+		{"salt['slsutil.merge'](pillar.app, {'beta': 3}) | yaml", "{zeta: 1, alpha: {y: 1, x: 2}, beta: 3}"},
+		{"salt['pillar.get']('nope', default={'b': 1, 'a': 2}, merge=True) | yaml", "{a: 2, b: 1}"},
+	}
+	for _, tt := range tests {
+		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), SaltVars(SaltContext{Pillar: pillar, Order: o}, "t", "t.sls", "base"), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if out != tt.want {
+			t.Errorf("%s = %q; want %q", tt.expr, out, tt.want)
+		}
+	}
+}

@@ -171,7 +171,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			obj := param(args, kw, 1, "obj", nil)
 			switch ser {
 			case "yaml":
-				return yamlDump(obj, yamlLeafFlow)
+				return yamlDump(o, obj, yamlLeafFlow)
 			case "json":
 				indent, _, _, _ := toNum(kw["indent"])
 				return jsonDump(obj, indent, false, false)

@@ -41,7 +41,10 @@ func isLeafCollection(v any) bool {
 	return true
 }
 
-func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
+// Dicts sort by key, as PyYAML's dumper sorts them, but for Python
+// OrderedDicts (pillar and SLS data in Salt), which Salt's
+// SafeOrderedDumper writes in their own order; o tells them apart.
+func toYAMLNode(o *KeyOrder, v any, mode int, depth int) (*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("value nested too deeply to serialize")
 	}
@@ -87,7 +90,7 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: style}
 		for _, e := range x {
-			c, err := toYAMLNode(e, mode, depth+1)
+			c, err := toYAMLNode(o, e, mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -96,12 +99,16 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 		return n, nil
 	case map[string]any:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: style}
-		for _, k := range sortedKeys(x) {
-			c, err := toYAMLNode(x[k], mode, depth+1)
+		keys := sortedKeys(x)
+		if o.OrderedDict(x) {
+			keys = o.Keys(x)
+		}
+		for _, k := range keys {
+			c, err := toYAMLNode(o, x[k], mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			kn, _ := toYAMLNode(k, mode, depth+1)
+			kn, _ := toYAMLNode(o, k, mode, depth+1)
 			n.Content = append(n.Content, kn, c)
 		}
 		return n, nil
@@ -123,7 +130,7 @@ var yaml11Number = regexp.MustCompile(`^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0b[01_]+
 // read as something else; they are single-quoted as PyYAML does.
 func yaml11Special(s string) bool {
 	switch strings.ToLower(s) {
-	case "yes", "no", "on", "off", "y", "n", "true", "false", "null", "~", "", "=":
+	case "yes", "no", "on", "off", "true", "false", "null", "~", "", "=":
 		return true
 	}
 	return yaml11Number.MatchString(s)
@@ -131,8 +138,8 @@ func yaml11Special(s string) bool {
 
 // yamlDump is Salt's yaml filter: flow style by default, no trailing
 // newline or document end marker.
-func yamlDump(v any, mode int) (string, error) {
-	n, err := toYAMLNode(v, mode, 0)
+func yamlDump(o *KeyOrder, v any, mode int) (string, error) {
+	n, err := toYAMLNode(o, v, mode, 0)
 	if err != nil {
 		return "", err
 	}

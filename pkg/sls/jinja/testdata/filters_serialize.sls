@@ -15,3 +15,4 @@ state:
     - name: /etc/app.conf
     - context: {{ {'port': pillar.app.port, 'name': pillar.app.name}|json }}
     - users: {{ pillar.users.keys()|list|yaml }}
+single letters stay plain, as PyYAML writes them: {{ {'y': 1, 'n': 'y'} | yaml }}
