@@ -5,10 +5,8 @@
 package master
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -16,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/brine-cm/brine/pkg/confyaml"
 )
 
 // Config is master.yaml. Every key has a default, listed in Defaults and
@@ -93,7 +91,7 @@ func LoadConfig(dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master config: %w", err)
 	}
-	if err := DecodeStrict(p, b, &c); err != nil {
+	if err := confyaml.DecodeStrict(p, b, &c); err != nil {
 		return nil, err
 	}
 	return &c, c.Validate()
@@ -123,38 +121,8 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// DecodeStrict decodes YAML into v, refusing unknown keys; errors carry
-// the file name and line.
-func DecodeStrict(name string, b []byte, v any) error {
-	d := yaml.NewDecoder(bytes.NewReader(b))
-	d.KnownFields(true)
-	if err := d.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
-}
-
 // Duration reads "30s", "24h" or a number of seconds.
-type Duration time.Duration
-
-// D returns the time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	var secs int64
-	if err := n.Decode(&secs); err == nil {
-		*d = Duration(time.Duration(secs) * time.Second)
-		return nil
-	}
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (like 30s, 5m, 24h)", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+type Duration = confyaml.Duration
 
 // ClientURL is the URL a command on the master's host uses to reach it.
 func (c *Config) ClientURL() string {

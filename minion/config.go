@@ -5,18 +5,15 @@
 package minion
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/brine-cm/brine/pkg/confyaml"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -83,10 +80,8 @@ func LoadConfig(dir string) (*Config, error) {
 		return nil, fmt.Errorf("minion config: %w", err)
 	}
 	if err == nil {
-		d := yaml.NewDecoder(bytes.NewReader(b))
-		d.KnownFields(true)
-		if err := d.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		if err := confyaml.DecodeStrict(p, b, &c); err != nil {
+			return nil, err
 		}
 	}
 	if c.ID == "" {
@@ -131,21 +126,4 @@ func (c *Config) Validate() error {
 }
 
 // Duration reads "30s", "5m" or a number of seconds.
-type Duration time.Duration
-
-// D returns the time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	var secs int64
-	if err := n.Decode(&secs); err == nil {
-		*d = Duration(time.Duration(secs) * time.Second)
-		return nil
-	}
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (like 30s, 5m)", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
+type Duration = confyaml.Duration
