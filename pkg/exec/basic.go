@@ -25,18 +25,7 @@ func testEcho(_ context.Context, c *call) Return {
 func grainsItems(_ context.Context, c *call) Return { return nested(c.host.Grains) }
 
 func grainsGet(_ context.Context, c *call) Return {
-	key, ok := stringArg(c.args, c.kwargs, 0, "key")
-	if !ok {
-		return failed("grains.get: missing the key argument, e.g. grains.get os_family")
-	}
-	v, found := Traverse(c.host.Grains, key, ":")
-	if !found {
-		v = c.kwargs["default"]
-		if v == nil {
-			v = ""
-		}
-	}
-	return nested(v)
+	return nestedGet(c, "grains.get", "os_family", c.host.Grains)
 }
 
 func grainsItem(_ context.Context, c *call) Return {
@@ -53,11 +42,17 @@ func grainsItem(_ context.Context, c *call) Return {
 func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar) }
 
 func pillarGet(_ context.Context, c *call) Return {
+	return nestedGet(c, "pillar.get", "users:alice", c.host.Pillar)
+}
+
+// nestedGet serves grains.get and pillar.get: a key with ':' between
+// nested keys, and default= when it is missing.
+func nestedGet(c *call, fun, example string, data map[string]any) Return {
 	key, ok := stringArg(c.args, c.kwargs, 0, "key")
 	if !ok {
-		return failed("pillar.get: missing the key argument, e.g. pillar.get users:alice")
+		return failed(fmt.Sprintf("%s: missing the key argument, e.g. %s %s", fun, fun, example))
 	}
-	v, found := Traverse(c.host.Pillar, key, ":")
+	v, found := Traverse(data, key, ":")
 	if !found {
 		v = c.kwargs["default"]
 		if v == nil {
