@@ -92,7 +92,7 @@ func TestWritingStatesDoc(t *testing.T) {
 	wantFile(t, dir, "ws/root/etc/hosts", "127.0.0.1 localhost\n10.0.0.5 db1\n10.0.0.4 web1\n")
 	wantFile(t, dir, "ws/root/etc/ntp.conf", "server 0.debian.pool.ntp.org iburst\nserver 1.debian.pool.ntp.org iburst\n# db port: 5432\n")
 	wantFile(t, dir, "ws/root/etc/motd", "Web server. Authorised use only.\n")
-	for _, want := range []string{"        - users\n", "        - hosts\n", "Command \"echo \\\"app.conf changed\\\" > /dev/null\" would have been executed"} {
+	for _, want := range []string{"        - users\n", "        - hosts\n", "Command \"echo \"app.conf changed\" > /dev/null\" would have been executed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the run never printed %q", want)
 		}
