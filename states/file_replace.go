@@ -27,7 +27,7 @@ func init() {
 //   - ignore_if_missing: succeed without change when the file does not exist (default False).
 //   - search_only: report whether the pattern matches and change nothing (default False).
 //
-// Salt: in test mode on a file that does not exist yet, Salt fails with an unclear error; brine reports "file X does not exist" as a failure too, since it cannot know whether an earlier state would create it, unless ignore_if_missing is set. The "$" anchor without MULTILINE does not match before a final newline as Python's does.
+// Salt: on a file that does not exist yet both fail with Salt's "X: file not found", in test mode too (brine cannot know whether an earlier state would create it), unless ignore_if_missing is set. The "$" anchor without MULTILINE does not match before a final newline as Python's does.
 func fileReplace(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
