@@ -27,7 +27,7 @@ func init() {
 //
 // Only the entry's own line changes (or one line is appended).
 //
-// Salt: mount_by and not_change are not supported.
+// Salt: mount_by and not_change are not supported; comments are Salt's; a dry run with the entry already there is True (Salt's is None).
 func mountFstabPresent(ctx context.Context, req *Request) Result {
 	args := map[string]any{"device": req.Name, "mount": false}
 	for from, to := range map[string]string{"fs_vfstype": "fstype", "fs_mntops": "opts", "fs_freq": "dump",
@@ -58,16 +58,20 @@ func mountFstabPresent(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "%v", err)
 	}
 	out, status := fstabSet(data, lines, &a.want, a.matchOn)
+	// The comments are those of Salt's fstab_present(), which words a
+	// dry run and a real run differently.
 	if status == "present" {
+		word := map[bool]string{true: "is", false: "was"}[req.Test]
 		return Result{Name: req.Name, Result: True, Changes: map[string]any{},
-			Comment: fmt.Sprintf("%s entry is already in %s.", file, a.config)}
+			Comment: fmt.Sprintf("%s entry %s already in %s.", file, word, a.config)}
 	}
 	persist := map[string]string{"new": "new", "update": "change"}[status]
 	changes := map[string]any{"persist": persist}
 	verb := map[string]string{"new": "added in", "update": "updated in"}[status]
 	if req.Test {
+		verb = map[string]string{"new": "will be written in", "update": "will be updated in"}[status]
 		return Result{Name: req.Name, Result: None, Changes: changes,
-			Comment: fmt.Sprintf("%s entry would be %s %s.", file, verb, a.config)}
+			Comment: fmt.Sprintf("%s entry %s %s.", file, verb, a.config)}
 	}
 	if err := mountWriteFstab(req, a.config, out); err != nil {
 		return Failf(req.Name, "%v", err)
@@ -86,7 +90,7 @@ func mountFstabPresent(ctx context.Context, req *Request) Result {
 // Every line with both the device and the mount point is removed; other
 // lines keep their bytes. Nothing is unmounted (see mount.unmounted).
 //
-// Salt: same shapes; changes {persist: removed}.
+// Salt: same shapes and comments; changes {persist: removed}; a dry run with nothing to remove is True (Salt's is None).
 func mountFstabAbsent(ctx context.Context, req *Request) Result {
 	file := req.Args.String("fs_file", "")
 	config := req.Args.String("config", "/etc/fstab")
@@ -115,7 +119,7 @@ func mountFstabAbsent(ctx context.Context, req *Request) Result {
 	changes := map[string]any{"persist": "removed"}
 	if req.Test {
 		return Result{Name: req.Name, Result: None, Changes: changes,
-			Comment: fmt.Sprintf("%s entry would be removed from %s.", file, config)}
+			Comment: fmt.Sprintf("%s entry will be removed from %s.", file, config)}
 	}
 	if err := mountWriteFstab(req, config, out); err != nil {
 		return Failf(req.Name, "%v", err)

@@ -229,6 +229,40 @@ func TestSaltFidelityMount(t *testing.T) {
 	}})
 }
 
+func TestSaltFidelityFstab(t *testing.T) {
+	fst := func(fn string, args map[string]any, content string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := t.TempDir()
+			os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+			os.WriteFile(filepath.Join(root, "etc/fstab"), []byte(content), 0o644)
+			run := mountFstabPresent
+			if fn == "mount.fstab_absent" {
+				run = mountFstabAbsent
+			}
+			return func(test bool) Result { return run(context.Background(), mountReq(root, fn, "/dev/sdb1", args, test)) }
+		}
+	}
+	present := map[string]any{"fs_file": "/srv", "fs_vfstype": "ext4"}
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run is None even with nothing to do; brine's is True.
+		name:   "mount.fstab_present: added",
+		salt:   "fstab_present()",
+		setup:  fst("mount.fstab_present", present, "# keep\n"),
+		test:   fidW(None, "/srv entry will be written in /etc/fstab.", map[string]any{"persist": "new"}),
+		real:   fidW(True, "/srv entry added in /etc/fstab.", map[string]any{"persist": "new"}),
+		rerun:  fidW(True, "/srv entry was already in /etc/fstab.", nil),
+		retest: fidW(True, "/srv entry is already in /etc/fstab.", nil),
+	}, {
+		name:   "mount.fstab_absent: removed",
+		salt:   "fstab_absent()",
+		setup:  fst("mount.fstab_absent", map[string]any{"fs_file": "/srv"}, "/dev/sdb1 /srv ext4 defaults 0 0\n"),
+		test:   fidW(None, "/srv entry will be removed from /etc/fstab.", map[string]any{"persist": "removed"}),
+		real:   fidW(True, "/srv entry removed from /etc/fstab.", map[string]any{"persist": "removed"}),
+		rerun:  fidW(True, "/srv entry is already missing in /etc/fstab.", nil),
+		retest: fidW(True, "/srv entry is already missing in /etc/fstab.", nil),
+	}})
+}
+
 // fidPath writes a temporary mount point as MNT, so tables can name it.
 func fidPath(s, p string) string { return strings.ReplaceAll(s, p, "MNT") }
 
