@@ -20,7 +20,37 @@ func TestSaltFidelityService(t *testing.T) {
 			return func(test bool) Result { return serviceCall(t, f, fun, name, test, args) }
 		}
 	}
+	watch := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			f := newServiceFake(true)
+			return func(test bool) Result { return serviceWatch(t, f, fun, name, test, args) }
+		}
+	}
 	fidRunAll(t, []fidCase{{
+		name:  "service mod_watch: restarted",
+		salt:  "mod_watch(sfun=running)",
+		setup: watch("service.running", "nginx", nil),
+		test:  fidW(None, "Service is set to be restarted", map[string]any{"nginx": true}),
+		real:  fidW(True, "Service restarted", map[string]any{"nginx": true}),
+	}, {
+		name:  "service mod_watch: reloaded",
+		salt:  "mod_watch(sfun=running, reload=True)",
+		setup: watch("service.running", "nginx", map[string]any{"reload": true}),
+		test:  fidW(None, "Service is set to be reloaded", map[string]any{"nginx": true}),
+		real:  fidW(True, "Service reloaded", map[string]any{"nginx": true}),
+	}, {
+		name:  "service mod_watch: started",
+		salt:  "mod_watch(sfun=running)",
+		setup: watch("service.running", "atd", nil),
+		test:  fidW(None, "Service is set to be started", map[string]any{"atd": true}),
+		real:  fidW(True, "Service started", map[string]any{"atd": true}),
+	}, {
+		name:  "service mod_watch: dead, already stopped",
+		salt:  "mod_watch(sfun=dead)",
+		setup: watch("service.dead", "atd", nil),
+		test:  fidW(True, "Service is already stopped", nil),
+		real:  fidW(True, "Service is already stopped", nil),
+	}, {
 		name:   "service.running: started",
 		salt:   "running()",
 		setup:  svc("service.running", "atd", nil),
