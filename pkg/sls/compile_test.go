@@ -400,3 +400,16 @@ func TestRequisiteInFromOneName(t *testing.T) {
 		t.Fatalf("svc requisites = %q; want %q", got, want)
 	}
 }
+
+// Salt moves the `mod.fun:` keys of an ID after its `mod: [fun]` ones
+// before it numbers them, so a mixed ID runs its plain ones first.
+func TestMixedDeclOrder(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{"m.sls": "x:\n  service.running: []\n  pkg:\n    - installed\n  file.managed: []\n  cmd:\n    - run\ny:\n  file.managed: []\n  pkg.installed: []\n"}, "m")
+	var got []string
+	for _, c := range chunks {
+		got = append(got, c.ID+"/"+c.State)
+	}
+	if g, want := strings.Join(got, " "), "x/pkg x/cmd x/service x/file y/file y/pkg"; g != want {
+		t.Errorf("run order = %q; want %q", g, want)
+	}
+}

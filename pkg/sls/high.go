@@ -2,6 +2,7 @@ package sls
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/sls/jinja"
@@ -242,6 +243,7 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 	if err != nil {
 		return nil, asError(err, s.Pos)
 	}
+	var dotted []*Decl
 	for _, mp := range ps {
 		if strings.HasPrefix(mp.Key, "__") {
 			continue
@@ -304,9 +306,25 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 				decl.Module, prev.Module, prev.Fun, prev.Pos.Line, decl.Module, decl.Fun)
 		}
 		s.Decls = append(s.Decls, decl)
+		if strings.Contains(mp.Key, ".") {
+			dotted = append(dotted, decl)
+		}
 	}
 	if len(s.Decls) == 0 && !extend {
 		return nil, fail(v, "declares no state module")
+	}
+	// Salt's _handle_state_decls moves each `mod.fun:` key to the end of
+	// its ID, before the automatic orders are given: when an ID mixes
+	// `pkg: [installed]` and `service.running:`, the dotted ones come
+	// last.
+	if len(dotted) > 0 && len(dotted) < len(s.Decls) {
+		plain := make([]*Decl, 0, len(s.Decls))
+		for _, d := range s.Decls {
+			if !slices.Contains(dotted, d) {
+				plain = append(plain, d)
+			}
+		}
+		s.Decls = append(plain, dotted...)
 	}
 	return s, nil
 }
