@@ -170,7 +170,7 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 	case len(changes) == 0:
 		return Result{Name: req.Name, Result: True, Comment: "The directory " + req.Name + " is in the correct state", Changes: changes}
 	case req.Test:
-		return Result{Name: req.Name, Result: None, Comment: "The directory " + req.Name + " is set to be changed" + fileTestNote, Changes: changes}
+		return Result{Name: req.Name, Result: None, Comment: "The directory " + req.Name + " is set to be changed", Changes: changes}
 	}
 	return Result{Name: req.Name, Result: True, Comment: "Recursively updated " + req.Name, Changes: changes}
 }
