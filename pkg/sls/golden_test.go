@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"gopkg.in/yaml.v3"
 )
 
@@ -74,6 +75,7 @@ func writeTree(t testing.TB, files map[string]string) *Compiler {
 // stage, or the error that stopped it.
 func runArchive(t testing.TB, a *archive) string {
 	c := writeTree(t, a.files)
+	withSaltVars(t, c, a)
 	var b strings.Builder
 	high, err := c.HighState(context.Background(), strings.Fields(a.header["sls"]))
 	if err != nil {
@@ -102,6 +104,31 @@ func runArchive(t testing.TB, a *archive) string {
 		}
 	}
 	return b.String()
+}
+
+// withSaltVars gives the compiler Salt's template variables when the
+// archive has a `_pillar.yaml` or `_grains.yaml`: pillar read as Salt reads
+// it (DecodeYAMLOrdered), with one key-order table for the run, as
+// brine call should set them up.
+func withSaltVars(t testing.TB, c *Compiler, a *archive) {
+	p, hasP := a.files["_pillar.yaml"]
+	g, hasG := a.files["_grains.yaml"]
+	if !hasP && !hasG {
+		return
+	}
+	order := jinja.NewKeyOrder()
+	pillar, err := DecodeYAMLOrdered("_pillar.yaml", []byte(p), false, order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grains, err := DecodeYAML("_grains.yaml", []byte(g), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, _ := pillar.(map[string]any)
+	gm, _ := grains.(map[string]any)
+	ctx := jinja.SaltContext{Pillar: pm, Grains: gm, ID: "minion1", Order: order}
+	c.Vars = func(sls, tpl string) map[string]any { return jinja.SaltVars(ctx, sls, tpl, "base") }
 }
 
 func TestGolden(t *testing.T) {
