@@ -138,13 +138,17 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 		Log:      log,
 		Failhard: o.failhard,
 	}
+	// One key-order table for the run: pillar's dicts loop in file order
+	// in every template, as in Salt.
+	host.Order = jinja.NewKeyOrder()
 	if len(o.pillarRoots) > 0 {
 		pc := &pillar.Compiler{
 			Files: &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.pillarRoots}, Env: o.saltenv},
 			Globals: func(m top.Minion) map[string]any {
 				return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
-					Opts: map[string]any{"id": m.ID, "saltenv": o.saltenv}}, "", "", o.saltenv)
+					Opts: map[string]any{"id": m.ID, "saltenv": o.saltenv}, Order: host.Order, Root: o.root}, "", "", o.saltenv)
 			},
+			Order: host.Order,
 		}
 		p, err := pc.Compile(ctx, top.Minion{ID: id, Grains: g})
 		if err != nil {

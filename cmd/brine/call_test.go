@@ -209,3 +209,20 @@ func TestCallNeedsLocal(t *testing.T) {
 		t.Fatalf("call without --local = %d %q", code, errOut)
 	}
 }
+
+// States declared in a loop over a pillar dict run in the pillar file's
+// order, as in Salt, not in sorted key order.
+func TestCallPillarLoopKeepsFileOrder(t *testing.T) {
+	files := tree(t, map[string]string{
+		"users.sls": "{% for name, u in pillar['users'].items() %}\nhome-{{ name }}:\n  file.directory:\n    - name: /home/{{ name }}\n    - makedirs: True\n{% endfor %}\n",
+	})
+	pillar := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - users\n", "users.sls": "users:\n  zed: {}\n  amy: {}\n  mike: {}\n"})
+	out, errOut, code := brine(t, "call", "--local", "--id", "h", "--file-root", files, "--pillar-root", pillar, "--root", t.TempDir(), "--out", "json", "state.apply", "users")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	iz, ia, im := strings.Index(out, "home-zed"), strings.Index(out, "home-amy"), strings.Index(out, "home-mike")
+	if iz < 0 || ia < 0 || im < 0 || !(iz < ia && ia < im) {
+		t.Fatalf("states ran out of pillar order (want zed, amy, mike):\n%s", out)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -27,6 +28,10 @@ type Host struct {
 	OnState func(engine.StateResult)
 	// Failhard stops a state run at the first failure.
 	Failhard bool
+	// Order is the key order of Pillar's dicts as their files had them,
+	// so that templates loop over pillar in file order, as Salt does.
+	// nil: pillar dicts loop in sorted key order.
+	Order *jinja.KeyOrder
 }
 
 // Return is a function's return value and how to print it.

@@ -20,6 +20,8 @@ func templateVars(h *Host, env string) map[string]any {
 		Opts:   opts,
 		ID:     h.ID,
 		RunCmd: runTemplateCmd,
+		Order:  h.Order,
+		Root:   h.Root,
 	}, "", "", env)
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/states"
 )
@@ -24,6 +25,11 @@ type Compiler struct {
 	Globals func(m top.Minion) map[string]any
 	// Nodegroups are the master's nodegroups, for N@ and `- match: nodegroup`.
 	Nodegroups map[string]string
+	// Order, when set, records the key order of the pillar's dicts as
+	// the files had them, so that templates loop over pillar in file
+	// order, as Salt does. It lives as long as the run that uses the
+	// pillar.
+	Order *jinja.KeyOrder
 }
 
 // Compile returns the pillar of one minion. A missing pillar top.sls is an
@@ -80,7 +86,7 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", file, err)
 	}
-	decoded, err := sls.DecodeYAML(file, src, false)
+	decoded, err := sls.DecodeYAMLOrdered(file, src, false, c.Order)
 	if err != nil {
 		return fmt.Errorf("pillar: %w", err)
 	}
@@ -108,6 +114,7 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 		}
 	}
 	Merge(out, data)
+	c.Order.Extend(out, data)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/top"
 )
 
@@ -45,7 +46,7 @@ func TestCompile(t *testing.T) {
 	}
 	want := map[string]any{
 		"users": map[string]any{"alice": map[string]any{"uid": 1000}, "bob": map[string]any{"uid": 1001}},
-		"mode":  "0644",
+		"mode":  644,
 		"port":  8080,
 		"extra": true,
 	}
@@ -98,5 +99,24 @@ func TestRelative(t *testing.T) {
 		if got := relative(tt.from, tt.isInit, tt.inc); got != tt.want {
 			t.Errorf("relative(%q, %v, %q) = %q; want %q", tt.from, tt.isInit, tt.inc, got, tt.want)
 		}
+	}
+}
+
+// Pillar keeps its files' key order for the templates that loop over it.
+func TestCompileKeepsKeyOrder(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - a\n    - b\n",
+		"a.sls":   "users:\n  zed: 1\n  amy: 2\n",
+		"b.sls":   "users:\n  mike: 3\n",
+	})
+	order := jinja.NewKeyOrder()
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}}, Order: order}
+	got, err := c.Compile(context.Background(), top.Minion{ID: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := got["users"].(map[string]any)
+	if keys := order.Keys(users); !reflect.DeepEqual(keys, []string{"zed", "amy", "mike"}) {
+		t.Fatalf("pillar users keys = %v; want file order [zed amy mike]", keys)
 	}
 }
