@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/pillar"
@@ -39,4 +40,19 @@ func (p *treePillar) Pillar(ctx context.Context, id string, grains map[string]an
 		grains = map[string]any{"id": id}
 	}
 	return p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+}
+
+// PillarJSON renders a minion's pillar as a JSON object whose keys keep
+// the order of the pillar files, for the minion's templates.
+func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any) ([]byte, error) {
+	if grains == nil {
+		grains = map[string]any{"id": id}
+	}
+	c := *p.c
+	c.Order = jinja.NewKeyOrder()
+	pillar, err := c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(c.Order.Ordered(pillar))
 }

@@ -2,6 +2,7 @@ package master
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -191,7 +192,7 @@ func (m *Master) onPillar(msg *nats.Msg) {
 		id := proto.MinionOf(msg.Subject)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		p, err := m.pillar.Pillar(ctx, id, m.grainsOf(id))
+		p, err := m.pillarJSON(ctx, id)
 		var b []byte
 		if err != nil {
 			m.log.Warn("pillar", "id", id, "err", err)
@@ -201,4 +202,19 @@ func (m *Master) onPillar(msg *nats.Msg) {
 		}
 		_ = msg.Respond(b)
 	}()
+}
+
+// pillarJSON is a minion's pillar for the wire, in its files' key order
+// when the renderer knows it.
+func (m *Master) pillarJSON(ctx context.Context, id string) ([]byte, error) {
+	if r, ok := m.pillar.(interface {
+		PillarJSON(context.Context, string, map[string]any) ([]byte, error)
+	}); ok {
+		return r.PillarJSON(ctx, id, m.grainsOf(id))
+	}
+	p, err := m.pillar.Pillar(ctx, id, m.grainsOf(id))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(p)
 }

@@ -1,9 +1,11 @@
 package minion
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
 // requestTimeout bounds one request to the master.
@@ -157,13 +160,25 @@ func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message)
 	return nil
 }
 
-func (m *Minion) fetchPillar(ctx context.Context) (map[string]any, error) {
+// fetchPillar asks the master for this minion's pillar. The key order of
+// its dicts, as the pillar files had them, goes into order, so that the
+// job's templates loop over pillar in file order, as Salt's do.
+func (m *Minion) fetchPillar(ctx context.Context, order *jinja.KeyOrder) (map[string]any, error) {
 	var r proto.PillarReply
 	if err := m.ask(ctx, proto.SubjPillar(m.id), &proto.PillarRequest{ID: m.id, Env: m.cfg.Saltenv}, &r); err != nil {
 		return nil, fmt.Errorf("pillar: %w", err)
 	}
-	if r.Pillar == nil {
-		r.Pillar = map[string]any{}
+	pillar := map[string]any{}
+	if len(r.Pillar) == 0 || string(r.Pillar) == "null" {
+		return pillar, nil
 	}
-	return r.Pillar, nil
+	d := json.NewDecoder(bytes.NewReader(r.Pillar))
+	d.UseNumber()
+	if err := d.Decode(&pillar); err != nil {
+		return nil, fmt.Errorf("pillar: %w", err)
+	}
+	if err := order.FromJSON(r.Pillar, "", pillar); err != nil {
+		m.log.Warn("pillar key order", "err", err)
+	}
+	return pillar, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
 // isStateRun reports whether a function applies states, so that only one
@@ -139,7 +140,8 @@ func (m *Minion) run(ctx context.Context, job *proto.Job) *proto.Return {
 	}
 	ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args, Start: start}
 	if needsPillar(job.Fun) {
-		p, err := m.fetchPillar(ctx)
+		host.Order = jinja.NewKeyOrder()
+		p, err := m.fetchPillar(ctx, host.Order)
 		if err != nil {
 			ret.Return, ret.Retcode, ret.End = err.Error(), 1, time.Now().UTC()
 			return ret

@@ -214,10 +214,12 @@ type PillarRequest struct {
 	Env string `json:"saltenv,omitempty"`
 }
 
-// PillarReply carries a minion's rendered pillar.
+// PillarReply carries a minion's rendered pillar: a JSON object whose
+// keys are in the order of the pillar files, which templates loop in, as
+// Salt's do.
 type PillarReply struct {
 	Reply
-	Pillar map[string]any `json:"pillar"`
+	Pillar json.RawMessage `json:"pillar"`
 }
 
 // Duration is a time.Duration that travels as a string ("5s").

@@ -230,8 +230,8 @@ func TestPermissionsEnforcedByServer(t *testing.T) {
 		t.Fatalf("own pillar: %v", err)
 	}
 	var pr proto.PillarReply
-	if err := proto.Unmarshal(msg.Data, &pr); err != nil || pr.Pillar["secret"] != "m1-only" {
-		t.Errorf("m1's pillar = %v, %v", pr.Pillar, err)
+	if err := proto.Unmarshal(msg.Data, &pr); err != nil || !strings.Contains(string(pr.Pillar), `"secret":"m1-only"`) {
+		t.Errorf("m1's pillar = %s, %v", pr.Pillar, err)
 	}
 }
 
@@ -414,5 +414,23 @@ func TestBatchRolling(t *testing.T) {
 	i1, i3 := strings.Index(out, `"m1"`), strings.Index(out, `"m3"`)
 	if i3 < 0 || i1 < 0 || i3 > i1 {
 		t.Fatalf("m3 returned after the slow m1: the window did not roll\n%s", out)
+	}
+}
+
+// A minion's templates loop over pillar dicts in the pillar file's order,
+// as Salt's do: the master sends the pillar with its keys in that order.
+func TestPillarKeyOrderReachesMinion(t *testing.T) {
+	e := newEnv(t, "")
+	writeFile(t, filepath.Join(e.dir, "pillar", "common.sls"), "shared: all\nusers:\n  zed: 1\n  amy: 2\n  mike: 3\n")
+	writeFile(t, filepath.Join(e.dir, "srv", "order.sls"), "{% for u in pillar['users'] %}\nhome-{{ u }}:\n  file.directory:\n    - name: /home/{{ u }}\n    - makedirs: True\n{% endfor %}\n")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	out, errOut, code := e.brine("m1", "state.sls", "order", "--out", "json", "-t", "30")
+	if code != 0 {
+		t.Fatalf("state.sls order: exit %d\n%s%s", code, out, errOut)
+	}
+	iz, ia, im := strings.Index(out, "home-zed"), strings.Index(out, "home-amy"), strings.Index(out, "home-mike")
+	if iz < 0 || ia < 0 || im < 0 || !(iz < ia && ia < im) {
+		t.Fatalf("states ran out of pillar order (want zed, amy, mike):\n%s", out)
 	}
 }
