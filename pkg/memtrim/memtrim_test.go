@@ -4,11 +4,11 @@ package memtrim
 
 import (
 	"os"
-	"sync/atomic"
-	"time"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestReadOnlyMapping(t *testing.T) {
