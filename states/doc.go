@@ -64,11 +64,10 @@ var docEngineArgs = []string{"name", "names", "order", "failhard", "unless", "on
 	"require", "require_in", "watch", "watch_in", "onchanges", "onchanges_in", "onfail", "onfail_in",
 	"prereq", "prereq_in", "use", "use_in", "listen", "listen_in", "retry", "check_cmd", "reload_modules", "fire_event"}
 
-// docWarnUnknown logs the arguments a state call got that its doc does
-// not list: most often a typo that Salt, too, would silently ignore. The
-// known names are worked out once per run and function.
-func docWarnUnknown(req *Request) {
-	var known map[string]bool
+// docUnknownArgs returns, sorted, the arguments a state call got that its
+// doc does not list. The known names are worked out once per run and
+// function. nil when the function has no documented list.
+func docUnknownArgs(req *Request) []string {
 	fill := func() (any, error) {
 		names := docArgNames(req.Func)
 		set := make(map[string]bool, len(names)+len(docEngineArgs))
@@ -82,15 +81,15 @@ func docWarnUnknown(req *Request) {
 		}
 		return set, nil
 	}
+	var v any
 	if req.Env != nil && req.Env.Cache != nil {
-		v, _ := req.Env.Cache.Load("doc.args:"+req.Func, fill)
-		known = v.(map[string]bool)
+		v, _ = req.Env.Cache.Load("doc.args:"+req.Func, fill)
 	} else {
-		v, _ := fill()
-		known = v.(map[string]bool)
+		v, _ = fill()
 	}
+	known := v.(map[string]bool)
 	if len(known) == 0 {
-		return
+		return nil
 	}
 	var unknown []string
 	for k := range req.Args.Map() {
@@ -98,8 +97,19 @@ func docWarnUnknown(req *Request) {
 			unknown = append(unknown, k)
 		}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
+	sort.Strings(unknown)
+	return unknown
+}
+
+// docWarnUnknown logs the arguments a state call got that its doc does
+// not list: most often a typo that Salt, too, would silently ignore.
+// file.managed with a template is the exception: there, as in Salt, extra
+// arguments are template variables.
+func docWarnUnknown(req *Request) {
+	if req.Func == "file.managed" && req.Args.Has("template") {
+		return
+	}
+	if unknown := docUnknownArgs(req); len(unknown) > 0 {
 		req.Log().Warn("unknown arguments ignored", "id", req.ID, "function", req.Func, "arguments", unknown)
 	}
 }

@@ -33,6 +33,7 @@ func init() {
 //   - template: "jinja" renders the content with the grains, pillar, context and defaults.
 //   - context: variables for the template; they override defaults.
 //   - defaults: default variables for the template.
+//   - (any other argument): with template set, a variable for the template, as in Salt.
 //   - user: the owner, a name or uid, looked up in ROOT/etc/passwd.
 //   - group: the group, a name or gid, looked up in ROOT/etc/group.
 //   - mode: the file mode in octal such as 0644; the mode is kept when not given, and a new file gets 0644.
@@ -407,7 +408,13 @@ func fileRender(ctx context.Context, req *Request, path string, data []byte) ([]
 	if req.Env == nil || req.Env.Render == nil {
 		return nil, &ArgError{Arg: "template", Err: errors.New("no template renderer is configured")}
 	}
+	// As in Salt, arguments file.managed does not know are template
+	// variables too (formulas pass paths that way); defaults and then
+	// context go on top.
 	vars := map[string]any{}
+	for _, k := range docUnknownArgs(req) {
+		vars[k], _ = req.Args.Get(k)
+	}
 	defaults := req.Args.Dict("defaults")
 	context := req.Args.Dict("context")
 	if err := req.Args.Err(); err != nil {

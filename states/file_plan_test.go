@@ -44,3 +44,24 @@ func TestFilePlannedDirsInDryRun(t *testing.T) {
 		t.Fatalf("real file.managed = %v %q; want True", r.Result, r.Comment)
 	}
 }
+
+// As in Salt, arguments file.managed does not know are template
+// variables; defaults and context win over them.
+func TestFileManagedExtraArgsReachTemplate(t *testing.T) {
+	root := t.TempDir()
+	r := fileCall(t, root, "file.managed", "/etc/app.conf", map[string]any{
+		"source":   "salt://app/app.conf.tmpl",
+		"template": "jinja",
+		"port":     8080,
+		"host":     "from-kwarg",
+		"context":  map[string]any{"host": "from-context"},
+		"makedirs": true,
+	}, false)
+	if r.Result != True {
+		t.Fatalf("file.managed with extra arguments = %v %q", r.Result, r.Comment)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "etc/app.conf"))
+	if want := "port = 8080\nhost = from-context\nid = m001\n"; string(b) != want {
+		t.Fatalf("rendered %q; want %q", b, want)
+	}
+}
