@@ -127,6 +127,11 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 		}
 		g = grains.Merge(g, extra)
 	}
+	if o.id != "" {
+		// --id is the host's id, whatever a grains file says: top.sls
+		// matches on it, as Salt matches on the minion id.
+		g["id"] = o.id
+	}
 	id, _ := g["id"].(string)
 
 	host := &exec.Host{
