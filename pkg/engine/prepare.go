@@ -134,6 +134,11 @@ func prepare(chunks []sls.Chunk) []prepared {
 			g := p.group(kind, base)
 			for _, key := range rq.Targets {
 				t, ok := byKey[key]
+				if !ok && strings.HasPrefix(key, "(not found: ") {
+					// The compiler found no state to match: Salt's wording.
+					p.fail("The following requisites were not found: %s %s: %s (no state in this run declares it)", rq.Kind, rq.Module, rq.Ref)
+					continue
+				}
 				if !ok {
 					p.fail("%s requisite %s: %s: target %s is not in this run", rq.Kind, rq.Module, rq.Ref, key)
 					continue

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -281,5 +282,26 @@ func TestListen(t *testing.T) {
 	out = Run(context.Background(), chunks(d, ch("T", args("changed", true))), Options{Test: true})
 	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.False || !strings.Contains(last.Comment, `"fake2" has no mod_watch`) {
 		t.Errorf("listener without mod_watch = %+v", last)
+	}
+}
+
+// A requisite the compiler could not match fails only its own state, in
+// Salt's words, and the run goes on.
+func TestRequisiteNotFound(t *testing.T) {
+	chunks := []sls.Chunk{
+		{ID: "A", Name: "A", State: "fake", Fun: "noop", SLS: "t", Source: "t.sls:1",
+			Requisites: []sls.Requisite{{Kind: "require", Module: "file", Ref: "nothere", Targets: []string{"(not found: t.sls:3: state 'A' requires file: nothere, which no state declares)"}}}},
+		{ID: "B", Name: "B", State: "fake", Fun: "noop", SLS: "t", Source: "t.sls:5"},
+	}
+	res := Run(context.Background(), chunks, Options{Env: &states.Env{}})
+	if len(res) != 2 {
+		t.Fatalf("ran %d states; want 2", len(res))
+	}
+	a, b := res[0], res[1]
+	if a.Result.Result != states.False || !strings.HasPrefix(a.Comment, "The following requisites were not found: require file: nothere") {
+		t.Errorf("A = %v %q; want False with Salt's not-found wording", a.Result.Result, a.Comment)
+	}
+	if b.Result.Result != states.True {
+		t.Errorf("B = %v %q; want the run to go on", b.Result.Result, b.Comment)
 	}
 }
