@@ -6,7 +6,7 @@
 // here, whose expression was parsed by this package with Jinja's grammar.
 // pongo2 parses the block structure and runs the template; this package
 // evaluates expressions with Python semantics (StrictUndefined, kwargs,
-// methods, filters, tests). SUPPORT.md lists what works and what differs.
+// methods, filters, tests). docs/jinja.md lists what works and what differs.
 package jinja
 
 import (
