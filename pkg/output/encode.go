@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -158,7 +159,7 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 		case math.IsInf(t, -1):
 			b.WriteString("-Infinity")
 		default:
-			b.WriteString(pyFloat(t))
+			b.WriteString(pyfmt.Float(t))
 		}
 	case string:
 		b.WriteString(jsonString(t))
@@ -241,7 +242,7 @@ func yamlNode(v any) *yaml.Node {
 	case int64:
 		return scalar("!!int", strconv.FormatInt(t, 10))
 	case float64:
-		return scalar("!!float", pyFloat(t))
+		return scalar("!!float", pyfmt.Float(t))
 	case string:
 		n := scalar("!!str", t)
 		if strings.Contains(t, "\n") {
@@ -288,7 +289,7 @@ func writeRepr(b *strings.Builder, v any) {
 	case nil, bool, int64, float64:
 		b.WriteString(scalarText(t))
 	case string:
-		b.WriteString(pyStr(t))
+		b.WriteString(pyfmt.Quote(t))
 	case []any:
 		b.WriteString("[")
 		for i, e := range t {
@@ -315,42 +316,11 @@ func writeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyStr(kv.Key) + ": ")
+			b.WriteString(pyfmt.Quote(kv.Key) + ": ")
 			writeRepr(b, kv.Value)
 		}
 		b.WriteString("}")
 	default:
-		b.WriteString(pyStr(fmt.Sprint(t)))
+		b.WriteString(pyfmt.Quote(fmt.Sprint(t)))
 	}
-}
-
-// pyStr is Python 3's repr of a str.
-func pyStr(s string) string {
-	q := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }

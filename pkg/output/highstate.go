@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -53,7 +54,7 @@ func StartTime(t time.Time) string {
 // microsecond.
 func DurationMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func durText(us int64) string { return pyFloat(float64(us) / 1000) }
+func durText(us int64) string { return pyfmt.Float(float64(us) / 1000) }
 
 // stateMode splits state_output into its form and whether the ID replaces
 // the name (the _id variants).

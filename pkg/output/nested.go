@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -183,26 +184,6 @@ func normalize(v any) any {
 	return normalize(out)
 }
 
-// pyFloat formats a float as Python's repr does: 41.329, 1000.0, 1e-05.
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	if a := math.Abs(f); a != 0 && (a < 1e-4 || a >= 1e16) {
-		return strconv.FormatFloat(f, 'e', -1, 64)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
 // scalarText is how Salt's nested printer shows a scalar: Python's str
 // for None/True/False and repr for numbers.
 func scalarText(v any) string {
@@ -217,7 +198,7 @@ func scalarText(v any) string {
 	case int64:
 		return strconv.FormatInt(t, 10)
 	case float64:
-		return pyFloat(t)
+		return pyfmt.Float(t)
 	}
 	return fmt.Sprint(v)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -258,14 +259,14 @@ func TestSaltShapeRoundTrip(t *testing.T) {
 func TestScalars(t *testing.T) {
 	floats := map[float64]string{41.329: "41.329", 1000: "1000.0", 0.004: "0.004", 1e-5: "1e-05", 1e16: "1e+16", -2.5: "-2.5", 0: "0.0"}
 	for f, want := range floats {
-		if got := pyFloat(f); got != want {
-			t.Errorf("pyFloat(%v) = %q, want %q", f, got, want)
+		if got := pyfmt.Float(f); got != want {
+			t.Errorf("pyfmt.Float(%v) = %q, want %q", f, got, want)
 		}
 	}
 	strs := map[string]string{"a": "'a'", "it's": `"it's"`, `both ' "`: `'both \' "'`, "a\nb\\": `'a\nb\\'`, "\x1b": `'\x1b'`, "é": "'é'"}
 	for s, want := range strs {
-		if got := pyStr(s); got != want {
-			t.Errorf("pyStr(%q) = %s, want %s", s, got, want)
+		if got := pyfmt.Quote(s); got != want {
+			t.Errorf("pyfmt.Quote(%q) = %s, want %s", s, got, want)
 		}
 	}
 	if got := StartTime(time.Date(2026, 1, 1, 5, 6, 7, 0, time.UTC)); got != "05:06:07" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // iterate lists the items a for loop sees: list items, dict keys
@@ -57,7 +59,7 @@ func setKey(v any) string {
 		if x == float64(int(x)) {
 			return "n" + strconv.Itoa(int(x))
 		}
-		return "f" + pyFloat(x)
+		return "f" + pyfmt.Float(x)
 	case int:
 		return "n" + strconv.Itoa(x)
 	case bool:

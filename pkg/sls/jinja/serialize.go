@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // toYAMLNode builds a yaml.v3 node; keys are sorted, as PyYAML's dump does.
@@ -64,7 +66,7 @@ func toYAMLNode(o *KeyOrder, v any, mode int, depth int) (*yaml.Node, error) {
 	case int:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}, nil
 	case float64:
-		val := pyFloat(x)
+		val := pyfmt.Float(x)
 		switch {
 		case math.IsInf(x, 1):
 			val = ".inf"
@@ -195,7 +197,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) e
 		case math.IsInf(x, -1):
 			b.WriteString("-Infinity")
 		default:
-			b.WriteString(pyFloat(x))
+			b.WriteString(pyfmt.Float(x))
 		}
 	case string:
 		writeJSONString(b, x, ascii, html)

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // Undefined is the value of a missing name, key or attribute. Like Salt's
@@ -233,7 +235,7 @@ func toStrOrdered(o *KeyOrder, v any) (string, error) {
 	case int:
 		return strconv.Itoa(x), nil
 	case float64:
-		return pyFloat(x), nil
+		return pyfmt.Float(x), nil
 	}
 	var b strings.Builder
 	if err := writeRepr(&b, o, v, 0); err != nil {
@@ -271,7 +273,7 @@ func writeRepr(b *strings.Builder, o *KeyOrder, v any, depth int) error {
 	}
 	switch x := normalize(v).(type) {
 	case string:
-		b.WriteString(pyQuote(x))
+		b.WriteString(pyfmt.Quote(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -289,7 +291,7 @@ func writeRepr(b *strings.Builder, o *KeyOrder, v any, depth int) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyQuote(k))
+			b.WriteString(pyfmt.Quote(k))
 			b.WriteString(": ")
 			if err := writeRepr(b, o, x[k], depth+1); err != nil {
 				return err
@@ -302,7 +304,7 @@ func writeRepr(b *strings.Builder, o *KeyOrder, v any, depth int) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyQuote(k) + ": ")
+			b.WriteString(pyfmt.Quote(k) + ": ")
 			if err := writeRepr(b, o, x.attrs[k], depth+1); err != nil {
 				return err
 			}
@@ -324,64 +326,6 @@ func writeRepr(b *strings.Builder, o *KeyOrder, v any, depth int) error {
 		fmt.Fprintf(b, "%v", x)
 	}
 	return nil
-}
-
-func pyQuote(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
-// pyFloat formats like Python's repr(float): 1.5, 100.0, 1e+16.
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	if f == 0 {
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	exp := int(math.Floor(math.Log10(math.Abs(f))))
-	if exp < -4 || exp >= 16 {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		return s
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {
