@@ -37,11 +37,8 @@ func inittabSplit(s string) (inittabEntry, bool) {
 // id:runlevels:action:process with a known action is an error naming file
 // and line, as init would reject it.
 func inittabParse(file string, data []byte) ([]inittabLine, error) {
-	if len(data) == 0 {
-		return nil, nil
-	}
 	var out []inittabLine
-	for i, raw := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+	for i, raw := range linesSplit(data) {
 		l := inittabLine{Raw: raw}
 		t := strings.TrimSpace(raw)
 		switch {
@@ -71,16 +68,7 @@ func inittabParse(file string, data []byte) ([]inittabLine, error) {
 
 // inittabJoin writes lines back, ending the file the way the original did.
 func inittabJoin(lines []inittabLine, orig []byte) []byte {
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l.Raw)
-		b.WriteByte('\n')
-	}
-	s := b.String()
-	if len(orig) > 0 && orig[len(orig)-1] != '\n' {
-		s = strings.TrimSuffix(s, "\n")
-	}
-	return []byte(s)
+	return linesJoin(lines, func(l inittabLine) string { return l.Raw }, orig)
 }
 
 // inittabSet puts e in place of the first active entry with its id, or

@@ -27,11 +27,8 @@ type fstabLine struct {
 // fstabParse reads an fstab file. A line with fewer than four fields, or
 // a dump or pass that is not a number, is an error naming file and line.
 func fstabParse(file string, data []byte) ([]fstabLine, error) {
-	if len(data) == 0 {
-		return nil, nil
-	}
 	var out []fstabLine
-	for i, raw := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+	for i, raw := range linesSplit(data) {
 		l := fstabLine{Raw: raw}
 		t := strings.TrimSpace(raw)
 		if t == "" || t[0] == '#' {
@@ -198,16 +195,7 @@ func fstabRemove(data []byte, lines []fstabLine, want *fstabEntry, matchOn []str
 
 // fstabJoin writes lines back, ending the file the way the original did.
 func fstabJoin(lines []fstabLine, orig []byte) []byte {
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l.Raw)
-		b.WriteByte('\n')
-	}
-	s := b.String()
-	if len(orig) > 0 && orig[len(orig)-1] != '\n' {
-		s = strings.TrimSuffix(s, "\n")
-	}
-	return []byte(s)
+	return linesJoin(lines, func(l fstabLine) string { return l.Raw }, orig)
 }
 
 // fstabRewrite replaces the fields of a line, keeping the whitespace

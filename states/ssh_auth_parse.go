@@ -85,11 +85,8 @@ type sshAuthLine struct {
 // sshAuthParse reads an authorized_keys file. A line that is not a key is
 // an error naming file and line.
 func sshAuthParse(file string, data []byte) ([]sshAuthLine, error) {
-	if len(data) == 0 {
-		return nil, nil
-	}
 	var out []sshAuthLine
-	for i, raw := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+	for i, raw := range linesSplit(data) {
 		l := sshAuthLine{Raw: raw}
 		t := strings.TrimSpace(raw)
 		if t != "" && t[0] != '#' {
@@ -104,17 +101,9 @@ func sshAuthParse(file string, data []byte) ([]sshAuthLine, error) {
 	return out, nil
 }
 
+// sshAuthJoin writes lines back, ending the file the way the original did.
 func sshAuthJoin(lines []sshAuthLine, orig []byte) []byte {
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l.Raw)
-		b.WriteByte('\n')
-	}
-	s := b.String()
-	if len(orig) > 0 && orig[len(orig)-1] != '\n' {
-		s = strings.TrimSuffix(s, "\n")
-	}
-	return []byte(s)
+	return linesJoin(lines, func(l sshAuthLine) string { return l.Raw }, orig)
 }
 
 // sshAuthSet puts k in the file: the first line with the same key blob is

@@ -187,11 +187,7 @@ type sysctlLine struct {
 // that is none of these is an error naming file and line.
 func sysctlParse(file string, data []byte) ([]sysctlLine, error) {
 	var out []sysctlLine
-	text := string(data)
-	if text == "" {
-		return nil, nil
-	}
-	for i, raw := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+	for i, raw := range linesSplit(data) {
 		l := sysctlLine{Raw: raw}
 		t := strings.TrimSpace(raw)
 		if t == "" || t[0] == '#' || t[0] == ';' {
@@ -224,29 +220,22 @@ func sysctlParse(file string, data []byte) ([]sysctlLine, error) {
 func sysctlSet(data []byte, lines []sysctlLine, key, value string) ([]byte, bool) {
 	want := sysctlNormValue(value)
 	found, changed := false, false
-	var b strings.Builder
-	for _, l := range lines {
+	raws := make([]string, len(lines))
+	for i, l := range lines {
+		raws[i] = l.Raw
 		if l.Key == key {
 			found = true
 			if sysctlNormValue(l.Value) != want {
 				changed = true
-				b.WriteString(l.Raw[:l.ValStart] + value + l.Raw[l.ValEnd:])
-				b.WriteByte('\n')
-				continue
+				raws[i] = l.Raw[:l.ValStart] + value + l.Raw[l.ValEnd:]
 			}
 		}
-		b.WriteString(l.Raw)
-		b.WriteByte('\n')
 	}
 	if found {
 		if !changed {
 			return data, false
 		}
-		out := b.String()
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			out = strings.TrimSuffix(out, "\n")
-		}
-		return []byte(out), true
+		return linesJoin(raws, func(s string) string { return s }, data), true
 	}
 	out := append([]byte{}, data...)
 	if len(out) > 0 && out[len(out)-1] != '\n' {
