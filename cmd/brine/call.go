@@ -93,9 +93,14 @@ func (o *callOptions) validate() error {
 			o.pillarRoots = []string{"/srv/pillar"}
 		}
 	}
-	for _, r := range append(append([]string{}, o.fileRoots...), o.pillarRoots...) {
+	for _, r := range o.fileRoots {
 		if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
-			return fmt.Errorf("root %s: not a directory", r)
+			return fmt.Errorf("--file-root %s: not a directory (the state tree: brine call reads /srv/salt unless --file-root names another)", r)
+		}
+	}
+	for _, r := range o.pillarRoots {
+		if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--pillar-root %s: not a directory", r)
 		}
 	}
 	if o.root != "" {
@@ -104,7 +109,7 @@ func (o *callOptions) validate() error {
 			return fmt.Errorf("--root %s: %w", o.root, err)
 		}
 		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-			return fmt.Errorf("--root %s: not a directory", o.root)
+			return fmt.Errorf("--root %s: not a directory (make the image's folder first)", o.root)
 		}
 		o.root = abs
 	}

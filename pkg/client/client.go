@@ -64,7 +64,7 @@ func Connect(cfg Config) (*Client, error) {
 	}
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connect to master at %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("connect to master at %s: %w (is `brine master` running there? -c DIR names the directory of its master.yaml, --nats-url its address)", cfg.URL, err)
 	}
 	return &Client{nc: nc}, nil
 }
@@ -72,7 +72,7 @@ func Connect(cfg Config) (*Client, error) {
 func readSeed(path string) (nkeys.KeyPair, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("operator credential: %w", err)
+		return nil, fmt.Errorf("operator credential: %w (the master writes it at its first start, readable by root only: run brine as root on the master's host, or give --creds FILE or -c DIR)", err)
 	}
 	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(b))))
 	if err != nil {
