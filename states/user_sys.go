@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -277,6 +278,9 @@ func runShadowTool(ctx context.Context, req *Request, tool, rootFlag string, arg
 		msg := strings.TrimSpace(string(out))
 		if msg == "" {
 			msg = err.Error()
+		}
+		if strings.HasPrefix(msg, tool+":") {
+			return errors.New(msg)
 		}
 		return fmt.Errorf("%s: %s", tool, msg)
 	}
