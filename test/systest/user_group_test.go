@@ -1,0 +1,123 @@
+//go:build systest
+
+package systest
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/test/testbed"
+)
+
+const sysAliceHash = "$6$saltsalt$2tb0v5hhYqB0wVQxrVq0cW1x0C0SXw6kWwS2Qbhu2l7cF5c4n6mE8N6W0y3eJ8M2mH8bK3u9r2z4d1pQ6a7bC/"
+
+// TestUserGroupInContainer applies groups, then users, then memberships
+// and removals with brine call --local in a booted Debian, each SLS dry,
+// real and again, and checks the result with getent and id: the NSS view
+// that every program on the host gets.
+func TestUserGroupInContainer(t *testing.T) {
+	c := bootWithBrine(t, testbed.Systemd)
+	run(t, c, "useradd", "-m", "-s", "/bin/sh", "olduser")
+	run(t, c, "groupadd", "-g", "4300", "oldgroup")
+	tree := map[string]string{
+		"groups.sls": `
+deploy-group:
+  group.present:
+    - name: deploy
+    - gid: 4100
+ops:
+  group.present:
+    - system: True
+`,
+		"users.sls": `
+alice:
+  user.present:
+    - uid: 4200
+    - fullname: Alice Liddell
+    - shell: /bin/bash
+    - groups:
+      - deploy
+    - optional_groups:
+      - nosuchgroup
+    - password: '` + sysAliceHash + `'
+svc:
+  user.present:
+    - system: True
+    - usergroup: False
+    - gid: ops
+    - home: /var/lib/svc
+    - createhome: False
+    - shell: /usr/sbin/nologin
+`,
+		"members.sls": `
+ops:
+  group.present:
+    - addusers:
+      - alice
+olduser:
+  user.absent:
+    - purge: True
+oldgroup:
+  group.absent
+alice-shell:
+  user.present:
+    - name: alice
+    - shell: /bin/sh
+    - groups:
+      - ops
+`,
+	}
+	apply := inContainer(c, tree)
+	res := applyChecked(t, apply, "groups")
+	if res[0].Comment != "New group deploy created" {
+		t.Errorf("group comment = %q", res[0].Comment)
+	}
+	res = applyChecked(t, apply, "users")
+	if res[0].Comment != "New user alice created" || res[0].Changes["password"] != "XXX-REDACTED-XXX" {
+		t.Errorf("user result = %q %v", res[0].Comment, res[0].Changes)
+	}
+	if got := run(t, c, "getent", "passwd", "alice"); got != "alice:x:4200:4200:Alice Liddell:/home/alice:/bin/bash" {
+		t.Errorf("getent passwd alice = %q", got)
+	}
+	if got := run(t, c, "id", "-nG", "alice"); got != "alice deploy" {
+		t.Errorf("id -nG alice = %q", got)
+	}
+	if got := run(t, c, "stat", "-c", "%U %G %a", "/home/alice"); got != "alice alice 755" {
+		t.Errorf("home = %q", got)
+	}
+	if got := run(t, c, "getent", "shadow", "alice"); !strings.HasPrefix(got, "alice:"+sysAliceHash+":") {
+		t.Errorf("getent shadow alice = %q", got)
+	}
+	ops := strings.Split(run(t, c, "getent", "group", "ops"), ":")
+	svc := strings.Split(run(t, c, "getent", "passwd", "svc"), ":")
+	if len(ops) != 4 || len(svc) != 7 || svc[3] != ops[2] || svc[5] != "/var/lib/svc" || svc[6] != "/usr/sbin/nologin" {
+		t.Errorf("svc = %q; ops = %q", svc, ops)
+	}
+	if uid, err := strconv.Atoi(svc[2]); err != nil || uid >= 1000 {
+		t.Errorf("system user svc got uid %s", svc[2])
+	}
+	if out, err := c.Exec(t.Context(), "test", "-e", "/var/lib/svc"); err == nil {
+		t.Errorf("createhome False made /var/lib/svc: %s", out)
+	}
+
+	res = applyChecked(t, apply, "members")
+	for _, r := range res {
+		t.Logf("%s: %s %v", r.Key, r.Comment, r.Changes)
+	}
+	if got := run(t, c, "id", "-nG", "alice"); got != "alice ops" {
+		// groups [ops] drops deploy; ops' addusers had added alice already.
+		t.Errorf("id -nG alice = %q", got)
+	}
+	if got := run(t, c, "getent", "passwd", "alice"); got != "alice:x:4200:4200:Alice Liddell:/home/alice:/bin/sh" {
+		t.Errorf("getent passwd alice = %q", got)
+	}
+	for _, q := range [][]string{{"passwd", "olduser"}, {"group", "olduser"}, {"group", "oldgroup"}} {
+		if out, err := c.Exec(t.Context(), "getent", q[0], q[1]); err == nil {
+			t.Errorf("getent %s %s still finds %q", q[0], q[1], out)
+		}
+	}
+	if out, err := c.Exec(t.Context(), "test", "-e", "/home/olduser"); err == nil {
+		t.Errorf("purge left /home/olduser: %s", out)
+	}
+}
