@@ -121,7 +121,11 @@ func groupPresent(ctx context.Context, req *Request) Result {
 				}
 			}
 		case "delusers":
-			for _, u := range c.val.([]string) {
+			del, ok := c.val.([]string)
+			if !ok {
+				del = c.val.(pySet)
+			}
+			for _, u := range del {
 				if applyErr = runShadowTool(ctx, req, "gpasswd", "-Q", "-d", u, name); applyErr != nil {
 					break
 				}
@@ -156,7 +160,7 @@ func groupChanges(db *acctDB, ga *groupArgs) []change {
 	differ := !slices.Equal(sortedSet(g.Members), sortedSet(ga.members))
 	switch {
 	case ga.membersSet && len(ga.members) == 0 && differ:
-		ch = append(ch, change{"delusers", sortedSet(g.Members)})
+		ch = append(ch, change{"delusers", pySet(sortedSet(g.Members))})
 	case len(ga.members) > 0 && differ:
 		ch = append(ch, change{"members", ga.members})
 	}
@@ -183,9 +187,12 @@ func groupChanges(db *acctDB, ga *groupArgs) []change {
 func changesAny(ch []change) map[string]any {
 	m := make(map[string]any, len(ch))
 	for _, c := range ch {
-		if l, ok := c.val.([]string); ok {
+		switch l := c.val.(type) {
+		case []string:
 			m[c.key] = toAnyList(l)
-		} else {
+		case pySet:
+			m[c.key] = toAnyList(l)
+		default:
 			m[c.key] = c.val
 		}
 	}

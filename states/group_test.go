@@ -40,7 +40,7 @@ func TestGroupPresentUpdate(t *testing.T) {
 		{map[string]any{"addusers": []any{"carol", "bob"}}, "addusers: ['carol']\n", "grp1:x:2000:bob,carol"},
 		{map[string]any{"delusers": []any{"bob", "daemon"}}, "delusers: ['bob']\n", "grp1:x:2000:carol"},
 		{map[string]any{"gid": "2100", "members": []any{"daemon", "bob"}}, "gid: 2100\nmembers: ['daemon', 'bob']\n", "grp1:x:2100:daemon,bob"},
-		{map[string]any{"members": []any{}}, "delusers: ['bob', 'daemon']\n", "grp1:x:2100:"},
+		{map[string]any{"members": []any{}}, "delusers: {'bob', 'daemon'}\n", "grp1:x:2100:"},
 	} {
 		dry, real := acctApply(t, root, "group.present", "grp1", tc.args)
 		want := "The following group attributes are set to be changed:\n" + tc.wantDry

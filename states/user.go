@@ -170,7 +170,8 @@ func userPresent(ctx context.Context, req *Request) Result {
 		}
 	}
 	if ua.gid != "" {
-		if _, err := db.Group(ua.gid); err != nil {
+		// A number must name a group too: useradd and usermod refuse others.
+		if db.group(ua.gid) == nil && !gidExists(db, ua.gid) {
 			return Failf(name, "argument %q: group %s does not exist", "gid", ua.gid)
 		}
 	}
@@ -461,4 +462,13 @@ func (a *acctDB) root(p string) string {
 		return p
 	}
 	return strings.TrimRight(a.rootDir, "/") + p
+}
+
+func gidExists(db *acctDB, spec string) bool {
+	n, err := strconv.Atoi(spec)
+	if err != nil {
+		return false
+	}
+	_, err = db.GroupByID(n)
+	return err == nil
 }

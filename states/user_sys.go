@@ -309,9 +309,18 @@ func pyValue(v any) string {
 		return "False"
 	case []string:
 		return pyList(t)
+	case pySet:
+		if len(t) == 0 {
+			return "set()"
+		}
+		l := pyList(t)
+		return "{" + l[1:len(l)-1] + "}"
 	}
 	return fmt.Sprint(v)
 }
+
+// pySet is a Python set of strings, kept sorted for a stable print.
+type pySet []string
 
 // pyRepr is Python's repr of a value.
 func pyRepr(v any) string {

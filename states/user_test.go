@@ -152,6 +152,7 @@ func TestUserPresentBadArgs(t *testing.T) {
 		{map[string]any{"home": "rel/home"}, `argument "home"`},
 		{map[string]any{"uid": "abc"}, `argument "uid"`},
 		{map[string]any{"gid": "nosuch"}, `argument "gid": group nosuch does not exist`},
+		{map[string]any{"gid": 5555}, `argument "gid": group 5555 does not exist`},
 		{map[string]any{"groups": []any{"grp1", "nosuch", "nope"}}, "The following group(s) are not present: nosuch,nope"},
 		{map[string]any{"fullname": "Doe, John"}, "Unsupported char ',' in Doe, John"},
 		{map[string]any{"shell": "/bin/sh:x"}, `argument "shell"`},
