@@ -3,6 +3,8 @@
 package systest
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,4 +122,86 @@ alice-shell:
 	if out, err := c.Exec(t.Context(), "test", "-e", "/home/olduser"); err == nil {
 		t.Errorf("purge left /home/olduser: %s", out)
 	}
+}
+
+// TestUserGroupRootFolder applies the same kind of states to an image
+// that is not booted, with brine call --local --root: the shadow tools
+// chroot into the image, and the host's accounts stay as they were.
+func TestUserGroupRootFolder(t *testing.T) {
+	dir := testbed.NewOverlay(t, root(t, testbed.Systemd))
+	hostPasswd, hostGroup := hostFingerprint("/etc/passwd"), hostFingerprint("/etc/group")
+	tree := map[string]string{"accounts.sls": `
+deploy:
+  group.present:
+    - gid: 4100
+alice:
+  user.present:
+    - uid: 4200
+    - gid: deploy
+    - fullname: Alice Liddell
+    - shell: /bin/bash
+    - password: '` + sysAliceHash + `'
+    - require:
+      - group: deploy
+`}
+	// The dry run of alice cannot see deploy before it exists, as in Salt:
+	// make the group first, then check the user in full.
+	apply := onFolder(dir, tree)
+	for _, r := range apply(t, "accounts", false) {
+		if r.Result == nil || !*r.Result || len(r.Changes) == 0 {
+			t.Errorf("%s: first run = %v %v %s; want True with changes", r.Key, show(r.Result), r.Changes, r.Comment)
+		}
+	}
+	got := acctRunAll(t, dir)
+	if got["passwd"] != "alice:x:4200:4100:Alice Liddell:/home/alice:/bin/bash" || got["group"] != "deploy:x:4100:" ||
+		!strings.HasPrefix(got["shadow"], "alice:"+sysAliceHash+":") {
+		t.Errorf("image accounts = %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "home/alice")); err != nil || !fi.IsDir() {
+		t.Errorf("home in the image: %v", err)
+	}
+	again := apply(t, "accounts", true)
+	for _, r := range again {
+		if r.Result == nil || !*r.Result || len(r.Changes) > 0 {
+			t.Errorf("%s: dry rerun = %v %v %s; want True with no changes", r.Key, show(r.Result), r.Changes, r.Comment)
+		}
+	}
+	tree["remove.sls"] = `
+alice:
+  user.absent:
+    - purge: True
+deploy:
+  group.absent:
+    - require:
+      - user: alice
+`
+	res := applyChecked(t, onFolder(dir, tree), "remove")
+	if res[0].Comment != "Removed user alice" || res[1].Comment != "Removed group deploy" {
+		t.Errorf("comments = %q, %q", res[0].Comment, res[1].Comment)
+	}
+	if run := acctRunAll(t, dir); run["passwd"] != "" || run["group"] != "" {
+		t.Errorf("image accounts after removal = %q", run)
+	}
+	if hostFingerprint("/etc/passwd") != hostPasswd || hostFingerprint("/etc/group") != hostGroup {
+		t.Error("the host's passwd or group changed")
+	}
+}
+
+// acctRunAll returns the image's passwd, group and shadow lines for
+// alice and deploy.
+func acctRunAll(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for file, name := range map[string]string{"passwd": "alice", "group": "deploy", "shadow": "alice"} {
+		b, err := os.ReadFile(filepath.Join(dir, "etc", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, name+":") {
+				out[file] = l
+			}
+		}
+	}
+	return out
 }
