@@ -1,0 +1,333 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/osuser"
+)
+
+func init() {
+	Register("cron.present", cronPresent)
+	Register("cron.absent", cronAbsent)
+	Register("cron.env_present", cronEnvPresent)
+	Register("cron.env_absent", cronEnvAbsent)
+}
+
+// cronSpoolDir is where Debian's cron keeps each user's crontab.
+const cronSpoolDir = "/var/spool/cron/crontabs"
+
+// Present makes sure a user's crontab holds a job.
+//
+// Arguments:
+//   - name: the command the job runs.
+//   - user: whose crontab; root by default.
+//   - minute, hour, daymonth, month, dayweek: the time fields, * by default;
+//     random draws a value once (kept on later runs), a:b draws one in that range.
+//   - comment: a comment written on the line above the job.
+//   - commented: true writes the job disabled (#DISABLED# before it).
+//   - identifier: what finds the job again when its command changes; the
+//     name by default. Written as "# SALT_CRON_IDENTIFIER:identifier".
+//   - special: @reboot, @hourly, @daily, @weekly, @monthly, @yearly,
+//     @annually or @midnight instead of the time fields.
+//
+// The crontab is the spool file /var/spool/cron/crontabs/USER, edited in
+// place (also under --root), owned by the user, group crontab, mode 0600.
+// brine keeps Salt's marker line ("# Lines below here are managed by Salt,
+// do not edit") and its SALT_CRON_IDENTIFIER comments, so a crontab Salt
+// managed goes on being managed by brine and back. Only the job's own lines
+// change; every other line is kept byte for byte. After a write the spool
+// directory's mtime is set to now, as crontab(1) does: Debian's cron checks
+// it every minute and then re-reads the crontabs.
+//
+// Salt: comments and changes ({user: name}) are Salt's, and a dry run reports those changes too (Salt's has none); Salt re-renders the whole managed part, brine only the job's lines; time fields split on any blanks; a range a:b is met by any value in it (Salt redraws it every run); a bad time field or special fails naming the argument; under test a user or a spool directory still missing is read as an empty crontab; only Debian's spool layout is known.
+func cronPresent(ctx context.Context, req *Request) Result {
+	docWarnUnknown(req)
+	a := &req.Args
+	name := strings.TrimSpace(req.Name)
+	user := a.String("user", "root")
+	w := cronWant{Cmd: name, ID: name}
+	for i, f := range []string{"minute", "hour", "daymonth", "month", "dayweek"} {
+		w.Fields[i] = strings.ToLower(a.String(f, "*"))
+		if err := a.Err(); err == nil {
+			if err := cronCheckField(w.Fields[i]); err != nil {
+				return Failf(name, "argument %q: %v", f, err)
+			}
+		}
+	}
+	if a.Has("comment") {
+		if v, _ := a.Get("comment"); v != nil {
+			c := cronNormComment(a.String("comment", ""))
+			w.Comment = &c
+		}
+	}
+	w.Commented = a.Bool("commented", false)
+	if a.Has("identifier") {
+		if v, _ := a.Get("identifier"); v != false {
+			w.ID = a.String("identifier", "")
+		}
+	}
+	w.Spec = a.String("special", "")
+	if err := a.Err(); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if w.Spec != "" && !slices.Contains(cronSpecials, w.Spec) {
+		return Failf(name, "argument %q: %q is not one of %s", "special", w.Spec, strings.Join(cronSpecials, ", "))
+	}
+	if err := cronCheckText(name, w.ID, w.Comment); err != nil {
+		return Failf(name, "%v", err)
+	}
+	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.SetJob(w), nil },
+		func(status string) Result {
+			switch status {
+			case "present":
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s already present", name)}
+			case "new":
+				if req.Test {
+					return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron %s is set to be added", name)}
+				}
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s added to %s's crontab", name, user)}
+			}
+			if req.Test {
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron %s is set to be updated", name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s updated", name)}
+		})
+}
+
+// Absent makes sure a user's crontab does not hold a job.
+//
+// Arguments:
+//   - name: the command of the job.
+//   - user: whose crontab; root by default.
+//   - identifier: the job's SALT_CRON_IDENTIFIER; the name by default. A job
+//     with no identifier is found by its command.
+//   - special: remove the @special line of this keyword instead of a timed job.
+//
+// Every matching job goes, with its comment lines; other lines are kept
+// byte for byte.
+//
+// Salt: Salt removes the first match per run, brine all of them; under test Salt looks at timed jobs even with special, brine at what a real run would remove; changes {user: name} under test too.
+func cronAbsent(ctx context.Context, req *Request) Result {
+	docWarnUnknown(req)
+	a := &req.Args
+	name := strings.TrimSpace(req.Name)
+	user := a.String("user", "root")
+	id := name
+	if a.Has("identifier") {
+		if v, _ := a.Get("identifier"); v != false {
+			id = a.String("identifier", "")
+		}
+	}
+	spec := a.String("special", "")
+	if err := a.Err(); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if spec != "" && !slices.Contains(cronSpecials, spec) {
+		return Failf(name, "argument %q: %q is not one of %s", "special", spec, strings.Join(cronSpecials, ", "))
+	}
+	if err := cronCheckText(name, id, nil); err != nil {
+		return Failf(name, "%v", err)
+	}
+	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.RmJob(name, id, spec), nil },
+		func(status string) Result {
+			switch {
+			case status == "absent" && req.Test:
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s is absent", name)}
+			case status == "absent":
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s already absent", name)}
+			case req.Test:
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron %s is set to be removed", name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s removed from %s's crontab", name, user)}
+		})
+}
+
+// EnvPresent makes sure a user's crontab sets an environment variable.
+//
+// Arguments:
+//   - name: the variable, such as MAILTO.
+//   - value: its value; empty by default (written NAME="").
+//   - user: whose crontab; root by default.
+//
+// The line goes below Salt's marker, after the variables already there, so
+// that it applies to the jobs Salt and brine manage. A line that sets the
+// variable is changed in place.
+//
+// Salt: same comments; changes {user: name} under test too; an empty value matches NAME="" (Salt's rewrites it every run).
+func cronEnvPresent(ctx context.Context, req *Request) Result {
+	docWarnUnknown(req)
+	name := strings.TrimSpace(req.Name)
+	user := req.Args.String("user", "root")
+	value := req.Args.String("value", "")
+	if err := req.Args.Err(); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if err := cronCheckEnvName(name); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if strings.ContainsAny(value, "\n\r") {
+		return Failf(name, "argument %q: a crontab variable's value is one line", "value")
+	}
+	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.SetEnv(name, value), nil },
+		func(status string) Result {
+			switch status {
+			case "present":
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s already present", name)}
+			case "new":
+				if req.Test {
+					return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron env %s is set to be added", name)}
+				}
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s added to %s's crontab", name, user)}
+			}
+			if req.Test {
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron env %s is set to be updated", name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s updated", name)}
+		})
+}
+
+// EnvAbsent makes sure a user's crontab does not set an environment variable.
+//
+// Arguments:
+//   - name: the variable.
+//   - user: whose crontab; root by default.
+//
+// Every line below Salt's marker that sets it is removed.
+//
+// Salt: Salt removes the last such line per run, brine all; changes {user: name} under test too.
+func cronEnvAbsent(ctx context.Context, req *Request) Result {
+	docWarnUnknown(req)
+	name := strings.TrimSpace(req.Name)
+	user := req.Args.String("user", "root")
+	if err := req.Args.Err(); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if err := cronCheckEnvName(name); err != nil {
+		return Failf(name, "%v", err)
+	}
+	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.RmEnv(name), nil },
+		func(status string) Result {
+			switch {
+			case status == "absent" && req.Test:
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s is absent", name)}
+			case status == "absent":
+				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s already absent", name)}
+			case req.Test:
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron env %s is set to be removed", name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s removed from %s's crontab", name, user)}
+		})
+}
+
+// cronEdit reads the user's crontab, applies edit, and unless under test
+// writes it back. report turns edit's status into the result; every
+// status but present/absent carries the changes {user: name}.
+func cronEdit(req *Request, name, user string, edit func(*cronTab) (string, error), report func(string) Result) Result {
+	if user == "" || strings.ContainsAny(user, "/\n") || user == "." || user == ".." {
+		return Failf(name, "argument %q: %q is not a user name", "user", user)
+	}
+	dir := req.Path(cronSpoolDir)
+	u, uerr := osuser.LookupUser(req.Root, user)
+	if uerr == nil && u.GID < 0 {
+		uerr = fmt.Errorf("user %q has no line in %s", user, osuser.PasswdPath(req.Root))
+	}
+	_, derr := os.Stat(dir)
+	// Under test a missing user or spool directory may come from a state
+	// earlier in the same run; the crontab then reads as empty.
+	if !req.Test {
+		if uerr != nil {
+			return Failf(name, "argument %q: %v", "user", uerr)
+		}
+		if derr != nil {
+			return Failf(name, "cron is not installed: %v", derr)
+		}
+	}
+	fileName := user
+	if uerr == nil {
+		fileName = u.Name
+	}
+	path := filepath.Join(dir, fileName)
+	data, err := os.ReadFile(path)
+	if err != nil && !IsNotExist(err) {
+		return Failf(name, "crontab of %s: %v", user, err)
+	}
+	t := cronParse(data)
+	status, err := edit(t)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	res := report(status)
+	res.Changes = map[string]any{}
+	if status == "present" || status == "absent" {
+		return res
+	}
+	res.Changes[user] = name
+	if req.Test {
+		return res
+	}
+	if err := cronWrite(req, path, t.Bytes(), u); err != nil {
+		return Failf(name, "Cron %s for user %s failed to commit with error \n%v", name, user, err)
+	}
+	return res
+}
+
+// cronWrite replaces the spool file, as crontab(1) leaves it: owned by
+// the user, group crontab, mode 0600 (cron skips a crontab that is not),
+// then touches the spool directory so that cron re-reads it.
+func cronWrite(req *Request, path string, data []byte, u *osuser.User) error {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return err
+	}
+	gid := u.GID
+	if g, err := osuser.LookupGroup(req.Root, "crontab"); err == nil {
+		gid = g.GID
+	}
+	if err := os.Lchown(path, u.UID, gid); err != nil {
+		return fmt.Errorf("chown %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("chmod %s: %w", path, err)
+	}
+	now := time.Now()
+	if err := os.Chtimes(filepath.Dir(path), now, now); err != nil {
+		return fmt.Errorf("touch %s: %w", filepath.Dir(path), err)
+	}
+	return nil
+}
+
+// cronCheckText refuses what would break the crontab's line structure.
+func cronCheckText(name, id string, comment *string) error {
+	switch {
+	case name == "":
+		return &ArgError{Arg: "name", Err: fmt.Errorf("the command is empty")}
+	case strings.ContainsAny(name, "\n\r"):
+		return &ArgError{Arg: "name", Err: fmt.Errorf("a cron command is one line")}
+	case strings.ContainsAny(id, "\n\r"):
+		return &ArgError{Arg: "identifier", Err: fmt.Errorf("an identifier is one line")}
+	case strings.Contains(id, cronIDMarker):
+		return &ArgError{Arg: "identifier", Err: fmt.Errorf("an identifier cannot hold %s", cronIDMarker)}
+	case comment != nil && strings.Contains(*comment, cronIDMarker):
+		return &ArgError{Arg: "comment", Err: fmt.Errorf("a comment cannot hold %s", cronIDMarker)}
+	}
+	return nil
+}
+
+// cronCheckEnvName accepts what cron and Salt both read back as a variable.
+func cronCheckEnvName(name string) error {
+	if name == "" {
+		return &ArgError{Arg: "name", Err: fmt.Errorf("the variable name is empty")}
+	}
+	for i, r := range name {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return &ArgError{Arg: "name", Err: fmt.Errorf("%q is not a variable name", name)}
+		}
+	}
+	return nil
+}
