@@ -134,7 +134,7 @@ type change struct {
 // --root for an image; brine works out new ids and defaults itself and
 // passes them explicitly, so a dry run shows the ids a real run will use.
 //
-// Salt: a dry run reports the changes of a real run (Salt's reports none); hash_password, the shadow ageing fields (date, mindays ...) and Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
+// Salt: a dry run reports the changes of a real run (Salt's reports none); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password, the shadow ageing fields (date, mindays ...) and Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
 func userPresent(ctx context.Context, req *Request) Result {
 	docWarnUnknown(req)
 	ua, err := userParseArgs(req)
@@ -363,6 +363,11 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 	postInfo := db.userInfo(&post)
 	postInfo["groups"] = toAnyList(sortedSet(append(members, db.GroupName(post.GID))))
 	want := infoDiff(pre, postInfo)
+	if c, ok := cm["homeDoesNotExist"]; ok {
+		// Salt makes the folder but reports nothing, as user.info is the
+		// same; brine names it, so that the run counts as a change.
+		want["homeDoesNotExist"] = c.val
+	}
 	if passChange {
 		want["passwd"] = redacted
 		if today := shadowDay(time.Now()); db.shadow[name].Lstchg != today {
@@ -399,6 +404,9 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 		return Failf(name, "User %s vanished while being updated", name)
 	}
 	got := infoDiff(pre, db2.userInfo(u2))
+	if c, ok := cm["homeDoesNotExist"]; ok && isDir(db2.root(c.val.(string))) {
+		got["homeDoesNotExist"] = c.val
+	}
 	if s1, s2 := db.shadow[name], db2.shadow[name]; s1.Passwd != s2.Passwd {
 		got["passwd"] = redacted
 		if s1.Lstchg != s2.Lstchg {

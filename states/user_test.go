@@ -70,7 +70,7 @@ func TestUserPresentUpdate(t *testing.T) {
 		t.Errorf("real comment = %q", real.Comment)
 	}
 	today := time.Now().Unix() / 86400
-	want := `{"fullname":"Robert","groups":["bob","grp2"],"home":"/home/robert","lstchg":` + strconv.FormatInt(today, 10) + `,"passwd":"XXX-REDACTED-XXX","shell":"/bin/bash"}`
+	want := `{"fullname":"Robert","groups":["bob","grp2"],"home":"/home/robert","homeDoesNotExist":"/home/robert","lstchg":` + strconv.FormatInt(today, 10) + `,"passwd":"XXX-REDACTED-XXX","shell":"/bin/bash"}`
 	if got := normChanges(t, real.Changes); got != want {
 		t.Errorf("changes = %s\nwant      %s", got, want)
 	}
@@ -136,6 +136,9 @@ func TestUserPresentPassword(t *testing.T) {
 	dry, _ := acctApply(t, root, "user.present", "carol", map[string]any{})
 	if dry.Comment != "The following user attributes are set to be changed:\nhomeDoesNotExist: /home/carol\n" {
 		t.Errorf("dry comment = %q", dry.Comment)
+	}
+	if normChanges(t, dry.Changes) != `{"homeDoesNotExist":"/home/carol"}` {
+		t.Errorf("changes = %v", dry.Changes)
 	}
 	fi, err := os.Stat(filepath.Join(root, "home/carol"))
 	if err != nil || fi.Sys().(*syscall.Stat_t).Uid != 1001 {
