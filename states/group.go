@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/osuser"
 )
 
 func init() {
@@ -71,7 +73,7 @@ func groupParseArgs(req *Request) (*groupArgs, error) {
 // groupadd, groupmod and gpasswd make the changes, with --root for an
 // image; a new group's gid is chosen beforehand, so a dry run shows it.
 //
-// Salt: conflicting members/addusers/delusers fail (Salt returns None); a dry run reports the changes of a real run (Salt's reports none).
+// Salt: conflicting members/addusers/delusers fail (Salt returns None); a dry run reports the changes of a real run (Salt's reports none), and the gid it promises a new group counts the groups and users that earlier states of the same dry run would create.
 func groupPresent(ctx context.Context, req *Request) Result {
 	docWarnUnknown(req)
 	ga, err := groupParseArgs(req)
@@ -224,6 +226,7 @@ func groupCreate(ctx context.Context, req *Request, db *acctDB, ga *groupArgs) R
 		members = ga.addusers
 	}
 	if req.Test {
+		plannedAccts(req).addGroup(osuser.Group{Name: name, GID: gid, Members: members})
 		return Result{Name: name, Result: None, Changes: groupInfo(name, gid, members),
 			Comment: fmt.Sprintf("Group %s set to be added", name)}
 	}

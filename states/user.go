@@ -134,7 +134,7 @@ type change struct {
 // --root for an image; brine works out new ids and defaults itself and
 // passes them explicitly, so a dry run shows the ids a real run will use.
 //
-// Salt: a dry run reports the changes of a real run (Salt's reports none); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password, the shadow ageing fields (date, mindays ...) and Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
+// Salt: a dry run reports the changes of a real run (Salt's reports none) and sees the groups and users that earlier states of the same dry run would create (Salt's fails on them); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password, the shadow ageing fields (date, mindays ...) and Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
 func userPresent(ctx context.Context, req *Request) Result {
 	docWarnUnknown(req)
 	ua, err := userParseArgs(req)
@@ -212,7 +212,8 @@ func userChanges(db *acctDB, ua *userArgs, u *osuser.User, optPresent []string, 
 	if ua.home != "" && u.Home != ua.home {
 		ch = append(ch, change{"home", ua.home})
 	}
-	if ua.createhome {
+	// A user this dry run would create gets its home made with it.
+	if ua.createhome && !db.planned[u.Name] {
 		h := ua.home
 		if h == "" {
 			h = u.Home

@@ -118,6 +118,17 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 		want["password"] = ""
 	}
 	if req.Test {
+		plan := plannedAccts(req)
+		if p.newGroup {
+			plan.addGroup(osuser.Group{Name: name, GID: p.groupGID})
+		}
+		sh := shadowEntry{Name: name, Passwd: "!"}
+		if setPass {
+			sh.Passwd = ua.password
+		} else if emptyPass {
+			sh.Passwd = ""
+		}
+		plan.addUser(p.user, sh, p.groups)
 		return Result{Name: name, Result: None, Changes: want, Comment: fmt.Sprintf("User %s set to be added", name)}
 	}
 

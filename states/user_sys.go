@@ -32,6 +32,9 @@ type acctDB struct {
 	uadd   map[string]string // /etc/default/useradd
 	// rootDir is the image's folder ("" for the live host).
 	rootDir string
+	// planned names the users an earlier state of this dry run would
+	// create: they are not in the files yet (see user_plan.go).
+	planned map[string]bool
 }
 
 // shadowEntry is one line of /etc/shadow; the numbers stay text, as an
@@ -88,7 +91,7 @@ func loadAcct(req *Request) (*acctDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &acctDB{DB: db, rootDir: req.Root}
+	a := &acctDB{DB: db, rootDir: req.Root, planned: map[string]bool{}}
 	read := func(p string) ([]byte, error) {
 		b, err := os.ReadFile(req.Path(p))
 		if err != nil && !IsNotExist(err) {
@@ -109,6 +112,7 @@ func loadAcct(req *Request) (*acctDB, error) {
 		return nil, err
 	}
 	a.uadd = parseKeyValues(b)
+	plannedAccts(req).mergeInto(a)
 	return a, nil
 }
 

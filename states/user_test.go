@@ -3,6 +3,7 @@ package states
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -241,5 +242,59 @@ func TestParseShadow(t *testing.T) {
 	kv := parseKeyValues([]byte("# x\nUID_MIN\t 1000\nSHELL=/bin/bash\nHOME=\"/home\"\n"))
 	if kv["UID_MIN"] != "1000" || kv["SHELL"] != "/bin/bash" || kv["HOME"] != "/home" {
 		t.Errorf("parseKeyValues = %v", kv)
+	}
+}
+
+// TestAccountsDryRunPlans runs a users-formula shape twice, dry then for
+// real, each with one run cache: the dry run sees the groups and users
+// its earlier states would make, and promises the ids the real run gives.
+func TestAccountsDryRunPlans(t *testing.T) {
+	root := acctRoot(t)
+	steps := []struct {
+		fun, name string
+		args      map[string]any
+	}{
+		{"group.present", "web", map[string]any{"gid": nil, "members": nil}},
+		{"group.present", "dave", map[string]any{"gid": 1700}},
+		{"user.present", "dave", map[string]any{"uid": 1700, "gid": "dave", "groups": []any{"dave", "web"}, "remove_groups": false, "password": aliceHash}},
+		{"user.present", "erin", map[string]any{"groups": []any{"web"}}},
+		{"user.present", "erin", map[string]any{"shell": "/bin/bash"}},
+		{"group.present", "web", map[string]any{"addusers": []any{"dave"}}},
+	}
+	run := func(test bool) []Result {
+		env := fileEnv()
+		env.Cache = &RunCache{}
+		var out []Result
+		for _, s := range steps {
+			fn, err := Lookup(s.fun)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := &Request{ID: s.name, Name: s.name, Func: s.fun, Args: NewArgs(fileCopyArgs(s.args)), Test: test, Root: root, Env: env}
+			out = append(out, fn(t.Context(), req))
+		}
+		return out
+	}
+	before := acctFiles(t, root)
+	dry := run(true)
+	if !reflect.DeepEqual(acctFiles(t, root), before) {
+		t.Fatal("the dry run changed the account files")
+	}
+	real := run(false)
+	for i, s := range steps {
+		d, r := dry[i], real[i]
+		t.Logf("%s %s: dry %v %q %v; real %v %q %v", s.fun, s.name, d.Result, d.Comment, d.Changes, r.Result, r.Comment, r.Changes)
+		if r.Result != True {
+			t.Errorf("%s %s real = %v %q", s.fun, s.name, r.Result, r.Comment)
+		}
+		if wantDry := map[bool]Outcome{true: None, false: True}[len(r.Changes) > 0]; d.Result != wantDry {
+			t.Errorf("%s %s dry = %v %q; want %v", s.fun, s.name, d.Result, d.Comment, wantDry)
+		}
+		if dc, rc := normChanges(t, d.Changes), normChanges(t, r.Changes); dc != rc {
+			t.Errorf("%s %s changes: dry %s; real %s", s.fun, s.name, dc, rc)
+		}
+	}
+	if got := acctLine(t, root, "passwd", "erin"); got != "erin:x:1701:1701::/home/erin:/bin/bash" {
+		t.Errorf("erin = %q", got)
 	}
 }
