@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/brine-cm/brine/pkg/osuser"
 )
@@ -41,6 +40,7 @@ type userArgs struct {
 	emptyPassword             bool
 	system, unique            bool
 	allowUIDChange, allowGIDC bool
+	age                       map[string]int // ageing arguments given, by name
 }
 
 var gecosArgs = [5]string{"fullname", "roomnumber", "workphone", "homephone", "other"}
@@ -83,6 +83,11 @@ func userParseArgs(req *Request) (*userArgs, error) {
 	if err := a.Err(); err != nil {
 		return nil, err
 	}
+	age, err := userAgeArgs(a)
+	if err != nil {
+		return nil, err
+	}
+	u.age = age
 	if u.home != "" && !strings.HasPrefix(u.home, "/") {
 		return nil, &ArgError{Arg: "home", Err: fmt.Errorf("%q is not an absolute path", u.home)}
 	}
@@ -126,6 +131,9 @@ type change struct {
 //   - password: a password hash (crypt(3) form, such as from mkpasswd -m sha-512).
 //   - enforce_password: replace a password that differs (default True).
 //   - empty_password: set an empty password (password-less login).
+//   - date: the day of the last password change, in days since 1970-01-01.
+//   - mindays, maxdays, warndays, inactdays: password ageing, in days (chage -m -M -W -I).
+//   - expire: the day the account expires, in days since 1970-01-01; -1 never.
 //   - system: take the uid from the system range (SYS_UID_MIN..SYS_UID_MAX).
 //   - unique: refuse a uid that another user has (default True).
 //   - allow_uid_change, allow_gid_change: allow changing an existing user's uid or gid.
@@ -134,7 +142,7 @@ type change struct {
 // --root for an image; brine works out new ids and defaults itself and
 // passes them explicitly, so a dry run shows the ids a real run will use.
 //
-// Salt: a dry run reports the changes of a real run (Salt's reports none) and sees the groups and users that earlier states of the same dry run would create (Salt's fails on them); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password, the shadow ageing fields (date, mindays ...) and Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
+// Salt: a dry run reports the changes of a real run (Salt's reports none) and sees the groups and users that earlier states of the same dry run would create (Salt's fails on them); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password and the Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
 func userPresent(ctx context.Context, req *Request) Result {
 	docWarnUnknown(req)
 	ua, err := userParseArgs(req)
@@ -234,6 +242,7 @@ func userChanges(db *acctDB, ua *userArgs, u *osuser.User, optPresent []string, 
 	if ua.emptyPassword && sh.Passwd != "" {
 		ch = append(ch, change{"empty_password", true})
 	}
+	ch = append(ch, ageChanges(sh, ua.age)...)
 	g := gecosSplit(u.Gecos)
 	for i, k := range gecosArgs {
 		if ua.gecos[i] != nil && g[i] != *ua.gecos[i] {
@@ -369,11 +378,21 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 		// same; brine names it, so that the run counts as a change.
 		want["homeDoesNotExist"] = c.val
 	}
+	// usermod -p dates the change today; chage then sets what is asked.
+	preSh := db.shadow[name]
+	postSh := preSh
 	if passChange {
-		want["passwd"] = redacted
-		if today := shadowDay(time.Now()); db.shadow[name].Lstchg != today {
-			want["lstchg"], _ = strconv.Atoi(today)
+		postSh.Passwd, postSh.Age[ageLstchg] = newPass, today()
+	}
+	var chage []string
+	for _, g := range ageArgs {
+		if c, ok := cm[g.arg]; ok {
+			postSh.Age[g.field] = c.val.(int)
+			chage = append(chage, g.flag, strconv.Itoa(c.val.(int)))
 		}
+	}
+	for k, v := range shadowDiff(preSh, postSh) {
+		want[k] = v
 	}
 
 	if req.Test {
@@ -393,6 +412,9 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 	if len(argv) > 0 {
 		applyErr = runShadowTool(ctx, req, "usermod", "-R", append(argv, name)...)
 	}
+	if len(chage) > 0 && applyErr == nil {
+		applyErr = runShadowTool(ctx, req, "chage", "-R", append(chage, name)...)
+	}
 	if _, ok := cm["homeDoesNotExist"]; ok && applyErr == nil {
 		applyErr = mkHome(db.root(post.Home), post.UID, post.GID)
 	}
@@ -408,11 +430,8 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 	if c, ok := cm["homeDoesNotExist"]; ok && isDir(db2.root(c.val.(string))) {
 		got["homeDoesNotExist"] = c.val
 	}
-	if s1, s2 := db.shadow[name], db2.shadow[name]; s1.Passwd != s2.Passwd {
-		got["passwd"] = redacted
-		if s1.Lstchg != s2.Lstchg {
-			got["lstchg"], _ = strconv.Atoi(s2.Lstchg)
-		}
+	for k, v := range shadowDiff(preSh, db2.shadow[name]) {
+		got[k] = v
 	}
 	res := Result{Name: name, Result: True, Changes: got, Comment: fmt.Sprintf("User %s is present and up to date", name)}
 	if len(got) > 0 {

@@ -117,12 +117,26 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 	} else if emptyPass {
 		want["password"] = ""
 	}
+	// Salt sets the ageing fields after useradd, each one given (date) or
+	// non-zero (the others), and reports each by its argument's name.
+	var chage []string
+	var ages []ageArg
+	for _, g := range ageArgs {
+		if v, ok := ua.age[g.arg]; ok && (v != 0 || g.arg == "date") {
+			want[g.arg] = v
+			chage = append(chage, g.flag, strconv.Itoa(v))
+			ages = append(ages, g)
+		}
+	}
 	if req.Test {
 		plan := plannedAccts(req)
 		if p.newGroup {
 			plan.addGroup(osuser.Group{Name: name, GID: p.groupGID})
 		}
-		sh := shadowEntry{Name: name, Passwd: "!"}
+		sh := shadowEntry{Name: name, Passwd: "!", Age: [ageFields]int{today(), -1, -1, -1, -1, -1}}
+		for _, g := range ages {
+			sh.Age[g.field] = ua.age[g.arg]
+		}
 		if setPass {
 			sh.Passwd = ua.password
 		} else if emptyPass {
@@ -175,6 +189,10 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 		return Failf(name, "Failed to create new user %s: %v", name, err)
 	}
 
+	var chageErr error
+	if len(chage) > 0 {
+		chageErr = runShadowTool(ctx, req, "chage", "-R", append(chage, name)...)
+	}
 	db2, err := loadAcct(req)
 	if err != nil {
 		return Failf(name, "%v", err)
@@ -201,6 +219,16 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 		if sh.Passwd != "" {
 			res.Result = False
 			res.Comment = fmt.Sprintf("User %s created but failed to empty password", name)
+		}
+	}
+	for _, g := range ages {
+		got[g.arg] = ua.age[g.arg]
+		if sh.Age[g.field] != ua.age[g.arg] {
+			res.Result = False
+			res.Comment = fmt.Sprintf("User %s created but failed to set %s to %d", name, g.what, ua.age[g.arg])
+			if chageErr != nil {
+				res.Comment += ": " + chageErr.Error()
+			}
 		}
 	}
 	return res

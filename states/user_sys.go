@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/brine-cm/brine/pkg/osuser"
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -37,10 +36,10 @@ type acctDB struct {
 	planned map[string]bool
 }
 
-// shadowEntry is one line of /etc/shadow; the numbers stay text, as an
-// empty field differs from 0.
+// shadowEntry is one line of /etc/shadow.
 type shadowEntry struct {
-	Name, Passwd, Lstchg string
+	Name, Passwd string
+	Age          [ageFields]int // see user_age.go
 }
 
 // parseShadow parses shadow text, skipping lines it cannot read, as
@@ -58,7 +57,7 @@ func parseShadow(data []byte) map[string]shadowEntry {
 		if len(f) < 3 || f[0] == "" {
 			continue
 		}
-		out[f[0]] = shadowEntry{Name: f[0], Passwd: f[1], Lstchg: f[2]}
+		out[f[0]] = shadowEntry{Name: f[0], Passwd: f[1], Age: parseAge(f)}
 	}
 	return out
 }
@@ -258,9 +257,6 @@ func toAnyList(s []string) []any {
 	}
 	return out
 }
-
-// shadowDay is the shadow file's date: days since 1970-01-01 (UTC).
-func shadowDay(t time.Time) string { return strconv.FormatInt(t.Unix()/86400, 10) }
 
 // runShadowTool runs one of the shadow tools as argv. rootFlag is how the
 // tool names a chroot (-R for most, -Q for gpasswd); with --root the tool

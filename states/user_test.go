@@ -236,7 +236,7 @@ func TestFreeID(t *testing.T) {
 
 func TestParseShadow(t *testing.T) {
 	got := parseShadow([]byte("# c\nroot:*:19000:0:99999:7:::\nbad\nbob::20000::::::\n"))
-	if len(got) != 2 || got["root"].Passwd != "*" || got["root"].Lstchg != "19000" || got["bob"].Passwd != "" {
+	if len(got) != 2 || got["root"].Passwd != "*" || got["root"].Age != [ageFields]int{19000, 0, 99999, 7, -1, -1} || got["bob"].Passwd != "" {
 		t.Errorf("parseShadow = %v", got)
 	}
 	kv := parseKeyValues([]byte("# x\nUID_MIN\t 1000\nSHELL=/bin/bash\nHOME=\"/home\"\n"))
@@ -296,5 +296,33 @@ func TestAccountsDryRunPlans(t *testing.T) {
 	}
 	if got := acctLine(t, root, "passwd", "erin"); got != "erin:x:1701:1701::/home/erin:/bin/bash" {
 		t.Errorf("erin = %q", got)
+	}
+}
+
+func TestUserPresentAgeing(t *testing.T) {
+	root := acctRoot(t)
+	args := map[string]any{"mindays": 1, "maxdays": 90, "warndays": 14, "inactdays": 30, "expire": 20500, "date": 19500}
+	dry, real := acctApply(t, root, "user.present", "bob", args)
+	wantDry := "The following user attributes are set to be changed:\n" +
+		"date: 19500\nmindays: 1\nmaxdays: 90\ninactdays: 30\nwarndays: 14\nexpire: 20500\n"
+	if dry.Comment != wantDry {
+		t.Errorf("dry comment = %q", dry.Comment)
+	}
+	if got := normChanges(t, real.Changes); got != `{"expire":20500,"inact":30,"lstchg":19500,"max":90,"min":1,"warn":14}` {
+		t.Errorf("changes = %s", got)
+	}
+	if got := acctLine(t, root, "shadow", "bob"); got != "bob:!:19500:1:90:14:30:20500:" {
+		t.Errorf("shadow line = %q", got)
+	}
+	// A new user: Salt reports each argument by its own name.
+	_, real = acctApply(t, root, "user.present", "frank", map[string]any{"maxdays": 60, "mindays": 0, "expire": -1})
+	if real.Changes["maxdays"] != 60 || real.Changes["expire"] != -1 || real.Changes["mindays"] != nil {
+		t.Errorf("changes = %v", real.Changes)
+	}
+	if got := acctLine(t, root, "shadow", "frank"); !strings.Contains(got, ":60:") {
+		t.Errorf("shadow line = %q", got)
+	}
+	if r := acctCall(t, root, "user.present", "bob", map[string]any{"maxdays": -5}, true); r.Result != False || !strings.Contains(r.Comment, `argument "maxdays"`) {
+		t.Errorf("bad maxdays = %v %q", r.Result, r.Comment)
 	}
 }
