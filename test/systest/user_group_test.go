@@ -205,3 +205,50 @@ func acctRunAll(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// TestUserFormulaShapeInContainer applies states in the shape that
+// users-formula renders (the user's group, an extra group, then the user
+// in both, with ageing) in one SLS. Salt's dry run of it fails, as the
+// groups do not exist yet; brine's predicts the real run exactly.
+func TestUserFormulaShapeInContainer(t *testing.T) {
+	c := bootWithBrine(t, testbed.Systemd)
+	tree := map[string]string{"users.sls": `
+users_deploy_sudo_group:
+  group.present:
+    - name: sudo-deploy
+    - system: True
+users_deploy_user:
+  group.present:
+    - name: deploy
+    - gid: 5000
+  user.present:
+    - name: deploy
+    - home: /home/deploy
+    - shell: /bin/bash
+    - uid: 5000
+    - gid: deploy
+    - fullname: Deploy Bot
+    - createhome: True
+    - allow_gid_change: False
+    - maxdays: 90
+    - remove_groups: False
+    - groups:
+      - deploy
+      - sudo-deploy
+    - optional_groups:
+      - docker
+    - require:
+      - group: deploy
+      - group: sudo-deploy
+`}
+	res := applyChecked(t, inContainer(c, tree), "users")
+	for _, r := range res {
+		t.Logf("%s: %s %v", r.Key, r.Comment, r.Changes)
+	}
+	if got := run(t, c, "id", "deploy"); !strings.HasPrefix(got, "uid=5000(deploy) gid=5000(deploy) groups=5000(deploy),") || !strings.Contains(got, "(sudo-deploy)") {
+		t.Errorf("id deploy = %q", got)
+	}
+	if got := run(t, c, "chage", "-l", "deploy"); !strings.Contains(got, "Maximum number of days between password change\t\t: 90") {
+		t.Errorf("chage -l deploy = %q", got)
+	}
+}
