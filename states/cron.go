@@ -42,9 +42,13 @@ const cronSpoolDir = "/var/spool/cron/crontabs"
 // brine keeps Salt's marker line ("# Lines below here are managed by Salt,
 // do not edit") and its SALT_CRON_IDENTIFIER comments, so a crontab Salt
 // managed goes on being managed by brine and back. Only the job's own lines
-// change; every other line is kept byte for byte. After a write the spool
-// directory's mtime is set to now, as crontab(1) does: Debian's cron checks
-// it every minute and then re-reads the crontabs.
+// change; every other line is kept byte for byte. Jobs above the marker are
+// the user's own: like Salt, brine never matches them (a state for the same
+// command adds a managed copy). A new crontab holds the marker and the job,
+// without crontab(1)'s "DO NOT EDIT" header, which crontab -l hides anyway.
+// After a write the spool directory's mtime is set to now, as crontab(1)
+// does: Debian's cron (3.0pl1-162, checked) looks at it every minute and
+// re-reads the crontabs, so a running cron picks the job up with no signal.
 //
 // Salt: comments and changes ({user: name}) are Salt's, and a dry run reports those changes too (Salt's has none); Salt re-renders the whole managed part, brine only the job's lines; time fields split on any blanks; a range a:b is met by any value in it (Salt redraws it every run); a bad time field or special fails naming the argument; under test a user or a spool directory still missing is read as an empty crontab; only Debian's spool layout is known.
 func cronPresent(ctx context.Context, req *Request) Result {
