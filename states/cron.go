@@ -26,7 +26,8 @@ const cronSpoolDir = "/var/spool/cron/crontabs"
 // Present makes sure a user's crontab holds a job.
 //
 // Arguments:
-//   - name: the command the job runs.
+//   - name: the command the job runs, written as given: cron reads a % in it
+//     as a newline, so write \% for a literal one (Salt does not escape either).
 //   - user: whose crontab; root by default.
 //   - minute, hour, daymonth, month, dayweek: the time fields, * by default;
 //     random draws a value once (kept on later runs), a:b draws one in that range.
