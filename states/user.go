@@ -41,6 +41,7 @@ type userArgs struct {
 	system, unique            bool
 	allowUIDChange, allowGIDC bool
 	age                       map[string]int // ageing arguments given, by name
+	hashPassword, noLogInit   bool
 }
 
 var gecosArgs = [5]string{"fullname", "roomnumber", "workphone", "homephone", "other"}
@@ -76,6 +77,8 @@ func userParseArgs(req *Request) (*userArgs, error) {
 	u.password = a.String("password", "")
 	u.enforcePassword = a.Bool("enforce_password", true)
 	u.emptyPassword = a.Bool("empty_password", false)
+	u.hashPassword = a.Bool("hash_password", false)
+	u.noLogInit = a.Bool("nologinit", false)
 	u.system = a.Bool("system", false)
 	u.unique = a.Bool("unique", true)
 	u.allowUIDChange = a.Bool("allow_uid_change", false)
@@ -129,6 +132,8 @@ type change struct {
 //   - shell: the login shell (default SHELL of /etc/default/useradd, else /bin/sh).
 //   - fullname, roomnumber, workphone, homephone, other: the GECOS fields.
 //   - password: a password hash (crypt(3) form, such as from mkpasswd -m sha-512).
+//   - hash_password: password is clear text: store its SHA-512 crypt hash,
+//     with the salt of the stored $6$ hash when there is one.
 //   - enforce_password: replace a password that differs (default True).
 //   - empty_password: set an empty password (password-less login).
 //   - date: the day of the last password change, in days since 1970-01-01.
@@ -137,12 +142,13 @@ type change struct {
 //   - system: take the uid from the system range (SYS_UID_MIN..SYS_UID_MAX).
 //   - unique: refuse a uid that another user has (default True).
 //   - allow_uid_change, allow_gid_change: allow changing an existing user's uid or gid.
+//   - nologinit: do not add a new user to the lastlog and faillog databases.
 //
 // The shadow tools (useradd, usermod, groupadd) make every change, with
 // --root for an image; brine works out new ids and defaults itself and
 // passes them explicitly, so a dry run shows the ids a real run will use.
 //
-// Salt: a dry run reports the changes of a real run (Salt's reports none) and sees the groups and users that earlier states of the same dry run would create (Salt's fails on them); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password and the Windows/BSD arguments are not supported; a gid naming a group that does not exist fails.
+// Salt: a dry run reports the changes of a real run (Salt's reports none) and sees the groups and users that earlier states of the same dry run would create (Salt's fails on them); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password makes $6$ (SHA-512) hashes only; the Windows and BSD arguments are not supported; a gid naming a group that does not exist fails.
 func userPresent(ctx context.Context, req *Request) Result {
 	docWarnUnknown(req)
 	ua, err := userParseArgs(req)
@@ -182,6 +188,13 @@ func userPresent(ctx context.Context, req *Request) Result {
 		if db.group(ua.gid) == nil && !gidExists(db, ua.gid) {
 			return Failf(name, "argument %q: group %s does not exist", "gid", ua.gid)
 		}
+	}
+	if ua.password != "" && ua.hashPassword {
+		h, err := hashPassword(ua.password, db.shadow[name].Passwd)
+		if err != nil {
+			return Failf(name, "%v", err)
+		}
+		ua.password = h
 	}
 	if u := db.user(name); u != nil {
 		return userUpdate(ctx, req, db, ua, u, optPresent)

@@ -175,6 +175,9 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 	if ua.system {
 		argv = append(argv, "-r")
 	}
+	if ua.noLogInit {
+		argv = append(argv, "-l")
+	}
 	if setPass {
 		argv = append(argv, "-p", ua.password)
 	} else if emptyPass {

@@ -326,3 +326,20 @@ func TestUserPresentAgeing(t *testing.T) {
 		t.Errorf("bad maxdays = %v %q", r.Result, r.Comment)
 	}
 }
+
+func TestUserPresentHashPassword(t *testing.T) {
+	root := acctRoot(t)
+	args := map[string]any{"password": "s3cret", "hash_password": true, "nologinit": true}
+	acctApply(t, root, "user.present", "gina", args)
+	line := acctLine(t, root, "shadow", "gina")
+	f := strings.Split(line, ":")
+	_, salt, ok := sha512Params(f[1])
+	if !ok || sha512Crypt("s3cret", salt, 0) != f[1] {
+		t.Fatalf("shadow line = %q", line)
+	}
+	// A new password reuses the stored salt, and its rerun changes nothing.
+	acctApply(t, root, "user.present", "gina", map[string]any{"password": "n3w", "hash_password": true})
+	if got := strings.Split(acctLine(t, root, "shadow", "gina"), ":")[1]; got != sha512Crypt("n3w", salt, 0) {
+		t.Errorf("new hash = %q", got)
+	}
+}
