@@ -367,9 +367,6 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 	} else if _, ok := cm["empty_password"]; ok {
 		newPass, passChange = "", true
 	}
-	if passChange {
-		argv = append(argv, "-p", newPass)
-	}
 	members := memberOf(db, name)
 	if c, ok := cm["groups"]; ok {
 		w := c.val.([]string)
@@ -391,7 +388,7 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 		// same; brine names it, so that the run counts as a change.
 		want["homeDoesNotExist"] = c.val
 	}
-	// usermod -p dates the change today; chage then sets what is asked.
+	// chpasswd dates the change today; chage then sets what is asked.
 	preSh := db.shadow[name]
 	postSh := preSh
 	if passChange {
@@ -424,6 +421,9 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 	var applyErr error
 	if len(argv) > 0 {
 		applyErr = runShadowTool(ctx, req, "usermod", "-R", append(argv, name)...)
+	}
+	if passChange && applyErr == nil {
+		applyErr = setPassword(ctx, req, name, newPass)
 	}
 	if len(chage) > 0 && applyErr == nil {
 		applyErr = runShadowTool(ctx, req, "chage", "-R", append(chage, name)...)

@@ -178,11 +178,6 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 	if ua.noLogInit {
 		argv = append(argv, "-l")
 	}
-	if setPass {
-		argv = append(argv, "-p", ua.password)
-	} else if emptyPass {
-		argv = append(argv, "-p", "")
-	}
 	if err := runShadowTool(ctx, req, "useradd", "-R", append(argv, name)...); err != nil {
 		if p.newGroup {
 			if err2 := runShadowTool(ctx, req, "groupdel", "-R", name); err2 != nil {
@@ -192,9 +187,17 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 		return Failf(name, "Failed to create new user %s: %v", name, err)
 	}
 
-	var chageErr error
-	if len(chage) > 0 {
-		chageErr = runShadowTool(ctx, req, "chage", "-R", append(chage, name)...)
+	var postErr error
+	if setPass || emptyPass {
+		h := ""
+		if setPass {
+			h = ua.password
+		}
+		// A failure shows below, as the hash then differs.
+		postErr = setPassword(ctx, req, name, h)
+	}
+	if len(chage) > 0 && postErr == nil {
+		postErr = runShadowTool(ctx, req, "chage", "-R", append(chage, name)...)
 	}
 	db2, err := loadAcct(req)
 	if err != nil {
@@ -216,12 +219,18 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 		if sh.Passwd != ua.password {
 			res.Result = False
 			res.Comment = fmt.Sprintf("User %s created but failed to set password to %s", name, redacted)
+			if postErr != nil {
+				res.Comment += ": " + postErr.Error()
+			}
 		}
 	case emptyPass:
 		got["password"] = ""
 		if sh.Passwd != "" {
 			res.Result = False
 			res.Comment = fmt.Sprintf("User %s created but failed to empty password", name)
+			if postErr != nil {
+				res.Comment += ": " + postErr.Error()
+			}
 		}
 	}
 	for _, g := range ages {
@@ -229,8 +238,8 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 		if sh.Age[g.field] != ua.age[g.arg] {
 			res.Result = False
 			res.Comment = fmt.Sprintf("User %s created but failed to set %s to %d", name, g.what, ua.age[g.arg])
-			if chageErr != nil {
-				res.Comment += ": " + chageErr.Error()
+			if postErr != nil {
+				res.Comment += ": " + postErr.Error()
 			}
 		}
 	}

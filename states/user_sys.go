@@ -262,6 +262,16 @@ func toAnyList(s []string) []any {
 // tool names a chroot (-R for most, -Q for gpasswd); with --root the tool
 // chroots itself, so paths in args are as seen inside the image.
 func runShadowTool(ctx context.Context, req *Request, tool, rootFlag string, args ...string) error {
+	return runShadowToolInput(ctx, req, "", tool, rootFlag, args...)
+}
+
+// setPassword stores a hash (or "" for none) with chpasswd -e, which reads
+// it on stdin: a hash on a command line is visible to every local user.
+func setPassword(ctx context.Context, req *Request, user, hash string) error {
+	return runShadowToolInput(ctx, req, user+":"+hash+"\n", "chpasswd", "-R", "-e")
+}
+
+func runShadowToolInput(ctx context.Context, req *Request, stdin, tool, rootFlag string, args ...string) error {
 	argv := []string{}
 	if !req.Live() {
 		root, err := filepath.Abs(req.Root)
@@ -272,6 +282,9 @@ func runShadowTool(ctx context.Context, req *Request, tool, rootFlag string, arg
 	}
 	argv = append(argv, args...)
 	cmd := exec.CommandContext(ctx, tool, argv...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	out, err := cmd.CombinedOutput()
 	req.Log().Debug("ran", "tool", tool, "args", argv, "output", string(out))
 	if err != nil {
