@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -82,7 +83,7 @@ func (r *runner) attempt(i int, test bool) (states.Result, bool) {
 			return states.Result{Name: p.c.Name, Result: states.False, Comment: CommentCancelled}, true
 		}
 	}
-	res, _, _ := r.invoke(i, p.fn, test)
+	res, _, _ := r.invoke(r.ctx, i, p.fn, test)
 	if len(p.checkCmd) > 0 && !test {
 		// Salt runs check_cmd under test too, which turns a None into a
 		// True or False; brine keeps the dry run's None.
@@ -92,7 +93,7 @@ func (r *runner) attempt(i int, test bool) (states.Result, bool) {
 }
 
 // invoke calls a state function (or a mod_watch) with a fresh request.
-func (r *runner) invoke(i int, fn states.Func, test bool) (res states.Result, start time.Time, dur time.Duration) {
+func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (res states.Result, start time.Time, dur time.Duration) {
 	p := &r.ps[i]
 	args := make(map[string]any, len(p.args))
 	for k, v := range p.args {
@@ -109,7 +110,7 @@ func (r *runner) invoke(i int, fn states.Func, test bool) (res states.Result, st
 		Env:  r.env,
 	}
 	start = time.Now()
-	res = r.safeCall(fn, req)
+	res = r.safeCall(ctx, fn, req)
 	dur = time.Since(start)
 	if res.Result == states.False && strings.HasPrefix(res.Comment, `argument "`) {
 		res.Comment = p.c.ID + ": " + res.Comment
@@ -119,14 +120,31 @@ func (r *runner) invoke(i int, fn states.Func, test bool) (res states.Result, st
 
 // safeCall turns a panic in a module into a failed result. Modules should
 // not panic; this keeps one bad module from taking down a minion's run.
-func (r *runner) safeCall(fn states.Func, req *states.Request) (res states.Result) {
+func (r *runner) safeCall(ctx context.Context, fn states.Func, req *states.Request) (res states.Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			r.log().Error("state module panicked", "id", req.ID, "func", req.Func, "panic", v, "stack", string(debug.Stack()))
 			res = states.Result{Name: req.Name, Result: states.False, Comment: fmt.Sprintf("state module panicked: %v", v)}
 		}
 	}()
-	return fn(r.ctx, req)
+	return fn(ctx, req)
+}
+
+// watchContext tells a mod_watch which of its watch (or listen) targets
+// changed, as "module: ID": Salt's "Requisites with changes".
+func (r *runner) watchContext(i int, base string) context.Context {
+	var changed []string
+	for _, g := range r.ps[i].groups {
+		if g.base != base {
+			continue
+		}
+		for _, t := range g.targets {
+			if d := r.done[t]; d != nil && (d.Changed() || d.Result == states.None) {
+				changed = append(changed, r.ps[t].c.State+": "+r.ps[t].c.ID)
+			}
+		}
+	}
+	return states.WithWatchChanges(r.ctx, changed)
 }
 
 // runChecks is Salt's _run_check: onlyif, then unless, then creates; the

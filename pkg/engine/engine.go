@@ -182,7 +182,7 @@ func (r *runner) callChunk(i int, preMode bool) {
 			return
 		}
 		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch && res.Result != states.False {
-			wres, wstart, wdur := r.invoke(i, p.watcher, r.testFor(p))
+			wres, wstart, wdur := r.invoke(r.watchContext(i, baseWatch), i, p.watcher, r.testFor(p))
 			res, dur = wres, wstart.Add(wdur).Sub(start)
 		}
 		r.record(i, res, start, dur)

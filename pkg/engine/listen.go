@@ -39,7 +39,7 @@ func (r *runner) listeners(order []int) {
 				Comment: fmt.Sprintf("listen: state module %q has no mod_watch (state %q in %s)", p.c.State, p.c.ID, p.c.Source)}
 			sr.Duration = time.Since(sr.Start)
 		} else {
-			sr.Result, sr.Start, sr.Duration = r.invoke(i, p.listenWatcher, r.testFor(p))
+			sr.Result, sr.Start, sr.Duration = r.invoke(r.watchContext(i, baseListen), i, p.listenWatcher, r.testFor(p))
 			if sr.Changes == nil {
 				sr.Changes = map[string]any{}
 			}

@@ -305,3 +305,21 @@ func TestRequisiteNotFound(t *testing.T) {
 		t.Errorf("B = %v %q; want the run to go on", b.Result.Result, b.Comment)
 	}
 }
+
+// A mod_watch learns which watched states changed: Salt's test.mod_watch
+// lists them as "Requisites with changes".
+func TestModWatchSeesChangedTargets(t *testing.T) {
+	chunks := []sls.Chunk{
+		{ID: "A", Name: "A", State: "test", Fun: "succeed_with_changes", SLS: "t"},
+		{ID: "Q", Name: "Q", State: "test", Fun: "succeed_without_changes", SLS: "t"},
+		{ID: "W", Name: "W", State: "test", Fun: "succeed_without_changes", SLS: "t",
+			Requisites: []sls.Requisite{{Kind: "watch", Module: "test", Ref: "A", Targets: []string{"test_|-A_|-A_|-succeed_with_changes"}},
+				{Kind: "watch", Module: "test", Ref: "Q", Targets: []string{"test_|-Q_|-Q_|-succeed_without_changes"}}}},
+	}
+	res := Run(context.Background(), chunks, Options{Env: &states.Env{}})
+	w := res[2]
+	got, _ := w.Changes["Requisites with changes"].([]string)
+	if w.Result.Result != states.True || len(got) != 1 || got[0] != "test: A" {
+		t.Fatalf("W = %v %q %v; want its mod_watch to name test: A only", w.Result.Result, w.Comment, w.Changes)
+	}
+}
