@@ -52,7 +52,8 @@ func userParseArgs(req *Request) (*userArgs, error) {
 	if u.name == "" || strings.ContainsAny(u.name, ":,\n /") {
 		return nil, &ArgError{Arg: "name", Err: fmt.Errorf("%q is not a user name", u.name)}
 	}
-	if a.Has("uid") && !argNull(a, "uid") {
+	// uid: '' is how a template leaves it out, as Salt reads it.
+	if v, _ := a.Get("uid"); v != nil && v != "" {
 		n := a.Int("uid", -1)
 		if n < 0 && a.Err() == nil {
 			return nil, &ArgError{Arg: "uid", Err: fmt.Errorf("want a number >= 0, got %d", n)}

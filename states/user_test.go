@@ -93,7 +93,7 @@ func TestUserPresentGroupsKept(t *testing.T) {
 	if acctLine(t, root, "group", "grp1") != "grp1:x:2000:bob" || acctLine(t, root, "group", "grp2") != "grp2:x:2001:bob" {
 		t.Errorf("groups: %q %q", acctLine(t, root, "group", "grp1"), acctLine(t, root, "group", "grp2"))
 	}
-	r := acctCall(t, root, "user.present", "bob", map[string]any{"shell": "/bin/sh"}, false)
+	r := acctCall(t, root, "user.present", "bob", map[string]any{"shell": "/bin/sh", "uid": "", "gid": nil, "fullname": nil}, false)
 	if r.Result != True || r.Comment != "User bob is present and up to date" || len(r.Changes) != 0 {
 		t.Errorf("no-op = %v %q %v", r.Result, r.Comment, r.Changes)
 	}
