@@ -90,3 +90,42 @@ func TestSysDoc(t *testing.T) {
 		t.Fatalf("sys.doc file.managed = %#v", ret.Value)
 	}
 }
+
+func TestStateApplyExclude(t *testing.T) {
+	h := testHost(t)
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"top.sls": "base:\n  '*':\n    - a\n    - b\n",
+		"a.sls":   "fa:\n  file.managed:\n    - name: /fa\n    - contents: a\nfa2:\n  file.managed:\n    - name: /fa2\n    - contents: a\n",
+		"b.sls":   "fb:\n  file.managed:\n    - name: /fb\n    - contents: b\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Files = &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}}
+	tests := []struct {
+		words []string
+		want  []string
+	}{
+		{[]string{"exclude=b"}, []string{"fa", "fa2"}},
+		{[]string{`exclude=[{"id": "fa2"}]`}, []string{"fa", "fb"}},
+		{[]string{`exclude=["a", {"id": "fb"}]`}, nil},
+	}
+	for _, tt := range tests {
+		args, kwargs := ParseArgs(append([]string{"test=True"}, tt.words...))
+		ret := Call(context.Background(), h, "state.apply", args, kwargs)
+		res, _ := ret.Value.([]engine.StateResult)
+		var ids []string
+		for _, r := range res {
+			ids = append(ids, r.ID)
+		}
+		if !reflect.DeepEqual(ids, tt.want) {
+			t.Errorf("state.apply %v ran %v; want %v (%v)", tt.words, ids, tt.want, ret.Value)
+		}
+	}
+	_, kwargs := ParseArgs([]string{`exclude=[{"name": "x"}]`})
+	if ret := Call(context.Background(), h, "state.apply", nil, kwargs); ret.Retcode != RetError {
+		t.Errorf("a bad exclude= = %v; want an error", ret.Value)
+	}
+}

@@ -30,9 +30,18 @@ type Compiler struct {
 	// compiler adds Salt's per-file names on top: sls, slspath, sls_path,
 	// slsdotpath, slscolonpath, tplpath, tplfile, tpldir, tpldot, saltenv.
 	Vars func(slsName, tplPath string) map[string]any
+	// Exclude leaves out states, as an SLS's `exclude:` does: state.apply's
+	// exclude= argument.
+	Exclude []Exclude
 
 	// jinja replaces jinja.Render in unit tests.
 	jinja func(name string, src []byte, vars map[string]any, opts jinja.Options) (string, error)
+}
+
+// Exclude names SLS (a glob) or a state ID to leave out of a run.
+type Exclude struct {
+	Kind string // "sls" or "id"
+	Name string
 }
 
 // Ref names one SLS in one environment.
@@ -83,6 +92,9 @@ func (c *Compiler) LowState(ctx context.Context, names []string) ([]Chunk, error
 // is nil then.
 func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 	b := &build{c: c, high: NewHigh(), done: map[string]bool{}}
+	for _, ex := range c.Exclude {
+		b.excludes = append(b.excludes, exclude{Kind: ex.Kind, Name: ex.Name, Pos: Pos{File: "exclude="}})
+	}
 	for _, r := range refs {
 		env := r.Env
 		if env == "" {
