@@ -89,21 +89,7 @@ func cronPresent(ctx context.Context, req *Request) Result {
 		return Failf(name, "%v", err)
 	}
 	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.SetJob(w), nil },
-		func(status string) Result {
-			switch status {
-			case "present":
-				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s already present", name)}
-			case "new":
-				if req.Test {
-					return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron %s is set to be added", name)}
-				}
-				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s added to %s's crontab", name, user)}
-			}
-			if req.Test {
-				return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron %s is set to be updated", name)}
-			}
-			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron %s updated", name)}
-		})
+		cronPresentResult(req, "Cron", name, user))
 }
 
 // Absent makes sure a user's crontab does not hold a job.
@@ -181,21 +167,7 @@ func cronEnvPresent(ctx context.Context, req *Request) Result {
 		return Failf(name, "argument %q: a crontab variable's value is one line", "value")
 	}
 	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.SetEnv(name, value), nil },
-		func(status string) Result {
-			switch status {
-			case "present":
-				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s already present", name)}
-			case "new":
-				if req.Test {
-					return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron env %s is set to be added", name)}
-				}
-				return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s added to %s's crontab", name, user)}
-			}
-			if req.Test {
-				return Result{Name: name, Result: None, Comment: fmt.Sprintf("Cron env %s is set to be updated", name)}
-			}
-			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Cron env %s updated", name)}
-		})
+		cronPresentResult(req, "Cron env", name, user))
 }
 
 // EnvAbsent makes sure a user's crontab does not set an environment variable.
@@ -335,4 +307,24 @@ func cronCheckEnvName(name string) error {
 		}
 	}
 	return nil
+}
+
+// cronPresentResult words a present state's result as Salt does, from
+// the edit's status: "present", "new" or "updated".
+func cronPresentResult(req *Request, what, name, user string) func(string) Result {
+	return func(status string) Result {
+		switch status {
+		case "present":
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("%s %s already present", what, name)}
+		case "new":
+			if req.Test {
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("%s %s is set to be added", what, name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("%s %s added to %s's crontab", what, name, user)}
+		}
+		if req.Test {
+			return Result{Name: name, Result: None, Comment: fmt.Sprintf("%s %s is set to be updated", what, name)}
+		}
+		return Result{Name: name, Result: True, Comment: fmt.Sprintf("%s %s updated", what, name)}
+	}
 }
