@@ -131,6 +131,8 @@ func (f *fileServer) onFile(msg *nats.Msg) {
 	var b []byte
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
 		b = proto.ErrorReply(err)
+	} else if req.List {
+		b = f.list(req)
 	} else if info, err := f.Stat(req.Env, req.Path); err != nil {
 		r := &proto.FileInfo{Path: req.Path, NotFound: errors.Is(err, fs.ErrNotExist)}
 		r.Error = err.Error()
@@ -153,4 +155,16 @@ func (f *fileServer) onChunk(msg *nats.Msg) {
 		b, _ = proto.Marshal(&proto.Chunk{SHA256: req.SHA256, Index: req.Index, Data: data})
 	}
 	_ = msg.Respond(b)
+}
+
+// list answers a directory listing, confined to the roots as files are.
+func (f *fileServer) list(req proto.FileRequest) []byte {
+	files, err := f.roots.List(req.Env, req.Path)
+	r := &proto.FileInfo{Path: req.Path, Files: files}
+	if err != nil {
+		r.NotFound = errors.Is(err, fs.ErrNotExist)
+		r.Error = err.Error()
+	}
+	b, _ := proto.Marshal(r)
+	return b
 }

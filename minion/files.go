@@ -92,6 +92,25 @@ func (f *remoteFiles) read(ctx context.Context, raw, env, rel string) ([]byte, e
 	return buf, nil
 }
 
+// ListDir lists a salt:// directory on the master (states.FileLister).
+func (f *remoteFiles) ListDir(ctx context.Context, raw string) ([]string, error) {
+	rel, env, err := fileroot.ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if env == "" {
+		env = f.env
+	}
+	var info proto.FileInfo
+	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: rel, List: true}, &info); err != nil {
+		if info.NotFound {
+			return nil, fmt.Errorf("%s: %w", raw, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	return info.Files, nil
+}
+
 // inflight is how many chunks are asked for at once: enough to keep the
 // link busy, few enough not to crowd the master.
 const inflight = 4

@@ -41,7 +41,7 @@ type FileLister interface {
 //   - exclude_pat: skip files whose name matches this glob (or "E@regex" on the relative path).
 //   - show_changes: report diffs (default True).
 //
-// Salt: needs a file source that can list directories (the FileLister interface); symlink options and maxdepth are not supported. Changes are keyed by file path, a new directory as {path: {path: {directory: new}}} as Salt nests directory() results; real and no-op comments are Salt's, but a dry run says "The directory X is set to be changed" where Salt lists each file's own comment.
+// Salt: symlink options and maxdepth are not supported. Changes are keyed by file path, a new directory as {path: {path: {directory: new}}} as Salt nests directory() results; real and no-op comments are Salt's, but a dry run says "The directory X is set to be changed" where Salt lists each file's own comment.
 func fileRecurse(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)

@@ -226,3 +226,22 @@ func TestCallPillarLoopKeepsFileOrder(t *testing.T) {
 		t.Fatalf("states ran out of pillar order (want zed, amy, mike):\n%s", out)
 	}
 }
+
+// file.recurse copies a salt:// directory from the local tree.
+func TestCallFileRecurse(t *testing.T) {
+	files := tree(t, map[string]string{
+		"conf.sls":            "conf:\n  file.recurse:\n    - name: /etc/app\n    - source: salt://files/app\n    - makedirs: True\n",
+		"files/app/a.conf":    "a\n",
+		"files/app/sub/b.txt": "b\n",
+	})
+	root := t.TempDir()
+	out, errOut, code := brine(t, "call", "--local", "--id", "h", "--file-root", files, "--root", root, "state.apply", "conf")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for name, want := range map[string]string{"etc/app/a.conf": "a\n", "etc/app/sub/b.txt": "b\n"} {
+		if b, err := os.ReadFile(filepath.Join(root, name)); err != nil || string(b) != want {
+			t.Errorf("%s = %q, %v; want %q", name, b, err, want)
+		}
+	}
+}

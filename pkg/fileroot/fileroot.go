@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -96,7 +97,7 @@ func (r Roots) Resolve(env, rel string) (string, error) {
 			}
 			return "", err
 		}
-		if real != root && !strings.HasPrefix(real, root+string(filepath.Separator)) {
+		if !within(real, root) {
 			return "", fmt.Errorf("%s: %w", rel, ErrEscape)
 		}
 		return real, nil
@@ -160,4 +161,90 @@ func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
 	s.cache[key] = b
 	s.mu.Unlock()
 	return b, nil
+}
+
+// List returns every regular file under the directory rel of env's roots,
+// relative to it and slash-separated, sorted: file.recurse's view of a
+// salt:// directory. As with Salt's file_roots, the roots are merged and
+// the first root that has a path wins. Entries whose symlinks leave their
+// root are left out. A directory that no root has gives fs.ErrNotExist.
+func (r Roots) List(env, rel string) ([]string, error) {
+	if env == "" {
+		env = DefaultEnv
+	}
+	rel, err := Clean(rel)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	found := false
+	for _, dir := range r[env] {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			continue
+		}
+		root, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			continue
+		}
+		base, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil || !within(base, root) {
+			continue
+		}
+		fi, err := os.Stat(base)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		found = true
+		err = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable entries are left out, as Salt's walk does
+			}
+			real, err := filepath.EvalSymlinks(p)
+			if err != nil || !within(real, root) {
+				if d.IsDir() && p != base {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			st, err := os.Stat(real)
+			if err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+			name, err := filepath.Rel(base, p)
+			if err == nil {
+				seen[filepath.ToSlash(name)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("salt://%s in environment %q: %w", rel, env, fs.ErrNotExist)
+	}
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ListDir lists a salt:// directory (states.FileLister).
+func (s *Source) ListDir(ctx context.Context, raw string) ([]string, error) {
+	rel, env, err := ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if env == "" {
+		env = s.Env
+	}
+	return s.Roots.List(env, rel)
+}
+
+// within reports whether path is root or under it.
+func within(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+string(filepath.Separator))
 }

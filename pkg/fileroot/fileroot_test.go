@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -104,5 +105,37 @@ func TestRelativeRoot(t *testing.T) {
 	src := &Source{Roots: Roots{"base": {"."}}}
 	if b, err := src.ReadFile(context.Background(), "salt://top.sls"); err != nil || string(b) != "base: {}" {
 		t.Fatalf("ReadFile with root \".\" = %q, %v", b, err)
+	}
+}
+
+func TestList(t *testing.T) {
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "secret"), []byte("s"), 0o600)
+	first, second := t.TempDir(), t.TempDir()
+	for root, files := range map[string][]string{
+		first:  {"conf/a.conf", "conf/sub/b.conf", "other.txt"},
+		second: {"conf/a.conf", "conf/c.conf"},
+	} {
+		for _, f := range files {
+			p := filepath.Join(root, f)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(first, "conf", "escape"))
+	os.Symlink(outside, filepath.Join(first, "conf", "outdir"))
+	src := &Source{Roots: Roots{"base": {first, second}}}
+	got, err := src.ListDir(context.Background(), "salt://conf")
+	want := []string{"a.conf", "c.conf", "sub/b.conf"}
+	if err != nil || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("ListDir(salt://conf) = %v, %v; want %v", got, err, want)
+	}
+	if _, err := src.ListDir(context.Background(), "salt://nope"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ListDir of a missing directory = %v; want fs.ErrNotExist", err)
+	}
+	if _, err := src.ListDir(context.Background(), "salt://../x"); !errors.Is(err, ErrEscape) {
+		t.Errorf("ListDir(salt://../x) = %v; want ErrEscape", err)
 	}
 }

@@ -178,6 +178,9 @@ type FileRequest struct {
 	Header
 	Env  string `json:"saltenv,omitempty"`
 	Path string `json:"path"`
+	// List asks for the files under the directory Path instead
+	// (file.recurse); the reply's Files holds them.
+	List bool `json:"list,omitempty"`
 }
 
 // FileInfo describes a file by its content hash; the content itself comes
@@ -190,6 +193,9 @@ type FileInfo struct {
 	ChunkSize int    `json:"chunk_size"`
 	Chunks    int    `json:"chunks"`
 	NotFound  bool   `json:"not_found,omitempty"`
+	// Files answers a List request: every regular file under the
+	// directory, relative to it, slash-separated, sorted.
+	Files []string `json:"files,omitempty"`
 }
 
 // ChunkRequest asks for one chunk of a file by its hash.

@@ -434,3 +434,30 @@ func TestPillarKeyOrderReachesMinion(t *testing.T) {
 		t.Fatalf("states ran out of pillar order (want zed, amy, mike):\n%s", out)
 	}
 }
+
+// file.recurse lists and copies a salt:// directory from the master; the
+// listing is confined to the file roots as single files are.
+func TestFileRecurseFromMaster(t *testing.T) {
+	e := newEnv(t, "")
+	writeFile(t, filepath.Join(e.dir, "srv", "files", "app", "a.conf"), "a\n")
+	writeFile(t, filepath.Join(e.dir, "srv", "files", "app", "sub", "b.txt"), "b\n")
+	writeFile(t, filepath.Join(e.dir, "srv", "recurse.sls"), "conf:\n  file.recurse:\n    - name: /etc/app\n    - source: salt://files/app\n    - makedirs: True\nescape:\n  file.recurse:\n    - name: /etc/escape\n    - source: salt://../pillar\n    - makedirs: True\n")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	out, errOut, code := e.brine("m1", "state.sls", "recurse", "--out", "json", "-t", "30")
+	if code == 0 {
+		t.Fatalf("state.sls recurse: exit 0; want the escaping source to fail\n%s%s", out, errOut)
+	}
+	for name, want := range map[string]string{"a.conf": "a\n", "sub/b.txt": "b\n"} {
+		b, err := os.ReadFile(filepath.Join(e.dir, "m1", "root", "etc", "app", name))
+		if err != nil || string(b) != want {
+			t.Errorf("/etc/app/%s = %q, %v; want %q", name, b, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "m1", "root", "etc", "escape")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(e.dir, "m1", "root", "etc", "escape"))
+		if len(entries) > 0 {
+			t.Errorf("salt://../pillar was copied: %v", entries)
+		}
+	}
+}
