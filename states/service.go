@@ -254,7 +254,7 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 				return fail("Service %s failed to %s: %v", name, verb, err)
 			}
 			serviceSleep(ctx, initDelay)
-			if st, err = sys.Status(ctx, name); err != nil {
+			if st, err = serviceSettle(ctx, sys, name, *want.run); err != nil {
 				return fail("%v", err)
 			}
 			res.Changes[name] = st.Active
@@ -445,4 +445,30 @@ func serviceModWatch(ctx context.Context, req *Request) Result {
 		}
 	}
 	return Result{Name: name, Result: True, Comment: "Service " + verb, Changes: map[string]any{name: true}}
+}
+
+// serviceSettle reads a service's status after a start or stop until it
+// is what was asked, for as long as the init system says its scripts may
+// take (initsys.Settler). systemd's jobs return when the unit is active,
+// so one read does; a SysV script may return before its daemon has
+// written the pid file its status reads.
+func serviceSettle(ctx context.Context, sys initsys.System, name string, active bool) (initsys.Status, error) {
+	var window time.Duration
+	if s, ok := sys.(initsys.Settler); ok {
+		window = s.SettleWindow()
+	}
+	wait := 20 * time.Millisecond
+	deadline := time.Now().Add(window)
+	for {
+		st, err := sys.Status(ctx, name)
+		if err != nil || st.Active == active || time.Now().After(deadline) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }

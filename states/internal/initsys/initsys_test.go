@@ -218,3 +218,11 @@ func TestSysVLive(t *testing.T) {
 		t.Errorf("Mask on SysV: want an error")
 	}
 }
+
+func TestSysVSettles(t *testing.T) {
+	var sys System = &SysV{}
+	s, ok := sys.(Settler)
+	if !ok || s.SettleWindow() <= 0 {
+		t.Fatal("SysV does not give its scripts time to settle")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"time"
 )
 
 // SysV runs /etc/init.d scripts on a live host whose PID 1 is not systemd,
@@ -61,6 +62,16 @@ func (s *SysV) script(ctx context.Context, name, verb string) error {
 	_, err := s.Run.Run(ctx, "/etc/init.d/"+ScriptName(name), verb)
 	return err
 }
+
+// Settler is an optional ability of a System: how long a started or
+// stopped service may take to show it in its status.
+type Settler interface {
+	SettleWindow() time.Duration
+}
+
+// SettleWindow: an init script may return before its daemon has written
+// the pid file that "status" reads.
+func (s *SysV) SettleWindow() time.Duration { return 5 * time.Second }
 
 func (s *SysV) Start(ctx context.Context, name string) error   { return s.script(ctx, name, "start") }
 func (s *SysV) Stop(ctx context.Context, name string) error    { return s.script(ctx, name, "stop") }
