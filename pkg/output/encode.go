@@ -289,7 +289,7 @@ func writeRepr(b *strings.Builder, v any) {
 	case nil, bool, int64, float64:
 		b.WriteString(scalarText(t))
 	case string:
-		b.WriteString(pyfmt.Quote(t))
+		b.WriteString(pyQuote(t))
 	case []any:
 		b.WriteString("[")
 		for i, e := range t {
@@ -316,11 +316,11 @@ func writeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyfmt.Quote(kv.Key) + ": ")
+			b.WriteString(pyQuote(kv.Key) + ": ")
 			writeRepr(b, kv.Value)
 		}
 		b.WriteString("}")
 	default:
-		b.WriteString(pyfmt.Quote(fmt.Sprint(t)))
+		b.WriteString(pyQuote(fmt.Sprint(t)))
 	}
 }

@@ -70,8 +70,10 @@ func stateMode(s string) (mode string, useID bool) {
 }
 
 // highstate is Salt's highstate outputter (salt/output/highstate.py,
-// _format_host) for one minion.
+// _format_host) for one minion. Every string of the minion's goes through
+// Safe or SafeText (see safe.go) on its way to a line.
 func highstate(minion string, rows []row, o Options) string {
+	minion = Safe(minion)
 	c := colors(o.Color)
 	hcolor := c.Green
 	mode, useID := stateMode(o.StateOutput)
@@ -160,8 +162,10 @@ func highstate(minion string, rows []row, o Options) string {
 }
 
 func fullLines(c palette, tcolor string, r row, name string) []string {
-	l := func(label, v string) string { return "    " + tcolor + label + v + c.EndC }
-	comment := strings.ReplaceAll(strings.TrimSpace(r.comment), "\n", "\n"+strings.Repeat(" ", 14))
+	l := func(label, v string) string { return "    " + tcolor + label + Safe(v) + c.EndC }
+	// A comment is often several lines (a command's output, a list of
+	// failed requisites): its newlines stay, its escapes do not.
+	comment := strings.ReplaceAll(SafeText(strings.TrimSpace(r.comment)), "\n", "\n"+strings.Repeat(" ", 14))
 	out := []string{
 		tcolor + "----------" + c.EndC,
 		l("      ID: ", r.id),
@@ -172,7 +176,7 @@ func fullLines(c palette, tcolor string, r row, name string) []string {
 	}
 	out = append(out,
 		l("  Result: ", r.result.String()),
-		l(" Comment: ", comment),
+		"    "+tcolor+" Comment: "+comment+c.EndC,
 	)
 	if r.start != "" {
 		out = append(out,
@@ -200,7 +204,7 @@ func terseLine(c palette, tcolor string, r row, name string) string {
 	case states.None:
 		word = "Differs"
 	}
-	s := " " + tcolor + " Name: " + name + " - Function: " + r.fun + " - Result: " + word
+	s := " " + tcolor + " Name: " + Safe(name) + " - Function: " + Safe(r.fun) + " - Result: " + word
 	if r.start != "" {
 		s += " - Started: " + r.start + " - Duration: " + durText(r.durUS) + " ms"
 	}
@@ -212,11 +216,11 @@ func terseLine(c palette, tcolor string, r row, name string) string {
 func compileError(minion string, errs []string, color bool) string {
 	c := colors(color)
 	lines := []string{
-		c.LightRed + minion + ":" + c.EndC,
+		c.LightRed + Safe(minion) + ":" + c.EndC,
 		"    " + c.LightRed + "Data failed to compile:" + c.EndC,
 	}
 	for _, e := range errs {
-		lines = append(lines, c.LightRed+"----------\n    "+e+c.EndC)
+		lines = append(lines, c.LightRed+"----------\n    "+SafeText(e)+c.EndC)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -209,7 +209,12 @@ type nestedPrinter struct {
 	out []string
 }
 
+// line writes one line; msg is the minion's data (a key, a scalar, one
+// line of a string) and is escaped here, so that every line of nested
+// output is safe on a terminal. A tab inside a line stays: it moves the
+// cursor, but it can neither erase nor rewrite.
 func (n *nestedPrinter) line(indent int, color, msg, prefix, suffix string) {
+	msg = escape(msg, lineOfText)
 	n.out = append(n.out, strings.Repeat(" ", indent)+color+prefix+msg+n.c.EndC+suffix)
 }
 
@@ -271,14 +276,15 @@ func (n *nestedPrinter) mapping(keys []string, get func(string) any, indent int,
 	}
 }
 
-// splitLines is Python's str.splitlines for the common line ends: an empty
-// string has no lines, and a final newline does not make an empty one.
+// splitLines is Python's str.splitlines for LF and CRLF line ends: an
+// empty string has no lines, and a final newline does not make an empty
+// one. A lone CR is not a line end here but a character that line
+// escapes, so that "\rSucceeded: 99" cannot overwrite what came before.
 func splitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
 	s = strings.TrimSuffix(s, "\n")
 	return strings.Split(s, "\n")
 }

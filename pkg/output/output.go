@@ -1,15 +1,20 @@
 // Package output prints minion returns the way Salt's outputters do:
 // highstate for state runs, nested for everything else, and json, yaml,
-// raw or nothing (quiet) on request.
+// raw, txt, newline_values_only, no_return or nothing (quiet) on request.
 //
 // A CLI prints each minion as its return arrives:
 //
 //	p := output.NewPrinter(os.Stdout, output.Options{Color: isatty && !noColor, Test: test})
 //	for ret := range returns { p.Print(ret.Minion, ret.Value) }
 //	p.Flush()
+//
+// The human outputters (highstate, nested, txt, newline_values_only,
+// no_return) escape every control character a minion sent (see Safe);
+// json, yaml and raw are exact.
 package output
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -20,13 +25,62 @@ import (
 
 // Outputters, as `--out` names them.
 const (
-	OutHighstate = "highstate"
-	OutNested    = "nested"
-	OutJSON      = "json"
-	OutYAML      = "yaml"
-	OutRaw       = "raw"
-	OutQuiet     = "quiet"
+	OutHighstate         = "highstate"
+	OutNested            = "nested"
+	OutJSON              = "json"
+	OutYAML              = "yaml"
+	OutRaw               = "raw"
+	OutQuiet             = "quiet"
+	OutTxt               = "txt"
+	OutNewlineValuesOnly = "newline_values_only"
+	OutNoReturn          = "no_return"
 )
+
+// Outputters lists every outputter --out accepts, in the order help
+// shows them.
+func Outputters() []string {
+	return []string{OutHighstate, OutNested, OutJSON, OutYAML, OutRaw, OutTxt, OutNewlineValuesOnly, OutNoReturn, OutQuiet}
+}
+
+// Known reports whether out names an outputter ("" picks one by the
+// return and is known too). "text" is Salt's alias of txt.
+func Known(out string) bool {
+	if out == "" {
+		return true
+	}
+	out = canonical(out)
+	for _, o := range Outputters() {
+		if o == out {
+			return true
+		}
+	}
+	return false
+}
+
+// IsData reports whether an outputter is meant for programs rather than
+// people: its output carries nothing but the returns.
+func IsData(out string) bool {
+	switch canonical(out) {
+	case OutJSON, OutYAML, OutRaw, OutTxt, OutNewlineValuesOnly, OutQuiet:
+		return true
+	}
+	return false
+}
+
+func canonical(out string) string {
+	out = strings.ToLower(out)
+	if out == "text" {
+		return OutTxt
+	}
+	return out
+}
+
+// UnknownOutputterError is an --out that names no outputter.
+type UnknownOutputterError struct{ Out string }
+
+func (e *UnknownOutputterError) Error() string {
+	return fmt.Sprintf("unknown outputter %q (want %s)", e.Out, strings.Join(Outputters(), ", "))
+}
 
 // Options choose the printer and its form.
 type Options struct {
@@ -46,9 +100,11 @@ type Options struct {
 	// Test marks a test=True run: the summary splits the succeeded states
 	// into unchanged and (would be) changed.
 	Test bool
-	// Static gathers every minion into one document for json and yaml
-	// (Salt's --static), written by Flush. Without it each minion's
-	// return is one document of its own, written as it arrives.
+	// Static is Salt's --static: every minion is gathered and written by
+	// Flush, at once. json, yaml and raw then make one document of all the
+	// minions (without it each minion's return is a document of its own,
+	// written as it arrives), nested one sorted tree, and the others one
+	// block per minion in the order they returned.
 	Static bool
 }
 
@@ -67,7 +123,14 @@ func Print(w io.Writer, minion string, ret any, o Options) error {
 type Printer struct {
 	w        io.Writer
 	o        Options
-	gathered OrderedMap // for Static
+	gathered []gathered // for Static
+}
+
+// gathered is one minion held back by Static.
+type gathered struct {
+	minion string
+	ret    any
+	out    string // the outputter this return would have been printed with
 }
 
 // NewPrinter returns a printer writing to w.
@@ -76,8 +139,52 @@ func NewPrinter(w io.Writer, o Options) *Printer { return &Printer{w: w, o: o} }
 // Print writes one minion's return: a []engine.StateResult (or a
 // Salt-shaped state map, as decoded from JSON), CompileErrors, or any
 // other value (printed nested).
-func (p *Printer) Print(minion string, ret any) error {
-	out := strings.ToLower(p.o.Out)
+func (p *Printer) Print(minion string, ret any) error { return p.PrintDefault(minion, ret, "") }
+
+// PrintDefault is Print with the outputter the function asked for (a
+// minion's return names one, as Salt's "out"), used when Options.Out is
+// empty.
+func (p *Printer) PrintDefault(minion string, ret any, dflt string) error {
+	out := p.o.Out
+	if out == "" {
+		out = dflt
+	}
+	if p.o.Static {
+		p.gathered = append(p.gathered, gathered{minion, ret, out})
+		return nil
+	}
+	return p.write(minion, p.format(minion, ret, out))
+}
+
+// MissingMessage is Salt's word for a minion that did not return, with
+// why: "Not connected", "No response", "Still running".
+func MissingMessage(why string) string { return "Minion did not return. [" + why + "]" }
+
+// Missing writes a minion that did not return, as Salt does: with the
+// no_return outputter unless --out asked for another (highstate is
+// Salt's default and asks for none).
+func (p *Printer) Missing(minion, why string) error {
+	out := p.o.Out
+	if out == "" || canonical(out) == OutHighstate {
+		out = OutNoReturn
+	}
+	if p.o.Static {
+		p.gathered = append(p.gathered, gathered{minion, MissingMessage(why), out})
+		return nil
+	}
+	return p.write(minion, p.format(minion, MissingMessage(why), out))
+}
+
+// formatted is one minion's text, or why it has none.
+type formatted struct {
+	text string
+	skip bool // nothing to write (quiet, or an empty txt)
+	err  error
+}
+
+// format renders one minion with the outputter out.
+func (p *Printer) format(minion string, ret any, out string) formatted {
+	out = canonical(out)
 	rs, isStates := States(ret)
 	cerrs, isCompile := ret.(CompileErrors)
 	if out == OutHighstate && !isCompile && !isStates {
@@ -94,18 +201,15 @@ func (p *Printer) Print(minion string, ret any) error {
 	}
 	// The data form of a return, for the data outputters.
 	data := func() any {
-		switch {
-		case isStates:
-			return SaltShape(rs)
-		case isCompile:
+		if isCompile {
 			return []string(cerrs)
 		}
-		return ret
+		return dataForm(ret)
 	}
 	var text string
 	switch out {
 	case OutQuiet:
-		return nil
+		return formatted{skip: true}
 	case OutHighstate:
 		switch {
 		case isStates:
@@ -118,39 +222,84 @@ func (p *Printer) Print(minion string, ret any) error {
 	case OutNested:
 		text = Nested(OrderedMap{{minion, data()}}, 0, p.o.Color)
 	case OutJSON, OutYAML:
-		if p.o.Static {
-			p.gathered = append(p.gathered, KV{minion, data()})
-			return nil
-		}
 		var err error
 		if text, err = encode(out, OrderedMap{{minion, data()}}); err != nil {
-			return fmt.Errorf("output %s for %s: %w", out, minion, err)
+			return formatted{err: fmt.Errorf("output %s for %s: %w", out, minion, err)}
 		}
 	case OutRaw:
 		text = PyRepr(OrderedMap{{minion, data()}})
+	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
+		// Salt prints these rstripped, and not at all when empty.
+		text = strings.TrimRight(textOutput(out, minion, data(), p.o.Color), " \t\n")
+		if text == "" {
+			return formatted{skip: true}
+		}
 	default:
-		return fmt.Errorf("output: unknown outputter %q (want highstate, nested, json, yaml, raw or quiet)", p.o.Out)
+		return formatted{err: fmt.Errorf("output: %w", &UnknownOutputterError{Out: out})}
 	}
-	if _, err := io.WriteString(p.w, text+"\n"); err != nil {
-		return fmt.Errorf("output for %s: %w", minion, err)
+	return formatted{text: text}
+}
+
+func (p *Printer) write(minion string, f formatted) error {
+	if f.err != nil || f.skip {
+		return f.err
+	}
+	if _, err := io.WriteString(p.w, f.text+"\n"); err != nil {
+		return fmt.Errorf("output for %s: %w", Safe(minion), err)
 	}
 	return nil
 }
 
 // Flush writes what Static gathered. It is a no-op otherwise.
 func (p *Printer) Flush() error {
-	if !p.o.Static || p.gathered == nil {
+	if !p.o.Static || len(p.gathered) == 0 {
 		return nil
 	}
-	text, err := encode(strings.ToLower(p.o.Out), p.gathered)
+	all := p.gathered
 	p.gathered = nil
-	if err != nil {
-		return fmt.Errorf("output %s: %w", p.o.Out, err)
+	out := canonical(p.o.Out)
+	switch out {
+	case OutJSON, OutYAML, OutRaw, OutNested:
+		// One document (one tree for nested) of every minion, each in
+		// the data form its own outputter would give.
+		doc := make(OrderedMap, 0, len(all))
+		for _, g := range all {
+			doc = append(doc, KV{g.minion, dataForm(g.ret)})
+		}
+		var text string
+		switch out {
+		case OutRaw:
+			text = PyRepr(doc)
+		case OutNested:
+			text = Nested(doc, 0, p.o.Color)
+		default:
+			var err error
+			if text, err = encode(out, doc); err != nil {
+				return fmt.Errorf("output %s: %w", out, err)
+			}
+		}
+		if _, err := io.WriteString(p.w, text+"\n"); err != nil {
+			return fmt.Errorf("output: %w", err)
+		}
+		return nil
 	}
-	if _, err := io.WriteString(p.w, text+"\n"); err != nil {
-		return fmt.Errorf("output: %w", err)
+	var errs []error
+	for _, g := range all {
+		errs = append(errs, p.write(g.minion, p.format(g.minion, g.ret, g.out)))
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// dataForm is a return as the data outputters print it: a state run in
+// Salt's shape, compile errors as a list of strings.
+func dataForm(ret any) any {
+	if rs, ok := States(ret); ok {
+		return SaltShape(rs)
+	}
+	if c, ok := ret.(CompileErrors); ok {
+		return []string(c)
+	}
+	return ret
 }
 
 func encode(out string, v OrderedMap) (string, error) {
