@@ -2,11 +2,14 @@ package states
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
@@ -40,6 +43,9 @@ const cronSpoolDir = "/var/spool/cron/crontabs"
 //
 // The crontab is the spool file /var/spool/cron/crontabs/USER, edited in
 // place (also under --root), owned by the user, group crontab, mode 0600.
+// Under --root the spool folder and the passwd file resolve inside the
+// image, and a link that would leave it fails the state; a crontab that
+// is itself a link is one cron would skip, and is replaced by a file.
 // brine keeps Salt's marker line ("# Lines below here are managed by Salt,
 // do not edit") and its SALT_CRON_IDENTIFIER comments, so a crontab Salt
 // managed goes on being managed by brine and back. Only the job's own lines
@@ -210,9 +216,21 @@ func cronEdit(req *Request, name, user string, edit func(*cronTab) (string, erro
 	if user == "" || strings.ContainsAny(user, "/\n") || user == "." || user == ".." {
 		return Failf(name, "argument %q: %q is not a user name", "user", user)
 	}
-	dir := req.Path(cronSpoolDir)
-	u, uerr := osuser.LookupUser(req.Root, user)
-	if uerr == nil && u.GID < 0 {
+	// The spool folder and the passwd file resolve inside the root before
+	// anything else, and a failure there is never excused by test mode:
+	// nothing later in the run can make such a path right.
+	dir, err := rootPath(req, "user", cronSpoolDir, true)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	db, err := rootAccounts(req, "user")
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	u, uerr := db.User(user)
+	if uerr != nil {
+		uerr = fmt.Errorf("%s: %w", osuser.PasswdPath(req.Root), uerr)
+	} else if u.GID < 0 {
 		uerr = fmt.Errorf("user %q has no line in %s", user, osuser.PasswdPath(req.Root))
 	}
 	_, derr := os.Stat(dir)
@@ -230,9 +248,14 @@ func cronEdit(req *Request, name, user string, edit func(*cronTab) (string, erro
 	if uerr == nil {
 		fileName = u.Name
 	}
+	// A uid given as user names the file after the passwd entry, which
+	// the image wrote: it gets the same check as the argument.
+	if strings.ContainsAny(fileName, "/\x00") || fileName == "." || fileName == ".." || fileName == "" {
+		return Failf(name, "argument %q: %q is not a user name a crontab can be named after", "user", fileName)
+	}
 	path := filepath.Join(dir, fileName)
-	data, err := os.ReadFile(path)
-	if err != nil && !IsNotExist(err) {
+	data, err := cronReadTab(path)
+	if err != nil {
 		return Failf(name, "crontab of %s: %v", user, err)
 	}
 	t := cronParse(data)
@@ -255,6 +278,23 @@ func cronEdit(req *Request, name, user string, edit func(*cronTab) (string, erro
 	return res
 }
 
+// cronReadTab reads a spool file without following a link in its place:
+// cron (Debian's and cronie alike) opens crontabs with O_NOFOLLOW and
+// skips a link, so a link reads as no crontab, and cronWrite's rename then
+// replaces it with a file. Following it instead would read, and let the
+// chown after the write land on, whatever it points at.
+func cronReadTab(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if IsNotExist(err) || errors.Is(err, syscall.ELOOP) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
 // cronWrite replaces the spool file, as crontab(1) leaves it: owned by
 // the user, group crontab, mode 0600 (cron skips a crontab that is not),
 // then touches the spool directory so that cron re-reads it.
@@ -263,8 +303,10 @@ func cronWrite(req *Request, path string, data []byte, u *osuser.User) error {
 		return err
 	}
 	gid := u.GID
-	if g, err := osuser.LookupGroup(req.Root, "crontab"); err == nil {
-		gid = g.GID
+	if db, err := rootAccounts(req, ""); err == nil {
+		if g, err := db.Group("crontab"); err == nil {
+			gid = g.GID
+		}
 	}
 	if err := os.Lchown(path, u.UID, gid); err != nil {
 		return fmt.Errorf("chown %s: %w", path, err)

@@ -275,3 +275,33 @@ func TestCronNotYet(t *testing.T) {
 		t.Errorf("real run without cron = %v %q", res.Result, res.Comment)
 	}
 }
+
+// TestCronRootEscape: the spool file and the passwd file that names its
+// owner are read and written inside the image only.
+func TestCronRootEscape(t *testing.T) {
+	run := func(root string) Result {
+		return cronRun(t, root, "cron.present", "/bin/true", map[string]any{"user": "root"}, false)
+	}
+	accounts := map[string]string{
+		"etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
+		"etc/group":  "root:x:0:\ncrontab:x:107:\n",
+	}
+	with := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, src := range []map[string]string{accounts, m} {
+			for k, v := range src {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	escapeRun(t, []escapeCase{
+		{name: "spool links out", files: accounts, links: map[string]string{"var/spool/cron/crontabs": "$REL"}, run: run, arg: "user"},
+		{name: "spool parent links out", files: accounts, links: map[string]string{"var/spool": "$REL"}, run: run, arg: "user"},
+		{name: "passwd links out", files: map[string]string{"var/spool/cron/crontabs/.keep": ""}, links: map[string]string{"etc/passwd": "$REL/keep"}, run: run, arg: "user"},
+		// cron reads no crontab that is a link; the file replaces it.
+		{name: "crontab links out", files: with(map[string]string{"var/spool/cron/crontabs/.keep": ""}), links: map[string]string{"var/spool/cron/crontabs/root": "$REL/keep"}, run: run, inside: "/var/spool/cron/crontabs/root"},
+		{name: "absolute link stays in", files: with(map[string]string{"$OUT/crontabs/.keep": ""}), links: map[string]string{"var/spool/cron": "$OUT"}, run: run, inside: "$OUT/crontabs/root"},
+		{name: "plain image", files: with(map[string]string{"var/spool/cron/crontabs/.keep": ""}), run: run, inside: "/var/spool/cron/crontabs/root"},
+	})
+}

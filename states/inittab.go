@@ -66,7 +66,8 @@ func inittabLiveHost() inittabHost {
 //     initdefault, sysinit, powerwait, powerfail, powerokwait,
 //     powerfailnow, ctrlaltdel, kbrequest (required).
 //   - process: the command (required, except for initdefault).
-//   - config: the file, /etc/inittab by default.
+//   - config: the file, /etc/inittab by default; an absolute path, which
+//     with --root resolves inside the image (links included) or fails.
 //
 // An entry with the same id is rewritten in place; otherwise the line is
 // appended. Every other line is kept byte for byte. On a live host whose
@@ -147,19 +148,27 @@ func inittabValidID(id string) error {
 	return nil
 }
 
-// inittabRead reads and parses the file under the root.
-func inittabRead(req *Request, config string) ([]byte, []inittabLine, error) {
-	data, err := os.ReadFile(req.Path(config))
+// inittabRead reads and parses the file under the root. It returns the
+// host path that inittabFinish writes: config resolved inside the root,
+// or an error naming the argument when config is not absolute (it would
+// be read from brine's working directory) or would leave the root.
+func inittabRead(req *Request, config string) (string, []byte, []inittabLine, error) {
+	path, err := rootPath(req, "config", config, true)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	data, err := os.ReadFile(path)
 	if err != nil && !IsNotExist(err) {
-		return nil, nil, fmt.Errorf("inittab %s: %w", config, err)
+		return "", nil, nil, fmt.Errorf("inittab %s: %w", config, err)
 	}
 	lines, err := inittabParse(config, data)
-	return data, lines, err
+	return path, data, lines, err
 }
 
-// inittabFinish writes the file and, on a live sysvinit host, has init
-// reread it. It returns the comment's tail.
-func inittabFinish(ctx context.Context, req *Request, host inittabHost, config string, data []byte) (string, error) {
+// inittabFinish writes the file at path (config, as inittabRead resolved
+// it) and, on a live sysvinit host, has init reread it. It returns the
+// comment's tail.
+func inittabFinish(ctx context.Context, req *Request, host inittabHost, path, config string, data []byte) (string, error) {
 	reread := req.Live() && host.sysv()
 	if req.Test {
 		if reread {
@@ -167,7 +176,7 @@ func inittabFinish(ctx context.Context, req *Request, host inittabHost, config s
 		}
 		return "", nil
 	}
-	if err := atomicfile.Write(req.Path(config), data, 0o644); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return "", fmt.Errorf("inittab: %w", err)
 	}
 	if reread {
@@ -206,7 +215,7 @@ func inittabPresentOn(ctx context.Context, req *Request, host inittabHost) Resul
 	if strings.ContainsAny(e.Process, "\n") {
 		return Failf(req.Name, "argument %q: one line only", "process")
 	}
-	data, lines, err := inittabRead(req, config)
+	path, data, lines, err := inittabRead(req, config)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -217,7 +226,7 @@ func inittabPresentOn(ctx context.Context, req *Request, host inittabHost) Resul
 	}
 	changes := map[string]any{id: map[string]any{"old": old, "new": e.String()}}
 	verb := map[bool]string{true: "would be", false: "was"}[req.Test]
-	tail, err := inittabFinish(ctx, req, host, config, out)
+	tail, err := inittabFinish(ctx, req, host, path, config, out)
 	if err != nil {
 		return Result{Name: req.Name, Result: False, Changes: changes, Comment: err.Error()}
 	}
@@ -262,7 +271,7 @@ func inittabEdit(ctx context.Context, req *Request, host inittabHost, op string)
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	data, lines, err := inittabRead(req, config)
+	path, data, lines, err := inittabRead(req, config)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -286,7 +295,7 @@ func inittabEdit(ctx context.Context, req *Request, host inittabHost, op string)
 	} else {
 		changes = map[string]any{op: done}
 	}
-	tail, err := inittabFinish(ctx, req, host, config, out)
+	tail, err := inittabFinish(ctx, req, host, path, config, out)
 	if err != nil {
 		return Result{Name: req.Name, Result: False, Changes: changes, Comment: err.Error()}
 	}

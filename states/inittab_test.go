@@ -231,3 +231,31 @@ func TestInittabBadArgs(t *testing.T) {
 		t.Errorf("broken file = %v %q; want False naming /etc/inittab:2", r.Result, r.Comment)
 	}
 }
+
+// TestInittabRootEscape: config is an absolute path inside the image,
+// however it is reached.
+func TestInittabRootEscape(t *testing.T) {
+	run := func(fn, config string) func(string) Result {
+		return func(root string) Result {
+			args := map[string]any{"action": "respawn", "process": "/sbin/getty 38400 hvc0"}
+			if fn != "inittab.present" {
+				args = map[string]any{}
+			}
+			if config != "" {
+				args["config"] = config
+			}
+			return inittabRun(&Request{Name: "co", Func: fn, Root: root, Args: NewArgs(args)}, (&fakeInit{}).host())
+		}
+	}
+	tab := map[string]string{"etc/inittab": "id:3:initdefault:\nco:2345:respawn:/sbin/agetty\n"}
+	escapeRun(t, []escapeCase{
+		{name: "config climbs out", run: run("inittab.present", "/../../escape.conf"), arg: "config"},
+		{name: "relative config", run: run("inittab.present", "etc/inittab"), arg: "config"},
+		{name: "inittab links out", links: map[string]string{"etc/inittab": "$REL/keep"}, run: run("inittab.present", ""), arg: "config"},
+		{name: "absent: etc links out", links: map[string]string{"etc": "$REL"}, run: run("inittab.absent", ""), arg: "config"},
+		{name: "commented: climbs out", run: run("inittab.commented", "/etc/../../inittab"), arg: "config"},
+		{name: "uncommented: relative config", run: run("inittab.uncommented", "inittab"), arg: "config"},
+		{name: "absolute link stays in", files: map[string]string{"$OUT/inittab": tab["etc/inittab"]}, links: map[string]string{"etc/inittab": "$OUT/inittab"}, run: run("inittab.commented", ""), inside: "$OUT/inittab", insideHas: "#co:"},
+		{name: "plain image", files: tab, run: run("inittab.commented", ""), inside: "/etc/inittab", insideHas: "#co:"},
+	})
+}

@@ -7,8 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/brine-cm/brine/pkg/atomicfile"
 )
 
 func init() {
@@ -59,8 +57,10 @@ func mountLiveHost() mountHost {
 // remount,…); one on another device is unmounted and mounted again. Only
 // the entry's own line in fstab changes (or one line is appended); other
 // bytes, comments and alignment are kept. With --root the fstab of the
-// image is written and nothing is mounted. Swap is written to fstab but
-// not activated.
+// image is written and nothing is mounted (so no mount point is made);
+// config, and the links on its way, resolve inside the image, and one
+// that would leave it fails the state. Swap is written to fstab but not
+// activated.
 //
 // Salt: match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created".
 func mountMounted(ctx context.Context, req *Request) Result {
@@ -76,7 +76,8 @@ func mountMounted(ctx context.Context, req *Request) Result {
 //   - config: the fstab file, /etc/fstab by default.
 //   - persist: also remove the mount point's fstab entries; false by default.
 //
-// With --root only fstab is considered.
+// With --root only fstab is considered, resolved inside the image as for
+// mount.mounted.
 //
 // Salt: same shapes; changes {umount: True} and {persist: purged}.
 func mountUnmounted(ctx context.Context, req *Request) Result {
@@ -159,14 +160,20 @@ func mountReadArgs(req *Request, needType bool) (mountArgs, error) {
 }
 
 // mountReadFstab reads and parses the fstab at config under the root; a
-// missing file reads as empty.
-func mountReadFstab(req *Request, config string) ([]byte, []fstabLine, error) {
-	data, err := os.ReadFile(req.Path(config))
+// missing file reads as empty. It returns the host path that
+// mountWriteFstab then writes: config resolved inside the root, links and
+// all, or an error naming the argument when it would leave the root.
+func mountReadFstab(req *Request, config string) (string, []byte, []fstabLine, error) {
+	path, err := rootPath(req, "config", config, true)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	data, err := os.ReadFile(path)
 	if err != nil && !IsNotExist(err) {
-		return nil, nil, fmt.Errorf("fstab %s: %w", config, err)
+		return "", nil, nil, fmt.Errorf("fstab %s: %w", config, err)
 	}
 	lines, err := fstabParse(config, data)
-	return data, lines, err
+	return path, data, lines, err
 }
 
 func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
@@ -252,8 +259,10 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 
 	// What the fstab needs.
 	var newFstab []byte
+	var fstabPath string
 	if persist {
-		data, lines, err := mountReadFstab(req, a.config)
+		path, data, lines, err := mountReadFstab(req, a.config)
+		fstabPath = path
 		if err != nil {
 			return Failf(name, "%v", err)
 		}
@@ -330,12 +339,8 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 		}
 	}
 	if newFstab != nil {
-		path := req.Path(a.config)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return Failf(name, "fstab %s: %v", a.config, err)
-		}
-		if err := atomicfile.Write(path, newFstab, 0o644); err != nil {
-			return Failf(name, "fstab: %v", err)
+		if err := mountWriteFstab(fstabPath, a.config, newFstab); err != nil {
+			return Failf(name, "%v", err)
 		}
 	}
 	return Result{Name: name, Result: True, Comment: comment, Changes: changes}
@@ -403,11 +408,13 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 		}
 	}
 	var newFstab []byte
+	var fstabPath string
 	if persist {
-		data, lines, err := mountReadFstab(req, a.config)
+		path, data, lines, err := mountReadFstab(req, a.config)
 		if err != nil {
 			return Failf(name, "%v", err)
 		}
+		fstabPath = path
 		matchOn := []string{"name"}
 		if a.want.Device != "" {
 			matchOn = append(matchOn, "device")
@@ -444,8 +451,8 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 		}
 	}
 	if newFstab != nil {
-		if err := atomicfile.Write(req.Path(a.config), newFstab, 0o644); err != nil {
-			return Failf(name, "fstab: %v", err)
+		if err := mountWriteFstab(fstabPath, a.config, newFstab); err != nil {
+			return Failf(name, "%v", err)
 		}
 	}
 	return Result{Name: name, Result: True, Comment: comment, Changes: changes}

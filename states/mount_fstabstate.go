@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
@@ -53,7 +54,7 @@ func mountFstabPresent(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(req.Name, "%v", mountFstabArgName(err))
 	}
-	data, lines, err := mountReadFstab(req, a.config)
+	path, data, lines, err := mountReadFstab(req, a.config)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -73,7 +74,7 @@ func mountFstabPresent(ctx context.Context, req *Request) Result {
 		return Result{Name: req.Name, Result: None, Changes: changes,
 			Comment: fmt.Sprintf("%s entry %s %s.", file, verb, a.config)}
 	}
-	if err := mountWriteFstab(req, a.config, out); err != nil {
+	if err := mountWriteFstab(path, a.config, out); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes,
@@ -103,7 +104,7 @@ func mountFstabAbsent(ctx context.Context, req *Request) Result {
 	if !filepath.IsAbs(config) {
 		return Failf(req.Name, "argument %q: %q is not an absolute path", "config", config)
 	}
-	data, lines, err := mountReadFstab(req, config)
+	path, data, lines, err := mountReadFstab(req, config)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -121,7 +122,7 @@ func mountFstabAbsent(ctx context.Context, req *Request) Result {
 		return Result{Name: req.Name, Result: None, Changes: changes,
 			Comment: fmt.Sprintf("%s entry will be removed from %s.", file, config)}
 	}
-	if err := mountWriteFstab(req, config, out); err != nil {
+	if err := mountWriteFstab(path, config, out); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes,
@@ -142,8 +143,13 @@ func mountFstabArgName(err error) error {
 	return err
 }
 
-func mountWriteFstab(req *Request, config string, data []byte) error {
-	if err := atomicfile.Write(req.Path(config), data, 0o644); err != nil {
+// mountWriteFstab writes the fstab at path, the host path that
+// mountReadFstab resolved for config.
+func mountWriteFstab(path, config string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("fstab %s: %w", config, err)
+	}
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("fstab: %w", err)
 	}
 	return nil

@@ -432,3 +432,38 @@ func TestMountSameDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestMountRootEscape: the fstab of every mount state stays in the image.
+func TestMountRootEscape(t *testing.T) {
+	mounted := func(config string) func(string) Result {
+		return func(root string) Result {
+			args := map[string]any{"device": "/dev/vdb1", "fstype": "ext4"}
+			if config != "" {
+				args["config"] = config
+			}
+			return mountMountedOn(context.Background(), mountReq(root, "mount.mounted", "/srv", args, false), (&fakeMounts{}).host())
+		}
+	}
+	unmounted := func(root string) Result {
+		return mountUnmountedOn(context.Background(), mountReq(root, "mount.unmounted", "/srv", map[string]any{"persist": true}, false), (&fakeMounts{}).host())
+	}
+	fstab := func(fn, config string) func(string) Result {
+		return func(root string) Result {
+			args := map[string]any{"fs_file": "/srv", "fs_vfstype": "ext4", "config": config}
+			f := map[string]Func{"mount.fstab_present": mountFstabPresent, "mount.fstab_absent": mountFstabAbsent}[fn]
+			return f(context.Background(), mountReq(root, fn, "/dev/vdb1", args, false))
+		}
+	}
+	entry := map[string]string{"etc/fstab": "/dev/vdb1 /srv ext4 defaults 0 0\n"}
+	escapeRun(t, []escapeCase{
+		{name: "config climbs out", run: mounted("/../../escape.conf"), arg: "config"},
+		{name: "etc links out", links: map[string]string{"etc": "$REL"}, run: mounted(""), arg: "config"},
+		{name: "fstab links out", links: map[string]string{"etc/fstab": "$REL/keep"}, run: mounted(""), arg: "config"},
+		{name: "unmounted: fstab links out", links: map[string]string{"etc/fstab": "$REL/keep"}, run: unmounted, arg: "config"},
+		{name: "fstab_present climbs out", run: fstab("mount.fstab_present", "/../../../fstab"), arg: "config"},
+		{name: "fstab_absent links out", links: map[string]string{"etc/fstab": "$REL/keep"}, run: fstab("mount.fstab_absent", "/etc/fstab"), arg: "config"},
+		{name: "absolute link stays in", links: map[string]string{"etc/fstab": "$OUT/fstab"}, run: mounted(""), inside: "$OUT/fstab"},
+		{name: "unmounted: absolute link stays in", files: map[string]string{"$OUT/fstab": entry["etc/fstab"]}, links: map[string]string{"etc/fstab": "$OUT/fstab"}, run: unmounted, inside: "$OUT/fstab"},
+		{name: "plain image", files: entry, run: fstab("mount.fstab_absent", "/etc/fstab"), inside: "/etc/fstab"},
+	})
+}

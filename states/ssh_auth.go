@@ -28,7 +28,9 @@ func init() {
 //   - comment: the key's comment; replaces the line's own.
 //   - options: a list of sshd options (from="…", no-pty …); replaces the line's own.
 //   - config: the file, .ssh/authorized_keys by default, relative to the
-//     user's home; %h is the home and %u the user name.
+//     user's home; %h is the home and %u the user name. With --root the
+//     passwd file, the home and the file all resolve inside the image
+//     (links included), and a path that would leave it fails the state.
 //   - source: a file of keys (salt://…), one a line, added instead of name.
 //   - fingerprint_hash_type: accepted and ignored (keys are compared whole).
 //
@@ -73,9 +75,9 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 	if userName == "" {
 		return Failf(req.Name, "argument %q: required", "user")
 	}
-	user, err := osuser.LookupUser(req.Root, userName)
+	user, err := sshAuthUser(req, userName)
 	if err != nil {
-		return Failf(req.Name, "argument %q: %v", "user", err)
+		return Failf(req.Name, "%v", err)
 	}
 
 	// The keys asked for, with the name each is reported under.
@@ -125,9 +127,16 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 
 	config = strings.NewReplacer("%h", user.Home, "%u", user.Name).Replace(config)
 	if !filepath.IsAbs(config) {
-		config = filepath.Join(user.Home, config)
+		// Joined by hand, not with filepath.Join, which would clean a
+		// home of "/../x" into "/x": rootPath must see the ".." to
+		// refuse it.
+		config = strings.TrimSuffix(user.Home, "/") + "/" + config
 	}
-	path := req.Path(config)
+	path, err := rootPath(req, "config", config, true)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	config = filepath.Clean(config)
 	data, err := os.ReadFile(path)
 	if err != nil && !IsNotExist(err) {
 		return Failf(req.Name, "authorized_keys %s: %v", config, err)
@@ -165,7 +174,7 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 	if len(keys) == 1 {
 		r := sshAuthSaltResult(req, present, keys[0].label, user.Name, changes)
 		if r.Result == True && len(changes) > 0 {
-			if err := sshAuthWrite(req, user, config, out, exists); err != nil {
+			if err := sshAuthWrite(user, path, config, out, exists); err != nil {
 				return Failf(req.Name, "%v", err)
 			}
 		}
@@ -188,11 +197,25 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 		return Result{Name: req.Name, Result: None, Changes: changes,
 			Comment: fmt.Sprintf("%s for user %s would be %s in %s", what, user.Name, verb, config)}
 	}
-	if err := sshAuthWrite(req, user, config, out, exists); err != nil {
+	if err := sshAuthWrite(user, path, config, out, exists); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes,
 		Comment: fmt.Sprintf("%s for user %s was %s in %s", what, user.Name, verb, config)}
+}
+
+// sshAuthUser looks the user up in the passwd file of the request's root,
+// which rootAccounts reaches without leaving the root.
+func sshAuthUser(req *Request, name string) (*osuser.User, error) {
+	db, err := rootAccounts(req, "user")
+	if err != nil {
+		return nil, err
+	}
+	u, err := db.User(name)
+	if err != nil {
+		return nil, &ArgError{Arg: "user", Err: fmt.Errorf("%s: %w", osuser.PasswdPath(req.Root), err)}
+	}
+	return u, nil
 }
 
 // sshAuthSaltResult words a one-key result as Salt's ssh_auth present(),
@@ -236,10 +259,10 @@ func sshAuthVerbs(done []string) string {
 	return strings.Join(uniq, " and ")
 }
 
-// sshAuthWrite writes the file atomically. A new file is 0600 and a new
-// ~/.ssh 0700, both the user's, as sshd's StrictModes wants them.
-func sshAuthWrite(req *Request, user *osuser.User, config string, data []byte, exists bool) error {
-	path := req.Path(config)
+// sshAuthWrite writes the file atomically at path, config as rootPath
+// resolved it. A new file is 0600 and a new ~/.ssh 0700, both the user's,
+// as sshd's StrictModes wants them.
+func sshAuthWrite(user *osuser.User, path, config string, data []byte, exists bool) error {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); IsNotExist(err) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -275,3 +275,35 @@ func TestSSHAuthGolden(t *testing.T) {
 	data, _, _ = sshAuthRemove(data, lines, bob)
 	sysGolden(t, "authorized_keys_sample.golden", data)
 }
+
+// TestSSHAuthRootEscape: the key file, the home it is under and the
+// passwd file that gives the home all stay inside the image.
+func TestSSHAuthRootEscape(t *testing.T) {
+	run := func(fn, config string) func(string) Result {
+		return func(root string) Result {
+			args := map[string]any{"user": "alice", "enc": "ssh-ed25519"}
+			if config != "" {
+				args["config"] = config
+			}
+			return map[string]Func{"ssh_auth.present": sshAuthPresent, "ssh_auth.absent": sshAuthAbsent}[fn](
+				context.Background(), sshReq(root, fn, sshK1Blob, args, false))
+		}
+	}
+	accounts := func(home string) map[string]string {
+		return map[string]string{
+			"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::" + home + ":/bin/sh\n",
+			"etc/group":  "root:x:0:\nalice:x:1000:\n",
+		}
+	}
+	plain := accounts("/home/alice")
+	escapeRun(t, []escapeCase{
+		{name: "config climbs out", files: plain, run: run("ssh_auth.present", "/../../../outside/keys"), arg: "config"},
+		{name: "home climbs out", files: accounts("/../../../outside"), run: run("ssh_auth.present", ""), arg: "config"},
+		{name: "%h climbs out", files: accounts("/home/../../x"), run: run("ssh_auth.present", "%h/.ssh/authorized_keys"), arg: "config"},
+		{name: ".ssh links out", files: plain, links: map[string]string{"home/alice/.ssh": "$REL"}, run: run("ssh_auth.present", ""), arg: "config"},
+		{name: "absent: key file links out", files: plain, links: map[string]string{"home/alice/.ssh/authorized_keys": "$REL/keep"}, run: run("ssh_auth.absent", ""), arg: "config"},
+		{name: "passwd links out", links: map[string]string{"etc/passwd": "$REL/keep"}, run: run("ssh_auth.present", ""), arg: "user"},
+		{name: "absolute link stays in", files: plain, links: map[string]string{"home": "$OUT"}, run: run("ssh_auth.present", ""), inside: "$OUT/alice/.ssh/authorized_keys"},
+		{name: "plain image", files: plain, run: run("ssh_auth.present", ""), inside: "/home/alice/.ssh/authorized_keys"},
+	})
+}

@@ -26,7 +26,8 @@ func init() {
 //
 // Only the key's own line in config changes (or one line is appended);
 // every other byte of the file is kept. With --root only config is written:
-// the running kernel is never touched.
+// the running kernel is never touched, and config (with the links on its
+// way) resolves inside the root; one that would leave it fails the state.
 //
 // Salt: the default file is 99-brine.conf, not 99-salt.conf; a value already live but different in config is a change (Salt's dry run calls it set); a dry run reports the changes {name: value} of a real run (Salt's reports none); a key the kernel lacks fails.
 func sysctlPresent(ctx context.Context, req *Request) Result {
@@ -58,8 +59,12 @@ func sysctlApply(ctx context.Context, req *Request, host sysctlHost) Result {
 	want := sysctlNormValue(value)
 	if config == "" {
 		config = sysctlDefaultConfig(req)
-	} else if !filepath.IsAbs(config) {
-		return Failf(req.Name, "argument %q: %q is not an absolute path", "config", config)
+	}
+	// Resolved before anything is read, so that a config that is not
+	// absolute or leaves the root fails the state whole, under test too.
+	path, err := rootPath(req, "config", config, true)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 
 	changed := false
@@ -83,7 +88,6 @@ func sysctlApply(ctx context.Context, req *Request, host sysctlHost) Result {
 	}
 
 	// Then the file that persists it.
-	path := req.Path(config)
 	data, err := os.ReadFile(path)
 	if err != nil && !IsNotExist(err) {
 		return Failf(req.Name, "sysctl %s: %v", config, err)
@@ -149,8 +153,10 @@ func sysctlDefaultConfig(req *Request) string {
 		systemd = err == nil
 	} else {
 		for _, p := range []string{"/lib/systemd/systemd", "/usr/lib/systemd/systemd"} {
-			if _, err := os.Stat(req.Path(p)); err == nil {
-				systemd = true
+			if hp, err := rootPath(req, "", p, true); err == nil {
+				if _, err := os.Stat(hp); err == nil {
+					systemd = true
+				}
 			}
 		}
 	}

@@ -216,3 +216,30 @@ func TestSysctlGolden(t *testing.T) {
 	}
 	sysGolden(t, "sysctl_debian.golden", data)
 }
+
+// TestSysctlRootEscape: no config path, given or reached through a link
+// planted in the image, leads outside --root; an absolute link is read
+// inside the image, as chroot would.
+func TestSysctlRootEscape(t *testing.T) {
+	run := func(config string, test bool) func(string) Result {
+		return func(root string) Result {
+			args := map[string]any{"value": 10}
+			if config != "" {
+				args["config"] = config
+			}
+			return sysctlPresent(context.Background(), sysctlReq(root, "vm.swappiness", args, test))
+		}
+	}
+	systemd := map[string]string{"lib/systemd/systemd": ""}
+	escapeRun(t, []escapeCase{
+		{name: "config climbs out", run: run("/../../escape.conf", false), arg: "config"},
+		{name: "config climbs out under test", run: run("/../../escape.conf", true), arg: "config"},
+		{name: "config climbs out midway", run: run("/etc/../../outside/keep", false), arg: "config"},
+		{name: "sysctl.d links out", files: systemd, links: map[string]string{"etc/sysctl.d": "$REL"}, run: run("", false), arg: "config"},
+		{name: "sysctl.conf links out", links: map[string]string{"etc/sysctl.conf": "$REL/keep"}, run: run("", false), arg: "config"},
+		{name: "etc links out", links: map[string]string{"etc": "$REL"}, run: run("/etc/sysctl.d/x.conf", false), arg: "config"},
+		{name: "absolute link stays in", files: systemd, links: map[string]string{"etc/sysctl.d": "$OUT"}, run: run("", false), inside: "$OUT/99-brine.conf"},
+		{name: "systemd found through a link", files: map[string]string{"usr/lib/systemd/systemd": ""}, links: map[string]string{"lib": "usr/lib"}, run: run("", false), inside: "/etc/sysctl.d/99-brine.conf"},
+		{name: "plain image", files: systemd, run: run("", false), inside: "/etc/sysctl.d/99-brine.conf"},
+	})
+}
