@@ -3,6 +3,8 @@ package master
 import (
 	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats.go"
@@ -14,15 +16,26 @@ import (
 // authSubject is where the NATS server asks who a connecting client is.
 const authSubject = "$SYS.REQ.USER.AUTH"
 
+// pendingPayload is the largest message an unaccepted key may send: a
+// key request is a few hundred bytes.
+const pendingPayload = 4096
+
 // authorize answers the server's auth callout. The minion's identity is
 // the nkey whose signature over the server's nonce we check here (the
 // server leaves that to the callout); its rights come from the key
 // registry: an accepted key gets its own subjects, any other key may only
-// ask to be accepted.
+// ask, in small messages, for itself to be accepted.
+//
+// Every authorisation expires (auth_ttl, with jitter so that a fleet does
+// not come back at once): the minion is then authorised again, so a key
+// revoked on a NATS cluster the master cannot kick from is out within
+// that time. The key's state is read and the connection recorded under
+// one lock that revocation also takes, so a connection authorised with
+// the old state is always one revocation kicks.
 func (m *Master) authorize(msg *nats.Msg) {
 	req, err := jwt.DecodeAuthorizationRequestClaims(string(msg.Data))
 	if err != nil {
-		m.log.Warn("auth callout: bad request", "err", err)
+		m.refused.note("auth", "callout", "bad request: "+err.Error())
 		return
 	}
 	respond := func(userJWT, reason string) {
@@ -39,32 +52,38 @@ func (m *Master) authorize(msg *nats.Msg) {
 	}
 	nk := req.ConnectOptions.Nkey
 	if err := verifyNonce(nk, req.ConnectOptions.SignedNonce, req.ClientInformation.Nonce); err != nil {
-		m.log.Warn("auth refused", "nkey", nk, "host", req.ClientInformation.Host, "err", err)
+		m.refused.note("auth", req.ClientInformation.Host, err.Error(), "nkey", clipLog(nk))
 		respond("", "authentication failed")
 		return
 	}
 	uc := jwt.NewUserClaims(req.UserNkey)
 	uc.Audience = "$G"
-	info, ok := m.keyByNkey(nk)
+	ttl := m.cfg.AuthTTL.D()
+	uc.Expires = time.Now().Add(ttl - time.Duration(rand.Int64N(int64(ttl/10)+1))).Unix()
+
+	m.mu.Lock()
+	info, ok := m.keyByNkeyLocked(nk)
 	if ok && info.State == proto.KeyAccepted {
 		pub, sub := proto.MinionPermissions(info.ID)
 		uc.Name = info.ID
 		uc.Pub.Allow.Add(pub...)
 		uc.Sub.Allow.Add(sub...)
+		uc.Limits.Payload = int64(m.cfg.MaxPayload)
 	} else {
-		uc.Name = "pending:" + req.ConnectOptions.Name
-		uc.Pub.Allow.Add(proto.SubjKeyRequest)
+		uc.Name = "pending"
+		uc.Pub.Allow.Add(proto.SubjKeyRequest(nk))
 		uc.Sub.Deny.Add(">")
+		uc.Limits.Payload = pendingPayload
+		uc.Limits.Subs = 0
 	}
-	m.mu.Lock()
-	if len(m.cids) > maxTrackedKeys {
-		m.pruneCIDs()
+	ids := m.cids[nk]
+	if ids == nil {
+		ids = map[uint64]struct{}{}
+		m.cids[nk] = ids
 	}
-	m.cids[nk] = append(m.cids[nk], req.ClientInformation.ID)
-	if len(m.cids[nk]) > 8 {
-		m.cids[nk] = m.cids[nk][len(m.cids[nk])-8:]
-	}
+	ids[req.ClientInformation.ID] = struct{}{}
 	m.mu.Unlock()
+
 	tok, err := uc.Encode(m.issuer)
 	if err != nil {
 		m.log.Error("auth callout: user jwt", "err", err)
@@ -73,26 +92,6 @@ func (m *Master) authorize(msg *nats.Msg) {
 	}
 	m.log.Debug("auth", "nkey", nk, "as", uc.Name)
 	respond(tok, "")
-}
-
-// maxTrackedKeys bounds the client ids kept for kicking, against a flood
-// of connections with made-up keys.
-const maxTrackedKeys = 20000
-
-// pruneCIDs forgets keys with no open connection. m.mu is held.
-func (m *Master) pruneCIDs() {
-	for nk, ids := range m.cids {
-		open := false
-		for _, id := range ids {
-			if m.srv != nil && m.srv.GetClient(id) != nil {
-				open = true
-				break
-			}
-		}
-		if !open {
-			delete(m.cids, nk)
-		}
-	}
 }
 
 func verifyNonce(nk, sig, nonce string) error {
@@ -116,10 +115,32 @@ func verifyNonce(nk, sig, nonce string) error {
 	return nil
 }
 
-// kick disconnects a key's connections, so that they reconnect and are
-// authorised again with the key's new rights. Only the embedded server
-// can do it; on an external server the minion reconnects by itself.
+// pruneCIDs forgets connections that are closed. On an external server
+// the master cannot see connections, and forgets them all: it cannot
+// kick them either.
+func (m *Master) pruneCIDs() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for nk, ids := range m.cids {
+		for id := range ids {
+			if m.srv == nil || m.srv.GetClient(id) == nil {
+				delete(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			delete(m.cids, nk)
+		}
+	}
+}
+
+// kick disconnects every connection of a key, so that each reconnects
+// and is authorised again with the key's new rights. m.mu must not be
+// held. Only the embedded server can do it; on an external server the
+// authorisation's expiry does.
 func (m *Master) kick(nk string) {
+	if nk == "" {
+		return
+	}
 	m.mu.Lock()
 	ids := m.cids[nk]
 	delete(m.cids, nk)
@@ -127,7 +148,7 @@ func (m *Master) kick(nk string) {
 	if m.srv == nil {
 		return
 	}
-	for _, id := range ids {
+	for id := range ids {
 		_ = m.srv.DisconnectClientByID(id)
 	}
 }
@@ -139,7 +160,10 @@ func (m *Master) connectedCID(nk string) (connected, ok bool) {
 		return false, false
 	}
 	m.mu.Lock()
-	ids := append([]uint64(nil), m.cids[nk]...)
+	ids := make([]uint64, 0, len(m.cids[nk]))
+	for id := range m.cids[nk] {
+		ids = append(ids, id)
+	}
 	m.mu.Unlock()
 	for _, id := range ids {
 		if m.srv.GetClient(id) != nil {

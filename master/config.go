@@ -57,6 +57,17 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// MaxPayload is the largest NATS message, in bytes.
 	MaxPayload int32 `yaml:"max_payload"`
+	// AuthTTL is how long an authorisation the master grants a minion
+	// lasts; the minion is then authorised again (a reconnect it does by
+	// itself), so a revoked key is out within AuthTTL even on a NATS
+	// cluster the master cannot kick connections from.
+	AuthTTL Duration `yaml:"auth_ttl"`
+	// ReadOnlyReturns lets the read-only operator read what returns hold
+	// (pillar.items, diffs of templated files: secrets). By default it
+	// sees jobs, who ran them and how they ended, not their data.
+	ReadOnlyReturns bool `yaml:"readonly_returns"`
+	// Limits bound what one minion can make the master do.
+	Limits Limits `yaml:"limits"`
 }
 
 // Defaults returns the configuration used for every key master.yaml
@@ -73,6 +84,8 @@ func Defaults() Config {
 		PresenceTTL: Duration(30 * time.Second),
 		LogLevel:    "info",
 		MaxPayload:  1 << 20,
+		AuthTTL:     Duration(10 * time.Minute),
+		Limits:      DefaultLimits(),
 	}
 }
 
@@ -112,6 +125,15 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("master config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.AuthTTL < Duration(time.Second) {
+		return fmt.Errorf("master config: auth_ttl must be at least 1s")
+	}
+	if c.MaxPayload < 64<<10 {
+		return fmt.Errorf("master config: max_payload must be at least 65536")
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return err
 	}
 	for _, g := range c.AutoAcceptIDs {
 		if _, err := filepath.Match(g, ""); err != nil {

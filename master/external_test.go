@@ -25,7 +25,7 @@ func TestReadOnlyOperator(t *testing.T) {
 	}
 	pub, _ := kp.PublicKey()
 	errs := make(chan error, 16)
-	nc, err := nats.Connect(m.ClientURL(), nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(ReadOnlyInbox),
+	nc, err := nats.Connect(m.ClientURL(), nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(proto.ReadOnlyInbox),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
 	if err != nil {
 		t.Fatal(err)

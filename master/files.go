@@ -1,6 +1,7 @@
 package master
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -31,7 +32,6 @@ type fileServer struct {
 	mu     sync.Mutex
 	hashes map[string]hashed // absolute path -> hash, while size and mtime hold
 	byHash map[string]string // sha256 -> absolute path
-	sem    chan struct{}
 }
 
 type hashed struct {
@@ -41,7 +41,7 @@ type hashed struct {
 }
 
 func newFileServer(roots fileroot.Roots, log *slog.Logger) *fileServer {
-	return &fileServer{roots: roots, log: log, hashes: map[string]hashed{}, byHash: map[string]string{}, sem: make(chan struct{}, workers)}
+	return &fileServer{roots: roots, log: log, hashes: map[string]hashed{}, byHash: map[string]string{}}
 }
 
 // Stat resolves a salt:// path and hashes the file (once per change).
@@ -89,44 +89,36 @@ func hashFile(p string) (string, error) {
 }
 
 // ReadChunk reads chunk i of the file with the given hash. Only hashes
-// that Stat has handed out can be read.
+// that Stat has handed out can be read, and only chunks the file has.
+// Errors never name the master's own paths: they go back to the minion.
 func (f *fileServer) ReadChunk(sha string, i int) ([]byte, error) {
 	f.mu.Lock()
 	p, ok := f.byHash[sha]
+	h := f.hashes[p]
 	f.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("no file with sha256 %s: %w", sha, fs.ErrNotExist)
+		return nil, fmt.Errorf("no file with sha256 %q: %w", proto.Clip(sha, 64), fs.ErrNotExist)
+	}
+	chunks := int((h.size + ChunkSize - 1) / ChunkSize)
+	if i < 0 || i >= max(chunks, 1) {
+		return nil, fmt.Errorf("file %s has no chunk %d (it has %d)", sha, i, chunks)
 	}
 	fh, err := os.Open(p)
 	if err != nil {
-		return nil, err
+		f.log.Warn("file server", "err", err)
+		return nil, fmt.Errorf("file %s cannot be read on the master", sha)
 	}
 	defer fh.Close()
 	buf := make([]byte, ChunkSize)
 	n, err := fh.ReadAt(buf, int64(i)*ChunkSize)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		f.log.Warn("file server", "err", err)
+		return nil, fmt.Errorf("file %s cannot be read on the master", sha)
 	}
 	return buf[:n], nil
 }
 
-// workers bounds the file requests served at once: many minions fetch at
-// the same time, and one slow disk read must not hold up the rest.
-const workers = 16
-
-// concurrently runs a handler in its own goroutine, at most workers at a
-// time (the subscription waits when all are busy).
-func (f *fileServer) concurrently(h nats.MsgHandler) nats.MsgHandler {
-	return func(msg *nats.Msg) {
-		f.sem <- struct{}{}
-		go func() {
-			defer func() { <-f.sem }()
-			h(msg)
-		}()
-	}
-}
-
-func (f *fileServer) onFile(msg *nats.Msg) {
+func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte {
 	var req proto.FileRequest
 	var b []byte
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
@@ -135,16 +127,28 @@ func (f *fileServer) onFile(msg *nats.Msg) {
 		b = f.list(req)
 	} else if info, err := f.Stat(req.Env, req.Path); err != nil {
 		r := &proto.FileInfo{Path: req.Path, NotFound: errors.Is(err, fs.ErrNotExist)}
-		r.Error = err.Error()
+		r.Error = publicError(req.Path, err)
 		b, _ = proto.Marshal(r)
-		f.log.Debug("file refused", "minion", proto.MinionOf(msg.Subject), "path", req.Path, "err", err)
+		f.log.Debug("file refused", "minion", id, "path", clipLog(req.Path), "err", err)
 	} else {
 		b, _ = proto.Marshal(info)
 	}
-	_ = msg.Respond(b)
+	return b
 }
 
-func (f *fileServer) onChunk(msg *nats.Msg) {
+// publicError is what a minion is told of a file error: whether the file
+// is missing or refused, never the master's paths.
+func publicError(rel string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("salt://%s: not found", proto.Clip(rel, 256))
+	}
+	if errors.Is(err, fileroot.ErrEscape) {
+		return fmt.Sprintf("salt://%s: refused (outside the file roots)", proto.Clip(rel, 256))
+	}
+	return fmt.Sprintf("salt://%s: cannot be read on the master", proto.Clip(rel, 256))
+}
+
+func (f *fileServer) onChunk(_ context.Context, _ string, msg *nats.Msg) []byte {
 	var req proto.ChunkRequest
 	var b []byte
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
@@ -154,7 +158,7 @@ func (f *fileServer) onChunk(msg *nats.Msg) {
 	} else {
 		b, _ = proto.Marshal(&proto.Chunk{SHA256: req.SHA256, Index: req.Index, Data: data})
 	}
-	_ = msg.Respond(b)
+	return b
 }
 
 // list answers a directory listing, confined to the roots as files are.
@@ -163,7 +167,7 @@ func (f *fileServer) list(req proto.FileRequest) []byte {
 	r := &proto.FileInfo{Path: req.Path, Files: files}
 	if err != nil {
 		r.NotFound = errors.Is(err, fs.ErrNotExist)
-		r.Error = err.Error()
+		r.Error = publicError(req.Path, err)
 	}
 	b, _ := proto.Marshal(r)
 	return b

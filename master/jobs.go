@@ -1,7 +1,6 @@
 package master
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,10 +22,7 @@ const activeWindow = 15 * time.Second
 // connected now and those known but not connected; all counts every
 // connected minion, matched or not.
 func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notConn []string, all int, err error) {
-	keys, err := m.allKeys(ctx)
-	if err != nil {
-		return nil, nil, 0, err
-	}
+	keys := m.allKeys()
 	match, err := m.match(tgt, tgtType)
 	if err != nil {
 		return nil, nil, 0, err
@@ -83,12 +79,8 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 		IssuedAt: now, Expiry: now.Add(m.cfg.JobExpiry.D()), Nonce: proto.NewNonce(), User: req.User}
 	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: job.Args, Kwargs: job.Kwargs,
 		Target: job.Target, TargetType: job.TargetType, Minions: conn, IssuedAt: now, User: req.User}}
-	b, err := proto.Marshal(rec)
-	if err != nil {
+	if err := m.storeRecord(ctx, rec); err != nil {
 		return nil, err
-	}
-	if _, err := m.js.Publish(ctx, proto.SubjJobRecord(job.JID), b, jetstream.WithMsgID("job-"+job.JID)); err != nil {
-		return nil, fmt.Errorf("job cache: %w", err)
 	}
 	signed, err := proto.SignJob(m.jobKey, job)
 	if err != nil {
@@ -126,73 +118,77 @@ func narrow(ids, keep []string) []string {
 	return out
 }
 
+// maxRunning bounds the jobs the master tracks as running on one minion:
+// heartbeats name job ids, and a flood of made-up ones must not grow it.
+const maxRunning = 32
+
+// onHeartbeat notes that a minion still works on a job. Every master
+// tracks it, for `brine jobs active`.
 func (m *Master) onHeartbeat(msg *nats.Msg) {
-	parts := strings.Split(msg.Subject, ".")
-	if len(parts) != 4 {
+	id, jid := proto.MinionOf(msg.Subject), proto.JIDOf(msg.Subject)
+	if proto.ValidID(id) != nil || proto.ValidJID(jid) != nil {
 		return
 	}
-	id, jid := parts[2], parts[3]
+	if !m.rates.allow(id, limHeartbeat) {
+		m.refused.note("heartbeat", id, "rate limit")
+		return
+	}
+	m.heard(id, jid)
+}
+
+// heard notes news of a job from a minion (an ack, a heartbeat, an
+// event).
+func (m *Master) heard(id, jid string) {
+	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.running[jid] == nil {
-		m.running[jid] = map[string]time.Time{}
+	jobs := m.running[id]
+	if jobs == nil {
+		jobs = map[string]time.Time{}
+		m.running[id] = jobs
 	}
-	m.running[jid][id] = time.Now()
+	if _, ok := jobs[jid]; !ok && len(jobs) >= maxRunning {
+		// Make room by dropping the job heard of least lately.
+		var old string
+		for j, t := range jobs {
+			if old == "" || t.Before(jobs[old]) {
+				old = j
+			}
+		}
+		delete(jobs, old)
+	}
+	jobs[jid] = now
 }
 
-// onReturnSeen forgets a minion's job once it has returned, and records
-// startup-state runs, which no operator published, in the job list.
-func (m *Master) onReturnSeen(msg *nats.Msg) {
-	parts := strings.Split(msg.Subject, ".")
-	if len(parts) != 4 {
-		return
-	}
-	if bytes.Contains(msg.Data, []byte(`"startup":true`)) {
-		go m.recordStartup(parts[2], msg.Data)
-	}
+// returned forgets a minion's job once its return is kept.
+func (m *Master) returned(id, jid string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.running[parts[3]], parts[2])
-	if len(m.running[parts[3]]) == 0 {
-		delete(m.running, parts[3])
+	delete(m.running[id], jid)
+	if len(m.running[id]) == 0 {
+		delete(m.running, id)
 	}
 }
 
-func (m *Master) recordStartup(id string, data []byte) {
-	var ret proto.Return
-	if err := proto.Unmarshal(data, &ret); err != nil || !ret.Startup || proto.ValidJID(ret.JID) != nil {
-		return
-	}
-	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: ret.JID, Fun: ret.Fun, Args: ret.Args,
-		Target: id, TargetType: proto.TargetList, Minions: []string{id}, IssuedAt: ret.Start, User: "startup_states"}}
-	b, err := proto.Marshal(rec)
-	if err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := m.js.Publish(ctx, proto.SubjJobRecord(ret.JID), b, jetstream.WithMsgID("job-"+ret.JID)); err != nil {
-		m.log.Warn("record startup run", "jid", ret.JID, "err", err)
-	}
-}
-
-// active lists the jobs some minion has sent a heartbeat for lately.
+// active lists the jobs some minion has sent news of lately, by job.
 func (m *Master) active() map[string][]string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[string][]string{}
-	for jid, ms := range m.running {
-		for id, t := range ms {
+	for id, jobs := range m.running {
+		for jid, t := range jobs {
 			if time.Since(t) < activeWindow {
 				out[jid] = append(out[jid], id)
 			} else {
-				delete(ms, id)
+				delete(jobs, jid)
 			}
 		}
-		if len(ms) == 0 {
-			delete(m.running, jid)
+		if len(jobs) == 0 {
+			delete(m.running, id)
 		}
-		sort.Strings(out[jid])
+	}
+	for _, ids := range out {
+		sort.Strings(ids)
 	}
 	return out
 }
@@ -236,7 +232,7 @@ func (m *Master) readCache(ctx context.Context, subjects []string, each func(jet
 func (m *Master) listJobs(ctx context.Context) ([]proto.JobSummary, error) {
 	act := m.active()
 	var out []proto.JobSummary
-	err := m.readCache(ctx, []string{proto.AllJobRecord}, func(msg jetstream.Msg) {
+	err := m.readCache(ctx, []string{proto.AllCacheJobs}, func(msg jetstream.Msg) {
 		var rec proto.JobRecord
 		if proto.Unmarshal(msg.Data(), &rec) == nil {
 			rec.Running = act[rec.JID]
@@ -253,16 +249,25 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 	r := &proto.JobLookupReply{Returns: map[string]proto.Return{}}
 	found := false
 	acked := map[string]bool{}
-	err := m.readCache(ctx, []string{proto.SubjJobRecord(jid), "brine.ret.*." + jid, "brine.ack.*." + jid}, func(msg jetstream.Msg) {
+	parts := &proto.Assembler{MaxBytes: m.cfg.Limits.ReturnBytes}
+	err := m.readCache(ctx, proto.CacheSubjects(jid), func(msg jetstream.Msg) {
 		switch proto.Kind(msg.Subject()) {
-		case "jobrec":
+		case "job":
 			var rec proto.JobRecord
 			if proto.Unmarshal(msg.Data(), &rec) == nil {
 				r.Job, found = rec.JobSummary, true
 			}
 		case "ret":
+			i, n, err := proto.ParsePart(msg.Headers().Get(proto.PartHeader))
+			if err != nil {
+				return
+			}
+			whole, done, err := parts.Add(msg.Subject(), i, n, msg.Data())
+			if err != nil || !done {
+				return
+			}
 			var ret proto.Return
-			if proto.Unmarshal(msg.Data(), &ret) == nil {
+			if proto.Unmarshal(whole, &ret) == nil {
 				r.Returns[proto.MinionOf(msg.Subject())] = ret
 				found = true
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+	"golang.org/x/time/rate"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proto"
@@ -25,8 +26,24 @@ type Master struct {
 	log *slog.Logger
 
 	srv *server.Server // nil on an external NATS server
-	nc  *nats.Conn
-	js  jetstream.JetStream
+	nc  *nats.Conn     // the work: requests, returns, jobs, the store
+	// authNC answers the auth callout alone, so that no flood of work
+	// can hold up or cut off authorisation.
+	authNC *nats.Conn
+	js     jetstream.JetStream
+
+	// runCtx is the run's context: every goroutine the master starts
+	// gets it, and Shutdown cancels it and waits for them (wg, work).
+	runCtx context.Context
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	work   *workPool
+
+	rates   *rates
+	refused *refusals
+	keyReqs *rate.Limiter // key requests from every unaccepted key
+	jobs    *jobTable
+	parts   *proto.Assembler // returns arriving in parts
 
 	issuer  nkeys.KeyPair
 	service nkeys.KeyPair
@@ -45,13 +62,17 @@ type Master struct {
 	pillar PillarRenderer
 	match  Matcher
 
-	mu      sync.Mutex
-	cids    map[string][]uint64             // nkey -> client ids seen at auth, for kicking
-	grains  map[string]map[string]any       // id -> grains, mirror of grainsKV
-	running map[string]map[string]time.Time // jid -> minion -> last heartbeat
-	seen    map[string]time.Time            // id -> last presence
-	// keyIndex mirrors the key bucket (id -> key), kept by a watcher.
+	mu          sync.Mutex
+	cids        map[string]map[uint64]struct{}  // nkey -> client ids authorised, for kicking
+	grains      map[string]map[string]any       // id -> grains, mirror of grainsKV
+	running     map[string]map[string]time.Time // minion -> jid -> last news
+	seen        map[string]time.Time            // id -> last presence
+	presWritten map[string]time.Time            // id -> last presence bucket write
+	// keyIndex mirrors the key bucket (id -> key), kept by a watcher;
+	// byNkey indexes it by public key.
 	keyIndex map[string]proto.KeyInfo
+	byNkey   map[string]string
+	denied   []proto.KeyInfo
 	keyWatch jetstream.KeyWatcher
 
 	subs []*nats.Subscription
@@ -70,12 +91,18 @@ type Options struct {
 // New prepares a master from its config; Start runs it.
 func New(cfg *Config, o Options) *Master {
 	m := &Master{cfg: cfg, log: o.Log, pillar: o.Pillar, match: o.Match,
-		cids: map[string][]uint64{}, grains: map[string]map[string]any{},
+		cids: map[string]map[uint64]struct{}{}, grains: map[string]map[string]any{},
 		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{},
-		keyIndex: map[string]proto.KeyInfo{}}
+		presWritten: map[string]time.Time{},
+		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},
+		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Workers),
+		keyReqs: rate.NewLimiter(rate.Limit(cfg.Limits.KeyRequests), max(1, int(cfg.Limits.KeyRequests*cfg.Limits.Burst))),
+		jobs:    newJobTable(),
+		parts:   &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
+	m.refused = newRefusals(m.log)
 	if m.match == nil {
 		m.match = topMatcher(cfg.Nodegroups)
 	}
@@ -121,6 +148,7 @@ func (m *Master) Start(ctx context.Context) error {
 	}
 	m.opPub, _ = op.PublicKey()
 	m.roPub, _ = ro.PublicKey()
+	m.runCtx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 
 	if m.cfg.NATSURL != "" {
 		err = m.connectExternal()
@@ -188,13 +216,31 @@ func (m *Master) startEmbedded() error {
 	if opts.TLSConfig != nil {
 		copts = append(copts, nats.RootCAs(filepath.Join(m.cfg.StateDir, CAFile)))
 	}
-	nc, err := nats.Connect(m.url, copts...)
+	nc, err := nats.Connect(m.url, append(copts, m.connErrors("work"))...)
 	if err != nil {
 		s.Shutdown()
 		return fmt.Errorf("master: connect to embedded server: %w", err)
 	}
-	m.nc = nc
+	anc, err := nats.Connect(m.url, append(copts, nats.Name("brine-master-auth"), m.connErrors("auth"))...)
+	if err != nil {
+		nc.Close()
+		s.Shutdown()
+		return fmt.Errorf("master: connect to embedded server: %w", err)
+	}
+	m.nc, m.authNC = nc, anc
 	return nil
+}
+
+// connErrors logs what NATS reports about one of the master's own
+// connections, a slow subscription (dropped messages) above all.
+func (m *Master) connErrors(which string) nats.Option {
+	return nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+		subj := ""
+		if sub != nil {
+			subj = sub.Subject
+		}
+		m.refused.note("nats", which+" "+subj, err.Error())
+	})
 }
 
 func (m *Master) connectExternal() error {
@@ -208,11 +254,16 @@ func (m *Master) connectExternal() error {
 	if ca := filepath.Join(m.cfg.StateDir, CAFile); fileExists(ca) {
 		opts = append(opts, nats.RootCAs(ca))
 	}
-	nc, err := nats.Connect(m.cfg.NATSURL, opts...)
+	nc, err := nats.Connect(m.cfg.NATSURL, append(opts, m.connErrors("work"))...)
 	if err != nil {
 		return fmt.Errorf("master: connect to %s: %w", m.cfg.NATSURL, err)
 	}
-	m.nc = nc
+	anc, err := nats.Connect(m.cfg.NATSURL, append(opts, nats.Name("brine-master-auth"), m.connErrors("auth"))...)
+	if err != nil {
+		nc.Close()
+		return fmt.Errorf("master: connect to %s: %w", m.cfg.NATSURL, err)
+	}
+	m.nc, m.authNC = nc, anc
 	m.url = m.cfg.NATSURL
 	return nil
 }
@@ -225,17 +276,33 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 func readOnlyPermissions() *server.Permissions {
 	return &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: proto.ReadOnlySubjects},
-		Subscribe: &server.SubjectPermission{Allow: []string{ReadOnlyInbox + ".>"}},
+		Subscribe: &server.SubjectPermission{Allow: []string{proto.ReadOnlyInbox + ".>"}},
 	}
 }
 
-// ReadOnlyInbox is the inbox prefix of the read-only operator.
-const ReadOnlyInbox = "_INBOX_ro"
 
-// Shutdown stops serving and stops the embedded server.
+// Shutdown stops serving, waits for the work in hand and the master's
+// goroutines, and stops the embedded server.
 func (m *Master) Shutdown() {
+	if m.stop != nil {
+		m.stop()
+	}
+	for _, s := range m.subs {
+		_ = s.Unsubscribe()
+	}
 	if m.keyWatch != nil {
 		_ = m.keyWatch.Stop()
+	}
+	m.work.wait()
+	m.wg.Wait()
+	if m.js != nil {
+		select {
+		case <-m.js.PublishAsyncComplete():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if m.authNC != nil {
+		m.authNC.Close()
 	}
 	if m.nc != nil {
 		_ = m.nc.Drain()

@@ -86,7 +86,7 @@ func (tm *testMinion) requestKey(t *testing.T) {
 	now := time.Now().UTC()
 	sig, _ := tm.kp.Sign(proto.KeyRequestPayload(tm.id, tm.pub, now))
 	b, _ := proto.Marshal(&proto.KeyRequest{ID: tm.id, Nkey: tm.pub, Time: now, Sig: sig})
-	if err := tm.nc.Publish(proto.SubjKeyRequest, b); err != nil {
+	if err := tm.nc.Publish(proto.SubjKeyRequest(tm.pub), b); err != nil {
 		t.Fatal(err)
 	}
 	_ = tm.nc.Flush()
@@ -98,7 +98,7 @@ func operator(t *testing.T, m *Master) *nats.Conn {
 		t.Fatal(err)
 	}
 	pub, _ := kp.PublicKey()
-	nc, err := nats.Connect(m.ClientURL(), nats.Nkey(pub, kp.Sign))
+	nc, err := nats.Connect(m.ClientURL(), nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(proto.OperatorInbox))
 	if err != nil {
 		t.Fatal(err)
 	}

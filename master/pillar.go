@@ -27,27 +27,26 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePill
 	const env = fileroot.DefaultEnv
 	return &treePillar{c: &pillar.Compiler{
 		Files: &fileroot.Source{Roots: roots, Env: env},
+		// The functions templates call read only under the pillar
+		// roots: a minion chooses its grains, and a template may put
+		// one in a path.
 		Globals: func(m top.Minion) map[string]any {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
-				Opts: map[string]any{"id": m.ID, "saltenv": env}}, "", "", env)
+				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
 		Nodegroups: nodegroups,
 	}}
 }
 
 func (p *treePillar) Pillar(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
-	if grains == nil {
-		grains = map[string]any{"id": id}
-	}
+	grains = withID(grains, id)
 	return p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
 }
 
 // PillarJSON renders a minion's pillar as a JSON object whose keys keep
 // the order of the pillar files, for the minion's templates.
 func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any) ([]byte, error) {
-	if grains == nil {
-		grains = map[string]any{"id": id}
-	}
+	grains = withID(grains, id)
 	c := *p.c
 	c.Order = jinja.NewKeyOrder()
 	pillar, err := c.Compile(ctx, top.Minion{ID: id, Grains: grains})
@@ -55,4 +54,16 @@ func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[strin
 		return nil, err
 	}
 	return json.Marshal(c.Order.Ordered(pillar))
+}
+
+// withID is a minion's grains with its authenticated id, whatever the
+// minion said: pillar is chosen by id, and a minion must not pass for
+// another.
+func withID(grains map[string]any, id string) map[string]any {
+	out := make(map[string]any, len(grains)+1)
+	for k, v := range grains {
+		out[k] = v
+	}
+	out["id"] = id
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,7 +26,7 @@ const (
 )
 
 func (m *Master) setupStore(ctx context.Context) error {
-	js, err := jetstream.New(m.nc)
+	js, err := jetstream.New(m.nc, jetstream.WithPublishAsyncMaxPending(4096))
 	if err != nil {
 		return fmt.Errorf("master: jetstream: %w", err)
 	}
@@ -49,9 +50,12 @@ func (m *Master) setupStore(ctx context.Context) error {
 	}
 	m.cache, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        JobsStream,
-		Description: "brine job cache: jobs, acks, state events, returns",
-		Subjects:    []string{proto.AllJobRecord, proto.AllAcks, proto.AllEvents, proto.AllReturns},
+		Description: "brine job cache: jobs, acks, state events, returns; written by the master only",
+		Subjects:    []string{proto.AllCache},
 		MaxAge:      m.cfg.KeepJobs.D(),
+		MaxBytes:    m.cfg.Limits.JobCacheBytes,
+		MaxMsgSize:  m.cfg.MaxPayload,
+		Discard:     jetstream.DiscardOld,
 		Storage:     jetstream.FileStorage,
 		Duplicates:  2 * time.Minute,
 	})
@@ -61,22 +65,32 @@ func (m *Master) setupStore(ctx context.Context) error {
 	if err := m.watchKeys(ctx); err != nil {
 		return err
 	}
-	// Mirror grains in memory for targeting.
+	// Mirror grains in memory for targeting, checked as on write.
 	if lister, err := m.grainsKV.ListKeys(ctx); err == nil {
 		for k := range lister.Keys() {
-			if e, err := m.grainsKV.Get(ctx, k); err == nil {
-				var g map[string]any
-				if json.Unmarshal(e.Value(), &g) == nil {
-					m.grains[k] = g
-				}
+			e, err := m.grainsKV.Get(ctx, k)
+			if err != nil || proto.ValidID(k) != nil {
+				continue
 			}
+			var g map[string]any
+			if err := json.Unmarshal(e.Value(), &g); err != nil {
+				m.refused.note("registry", k, "grains entry: "+err.Error())
+				continue
+			}
+			if g, err = checkGrains(k, g); err != nil {
+				m.refused.note("registry", k, "grains entry: "+err.Error())
+				continue
+			}
+			m.grains[k] = g
 		}
 	}
 	return nil
 }
 
-// allKeys lists the key registry, from the index the KV watcher keeps.
-func (m *Master) allKeys(ctx context.Context) ([]proto.KeyInfo, error) {
+// allKeys lists the key registry, from the index the KV watcher keeps,
+// corrupt entries included (state "corrupt", under their store key), so
+// that every entry can be seen and deleted.
+func (m *Master) allKeys() []proto.KeyInfo {
 	m.mu.Lock()
 	out := make([]proto.KeyInfo, 0, len(m.keyIndex))
 	for _, k := range m.keyIndex {
@@ -84,20 +98,42 @@ func (m *Master) allKeys(ctx context.Context) ([]proto.KeyInfo, error) {
 	}
 	m.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return out
+}
+
+// decodeKey reads a key bucket entry and checks it: a registry value is
+// trusted only once it is well formed and agrees with its store key.
+func decodeKey(storeKey string, b []byte) (proto.KeyInfo, error) {
+	var info proto.KeyInfo
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, fmt.Errorf("key entry %s: %w", storeKey, err)
+	}
+	switch {
+	case info.ID != storeKey:
+		return info, fmt.Errorf("key entry %s names id %q", storeKey, proto.Clip(info.ID, 64))
+	case proto.ValidID(info.ID) != nil:
+		return info, proto.ValidID(info.ID)
+	case !nkeys.IsValidPublicUserKey(info.Nkey):
+		return info, fmt.Errorf("key entry %s: %q is not a user nkey", storeKey, proto.Clip(info.Nkey, 64))
+	case info.State != proto.KeyPending && info.State != proto.KeyAccepted && info.State != proto.KeyRejected:
+		return info, fmt.Errorf("key entry %s: state %q", storeKey, proto.Clip(info.State, 32))
+	}
+	return info, nil
 }
 
 // watchKeys keeps an in-memory index of the key bucket. The bucket is the
 // truth (several masters share it); the index spares a bucket read per
-// connection and per job. It returns once the index holds every key.
+// connection and per job. A change that takes rights away (another
+// master rejected or deleted the key) kicks the key's connections here
+// too. It returns once the index holds every key.
 func (m *Master) watchKeys(ctx context.Context) error {
-	w, err := m.keys.WatchAll(context.Background())
+	w, err := m.keys.WatchAll(m.runCtx)
 	if err != nil {
 		return fmt.Errorf("master: watch keys: %w", err)
 	}
 	m.keyWatch = w
 	synced := make(chan struct{})
-	go func() {
+	m.goOwned(func(context.Context) {
 		once := false
 		for e := range w.Updates() {
 			if e == nil {
@@ -107,18 +143,18 @@ func (m *Master) watchKeys(ctx context.Context) error {
 				}
 				continue
 			}
-			m.mu.Lock()
 			if e.Operation() != jetstream.KeyValuePut {
-				delete(m.keyIndex, e.Key())
-			} else {
-				var info proto.KeyInfo
-				if json.Unmarshal(e.Value(), &info) == nil {
-					m.keyIndex[e.Key()] = info
-				}
+				m.unindexKey(e.Key())
+				continue
 			}
-			m.mu.Unlock()
+			info, err := decodeKey(e.Key(), e.Value())
+			if err != nil {
+				m.refused.note("registry", e.Key(), err.Error())
+				info = proto.KeyInfo{ID: e.Key(), State: proto.KeyCorrupt}
+			}
+			m.indexKey(info)
 		}
-	}()
+	})
 	select {
 	case <-synced:
 		return nil
@@ -132,56 +168,97 @@ func (m *Master) getKey(ctx context.Context, id string) (proto.KeyInfo, error) {
 	if err != nil {
 		return proto.KeyInfo{}, err
 	}
-	var info proto.KeyInfo
-	if err := json.Unmarshal(e.Value(), &info); err != nil {
-		return proto.KeyInfo{}, fmt.Errorf("key %s: %w", id, err)
-	}
-	return info, nil
+	return decodeKey(id, e.Value())
 }
 
 func (m *Master) putKey(ctx context.Context, info proto.KeyInfo) error {
-	b, _ := json.Marshal(info)
-	if _, err := m.keys.Put(ctx, info.ID, b); err != nil {
+	if _, err := m.keys.Put(ctx, info.ID, mustJSON(info)); err != nil {
 		return err
 	}
 	m.indexKey(info)
 	return nil
 }
 
-// keyByNkey finds a registered key by its public nkey.
-func (m *Master) keyByNkey(nk string) (proto.KeyInfo, bool) {
+// keyByNkeyLocked finds a registered key by its public nkey; m.mu is
+// held.
+func (m *Master) keyByNkeyLocked(nk string) (proto.KeyInfo, bool) {
 	if nk == "" {
 		return proto.KeyInfo{}, false
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, k := range m.keyIndex {
-		if k.Nkey == nk {
-			return k, true
-		}
+	id, ok := m.byNkey[nk]
+	if !ok {
+		return proto.KeyInfo{}, false
 	}
-	return proto.KeyInfo{}, false
+	k, ok := m.keyIndex[id]
+	return k, ok
 }
 
 // indexKey updates the index at once, ahead of the watcher, so that the
-// reconnect a kick causes already sees the new state.
+// reconnect a kick causes already sees the new state; a key that loses
+// its rights (or its entry) is kicked, every connection of it.
 func (m *Master) indexKey(info proto.KeyInfo) {
 	m.mu.Lock()
+	old, had := m.keyIndex[info.ID]
+	if had && old.Nkey != "" && old.Nkey != info.Nkey {
+		delete(m.byNkey, old.Nkey)
+	}
 	m.keyIndex[info.ID] = info
+	if info.Nkey != "" {
+		m.byNkey[info.Nkey] = info.ID
+	}
 	m.mu.Unlock()
+	if had && old.State == proto.KeyAccepted && (info.State != proto.KeyAccepted || info.Nkey != old.Nkey) {
+		m.kick(old.Nkey)
+	}
+}
+
+func (m *Master) unindexKey(id string) {
+	m.mu.Lock()
+	old, had := m.keyIndex[id]
+	delete(m.keyIndex, id)
+	if had && m.byNkey[old.Nkey] == id {
+		delete(m.byNkey, old.Nkey)
+	}
+	delete(m.grains, id)
+	m.mu.Unlock()
+	m.rates.forget(id)
+	if had {
+		m.kick(old.Nkey)
+	}
 }
 
 // KeyFinger is the fingerprint shown for a minion key (like salt-key -F).
 func KeyFinger(nk string) string { return Finger([]byte(nk))[:47] }
 
+// keyRequestAge is how far a key request's time may be from the
+// master's: older ones are replays.
+const keyRequestAge = 5 * time.Minute
+
+// onKeyRequest registers a new key as pending (or accepted, by an
+// auto-accept rule). The server lets a connection publish only on the
+// subject of its own key, in small messages; the request must be for
+// that key, signed by it, and fresh.
 func (m *Master) onKeyRequest(msg *nats.Msg) {
+	subjKey := msg.Subject[strings.LastIndexByte(msg.Subject, '.')+1:]
+	if !m.keyReqs.Allow() {
+		m.refused.note("key_request", "all", "rate limit")
+		return
+	}
 	var req proto.KeyRequest
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
-		m.log.Warn("key request", "err", err)
+		m.refused.note("key_request", subjKey, err.Error())
+		return
+	}
+	if req.Nkey != subjKey {
+		m.refused.note("key_request", subjKey, "request for another key than the connection's", "for", clipLog(req.Nkey))
 		return
 	}
 	if err := proto.ValidID(req.ID); err != nil {
-		m.log.Warn("key request", "err", err)
+		m.refused.note("key_request", subjKey, err.Error())
+		return
+	}
+	if d := time.Since(req.Time); d > keyRequestAge || d < -keyRequestAge {
+		m.refused.note("key_request", req.ID, "stale or future request time (a replay?)", "time", req.Time)
 		return
 	}
 	pk, err := nkeys.FromPublicKey(req.Nkey)
@@ -189,10 +266,10 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 		err = pk.Verify(proto.KeyRequestPayload(req.ID, req.Nkey, req.Time), req.Sig)
 	}
 	if err != nil {
-		m.log.Warn("key request with a bad signature", "id", req.ID, "err", err)
+		m.refused.note("key_request", req.ID, "bad signature")
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
 	defer cancel()
 	old, err := m.getKey(ctx, req.ID)
 	switch {
@@ -204,10 +281,22 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 		}
 		return
 	case err == nil:
-		m.log.Warn("key request for an id that has another key; refused", "id", req.ID, "state", old.State)
+		m.noteDenied(req.ID, req.Nkey)
+		m.refused.note("key_request", req.ID, "the id has another key; refused", "state", old.State)
 		return
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
-		m.log.Warn("key request", "id", req.ID, "err", err)
+		m.refused.note("key_request", req.ID, err.Error())
+		return
+	}
+	if m.countPending() >= m.cfg.Limits.MaxPendingKeys && !m.autoAccept(req.ID) {
+		m.refused.note("key_request", req.ID, fmt.Sprintf("%d keys are pending already (limits.max_pending_keys); accept or delete some", m.cfg.Limits.MaxPendingKeys))
+		return
+	}
+	m.mu.Lock()
+	_, taken := m.byNkey[req.Nkey]
+	m.mu.Unlock()
+	if taken {
+		m.refused.note("key_request", req.ID, "the key is registered under another id")
 		return
 	}
 	info := proto.KeyInfo{ID: req.ID, Nkey: req.Nkey, State: proto.KeyPending, Finger: KeyFinger(req.Nkey), Time: time.Now().UTC()}
@@ -215,7 +304,7 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 		info.State = proto.KeyAccepted
 	}
 	if _, err := m.keys.Create(ctx, info.ID, mustJSON(info)); err != nil {
-		m.log.Warn("key request", "id", req.ID, "err", err)
+		m.refused.note("key_request", req.ID, err.Error())
 		return
 	}
 	m.indexKey(info)
@@ -223,6 +312,37 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 	if info.State == proto.KeyAccepted {
 		m.kick(req.Nkey)
 	}
+}
+
+func (m *Master) countPending() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, k := range m.keyIndex {
+		if k.State == proto.KeyPending {
+			n++
+		}
+	}
+	return n
+}
+
+// maxDenied bounds the list of denied keys.
+const maxDenied = 1000
+
+// noteDenied remembers a key that asked for an id another key holds (a
+// second host with the same id, or an impostor), for `brine key list`.
+func (m *Master) noteDenied(id, nk string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range m.denied {
+		if d.ID == id && d.Nkey == nk {
+			return
+		}
+	}
+	if len(m.denied) >= maxDenied {
+		m.denied = m.denied[1:]
+	}
+	m.denied = append(m.denied, proto.KeyInfo{ID: id, Nkey: nk, State: proto.KeyDenied, Finger: KeyFinger(nk), Time: time.Now().UTC()})
 }
 
 func (m *Master) autoAccept(id string) bool {
@@ -241,17 +361,21 @@ func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
 // keyAction accepts, rejects or deletes keys, then disconnects the keys
 // whose rights changed, so that their next connection gets the new ones.
+// A rejected key is accepted again (and an accepted one rejected) only
+// with Include, as salt-key's --include-rejected; a corrupt entry can
+// always be deleted by its store key.
 func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]string, error) {
-	keys, err := m.allKeys(ctx)
-	if err != nil {
-		return nil, err
+	switch req.Action {
+	case proto.KeyAccept, proto.KeyReject, proto.KeyDelete:
+	default:
+		return nil, fmt.Errorf("key action %q: want accept, reject or delete", proto.Clip(req.Action, 32))
 	}
 	want := map[string]bool{}
 	for _, id := range req.IDs {
 		want[id] = true
 	}
 	var changed []string
-	for _, k := range keys {
+	for _, k := range m.allKeys() {
 		if !req.All && !want[k.ID] {
 			continue
 		}
@@ -259,28 +383,22 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 		from := k.State
 		switch req.Action {
 		case proto.KeyAccept:
-			if from == proto.KeyAccepted || (from == proto.KeyRejected && !req.Include && req.All) {
+			if from == proto.KeyAccepted || from == proto.KeyCorrupt || (from == proto.KeyRejected && !req.Include) {
 				continue
 			}
 			k.State = proto.KeyAccepted
 		case proto.KeyReject:
-			if from == proto.KeyRejected || (from == proto.KeyAccepted && !req.Include && req.All) {
+			if from == proto.KeyRejected || from == proto.KeyCorrupt || (from == proto.KeyAccepted && !req.Include) {
 				continue
 			}
 			k.State = proto.KeyRejected
-		case proto.KeyDelete:
-		default:
-			return nil, fmt.Errorf("key action %q: want accept, reject or delete", req.Action)
 		}
 		if req.Action == proto.KeyDelete {
 			if err := m.keys.Delete(ctx, k.ID); err != nil {
 				return changed, fmt.Errorf("delete %s: %w", k.ID, err)
 			}
 			_ = m.grainsKV.Delete(ctx, k.ID)
-			m.mu.Lock()
-			delete(m.grains, k.ID)
-			delete(m.keyIndex, k.ID)
-			m.mu.Unlock()
+			m.unindexKey(k.ID)
 		} else {
 			k.Time = time.Now().UTC()
 			if err := m.putKey(ctx, k); err != nil {
@@ -302,46 +420,149 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 	return changed, nil
 }
 
+// onGrains keeps a minion's grains, once checked. Grains are what the
+// minion says of itself: the id in them is always the authenticated one
+// (the subject's: the server lets a minion publish only under its own),
+// their size is bounded, and no string may hold control characters, so
+// that a grain can never add lines to a template rendered into YAML.
 func (m *Master) onGrains(msg *nats.Msg) {
-	var g proto.Grains
-	if err := proto.Unmarshal(msg.Data, &g); err != nil {
-		m.log.Warn("grains", "err", err)
+	id := proto.MinionOf(msg.Subject)
+	if proto.ValidID(id) != nil {
 		return
 	}
-	// The subject, not the body, says who sent it: the server lets a
-	// minion publish only under its own id.
-	id := proto.MinionOf(msg.Subject)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := m.grainsKV.Put(ctx, id, mustJSON(g.Grains)); err != nil {
-		m.log.Warn("grains", "id", id, "err", err)
+	if !m.rates.allow(id, limGrains) {
+		m.refused.note("grains", id, "rate limit")
+		return
+	}
+	if len(msg.Data) > m.cfg.Limits.GrainsBytes {
+		m.refused.note("grains", id, fmt.Sprintf("%d bytes, more than limits.grains_bytes", len(msg.Data)))
+		return
+	}
+	var g proto.Grains
+	if err := proto.Unmarshal(msg.Data, &g); err != nil {
+		m.refused.note("grains", id, err.Error())
+		return
+	}
+	grains, err := checkGrains(id, g.Grains)
+	if err != nil {
+		m.refused.note("grains", id, err.Error())
+		return
+	}
+	if !m.work.try(func() {
+		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
+		defer cancel()
+		if _, err := m.grainsKV.Put(ctx, id, mustJSON(grains)); err != nil {
+			m.log.Warn("grains", "id", id, "err", err)
+		}
+	}) {
+		m.refused.note("busy", id, "every worker busy", "subject", msg.Subject)
+		return
 	}
 	m.mu.Lock()
-	m.grains[id] = g.Grains
+	m.grains[id] = grains
 	m.mu.Unlock()
 }
 
+// maxGrainsDepth bounds how deeply grains nest.
+const maxGrainsDepth = 32
+
+// checkGrains returns a minion's grains with its authenticated id, or an
+// error naming the first grain that is not plain data.
+func checkGrains(id string, g map[string]any) (map[string]any, error) {
+	if g == nil {
+		g = map[string]any{}
+	}
+	var walk func(path string, v any, depth int) error
+	walk = func(path string, v any, depth int) error {
+		if depth > maxGrainsDepth {
+			return fmt.Errorf("grain %s nests deeper than %d", proto.Clip(path, 64), maxGrainsDepth)
+		}
+		switch x := v.(type) {
+		case string:
+			if hasControl(x) {
+				return fmt.Errorf("grain %s holds control characters", proto.Clip(path, 64))
+			}
+		case map[string]any:
+			for k, e := range x {
+				if hasControl(k) {
+					return fmt.Errorf("grain key %q under %s holds control characters", proto.Clip(k, 64), proto.Clip(path, 64))
+				}
+				if err := walk(path+":"+k, e, depth+1); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if err := walk(fmt.Sprintf("%s:%d", path, i), e, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for k, v := range g {
+		if err := walk(k, v, 1); err != nil {
+			return nil, err
+		}
+	}
+	g["id"] = id
+	return g, nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return true
+		}
+	}
+	return false
+}
+
+// onPresence notes that a minion is up (or going down). It writes the
+// presence bucket only when the state changes or the entry would age
+// out: a minion that repeats itself costs no disk.
 func (m *Master) onPresence(msg *nats.Msg) {
-	var p proto.Presence
-	if err := proto.Unmarshal(msg.Data, &p); err != nil {
-		m.log.Warn("presence", "err", err)
+	id := proto.MinionOf(msg.Subject)
+	if proto.ValidID(id) != nil {
 		return
 	}
-	id := proto.MinionOf(msg.Subject)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	if !m.rates.allow(id, limPresence) {
+		m.refused.note("presence", id, "rate limit")
+		return
+	}
+	var p proto.Presence
+	if err := proto.Unmarshal(msg.Data, &p); err != nil || (p.Status != proto.Online && p.Status != proto.Offline) {
+		m.refused.note("presence", id, "not a presence message")
+		return
+	}
+	now := time.Now()
 	m.mu.Lock()
+	last, was := m.seen[id]
+	wrote := m.presWritten[id]
 	if p.Status == proto.Offline {
 		delete(m.seen, id)
+		delete(m.presWritten, id)
 	} else {
-		m.seen[id] = time.Now()
+		m.seen[id] = now
+	}
+	write := p.Status == proto.Offline || !was || now.Sub(wrote) > m.cfg.PresenceTTL.D()/3
+	if write && p.Status == proto.Online {
+		m.presWritten[id] = now
 	}
 	m.mu.Unlock()
-	if p.Status == proto.Offline {
-		_ = m.presence.Delete(ctx, id)
+	_ = last
+	if !write {
 		return
 	}
-	_, _ = m.presence.Put(ctx, id, mustJSON(p))
+	m.work.try(func() {
+		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
+		defer cancel()
+		if p.Status == proto.Offline {
+			_ = m.presence.Delete(ctx, id)
+			return
+		}
+		_, _ = m.presence.Put(ctx, id, mustJSON(proto.Presence{ID: id, Status: proto.Online, Time: now.UTC(), Interval: p.Interval}))
+	})
 }
 
 // connected reports whether an accepted minion is connected now: on the

@@ -14,6 +14,17 @@ import (
 // queue lets several masters share the work of one brine.
 const queue = "brine-master"
 
+// Pending limits of the master's subscriptions: past them NATS drops
+// messages for that subscription alone (and says so), instead of the
+// master growing without bound.
+const (
+	subPendingMsgs  = 64 << 10
+	subPendingBytes = 64 << 20
+)
+
+// requestTimeout bounds the work on one request.
+const requestTimeout = 30 * time.Second
+
 func (m *Master) serve(ctx context.Context) error {
 	if err := m.setupStore(ctx); err != nil {
 		return err
@@ -26,25 +37,26 @@ func (m *Master) serve(ctx context.Context) error {
 	hs := []handler{
 		// Presence and heartbeats first: every master tracks them, and
 		// they must be in place before minions can connect again (the
-		// auth callout below lets them in).
+		// auth callout lets them in).
 		{proto.AllPresence, false, m.onPresence},
 		{proto.AllHBs, false, m.onHeartbeat},
-		{proto.AllReturns, false, m.onReturnSeen},
+		{proto.AllAcks, true, m.onAck},
+		{proto.AllEvents, true, m.onEvent},
+		{proto.AllReturns, true, m.onReturn},
 		{proto.AllGrains, true, m.onGrains},
-		{proto.SubjKeyRequest, true, m.onKeyRequest},
+		{proto.AllKeyRequests, true, m.onKeyRequest},
 		{proto.AllHello, true, m.onHello},
-		{proto.AllFile, true, m.files.concurrently(m.files.onFile)},
-		{proto.AllFileChunk, true, m.files.concurrently(m.files.onChunk)},
-		{proto.AllPillar, true, m.onPillar},
-		{proto.SubjPublish, true, m.request(m.handlePublish)},
-		{proto.SubjKeyList, true, m.request(m.handleKeyList)},
-		{proto.SubjKeyAction, true, m.request(m.handleKeyAction)},
-		{proto.SubjJobsList, true, m.request(m.handleJobsList)},
-		{proto.SubjJobsLookup, true, m.request(m.handleJobsLookup)},
-		{proto.SubjJobsActive, true, m.request(m.handleJobsActive)},
-		{proto.SubjJobsKill, true, m.request(m.handleJobsKill)},
-		{proto.SubjMinions, true, m.request(m.handleMinions)},
-		{authSubject, false, m.authorize},
+		{proto.AllFile, true, m.minionRequest(limFile, m.files.onFile)},
+		{proto.AllFileChunk, true, m.minionRequest(limFile, m.files.onChunk)},
+		{proto.AllPillar, true, m.minionRequest(limPillar, m.onPillar)},
+		{proto.SubjPublish, true, m.request(false, m.handlePublish)},
+		{proto.SubjKeyList, true, m.request(true, m.handleKeyList)},
+		{proto.SubjKeyAction, true, m.request(false, m.handleKeyAction)},
+		{proto.SubjJobsList, true, m.request(true, m.handleJobsList)},
+		{proto.SubjJobsLookup, true, m.request(true, m.handleJobsLookup)},
+		{proto.SubjJobsActive, true, m.request(true, m.handleJobsActive)},
+		{proto.SubjJobsKill, true, m.request(false, m.handleJobsKill)},
+		{proto.SubjMinions, true, m.request(true, m.handleMinions)},
 	}
 	for _, h := range hs {
 		var sub *nats.Subscription
@@ -54,39 +66,94 @@ func (m *Master) serve(ctx context.Context) error {
 		} else {
 			sub, err = m.nc.Subscribe(h.subj, h.fn)
 		}
+		if err == nil {
+			err = sub.SetPendingLimits(subPendingMsgs, subPendingBytes)
+		}
 		if err != nil {
 			return fmt.Errorf("master: subscribe %s: %w", h.subj, err)
 		}
 		m.subs = append(m.subs, sub)
 	}
-	return m.nc.Flush()
+	if err := m.nc.Flush(); err != nil {
+		return fmt.Errorf("master: subscribe: %w", err)
+	}
+	// The auth callout answers on a connection of its own: no flood on
+	// the work connection can hold up or cut off authorisation.
+	sub, err := m.authNC.Subscribe(authSubject, m.authorize)
+	if err == nil {
+		err = sub.SetPendingLimits(subPendingMsgs, subPendingBytes)
+	}
+	if err == nil {
+		err = m.authNC.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("master: subscribe %s: %w", authSubject, err)
+	}
+	m.subs = append(m.subs, sub)
+	m.goOwned(m.sweep)
+	return nil
 }
 
-// request wraps a request handler: it answers with the handler's reply,
-// or with an error reply.
-func (m *Master) request(fn func(ctx context.Context, data []byte) (proto.Message, error)) nats.MsgHandler {
+// minionRequest wraps a minion's request handler: the minion is the one
+// the subject names (the server lets a minion publish only under its own
+// id), it is rate-limited per kind, and the work runs on the bounded
+// pool; the answer may go only to that minion's inbox.
+func (m *Master) minionRequest(kind int, fn func(ctx context.Context, id string, msg *nats.Msg) []byte) nats.MsgHandler {
 	return func(msg *nats.Msg) {
+		id := proto.MinionOf(msg.Subject)
+		if proto.ValidID(id) != nil {
+			return
+		}
+		if !m.rates.allow(id, kind) {
+			m.refused.note(limNames[kind], id, "rate limit")
+			return
+		}
+		if !m.work.try(func() {
+			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
+			defer cancel()
+			m.answer(msg, proto.InboxPrefix(id), fn(ctx, id, msg))
+		}) {
+			m.refused.note("busy", id, "every worker busy", "subject", msg.Subject)
+		}
+	}
+}
+
+// request wraps an operator's request handler: it answers with the
+// handler's reply, or with an error reply, in the asker's inbox. A
+// request whose answer would go elsewhere is dropped; one of the write
+// kind (readOnly false) is answered only to the operator.
+func (m *Master) request(readOnly bool, fn func(ctx context.Context, r role, data []byte) (proto.Message, error)) nats.MsgHandler {
+	return func(msg *nats.Msg) {
+		r := operatorRole(msg.Reply)
+		inbox := proto.OperatorInbox
+		switch {
+		case r == roleReadOnly && readOnly:
+			inbox = proto.ReadOnlyInbox
+		case r != roleOperator:
+			m.refused.note("reply", msg.Subject, "reply subject outside the operator's inbox", "reply", clipLog(msg.Reply))
+			return
+		}
 		// Handlers may be slow (a job cache read); do not hold up the
 		// subscription's other messages.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if !m.work.try(func() {
+			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 			defer cancel()
-			r, err := fn(ctx, msg.Data)
+			res, err := fn(ctx, r, msg.Data)
 			var b []byte
 			if err != nil {
 				m.log.Debug("request failed", "subject", msg.Subject, "err", err)
 				b = proto.ErrorReply(err)
-			} else if b, err = proto.Marshal(r); err != nil {
+			} else if b, err = proto.Marshal(res); err != nil {
 				b = proto.ErrorReply(err)
 			}
-			if err := msg.Respond(b); err != nil {
-				m.log.Warn("reply", "subject", msg.Subject, "err", err)
-			}
-		}()
+			m.answer(msg, inbox, b)
+		}) {
+			m.answer(msg, inbox, proto.ErrorReply(fmt.Errorf("the master is busy; try again")))
+		}
 	}
 }
 
-func (m *Master) handlePublish(ctx context.Context, data []byte) (proto.Message, error) {
+func (m *Master) handlePublish(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	var req proto.PublishRequest
 	if err := proto.Unmarshal(data, &req); err != nil {
 		return nil, err
@@ -94,15 +161,15 @@ func (m *Master) handlePublish(ctx context.Context, data []byte) (proto.Message,
 	return m.publish(ctx, &req)
 }
 
-func (m *Master) handleKeyList(ctx context.Context, data []byte) (proto.Message, error) {
-	keys, err := m.allKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (m *Master) handleKeyList(ctx context.Context, _ role, data []byte) (proto.Message, error) {
+	keys := m.allKeys()
+	m.mu.Lock()
+	keys = append(keys, m.denied...)
+	m.mu.Unlock()
 	return &proto.KeyListReply{Keys: keys}, nil
 }
 
-func (m *Master) handleKeyAction(ctx context.Context, data []byte) (proto.Message, error) {
+func (m *Master) handleKeyAction(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	var req proto.KeyActionRequest
 	if err := proto.Unmarshal(data, &req); err != nil {
 		return nil, err
@@ -114,7 +181,7 @@ func (m *Master) handleKeyAction(ctx context.Context, data []byte) (proto.Messag
 	return &proto.KeyActionReply{Changed: changed}, nil
 }
 
-func (m *Master) handleJobsList(ctx context.Context, data []byte) (proto.Message, error) {
+func (m *Master) handleJobsList(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	jobs, err := m.listJobs(ctx)
 	if err != nil {
 		return nil, err
@@ -122,15 +189,34 @@ func (m *Master) handleJobsList(ctx context.Context, data []byte) (proto.Message
 	return &proto.JobsListReply{Jobs: jobs}, nil
 }
 
-func (m *Master) handleJobsLookup(ctx context.Context, data []byte) (proto.Message, error) {
+func (m *Master) handleJobsLookup(ctx context.Context, r role, data []byte) (proto.Message, error) {
 	var req proto.JobsRequest
 	if err := proto.Unmarshal(data, &req); err != nil {
 		return nil, err
 	}
-	return m.lookup(ctx, req.JID)
+	res, err := m.lookup(ctx, req.JID)
+	if err != nil {
+		return nil, err
+	}
+	if r == roleReadOnly && !m.cfg.ReadOnlyReturns {
+		redact(res)
+	}
+	return res, nil
 }
 
-func (m *Master) handleJobsActive(ctx context.Context, data []byte) (proto.Message, error) {
+// redact keeps of each return what the read-only operator may see: how
+// it ended, not what it holds (pillar.items, diffs of files templated
+// from pillar: secrets).
+func redact(r *proto.JobLookupReply) {
+	for id, ret := range r.Returns {
+		ret.Return = nil
+		ret.Args = nil
+		r.Returns[id] = ret
+	}
+	r.Redacted = true
+}
+
+func (m *Master) handleJobsActive(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	jobs, err := m.listJobs(ctx)
 	if err != nil {
 		return nil, err
@@ -143,14 +229,14 @@ func (m *Master) handleJobsActive(ctx context.Context, data []byte) (proto.Messa
 			delete(act, j.JID)
 		}
 	}
-	// Jobs that run but that this cache never recorded (startup states).
+	// Jobs that run but that this cache never recorded.
 	for jid, ids := range act {
 		out = append(out, proto.JobSummary{JID: jid, Running: ids})
 	}
 	return &proto.JobsListReply{Jobs: out}, nil
 }
 
-func (m *Master) handleJobsKill(ctx context.Context, data []byte) (proto.Message, error) {
+func (m *Master) handleJobsKill(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	var req proto.JobsRequest
 	if err := proto.Unmarshal(data, &req); err != nil {
 		return nil, err
@@ -162,13 +248,9 @@ func (m *Master) handleJobsKill(ctx context.Context, data []byte) (proto.Message
 	return &proto.JobsKillReply{Minions: sent}, nil
 }
 
-func (m *Master) handleMinions(ctx context.Context, data []byte) (proto.Message, error) {
-	keys, err := m.allKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (m *Master) handleMinions(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	r := &proto.MinionsReply{}
-	for _, k := range keys {
+	for _, k := range m.allKeys() {
 		if k.State != proto.KeyAccepted {
 			continue
 		}
@@ -181,27 +263,28 @@ func (m *Master) handleMinions(ctx context.Context, data []byte) (proto.Message,
 }
 
 // onHello gives an accepted minion the job-signing key to pin. Only an
-// accepted minion can publish here, so the answer goes to the right one.
+// accepted minion can publish here; the answer goes to its inbox only.
 func (m *Master) onHello(msg *nats.Msg) {
+	id := proto.MinionOf(msg.Subject)
+	if proto.ValidID(id) != nil {
+		return
+	}
+	if !m.rates.allow(id, limPresence) {
+		m.refused.note("hello", id, "rate limit")
+		return
+	}
 	b, _ := proto.Marshal(&proto.HelloReply{JobKey: m.JobKey()})
-	_ = msg.Respond(b)
+	m.answer(msg, proto.InboxPrefix(id), b)
 }
 
-func (m *Master) onPillar(msg *nats.Msg) {
-	go func() {
-		id := proto.MinionOf(msg.Subject)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		p, err := m.pillarJSON(ctx, id)
-		var b []byte
-		if err != nil {
-			m.log.Warn("pillar", "id", id, "err", err)
-			b = proto.ErrorReply(fmt.Errorf("pillar for %s: %w", id, err))
-		} else {
-			b, _ = proto.Marshal(&proto.PillarReply{Pillar: p})
-		}
-		_ = msg.Respond(b)
-	}()
+func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {
+	p, err := m.pillarJSON(ctx, id)
+	if err != nil {
+		m.log.Warn("pillar", "id", id, "err", err)
+		return proto.ErrorReply(fmt.Errorf("pillar for %s: %w", id, err))
+	}
+	b, _ := proto.Marshal(&proto.PillarReply{Pillar: p})
+	return b
 }
 
 // pillarJSON is a minion's pillar for the wire, in its files' key order
@@ -217,4 +300,31 @@ func (m *Master) pillarJSON(ctx context.Context, id string) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(p)
+}
+
+// goOwned runs fn on a goroutine the master owns: it gets the run's
+// context and Shutdown waits for it.
+func (m *Master) goOwned(fn func(ctx context.Context)) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn(m.runCtx)
+	}()
+}
+
+// sweep forgets, now and then, what the master tracks for connections
+// and jobs that are gone.
+func (m *Master) sweep(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.pruneCIDs()
+			m.jobs.expire(time.Now())
+			m.active()
+		}
+	}
 }

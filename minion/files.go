@@ -13,7 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/natsreq"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
@@ -162,21 +165,38 @@ func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message)
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	msg, err := m.nc.RequestWithContext(ctx, subj, b)
+	data, err := m.request(ctx, &nats.Msg{Subject: subj, Data: b})
 	if err != nil {
 		return err
 	}
-	if err := proto.Unmarshal(msg.Data, reply); err != nil {
+	if err := proto.Unmarshal(data, reply); err != nil {
 		return err
 	}
 	var r proto.Reply
-	if err := proto.Unmarshal(msg.Data, &r); err != nil {
+	if err := proto.Unmarshal(data, &r); err != nil {
 		return err
 	}
 	if e := r.Err(); e != nil {
 		return e
 	}
 	return nil
+}
+
+// request sends one request to the master and returns its whole answer
+// (answers larger than a message come in parts).
+func (m *Minion) request(ctx context.Context, msg *nats.Msg) ([]byte, error) {
+	m.mu.Lock()
+	if m.req == nil {
+		r, err := natsreq.New(m.nc)
+		if err != nil {
+			m.mu.Unlock()
+			return nil, err
+		}
+		m.req = r
+	}
+	r := m.req
+	m.mu.Unlock()
+	return r.Request(ctx, msg)
 }
 
 // fetchPillar asks the master for this minion's pillar. The key order of

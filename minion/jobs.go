@@ -189,32 +189,41 @@ func (m *Minion) publishJSON(subj string, msg proto.Message) {
 	}
 }
 
-// sendReturn publishes the return until the job cache acknowledges it:
-// a master that restarts mid-job loses no return. The message id makes
-// repeats land once.
+// sendReturn sends the return to the master until the master says the
+// job cache holds it: a master that restarts mid-job loses no return. A
+// return larger than one message goes in parts, each acknowledged; the
+// message ids make repeats land once. A return the master refuses for
+// good (too large, a job it did not send here) is logged and dropped.
 func (m *Minion) sendReturn(ret *proto.Return) {
 	b, err := proto.Marshal(ret)
 	if err != nil {
 		b, _ = proto.Marshal(&proto.Return{JID: ret.JID, ID: m.id, Fun: ret.Fun, Return: "return not encodable: " + err.Error(), Retcode: 1})
 	}
-	msg := nats.NewMsg(proto.SubjReturn(m.id, ret.JID))
-	msg.Data = b
-	msg.Header.Set(nats.MsgIdHdr, "ret-"+m.id+"-"+ret.JID)
+	parts := proto.SplitParts(b, proto.PartSize)
 	wait := 250 * time.Millisecond
 	deadline := time.Now().Add(time.Hour)
-	for {
-		reply, err := m.nc.RequestMsg(msg, 5*time.Second)
-		if err == nil && !strings.Contains(string(reply.Data), `"error"`) {
-			return
+	for i := 0; i < len(parts); {
+		msg := nats.NewMsg(proto.SubjReturn(m.id, ret.JID))
+		msg.Data = parts[i]
+		if len(parts) > 1 {
+			msg.Header.Set(proto.PartHeader, proto.PartLabel(i, len(parts)))
 		}
-		if err == nil {
-			err = errors.New(string(reply.Data))
+		err := m.storeReturn(msg)
+		var refused *returnRefused
+		switch {
+		case err == nil:
+			i++
+			wait = 250 * time.Millisecond
+			continue
+		case errors.As(err, &refused):
+			m.log.Error("return refused by the master", "jid", ret.JID, "bytes", len(b), "err", err)
+			return
 		}
 		if time.Now().After(deadline) || m.nc.IsClosed() {
 			m.log.Error("return lost", "jid", ret.JID, "err", err)
 			return
 		}
-		m.log.Info("return not stored yet, retrying", "jid", ret.JID, "err", err)
+		m.log.Info("return not stored yet, retrying", "jid", ret.JID, "part", i, "of", len(parts), "err", err)
 		select {
 		case <-time.After(wait):
 		case <-m.quit:
@@ -226,6 +235,29 @@ func (m *Minion) sendReturn(ret *proto.Return) {
 		}
 		wait = min(wait*2, m.cfg.RetryMax.D())
 	}
+}
+
+// returnRefused is the master saying it will never keep a return.
+type returnRefused struct{ why string }
+
+func (e *returnRefused) Error() string { return e.why }
+
+// storeReturn sends one return message and reads the master's answer.
+func (m *Minion) storeReturn(msg *nats.Msg) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	data, err := m.request(ctx, msg)
+	if err != nil {
+		return err
+	}
+	var st proto.Stored
+	if err := proto.Unmarshal(data, &st); err != nil {
+		return err
+	}
+	if st.Refused {
+		return &returnRefused{why: st.Error}
+	}
+	return st.Err()
 }
 
 // wireState turns an engine result into Salt's shape.
@@ -308,7 +340,8 @@ func (m *Minion) runStartup(ctx context.Context, job *proto.Job) *proto.Return {
 	jctx, cancel := context.WithCancel(ctx)
 	m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
 	m.mu.Unlock()
-	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC()})
+	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(),
+		Startup: true, Fun: job.Fun, Args: job.Args})
 	ret := m.run(jctx, job)
 	cancel()
 	ret.Startup = true

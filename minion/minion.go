@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/pkg/memtrim"
+	"github.com/brine-cm/brine/pkg/natsreq"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -37,6 +38,7 @@ type Minion struct {
 	nc    *nats.Conn
 	jobs  map[string]*running // jid -> job
 	trim  *memtrim.Trimmer    // gives memory back after a quiet spell
+	req   *natsreq.Requester  // requests to the master, made once accepted
 	state string              // jid of the state run going on, if any
 	seen  *proto.ReplayCache
 
@@ -344,7 +346,7 @@ func (m *Minion) requestKey() {
 		return
 	}
 	b, _ := proto.Marshal(&proto.KeyRequest{ID: m.id, Nkey: m.pub, Time: now, Sig: sig})
-	_ = m.nc.Publish(proto.SubjKeyRequest, b)
+	_ = m.nc.Publish(proto.SubjKeyRequest(m.pub), b)
 }
 
 func (m *Minion) subscribe() error {

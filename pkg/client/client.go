@@ -6,6 +6,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
+	"github.com/brine-cm/brine/pkg/natsreq"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -36,12 +38,10 @@ type Config struct {
 
 // Client is a connection to the master.
 type Client struct {
-	nc *nats.Conn
+	nc    *nats.Conn
+	req   *natsreq.Requester
+	parts proto.Assembler // returns arriving in parts
 }
-
-// ReadOnlyInbox is the read-only operator's inbox prefix; the master's
-// permissions allow it nothing else.
-const ReadOnlyInbox = "_INBOX_ro"
 
 // Connect connects with the operator's credential.
 func Connect(cfg Config) (*Client, error) {
@@ -56,8 +56,12 @@ func Connect(cfg Config) (*Client, error) {
 	}
 	opts := []nats.Option{nats.Name(name), nats.Nkey(pub, kp.Sign), nats.MaxReconnects(-1),
 		nats.ReconnectWait(200 * time.Millisecond), nats.ReconnectBufSize(8 << 20)}
+	// Each credential receives only under its own inbox prefix, and the
+	// master answers it only there.
 	if cfg.ReadOnly || filepath.Base(cfg.Creds) == "readonly.nk" {
-		opts = append(opts, nats.CustomInboxPrefix(ReadOnlyInbox))
+		opts = append(opts, nats.CustomInboxPrefix(proto.ReadOnlyInbox))
+	} else {
+		opts = append(opts, nats.CustomInboxPrefix(proto.OperatorInbox))
 	}
 	if strings.HasPrefix(cfg.URL, "tls://") && cfg.CAFile != "" {
 		opts = append(opts, nats.RootCAs(cfg.CAFile))
@@ -66,7 +70,12 @@ func Connect(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to master at %s: %w (is `brine master` running there? -c DIR names the directory of its master.yaml, --nats-url its address)", cfg.URL, err)
 	}
-	return &Client{nc: nc}, nil
+	req, err := natsreq.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &Client{nc: nc, req: req}, nil
 }
 
 func readSeed(path string) (nkeys.KeyPair, error) {
@@ -98,18 +107,18 @@ func (c *Client) ask(ctx context.Context, subj string, req, reply proto.Message)
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
-	msg, err := c.nc.RequestWithContext(ctx, subj, b)
+	data, err := c.req.Request(ctx, &nats.Msg{Subject: subj, Data: b})
 	if err != nil {
-		if err == nats.ErrNoResponders {
-			return fmt.Errorf("no master answers on %s (is brine master running?)", c.nc.ConnectedUrlRedacted())
+		if errors.Is(err, nats.ErrNoResponders) {
+			return fmt.Errorf("no master answers on %s (is brine master running?): %w", c.nc.ConnectedUrlRedacted(), err)
 		}
 		return fmt.Errorf("ask master (%s): %w", subj, err)
 	}
-	if err := proto.Unmarshal(msg.Data, reply); err != nil {
+	if err := proto.Unmarshal(data, reply); err != nil {
 		return err
 	}
 	var r proto.Reply
-	if err := proto.Unmarshal(msg.Data, &r); err != nil {
+	if err := proto.Unmarshal(data, &r); err != nil {
 		return err
 	}
 	return r.Err()
@@ -333,8 +342,20 @@ func (c *Client) handle(res *Result, waiting map[string]bool, id string, msg *na
 			return &Event{Minion: id, State: &e}
 		}
 	case "ret":
+		i, n, err := proto.ParsePart(msg.Header.Get(proto.PartHeader))
+		data := msg.Data
+		if err == nil {
+			var done bool
+			data, done, err = c.parts.Add(msg.Subject, i, n, msg.Data)
+			if err == nil && !done {
+				return nil
+			}
+		}
 		var r proto.Return
-		if err := proto.Unmarshal(msg.Data, &r); err != nil {
+		if err == nil {
+			err = proto.Unmarshal(data, &r)
+		}
+		if err != nil {
 			r = proto.Return{JID: res.JID, ID: id, Return: err.Error(), Retcode: 1}
 		}
 		if _, dup := res.Returns[id]; dup {

@@ -248,3 +248,37 @@ func (s *Source) ListDir(ctx context.Context, raw string) ([]string, error) {
 func within(path, root string) bool {
 	return path == root || strings.HasPrefix(path, root+string(filepath.Separator))
 }
+
+// FS is env's roots as one read-only file system: a name is looked up in
+// each root in turn, and the first that has it wins, as for salt:// URLs.
+// Each lookup goes through os.Root, so that no "..", absolute path or
+// symlink can lead out of the root it started in.
+func (r Roots) FS(env string) fs.FS {
+	if env == "" {
+		env = DefaultEnv
+	}
+	return rootsFS(r[env])
+}
+
+type rootsFS []string
+
+func (dirs rootsFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	for _, dir := range dirs {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			continue
+		}
+		f, err := root.Open(name)
+		root.Close()
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}

@@ -67,6 +67,28 @@ type Ack struct {
 	// Busy is set when the minion refused the job because another state
 	// run is going on; a return with the reason follows.
 	Busy bool `json:"busy,omitempty"`
+	// Startup marks the ack of a run the minion started itself (its
+	// startup_states), which no operator published: Fun and Args say
+	// what it runs, and the master records the job from them, after
+	// checking them (see StartupFuns).
+	Startup bool   `json:"startup,omitempty"`
+	Fun     string `json:"fun,omitempty"`
+	Args    []any  `json:"fun_args,omitempty"`
+}
+
+// StartupFuns are the functions a minion may run by itself at start, and
+// so the only ones the master records a job for on a minion's word.
+var StartupFuns = []string{"state.highstate", "state.sls"}
+
+// Stored is the master's answer to a minion's return, or to one part of
+// it: the job cache holds it (or Error says why not, and whether to try
+// again).
+type Stored struct {
+	Reply
+	// Refused is set when the master will never keep this return (a job
+	// that was not sent to the minion, a return too large): trying again
+	// is useless.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // Heartbeat says a minion is still running a job.

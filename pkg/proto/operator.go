@@ -36,6 +36,12 @@ const (
 	KeyPending  = "pending"
 	KeyAccepted = "accepted"
 	KeyRejected = "rejected"
+	// KeyDenied is a key that asked for an id another key holds (a
+	// second host with the same id); it is listed, never stored.
+	KeyDenied = "denied"
+	// KeyCorrupt is a registry entry the master cannot read; it is
+	// listed under its store key so that it can be deleted.
+	KeyCorrupt = "corrupt"
 )
 
 // KeyInfo is one minion key in the registry.
@@ -52,7 +58,8 @@ type KeyListRequest struct {
 	Header
 }
 
-// KeyListReply is the key registry.
+// KeyListReply is the key registry, in id order. Like every answer, it
+// comes in parts when it is larger than one message (see SplitParts).
 type KeyListReply struct {
 	Reply
 	Keys []KeyInfo `json:"keys"`
@@ -118,6 +125,10 @@ type JobLookupReply struct {
 	Job     JobSummary        `json:"job"`
 	Returns map[string]Return `json:"returns"`
 	Acked   []string          `json:"acked"`
+	// Redacted is set when the asker's role may not read what the
+	// returns hold (the read-only operator, by default): each return
+	// then carries its result code and success, not its data.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // JobsKillReply names the minions the kill was sent to.

@@ -11,9 +11,9 @@ const Prefix = "brine"
 
 // Subjects the minions use. <id> is the minion id, <jid> the job id.
 const (
-	// SubjKeyRequest is where a pending or rejected minion asks to be
-	// accepted; it is the only subject such a minion may publish to.
-	SubjKeyRequest = "brine.auth.request"
+	// AllKeyRequests is where pending and rejected minions ask to be
+	// accepted, each on SubjKeyRequest of its own key.
+	AllKeyRequests = "brine.auth.request.*"
 	// SubjJobAll carries jobs published to every minion at once; a minion
 	// runs one only when its id is in the job's Minions.
 	SubjJobAll = "brine.job._all"
@@ -49,7 +49,51 @@ func SubjPillar(id string) string      { return "brine.pillar." + id }
 func SubjFile(id string) string        { return "brine.file." + id }
 func SubjFileChunk(id string) string   { return "brine.chunk." + id }
 func InboxPrefix(id string) string     { return "_INBOX." + id }
-func SubjJobRecord(jid string) string  { return "brine.jobrec." + jid }
+
+// SubjKeyRequest is where the holder of one nkey asks for it to be
+// accepted. It is the only subject a pending or rejected minion may
+// publish to, and the server allows it only the one of its own key, so a
+// connection can ask for no key but the one it proved it holds.
+func SubjKeyRequest(nkey string) string { return "brine.auth.request." + nkey }
+
+// Inbox prefixes of the operator and of the read-only operator. Each may
+// subscribe only under its own; the master answers a request only there
+// (see InInbox), and answers a read-only request with what that role may
+// see.
+const (
+	OperatorInbox = "_INBOX_op"
+	ReadOnlyInbox = "_INBOX_ro"
+)
+
+// InInbox reports whether reply is a subject inside the inbox namespace
+// prefix: prefix, a dot, then one or more literal tokens. The master
+// publishes answers only where this holds, so a requester cannot make it
+// write into a registry, a job cache or another minion's subjects.
+func InInbox(reply, prefix string) bool {
+	if len(reply) > MaxReplyLen || !strings.HasPrefix(reply, prefix+".") {
+		return false
+	}
+	for _, tok := range strings.Split(reply[len(prefix)+1:], ".") {
+		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxReplyLen bounds a reply subject the master will answer on.
+const MaxReplyLen = 256
+
+// Subjects of the job cache, a JetStream stream that only the master
+// writes to: minions publish acks, events and returns on their live
+// subjects, and the master checks each before it keeps it here.
+func CacheJob(jid string) string        { return "brine.cache.job." + jid }
+func CacheAck(id, jid string) string    { return "brine.cache.ack." + id + "." + jid }
+func CacheEvent(id, jid string) string  { return "brine.cache.evt." + id + "." + jid }
+func CacheReturn(id, jid string) string { return "brine.cache.ret." + id + "." + jid }
+func CacheSubjects(jid string) []string {
+	return []string{CacheJob(jid), "brine.cache.ack.*." + jid, "brine.cache.ret.*." + jid}
+}
 
 // Wildcards the master and the operator subscribe to.
 const (
@@ -63,7 +107,8 @@ const (
 	AllPillar    = "brine.pillar.*"
 	AllFile      = "brine.file.*"
 	AllFileChunk = "brine.chunk.*"
-	AllJobRecord = "brine.jobrec.*"
+	AllCache     = "brine.cache.>"
+	AllCacheJobs = "brine.cache.job.*"
 )
 
 // JobSubjects lists the subjects of one job's acks, heartbeats, events
@@ -73,18 +118,39 @@ func JobSubjects(jid string) []string {
 }
 
 // MinionOf returns the minion id in a per-minion subject
-// ("brine.ret.web1.2026…" gives "web1").
+// ("brine.ret.web1.2026…" gives "web1"; "brine.cache.ret.web1.2026…"
+// too).
 func MinionOf(subject string) string {
 	parts := strings.Split(subject, ".")
+	if len(parts) > 1 && parts[1] == "cache" {
+		parts = parts[1:]
+	}
 	if len(parts) < 3 {
 		return ""
 	}
 	return parts[2]
 }
 
-// Kind returns the second element of a subject: "ret", "ack", "hb", "evt"...
+// JIDOf returns the job id of a per-job subject (its last token, when it
+// is one of a job's subjects), or "".
+func JIDOf(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) > 1 && parts[1] == "cache" {
+		parts = parts[1:]
+	}
+	if len(parts) != 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// Kind returns the kind of a subject: "ret", "ack", "hb", "evt"... (the
+// token after "brine", or after "brine.cache" in the job cache).
 func Kind(subject string) string {
 	parts := strings.Split(subject, ".")
+	if len(parts) > 2 && parts[1] == "cache" {
+		return parts[2]
+	}
 	if len(parts) < 2 {
 		return ""
 	}
@@ -123,7 +189,7 @@ var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
 // minion.DefaultID). Anything else could reach into other subjects.
 func ValidID(id string) error {
 	if !idRE.MatchString(id) {
-		return fmt.Errorf("minion id %q: must be 1-128 letters, digits, '-' or '_', starting with a letter or digit", id)
+		return fmt.Errorf("minion id %q: must be 1-128 letters, digits, '-' or '_', starting with a letter or digit", clip(id))
 	}
 	return nil
 }
@@ -133,7 +199,7 @@ var jidRE = regexp.MustCompile(`^[0-9]{20}$`)
 // ValidJID checks a job id: 20 digits, like Salt's.
 func ValidJID(jid string) error {
 	if !jidRE.MatchString(jid) {
-		return fmt.Errorf("job id %q: want 20 digits", jid)
+		return fmt.Errorf("job id %q: want 20 digits", clip(jid))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"io/fs"
 	"context"
 	"errors"
 	"fmt"
@@ -28,7 +29,17 @@ type SaltContext struct {
 	// Root is where the file.* and user.* functions look, for a run on
 	// an image (--root); "" is the live host.
 	Root string
+	// Files, when set, is all the file.* functions may read (a path is
+	// taken relative to it), and the functions that read the host's
+	// accounts, packages or environment are not offered: the master
+	// renders pillar this way, confined to its pillar roots, since what
+	// a template reads there may be chosen by a minion's grains.
+	Files fs.FS
 }
+
+// ErrConfined is returned by a function not offered while rendering
+// confined to SaltContext.Files.
+var ErrConfined = errors.New("not available while the master renders pillar (only files under the pillar roots can be read)")
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call.
 func SaltFuncs(c SaltContext) map[string]Func {

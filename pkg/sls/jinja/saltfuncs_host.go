@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -32,6 +33,9 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		if err != nil {
 			return nil, err
 		}
+		if c.Files != nil {
+			return fs.Stat(c.Files, confinedPath(p))
+		}
 		if follow {
 			return os.Stat(at(p))
 		}
@@ -55,7 +59,12 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		if err != nil {
 			return "", err
 		}
-		b, err := os.ReadFile(at(p))
+		var b []byte
+		if c.Files != nil {
+			b, err = fs.ReadFile(c.Files, confinedPath(p))
+		} else {
+			b, err = os.ReadFile(at(p))
+		}
 		if err != nil {
 			return "", fmt.Errorf("file %s: %w", p, err)
 		}
@@ -218,6 +227,12 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		}
 		return stringList(c.Order.Keys(sub)), nil
 	}
+	if c.Files != nil {
+		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname"} {
+			m[name] = confined
+		}
+	}
 	m["pillar.item"] = func(args []any, _ map[string]any) (any, error) {
 		out := map[string]any{}
 		for _, a := range args {
@@ -231,6 +246,16 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		}
 		return out, nil
 	}
+}
+
+// confinedPath turns a path a template names into one of SaltContext.Files:
+// rooted there, cleaned, never above it.
+func confinedPath(p string) string {
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
+	if p == "" {
+		return "."
+	}
+	return p
 }
 
 // pkgVersion is pkg.version: the installed version of one package ("" when

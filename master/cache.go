@@ -1,0 +1,397 @@
+package master
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// The job cache is written by the master alone. Minions publish acks,
+// events and returns on their own live subjects (the operator follows
+// those); the master keeps what it checked: a minion's word about a job
+// is kept only for a job that was sent to it, or for a run it started
+// itself (startup states), and only up to the limits.
+
+// jobTable remembers which minions recent jobs went to, and what each
+// has stored for it. A job it has forgotten is looked up in the cache.
+type jobTable struct {
+	mu sync.Mutex
+	m  map[string]*jobEntry
+}
+
+type jobEntry struct {
+	at      time.Time
+	minions map[string]*minionJob // nil: the cache has no such job
+}
+
+type minionJob struct {
+	bytes    int64
+	returned bool
+}
+
+// jobMemory is how long the table keeps a job; after that the cache
+// answers (one read), so a job that runs for hours is still known.
+const jobMemory = 15 * time.Minute
+
+func newJobTable() *jobTable { return &jobTable{m: map[string]*jobEntry{}} }
+
+func (t *jobTable) add(jid string, minions []string, now time.Time) {
+	e := &jobEntry{at: now, minions: make(map[string]*minionJob, len(minions))}
+	for _, id := range minions {
+		e.minions[id] = &minionJob{}
+	}
+	t.mu.Lock()
+	t.m[jid] = e
+	t.mu.Unlock()
+}
+
+// get returns a minion's entry for a job; known says whether the table
+// knows the job at all (a job it knows with no entry for the minion was
+// not sent to it).
+func (t *jobTable) get(jid, id string) (mj *minionJob, known bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.m[jid]
+	if e == nil {
+		return nil, false
+	}
+	return e.minions[id], true
+}
+
+// charge counts n bytes a minion stores for a job, and reports whether
+// they fit in limit.
+func (t *jobTable) charge(mj *minionJob, n, limit int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if mj.bytes+n > limit {
+		return false
+	}
+	mj.bytes += n
+	return true
+}
+
+func (t *jobTable) expire(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for jid, e := range t.m {
+		if now.Sub(e.at) > jobMemory {
+			delete(t.m, jid)
+		}
+	}
+}
+
+// maxUnknownJobs bounds the negative entries a flood of made-up job ids
+// can add to the table.
+const maxUnknownJobs = 10000
+
+// jobFor finds a minion's entry for a job, reading the job's record from
+// the cache when the table does not know the job (published by another
+// master, or before a restart). nil: the job was not sent to this
+// minion.
+func (m *Master) jobFor(ctx context.Context, jid, id string) *minionJob {
+	if proto.ValidJID(jid) != nil {
+		return nil
+	}
+	if mj, known := m.jobs.get(jid, id); known {
+		return mj
+	}
+	rec, err := m.jobRecord(ctx, jid)
+	if err != nil {
+		m.jobs.mu.Lock()
+		if len(m.jobs.m) < maxUnknownJobs {
+			m.jobs.m[jid] = &jobEntry{at: time.Now()}
+		}
+		m.jobs.mu.Unlock()
+		return nil
+	}
+	m.jobs.add(jid, rec.Minions, time.Now())
+	mj, _ := m.jobs.get(jid, id)
+	return mj
+}
+
+// jobRecord reads one job's record from the cache.
+func (m *Master) jobRecord(ctx context.Context, jid string) (*proto.JobRecord, error) {
+	raw, err := m.cache.GetLastMsgForSubject(ctx, proto.CacheJob(jid))
+	if err != nil {
+		return nil, err
+	}
+	var rec proto.JobRecord
+	if err := proto.Unmarshal(raw.Data, &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// storeRecord writes a job's record, once: a job id that is in the cache
+// already is refused, so no record can be replaced.
+func (m *Master) storeRecord(ctx context.Context, rec *proto.JobRecord) error {
+	b, err := proto.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if _, err := m.js.Publish(ctx, proto.CacheJob(rec.JID), b, jetstream.WithMsgID("job-"+rec.JID),
+		jetstream.WithExpectLastSequencePerSubject(0)); err != nil {
+		return fmt.Errorf("job cache: record %s: %w", rec.JID, err)
+	}
+	m.jobs.add(rec.JID, rec.Minions, time.Now())
+	return nil
+}
+
+// maxStartupArgs bounds what a startup run's record may hold.
+const (
+	maxStartupArgs   = 64
+	maxStartupArgLen = 256
+	// startupAge is how old a startup run's job id may be when the
+	// master first hears of it (a long run whose ack was lost).
+	startupAge = 24 * time.Hour
+)
+
+// checkStartup checks what a minion says of a run it started itself: a
+// startup function, a few short SLS names, a fresh job id of its time.
+func checkStartup(jid, fun string, args []any, now time.Time) error {
+	if !slices.Contains(proto.StartupFuns, fun) {
+		return fmt.Errorf("function %q is not one a minion starts by itself", proto.Clip(fun, 64))
+	}
+	if len(args) > maxStartupArgs {
+		return fmt.Errorf("%d arguments, more than %d", len(args), maxStartupArgs)
+	}
+	for _, a := range args {
+		s, ok := a.(string)
+		if !ok || len(s) > maxStartupArgLen {
+			return fmt.Errorf("argument %v is not a short SLS name", proto.Clip(fmt.Sprint(a), 64))
+		}
+	}
+	t, err := time.Parse("20060102150405", jid[:14])
+	if err != nil {
+		return fmt.Errorf("job id %s: %w", jid, err)
+	}
+	if t.Before(now.Add(-startupAge)) || t.After(now.Add(proto.MaxClockSkew)) {
+		return fmt.Errorf("job id %s is not of now", jid)
+	}
+	return nil
+}
+
+// recordStartup records a run a minion started itself, once checked.
+func (m *Master) recordStartup(ctx context.Context, id, jid, fun string, args []any) (*minionJob, error) {
+	if err := checkStartup(jid, fun, args, time.Now().UTC()); err != nil {
+		return nil, err
+	}
+	t, _ := time.Parse("20060102150405", jid[:14])
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: jid, Fun: fun, Args: args, Target: id,
+		TargetType: proto.TargetList, Minions: []string{id}, IssuedAt: t.UTC(), User: "startup_states"}}
+	if err := m.storeRecord(ctx, rec); err != nil {
+		return nil, err
+	}
+	mj, _ := m.jobs.get(jid, id)
+	return mj, nil
+}
+
+// onAck keeps a minion's ack of a job it was sent, or records the run it
+// started itself.
+func (m *Master) onAck(msg *nats.Msg) {
+	id, jid := proto.MinionOf(msg.Subject), proto.JIDOf(msg.Subject)
+	if proto.ValidID(id) != nil || proto.ValidJID(jid) != nil {
+		return
+	}
+	if !m.rates.allow(id, limReturn) {
+		m.refused.note("ack", id, "rate limit")
+		return
+	}
+	var a proto.Ack
+	if err := proto.Unmarshal(msg.Data, &a); err != nil || a.JID != jid {
+		m.refused.note("ack", id, "not an ack of this job")
+		return
+	}
+	m.heard(id, jid)
+	work := func(ctx context.Context) {
+		mj := m.jobFor(ctx, jid, id)
+		if mj == nil && a.Startup {
+			var err error
+			if mj, err = m.recordStartup(ctx, id, jid, a.Fun, a.Args); err != nil {
+				m.refused.note("ack", id, "startup run not recorded: "+err.Error(), "jid", jid)
+				return
+			}
+		}
+		if mj == nil {
+			m.refused.note("ack", id, "a job that was not sent to it", "jid", jid)
+			return
+		}
+		m.store(id, proto.CacheAck(id, jid), msg.Data, mj, "ack-"+id+"-"+jid)
+	}
+	if _, known := m.jobs.get(jid, id); known {
+		work(m.runCtx)
+		return
+	}
+	if !m.work.try(func() {
+		ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
+		defer cancel()
+		work(ctx)
+	}) {
+		m.refused.note("busy", id, "every worker busy", "subject", msg.Subject)
+	}
+}
+
+// onEvent keeps a state event of a job the minion was sent, within the
+// job's limit.
+func (m *Master) onEvent(msg *nats.Msg) {
+	id, jid := proto.MinionOf(msg.Subject), proto.JIDOf(msg.Subject)
+	if proto.ValidID(id) != nil || proto.ValidJID(jid) != nil {
+		return
+	}
+	if !m.rates.allow(id, limEvent) {
+		m.refused.note("event", id, "rate limit")
+		return
+	}
+	mj, known := m.jobs.get(jid, id)
+	if !known {
+		// Look it up off the subscription; the event waits for it.
+		if !m.work.try(func() {
+			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
+			defer cancel()
+			if mj := m.jobFor(ctx, jid, id); mj != nil {
+				m.keepEvent(id, jid, msg, mj)
+			} else {
+				m.refused.note("event", id, "a job that was not sent to it", "jid", jid)
+			}
+		}) {
+			m.refused.note("busy", id, "every worker busy", "subject", msg.Subject)
+		}
+		return
+	}
+	if mj == nil {
+		m.refused.note("event", id, "a job that was not sent to it", "jid", jid)
+		return
+	}
+	m.keepEvent(id, jid, msg, mj)
+}
+
+func (m *Master) keepEvent(id, jid string, msg *nats.Msg, mj *minionJob) {
+	var e proto.StateEvent
+	if err := proto.Unmarshal(msg.Data, &e); err != nil || e.JID != jid {
+		m.refused.note("event", id, "not a state event of this job")
+		return
+	}
+	m.heard(id, jid)
+	m.store(id, proto.CacheEvent(id, jid), msg.Data, mj, "")
+}
+
+// store writes one checked message to the cache, charged to the
+// minion's job, without waiting for the cache's ack.
+func (m *Master) store(id, subj string, data []byte, mj *minionJob, msgID string) {
+	if !m.jobs.charge(mj, int64(len(data)), m.cfg.Limits.JobBytes) {
+		m.refused.note("job_bytes", id, "the job's limit of what one minion stores is reached", "subject", subj)
+		return
+	}
+	out := &nats.Msg{Subject: subj, Data: data}
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	if _, err := m.js.PublishMsgAsync(out, opts...); err != nil {
+		m.refused.note("cache", id, "job cache busy: "+err.Error(), "subject", subj)
+	}
+}
+
+// onReturn keeps a minion's return, sent as a request (in parts when
+// large): the minion hears back once the cache holds it, and sends it
+// again until it does.
+func (m *Master) onReturn(msg *nats.Msg) {
+	id, jid := proto.MinionOf(msg.Subject), proto.JIDOf(msg.Subject)
+	if proto.ValidID(id) != nil || proto.ValidJID(jid) != nil {
+		return
+	}
+	inbox := proto.InboxPrefix(id)
+	if !m.rates.allow(id, limReturn) {
+		m.refused.note("return", id, "rate limit")
+		return
+	}
+	i, n, err := proto.ParsePart(msg.Header.Get(proto.PartHeader))
+	if err != nil {
+		m.answerStored(msg, inbox, err, true)
+		return
+	}
+	if int64(n)*proto.PartSize > m.cfg.Limits.ReturnBytes+proto.PartSize {
+		m.answerStored(msg, inbox, fmt.Errorf("return of %d parts is larger than the master keeps (%d bytes)", n, m.cfg.Limits.ReturnBytes), true)
+		return
+	}
+	if !m.work.try(func() {
+		ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
+		defer cancel()
+		m.keepReturn(ctx, msg, id, jid, i, n, inbox)
+	}) {
+		m.answerStored(msg, inbox, errors.New("the master is busy; send it again"), false)
+	}
+}
+
+func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, i, n int, inbox string) {
+	key := id + "." + jid
+	whole, done, err := m.parts.Add(key, i, n, msg.Data)
+	if err != nil {
+		m.answerStored(msg, inbox, err, true)
+		return
+	}
+	if !done {
+		m.answerStored(msg, inbox, nil, false)
+		return
+	}
+	var ret proto.Return
+	if err := proto.Unmarshal(whole, &ret); err != nil || ret.JID != jid || ret.ID != id {
+		m.refused.note("return", id, "not a return of this job by this minion", "jid", jid)
+		m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
+		return
+	}
+	mj := m.jobFor(ctx, jid, id)
+	if mj == nil && ret.Startup {
+		mj, err = m.recordStartup(ctx, id, jid, ret.Fun, ret.Args)
+		if err != nil {
+			// Recorded already: the ack made the record, which does
+			// not list this minion only if it is not its run.
+			mj = m.jobFor(ctx, jid, id)
+		}
+	}
+	if mj == nil {
+		m.refused.note("return", id, "a job that was not sent to it", "jid", jid)
+		m.answerStored(msg, inbox, fmt.Errorf("job %s was not sent to %s", jid, id), true)
+		return
+	}
+	m.jobs.mu.Lock()
+	again := mj.returned
+	m.jobs.mu.Unlock()
+	if !again && !m.jobs.charge(mj, int64(len(whole)), m.cfg.Limits.JobBytes+m.cfg.Limits.ReturnBytes) {
+		m.answerStored(msg, inbox, errors.New("the job's limit of what one minion stores is reached"), true)
+		return
+	}
+	parts := proto.SplitParts(whole, proto.PartSize)
+	for pi, p := range parts {
+		out := &nats.Msg{Subject: proto.CacheReturn(id, jid), Data: p}
+		if len(parts) > 1 {
+			out.Header = nats.Header{proto.PartHeader: []string{proto.PartLabel(pi, len(parts))}}
+		}
+		if _, err := m.js.PublishMsg(ctx, out, jetstream.WithMsgID(fmt.Sprintf("ret-%s-%s-%d", id, jid, pi))); err != nil {
+			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
+			return
+		}
+	}
+	m.jobs.mu.Lock()
+	mj.returned = true
+	m.jobs.mu.Unlock()
+	m.returned(id, jid)
+	m.answerStored(msg, inbox, nil, false)
+}
+
+func (m *Master) answerStored(msg *nats.Msg, inbox string, err error, refused bool) {
+	r := &proto.Stored{Refused: refused}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	b, _ := proto.Marshal(r)
+	m.answer(msg, inbox, b)
+}

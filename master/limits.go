@@ -1,0 +1,251 @@
+package master
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits bound what any one minion (or any one unaccepted key) can make
+// the master do. Everything a minion sends is untrusted: a flood from one
+// must cost the master a bounded amount of memory, disk and time, and
+// never hold up the others. master.yaml's `limits:` sets them; docs/
+// config.md lists the defaults.
+type Limits struct {
+	// Per-minion rates, in messages per second (burst: Burst times the
+	// rate, at least 1).
+	Heartbeats float64 `yaml:"heartbeats_per_sec"`
+	Events     float64 `yaml:"events_per_sec"`
+	Presence   float64 `yaml:"presence_per_sec"`
+	Pillar     float64 `yaml:"pillar_per_sec"`
+	Files      float64 `yaml:"files_per_sec"`
+	Grains     float64 `yaml:"grains_per_sec"`
+	Returns    float64 `yaml:"returns_per_sec"`
+	Burst      float64 `yaml:"burst"`
+	// KeyRequests is the rate of key requests from all unaccepted keys
+	// together, per second.
+	KeyRequests float64 `yaml:"key_requests_per_sec"`
+	// MaxPendingKeys caps the keys waiting for `brine key accept`; a
+	// request past it is refused (and logged, rate-limited).
+	MaxPendingKeys int `yaml:"max_pending_keys"`
+	// JobCacheBytes bounds the job cache on disk; the oldest jobs go
+	// first when it is full.
+	JobCacheBytes int64 `yaml:"job_cache_bytes"`
+	// JobBytes bounds what one minion stores for one job: its events and
+	// its return together.
+	JobBytes int64 `yaml:"job_bytes_per_minion"`
+	// ReturnBytes bounds one return, whole (it travels in parts).
+	ReturnBytes int64 `yaml:"return_bytes"`
+	// GrainsBytes bounds one minion's grains, as JSON.
+	GrainsBytes int `yaml:"grains_bytes"`
+	// Workers bounds the requests (pillar renders, file reads, cache
+	// writes) the master works on at once; a request that finds every
+	// worker busy is dropped and the minion asks again.
+	Workers int `yaml:"workers"`
+}
+
+// DefaultLimits are generous for a real fleet and small next to what a
+// flood would need.
+func DefaultLimits() Limits {
+	return Limits{
+		Heartbeats:     5,
+		Events:         2000,
+		Presence:       2,
+		Pillar:         5,
+		Files:          2000,
+		Grains:         1,
+		Returns:        200,
+		Burst:          4,
+		KeyRequests:    50,
+		MaxPendingKeys: 1000,
+		JobCacheBytes:  1 << 30,
+		JobBytes:       64 << 20,
+		ReturnBytes:    64 << 20,
+		GrainsBytes:    256 << 10,
+		Workers:        64,
+	}
+}
+
+// Validate checks the limits make sense.
+func (l *Limits) Validate() error {
+	for name, v := range map[string]float64{"heartbeats_per_sec": l.Heartbeats, "events_per_sec": l.Events,
+		"presence_per_sec": l.Presence, "pillar_per_sec": l.Pillar, "files_per_sec": l.Files,
+		"grains_per_sec": l.Grains, "returns_per_sec": l.Returns, "key_requests_per_sec": l.KeyRequests, "burst": l.Burst} {
+		if v <= 0 {
+			return fmt.Errorf("master config: limits: %s must be positive", name)
+		}
+	}
+	if l.MaxPendingKeys < 1 || l.JobCacheBytes < 1<<20 || l.JobBytes < 1<<16 || l.ReturnBytes < 1<<16 || l.GrainsBytes < 1<<10 || l.Workers < 1 {
+		return fmt.Errorf("master config: limits: max_pending_keys, workers (>= 1), job_cache_bytes (>= 1 MiB), job_bytes_per_minion, return_bytes (>= 64 KiB) and grains_bytes (>= 1 KiB) are too small")
+	}
+	return nil
+}
+
+// Kinds of work that are rate-limited per minion.
+const (
+	limHeartbeat = iota
+	limEvent
+	limPresence
+	limPillar
+	limFile
+	limGrains
+	limReturn
+	limKinds
+)
+
+var limNames = [limKinds]string{"heartbeat", "event", "presence", "pillar", "file", "grains", "return"}
+
+// rates holds one token bucket per minion and kind. Only accepted
+// minions can publish on the subjects it guards (the server enforces
+// it), so it holds at most one entry per accepted minion.
+type rates struct {
+	lim Limits
+	mu  sync.Mutex
+	m   map[string]*[limKinds]*rate.Limiter
+}
+
+func newRates(l Limits) *rates { return &rates{lim: l, m: map[string]*[limKinds]*rate.Limiter{}} }
+
+func (r *rates) per(kind int) float64 {
+	switch kind {
+	case limHeartbeat:
+		return r.lim.Heartbeats
+	case limEvent:
+		return r.lim.Events
+	case limPresence:
+		return r.lim.Presence
+	case limPillar:
+		return r.lim.Pillar
+	case limFile:
+		return r.lim.Files
+	case limGrains:
+		return r.lim.Grains
+	default:
+		return r.lim.Returns
+	}
+}
+
+// allow takes one token of a kind for a minion.
+func (r *rates) allow(id string, kind int) bool {
+	r.mu.Lock()
+	b := r.m[id]
+	if b == nil {
+		b = &[limKinds]*rate.Limiter{}
+		r.m[id] = b
+	}
+	l := b[kind]
+	if l == nil {
+		per := r.per(kind)
+		l = rate.NewLimiter(rate.Limit(per), max(1, int(per*r.lim.Burst)))
+		b[kind] = l
+	}
+	r.mu.Unlock()
+	return l.Allow()
+}
+
+// forget drops a minion's buckets (its key was deleted).
+func (r *rates) forget(id string) {
+	r.mu.Lock()
+	delete(r.m, id)
+	r.mu.Unlock()
+}
+
+// refusals logs what the master refuses, at most once per kind and
+// minion every interval, with a count of what it did not log: a flood
+// must not become a flood of log lines.
+type refusals struct {
+	log   *slog.Logger
+	every time.Duration
+
+	mu   sync.Mutex
+	last map[string]*refusal
+}
+
+type refusal struct {
+	at      time.Time
+	dropped int
+}
+
+func newRefusals(log *slog.Logger) *refusals {
+	return &refusals{log: log, every: 10 * time.Second, last: map[string]*refusal{}}
+}
+
+// maxRefusalKeys bounds the refusal log's memory, against refusals for
+// made-up keys.
+const maxRefusalKeys = 4096
+
+// note logs a refusal of kind for who, unless one was logged lately.
+// Every string given is clipped: refusals carry untrusted input.
+func (r *refusals) note(kind, who, why string, attrs ...any) {
+	now := time.Now()
+	key := kind + "\x00" + who
+	r.mu.Lock()
+	e := r.last[key]
+	if e != nil && now.Sub(e.at) < r.every {
+		e.dropped++
+		r.mu.Unlock()
+		return
+	}
+	if len(r.last) >= maxRefusalKeys {
+		for k, v := range r.last {
+			if now.Sub(v.at) >= r.every {
+				delete(r.last, k)
+			}
+		}
+		if len(r.last) >= maxRefusalKeys {
+			r.last = map[string]*refusal{}
+		}
+	}
+	dropped := 0
+	if e != nil {
+		dropped = e.dropped
+	}
+	r.last[key] = &refusal{at: now}
+	r.mu.Unlock()
+	args := append([]any{"kind", kind, "from", clipLog(who), "why", clipLog(why)}, attrs...)
+	if dropped > 0 {
+		args = append(args, "also_refused_since_last_log", dropped)
+	}
+	r.log.Warn("refused", args...)
+}
+
+// clipLog bounds untrusted text in a log line.
+func clipLog(s string) string {
+	const n = 200
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("%s…(%d bytes more)", s[:n], len(s)-n)
+}
+
+// workers runs request handlers on a bounded number of goroutines. A
+// handler given when all are busy is refused at once, so the
+// subscription that delivers requests never blocks: the minion asks
+// again. The master owns it and waits for it at shutdown.
+type workPool struct {
+	sem chan struct{}
+	wg  sync.WaitGroup
+}
+
+func newWorkPool(n int) *workPool { return &workPool{sem: make(chan struct{}, n)} }
+
+// try runs fn on a worker if one is free and reports whether it did.
+func (w *workPool) try(fn func()) bool {
+	select {
+	case w.sem <- struct{}{}:
+	default:
+		return false
+	}
+	w.wg.Add(1)
+	go func() {
+		defer func() { <-w.sem; w.wg.Done() }()
+		fn()
+	}()
+	return true
+}
+
+// wait waits for running handlers.
+func (w *workPool) wait() { w.wg.Wait() }
