@@ -21,6 +21,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/osuser"
+	"github.com/brine-cm/brine/pkg/rootfs"
 	"github.com/brine-cm/brine/pkg/textdiff"
 )
 
@@ -74,7 +75,8 @@ func fileModeBits(m fs.FileMode) fs.FileMode {
 
 // fileArgPath reads and checks the name: an absolute path, rebased by
 // --root. Under a root, the symlinks among its directories are resolved
-// inside the root (see fileInRoot); the last element is left as it is.
+// inside the root (see fileRootPath); the last element is left as it is.
+// A name that would leave the root is an *ArgError naming "name".
 func fileArgPath(req *Request) (string, error) {
 	if req.Name == "" {
 		return "", &ArgError{Arg: "name", Err: errors.New("want an absolute path, got nothing")}
@@ -83,81 +85,49 @@ func fileArgPath(req *Request) (string, error) {
 		return "", &ArgError{Arg: "name", Err: fmt.Errorf("want an absolute path, got %q", req.Name)}
 	}
 	docWarnUnknown(req)
-	return fileRootPath(req, req.Name, false)
+	p, err := fileRootPath(req, req.Name, false)
+	if err != nil {
+		return "", &ArgError{Arg: "name", Err: err}
+	}
+	return p, nil
 }
 
-// fileRootPath rebases an absolute path under the request's root.
+// fileRootPath rebases an absolute path under the request's root with
+// rootfs.Resolve, as if the root were "/": an absolute link in an image
+// (Debian's /var/run -> /run) points into the image, and a ".." or link
+// that would climb out of it is an *rootfs.EscapeError. Missing elements
+// are kept as they are, for files and directories about to be made. On
+// the live host the path is only cleaned.
 func fileRootPath(req *Request, p string, followLast bool) (string, error) {
-	p = filepath.Clean(p)
-	if req.Live() {
-		return p, nil
-	}
-	return fileInRoot(req.Root, p, followLast)
-}
-
-// fileInRoot resolves p inside root as if root were "/": an absolute link
-// in an image (Debian's /var/run -> /run) points into the image, and ".."
-// stops at the root, so no path leaves it. Missing elements are kept as
-// they are, for files and directories about to be made.
-func fileInRoot(root, p string, followLast bool) (string, error) {
-	parts := strings.Split(strings.Trim(p, "/"), "/")
-	cur := "/"
-	hops := 0
-	for i := 0; i < len(parts); i++ {
-		part := parts[i]
-		switch part {
-		case "", ".":
-			continue
-		case "..":
-			cur = filepath.Dir(cur)
-			continue
-		}
-		next := filepath.Join(cur, part)
-		if i == len(parts)-1 && !followLast {
-			cur = next
-			break
-		}
-		fi, err := os.Lstat(filepath.Join(root, next))
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			cur = next
-			continue
-		}
-		if hops++; hops > 40 {
-			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
-		}
-		target, err := os.Readlink(filepath.Join(root, next))
-		if err != nil {
-			return "", err
-		}
-		if filepath.IsAbs(target) {
-			cur = "/"
-		}
-		rest := append(strings.Split(strings.Trim(target, "/"), "/"), parts[i+1:]...)
-		parts, i = rest, -1
-	}
-	return filepath.Join(root, cur), nil
+	return rootfs.Resolve(req.Root, p, followLast)
 }
 
 // fileFail is a failed result with no changes.
 func fileFail(req *Request, err error) Result { return Failf(req.Name, "%v", err) }
 
-// fileUserDB returns the passwd and group data of the request's root. The
-// parsed files are kept in the run cache and read again only when their
-// size or mtime changed, because a package install earlier in the run may
-// have added the very user a later file state asks for.
+// fileUserDB returns the passwd and group data of the request's root,
+// read through rootAccounts so that links in the image do not lead to the
+// host's accounts. The parsed files are kept in the run cache and read
+// again only when their size or mtime changed, because a package install
+// earlier in the run may have added the very user a later file state asks
+// for.
 func fileUserDB(req *Request) (*osuser.DB, error) {
-	stamp := fileStamp(osuser.PasswdPath(req.Root)) + "|" + fileStamp(osuser.GroupPath(req.Root))
+	pw, gr, err := rootAccountPaths(req, "user")
+	if err != nil {
+		return nil, err
+	}
+	stamp := fileStamp(pw) + "|" + fileStamp(gr)
 	type entry struct {
 		stamp string
 		db    *osuser.DB
 	}
 	if req.Env == nil || req.Env.Cache == nil {
-		return osuser.Load(req.Root)
+		return rootAccounts(req, "user")
 	}
 	key := "file.osuser:" + req.Root
 	for range 2 {
 		v, err := req.Env.Cache.Load(key, func() (any, error) {
-			db, err := osuser.Load(req.Root)
+			db, err := rootAccounts(req, "user")
 			if err != nil {
 				return nil, err
 			}
@@ -171,7 +141,7 @@ func fileUserDB(req *Request) (*osuser.DB, error) {
 		}
 		req.Env.Cache.Forget(key)
 	}
-	return osuser.Load(req.Root)
+	return rootAccounts(req, "user")
 }
 
 func fileStamp(p string) string {
@@ -503,7 +473,11 @@ func fileResolveLinks(req *Request, path string) (string, error) {
 		if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 			return path, nil
 		}
-		return fileInRoot(req.Root, fileHostPath(req, path), true)
+		rp, err := fileRootPath(req, fileHostPath(req, path), true)
+		if err != nil {
+			return "", &ArgError{Arg: "name", Err: err}
+		}
+		return rp, nil
 	}
 	for range 40 {
 		fi, err := os.Lstat(path)

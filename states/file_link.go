@@ -60,6 +60,14 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 	if backupname != "" && !filepath.IsAbs(backupname) {
 		return fileFail(req, &ArgError{Arg: "backupname", Err: fmt.Errorf("want an absolute path, got %q", backupname)})
 	}
+	// The backup is renamed into place, so its last element is not
+	// followed; its directories resolve inside the root like name's.
+	var backupPath string
+	if backupname != "" {
+		if backupPath, err = fileRootPath(req, backupname, false); err != nil {
+			return fileFail(req, &ArgError{Arg: "backupname", Err: err})
+		}
+	}
 	perms, err := fileReadPerms(req, "")
 	if err != nil {
 		return fileFail(req, err)
@@ -104,7 +112,7 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 	case err == nil:
 		switch {
 		case backupname != "":
-			if _, err := os.Lstat(req.Path(filepath.Clean(backupname))); err == nil && !force {
+			if _, err := os.Lstat(backupPath); err == nil && !force {
 				return Failf(req.Name, "Symlink & backup dest exists and Force not set. %s -> %s - backup: %s", req.Name, target, backupname)
 			}
 			moveAway = true
@@ -140,14 +148,10 @@ func fileSymlink(ctx context.Context, req *Request) Result {
 		return Result{Name: req.Name, Result: None, Comment: testComment, Changes: changes}
 	}
 	if moveAway {
-		dst, err := fileRootPath(req, backupname, false)
-		if err != nil {
+		if err := os.RemoveAll(backupPath); err != nil {
 			return fileFail(req, err)
 		}
-		if err := os.RemoveAll(dst); err != nil {
-			return fileFail(req, err)
-		}
-		if err := os.Rename(path, dst); err != nil {
+		if err := os.Rename(path, backupPath); err != nil {
 			return Failf(req.Name, "Unable to rename %s to backup %s -> : %v", req.Name, backupname, err)
 		}
 	} else if replace {
@@ -209,6 +213,11 @@ func fileTouch(ctx context.Context, req *Request) Result {
 	}
 	path, err := fileArgPath(req)
 	if err != nil {
+		return fileFail(req, err)
+	}
+	// touch(1) follows a link at name, and so do the open and utimes
+	// below: the link is resolved here so that they stay in the root.
+	if path, err = fileResolveLinks(req, path); err != nil {
 		return fileFail(req, err)
 	}
 	a := &req.Args
@@ -298,7 +307,7 @@ func fileCopy(ctx context.Context, req *Request) Result {
 	}
 	src, err := fileRootPath(req, source, true)
 	if err != nil {
-		return fileFail(req, err)
+		return fileFail(req, &ArgError{Arg: "source", Err: err})
 	}
 	sfi, err := os.Stat(src)
 	if err != nil {

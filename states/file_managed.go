@@ -308,7 +308,7 @@ func fileFetch(ctx context.Context, req *Request, u string) ([]byte, error) {
 	p := strings.TrimPrefix(u, "file://")
 	lp, err := fileRootPath(req, p, true)
 	if err != nil {
-		return nil, err
+		return nil, &ArgError{Arg: "source", Err: err}
 	}
 	return os.ReadFile(lp)
 }

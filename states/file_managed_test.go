@@ -1,13 +1,17 @@
 package states
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 func TestFileManaged(t *testing.T) {
@@ -344,10 +348,11 @@ func TestFileManagedNoopCost(t *testing.T) {
 	fileNoTemp(t, root)
 }
 
-// TestFileInRoot keeps every path inside --root: an absolute link in the
-// image (Debian's /var/run -> /run) and ".." in a relative one resolve
-// inside the image, never on the host.
-func TestFileInRoot(t *testing.T) {
+// TestFileRootPath keeps every path inside --root: an absolute link in
+// the image (Debian's /var/run -> /run) resolves inside the image, and a
+// ".." that would climb out of it, in the path or in a relative link, is
+// refused, never followed onto the host.
+func TestFileRootPath(t *testing.T) {
 	root := fileTestRoot(t)
 	os.MkdirAll(filepath.Join(root, "run"), 0o755)
 	os.MkdirAll(filepath.Join(root, "var"), 0o755)
@@ -357,6 +362,7 @@ func TestFileInRoot(t *testing.T) {
 	if err := os.Symlink("../../../../../../etc/hostname", filepath.Join(root, "etc/escape")); err != nil {
 		t.Fatal(err)
 	}
+	const escape = "escape"
 	tests := []struct {
 		in         string
 		followLast bool
@@ -365,14 +371,23 @@ func TestFileInRoot(t *testing.T) {
 		{"/var/run/brine-test.pid", false, "/run/brine-test.pid"},
 		{"/var/run", false, "/var/run"},
 		{"/var/run", true, "/run"},
-		{"/etc/escape", true, "/etc/hostname"},
-		{"/../../x", false, "/x"},
+		{"/etc/escape", false, "/etc/escape"},
+		{"/etc/escape", true, escape},
+		{"/../../x", false, escape},
 		{"/new/dir/file", false, "/new/dir/file"},
 	}
+	req := &Request{Root: root}
 	for _, tt := range tests {
-		got, err := fileInRoot(root, tt.in, tt.followLast)
+		got, err := fileRootPath(req, tt.in, tt.followLast)
+		var esc *rootfs.EscapeError
+		if tt.want == escape {
+			if !errors.As(err, &esc) {
+				t.Errorf("fileRootPath(%q, %v) = %q, %v; want an EscapeError", tt.in, tt.followLast, got, err)
+			}
+			continue
+		}
 		if err != nil || got != filepath.Join(root, tt.want) {
-			t.Errorf("fileInRoot(%q, %v) = %q, %v; want ROOT%s", tt.in, tt.followLast, got, err, tt.want)
+			t.Errorf("fileRootPath(%q, %v) = %q, %v; want ROOT%s", tt.in, tt.followLast, got, err, tt.want)
 		}
 	}
 	fileCycle(t, root, "file.managed", "/var/run/brine-test.pid", map[string]any{"contents": "1"})
@@ -385,7 +400,7 @@ func TestFileInRoot(t *testing.T) {
 	if err := os.Symlink("/loop", filepath.Join(root, "loop")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fileInRoot(root, "/loop/x", false); err == nil {
-		t.Error("a link loop resolved")
+	if _, err := fileRootPath(req, "/loop/x", false); !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("a link loop resolved: %v", err)
 	}
 }

@@ -106,10 +106,18 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 	}
 	sort.Strings(files)
 
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+	// dir names the files in the changes; realDir, with a link at name
+	// resolved inside the root, is where they are read and written. Each
+	// file's own path is resolved again below, as the tree may hold links
+	// of its own.
+	realDir, err := fileResolveLinks(req, dir)
+	if err != nil {
+		return fileFail(req, err)
+	}
+	if fi, err := os.Stat(realDir); err == nil && !fi.IsDir() {
 		return Failf(req.Name, "The path %s exists and is not a directory", req.Name)
 	} else if err != nil {
-		if err := fileEnsureParent(req, dir, makedirs, perms, dirMode); err != nil {
+		if err := fileEnsureParent(req, realDir, makedirs, perms, dirMode); err != nil {
 			return fileFail(req, err)
 		}
 	}
@@ -141,11 +149,15 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 				return fileFail(req, err)
 			}
 		}
-		cur, err := fileRead(target)
+		onDisk, err := fileRootPath(req, fileHostPath(req, target), true)
+		if err != nil {
+			return fileFail(req, &ArgError{Arg: "name", Err: err})
+		}
+		cur, err := fileRead(onDisk)
 		if err != nil {
 			return fileFail(req, err)
 		}
-		c, err := fileCheckApply(req, fileEdit{path: target, cur: cur, new: data, perms: perms, showChanges: show, makedirs: true, dirMode: dirMode})
+		c, err := fileCheckApply(req, fileEdit{path: onDisk, cur: cur, new: data, perms: perms, showChanges: show, makedirs: true, dirMode: dirMode})
 		if err != nil {
 			return fileFail(req, err)
 		}
@@ -154,8 +166,8 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 		}
 	}
 	if clean {
-		if _, err := os.Stat(dir); err == nil {
-			removed, err := fileClean(req, dir, func(rel string) bool {
+		if _, err := os.Stat(realDir); err == nil {
+			removed, err := fileClean(req, realDir, func(rel string) bool {
 				return keep[filepath.Join(dir, rel)]
 			})
 			if err != nil {
@@ -176,11 +188,24 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 }
 
 // fileRecurseDirs makes the directories from top down to d (under test,
-// only records them), noting each new one in changes.
+// only records them), noting each new one in changes. d and top are paths
+// as name gives them; each is resolved inside the root before it is looked
+// at or made, so that a link in the tree cannot place a directory outside.
 func fileRecurseDirs(req *Request, top, d string, p filePerms, changes map[string]any) error {
+	resolve := func(x string) (string, error) {
+		rx, err := fileRootPath(req, fileHostPath(req, x), true)
+		if err != nil {
+			return "", &ArgError{Arg: "name", Err: err}
+		}
+		return rx, nil
+	}
 	var missing []string
 	for x := d; ; x = filepath.Dir(x) {
-		if _, err := os.Stat(x); err == nil {
+		rx, err := resolve(x)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(rx); err == nil {
 			break
 		}
 		if _, seen := changes[fileHostPath(req, x)]; seen {
@@ -199,7 +224,12 @@ func fileRecurseDirs(req *Request, top, d string, p filePerms, changes map[strin
 		if req.Test {
 			continue
 		}
-		if err := os.Mkdir(missing[i], p.mode|0o700); err != nil && !os.IsExist(err) {
+		// Resolved again now that its parent exists.
+		rx, err := resolve(missing[i])
+		if err != nil {
+			return err
+		}
+		if err := os.Mkdir(rx, p.mode|0o700); err != nil && !os.IsExist(err) {
 			return err
 		}
 		dp := p
@@ -207,7 +237,7 @@ func fileRecurseDirs(req *Request, top, d string, p filePerms, changes map[strin
 		if !p.hasMode {
 			dp.mode = fileDefaultDirMode
 		}
-		if err := fileApplyPerms(missing[i], dp, false); err != nil {
+		if err := fileApplyPerms(rx, dp, false); err != nil {
 			return err
 		}
 	}
