@@ -29,12 +29,12 @@ func init() {
 //
 // Arguments:
 //   - name: the command, run with the shell's -c (the SLS author wrote it, as in Salt).
-//   - cwd: the working directory (default: the --root directory when set, else the runas user's home, else /root or /); a cwd is rebased under --root.
+//   - cwd: the working directory (default: the --root directory when set, else the runas user's home, else /root or /); under --root a cwd resolves inside the root, links included, and one that would leave it fails the state.
 //   - env: environment variables, a mapping or a list of one-key mappings, added to the minion's environment.
 //   - runas: run as this user (name or uid, looked up in the host's /etc/passwd), with its primary and supplementary groups.
 //   - shell: the shell (default /bin/sh).
 //   - timeout: kill the command and its children after this many seconds.
-//   - creates: a path or a list of paths; when all exist the command is not run.
+//   - creates: a path or a list of paths; when all exist the command is not run. Under --root they resolve inside the root, as cwd does.
 //   - success_retcodes: exit codes besides 0 that count as success (an integer or a list).
 //   - stateful: the command's last line of output says whether it changed anything, as JSON {"changed": bool, "comment": "..."} or as changed=yes comment='...'.
 //   - stdin: text fed to the command's standard input.
@@ -88,6 +88,12 @@ func cmdScript(ctx context.Context, req *Request) Result {
 	fetch := func() (string, error) {
 		data, err := fileFetch(ctx, req, source)
 		if err != nil {
+			// A local source outside --root is already an ArgError
+			// naming source; other fetch errors are wrapped here.
+			var ae *ArgError
+			if errors.As(err, &ae) {
+				return "", err
+			}
 			return "", &ArgError{Arg: "source", Err: err}
 		}
 		if template == "jinja" {

@@ -189,3 +189,23 @@ func TestCmdScript(t *testing.T) {
 		t.Fatalf("missing script = %v %q", res.Result, res.Comment)
 	}
 }
+
+// TestCmdRootEscape: cwd and creates resolve inside --root; one that
+// would leave it fails before the command runs (its mark, the file "ran"
+// in its working directory, would show outside).
+func TestCmdRootEscape(t *testing.T) {
+	run := func(args map[string]any) func(string) Result {
+		return func(root string) Result { return cmdCall(t, root, "cmd.run", "touch ran", args, false) }
+	}
+	escapeRun(t, []escapeCase{
+		{name: "cwd climbs out", run: run(map[string]any{"cwd": "/../../../outside"}), arg: "cwd"},
+		{name: "cwd links out", links: map[string]string{"work": "$REL"}, run: run(map[string]any{"cwd": "/work"}), arg: "cwd"},
+		{name: "creates climbs out", run: run(map[string]any{"creates": "/../../../outside/keep"}), arg: "creates"},
+		{name: "creates links out", links: map[string]string{"etc/flag": "$REL/keep"}, run: run(map[string]any{"creates": []any{"/etc/flag"}}), arg: "creates"},
+		{name: "absolute link stays in", files: map[string]string{"$OUT/.keep": ""}, links: map[string]string{"work": "$OUT"}, run: run(map[string]any{"cwd": "/work"}), inside: "$OUT/ran"},
+		{name: "script source climbs out", run: func(root string) Result {
+			return cmdCall(t, root, "cmd.script", "s", map[string]any{"source": "/../../../outside/keep"}, false)
+		}, arg: "source"},
+		{name: "plain image", files: map[string]string{"work/.keep": ""}, run: run(map[string]any{"cwd": "/work", "creates": "/work/ran"}), inside: "/work/ran"},
+	})
+}

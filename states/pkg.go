@@ -43,7 +43,7 @@ func pkgOpen(req *Request) (*pkgRun, error) {
 		}
 		if family == "" {
 			// An image under --root is not the host the grains describe.
-			family = pkgbackend.OSFamily(req.Path("/"))
+			family = pkgbackend.OSFamily(req.Root)
 		}
 		return pkgbackend.New(family, req.Root, nil)
 	})

@@ -16,7 +16,7 @@ import (
 //   - name: the package, when pkgs is not given.
 //   - version: a version for name: "1.2-1", or with an operator, ">=1.2", "<2", "!=1.3", or a glob "1.2*"; the highest available match is installed when the installed one does not match.
 //   - pkgs: a list of names, or of {name: version} maps, installed in one package-manager call.
-//   - sources: a list of {name: salt://path or /abs/path} package files (.deb, .rpm).
+//   - sources: a list of {name: salt://path or /abs/path} package files (.deb, .rpm); an absolute path is a file of the host running brine, also under --root, as it is what gets installed rather than a file of the image.
 //   - refresh: update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories.
 //   - hold: true holds the packages (apt-mark hold), false releases them.
 //   - fromrepo: the release or repository to install from (apt -t).

@@ -499,3 +499,24 @@ func TestPkgSources(t *testing.T) {
 		}
 	}
 }
+
+// TestPkgRootEscape: the files the pkg states read themselves under
+// --root (os-release, the dpkg database) are the image's; a link out of
+// the image fails the state. apt and dpkg then act on the root by their
+// own --root options (see docs/security.md).
+func TestPkgRootEscape(t *testing.T) {
+	run := func(root string) Result {
+		fn, err := Lookup("pkg.installed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fn(context.Background(), &Request{ID: "tree", Name: "tree", Func: "pkg.installed", Args: NewArgs(map[string]any{"refresh": false}),
+			Test: true, Root: root, Env: &Env{Cache: &RunCache{}}})
+	}
+	debian := map[string]string{"etc/os-release": "ID=debian\n", "var/lib/dpkg/status": "Package: tree\nStatus: install ok installed\nVersion: 2.1.0-1\nArchitecture: amd64\n\n"}
+	escapeRun(t, []escapeCase{
+		{name: "dpkg database links out", files: map[string]string{"etc/os-release": "ID=debian\n"},
+			links: map[string]string{"var/lib/dpkg": "$REL"}, run: run, fails: "resolves outside the root"},
+		{name: "plain image", files: debian, run: run},
+	})
+}

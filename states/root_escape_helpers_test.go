@@ -30,6 +30,9 @@ type escapeCase struct {
 	// arg is the argument a failure must name; "" when the state must
 	// succeed, inside the image.
 	arg string
+	// fails, for a path no argument names (/etc/shadow), is text the
+	// failure must hold instead of an argument.
+	fails string
 	// inside, when the state succeeds, is a file it must have written in
 	// the image, with $OUT as above.
 	inside string
@@ -119,18 +122,19 @@ func escapeRun(t *testing.T, cases []escapeCase) {
 			switch {
 			case tc.arg != "" && (r.Result != False || !strings.Contains(r.Comment, `"`+tc.arg+`"`)):
 				t.Errorf("result = %v %q; want False naming argument %q", r.Result, r.Comment, tc.arg)
-			case tc.arg != "" && len(r.Changes) != 0:
+			case (tc.arg != "" || tc.fails != "") && len(r.Changes) != 0:
 				t.Errorf("failed with changes %v; want none", r.Changes)
-			case tc.arg == "" && r.Result == False:
+			case tc.fails != "" && (r.Result != False || !strings.Contains(r.Comment, tc.fails)):
+				t.Errorf("result = %v %q; want False naming %q", r.Result, r.Comment, tc.fails)
+			case tc.arg == "" && tc.fails == "" && r.Result == False:
 				t.Errorf("result = False %q; want the state to work inside the image", r.Comment)
 			}
 			if tc.inside != "" {
 				p := filepath.Join(root, escapeTarget("", tc.inside, outside))
-				b, err := os.ReadFile(p)
-				if err != nil {
-					t.Errorf("want %s written in the image: %v", p, err)
-				} else if !strings.Contains(string(b), tc.insideHas) {
-					t.Errorf("%s = %q; want it to hold %q", p, b, tc.insideHas)
+				if _, err := os.Lstat(p); err != nil {
+					t.Errorf("want %s made in the image: %v", p, err)
+				} else if b, err := os.ReadFile(p); tc.insideHas != "" && !strings.Contains(string(b), tc.insideHas) {
+					t.Errorf("%s = %q, %v; want it to hold %q", p, b, err, tc.insideHas)
 				}
 			}
 			if after := escapeSnapshot(t, base, root); !reflect.DeepEqual(before, after) {

@@ -31,7 +31,10 @@ func serviceOpen(ctx context.Context, req *Request) (initsys.System, error) {
 		cache = req.Env.Cache
 	}
 	v, err := cache.Load(serviceCacheKey(req.Root), func() (any, error) {
-		root, live := req.Path("/"), req.Live()
+		root, live := req.Root, req.Live()
+		if live {
+			root = "/"
+		}
 		return serviceOpener(func(ctx context.Context) (initsys.System, error) {
 			return initsys.Open(ctx, root, live)
 		}), nil
@@ -59,7 +62,9 @@ type serviceWant struct {
 //   - unmask: unmask a masked service first (else a masked one fails).
 //
 // Under --root nothing is started: only the boot config is managed, and
-// the comment says so.
+// the comment says so. The image's unit folders and rcN.d links are the
+// ones read and written (systemctl --root for units; rc links by brine,
+// resolved inside the image, failing on a link that would leave it).
 //
 // Salt: a unit file that changed on disk (NeedDaemonReload) makes brine
 // reload systemd before starting or restarting it.

@@ -335,3 +335,27 @@ func TestServiceFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceRootEscape: under --root an init script's rc links are made
+// in the image's rcN.d; one linked out of the image fails the state.
+func TestServiceRootEscape(t *testing.T) {
+	run := func(fun string) func(string) Result {
+		return func(root string) Result {
+			fn, err := Lookup(fun)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fn(context.Background(), &Request{ID: "foo", Name: "foo", Func: fun, Args: NewArgs(nil), Root: root, Env: &Env{Cache: &RunCache{}}})
+		}
+	}
+	script := map[string]string{"etc/init.d/foo": "#!/bin/sh\n### BEGIN INIT INFO\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n### END INIT INFO\n"}
+	with := func(k, v string) map[string]string {
+		return map[string]string{k: v, "etc/init.d/foo": script["etc/init.d/foo"]}
+	}
+	escapeRun(t, []escapeCase{
+		{name: "rc2.d links out", files: script, links: map[string]string{"etc/rc2.d": "$REL"}, run: run("service.enabled"), fails: "resolves outside the root"},
+		{name: "disabled: rc2.d links out", files: script, links: map[string]string{"etc/rc2.d": "$REL"}, run: run("service.disabled"), fails: "resolves outside the root"},
+		{name: "absolute link stays in", files: with("$OUT/.keep", ""), links: map[string]string{"etc/rc2.d": "$OUT"}, run: run("service.enabled"), inside: "$OUT/S01foo"},
+		{name: "plain image", files: script, run: run("service.enabled"), inside: "/etc/rc2.d/S01foo"},
+	})
+}

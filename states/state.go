@@ -16,8 +16,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // Outcome is a state's result: True, False, or None (a change would be made,
@@ -130,23 +131,16 @@ type Request struct {
 	Args Args // every argument but name, requisites and engine globals
 	Test bool // test=True: compute and report, change nothing
 	// Root rebases every managed path (--root). Empty means the live host.
+	// Modules reach paths under it only through rootPath (root.go), which
+	// keeps them inside it.
 	Root string
 	Env  *Env
-}
-
-// Path rebases an absolute host path under the request's root. All modules
-// go through it, so that --root is honoured in one place.
-func (r *Request) Path(p string) string {
-	if r.Root == "" || r.Root == "/" {
-		return p
-	}
-	return filepath.Join(r.Root, p)
 }
 
 // Live reports whether the request acts on the running host, not on an
 // image in a folder. Live-only acts (starting a unit, setting /proc/sys)
 // are skipped when it is false.
-func (r *Request) Live() bool { return r.Root == "" || r.Root == "/" }
+func (r *Request) Live() bool { return rootfs.Live(r.Root) }
 
 // Log returns the request's logger, never nil.
 func (r *Request) Log() *slog.Logger {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/osuser"
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 func init() {
@@ -167,6 +168,9 @@ func userPresent(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(name, "%v", err)
 	}
+	if err := userCheckHome(req, db, ua); err != nil {
+		return Failf(name, "%v", err)
+	}
 	var missing []string
 	for _, g := range ua.groups {
 		if db.group(g) == nil {
@@ -201,6 +205,27 @@ func userPresent(ctx context.Context, req *Request) Result {
 		return userUpdate(ctx, req, db, ua, u, optPresent)
 	}
 	return userCreate(ctx, req, db, ua, optPresent)
+}
+
+// userCheckHome refuses, under --root, a home that would resolve outside
+// the image: the home argument always (usermod and useradd would record
+// it), and the passwd entry's home when brine is to make it itself
+// (createhome for a user that exists). The shadow tools chroot into the
+// image, so what they make is confined by the kernel; mkHome is not.
+func userCheckHome(req *Request, db *acctDB, ua *userArgs) error {
+	if req.Live() {
+		return nil // the host's own paths: nothing to confine them to
+	}
+	if ua.home != "" {
+		_, err := rootPath(req, "home", ua.home, true)
+		return err
+	}
+	if u := db.user(ua.name); u != nil && ua.createhome && u.Home != "" {
+		if _, err := rootPath(req, "", u.Home, true); err != nil {
+			return fmt.Errorf("home of %s in /etc/passwd: %w", ua.name, err)
+		}
+	}
+	return nil
 }
 
 // userChanges is Salt's _changes for an existing user.
@@ -240,7 +265,7 @@ func userChanges(db *acctDB, ua *userArgs, u *osuser.User, optPresent []string, 
 		if h == "" {
 			h = u.Home
 		}
-		if h != "" && !isDir(db.root(h)) {
+		if h != "" && !db.isDir(h) {
 			ch = append(ch, change{"homeDoesNotExist", h})
 		}
 	}
@@ -293,7 +318,17 @@ func sortedSet(s []string) []string {
 	return slices.Compact(out)
 }
 
-func isDir(p string) bool { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
+// isDir reports whether p, a path of the image, is a directory. A path
+// that leaves the image is not one; userPresent has refused such a home
+// before it gets here.
+func (a *acctDB) isDir(p string) bool {
+	hp, err := a.path(p)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(hp)
+	return err == nil && fi.IsDir()
+}
 
 func changeMap(ch []change) map[string]change {
 	m := map[string]change{}
@@ -430,7 +465,7 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 		applyErr = runShadowTool(ctx, req, "chage", "-R", append(chage, name)...)
 	}
 	if _, ok := cm["homeDoesNotExist"]; ok && applyErr == nil {
-		applyErr = mkHome(db.root(post.Home), post.UID, post.GID)
+		applyErr = mkHome(db, post.Home, post.UID, post.GID)
 	}
 	db2, err := loadAcct(req)
 	if err != nil {
@@ -441,7 +476,7 @@ func userUpdate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, u *
 		return Failf(name, "User %s vanished while being updated", name)
 	}
 	got := infoDiff(pre, db2.userInfo(u2))
-	if c, ok := cm["homeDoesNotExist"]; ok && isDir(db2.root(c.val.(string))) {
+	if c, ok := cm["homeDoesNotExist"]; ok && db2.isDir(c.val.(string)) {
 		got["homeDoesNotExist"] = c.val
 	}
 	for k, v := range shadowDiff(preSh, db2.shadow[name]) {
@@ -488,22 +523,27 @@ func infoDiff(pre, post map[string]any) map[string]any {
 	return out
 }
 
-func mkHome(path string, uid, gid int) error {
+// mkHome makes home, a path of the image, for an existing user. It is
+// resolved inside the image first, and chowned without following a link,
+// so that neither a ".." in passwd nor a link planted at the home can
+// hand a host directory to the user.
+func mkHome(db *acctDB, home string, uid, gid int) error {
+	path, err := db.path(home)
+	if err != nil {
+		return fmt.Errorf("home: %w", err)
+	}
 	if err := os.Mkdir(path, 0o755); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("home: %w", err)
 	}
-	if err := os.Chown(path, uid, gid); err != nil {
+	if err := os.Lchown(path, uid, gid); err != nil {
 		return fmt.Errorf("home: %w", err)
 	}
 	return nil
 }
 
-// root rebases a path of the image.
-func (a *acctDB) root(p string) string {
-	if a.rootDir == "" || a.rootDir == "/" {
-		return p
-	}
-	return strings.TrimRight(a.rootDir, "/") + p
+// path resolves p, a path of the image, inside it (see rootfs.Resolve).
+func (a *acctDB) path(p string) (string, error) {
+	return rootfs.Resolve(a.rootDir, p, true)
 }
 
 func gidExists(db *acctDB, spec string) bool {

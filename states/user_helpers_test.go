@@ -50,9 +50,8 @@ ENCRYPT_METHOD SHA512
 	"etc/default/useradd": "SHELL=/bin/sh\n",
 }
 
-// acctRoot makes an image folder with the fixture accounts; the shadow
-// tools are run on it for real, so the tests need them and root.
-func acctRoot(t *testing.T) string {
+// acctNeedTools stops a test that cannot run the shadow tools for real.
+func acctNeedTools(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatal("account tests run the shadow tools with --root and need root")
@@ -62,6 +61,13 @@ func acctRoot(t *testing.T) string {
 			t.Fatalf("%s: %v", tool, err)
 		}
 	}
+}
+
+// acctRoot makes an image folder with the fixture accounts; the shadow
+// tools are run on it for real, so the tests need them and root.
+func acctRoot(t *testing.T) string {
+	t.Helper()
+	acctNeedTools(t)
 	root := t.TempDir()
 	for p, body := range acctFixture {
 		full := filepath.Join(root, p)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -85,15 +84,18 @@ func parseKeyValues(data []byte) map[string]string {
 	return out
 }
 
+// loadAcct reads the account files of the request's root, each through
+// rootPath: an image whose /etc/shadow is a link to the host's must not
+// have the host's hashes compared or reported as its own.
 func loadAcct(req *Request) (*acctDB, error) {
-	db, err := osuser.Load(req.Root)
+	db, err := rootAccounts(req, "")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("accounts: %w", err)
 	}
 	a := &acctDB{DB: db, rootDir: req.Root, planned: map[string]bool{}}
 	read := func(p string) ([]byte, error) {
-		b, err := os.ReadFile(req.Path(p))
-		if err != nil && !IsNotExist(err) {
+		b, err := rootReadFile(req, "", p)
+		if err != nil {
 			return nil, fmt.Errorf("accounts: %w", err)
 		}
 		return b, nil

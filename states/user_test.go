@@ -81,7 +81,7 @@ func TestUserPresentUpdate(t *testing.T) {
 	if acctLine(t, root, "group", "grp1") != "grp1:x:2000:" || acctLine(t, root, "group", "grp2") != "grp2:x:2001:bob" {
 		t.Errorf("groups: %q %q", acctLine(t, root, "group", "grp1"), acctLine(t, root, "group", "grp2"))
 	}
-	if !isDir(filepath.Join(root, "home/robert")) {
+	if !fileIsDir(filepath.Join(root, "home/robert")) {
 		t.Error("home /home/robert not made")
 	}
 }
@@ -342,4 +342,39 @@ func TestUserPresentHashPassword(t *testing.T) {
 	if got := strings.Split(acctLine(t, root, "shadow", "gina"), ":")[1]; got != sha512Crypt("n3w", salt, 0) {
 		t.Errorf("new hash = %q", got)
 	}
+}
+
+// TestAccountsRootEscape: the account files brine reads itself, and the
+// home it makes itself, stay inside --root; what the shadow tools make
+// they make chrooted into the image.
+func TestAccountsRootEscape(t *testing.T) {
+	acctNeedTools(t)
+	call := func(fun, name string, args map[string]any) func(string) Result {
+		return func(root string) Result { return acctCall(t, root, fun, name, args, false) }
+	}
+	with := func(edit map[string]string, drop ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range acctFixture {
+			out[k] = v
+		}
+		for k, v := range edit {
+			out[k] = v
+		}
+		for _, k := range drop {
+			delete(out, k)
+		}
+		return out
+	}
+	carolOut := strings.Replace(acctFixture["etc/passwd"], "/home/carol", "/../../../outside/carol", 1)
+	escapeRun(t, []escapeCase{
+		{name: "home argument climbs out", files: acctFixture, run: call("user.present", "dave", map[string]any{"home": "/../../../outside/dave"}), arg: "home"},
+		{name: "home argument climbs out under an existing user", files: acctFixture, run: call("user.present", "carol", map[string]any{"home": "/home/../../carol"}), arg: "home"},
+		{name: "passwd home links out", files: acctFixture, links: map[string]string{"home": "$REL"}, run: call("user.present", "carol", nil), fails: `"/home/carol" resolves outside the root`},
+		{name: "passwd home climbs out", files: with(map[string]string{"etc/passwd": carolOut}), run: call("user.present", "carol", nil), fails: "resolves outside the root"},
+		{name: "shadow links out", files: with(nil, "etc/shadow"), links: map[string]string{"etc/shadow": "$REL/keep"}, run: call("user.present", "carol", nil), fails: `"/etc/shadow" resolves outside the root`},
+		{name: "group links out", files: with(nil, "etc/group"), links: map[string]string{"etc/group": "$REL/keep"}, run: call("group.present", "web", nil), fails: `"/etc/group" resolves outside the root`},
+		{name: "login.defs links out", files: with(nil, "etc/login.defs"), links: map[string]string{"etc/login.defs": "$REL/keep"}, run: call("group.absent", "grp2", nil), fails: `"/etc/login.defs" resolves outside the root`},
+		{name: "absolute link stays in", files: with(map[string]string{"$OUT/.keep": ""}), links: map[string]string{"home": "$OUT"}, run: call("user.present", "carol", nil), inside: "$OUT/carol"},
+		{name: "plain image", files: with(map[string]string{"home/.keep": ""}), run: call("user.present", "carol", nil), inside: "/home/carol"},
+	})
 }

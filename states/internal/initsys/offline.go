@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // Offline manages boot config of an image in a folder (--root) and never
@@ -31,9 +32,16 @@ func (o *Offline) Reload(ctx context.Context, name string) error  { return ErrNo
 var unitDirs = []string{"etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system"}
 
 // hasUnit reports whether the image has a unit file (or a mask) for unit.
+// The unit folders resolve inside the image (rootfs), as systemctl --root
+// resolves them, so a folder linked to the host's does not lend the
+// host's units to the image.
 func (o *Offline) hasUnit(unit string) bool {
 	for _, d := range unitDirs {
-		if _, err := os.Lstat(filepath.Join(o.Root, d, unit)); err == nil {
+		p, err := rootfs.Resolve(o.Root, "/"+d+"/"+unit, false)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Lstat(p); err == nil {
 			return true
 		}
 	}

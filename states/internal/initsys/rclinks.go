@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // Runner runs a command as argv and returns its combined output.
@@ -74,30 +76,56 @@ func ParseLSB(script []byte) LSB {
 // Default-Start levels, K01name in the Default-Stop ones, and disable turns
 // S links into K links. insserv would renumber them at the next boot
 // sequence change; the number carries no meaning to brine.
+//
+// Every folder and script is reached through rootfs.Resolve, so that an
+// image whose /etc/rc2.d is a link to the host's cannot have brine add or
+// remove the host's links.
 type RCLinks struct {
 	Root string
 }
 
-func (r RCLinks) script(name string) string {
-	return filepath.Join(r.Root, "etc/init.d", name)
+// path resolves p, a path inside the root, with rootfs.Resolve.
+func (r RCLinks) path(p string) (string, error) {
+	hp, err := rootfs.Resolve(r.Root, p, true)
+	if err != nil {
+		return "", fmt.Errorf("rc links: %w", err)
+	}
+	return hp, nil
+}
+
+func (r RCLinks) script(name string) (string, error) {
+	return r.path("/etc/init.d/" + name)
 }
 
 // HasScript reports whether ROOT/etc/init.d/NAME exists.
 func (r RCLinks) HasScript(name string) bool {
-	fi, err := os.Stat(r.script(name))
+	p, err := r.script(name)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(p)
 	return err == nil && !fi.IsDir()
 }
 
 // links returns the rc links of name, level → link file name.
 func (r RCLinks) links(name string) (map[string][]string, error) {
 	out := map[string][]string{}
-	dirs, err := filepath.Glob(filepath.Join(r.Root, "etc/rc?.d"))
+	etc, err := r.path("/etc")
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := filepath.Glob(filepath.Join(etc, "rc?.d"))
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range dirs {
 		level := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(d), "rc"), ".d")
-		ents, err := os.ReadDir(d)
+		// Each rcN.d may itself be a link: resolved inside the root too.
+		rd, err := r.path("/etc/" + filepath.Base(d))
+		if err != nil {
+			return nil, err
+		}
+		ents, err := os.ReadDir(rd)
 		if err != nil {
 			continue
 		}
@@ -137,7 +165,11 @@ func (r RCLinks) Enable(name string) error { return r.set(name, true) }
 func (r RCLinks) Disable(name string) error { return r.set(name, false) }
 
 func (r RCLinks) set(name string, enable bool) error {
-	data, err := os.ReadFile(r.script(name))
+	script, err := r.script(name)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(script)
 	if err != nil {
 		return fmt.Errorf("init script %s: %w", name, err)
 	}
@@ -164,7 +196,10 @@ func (r RCLinks) set(name string, enable bool) error {
 	sort.Strings(levels)
 	for _, level := range levels {
 		link := want[level]
-		dir := filepath.Join(r.Root, "etc", "rc"+level+".d")
+		dir, err := r.path("/etc/rc" + level + ".d")
+		if err != nil {
+			return err
+		}
 		keep := false
 		for _, have := range existing[level] {
 			if have[0] == link[0] {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // Apt is the Debian-family backend: dpkg's status file for the database,
@@ -32,11 +34,11 @@ func (a *Apt) Name() string { return "apt" }
 
 func (a *Apt) rooted() bool { return a.Root != "" && a.Root != "/" }
 
-func (a *Apt) path(p string) string {
-	if !a.rooted() {
-		return p
-	}
-	return filepath.Join(a.Root, p)
+// path resolves p, a path of the system apt manages, inside the root with
+// rootfs.Resolve: an image whose dpkg status is a link to the host's must
+// not report the host's packages as its own.
+func (a *Apt) path(p string) (string, error) {
+	return rootfs.Resolve(a.Root, p, true)
 }
 
 // Compare is dpkg's version order.
@@ -44,7 +46,10 @@ func (a *Apt) Compare(x, y string) int { return CompareDeb(x, y) }
 
 // Installed reads the dpkg status file.
 func (a *Apt) Installed(ctx context.Context) (DB, error) {
-	p := a.path("/var/lib/dpkg/status")
+	p, err := a.path("/var/lib/dpkg/status")
+	if err != nil {
+		return nil, fmt.Errorf("dpkg database: %w", err)
+	}
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("dpkg database %s: %w", p, err)
@@ -92,9 +97,15 @@ func (a *Apt) run(ctx context.Context, args []string, stdin []byte, mutating boo
 }
 
 // PolicyRCD writes ROOT/usr/sbin/policy-rc.d (exit 101: start nothing)
-// unless one is there already, and returns what removes it again.
+// unless one is there already, and returns what removes it again. The
+// path resolves inside the root (rootfs), so that an image whose usr/sbin
+// links to the host's cannot have the host's daemons blocked, or a host
+// file removed after.
 func PolicyRCD(root string) (func(), error) {
-	p := filepath.Join(root, "usr/sbin/policy-rc.d")
+	p, err := rootfs.Resolve(root, "/usr/sbin/policy-rc.d", false)
+	if err != nil {
+		return nil, fmt.Errorf("policy-rc.d: %w", err)
+	}
 	if _, err := os.Lstat(p); err == nil {
 		return func() {}, nil
 	}

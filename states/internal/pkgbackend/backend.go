@@ -11,9 +11,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // Target is one package to install: a name and, optionally, the exact
@@ -166,9 +167,17 @@ func Diff(before, after DB, withConfig bool) []Change {
 // OSFamily reads the family (Debian, RedHat, …) of the system at root
 // from its os-release file, for when there are no grains to ask (an
 // image under --root is not the host the grains describe).
+//
+// /etc/os-release is usually a link; it is resolved inside the root
+// (rootfs), so that an absolute one names the image's file and not the
+// host's.
 func OSFamily(root string) string {
-	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		data, err := os.ReadFile(filepath.Join(root, p))
+	for _, p := range []string{"/etc/os-release", "/usr/lib/os-release"} {
+		hp, err := rootfs.Resolve(root, p, true)
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(hp)
 		if err != nil {
 			continue
 		}
