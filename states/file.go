@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -363,17 +362,8 @@ func fileMkdirAll(dir string, mode fs.FileMode, p filePerms) error {
 }
 
 // fileHostPath turns a rebased path back into the path the SLS named, for
-// comments.
-func fileHostPath(req *Request, p string) string {
-	if req.Live() {
-		return p
-	}
-	rel, err := filepath.Rel(req.Root, p)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return p
-	}
-	return "/" + rel
-}
+// comments, and for resolving again from the root (fileResolveLinks).
+func fileHostPath(req *Request, p string) string { return rootfs.Rel(req.Root, p) }
 
 // fileBackup keeps a copy of path before it is replaced. kind "minion"
 // copies to the backup directory under the root; any other non-empty kind

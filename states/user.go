@@ -129,7 +129,7 @@ type change struct {
 //     them alone.
 //   - optional_groups: supplementary groups added when they exist, skipped otherwise.
 //   - remove_groups: remove the user from groups not listed (default True).
-//   - home: the home directory (default /home/NAME, from /etc/default/useradd).
+//   - home: the home directory (default /home/NAME, from /etc/default/useradd); under --root one that would resolve outside the image fails the state.
 //   - createhome: create the home directory when missing (default True).
 //   - shell: the login shell (default SHELL of /etc/default/useradd, else /bin/sh).
 //   - fullname, roomnumber, workphone, homephone, other: the GECOS fields.
