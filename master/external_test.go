@@ -32,14 +32,14 @@ func TestReadOnlyOperator(t *testing.T) {
 	}
 	defer nc.Close()
 	var kl proto.KeyListReply
-	if err := ask(t, nc, proto.SubjKeyList, &proto.KeyListRequest{}, &kl); err != nil {
+	if err := ask(t, nc, proto.ReadOnlySubject(proto.SubjKeyList), &proto.KeyListRequest{}, &kl); err != nil {
 		t.Fatalf("read-only key list: %v", err)
 	}
 	var jl proto.JobsListReply
-	if err := ask(t, nc, proto.SubjJobsList, &proto.JobsRequest{}, &jl); err != nil {
+	if err := ask(t, nc, proto.ReadOnlySubject(proto.SubjJobsList), &proto.JobsRequest{}, &jl); err != nil {
 		t.Fatalf("read-only jobs list: %v", err)
 	}
-	for _, subj := range []string{proto.SubjPublish, proto.SubjKeyAction, proto.SubjJobsKill, proto.SubjJob("m1")} {
+	for _, subj := range []string{proto.SubjPublish, proto.SubjKeyAction, proto.SubjJobsKill, proto.SubjJob("m1"), proto.SubjKeyList} {
 		_ = nc.Publish(subj, []byte(`{"v":1}`))
 		_ = nc.Flush()
 		want := `Permissions Violation for Publish to "` + subj + `"`
@@ -91,6 +91,7 @@ func TestExternalNATS(t *testing.T) {
 	cfg.StateDir = state
 	cfg.NATSURL = s.ClientURL()
 	cfg.PresenceTTL = Duration(3 * time.Second)
+	cfg.AuthTTL = Duration(2 * time.Second)
 	m := New(&cfg, Options{Log: testLog()})
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -142,6 +143,19 @@ func TestExternalNATS(t *testing.T) {
 		}
 		if len(mr.Minions) != 1 || !mr.Minions[0].Connected {
 			return errors.New("m1 not connected")
+		}
+		return nil
+	})
+
+	// The master cannot kick connections on a server it does not run:
+	// a deleted key is out once its authorisation expires (auth_ttl).
+	if err := ask(t, opc, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyDelete, IDs: []string{"m1"}}, &ka); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		b, _ := proto.Marshal(&proto.Hello{ID: "m1"})
+		if _, err := m1.nc.Request(proto.SubjHello("m1"), b, 300*time.Millisecond); err == nil {
+			return errors.New("a deleted key is still answered as accepted")
 		}
 		return nil
 	})

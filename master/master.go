@@ -275,11 +275,10 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // else: no job, no key change, no other reply.
 func readOnlyPermissions() *server.Permissions {
 	return &server.Permissions{
-		Publish:   &server.SubjectPermission{Allow: proto.ReadOnlySubjects},
+		Publish:   &server.SubjectPermission{Allow: proto.ReadOnlySubjects()},
 		Subscribe: &server.SubjectPermission{Allow: []string{proto.ReadOnlyInbox + ".>"}},
 	}
 }
-
 
 // Shutdown stops serving, waits for the work in hand and the master's
 // goroutines, and stops the embedded server.

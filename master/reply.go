@@ -29,24 +29,11 @@ func (m *Master) answer(msg *nats.Msg, inbox string, b []byte) {
 	}
 }
 
-// Roles of the operator's credentials.
+// Roles of the operator's credentials, known by the subject a request
+// came on: the read-only operator may publish only on its own.
 type role int
 
 const (
-	roleNone role = iota
-	roleOperator
+	roleOperator role = iota
 	roleReadOnly
 )
-
-// operatorRole tells which operator asked, by where its answer goes: each
-// credential may subscribe only under its own inbox prefix, so an answer
-// sent there reaches that role and no other.
-func operatorRole(reply string) role {
-	switch {
-	case proto.InInbox(reply, proto.OperatorInbox):
-		return roleOperator
-	case proto.InInbox(reply, proto.ReadOnlyInbox):
-		return roleReadOnly
-	}
-	return roleNone
-}

@@ -49,14 +49,18 @@ func (m *Master) serve(ctx context.Context) error {
 		{proto.AllFile, true, m.minionRequest(limFile, m.files.onFile)},
 		{proto.AllFileChunk, true, m.minionRequest(limFile, m.files.onChunk)},
 		{proto.AllPillar, true, m.minionRequest(limPillar, m.onPillar)},
-		{proto.SubjPublish, true, m.request(false, m.handlePublish)},
-		{proto.SubjKeyList, true, m.request(true, m.handleKeyList)},
-		{proto.SubjKeyAction, true, m.request(false, m.handleKeyAction)},
-		{proto.SubjJobsList, true, m.request(true, m.handleJobsList)},
-		{proto.SubjJobsLookup, true, m.request(true, m.handleJobsLookup)},
-		{proto.SubjJobsActive, true, m.request(true, m.handleJobsActive)},
-		{proto.SubjJobsKill, true, m.request(false, m.handleJobsKill)},
-		{proto.SubjMinions, true, m.request(true, m.handleMinions)},
+		{proto.SubjPublish, true, m.request(roleOperator, m.handlePublish)},
+		{proto.SubjKeyAction, true, m.request(roleOperator, m.handleKeyAction)},
+		{proto.SubjJobsKill, true, m.request(roleOperator, m.handleJobsKill)},
+	}
+	reads := map[string]func(context.Context, role, []byte) (proto.Message, error){
+		proto.SubjKeyList: m.handleKeyList, proto.SubjJobsList: m.handleJobsList,
+		proto.SubjJobsLookup: m.handleJobsLookup, proto.SubjJobsActive: m.handleJobsActive,
+		proto.SubjMinions: m.handleMinions,
+	}
+	for _, subj := range proto.ReadOnlyRequests {
+		hs = append(hs, handler{subj, true, m.request(roleOperator, reads[subj])},
+			handler{proto.ReadOnlySubject(subj), true, m.request(roleReadOnly, reads[subj])})
 	}
 	for _, h := range hs {
 		var sub *nats.Subscription
@@ -118,19 +122,18 @@ func (m *Master) minionRequest(kind int, fn func(ctx context.Context, id string,
 	}
 }
 
-// request wraps an operator's request handler: it answers with the
-// handler's reply, or with an error reply, in the asker's inbox. A
-// request whose answer would go elsewhere is dropped; one of the write
-// kind (readOnly false) is answered only to the operator.
-func (m *Master) request(readOnly bool, fn func(ctx context.Context, r role, data []byte) (proto.Message, error)) nats.MsgHandler {
+// request wraps an operator's request handler for the role that may
+// publish on its subject (the server's permissions decide who can): it
+// answers with the handler's reply, or with an error reply, in that
+// role's inbox only.
+func (m *Master) request(r role, fn func(ctx context.Context, r role, data []byte) (proto.Message, error)) nats.MsgHandler {
+	inbox := proto.OperatorInbox
+	if r == roleReadOnly {
+		inbox = proto.ReadOnlyInbox
+	}
 	return func(msg *nats.Msg) {
-		r := operatorRole(msg.Reply)
-		inbox := proto.OperatorInbox
-		switch {
-		case r == roleReadOnly && readOnly:
-			inbox = proto.ReadOnlyInbox
-		case r != roleOperator:
-			m.refused.note("reply", msg.Subject, "reply subject outside the operator's inbox", "reply", clipLog(msg.Reply))
+		if !proto.InInbox(msg.Reply, inbox) {
+			m.refused.note("reply", msg.Subject, "reply subject outside the asker's inbox", "reply", clipLog(msg.Reply))
 			return
 		}
 		// Handlers may be slow (a job cache read); do not hold up the

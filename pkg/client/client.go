@@ -38,9 +38,10 @@ type Config struct {
 
 // Client is a connection to the master.
 type Client struct {
-	nc    *nats.Conn
-	req   *natsreq.Requester
-	parts proto.Assembler // returns arriving in parts
+	nc       *nats.Conn
+	readOnly bool
+	req      *natsreq.Requester
+	parts    proto.Assembler // returns arriving in parts
 }
 
 // Connect connects with the operator's credential.
@@ -58,7 +59,8 @@ func Connect(cfg Config) (*Client, error) {
 		nats.ReconnectWait(200 * time.Millisecond), nats.ReconnectBufSize(8 << 20)}
 	// Each credential receives only under its own inbox prefix, and the
 	// master answers it only there.
-	if cfg.ReadOnly || filepath.Base(cfg.Creds) == "readonly.nk" {
+	readOnly := cfg.ReadOnly || filepath.Base(cfg.Creds) == "readonly.nk"
+	if readOnly {
 		opts = append(opts, nats.CustomInboxPrefix(proto.ReadOnlyInbox))
 	} else {
 		opts = append(opts, nats.CustomInboxPrefix(proto.OperatorInbox))
@@ -75,7 +77,7 @@ func Connect(cfg Config) (*Client, error) {
 		nc.Close()
 		return nil, err
 	}
-	return &Client{nc: nc, req: req}, nil
+	return &Client{nc: nc, req: req, readOnly: readOnly}, nil
 }
 
 func readSeed(path string) (nkeys.KeyPair, error) {
@@ -98,6 +100,10 @@ func (c *Client) Close() { c.nc.Close() }
 
 // ask sends a request to the master and decodes its reply.
 func (c *Client) ask(ctx context.Context, subj string, req, reply proto.Message) error {
+	if c.readOnly {
+		// The read-only operator asks on subjects of its own.
+		subj = proto.ReadOnlySubject(subj)
+	}
 	b, err := proto.Marshal(req)
 	if err != nil {
 		return err

@@ -32,8 +32,28 @@ const (
 	SubjMinions    = "brine.master.minions"
 )
 
-// ReadOnlySubjects are the master requests a read-only operator may make.
-var ReadOnlySubjects = []string{SubjKeyList, SubjJobsList, SubjJobsLookup, SubjJobsActive, SubjMinions}
+// ReadOnlyRequests are the master requests a read-only operator may
+// make. It makes them on subjects of its own (ReadOnlySubject), the only
+// ones it may publish to, so that the master knows who asked by the
+// subject: a role is never taken from a reply subject, which the asker
+// chooses.
+var ReadOnlyRequests = []string{SubjKeyList, SubjJobsList, SubjJobsLookup, SubjJobsActive, SubjMinions}
+
+// ReadOnlySubject is the read-only operator's subject for a master
+// request ("brine.master.key.list" gives "brine.master.ro.key.list").
+func ReadOnlySubject(subj string) string {
+	return "brine.master.ro." + strings.TrimPrefix(subj, "brine.master.")
+}
+
+// ReadOnlySubjects are the subjects the read-only operator may publish
+// to.
+func ReadOnlySubjects() []string {
+	out := make([]string, len(ReadOnlyRequests))
+	for i, s := range ReadOnlyRequests {
+		out[i] = ReadOnlySubject(s)
+	}
+	return out
+}
 
 // Per-minion subjects.
 func SubjJob(id string) string         { return "brine.job." + id }
