@@ -62,7 +62,7 @@ tree failed to render or compile, or the function failed.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
-				return err
+				return usage(err)
 			}
 			return o.run(cmd.Context(), args, s)
 		},

@@ -205,7 +205,7 @@ func TestCallGrainsFileAndPillarRoot(t *testing.T) {
 
 func TestCallNeedsLocal(t *testing.T) {
 	_, errOut, code := brine(t, "call", "test.ping")
-	if code != 1 || !strings.Contains(errOut, "--local") {
+	if code != int(ExitUsage) || !strings.Contains(errOut, "--local") {
 		t.Fatalf("call without --local = %d %q", code, errOut)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -15,6 +16,19 @@ type jobsOptions struct {
 	conn connFlags
 	out  netOutput
 }
+
+// jobsClient is what the jobs commands ask of the master; tests give a
+// fake one.
+type jobsClient interface {
+	Jobs(ctx context.Context) ([]proto.JobSummary, error)
+	Active(ctx context.Context) ([]proto.JobSummary, error)
+	Lookup(ctx context.Context, jid string) (*proto.JobLookupReply, error)
+	Kill(ctx context.Context, jid string) ([]string, error)
+	Close()
+}
+
+// dialJobs connects the jobs commands to the master.
+var dialJobs = func(c *connFlags) (jobsClient, error) { return c.dial() }
 
 func newJobsCmd(s *streams) *cobra.Command {
 	o := &jobsOptions{}
@@ -24,11 +38,20 @@ func newJobsCmd(s *streams) *cobra.Command {
 		Example: `  # List the jobs in the cache
   brine jobs list
 
+  # The same, as one JSON document for a script
+  brine jobs list --out json
+
   # Show every return of a job, late ones included
   brine jobs lookup 20261122053157953790
 
   # Stop a job on the minions running it
   brine jobs kill 20261122053157953790`,
+		// A word that names no subcommand is a usage error, not help.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return o.out.validate()
+		},
 	}
 	o.conn.add(cmd.PersistentFlags())
 	o.out.add(cmd.PersistentFlags())
@@ -46,7 +69,7 @@ func newJobsCmd(s *streams) *cobra.Command {
 }
 
 func (o *jobsOptions) list(ctx context.Context, s *streams, active bool) error {
-	c, err := o.conn.dial()
+	c, err := dialJobs(&o.conn)
 	if err != nil {
 		return err
 	}
@@ -60,21 +83,63 @@ func (o *jobsOptions) list(ctx context.Context, s *streams, active bool) error {
 	if err != nil {
 		return err
 	}
+	if done, err := o.out.f.printData(s.out, jobsDoc(jobs)); done || err != nil {
+		return err
+	}
+	// Every field may hold what an operator or a minion wrote: each is
+	// escaped for the terminal.
+	safe := output.Safe
 	for _, j := range jobs {
-		fmt.Fprintf(s.out, "%s:\n", j.JID)
+		fmt.Fprintf(s.out, "%s:\n", safe(j.JID))
 		if j.Fun != "" {
-			fmt.Fprintf(s.out, "    Function: %s\n    Arguments: %v\n    Target: %s (%s)\n    Minions: %s\n    Start Time: %s\n",
-				j.Fun, jobArgs(j.Args, j.Kwargs), j.Target, j.TargetType, strings.Join(j.Minions, ", "), j.IssuedAt.Local().Format("2006-01-02 15:04:05"))
+			fmt.Fprintf(s.out, "    Function: %s\n    Arguments: %s\n    Target: %s (%s)\n    Minions: %s\n    Start Time: %s\n",
+				safe(j.Fun), safe(jobArgs(j.Args, j.Kwargs)), safe(j.Target), safe(j.TargetType), safe(strings.Join(j.Minions, ", ")),
+				j.IssuedAt.Local().Format("2006-01-02 15:04:05"))
 		}
 		if len(j.Running) > 0 {
-			fmt.Fprintf(s.out, "    Running: %s\n", strings.Join(j.Running, ", "))
+			fmt.Fprintf(s.out, "    Running: %s\n", safe(strings.Join(j.Running, ", ")))
 		}
 	}
 	return nil
 }
 
+// jobsDoc is the job list as Salt's jobs.list_jobs and jobs.active runners
+// return it: {jid: {Function, Arguments, Target, Target-type, StartTime,
+// …}}, keyword arguments last in Arguments as Salt packs them, with
+// __kwarg__. brine adds the expected Minions, and Running when any are.
+func jobsDoc(jobs []proto.JobSummary) output.OrderedMap {
+	doc := make(output.OrderedMap, 0, len(jobs))
+	for _, j := range jobs {
+		args := append([]any{}, j.Args...)
+		if len(j.Kwargs) > 0 {
+			kw := map[string]any{"__kwarg__": true}
+			for k, v := range j.Kwargs {
+				kw[k] = v
+			}
+			args = append(args, kw)
+		}
+		info := output.OrderedMap{
+			{Key: "Function", Value: j.Fun},
+			{Key: "Arguments", Value: args},
+			{Key: "Target", Value: j.Target},
+			{Key: "Target-type", Value: j.TargetType},
+		}
+		if j.User != "" {
+			info = append(info, output.KV{Key: "User", Value: j.User})
+		}
+		info = append(info,
+			output.KV{Key: "StartTime", Value: j.IssuedAt.Local().Format("2006, Jan 02 15:04:05.000000")},
+			output.KV{Key: "Minions", Value: j.Minions})
+		if len(j.Running) > 0 {
+			info = append(info, output.KV{Key: "Running", Value: j.Running})
+		}
+		doc = append(doc, output.KV{Key: j.JID, Value: info})
+	}
+	return doc
+}
+
 func (o *jobsOptions) lookup(ctx context.Context, s *streams, jid string) error {
-	c, err := o.conn.dial()
+	c, err := dialJobs(&o.conn)
 	if err != nil {
 		return err
 	}
@@ -84,11 +149,11 @@ func (o *jobsOptions) lookup(ctx context.Context, s *streams, jid string) error 
 		return err
 	}
 	p := o.out.printer(s)
-	failed := false
+	code := ExitOK
 	for _, id := range sortedKeys(r.Returns) {
 		ret := r.Returns[id]
 		p.minion(id, &ret)
-		failed = failed || ret.Retcode != 0
+		code = worse(code, returnExit(&ret))
 	}
 	running := map[string]bool{}
 	for _, id := range r.Job.Running {
@@ -98,22 +163,21 @@ func (o *jobsOptions) lookup(ctx context.Context, s *streams, jid string) error 
 		if _, ok := r.Returns[id]; ok {
 			continue
 		}
-		failed = true
+		code = worse(code, ExitNoReturn)
 		if running[id] || contains(r.Acked, id) {
 			p.missing(id, "Still running")
 		} else {
 			p.missing(id, "No response")
 		}
 	}
-	p.flush()
-	if failed {
-		return &exitError{code: 1}
+	if err := p.flush(); err != nil {
+		return exitWith(worse(code, ExitError))
 	}
-	return nil
+	return exitWith(code)
 }
 
 func (o *jobsOptions) kill(ctx context.Context, s *streams, jid string) error {
-	c, err := o.conn.dial()
+	c, err := dialJobs(&o.conn)
 	if err != nil {
 		return err
 	}
@@ -122,7 +186,11 @@ func (o *jobsOptions) kill(ctx context.Context, s *streams, jid string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "Kill of job %s sent to: %s\n", jid, strings.Join(ids, ", "))
+	// {jid: [minions]}: newline_values_only gives the minions, one a line.
+	if done, err := o.out.f.printData(s.out, output.OrderedMap{{Key: jid, Value: ids}}); done || err != nil {
+		return err
+	}
+	fmt.Fprintf(s.out, "Kill of job %s sent to: %s\n", output.Safe(jid), output.Safe(strings.Join(ids, ", ")))
 	return nil
 }
 

@@ -3,82 +3,133 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
 type keyOptions struct {
-	conn    connFlags
-	all     bool
-	yes     bool
-	include bool
+	conn connFlags
+	out  outputFlags
+	all  bool
+	yes  bool
+	// salt-key's --include-rejected (accept), --include-accepted (reject)
+	// and --include-all (both): a key in the other final state is taken
+	// only when asked, so that a plain accept never re-admits a key an
+	// operator rejected.
+	includeRejected, includeAccepted, includeAll bool
 	// salt-key style shortcuts on `brine key` itself.
 	accept, reject, del string
 	acceptAll, list     bool
-	fingers             bool
+	finger              string
+	fingerAll           bool
 }
+
+// canConfirm reports whether a confirmation can be asked on this input:
+// only a terminal has someone to answer. Tests replace it.
+var canConfirm = isTerminalReader
+
+// keyClient is what the key commands ask of the master; tests give a
+// fake one.
+type keyClient interface {
+	Keys(ctx context.Context) ([]proto.KeyInfo, error)
+	KeyAction(ctx context.Context, action string, ids []string, all, include bool) ([]string, error)
+	Close()
+}
+
+// dialKeys connects the key commands to the master.
+var dialKeys = func(c *connFlags) (keyClient, error) { return c.dial() }
 
 func newKeyCmd(s *streams) *cobra.Command {
 	o := &keyOptions{}
 	cmd := &cobra.Command{
 		Use:   "key",
 		Short: "Manage minion keys: list, accept, reject, delete, finger",
+		Long: `Manage minion keys, as salt-key does.
+
+Keys are named by id or by glob (Salt's fnmatch: *, ?, [...]; several,
+comma-separated). An action asks for confirmation, and the answer is no
+unless you type y: without a terminal to ask on, nothing changes unless
+-y is given. A rejected key is accepted again only with
+--include-rejected, an accepted key rejected only with --include-accepted.`,
 		Example: `  # List every key by state
   brine key list
 
-  # Accept every pending key without asking
+  # Accept the pending keys of the web minions, after a look at them
+  brine key finger 'web*'
+  brine key accept 'web*'
+
+  # Accept every pending key without asking (in a script)
   brine key accept -A -y
 
-  # Accept one minion's key
-  brine key accept web1
+  # Accept a key that was rejected
+  brine key accept web1 --include-rejected
 
   # The same, salt-key style
-  brine key -a web1`,
+  brine key -a web1 --include-rejected
+
+  # The master's own fingerprints, to compare with a minion's master.pin
+  brine key finger`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.shortcut(cmd, s) },
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return o.out.validate()
+		},
 	}
-	cmd.Flags().StringVarP(&o.accept, "accept", "a", "", "accept this key")
-	cmd.Flags().BoolVarP(&o.acceptAll, "accept-all", "A", false, "accept every pending key")
-	cmd.Flags().StringVarP(&o.reject, "reject", "r", "", "reject this key")
-	cmd.Flags().StringVarP(&o.del, "delete", "d", "", "delete this key")
-	cmd.Flags().BoolVarP(&o.list, "list-all", "L", false, "list every key")
-	cmd.Flags().BoolVarP(&o.fingers, "finger-all", "F", false, "show every key's fingerprint")
-	cmd.PersistentFlags().BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
-	o.conn.add(cmd.PersistentFlags())
+	f := cmd.Flags()
+	f.StringVarP(&o.accept, "accept", "a", "", "accept the pending keys that match this glob")
+	f.BoolVarP(&o.acceptAll, "accept-all", "A", false, "accept every pending key")
+	f.StringVarP(&o.reject, "reject", "r", "", "reject the pending keys that match this glob")
+	f.StringVarP(&o.del, "delete", "d", "", "delete the keys that match this glob")
+	f.BoolVarP(&o.list, "list-all", "L", false, "list every key")
+	f.StringVarP(&o.finger, "finger", "f", "", "show the fingerprints of the keys that match this glob")
+	f.BoolVarP(&o.fingerAll, "finger-all", "F", false, "show every key's fingerprint, and the master's own")
+	pf := cmd.PersistentFlags()
+	pf.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (needed when there is no terminal)")
+	pf.BoolVar(&o.includeRejected, "include-rejected", false, "accept: take rejected keys too")
+	pf.BoolVar(&o.includeAccepted, "include-accepted", false, "reject: take accepted keys too")
+	pf.BoolVar(&o.includeAll, "include-all", false, "both --include-rejected and --include-accepted")
+	o.conn.add(pf)
+	o.out.addData(pf, "salt-key's lists")
 
 	list := &cobra.Command{
 		Use: "list", Short: "List keys: accepted, pending (unaccepted), rejected", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.listKeys(cmd.Context(), s, false) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.listKeys(cmd.Context(), s) },
 	}
 	finger := &cobra.Command{
-		Use: "finger [ID…]", Short: "Show key fingerprints, and the master's own", Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return o.finger(cmd.Context(), s, args) },
+		Use: "finger [GLOB…]", Short: "Show key fingerprints, and the master's own", Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return o.fingers(cmd.Context(), s, args) },
 	}
 	cmd.AddCommand(list, finger)
 	for _, a := range []struct{ name, short string }{
-		{proto.KeyAccept, "Accept pending keys"},
-		{proto.KeyReject, "Reject keys"},
+		{proto.KeyAccept, "Accept pending keys (rejected ones with --include-rejected)"},
+		{proto.KeyReject, "Reject pending keys (accepted ones with --include-accepted)"},
 		{proto.KeyDelete, "Delete keys"},
 	} {
 		action := a.name
 		c := &cobra.Command{
-			Use: action + " [ID…]", Short: a.short, Args: cobra.ArbitraryArgs,
+			Use: action + " [ID|GLOB…]", Short: a.short, Args: cobra.ArbitraryArgs,
 			RunE: func(cmd *cobra.Command, args []string) error { return o.act(cmd.Context(), s, action, args) },
 		}
 		c.Flags().BoolVarP(&o.all, "all", "A", false, "every key the action applies to")
-		if action != proto.KeyDelete {
-			c.Flags().BoolVar(&o.include, "include-all", false, "with -A, also take keys in the other final state (rejected for accept, accepted for reject)")
-		}
 		cmd.AddCommand(c)
 	}
 	return cmd
 }
 
-// shortcut runs salt-key's one-letter forms: -a ID, -A, -r ID, -d ID, -L, -F.
+// shortcut runs salt-key's one-letter forms: -a, -A, -r, -d, -L, -f, -F.
 func (o *keyOptions) shortcut(cmd *cobra.Command, s *streams) error {
 	ctx := cmd.Context()
 	switch {
@@ -91,91 +142,278 @@ func (o *keyOptions) shortcut(cmd *cobra.Command, s *streams) error {
 		return o.act(ctx, s, proto.KeyReject, []string{o.reject})
 	case o.del != "":
 		return o.act(ctx, s, proto.KeyDelete, []string{o.del})
-	case o.fingers:
-		return o.finger(ctx, s, nil)
+	case o.finger != "":
+		return o.fingers(ctx, s, []string{o.finger})
+	case o.fingerAll:
+		return o.fingers(ctx, s, nil)
 	case o.list:
-		return o.listKeys(ctx, s, false)
+		return o.listKeys(ctx, s)
 	}
 	return cmd.Help()
 }
 
-func (o *keyOptions) listKeys(ctx context.Context, s *streams, fingers bool) error {
-	c, err := o.conn.dial()
+// keyStates are the states in the order salt-key lists them, with its
+// headings and the names of its JSON document.
+var keyStates = []struct{ state, title, doc string }{
+	{proto.KeyAccepted, "Accepted Keys:", "minions"},
+	{proto.KeyPending, "Unaccepted Keys:", "minions_pre"},
+	{proto.KeyRejected, "Rejected Keys:", "minions_rejected"},
+}
+
+func (o *keyOptions) keys(ctx context.Context) ([]proto.KeyInfo, error) {
+	c, err := dialKeys(&o.conn)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer c.Close()
-	keys, err := c.Keys(ctxOr(ctx))
+	return c.Keys(ctxOr(ctx))
+}
+
+func (o *keyOptions) listKeys(ctx context.Context, s *streams) error {
+	keys, err := o.keys(ctx)
 	if err != nil {
 		return err
 	}
-	for _, st := range []struct{ state, title string }{
-		{proto.KeyAccepted, "Accepted Keys:"},
-		{proto.KeyPending, "Unaccepted Keys:"},
-		{proto.KeyRejected, "Rejected Keys:"},
-	} {
+	// salt-key --out json: {"minions": [...], "minions_pre": [...], …};
+	// brine has no denied keys, but keeps the name for Salt's scripts.
+	doc := output.OrderedMap{}
+	for _, st := range keyStates {
+		doc = append(doc, output.KV{Key: st.doc, Value: idsIn(keys, st.state)})
+	}
+	doc = append(doc, output.KV{Key: "minions_denied", Value: []string{}})
+	if done, err := o.out.printData(s.out, doc); done || err != nil {
+		return err
+	}
+	for _, st := range keyStates {
 		fmt.Fprintln(s.out, st.title)
-		for _, k := range keys {
-			if k.State == st.state {
-				if fingers {
-					fmt.Fprintf(s.out, "%s:  %s  %s\n", k.ID, k.Finger, k.Nkey)
-				} else {
-					fmt.Fprintln(s.out, k.ID)
-				}
+		for _, id := range idsIn(keys, st.state) {
+			fmt.Fprintln(s.out, output.Safe(id))
+		}
+	}
+	return nil
+}
+
+func idsIn(keys []proto.KeyInfo, state string) []string {
+	ids := []string{}
+	for _, k := range keys {
+		if k.State == state {
+			ids = append(ids, k.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// fingers prints the master's own keys and the fingerprints of the minion
+// keys that match the globs (every key without one), as salt-key -F and
+// -f do: the master's keys show when a glob matches their file names, or
+// when no glob is given.
+func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) error {
+	m, err := compileGlobs(globs)
+	if err != nil {
+		return err
+	}
+	var local output.OrderedMap
+	if cfg, err := master.LoadConfig(o.conn.configDir); err != nil {
+		fmt.Fprintf(s.err, "brine: the master's own keys: %s\n", output.SafeText(err.Error()))
+	} else {
+		var errs []error
+		local, errs = localKeys(cfg.StateDir)
+		for _, e := range errs {
+			fmt.Fprintf(s.err, "brine: %s\n", output.SafeText(e.Error()))
+		}
+	}
+	local = filterKV(local, m)
+	keys, err := o.keys(ctx)
+	if err != nil {
+		// The master's own fingerprints come from its files, so they
+		// are worth printing even when it does not answer.
+		if len(local) > 0 && o.out.out == "" {
+			printLocal(s.out, local)
+		}
+		return err
+	}
+	doc := output.OrderedMap{{Key: "local", Value: local}}
+	for _, st := range keyStates {
+		fps := output.OrderedMap{}
+		for _, k := range sortedKeyInfo(keys) {
+			if k.State == st.state && m.match(k.ID) {
+				fps = append(fps, output.KV{Key: k.ID, Value: k.Finger})
+			}
+		}
+		doc = append(doc, output.KV{Key: st.doc, Value: fps})
+	}
+	if done, err := o.out.printData(s.out, doc); done || err != nil {
+		return err
+	}
+	if len(local) > 0 || len(m) == 0 {
+		printLocal(s.out, local)
+	}
+	for _, st := range keyStates {
+		fmt.Fprintln(s.out, st.title)
+		for _, k := range sortedKeyInfo(keys) {
+			if k.State == st.state && m.match(k.ID) {
+				fmt.Fprintf(s.out, "%s:  %s  %s\n", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey))
 			}
 		}
 	}
 	return nil
 }
 
-func (o *keyOptions) finger(ctx context.Context, s *streams, ids []string) error {
-	c, err := o.conn.dial()
-	if err != nil {
-		return err
+func printLocal(w io.Writer, local output.OrderedMap) {
+	fmt.Fprintln(w, "Local Keys:")
+	for _, kv := range local {
+		fmt.Fprintf(w, "%s:  %s\n", kv.Key, kv.Value)
 	}
-	defer c.Close()
-	keys, err := c.Keys(ctxOr(ctx))
-	if err != nil {
-		return err
-	}
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	for _, k := range keys {
-		if len(want) == 0 || want[k.ID] {
-			fmt.Fprintf(s.out, "%s (%s):  %s  %s\n", k.ID, k.State, k.Finger, k.Nkey)
-		}
-	}
-	return nil
 }
 
-func (o *keyOptions) act(ctx context.Context, s *streams, action string, ids []string) error {
-	if !o.all && len(ids) == 0 {
-		return fmt.Errorf("key %s: name keys, or -A for all", action)
+func sortedKeyInfo(keys []proto.KeyInfo) []proto.KeyInfo {
+	out := append([]proto.KeyInfo(nil), keys...)
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out
+}
+
+func filterKV(m output.OrderedMap, g globs) output.OrderedMap {
+	out := output.OrderedMap{}
+	for _, kv := range m {
+		if g.match(kv.Key) {
+			out = append(out, kv)
+		}
 	}
-	c, err := o.conn.dial()
+	return out
+}
+
+// localKeys are the master's own keys, read from its state dir as
+// `brine master` made them: the fingerprint of its CA (ca.pem, what a
+// minion pins and master_finger names; absent when the master does not
+// use TLS) and the public key that signs jobs (from jobkey.nk, what a
+// minion pins in master.pin). The files are read, never made.
+func localKeys(stateDir string) (output.OrderedMap, []error) {
+	local := output.OrderedMap{}
+	var errs []error
+	ca := filepath.Join(stateDir, master.CAFile)
+	switch b, err := os.ReadFile(ca); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		errs = append(errs, fmt.Errorf("the master's CA: %w", err))
+	default:
+		blk, _ := pem.Decode(b)
+		if blk == nil || blk.Type != "CERTIFICATE" {
+			errs = append(errs, fmt.Errorf("the master's CA: %s holds no certificate", ca))
+			break
+		}
+		local = append(local, output.KV{Key: master.CAFile, Value: master.Finger(blk.Bytes)})
+	}
+	jk := filepath.Join(stateDir, master.JobKeyFile)
+	if _, err := os.Stat(jk); err == nil {
+		kp, err := master.ReadKey(jk)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("the master's job key: %w", err))
+		} else {
+			pub, err := kp.PublicKey()
+			kp.Wipe()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("the master's job key %s: %w", jk, err))
+			} else {
+				local = append(local, output.KV{Key: master.JobKeyFile, Value: pub})
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("the master's job key: %w", err))
+	}
+	return local, errs
+}
+
+func (o *keyOptions) act(ctx context.Context, s *streams, action string, words []string) error {
+	if !o.all && len(words) == 0 {
+		return usagef("key %s: name keys (ids or globs like 'web*'), or -A for all", action)
+	}
+	g, err := compileGlobs(words)
+	if err != nil {
+		return err
+	}
+	if !o.yes && !canConfirm(s.in) {
+		// Nobody can answer: a piped "y" or "n" is not a person.
+		return usagef("key %s: nothing changed: there is no terminal to confirm on; give -y to %s without asking", action, action)
+	}
+	c, err := dialKeys(&o.conn)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	ctx = ctxOr(ctx)
-	if !o.yes && isTerminal(s.out) {
-		what := strings.Join(ids, ", ")
-		if o.all {
-			what = "all applicable keys"
+	keys, err := c.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	include := o.include(action)
+	plan := planKeys(keys, action, g, o.all, include)
+	for _, n := range plan.notes {
+		fmt.Fprintln(s.err, n)
+	}
+	code := ExitOK
+	if plan.failed {
+		code = ExitError
+	}
+	if len(plan.ids) == 0 {
+		if _, err := o.out.printData(s.out, output.OrderedMap{{Key: strings.TrimSuffix(action, "e") + "ed", Value: []string{}}}); err != nil {
+			return err
 		}
-		fmt.Fprintf(s.out, "The key action %s will apply to: %s\nProceed? [n/Y] ", action, what)
-		ans, _ := bufio.NewReader(s.in).ReadString('\n')
-		if a := strings.TrimSpace(strings.ToLower(ans)); a != "" && a != "y" && a != "yes" {
-			return &exitError{code: 1}
+		return exitWith(code)
+	}
+	if !o.yes && !confirm(s, action, plan) {
+		fmt.Fprintln(s.err, "Nothing changed.")
+		return exitWith(ExitError)
+	}
+	changed, err := c.KeyAction(ctx, action, plan.ids, false, include)
+	done, perr := o.out.printData(s.out, output.OrderedMap{{Key: strings.TrimSuffix(action, "e") + "ed", Value: changed}})
+	if !done {
+		for _, id := range changed {
+			fmt.Fprintf(s.out, "Key for minion %s %sed.\n", output.Safe(id), strings.TrimSuffix(action, "e"))
 		}
 	}
-	changed, err := c.KeyAction(ctx, action, ids, o.all, o.include)
-	for _, id := range changed {
-		fmt.Fprintf(s.out, "Key for minion %s %sed.\n", id, strings.TrimSuffix(action, "e"))
+	if err != nil {
+		return err
 	}
-	return err
+	if perr != nil {
+		return perr
+	}
+	return exitWith(code)
+}
+
+// confirm asks, as salt-key does, but the answer is no unless it is y
+// or yes.
+func confirm(s *streams, action string, plan keyPlan) bool {
+	w := s.err // stdout may be a file for --out; the question is for the person
+	fmt.Fprintf(w, "The following keys are going to be %sed:\n", strings.TrimSuffix(action, "e"))
+	for _, st := range keyStates {
+		var ids []string
+		for _, id := range plan.ids {
+			if plan.from[id] == st.state {
+				ids = append(ids, output.Safe(id))
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(w, "%s\n%s\n", st.title, strings.Join(ids, "\n"))
+		}
+	}
+	fmt.Fprint(w, "Proceed? [y/N] ")
+	ans, _ := bufio.NewReader(s.in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(ans)) {
+	case "y", "yes":
+		return true
+	}
+	return false
+}
+
+// isTerminalReader reports whether r is a terminal.
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func ctxOr(ctx context.Context) context.Context {

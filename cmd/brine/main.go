@@ -4,8 +4,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
@@ -19,12 +17,6 @@ type streams struct {
 	in       io.Reader
 	out, err io.Writer
 }
-
-// exitError carries an exit status without printing anything more; the
-// command has already said what went wrong.
-type exitError struct{ code int }
-
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
 	// BRINE_CPUPROFILE=FILE writes a CPU profile of the command, for
@@ -42,20 +34,13 @@ func main() {
 	os.Exit(run(os.Args[1:], &streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}))
 }
 
-// run executes the command line and returns the exit status.
+// run executes the command line and returns the exit status, one of
+// the table in exitcode.go.
 func run(args []string, s *streams) int {
 	root := newRootCmd(s)
 	root.SetArgs(args)
-	err := root.Execute()
-	if err == nil {
-		return 0
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	fmt.Fprintf(s.err, "brine: %v\n", err)
-	return 1
+	cmd, err := root.ExecuteC()
+	return int(exitCodeOf(s.err, cmd, err))
 }
 
 func newRootCmd(s *streams) *cobra.Command {
@@ -66,7 +51,9 @@ func newRootCmd(s *streams) *cobra.Command {
 
 A master publishes jobs over NATS to its minions; each minion renders and
 applies its states and streams the results back. The same engine runs on
-one host with no master: brine call --local.`,
+one host with no master: brine call --local.
+
+` + exitCodeHelp(),
 		Example: `  # Ping every minion
   brine '*' test.ping
 
@@ -91,5 +78,6 @@ one host with no master: brine call --local.`,
 	addTargetFlags(root)
 	root.AddCommand(newCallCmd(s))
 	root.AddCommand(netCommands(s)...)
+	markUsageErrors(root)
 	return root
 }

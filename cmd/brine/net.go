@@ -21,10 +21,10 @@ func runTarget(cmd *cobra.Command, args []string, s *streams) error {
 		return err
 	}
 	if err := o.Complete(args); err != nil {
-		return err
+		return usage(err)
 	}
 	if err := o.Validate(); err != nil {
-		return err
+		return usage(err)
 	}
 	return o.Run(cmd.Context(), s)
 }

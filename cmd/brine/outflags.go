@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -12,38 +13,98 @@ import (
 	"github.com/brine-cm/brine/states"
 )
 
-// outputFlags are the output flags shared by `brine call` and the target
-// form: --out, --state-output, --state-verbose, colour.
+// outputFlags are the output flags shared by `brine call`, the target
+// form and the commands that print data: --out, --out-file,
+// --out-file-append, --static, --state-output, --state-verbose, colour.
 type outputFlags struct {
-	out          string
-	stateOutput  string
-	stateVerbose bool
-	noColor      bool
-	forceColor   bool
+	out           string
+	outFile       string
+	outFileAppend bool
+	static        bool
+	stateOutput   string
+	stateVerbose  bool
+	noColor       bool
+	forceColor    bool
 }
 
+// add adds every output flag: for commands that print minion returns.
 func (f *outputFlags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.out, "out", "", "output format: highstate, json, yaml, nested, raw, quiet (default: highstate for state runs, nested otherwise)")
+	f.addData(fs, "highstate for state runs, nested otherwise")
+	fs.BoolVar(&f.static, "static", false, "gather every return and print them all at the end (json and yaml: one document for all minions)")
 	fs.StringVar(&f.stateOutput, "state-output", "full", "how states print: full, terse, mixed, changes (and the _id forms)")
 	fs.BoolVar(&f.stateVerbose, "state-verbose", true, "print states that succeeded without changes (false hides them; they still count)")
+}
+
+// addData adds the flags of commands that print data but no minion
+// returns (brine key); dflt says what they print without --out.
+func (f *outputFlags) addData(fs *pflag.FlagSet, dflt string) {
+	fs.StringVar(&f.out, "out", "", "output format: "+strings.Join(output.Outputters(), ", ")+" (default: "+dflt+")")
+	fs.StringVar(&f.outFile, "out-file", "", "write the output to FILE instead of stdout (emptied first; created 0600)")
+	fs.BoolVar(&f.outFileAppend, "out-file-append", false, "with --out-file, append to FILE instead of emptying it")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the output")
 	fs.BoolVar(&f.forceColor, "force-color", false, "colour the output even when it is not a terminal")
 }
 
+// validate checks the flags and, as Salt does when it parses them,
+// empties --out-file unless --out-file-append is given: the file then
+// holds this run's output alone, even when the run prints nothing.
 func (f *outputFlags) validate() error {
-	switch f.out {
-	case "", "highstate", "json", "yaml", "nested", "raw", "quiet", "txt":
-	default:
-		return fmt.Errorf("--out %s: want highstate, json, yaml, nested, raw or quiet", f.out)
+	if !output.Known(f.out) {
+		return usagef("--out %s: %w", f.out, &output.UnknownOutputterError{Out: f.out})
 	}
 	switch f.stateOutput {
-	case "full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id":
+	case "", "full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id":
 	default:
-		return fmt.Errorf("--state-output %s: want full, terse, mixed or changes", f.stateOutput)
+		return usagef("--state-output %s: want full, terse, mixed or changes", f.stateOutput)
+	}
+	if f.outFileAppend && f.outFile == "" {
+		return usagef("--out-file-append needs --out-file FILE")
+	}
+	if f.outFile != "" {
+		flags := os.O_WRONLY | os.O_CREATE
+		if !f.outFileAppend {
+			flags |= os.O_TRUNC
+		}
+		fh, err := os.OpenFile(f.outFile, flags, 0o600)
+		if err != nil {
+			return usagef("--out-file: %w", err)
+		}
+		if err := fh.Close(); err != nil {
+			return usagef("--out-file: %w", err)
+		}
 	}
 	return nil
 }
 
+// writer is where the output goes: w, or the --out-file.
+func (f *outputFlags) writer(w io.Writer) io.Writer {
+	if f.outFile != "" {
+		return appendFile{path: f.outFile}
+	}
+	return w
+}
+
+// appendFile appends each write to a file, opening and closing it each
+// time as Salt's display_output does, so that nothing stays open through
+// a long wait and every minion's output is on disk as soon as printed.
+type appendFile struct{ path string }
+
+func (a appendFile) Write(b []byte) (int, error) {
+	fh, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("--out-file: %w", err)
+	}
+	n, err := fh.Write(b)
+	if cerr := fh.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("--out-file %s: %w", a.path, err)
+	}
+	return n, nil
+}
+
+// options are the printer's options for output written to w.
 func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options {
 	test := false
 	if v, ok := kwargs["test"]; ok {
@@ -55,6 +116,7 @@ func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options
 		HideClean:   !f.stateVerbose,
 		Color:       f.color(w),
 		Test:        test,
+		Static:      f.static,
 	}
 }
 
@@ -68,14 +130,23 @@ func (f *outputFlags) color(w io.Writer) bool {
 	return isTerminal(w)
 }
 
-// print writes one host's return.
+// print writes one host's return (brine call).
 func (f *outputFlags) print(w io.Writer, id string, ret exec.Return, kwargs map[string]any) error {
-	if f.out == "quiet" {
-		return nil
+	w = f.writer(w)
+	p := output.NewPrinter(w, f.options(w, kwargs))
+	if err := p.PrintDefault(id, ret.Value, ret.Out); err != nil {
+		return err
 	}
-	o := f.options(w, kwargs)
-	if o.Out == "" {
-		o.Out = ret.Out
+	return p.Flush()
+}
+
+// printData writes a document that is not a minion's return (the job
+// list, the key registry) when --out asks for an outputter, and reports
+// false when it did not, so that the command prints its own table.
+func (f *outputFlags) printData(w io.Writer, doc output.OrderedMap) (bool, error) {
+	if f.out == "" {
+		return false, nil
 	}
-	return output.Print(w, id, ret.Value, o)
+	w = f.writer(w)
+	return true, output.PrintData(w, doc, f.options(w, nil))
 }

@@ -191,25 +191,24 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 			return noMinions(s)
 		}
 	}
-	st.p.flush()
-	if st.failed {
-		return &exitError{code: 1}
+	if err := st.p.flush(); err != nil {
+		st.code = worse(st.code, ExitError) // output lost: said on stderr
 	}
-	return nil
+	return exitWith(st.code)
 }
 
 func noMinions(s *streams) error {
 	fmt.Fprintln(s.err, "No minions matched the target. No command was sent, no jid was assigned.")
-	return &exitError{code: 1}
+	return exitWith(ExitNoReturn)
 }
 
 // runState is what the jobs of one command share: the printer, the
 // progress line and the verdict. With --batch several jobs run at once.
 type runState struct {
-	mu     sync.Mutex
-	p      *printer
-	prog   *progress
-	failed bool
+	mu   sync.Mutex
+	p    *printer
+	prog *progress
+	code ExitCode // the worst so far (exitcode.go)
 }
 
 // runJob runs one job and prints its minions as they return. It reports
@@ -258,7 +257,7 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 	if late {
 		st.p.hint(res.JID)
 	}
-	st.failed = st.failed || res.Failed()
+	st.code = worse(st.code, resultExit(res))
 	return true, nil
 }
 

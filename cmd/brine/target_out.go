@@ -1,17 +1,14 @@
 package main
 
 import (
-	"time"
-
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/spf13/pflag"
-	"gopkg.in/yaml.v3"
 
-	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 )
@@ -44,52 +41,85 @@ func netOutputFrom(fs *pflag.FlagSet) (netOutput, error) {
 		}
 		return v
 	}
-	o.f = outputFlags{out: str("out"), stateOutput: str("state-output"), stateVerbose: b("state-verbose"),
-		noColor: b("no-color"), forceColor: b("force-color")}
+	o.f = outputFlags{out: str("out"), outFile: str("out-file"), outFileAppend: b("out-file-append"), static: b("static"),
+		stateOutput: str("state-output"), stateVerbose: b("state-verbose"), noColor: b("no-color"), forceColor: b("force-color")}
 	return o, err
 }
 
 func (o *netOutput) validate() error { return o.f.validate() }
 
+// printer writes the returns of a command that waits for minions: each
+// as it arrives, or all at the end with --static.
 type printer struct {
-	w io.Writer
-	o *netOutput
+	w    io.Writer // stdout, or the --out-file
+	err  io.Writer // stderr: for what is not output
+	o    *netOutput
+	p    *output.Printer
+	jids []string // the lookup hints, held back by --static
+	lost error    // the first return that could not be written
 }
 
-func (o *netOutput) printer(s *streams) *printer { return &printer{w: s.out, o: o} }
+func (o *netOutput) printer(s *streams) *printer {
+	w := o.f.writer(s.out)
+	return &printer{w: w, err: s.err, o: o, p: output.NewPrinter(w, o.f.options(w, o.kwargs))}
+}
 
 // minion prints one minion's return, as soon as it arrives.
 func (p *printer) minion(id string, ret *proto.Return) {
-	r := exec.Return{Value: ret.Return, Retcode: ret.Retcode, Out: ret.Out}
-	if err := p.o.f.print(p.w, id, r, p.o.kwargs); err != nil {
-		fmt.Fprintf(p.w, "%s:\n    (cannot print the return: %v)\n", id, err)
+	if err := p.p.PrintDefault(id, ret.Return, ret.Out); err != nil {
+		fmt.Fprintf(p.err, "%s:\n    (cannot print the return: %s)\n", output.Safe(id), output.SafeText(err.Error()))
+		p.lose(err)
 	}
 }
 
 // missing prints a minion that did not return, and why, in Salt's words.
 func (p *printer) missing(id, why string) {
-	msg := "Minion did not return. [" + why + "]"
-	switch p.o.f.out {
-	case "json":
-		fmt.Fprintln(p.w, output.JSON(map[string]any{id: msg}))
-	case "yaml":
-		b, _ := yaml.Marshal(map[string]any{id: msg})
-		fmt.Fprint(p.w, string(b))
-	case "quiet":
-	default:
-		fmt.Fprintf(p.w, "%s:\n    %s\n", id, msg)
+	if err := p.p.Missing(id, why); err != nil {
+		fmt.Fprintf(p.err, "brine: %s\n", output.SafeText(err.Error()))
+		p.lose(err)
 	}
 }
 
+func (p *printer) lose(err error) {
+	if p.lost == nil {
+		p.lost = err
+	}
+}
+
+// hint says how to find the late returns. A program reading data output
+// gets it on stderr, so that stdout holds returns alone.
 func (p *printer) hint(jid string) {
-	switch p.o.f.out {
-	case "json", "yaml", "quiet", "raw":
+	if p.o.f.static {
+		p.jids = append(p.jids, jid)
 		return
 	}
-	fmt.Fprintf(p.w, "\nThe job goes on where it still runs; late returns land in the job cache:\n\n    brine jobs lookup %s\n", jid)
+	p.writeHint(jid)
 }
 
-func (p *printer) flush() {}
+func (p *printer) writeHint(jid string) {
+	w := p.w
+	if output.IsData(p.o.f.out) {
+		w = p.err
+	}
+	fmt.Fprintf(w, "\nThe job goes on where it still runs; late returns land in the job cache:\n\n    brine jobs lookup %s\n", jid)
+}
+
+// flush writes what --static held back, and reports whether any output
+// was lost (an --out-file that could not be written): the command must
+// not exit 0 when its output is missing. Each failure has been told on
+// stderr already.
+func (p *printer) flush() error {
+	err := p.p.Flush()
+	if err != nil {
+		fmt.Fprintf(p.err, "brine: %s\n", output.SafeText(err.Error()))
+		p.lose(err)
+	}
+	for _, jid := range p.jids {
+		p.writeHint(jid)
+	}
+	p.jids = nil
+	return p.lost
+}
 
 // progress is the live line on stderr: a bar of the minions that have
 // returned out of those expected, and the states done so far.

@@ -36,9 +36,8 @@ This file is generated from the commands' own help (` + "`brine --help`" + `,
 ` + "`brine CMD --help`" + ` …) by ` + "`go generate ./docs/gen`" + `; do not edit it by
 hand. A test in test/examples fails when it is stale.
 
-Exit status, for every command: 0 on success; 1 on a usage, render or
-compile error; 2 when a state failed (` + "`brine call`" + `) or any targeted
-minion failed or did not return (` + "`brine TARGET FUNCTION`" + `).
+The exit status, the same for every command, is the table that
+` + "`brine --help`" + ` prints, under "brine" below.
 `
 
 func walk(ctx context.Context, bin string, path []string, b *strings.Builder) error {
