@@ -89,18 +89,19 @@ func (o *jobsOptions) list(ctx context.Context, s *streams, active bool) error {
 	// Every field may hold what an operator or a minion wrote: each is
 	// escaped for the terminal.
 	safe := output.Safe
+	var b strings.Builder
 	for _, j := range jobs {
-		fmt.Fprintf(s.out, "%s:\n", safe(j.JID))
+		fmt.Fprintf(&b, "%s:\n", safe(j.JID))
 		if j.Fun != "" {
-			fmt.Fprintf(s.out, "    Function: %s\n    Arguments: %s\n    Target: %s (%s)\n    Minions: %s\n    Start Time: %s\n",
+			fmt.Fprintf(&b, "    Function: %s\n    Arguments: %s\n    Target: %s (%s)\n    Minions: %s\n    Start Time: %s\n",
 				safe(j.Fun), safe(jobArgs(j.Args, j.Kwargs)), safe(j.Target), safe(j.TargetType), safe(strings.Join(j.Minions, ", ")),
 				j.IssuedAt.Local().Format("2006-01-02 15:04:05"))
 		}
 		if len(j.Running) > 0 {
-			fmt.Fprintf(s.out, "    Running: %s\n", safe(strings.Join(j.Running, ", ")))
+			fmt.Fprintf(&b, "    Running: %s\n", safe(strings.Join(j.Running, ", ")))
 		}
 	}
-	return nil
+	return writeOut(o.out.f.writer(s.out), b.String())
 }
 
 // jobsDoc is the job list as Salt's jobs.list_jobs and jobs.active runners
@@ -190,8 +191,7 @@ func (o *jobsOptions) kill(ctx context.Context, s *streams, jid string) error {
 	if done, err := o.out.f.printData(s.out, output.OrderedMap{{Key: jid, Value: ids}}); done || err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "Kill of job %s sent to: %s\n", output.Safe(jid), output.Safe(strings.Join(ids, ", ")))
-	return nil
+	return writeOut(o.out.f.writer(s.out), fmt.Sprintf("Kill of job %s sent to: %s\n", output.Safe(jid), output.Safe(strings.Join(ids, ", "))))
 }
 
 func contains(l []string, s string) bool {

@@ -184,11 +184,20 @@ func (o *keyOptions) listKeys(ctx context.Context, s *streams) error {
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
 		return err
 	}
+	var b strings.Builder
 	for _, st := range keyStates {
-		fmt.Fprintln(s.out, st.title)
+		fmt.Fprintln(&b, st.title)
 		for _, id := range idsIn(keys, st.state) {
-			fmt.Fprintln(s.out, output.Safe(id))
+			fmt.Fprintln(&b, output.Safe(id))
 		}
+	}
+	return writeOut(o.out.writer(s.out), b.String())
+}
+
+// writeOut writes a command's table at once, to stdout or the --out-file.
+func writeOut(w io.Writer, text string) error {
+	if _, err := io.WriteString(w, text); err != nil {
+		return fmt.Errorf("output: %w", err)
 	}
 	return nil
 }
@@ -229,7 +238,9 @@ func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) er
 		// The master's own fingerprints come from its files, so they
 		// are worth printing even when it does not answer.
 		if len(local) > 0 && o.out.out == "" {
-			printLocal(s.out, local)
+			var b strings.Builder
+			printLocal(&b, local)
+			_ = writeOut(o.out.writer(s.out), b.String()) // the master's error says more
 		}
 		return err
 	}
@@ -246,18 +257,19 @@ func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) er
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
 		return err
 	}
+	var b strings.Builder
 	if len(local) > 0 || len(m) == 0 {
-		printLocal(s.out, local)
+		printLocal(&b, local)
 	}
 	for _, st := range keyStates {
-		fmt.Fprintln(s.out, st.title)
+		fmt.Fprintln(&b, st.title)
 		for _, k := range sortedKeyInfo(keys) {
 			if k.State == st.state && m.match(k.ID) {
-				fmt.Fprintf(s.out, "%s:  %s  %s\n", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey))
+				fmt.Fprintf(&b, "%s:  %s  %s\n", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey))
 			}
 		}
 	}
-	return nil
+	return writeOut(o.out.writer(s.out), b.String())
 }
 
 func printLocal(w io.Writer, local output.OrderedMap) {
@@ -368,9 +380,11 @@ func (o *keyOptions) act(ctx context.Context, s *streams, action string, words [
 	changed, err := c.KeyAction(ctx, action, plan.ids, false, include)
 	done, perr := o.out.printData(s.out, output.OrderedMap{{Key: strings.TrimSuffix(action, "e") + "ed", Value: changed}})
 	if !done {
+		var b strings.Builder
 		for _, id := range changed {
-			fmt.Fprintf(s.out, "Key for minion %s %sed.\n", output.Safe(id), strings.TrimSuffix(action, "e"))
+			fmt.Fprintf(&b, "Key for minion %s %sed.\n", output.Safe(id), strings.TrimSuffix(action, "e"))
 		}
+		perr = writeOut(o.out.writer(s.out), b.String())
 	}
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +80,11 @@ func TestJobsListOutputs(t *testing.T) {
 	out, _, _ = jobsCmd(t, f, "kill", "20261122053157953790")
 	if out != "Kill of job 20261122053157953790 sent to: m1, m2\n" {
 		t.Errorf("jobs kill = %q", out)
+	}
+	file := filepath.Join(t.TempDir(), "jobs")
+	out, _, code = jobsCmd(t, f, "list", "--out-file", file)
+	if b, _ := os.ReadFile(file); code != 0 || out != "" || string(b) != want {
+		t.Errorf("jobs list --out-file: %d, stdout %q, file %q", code, out, b)
 	}
 }
 

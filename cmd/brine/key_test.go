@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -162,6 +164,16 @@ func TestKeyOutput(t *testing.T) {
 	out, _, _ = keyCmd(t, f, false, "", "-L", "--out", "txt")
 	if !strings.HasPrefix(out, "minions: ['db2', 'web3']\n") {
 		t.Errorf("key -L --out txt = %q", out)
+	}
+	// --out-file takes the tables too, not only the outputters.
+	file := filepath.Join(t.TempDir(), "keys")
+	out, _, code = keyCmd(t, f, false, "", "list", "--out-file", file)
+	if b, _ := os.ReadFile(file); code != 0 || out != "" || string(b) != want {
+		t.Errorf("key list --out-file: %d, stdout %q, file %q", code, out, b)
+	}
+	keyCmd(t, f, false, "", "accept", "db1", "-y", "--out-file", file, "--out-file-append")
+	if b, _ := os.ReadFile(file); string(b) != want+"Key for minion db1 accepted.\n" {
+		t.Errorf("key accept --out-file-append: file %q", b)
 	}
 }
 
