@@ -230,7 +230,7 @@ func (p *Printer) format(minion string, ret any, out string) formatted {
 		text = PyRepr(OrderedMap{{minion, data()}})
 	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
 		// Salt prints these rstripped, and not at all when empty.
-		text = strings.TrimRight(textOutput(out, minion, data(), p.o.Color), " \t\n")
+		text = strings.TrimRight(textOutput(out, OrderedMap{{minion, data()}}, p.o.Color), " \t\n")
 		if text == "" {
 			return formatted{skip: true}
 		}
@@ -288,6 +288,38 @@ func (p *Printer) Flush() error {
 		errs = append(errs, p.write(g.minion, p.format(g.minion, g.ret, g.out)))
 	}
 	return errors.Join(errs...)
+}
+
+// PrintData writes a document that is not minion returns (the job list,
+// the key registry) with the outputter o.Out, as Salt's runners and
+// salt-key print theirs: the document's keys stand where minion ids stand
+// in returns. highstate, which has no states to show, prints nested.
+func PrintData(w io.Writer, doc OrderedMap, o Options) error {
+	var text string
+	switch out := canonical(o.Out); out {
+	case OutQuiet:
+		return nil
+	case OutJSON, OutYAML:
+		var err error
+		if text, err = encode(out, doc); err != nil {
+			return fmt.Errorf("output %s: %w", out, err)
+		}
+	case OutRaw:
+		text = PyRepr(doc)
+	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
+		text = strings.TrimRight(textOutput(out, doc, o.Color), " \t\n")
+	case "", OutHighstate, OutNested:
+		text = Nested(doc, 0, o.Color)
+	default:
+		return fmt.Errorf("output: %w", &UnknownOutputterError{Out: o.Out})
+	}
+	if text == "" {
+		return nil
+	}
+	if _, err := io.WriteString(w, text+"\n"); err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	return nil
 }
 
 // dataForm is a return as the data outputters print it: a state run in

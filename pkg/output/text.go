@@ -5,48 +5,52 @@ import (
 	"strings"
 )
 
-// textOutput is one minion, {minion: data}, through one of Salt's plain
-// text outputters:
+// textOutput is a document, {minion: data} for a return, through one of
+// Salt's plain text outputters:
 //
-//   - txt (salt/output/txt.py): "minion: line" for each line of a string,
-//     "minion: value" for anything else, as Python's str() writes it;
-//   - newline_values_only (salt/output/newline_values_only.py): the value
+//   - txt (salt/output/txt.py): "key: line" for each line of a string,
+//     "key: value" for anything else, as Python's str() writes it;
+//   - newline_values_only (salt/output/newline_values_only.py): the values
 //     alone, a list one item per line, for scripts that want values and no
 //     ids;
 //   - no_return (salt/output/no_return.py): nested strings and mappings,
 //     keys sorted; other values print nothing.
 //
-// data is already in its data form (see dataForm). Strings are escaped
-// here: txt and no_return as one line each, newline_values_only keeping
-// the newlines of a multi-line value.
-func textOutput(out, minion string, data any, color bool) string {
-	v := normalize(data)
+// Values are in their data form (see dataForm). Strings are escaped here:
+// txt and no_return as one line each, newline_values_only keeping the
+// newlines of a multi-line value.
+func textOutput(out string, doc OrderedMap, color bool) string {
+	var b strings.Builder
 	switch out {
 	case OutTxt:
-		var b strings.Builder
-		if s, ok := v.(string); ok {
-			for _, l := range splitLines(s) {
-				b.WriteString(Safe(minion) + ": " + escape(l, lineOfText) + "\n")
+		for _, kv := range doc {
+			key := Safe(kv.Key)
+			v := normalize(kv.Value)
+			if s, ok := v.(string); ok {
+				for _, l := range splitLines(s) {
+					b.WriteString(key + ": " + escape(l, lineOfText) + "\n")
+				}
+				continue
 			}
-			return b.String()
+			b.WriteString(key + ": " + pyStr(v) + "\n")
 		}
-		return Safe(minion) + ": " + pyStr(v) + "\n"
 	case OutNewlineValuesOnly:
 		var vals []string
-		if l, ok := v.([]any); ok {
-			for _, e := range l {
-				vals = append(vals, pyStr(e))
+		for _, kv := range doc {
+			v := normalize(kv.Value)
+			if l, ok := v.([]any); ok {
+				for _, e := range l {
+					vals = append(vals, pyStr(e))
+				}
+				continue
 			}
-		} else {
 			vals = append(vals, pyStr(v))
 		}
-		return strings.Join(vals, "\n")
+		b.WriteString(strings.Join(vals, "\n"))
 	case OutNoReturn:
-		var b strings.Builder
-		noReturn(&b, colors(color), OrderedMap{{minion, v}}, 0)
-		return b.String()
+		noReturn(&b, colors(color), normalize(doc), 0)
 	}
-	return ""
+	return b.String()
 }
 
 // pyStr is Python's str() of a value, escaped for a terminal: a string as
