@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/pkg/natsreq"
@@ -97,6 +98,9 @@ func newEvil(t *testing.T, e *harness.Env, id string) *evil {
 		_, err := ev.nc.Request(proto.SubjHello(id), ev.marshal(&proto.Hello{ID: id}), time.Second)
 		return err
 	})
+	// Say it is up, as a minion does, so that jobs are sent to it.
+	_ = ev.nc.Publish(proto.SubjPresence(id), ev.marshal(&proto.Presence{ID: id, Status: proto.Online, Time: time.Now()}))
+	_ = ev.nc.Flush()
 	return ev
 }
 
@@ -218,4 +222,25 @@ func ask(nc *nats.Conn, subj string, req, reply proto.Message) error {
 		return errors.New(r.Error)
 	}
 	return nil
+}
+
+// cacheBytes is the size of the job cache stream, as JetStream reports
+// it.
+func cacheBytes(t *testing.T, e *harness.Env) uint64 {
+	t.Helper()
+	js, err := jetstream.New(e.Operator(false, proto.OperatorInbox))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, "BRINE_JOBS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Bytes
 }
