@@ -25,6 +25,10 @@ type Config struct {
 	// Master is the NATS URL of the master: nats://host:4222 on
 	// loopback, tls://host:4222 beyond.
 	Master string `yaml:"master"`
+	// AllowPlaintext lets master be a nats:// URL to a host beyond
+	// loopback: for labs only, since anyone on the way reads and
+	// changes everything. A pinned CA means TLS whatever this says.
+	AllowPlaintext bool `yaml:"allow_plaintext"`
 	// MasterFinger pins the master's CA fingerprint (brine master prints
 	// it). Empty: trust the CA seen at first acceptance, then pin it.
 	MasterFinger string `yaml:"master_finger"`
@@ -101,6 +105,13 @@ func DefaultID() string {
 func (c *Config) Validate() error {
 	if err := proto.ValidID(c.ID); err != nil {
 		return fmt.Errorf("minion config: %w", err)
+	}
+	u, err := ParseMasterURL(c.Master)
+	if err != nil {
+		return fmt.Errorf("minion config: master %q: %w", c.Master, err)
+	}
+	if u.Scheme == "nats" && !u.Loopback() && !c.AllowPlaintext {
+		return fmt.Errorf("minion config: master %s: %w: write master: tls://%s, or set allow_plaintext: true (labs only)", c.Master, ErrPlaintextMaster, u.Addr())
 	}
 	switch c.StartupStates {
 	case "", "highstate":

@@ -95,6 +95,29 @@ type caPin struct {
 	seen   string
 }
 
+func (c *caPin) pinnedFinger() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pinned
+}
+
+func (c *caPin) seenFinger() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seen
+}
+
+// forgetSeen is called before a handshake, so that what it sees is
+// this handshake's.
+func (c *caPin) forgetSeen() {
+	c.mu.Lock()
+	c.seen = ""
+	c.mu.Unlock()
+}
+
+// tlsConfig is a fresh config for one handshake with the master. Its
+// errors are typed: *PinMismatchError, ErrNoCAInChain, and x509's own
+// for a chain that does not hold together.
 func (c *caPin) tlsConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
@@ -104,7 +127,7 @@ func (c *caPin) tlsConfig() *tls.Config {
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			certs := cs.PeerCertificates
 			if len(certs) < 2 {
-				return fmt.Errorf("master sent no CA certificate in its chain")
+				return ErrNoCAInChain
 			}
 			ca := certs[len(certs)-1]
 			f := proto.Finger(ca.Raw)
@@ -113,7 +136,7 @@ func (c *caPin) tlsConfig() *tls.Config {
 			c.seen = f
 			c.mu.Unlock()
 			if pinned != "" && !strings.EqualFold(pinned, f) {
-				return fmt.Errorf("master CA fingerprint %s does not match the pinned %s", f, pinned)
+				return &PinMismatchError{Got: f, Pinned: pinned}
 			}
 			pool := x509.NewCertPool()
 			pool.AddCert(ca)

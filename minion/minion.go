@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -50,6 +49,19 @@ type Minion struct {
 	Grains func() map[string]any
 
 	accepted atomic.Bool
+	// conn logs what goes wrong on the way to the master, each failure
+	// as what it is.
+	conn *connLog
+	// url is cfg.Master, parsed (Validate checked it).
+	url MasterURL
+	// denials counts permission violations the server reported: a hello
+	// that times out with one is a key the master has not accepted.
+	denials atomic.Int64
+	// connects counts connections made; dialOK is its value at the last
+	// dial that got through TLS, to tell a login that failed after it.
+	connects atomic.Int64
+	dialOK   atomic.Int64
+	lock     *stateLock
 	reconn   chan struct{} // a (re)connect happened
 	quit     chan struct{} // closed when Run is ending
 	wg       sync.WaitGroup
@@ -82,12 +94,26 @@ func (m *Minion) ID() string { return m.id }
 // PublicKey is the minion's nkey, as `brine key finger` lists it.
 func (m *Minion) PublicKey() string { return m.pub }
 
-func (m *Minion) init() error {
+func (m *Minion) init() (err error) {
+	if m.url, err = ParseMasterURL(m.cfg.Master); err != nil {
+		return fmt.Errorf("minion config: master %q: %w", m.cfg.Master, err)
+	}
+	m.conn = newConnLog(m.log, m.url, m.id)
 	for _, d := range []string{m.cfg.StateDir, m.cfg.CacheDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("minion: %w", err)
 		}
 	}
+	// Before the key is read or made: a second minion on this state dir
+	// must not share it.
+	if m.lock, err = lockStateDir(m.cfg.StateDir); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.lock.release()
+		}
+	}()
 	kp, err := loadKey(m.cfg.StateDir)
 	if err != nil {
 		return err
@@ -115,10 +141,16 @@ func (m *Minion) init() error {
 }
 
 func (m *Minion) connect() (*nats.Conn, error) {
+	d := &masterDialer{url: m.url, ca: &m.ca, result: m.dialed}
 	opts := []nats.Option{
 		nats.Name(m.id),
 		nats.Nkey(m.pub, m.kp.Sign),
 		nats.CustomInboxPrefix(proto.InboxPrefix(m.id)),
+		// The dialer resolves, connects and does TLS itself, so that
+		// each failure is seen and TLS is never left to the server.
+		nats.SetCustomDialer(d),
+		nats.SkipHostLookup(),
+		nats.IgnoreDiscoveredServers(),
 		// A pending minion is refused until accepted; keep trying.
 		nats.IgnoreAuthErrorAbort(),
 		nats.RetryOnFailedConnect(true),
@@ -127,8 +159,14 @@ func (m *Minion) connect() (*nats.Conn, error) {
 		nats.CustomReconnectDelay(m.backoff()),
 		nats.ReconnectBufSize(64 << 20),
 		nats.PingInterval(20 * time.Second),
-		nats.ConnectHandler(func(*nats.Conn) { m.signalReconnect() }),
+		nats.ConnectHandler(func(*nats.Conn) {
+			m.connects.Add(1)
+			m.conn.ok(layerLogin)
+			m.signalReconnect()
+		}),
 		nats.ReconnectHandler(func(*nats.Conn) {
+			m.connects.Add(1)
+			m.conn.ok(layerLogin)
 			m.signalReconnect()
 			m.log.Info("reconnected to master")
 			// Only once subscribed: presence tells the master jobs can
@@ -142,23 +180,56 @@ func (m *Minion) connect() (*nats.Conn, error) {
 				m.log.Info("disconnected from master", "err", err)
 			}
 		}),
-		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
-			if !m.accepted.Load() {
-				// Expected while the key is pending.
-				m.log.Debug("nats", "err", err)
+		// nats.go passes on a failed login here only for the first
+		// try; the dialer has told the failures before the login.
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			var df *dialFailure
+			if err == nil || errors.As(err, &df) || errors.Is(err, nats.ErrNoServers) {
 				return
 			}
-			m.log.Warn("nats", "err", err)
+			m.conn.failed(layerLogin, err)
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			switch {
+			case errors.Is(err, nats.ErrPermissionViolation):
+				m.denials.Add(1)
+				if !m.accepted.Load() {
+					// Expected while the key is pending: hello is
+					// denied until it is accepted.
+					m.log.Debug("nats", "err", err)
+					return
+				}
+				m.log.Warn("nats", "err", err)
+			case errors.Is(err, nats.ErrAuthExpired):
+				// The master's authorisations expire (auth_ttl);
+				// the reconnect that follows is authorised again.
+				m.log.Debug("authorisation expired; reconnecting", "err", err)
+			case Classify(err) == KindAuth:
+				m.conn.failed(layerLogin, err)
+			case !m.accepted.Load():
+				m.log.Debug("nats", "err", err)
+			default:
+				m.log.Warn("nats", "err", err)
+			}
 		}),
 	}
-	u, err := url.Parse(m.cfg.Master)
+	return nats.Connect(m.url.String(), opts...)
+}
+
+// dialed hears how each try to reach the master ended, up to TLS.
+func (m *Minion) dialed(err error) {
 	if err != nil {
-		return nil, fmt.Errorf("minion: master URL: %w", err)
+		m.conn.failed(layerDial, err)
+		return
 	}
-	if u.Scheme == "tls" || m.ca.pinned != "" {
-		opts = append(opts, nats.Secure(m.ca.tlsConfig()))
+	m.conn.ok(layerDial)
+	// nats.go reports a login that fails after a good dial only now and
+	// then: a second good dial with no connection made since the first
+	// means the first one's login failed.
+	n := m.connects.Load() + 1
+	if m.dialOK.Swap(n) == n {
+		m.conn.again(layerLogin, errLoginFailed)
 	}
-	return nats.Connect(m.cfg.Master, opts...)
 }
 
 func (m *Minion) signalReconnect() {
@@ -185,6 +256,9 @@ func (m *Minion) Run(ctx context.Context) error {
 	if err := m.init(); err != nil {
 		return err
 	}
+	defer m.lock.release()
+	// Before the first try, which nats.go makes at once.
+	m.log.Info("minion starting", "master", m.cfg.Master, "nkey", m.pub)
 	nc, err := m.connect()
 	if err != nil {
 		return err
@@ -193,7 +267,6 @@ func (m *Minion) Run(ctx context.Context) error {
 	m.nc = nc
 	m.mu.Unlock()
 	defer nc.Close()
-	m.log.Info("minion starting", "master", m.cfg.Master, "nkey", m.pub)
 
 	if err := m.waitAccepted(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -247,9 +320,16 @@ func (m *Minion) loop(ctx context.Context) {
 			// A key deleted on the master comes back as unknown: ask to
 			// be accepted again. Subscriptions come back by themselves
 			// once it is (nats.go sends them again on reconnect).
+			m.wg.Add(1)
 			go func() {
-				if _, err := m.hello(); err != nil && m.nc.IsConnected() {
-					m.log.Warn("the master does not answer as to an accepted minion; asking to be accepted", "err", err)
+				defer m.wg.Done()
+				_, err := m.hello()
+				if err == nil {
+					m.conn.ok(layerMaster)
+					return
+				}
+				if m.nc.IsConnected() {
+					m.conn.failed(layerMaster, err)
 					m.requestKey()
 				}
 			}()
@@ -266,20 +346,34 @@ func (m *Minion) loop(ctx context.Context) {
 // waitAccepted asks the master for its job key until it answers, which it
 // can only do once our key is accepted; meanwhile it asks to be accepted
 // and waits for the master to disconnect it (which it does on accept),
-// reconnecting by itself now and then for masters that cannot.
+// reconnecting by itself now and then for masters that cannot. Each
+// failure is logged as what it is (the dialer logs those on the way).
 func (m *Minion) waitAccepted(ctx context.Context) error {
 	wait := time.Second
-	for tries := 1; ; tries++ {
-		reply, err := m.hello()
-		if err == nil {
-			return m.pin(reply)
-		}
-		if errors.Is(err, ErrWrongMaster) {
-			return err
-		}
-		m.requestKey()
-		if tries == 2 || tries%20 == 0 {
-			m.log.Info("waiting for the master to accept this minion's key", "id", m.id, "nkey", m.pub)
+	for {
+		if m.nc.IsConnected() {
+			conn := m.nc.Stats().Reconnects
+			reply, err := m.hello()
+			if err == nil {
+				m.conn.ok(layerMaster)
+				return m.pin(reply)
+			}
+			if errors.Is(err, ErrWrongMaster) {
+				m.conn.failed(layerMaster, err)
+				return err
+			}
+			if m.nc.Status() == nats.CONNECTED && m.nc.Stats().Reconnects != conn {
+				// The connection changed under the hello: the
+				// master kicked it on accepting the key, most
+				// likely. Ask again on the new one; a key request
+				// there would be denied to an accepted minion.
+				continue
+			}
+			// A hello lost to a disconnect is the dialer's to tell.
+			if m.nc.IsConnected() {
+				m.conn.failed(layerMaster, err)
+				m.requestKey()
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -296,9 +390,21 @@ func (m *Minion) waitAccepted(ctx context.Context) error {
 	}
 }
 
+// hello asks the master for its job key. A hello that times out is a
+// key not accepted when the server denied it (a pending minion may
+// only ask to be accepted), else a master that is not there.
 func (m *Minion) hello() (*proto.HelloReply, error) {
-	b, _ := proto.Marshal(&proto.Hello{ID: m.id})
-	msg, err := m.nc.Request(proto.SubjHello(m.id), b, time.Second)
+	before := m.denials.Load()
+	r, err := helloOn(m.nc, m.id)
+	if err != nil {
+		return nil, helloFailure(err, m.denials.Load() > before)
+	}
+	return r, nil
+}
+
+func helloOn(nc *nats.Conn, id string) (*proto.HelloReply, error) {
+	b, _ := proto.Marshal(&proto.Hello{ID: id})
+	msg, err := nc.Request(proto.SubjHello(id), b, time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -307,6 +413,16 @@ func (m *Minion) hello() (*proto.HelloReply, error) {
 		return nil, err
 	}
 	return &r, r.Err()
+}
+
+func helloFailure(err error, denied bool) error {
+	switch {
+	case errors.Is(err, nats.ErrTimeout) && denied:
+		return fmt.Errorf("hello denied by the server: %w", ErrKeyNotAccepted)
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrNoResponders):
+		return fmt.Errorf("hello: %w: %w", ErrNoMasterAnswer, err)
+	}
+	return err
 }
 
 // pin stores the master's job key and CA at first acceptance, and checks
