@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,6 +78,9 @@ type Master struct {
 	keyWatch jetstream.KeyWatcher
 
 	subs []*nats.Subscription
+
+	// lock is held on the state dir from Start to Shutdown.
+	lock *stateLock
 }
 
 // Options lets a caller (tests, the CLI) replace parts of the master.
@@ -124,12 +129,26 @@ func (m *Master) JobKey() string { pub, _ := m.jobKey.PublicKey(); return pub }
 
 // Start makes the keys and certificates on first start, starts the
 // embedded NATS server (or connects to the configured one), and serves.
-func (m *Master) Start(ctx context.Context) error {
+func (m *Master) Start(ctx context.Context) (err error) {
 	dir := m.cfg.StateDir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("master: state dir: %w", err)
 	}
-	var err error
+	// Before any key is read or made, and before the store is opened:
+	// a second master on this state dir must touch nothing.
+	if m.lock, err = lockStateDir(dir); err != nil {
+		return fmt.Errorf("master: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			m.lock.release()
+		}
+	}()
+	if m.cfg.NATSURL == "" {
+		if err := checkListen(m.cfg.Interface, m.cfg.Port); err != nil {
+			return err
+		}
+	}
 	key := func(name string, mk func() (nkeys.KeyPair, error)) nkeys.KeyPair {
 		if err != nil {
 			return nil
@@ -203,11 +222,12 @@ func (m *Master) startEmbedded() error {
 	if err != nil {
 		return fmt.Errorf("master: nats server: %w", err)
 	}
-	s.SetLoggerV2(&natsLog{l: m.log.With("component", "nats")}, m.cfg.LogLevel == "debug", false, false)
+	fatal := make(chan string, 1)
+	s.SetLoggerV2(&natsLog{l: m.log.With("component", "nats"), fatal: fatal}, m.cfg.LogLevel == "debug", false, false)
 	s.Start()
-	if !s.ReadyForConnections(30 * time.Second) {
+	if err := waitReady(s, fatal, 30*time.Second); err != nil {
 		s.Shutdown()
-		return fmt.Errorf("master: nats server not ready after 30s")
+		return err
 	}
 	m.srv = s
 	m.url = s.ClientURL()
@@ -315,6 +335,28 @@ func (m *Master) Shutdown() {
 		m.srv.Shutdown()
 		m.srv.WaitForShutdown()
 	}
+	// Last: the store is closed, another master may open it.
+	m.lock.release()
+}
+
+// waitReady waits until the server listens, or says it cannot (a port
+// taken after checkListen, a JetStream store it cannot open): what it
+// logs as fatal is the error, at once, rather than a wait to the end.
+func waitReady(s *server.Server, fatal <-chan string, total time.Duration) error {
+	deadline := time.Now().Add(total)
+	for {
+		select {
+		case msg := <-fatal:
+			return fmt.Errorf("master: nats server: %s", msg)
+		default:
+		}
+		if s.ReadyForConnections(100 * time.Millisecond) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("master: nats server not ready after %v", total)
+		}
+	}
 }
 
 // Run starts the master and serves until ctx is done.
@@ -334,11 +376,73 @@ func (m *Master) Run(ctx context.Context, ready func()) error {
 }
 
 // natsLog sends the NATS server's log to slog.
-type natsLog struct{ l *slog.Logger }
+type natsLog struct {
+	l *slog.Logger
+	// fatal hears the server's fatal errors, which it logs and does not
+	// return; waitReady reads it.
+	fatal chan<- string
+}
 
 func (n *natsLog) Noticef(f string, a ...any) { n.l.Info(fmt.Sprintf(f, a...)) }
 func (n *natsLog) Warnf(f string, a ...any)   { n.l.Warn(fmt.Sprintf(f, a...)) }
-func (n *natsLog) Fatalf(f string, a ...any)  { n.l.Error(fmt.Sprintf(f, a...)) }
-func (n *natsLog) Errorf(f string, a ...any)  { n.l.Error(fmt.Sprintf(f, a...)) }
 func (n *natsLog) Debugf(f string, a ...any)  { n.l.Debug(fmt.Sprintf(f, a...)) }
 func (n *natsLog) Tracef(f string, a ...any)  { n.l.Debug(fmt.Sprintf(f, a...)) }
+
+func (n *natsLog) Fatalf(f string, a ...any) {
+	msg := fmt.Sprintf(f, a...)
+	n.l.Error(msg)
+	select {
+	case n.fatal <- msg:
+	default:
+	}
+}
+
+// Errorf logs the server's errors, but for a permission violation, which
+// it logs as an error whoever commits it: one by an accepted minion (or
+// anyone else with rights) is a warning, while the hello and inbox a
+// minion is denied until its key is accepted are how every onboarding
+// goes, and only debug.
+func (n *natsLog) Errorf(f string, a ...any) {
+	msg := fmt.Sprintf(f, a...)
+	n.l.Log(context.Background(), n.errorLevel(msg), msg)
+}
+
+// The server's log gives a violation only as text, in these shapes
+// (nats-server's client.go, pubPermissionViolation and
+// subPermissionViolation), after the client's label, which carries the
+// name the auth callout gave the connection ("$G/user:NAME").
+var (
+	violationRE = regexp.MustCompile(`\b(Publish|Subscription) Violation - Subject "([^"]*)"`)
+	userRE      = regexp.MustCompile(`"\$G/user:([^"]*)"`)
+)
+
+// pendingUser is the name authorize gives the connection of a minion
+// whose key is not accepted (auth.go), alone or before ":": it tells
+// the rights that connection was given, whatever the registry says by
+// now. The e2e test of a quiet onboarding breaks if the two drift.
+const pendingUser = "pending"
+
+func (n *natsLog) errorLevel(msg string) slog.Level {
+	v := violationRE.FindStringSubmatch(msg)
+	if v == nil {
+		return slog.LevelError
+	}
+	u := userRE.FindStringSubmatch(msg)
+	if u != nil && (u[1] == pendingUser || strings.HasPrefix(u[1], pendingUser+":")) && onboarding(v[1], v[2]) {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
+// onboarding tells the denials every minion meets before its key is
+// accepted: the hello it publishes, and the inbox its answer would come
+// to.
+func onboarding(op, subject string) bool {
+	switch op {
+	case "Publish":
+		return strings.HasPrefix(subject, "brine.hello.")
+	case "Subscription":
+		return strings.HasPrefix(subject, "_INBOX.")
+	}
+	return false
+}
