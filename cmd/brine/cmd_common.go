@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -21,9 +24,11 @@ type connFlags struct {
 	configDir string
 	natsURL   string
 	creds     string
+	fs        *pflag.FlagSet // the flags add added to, to tell -c given
 }
 
 func (c *connFlags) add(fs *pflag.FlagSet) {
+	c.fs = fs
 	fs.StringVarP(&c.configDir, "config-dir", "c", master.DefaultDir, "directory holding master.yaml and minion.yaml")
 	fs.StringVar(&c.natsURL, "nats-url", "", "NATS URL of the master (default: from master.yaml)")
 	fs.StringVar(&c.creds, "creds", "", "operator credential (default: operator.nk, else readonly.nk, in the master's state dir)")
@@ -32,6 +37,10 @@ func (c *connFlags) add(fs *pflag.FlagSet) {
 // dial connects to the master with the operator's credential, read from
 // the master's state dir unless --creds names one.
 func (c *connFlags) dial() (*client.Client, error) {
+	given := c.fs != nil && c.fs.Changed("config-dir")
+	if err := checkConfigDir(c.configDir, given); err != nil {
+		return nil, err
+	}
 	cfg, err := master.LoadConfig(c.configDir)
 	if err != nil {
 		return nil, err
@@ -52,6 +61,43 @@ func (c *connFlags) dial() (*client.Client, error) {
 	}
 	return client.Connect(client.Config{URL: url, Creds: creds, CAFile: filepath.Join(cfg.StateDir, master.CAFile),
 		ReadOnly: filepath.Base(creds) == master.ReadOnlyFile})
+}
+
+// ConfigDirError is a config dir named on the command line that is not
+// there: with no master.yaml or minion.yaml read, every default would
+// apply, and a daemon would make new keys under /var/lib/brine.
+type ConfigDirError struct {
+	Dir string
+	Err error
+}
+
+func (e *ConfigDirError) Error() string {
+	return fmt.Sprintf("config dir %s (-c): %v; a config dir named on the command line must exist", e.Dir, e.Err)
+}
+
+func (e *ConfigDirError) Unwrap() error { return e.Err }
+
+// checkConfigDir refuses a config dir that is missing or not a
+// directory when the command line named it; a dir other than the
+// default counts as named (the Salt-style command reads its flags
+// without knowing which were given). The default may be missing: then
+// every default applies, as documented.
+func checkConfigDir(dir string, given bool) error {
+	if !given && dir == master.DefaultDir {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &ConfigDirError{Dir: dir, Err: err}
+	}
+	if !fi.IsDir() {
+		return &ConfigDirError{Dir: dir, Err: syscall.ENOTDIR}
+	}
+	return nil
 }
 
 func readable(p string) bool {

@@ -58,6 +58,9 @@ func newMasterCmd(s *streams) *cobra.Command {
   brine master --nats-url tls://nats1:4222 --creds /etc/brine/master.creds`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkConfigDir(o.configDir, cmd.Flags().Changed("config-dir")); err != nil {
+				return err
+			}
 			cfg, err := master.LoadConfig(o.configDir)
 			if err != nil {
 				return err
@@ -87,6 +90,7 @@ type minionOptions struct {
 	id        string
 	master    string
 	root      string
+	check     bool
 }
 
 func newMinionCmd(s *streams) *cobra.Command {
@@ -98,11 +102,21 @@ func newMinionCmd(s *streams) *cobra.Command {
   brine minion
 
   # Run a second minion on the same host, managing an image
-  brine minion -c /etc/brine/m2 --id m2 --root /mnt/image`,
+  brine minion -c /etc/brine/m2 --id m2 --root /mnt/image
+
+  # Check minion.yaml and the way to the master, step by step, and stop
+  brine minion --check`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkConfigDir(o.configDir, cmd.Flags().Changed("config-dir")); err != nil {
+				return err
+			}
 			cfg, err := minion.LoadConfig(o.configDir)
-			if err != nil {
+			if cfg == nil {
+				// Unreadable. A config that reads but does not
+				// validate is checked again below, after the
+				// flags that override it (and --check reports it
+				// as its first step).
 				return err
 			}
 			if o.id != "" {
@@ -113,6 +127,9 @@ func newMinionCmd(s *streams) *cobra.Command {
 			}
 			if o.root != "" {
 				cfg.Root = o.root
+			}
+			if o.check {
+				return runMinionCheck(cmd.Context(), s, cfg)
 			}
 			if err := cfg.Validate(); err != nil {
 				return err
@@ -129,5 +146,6 @@ func newMinionCmd(s *streams) *cobra.Command {
 	cmd.Flags().StringVar(&o.id, "id", "", "minion id (overrides minion.yaml)")
 	cmd.Flags().StringVar(&o.master, "master", "", "master URL (overrides minion.yaml)")
 	cmd.Flags().StringVar(&o.root, "root", "", "manage the tree under this directory (overrides minion.yaml)")
+	cmd.Flags().BoolVar(&o.check, "check", false, "check minion.yaml and the way to the master (DNS, TCP, TLS and pin, login, acceptance), print each step, and exit (1 on a failure)")
 	return cmd
 }
