@@ -246,7 +246,7 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 	if err := proto.ValidJID(jid); err != nil {
 		return nil, err
 	}
-	r := &proto.JobLookupReply{Returns: map[string]proto.Return{}}
+	r := &proto.JobLookupReply{Returns: map[string]proto.Return{}, LastHeard: map[string]time.Time{}}
 	found := false
 	acked := map[string]bool{}
 	parts := &proto.Assembler{MaxBytes: m.cfg.Limits.ReturnBytes}
@@ -272,7 +272,12 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 				found = true
 			}
 		case "ack":
-			acked[proto.MinionOf(msg.Subject())] = true
+			id := proto.MinionOf(msg.Subject())
+			acked[id] = true
+			var a proto.Ack
+			if proto.Unmarshal(msg.Data(), &a) == nil && a.Time.After(r.LastHeard[id]) {
+				r.LastHeard[id] = a.Time
+			}
 		}
 	})
 	if err != nil {
@@ -286,6 +291,13 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 	}
 	sort.Strings(r.Acked)
 	r.Job.Running = m.active()[jid]
+	m.mu.Lock()
+	for id := range acked {
+		if t, ok := m.running[id][jid]; ok && t.After(r.LastHeard[id]) {
+			r.LastHeard[id] = t
+		}
+	}
+	m.mu.Unlock()
 	if r.Job.JID == "" {
 		r.Job.JID = jid
 	}

@@ -84,7 +84,11 @@ func (m *Minion) start(job *proto.Job, startup bool) {
 	}
 	m.mu.Unlock()
 
-	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(), Busy: busy != ""})
+	if busy == "" {
+		m.journalStart(job, startup)
+	}
+	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(), Busy: busy != "",
+		Heartbeat: proto.Duration(m.cfg.HeartbeatInterval.D())})
 	if busy != "" {
 		cancel()
 		now := time.Now().UTC()
@@ -111,6 +115,7 @@ func (m *Minion) start(job *proto.Job, startup bool) {
 		idle := len(m.jobs) == 0
 		m.mu.Unlock()
 		m.sendReturn(ret)
+		m.journalDone(job.JID)
 		if idle {
 			m.trim.Quiet()
 		}
@@ -340,8 +345,9 @@ func (m *Minion) runStartup(ctx context.Context, job *proto.Job) *proto.Return {
 	jctx, cancel := context.WithCancel(ctx)
 	m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
 	m.mu.Unlock()
+	m.journalStart(job, true)
 	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(),
-		Startup: true, Fun: job.Fun, Args: job.Args})
+		Startup: true, Fun: job.Fun, Args: job.Args, Heartbeat: proto.Duration(m.cfg.HeartbeatInterval.D())})
 	ret := m.run(jctx, job)
 	cancel()
 	ret.Startup = true
@@ -352,6 +358,7 @@ func (m *Minion) runStartup(ctx context.Context, job *proto.Job) *proto.Return {
 	if !unreachable(ret) {
 		m.sendReturn(ret)
 	}
+	m.journalDone(job.JID)
 	return ret
 }
 

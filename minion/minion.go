@@ -279,6 +279,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	}
 	m.accepted.Store(true)
 	m.announce()
+	m.reportInterrupted()
 	m.log.Info("minion ready")
 	if m.Ready != nil {
 		m.Ready()

@@ -165,9 +165,14 @@ func (o *jobsOptions) lookup(ctx context.Context, s *streams, jid string) error 
 			continue
 		}
 		code = worse(code, ExitNoReturn)
-		if running[id] || contains(r.Acked, id) {
+		switch {
+		case running[id]:
 			p.missing(id, "Still running")
-		} else {
+		case contains(r.Acked, id):
+			// Acknowledged, and silent since: the minion stopped (a
+			// restart reports the job interrupted).
+			p.missing(id, "Lost: last heard from at "+r.LastHeard[id].Local().Format("2006-01-02 15:04:05"))
+		default:
 			p.missing(id, "No response")
 		}
 	}

@@ -154,10 +154,14 @@ func (o *keyOptions) shortcut(cmd *cobra.Command, s *streams) error {
 
 // keyStates are the states in the order salt-key lists them, with its
 // headings and the names of its JSON document.
+// Denied keys asked for an id another key holds; corrupt entries are
+// registry entries the master cannot read (delete them by that name).
 var keyStates = []struct{ state, title, doc string }{
 	{proto.KeyAccepted, "Accepted Keys:", "minions"},
+	{proto.KeyDenied, "Denied Keys:", "minions_denied"},
 	{proto.KeyPending, "Unaccepted Keys:", "minions_pre"},
 	{proto.KeyRejected, "Rejected Keys:", "minions_rejected"},
+	{proto.KeyCorrupt, "Corrupt Entries:", "corrupt"},
 }
 
 func (o *keyOptions) keys(ctx context.Context) ([]proto.KeyInfo, error) {
@@ -174,20 +178,26 @@ func (o *keyOptions) listKeys(ctx context.Context, s *streams) error {
 	if err != nil {
 		return err
 	}
-	// salt-key --out json: {"minions": [...], "minions_pre": [...], …};
-	// brine has no denied keys, but keeps the name for Salt's scripts.
+	// salt-key --out json: {"minions": [...], "minions_pre": [...], …}.
 	doc := output.OrderedMap{}
 	for _, st := range keyStates {
-		doc = append(doc, output.KV{Key: st.doc, Value: idsIn(keys, st.state)})
+		ids := idsIn(keys, st.state)
+		if st.state == proto.KeyCorrupt && len(ids) == 0 {
+			continue // brine's own: only when there are some
+		}
+		doc = append(doc, output.KV{Key: st.doc, Value: ids})
 	}
-	doc = append(doc, output.KV{Key: "minions_denied", Value: []string{}})
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
 		return err
 	}
 	var b strings.Builder
 	for _, st := range keyStates {
+		ids := idsIn(keys, st.state)
+		if st.state == proto.KeyCorrupt && len(ids) == 0 {
+			continue
+		}
 		fmt.Fprintln(&b, st.title)
-		for _, id := range idsIn(keys, st.state) {
+		for _, id := range ids {
 			fmt.Fprintln(&b, output.Safe(id))
 		}
 	}

@@ -149,7 +149,7 @@ func TestKeyOutput(t *testing.T) {
 	f := registry()
 	f.keys = append(f.keys, proto.KeyInfo{ID: "evil\x1b[2J", State: proto.KeyPending, Finger: "aa:06"})
 	out, _, code := keyCmd(t, f, false, "", "list")
-	want := "Accepted Keys:\ndb2\nweb3\nUnaccepted Keys:\ndb1\nevil\\x1b[2J\nweb1\nRejected Keys:\nweb2\n"
+	want := "Accepted Keys:\ndb2\nweb3\nDenied Keys:\nUnaccepted Keys:\ndb1\nevil\\x1b[2J\nweb1\nRejected Keys:\nweb2\n"
 	if code != 0 || out != want {
 		t.Errorf("key list = %d\n%q\nwant\n%q", code, out, want)
 	}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +25,7 @@ type targetOptions struct {
 	out      netOutput
 	matchers map[string]bool // flag name -> set
 	timeout  string
+	maxWait  string
 	batch    string
 	async    bool
 	verbose  bool
@@ -50,7 +54,8 @@ func addTargetFlagSet(fs *pflag.FlagSet) {
 	for _, m := range matcherFlags {
 		fs.BoolP(m.name, m.short, false, m.usage)
 	}
-	fs.StringP("timeout", "t", "5", "seconds (or a duration like 2m) to wait for the minions")
+	fs.StringP("timeout", "t", "5", "seconds (or a duration like 2m) to wait for news from a minion: its ack, then its heartbeats; a minion that acked is waited for while it works, and reported lost after "+fmt.Sprint(client.MissedHeartbeats)+" missed heartbeats")
+	fs.String("max-wait", "", "stop waiting after this long whatever the minions do (default: no limit); they go on, and brine jobs lookup JID shows their returns")
 	fs.StringP("batch-size", "b", "", "run on N minions (or N%) at a time")
 	fs.String("batch", "", "same as --batch-size")
 	fs.Bool("async", false, "publish the job, print its id, do not wait")
@@ -82,7 +87,7 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 	for _, m := range matcherFlags {
 		o.matchers[m.typ] = getB(m.name)
 	}
-	o.timeout, o.batch = get("timeout"), get("batch-size")
+	o.timeout, o.batch, o.maxWait = get("timeout"), get("batch-size"), get("max-wait")
 	if b := get("batch"); b != "" {
 		o.batch = b
 	}
@@ -109,6 +114,11 @@ func (o *targetOptions) Complete(args []string) error {
 		return err
 	}
 	o.wait, o.job.Timeout = d, d
+	if o.maxWait != "" {
+		if o.job.MaxWait, err = parseTimeout(o.maxWait); err != nil {
+			return fmt.Errorf("--max-wait: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -152,11 +162,14 @@ func parseBatch(s string) (n int, pct bool, err error) {
 	return n, pct, nil
 }
 
-// Run publishes the job and prints the returns as they come.
+// Run publishes the job and prints the returns as they come. Ctrl-C
+// detaches: the job goes on, and the command says how to look it up.
 func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
 	c, err := o.conn.dial()
 	if err != nil {
 		return err
@@ -214,11 +227,13 @@ type runState struct {
 // runJob runs one job and prints its minions as they return. It reports
 // false when no minion matched.
 func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams, j client.Job, st *runState) (bool, error) {
+	var jid string
 	res, err := c.Run(ctx, j, func(ev client.Event) {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		switch {
 		case ev.Published != nil:
+			jid = ev.Published.JID
 			if o.verbose {
 				fmt.Fprintf(s.err, "Executing job with jid %s\n-------------------------------------------\n", ev.Published.JID)
 			}
@@ -237,6 +252,11 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.prog.clear()
+	if err != nil && jid != "" && errors.Is(err, context.Canceled) {
+		fmt.Fprintf(s.err, "\nDetached from job %s; its minions go on. To see its returns:\n    brine jobs lookup %s\n", jid, jid)
+		st.code = worse(st.code, ExitNoReturn)
+		return true, nil
+	}
 	if err != nil {
 		return false, err
 	}
@@ -251,6 +271,9 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 			late = true
 		case client.NoResponse:
 			st.p.missing(id, "No response")
+			late = true
+		case client.Lost:
+			st.p.missing(id, "Lost: last heard from at "+res.LastHeard[id].Local().Format("15:04:05"))
 			late = true
 		}
 	}

@@ -40,6 +40,8 @@ type Config struct {
 type Client struct {
 	nc       *nats.Conn
 	readOnly bool
+	mu       sync.Mutex
+	slow     map[*nats.Subscription]bool // followed jobs' subscriptions: dropped anything?
 	req      *natsreq.Requester
 	parts    proto.Assembler // returns arriving in parts
 }
@@ -55,8 +57,9 @@ func Connect(cfg Config) (*Client, error) {
 	if name == "" {
 		name = "brine-cli"
 	}
+	c := &Client{}
 	opts := []nats.Option{nats.Name(name), nats.Nkey(pub, kp.Sign), nats.MaxReconnects(-1),
-		nats.ReconnectWait(200 * time.Millisecond), nats.ReconnectBufSize(8 << 20)}
+		nats.ReconnectWait(200 * time.Millisecond), nats.ReconnectBufSize(8 << 20), nats.ErrorHandler(c.onAsyncError)}
 	// Each credential receives only under its own inbox prefix, and the
 	// master answers it only there.
 	readOnly := cfg.ReadOnly || filepath.Base(cfg.Creds) == "readonly.nk"
@@ -77,7 +80,8 @@ func Connect(cfg Config) (*Client, error) {
 		nc.Close()
 		return nil, err
 	}
-	return &Client{nc: nc, req: req, readOnly: readOnly}, nil
+	c.nc, c.req, c.readOnly = nc, req, readOnly
+	return c, nil
 }
 
 func readSeed(path string) (nkeys.KeyPair, error) {
@@ -190,7 +194,11 @@ type Job struct {
 	Fun        string
 	Args       []any
 	Kwargs     map[string]any
-	Timeout    time.Duration
+	// Timeout is how long to wait for news from a minion: for its ack,
+	// then between its heartbeats (see Run).
+	Timeout time.Duration
+	// MaxWait, when set, bounds the whole wait.
+	MaxWait time.Duration
 	// Minions narrows the matched minions (a --batch slice).
 	Minions []string
 }
@@ -203,7 +211,21 @@ const (
 	Running      Status = "still running"
 	NotConnected Status = "not connected"
 	NoResponse   Status = "no response"
+	// Lost is a minion that acknowledged the job and then went silent:
+	// no heartbeat for LostAfter.
+	Lost Status = "lost"
 )
+
+// MissedHeartbeats is how many heartbeats in a row a minion may miss
+// before it is reported lost (and never less than the job's Timeout).
+const MissedHeartbeats = 3
+
+// LostAfter is how long a minion that acknowledged a job may stay
+// silent before it is reported lost: MissedHeartbeats of its heartbeat
+// interval (it says which in its ack), and at least timeout.
+func LostAfter(timeout, heartbeat time.Duration) time.Duration {
+	return max(timeout, MissedHeartbeats*heartbeat)
+}
 
 // Event is something that happened while waiting.
 type Event struct {
@@ -215,6 +237,9 @@ type Event struct {
 	Ack          *proto.Ack
 	State        *proto.StateEvent
 	Return       *proto.Return
+	// Lost is set when the minion went silent (LastHeard says when it
+	// was last heard from).
+	Lost bool
 }
 
 // Result is the end of a wait: a status and, for those that returned,
@@ -225,6 +250,11 @@ type Result struct {
 	Status   map[string]Status
 	Returns  map[string]*proto.Return
 	StatesOK int
+	// LastHeard is when each minion that acknowledged was last heard
+	// from.
+	LastHeard map[string]time.Time
+	// Capped is set when MaxWait ended the wait.
+	Capped bool
 }
 
 // Failed reports whether any minion failed or did not return.
@@ -260,28 +290,40 @@ func (c *Client) publish(ctx context.Context, jid string, j Job) (*proto.Publish
 	return &r, err
 }
 
+// ErrDropped is returned when NATS dropped messages of the job on their
+// way to this command (a slow consumer): the wait cannot vouch for what
+// it missed, and says so rather than guess.
+var ErrDropped = errors.New("messages of the job were dropped on their way to this command")
+
 // Run publishes a job and follows it until every expected minion has
-// returned or the timeout runs out; on is called for each event as it
-// comes (not connected minions first, at once). The job itself goes on
-// after the timeout; late returns land in the job cache.
+// returned, gone silent, or never answered; on is called for each event
+// as it comes (not connected minions first, at once).
+//
+// Timeout is how long to wait without news, as Salt's timeout with its
+// gather_job_timeout: a minion that has not acknowledged the job after
+// Timeout gives "no response"; one that has is waited for as long as its
+// heartbeats come, and is reported lost after LostAfter without one. MaxWait
+// bounds the whole wait; minions still working then are "still running".
+// Before naming any minion as missing, Run reads the job cache for its
+// return. The job itself goes on after the wait; late returns land in the
+// job cache.
 func (c *Client) Run(ctx context.Context, j Job, on func(Event)) (*Result, error) {
 	jid := proto.NewJID(time.Now())
-	msgs := make(chan *nats.Msg, 4096)
-	var subs []*nats.Subscription
-	defer func() {
-		for _, s := range subs {
-			_ = s.Unsubscribe()
-		}
-	}()
-	// Listen first, publish after: no ack can come before we listen.
-	for _, subj := range proto.JobSubjects(jid) {
-		s, err := c.nc.ChanSubscribe(subj, msgs)
-		if err != nil {
-			return nil, fmt.Errorf("follow job: %w", err)
-		}
-		_ = s.SetPendingLimits(-1, -1)
-		subs = append(subs, s)
+	q := newQueue()
+	// One subscription for the job's acks, heartbeats, events and
+	// returns keeps each minion's messages in the order it sent them;
+	// no pending limit, so NATS never drops one here.
+	sub, err := c.nc.Subscribe("brine.*.*."+jid, q.push)
+	if err == nil {
+		err = sub.SetPendingLimits(-1, -1)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("follow job: %w", err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	c.watch(sub)
+	defer c.unwatch(sub)
+	// Listen first, publish after: no ack can come before we listen.
 	if err := c.nc.Flush(); err != nil {
 		return nil, fmt.Errorf("follow job: %w", err)
 	}
@@ -289,57 +331,148 @@ func (c *Client) Run(ctx context.Context, j Job, on func(Event)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{JID: jid, Minions: rep.Minions, Status: map[string]Status{}, Returns: map[string]*proto.Return{}}
-	if on != nil {
-		on(Event{Published: rep})
-	}
-	for _, id := range rep.NotConnected {
-		res.Status[id] = NotConnected
+	started := time.Now()
+	res := &Result{JID: jid, Minions: rep.Minions, Status: map[string]Status{}, Returns: map[string]*proto.Return{},
+		LastHeard: map[string]time.Time{}}
+	emit := func(ev Event) {
 		if on != nil {
-			on(Event{Minion: id, NotConnected: true})
+			on(ev)
 		}
 	}
-	waiting := map[string]bool{}
+	emit(Event{Published: rep})
+	for _, id := range rep.NotConnected {
+		res.Status[id] = NotConnected
+		emit(Event{Minion: id, NotConnected: true})
+	}
+	w := &waiter{res: res, timeout: j.Timeout, started: started, hb: map[string]time.Duration{}, waiting: map[string]bool{}}
 	for _, id := range rep.Minions {
-		waiting[id] = true
+		w.waiting[id] = true
 		res.Status[id] = NoResponse
 	}
-	timer := time.NewTimer(j.Timeout)
-	defer timer.Stop()
-	var mu sync.Mutex
-	for len(waiting) > 0 {
+	tick := time.NewTicker(min(max(j.Timeout/10, 50*time.Millisecond), time.Second))
+	defer tick.Stop()
+	var capC <-chan time.Time
+	if j.MaxWait > 0 {
+		t := time.NewTimer(j.MaxWait)
+		defer t.Stop()
+		capC = t.C
+	}
+	for len(w.waiting) > 0 {
 		select {
 		case <-ctx.Done():
 			return res, ctx.Err()
-		case <-timer.C:
+		case <-capC:
+			res.Capped = true
+			c.settle(ctx, w, emit)
 			return res, nil
-		case msg := <-msgs:
-			id := proto.MinionOf(msg.Subject)
-			mu.Lock()
-			ev := c.handle(res, waiting, id, msg)
-			mu.Unlock()
-			if ev != nil && on != nil {
-				on(*ev)
+		case <-q.ready:
+			for _, msg := range q.take() {
+				if ev := c.handle(w, msg); ev != nil {
+					emit(*ev)
+				}
+			}
+		case now := <-tick.C:
+			if c.dropped(sub) {
+				return res, fmt.Errorf("job %s: %w (see `brine jobs lookup %s`)", jid, ErrDropped, jid)
+			}
+			if len(w.overdue(now)) > 0 {
+				c.settle(ctx, w, emit)
 			}
 		}
 	}
 	return res, nil
 }
 
-func (c *Client) handle(res *Result, waiting map[string]bool, id string, msg *nats.Msg) *Event {
-	if _, expected := res.Status[id]; !expected {
+// waiter is what Run knows of each expected minion.
+type waiter struct {
+	res     *Result
+	timeout time.Duration
+	started time.Time
+	hb      map[string]time.Duration // heartbeat interval, from the ack
+	waiting map[string]bool
+}
+
+// overdue lists the minions waited for with no news for too long: no
+// ack after timeout, or no heartbeat after LostAfter.
+func (w *waiter) overdue(now time.Time) []string {
+	var out []string
+	for id := range w.waiting {
+		last, heard := w.res.LastHeard[id]
+		switch {
+		case !heard && now.Sub(w.started) >= w.timeout:
+			out = append(out, id)
+		case heard && now.Sub(last) >= LostAfter(w.timeout, w.hb[id]):
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// settle ends the wait for the overdue minions (every waiting one when
+// the wait is capped): it first reads the job cache, where a return the
+// command missed would be, then names the rest.
+func (c *Client) settle(ctx context.Context, w *waiter, emit func(Event)) {
+	ids := w.overdue(time.Now())
+	if w.res.Capped {
+		ids = ids[:0]
+		for id := range w.waiting {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if lr, err := c.Lookup(ctx, w.res.JID); err == nil {
+		for _, id := range ids {
+			if ret, ok := lr.Returns[id]; ok {
+				r := ret
+				w.res.Returns[id] = &r
+				w.res.Status[id] = Returned
+				delete(w.waiting, id)
+				emit(Event{Minion: id, Return: &r})
+			}
+		}
+	}
+	for _, id := range ids {
+		if !w.waiting[id] {
+			continue
+		}
+		delete(w.waiting, id)
+		_, heard := w.res.LastHeard[id]
+		switch {
+		case w.res.Capped && heard:
+			w.res.Status[id] = Running
+		case heard:
+			w.res.Status[id] = Lost
+			emit(Event{Minion: id, Lost: true})
+		default:
+			w.res.Status[id] = NoResponse
+		}
+	}
+}
+
+func (c *Client) handle(w *waiter, msg *nats.Msg) *Event {
+	res := w.res
+	id := proto.MinionOf(msg.Subject)
+	if _, expected := res.Status[id]; !expected || !w.waiting[id] {
 		return nil
 	}
-	switch proto.Kind(msg.Subject) {
-	case "ack", "hb":
+	kind := proto.Kind(msg.Subject)
+	switch kind {
+	case "ack", "hb", "evt":
+		res.LastHeard[id] = time.Now()
 		if res.Status[id] == NoResponse {
 			res.Status[id] = Running
 		}
-		if proto.Kind(msg.Subject) == "ack" {
-			var a proto.Ack
-			if proto.Unmarshal(msg.Data, &a) == nil {
-				return &Event{Minion: id, Ack: &a}
-			}
+	}
+	switch kind {
+	case "ack":
+		var a proto.Ack
+		if proto.Unmarshal(msg.Data, &a) == nil {
+			w.hb[id] = time.Duration(a.Heartbeat)
+			return &Event{Minion: id, Ack: &a}
 		}
 	case "evt":
 		var e proto.StateEvent
@@ -354,6 +487,7 @@ func (c *Client) handle(res *Result, waiting map[string]bool, id string, msg *na
 			var done bool
 			data, done, err = c.parts.Add(msg.Subject, i, n, msg.Data)
 			if err == nil && !done {
+				res.LastHeard[id] = time.Now()
 				return nil
 			}
 		}
@@ -364,15 +498,78 @@ func (c *Client) handle(res *Result, waiting map[string]bool, id string, msg *na
 		if err != nil {
 			r = proto.Return{JID: res.JID, ID: id, Return: err.Error(), Retcode: 1}
 		}
-		if _, dup := res.Returns[id]; dup {
-			return nil
-		}
 		res.Returns[id] = &r
 		res.Status[id] = Returned
-		delete(waiting, id)
+		delete(w.waiting, id)
 		return &Event{Minion: id, Return: &r}
 	}
 	return nil
+}
+
+// queue hands a subscription's messages to Run without a bound: NATS
+// delivers into it, Run takes what has come.
+type queue struct {
+	mu    sync.Mutex
+	msgs  []*nats.Msg
+	ready chan struct{}
+}
+
+func newQueue() *queue { return &queue{ready: make(chan struct{}, 1)} }
+
+func (q *queue) push(m *nats.Msg) {
+	q.mu.Lock()
+	q.msgs = append(q.msgs, m)
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (q *queue) take() []*nats.Msg {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.msgs
+	q.msgs = nil
+	return out
+}
+
+// watch and unwatch keep track of the subscriptions whose dropped
+// messages the connection's error handler reports.
+func (c *Client) watch(sub *nats.Subscription) {
+	c.mu.Lock()
+	if c.slow == nil {
+		c.slow = map[*nats.Subscription]bool{}
+	}
+	c.slow[sub] = false
+	c.mu.Unlock()
+}
+
+func (c *Client) unwatch(sub *nats.Subscription) {
+	c.mu.Lock()
+	delete(c.slow, sub)
+	c.mu.Unlock()
+}
+
+func (c *Client) dropped(sub *nats.Subscription) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, err := sub.Dropped(); err == nil && n > 0 {
+		return true
+	}
+	return c.slow[sub]
+}
+
+// onAsyncError notes a slow consumer on a watched subscription.
+func (c *Client) onAsyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
+	if sub == nil || !errors.Is(err, nats.ErrSlowConsumer) {
+		return
+	}
+	c.mu.Lock()
+	if _, ok := c.slow[sub]; ok {
+		c.slow[sub] = true
+	}
+	c.mu.Unlock()
 }
 
 // Sorted returns the ids of a status map in order.

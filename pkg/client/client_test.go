@@ -2,6 +2,7 @@ package client
 
 import (
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -22,12 +23,14 @@ func msg(t *testing.T, subj string, m proto.Message) *nats.Msg {
 func TestStatuses(t *testing.T) {
 	const jid = "20261122080000000000"
 	res := &Result{JID: jid, Status: map[string]Status{"m1": NoResponse, "m2": NoResponse, "m3": NoResponse, "m4": NotConnected},
-		Returns: map[string]*proto.Return{}}
+		Returns: map[string]*proto.Return{}, LastHeard: map[string]time.Time{}}
 	waiting := map[string]bool{"m1": true, "m2": true, "m3": true}
+	start := time.Now()
+	w := &waiter{res: res, timeout: 5 * time.Second, started: start, hb: map[string]time.Duration{}, waiting: waiting}
 	c := &Client{}
 	feed := []*nats.Msg{
 		msg(t, proto.SubjAck("m1", jid), &proto.Ack{JID: jid, ID: "m1"}),
-		msg(t, proto.SubjAck("m2", jid), &proto.Ack{JID: jid, ID: "m2"}),
+		msg(t, proto.SubjAck("m2", jid), &proto.Ack{JID: jid, ID: "m2", Heartbeat: proto.Duration(time.Second)}),
 		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvent{JID: jid, ID: "m1", Key: "k"}),
 		msg(t, proto.SubjReturn("m1", jid), &proto.Return{JID: jid, ID: "m1", Return: true}),
 		msg(t, proto.SubjReturn("m1", jid), &proto.Return{JID: jid, ID: "m1", Return: "duplicate", Retcode: 1}),
@@ -36,7 +39,7 @@ func TestStatuses(t *testing.T) {
 	}
 	var events []Event
 	for _, m := range feed {
-		if ev := c.handle(res, waiting, proto.MinionOf(m.Subject), m); ev != nil {
+		if ev := c.handle(w, m); ev != nil {
 			events = append(events, *ev)
 		}
 	}
@@ -57,6 +60,20 @@ func TestStatuses(t *testing.T) {
 	}
 	if len(events) != 4 { // 2 acks, 1 state, 1 return
 		t.Errorf("%d events; want 4", len(events))
+	}
+	// Who is overdue, and when: m3 never acked (timeout), m2 acked
+	// with 1 s heartbeats (lost after max(timeout, 3 heartbeats)).
+	if got := w.overdue(start.Add(4 * time.Second)); len(got) != 0 {
+		t.Errorf("overdue at 4s: %v; want none", got)
+	}
+	if got := w.overdue(start.Add(5 * time.Second)); len(got) != 1 || got[0] != "m3" {
+		t.Errorf("overdue at 5s: %v; want m3", got)
+	}
+	if got := w.overdue(res.LastHeard["m2"].Add(5 * time.Second)); len(got) != 2 {
+		t.Errorf("overdue 5s after m2's heartbeat: %v; want m2 and m3", got)
+	}
+	if LostAfter(time.Second, 5*time.Second) != 15*time.Second {
+		t.Errorf("LostAfter(1s, 5s) = %v; want 3 heartbeats", LostAfter(time.Second, 5*time.Second))
 	}
 	if !res.Failed() {
 		t.Error("Failed() = false with minions missing")

@@ -67,6 +67,9 @@ type Ack struct {
 	// Busy is set when the minion refused the job because another state
 	// run is going on; a return with the reason follows.
 	Busy bool `json:"busy,omitempty"`
+	// Heartbeat is how often the minion sends a heartbeat while it runs
+	// the job: the command reports it lost after missing a few.
+	Heartbeat Duration `json:"heartbeat,omitempty"`
 	// Startup marks the ack of a run the minion started itself (its
 	// startup_states), which no operator published: Fun and Args say
 	// what it runs, and the master records the job from them, after
@@ -141,6 +144,9 @@ type Return struct {
 	// Startup marks a run of the minion's startup_states, which no
 	// operator published.
 	Startup bool `json:"startup,omitempty"`
+	// Interrupted marks the return a minion sends, once started again,
+	// for a job it was running when it stopped.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // KeyRequest is a minion asking to be accepted. Sig is the minion's nkey

@@ -125,6 +125,9 @@ type JobLookupReply struct {
 	Job     JobSummary        `json:"job"`
 	Returns map[string]Return `json:"returns"`
 	Acked   []string          `json:"acked"`
+	// LastHeard is when the master last heard from each minion that
+	// acknowledged the job (its ack, or its latest heartbeat or event).
+	LastHeard map[string]time.Time `json:"last_heard,omitempty"`
 	// Redacted is set when the asker's role may not read what the
 	// returns hold (the read-only operator, by default): each return
 	// then carries its result code and success, not its data.

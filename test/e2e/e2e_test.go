@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,23 +98,89 @@ func TestStoppedMinionNotConnected(t *testing.T) {
 	}
 }
 
-func TestSlowStateStillRunningThenLookup(t *testing.T) {
+// -t is how long to wait without news: a minion that acknowledged the job
+// and sends heartbeats is waited for until it returns, as Salt's
+// gather_job_timeout does.
+func TestTimeoutIsTimeWithoutNews(t *testing.T) {
 	e := newEnv(t, "")
 	e.addMinion("m1", "role: web", "")
 	e.acceptAll("m1")
-	start := time.Now()
-	out, _, code := e.brine("m1", "state.sls", "slow", "-t", "1")
-	if code == 0 || !strings.Contains(out, "m1:\n    Minion did not return. [Still running]") {
-		t.Fatalf("exit %d; want m1 reported still running:\n%s", code, out)
+	out, errOut, code := e.brine("m1", "state.sls", "slow", "-t", "1", "--out", "json")
+	states, ok := jsonBlocks(t, out)["m1"].(map[string]any)
+	if code != 0 || !ok || len(states) != 2 {
+		t.Fatalf("a 3 s state under -t 1: exit %d; want it waited for\n%s%s", code, out, errOut)
 	}
-	if took := time.Since(start); took > 2500*time.Millisecond {
-		t.Errorf("-t 1 took %v", took)
+}
+
+// --max-wait bounds the whole wait: the minion is still running then,
+// and its return lands in the job cache.
+func TestMaxWaitThenLookup(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	out, _, code := e.brine("m1", "state.sls", "slow", "-t", "5", "--max-wait", "1")
+	if code != 3 || !strings.Contains(out, "m1:\n    Minion did not return. [Still running]") {
+		t.Fatalf("exit %d; want 3 and m1 reported still running:\n%s", code, out)
 	}
 	jid := jidFrom(t, out)
 	checkFor(t, 15*time.Second, 200*time.Millisecond, func() error {
 		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")
 		if code != 0 || !strings.Contains(out, `"m1"`) {
 			return fmt.Errorf("lookup %s: exit %d\n%s", jid, code, out)
+		}
+		return nil
+	})
+}
+
+// A minion killed mid-job is reported lost once its heartbeats stop, and
+// once started again it reports the job interrupted.
+func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
+	e := newEnv(t, "")
+	m := e.addMinion("m1", "role: web", "")
+	e.acceptAll("m1")
+	type result struct {
+		out  string
+		code int
+	}
+	done := make(chan result, 1)
+	go func() {
+		cmd := exec.Command(brineBin, "m1", "state.sls", "slow", "-t", "1", "-c", e.etc)
+		var o bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &o
+		err := cmd.Run()
+		var ee *exec.ExitError
+		code := 0
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		done <- result{o.String(), code}
+	}()
+	e.started("m1")
+	m.kill()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the command still waits for a killed minion")
+	}
+	if r.code != 3 || !strings.Contains(r.out, "Minion did not return. [Lost: last heard from at") {
+		t.Fatalf("exit %d; want 3 and m1 reported lost:\n%s", r.code, r.out)
+	}
+	jid := jidFrom(t, r.out)
+	if out, _, _ := e.brine("jobs", "lookup", jid); !strings.Contains(out, "Lost: last heard from at") {
+		checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+			out, _, _ := e.brine("jobs", "lookup", jid)
+			if !strings.Contains(out, "Lost: last heard from at") {
+				return fmt.Errorf("lookup before the restart:\n%s", out)
+			}
+			return nil
+		})
+	}
+	m.start()
+	checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		out, _, _ := e.brine("jobs", "lookup", jid)
+		if !strings.Contains(out, "interrupted: the minion stopped while running this job") {
+			return fmt.Errorf("lookup after the restart:\n%s", out)
 		}
 		return nil
 	})

@@ -28,8 +28,7 @@ func TestLoginsWithoutOrWithForeignCredentials(t *testing.T) {
 	}
 	// A key nobody accepted may only ask to be accepted.
 	stranger := pending(t, e, "stranger")
-	var hr proto.HelloReply
-	if err := ask(stranger.nc, proto.SubjHello("stranger"), &proto.Hello{ID: "stranger"}, &hr); err == nil {
+	if _, err := stranger.nc.Request(proto.SubjHello("stranger"), stranger.marshal(&proto.Hello{ID: "stranger"}), time.Second); err == nil {
 		t.Errorf("an unaccepted key was answered as accepted")
 	}
 	// The operator's and read-only seeds of another master are
@@ -39,8 +38,8 @@ func TestLoginsWithoutOrWithForeignCredentials(t *testing.T) {
 	nc, err := nats.Connect(e.URL(), nats.Nkey(pub, other.Sign), nats.CustomInboxPrefix(proto.OperatorInbox), nats.MaxReconnects(0))
 	if err == nil {
 		defer nc.Close()
-		var kl proto.KeyListReply
-		if err := ask(nc, proto.SubjKeyList, &proto.KeyListRequest{}, &kl); err == nil {
+		b, _ := proto.Marshal(&proto.KeyListRequest{})
+		if _, err := nc.Request(proto.SubjKeyList, b, time.Second); err == nil {
 			t.Errorf("a foreign operator key listed the keys")
 		}
 	}

@@ -25,9 +25,12 @@ func TestRevokedKeyLosesEveryConnection(t *testing.T) {
 				nc, _ := ev.connect()
 				conns = append(conns, nc)
 			}
+			// A file request is what an accepted key may make (and
+			// the rate limit of files is the loosest).
 			hello := func(nc *nats.Conn) error {
-				var hr proto.HelloReply
-				return ask(nc, proto.SubjHello("evil"), &proto.Hello{ID: "evil"}, &hr)
+				b, _ := proto.Marshal(&proto.FileRequest{Path: "files/hello.txt"})
+				_, err := nc.Request(proto.SubjFile("evil"), b, 500*time.Millisecond)
+				return err
 			}
 			for i, nc := range conns {
 				harness.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {

@@ -1,0 +1,97 @@
+package minion
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// The journal of running jobs: a minion writes down each job before it
+// starts it and crosses it out once the master holds its return. A job
+// still written down when the minion starts again was cut short (the
+// minion was killed, the host rebooted): the minion tells the master so,
+// with a return that says "interrupted", and `brine jobs lookup` ends
+// there rather than with a job that runs forever.
+
+// journalDir is the journal's folder under the state dir.
+const journalDir = "running"
+
+type journalEntry struct {
+	JID     string    `json:"jid"`
+	Fun     string    `json:"fun"`
+	Args    []any     `json:"fun_args,omitempty"`
+	Start   time.Time `json:"start"`
+	Startup bool      `json:"startup,omitempty"`
+}
+
+func (m *Minion) journalPath(jid string) string {
+	return filepath.Join(m.cfg.StateDir, journalDir, jid+".json")
+}
+
+// journalStart writes a job down, durably, before it runs.
+func (m *Minion) journalStart(job *proto.Job, startup bool) {
+	if proto.ValidJID(job.JID) != nil {
+		return
+	}
+	b, _ := json.Marshal(journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Startup: startup})
+	err := os.MkdirAll(filepath.Join(m.cfg.StateDir, journalDir), 0o700)
+	if err == nil {
+		err = writeFile0600(m.journalPath(job.JID), b)
+	}
+	if err != nil {
+		m.log.Warn("job journal", "jid", job.JID, "err", err)
+	}
+}
+
+// journalDone crosses a job out.
+func (m *Minion) journalDone(jid string) {
+	if err := os.Remove(m.journalPath(jid)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		m.log.Warn("job journal", "jid", jid, "err", err)
+	}
+}
+
+// reportInterrupted sends an "interrupted" return for every job the
+// journal holds from before this start, and crosses each out once the
+// master has it.
+func (m *Minion) reportInterrupted() {
+	dir := filepath.Join(m.cfg.StateDir, journalDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		jid, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || proto.ValidJID(jid) != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		var je journalEntry
+		if err == nil {
+			err = json.Unmarshal(b, &je)
+		}
+		if err != nil || je.JID != jid {
+			m.log.Warn("job journal: unreadable entry, dropped", "file", e.Name(), "err", err)
+			m.journalDone(jid)
+			continue
+		}
+		now := time.Now().UTC()
+		m.log.Warn("job interrupted by the minion's stop", "jid", jid, "fun", je.Fun, "started", je.Start)
+		ret := &proto.Return{JID: jid, ID: m.id, Fun: je.Fun, Args: je.Args, Retcode: 1, Start: je.Start, End: now,
+			Startup: je.Startup, Interrupted: true,
+			Return: fmt.Sprintf("interrupted: the minion stopped while running this job (started %s, reported %s)",
+				je.Start.Format(time.RFC3339), now.Format(time.RFC3339))}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.sendReturn(ret)
+			m.journalDone(jid)
+		}()
+	}
+}
