@@ -6,6 +6,8 @@
 package osuser
 
 import (
+	"github.com/brine-cm/brine/pkg/rootfs"
+
 	"bufio"
 	"bytes"
 	"errors"
@@ -108,14 +110,16 @@ type DB struct {
 	Groups []Group
 }
 
-// Load reads and parses ROOT/etc/passwd and ROOT/etc/group. A missing file
-// gives an empty list (a fresh image may have none yet), not an error.
+// Load reads and parses ROOT/etc/passwd and ROOT/etc/group, resolved
+// inside ROOT (an image's links never lead to the host's files). A
+// missing file gives an empty list (a fresh image may have none yet), not
+// an error.
 func Load(root string) (*DB, error) {
-	pw, err := readOptional(PasswdPath(root))
+	pw, err := readOptional(root, "/etc/passwd")
 	if err != nil {
 		return nil, err
 	}
-	gr, err := readOptional(GroupPath(root))
+	gr, err := readOptional(root, "/etc/group")
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +127,11 @@ func Load(root string) (*DB, error) {
 	return db, nil
 }
 
-func readOptional(p string) ([]byte, error) {
+func readOptional(root, name string) ([]byte, error) {
+	p, err := rootfs.Resolve(root, name, true)
+	if err != nil {
+		return nil, fmt.Errorf("osuser: %w", err)
+	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/brine-cm/brine/pkg/osuser"
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // hostFuncs adds the execution functions templates call to look at the
@@ -22,11 +23,14 @@ import (
 // states see them. Salt's functions of the same names read the live
 // host, which --root does not change there.
 func hostFuncs(c SaltContext, m map[string]Func) {
-	at := func(p string) string {
+	// at is where a template's path is under --root: resolved inside the
+	// root, links included (the last one when follow), so an image
+	// cannot lead a template to the host's files.
+	at := func(p string, follow bool) (string, error) {
 		if c.Root == "" || !filepath.IsAbs(p) {
-			return p
+			return p, nil
 		}
-		return filepath.Join(c.Root, p)
+		return rootfs.Resolve(c.Root, p, follow)
 	}
 	stat := func(args []any, kw map[string]any, follow bool) (fs.FileInfo, error) {
 		p, err := strParam(args, kw, 0, "path")
@@ -36,10 +40,14 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		if c.Files != nil {
 			return fs.Stat(c.Files, confinedPath(p))
 		}
-		if follow {
-			return os.Stat(at(p))
+		real, err := at(p, follow)
+		if err != nil {
+			return nil, err
 		}
-		return os.Lstat(at(p))
+		if follow {
+			return os.Stat(real)
+		}
+		return os.Lstat(real)
 	}
 	isKind := func(ok func(fs.FileInfo) bool, follow bool) Func {
 		return func(args []any, kw map[string]any) (any, error) {
@@ -63,7 +71,10 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		if c.Files != nil {
 			b, err = fs.ReadFile(c.Files, confinedPath(p))
 		} else {
-			b, err = os.ReadFile(at(p))
+			var real string
+			if real, err = at(p, true); err == nil {
+				b, err = os.ReadFile(real)
+			}
 		}
 		if err != nil {
 			return "", fmt.Errorf("file %s: %w", p, err)
@@ -261,7 +272,7 @@ func confinedPath(p string) string {
 // pkgVersion is pkg.version: the installed version of one package ("" when
 // it is not installed), or a dict of them for several names. Debian hosts
 // are read from the dpkg status file; RPM hosts ask rpm, which only reads.
-func pkgVersion(c SaltContext, at func(string) string, args []any) (any, error) {
+func pkgVersion(c SaltContext, at func(string, bool) (string, error), args []any) (any, error) {
 	var names []string
 	for _, a := range args {
 		s, err := toStr(a)
@@ -276,7 +287,11 @@ func pkgVersion(c SaltContext, at func(string) string, args []any) (any, error) 
 	installed := map[string]string{}
 	switch family, _ := c.Grains["os_family"].(string); family {
 	case "Debian":
-		b, err := os.ReadFile(at("/var/lib/dpkg/status"))
+		real, err := at("/var/lib/dpkg/status", true)
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(real)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("pkg.version: %w", err)
 		}
