@@ -18,9 +18,19 @@ import (
 //	user := req.Args.String("user", "")
 //	mode, hasMode := req.Args.Mode("mode")
 //	if err := req.Args.Err(); err != nil { return states.Failf(req.Name, "%v", err) }
+//
+// The registry has checked every declared argument against its Param
+// before the module runs (see checkArgs), so these reads fail only for
+// arguments a function reads without declaring them, or when a module is
+// called directly, as tests do.
 type Args struct {
 	m   map[string]any
 	err *ArgError
+	// Set by the registry: the function's declaration, and the arguments
+	// its Rest Param took.
+	fun    string
+	params []Param
+	rest   []string
 }
 
 // NewArgs wraps a decoded argument map.
@@ -48,6 +58,47 @@ func (a *Args) Err() error {
 	return a.err
 }
 
+// Rest returns the arguments the function's Rest Param took (file.managed's
+// template variables), nil when it has none.
+func (a *Args) Rest() map[string]any {
+	if len(a.rest) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(a.rest))
+	for _, k := range a.rest {
+		out[k] = a.m[k]
+	}
+	return out
+}
+
+// keys returns the argument names, sorted.
+func (a *Args) keys() []string { return sortedKeys(a.m) }
+
+// given reports an argument given with a value: not null, not "".
+func (a *Args) given(key string) bool {
+	v, ok := a.m[key]
+	return ok && v != nil && v != ""
+}
+
+// defaultCheck, when set (tests set it), is told of every read of a
+// declared argument that was not given, when the default the module
+// passed differs from the Param's Default: the docs would then say one
+// thing and the state do another.
+var defaultCheck func(fun, arg string, declared, used any)
+
+// usedDefault is called by the accessors when key was not given and the
+// module's default def applies.
+func (a *Args) usedDefault(key string, def any) {
+	if defaultCheck == nil {
+		return
+	}
+	for _, p := range a.params {
+		if p.Name == key && p.Default != nil && p.Default != def {
+			defaultCheck(a.fun, key, p.Default, def)
+		}
+	}
+}
+
 func (a *Args) fail(key string, format string, args ...any) {
 	if a.err == nil {
 		a.err = &ArgError{Arg: key, Err: fmt.Errorf(format, args...)}
@@ -59,6 +110,7 @@ func (a *Args) fail(key string, format string, args ...any) {
 func (a *Args) String(key, def string) string {
 	v, ok := a.m[key]
 	if !ok || v == nil {
+		a.usedDefault(key, def)
 		return def
 	}
 	switch t := v.(type) {
@@ -75,6 +127,7 @@ func (a *Args) String(key, def string) string {
 func (a *Args) Bool(key string, def bool) bool {
 	v, ok := a.m[key]
 	if !ok || v == nil {
+		a.usedDefault(key, def)
 		return def
 	}
 	b, err := ParseBool(v)
@@ -120,27 +173,16 @@ func ParseBool(v any) (bool, error) {
 	return false, fmt.Errorf("want true/false/yes/no/on/off, got %v", v)
 }
 
-// Int returns an integer argument; a numeric string is accepted.
+// Int returns an integer argument; a numeric string is accepted, and an
+// empty one is not given (as Int's Decode reads it).
 func (a *Args) Int(key string, def int) int {
 	v, ok := a.m[key]
-	if !ok || v == nil {
+	if s, isStr := v.(string); !ok || v == nil || isStr && strings.TrimSpace(s) == "" {
+		a.usedDefault(key, def)
 		return def
 	}
-	switch t := v.(type) {
-	case int:
-		return t
-	case int64:
-		return int(t)
-	case uint64:
-		return int(t)
-	case float64:
-		if t == float64(int(t)) {
-			return int(t)
-		}
-	case string:
-		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
-			return n
-		}
+	if n, ok := toInt(v); ok {
+		return n
 	}
 	a.fail(key, "want an integer, got %v", v)
 	return def
@@ -150,7 +192,7 @@ func (a *Args) Int(key string, def int) int {
 // `mode: "0644"` all as octal 644, so the digits are always octal.
 func (a *Args) Mode(key string) (fs.FileMode, bool) {
 	v, ok := a.m[key]
-	if !ok || v == nil {
+	if s, isStr := v.(string); !ok || v == nil || isStr && strings.TrimSpace(s) == "" {
 		return 0, false
 	}
 	m, err := ParseMode(v)
@@ -165,6 +207,9 @@ func (a *Args) Mode(key string) (fs.FileMode, bool) {
 func ParseMode(v any) (fs.FileMode, error) {
 	var s string
 	switch t := v.(type) {
+	case fs.FileMode:
+		// Already read, by the registry or a Default.
+		return t, nil
 	case int:
 		s = strconv.Itoa(t)
 	case int64:
@@ -203,28 +248,12 @@ func (a *Args) StringList(key string) []string {
 	if !ok || v == nil {
 		return nil
 	}
-	switch t := v.(type) {
-	case string:
-		return []string{t}
-	case int, int64, float64, bool:
-		return []string{fmt.Sprint(t)}
-	case []any:
-		out := make([]string, 0, len(t))
-		for i, e := range t {
-			switch s := e.(type) {
-			case string:
-				out = append(out, s)
-			case int, int64, float64, bool:
-				out = append(out, fmt.Sprint(s))
-			default:
-				a.fail(key, "item %d: want a string, got %s", i, typeName(e))
-				return nil
-			}
-		}
-		return out
+	l, err := toStringList(v)
+	if err != nil {
+		a.fail(key, "%v", err)
+		return nil
 	}
-	a.fail(key, "want a list of strings, got %s", typeName(v))
-	return nil
+	return l
 }
 
 // List returns a list argument; one non-list value becomes a list of one.
@@ -246,25 +275,12 @@ func (a *Args) Dict(key string) map[string]any {
 	if !ok || v == nil {
 		return nil
 	}
-	switch t := v.(type) {
-	case map[string]any:
-		return t
-	case []any:
-		out := map[string]any{}
-		for i, e := range t {
-			m, ok := e.(map[string]any)
-			if !ok {
-				a.fail(key, "item %d: want a mapping, got %s", i, typeName(e))
-				return nil
-			}
-			for k, v := range m {
-				out[k] = v
-			}
-		}
-		return out
+	m, err := toMap(v)
+	if err != nil {
+		a.fail(key, "%v", err)
+		return nil
 	}
-	a.fail(key, "want a mapping, got %s", typeName(v))
-	return nil
+	return m
 }
 
 // Unknown returns the given arguments that are not in known, sorted. A

@@ -18,28 +18,51 @@ import (
 )
 
 func init() {
-	Register("cmd.run", cmdRun)
-	Register("cmd.wait", cmdWait)
-	Register("cmd.script", cmdScript)
+	Register("cmd.run", cmdRun, cmdParams(
+		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c (the SLS author wrote it, as in Salt)."})...)
+	Register("cmd.wait", cmdWait, cmdParams(
+		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c."})...)
+	Register("cmd.script", cmdScript, cmdParams(
+		Param{Name: "name", Type: String, Doc: "the script's salt:// URL when source is not given, else a label."},
+		Param{Name: "source", Type: String, Doc: "the script's salt:// URL or absolute local path."},
+		Param{Name: "args", Type: String, Doc: "arguments appended to the script's command line (shell syntax)."},
+		Param{Name: "template", Type: String, Doc: `"jinja" renders the script with context and defaults first.`},
+		Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."},
+		Param{Name: "defaults", Type: Map, Doc: "default variables for the template."},
+		Param{Name: "(any other argument)", Rest: true, With: "template", Doc: "with template set, a variable for the template."})...)
 	RegisterWatch("cmd", cmdModWatch)
 }
 
-// Run runs a shell command. The engine handles unless and onlyif before
-// the state is called.
-//
-// Arguments:
-//   - name: the command, run with the shell's -c (the SLS author wrote it, as in Salt).
-//   - cwd: the working directory (default: the --root directory when set, else the runas user's home, else /root or /); under --root a cwd resolves inside the root, links included, and one that would leave it fails the state.
-//   - env: environment variables, a mapping or a list of one-key mappings, added to the minion's environment.
-//   - runas: run as this user (name or uid, looked up in the host's /etc/passwd), with its primary and supplementary groups.
-//   - shell: the shell (default /bin/sh).
-//   - timeout: kill the command and its children after this many seconds.
-//   - creates: a path or a list of paths; when all exist the command is not run. Under --root they resolve inside the root, as cwd does.
-//   - success_retcodes: exit codes besides 0 that count as success (an integer or a list).
-//   - stateful: the command's last line of output says whether it changed anything, as JSON {"changed": bool, "comment": "..."} or as changed=yes comment='...'.
-//   - stdin: text fed to the command's standard input.
-//   - hide_output: leave stdout and stderr out of the changes (default False).
-//   - output_loglevel: accepted and ignored.
+// cmdRunParams are the arguments of how a command runs, which the cmd
+// states and the cmd.* execution functions (pkg/exec) take alike, and read
+// through RunCmd: one implementation for both.
+var cmdRunParams = []Param{
+	{Name: "cwd", Type: Path, Doc: "the working directory (default: the --root directory when set, else the runas user's home, else /root or /); under --root a cwd resolves inside the root, links included, and one that would leave it fails."},
+	{Name: "env", Type: Map, Doc: "environment variables, a mapping or a list of one-key mappings, added to the minion's environment."},
+	{Name: "runas", Type: String, Doc: "run as this user (name or uid, looked up in the host's /etc/passwd), with its primary and supplementary groups."},
+	{Name: "shell", Type: Path, Default: "/bin/sh", Doc: "the shell, which runs the command with -c."},
+	{Name: "timeout", Type: Int, Doc: "kill the command and its children after this many seconds (default: no limit)."},
+	{Name: "stdin", Type: String, Doc: "text fed to the command's standard input."},
+}
+
+// CmdRunParams returns the arguments RunCmd reads, for the execution
+// functions to declare.
+func CmdRunParams() []Param { return append([]Param(nil), cmdRunParams...) }
+
+// cmdParams are a cmd state's arguments: its own, then cmdRunParams, then
+// what every cmd state takes about the result.
+func cmdParams(own ...Param) []Param {
+	out := append(own, cmdRunParams...)
+	return append(out,
+		Param{Name: "success_retcodes", Type: List, Doc: "exit codes besides 0 that count as success (an integer or a list)."},
+		Param{Name: "stateful", Type: Bool, Default: false, Doc: `the command's last line of output says whether it changed anything, as JSON {"changed": bool, "comment": "..."} or as changed=yes comment='...'.`},
+		Param{Name: "hide_output", Type: Bool, Default: false, Doc: "leave stdout and stderr out of the changes."},
+		Param{Name: "output_loglevel", Type: Any, Doc: "accepted and ignored."},
+	)
+}
+
+// Run runs a shell command. The engine handles unless, onlyif and creates
+// before the state is called.
 //
 // Salt: with --root the command runs on the host, in the root directory, not chrooted. Under test the command is never run, stateful or not. A timeout fails with "Command \"X\" timed out after D" (Salt reports it in stderr).
 func cmdRun(ctx context.Context, req *Request) Result {
@@ -49,25 +72,12 @@ func cmdRun(ctx context.Context, req *Request) Result {
 // Wait runs a command only when a state it watches changed; called
 // directly it does nothing.
 //
-// Arguments:
-//   - name: the command, run with the shell's -c.
-//   - cwd, env, runas, shell, timeout, creates, success_retcodes, stateful, stdin, hide_output: as for cmd.run.
-//
 // Salt: the same; prefer cmd.run with onchanges.
 func cmdWait(ctx context.Context, req *Request) Result {
 	return Result{Name: req.Name, Result: True, Comment: "", Changes: map[string]any{}}
 }
 
 // Script fetches a script from the state tree and runs it.
-//
-// Arguments:
-//   - name: the script's salt:// URL when source is not given, else a label.
-//   - source: the script's salt:// URL or absolute local path.
-//   - args: arguments appended to the script's command line (shell syntax).
-//   - template: "jinja" renders the script with context and defaults first.
-//   - context: variables for the template; they override defaults.
-//   - defaults: default variables for the template.
-//   - cwd, env, runas, shell, timeout, creates, success_retcodes, stateful, stdin, hide_output: as for cmd.run.
 //
 // Salt: the script is written to a private temporary directory on the host and removed afterwards.
 func cmdScript(ctx context.Context, req *Request) Result {
@@ -152,7 +162,6 @@ type cmdOptions struct {
 }
 
 func cmdReadOptions(req *Request) (cmdOptions, error) {
-	docWarnUnknown(req)
 	a := &req.Args
 	o := cmdOptions{okCodes: map[int]bool{0: true}}
 	cwd := a.String("cwd", "")
@@ -319,13 +328,57 @@ func cmdExec(ctx context.Context, req *Request, command string, script cmdScript
 		defer cleanup()
 		command = line
 	}
-	if fi, err := os.Stat(o.cwd); err != nil || !fi.IsDir() {
-		return Failf(req.Name, "Desired working directory %q is not available", o.cwd)
+	if err := o.checkCwd(); err != nil {
+		return Failf(req.Name, "%v", err)
 	}
-	return cmdRunProcess(ctx, req, label, command, o)
+	out, err := cmdStart(ctx, req, command, o)
+	if err != nil {
+		return Failf(req.Name, "Unable to run command %s: %v", label, err)
+	}
+	return cmdResult(req, label, out, o)
 }
 
-func cmdRunProcess(ctx context.Context, req *Request, label, command string, o cmdOptions) Result {
+// CmdOutput is what a command that RunCmd ran did.
+type CmdOutput struct {
+	PID     int
+	Retcode int    // the exit status; 128+N for a command killed by signal N
+	Stdout  string // trailing blanks and newlines trimmed
+	Stderr  string
+	// TimedOut reports a command killed at its timeout, which was Timeout.
+	TimedOut bool
+	Timeout  time.Duration
+}
+
+// RunCmd runs command with the shell (-c), as the cmd states run theirs:
+// with cwd, env, runas, shell, stdin and timeout (CmdRunParams) read from
+// req.Args, and cwd resolved inside req.Root. pkg/exec's cmd.run and
+// cmd.run_all call it, so that an operator's command honours the same
+// arguments as a state's, through the same code. A bad argument is an
+// *ArgError; a command that could not start, another error. A command
+// that ran and failed is not an error: its Retcode says so.
+func RunCmd(ctx context.Context, req *Request, command string) (CmdOutput, error) {
+	o, err := cmdReadOptions(req)
+	if err != nil {
+		return CmdOutput{}, err
+	}
+	if err := o.checkCwd(); err != nil {
+		return CmdOutput{}, err
+	}
+	return cmdStart(ctx, req, command, o)
+}
+
+// checkCwd fails when the working directory is not a directory, before a
+// command is started in it.
+func (o *cmdOptions) checkCwd() error {
+	if fi, err := os.Stat(o.cwd); err != nil || !fi.IsDir() {
+		return fmt.Errorf("Desired working directory %q is not available", o.cwd)
+	}
+	return nil
+}
+
+// cmdStart runs the command and waits for it, killing its whole process
+// group at the timeout.
+func cmdStart(ctx context.Context, req *Request, command string, o cmdOptions) (CmdOutput, error) {
 	runCtx := ctx
 	if o.timeout > 0 {
 		var cancel context.CancelFunc
@@ -344,43 +397,47 @@ func cmdRunProcess(ctx context.Context, req *Request, label, command string, o c
 	if o.stdin != "" {
 		c.Stdin = strings.NewReader(o.stdin)
 	}
-	err := c.Start()
-	if err != nil {
-		return Failf(req.Name, "Unable to run command %s: %v", label, err)
+	if err := c.Start(); err != nil {
+		return CmdOutput{}, err
 	}
-	pid := c.Process.Pid
-	err = c.Wait()
-	retcode := 0
+	out := CmdOutput{PID: c.Process.Pid, Timeout: o.timeout}
+	err := c.Wait()
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
 	case errors.As(err, &exitErr):
-		retcode = exitErr.ExitCode()
-		if retcode < 0 {
-			retcode = 128 + int(exitErr.Sys().(syscall.WaitStatus).Signal())
+		out.Retcode = exitErr.ExitCode()
+		if out.Retcode < 0 {
+			out.Retcode = 128 + int(exitErr.Sys().(syscall.WaitStatus).Signal())
 		}
 	default:
-		retcode = 1
+		out.Retcode = 1
 	}
-	req.Log().Debug("cmd ran", "id", req.ID, "cmd", label, "pid", pid, "retcode", retcode, "cwd", o.cwd)
-	out := strings.TrimRight(stdout.String(), " \t\r\n")
-	errOut := strings.TrimRight(stderr.String(), " \t\r\n")
-	changes := map[string]any{"pid": pid, "retcode": retcode, "stdout": out, "stderr": errOut}
+	req.Log().Debug("cmd ran", "id", req.ID, "cmd", command, "pid", out.PID, "retcode", out.Retcode, "cwd", o.cwd)
+	out.Stdout = strings.TrimRight(stdout.String(), " \t\r\n")
+	out.Stderr = strings.TrimRight(stderr.String(), " \t\r\n")
+	out.TimedOut = runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	return out, nil
+}
+
+// cmdResult is a cmd state's result for a command that ran.
+func cmdResult(req *Request, label string, out CmdOutput, o cmdOptions) Result {
+	changes := map[string]any{"pid": out.PID, "retcode": out.Retcode, "stdout": out.Stdout, "stderr": out.Stderr}
 	if o.hide {
 		changes["stdout"], changes["stderr"] = "", ""
 	}
 	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "Command " + label + " run"}
-	if runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+	if out.TimedOut {
 		res.Result = False
-		res.Comment = fmt.Sprintf("Command %s timed out after %s", label, o.timeout)
+		res.Comment = fmt.Sprintf("Command %s timed out after %s", label, out.Timeout)
 		return res
 	}
-	if !o.okCodes[retcode] {
+	if !o.okCodes[out.Retcode] {
 		res.Result = False
 		return res
 	}
 	if o.stateful {
-		changed, comment, ok := cmdStatefulLine(out)
+		changed, comment, ok := cmdStatefulLine(out.Stdout)
 		if !ok {
 			res.Result = False
 			res.Comment = fmt.Sprintf("Command %s run, but its last line of output is not a stateful status", label)

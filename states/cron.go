@@ -17,29 +17,45 @@ import (
 )
 
 func init() {
-	Register("cron.present", cronPresent)
-	Register("cron.absent", cronAbsent)
-	Register("cron.env_present", cronEnvPresent)
-	Register("cron.env_absent", cronEnvAbsent)
+	Register("cron.present", cronPresent,
+		Param{Name: "name", Type: String, Doc: `the command the job runs, written as given: cron reads a % in it as a newline, so write \% for a literal one (Salt does not escape either).`},
+		cronUser,
+		Param{Name: "minute", Type: String, Default: "*", Doc: cronFieldDoc},
+		Param{Name: "hour", Type: String, Default: "*", Doc: cronFieldDoc},
+		Param{Name: "daymonth", Type: String, Default: "*", Doc: cronFieldDoc},
+		Param{Name: "month", Type: String, Default: "*", Doc: cronFieldDoc},
+		Param{Name: "dayweek", Type: String, Default: "*", Doc: cronFieldDoc},
+		Param{Name: "comment", Type: String, Doc: "a comment written on the line above the job."},
+		Param{Name: "commented", Type: Bool, Default: false, Doc: "True writes the job disabled (#DISABLED# before it)."},
+		Param{Name: "identifier", Type: Any, Doc: `what finds the job again when its command changes; the name when not given (or False). Written as "# SALT_CRON_IDENTIFIER:identifier".`},
+		Param{Name: "special", Type: String, Doc: "@reboot, @hourly, @daily, @weekly, @monthly, @yearly, @annually or @midnight instead of the time fields."},
+	)
+	Register("cron.absent", cronAbsent,
+		Param{Name: "name", Type: String, Doc: "the command of the job."},
+		cronUser,
+		Param{Name: "identifier", Type: Any, Doc: "the job's SALT_CRON_IDENTIFIER; the name when not given (or False). A job with no identifier is found by its command."},
+		Param{Name: "special", Type: String, Doc: "remove the @special line of this keyword instead of a timed job."},
+	)
+	Register("cron.env_present", cronEnvPresent,
+		Param{Name: "name", Type: String, Doc: "the variable, such as MAILTO."},
+		Param{Name: "value", Type: String, Default: "", Doc: `its value (empty is written NAME="").`},
+		cronUser,
+	)
+	Register("cron.env_absent", cronEnvAbsent,
+		Param{Name: "name", Type: String, Doc: "the variable."},
+		cronUser,
+	)
 }
+
+var cronUser = Param{Name: "user", Type: String, Default: "root", Doc: "whose crontab."}
+
+// cronFieldDoc is the doc of the five time fields.
+const cronFieldDoc = "a time field, as crontab(5) writes it; random draws a value once (kept on later runs), a:b draws one in that range."
 
 // cronSpoolDir is where Debian's cron keeps each user's crontab.
 const cronSpoolDir = "/var/spool/cron/crontabs"
 
 // Present makes sure a user's crontab holds a job.
-//
-// Arguments:
-//   - name: the command the job runs, written as given: cron reads a % in it
-//     as a newline, so write \% for a literal one (Salt does not escape either).
-//   - user: whose crontab; root by default.
-//   - minute, hour, daymonth, month, dayweek: the time fields, * by default;
-//     random draws a value once (kept on later runs), a:b draws one in that range.
-//   - comment: a comment written on the line above the job.
-//   - commented: true writes the job disabled (#DISABLED# before it).
-//   - identifier: what finds the job again when its command changes; the
-//     name by default. Written as "# SALT_CRON_IDENTIFIER:identifier".
-//   - special: @reboot, @hourly, @daily, @weekly, @monthly, @yearly,
-//     @annually or @midnight instead of the time fields.
 //
 // The crontab is the spool file /var/spool/cron/crontabs/USER, edited in
 // place (also under --root), owned by the user, group crontab, mode 0600.
@@ -59,7 +75,6 @@ const cronSpoolDir = "/var/spool/cron/crontabs"
 //
 // Salt: comments and changes ({user: name}) are Salt's, and a dry run reports those changes too (Salt's has none); Salt re-renders the whole managed part, brine only the job's lines; time fields split on any blanks; a range a:b is met by any value in it (Salt redraws it every run); a bad time field or special fails naming the argument; under test a user or a spool directory still missing is read as an empty crontab; only Debian's spool layout is known.
 func cronPresent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	a := &req.Args
 	name := strings.TrimSpace(req.Name)
 	user := a.String("user", "root")
@@ -100,19 +115,11 @@ func cronPresent(ctx context.Context, req *Request) Result {
 
 // Absent makes sure a user's crontab does not hold a job.
 //
-// Arguments:
-//   - name: the command of the job.
-//   - user: whose crontab; root by default.
-//   - identifier: the job's SALT_CRON_IDENTIFIER; the name by default. A job
-//     with no identifier is found by its command.
-//   - special: remove the @special line of this keyword instead of a timed job.
-//
 // Every matching job goes, with its comment lines; other lines are kept
 // byte for byte.
 //
 // Salt: Salt removes the first match per run, brine all of them; under test Salt looks at timed jobs even with special, brine at what a real run would remove; changes {user: name} under test too.
 func cronAbsent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	a := &req.Args
 	name := strings.TrimSpace(req.Name)
 	user := a.String("user", "root")
@@ -148,18 +155,12 @@ func cronAbsent(ctx context.Context, req *Request) Result {
 
 // EnvPresent makes sure a user's crontab sets an environment variable.
 //
-// Arguments:
-//   - name: the variable, such as MAILTO.
-//   - value: its value; empty by default (written NAME="").
-//   - user: whose crontab; root by default.
-//
 // The line goes below Salt's marker, after the variables already there, so
 // that it applies to the jobs Salt and brine manage. A line that sets the
 // variable is changed in place.
 //
 // Salt: same comments; changes {user: name} under test too; an empty value matches NAME="" (Salt's rewrites it every run).
 func cronEnvPresent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	name := strings.TrimSpace(req.Name)
 	user := req.Args.String("user", "root")
 	value := req.Args.String("value", "")
@@ -178,15 +179,10 @@ func cronEnvPresent(ctx context.Context, req *Request) Result {
 
 // EnvAbsent makes sure a user's crontab does not set an environment variable.
 //
-// Arguments:
-//   - name: the variable.
-//   - user: whose crontab; root by default.
-//
 // Every line below Salt's marker that sets it is removed.
 //
 // Salt: Salt removes the last such line per run, brine all; changes {user: name} under test too.
 func cronEnvAbsent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	name := strings.TrimSpace(req.Name)
 	user := req.Args.String("user", "root")
 	if err := req.Args.Err(); err != nil {

@@ -2,21 +2,26 @@ package states
 
 import (
 	"bytes"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/states/internal/gendoc/docgen"
 )
 
-// TestDocsUpToDate fails when a state's doc comment changed (or a state
-// was registered) without `go generate ./states`.
+// composeFresh is what gendoc composes: the prose of the source's doc
+// comment with the declared arguments.
+func composeFresh(name, prose string) string {
+	params, _ := Params(name)
+	return ComposeDoc(prose, params)
+}
+
+// TestDocsUpToDate fails when a state's doc comment or declared arguments
+// changed (or a state was registered) without `go generate ./states`.
 func TestDocsUpToDate(t *testing.T) {
-	goSrc, md, err := docgen.Generate(".")
+	goSrc, md, err := docgen.Generate(".", composeFresh, GlobalArgsDoc())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,23 +39,40 @@ func TestDocsUpToDate(t *testing.T) {
 	}
 }
 
-var docArgLine = regexp.MustCompile(`(?m)^Arguments:\n\n?(?:\s+- \w[\w, ]*:.*\n)+`)
+var docArgLine = regexp.MustCompile(`(?m)^Arguments:\n(?:  - \S.*\n)+`)
 
-// TestEveryStateHasDoc holds every registered state function to the doc
-// shape: a summary, then an Arguments: list of "- name: what it is".
-func TestEveryStateHasDoc(t *testing.T) {
-	names := Names()
-	if len(names) == 0 {
-		t.Fatal("no state functions registered")
+// TestEveryStateDeclaresItsArguments holds every state function of this
+// package to the contract: a doc comment, and its arguments declared in
+// its Register call (name first), which its reference lists.
+func TestEveryStateDeclaresItsArguments(t *testing.T) {
+	entries, _, err := docgen.Collect(".")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, n := range names {
-		d, ok := Doc(n)
-		if !ok || d == "" {
-			t.Errorf("%s: no doc comment; document it and run go generate ./states", n)
+	if len(entries) == 0 {
+		t.Fatal("no state functions found")
+	}
+	for _, e := range entries {
+		params, ok := Params(e.Name)
+		if !ok {
+			t.Errorf("%s: registered without Params; declare its arguments", e.Name)
+			continue
+		}
+		if params[0].Name != "name" {
+			t.Errorf("%s: the first Param is %s; declare name first", e.Name, params[0].Name)
+		}
+		d, ok := Doc(e.Name)
+		if !ok || strings.TrimSpace(e.Doc) == "" {
+			t.Errorf("%s: no doc comment; document it and run go generate ./states", e.Name)
 			continue
 		}
 		if !docArgLine.MatchString(d) {
-			t.Errorf("%s: doc has no Arguments: list of \"- name: ...\" lines:\n%s", n, d)
+			t.Errorf("%s: reference has no Arguments list:\n%s", e.Name, d)
+		}
+		for _, p := range params {
+			if !p.Rest && !strings.Contains(d, "  - "+p.Name+" (") {
+				t.Errorf("%s: reference lacks argument %s", e.Name, p.Name)
+			}
 		}
 	}
 	if _, ok := Doc("no.such"); ok {
@@ -59,30 +81,30 @@ func TestEveryStateHasDoc(t *testing.T) {
 	all := Docs()
 	all["file.managed"] = "changed"
 	if d, _ := Doc("file.managed"); d == "changed" {
-		t.Error("Docs returned the map itself, not a copy")
+		t.Error("Docs returned a map Doc reads")
 	}
 }
 
-func TestDocArgNames(t *testing.T) {
-	got := docArgNames("cmd.wait")
-	for _, want := range []string{"name", "cwd", "env", "runas", "hide_output"} {
-		if !slices.Contains(got, want) {
-			t.Errorf("docArgNames(cmd.wait) = %v; lacks %q", got, want)
-		}
+func TestComposeDoc(t *testing.T) {
+	params := []Param{
+		{Name: "name", Type: Path, Doc: "the file."},
+		{Name: "mode", Type: Mode, Default: fileDefaultDirMode, Doc: "its mode."},
+		{Name: "backup", Type: String, Default: ".bak", Doc: "the suffix."},
+		{Name: "force", Type: Bool, Required: true, Default: false, Doc: "force it."},
+		{Name: "(any other argument)", Rest: true, Doc: "a variable."},
 	}
-	// An argument after a wrapped one is still listed.
-	if got := docArgNames("sysctl.present"); !slices.Contains(got, "config") {
-		t.Errorf("docArgNames(sysctl.present) = %v; lacks config", got)
+	got := ComposeDoc("Managed does it.\n\nMore prose.\n\nSalt: same.\n", params)
+	want := "Managed does it.\n\nArguments:\n" +
+		"  - name (path): the file.\n" +
+		"  - mode (mode, default 0755): its mode.\n" +
+		"  - backup (string, default \".bak\"): the suffix.\n" +
+		"  - force (bool, required, default False): force it.\n" +
+		"  - (any other argument): a variable.\n" +
+		"\nMore prose.\n\nSalt: same.\n"
+	if got != want {
+		t.Errorf("ComposeDoc =\n%s\nwant\n%s", got, want)
 	}
-	got = docArgNames("file.managed")
-	if !slices.Contains(got, "source_hash") || slices.Contains(got, "Salt") {
-		t.Errorf("docArgNames(file.managed) = %v", got)
-	}
-	var buf bytes.Buffer
-	req := fileReq("", "file.exists", "/", map[string]any{"nmae": 1, "require": []any{}}, true)
-	req.Env.Log = slog.New(slog.NewTextHandler(&buf, nil))
-	fileExists(t.Context(), req)
-	if !strings.Contains(buf.String(), "arguments=[nmae]") {
-		t.Errorf("warning = %q; want it to name nmae only", buf.String())
+	if got := ComposeDoc("Only a summary.\n", params[:1]); got != "Only a summary.\n\nArguments:\n  - name (path): the file.\n" {
+		t.Errorf("ComposeDoc(summary only) = %q", got)
 	}
 }

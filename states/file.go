@@ -72,6 +72,24 @@ func fileModeBits(m fs.FileMode) fs.FileMode {
 	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 }
 
+// The arguments several file states share, declared once.
+var (
+	fileUserParam  = Param{Name: "user", Type: String, Doc: "the owner, a name or uid, looked up in ROOT/etc/passwd."}
+	fileGroupParam = Param{Name: "group", Type: String, Doc: "the group, a name or gid, looked up in ROOT/etc/group."}
+	fileMakedirs   = Param{Name: "makedirs", Type: Bool, Default: false, Doc: "create missing parent directories."}
+	fileShowChange = Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff; False reports \"<show_changes=False>\"."}
+	fileBackupBak  = Param{Name: "backup", Type: String, Default: ".bak", Doc: "the suffix of the copy of the old file; False keeps no copy."}
+	fileTemplate   = Param{Name: "template", Type: String, Doc: `"jinja" renders the text with the grains, pillar, context and defaults first.`}
+	fileContext    = Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."}
+	fileDefaults   = Param{Name: "defaults", Type: Map, Doc: "default variables for the template."}
+	// fileTemplateVars is Salt's **kwargs of the states that render a
+	// template: an argument they do not take is a template variable.
+	fileTemplateVars = Param{Name: "(any other argument)", Rest: true, With: "template", Doc: "with template set, a variable for the template, as in Salt."}
+)
+
+// fileName is the name Param of a file state: an absolute path.
+func fileName(doc string) Param { return Param{Name: "name", Type: Path, Doc: doc} }
+
 // fileArgPath reads and checks the name: an absolute path, rebased by
 // --root. Under a root, the symlinks among its directories are resolved
 // inside the root (see fileRootPath); the last element is left as it is.
@@ -83,7 +101,6 @@ func fileArgPath(req *Request) (string, error) {
 	if !filepath.IsAbs(req.Name) {
 		return "", &ArgError{Arg: "name", Err: fmt.Errorf("want an absolute path, got %q", req.Name)}
 	}
-	docWarnUnknown(req)
 	p, err := fileRootPath(req, req.Name, false)
 	if err != nil {
 		return "", &ArgError{Arg: "name", Err: err}

@@ -10,19 +10,35 @@ import (
 )
 
 func init() {
-	Register("file.comment", fileComment)
-	Register("file.uncomment", fileUncomment)
-	Register("file.blockreplace", fileBlockreplace)
+	Register("file.comment", fileComment,
+		fileName("the path of the file."),
+		Param{Name: "regex", Type: String, Required: true, Doc: "a Python regular expression for the lines to comment out; a leading ^ anchors at the line start."},
+		Param{Name: "char", Type: String, Default: "#", Doc: "the comment character(s) put in front of each line."},
+		fileBackupBak,
+		Param{Name: "ignore_missing", Type: Bool, Default: false, Doc: "succeed when no line matches and none is commented."},
+	)
+	Register("file.uncomment", fileUncomment,
+		fileName("the path of the file."),
+		Param{Name: "regex", Type: String, Required: true, Doc: "a Python regular expression for the line, without its comment character; a leading ^ anchors at the text after it."},
+		Param{Name: "char", Type: String, Default: "#", Doc: "the comment character(s)."},
+		fileBackupBak,
+	)
+	Register("file.blockreplace", fileBlockreplace,
+		fileName("the path of the file."),
+		Param{Name: "marker_start", Type: String, Default: "#-- start managed zone --", Doc: "the line that opens the block; a line containing it matches."},
+		Param{Name: "marker_end", Type: String, Default: "#-- end managed zone --", Doc: "the line that closes the block."},
+		Param{Name: "content", Type: StringList, Doc: "the text between the markers, a string or a list of lines."},
+		Param{Name: "source", Type: Any, Doc: "a salt:// URL or local path (or a list of them) whose content is used instead of content."},
+		fileTemplate, fileContext, fileDefaults,
+		Param{Name: "append_if_not_found", Type: Bool, Default: false, Doc: "add the markers and content at the end when the markers are missing."},
+		Param{Name: "prepend_if_not_found", Type: Bool, Default: false, Doc: "add them at the start instead."},
+		Param{Name: "append_newline", Type: Bool, Default: true, Doc: "end the content with a newline when it lacks one."},
+		fileBackupBak,
+		fileShowChange,
+	)
 }
 
 // Comment comments out the lines that match a regular expression.
-//
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - regex: a Python regular expression for the lines to comment out; a leading ^ anchors at the line start.
-//   - char: the comment character(s) put in front of each line (default "#").
-//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
-//   - ignore_missing: succeed when no line matches and none is commented (default False).
 //
 // Salt: a line that already starts with char is left alone even when an unanchored regex matches it, so a rerun never doubles the comment; under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
 func fileComment(ctx context.Context, req *Request) Result {
@@ -31,12 +47,6 @@ func fileComment(ctx context.Context, req *Request) Result {
 
 // Uncomment removes the comment character from the commented lines that
 // match a regular expression.
-//
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - regex: a Python regular expression for the line, without its comment character; a leading ^ anchors at the text after it.
-//   - char: the comment character(s) (default "#").
-//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
 //
 // Salt: under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
 func fileUncomment(ctx context.Context, req *Request) Result {
@@ -154,21 +164,6 @@ func fileCommentEdit(lines []string, rx *regexp.Regexp, char string, comment boo
 
 // Blockreplace manages the text between two marker lines, leaving the rest
 // of the file as it is: how a state owns its own part of a shared file.
-//
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - marker_start: the line that opens the block (default "#-- start managed zone --"); a line containing it matches.
-//   - marker_end: the line that closes the block (default "#-- end managed zone --").
-//   - content: the text between the markers.
-//   - source: a salt:// URL or local path whose content is used instead of content.
-//   - template: "jinja" renders content or source with context and defaults first.
-//   - context: variables for the template; they override defaults.
-//   - defaults: default variables for the template.
-//   - append_if_not_found: add the markers and content at the end when the markers are missing (default False).
-//   - prepend_if_not_found: add them at the start instead (default False).
-//   - append_newline: end the content with a newline when it lacks one (default True).
-//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
-//   - show_changes: report the diff (default True).
 //
 // Salt: insert_before_match, insert_after_match and accumulators are not supported.
 func fileBlockreplace(ctx context.Context, req *Request) Result {

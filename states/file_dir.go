@@ -12,26 +12,24 @@ import (
 )
 
 func init() {
-	Register("file.directory", fileDirectory)
-	Register("file.absent", fileAbsent)
-	Register("file.exists", fileExists)
-	Register("file.missing", fileMissing)
+	Register("file.directory", fileDirectory,
+		fileName("the path of the directory."),
+		fileUserParam, fileGroupParam,
+		Param{Name: "dir_mode", Type: Mode, Doc: "the directory's mode in octal such as 0755 (default: kept, 0755 for a new one)."},
+		Param{Name: "mode", Type: Mode, Doc: "an alias of dir_mode, as in Salt."},
+		Param{Name: "file_mode", Type: Mode, Doc: `the mode of files under it, applied when recurse has "mode".`},
+		fileMakedirs,
+		Param{Name: "recurse", Type: StringList, Doc: `what to apply to everything under the directory: a list of "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`},
+		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove everything under the directory that exclude_pat does not match."},
+		Param{Name: "exclude_pat", Type: String, Doc: `with clean, keep entries whose base name matches this glob, or whose relative path matches the regex after "E@".`},
+	)
+	Register("file.absent", fileAbsent, fileName("the path to remove."))
+	Register("file.exists", fileExists, fileName("the path that must exist."))
+	Register("file.missing", fileMissing, fileName("the path that must not exist."))
 }
 
 // Directory makes sure a directory exists with the given owner and mode,
 // and optionally applies them to everything under it.
-//
-// Arguments:
-//   - name: the path of the directory (absolute).
-//   - user: the owner, a name or uid, looked up in ROOT/etc/passwd.
-//   - group: the group, a name or gid, looked up in ROOT/etc/group.
-//   - dir_mode: the directory's mode in octal such as 0755.
-//   - mode: an alias of dir_mode, as in Salt.
-//   - file_mode: the mode of files under it, applied when recurse has "mode".
-//   - makedirs: create missing parent directories (default False).
-//   - recurse: a list of "user", "group", "mode", "ignore_files", "ignore_dirs" to apply to everything under the directory.
-//   - clean: remove everything under the directory that exclude_pat does not match.
-//   - exclude_pat: with clean, keep entries whose base name matches this glob, or whose relative path matches the regex after "E@".
 //
 // Salt: results match Salt's directory() (changes {path: {directory: new}} with an empty comment for a new directory, "The following files will be changed" under test), but a real run does not repeat user, group and mode at the top level of the changes nor list clean's removals under "removed", so that it reports what a dry run does; clean does not know which files other states manage (Salt keeps the files required by other states), brine keeps only what exclude_pat matches; a missing parent fails a dry run too, unless an earlier state of the run makes it.
 func fileDirectory(ctx context.Context, req *Request) Result {
@@ -290,9 +288,6 @@ func fileClean(req *Request, dir string, keep func(string) bool) ([]string, erro
 
 // Absent makes sure a file, symlink or directory (with its content) is gone.
 //
-// Arguments:
-//   - name: the path to remove (absolute).
-//
 // Salt: the same; brine also refuses the root of --root.
 func fileAbsent(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
@@ -328,9 +323,6 @@ func fileAbsent(ctx context.Context, req *Request) Result {
 
 // Exists checks that a path exists, and changes nothing.
 //
-// Arguments:
-//   - name: the path that must exist (absolute).
-//
 // Salt: the same.
 func fileExists(ctx context.Context, req *Request) Result {
 	path, err := fileArgPath(req)
@@ -344,9 +336,6 @@ func fileExists(ctx context.Context, req *Request) Result {
 }
 
 // Missing checks that a path does not exist, and changes nothing.
-//
-// Arguments:
-//   - name: the path that must not exist (absolute).
 //
 // Salt: the same.
 func fileMissing(ctx context.Context, req *Request) Result {

@@ -9,8 +9,20 @@ import (
 )
 
 func init() {
-	Register("file.append", fileAppend)
-	Register("file.prepend", filePrepend)
+	for _, fun := range []string{"file.append", "file.prepend"} {
+		fn := fileAppend
+		if fun == "file.prepend" {
+			fn = filePrepend
+		}
+		Register(fun, fn,
+			fileName("the path of the file; it is created when missing."),
+			Param{Name: "text", Type: StringList, Doc: "a line, or a list of lines (an item may hold several lines, added together)."},
+			Param{Name: "source", Type: Any, Doc: "a salt:// URL or local path (or a list of them) whose content is the text, instead of text."},
+			fileTemplate, fileContext, fileDefaults,
+			fileMakedirs,
+			Param{Name: "ignore_whitespace", Type: Bool, Default: true, Doc: "compare lines with runs of blanks folded."},
+		)
+	}
 }
 
 // fileLines splits text into lines without their newlines, and reports
@@ -86,32 +98,12 @@ func fileHasChunk(data []byte, chunk string, ignoreWS bool) bool {
 
 // Append adds lines at the end of a file, only those not already in it.
 //
-// Arguments:
-//   - name: the path of the file (absolute); it is created when missing.
-//   - text: a line, or a list of lines (an item may hold several lines, added together).
-//   - source: a salt:// URL or local path whose content is the text, instead of text.
-//   - template: "jinja" renders text or source with context and defaults first.
-//   - context: variables for the template; they override defaults.
-//   - defaults: default variables for the template.
-//   - makedirs: create missing parent directories (default False).
-//   - ignore_whitespace: compare lines with runs of blanks folded (default True).
-//
 // Salt: the same.
 func fileAppend(ctx context.Context, req *Request) Result {
 	return fileAddLines(ctx, req, false)
 }
 
 // Prepend adds lines at the start of a file, only those not already in it.
-//
-// Arguments:
-//   - name: the path of the file (absolute); it is created when missing.
-//   - text: a line, or a list of lines (an item may hold several lines, added together).
-//   - source: a salt:// URL or local path whose content is the text, instead of text.
-//   - template: "jinja" renders text or source with context and defaults first.
-//   - context: variables for the template; they override defaults.
-//   - defaults: default variables for the template.
-//   - makedirs: create missing parent directories (default False).
-//   - ignore_whitespace: compare lines with runs of blanks folded (default True).
 //
 // Salt: the same, without the header argument.
 func filePrepend(ctx context.Context, req *Request) Result {

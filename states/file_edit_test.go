@@ -98,7 +98,7 @@ func TestFileLine(t *testing.T) {
 		args map[string]any
 		want string
 	}{
-		{"/etc/default/grub", map[string]any{"content": "x"}, `argument "mode": want ensure, replace, delete or insert, got nothing`},
+		{"/etc/default/grub", map[string]any{"content": "x"}, `argument "mode": required`},
 		{"/etc/default/grub", map[string]any{"mode": "upsert", "content": "x"}, `argument "mode"`},
 		{"/etc/default/grub", map[string]any{"mode": "insert"}, `argument "content"`},
 		{"/etc/default/grub", map[string]any{"mode": "ensure", "content": "x"}, `argument "mode": ensure needs before and/or after`},

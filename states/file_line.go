@@ -9,25 +9,26 @@ import (
 )
 
 func init() {
-	Register("file.line", fileLine)
+	Register("file.line", fileLine,
+		fileName("the path of the file."),
+		Param{Name: "content", Type: String, Doc: "the line."},
+		Param{Name: "match", Type: String, Doc: "a Python regular expression for the line(s) to replace or delete (default: content, taken literally)."},
+		Param{Name: "mode", Type: String, Required: true, Doc: `ensure (the line is right after "after" and/or right before "before"), replace, delete or insert.`},
+		Param{Name: "location", Type: String, Doc: "with insert and no before/after: start or end (default end)."},
+		Param{Name: "before", Type: String, Doc: "a regular expression; the line goes just before the first line it matches."},
+		Param{Name: "after", Type: String, Doc: "a regular expression; the line goes just after the first line it matches."},
+		Param{Name: "indent", Type: Bool, Default: true, Doc: "give the new line the indentation of the line it goes next to or replaces."},
+		Param{Name: "create", Type: Bool, Default: false, Doc: "create the file when missing."},
+		Param{Name: "backup", Type: String, Doc: `the suffix of a copy of the old file such as ".bak" (default: no copy).`},
+		fileShowChange,
+		Param{Name: "user", Type: String, Doc: "the owner of a file created by create, a name or uid."},
+		Param{Name: "group", Type: String, Doc: "the group of a file created by create, a name or gid."},
+		Param{Name: "file_mode", Type: Mode, Doc: "the mode of a file created by create."},
+	)
 }
 
 // Line edits one line of a file: makes sure it is there, replaces it,
 // deletes it, or inserts it at a place.
-//
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - content: the line.
-//   - match: a Python regular expression for the line(s) to replace or delete (default: content, taken literally).
-//   - mode: ensure (the line is right after "after" and/or right before "before"), replace, delete or insert.
-//   - location: with insert and no before/after: start or end (default end).
-//   - before: a regular expression; the line goes just before the first line it matches.
-//   - after: a regular expression; the line goes just after the first line it matches.
-//   - indent: give the new line the indentation of the line it goes next to or replaces (default True).
-//   - create: create the file when missing (default False).
-//   - backup: the suffix of a copy of the old file such as ".bak" (default: no copy).
-//   - show_changes: report the diff (default True).
-//   - user, group, file_mode: owner, group and mode of a file created by create.
 //
 // Salt: before and after are matched with Go's RE2 after the same translation as file.replace's pattern; with both, the line goes after "after".
 func fileLine(ctx context.Context, req *Request) Result {

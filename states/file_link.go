@@ -14,21 +14,34 @@ import (
 )
 
 func init() {
-	Register("file.symlink", fileSymlink)
-	Register("file.touch", fileTouch)
-	Register("file.copy", fileCopy)
+	Register("file.symlink", fileSymlink,
+		fileName("the path of the link."),
+		Param{Name: "target", Type: String, Required: true, Doc: "what the link points to, written as given (not rebased by --root)."},
+		Param{Name: "force", Type: Bool, Default: false, Doc: "replace a file or directory that is in the way."},
+		Param{Name: "backupname", Type: Path, Doc: "move a file or directory that is in the way to this path instead of failing or removing it."},
+		fileMakedirs,
+		Param{Name: "user", Type: String, Doc: "the link's owner, a name or uid."},
+		Param{Name: "group", Type: String, Doc: "the link's group, a name or gid."},
+	)
+	Register("file.touch", fileTouch,
+		fileName("the path of the file."),
+		Param{Name: "atime", Type: Int, Doc: "the access time in seconds since the epoch (default now)."},
+		Param{Name: "mtime", Type: Int, Doc: "the modification time in seconds since the epoch (default now)."},
+		fileMakedirs,
+	)
+	Register("file.copy", fileCopy,
+		fileName("the destination path."),
+		Param{Name: "source", Type: Path, Required: true, Doc: "the local path to copy (read under --root)."},
+		Param{Name: "force", Type: Bool, Default: false, Doc: "overwrite a destination that differs (else an existing destination is left alone)."},
+		Param{Name: "preserve", Type: Bool, Default: false, Doc: "keep the source's owner, mode and times."},
+		fileMakedirs,
+		Param{Name: "user", Type: String, Doc: "the owner of the copy, a name or uid (ignored with preserve)."},
+		Param{Name: "group", Type: String, Doc: "the group of the copy, a name or gid (ignored with preserve)."},
+		Param{Name: "mode", Type: Mode, Doc: "the mode of the copy in octal (ignored with preserve)."},
+	)
 }
 
 // Symlink makes sure name is a symbolic link to target.
-//
-// Arguments:
-//   - name: the path of the link (absolute).
-//   - target: what the link points to, written as given (not rebased by --root).
-//   - force: replace a file or directory that is in the way (default False).
-//   - backupname: move a file or directory that is in the way to this path instead of failing or removing it.
-//   - makedirs: create missing parent directories (default False).
-//   - user: the link's owner, a name or uid.
-//   - group: the link's group, a name or gid.
 //
 // Salt: comments and changes are Salt's, with these differences: a link to
 // another target reports {new: name} under test as in a real run (Salt
@@ -200,12 +213,6 @@ func fileLinkOwner(req *Request, p filePerms, fi fs.FileInfo) string {
 // Touch creates a file when missing, or updates its access and
 // modification times, as touch(1) does.
 //
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - atime: the access time in seconds since the epoch (default now).
-//   - mtime: the modification time in seconds since the epoch (default now).
-//   - makedirs: create missing parent directories (default False).
-//
 // Salt: the same; every run reports a change, as touch always changes the times, and so does a dry run (Salt's says "File X exists and has the correct times" for an existing file when neither atime nor mtime is given).
 func fileTouch(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
@@ -270,16 +277,6 @@ func fileTouch(ctx context.Context, req *Request) Result {
 }
 
 // Copy copies a local file or directory to name.
-//
-// Arguments:
-//   - name: the destination path (absolute).
-//   - source: the local path to copy (absolute, read under --root).
-//   - force: overwrite a destination that differs (default False: an existing destination is left alone).
-//   - preserve: keep the source's owner, mode and times (default False).
-//   - makedirs: create missing parent directories (default False).
-//   - user: the owner of the copy, a name or uid (ignored with preserve).
-//   - group: the group of the copy, a name or gid (ignored with preserve).
-//   - mode: the mode of the copy in octal (ignored with preserve).
 //
 // Salt: directories are copied only when the destination is missing or force is set; force leaves an identical file alone ("The target file X exists and is identical to the source", where Salt copies again); a dry run reports the changes {name: source} of a real run (Salt's reports none).
 func fileCopy(ctx context.Context, req *Request) Result {

@@ -17,33 +17,29 @@ import (
 )
 
 func init() {
-	Register("file.managed", fileManaged)
+	Register("file.managed", fileManaged,
+		fileName("the path of the file."),
+		Param{Name: "source", Type: Any, Doc: "salt:// URL, file:// URL or absolute local path, or a list of them; the first found wins. A list item may be a one-key mapping {url: hash}."},
+		Param{Name: "source_hash", Type: String, Doc: `the expected checksum of the source, as "sha256=HEX", "md5=HEX" (also sha1, sha512) or bare hex; a mismatch fails the state.`},
+		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash."},
+		Param{Name: "contents", Type: StringList, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing."},
+		Param{Name: "contents_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the content.`},
+		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "add the missing trailing newline to contents."},
+		Param{Name: "template", Type: String, Doc: `"jinja" renders the content with the grains, pillar, context and defaults.`},
+		fileContext, fileDefaults, fileTemplateVars,
+		fileUserParam, fileGroupParam,
+		Param{Name: "mode", Type: Mode, Doc: "the file mode in octal such as 0644; the mode is kept when not given, and a new file gets 0644."},
+		fileMakedirs,
+		Param{Name: "dir_mode", Type: Mode, Default: fileDefaultDirMode, Doc: "the mode of directories that makedirs creates."},
+		Param{Name: "replace", Type: Bool, Default: true, Doc: "replace the content of an existing file; False only creates the file."},
+		Param{Name: "create", Type: Bool, Default: true, Doc: "create the file when missing."},
+		Param{Name: "backup", Type: String, Doc: `"minion" keeps a copy of the old file under ROOT/var/cache/brine/file_backup/PATH_TIME.`},
+		fileShowChange,
+		Param{Name: "follow_symlinks", Type: Bool, Default: true, Doc: "when name is a symlink, manage the file it points to; False replaces the link with a file."},
+	)
 }
 
 // Managed makes sure a file has the given content, owner and mode.
-//
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - source: salt:// URL, file:// URL or absolute local path, or a list of them; the first found wins. A list item may be a one-key mapping {url: hash}.
-//   - source_hash: the expected checksum of the source, as "sha256=HEX", "md5=HEX" (also sha1, sha512) or bare hex; a mismatch fails the state.
-//   - skip_verify: accepted; when true, source_hash is not checked.
-//   - contents: the content, as a string or a list of lines; a trailing newline is added when missing.
-//   - contents_pillar: a pillar path such as "app:config" whose value is the content.
-//   - contents_newline: add the missing trailing newline to contents (default True).
-//   - template: "jinja" renders the content with the grains, pillar, context and defaults.
-//   - context: variables for the template; they override defaults.
-//   - defaults: default variables for the template.
-//   - (any other argument): with template set, a variable for the template, as in Salt.
-//   - user: the owner, a name or uid, looked up in ROOT/etc/passwd.
-//   - group: the group, a name or gid, looked up in ROOT/etc/group.
-//   - mode: the file mode in octal such as 0644; the mode is kept when not given, and a new file gets 0644.
-//   - makedirs: create missing parent directories (default False).
-//   - dir_mode: the mode of directories that makedirs creates (default 0755).
-//   - replace: replace the content of an existing file (default True); False only creates the file.
-//   - create: create the file when missing (default True).
-//   - backup: "minion" keeps a copy of the old file under ROOT/var/cache/brine/file_backup/PATH_TIME.
-//   - show_changes: report the diff (default True); False reports "<show_changes=False>".
-//   - follow_symlinks: when name is a symlink, manage the file it points to (default True); False replaces the link with a file.
 //
 // Salt: comments are Salt's; under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty. http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
@@ -408,12 +404,12 @@ func fileRender(ctx context.Context, req *Request, path string, data []byte) ([]
 	if req.Env == nil || req.Env.Render == nil {
 		return nil, &ArgError{Arg: "template", Err: errors.New("no template renderer is configured")}
 	}
-	// As in Salt, arguments file.managed does not know are template
-	// variables too (formulas pass paths that way); defaults and then
-	// context go on top.
-	vars := map[string]any{}
-	for _, k := range docUnknownArgs(req) {
-		vars[k], _ = req.Args.Get(k)
+	// As in Salt, arguments the state does not take are template variables
+	// too (formulas pass paths that way), when it declares so (a Rest
+	// Param); defaults and then context go on top.
+	vars := req.Args.Rest()
+	if vars == nil {
+		vars = map[string]any{}
 	}
 	defaults := req.Args.Dict("defaults")
 	context := req.Args.Dict("context")

@@ -12,7 +12,21 @@ import (
 )
 
 func init() {
-	Register("file.recurse", fileRecurse)
+	Register("file.recurse", fileRecurse,
+		fileName("the target directory."),
+		Param{Name: "source", Type: String, Required: true, Doc: "a salt:// directory."},
+		Param{Name: "user", Type: String, Doc: "the owner of the files and directories, a name or uid."},
+		Param{Name: "group", Type: String, Doc: "their group, a name or gid."},
+		Param{Name: "file_mode", Type: Mode, Doc: "the mode of the files (default: kept, 0644 for new ones)."},
+		Param{Name: "dir_mode", Type: Mode, Doc: "the mode of the directories (default 0755 for new ones)."},
+		Param{Name: "makedirs", Type: Bool, Default: false, Doc: "create the target's missing parents."},
+		Param{Name: "template", Type: String, Doc: `"jinja" renders every file with context and defaults.`},
+		fileContext, fileDefaults, fileTemplateVars,
+		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove files under the target that the source does not have."},
+		Param{Name: "include_pat", Type: String, Doc: `copy only files whose name matches this glob (or "E@regex" on the relative path).`},
+		Param{Name: "exclude_pat", Type: String, Doc: `skip files whose name matches this glob (or "E@regex" on the relative path).`},
+		Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report diffs."},
+	)
 }
 
 // FileLister is an optional ability of a FileSource: listing a salt://
@@ -24,22 +38,6 @@ type FileLister interface {
 }
 
 // Recurse copies a directory of the state tree onto the host, file by file.
-//
-// Arguments:
-//   - name: the target directory (absolute).
-//   - source: a salt:// directory.
-//   - user: the owner of the files and directories, a name or uid.
-//   - group: their group, a name or gid.
-//   - file_mode: the mode of the files (default: kept, 0644 for new ones).
-//   - dir_mode: the mode of the directories (default 0755 for new ones).
-//   - makedirs: create the target's missing parents (default False).
-//   - template: "jinja" renders every file with context and defaults.
-//   - context: variables for the template; they override defaults.
-//   - defaults: default variables for the template.
-//   - clean: remove files under the target that the source does not have (default False).
-//   - include_pat: copy only files whose name matches this glob (or "E@regex" on the relative path).
-//   - exclude_pat: skip files whose name matches this glob (or "E@regex" on the relative path).
-//   - show_changes: report diffs (default True).
 //
 // Salt: symlink options and maxdepth are not supported. Changes are keyed by file path, a new directory as {path: {path: {directory: new}}} as Salt nests directory() results; real and no-op comments are Salt's, but a dry run says "The directory X is set to be changed" where Salt lists each file's own comment.
 func fileRecurse(ctx context.Context, req *Request) Result {

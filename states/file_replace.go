@@ -8,24 +8,23 @@ import (
 )
 
 func init() {
-	Register("file.replace", fileReplace)
+	Register("file.replace", fileReplace,
+		fileName("the path of the file."),
+		Param{Name: "pattern", Type: String, Required: true, Doc: `a Python regular expression; \Z, {,n}, \uXXXX and (?u) are translated to Go's RE2, and lookaround, backreferences and (?x) are refused with an error.`},
+		Param{Name: "repl", Type: String, Doc: `the replacement; \1 and \g<name> refer to groups (required unless search_only).`},
+		Param{Name: "count", Type: Int, Default: 0, Doc: "replace at most this many matches; 0 replaces all."},
+		Param{Name: "flags", Type: Any, Doc: "a list of IGNORECASE, MULTILINE, DOTALL, or their integer sum (default 8, MULTILINE)."},
+		Param{Name: "append_if_not_found", Type: Bool, Default: false, Doc: "when nothing matches, add not_found_content at the end."},
+		Param{Name: "prepend_if_not_found", Type: Bool, Default: false, Doc: "when nothing matches, add not_found_content at the start."},
+		Param{Name: "not_found_content", Type: StringList, Doc: "the text added when nothing matches (default repl); it is not added again when already present."},
+		fileBackupBak,
+		Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff."},
+		Param{Name: "ignore_if_missing", Type: Bool, Default: false, Doc: "succeed without change when the file does not exist."},
+		Param{Name: "search_only", Type: Bool, Default: false, Doc: "report whether the pattern matches and change nothing."},
+	)
 }
 
 // Replace edits a file with a regular expression, as Python's re.sub does.
-//
-// Arguments:
-//   - name: the path of the file (absolute).
-//   - pattern: a Python regular expression; \Z, {,n}, \uXXXX and (?u) are translated to Go's RE2, and lookaround, backreferences and (?x) are refused with an error.
-//   - repl: the replacement; \1 and \g<name> refer to groups.
-//   - count: replace at most this many matches (default 0: all).
-//   - flags: a list of IGNORECASE, MULTILINE, DOTALL, or their integer sum (default 8, MULTILINE).
-//   - append_if_not_found: when nothing matches, add not_found_content at the end (default False).
-//   - prepend_if_not_found: when nothing matches, add not_found_content at the start (default False).
-//   - not_found_content: the text added when nothing matches (default repl); it is not added again when already present.
-//   - backup: the suffix of the copy of the old file (default ".bak"); False keeps no copy.
-//   - show_changes: report the diff (default True).
-//   - ignore_if_missing: succeed without change when the file does not exist (default False).
-//   - search_only: report whether the pattern matches and change nothing (default False).
 //
 // Salt: on a file that does not exist yet both fail with Salt's "X: file not found", in test mode too (brine cannot know whether an earlier state would create it), unless ignore_if_missing is set. The "$" anchor without MULTILINE does not match before a final newline as Python's does.
 func fileReplace(ctx context.Context, req *Request) Result {

@@ -11,8 +11,15 @@ import (
 )
 
 func init() {
-	Register("group.present", groupPresent)
-	Register("group.absent", groupAbsent)
+	Register("group.present", groupPresent,
+		Param{Name: "name", Type: String, Doc: "the group name."},
+		Param{Name: "gid", Type: Int, Doc: "the group id; a new group without one gets the next free id."},
+		Param{Name: "system", Type: Bool, Default: false, Doc: "take the gid from the system range (SYS_GID_MIN..SYS_GID_MAX)."},
+		Param{Name: "members", Type: StringList, Doc: "the complete member list; an empty list empties the group. Not with addusers or delusers."},
+		Param{Name: "addusers", Type: StringList, Doc: "users to add as members."},
+		Param{Name: "delusers", Type: StringList, Doc: "users to remove from the members."},
+	)
+	Register("group.absent", groupAbsent, Param{Name: "name", Type: String, Doc: "the group name."})
 }
 
 // groupArgs are group.present's arguments after checking.
@@ -61,21 +68,11 @@ func groupParseArgs(req *Request) (*groupArgs, error) {
 
 // Present makes sure a group exists with the given gid and members.
 //
-// Arguments:
-//   - name: the group name.
-//   - gid: the group id; a new group without one gets the next free id.
-//   - system: take the gid from the system range (SYS_GID_MIN..SYS_GID_MAX).
-//   - members: the complete member list; an empty list empties the group.
-//     Not with addusers or delusers.
-//   - addusers: users to add as members.
-//   - delusers: users to remove from the members.
-//
 // groupadd, groupmod and gpasswd make the changes, with --root for an
 // image; a new group's gid is chosen beforehand, so a dry run shows it.
 //
 // Salt: conflicting members/addusers/delusers fail (Salt returns None); a dry run reports the changes of a real run (Salt's reports none), and the gid it promises a new group counts the groups and users that earlier states of the same dry run would create.
 func groupPresent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	ga, err := groupParseArgs(req)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
@@ -263,15 +260,11 @@ func groupCreate(ctx context.Context, req *Request, db *acctDB, ga *groupArgs) R
 
 // Absent makes sure a group does not exist.
 //
-// Arguments:
-//   - name: the group name.
-//
 // groupdel refuses to remove a user's primary group; the state then fails
 // with its message.
 //
 // Salt: none.
 func groupAbsent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	name := req.Name
 	if name == "" || strings.ContainsAny(name, ":,\n /") {
 		return Failf(name, "argument %q: %q is not a group name", "name", name)

@@ -68,7 +68,7 @@ func TestGroupPresentFails(t *testing.T) {
 		want string
 	}{
 		{"web", map[string]any{"gid": 2000}, "Group web is not present but gid 2000 is already taken by group grp1"},
-		{"web", map[string]any{"gid": "abc"}, `argument "gid": Invalid gid`},
+		{"web", map[string]any{"gid": "abc"}, `argument "gid": want an integer, got abc`},
 		{"web", map[string]any{"members": []any{"bob"}, "addusers": []any{"carol"}}, `Error: Conflicting options "members" with "addusers" and/or "delusers" can not be used together. `},
 		{"web", map[string]any{"addusers": []any{"bob"}, "delusers": []any{"bob"}}, "Error. Same user(s) can not be added and deleted simultaneously"},
 		{"web", map[string]any{"members": []any{"a b"}}, `argument "members"`},

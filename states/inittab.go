@@ -15,10 +15,22 @@ import (
 // one entry a line: id:runlevels:action:process.
 
 func init() {
-	Register("inittab.present", inittabPresent)
-	Register("inittab.absent", inittabAbsent)
-	Register("inittab.commented", inittabCommented)
-	Register("inittab.uncommented", inittabUncommented)
+	id := Param{Name: "id", Type: String, Doc: "the entry's id, when name is a description."}
+	config := Param{Name: "config", Type: Path, Default: "/etc/inittab", Doc: "the file; with --root it resolves inside the image (links included) or fails."}
+	Register("inittab.present", inittabPresent,
+		Param{Name: "name", Type: String, Doc: "the entry's id (1 to 4 characters), unless id is given."},
+		id,
+		Param{Name: "runlevels", Type: String, Default: "", Doc: "the runlevels, such as 2345."},
+		Param{Name: "action", Type: String, Required: true, Doc: "one of respawn, wait, once, boot, bootwait, off, ondemand, initdefault, sysinit, powerwait, powerfail, powerokwait, powerfailnow, ctrlaltdel, kbrequest."},
+		Param{Name: "process", Type: String, Default: "", Doc: "the command (required, except for initdefault)."},
+		config)
+	Register("inittab.absent", inittabAbsent,
+		Param{Name: "name", Type: String, Doc: "the entry's id, unless id is given."}, id, config)
+	ids := Param{Name: "ids", Type: StringList, Doc: "a list of ids (or one id)."}
+	Register("inittab.commented", inittabCommented,
+		Param{Name: "name", Type: String, Doc: "an id, unless ids is given."}, ids, config)
+	Register("inittab.uncommented", inittabUncommented,
+		Param{Name: "name", Type: String, Doc: "an id, unless ids is given."}, ids, config)
 }
 
 // inittabActions are the actions sysvinit knows (inittab(5)).
@@ -58,17 +70,6 @@ func inittabLiveHost() inittabHost {
 
 // Present makes sure /etc/inittab has an entry.
 //
-// Arguments:
-//   - name: the entry's id (1 to 4 characters), unless id is given.
-//   - id: the entry's id, when name is a description.
-//   - runlevels: the runlevels, such as 2345; empty by default.
-//   - action: one of respawn, wait, once, boot, bootwait, off, ondemand,
-//     initdefault, sysinit, powerwait, powerfail, powerokwait,
-//     powerfailnow, ctrlaltdel, kbrequest (required).
-//   - process: the command (required, except for initdefault).
-//   - config: the file, /etc/inittab by default; an absolute path, which
-//     with --root resolves inside the image (links included) or fails.
-//
 // An entry with the same id is rewritten in place; otherwise the line is
 // appended. Every other line is kept byte for byte. On a live host whose
 // PID 1 is sysvinit, `telinit q` makes init reread the file; never with
@@ -81,11 +82,6 @@ func inittabPresent(ctx context.Context, req *Request) Result {
 
 // Absent makes sure /etc/inittab has no entry with an id.
 //
-// Arguments:
-//   - name: the entry's id, unless id is given.
-//   - id: the entry's id, when name is a description.
-//   - config: the file, /etc/inittab by default.
-//
 // Commented-out lines are left alone. telinit q follows a change, as for
 // inittab.present.
 //
@@ -97,11 +93,6 @@ func inittabAbsent(ctx context.Context, req *Request) Result {
 // Commented comments out entries by id, so that init no longer runs them
 // but the line stays for the reader (for example a Xen guest's tty1..tty6).
 //
-// Arguments:
-//   - name: an id, unless ids is given.
-//   - ids: a list of ids (or one id).
-//   - config: the file, /etc/inittab by default.
-//
 // Each matching line gets a leading '#', nothing else changes. An id with
 // no active entry is not an error. telinit q follows a change.
 //
@@ -111,11 +102,6 @@ func inittabCommented(ctx context.Context, req *Request) Result {
 }
 
 // Uncommented brings back entries commented out with '#', by id.
-//
-// Arguments:
-//   - name: an id, unless ids is given.
-//   - ids: a list of ids (or one id).
-//   - config: the file, /etc/inittab by default.
 //
 // A commented line is restored only when no active entry has its id.
 // telinit q follows a change.

@@ -10,8 +10,25 @@ import (
 )
 
 func init() {
-	Register("mount.mounted", mountMounted)
-	Register("mount.unmounted", mountUnmounted)
+	Register("mount.mounted", mountMounted,
+		Param{Name: "name", Type: String, Doc: `the mount point (absolute); "none" or "swap" for a swap entry.`},
+		Param{Name: "device", Type: String, Required: true, Doc: `what to mount: a path, UUID=…, LABEL=…, PARTUUID=…, or a pseudo source such as "none" or "tmpfs".`},
+		Param{Name: "fstype", Type: String, Required: true, Doc: "the filesystem type."},
+		Param{Name: "opts", Type: StringList, Doc: `mount options, a comma string or a list; "defaults" when not given.`},
+		Param{Name: "dump", Type: Int, Default: 0, Doc: "fstab's fifth field."},
+		Param{Name: "pass_num", Type: Int, Default: 0, Doc: "fstab's sixth field."},
+		Param{Name: "config", Type: Path, Default: "/etc/fstab", Doc: "the fstab file."},
+		Param{Name: "persist", Type: Bool, Default: true, Doc: "write the fstab entry."},
+		Param{Name: "mount", Type: Bool, Default: true, Doc: "mount it now; False manages fstab only."},
+		Param{Name: "mkmnt", Type: Bool, Default: false, Doc: "create the mount point when it is missing."},
+		Param{Name: "match_on", Type: StringList, Doc: `which fields find the existing fstab entry to update: a list of name, device, fstype, opts, or "auto" (the default: the mount point, or the device for swap).`},
+	)
+	Register("mount.unmounted", mountUnmounted,
+		Param{Name: "name", Type: String, Doc: "the mount point (absolute)."},
+		Param{Name: "device", Type: String, Doc: "when given, only a mount of this device counts."},
+		Param{Name: "config", Type: Path, Default: "/etc/fstab", Doc: "the fstab file."},
+		Param{Name: "persist", Type: Bool, Default: false, Doc: "also remove the mount point's fstab entries."},
+	)
 }
 
 // mountHost is how the mount states see and change the running host's
@@ -37,22 +54,6 @@ func mountLiveHost() mountHost {
 
 // Mounted makes sure a filesystem is in fstab and mounted.
 //
-// Arguments:
-//   - name: the mount point (absolute); "none" or "swap" for a swap entry.
-//   - device: what to mount: a path, UUID=…, LABEL=…, PARTUUID=…, or a
-//     pseudo source such as "none" or "tmpfs".
-//   - fstype: the filesystem type (required).
-//   - opts: mount options, "defaults" by default; a comma string or a list.
-//   - dump: fstab's fifth field, 0 by default.
-//   - pass_num: fstab's sixth field, 0 by default.
-//   - config: the fstab file, /etc/fstab by default.
-//   - persist: write the fstab entry; true by default.
-//   - mount: mount it now; true by default. false manages fstab only.
-//   - mkmnt: create the mount point when it is missing; false by default.
-//   - match_on: which fields find the existing fstab entry to update: a
-//     list of name, device, fstype, opts, or "auto" (the default: the
-//     mount point, or the device for swap).
-//
 // A mount whose options differ from opts is remounted (mount -o
 // remount,…); one on another device is unmounted and mounted again. Only
 // the entry's own line in fstab changes (or one line is appended); other
@@ -69,12 +70,6 @@ func mountMounted(ctx context.Context, req *Request) Result {
 
 // Unmounted makes sure a filesystem is not mounted, and optionally not in
 // fstab.
-//
-// Arguments:
-//   - name: the mount point (absolute).
-//   - device: when given, only a mount of this device counts.
-//   - config: the fstab file, /etc/fstab by default.
-//   - persist: also remove the mount point's fstab entries; false by default.
 //
 // With --root only fstab is considered, resolved inside the image as for
 // mount.mounted.

@@ -10,21 +10,24 @@ import (
 )
 
 func init() {
-	Register("mount.fstab_present", mountFstabPresent)
-	Register("mount.fstab_absent", mountFstabAbsent)
+	Register("mount.fstab_present", mountFstabPresent,
+		Param{Name: "name", Type: String, Doc: "the device (fs_spec): a path, UUID=…, LABEL=…, or a pseudo source."},
+		Param{Name: "fs_file", Type: String, Required: true, Doc: "the mount point."},
+		Param{Name: "fs_vfstype", Type: String, Required: true, Doc: "the filesystem type."},
+		Param{Name: "fs_mntops", Type: StringList, Doc: `mount options, a comma string or a list; "defaults" when not given.`},
+		Param{Name: "fs_freq", Type: Int, Default: 0, Doc: "dump, fstab's fifth field."},
+		Param{Name: "fs_passno", Type: Int, Default: 0, Doc: "pass, fstab's sixth field."},
+		Param{Name: "config", Type: Path, Default: "/etc/fstab", Doc: "the fstab file."},
+		Param{Name: "match_on", Type: StringList, Doc: `as in mount.mounted; "auto" (the default) is the mount point.`},
+	)
+	Register("mount.fstab_absent", mountFstabAbsent,
+		Param{Name: "name", Type: String, Doc: "the device (fs_spec)."},
+		Param{Name: "fs_file", Type: String, Required: true, Doc: "the mount point."},
+		Param{Name: "config", Type: Path, Default: "/etc/fstab", Doc: "the fstab file."},
+	)
 }
 
 // FstabPresent makes sure fstab has an entry, without mounting anything.
-//
-// Arguments:
-//   - name: the device (fs_spec): a path, UUID=…, LABEL=…, or a pseudo source.
-//   - fs_file: the mount point (required).
-//   - fs_vfstype: the filesystem type (required).
-//   - fs_mntops: mount options, "defaults" by default; a comma string or a list.
-//   - fs_freq: dump, 0 by default.
-//   - fs_passno: pass, 0 by default.
-//   - config: the fstab file, /etc/fstab by default.
-//   - match_on: as in mount.mounted; "auto" (the default) is the mount point.
 //
 // Only the entry's own line changes (or one line is appended).
 //
@@ -82,11 +85,6 @@ func mountFstabPresent(ctx context.Context, req *Request) Result {
 }
 
 // FstabAbsent makes sure fstab has no entry for a device on a mount point.
-//
-// Arguments:
-//   - name: the device (fs_spec).
-//   - fs_file: the mount point (required).
-//   - config: the fstab file, /etc/fstab by default.
 //
 // Every line with both the device and the mount point is removed; other
 // lines keep their bytes. Nothing is unmounted (see mount.unmounted).

@@ -13,10 +13,39 @@ import (
 )
 
 func init() {
-	Register("pkg.installed", pkgInstalled)
-	Register("pkg.latest", pkgLatest)
-	Register("pkg.removed", pkgRemoved)
-	Register("pkg.purged", pkgPurged)
+	Register("pkg.installed", pkgInstalled,
+		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
+		Param{Name: "version", Type: String, Doc: `a version for name: "1.2-1", or with an operator, ">=1.2", "<2", "!=1.3", or a glob "1.2*"; the highest available match is installed when the installed one does not match.`},
+		Param{Name: "pkgs", Type: List, Doc: "a list of names, or of {name: version} maps, installed in one package-manager call."},
+		Param{Name: "sources", Type: List, Doc: "a list of {name: salt://path or /abs/path} package files (.deb, .rpm); an absolute path is a file of the host running brine, also under --root, as it is what gets installed rather than a file of the image."},
+		pkgRefresh,
+		pkgHold,
+		Param{Name: "fromrepo", Type: String, Doc: "the release or repository to install from (apt -t)."},
+		Param{Name: "reinstall", Type: Bool, Default: false, Doc: "reinstall even when the version is right."},
+		pkgRecommends,
+		Param{Name: "skip_suggestions", Type: Any, Doc: "accepted and ignored."},
+		Param{Name: "normalize", Type: Any, Doc: "accepted and ignored."},
+	)
+	Register("pkg.latest", pkgLatest,
+		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
+		Param{Name: "pkgs", Type: List, Doc: "a list of names, upgraded in one package-manager call."},
+		Param{Name: "refresh", Type: Bool, Doc: "as pkg.installed; latest always consults the repositories."},
+		Param{Name: "fromrepo", Type: String, Doc: "the release or repository to take the version from."},
+		pkgHold,
+		Param{Name: "reinstall", Type: Bool, Default: false, Doc: "reinstall even when the newest version is installed."},
+		pkgRecommends,
+		Param{Name: "skip_suggestions", Type: Any, Doc: "accepted and ignored."},
+	)
+	Register("pkg.removed", pkgRemoved,
+		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
+		Param{Name: "version", Type: String, Doc: "remove only if the installed version matches (same forms as pkg.installed)."},
+		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), removed in one call."},
+	)
+	Register("pkg.purged", pkgPurged,
+		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
+		Param{Name: "version", Type: String, Doc: "purge only if the installed version matches (same forms as pkg.installed)."},
+		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), purged in one call."},
+	)
 }
 
 // pkgRun is one pkg state's view of the package manager and of the facts
@@ -83,6 +112,13 @@ func (r *pkgRun) refresh(ctx context.Context, refresh *bool) error {
 	})
 	return err
 }
+
+// The arguments the pkg states share.
+var (
+	pkgRefresh    = Param{Name: "refresh", Type: Bool, Doc: "update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories."}
+	pkgHold       = Param{Name: "hold", Type: Bool, Doc: "True holds the packages (apt-mark hold), False releases them; unset leaves holds alone."}
+	pkgRecommends = Param{Name: "install_recommends", Type: Bool, Default: true, Doc: "install recommended packages."}
+)
 
 type pkgTarget struct {
 	name string

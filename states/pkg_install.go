@@ -12,18 +12,6 @@ import (
 // Installed makes sure packages are installed, at a version when one
 // is asked for.
 //
-// Arguments:
-//   - name: the package, when pkgs is not given.
-//   - version: a version for name: "1.2-1", or with an operator, ">=1.2", "<2", "!=1.3", or a glob "1.2*"; the highest available match is installed when the installed one does not match.
-//   - pkgs: a list of names, or of {name: version} maps, installed in one package-manager call.
-//   - sources: a list of {name: salt://path or /abs/path} package files (.deb, .rpm); an absolute path is a file of the host running brine, also under --root, as it is what gets installed rather than a file of the image.
-//   - refresh: update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories.
-//   - hold: true holds the packages (apt-mark hold), false releases them.
-//   - fromrepo: the release or repository to install from (apt -t).
-//   - reinstall: reinstall even when the version is right.
-//   - install_recommends: install recommended packages (default true).
-//   - skip_suggestions, normalize: accepted and ignored.
-//
 // Salt: test=True reports the changes the real run would make (from apt-get
 // -s), dependencies included; a hold change shows as hold: true|false in
 // the package's changes. Comments are Salt's installed() comments, packages
@@ -35,20 +23,12 @@ func pkgInstalled(ctx context.Context, req *Request) Result {
 // Latest makes sure packages are installed at the newest version the
 // repositories offer.
 //
-// Arguments:
-//   - name: the package, when pkgs is not given.
-//   - pkgs: a list of names, upgraded in one package-manager call.
-//   - refresh: as pkg.installed; latest always consults the repositories.
-//   - fromrepo: the release or repository to take the version from.
-//   - hold, install_recommends, skip_suggestions: as pkg.installed.
-//
 // Salt: test=True reports the changes the real run would make.
 func pkgLatest(ctx context.Context, req *Request) Result {
 	return pkgInstall(ctx, req, true)
 }
 
 func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
-	docWarnUnknown(req)
 	a := &req.Args
 	refresh := a.OptBool("refresh")
 	hold := a.OptBool("hold")

@@ -10,11 +10,6 @@ import (
 // Removed makes sure packages are not installed; their configuration
 // files may stay.
 //
-// Arguments:
-//   - name: the package, when pkgs is not given.
-//   - version: remove only if the installed version matches (same forms as pkg.installed).
-//   - pkgs: a list of names (or {name: version} maps), removed in one call.
-//
 // Salt: test=True reports the changes the real run would make, packages
 // removed along with the targets included.
 func pkgRemoved(ctx context.Context, req *Request) Result {
@@ -24,18 +19,12 @@ func pkgRemoved(ctx context.Context, req *Request) Result {
 // Purged makes sure packages are not installed and that their
 // configuration files are gone too.
 //
-// Arguments:
-//   - name: the package, when pkgs is not given.
-//   - version: purge only if the installed version matches.
-//   - pkgs: a list of names (or {name: version} maps), purged in one call.
-//
 // Salt: test=True reports the changes the real run would make.
 func pkgPurged(ctx context.Context, req *Request) Result {
 	return pkgUninstall(ctx, req, true)
 }
 
 func pkgUninstall(ctx context.Context, req *Request, purge bool) Result {
-	docWarnUnknown(req)
 	targets, err := pkgTargets(req)
 	if aerr := req.Args.Err(); aerr != nil {
 		return Failf(req.Name, "%v", aerr)

@@ -1,6 +1,7 @@
 package states
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,14 +12,33 @@ import (
 // as Prometheus collectors do, and nothing changes it after start-up.
 var (
 	regMu    sync.RWMutex
-	registry = map[string]Func{}
+	registry = map[string]*entry{}
 	watchers = map[string]Func{}
 )
 
+// entry is a registered state function and what it takes.
+type entry struct {
+	fn     Func
+	params []Param // nil: not declared, nothing is checked
+}
+
 // Register adds a state function under its full name, such as
-// "file.managed". It panics on a duplicate, which is a programming error
-// caught at start-up, never a reaction to input.
-func Register(name string, fn Func) {
+// "file.managed", with the arguments it takes:
+//
+//	Register("sysctl.present", sysctlPresent,
+//		Param{Name: "name", Type: String, Required: true, Doc: "the key."},
+//		Param{Name: "value", Type: String, Required: true, Doc: "the value."},
+//	)
+//
+// Every state of package states declares its arguments, name included
+// (TestEveryStateDeclaresItsArguments); the registry then checks each call
+// against them before the function runs (see Lookup). A function
+// registered with no Param at all is not checked: tests register such
+// fakes.
+//
+// Register panics on a duplicate or a malformed declaration, which is a
+// programming error caught at start-up, never a reaction to input.
+func Register(name string, fn Func, params ...Param) {
 	regMu.Lock()
 	defer regMu.Unlock()
 	if !strings.Contains(name, ".") {
@@ -27,12 +47,17 @@ func Register(name string, fn Func) {
 	if _, dup := registry[name]; dup {
 		panic("states: duplicate Register of " + name)
 	}
-	registry[name] = fn
+	if len(params) > 0 {
+		validateParams(name, params)
+		params = append([]Param(nil), params...)
+	}
+	registry[name] = &entry{fn: fn, params: params}
 }
 
 // RegisterWatch adds a module's mod_watch: what a state of that module does
 // when a state it watches has changed (a service restarts, a command runs).
-// The request's Func names the state function that holds the watch.
+// The request's Func names the state function that holds the watch; its
+// arguments are checked against that function's declaration.
 func RegisterWatch(module string, fn Func) {
 	regMu.Lock()
 	defer regMu.Unlock()
@@ -42,11 +67,15 @@ func RegisterWatch(module string, fn Func) {
 	watchers[module] = fn
 }
 
-// Lookup returns the state function for a full name.
+// Lookup returns the state function for a full name. The function it
+// returns checks the call's arguments against the declaration first (see
+// checkArgs): a bad value, a missing required argument or a misspelt one
+// fails the state with an *ArgError before the module runs; an argument
+// the function does not take is a warning in the result.
 func Lookup(name string) (Func, error) {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	fn, ok := registry[name]
+	e, ok := registry[name]
 	if !ok {
 		mod, _, _ := strings.Cut(name, ".")
 		var near []string
@@ -61,15 +90,58 @@ func Lookup(name string) (Func, error) {
 		}
 		return nil, fmt.Errorf("state function %q is not available: no state module %q", name, mod)
 	}
-	return fn, nil
+	return checkedFunc(e.fn), nil
 }
 
-// Watcher returns the module's mod_watch, if it has one.
+// Watcher returns the module's mod_watch, if it has one, with the
+// arguments checked as Lookup's functions check them.
 func Watcher(module string) (Func, bool) {
 	regMu.RLock()
 	defer regMu.RUnlock()
 	fn, ok := watchers[module]
-	return fn, ok
+	if !ok {
+		return nil, false
+	}
+	return checkedFunc(fn), true
+}
+
+// checkedFunc wraps fn so that each call's arguments are checked against
+// the declaration of the request's Func before fn runs. The declaration is
+// found per call, for a mod_watch serves every function of its module.
+func checkedFunc(fn Func) Func {
+	return func(ctx context.Context, req *Request) Result {
+		params := declared(req.Func)
+		if params == nil {
+			return fn(ctx, req)
+		}
+		c, err := checkArgs(params, req)
+		if err != nil {
+			return Result{Name: req.Name, Result: False, Comment: err.Error(), Changes: map[string]any{}}
+		}
+		req.Args.fun, req.Args.params, req.Args.rest = req.Func, params, c.rest
+		if len(c.warnings) > 0 {
+			req.Log().Warn("state arguments", "id", req.ID, "function", req.Func, "warnings", c.warnings)
+		}
+		res := fn(ctx, req)
+		res.Warnings = append(res.Warnings, c.warnings...)
+		return res
+	}
+}
+
+// declared returns the Params of a state function, nil when it has none.
+func declared(name string) []Param {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	if e, ok := registry[name]; ok {
+		return e.params
+	}
+	return nil
+}
+
+// Params returns the declared arguments of a state function.
+func Params(name string) ([]Param, bool) {
+	p := declared(name)
+	return append([]Param(nil), p...), p != nil
 }
 
 // Names lists every registered state function, sorted.

@@ -10,12 +10,23 @@ import (
 )
 
 func init() {
-	Register("service.running", serviceRunning)
-	Register("service.dead", serviceDead)
-	Register("service.enabled", serviceEnabled)
-	Register("service.disabled", serviceDisabled)
-	Register("service.masked", serviceMasked)
-	Register("service.unmasked", serviceUnmasked)
+	enable := Param{Name: "enable", Type: Bool, Doc: "True enables it at boot, False disables it; unset leaves the boot config alone."}
+	Register("service.running", serviceRunning,
+		Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service" (any unit type).`},
+		enable,
+		Param{Name: "reload", Type: Bool, Default: false, Doc: "on a watch, reload instead of restart."},
+		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after starting it before checking it runs."},
+		Param{Name: "unmask", Type: Bool, Default: false, Doc: "unmask a masked service first (else a masked one fails)."},
+	)
+	Register("service.dead", serviceDead,
+		Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`},
+		enable,
+		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after stopping it before checking."},
+	)
+	Register("service.enabled", serviceEnabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`})
+	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`})
+	Register("service.masked", serviceMasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`})
+	Register("service.unmasked", serviceUnmasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`})
 	RegisterWatch("service", serviceModWatch)
 }
 
@@ -54,13 +65,6 @@ type serviceWant struct {
 // Running makes sure a service is running, and optionally that it
 // starts (or does not start) at boot.
 //
-// Arguments:
-//   - name: the service, "nginx" or "nginx.service" (any unit type).
-//   - enable: true enables it at boot, false disables it; unset leaves the boot config alone.
-//   - reload: on a watch, reload instead of restart.
-//   - init_delay: seconds to wait after starting it before checking it runs.
-//   - unmask: unmask a masked service first (else a masked one fails).
-//
 // Under --root nothing is started: only the boot config is managed, and
 // the comment says so. The image's unit folders and rcN.d links are the
 // ones read and written (systemctl --root for units; rc links by brine,
@@ -76,11 +80,6 @@ func serviceRunning(ctx context.Context, req *Request) Result {
 // Dead makes sure a service is stopped, and optionally that it
 // does (or does not) start at boot.
 //
-// Arguments:
-//   - name: the service, "nginx" or "nginx.service".
-//   - enable: true enables it at boot, false disables it; unset leaves the boot config alone.
-//   - init_delay: seconds to wait after stopping it before checking.
-//
 // Under --root nothing is stopped: only the boot config is managed.
 //
 // Salt: none.
@@ -92,9 +91,6 @@ func serviceDead(ctx context.Context, req *Request) Result {
 // Enabled makes sure a service starts at boot; whether it runs now
 // is left alone.
 //
-// Arguments:
-//   - name: the service, "nginx" or "nginx.service".
-//
 // Salt: none.
 func serviceEnabled(ctx context.Context, req *Request) Result {
 	on := true
@@ -103,9 +99,6 @@ func serviceEnabled(ctx context.Context, req *Request) Result {
 
 // Disabled makes sure a service does not start at boot; whether it
 // runs now is left alone.
-//
-// Arguments:
-//   - name: the service, "nginx" or "nginx.service".
 //
 // Salt: none.
 func serviceDisabled(ctx context.Context, req *Request) Result {
@@ -150,7 +143,6 @@ func serviceSleep(ctx context.Context, seconds int) {
 }
 
 func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
-	docWarnUnknown(req)
 	a := &req.Args
 	initDelay := a.Int("init_delay", 0)
 	unmask := a.Bool("unmask", false)
@@ -324,9 +316,6 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 
 // Masked makes sure a service is masked (cannot be started).
 //
-// Arguments:
-//   - name: the unit, "nginx" or "nginx.service".
-//
 // Salt: runtime masks are not supported.
 func serviceMasked(ctx context.Context, req *Request) Result {
 	return serviceMask(ctx, req, true)
@@ -334,16 +323,12 @@ func serviceMasked(ctx context.Context, req *Request) Result {
 
 // Unmasked makes sure a service is not masked.
 //
-// Arguments:
-//   - name: the unit, "nginx" or "nginx.service".
-//
 // Salt: runtime masks are not supported.
 func serviceUnmasked(ctx context.Context, req *Request) Result {
 	return serviceMask(ctx, req, false)
 }
 
 func serviceMask(ctx context.Context, req *Request, mask bool) Result {
-	docWarnUnknown(req)
 	name := req.Name
 	if err := initsys.ValidName(name); err != nil {
 		return Failf(name, "argument %q: %v", "name", err)

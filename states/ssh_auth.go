@@ -13,26 +13,28 @@ import (
 )
 
 func init() {
-	Register("ssh_auth.present", sshAuthPresent)
-	Register("ssh_auth.absent", sshAuthAbsent)
+	enc := Param{Name: "enc", Type: String, Default: "ssh-rsa", Doc: "the key type when name is only the base64 part."}
+	Register("ssh_auth.present", sshAuthPresent,
+		Param{Name: "name", Type: String, Doc: `the key: its base64 part, or a whole authorized_keys line ("[options] type base64 [comment]").`},
+		Param{Name: "user", Type: String, Required: true, Doc: "the account whose file it is; looked up in the passwd file of the root (--root) or of the host."},
+		enc,
+		Param{Name: "comment", Type: String, Doc: "the key's comment; replaces the line's own."},
+		Param{Name: "options", Type: StringList, Doc: `a list of sshd options (from="…", no-pty …); replaces the line's own.`},
+		Param{Name: "config", Type: String, Default: ".ssh/authorized_keys", Doc: "the file, relative to the user's home unless absolute; %h is the home and %u the user name. With --root the passwd file, the home and the file all resolve inside the image (links included), and a path that would leave it fails the state."},
+		Param{Name: "source", Type: String, Doc: "a file of keys (salt://…), one a line, added instead of name."},
+		Param{Name: "fingerprint_hash_type", Type: Any, Doc: "accepted and ignored (keys are compared whole)."},
+	)
+	Register("ssh_auth.absent", sshAuthAbsent,
+		Param{Name: "name", Type: String, Doc: "the key: its base64 part, or a whole authorized_keys line."},
+		Param{Name: "user", Type: String, Required: true, Doc: "the account whose file it is."},
+		enc,
+		Param{Name: "config", Type: String, Default: ".ssh/authorized_keys", Doc: "the file, relative to the user's home unless absolute (%h and %u expand)."},
+		Param{Name: "source", Type: String, Doc: "a file of keys (salt://…) to remove instead of name."},
+		Param{Name: "fingerprint_hash_type", Type: Any, Doc: "accepted and ignored."},
+	)
 }
 
 // Present makes sure a public key is in a user's authorized_keys.
-//
-// Arguments:
-//   - name: the key: its base64 part, or a whole authorized_keys line
-//     ("[options] type base64 [comment]").
-//   - user: the account whose file it is (required); looked up in the
-//     passwd file of the root (--root) or of the host.
-//   - enc: the key type when name is only the base64 part; ssh-rsa by default.
-//   - comment: the key's comment; replaces the line's own.
-//   - options: a list of sshd options (from="…", no-pty …); replaces the line's own.
-//   - config: the file, .ssh/authorized_keys by default, relative to the
-//     user's home; %h is the home and %u the user name. With --root the
-//     passwd file, the home and the file all resolve inside the image
-//     (links included), and a path that would leave it fails the state.
-//   - source: a file of keys (salt://…), one a line, added instead of name.
-//   - fingerprint_hash_type: accepted and ignored (keys are compared whole).
 //
 // A line with the same key is rewritten when its options, type or comment
 // differ; otherwise the key is appended. Every other line is kept byte for
@@ -45,14 +47,6 @@ func sshAuthPresent(ctx context.Context, req *Request) Result {
 }
 
 // Absent makes sure a public key is not in a user's authorized_keys.
-//
-// Arguments:
-//   - name: the key: its base64 part, or a whole authorized_keys line.
-//   - user: the account whose file it is (required).
-//   - enc: the key type when name is only the base64 part; ssh-rsa by default.
-//   - config: the file, .ssh/authorized_keys by default (%h and %u expand).
-//   - source: a file of keys (salt://…) to remove instead of name.
-//   - fingerprint_hash_type: accepted and ignored.
 //
 // Every line with the key is removed, whatever its options or comment;
 // other lines are kept byte for byte.

@@ -87,6 +87,10 @@ type Result struct {
 	Result  Outcome        `json:"result"`
 	Comment string         `json:"comment"`
 	Changes map[string]any `json:"changes"`
+	// Warnings are for the operator, shown under the state as Salt's
+	// highstate output shows its "warnings" key: arguments the function
+	// does not use, for one. A state with warnings still succeeds.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Changed reports whether the result carries changes.
@@ -153,13 +157,27 @@ func (r *Request) Log() *slog.Logger {
 // Func is a state function.
 type Func func(ctx context.Context, req *Request) Result
 
-// ArgError names the argument a state call got wrong.
+// ArgError names the argument a state call (or an execution function)
+// got wrong. A module sets Arg and Err; the registry, which checks the
+// arguments before the module runs, sets ID and Func too, so that the
+// message names the state wherever it is shown.
 type ArgError struct {
-	Arg string
-	Err error
+	ID   string // the state ID, "" for an execution function
+	Func string // "file.managed", "cmd.run"
+	Arg  string
+	Err  error
 }
 
-func (e *ArgError) Error() string { return fmt.Sprintf("argument %q: %v", e.Arg, e.Err) }
+func (e *ArgError) Error() string {
+	switch {
+	case e.ID != "":
+		return fmt.Sprintf("state %q (%s): argument %q: %v", e.ID, e.Func, e.Arg, e.Err)
+	case e.Func != "":
+		return fmt.Sprintf("%s: argument %q: %v", e.Func, e.Arg, e.Err)
+	}
+	return fmt.Sprintf("argument %q: %v", e.Arg, e.Err)
+}
+
 func (e *ArgError) Unwrap() error { return e.Err }
 
 // IsNotExist reports whether err means a file that does not exist.

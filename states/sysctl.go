@@ -11,18 +11,15 @@ import (
 )
 
 func init() {
-	Register("sysctl.present", sysctlPresent)
+	Register("sysctl.present", sysctlPresent,
+		Param{Name: "name", Type: String, Doc: "the key, such as net.ipv4.ip_forward (a/b/c is read as a.b.c)."},
+		Param{Name: "value", Type: String, Required: true, Doc: `the value; several whitespace-separated fields (such as net.ipv4.ip_local_port_range "32768 60999") compare field by field.`},
+		Param{Name: "config", Type: Path, Doc: "the file that persists it; default /etc/sysctl.d/99-brine.conf on a systemd host (or a --root image with systemd), else /etc/sysctl.conf."},
+	)
 }
 
 // Present makes sure a kernel parameter has a value, on the running host
 // and in a configuration file read at boot.
-//
-// Arguments:
-//   - name: the key, such as net.ipv4.ip_forward (a/b/c is read as a.b.c).
-//   - value: the value; several whitespace-separated fields (such as
-//     net.ipv4.ip_local_port_range "32768 60999") compare field by field.
-//   - config: the file that persists it; default /etc/sysctl.d/99-brine.conf
-//     on a systemd host (or a --root image with systemd), else /etc/sysctl.conf.
 //
 // Only the key's own line in config changes (or one line is appended);
 // every other byte of the file is kept. With --root only config is written:

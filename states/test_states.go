@@ -9,16 +9,44 @@ import (
 )
 
 func init() {
-	Register("test.nop", testNop)
-	Register("test.succeed_without_changes", testSucceedWithoutChanges)
-	Register("test.fail_without_changes", testFailWithoutChanges)
-	Register("test.succeed_with_changes", testSucceedWithChanges)
-	Register("test.fail_with_changes", testFailWithChanges)
-	Register("test.configurable_test_state", testConfigurable)
-	Register("test.show_notification", testShowNotification)
-	Register("test.check_pillar", testCheckPillar)
+	name := Param{Name: "name", Type: String, Doc: "any string, the state's name."}
+	comment := func(def string) Param { return Param{Name: "comment", Type: String, Default: def, Doc: "the comment."} }
+	Register("test.nop", testNop, name, testWatchResult, testWatchChanges, testKwargs)
+	Register("test.succeed_without_changes", testSucceedWithoutChanges,
+		name, comment("Success!"), testWatchResult, testWatchChanges, testKwargs)
+	Register("test.fail_without_changes", testFailWithoutChanges,
+		Param{Name: "name", Type: String, Doc: "any string, the state's name; often the message, with failhard."},
+		comment("Failure!"), testWatchResult, testWatchChanges, testKwargs)
+	Register("test.succeed_with_changes", testSucceedWithChanges,
+		name, comment("Success!"), testWatchResult, testWatchChanges, testKwargs)
+	Register("test.fail_with_changes", testFailWithChanges,
+		name, comment("Failure!"), testWatchResult, testWatchChanges, testKwargs)
+	Register("test.configurable_test_state", testConfigurable, name,
+		Param{Name: "changes", Type: Any, Doc: "True (the default), False, or Random: whether it reports the test change."},
+		Param{Name: "result", Type: Any, Doc: "True (the default), False, or Random."},
+		comment(""),
+		Param{Name: "warnings", Type: StringList, Doc: "a string or a list of strings, the result's warnings."},
+		testKwargs)
+	Register("test.show_notification", testShowNotification, name,
+		Param{Name: "text", Type: String, Required: true, Doc: "the message."})
+	Register("test.check_pillar", testCheckPillar, name,
+		Param{Name: "present", Type: StringList, Doc: "keys (a list, or one string) that must be set and not null."},
+		Param{Name: "boolean", Type: StringList, Doc: "keys whose value must be a bool."},
+		Param{Name: "integer", Type: StringList, Doc: "keys whose value must be an integer (a bool counts, as in Python)."},
+		Param{Name: "string", Type: StringList, Doc: "keys whose value must be a string."},
+		Param{Name: "listing", Type: StringList, Doc: "keys whose value must be a list."},
+		Param{Name: "dictionary", Type: StringList, Doc: "keys whose value must be a mapping."},
+		Param{Name: "verbose", Type: Bool, Default: false, Doc: "also list the keys that passed."})
 	RegisterWatch("test", testModWatch)
 }
+
+// The arguments of the test states that only their watch action reads,
+// and Salt's **kwargs: its test states take any argument.
+var (
+	testWatchResult  = Param{Name: "result", Type: Any, Doc: "for a watch: True, False or Random, the watch action's result."}
+	testWatchChanges = Param{Name: "changes", Type: Any, Doc: "for a watch: False for none, or a mapping, the watch action's changes."}
+	testKwargs       = Param{Name: "(any other argument)", Rest: true, Doc: "taken and ignored, as Salt's test states take any."}
+)
 
 // The test states exist to exercise requisites, so their results are
 // Salt's to the letter (salt/states/test.py): SLS written against Salt's
@@ -32,9 +60,6 @@ func testChanges() map[string]any {
 
 // Nop does nothing and succeeds; it takes any argument and ignores it.
 //
-// Arguments:
-//   - name: any string, the state's name.
-//
 // Useful with the use requisite, or where a template could otherwise
 // render an empty SLS.
 //
@@ -44,10 +69,6 @@ func testNop(ctx context.Context, req *Request) Result {
 }
 
 // SucceedWithoutChanges succeeds with no changes.
-//
-// Arguments:
-//   - name: any string, the state's name.
-//   - comment: the comment; "Success!" by default.
 //
 // The result is the same under test=True.
 //
@@ -61,10 +82,6 @@ func testSucceedWithoutChanges(ctx context.Context, req *Request) Result {
 }
 
 // FailWithoutChanges fails with no changes.
-//
-// Arguments:
-//   - name: any string, the state's name; often the message, with failhard.
-//   - comment: the comment; "Failure!" by default.
 //
 // It fails under test=True too, with the comment "If we weren't testing,
 // this would be a failure!".
@@ -83,10 +100,6 @@ func testFailWithoutChanges(ctx context.Context, req *Request) Result {
 
 // SucceedWithChanges succeeds and reports a change, to fire onchanges and
 // watch requisites.
-//
-// Arguments:
-//   - name: any string, the state's name.
-//   - comment: the comment; "Success!" by default.
 //
 // Changes: {testing: {old: Unchanged, new: Something pretended to change}}.
 // Under test=True the result is None (the changes stay) and the comment
@@ -107,10 +120,6 @@ func testSucceedWithChanges(ctx context.Context, req *Request) Result {
 
 // FailWithChanges fails and reports a change, to fire onfail requisites.
 //
-// Arguments:
-//   - name: any string, the state's name.
-//   - comment: the comment; "Failure!" by default.
-//
 // Changes as test.succeed_with_changes. Under test=True the result is None,
 // not False, with the comment "If we weren't testing, this would be failed
 // with changes".
@@ -130,19 +139,11 @@ func testFailWithChanges(ctx context.Context, req *Request) Result {
 
 // ConfigurableTestState returns the result, changes and comment it is told to.
 //
-// Arguments:
-//   - name: any string, the state's name.
-//   - changes: True (the default), False, or Random: whether it reports
-//     the test change.
-//   - result: True (the default), False, or Random.
-//   - comment: the comment; empty by default.
-//   - warnings: a string or a list of strings; logged as warnings.
-//
 // Under test=True the result is True when changes is False and None
 // otherwise, whatever result says, and an empty comment becomes "This is
 // a test".
 //
-// Salt: changes and result also take yes/no/on/off; warnings are logged, not put in the result (brine's results have no warnings field).
+// Salt: changes and result also take yes/no/on/off.
 func testConfigurable(ctx context.Context, req *Request) Result {
 	changes, err := testTriState(req, "changes")
 	if err != nil {
@@ -164,9 +165,8 @@ func testConfigurable(ctx context.Context, req *Request) Result {
 	if result == "true" || result == "random" && rand.IntN(2) == 0 {
 		res.Result = True
 	}
-	for _, w := range warnings {
-		req.Log().Warn(w, "id", req.ID, "function", req.Func)
-	}
+	// Salt puts them in the result, where the highstate output shows them.
+	res.Warnings = warnings
 	if req.Test {
 		// Salt keys the test-mode result on the argument, not on the
 		// random draw: only an explicit False gives True.
@@ -200,10 +200,6 @@ func testTriState(req *Request, key string) (string, error) {
 
 // ShowNotification succeeds with a message as its comment.
 //
-// Arguments:
-//   - name: any string, the state's name.
-//   - text: the message (required).
-//
 // Salt: same; a missing text fails the state instead of raising "Missing required argument text.".
 func testShowNotification(ctx context.Context, req *Request) Result {
 	text := req.Args.String("text", "")
@@ -217,16 +213,6 @@ func testShowNotification(ctx context.Context, req *Request) Result {
 }
 
 // CheckPillar fails unless the given pillar keys exist, and have a type.
-//
-// Arguments:
-//   - name: any string, the state's name.
-//   - present: keys (a list, or one string) that must be set and not null.
-//   - boolean: keys whose value must be a bool.
-//   - integer: keys whose value must be an integer (a bool counts, as in Python).
-//   - string: keys whose value must be a string.
-//   - listing: keys whose value must be a list.
-//   - dictionary: keys whose value must be a mapping.
-//   - verbose: also list the keys that passed.
 //
 // A key may be nested, a:b:c, as pillar.get reads it. The comment has one
 // line per failed key: 'Pillar key "k" is missing.' or 'Pillar key "k" is

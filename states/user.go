@@ -15,8 +15,43 @@ import (
 )
 
 func init() {
-	Register("user.present", userPresent)
-	Register("user.absent", userAbsent)
+	Register("user.present", userPresent,
+		Param{Name: "name", Type: String, Doc: "the login name."},
+		Param{Name: "uid", Type: Int, Doc: "the user id; a new user without one gets the next free id."},
+		Param{Name: "gid", Type: String, Doc: "the primary group, a name or a number."},
+		Param{Name: "usergroup", Type: Bool, Doc: "create a group named after the user (default: USERGROUPS_ENAB of login.defs)."},
+		Param{Name: "groups", Type: StringList, Doc: "the supplementary groups; each must exist. An empty list removes the user from every group but the primary one; unset leaves them alone."},
+		Param{Name: "optional_groups", Type: StringList, Doc: "supplementary groups added when they exist, skipped otherwise."},
+		Param{Name: "remove_groups", Type: Bool, Default: true, Doc: "remove the user from groups not listed."},
+		Param{Name: "home", Type: Path, Doc: "the home directory (default /home/NAME, from /etc/default/useradd); under --root one that would resolve outside the image fails the state."},
+		Param{Name: "createhome", Type: Bool, Default: true, Doc: "create the home directory when missing."},
+		Param{Name: "shell", Type: String, Doc: "the login shell (default SHELL of /etc/default/useradd, else /bin/sh)."},
+		Param{Name: "fullname", Type: String, Doc: "the GECOS full name."},
+		Param{Name: "roomnumber", Type: String, Doc: "the GECOS room number."},
+		Param{Name: "workphone", Type: String, Doc: "the GECOS work phone."},
+		Param{Name: "homephone", Type: String, Doc: "the GECOS home phone."},
+		Param{Name: "other", Type: String, Doc: "the GECOS other field."},
+		Param{Name: "password", Type: String, Doc: "a password hash (crypt(3) form, such as from mkpasswd -m sha-512)."},
+		Param{Name: "hash_password", Type: Bool, Default: false, Doc: "password is clear text: store its SHA-512 crypt hash, with the salt of the stored $6$ hash when there is one."},
+		Param{Name: "enforce_password", Type: Bool, Default: true, Doc: "replace a password that differs."},
+		Param{Name: "empty_password", Type: Bool, Default: false, Doc: "set an empty password (password-less login)."},
+		Param{Name: "date", Type: Int, Doc: "the day of the last password change, in days since 1970-01-01."},
+		Param{Name: "mindays", Type: Int, Doc: "the minimum days between password changes (chage -m)."},
+		Param{Name: "maxdays", Type: Int, Doc: "the maximum days a password is valid (chage -M)."},
+		Param{Name: "warndays", Type: Int, Doc: "the days of warning before a password expires (chage -W)."},
+		Param{Name: "inactdays", Type: Int, Doc: "the days after a password expires before the account is locked (chage -I); -1 clears it."},
+		Param{Name: "expire", Type: Int, Doc: "the day the account expires, in days since 1970-01-01; -1 never."},
+		Param{Name: "system", Type: Bool, Default: false, Doc: "take the uid from the system range (SYS_UID_MIN..SYS_UID_MAX)."},
+		Param{Name: "unique", Type: Bool, Default: true, Doc: "refuse a uid that another user has."},
+		Param{Name: "allow_uid_change", Type: Bool, Default: false, Doc: "allow changing an existing user's uid."},
+		Param{Name: "allow_gid_change", Type: Bool, Default: false, Doc: "allow changing an existing user's gid."},
+		Param{Name: "nologinit", Type: Bool, Default: false, Doc: "do not add a new user to the lastlog and faillog databases."},
+	)
+	Register("user.absent", userAbsent,
+		Param{Name: "name", Type: String, Doc: "the login name."},
+		Param{Name: "purge", Type: Bool, Default: false, Doc: "also remove the home directory and mail spool."},
+		Param{Name: "force", Type: Bool, Default: false, Doc: "remove the user even while logged in (userdel -f)."},
+	)
 }
 
 // redacted stands for a password hash in results, as in Salt.
@@ -119,40 +154,12 @@ type change struct {
 
 // Present makes sure a user account exists with the given properties.
 //
-// Arguments:
-//   - name: the login name.
-//   - uid: the user id; a new user without one gets the next free id.
-//   - gid: the primary group, a name or a number.
-//   - usergroup: create a group named after the user (default: USERGROUPS_ENAB of login.defs).
-//   - groups: the supplementary groups; each must exist. An empty list
-//     removes the user from every group but the primary one; unset leaves
-//     them alone.
-//   - optional_groups: supplementary groups added when they exist, skipped otherwise.
-//   - remove_groups: remove the user from groups not listed (default True).
-//   - home: the home directory (default /home/NAME, from /etc/default/useradd); under --root one that would resolve outside the image fails the state.
-//   - createhome: create the home directory when missing (default True).
-//   - shell: the login shell (default SHELL of /etc/default/useradd, else /bin/sh).
-//   - fullname, roomnumber, workphone, homephone, other: the GECOS fields.
-//   - password: a password hash (crypt(3) form, such as from mkpasswd -m sha-512).
-//   - hash_password: password is clear text: store its SHA-512 crypt hash,
-//     with the salt of the stored $6$ hash when there is one.
-//   - enforce_password: replace a password that differs (default True).
-//   - empty_password: set an empty password (password-less login).
-//   - date: the day of the last password change, in days since 1970-01-01.
-//   - mindays, maxdays, warndays, inactdays: password ageing, in days (chage -m -M -W -I).
-//   - expire: the day the account expires, in days since 1970-01-01; -1 never.
-//   - system: take the uid from the system range (SYS_UID_MIN..SYS_UID_MAX).
-//   - unique: refuse a uid that another user has (default True).
-//   - allow_uid_change, allow_gid_change: allow changing an existing user's uid or gid.
-//   - nologinit: do not add a new user to the lastlog and faillog databases.
-//
 // The shadow tools (useradd, usermod, groupadd) make every change, with
 // --root for an image; brine works out new ids and defaults itself and
 // passes them explicitly, so a dry run shows the ids a real run will use.
 //
 // Salt: a dry run reports the changes of a real run (Salt's reports none) and sees the groups and users that earlier states of the same dry run would create (Salt's fails on them); a home folder made for an existing user shows as changes {homeDoesNotExist: path} (Salt shows none); hash_password makes $6$ (SHA-512) hashes only; the Windows and BSD arguments are not supported; a gid naming a group that does not exist fails.
 func userPresent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	ua, err := userParseArgs(req)
 	if err != nil {
 		return Failf(req.Name, "%v", err)

@@ -248,17 +248,11 @@ func userCreate(ctx context.Context, req *Request, db *acctDB, ua *userArgs, opt
 
 // Absent makes sure a user account does not exist.
 //
-// Arguments:
-//   - name: the login name.
-//   - purge: also remove the home directory and mail spool (default False).
-//   - force: remove the user even while logged in (userdel -f).
-//
 // The user's own group goes with it when userdel removes it
 // (USERGROUPS_ENAB, no other members): changes then name it.
 //
 // Salt: none; the dry run predicts the groups removed, as a real run reports them.
 func userAbsent(ctx context.Context, req *Request) Result {
-	docWarnUnknown(req)
 	name := req.Name
 	purge := req.Args.Bool("purge", false)
 	force := req.Args.Bool("force", false)

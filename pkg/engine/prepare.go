@@ -8,23 +8,6 @@ import (
 	"github.com/brine-cm/brine/states"
 )
 
-// engineArgs are Salt's runtime keywords: the engine reads or ignores them,
-// and the state module never sees them (salt/state.py STATE_RUNTIME_KEYWORDS
-// and the requisite keywords, in case the compiler left any behind).
-var engineArgs = map[string]bool{
-	"unless": true, "onlyif": true, "creates": true, "check_cmd": true,
-	"cmd_opts_exclude": true, "failhard": true, "retry": true, "order": true,
-	"parallel": true, "reload_modules": true, "reload_grains": true,
-	"reload_pillar": true, "fire_event": true, "test": true, "name": true,
-	"names": true, "state": true, "fun": true,
-	"require": true, "require_any": true, "require_in": true,
-	"watch": true, "watch_any": true, "watch_in": true,
-	"onchanges": true, "onchanges_any": true, "onchanges_in": true,
-	"onfail": true, "onfail_any": true, "onfail_all": true, "onfail_in": true,
-	"onfail_stop": true, "prereq": true, "prereq_in": true,
-	"use": true, "use_in": true, "listen": true, "listen_in": true,
-}
-
 // Requisite bases after _any/_all are stripped. prerequired is the implicit
 // edge from a prereq's target back to the state that holds the prereq: the
 // target runs after it, and not at all if it failed.
@@ -187,7 +170,10 @@ func (p *prepared) readGlobals() {
 	src := p.c.Args
 	p.args = make(map[string]any, len(src))
 	for k, v := range src {
-		if engineArgs[k] || strings.HasPrefix(k, "__") {
+		// Salt's runtime and requisite keywords, listed once in package
+		// states (whose registry must not report them as unknown): the
+		// engine reads or ignores them, and the module never sees them.
+		if states.IsGlobalArg(k) {
 			continue
 		}
 		p.args[k] = v

@@ -10,7 +10,7 @@ import (
 const sample = `package states
 
 func init() {
-	Register("demo.present", demoPresent)
+	Register("demo.present", demoPresent, Param{Name: "name"}, Param{Name: "size"})
 	Register("demo.absent", demoAbsent)
 	states.Register("other.thing", otherThing)
 	RegisterWatch("demo", demoWatch)
@@ -18,10 +18,6 @@ func init() {
 }
 
 // Present makes sure a demo is present.
-//
-// Arguments:
-//   - name: the demo.
-//   - size: how big, such as 10.
 //
 // Salt: has no demo state.
 func demoPresent() {}
@@ -32,9 +28,6 @@ func demoAbsent() {}
 func demoWatch() {}
 
 // Thing does a thing.
-//
-// Arguments:
-//   - name: the thing.
 func otherThing() {}
 `
 
@@ -56,7 +49,7 @@ func TestCollectAndRender(t *testing.T) {
 	if got := strings.Join(names, " "); got != "demo.absent demo.present other.thing" {
 		t.Fatalf("states = %q", got)
 	}
-	if states[1].Func != "demoPresent" || !strings.Contains(states[1].Doc, "Arguments:\n  - name: the demo.\n") {
+	if states[1].Func != "demoPresent" || states[1].Doc != "Present makes sure a demo is present.\n\nSalt: has no demo state.\n" {
 		t.Errorf("demo.present = %+v", states[1])
 	}
 	if states[0].Doc != "" {
@@ -65,11 +58,15 @@ func TestCollectAndRender(t *testing.T) {
 	if len(watchers) != 1 || watchers[0].Name != "demo" || watchers[0].Func != "demoWatch" {
 		t.Fatalf("watchers = %+v", watchers)
 	}
-	md := string(Markdown(states, watchers))
+	full := append([]Entry(nil), states...)
+	full[1].Doc = "Present makes sure a demo is present.\n\nArguments:\n  - name (string): the demo.\n\nSalt: has no demo state.\n"
+	md := string(Markdown(full, watchers, "  - require (list): run after these.\n"))
 	for _, want := range []string{
 		"## demo\n",
 		"calls its watch action: it restarts the demo when a watched state changed.\n",
-		"### demo.present\n\nPresent makes sure a demo is present.\n\nArguments:\n\n  - name: the demo.\n",
+		"### demo.present\n\nPresent makes sure a demo is present.\n\nArguments:\n\n  - name (string): the demo.\n",
+		"## Arguments every state takes\n",
+		"  - require (list): run after these.\n",
 		"_Not documented yet (demoAbsent in demo.go)._",
 		"## other\n",
 		"[demo](#demo), [other](#other)",
@@ -82,7 +79,7 @@ func TestCollectAndRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(src), `"demo.present": "Present makes sure a demo is present.\n\nArguments:\n`) ||
+	if !strings.Contains(string(src), `"demo.present": "Present makes sure a demo is present.\n\nSalt: has no demo state.\n"`) ||
 		!strings.HasPrefix(string(src), "// Code generated") {
 		t.Errorf("go source:\n%s", src)
 	}
@@ -93,5 +90,16 @@ func TestCollectParseError(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.go"), []byte("package states\nfunc {"), 0o644)
 	if _, _, err := Collect(dir); err == nil {
 		t.Fatal("Collect on a broken file succeeded")
+	}
+}
+
+// TestCollectRefusesArgumentsInComments: the arguments are declared in
+// Register, and a second list in the comment would drift from it.
+func TestCollectRefusesArgumentsInComments(t *testing.T) {
+	dir := t.TempDir()
+	src := "package states\nfunc init() { Register(\"a.b\", ab) }\n\n// B does b.\n//\n// Arguments:\n//   - name: x.\nfunc ab() {}\n"
+	os.WriteFile(filepath.Join(dir, "a.go"), []byte(src), 0o644)
+	if _, _, err := Collect(dir); err == nil || !strings.Contains(err.Error(), "declare them as Params") {
+		t.Fatalf("Collect = %v; want an error about the Arguments list", err)
 	}
 }
