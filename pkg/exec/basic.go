@@ -1,12 +1,8 @@
 package exec
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os/exec"
-	"sort"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/version"
@@ -17,21 +13,15 @@ func testPing(context.Context, *call) Return { return nested(true) }
 
 func testVersion(context.Context, *call) Return { return nested(version.Version) }
 
-func testEcho(_ context.Context, c *call) Return {
-	s, _ := stringArg(c.args, c.kwargs, 0, "text")
-	return nested(s)
-}
+func testEcho(_ context.Context, c *call) Return { return nested(c.str("text")) }
 
 func grainsItems(_ context.Context, c *call) Return { return nested(c.host.Grains) }
 
-func grainsGet(_ context.Context, c *call) Return {
-	return nestedGet(c, "grains.get", "os_family", c.host.Grains)
-}
+func grainsGet(_ context.Context, c *call) Return { return nestedGet(c, c.host.Grains) }
 
 func grainsItem(_ context.Context, c *call) Return {
 	out := map[string]any{}
-	for _, a := range c.args {
-		k := toString(a)
+	for _, k := range c.strings("keys") {
 		if v, ok := Traverse(c.host.Grains, k, ":"); ok {
 			out[k] = v
 		}
@@ -41,112 +31,107 @@ func grainsItem(_ context.Context, c *call) Return {
 
 func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar) }
 
-func pillarGet(_ context.Context, c *call) Return {
-	return nestedGet(c, "pillar.get", "users:alice", c.host.Pillar)
-}
+func pillarGet(_ context.Context, c *call) Return { return nestedGet(c, c.host.Pillar) }
 
 // nestedGet serves grains.get and pillar.get: a key with ':' between
-// nested keys, and default= when it is missing.
-func nestedGet(c *call, fun, example string, data map[string]any) Return {
-	key, ok := stringArg(c.args, c.kwargs, 0, "key")
-	if !ok {
-		return failed(fmt.Sprintf("%s: missing the key argument, e.g. %s %s", fun, fun, example))
-	}
-	v, found := Traverse(data, key, ":")
+// nested keys, and default when it is missing.
+func nestedGet(c *call, data map[string]any) Return {
+	v, found := Traverse(data, c.str("key"), ":")
 	if !found {
-		v = c.kwargs["default"]
-		if v == nil {
-			v = ""
-		}
+		v = c.kw["default"]
 	}
 	return nested(v)
 }
 
-// cmdRun runs an operator's command line through /bin/sh, as salt's
-// cmd.run does: the operator wrote it, so it is not data built into a
-// shell string.
+// cmdRun runs an operator's command line with the shell, as Salt's cmd.run
+// does: the operator wrote it, so it is not data built into a shell
+// string. It returns stdout, then stderr, as Salt's (which merges them).
 func cmdRun(ctx context.Context, c *call) Return {
-	res, ok := runShell(ctx, c)
-	if !ok {
-		return res
+	out, err := runCmd(ctx, c)
+	if err != nil {
+		return failed(err.Error())
 	}
-	all := res.Value.(map[string]any)
-	out := all["stdout"].(string)
-	if se := all["stderr"].(string); se != "" {
-		if out != "" {
-			out += "\n"
+	text := out.Stdout
+	if out.Stderr != "" {
+		if text != "" {
+			text += "\n"
 		}
-		out += se
+		text += out.Stderr
 	}
-	return Return{Value: out, Retcode: res.Retcode, Out: "nested"}
+	return Return{Value: text, Retcode: cmdRetcode(out), Out: "nested"}
 }
 
 func cmdRunAll(ctx context.Context, c *call) Return {
-	res, _ := runShell(ctx, c)
-	return res
-}
-
-func runShell(ctx context.Context, c *call) (Return, bool) {
-	line, ok := stringArg(c.args, c.kwargs, 0, "cmd")
-	if !ok {
-		return failed("cmd.run: missing the command, e.g. cmd.run 'uptime'"), false
-	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", line)
-	if cwd, ok := c.kwargs["cwd"].(string); ok {
-		cmd.Dir = cwd
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		return failed(fmt.Sprintf("cmd.run: %v", err)), false
-	}
-	pid := 0
-	if cmd.Process != nil {
-		pid = cmd.Process.Pid
-	}
-	rc := 0
-	if code != 0 {
-		rc = 1
+	out, err := runCmd(ctx, c)
+	if err != nil {
+		return failed(err.Error())
 	}
 	return Return{Value: map[string]any{
-		"pid":     pid,
-		"retcode": code,
-		"stdout":  strings.TrimRight(stdout.String(), "\n"),
-		"stderr":  strings.TrimRight(stderr.String(), "\n"),
-	}, Retcode: rc, Out: "nested"}, true
+		"pid":     out.PID,
+		"retcode": out.Retcode,
+		"stdout":  out.Stdout,
+		"stderr":  out.Stderr,
+	}, Retcode: cmdRetcode(out), Out: "nested"}
 }
 
-func sysListFunctions(context.Context, *call) Return {
-	names := make([]string, 0, len(functions))
-	for n := range functions {
-		names = append(names, n)
+// runCmd runs cmd.run's command through states.RunCmd, the code of the
+// cmd.run state, with the same cwd, env, runas, shell, stdin and timeout;
+// under --root it runs on the host, in the root, as the state's does. A
+// command killed at its timeout says so on its stderr.
+func runCmd(ctx context.Context, c *call) (states.CmdOutput, error) {
+	args := map[string]any{}
+	for _, p := range states.CmdRunParams() {
+		if v := c.kw[p.Name]; v != nil {
+			args[p.Name] = v
+		}
 	}
-	sort.Strings(names)
-	return nested(names)
+	line := c.str("cmd")
+	req := &states.Request{ID: c.fun, Name: line, Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
+		Env: &states.Env{Log: c.host.Log}}
+	out, err := states.RunCmd(ctx, req, line)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", c.fun, err)
+	}
+	if out.TimedOut {
+		if out.Stderr != "" {
+			out.Stderr += "\n"
+		}
+		out.Stderr += fmt.Sprintf("Command timed out after %s", out.Timeout)
+	}
+	return out, nil
 }
+
+// cmdRetcode is the function's retcode: 1 when the command failed.
+func cmdRetcode(out states.CmdOutput) int {
+	if out.Retcode != 0 || out.TimedOut {
+		return RetError
+	}
+	return RetOK
+}
+
+func sysListFunctions(context.Context, *call) Return { return nested(Functions()) }
 
 func sysListStateFunctions(context.Context, *call) Return { return nested(states.Names()) }
 
 // sysDoc returns the doc of execution functions and state functions whose
 // name starts with the argument (all when none is given).
 func sysDoc(_ context.Context, c *call) Return {
-	prefix, _ := stringArg(c.args, c.kwargs, 0, "name")
+	prefix := c.str("name")
 	out := map[string]any{}
-	for n, f := range functions {
+	for n := range functions {
 		if strings.HasPrefix(n, prefix) {
-			out[n] = f.doc
+			out[n], _ = Doc(n)
 		}
 	}
 	for _, n := range states.Names() {
 		if strings.HasPrefix(n, prefix) {
 			if d, ok := states.Doc(n); ok {
-				out[n] = d
+				key := n
+				if _, isFunc := functions[n]; isFunc {
+					// cmd.run is both: the function keeps the name.
+					key = n + " (state)"
+				}
+				out[key] = d
 			}
 		}
 	}

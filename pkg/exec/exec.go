@@ -57,47 +57,118 @@ func nested(v any) Return { return Return{Value: v, Out: "nested"} }
 
 func failed(msg string) Return { return Return{Value: msg, Retcode: RetError, Out: "nested"} }
 
-// call is one invocation, handed to a function.
+// call is one invocation, handed to a function: its arguments bound to
+// the function's Params and read as their types, once, before it runs.
 type call struct {
-	host   *Host
-	args   []any
-	kwargs map[string]any
+	host *Host
+	fun  string
+	kw   map[string]any // by Param name: string, int, bool, []string, map…
+	rest map[string]any // keyword arguments a Rest Param took
 }
 
+// str returns a String (or Path) argument, "" when not given.
+func (c *call) str(name string) string { s, _ := c.kw[name].(string); return s }
+
+// has reports whether an argument was given (not null).
+func (c *call) has(name string) bool { return c.kw[name] != nil }
+
+// boolean returns a Bool argument, false when not given.
+func (c *call) boolean(name string) bool { b, _ := c.kw[name].(bool); return b }
+
+// strings returns a StringList argument (a Many one included).
+func (c *call) strings(name string) []string { l, _ := c.kw[name].([]string); return l }
+
 type function struct {
-	run func(context.Context, *call) Return
-	doc string
+	run    func(context.Context, *call) Return
+	doc    string
+	params []states.Param
 }
 
 // functions is the allowlist of what a caller may run: nothing outside it
 // is callable, by the operator or anyone else.
-var functions map[string]function
+var functions = map[string]function{}
+
+// register adds an execution function with its one-line doc and the
+// arguments it takes, in the order a positional argument fills them (as
+// Python binds a call). As states.Register does, it panics on a mistake,
+// which the first test to load the package finds.
+func register(name string, run func(context.Context, *call) Return, doc string, params ...states.Param) {
+	if _, dup := functions[name]; dup {
+		panic("exec: duplicate function " + name)
+	}
+	seen := map[string]bool{}
+	for i, p := range params {
+		if p.Name == "" || p.Doc == "" || seen[p.Name] {
+			panic("exec: " + name + ": a Param without a name or doc, or declared twice")
+		}
+		if p.Many && i != len(params)-1 && !params[len(params)-1].Rest {
+			panic("exec: " + name + ": a Many Param must come last")
+		}
+		seen[p.Name] = true
+	}
+	functions[name] = function{run: run, doc: doc, params: params}
+}
+
+// Params every state.* function takes.
+var (
+	testParam    = states.Param{Name: "test", Type: states.Bool, Default: false, Doc: "a dry run: report what would change, change nothing."}
+	saltenvParam = states.Param{Name: "saltenv", Type: states.String, Doc: "the environment of the state tree (default: the minion's, base)."}
+	pillarParam  = states.Param{Name: "pillar", Type: states.Map, Doc: `pillar data merged over the minion's for this run, such as pillar='{"key": "value"}'.`}
+	modsParam    = states.Param{Name: "mods", Type: states.StringList, Doc: "SLS names, separated by commas (web,db) or a list."}
+)
+
+// stateRunParams are the arguments of the functions that run states.
+func stateRunParams(own ...states.Param) []states.Param {
+	return append(own, testParam, saltenvParam, pillarParam,
+		states.Param{Name: "exclude", Type: states.Any, Doc: "SLS names (web,db), or a list of them and of {sls: NAME} and {id: ID} mappings, to leave out."},
+		states.Param{Name: "failhard", Type: states.Bool, Default: false, Doc: "stop the run at the first state that fails."})
+}
 
 func init() {
-	functions = map[string]function{
-		"test.ping":                {testPing, "Return True: the minion is up and answering."},
-		"test.version":             {testVersion, "Return brine's version."},
-		"test.echo":                {testEcho, "Return the text given: test.echo TEXT."},
-		"grains.items":             {grainsItems, "Return all grains."},
-		"grains.get":               {grainsGet, "Return one grain, with nested keys joined by ':' (grains.get ip4_interfaces:eth0); default= when missing."},
-		"grains.item":              {grainsItem, "Return the named grains: grains.item os os_family."},
-		"pillar.items":             {pillarItems, "Return this minion's pillar."},
-		"pillar.get":               {pillarGet, "Return one pillar value, nested keys joined by ':'; default= when missing."},
-		"cmd.run":                  {cmdRun, "Run a shell command and return its output: cmd.run 'uptime'. cwd= sets the directory."},
-		"cmd.run_all":              {cmdRunAll, "Run a shell command and return pid, retcode, stdout and stderr."},
-		"sys.list_functions":       {sysListFunctions, "List the functions a caller may run."},
-		"sys.list_state_functions": {sysListStateFunctions, "List the state functions an SLS may use."},
-		"sys.doc":                  {sysDoc, "Show the documentation of functions and states: sys.doc file.managed."},
-		"state.apply":              {stateApply, "Apply the highstate, or the named SLS: state.apply [web,db] [test=True] [pillar={...}] [saltenv=base] [exclude=...]."},
-		"state.highstate":          {stateHighstate, "Apply every SLS top.sls assigns to this host: state.highstate [test=True]."},
-		"state.sls":                {stateSLS, "Apply the named SLS: state.sls web,db [test=True]."},
-		"state.single":             {stateSingle, "Run one state function: state.single file.managed name=/etc/motd contents=hi."},
-		"state.test":               {stateTest, "state.apply with test=True."},
-		"state.show_top":           {stateShowTop, "Show which SLS top.sls assigns to this host, per environment."},
-		"state.show_sls":           {stateShowSLS, "Show the high data of the named SLS, rendered."},
-		"state.show_highstate":     {stateShowHighstate, "Show the high data of the highstate, rendered."},
-		"state.show_lowstate":      {stateShowLowstate, "Show the low chunks of the highstate, in run order."},
-	}
+	register("test.ping", testPing, "Return True: the minion is up and answering.")
+	register("test.version", testVersion, "Return brine's version.")
+	register("test.echo", testEcho, "Return the text given: test.echo TEXT.",
+		states.Param{Name: "text", Type: states.String, Required: true, Doc: "the text."})
+	register("grains.items", grainsItems, "Return all grains.")
+	register("grains.get", grainsGet, "Return one grain, with nested keys joined by ':' (grains.get ip4_interfaces:eth0); default when missing.",
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, such as os or ip4_interfaces:eth0."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the grain is not set."})
+	register("grains.item", grainsItem, "Return the named grains: grains.item os os_family.",
+		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."})
+	register("pillar.items", pillarItems, "Return this minion's pillar.")
+	register("pillar.get", pillarGet, "Return one pillar value, nested keys joined by ':'; default when missing.",
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the key is not set."})
+	register("cmd.run", cmdRun, "Run a shell command and return its output (stdout, then stderr): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", cmdRunParams()...)
+	register("cmd.run_all", cmdRunAll, "Run a shell command and return pid, retcode, stdout and stderr, as cmd.run runs it.", cmdRunParams()...)
+	register("sys.list_functions", sysListFunctions, "List the functions a caller may run.")
+	register("sys.list_state_functions", sysListStateFunctions, "List the state functions an SLS may use.")
+	register("sys.doc", sysDoc, "Show the documentation of functions and states: sys.doc file.managed; sys.doc cmd. lists a module's. A state named as a function (cmd.run) shows as NAME (state).",
+		states.Param{Name: "name", Type: states.String, Doc: "a function or state function, or the start of names (cmd.); all when not given."})
+	register("state.apply", stateApply, "Apply the highstate, or the named SLS: state.apply [web,db] [test=True].",
+		stateRunParams(states.Param{Name: "mods", Type: states.StringList, Doc: "SLS names, separated by commas (web,db) or a list; the highstate when not given."})...)
+	register("state.highstate", stateHighstate, "Apply every SLS top.sls assigns to this host: state.highstate [test=True].", stateRunParams()...)
+	register("state.sls", stateSLS, "Apply the named SLS: state.sls web,db [test=True].",
+		stateRunParams(states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc})...)
+	register("state.single", stateSingle, "Run one state function, with no SLS file: state.single file.managed name=/etc/motd contents=hi.",
+		states.Param{Name: "fun", Type: states.String, Required: true, Doc: "the state function, such as file.managed."},
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the state's name (and ID)."},
+		testParam, saltenvParam, pillarParam,
+		states.Param{Name: "(any other argument)", Rest: true, Doc: "an argument of the state function, checked as an SLS's would be."})
+	register("state.test", stateTest, "state.apply with test=True.",
+		stateRunParams(states.Param{Name: "mods", Type: states.StringList, Doc: "SLS names, separated by commas (web,db) or a list; the highstate when not given."})...)
+	register("state.show_top", stateShowTop, "Show which SLS top.sls assigns to this host, per environment.", saltenvParam, pillarParam)
+	register("state.show_sls", stateShowSLS, "Show the high data of the named SLS, rendered.",
+		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam)
+	register("state.show_highstate", stateShowHighstate, "Show the high data of the highstate, rendered.", saltenvParam, pillarParam)
+	register("state.show_lowstate", stateShowLowstate, "Show the low chunks of the highstate, in run order.", saltenvParam, pillarParam)
+}
+
+// cmdRunParams are cmd.run's: the command, then how the cmd states run
+// theirs.
+func cmdRunParams() []states.Param {
+	return append([]states.Param{{Name: "cmd", Type: states.String, Required: true, Doc: "the command line, run with the shell's -c (the operator wrote it)."}},
+		states.CmdRunParams()...)
 }
 
 // Functions lists the callable function names, sorted.
@@ -125,7 +196,25 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
-	return f.run(ctx, &call{host: h, args: args, kwargs: kwargs})
+	kw, rest, err := bind(fun, f.params, args, kwargs)
+	if err != nil {
+		return failed(err.Error())
+	}
+	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest})
+}
+
+// Doc returns an execution function's reference text: its one line, and
+// the arguments it takes. sys.doc prints it; docs/functions.md is made of
+// the same text.
+func Doc(fun string) (string, bool) {
+	f, ok := functions[fun]
+	if !ok {
+		return "", false
+	}
+	if len(f.params) == 0 {
+		return f.doc + "\n", true
+	}
+	return f.doc + "\n\nArguments:\n" + states.ParamsDoc(f.params), true
 }
 
 func unknownFunction(fun string) string {

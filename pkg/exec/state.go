@@ -26,28 +26,17 @@ type stateRun struct {
 }
 
 func newStateRun(c *call) (*stateRun, error) {
-	r := &stateRun{c: c, env: c.host.Env}
-	if v, ok := c.kwargs["saltenv"]; ok && v != nil {
-		r.env = toString(v)
+	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test")}
+	if env := c.str("saltenv"); env != "" {
+		r.env = env
 	}
-	if v, ok := c.kwargs["test"]; ok && v != nil {
-		b, err := states.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("test=%v: %w", v, err)
-		}
-		r.test = b
-	}
-	if v, ok := c.kwargs["pillar"]; ok && v != nil {
-		extra, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("pillar= must be a mapping, such as pillar='{\"key\": \"value\"}'")
-		}
+	if extra, ok := c.kw["pillar"].(map[string]any); ok {
 		if c.host.Pillar == nil {
 			c.host.Pillar = map[string]any{}
 		}
 		pillar.Merge(c.host.Pillar, extra)
 	}
-	excl, err := parseExclude(c.kwargs["exclude"])
+	excl, err := parseExclude(c.kw["exclude"])
 	if err != nil {
 		return nil, err
 	}
@@ -120,13 +109,15 @@ func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
 	return refs, nil
 }
 
-// slsRefs reads the mods argument: "web,db" or a list.
+// slsRefs reads the mods argument: "web,db" or a list (of which an item
+// may hold commas too).
 func (r *stateRun) slsRefs() []sls.Ref {
-	mods, _ := stringArg(r.c.args, r.c.kwargs, 0, "mods")
 	var refs []sls.Ref
-	for _, m := range strings.Split(mods, ",") {
-		if m = strings.TrimSpace(m); m != "" {
-			refs = append(refs, sls.Ref{Env: r.env, Name: m})
+	for _, mods := range r.c.strings("mods") {
+		for _, m := range strings.Split(mods, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				refs = append(refs, sls.Ref{Env: r.env, Name: m})
+			}
 		}
 	}
 	return refs
@@ -161,7 +152,7 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 	res := engine.Run(ctx, chunks, engine.Options{
 		Test:     r.test,
 		Root:     host.Root,
-		Failhard: host.Failhard || truthy(r.c.kwargs["failhard"]),
+		Failhard: host.Failhard || r.c.boolean("failhard"),
 		Env:      env,
 		OnResult: host.OnState,
 	})
@@ -229,14 +220,14 @@ var stateHighstate = stateFunc(func(ctx context.Context, r *stateRun) Return {
 })
 
 func stateApply(ctx context.Context, c *call) Return {
-	if _, ok := stringArg(c.args, c.kwargs, 0, "mods"); !ok {
+	if !c.has("mods") {
 		return stateHighstate(ctx, c)
 	}
 	return stateSLS(ctx, c)
 }
 
 func stateTest(ctx context.Context, c *call) Return {
-	c.kwargs["test"] = true
+	c.kw["test"] = true
 	return stateApply(ctx, c)
 }
 
@@ -256,22 +247,15 @@ var stateSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
 // SLS file: state.single file.managed name=/etc/motd contents=hi.
 var stateSingle = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	c := r.c
-	fun, _ := stringArg(c.args, nil, 0, "")
-	mod, f, ok := strings.Cut(fun, ".")
+	mod, f, ok := strings.Cut(c.str("fun"), ".")
 	if !ok {
 		return failed("state.single: name a state function, e.g. state.single file.managed name=/etc/motd contents=hi")
 	}
-	if c.kwargs["name"] == nil {
-		return failed("state.single: name= is required")
-	}
-	name := toString(c.kwargs["name"])
-	args := map[string]any{}
-	for k, v := range c.kwargs {
-		switch k {
-		case "test", "saltenv", "pillar", "name":
-		default:
-			args[k] = v
-		}
+	name := c.str("name")
+	// The state's own arguments are checked by the registry, as an SLS's.
+	args := make(map[string]any, len(c.rest))
+	for k, v := range c.rest {
+		args[k] = v
 	}
 	chunk := sls.Chunk{ID: name, Name: name, State: mod, Fun: f, Env: r.env, Args: args, Source: "command line"}
 	return r.run(ctx, []sls.Chunk{chunk})
@@ -317,11 +301,3 @@ var stateShowLowstate = stateFunc(func(ctx context.Context, r *stateRun) Return 
 	}
 	return nested(sls.Lowstate(chunks))
 })
-
-func truthy(v any) bool {
-	if v == nil {
-		return false
-	}
-	b, err := states.ParseBool(v)
-	return err == nil && b
-}
