@@ -350,7 +350,10 @@ func checkArgs(params []Param, req *Request) (checked, error) {
 		case rest != nil:
 			c.rest = append(c.rest, k)
 			if isNear {
-				c.warnings = append(c.warnings, fmt.Sprintf("argument %q is not one of %s's and is passed on as %s; did you mean %s?", k, req.Func, rest.Name, near))
+				// Passed on (as a template variable, say), but the author
+				// more likely meant the near one: say so, without failing
+				// a call Salt would run.
+				c.warnings = append(c.warnings, fmt.Sprintf("argument %q is not one of %s's own and is passed on as any other argument is; did you mean %s?", k, req.Func, near))
 			}
 		case isNear:
 			fail(k, fmt.Errorf("%w; did you mean %s?", ErrUnknownArg, near))
