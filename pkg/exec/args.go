@@ -63,8 +63,18 @@ func yamlValue(s string) any {
 		return s
 	}
 	switch t := v.(type) {
-	case int, float64, map[string]any, []any:
+	case int, float64:
 		return t
+	case map[string]any:
+		// As Salt's yamlify_arg: a mapping must be written in braces, so
+		// that a command such as 'echo done: 1' stays a command.
+		if strings.HasPrefix(s, "{") {
+			return t
+		}
+	case []any:
+		if strings.HasPrefix(s, "[") {
+			return t
+		}
 	}
 	return s
 }

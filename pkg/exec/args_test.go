@@ -17,6 +17,10 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"echo a=b"}, []any{"echo a=b"}, map[string]any{}},
 		{[]string{"42", "0644"}, []any{42, "0644"}, map[string]any{}},
 		{[]string{"os:Debian"}, []any{"os:Debian"}, map[string]any{}},
+		// A mapping or a list must be written in braces or brackets, as
+		// Salt's yamlify_arg wants, so that a command line stays one.
+		{[]string{"echo done: 1", "- a"}, []any{"echo done: 1", "- a"}, map[string]any{}},
+		{[]string{`env={"A": "b"}`, "l=[1, 2]"}, nil, map[string]any{"env": map[string]any{"A": "b"}, "l": []any{1, 2}}},
 	}
 	for _, tt := range tests {
 		args, kwargs := ParseArgs(tt.words)
