@@ -230,7 +230,7 @@ func (m *Master) onAck(msg *nats.Msg) {
 		work(m.runCtx)
 		return
 	}
-	if !m.work.try(func() {
+	if !m.work.try(id, func() {
 		ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 		defer cancel()
 		work(ctx)
@@ -253,7 +253,7 @@ func (m *Master) onEvent(msg *nats.Msg) {
 	mj, known := m.jobs.get(jid, id)
 	if !known {
 		// Look it up off the subscription; the event waits for it.
-		if !m.work.try(func() {
+		if !m.work.try(id, func() {
 			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 			defer cancel()
 			if mj := m.jobFor(ctx, jid, id); mj != nil {
@@ -322,7 +322,7 @@ func (m *Master) onReturn(msg *nats.Msg) {
 		m.answerStored(msg, inbox, fmt.Errorf("return of %d parts is larger than the master keeps (%d bytes)", n, m.cfg.Limits.ReturnBytes), true)
 		return
 	}
-	if !m.work.try(func() {
+	if !m.work.try(id, func() {
 		ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 		defer cancel()
 		m.keepReturn(ctx, msg, id, jid, i, n, inbox)

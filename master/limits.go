@@ -1,6 +1,7 @@
 package master
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -41,10 +42,12 @@ type Limits struct {
 	ReturnBytes int64 `yaml:"return_bytes"`
 	// GrainsBytes bounds one minion's grains, as JSON.
 	GrainsBytes int `yaml:"grains_bytes"`
-	// Workers bounds the requests (pillar renders, file reads, cache
-	// writes) the master works on at once; a request that finds every
-	// worker busy is dropped and the minion asks again.
+	// Workers is how many requests (pillar renders, file reads, cache
+	// writes) the master works on at once; Queue how many more wait. A
+	// request that finds the queue full is answered "busy", and the
+	// minion asks again a little later.
 	Workers int `yaml:"workers"`
+	Queue   int `yaml:"queue"`
 }
 
 // DefaultLimits are generous for a real fleet and small next to what a
@@ -65,7 +68,8 @@ func DefaultLimits() Limits {
 		JobBytes:       64 << 20,
 		ReturnBytes:    64 << 20,
 		GrainsBytes:    256 << 10,
-		Workers:        64,
+		Workers:        32,
+		Queue:          8192,
 	}
 }
 
@@ -78,7 +82,7 @@ func (l *Limits) Validate() error {
 			return fmt.Errorf("master config: limits: %s must be positive", name)
 		}
 	}
-	if l.MaxPendingKeys < 1 || l.JobCacheBytes < 1<<20 || l.JobBytes < 1<<16 || l.ReturnBytes < 1<<16 || l.GrainsBytes < 1<<10 || l.Workers < 1 {
+	if l.MaxPendingKeys < 1 || l.JobCacheBytes < 1<<20 || l.JobBytes < 1<<16 || l.ReturnBytes < 1<<16 || l.GrainsBytes < 1<<10 || l.Workers < 1 || l.Queue < 1 {
 		return fmt.Errorf("master config: limits: max_pending_keys, workers (>= 1), job_cache_bytes (>= 1 MiB), job_bytes_per_minion, return_bytes (>= 64 KiB) and grains_bytes (>= 1 KiB) are too small")
 	}
 	return nil
@@ -221,31 +225,78 @@ func clipLog(s string) string {
 	return fmt.Sprintf("%s…(%d bytes more)", s[:n], len(s)-n)
 }
 
-// workers runs request handlers on a bounded number of goroutines. A
-// handler given when all are busy is refused at once, so the
-// subscription that delivers requests never blocks: the minion asks
-// again. The master owns it and waits for it at shutdown.
+// workPool runs request handlers on a fixed number of workers, from a
+// bounded queue. A handler given when the queue is full, or when its
+// sender already has perMinion handlers queued, is refused at once, so
+// the subscription that delivers requests never blocks and one minion
+// cannot fill the queue; the caller tells the sender to ask again. The
+// master owns the workers: they stop with the run's context, and
+// Shutdown waits for them.
 type workPool struct {
-	sem chan struct{}
-	wg  sync.WaitGroup
+	queue chan workItem
+	wg    sync.WaitGroup
+
+	mu     sync.Mutex
+	queued map[string]int
 }
 
-func newWorkPool(n int) *workPool { return &workPool{sem: make(chan struct{}, n)} }
+type workItem struct {
+	who string
+	fn  func()
+}
 
-// try runs fn on a worker if one is free and reports whether it did.
-func (w *workPool) try(fn func()) bool {
-	select {
-	case w.sem <- struct{}{}:
-	default:
+// perMinion bounds the handlers one sender may have queued.
+const perMinion = 32
+
+func newWorkPool(queue int) *workPool {
+	return &workPool{queue: make(chan workItem, queue), queued: map[string]int{}}
+}
+
+// start runs n workers until ctx is done; handlers still queued then are
+// dropped (their senders ask again, of the next master).
+func (w *workPool) start(ctx context.Context, n int) {
+	for i := 0; i < n; i++ {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case it := <-w.queue:
+					w.mu.Lock()
+					if w.queued[it.who]--; w.queued[it.who] <= 0 {
+						delete(w.queued, it.who)
+					}
+					w.mu.Unlock()
+					it.fn()
+				}
+			}
+		}()
+	}
+}
+
+// try queues fn for who and reports whether it did.
+func (w *workPool) try(who string, fn func()) bool {
+	w.mu.Lock()
+	if w.queued[who] >= perMinion {
+		w.mu.Unlock()
 		return false
 	}
-	w.wg.Add(1)
-	go func() {
-		defer func() { <-w.sem; w.wg.Done() }()
-		fn()
-	}()
-	return true
+	w.queued[who]++
+	w.mu.Unlock()
+	select {
+	case w.queue <- workItem{who: who, fn: fn}:
+		return true
+	default:
+		w.mu.Lock()
+		if w.queued[who]--; w.queued[who] <= 0 {
+			delete(w.queued, who)
+		}
+		w.mu.Unlock()
+		return false
+	}
 }
 
-// wait waits for running handlers.
+// wait waits for the workers to stop.
 func (w *workPool) wait() { w.wg.Wait() }

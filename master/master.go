@@ -100,7 +100,7 @@ func New(cfg *Config, o Options) *Master {
 		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{},
 		presWritten: map[string]time.Time{},
 		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},
-		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Workers),
+		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),
 		keyReqs: rate.NewLimiter(rate.Limit(cfg.Limits.KeyRequests), max(1, int(cfg.Limits.KeyRequests*cfg.Limits.Burst))),
 		jobs:    newJobTable(),
 		parts:   &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}}

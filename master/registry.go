@@ -448,7 +448,7 @@ func (m *Master) onGrains(msg *nats.Msg) {
 		m.refused.note("grains", id, err.Error())
 		return
 	}
-	if !m.work.try(func() {
+	if !m.work.try(id, func() {
 		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
 		defer cancel()
 		if _, err := m.grainsKV.Put(ctx, id, mustJSON(grains)); err != nil {
@@ -501,6 +501,9 @@ func checkGrains(id string, g map[string]any) (map[string]any, error) {
 		return nil
 	}
 	for k, v := range g {
+		if hasControl(k) {
+			return nil, fmt.Errorf("grain %q holds control characters in its name", proto.Clip(k, 64))
+		}
 		if err := walk(k, v, 1); err != nil {
 			return nil, err
 		}
@@ -554,7 +557,7 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	if !write {
 		return
 	}
-	m.work.try(func() {
+	m.work.try(id, func() {
 		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
 		defer cancel()
 		if p.Status == proto.Offline {

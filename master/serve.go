@@ -26,6 +26,7 @@ const (
 const requestTimeout = 30 * time.Second
 
 func (m *Master) serve(ctx context.Context) error {
+	m.work.start(m.runCtx, m.cfg.Limits.Workers)
 	if err := m.setupStore(ctx); err != nil {
 		return err
 	}
@@ -112,12 +113,13 @@ func (m *Master) minionRequest(kind int, fn func(ctx context.Context, id string,
 			m.refused.note(limNames[kind], id, "rate limit")
 			return
 		}
-		if !m.work.try(func() {
+		if !m.work.try(id, func() {
 			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 			defer cancel()
 			m.answer(msg, proto.InboxPrefix(id), fn(ctx, id, msg))
 		}) {
-			m.refused.note("busy", id, "every worker busy", "subject", msg.Subject)
+			m.refused.note("busy", id, "the master's queue is full", "subject", msg.Subject)
+			m.answer(msg, proto.InboxPrefix(id), proto.BusyReply())
 		}
 	}
 }
@@ -138,7 +140,7 @@ func (m *Master) request(r role, fn func(ctx context.Context, r role, data []byt
 		}
 		// Handlers may be slow (a job cache read); do not hold up the
 		// subscription's other messages.
-		if !m.work.try(func() {
+		if !m.work.try(inbox, func() {
 			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 			defer cancel()
 			res, err := fn(ctx, r, msg.Data)
@@ -151,7 +153,7 @@ func (m *Master) request(r role, fn func(ctx context.Context, r role, data []byt
 			}
 			m.answer(msg, inbox, b)
 		}) {
-			m.answer(msg, inbox, proto.ErrorReply(fmt.Errorf("the master is busy; try again")))
+			m.answer(msg, inbox, proto.BusyReply())
 		}
 	}
 }

@@ -117,21 +117,33 @@ func (c *Client) ask(ctx context.Context, subj string, req, reply proto.Message)
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
-	data, err := c.req.Request(ctx, &nats.Msg{Subject: subj, Data: b})
-	if err != nil {
-		if errors.Is(err, nats.ErrNoResponders) {
-			return fmt.Errorf("no master answers on %s (is brine master running?): %w", c.nc.ConnectedUrlRedacted(), err)
+	pause := 20 * time.Millisecond
+	for {
+		data, err := c.req.Request(ctx, &nats.Msg{Subject: subj, Data: b})
+		if err != nil {
+			if errors.Is(err, nats.ErrNoResponders) {
+				return fmt.Errorf("no master answers on %s (is brine master running?): %w", c.nc.ConnectedUrlRedacted(), err)
+			}
+			return fmt.Errorf("ask master (%s): %w", subj, err)
 		}
-		return fmt.Errorf("ask master (%s): %w", subj, err)
+		if err := proto.Unmarshal(data, reply); err != nil {
+			return err
+		}
+		var r proto.Reply
+		if err := proto.Unmarshal(data, &r); err != nil {
+			return err
+		}
+		if !r.Busy {
+			return r.Err()
+		}
+		// The master's queue is full: ask again shortly.
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ask master (%s): %w", subj, r.Err())
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Second)
 	}
-	if err := proto.Unmarshal(data, reply); err != nil {
-		return err
-	}
-	var r proto.Reply
-	if err := proto.Unmarshal(data, &r); err != nil {
-		return err
-	}
-	return r.Err()
 }
 
 // Keys lists the key registry.

@@ -73,15 +73,29 @@ func CheckVersion(data []byte) error {
 }
 
 // Reply is embedded in every answer to a request; a non-empty Error says
-// the request failed and why.
+// the request failed and why. Busy says the master could not take the
+// request now: ask again a little later.
 type Reply struct {
 	Header
 	Error string `json:"error,omitempty"`
+	Busy  bool   `json:"busy,omitempty"`
 }
 
-// Err returns the reply's error, or nil.
+// ErrBusy is the error of a Busy reply.
+var ErrBusy = errors.New("the master is busy; ask again")
+
+// BusyReply encodes a Busy reply.
+func BusyReply() []byte {
+	b, _ := Marshal(&Reply{Error: ErrBusy.Error(), Busy: true})
+	return b
+}
+
+// Err returns the reply's error, or nil; a Busy reply's is ErrBusy.
 func (r *Reply) Err() error {
-	if r.Error == "" {
+	switch {
+	case r.Busy:
+		return ErrBusy
+	case r.Error == "":
 		return nil
 	}
 	return errors.New(r.Error)

@@ -529,3 +529,37 @@ func TestFileRecurseFromMaster(t *testing.T) {
 		}
 	}
 }
+
+// A hundred minions each stream 200 state events at once: every return
+// arrives, none is dropped on the way to the command.
+func TestHundredMinionsAllReturn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 minion processes")
+	}
+	e := newEnv(t, "")
+	writeFile(t, filepath.Join(e.dir, "srv", "many.sls"), `{% for i in range(200) %}
+s{{ i }}:
+  test.succeed_without_changes
+{% endfor %}
+`)
+	var ids []string
+	for i := 0; i < 100; i++ {
+		id := fmt.Sprintf("h%03d", i)
+		ids = append(ids, id)
+		e.addMinion(id, "role: many", "")
+	}
+	e.acceptAll(ids...)
+	out, errOut, code := e.brine("-G", "role:many", "state.sls", "many", "-t", "30", "--out", "json", "--static")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, tail(out, 1500), tail(errOut, 1500))
+	}
+	var all map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &all); err != nil {
+		t.Fatalf("output is not one JSON document: %v\n%s", err, tail(out, 500))
+	}
+	for _, id := range ids {
+		if n := len(all[id]); n != 200 {
+			t.Errorf("%s: %d states in its return; want 200", id, n)
+		}
+	}
+}
