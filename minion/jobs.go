@@ -281,7 +281,7 @@ func wireState(r engine.StateResult) proto.StateResult {
 		ch = map[string]any{}
 	}
 	return proto.StateResult{Key: r.Key, ID: r.ID, Name: r.Name, Func: r.Func, SLS: r.SLS, RunNum: r.RunNum,
-		Result: res, Comment: r.Comment, Changes: ch, Start: r.Start.Format("15:04:05.000000"),
+		Result: res, Comment: r.Comment, Warnings: r.Warnings, Changes: ch, Start: r.Start.Format("15:04:05.000000"),
 		Duration: float64(r.Duration.Microseconds()) / 1000}
 }
 

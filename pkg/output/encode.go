@@ -19,8 +19,9 @@ import (
 
 // SaltShape returns a state run as Salt returns it: each state under its
 // key "file_|-ID_|-NAME_|-managed", in run order, with name, changes,
-// result, comment, __sls__, __run_num__, start_time ("HH:MM:SS.ffffff"),
-// duration (float ms) and __id__, in the order Salt's dict has them.
+// result, comment, warnings (only when there are any), __sls__,
+// __run_num__, start_time ("HH:MM:SS.ffffff"), duration (float ms) and
+// __id__, in the order Salt's dict has them.
 func SaltShape(rs []engine.StateResult) OrderedMap {
 	rs = append([]engine.StateResult(nil), rs...)
 	sort.SliceStable(rs, func(a, b int) bool { return rs[a].RunNum < rs[b].RunNum })
@@ -38,17 +39,29 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 		if key == "" {
 			key = states.Key(r.Func, r.ID, r.Name)
 		}
-		out = append(out, KV{key, OrderedMap{
+		st := OrderedMap{
 			{"name", name},
 			{"changes", changes},
 			{"result", r.Result.Result},
 			{"comment", r.Comment},
-			{"__sls__", r.SLS},
-			{"__run_num__", r.RunNum},
-			{"start_time", StartTime(r.Start)},
-			{"duration", DurationMS(r.Duration)},
-			{"__id__", r.ID},
-		}})
+		}
+		if len(r.Warnings) > 0 {
+			// Salt adds the key to the state's return when it has
+			// something to say, and leaves it out otherwise.
+			ws := make([]any, len(r.Warnings))
+			for i, w := range r.Warnings {
+				ws[i] = w
+			}
+			st = append(st, KV{"warnings", ws})
+		}
+		st = append(st,
+			KV{"__sls__", r.SLS},
+			KV{"__run_num__", r.RunNum},
+			KV{"start_time", StartTime(r.Start)},
+			KV{"duration", DurationMS(r.Duration)},
+			KV{"__id__", r.ID},
+		)
+		out = append(out, KV{key, st})
 	}
 	return out
 }
@@ -103,6 +116,17 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 			r.Comment = strings.Join(parts, "\n")
 		}
 		r.Changes, _ = st["changes"].(map[string]any)
+		switch w := st["warnings"].(type) {
+		case []any:
+			for _, e := range w {
+				r.Warnings = append(r.Warnings, fmt.Sprint(e))
+			}
+		case []string:
+			r.Warnings = append([]string(nil), w...)
+		case string:
+			// One warning, not in a list.
+			r.Warnings = []string{w}
+		}
 		if s, ok := st["start_time"].(string); ok && s != "" {
 			if t, err := time.Parse("15:04:05.999999", s); err == nil {
 				r.Start = t

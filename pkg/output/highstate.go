@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -18,6 +19,7 @@ type row struct {
 	result                  states.Outcome
 	comment                 string
 	changes                 map[string]any
+	warnings                []string
 	start                   string // "05:31:39.976036", empty when unknown
 	durUS                   int64  // duration in microseconds, as Salt measures it
 	runNum                  int
@@ -28,7 +30,7 @@ func rowsOf(rs []engine.StateResult) []row {
 	for i, r := range rs {
 		out[i] = row{
 			key: r.Key, id: r.ID, name: r.Name, fun: r.Func, sls: r.SLS,
-			result: r.Result.Result, comment: r.Comment, changes: r.Changes,
+			result: r.Result.Result, comment: r.Comment, changes: r.Changes, warnings: r.Warnings,
 			start: StartTime(r.Start), durUS: r.Duration.Microseconds(), runNum: r.RunNum,
 		}
 		if out[i].key == "" {
@@ -82,6 +84,10 @@ func highstate(minion string, rows []row, o Options) string {
 
 	var lines []string
 	var nTrue, nNone, nFail, nChanged int
+	// nWarn counts the states whose warnings were shown in full, as
+	// Salt's rcounts["warnings"] does: neither a hidden state nor a terse
+	// line counts, though a terse line shows its warnings too.
+	var nWarn int
 	var totalUS int64
 	for _, r := range rows {
 		schanged := len(r.changes) > 0
@@ -119,16 +125,20 @@ func highstate(minion string, rows []row, o Options) string {
 			mode == "mixed" && r.result != states.False ||
 			mode == "changes" && r.result == states.True && !schanged
 		if terse {
-			lines = append(lines, terseLine(c, tcolor, r, name))
+			lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name))
 			continue
 		}
 		lines = append(lines, fullLines(c, tcolor, r, name)...)
+		if len(r.warnings) > 0 {
+			nWarn++
+			lines = append(lines, warningsLine(c, r.warnings))
+		}
 	}
 
 	succeeded := nTrue + nNone
 	countLen := 0
 	if len(rows) > 0 {
-		countLen = max(len(strconv.Itoa(succeeded)), len(strconv.Itoa(nFail)))
+		countLen = max(len(strconv.Itoa(succeeded)), len(strconv.Itoa(nFail)), len(strconv.Itoa(nWarn)))
 	}
 	lineMax := len("Succeeded") + countLen + 2
 	dashes := strings.Repeat("-", lineMax)
@@ -151,6 +161,10 @@ func highstate(minion string, rows []row, o Options) string {
 		fcolor = c.Red
 	}
 	lines = append(lines, fcolor+counts("Failed", nFail)+c.EndC)
+	if nWarn > 0 {
+		// Not a state of its own: Total states run leaves it out.
+		lines = append(lines, c.LightRed+counts("Warnings", nWarn)+c.EndC)
+	}
 	lines = append(lines, c.Cyan+dashes+"\n"+fmt.Sprintf("Total states run: %*d", lineMax-7, len(rows))+c.EndC)
 	total, unit := float64(totalUS)/1000, "ms"
 	if total > 999 {
@@ -191,6 +205,33 @@ func fullLines(c palette, tcolor string, r row, name string) []string {
 		ctext = "\n" + Nested(r.changes, 14, c.EndC != "")
 	}
 	return append(out, tcolor+"     Changes:"+ctext+c.EndC)
+}
+
+// warningsLine is Salt's line under a state's Changes: its warnings
+// joined by newlines and filled by textwrap to 80 columns, 14 blanks
+// before each line but the first (the fill makes the newlines spaces).
+// As Salt's, the colour starts after the third blank, and a line is
+// escaped (Safe) before it is measured.
+func warningsLine(c palette, warnings []string) string {
+	pad := strings.Repeat(" ", 14)
+	text := Safe(pyMungeWhitespace(strings.Join(warnings, "\n")))
+	text = strings.TrimLeftFunc(pyFill(text, 80, pad, pad), unicode.IsSpace)
+	return "   " + c.LightRed + " Warnings: " + text + c.EndC
+}
+
+// terseWarnings is what Salt's _format_terse puts before a terse line
+// whose state has warnings: "Warnings:" and each warning on a line of
+// its own. There is no newline after the last warning, so the terse line
+// goes on after it, as in Salt.
+func terseWarnings(c palette, r row) string {
+	if len(r.warnings) == 0 {
+		return ""
+	}
+	ws := make([]string, len(r.warnings))
+	for i, w := range r.warnings {
+		ws[i] = SafeText(w)
+	}
+	return c.LightRed + "Warnings:\n" + strings.Join(ws, "\n") + c.EndC
 }
 
 func terseLine(c palette, tcolor string, r row, name string) string {

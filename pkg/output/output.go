@@ -92,7 +92,8 @@ type Options struct {
 	// full_id, terse_id, mixed_id, changes_id, which show the ID as name.
 	StateOutput string
 	// HideClean is Salt's state_verbose=False: states that succeeded
-	// without changes are not printed (they are still counted).
+	// without changes are not printed (they are still counted), and
+	// neither are their warnings, as in Salt.
 	HideClean bool
 	// Color turns on Salt's terminal colours. The caller decides, from
 	// isatty and --no-color.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,29 @@ func testRun() []engine.StateResult {
 	}
 }
 
+// warned is a run whose states carry warnings: a clean state, a changed
+// one whose warnings wrap past 80 columns, a failed one whose warning
+// holds a terminal escape and a tab, and a clean one without.
+func warned() []engine.StateResult {
+	rs := []engine.StateResult{
+		sr(0, "file.managed", "motd", "/etc/motd", "base", states.True, "File /etc/motd is in the correct state",
+			map[string]any{}, at(10, 0, 0, 0), ms(1.5)),
+		sr(1, "file.managed", "nginx_conf", "/etc/nginx/nginx.conf", "web", states.True, "File /etc/nginx/nginx.conf updated",
+			map[string]any{"mode": "0644"}, at(10, 0, 0, 1500), ms(10)),
+		sr(2, "service.running", "nginx", "nginx", "web", states.False, "Service nginx failed to start",
+			map[string]any{}, at(10, 0, 0, 11500), ms(200)),
+		sr(3, "pkg.installed", "curl", "curl", "base", states.True, "All specified packages are already installed",
+			map[string]any{}, at(10, 0, 0, 211500), ms(3)),
+	}
+	rs[0].Warnings = []string{"The following arguments are not used by file.managed: colour"}
+	rs[1].Warnings = []string{
+		"The following arguments are not used by file.managed: backup-mode, user_name, template-vars, the-quick-brown-fox-jumps-over-the-lazy-dog",
+		"The following arguments are not used by file.managed: listen_port",
+	}
+	rs[2].Warnings = []string{"The following arguments are not used by service.running: \x1b]0;pwned\x07reload\ttimeout"}
+	return rs
+}
+
 func render(t *testing.T, minion string, ret any, o Options) string {
 	t.Helper()
 	var b bytes.Buffer
@@ -131,6 +155,14 @@ func TestGolden(t *testing.T) {
 		{"full_id", "web1", mixed(), Options{StateOutput: "full_id"}},
 		{"terse_id", "web1", mixed(), Options{StateOutput: "terse_id"}},
 		{"hide_clean", "web1", mixed(), Options{HideClean: true}},
+		{"warnings_full", "web1", warned(), Options{}},
+		{"warnings_full_color", "web1", warned(), Options{Color: true}},
+		{"warnings_terse", "web1", warned(), Options{StateOutput: "terse"}},
+		{"warnings_terse_color", "web1", warned(), Options{StateOutput: "terse", Color: true}},
+		{"warnings_mixed", "web1", warned(), Options{StateOutput: "mixed"}},
+		{"warnings_changes", "web1", warned(), Options{StateOutput: "changes"}},
+		{"warnings_hide_clean", "web1", warned(), Options{HideClean: true}},
+		{"json_warnings", "web1", warned(), Options{Out: OutJSON}},
 		{"test_full", "m1", testRun(), Options{Test: true}},
 		{"test_color", "m1", testRun(), Options{Test: true, Color: true}},
 		{"empty_run", "m1", []engine.StateResult{}, Options{}},
@@ -231,6 +263,77 @@ func TestSummaryCounts(t *testing.T) {
 	want := "m:\n\nSummary for m\n--------------\nSucceeded: 120\nFailed:      0\n--------------\nTotal states run:     120\nTotal run time:     1.200 s\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestSummaryWarnings(t *testing.T) {
+	// Salt's block: Warnings after Failed, in light red, not a state of
+	// its own in Total states run.
+	got := render(t, "web1", warned(), Options{})
+	want := "\nSummary for web1\n------------\nSucceeded: 3 (changed=1)\nFailed:    1\nWarnings:  3\n------------\nTotal states run:     4\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("summary:\n%s\nwant it to hold\n%s", got, want)
+	}
+	if got := render(t, "web1", warned(), Options{Color: true}); !strings.Contains(got, "\x1b[1;31mWarnings:  3\x1b[0m\n") {
+		t.Errorf("Warnings line not in light red:\n%q", got)
+	}
+	// No line when no state has warnings, nor when those that have
+	// print terse: Salt counts them where it prints them in full.
+	if got := render(t, "web1", mixed(), Options{}); strings.Contains(got, "Warnings") {
+		t.Errorf("a run without warnings shows some:\n%s", got)
+	}
+	if got := render(t, "web1", warned(), Options{StateOutput: "terse"}); strings.Contains(got, "Warnings: ") {
+		t.Errorf("terse counts warnings:\n%s", got)
+	}
+	// The count widens the block as Salt's does (it is one of rcounts):
+	// 6 succeeded and 5 failed, each with a warning.
+	var rs []engine.StateResult
+	for i := range 11 {
+		out := states.True
+		if i >= 6 {
+			out = states.False
+		}
+		r := sr(i, "file.managed", "s"+strings.Repeat("x", i), "n", "t", out, "", nil, at(1, 0, 0, 1), ms(1))
+		r.Warnings = []string{"w"}
+		rs = append(rs, r)
+	}
+	got = render(t, "m", rs, Options{})
+	want = "Succeeded:  6\nFailed:     5\nWarnings:  11\n-------------\nTotal states run:     11\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("wide summary:\n%s\nwant it to hold\n%s", got, want)
+	}
+}
+
+func TestSaltShapeWarnings(t *testing.T) {
+	js := JSON(OrderedMap{{"web1", SaltShape(warned())}})
+	var decoded map[string]any
+	if err := json.Unmarshal([]byte(js), &decoded); err != nil {
+		t.Fatalf("our JSON does not parse: %v\n%s", err, js)
+	}
+	back, ok := States(decoded["web1"])
+	if !ok {
+		t.Fatal("decoded return not seen as states")
+	}
+	for i, r := range warned() {
+		if !reflect.DeepEqual(back[i].Warnings, r.Warnings) {
+			t.Errorf("state %d: warnings after a round trip = %q; want %q", i, back[i].Warnings, r.Warnings)
+		}
+	}
+	for _, o := range []Options{{}, {StateOutput: "terse"}, {Color: true}} {
+		if got, want := render(t, "web1", back, o), render(t, "web1", warned(), o); got != want {
+			t.Errorf("%+v after a JSON round trip:\n%s\nwant\n%s", o, got, want)
+		}
+	}
+	// One warning given as a string, not a list, is read all the same.
+	one := map[string]any{"file_|-a_|-/a_|-managed": map[string]any{
+		"result": true, "__run_num__": 0.0, "comment": "", "changes": map[string]any{}, "warnings": "just one",
+	}}
+	rs, ok := States(one)
+	if !ok || len(rs) != 1 || !reflect.DeepEqual(rs[0].Warnings, []string{"just one"}) {
+		t.Fatalf("single-string warnings read as %+v (ok %v)", rs, ok)
+	}
+	if got := render(t, "m", one, Options{}); !strings.Contains(got, "    Warnings: just one\n") {
+		t.Errorf("single-string warning not shown:\n%s", got)
 	}
 }
 

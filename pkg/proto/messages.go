@@ -114,6 +114,7 @@ type StateResult struct {
 	RunNum   int            `json:"__run_num__"`
 	Result   *bool          `json:"result"`
 	Comment  string         `json:"comment"`
+	Warnings []string       `json:"warnings,omitempty"` // for the operator, as Salt's; highstate shows them
 	Changes  map[string]any `json:"changes"`
 	Start    string         `json:"start_time"`
 	Duration float64        `json:"duration"` // milliseconds
