@@ -157,6 +157,9 @@ const (
 // checkStartup checks what a minion says of a run it started itself: a
 // startup function, a few short SLS names, a fresh job id of its time.
 func checkStartup(jid, fun string, args []any, now time.Time) error {
+	if err := proto.ValidJID(jid); err != nil {
+		return err
+	}
 	if !slices.Contains(proto.StartupFuns, fun) {
 		return fmt.Errorf("function %q is not one a minion starts by itself", proto.Clip(fun, 64))
 	}

@@ -90,7 +90,7 @@ func TestListenProblemsFailAtOnce(t *testing.T) {
 			if err != nil {
 				t.Fatalf("state dir still locked after a failed start: %v", err)
 			}
-			l.release()
+			l.Release()
 		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/statelock"
 )
 
 // Master is a running master.
@@ -80,7 +81,7 @@ type Master struct {
 	subs []*nats.Subscription
 
 	// lock is held on the state dir from Start to Shutdown.
-	lock *stateLock
+	lock *statelock.Lock
 }
 
 // Options lets a caller (tests, the CLI) replace parts of the master.
@@ -141,7 +142,7 @@ func (m *Master) Start(ctx context.Context) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			m.lock.release()
+			m.lock.Release()
 		}
 	}()
 	if m.cfg.NATSURL == "" {
@@ -336,7 +337,7 @@ func (m *Master) Shutdown() {
 		m.srv.WaitForShutdown()
 	}
 	// Last: the store is closed, another master may open it.
-	m.lock.release()
+	m.lock.Release()
 }
 
 // waitReady waits until the server listens, or says it cannot (a port

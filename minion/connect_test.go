@@ -392,11 +392,11 @@ func TestStateDirLock(t *testing.T) {
 	if want := fmt.Sprintf("another minion (pid %d) uses state dir %s", os.Getpid(), dir); err.Error() != want {
 		t.Errorf("second lock = %q; want %q", err, want)
 	}
-	l1.release()
-	l1.release()
+	l1.Release()
+	l1.Release()
 	l2, err := lockStateDir(dir)
 	if err != nil {
 		t.Fatalf("lock after release = %v", err)
 	}
-	l2.release()
+	l2.Release()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/brine-cm/brine/pkg/memtrim"
 	"github.com/brine-cm/brine/pkg/natsreq"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/statelock"
 )
 
 // ErrWrongMaster is returned when the master's keys do not match the pins.
@@ -61,7 +62,7 @@ type Minion struct {
 	// dial that got through TLS, to tell a login that failed after it.
 	connects atomic.Int64
 	dialOK   atomic.Int64
-	lock     *stateLock
+	lock     *statelock.Lock
 	reconn   chan struct{} // a (re)connect happened
 	quit     chan struct{} // closed when Run is ending
 	wg       sync.WaitGroup
@@ -111,7 +112,7 @@ func (m *Minion) init() (err error) {
 	}
 	defer func() {
 		if err != nil {
-			m.lock.release()
+			m.lock.Release()
 		}
 	}()
 	kp, err := loadKey(m.cfg.StateDir)
@@ -256,7 +257,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	if err := m.init(); err != nil {
 		return err
 	}
-	defer m.lock.release()
+	defer m.lock.Release()
 	// Before the first try, which nats.go makes at once.
 	m.log.Info("minion starting", "master", m.cfg.Master, "nkey", m.pub)
 	nc, err := m.connect()
