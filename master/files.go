@@ -32,7 +32,25 @@ type fileServer struct {
 	mu     sync.Mutex
 	hashes map[string]hashed // absolute path -> hash, while size and mtime hold
 	byHash map[string]string // sha256 -> absolute path
+	// hashing holds the hashes being computed, by path, size and mtime:
+	// when many minions ask for the same new file at once, one worker
+	// hashes it and the others wait for that hash.
+	hashing map[string]*hashCall
 }
+
+// hashCall is one hashing of a file, which later askers wait for.
+type hashCall struct {
+	done chan struct{} // closed when h and err are set
+	h    hashed
+	err  error
+}
+
+// chunkBufs holds chunk-sized read buffers, so that serving a chunk
+// allocates only its encoded answer.
+var chunkBufs = sync.Pool{New: func() any {
+	b := make([]byte, ChunkSize)
+	return &b
+}}
 
 type hashed struct {
 	sha   string
@@ -41,7 +59,7 @@ type hashed struct {
 }
 
 func newFileServer(roots fileroot.Roots, log *slog.Logger) *fileServer {
-	return &fileServer{roots: roots, log: log, hashes: map[string]hashed{}, byHash: map[string]string{}}
+	return &fileServer{roots: roots, log: log, hashes: map[string]hashed{}, byHash: map[string]string{}, hashing: map[string]*hashCall{}}
 }
 
 // Stat resolves a salt:// path and hashes the file (once per change).
@@ -61,18 +79,39 @@ func (f *fileServer) Stat(env, rel string) (*proto.FileInfo, error) {
 	h, ok := f.hashes[p]
 	f.mu.Unlock()
 	if !ok || h.size != fi.Size() || !h.mtime.Equal(fi.ModTime()) {
-		sha, err := hashFile(p)
-		if err != nil {
+		if h, err = f.hash(p, fi); err != nil {
 			return nil, err
 		}
-		h = hashed{sha: sha, size: fi.Size(), mtime: fi.ModTime()}
-		f.mu.Lock()
-		f.hashes[p] = h
-		f.byHash[sha] = p
-		f.mu.Unlock()
 	}
 	chunks := int((h.size + ChunkSize - 1) / ChunkSize)
 	return &proto.FileInfo{Path: rel, SHA256: h.sha, Size: h.size, ChunkSize: ChunkSize, Chunks: chunks}, nil
+}
+
+// hash hashes the file at p as fi describes it, once however many ask at
+// the same time, and remembers the hash.
+func (f *fileServer) hash(p string, fi fs.FileInfo) (hashed, error) {
+	key := fmt.Sprintf("%s\x00%d\x00%d", p, fi.Size(), fi.ModTime().UnixNano())
+	f.mu.Lock()
+	if c, ok := f.hashing[key]; ok {
+		f.mu.Unlock()
+		<-c.done
+		return c.h, c.err
+	}
+	c := &hashCall{done: make(chan struct{})}
+	f.hashing[key] = c
+	f.mu.Unlock()
+
+	sha, err := hashFile(p)
+	c.h, c.err = hashed{sha: sha, size: fi.Size(), mtime: fi.ModTime()}, err
+	f.mu.Lock()
+	delete(f.hashing, key)
+	if err == nil {
+		f.hashes[p] = c.h
+		f.byHash[sha] = p
+	}
+	f.mu.Unlock()
+	close(c.done)
+	return c.h, c.err
 }
 
 func hashFile(p string) (string, error) {
@@ -92,6 +131,12 @@ func hashFile(p string) (string, error) {
 // that Stat has handed out can be read, and only chunks the file has.
 // Errors never name the master's own paths: they go back to the minion.
 func (f *fileServer) ReadChunk(sha string, i int) ([]byte, error) {
+	return f.readChunk(sha, i, make([]byte, ChunkSize))
+}
+
+// readChunk is ReadChunk into buf, which holds ChunkSize bytes; the
+// chunk it returns is a part of buf.
+func (f *fileServer) readChunk(sha string, i int, buf []byte) ([]byte, error) {
 	f.mu.Lock()
 	p, ok := f.byHash[sha]
 	h := f.hashes[p]
@@ -109,8 +154,7 @@ func (f *fileServer) ReadChunk(sha string, i int) ([]byte, error) {
 		return nil, fmt.Errorf("file %s cannot be read on the master", sha)
 	}
 	defer fh.Close()
-	buf := make([]byte, ChunkSize)
-	n, err := fh.ReadAt(buf, int64(i)*ChunkSize)
+	n, err := fh.ReadAt(buf[:ChunkSize], int64(i)*ChunkSize)
 	if err != nil && !errors.Is(err, io.EOF) {
 		f.log.Warn("file server", "err", err)
 		return nil, fmt.Errorf("file %s cannot be read on the master", sha)
@@ -151,9 +195,11 @@ func publicError(rel string, err error) string {
 func (f *fileServer) onChunk(_ context.Context, _ string, msg *nats.Msg) []byte {
 	var req proto.ChunkRequest
 	var b []byte
+	bp := chunkBufs.Get().(*[]byte)
+	defer chunkBufs.Put(bp)
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
 		b = proto.ErrorReply(err)
-	} else if data, err := f.ReadChunk(req.SHA256, req.Index); err != nil {
+	} else if data, err := f.readChunk(req.SHA256, req.Index, *bp); err != nil {
 		b = proto.ErrorReply(err)
 	} else {
 		b, _ = proto.Marshal(&proto.Chunk{SHA256: req.SHA256, Index: req.Index, Data: data})
