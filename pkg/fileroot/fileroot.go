@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -161,6 +162,37 @@ func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
 	s.cache[key] = b
 	s.mu.Unlock()
 	return b, nil
+}
+
+// Open opens one salt:// URL for reading without reading it into memory
+// (states.FileOpener), and returns its size. It does not use the Memo: a
+// file opened this way is one too large to keep.
+func (s *Source) Open(ctx context.Context, raw string) (io.ReadCloser, int64, error) {
+	rel, env, err := ParseURL(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	if env == "" {
+		env = s.Env
+	}
+	p, err := s.Roots.Resolve(env, rel)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if fi.IsDir() {
+		f.Close()
+		return nil, 0, fmt.Errorf("salt://%s is a directory: %w", rel, fs.ErrNotExist)
+	}
+	return f, fi.Size(), nil
 }
 
 // List returns every regular file under the directory rel of env's roots,
