@@ -389,24 +389,31 @@ func fileBackup(req *Request, path, kind string, data []byte, fi fs.FileInfo) (s
 	if kind == "" {
 		return "", nil
 	}
-	var dst string
-	if kind == "minion" {
-		stamp := time.Now().Format("2006-01-02T15:04:05.000000")
-		var err error
-		if dst, err = fileRootPath(req, filepath.Join(fileBackupDir, fileHostPath(req, path)+"_"+stamp), false); err != nil {
-			return "", fmt.Errorf("backup %s: %w", path, err)
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return "", fmt.Errorf("backup %s: %w", path, err)
-		}
-	} else {
-		dst = path + kind
+	dst, err := fileBackupPath(req, path, kind)
+	if err != nil {
+		return "", err
 	}
 	perm := fileDefaultMode
 	if fi != nil {
 		perm = fi.Mode().Perm()
 	}
 	if err := atomicfile.Write(dst, data, perm); err != nil {
+		return "", fmt.Errorf("backup %s: %w", path, err)
+	}
+	return dst, nil
+}
+
+// fileBackupPath is where fileBackup copies path, with its directory made.
+func fileBackupPath(req *Request, path, kind string) (string, error) {
+	if kind != "minion" {
+		return path + kind, nil
+	}
+	stamp := time.Now().Format("2006-01-02T15:04:05.000000")
+	dst, err := fileRootPath(req, filepath.Join(fileBackupDir, fileHostPath(req, path)+"_"+stamp), false)
+	if err != nil {
+		return "", fmt.Errorf("backup %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return "", fmt.Errorf("backup %s: %w", path, err)
 	}
 	return dst, nil

@@ -1,6 +1,7 @@
 package states
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha1"
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -91,6 +93,14 @@ func fileManaged(ctx context.Context, req *Request) Result {
 	if follow {
 		if path, err = fileResolveLinks(req, path); err != nil {
 			return fileFail(req, err)
+		}
+	}
+	if n == 1 && template == "" && !fileArgEmpty(a, "source") {
+		// A large source is copied as a stream, never held in memory.
+		large := fileLarge{path: path, perms: perms, follow: follow, replace: replace, create: create,
+			makedirs: makedirs, show: show, skipVerify: skipVerify, backup: backup, sourceHash: sourceHash, dirMode: dirMode}
+		if r, ok := large.managed(ctx, req); ok {
+			return r
 		}
 	}
 	var cur fileCurrent
@@ -311,6 +321,12 @@ func fileFetch(ctx context.Context, req *Request, u string) ([]byte, error) {
 
 // fileVerifyHash checks data against "algo=hex" or bare hex.
 func fileVerifyHash(src string, data []byte, spec string) error {
+	return fileVerifyHashFrom(src, bytes.NewReader(data), spec)
+}
+
+// fileVerifyHashFrom is fileVerifyHash on a stream, for a source too large
+// to hold.
+func fileVerifyHashFrom(src string, r io.Reader, spec string) error {
 	algo, want, ok := strings.Cut(strings.TrimSpace(spec), "=")
 	if !ok {
 		want = algo
@@ -340,7 +356,9 @@ func fileVerifyHash(src string, data []byte, spec string) error {
 	default:
 		return &ArgError{Arg: "source_hash", Err: fmt.Errorf("unsupported hash type %q (want md5, sha1, sha256 or sha512)", algo)}
 	}
-	h.Write(data)
+	if _, err := io.Copy(h, r); err != nil {
+		return fmt.Errorf("source %s: %w", src, err)
+	}
 	got := hex.EncodeToString(h.Sum(nil))
 	if !strings.EqualFold(got, want) {
 		return fmt.Errorf("specified %s checksum for %s (%s) does not match actual checksum (%s)", algo, src, want, got)
