@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -26,7 +28,9 @@ const requestTimeout = 10 * time.Second
 
 // remoteFiles reads salt:// files from the master. Content is cached on
 // disk by sha256, so a file that has not changed is not sent again: only
-// its hash is asked for. It implements states.FileSource.
+// its hash is asked for. It implements states.FileSource, and
+// states.FileOpener, which hands a state the cache file to stream from
+// instead of the content in memory.
 //
 // One remoteFiles serves one job and remembers what it read, so that a
 // template used by 900 states costs one round trip to the master, not 900.
@@ -34,28 +38,66 @@ type remoteFiles struct {
 	m   *Minion
 	env string
 
-	mu   sync.Mutex
-	memo map[string][]byte
+	mu    sync.Mutex
+	memo  map[string][]byte    // content ReadFile returned
+	local map[string]localFile // cache files found or fetched
 }
 
-func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) {
-	rel, env, err := fileroot.ParseURL(raw)
+// localFile is a salt:// file whole in the cache.
+type localFile struct {
+	path string
+	sha  string
+	size int64
+}
+
+// parse splits a salt:// URL, with the job's environment by default, and
+// keys it for the memos.
+func (f *remoteFiles) parse(raw string) (key, env, rel string, err error) {
+	rel, env, err = fileroot.ParseURL(raw)
 	if err != nil {
-		return nil, err
+		return "", "", "", err
 	}
 	if env == "" {
 		env = f.env
 	}
-	key := env + "\x00" + rel
+	return env + "\x00" + rel, env, rel, nil
+}
+
+func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) {
+	key, env, rel, err := f.parse(raw)
+	if err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	b, ok := f.memo[key]
 	f.mu.Unlock()
 	if ok {
 		return b, nil
 	}
-	b, err = f.read(ctx, raw, env, rel)
-	if err != nil {
-		return nil, err
+	// The content is in memory anyway, so it is checked against its hash
+	// once more; a cache file changed since it was checked is fetched
+	// again, once.
+	for try := 0; ; try++ {
+		lf, err := f.cacheFile(ctx, raw, key, env, rel)
+		if err != nil {
+			return nil, err
+		}
+		b, err = os.ReadFile(lf.path)
+		if err == nil && sha(b) == lf.sha {
+			break
+		}
+		if try > 0 {
+			if err == nil {
+				err = ErrHashMismatch
+			}
+			return nil, &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
+		}
+		f.m.log.Warn("file cache: a cached file changed after it was checked", "file", lf.path, "err", err)
+		verified.forget(lf.path)
+		_ = os.Remove(lf.path)
+		f.mu.Lock()
+		delete(f.local, key)
+		f.mu.Unlock()
 	}
 	f.mu.Lock()
 	if f.memo == nil {
@@ -66,33 +108,60 @@ func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) 
 	return b, nil
 }
 
-// read asks the master for a file's hash, and for its content when the
-// disk cache does not hold it.
-func (f *remoteFiles) read(ctx context.Context, raw, env, rel string) ([]byte, error) {
+// Open opens a salt:// file for reading without reading it into memory
+// (states.FileOpener): the file comes from the master into the disk cache
+// chunk by chunk, and the caller reads the cache file. It returns the
+// file's size.
+func (f *remoteFiles) Open(ctx context.Context, raw string) (io.ReadCloser, int64, error) {
+	key, env, rel, err := f.parse(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	lf, err := f.cacheFile(ctx, raw, key, env, rel)
+	if err != nil {
+		return nil, 0, err
+	}
+	fh, err := os.Open(lf.path)
+	if err != nil {
+		return nil, 0, &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
+	}
+	return fh, lf.size, nil
+}
+
+// cacheFile asks the master for a file's hash and returns the cache file
+// that holds it, fetched first when the cache does not.
+func (f *remoteFiles) cacheFile(ctx context.Context, raw, key, env, rel string) (localFile, error) {
+	f.mu.Lock()
+	lf, ok := f.local[key]
+	f.mu.Unlock()
+	if ok {
+		return lf, nil
+	}
 	var info proto.FileInfo
 	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: rel}, &info); err != nil {
 		if info.NotFound {
-			return nil, fmt.Errorf("%s: %w", raw, fs.ErrNotExist)
+			return localFile{}, fmt.Errorf("%s: %w", raw, fs.ErrNotExist)
 		}
-		return nil, fmt.Errorf("%s: %w", raw, err)
+		return localFile{}, fmt.Errorf("%s: %w", raw, err)
 	}
-	cached := filepath.Join(f.m.cfg.CacheDir, "files", info.SHA256)
-	if b, err := os.ReadFile(cached); err == nil && sha(b) == info.SHA256 {
-		return b, nil
+	if err := checkInfo(&info); err != nil {
+		return localFile{}, &FetchError{URL: raw, Chunk: -1, Err: err}
 	}
-	buf, err := f.fetch(ctx, &info)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", raw, err)
-	}
-	if got := sha(buf); got != info.SHA256 {
-		return nil, fmt.Errorf("%s: content sha256 %s, master said %s", raw, got, info.SHA256)
-	}
-	if err := os.MkdirAll(filepath.Dir(cached), 0o700); err == nil {
-		if err := writeFile0600(cached, buf); err != nil {
-			f.m.log.Warn("file cache", "err", err)
+	p, ok := f.m.cached(&info)
+	if !ok {
+		var err error
+		if p, err = f.m.fetch(ctx, raw, &info); err != nil {
+			return localFile{}, err
 		}
 	}
-	return buf, nil
+	lf = localFile{path: p, sha: info.SHA256, size: info.Size}
+	f.mu.Lock()
+	if f.local == nil {
+		f.local = map[string]localFile{}
+	}
+	f.local[key] = lf
+	f.mu.Unlock()
+	return lf, nil
 }
 
 // ListDir lists a salt:// directory on the master (states.FileLister).
@@ -114,55 +183,41 @@ func (f *remoteFiles) ListDir(ctx context.Context, raw string) ([]string, error)
 	return info.Files, nil
 }
 
-// inflight is how many chunks are asked for at once: enough to keep the
-// link busy, few enough not to crowd the master.
-const inflight = 4
-
-// fetch asks for a file's chunks, several at a time, and puts them in
-// order.
-func (f *remoteFiles) fetch(ctx context.Context, info *proto.FileInfo) ([]byte, error) {
-	parts := make([][]byte, info.Chunks)
-	errs := make(chan error, info.Chunks)
-	sem := make(chan struct{}, inflight)
-	var wg sync.WaitGroup
-	for i := 0; i < info.Chunks; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var c proto.Chunk
-			if err := f.m.ask(ctx, proto.SubjFileChunk(f.m.id), &proto.ChunkRequest{SHA256: info.SHA256, Index: i}, &c); err != nil {
-				errs <- fmt.Errorf("chunk %d: %w", i, err)
-				return
-			}
-			parts[i] = c.Data
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
-	}
-	buf := make([]byte, 0, info.Size)
-	for _, p := range parts {
-		buf = append(buf, p...)
-	}
-	return buf, nil
-}
-
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
 // ask sends a request to the master and decodes the reply; a reply
-// carrying an error returns it (with the reply decoded).
+// carrying an error returns it (with the reply decoded). A master too
+// busy to take the request says so, and ask asks again, after a growing
+// pause with jitter, for as long as ctx (at most busyRetry) allows.
 func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message) error {
 	b, err := proto.Marshal(req)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, busyRetry)
+	defer cancel()
+	pause := 20 * time.Millisecond
+	for {
+		err := m.askOnce(ctx, subj, b, reply)
+		if !errors.Is(err, proto.ErrBusy) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause/2 + rand.N(pause)):
+		}
+		pause = min(2*pause, time.Second)
+	}
+}
+
+// busyRetry bounds how long ask keeps asking a busy master.
+const busyRetry = 5 * time.Minute
+
+func (m *Minion) askOnce(ctx context.Context, subj string, b []byte, reply proto.Message) error {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	data, err := m.request(ctx, &nats.Msg{Subject: subj, Data: b})
@@ -176,10 +231,7 @@ func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message)
 	if err := proto.Unmarshal(data, &r); err != nil {
 		return err
 	}
-	if e := r.Err(); e != nil {
-		return e
-	}
-	return nil
+	return r.Err()
 }
 
 // request sends one request to the master and returns its whole answer

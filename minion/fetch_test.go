@@ -1,0 +1,346 @@
+package minion
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/states"
+)
+
+// The minion's remoteFiles must let file.managed stream.
+var _ states.FileOpener = (*remoteFiles)(nil)
+
+// pattern is n bytes that differ from chunk to chunk and within one.
+func pattern(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*31+i>>13) ^ seed
+	}
+	return b
+}
+
+// fetchRig is a real master with a file root, a real minion m1 that it
+// accepted, and a count of the file requests the master got from m1.
+type fetchRig struct {
+	dir, srv, root string
+	m              *master.Master
+	mn             *Minion
+	infos, chunks  atomic.Int64
+	// onChunk, when set, sees each chunk request as the master does.
+	onChunk atomic.Pointer[func(n int64)]
+}
+
+func newFetchRig(t *testing.T) *fetchRig {
+	t.Helper()
+	r := &fetchRig{dir: t.TempDir()}
+	r.srv = filepath.Join(r.dir, "srv")
+	r.root = filepath.Join(r.dir, "root")
+	for _, d := range []string{r.srv, r.root} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.m = startPlainMaster(t, r.dir, "m*")
+	mn, _, ready := runLogged(t, r.dir, "m1", r.m.ClientURL(), func(c *Config) { c.Root = r.root })
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("minion m1 not accepted")
+	}
+	r.mn = mn
+	nc := r.operator(t)
+	_, _ = nc.Subscribe(proto.SubjFile("m1"), func(*nats.Msg) { r.infos.Add(1) })
+	_, _ = nc.Subscribe(proto.SubjFileChunk("m1"), func(*nats.Msg) {
+		n := r.chunks.Add(1)
+		if f := r.onChunk.Load(); f != nil {
+			(*f)(n)
+		}
+	})
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *fetchRig) operator(t *testing.T) *nats.Conn {
+	t.Helper()
+	op, err := master.ReadKey(filepath.Join(r.dir, "master", master.OperatorFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := op.PublicKey()
+	nc, err := nats.Connect(r.m.ClientURL(), nats.Nkey(pub, op.Sign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func (r *fetchRig) put(t *testing.T, name string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(r.srv, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *fetchRig) cacheDir() string { return filepath.Join(r.mn.cfg.CacheDir, "files") }
+
+// leftovers lists what the cache holds besides the named files.
+func (r *fetchRig) leftovers(t *testing.T, want ...string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(r.cacheDir())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var extra []string
+	for _, e := range ents {
+		found := false
+		for _, w := range want {
+			found = found || e.Name() == w
+		}
+		if !found {
+			extra = append(extra, e.Name())
+		}
+	}
+	return extra
+}
+
+func shaHex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func readAll(t *testing.T, f *remoteFiles, url string) ([]byte, int64) {
+	t.Helper()
+	rc, size, err := f.Open(testCtx(t), url)
+	if err != nil {
+		t.Fatalf("Open(%s) = %v", url, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, size
+}
+
+// TestFetchStreamsChunks fetches a file of 5 MB and a byte: eleven
+// chunks, the last of one byte, into the cache under its hash.
+func TestFetchStreamsChunks(t *testing.T) {
+	r := newFetchRig(t)
+	want := pattern(5<<20+1, 7)
+	r.put(t, "big.bin", want)
+	f := &remoteFiles{m: r.mn, env: "base"}
+
+	got, size := readAll(t, f, "salt://big.bin")
+	if !bytes.Equal(got, want) || size != int64(len(want)) {
+		t.Fatalf("Open(salt://big.bin) = %d bytes (size %d), not the file's %d", len(got), size, len(want))
+	}
+	if n := r.chunks.Load(); n != 11 {
+		t.Errorf("the fetch asked for %d chunks; want 11", n)
+	}
+	sum := shaHex(want)
+	fi, err := os.Stat(filepath.Join(r.cacheDir(), sum))
+	if err != nil || fi.Size() != int64(len(want)) || fi.Mode().Perm() != 0o600 {
+		t.Errorf("cache file %s: %v, %v; want %d bytes, mode 0600", sum, fi, err, len(want))
+	}
+	if extra := r.leftovers(t, sum); len(extra) > 0 {
+		t.Errorf("the cache holds %q besides the file", extra)
+	}
+	// ReadFile in the same job finds it: no round trip at all.
+	b, err := f.ReadFile(testCtx(t), "salt://big.bin")
+	if err != nil || !bytes.Equal(b, want) {
+		t.Errorf("ReadFile after Open = %d bytes, %v", len(b), err)
+	}
+	if n, c := r.infos.Load(), r.chunks.Load(); n != 1 || c != 11 {
+		t.Errorf("the job asked %d times for the file and %d chunks; want 1 and 11", n, c)
+	}
+
+	// An empty file is one request and no chunk.
+	r.put(t, "empty", nil)
+	if got, size := readAll(t, f, "salt://empty"); len(got) != 0 || size != 0 {
+		t.Errorf("Open(salt://empty) = %d bytes, size %d", len(got), size)
+	}
+	if _, _, err := f.Open(testCtx(t), "salt://nope.bin"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open(salt://nope.bin) = %v; want fs.ErrNotExist", err)
+	}
+}
+
+// TestFetchBadContent changes the file on the master between the
+// minion's question for its hash and its chunks: the content no longer
+// matches its hash, or no longer has its size. The fetch fails, names the
+// URL, and leaves nothing in the cache.
+func TestFetchBadContent(t *testing.T) {
+	r := newFetchRig(t)
+	orig := pattern(3<<20, 1)
+	tests := []struct {
+		name    string
+		changed []byte
+		want    error
+	}{
+		{"one byte flipped", func() []byte {
+			b := bytes.Clone(orig)
+			b[2<<20+5] ^= 0xff
+			return b
+		}(), ErrHashMismatch},
+		{"shorter", orig[:3<<20-100], nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r.put(t, "f.bin", orig)
+			ctx := testCtx(t)
+			var info proto.FileInfo
+			if err := r.mn.ask(ctx, proto.SubjFile("m1"), &proto.FileRequest{Path: "f.bin"}, &info); err != nil {
+				t.Fatal(err)
+			}
+			r.put(t, "f.bin", tt.changed)
+			_, err := r.mn.fetch(ctx, "salt://f.bin", &info)
+			var fe *FetchError
+			if !errors.As(err, &fe) || fe.URL != "salt://f.bin" || !strings.Contains(err.Error(), "salt://f.bin") {
+				t.Fatalf("fetch = %v; want a *FetchError naming salt://f.bin", err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("fetch = %v; want %v", err, tt.want)
+			}
+			if extra := r.leftovers(t); len(extra) > 0 {
+				t.Errorf("a failed fetch left %q in the cache", extra)
+			}
+		})
+	}
+}
+
+// TestFetchCached: a later job finds the file in the cache and asks only
+// for its hash; a cache file whose content went bad is fetched again.
+func TestFetchCached(t *testing.T) {
+	r := newFetchRig(t)
+	want := pattern(2<<20+3, 9)
+	r.put(t, "c.bin", want)
+	readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
+	if n := r.chunks.Load(); n != 5 {
+		t.Fatalf("first fetch asked for %d chunks; want 5", n)
+	}
+	got, _ := readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
+	if n := r.chunks.Load(); n != 5 || !bytes.Equal(got, want) {
+		t.Errorf("a cached file was fetched again (%d chunks in all), or read wrong", n)
+	}
+	if n := r.infos.Load(); n != 2 {
+		t.Errorf("two jobs asked %d times for the file's hash; want 2", n)
+	}
+
+	// Rot in the cache: same size, other bytes. The process has checked
+	// the file already, so the check is forgotten as a restart would.
+	p := filepath.Join(r.cacheDir(), shaHex(want))
+	bad := bytes.Clone(want)
+	bad[100] ^= 1
+	if err := os.WriteFile(p, bad, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	verified.forget(p)
+	got, _ = readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
+	if !bytes.Equal(got, want) {
+		t.Error("a cache file with the wrong content was used")
+	}
+	if n := r.chunks.Load(); n != 10 {
+		t.Errorf("a bad cache file was not fetched again: %d chunks in all; want 10", n)
+	}
+}
+
+// TestFetchCancelled: a fetch whose context ends stops, says why, and
+// leaves no temp file.
+func TestFetchCancelled(t *testing.T) {
+	r := newFetchRig(t)
+	r.put(t, "slow.bin", pattern(20<<20, 3))
+	ctx, cancel := context.WithCancel(testCtx(t))
+	stop := func(n int64) {
+		if n == 3 {
+			cancel()
+		}
+	}
+	r.onChunk.Store(&stop)
+	_, _, err := (&remoteFiles{m: r.mn, env: "base"}).Open(ctx, "salt://slow.bin")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Open with its context cancelled = %v; want context.Canceled", err)
+	}
+	if extra := r.leftovers(t); len(extra) > 0 {
+		t.Errorf("a cancelled fetch left %q in the cache", extra)
+	}
+}
+
+// TestFileManagedBigSource applies file.managed with a salt:// source of
+// 20 MB through the master, as an operator would: the file arrives byte
+// for byte, and a second run changes nothing and fetches nothing.
+func TestFileManagedBigSource(t *testing.T) {
+	r := newFetchRig(t)
+	want := pattern(20<<20, 5)
+	r.put(t, "big.bin", want)
+	r.put(t, "big.sls", []byte("/data/big.bin:\n  file.managed:\n    - source: salt://big.bin\n    - makedirs: True\n    - mode: '0640'\n"))
+	cl, err := client.Connect(client.Config{URL: r.m.ClientURL(), Creds: filepath.Join(r.dir, "master", master.OperatorFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	apply := func() map[string]any {
+		t.Helper()
+		res, err := cl.Run(testCtx(t), client.Job{Target: "m1", TargetType: "list", Fun: "state.apply", Args: []any{"big"}, Timeout: time.Minute}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ret := res.Returns["m1"]
+		if ret == nil || ret.Retcode != 0 {
+			t.Fatalf("state.apply big: %+v", ret)
+		}
+		states, _ := ret.Return.(map[string]any)
+		for _, v := range states {
+			st, _ := v.(map[string]any)
+			return st
+		}
+		t.Fatalf("state.apply big returned no state: %+v", ret.Return)
+		return nil
+	}
+	st := apply()
+	got, err := os.ReadFile(filepath.Join(r.root, "data", "big.bin"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("managed file: %d bytes, %v; want the 20 MB source byte for byte", len(got), err)
+	}
+	if fi, _ := os.Stat(filepath.Join(r.root, "data", "big.bin")); fi == nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("managed file mode = %v; want 0640", fi)
+	}
+	if ch, _ := st["changes"].(map[string]any); ch["diff"] != "New file" {
+		t.Errorf("first run changes = %v; want a new file", st["changes"])
+	}
+	// 40 chunks of the file, and the one of big.sls.
+	chunks := r.chunks.Load()
+	if chunks != 41 {
+		t.Errorf("the run asked for %d chunks; want 41", chunks)
+	}
+
+	st = apply()
+	if ch, _ := st["changes"].(map[string]any); len(ch) != 0 || st["result"] != true {
+		t.Errorf("second run = %v; want True with no changes", st)
+	}
+	if n := r.chunks.Load(); n != chunks {
+		t.Errorf("the second run fetched %d chunks again", n-chunks)
+	}
+}
