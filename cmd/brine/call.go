@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,11 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/brine-cm/brine/pkg/exec"
-	"github.com/brine-cm/brine/pkg/fileroot"
-	"github.com/brine-cm/brine/pkg/grains"
-	"github.com/brine-cm/brine/pkg/pillar"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
-	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/pkg/version"
 )
 
@@ -121,54 +117,17 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	defer stop()
 	log := newLogger(s.err, o.logLevel)
 
-	g, err := grains.Collect(grains.Options{ID: o.id, Root: o.root, Version: version.Version})
+	host, err := exec.LocalHost(ctx, exec.Local{ID: o.id, GrainsFile: o.grainsFile, FileRoots: o.fileRoots,
+		PillarRoots: o.pillarRoots, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
+	var perr *exec.PillarError
+	if errors.As(err, &perr) {
+		fmt.Fprintf(s.err, "brine: %v\n", err)
+		return &exitError{code: exec.RetError}
+	}
 	if err != nil {
-		return fmt.Errorf("grains: %w", err)
+		return err
 	}
-	if o.grainsFile != "" {
-		extra, err := grains.LoadFile(o.grainsFile)
-		if err != nil {
-			return err
-		}
-		g = grains.Merge(g, extra)
-	}
-	if o.id != "" {
-		// --id is the host's id, whatever a grains file says: top.sls
-		// matches on it, as Salt matches on the minion id.
-		g["id"] = o.id
-	}
-	id, _ := g["id"].(string)
-
-	host := &exec.Host{
-		ID:       id,
-		Grains:   g,
-		Files:    &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.fileRoots}, Env: o.saltenv, Memo: true},
-		Env:      o.saltenv,
-		Root:     o.root,
-		Log:      log,
-		Failhard: o.failhard,
-	}
-	// One key-order table for the run: pillar's dicts loop in file order
-	// in every template, as in Salt.
-	host.Order = jinja.NewKeyOrder()
-	if len(o.pillarRoots) > 0 {
-		pc := &pillar.Compiler{
-			Files: &fileroot.Source{Roots: fileroot.Roots{o.saltenv: o.pillarRoots}, Env: o.saltenv},
-			Globals: func(m top.Minion) map[string]any {
-				return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
-					Opts: map[string]any{"id": m.ID, "saltenv": o.saltenv}, Order: host.Order, Root: o.root}, "", "", o.saltenv)
-			},
-			Order: host.Order,
-		}
-		p, err := pc.Compile(ctx, top.Minion{ID: id, Grains: g})
-		if err != nil {
-			fmt.Fprintf(s.err, "brine: %v\n", err)
-			return &exitError{code: exec.RetError}
-		}
-		host.Pillar = p
-	} else {
-		host.Pillar = map[string]any{}
-	}
+	id := host.ID
 
 	fun := args[0]
 	pos, kw := exec.ParseArgs(args[1:])

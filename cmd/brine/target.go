@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -134,7 +133,7 @@ func (o *targetOptions) Validate() error {
 		return fmt.Errorf("give at most one of -E -L -G -P -I -C -N")
 	}
 	if o.batch != "" {
-		if _, _, err := parseBatch(o.batch); err != nil {
+		if _, _, err := client.ParseBatch(o.batch); err != nil {
 			return err
 		}
 	}
@@ -150,16 +149,6 @@ func parseTimeout(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("--timeout %q: want seconds or a duration like 90s", s)
 	}
 	return d, nil
-}
-
-// parseBatch reads N or N%.
-func parseBatch(s string) (n int, pct bool, err error) {
-	pct = strings.HasSuffix(s, "%")
-	n, err = strconv.Atoi(strings.TrimSuffix(s, "%"))
-	if err != nil || n <= 0 || (pct && n > 100) {
-		return 0, false, fmt.Errorf("--batch-size %q: want N or N%%", s)
-	}
-	return n, pct, nil
 }
 
 // Run publishes the job and prints the returns as they come. Ctrl-C
@@ -284,43 +273,17 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 	return true, nil
 }
 
-// runBatch is Salt's batch mode: at most N minions (or N%) run the job at
-// a time, and as each returns the next one starts, so one slow minion
-// does not hold back the rest of its batch. Each minion's run is a job of
-// its own.
+// runBatch runs the job on ids in Salt's batch mode (client.Batch): each
+// minion's run is a job of its own.
 func (o *targetOptions) runBatch(ctx context.Context, c *client.Client, s *streams, ids []string, st *runState) error {
-	n := batchSize(len(ids), o.batch)
-	slots := make(chan struct{}, n)
-	errs := make(chan error, len(ids))
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return ctx.Err()
-		}
-		wg.Add(1)
-		go func(id string) {
-			defer wg.Done()
-			defer func() { <-slots }()
-			j := o.job
-			j.Minions = []string{id}
-			if _, err := o.runJob(ctx, c, s, j, st); err != nil {
-				errs <- fmt.Errorf("%s: %w", id, err)
-			}
-		}(id)
+	n, err := client.BatchSize(len(ids), o.batch)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	close(errs)
-	return <-errs // nil when no job failed to run
-}
-
-// batchSize is how many minions of total run at once for --batch N|N%.
-func batchSize(total int, spec string) int {
-	n, pct, _ := parseBatch(spec)
-	if pct {
-		n = total * n / 100
-	}
-	return max(1, n)
+	return client.Batch(ctx, ids, n, func(ctx context.Context, id string) error {
+		j := o.job
+		j.Minions = []string{id}
+		_, err := o.runJob(ctx, c, s, j, st)
+		return err
+	})
 }

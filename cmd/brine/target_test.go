@@ -74,21 +74,3 @@ func TestTargetOptions(t *testing.T) {
 	}
 }
 
-func TestBatchSize(t *testing.T) {
-	tests := []struct {
-		total int
-		spec  string
-		want  int
-	}{
-		{5, "2", 2},
-		{5, "40%", 2},
-		{5, "10%", 1},
-		{5, "10", 10},
-		{200, "25%", 50},
-	}
-	for _, tt := range tests {
-		if got := batchSize(tt.total, tt.spec); got != tt.want {
-			t.Errorf("batchSize(%d, %q) = %d; want %d", tt.total, tt.spec, got, tt.want)
-		}
-	}
-}

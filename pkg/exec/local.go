@@ -1,0 +1,91 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/grains"
+	"github.com/brine-cm/brine/pkg/pillar"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/pkg/top"
+)
+
+// Local describes this host for `brine call --local`: the state and
+// pillar trees on disk, and what to say of the host.
+type Local struct {
+	ID          string // "": the host name (grains)
+	GrainsFile  string // YAML grains over the collected ones
+	FileRoots   []string
+	PillarRoots []string // none: an empty pillar
+	Saltenv     string
+	Root        string // --root
+	Failhard    bool
+	Version     string // brine's, for the saltversion grains
+	Log         *slog.Logger
+}
+
+// PillarError is a pillar tree that failed to render or compile: the
+// run cannot start.
+type PillarError struct{ Err error }
+
+func (e *PillarError) Error() string { return e.Err.Error() }
+func (e *PillarError) Unwrap() error { return e.Err }
+
+// LocalHost collects this host's grains, renders its pillar from the
+// pillar roots, and returns the Host a function runs on, as a minion
+// would have it from its master.
+func LocalHost(ctx context.Context, l Local) (*Host, error) {
+	g, err := grains.Collect(grains.Options{ID: l.ID, Root: l.Root, Version: l.Version})
+	if err != nil {
+		return nil, fmt.Errorf("grains: %w", err)
+	}
+	if l.GrainsFile != "" {
+		extra, err := grains.LoadFile(l.GrainsFile)
+		if err != nil {
+			return nil, err
+		}
+		g = grains.Merge(g, extra)
+	}
+	if l.ID != "" {
+		// --id is the host's id, whatever a grains file says: top.sls
+		// matches on it, as Salt matches on the minion id.
+		g["id"] = l.ID
+	}
+	id, _ := g["id"].(string)
+	env := l.Saltenv
+	if env == "" {
+		env = fileroot.DefaultEnv
+	}
+	host := &Host{
+		ID:       id,
+		Grains:   g,
+		Files:    &fileroot.Source{Roots: fileroot.Roots{env: l.FileRoots}, Env: env, Memo: true},
+		Env:      env,
+		Root:     l.Root,
+		Log:      l.Log,
+		Failhard: l.Failhard,
+		// One key-order table for the run: pillar's dicts loop in file
+		// order in every template, as in Salt.
+		Order:  jinja.NewKeyOrder(),
+		Pillar: map[string]any{},
+	}
+	if len(l.PillarRoots) == 0 {
+		return host, nil
+	}
+	pc := &pillar.Compiler{
+		Files: &fileroot.Source{Roots: fileroot.Roots{env: l.PillarRoots}, Env: env},
+		Globals: func(m top.Minion) map[string]any {
+			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
+				Opts: map[string]any{"id": m.ID, "saltenv": env}, Order: host.Order, Root: l.Root}, "", "", env)
+		},
+		Order: host.Order,
+	}
+	p, err := pc.Compile(ctx, top.Minion{ID: id, Grains: g})
+	if err != nil {
+		return nil, &PillarError{Err: err}
+	}
+	host.Pillar = p
+	return host, nil
+}
