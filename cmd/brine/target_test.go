@@ -73,4 +73,3 @@ func TestTargetOptions(t *testing.T) {
 		})
 	}
 }
-
