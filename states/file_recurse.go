@@ -1,6 +1,8 @@
 package states
 
 import (
+	"github.com/brine-cm/brine/pkg/tree"
+
 	"context"
 	"errors"
 	"fmt"
@@ -33,9 +35,7 @@ func init() {
 // directory, which file.recurse needs. ListDir returns the paths of every
 // regular file under the directory, relative to it and slash-separated;
 // a directory that does not exist gives an error matching fs.ErrNotExist.
-type FileLister interface {
-	ListDir(ctx context.Context, url string) ([]string, error)
-}
+type FileLister = tree.FileLister
 
 // Recurse copies a directory of the state tree onto the host, file by file.
 //

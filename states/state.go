@@ -11,12 +11,13 @@
 package states
 
 import (
+	"github.com/brine-cm/brine/pkg/tree"
+
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
 
 	"github.com/brine-cm/brine/pkg/rootfs"
 )
@@ -101,18 +102,11 @@ func Failf(name, format string, args ...any) Result {
 	return Result{Name: name, Result: False, Comment: fmt.Sprintf(format, args...), Changes: map[string]any{}}
 }
 
-// FileSource reads files from the state tree, addressed as salt://path
-// (optionally salt://path?saltenv=env). A file that does not exist gives an
-// error that matches fs.ErrNotExist, so a source list can try the next one.
-type FileSource interface {
-	ReadFile(ctx context.Context, url string) ([]byte, error)
-}
+// FileSource reads files from the state tree (see pkg/tree).
+type FileSource = tree.FileSource
 
-// Renderer renders a template (file.managed's `template: jinja`) with the
-// given variables added to the usual grains, pillar and salt context.
-type Renderer interface {
-	Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error)
-}
+// Renderer renders a template (see pkg/tree).
+type Renderer = tree.Renderer
 
 // Env is what a state may use of the world beyond its own arguments.
 type Env struct {
@@ -184,7 +178,4 @@ func (e *ArgError) Unwrap() error { return e.Err }
 func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 // Key returns Salt's result key for a state call: "file_|-ID_|-NAME_|-managed".
-func Key(fun, id, name string) string {
-	mod, f, _ := strings.Cut(fun, ".")
-	return mod + "_|-" + id + "_|-" + name + "_|-" + f
-}
+func Key(fun, id, name string) string { return tree.Key(fun, id, name) }

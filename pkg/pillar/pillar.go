@@ -7,18 +7,20 @@ package pillar
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/top"
-	"github.com/brine-cm/brine/states"
+	"github.com/brine-cm/brine/pkg/tree"
 )
 
 // Compiler renders pillar from one tree of pillar roots.
 type Compiler struct {
-	Files states.FileSource // reads salt:// URLs from the pillar roots
+	Files tree.FileSource // reads salt:// URLs from the pillar roots
 	// Globals returns the Jinja globals for a minion's pillar templates
 	// (grains, salt, opts); pillar itself is not visible while it is
 	// being built, as in Salt.
@@ -41,7 +43,7 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (map[string]any, e
 	}
 	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }}
 	src, err := comp.RenderFile(ctx, "salt://top.sls", nil)
-	if states.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]any{}, nil
 	}
 	if err != nil {
@@ -76,11 +78,11 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 	rel := strings.ReplaceAll(name, ".", "/")
 	file := rel + ".sls"
 	src, err := comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
-	if states.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		file = rel + "/init.sls"
 		src, err = comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
 	}
-	if states.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("pillar SLS %q not found in environment %q: looked for %s.sls and %s/init.sls", name, env, rel, rel)
 	}
 	if err != nil {

@@ -1,6 +1,6 @@
 package sls
 
-import "github.com/brine-cm/brine/states"
+import "github.com/brine-cm/brine/pkg/tree"
 
 // Chunk is one low chunk: a single state call, compiled from high data,
 // with its requisites resolved to the chunks they name. The engine runs a
@@ -30,7 +30,7 @@ type Chunk struct {
 func (c *Chunk) Func() string { return c.State + "." + c.Fun }
 
 // Key returns Salt's result key, "file_|-ID_|-NAME_|-managed".
-func (c *Chunk) Key() string { return states.Key(c.Func(), c.ID, c.Name) }
+func (c *Chunk) Key() string { return tree.Key(c.Func(), c.ID, c.Name) }
 
 // Requisite is one requisite of a chunk.
 type Requisite struct {

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/sls/jinja"
-	"github.com/brine-cm/brine/states"
+	"github.com/brine-cm/brine/pkg/tree"
 )
 
 // DefaultEnv is Salt's default saltenv.
@@ -21,7 +21,7 @@ const DefaultEnv = "base"
 // if Files and Vars may.
 type Compiler struct {
 	// Files reads salt://path?saltenv=env URLs.
-	Files states.FileSource
+	Files tree.FileSource
 	// Env is the saltenv to read from; "" means "base".
 	Env string
 	// Vars returns the Jinja globals for one template (grains, pillar,
@@ -408,7 +408,7 @@ func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]a
 	return out, nil
 }
 
-// Render implements states.Renderer for file.managed's `template: jinja`:
+// Render implements tree.Renderer for file.managed's `template: jinja`:
 // name is the template's path in the tree (for errors and imports).
 func (c *Compiler) Render(ctx context.Context, name string, src []byte, vars map[string]any) ([]byte, error) {
 	if !HasJinja(src) {
@@ -423,7 +423,7 @@ func (c *Compiler) Render(ctx context.Context, name string, src []byte, vars map
 	return out, nil
 }
 
-var _ states.Renderer = (*Compiler)(nil)
+var _ tree.Renderer = (*Compiler)(nil)
 
 // splitURL returns the path and saltenv of salt://path?saltenv=env.
 func splitURL(u string) (rel, env string, err error) {
@@ -445,13 +445,13 @@ func splitURL(u string) (rel, env string, err error) {
 // lives only as long as that render.
 type loader struct {
 	ctx   context.Context
-	files states.FileSource
+	files tree.FileSource
 	env   string
 }
 
 // NewLoader returns a jinja.Loader that reads names (paths from the root
 // of the tree, or salt:// URLs) from files in env.
-func NewLoader(ctx context.Context, files states.FileSource, env string) jinja.Loader {
+func NewLoader(ctx context.Context, files tree.FileSource, env string) jinja.Loader {
 	return &loader{ctx: ctx, files: files, env: env}
 }
 

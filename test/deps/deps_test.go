@@ -1,0 +1,131 @@
+// Package deps enforces the import rules of the design (shared
+// DESIGN.md, "Rules of the house"), direct and transitive, in the manner
+// of the Go tree's go/build/deps_test.go: a rule broken by a new import
+// fails here, naming the path of imports that breaks it.
+package deps
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/brine-cm/brine/"
+
+// rules: packages matching a pattern may not depend, directly or through
+// any other package, on packages matching any of the forbidden patterns.
+// A pattern ending in "/..." matches the package and those under it.
+var rules = []struct {
+	pkgs   string
+	forbid []string
+	why    string
+}{
+	{"states/...", []string{"master/...", "minion/...", "github.com/nats-io/...", "pkg/client/...", "pkg/proto/..."},
+		"a state module sees a request and returns a result: no network"},
+	{"pkg/sls/...", []string{"master/...", "minion/...", "github.com/nats-io/...", "pkg/proto/...", "pkg/client/...", "states/..."},
+		"render and compile know nothing of the network, nor of the state modules"},
+	{"pkg/top/...", []string{"master/...", "minion/...", "github.com/nats-io/...", "pkg/proto/...", "states/..."},
+		"targeting knows nothing of the network"},
+	{"pkg/engine/...", []string{"master/...", "minion/...", "github.com/nats-io/...", "pkg/proto/...", "pkg/client/..."},
+		"the engine runs low chunks, the same with or without a master"},
+	{"pkg/pillar/...", []string{"states/...", "pkg/engine/...", "github.com/nats-io/..."},
+		"pillar is rendered, never applied"},
+	{"master/...", []string{"minion/...", "states/...", "pkg/engine/...", "pkg/exec/..."},
+		"the master never applies states"},
+	{"minion/...", []string{"master/..."}, "a minion knows its master only by the wire"},
+	{"pkg/proto/...", []string{mod + "..."}, "the wire is a leaf: every side may import it"},
+	{"pkg/tree/...", []string{mod + "..."}, "shared vocabulary, a leaf"},
+	{"pkg/rootfs/...", []string{mod + "..."}, "the --root helper is a leaf"},
+	{"pkg/statelock/...", []string{mod + "..."}, "a leaf"},
+	{"pkg/output/...", []string{"github.com/nats-io/...", "master/...", "minion/..."}, "printers print values"},
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Standard   bool
+}
+
+func list(t *testing.T) map[string]*pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", "./...")
+	cmd.Dir = filepath.Join("..", "..")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	all := map[string]*pkg{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		all[p.ImportPath] = &p
+	}
+	return all
+}
+
+func match(pattern, path string) bool {
+	if !strings.HasPrefix(pattern, "github.com/") && pattern != mod+"..." {
+		pattern = mod + pattern
+	}
+	if base, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return path == base || strings.HasPrefix(path, base+"/")
+	}
+	return path == pattern
+}
+
+// chain finds a path of imports from p to dep, for the message.
+func chain(all map[string]*pkg, from, to string) string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur == to {
+			var path []string
+			for c := cur; c != ""; c = prev[c] {
+				path = append([]string{strings.TrimPrefix(c, mod)}, path...)
+			}
+			return strings.Join(path, " → ")
+		}
+		p := all[cur]
+		if p == nil {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if _, seen := prev[imp]; !seen {
+				prev[imp] = cur
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return to
+}
+
+func TestImportRules(t *testing.T) {
+	all := list(t)
+	checked := 0
+	for _, r := range rules {
+		for path, p := range all {
+			if !match(r.pkgs, path) || strings.HasSuffix(path, ".test") {
+				continue
+			}
+			checked++
+			for _, d := range p.Deps {
+				for _, f := range r.forbid {
+					if match(f, d) && !match(r.pkgs, d) {
+						t.Errorf("%s may not depend on %s (%s): %s", strings.TrimPrefix(path, mod), strings.TrimPrefix(d, mod), r.why, chain(all, path, d))
+					}
+				}
+			}
+		}
+	}
+	if checked < len(rules) {
+		t.Fatalf("checked %d packages for %d rules: a rule matches no package", checked, len(rules))
+	}
+}
