@@ -563,3 +563,21 @@ s{{ i }}:
 		}
 	}
 }
+
+// brine jobs active lists a job from the minion's first ack, not from
+// its first heartbeat (here 30 s away).
+func TestJobsActiveFromTheAck(t *testing.T) {
+	e := newEnv(t, "")
+	e.addMinion("m1", "role: web", "heartbeat_interval: 30s\n")
+	e.acceptAll("m1")
+	out, _, code := e.brine("m1", "state.sls", "slow", "--async")
+	if code != 0 {
+		t.Fatalf("--async: exit %d\n%s", code, out)
+	}
+	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
+	e.started("m1")
+	out, errOut, code := e.brine("jobs", "active")
+	if code != 0 || !strings.Contains(out, jid) {
+		t.Errorf("jobs active after the ack, before any heartbeat: exit %d; want %s listed\n%s%s", code, jid, out, errOut)
+	}
+}

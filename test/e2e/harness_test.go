@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"github.com/brine-cm/brine/test/harness"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -263,17 +265,7 @@ func (e *env) addMinion(id, grains, extra string) *proc {
 	if err := os.MkdirAll(filepath.Join(dir, "root"), 0o755); err != nil {
 		e.t.Fatal(err)
 	}
-	writeFile(e.t, filepath.Join(dir, "minion.yaml"), fmt.Sprintf(`id: %s
-master: nats://127.0.0.1:%d
-state_dir: %s/state
-cache_dir: %s/cache
-root: %s/root
-grains: {%s}
-presence_interval: 1s
-heartbeat_interval: 300ms
-retry_max: 1s
-log_level: debug
-%s`, id, e.port, dir, dir, dir, grains, extra))
+	writeFile(e.t, filepath.Join(dir, "minion.yaml"), harness.MinionYAML(id, fmt.Sprintf("nats://127.0.0.1:%d", e.port), dir, grains, extra))
 	p := startProc(e.t, id, filepath.Join(dir, "minion.log"), "minion", "-c", dir)
 	e.minions[id] = p
 	return p

@@ -242,7 +242,17 @@ func (e *Env) AddMinion(id, grains, extra string) *Proc {
 	if err := os.MkdirAll(filepath.Join(dir, "root"), 0o755); err != nil {
 		e.T.Fatal(err)
 	}
-	WriteFile(e.T, filepath.Join(dir, "minion.yaml"), fmt.Sprintf(`id: %s
+	WriteFile(e.T, filepath.Join(dir, "minion.yaml"), MinionYAML(id, e.URL(), dir, grains, extra))
+	p := StartProc(e.T, id, filepath.Join(dir, "minion.log"), "minion", "-c", dir)
+	e.Minions[id] = p
+	return p
+}
+
+// MinionYAML is the minion.yaml of a test minion in dir: its state,
+// cache and root under dir, fast presence and heartbeats, debug logs.
+// extra's keys are added, and replace the defaults they name.
+func MinionYAML(id, url, dir, grains, extra string) string {
+	defaults := fmt.Sprintf(`id: %s
 master: %s
 state_dir: %s/state
 cache_dir: %s/cache
@@ -252,10 +262,21 @@ presence_interval: 1s
 heartbeat_interval: 300ms
 retry_max: 1s
 log_level: debug
-%s`, id, e.URL(), dir, dir, dir, grains, extra))
-	p := StartProc(e.T, id, filepath.Join(dir, "minion.log"), "minion", "-c", dir)
-	e.Minions[id] = p
-	return p
+`, id, url, dir, dir, dir, grains)
+	given := map[string]bool{}
+	for _, line := range strings.Split(extra, "\n") {
+		if k, _, ok := strings.Cut(line, ":"); ok && k != "" && !strings.HasPrefix(k, " ") {
+			given[k] = true
+		}
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(defaults, "\n") {
+		if k, _, _ := strings.Cut(line, ":"); !given[k] {
+			b.WriteString(line)
+		}
+	}
+	b.WriteString(extra)
+	return b.String()
 }
 
 // AcceptAll accepts every pending key and waits until each minion
