@@ -68,8 +68,12 @@ func (m *Master) setupStore(ctx context.Context) error {
 	// Mirror grains in memory for targeting, checked as on write.
 	if lister, err := m.grainsKV.ListKeys(ctx); err == nil {
 		for k := range lister.Keys() {
+			id, err := proto.IDOfToken(k)
+			if err != nil {
+				continue
+			}
 			e, err := m.grainsKV.Get(ctx, k)
-			if err != nil || proto.ValidID(k) != nil {
+			if err != nil {
 				continue
 			}
 			var g map[string]any
@@ -77,11 +81,11 @@ func (m *Master) setupStore(ctx context.Context) error {
 				m.refused.note("registry", k, "grains entry: "+err.Error())
 				continue
 			}
-			if g, err = checkGrains(k, g); err != nil {
+			if g, err = checkGrains(id, g); err != nil {
 				m.refused.note("registry", k, "grains entry: "+err.Error())
 				continue
 			}
-			m.grains[k] = g
+			m.grains[id] = g
 		}
 	}
 	return nil
@@ -109,7 +113,7 @@ func decodeKey(storeKey string, b []byte) (proto.KeyInfo, error) {
 		return info, fmt.Errorf("key entry %s: %w", storeKey, err)
 	}
 	switch {
-	case info.ID != storeKey:
+	case proto.Token(info.ID) != storeKey:
 		return info, fmt.Errorf("key entry %s names id %q", storeKey, proto.Clip(info.ID, 64))
 	case proto.ValidID(info.ID) != nil:
 		return info, proto.ValidID(info.ID)
@@ -143,14 +147,19 @@ func (m *Master) watchKeys(ctx context.Context) error {
 				}
 				continue
 			}
+			id, idErr := proto.IDOfToken(e.Key())
+			if idErr != nil {
+				// Listed (and deleted) under its store key.
+				id = e.Key()
+			}
 			if e.Operation() != jetstream.KeyValuePut {
-				m.unindexKey(e.Key())
+				m.unindexKey(id)
 				continue
 			}
 			info, err := decodeKey(e.Key(), e.Value())
 			if err != nil {
 				m.refused.note("registry", e.Key(), err.Error())
-				info = proto.KeyInfo{ID: e.Key(), State: proto.KeyCorrupt}
+				info = proto.KeyInfo{ID: id, State: proto.KeyCorrupt}
 			}
 			m.indexKey(info)
 		}
@@ -164,15 +173,15 @@ func (m *Master) watchKeys(ctx context.Context) error {
 }
 
 func (m *Master) getKey(ctx context.Context, id string) (proto.KeyInfo, error) {
-	e, err := m.keys.Get(ctx, id)
+	e, err := m.keys.Get(ctx, proto.Token(id))
 	if err != nil {
 		return proto.KeyInfo{}, err
 	}
-	return decodeKey(id, e.Value())
+	return decodeKey(proto.Token(id), e.Value())
 }
 
 func (m *Master) putKey(ctx context.Context, info proto.KeyInfo) error {
-	if _, err := m.keys.Put(ctx, info.ID, mustJSON(info)); err != nil {
+	if _, err := m.keys.Put(ctx, proto.Token(info.ID), mustJSON(info)); err != nil {
 		return err
 	}
 	m.indexKey(info)
@@ -303,7 +312,7 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 	if m.autoAccept(req.ID) {
 		info.State = proto.KeyAccepted
 	}
-	if _, err := m.keys.Create(ctx, info.ID, mustJSON(info)); err != nil {
+	if _, err := m.keys.Create(ctx, proto.Token(info.ID), mustJSON(info)); err != nil {
 		m.refused.note("key_request", req.ID, err.Error())
 		return
 	}
@@ -394,10 +403,16 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 			k.State = proto.KeyRejected
 		}
 		if req.Action == proto.KeyDelete {
-			if err := m.keys.Delete(ctx, k.ID); err != nil {
+			// A corrupt entry under a key that is no id's token is
+			// listed under that key itself.
+			storeKey := proto.Token(k.ID)
+			if k.State == proto.KeyCorrupt && proto.ValidID(k.ID) != nil {
+				storeKey = k.ID
+			}
+			if err := m.keys.Delete(ctx, storeKey); err != nil {
 				return changed, fmt.Errorf("delete %s: %w", k.ID, err)
 			}
-			_ = m.grainsKV.Delete(ctx, k.ID)
+			_ = m.grainsKV.Delete(ctx, storeKey)
 			m.unindexKey(k.ID)
 		} else {
 			k.Time = time.Now().UTC()
@@ -451,7 +466,7 @@ func (m *Master) onGrains(msg *nats.Msg) {
 	if !m.work.try(id, func() {
 		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
 		defer cancel()
-		if _, err := m.grainsKV.Put(ctx, id, mustJSON(grains)); err != nil {
+		if _, err := m.grainsKV.Put(ctx, proto.Token(id), mustJSON(grains)); err != nil {
 			m.log.Warn("grains", "id", id, "err", err)
 		}
 	}) {
@@ -561,10 +576,10 @@ func (m *Master) onPresence(msg *nats.Msg) {
 		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
 		defer cancel()
 		if p.Status == proto.Offline {
-			_ = m.presence.Delete(ctx, id)
+			_ = m.presence.Delete(ctx, proto.Token(id))
 			return
 		}
-		_, _ = m.presence.Put(ctx, id, mustJSON(proto.Presence{ID: id, Status: proto.Online, Time: now.UTC(), Interval: p.Interval}))
+		_, _ = m.presence.Put(ctx, proto.Token(id), mustJSON(proto.Presence{ID: id, Status: proto.Online, Time: now.UTC(), Interval: p.Interval}))
 	})
 }
 
@@ -583,7 +598,7 @@ func (m *Master) connected(ctx context.Context, k proto.KeyInfo) bool {
 	if present {
 		return true
 	}
-	_, err := m.presence.Get(ctx, k.ID)
+	_, err := m.presence.Get(ctx, proto.Token(k.ID))
 	return err == nil
 }
 

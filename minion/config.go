@@ -5,9 +5,11 @@
 package minion
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,11 +96,22 @@ func LoadConfig(dir string) (*Config, error) {
 	return &c, c.Validate()
 }
 
-// DefaultID is the host name with dots turned into '_', since a minion
-// id is one NATS subject token.
+// DefaultID is the host's fully qualified name, as Salt's default minion
+// id (socket.getfqdn()): the host name when it has dots already, else
+// its canonical name from the resolver, else the host name.
 func DefaultID() string {
 	h, _ := os.Hostname()
-	return strings.ReplaceAll(h, ".", "_")
+	if h == "" || strings.Contains(h, ".") {
+		return h
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if c, err := net.DefaultResolver.LookupCNAME(ctx, h); err == nil {
+		if fqdn := strings.TrimSuffix(c, "."); strings.Contains(fqdn, ".") && proto.ValidID(fqdn) == nil {
+			return fqdn
+		}
+	}
+	return h
 }
 
 // Validate checks values the YAML types cannot.

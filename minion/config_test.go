@@ -24,7 +24,7 @@ func TestLoadConfig(t *testing.T) {
 		{"unknown key named", "id: m1\nmaster_url: x\n", "field master_url not found", nil},
 		{"sls without list", "id: m1\nstartup_states: sls\n", "sls needs sls_list", nil},
 		{"bad startup", "id: m1\nstartup_states: always\n", `startup_states "always"`, nil},
-		{"dotted id", "id: web.example.com\n", "minion id", nil},
+		{"id with a slash", "id: web/1\n", "minion id", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,9 @@
 package proto
 
 import (
+	"unicode"
+	"unicode/utf8"
+
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -456,7 +459,10 @@ func FuzzSubjects(f *testing.F) {
 	f.Add("x", "web-01", "12345678901234567890")
 	f.Add("x", "a.b", "1234567890123456789x")
 	f.Add("x", "-x", "٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩")
-	f.Add("x", strings.Repeat("a", 129), "")
+	f.Add("x", strings.Repeat("a", 256), "")
+	f.Add("brine.ret.web1_2eexample_2eorg.12345678901234567890", "web1.example.org", "12345678901234567890")
+	f.Add("brine.ret.a_2E.12345678901234567890", "a_b", "12345678901234567890")
+	f.Add("brine.ret._41.12345678901234567890", "ü.x", "12345678901234567890")
 	f.Add("x", "a\n", "12345678901234567890\n")
 	f.Fuzz(func(t *testing.T, s, id, jid string) {
 		idOK := ValidID(id) == nil
@@ -490,15 +496,32 @@ func FuzzSubjects(f *testing.F) {
 			}
 		}
 
-		for _, got := range []string{MinionOf(s), JIDOf(s), Kind(s)} {
+		for _, got := range []string{Token(MinionOf(s)), JIDOf(s), Kind(s)} {
 			if strings.Contains(got, ".") {
 				t.Fatalf("a subject helper returned %q for %q: more than one token", got, s)
 			}
 		}
 		if toks := strings.Split(s, "."); len(toks) == 4 && toks[0] == Prefix && toks[1] != "cache" {
-			if MinionOf(s) != toks[2] || JIDOf(s) != toks[3] || Kind(s) != toks[1] {
+			want, err := IDOfToken(toks[2])
+			if err != nil {
+				want = ""
+			}
+			if MinionOf(s) != want || JIDOf(s) != toks[3] || Kind(s) != toks[1] {
 				t.Fatalf("MinionOf/JIDOf/Kind(%q) = %q, %q, %q", s, MinionOf(s), JIDOf(s), Kind(s))
 			}
+		}
+		// Token is one safe token, read back exactly, and IDOfToken
+		// takes no other spelling of it.
+		if tok := Token(id); idOK {
+			if tok == "" || strings.Trim(tok, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
+				t.Fatalf("Token(%q) = %q: not one safe token", id, tok)
+			}
+			if back, err := IDOfToken(tok); err != nil || back != id {
+				t.Fatalf("IDOfToken(Token(%q)) = %q, %v", id, back, err)
+			}
+		}
+		if back, err := IDOfToken(s); err == nil && Token(back) != s {
+			t.Fatalf("IDOfToken(%q) = %q, whose token is %q", s, back, Token(back))
 		}
 
 		if want := idAlphabet(id); idOK != want {
@@ -549,15 +572,15 @@ func FuzzSubjects(f *testing.F) {
 	})
 }
 
-// idAlphabet is ValidID's rule, written out: 1-128 ASCII letters, digits,
-// '-' and '_', the first a letter or a digit.
+// idAlphabet is ValidID's rule, written out: Salt's valid_id (no '/',
+// '\\' or NUL, not "." or "..") and printable UTF-8 with no space, of
+// 1-255 bytes.
 func idAlphabet(id string) bool {
-	if len(id) < 1 || len(id) > 128 {
+	if len(id) < 1 || len(id) > MaxIDLen || id == "." || id == ".." || !utf8.ValidString(id) {
 		return false
 	}
-	for k, c := range []byte(id) {
-		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		if !alnum && (k == 0 || c != '-' && c != '_') {
+	for _, r := range id {
+		if r == '/' || r == '\\' || unicode.IsSpace(r) || !unicode.IsPrint(r) {
 			return false
 		}
 	}

@@ -198,14 +198,34 @@ func TestSubjects(t *testing.T) {
 			t.Errorf("got %q; want %q", tt.got, tt.want)
 		}
 	}
-	for _, id := range []string{"m1", "web-01", "db_2"} {
+	// Salt's ids: FQDNs, and whatever else Salt accepts.
+	for _, id := range []string{"m1", "web-01", "db_2", "web1.example.org", "a*", ">", "-x", "ü.example", "a_2e"} {
 		if err := ValidID(id); err != nil {
 			t.Errorf("ValidID(%q) = %v", id, err)
 		}
+		tok := Token(id)
+		if strings.ContainsAny(tok, ".*> ") {
+			t.Errorf("Token(%q) = %q: not one safe token", id, tok)
+		}
+		if back, err := IDOfToken(tok); err != nil || back != id {
+			t.Errorf("IDOfToken(Token(%q)) = %q, %v", id, back, err)
+		}
+		if got := MinionOf(SubjReturn(id, "20261122080000000000")); got != id {
+			t.Errorf("MinionOf(SubjReturn(%q)) = %q", id, got)
+		}
 	}
-	for _, id := range []string{"", "a.b", "a*", ">", "a b", "-x"} {
+	for _, id := range []string{"", "a b", "a/b", `a\b`, ".", "..", "a\x00", "a\n", strings.Repeat("x", 256)} {
 		if ValidID(id) == nil {
 			t.Errorf("ValidID(%q) = nil; want error", id)
+		}
+	}
+	// No two ids share a token, and no other spelling reads back.
+	if Token("a.b") == Token("a_b") || Token("a_2eb") == Token("a.b") {
+		t.Errorf("Token is not injective")
+	}
+	for _, tok := range []string{"_41", "a_2E", "a_", "a_4", "a.b", "a*b"} {
+		if id, err := IDOfToken(tok); err == nil {
+			t.Errorf("IDOfToken(%q) = %q; want an error", tok, id)
 		}
 	}
 	pub, sub := MinionPermissions("m1")

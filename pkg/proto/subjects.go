@@ -55,20 +55,20 @@ func ReadOnlySubjects() []string {
 	return out
 }
 
-// Per-minion subjects.
-func SubjJob(id string) string         { return "brine.job." + id }
-func SubjKill(id string) string        { return "brine.kill." + id }
-func SubjAck(id, jid string) string    { return "brine.ack." + id + "." + jid }
-func SubjHB(id, jid string) string     { return "brine.hb." + id + "." + jid }
-func SubjEvent(id, jid string) string  { return "brine.evt." + id + "." + jid }
-func SubjReturn(id, jid string) string { return "brine.ret." + id + "." + jid }
-func SubjGrains(id string) string      { return "brine.grains." + id }
-func SubjPresence(id string) string    { return "brine.presence." + id }
-func SubjHello(id string) string       { return "brine.hello." + id }
-func SubjPillar(id string) string      { return "brine.pillar." + id }
-func SubjFile(id string) string        { return "brine.file." + id }
-func SubjFileChunk(id string) string   { return "brine.chunk." + id }
-func InboxPrefix(id string) string     { return "_INBOX." + id }
+// Per-minion subjects. An id goes into a subject as its Token.
+func SubjJob(id string) string         { return "brine.job." + Token(id) }
+func SubjKill(id string) string        { return "brine.kill." + Token(id) }
+func SubjAck(id, jid string) string    { return "brine.ack." + Token(id) + "." + jid }
+func SubjHB(id, jid string) string     { return "brine.hb." + Token(id) + "." + jid }
+func SubjEvent(id, jid string) string  { return "brine.evt." + Token(id) + "." + jid }
+func SubjReturn(id, jid string) string { return "brine.ret." + Token(id) + "." + jid }
+func SubjGrains(id string) string      { return "brine.grains." + Token(id) }
+func SubjPresence(id string) string    { return "brine.presence." + Token(id) }
+func SubjHello(id string) string       { return "brine.hello." + Token(id) }
+func SubjPillar(id string) string      { return "brine.pillar." + Token(id) }
+func SubjFile(id string) string        { return "brine.file." + Token(id) }
+func SubjFileChunk(id string) string   { return "brine.chunk." + Token(id) }
+func InboxPrefix(id string) string     { return "_INBOX." + Token(id) }
 
 // SubjKeyRequest is where the holder of one nkey asks for it to be
 // accepted. It is the only subject a pending or rejected minion may
@@ -108,9 +108,9 @@ const MaxReplyLen = 256
 // writes to: minions publish acks, events and returns on their live
 // subjects, and the master checks each before it keeps it here.
 func CacheJob(jid string) string        { return "brine.cache.job." + jid }
-func CacheAck(id, jid string) string    { return "brine.cache.ack." + id + "." + jid }
-func CacheEvent(id, jid string) string  { return "brine.cache.evt." + id + "." + jid }
-func CacheReturn(id, jid string) string { return "brine.cache.ret." + id + "." + jid }
+func CacheAck(id, jid string) string    { return "brine.cache.ack." + Token(id) + "." + jid }
+func CacheEvent(id, jid string) string  { return "brine.cache.evt." + Token(id) + "." + jid }
+func CacheReturn(id, jid string) string { return "brine.cache.ret." + Token(id) + "." + jid }
 func CacheSubjects(jid string) []string {
 	return []string{CacheJob(jid), "brine.cache.ack.*." + jid, "brine.cache.ret.*." + jid}
 }
@@ -139,7 +139,7 @@ func JobSubjects(jid string) []string {
 
 // MinionOf returns the minion id in a per-minion subject
 // ("brine.ret.web1.2026…" gives "web1"; "brine.cache.ret.web1.2026…"
-// too).
+// too), or "" when the subject holds no valid id token.
 func MinionOf(subject string) string {
 	parts := strings.Split(subject, ".")
 	if len(parts) > 1 && parts[1] == "cache" {
@@ -148,7 +148,11 @@ func MinionOf(subject string) string {
 	if len(parts) < 3 {
 		return ""
 	}
-	return parts[2]
+	id, err := IDOfToken(parts[2])
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // JIDOf returns the job id of a per-job subject (its last token, when it
@@ -181,11 +185,12 @@ func Kind(subject string) string {
 // subscribe to. The server enforces them, so a minion cannot publish a
 // job, publish as another minion, or read another's replies or pillar.
 func MinionPermissions(id string) (pub, sub []string) {
+	tok := Token(id)
 	pub = []string{
-		"brine.ack." + id + ".*",
-		"brine.hb." + id + ".*",
-		"brine.evt." + id + ".*",
-		"brine.ret." + id + ".*",
+		"brine.ack." + tok + ".*",
+		"brine.hb." + tok + ".*",
+		"brine.evt." + tok + ".*",
+		"brine.ret." + tok + ".*",
 		SubjGrains(id),
 		SubjPresence(id),
 		SubjHello(id),
@@ -200,18 +205,6 @@ func MinionPermissions(id string) (pub, sub []string) {
 		InboxPrefix(id) + ".>",
 	}
 	return pub, sub
-}
-
-var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
-
-// ValidID checks a minion id. Ids are one subject token: letters, digits,
-// '-' and '_' (a dotted hostname's dots become '_' by default, see
-// minion.DefaultID). Anything else could reach into other subjects.
-func ValidID(id string) error {
-	if !idRE.MatchString(id) {
-		return fmt.Errorf("minion id %q: must be 1-128 letters, digits, '-' or '_', starting with a letter or digit", clip(id))
-	}
-	return nil
 }
 
 var jidRE = regexp.MustCompile(`^[0-9]{20}$`)

@@ -581,3 +581,67 @@ func TestJobsActiveFromTheAck(t *testing.T) {
 		t.Errorf("jobs active after the ack, before any heartbeat: exit %d; want %s listed\n%s%s", code, jid, out, errOut)
 	}
 }
+
+// Minion ids are Salt's, FQDNs included: they work unchanged in
+// targeting (globs with dots, lists, regexps, compound), top.sls, output,
+// the job cache and keys.
+func TestFQDNMinionIDs(t *testing.T) {
+	e := newEnv(t, "")
+	writeFile(t, filepath.Join(e.dir, "srv", "top.sls"), `base:
+  'web*.example.org':
+    - web
+  'db1.example.org':
+    - common
+`)
+	ids := []string{"web1.example.org", "web2.example.org", "db1.example.org"}
+	for _, id := range ids {
+		e.addMinion(id, "role: any", "")
+	}
+	e.acceptAll(ids...)
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"web*.example.org"}, ids[:2]},
+		{[]string{"-L", "web1.example.org,db1.example.org"}, []string{ids[0], ids[2]}},
+		{[]string{"-E", `^(web2|db1)\.example\.org$`}, ids[1:]},
+		{[]string{"-C", "L@db1.example.org or web1.*"}, []string{ids[0], ids[2]}},
+		{[]string{"*.example.org"}, ids},
+	}
+	for _, tt := range tests {
+		out, errOut, code := e.brine(append(tt.args, "test.ping", "--out", "json", "-t", "5")...)
+		got := jsonBlocks(t, out)
+		if code != 0 || len(got) != len(tt.want) {
+			t.Errorf("brine %v test.ping: exit %d, %v; want %v\n%s", tt.args, code, keys(got), tt.want, errOut)
+			continue
+		}
+		for _, id := range tt.want {
+			if got[id] != true {
+				t.Errorf("brine %v: %s = %v", tt.args, id, got[id])
+			}
+		}
+	}
+	out, _, code := e.brine("*", "state.apply", "--out", "json", "-t", "10")
+	all := jsonBlocks(t, out)
+	if code != 0 || len(all) != 3 {
+		t.Fatalf("highstate: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "web1.example.org", "root", "etc", "brine-web")); err != nil {
+		t.Errorf("top.sls's 'web*.example.org' did not give web1.example.org its state: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "db1.example.org", "root", "etc", "brine-common")); err != nil {
+		t.Errorf("top.sls's 'db1.example.org' did not give db1 its state: %v", err)
+	}
+	jid := ""
+	if jl, _, _ := e.brine("jobs", "list", "--out", "json"); jl != "" {
+		for _, j := range regexpAll(`"([0-9]{20})"`, jl) {
+			jid = j
+		}
+	}
+	if out, _, _ := e.brine("jobs", "lookup", jid); !strings.Contains(out, "web1.example.org") {
+		t.Errorf("jobs lookup %s lacks the FQDN id:\n%s", jid, out)
+	}
+	if out, _, _ := e.brine("key", "list"); !strings.Contains(out, "\ndb1.example.org\n") {
+		t.Errorf("key list:\n%s", out)
+	}
+}
