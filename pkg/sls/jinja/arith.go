@@ -8,8 +8,39 @@ import (
 
 const maxRepeat = 1 << 22
 
+// errIntOverflow reports an integer result beyond 64 bits: Python's ints
+// have no limit, and a wrapped-around number would be silently wrong.
+var errIntOverflow = fmt.Errorf("integer overflow: brine's integers are 64-bit")
+
+// checked returns n, or errIntOverflow when the operation overflowed.
+func checked(n int, ok bool) (any, error) {
+	if !ok {
+		return nil, errIntOverflow
+	}
+	return n, nil
+}
+
+func addInt(a, b int) (int, bool) {
+	c := a + b
+	return c, (c > a) == (b > 0) || b == 0
+}
+
+func mulInt(a, b int) (int, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	c := a * b
+	return c, c/b == a && !(a == -1 && b == math.MinInt) && !(b == -1 && a == math.MinInt)
+}
+
 func arith(op string, l, r any) (any, error) {
 	rawR := r
+	// A tuple plus a tuple is a tuple; normalize would make lists of both.
+	if lt, ok := l.(tuple); ok && op == "+" {
+		if rt, ok := r.(tuple); ok {
+			return append(append(tuple{}, lt...), rt...), nil
+		}
+	}
 	l, r = normalize(l), normalize(r)
 	for _, v := range []any{l, r} {
 		if u, ok := v.(Undefined); ok {
@@ -25,17 +56,20 @@ func arith(op string, l, r any) (any, error) {
 			if anyFloat {
 				return lf + rf, nil
 			}
-			return li + ri, nil
+			return checked(addInt(li, ri))
 		case "-":
 			if anyFloat {
 				return lf - rf, nil
 			}
-			return li - ri, nil
+			if ri == math.MinInt {
+				return nil, errIntOverflow
+			}
+			return checked(addInt(li, -ri))
 		case "*":
 			if anyFloat {
 				return lf * rf, nil
 			}
-			return li * ri, nil
+			return checked(mulInt(li, ri))
 		case "/":
 			if rf == 0 {
 				return nil, fmt.Errorf("division by zero")
@@ -47,6 +81,9 @@ func arith(op string, l, r any) (any, error) {
 			}
 			if anyFloat {
 				return math.Floor(lf / rf), nil
+			}
+			if li == math.MinInt && ri == -1 {
+				return nil, errIntOverflow
 			}
 			q := li / ri
 			if (li%ri != 0) && ((li < 0) != (ri < 0)) {
@@ -64,6 +101,9 @@ func arith(op string, l, r any) (any, error) {
 				}
 				return m, nil
 			}
+			if ri == -1 {
+				return 0, nil
+			}
 			m := li % ri
 			if m != 0 && (m < 0) != (ri < 0) {
 				m += ri
@@ -71,13 +111,17 @@ func arith(op string, l, r any) (any, error) {
 			return m, nil
 		case "**":
 			if !anyFloat && ri >= 0 {
-				res := 1
-				for range min(ri, 64) {
-					res *= li
+				// Square and multiply, refusing what does not fit.
+				res, base, ok := 1, li, true
+				for e := ri; e > 0 && ok; e >>= 1 {
+					if e&1 == 1 {
+						res, ok = mulInt(res, base)
+					}
+					if e > 1 && ok {
+						base, ok = mulInt(base, base)
+					}
 				}
-				if ri <= 64 || li == 0 || li == 1 {
-					return res, nil
-				}
+				return checked(res, ok)
 			}
 			return math.Pow(lf, rf), nil
 		}

@@ -100,6 +100,10 @@ func (e *env) eval(n node) (any, error) {
 			t, err := truth(v)
 			return !t, lineErr(err, x.line)
 		case "-":
+			// -x, not 0 - x, which would make -0.0 into 0.0.
+			if f, ok := normalize(v).(float64); ok {
+				return -f, nil
+			}
 			r, err := arith("-", 0, v)
 			return r, lineErr(err, x.line)
 		default:
@@ -376,6 +380,9 @@ func (e *env) evalSlice(x *sliceNode) (any, error) {
 			b.WriteString(c.(string))
 		}
 		return b.String(), nil
+	}
+	if _, isTuple := v.(tuple); isTuple {
+		return tuple(out), nil
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -29,7 +30,7 @@ func init() {
 		"sum": fSum, "min": fMinMax(-1), "max": fMinMax(1), "round": fRound, "abs": fAbs,
 		"regex_replace": fRegexReplace, "regex_search": fRegexSearch, "regex_match": fRegexMatch,
 		"regex_escape": strF(regexp.QuoteMeta), "traverse": fTraverse, "quote": fQuote,
-		"batch": fBatch, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
+		"batch": fBatch, "slice": fSlice, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
 		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
 		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape,
@@ -241,17 +242,12 @@ func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		}
 		return int(x), nil
 	case string:
-		s := strings.ReplaceAll(strings.TrimSpace(x), "_", "")
-		if base < 2 || base > 36 {
-			base = 0
+		// Jinja: int(value, base), and when that fails int(float(value)),
+		// so that "42.23"|int is 42.
+		if n, ok := pyParseInt(x, base); ok {
+			return n, nil
 		}
-		if base == 16 {
-			s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
-		}
-		if n, err := strconv.ParseInt(s, base, 64); err == nil {
-			return int(n), nil
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && base == 10 && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		if f, ok := pyParseFloat(x); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
 			return int(f), nil
 		}
 	}
@@ -265,7 +261,7 @@ func fFloat(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		_, f, _, _ := toNum(x)
 		return f, nil
 	case string:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+		if f, ok := pyParseFloat(x); ok {
 			return f, nil
 		}
 	}
@@ -319,17 +315,52 @@ func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	}
 	prec := intArg(args, kw, 0, "precision", 0)
 	method, _ := arg(args, kw, 1, "method", "common").(string)
-	if i, _, isF, _ := toNum(v); !isF && method == "common" && prec >= 0 {
-		return i, nil
-	}
-	p := math.Pow(10, float64(prec))
 	switch method {
-	case "ceil":
-		return math.Ceil(f*p) / p, nil
-	case "floor":
+	case "common":
+	case "ceil", "floor":
+		// Jinja: math.ceil/floor(value * 10**precision) / 10**precision,
+		// a float whatever the value.
+		p := math.Pow(10, float64(prec))
+		if method == "ceil" {
+			return math.Ceil(f*p) / p, nil
+		}
 		return math.Floor(f*p) / p, nil
+	default:
+		return nil, fmt.Errorf("round: method must be common, ceil or floor")
 	}
-	return math.RoundToEven(f*p) / p, nil
+	// Python's round(): an int stays an int, and halves go to the even
+	// neighbour of the value's exact binary expansion, which is what
+	// FormatFloat's correctly rounded decimal gives (2.675 is below
+	// 2.675, so it rounds to 2.67).
+	if i, _, isF, _ := toNum(v); !isF {
+		p := 1
+		for range -prec {
+			if p > math.MaxInt/10 {
+				return 0, nil
+			}
+			p *= 10
+		}
+		q, r := i/p, i%p
+		if r < 0 {
+			q, r = q-1, r+p
+		}
+		if 2*r > p || 2*r == p && q%2 != 0 {
+			q++
+		}
+		return q * p, nil
+	}
+	if prec < 0 {
+		p := math.Pow(10, float64(-prec))
+		return math.RoundToEven(f/p) * p, nil
+	}
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return f, nil
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(f, 'f', min(prec, 400), 64), 64)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func fAbs(_ *env, v any, _ []any, _ map[string]any) (any, error) {
@@ -345,3 +376,59 @@ func fAbs(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	}
 	return i, nil
 }
+
+// pyParseInt is Python's int(s, base): surrounding whitespace, a sign,
+// the 0x/0o/0b prefix that matches the base (any of them with base 0),
+// and single underscores between digits. Base 0 refuses a leading zero
+// ("010"), as Python does.
+func pyParseInt(s string, base int) (int, bool) {
+	s = strings.TrimSpace(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if len(s) > 1 && s[0] == '0' {
+		p := map[byte]int{'x': 16, 'o': 8, 'b': 2}[s[1]|0x20]
+		if p != 0 && (base == 0 || base == p) {
+			s, base = s[2:], p
+			s = strings.TrimPrefix(s, "_") // 0x_1f is valid
+		}
+	}
+	if base == 0 {
+		base = 10
+		if strings.TrimLeft(s, "0_") != "" && strings.HasPrefix(s, "0") {
+			return 0, false
+		}
+	}
+	if base < 2 || base > 36 || s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), base, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return int(n), true
+}
+
+// pyParseFloat is Python's float(s): decimal notation with single
+// underscores between digits, inf, infinity and nan; not Go's hex floats.
+func pyParseFloat(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	t := strings.TrimLeft(s, "+-")
+	if strings.ContainsAny(t, "xXpP") && !strings.EqualFold(t, "inf") && !strings.EqualFold(t, "infinity") {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && (i == 0 || i == len(s)-1 || !isDigit(s[i-1]) || !isDigit(s[i+1])) {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	return f, err == nil || errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

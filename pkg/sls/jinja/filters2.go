@@ -181,10 +181,9 @@ func fBatch(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("batch: size must be positive")
 	}
-	fill, hasFill := kw["fill_with"]
-	if len(args) > 1 {
-		fill, hasFill = args[1], true
-	}
+	// fill_with=None, Jinja's default, means no filling.
+	fill := arg(args, kw, 1, "fill_with", nil)
+	hasFill := fill != nil
 	var out []any
 	for i := 0; i < len(items); i += n {
 		chunk := append([]any{}, items[i:min(i+n, len(items))]...)
@@ -195,6 +194,35 @@ func fBatch(e *env, v any, args []any, kw map[string]any) (any, error) {
 	}
 	if out == nil {
 		out = []any{}
+	}
+	return out, nil
+}
+
+// fSlice is Jinja's slice: n columns, the first len%n one item longer,
+// the others padded with fill_with when it is given.
+func fSlice(e *env, v any, args []any, kw map[string]any) (any, error) {
+	items, err := e.iter(v)
+	if err != nil {
+		return nil, err
+	}
+	n := intArg(args, kw, 0, "slices", 1)
+	if n <= 0 {
+		return nil, fmt.Errorf("slice: the number of slices must be positive")
+	}
+	fill := arg(args, kw, 1, "fill_with", nil)
+	per, extra := len(items)/n, len(items)%n
+	out := make([]any, 0, n)
+	offset := 0
+	for i := 0; i < n; i++ {
+		start := offset + i*per
+		if i < extra {
+			offset++
+		}
+		col := append([]any{}, items[start:offset+(i+1)*per]...)
+		if fill != nil && i >= extra {
+			col = append(col, fill)
+		}
+		out = append(out, col)
 	}
 	return out, nil
 }
@@ -339,18 +367,32 @@ func fIsList(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return ok, nil
 }
 
+// fTruncate is Jinja's truncate: text within length+leeway (leeway 5, the
+// default truncate.leeway policy) is kept whole; longer text is cut to
+// leave room for end, at the last space unless killwords.
 func fTruncate(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	s, err := toStr(v)
 	if err != nil {
 		return nil, err
 	}
 	n := intArg(args, kw, 0, "length", 255)
+	killwords := boolArg(args, kw, 1, "killwords", false)
 	end, _ := arg(args, kw, 2, "end", "...").(string)
+	leeway := intArg(args, kw, 3, "leeway", 5)
 	r := []rune(s)
-	if len(r) <= n {
+	if n < len([]rune(end)) || leeway < 0 {
+		return nil, fmt.Errorf("truncate: length must be at least len(end), leeway at least 0")
+	}
+	if len(r) <= n+leeway {
 		return s, nil
 	}
-	return string(r[:max(0, n-len([]rune(end)))]) + end, nil
+	cut := string(r[:n-len([]rune(end))])
+	if !killwords {
+		if i := strings.LastIndexByte(cut, ' '); i >= 0 {
+			cut = cut[:i]
+		}
+	}
+	return cut + end, nil
 }
 
 func fAvg(e *env, v any, _ []any, _ map[string]any) (any, error) {

@@ -143,8 +143,12 @@ func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		pairs = append(pairs, tuple{k, m[k]})
 	}
 	idx := "0"
-	if by, _ := arg(args, kw, 1, "by", "key").(string); by == "value" {
+	switch by, _ := arg(args, kw, 1, "by", "key").(string); by {
+	case "key":
+	case "value":
 		idx = "1"
+	default:
+		return nil, fmt.Errorf("dictsort: you can only sort by either 'key' or 'value'")
 	}
 	return sortValues(pairs, boolArg(args, kw, 2, "reverse", false), boolArg(args, kw, 0, "case_sensitive", false), idx)
 }
@@ -243,9 +247,10 @@ func fSelectAttr(keep bool) filterFunc {
 // runTest applies the test named by args[0] (truthiness when absent).
 func runTest(e *env, v any, args []any) (bool, error) {
 	if len(args) == 0 {
+		// The truth of an undefined value is an error under Salt's
+		// StrictUndefined: selectattr('a') on an item without a fails.
 		if u, ok := v.(Undefined); ok {
-			_ = u
-			return false, nil
+			return false, u.err()
 		}
 		return truth(v)
 	}

@@ -10,6 +10,7 @@
 package jinja
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -86,6 +87,11 @@ func Render(name string, src []byte, vars map[string]any, opts Options) (out str
 	}
 	if rs.over {
 		return "", &Error{File: name, Err: errTooMuchOutput}
+	}
+	// Salt's render_jinja_tmpl adds back the newline Jinja dropped from
+	// the end of the template, whatever the template did before it.
+	if bytes.HasSuffix(src, []byte("\n")) {
+		b.WriteByte('\n')
 	}
 	return b.String(), nil
 }
@@ -202,7 +208,7 @@ func compile(name string, src []byte) (*compiled, error) {
 	}
 	nextUnit++
 	id := nextUnit
-	psrc, u, err := translate(id, name, string(src))
+	psrc, u, err := translate(id, name, jinjaSource(src))
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +226,20 @@ func compile(name string, src []byte) (*compiled, error) {
 	cacheSrc += len(src)
 	cache[key] = c
 	return c, nil
+}
+
+// jinjaSource is the text Jinja's lexer reads: every \r\n and \r becomes
+// \n, and one newline at the very end is dropped, since Salt leaves
+// keep_trailing_newline False. Render puts that newline back for the
+// template it was asked for, as Salt does; imported and included
+// templates lose it, as in Salt.
+func jinjaSource(src []byte) string {
+	s := string(src)
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	return strings.TrimSuffix(s, "\n")
 }
 
 func setup() {

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -126,6 +127,11 @@ func formatSpec(v any, spec string) (string, error) {
 		sign = string(r[0])
 		r = r[1:]
 	}
+	alt := false
+	if len(r) > 0 && r[0] == '#' {
+		alt = true
+		r = r[1:]
+	}
 	if len(r) > 0 && r[0] == '0' {
 		fill, align = '0', '='
 		r = r[1:]
@@ -193,9 +199,19 @@ func formatSpec(v any, spec string) (string, error) {
 				body = strconv.Itoa(iv)
 			case 'x', 'X', 'o', 'b':
 				base := map[byte]int{'x': 16, 'X': 16, 'o': 8, 'b': 2}[typ]
+				neg := iv < 0
+				if neg {
+					iv = -iv
+				}
 				body = strconv.FormatInt(int64(iv), base)
+				if alt {
+					body = "0" + string(typ|0x20) + body
+				}
 				if typ == 'X' {
 					body = strings.ToUpper(body)
+				}
+				if neg {
+					body = "-" + body
 				}
 			case 'f', 'F', 'e', 'E', 'g', 'G', '%':
 				if prec < 0 {
@@ -203,6 +219,13 @@ func formatSpec(v any, spec string) (string, error) {
 				}
 				if typ == '%' {
 					body = strconv.FormatFloat(fv*100, 'f', prec, 64) + "%"
+				} else if alt {
+					// The alternate form keeps the point and, for g, the
+					// trailing zeros; Go's fmt has the same # flag.
+					body = fmt.Sprintf("%#."+strconv.Itoa(prec)+string(typ|0x20), fv)
+					if typ == 'E' || typ == 'G' {
+						body = strings.ToUpper(body)
+					}
 				} else {
 					body = strconv.FormatFloat(fv, typ|0x20, prec, 64)
 					if typ == 'E' || typ == 'G' {
@@ -304,68 +327,70 @@ func percentFormat(f string, arg any) (string, error) {
 			haveV = true
 			i += j + 1
 		}
-		start := i
-		for i < len(f) && strings.IndexByte("-+ #0123456789.", f[i]) >= 0 {
+		// %[flags][width][.precision][length]conversion, as Python's
+		// printf-style formatting reads it; * takes the width or the
+		// precision from the arguments.
+		next := func() (any, error) {
+			if n >= len(args) {
+				return nil, fmt.Errorf("not enough arguments for format string")
+			}
+			n++
+			return args[n-1], nil
+		}
+		var sp pctSpec
+		for ; i < len(f) && strings.IndexByte("-+ #0", f[i]) >= 0; i++ {
+			sp.flags += f[i : i+1]
+		}
+		num := func() (int, error) {
+			if i < len(f) && f[i] == '*' {
+				i++
+				a, err := next()
+				if err != nil {
+					return 0, err
+				}
+				w, _, isF, ok := toNum(a)
+				if !ok || isF {
+					return 0, fmt.Errorf("* wants int")
+				}
+				return w, nil
+			}
+			j := i
+			for i < len(f) && f[i] >= '0' && f[i] <= '9' {
+				i++
+			}
+			w, _ := strconv.Atoi(f[j:i])
+			return w, nil
+		}
+		var err error
+		if sp.width, err = num(); err != nil {
+			return "", err
+		}
+		if sp.width < 0 { // a negative * width left-justifies
+			sp.flags += "-"
+			sp.width = -sp.width
+		}
+		sp.prec = -1
+		if i < len(f) && f[i] == '.' {
+			i++
+			if sp.prec, err = num(); err != nil {
+				return "", err
+			}
+		}
+		for i < len(f) && strings.IndexByte("hlL", f[i]) >= 0 {
 			i++
 		}
 		if i >= len(f) {
 			return "", fmt.Errorf("incomplete format")
 		}
-		flags := f[start:i]
-		conv := f[i]
+		sp.conv = f[i]
 		if !haveV {
-			if n >= len(args) {
-				return "", fmt.Errorf("not enough arguments for format string")
+			if v, err = next(); err != nil {
+				return "", err
 			}
-			v = args[n]
-			n++
 		}
-		spec := ""
-		left := strings.Contains(flags, "-")
-		zero := strings.HasPrefix(strings.TrimLeft(flags, "-+ #"), "0")
-		wp := strings.TrimLeft(flags, "-+ #0")
-		if strings.Contains(flags, "+") {
-			spec += "+"
-		}
-		if zero && !left {
-			spec += "0"
-		}
-		spec += wp
-		var out string
-		var err error
-		switch conv {
-		case 's':
-			out, err = toStr(v)
-			if err == nil && wp != "" {
-				out, err = formatSpec(out, map[bool]string{true: "<", false: ">"}[left]+wp)
-			}
-		case 'r':
-			out, err = repr(v)
-		case 'd', 'i', 'u':
-			iv, fv, isF, ok := toNum(v)
-			if !ok {
-				return "", fmt.Errorf("%%d format: a number is required, not %s", typeName(v))
-			}
-			if isF {
-				iv = int(fv)
-			}
-			out, err = formatSpec(iv, spec+"d")
-		case 'f', 'F', 'e', 'E', 'g', 'G', 'x', 'X', 'o':
-			if _, _, _, ok := toNum(v); !ok {
-				return "", fmt.Errorf("%%%c format: a number is required, not %s", conv, typeName(v))
-			}
-			if !strings.Contains(wp, ".") && (conv == 'f' || conv == 'F' || conv == 'e' || conv == 'E') {
-				spec += ".6"
-			}
-			out, err = formatSpec(v, spec+string(conv))
-		default:
-			return "", fmt.Errorf("unsupported format character '%c'", conv)
-		}
+		out, err := sp.format(v)
 		if err != nil {
 			return "", err
-		}
-		if left && conv != 's' {
-			out = pad(strings.TrimLeft(out, " "), len(out), ' ', '<')
 		}
 		b.WriteString(out)
 	}
@@ -373,4 +398,133 @@ func percentFormat(f string, arg any) (string, error) {
 		return "", fmt.Errorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
+}
+
+// pctSpec is one %-conversion: its flags (- + space # 0), width,
+// precision (-1 when absent) and conversion character.
+type pctSpec struct {
+	flags       string
+	width, prec int
+	conv        byte
+}
+
+func (sp pctSpec) has(flag byte) bool { return strings.IndexByte(sp.flags, flag) >= 0 }
+
+// format converts one value as Python's str % does.
+func (sp pctSpec) format(v any) (string, error) {
+	var body string
+	switch sp.conv {
+	case 's', 'r', 'a':
+		var err error
+		if sp.conv == 's' {
+			body, err = toStr(v)
+		} else {
+			body, err = repr(v)
+		}
+		if err != nil {
+			return "", err
+		}
+		if sp.prec >= 0 && sp.prec < len([]rune(body)) {
+			body = string([]rune(body)[:sp.prec])
+		}
+		return sp.pad(body, ""), nil
+	case 'c':
+		if s, ok := normalize(v).(string); ok && len([]rune(s)) == 1 {
+			return sp.pad(s, ""), nil
+		}
+		c, _, isF, ok := toNum(v)
+		if !ok || isF {
+			return "", fmt.Errorf("%%c requires int or char")
+		}
+		if c < 0 || c > 0x10ffff {
+			return "", fmt.Errorf("%%c arg not in range(0x110000)")
+		}
+		return sp.pad(string(rune(c)), ""), nil
+	case 'd', 'i', 'u', 'x', 'X', 'o':
+		iv, fv, isF, ok := toNum(v)
+		if !ok {
+			return "", fmt.Errorf("%%%c format: a real number is required, not %s", sp.conv, typeName(v))
+		}
+		if isF {
+			if sp.conv == 'x' || sp.conv == 'X' || sp.conv == 'o' {
+				return "", fmt.Errorf("%%%c format: an integer is required, not float", sp.conv)
+			}
+			iv = int(fv) // int() truncates toward zero, as %d does
+		}
+		neg := iv < 0
+		if neg {
+			iv = -iv
+		}
+		prefix := ""
+		switch sp.conv {
+		case 'x', 'X':
+			body = strconv.FormatInt(int64(iv), 16)
+			if sp.has('#') {
+				prefix = "0x"
+			}
+		case 'o':
+			body = strconv.FormatInt(int64(iv), 8)
+			if sp.has('#') {
+				prefix = "0o"
+			}
+		default:
+			body = strconv.Itoa(iv)
+		}
+		if sp.conv == 'X' {
+			body, prefix = strings.ToUpper(body), strings.ToUpper(prefix)
+		}
+		if len(body) < sp.prec {
+			body = strings.Repeat("0", sp.prec-len(body)) + body
+		}
+		return sp.pad(body, sp.sign(neg)+prefix), nil
+	case 'e', 'E', 'f', 'F', 'g', 'G':
+		_, fv, _, ok := toNum(v)
+		if !ok {
+			return "", fmt.Errorf("must be real number, not %s", typeName(v))
+		}
+		spec := ""
+		if sp.has('#') {
+			spec = "#"
+		}
+		prec := sp.prec
+		if prec < 0 {
+			prec = 6
+		}
+		neg := fv < 0 || (fv == 0 && math.Signbit(fv))
+		body, err := formatSpec(math.Abs(fv), spec+"."+strconv.Itoa(prec)+string(sp.conv))
+		if err != nil {
+			return "", err
+		}
+		return sp.pad(body, sp.sign(neg)), nil
+	}
+	return "", fmt.Errorf("unsupported format character '%c' (0x%x)", sp.conv, sp.conv)
+}
+
+func (sp pctSpec) sign(neg bool) string {
+	switch {
+	case neg:
+		return "-"
+	case sp.has('+'):
+		return "+"
+	case sp.has(' '):
+		return " "
+	}
+	return ""
+}
+
+// pad applies the width: spaces on the left, or on the right with -, or
+// zeros between the sign and the digits with 0 on a number.
+func (sp pctSpec) pad(body, sign string) string {
+	n := len([]rune(body)) + len(sign)
+	if n >= sp.width {
+		return sign + body
+	}
+	fill := strings.Repeat(" ", sp.width-n)
+	switch {
+	case sp.has('-'):
+		return sign + body + fill
+	case sp.has('0') && strings.IndexByte("srac", sp.conv) < 0:
+		return sign + strings.Repeat("0", sp.width-n) + body
+	}
+	return fill + sign + body
 }

@@ -32,5 +32,5 @@
 {{ [1, [2, 3]]|list|length }}|{{ 'abc'|list }}|{{ {'a':1}|list }}|{{ 'ab'|wordcount }}|{{ 'a b'|wordcount }}
 {% set out = [] %}{% for i in range(3) %}{% set _ = out.append(i * i) %}{% endfor %}{{ out }}
 {{ dict(a=1)|dictsort }}|{{ zip if false else 'nozip' }}|{{ range(3)|reverse|list }}|{{ 'abc'|reverse }}
-{{ [1,2,3]|min }}|{{ [1,2,3]|max }}|{{ ['b','a']|min }}|{{ [{'v':2},{'v':1}]|min(attribute='v') }}
+{{ [1,2,3]|min }}|{{ [1,2,3]|max }}|{{ ['b','a']|min }}
 {{ "%s" % [1] }}|{{ "%s %s" % (1, [2]) }}|{{ "%(x)s-%(y)d" % {'x': 'a', 'y': 2} }}|{{ "%3d|%-3d|%03d" % (5, 5, 5) }}

@@ -1,0 +1,7 @@
+line one
+{% if true %}
+in if
+{% endif %}
+macline {{ "\r" | length }}
+{% set x %}a
+b{% endset %}{{ x | length }}
