@@ -56,6 +56,11 @@ type Config struct {
 	GrainsRefresh Duration `yaml:"grains_refresh"`
 	// RetryMax caps the backoff between tries to reach the master.
 	RetryMax Duration `yaml:"retry_max"`
+	// DrainTimeout is how long a stopping minion waits for its running
+	// jobs to finish and their returns to land. Jobs still running then
+	// are left to finish on their own (their commands are not killed),
+	// and the next start reports them interrupted. 0: do not wait.
+	DrainTimeout Duration `yaml:"drain_timeout"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 }
@@ -72,9 +77,16 @@ func Defaults() Config {
 		HeartbeatInterval: Duration(5 * time.Second),
 		GrainsRefresh:     Duration(10 * time.Minute),
 		RetryMax:          Duration(30 * time.Second),
+		DrainTimeout:      Duration(DefaultDrainTimeout),
 		LogLevel:          "info",
 	}
 }
+
+// DefaultDrainTimeout is drain_timeout's default: long enough for most
+// package installs to finish. The shipped unit's TimeoutStopSec (90s) is
+// above it, so that systemd does not kill the minion before it has
+// finished waiting.
+const DefaultDrainTimeout = 60 * time.Second
 
 // LoadConfig reads DIR/minion.yaml over the defaults. A missing file
 // gives the defaults; an unknown key is an error that names it.
@@ -140,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PresenceInterval <= 0 || c.HeartbeatInterval <= 0 || c.RetryMax <= 0 {
 		return fmt.Errorf("minion config: intervals must be positive")
+	}
+	if c.DrainTimeout < 0 {
+		return fmt.Errorf("minion config: drain_timeout %s: want 0 or more", c.DrainTimeout.D())
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
