@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,7 +34,7 @@ func (m *Minion) pinnedJobKey() string {
 	return m.pins.JobKey
 }
 
-func (m *Minion) onJob(msg *nats.Msg) {
+func (m *Minion) onJob(life context.Context, msg *nats.Msg) {
 	job, err := proto.VerifyJob(msg.Data, m.pinnedJobKey(), time.Now(), m.seen)
 	if err != nil {
 		m.log.Warn("job refused", "err", err)
@@ -42,7 +44,7 @@ func (m *Minion) onJob(msg *nats.Msg) {
 		return
 	}
 	m.saveNonces()
-	m.start(job, false)
+	m.start(life, job, false)
 }
 
 func (m *Minion) onKill(msg *nats.Msg) {
@@ -61,80 +63,205 @@ func (m *Minion) onKill(msg *nats.Msg) {
 		m.log.Info("kill for a job not running here", "jid", k.JID)
 		return
 	}
+	// The job's context ends: every command it runs goes through
+	// states.RunCmd, which kills the command's whole process group.
 	m.log.Info("killing job", "jid", k.JID, "fun", r.fun)
 	r.cancel()
 }
 
-// start acknowledges a job at once and runs it, unless it is a state run
-// while another one goes on: then it returns "busy" at once.
-func (m *Minion) start(job *proto.Job, startup bool) {
+// admit notes a job as running, unless it is a state run while another
+// one goes on: then it returns the jid of that one. The job's context
+// (returned with its cancel, which a kill calls) does not end with the
+// minion's stop: a stop lets running jobs finish.
+func (m *Minion) admit(life context.Context, job *proto.Job) (ctx context.Context, cancel context.CancelFunc, busy string) {
 	m.mu.Lock()
-	busy := ""
+	defer m.mu.Unlock()
 	if isStateRun(job.Fun) {
 		if m.state != "" {
-			busy = m.state
-		} else {
-			m.state = job.JID
+			return nil, nil, m.state
 		}
+		m.state = job.JID
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if busy == "" {
-		m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
-		m.trim.Busy()
-	}
-	m.mu.Unlock()
+	ctx, cancel = context.WithCancel(context.WithoutCancel(life))
+	m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
+	m.trim.Busy()
+	return ctx, cancel, ""
+}
 
-	if busy == "" {
-		m.journalStart(job, startup)
+// release forgets a job admitted, and reports whether none is left.
+func (m *Minion) release(jid string) (idle bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.jobs, jid)
+	if m.state == jid {
+		m.state = ""
 	}
-	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(), Busy: busy != "",
-		Heartbeat: proto.Duration(m.cfg.HeartbeatInterval.D())})
+	return len(m.jobs) == 0
+}
+
+// start acknowledges a job and runs it, unless it is a state run while
+// another one goes on: then it returns "busy" at once. Once the minion
+// is stopping, the job gate (jobsG) is closed and a job that comes
+// anyway is dropped, unacknowledged: the master has been told the
+// minion is going offline.
+func (m *Minion) start(life context.Context, job *proto.Job, startup bool) {
+	ctx, cancel, busy := m.admit(life, job)
 	if busy != "" {
-		cancel()
 		now := time.Now().UTC()
 		ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args,
 			Return: fmt.Sprintf("busy, job %s running", busy), Retcode: 1, Start: now, End: now, Startup: startup}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			m.sendReturn(ret)
-		}()
+		if !m.jobsG.Go(func() {
+			m.ack(job, true, false)
+			_ = m.sendReturn(life, ret)
+		}) {
+			m.log.Info("job not started: the minion is stopping", "jid", job.JID, "fun", job.Fun)
+		}
 		return
 	}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	ok := m.jobsG.Go(func() {
 		defer cancel()
-		ret := m.run(ctx, job)
-		ret.Startup = startup
-		m.mu.Lock()
-		delete(m.jobs, job.JID)
-		if m.state == job.JID {
-			m.state = ""
+		m.journalStart(job, startup)
+		m.ack(job, false, false)
+		ret, err := m.run(life, ctx, job)
+		if err != nil {
+			m.log.Warn("job failed", "jid", job.JID, "fun", job.Fun, "err", err)
 		}
-		idle := len(m.jobs) == 0
-		m.mu.Unlock()
-		m.sendReturn(ret)
-		m.journalDone(job.JID)
+		ret.Startup = startup
+		idle := m.release(job.JID)
+		m.finish(life, ret)
 		if idle {
 			m.trim.Quiet()
 		}
-	}()
+	})
+	if !ok {
+		cancel()
+		m.release(job.JID)
+		m.log.Info("job not started: the minion is stopping", "jid", job.JID, "fun", job.Fun)
+	}
 }
 
-func (m *Minion) run(ctx context.Context, job *proto.Job) *proto.Return {
+// ack tells the master a job has started here (or is refused as busy).
+func (m *Minion) ack(job *proto.Job, busy, startup bool) {
+	a := &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(), Busy: busy, Heartbeat: proto.Duration(m.cfg.HeartbeatInterval.D())}
+	if startup {
+		// The master did not send this job: tell it what it is.
+		a.Startup, a.Fun, a.Args = true, job.Fun, job.Args
+	}
+	m.publishJSON(proto.SubjAck(m.id, job.JID), a)
+}
+
+// finish sends a job's return and crosses the job out of the journal
+// once the master holds it. A return the stop cut short stays in the
+// journal, and the next start reports the job interrupted.
+func (m *Minion) finish(life context.Context, ret *proto.Return) {
+	if m.abandoned.Load() {
+		m.log.Warn("job finished after the minion stopped waiting for it; the next start reports it interrupted", "jid", ret.JID)
+		return
+	}
+	if err := m.sendReturn(life, ret); err != nil {
+		m.log.Warn("return not sent; the next start reports the job interrupted", "jid", ret.JID, "err", err)
+		return
+	}
+	m.journalDone(ret.JID)
+}
+
+// ErrMasterUnreachable is a run that failed because the master did not
+// answer for its files or its pillar: startup states try again later.
+var ErrMasterUnreachable = errors.New("the master did not answer for files or pillar")
+
+// noAnswer reports whether a request failed for want of an answer from
+// the master (and not because the job was killed, or the master refused).
+func noAnswer(err error) bool {
+	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// reach remembers the first request of a run that got no answer from the
+// master. States turn a failed file read into a result with a comment,
+// so the run's return alone cannot tell why it failed.
+type reach struct {
+	mu  sync.Mutex
+	err error
+}
+
+// note keeps err when it is a request the master did not answer, and
+// returns it unchanged.
+func (r *reach) note(err error) error {
+	if err != nil && noAnswer(err) {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+	}
+	return err
+}
+
+func (r *reach) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// watchedFiles is a job's remoteFiles, with each failure noted in reach.
+// Embedding keeps every other ability remoteFiles has.
+type watchedFiles struct {
+	*remoteFiles
+	reach *reach
+}
+
+func (f watchedFiles) ReadFile(ctx context.Context, url string) ([]byte, error) {
+	b, err := f.remoteFiles.ReadFile(ctx, url)
+	return b, f.reach.note(err)
+}
+
+func (f watchedFiles) ListDir(ctx context.Context, url string) ([]string, error) {
+	l, err := f.remoteFiles.ListDir(ctx, url)
+	return l, f.reach.note(err)
+}
+
+// opener is states.FileOpener: file.managed streams a large source from
+// the cache file rather than reading it whole.
+type opener interface {
+	Open(ctx context.Context, url string) (io.ReadCloser, int64, error)
+}
+
+func (f watchedFiles) Open(ctx context.Context, url string) (io.ReadCloser, int64, error) {
+	o, ok := any(f.remoteFiles).(opener)
+	if !ok {
+		return nil, 0, fmt.Errorf("open %s: %w", url, errors.ErrUnsupported)
+	}
+	rc, n, err := o.Open(ctx, url)
+	return rc, n, f.reach.note(err)
+}
+
+// run runs a job and returns its return. The error, when there is one,
+// says why the job failed where the return cannot: ErrMasterUnreachable
+// when a request for its files or pillar got no answer. life bounds the
+// heartbeats; ctx, the job's own, ends with a kill.
+func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, error) {
 	start := time.Now().UTC()
 	var done atomic.Int64
+	// The heartbeats are the run's own goroutine: it ends before run
+	// returns.
 	hbCtx, stopHB := context.WithCancel(ctx)
-	defer stopHB()
-	go m.heartbeats(hbCtx, job.JID, &done)
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		m.heartbeats(life, hbCtx, job.JID, &done)
+	}()
+	defer func() {
+		stopHB()
+		<-hbDone
+	}()
 
 	log := m.log.With("jid", job.JID, "fun", job.Fun)
 	log.Info("job started")
+	var rch reach
 	host := &exec.Host{
 		ID:     m.id,
 		Grains: m.currentGrains(),
-		Files:  &remoteFiles{m: m, env: m.cfg.Saltenv},
+		Files:  watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv}, reach: &rch},
 		Env:    m.cfg.Saltenv,
 		Root:   m.cfg.Root,
 		Log:    log,
@@ -144,12 +271,20 @@ func (m *Minion) run(ctx context.Context, job *proto.Job) *proto.Return {
 		},
 	}
 	ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args, Start: start}
+	unreachable := func() error {
+		if err := rch.failed(); err != nil {
+			return fmt.Errorf("job %s: %w: %w", job.JID, ErrMasterUnreachable, err)
+		}
+		return nil
+	}
 	if needsPillar(job.Fun) {
 		host.Order = jinja.NewKeyOrder()
 		p, err := m.fetchPillar(ctx, host.Order)
 		if err != nil {
+			_ = rch.note(err)
 			ret.Return, ret.Retcode, ret.End = err.Error(), 1, time.Now().UTC()
-			return ret
+			log.Info("job done", "retcode", 1, "err", err)
+			return ret, unreachable()
 		}
 		host.Pillar = p
 	}
@@ -158,24 +293,31 @@ func (m *Minion) run(ctx context.Context, job *proto.Job) *proto.Return {
 	if ctx.Err() != nil {
 		ret.Return, ret.Retcode = fmt.Sprintf("job %s killed", job.JID), 1
 		log.Info("job killed")
-		return ret
+		return ret, nil
 	}
 	ret.Return, ret.Retcode, ret.Out = wireValue(r.Value), r.Retcode, r.Out
 	ret.Success = r.Retcode == 0
 	log.Info("job done", "retcode", r.Retcode, "took", ret.End.Sub(start))
-	return ret
+	if r.Retcode != 0 {
+		return ret, unreachable()
+	}
+	return ret, nil
 }
 
 func needsPillar(fun string) bool {
 	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.")
 }
 
-func (m *Minion) heartbeats(ctx context.Context, jid string, done *atomic.Int64) {
+// heartbeats tells the master the job goes on, until the job ends (ctx)
+// or the minion stops waiting for it (life).
+func (m *Minion) heartbeats(life, ctx context.Context, jid string, done *atomic.Int64) {
 	t := time.NewTicker(m.cfg.HeartbeatInterval.D())
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-life.Done():
 			return
 		case <-t.C:
 			m.publishJSON(proto.SubjHB(m.id, jid), &proto.Heartbeat{JID: jid, ID: m.id, Time: time.Now().UTC(), Done: int(done.Load())})
@@ -198,8 +340,10 @@ func (m *Minion) publishJSON(subj string, msg proto.Message) {
 // job cache holds it: a master that restarts mid-job loses no return. A
 // return larger than one message goes in parts, each acknowledged; the
 // message ids make repeats land once. A return the master refuses for
-// good (too large, a job it did not send here) is logged and dropped.
-func (m *Minion) sendReturn(ret *proto.Return) {
+// good (too large, a job it did not send here), or that finds no master
+// for an hour, is logged and dropped. It gives up early, with an error,
+// only when the minion stops waiting for its jobs (life ends).
+func (m *Minion) sendReturn(life context.Context, ret *proto.Return) error {
 	b, err := proto.Marshal(ret)
 	if err != nil {
 		b, _ = proto.Marshal(&proto.Return{JID: ret.JID, ID: m.id, Fun: ret.Fun, Return: "return not encodable: " + err.Error(), Retcode: 1})
@@ -213,7 +357,7 @@ func (m *Minion) sendReturn(ret *proto.Return) {
 		if len(parts) > 1 {
 			msg.Header.Set(proto.PartHeader, proto.PartLabel(i, len(parts)))
 		}
-		err := m.storeReturn(msg)
+		err := m.storeReturn(life, msg)
 		var refused *returnRefused
 		switch {
 		case err == nil:
@@ -222,24 +366,21 @@ func (m *Minion) sendReturn(ret *proto.Return) {
 			continue
 		case errors.As(err, &refused):
 			m.log.Error("return refused by the master", "jid", ret.JID, "bytes", len(b), "err", err)
-			return
-		}
-		if time.Now().After(deadline) || m.nc.IsClosed() {
+			return nil
+		case life.Err() != nil || m.nc.IsClosed():
+			return fmt.Errorf("return of job %s: the minion stopped before the master stored it: %w", ret.JID, err)
+		case time.Now().After(deadline):
 			m.log.Error("return lost", "jid", ret.JID, "err", err)
-			return
+			return nil
 		}
 		m.log.Info("return not stored yet, retrying", "jid", ret.JID, "part", i, "of", len(parts), "err", err)
 		select {
 		case <-time.After(wait):
-		case <-m.quit:
-			// Shutting down: one last short try, not an hour.
-			if deadline.After(time.Now().Add(5 * time.Second)) {
-				deadline = time.Now().Add(5 * time.Second)
-			}
-			time.Sleep(min(wait, 500*time.Millisecond))
+		case <-life.Done():
 		}
 		wait = min(wait*2, m.cfg.RetryMax.D())
 	}
+	return nil
 }
 
 // returnRefused is the master saying it will never keep a return.
@@ -248,8 +389,8 @@ type returnRefused struct{ why string }
 func (e *returnRefused) Error() string { return e.why }
 
 // storeReturn sends one return message and reads the master's answer.
-func (m *Minion) storeReturn(msg *nats.Msg) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+func (m *Minion) storeReturn(life context.Context, msg *nats.Msg) error {
+	ctx, cancel := context.WithTimeout(life, 5*time.Second)
 	defer cancel()
 	data, err := m.request(ctx, msg)
 	if err != nil {
@@ -304,8 +445,9 @@ func wireValue(v any) any {
 // startupStates applies the configured states once after connecting.
 // The master may still be unreachable for files; exec fails then, and we
 // try again with backoff, so a boot that races the master still ends in
-// one good run.
-func (m *Minion) startupStates(ctx context.Context) {
+// one good run. ctx ends the retries (the minion is stopping); a run
+// going on lives in life, as every job does.
+func (m *Minion) startupStates(ctx, life context.Context) {
 	fun, args := "state.highstate", []any{}
 	if m.cfg.StartupStates == "sls" {
 		fun = "state.sls"
@@ -318,14 +460,11 @@ func (m *Minion) startupStates(ctx context.Context) {
 		now := time.Now().UTC()
 		job := &proto.Job{JID: proto.NewJID(now), Fun: fun, Args: args, Minions: []string{m.id}, IssuedAt: now}
 		m.log.Info("startup states", "fun", fun, "jid", job.JID)
-		ret := m.runStartup(ctx, job)
-		if ret == nil || ctx.Err() != nil {
+		err := m.runStartup(life, job)
+		if !errors.Is(err, ErrMasterUnreachable) || ctx.Err() != nil {
 			return
 		}
-		if !unreachable(ret) {
-			return
-		}
-		m.log.Warn("startup states: master unreachable, retrying", "in", wait)
+		m.log.Warn("startup states: master unreachable, retrying", "in", wait, "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -335,36 +474,25 @@ func (m *Minion) startupStates(ctx context.Context) {
 	}
 }
 
-func (m *Minion) runStartup(ctx context.Context, job *proto.Job) *proto.Return {
-	m.mu.Lock()
-	if m.state != "" {
-		m.mu.Unlock()
+// runStartup runs one try of the startup states, in the goroutine of
+// startupStates (which jobsG owns). A try that found no master sends no
+// return: the next try will. It returns the run's error.
+func (m *Minion) runStartup(life context.Context, job *proto.Job) error {
+	ctx, cancel, busy := m.admit(life, job)
+	if busy != "" {
+		m.log.Info("startup states skipped: a state run is going on", "running", busy)
 		return nil
 	}
-	m.state = job.JID
-	jctx, cancel := context.WithCancel(ctx)
-	m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
-	m.mu.Unlock()
+	defer cancel()
 	m.journalStart(job, true)
-	m.publishJSON(proto.SubjAck(m.id, job.JID), &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(),
-		Startup: true, Fun: job.Fun, Args: job.Args, Heartbeat: proto.Duration(m.cfg.HeartbeatInterval.D())})
-	ret := m.run(jctx, job)
-	cancel()
+	m.ack(job, false, true)
+	ret, err := m.run(life, ctx, job)
 	ret.Startup = true
-	m.mu.Lock()
-	delete(m.jobs, job.JID)
-	m.state = ""
-	m.mu.Unlock()
-	if !unreachable(ret) {
-		m.sendReturn(ret)
+	m.release(job.JID)
+	if errors.Is(err, ErrMasterUnreachable) {
+		m.journalDone(job.JID)
+		return err
 	}
-	m.journalDone(job.JID)
-	return ret
-}
-
-// unreachable reports whether a run failed because the master could not
-// be reached (files or pillar timed out).
-func unreachable(ret *proto.Return) bool {
-	s, ok := ret.Return.(string)
-	return ok && ret.Retcode != 0 && (strings.Contains(s, nats.ErrTimeout.Error()) || strings.Contains(s, nats.ErrNoResponders.Error()) || strings.Contains(s, "connection closed"))
+	m.finish(life, ret)
+	return err
 }

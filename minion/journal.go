@@ -1,6 +1,7 @@
 package minion
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,8 +60,8 @@ func (m *Minion) journalDone(jid string) {
 
 // reportInterrupted sends an "interrupted" return for every job the
 // journal holds from before this start, and crosses each out once the
-// master has it.
-func (m *Minion) reportInterrupted() {
+// master has it. life is the jobs' lifetime (see Run).
+func (m *Minion) reportInterrupted(life context.Context) {
 	dir := filepath.Join(m.cfg.StateDir, journalDir)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -87,11 +88,14 @@ func (m *Minion) reportInterrupted() {
 			Startup: je.Startup, Interrupted: true,
 			Return: fmt.Sprintf("interrupted: the minion stopped while running this job (started %s, reported %s)",
 				je.Start.Format(time.RFC3339), now.Format(time.RFC3339))}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			m.sendReturn(ret)
+		// Owned like a job: a stop waits for it, and if the stop cuts
+		// it short the entry stays for the next start.
+		m.jobsG.Go(func() {
+			if err := m.sendReturn(life, ret); err != nil {
+				m.log.Warn("interrupted job not reported yet", "jid", jid, "err", err)
+				return
+			}
 			m.journalDone(jid)
-		}()
+		})
 	}
 }

@@ -64,8 +64,18 @@ type Minion struct {
 	dialOK   atomic.Int64
 	lock     *statelock.Lock
 	reconn   chan struct{} // a (re)connect happened
-	quit     chan struct{} // closed when Run is ending
-	wg       sync.WaitGroup
+	// Every goroutine the minion starts has one of these owners, which
+	// Run waits on: jobsG the jobs (and returns, and startup states),
+	// which a stop drains; bg the rest (hellos and announcements on
+	// reconnect), which a stop ends. Both refuse new goroutines once
+	// the stop has begun.
+	jobsG *owner
+	bg    *owner
+	// subs are the job and kill subscriptions, ended first on a stop.
+	subs []*nats.Subscription
+	// abandoned is set when a stop leaves jobs running: they keep their
+	// journal entries, for the next start to report them interrupted.
+	abandoned atomic.Bool
 	// Ready is called once the minion is accepted and listening for jobs.
 	Ready func()
 }
@@ -82,7 +92,7 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 	}
 	return &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
 		trim:   memtrim.NewTrimmer(idleTrimAfter),
-		reconn: make(chan struct{}, 1), quit: make(chan struct{})}
+		reconn: make(chan struct{}, 1), jobsG: newOwner(), bg: newOwner()}
 }
 
 // idleTrimAfter is how long a minion waits with nothing to do before it
@@ -173,7 +183,7 @@ func (m *Minion) connect() (*nats.Conn, error) {
 			// Only once subscribed: presence tells the master jobs can
 			// be sent here.
 			if m.accepted.Load() {
-				go m.announce()
+				m.bg.Go(m.announce)
 			}
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -252,7 +262,14 @@ func (m *Minion) backoff() nats.ReconnectDelayHandler {
 }
 
 // Run connects, waits for acceptance, serves jobs and runs the startup
-// states, until ctx is done.
+// states, until ctx is done; then it drains the running jobs (see
+// stop.go) and returns. Run may be called once.
+//
+// Three lifetimes: ctx, the run's own, ends the background work
+// (presence, grains, hellos, startup-state retries) and starts the stop;
+// life lasts through the drain, for the jobs' heartbeats and returns;
+// each job's own context ends only with a kill (brine jobs kill), never
+// with the stop, because cancelling it kills the job's commands.
 func (m *Minion) Run(ctx context.Context) error {
 	if err := m.init(); err != nil {
 		return err
@@ -268,6 +285,14 @@ func (m *Minion) Run(ctx context.Context) error {
 	m.nc = nc
 	m.mu.Unlock()
 	defer nc.Close()
+	life, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	// On every way out: nothing the minion started outlives Run but the
+	// jobs a stop leaves running on purpose.
+	defer func() {
+		m.jobsG.Close()
+		<-m.bg.Close()
+	}()
 
 	if err := m.waitAccepted(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -275,12 +300,12 @@ func (m *Minion) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	if err := m.subscribe(); err != nil {
+	if err := m.subscribe(life); err != nil {
 		return err
 	}
 	m.accepted.Store(true)
 	m.announce()
-	m.reportInterrupted()
+	m.reportInterrupted(life)
 	m.log.Info("minion ready")
 	if m.Ready != nil {
 		m.Ready()
@@ -289,21 +314,12 @@ func (m *Minion) Run(ctx context.Context) error {
 		m.trim.Quiet()
 	}
 	if m.cfg.StartupStates != "" {
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			m.startupStates(ctx)
-		}()
+		m.jobsG.Go(func() { m.startupStates(ctx, life) })
 	}
 	m.loop(ctx)
-
-	// Going down: say so, so that the master reports us not connected at
-	// once, and give running jobs' returns a chance to leave.
-	close(m.quit)
-	m.cancelAll()
-	m.wg.Wait()
-	m.publishPresence(proto.Offline)
+	m.shutdown(abandon)
 	_ = nc.FlushTimeout(2 * time.Second)
+	m.log.Info("minion stopped")
 	return nil
 }
 
@@ -322,9 +338,7 @@ func (m *Minion) loop(ctx context.Context) {
 			// A key deleted on the master comes back as unknown: ask to
 			// be accepted again. Subscriptions come back by themselves
 			// once it is (nats.go sends them again on reconnect).
-			m.wg.Add(1)
-			go func() {
-				defer m.wg.Done()
+			m.bg.Go(func() {
 				_, err := m.hello()
 				if err == nil {
 					m.conn.ok(layerMaster)
@@ -334,7 +348,7 @@ func (m *Minion) loop(ctx context.Context) {
 					m.conn.failed(layerMaster, err)
 					m.requestKey()
 				}
-			}()
+			})
 		case <-gr.C:
 			g := m.collectGrains()
 			m.grainsMu.Lock()
@@ -467,20 +481,30 @@ func (m *Minion) requestKey() {
 	_ = m.nc.Publish(proto.SubjKeyRequest(m.pub), b)
 }
 
-func (m *Minion) subscribe() error {
+// subscribe listens for jobs and kills; life is the context the jobs'
+// heartbeats and returns live in (see Run).
+func (m *Minion) subscribe(life context.Context) error {
+	onJob := func(msg *nats.Msg) { m.onJob(life, msg) }
 	for _, s := range []struct {
 		subj string
 		fn   nats.MsgHandler
 	}{
-		{proto.SubjJob(m.id), m.onJob},
-		{proto.SubjJobAll, m.onJob},
+		{proto.SubjJob(m.id), onJob},
+		{proto.SubjJobAll, onJob},
 		{proto.SubjKill(m.id), m.onKill},
 	} {
-		if _, err := m.nc.Subscribe(s.subj, s.fn); err != nil {
+		sub, err := m.nc.Subscribe(s.subj, s.fn)
+		if err != nil {
 			return fmt.Errorf("minion: subscribe %s: %w", s.subj, err)
 		}
+		m.mu.Lock()
+		m.subs = append(m.subs, sub)
+		m.mu.Unlock()
 	}
-	return m.nc.Flush()
+	if err := m.nc.Flush(); err != nil {
+		return fmt.Errorf("minion: subscribe: %w", err)
+	}
+	return nil
 }
 
 // announce tells the master we are here, and what we are.
@@ -509,14 +533,6 @@ func (m *Minion) sendGrains(always bool) {
 }
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
-
-func (m *Minion) cancelAll() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range m.jobs {
-		r.cancel()
-	}
-}
 
 func (m *Minion) saveNonces() {
 	b, _ := json.Marshal(m.seen.Snapshot())
