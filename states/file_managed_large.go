@@ -13,9 +13,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
 )
 
 // FileOpener is an ability a FileSource may have besides ReadFile: it
@@ -311,83 +311,52 @@ func (l *fileLarge) write(ctx context.Context, req *Request, u string, old fs.Fi
 	return nil
 }
 
-// fileWriteFrom is atomicfile.Write from a stream: it replaces path with
-// what r holds through a temp file in the same directory and a rename.
-// When the file exists its owner and mode are kept; otherwise it gets
+// fileWriteFrom replaces path with what r holds (atomicfile.WriteFrom):
+// when the file exists its owner and mode are kept; otherwise it gets
 // perm. As with atomicfile.Write, durability is the state run's syncfs at
 // its end. The copy stops when ctx ends.
 func fileWriteFrom(ctx context.Context, path string, r io.Reader, perm fs.FileMode) error {
-	uid, gid := -1, -1
-	if fi, err := os.Stat(path); err == nil {
-		perm = fi.Mode().Perm() | fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			uid, gid = int(st.Uid), int(st.Gid)
-		}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".brine-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := fileStreamCopy(ctx, tmp, r); err != nil {
-		return fail(err)
-	}
-	// chown before chmod: chown clears the setuid and setgid bits.
-	if uid >= 0 {
-		if err := tmp.Chown(uid, gid); err != nil && !os.IsPermission(err) {
-			return fail(err)
-		}
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFrom(path, fileCtxReader(ctx, r), perm)
 }
 
-// fileCopySpan is how much fileStreamCopy copies between looks at its context:
-// within a span, a copy from file to file is the kernel's
+// fileCopySpan is how much a fileCtxReader copies between looks at its
+// context: within a span, a copy from file to file is the kernel's
 // (copy_file_range), with no buffer at all.
 const fileCopySpan = 64 << 20
 
-// fileStreamCopy copies r to f until r ends or ctx does.
-func fileStreamCopy(ctx context.Context, f *os.File, r io.Reader) error {
+// fileCtxReader reads r until ctx ends: a long copy stops with its state.
+func fileCtxReader(ctx context.Context, r io.Reader) io.Reader {
+	return &fileCtxStream{ctx: ctx, r: r}
+}
+
+type fileCtxStream struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (s *fileCtxStream) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
+}
+
+// WriteTo copies in spans, so that io.Copy into a file (atomicfile's)
+// still hands the file a LimitedReader of the source, which
+// os.File.ReadFrom copies in the kernel, and looks at ctx between spans.
+func (s *fileCtxStream) WriteTo(w io.Writer) (int64, error) {
+	var n int64
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
+		if err := s.ctx.Err(); err != nil {
+			return n, err
 		}
-		// io.CopyN hands f a LimitedReader, which os.File.ReadFrom can
-		// still copy in the kernel.
-		if _, err := io.CopyN(f, r, fileCopySpan); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
+		k, err := io.CopyN(w, s.r, fileCopySpan)
+		n += k
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
 		}
 	}
 }
-
-// fileCtxReader reads r until ctx ends: a long copy stops with its state.
-func fileCtxReader(ctx context.Context, r io.Reader) io.Reader {
-	return fileReadFunc(func(p []byte) (int, error) {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		return r.Read(p)
-	})
-}
-
-type fileReadFunc func([]byte) (int, error)
-
-func (f fileReadFunc) Read(p []byte) (int, error) { return f(p) }

@@ -7,10 +7,17 @@
 // take seconds, so Write leaves the data to the page cache and a state run
 // calls SyncFS once at its end. WriteSync is for the few files that must be
 // on disk before the caller goes on (keys, credentials).
+//
+// WriteFrom and WriteFromSync do the same from a stream, for files too
+// large to hold in memory: a gigabyte costs a copy buffer, or nothing
+// when the stream can write itself (io.WriterTo) or is a file the kernel
+// copies (copy_file_range).
 package atomicfile
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,17 +26,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// TempMark is in the name of every temp file, which is "." + the file's
+// base name + TempMark + random digits, in the file's directory: a
+// caller that sweeps what a dead process left behind looks for it.
+const TempMark = ".brine-"
+
 // Write replaces path with data. When the file exists its owner and mode
 // are kept; otherwise it gets perm and the process's owner. The caller
 // sets other ownership afterwards if it manages that.
 func Write(path string, data []byte, perm fs.FileMode) error {
-	return write(path, data, perm, false)
+	return write(path, bytes.NewReader(data), perm, false)
 }
 
 // WriteSync is Write, with the file and its directory flushed to disk
 // before it returns.
 func WriteSync(path string, data []byte, perm fs.FileMode) error {
-	return write(path, data, perm, true)
+	return write(path, bytes.NewReader(data), perm, true)
+}
+
+// WriteFrom is Write with the content read from r until io.EOF. An error
+// from r, the first one, fails the write and leaves path as it was: a
+// stream that checks its content (a hash) as it goes refuses it by
+// returning an error instead of io.EOF at the end. The copy is io.Copy's,
+// so r's WriteTo writes straight into the temp file when r has one.
+func WriteFrom(path string, r io.Reader, perm fs.FileMode) error {
+	return write(path, r, perm, false)
+}
+
+// WriteFromSync is WriteFrom, with the file and its directory flushed to
+// disk before it returns: the file is on disk before it has its name.
+func WriteFromSync(path string, r io.Reader, perm fs.FileMode) error {
+	return write(path, r, perm, true)
 }
 
 // SyncFS flushes the filesystem that holds path to disk: the one
@@ -46,7 +73,9 @@ func SyncFS(path string) error {
 	return nil
 }
 
-func write(path string, data []byte, perm fs.FileMode, sync bool) error {
+// write replaces path with what r holds; Write's bytes come as a
+// bytes.Reader, whose WriteTo makes one write of them.
+func write(path string, r io.Reader, perm fs.FileMode, sync bool) error {
 	uid, gid := -1, -1
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm() | fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
@@ -55,7 +84,7 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 		}
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".brine-*")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+TempMark+"*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -65,7 +94,7 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 		os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := io.Copy(tmp, r); err != nil {
 		return fail(err)
 	}
 	// chown before chmod: chown clears the setuid and setgid bits.
