@@ -19,9 +19,16 @@ import (
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
-// ChunkSize is the payload of one file chunk: base64 in JSON makes it
-// about 700 KB, under NATS's default 1 MiB message.
-const ChunkSize = 512 << 10
+// ChunkSize is the payload of one file chunk. A chunk answer is its
+// bytes raw after a header of at most proto.MaxChunkHead bytes, so at
+// this size every chunk answer is at most proto.PartSize: answer sends it
+// as one NATS message, never in parts, and the minion writes it from the
+// message as it came, with no part to put back together. The minion
+// learns the size from FileInfo.ChunkSize and assumes nothing of it.
+const ChunkSize = proto.PartSize - proto.MaxChunkHead
+
+// A chunk answer must fit one part; this fails to compile if it cannot.
+var _ [proto.PartSize - ChunkSize - proto.MaxChunkHead]struct{}
 
 // fileServer serves the state tree: metadata by path, content by sha256
 // in chunks. Only paths fileroot.Resolve accepts are served.
@@ -44,13 +51,6 @@ type hashCall struct {
 	h    hashed
 	err  error
 }
-
-// chunkBufs holds chunk-sized read buffers, so that serving a chunk
-// allocates only its encoded answer.
-var chunkBufs = sync.Pool{New: func() any {
-	b := make([]byte, ChunkSize)
-	return &b
-}}
 
 type hashed struct {
 	sha   string
@@ -131,35 +131,87 @@ func hashFile(p string) (string, error) {
 // that Stat has handed out can be read, and only chunks the file has.
 // Errors never name the master's own paths: they go back to the minion.
 func (f *fileServer) ReadChunk(sha string, i int) ([]byte, error) {
-	return f.readChunk(sha, i, make([]byte, ChunkSize))
+	c, err := f.chunk(sha, i)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, c.n)
+	if err := f.read(c, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
-// readChunk is ReadChunk into buf, which holds ChunkSize bytes; the
-// chunk it returns is a part of buf.
-func (f *fileServer) readChunk(sha string, i int, buf []byte) ([]byte, error) {
+// chunkAt is where a chunk lies: in which file, from where, how long.
+type chunkAt struct {
+	sha  string
+	path string
+	off  int64
+	n    int
+}
+
+// chunk finds chunk i of the file with the given hash, as Stat last saw
+// the file.
+func (f *fileServer) chunk(sha string, i int) (chunkAt, error) {
 	f.mu.Lock()
 	p, ok := f.byHash[sha]
 	h := f.hashes[p]
 	f.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("no file with sha256 %q: %w", proto.Clip(sha, 64), fs.ErrNotExist)
+		return chunkAt{}, fmt.Errorf("no file with sha256 %q: %w", proto.Clip(sha, 64), fs.ErrNotExist)
 	}
-	chunks := int((h.size + ChunkSize - 1) / ChunkSize)
-	if i < 0 || i >= max(chunks, 1) {
-		return nil, fmt.Errorf("file %s has no chunk %d (it has %d)", sha, i, chunks)
+	chunks := (h.size + ChunkSize - 1) / ChunkSize
+	if i < 0 || int64(i) >= max(chunks, 1) {
+		return chunkAt{}, fmt.Errorf("file %s has no chunk %d (it has %d)", sha, i, chunks)
 	}
-	fh, err := os.Open(p)
+	off := int64(i) * ChunkSize
+	return chunkAt{sha: sha, path: p, off: off, n: int(min(ChunkSize, h.size-off))}, nil
+}
+
+// read reads chunk c into buf, which is c.n bytes long. A file that has
+// become shorter since it was hashed is an error, not a short chunk: the
+// minion would take it for a broken answer.
+func (f *fileServer) read(c chunkAt, buf []byte) error {
+	fh, err := os.Open(c.path)
 	if err != nil {
 		f.log.Warn("file server", "err", err)
-		return nil, fmt.Errorf("file %s cannot be read on the master", sha)
+		return fmt.Errorf("file %s cannot be read on the master", c.sha)
 	}
 	defer fh.Close()
-	n, err := fh.ReadAt(buf[:ChunkSize], int64(i)*ChunkSize)
-	if err != nil && !errors.Is(err, io.EOF) {
+	if _, err := fh.ReadAt(buf, c.off); err != nil {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("file %s changed on the master since it was hashed; ask for it again", c.sha)
+		}
 		f.log.Warn("file server", "err", err)
-		return nil, fmt.Errorf("file %s cannot be read on the master", sha)
+		return fmt.Errorf("file %s cannot be read on the master", c.sha)
 	}
-	return buf[:n], nil
+	return nil
+}
+
+// chunkAnswer is the answer that carries chunk i of the file with the
+// given hash: the header, then the bytes read from the file straight
+// into the answer (see proto.DecodeChunk). A minion that reads another
+// chunk framing is refused in words it can read, once its request is
+// known to be for a chunk that exists.
+func (f *fileServer) chunkAnswer(req *proto.ChunkRequest) ([]byte, error) {
+	c, err := f.chunk(req.SHA256, req.Index)
+	if err != nil {
+		return nil, err
+	}
+	if req.ChunkV != proto.ChunkVersion {
+		return nil, fmt.Errorf("this master sends chunks in chunk framing %d, the minion reads framing %d: %w; upgrade the minion",
+			proto.ChunkVersion, req.ChunkV, proto.ErrVersion)
+	}
+	head, err := proto.ChunkHead(c.sha, req.Index, c.n)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, len(head)+c.n)
+	copy(b, head)
+	if err := f.read(c, b[len(head):]); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte {
@@ -192,17 +244,17 @@ func publicError(rel string, err error) string {
 	return fmt.Sprintf("salt://%s: cannot be read on the master", proto.Clip(rel, 256))
 }
 
+// onChunk answers a chunk request with the raw chunk, or an error reply.
+// The answer is at most proto.PartSize bytes (see ChunkSize), so answer
+// sends it as one message to the minion's inbox.
 func (f *fileServer) onChunk(_ context.Context, _ string, msg *nats.Msg) []byte {
 	var req proto.ChunkRequest
-	var b []byte
-	bp := chunkBufs.Get().(*[]byte)
-	defer chunkBufs.Put(bp)
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
-		b = proto.ErrorReply(err)
-	} else if data, err := f.readChunk(req.SHA256, req.Index, *bp); err != nil {
-		b = proto.ErrorReply(err)
-	} else {
-		b, _ = proto.Marshal(&proto.Chunk{SHA256: req.SHA256, Index: req.Index, Data: data})
+		return proto.ErrorReply(err)
+	}
+	b, err := f.chunkAnswer(&req)
+	if err != nil {
+		return proto.ErrorReply(err)
 	}
 	return b
 }

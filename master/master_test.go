@@ -1,6 +1,7 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -230,19 +231,51 @@ func TestFileServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Chunks != 100 || info.Size != 50<<20 {
-		t.Errorf("Stat(big.bin) = %+v", info)
+	if want := (len(big) + ChunkSize - 1) / ChunkSize; info.Chunks != want || info.Size != 50<<20 || info.ChunkSize != ChunkSize {
+		t.Errorf("Stat(big.bin) = %+v; want %d chunks of %d", info, want, ChunkSize)
 	}
-	var got []byte
+	// Each chunk, as ReadChunk reads it and as the minion gets it: raw,
+	// in one message (at most proto.PartSize, so answer sends no parts).
+	var got, answered []byte
 	for i := 0; i < info.Chunks; i++ {
 		c, err := f.ReadChunk(info.SHA256, i)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, c...)
+		req, _ := proto.Marshal(&proto.ChunkRequest{SHA256: info.SHA256, Index: i, ChunkV: proto.ChunkVersion})
+		b := f.onChunk(context.Background(), "m1", &nats.Msg{Data: req})
+		if len(b) > proto.PartSize {
+			t.Fatalf("chunk %d: an answer of %d bytes, more than one part", i, len(b))
+		}
+		h, data, err := proto.DecodeChunk(b)
+		if err != nil || h.Index != i || h.SHA256 != info.SHA256 || !bytes.Equal(data, c) {
+			t.Fatalf("chunk %d: DecodeChunk(answer) = %+v, %d bytes, %v; want the %d bytes ReadChunk read", i, h, len(data), err, len(c))
+		}
+		answered = append(answered, data...)
 	}
-	if string(got) != string(big) {
+	if !bytes.Equal(got, big) || !bytes.Equal(answered, big) {
 		t.Error("chunks do not add up to the file")
+	}
+	// Refused as plain replies, which minions of every framing read: a
+	// minion of the old framing (base64 in JSON) is told to upgrade; a
+	// chunk the file does not have, or a hash never handed out, is no
+	// chunk at all.
+	for _, tt := range []struct {
+		req  proto.ChunkRequest
+		want string
+	}{
+		{proto.ChunkRequest{SHA256: info.SHA256, Index: 0}, "chunk framing 2, the minion reads framing 0"},
+		{proto.ChunkRequest{SHA256: info.SHA256, Index: 0, ChunkV: 3}, "the minion reads framing 3"},
+		{proto.ChunkRequest{SHA256: info.SHA256, Index: info.Chunks, ChunkV: proto.ChunkVersion}, "has no chunk"},
+		{proto.ChunkRequest{SHA256: info.SHA256, Index: -1}, "has no chunk"},
+		{proto.ChunkRequest{SHA256: "00", Index: 0, ChunkV: proto.ChunkVersion}, "no file with sha256"},
+	} {
+		req, _ := proto.Marshal(&tt.req)
+		var r proto.Chunk
+		if err := proto.Unmarshal(f.onChunk(context.Background(), "m1", &nats.Msg{Data: req}), &r); err != nil || !strings.Contains(r.Error, tt.want) || len(r.Data) != 0 {
+			t.Errorf("chunk request %+v: answer %+v, %v; want an error reply saying %q", tt.req, r, err, tt.want)
+		}
 	}
 	for _, p := range []string{"../secret", "/etc/passwd", "escape"} {
 		if _, err := f.Stat("", p); err == nil {

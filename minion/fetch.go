@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -17,23 +18,31 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
 // A salt:// file is fetched straight into the disk cache: its chunks are
 // asked for a few at a time, written in order to a temp file as they
 // arrive and hashed on the way, and the temp file becomes
-// CacheDir/files/<sha256> only once the whole matches the master's hash.
-// Memory is bounded by the window, not by the file: a 1 GB file costs
-// fetchWindow chunks of memory, not a gigabyte.
+// CacheDir/files/<sha256> (atomicfile.WriteFromSync) only once the whole
+// matches the master's hash. Memory is bounded by the window, not by the
+// file: a 1 GB file costs fetchWindow chunks of memory, not a gigabyte.
+//
+// A chunk comes raw, in one NATS message (proto.DecodeChunk): its bytes
+// are written to the temp file from the message as it arrived, with no
+// copy and no decoding on the way.
 
 // fetchWindow is how many chunks may be asked for and not yet written:
-// the master reads and encodes the next while the minion decodes, hashes
-// and writes one. Each chunk is 512 KiB, and a few times that while it
-// travels and is decoded, so the window bounds the fetch's memory. On
-// loopback (make bench) two in flight were slower than four; more buy
-// nothing but memory.
+// the master reads the next while the minion hashes and writes one. The
+// window bounds the fetch's memory: each chunk in it is one message of
+// FileInfo.ChunkSize bytes. On loopback (make bench) two in flight were
+// slower than four; more buy nothing but memory.
 const fetchWindow = 4
+
+// maxChunkSize bounds the chunk size a master may announce: the window
+// holds fetchWindow chunks, and NATS carries no message over 64 MiB.
+const maxChunkSize = 64 << 20
 
 // chunkTries is how often one chunk is asked for, when the answer does
 // not come, before the fetch fails: a lost request costs a timeout, not
@@ -46,16 +55,13 @@ const chunkTries = 3
 // its temp file continuously.
 const staleTemp = 24 * time.Hour
 
-// tempPrefix starts every temp file in the cache, so that nothing
-// mistakes one for a cached file (those are named by a bare sha256).
-const tempPrefix = ".fetch-"
-
 var (
 	// ErrHashMismatch is a fetched file whose content does not have the
 	// sha256 the master announced.
 	ErrHashMismatch = errors.New("content does not match the sha256 the master announced")
-	// ErrBadChunk is a chunk that is not the one asked for, or not of
-	// the size the file's metadata implies.
+	// ErrBadChunk is a chunk answer that is not one (proto.ErrChunk: no
+	// header, a truncated body), a chunk that is not the one asked for,
+	// or not of the size the file's metadata implies.
 	ErrBadChunk = errors.New("bad chunk from the master")
 	// ErrBadFileInfo is file metadata from the master that cannot
 	// describe a file (a hash that is not one, sizes that disagree).
@@ -84,7 +90,7 @@ func checkInfo(info *proto.FileInfo) error {
 	if len(info.SHA256) != sha256.Size*2 || strings.Trim(info.SHA256, "0123456789abcdef") != "" {
 		return fmt.Errorf("%w: sha256 %q", ErrBadFileInfo, proto.Clip(info.SHA256, 80))
 	}
-	if info.Size < 0 || info.ChunkSize <= 0 {
+	if info.Size < 0 || info.ChunkSize <= 0 || info.ChunkSize > maxChunkSize {
 		return fmt.Errorf("%w: size %d in chunks of %d", ErrBadFileInfo, info.Size, info.ChunkSize)
 	}
 	if want := (info.Size + int64(info.ChunkSize) - 1) / int64(info.ChunkSize); int64(info.Chunks) != want {
@@ -130,38 +136,16 @@ func (m *Minion) fetch(ctx context.Context, raw string, info *proto.FileInfo) (s
 		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
 	}
 	m.sweepTemps(dir)
-	tmp, err := os.CreateTemp(dir, tempPrefix+info.SHA256[:16]+"-*")
-	if err != nil {
-		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	s := m.newChunkStream(ctx, raw, info)
+	defer s.close()
+	// Durable before it is named (WriteFromSync): a cache file is trusted
+	// by its name. The stream fails at its end when the content is not
+	// its hash, so that no such file ever gets the name.
+	if err := atomicfile.WriteFromSync(final, s, 0o600); err != nil {
+		if s.err != nil {
+			return "", s.err
 		}
-	}()
-	h := sha256.New()
-	if err := m.streamChunks(ctx, raw, info, io.MultiWriter(tmp, h)); err != nil {
-		return "", err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != info.SHA256 {
-		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("%w: got %s, master said %s", ErrHashMismatch, got, info.SHA256)}
-	}
-	// Durable before it is named: a cache file is trusted by its name.
-	if err := tmp.Sync(); err != nil {
 		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
-	}
-	if err := tmp.Close(); err != nil {
-		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
-	}
-	done = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // best effort: the rename is already visible
-		d.Close()
 	}
 	if fi, err := os.Stat(final); err == nil {
 		verified.add(final, fi)
@@ -170,9 +154,10 @@ func (m *Minion) fetch(ctx context.Context, raw string, info *proto.FileInfo) (s
 }
 
 // sweepTemps removes temp files that fetches which died with their
-// process left behind.
+// process left behind: atomicfile's, by their TempMark. A cached file
+// is named by a bare sha256, which never has one.
 func (m *Minion) sweepTemps(dir string) {
-	old, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"))
+	old, _ := filepath.Glob(filepath.Join(dir, ".*"+atomicfile.TempMark+"*"))
 	for _, p := range old {
 		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > staleTemp {
 			_ = os.Remove(p)
@@ -181,91 +166,143 @@ func (m *Minion) sweepTemps(dir string) {
 }
 
 // chunkResult is one chunk as a fetching goroutine hands it back: data
-// is a part of buf, or, from an answer decoded the slow way, not.
+// is the body of its answer.
 type chunkResult struct {
 	i    int
 	data []byte
-	buf  []byte
 	err  error
 }
 
-// streamChunks asks for the chunks of info, at most fetchWindow ahead of
-// the first one not yet written, and writes them to w in order. Every
-// goroutine it starts has ended when it returns.
-func (m *Minion) streamChunks(ctx context.Context, raw string, info *proto.FileInfo, w io.Writer) error {
+// chunkStream is a file's content as the master sends it: an io.Reader,
+// and an io.WriterTo that writes each chunk as it came, with no copy
+// (atomicfile's io.Copy uses it). It asks for the chunks at most
+// fetchWindow ahead of the first one not yet handed out, hands them out
+// in order, hashes them, and ends with io.EOF only if the whole has the
+// master's hash. Its first error is a *FetchError, kept in err.
+type chunkStream struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	m      *Minion
+	raw    string
+	info   *proto.FileInfo
+	wg     sync.WaitGroup
+
+	// results is buffered for the whole window: a goroutine never
+	// blocks handing back its chunk, even after the fetch gave up on it.
+	results chan chunkResult
+	pending map[int]chunkResult // arrived, not yet handed out
+	asked   int                 // chunks asked for
+	out     int                 // chunks handed out
+	cur     []byte              // what Read has not yet handed out of the last chunk
+	h       hash.Hash
+	err     error
+}
+
+func (m *Minion) newChunkStream(ctx context.Context, raw string, info *proto.FileInfo) *chunkStream {
 	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	// Buffered for the whole window: a goroutine never blocks handing
-	// back its chunk, even after the fetch gave up on it.
-	results := make(chan chunkResult, fetchWindow)
-	// One buffer per chunk in the window, used again and again: at most
-	// fetchWindow chunks are asked for and not yet written.
-	free := make([][]byte, 0, fetchWindow)
-	pending := make(map[int]chunkResult, fetchWindow)
-	next, written := 0, 0
-	for written < info.Chunks {
-		for next < info.Chunks && next < written+fetchWindow {
-			var buf []byte
-			if k := len(free); k > 0 {
-				buf, free = free[k-1], free[:k-1]
-			} else {
-				buf = make([]byte, info.ChunkSize)
-			}
-			wg.Add(1)
-			go func(i int, buf []byte) {
-				defer wg.Done()
-				data, err := m.fetchChunk(ctx, info, i, buf)
-				results <- chunkResult{i, data, buf, err}
-			}(next, buf)
-			next++
+	return &chunkStream{ctx: ctx, cancel: cancel, m: m, raw: raw, info: info,
+		results: make(chan chunkResult, fetchWindow), pending: make(map[int]chunkResult, fetchWindow), h: sha256.New()}
+}
+
+// close stops the chunks still asked for; every goroutine the stream
+// started has ended when it returns.
+func (s *chunkStream) close() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+// next returns the next chunk in order, once the one before was written:
+// the window counts the chunks handed out, and a caller hands on one
+// chunk before it asks for the next. At the end it returns io.EOF, or an
+// ErrHashMismatch.
+func (s *chunkStream) next() ([]byte, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.out == s.info.Chunks {
+		if got := hex.EncodeToString(s.h.Sum(nil)); got != s.info.SHA256 {
+			return nil, s.fail(-1, fmt.Errorf("%w: got %s, master said %s", ErrHashMismatch, got, s.info.SHA256))
 		}
-		var r chunkResult
+		return nil, io.EOF
+	}
+	for s.asked < s.info.Chunks && s.asked < s.out+fetchWindow {
+		s.wg.Add(1)
+		go func(i int) {
+			defer s.wg.Done()
+			data, err := s.m.fetchChunk(s.ctx, s.info, i)
+			s.results <- chunkResult{i, data, err}
+		}(s.asked)
+		s.asked++
+	}
+	for {
+		if r, ok := s.pending[s.out]; ok {
+			delete(s.pending, s.out)
+			s.out++
+			s.h.Write(r.data)
+			return r.data, nil
+		}
 		select {
-		case r = <-results:
-		case <-ctx.Done():
-			return &FetchError{URL: raw, Chunk: written, Err: ctx.Err()}
-		}
-		if r.err != nil {
-			return &FetchError{URL: raw, Chunk: r.i, Err: r.err}
-		}
-		pending[r.i] = r
-		for {
-			r, ok := pending[written]
-			if !ok {
-				break
+		case r := <-s.results:
+			if r.err != nil {
+				return nil, s.fail(r.i, r.err)
 			}
-			delete(pending, written)
-			if _, err := w.Write(r.data); err != nil {
-				return &FetchError{URL: raw, Chunk: written, Err: fmt.Errorf("file cache: %w", err)}
-			}
-			free = append(free, r.buf)
-			written++
+			s.pending[r.i] = r
+		case <-s.ctx.Done():
+			return nil, s.fail(s.out, s.ctx.Err())
 		}
 	}
-	return nil
+}
+
+func (s *chunkStream) fail(chunk int, err error) error {
+	s.err = &FetchError{URL: s.raw, Chunk: chunk, Err: err}
+	return s.err
+}
+
+func (s *chunkStream) Read(p []byte) (int, error) {
+	for len(s.cur) == 0 {
+		c, err := s.next()
+		if err != nil {
+			return 0, err
+		}
+		s.cur = c
+	}
+	n := copy(p, s.cur)
+	s.cur = s.cur[n:]
+	return n, nil
+}
+
+// WriteTo writes each chunk to w from its answer, with no copy.
+func (s *chunkStream) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for c := s.cur; ; {
+		if len(c) > 0 {
+			k, err := w.Write(c)
+			n += int64(k)
+			if err != nil {
+				return n, err
+			}
+		}
+		s.cur = nil
+		var err error
+		if c, err = s.next(); err == io.EOF {
+			return n, nil
+		} else if err != nil {
+			return n, err
+		}
+	}
 }
 
 // fetchChunk asks the master for chunk i, again when a request goes
-// unanswered, and checks that the answer is that chunk. The data lands in
-// buf when it fits.
-func (m *Minion) fetchChunk(ctx context.Context, info *proto.FileInfo, i int, buf []byte) ([]byte, error) {
-	req, err := proto.Marshal(&proto.ChunkRequest{SHA256: info.SHA256, Index: i})
+// unanswered, and returns its bytes once they are that chunk.
+func (m *Minion) fetchChunk(ctx context.Context, info *proto.FileInfo, i int) ([]byte, error) {
+	req, err := proto.Marshal(&proto.ChunkRequest{SHA256: info.SHA256, Index: i, ChunkV: proto.ChunkVersion})
 	if err != nil {
 		return nil, err
-	}
-	want := int64(info.ChunkSize)
-	if rest := info.Size - int64(i)*want; rest < want {
-		want = rest
 	}
 	busyUntil := time.Now().Add(busyRetry)
 	pause := 20 * time.Millisecond
 	for try := 1; ; {
-		var c proto.Chunk
-		err := m.askChunk(ctx, req, &c, buf)
+		data, err := m.askChunk(ctx, req, info, i)
 		switch {
 		case errors.Is(err, proto.ErrBusy) && time.Now().Before(busyUntil):
 			// A busy master asks to be asked again a little later, as
@@ -280,30 +317,40 @@ func (m *Minion) fetchChunk(ctx context.Context, info *proto.FileInfo, i int, bu
 		case errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil && try < chunkTries:
 			try++
 			continue
-		case err != nil:
-			return nil, err
 		}
-		if c.SHA256 != info.SHA256 || c.Index != i || int64(len(c.Data)) != want {
-			return nil, fmt.Errorf("%w: got chunk %d of %s, %d bytes; want %d bytes", ErrBadChunk, c.Index, proto.Clip(c.SHA256, 80), len(c.Data), want)
-		}
-		return c.Data, nil
+		return data, err
 	}
 }
 
-// askChunk sends an encoded chunk request and decodes the answer, once
-// and into buf (decodeChunk): a chunk is too large to decode twice, as
-// ask does for the error.
-func (m *Minion) askChunk(ctx context.Context, req []byte, reply *proto.Chunk, buf []byte) error {
+// askChunk sends an encoded chunk request and returns the chunk's bytes,
+// a part of the answer as it arrived (checkChunk).
+func (m *Minion) askChunk(ctx context.Context, req []byte, info *proto.FileInfo, i int) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	data, err := m.request(ctx, &nats.Msg{Subject: proto.SubjFileChunk(m.id), Data: req})
+	answer, err := m.request(ctx, &nats.Msg{Subject: proto.SubjFileChunk(m.id), Data: req})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := decodeChunk(data, reply, buf); err != nil {
-		return err
+	return checkChunk(answer, info, i)
+}
+
+// checkChunk decodes a chunk answer and returns its bytes when they are
+// chunk i of the file info describes, of the size info implies. A plain
+// reply returns its error (proto.ErrBusy for a busy master); anything
+// else that is not that chunk is an ErrBadChunk.
+func checkChunk(answer []byte, info *proto.FileInfo, i int) ([]byte, error) {
+	h, data, err := proto.DecodeChunk(answer)
+	if errors.Is(err, proto.ErrChunk) {
+		return nil, fmt.Errorf("%w: %w", ErrBadChunk, err)
 	}
-	return reply.Err()
+	if err != nil {
+		return nil, err
+	}
+	want := min(int64(info.ChunkSize), info.Size-int64(i)*int64(info.ChunkSize))
+	if h.SHA256 != info.SHA256 || h.Index != i || int64(len(data)) != want {
+		return nil, fmt.Errorf("%w: got chunk %d of %s, %d bytes; want chunk %d, %d bytes", ErrBadChunk, h.Index, proto.Clip(h.SHA256, 80), len(data), i, want)
+	}
+	return data, nil
 }
 
 func hashFile(p string) (string, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/states"
@@ -121,6 +122,9 @@ func (r *fetchRig) leftovers(t *testing.T, want ...string) []string {
 	return extra
 }
 
+// chunksOf is how many chunks the master sends a file of n bytes in.
+func chunksOf(n int) int { return (n + master.ChunkSize - 1) / master.ChunkSize }
+
 func shaHex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -146,8 +150,8 @@ func readAll(t *testing.T, f *remoteFiles, url string) ([]byte, int64) {
 	return b, size
 }
 
-// TestFetchStreamsChunks fetches a file of 5 MB and a byte: eleven
-// chunks, the last of one byte, into the cache under its hash.
+// TestFetchStreamsChunks fetches a file of 5 MB and a byte, in the
+// chunks the master chose, into the cache under its hash.
 func TestFetchStreamsChunks(t *testing.T) {
 	r := newFetchRig(t)
 	want := pattern(5<<20+1, 7)
@@ -158,8 +162,9 @@ func TestFetchStreamsChunks(t *testing.T) {
 	if !bytes.Equal(got, want) || size != int64(len(want)) {
 		t.Fatalf("Open(salt://big.bin) = %d bytes (size %d), not the file's %d", len(got), size, len(want))
 	}
-	if n := r.chunks.Load(); n != 11 {
-		t.Errorf("the fetch asked for %d chunks; want 11", n)
+	n := int64(chunksOf(len(want)))
+	if c := r.chunks.Load(); c != n {
+		t.Errorf("the fetch asked for %d chunks; want %d", c, n)
 	}
 	sum := shaHex(want)
 	fi, err := os.Stat(filepath.Join(r.cacheDir(), sum))
@@ -174,8 +179,8 @@ func TestFetchStreamsChunks(t *testing.T) {
 	if err != nil || !bytes.Equal(b, want) {
 		t.Errorf("ReadFile after Open = %d bytes, %v", len(b), err)
 	}
-	if n, c := r.infos.Load(), r.chunks.Load(); n != 1 || c != 11 {
-		t.Errorf("the job asked %d times for the file and %d chunks; want 1 and 11", n, c)
+	if i, c := r.infos.Load(), r.chunks.Load(); i != 1 || c != n {
+		t.Errorf("the job asked %d times for the file and %d chunks; want 1 and %d", i, c, n)
 	}
 
 	// An empty file is one request and no chunk.
@@ -238,12 +243,13 @@ func TestFetchCached(t *testing.T) {
 	want := pattern(2<<20+3, 9)
 	r.put(t, "c.bin", want)
 	readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
-	if n := r.chunks.Load(); n != 5 {
-		t.Fatalf("first fetch asked for %d chunks; want 5", n)
+	n := int64(chunksOf(len(want)))
+	if c := r.chunks.Load(); c != n {
+		t.Fatalf("first fetch asked for %d chunks; want %d", c, n)
 	}
 	got, _ := readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
-	if n := r.chunks.Load(); n != 5 || !bytes.Equal(got, want) {
-		t.Errorf("a cached file was fetched again (%d chunks in all), or read wrong", n)
+	if c := r.chunks.Load(); c != n || !bytes.Equal(got, want) {
+		t.Errorf("a cached file was fetched again (%d chunks in all), or read wrong", c)
 	}
 	if n := r.infos.Load(); n != 2 {
 		t.Errorf("two jobs asked %d times for the file's hash; want 2", n)
@@ -262,8 +268,8 @@ func TestFetchCached(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Error("a cache file with the wrong content was used")
 	}
-	if n := r.chunks.Load(); n != 10 {
-		t.Errorf("a bad cache file was not fetched again: %d chunks in all; want 10", n)
+	if c := r.chunks.Load(); c != 2*n {
+		t.Errorf("a bad cache file was not fetched again: %d chunks in all; want %d", c, 2*n)
 	}
 }
 
@@ -330,10 +336,10 @@ func TestFileManagedBigSource(t *testing.T) {
 	if ch, _ := st["changes"].(map[string]any); ch["diff"] != "New file" {
 		t.Errorf("first run changes = %v; want a new file", st["changes"])
 	}
-	// 40 chunks of the file, and the one of big.sls.
+	// The chunks of the file, and the one of big.sls.
 	chunks := r.chunks.Load()
-	if chunks != 41 {
-		t.Errorf("the run asked for %d chunks; want 41", chunks)
+	if want := int64(chunksOf(len(want)) + 1); chunks != want {
+		t.Errorf("the run asked for %d chunks; want %d", chunks, want)
 	}
 
 	st = apply()
@@ -342,5 +348,105 @@ func TestFileManagedBigSource(t *testing.T) {
 	}
 	if n := r.chunks.Load(); n != chunks {
 		t.Errorf("the second run fetched %d chunks again", n-chunks)
+	}
+}
+
+// TestCheckChunk: a chunk answer is taken only when it is the chunk
+// asked for, whole, of the size the file's metadata implies; anything
+// else is an ErrBadChunk, and a plain reply gives its error.
+func TestCheckChunk(t *testing.T) {
+	sum := shaHex([]byte("whatever"))
+	info := &proto.FileInfo{SHA256: sum, Size: 10, ChunkSize: 4, Chunks: 3}
+	enc := func(sha string, i int, data string) []byte {
+		b, err := proto.EncodeChunk(sha, i, []byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	old, _ := proto.Marshal(&proto.Chunk{SHA256: sum, Index: 1, Data: []byte("efgh")})
+	tests := []struct {
+		name   string
+		answer []byte
+		i      int
+		want   error // nil: the chunk is taken
+		text   string
+	}{
+		{"chunk 1", enc(sum, 1, "efgh"), 1, nil, ""},
+		{"the short last chunk", enc(sum, 2, "ij"), 2, nil, ""},
+		{"wrong length", enc(sum, 1, "efg"), 1, ErrBadChunk, "3 bytes; want chunk 1, 4 bytes"},
+		{"last chunk too long", enc(sum, 2, "ijk"), 2, ErrBadChunk, "3 bytes; want chunk 2, 2 bytes"},
+		{"wrong sha", enc(shaHex([]byte("other")), 1, "efgh"), 1, ErrBadChunk, "got chunk 1 of " + shaHex([]byte("other"))},
+		{"wrong index", enc(sum, 0, "abcd"), 1, ErrBadChunk, "got chunk 0"},
+		{"truncated body", enc(sum, 1, "efgh")[:len(enc(sum, 1, "efgh"))-2], 1, proto.ErrChunk, "the header says 4 bytes, 2 came"},
+		{"garbage", []byte("\x00\x01"), 1, proto.ErrChunk, "not a brine message"},
+		{"an old master's chunk", old, 1, proto.ErrVersion, "chunk framing 0"},
+		{"busy", proto.BusyReply(), 1, proto.ErrBusy, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := checkChunk(tt.answer, info, tt.i)
+			if tt.want == nil {
+				if err != nil || len(data) == 0 || !bytes.HasSuffix(tt.answer, data) {
+					t.Fatalf("checkChunk = %q, %v; want the answer's body", data, err)
+				}
+				return
+			}
+			if data != nil || !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("checkChunk = %q, %v; want %v saying %q", data, err, tt.want, tt.text)
+			}
+			if errors.Is(err, proto.ErrChunk) && !errors.Is(err, ErrBadChunk) {
+				t.Errorf("checkChunk = %v; want ErrBadChunk too", err)
+			}
+		})
+	}
+	if _, err := checkChunk(proto.ErrorReply(errors.New("file x has no chunk 7")), info, 1); err == nil || errors.Is(err, ErrBadChunk) || !strings.Contains(err.Error(), "no chunk 7") {
+		t.Errorf("checkChunk(an error reply) = %v; want the master's error", err)
+	}
+}
+
+// TestChunkStreamRead reads a fetch through Read, as a reader with no
+// WriteTo would, and checks that a temp file a dead fetch left a day ago
+// is swept while a live one is not.
+func TestChunkStreamRead(t *testing.T) {
+	r := newFetchRig(t)
+	want := pattern(3<<20+7, 4)
+	r.put(t, "r.bin", want)
+	ctx := testCtx(t)
+	var info proto.FileInfo
+	if err := r.mn.ask(ctx, proto.SubjFile("m1"), &proto.FileRequest{Path: "r.bin"}, &info); err != nil {
+		t.Fatal(err)
+	}
+	s := r.mn.newChunkStream(ctx, "salt://r.bin", &info)
+	defer s.close()
+	var got bytes.Buffer
+	// Only Read: the writer and the reader hide ReadFrom and WriteTo.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{&got}, struct{ io.Reader }{s}, make([]byte, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("Read gave %d bytes, not the file's %d", got.Len(), len(want))
+	}
+	if _, err := s.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("Read after the end = %v; want io.EOF", err)
+	}
+
+	if err := os.MkdirAll(r.cacheDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dead := filepath.Join(r.cacheDir(), "."+shaHex(nil)+atomicfile.TempMark+"1")
+	live := filepath.Join(r.cacheDir(), "."+shaHex(nil)+atomicfile.TempMark+"2")
+	for _, p := range []string{dead, live} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Now().Add(-staleTemp - time.Hour)
+	_ = os.Chtimes(dead, day, day)
+	if _, err := r.mn.fetch(ctx, "salt://r.bin", &info); err != nil {
+		t.Fatal(err)
+	}
+	if extra := r.leftovers(t, shaHex(want)); len(extra) != 1 || extra[0] != filepath.Base(live) {
+		t.Errorf("the cache holds %q besides the file; want only the live temp file", extra)
 	}
 }

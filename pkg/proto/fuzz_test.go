@@ -39,7 +39,7 @@ var wireTypes = []func() Message{
 	func() Message { return &JobsKillReply{} }, func() Message { return &MinionsRequest{} },
 	func() Message { return &MinionsReply{} }, func() Message { return &JobRecord{} },
 	func() Message { return &Stored{} }, func() Message { return &Signed{} },
-	func() Message { return &Reply{} },
+	func() Message { return &Reply{} }, func() Message { return &ChunkHeader{} },
 }
 
 // fuzzNow is the fixed clock of the signature target, so that its seeds
@@ -87,6 +87,8 @@ func FuzzUnmarshal(f *testing.F) {
 		&Presence{ID: "m1", Status: Online, Time: fuzzNow, Interval: Duration(1500 * time.Millisecond)},
 		&FileInfo{Path: "a/b", SHA256: "ab", Size: 3, Chunks: 1, Files: []string{"x"}},
 		&Chunk{SHA256: "ab", Index: 2, Data: []byte{0, 1, 255}},
+		&ChunkRequest{SHA256: "ab", Index: 2, ChunkV: ChunkVersion},
+		&ChunkHeader{ChunkV: ChunkVersion, SHA256: "ab", Index: 2, Length: 3},
 		&PillarReply{Pillar: json.RawMessage(`{ "k" : "<v>" }`)},
 		&PublishRequest{JID: "j", Target: "*", Fun: "test.ping", Timeout: Duration(-5 * time.Second)},
 		&KeyListReply{Keys: []KeyInfo{{ID: "m1", State: KeyPending, Time: fuzzNow}}},

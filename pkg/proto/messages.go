@@ -227,14 +227,20 @@ type FileInfo struct {
 	Files []string `json:"files,omitempty"`
 }
 
-// ChunkRequest asks for one chunk of a file by its hash.
+// ChunkRequest asks for one chunk of a file by its hash. ChunkV is the
+// chunk framing the asker reads (ChunkVersion); the answer is framed as
+// chunk.go says, or is a plain Reply.
 type ChunkRequest struct {
 	Header
 	SHA256 string `json:"sha256"`
 	Index  int    `json:"index"`
+	ChunkV int    `json:"chunk_v,omitempty"`
 }
 
-// Chunk is one piece of a file.
+// Chunk is one piece of a file as chunk framing 1 carried it: base64 in
+// JSON. Masters now answer with raw chunks (EncodeChunk, DecodeChunk);
+// the shape stays so that a message of it still decodes, and is refused
+// for its framing rather than as garbage.
 type Chunk struct {
 	Reply
 	SHA256 string `json:"sha256"`
