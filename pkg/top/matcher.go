@@ -3,9 +3,12 @@ package top
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/py/pyre"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // Minion is what a target expression is matched against.
@@ -170,7 +173,7 @@ func NodegroupsFromConfig(raw map[string]any) (map[string]string, error) {
 			}
 			words := make([]string, len(list))
 			for i, w := range list {
-				words[i] = pyStr(w)
+				words[i] = pyfmt.Str(w)
 			}
 			out[name] = strings.Join(words, " ")
 		}
@@ -187,44 +190,19 @@ func leafGlob(pat string) (node, error) {
 	if pat == "" {
 		return nil, fmt.Errorf("empty glob")
 	}
-	re, err := compileGlob(pat)
-	if err != nil {
-		return nil, fmt.Errorf("glob %q: %w", pat, err)
-	}
-	return leafFunc(func(m *Minion) bool { return re.MatchString(m.ID) }), nil
+	p := fnmatch.Compile(pat)
+	return leafFunc(func(m *Minion) bool { return p.Match(m.ID) }), nil
 }
 
 // leafPCRE matches the id with Python's re.match semantics: anchored at
 // the start, not at the end, so E@web matches web01. The syntax is Go's
 // RE2: no look-around and no back-references.
 func leafPCRE(pat string) (node, error) {
-	re, err := regexp.Compile(`^(?:` + pyRegex(pat) + `)`)
+	re, err := pyre.CompileMatch(pat, 0)
 	if err != nil {
 		return nil, fmt.Errorf("regular expression %q: %w", pat, err)
 	}
 	return leafFunc(func(m *Minion) bool { return re.MatchString(m.ID) }), nil
-}
-
-// pyRegex rewrites the bits of Python's regex syntax that RE2 spells
-// differently: \Z (end of text) is RE2's \z.
-func pyRegex(p string) string {
-	if !strings.Contains(p, `\Z`) {
-		return p
-	}
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] == '\\' && i+1 < len(p) {
-			if p[i+1] == 'Z' {
-				b.WriteString(`\z`)
-			} else {
-				b.WriteString(p[i : i+2])
-			}
-			i++
-			continue
-		}
-		b.WriteByte(p[i])
-	}
-	return b.String()
 }
 
 func leafList(expr string) (node, error) {
@@ -309,14 +287,8 @@ func leafData(expr string) (node, error) {
 		return nil, fmt.Errorf("%q has no ':': a data target is key:glob", expr)
 	}
 	key := comps[0]
-	exact, err := compileGlob(comps[1])
-	if err != nil {
-		return nil, err
-	}
-	lower, err := compileGlob(strings.ToLower(comps[1]))
-	if err != nil {
-		return nil, err
-	}
+	exact := fnmatch.Compile(comps[1])
+	lower := fnmatch.Compile(strings.ToLower(comps[1]))
 	return leafFunc(func(m *Minion) bool {
 		val, ok := m.Data[key]
 		if !ok || val == nil {
@@ -325,7 +297,7 @@ func leafData(expr string) (node, error) {
 		if list, ok := asList(val); ok {
 			for _, member := range list {
 				for _, text := range pyStrs(member) {
-					if lower.MatchString(strings.ToLower(text)) {
+					if lower.Match(strings.ToLower(text)) {
 						return true
 					}
 				}
@@ -337,7 +309,7 @@ func leafData(expr string) (node, error) {
 			return found
 		}
 		for _, text := range pyStrs(val) {
-			if exact.MatchString(text) {
+			if exact.Match(text) {
 				return true
 			}
 		}

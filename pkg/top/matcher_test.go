@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // web01 is a Debian web server with the grain shapes Salt produces.
@@ -97,7 +100,7 @@ func TestGlob(t *testing.T) {
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("Match(%q, glob, %q) = %v; want %v (regexp %s)", tt.pat, tt.id, got, tt.want, globRegexp(tt.pat))
+			t.Errorf("Match(%q, glob, %q) = %v; want %v (regexp %s)", tt.pat, tt.id, got, tt.want, fnmatch.Translate(tt.pat))
 		}
 	}
 	// "" is glob
@@ -445,8 +448,8 @@ func TestPyStr(t *testing.T) {
 		{[]any{"a", 1}, "['a', 1]"}, {map[string]any{"b": 2, "a": "x"}, "{'a': 'x', 'b': 2}"},
 	}
 	for _, tt := range tests {
-		if got := pyStr(tt.v); got != tt.want {
-			t.Errorf("pyStr(%#v) = %q; want %q", tt.v, got, tt.want)
+		if got := pyfmt.Str(tt.v); got != tt.want {
+			t.Errorf("pyfmt.Str(%#v) = %q; want %q", tt.v, got, tt.want)
 		}
 	}
 }

@@ -9,6 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/py/pyre"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // matchMode says how the last part of a grain or pillar expression is
@@ -61,7 +65,7 @@ type subdict struct {
 	expr  string
 	delim string
 	mode  matchMode
-	cache sync.Map // pattern -> *regexp.Regexp, or nil when it does not compile
+	cache sync.Map // pattern -> *regexp.Regexp or *fnmatch.Pattern, or nil when it does not compile
 }
 
 func newSubdict(expr, delim string, mode matchMode) (*subdict, error) {
@@ -80,7 +84,7 @@ func newSubdict(expr, delim string, mode matchMode) (*subdict, error) {
 		ok := false
 		for idx := 1; idx < len(parts); idx++ {
 			p := strings.TrimPrefix(strings.Join(parts[idx:], delim), "*:")
-			if _, err := regexp.Compile("(?i)" + pyRegex(p)); err == nil {
+			if _, err := pyre.CompileMatch(p, pyre.IgnoreCase); err == nil {
 				ok = true
 				break
 			} else if firstErr == nil {
@@ -210,7 +214,7 @@ func (s *subdict) valueMatch(v any, pattern string) bool {
 	return false
 }
 
-// pyStrs is pyStr, except that an integral float gives both "12" and
+// pyStrs is Python's str(), except that an integral float gives both "12" and
 // "12.0": grains that crossed JSON (the master's cache) hold every number
 // as a float, and the integer was meant.
 func pyStrs(v any) []string {
@@ -221,12 +225,12 @@ func pyStrs(v any) []string {
 	case float32:
 		f = float64(x)
 	default:
-		return []string{pyStr(v)}
+		return []string{pyfmt.Str(v)}
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return []string{strconv.FormatInt(int64(f), 10), pyFloat(f)}
+		return []string{strconv.FormatInt(int64(f), 10), pyfmt.Float(f)}
 	}
-	return []string{pyFloat(f)}
+	return []string{pyfmt.Float(f)}
 }
 
 func (s *subdict) textMatch(target, pattern string) bool {
@@ -234,41 +238,40 @@ func (s *subdict) textMatch(target, pattern string) bool {
 	case modeExact:
 		return target == strings.ToLower(pattern)
 	case modeRegex:
-		re := s.compiled(pattern, true)
-		if re == nil {
-			return false
-		}
-		loc := re.FindStringIndex(target)
-		return loc != nil && loc[0] == 0
-	default:
-		re := s.compiled(pattern, false)
+		re := s.compiledRegex(pattern)
 		return re != nil && re.MatchString(target)
+	default:
+		return s.compiledGlob(pattern).Match(target)
 	}
 }
 
-func (s *subdict) compiled(pattern string, regex bool) *regexp.Regexp {
-	key := "glob:" + pattern
-	if regex {
-		key = "re:" + pattern
-	}
+// compiledRegex is the pattern for Salt's re.match on the lowercased
+// value, or nil when it does not compile. Salt lowercases the pattern
+// too; IGNORECASE gets the same effect without turning \D into \d.
+func (s *subdict) compiledRegex(pattern string) *regexp.Regexp {
+	key := "re:" + pattern
 	if v, ok := s.cache.Load(key); ok {
 		re, _ := v.(*regexp.Regexp)
 		return re
 	}
-	var re *regexp.Regexp
-	var err error
-	if regex {
-		// Anchored at the start only, as Python's re.match. Salt lowercases
-		// the pattern; (?i) gets the same effect without turning \D into \d.
-		re, err = regexp.Compile(`(?i)^(?:` + pyRegex(pattern) + `)`)
-	} else {
-		re, err = compileGlob(strings.ToLower(pattern))
-	}
+	re, err := pyre.CompileMatch(pattern, pyre.IgnoreCase)
 	if err != nil {
 		re = nil
 	}
 	s.cache.Store(key, re)
 	return re
+}
+
+// compiledGlob is the lowercased pattern for Salt's fnmatch on the
+// lowercased value.
+func (s *subdict) compiledGlob(pattern string) *fnmatch.Pattern {
+	key := "glob:" + pattern
+	if v, ok := s.cache.Load(key); ok {
+		return v.(*fnmatch.Pattern)
+	}
+	p := fnmatch.Compile(strings.ToLower(pattern))
+	s.cache.Store(key, p)
+	return p
 }
 
 // traverse follows a key path through dicts and lists, like Salt's
@@ -324,7 +327,7 @@ func asMap(v any) (map[string]any, bool) {
 	case map[any]any:
 		out := make(map[string]any, len(m))
 		for k, val := range m {
-			out[pyStr(k)] = val
+			out[pyfmt.Str(k)] = val
 		}
 		return out, true
 	case nil:
@@ -337,7 +340,7 @@ func asMap(v any) (map[string]any, bool) {
 	out := make(map[string]any, rv.Len())
 	it := rv.MapRange()
 	for it.Next() {
-		out[pyStr(it.Key().Interface())] = it.Value().Interface()
+		out[pyfmt.Str(it.Key().Interface())] = it.Value().Interface()
 	}
 	return out, true
 }
@@ -366,79 +369,4 @@ func asList(v any) ([]any, bool) {
 		out[i] = rv.Index(i).Interface()
 	}
 	return out, true
-}
-
-// pyStr prints a value as Python's str() would, since Salt compares
-// grains through str(): True, None, 12, 12.0, ['a', 'b'].
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case uint:
-		return strconv.FormatUint(uint64(x), 10)
-	case float64:
-		return pyFloat(x)
-	case float32:
-		return pyFloat(float64(x))
-	case []byte:
-		return string(x)
-	case fmt.Stringer:
-		return x.String()
-	}
-	if m, ok := asMap(v); ok {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = pyRepr(k) + ": " + pyRepr(m[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	if l, ok := asList(v); ok {
-		parts := make([]string, len(l))
-		for i, item := range l {
-			parts[i] = pyRepr(item)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return fmt.Sprint(v)
-}
-
-func pyRepr(v any) string {
-	if s, ok := v.(string); ok {
-		return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
-	}
-	return pyStr(v)
-}
-
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	case f == math.Trunc(f) && math.Abs(f) < 1e16:
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
 }
