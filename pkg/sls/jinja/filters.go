@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/py/pyre"
 )
 
 type filterFunc func(e *env, v any, args []any, kw map[string]any) (any, error)
@@ -29,7 +30,7 @@ func init() {
 		"selectattr": fSelectAttr(true), "rejectattr": fSelectAttr(false),
 		"sum": fSum, "min": fMinMax(-1), "max": fMinMax(1), "round": fRound, "abs": fAbs,
 		"regex_replace": fRegexReplace, "regex_search": fRegexSearch, "regex_match": fRegexMatch,
-		"regex_escape": strF(regexp.QuoteMeta), "traverse": fTraverse, "quote": fQuote,
+		"regex_escape": strF(pyre.Escape), "traverse": fTraverse, "quote": fQuote,
 		"batch": fBatch, "slice": fSlice, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
 		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),

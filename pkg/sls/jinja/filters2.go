@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/brine-cm/brine/pkg/py/pyre"
 )
 
 var (
@@ -23,48 +25,36 @@ var (
 	wordRe      = regexp.MustCompile(`\w+`)
 )
 
-// pyRegexp compiles a Python pattern with RE2; lookarounds and
-// backreferences are not available.
-func pyRegexp(pattern string, ignorecase, multiline bool) (*regexp.Regexp, error) {
-	flags := ""
+// pyRegexp compiles a Python pattern (pkg/py/pyre), for re.search, or
+// for re.match when match is set. Compiled patterns are kept, since a
+// template runs the same regex_replace in every loop iteration.
+func pyRegexp(pattern string, ignorecase, multiline, match bool) (*regexp.Regexp, error) {
+	var flags pyre.Flag
 	if ignorecase {
-		flags += "i"
+		flags |= pyre.IgnoreCase
 	}
 	if multiline {
-		flags += "m"
+		flags |= pyre.Multiline
 	}
-	if flags != "" {
-		pattern = "(?" + flags + ")" + pattern
-	}
-	if r, ok := reCache.Load(pattern); ok {
+	key := fmt.Sprintf("%d %t %s", flags, match, pattern)
+	if r, ok := reCache.Load(key); ok {
 		return r.(*regexp.Regexp), nil
 	}
-	r, err := regexp.Compile(pattern)
+	compile := pyre.Compile
+	if match {
+		compile = pyre.CompileMatch
+	}
+	r, err := compile(pattern, flags)
 	if err != nil {
 		return nil, fmt.Errorf("bad regular expression: %w", err)
 	}
 	if reCacheSize.Add(1) < 1000 {
-		reCache.Store(pattern, r)
+		reCache.Store(key, r)
 	}
 	return r, nil
 }
 
-var pyGroupRef = regexp.MustCompile(`\\(\d+)|\\g<(\w+)>|\$`)
-
-func pyRepl(s string) string {
-	return pyGroupRef.ReplaceAllStringFunc(s, func(m string) string {
-		if m == "$" {
-			return "$$"
-		}
-		sub := pyGroupRef.FindStringSubmatch(m)
-		if sub[1] != "" {
-			return "${" + sub[1] + "}"
-		}
-		return "${" + sub[2] + "}"
-	})
-}
-
-func regexArgs(v any, args []any, kw map[string]any, patIdx int) (string, *regexp.Regexp, error) {
+func regexArgs(v any, args []any, kw map[string]any, patIdx int, match bool) (string, *regexp.Regexp, error) {
 	s, err := toStr(v)
 	if err != nil {
 		return "", nil, err
@@ -73,7 +63,7 @@ func regexArgs(v any, args []any, kw map[string]any, patIdx int) (string, *regex
 	if err != nil {
 		return "", nil, err
 	}
-	re, err := pyRegexp(pat, boolArg(args, kw, patIdx+1, "ignorecase", false), boolArg(args, kw, patIdx+2, "multiline", false))
+	re, err := pyRegexp(pat, boolArg(args, kw, patIdx+1, "ignorecase", false), boolArg(args, kw, patIdx+2, "multiline", false), match)
 	return s, re, err
 }
 
@@ -90,11 +80,16 @@ func fRegexReplace(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	re, err := pyRegexp(pat, boolArg(args, kw, 2, "ignorecase", false), boolArg(args, kw, 3, "multiline", false))
+	re, err := pyRegexp(pat, boolArg(args, kw, 2, "ignorecase", false), boolArg(args, kw, 3, "multiline", false), false)
 	if err != nil {
 		return nil, err
 	}
-	return re.ReplaceAllString(s, pyRepl(repl)), nil
+	tmpl, err := pyre.Template(re, repl)
+	if err != nil {
+		return nil, err
+	}
+	out, _ := pyre.Sub(re, tmpl, s, 0)
+	return out, nil
 }
 
 func groups(m []string) any {
@@ -106,7 +101,7 @@ func groups(m []string) any {
 }
 
 func fRegexSearch(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	s, re, err := regexArgs(v, args, kw, 0)
+	s, re, err := regexArgs(v, args, kw, 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -118,23 +113,15 @@ func fRegexSearch(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fRegexMatch(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	s, re, err := regexArgs(v, args, kw, 0)
+	s, re, err := regexArgs(v, args, kw, 0, true)
 	if err != nil {
 		return nil, err
 	}
-	loc := re.FindStringSubmatchIndex(s)
-	if loc == nil || loc[0] != 0 {
-		anchored, err := regexp.Compile(`\A(?:` + re.String() + `)`)
-		if err != nil {
-			return nil, err
-		}
-		m := anchored.FindStringSubmatch(s)
-		if m == nil {
-			return nil, nil
-		}
-		return groups(m), nil
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return nil, nil
 	}
-	return groups(re.FindStringSubmatch(s)), nil
+	return groups(m), nil
 }
 
 // fTraverse is Salt's traverse filter: a:b:c into nested dicts and lists.

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
 
 // SaltContext is what the salt function dictionary reads: the minion's
@@ -351,7 +353,8 @@ func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any)
 			continue
 		}
 		for _, k := range keys {
-			if m, _ := path.Match(k, s); m || k == s {
+			// Salt: fnmatch.fnmatchcase(str(value), str(key)).
+			if fnmatch.Match(k, s) {
 				ret = lookup[k]
 				break
 			}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/brine-cm/brine/pkg/osuser"
+	"github.com/brine-cm/brine/pkg/py/pyre"
 	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
@@ -96,7 +97,7 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 	// contains_regex tests line by line; search tests the whole text with
 	// ^ and $ at line ends (Salt's default flags, re.MULTILINE).
 	m["file.contains_regex"] = func(args []any, kw map[string]any) (any, error) {
-		re, err := reParam(args, kw, 1, "regex", "")
+		re, err := reParam(args, kw, 1, "regex", 0)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +113,7 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		return false, nil
 	}
 	m["file.search"] = func(args []any, kw map[string]any) (any, error) {
-		re, err := reParam(args, kw, 1, "pattern", "(?m)")
+		re, err := reParam(args, kw, 1, "pattern", pyre.Multiline)
 		if err != nil {
 			return nil, err
 		}
@@ -361,12 +362,12 @@ func dpkgInstalled(text string) map[string]string {
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-func reParam(args []any, kw map[string]any, i int, name, flags string) (*regexp.Regexp, error) {
+func reParam(args []any, kw map[string]any, i int, name string, flags pyre.Flag) (*regexp.Regexp, error) {
 	pat, err := strParam(args, kw, i, name)
 	if err != nil {
 		return nil, err
 	}
-	re, err := regexp.Compile(flags + pat)
+	re, err := pyre.Compile(pat, flags)
 	if err != nil {
 		return nil, fmt.Errorf("bad regular expression %q: %w", pat, err)
 	}
