@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
 
 func init() {
@@ -227,10 +229,9 @@ func fileExcluder(pat string) (func(rel string) bool, error) {
 		}
 		return rx.MatchString, nil
 	}
-	if _, err := filepath.Match(pat, ""); err != nil {
-		return nil, &ArgError{Arg: "exclude_pat", Err: fmt.Errorf("bad glob %q: %v", pat, err)}
-	}
-	return func(rel string) bool { ok, _ := filepath.Match(pat, filepath.Base(rel)); return ok }, nil
+	// Salt's glob is fnmatch: no escapes, [!…], and no bad patterns.
+	glob := fnmatch.Compile(pat)
+	return func(rel string) bool { return glob.Match(filepath.Base(rel)) }, nil
 }
 
 // fileClean removes, or under test lists, every entry under dir that keep

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/brine-cm/brine/pkg/py/pyre"
 )
 
 func init() {
@@ -58,7 +60,7 @@ func fileReplace(ctx context.Context, req *Request) Result {
 		return fileFail(req, &ArgError{Arg: "count", Err: fmt.Errorf("want 0 or more, got %d", count)})
 	}
 	fv, _ := a.Get("flags")
-	flags, err := fileRegexFlags(fv, filePyMultiline)
+	flags, err := fileRegexFlags(fv, pyre.Multiline)
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "flags", Err: err})
 	}
@@ -66,7 +68,7 @@ func fileReplace(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "pattern", Err: err})
 	}
-	tmpl, err := filePyRepl(repl)
+	tmpl, err := pyre.Template(rx, repl)
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "repl", Err: err})
 	}
@@ -98,7 +100,8 @@ func fileReplace(ctx context.Context, req *Request) Result {
 		}
 		return Failf(req.Name, "Pattern was not found")
 	}
-	out, n := fileReplaceAll(rx, cur.data, tmpl, count)
+	subbed, n := pyre.Sub(rx, tmpl, string(cur.data), count)
+	out := []byte(subbed)
 	if n == 0 && (appendNF || prependNF) && !bytes.Contains(cur.data, []byte(notFound)) {
 		out = fileAddBlock(cur.data, []byte(notFound), prependNF)
 	}

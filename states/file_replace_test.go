@@ -6,76 +6,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/pkg/py/pyre"
 )
-
-func TestFilePyToRE2(t *testing.T) {
-	tests := []struct {
-		py, re2 string
-		wantErr string
-	}{
-		{py: `^foo\Z`, re2: `^foo\z`},
-		{py: `a{,3}`, re2: `a{0,3}`},
-		{py: `(?P<key>\w+)=(?P<val>.*)`, re2: `(?P<key>\w+)=(?P<val>.*)`},
-		{py: `\u00e9t\U0001F600`, re2: `\x{00e9}t\x{0001F600}`},
-		{py: `(?u)word`, re2: `word`},
-		{py: `(?ui)word`, re2: `(?i)word`},
-		{py: `(?a:x)`, re2: `(?:x)`},
-		{py: `[]a]`, re2: `[\]a]`},
-		{py: `[^]a]`, re2: `[^\]a]`},
-		{py: `[\Z]`, re2: `[\Z]`},
-		{py: `\\1`, re2: `\\1`},
-		{py: `a\++`, re2: `a\++`},
-		{py: `(?<=a)b`, wantErr: "lookbehind"},
-		{py: `(?<!a)b`, wantErr: "lookbehind"},
-		{py: `a(?=b)`, wantErr: "lookahead"},
-		{py: `a(?!b)`, wantErr: "lookahead"},
-		{py: `(a)\1`, wantErr: `backreference \1`},
-		{py: `(?P<x>a)(?P=x)`, wantErr: "backreference (?P=…)"},
-		{py: `(?>a)`, wantErr: "atomic group"},
-		{py: `(?x) a b`, wantErr: "verbose"},
-		{py: `a++`, wantErr: "possessive"},
-		{py: `(?#note)a`, wantErr: "comment group"},
-	}
-	for _, tt := range tests {
-		got, err := filePyToRE2(tt.py)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("filePyToRE2(%q) err = %v; want %q", tt.py, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tt.re2 {
-			t.Errorf("filePyToRE2(%q) = %q, %v; want %q", tt.py, got, err, tt.re2)
-		}
-	}
-}
-
-func TestFilePyRepl(t *testing.T) {
-	tests := []struct{ py, tmpl string }{
-		{`\1`, `${1}`},
-		{`x\12y`, `x${12}y`},
-		{`\g<1>0`, `${1}0`},
-		{`\g<name>`, `${name}`},
-		{`cost $5`, `cost $$5`},
-		{`a\nb\t`, "a\nb\t"},
-		{`back\\slash`, `back\slash`},
-		{`\d`, `\d`},
-	}
-	for _, tt := range tests {
-		got, err := filePyRepl(tt.py)
-		if err != nil || got != tt.tmpl {
-			t.Errorf("filePyRepl(%q) = %q, %v; want %q", tt.py, got, err, tt.tmpl)
-		}
-	}
-	if _, err := filePyRepl(`\g<`); err == nil {
-		t.Error(`filePyRepl("\g<") succeeded; want an error`)
-	}
-}
 
 func TestFileRegexFlags(t *testing.T) {
 	tests := []struct {
 		in      any
-		want    int
+		want    pyre.Flag
 		wantErr bool
 	}{
 		{nil, 8, false},
@@ -89,7 +27,7 @@ func TestFileRegexFlags(t *testing.T) {
 		{map[string]any{}, 0, true},
 	}
 	for _, tt := range tests {
-		got, err := fileRegexFlags(tt.in, filePyMultiline)
+		got, err := fileRegexFlags(tt.in, pyre.Multiline)
 		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
 			t.Errorf("fileRegexFlags(%v) = %d, %v; want %d (err %v)", tt.in, got, err, tt.want, tt.wantErr)
 		}

@@ -302,36 +302,17 @@ func runShadowToolInput(ctx context.Context, req *Request, stdin, tool, rootFlag
 	return nil
 }
 
-// pyList is Python's repr of a list of strings, for Salt's comments.
-func pyList(s []string) string {
-	q := make([]string, len(s))
-	for i, v := range s {
-		q[i] = pyfmt.Quote(v)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
 // pyValue formats a value as Python's str.format does: strings bare,
 // lists and dicts as their repr.
 func pyValue(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case bool:
-		if t {
-			return "True"
-		}
-		return "False"
-	case []string:
-		return pyList(t)
-	case pySet:
-		if len(t) == 0 {
+	if set, ok := v.(pySet); ok {
+		if len(set) == 0 {
 			return "set()"
 		}
-		l := pyList(t)
+		l := pyfmt.Repr([]string(set))
 		return "{" + l[1:len(l)-1] + "}"
 	}
-	return fmt.Sprint(v)
+	return pyfmt.Str(v)
 }
 
 // pySet is a Python set of strings, kept sorted for a stable print.

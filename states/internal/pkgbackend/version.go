@@ -2,8 +2,9 @@ package pkgbackend
 
 import (
 	"fmt"
-	"path"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
 
 // CompareDeb orders two Debian versions as `dpkg --compare-versions` does:
@@ -303,11 +304,12 @@ func (s Spec) Match(v string, cmp func(a, b string) int) bool {
 	if s.Any() {
 		return true
 	}
-	if strings.ContainsAny(s.Version, "*?[") {
-		ok, _ := path.Match(s.Version, v)
+	if fnmatch.HasMeta(s.Version) {
+		// Salt matches version globs with fnmatch.fnmatch.
+		ok := fnmatch.Match(s.Version, v)
 		if !ok && !strings.Contains(s.Version, ":") {
 			if _, rest, found := strings.Cut(v, ":"); found {
-				ok, _ = path.Match(s.Version, rest)
+				ok = fnmatch.Match(s.Version, rest)
 			}
 		}
 		return ok == (s.Op != "!=")
