@@ -214,7 +214,7 @@ func TestNoLeaksAndLargeReturnsArriveWhole(t *testing.T) {
 	}
 	for _, i := range []int{-1, 1, 1 << 30} {
 		var c proto.Chunk
-		err := ask(ev.nc, proto.SubjFileChunk("evil"), &proto.ChunkRequest{SHA256: info.SHA256, Index: i}, &c)
+		err := ask(ev.nc, proto.SubjFileChunk("evil"), &proto.ChunkRequest{SHA256: info.SHA256, Index: i, ChunkV: proto.ChunkVersion}, &c)
 		if err == nil {
 			t.Errorf("chunk %d of a one-chunk file was served", i)
 		} else if strings.Contains(err.Error(), e.Dir) {

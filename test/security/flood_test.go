@@ -41,7 +41,7 @@ func TestFloodsDoNotTakeDownTheMaster(t *testing.T) {
 			_ = nc.PublishRequest(proto.SubjPillar("evil"), proto.InboxPrefix("evil")+".f", ev.marshal(&proto.PillarRequest{ID: "evil"}))
 		},
 		"chunk": func(i int, nc *nats.Conn) {
-			_ = nc.PublishRequest(proto.SubjFileChunk("evil"), proto.InboxPrefix("evil")+".f", ev.marshal(&proto.ChunkRequest{SHA256: info.SHA256}))
+			_ = nc.PublishRequest(proto.SubjFileChunk("evil"), proto.InboxPrefix("evil")+".f", ev.marshal(&proto.ChunkRequest{SHA256: info.SHA256, ChunkV: proto.ChunkVersion}))
 		},
 		"heartbeat": func(i int, nc *nats.Conn) {
 			j := fmt.Sprintf("%020d", i)
