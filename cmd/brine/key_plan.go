@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+
 	"fmt"
 	"sort"
 	"strings"
@@ -102,7 +104,7 @@ func planKeys(keys []proto.KeyInfo, action string, g globs, all, include bool) k
 				left = append(left, k.ID)
 			}
 		}
-		if action != proto.KeyDelete && len(already) > 0 && !all && !hasGlobMeta(p.text) {
+		if action != proto.KeyDelete && len(already) > 0 && !all && !fnmatch.HasMeta(p.text) {
 			plan.notes = append(plan.notes, fmt.Sprintf("Key for minion %s is already %sed.", output.Safe(p.text), strings.TrimSuffix(action, "e")))
 		}
 		if len(left) > 0 {
@@ -126,8 +128,6 @@ func planKeys(keys []proto.KeyInfo, action string, g globs, all, include bool) k
 	sort.Strings(plan.ids)
 	return plan
 }
-
-func hasGlobMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 func (o *keyOptions) include(action string) bool {
 	switch action {

@@ -313,7 +313,7 @@ func writeRepr(b *strings.Builder, v any) {
 	case nil, bool, int64, float64:
 		b.WriteString(scalarText(t))
 	case string:
-		b.WriteString(pyQuote(t))
+		b.WriteString(pyfmt.Quote(t))
 	case []any:
 		b.WriteString("[")
 		for i, e := range t {
@@ -340,11 +340,11 @@ func writeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyQuote(kv.Key) + ": ")
+			b.WriteString(pyfmt.Quote(kv.Key) + ": ")
 			writeRepr(b, kv.Value)
 		}
 		b.WriteString("}")
 	default:
-		b.WriteString(pyQuote(fmt.Sprint(t)))
+		b.WriteString(pyfmt.Quote(fmt.Sprint(t)))
 	}
 }

@@ -2,7 +2,6 @@ package output
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -109,46 +108,4 @@ func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 // and the Unicode line and paragraph separators.
 func isInvisibleFormat(r rune) bool {
 	return r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Bidi_Control, r)
-}
-
-// pyQuote is Python's repr of a str, for the raw outputter: like
-// pyfmt.Quote, but every character Python does not print (C1 controls,
-// bidirectional controls, separators) is escaped as Python escapes it,
-// so that raw output is as safe on a terminal as Python's.
-func pyQuote(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == ' ' || strconv.IsPrint(r):
-			b.WriteString(s[i : i+size])
-		case r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x10000:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-		i += size
-	}
-	b.WriteByte(q)
-	return b.String()
 }

@@ -1,6 +1,8 @@
 package output
 
 import (
+	"github.com/brine-cm/brine/pkg/pyfmt"
+
 	"bytes"
 	"encoding/json"
 	"strings"
@@ -165,8 +167,8 @@ func TestPyQuote(t *testing.T) {
 		"back\\slash\r": `'back\\slash\r'`,
 	}
 	for in, want := range tests {
-		if got := pyQuote(in); got != want {
-			t.Errorf("pyQuote(%q) = %s; want %s", in, got, want)
+		if got := pyfmt.Quote(in); got != want {
+			t.Errorf("pyfmt.Quote(%q) = %s; want %s", in, got, want)
 		}
 	}
 }

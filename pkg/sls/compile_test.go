@@ -166,34 +166,6 @@ func TestResolveRelative(t *testing.T) {
 	}
 }
 
-func TestFnmatch(t *testing.T) {
-	tests := []struct {
-		pat, s string
-		want   bool
-	}{
-		{"web", "web", true},
-		{"web", "webs", false},
-		{"web.*", "web.nginx", true},
-		{"web.*", "web", false},
-		{"*", "", true},
-		{"/etc/*", "/etc/nginx/nginx.conf", true},
-		{"a?c", "abc", true},
-		{"a?c", "ac", false},
-		{"[ab]x", "bx", true},
-		{"[!ab]x", "bx", false},
-		{"[a-c]x", "cx", true},
-		{"*a*b*c", "xxaxxbxxc", true},
-		{"*a*b*c", "xxaxxcxxb", false},
-		{"[x", "[x", true},
-		{"a*", "ab*", true},
-	}
-	for _, tt := range tests {
-		if got := fnmatch(tt.pat, tt.s); got != tt.want {
-			t.Errorf("fnmatch(%q, %q) = %v; want %v", tt.pat, tt.s, got, tt.want)
-		}
-	}
-}
-
 func TestMarshalJSON(t *testing.T) {
 	c := writeTree(t, map[string]string{"web.sls": "nginx:\n  pkg.installed:\n    - version: '1.2'\n  service.running:\n    - order: 1\n    - watch:\n      - pkg: nginx\n"})
 	high, err := c.RenderSLS(context.Background(), "web")

@@ -1,6 +1,8 @@
 package sls
 
 import (
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+
 	"bytes"
 	"context"
 	"errors"
@@ -266,7 +268,7 @@ func (b *build) applyExcludes() {
 	for _, s := range h.States {
 		drop := false
 		for _, ex := range b.excludes {
-			if ex.Kind == "id" && ex.Name == s.ID || ex.Kind == "sls" && fnmatch(ex.Name, s.SLS) {
+			if ex.Kind == "id" && ex.Name == s.ID || ex.Kind == "sls" && fnmatch.Match(ex.Name, s.SLS) {
 				h.excluded[s.ID] = ex.Pos
 				drop = true
 				break

@@ -1,6 +1,8 @@
 package sls
 
 import (
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+
 	"slices"
 	"strings"
 )
@@ -109,13 +111,13 @@ func (ix *index) match(module, ref string, self *work) []*work {
 		found = ix.bySLS[ref]
 	case module == "sls":
 		for _, w := range ix.all {
-			if fnmatch(ref, w.SLS) {
+			if fnmatch.Match(ref, w.SLS) {
 				found = append(found, w)
 			}
 		}
 	case glob:
 		for _, w := range ix.all {
-			if (module == "id" || w.State == module) && (fnmatch(ref, w.ID) || fnmatch(ref, w.Name)) {
+			if (module == "id" || w.State == module) && (fnmatch.Match(ref, w.ID) || fnmatch.Match(ref, w.Name)) {
 				found = append(found, w)
 			}
 		}
@@ -148,95 +150,4 @@ func (ix *index) match(module, ref string, self *work) []*work {
 		return nil
 	}
 	return found
-}
-
-// fnmatch is Python's fnmatch.fnmatch (case-sensitive): * matches any
-// run of characters, / included, ? one, [seq] and [!seq] a set.
-func fnmatch(pattern, s string) bool {
-	if !strings.ContainsAny(pattern, "*?[") {
-		return pattern == s
-	}
-	// Iterative matcher with one backtrack point for the last star; the
-	// runes of s are walked at most len(s) times per star.
-	p, n := []rune(pattern), []rune(s)
-	pi, ni, star, mark := 0, 0, -1, 0
-	for ni < len(n) {
-		if pi < len(p) {
-			switch p[pi] {
-			case '*':
-				star, mark = pi, ni
-				pi++
-				continue
-			case '?':
-				pi++
-				ni++
-				continue
-			case '[':
-				if end, ok := classMatch(p, pi, n[ni]); end > 0 {
-					if ok {
-						pi = end
-						ni++
-						continue
-					}
-				} else if n[ni] == '[' { // unclosed: a literal [
-					pi++
-					ni++
-					continue
-				}
-			default:
-				if p[pi] == n[ni] {
-					pi++
-					ni++
-					continue
-				}
-			}
-		}
-		if star < 0 {
-			return false
-		}
-		mark++
-		pi, ni = star+1, mark
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
-}
-
-// classMatch matches c against the set starting at p[i] == '['. It
-// returns the index after the closing ] (0 if unclosed) and the result.
-func classMatch(p []rune, i int, c rune) (int, bool) {
-	j := i + 1
-	neg := false
-	if j < len(p) && p[j] == '!' {
-		neg = true
-		j++
-	}
-	if j < len(p) && p[j] == ']' {
-		j++ // a ] first in the set is literal
-	}
-	for j < len(p) && p[j] != ']' {
-		j++
-	}
-	if j >= len(p) {
-		return 0, false
-	}
-	set := p[i+1 : j]
-	if neg {
-		set = set[1:]
-	}
-	ok := false
-	for k := 0; k < len(set); k++ {
-		if k+2 < len(set) && set[k+1] == '-' {
-			if set[k] <= c && c <= set[k+2] {
-				ok = true
-			}
-			k += 2
-			continue
-		}
-		if set[k] == c {
-			ok = true
-		}
-	}
-	return j + 1, ok != neg
 }
