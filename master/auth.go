@@ -38,6 +38,12 @@ func (m *Master) authorize(msg *nats.Msg) {
 		m.refused.note("auth", "callout", "bad request: "+err.Error())
 		return
 	}
+	if m.srv != nil && req.Server.ID != m.srv.ID() {
+		// In a cluster every node's callout reaches every master: each
+		// answers its own node's alone, so that one answer comes, and
+		// from the master that can see and kick the connection.
+		return
+	}
 	respond := func(userJWT, reason string) {
 		resp := jwt.NewAuthorizationResponseClaims(req.UserNkey)
 		resp.Audience = req.Server.ID
@@ -154,7 +160,8 @@ func (m *Master) kick(nk string) {
 }
 
 // connectedCID reports whether the embedded server holds an open
-// connection for a key; ok is false when it cannot tell.
+// connection for a key; ok is false when it cannot tell (an external
+// server, or a cluster where the key may be on another node).
 func (m *Master) connectedCID(nk string) (connected, ok bool) {
 	if m.srv == nil {
 		return false, false
@@ -169,6 +176,10 @@ func (m *Master) connectedCID(nk string) (connected, ok bool) {
 		if m.srv.GetClient(id) != nil {
 			return true, true
 		}
+	}
+	if m.cfg.Clustered() {
+		// Connected to another node, maybe: presence tells.
+		return false, false
 	}
 	return false, true
 }

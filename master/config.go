@@ -68,6 +68,17 @@ type Config struct {
 	ReadOnlyReturns bool `yaml:"readonly_returns"`
 	// Limits bound what one minion can make the master do.
 	Limits Limits `yaml:"limits"`
+	// ServerName names the embedded NATS server. In a cluster each node
+	// needs its own, for good: JetStream knows its peers by it. Empty:
+	// the host name in a cluster, brine-master alone.
+	ServerName string `yaml:"server_name"`
+	// Cluster makes the embedded server one node of a NATS cluster
+	// (docs/scaling.md); without cluster.listen the master is alone.
+	Cluster ClusterConfig `yaml:"cluster"`
+	// JetStreamReplicas is how many copies of the job cache and of the
+	// key, grains and presence registries the store keeps: 0 is 1 alone
+	// and 3 in a cluster (embedded, or the external one nats_url names).
+	JetStreamReplicas int `yaml:"jetstream_replicas"`
 }
 
 // Defaults returns the configuration used for every key master.yaml
@@ -86,6 +97,7 @@ func Defaults() Config {
 		MaxPayload:  1 << 20,
 		AuthTTL:     Duration(10 * time.Minute),
 		Limits:      DefaultLimits(),
+		Cluster:     ClusterConfig{Name: DefaultClusterName},
 	}
 }
 
@@ -133,6 +145,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("master config: max_payload must be at least 65536")
 	}
 	if err := c.Limits.Validate(); err != nil {
+		return err
+	}
+	if err := c.validateCluster(); err != nil {
 		return err
 	}
 	for _, g := range c.AutoAcceptIDs {

@@ -103,6 +103,18 @@ func ensureTLS(dir string, names []string) (*tls.Config, string, error) {
 		if err := makeCerts(dir, names); err != nil {
 			return nil, "", err
 		}
+	} else if !fileExists(filepath.Join(dir, CertFile)) {
+		// The CA was copied from a cluster's first master, its
+		// certificate not (that one names the first master): make
+		// this node's own from the shared CA.
+		ca, err := loadCA(dir)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := ca.issue(filepath.Join(dir, CertFile), filepath.Join(dir, KeyFile), "brine master", names,
+			[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}); err != nil {
+			return nil, "", err
+		}
 	}
 	caPEM, err := os.ReadFile(caPath)
 	if err != nil {

@@ -190,7 +190,7 @@ func (m *Master) startEmbedded() error {
 	svcPub, _ := m.service.PublicKey()
 	issPub, _ := m.issuer.PublicKey()
 	opts := &server.Options{
-		ServerName: "brine-master",
+		ServerName: m.cfg.serverName(),
 		Host:       m.cfg.Interface,
 		Port:       m.cfg.Port,
 		JetStream:  true,
@@ -218,6 +218,11 @@ func (m *Master) startEmbedded() error {
 		opts.TLS = true
 		opts.TLSTimeout = 5
 		m.caFing = fing
+	}
+	if m.cfg.Clustered() {
+		if err := m.clusterOptions(opts); err != nil {
+			return err
+		}
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {

@@ -31,15 +31,30 @@ func (m *Master) setupStore(ctx context.Context) error {
 		return fmt.Errorf("master: jetstream: %w", err)
 	}
 	m.js = js
+	// In a cluster every bucket and the stream are replicated; while the
+	// cluster forms (a node alone, no JetStream leader yet, too few
+	// nodes up for the replicas) each is tried again until Start's
+	// context ends.
+	clustered := m.cfg.Clustered() || (m.cfg.NATSURL != "" && m.nc.ConnectedClusterName() != "")
+	r := m.cfg.replicas(clustered)
+	// First JetStream itself: in a cluster it answers once the nodes
+	// have elected its leader.
+	if err := m.untilStore(ctx, clustered, "JetStream", "", func(ctx context.Context) error {
+		_, err := js.AccountInfo(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
 	kv := func(cfg jetstream.KeyValueConfig) jetstream.KeyValue {
 		if err != nil {
 			return nil
 		}
 		var b jetstream.KeyValue
-		b, err = js.CreateOrUpdateKeyValue(ctx, cfg)
-		if err != nil {
-			err = fmt.Errorf("master: bucket %s: %w", cfg.Bucket, err)
-		}
+		cfg.Replicas = r
+		err = m.untilStore(ctx, clustered, "bucket "+cfg.Bucket, "KV_"+cfg.Bucket, func(ctx context.Context) (err error) {
+			b, err = js.CreateOrUpdateKeyValue(ctx, cfg)
+			return err
+		})
 		return b
 	}
 	m.keys = kv(jetstream.KeyValueConfig{Bucket: KeysBucket, Description: "minion keys: pending, accepted, rejected", Storage: jetstream.FileStorage})
@@ -48,7 +63,7 @@ func (m *Master) setupStore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.cache, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	sc := jetstream.StreamConfig{
 		Name:        JobsStream,
 		Description: "brine job cache: jobs, acks, state events, returns; written by the master only",
 		Subjects:    []string{proto.AllCache},
@@ -58,37 +73,21 @@ func (m *Master) setupStore(ctx context.Context) error {
 		Discard:     jetstream.DiscardOld,
 		Storage:     jetstream.FileStorage,
 		Duplicates:  2 * time.Minute,
-	})
-	if err != nil {
-		return fmt.Errorf("master: job cache stream: %w", err)
+		Replicas:    r,
+	}
+	if err := m.untilStore(ctx, clustered, "stream "+JobsStream, JobsStream, func(ctx context.Context) (err error) {
+		m.cache, err = js.CreateOrUpdateStream(ctx, sc)
+		return err
+	}); err != nil {
+		return err
 	}
 	if err := m.watchKeys(ctx); err != nil {
 		return err
 	}
-	// Mirror grains in memory for targeting, checked as on write.
-	if lister, err := m.grainsKV.ListKeys(ctx); err == nil {
-		for k := range lister.Keys() {
-			id, err := proto.IDOfToken(k)
-			if err != nil {
-				continue
-			}
-			e, err := m.grainsKV.Get(ctx, k)
-			if err != nil {
-				continue
-			}
-			var g map[string]any
-			if err := json.Unmarshal(e.Value(), &g); err != nil {
-				m.refused.note("registry", k, "grains entry: "+err.Error())
-				continue
-			}
-			if g, err = checkGrains(id, g); err != nil {
-				m.refused.note("registry", k, "grains entry: "+err.Error())
-				continue
-			}
-			m.grains[id] = g
-		}
-	}
-	return nil
+	// Mirror grains in memory for targeting, checked as on write, and
+	// kept current: another master (of a cluster) may take a minion's
+	// grains.
+	return m.watchGrains(ctx)
 }
 
 // allKeys lists the key registry, from the index the KV watcher keeps,

@@ -14,6 +14,10 @@ import (
 // queue lets several masters share the work of one brine.
 const queue = "brine-master"
 
+// authQueue lets several masters on an external NATS cluster share the
+// auth callout, each request answered once.
+const authQueue = "brine-auth"
+
 // Pending limits of the master's subscriptions: past them NATS drops
 // messages for that subscription alone (and says so), instead of the
 // master growing without bound.
@@ -84,7 +88,16 @@ func (m *Master) serve(ctx context.Context) error {
 	}
 	// The auth callout answers on a connection of its own: no flood on
 	// the work connection can hold up or cut off authorisation.
-	sub, err := m.authNC.Subscribe(authSubject, m.authorize)
+	// Each embedded node's master answers its own node (authorize); on
+	// an external cluster any master may answer any node, once: a
+	// queue group.
+	var sub *nats.Subscription
+	var err error
+	if m.srv != nil {
+		sub, err = m.authNC.Subscribe(authSubject, m.authorize)
+	} else {
+		sub, err = m.authNC.QueueSubscribe(authSubject, authQueue, m.authorize)
+	}
 	if err == nil {
 		err = sub.SetPendingLimits(subPendingMsgs, subPendingBytes)
 	}

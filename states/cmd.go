@@ -1,8 +1,6 @@
 package states
 
 import (
-	"github.com/brine-cm/brine/pkg/proc"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -390,9 +388,10 @@ func cmdStart(ctx context.Context, req *Request, command string, o cmdOptions) (
 	c := exec.CommandContext(runCtx, o.shell, "-c", command)
 	c.Dir = o.cwd
 	c.Env = o.env
-	c.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
-	// A timed-out or killed command's children go too.
-	proc.Group(c)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: o.cred}
+	// Kill the whole process group, so a timed-out command's children go too.
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	c.WaitDelay = 2 * time.Second
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	if o.stdin != "" {

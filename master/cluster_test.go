@@ -1,0 +1,538 @@
+package master
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// testCluster is three masters in this process, each embedding one node
+// of a NATS cluster on loopback, sharing one key set.
+type testCluster struct {
+	t     *testing.T
+	dir   string
+	tls   bool
+	cfgs  []*Config
+	nodes []*Master // nil: stopped
+}
+
+func freeLoopbackPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// shareKeys makes the key set in the first state dir and copies it to
+// the others, as docs/scaling.md tells an operator to.
+func shareKeys(t *testing.T, tls bool, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := mkdir(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		mk   func() (nkeys.KeyPair, error)
+	}{{IssuerFile, nkeys.CreateAccount}, {ServiceFile, nkeys.CreateUser}, {OperatorFile, nkeys.CreateUser},
+		{ReadOnlyFile, nkeys.CreateUser}, {JobKeyFile, nkeys.CreateAccount}} {
+		if _, err := LoadOrCreateKey(filepath.Join(dirs[0], f.name), f.mk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tls {
+		if err := makeCerts(dirs[0], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range ClusterKeyFiles {
+		b, err := os.ReadFile(filepath.Join(dirs[0], name))
+		if errors.Is(err, os.ErrNotExist) && !tls {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs[1:] {
+			if err := os.WriteFile(filepath.Join(d, name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func newTestCluster(t *testing.T, tls bool) *testCluster {
+	t.Helper()
+	c := &testCluster{t: t, dir: t.TempDir(), tls: tls}
+	var dirs, routes []string
+	var listens []string
+	for i := range 3 {
+		dirs = append(dirs, filepath.Join(c.dir, fmt.Sprintf("n%d", i), "state"))
+		p := freeLoopbackPort(t)
+		listens = append(listens, fmt.Sprintf("127.0.0.1:%d", p))
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	shareKeys(t, tls, dirs...)
+	for i := range 3 {
+		cfg := Defaults()
+		cfg.Port = freeLoopbackPort(t)
+		cfg.StateDir = dirs[i]
+		cfg.TLS = tls
+		cfg.FileRoots = map[string][]string{"base": {filepath.Join(c.dir, "srv")}}
+		cfg.PillarRoots = map[string][]string{"base": {filepath.Join(c.dir, "pillar")}}
+		cfg.ServerName = fmt.Sprintf("n%d", i)
+		cfg.Cluster = ClusterConfig{Name: "test", Listen: listens[i], Routes: routes}
+		cfg.PresenceTTL = Duration(3 * time.Second)
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		c.cfgs = append(c.cfgs, &cfg)
+	}
+	c.nodes = make([]*Master, 3)
+	c.start(0, 1, 2)
+	t.Cleanup(c.stopAll)
+	return c
+}
+
+// start starts the given nodes together: each waits for the others to
+// form the cluster's JetStream.
+func (c *testCluster) start(idx ...int) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(c.nodes))
+	for _, i := range idx {
+		m := New(c.cfgs[i], Options{Log: testLog().With("node", i)})
+		c.nodes[i] = m
+		wg.Go(func() { errs[i] = m.Start(ctx) })
+	}
+	wg.Wait()
+	for _, i := range idx {
+		if errs[i] != nil {
+			c.nodes[i] = nil
+			c.t.Fatalf("node %d: %v", i, errs[i])
+		}
+	}
+}
+
+// stopAll stops the running nodes together: one by one, the last ones
+// would wait on a store that has lost its majority.
+func (c *testCluster) stopAll() {
+	var wg sync.WaitGroup
+	for i := range c.nodes {
+		wg.Go(func() { c.stop(i) })
+	}
+	wg.Wait()
+}
+
+func (c *testCluster) stop(i int) {
+	if c.nodes[i] != nil {
+		c.nodes[i].Shutdown()
+		c.nodes[i] = nil
+	}
+}
+
+// urls lists the running nodes' client URLs, as a minion's master: list.
+func (c *testCluster) urls() string {
+	var u []string
+	for i, m := range c.nodes {
+		if m != nil {
+			u = append(u, m.ClientURL())
+		} else {
+			u = append(u, c.cfgs[i].ClientURL())
+		}
+	}
+	return strings.Join(u, ",")
+}
+
+func (c *testCluster) operator(i int) *nats.Conn {
+	c.t.Helper()
+	m := c.nodes[i]
+	kp, err := ReadKey(filepath.Join(m.cfg.StateDir, OperatorFile))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	pub, _ := kp.PublicKey()
+	opts := []nats.Option{nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(proto.OperatorInbox)}
+	if c.tls {
+		opts = append(opts, nats.RootCAs(filepath.Join(m.cfg.StateDir, CAFile)))
+	}
+	nc, err := nats.Connect(m.ClientURL(), opts...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(nc.Close)
+	return nc
+}
+
+func keyState(t *testing.T, op *nats.Conn, id string) string {
+	var kl proto.KeyListReply
+	if err := ask(t, op, proto.SubjKeyList, &proto.KeyListRequest{}, &kl); err != nil {
+		return "error: " + err.Error()
+	}
+	for _, k := range kl.Keys {
+		if k.ID == id {
+			return k.State
+		}
+	}
+	return "absent"
+}
+
+// helloOK asks the masters for their job key as minion tm.
+func helloOK(tm *testMinion, want string) error {
+	b, _ := proto.Marshal(&proto.Hello{ID: tm.id})
+	msg, err := tm.nc.Request(proto.SubjHello(tm.id), b, 500*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	var hr proto.HelloReply
+	if err := proto.Unmarshal(msg.Data, &hr); err != nil {
+		return err
+	}
+	if hr.JobKey != want {
+		return fmt.Errorf("job key %s; want %s", hr.JobKey, want)
+	}
+	return nil
+}
+
+// TestCluster: three masters, each embedding one node. The store is
+// replicated three times; a minion on one node is authorised by that
+// node's master and accepted from another's; one node going away loses
+// nothing and leaves the store writable; the whole cluster stopped and
+// started again still has every key, grain and job.
+func TestCluster(t *testing.T) {
+	c := newTestCluster(t, false)
+	m0 := c.nodes[0]
+	for _, m := range c.nodes {
+		if m.JobKey() != m0.JobKey() {
+			t.Fatalf("the masters sign with different keys: %s, %s", m.JobKey(), m0.JobKey())
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, name := range []string{JobsStream, "KV_" + KeysBucket, "KV_" + GrainsBucket, "KV_" + PresenceBucket} {
+		st, err := m0.js.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Config.Replicas != 3 || info.Cluster == nil || len(info.Cluster.Replicas) != 2 {
+			t.Errorf("%s: replicas %d, cluster %+v; want 3 copies", name, info.Config.Replicas, info.Cluster)
+		}
+	}
+
+	// A minion on node 2, accepted by the operator on node 0.
+	tm := connectMinion(t, c.nodes[2].ClientURL(), "m1")
+	op0 := c.operator(0)
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		tm.requestKey(t)
+		if s := keyState(t, op0, "m1"); s != proto.KeyPending {
+			return fmt.Errorf("m1 is %s on node 0; want pending", s)
+		}
+		return nil
+	})
+	var ka proto.KeyActionReply
+	if err := ask(t, op0, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyAccept, IDs: []string{"m1"}}, &ka); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		// Node 2's master authorised the connection; node 0's cannot
+		// kick it, so the minion reconnects, as a real one does.
+		if err := helloOK(tm, m0.JobKey()); err != nil {
+			_ = tm.nc.ForceReconnect()
+			return err
+		}
+		return nil
+	})
+	// Its grains, sent on node 2, reach every master.
+	b, _ := proto.Marshal(&proto.Grains{ID: "m1", Grains: map[string]any{"os": "Debian"}})
+	if err := tm.nc.Publish(proto.SubjGrains("m1"), b); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range c.nodes {
+		checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+			if m.grainsOf("m1")["os"] != "Debian" {
+				return fmt.Errorf("node %d has no grains of m1", i)
+			}
+			return nil
+		})
+	}
+	// Every master counts it connected: presence, since the connection
+	// is on one node only.
+	pb, _ := proto.Marshal(&proto.Presence{ID: "m1", Status: proto.Online, Time: time.Now().UTC()})
+	_ = tm.nc.Publish(proto.SubjPresence("m1"), pb)
+	_ = tm.nc.Flush()
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		var mr proto.MinionsReply
+		if err := ask(t, op0, proto.SubjMinions, &proto.MinionsRequest{}, &mr); err != nil {
+			return err
+		}
+		if len(mr.Minions) != 1 || !mr.Minions[0].Connected {
+			return fmt.Errorf("node 0 lists %+v; want m1 connected", mr.Minions)
+		}
+		return nil
+	})
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: proto.NewJID(time.Now()), Fun: "test.ping",
+		Target: "*", TargetType: proto.TargetGlob, Minions: []string{"m1"}, IssuedAt: time.Now().UTC()}}
+	if err := m0.storeRecord(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+
+	// Node 2 goes away: the minion moves to another node by itself,
+	// and the store still takes writes with two copies of three.
+	c.stop(2)
+	reconnect := connectMinionTo(t, c.urls(), tm)
+	checkFor(t, 15*time.Second, 100*time.Millisecond, func() error { return helloOK(reconnect, m0.JobKey()) })
+	rec2 := &proto.JobRecord{JobSummary: proto.JobSummary{JID: proto.NewJID(time.Now()), Fun: "test.ping",
+		Target: "*", TargetType: proto.TargetGlob, Minions: []string{"m1"}, IssuedAt: time.Now().UTC()}}
+	checkFor(t, 15*time.Second, 100*time.Millisecond, func() error { return c.nodes[1].storeRecord(ctx, rec2) })
+	reconnect.nc.Close()
+
+	// The whole cluster stops and starts again: keys, grains and both
+	// jobs are there.
+	c.stopAll()
+	c.start(0, 1, 2)
+	op1 := c.operator(1)
+	if s := keyState(t, op1, "m1"); s != proto.KeyAccepted {
+		t.Errorf("after a restart of the cluster m1 is %s; want accepted", s)
+	}
+	for i, m := range c.nodes {
+		if m.grainsOf("m1")["os"] != "Debian" {
+			t.Errorf("after a restart node %d has no grains of m1", i)
+		}
+		for _, r := range []*proto.JobRecord{rec, rec2} {
+			if _, err := m.jobRecord(ctx, r.JID); err != nil {
+				t.Errorf("after a restart node %d has no job %s: %v", i, r.JID, err)
+			}
+		}
+	}
+}
+
+// connectMinionTo connects again as tm's key, to several URLs.
+func connectMinionTo(t *testing.T, urls string, tm *testMinion) *testMinion {
+	t.Helper()
+	nc, err := nats.Connect(urls, nats.Nkey(tm.pub, tm.kp.Sign), nats.Name(tm.id),
+		nats.CustomInboxPrefix(proto.InboxPrefix(tm.id)), nats.IgnoreAuthErrorAbort(),
+		nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return &testMinion{id: tm.id, kp: tm.kp, pub: tm.pub, nc: nc, errs: make(chan error, 16)}
+}
+
+// routeLog hears a server's errors.
+type routeLog struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (l *routeLog) Noticef(f string, a ...any) { l.Errorf(f, a...) }
+func (l *routeLog) Warnf(f string, a ...any)   { l.Errorf(f, a...) }
+func (l *routeLog) Debugf(f string, a ...any)  { l.Errorf(f, a...) }
+func (l *routeLog) Tracef(string, ...any)      {}
+func (l *routeLog) Fatalf(f string, a ...any) {
+	l.Errorf(f, a...)
+}
+func (l *routeLog) Errorf(f string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, fmt.Sprintf(f, a...))
+}
+
+func (l *routeLog) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.errs, "\n")
+}
+
+// TestClusterRoutesAreClosed: the routes speak TLS with the shared CA
+// when asked (beyond loopback always), and a NATS server that is not
+// one of the cluster's masters cannot join it: without the route
+// secret it is refused, and with it but without a certificate of the
+// cluster's CA too.
+func TestClusterRoutesAreClosed(t *testing.T) {
+	c := newTestCluster(t, true)
+	for i, m := range c.nodes {
+		if n := m.srv.NumRoutes(); n < 2 {
+			t.Errorf("node %d has %d routes; want 2", i, n)
+		}
+		if !fileExists(filepath.Join(c.cfgs[i].StateDir, RouteCertFile)) {
+			t.Errorf("node %d made no route certificate", i)
+		}
+	}
+	if c.nodes[0].CAFinger() != c.nodes[1].CAFinger() {
+		t.Errorf("the nodes have different CAs: %s, %s", c.nodes[0].CAFinger(), c.nodes[1].CAFinger())
+	}
+	route := c.cfgs[0].Cluster.Routes[0]
+	secret, err := routeSecret(c.nodes[0].issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A certificate of the cluster's CA (as if one leaked), and one of
+	// another CA.
+	ours, theirs := t.TempDir(), t.TempDir()
+	for _, name := range []string{CAFile, CAKeyFile} {
+		b, err := os.ReadFile(filepath.Join(c.cfgs[0].StateDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ours, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ourTLS, err := routeTLS(ours, nil, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirTLS, err := routeTLS(theirs, nil, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := c.operator(0)
+	for _, tt := range []struct {
+		name    string
+		pass    string
+		tls     *tls.Config
+		wantErr string
+	}{
+		// It reads the node's greeting, which asks for TLS, and hangs up.
+		{"no TLS", secret, nil, "router connection closed"},
+		{"the secret, a certificate of another CA", secret, theirTLS, "certificate"},
+		{"a certificate of the CA, no secret", "guess", ourTLS, "authorization"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u, _ := parseRoute(route)
+			u.User = url.UserPassword(routeUser, tt.pass)
+			rl := &routeLog{}
+			opts := &server.Options{ServerName: "rogue", Host: "127.0.0.1", Port: -1, NoSigs: true,
+				Cluster: server.ClusterOpts{Name: "test", Host: "127.0.0.1", Port: -1, TLSConfig: tt.tls, TLSTimeout: 2},
+				Routes:  []*url.URL{u}}
+			rogue, err := server.NewServer(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rogue.SetLoggerV2(rl, true, false, false)
+			rogue.Start()
+			defer rogue.Shutdown()
+			checkFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+				if !strings.Contains(strings.ToLower(rl.text()), tt.wantErr) {
+					return fmt.Errorf("the rogue's log has no %q yet:\n%s", tt.wantErr, rl.text())
+				}
+				return nil
+			})
+			// Nothing it is given reaches the cluster.
+			rc, err := nats.Connect(rogue.ClientURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			sub, err := op.SubscribeSync("brine.rogue")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Unsubscribe()
+			_ = op.Flush()
+			for range 5 {
+				_ = rc.Publish("brine.rogue", []byte("in"))
+			}
+			_ = rc.Flush()
+			if msg, err := sub.NextMsg(time.Second); err == nil {
+				t.Errorf("a rogue server (%s) got %q into the cluster", tt.name, msg.Data)
+			}
+		})
+	}
+}
+
+func TestClusterConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr string
+		check   func(*Config) bool
+	}{
+		{"alone by default", "", "", func(c *Config) bool {
+			return !c.Clustered() && c.replicas(false) == 1 && c.serverName() == "brine-master"
+		}},
+		{"a node", "server_name: m1\ncluster: {listen: 0.0.0.0:6222, routes: [nats-route://m1:6222, nats-route://m2:6222]}\n", "", func(c *Config) bool {
+			return c.Clustered() && c.Cluster.Name == DefaultClusterName && c.replicas(true) == 3 && c.serverName() == "m1"
+		}},
+		{"replicas set", "jetstream_replicas: 2\n", "", func(c *Config) bool { return c.replicas(true) == 2 && c.replicas(false) == 2 }},
+		{"host name by default in a cluster", "cluster: {listen: ':6222', routes: [nats-route://m1:6222]}\n", "", func(c *Config) bool {
+			return c.serverName() != "brine-master" && !strings.ContainsAny(c.serverName(), ". ")
+		}},
+		{"routes without listen", "cluster: {routes: [nats-route://m1:6222]}\n", "routes without cluster.listen", nil},
+		{"listen without routes", "cluster: {listen: ':6222'}\n", "cluster.routes: empty", nil},
+		{"listen without port", "cluster: {listen: m1, routes: [nats-route://m1:6222]}\n", "cluster.listen", nil},
+		{"credentials in a route", "cluster: {listen: ':6222', routes: ['nats-route://u:p@m1:6222']}\n", "no credentials in a route", nil},
+		{"a route of another kind", "cluster: {listen: ':6222', routes: ['tls://m1:6222']}\n", "want nats-route://host:port", nil},
+		{"a route without port", "cluster: {listen: ':6222', routes: ['nats-route://m1']}\n", "want nats-route://host:port", nil},
+		{"bad cluster name", "cluster: {name: 'a b', listen: ':6222', routes: [nats-route://m1:6222]}\n", "cluster.name", nil},
+		{"bad server name", "server_name: 'm1.example'\n", "server_name", nil},
+		{"cluster and nats_url", "nats_url: nats://n1:4222\ncluster: {listen: ':6222', routes: [nats-route://m1:6222]}\n", "with nats_url", nil},
+		{"too many replicas", "jetstream_replicas: 7\n", "jetstream_replicas", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "master.yaml"), []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadConfig(dir)
+			if tt.wantErr != "" {
+				var ce *ClusterError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ce) {
+					t.Fatalf("LoadConfig(%q) = %v; want a ClusterError containing %q", tt.yaml, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig(%q) = %v", tt.yaml, err)
+			}
+			if !tt.check(c) {
+				t.Errorf("LoadConfig(%q) = %+v", tt.yaml, c)
+			}
+		})
+	}
+}
+
+// TestRouteSecret: every master of a cluster derives the same route
+// password from the shared issuer key, and another key set another.
+func TestRouteSecret(t *testing.T) {
+	a, _ := nkeys.CreateAccount()
+	b, _ := nkeys.CreateAccount()
+	seed, _ := a.Seed()
+	a2, _ := nkeys.FromSeed(seed)
+	sa, _ := routeSecret(a)
+	sa2, _ := routeSecret(a2)
+	sb, _ := routeSecret(b)
+	if sa == "" || sa != sa2 || sa == sb {
+		t.Errorf("route secrets: %q, %q (same key), %q (another); want equal for the same key only", sa, sa2, sb)
+	}
+	if strings.Contains(sa, string(seed)) {
+		t.Error("the route secret shows the issuer's seed")
+	}
+}
