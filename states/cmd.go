@@ -1,6 +1,8 @@
 package states
 
 import (
+	"github.com/brine-cm/brine/pkg/proc"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -388,10 +390,9 @@ func cmdStart(ctx context.Context, req *Request, command string, o cmdOptions) (
 	c := exec.CommandContext(runCtx, o.shell, "-c", command)
 	c.Dir = o.cwd
 	c.Env = o.env
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: o.cred}
-	// Kill the whole process group, so a timed-out command's children go too.
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.WaitDelay = 2 * time.Second
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
+	// A timed-out or killed command's children go too.
+	proc.Group(c)
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	if o.stdin != "" {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"github.com/brine-cm/brine/pkg/proc"
+
 	"context"
 	"errors"
 	"fmt"
@@ -257,7 +259,7 @@ func (r *runner) rebase(path string) string {
 // built from data. It runs on the host even under --root, with the state's
 // cwd if it has one, else the home directory (Salt's default).
 func (r *runner) shell(p *prepared, cmd string) (int, error) {
-	c := exec.CommandContext(r.ctx, "/bin/sh", "-c", cmd)
+	c := proc.Group(exec.CommandContext(r.ctx, "/bin/sh", "-c", cmd))
 	if cwd, ok := p.args["cwd"].(string); ok && cwd != "" {
 		c.Dir = cwd
 	} else if home, err := os.UserHomeDir(); err == nil {

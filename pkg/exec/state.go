@@ -25,7 +25,7 @@ type stateRun struct {
 	globals map[string]any
 }
 
-func newStateRun(c *call) (*stateRun, error) {
+func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test")}
 	if env := c.str("saltenv"); env != "" {
 		r.env = env
@@ -40,7 +40,7 @@ func newStateRun(c *call) (*stateRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.globals = templateVars(c.host, r.env)
+	r.globals = templateVars(ctx, c.host, r.env)
 	r.comp = &sls.Compiler{Files: c.host.Files, Env: r.env, Exclude: excl,
 		Vars: func(string, string) map[string]any { return r.globals }}
 	return r, nil
@@ -194,7 +194,7 @@ func compileFailed(err error) Return {
 // stateFunc adapts a function of a state run to the function table.
 func stateFunc(fn func(context.Context, *stateRun) Return) func(context.Context, *call) Return {
 	return func(ctx context.Context, c *call) Return {
-		r, err := newStateRun(c)
+		r, err := newStateRun(ctx, c)
 		if err != nil {
 			return failed(err.Error())
 		}
