@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/brine-cm/brine/test/harness"
+
 	"bytes"
 	"context"
 	"errors"
@@ -24,7 +26,7 @@ func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, brineBin, args...)
+	cmd := exec.CommandContext(ctx, harness.Bin, args...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -46,7 +48,7 @@ func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
 func minionDir(t *testing.T, dir, id, lines string) string {
 	t.Helper()
 	d := filepath.Join(dir, id)
-	writeFile(t, filepath.Join(d, "minion.yaml"), fmt.Sprintf(`id: %s
+	harness.WriteFile(t, filepath.Join(d, "minion.yaml"), fmt.Sprintf(`id: %s
 state_dir: %s/state
 cache_dir: %s/cache
 root: %s/root
@@ -59,7 +61,7 @@ log_level: debug
 // closedPort is a loopback port where nothing listens.
 func closedPort(t *testing.T) int {
 	t.Helper()
-	return freePort(t)
+	return harness.FreePort(t)
 }
 
 func TestMinionRefusesPlaintextBeyondLoopback(t *testing.T) {
@@ -80,10 +82,10 @@ func TestMinionRefusesPlaintextBeyondLoopback(t *testing.T) {
 func TestMinionWithNothingToReachSaysSo(t *testing.T) {
 	port := closedPort(t)
 	d := minionDir(t, t.TempDir(), "m1", fmt.Sprintf("master: nats://127.0.0.1:%d\n", port))
-	p := startProc(t, "m1", filepath.Join(d, "minion.log"), "minion", "-c", d)
-	p.waitLog(fmt.Sprintf(`level=WARN msg="connection refused: nothing listens on 127.0.0.1:%d"`, port), 1, 30*time.Second)
-	if strings.Contains(p.logText(), "waiting for the master to accept") {
-		t.Errorf("a minion with no master says it waits for acceptance:\n%s", tail(p.logText(), 2000))
+	p := harness.StartProc(t, "m1", filepath.Join(d, "minion.log"), "minion", "-c", d)
+	p.WaitLog(fmt.Sprintf(`level=WARN msg="connection refused: nothing listens on 127.0.0.1:%d"`, port), 1, 30*time.Second)
+	if strings.Contains(p.LogText(), "waiting for the master to accept") {
+		t.Errorf("a minion with no master says it waits for acceptance:\n%s", harness.Tail(p.LogText(), 2000))
 	}
 
 	out, _, code := runBrine(t, "minion", "--check", "-c", d)
@@ -95,15 +97,15 @@ func TestMinionWithNothingToReachSaysSo(t *testing.T) {
 
 func TestMinionPinMismatchLogged(t *testing.T) {
 	e := newEnv(t, "tls: true\n")
-	finger := regexpAll(`master ready.*ca_finger=(\S+)`, e.master.logText())
+	finger := regexpAll(`master ready.*ca_finger=(\S+)`, e.Master.LogText())
 	if len(finger) != 1 {
-		t.Fatalf("no ca_finger in the master's log:\n%s", tail(e.master.logText(), 2000))
+		t.Fatalf("no ca_finger in the master's log:\n%s", harness.Tail(e.Master.LogText(), 2000))
 	}
 	const wrong = "00:11:22:33:44:55:66:77"
-	d := minionDir(t, e.dir, "m1", fmt.Sprintf("master: tls://127.0.0.1:%d\nmaster_finger: '%s'\n", e.port, wrong))
-	p := startProc(t, "m1", filepath.Join(d, "minion.log"), "minion", "-c", d)
-	p.waitLog(`level=ERROR msg="TLS: the master's CA fingerprint does not match the pinned one"`, 1, 30*time.Second)
-	line := lineOf(p.logText(), "does not match the pinned one")
+	d := minionDir(t, e.Dir, "m1", fmt.Sprintf("master: tls://127.0.0.1:%d\nmaster_finger: '%s'\n", e.Port, wrong))
+	p := harness.StartProc(t, "m1", filepath.Join(d, "minion.log"), "minion", "-c", d)
+	p.WaitLog(`level=ERROR msg="TLS: the master's CA fingerprint does not match the pinned one"`, 1, 30*time.Second)
+	line := lineOf(p.LogText(), "does not match the pinned one")
 	for _, w := range []string{"ca_finger=" + finger[0], "pinned=" + wrong} {
 		if !strings.Contains(line, w) {
 			t.Errorf("pin mismatch logged as %q; want %q in it", line, w)
@@ -117,23 +119,23 @@ func TestMinionPinMismatchLogged(t *testing.T) {
 
 func TestOnboardingLeavesNoErrorInMasterLog(t *testing.T) {
 	e := newEnv(t, "")
-	m1 := e.addMinion("m1", "role: web", "")
-	m1.waitLog(`msg="key pending \(or rejected\) on the master".*brine key accept m1`, 1, 30*time.Second)
-	e.acceptAll("m1")
-	m1.waitLog(`msg="the master accepted this minion's key"`, 1, 10*time.Second)
-	if lines := regexpAll(`(?m)^(.*level=(?:WARN|ERROR).*)$`, e.master.logText()); len(lines) > 0 {
+	m1 := e.AddMinion("m1", "role: web", "")
+	m1.WaitLog(`msg="key pending \(or rejected\) on the master".*brine key accept m1`, 1, 30*time.Second)
+	e.AcceptAll("m1")
+	m1.WaitLog(`msg="the master accepted this minion's key"`, 1, 10*time.Second)
+	if lines := regexpAll(`(?m)^(.*level=(?:WARN|ERROR).*)$`, e.Master.LogText()); len(lines) > 0 {
 		t.Errorf("the master logged above INFO during a normal onboarding:\n%s", strings.Join(lines, "\n"))
 	}
 
 	// An accepted minion out of its rights is still logged, as a warning.
-	kp := readSeed(t, filepath.Join(e.dir, "m1", "state", "minion.nk"))
+	kp := readSeed(t, filepath.Join(e.Dir, "m1", "state", "minion.nk"))
 	nc, errs := minionConn(t, e, "m1", kp)
 	_, _ = nc.Subscribe("brine.job.m2", func(*nats.Msg) {})
 	_ = nc.Flush()
 	expectViolation(t, errs, `Subscription to "brine.job.m2"`)
-	e.master.waitLog(`level=WARN msg=".*Subscription Violation - Subject \\"brine.job.m2\\"`, 1, 10*time.Second)
+	e.Master.WaitLog(`level=WARN msg=".*Subscription Violation - Subject \\"brine.job.m2\\"`, 1, 10*time.Second)
 
-	out, _, code := runBrine(t, "minion", "--check", "-c", filepath.Join(e.dir, "m1"))
+	out, _, code := runBrine(t, "minion", "--check", "-c", filepath.Join(e.Dir, "m1"))
 	if code != 0 || !regexp.MustCompile(`(?m)^OK\s+accepted\s+accepted`).MatchString(out) {
 		t.Errorf("minion --check of an accepted minion: exit %d:\n%s", code, out)
 	}
@@ -148,7 +150,7 @@ func TestMasterFailsFastAndClearly(t *testing.T) {
 		defer l.Close()
 		port := l.Addr().(*net.TCPAddr).Port
 		dir := t.TempDir()
-		writeFile(t, filepath.Join(dir, "etc", "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\n", port, dir))
+		harness.WriteFile(t, filepath.Join(dir, "etc", "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\n", port, dir))
 		_, stderr, code := runBrine(t, "master", "-c", filepath.Join(dir, "etc"))
 		if code == 0 || !strings.Contains(stderr, "127.0.0.1:"+strconv.Itoa(port)) || !strings.Contains(stderr, "address already in use") {
 			t.Errorf("master on a busy port: exit %d, stderr:\n%s\nwant the port and address already in use", code, stderr)
@@ -159,10 +161,10 @@ func TestMasterFailsFastAndClearly(t *testing.T) {
 	})
 	t.Run("second master on one state dir", func(t *testing.T) {
 		e := newEnv(t, "")
-		etc2 := filepath.Join(e.dir, "etc2")
-		writeFile(t, filepath.Join(etc2, "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\n", freePort(t), e.dir))
+		etc2 := filepath.Join(e.Dir, "etc2")
+		harness.WriteFile(t, filepath.Join(etc2, "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\n", harness.FreePort(t), e.Dir))
 		_, stderr, code := runBrine(t, "master", "-c", etc2)
-		want := regexp.MustCompile(fmt.Sprintf(`another master \(pid %d\) uses state dir %s/master`, e.master.cmd.Process.Pid, regexp.QuoteMeta(e.dir)))
+		want := regexp.MustCompile(fmt.Sprintf(`another master \(pid %d\) uses state dir %s/master`, e.Master.Pid(), regexp.QuoteMeta(e.Dir)))
 		if code == 0 || !want.MatchString(stderr) {
 			t.Errorf("second master on one state dir: exit %d, stderr:\n%s\nwant %s", code, stderr, want)
 		}

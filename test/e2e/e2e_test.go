@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/brine-cm/brine/test/harness"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -38,12 +40,12 @@ func jsonBlocks(t *testing.T, out string) map[string]any {
 
 func TestHighstateGrainTargeting(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.addMinion("m2", "role: web", "")
-	e.addMinion("m3", "role: db", "")
-	e.acceptAll("m1", "m2", "m3")
+	e.AddMinion("m1", "role: web", "")
+	e.AddMinion("m2", "role: web", "")
+	e.AddMinion("m3", "role: db", "")
+	e.AcceptAll("m1", "m2", "m3")
 
-	out, errOut, code := e.brine("-G", "role:web", "state.highstate", "--out", "json", "-t", "30")
+	out, errOut, code := e.Brine("-G", "role:web", "state.highstate", "--out", "json", "-t", "30")
 	if code != 0 {
 		t.Fatalf("brine -G role:web state.highstate: exit %d\n%s%s", code, out, errOut)
 	}
@@ -57,7 +59,7 @@ func TestHighstateGrainTargeting(t *testing.T) {
 			t.Errorf("%s: want the common and web states, got %v", id, got[id])
 		}
 	}
-	out, _, code = e.brine("*", "state.highstate", "--out", "json", "-t", "30")
+	out, _, code = e.Brine("*", "state.highstate", "--out", "json", "-t", "30")
 	if got := jsonBlocks(t, out); code != 0 || len(got) != 3 {
 		t.Errorf("'*' state.highstate: exit %d, minions %v; want 0 and 3", code, keys(got))
 	}
@@ -74,13 +76,13 @@ func keys(m map[string]any) []string {
 func TestStoppedMinionNotConnected(t *testing.T) {
 	e := newEnv(t, "")
 	for _, id := range []string{"m1", "m2", "m3"} {
-		e.addMinion(id, "role: web", "")
+		e.AddMinion(id, "role: web", "")
 	}
-	e.acceptAll("m1", "m2", "m3")
-	e.minions["m2"].stop() // says goodbye
-	e.minions["m3"].kill() // does not
+	e.AcceptAll("m1", "m2", "m3")
+	e.Minions["m2"].Stop() // says goodbye
+	e.Minions["m3"].Kill() // does not
 	start := time.Now()
-	out, _, code := e.brine("*", "test.ping", "-t", "5")
+	out, _, code := e.Brine("*", "test.ping", "-t", "5")
 	took := time.Since(start)
 	if code == 0 {
 		t.Errorf("exit 0 with minions down; want non-zero\n%s", out)
@@ -103,9 +105,9 @@ func TestStoppedMinionNotConnected(t *testing.T) {
 // gather_job_timeout does.
 func TestTimeoutIsTimeWithoutNews(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	out, errOut, code := e.brine("m1", "state.sls", "slow", "-t", "1", "--out", "json")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, errOut, code := e.Brine("m1", "state.sls", "slow", "-t", "1", "--out", "json")
 	states, ok := jsonBlocks(t, out)["m1"].(map[string]any)
 	if code != 0 || !ok || len(states) != 2 {
 		t.Fatalf("a 3 s state under -t 1: exit %d; want it waited for\n%s%s", code, out, errOut)
@@ -116,15 +118,15 @@ func TestTimeoutIsTimeWithoutNews(t *testing.T) {
 // and its return lands in the job cache.
 func TestMaxWaitThenLookup(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	out, _, code := e.brine("m1", "state.sls", "slow", "-t", "5", "--max-wait", "1")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, _, code := e.Brine("m1", "state.sls", "slow", "-t", "5", "--max-wait", "1")
 	if code != 3 || !strings.Contains(out, "m1:\n    Minion did not return. [Still running]") {
 		t.Fatalf("exit %d; want 3 and m1 reported still running:\n%s", code, out)
 	}
-	jid := jidFrom(t, out)
-	checkFor(t, 15*time.Second, 200*time.Millisecond, func() error {
-		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")
+	jid := harness.JIDFrom(t, out)
+	harness.CheckFor(t, 15*time.Second, 200*time.Millisecond, func() error {
+		out, _, code := e.Brine("jobs", "lookup", jid, "--out", "json")
 		if code != 0 || !strings.Contains(out, `"m1"`) {
 			return fmt.Errorf("lookup %s: exit %d\n%s", jid, code, out)
 		}
@@ -136,15 +138,15 @@ func TestMaxWaitThenLookup(t *testing.T) {
 // once started again it reports the job interrupted.
 func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 	e := newEnv(t, "")
-	m := e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
+	m := e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
 	type result struct {
 		out  string
 		code int
 	}
 	done := make(chan result, 1)
 	go func() {
-		cmd := exec.Command(brineBin, "m1", "state.sls", "slow", "-t", "1", "-c", e.etc)
+		cmd := exec.Command(harness.Bin, "m1", "state.sls", "slow", "-t", "1", "-c", e.Etc)
 		var o bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &o, &o
 		err := cmd.Run()
@@ -155,8 +157,8 @@ func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 		}
 		done <- result{o.String(), code}
 	}()
-	e.started("m1")
-	m.kill()
+	started(e, "m1")
+	m.Kill()
 	var r result
 	select {
 	case r = <-done:
@@ -166,19 +168,19 @@ func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.out, "Minion did not return. [Lost: last heard from at") {
 		t.Fatalf("exit %d; want 3 and m1 reported lost:\n%s", r.code, r.out)
 	}
-	jid := jidFrom(t, r.out)
-	if out, _, _ := e.brine("jobs", "lookup", jid); !strings.Contains(out, "Lost: last heard from at") {
-		checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
-			out, _, _ := e.brine("jobs", "lookup", jid)
+	jid := harness.JIDFrom(t, r.out)
+	if out, _, _ := e.Brine("jobs", "lookup", jid); !strings.Contains(out, "Lost: last heard from at") {
+		harness.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+			out, _, _ := e.Brine("jobs", "lookup", jid)
 			if !strings.Contains(out, "Lost: last heard from at") {
 				return fmt.Errorf("lookup before the restart:\n%s", out)
 			}
 			return nil
 		})
 	}
-	m.start()
-	checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
-		out, _, _ := e.brine("jobs", "lookup", jid)
+	m.Start()
+	harness.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		out, _, _ := e.Brine("jobs", "lookup", jid)
 		if !strings.Contains(out, "interrupted: the minion stopped while running this job") {
 			return fmt.Errorf("lookup after the restart:\n%s", out)
 		}
@@ -188,25 +190,25 @@ func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 
 func TestBusyAndKill(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	out, _, code := e.brine("m1", "state.sls", "slow", "--async")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, _, code := e.Brine("m1", "state.sls", "slow", "--async")
 	if code != 0 {
 		t.Fatalf("--async: exit %d\n%s", code, out)
 	}
 	first := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
-	e.started("m1")
-	out, _, code = e.brine("m1", "state.sls", "slow", "-t", "5")
+	started(e, "m1")
+	out, _, code = e.Brine("m1", "state.sls", "slow", "-t", "5")
 	if code == 0 || !strings.Contains(out, "busy, job "+first+" running") {
 		t.Errorf("second state run: exit %d; want busy with %s\n%s", code, first, out)
 	}
-	out, errOut, code := e.brine("jobs", "kill", first)
+	out, errOut, code := e.Brine("jobs", "kill", first)
 	if code != 0 || !strings.Contains(out, "m1") {
 		t.Fatalf("jobs kill: exit %d\n%s%s", code, out, errOut)
 	}
-	e.minions["m1"].waitLog("job killed.*"+first, 1, 5*time.Second)
-	checkFor(t, 5*time.Second, 100*time.Millisecond, func() error {
-		out, _, _ := e.brine("jobs", "lookup", first, "--out", "json")
+	e.Minions["m1"].WaitLog("job killed.*"+first, 1, 5*time.Second)
+	harness.CheckFor(t, 5*time.Second, 100*time.Millisecond, func() error {
+		out, _, _ := e.Brine("jobs", "lookup", first, "--out", "json")
 		if !strings.Contains(out, "killed") {
 			return fmt.Errorf("lookup: no killed return\n%s", out)
 		}
@@ -220,7 +222,7 @@ func minionConn(t *testing.T, e *env, id string, kp nkeys.KeyPair) (*nats.Conn, 
 	t.Helper()
 	pub, _ := kp.PublicKey()
 	errs := make(chan error, 64)
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.port), nats.Nkey(pub, kp.Sign),
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, kp.Sign),
 		nats.CustomInboxPrefix("_INBOX."+id), nats.Name(id),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
 	if err != nil {
@@ -263,10 +265,10 @@ func expectViolation(t *testing.T, errs chan error, what string) {
 
 func TestPermissionsEnforcedByServer(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.addMinion("m2", "role: web", "")
-	e.acceptAll("m1", "m2")
-	kp := readSeed(t, filepath.Join(e.dir, "m1", "state", "minion.nk"))
+	e.AddMinion("m1", "role: web", "")
+	e.AddMinion("m2", "role: web", "")
+	e.AcceptAll("m1", "m2")
+	kp := readSeed(t, filepath.Join(e.Dir, "m1", "state", "minion.nk"))
 	nc, errs := minionConn(t, e, "m1", kp)
 
 	// Publish a job.
@@ -305,24 +307,24 @@ func TestPermissionsEnforcedByServer(t *testing.T) {
 
 func TestUnacceptedKeyGetsNothing(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	pend := e.addMinion("m9", "role: web", "")
-	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		out, _, _ := e.brine("key", "list")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	pend := e.AddMinion("m9", "role: web", "")
+	harness.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		out, _, _ := e.Brine("key", "list")
 		if !strings.Contains(out, "Unaccepted Keys:\nm9\n") {
 			return fmt.Errorf("m9 not pending:\n%s", out)
 		}
 		return nil
 	})
-	out, _, code := e.brine("*", "test.ping", "--out", "json")
+	out, _, code := e.Brine("*", "test.ping", "--out", "json")
 	if got := jsonBlocks(t, out); code != 0 || len(got) != 1 || got["m1"] != true {
 		t.Errorf("'*' test.ping with m9 pending: exit %d, %v; want m1 alone", code, got)
 	}
-	if strings.Contains(pend.logText(), "job started") {
+	if strings.Contains(pend.LogText(), "job started") {
 		t.Error("the pending minion ran a job")
 	}
-	kp := readSeed(t, filepath.Join(e.dir, "m9", "state", "minion.nk"))
+	kp := readSeed(t, filepath.Join(e.Dir, "m9", "state", "minion.nk"))
 	nc, errs := minionConn(t, e, "m9", kp)
 	_, _ = nc.Subscribe(proto.SubjJob("m9"), func(*nats.Msg) {})
 	_ = nc.Publish(proto.SubjPillar("m9"), []byte(`{"v":1}`))
@@ -334,18 +336,18 @@ func TestUnacceptedKeyGetsNothing(t *testing.T) {
 	// An unknown key with a forged signature is not let in at all.
 	other, _ := nkeys.CreateUser()
 	pub, _ := kp.PublicKey()
-	if _, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.port), nats.Nkey(pub, other.Sign), nats.MaxReconnects(0)); err == nil {
+	if _, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, other.Sign), nats.MaxReconnects(0)); err == nil {
 		t.Error("a connection with a forged nkey signature was let in")
 	}
 }
 
 func TestReplayedJobRefused(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	op := readSeed(t, filepath.Join(e.dir, "master", "operator.nk"))
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
 	pub, _ := op.PublicKey()
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.port), nats.Nkey(pub, op.Sign))
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +355,7 @@ func TestReplayedJobRefused(t *testing.T) {
 	jobs, _ := nc.SubscribeSync(proto.SubjJob("m1"))
 	acks, _ := nc.SubscribeSync("brine.ack.m1.*")
 	_ = nc.Flush()
-	if out, _, code := e.brine("m1", "test.ping"); code != 0 {
+	if out, _, code := e.Brine("m1", "test.ping"); code != 0 {
 		t.Fatalf("test.ping: exit %d\n%s", code, out)
 	}
 	job, err := jobs.NextMsg(5 * time.Second)
@@ -367,7 +369,7 @@ func TestReplayedJobRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = nc.Flush()
-	e.minions["m1"].waitLog(`job refused.*replayed`, 1, 5*time.Second)
+	e.Minions["m1"].WaitLog(`job refused.*replayed`, 1, 5*time.Second)
 	if m, err := acks.NextMsg(300 * time.Millisecond); err == nil {
 		t.Errorf("replayed job acknowledged: %s", m.Data)
 	}
@@ -378,26 +380,26 @@ func TestReplayedJobRefused(t *testing.T) {
 		IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: proto.NewNonce()})
 	_ = nc.Publish(proto.SubjJob("m1"), b)
 	_ = nc.Flush()
-	e.minions["m1"].waitLog(`job refused.*pinned master key`, 1, 5*time.Second)
+	e.Minions["m1"].WaitLog(`job refused.*pinned master key`, 1, 5*time.Second)
 }
 
 func TestMasterRestartMidJob(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	out, _, code := e.brine("m1", "state.sls", "slow", "--async")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, _, code := e.Brine("m1", "state.sls", "slow", "--async")
 	if code != 0 {
 		t.Fatalf("--async: exit %d\n%s", code, out)
 	}
 	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
-	e.started("m1")
-	e.master.stop()
+	started(e, "m1")
+	e.Master.Stop()
 	// The job ends while the master is down: its return must wait in
 	// the minion until the job cache takes it.
-	e.minions["m1"].waitLog("job done.*"+jid, 1, 10*time.Second)
-	e.master.start()
-	checkFor(t, 20*time.Second, 200*time.Millisecond, func() error {
-		out, _, code := e.brine("jobs", "lookup", jid, "--out", "json")
+	e.Minions["m1"].WaitLog("job done.*"+jid, 1, 10*time.Second)
+	e.Master.Start()
+	harness.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		out, _, code := e.Brine("jobs", "lookup", jid, "--out", "json")
 		states, ok := jsonBlocks(t, out)["m1"].(map[string]any)
 		if code != 0 || !ok || len(states) != 2 {
 			return fmt.Errorf("lookup %s after master restart: exit %d\n%s", jid, code, out)
@@ -408,24 +410,24 @@ func TestMasterRestartMidJob(t *testing.T) {
 
 func TestMinionRestartRunsStartupStates(t *testing.T) {
 	e := newEnv(t, "")
-	m := e.addMinion("m1", "role: web", "startup_states: sls\nsls_list: [boot]\n")
-	e.acceptAll("m1")
-	m.waitLog(`job done.*fun=state.sls`, 1, 15*time.Second)
-	m.stop()
-	m.start()
-	m.waitLog(`job done.*fun=state.sls`, 2, 15*time.Second)
+	m := e.AddMinion("m1", "role: web", "startup_states: sls\nsls_list: [boot]\n")
+	e.AcceptAll("m1")
+	m.WaitLog(`job done.*fun=state.sls`, 1, 15*time.Second)
+	m.Stop()
+	m.Start()
+	m.WaitLog(`job done.*fun=state.sls`, 2, 15*time.Second)
 	// Both runs are in the job cache.
-	jids := regexpAll(`startup states.*jid=([0-9]{20})`, m.logText())
+	jids := regexpAll(`startup states.*jid=([0-9]{20})`, m.LogText())
 	if len(jids) != 2 {
 		t.Fatalf("startup runs: %v; want 2", jids)
 	}
 	for _, jid := range jids {
-		checkFor(t, 5*time.Second, 100*time.Millisecond, func() error {
-			out, _, _ := e.brine("jobs", "lookup", jid, "--out", "json")
+		harness.CheckFor(t, 5*time.Second, 100*time.Millisecond, func() error {
+			out, _, _ := e.Brine("jobs", "lookup", jid, "--out", "json")
 			if jsonBlocks(t, out)["m1"] == nil {
 				return fmt.Errorf("startup run %s not in the job cache:\n%s", jid, out)
 			}
-			if out, _, _ := e.brine("jobs", "list"); !strings.Contains(out, jid+":\n    Function: state.sls") {
+			if out, _, _ := e.Brine("jobs", "list"); !strings.Contains(out, jid+":\n    Function: state.sls") {
 				return fmt.Errorf("startup run %s not in the job list:\n%s", jid, out)
 			}
 			return nil
@@ -435,26 +437,26 @@ func TestMinionRestartRunsStartupStates(t *testing.T) {
 
 func TestDeletedKeyAsksAgain(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	if out, _, code := e.brine("key", "delete", "m1", "-y"); code != 0 {
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	if out, _, code := e.Brine("key", "delete", "m1", "-y"); code != 0 {
 		t.Fatalf("key delete: %d\n%s", code, out)
 	}
-	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		out, _, _ := e.brine("key", "list")
+	harness.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		out, _, _ := e.Brine("key", "list")
 		if !strings.Contains(out, "Unaccepted Keys:\nm1\n") {
 			return fmt.Errorf("m1 not pending again:\n%s", out)
 		}
 		return nil
 	})
-	if out, _, code := e.brine("m1", "test.ping", "-t", "2"); code == 0 || strings.Contains(out, "True") {
+	if out, _, code := e.Brine("m1", "test.ping", "-t", "2"); code == 0 || strings.Contains(out, "True") {
 		t.Errorf("deleted minion answered: exit %d\n%s", code, out)
 	}
-	if out, _, code := e.brine("key", "accept", "m1", "-y"); code != 0 {
+	if out, _, code := e.Brine("key", "accept", "m1", "-y"); code != 0 {
 		t.Fatalf("key accept: %d\n%s", code, out)
 	}
-	checkFor(t, 10*time.Second, 100*time.Millisecond, func() error {
-		out, _, code := e.brine("m1", "test.ping", "-t", "2")
+	harness.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		out, _, code := e.Brine("m1", "test.ping", "-t", "2")
 		if code != 0 || !strings.Contains(out, "True") {
 			return fmt.Errorf("m1 after re-accept: exit %d\n%s", code, out)
 		}
@@ -466,13 +468,13 @@ func TestDeletedKeyAsksAgain(t *testing.T) {
 // returns, the next starts, so a slow minion does not hold back the rest.
 func TestBatchRolling(t *testing.T) {
 	e := newEnv(t, "")
-	writeFile(t, filepath.Join(e.dir, "srv", "delay.sls"), "delay:\n  cmd.run:\n    - name: sleep {{ grains.get('delay', 0) }}\n")
-	e.addMinion("m1", "delay: 3", "")
-	e.addMinion("m2", "delay: 0", "")
-	e.addMinion("m3", "delay: 0", "")
-	e.acceptAll("m1", "m2", "m3")
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "delay.sls"), "delay:\n  cmd.run:\n    - name: sleep {{ grains.get('delay', 0) }}\n")
+	e.AddMinion("m1", "delay: 3", "")
+	e.AddMinion("m2", "delay: 0", "")
+	e.AddMinion("m3", "delay: 0", "")
+	e.AcceptAll("m1", "m2", "m3")
 
-	out, errOut, code := e.brine("*", "state.sls", "delay", "--batch", "2", "--out", "json", "-t", "30")
+	out, errOut, code := e.Brine("*", "state.sls", "delay", "--batch", "2", "--out", "json", "-t", "30")
 	if code != 0 {
 		t.Fatalf("--batch 2: exit %d\n%s%s", code, out, errOut)
 	}
@@ -489,11 +491,11 @@ func TestBatchRolling(t *testing.T) {
 // as Salt's do: the master sends the pillar with its keys in that order.
 func TestPillarKeyOrderReachesMinion(t *testing.T) {
 	e := newEnv(t, "")
-	writeFile(t, filepath.Join(e.dir, "pillar", "common.sls"), "shared: all\nusers:\n  zed: 1\n  amy: 2\n  mike: 3\n")
-	writeFile(t, filepath.Join(e.dir, "srv", "order.sls"), "{% for u in pillar['users'] %}\nhome-{{ u }}:\n  file.directory:\n    - name: /home/{{ u }}\n    - makedirs: True\n{% endfor %}\n")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	out, errOut, code := e.brine("m1", "state.sls", "order", "--out", "json", "-t", "30")
+	harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "common.sls"), "shared: all\nusers:\n  zed: 1\n  amy: 2\n  mike: 3\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "order.sls"), "{% for u in pillar['users'] %}\nhome-{{ u }}:\n  file.directory:\n    - name: /home/{{ u }}\n    - makedirs: True\n{% endfor %}\n")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, errOut, code := e.Brine("m1", "state.sls", "order", "--out", "json", "-t", "30")
 	if code != 0 {
 		t.Fatalf("state.sls order: exit %d\n%s%s", code, out, errOut)
 	}
@@ -507,23 +509,23 @@ func TestPillarKeyOrderReachesMinion(t *testing.T) {
 // listing is confined to the file roots as single files are.
 func TestFileRecurseFromMaster(t *testing.T) {
 	e := newEnv(t, "")
-	writeFile(t, filepath.Join(e.dir, "srv", "files", "app", "a.conf"), "a\n")
-	writeFile(t, filepath.Join(e.dir, "srv", "files", "app", "sub", "b.txt"), "b\n")
-	writeFile(t, filepath.Join(e.dir, "srv", "recurse.sls"), "conf:\n  file.recurse:\n    - name: /etc/app\n    - source: salt://files/app\n    - makedirs: True\nescape:\n  file.recurse:\n    - name: /etc/escape\n    - source: salt://../pillar\n    - makedirs: True\n")
-	e.addMinion("m1", "role: web", "")
-	e.acceptAll("m1")
-	out, errOut, code := e.brine("m1", "state.sls", "recurse", "--out", "json", "-t", "30")
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "files", "app", "a.conf"), "a\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "files", "app", "sub", "b.txt"), "b\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "recurse.sls"), "conf:\n  file.recurse:\n    - name: /etc/app\n    - source: salt://files/app\n    - makedirs: True\nescape:\n  file.recurse:\n    - name: /etc/escape\n    - source: salt://../pillar\n    - makedirs: True\n")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, errOut, code := e.Brine("m1", "state.sls", "recurse", "--out", "json", "-t", "30")
 	if code == 0 {
 		t.Fatalf("state.sls recurse: exit 0; want the escaping source to fail\n%s%s", out, errOut)
 	}
 	for name, want := range map[string]string{"a.conf": "a\n", "sub/b.txt": "b\n"} {
-		b, err := os.ReadFile(filepath.Join(e.dir, "m1", "root", "etc", "app", name))
+		b, err := os.ReadFile(filepath.Join(e.Dir, "m1", "root", "etc", "app", name))
 		if err != nil || string(b) != want {
 			t.Errorf("/etc/app/%s = %q, %v; want %q", name, b, err, want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "m1", "root", "etc", "escape")); err == nil {
-		entries, _ := os.ReadDir(filepath.Join(e.dir, "m1", "root", "etc", "escape"))
+	if _, err := os.Stat(filepath.Join(e.Dir, "m1", "root", "etc", "escape")); err == nil {
+		entries, _ := os.ReadDir(filepath.Join(e.Dir, "m1", "root", "etc", "escape"))
 		if len(entries) > 0 {
 			t.Errorf("salt://../pillar was copied: %v", entries)
 		}
@@ -537,7 +539,7 @@ func TestHundredMinionsAllReturn(t *testing.T) {
 		t.Skip("100 minion processes")
 	}
 	e := newEnv(t, "")
-	writeFile(t, filepath.Join(e.dir, "srv", "many.sls"), `{% for i in range(200) %}
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "many.sls"), `{% for i in range(200) %}
 s{{ i }}:
   test.succeed_without_changes
 {% endfor %}
@@ -546,16 +548,16 @@ s{{ i }}:
 	for i := 0; i < 100; i++ {
 		id := fmt.Sprintf("h%03d", i)
 		ids = append(ids, id)
-		e.addMinion(id, "role: many", "")
+		e.AddMinion(id, "role: many", "")
 	}
-	e.acceptAll(ids...)
-	out, errOut, code := e.brine("-G", "role:many", "state.sls", "many", "-t", "30", "--out", "json", "--static")
+	e.AcceptAll(ids...)
+	out, errOut, code := e.Brine("-G", "role:many", "state.sls", "many", "-t", "30", "--out", "json", "--static")
 	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, tail(out, 1500), tail(errOut, 1500))
+		t.Fatalf("exit %d\n%s\n%s", code, harness.Tail(out, 1500), harness.Tail(errOut, 1500))
 	}
 	var all map[string]map[string]any
 	if err := json.Unmarshal([]byte(out), &all); err != nil {
-		t.Fatalf("output is not one JSON document: %v\n%s", err, tail(out, 500))
+		t.Fatalf("output is not one JSON document: %v\n%s", err, harness.Tail(out, 500))
 	}
 	for _, id := range ids {
 		if n := len(all[id]); n != 200 {
@@ -568,15 +570,15 @@ s{{ i }}:
 // its first heartbeat (here 30 s away).
 func TestJobsActiveFromTheAck(t *testing.T) {
 	e := newEnv(t, "")
-	e.addMinion("m1", "role: web", "heartbeat_interval: 30s\n")
-	e.acceptAll("m1")
-	out, _, code := e.brine("m1", "state.sls", "slow", "--async")
+	e.AddMinion("m1", "role: web", "heartbeat_interval: 30s\n")
+	e.AcceptAll("m1")
+	out, _, code := e.Brine("m1", "state.sls", "slow", "--async")
 	if code != 0 {
 		t.Fatalf("--async: exit %d\n%s", code, out)
 	}
 	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
-	e.started("m1")
-	out, errOut, code := e.brine("jobs", "active")
+	started(e, "m1")
+	out, errOut, code := e.Brine("jobs", "active")
 	if code != 0 || !strings.Contains(out, jid) {
 		t.Errorf("jobs active after the ack, before any heartbeat: exit %d; want %s listed\n%s%s", code, jid, out, errOut)
 	}
@@ -587,7 +589,7 @@ func TestJobsActiveFromTheAck(t *testing.T) {
 // the job cache and keys.
 func TestFQDNMinionIDs(t *testing.T) {
 	e := newEnv(t, "")
-	writeFile(t, filepath.Join(e.dir, "srv", "top.sls"), `base:
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "top.sls"), `base:
   'web*.example.org':
     - web
   'db1.example.org':
@@ -595,9 +597,9 @@ func TestFQDNMinionIDs(t *testing.T) {
 `)
 	ids := []string{"web1.example.org", "web2.example.org", "db1.example.org"}
 	for _, id := range ids {
-		e.addMinion(id, "role: any", "")
+		e.AddMinion(id, "role: any", "")
 	}
-	e.acceptAll(ids...)
+	e.AcceptAll(ids...)
 	tests := []struct {
 		args []string
 		want []string
@@ -609,7 +611,7 @@ func TestFQDNMinionIDs(t *testing.T) {
 		{[]string{"*.example.org"}, ids},
 	}
 	for _, tt := range tests {
-		out, errOut, code := e.brine(append(tt.args, "test.ping", "--out", "json", "-t", "5")...)
+		out, errOut, code := e.Brine(append(tt.args, "test.ping", "--out", "json", "-t", "5")...)
 		got := jsonBlocks(t, out)
 		if code != 0 || len(got) != len(tt.want) {
 			t.Errorf("brine %v test.ping: exit %d, %v; want %v\n%s", tt.args, code, keys(got), tt.want, errOut)
@@ -621,27 +623,50 @@ func TestFQDNMinionIDs(t *testing.T) {
 			}
 		}
 	}
-	out, _, code := e.brine("*", "state.apply", "--out", "json", "-t", "10")
+	out, _, code := e.Brine("*", "state.apply", "--out", "json", "-t", "10")
 	all := jsonBlocks(t, out)
 	if code != 0 || len(all) != 3 {
 		t.Fatalf("highstate: exit %d\n%s", code, out)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "web1.example.org", "root", "etc", "brine-web")); err != nil {
+	if _, err := os.Stat(filepath.Join(e.Dir, "web1.example.org", "root", "etc", "brine-web")); err != nil {
 		t.Errorf("top.sls's 'web*.example.org' did not give web1.example.org its state: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "db1.example.org", "root", "etc", "brine-common")); err != nil {
+	if _, err := os.Stat(filepath.Join(e.Dir, "db1.example.org", "root", "etc", "brine-common")); err != nil {
 		t.Errorf("top.sls's 'db1.example.org' did not give db1 its state: %v", err)
 	}
 	jid := ""
-	if jl, _, _ := e.brine("jobs", "list", "--out", "json"); jl != "" {
+	if jl, _, _ := e.Brine("jobs", "list", "--out", "json"); jl != "" {
 		for _, j := range regexpAll(`"([0-9]{20})"`, jl) {
 			jid = j
 		}
 	}
-	if out, _, _ := e.brine("jobs", "lookup", jid); !strings.Contains(out, "web1.example.org") {
+	if out, _, _ := e.Brine("jobs", "lookup", jid); !strings.Contains(out, "web1.example.org") {
 		t.Errorf("jobs lookup %s lacks the FQDN id:\n%s", jid, out)
 	}
-	if out, _, _ := e.brine("key", "list"); !strings.Contains(out, "\ndb1.example.org\n") {
+	if out, _, _ := e.Brine("key", "list"); !strings.Contains(out, "\ndb1.example.org\n") {
 		t.Errorf("key list:\n%s", out)
+	}
+}
+
+// A second host that asks with an id another key holds is refused and
+// listed as a denied key, as salt-key lists them; the first keeps
+// working.
+func TestSecondHostWithATakenIDIsDenied(t *testing.T) {
+	e := newEnv(t, "")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	twin := filepath.Join(e.Dir, "twin")
+	harness.WriteFile(t, filepath.Join(twin, "minion.yaml"), harness.MinionYAML("m1", e.URL(), twin, "role: web", ""))
+	harness.StartProc(t, "twin", filepath.Join(twin, "minion.log"), "minion", "-c", twin)
+	harness.CheckFor(t, 15*time.Second, 100*time.Millisecond, func() error {
+		out, _, _ := e.Brine("key", "list")
+		if !strings.Contains(out, "Denied Keys:\nm1\n") {
+			return fmt.Errorf("no denied m1:\n%s", out)
+		}
+		return nil
+	})
+	out, _, code := e.Brine("m1", "test.ping", "-t", "5")
+	if code != 0 || !strings.Contains(out, "True") {
+		t.Errorf("the first m1 after a twin asked: exit %d\n%s", code, out)
 	}
 }

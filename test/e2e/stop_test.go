@@ -1,12 +1,12 @@
 package e2e
 
 import (
+	"github.com/brine-cm/brine/test/harness"
+
 	"bytes"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,25 +29,25 @@ gated:
 func stopEnv(t *testing.T, minionExtra string) (*env, *proc, string) {
 	t.Helper()
 	e := newEnv(t, "")
-	work := filepath.Join(e.dir, "work")
+	work := filepath.Join(e.Dir, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeTree(t, filepath.Join(e.dir, "srv"), fmt.Sprintf(gatedTree, work))
-	m := e.addMinion("m1", "role: web", minionExtra)
-	e.acceptAll("m1")
+	harness.WriteTree(t, filepath.Join(e.Dir, "srv"), fmt.Sprintf(gatedTree, work))
+	m := e.AddMinion("m1", "role: web", minionExtra)
+	e.AcceptAll("m1")
 	// Whatever a test leaves waiting ends with it.
 	t.Cleanup(func() { _ = os.WriteFile(filepath.Join(work, "gate"), nil, 0o644) })
 	return e, m, work
 }
 
 // async publishes a job and returns its jid.
-func (e *env) async(args ...string) string {
-	e.t.Helper()
-	out, errOut, code := e.brine(append(args, "--async")...)
+func async(e *env, args ...string) string {
+	e.T.Helper()
+	out, errOut, code := e.Brine(append(args, "--async")...)
 	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
 	if code != 0 || len(jid) != 20 {
-		e.t.Fatalf("brine %v --async: exit %d\n%s%s", args, code, out, errOut)
+		e.T.Fatalf("brine %v --async: exit %d\n%s%s", args, code, out, errOut)
 	}
 	return jid
 }
@@ -60,7 +60,7 @@ func exists(p string) bool {
 // waitFile waits for a file the job writes.
 func waitFile(t *testing.T, p string) {
 	t.Helper()
-	checkFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+	harness.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
 		if !exists(p) {
 			return fmt.Errorf("no %s yet", p)
 		}
@@ -84,72 +84,41 @@ func alive(pid int) bool {
 	return err == nil && !strings.Contains(string(st), ") Z ")
 }
 
-// sigterm sends SIGTERM to a daemon, as systemctl stop does.
-func (p *proc) sigterm() {
-	p.t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// exit waits for a daemon to exit and returns its exit code.
-func (p *proc) exit(total time.Duration) int {
-	p.t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		return 0
-	case <-time.After(total): // hang guard
-		_ = p.cmd.Process.Kill()
-		<-done
-		p.t.Fatalf("%s did not exit after SIGTERM:\n%s", p.name, tail(p.logText(), 3000))
-		return -1
-	}
-}
-
 // SIGTERM mid-job: the minion takes no new job, lets the running one
 // finish, its return lands in the job cache, and it exits 0.
 func TestSIGTERMDrainsRunningJob(t *testing.T) {
 	e, m, work := stopEnv(t, "")
-	jid := e.async("m1", "state.sls", "gated")
+	jid := async(e, "m1", "state.sls", "gated")
 	waitFile(t, filepath.Join(work, "started"))
 
-	m.sigterm()
-	m.waitLog("stopping: waiting for running jobs", 1, 10*time.Second)
+	m.Signal(syscall.SIGTERM)
+	m.WaitLog("stopping: waiting for running jobs", 1, 10*time.Second)
 	// A job sent now is not started: the master knows the minion is
 	// going away, and the minion would refuse it anyway.
 	late := filepath.Join(work, "late")
-	out, _, code := e.brine("m1", "cmd.run", "touch "+late, "-t", "2")
+	out, _, code := e.Brine("m1", "cmd.run", "touch "+late, "-t", "2")
 	if code == 0 || !strings.Contains(out, "Minion did not return. [Not connected]") {
 		t.Errorf("a job for a stopping minion: exit %d; want it reported not connected\n%s", code, out)
 	}
-	if !alive(m.cmd.Process.Pid) {
-		t.Fatalf("the minion exited with a job running:\n%s", tail(m.logText(), 3000))
+	if !alive(m.Pid()) {
+		t.Fatalf("the minion exited with a job running:\n%s", harness.Tail(m.LogText(), 3000))
 	}
 
 	if err := os.WriteFile(filepath.Join(work, "gate"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code := m.exit(60 * time.Second); code != 0 {
+	if code := m.Exit(60 * time.Second); code != 0 {
 		t.Errorf("the minion exited %d after draining; want 0", code)
 	}
-	out, errOut, code := e.brine("jobs", "lookup", jid, "--out", "json")
+	out, errOut, code := e.Brine("jobs", "lookup", jid, "--out", "json")
 	if code != 0 || !strings.Contains(out, "drained") {
 		t.Errorf("lookup of the drained job: exit %d; want its return with its output\n%s%s", code, out, errOut)
 	}
 	if exists(late) {
 		t.Error("a job sent after SIGTERM ran")
 	}
-	if log := m.logText(); !strings.Contains(log, "running jobs finished and returned") {
-		t.Errorf("the minion's log does not say the drain ended well:\n%s", tail(log, 3000))
+	if log := m.LogText(); !strings.Contains(log, "running jobs finished and returned") {
+		t.Errorf("the minion's log does not say the drain ended well:\n%s", harness.Tail(log, 3000))
 	}
 }
 
@@ -157,19 +126,19 @@ func TestSIGTERMDrainsRunningJob(t *testing.T) {
 // finish; the next start reports the job interrupted.
 func TestDrainTimeoutLeavesJobThenInterrupted(t *testing.T) {
 	e, m, work := stopEnv(t, "drain_timeout: 1s\n")
-	jid := e.async("m1", "state.sls", "gated")
+	jid := async(e, "m1", "state.sls", "gated")
 	waitFile(t, filepath.Join(work, "started"))
 	pid := readPid(t, filepath.Join(work, "pid"))
 
-	m.sigterm()
-	if code := m.exit(60 * time.Second); code != 0 {
+	m.Signal(syscall.SIGTERM)
+	if code := m.Exit(60 * time.Second); code != 0 {
 		t.Errorf("the minion exited %d at drain_timeout; want 0", code)
 	}
 	if !alive(pid) {
 		t.Fatalf("the job's shell (pid %d) died with the minion; want it left running", pid)
 	}
-	if log := m.logText(); !strings.Contains(log, "stopping with jobs still running") || !strings.Contains(log, jid) {
-		t.Errorf("the minion's log does not name the job it left running:\n%s", tail(log, 3000))
+	if log := m.LogText(); !strings.Contains(log, "stopping with jobs still running") || !strings.Contains(log, jid) {
+		t.Errorf("the minion's log does not name the job it left running:\n%s", harness.Tail(log, 3000))
 	}
 
 	// The job's command goes on to its end.
@@ -178,9 +147,9 @@ func TestDrainTimeoutLeavesJobThenInterrupted(t *testing.T) {
 	}
 	waitFile(t, filepath.Join(work, "finished"))
 
-	m.start()
-	checkFor(t, 30*time.Second, 200*time.Millisecond, func() error {
-		out, _, _ := e.brine("jobs", "lookup", jid)
+	m.Start()
+	harness.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
+		out, _, _ := e.Brine("jobs", "lookup", jid)
 		if !strings.Contains(out, "interrupted: the minion stopped while running this job") {
 			return fmt.Errorf("lookup after the restart:\n%s", out)
 		}
@@ -245,17 +214,17 @@ func TestJobsKillEndsProcessTree(t *testing.T) {
 	for i := range marks {
 		marks[i] = strconv.Itoa(base + i)
 	}
-	writeTree(t, filepath.Join(e.dir, "srv"), fmt.Sprintf(`
+	harness.WriteTree(t, filepath.Join(e.Dir, "srv"), fmt.Sprintf(`
 -- tree.sls --
 tree:
   cmd.run:
     - name: 'sleep %s & sleep %s; wait'
 `, marks[0], marks[1]))
-	stateJID := e.async("m1", "state.sls", "tree")
-	funJID := e.async("m1", "cmd.run", fmt.Sprintf("sleep %s & sleep %s; wait", marks[2], marks[3]))
+	stateJID := async(e, "m1", "state.sls", "tree")
+	funJID := async(e, "m1", "cmd.run", fmt.Sprintf("sleep %s & sleep %s; wait", marks[2], marks[3]))
 
-	minion := m.cmd.Process.Pid
-	checkFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+	minion := m.Pid()
+	harness.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
 		for _, n := range marks {
 			ps := sleeps(n)
 			if len(ps) != 1 {
@@ -268,12 +237,12 @@ tree:
 		return nil
 	})
 	for _, jid := range []string{stateJID, funJID} {
-		out, errOut, code := e.brine("jobs", "kill", jid)
+		out, errOut, code := e.Brine("jobs", "kill", jid)
 		if code != 0 || !strings.Contains(out, "m1") {
 			t.Fatalf("jobs kill %s: exit %d\n%s%s", jid, code, out, errOut)
 		}
 	}
-	checkFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+	harness.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
 		for _, n := range marks {
 			if ps := sleeps(n); len(ps) != 0 {
 				return fmt.Errorf("sleep %s still runs after the kill: %v", n, ps)
@@ -282,8 +251,8 @@ tree:
 		return nil
 	})
 	for _, jid := range []string{stateJID, funJID} {
-		checkFor(t, 15*time.Second, 100*time.Millisecond, func() error {
-			out, _, _ := e.brine("jobs", "lookup", jid, "--out", "json")
+		harness.CheckFor(t, 15*time.Second, 100*time.Millisecond, func() error {
+			out, _, _ := e.Brine("jobs", "lookup", jid, "--out", "json")
 			if !strings.Contains(out, "killed") {
 				return fmt.Errorf("lookup %s: no killed return\n%s", jid, out)
 			}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/brine-cm/brine/test/harness"
+
 	"fmt"
 	"net"
 	"os"
@@ -21,9 +23,9 @@ func TestSystemdNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	port := freePort(t)
-	writeFile(t, filepath.Join(dir, "etc", "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/state\n", port, dir))
-	cmd := exec.Command(brineBin, "master", "-c", filepath.Join(dir, "etc"))
+	port := harness.FreePort(t)
+	harness.WriteFile(t, filepath.Join(dir, "etc", "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/state\n", port, dir))
+	cmd := exec.Command(harness.Bin, "master", "-c", filepath.Join(dir, "etc"))
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=400000")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -131,6 +131,38 @@ func (p *Proc) Stop() {
 	}
 }
 
+// Signal sends sig to the process (SIGTERM: as systemctl stop does).
+func (p *Proc) Signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// Exit waits up to total for the process to exit and returns its exit
+// code; past total (a hang guard) it kills it and fails the test.
+func (p *Proc) Exit(total time.Duration) int {
+	p.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(total):
+		_ = p.cmd.Process.Kill()
+		<-done
+		p.t.Fatalf("%s did not exit:\n%s", p.Name, Tail(p.LogText(), 3000))
+		return -1
+	}
+}
+
 // Kill sends SIGKILL: no goodbye to the master.
 func (p *Proc) Kill() {
 	_ = p.cmd.Process.Kill()
