@@ -327,8 +327,16 @@ func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any)
 	}
 	grain, _ := param(args, kw, 1, "grain", "os_family").(string)
 	merge := param(args, kw, 2, "merge", nil)
-	def, _ := param(args, kw, 3, "default", "default").(string)
-	base, _ := param(args, kw, 4, "base", nil).(string)
+	// Salt looks default and base up with lookup_dict.get(default) and
+	// `base in lookup_dict`, so either may be any value a key can be: an
+	// int read from a grain (pythonversion[0]) finds the int key that a
+	// dict literal stored, as keyString, under its str() form.
+	def, hasDef := lookupKey(param(args, kw, 3, "default", "default"))
+	base, _ := lookupKey(param(args, kw, 4, "base", nil))
+	// Salt: `if base and base in lookup_dict`; a false base (0, "") is none.
+	if t, _ := truth(param(args, kw, 4, "base", nil)); !t {
+		base = ""
+	}
 
 	var ret any
 	val, found := nestedGet(grains, grain, ":")
@@ -363,7 +371,7 @@ func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any)
 			break
 		}
 	}
-	if ret == nil {
+	if ret == nil && hasDef {
 		ret = lookup[def]
 	}
 	if base != "" {
@@ -391,6 +399,16 @@ func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any)
 		}
 	}
 	return ret, nil
+}
+
+// lookupKey is the key under which a dict literal stores k, or false for
+// None and Undefined, which no dict key equals.
+func lookupKey(k any) (string, bool) {
+	switch normalize(k).(type) {
+	case nil, Undefined:
+		return "", false
+	}
+	return keyString(k), true
 }
 
 // SaltVars builds the variables Salt gives every SLS template: grains,

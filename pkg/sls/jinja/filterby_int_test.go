@@ -1,0 +1,37 @@
+package jinja
+
+import "testing"
+
+// Salt's filter_by (salt/utils/data.py) looks the default up with
+// lookup_dict.get(default), so an int default (a grain such as
+// pythonversion[0]) finds an int key; and a key is matched as str(key).
+func TestFilterByIntKeys(t *testing.T) {
+	c := testSaltContext()
+	c.Grains["pythonversion"] = []any{3, 11, 2, "final", 0}
+	c.Grains["osmajorrelease"] = 12
+	tests := []struct{ src, want string }{
+		// default is an int read from a grain.
+		{`{% set m = salt['grains.filter_by']({2: {'py': 'two'}, 3: {'py': 'three'}}, grain='nosuch', default=grains.pythonversion[0]) %}{{ m.py }}`, "three"},
+		// an int grain matched against int keys, then merged.
+		{`{% set m = salt['grains.filter_by']({11: {'a': 1}, 12: {'a': 2, 'b': 3}}, grain='osmajorrelease', merge={'b': 4}) %}{{ m.a }} {{ m.b }}`, "2 4"},
+		// base named by an int.
+		{`{% set m = salt['grains.filter_by']({1: {'a': 1, 'c': 5}, 12: {'a': 2}}, grain='osmajorrelease', base=1) %}{{ m.a }} {{ m.c }}`, "2 5"},
+		// base 0 is false, and Salt's `if base and ...` skips it.
+		{`{% set m = salt['grains.filter_by']({0: {'c': 5}, 12: {'a': 2}}, grain='osmajorrelease', base=0) %}{{ m.a }} {{ m.c is defined }}`, "2 False"},
+		// int keys of the merged result are found by int subscripts.
+		{`{% set m = salt['grains.filter_by']({'default': {3: 'x'}}, merge={4: 'y'}) %}{{ m[3] }}{{ m[4] }}`, "xy"},
+		// a default that matches no key gives None, not an error.
+		{`{{ salt['grains.filter_by']({1: 'x'}, grain='nosuch', default=7) }}`, "None"},
+	}
+	for _, tt := range tests {
+		vars := SaltVars(c, "", "", "base")
+		got, err := Render("t", []byte(tt.src), vars, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.src, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s = %q; want %q", tt.src, got, tt.want)
+		}
+	}
+}
