@@ -348,7 +348,13 @@ func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src
 	}
 	vars["tplpath"] = tplPath
 	vars["tplfile"] = tplPath
+	// Salt (salt/utils/templates.py generate_sls_context): tpldir is
+	// slspath or else ".", so salt://{{ tpldir }}/files/x stays a valid
+	// URL at the root; tpldot and the sls* names stay "".
 	vars["tpldir"] = tplDir
+	if tplDir == "" {
+		vars["tpldir"] = "."
+	}
 	vars["tpldot"] = strings.ReplaceAll(tplDir, "/", ".")
 	vars["saltenv"] = env
 	if slsName != "" {

@@ -363,3 +363,24 @@ func TestDecodeYAMLOrdered(t *testing.T) {
 		t.Errorf("mode = %#v; want 644, as Salt's loader reads 0644", m["mode"])
 	}
 }
+
+// Salt's generate_sls_context (salt/utils/templates.py) sets
+// tpldir=slspath if slspath else ".", and leaves tpldot and slspath "",
+// so salt://{{ tpldir }}/files/x keeps its form for a file at the root.
+func TestJinjaVarsAtRoot(t *testing.T) {
+	c := writeTree(t, map[string]string{"top1.sls": "a:\n  cmd.run:\n    - name: {{ tpldir }}\n"})
+	f := &fakeJinja{}
+	c.jinja = f.render
+	if _, err := c.RenderSLS(context.Background(), "top1"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"tpldir": ".", "tpldot": "", "slspath": "", "sls_path": "", "slsdotpath": "", "slscolonpath": "",
+		"tplfile": "top1.sls",
+	}
+	for k, v := range want {
+		if f.vars[k] != v {
+			t.Errorf("var %s = %q; want %q", k, f.vars[k], v)
+		}
+	}
+}
