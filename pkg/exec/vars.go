@@ -3,8 +3,8 @@ package exec
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os/exec"
-	"strings"
 
 	"github.com/brine-cm/brine/pkg/proc"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
@@ -20,19 +20,40 @@ func templateVars(ctx context.Context, h *Host, env string) map[string]any {
 		Pillar: h.Pillar,
 		Opts:   opts,
 		ID:     h.ID,
-		RunCmd: func(line string) (string, error) { return runTemplateCmd(ctx, line) },
+		RunCmd: func(line string, merge bool) (jinja.CmdResult, error) { return runTemplateCmd(ctx, line, merge) },
 		Order:  h.Order,
 		Root:   h.Root,
 	}, "", "", env)
 }
 
-// runTemplateCmd serves salt['cmd.run'] in templates. The template author
+// runTemplateCmd serves salt['cmd.*'] in templates. The template author
 // wrote the command line, as in Salt, so it runs through /bin/sh, in a
-// process group the job's end kills.
-func runTemplateCmd(ctx context.Context, line string) (string, error) {
+// process group the job's end kills. With merge, stderr shares stdout's
+// buffer, interleaved as written, as Salt's cmd.run does. A non-zero exit
+// is the result's Retcode: Salt's cmd.run only logs it, and formulas probe
+// with commands that may fail. The error is for a shell that could not
+// start, or a job that ended.
+func runTemplateCmd(ctx context.Context, line string, merge bool) (jinja.CmdResult, error) {
 	cmd := proc.Group(exec.CommandContext(ctx, "/bin/sh", "-c", line))
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	cmd.Stdout = &out
+	cmd.Stderr = &errOut
+	if merge {
+		cmd.Stderr = &out
+	}
 	err := cmd.Run()
-	return strings.TrimRight(out.String(), "\n"), err
+	r := jinja.CmdResult{Stdout: out.String(), Stderr: errOut.String()}
+	if cmd.Process != nil {
+		r.Pid = cmd.Process.Pid
+	}
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		return r, ctx.Err()
+	case errors.As(err, &ee):
+		r.Retcode = ee.ExitCode()
+	case err != nil:
+		return r, err
+	}
+	return r, nil
 }

@@ -2,7 +2,6 @@ package jinja
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,11 +49,11 @@ func loadCaseVars(t *testing.T, name string) caseVars {
 	return cv
 }
 
-func fakeRunCmd(cmd string) (string, error) {
+func fakeRunCmd(cmd string, _ bool) (CmdResult, error) {
 	if strings.HasPrefix(cmd, "false") {
-		return "", fmt.Errorf("exit status 1")
+		return CmdResult{Retcode: 1}, nil
 	}
-	return "ran: " + cmd + "\n", nil
+	return CmdResult{Stdout: "ran: " + cmd + "\n"}, nil
 }
 
 func renderCase(t *testing.T, name string, src []byte) string {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
@@ -20,8 +21,12 @@ import (
 type SaltContext struct {
 	Grains, Pillar, Opts map[string]any
 	ID                   string
-	// RunCmd runs a shell command line for cmd.run; nil refuses.
-	RunCmd func(cmd string) (string, error)
+	// RunCmd runs a shell command line for the cmd.* functions; nil
+	// refuses them. With merge, stderr goes into Stdout as the command
+	// writes it, as Salt's cmd.run runs _run(stderr=subprocess.STDOUT).
+	// A non-zero exit is a Retcode, not an error: err means the command
+	// could not run at all, or the job was cancelled.
+	RunCmd func(cmd string, merge bool) (CmdResult, error)
 	// Order is the key order of Pillar's and Grains' dicts, as their
 	// files had them (see KeyOrder.FromYAML, KeyOrder.Extend), so that
 	// templates loop over pillar in file order as Salt does. Templates
@@ -118,25 +123,45 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			}
 			return param(args, kw, 1, "default", ""), nil
 		},
+		// Salt's cmd.run (salt/modules/cmdmod.py) returns stdout and
+		// stderr together and only logs a non-zero exit, so a template
+		// that probes with a failing command still renders.
 		"cmd.run": func(args []any, kw map[string]any) (any, error) {
-			out, err := runCmd(c, args, kw)
-			if err != nil && out == "" {
+			r, err := runCmd(c, args, kw, true)
+			if err != nil {
 				return nil, err
 			}
+			return r.Stdout, nil
+		},
+		"cmd.run_stdout": func(args []any, kw map[string]any) (any, error) {
+			r, err := runCmd(c, args, kw, false)
+			if err != nil {
+				return nil, err
+			}
+			return r.Stdout, nil
+		},
+		"cmd.run_stderr": func(args []any, kw map[string]any) (any, error) {
+			r, err := runCmd(c, args, kw, false)
+			if err != nil {
+				return nil, err
+			}
+			return r.Stderr, nil
+		},
+		"cmd.run_all": func(args []any, kw map[string]any) (any, error) {
+			r, err := runCmd(c, args, kw, false)
+			if err != nil {
+				return nil, err
+			}
+			out := map[string]any{"pid": r.Pid, "retcode": r.Retcode, "stdout": r.Stdout, "stderr": r.Stderr}
+			o.Set(out, []string{"pid", "retcode", "stdout", "stderr"})
 			return out, nil
 		},
 		"cmd.retcode": func(args []any, kw map[string]any) (any, error) {
-			_, err := runCmd(c, args, kw)
-			var ec interface{ ExitCode() int }
-			switch {
-			case err == nil:
-				return 0, nil
-			case errors.As(err, &ec):
-				return ec.ExitCode(), nil
-			case errors.Is(err, errNoRunCmd):
+			r, err := runCmd(c, args, kw, true)
+			if err != nil {
 				return nil, err
 			}
-			return 1, nil
+			return r.Retcode, nil
 		},
 		"slsutil.merge": func(args []any, kw map[string]any) (any, error) {
 			a, aok := normalize(param(args, kw, 0, "obj_a", nil)).(map[string]any)
@@ -223,7 +248,6 @@ func SaltFuncs(c SaltContext) map[string]Func {
 		"test.false": func([]any, map[string]any) (any, error) { return false, nil },
 		"test.ping":  func([]any, map[string]any) (any, error) { return true, nil },
 	}
-	m["cmd.run_stdout"] = m["cmd.run"]
 	hostFuncs(c, m)
 	for _, level := range []string{"debug", "info", "warning", "error", "critical"} {
 		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warning": slog.LevelWarn,
@@ -237,18 +261,35 @@ func SaltFuncs(c SaltContext) map[string]Func {
 	return m
 }
 
+// CmdResult is what a command a template ran did: the fields of Salt's
+// cmd.run_all.
+type CmdResult struct {
+	Pid            int
+	Retcode        int
+	Stdout, Stderr string
+}
+
 var errNoRunCmd = errors.New("cmd.run is not available while rendering here")
 
-func runCmd(c SaltContext, args []any, kw map[string]any) (string, error) {
+// runCmd runs the cmd argument. Salt's cmd functions default to
+// rstrip=True, which strips all trailing whitespace (str.rstrip()).
+func runCmd(c SaltContext, args []any, kw map[string]any, merge bool) (CmdResult, error) {
 	if c.RunCmd == nil {
-		return "", errNoRunCmd
+		return CmdResult{}, errNoRunCmd
 	}
 	cmd, err := strParam(args, kw, 0, "cmd")
 	if err != nil {
-		return "", err
+		return CmdResult{}, err
 	}
-	out, err := c.RunCmd(cmd)
-	return strings.TrimRight(out, "\n"), err
+	r, err := c.RunCmd(cmd, merge)
+	if err != nil {
+		return CmdResult{}, fmt.Errorf("cmd %q: %w", cmd, err)
+	}
+	if t, _ := truth(param(args, kw, -1, "rstrip", true)); t {
+		r.Stdout = strings.TrimRightFunc(r.Stdout, unicode.IsSpace)
+		r.Stderr = strings.TrimRightFunc(r.Stderr, unicode.IsSpace)
+	}
+	return r, nil
 }
 
 func orEmpty(m map[string]any) map[string]any {

@@ -306,11 +306,14 @@ func pkgVersion(c SaltContext, at func(string, bool) (string, error), args []any
 			if c.Root != "" {
 				cmd = "rpm --root " + shellQuote(c.Root) + " " + cmd[len("rpm "):]
 			}
-			out, err := c.RunCmd(cmd)
+			r, err := c.RunCmd(cmd, false)
 			if err != nil {
+				return nil, fmt.Errorf("pkg.version: %w", err)
+			}
+			if r.Retcode != 0 {
 				continue // not installed
 			}
-			v, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+			v, _, _ := strings.Cut(strings.TrimSpace(r.Stdout), "\n")
 			installed[n] = strings.TrimPrefix(v, "(none):")
 		}
 	default:

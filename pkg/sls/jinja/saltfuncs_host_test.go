@@ -2,7 +2,6 @@ package jinja
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,12 +121,12 @@ func TestPkgVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ran []string
-	rpm := func(cmd string) (string, error) {
+	rpm := func(cmd string, _ bool) (CmdResult, error) {
 		ran = append(ran, cmd)
 		if strings.Contains(cmd, "'bash'") {
-			return "(none):5.1.8-9.el9\n", nil
+			return CmdResult{Stdout: "(none):5.1.8-9.el9\n"}, nil
 		}
-		return "package x is not installed\n", fmt.Errorf("exit status 1")
+		return CmdResult{Stdout: "package x is not installed\n", Retcode: 1}, nil
 	}
 	tests := []struct {
 		family, expr, want string

@@ -1,16 +1,11 @@
 package jinja
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"testing"
 )
-
-type exitErr int
-
-func (e exitErr) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
-func (e exitErr) ExitCode() int { return int(e) }
 
 func testSaltContext() SaltContext {
 	return SaltContext{
@@ -20,11 +15,20 @@ func testSaltContext() SaltContext {
 			"over": map[string]any{"k": "pillar"}},
 		Opts: map[string]any{"over": map[string]any{"k": "opts"}, "file_client": "local"},
 		ID:   "m1",
-		RunCmd: func(cmd string) (string, error) {
-			if cmd == "exit 3" {
-				return "", exitErr(3)
+		RunCmd: func(cmd string, merge bool) (CmdResult, error) {
+			switch cmd {
+			case "exit 3":
+				return CmdResult{Retcode: 3}, nil
+			case "warn":
+				// out, then err, then out, as the shell wrote them.
+				if merge {
+					return CmdResult{Stdout: "a\nwarning\nb\n", Retcode: 2}, nil
+				}
+				return CmdResult{Stdout: "a\nb\n", Stderr: "warning\n", Retcode: 2}, nil
+			case "cancelled":
+				return CmdResult{}, context.Canceled
 			}
-			return "out of " + cmd + "\n", nil
+			return CmdResult{Stdout: "out of " + cmd + "\n"}, nil
 		},
 	}
 }
@@ -82,6 +86,15 @@ func TestSaltFuncs(t *testing.T) {
 		{"cmd.run_stdout", []any{"id"}, nil, "out of id"},
 		{"cmd.retcode", []any{"true"}, nil, 0},
 		{"cmd.retcode", []any{"exit 3"}, nil, 3},
+		// Salt's cmd.run merges stderr and does not raise on a non-zero
+		// exit; run_stdout and run_stderr keep them apart.
+		{"cmd.run", []any{"exit 3"}, nil, ""},
+		{"cmd.run", []any{"warn"}, nil, "a\nwarning\nb"},
+		{"cmd.shell", []any{"warn"}, nil, "a\nwarning\nb"},
+		{"cmd.run_stdout", []any{"warn"}, nil, "a\nb"},
+		{"cmd.run_stderr", []any{"warn"}, nil, "warning"},
+		{"cmd.run", []any{"warn"}, kw("rstrip", false), "a\nwarning\nb\n"},
+		{"cmd.run_all", []any{"warn"}, nil, map[string]any{"pid": 0, "retcode": 2, "stdout": "a\nb", "stderr": "warning"}},
 		{"slsutil.merge", []any{map[string]any{"a": map[string]any{"x": 1}}, map[string]any{"a": map[string]any{"y": 2}}}, nil,
 			map[string]any{"a": map[string]any{"x": 1, "y": 2}}},
 		{"slsutil.merge", []any{map[string]any{"a": map[string]any{"x": 1}}, map[string]any{"a": map[string]any{"y": 2}}},
@@ -125,6 +138,14 @@ func TestDefaultsMergeInPlace(t *testing.T) {
 	}
 	if want := map[string]any{"a": map[string]any{"x": 1, "y": 2}}; !reflect.DeepEqual(dest, want) {
 		t.Errorf("dest after merge = %v; want %v", dest, want)
+	}
+}
+
+// A command that could not run, or a cancelled job, is an error still.
+func TestCmdRunCancelled(t *testing.T) {
+	fns := SaltFuncs(testSaltContext())
+	if _, err := fns["cmd.run"]([]any{"cancelled"}, map[string]any{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cmd.run cancelled: err = %v; want %v", err, context.Canceled)
 	}
 }
 
