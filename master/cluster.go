@@ -1,6 +1,7 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -429,4 +430,35 @@ func (m *Master) watchGrains(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("master: watch grains: %w", ctx.Err())
 	}
+}
+
+// CopyKeySet copies the key set of a cluster's first master (from, its
+// state dir) into the state dir of another (to), before that one first
+// starts: the files of ClusterKeyFiles that from holds, readable by
+// their owner only. A file to holds already must be the same: a master
+// with keys of its own is refused, since its minions trust those.
+func CopyKeySet(from, to string) error {
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		return fmt.Errorf("key set: %w", err)
+	}
+	for _, name := range ClusterKeyFiles {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if errors.Is(err, os.ErrNotExist) && (name == CAFile || name == CAKeyFile) {
+			continue // a master on loopback made no CA
+		}
+		if err != nil {
+			return fmt.Errorf("key set: %w", err)
+		}
+		dst := filepath.Join(to, name)
+		if old, err := os.ReadFile(dst); err == nil {
+			if !bytes.Equal(old, b) {
+				return fmt.Errorf("key set: %s differs from %s: that master has keys of its own", dst, filepath.Join(from, name))
+			}
+			continue
+		}
+		if err := writeFile0600(dst, b); err != nil {
+			return fmt.Errorf("key set: %w", err)
+		}
+	}
+	return nil
 }

@@ -64,18 +64,9 @@ func shareKeys(t *testing.T, tls bool, dirs ...string) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range ClusterKeyFiles {
-		b, err := os.ReadFile(filepath.Join(dirs[0], name))
-		if errors.Is(err, os.ErrNotExist) && !tls {
-			continue
-		}
-		if err != nil {
+	for _, d := range dirs[1:] {
+		if err := CopyKeySet(dirs[0], d); err != nil {
 			t.Fatal(err)
-		}
-		for _, d := range dirs[1:] {
-			if err := os.WriteFile(filepath.Join(d, name), b, 0o600); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 }
@@ -516,6 +507,31 @@ func TestClusterConfig(t *testing.T) {
 				t.Errorf("LoadConfig(%q) = %+v", tt.yaml, c)
 			}
 		})
+	}
+}
+
+// TestCopyKeySet: the key set goes over once, the same again is no
+// change, and a master with keys of its own is refused.
+func TestCopyKeySet(t *testing.T) {
+	a, b, other := t.TempDir(), filepath.Join(t.TempDir(), "state"), t.TempDir()
+	shareKeys(t, true, a)
+	if err := CopyKeySet(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyKeySet(a, b); err != nil {
+		t.Errorf("copying the same key set again: %v", err)
+	}
+	for _, name := range ClusterKeyFiles {
+		fi, err := os.Stat(filepath.Join(b, name))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v; want 0600", name, err, fi.Mode().Perm())
+		}
+	}
+	if _, err := LoadOrCreateKey(filepath.Join(other, JobKeyFile), nkeys.CreateAccount); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyKeySet(a, other); err == nil || !strings.Contains(err.Error(), "keys of its own") {
+		t.Errorf("copying over another master's keys = %v; want refused", err)
 	}
 }
 

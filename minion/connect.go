@@ -88,21 +88,57 @@ func (e *TLSError) Unwrap() error { return e.Err }
 // DefaultPort is the master's NATS port when the URL names none.
 const DefaultPort = 4222
 
-// MasterURL is the `master` key of minion.yaml, parsed.
+// MasterURL is the `master` key of minion.yaml, parsed: one master's
+// URL, or several (Salt's list of masters; for brine the nodes of one
+// NATS cluster, see docs/scaling.md). Scheme, Host and Port are the
+// first's; All lists every one.
 type MasterURL struct {
 	Scheme string // nats or tls
 	Host   string
 	Port   int
+	// more are the URLs after the first, in the order given.
+	more []MasterURL
 }
 
 // ParseMasterURL reads nats://HOST[:PORT] or tls://HOST[:PORT]; a bare
-// HOST[:PORT] is nats://, as nats.go reads it.
+// HOST[:PORT] is nats://, as nats.go reads it. Several URLs are written
+// with commas between them, as nats.go takes them (minion.yaml may give
+// them as a list): they must share one scheme, since a minion that
+// wants TLS from one master wants it from all, and name each address
+// once.
 func ParseMasterURL(s string) (MasterURL, error) {
 	if s == "" {
 		return MasterURL{}, errors.New("empty")
 	}
-	if strings.Contains(s, ",") {
-		return MasterURL{}, errors.New("one URL only")
+	var first MasterURL
+	seen := map[string]bool{}
+	for i, one := range strings.Split(s, ",") {
+		u, err := parseOneURL(strings.TrimSpace(one))
+		if err != nil {
+			if strings.Contains(s, ",") {
+				return MasterURL{}, fmt.Errorf("%q: %w", strings.TrimSpace(one), err)
+			}
+			return MasterURL{}, err
+		}
+		if seen[u.Addr()] {
+			return MasterURL{}, fmt.Errorf("%s is listed twice", u.Addr())
+		}
+		seen[u.Addr()] = true
+		if i == 0 {
+			first = u
+			continue
+		}
+		if u.Scheme != first.Scheme {
+			return MasterURL{}, fmt.Errorf("%s and %s: every master must use the same scheme (tls:// for all, or nats:// on loopback)", first, u)
+		}
+		first.more = append(first.more, u)
+	}
+	return first, nil
+}
+
+func parseOneURL(s string) (MasterURL, error) {
+	if s == "" {
+		return MasterURL{}, errors.New("empty")
 	}
 	if !strings.Contains(s, "://") {
 		s = "nats://" + s
@@ -131,20 +167,74 @@ func ParseMasterURL(s string) (MasterURL, error) {
 	return mu, nil
 }
 
-// Addr is host:port.
+// All lists every master's URL, the first first.
+func (u MasterURL) All() []MasterURL {
+	one := u
+	one.more = nil
+	return append([]MasterURL{one}, u.more...)
+}
+
+// at is the URL whose address is addr (what nats.go hands the dialer).
+func (u MasterURL) at(addr string) (MasterURL, bool) {
+	for _, one := range u.All() {
+		if one.Addr() == addr {
+			return one, true
+		}
+	}
+	return MasterURL{}, false
+}
+
+// Addr is host:port (of the first master, when there are several).
 func (u MasterURL) Addr() string { return net.JoinHostPort(u.Host, strconv.Itoa(u.Port)) }
 
-func (u MasterURL) String() string { return u.Scheme + "://" + u.Addr() }
+// String is the URL, or the URLs with commas between them: the form
+// nats.Connect takes for a list of servers.
+func (u MasterURL) String() string {
+	s := u.Scheme + "://" + u.Addr()
+	for _, m := range u.more {
+		s += "," + m.String()
+	}
+	return s
+}
 
 // Loopback reports whether the host is this machine by its name alone
 // (localhost, 127.0.0.0/8, ::1): a name that merely resolves to loopback
-// does not count, since what it resolves to can change.
+// does not count, since what it resolves to can change. With several
+// masters, every one must be.
 func (u MasterURL) Loopback() bool {
+	for _, one := range u.All() {
+		if !one.loopback() {
+			return false
+		}
+	}
+	return true
+}
+
+func (u MasterURL) loopback() bool {
 	if strings.EqualFold(u.Host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(u.Host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// MasterError is a failure on the way to one master of several: it
+// names which, so that the diagnosis speaks of that one.
+type MasterError struct {
+	URL MasterURL
+	Err error
+}
+
+func (e *MasterError) Error() string { return e.Err.Error() }
+func (e *MasterError) Unwrap() error { return e.Err }
+
+// failedAt is the master a failure names, u when it names none.
+func failedAt(err error, u MasterURL) MasterURL {
+	var me *MasterError
+	if errors.As(err, &me) {
+		return me.URL
+	}
+	return u
 }
 
 // dialTimeout bounds each step of reaching the master: the TCP connect,
@@ -159,6 +249,8 @@ const dialTimeout = 5 * time.Second
 // server's: once TLS is wanted (a pinned CA, or tls://), a server that
 // offers none is refused, where nats.go would carry on in plain text.
 type masterDialer struct {
+	// url is every master the minion may dial; nats.go picks which, and
+	// hands the dialer its address.
 	url MasterURL
 	ca  *caPin
 	// result, when set, hears how every attempt ended (nil: connected
@@ -176,6 +268,10 @@ func (d *masterDialer) Dial(network, addr string) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*dialTimeout)
 	defer cancel()
 	c, err := d.dial(ctx, network, addr)
+	if err != nil && len(d.url.more) > 0 {
+		u, _ := d.url.at(addr)
+		err = &MasterError{URL: u, Err: err}
+	}
 	if d.result != nil {
 		d.result(err)
 	}
@@ -241,8 +337,16 @@ func (d *masterDialer) greet(ctx context.Context, raw net.Conn, addr string) (ne
 // plain text otherwise, and never TLS the URL did not ask for. With
 // TLS, it does the handshake and checks the pin.
 func (d *masterDialer) secure(ctx context.Context, raw net.Conn, addr string, info serverInfo) (net.Conn, error) {
+	// nats.go dials only the URLs it was given (the minion ignores
+	// the servers a cluster advertises), so addr is one of them; a
+	// caller that dials by itself (brine minion --check) checks the
+	// first.
+	u, ok := d.url.at(addr)
+	if !ok {
+		u = d.url
+	}
 	pinned := d.ca.pinnedFinger()
-	want := pinned != "" || d.url.Scheme == "tls"
+	want := pinned != "" || u.Scheme == "tls"
 	switch {
 	case want && !info.TLSRequired && !info.TLSAvailable:
 		return nil, &PlaintextRefusedError{Addr: addr, Pinned: pinned}
@@ -252,7 +356,7 @@ func (d *masterDialer) secure(ctx context.Context, raw net.Conn, addr string, in
 		return raw, nil
 	}
 	cfg := d.ca.tlsConfig()
-	cfg.ServerName = d.url.Host
+	cfg.ServerName = u.Host
 	d.ca.forgetSeen()
 	tc := tls.Client(raw, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {

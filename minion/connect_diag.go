@@ -133,9 +133,11 @@ type Diagnosis struct {
 	Err  error
 }
 
-// Diagnose explains err, a failure to reach the master at u as minion id.
+// Diagnose explains err, a failure to reach the master at u as minion id
+// (the one of u's masters err names, when there are several).
 func Diagnose(err error, u MasterURL, id string) Diagnosis {
 	d := Diagnosis{Kind: Classify(err), Err: err}
+	u = failedAt(err, u)
 	addr := u.Addr()
 	switch d.Kind {
 	case KindNone:

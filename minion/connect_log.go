@@ -71,7 +71,7 @@ func (c *connLog) failed(l layer, err error) {
 	c.next = now.Add(c.gap)
 	c.gap = min(2*c.gap, maxRepeat)
 	c.mu.Unlock()
-	attrs := append(d.attrs(), "master", c.url.String())
+	attrs := append(d.attrs(), "master", failedAt(err, c.url).String())
 	if tries > 1 {
 		attrs = append(attrs, "tries", tries, "for", now.Sub(since).Round(time.Second).String())
 	}

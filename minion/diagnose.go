@@ -34,18 +34,14 @@ type Step struct {
 // Check walks the way to the master as the minion does, one step at a
 // time: config, key and pins, DNS, TCP, the NATS greeting, TLS and the
 // pin, the login with the minion's key, and the master's answer. It
-// stops at the first step that fails, and says why. It changes nothing:
+// stops at the first step that fails, and says why; with several
+// masters it walks the way to each. It changes nothing:
 // no key is made, nothing is pinned, no acceptance is asked, no lock is
 // taken (the minion may be running).
 func Check(ctx context.Context, cfg *Config) []Step {
 	var steps []Step
 	add := func(s Step) bool { steps = append(steps, s); return s.OK }
 	var u MasterURL
-	fail := func(name string, err error) []Step {
-		d := Diagnose(err, u, cfg.ID)
-		steps = append(steps, Step{Name: name, Detail: d.String(), Diag: &d, Err: err})
-		return steps
-	}
 
 	if err := cfg.Validate(); err != nil {
 		add(Step{Name: "config", Detail: err.Error(), Err: err})
@@ -87,6 +83,29 @@ func Check(ctx context.Context, cfg *Config) []Step {
 		keyNote += "; master CA not pinned yet"
 	}
 	add(Step{Name: "key", OK: true, Detail: keyNote})
+
+	// Each master in turn: with several, a failure at one does not
+	// stop the check of the next, and each step names its master.
+	all := u.All()
+	for _, one := range all {
+		label := ""
+		if len(all) > 1 {
+			label = one.String() + ": "
+		}
+		steps = checkMaster(ctx, cfg, one, label, ca, pins, kp, keyErr, steps)
+	}
+	return steps
+}
+
+// checkMaster walks the way to one master, from DNS to its answer, and
+// stops at the first step that fails.
+func checkMaster(ctx context.Context, cfg *Config, u MasterURL, label string, ca *caPin, pins Pins, kp nkeys.KeyPair, keyErr error, steps []Step) []Step {
+	add := func(s Step) bool { s.Detail = label + s.Detail; steps = append(steps, s); return s.OK }
+	fail := func(name string, err error) []Step {
+		d := Diagnose(err, u, cfg.ID)
+		steps = append(steps, Step{Name: name, Detail: label + d.String(), Diag: &d, Err: err})
+		return steps
+	}
 
 	// DNS.
 	if net.ParseIP(u.Host) == nil {
