@@ -78,6 +78,9 @@ one host with no master: brine call --local.
 	addTargetFlags(root)
 	root.AddCommand(newCallCmd(s))
 	root.AddCommand(netCommands(s)...)
+	addVersion(root)
+	root.AddCommand(newGenManCmd(root))
+	addCompletions(root)
 	markUsageErrors(root)
 	return root
 }

@@ -1,0 +1,48 @@
+package exec
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/version"
+)
+
+func TestVersionsReport(t *testing.T) {
+	rel := filepath.Join(t.TempDir(), "os-release")
+	if err := os.WriteFile(rel, []byte("NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := versionsReport(rel)
+	if got := r["brine Version"].(map[string]any)["brine"]; got != version.Version {
+		t.Errorf("brine = %v; want %v", got, version.Version)
+	}
+	deps := r["Dependency Versions"].(map[string]any)
+	if deps["Go"] != runtime.Version() {
+		t.Errorf("Go = %v; want %v", deps["Go"], runtime.Version())
+	}
+	for _, k := range []string{"nats-server", "nats.go"} {
+		if deps[k] == "" {
+			t.Errorf("%s is empty", k)
+		}
+	}
+	sys := r["System Versions"].(map[string]any)
+	if sys["os"] != "Debian GNU/Linux 12 (bookworm)" || sys["system"] != "Linux" {
+		t.Errorf("System Versions = %v; want Debian 12 on Linux", sys)
+	}
+	if got := osName(filepath.Join(t.TempDir(), "none")); got != "unknown" {
+		t.Errorf("osName(missing) = %q; want unknown", got)
+	}
+}
+
+func TestVersionsReportRegistered(t *testing.T) {
+	h := testHost(t)
+	ret := callWords(t, h, "test.versions_report")
+	if ret.Retcode != RetOK {
+		t.Fatalf("test.versions_report = %#v", ret)
+	}
+	if _, ok := ret.Value.(map[string]any)["Dependency Versions"]; !ok {
+		t.Errorf("test.versions_report = %#v; want Dependency Versions", ret.Value)
+	}
+}
