@@ -32,6 +32,10 @@ type Host struct {
 	// so that templates loop over pillar in file order, as Salt does.
 	// nil: pillar dicts loop in sorted key order.
 	Order *jinja.KeyOrder
+	// Opts are minion options templates read as opts, over brine's
+	// defaults (templateOpts): a caller that knows its pillar_roots or
+	// config_dir sets them here.
+	Opts map[string]any
 }
 
 // Return is a function's return value and how to print it.

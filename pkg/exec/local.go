@@ -74,11 +74,12 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	if len(l.PillarRoots) == 0 {
 		return host, nil
 	}
+	host.Opts = map[string]any{"pillar_roots": rootsOpt(fileroot.Roots{env: l.PillarRoots})}
 	pc := &pillar.Compiler{
 		Files: &fileroot.Source{Roots: fileroot.Roots{env: l.PillarRoots}, Env: env},
 		Globals: func(m top.Minion) map[string]any {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
-				Opts: map[string]any{"id": m.ID, "saltenv": env}, Order: host.Order, Root: l.Root}, "", "", env)
+				Opts: templateOpts(host, env, false), Order: host.Order, Root: l.Root}, "", "", env)
 		},
 		Order: host.Order,
 	}

@@ -40,7 +40,7 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.globals = templateVars(ctx, c.host, r.env)
+	r.globals = templateVars(ctx, c.host, r.env, r.test)
 	r.comp = &sls.Compiler{Files: c.host.Files, Env: r.env, Exclude: excl,
 		Vars: func(string, string) map[string]any { return r.globals }}
 	return r, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os/exec"
 
+	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proc"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
@@ -13,8 +14,8 @@ import (
 // templateVars are the Jinja globals every template of a run sees:
 // grains, pillar, salt, opts. The compiler adds the per-file names (sls,
 // tpldir…).
-func templateVars(ctx context.Context, h *Host, env string) map[string]any {
-	opts := map[string]any{"id": h.ID, "saltenv": env, "root": h.Root, "file_client": "local"}
+func templateVars(ctx context.Context, h *Host, env string, test bool) map[string]any {
+	opts := templateOpts(h, env, test)
 	return jinja.SaltVars(jinja.SaltContext{
 		Grains: h.Grains,
 		Pillar: h.Pillar,
@@ -24,6 +25,53 @@ func templateVars(ctx context.Context, h *Host, env string) map[string]any {
 		Order:  h.Order,
 		Root:   h.Root,
 	}, "", "", env)
+}
+
+// templateOpts is the opts dictionary templates read: the minion options
+// formulas look at, with Salt's default minion values
+// (salt/config/__init__.py DEFAULT_MINION_OPTS) in brine's own
+// directories, then the host's file roots when it reads a local tree, then
+// Host.Opts over all.
+func templateOpts(h *Host, env string, test bool) map[string]any {
+	opts := map[string]any{
+		"id":                h.ID,
+		"saltenv":           env,
+		"pillarenv":         nil,
+		"test":              test,
+		"root":              h.Root,
+		"root_dir":          "/",
+		"file_client":       "local",
+		"renderer":          "jinja|yaml",
+		"config_dir":        "/etc/brine",
+		"conf_file":         "/etc/brine/minion",
+		"cachedir":          "/var/cache/brine/minion",
+		"extension_modules": "/var/cache/brine/minion/extmods",
+		"hash_type":         "sha256",
+		"state_top":         "salt://top.sls",
+		"default_top":       "base",
+		"file_roots":        map[string]any{"base": []any{"/srv/salt"}},
+		"pillar_roots":      map[string]any{"base": []any{"/srv/pillar"}},
+	}
+	if src, ok := h.Files.(*fileroot.Source); ok {
+		opts["file_roots"] = rootsOpt(src.Roots)
+	}
+	for k, v := range h.Opts {
+		opts[k] = v
+	}
+	return opts
+}
+
+// rootsOpt is file_roots as Salt's opts hold it: env to a list of dirs.
+func rootsOpt(r fileroot.Roots) map[string]any {
+	out := make(map[string]any, len(r))
+	for env, dirs := range r {
+		l := make([]any, len(dirs))
+		for i, d := range dirs {
+			l[i] = d
+		}
+		out[env] = l
+	}
+	return out
 }
 
 // runTemplateCmd serves salt['cmd.*'] in templates. The template author

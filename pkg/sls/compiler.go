@@ -463,6 +463,25 @@ func NewLoader(ctx context.Context, files tree.FileSource, env string) jinja.Loa
 	return &loader{ctx: ctx, files: files, env: env}
 }
 
+// ListTree lists the files of the tree in env ("" is the loader's own)
+// for the cp.list_* functions, when the FileSource can list
+// (tree.FileLister). "salt://." is the root of the tree.
+func (l *loader) ListTree(env string) ([]string, error) {
+	fl, ok := l.files.(tree.FileLister)
+	if !ok {
+		return nil, jinja.ErrNoTreeList
+	}
+	if env == "" {
+		env = l.env
+	}
+	files, err := fl.ListDir(l.ctx, saltURL(".", env))
+	if errors.Is(err, fs.ErrNotExist) {
+		// An environment with no tree has no files, as Salt lists it.
+		return nil, nil
+	}
+	return files, err
+}
+
 func (l *loader) Load(name string) ([]byte, error) {
 	if strings.HasPrefix(name, "salt://") {
 		return l.files.ReadFile(l.ctx, name)

@@ -55,6 +55,14 @@ func (e *env) eval(n node) (any, error) {
 			return nil, err
 		}
 		r := getAttr(v, x.name)
+		if fp, ok := v.(funcPrefix); ok {
+			if _, undef := r.(Undefined); undef {
+				// salt.cp.list_master(): a tree function, as salt['cp.list_master'].
+				if f := e.treeFunc(fp.m, fp.prefix+"."+x.name); f != nil {
+					return f, nil
+				}
+			}
+		}
 		if u, ok := r.(Undefined); ok && u.Line == 0 {
 			u.Line = x.line
 			return u, nil
@@ -215,7 +223,7 @@ func lineErr(err error, line int) error {
 	if _, ok := err.(loopCtl); ok {
 		return err
 	}
-	return &exprError{line: line, msg: err.Error()}
+	return &exprError{line: line, msg: err.Error(), cause: err}
 }
 
 func getAttr(v any, name string) any {
@@ -488,6 +496,13 @@ func (e *env) evalCall(c *callNode) (any, error) {
 			return r, lineErr(err, c.line)
 		}
 		fn := getAttr(recv, a.name)
+		if fp, ok := recv.(funcPrefix); ok {
+			if _, undef := fn.(Undefined); undef {
+				if f := e.treeFunc(fp.m, fp.prefix+"."+a.name); f != nil {
+					fn = f
+				}
+			}
+		}
 		return e.callValue(fn, c)
 	}
 	fn, err := e.eval(c.fn)

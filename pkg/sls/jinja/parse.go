@@ -92,9 +92,14 @@ type parser struct {
 type exprError struct {
 	line int
 	msg  string
+	// cause is the error a called function returned, kept so that callers
+	// of Render can test it with errors.Is (ErrConfined, ErrNoTreeList).
+	cause error
 }
 
 func (e *exprError) Error() string { return e.msg }
+
+func (e *exprError) Unwrap() error { return e.cause }
 
 func newParser(src string, line int) (*parser, error) {
 	toks, err := tokenize(src, line)

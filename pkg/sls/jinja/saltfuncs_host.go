@@ -225,6 +225,13 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 	// answers from the minion's own cache, which brine does not keep.
 	m["mine.get"] = func([]any, map[string]any) (any, error) { return map[string]any{}, nil }
 	m["cmd.shell"] = m["cmd.run"]
+	m["cmd.has_exec"] = func(args []any, kw map[string]any) (any, error) {
+		cmd, err := strParam(args, kw, 0, "cmd")
+		if err != nil {
+			return nil, err
+		}
+		return hasExec(c.Root, cmd), nil
+	}
 	m["pkg.version"] = func(args []any, _ map[string]any) (any, error) { return pkgVersion(c, at, args) }
 	m["grains.ls"] = func([]any, map[string]any) (any, error) { return stringList(sortedKeys(orEmpty(c.Grains))), nil }
 	m["pillar.keys"] = func(args []any, kw map[string]any) (any, error) {
@@ -241,7 +248,7 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
-		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname"} {
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "cmd.has_exec"} {
 			m[name] = confined
 		}
 	}
@@ -455,32 +462,71 @@ func contains1(list []string, s string) bool {
 	return false
 }
 
+// hasExec is Salt's cmd.has_exec: salt.utils.path.which(cmd) is not None.
+// A name with a slash is taken as a path; a bare name is looked up in
+// $PATH. Under a root, the paths are looked up inside it.
+func hasExec(root, cmd string) bool {
+	if cmd == "" {
+		return false
+	}
+	cands := []string{cmd}
+	if !strings.Contains(cmd, "/") {
+		cands = cands[:0]
+		for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+			if dir == "" {
+				dir = "."
+			}
+			cands = append(cands, filepath.Join(dir, cmd))
+		}
+	}
+	for _, p := range cands {
+		real := p
+		if root != "" && filepath.IsAbs(p) {
+			r, err := rootfs.Resolve(root, p, true)
+			if err != nil {
+				continue
+			}
+			real = r
+		}
+		if fi, err := os.Stat(real); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // treeFunc gives the salt functions that read the state tree through the
 // render's loader, which the salt dictionary (built before the render)
-// cannot reach: cp.get_file_str. nil for any other name.
+// cannot reach (saltfuncs_tree.go). nil for any other name.
 func (e *env) treeFunc(v, k any) any {
-	if _, ok := v.(map[string]Func); !ok || k != "cp.get_file_str" {
+	if _, ok := v.(map[string]Func); !ok {
 		return nil
 	}
-	return builtinFunc(func(e *env, args []any, kw map[string]any) (any, error) {
-		p, err := strParam(args, kw, 0, "path")
-		if err != nil {
-			return nil, err
-		}
-		var b []byte
-		if rel, ok := strings.CutPrefix(p, "salt://"); ok {
-			if e.rs.loader == nil {
-				return false, nil
-			}
-			rel, _, _ = strings.Cut(rel, "?")
-			b, err = e.rs.loader.Load(rel)
-		} else {
-			b, err = os.ReadFile(strings.TrimPrefix(p, "file://"))
-		}
-		if err != nil {
-			// Salt answers False for a file it cannot fetch.
+	name, _ := k.(string)
+	if f, ok := treeFuncs[name]; ok {
+		return builtinFunc(f)
+	}
+	return nil
+}
+
+func cpGetFileStr(e *env, args []any, kw map[string]any) (any, error) {
+	p, err := strParam(args, kw, 0, "path")
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	if rel, ok := strings.CutPrefix(p, "salt://"); ok {
+		if e.rs.loader == nil {
 			return false, nil
 		}
-		return string(b), nil
-	})
+		rel, _, _ = strings.Cut(rel, "?")
+		b, err = e.rs.loader.Load(rel)
+	} else {
+		b, err = os.ReadFile(strings.TrimPrefix(p, "file://"))
+	}
+	if err != nil {
+		// Salt answers False for a file it cannot fetch.
+		return false, nil
+	}
+	return string(b), nil
 }

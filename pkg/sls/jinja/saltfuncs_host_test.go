@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,5 +197,47 @@ func TestJSONNumbers(t *testing.T) {
 	}
 	if want := "8081 True 1.0 True [3] 8080"; out != want {
 		t.Errorf("got %q; want %q", out, want)
+	}
+}
+
+// cmd.has_exec is salt.utils.path.which(cmd) is not None: a bare name in
+// $PATH, or a path; under a root, inside it.
+func TestCmdHasExec(t *testing.T) {
+	root := t.TempDir()
+	bin := filepath.Join(root, "usr/local/bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "only-in-root"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "not-exec"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", "/usr/local/bin:/bin:/usr/bin")
+	tests := []struct {
+		root, cmd string
+		want      bool
+	}{
+		{"", "sh", true},
+		{"", "/bin/sh", true},
+		{"", "no-such-command-here", false},
+		{"", "", false},
+		{root, "only-in-root", true},
+		{root, "/usr/local/bin/only-in-root", true},
+		{root, "not-exec", false},
+		{root, "sh", false},
+	}
+	for _, tt := range tests {
+		fns := SaltFuncs(SaltContext{Root: tt.root})
+		got, err := fns["cmd.has_exec"]([]any{tt.cmd}, nil)
+		if err != nil || got != tt.want {
+			t.Errorf("cmd.has_exec(%q) under %q = %v, %v; want %v", tt.cmd, tt.root, got, err, tt.want)
+		}
+	}
+	// Pillar rendered on the master does not look at the master's host.
+	fns := SaltFuncs(SaltContext{Files: os.DirFS(root)})
+	if _, err := fns["cmd.has_exec"]([]any{"sh"}, nil); !errors.Is(err, ErrConfined) {
+		t.Errorf("confined cmd.has_exec: err = %v; want %v", err, ErrConfined)
 	}
 }

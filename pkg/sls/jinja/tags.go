@@ -41,7 +41,10 @@ func failAt(u *unit, line int, err error) *pongo2.Error {
 	case loopCtl:
 		return &pongo2.Error{Sender: "jinja", OrigError: e}
 	case *exprError:
-		line, err = e.line, errors.New(e.msg)
+		line = e.line
+		if e.cause == nil {
+			err = errors.New(e.msg)
+		}
 	case *pongo2.Error:
 		return e
 	}

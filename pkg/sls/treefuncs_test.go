@@ -1,0 +1,81 @@
+package sls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+)
+
+// The cp.list_* functions list the tree the run reads, as Salt's
+// fileserver does (salt/fileserver/roots.py, salt/fileclient.py
+// list_states), and slsutil.renderer renders a file of it to data.
+func TestTreeFuncs(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"top.sls":              "base: {}\n",
+		"web/init.sls":         "{}\n",
+		"web/conf/site.sls":    "{}\n",
+		"web/files/nginx.conf": "x\n",
+		"data/map.yaml":        "#!jinja|yaml\nid: {{ grains.id }}\nport: {{ port }}\n",
+		"data/plain.yaml":      "a: [1, 2]\n",
+		"probe.sls": `a:
+  cmd.run:
+    - files: {{ salt['cp.list_master']() | json }}
+    - web: {{ salt['cp.list_master'](prefix='/web/files') | json }}
+    - dirs: {{ salt['cp.list_master_dirs']() | json }}
+    - webdirs: {{ salt.cp.list_master_dirs(prefix='web') | json }}
+    - states: {{ salt['cp.list_states']() | json }}
+    - dev: {{ salt['cp.list_master']('dev') | json }}
+    - map: {{ salt['slsutil.renderer']('salt://data/map.yaml', port=80) | json }}
+    - plain: {{ salt['slsutil.renderer']('salt://data/plain.yaml') | json }}
+    - str: {{ salt['slsutil.renderer'](string='b: {{ 1 + 1 }}') | json }}
+`,
+	})
+	c.Vars = func(string, string) map[string]any {
+		return jinja.SaltVars(jinja.SaltContext{ID: "m1", Grains: map[string]any{"id": "m1"}}, "", "", "base")
+	}
+	high, err := c.RenderSLS(context.Background(), "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"files":   "[data/map.yaml data/plain.yaml probe.sls top.sls web/conf/site.sls web/files/nginx.conf web/init.sls]",
+		"web":     "[web/files/nginx.conf]",
+		"dirs":    "[data web web/conf web/files]",
+		"webdirs": "[web web/conf web/files]",
+		"states":  "[probe top web web.conf.site]",
+		"dev":     "[]",
+		"map":     "map[id:m1 port:80]",
+		"plain":   "map[a:[1 2]]",
+		"str":     "map[b:2]",
+	}
+	for k, w := range want {
+		v, _ := high.States[0].Decls[0].Arg(k)
+		if got := strings.TrimSpace(strings.ReplaceAll(fmtValue(v), "\n", " ")); got != w {
+			t.Errorf("%s = %s; want %s", k, got, w)
+		}
+	}
+}
+
+// A loader that cannot list says so: no empty list that would look like
+// an empty tree.
+func TestTreeFuncsWithoutLister(t *testing.T) {
+	vars := jinja.SaltVars(jinja.SaltContext{}, "", "", "base")
+	_, err := jinja.Render("t", []byte("{{ salt['cp.list_master']() }}"), vars, jinja.Options{})
+	if !errors.Is(err, jinja.ErrNoTreeList) {
+		t.Errorf("err = %v; want %v", err, jinja.ErrNoTreeList)
+	}
+	_, err = jinja.Render("t", []byte("{{ salt['cp.list_master_symlinks']() }}"), vars, jinja.Options{})
+	if !errors.Is(err, jinja.ErrNoTreeList) {
+		t.Errorf("symlinks: err = %v; want %v", err, jinja.ErrNoTreeList)
+	}
+	_, err = jinja.Render("t", []byte("{{ salt['slsutil.renderer']() }}"), vars, jinja.Options{})
+	if err == nil || !strings.Contains(err.Error(), "Must pass either path or string") {
+		t.Errorf("renderer without input: err = %v", err)
+	}
+}
+
+func fmtValue(v any) string { return fmt.Sprint(v) }
