@@ -274,8 +274,14 @@ var stateShowTop = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	return nested(out)
 })
 
+// stateShowSLS shows extend: blocks apart, as Salt's show_sls does (it
+// does not reconcile them); state.sls runs the merged high data.
 var stateShowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	h, err := r.high(ctx, r.slsRefs())
+	refs := r.slsRefs()
+	if len(refs) == 0 {
+		return compileFailed(fmt.Errorf("no SLS matched this host (id %q) in top.sls", r.c.host.ID))
+	}
+	h, err := r.comp.ShowSLS(ctx, refs)
 	if err != nil {
 		return compileFailed(err)
 	}

@@ -93,6 +93,20 @@ func (c *Compiler) LowState(ctx context.Context, names []string) ([]Chunk, error
 // returned error is an ErrorList with every problem found; the high data
 // is nil then.
 func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
+	return c.compose(ctx, refs, false)
+}
+
+// ShowSLS is Compose as Salt's state.show_sls shows it: render_highstate
+// without reconcile_extend (salt/modules/state.py show_sls), so each
+// `extend:` stays apart, under __extend__, and the states it names are
+// shown as their files declare them. The extends are still checked, and
+// excludes applied, as for a run: the errors are the same, only the
+// display differs. Compile the result of Compose, not this, to run.
+func (c *Compiler) ShowSLS(ctx context.Context, refs []Ref) (*High, error) {
+	return c.compose(ctx, refs, true)
+}
+
+func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, error) {
 	b := &build{c: c, high: NewHigh(), done: map[string]bool{}}
 	for _, ex := range c.Exclude {
 		b.excludes = append(b.excludes, exclude{Kind: ex.Kind, Name: ex.Name, Pos: Pos{File: "exclude="}})
@@ -104,10 +118,22 @@ func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 		}
 		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: r.Pos})
 	}
+	var shown *High
+	if show {
+		shown = b.high.clone()
+	}
 	b.applyExtends()
 	b.applyExcludes()
 	if err := b.errs.err(); err != nil {
 		return nil, err
+	}
+	if show {
+		shown.keepOnly(b.high)
+		shown.Extend = b.extends
+		if shown.Extend == nil {
+			shown.Extend = []*State{}
+		}
+		return shown, nil
 	}
 	return b.high, nil
 }

@@ -20,6 +20,10 @@ type High struct {
 	States []*State
 	// SLS lists the SLS files read, as "env:name", in the order read.
 	SLS []string
+	// Extend, when not nil, holds the `extend:` blocks not yet merged
+	// into States, in the order read: Compiler.ShowSLS's display, which
+	// prints them as Salt's __extend__.
+	Extend []*State
 
 	byID map[string]*State
 	// excluded remembers IDs removed by an exclude, so a requisite that
@@ -457,4 +461,36 @@ func asError(err error, pos Pos) *Error {
 		return e
 	}
 	return &Error{Pos: pos, Err: err}
+}
+
+// clone copies the states deeply enough that merging extends into h
+// leaves the copy as declared: each State, Decl and Args slice is new.
+func (h *High) clone() *High {
+	out := &High{SLS: append([]string(nil), h.SLS...), byID: make(map[string]*State, len(h.byID)),
+		excluded: h.excluded, nextAuto: h.nextAuto}
+	for _, s := range h.States {
+		ns := *s
+		ns.Decls = make([]*Decl, len(s.Decls))
+		for i, d := range s.Decls {
+			nd := *d
+			nd.Args = append([]Arg(nil), d.Args...)
+			ns.Decls[i] = &nd
+		}
+		out.States = append(out.States, &ns)
+		out.byID[ns.ID] = &ns
+	}
+	return out
+}
+
+// keepOnly drops the states that are no longer in other (excluded there).
+func (h *High) keepOnly(other *High) {
+	kept := h.States[:0]
+	for _, s := range h.States {
+		if other.byID[s.ID] != nil {
+			kept = append(kept, s)
+		} else {
+			delete(h.byID, s.ID)
+		}
+	}
+	h.States = kept
 }

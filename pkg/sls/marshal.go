@@ -57,35 +57,63 @@ func (m *omap) MarshalYAML() (any, error) {
 func (h *High) value() *omap {
 	out := &omap{}
 	for _, s := range h.States {
-		body := &omap{}
-		for _, d := range s.Decls {
-			list := make([]any, 0, len(d.Args)+2)
-			at := min(max(d.FunAt, 0), len(d.Args))
-			for i, a := range d.Args {
-				if i == at {
-					list = append(list, d.Fun)
-				}
-				if a.WithPrev && i != at && len(list) > 0 {
-					if m, isMap := list[len(list)-1].(*omap); isMap {
-						m.set(a.Key, a.Value)
-						continue
-					}
-				}
-				list = append(list, &omap{keys: []string{a.Key}, vals: []any{a.Value}})
-			}
-			if at == len(d.Args) {
-				list = append(list, d.Fun)
-			}
-			if d.AutoOrder != 0 && !d.has("order") {
-				list = append(list, &omap{keys: []string{"order"}, vals: []any{d.AutoOrder}})
-			}
-			body.set(d.Module, list)
-		}
-		body.set("__sls__", s.SLS)
-		body.set("__env__", s.Env)
-		out.set(s.ID, body)
+		out.set(s.ID, stateBody(s, true))
+	}
+	if h.Extend != nil {
+		out.set("__extend__", extendValue(h.Extend))
 	}
 	return out
+}
+
+// extendValue is Salt's __extend__: one {ID: body} mapping per SLS file's
+// extend block, in the order read (BaseHighState._handle_extend appends
+// each file's block; merge_included_states concatenates them).
+func extendValue(ext []*State) []any {
+	list := []any{}
+	var cur *omap
+	last := ""
+	for _, s := range ext {
+		key := s.Env + ":" + s.SLS
+		if cur == nil || key != last {
+			cur = &omap{}
+			list = append(list, cur)
+			last = key
+		}
+		cur.set(s.ID, stateBody(s, false))
+	}
+	return list
+}
+
+// stateBody is one ID's mapping: {module: [{arg: value}…, fun, {order: N}],
+// __sls__, __env__}; withOrder adds the automatic order (extends have none).
+func stateBody(s *State, withOrder bool) *omap {
+	body := &omap{}
+	for _, d := range s.Decls {
+		list := make([]any, 0, len(d.Args)+2)
+		at := min(max(d.FunAt, 0), len(d.Args))
+		for i, a := range d.Args {
+			if i == at && d.Fun != "" {
+				list = append(list, d.Fun)
+			}
+			if a.WithPrev && i != at && len(list) > 0 {
+				if m, isMap := list[len(list)-1].(*omap); isMap {
+					m.set(a.Key, a.Value)
+					continue
+				}
+			}
+			list = append(list, &omap{keys: []string{a.Key}, vals: []any{a.Value}})
+		}
+		if at == len(d.Args) && d.Fun != "" {
+			list = append(list, d.Fun)
+		}
+		if withOrder && d.AutoOrder != 0 && !d.has("order") {
+			list = append(list, &omap{keys: []string{"order"}, vals: []any{d.AutoOrder}})
+		}
+		body.set(d.Module, list)
+	}
+	body.set("__sls__", s.SLS)
+	body.set("__env__", s.Env)
+	return body
 }
 
 // MarshalJSON writes the high data as state.show_highstate does.

@@ -1,0 +1,57 @@
+package sls
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// Salt's state.show_sls renders without reconcile_extend: each file's
+// extend: block stays under __extend__ and its target is shown as
+// declared. Compose (what runs) merges it, as before.
+func TestShowSLSKeepsExtend(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"web.sls": "include:\n  - base\nextend:\n  nginx:\n    service.running:\n      - watch:\n        - file: conf\n" +
+			"conf:\n  file.managed:\n    - name: /etc/nginx.conf\n",
+		"base.sls": "nginx:\n  service.running:\n    - enable: true\n",
+	})
+	ctx := context.Background()
+	shown, err := c.ShowSLS(ctx, []Ref{{Name: "web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"nginx":{"service":[{"enable":true},"running",{"order":10000}],"__sls__":"base","__env__":"base"},` +
+		`"conf":{"file":[{"name":"/etc/nginx.conf"},"managed",{"order":10001}],"__sls__":"web","__env__":"base"},` +
+		`"__extend__":[{"nginx":{"service":[{"watch":[{"file":"conf"}]},"running"],"__sls__":"web","__env__":"base"}}]}`
+	if string(got) != want {
+		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
+	}
+	merged, err := c.Compose(ctx, []Ref{{Name: "web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := merged.Lookup("nginx").Decls[0].Arg("watch"); w == nil {
+		t.Errorf("Compose did not merge the extend: %v", merged.Lookup("nginx").Decls[0].Args)
+	}
+	if b, _ := json.Marshal(merged); json.Valid(b) && containsKey(b, "__extend__") {
+		t.Errorf("Compose shows __extend__: %s", b)
+	}
+	// An extend of an ID no file declares is an error for show_sls too.
+	c = writeTree(t, map[string]string{"bad.sls": "extend:\n  nope:\n    file:\n      - mode: 600\n"})
+	if _, err := c.ShowSLS(ctx, []Ref{{Name: "bad"}}); err == nil {
+		t.Error("ShowSLS accepted an extend of a missing ID")
+	}
+}
+
+func containsKey(b []byte, k string) bool {
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return false
+	}
+	_, ok := m[k]
+	return ok
+}
