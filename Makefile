@@ -4,13 +4,15 @@
 #   make test     vet, unit and end-to-end tests, short fuzz runs, system tests
 #   make bench    benchmarks; writes docs/PERFORMANCE.md
 #   make demo     the main job on loopback with the embedded server
+#   make deb      the Debian package, brine_<version>_<arch>.deb, in ./bin
+#   make man      the man pages in docs/man, from the command tree
 
 GO      ?= go
 BIN     := bin/brine
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test unit fuzz systest bench demo generate clean
+.PHONY: all build test unit fuzz systest bench demo generate clean deb man
 
 all: build
 
@@ -43,6 +45,14 @@ bench: build
 
 demo: build
 	./scripts/demo.sh
+
+# VERSION (default: git describe) and DEB_VERSION override the versions;
+# packaging/deb.sh says how they are derived.
+deb:
+	GO=$(GO) packaging/deb.sh bin
+
+man:
+	$(GO) run ./cmd/brine gen-man docs/man
 
 clean:
 	rm -rf bin
