@@ -43,7 +43,7 @@ func TestRequisiteKinds(t *testing.T) {
 		{"require by name", "src:\n  cmd.run:\n    - require:\n      - pkg: tgt-name\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
 		{"require bare ID", "src:\n  cmd.run:\n    - require: [other]\n", "src", "require:file_|-other_|-other_|-managed"},
 		{"require id:", "src:\n  cmd.run:\n    - require:\n      - id: tgt\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
-		{"require single mapping", "src:\n  cmd.run:\n    - require:\n        pkg: tgt\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
+		{"onfail single mapping", "src:\n  cmd.run:\n    - onfail:\n        pkg: tgt\n", "src", "onfail:pkg_|-tgt_|-tgt-name_|-installed"},
 		{"require list of refs", "src:\n  cmd.run:\n    - require:\n      - pkg: [tgt]\n      - file: [other]\n", "src",
 			"require:pkg_|-tgt_|-tgt-name_|-installed require:file_|-other_|-other_|-managed"},
 		{"require sls", "src:\n  cmd.run:\n    - require:\n      - sls: lib\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed,file_|-other_|-other_|-managed"},
@@ -315,7 +315,7 @@ func BenchmarkRender1000(b *testing.B) {
 
 // Jinja loops that produce nothing leave empty keys; they mean "none".
 func TestEmptyListsMeanNone(t *testing.T) {
-	chunks := compileSLS(t, map[string]string{"e.sls": "include:\nexclude:\nextend:\na:\n  cmd.run:\n    - require:\n    - watch: [~]\n"}, "e")
+	chunks := compileSLS(t, map[string]string{"e.sls": "include:\nexclude:\nextend:\na:\n  cmd.run:\n    - require: []\n    - watch: [~]\n"}, "e")
 	if len(chunks) != 1 || len(chunks[0].Requisites) != 0 {
 		t.Fatalf("chunks = %+v", chunks)
 	}
@@ -383,5 +383,26 @@ func TestMixedDeclOrder(t *testing.T) {
 	}
 	if g, want := strings.Join(got, " "), "x/pkg x/cmd x/service x/file y/file y/pkg"; g != want {
 		t.Errorf("run order = %q; want %q", g, want)
+	}
+}
+
+// Salt's verify_high (salt/state.py) refuses a require, watch, prereq or
+// onchanges that is not a list: "The require statement in state 'B' in
+// SLS 'x' needs to be formed as a list" (its issue #8235 test). A bare
+// string, a single mapping and null are all refused, in extends too.
+func TestRequisiteMustBeList(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"null", "a:\n  cmd.run:\n    - require:\n", "r.sls:3: The require statement in state 'a' in SLS 'r' needs to be formed as a list"},
+		{"string", "a:\n  cmd.run:\n    - watch: b\nb:\n  cmd.run: []\n", "r.sls:3: The watch statement in state 'a' in SLS 'r' needs to be formed as a list"},
+		{"mapping", "a:\n  cmd.run:\n    - onchanges:\n        cmd: b\nb:\n  cmd.run: []\n", "r.sls:3: The onchanges statement in state 'a' in SLS 'r' needs to be formed as a list"},
+		{"prereq", "a:\n  cmd.run:\n    - prereq: b\nb:\n  cmd.run: []\n", "r.sls:3: The prereq statement in state 'a' in SLS 'r' needs to be formed as a list"},
+		{"extend", "b:\n  cmd.run: []\nextend:\n  b:\n    cmd:\n      - require: x\n", "r.sls:6: The require statement in state 'b' in SLS 'r' needs to be formed as a list"},
+	}
+	for _, tt := range tests {
+		c := writeTree(t, map[string]string{"r.sls": tt.src})
+		_, err := c.LowState(context.Background(), []string{"r"})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v; want %q", tt.name, err, tt.want)
+		}
 	}
 }

@@ -302,6 +302,9 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 		if strings.Contains(mp.Key, ".") {
 			decl.FunAt = len(decl.Args)
 		}
+		if e := listRequisites(decl, s); e != nil {
+			return nil, e
+		}
 		if decl.Fun == "" && !extend {
 			return nil, fail(mp.KeyN, "module '%s' names no function; write `%s.FUNCTION:` or list the function under it", decl.Module, decl.Module)
 		}
@@ -331,6 +334,23 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 		s.Decls = append(plain, dotted...)
 	}
 	return s, nil
+}
+
+// mustBeList are the requisites Salt's verify_high (salt/state.py) wants
+// as a list: a bare string, a single mapping or null is refused there, not
+// taken as one target or none.
+var mustBeList = map[string]bool{"require": true, "watch": true, "prereq": true, "onchanges": true}
+
+// listRequisites refuses, as Salt does, a require, watch, prereq or
+// onchanges whose value is not a list, with Salt's message.
+func listRequisites(decl *Decl, s *State) *Error {
+	for _, a := range decl.Args {
+		if _, isList := a.Value.([]any); mustBeList[a.Key] && !isList {
+			return &Error{Pos: a.Pos, ID: s.ID,
+				Msg: fmt.Sprintf("The %s statement in state '%s' in SLS '%s' needs to be formed as a list", a.Key, s.ID, s.SLS)}
+		}
+	}
+	return nil
 }
 
 func (d *decoder) args(decl *Decl, m *yaml.Node) error {
