@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/brine-cm/brine/master"
-	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 )
@@ -66,7 +65,7 @@ var slsFunctions = map[string]bool{"state.apply": true, "state.sls": true, "stat
 
 func completeKeys(states ...string) completeFunc {
 	return func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		keys := askMaster(cmd, func(ctx context.Context, c *client.Client) ([]string, error) {
+		keys := askMaster(cmd, func(ctx context.Context, c completer) ([]string, error) {
 			infos, err := c.Keys(ctx)
 			if err != nil {
 				return nil, err
@@ -87,7 +86,7 @@ func completeJIDs(cmd *cobra.Command, args []string, prefix string) ([]string, c
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	jids := askMaster(cmd, func(ctx context.Context, c *client.Client) ([]string, error) {
+	jids := askMaster(cmd, func(ctx context.Context, c completer) ([]string, error) {
 		jobs, err := c.Jobs(ctx)
 		if err != nil {
 			return nil, err
@@ -103,7 +102,7 @@ func completeJIDs(cmd *cobra.Command, args []string, prefix string) ([]string, c
 
 // minionIDs are the accepted keys' ids.
 func minionIDs(cmd *cobra.Command) []string {
-	return askMaster(cmd, func(ctx context.Context, c *client.Client) ([]string, error) {
+	return askMaster(cmd, func(ctx context.Context, c completer) ([]string, error) {
 		infos, err := c.Keys(ctx)
 		if err != nil {
 			return nil, err
@@ -118,10 +117,20 @@ func minionIDs(cmd *cobra.Command) []string {
 	})
 }
 
+// completer is what completion asks the master; *client.Client is one.
+type completer interface {
+	Keys(context.Context) ([]proto.KeyInfo, error)
+	Jobs(context.Context) ([]proto.JobSummary, error)
+	Close()
+}
+
+// dialComplete connects completion to the master; tests replace it.
+var dialComplete = func(c *connFlags) (completer, error) { return c.dial() }
+
 // askMaster dials the master as the command would (its -c, --nats-url
 // and --creds) and runs ask; any failure is no answer.
-func askMaster(cmd *cobra.Command, ask func(context.Context, *client.Client) ([]string, error)) []string {
-	c, err := connOf(cmd).dial()
+func askMaster(cmd *cobra.Command, ask func(context.Context, completer) ([]string, error)) []string {
+	c, err := dialComplete(connOf(cmd))
 	if err != nil {
 		return nil
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/version"
 )
 
@@ -95,5 +97,35 @@ func TestCompleteSLS(t *testing.T) {
 	got := completions(t, "-c", dir, "web1", "state.apply", "")
 	if want := []string{"db", "db.replica", "web"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("SLS completions = %q; want %q", got, want)
+	}
+}
+
+// fakeMaster answers completion's questions.
+type fakeMaster struct{ *fakeKeys }
+
+func (fakeMaster) Jobs(context.Context) ([]proto.JobSummary, error) {
+	return []proto.JobSummary{{JID: "20261206033600000001", Fun: "test.ping"}, {JID: "20261206033600000002", Fun: "state.apply"}}, nil
+}
+
+func TestCompleteFromMaster(t *testing.T) {
+	old := dialComplete
+	t.Cleanup(func() { dialComplete = old })
+	dialComplete = func(*connFlags) (completer, error) { return fakeMaster{registry()}, nil }
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{""}, []string{"call", "completion", "help", "jobs", "key", "master", "minion", "db2", "web3"}}, // commands, then accepted minions
+		{[]string{"w"}, []string{"web3"}},                                // by prefix
+		{[]string{"key", "accept", ""}, []string{"db1", "web1", "web2"}}, // pending and rejected
+		{[]string{"key", "accept", "web1", ""}, []string{"db1", "web2"}}, // not twice
+		{[]string{"key", "reject", ""}, []string{"db1", "db2", "web1", "web3"}},
+		{[]string{"key", "delete", "d"}, []string{"db1", "db2"}},
+		{[]string{"jobs", "lookup", ""}, []string{"20261206033600000001", "20261206033600000002"}},
+		{[]string{"jobs", "kill", "20261206033600000002", ""}, nil},
+	} {
+		if got := completions(t, tc.args...); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("completions of %q = %q; want %q", tc.args, got, tc.want)
+		}
 	}
 }

@@ -160,6 +160,13 @@ func TestDebInstallUpgradePurge(t *testing.T) {
 		if out, code := u.brine("jobs", "lookup", jid, "--out", "json"); code != 0 || !strings.Contains(out, "drained") {
 			t.Errorf("the job running across the upgrade: exit %d; want its return in the cache\n%s", code, out)
 		}
+		// Completion asks the master: the minion's id, the job's jid.
+		if out, _ := u.brine("__complete", "t"); !strings.Contains(out, "testbed\n") {
+			t.Errorf("completion of a target: want testbed\n%s", out)
+		}
+		if out, _ := u.brine("__complete", "jobs", "lookup", ""); !strings.Contains(out, jid) {
+			t.Errorf("completion of jobs lookup: want %s\n%s", jid, out)
+		}
 		if out, code := u.brine("testbed", "test.versions_report", "--out", "json"); code != 0 || !strings.Contains(out, "v0.1.0-systest2") || !strings.Contains(out, "Debian GNU/Linux 12") {
 			t.Errorf("test.versions_report: exit %d; want the new version and Debian 12\n%s", code, out)
 		}
