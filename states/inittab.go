@@ -27,10 +27,11 @@ func init() {
 	Register("inittab.absent", inittabAbsent,
 		Param{Name: "name", Type: String, Doc: "the entry's id, unless id is given."}, id, config)
 	ids := Param{Name: "ids", Type: StringList, Doc: "a list of ids (or one id)."}
+	one := Param{Name: "id", Type: String, Doc: "one id, when name is a description (or give ids)."}
 	Register("inittab.commented", inittabCommented,
-		Param{Name: "name", Type: String, Doc: "an id, unless ids is given."}, ids, config)
+		Param{Name: "name", Type: String, Doc: "an id, unless id or ids is given."}, one, ids, config)
 	Register("inittab.uncommented", inittabUncommented,
-		Param{Name: "name", Type: String, Doc: "an id, unless ids is given."}, ids, config)
+		Param{Name: "name", Type: String, Doc: "an id, unless id or ids is given."}, one, ids, config)
 }
 
 // inittabActions are the actions sysvinit knows (inittab(5)).
@@ -94,7 +95,8 @@ func inittabAbsent(ctx context.Context, req *Request) Result {
 // but the line stays for the reader (for example a Xen guest's tty1..tty6).
 //
 // Each matching line gets a leading '#', nothing else changes. An id with
-// no active entry is not an error. telinit q follows a change.
+// no active entry is not an error: the comment says whether it is already
+// commented or has no line at all. telinit q follows a change.
 //
 // Salt: no such state in Salt.
 func inittabCommented(ctx context.Context, req *Request) Result {
@@ -103,8 +105,9 @@ func inittabCommented(ctx context.Context, req *Request) Result {
 
 // Uncommented brings back entries commented out with '#', by id.
 //
-// A commented line is restored only when no active entry has its id.
-// telinit q follows a change.
+// A commented line is restored only when no active entry has its id. An
+// id with no line at all, active or commented, fails: there is nothing to
+// bring back. telinit q follows a change.
 //
 // Salt: no such state in Salt.
 func inittabUncommented(ctx context.Context, req *Request) Result {
@@ -238,7 +241,12 @@ func inittabEdit(ctx context.Context, req *Request, host inittabHost, op string)
 	} else {
 		arg := "name"
 		ids = []string{req.Name}
-		if req.Args.Has("ids") {
+		switch {
+		case req.Args.Has("id") && req.Args.Has("ids"):
+			return Failf(req.Name, "argument %q: give id or ids, not both", "id")
+		case req.Args.Has("id"):
+			arg, ids = "id", []string{req.Args.String("id", "")}
+		case req.Args.Has("ids"):
 			arg, ids = "ids", req.Args.StringList("ids")
 		}
 		if err := req.Args.Err(); err != nil {
@@ -261,6 +269,25 @@ func inittabEdit(ctx context.Context, req *Request, host inittabHost, op string)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
+	// Which ids have no line at all, active or commented: a state must not
+	// call those "already commented" (or uncommented, or absent) when it
+	// did not find them. uncommented cannot bring back what is not there.
+	missing, already := inittabStatus(lines, ids, op)
+	where := config
+	if data == nil {
+		where = config + " (the file does not exist)"
+	}
+	if op == "uncommented" && len(missing) > 0 {
+		return Failf(req.Name, "no inittab entry %s, active or commented, in %s: nothing to uncomment",
+			strings.Join(missing, ", "), where)
+	}
+	var notes []string
+	if len(already) > 0 {
+		notes = append(notes, fmt.Sprintf("inittab entries %s are already %s in %s", strings.Join(already, ", "), op, config))
+	}
+	if len(missing) > 0 {
+		notes = append(notes, fmt.Sprintf("no inittab entry %s in %s", strings.Join(missing, ", "), where))
+	}
 	var out []byte
 	var done []string
 	switch op {
@@ -272,8 +299,7 @@ func inittabEdit(ctx context.Context, req *Request, host inittabHost, op string)
 		out, done = inittabUncomment(data, lines, ids)
 	}
 	if len(done) == 0 {
-		return Result{Name: req.Name, Result: True, Changes: map[string]any{},
-			Comment: fmt.Sprintf("inittab entries %s are already %s in %s", strings.Join(ids, ", "), op, config)}
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: strings.Join(notes, "; ")}
 	}
 	var changes map[string]any
 	if op == "absent" {
@@ -294,6 +320,29 @@ func inittabEdit(ctx context.Context, req *Request, host inittabHost, op string)
 	} else {
 		op += " in"
 	}
-	return Result{Name: req.Name, Result: res, Changes: changes,
-		Comment: fmt.Sprintf("inittab entries %s %s %s %s%s", what, verb, op, config, tail)}
+	comment := fmt.Sprintf("inittab entries %s %s %s %s%s", what, verb, op, config, tail)
+	if len(missing) > 0 {
+		comment += fmt.Sprintf("; no inittab entry %s in %s", strings.Join(missing, ", "), where)
+	}
+	return Result{Name: req.Name, Result: res, Changes: changes, Comment: comment}
+}
+
+// inittabStatus sorts the ids an edit will not change: missing have no
+// line at all (absent: no active line), already are in the state op
+// wants (commented: only commented lines; uncommented: an active line).
+func inittabStatus(lines []inittabLine, ids []string, op string) (missing, already []string) {
+	for _, id := range ids {
+		active, commented := false, false
+		for _, l := range lines {
+			active = active || (l.Entry != nil && l.Entry.ID == id)
+			commented = commented || (l.Commented != nil && l.Commented.ID == id)
+		}
+		switch {
+		case op == "absent" && !active, !active && !commented:
+			missing = append(missing, id)
+		case op == "commented" && !active, op == "uncommented" && active:
+			already = append(already, id)
+		}
+	}
+	return missing, already
 }

@@ -259,3 +259,68 @@ func TestInittabRootEscape(t *testing.T) {
 		{name: "plain image", files: tab, run: run("inittab.commented", ""), inside: "/etc/inittab", insideHas: "#co:"},
 	})
 }
+
+// A state never reports as already in place an entry it did not find:
+// an id with no line at all, active or commented, is named as missing,
+// in the dry run and the real run alike. uncommented cannot bring back
+// what is not there, so it fails.
+func TestInittabMissingIDs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "inittab")
+	const in = "1:2345:respawn:/a\n#2:2345:respawn:/b\n"
+	tests := []struct {
+		fn, name string
+		args     map[string]any
+		result   Outcome
+		changes  map[string]any
+		has      []string // in the comment
+		hasNot   string
+	}{
+		{"inittab.commented", "xen-tty9", map[string]any{"id": "9"}, True, map[string]any{},
+			[]string{"no inittab entry 9 in"}, "already"},
+		{"inittab.commented", "9", nil, True, map[string]any{}, []string{"no inittab entry 9 in"}, "already"},
+		{"inittab.commented", "ttys", map[string]any{"ids": []any{"2"}}, True, map[string]any{},
+			[]string{"inittab entries 2 are already commented"}, "no inittab entry"},
+		{"inittab.commented", "ttys", map[string]any{"ids": []any{"2", "9"}}, True, map[string]any{},
+			[]string{"inittab entries 2 are already commented", "no inittab entry 9 in"}, ""},
+		{"inittab.commented", "ttys", map[string]any{"ids": []any{"1", "9"}}, True, map[string]any{"commented": []string{"1"}},
+			[]string{"inittab entries 1 ", "commented in", "no inittab entry 9 in"}, "already"},
+		{"inittab.uncommented", "back", map[string]any{"id": "9"}, False, map[string]any{},
+			[]string{"no inittab entry 9, active or commented, in"}, "already"},
+		{"inittab.uncommented", "back", map[string]any{"id": "1"}, True, map[string]any{},
+			[]string{"inittab entries 1 are already uncommented"}, ""},
+		{"inittab.absent", "9", nil, True, map[string]any{}, []string{"no inittab entry 9 in"}, ""},
+		{"inittab.commented", "both", map[string]any{"id": "1", "ids": []any{"2"}}, False, nil, []string{`"id"`}, ""},
+	}
+	for _, tt := range tests {
+		for _, test := range []bool{true, false} {
+			os.WriteFile(path, []byte(in), 0o644)
+			args := map[string]any{"config": path}
+			for k, v := range tt.args {
+				args[k] = v
+			}
+			r := inittabRun(&Request{Name: tt.name, Func: tt.fn, Test: test, Args: NewArgs(args)}, (&fakeInit{}).host())
+			want := tt.result
+			if test && want == True && len(tt.changes) > 0 {
+				want = None
+			}
+			if r.Result != want || (tt.changes != nil && !reflect.DeepEqual(r.Changes, tt.changes)) {
+				t.Errorf("%s %v test=%v = %v %v %q; want %v %v", tt.fn, tt.args, test, r.Result, r.Changes, r.Comment, want, tt.changes)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(r.Comment, s) {
+					t.Errorf("%s %v test=%v: comment %q lacks %q", tt.fn, tt.args, test, r.Comment, s)
+				}
+			}
+			if tt.hasNot != "" && strings.Contains(r.Comment, tt.hasNot) {
+				t.Errorf("%s %v test=%v: comment %q says %q", tt.fn, tt.args, test, r.Comment, tt.hasNot)
+			}
+		}
+	}
+	// No file at all: nothing is there to be "already" anything.
+	gone := filepath.Join(dir, "none")
+	r := inittabRun(&Request{Name: "1", Func: "inittab.commented", Args: NewArgs(map[string]any{"config": gone})}, (&fakeInit{}).host())
+	if r.Result != True || strings.Contains(r.Comment, "already") || !strings.Contains(r.Comment, "does not exist") {
+		t.Errorf("commented on a missing file = %v %q", r.Result, r.Comment)
+	}
+}
