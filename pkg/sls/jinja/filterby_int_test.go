@@ -35,3 +35,25 @@ func TestFilterByIntKeys(t *testing.T) {
 		}
 	}
 }
+
+// pillar.filter_by is salt.utils.data.filter_by over the pillar; its key
+// argument, pillar, has no default.
+func TestPillarFilterBy(t *testing.T) {
+	c := testSaltContext()
+	c.Pillar["role"] = "db"
+	c.Pillar["tier"] = 2
+	tests := []struct{ src, want string }{
+		{`{{ salt['pillar.filter_by']({'db': 'postgres', 'web': 'nginx'}, pillar='role') }}`, "postgres"},
+		{`{{ salt['pillar.filter_by']({1: 'a', 2: 'b'}, 'tier') }}`, "b"},
+		{`{{ salt['pillar.filter_by']({'x': 1, 'default': 'd'}, pillar='nosuch') }}`, "d"},
+	}
+	for _, tt := range tests {
+		got, err := Render("t", []byte(tt.src), SaltVars(c, "", "", "base"), Options{})
+		if err != nil || got != tt.want {
+			t.Errorf("%s = %q, %v; want %q", tt.src, got, err, tt.want)
+		}
+	}
+	if _, err := Render("t", []byte(`{{ salt['pillar.filter_by']({'a': 1}) }}`), SaltVars(c, "", "", "base"), Options{}); err == nil {
+		t.Error("pillar.filter_by without pillar: no error")
+	}
+}

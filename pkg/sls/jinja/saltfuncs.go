@@ -110,6 +110,9 @@ func SaltFuncs(c SaltContext) map[string]Func {
 		"grains.filter_by": func(args []any, kw map[string]any) (any, error) {
 			return filterBy(o, c.Grains, args, kw)
 		},
+		"pillar.filter_by": func(args []any, kw map[string]any) (any, error) {
+			return filterByIn(o, "pillar.filter_by", c.Pillar, "pillar", nil, args, kw)
+		},
 		"config.get": func(args []any, kw map[string]any) (any, error) {
 			key, err := strParam(args, kw, 0, "key")
 			if err != nil {
@@ -361,12 +364,22 @@ func dictUpdateDepth(o *KeyOrder, dest, upd map[string]any, mergeLists bool, dep
 }
 
 // filterBy is salt.utils.data.filter_by over the grains.
+// pillar.filter_by is the same over the pillar (salt/modules/pillar.py),
+// its key named by the required argument pillar.
 func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any) (any, error) {
+	return filterByIn(o, "grains.filter_by", grains, "grain", "os_family", args, kw)
+}
+
+func filterByIn(o *KeyOrder, fn string, data map[string]any, keyArg string, keyDef any, args []any, kw map[string]any) (any, error) {
 	lookup, ok := normalize(param(args, kw, 0, "lookup_dict", nil)).(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("grains.filter_by: lookup_dict must be a dict")
+		return nil, fmt.Errorf("%s: lookup_dict must be a dict", fn)
 	}
-	grain, _ := param(args, kw, 1, "grain", "os_family").(string)
+	grain, ok := param(args, kw, 1, keyArg, keyDef).(string)
+	if !ok {
+		return nil, fmt.Errorf("%s: argument '%s' must be a key such as 'a:b'", fn, keyArg)
+	}
+	grains := data
 	merge := param(args, kw, 2, "merge", nil)
 	// Salt looks default and base up with lookup_dict.get(default) and
 	// `base in lookup_dict`, so either may be any value a key can be: an
