@@ -5,7 +5,7 @@
 #   make bench    benchmarks; writes docs/PERFORMANCE.md
 #   make demo     the main job on loopback with the embedded server
 #   make deb      the Debian package, brine_<version>_<arch>.deb, in ./bin
-#   make man      the man pages in docs/man, from the command tree
+#   make man      every man page in bin/man (docs/man: go generate ./docs/gen)
 
 GO      ?= go
 BIN     := bin/brine
@@ -52,7 +52,7 @@ deb:
 	GO=$(GO) packaging/deb.sh bin
 
 man:
-	$(GO) run ./cmd/brine gen-man docs/man
+	$(GO) run ./cmd/brine gen-man bin/man
 
 clean:
 	rm -rf bin

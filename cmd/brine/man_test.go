@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/states"
 )
 
 // TestManPagesFresh fails when docs/man is not what `go generate
@@ -34,7 +36,7 @@ func TestManPagesFresh(t *testing.T) {
 			t.Errorf("docs/man/%s is stale or missing: run go generate ./docs/gen", n)
 		}
 	}
-	for _, want := range []string{"brine.1", "brine-master.8", "brine-minion.8", "brine-states.7", "brine-key-accept.1", "brine-jobs-lookup.1"} {
+	for _, want := range []string{"brine.1", "brine-master.8", "brine-minion.8", "brine-key-accept.1", "brine-jobs-lookup.1"} {
 		if _, ok := pages[want]; !ok {
 			t.Errorf("no page %s", want)
 		}
@@ -42,7 +44,41 @@ func TestManPagesFresh(t *testing.T) {
 	if !bytes.Contains(pages["brine.1"], []byte(`\fBbrine-master(8)\fP`)) {
 		t.Errorf("brine(1) does not point at brine-master(8)")
 	}
-	if !bytes.Contains(pages["brine-states.7"], []byte("file.managed")) {
-		t.Errorf("brine-states(7) does not document file.managed")
+}
+
+// TestStatesPage: brine-states(7) documents every registered state
+// function with its arguments, and the global arguments.
+func TestStatesPage(t *testing.T) {
+	page := string(statesPage())
+	for _, n := range states.Names() {
+		if !strings.Contains(page, ".SS "+roffEscape(n)+"\n") {
+			t.Errorf("brine-states(7) lacks %s", n)
+		}
+	}
+	for _, want := range []string{".TH \"BRINE-STATES\" \"7\"", ".SH GLOBAL ARGUMENTS", "\\(bu 2\nname (string)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("brine-states(7) lacks %q", want)
+		}
+	}
+}
+
+// TestGenMan: gen-man writes the command pages and brine-states(7), and
+// --states=false leaves the latter out.
+func TestGenMan(t *testing.T) {
+	for _, tc := range []struct {
+		flag   string
+		states bool
+	}{{"--states=true", true}, {"--states=false", false}} {
+		dir := t.TempDir()
+		if _, code := runOut(t, "gen-man", tc.flag, dir); code != 0 {
+			t.Fatalf("gen-man %s: exit %d", tc.flag, code)
+		}
+		_, err := os.Stat(filepath.Join(dir, statesPageName))
+		if (err == nil) != tc.states {
+			t.Errorf("gen-man %s: brine-states.7 written = %v; want %v", tc.flag, err == nil, tc.states)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "brine-minion.8")); err != nil {
+			t.Errorf("gen-man %s: %v", tc.flag, err)
+		}
 	}
 }
