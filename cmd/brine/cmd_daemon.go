@@ -75,6 +75,7 @@ func newMasterCmd(s *streams) *cobra.Command {
 			ctx, cancel := signalContext()
 			defer cancel()
 			m := master.New(cfg, master.Options{Log: log})
+			go servePprof(ctx, log)
 			return m.Run(ctx, func() { notifyReady(ctx, log) })
 		},
 	}

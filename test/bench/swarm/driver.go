@@ -1,0 +1,737 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+type driver struct {
+	brine   string
+	self    string
+	dir     string // the master's folder, on the disk
+	shm     string // the minions' folders, on tmpfs when there is one
+	etc     string
+	port    int
+	per     int
+	runs    int
+	profile string
+
+	master  *child
+	minions []*child
+	cl      *client.Client
+	rows    []row
+	started int // minions started so far
+	nofile  uint64
+	// pprof addresses of the swarm processes and the master, with
+	// -profile.
+	pprof       []string
+	masterPprof string
+	deadline    time.Duration
+}
+
+// row is one line of the table.
+type row struct {
+	measure, minions, brine, floor, ratio, target string
+}
+
+// SizeError is a -sizes value that is not a list of growing counts.
+type SizeError struct{ Value string }
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("-sizes %q: want growing numbers of minions, comma-separated", e.Value)
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || (len(out) > 0 && n <= out[len(out)-1]) {
+			return nil, &SizeError{Value: s}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func runDriver(args []string) error {
+	fs := flag.NewFlagSet("swarm", flag.ContinueOnError)
+	brine := fs.String("brine", "bin/brine", "the brine binary")
+	sizesFlag := fs.String("sizes", "1000,10000", "fleet sizes, growing")
+	per := fs.Int("per", 2000, "minions per swarm process")
+	runs := fs.Int("runs", 5, "runs of each ping (and floor); the median is reported")
+	keep := fs.Bool("keep", false, "keep the work folders")
+	profile := fs.String("profile", "", "write CPU profiles of the master, the last ping command and the swarm processes into this folder")
+	wait := fs.Duration("wait", 4*time.Minute, "longest wait for a fleet to come up (keys pending, then connected)")
+	hold := fs.Bool("hold", false, "once measured, keep the master and the fleet up until interrupted (for profiling: brine -c ETC ...)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sizes, err := parseSizes(*sizesFlag)
+	if err != nil {
+		return err
+	}
+	d := &driver{per: *per, runs: *runs, deadline: *wait}
+	if d.brine, err = filepath.Abs(*brine); err != nil {
+		return err
+	}
+	if d.self, err = os.Executable(); err != nil {
+		return err
+	}
+	if *profile != "" {
+		if d.profile, err = filepath.Abs(*profile); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(d.profile, 0o755); err != nil {
+			return err
+		}
+	}
+	// The master and every child inherit the limit.
+	if d.nofile, err = raiseNofile(); err != nil {
+		return err
+	}
+	if need := uint64(sizes[len(sizes)-1]) + 1024; d.nofile < need {
+		return fmt.Errorf("open-file limit %d: the master needs about %d for %d minions (raise the hard limit: ulimit -Hn, prlimit)", d.nofile, need, sizes[len(sizes)-1])
+	}
+	if d.dir, err = os.MkdirTemp("", "brine-swarm-"); err != nil {
+		return err
+	}
+	shmBase := ""
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		shmBase = "/dev/shm"
+	}
+	if d.shm, err = os.MkdirTemp(shmBase, "brine-swarm-minions-"); err != nil {
+		return err
+	}
+	if !*keep {
+		defer os.RemoveAll(d.dir)
+		defer os.RemoveAll(d.shm)
+	} else {
+		progress("work folders kept: %s %s", d.dir, d.shm)
+	}
+	defer d.stopAll()
+
+	floors := map[int]time.Duration{}
+	for _, n := range sizes {
+		f, err := d.floor(n)
+		if err != nil {
+			return fmt.Errorf("floor, %d connections: %w", n, err)
+		}
+		floors[n] = f
+		progress("floor, %d: %v", n, f)
+	}
+	if err := d.startMaster(); err != nil {
+		return err
+	}
+	help, err := d.helpTime()
+	if err != nil {
+		return err
+	}
+	for _, n := range sizes {
+		if err := d.grow(n); err != nil {
+			return err
+		}
+		if err := d.ping(n, floors[n]); err != nil {
+			return err
+		}
+	}
+	if *hold {
+		progress("holding: master.yaml in %s; interrupt to stop", d.etc)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		<-ctx.Done()
+		stop()
+		return nil
+	}
+	if err := d.idleRSS(sizes[len(sizes)-1]); err != nil {
+		return err
+	}
+	d.add(row{measure: "start-up of the command alone: `brine --help` (median)", brine: ms(help)})
+	d.print(sizes)
+	return nil
+}
+
+func progress(f string, a ...any) { fmt.Fprintf(os.Stderr, "swarm: "+f+"\n", a...) }
+
+func (d *driver) add(r row) {
+	d.rows = append(d.rows, r)
+	progress("%s, %s: %s (floor %s, ratio %s)", r.measure, r.minions, r.brine, r.floor, r.ratio)
+}
+
+// chunks splits n minions into processes of at most per.
+func chunks(n, per int) []int {
+	var out []int
+	for n > 0 {
+		c := min(n, per)
+		out = append(out, c)
+		n -= c
+	}
+	return out
+}
+
+// floor measures the floor with n connections in processes of d.per.
+func (d *driver) floor(n int) (time.Duration, error) {
+	srv, err := d.startChild("natsd", []string{"natsd"}, "ready ", nil)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.stop()
+	url := strings.TrimPrefix(srv.line, "ready ")
+	var answer []*child
+	defer func() {
+		for _, c := range answer {
+			c.stop()
+		}
+	}()
+	for i, c := range chunks(n, d.per) {
+		a, err := d.startChild(fmt.Sprintf("answer-%d", i), []string{"answer", "-url", url, "-n", strconv.Itoa(c)}, "ready ", nil)
+		if err != nil {
+			return 0, err
+		}
+		answer = append(answer, a)
+	}
+	return floorMedian(url, n, d.runs)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startMaster writes master.yaml and starts `brine master`. The limits
+// that bound onboarding are raised: a fleet of 10,000 pending keys
+// is past max_pending_keys' default (1,000), and at the default
+// key_requests_per_sec (50) its requests alone take 200 s.
+func (d *driver) startMaster() error {
+	var err error
+	if d.port, err = freePort(); err != nil {
+		return err
+	}
+	d.etc = filepath.Join(d.dir, "etc")
+	srv := filepath.Join(d.dir, "srv")
+	if err := write(filepath.Join(srv, "top.sls"), "base:\n  '*': []\n"); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(d.etc, "master.yaml"), fmt.Sprintf(`port: %d
+state_dir: %s/master
+file_roots: {base: [%s]}
+pillar_roots: {base: [%s/pillar]}
+log_level: warn
+limits:
+  max_pending_keys: 20000
+  key_requests_per_sec: 2000
+`, d.port, d.dir, srv, d.dir)); err != nil {
+		return err
+	}
+	var env []string
+	if d.profile != "" {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		d.masterPprof = fmt.Sprintf("127.0.0.1:%d", port)
+		env = append(env, "BRINE_PPROF="+d.masterPprof)
+	}
+	log, err := os.Create(filepath.Join(d.dir, "master.log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(d.brine, "master", "-c", d.etc)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return err
+	}
+	d.master = &child{name: "master", cmd: cmd, closer: log}
+	creds := filepath.Join(d.dir, "master", master.OperatorFile)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d.cl, err = client.Connect(client.Config{URL: fmt.Sprintf("nats://127.0.0.1:%d", d.port), Creds: creds, Name: "swarm-driver"})
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("master did not come up: %w (see %s)", err, log.Name())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// brineCmd runs the brine command line against the master and returns
+// its wall time and output.
+func (d *driver) brineCmd(env []string, args ...string) (time.Duration, string, error) {
+	cmd := exec.Command(d.brine, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		return took, out.String(), fmt.Errorf("brine %s: %w: %s", strings.Join(args, " "), err, clip(errb.String()))
+	}
+	return took, out.String(), nil
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+func (d *driver) helpTime() (time.Duration, error) {
+	var ds []time.Duration
+	for i := 0; i < d.runs; i++ {
+		t, _, err := d.brineCmd(nil, "--help")
+		if err != nil {
+			return 0, err
+		}
+		ds = append(ds, t)
+	}
+	return median(ds), nil
+}
+
+// grow starts swarm processes until n minions run, accepts their keys
+// as an operator would, and waits until every one is connected.
+func (d *driver) grow(n int) error {
+	begin := time.Now()
+	from := d.started
+	for _, c := range chunks(n-d.started, d.per) {
+		args := []string{"minions", "-master", fmt.Sprintf("nats://127.0.0.1:%d", d.port), "-dir", d.shm,
+			"-first", strconv.Itoa(d.started + 1), "-n", strconv.Itoa(c), "-log", filepath.Join(d.dir, fmt.Sprintf("minions-%d.log", len(d.minions)))}
+		if d.profile != "" {
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			args = append(args, "-pprof", addr)
+			d.pprof = append(d.pprof, addr)
+		}
+		ch, err := d.startChild(fmt.Sprintf("minions-%d", len(d.minions)), args, "", nil)
+		if err != nil {
+			return err
+		}
+		d.minions = append(d.minions, ch)
+		d.started += c
+	}
+	ctx := context.Background()
+	if err := d.waitKeys(ctx, n-from, proto.KeyPending); err != nil {
+		return err
+	}
+	pending := time.Since(begin)
+	progress("%d keys pending after %v", n-from, pending.Round(time.Millisecond))
+	acceptT, _, err := d.brineCmd(nil, "key", "accept", "-A", "-y", "-c", d.etc)
+	if err != nil {
+		return err
+	}
+	d.add(row{measure: "`brine key accept -A -y`, every pending key", minions: fmt.Sprintf("%s pending", count(n-from)), brine: ms(acceptT)})
+	start := time.Now()
+	if err := d.waitConnected(ctx, n); err != nil {
+		return err
+	}
+	d.add(row{measure: "from the accept to every minion connected with its rights", minions: count(n), brine: ms(time.Since(start))})
+	var ls []time.Duration
+	for i := 0; i < 3; i++ {
+		t, out, err := d.brineCmd(nil, "key", "list", "-c", d.etc)
+		if err != nil {
+			return err
+		}
+		if got := strings.Count(out, "\nm"); got < n-1 {
+			return fmt.Errorf("brine key list lists %d minions; want %d", got, n)
+		}
+		ls = append(ls, t)
+	}
+	d.add(row{measure: "`brine key list` (median of 3)", minions: count(n) + " accepted", brine: ms(median(ls))})
+	return nil
+}
+
+func (d *driver) waitKeys(ctx context.Context, want int, state string) error {
+	deadline := time.Now().Add(d.deadline)
+	for {
+		ks, err := d.cl.Keys(ctx)
+		got := 0
+		for _, k := range ks {
+			if k.State == state {
+				got++
+			}
+		}
+		if err == nil && got >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d keys %s after %v (%v)", got, want, state, d.deadline, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func (d *driver) waitConnected(ctx context.Context, want int) error {
+	deadline := time.Now().Add(d.deadline)
+	for {
+		ms, err := d.cl.Minions(ctx)
+		got := 0
+		for _, m := range ms {
+			if m.Connected {
+				got++
+			}
+		}
+		if err == nil && got >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d minions connected after %v (%v)", got, want, d.deadline, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// ping times the whole `brine '*' test.ping` process.
+func (d *driver) ping(n int, floor time.Duration) error {
+	var ds []time.Duration
+	var cpu []cpuSplit
+	for i := 0; i < d.runs; i++ {
+		before := d.cpu()
+		t, out, err := d.brineCmd(nil, "*", "test.ping", "-c", d.etc)
+		if err != nil {
+			return err
+		}
+		cpu = append(cpu, d.cpu().minus(before))
+		if got := strings.Count(out, "    True\n"); got != n {
+			return fmt.Errorf("brine '*' test.ping: %d of %d minions returned True", got, n)
+		}
+		ds = append(ds, t)
+	}
+	med := median(ds)
+	target := ""
+	switch n {
+	case 1000:
+		target = "< 150 ms"
+	case 10000:
+		target = "< 1.5 s"
+	}
+	d.add(row{measure: fmt.Sprintf("`brine '*' test.ping`, whole process (median of %d)", d.runs), minions: count(n),
+		brine: ms(med), floor: ms(floor), ratio: fmt.Sprintf("%.1f", float64(med)/float64(floor)), target: target})
+	c := medianCPU(cpu)
+	d.add(row{measure: "CPU time of one ping: master / swarm processes (median)", minions: count(n),
+		brine: fmt.Sprintf("%s / %s", ms(c.master), ms(c.swarm))})
+	mp := d.master.cmd.Process.Pid
+	target = ""
+	if n == 10000 {
+		target = "< 250 MB"
+	}
+	d.add(row{measure: "RSS of the master, every minion connected, after the pings", minions: count(n),
+		brine: fmt.Sprintf("%s (anonymous %s)", mb(statusKB(mp, "VmRSS:")), mb(statusKB(mp, "RssAnon:"))), target: target})
+	if d.profile != "" {
+		return d.profilePings(n)
+	}
+	return nil
+}
+
+// profilePings pings back to back for a while, untimed, with the master
+// and the swarm processes profiled all along and the last command
+// profiled alone (BRINE_CPUPROFILE).
+func (d *driver) profilePings(n int) error {
+	const secs = 10
+	fetch := func(addr, file string, done chan<- error) {
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+		if err == nil {
+			defer resp.Body.Close()
+			var b []byte
+			if b, err = io.ReadAll(resp.Body); err == nil {
+				err = os.WriteFile(file, b, 0o644)
+			}
+		}
+		done <- err
+	}
+	done := make(chan error)
+	fetchers := 1
+	go fetch(d.masterPprof, filepath.Join(d.profile, fmt.Sprintf("master-ping-%d.pprof", n)), done)
+	for i, a := range d.pprof {
+		fetchers++
+		go fetch(a, filepath.Join(d.profile, fmt.Sprintf("swarm-%d-ping-%d.pprof", i, n)), done)
+	}
+	pings := 0
+	for start := time.Now(); time.Since(start) < secs*time.Second-time.Second; pings++ {
+		env := []string{"BRINE_CPUPROFILE=" + filepath.Join(d.profile, fmt.Sprintf("command-ping-%d.pprof", n))}
+		if _, _, err := d.brineCmd(env, "*", "test.ping", "-c", d.etc); err != nil {
+			return err
+		}
+	}
+	var first error
+	for range fetchers {
+		if err := <-done; err != nil && first == nil {
+			first = err
+		}
+	}
+	progress("profiled %d pings of %d minions into %s", pings, n, d.profile)
+	return first
+}
+
+// idleRSS measures a minion as it runs on a host of its own: a `brine
+// minion` process, from its own copy of the binary (the swarm's minions
+// and the master share the binary's pages), idle after a ping with the
+// whole fleet connected. It also reports what one more minion costs a
+// swarm process.
+func (d *driver) idleRSS(n int) error {
+	var kb int
+	for _, c := range d.minions {
+		kb += statusKB(c.cmd.Process.Pid, "RssAnon:")
+	}
+	d.add(row{measure: "anonymous memory per minion in a swarm process (all swarm processes / minions)", minions: count(n),
+		brine: fmt.Sprintf("%.0f kB", float64(kb)/float64(n))})
+	own := filepath.Join(d.shm, "brine-lone")
+	data, err := os.ReadFile(d.brine)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteSync(own, data, 0o755); err != nil {
+		return err
+	}
+	home := filepath.Join(d.shm, "lone")
+	if err := write(filepath.Join(home, "minion.yaml"), fmt.Sprintf("id: lone\nmaster: nats://127.0.0.1:%d\nstate_dir: %s/state\ncache_dir: %s/cache\nroot: %s/root\nlog_level: warn\n",
+		d.port, home, home, home)); err != nil {
+		return err
+	}
+	log, err := os.Create(filepath.Join(d.dir, "lone.log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(own, "minion", "-c", home)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return err
+	}
+	lone := &child{name: "lone", cmd: cmd, closer: log}
+	defer lone.stop()
+	ctx := context.Background()
+	if err := d.waitKeys(ctx, 1, proto.KeyPending); err != nil {
+		return err
+	}
+	if _, _, err := d.brineCmd(nil, "key", "accept", "lone", "-y", "-c", d.etc); err != nil {
+		return err
+	}
+	if err := d.waitConnected(ctx, n+1); err != nil {
+		return err
+	}
+	if _, _, err := d.brineCmd(nil, "-L", "lone", "test.ping", "-c", d.etc); err != nil {
+		return err
+	}
+	// A minion gives memory back after 10 s with nothing to do.
+	time.Sleep(12 * time.Second)
+	pid := cmd.Process.Pid
+	d.add(row{measure: "idle RSS of a `brine minion` process of its own, 12 s after a test.ping", minions: "1 (of " + count(n+1) + ")",
+		brine: fmt.Sprintf("%s (anonymous %s)", mb(statusKB(pid, "VmRSS:")), mb(statusKB(pid, "RssAnon:"))), target: "< 10 MB"})
+	return nil
+}
+
+func (d *driver) print(sizes []int) {
+	fmt.Println("| measure | minions | brine | floor | ratio | target |")
+	fmt.Println("|---|---|---:|---:|---:|---|")
+	for _, r := range d.rows {
+		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", r.measure, r.minions, r.brine, r.floor, r.ratio, r.target)
+	}
+}
+
+// cpuSplit is CPU time spent by the master and by the swarm processes.
+type cpuSplit struct{ master, swarm time.Duration }
+
+func (a cpuSplit) minus(b cpuSplit) cpuSplit { return cpuSplit{a.master - b.master, a.swarm - b.swarm} }
+
+func (d *driver) cpu() cpuSplit {
+	c := cpuSplit{master: cpuTime(d.master.cmd.Process.Pid)}
+	for _, m := range d.minions {
+		c.swarm += cpuTime(m.cmd.Process.Pid)
+	}
+	return c
+}
+
+func medianCPU(cs []cpuSplit) cpuSplit {
+	var m, s []time.Duration
+	for _, c := range cs {
+		m = append(m, c.master)
+		s = append(s, c.swarm)
+	}
+	return cpuSplit{median(m), median(s)}
+}
+
+// clockTick is the kernel's USER_HZ, which /proc/PID/stat counts in.
+const clockTick = 100
+
+// cpuTime is a process's user and system CPU time so far.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * time.Second / clockTick
+}
+
+func statusKB(pid int, field string) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+func mb(kb int) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
+
+func ms(d time.Duration) string {
+	if d >= 10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	if d >= time.Second {
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+func count(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func write(p, s string) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(s), 0o644)
+}
+
+// child is a process the driver started and stops.
+type child struct {
+	name   string
+	cmd    *exec.Cmd
+	line   string // the line it was waited for
+	closer io.Closer
+}
+
+// startChild starts this program with args and, when ready is set,
+// waits for a line of its output that starts with it.
+func (d *driver) startChild(name string, args []string, ready string, env []string) (*child, error) {
+	cmd := exec.Command(d.self, args...)
+	cmd.Env = append(os.Environ(), env...)
+	log, err := os.Create(filepath.Join(d.dir, name+".err"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = log
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, err
+	}
+	c := &child{name: name, cmd: cmd, closer: log}
+	lines := make(chan string, 1)
+	go func() {
+		// Owned by the child's stdout: it ends when the child exits.
+		sc := bufio.NewScanner(out)
+		sent := false
+		for sc.Scan() {
+			if !sent && ready != "" && strings.HasPrefix(sc.Text(), ready) {
+				lines <- sc.Text()
+				sent = true
+			}
+		}
+		close(lines)
+	}()
+	if ready == "" {
+		return c, nil
+	}
+	select {
+	case l, ok := <-lines:
+		if !ok {
+			c.stop()
+			return nil, fmt.Errorf("%s exited before it was ready (see %s)", name, log.Name())
+		}
+		c.line = l
+		return c, nil
+	case <-time.After(2 * time.Minute):
+		c.stop()
+		return nil, fmt.Errorf("%s not ready after 2m (see %s)", name, log.Name())
+	}
+}
+
+// stop ends the child: SIGTERM, then SIGKILL if it lingers.
+func (c *child) stop() {
+	if c == nil || c.cmd.Process == nil {
+		return
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		_ = c.cmd.Process.Kill()
+		<-done
+	}
+	if c.closer != nil {
+		c.closer.Close()
+	}
+}
+
+// stopAll stops the swarm first, then the master (so that it writes its
+// profile with the fleet's goodbyes in it).
+func (d *driver) stopAll() {
+	if d.cl != nil {
+		d.cl.Close()
+	}
+	done := make(chan struct{})
+	for _, c := range d.minions {
+		go func() {
+			c.stop()
+			done <- struct{}{}
+		}()
+	}
+	for range d.minions {
+		<-done
+	}
+	d.master.stop()
+}
