@@ -137,11 +137,15 @@ func TestDebInstallUpgradePurge(t *testing.T) {
 		}
 		u.waitPing()
 		u.waitState("active")
+		if out, code := u.brine("*", "test.ping", "--out", "json"); code != 0 || !strings.Contains(out, `"testbed": true`) {
+			t.Errorf("brine '*' test.ping: exit %d\n%s", code, out)
+		}
 	})
 
 	t.Run("upgrade while the minion runs a job", func(t *testing.T) {
 		u.t = t
 		before := u.show("MainPID")
+		masterBefore := masterPID(t, u)
 		jid := u.gatedJob()
 		run(t, c, "dpkg", "-i", "--force-confold", "/root/brine2.deb")
 		if out := run(t, c, "/usr/bin/brine", "--version"); !strings.HasPrefix(out, "brine v0.1.0-systest2 (go") {
@@ -157,6 +161,9 @@ func TestDebInstallUpgradePurge(t *testing.T) {
 			return nil
 		})
 		u.waitPing()
+		if pid := masterPID(t, u); pid == masterBefore || pid == "0" {
+			t.Errorf("master MainPID %s (was %s); want it restarted on the new binary", pid, masterBefore)
+		}
 		if out, code := u.brine("jobs", "lookup", jid, "--out", "json"); code != 0 || !strings.Contains(out, "drained") {
 			t.Errorf("the job running across the upgrade: exit %d; want its return in the cache\n%s", code, out)
 		}
@@ -214,4 +221,13 @@ func TestDebInstallUpgradePurge(t *testing.T) {
 func present(c *testbed.Container, p string) bool {
 	_, err := os.Lstat(filepath.Join(c.FS(), p))
 	return err == nil
+}
+
+func masterPID(t *testing.T, u *units) string {
+	t.Helper()
+	out, err := u.exec("systemctl", "show", "-p", "MainPID", "--value", "brine-master")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
 }
