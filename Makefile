@@ -16,8 +16,10 @@ FUZZTIME ?= 5s
 
 all: build
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/brine
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/brine-cm/brine/pkg/version.Version=$(VERSION)" -o $(BIN) ./cmd/brine
 
 generate:
 	$(GO) generate ./...
