@@ -101,8 +101,10 @@ func InInbox(reply, prefix string) bool {
 	return true
 }
 
-// MaxReplyLen bounds a reply subject the master will answer on.
-const MaxReplyLen = 256
+// MaxReplyLen bounds a reply subject the master will answer on: room for
+// the longest id's token (3 bytes per byte of MaxIDLen) under "_INBOX."
+// and nats.go's request suffix, and no more.
+const MaxReplyLen = 1024
 
 // Subjects of the job cache, a JetStream stream that only the master
 // writes to: minions publish acks, events and returns on their live
