@@ -33,6 +33,10 @@ const pendingPayload = 4096
 // one lock that revocation also takes, so a connection authorised with
 // the old state is always one revocation kicks.
 func (m *Master) authorize(msg *nats.Msg) {
+	if calloutExpired(string(msg.Data), time.Now()) {
+		m.refused.note("auth", "callout", "the server stopped waiting before the request's turn came; the client will try again")
+		return
+	}
 	req, err := jwt.DecodeAuthorizationRequestClaims(string(msg.Data))
 	if err != nil {
 		m.refused.note("auth", "callout", "bad request: "+err.Error())
@@ -49,7 +53,7 @@ func (m *Master) authorize(msg *nats.Msg) {
 		resp.Audience = req.Server.ID
 		resp.Jwt = userJWT
 		resp.Error = reason
-		tok, err := resp.Encode(m.issuer)
+		tok, err := resp.Encode(signerFor(m.issuer))
 		if err != nil {
 			m.log.Error("auth callout: encode", "err", err)
 			return
@@ -90,7 +94,7 @@ func (m *Master) authorize(msg *nats.Msg) {
 	ids[req.ClientInformation.ID] = struct{}{}
 	m.mu.Unlock()
 
-	tok, err := uc.Encode(m.issuer)
+	tok, err := uc.Encode(signerFor(m.issuer))
 	if err != nil {
 		m.log.Error("auth callout: user jwt", "err", err)
 		respond("", "internal error")

@@ -94,9 +94,9 @@ func (m *Master) serve(ctx context.Context) error {
 	var sub *nats.Subscription
 	var err error
 	if m.srv != nil {
-		sub, err = m.authNC.Subscribe(authSubject, m.authorize)
+		sub, err = m.authNC.Subscribe(authSubject, m.authHandler())
 	} else {
-		sub, err = m.authNC.QueueSubscribe(authSubject, authQueue, m.authorize)
+		sub, err = m.authNC.QueueSubscribe(authSubject, authQueue, m.authHandler())
 	}
 	if err == nil {
 		err = sub.SetPendingLimits(subPendingMsgs, subPendingBytes)
