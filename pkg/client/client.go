@@ -156,7 +156,33 @@ func (c *Client) Keys(ctx context.Context) ([]proto.KeyInfo, error) {
 // KeyAction accepts, rejects or deletes keys; all takes every key the
 // action applies to, include lets accept take rejected keys (and reject
 // accepted ones).
+//
+// Named keys go in batches of KeyBatch, a request each: the master
+// changes keys one at a time (a registry write, and a disconnect so
+// that the minion comes back with its new rights), and each request
+// must end within its own timeout whatever the size of the fleet. The
+// keys changed before an error are returned with it.
 func (c *Client) KeyAction(ctx context.Context, action string, ids []string, all, include bool) ([]string, error) {
+	if all {
+		return c.keyAction(ctx, action, ids, all, include)
+	}
+	var changed []string
+	for len(ids) > 0 {
+		batch := ids[:min(KeyBatch, len(ids))]
+		ids = ids[len(batch):]
+		done, err := c.keyAction(ctx, action, batch, false, include)
+		changed = append(changed, done...)
+		if err != nil {
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+// KeyBatch is how many named keys one key action request carries.
+const KeyBatch = 250
+
+func (c *Client) keyAction(ctx context.Context, action string, ids []string, all, include bool) ([]string, error) {
 	var r proto.KeyActionReply
 	err := c.ask(ctx, proto.SubjKeyAction, &proto.KeyActionRequest{Action: action, IDs: ids, All: all, Include: include}, &r)
 	return r.Changed, err
