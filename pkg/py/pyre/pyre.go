@@ -105,6 +105,10 @@ func Translate(p string, flags Flag) (string, error) {
 			n := p[i+1]
 			i++
 			switch {
+			case isASCIILetter(n) && !strings.ContainsRune(pyEscapes, rune(n)):
+				// Python refuses an escaped letter it does not know;
+				// RE2 would read some (\Q, \p, \z) as its own.
+				return "", fmt.Errorf("pattern %q: bad escape \\%c", p, n)
 			case n == 'Z' && !inClass:
 				b.WriteString(`\z`)
 			case n >= '1' && n <= '9' && !inClass:
@@ -238,6 +242,11 @@ func leadingFlags(p string, flag byte) bool {
 	}
 	return false
 }
+
+// pyEscapes are the escaped letters Python's re knows in a pattern.
+const pyEscapes = "abBdDfnrsStvwWxAZNuU"
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // escaped reports whether p[i] is preceded by an odd number of backslashes.
 func escaped(p string, i int) bool {
