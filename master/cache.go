@@ -95,32 +95,39 @@ const maxUnknownJobs = 10000
 // jobFor finds a minion's entry for a job, reading the job's record from
 // the cache when the table does not know the job (published by another
 // master, or before a restart). nil: the job was not sent to this
-// minion.
-func (m *Master) jobFor(ctx context.Context, jid, id string) *minionJob {
+// minion. An error: the cache could not say (no answer while its stream
+// elects a leader, the master stopping); nothing is concluded from it.
+func (m *Master) jobFor(ctx context.Context, jid, id string) (*minionJob, error) {
 	if proto.ValidJID(jid) != nil {
-		return nil
+		return nil, nil
 	}
 	if mj, known := m.jobs.get(jid, id); known {
-		return mj
+		return mj, nil
 	}
 	rec, err := m.jobRecord(ctx, jid)
-	if err != nil {
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		m.jobs.mu.Lock()
 		if len(m.jobs.m) < maxUnknownJobs {
 			m.jobs.m[jid] = &jobEntry{at: time.Now()}
 		}
 		m.jobs.mu.Unlock()
-		return nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job cache: record of %s: %w", jid, err)
 	}
 	m.jobs.add(jid, rec.Minions, time.Now())
 	mj, _ := m.jobs.get(jid, id)
-	return mj
+	return mj, nil
 }
 
 // jobRecord reads one job's record from the cache.
 func (m *Master) jobRecord(ctx context.Context, jid string) (*proto.JobRecord, error) {
-	raw, err := m.cache.GetLastMsgForSubject(ctx, proto.CacheJob(jid))
-	if err != nil {
+	var raw *jetstream.RawStreamMsg
+	if err := m.storeRequest(ctx, "job record", func(ctx context.Context) (err error) {
+		raw, err = m.cache.GetLastMsgForSubject(ctx, proto.CacheJob(jid))
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	var rec proto.JobRecord
@@ -137,7 +144,7 @@ func (m *Master) storeRecord(ctx context.Context, rec *proto.JobRecord) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.js.Publish(ctx, proto.CacheJob(rec.JID), b, jetstream.WithMsgID("job-"+rec.JID),
+	if _, err := m.publishCache(ctx, &nats.Msg{Subject: proto.CacheJob(rec.JID), Data: b}, jetstream.WithMsgID("job-"+rec.JID),
 		jetstream.WithExpectLastSequencePerSubject(0)); err != nil {
 		return fmt.Errorf("job cache: record %s: %w", rec.JID, err)
 	}
@@ -215,9 +222,12 @@ func (m *Master) onAck(msg *nats.Msg) {
 	}
 	m.heard(id, jid)
 	work := func(ctx context.Context) {
-		mj := m.jobFor(ctx, jid, id)
+		mj, err := m.jobFor(ctx, jid, id)
+		if err != nil {
+			m.refused.note("ack", id, "not kept: "+err.Error(), "jid", jid)
+			return
+		}
 		if mj == nil && a.Startup {
-			var err error
 			if mj, err = m.recordStartup(ctx, id, jid, a.Fun, a.Args); err != nil {
 				m.refused.note("ack", id, "startup run not recorded: "+err.Error(), "jid", jid)
 				return
@@ -259,9 +269,12 @@ func (m *Master) onEvent(msg *nats.Msg) {
 		if !m.work.try(id, func() {
 			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 			defer cancel()
-			if mj := m.jobFor(ctx, jid, id); mj != nil {
+			switch mj, err := m.jobFor(ctx, jid, id); {
+			case err != nil:
+				m.refused.note("event", id, "not kept: "+err.Error(), "jid", jid)
+			case mj != nil:
 				m.keepEvent(id, jid, msg, mj)
-			} else {
+			default:
 				m.refused.note("event", id, "a job that was not sent to it", "jid", jid)
 			}
 		}) {
@@ -351,14 +364,20 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
 		return
 	}
-	mj := m.jobFor(ctx, jid, id)
-	if mj == nil && ret.Startup {
+	mj, err := m.jobFor(ctx, jid, id)
+	if mj == nil && err == nil && ret.Startup {
 		mj, err = m.recordStartup(ctx, id, jid, ret.Fun, ret.Args)
 		if err != nil {
 			// Recorded already: the ack made the record, which does
 			// not list this minion only if it is not its run.
-			mj = m.jobFor(ctx, jid, id)
+			mj, err = m.jobFor(ctx, jid, id)
 		}
+	}
+	if err != nil {
+		// Not a refusal: the minion sends it again, to this master or
+		// another, until the cache can tell.
+		m.answerStored(msg, inbox, err, false)
+		return
 	}
 	if mj == nil {
 		m.refused.note("return", id, "a job that was not sent to it", "jid", jid)
@@ -378,7 +397,7 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		if len(parts) > 1 {
 			out.Header = nats.Header{proto.PartHeader: []string{proto.PartLabel(pi, len(parts))}}
 		}
-		if _, err := m.js.PublishMsg(ctx, out, jetstream.WithMsgID(fmt.Sprintf("ret-%s-%s-%d", id, jid, pi))); err != nil {
+		if _, err := m.publishCache(ctx, out, jetstream.WithMsgID(fmt.Sprintf("ret-%s-%s-%d", id, jid, pi))); err != nil {
 			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
 			return
 		}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 
@@ -44,6 +45,10 @@ type ClusterConfig struct {
 	// Routes are the other nodes' route URLs, nats-route://host:port
 	// (this node's own may be listed too: the same list on every node).
 	Routes []string `yaml:"routes"`
+	// Advertise is host:port the other nodes reach this one at, when it
+	// is not listen's (NAT, containers); the nodes tell each other of
+	// it, and dial it for a node their routes do not list.
+	Advertise string `yaml:"advertise"`
 }
 
 // DefaultClusterName is cluster.name unless master.yaml says.
@@ -103,6 +108,11 @@ func (c *Config) validateCluster() error {
 	}
 	if _, _, err := splitListen(cl.Listen); err != nil {
 		return &ClusterError{"cluster.listen", err}
+	}
+	if cl.Advertise != "" {
+		if _, _, err := splitListen(cl.Advertise); err != nil {
+			return &ClusterError{"cluster.advertise", err}
+		}
 	}
 	if len(cl.Routes) == 0 {
 		return &ClusterError{"cluster.routes", errors.New("empty: list the other nodes, nats-route://host:port")}
@@ -211,8 +221,8 @@ func (m *Master) clusterOptions(opts *server.Options) error {
 	if err != nil {
 		return err
 	}
-	opts.Cluster = server.ClusterOpts{Name: cl.Name, Host: host, Port: port,
-		Username: routeUser, Password: secret, ConnectRetries: 0}
+	opts.Cluster = server.ClusterOpts{Name: cl.Name, Host: host, Port: port, Advertise: cl.Advertise,
+		Username: routeUser, Password: secret}
 	for _, r := range cl.Routes {
 		u, err := parseRoute(r)
 		if err != nil {
@@ -461,4 +471,67 @@ func CopyKeySet(from, to string) error {
 		}
 	}
 	return nil
+}
+
+// cacheTry bounds one try at a request to the store. When the node that
+// leads a stream goes (a node killed, cut off), a request sent to it is
+// never answered, and the stream's other copies elect a new leader
+// within seconds: the request tried again then gets its answer. A write
+// that did land before is not stored twice: every write the master
+// waits for carries a message id, and the stream drops a repeated one.
+const cacheTry = 3 * time.Second
+
+// unanswered tells a request to the store that got no answer (nobody
+// there, or nobody yet), which may be tried again, from a refusal.
+func unanswered(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoHeartbeat)
+}
+
+// storeRequest runs req with a deadline of its own, and again after a
+// try that got no answer, until ctx ends; any other error is returned
+// at once.
+func (m *Master) storeRequest(ctx context.Context, what string, req func(context.Context) error) error {
+	pause := 100 * time.Millisecond
+	for {
+		tctx, cancel := context.WithTimeout(ctx, cacheTry)
+		err := req(tctx)
+		cancel()
+		if err == nil || !unanswered(err) || ctx.Err() != nil {
+			return err
+		}
+		m.log.Debug("store: no answer, trying again", "what", what, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), err)
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Second)
+	}
+}
+
+// publishCache writes one message to the job cache and waits for the
+// stream's answer (storeRequest); a refusal (a job id recorded already)
+// is returned at once.
+func (m *Master) publishCache(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	var ack *jetstream.PubAck
+	err := m.storeRequest(ctx, msg.Subject, func(ctx context.Context) (err error) {
+		ack, err = m.js.PublishMsg(ctx, msg, opts...)
+		return err
+	})
+	return ack, err
+}
+
+// putPresence writes a minion's presence to its bucket without waiting
+// for the answer, nor holding a worker: a refresh lost is harmless (the
+// next comes within presence_ttl/3), while one that waited would hold a
+// worker as long as the bucket's stream elects a leader (a node gone),
+// and every minion's presence would soon hold them all, returns and the
+// operator's requests queued behind. When too many writes await their
+// answer, this one is dropped.
+func (m *Master) putPresence(id string, data []byte) {
+	subj := "$KV." + PresenceBucket + "." + proto.Token(id)
+	if _, err := m.js.PublishAsync(subj, data, jetstream.WithStallWait(time.Millisecond)); err != nil {
+		m.log.Debug("presence not written", "id", id, "err", err)
+	}
 }

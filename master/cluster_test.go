@@ -1,8 +1,10 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -73,6 +75,13 @@ func shareKeys(t *testing.T, tls bool, dirs ...string) {
 
 func newTestCluster(t *testing.T, tls bool) *testCluster {
 	t.Helper()
+	return newTestClusterWith(t, tls, nil)
+}
+
+// newTestClusterWith runs before on the nodes' state dirs before the key
+// set is made (and copied from the first).
+func newTestClusterWith(t *testing.T, tls bool, before func(dirs []string)) *testCluster {
+	t.Helper()
 	c := &testCluster{t: t, dir: t.TempDir(), tls: tls}
 	var dirs, routes []string
 	var listens []string
@@ -81,6 +90,9 @@ func newTestCluster(t *testing.T, tls bool) *testCluster {
 		p := freeLoopbackPort(t)
 		listens = append(listens, fmt.Sprintf("127.0.0.1:%d", p))
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	if before != nil {
+		before(dirs)
 	}
 	shareKeys(t, tls, dirs...)
 	for i := range 3 {
@@ -481,6 +493,7 @@ func TestClusterConfig(t *testing.T) {
 		{"credentials in a route", "cluster: {listen: ':6222', routes: ['nats-route://u:p@m1:6222']}\n", "no credentials in a route", nil},
 		{"a route of another kind", "cluster: {listen: ':6222', routes: ['tls://m1:6222']}\n", "want nats-route://host:port", nil},
 		{"a route without port", "cluster: {listen: ':6222', routes: ['nats-route://m1']}\n", "want nats-route://host:port", nil},
+		{"bad advertise", "cluster: {listen: ':6222', advertise: m1, routes: [nats-route://m1:6222]}\n", "cluster.advertise", nil},
 		{"bad cluster name", "cluster: {name: 'a b', listen: ':6222', routes: [nats-route://m1:6222]}\n", "cluster.name", nil},
 		{"bad server name", "server_name: 'm1.example'\n", "server_name", nil},
 		{"cluster and nats_url", "nats_url: nats://n1:4222\ncluster: {listen: ':6222', routes: [nats-route://m1:6222]}\n", "with nats_url", nil},
@@ -551,4 +564,320 @@ func TestRouteSecret(t *testing.T) {
 	if strings.Contains(sa, string(seed)) {
 		t.Error("the route secret shows the issuer's seed")
 	}
+}
+
+// TestChunkFromAnotherMaster: a minion may ask one master for a file's
+// hash and another for its chunks (a queue group); the second finds the
+// file by its hash in its own tree, and one whose tree lacks it says so.
+func TestChunkFromAnotherMaster(t *testing.T) {
+	tree, other := t.TempDir(), t.TempDir()
+	content := []byte(strings.Repeat("brine ", 1000))
+	if err := os.MkdirAll(filepath.Join(tree, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "sub", "f.txt"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "g.txt"), []byte("another tree"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := newFileServer(map[string][]string{"base": {tree}}, testLog())
+	b := newFileServer(map[string][]string{"base": {tree}, "dev": {other}}, testLog())
+	c := newFileServer(map[string][]string{"base": {other}}, testLog())
+	fi, err := a.Stat("base", "sub/f.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ReadChunk(fi.SHA256, 0)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("chunk 0 of %s from another master = %q, %v; want the file", fi.SHA256, clipBytes(got), err)
+	}
+	if _, err := c.ReadChunk(fi.SHA256, 0); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("chunk from a master whose tree lacks the file = %v; want not found", err)
+	}
+	made := strings.Repeat("ab", 32)
+	for range 2 {
+		if _, err := b.ReadChunk(made, 0); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("chunk of a made-up hash = %v; want not found", err)
+		}
+	}
+}
+
+func clipBytes(b []byte) []byte { return b[:min(len(b), 40)] }
+
+// TestGrowFromOneMaster: a master that ran alone becomes the first node
+// of a cluster: its minions stay accepted (none is keyed again), their
+// grains and the job cache are there, and the old store is kept aside.
+func TestGrowFromOneMaster(t *testing.T) {
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: proto.NewJID(time.Now()), Fun: "test.ping",
+		Target: "*", TargetType: proto.TargetGlob, Minions: []string{"m1"}, IssuedAt: time.Now().UTC()}}
+	var alone string
+	c := newTestClusterWith(t, false, func(dirs []string) {
+		alone = dirs[0]
+		cfg := Defaults()
+		cfg.Port = -1
+		cfg.StateDir = dirs[0]
+		m := New(&cfg, Options{Log: testLog()})
+		if err := m.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer m.Shutdown()
+		tm := connectMinion(t, m.ClientURL(), "m1")
+		op := operator(t, m)
+		checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+			tm.requestKey(t)
+			if s := keyState(t, op, "m1"); s != proto.KeyPending {
+				return fmt.Errorf("m1 is %s", s)
+			}
+			return nil
+		})
+		var ka proto.KeyActionReply
+		if err := ask(t, op, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyAccept, IDs: []string{"m1"}}, &ka); err != nil {
+			t.Fatal(err)
+		}
+		checkFor(t, 10*time.Second, 50*time.Millisecond, func() error { return helloOK(tm, m.JobKey()) })
+		b, _ := proto.Marshal(&proto.Grains{ID: "m1", Grains: map[string]any{"os": "Debian"}})
+		_ = tm.nc.Publish(proto.SubjGrains("m1"), b)
+		checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+			if _, err := m.grainsKV.Get(context.Background(), proto.Token("m1")); err != nil {
+				return err
+			}
+			return nil
+		})
+		if err := m.storeRecord(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		tm.nc.Close()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, m := range c.nodes {
+		if s := keyState(t, c.operator(i), "m1"); s != proto.KeyAccepted {
+			t.Errorf("node %d: m1 is %s; want accepted, as it was on the master alone", i, s)
+		}
+		if m.grainsOf("m1")["os"] != "Debian" {
+			t.Errorf("node %d has no grains of m1", i)
+		}
+		if _, err := m.jobRecord(ctx, rec.JID); err != nil {
+			t.Errorf("node %d has no job %s: %v", i, rec.JID, err)
+		}
+	}
+	if !fileExists(filepath.Join(alone, standaloneDirName+importedSuffix)) {
+		t.Error("the store kept alone is not kept aside")
+	}
+	// Started again, nothing is imported twice.
+	c.stopAll()
+	c.start(0, 1, 2)
+	st, err := c.nodes[0].js.Stream(ctx, JobsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Errorf("the job cache holds %d messages after a second start; want the 1 imported", info.State.Msgs)
+	}
+}
+
+// TestExampleConfigs: the cluster examples read as they are.
+func TestExampleConfigs(t *testing.T) {
+	for _, dir := range []string{"embedded", "external"} {
+		c, err := LoadConfig(filepath.Join("..", "examples", "cluster", dir))
+		if err != nil {
+			t.Errorf("examples/cluster/%s/master.yaml: %v", dir, err)
+			continue
+		}
+		if dir == "embedded" && (!c.Clustered() || c.serverName() != "m1" || c.replicas(true) != 3) {
+			t.Errorf("examples/cluster/embedded/master.yaml: %+v", c)
+		}
+		if dir == "external" && (c.Clustered() || len(strings.Split(c.NATSURL, ",")) != 3) {
+			t.Errorf("examples/cluster/external/master.yaml: %+v", c)
+		}
+	}
+}
+
+// TestExternalCluster: three nats-server nodes configured as
+// examples/cluster/external/nats-server.conf says (on loopback, with
+// certificates of a CA made here), and a master that uses them through
+// nats_url with all three: the store is replicated, a minion gets in by
+// any node, and the node the master is on can go.
+func TestExternalCluster(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	shareKeys(t, false, state)
+	certs := filepath.Join(dir, "certs")
+	if err := mkdir(certs); err != nil {
+		t.Fatal(err)
+	}
+	if err := makeCerts(certs, nil); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := loadCA(certs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.issue(filepath.Join(certs, "route.pem"), filepath.Join(certs, "route-key.pem"), "route", nil,
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}); err != nil {
+		t.Fatal(err)
+	}
+	// The cluster's CA, for the master and the operator.
+	b, err := os.ReadFile(filepath.Join(certs, CAFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(state, CAFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, f := range []string{IssuerFile, ServiceFile, OperatorFile, ReadOnlyFile} {
+		kp, err := ReadKey(filepath.Join(state, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[f], _ = kp.PublicKey()
+	}
+	auth := natsAuth(keys[IssuerFile], keys[ServiceFile], keys[OperatorFile], keys[ReadOnlyFile])
+	example, err := os.ReadFile(filepath.Join("..", "examples", "cluster", "external", "nats-server.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clientPorts, routePorts []int
+	for range 3 {
+		clientPorts = append(clientPorts, freeLoopbackPort(t))
+		routePorts = append(routePorts, freeLoopbackPort(t))
+	}
+	servers := make([]*server.Server, 3)
+	var urls []string
+	for i := range 3 {
+		conf := string(example)
+		for _, r := range []struct{ from, to string }{
+			{"server_name: nats1", fmt.Sprintf("server_name: nats%d", i+1)},
+			{"listen: 0.0.0.0:4222", fmt.Sprintf("listen: 127.0.0.1:%d", clientPorts[i])},
+			{"listen: 0.0.0.0:6222", fmt.Sprintf("listen: 127.0.0.1:%d", routePorts[i])},
+			{"nats-route://nats1.example:6222", fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[0])},
+			{"nats-route://nats2.example:6222", fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[1])},
+			{"nats-route://nats3.example:6222", fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[2])},
+			{"/var/lib/nats", filepath.Join(dir, fmt.Sprintf("nats%d", i+1), "js")},
+			{"/etc/nats/", certs + "/"},
+		} {
+			if !strings.Contains(conf, r.from) {
+				t.Fatalf("examples/cluster/external/nats-server.conf has no %q", r.from)
+			}
+			conf = strings.ReplaceAll(conf, r.from, r.to)
+		}
+		nd := filepath.Join(dir, fmt.Sprintf("nats%d", i+1))
+		if err := mkdir(nd); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(nd, "nats-server.conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(nd, NATSAuthFile), []byte(auth), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := server.ProcessConfigFile(filepath.Join(nd, "nats-server.conf"))
+		if err != nil {
+			t.Fatalf("nats-server.conf as the example writes it: %v", err)
+		}
+		opts.NoSigs, opts.NoLog = true, true
+		s, err := server.NewServer(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		servers[i] = s
+		t.Cleanup(s.Shutdown)
+		urls = append(urls, fmt.Sprintf("tls://127.0.0.1:%d", clientPorts[i]))
+	}
+	for _, s := range servers {
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats server not ready")
+		}
+	}
+
+	cfg := Defaults()
+	cfg.StateDir = state
+	cfg.NATSURL = strings.Join(urls, ",")
+	cfg.PresenceTTL = Duration(3 * time.Second)
+	cfg.AuthTTL = Duration(2 * time.Second)
+	m := New(&cfg, Options{Log: testLog()})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Shutdown)
+	info, err := m.cache.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.Replicas != 3 {
+		t.Errorf("the job cache has %d replicas on a cluster; want 3", info.Config.Replicas)
+	}
+	if fileExists(filepath.Join(state, NATSAuthFile)) {
+		if got, _ := os.ReadFile(filepath.Join(state, NATSAuthFile)); string(got) != auth {
+			t.Errorf("%s written by the master differs from the one the servers use", NATSAuthFile)
+		}
+	} else {
+		t.Errorf("the master wrote no %s", NATSAuthFile)
+	}
+
+	tlsOpt := nats.RootCAs(filepath.Join(state, CAFile))
+	opKP, _ := ReadKey(filepath.Join(state, OperatorFile))
+	opc, err := nats.Connect(cfg.NATSURL, nats.Nkey(keys[OperatorFile], opKP.Sign), nats.CustomInboxPrefix(proto.OperatorInbox), tlsOpt,
+		nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opc.Close()
+	kp, _ := nkeys.CreateUser()
+	pub, _ := kp.PublicKey()
+	mc, err := nats.Connect(urls[2], nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(proto.InboxPrefix("m1")), tlsOpt,
+		nats.IgnoreAuthErrorAbort(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Close()
+	tm := &testMinion{id: "m1", kp: kp, pub: pub, nc: mc}
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		tm.requestKey(t)
+		if s := keyState(t, opc, "m1"); s != proto.KeyPending {
+			return fmt.Errorf("m1 is %s; want pending", s)
+		}
+		return nil
+	})
+	var ka proto.KeyActionReply
+	if err := ask(t, opc, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyAccept, IDs: []string{"m1"}}, &ka); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 15*time.Second, 100*time.Millisecond, func() error {
+		if err := helloOK(tm, m.JobKey()); err != nil {
+			_ = tm.nc.ForceReconnect()
+			return err
+		}
+		return nil
+	})
+
+	// The node the master is on goes: it carries on by another.
+	on := -1
+	for i, u := range urls {
+		if strings.HasSuffix(u, strings.TrimPrefix(m.nc.ConnectedUrl(), "tls://")) {
+			on = i
+		}
+	}
+	if on < 0 {
+		t.Fatalf("the master is on %s, none of %v", m.nc.ConnectedUrl(), urls)
+	}
+	servers[on].Shutdown()
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: proto.NewJID(time.Now()), Fun: "test.ping",
+		Target: "*", TargetType: proto.TargetGlob, Minions: []string{"m1"}, IssuedAt: time.Now().UTC()}}
+	checkFor(t, 30*time.Second, 100*time.Millisecond, func() error { return m.storeRecord(ctx, rec) })
+	checkFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if s := keyState(t, opc, "m1"); s != proto.KeyAccepted {
+			return fmt.Errorf("after node %d went, m1 is %s", on, s)
+		}
+		return nil
+	})
 }

@@ -43,6 +43,8 @@ type fileServer struct {
 	// when many minions ask for the same new file at once, one worker
 	// hashes it and the others wait for that hash.
 	hashing map[string]*hashCall
+	// finder finds a hash another master handed out (files_cluster.go).
+	finder hashFinder
 }
 
 // hashCall is one hashing of a file, which later askers wait for.
@@ -128,7 +130,9 @@ func hashFile(p string) (string, error) {
 }
 
 // ReadChunk reads chunk i of the file with the given hash. Only hashes
-// that Stat has handed out can be read, and only chunks the file has.
+// of files in the state tree can be read (those Stat handed out, or,
+// for one another master handed out, found: findHash), and only chunks
+// the file has.
 // Errors never name the master's own paths: they go back to the minion.
 func (f *fileServer) ReadChunk(sha string, i int) ([]byte, error) {
 	c, err := f.chunk(sha, i)
@@ -153,6 +157,9 @@ type chunkAt struct {
 // chunk finds chunk i of the file with the given hash, as Stat last saw
 // the file.
 func (f *fileServer) chunk(sha string, i int) (chunkAt, error) {
+	if !f.known(sha) {
+		f.findHash(sha)
+	}
 	f.mu.Lock()
 	p, ok := f.byHash[sha]
 	h := f.hashes[p]

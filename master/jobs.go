@@ -227,24 +227,43 @@ func (m *Master) active() map[string][]string {
 // readCache reads every message of the job cache on the given subjects,
 // oldest first.
 func (m *Master) readCache(ctx context.Context, subjects []string, each func(jetstream.Msg)) error {
-	cons, err := m.cache.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
-	if err != nil {
+	// Read whole, then handed on: a read that gets no answer (the
+	// stream electing a leader) is read again from the start
+	// (storeRequest), and each message is handed on once. The try's
+	// deadline bounds the opening; each batch after has its own.
+	var msgs []jetstream.Msg
+	if err := m.storeRequest(ctx, "read the job cache", func(try context.Context) (err error) {
+		msgs, err = m.readCacheOnce(try, ctx, subjects)
+		return err
+	}); err != nil {
 		return fmt.Errorf("job cache: %w", err)
 	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("job cache: %w", err)
+	for _, msg := range msgs {
+		each(msg)
 	}
+	return nil
+}
+
+func (m *Master) readCacheOnce(try, ctx context.Context, subjects []string) ([]jetstream.Msg, error) {
+	cons, err := m.cache.OrderedConsumer(try, jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
+	if err != nil {
+		return nil, err
+	}
+	info, err := cons.Info(try)
+	if err != nil {
+		return nil, err
+	}
+	var out []jetstream.Msg
 	left := info.NumPending
-	for left > 0 {
+	for left > 0 && ctx.Err() == nil {
 		batch, err := cons.Fetch(int(min(left, 256)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return fmt.Errorf("job cache: %w", err)
+			return nil, err
 		}
 		n := 0
 		for msg := range batch.Messages() {
 			n++
-			each(msg)
+			out = append(out, msg)
 			md, err := msg.Metadata()
 			if err == nil {
 				left = md.NumPending
@@ -252,12 +271,15 @@ func (m *Master) readCache(ctx context.Context, subjects []string, each func(jet
 		}
 		if n == 0 {
 			if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-				return fmt.Errorf("job cache: %w", err)
+				return nil, err
 			}
 			break
 		}
 	}
-	return nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (m *Master) listJobs(ctx context.Context) ([]proto.JobSummary, error) {
@@ -321,7 +343,14 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 		r.Acked = append(r.Acked, id)
 	}
 	sort.Strings(r.Acked)
-	r.Job.Running = m.active()[jid]
+	for _, id := range m.active()[jid] {
+		// A minion whose return is kept is done, whatever heartbeats
+		// another master heard last (each master hears them all; the
+		// one that keeps the return forgets them).
+		if _, done := r.Returns[id]; !done {
+			r.Job.Running = append(r.Job.Running, id)
+		}
+	}
 	m.mu.Lock()
 	for id := range acked {
 		if t, ok := m.running[id][jid]; ok && t.After(r.LastHeard[id]) {

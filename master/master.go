@@ -82,6 +82,9 @@ type Master struct {
 
 	// lock is held on the state dir from Start to Shutdown.
 	lock *statelock.Lock
+	// importFrom is a store this master kept alone, to be copied into
+	// the cluster's it now starts in (cluster_grow.go).
+	importFrom string
 }
 
 // Options lets a caller (tests, the CLI) replace parts of the master.
@@ -168,6 +171,11 @@ func (m *Master) Start(ctx context.Context) (err error) {
 	}
 	m.opPub, _ = op.PublicKey()
 	m.roPub, _ = ro.PublicKey()
+	// Before any connection: a master that cannot reach nats_url yet
+	// has written what the NATS cluster needs to let it in.
+	if err := m.writeNATSAuth(); err != nil {
+		return err
+	}
 	m.runCtx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 
 	if m.cfg.NATSURL != "" {
@@ -182,7 +190,10 @@ func (m *Master) Start(ctx context.Context) (err error) {
 		m.Shutdown()
 		return err
 	}
-	m.log.Info("master ready", "url", m.url, "job_key", m.JobKey(), "ca_finger", m.caFing)
+	m.mu.Lock()
+	keys, grains := len(m.keyIndex), len(m.grains)
+	m.mu.Unlock()
+	m.log.Info("master ready", "url", m.url, "job_key", m.JobKey(), "ca_finger", m.caFing, "keys", keys, "grains", grains)
 	return nil
 }
 
@@ -194,7 +205,7 @@ func (m *Master) startEmbedded() error {
 		Host:       m.cfg.Interface,
 		Port:       m.cfg.Port,
 		JetStream:  true,
-		StoreDir:   filepath.Join(m.cfg.StateDir, "jetstream"),
+		StoreDir:   m.cfg.storeDir(),
 		MaxPayload: m.cfg.MaxPayload,
 		NoSigs:     true,
 		Nkeys: []*server.NkeyUser{
@@ -221,6 +232,10 @@ func (m *Master) startEmbedded() error {
 	}
 	if m.cfg.Clustered() {
 		if err := m.clusterOptions(opts); err != nil {
+			return err
+		}
+		var err error
+		if m.importFrom, err = m.standaloneStore(); err != nil {
 			return err
 		}
 	}

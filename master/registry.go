@@ -81,6 +81,11 @@ func (m *Master) setupStore(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if m.importFrom != "" {
+		if err := m.importStandalone(ctx, m.importFrom); err != nil {
+			return err
+		}
+	}
 	if err := m.watchKeys(ctx); err != nil {
 		return err
 	}
@@ -571,14 +576,14 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	if !write {
 		return
 	}
+	if p.Status == proto.Online {
+		m.putPresence(id, mustJSON(proto.Presence{ID: id, Status: proto.Online, Time: now.UTC(), Interval: p.Interval}))
+		return
+	}
 	m.work.try(id, func() {
 		ctx, cancel := context.WithTimeout(m.runCtx, 5*time.Second)
 		defer cancel()
-		if p.Status == proto.Offline {
-			_ = m.presence.Delete(ctx, proto.Token(id))
-			return
-		}
-		_, _ = m.presence.Put(ctx, proto.Token(id), mustJSON(proto.Presence{ID: id, Status: proto.Online, Time: now.UTC(), Interval: p.Interval}))
+		_ = m.presence.Delete(ctx, proto.Token(id))
 	})
 }
 

@@ -276,3 +276,15 @@ func TestCheckEveryMaster(t *testing.T) {
 		t.Errorf("greetings %q; want the one of %s", reached, m.ClientURL())
 	}
 }
+
+// examples/cluster/embedded/minion.yaml reads as it is: three masters.
+func TestClusterExampleMinion(t *testing.T) {
+	c, err := LoadConfig(filepath.Join("..", "examples", "cluster", "embedded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := ParseMasterURL(c.Master)
+	if err != nil || len(u.All()) != 3 || u.Scheme != "tls" {
+		t.Errorf("examples/cluster/embedded/minion.yaml: master %q (%v); want three tls:// URLs", c.Master, err)
+	}
+}
