@@ -25,6 +25,8 @@ import (
 type jobTable struct {
 	mu sync.Mutex
 	m  map[string]*jobEntry
+	// held are acks waiting for their minion's return (acks.go).
+	held []heldAck
 }
 
 type jobEntry struct {
@@ -237,7 +239,7 @@ func (m *Master) onAck(msg *nats.Msg) {
 			m.refused.note("ack", id, "a job that was not sent to it", "jid", jid)
 			return
 		}
-		m.store(id, proto.CacheAck(id, jid), msg.Data, mj, "ack-"+id+"-"+jid)
+		m.keepAck(id, jid, msg.Data, mj, a.Startup)
 	}
 	if _, known := m.jobs.get(jid, id); known {
 		work(m.runCtx)

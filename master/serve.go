@@ -109,6 +109,7 @@ func (m *Master) serve(ctx context.Context) error {
 	}
 	m.subs = append(m.subs, sub)
 	m.goOwned(m.sweep)
+	m.goOwned(m.flushAcks)
 	return nil
 }
 
