@@ -332,6 +332,21 @@ func TestCluster(t *testing.T) {
 			}
 		}
 	}
+
+	// A key rejected on one master is out at once on every node: the
+	// master of the node the minion is on cuts it off (its
+	// authorisation would last auth_ttl, 10 minutes, else).
+	on2 := connectMinionTo(t, c.nodes[2].ClientURL(), tm)
+	checkFor(t, 15*time.Second, 100*time.Millisecond, func() error { return helloOK(on2, m0.JobKey()) })
+	if err := ask(t, op1, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyReject, IDs: []string{"m1"}, Include: true}, &ka); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		if err := helloOK(on2, m0.JobKey()); err == nil {
+			return errors.New("a key rejected on node 1 is still answered on node 2")
+		}
+		return nil
+	})
 }
 
 // connectMinionTo connects again as tm's key, to several URLs.

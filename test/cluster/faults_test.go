@@ -256,7 +256,12 @@ func checkRegistries(t *testing.T, c *harness.ClusterEnv, nodes []int, ids []str
 // ran, in its state dir).
 func partitionRejoins(t *testing.T, c *harness.ClusterEnv, ids []string, acks *ackLog) {
 	jobs := watchJobs(t, c)
+	published := strings.Count(c.Nodes[2].Master.LogText(), `msg="job published"`)
 	c.Partition(2)
+	// On the cut-off side: its master cannot record the job (no
+	// majority for the job cache), so it publishes none.
+	minority := make(chan minorityRun, 1)
+	go func() { minority <- runAt(c, []int{2}, "*", "test.ping", "-v", "-t", "3") }()
 	out, errOut, _ := c.BrineAt([]int{0, 1}, "*", "test.ping", "-v", "--out", "json", "-t", "3")
 	m := regexp.MustCompile(`jid ([0-9]{20})`).FindStringSubmatch(errOut)
 	if m == nil {
@@ -273,6 +278,18 @@ func partitionRejoins(t *testing.T, c *harness.ClusterEnv, ids []string, acks *a
 	t.Logf("%d minions on the majority's side ran %s, %d were cut off with node 2", len(ran), jid, len(ids)-len(ran))
 	if len(ran) == 0 {
 		t.Fatalf("no minion answered on the majority's side:\n%s%s", out, errOut)
+	}
+	select {
+	case r := <-minority:
+		if r.err != nil || r.code == 0 {
+			t.Errorf("a job asked of the cut-off side: exit %d, %v; want refused\n%s", r.code, r.err, r.out)
+		}
+		t.Logf("a job asked of the cut-off side failed after %v: %s", r.took.Round(100*time.Millisecond), lastLine(r.out))
+	case <-time.After(2 * time.Minute):
+		t.Fatal("a job asked of the cut-off side did not end")
+	}
+	if n := strings.Count(c.Nodes[2].Master.LogText(), `msg="job published"`); n != published {
+		t.Errorf("the cut-off master published %d jobs; want none", n-published)
 	}
 	c.Heal()
 	c.WaitPing(ids...)
@@ -313,6 +330,37 @@ func partitionRejoins(t *testing.T, c *harness.ClusterEnv, ids []string, acks *a
 			t.Errorf("%s acknowledged %s %d times; want %d", id, jid, n, want)
 		}
 	}
+}
+
+// minorityRun is how a command ended.
+type minorityRun struct {
+	out  string
+	code int
+	took time.Duration
+	err  error
+}
+
+// runAt runs the command against the given nodes, off the test's
+// goroutine: it reports, never fails the test itself.
+func runAt(c *harness.ClusterEnv, nodes []int, args ...string) minorityRun {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, harness.Bin, append(args, "-c", c.Nodes[0].Etc, "--nats-url", c.URLs(nodes...))...)
+	out, err := cmd.CombinedOutput()
+	r := minorityRun{out: string(out), took: time.Since(start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else {
+		r.err = err
+	}
+	return r
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 // restartAll stops every master, with the minions paused so that none
