@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -157,30 +158,61 @@ func (c *Client) Keys(ctx context.Context) ([]proto.KeyInfo, error) {
 // action applies to, include lets accept take rejected keys (and reject
 // accepted ones).
 //
-// Named keys go in batches of KeyBatch, a request each: the master
-// changes keys one at a time (a registry write, and a disconnect so
-// that the minion comes back with its new rights), and each request
-// must end within its own timeout whatever the size of the fleet. The
-// keys changed before an error are returned with it.
+// Named keys go in batches of KeyBatch, a request each, KeysInFlight
+// of them at a time: the master changes the keys of one request one
+// after the other (a registry write, and a disconnect so that the
+// minion comes back with its new rights), and each request must end
+// within its own timeout whatever the size of the fleet. After an
+// error no further batch is sent (those in flight end); every key
+// changed is returned with the first error, in order.
 func (c *Client) KeyAction(ctx context.Context, action string, ids []string, all, include bool) ([]string, error) {
 	if all {
 		return c.keyAction(ctx, action, ids, all, include)
 	}
-	var changed []string
+	var batches [][]string
 	for len(ids) > 0 {
 		batch := ids[:min(KeyBatch, len(ids))]
 		ids = ids[len(batch):]
-		done, err := c.keyAction(ctx, action, batch, false, include)
-		changed = append(changed, done...)
-		if err != nil {
-			return changed, err
+		batches = append(batches, batch)
+	}
+	done := make([][]string, len(batches))
+	errs := make([]error, len(batches))
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, KeysInFlight)
+	for i, batch := range batches {
+		slots <- struct{}{}
+		if failed.Load() {
+			<-slots
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			done[i], errs[i] = c.keyAction(ctx, action, batch, false, include)
+			if errs[i] != nil {
+				failed.Store(true)
+			}
+		}()
+	}
+	wg.Wait()
+	var changed []string
+	var first error
+	for i := range batches {
+		changed = append(changed, done[i]...)
+		if first == nil {
+			first = errs[i]
 		}
 	}
-	return changed, nil
+	return changed, first
 }
 
-// KeyBatch is how many named keys one key action request carries.
-const KeyBatch = 250
+// KeyBatch is how many named keys one key action request carries, and
+// KeysInFlight how many such requests go at once.
+const (
+	KeyBatch     = 250
+	KeysInFlight = 4
+)
 
 func (c *Client) keyAction(ctx context.Context, action string, ids []string, all, include bool) ([]string, error) {
 	var r proto.KeyActionReply

@@ -23,6 +23,13 @@ type fakeKeyMaster struct {
 	mu       sync.Mutex
 	requests [][]string
 	failOn   string
+	failAll  bool
+}
+
+func (f *fakeKeyMaster) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
 }
 
 func (f *fakeKeyMaster) answer(msg *nats.Msg) {
@@ -36,7 +43,7 @@ func (f *fakeKeyMaster) answer(msg *nats.Msg) {
 		f.mu.Unlock()
 		b, _ = proto.Marshal(&proto.KeyActionReply{Changed: req.IDs})
 		for _, id := range req.IDs {
-			if id == f.failOn {
+			if id == f.failOn || f.failAll {
 				b = proto.ErrorReply(fmt.Errorf("no such key: [%s]", id))
 			}
 		}
@@ -104,8 +111,8 @@ func TestKeyActionBatches(t *testing.T) {
 	if len(changed) != len(want) || changed[0] != want[0] || changed[len(changed)-1] != want[len(want)-1] {
 		t.Errorf("changed %d keys (%v … %v); want %d", len(changed), changed[:1], changed[len(changed)-1:], len(want))
 	}
-	if len(f.requests) != 3 {
-		t.Fatalf("%d requests; want 3", len(f.requests))
+	if n := f.count(); n != 3 {
+		t.Fatalf("%d requests; want 3", n)
 	}
 	for i, r := range f.requests {
 		if len(r) > KeyBatch {
@@ -114,20 +121,39 @@ func TestKeyActionBatches(t *testing.T) {
 	}
 }
 
-// An error stops the batches, and the keys changed before it are
-// returned with it.
+// The keys changed are returned with the error, the failed batch's
+// left out.
 func TestKeyActionBatchError(t *testing.T) {
-	all := ids(3 * KeyBatch)
+	all := ids((KeysInFlight + 2) * KeyBatch)
 	f := &fakeKeyMaster{failOn: all[KeyBatch+1]}
 	c := connectFake(t, f)
 	changed, err := c.KeyAction(context.Background(), proto.KeyAccept, all, false, false)
 	if err == nil || !strings.Contains(err.Error(), "no such key") {
 		t.Fatalf("err = %v; want the master's refusal", err)
 	}
-	if len(changed) != KeyBatch {
-		t.Errorf("%d keys reported changed; want the first batch, %d", len(changed), KeyBatch)
+	if len(changed) < KeyBatch || changed[0] != all[0] || changed[KeyBatch-1] != all[KeyBatch-1] {
+		t.Errorf("%d keys reported changed; want the first batch first", len(changed))
 	}
-	if len(f.requests) != 2 {
-		t.Errorf("%d requests; want 2 (none after the error)", len(f.requests))
+	for _, id := range changed {
+		if id == f.failOn {
+			t.Errorf("%s reported changed; its batch failed", id)
+		}
+	}
+}
+
+// No batch is sent once one has failed: with every request refused,
+// only the first KeysInFlight go.
+func TestKeyActionStopsAfterError(t *testing.T) {
+	f := &fakeKeyMaster{failAll: true}
+	c := connectFake(t, f)
+	changed, err := c.KeyAction(context.Background(), proto.KeyAccept, ids(3*KeysInFlight*KeyBatch), false, false)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if len(changed) != 0 {
+		t.Errorf("%d keys reported changed; want none", len(changed))
+	}
+	if n := f.count(); n > KeysInFlight {
+		t.Errorf("%d requests; want at most %d (none after the first error)", n, KeysInFlight)
 	}
 }
