@@ -481,11 +481,19 @@ func CopyKeySet(from, to string) error {
 // waits for carries a message id, and the stream drops a repeated one.
 const cacheTry = 3 * time.Second
 
+// errDuplicateInProcess is nats-server's JSStreamDuplicateMessageConflict:
+// a write whose message id a try before put to the stream's vote, which
+// has not ended yet; the next try gets the first one's answer.
+const errDuplicateInProcess = 10158
+
 // unanswered tells a request to the store that got no answer (nobody
-// there, or nobody yet), which may be tried again, from a refusal.
+// there, or nobody yet, or not yet), which may be tried again, from a
+// refusal.
 func unanswered(err error) bool {
+	var api *jetstream.APIError
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
-		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoHeartbeat)
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoHeartbeat) ||
+		(errors.As(err, &api) && api.ErrorCode == errDuplicateInProcess)
 }
 
 // storeRequest runs req with a deadline of its own, and again after a

@@ -244,17 +244,19 @@ func (m *Master) readCache(ctx context.Context, subjects []string, each func(jet
 	return nil
 }
 
+// readCacheOnce reads through an ephemeral consumer of its own, made
+// within the try's deadline. Not an ordered consumer: that one makes its
+// consumer again before every fetch, and waits as long as it takes,
+// which a stream electing a leader makes unbounded.
 func (m *Master) readCacheOnce(try, ctx context.Context, subjects []string) ([]jetstream.Msg, error) {
-	cons, err := m.cache.OrderedConsumer(try, jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
-	if err != nil {
-		return nil, err
-	}
-	info, err := cons.Info(try)
+	cons, err := m.cache.CreateConsumer(try, jetstream.ConsumerConfig{FilterSubjects: subjects,
+		DeliverPolicy: jetstream.DeliverAllPolicy, AckPolicy: jetstream.AckNonePolicy,
+		MemoryStorage: true, Replicas: 1, InactiveThreshold: 10 * time.Second})
 	if err != nil {
 		return nil, err
 	}
 	var out []jetstream.Msg
-	left := info.NumPending
+	left := cons.CachedInfo().NumPending
 	for left > 0 && ctx.Err() == nil {
 		batch, err := cons.Fetch(int(min(left, 256)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
