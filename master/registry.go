@@ -1,11 +1,12 @@
 package master
 
 import (
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -110,7 +111,8 @@ func (m *Master) allKeys() []proto.KeyInfo {
 }
 
 // decodeKey reads a key bucket entry and checks it: a registry value is
-// trusted only once it is well formed and agrees with its store key.
+// trusted only once it is well formed and agrees with its store key (the
+// id's proto.Token).
 func decodeKey(storeKey string, b []byte) (proto.KeyInfo, error) {
 	var info proto.KeyInfo
 	if err := json.Unmarshal(b, &info); err != nil {
@@ -363,7 +365,7 @@ func (m *Master) autoAccept(id string) bool {
 		return true
 	}
 	for _, g := range m.cfg.AutoAcceptIDs {
-		if ok, _ := filepath.Match(g, id); ok {
+		if fnmatch.Match(g, id) {
 			return true
 		}
 	}
