@@ -191,13 +191,9 @@ func TestRequestRefused(t *testing.T) {
 	})
 	t.Run("timeout", func(t *testing.T) {
 		serve(t, svc, "silent", func([]byte) []part { return nil })
-		start := time.Now()
 		_, err := request(t, r, "silent", 200*time.Millisecond)
 		if !errors.Is(err, nats.ErrTimeout) {
 			t.Errorf("Request = %v; want ErrTimeout", err)
-		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("Request took %v; the deadline was 200ms", d)
 		}
 	})
 	t.Run("missing part", func(t *testing.T) {
