@@ -25,15 +25,18 @@ import (
 )
 
 type driver struct {
-	brine   string
-	self    string
-	dir     string // the master's folder, on the disk
-	shm     string // the minions' folders, on tmpfs when there is one
-	etc     string
-	port    int
-	per     int
-	runs    int
-	profile string
+	brine string
+	self  string
+	dir   string // the master's folder, on the disk
+	shm   string // the minions' folders, on tmpfs when there is one
+	etc   string
+	port  int
+	per   int
+	rate  int
+	// masterEnv is added to the master's environment.
+	masterEnv []string
+	runs      int
+	profile   string
 
 	master  *child
 	minions []*child
@@ -48,9 +51,11 @@ type driver struct {
 	deadline    time.Duration
 }
 
-// row is one line of the table.
+// row is one line of a table: speed and memory against the floor, or
+// onboarding (onboard).
 type row struct {
 	measure, minions, brine, floor, ratio, target string
+	onboard                                       bool
 }
 
 // SizeError is a -sizes value that is not a list of growing counts.
@@ -80,7 +85,9 @@ func runDriver(args []string) error {
 	runs := fs.Int("runs", 5, "runs of each ping (and floor); the median is reported")
 	keep := fs.Bool("keep", false, "keep the work folders")
 	profile := fs.String("profile", "", "write CPU profiles of the master, the last ping command and the swarm processes into this folder")
+	rate := fs.Int("rate", 400, "minions started per second by a swarm process (one starts its minions at a time)")
 	wait := fs.Duration("wait", 4*time.Minute, "longest wait for a fleet to come up (keys pending, then connected)")
+	masterEnv := fs.String("master-env", "", "extra environment of the master, KEY=VALUE,… (GOGC, GOMEMLIMIT)")
 	hold := fs.Bool("hold", false, "once measured, keep the master and the fleet up until interrupted (for profiling: brine -c ETC ...)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -89,7 +96,10 @@ func runDriver(args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &driver{per: *per, runs: *runs, deadline: *wait}
+	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate}
+	if *masterEnv != "" {
+		d.masterEnv = strings.Split(*masterEnv, ",")
+	}
 	if d.brine, err = filepath.Abs(*brine); err != nil {
 		return err
 	}
@@ -129,14 +139,14 @@ func runDriver(args []string) error {
 	}
 	defer d.stopAll()
 
-	floors := map[int]time.Duration{}
+	floors := map[int]floorResult{}
 	for _, n := range sizes {
 		f, err := d.floor(n)
 		if err != nil {
 			return fmt.Errorf("floor, %d connections: %w", n, err)
 		}
 		floors[n] = f
-		progress("floor, %d: %v", n, f)
+		progress("floor, %d: %v, its server's RSS %s", n, f.took, mb(f.rssKB))
 	}
 	if err := d.startMaster(); err != nil {
 		return err
@@ -164,7 +174,7 @@ func runDriver(args []string) error {
 		return err
 	}
 	d.add(row{measure: "start-up of the command alone: `brine --help` (median)", brine: ms(help)})
-	d.print(sizes)
+	d.print()
 	return nil
 }
 
@@ -186,16 +196,24 @@ func chunks(n, per int) []int {
 	return out
 }
 
+// floorResult is the floor at one size: the time to collect n replies,
+// and the RSS of its server with the n connections up.
+type floorResult struct {
+	took  time.Duration
+	rssKB int
+}
+
 // floor measures the floor with n connections in processes of d.per.
-func (d *driver) floor(n int) (time.Duration, error) {
+func (d *driver) floor(n int) (floorResult, error) {
 	srv, err := d.startChild("natsd", []string{"natsd"}, "ready ", nil)
 	if err != nil {
-		return 0, err
+		return floorResult{}, err
 	}
-	defer srv.stop()
 	url := strings.TrimPrefix(srv.line, "ready ")
 	var answer []*child
 	defer func() {
+		// The server first: see stopAll.
+		srv.stop()
 		for _, c := range answer {
 			c.stop()
 		}
@@ -203,11 +221,12 @@ func (d *driver) floor(n int) (time.Duration, error) {
 	for i, c := range chunks(n, d.per) {
 		a, err := d.startChild(fmt.Sprintf("answer-%d", i), []string{"answer", "-url", url, "-n", strconv.Itoa(c)}, "ready ", nil)
 		if err != nil {
-			return 0, err
+			return floorResult{}, err
 		}
 		answer = append(answer, a)
 	}
-	return floorMedian(url, n, d.runs)
+	took, err := floorMedian(url, n, d.runs)
+	return floorResult{took: took, rssKB: statusKB(srv.cmd.Process.Pid, "VmRSS:")}, err
 }
 
 func freePort() (int, error) {
@@ -244,7 +263,7 @@ limits:
 `, d.port, d.dir, srv, d.dir)); err != nil {
 		return err
 	}
-	var env []string
+	env := append([]string(nil), d.masterEnv...)
 	if d.profile != "" {
 		port, err := freePort()
 		if err != nil {
@@ -282,6 +301,12 @@ limits:
 // brineCmd runs the brine command line against the master and returns
 // its wall time and output.
 func (d *driver) brineCmd(env []string, args ...string) (time.Duration, string, error) {
+	t, _, out, err := d.brineRun(env, args...)
+	return t, out, err
+}
+
+// brineRun is brineCmd, with the command's CPU time (user and system).
+func (d *driver) brineRun(env []string, args ...string) (time.Duration, time.Duration, string, error) {
 	cmd := exec.Command(d.brine, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
@@ -289,10 +314,14 @@ func (d *driver) brineCmd(env []string, args ...string) (time.Duration, string, 
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start)
-	if err != nil {
-		return took, out.String(), fmt.Errorf("brine %s: %w: %s", strings.Join(args, " "), err, clip(errb.String()))
+	var cpu time.Duration
+	if cmd.ProcessState != nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	return took, out.String(), nil
+	if err != nil {
+		return took, cpu, out.String(), fmt.Errorf("brine %s: %w: %s", strings.Join(args, " "), err, clip(errb.String()))
+	}
+	return took, cpu, out.String(), nil
 }
 
 func clip(s string) string {
@@ -319,8 +348,14 @@ func (d *driver) helpTime() (time.Duration, error) {
 func (d *driver) grow(n int) error {
 	begin := time.Now()
 	from := d.started
+	// One swarm process at a time, each once the keys of the one before
+	// are all pending: a minion whose key waits reconnects now and then
+	// (to pick up its rights from a master that cannot disconnect it),
+	// and thousands of those, arriving at once, keep the master busy
+	// authorising them rather than registering their keys.
+	ctx := context.Background()
 	for _, c := range chunks(n-d.started, d.per) {
-		args := []string{"minions", "-master", fmt.Sprintf("nats://127.0.0.1:%d", d.port), "-dir", d.shm,
+		args := []string{"minions", "-rate", strconv.Itoa(d.rate), "-master", fmt.Sprintf("nats://127.0.0.1:%d", d.port), "-dir", d.shm,
 			"-first", strconv.Itoa(d.started + 1), "-n", strconv.Itoa(c), "-log", filepath.Join(d.dir, fmt.Sprintf("minions-%d.log", len(d.minions)))}
 		if d.profile != "" {
 			port, err := freePort()
@@ -337,23 +372,22 @@ func (d *driver) grow(n int) error {
 		}
 		d.minions = append(d.minions, ch)
 		d.started += c
-	}
-	ctx := context.Background()
-	if err := d.waitKeys(ctx, n-from, proto.KeyPending); err != nil {
-		return err
+		if err := d.waitKeys(ctx, d.started-from, proto.KeyPending); err != nil {
+			return err
+		}
 	}
 	pending := time.Since(begin)
-	progress("%d keys pending after %v", n-from, pending.Round(time.Millisecond))
+	d.add(row{measure: fmt.Sprintf("from the first start to every key pending, %d minions started a second", d.rate), minions: count(n - from), brine: ms(pending), onboard: true})
 	acceptT, _, err := d.brineCmd(nil, "key", "accept", "-A", "-y", "-c", d.etc)
 	if err != nil {
 		return err
 	}
-	d.add(row{measure: "`brine key accept -A -y`, every pending key", minions: fmt.Sprintf("%s pending", count(n-from)), brine: ms(acceptT)})
+	d.add(row{measure: "`brine key accept -A -y`, every pending key", minions: fmt.Sprintf("%s pending", count(n-from)), brine: ms(acceptT), onboard: true})
 	start := time.Now()
 	if err := d.waitConnected(ctx, n); err != nil {
 		return err
 	}
-	d.add(row{measure: "from the accept to every minion connected with its rights", minions: count(n), brine: ms(time.Since(start))})
+	d.add(row{measure: "from the accept to every minion connected with its rights", minions: count(n), brine: ms(time.Since(start)), onboard: true})
 	var ls []time.Duration
 	for i := 0; i < 3; i++ {
 		t, out, err := d.brineCmd(nil, "key", "list", "-c", d.etc)
@@ -365,12 +399,13 @@ func (d *driver) grow(n int) error {
 		}
 		ls = append(ls, t)
 	}
-	d.add(row{measure: "`brine key list` (median of 3)", minions: count(n) + " accepted", brine: ms(median(ls))})
+	d.add(row{measure: "`brine key list` (median of 3)", minions: count(n) + " accepted", brine: ms(median(ls)), onboard: true})
 	return nil
 }
 
 func (d *driver) waitKeys(ctx context.Context, want int, state string) error {
 	deadline := time.Now().Add(d.deadline)
+	next := time.Now().Add(10 * time.Second)
 	for {
 		ks, err := d.cl.Keys(ctx)
 		got := 0
@@ -384,6 +419,10 @@ func (d *driver) waitKeys(ctx context.Context, want int, state string) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d of %d keys %s after %v (%v)", got, want, state, d.deadline, err)
+		}
+		if time.Now().After(next) {
+			progress("%d of %d keys %s", got, want, state)
+			next = time.Now().Add(10 * time.Second)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -410,45 +449,52 @@ func (d *driver) waitConnected(ctx context.Context, want int) error {
 }
 
 // ping times the whole `brine '*' test.ping` process.
-func (d *driver) ping(n int, floor time.Duration) error {
+func (d *driver) ping(n int, floor floorResult) error {
 	var ds []time.Duration
 	var cpu []cpuSplit
 	for i := 0; i < d.runs; i++ {
 		before := d.cpu()
-		t, out, err := d.brineCmd(nil, "*", "test.ping", "-c", d.etc)
+		t, cmdCPU, out, err := d.brineRun(nil, "*", "test.ping", "-c", d.etc)
 		if err != nil {
 			return err
 		}
-		cpu = append(cpu, d.cpu().minus(before))
+		c := d.cpu().minus(before)
+		c.command = cmdCPU
+		cpu = append(cpu, c)
 		if got := strings.Count(out, "    True\n"); got != n {
 			return fmt.Errorf("brine '*' test.ping: %d of %d minions returned True", got, n)
 		}
 		ds = append(ds, t)
 	}
 	med := median(ds)
-	target := ""
+	target, rssTarget := "", ""
 	switch n {
 	case 1000:
 		target = "< 150 ms"
 	case 10000:
-		target = "< 1.5 s"
+		target, rssTarget = "< 1.5 s", "< 250 MB"
 	}
-	d.add(row{measure: fmt.Sprintf("`brine '*' test.ping`, whole process (median of %d)", d.runs), minions: count(n),
-		brine: ms(med), floor: ms(floor), ratio: fmt.Sprintf("%.1f", float64(med)/float64(floor)), target: target})
+	d.add(row{measure: fmt.Sprintf("`brine '*' test.ping`, the whole command (median of %d)", d.runs), minions: count(n),
+		brine: ms(med), floor: ms(floor.took), ratio: ratio(float64(med), float64(floor.took)), target: target})
 	c := medianCPU(cpu)
-	d.add(row{measure: "CPU time of one ping: master / swarm processes (median)", minions: count(n),
-		brine: fmt.Sprintf("%s / %s", ms(c.master), ms(c.swarm))})
+	d.add(row{measure: "CPU time of one ping: the command / the master / the swarm's minions (medians)", minions: count(n),
+		brine: fmt.Sprintf("%s / %s / %s", ms(c.command), ms(c.master), ms(c.swarm))})
 	mp := d.master.cmd.Process.Pid
-	target = ""
-	if n == 10000 {
-		target = "< 250 MB"
-	}
-	d.add(row{measure: "RSS of the master, every minion connected, after the pings", minions: count(n),
-		brine: fmt.Sprintf("%s (anonymous %s)", mb(statusKB(mp, "VmRSS:")), mb(statusKB(mp, "RssAnon:"))), target: target})
+	rss := statusKB(mp, "VmRSS:")
+	d.add(row{measure: "RSS of the master, every minion connected, after the pings; the floor's: its nats-server's", minions: count(n),
+		brine: fmt.Sprintf("%s (anonymous %s)", mb(rss), mb(statusKB(mp, "RssAnon:"))), floor: mb(floor.rssKB),
+		ratio: ratio(float64(rss), float64(floor.rssKB)), target: rssTarget})
 	if d.profile != "" {
 		return d.profilePings(n)
 	}
 	return nil
+}
+
+func ratio(a, b float64) string {
+	if b <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f", a/b)
 }
 
 // profilePings pings back to back for a while, untimed, with the master
@@ -549,18 +595,33 @@ func (d *driver) idleRSS(n int) error {
 	return nil
 }
 
-func (d *driver) print(sizes []int) {
+// print writes the two tables: speed and memory against the floor, then
+// onboarding.
+func (d *driver) print() {
 	fmt.Println("| measure | minions | brine | floor | ratio | target |")
 	fmt.Println("|---|---|---:|---:|---:|---|")
 	for _, r := range d.rows {
-		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", r.measure, r.minions, r.brine, r.floor, r.ratio, r.target)
+		if !r.onboard {
+			fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", r.measure, r.minions, r.brine, r.floor, r.ratio, r.target)
+		}
+	}
+	fmt.Println()
+	fmt.Println("| onboarding | minions | time |")
+	fmt.Println("|---|---|---:|")
+	for _, r := range d.rows {
+		if r.onboard {
+			fmt.Printf("| %s | %s | %s |\n", r.measure, r.minions, r.brine)
+		}
 	}
 }
 
-// cpuSplit is CPU time spent by the master and by the swarm processes.
-type cpuSplit struct{ master, swarm time.Duration }
+// cpuSplit is CPU time spent by the command, the master and the swarm
+// processes.
+type cpuSplit struct{ command, master, swarm time.Duration }
 
-func (a cpuSplit) minus(b cpuSplit) cpuSplit { return cpuSplit{a.master - b.master, a.swarm - b.swarm} }
+func (a cpuSplit) minus(b cpuSplit) cpuSplit {
+	return cpuSplit{a.command - b.command, a.master - b.master, a.swarm - b.swarm}
+}
 
 func (d *driver) cpu() cpuSplit {
 	c := cpuSplit{master: cpuTime(d.master.cmd.Process.Pid)}
@@ -571,12 +632,13 @@ func (d *driver) cpu() cpuSplit {
 }
 
 func medianCPU(cs []cpuSplit) cpuSplit {
-	var m, s []time.Duration
-	for _, c := range cs {
-		m = append(m, c.master)
-		s = append(s, c.swarm)
+	var c, m, s []time.Duration
+	for _, x := range cs {
+		c = append(c, x.command)
+		m = append(m, x.master)
+		s = append(s, x.swarm)
 	}
-	return cpuSplit{median(m), median(s)}
+	return cpuSplit{median(c), median(m), median(s)}
 }
 
 // clockTick is the kernel's USER_HZ, which /proc/PID/stat counts in.
@@ -717,12 +779,15 @@ func (c *child) stop() {
 	}
 }
 
-// stopAll stops the swarm first, then the master (so that it writes its
-// profile with the fleet's goodbyes in it).
+// stopAll stops the master first, then the swarm: the side that closes
+// a connection first keeps it in TIME_WAIT, and on the master's side
+// that holds the master's one port rather than one of the machine's
+// ephemeral ports per minion.
 func (d *driver) stopAll() {
 	if d.cl != nil {
 		d.cl.Close()
 	}
+	d.master.stop()
 	done := make(chan struct{})
 	for _, c := range d.minions {
 		go func() {
@@ -733,5 +798,4 @@ func (d *driver) stopAll() {
 	for range d.minions {
 		<-done
 	}
-	d.master.stop()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -30,8 +31,14 @@ const floorSubject = "floor.ping"
 func runNatsd(args []string) error {
 	fs := flag.NewFlagSet("natsd", flag.ContinueOnError)
 	port := fs.Int("port", -1, "port")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		srv := &http.Server{Addr: *pprofAddr, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.ListenAndServe() }()
+		defer srv.Close()
 	}
 	if _, err := raiseNofile(); err != nil {
 		return err
