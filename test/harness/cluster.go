@@ -291,38 +291,13 @@ func (c *ClusterEnv) AddMinion(id, grains, extra string) *Proc {
 // waits until each answers test.ping.
 func (c *ClusterEnv) AcceptAll(ids ...string) {
 	c.T.Helper()
-	CheckFor(c.T, 30*time.Second, 100*time.Millisecond, func() error {
-		out, _, _ := c.Brine("key", "list")
-		for _, id := range ids {
-			if !strings.Contains(out, "\n"+id+"\n") {
-				return fmt.Errorf("key of %s not listed yet:\n%s", id, out)
-			}
-		}
-		return nil
-	})
-	if out, errOut, code := c.Brine("key", "accept", "-A", "-y"); code != 0 {
-		c.T.Fatalf("key accept: %d\n%s%s", code, out, errOut)
-	}
-	for _, id := range ids {
-		if p := c.Minions[id]; p != nil {
-			p.WaitLog("minion ready", 1, 60*time.Second)
-		}
-	}
-	c.WaitPing(ids...)
+	acceptAll(c.T, c.Brine, c.Minions, 60*time.Second, ids)
 }
 
 // WaitPing waits until every id answers test.ping.
 func (c *ClusterEnv) WaitPing(ids ...string) {
 	c.T.Helper()
-	CheckFor(c.T, 60*time.Second, 200*time.Millisecond, func() error {
-		out, _, _ := c.Brine("-L", strings.Join(ids, ","), "test.ping", "--out", "json", "-t", "3")
-		for _, id := range ids {
-			if !strings.Contains(out, `"`+id+`": true`) {
-				return fmt.Errorf("%s does not answer yet:\n%s", id, Tail(out, 2000))
-			}
-		}
-		return nil
-	})
+	waitPing(c.T, c.Brine, 60*time.Second, ids)
 }
 
 // Brine runs the command with the first node's operator credential,

@@ -315,8 +315,19 @@ log_level: debug
 // answers test.ping.
 func (e *Env) AcceptAll(ids ...string) {
 	e.T.Helper()
-	CheckFor(e.T, 10*time.Second, 50*time.Millisecond, func() error {
-		out, _, _ := e.Brine("key", "list")
+	acceptAll(e.T, e.Brine, e.Minions, 15*time.Second, ids)
+}
+
+// WaitPing waits until every id answers test.ping.
+func (e *Env) WaitPing(ids ...string) { e.T.Helper(); waitPing(e.T, e.Brine, 15*time.Second, ids) }
+
+// acceptAll waits until every id's key is listed, accepts them all, and
+// waits until each minion is ready and answers test.ping, each step for
+// at most patience (a hang guard; more on a cluster).
+func acceptAll(t testing.TB, brine func(...string) (string, string, int), minions map[string]*Proc, patience time.Duration, ids []string) {
+	t.Helper()
+	CheckFor(t, patience, 50*time.Millisecond, func() error {
+		out, _, _ := brine("key", "list")
 		for _, id := range ids {
 			if !strings.Contains(out, "\n"+id+"\n") {
 				return fmt.Errorf("key of %s not listed yet:\n%s", id, out)
@@ -324,25 +335,25 @@ func (e *Env) AcceptAll(ids ...string) {
 		}
 		return nil
 	})
-	if out, errOut, code := e.Brine("key", "accept", "-A", "-y"); code != 0 {
-		e.T.Fatalf("key accept: %d\n%s%s", code, out, errOut)
+	if out, errOut, code := brine("key", "accept", "-A", "-y"); code != 0 {
+		t.Fatalf("key accept: %d\n%s%s", code, out, errOut)
 	}
 	for _, id := range ids {
-		if p := e.Minions[id]; p != nil {
-			p.WaitLog("minion ready", 1, 15*time.Second)
+		if p := minions[id]; p != nil {
+			p.WaitLog("minion ready", 1, patience)
 		}
 	}
-	e.WaitPing(ids...)
+	waitPing(t, brine, patience, ids)
 }
 
-// WaitPing waits until every id answers test.ping.
-func (e *Env) WaitPing(ids ...string) {
-	e.T.Helper()
-	CheckFor(e.T, 10*time.Second, 50*time.Millisecond, func() error {
-		out, _, _ := e.Brine("-L", strings.Join(ids, ","), "test.ping", "--out", "json", "-t", "2")
+// waitPing waits until every id answers test.ping.
+func waitPing(t testing.TB, brine func(...string) (string, string, int), patience time.Duration, ids []string) {
+	t.Helper()
+	CheckFor(t, patience, 50*time.Millisecond, func() error {
+		out, _, _ := brine("-L", strings.Join(ids, ","), "test.ping", "--out", "json", "-t", "3")
 		for _, id := range ids {
 			if !strings.Contains(out, `"`+id+`": true`) {
-				return fmt.Errorf("%s does not answer yet:\n%s", id, out)
+				return fmt.Errorf("%s does not answer yet:\n%s", id, Tail(out, 2000))
 			}
 		}
 		return nil
