@@ -29,11 +29,52 @@ func pkgLatest(ctx context.Context, req *Request) Result {
 }
 
 func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
+	r, before, p, err := pkgPlanInstall(ctx, req, latest)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	defer p.cleanup()
+	return p.apply(ctx, req, r, before)
+}
+
+// pkgInstallPlan is what pkg.installed or pkg.latest would change, worked
+// out from the arguments, the package database and the repositories. The
+// dry run and the real run share it: apply simulates it under test and
+// carries it out otherwise.
+type pkgInstallPlan struct {
+	latest  bool
+	names   []string                   // every package asked for, in order
+	want    map[string]pkgbackend.Spec // what each must end up matching
+	install []pkgbackend.Target        // to install or upgrade
+	files   []string                   // package files (sources) to install
+	already []string                   // right as they are
+	keep    map[string]bool            // reinstalls, whose old equals new
+	sources bool                       // given by sources
+	opt     pkgbackend.InstallOptions
+	refresh *bool
+	hold    *bool
+	dir     string // where salt:// sources were fetched; cleanup removes it
+}
+
+func (p *pkgInstallPlan) cleanup() {
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
+}
+
+// pkgPlanInstall reads the arguments and the package database and returns
+// the plan. Its error is the state's failure comment.
+func pkgPlanInstall(ctx context.Context, req *Request, latest bool) (*pkgRun, pkgbackend.DB, *pkgInstallPlan, error) {
 	a := &req.Args
-	refresh := a.OptBool("refresh")
-	hold := a.OptBool("hold")
+	p := &pkgInstallPlan{
+		latest:  latest,
+		want:    map[string]pkgbackend.Spec{},
+		keep:    map[string]bool{},
+		refresh: a.OptBool("refresh"),
+		hold:    a.OptBool("hold"),
+	}
 	reinstall := a.Bool("reinstall", false)
-	opt := pkgbackend.InstallOptions{
+	p.opt = pkgbackend.InstallOptions{
 		FromRepo:          a.String("fromrepo", ""),
 		InstallRecommends: a.Bool("install_recommends", true),
 		Reinstall:         reinstall,
@@ -50,179 +91,198 @@ func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
 		}
 	}
 	if err := a.Err(); err != nil {
-		return Failf(req.Name, "%v", err)
+		return nil, nil, nil, err
 	}
 	if terr != nil {
-		return Failf(req.Name, "%v", terr)
+		return nil, nil, nil, terr
 	}
 	if len(sources) > 0 {
 		targets = nil // Salt: name and pkgs are ignored when sources is given
+		p.sources = true
 	}
 	if latest {
 		for _, t := range targets {
 			if !t.spec.Any() {
-				return Failf(req.Name, "argument %q: pkg.latest installs the newest version; use pkg.installed for %s", "version", t.name)
+				return nil, nil, nil, fmt.Errorf("argument %q: pkg.latest installs the newest version; use pkg.installed for %s", "version", t.name)
 			}
 		}
 	}
 	r, err := pkgOpen(req)
 	if err != nil {
-		return Failf(req.Name, "%v", err)
+		return nil, nil, nil, err
 	}
 	before, err := r.db(ctx)
 	if err != nil {
-		return Failf(req.Name, "%v", err)
+		return nil, nil, nil, err
 	}
-	cmp := r.be.Compare
-
-	var (
-		install []pkgbackend.Target
-		files   []string
-		already []string
-		missing []string            // pkg.latest: not in any repository
-		keep    = map[string]bool{} // reinstalls, whose old equals new
-		want    = map[string]pkgbackend.Spec{}
-		names   []string
-	)
 	for _, t := range targets {
-		names = append(names, t.name)
-		want[t.name] = t.spec
+		p.names = append(p.names, t.name)
+		p.want[t.name] = t.spec
 	}
-
 	if latest {
-		if err := r.refresh(ctx, refresh); err != nil {
-			return Failf(req.Name, "%v", err)
-		}
-		avail, err := r.be.Available(ctx, names, opt.FromRepo)
-		if err != nil {
-			return Failf(req.Name, "%v", err)
-		}
-		for _, t := range targets {
-			p, ok := before[t.name]
-			inst := ok && p.Installed()
-			cand := avail[t.name].Candidate
-			switch {
-			case cand == "" && !inst:
-				missing = append(missing, t.name)
-			case cand == "" || (inst && cmp(cand, p.Version) <= 0):
-				already = append(already, t.name)
-			default:
-				install = append(install, pkgbackend.Target{Name: t.name, Version: cand})
-				want[t.name] = pkgbackend.Spec{Op: ">=", Version: cand}
-			}
-		}
-		if len(missing) > 0 {
-			quoted := make([]string, len(missing))
-			for i, m := range missing {
-				quoted[i] = "'" + m + "'"
-			}
-			return Failf(req.Name, "No information found for %s.", pkgJoin(quoted))
-		}
+		err = p.planLatest(ctx, r, before, targets)
 	} else {
-		var loose []pkgTarget // version specs that need the repositories to resolve
-		for _, t := range targets {
-			p, ok := before[t.name]
-			if ok && p.Installed() && t.spec.Match(p.Version, cmp) && !reinstall {
-				already = append(already, t.name)
-				continue
-			}
-			if reinstall && ok && p.Installed() && t.spec.Match(p.Version, cmp) {
-				keep[t.name] = true
-				install = append(install, pkgbackend.Target{Name: t.name, Version: p.Version})
-				continue
-			}
-			switch {
-			case t.spec.Any():
-				install = append(install, pkgbackend.Target{Name: t.name})
-			case t.spec.Exact():
-				install = append(install, pkgbackend.Target{Name: t.name, Version: t.spec.Version})
-				opt.AllowDowngrades = true
-			default:
-				loose = append(loose, t)
-			}
-		}
-		if len(loose) > 0 {
-			if err := r.refresh(ctx, refresh); err != nil {
-				return Failf(req.Name, "%v", err)
-			}
-			var ln []string
-			for _, t := range loose {
-				ln = append(ln, t.name)
-			}
-			avail, err := r.be.Available(ctx, ln, opt.FromRepo)
-			if err != nil {
-				return Failf(req.Name, "%v", err)
-			}
-			for _, t := range loose {
-				best := ""
-				for _, v := range avail[t.name].Versions {
-					if t.spec.Match(v, cmp) && (best == "" || cmp(v, best) > 0) {
-						best = v
-					}
-				}
-				if best == "" {
-					return Failf(req.Name, "No version of %s matching %s is available", t.name, t.spec)
-				}
-				install = append(install, pkgbackend.Target{Name: t.name, Version: best})
-				opt.AllowDowngrades = true
-			}
-		}
-		if len(sources) > 0 {
-			dir, err := os.MkdirTemp("", "brine-pkg-")
-			if err != nil {
-				return Failf(req.Name, "sources: %v", err)
-			}
-			defer os.RemoveAll(dir)
-			for _, s := range sources {
-				names = append(names, s.name)
-				local, err := s.fetch(ctx, req, dir)
-				if err != nil {
-					return Failf(req.Name, "%v", err)
-				}
-				fname, fver, err := r.be.FileInfo(ctx, local)
-				if err != nil {
-					return Failf(req.Name, "%v", err)
-				}
-				if fname != s.name {
-					return Failf(req.Name, "argument %q: %s holds package %s, not %s", "sources", s.url, fname, s.name)
-				}
-				want[s.name] = pkgbackend.Spec{Op: "==", Version: fver}
-				p, ok := before[s.name]
-				if ok && p.Installed() && cmp(p.Version, fver) == 0 && !reinstall {
-					already = append(already, s.name)
-					continue
-				}
-				if reinstall && ok && p.Installed() && cmp(p.Version, fver) == 0 {
-					keep[s.name] = true
-				}
-				files = append(files, local)
-			}
+		err = p.planInstalled(ctx, r, before, targets, reinstall)
+		if err == nil && len(sources) > 0 {
+			err = p.planSources(ctx, req, r, before, sources, reinstall)
 		}
 	}
+	if err != nil {
+		p.cleanup()
+		return nil, nil, nil, err
+	}
+	return r, before, p, nil
+}
 
+// planLatest plans pkg.latest: each target at the repositories' candidate.
+func (p *pkgInstallPlan) planLatest(ctx context.Context, r *pkgRun, before pkgbackend.DB, targets []pkgTarget) error {
+	if err := r.refresh(ctx, p.refresh); err != nil {
+		return err
+	}
+	avail, err := r.be.Available(ctx, p.names, p.opt.FromRepo)
+	if err != nil {
+		return err
+	}
+	var missing []string // not in any repository
+	for _, t := range targets {
+		pk, ok := before[t.name]
+		inst := ok && pk.Installed()
+		cand := avail[t.name].Candidate
+		switch {
+		case cand == "" && !inst:
+			missing = append(missing, t.name)
+		case cand == "" || (inst && r.be.Compare(cand, pk.Version) <= 0):
+			p.already = append(p.already, t.name)
+		default:
+			p.install = append(p.install, pkgbackend.Target{Name: t.name, Version: cand})
+			p.want[t.name] = pkgbackend.Spec{Op: ">=", Version: cand}
+		}
+	}
+	if len(missing) > 0 {
+		quoted := make([]string, len(missing))
+		for i, m := range missing {
+			quoted[i] = "'" + m + "'"
+		}
+		return fmt.Errorf("No information found for %s.", pkgJoin(quoted))
+	}
+	return nil
+}
+
+// planInstalled plans pkg.installed's name/version and pkgs targets.
+func (p *pkgInstallPlan) planInstalled(ctx context.Context, r *pkgRun, before pkgbackend.DB, targets []pkgTarget, reinstall bool) error {
+	cmp := r.be.Compare
+	var loose []pkgTarget // version specs that need the repositories to resolve
+	for _, t := range targets {
+		pk, ok := before[t.name]
+		matches := ok && pk.Installed() && t.spec.Match(pk.Version, cmp)
+		switch {
+		case matches && !reinstall:
+			p.already = append(p.already, t.name)
+		case matches:
+			p.keep[t.name] = true
+			p.install = append(p.install, pkgbackend.Target{Name: t.name, Version: pk.Version})
+		case t.spec.Any():
+			p.install = append(p.install, pkgbackend.Target{Name: t.name})
+		case t.spec.Exact():
+			p.install = append(p.install, pkgbackend.Target{Name: t.name, Version: t.spec.Version})
+			p.opt.AllowDowngrades = true
+		default:
+			loose = append(loose, t)
+		}
+	}
+	if len(loose) == 0 {
+		return nil
+	}
+	if err := r.refresh(ctx, p.refresh); err != nil {
+		return err
+	}
+	var ln []string
+	for _, t := range loose {
+		ln = append(ln, t.name)
+	}
+	avail, err := r.be.Available(ctx, ln, p.opt.FromRepo)
+	if err != nil {
+		return err
+	}
+	for _, t := range loose {
+		best := ""
+		for _, v := range avail[t.name].Versions {
+			if t.spec.Match(v, cmp) && (best == "" || cmp(v, best) > 0) {
+				best = v
+			}
+		}
+		if best == "" {
+			return fmt.Errorf("No version of %s matching %s is available", t.name, t.spec)
+		}
+		p.install = append(p.install, pkgbackend.Target{Name: t.name, Version: best})
+		p.opt.AllowDowngrades = true
+	}
+	return nil
+}
+
+// planSources fetches pkg.installed's package files and plans those not
+// installed at their version.
+func (p *pkgInstallPlan) planSources(ctx context.Context, req *Request, r *pkgRun, before pkgbackend.DB, sources []pkgSource, reinstall bool) error {
+	dir, err := os.MkdirTemp("", "brine-pkg-")
+	if err != nil {
+		return fmt.Errorf("sources: %w", err)
+	}
+	p.dir = dir
+	for _, s := range sources {
+		p.names = append(p.names, s.name)
+		local, err := s.fetch(ctx, req, dir)
+		if err != nil {
+			return err
+		}
+		fname, fver, err := r.be.FileInfo(ctx, local)
+		if err != nil {
+			return err
+		}
+		if fname != s.name {
+			return fmt.Errorf("argument %q: %s holds package %s, not %s", "sources", s.url, fname, s.name)
+		}
+		p.want[s.name] = pkgbackend.Spec{Op: "==", Version: fver}
+		pk, ok := before[s.name]
+		same := ok && pk.Installed() && r.be.Compare(pk.Version, fver) == 0
+		if same && !reinstall {
+			p.already = append(p.already, s.name)
+			continue
+		}
+		if same {
+			p.keep[s.name] = true
+		}
+		p.files = append(p.files, local)
+	}
+	return nil
+}
+
+// apply carries the plan out, or under test simulates it, and words the
+// result as Salt's installed() and latest() do.
+func (p *pkgInstallPlan) apply(ctx context.Context, req *Request, r *pkgRun, before pkgbackend.DB) Result {
 	res := Result{Name: req.Name, Result: True, Changes: map[string]any{}}
 	var comments []string
-	var changed []pkgbackend.Change
-	var verb string
 	after := before
-	if len(install)+len(files) > 0 {
-		if err := r.refresh(ctx, refresh); err != nil {
+	if len(p.install)+len(p.files) == 0 {
+		comments = append(comments, p.settledComment())
+	} else {
+		if err := r.refresh(ctx, p.refresh); err != nil {
 			return Failf(req.Name, "%v", err)
 		}
+		var changed []pkgbackend.Change
 		if req.Test {
-			sim, err := r.be.Install(ctx, install, files, opt, true)
+			sim, err := r.be.Install(ctx, p.install, p.files, p.opt, true)
 			if err != nil {
 				return Failf(req.Name, "%v", err)
 			}
-			changed = pkgNormalize(sim, before, false, keep)
+			changed = pkgNormalize(sim, before, false, p.keep)
 		} else {
-			_, ierr := r.be.Install(ctx, install, files, opt, false)
-			after, err = r.reread(ctx)
-			if err != nil {
+			_, ierr := r.be.Install(ctx, p.install, p.files, p.opt, false)
+			var err error
+			if after, err = r.reread(ctx); err != nil {
 				return Failf(req.Name, "%v", err)
 			}
 			changed = pkgbackend.Diff(before, after, false)
-			for name := range keep {
+			for name := range p.keep {
 				changed = append(changed, pkgbackend.Change{Name: name, Old: before[name].Version, New: after[name].Version})
 			}
 			if ierr != nil {
@@ -233,87 +293,18 @@ func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
 			}
 		}
 		res.Changes = pkgChanges(changed)
-		newVer := map[string]string{}
-		for _, c := range changed {
-			newVer[c.Name] = c.New
+		done, doneNames, failed := p.outcome(req.Test, changed, after, r.be.Compare)
+		if len(failed) > 0 && !req.Test {
+			res.Result = False
 		}
-		var done, failed, doneNames []string
-		for _, n := range names {
-			if pkgIn(already, n) {
-				continue
-			}
-			v := newVer[n]
-			if !req.Test {
-				p, ok := after[n]
-				if !ok || !p.Installed() || !want[n].Match(p.Version, cmp) {
-					failed = append(failed, n)
-					continue
-				}
-				v = p.Version
-			}
-			doneNames = append(doneNames, n)
-			if v != "" {
-				done = append(done, n+"="+v)
-			} else {
-				done = append(done, n)
-			}
-		}
-		if !latest {
-			comments = pkgInstalledComments(req.Test, doneNames, failed, already, pkgDesired(want, len(sources) > 0))
-			if len(failed) > 0 && !req.Test {
-				res.Result = False
-			}
+		if p.latest {
+			comments = pkgLatestComments(req.Test, done, failed, p.already)
 		} else {
-			verb = "installed/updated"
-			if latest {
-				verb = "installed/upgraded"
-			}
-			switch {
-			case req.Test:
-				comments = append(comments, "The following packages would be "+verb+": "+pkgJoin(done))
-			case len(failed) > 0:
-				res.Result = False
-				if len(done) > 0 {
-					comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
-				}
-				what := "install/update"
-				if latest {
-					what = "install/upgrade"
-				}
-				comments = append(comments, "The following packages failed to "+what+": "+pkgJoin(failed))
-			case latest:
-				comments = append(comments, "The following packages were successfully "+verb+": "+pkgJoin(done))
-			default:
-				comments = append(comments, "The following packages were "+verb+": "+pkgJoin(done))
-			}
-			if len(already) > 0 {
-				if latest {
-					comments = append(comments, "The following packages were already up-to-date: "+pkgJoin(already))
-				} else {
-					comments = append(comments, "The following packages were already installed: "+pkgJoin(already))
-				}
-			}
-		}
-	} else {
-		switch {
-		case !latest:
-			c := "All specified packages are already installed"
-			for _, sp := range want {
-				if !sp.Any() && len(sources) == 0 {
-					c += " and are at the desired version"
-					break
-				}
-			}
-			comments = append(comments, c)
-		case len(names) == 1:
-			comments = append(comments, "Package "+names[0]+" is already up-to-date")
-		default:
-			comments = append(comments, "All packages are up-to-date ("+pkgJoin(append([]string(nil), names...))+").")
+			comments = pkgInstalledComments(req.Test, doneNames, failed, p.already, pkgDesired(p.want, p.sources))
 		}
 	}
-
-	if hold != nil && res.Result != False {
-		if c, err := pkgSetHold(ctx, r, req, names, *hold, after, res.Changes); err != nil {
+	if p.hold != nil && res.Result != False {
+		if c, err := pkgSetHold(ctx, r, req, p.names, *p.hold, after, res.Changes); err != nil {
 			res.Result = False
 			comments = append(comments, err.Error())
 		} else {
@@ -325,6 +316,75 @@ func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
 	}
 	res.Comment = strings.Join(comments, "\n")
 	return res
+}
+
+// outcome sorts the packages the plan touched into done (as name=version)
+// and failed: after a real run, one that does not match what was asked
+// failed; under test, each is done at the simulated version.
+func (p *pkgInstallPlan) outcome(test bool, changed []pkgbackend.Change, after pkgbackend.DB, cmp func(a, b string) int) (done, doneNames, failed []string) {
+	newVer := map[string]string{}
+	for _, c := range changed {
+		newVer[c.Name] = c.New
+	}
+	for _, n := range p.names {
+		if pkgIn(p.already, n) {
+			continue
+		}
+		v := newVer[n]
+		if !test {
+			pk, ok := after[n]
+			if !ok || !pk.Installed() || !p.want[n].Match(pk.Version, cmp) {
+				failed = append(failed, n)
+				continue
+			}
+			v = pk.Version
+		}
+		doneNames = append(doneNames, n)
+		if v != "" {
+			done = append(done, n+"="+v)
+		} else {
+			done = append(done, n)
+		}
+	}
+	return done, doneNames, failed
+}
+
+// settledComment is the comment when nothing needs installing.
+func (p *pkgInstallPlan) settledComment() string {
+	switch {
+	case !p.latest:
+		c := "All specified packages are already installed"
+		for _, sp := range p.want {
+			if !sp.Any() && !p.sources {
+				c += " and are at the desired version"
+				break
+			}
+		}
+		return c
+	case len(p.names) == 1:
+		return "Package " + p.names[0] + " is already up-to-date"
+	}
+	return "All packages are up-to-date (" + pkgJoin(append([]string(nil), p.names...)) + ")."
+}
+
+// pkgLatestComments words pkg.latest's comment as Salt's latest() does.
+func pkgLatestComments(test bool, done, failed, already []string) []string {
+	var c []string
+	switch {
+	case test:
+		c = append(c, "The following packages would be installed/upgraded: "+pkgJoin(done))
+	case len(failed) > 0:
+		if len(done) > 0 {
+			c = append(c, "The following packages were installed/upgraded: "+pkgJoin(done))
+		}
+		c = append(c, "The following packages failed to install/upgrade: "+pkgJoin(failed))
+	default:
+		c = append(c, "The following packages were successfully installed/upgraded: "+pkgJoin(done))
+	}
+	if len(already) > 0 {
+		c = append(c, "The following packages were already up-to-date: "+pkgJoin(already))
+	}
+	return c
 }
 
 func pkgIn(list []string, s string) bool {
