@@ -142,6 +142,49 @@ func serviceSleep(ctx context.Context, seconds int) {
 	}
 }
 
+// servicePlan is what a service state would change, read from the
+// service's status: the dry run reports it and the real run carries it
+// out (serviceCarry), so that both say the same.
+type servicePlan struct {
+	name string
+	want serviceWant
+	st   initsys.Status
+	// unmask: the service is masked and must be unmasked first.
+	unmask bool
+	// run is the run state to set, nil when it is right already or
+	// --root cannot set it (rootNote says so).
+	run      *bool
+	rootNote string
+	// enable is the boot config to set, nil when it is right already or
+	// not the service's own (st.Fixed).
+	enable *bool
+}
+
+// planService works out the plan; a plan that cannot be carried out (a
+// masked service without unmask: True) is the error, worded as the
+// state's comment.
+func planService(name string, want serviceWant, st initsys.Status, canRun, unmask bool) (servicePlan, error) {
+	p := servicePlan{name: name, want: want, st: st}
+	needUnmask := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
+	if st.Masked && needUnmask {
+		if !unmask {
+			return p, fmt.Errorf("Service %s is masked; set unmask: True to unmask it", name)
+		}
+		p.unmask = true
+	}
+	if want.run != nil && st.Active != *want.run {
+		if canRun {
+			p.run = want.run
+		} else {
+			p.rootNote = fmt.Sprintf("Service %s is not %s: --root never starts or stops services", name, map[bool]string{true: "started", false: "stopped"}[*want.run])
+		}
+	}
+	if want.enable != nil && !st.Fixed() && st.Enabled() != *want.enable {
+		p.enable = want.enable
+	}
+	return p, nil
+}
+
 func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 	a := &req.Args
 	initDelay := a.Int("init_delay", 0)
@@ -163,18 +206,46 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 	if err != nil {
 		return Failf(name, "%v", err)
 	}
-	// The comments follow Salt's running(), dead(), _enable() and
-	// _disable(): the boot-config comment replaces the run comment, and
-	// an unmask note goes last, on a line of its own.
+	if !st.Exists && !st.Masked {
+		wantsIt := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
+		switch {
+		case req.Test:
+			// A package state earlier in this run may bring it, as Salt
+			// allows for.
+			return Result{Name: name, Result: None, Changes: map[string]any{},
+				Comment: fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, serviceWould(want))}
+		case !wantsIt:
+			// nothing to stop or disable
+			return Result{Name: name, Result: True, Changes: map[string]any{},
+				Comment: fmt.Sprintf("The named service %s is not available", name)}
+		}
+		return Failf(name, "The named service %s is not available", name)
+	}
+	p, err := planService(name, want, st, sys.CanRun(), unmask)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	return serviceCarry(ctx, req.Test, sys, p, unmask, initDelay)
+}
+
+// serviceCarry reports a plan under test and carries it out otherwise,
+// wording the result as Salt's running(), dead(), _enable() and
+// _disable(): the boot-config comment replaces the run comment, and an
+// unmask note goes last, on a line of its own.
+func serviceCarry(ctx context.Context, test bool, sys initsys.System, p servicePlan, unmask bool, initDelay int) Result {
+	name := p.name
 	res := Result{Name: name, Result: True, Changes: map[string]any{}}
-	comment, unmaskNote, rootNote := "", "", ""
+	comment, unmaskNote := "", ""
 	finish := func() Result {
-		if rootNote != "" && comment != rootNote {
-			comment = rootNote + "\n" + comment
+		if p.rootNote != "" && comment != p.rootNote {
+			comment = p.rootNote + "\n" + comment
 		}
 		res.Comment = comment
 		if unmaskNote != "" {
 			res.Comment = strings.TrimPrefix(comment+"\n"+unmaskNote, "\n")
+		}
+		if test && len(res.Changes) > 0 {
+			res.Result = None
 		}
 		return res
 	}
@@ -182,92 +253,71 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 		res.Result, comment = False, fmt.Sprintf(format, args...)
 		return finish()
 	}
-	if !st.Exists && !st.Masked {
-		wantsIt := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
-		switch {
-		case req.Test:
-			// A package state earlier in this run may bring it, as Salt
-			// allows for.
-			res.Result = None
-			res.Comment = fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, serviceWould(want))
-			return res
-		case !wantsIt:
-			res.Comment = fmt.Sprintf("The named service %s is not available", name)
-			return res // nothing to stop or disable
-		}
-		return fail("The named service %s is not available", name)
-	}
-	needUnmask := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
-	if st.Masked && needUnmask {
-		if !unmask {
-			return fail("Service %s is masked; set unmask: True to unmask it", name)
-		}
-		if req.Test {
+	if p.unmask {
+		res.Changes[name] = true
+		if test {
 			unmaskNote = fmt.Sprintf("Service %s would be unmasked", name)
-			st.Masked = false
 		} else {
 			if err := sys.Unmask(ctx, name); err != nil {
 				return fail("Service %s failed to unmask: %v", name, err)
 			}
-			if st, err = sys.Status(ctx, name); err != nil {
+			st, err := sys.Status(ctx, name)
+			if err != nil {
 				return fail("%v", err)
 			}
 			unmaskNote = fmt.Sprintf("Service %s was unmasked", name)
+			// The rest of the plan is read again from the unmasked unit.
+			if p, err = planService(name, p.want, st, sys.CanRun(), unmask); err != nil {
+				return fail("%v", err)
+			}
 		}
-		res.Changes[name] = true
 	}
-
-	// started is Salt's "started" argument of _enable: nil when the run
-	// state needed no change (or there is none), else the state now.
-	var started *bool
+	want, st := p.want, p.st
 	if want.run != nil {
 		runWord := map[bool]string{true: "running", false: "dead"}
 		switch {
-		case st.Active == *want.run:
+		case p.rootNote != "":
+			comment = p.rootNote
+		case p.run == nil:
 			comment = fmt.Sprintf("The service %s is already %s", name, runWord[st.Active])
-		case !sys.CanRun():
-			rootNote = fmt.Sprintf("Service %s is not %s: --root never starts or stops services", name, map[bool]string{true: "started", false: "stopped"}[*want.run])
-			comment = rootNote
-		case req.Test:
-			// Salt says no more under test, not even about enable.
-			comment = map[bool]string{true: "Service " + name + " is set to start", false: "Service " + name + " is set to be killed"}[*want.run]
-			res.Changes[name] = *want.run
-			if want.enable != nil && !st.Fixed() && st.Enabled() != *want.enable {
-				res.Changes[name] = true // as _enable() will leave it
-			}
-			res.Result = None
-			return finish()
-		default:
-			if st.NeedReload {
-				if err := sys.DaemonReload(ctx); err != nil {
-					return fail("%v", err)
-				}
-			}
-			act, verb := sys.Start, "start"
-			if !*want.run {
-				act, verb = sys.Stop, "die"
-			}
-			if err := act(ctx, name); err != nil {
-				return fail("Service %s failed to %s: %v", name, verb, err)
-			}
-			serviceSleep(ctx, initDelay)
-			if st, err = serviceSettle(ctx, sys, name, *want.run); err != nil {
-				return fail("%v", err)
-			}
-			res.Changes[name] = st.Active
-			if st.Active != *want.run {
-				return fail("Service %s failed to %s", name, verb)
-			}
-			now := st.Active
-			started = &now
-			if *want.run {
-				comment = "Started service " + name
-			} else {
-				comment = "Service " + name + " was killed"
-			}
 		}
 	}
-
+	// started is Salt's "started" argument of _enable: nil when the run
+	// state needed no change (or there is none), else the state now.
+	var started *bool
+	if p.run != nil {
+		on := *p.run
+		if test {
+			// Salt says no more under test, not even about enable.
+			comment = map[bool]string{true: "Service " + name + " is set to start", false: "Service " + name + " is set to be killed"}[on]
+			res.Changes[name] = on || p.enable != nil // as _enable() will leave it
+			return finish()
+		}
+		if st.NeedReload {
+			if err := sys.DaemonReload(ctx); err != nil {
+				return fail("%v", err)
+			}
+		}
+		act, verb := sys.Start, "start"
+		if !on {
+			act, verb = sys.Stop, "die"
+		}
+		if err := act(ctx, name); err != nil {
+			return fail("Service %s failed to %s: %v", name, verb, err)
+		}
+		serviceSleep(ctx, initDelay)
+		var err error
+		if st, err = serviceSettle(ctx, sys, name, on); err != nil {
+			return fail("%v", err)
+		}
+		res.Changes[name] = st.Active
+		if st.Active != on {
+			return fail("Service %s failed to %s", name, verb)
+		}
+		now := st.Active
+		started = &now
+		comment = map[bool]string{true: "Started service " + name, false: "Service " + name + " was killed"}[on]
+	}
 	if want.enable != nil {
 		on := *want.enable
 		word := map[bool]string{true: "enabled", false: "disabled"}[on]
@@ -278,12 +328,12 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 		switch {
 		case st.Fixed():
 			comment = strings.TrimPrefix(comment+"\n"+fmt.Sprintf("Service %s is %s: its boot config is not its own to change", name, st.EnableState), "\n")
-		case st.Enabled() == on && want.run != nil && started == nil:
+		case p.enable == nil && want.run != nil && started == nil:
 			// Salt's running() and dead() leave a settled boot config
 			// unmentioned.
-		case st.Enabled() == on:
+		case p.enable == nil:
 			comment = fmt.Sprintf("Service %s is already %s, and %s", name, word, now)
-		case req.Test:
+		case test:
 			comment = fmt.Sprintf("Service %s set to be %s", name, word)
 			res.Changes[name] = true
 		default:
@@ -294,7 +344,8 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 			if err := act(ctx, name); err != nil {
 				return fail("Service %s failed to be %s: %v", name, word, err)
 			}
-			if st, err = sys.Status(ctx, name); err != nil {
+			st, err := sys.Status(ctx, name)
+			if err != nil {
 				return fail("%v", err)
 			}
 			if st.Enabled() != on {
@@ -307,9 +358,6 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 	}
 	if started != nil && *started && initDelay > 0 {
 		comment = fmt.Sprintf("%s\nDelayed return for %d seconds", comment, initDelay)
-	}
-	if req.Test && len(res.Changes) > 0 {
-		res.Result = None
 	}
 	return finish()
 }
