@@ -23,7 +23,7 @@ func init() {
 		fileMakedirs,
 		Param{Name: "recurse", Type: StringList, Doc: `what to apply to everything under the directory: a list of "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`},
 		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove everything under the directory that exclude_pat does not match."},
-		Param{Name: "exclude_pat", Type: String, Doc: `with clean, keep entries whose base name matches this glob, or whose relative path matches the regex after "E@".`},
+		Param{Name: "exclude_pat", Type: StringList, Doc: `with clean, keep entries whose path relative to the directory matches this glob (fnmatch: * matches "/" too) or the regex after "E@"; a list keeps what any of them matches.`},
 	)
 	Register("file.absent", fileAbsent, fileName("the path to remove."))
 	Register("file.exists", fileExists, fileName("the path that must exist."))
@@ -45,7 +45,7 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	makedirs := a.Bool("makedirs", false)
 	clean := a.Bool("clean", false)
-	exclude := a.String("exclude_pat", "")
+	exclude := a.StringList("exclude_pat")
 	recurse := a.StringList("recurse")
 	fileMode, hasFileMode := a.Mode("file_mode")
 	modeArg := "dir_mode"
@@ -65,7 +65,7 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 			return fileFail(req, &ArgError{Arg: "recurse", Err: fmt.Errorf("want user, group, mode, ignore_files or ignore_dirs, got %q", r)})
 		}
 	}
-	match, err := fileExcluder(exclude)
+	match, err := fileExcluder("exclude_pat", exclude)
 	if err != nil {
 		return fileFail(req, err)
 	}
@@ -216,22 +216,38 @@ func fileDirResult(req *Request, order []string, perPath map[string]map[string]a
 	return Result{Name: req.Name, Result: True, Comment: comment, Changes: changes}
 }
 
-// fileExcluder compiles exclude_pat: a glob on the base name, or "E@" and
-// a regex on the path relative to the directory.
-func fileExcluder(pat string) (func(rel string) bool, error) {
-	if pat == "" {
-		return func(string) bool { return false }, nil
-	}
-	if re, ok := strings.CutPrefix(pat, "E@"); ok {
-		rx, err := fileCompilePattern(re, 0)
-		if err != nil {
-			return nil, &ArgError{Arg: "exclude_pat", Err: err}
+// fileExcluder compiles exclude_pat or include_pat as Salt's
+// check_include_exclude (salt/utils/stringutils.py) reads them: each
+// pattern is a glob (fnmatch, where * also matches "/") on the path
+// relative to the directory, or "E@" and a regex searched in that path;
+// the path matches when one of the patterns does.
+func fileExcluder(arg string, pats []string) (func(rel string) bool, error) {
+	var ms []func(string) bool
+	for _, pat := range pats {
+		if pat == "" {
+			continue
 		}
-		return rx.MatchString, nil
+		if re, ok := strings.CutPrefix(pat, "E@"); ok {
+			rx, err := fileCompilePattern(re, 0)
+			if err != nil {
+				return nil, &ArgError{Arg: arg, Err: err}
+			}
+			ms = append(ms, rx.MatchString)
+			continue
+		}
+		// Salt's glob is fnmatch: no escapes, [!…], and no bad patterns.
+		glob := fnmatch.Compile(pat)
+		ms = append(ms, glob.Match)
 	}
-	// Salt's glob is fnmatch: no escapes, [!…], and no bad patterns.
-	glob := fnmatch.Compile(pat)
-	return func(rel string) bool { return glob.Match(filepath.Base(rel)) }, nil
+	return func(rel string) bool {
+		rel = filepath.ToSlash(rel)
+		for _, m := range ms {
+			if m(rel) {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // fileClean removes, or under test lists, every entry under dir that keep

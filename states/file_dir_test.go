@@ -294,3 +294,54 @@ func TestFileDirectoryThroughLink(t *testing.T) {
 		t.Error("the link was replaced")
 	}
 }
+
+// TestFileExcluder checks exclude_pat and include_pat against Salt's
+// check_include_exclude: fnmatch on the path relative to the directory,
+// where * crosses "/", or "E@" and re.search; a list matches when any
+// pattern does. The answers are Python's fnmatch.fnmatch and re.search.
+func TestFileExcluder(t *testing.T) {
+	tests := []struct {
+		pats []string
+		rel  string
+		want bool
+	}{
+		{[]string{"*.conf"}, "a.conf", true},
+		{[]string{"*.conf"}, "sub/x.conf", true}, // * matches "/"
+		{[]string{"x.conf"}, "sub/x.conf", false}, // the whole relative path, not the base name
+		{[]string{"sub/*"}, "sub/x.conf", true},
+		{[]string{"sub/*"}, "sub", false},
+		{[]string{"sub"}, "sub", true},
+		{[]string{"E@^sub/"}, "sub/x.conf", true},
+		{[]string{"E@conf"}, "sub/x.conf", true}, // re.search, not re.match
+		{[]string{"E@^conf"}, "sub/x.conf", false},
+		{[]string{"*.txt", "E@^sub"}, "sub/x.conf", true},
+		{[]string{"*.txt", "E@^old"}, "sub/x.conf", false},
+		{[]string{"[!a]*"}, "b", true},
+		{nil, "a", false},
+	}
+	for _, tt := range tests {
+		m, err := fileExcluder("exclude_pat", tt.pats)
+		if err != nil {
+			t.Fatalf("fileExcluder(%q): %v", tt.pats, err)
+		}
+		if got := m(tt.rel); got != tt.want {
+			t.Errorf("fileExcluder(%q)(%q) = %v; want %v", tt.pats, tt.rel, got, tt.want)
+		}
+	}
+}
+
+// TestFileRecursePatterns: include_pat and exclude_pat read the path
+// relative to the source, as Salt's file.recurse passes it.
+func TestFileRecursePatterns(t *testing.T) {
+	root := fileTestRoot(t)
+	res := fileCycle(t, root, "file.recurse", "/srv/conf", map[string]any{"source": "salt://tree", "makedirs": true,
+		"include_pat": "sub/*", "exclude_pat": []any{"E@tmpl$", "a.conf"}})
+	want := map[string]any{
+		"/srv/conf":            map[string]any{"/srv/conf": map[string]any{"directory": "new"}},
+		"/srv/conf/sub":        map[string]any{"/srv/conf/sub": map[string]any{"directory": "new"}},
+		"/srv/conf/sub/b.conf": map[string]any{"diff": "New file", "mode": "0644"},
+	}
+	if !reflect.DeepEqual(res.Changes, want) {
+		t.Errorf("changes = %#v\nwant %#v", res.Changes, want)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"github.com/brine-cm/brine/pkg/tree"
 
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -25,8 +24,8 @@ func init() {
 		Param{Name: "template", Type: String, Doc: `"jinja" renders every file with context and defaults.`},
 		fileContext, fileDefaults, fileTemplateVars,
 		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove files under the target that the source does not have."},
-		Param{Name: "include_pat", Type: String, Doc: `copy only files whose name matches this glob (or "E@regex" on the relative path).`},
-		Param{Name: "exclude_pat", Type: String, Doc: `skip files whose name matches this glob (or "E@regex" on the relative path).`},
+		Param{Name: "include_pat", Type: StringList, Doc: `copy only files whose path relative to the source matches this glob (fnmatch: * matches "/" too) or the regex after "E@"; a list: any of them.`},
+		Param{Name: "exclude_pat", Type: StringList, Doc: `skip files whose path relative to the source matches this glob or the regex after "E@"; a list: any of them.`},
 		Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report diffs."},
 	)
 }
@@ -55,8 +54,8 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 	show := a.Bool("show_changes", true)
 	template := a.String("template", "")
 	dirMode, hasDirMode := a.Mode("dir_mode")
-	include := a.String("include_pat", "")
-	exclude := a.String("exclude_pat", "")
+	include := a.StringList("include_pat")
+	exclude := a.StringList("exclude_pat")
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
@@ -73,14 +72,14 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return fileFail(req, err)
 	}
-	skip, err := fileExcluder(exclude)
+	skip, err := fileExcluder("exclude_pat", exclude)
 	if err != nil {
 		return fileFail(req, err)
 	}
 	only := func(string) bool { return true }
-	if include != "" {
-		if only, err = fileExcluder(include); err != nil {
-			return fileFail(req, &ArgError{Arg: "include_pat", Err: errors.Unwrap(err)})
+	if len(include) > 0 {
+		if only, err = fileExcluder("include_pat", include); err != nil {
+			return fileFail(req, err)
 		}
 	}
 	var lister FileLister
