@@ -226,6 +226,8 @@ func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte 
 	var b []byte
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
 		b = proto.ErrorReply(err)
+	} else if req.Symlinks {
+		b = f.symlinks(req)
 	} else if req.List {
 		b = f.list(req)
 	} else if info, err := f.Stat(req.Env, req.Path); err != nil {
@@ -263,6 +265,18 @@ func (f *fileServer) onChunk(_ context.Context, _ string, msg *nats.Msg) []byte 
 	if err != nil {
 		return proto.ErrorReply(err)
 	}
+	return b
+}
+
+// symlinks answers cp.list_master_symlinks: only the links that stay in
+// their root are listed, as Salt's roots backend lists them.
+func (f *fileServer) symlinks(req proto.FileRequest) []byte {
+	links, err := f.roots.Symlinks(req.Env)
+	r := &proto.FileInfo{Path: req.Path, Links: links}
+	if err != nil {
+		r.Error = publicError(".", err)
+	}
+	b, _ := proto.Marshal(r)
 	return b
 }
 

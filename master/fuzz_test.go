@@ -376,6 +376,7 @@ func FuzzMinionHandlers(f *testing.F) {
 		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "/etc/passwd", Env: "base"})},
 		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "", List: true})},
 		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "..", List: true})},
+		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Env: "../x", Symlinks: true})},
 		{"chunk", "m1", "_INBOX.m1.c", "", enc(&proto.ChunkRequest{SHA256: topSHA})},
 		{"chunk", "m1", "_INBOX.m1.c", "", enc(&proto.ChunkRequest{SHA256: secretSHA})},
 		{"chunk", "m1", "_INBOX.m1.c", "", enc(&proto.ChunkRequest{SHA256: topSHA, Index: -1})},

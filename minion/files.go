@@ -183,6 +183,19 @@ func (f *remoteFiles) ListDir(ctx context.Context, raw string) ([]string, error)
 	return info.Files, nil
 }
 
+// ListSymlinks lists the symlinks of env's tree on the master
+// (tree.SymlinkLister, for cp.list_master_symlinks).
+func (f *remoteFiles) ListSymlinks(ctx context.Context, env string) (map[string]string, error) {
+	if env == "" {
+		env = f.env
+	}
+	var info proto.FileInfo
+	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: ".", Symlinks: true}, &info); err != nil {
+		return nil, fmt.Errorf("symlinks of %s: %w", env, err)
+	}
+	return info.Links, nil
+}
+
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])

@@ -220,6 +220,11 @@ func (f watchedFiles) ListDir(ctx context.Context, url string) ([]string, error)
 	return l, f.reach.note(err)
 }
 
+func (f watchedFiles) ListSymlinks(ctx context.Context, env string) (map[string]string, error) {
+	l, err := f.remoteFiles.ListSymlinks(ctx, env)
+	return l, f.reach.note(err)
+}
+
 // opener is states.FileOpener: file.managed streams a large source from
 // the cache file rather than reading it whole.
 type opener interface {

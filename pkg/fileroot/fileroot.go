@@ -264,6 +264,71 @@ func (r Roots) List(env, rel string) ([]string, error) {
 	return out, nil
 }
 
+// ListSymlinks lists the symlinks of env's tree (tree.SymlinkLister).
+func (s *Source) ListSymlinks(_ context.Context, env string) (map[string]string, error) {
+	if env == "" {
+		env = s.Env
+	}
+	return s.Roots.Symlinks(env)
+}
+
+// Symlinks returns the symlinks under env's roots, as Salt's roots
+// backend lists them for cp.list_master_symlinks (salt/fileserver/roots.py
+// _file_lists "links"): each link's path relative to its root, to what
+// the link says (readlink), when Salt's reckoning of the destination
+// stays inside the root: a destination starting with ".." is joined to
+// the link itself, any other to the link's directory, then resolved.
+// Links to directories are not followed into, so that no walk loops; a
+// path more than one root has is the first root's. An environment with no
+// roots has no links.
+func (r Roots) Symlinks(env string) (map[string]string, error) {
+	if env == "" {
+		env = DefaultEnv
+	}
+	out := map[string]string{}
+	for _, dir := range r[env] {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			continue
+		}
+		root, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			continue
+		}
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == root || d.Type()&fs.ModeSymlink == 0 {
+				return nil // unreadable entries are left out, as Salt's walk does
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return nil
+			}
+			rel = filepath.ToSlash(rel)
+			if _, ok := out[rel]; ok {
+				return nil
+			}
+			dest, err := os.Readlink(p)
+			if err != nil {
+				return nil
+			}
+			joined := filepath.Join(filepath.Dir(p), dest)
+			if strings.HasPrefix(dest, "..") {
+				joined = filepath.Join(p, dest)
+			} else if filepath.IsAbs(dest) {
+				joined = filepath.Clean(dest)
+			}
+			if real, err := filepath.EvalSymlinks(joined); err == nil {
+				joined = real
+			}
+			if within(joined, root) {
+				out[rel] = dest
+			}
+			return nil
+		})
+	}
+	return out, nil
+}
+
 // ListDir lists a salt:// directory (states.FileLister).
 func (s *Source) ListDir(ctx context.Context, raw string) ([]string, error) {
 	rel, env, err := ParseURL(raw)

@@ -210,6 +210,9 @@ type FileRequest struct {
 	// List asks for the files under the directory Path instead
 	// (file.recurse); the reply's Files holds them.
 	List bool `json:"list,omitempty"`
+	// Symlinks asks for the symlinks of the environment's tree
+	// (cp.list_master_symlinks); the reply's Links holds them.
+	Symlinks bool `json:"symlinks,omitempty"`
 }
 
 // FileInfo describes a file by its content hash; the content itself comes
@@ -225,6 +228,9 @@ type FileInfo struct {
 	// Files answers a List request: every regular file under the
 	// directory, relative to it, slash-separated, sorted.
 	Files []string `json:"files,omitempty"`
+	// Links answers a Symlinks request: each symlink of the tree,
+	// relative to its root, to where it points.
+	Links map[string]string `json:"links,omitempty"`
 }
 
 // ChunkRequest asks for one chunk of a file by its hash. ChunkV is the

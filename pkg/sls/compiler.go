@@ -508,6 +508,20 @@ func (l *loader) ListTree(env string) ([]string, error) {
 	return files, err
 }
 
+// ListSymlinks lists the symlinks of the tree in env ("" is the loader's
+// own) for cp.list_master_symlinks, when the FileSource can
+// (tree.SymlinkLister).
+func (l *loader) ListSymlinks(env string) (map[string]string, error) {
+	sl, ok := l.files.(tree.SymlinkLister)
+	if !ok {
+		return nil, jinja.ErrNoTreeList
+	}
+	if env == "" {
+		env = l.env
+	}
+	return sl.ListSymlinks(l.ctx, env)
+}
+
 func (l *loader) Load(name string) ([]byte, error) {
 	if strings.HasPrefix(name, "salt://") {
 		return l.files.ReadFile(l.ctx, name)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
@@ -55,6 +58,48 @@ func TestTreeFuncs(t *testing.T) {
 	for k, w := range want {
 		v, _ := high.States[0].Decls[0].Arg(k)
 		if got := strings.TrimSpace(strings.ReplaceAll(fmtValue(v), "\n", " ")); got != w {
+			t.Errorf("%s = %s; want %s", k, got, w)
+		}
+	}
+}
+
+// cp.list_master_symlinks lists the tree's links as Salt's roots backend
+// does: relative path to what the link says, when Salt's reckoning of the
+// destination stays in the root (a destination starting with ".." is
+// joined to the link itself), with prefix.
+func TestListMasterSymlinks(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"web/files/nginx.conf": "x\n",
+		"probe.sls":            "a:\n  cmd.run:\n    - all: {{ salt['cp.list_master_symlinks']() | dictsort | json }}\n    - web: {{ salt['cp.list_master_symlinks'](prefix='/web') | dictsort | json }}\n",
+	})
+	root := c.Files.(*fileroot.Source).Roots["base"][0]
+	for link, dest := range map[string]string{
+		"web/current":  "files",           // a directory inside
+		"web/conf":     "files/nginx.conf", // a file inside
+		"web/up":       "../probe.sls",     // Salt joins it to the link: web/probe.sls, inside
+		"top":          "../outside",       // Salt: root/outside, inside (it is not)
+		"esc":          "../../x",          // outside
+		"web/abs":      "/etc",             // outside
+		"web/dangling": "nothing",          // inside, though missing
+	} {
+		if err := os.Symlink(dest, filepath.Join(root, filepath.FromSlash(link))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Vars = func(string, string) map[string]any {
+		return jinja.SaltVars(jinja.SaltContext{ID: "m1", Grains: map[string]any{"id": "m1"}}, "", "", "base")
+	}
+	high, err := c.RenderSLS(context.Background(), "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"all": "[[top ../outside] [web/conf files/nginx.conf] [web/current files] [web/dangling nothing] [web/up ../probe.sls]]",
+		"web": "[[web/conf files/nginx.conf] [web/current files] [web/dangling nothing] [web/up ../probe.sls]]",
+	}
+	for k, w := range want {
+		v, _ := high.States[0].Decls[0].Arg(k)
+		if got := fmtValue(v); got != w {
 			t.Errorf("%s = %s; want %s", k, got, w)
 		}
 	}

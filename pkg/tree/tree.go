@@ -24,6 +24,13 @@ type FileLister interface {
 	ListDir(ctx context.Context, url string) ([]string, error)
 }
 
+// SymlinkLister lists the symlinks of an environment's tree
+// (cp.list_master_symlinks): each link's path relative to the root of the
+// tree, slash-separated, to where it points as the link says it.
+type SymlinkLister interface {
+	ListSymlinks(ctx context.Context, env string) (map[string]string, error)
+}
+
 // Renderer renders a template (file.managed's `template: jinja`) with the
 // given variables added to the usual grains, pillar and salt context.
 type Renderer interface {

@@ -506,10 +506,18 @@ func TestPillarKeyOrderReachesMinion(t *testing.T) {
 }
 
 // file.recurse lists and copies a salt:// directory from the master; the
-// listing is confined to the file roots as single files are.
+// listing is confined to the file roots as single files are. A template
+// lists the tree's symlinks through the master (cp.list_master_symlinks),
+// those that lead out left out.
 func TestFileRecurseFromMaster(t *testing.T) {
 	e := newEnv(t, "")
 	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "files", "app", "a.conf"), "a\n")
+	for link, dest := range map[string]string{"current": "app", "out": "/etc"} {
+		if err := os.Symlink(dest, filepath.Join(e.Dir, "srv", "files", link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "links.sls"), "{% for l, d in salt['cp.list_master_symlinks']() | dictsort %}\nlink {{ l }} to {{ d }}:\n  test.succeed_without_changes\n{% endfor %}\n")
 	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "files", "app", "sub", "b.txt"), "b\n")
 	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "recurse.sls"), "conf:\n  file.recurse:\n    - name: /etc/app\n    - source: salt://files/app\n    - makedirs: True\nescape:\n  file.recurse:\n    - name: /etc/escape\n    - source: salt://../pillar\n    - makedirs: True\n")
 	e.AddMinion("m1", "role: web", "")
@@ -529,6 +537,13 @@ func TestFileRecurseFromMaster(t *testing.T) {
 		if len(entries) > 0 {
 			t.Errorf("salt://../pillar was copied: %v", entries)
 		}
+	}
+	out, errOut, code = e.Brine("m1", "state.sls", "links", "--out", "json", "-t", "30")
+	if code != 0 {
+		t.Fatalf("state.sls links: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "link files/current to app") || strings.Contains(out, "link files/out") {
+		t.Errorf("cp.list_master_symlinks: want files/current only\n%s", out)
 	}
 }
 
