@@ -1,0 +1,273 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+)
+
+func init() {
+	Register("host.present", hostPresent,
+		Param{Name: "name", Type: String, Doc: "the host name."},
+		Param{Name: "ip", Type: StringList, Required: true, Doc: "the address, or a list of addresses, the name resolves to."},
+		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove the name from addresses not in ip."},
+	)
+	Register("host.absent", hostAbsent,
+		Param{Name: "name", Type: String, Doc: "the host name."},
+		Param{Name: "ip", Type: StringList, Required: true, Doc: "the address, or a list of addresses, to remove the name from."},
+	)
+}
+
+// hostsFile is the file the host states edit, under --root too.
+const hostsFile = "/etc/hosts"
+
+// hostLine is one line of /etc/hosts: an address and its names, with a
+// comment kept as it was.
+type hostLine struct {
+	Raw     string
+	Addr    string // "" for blank and comment lines
+	Names   []string
+	Comment string // from '#' on, with leading blanks
+}
+
+// hostsParse reads /etc/hosts text.
+func hostsParse(data []byte) []hostLine {
+	var out []hostLine
+	for _, raw := range linesSplit(data) {
+		l := hostLine{Raw: raw}
+		body := raw
+		if i := strings.IndexByte(raw, '#'); i >= 0 {
+			body, l.Comment = raw[:i], raw[i:]
+			if t := strings.TrimRight(body, " \t"); len(t) < len(body) && t != "" {
+				l.Comment = body[len(t):] + l.Comment
+				body = t
+			}
+		}
+		if f := strings.Fields(body); len(f) > 0 {
+			l.Addr, l.Names = f[0], f[1:]
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// text renders a line whose names changed: address, a tab, the names
+// separated by blanks, and the comment.
+func (l hostLine) text() string {
+	return l.Addr + "\t" + strings.Join(l.Names, " ") + l.Comment
+}
+
+func hostsHas(lines []hostLine, addr, name string) bool {
+	for _, l := range lines {
+		if l.Addr == addr {
+			for _, n := range l.Names {
+				if n == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hostsAdd adds name to the first line of addr, or appends a line.
+func hostsAdd(lines []hostLine, addr, name string) []hostLine {
+	for i, l := range lines {
+		if l.Addr == addr {
+			l.Names = append(append([]string{}, l.Names...), name)
+			l.Raw = l.text()
+			lines[i] = l
+			return lines
+		}
+	}
+	l := hostLine{Addr: addr, Names: []string{name}}
+	l.Raw = l.text()
+	return append(lines, l)
+}
+
+// hostsRemove takes name off every line of addr; a line left without
+// names goes.
+func hostsRemove(lines []hostLine, addr, name string) []hostLine {
+	out := lines[:0:0]
+	for _, l := range lines {
+		if l.Addr == addr {
+			var keep []string
+			for _, n := range l.Names {
+				if n != name {
+					keep = append(keep, n)
+				}
+			}
+			if len(keep) != len(l.Names) {
+				if len(keep) == 0 {
+					continue
+				}
+				l.Names = keep
+				l.Raw = l.text()
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func hostsRender(lines []hostLine, orig []byte) []byte {
+	if len(lines) == 0 {
+		return []byte{}
+	}
+	return linesJoin(lines, func(l hostLine) string { return l.Raw }, orig)
+}
+
+// hostsOpen reads the hosts file of the request's root.
+func hostsOpen(req *Request) (hp string, data []byte, lines []hostLine, err error) {
+	if hp, err = rootPath(req, "", hostsFile, true); err != nil {
+		return "", nil, nil, err
+	}
+	if data, err = sysReadFile(hp); err != nil {
+		return "", nil, nil, fmt.Errorf("read %s: %w", hostsFile, err)
+	}
+	return hp, data, hostsParse(data), nil
+}
+
+func hostCheckArgs(req *Request) ([]string, error) {
+	ips := req.Args.StringList("ip")
+	if err := req.Args.Err(); err != nil {
+		return nil, err
+	}
+	if req.Name == "" || strings.ContainsAny(req.Name, " \t\n#") {
+		return nil, &ArgError{Arg: "name", Err: fmt.Errorf("%q is not a host name", req.Name)}
+	}
+	for _, ip := range ips {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return nil, &ArgError{Arg: "ip", Err: fmt.Errorf("Invalid IP Address for %s (%s)", req.Name, ip)}
+		}
+	}
+	return ips, nil
+}
+
+// Present makes sure /etc/hosts maps a name to one or more addresses.
+//
+// A name goes on the line of its address, or on a new line at the end;
+// every other line is kept byte for byte. clean takes the name off the
+// lines of other addresses.
+//
+// Salt: comments, warnings and changes ({added: {ip: [name]}, removed: …}) are Salt's, and a dry run reports the same changes; a line brine edits is rewritten as "address<TAB>names".
+func hostPresent(ctx context.Context, req *Request) Result {
+	ips, err := hostCheckArgs(req)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	clean := req.Args.Bool("clean", false)
+	hp, data, lines, err := hostsOpen(req)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	want := map[string]bool{}
+	for _, ip := range ips {
+		want[ip] = true
+	}
+	var comments, warnings []string
+	added, removed := map[string]any{}, map[string]any{}
+	for _, ip := range ips {
+		if hostsHas(lines, ip, req.Name) {
+			comments = append(comments, fmt.Sprintf("Host %s (%s) already present", req.Name, ip))
+			continue
+		}
+		lines = hostsAdd(lines, ip, req.Name)
+		added[ip] = []any{req.Name}
+		if req.Test {
+			comments = append(comments, fmt.Sprintf("Host %s (%s) would be added", req.Name, ip))
+		} else {
+			comments = append(comments, fmt.Sprintf("Added host %s (%s)", req.Name, ip))
+		}
+	}
+	var others []string
+	for _, l := range lines {
+		if l.Addr != "" && !want[l.Addr] && hostsHas([]hostLine{l}, l.Addr, req.Name) {
+			others = append(others, l.Addr)
+		}
+	}
+	sort.Strings(others)
+	for i, addr := range others {
+		if i > 0 && others[i-1] == addr {
+			continue
+		}
+		if !clean {
+			warnings = append(warnings, fmt.Sprintf("Host %[1]s present for IP address %[2]s. To get rid of this warning, either run this state with 'clean' set to True to remove %[1]s from %[2]s, or add %[2]s to the 'ip' argument.", req.Name, addr))
+			continue
+		}
+		lines = hostsRemove(lines, addr, req.Name)
+		removed[addr] = []any{req.Name}
+		if req.Test {
+			comments = append(comments, fmt.Sprintf("Host %s (%s) would be removed", req.Name, addr))
+		} else {
+			comments = append(comments, fmt.Sprintf("Removed host %s (%s)", req.Name, addr))
+		}
+	}
+	changes := map[string]any{}
+	if len(added) > 0 {
+		changes["added"] = added
+	}
+	if len(removed) > 0 {
+		changes["removed"] = removed
+	}
+	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(comments, "\n"), Warnings: warnings}
+	if len(changes) == 0 {
+		return res
+	}
+	if req.Test {
+		res.Result = None
+		return res
+	}
+	if err := sysWriteFile(hp, hostsRender(lines, data), 0o644); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return res
+}
+
+// Absent makes sure /etc/hosts does not map a name to the given
+// addresses.
+//
+// The name goes from the lines of those addresses; a line left with no
+// name goes; every other line is kept byte for byte.
+//
+// Salt: comments and changes ({host: name}) are Salt's, and a dry run reports those changes too.
+func hostAbsent(ctx context.Context, req *Request) Result {
+	ips, err := hostCheckArgs(req)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	hp, data, lines, err := hostsOpen(req)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	var comments []string
+	changed := false
+	for _, ip := range ips {
+		if !hostsHas(lines, ip, req.Name) {
+			comments = append(comments, fmt.Sprintf("Host %s (%s) already absent", req.Name, ip))
+			continue
+		}
+		changed = true
+		lines = hostsRemove(lines, ip, req.Name)
+		if req.Test {
+			comments = append(comments, fmt.Sprintf("Host %s (%s) needs to be removed", req.Name, ip))
+		} else {
+			comments = append(comments, fmt.Sprintf("Removed host %s (%s)", req.Name, ip))
+		}
+	}
+	res := Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: strings.Join(comments, "\n")}
+	if !changed {
+		return res
+	}
+	res.Changes["host"] = req.Name
+	if req.Test {
+		res.Result = None
+		return res
+	}
+	if err := sysWriteFile(hp, hostsRender(lines, data), 0o644); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return res
+}
