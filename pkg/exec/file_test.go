@@ -1,0 +1,207 @@
+package exec
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fileRoot is a host whose --root holds a small tree.
+func fileRoot(t *testing.T) (*Host, string) {
+	t.Helper()
+	h := testHost(t)
+	root := h.Root
+	for p, content := range map[string]string{
+		"etc/app.conf":      "port = 80\nhost = a\n",
+		"etc/motd":          "hello",
+		"etc/conf.d/a.conf": "a\n",
+		"etc/conf.d/B.CONF": "b\n",
+		"etc/passwd":        "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+		"etc/group":         "root:x:0:\nalice:x:1000:\n",
+	} {
+		hp := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(hp), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(hp, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A link that would lead out of the root resolves inside it.
+	if err := os.Symlink("/etc/app.conf", filepath.Join(root, "etc/link")); err != nil {
+		t.Fatal(err)
+	}
+	return h, root
+}
+
+func TestFileFunctions(t *testing.T) {
+	tests := []struct {
+		fun   string
+		words []string
+		want  any
+		code  int
+	}{
+		{"file.file_exists", []string{"/etc/app.conf"}, true, 0},
+		{"file.file_exists", []string{"/etc"}, false, 0},
+		{"file.file_exists", []string{"/nope"}, false, 0},
+		{"file.directory_exists", []string{"/etc"}, true, 0},
+		{"file.directory_exists", []string{"/etc/app.conf"}, false, 0},
+		{"file.contains", []string{"/etc/app.conf", "host = a"}, true, 0},
+		{"file.contains", []string{"/etc/app.conf", "nope"}, false, 0},
+		{"file.contains", []string{"/nope", "x"}, false, 0},
+		{"file.search", []string{"/etc/app.conf", "^port = \\d+$"}, true, 0},
+		{"file.search", []string{"/etc/app.conf", "PORT", "flags=[IGNORECASE]"}, true, 0},
+		{"file.search", []string{"/etc/app.conf", "PORT"}, false, 0},
+		{"file.search", []string{"/nope", "x"}, "/nope: File not found", 1},
+		{"file.search", []string{"/nope", "x", "ignore_if_missing=True"}, false, 0},
+		{"file.read", []string{"/etc/motd"}, "hello", 0},
+		{"file.read", []string{"/etc/link"}, "port = 80\nhost = a\n", 0},
+		{"file.get_hash", []string{"/etc/motd"}, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", 0},
+		{"file.get_hash", []string{"/etc/motd", "form=md5"}, "5d41402abc4b2a76b9719d911017c592", 0},
+		{"file.find", []string{"/etc", "name=*.conf"}, []string{"/etc/app.conf", "/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "iname=*.conf", "type=f"}, []string{"/etc/app.conf", "/etc/conf.d/B.CONF", "/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "type=d"}, []string{"/etc", "/etc/conf.d"}, 0},
+		{"file.find", []string{"/etc", "type=l"}, []string{"/etc/link"}, 0},
+		{"file.find", []string{"/etc", "name=*.conf", "maxdepth=1"}, []string{"/etc/app.conf"}, 0},
+		{"file.find", []string{"/etc", "regex=.*/conf\\.d/.*", "mindepth=2"}, []string{"/etc/conf.d/B.CONF", "/etc/conf.d/a.conf"}, 0},
+		{"file.remove", []string{"/nope"}, false, 0},
+		{"file.symlink", []string{"/etc/motd", "/etc/app.conf"}, "File exists: /etc/app.conf", 1},
+	}
+	for _, tt := range tests {
+		h, _ := fileRoot(t)
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != tt.code {
+			t.Errorf("%s %q = %#v (retcode %d); want %#v (retcode %d)", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want, tt.code)
+		}
+	}
+}
+
+func TestFileArgErrors(t *testing.T) {
+	h, _ := fileRoot(t)
+	for _, words := range [][]string{
+		{"file.read", "etc/motd"},                 // not absolute
+		{"file.read", "/etc/motd", "binray=True"}, // a typo
+		{"file.chmod", "/etc/motd", "mode=rwx"},
+		{"file.find", "/etc", "type=x"},
+		{"file.get_hash", "/etc/motd", "form=crc"},
+	} {
+		ret := callWords(t, h, words[0], words[1:]...)
+		if ret.Retcode != RetError {
+			t.Errorf("%q = %#v; want an error", words, ret.Value)
+		}
+	}
+	ret := callWords(t, h, "file.read", "/etc/motd", "binray=True")
+	if msg, _ := ret.Value.(string); !strings.Contains(msg, "did you mean binary?") {
+		t.Errorf("typo = %q; want a suggestion", msg)
+	}
+}
+
+func TestFileWrites(t *testing.T) {
+	h, root := fileRoot(t)
+	read := func(p string) string {
+		b, err := os.ReadFile(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	check := func(fun string, want any, words ...string) {
+		t.Helper()
+		ret := callWords(t, h, fun, words...)
+		if !reflect.DeepEqual(ret.Value, want) || ret.Retcode != 0 {
+			t.Fatalf("%s %q = %#v (%d); want %#v", fun, words, ret.Value, ret.Retcode, want)
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "etc/motd"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("file.append", `Wrote 2 lines to "/etc/motd"`, "/etc/motd", "one", "two")
+	if got := read("etc/motd"); got != "hello\none\ntwo\n" {
+		t.Errorf("append: %q", got)
+	}
+	if fi, _ := os.Stat(filepath.Join(root, "etc/motd")); fi.Mode().Perm() != 0o600 {
+		t.Errorf("append changed the mode to %v", fi.Mode())
+	}
+	check("file.write", `Wrote 1 lines to "/etc/new"`, "/etc/new", "only")
+	if got := read("etc/new"); got != "only\n" {
+		t.Errorf("write: %q", got)
+	}
+	// Through a link that points out of the root: the root's file changes.
+	check("file.replace", "--- \n+++ \n@@ -1,2 +1,2 @@\n-port = 80\n+port = 8080\n host = a\n", "/etc/link", `^port = (\d+)$`, `port = \g<1>80`)
+	if got := read("etc/app.conf"); got != "port = 8080\nhost = a\n" {
+		t.Errorf("replace: %q", got)
+	}
+	if got := read("etc/app.conf.bak"); got != "port = 80\nhost = a\n" {
+		t.Errorf("replace backup: %q", got)
+	}
+	check("file.replace", "", "/etc/app.conf", "^nothing$", "x")
+	check("file.replace", true, "/etc/app.conf", "^user = .*$", "user = app", "append_if_not_found=True", "show_changes=False", "backup=False")
+	if got := read("etc/app.conf"); got != "port = 8080\nhost = a\nuser = app\n" {
+		t.Errorf("append_if_not_found: %q", got)
+	}
+	check("file.replace", true, "/etc/app.conf", "host", "x", "dry_run=True", "show_changes=False")
+	check("file.replace", true, "/etc/app.conf", "host", "x", "search_only=True")
+	if got := read("etc/app.conf"); strings.Contains(got, "x") {
+		t.Errorf("dry_run changed the file: %q", got)
+	}
+	check("file.chmod", "0640", "/etc/new", "0640")
+	check("file.mkdir", true, "/srv/app/data", "mode=0750")
+	if fi, err := os.Stat(filepath.Join(root, "srv/app/data")); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("mkdir: %v %v", fi, err)
+	}
+	check("file.touch", true, "/srv/app/stamp", "mtime=1000000000")
+	if fi, err := os.Stat(filepath.Join(root, "srv/app/stamp")); err != nil || fi.ModTime().Unix() != 1000000000 {
+		t.Errorf("touch: %v %v", fi, err)
+	}
+	check("file.symlink", true, "/etc/app.conf", "/srv/app/current")
+	check("file.symlink", true, "/etc/motd", "/srv/app/current", "force=True", "atomic=True")
+	if l, _ := os.Readlink(filepath.Join(root, "srv/app/current")); l != "/etc/motd" {
+		t.Errorf("symlink: %q", l)
+	}
+	ret := callWords(t, h, "file.stats", "/srv/app/current")
+	st, _ := ret.Value.(map[string]any)
+	if st["type"] != "file" || st["target"] != "/etc/motd" || st["mode"] != "0600" {
+		t.Errorf("stats = %v", st)
+	}
+	ret = callWords(t, h, "file.stats", "/srv/app/current", "follow_symlinks=False", "hash_type=sha1")
+	st, _ = ret.Value.(map[string]any)
+	if st["type"] != "link" || st["sum"] == nil {
+		t.Errorf("stats of the link = %v", st)
+	}
+	check("file.remove", true, "/srv/app")
+	if _, err := os.Lstat(filepath.Join(root, "srv/app")); !os.IsNotExist(err) {
+		t.Errorf("remove left %v", err)
+	}
+	if ret := callWords(t, h, "file.remove", "/"); ret.Retcode == 0 {
+		t.Errorf("file.remove / = %v; want it refused", ret.Value)
+	}
+	if os.Getuid() == 0 {
+		check("file.chown", nil, "/etc/new", "alice", "alice")
+		ret = callWords(t, h, "file.stats", "/etc/new")
+		if st, _ := ret.Value.(map[string]any); st["user"] != "alice" || st["uid"] != 1000 {
+			t.Errorf("chown: stats = %v", st)
+		}
+	}
+	if ret := callWords(t, h, "file.chown", "/etc/new", "nobody", ""); ret.Retcode == 0 {
+		t.Errorf("chown to an unknown user = %v", ret.Value)
+	}
+}
+
+func TestPyRepl(t *testing.T) {
+	for in, want := range map[string]string{
+		`\1-\2`:     "${1}-${2}",
+		`\g<name>x`: "${name}x",
+		`cost $5`:   "cost $$5",
+		`a\nb`:      "a\nb",
+		`\\1`:       `\1`,
+	} {
+		if got := pyRepl(in, false); got != want {
+			t.Errorf("pyRepl(%q) = %q; want %q", in, got, want)
+		}
+	}
+	if got := pyRepl(`\1`, true); got != `\1` {
+		t.Errorf("literal: %q", got)
+	}
+}
