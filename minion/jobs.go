@@ -83,7 +83,7 @@ func (m *Minion) admit(life context.Context, job *proto.Job) (ctx context.Contex
 		m.state = job.JID
 	}
 	ctx, cancel = context.WithCancel(context.WithoutCancel(life))
-	m.jobs[job.JID] = &running{fun: job.Fun, cancel: cancel}
+	m.jobs[job.JID] = &running{fun: job.Fun, args: job.Args, start: time.Now(), cancel: cancel}
 	m.trim.Busy()
 	return ctx, cancel, ""
 }
@@ -264,12 +264,14 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 	log.Info("job started")
 	var rch reach
 	host := &exec.Host{
-		ID:     m.id,
-		Grains: m.currentGrains(),
-		Files:  watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv}, reach: &rch},
-		Env:    m.cfg.Saltenv,
-		Root:   m.cfg.Root,
-		Log:    log,
+		ID:         m.id,
+		Grains:     m.currentGrains(),
+		GrainsFile: m.grainsFile(),
+		Agent:      agent{m},
+		Files:      watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv}, reach: &rch},
+		Env:        m.cfg.Saltenv,
+		Root:       m.cfg.Root,
+		Log:        log,
 		OnState: func(r engine.StateResult) {
 			done.Add(1)
 			m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})

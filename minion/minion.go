@@ -82,6 +82,8 @@ type Minion struct {
 
 type running struct {
 	fun    string
+	args   []any
+	start  time.Time
 	cancel context.CancelFunc
 }
 
@@ -350,11 +352,7 @@ func (m *Minion) loop(ctx context.Context) {
 				}
 			})
 		case <-gr.C:
-			g := m.collectGrains()
-			m.grainsMu.Lock()
-			m.grains = g
-			m.grainsMu.Unlock()
-			m.sendGrains(false)
+			m.refreshGrains()
 		}
 	}
 }

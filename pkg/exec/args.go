@@ -63,7 +63,14 @@ func yamlValue(s string) any {
 		return s
 	}
 	switch t := v.(type) {
-	case int, float64:
+	case float64:
+		if allDigits(s) {
+			// An integer too large for an int, such as a job id, stays
+			// the text it was rather than a rounded float.
+			return s
+		}
+		return t
+	case int:
 		return t
 	case map[string]any:
 		// As Salt's yamlify_arg: a mapping must be written in braces, so
@@ -231,4 +238,13 @@ func leadingZero(s string) bool {
 		}
 	}
 	return true
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
@@ -36,6 +37,34 @@ type Host struct {
 	// defaults (templateOpts): a caller that knows its pillar_roots or
 	// config_dir sets them here.
 	Opts map[string]any
+	// GrainsFile is where grains.setval and friends keep the grains they
+	// set (Salt's /etc/salt/grains); "" when there is none to write.
+	GrainsFile string
+	// Agent is the minion running the call, for the functions that act
+	// on the minion itself (saltutil.*, grains.setval); nil under brine
+	// call --local.
+	Agent Agent
+}
+
+// Agent is what a minion offers the functions that act on the minion
+// itself rather than on its host.
+type Agent interface {
+	// Running lists the jobs running now.
+	Running() []JobInfo
+	// Kill ends a running job, as brine jobs kill does; false when no job
+	// by that id runs.
+	Kill(jid string) bool
+	// RefreshGrains collects the grains again (the grains file included)
+	// and sends them to the master; it returns them.
+	RefreshGrains() map[string]any
+}
+
+// JobInfo is one running job, as saltutil.running shows it.
+type JobInfo struct {
+	JID   string
+	Fun   string
+	Args  []any
+	Start time.Time
 }
 
 // Return is a function's return value and how to print it.
@@ -68,6 +97,9 @@ type call struct {
 	fun  string
 	kw   map[string]any // by Param name: string, int, bool, []string, map…
 	rest map[string]any // keyword arguments a Rest Param took
+	// args are the positional arguments as they came, for the few
+	// functions that return them (test.arg).
+	args []any
 }
 
 // str returns a String (or Path) argument, "" when not given.
@@ -204,7 +236,7 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	if err != nil {
 		return failed(err.Error())
 	}
-	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest})
+	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest, args: args})
 }
 
 // Doc returns an execution function's reference text: its one line, and

@@ -59,13 +59,15 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 		env = fileroot.DefaultEnv
 	}
 	host := &Host{
-		ID:       id,
-		Grains:   g,
-		Files:    &fileroot.Source{Roots: fileroot.Roots{env: l.FileRoots}, Env: env, Memo: true},
-		Env:      env,
-		Root:     l.Root,
-		Log:      l.Log,
-		Failhard: l.Failhard,
+		ID:     id,
+		Grains: g,
+		Files:  &fileroot.Source{Roots: fileroot.Roots{env: l.FileRoots}, Env: env, Memo: true},
+		Env:    env,
+		Root:   l.Root,
+		Log:    l.Log,
+		// grains.setval keeps what it sets in the grains file given.
+		GrainsFile: l.GrainsFile,
+		Failhard:   l.Failhard,
 		// One key-order table for the run: pillar's dicts loop in file
 		// order in every template, as in Salt.
 		Order:  jinja.NewKeyOrder(),

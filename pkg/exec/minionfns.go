@@ -1,0 +1,277 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/grains"
+	"github.com/brine-cm/brine/states"
+)
+
+// The functions that act on the minion itself: test.*, grains.setval and
+// friends (kept in the minion's grains file, as Salt keeps them in
+// /etc/salt/grains), and saltutil.*.
+
+func init() {
+	register("test.true", testTrue, "Return True.")
+	register("test.arg", testArg, "Return the arguments given, positional and keyword: test.arg 1 two key=value.",
+		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
+	register("test.sleep", testSleep, "Sleep for the seconds given, then return True (a kill ends it early).",
+		states.Param{Name: "length", Type: states.Int, Required: true, Doc: "seconds."})
+
+	key := states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain."}
+	destructive := states.Param{Name: "destructive", Type: states.Bool, Default: false, Doc: "remove the grain rather than set it to None."}
+	register("grains.setval", grainsSetval, "Set a grain and keep it in the minion's grains file, so that it outlives a restart: grains.setval role web.",
+		key,
+		states.Param{Name: "val", Type: states.Any, Required: true, Doc: "the value (YAML: a list or a mapping too)."},
+		states.Param{Name: "destructive", Type: states.Bool, Default: false, Doc: "with a value of None, remove the grain."},
+		states.Param{Name: "refresh_pillar", Type: states.Bool, Default: true, Doc: "accepted: brine renders pillar afresh for every job."})
+	register("grains.delval", grainsDelval, "Set a grain of the grains file to None, or remove it with destructive=True.", key, destructive)
+	register("grains.append", grainsAppend, "Append a value to a list grain kept in the grains file: grains.append roles web.",
+		key,
+		states.Param{Name: "val", Type: states.Any, Required: true, Doc: "the value to append."},
+		states.Param{Name: "convert", Type: states.Bool, Default: false, Doc: "turn a grain that is not a list into a list of it first."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "accepted; the key is a top-level grain."})
+	register("grains.ls", grainsLs, "Return the names of the grains, sorted.")
+
+	jid := states.Param{Name: "jid", Type: states.String, Required: true, Doc: "the job id."}
+	register("saltutil.running", saltutilRunning, "Return the jobs running on the minion now: jid, fun, arg, pid, id and start time.")
+	register("saltutil.find_job", saltutilFindJob, "Return the job with that id if it runs on the minion now, else an empty mapping.", jid)
+	register("saltutil.kill_job", saltutilKillJob, "End a running job, and the commands it runs (their process group).", jid)
+	register("saltutil.refresh_grains", saltutilRefreshGrains, "Collect the grains again (the grains file included) and send them to the master.",
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "accepted and ignored (Salt's refresh_pillar, async)."})
+	refreshPillar := []states.Param{
+		{Name: "wait", Type: states.Bool, Default: false, Doc: "accepted: there is nothing to wait for."},
+		{Name: "timeout", Type: states.Int, Doc: "accepted and ignored."},
+		{Name: "clean_cache", Type: states.Bool, Doc: "accepted and ignored."},
+	}
+	register("saltutil.refresh_pillar", saltutilRefreshPillar, "Return True: brine renders a minion's pillar afresh for every job that needs it, so there is no cache to refresh.", refreshPillar...)
+	register("saltutil.pillar_refresh", saltutilRefreshPillar, "saltutil.refresh_pillar, by its other name.", refreshPillar...)
+	register("saltutil.sync_all", saltutilSyncAll, "Do nothing, and say so: brine has no custom modules (_modules, _states, _grains) to sync.",
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "accepted and ignored (saltenv, refresh…)."})
+}
+
+func testTrue(context.Context, *call) Return { return nested(true) }
+
+func testArg(_ context.Context, c *call) Return {
+	args := c.args
+	if args == nil {
+		args = []any{}
+	}
+	kw := c.rest
+	if kw == nil {
+		kw = map[string]any{}
+	}
+	return nested(map[string]any{"args": args, "kwargs": kw})
+}
+
+func testSleep(ctx context.Context, c *call) Return {
+	n, _ := c.kw["length"].(int)
+	t := time.NewTimer(time.Duration(n) * time.Second)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nested(true)
+	case <-ctx.Done():
+		return failed("test.sleep: " + ctx.Err().Error())
+	}
+}
+
+func grainsLs(_ context.Context, c *call) Return {
+	names := make([]string, 0, len(c.host.Grains))
+	for k := range c.host.Grains {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return nested(names)
+}
+
+// ErrNoGrainsFile is grains.setval where there is no grains file to keep
+// the grain in.
+var ErrNoGrainsFile = errors.New("no grains file to keep grains in (brine call --local: give --grains-file)")
+
+// editGrainsFile reads the grains file, lets edit change it, and writes it
+// back atomically, under a lock that keeps two jobs' edits apart. The
+// host's grains take the change at once; a minion collects and sends its
+// grains again.
+func editGrainsFile(c *call, edit func(map[string]any) error) (map[string]any, error) {
+	file := c.host.GrainsFile
+	if file == "" {
+		return nil, ErrNoGrainsFile
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(file+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", file, err)
+	}
+	g, err := grains.LoadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		g, err = map[string]any{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		g = map[string]any{}
+	}
+	if err := edit(g); err != nil {
+		return nil, err
+	}
+	b, err := yaml.Marshal(g)
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteSync(file, b, 0o600); err != nil {
+		return nil, err
+	}
+	if c.host.Agent != nil {
+		c.host.Grains = c.host.Agent.RefreshGrains()
+	} else {
+		merged := map[string]any{}
+		for k, v := range c.host.Grains {
+			merged[k] = v
+		}
+		c.host.Grains = grains.Merge(merged, g)
+	}
+	return g, nil
+}
+
+func grainsSetval(_ context.Context, c *call) Return {
+	key, val := c.str("key"), c.kw["val"]
+	_, err := editGrainsFile(c, func(g map[string]any) error {
+		if val == nil && c.boolean("destructive") {
+			delete(g, key)
+		} else {
+			g[key] = val
+		}
+		return nil
+	})
+	if err != nil {
+		return failed(fmt.Sprintf("%s: %v", c.fun, err))
+	}
+	return nested(map[string]any{key: val})
+}
+
+func grainsDelval(_ context.Context, c *call) Return {
+	key := c.str("key")
+	_, err := editGrainsFile(c, func(g map[string]any) error {
+		if c.boolean("destructive") {
+			delete(g, key)
+		} else {
+			g[key] = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return failed(fmt.Sprintf("%s: %v", c.fun, err))
+	}
+	return nested(map[string]any{key: nil})
+}
+
+// grainsAppend appends to a list grain, as Salt's grains.append: the
+// grain's value is taken from the host's grains, the list written to the
+// grains file.
+func grainsAppend(_ context.Context, c *call) Return {
+	key, val := c.str("key"), c.kw["val"]
+	var out []any
+	_, err := editGrainsFile(c, func(g map[string]any) error {
+		cur, ok := g[key]
+		if !ok {
+			cur = c.host.Grains[key]
+		}
+		switch t := cur.(type) {
+		case nil:
+			out = nil
+		case []any:
+			out = append([]any(nil), t...)
+		default:
+			if !c.boolean("convert") {
+				return fmt.Errorf("The key %s is not a valid list", key)
+			}
+			out = []any{t}
+		}
+		for _, v := range out {
+			if reflect.DeepEqual(v, val) {
+				return fmt.Errorf("The val %v was already in the list %s", val, key)
+			}
+		}
+		out = append(out, val)
+		g[key] = out
+		return nil
+	})
+	if err != nil {
+		return failed(err.Error())
+	}
+	return nested(map[string]any{key: out})
+}
+
+// jobValue is a running job as Salt's saltutil.running shows one.
+func jobValue(c *call, j JobInfo) map[string]any {
+	args := j.Args
+	if args == nil {
+		args = []any{}
+	}
+	return map[string]any{"jid": j.JID, "fun": j.Fun, "arg": args, "pid": os.Getpid(), "id": c.host.ID,
+		"start": j.Start.UTC().Format(time.RFC3339)}
+}
+
+func saltutilRunning(_ context.Context, c *call) Return {
+	out := []any{}
+	if c.host.Agent != nil {
+		for _, j := range c.host.Agent.Running() {
+			out = append(out, jobValue(c, j))
+		}
+	}
+	return nested(out)
+}
+
+func saltutilFindJob(_ context.Context, c *call) Return {
+	if c.host.Agent != nil {
+		for _, j := range c.host.Agent.Running() {
+			if j.JID == c.str("jid") {
+				return nested(jobValue(c, j))
+			}
+		}
+	}
+	return nested(map[string]any{})
+}
+
+func saltutilKillJob(_ context.Context, c *call) Return {
+	jid := c.str("jid")
+	if c.host.Agent == nil || !c.host.Agent.Kill(jid) {
+		// Salt's signal_job says nothing of a job it did not find.
+		return nested("")
+	}
+	return nested(fmt.Sprintf("Signal 9 sent to job %s at pid %d", jid, os.Getpid()))
+}
+
+func saltutilRefreshGrains(_ context.Context, c *call) Return {
+	if c.host.Agent != nil {
+		c.host.Grains = c.host.Agent.RefreshGrains()
+	}
+	return nested(true)
+}
+
+func saltutilRefreshPillar(context.Context, *call) Return { return nested(true) }
+
+func saltutilSyncAll(context.Context, *call) Return {
+	return nested("saltutil.sync_all: nothing to sync; brine has no custom modules, states or grains (_modules, _states, _grains) to send to minions")
+}
