@@ -74,7 +74,7 @@ func TestListMasterSymlinks(t *testing.T) {
 	})
 	root := c.Files.(*fileroot.Source).Roots["base"][0]
 	for link, dest := range map[string]string{
-		"web/current":  "files",           // a directory inside
+		"web/current":  "files",            // a directory inside
 		"web/conf":     "files/nginx.conf", // a file inside
 		"web/up":       "../probe.sls",     // Salt joins it to the link: web/probe.sls, inside
 		"top":          "../outside",       // Salt: root/outside, inside (it is not)
