@@ -306,7 +306,7 @@ func TestFileExcluder(t *testing.T) {
 		want bool
 	}{
 		{[]string{"*.conf"}, "a.conf", true},
-		{[]string{"*.conf"}, "sub/x.conf", true}, // * matches "/"
+		{[]string{"*.conf"}, "sub/x.conf", true},  // * matches "/"
 		{[]string{"x.conf"}, "sub/x.conf", false}, // the whole relative path, not the base name
 		{[]string{"sub/*"}, "sub/x.conf", true},
 		{[]string{"sub/*"}, "sub", false},
