@@ -37,6 +37,16 @@ type jobEntry struct {
 type minionJob struct {
 	bytes    int64
 	returned bool
+	// job is what the record says of the job, for metrics.
+	job *jobFacts
+}
+
+// jobFacts are what the job's record says, shared by its minions'
+// entries: the function (the master's word, not a minion's) and when
+// the job was published (zero for a startup run).
+type jobFacts struct {
+	fun    string
+	issued time.Time
 }
 
 // jobMemory is how long the table keeps a job; after that the cache
@@ -45,10 +55,15 @@ const jobMemory = 15 * time.Minute
 
 func newJobTable() *jobTable { return &jobTable{m: map[string]*jobEntry{}} }
 
-func (t *jobTable) add(jid string, minions []string, now time.Time) {
+func (t *jobTable) add(rec *proto.JobRecord, now time.Time) {
+	jid, minions := rec.JID, rec.Minions
+	facts := &jobFacts{fun: rec.Fun}
+	if rec.User != startupUser {
+		facts.issued = rec.IssuedAt
+	}
 	e := &jobEntry{at: now, minions: make(map[string]*minionJob, len(minions))}
 	for _, id := range minions {
-		e.minions[id] = &minionJob{}
+		e.minions[id] = &minionJob{job: facts}
 	}
 	t.mu.Lock()
 	t.m[jid] = e
@@ -118,7 +133,7 @@ func (m *Master) jobFor(ctx context.Context, jid, id string) (*minionJob, error)
 	if err != nil {
 		return nil, fmt.Errorf("job cache: record of %s: %w", jid, err)
 	}
-	m.jobs.add(jid, rec.Minions, time.Now())
+	m.jobs.add(rec, time.Now())
 	mj, _ := m.jobs.get(jid, id)
 	return mj, nil
 }
@@ -150,7 +165,7 @@ func (m *Master) storeRecord(ctx context.Context, rec *proto.JobRecord) error {
 		jetstream.WithExpectLastSequencePerSubject(0)); err != nil {
 		return fmt.Errorf("job cache: record %s: %w", rec.JID, err)
 	}
-	m.jobs.add(rec.JID, rec.Minions, time.Now())
+	m.jobs.add(rec, time.Now())
 	return nil
 }
 
@@ -191,6 +206,10 @@ func checkStartup(jid, fun string, args []any, now time.Time) error {
 	return nil
 }
 
+// startupUser is the user of a startup run's record: nobody published
+// it.
+const startupUser = "startup_states"
+
 // recordStartup records a run a minion started itself, once checked.
 func (m *Master) recordStartup(ctx context.Context, id, jid, fun string, args []any) (*minionJob, error) {
 	if err := checkStartup(jid, fun, args, time.Now().UTC()); err != nil {
@@ -198,7 +217,7 @@ func (m *Master) recordStartup(ctx context.Context, id, jid, fun string, args []
 	}
 	t, _ := time.Parse("20060102150405", jid[:14])
 	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: jid, Fun: fun, Args: args, Target: id,
-		TargetType: proto.TargetList, Minions: []string{id}, IssuedAt: t.UTC(), User: "startup_states"}}
+		TargetType: proto.TargetList, Minions: []string{id}, IssuedAt: t.UTC(), User: startupUser}}
 	if err := m.storeRecord(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -405,8 +424,12 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		}
 	}
 	m.jobs.mu.Lock()
+	first := !mj.returned
 	mj.returned = true
 	m.jobs.mu.Unlock()
+	if first && mj.job != nil {
+		m.metrics.returnKept(mj.job.fun, &ret, mj.job.issued, time.Now())
+	}
 	m.returned(id, jid)
 	m.answerStored(msg, inbox, nil, false)
 }

@@ -79,6 +79,9 @@ type Config struct {
 	// key, grains and presence registries the store keeps: 0 is 1 alone
 	// and 3 in a cluster (embedded, or the external one nats_url names).
 	JetStreamReplicas int `yaml:"jetstream_replicas"`
+	// Metrics serves Prometheus metrics (docs/metrics.md); off unless
+	// metrics.listen is set.
+	Metrics MetricsConfig `yaml:"metrics"`
 }
 
 // Defaults returns the configuration used for every key master.yaml
@@ -145,6 +148,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("master config: max_payload must be at least 65536")
 	}
 	if err := c.Limits.Validate(); err != nil {
+		return err
+	}
+	if err := c.Metrics.validate(); err != nil {
 		return err
 	}
 	if err := c.validateCluster(); err != nil {

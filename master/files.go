@@ -45,6 +45,9 @@ type fileServer struct {
 	hashing map[string]*hashCall
 	// finder finds a hash another master handed out (files_cluster.go).
 	finder hashFinder
+	// metrics counts what is served; nil in tests that make a file
+	// server alone.
+	metrics *masterMetrics
 }
 
 // hashCall is one hashing of a file, which later askers wait for.
@@ -218,6 +221,7 @@ func (f *fileServer) chunkAnswer(req *proto.ChunkRequest) ([]byte, error) {
 	if err := f.read(c, b[len(head):]); err != nil {
 		return nil, err
 	}
+	f.metrics.served("chunk", c.n)
 	return b, nil
 }
 
@@ -230,6 +234,7 @@ func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte 
 		b = f.symlinks(req)
 	} else if req.List {
 		b = f.list(req)
+		f.metrics.served("list", 0)
 	} else if info, err := f.Stat(req.Env, req.Path); err != nil {
 		r := &proto.FileInfo{Path: req.Path, NotFound: errors.Is(err, fs.ErrNotExist)}
 		r.Error = publicError(req.Path, err)
@@ -237,6 +242,7 @@ func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte 
 		f.log.Debug("file refused", "minion", id, "path", clipLog(req.Path), "err", err)
 	} else {
 		b, _ = proto.Marshal(info)
+		f.metrics.served("stat", 0)
 	}
 	return b
 }

@@ -56,6 +56,7 @@ func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notCon
 // matches, and records it in the job cache first, so that a return can
 // never arrive for a job the cache does not know.
 func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto.PublishReply, error) {
+	start := time.Now()
 	if err := proto.ValidJID(req.JID); err != nil {
 		return nil, err
 	}
@@ -85,6 +86,7 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 	if err := m.sendJob(job, all); err != nil {
 		return nil, fmt.Errorf("publish job %s: %w", job.JID, err)
 	}
+	m.metrics.published(job.Fun, len(conn), len(notConn), time.Since(start))
 	m.log.Info("job published", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "not_connected", len(notConn))
 	return reply, m.nc.Flush()
 }

@@ -163,6 +163,8 @@ func (r *rates) forget(id string) {
 type refusals struct {
 	log   *slog.Logger
 	every time.Duration
+	// count counts every refusal by kind, logged or not (metrics).
+	count func(kind string)
 
 	mu   sync.Mutex
 	last map[string]*refusal
@@ -184,6 +186,9 @@ const maxRefusalKeys = 4096
 // note logs a refusal of kind for who, unless one was logged lately.
 // Every string given is clipped: refusals carry untrusted input.
 func (r *refusals) note(kind, who, why string, attrs ...any) {
+	if r.count != nil {
+		r.count(kind)
+	}
 	now := time.Now()
 	key := kind + "\x00" + who
 	r.mu.Lock()

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/metrics"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/statelock"
 )
@@ -44,9 +45,13 @@ type Master struct {
 
 	rates   *rates
 	refused *refusals
-	keyReqs *rate.Limiter // key requests from every unaccepted key
-	jobs    *jobTable
-	parts   *proto.Assembler // returns arriving in parts
+	// metrics are the master's Prometheus metrics; metricsSrv serves
+	// them when master.yaml asks.
+	metrics    *masterMetrics
+	metricsSrv *metrics.Server
+	keyReqs    *rate.Limiter // key requests from every unaccepted key
+	jobs       *jobTable
+	parts      *proto.Assembler // returns arriving in parts
 
 	issuer  nkeys.KeyPair
 	service nkeys.KeyPair
@@ -111,7 +116,9 @@ func New(cfg *Config, o Options) *Master {
 	if m.log == nil {
 		m.log = slog.Default()
 	}
+	m.metrics = newMasterMetrics(m)
 	m.refused = newRefusals(m.log)
+	m.refused.count = m.metrics.refused
 	if m.match == nil {
 		m.match = topMatcher(cfg.Nodegroups)
 	}
@@ -119,6 +126,7 @@ func New(cfg *Config, o Options) *Master {
 		m.pillar = newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups)
 	}
 	m.files = newFileServer(fileroot.Roots(cfg.FileRoots), m.log)
+	m.files.metrics = m.metrics
 	return m
 }
 
@@ -187,6 +195,10 @@ func (m *Master) Start(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.serve(ctx); err != nil {
+		m.Shutdown()
+		return err
+	}
+	if err := m.startMetrics(); err != nil {
 		m.Shutdown()
 		return err
 	}
@@ -324,6 +336,9 @@ func readOnlyPermissions() *server.Permissions {
 // Shutdown stops serving, waits for the work in hand and the master's
 // goroutines, and stops the embedded server.
 func (m *Master) Shutdown() {
+	if err := m.metricsSrv.Close(); err != nil {
+		m.log.Warn("metrics: stop", "err", err)
+	}
 	if m.stop != nil {
 		m.stop()
 	}

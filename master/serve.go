@@ -297,7 +297,9 @@ func (m *Master) onHello(msg *nats.Msg) {
 }
 
 func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {
+	start := time.Now()
 	p, err := m.pillarJSON(ctx, id)
+	m.metrics.pillarRendered(time.Since(start), err)
 	if err != nil {
 		m.log.Warn("pillar", "id", id, "err", err)
 		return proto.ErrorReply(fmt.Errorf("pillar for %s: %w", id, err))

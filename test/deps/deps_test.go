@@ -39,6 +39,7 @@ var rules = []struct {
 	{"pkg/tree/...", []string{mod + "..."}, "shared vocabulary, a leaf"},
 	{"pkg/rootfs/...", []string{mod + "..."}, "the --root helper is a leaf"},
 	{"pkg/statelock/...", []string{mod + "..."}, "a leaf"},
+	{"pkg/metrics/...", []string{mod + "...", "github.com/nats-io/..."}, "metrics declarations and their HTTP and textfile output: a leaf"},
 	{"pkg/output/...", []string{"github.com/nats-io/...", "master/...", "minion/..."}, "printers print values"},
 }
 
