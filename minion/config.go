@@ -63,6 +63,15 @@ type Config struct {
 	DrainTimeout Duration `yaml:"drain_timeout"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// MetricsListen is host:port where the minion serves its Prometheus
+	// metrics (docs/metrics.md); empty: off. Beyond loopback it needs
+	// MetricsTLSCert and MetricsTLSKey, and serves over TLS.
+	MetricsListen  string `yaml:"metrics_listen"`
+	MetricsTLSCert string `yaml:"metrics_tls_cert"`
+	MetricsTLSKey  string `yaml:"metrics_tls_key"`
+	// MetricsTextfile is a .prom file the minion writes its metrics to
+	// after each job, for node_exporter's textfile collector; empty: off.
+	MetricsTextfile string `yaml:"metrics_textfile"`
 }
 
 // Defaults returns the configuration used for every key minion.yaml
@@ -161,7 +170,7 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("minion config: log_level %q: want debug, info, warn or error", c.LogLevel)
 	}
-	return nil
+	return c.validateMetrics()
 }
 
 // Duration reads "30s", "5m" or a number of seconds.

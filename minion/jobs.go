@@ -291,6 +291,7 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 			_ = rch.note(err)
 			ret.Return, ret.Retcode, ret.End = err.Error(), 1, time.Now().UTC()
 			log.Info("job done", "retcode", 1, "err", err)
+			m.jobMetrics(job, ret, nil, false)
 			return ret, unreachable()
 		}
 		host.Pillar = p
@@ -300,15 +301,24 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 	if ctx.Err() != nil {
 		ret.Return, ret.Retcode = fmt.Sprintf("job %s killed", job.JID), 1
 		log.Info("job killed")
+		m.jobMetrics(job, ret, nil, true)
 		return ret, nil
 	}
 	ret.Return, ret.Retcode, ret.Out = wireValue(r.Value), r.Retcode, r.Out
 	ret.Success = r.Retcode == 0
 	log.Info("job done", "retcode", r.Retcode, "took", ret.End.Sub(start))
+	m.jobMetrics(job, ret, r.Value, false)
 	if r.Retcode != 0 {
 		return ret, unreachable()
 	}
 	return ret, nil
+}
+
+// jobMetrics records a job's end in the metrics, and writes them for
+// node_exporter when minion.yaml asks.
+func (m *Minion) jobMetrics(job *proto.Job, ret *proto.Return, value any, killed bool) {
+	m.metrics.ran(job, ret, value, killed)
+	m.writeTextfile()
 }
 
 func needsPillar(fun string) bool {

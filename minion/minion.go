@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/pkg/memtrim"
+	"github.com/brine-cm/brine/pkg/metrics"
 	"github.com/brine-cm/brine/pkg/natsreq"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/statelock"
@@ -78,6 +79,10 @@ type Minion struct {
 	abandoned atomic.Bool
 	// Ready is called once the minion is accepted and listening for jobs.
 	Ready func()
+	// metrics are the minion's Prometheus metrics; metricsSrv serves
+	// them when minion.yaml asks (under mu).
+	metrics    *minionMetrics
+	metricsSrv *metrics.Server
 }
 
 type running struct {
@@ -92,9 +97,11 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
+	m := &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
 		trim:   memtrim.NewTrimmer(idleTrimAfter),
 		reconn: make(chan struct{}, 1), jobsG: newOwner(), bg: newOwner()}
+	m.metrics = newMinionMetrics(m)
+	return m
 }
 
 // idleTrimAfter is how long a minion waits with nothing to do before it
@@ -277,6 +284,10 @@ func (m *Minion) Run(ctx context.Context) error {
 		return err
 	}
 	defer m.lock.Release()
+	if err := m.startMetrics(); err != nil {
+		return err
+	}
+	defer m.stopMetrics()
 	// Before the first try, which nats.go makes at once.
 	m.log.Info("minion starting", "master", m.cfg.Master, "nkey", m.pub)
 	nc, err := m.connect()
