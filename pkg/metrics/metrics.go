@@ -11,6 +11,7 @@ package metrics
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -123,7 +124,15 @@ func Markdown(header string, sections ...Section) string {
 			if len(d.Labels) > 0 {
 				labels = "`" + strings.Join(d.Labels, "`, `") + "`"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Name, d.Type, labels, strings.ReplaceAll(d.Help, "|", `\|`))
+			help := d.Help
+			if d.Type == Histogram {
+				bs := make([]string, len(d.Buckets))
+				for i, v := range d.Buckets {
+					bs[i] = strconv.FormatFloat(v, 'g', -1, 64)
+				}
+				help += " Buckets: " + strings.Join(bs, ", ") + "."
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Name, d.Type, labels, strings.ReplaceAll(help, "|", `\|`))
 		}
 	}
 	return b.String()
