@@ -193,7 +193,10 @@ func TestMetricsConfig(t *testing.T) {
 		{func(c *Config) { c.MetricsListen = "127.0.0.1:9274" }, ""},
 		{func(c *Config) { c.MetricsListen = "9274" }, "want host:port"},
 		{func(c *Config) { c.MetricsListen = "0.0.0.0:9274" }, "beyond loopback"},
-		{func(c *Config) { c.MetricsListen = "0.0.0.0:9274"; c.MetricsTLSCert, c.MetricsTLSKey = "/c.pem", "/k.pem" }, ""},
+		{func(c *Config) {
+			c.MetricsListen = "0.0.0.0:9274"
+			c.MetricsTLSCert, c.MetricsTLSKey = "/c.pem", "/k.pem"
+		}, ""},
 		{func(c *Config) { c.MetricsTLSCert = "/c.pem" }, "go together"},
 		{func(c *Config) { c.MetricsTextfile = "/var/lib/node_exporter/brine.prom" }, ""},
 		{func(c *Config) { c.MetricsTextfile = "brine.prom" }, "absolute path"},
