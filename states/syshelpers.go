@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 )
@@ -99,3 +100,7 @@ func sysDropLines(data []byte, drop func(line string) bool) ([]byte, bool) {
 	}
 	return linesJoin(kept, func(s string) string { return s }, data), true
 }
+
+// syscallNoFollow opens a file without following a link at its last
+// element.
+const syscallNoFollow = syscall.O_NOFOLLOW

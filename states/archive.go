@@ -1,0 +1,535 @@
+package states
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ulikunitz/xz"
+)
+
+func init() {
+	Register("archive.extracted", archiveExtracted,
+		Param{Name: "name", Type: Path, Doc: "the directory the archive is extracted into."},
+		Param{Name: "source", Type: String, Required: true, Doc: "the archive: a salt:// URL, a file:// URL or an absolute path (read under --root, as file.managed's)."},
+		Param{Name: "source_hash", Type: String, Doc: `the archive's checksum, "sha256=HEX" (also md5, sha1, sha512) or bare hex; a mismatch fails the state before anything is extracted.`},
+		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash."},
+		Param{Name: "archive_format", Type: String, Doc: "tar or zip; found from the archive's first bytes when not given (tar may be gzip, bzip2 or xz compressed)."},
+		Param{Name: "enforce_toplevel", Type: Bool, Default: true, Doc: "fail unless every entry is under one top-level directory."},
+		Param{Name: "if_missing", Type: Path, Doc: "extract only when this path does not exist."},
+		Param{Name: "overwrite", Type: Bool, Default: false, Doc: "extract even when every entry exists already."},
+		fileUserParam, fileGroupParam,
+		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
+		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
+		Param{Name: "trim_output", Type: Any, Doc: "accepted for Salt."},
+	)
+}
+
+// archEntry is one member of an archive, checked and ready to extract.
+type archEntry struct {
+	Name string // relative, cleaned, slash-separated
+	Type byte   // tar.TypeDir, TypeReg, TypeSymlink, TypeLink
+	Mode fs.FileMode
+	Link string // symlink target, or hard link's member name
+	open func() (io.Reader, error)
+}
+
+// ErrUnsafeArchive is what a member that would write outside the
+// destination wraps: an absolute name, a "..", or a link that leaves it.
+var ErrUnsafeArchive = errors.New("unsafe archive member")
+
+// archFormat finds the format from the first bytes.
+func archFormat(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		return "zip"
+	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
+		return "tar.gz"
+	case bytes.HasPrefix(data, []byte("BZh")):
+		return "tar.bz2"
+	case bytes.HasPrefix(data, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
+		return "tar.xz"
+	}
+	return "tar"
+}
+
+// archCleanName checks and cleans a member name: relative, no "..".
+func archCleanName(name string, strip int) (string, bool, error) {
+	n := strings.ReplaceAll(name, "\\", "/")
+	if strings.HasPrefix(n, "/") || filepath.IsAbs(name) || (len(n) > 1 && n[1] == ':') {
+		return "", false, fmt.Errorf("%w: %q is absolute", ErrUnsafeArchive, name)
+	}
+	for _, part := range strings.Split(n, "/") {
+		if part == ".." {
+			return "", false, fmt.Errorf("%w: %q climbs out with ..", ErrUnsafeArchive, name)
+		}
+	}
+	n = path.Clean(n)
+	if n == "." {
+		return "", false, nil
+	}
+	if strip > 0 {
+		parts := strings.Split(n, "/")
+		if len(parts) <= strip {
+			return "", false, nil
+		}
+		n = strings.Join(parts[strip:], "/")
+	}
+	return n, true, nil
+}
+
+// archCheckLink refuses a symlink whose target is absolute or leaves the
+// destination from where the link is.
+func archCheckLink(name, target string) error {
+	if target == "" || strings.HasPrefix(target, "/") || filepath.IsAbs(target) {
+		return fmt.Errorf("%w: link %q points to %q, outside the destination", ErrUnsafeArchive, name, target)
+	}
+	j := path.Join(path.Dir(name), target)
+	if j == ".." || strings.HasPrefix(j, "../") {
+		return fmt.Errorf("%w: link %q points to %q, outside the destination", ErrUnsafeArchive, name, target)
+	}
+	return nil
+}
+
+// archList reads every member of the archive, checks it, and returns
+// them in archive order. Nothing is written.
+func archList(data []byte, format string, strip int) ([]archEntry, error) {
+	var out []archEntry
+	add := func(raw string, e archEntry) error {
+		n, ok, err := archCleanName(raw, strip)
+		if err != nil || !ok {
+			return err
+		}
+		e.Name = n
+		switch e.Type {
+		case tar.TypeSymlink:
+			if err := archCheckLink(n, e.Link); err != nil {
+				return err
+			}
+		case tar.TypeLink:
+			l, ok, err := archCleanName(e.Link, strip)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: hard link %q to %q", ErrUnsafeArchive, raw, e.Link)
+			}
+			e.Link = l
+		}
+		out = append(out, e)
+		return nil
+	}
+	if format == "zip" {
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return nil, fmt.Errorf("read zip: %w", err)
+		}
+		for _, f := range zr.File {
+			f := f
+			e := archEntry{Mode: f.Mode().Perm(), open: func() (io.Reader, error) { return f.Open() }}
+			switch {
+			case f.FileInfo().IsDir():
+				e.Type = tar.TypeDir
+			case f.Mode()&fs.ModeSymlink != 0:
+				rc, err := f.Open()
+				if err != nil {
+					return nil, err
+				}
+				b, err := io.ReadAll(io.LimitReader(rc, 4096))
+				rc.Close()
+				if err != nil {
+					return nil, err
+				}
+				e.Type, e.Link = tar.TypeSymlink, string(b)
+			case f.Mode().IsRegular():
+				e.Type = tar.TypeReg
+			default:
+				continue
+			}
+			if e.Mode == 0 {
+				e.Mode = 0o644
+				if e.Type == tar.TypeDir {
+					e.Mode = 0o755
+				}
+			}
+			if err := add(f.Name, e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	open := func() (*tar.Reader, error) {
+		var r io.Reader = bytes.NewReader(data)
+		var err error
+		switch format {
+		case "tar.gz":
+			r, err = gzip.NewReader(r)
+		case "tar.bz2":
+			r = bzip2.NewReader(r)
+		case "tar.xz":
+			r, err = xz.NewReader(r)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", format, err)
+		}
+		return tar.NewReader(r), nil
+	}
+	tr, err := open()
+	if err != nil {
+		return nil, err
+	}
+	cur := &archCursor{open: open, pos: -1}
+	for i := 0; ; i++ {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", format, err)
+		}
+		e := archEntry{Mode: fs.FileMode(h.Mode).Perm(), Link: h.Linkname}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			e.Type = tar.TypeDir
+		case tar.TypeReg, tar.TypeRegA:
+			e.Type = tar.TypeReg
+			idx := i
+			e.open = func() (io.Reader, error) { return cur.seek(idx) }
+		case tar.TypeSymlink, tar.TypeLink:
+			e.Type = h.Typeflag
+		default:
+			continue // devices, fifos: not extracted, as GNU tar as non-root would fail on them
+		}
+		if err := add(h.Name, e); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// archTopLevel returns the distinct first components of the members.
+func archTopLevel(entries []archEntry) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range entries {
+		top, _, _ := strings.Cut(e.Name, "/")
+		if !seen[top] {
+			seen[top] = true
+			out = append(out, top)
+		}
+	}
+	return out
+}
+
+// archStrip reads --strip-components from tar options; other options
+// than those brine's own reader makes moot are an error.
+func archStrip(options string) (int, error) {
+	strip := 0
+	f := strings.Fields(options)
+	for i := 0; i < len(f); i++ {
+		o := f[i]
+		switch {
+		case strings.HasPrefix(o, "--strip-components="):
+			n, err := strconv.Atoi(strings.TrimPrefix(o, "--strip-components="))
+			if err != nil || n < 0 {
+				return 0, &ArgError{Arg: "options", Err: fmt.Errorf("bad %q", o)}
+			}
+			strip = n
+		case o == "--strip-components" && i+1 < len(f):
+			n, err := strconv.Atoi(f[i+1])
+			if err != nil || n < 0 {
+				return 0, &ArgError{Arg: "options", Err: fmt.Errorf("bad --strip-components %q", f[i+1])}
+			}
+			strip, i = n, i+1
+		case strings.Trim(o, "-xvfzjJ") == "", o == "--verbose", o == "--gzip", o == "--bzip2", o == "--xz":
+		default:
+			return 0, &ArgError{Arg: "options", Err: fmt.Errorf("tar option %q is not supported (brine reads the archive itself; --strip-components=N is)", o)}
+		}
+	}
+	return strip, nil
+}
+
+// Extracted makes sure an archive (tar, tar.gz, tar.bz2, tar.xz or zip)
+// is extracted into a directory.
+//
+// brine reads the archive with Go's readers and checks every member
+// before it writes anything: an absolute name, a "..", a symbolic link
+// that points outside the directory, or a hard link to a member that is
+// not in it fails the state whole. The writes then go through an os.Root
+// opened on the directory, so that no link, in the archive or already on
+// disk, can lead a write out of it. Extraction happens when a member is
+// missing (or with overwrite); user and group are then set on every
+// member. Under --root the directory and a local source are the image's.
+//
+// Salt: comments are Salt's; changes are {extracted_files: [...], directories_created: [name]}, and a dry run reports the same changes (Salt's reports none); options only take --strip-components; rar, clean and http sources are not supported.
+func archiveExtracted(ctx context.Context, req *Request) Result {
+	a := &req.Args
+	source := a.String("source", "")
+	sourceHash := a.String("source_hash", "")
+	skipVerify := a.Bool("skip_verify", false)
+	format := a.String("archive_format", "")
+	enforceTop := a.Bool("enforce_toplevel", true)
+	ifMissing := a.String("if_missing", "")
+	overwrite := a.Bool("overwrite", false)
+	options := a.String("options", "")
+	if err := a.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	perms, err := fileReadPerms(req, "")
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	strip, err := archStrip(options)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	dest, err := rootPath(req, "name", req.Name, true)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if ifMissing != "" {
+		hp, err := rootPath(req, "if_missing", ifMissing, false)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		if _, err := os.Lstat(hp); err == nil {
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: ifMissing + " exists"}
+		}
+	}
+	if err := fileCheckURL(source); err != nil {
+		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
+	}
+	data, err := fileFetch(ctx, req, source)
+	if err != nil {
+		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
+	}
+	if sourceHash != "" && !skipVerify {
+		if err := fileVerifyHash(source, data, sourceHash); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+	}
+	switch format {
+	case "":
+		format = archFormat(data)
+	case "tar":
+		if f := archFormat(data); f != "zip" {
+			format = f
+		}
+	case "zip":
+	default:
+		return Failf(req.Name, "%v", &ArgError{Arg: "archive_format", Err: fmt.Errorf("want tar or zip, got %q", format)})
+	}
+	entries, err := archList(data, format, strip)
+	if err != nil {
+		return Failf(req.Name, "Unable to extract %s: %v", source, err)
+	}
+	if len(entries) == 0 {
+		return Failf(req.Name, "No files were extracted from %s", source)
+	}
+	if tops := archTopLevel(entries); enforceTop && (len(tops) != 1 || entries[0].Name != tops[0] && !archIsDirPrefix(entries, tops[0])) {
+		return Failf(req.Name, "Archive does not have a single top-level directory. To allow this archive to be extracted, set \"enforce_toplevel\" to False. To avoid a \"tar-bomb\" it may also be advisable to set a top-level directory by adding it to the \"name\" value (for example, setting \"name\" to %s instead of %s).",
+			filepath.Join(req.Name, "some_dir"), req.Name)
+	}
+
+	changes := map[string]any{}
+	_, statErr := os.Stat(dest)
+	created := IsNotExist(statErr)
+	needed := overwrite || created
+	if !needed {
+		for _, e := range entries {
+			if _, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err != nil {
+				needed = true
+				break
+			}
+		}
+	}
+	ownership := false
+	if !needed && (perms.uid >= 0 || perms.gid >= 0) {
+		for _, e := range entries {
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil {
+				uid, gid := fileOwnerOf(fi)
+				if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
+					ownership = true
+					break
+				}
+			}
+		}
+	}
+	if !needed {
+		res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "All files in archive are already present"}
+		if ownership {
+			changes["updated ownership"] = true
+			if req.Test {
+				res.Result = None
+				res.Comment += ". Ownership would be updated on one or more files/directories."
+				return res
+			}
+			if err := archChown(dest, entries, perms); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+		}
+		return res
+	}
+	files := make([]any, 0, len(entries))
+	for _, e := range entries {
+		n := e.Name
+		if e.Type == tar.TypeDir {
+			n += "/"
+		}
+		files = append(files, n)
+	}
+	if created {
+		changes["directories_created"] = []any{req.Name}
+	}
+	changes["extracted_files"] = files
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s", source, req.Name)}
+	}
+	if err := ctx.Err(); err != nil {
+		return Failf(req.Name, "not run: %v", err)
+	}
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if err := archExtract(dest, entries); err != nil {
+		return Failf(req.Name, "Unable to extract %s: %v", source, err)
+	}
+	if perms.uid >= 0 || perms.gid >= 0 {
+		if err := archChown(dest, entries, perms); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s", source, req.Name)}
+}
+
+// archIsDirPrefix reports whether top is a directory of the archive: some
+// member lies under it.
+func archIsDirPrefix(entries []archEntry, top string) bool {
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name, top+"/") || e.Name == top && e.Type == tar.TypeDir {
+			return true
+		}
+	}
+	return false
+}
+
+// archExtract writes the members under dest through an os.Root, which
+// refuses any path that resolves outside dest.
+func archExtract(dest string, entries []archEntry) error {
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, e := range entries {
+		name := filepath.FromSlash(e.Name)
+		if dir := filepath.Dir(name); dir != "." {
+			if err := root.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+		}
+		// Whatever is in the way and is not a directory goes: a link
+		// there must not be written through.
+		if fi, err := root.Lstat(name); err == nil && (e.Type != tar.TypeDir || !fi.IsDir()) {
+			if fi.IsDir() {
+				return fmt.Errorf("%s: a directory is in the way", e.Name)
+			}
+			if err := root.Remove(name); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+		}
+		switch e.Type {
+		case tar.TypeDir:
+			if err := root.MkdirAll(name, 0o755); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+			if err := root.Chmod(name, e.Mode); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+		case tar.TypeReg:
+			r, err := e.open()
+			if err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+			f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscallNoFollow, e.Mode)
+			if err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+			_, err = io.Copy(f, r)
+			if rc, ok := r.(io.Closer); ok {
+				rc.Close()
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+			if err := root.Chmod(name, e.Mode); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+		case tar.TypeSymlink:
+			if err := root.Symlink(e.Link, name); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+		case tar.TypeLink:
+			if err := root.Link(filepath.FromSlash(e.Link), name); err != nil {
+				return fmt.Errorf("%s: %w", e.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// archChown sets owner and group on every member, links themselves.
+func archChown(dest string, entries []archEntry, p filePerms) error {
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, e := range entries {
+		if err := root.Lchown(filepath.FromSlash(e.Name), p.uid, p.gid); err != nil {
+			return fmt.Errorf("chown %s: %w", e.Name, err)
+		}
+	}
+	return nil
+}
+
+// archCursor reads the members of a tar stream in order for extraction:
+// a member after the last one read costs only the skip to it, so that
+// extracting in archive order reads the stream once.
+type archCursor struct {
+	open func() (*tar.Reader, error)
+	tr   *tar.Reader
+	pos  int
+}
+
+func (c *archCursor) seek(idx int) (io.Reader, error) {
+	if c.tr == nil || idx <= c.pos {
+		tr, err := c.open()
+		if err != nil {
+			return nil, err
+		}
+		c.tr, c.pos = tr, -1
+	}
+	for c.pos < idx {
+		if _, err := c.tr.Next(); err != nil {
+			return nil, err
+		}
+		c.pos++
+	}
+	return c.tr, nil
+}
