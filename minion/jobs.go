@@ -423,41 +423,12 @@ func (m *Minion) storeReturn(life context.Context, msg *nats.Msg) error {
 	return st.Err()
 }
 
-// wireState turns an engine result into Salt's shape.
-func wireState(r engine.StateResult) proto.StateResult {
-	var res *bool
-	switch r.Result.Result.String() {
-	case "True":
-		t := true
-		res = &t
-	case "False":
-		f := false
-		res = &f
-	}
-	ch := r.Changes
-	if ch == nil {
-		ch = map[string]any{}
-	}
-	return proto.StateResult{Key: r.Key, ID: r.ID, Name: r.Name, Func: r.Func, SLS: r.SLS, RunNum: r.RunNum,
-		Result: res, Comment: r.Comment, Warnings: r.Warnings, Changes: ch, Start: r.Start.Format("15:04:05.000000"),
-		Duration: float64(r.Duration.Microseconds()) / 1000}
-}
+// wireState turns an engine result into Salt's shape (exec.WireState:
+// brine ssh sends the same).
+func wireState(r engine.StateResult) proto.StateResult { return exec.WireState(r) }
 
-// wireValue turns a function's value into what travels: state results
-// become Salt's map keyed by state key.
-func wireValue(v any) any {
-	switch x := v.(type) {
-	case []engine.StateResult:
-		out := make(map[string]proto.StateResult, len(x))
-		for _, r := range x {
-			out[r.Key] = wireState(r)
-		}
-		return out
-	case error:
-		return x.Error()
-	}
-	return v
-}
+// wireValue turns a function's value into what travels (exec.WireValue).
+func wireValue(v any) any { return exec.WireValue(v) }
 
 // startupStates applies the configured states once after connecting.
 // The master may still be unreachable for files; exec fails then, and we

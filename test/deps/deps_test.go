@@ -41,6 +41,8 @@ var rules = []struct {
 	{"pkg/statelock/...", []string{mod + "..."}, "a leaf"},
 	{"pkg/metrics/...", []string{mod + "...", "github.com/nats-io/..."}, "metrics declarations and their HTTP and textfile output: a leaf"},
 	{"pkg/output/...", []string{"github.com/nats-io/...", "master/...", "minion/..."}, "printers print values"},
+	{"pkg/sshrun/...", []string{"master/...", "minion/...", "pkg/client/...", "github.com/nats-io/nats.go/...", "github.com/nats-io/nats-server/..."},
+		"brine ssh speaks SSH alone; --bootstrap reaches the master through an interface the command wires"},
 }
 
 type pkg struct {

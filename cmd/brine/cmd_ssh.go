@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/exec"
+	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/sshrun"
+	"github.com/brine-cm/brine/pkg/version"
+)
+
+// sshOptions are the flags of `brine ssh`.
+type sshOptions struct {
+	roster      string
+	pcre, list  bool
+	timeout     string
+	batch       string
+	maxProcs    int
+	knownHosts  []string
+	acceptNew   bool
+	priv        []string
+	noAgent     bool
+	fileRoots   []string
+	pillarRoots []string
+	saltenv     string
+	failhard    bool
+	wipe        bool
+	progress    bool
+	logLevel    string
+	out         outputFlags
+
+	hosts  []*sshrun.Host
+	dialer *sshrun.Dialer
+	call   sshrun.Call
+	wait   time.Duration
+}
+
+func newSSHCmd(s *streams) *cobra.Command {
+	o := &sshOptions{}
+	cmd := &cobra.Command{
+		Use:   "ssh [flags] TARGET FUNCTION [ARG…] [KEY=VALUE…]",
+		Short: "Run a function on roster hosts over SSH, with no minion (like salt-ssh)",
+		Long: `Run one function on the hosts of the roster that TARGET names, over SSH: no
+minion, no master. brine copies itself to each host's cache dir (thin_dir,
+once: only when its sha256 differs), runs the same engine as brine call
+--local there, reading the state tree from this host one file at a time
+and the host's own pillar from --pillar-root, and prints the returns as
+the master mode does.
+
+The roster is Salt's (/etc/brine/roster): host, port, user, priv, passwd,
+sudo, timeout, minion_opts, thin_dir, and proxy_jump. TARGET is a glob on
+roster ids, -E a regular expression, -L a list.
+
+Host keys are checked against known_hosts, and a host not listed there is
+refused unless --accept-new-host-keys is given; a host that shows another
+key than the one listed is always refused. Keys come from the roster's
+priv, ~/.ssh/id_* and ssh-agent; a password is tried only when the roster
+gives one (passwd, also sudo's).
+
+A host that could not be reached, refused the login or the host key, or
+whose sudo refused, is reported with retcode 255 and the run goes on for
+the others; the exit status is then 3.`,
+		Example: `  # Ping every host of the roster
+  brine ssh '*' test.ping
+
+  # Apply the highstate of ./states to the web hosts, 10 at a time
+  brine ssh --file-root ./states --pillar-root ./pillar 'web*' state.apply --max-procs 10
+
+  # Dry-run one SLS on two hosts, and remove brine from them afterwards
+  brine ssh -L web1,web2 state.apply nginx test=True --wipe`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.complete(args); err != nil {
+				return usage(err)
+			}
+			return o.run(cmd.Context(), s)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.roster, "roster-file", sshrun.DefaultRoster, "the roster: Salt's YAML roster of hosts by id")
+	f.BoolVarP(&o.pcre, "pcre", "E", false, "TARGET is a regular expression on roster ids")
+	f.BoolVarP(&o.list, "list", "L", false, "TARGET is a comma-separated list of roster ids")
+	f.StringVarP(&o.timeout, "timeout", "t", "30", "seconds (or a duration) to wait for a host's SSH connection, when its roster entry gives no timeout")
+	f.StringVarP(&o.batch, "batch-size", "b", "", "run on N hosts (or N%) at a time, each batch done before the next")
+	f.StringVar(&o.batch, "batch", "", "same as --batch-size")
+	f.IntVar(&o.maxProcs, "max-procs", 25, "at most this many hosts at once")
+	f.StringArrayVar(&o.knownHosts, "known-hosts", nil, "a known_hosts file (repeatable; default ~/.ssh/known_hosts)")
+	f.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "trust a host known_hosts does not list, and add its key there (trust on first use); a changed key is refused all the same")
+	f.StringArrayVar(&o.priv, "priv", nil, "a private key file to offer every host (repeatable; default ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
+	f.BoolVar(&o.noAgent, "no-agent", false, "do not use ssh-agent (SSH_AUTH_SOCK)")
+	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root (repeatable, searched in order; default /srv/salt)")
+	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")
+	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
+	f.BoolVar(&o.failhard, "failhard", false, "stop a host's run at its first failed state")
+	f.BoolVarP(&o.wipe, "wipe", "w", false, "remove brine's cache dir (thin_dir) from each host after the run")
+	f.BoolVar(&o.progress, "progress", false, "show a live line of hosts done and states done (on a terminal; on by default past 10 hosts)")
+	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error (the hosts' too)")
+	o.out.add(f)
+	return cmd
+}
+
+func (o *sshOptions) complete(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("want TARGET FUNCTION [ARG…] [KEY=VALUE…]")
+	}
+	if err := o.loadHosts(args[0]); err != nil {
+		return err
+	}
+	if len(o.fileRoots) == 0 {
+		o.fileRoots = []string{"/srv/salt"}
+	}
+	if len(o.pillarRoots) == 0 {
+		if fi, err := os.Stat("/srv/pillar"); err == nil && fi.IsDir() {
+			o.pillarRoots = []string{"/srv/pillar"}
+		}
+	}
+	for _, r := range append(append([]string{}, o.fileRoots...), o.pillarRoots...) {
+		if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
+			// The default state tree matters to state runs alone.
+			if r != "/srv/salt" || strings.HasPrefix(args[1], "state.") {
+				return fmt.Errorf("%s: not a directory (--file-root and --pillar-root name the trees)", r)
+			}
+		}
+	}
+	if o.maxProcs <= 0 {
+		return fmt.Errorf("--max-procs %d: want 1 or more", o.maxProcs)
+	}
+	if o.batch != "" {
+		if _, _, err := client.ParseBatch(o.batch); err != nil {
+			return err
+		}
+	}
+	pos, kw := exec.ParseArgs(args[2:])
+	o.call = sshrun.Call{Fun: args[1], Args: pos, Kwargs: kw, Saltenv: o.saltenv, Failhard: o.failhard}
+	return o.out.validate()
+}
+
+// loadHosts reads the roster and the hosts TARGET names.
+func (o *sshOptions) loadHosts(target string) error {
+	if o.pcre && o.list {
+		return fmt.Errorf("give at most one of -E -L")
+	}
+	d, err := parseTimeout(o.timeout)
+	if err != nil {
+		return err
+	}
+	o.wait = d
+	r, err := sshrun.LoadRoster(o.roster)
+	if err != nil {
+		return err
+	}
+	kind := proto.TargetGlob
+	switch {
+	case o.pcre:
+		kind = proto.TargetPCRE
+	case o.list:
+		kind = proto.TargetList
+	}
+	if o.hosts, err = r.Target(target, kind); err != nil {
+		return err
+	}
+	if len(o.hosts) == 0 {
+		return fmt.Errorf("no host of the roster %s matched %q", o.roster, target)
+	}
+	o.dialer = &sshrun.Dialer{KnownHosts: o.knownHosts, AcceptNew: o.acceptNew, KeyFiles: o.priv, NoAgent: o.noAgent, Timeout: o.wait, Roster: r}
+	return nil
+}
+
+func (o *sshOptions) run(ctx context.Context, s *streams) error {
+	ctx, stop := signalCtx(ctx)
+	defer stop()
+	opts := &sshrun.Options{Dialer: o.dialer, Tree: &sshrun.Tree{FileRoots: o.fileRoots, PillarRoots: o.pillarRoots, Saltenv: o.saltenv},
+		Wipe: o.wipe, ShimLogLevel: o.logLevel, Log: newLogger(s.err, o.logLevel)}
+	batch := 0
+	if o.batch != "" {
+		n, err := client.BatchSize(len(o.hosts), o.batch)
+		if err != nil {
+			return usage(err)
+		}
+		batch = n
+	}
+	no := netOutput{f: o.out, kwargs: o.call.Kwargs}
+	p := no.printer(s)
+	prog := newProgress(s.err, (o.progress || len(o.hosts) > 10) && isTerminal(s.err))
+	prog.expect(len(o.hosts))
+	code := ExitOK
+	sshrun.Run(ctx, o.hosts, o.call, opts, o.maxProcs, batch,
+		func(string, proto.StateResult) { prog.state() },
+		func(r sshrun.Result) {
+			prog.clear()
+			if r.Return != nil {
+				p.minion(r.ID, r.Return)
+				code = worse(code, returnExit(r.Return))
+			}
+			if r.Err != nil {
+				printHostError(p, r.ID, r.Err)
+				if r.Return == nil {
+					code = worse(code, ExitNoReturn)
+				} else {
+					code = worse(code, ExitError)
+				}
+			}
+			prog.returned()
+		})
+	prog.clear()
+	if err := p.flush(); err != nil {
+		code = worse(code, ExitError)
+	}
+	return exitWith(code)
+}
+
+// printHostError prints a host the call did not run on, as salt-ssh
+// does: retcode 255 and what went wrong. A pillar that did not render
+// is the tree's fault, not the host's: Salt's words for it.
+func printHostError(p *printer, id string, err error) {
+	var pe *sshrun.PillarError
+	if errors.As(err, &pe) {
+		p.minion(id, &proto.Return{ID: id, Return: []any{"Pillar failed to render with the following messages:", pe.Err.Error()}, Retcode: 1, Out: "highstate"})
+		return
+	}
+	p.minion(id, &proto.Return{ID: id, Return: output.OrderedMap{{Key: "retcode", Value: 255}, {Key: "stderr", Value: err.Error()}}, Retcode: 255, Out: "nested"})
+}
+
+func signalCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sctx, cancel := signalContext()
+	ctx, cancel2 := context.WithCancel(ctx)
+	stop := context.AfterFunc(sctx, cancel2)
+	return ctx, func() { stop(); cancel2(); cancel() }
+}
+
+// newSSHShimCmd is what brine ssh runs on a host: it speaks with the
+// operator on stdin and stdout. Hidden: no one runs it by hand.
+func newSSHShimCmd(s *streams) *cobra.Command {
+	var id, dir, level string
+	cmd := &cobra.Command{
+		Use:    "ssh-shim --id ID --dir DIR",
+		Short:  "brine ssh's end on a host (runs the call brine ssh sends on stdin)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if id == "" || dir == "" {
+				return usagef("ssh-shim needs --id and --dir")
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			return sshrun.Serve(ctx, s.in, s.out, sshrun.ShimOptions{ID: id, Dir: dir, Version: version.Version, Log: newLogger(s.err, level)})
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "the host's id in the roster")
+	cmd.Flags().StringVar(&dir, "dir", "", "the cache dir")
+	cmd.Flags().StringVarP(&level, "log-level", "l", "warn", "log level")
+	return cmd
+}

@@ -1,0 +1,207 @@
+package sshrun
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/top"
+)
+
+// DefaultRoster is where the roster is read from when no --roster-file
+// names another, as Salt reads /etc/salt/roster.
+const DefaultRoster = "/etc/brine/roster"
+
+// Host is one roster entry: Salt's roster keys, and proxy_jump.
+type Host struct {
+	ID   string `yaml:"-"`
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	User string `yaml:"user"`
+	// Priv is a private key file; the agent and the default keys are
+	// tried too (Salt's priv).
+	Priv string `yaml:"priv"`
+	// Passwd is the login password, and sudo's: password authentication
+	// is offered only when it is set.
+	Passwd string `yaml:"passwd"`
+	// Sudo runs brine on the host under sudo (sudo -n with no password,
+	// sudo -S with Passwd).
+	Sudo bool `yaml:"sudo"`
+	// Timeout is the connection timeout, in seconds (Salt's timeout).
+	Timeout int `yaml:"timeout"`
+	// MinionOpts are minion options: grains, saltenv and root apply to
+	// `brine ssh` runs; on --bootstrap every key goes into minion.yaml.
+	MinionOpts map[string]any `yaml:"minion_opts"`
+	// ThinDir is brine's cache dir on the host: the binary and the files
+	// by sha256 (default /var/tmp/.brine_USER).
+	ThinDir string `yaml:"thin_dir"`
+	// ProxyJump is a jump host, [user@]host[:port] or a roster id, as
+	// ssh's ProxyJump (brine's key: Salt passes it in ssh_options).
+	ProxyJump string `yaml:"proxy_jump"`
+}
+
+// Addr is host:port.
+func (h *Host) Addr() string {
+	return joinHostPort(h.Host, h.Port)
+}
+
+// Dir is the cache dir on the host.
+func (h *Host) Dir() string {
+	if h.ThinDir != "" {
+		return h.ThinDir
+	}
+	return "/var/tmp/.brine_" + h.User
+}
+
+// Roster is the hosts of a roster file, by id.
+type Roster struct {
+	Hosts map[string]*Host
+}
+
+// RosterError is a roster that cannot be read: the file, the line when
+// known, and why.
+type RosterError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *RosterError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("roster %s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("roster %s: %v", e.File, e.Err)
+}
+
+func (e *RosterError) Unwrap() error { return e.Err }
+
+// LoadRoster reads a roster file.
+func LoadRoster(path string) (*Roster, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &RosterError{File: path, Err: err}
+	}
+	return ParseRoster(path, b)
+}
+
+// ParseRoster reads Salt's YAML roster: a mapping of ids to their keys.
+// An unknown key is refused with its line. user defaults to root, port
+// to 22, host to the id.
+func ParseRoster(name string, src []byte) (*Roster, error) {
+	var doc yaml.Node
+	d := yaml.NewDecoder(bytes.NewReader(src))
+	if err := d.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &RosterError{File: name, Err: err}
+	}
+	r := &Roster{Hosts: map[string]*Host{}}
+	if len(doc.Content) == 0 {
+		return r, nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil, &RosterError{File: name, Line: m.Line, Err: errors.New("want a mapping of host ids to their settings")}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		id := k.Value
+		if err := proto.ValidID(id); err != nil {
+			return nil, &RosterError{File: name, Line: k.Line, Err: err}
+		}
+		if _, dup := r.Hosts[id]; dup {
+			return nil, &RosterError{File: name, Line: k.Line, Err: fmt.Errorf("%s: listed twice", id)}
+		}
+		h := &Host{}
+		if v.Kind != yaml.MappingNode {
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a mapping (host, user, port, priv, passwd, sudo, timeout, minion_opts, thin_dir, proxy_jump)", id)}
+		}
+		var buf bytes.Buffer
+		enc := yaml.NewEncoder(&buf)
+		if err := enc.Encode(v); err != nil {
+			return nil, &RosterError{File: name, Line: v.Line, Err: err}
+		}
+		dec := yaml.NewDecoder(&buf)
+		dec.KnownFields(true)
+		if err := dec.Decode(h); err != nil {
+			// yaml's line is within the entry: make it the file's.
+			var te *yaml.TypeError
+			if errors.As(err, &te) {
+				return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: %v (lines counted from the entry)", id, te.Errors)}
+			}
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: %w", id, err)}
+		}
+		h.ID = id
+		if h.Host == "" {
+			h.Host = id
+		}
+		if h.User == "" {
+			h.User = "root"
+		}
+		if h.Port == 0 {
+			h.Port = 22
+		}
+		if h.Port < 0 || h.Port > 65535 {
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: port %d", id, h.Port)}
+		}
+		if h.Timeout < 0 {
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: timeout %d", id, h.Timeout)}
+		}
+		r.Hosts[id] = h
+	}
+	return r, nil
+}
+
+// IDs are the roster's ids, sorted.
+func (r *Roster) IDs() []string {
+	ids := make([]string, 0, len(r.Hosts))
+	for id := range r.Hosts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Target returns the hosts the expression names, sorted by id: kind is
+// glob, pcre or list (pkg/top's matchers, on roster ids). A list names
+// ids the roster must hold.
+func (r *Roster) Target(expr, kind string) ([]*Host, error) {
+	switch kind {
+	case proto.TargetGlob, proto.TargetPCRE, proto.TargetList:
+	default:
+		return nil, fmt.Errorf("brine ssh targets roster ids by glob, pcre (-E) or list (-L), not %s", kind)
+	}
+	if kind == proto.TargetPCRE {
+		if _, err := regexp.Compile(expr); err != nil {
+			return nil, fmt.Errorf("-E %q: %w", expr, err)
+		}
+	}
+	mins := make([]top.Minion, 0, len(r.Hosts))
+	for _, id := range r.IDs() {
+		mins = append(mins, top.Minion{ID: id})
+	}
+	ids, err := top.Targets(expr, kind, mins, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Host, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, r.Hosts[id])
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// timeout is the host's connection timeout, or dflt.
+func (h *Host) timeout(dflt time.Duration) time.Duration {
+	if h.Timeout > 0 {
+		return time.Duration(h.Timeout) * time.Second
+	}
+	return dflt
+}

@@ -1,0 +1,226 @@
+package sshrun
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// Options are how a run reaches its hosts and what it sends them.
+type Options struct {
+	Dialer *Dialer
+	Tree   *Tree
+	// Binary is the brine binary copied to hosts (default: this one).
+	Binary string
+	// Wipe removes the cache dir from each host after the run.
+	Wipe bool
+	// ShimLogLevel is the shim's log level (its stderr ends up in the
+	// error of a run that failed).
+	ShimLogLevel string
+	Log          *slog.Logger
+
+	once    sync.Once
+	binSum  string
+	binPath string
+	binErr  error
+}
+
+func (o *Options) binary() (path, sum string, err error) {
+	o.once.Do(func() {
+		o.binPath = o.Binary
+		if o.binPath == "" {
+			if o.binPath, o.binErr = os.Executable(); o.binErr != nil {
+				return
+			}
+		}
+		f, err := os.Open(o.binPath)
+		if err != nil {
+			o.binErr = fmt.Errorf("brine binary: %w", err)
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			o.binErr = fmt.Errorf("brine binary %s: %w", o.binPath, err)
+			return
+		}
+		o.binSum = hex.EncodeToString(h.Sum(nil))
+	})
+	return o.binPath, o.binSum, o.binErr
+}
+
+// Result is one host's outcome: its return, or why there is none.
+type Result struct {
+	ID     string
+	Return *proto.Return // nil when the host did not run the call
+	Err    error         // *UnreachableError, *AuthError, *HostKeyError, *UnknownHostError, *SudoError, *RemoteError, *PillarError…
+	Copied bool          // the brine binary was copied to the host
+}
+
+// ArchError is a host of another machine type than this brine binary's.
+type ArchError struct{ Host, Want string }
+
+func (e *ArchError) Error() string {
+	return fmt.Sprintf("the host is %s, this brine is built for %s: run brine ssh from a brine of the host's architecture", e.Host, e.Want)
+}
+
+// unameArch is uname -m for GOARCH, where they differ.
+var unameArch = map[string][]string{"amd64": {"x86_64"}, "arm64": {"aarch64", "arm64"}, "386": {"i386", "i486", "i586", "i686"},
+	"arm": {"armv6l", "armv7l", "armv8l"}, "riscv64": {"riscv64"}, "ppc64le": {"ppc64le"}, "s390x": {"s390x"}}
+
+// RunHost runs one call on one host: connect, make sure the brine binary
+// is in the cache dir, run the shim, converse with it.
+func RunHost(ctx context.Context, h *Host, c Call, o *Options, onEvent func(proto.StateResult)) Result {
+	res := Result{ID: h.ID}
+	bin, want, err := o.binary()
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	client, err := o.Dialer.Dial(ctx, h)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer client.Close()
+	r := &remote{c: client, h: h}
+	dir := h.Dir()
+	out, err := r.output(ctx, "prepare "+dir, []string{"sh", "-c", prepareScript, "sh", dir}, nil)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 {
+		res.Err = &RemoteError{What: "prepare " + dir, Status: 0, Stderr: "no machine type"}
+		return res
+	}
+	if names, ok := unameArch[runtime.GOARCH]; ok && !contains(names, lines[0]) {
+		res.Err = &ArchError{Host: lines[0], Want: runtime.GOOS + "/" + runtime.GOARCH}
+		return res
+	}
+	if len(lines) < 2 || lines[1] != want {
+		f, err := os.Open(bin)
+		if err != nil {
+			res.Err = fmt.Errorf("brine binary: %w", err)
+			return res
+		}
+		out, err := r.output(ctx, "install "+dir+"/brine", []string{"sh", "-c", installScript, "sh", dir}, f)
+		f.Close()
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		if got := strings.Fields(string(out)); len(got) == 0 || got[0] != want {
+			res.Err = &RemoteError{What: "install " + dir + "/brine", Stderr: "the copy's sha256 is not the binary's"}
+			return res
+		}
+		res.Copied = true
+		if o.Log != nil {
+			o.Log.Info("brine copied to the host", "host", h.ID, "dir", dir, "sha256", want)
+		}
+	}
+	res.Return, res.Err = r.shim(ctx, c, o, onEvent)
+	if o.Wipe {
+		if _, err := r.output(ctx, "wipe "+dir, []string{"sh", "-c", wipeScript, "sh", dir}, nil); err != nil && res.Err == nil {
+			res.Err = err
+		}
+	}
+	return res
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// shim runs brine ssh-shim on the host and converses with it.
+func (r *remote) shim(ctx context.Context, c Call, o *Options, onEvent func(proto.StateResult)) (*proto.Return, error) {
+	dir := r.h.Dir()
+	argv := []string{dir + "/brine", "ssh-shim", "--id", r.h.ID, "--dir", dir}
+	if o.ShimLogLevel != "" {
+		argv = append(argv, "--log-level", o.ShimLogLevel)
+	}
+	what := "brine ssh-shim on " + r.h.ID
+	p, err := r.start(ctx, what, argv)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { p.s.Close() })
+	defer stop()
+	// The shim speaks first (hello): no need to wait for sudo to hand
+	// over stdin, and a sudo that refuses ends stdout.
+	ret, cerr := converse(ctx, p.stdout, p.stdin, r.h, c, o.Tree, onEvent)
+	p.stdin.Close()
+	if cerr != nil {
+		// The shim may have said why on stderr: wait for its end.
+		if werr := p.wait(what, r.h.User); werr != nil {
+			return nil, fmt.Errorf("%w (%v)", werr, cerr)
+		}
+		return nil, cerr
+	}
+	if err := p.wait(what, r.h.User); err != nil {
+		return ret, err
+	}
+	return ret, nil
+}
+
+// Run runs a call on hosts: batch at a time (0: all), at most maxProcs
+// of them at once. onEvent and onResult are never called at once.
+func Run(ctx context.Context, hosts []*Host, c Call, o *Options, maxProcs, batch int, onEvent func(id string, ev proto.StateResult), onResult func(Result)) {
+	if maxProcs <= 0 {
+		maxProcs = 25
+	}
+	if batch <= 0 {
+		batch = len(hosts)
+	}
+	var mu sync.Mutex
+	for len(hosts) > 0 {
+		group := hosts[:min(batch, len(hosts))]
+		hosts = hosts[len(group):]
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, maxProcs)
+		for _, h := range group {
+			if ctx.Err() != nil {
+				mu.Lock()
+				onResult(Result{ID: h.ID, Err: ctx.Err()})
+				mu.Unlock()
+				continue
+			}
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				hc := c
+				hc.ID = h.ID
+				if root, ok := h.MinionOpts["root"].(string); ok && hc.Root == "" {
+					hc.Root = root
+				}
+				res := RunHost(ctx, h, hc, o, func(ev proto.StateResult) {
+					if onEvent != nil {
+						mu.Lock()
+						onEvent(h.ID, ev)
+						mu.Unlock()
+					}
+				})
+				mu.Lock()
+				onResult(res)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+}
