@@ -277,6 +277,9 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 			m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})
 		},
 	}
+	if mode, ok := stateRunMode(job); ok {
+		host.OnCompiled = func(d time.Duration) { m.metrics.rendered(mode, d) }
+	}
 	ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args, Start: start}
 	unreachable := func() error {
 		if err := rch.failed(); err != nil {
@@ -286,7 +289,9 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 	}
 	if needsPillar(job.Fun) {
 		host.Order = jinja.NewKeyOrder()
+		asked := time.Now()
 		p, err := m.fetchPillar(ctx, host.Order)
+		m.metrics.pillarFetched(time.Since(asked), err)
 		if err != nil {
 			_ = rch.note(err)
 			ret.Return, ret.Retcode, ret.End = err.Error(), 1, time.Now().UTC()

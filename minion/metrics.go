@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,7 +24,7 @@ var (
 	defJobSeconds = metrics.Def{Name: "brine_minion_job_duration_seconds", Type: metrics.Histogram, Labels: []string{"function"},
 		Help: "How long this minion's jobs ran, by function.", Buckets: metrics.LatencyBuckets}
 	defLastRun = metrics.Def{Name: "brine_minion_last_state_run_timestamp_seconds", Type: metrics.Gauge, Labels: []string{"mode"},
-		Help: "When the last state run (state.apply, state.highstate, state.sls, ...) ended, in Unix seconds; mode is apply, or test for test=True."}
+		Help: "When the last state run (state.apply, state.highstate, state.sls, ...) ended, in Unix seconds; mode is apply, or test for test=True (and state.test)."}
 	defLastRunSeconds = metrics.Def{Name: "brine_minion_last_state_run_duration_seconds", Type: metrics.Gauge, Labels: []string{"mode"},
 		Help: "How long the last state run took, by mode."}
 	defLastRunOK = metrics.Def{Name: "brine_minion_last_state_run_success", Type: metrics.Gauge, Labels: []string{"mode"},
@@ -34,6 +35,10 @@ var (
 		Help: "States of the last state run of the mode that reported changes (made, or with test=True that would be made)."}
 	defDrift = metrics.Def{Name: "brine_minion_drift_states", Type: metrics.Gauge,
 		Help: "Drift: states with changes in the last test=True state run, that is, what a real run would change now."}
+	defRender = metrics.Def{Name: "brine_minion_state_render_seconds", Type: metrics.Histogram, Labels: []string{"mode"},
+		Help: "Time a state run took to render and compile its SLS (top.sls, Jinja, YAML, requisites) before its first state ran, by mode.", Buckets: metrics.LatencyBuckets}
+	defPillarFetch = metrics.Def{Name: "brine_minion_pillar_fetch_seconds", Type: metrics.Histogram, Labels: []string{"result"},
+		Help: "Time to get this minion's pillar from the master (rendered there) for a job, by result (ok, error).", Buckets: metrics.LatencyBuckets}
 	defConnected = metrics.Def{Name: "brine_minion_master_connected", Type: metrics.Gauge,
 		Help: "1 when the minion is connected to a master now (read when scraped)."}
 )
@@ -42,7 +47,7 @@ var (
 // and the dashboard's test.
 func MetricDefs() []metrics.Def {
 	return []metrics.Def{defJobs, defJobSeconds, defLastRun, defLastRunSeconds, defLastRunOK, defLastStates,
-		defLastChanged, defDrift, defConnected}
+		defLastChanged, defDrift, defRender, defPillarFetch, defConnected}
 }
 
 // minionMetrics are the minion's metrics, in a registry it owns.
@@ -56,6 +61,8 @@ type minionMetrics struct {
 	states     *prometheus.GaugeVec
 	changed    *prometheus.GaugeVec
 	drift      *prometheus.GaugeVec
+	render     *prometheus.HistogramVec
+	pillar     *prometheus.HistogramVec
 	// textfile, when metrics_textfile is set, is written after each job.
 	textfile *metrics.Textfile
 }
@@ -71,6 +78,8 @@ func newMinionMetrics(m *Minion) *minionMetrics {
 		states:     defLastStates.GaugeVec(),
 		changed:    defLastChanged.GaugeVec(),
 		drift:      defDrift.GaugeVec(),
+		render:     defRender.HistogramVec(),
+		pillar:     defPillarFetch.HistogramVec(),
 	}
 	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: defConnected.Name, Help: defConnected.Help}, func() float64 {
 		m.mu.Lock()
@@ -81,11 +90,39 @@ func newMinionMetrics(m *Minion) *minionMetrics {
 		}
 		return 0
 	})
-	mm.reg.MustRegister(mm.jobs, mm.jobSeconds, mm.lastRun, mm.lastSecs, mm.lastOK, mm.states, mm.changed, mm.drift, connected)
+	mm.reg.MustRegister(mm.jobs, mm.jobSeconds, mm.lastRun, mm.lastSecs, mm.lastOK, mm.states, mm.changed, mm.drift, mm.render, mm.pillar, connected)
 	if p := m.cfg.MetricsTextfile; p != "" {
 		mm.textfile = &metrics.Textfile{Path: p}
 	}
 	return mm
+}
+
+// stateRunMode tells whether a job is a state run for the metrics, and
+// its mode: test for test=True (or state.test), else apply.
+func stateRunMode(job *proto.Job) (mode string, ok bool) {
+	switch {
+	case job.Fun == "state.test":
+		return "test", true
+	case !isStateRun(job.Fun):
+		return "", false
+	case isTest(job.Kwargs):
+		return "test", true
+	}
+	return "apply", true
+}
+
+// rendered times a state run's render and compile.
+func (mm *minionMetrics) rendered(mode string, took time.Duration) {
+	mm.render.WithLabelValues(mode).Observe(took.Seconds())
+}
+
+// pillarFetched times a pillar request.
+func (mm *minionMetrics) pillarFetched(took time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	mm.pillar.WithLabelValues(result).Observe(took.Seconds())
 }
 
 // isTest reads a job's test kwarg as exec binds it: a bool, or a word.
@@ -115,12 +152,9 @@ func (mm *minionMetrics) ran(job *proto.Job, ret *proto.Return, value any, kille
 	took := ret.End.Sub(ret.Start)
 	mm.jobs.WithLabelValues(fun, result).Inc()
 	mm.jobSeconds.WithLabelValues(fun).Observe(max(0, took.Seconds()))
-	if !isStateRun(job.Fun) || killed {
+	mode, ok := stateRunMode(job)
+	if !ok || killed {
 		return
-	}
-	mode := "apply"
-	if isTest(job.Kwargs) {
-		mode = "test"
 	}
 	n := map[string]int{}
 	changed := 0
@@ -133,11 +167,11 @@ func (mm *minionMetrics) ran(job *proto.Job, ret *proto.Return, value any, kille
 	}
 	mm.lastRun.WithLabelValues(mode).Set(float64(ret.End.UnixNano()) / 1e9)
 	mm.lastSecs.WithLabelValues(mode).Set(took.Seconds())
-	ok := 0.0
+	success := 0.0
 	if ret.Success {
-		ok = 1
+		success = 1
 	}
-	mm.lastOK.WithLabelValues(mode).Set(ok)
+	mm.lastOK.WithLabelValues(mode).Set(success)
 	for _, r := range []string{"true", "false", "none"} {
 		mm.states.WithLabelValues(mode, r).Set(float64(n[r]))
 	}

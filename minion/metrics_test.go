@@ -120,6 +120,9 @@ func TestMetricsTextfileAndServed(t *testing.T) {
 	}
 	apply(true)
 	check("after a dry run with nothing to do", read(), []want{
+		{"brine_minion_state_render_seconds", metrics.L("mode", "test"), 2},
+		{"brine_minion_state_render_seconds", metrics.L("mode", "apply"), 1},
+		{"brine_minion_pillar_fetch_seconds", metrics.L("result", "ok"), 3},
 		{"brine_minion_drift_states", nil, 0},
 		{"brine_minion_last_state_run_states", metrics.L("mode", "test", "result", "true"), 2},
 		{"brine_minion_jobs_total", metrics.L("function", "state.apply", "result", "success"), 3},
@@ -150,6 +153,8 @@ func TestMinionMetricsDeclared(t *testing.T) {
 	mn.metrics.ran(&proto.Job{Fun: "state.apply", Kwargs: map[string]any{"test": "True"}},
 		&proto.Return{Success: true, Start: now.Add(-time.Second), End: now},
 		[]engine.StateResult{{Result: states.Result{Result: states.None, Changes: map[string]any{"diff": "x"}}}}, false)
+	mn.metrics.rendered("test", time.Millisecond)
+	mn.metrics.pillarFetched(time.Millisecond, nil)
 	fams, err := mn.metrics.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +171,24 @@ func TestMinionMetricsDeclared(t *testing.T) {
 	}
 	for name := range served {
 		t.Errorf("%s is served but not declared", name)
+	}
+}
+
+func TestStateRunMode(t *testing.T) {
+	for _, tt := range []struct {
+		job  proto.Job
+		mode string
+		ok   bool
+	}{
+		{proto.Job{Fun: "test.ping"}, "", false},
+		{proto.Job{Fun: "state.apply"}, "apply", true},
+		{proto.Job{Fun: "state.highstate", Kwargs: map[string]any{"test": true}}, "test", true},
+		{proto.Job{Fun: "state.sls", Kwargs: map[string]any{"test": false}}, "apply", true},
+		{proto.Job{Fun: "state.test"}, "test", true},
+	} {
+		if mode, ok := stateRunMode(&tt.job); mode != tt.mode || ok != tt.ok {
+			t.Errorf("stateRunMode(%s %v) = %q, %v; want %q, %v", tt.job.Fun, tt.job.Kwargs, mode, ok, tt.mode, tt.ok)
+		}
 	}
 }
 

@@ -27,6 +27,10 @@ type Host struct {
 	Log    *slog.Logger
 	// OnState is called as each state finishes (for streaming events).
 	OnState func(engine.StateResult)
+	// OnCompiled, when set, is called once a state run has rendered and
+	// compiled its SLS (top.sls, Jinja, YAML, requisites), before its
+	// first state runs, with the time that took (for metrics).
+	OnCompiled func(time.Duration)
 	// Failhard stops a state run at the first failure.
 	Failhard bool
 	// Order is the key order of Pillar's dicts as their files had them,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/engine"
@@ -23,10 +24,12 @@ type stateRun struct {
 	comp *sls.Compiler
 	// globals are built once per run: every template shares them.
 	globals map[string]any
+	// start is when the run began, for Host.OnCompiled.
+	start time.Time
 }
 
 func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
-	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test")}
+	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test"), start: time.Now()}
 	if env := c.str("saltenv"); env != "" {
 		r.env = env
 	}
@@ -141,6 +144,9 @@ func (r *stateRun) runHigh(ctx context.Context, h *sls.High) Return {
 
 func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 	host := r.c.host
+	if host.OnCompiled != nil {
+		host.OnCompiled(time.Since(r.start))
+	}
 	env := &states.Env{
 		Files:  host.Files,
 		Render: r.comp,

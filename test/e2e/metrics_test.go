@@ -143,6 +143,8 @@ func TestMetricsAfterJobsAndARefusal(t *testing.T) {
 		{"brine_minion_last_state_run_success", metrics.L("mode", "test"), 1},
 		{"brine_minion_jobs_total", metrics.L("function", "state.highstate", "result", "success"), 1},
 		{"brine_minion_master_connected", nil, 1},
+		{"brine_minion_state_render_seconds", metrics.L("mode", "test"), 1},
+		{"brine_minion_pillar_fetch_seconds", metrics.L("result", "ok"), 1},
 	} {
 		if got, ok := mf.Value(w.name, w.labels); !ok || got != w.v {
 			t.Errorf("minion m1: %s%v = %v (found %v); want %v", w.name, w.labels, got, ok, w.v)
