@@ -385,6 +385,9 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 	default:
 		return nil, fmt.Errorf("key action %q: want accept, reject or delete", proto.Clip(req.Action, 32))
 	}
+	if req.Nkey != "" {
+		return m.acceptGiven(ctx, req)
+	}
 	want := map[string]bool{}
 	for _, id := range req.IDs {
 		want[id] = true
@@ -612,4 +615,45 @@ func (m *Master) grainsOf(id string) map[string]any {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.grains[id]
+}
+
+// acceptGiven accepts one id with the public key the operator gives
+// (KeyActionRequest.Nkey): the key of a minion brine ssh --bootstrap
+// made, accepted before the minion first connects.
+func (m *Master) acceptGiven(ctx context.Context, req *proto.KeyActionRequest) ([]string, error) {
+	if req.Action != proto.KeyAccept || req.All || len(req.IDs) != 1 {
+		return nil, fmt.Errorf("key action with a key: accept one id")
+	}
+	id, nk := req.IDs[0], req.Nkey
+	if err := proto.ValidID(id); err != nil {
+		return nil, err
+	}
+	if !nkeys.IsValidPublicUserKey(nk) {
+		return nil, fmt.Errorf("accept %s: %q is not a user nkey", id, proto.Clip(nk, 64))
+	}
+	m.mu.Lock()
+	old, had := m.keyIndex[id]
+	other, taken := m.byNkey[nk]
+	m.mu.Unlock()
+	switch {
+	case taken && other != id:
+		return nil, fmt.Errorf("accept %s: its key is already %s's", id, other)
+	case had && old.State == proto.KeyCorrupt:
+		return nil, fmt.Errorf("accept %s: its entry is corrupt: brine key delete %s first", id, id)
+	case had && old.Nkey == nk && old.State == proto.KeyAccepted:
+		return nil, nil
+	case had && old.Nkey == nk && old.State == proto.KeyRejected && !req.Include:
+		return nil, fmt.Errorf("accept %s: the key is rejected (--include-rejected to accept it)", id)
+	case had && old.Nkey != nk && (old.State == proto.KeyAccepted || old.State == proto.KeyRejected):
+		return nil, fmt.Errorf("accept %s: the id is %s with another key (%s): brine key delete %s first", id, old.State, old.Finger, id)
+	}
+	info := proto.KeyInfo{ID: id, Nkey: nk, State: proto.KeyAccepted, Finger: KeyFinger(nk), Time: time.Now().UTC()}
+	if err := m.putKey(ctx, info); err != nil {
+		return nil, fmt.Errorf("accept %s: %w", id, err)
+	}
+	if had && old.Nkey != nk {
+		m.kick(old.Nkey)
+	}
+	m.log.Info("key accept", "id", id, "given", true, "was", old.State)
+	return []string{id}, nil
 }

@@ -37,6 +37,7 @@ type sshOptions struct {
 	progress    bool
 	logLevel    string
 	out         outputFlags
+	boot        bootstrapFlags
 
 	hosts  []*sshrun.Host
 	dialer *sshrun.Dialer
@@ -68,7 +69,14 @@ gives one (passwd, also sudo's).
 
 A host that could not be reached, refused the login or the host key, or
 whose sudo refused, is reported with retcode 255 and the run goes on for
-the others; the exit status is then 3.`,
+the others; the exit status is then 3.
+
+With --bootstrap, TARGET's hosts become minions of a master instead: brine
+is installed as /usr/local/bin/brine with minion.yaml pointing at --master
+and the shipped systemd unit; the minion's key is made here and accepted
+on the master (through the operator's connection: -c, --nats-url, --creds)
+before the minion first starts; then the unit is started, and brine waits
+for the minions to connect. See docs/ssh.md.`,
 		Example: `  # Ping every host of the roster
   brine ssh '*' test.ping
 
@@ -76,9 +84,15 @@ the others; the exit status is then 3.`,
   brine ssh --file-root ./states --pillar-root ./pillar 'web*' state.apply --max-procs 10
 
   # Dry-run one SLS on two hosts, and remove brine from them afterwards
-  brine ssh -L web1,web2 state.apply nginx test=True --wipe`,
+  brine ssh -L web1,web2 state.apply nginx test=True --wipe
+
+  # Make a host a minion of this master, its key accepted in the same step
+  brine ssh web3 --bootstrap --master tls://salt.example.com:4222`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.boot.on {
+				return o.runBootstrap(cmd.Context(), args, s)
+			}
 			if err := o.complete(args); err != nil {
 				return usage(err)
 			}
@@ -105,12 +119,13 @@ the others; the exit status is then 3.`,
 	f.BoolVar(&o.progress, "progress", false, "show a live line of hosts done and states done (on a terminal; on by default past 10 hosts)")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error (the hosts' too)")
 	o.out.add(f)
+	o.boot.add(f)
 	return cmd
 }
 
 func (o *sshOptions) complete(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("want TARGET FUNCTION [ARG…] [KEY=VALUE…]")
+		return fmt.Errorf("want TARGET FUNCTION [ARG…] [KEY=VALUE…] (or TARGET --bootstrap)")
 	}
 	if err := o.loadHosts(args[0]); err != nil {
 		return err

@@ -83,6 +83,12 @@ type KeyActionRequest struct {
 	// IncludeRejected lets accept take rejected keys too, and reject take
 	// accepted ones, as salt-key's --include-rejected/--include-accepted.
 	Include bool `json:"include,omitempty"`
+	// Nkey, with accept and one id, accepts that id with this public
+	// key whether or not it has asked yet: brine ssh --bootstrap makes
+	// the minion's key and has it accepted before the minion first
+	// starts. An id accepted or rejected with another key is refused
+	// (delete it first); a pending request of another key is replaced.
+	Nkey string `json:"nkey,omitempty"`
 }
 
 // KeyActionReply names the keys changed.
@@ -140,12 +146,9 @@ type JobsKillReply struct {
 	Minions []string `json:"minions"`
 }
 
-// MinionsRequest asks for the minion registry: every accepted minion,
-// or the one ID names; with Grains, each with its grains.
+// MinionsRequest asks for the minion registry.
 type MinionsRequest struct {
 	Header
-	ID     string `json:"id,omitempty"`
-	Grains bool   `json:"grains,omitempty"`
 }
 
 // MinionInfo is one minion in the registry.
@@ -153,8 +156,6 @@ type MinionInfo struct {
 	ID        string    `json:"id"`
 	Connected bool      `json:"connected"`
 	LastSeen  time.Time `json:"last_seen"`
-	// Grains are the minion's grains, when asked for.
-	Grains map[string]any `json:"grains,omitempty"`
 }
 
 // MinionsReply lists the accepted minions.

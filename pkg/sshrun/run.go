@@ -86,52 +86,16 @@ func RunHost(ctx context.Context, h *Host, c Call, o *Options, onEvent func(prot
 		res.Err = err
 		return res
 	}
-	client, err := o.Dialer.Dial(ctx, h)
+	r, copied, err := o.prepare(ctx, h, bin, want)
+	res.Copied = copied
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	defer client.Close()
-	r := &remote{c: client, h: h}
-	dir := h.Dir()
-	out, err := r.output(ctx, "prepare "+dir, []string{"sh", "-c", prepareScript, "sh", dir}, nil)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	lines := strings.Fields(string(out))
-	if len(lines) == 0 {
-		res.Err = &RemoteError{What: "prepare " + dir, Status: 0, Stderr: "no machine type"}
-		return res
-	}
-	if names, ok := unameArch[runtime.GOARCH]; ok && !contains(names, lines[0]) {
-		res.Err = &ArchError{Host: lines[0], Want: runtime.GOOS + "/" + runtime.GOARCH}
-		return res
-	}
-	if len(lines) < 2 || lines[1] != want {
-		f, err := os.Open(bin)
-		if err != nil {
-			res.Err = fmt.Errorf("brine binary: %w", err)
-			return res
-		}
-		out, err := r.output(ctx, "install "+dir+"/brine", []string{"sh", "-c", installScript, "sh", dir}, f)
-		f.Close()
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		if got := strings.Fields(string(out)); len(got) == 0 || got[0] != want {
-			res.Err = &RemoteError{What: "install " + dir + "/brine", Stderr: "the copy's sha256 is not the binary's"}
-			return res
-		}
-		res.Copied = true
-		if o.Log != nil {
-			o.Log.Info("brine copied to the host", "host", h.ID, "dir", dir, "sha256", want)
-		}
-	}
+	defer r.c.Close()
 	res.Return, res.Err = r.shim(ctx, c, o, onEvent)
 	if o.Wipe {
-		if _, err := r.output(ctx, "wipe "+dir, []string{"sh", "-c", wipeScript, "sh", dir}, nil); err != nil && res.Err == nil {
+		if _, err := r.output(ctx, "wipe "+h.Dir(), []string{"sh", "-c", wipeScript, "sh", h.Dir()}, nil); err != nil && res.Err == nil {
 			res.Err = err
 		}
 	}
@@ -223,4 +187,51 @@ func Run(ctx context.Context, hosts []*Host, c Call, o *Options, maxProcs, batch
 		}
 		wg.Wait()
 	}
+}
+
+// prepare connects to a host and makes sure its cache dir holds this
+// brine binary (bin, of sha256 want), copying it only when the one
+// there differs. The caller closes r.c.
+func (o *Options) prepare(ctx context.Context, h *Host, bin, want string) (r *remote, copied bool, err error) {
+	client, err := o.Dialer.Dial(ctx, h)
+	if err != nil {
+		return nil, false, err
+	}
+	r = &remote{c: client, h: h}
+	defer func() {
+		if err != nil {
+			client.Close()
+		}
+	}()
+	dir := h.Dir()
+	out, err := r.output(ctx, "prepare "+dir, []string{"sh", "-c", prepareScript, "sh", dir}, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 {
+		return nil, false, &RemoteError{What: "prepare " + dir, Status: 0, Stderr: "no machine type"}
+	}
+	if names, ok := unameArch[runtime.GOARCH]; ok && !contains(names, lines[0]) {
+		return nil, false, &ArchError{Host: lines[0], Want: runtime.GOOS + "/" + runtime.GOARCH}
+	}
+	if len(lines) >= 2 && lines[1] == want {
+		return r, false, nil
+	}
+	f, err := os.Open(bin)
+	if err != nil {
+		return nil, false, fmt.Errorf("brine binary: %w", err)
+	}
+	out, err = r.output(ctx, "install "+dir+"/brine", []string{"sh", "-c", installScript, "sh", dir}, f)
+	f.Close()
+	if err != nil {
+		return nil, false, err
+	}
+	if got := strings.Fields(string(out)); len(got) == 0 || got[0] != want {
+		return nil, false, &RemoteError{What: "install " + dir + "/brine", Stderr: "the copy's sha256 is not the binary's"}
+	}
+	if o.Log != nil {
+		o.Log.Info("brine copied to the host", "host", h.ID, "dir", dir, "sha256", want)
+	}
+	return r, true, nil
 }

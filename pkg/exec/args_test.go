@@ -1,4 +1,4 @@
-package cliargs
+package exec
 
 import (
 	"reflect"
