@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/brine-cm/brine/master/api"
 	"github.com/brine-cm/brine/pkg/confyaml"
 )
 
@@ -82,6 +83,9 @@ type Config struct {
 	// Metrics serves Prometheus metrics (docs/metrics.md); off unless
 	// metrics.listen is set.
 	Metrics MetricsConfig `yaml:"metrics"`
+	// API serves the HTTP API and the job dashboard (docs/api.md); off
+	// unless api.listen is set.
+	API api.Config `yaml:"api"`
 }
 
 // Defaults returns the configuration used for every key master.yaml
@@ -101,6 +105,7 @@ func Defaults() Config {
 		AuthTTL:     Duration(10 * time.Minute),
 		Limits:      DefaultLimits(),
 		Cluster:     ClusterConfig{Name: DefaultClusterName},
+		API:         api.DefaultConfig(),
 	}
 }
 
@@ -154,6 +159,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateCluster(); err != nil {
+		return err
+	}
+	if err := c.API.Validate(); err != nil {
 		return err
 	}
 	for _, g := range c.AutoAcceptIDs {

@@ -341,7 +341,7 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 		return nil, err
 	}
 	if !found {
-		return nil, fmt.Errorf("job %s is not in the job cache", jid)
+		return nil, proto.NotFound(fmt.Sprintf("job %s is not in the job cache", jid))
 	}
 	for id := range acked {
 		r.Acked = append(r.Acked, id)

@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nkeys"
 	"golang.org/x/time/rate"
 
+	"github.com/brine-cm/brine/master/api"
+	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/metrics"
 	"github.com/brine-cm/brine/pkg/proto"
@@ -90,6 +92,10 @@ type Master struct {
 	// importFrom is a store this master kept alone, to be copied into
 	// the cluster's it now starts in (cluster_grow.go).
 	importFrom string
+
+	// api is the HTTP API when configured, and its connections.
+	api      *api.Server
+	apiConns []*client.Client
 }
 
 // Options lets a caller (tests, the CLI) replace parts of the master.
@@ -199,6 +205,10 @@ func (m *Master) Start(ctx context.Context) (err error) {
 		return err
 	}
 	if err := m.startMetrics(); err != nil {
+		m.Shutdown()
+		return err
+	}
+	if err := m.startAPI(); err != nil {
 		m.Shutdown()
 		return err
 	}
@@ -339,6 +349,7 @@ func (m *Master) Shutdown() {
 	if err := m.metricsSrv.Close(); err != nil {
 		m.log.Warn("metrics: stop", "err", err)
 	}
+	m.stopAPI()
 	if m.stop != nil {
 		m.stop()
 	}

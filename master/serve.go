@@ -268,15 +268,23 @@ func (m *Master) handleJobsKill(ctx context.Context, _ role, data []byte) (proto
 }
 
 func (m *Master) handleMinions(ctx context.Context, _ role, data []byte) (proto.Message, error) {
+	var req proto.MinionsRequest
+	if err := proto.Unmarshal(data, &req); err != nil {
+		return nil, err
+	}
 	r := &proto.MinionsReply{}
 	for _, k := range m.allKeys() {
-		if k.State != proto.KeyAccepted {
+		if k.State != proto.KeyAccepted || (req.ID != "" && k.ID != req.ID) {
 			continue
 		}
 		m.mu.Lock()
 		last := m.seen[k.ID]
 		m.mu.Unlock()
-		r.Minions = append(r.Minions, proto.MinionInfo{ID: k.ID, Connected: m.connected(ctx, k), LastSeen: last})
+		mi := proto.MinionInfo{ID: k.ID, Connected: m.connected(ctx, k), LastSeen: last}
+		if req.Grains {
+			mi.Grains = m.grainsOf(k.ID)
+		}
+		r.Minions = append(r.Minions, mi)
 	}
 	return r, nil
 }

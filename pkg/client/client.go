@@ -35,6 +35,9 @@ type Config struct {
 	ReadOnly bool
 	// Name is the connection name, for the server's logs.
 	Name string
+	// Options are added to the connection's (the master's HTTP API
+	// connects in process).
+	Options []nats.Option
 }
 
 // Client is a connection to the master.
@@ -72,6 +75,7 @@ func Connect(cfg Config) (*Client, error) {
 	if strings.HasPrefix(cfg.URL, "tls://") && cfg.CAFile != "" {
 		opts = append(opts, nats.RootCAs(cfg.CAFile))
 	}
+	opts = append(opts, cfg.Options...)
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to master at %s: %w (is `brine master` running there? -c DIR names the directory of its master.yaml, --nats-url its address)", cfg.URL, err)
@@ -263,6 +267,17 @@ func (c *Client) Minions(ctx context.Context) ([]proto.MinionInfo, error) {
 	err := c.ask(ctx, proto.SubjMinions, &proto.MinionsRequest{}, &r)
 	return r.Minions, err
 }
+
+// MinionGrains lists the accepted minions with their grains: every one,
+// or the one id names (none when it is not an accepted minion).
+func (c *Client) MinionGrains(ctx context.Context, id string) ([]proto.MinionInfo, error) {
+	var r proto.MinionsReply
+	err := c.ask(ctx, proto.SubjMinions, &proto.MinionsRequest{ID: id, Grains: true}, &r)
+	return r.Minions, err
+}
+
+// ReadOnly reports whether the client holds the read-only credential.
+func (c *Client) ReadOnly() bool { return c.readOnly }
 
 // Job is what to run, and where.
 type Job struct {

@@ -48,6 +48,26 @@ type Host struct {
 	// on the minion itself (saltutil.*, grains.setval); nil under brine
 	// call --local.
 	Agent Agent
+	// Sys replaces the package manager's commands and the init system;
+	// unit tests set it, nil is the real ones.
+	Sys *SysHooks
+}
+
+// SysHooks are fakes of the system for unit tests of pkg.* and
+// service.*.
+type SysHooks struct {
+	PkgRunner  states.PkgRunner
+	InitSystem func(ctx context.Context) (states.InitSystem, error)
+}
+
+// stateEnv is the state modules' view of the host, for the functions
+// that share their code (pkg.*, service.*): one run cache per call.
+func (c *call) stateEnv() *states.Env {
+	env := &states.Env{Files: c.host.Files, Grains: c.host.Grains, Pillar: c.host.Pillar, Log: c.host.Log, Cache: &states.RunCache{}}
+	if hk := c.host.Sys; hk != nil && hk.InitSystem != nil {
+		states.UseInitSystem(env, c.host.Root, hk.InitSystem)
+	}
+	return env
 }
 
 // Agent is what a minion offers the functions that act on the minion
@@ -130,7 +150,8 @@ var functions = map[string]function{}
 
 // register adds an execution function with its one-line doc and the
 // arguments it takes, in the order a positional argument fills them (as
-// Python binds a call). As states.Register does, it panics on a mistake,
+// Python binds a call). A Many Param takes every positional argument
+// left: those after it are keyword-only, as after Python's *args. As states.Register does, it panics on a mistake,
 // which the first test to load the package finds.
 func register(name string, run func(context.Context, *call) Return, doc string, params ...states.Param) {
 	if _, dup := functions[name]; dup {
@@ -141,8 +162,8 @@ func register(name string, run func(context.Context, *call) Return, doc string, 
 		if p.Name == "" || p.Doc == "" || seen[p.Name] {
 			panic("exec: " + name + ": a Param without a name or doc, or declared twice")
 		}
-		if p.Many && i != len(params)-1 && !params[len(params)-1].Rest {
-			panic("exec: " + name + ": a Many Param must come last")
+		if p.Many && i > 0 && params[i-1].Many {
+			panic("exec: " + name + ": two Many Params")
 		}
 		seen[p.Name] = true
 	}

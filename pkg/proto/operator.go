@@ -146,9 +146,12 @@ type JobsKillReply struct {
 	Minions []string `json:"minions"`
 }
 
-// MinionsRequest asks for the minion registry.
+// MinionsRequest asks for the minion registry: every accepted minion,
+// or the one ID names; with Grains, each with its grains.
 type MinionsRequest struct {
 	Header
+	ID     string `json:"id,omitempty"`
+	Grains bool   `json:"grains,omitempty"`
 }
 
 // MinionInfo is one minion in the registry.
@@ -156,6 +159,8 @@ type MinionInfo struct {
 	ID        string    `json:"id"`
 	Connected bool      `json:"connected"`
 	LastSeen  time.Time `json:"last_seen"`
+	// Grains are the minion's grains, when asked for.
+	Grains map[string]any `json:"grains,omitempty"`
 }
 
 // MinionsReply lists the accepted minions.

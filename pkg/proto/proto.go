@@ -79,7 +79,22 @@ type Reply struct {
 	Header
 	Error string `json:"error,omitempty"`
 	Busy  bool   `json:"busy,omitempty"`
+	// NotFound says the error is that what was asked for is not there
+	// (a job not in the job cache): Err then matches ErrNotFound.
+	NotFound bool `json:"not_found,omitempty"`
 }
+
+// ErrNotFound is what a reply's error matches when the master has no
+// such thing (errors.Is).
+var ErrNotFound = errors.New("not found")
+
+// NotFound is an error that matches ErrNotFound and reads as msg.
+func NotFound(msg string) error { return notFoundError(msg) }
+
+type notFoundError string
+
+func (e notFoundError) Error() string        { return string(e) }
+func (e notFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // ErrBusy is the error of a Busy reply.
 var ErrBusy = errors.New("the master is busy; ask again")
@@ -97,12 +112,14 @@ func (r *Reply) Err() error {
 		return ErrBusy
 	case r.Error == "":
 		return nil
+	case r.NotFound:
+		return NotFound(r.Error)
 	}
 	return errors.New(r.Error)
 }
 
 // ErrorReply encodes a reply carrying only an error.
 func ErrorReply(err error) []byte {
-	b, _ := Marshal(&Reply{Error: err.Error()})
+	b, _ := Marshal(&Reply{Error: err.Error(), NotFound: errors.Is(err, ErrNotFound)})
 	return b
 }

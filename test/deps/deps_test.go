@@ -43,6 +43,9 @@ var rules = []struct {
 	{"pkg/output/...", []string{"github.com/nats-io/...", "master/...", "minion/..."}, "printers print values"},
 	{"pkg/sshrun/...", []string{"master/...", "minion/...", "pkg/client/...", "github.com/nats-io/nats.go/...", "github.com/nats-io/nats-server/..."},
 		"brine ssh speaks SSH alone; --bootstrap reaches the master through an interface the command wires"},
+	{"master/api/...", []string{"github.com/nats-io/nats-server/...", "github.com/nats-io/nats.go/jetstream", "minion/...", "states/...", "pkg/engine/..."},
+		"the HTTP API reaches the master as the command does, through pkg/client: no rights of its own"},
+	{"pkg/cliargs/...", []string{mod + "..."}, "argument words, a leaf"},
 }
 
 type pkg struct {

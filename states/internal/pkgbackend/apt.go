@@ -334,3 +334,25 @@ func ParseAptPolicy(out []byte) map[string]Available {
 	flush()
 	return res
 }
+
+// Upgrader is a backend that upgrades every package it can (pkg.upgrade,
+// pkg.list_upgrades).
+type Upgrader interface {
+	Upgrade(ctx context.Context, dist, simulate bool) ([]Change, error)
+}
+
+// Upgrade runs apt-get upgrade, or dist-upgrade (or its simulation).
+func (a *Apt) Upgrade(ctx context.Context, dist, simulate bool) ([]Change, error) {
+	verb := "upgrade"
+	if dist {
+		verb = "dist-upgrade"
+	}
+	out, err := a.run(ctx, aptGet(simulate, verb), nil, !simulate)
+	if err != nil {
+		return nil, fmt.Errorf("apt-get %s: %w", verb, err)
+	}
+	if simulate {
+		return ParseAptSimulate(out), nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,124 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/states"
+)
+
+func init() {
+	register("state.sls_id", stateSLSID, "Apply one state ID of the named SLS, with the states it requires: state.sls_id nginx web [test=True].",
+		stateRunParams(
+			states.Param{Name: "id", Type: states.String, Required: true, Doc: "the state ID."},
+			states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc})...)
+	register("state.show_states", stateShowStates, "Show the SLS of the highstate (or of the SLS named), in the order their states run.",
+		states.Param{Name: "sls", Type: states.StringList, Doc: "SLS names to show rather than the highstate's."}, saltenvParam, pillarParam)
+	register("state.show_low_sls", stateShowLowSLS, "Show the low chunks of the named SLS, in run order.",
+		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam,
+		states.Param{Name: "test", Type: states.Bool, Default: false, Doc: "accepted: nothing runs."})
+}
+
+// chunksFor compiles the named SLS (the mods argument, or arg) or, with
+// none named, the highstate.
+func (r *stateRun) chunksFor(ctx context.Context, arg string) ([]sls.Chunk, error) {
+	var h *sls.High
+	var err error
+	if r.c.has(arg) {
+		h, err = r.high(ctx, r.refsOf(arg))
+	} else {
+		h, err = r.highstate(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return h.Compile()
+}
+
+// refsOf reads an SLS list argument as slsRefs reads mods.
+func (r *stateRun) refsOf(arg string) []sls.Ref {
+	saved := r.c.kw["mods"]
+	r.c.kw["mods"] = r.c.kw[arg]
+	defer func() { r.c.kw["mods"] = saved }()
+	return r.slsRefs()
+}
+
+// stateSLSID runs the chunks of one ID and, as Salt's call_chunk does,
+// the chunks they require (transitively), in run order.
+var stateSLSID = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	chunks, err := r.chunksFor(ctx, "mods")
+	if err != nil {
+		return compileFailed(err)
+	}
+	id := r.c.str("id")
+	byKey := map[string]sls.Chunk{}
+	for _, ch := range chunks {
+		byKey[ch.Key()] = ch
+	}
+	keep := map[string]bool{}
+	var visit func(ch sls.Chunk)
+	visit = func(ch sls.Chunk) {
+		if keep[ch.Key()] {
+			return
+		}
+		keep[ch.Key()] = true
+		for _, rq := range ch.Requisites {
+			for _, t := range rq.Targets {
+				if dep, ok := byKey[t]; ok {
+					visit(dep)
+				}
+			}
+		}
+	}
+	for _, ch := range chunks {
+		if ch.ID == id {
+			visit(ch)
+		}
+	}
+	if len(keep) == 0 {
+		return compileFailed(fmt.Errorf("No matches for ID '%s' found in SLS '%s' within saltenv '%s'", id, joinMods(r), r.env))
+	}
+	var run []sls.Chunk
+	for _, ch := range chunks {
+		if keep[ch.Key()] {
+			run = append(run, ch)
+		}
+	}
+	return r.run(ctx, run)
+})
+
+func joinMods(r *stateRun) string {
+	s := ""
+	for i, ref := range r.slsRefs() {
+		if i > 0 {
+			s += ","
+		}
+		s += ref.Name
+	}
+	return s
+}
+
+var stateShowStates = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	chunks, err := r.chunksFor(ctx, "sls")
+	if err != nil {
+		return compileFailed(err)
+	}
+	out := []string{}
+	seen := map[string]bool{}
+	for _, ch := range chunks {
+		if !seen[ch.SLS] {
+			seen[ch.SLS] = true
+			out = append(out, ch.SLS)
+		}
+	}
+	return nested(out)
+})
+
+var stateShowLowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	chunks, err := r.chunksFor(ctx, "mods")
+	if err != nil {
+		return compileFailed(err)
+	}
+	return nested(sls.Lowstate(chunks))
+})
