@@ -31,7 +31,7 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePill
 		// roots: a minion chooses its grains, and a template may put
 		// one in a path.
 		Globals: func(m top.Minion) map[string]any {
-			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
+			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
 		Nodegroups: nodegroups,
@@ -40,20 +40,23 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePill
 
 func (p *treePillar) Pillar(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
 	grains = withID(grains, id)
-	return p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
-}
-
-// PillarJSON renders a minion's pillar as a JSON object whose keys keep
-// the order of the pillar files, for the minion's templates.
-func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any) ([]byte, error) {
-	grains = withID(grains, id)
-	c := *p.c
-	c.Order = jinja.NewKeyOrder()
-	pillar, err := c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	pillar, err := p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(c.Order.Ordered(pillar))
+	return pillar.PlainMap(), nil
+}
+
+// PillarJSON renders a minion's pillar as a JSON object whose keys keep
+// the order of the pillar files (the compiled pillar is an odict.Map),
+// for the minion's templates.
+func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any) ([]byte, error) {
+	grains = withID(grains, id)
+	pillar, err := p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(pillar)
 }
 
 // withID is a minion's grains with its authenticated id, whatever the

@@ -1,7 +1,6 @@
 package minion
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,8 +18,8 @@ import (
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/natsreq"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/proto"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
 // requestTimeout bounds one request to the master.
@@ -264,25 +263,21 @@ func (m *Minion) request(ctx context.Context, msg *nats.Msg) ([]byte, error) {
 	return r.Request(ctx, msg)
 }
 
-// fetchPillar asks the master for this minion's pillar. The key order of
-// its dicts, as the pillar files had them, goes into order, so that the
-// job's templates loop over pillar in file order, as Salt's do.
-func (m *Minion) fetchPillar(ctx context.Context, order *jinja.KeyOrder) (map[string]any, error) {
+// fetchPillar asks the master for this minion's pillar. Its dicts keep
+// the order the master sent them in, the pillar files' (odict.Map), so
+// that the job's templates loop over pillar in file order, as Salt's do;
+// numbers stay json.Number, so that integers stay integers.
+func (m *Minion) fetchPillar(ctx context.Context) (*odict.Map, error) {
 	var r proto.PillarReply
 	if err := m.ask(ctx, proto.SubjPillar(m.id), &proto.PillarRequest{ID: m.id, Env: m.cfg.Saltenv}, &r); err != nil {
 		return nil, fmt.Errorf("pillar: %w", err)
 	}
-	pillar := map[string]any{}
+	pillar := odict.New(0)
 	if len(r.Pillar) == 0 || string(r.Pillar) == "null" {
 		return pillar, nil
 	}
-	d := json.NewDecoder(bytes.NewReader(r.Pillar))
-	d.UseNumber()
-	if err := d.Decode(&pillar); err != nil {
+	if err := json.Unmarshal(r.Pillar, pillar); err != nil {
 		return nil, fmt.Errorf("pillar: %w", err)
-	}
-	if err := order.FromJSON(r.Pillar, "", pillar); err != nil {
-		m.log.Warn("pillar key order", "err", err)
 	}
 	return pillar, nil
 }

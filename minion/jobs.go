@@ -15,7 +15,6 @@ import (
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
 // isStateRun reports whether a function applies states, so that only one
@@ -288,9 +287,8 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 		return nil
 	}
 	if needsPillar(job.Fun) {
-		host.Order = jinja.NewKeyOrder()
 		asked := time.Now()
-		p, err := m.fetchPillar(ctx, host.Order)
+		p, err := m.fetchPillar(ctx)
 		m.metrics.pillarFetched(time.Since(asked), err)
 		if err != nil {
 			_ = rch.note(err)

@@ -29,9 +29,11 @@ func grainsItem(_ context.Context, c *call) Return {
 	return nested(out)
 }
 
-func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar) }
+// pillarItems and pillarGet return plain dicts, which the outputters
+// print sorted, as a Salt minion's pillar (dicts, through msgpack) is.
+func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar.PlainMap()) }
 
-func pillarGet(_ context.Context, c *call) Return { return nestedGet(c, c.host.Pillar) }
+func pillarGet(_ context.Context, c *call) Return { return nestedGet(c, c.host.Pillar.PlainMap()) }
 
 // nestedGet serves grains.get and pillar.get: a key with ':' between
 // nested keys, and default when it is missing.

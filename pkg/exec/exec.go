@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/engine"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -20,7 +20,9 @@ import (
 type Host struct {
 	ID     string
 	Grains map[string]any
-	Pillar map[string]any
+	// Pillar is the host's pillar, its dicts in the pillar files' order,
+	// which templates loop in as Salt's do. nil is an empty pillar.
+	Pillar *odict.Map
 	Files  states.FileSource // salt:// files and the state tree
 	Env    string            // saltenv, "base" by default
 	Root   string            // --root
@@ -33,10 +35,6 @@ type Host struct {
 	OnCompiled func(time.Duration)
 	// Failhard stops a state run at the first failure.
 	Failhard bool
-	// Order is the key order of Pillar's dicts as their files had them,
-	// so that templates loop over pillar in file order, as Salt does.
-	// nil: pillar dicts loop in sorted key order.
-	Order *jinja.KeyOrder
 	// Opts are minion options templates read as opts, over brine's
 	// defaults (templateOpts): a caller that knows its pillar_roots or
 	// config_dir sets them here.

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,7 +19,7 @@ func testHost(t *testing.T) *Host {
 	return &Host{
 		ID:     "m1",
 		Grains: map[string]any{"os": "Debian", "ip4_interfaces": map[string]any{"eth0": []any{"10.0.0.5"}}},
-		Pillar: map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}}},
+		Pillar: odict.From(map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}}}),
 		Files:  &fileroot.Source{Roots: fileroot.Roots{"base": {t.TempDir()}}},
 		Root:   t.TempDir(),
 	}

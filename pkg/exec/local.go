@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"log/slog"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
@@ -68,10 +69,7 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 		// grains.setval keeps what it sets in the grains file given.
 		GrainsFile: l.GrainsFile,
 		Failhard:   l.Failhard,
-		// One key-order table for the run: pillar's dicts loop in file
-		// order in every template, as in Salt.
-		Order:  jinja.NewKeyOrder(),
-		Pillar: map[string]any{},
+		Pillar:     odict.New(0),
 	}
 	if len(l.PillarRoots) == 0 {
 		return host, nil
@@ -80,10 +78,9 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	pc := &pillar.Compiler{
 		Files: &fileroot.Source{Roots: fileroot.Roots{env: l.PillarRoots}, Env: env},
 		Globals: func(m top.Minion) map[string]any {
-			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
-				Opts: templateOpts(host, env, false), Order: host.Order, Root: l.Root}, "", "", env)
+			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
+				Opts: templateOpts(host, env, false), Root: l.Root}, "", "", env)
 		},
-		Order: host.Order,
 	}
 	p, err := pc.Compile(ctx, top.Minion{ID: id, Grains: g})
 	if err != nil {

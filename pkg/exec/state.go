@@ -9,8 +9,8 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/output"
-	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/states"
@@ -35,9 +35,9 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	}
 	if extra, ok := c.kw["pillar"].(map[string]any); ok {
 		if c.host.Pillar == nil {
-			c.host.Pillar = map[string]any{}
+			c.host.Pillar = odict.New(0)
 		}
-		pillar.Merge(c.host.Pillar, extra)
+		c.host.Pillar.Merge(odict.From(extra))
 	}
 	excl, err := parseExclude(c.kw["exclude"])
 	if err != nil {
@@ -99,7 +99,7 @@ func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
 	if err != nil {
 		return nil, err
 	}
-	byEnv, err := t.SLSFor(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar}, nil)
+	byEnv, err := t.SLSFor(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 		Files:  host.Files,
 		Render: r.comp,
 		Grains: host.Grains,
-		Pillar: host.Pillar,
+		Pillar: host.Pillar.PlainMap(),
 		Log:    host.Log,
 		Cache:  &states.RunCache{},
 	}

@@ -22,7 +22,6 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 		Opts:   opts,
 		ID:     h.ID,
 		RunCmd: func(line string, merge bool) (jinja.CmdResult, error) { return runTemplateCmd(ctx, line, merge) },
-		Order:  h.Order,
 		Root:   h.Root,
 	}, "", "", env)
 }

@@ -12,8 +12,8 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/sls"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/pkg/tree"
 )
@@ -27,16 +27,13 @@ type Compiler struct {
 	Globals func(m top.Minion) map[string]any
 	// Nodegroups are the master's nodegroups, for N@ and `- match: nodegroup`.
 	Nodegroups map[string]string
-	// Order, when set, records the key order of the pillar's dicts as
-	// the files had them, so that templates loop over pillar in file
-	// order, as Salt does. It lives as long as the run that uses the
-	// pillar.
-	Order *jinja.KeyOrder
 }
 
-// Compile returns the pillar of one minion. A missing pillar top.sls is an
-// empty pillar, not an error.
-func (c *Compiler) Compile(ctx context.Context, m top.Minion) (map[string]any, error) {
+// Compile returns the pillar of one minion, its dicts in the order the
+// files gave them (keys a later file adds come after), so that templates
+// loop over pillar in file order, as Salt's do. A missing pillar top.sls
+// is an empty pillar, not an error.
+func (c *Compiler) Compile(ctx context.Context, m top.Minion) (*odict.Map, error) {
 	var globals map[string]any
 	if c.Globals != nil {
 		globals = c.Globals(m)
@@ -44,7 +41,7 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (map[string]any, e
 	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }}
 	src, err := comp.RenderFile(ctx, "salt://top.sls", nil)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]any{}, nil
+		return odict.New(0), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pillar top.sls: %w", err)
@@ -57,7 +54,7 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (map[string]any, e
 	if err != nil {
 		return nil, fmt.Errorf("pillar top.sls: %w", err)
 	}
-	out := map[string]any{}
+	out := odict.New(0)
 	seen := map[string]bool{}
 	for _, env := range t.Envs() {
 		for _, name := range byEnv[env] {
@@ -70,7 +67,7 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (map[string]any, e
 }
 
 // load renders one pillar SLS (and its includes) and merges it into out.
-func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name string, out map[string]any, seen map[string]bool) error {
+func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name string, out *odict.Map, seen map[string]bool) error {
 	if seen[env+":"+name] {
 		return nil
 	}
@@ -88,19 +85,19 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", file, err)
 	}
-	decoded, err := sls.DecodeYAMLOrdered(file, src, false, c.Order)
+	decoded, err := sls.DecodeYAMLOrdered(file, src, false)
 	if err != nil {
 		return fmt.Errorf("pillar: %w", err)
 	}
-	data, ok := decoded.(map[string]any)
+	data, ok := decoded.(*odict.Map)
 	if decoded != nil && !ok {
-		return fmt.Errorf("pillar %s: want a mapping at the top, got %T", file, decoded)
+		return fmt.Errorf("pillar %s: want a mapping at the top, got %s", file, kind(decoded))
 	}
 	if data == nil {
-		data = map[string]any{}
+		data = odict.New(0)
 	}
-	if inc, ok := data["include"]; ok {
-		delete(data, "include")
+	if inc, ok := data.Get("include"); ok {
+		data.Delete("include")
 		list, _ := inc.([]any)
 		for _, i := range list {
 			s, ok := i.(string)
@@ -115,9 +112,19 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 			}
 		}
 	}
-	Merge(out, data)
-	c.Order.Extend(out, data)
+	out.Merge(data)
 	return nil
+}
+
+// kind names a YAML value's type in an error.
+func kind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // relative resolves a relative include (".x", "..x") against the SLS

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 func compileSLS(t testing.TB, files map[string]string, names ...string) []Chunk {
@@ -232,30 +231,6 @@ func TestHighAdd(t *testing.T) {
 	chunks, err := h.Compile()
 	if err != nil || len(chunks) != 1 || chunks[0].Name != "true" || chunks[0].Func() != "cmd.run" {
 		t.Fatalf("Compile = %+v, %v", chunks, err)
-	}
-}
-
-// A big tree must compile in a few milliseconds.
-func TestCompileSpeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
-	high := bigHigh(t, 1000)
-	best := time.Hour
-	for i := 0; i < 5; i++ {
-		start := time.Now()
-		chunks, err := high.Compile()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(chunks) != 1000 {
-			t.Fatalf("got %d chunks", len(chunks))
-		}
-		best = min(best, time.Since(start))
-	}
-	t.Logf("compile 1000 states: %v", best)
-	if best > 50*time.Millisecond {
-		t.Errorf("compiling 1000 states took %v; want a few ms", best)
 	}
 }
 

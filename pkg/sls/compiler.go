@@ -2,6 +2,7 @@ package sls
 
 import (
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 
 	"bytes"
 	"context"
@@ -142,7 +143,7 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 // for a file with no Jinja, so that the dicts it gives as arguments
 // (file.managed's context, say) keep their order in the templates they
 // reach.
-func (b *build) plainOrder() *jinja.KeyOrder {
+func (b *build) plainOrder() *keyorder.KeyOrder {
 	if !b.orderSet && b.c.Vars != nil {
 		b.order = jinja.VarsOrder(b.c.Vars("", ""))
 		b.orderSet = true
@@ -158,7 +159,7 @@ type build struct {
 	errs     ErrorList
 	extends  []*State
 	excludes []exclude
-	order    *jinja.KeyOrder // see plainOrder
+	order    *keyorder.KeyOrder // see plainOrder
 	orderSet bool
 }
 
@@ -184,7 +185,7 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
 		return
 	}
-	var order *jinja.KeyOrder
+	var order *keyorder.KeyOrder
 	if useJinja && HasJinja(src) {
 		out, o, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
 		if err != nil {
@@ -359,7 +360,7 @@ func HasJinja(src []byte) bool {
 // Salt's per-file names, and extra on top.
 // The key-order table the render used comes back with the text, for the
 // decoder of what it made.
-func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, *jinja.KeyOrder, error) {
+func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, *keyorder.KeyOrder, error) {
 	var base map[string]any
 	if c.Vars != nil {
 		base = c.Vars(slsName, tplPath)

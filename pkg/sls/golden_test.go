@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,16 +109,15 @@ func runArchive(t testing.TB, a *archive) string {
 
 // withSaltVars gives the compiler Salt's template variables when the
 // archive has a `_pillar.yaml` or `_grains.yaml`: pillar read as Salt reads
-// it (DecodeYAMLOrdered), with one key-order table for the run, as
-// brine call should set them up.
+// it (DecodeYAMLOrdered: dicts in file order), as brine call sets them
+// up.
 func withSaltVars(t testing.TB, c *Compiler, a *archive) {
 	p, hasP := a.files["_pillar.yaml"]
 	g, hasG := a.files["_grains.yaml"]
 	if !hasP && !hasG {
 		return
 	}
-	order := jinja.NewKeyOrder()
-	pillar, err := DecodeYAMLOrdered("_pillar.yaml", []byte(p), false, order)
+	pillar, err := DecodeYAMLOrdered("_pillar.yaml", []byte(p), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +125,9 @@ func withSaltVars(t testing.TB, c *Compiler, a *archive) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pm, _ := pillar.(map[string]any)
+	pm, _ := pillar.(*odict.Map)
 	gm, _ := grains.(map[string]any)
-	ctx := jinja.SaltContext{Pillar: pm, Grains: gm, ID: "minion1", Order: order}
+	ctx := jinja.SaltContext{Pillar: pm, Grains: gm, ID: "minion1"}
 	c.Vars = func(sls, tpl string) map[string]any { return jinja.SaltVars(ctx, sls, tpl, "base") }
 }
 

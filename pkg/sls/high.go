@@ -2,10 +2,10 @@ package sls
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"slices"
 	"strings"
 
-	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"gopkg.in/yaml.v3"
 )
 
@@ -157,7 +157,7 @@ type exclude struct {
 // parseSLS reads the high data of one SLS file. It keeps going after a
 // bad state so that one run reports every problem.
 // The key order of mappings in arguments is recorded in order (may be nil).
-func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *jinja.KeyOrder) (*slsFile, ErrorList) {
+func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *keyorder.KeyOrder) (*slsFile, ErrorList) {
 	var errs ErrorList
 	root, err := parseYAML(src, pos, true)
 	if err != nil {

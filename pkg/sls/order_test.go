@@ -2,16 +2,18 @@ package sls
 
 import (
 	"context"
+	"github.com/brine-cm/brine/pkg/odict"
 	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
-// One key-order table for the run (SaltContext.Order), holding the
-// pillar's file order: states declared in a loop over pillar come in the
-// pillar's order, and a dict given as an argument (a template's context)
-// keeps the order it was written in when the template loops over it.
+// Pillar in file order (an odict.Map): states declared in a loop over
+// pillar come in the pillar's order; and a dict given as an argument (a
+// template's context) keeps the order it was written in when a template
+// of the same run loops over it. A pillar whose order is unknown (built
+// from a Go map) loops sorted.
 func TestKeyOrderThroughRun(t *testing.T) {
 	c := writeTree(t, map[string]string{
 		"users.sls": `{% for name, u in pillar['users'].items() %}
@@ -33,18 +35,19 @@ conf:
 		conf   string
 	}{
 		{true, "zed amy kim conf plainconf", "zeta=1 alpha=2 mu=3 "},
-		{false, "amy kim zed conf plainconf", "alpha=2 mu=3 zeta=1 "},
+		{false, "amy kim zed conf plainconf", "zeta=1 alpha=2 mu=3 "},
 	} {
-		order := jinja.NewKeyOrder()
-		p, err := DecodeYAMLOrdered("p.sls", []byte("users:\n  zed: {uid: 3}\n  amy: {uid: 1}\n  kim: {uid: 2}\n"), false, order)
+		p, err := DecodeYAMLOrdered("p.sls", []byte("users:\n  zed: {uid: 3}\n  amy: {uid: 1}\n  kim: {uid: 2}\n"), false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := jinja.SaltContext{Pillar: p.(map[string]any)}
-		if tc.shared {
-			sc.Order = order
+		sc := jinja.SaltContext{Pillar: p.(*odict.Map)}
+		if !tc.shared {
+			sc.Pillar = odict.From(sc.Pillar.PlainMap())
 		}
-		c.Vars = func(sls, tpl string) map[string]any { return jinja.SaltVars(sc, sls, tpl, "base") }
+		// One set of globals for the run, as pkg/exec builds them.
+		vars := jinja.SaltVars(sc, "", "", "base")
+		c.Vars = func(string, string) map[string]any { return vars }
 		high, err := c.HighState(context.Background(), []string{"users", "plain"})
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package sls
 import (
 	"bytes"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"math"
 	"regexp"
 	"strconv"
@@ -141,9 +142,9 @@ func quoteLine(src []byte, n int) string {
 
 // decoder turns yaml.Node trees into plain Go values with Salt's meaning.
 type decoder struct {
-	pos   Pos             // File and Rendered; Line is set per node
-	nodes int             // nodes visited, against maxNodes
-	order *jinja.KeyOrder // records mapping key order; may be nil
+	pos   Pos                // File and Rendered; Line is set per node
+	nodes int                // nodes visited, against maxNodes
+	order *keyorder.KeyOrder // records mapping key order; may be nil
 }
 
 func (d *decoder) at(n *yaml.Node) Pos {
@@ -405,11 +406,16 @@ func pyKeyOrder(n *yaml.Node, ps []pair) []string {
 // DecodeYAMLOrdered decodes data (pillar) as Salt's YAML loader reads it,
 // as SLS files are read: unlike DecodeYAML, yes/no/on/off are booleans and
 // 0644 is the integer 644 (jinja.SaltYAML), which is what templates test
-// and print in Salt. It also records in order the key order of every
-// mapping, so that Jinja loops over the data in file order, as Salt does.
-// order may be nil.
-func DecodeYAMLOrdered(file string, src []byte, rendered bool, order *jinja.KeyOrder) (any, error) {
-	return decodeYAML(file, src, rendered, order, true)
+// and print in Salt. Every mapping is an *odict.Map in the order PyYAML
+// inserts its keys (merged keys first), so that the data keeps its file
+// order wherever it goes, as Salt's OrderedDicts do.
+func DecodeYAMLOrdered(file string, src []byte, rendered bool) (any, error) {
+	order := keyorder.New()
+	v, err := decodeYAML(file, src, rendered, order, true)
+	if err != nil {
+		return nil, err
+	}
+	return order.ToOdict(v), nil
 }
 
 // DecodeYAML decodes one YAML document with Salt's meaning, as SLS files
@@ -421,7 +427,7 @@ func DecodeYAML(file string, src []byte, rendered bool) (any, error) {
 	return decodeYAML(file, src, rendered, nil, false)
 }
 
-func decodeYAML(file string, src []byte, rendered bool, order *jinja.KeyOrder, salt bool) (any, error) {
+func decodeYAML(file string, src []byte, rendered bool, order *keyorder.KeyOrder, salt bool) (any, error) {
 	pos := Pos{File: file, Rendered: rendered}
 	root, err := parseYAML(src, pos, salt)
 	if err != nil || root == nil {

@@ -2,6 +2,7 @@ package sls
 
 import (
 	"context"
+	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"reflect"
 	"strings"
@@ -339,28 +340,33 @@ func TestDecodeYAML(t *testing.T) {
 	}
 }
 
-// DecodeYAMLOrdered records each mapping's key order as PyYAML would
-// insert it (merged keys first), for pillar loops in file order.
+// DecodeYAMLOrdered makes each mapping an odict.Map in the order PyYAML
+// inserts its keys (merged keys first), for pillar loops in file order.
 func TestDecodeYAMLOrdered(t *testing.T) {
-	o := jinja.NewKeyOrder()
-	v, err := DecodeYAMLOrdered("p.sls", []byte("defs: &d {y: 1, x: 2}\nusers:\n  zed: {<<: *d, uid: 3}\n  amy: {uid: 1}\nmode: 0644\n"), false, o)
+	v, err := DecodeYAMLOrdered("p.sls", []byte("defs: &d {y: 1, x: 2}\nusers:\n  zed: {<<: *d, uid: 3}\n  amy: {uid: 1}\nlist: [{b: 1, a: 2}]\nmode: 0644\n"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := v.(map[string]any)
-	if got, want := o.Keys(m), []string{"defs", "users", "mode"}; !reflect.DeepEqual(got, want) {
+	m := v.(*odict.Map)
+	if got, want := m.Keys(), []string{"defs", "users", "list", "mode"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("top: %v, want %v", got, want)
 	}
-	users := m["users"].(map[string]any)
-	if got, want := o.Keys(users), []string{"zed", "amy"}; !reflect.DeepEqual(got, want) {
+	uv, _ := m.Get("users")
+	users := uv.(*odict.Map)
+	if got, want := users.Keys(), []string{"zed", "amy"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("users: %v, want %v", got, want)
 	}
-	if got, want := o.Keys(users["zed"].(map[string]any)), []string{"y", "x", "uid"}; !reflect.DeepEqual(got, want) {
+	zed, _ := users.Get("zed")
+	if got, want := zed.(*odict.Map).Keys(), []string{"y", "x", "uid"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("zed: %v, want %v", got, want)
 	}
+	lv, _ := m.Get("list")
+	if got, want := lv.([]any)[0].(*odict.Map).Keys(), []string{"b", "a"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("list item: %v, want %v", got, want)
+	}
 	// Unlike DecodeYAML, it reads values as Salt does.
-	if m["mode"] != 644 {
-		t.Errorf("mode = %#v; want 644, as Salt's loader reads 0644", m["mode"])
+	if mode, _ := m.Get("mode"); mode != 644 {
+		t.Errorf("mode = %#v; want 644, as Salt's loader reads 0644", mode)
 	}
 }
 

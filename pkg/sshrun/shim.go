@@ -1,10 +1,10 @@
 package sshrun
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -20,8 +20,8 @@ import (
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/grains"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/proto"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
 // ShimOptions are the shim's: what the operator put on its command line.
@@ -66,13 +66,12 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, o ShimOptions) erro
 	host := &exec.Host{
 		ID:       o.ID,
 		Grains:   g,
-		Pillar:   map[string]any{},
+		Pillar:   odict.New(0),
 		Files:    &shimFiles{s: s, env: env},
 		Env:      env,
 		Root:     c.Root,
 		Log:      o.Log,
 		Failhard: c.Failhard,
-		Order:    jinja.NewKeyOrder(),
 		OnState: func(r engine.StateResult) {
 			ev := exec.WireState(r)
 			if err := s.send(&message{T: tEvent, Event: &ev}); err != nil {
@@ -81,12 +80,9 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, o ShimOptions) erro
 		},
 	}
 	if len(start.Pillar) > 0 && string(start.Pillar) != "null" {
-		d := jsonDecoder(start.Pillar)
-		if err := d.Decode(&host.Pillar); err != nil {
+		// In the pillar files' order, numbers as json.Number.
+		if err := json.Unmarshal(start.Pillar, host.Pillar); err != nil {
 			return fmt.Errorf("pillar: %w", err)
-		}
-		if err := host.Order.FromJSON(start.Pillar, "", host.Pillar); err != nil {
-			o.Log.Warn("pillar key order", "err", err)
 		}
 	}
 	begin := time.Now().UTC()
@@ -237,9 +233,4 @@ func sum(b []byte) string {
 
 func validSHA(s string) bool {
 	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
-}
-
-func jsonDecoder(b []byte) interface{ Decode(any) error } {
-	d := newJSONDecoder(bytes.NewReader(b))
-	return d
 }

@@ -103,16 +103,15 @@ func (t *Tree) pillarJSON(ctx context.Context, id string, grains map[string]any)
 	c := &pillar.Compiler{
 		Files: &fileroot.Source{Roots: roots, Env: env},
 		Globals: func(m top.Minion) map[string]any {
-			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, Pillar: map[string]any{}, ID: m.ID,
+			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
-		Order: jinja.NewKeyOrder(),
 	}
 	p, err := c.Compile(ctx, top.Minion{ID: id, Grains: grains})
 	if err != nil {
 		return nil, &PillarError{Err: err}
 	}
-	b, err := json.Marshal(c.Order.Ordered(p))
+	b, err := json.Marshal(p) // an odict.Map: in the pillar files' order
 	if err != nil {
 		return nil, &PillarError{Err: err}
 	}

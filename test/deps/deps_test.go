@@ -37,6 +37,7 @@ var rules = []struct {
 	{"minion/...", []string{"master/..."}, "a minion knows its master only by the wire"},
 	{"pkg/proto/...", []string{mod + "..."}, "the wire is a leaf: every side may import it"},
 	{"pkg/tree/...", []string{mod + "..."}, "shared vocabulary, a leaf"},
+	{"pkg/odict/...", []string{mod + "..."}, "ordered data, a leaf: master, minion and renderer all carry it"},
 	{"pkg/rootfs/...", []string{mod + "..."}, "the --root helper is a leaf"},
 	{"pkg/statelock/...", []string{mod + "..."}, "a leaf"},
 	{"pkg/metrics/...", []string{mod + "...", "github.com/nats-io/..."}, "metrics declarations and their HTTP and textfile output: a leaf"},

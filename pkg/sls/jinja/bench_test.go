@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"testing"
 )
@@ -20,7 +21,7 @@ pkg_{{ p }}:
 func benchVars() map[string]any {
 	return SaltVars(SaltContext{
 		Grains: map[string]any{"os": "Debian", "os_family": "Debian", "osmajorrelease": 12},
-		Pillar: map[string]any{"refresh": true},
+		Pillar: odict.From(map[string]any{"refresh": true}),
 	}, "base.pkgs", "base/pkgs.sls", "base")
 }
 
@@ -57,7 +58,7 @@ func BenchmarkRenderFormula(b *testing.B) {
 	}
 	vars := SaltVars(SaltContext{
 		Grains: map[string]any{"os": "Debian", "os_family": "Debian", "osmajorrelease": 12},
-		Pillar: map[string]any{"nginx": map[string]any{"sites": map[string]any{"a": map[string]any{"port": 80}}}},
+		Pillar: odict.From(map[string]any{"nginx": map[string]any{"sites": map[string]any{"a": map[string]any{"port": 80}}}}),
 	}, "nginx", "nginx/init.sls", "base")
 	for b.Loop() {
 		if _, err := Render("nginx/init.sls", src, vars, Options{Loader: dirLoader("testdata/tree")}); err != nil {

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,7 @@ func iterate(v any) ([]any, error) { return iterateOrdered(nil, v) }
 // iter is iterate with dict keys in the order the render recorded.
 func (e *env) iter(v any) ([]any, error) { return iterateOrdered(e.rs.order, v) }
 
-func iterateOrdered(o *KeyOrder, v any) ([]any, error) {
+func iterateOrdered(o *keyorder.KeyOrder, v any) ([]any, error) {
 	switch x := normalize(v).(type) {
 	case []any:
 		return x, nil
@@ -141,9 +142,9 @@ func length(v any) (int, error) {
 // deepCopy copies dicts and lists so that merges never alias the input.
 // Past 100 levels (a value that contains itself) it stops copying.
 // The copies keep the key order of the originals.
-func deepCopy(o *KeyOrder, v any) any { return deepCopyDepth(o, v, 0) }
+func deepCopy(o *keyorder.KeyOrder, v any) any { return deepCopyDepth(o, v, 0) }
 
-func deepCopyDepth(o *KeyOrder, v any, depth int) any {
+func deepCopyDepth(o *keyorder.KeyOrder, v any, depth int) any {
 	if depth > 100 {
 		return v
 	}
@@ -154,7 +155,7 @@ func deepCopyDepth(o *KeyOrder, v any, depth int) any {
 			out[k] = deepCopyDepth(o, e, depth+1)
 		}
 		if o.Known(x) {
-			o.set(out, o.Keys(x), o.OrderedDict(x))
+			o.SetAs(out, o.Keys(x), o.OrderedDict(x))
 		}
 		return out
 	case []any:

@@ -40,8 +40,8 @@ func TestFilterByIntKeys(t *testing.T) {
 // argument, pillar, has no default.
 func TestPillarFilterBy(t *testing.T) {
 	c := testSaltContext()
-	c.Pillar["role"] = "db"
-	c.Pillar["tier"] = 2
+	c.Pillar.Set("role", "db")
+	c.Pillar.Set("tier", 2)
 	tests := []struct{ src, want string }{
 		{`{{ salt['pillar.filter_by']({'db': 'postgres', 'web': 'nginx'}, pillar='role') }}`, "postgres"},
 		{`{{ salt['pillar.filter_by']({1: 'a', 2: 'b'}, 'tier') }}`, "b"},

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"errors"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,7 +35,7 @@ func FuzzRender(f *testing.F) {
 	}
 	ctx := SaltContext{
 		Grains: map[string]any{"os": "Debian", "os_family": "Debian", "roles": []any{"web"}},
-		Pillar: map[string]any{"app": map[string]any{"port": 80, "list": []any{1, 2}}},
+		Pillar: odict.From(map[string]any{"app": map[string]any{"port": 80, "list": []any{1, 2}}}),
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		vars := SaltVars(ctx, "fuzz", "fuzz/init.sls", "base")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"path"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 // parseData reads YAML, JSON or text the way import_yaml and load_yaml do.
 // The key order of YAML mappings is recorded in o.
-func parseData(o *KeyOrder, kind, text string) (any, error) {
+func parseData(o *keyorder.KeyOrder, kind, text string) (any, error) {
 	switch {
 	case strings.HasSuffix(kind, "yaml"):
 		var n yaml.Node

@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"io"
 	"regexp"
 	"strings"
@@ -76,9 +77,9 @@ func Render(name string, src []byte, vars map[string]any, opts Options) (out str
 	if err != nil {
 		return "", err
 	}
-	order, _ := vars[keyOrderVar].(*KeyOrder)
+	order, _ := vars[keyOrderVar].(*keyorder.KeyOrder)
 	if order == nil {
-		order = NewKeyOrder()
+		order = keyorder.New()
 	}
 	rs := &renderState{vars: vars, loader: opts.Loader, order: order}
 	var b strings.Builder
@@ -104,7 +105,7 @@ func (p panicError) Error() string { return fmt.Sprintf("internal error: %v", p.
 type renderState struct {
 	vars    map[string]any
 	loader  Loader
-	order   *KeyOrder // dict key order, shared with the salt functions
+	order   *keyorder.KeyOrder // dict key order, shared with the salt functions
 	depth   int
 	steps   int
 	written int

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"flag"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func renderCase(t *testing.T, name string, src []byte) string {
 		sls = strings.TrimSuffix(strings.TrimSuffix(tpl, ".sls"), "/init")
 		sls = strings.ReplaceAll(sls, "/", ".")
 	}
-	ctx := SaltContext{Grains: cv.Grains, Pillar: cv.Pillar, Opts: cv.Opts, ID: cv.ID, RunCmd: fakeRunCmd}
+	ctx := SaltContext{Grains: cv.Grains, Pillar: odict.From(cv.Pillar), Opts: cv.Opts, ID: cv.ID, RunCmd: fakeRunCmd}
 	vars := SaltVars(ctx, sls, tpl, "base")
 	for k, v := range cv.Extra {
 		vars[k] = v

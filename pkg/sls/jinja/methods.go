@@ -253,11 +253,11 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 		for k, v := range m {
 			out[k] = v
 		}
-		e.rs.order.set(out, e.rs.order.Keys(m), e.rs.order.OrderedDict(m))
+		e.rs.order.SetAs(out, e.rs.order.Keys(m), e.rs.order.OrderedDict(m))
 		return out, nil
 	case "clear":
 		clear(m)
-		e.rs.order.set(m, nil, e.rs.order.OrderedDict(m))
+		e.rs.order.SetAs(m, nil, e.rs.order.OrderedDict(m))
 		return nil, nil
 	}
 	return nil, fmt.Errorf("'dict object' has no attribute '%s'", name)

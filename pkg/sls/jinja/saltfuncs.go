@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -19,20 +21,18 @@ import (
 // SaltContext is what the salt function dictionary reads: the minion's
 // grains, pillar and options, its id, and a way to run commands.
 type SaltContext struct {
-	Grains, Pillar, Opts map[string]any
-	ID                   string
+	Grains, Opts map[string]any
+	// Pillar is the host's pillar. Templates loop over its dicts in
+	// their order, which is the pillar files' order when the pillar
+	// compiler made it.
+	Pillar *odict.Map
+	ID     string
 	// RunCmd runs a shell command line for the cmd.* functions; nil
 	// refuses them. With merge, stderr goes into Stdout as the command
 	// writes it, as Salt's cmd.run runs _run(stderr=subprocess.STDOUT).
 	// A non-zero exit is a Retcode, not an error: err means the command
 	// could not run at all, or the job was cancelled.
 	RunCmd func(cmd string, merge bool) (CmdResult, error)
-	// Order is the key order of Pillar's and Grains' dicts, as their
-	// files had them (see KeyOrder.FromYAML, KeyOrder.Extend), so that
-	// templates loop over pillar in file order as Salt does. Templates
-	// record the dicts they make in it too. nil: SaltVars makes one per
-	// template, and pillar dicts loop in sorted order.
-	Order *KeyOrder
 	// Root is where the file.* and user.* functions look, for a run on
 	// an image (--root); "" is the live host.
 	Root string
@@ -48,12 +48,24 @@ type SaltContext struct {
 // confined to SaltContext.Files.
 var ErrConfined = errors.New("not available while the master renders pillar (only files under the pillar roots can be read)")
 
+// saltCtx is a SaltContext as the functions see it: pillar made the
+// renderer's own dicts, whose order the run's key-order table holds.
+type saltCtx struct {
+	SaltContext
+	pillar map[string]any
+	order  *keyorder.KeyOrder
+}
+
+func newSaltCtx(c SaltContext, o *keyorder.KeyOrder) *saltCtx {
+	p, _ := o.FromOdict(c.Pillar).(map[string]any)
+	return &saltCtx{SaltContext: c, pillar: orEmpty(p), order: o}
+}
+
 // SaltFuncs returns the salt['module.function'] dictionary templates call.
-func SaltFuncs(c SaltContext) map[string]Func {
-	if c.Order == nil {
-		c.Order = NewKeyOrder()
-	}
-	o := c.Order
+func SaltFuncs(c SaltContext) map[string]Func { return saltFuncs(newSaltCtx(c, keyorder.New())) }
+
+func saltFuncs(c *saltCtx) map[string]Func {
+	o := c.order
 	getter := func(data func() map[string]any, defDefault any) Func {
 		return func(args []any, kw map[string]any) (any, error) {
 			key, err := strParam(args, kw, 0, "key")
@@ -77,12 +89,12 @@ func SaltFuncs(c SaltContext) map[string]Func {
 		}
 	}
 	grains := func() map[string]any { return c.Grains }
-	pillar := func() map[string]any { return c.Pillar }
+	pillar := func() map[string]any { return c.pillar }
 	m := map[string]Func{
 		"pillar.get":   getter(pillar, ""),
 		"pillar.fetch": getter(pillar, ""),
-		"pillar.items": func([]any, map[string]any) (any, error) { return orEmpty(c.Pillar), nil },
-		"pillar.raw":   func([]any, map[string]any) (any, error) { return orEmpty(c.Pillar), nil },
+		"pillar.items": func([]any, map[string]any) (any, error) { return orEmpty(c.pillar), nil },
+		"pillar.raw":   func([]any, map[string]any) (any, error) { return orEmpty(c.pillar), nil },
 		"grains.get":   getter(grains, ""),
 		"grains.items": func([]any, map[string]any) (any, error) { return orEmpty(c.Grains), nil },
 		"grains.item": func(args []any, _ map[string]any) (any, error) {
@@ -111,7 +123,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 			return filterBy(o, c.Grains, args, kw)
 		},
 		"pillar.filter_by": func(args []any, kw map[string]any) (any, error) {
-			return filterByIn(o, "pillar.filter_by", c.Pillar, "pillar", nil, args, kw)
+			return filterByIn(o, "pillar.filter_by", c.pillar, "pillar", nil, args, kw)
 		},
 		"config.get": func(args []any, kw map[string]any) (any, error) {
 			key, err := strParam(args, kw, 0, "key")
@@ -119,7 +131,7 @@ func SaltFuncs(c SaltContext) map[string]Func {
 				return nil, err
 			}
 			delim, _ := param(args, kw, -1, "delimiter", ":").(string)
-			for _, src := range []map[string]any{c.Opts, c.Grains, c.Pillar} {
+			for _, src := range []map[string]any{c.Opts, c.Grains, c.pillar} {
 				if v, ok := nestedGet(src, key, delim); ok {
 					return v, nil
 				}
@@ -276,7 +288,7 @@ var errNoRunCmd = errors.New("cmd.run is not available while rendering here")
 
 // runCmd runs the cmd argument. Salt's cmd functions default to
 // rstrip=True, which strips all trailing whitespace (str.rstrip()).
-func runCmd(c SaltContext, args []any, kw map[string]any, merge bool) (CmdResult, error) {
+func runCmd(c *saltCtx, args []any, kw map[string]any, merge bool) (CmdResult, error) {
 	if c.RunCmd == nil {
 		return CmdResult{}, errNoRunCmd
 	}
@@ -325,11 +337,11 @@ func strParam(args []any, kw map[string]any, i int, name string) (string, error)
 // anything else (lists too, unless mergeLists) is replaced.
 // dictUpdate merges upd into dest recursively (Salt's dictupdate.update);
 // keys new to dest come after its own, in upd's order.
-func dictUpdate(o *KeyOrder, dest, upd map[string]any, mergeLists bool) map[string]any {
+func dictUpdate(o *keyorder.KeyOrder, dest, upd map[string]any, mergeLists bool) map[string]any {
 	return dictUpdateDepth(o, dest, upd, mergeLists, 0)
 }
 
-func dictUpdateDepth(o *KeyOrder, dest, upd map[string]any, mergeLists bool, depth int) map[string]any {
+func dictUpdateDepth(o *keyorder.KeyOrder, dest, upd map[string]any, mergeLists bool, depth int) map[string]any {
 	if depth > 100 {
 		return dest
 	}
@@ -366,11 +378,11 @@ func dictUpdateDepth(o *KeyOrder, dest, upd map[string]any, mergeLists bool, dep
 // filterBy is salt.utils.data.filter_by over the grains.
 // pillar.filter_by is the same over the pillar (salt/modules/pillar.py),
 // its key named by the required argument pillar.
-func filterBy(o *KeyOrder, grains map[string]any, args []any, kw map[string]any) (any, error) {
+func filterBy(o *keyorder.KeyOrder, grains map[string]any, args []any, kw map[string]any) (any, error) {
 	return filterByIn(o, "grains.filter_by", grains, "grain", "os_family", args, kw)
 }
 
-func filterByIn(o *KeyOrder, fn string, data map[string]any, keyArg string, keyDef any, args []any, kw map[string]any) (any, error) {
+func filterByIn(o *keyorder.KeyOrder, fn string, data map[string]any, keyArg string, keyDef any, args []any, kw map[string]any) (any, error) {
 	lookup, ok := normalize(param(args, kw, 0, "lookup_dict", nil)).(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%s: lookup_dict must be a dict", fn)
@@ -490,15 +502,13 @@ func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
 		opts = maps.Clone(opts)
 		opts["__cli"] = "salt-call"
 	}
-	if c.Order == nil {
-		c.Order = NewKeyOrder()
-	}
+	sc := newSaltCtx(c, keyorder.New())
 	return map[string]any{
-		keyOrderVar:    c.Order,
+		keyOrderVar:    sc.order,
 		"grains":       orEmpty(c.Grains),
-		"pillar":       orEmpty(c.Pillar),
+		"pillar":       sc.pillar,
 		"opts":         opts,
-		"salt":         SaltFuncs(c),
+		"salt":         saltFuncs(sc),
 		"sls":          slsName,
 		"slspath":      dir,
 		"slsdotpath":   strings.ReplaceAll(dir, "/", "."),

@@ -23,7 +23,7 @@ import (
 // paths they take are under SaltContext.Root when one is set, as the
 // states see them. Salt's functions of the same names read the live
 // host, which --root does not change there.
-func hostFuncs(c SaltContext, m map[string]Func) {
+func hostFuncs(c *saltCtx, m map[string]Func) {
 	// at is where a template's path is under --root: resolved inside the
 	// root, links included (the last one when follow), so an image
 	// cannot lead a template to the host's files.
@@ -239,12 +239,12 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		if err != nil {
 			return nil, err
 		}
-		v, ok := nestedGet(c.Pillar, key, ":")
+		v, ok := nestedGet(c.pillar, key, ":")
 		sub, isMap := normalize(v).(map[string]any)
 		if !ok || !isMap {
 			return nil, fmt.Errorf("pillar.keys: pillar key %q is not a dict", key)
 		}
-		return stringList(c.Order.Keys(sub)), nil
+		return stringList(c.order.Keys(sub)), nil
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
@@ -256,8 +256,8 @@ func hostFuncs(c SaltContext, m map[string]Func) {
 		out := map[string]any{}
 		for _, a := range args {
 			k := keyString(a)
-			c.Order.Add(out, k)
-			v, ok := nestedGet(c.Pillar, k, ":")
+			c.order.Add(out, k)
+			v, ok := nestedGet(c.pillar, k, ":")
 			if !ok {
 				v = "" // Salt's default for a missing key
 			}
@@ -280,7 +280,7 @@ func confinedPath(p string) string {
 // pkgVersion is pkg.version: the installed version of one package ("" when
 // it is not installed), or a dict of them for several names. Debian hosts
 // are read from the dpkg status file; RPM hosts ask rpm, which only reads.
-func pkgVersion(c SaltContext, at func(string, bool) (string, error), args []any) (any, error) {
+func pkgVersion(c *saltCtx, at func(string, bool) (string, error), args []any) (any, error) {
 	var names []string
 	for _, a := range args {
 		s, err := toStr(a)
@@ -331,7 +331,7 @@ func pkgVersion(c SaltContext, at func(string, bool) (string, error), args []any
 	}
 	out := map[string]any{}
 	for _, n := range names {
-		c.Order.Add(out, n)
+		c.order.Add(out, n)
 		out[n] = installed[n]
 	}
 	return out, nil

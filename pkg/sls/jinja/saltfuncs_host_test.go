@@ -3,6 +3,7 @@ package jinja
 import (
 	"encoding/json"
 	"errors"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,10 +64,12 @@ func TestHostFuncs(t *testing.T) {
 		{"salt['pillar.keys']('app')", "['b', 'a']"},
 		{"salt['pillar.item']('app:a', 'zz')", "{'app:a': 1, 'zz': ''}"},
 	}
-	order := NewKeyOrder()
-	app := map[string]any{"a": 1, "b": 2}
-	order.Set(app, []string{"b", "a"})
-	ctx := SaltContext{Grains: grains, Pillar: map[string]any{"app": app}, Root: root, Order: order}
+	app := odict.New(2)
+	app.Set("b", 2)
+	app.Set("a", 1)
+	pillar := odict.New(1)
+	pillar.Set("app", app)
+	ctx := SaltContext{Grains: grains, Pillar: pillar, Root: root}
 	for _, tt := range tests {
 		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), SaltVars(ctx, "t", "t.sls", "base"), Options{})
 		if err != nil {
@@ -189,9 +192,12 @@ func TestCpGetFileStr(t *testing.T) {
 // Pillar that crossed the wire was decoded with UseNumber: its numbers
 // are json.Number, and templates still count and compare with them.
 func TestJSONNumbers(t *testing.T) {
-	pillar := map[string]any{"port": json.Number("8080"), "ratio": json.Number("0.5"), "list": []any{json.Number("3")}}
+	var pillar odict.Map
+	if err := json.Unmarshal([]byte(`{"port": 8080, "ratio": 0.5, "list": [3]}`), &pillar); err != nil {
+		t.Fatal(err)
+	}
 	src := []byte("{{ pillar.port + 1 }} {{ pillar.port > 1024 }} {{ pillar.ratio * 2 }} {{ pillar.port is number }} {{ pillar.list }} {{ pillar.port }}")
-	out, err := Render("t.sls", src, SaltVars(SaltContext{Pillar: pillar}, "t", "t.sls", "base"), Options{})
+	out, err := Render("t.sls", src, SaltVars(SaltContext{Pillar: &pillar}, "t", "t.sls", "base"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package jinja
 import (
 	"context"
 	"errors"
+	"github.com/brine-cm/brine/pkg/odict"
 	"reflect"
 	"testing"
 )
@@ -11,8 +12,8 @@ func testSaltContext() SaltContext {
 	return SaltContext{
 		Grains: map[string]any{"os": "Ubuntu", "os_family": "Debian", "osfinger": "Ubuntu-22.04",
 			"ipv4": []any{"10.0.0.1"}, "roles": []any{"db", "web"}},
-		Pillar: map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "list": []any{"x", "y"},
-			"over": map[string]any{"k": "pillar"}},
+		Pillar: odict.From(map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "list": []any{"x", "y"},
+			"over": map[string]any{"k": "pillar"}}),
 		Opts: map[string]any{"over": map[string]any{"k": "opts"}, "file_client": "local"},
 		ID:   "m1",
 		RunCmd: func(cmd string, merge bool) (CmdResult, error) {

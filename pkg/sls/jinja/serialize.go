@@ -3,6 +3,7 @@ package jinja
 import (
 	"bytes"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"math"
 	"regexp"
 	"strconv"
@@ -46,7 +47,7 @@ func isLeafCollection(v any) bool {
 // Dicts sort by key, as PyYAML's dumper sorts them, but for Python
 // OrderedDicts (pillar and SLS data in Salt), which Salt's
 // SafeOrderedDumper writes in their own order; o tells them apart.
-func toYAMLNode(o *KeyOrder, v any, mode int, depth int) (*yaml.Node, error) {
+func toYAMLNode(o *keyorder.KeyOrder, v any, mode int, depth int) (*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("value nested too deeply to serialize")
 	}
@@ -140,7 +141,7 @@ func yaml11Special(s string) bool {
 
 // yamlDump is Salt's yaml filter: flow style by default, no trailing
 // newline or document end marker.
-func yamlDump(o *KeyOrder, v any, mode int) (string, error) {
+func yamlDump(o *keyorder.KeyOrder, v any, mode int) (string, error) {
 	n, err := toYAMLNode(o, v, mode, 0)
 	if err != nil {
 		return "", err

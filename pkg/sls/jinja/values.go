@@ -3,6 +3,7 @@ package jinja
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"math"
 	"reflect"
 	"sort"
@@ -216,7 +217,7 @@ func toStr(v any) (string, error) { return toStrOrdered(nil, v) }
 // str is Python's str(), with dicts printed in the order the render knows.
 func (e *env) str(v any) (string, error) { return toStrOrdered(e.rs.order, v) }
 
-func toStrOrdered(o *KeyOrder, v any) (string, error) {
+func toStrOrdered(o *keyorder.KeyOrder, v any) (string, error) {
 	switch x := normalize(v).(type) {
 	case string:
 		return x, nil
@@ -251,7 +252,7 @@ func repr(v any) (string, error) {
 	return b.String(), err
 }
 
-func writeRepr(b *strings.Builder, o *KeyOrder, v any, depth int) error {
+func writeRepr(b *strings.Builder, o *keyorder.KeyOrder, v any, depth int) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to print")
 	}

@@ -1,0 +1,348 @@
+// Package odict is a string-keyed mapping that keeps the order its keys
+// were first written in, as the Python dicts of Salt's YAML loader do. It
+// is how data whose order matters travels outside the renderer: pillar
+// compiled on the master, sent to a minion as JSON (in order), decoded
+// there (in order) and handed to the templates of a run, which loop over
+// it in the order of the pillar files. Nothing on the way needs to know
+// about the order: it is a property of the value.
+//
+// Values in a Map are what encoding/json and the YAML loader produce:
+// nil, bool, numbers, strings, []any, and nested *Map (or map[string]any,
+// whose keys are taken sorted). The package imports nothing of brine's.
+package odict
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// Map is an insertion-ordered mapping. The zero value is empty and ready
+// to use; a nil *Map reads as empty. It is not safe for concurrent
+// writes.
+type Map struct {
+	keys []string
+	vals map[string]any
+}
+
+// New returns an empty Map with room for n keys.
+func New(n int) *Map { return &Map{keys: make([]string, 0, n), vals: make(map[string]any, n)} }
+
+// From returns m as a Map, its keys sorted (a Go map has no order to
+// keep), nested map[string]any values converted too. For building a
+// Map in code or tests.
+func From(m map[string]any) *Map {
+	out := New(len(m))
+	for _, k := range sortedKeys(m) {
+		out.Set(k, fromAny(m[k], 0))
+	}
+	return out
+}
+
+func fromAny(v any, depth int) any {
+	if depth > maxDepth {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		out := New(len(x))
+		for _, k := range sortedKeys(x) {
+			out.Set(k, fromAny(x[k], depth+1))
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = fromAny(e, depth+1)
+		}
+		return out
+	}
+	return v
+}
+
+// maxDepth bounds the recursion over nested values.
+const maxDepth = 200
+
+// Len returns the number of keys.
+func (m *Map) Len() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.keys)
+}
+
+// Get returns the value of key.
+func (m *Map) Get(key string) (any, bool) {
+	if m == nil {
+		return nil, false
+	}
+	v, ok := m.vals[key]
+	return v, ok
+}
+
+// Set writes key: a new key goes last, an existing one keeps its place.
+func (m *Map) Set(key string, v any) {
+	if m.vals == nil {
+		m.vals = map[string]any{}
+	}
+	if _, ok := m.vals[key]; !ok {
+		m.keys = append(m.keys, key)
+	}
+	m.vals[key] = v
+}
+
+// Delete removes key; written again, it goes last.
+func (m *Map) Delete(key string) {
+	if m == nil {
+		return
+	}
+	if _, ok := m.vals[key]; !ok {
+		return
+	}
+	delete(m.vals, key)
+	for i, k := range m.keys {
+		if k == key {
+			m.keys = append(m.keys[:i:i], m.keys[i+1:]...)
+			break
+		}
+	}
+}
+
+// Keys returns the keys in order. The slice is the caller's.
+func (m *Map) Keys() []string {
+	if m == nil {
+		return nil
+	}
+	return append([]string(nil), m.keys...)
+}
+
+// Plain returns v with every *Map in it made a map[string]any, for code
+// that reads the data and does not care for its order (a matcher, a
+// lookup). Lists are copied; other values are shared.
+func Plain(v any) any { return plain(v, 0) }
+
+func plain(v any, depth int) any {
+	if depth > maxDepth {
+		return nil
+	}
+	switch x := v.(type) {
+	case *Map:
+		if x == nil {
+			return map[string]any(nil)
+		}
+		out := make(map[string]any, len(x.keys))
+		for _, k := range x.keys {
+			out[k] = plain(x.vals[k], depth+1)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plain(e, depth+1)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e, depth+1)
+		}
+		return out
+	}
+	return v
+}
+
+// PlainMap is Plain for a Map: never nil.
+func (m *Map) PlainMap() map[string]any {
+	p, _ := Plain(m).(map[string]any)
+	if p == nil {
+		p = map[string]any{}
+	}
+	return p
+}
+
+// Merge merges src into m as Salt merges pillar files
+// (salt.utils.dictupdate.update): a dict into a dict recursively, any
+// other value replacing what was there. Keys m has keep their place; new
+// ones come after, in src's order. src may hold *Map or map[string]any
+// dicts (the latter in sorted key order).
+func (m *Map) Merge(src *Map) { m.merge(src, 0) }
+
+func (m *Map) merge(src *Map, depth int) {
+	if src == nil || depth > maxDepth {
+		return
+	}
+	for _, k := range src.keys {
+		sv := src.vals[k]
+		if sm := asMap(sv); sm != nil {
+			if dm, ok := m.vals[k].(*Map); ok {
+				dm.merge(sm, depth+1)
+				continue
+			}
+			if _, ok := m.vals[k].(map[string]any); ok {
+				dm := asMap(m.vals[k])
+				dm.merge(sm, depth+1)
+				m.Set(k, dm)
+				continue
+			}
+			cp := New(sm.Len())
+			cp.merge(sm, depth+1)
+			m.Set(k, cp)
+			continue
+		}
+		m.Set(k, sv)
+	}
+}
+
+// asMap returns a dict value as a *Map (a map[string]any converted, keys
+// sorted), or nil for anything else.
+func asMap(v any) *Map {
+	switch x := v.(type) {
+	case *Map:
+		return x
+	case map[string]any:
+		return fromAny(x, 0).(*Map)
+	}
+	return nil
+}
+
+// MarshalJSON writes the keys in order.
+func (m *Map) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := writeJSON(&b, m, 0); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func writeJSON(b *bytes.Buffer, v any, depth int) error {
+	if depth > maxDepth {
+		return errors.New("odict: value nested too deeply to encode")
+	}
+	switch x := v.(type) {
+	case *Map:
+		if x == nil {
+			b.WriteString("null")
+			return nil
+		}
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			kb, err := json.Marshal(k)
+			if err != nil {
+				return err
+			}
+			b.Write(kb)
+			b.WriteByte(':')
+			if err := writeJSON(b, x.vals[k], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+		return nil
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeJSON(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.Write(vb)
+	return nil
+}
+
+// UnmarshalJSON reads a JSON object in order: nested objects become
+// *Map, numbers json.Number (as a json.Decoder with UseNumber gives them),
+// so that integers stay integers. A later duplicate key replaces the
+// value and keeps the first place, as a Python dict does.
+func (m *Map) UnmarshalJSON(data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	v, err := readValue(d, 0)
+	if err != nil {
+		return fmt.Errorf("odict: %w", err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return errors.New("odict: data after the JSON value")
+	}
+	src, ok := v.(*Map)
+	if !ok {
+		return fmt.Errorf("odict: want a JSON object, got %T", v)
+	}
+	*m = *src
+	return nil
+}
+
+func readValue(d *json.Decoder, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, errors.New("value nested too deeply")
+	}
+	t, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := t.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := New(0)
+			for d.More() {
+				kt, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("object key %v is not a string", kt)
+				}
+				v, err := readValue(d, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				m.Set(k, v)
+			}
+			if _, err := d.Token(); err != nil {
+				return nil, err
+			}
+			return m, nil
+		case '[':
+			l := []any{}
+			for d.More() {
+				v, err := readValue(d, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, v)
+			}
+			if _, err := d.Token(); err != nil {
+				return nil, err
+			}
+			return l, nil
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	}
+	return t, nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,126 @@
+package odict
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestSetDeleteOrder(t *testing.T) {
+	m := New(0)
+	for _, k := range []string{"zed", "amy", "kim"} {
+		m.Set(k, len(k))
+	}
+	m.Set("zed", 9) // an existing key keeps its place
+	if got, want := m.Keys(), []string{"zed", "amy", "kim"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Keys() = %v; want %v", got, want)
+	}
+	m.Delete("zed")
+	m.Set("zed", 1) // written again after a delete: last, as in Python
+	if got, want := m.Keys(), []string{"amy", "kim", "zed"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after Delete and Set: %v; want %v", got, want)
+	}
+	if v, ok := m.Get("zed"); !ok || v != 1 {
+		t.Errorf("Get(zed) = %v, %v", v, ok)
+	}
+	var zero Map
+	zero.Set("a", 1)
+	if zero.Len() != 1 {
+		t.Errorf("zero Map: Len = %d", zero.Len())
+	}
+	var nilMap *Map
+	if nilMap.Len() != 0 || nilMap.Keys() != nil || len(nilMap.PlainMap()) != 0 {
+		t.Errorf("nil Map is not empty")
+	}
+	if _, ok := nilMap.Get("a"); ok {
+		t.Errorf("nil Map has a key")
+	}
+}
+
+// Merge is Salt's pillar merge: dicts into dicts, anything else
+// replaces; keys the destination has keep their place, new ones follow in
+// the source's order.
+func TestMerge(t *testing.T) {
+	var a, b Map
+	if err := json.Unmarshal([]byte(`{"pkgs": {"vim": 1, "curl": 2}, "role": "web", "list": [1]}`), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(`{"pkgs": {"zsh": 3, "curl": 4, "atop": 5}, "extra": 1, "list": [2], "role": {"x": 1}}`), &b); err != nil {
+		t.Fatal(err)
+	}
+	a.Merge(&b)
+	got, err := json.Marshal(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"pkgs":{"vim":1,"curl":4,"zsh":3,"atop":5},"role":{"x":1},"list":[2],"extra":1}`; string(got) != want {
+		t.Errorf("merged = %s\nwant     %s", got, want)
+	}
+	// A dict merged where there was none is a copy: merging into the
+	// result again does not change the source.
+	c := New(0)
+	c.Merge(&b)
+	pk, _ := c.Get("pkgs")
+	pk.(*Map).Set("new", 1)
+	if bp, _ := b.Get("pkgs"); bp.(*Map).Len() != 3 {
+		t.Errorf("merge shared the source's dict")
+	}
+	// map[string]any values merge too, their keys sorted.
+	d := From(map[string]any{"a": map[string]any{"z": 1, "b": 2}})
+	d.Merge(From(map[string]any{"a": map[string]any{"c": 3}}))
+	if got, _ := json.Marshal(d); string(got) != `{"a":{"b":2,"z":1,"c":3}}` {
+		t.Errorf("From and Merge = %s", got)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	in := `{"b": {"y": 1, "x": [{"q": 1.5, "p": null}]}, "a": true, "n": 12345678901234567890, "b2": "s"}`
+	var m Map
+	if err := json.Unmarshal([]byte(in), &m); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Keys(), []string{"b", "a", "n", "b2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Keys() = %v; want %v", got, want)
+	}
+	// Numbers stay json.Number: a big integer is not rounded.
+	if n, _ := m.Get("n"); n != json.Number("12345678901234567890") {
+		t.Errorf("n = %#v", n)
+	}
+	out, err := json.Marshal(map[string]any{"pillar": &m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"pillar":{"b":{"y":1,"x":[{"q":1.5,"p":null}]},"a":true,"n":12345678901234567890,"b2":"s"}}`; string(out) != want {
+		t.Errorf("Marshal = %s\nwant      %s", out, want)
+	}
+	// A duplicate key keeps its first place and its last value, as a
+	// Python dict built from the pairs would.
+	var dup Map
+	if err := json.Unmarshal([]byte(`{"a": 1, "b": 2, "a": 3}`), &dup); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := json.Marshal(&dup); string(got) != `{"a":3,"b":2}` {
+		t.Errorf("duplicate = %s", got)
+	}
+	for _, bad := range []string{`[1]`, `{"a": }`, `{"a": 1} {}`, `"s"`, `{"x": ` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`} {
+		var m Map
+		if err := m.UnmarshalJSON([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalJSON(%.20s): no error", bad)
+		}
+	}
+}
+
+func TestPlain(t *testing.T) {
+	var m Map
+	if err := json.Unmarshal([]byte(`{"b": {"y": [ {"k": 1} ]}, "a": 2}`), &m); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"b": map[string]any{"y": []any{map[string]any{"k": json.Number("1")}}}, "a": json.Number("2")}
+	if got := m.PlainMap(); !reflect.DeepEqual(got, want) {
+		t.Errorf("PlainMap() = %#v; want %#v", got, want)
+	}
+	if got := From(want); !reflect.DeepEqual(got.PlainMap(), want) || !reflect.DeepEqual(got.Keys(), []string{"a", "b"}) {
+		t.Errorf("From(…) = %v keys %v", got.PlainMap(), got.Keys())
+	}
+}
