@@ -61,7 +61,7 @@ type SysHooks struct {
 // stateEnv is the state modules' view of the host, for the functions
 // that share their code (pkg.*, service.*): one run cache per call.
 func (c *call) stateEnv() *states.Env {
-	env := &states.Env{Files: c.host.Files, Grains: c.host.Grains, Pillar: c.host.Pillar, Log: c.host.Log, Cache: &states.RunCache{}}
+	env := &states.Env{Files: c.host.Files, Grains: c.host.Grains, Pillar: c.host.Pillar.PlainMap(), Log: c.host.Log, Cache: &states.RunCache{}}
 	if hk := c.host.Sys; hk != nil && hk.InitSystem != nil {
 		states.UseInitSystem(env, c.host.Root, hk.InitSystem)
 	}
