@@ -165,7 +165,10 @@ func fileCommentEdit(lines []string, rx *regexp.Regexp, char string, comment boo
 // Blockreplace manages the text between two marker lines, leaving the rest
 // of the file as it is: how a state owns its own part of a shared file.
 //
-// Salt: insert_before_match, insert_after_match and accumulators are not supported.
+// The lines of file.accumulated states for the file are added to the
+// content, after it.
+//
+// Salt: insert_before_match and insert_after_match are not supported.
 func fileBlockreplace(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -215,6 +218,14 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 			return fileFail(req, err)
 		}
 		content = string(out)
+	}
+	// file.accumulated's lines for this file join the content.
+	for _, l := range fileAccumLines(req, req.Name) {
+		if content == "" {
+			content = l
+		} else {
+			content = strings.TrimSuffix(content, "\n") + "\n" + l
+		}
 	}
 	if appendNL && content != "" && !strings.HasSuffix(content, "\n") {
 		content += "\n"

@@ -440,6 +440,18 @@ func fileRender(ctx context.Context, req *Request, path string, data []byte) ([]
 	for k, v := range context {
 		vars[k] = v
 	}
+	// file.accumulated's lines for this file, as Salt's accumulator.
+	if acc := fileAccumFor(req, req.Name); len(acc) > 0 {
+		m := make(map[string]any, len(acc))
+		for k, v := range acc {
+			l := make([]any, len(v))
+			for i, s := range v {
+				l[i] = s
+			}
+			m[k] = l
+		}
+		vars["accumulator"] = m
+	}
 	out, err := req.Env.Render.Render(ctx, fileHostPath(req, path), data, vars)
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)

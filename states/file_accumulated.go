@@ -1,0 +1,107 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+func init() {
+	Register("file.accumulated", fileAccumulated,
+		Param{Name: "name", Type: String, Doc: "the accumulator's name."},
+		Param{Name: "filename", Type: Path, Required: true, Doc: "the file whose file.managed or file.blockreplace state uses the text."},
+		Param{Name: "text", Type: StringList, Required: true, Doc: "a line, or a list of lines, added to the accumulator (once each)."},
+	)
+}
+
+const fileAccumKey = "file.accumulators"
+
+// fileAccums holds a run's accumulators: file → accumulator → lines.
+type fileAccums struct {
+	mu   sync.Mutex
+	data map[string]map[string][]string
+}
+
+func fileAccumsOf(req *Request) *fileAccums {
+	if req.Env == nil || req.Env.Cache == nil {
+		return nil
+	}
+	v, _ := req.Env.Cache.Load(fileAccumKey, func() (any, error) {
+		return &fileAccums{data: map[string]map[string][]string{}}, nil
+	})
+	a, _ := v.(*fileAccums)
+	return a
+}
+
+// fileAccumFor returns the accumulators of a file (by the path the SLS
+// names), copied: accumulator → lines.
+func fileAccumFor(req *Request, file string) map[string][]string {
+	a := fileAccumsOf(req)
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string][]string{}
+	for k, v := range a.data[file] {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// fileAccumLines is every accumulated line for a file, accumulators in
+// name order, as file.blockreplace adds them to its content.
+func fileAccumLines(req *Request, file string) []string {
+	acc := fileAccumFor(req, file)
+	names := make([]string, 0, len(acc))
+	for n := range acc {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		out = append(out, acc[n]...)
+	}
+	return out
+}
+
+// Accumulated adds text to an accumulator of a file, for a later
+// file.managed (its template sees `accumulator`, a mapping of accumulator
+// names to lists of lines) or file.blockreplace (the lines are added to
+// its content) of the same run. The state must run before its consumer:
+// give it require_in (or watch_in) on the consumer, as in Salt.
+//
+// The accumulator lives for the run, in test runs too, so a dry run of the
+// consumer reports the content a real run writes.
+//
+// Salt: the comment is Salt's; an accumulator without require_in/watch_in is not refused as an orphan.
+func fileAccumulated(ctx context.Context, req *Request) Result {
+	file := req.Args.String("filename", "")
+	text := req.Args.StringList("text")
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	a := fileAccumsOf(req)
+	if a == nil {
+		return Failf(req.Name, "accumulator %s: no state run to keep it in", req.Name)
+	}
+	a.mu.Lock()
+	if a.data[file] == nil {
+		a.data[file] = map[string][]string{}
+	}
+	lines := a.data[file][req.Name]
+	for _, t := range text {
+		dup := false
+		for _, l := range lines {
+			dup = dup || l == t
+		}
+		if !dup {
+			lines = append(lines, t)
+		}
+	}
+	a.data[file][req.Name] = lines
+	a.mu.Unlock()
+	return Result{Name: req.Name, Result: True, Changes: map[string]any{},
+		Comment: fmt.Sprintf("Accumulator %s for file %s was charged by text", req.Name, file)}
+}

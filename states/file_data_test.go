@@ -1,0 +1,136 @@
+package states
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFileSerializeFormats(t *testing.T) {
+	data := map[string]any{"b": 1, "a": map[string]any{"x": []any{"p", "q"}, "z": true}}
+	for _, c := range []struct{ format, want string }{
+		{"json", "{\n    \"a\": {\n        \"x\": [\n            \"p\",\n            \"q\"\n        ],\n        \"z\": true\n    },\n    \"b\": 1\n}\n"},
+		{"yaml", "a:\n  x:\n    - p\n    - q\n  z: true\nb: 1\n"},
+	} {
+		got, err := fileSerializeData(c.format, data)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s = %q, %v\nwant %q", c.format, got, err, c.want)
+		}
+		back, err := fileDeserialize(c.format, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := fileSerializeData(c.format, back)
+		if string(again) != string(got) {
+			t.Errorf("%s round trip = %q", c.format, again)
+		}
+	}
+	ini, err := fileSerializeData("ini", map[string]any{"main": map[string]any{"port": 80, "host": "a"}, "db": map[string]any{"name": "x"}})
+	if err != nil || string(ini) != "[db]\nname = x\n\n[main]\nhost = a\nport = 80\n\n" {
+		t.Errorf("ini = %q, %v", ini, err)
+	}
+	if _, err := fileSerializeData("ini", map[string]any{"k": "v"}); err == nil {
+		t.Error("ini without sections was accepted")
+	}
+	got := fileMerge(map[string]any{"a": map[string]any{"x": 1, "y": 2}, "keep": 1}, map[string]any{"a": map[string]any{"y": 3}})
+	if !reflect.DeepEqual(got, map[string]any{"a": map[string]any{"x": 1, "y": 3}, "keep": 1}) {
+		t.Errorf("merge = %v", got)
+	}
+}
+
+func TestSaltFidelityFileSerialize(t *testing.T) {
+	conf := "/etc/app.json"
+	fidRunAll(t, []fidCase{{
+		name:   "file.serialize: json created",
+		salt:   "serialize()",
+		setup:  fidFile("file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 80}, "serializer": "json"}, map[string]string{"etc/.keep": ""}),
+		test:   fidW(None, "Dataset will be serialized and stored into "+conf, map[string]any{"diff": "New file", "mode": "0644"}),
+		real:   fidW(True, "File "+conf+" updated", map[string]any{"diff": "New file", "mode": "0644"}),
+		rerun:  fidW(True, "File "+conf+" is in the correct state", nil),
+		retest: fidW(True, "The file "+conf+" is in the correct state", nil),
+	}, {
+		name:   "file.serialize: merge_if_exists",
+		salt:   "serialize(merge_if_exists=True)",
+		setup:  fidFile("file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 81}, "formatter": "json", "merge_if_exists": true}, map[string]string{"etc/app.json": "{\"host\": \"a\", \"port\": 80}\n"}),
+		test:   fidW(None, "Dataset will be serialized and stored into "+conf, map[string]any{"diff": fidAny}),
+		real:   fidW(True, "File "+conf+" updated", map[string]any{"diff": fidAny}),
+		rerun:  fidW(True, "File "+conf+" is in the correct state", nil),
+		retest: fidW(True, "The file "+conf+" is in the correct state", nil),
+	}})
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/app.json"), "{\"host\": \"a\", \"port\": 80}\n")
+	fileCall(t, root, "file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 81}, "serializer": "json", "merge_if_exists": true}, false)
+	if got := fileReadT(t, filepath.Join(root, "etc/app.json")); got != "{\n    \"host\": \"a\",\n    \"port\": 81\n}\n" {
+		t.Errorf("merged = %q", got)
+	}
+}
+
+func TestFileKVEdit(t *testing.T) {
+	in := []string{"# c", "A=1", "#B=2", "C = 3", "A=9"}
+	out, n := fileKVEdit(in, []string{"A", "B", "C", "D"}, map[string]string{"A": "2", "B": "2", "C": "3", "D": "4"}, "=", "#", 1, true, false, false, false)
+	want := []string{"# c", "A=2", "B=2", "C = 3", "A=9", "D=4"}
+	if !reflect.DeepEqual(out, want) || n != 3 {
+		t.Errorf("fileKVEdit = %q, %d\nwant %q", out, n, want)
+	}
+	out, _ = fileKVEdit(in, []string{"A"}, map[string]string{"A": "2"}, "=", "", -1, false, false, false, false)
+	if out[1] != "A=2" || out[4] != "A=2" {
+		t.Errorf("count -1 = %q", out)
+	}
+	out, n = fileKVEdit([]string{"port 22"}, []string{"Port"}, map[string]string{"Port": "2222"}, " ", "", 1, false, false, true, false)
+	if out[0] != "Port 2222" || n != 1 {
+		t.Errorf("key_ignore_case = %q", out)
+	}
+}
+
+func TestSaltFidelityFileKeyvalue(t *testing.T) {
+	name := "/etc/default/app"
+	fidRunAll(t, []fidCase{{
+		name:   "file.keyvalue: changed",
+		salt:   "keyvalue()",
+		setup:  fidFile("file.keyvalue", name, map[string]any{"key_values": map[string]any{"ENABLED": "yes", "OPTS": "-v"}, "append_if_not_found": true}, map[string]string{"etc/default/app": "# defaults\nENABLED=no\n"}),
+		test:   fidW(None, "File "+name+" is set to be changed (2 lines)", map[string]any{"diff": fidAny}),
+		real:   fidW(True, "Changed 2 lines", map[string]any{"diff": fidAny}),
+		rerun:  fidW(True, "No changes needed to be made", nil),
+		retest: fidW(True, "No changes needed to be made", nil),
+	}, {
+		name:  "file.keyvalue: missing file",
+		salt:  "keyvalue()",
+		setup: fidFile("file.keyvalue", name, map[string]any{"key": "A", "value": "1"}, nil),
+		test:  fidW(False, name+": file not found", nil),
+	}})
+}
+
+func TestFileAccumulated(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/hosts.allow"), "# head\n#-- start managed zone --\n#-- end managed zone --\n")
+	for _, test := range []bool{true, false} {
+		env := fileEnv()
+		env.Files = fileFakeSource{"salt://t.tmpl": "{{ accumulator }}\n"}
+		call := func(fun, name string, args map[string]any) Result {
+			fn, _ := Lookup(fun)
+			return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Test: test, Root: root, Env: env})
+		}
+		r := call("file.accumulated", "sshd", map[string]any{"filename": "/etc/hosts.allow", "text": []any{"sshd: 10.0.0.0/8", "sshd: 10.0.0.0/8"}})
+		if r.Result != True || r.Comment != "Accumulator sshd for file /etc/hosts.allow was charged by text" {
+			t.Fatalf("accumulated = %+v", r)
+		}
+		call("file.accumulated", "ftpd", map[string]any{"filename": "/etc/hosts.allow", "text": "vsftpd: ALL"})
+		r = call("file.blockreplace", "/etc/hosts.allow", map[string]any{"content": "ALL: 127.0.0.1"})
+		if !r.Changed() {
+			t.Fatalf("blockreplace test=%v: %+v", test, r)
+		}
+		call("file.accumulated", "m", map[string]any{"filename": "/etc/t", "text": "x"})
+		r = call("file.managed", "/etc/t", map[string]any{"source": "salt://t.tmpl", "template": "jinja"})
+		if !strings.Contains(r.Changes["diff"].(string), "New file") {
+			t.Fatalf("managed = %+v", r)
+		}
+	}
+	if got := fileReadT(t, filepath.Join(root, "etc/hosts.allow")); got != "# head\n#-- start managed zone --\nALL: 127.0.0.1\nvsftpd: ALL\nsshd: 10.0.0.0/8\n#-- end managed zone --\n" {
+		t.Errorf("hosts.allow = %q", got)
+	}
+	if got := fileReadT(t, filepath.Join(root, "etc/t")); got != "map[m:[x]]\n" {
+		t.Errorf("template saw accumulator as %q", got)
+	}
+}
