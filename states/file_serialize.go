@@ -17,7 +17,7 @@ func init() {
 		fileName("the path of the file."),
 		Param{Name: "dataset", Type: Any, Doc: "the data to write: a mapping (or a list, for json and yaml)."},
 		Param{Name: "dataset_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the data.`},
-		Param{Name: "serializer", Type: String, Default: "yaml", Doc: "json, yaml, or configparser (also ini): a mapping of sections to mappings of keys."},
+		Param{Name: "serializer", Type: String, Doc: "json, yaml (the default), or configparser (also ini): a mapping of sections to mappings of keys."},
 		Param{Name: "formatter", Type: String, Doc: "the old name of serializer."},
 		Param{Name: "merge_if_exists", Type: Bool, Default: false, Doc: "read the existing file with the same format and merge dataset over it, mappings key by key."},
 		Param{Name: "serializer_opts", Type: Any, Doc: "accepted for Salt; brine's output format is fixed (see below)."},
