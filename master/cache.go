@@ -318,6 +318,7 @@ func (m *Master) keepEvent(id, jid string, msg *nats.Msg, mj *minionJob) {
 	}
 	m.heard(id, jid)
 	m.store(id, proto.CacheEvent(id, jid), msg.Data, mj, "")
+	m.emitProg(&e, id)
 }
 
 // store writes one checked message to the cache, charged to the
@@ -431,6 +432,9 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		m.metrics.returnKept(mj.job.fun, &ret, mj.job.issued, time.Now())
 	}
 	m.returned(id, jid)
+	if !again {
+		m.emitJobRet(&ret)
+	}
 	m.answerStored(msg, inbox, nil, false)
 }
 

@@ -45,7 +45,7 @@ authorization {
     auth_users: [%s, %s, %s]
   }
 }
-`, NATSAuthFile, q(service), q(operator), q(readOnly), strings.Join(ro, ", "), q(proto.ReadOnlyInbox+".>"),
+`, NATSAuthFile, q(service), q(operator), q(readOnly), strings.Join(ro, ", "), q(proto.ReadOnlyInbox+".>")+", "+q(proto.SubjBusRO),
 		q(issuer), q(service), q(operator), q(readOnly))
 	return b.String()
 }

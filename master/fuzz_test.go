@@ -299,6 +299,7 @@ func (fm *fuzzMaster) handlers() []minionHandler {
 		{"file", "brine.file", false, m.minionRequest(limFile, m.files.onFile), true},
 		{"chunk", "brine.chunk", false, m.minionRequest(limFile, m.files.onChunk), true},
 		{"pillar", "brine.pillar", false, m.minionRequest(limPillar, m.onPillar), true},
+		{"send", "brine.send", false, m.onMinionEvent, true},
 	}
 }
 
@@ -312,7 +313,8 @@ func isAnswer(msg *nats.Msg) bool {
 // unaccepted key can send it: any handler, any subject under the
 // handler's wildcard, any reply subject, any part header, any data.
 // Properties: no panic; the master publishes nothing that is not
-// JetStream's (the job cache, the registries) or inside an inbox, and
+// JetStream's (the job cache, the registries), inside an inbox, or an
+// event on the bus that names the minion of the subject alone, and
 // answers a request only inside the inbox of the minion its subject
 // names; no answer holds the file beside the file roots, and none but
 // m1's holds m1's pillar; m1 stays accepted under its own key, tracks
@@ -383,6 +385,9 @@ func FuzzMinionHandlers(f *testing.F) {
 		{"pillar", "m1", "_INBOX.m1.p", "", enc(&proto.PillarRequest{ID: "m1"})},
 		{"pillar", "m2", "_INBOX.m2.p", "", enc(&proto.PillarRequest{ID: "m1"})},
 		{"pillar", "m1", "_INBOX.m2.p", "", enc(&proto.PillarRequest{ID: "m1"})},
+		{"send", "m1", "_INBOX.m1.s", "", enc(&proto.MinionEvent{Tag: "deploy/done", Data: []byte(`{"id":"m2"}`)})},
+		{"send", "m2", "_INBOX.m2.s", "", enc(&proto.MinionEvent{Tag: "salt/key", Data: []byte(`[1,2`)})},
+		{"send", "m2", "_INBOX.m1.s", "", enc(&proto.MinionEvent{Tag: "../x y"})},
 	}
 	for _, s := range seeds {
 		k, ok := index[s.h]
@@ -423,7 +428,7 @@ func FuzzMinionHandlers(f *testing.F) {
 		}
 		for _, out := range seen {
 			s := out.Subject
-			if out.Reply == "" && !strings.HasPrefix(s, "_INBOX.") && !strings.HasPrefix(s, proto.OperatorInbox+".") &&
+			if out.Reply == "" && s != proto.SubjBus && s != proto.SubjBusRO && !strings.HasPrefix(s, "_INBOX.") && !strings.HasPrefix(s, proto.OperatorInbox+".") &&
 				!strings.HasPrefix(s, "$JS.") && !strings.HasPrefix(s, "$KV.") && !strings.HasPrefix(s, "$SYS.") {
 				t.Fatalf("%s on %s (reply %q): the master published on %q, outside every inbox: %.200q", h.name, subj, reply, s, out.Data)
 			}
@@ -445,6 +450,8 @@ func FuzzMinionHandlers(f *testing.F) {
 				if key != proto.Token(id) && !fm.kvFor[key] {
 					t.Fatalf("%s on %s: the master wrote %q", h.name, subj, s)
 				}
+			case s == proto.SubjBus || s == proto.SubjBusRO:
+				checkBusEvent(t, h.name, subj, id, out.Data)
 			case strings.HasPrefix(s, "brine."):
 				t.Fatalf("%s on %s: the master published on %q: %.200q", h.name, subj, s, out.Data)
 			}
@@ -626,4 +633,31 @@ func checkGrainsProps(t *testing.T, id string, g map[string]any) {
 // and C1 control characters.
 func hasControlChar(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) })
+}
+
+// checkBusEvent checks an event the master published for what a minion
+// sent: only a minion's own events are under minion/, and there only
+// under the id of the subject it sent on, with that id in the data.
+func checkBusEvent(t *testing.T, handler, subj, id string, data []byte) {
+	t.Helper()
+	var e proto.Event
+	if err := json.Unmarshal(data, &e); err != nil || e.Tag == "" {
+		t.Fatalf("%s on %s: the master published a bad event: %.200q", handler, subj, data)
+	}
+	var d struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(e.Data, &d)
+	if handler == "send" {
+		if !strings.HasPrefix(e.Tag, proto.MinionTag(id, "")) || d.ID != id {
+			t.Fatalf("send on %s: event %q with id %q; want under minion/%s/ with its id", subj, e.Tag, d.ID, id)
+		}
+		return
+	}
+	if strings.HasPrefix(e.Tag, proto.MinionTagPrefix) {
+		t.Fatalf("%s on %s: the master published a minion's event %q", handler, subj, e.Tag)
+	}
+	if handler != "key_request" && d.ID != "" && d.ID != id {
+		t.Fatalf("%s on %s: event %q names %q", handler, subj, e.Tag, d.ID)
+	}
 }

@@ -87,6 +87,7 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 		return nil, fmt.Errorf("publish job %s: %w", job.JID, err)
 	}
 	m.metrics.published(job.Fun, len(conn), len(notConn), time.Since(start))
+	m.emitJobNew(job, notConn)
 	m.log.Info("job published", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "not_connected", len(notConn))
 	return reply, m.nc.Flush()
 }

@@ -25,7 +25,9 @@ type Limits struct {
 	Files      float64 `yaml:"files_per_sec"`
 	Grains     float64 `yaml:"grains_per_sec"`
 	Returns    float64 `yaml:"returns_per_sec"`
-	Burst      float64 `yaml:"burst"`
+	// MinionEvents are the events a minion sends (event.send).
+	MinionEvents float64 `yaml:"minion_events_per_sec"`
+	Burst        float64 `yaml:"burst"`
 	// KeyRequests is the rate of key requests from all unaccepted keys
 	// together, per second.
 	KeyRequests float64 `yaml:"key_requests_per_sec"`
@@ -61,6 +63,7 @@ func DefaultLimits() Limits {
 		Files:          2000,
 		Grains:         1,
 		Returns:        200,
+		MinionEvents:   10,
 		Burst:          4,
 		KeyRequests:    50,
 		MaxPendingKeys: 1000,
@@ -77,7 +80,7 @@ func DefaultLimits() Limits {
 func (l *Limits) Validate() error {
 	for name, v := range map[string]float64{"heartbeats_per_sec": l.Heartbeats, "events_per_sec": l.Events,
 		"presence_per_sec": l.Presence, "pillar_per_sec": l.Pillar, "files_per_sec": l.Files,
-		"grains_per_sec": l.Grains, "returns_per_sec": l.Returns, "key_requests_per_sec": l.KeyRequests, "burst": l.Burst} {
+		"grains_per_sec": l.Grains, "returns_per_sec": l.Returns, "minion_events_per_sec": l.MinionEvents, "key_requests_per_sec": l.KeyRequests, "burst": l.Burst} {
 		if v <= 0 {
 			return fmt.Errorf("master config: limits: %s must be positive", name)
 		}
@@ -97,10 +100,11 @@ const (
 	limFile
 	limGrains
 	limReturn
+	limSend
 	limKinds
 )
 
-var limNames = [limKinds]string{"heartbeat", "event", "presence", "pillar", "file", "grains", "return"}
+var limNames = [limKinds]string{"heartbeat", "event", "presence", "pillar", "file", "grains", "return", "event_send"}
 
 // rates holds one token bucket per minion and kind. Only accepted
 // minions can publish on the subjects it guards (the server enforces
@@ -127,6 +131,8 @@ func (r *rates) per(kind int) float64 {
 		return r.lim.Files
 	case limGrains:
 		return r.lim.Grains
+	case limSend:
+		return r.lim.MinionEvents
 	default:
 		return r.lim.Returns
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/brine-cm/brine/master/api"
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/events"
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/metrics"
 	"github.com/brine-cm/brine/pkg/proto"
@@ -86,6 +87,8 @@ type Master struct {
 	keyWatch jetstream.KeyWatcher
 
 	subs []*nats.Subscription
+	// hub fans the event bus out in-process (events.go).
+	hub *events.Hub
 
 	// lock is held on the state dir from Start to Shutdown.
 	lock *statelock.Lock
@@ -117,8 +120,8 @@ func New(cfg *Config, o Options) *Master {
 		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},
 		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),
 		keyReqs: rate.NewLimiter(rate.Limit(cfg.Limits.KeyRequests), max(1, int(cfg.Limits.KeyRequests*cfg.Limits.Burst))),
-		jobs:    newJobTable(),
-		parts:   &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}}
+		jobs:    newJobTable(), hub: events.NewHub(),
+		parts: &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -339,7 +342,7 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 func readOnlyPermissions() *server.Permissions {
 	return &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: proto.ReadOnlySubjects()},
-		Subscribe: &server.SubjectPermission{Allow: []string{proto.ReadOnlyInbox + ".>"}},
+		Subscribe: &server.SubjectPermission{Allow: []string{proto.ReadOnlyInbox + ".>", proto.SubjBusRO}},
 	}
 }
 
@@ -361,6 +364,7 @@ func (m *Master) Shutdown() {
 	}
 	m.work.wait()
 	m.wg.Wait()
+	m.hub.Close()
 	if m.js != nil {
 		select {
 		case <-m.js.PublishAsyncComplete():

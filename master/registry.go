@@ -289,10 +289,15 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 	old, err := m.getKey(ctx, req.ID)
 	switch {
 	case err == nil && old.Nkey == req.Nkey:
-		if old.State == proto.KeyAccepted {
+		switch old.State {
+		case proto.KeyAccepted:
 			// Accepted while it was connected as pending: make it
 			// reconnect with its new rights.
 			m.kick(req.Nkey)
+		case proto.KeyPending:
+			m.emitAuth(req.ID, proto.ActPend, req.Nkey, false)
+		case proto.KeyRejected:
+			m.emitAuth(req.ID, proto.ActReject, req.Nkey, false)
 		}
 		return
 	case err == nil:
@@ -324,6 +329,11 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 	}
 	m.indexKey(info)
 	m.log.Info("new minion key", "id", info.ID, "state", info.State, "finger", info.Finger)
+	if info.State == proto.KeyAccepted {
+		m.emitAuth(info.ID, proto.ActAccept, info.Nkey, true)
+	} else {
+		m.emitAuth(info.ID, proto.ActPend, info.Nkey, false)
+	}
 	if info.State == proto.KeyAccepted {
 		m.kick(req.Nkey)
 	}
@@ -430,6 +440,7 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 			}
 		}
 		m.log.Info("key "+req.Action, "id", k.ID, "was", from)
+		m.emitKey(k.ID, req.Action, k.Nkey)
 		m.kick(k.Nkey)
 		changed = append(changed, k.ID)
 	}

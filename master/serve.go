@@ -45,6 +45,9 @@ func (m *Master) serve(ctx context.Context) error {
 		// auth callout lets them in).
 		{proto.AllPresence, false, m.onPresence},
 		{proto.AllHBs, false, m.onHeartbeat},
+		// Every master's hub reads the whole bus.
+		{proto.SubjBus, false, m.onBus},
+		{proto.AllMinionEvents, true, m.onMinionEvent},
 		{proto.AllAcks, true, m.onAck},
 		{proto.AllEvents, true, m.onEvent},
 		{proto.AllReturns, true, m.onReturn},
@@ -302,6 +305,7 @@ func (m *Master) onHello(msg *nats.Msg) {
 	}
 	b, _ := proto.Marshal(&proto.HelloReply{JobKey: m.JobKey()})
 	m.answer(msg, proto.InboxPrefix(id), b)
+	m.emitStart(id)
 }
 
 func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {

@@ -271,6 +271,13 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 		Env:        m.cfg.Saltenv,
 		Root:       m.cfg.Root,
 		Log:        log,
+		SendEvent: func(ctx context.Context, tag string, data []byte) error {
+			b, err := proto.Marshal(&proto.MinionEvent{Tag: tag, Data: data})
+			if err != nil {
+				return err
+			}
+			return sendEventOn(ctx, m.nc, m.id, b)
+		},
 		OnState: func(r engine.StateResult) {
 			done.Add(1)
 			m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})

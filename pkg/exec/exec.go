@@ -49,6 +49,9 @@ type Host struct {
 	// Sys replaces the package manager's commands and the init system;
 	// unit tests set it, nil is the real ones.
 	Sys *SysHooks
+	// SendEvent sends an event to the master's bus as this minion
+	// (event.send); nil without a master.
+	SendEvent func(ctx context.Context, tag string, data []byte) error
 }
 
 // SysHooks are fakes of the system for unit tests of pkg.* and

@@ -199,6 +199,7 @@ func MinionPermissions(id string) (pub, sub []string) {
 		SubjPillar(id),
 		SubjFile(id),
 		SubjFileChunk(id),
+		SubjMinionEvent(id),
 	}
 	sub = []string{
 		SubjJob(id),
