@@ -109,7 +109,7 @@ func MetricDefs() []metrics.Def {
 // made at start, so that counting one is an atomic add and a dashboard
 // sees every kind at 0. A kind not listed is counted too (tests keep the
 // list whole).
-var refusalKinds = []string{"ack", "auth", "busy", "cache", "event", "file", "grains", "heartbeat", "hello",
+var refusalKinds = []string{"ack", "auth", "bus", "busy", "cache", "event", "event_send", "file", "grains", "heartbeat", "hello",
 	"job_bytes", "key_request", "nats", "pillar", "presence", "registry", "reply", "return"}
 
 // masterMetrics are the master's metrics, in a registry it owns. The
