@@ -55,13 +55,20 @@ func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notCon
 // publish signs and sends a job to the connected minions the request
 // matches, and records it in the job cache first, so that a return can
 // never arrive for a job the cache does not know.
-func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto.PublishReply, error) {
+func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *proto.PublishReply, err error) {
 	start := time.Now()
 	if err := proto.ValidJID(req.JID); err != nil {
 		return nil, err
 	}
 	if req.Fun == "" {
 		return nil, fmt.Errorf("no function")
+	}
+	if !req.Resolve {
+		defer func() {
+			if err != nil {
+				m.metrics.publishFailed(req.Fun)
+			}
+		}()
 	}
 	conn, notConn, all, err := m.resolve(ctx, req.Target, req.TargetType)
 	if err != nil {
@@ -71,7 +78,11 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (*proto
 		conn, notConn = narrow(conn, req.Minions), narrow(notConn, req.Minions)
 	}
 	reply := &proto.PublishReply{JID: req.JID, Minions: conn, NotConnected: notConn}
-	if req.Resolve || len(conn) == 0 {
+	if req.Resolve {
+		return reply, nil
+	}
+	if len(conn) == 0 {
+		m.metrics.published(req.Fun, 0, len(notConn), time.Since(start))
 		return reply, nil
 	}
 	now := time.Now().UTC()

@@ -32,8 +32,8 @@ var (
 		Help: "Minion keys in the registry by state: accepted, pending, rejected, denied (asked for an id another key holds), corrupt."}
 	defConnected = metrics.Def{Name: "brine_master_minions_connected", Type: metrics.Gauge,
 		Help: "Accepted minions connected now (to this master's server, or present within presence_ttl)."}
-	defJobs = metrics.Def{Name: "brine_master_jobs_published_total", Type: metrics.Counter, Labels: []string{"function"},
-		Help: "Jobs this master published, by function."}
+	defJobs = metrics.Def{Name: "brine_master_jobs_total", Type: metrics.Counter, Labels: []string{"function", "result"},
+		Help: "Jobs asked of this master, by function and result: published (sent to at least one minion), no_minions (no connected minion matched), error (a bad target, the job cache or NATS failed)."}
 	defJobMinions = metrics.Def{Name: "brine_master_job_minions_total", Type: metrics.Counter, Labels: []string{"function", "state"},
 		Help: "Minions jobs were published to (state=sent) or that matched but were not connected (state=not_connected), by function."}
 	defReturns = metrics.Def{Name: "brine_master_returns_total", Type: metrics.Counter, Labels: []string{"function", "result"},
@@ -159,6 +159,7 @@ func newMasterMetrics(m *Master) *masterMetrics {
 	}
 	mm.reg.MustRegister(mm.jobs, mm.jobMinions, mm.returns, mm.latency, mm.publish, mm.pillar, mm.fileBytes,
 		mm.fileRequests, mm.refusals, &scraper{m: m})
+	mm.reg.MustRegister(metrics.Runtime()...)
 	return mm
 }
 
@@ -179,16 +180,29 @@ func (mm *masterMetrics) refused(kind string) {
 // functions, and a typo must not make a long series name.
 func funLabel(fun string) string { return proto.Clip(fun, 64) }
 
-// published counts a job sent to minions, and the time it took.
+// published counts a job asked for: sent to minions, or to none
+// (none connected), and the time a sent one took.
 func (mm *masterMetrics) published(fun string, sent, notConnected int, took time.Duration) {
 	if mm == nil {
 		return
 	}
 	f := funLabel(fun)
-	mm.jobs.WithLabelValues(f).Inc()
 	mm.jobMinions.WithLabelValues(f, "sent").Add(float64(sent))
 	mm.jobMinions.WithLabelValues(f, "not_connected").Add(float64(notConnected))
+	if sent == 0 {
+		mm.jobs.WithLabelValues(f, "no_minions").Inc()
+		return
+	}
+	mm.jobs.WithLabelValues(f, "published").Inc()
 	mm.publish.Observe(took.Seconds())
+}
+
+// publishFailed counts a job that could not be published.
+func (mm *masterMetrics) publishFailed(fun string) {
+	if mm == nil {
+		return
+	}
+	mm.jobs.WithLabelValues(funLabel(fun), "error").Inc()
 }
 
 // returnKept counts a return kept in the cache; issued is the job's

@@ -74,6 +74,17 @@ func TestMetricsServed(t *testing.T) {
 	if err := proto.Unmarshal(msg.Data, &st); err != nil || st.Err() != nil {
 		t.Fatalf("return not stored: %v %v", err, st.Err())
 	}
+	// A job no connected minion matches, one whose target is bad, and a
+	// dry resolve (not counted).
+	if err := ask(t, op, proto.SubjPublish, &proto.PublishRequest{JID: proto.NewJID(time.Now()), Target: "nobody", Fun: "test.echo"}, &pr); err != nil {
+		t.Fatal(err)
+	}
+	if err := ask(t, op, proto.SubjPublish, &proto.PublishRequest{JID: proto.NewJID(time.Now()), Target: "(", TargetType: proto.TargetPCRE, Fun: "test.echo"}, &pr); err == nil {
+		t.Fatal("a bad pcre target was published")
+	}
+	if err := ask(t, op, proto.SubjPublish, &proto.PublishRequest{JID: proto.NewJID(time.Now()), Target: "*", Fun: "test.version", Resolve: true}, &pr); err != nil {
+		t.Fatal(err)
+	}
 	// The same return again (a retry): kept once, counted once.
 	if _, err := web.nc.Request(proto.SubjReturn("web1", jid), b, 5*time.Second); err != nil {
 		t.Fatal(err)
@@ -120,7 +131,9 @@ func TestMetricsServed(t *testing.T) {
 		{"brine_master_minions", metrics.L("state", "pending"), 1},
 		{"brine_master_minions", metrics.L("state", "rejected"), 0},
 		{"brine_master_minions_connected", nil, 1},
-		{"brine_master_jobs_published_total", metrics.L("function", "test.ping"), 1},
+		{"brine_master_jobs_total", metrics.L("function", "test.ping", "result", "published"), 1},
+		{"brine_master_jobs_total", metrics.L("function", "test.echo", "result", "no_minions"), 1},
+		{"brine_master_jobs_total", metrics.L("function", "test.echo", "result", "error"), 1},
 		{"brine_master_job_minions_total", metrics.L("function", "test.ping", "state", "sent"), 1},
 		{"brine_master_returns_total", metrics.L("function", "test.ping", "result", "success"), 1},
 		{"brine_master_return_latency_seconds", metrics.L("function", "test.ping"), 1},
@@ -154,6 +167,12 @@ func TestMetricsServed(t *testing.T) {
 			t.Errorf("%s%v = %v (found %v); want at least 1", tt.name, tt.labels, got, ok)
 		}
 	}
+	if v, ok := fams.Value("brine_master_jobs_total", metrics.L("function", "test.version")); ok {
+		t.Errorf("a dry resolve was counted as a job: %v", v)
+	}
+	if v, _ := fams.Value("go_goroutines", nil); v < 1 {
+		t.Errorf("go_goroutines = %v; want the Go runtime's metrics served too", v)
+	}
 	declared := map[string]bool{}
 	for _, d := range MetricDefs() {
 		declared[d.Name] = true
@@ -164,7 +183,7 @@ func TestMetricsServed(t *testing.T) {
 		}
 	}
 	for name := range fams {
-		if !declared[name] {
+		if !declared[name] && !metrics.Standard(name) {
 			t.Errorf("%s is served but not declared in MetricDefs", name)
 		}
 	}

@@ -52,7 +52,9 @@ func MetricDefs() []metrics.Def {
 
 // minionMetrics are the minion's metrics, in a registry it owns.
 type minionMetrics struct {
-	reg        *prometheus.Registry
+	reg *prometheus.Registry
+	// served is reg and the runtime's metrics, for metrics_listen.
+	served     prometheus.Gatherer
 	jobs       *prometheus.CounterVec
 	jobSeconds *prometheus.HistogramVec
 	lastRun    *prometheus.GaugeVec
@@ -91,6 +93,12 @@ func newMinionMetrics(m *Minion) *minionMetrics {
 		return 0
 	})
 	mm.reg.MustRegister(mm.jobs, mm.jobSeconds, mm.lastRun, mm.lastSecs, mm.lastOK, mm.states, mm.changed, mm.drift, mm.render, mm.pillar, connected)
+	// Served, the Go runtime's and the process's metrics come too; the
+	// textfile leaves them out: node_exporter serves its own go_* and
+	// process_*, and would refuse a second copy.
+	runtime := prometheus.NewRegistry()
+	runtime.MustRegister(metrics.Runtime()...)
+	mm.served = prometheus.Gatherers{mm.reg, runtime}
 	if p := m.cfg.MetricsTextfile; p != "" {
 		mm.textfile = &metrics.Textfile{Path: p}
 	}
@@ -192,7 +200,7 @@ func (m *Minion) writeTextfile() {
 }
 
 // Metrics is the minion's registry, for tests and embedders.
-func (m *Minion) Metrics() prometheus.Gatherer { return m.metrics.reg }
+func (m *Minion) Metrics() prometheus.Gatherer { return m.metrics.served }
 
 // MetricsAddr is the address the metrics are served on, empty when off.
 func (m *Minion) MetricsAddr() string {
@@ -220,7 +228,7 @@ func (m *Minion) startMetrics() error {
 		}
 		tc = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	s, err := metrics.Listen(addr, tc, m.metrics.reg, m.log)
+	s, err := metrics.Listen(addr, tc, m.metrics.served, m.log)
 	if err != nil {
 		return fmt.Errorf("minion: %w", err)
 	}

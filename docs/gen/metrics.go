@@ -55,6 +55,11 @@ them after each job, atomically, for node_exporter's textfile collector
 (` + "`--collector.textfile.directory`" + `): a host already scraped needs no new
 port.
 
+Besides those below, each serves the Go runtime's ` + "`go_*`" + ` and the process's
+` + "`process_*`" + ` metrics (CPU, resident memory, open files), as every Go exporter
+does (served only: a minion's textfile holds brine's alone, since
+node_exporter serves its own).
+
 **Grafana**: ` + "`examples/grafana/brine.json`" + ` is a dashboard of these metrics
 (import it, pick the Prometheus data source); a test fails when it queries a
 metric that is not here.

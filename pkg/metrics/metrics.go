@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Type is a metric's Prometheus type.
@@ -94,6 +95,19 @@ func (d Def) Series() []string {
 		return []string{d.Name + "_bucket", d.Name + "_sum", d.Name + "_count"}
 	}
 	return []string{d.Name}
+}
+
+// Runtime are the collectors of the Go runtime (go_*) and the process
+// (process_*: CPU, memory, open files) that each daemon adds to its own
+// registry, as every Go exporter does. Their metrics are Prometheus's,
+// documented by client_golang, not declared here.
+func Runtime() []prometheus.Collector {
+	return []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
+}
+
+// Standard reports whether a metric is one of Runtime's.
+func Standard(name string) bool {
+	return strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_")
 }
 
 // LatencyBuckets are the bounds, in seconds, of brine's duration
