@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -111,6 +112,10 @@ func MetricDefs() []metrics.Def {
 // list whole).
 var refusalKinds = []string{"ack", "auth", "bus", "busy", "cache", "event", "event_send", "file", "grains", "heartbeat", "hello",
 	"job_bytes", "key_request", "nats", "pillar", "presence", "registry", "reply", "return"}
+
+// RefusalKinds lists the kinds of brine_master_refusals_total, for
+// docs/metrics.md.
+func RefusalKinds() []string { return slices.Clone(refusalKinds) }
 
 // masterMetrics are the master's metrics, in a registry it owns. The
 // counters and histograms are updated where things happen (atomic adds);

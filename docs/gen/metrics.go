@@ -3,6 +3,8 @@ package gen
 //go:generate go run ./metricsdoc
 
 import (
+	"strings"
+
 	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/minion"
 	"github.com/brine-cm/brine/pkg/metrics"
@@ -65,6 +67,11 @@ node_exporter serves its own).
 metric that is not here.
 `
 
-const masterIntro = "Labels: `function` is the job's function (`state.apply`, `test.ping`), as the operator published it; `kind` of `brine_master_refusals_total` is the kind of refusal the master logs (`refused kind=…`, [security.md](security.md)): `heartbeat`, `event`, `presence`, `pillar`, `file`, `grains`, `return`, `ack`, `hello` (rate limits and bad messages of accepted minions), `key_request` (unaccepted keys), `busy` (the work queue was full), `job_bytes` (a job's storage limit), `cache`, `registry`, `reply`, `auth`, `nats` (the master's own connections dropping messages). Every refusal is counted, also those the log leaves out."
+var masterIntro = "Labels: `function` is the job's function (`state.apply`, `test.ping`), as the operator published it. " +
+	"`kind` of `brine_master_refusals_total` is the kind of refusal the master logs (`refused kind=…`, [security.md](security.md)), one of " +
+	"`" + strings.Join(master.RefusalKinds(), "`, `") + "`: " +
+	"rate limits and bad messages of accepted minions carry the kind of message (`heartbeat`, `event`, `presence`, `pillar`, `file`, `grains`, `return`, `ack`, `hello`); " +
+	"`key_request` is a refused key request of an unaccepted key; `busy` a full work queue; `job_bytes` a job's storage limit; " +
+	"`nats` the master's own connections dropping messages. Every refusal is counted, also those the log leaves out."
 
 const minionIntro = "A state run is `state.apply`, `state.highstate`, `state.sls`, `state.single` or `state.top`; `mode` is `test` for one run with `test=True`, else `apply`. A dashboard of drift reads `brine_minion_drift_states` across the fleet: the states that a real run would change now, as the last dry run found."
