@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
+	"github.com/brine-cm/brine/pkg/metrics"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -146,6 +147,29 @@ func TestExternalNATS(t *testing.T) {
 		}
 		return nil
 	})
+	// Its metrics, with no server of its own to read: JetStream from the
+	// account, connections from presence, no nats_server_* figures.
+	fams := gatherFamilies(t, m)
+	for _, tt := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"brine_master_minions_connected", nil, 1},
+		{"brine_master_scrape_collector_success", metrics.L("collector", "jetstream"), 1},
+		{"brine_master_scrape_collector_success", metrics.L("collector", "nats"), 1},
+		{"brine_master_nats_client_connected", metrics.L("conn", "auth"), 1},
+	} {
+		if got, ok := fams.Value(tt.name, tt.labels); !ok || got != tt.want {
+			t.Errorf("external: %s%v = %v (found %v); want %v", tt.name, tt.labels, got, ok, tt.want)
+		}
+	}
+	if v, _ := fams.Value("brine_master_jetstream_streams", nil); v < 1 {
+		t.Errorf("external: brine_master_jetstream_streams = %v; want the account's streams", v)
+	}
+	if _, ok := fams["brine_master_nats_server_connections"]; ok {
+		t.Error("external: server figures served for a server the master does not run")
+	}
 
 	// The master cannot kick connections on a server it does not run:
 	// a deleted key is out once its authorisation expires (auth_ttl).

@@ -345,3 +345,18 @@ func histSum(t *testing.T, mm *masterMetrics) float64 {
 	t.Fatal("no latency family")
 	return 0
 }
+
+// gatherFamilies reads a master's metrics from its registry, as a scrape
+// would, in the parsed shape.
+func gatherFamilies(t *testing.T, m *Master) metrics.Families {
+	t.Helper()
+	mfs, err := m.Metrics().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := metrics.Families{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf
+	}
+	return out
+}
