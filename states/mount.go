@@ -63,7 +63,7 @@ func mountLiveHost() mountHost {
 // that would leave it fails the state. Swap is written to fstab but not
 // activated.
 //
-// Salt: match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created".
+// Salt: match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created"; with --root the mounts are not read, the comment says so, and a dry run never calls the target mounted.
 func mountMounted(ctx context.Context, req *Request) Result {
 	return mountMountedOn(ctx, req, mountLiveHost())
 }
@@ -74,7 +74,7 @@ func mountMounted(ctx context.Context, req *Request) Result {
 // With --root only fstab is considered, resolved inside the image as for
 // mount.mounted.
 //
-// Salt: same shapes; changes {umount: True} and {persist: purged}.
+// Salt: same shapes; changes {umount: True} and {persist: purged}; with --root the mounts are not read, the comment says so (never "Target was already unmounted"), and a dry run of a purge does not call the target unmounted.
 func mountUnmounted(ctx context.Context, req *Request) Result {
 	return mountUnmountedOn(ctx, req, mountLiveHost())
 }
@@ -252,7 +252,10 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 		}
 	}
 
-	// What the fstab needs.
+	// What the fstab needs. Salt's wording for a dry run says the
+	// target "is mounted" only when the mounts were read and it was
+	// (with --root, swap or mount: False they are not looked at).
+	seenMounted := doMount && req.Live() && want.FSType != "swap" && act == actNone
 	var newFstab []byte
 	var fstabPath string
 	if persist {
@@ -272,7 +275,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 			switch {
 			case !req.Test:
 				comments = append(comments, "Added new entry to the fstab.")
-			case doMount:
+			case seenMounted:
 				comments = append(comments, name+" is mounted, but needs to be written to the fstab in order to be made persistent.")
 			default:
 				comments = append(comments, name+" needs to be written to the fstab in order to be made persistent.")
@@ -282,7 +285,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 			switch {
 			case !req.Test:
 				comments = append(comments, "Updated the entry in the fstab.")
-			case doMount:
+			case seenMounted:
 				comments = append(comments, name+" is mounted, but its fstab entry must be updated.")
 			default:
 				comments = append(comments, "The "+name+" fstab entry must be updated.")
@@ -384,7 +387,9 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 	changes := map[string]any{}
 	var comments []string
 	umount := false
-	if req.Live() {
+	if !req.Live() {
+		comments = append(comments, name+" is not unmounted: with --root only the fstab is written")
+	} else {
 		info, err := host.mountinfo()
 		if err != nil {
 			return Failf(name, "read mounts: %v", err)
@@ -422,8 +427,11 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 			comments = append(comments, "fstab entry not found")
 		case !req.Test:
 			comments = append(comments, "Removed target from fstab")
-		case changes["umount"] == nil:
+		case changes["umount"] == nil && req.Live():
 			comments = []string{fmt.Sprintf("Mount point %s is unmounted but needs to be purged from %s to be made persistent", name, a.config)}
+		case changes["umount"] == nil:
+			// The mounts were not read: say nothing of them.
+			comments = []string{fmt.Sprintf("Mount point %s needs to be purged from %s to be made persistent", name, a.config)}
 		}
 		if n > 0 {
 			newFstab = out
@@ -432,9 +440,6 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 	}
 	comment := strings.Join(comments, ". ")
 	if len(changes) == 0 {
-		if comment == "" {
-			comment = "Target was already unmounted"
-		}
 		return Result{Name: name, Result: True, Comment: comment, Changes: changes}
 	}
 	if req.Test {

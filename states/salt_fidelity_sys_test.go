@@ -259,6 +259,58 @@ func TestSaltFidelityMount(t *testing.T) {
 	}})
 }
 
+// Under --root the mounts are not read: a dry run never says a target is
+// mounted or unmounted, which it did not look at (Salt has no --root; the
+// wording is Salt's with the claim about the mount left out).
+func TestSaltFidelityMountRoot(t *testing.T) {
+	rooted := func(fn string, args map[string]any, fstab string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := t.TempDir()
+			os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+			os.WriteFile(filepath.Join(root, "etc/fstab"), []byte(fstab), 0o644)
+			f := &fakeMounts{}
+			h := f.host()
+			h.mountinfo = func() ([]byte, error) { t.Fatal("--root read the host's mounts"); return nil, nil }
+			return func(test bool) Result {
+				if fn == "mount.unmounted" {
+					return mountUnmountedOn(context.Background(), mountReq(root, fn, "/srv", args, test), h)
+				}
+				return mountMountedOn(context.Background(), mountReq(root, fn, "/srv", args, test), h)
+			}
+		}
+	}
+	dev := map[string]any{"device": "/dev/sdb1", "fstype": "ext4"}
+	fidRunAll(t, []fidCase{{
+		name:   "mount.mounted under --root: new entry",
+		salt:   "mounted(), the persist test branch (\"is mounted\" left out)",
+		setup:  rooted("mount.mounted", dev, "# keep\n"),
+		test:   fidW(None, "/srv is not mounted: with --root only the fstab is written. /srv needs to be written to the fstab in order to be made persistent.", map[string]any{"persist": "new"}),
+		real:   fidW(True, "/srv is not mounted: with --root only the fstab is written. Added new entry to the fstab.", map[string]any{"persist": "new"}),
+		rerun:  fidW(True, "/srv is not mounted: with --root only the fstab is written. Entry already exists in the fstab.", nil),
+		retest: fidW(True, "/srv is not mounted: with --root only the fstab is written. Entry already exists in the fstab.", nil),
+	}, {
+		name:  "mount.mounted under --root: entry updated",
+		salt:  "mounted(), the persist test branch (\"is mounted\" left out)",
+		setup: rooted("mount.mounted", dev, "/dev/sdb1 /srv ext3 defaults 0 0\n"),
+		test:  fidW(None, "/srv is not mounted: with --root only the fstab is written. The /srv fstab entry must be updated.", map[string]any{"persist": "update"}),
+	}, {
+		name:   "mount.unmounted under --root: not persisted",
+		salt:   "unmounted() (never \"Target was already unmounted\" for mounts not read)",
+		setup:  rooted("mount.unmounted", nil, "/dev/sdb1 /srv ext4 defaults 0 0\n"),
+		test:   fidW(True, "/srv is not unmounted: with --root only the fstab is written", nil),
+		real:   fidW(True, "/srv is not unmounted: with --root only the fstab is written", nil),
+		retest: fidW(True, "/srv is not unmounted: with --root only the fstab is written", nil),
+	}, {
+		name:   "mount.unmounted under --root: purged",
+		salt:   "unmounted(), the persist test branch (\"is unmounted but\" left out)",
+		setup:  rooted("mount.unmounted", map[string]any{"persist": true}, "/dev/sdb1 /srv ext4 defaults 0 0\n"),
+		test:   fidW(None, "Mount point /srv needs to be purged from /etc/fstab to be made persistent", map[string]any{"persist": "purged"}),
+		real:   fidW(True, "/srv is not unmounted: with --root only the fstab is written. Removed target from fstab", map[string]any{"persist": "purged"}),
+		rerun:  fidW(True, "/srv is not unmounted: with --root only the fstab is written. fstab entry not found", nil),
+		retest: fidW(True, "/srv is not unmounted: with --root only the fstab is written. fstab entry not found", nil),
+	}})
+}
+
 func TestSaltFidelityFstab(t *testing.T) {
 	fst := func(fn string, args map[string]any, content string) func(t *testing.T) func(bool) Result {
 		return func(t *testing.T) func(bool) Result {
