@@ -89,7 +89,7 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *pro
 	job := &proto.Job{JID: req.JID, Target: req.Target, TargetType: req.TargetType, Fun: req.Fun,
 		Args: req.Args, Kwargs: req.Kwargs, Timeout: req.Timeout, Minions: conn,
 		IssuedAt: now, Expiry: now.Add(m.cfg.JobExpiry.D()), Nonce: proto.NewNonce(), User: req.User}
-	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: job.Args, Kwargs: job.Kwargs,
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: recordArgs(job.Fun, job.Args), Kwargs: job.Kwargs,
 		Target: job.Target, TargetType: job.TargetType, Minions: conn, IssuedAt: now, User: req.User}}
 	if err := m.storeRecord(ctx, rec); err != nil {
 		return nil, err
@@ -415,4 +415,18 @@ func (m *Master) kill(ctx context.Context, jid string) ([]string, error) {
 	}
 	sort.Strings(sent)
 	return sent, m.nc.Flush()
+}
+
+// recordArgs are a job's arguments as the job cache keeps them: the
+// chunks `brine cp` pushes are data, not arguments anyone looks up, and a
+// cache of them would be a second copy of every file pushed.
+func recordArgs(fun string, args []any) []any {
+	if fun != proto.FunRecvChunked || len(args) < 2 {
+		return args
+	}
+	out := append([]any(nil), args...)
+	if s, ok := out[1].(string); ok {
+		out[1] = fmt.Sprintf("<%d bytes of base64>", len(s))
+	}
+	return out
 }

@@ -5,6 +5,7 @@ package exec
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -258,6 +259,8 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
+	args, _ = plainNumbers(args).([]any)
+	kwargs, _ = plainNumbers(kwargs).(map[string]any)
 	kw, rest, err := bind(fun, f.params, args, kwargs)
 	if err != nil {
 		return failed(err.Error())
@@ -292,4 +295,33 @@ func unknownFunction(fun string) string {
 		return fmt.Sprintf("'%s' is not available; %s has: %s", fun, mod, strings.Join(near, ", "))
 	}
 	return fmt.Sprintf("'%s' is not available. See sys.list_functions", fun)
+}
+
+// plainNumbers turns the json.Numbers of arguments that came over the
+// wire (pkg/proto decodes with UseNumber) into the ints and floats the
+// command line gives, so that a function binds them the same either way.
+func plainNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			return int(n)
+		}
+		if f, err := t.Float64(); err == nil {
+			return f
+		}
+		return t.String()
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = plainNumbers(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = plainNumbers(e)
+		}
+		return out
+	}
+	return v
 }

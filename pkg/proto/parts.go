@@ -167,3 +167,12 @@ func Clip(s string, n int) string {
 	}
 	return fmt.Sprintf("%s…(%d bytes more)", s[:n], len(s)-n)
 }
+
+// CpChunkSize is the most one chunk of `brine cp` carries, before gzip
+// and base64: the job that carries it, signed, stays well under NATS's
+// default 1 MiB max payload.
+const CpChunkSize = 256 << 10
+
+// FunRecvChunked is the function `brine cp` runs on minions, one job a
+// chunk; the master keeps the records of its jobs without the data.
+const FunRecvChunked = "cp.recv_chunked"
