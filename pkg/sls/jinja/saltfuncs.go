@@ -264,6 +264,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"test.ping":  func([]any, map[string]any) (any, error) { return true, nil },
 	}
 	hostFuncs(c, m)
+	matchFuncs(c, m)
 	for _, level := range []string{"debug", "info", "warning", "error", "critical"} {
 		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warning": slog.LevelWarn,
 			"error": slog.LevelError, "critical": slog.LevelError}[level]

@@ -1,0 +1,128 @@
+package jinja
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/brine-cm/brine/pkg/top"
+)
+
+// matchFuncs adds Salt's match module (salt/modules/match.py): each
+// function matches this minion (or, for glob, pcre, list and compound,
+// the minion_id given) against a target of its kind, with the matchers
+// brine targets with (pkg/top), and returns a bool. As in Salt, a bad
+// target is not an error: it is logged and does not match. nodegroup
+// is not offered: the minion does not know the master's nodegroups.
+func matchFuncs(c *saltCtx, m map[string]Func) {
+	for _, kind := range []string{top.KindGlob, top.KindPCRE, top.KindList, top.KindCompound,
+		top.KindGrain, top.KindGrainPCRE, top.KindPillar, top.KindPillarPCRE, top.KindPillarExact,
+		top.KindIPCIDR, top.KindData} {
+		m["match."+kind] = func(args []any, kw map[string]any) (any, error) {
+			tgt, err := strParam(args, kw, 0, "tgt")
+			if err != nil {
+				return nil, fmt.Errorf("match.%s: %w", kind, err)
+			}
+			id, err := matchMinionID(c, kind, args, kw)
+			if err != nil {
+				return nil, err
+			}
+			return matchOne(c, kind, tgt, id), nil
+		}
+	}
+	m["match.filter_by"] = func(args []any, kw map[string]any) (any, error) { return matchFilterBy(c, args, kw) }
+}
+
+// matchMinionID reads minion_id, which Salt's glob, pcre, list and
+// compound take (their second argument), and the delimiter the grain and
+// pillar matchers take: brine's matchers know ":" only.
+func matchMinionID(c *saltCtx, kind string, args []any, kw map[string]any) (string, error) {
+	switch kind {
+	case top.KindGlob, top.KindPCRE, top.KindList, top.KindCompound:
+		v := param(args, kw, 1, "minion_id", nil)
+		if v == nil {
+			return c.ID, nil
+		}
+		return toStr(v)
+	case top.KindGrain, top.KindGrainPCRE, top.KindPillar, top.KindPillarPCRE, top.KindPillarExact, top.KindData:
+		if d := param(args, kw, 1, "delimiter", ":"); d != ":" {
+			return "", fmt.Errorf("match.%s: delimiter %v: only ':' is supported", kind, d)
+		}
+	}
+	return c.ID, nil
+}
+
+// matchOne is one match.* call: false for a target that does not
+// compile, as Salt's functions return False on any exception.
+func matchOne(c *saltCtx, kind, tgt, id string) bool {
+	mt, err := top.Compile(tgt, kind, nil)
+	if err != nil {
+		slog.Warn("match: bad target", "kind", kind, "target", tgt, "err", err, "source", "template", "minion", c.ID)
+		return false
+	}
+	return mt.Match(top.Minion{ID: id, Grains: c.Grains, Pillar: c.pillar})
+}
+
+// matchFilterBy is Salt's match.filter_by(lookup, tgt_type="compound",
+// minion_id=None, merge=None, merge_lists=False, default="default"): the
+// value of the first key of lookup (in its order) that matches this
+// minion as a target of tgt_type, merge merged over it; else
+// lookup[default], or None.
+func matchFilterBy(c *saltCtx, args []any, kw map[string]any) (any, error) {
+	o := c.order
+	lookup, ok := param(args, kw, 0, "lookup", nil).(map[string]any)
+	if !ok {
+		return nil, errors.New("match.filter_by: lookup must be a dictionary")
+	}
+	kind, err := toStr(param(args, kw, 1, "tgt_type", top.KindCompound))
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case top.KindGlob, top.KindPCRE, top.KindList, top.KindCompound, top.KindGrain, top.KindGrainPCRE,
+		top.KindPillar, top.KindPillarPCRE, top.KindPillarExact, top.KindIPCIDR, top.KindData:
+	default:
+		// Salt: expr_funcs[tgt_type] raises KeyError.
+		return nil, fmt.Errorf("match.filter_by: tgt_type %q is not a match function", kind)
+	}
+	id := c.ID
+	if v := param(args, kw, 2, "minion_id", nil); v != nil {
+		if id, err = toStr(v); err != nil {
+			return nil, err
+		}
+	}
+	merge := param(args, kw, 3, "merge", nil)
+	mergeLists, _ := truth(param(args, kw, 4, "merge_lists", false))
+	def, err := toStr(param(args, kw, 5, "default", "default"))
+	if err != nil {
+		return nil, err
+	}
+	for _, key := range o.Keys(lookup) {
+		target := id
+		if kind != top.KindGlob && kind != top.KindPCRE && kind != top.KindList && kind != top.KindCompound {
+			target = c.ID
+		}
+		if !matchOne(c, kind, key, target) {
+			continue
+		}
+		v := lookup[key]
+		if merge != nil {
+			mm, ok := merge.(map[string]any)
+			if !ok {
+				return nil, errors.New("filter_by merge argument must be a dictionary.")
+			}
+			if v == nil {
+				return mm, nil
+			}
+			if vm, ok := v.(map[string]any); ok {
+				dictUpdate(o, vm, deepCopy(o, mm).(map[string]any), mergeLists)
+			}
+		}
+		return v, nil
+	}
+	v, ok := lookup[def]
+	if !ok {
+		return nil, nil
+	}
+	return v, nil
+}
