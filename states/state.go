@@ -118,6 +118,9 @@ type Env struct {
 	// Cache holds per-run facts that several states share, such as the
 	// package database read once per run. Keys are owned by the modules.
 	Cache *RunCache
+	// Exec runs brine's execution functions for module.run; nil where
+	// none are wired, and module.run then fails.
+	Exec ExecCaller
 }
 
 // Request is one state call.

@@ -154,6 +154,7 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 		Pillar: host.Pillar.PlainMap(),
 		Log:    host.Log,
 		Cache:  &states.RunCache{},
+		Exec:   hostExec{host: host},
 	}
 	res := engine.Run(ctx, chunks, engine.Options{
 		Test:     r.test,

@@ -1,0 +1,61 @@
+package states
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+type fakeExec struct{ calls []moduleCall }
+
+func (f *fakeExec) Has(fun string) bool { return fun != "nope.x" }
+
+func (f *fakeExec) Call(_ context.Context, fun string, args []any, kwargs map[string]any) (any, bool) {
+	f.calls = append(f.calls, moduleCall{fun: fun, args: args, kwargs: kwargs})
+	if fun == "cmd.fail" {
+		return "exit 1", false
+	}
+	return true, true
+}
+
+func TestSaltFidelityModuleRun(t *testing.T) {
+	run := func(name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			return func(test bool) Result {
+				fn, _ := Lookup("module.run")
+				return fn(context.Background(), &Request{ID: name, Name: name, Func: "module.run", Args: NewArgs(fileCopyArgs(args)), Test: test, Env: &Env{Exec: &fakeExec{}}})
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:  "module.run: new syntax",
+		salt:  "module.run(), _run()",
+		setup: run("restart", map[string]any{"service.restart": []any{"nginx"}}),
+		test:  fidW(None, "Function service.restart to be executed.", nil),
+		real:  fidW(True, "Success", map[string]any{"service.restart": true}),
+	}, {
+		name:  "module.run: old syntax",
+		salt:  "module.run(), _legacy_run()",
+		setup: run("test.ping", nil),
+		test:  fidW(None, "Module function test.ping is set to be executed", nil),
+		real:  fidW(True, "Module function test.ping executed", map[string]any{"ret": true}),
+	}, {
+		name:  "module.run: failed",
+		salt:  "module.run(), _run()",
+		setup: run("x", map[string]any{"cmd.fail": nil}),
+		real:  fidW(False, "'cmd.fail' failed: exit 1", nil),
+	}, {
+		name:  "module.run: unavailable",
+		salt:  "module.run(), _run()",
+		setup: run("x", map[string]any{"nope.x": []any{}}),
+		test:  fidW(False, "Unavailable function: nope.x.", nil),
+	}})
+	req := &Request{Name: "x", Func: "module.run", Args: NewArgs(map[string]any{"pkg.install": []any{"a", map[string]any{"refresh": true}}})}
+	fn, _ := Lookup("module.run")
+	f := &fakeExec{}
+	req.Env = &Env{Exec: f}
+	fn(context.Background(), req)
+	if len(f.calls) != 1 || !reflect.DeepEqual(f.calls[0].args, []any{"a"}) || !reflect.DeepEqual(f.calls[0].kwargs, map[string]any{"refresh": true}) {
+		t.Errorf("calls = %+v", f.calls)
+	}
+}
