@@ -1,0 +1,157 @@
+package sshrun
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+const roster = `
+web1:
+  host: 192.0.2.10
+  user: deploy
+  sudo: True
+  passwd: pw
+  timeout: 5
+  minion_opts:
+    grains: {role: web}
+web2:
+  port: 2222
+db1:
+  host: 10.0.0.5
+  proxy_jump: bastion
+  thin_dir: /opt/brine
+bastion: {host: bastion.example.com}
+`
+
+func TestParseRoster(t *testing.T) {
+	r, err := ParseRoster("roster", []byte(roster))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1, w2, db := r.Hosts["web1"], r.Hosts["web2"], r.Hosts["db1"]
+	if w1.Addr() != "192.0.2.10:22" || w1.User != "deploy" || !w1.Sudo || w1.Passwd != "pw" || w1.Timeout != 5 || w1.Dir() != "/var/tmp/.brine_deploy" {
+		t.Errorf("web1 = %+v", w1)
+	}
+	if w2.Addr() != "web2:2222" || w2.User != "root" || w2.Dir() != "/var/tmp/.brine_root" {
+		t.Errorf("web2 = %+v (want the id as host, root, port 2222)", w2)
+	}
+	if db.ProxyJump != "bastion" || db.Dir() != "/opt/brine" {
+		t.Errorf("db1 = %+v", db)
+	}
+	for _, c := range []struct {
+		expr, kind string
+		want       string
+	}{
+		{"web*", proto.TargetGlob, "web1 web2"},
+		{"*", proto.TargetGlob, "bastion db1 web1 web2"},
+		{"^(db|bas)", proto.TargetPCRE, "bastion db1"},
+		{"web2,db1", proto.TargetList, "db1 web2"},
+		{"nosuch", proto.TargetGlob, ""},
+	} {
+		hs, err := r.Target(c.expr, c.kind)
+		if err != nil {
+			t.Errorf("Target(%q, %s): %v", c.expr, c.kind, err)
+			continue
+		}
+		var ids []string
+		for _, h := range hs {
+			ids = append(ids, h.ID)
+		}
+		if got := strings.Join(ids, " "); got != c.want {
+			t.Errorf("Target(%q, %s) = %q; want %q", c.expr, c.kind, got, c.want)
+		}
+	}
+	if _, err := r.Target("os:Debian", proto.TargetGrain); err == nil {
+		t.Error("grain targeting accepted; want refused (no grains before the run)")
+	}
+	if _, err := r.Target("(", proto.TargetPCRE); err == nil {
+		t.Error("a bad regular expression accepted")
+	}
+}
+
+func TestParseRosterErrors(t *testing.T) {
+	for _, c := range []struct {
+		src, want string
+		line      int
+	}{
+		{"web1:\n  host: a\n  tty: True\n", "field tty not found", 2},
+		{"web1: 192.0.2.1\n", "want a mapping", 1},
+		{"- web1\n", "want a mapping of host ids", 1},
+		{"web1:\n  port: 70000\n", "port 70000", 2},
+		{"web1:\n  port: x\n", "cannot unmarshal", 2},
+		{"'a b':\n  host: x\n", "invalid minion id", 1},
+		{"web1:\n  host: [\n", "", 0},
+	} {
+		_, err := ParseRoster("roster", []byte(c.src))
+		var re *RosterError
+		if !errors.As(err, &re) {
+			t.Errorf("ParseRoster(%q) = %v; want a *RosterError", c.src, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) || re.Line != c.line {
+			t.Errorf("ParseRoster(%q) = %v (line %d); want %q at line %d", c.src, err, re.Line, c.want, c.line)
+		}
+	}
+}
+
+func TestParseJump(t *testing.T) {
+	for _, c := range []struct {
+		in, user, host string
+		port           int
+	}{
+		{"bastion", "me", "bastion", 22},
+		{"ops@bastion:2200", "ops", "bastion", 2200},
+		{"[::1]:2201", "me", "::1", 2201},
+	} {
+		u, h, p, err := parseJump(c.in, "me")
+		if err != nil || u != c.user || h != c.host || p != c.port {
+			t.Errorf("parseJump(%q) = %s %s %d %v", c.in, u, h, p, err)
+		}
+	}
+	if _, _, _, err := parseJump("a:99999", "me"); err == nil {
+		t.Error("port 99999 accepted")
+	}
+}
+
+// nopCloser records what was written to sudo's stdin and whether it was
+// closed.
+type stdinRec struct {
+	strings.Builder
+	closed bool
+}
+
+func (s *stdinRec) Close() error { s.closed = true; return nil }
+
+// TestSudoWatch feeds sudo's stderr in pieces: the password goes once,
+// on the prompt; the ready marker hands stdin over; a second prompt is a
+// refusal and closes stdin.
+func TestSudoWatch(t *testing.T) {
+	in := &stdinRec{}
+	out := &tailBuffer{max: 1 << 10}
+	ready := make(chan struct{})
+	w := &sudoWatch{pw: "pw", stdin: in, out: out, ready: ready}
+	for _, piece := range []string{"[brine-sudo", "-password]", "brine-sudo-re", "ady\nshim log\n"} {
+		_, _ = w.Write([]byte(piece))
+	}
+	select {
+	case <-ready:
+	default:
+		t.Fatal("not ready after the marker")
+	}
+	if in.String() != "pw\n" || in.closed || w.refused() {
+		t.Errorf("stdin %q closed %v refused %v; want the password once, open", in.String(), in.closed, w.refused())
+	}
+	if out.String() != "shim log\n" {
+		t.Errorf("stderr kept %q; want the command's alone", out.String())
+	}
+
+	in = &stdinRec{}
+	w = &sudoWatch{pw: "pw", stdin: in, out: &tailBuffer{max: 1 << 10}, ready: make(chan struct{})}
+	_, _ = w.Write([]byte("[brine-sudo-password]Sorry, try again.\n[brine-sudo-password]"))
+	if in.String() != "pw\n" || !in.closed || !w.refused() {
+		t.Errorf("wrong password: stdin %q closed %v refused %v; want one try, closed, refused", in.String(), in.closed, w.refused())
+	}
+}
