@@ -105,6 +105,19 @@ func Watcher(module string) (Func, bool) {
 	return checkedFunc(fn), true
 }
 
+// Checked returns fn with each call's arguments checked against params,
+// as Lookup's functions are, for a state function kept out of the
+// registry: orchestration's salt.* states, which exist only where an
+// orchestration runs, never on a minion. It panics on a malformed
+// declaration, as Register does.
+func Checked(name string, fn Func, params ...Param) Func {
+	validateParams(name, params)
+	params = append([]Param(nil), params...)
+	return func(ctx context.Context, req *Request) Result {
+		return callChecked(ctx, fn, params, req)
+	}
+}
+
 // checkedFunc wraps fn so that each call's arguments are checked against
 // the declaration of the request's Func before fn runs. The declaration is
 // found per call, for a mod_watch serves every function of its module.
@@ -114,18 +127,22 @@ func checkedFunc(fn Func) Func {
 		if params == nil {
 			return fn(ctx, req)
 		}
-		c, err := checkArgs(params, req)
-		if err != nil {
-			return Result{Name: req.Name, Result: False, Comment: err.Error(), Changes: map[string]any{}}
-		}
-		req.Args.fun, req.Args.params, req.Args.rest = req.Func, params, c.rest
-		if len(c.warnings) > 0 {
-			req.Log().Warn("state arguments", "id", req.ID, "function", req.Func, "warnings", c.warnings)
-		}
-		res := fn(ctx, req)
-		res.Warnings = append(res.Warnings, c.warnings...)
-		return res
+		return callChecked(ctx, fn, params, req)
 	}
+}
+
+func callChecked(ctx context.Context, fn Func, params []Param, req *Request) Result {
+	c, err := checkArgs(params, req)
+	if err != nil {
+		return Result{Name: req.Name, Result: False, Comment: err.Error(), Changes: map[string]any{}}
+	}
+	req.Args.fun, req.Args.params, req.Args.rest = req.Func, params, c.rest
+	if len(c.warnings) > 0 {
+		req.Log().Warn("state arguments", "id", req.ID, "function", req.Func, "warnings", c.warnings)
+	}
+	res := fn(ctx, req)
+	res.Warnings = append(res.Warnings, c.warnings...)
+	return res
 }
 
 // declared returns the Params of a state function, nil when it has none.

@@ -54,7 +54,7 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 		ctx:    ctx,
 		opts:   opts,
 		env:    &env,
-		ps:     prepare(chunks),
+		ps:     prepare(chunks, opts.Lookup),
 		done:   make([]*states.Result, len(chunks)),
 		pre:    make([]*states.Result, len(chunks)),
 		active: make(map[int]bool),

@@ -77,7 +77,10 @@ func kindBase(kind string) (string, bool) {
 // prepare builds the per-chunk data: globals, the state function, the
 // requisite groups with targets as indexes, and the implicit prerequired
 // edges.
-func prepare(chunks []sls.Chunk) []prepared {
+func prepare(chunks []sls.Chunk, lookup func(string) (states.Func, error)) []prepared {
+	if lookup == nil {
+		lookup = states.Lookup
+	}
 	byKey := make(map[string]int, len(chunks))
 	for i := range chunks {
 		k := chunks[i].Key()
@@ -89,7 +92,7 @@ func prepare(chunks []sls.Chunk) []prepared {
 	for i := range chunks {
 		p := &ps[i]
 		p.c = &chunks[i]
-		p.fn, p.fnErr = states.Lookup(p.c.Func())
+		p.fn, p.fnErr = lookup(p.c.Func())
 		p.readGlobals()
 	}
 	for i := range chunks {

@@ -31,4 +31,8 @@ type Options struct {
 	// OnResult, when set, is called as each state finishes, in run order,
 	// so that a minion can stream events.
 	OnResult func(StateResult)
+	// Lookup finds the state function of a chunk ("salt.state"); nil is
+	// states.Lookup, the state modules of a host. Orchestration gives its
+	// own, whose states publish jobs instead of changing the host.
+	Lookup func(name string) (states.Func, error)
 }

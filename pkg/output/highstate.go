@@ -128,7 +128,7 @@ func highstate(minion string, rows []row, o Options) string {
 			lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name))
 			continue
 		}
-		lines = append(lines, fullLines(c, tcolor, r, name)...)
+		lines = append(lines, fullLines(c, tcolor, r, name, o)...)
 		if len(r.warnings) > 0 {
 			nWarn++
 			lines = append(lines, warningsLine(c, r.warnings))
@@ -175,7 +175,7 @@ func highstate(minion string, rows []row, o Options) string {
 	return hcolor + minion + ":" + c.EndC + "\n" + strings.Join(lines, "\n")
 }
 
-func fullLines(c palette, tcolor string, r row, name string) []string {
+func fullLines(c palette, tcolor string, r row, name string, o Options) []string {
 	l := func(label, v string) string { return "    " + tcolor + label + Safe(v) + c.EndC }
 	// A comment is often several lines (a command's output, a list of
 	// failed requisites): its newlines stay, its escapes do not.
@@ -201,7 +201,9 @@ func fullLines(c palette, tcolor string, r row, name string) []string {
 	// Salt writes "     Changes:   " with three trailing blanks; brine
 	// leaves them out, as the measured sample in SALT-NOTES.md shows.
 	ctext := ""
-	if len(r.changes) > 0 {
+	if nested, ok := nestedHighstate(r.changes, o); ok {
+		ctext = "\n" + nested
+	} else if len(r.changes) > 0 {
 		ctext = "\n" + Nested(r.changes, 14, c.EndC != "")
 	}
 	return append(out, tcolor+"     Changes:"+ctext+c.EndC)
@@ -264,4 +266,57 @@ func compileError(minion string, errs []string, color bool) string {
 		lines = append(lines, c.LightRed+"----------\n    "+SafeText(e)+c.EndC)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// nestedHighstate prints the changes of an orchestration step that ran
+// states on minions ({"out": "highstate", "ret": {minion: states}}, as
+// Salt's salt.state returns them) as Salt's highstate outputter does:
+// each minion's run as a highstate block of its own, one level (14
+// columns) in. ok is false for any other changes.
+func nestedHighstate(changes map[string]any, o Options) (string, bool) {
+	if len(changes) != 2 || changes["out"] != "highstate" {
+		return "", false
+	}
+	rets, ok := changes["ret"].(map[string]any)
+	if !ok || len(rets) == 0 {
+		return "", false
+	}
+	ids := make([]string, 0, len(rets))
+	for id := range rets {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var blocks []string
+	for _, id := range ids {
+		var block string
+		switch v := rets[id].(type) {
+		case map[string]any:
+			rs, ok := FromSaltShape(v)
+			if !ok {
+				block = Safe(id) + ":\n" + Nested(v, 4, o.Color)
+				break
+			}
+			block = highstate(id, rowsOf(rs), o)
+		case []engine.StateResult:
+			block = highstate(id, rowsOf(v), o)
+		case []any:
+			errs := make([]string, 0, len(v))
+			for _, e := range v {
+				errs = append(errs, fmt.Sprint(e))
+			}
+			block = compileError(id, errs, o.Color)
+		default:
+			block = Safe(id) + ":\n" + Nested(v, 4, o.Color)
+		}
+		blocks = append(blocks, block)
+	}
+	pad := strings.Repeat(" ", 14)
+	text := strings.Join(blocks, "\n")
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n"), true
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/pkg/cliargs"
+	"github.com/brine-cm/brine/pkg/exec"
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/orch"
+	"github.com/brine-cm/brine/states"
+)
+
+type runOptions struct {
+	conn connFlags
+	out  outputFlags
+}
+
+func newRunCmd(s *streams) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run FUNCTION [ARG…] [KEY=VALUE…]",
+		Short: "Run a runner function on the master's side (salt-run): state.orchestrate",
+		Long: `Run a runner function, as salt-run does. brine has one: state.orchestrate
+(also state.orch), which renders an orchestration SLS from the master's state
+tree (file_roots of master.yaml) and runs its steps in order, with requisites
+and failhard: salt.state applies states on minions, salt.function runs a
+function on them, salt.wait_for_event waits for events, salt.runner and
+salt.wheel run another orchestration or a key action. Each step publishes
+jobs through the master and waits for their returns, as the brine TARGET
+FUNCTION command does; nothing is applied on the master (docs/orchestrate.md).
+
+Arguments: the SLS names, then pillar='{"key": "value"}', test=True,
+saltenv=ENV. Exit status 0 when every step succeeded, 1 when one failed or
+the SLS failed to render, as salt-run's.`,
+		Example: `  # Highstate the databases, then the web servers if the databases succeeded
+  brine run state.orchestrate orch.deploy
+
+  # What would it do?
+  brine run state.orchestrate orch.deploy test=True
+
+  # With pillar for the orchestration's templates
+  brine run state.orch orch.deploy pillar='{"version": "1.2.3"}'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.out.validate(); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), s, args)
+		},
+	}
+	o.conn.add(cmd.Flags())
+	o.out.add(cmd.Flags())
+	return cmd
+}
+
+func (o *runOptions) run(ctx context.Context, s *streams, words []string) error {
+	fun := words[0]
+	args, kwargs := cliargs.ParseArgs(words[1:])
+	switch fun {
+	case "state.orchestrate", "state.orch":
+	default:
+		return usagef("runner function %q: brine has state.orchestrate (state.orch)", fun)
+	}
+	var mods []string
+	for _, a := range args {
+		mods = append(mods, fmt.Sprint(a))
+	}
+	if m, ok := kwargs["mods"]; ok {
+		mods = append(mods, fmt.Sprint(m))
+		delete(kwargs, "mods")
+	}
+	if len(mods) == 0 {
+		return usagef("%s: name the orchestration SLS (brine run %s orch.deploy)", fun, fun)
+	}
+	opts := orch.Options{}
+	for k, v := range kwargs {
+		switch k {
+		case "test":
+			b, err := states.ParseBool(v)
+			if err != nil {
+				return usagef("test=%v: %v", v, err)
+			}
+			opts.Test = b
+		case "pillar":
+			p, ok := v.(map[string]any)
+			if !ok {
+				return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
+			}
+			opts.Pillar = p
+		case "saltenv":
+			opts.Saltenv = fmt.Sprint(v)
+		case "failhard":
+			b, err := states.ParseBool(v)
+			if err != nil {
+				return usagef("failhard=%v: %v", v, err)
+			}
+			opts.Failhard = b
+		default:
+			return usagef("%s: unknown argument %s= (it takes mods, pillar, test, saltenv, failhard)", fun, k)
+		}
+	}
+	given := o.conn.fs != nil && o.conn.fs.Changed("config-dir")
+	if err := checkConfigDir(o.conn.configDir, given); err != nil {
+		return err
+	}
+	cfg, err := master.LoadConfig(o.conn.configDir)
+	if err != nil {
+		return err
+	}
+	c, err := o.conn.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	opts.Client = c
+	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
+	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
+	opts.Nodegroups = cfg.Nodegroups
+	opts.Log = newLogger(s.err, "warn")
+	res := orch.Orchestrate(ctx, mods, opts)
+	kw := map[string]any{}
+	if opts.Test {
+		kw["test"] = true
+	}
+	if err := o.out.print(s.out, res.ID, exec.Return{Value: res.Value(), Out: "highstate"}, kw); err != nil {
+		return err
+	}
+	if res.Retcode != 0 {
+		return exitWith(ExitError)
+	}
+	return nil
+}

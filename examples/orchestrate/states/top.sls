@@ -1,0 +1,5 @@
+base:
+  'db*':
+    - db
+  'web*':
+    - web

@@ -1,0 +1,5 @@
+web_conf:
+  file.managed:
+    - name: /etc/web.conf
+    - contents: web
+    - makedirs: True

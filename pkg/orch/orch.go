@@ -1,0 +1,219 @@
+// Package orch is brine's orchestration: Salt's state.orchestrate. An
+// orchestration SLS is rendered from the master's state tree and run by
+// the engine (requisites, failhard, test) with state functions of its own
+// (salt.state, salt.function, salt.wait_for_event, salt.runner,
+// salt.wheel): each publishes jobs and waits for their returns through
+// the operator's client, as `brine TARGET FUNCTION` does. Nothing is
+// applied where the orchestration runs. Those states are not in the
+// state registry, so no minion can run them; they exist only here.
+//
+// `brine run state.orchestrate` runs it in the operator's command; the
+// reactor (pkg/reactor) runs it inside the master's process, with the
+// same code.
+package orch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/pillar"
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/sls"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/pkg/top"
+	"github.com/brine-cm/brine/states"
+)
+
+// Client is what an orchestration asks of the master: *client.Client,
+// with the operator's credential.
+type Client interface {
+	Resolve(ctx context.Context, j client.Job) (*proto.PublishReply, error)
+	Run(ctx context.Context, j client.Job, on func(client.Event)) (*client.Result, error)
+	Events(ctx context.Context, filter func(tag string) bool, on func(proto.Event) bool) error
+	Keys(ctx context.Context) ([]proto.KeyInfo, error)
+	KeyAction(ctx context.Context, action string, ids []string, all, include bool) ([]string, error)
+}
+
+// Options say where an orchestration reads its files and how it runs.
+type Options struct {
+	Client Client
+	// FileRoots and PillarRoots are the master's (master.yaml).
+	FileRoots   fileroot.Roots
+	PillarRoots fileroot.Roots
+	Nodegroups  map[string]string
+	// ID is the orchestration's own id, as Salt's "<master>_master":
+	// the name its output is printed under, and the id its pillar is
+	// rendered for. Default: the host name and _master.
+	ID      string
+	Saltenv string
+	// Pillar is merged over the orchestration's pillar (pillar=).
+	Pillar map[string]any
+	// Test is test=True: every step reports what it would do.
+	Test bool
+	// Failhard stops at the first failed step.
+	Failhard bool
+	// Timeout is how long a step waits for news from a minion (its ack,
+	// then its heartbeats), unless the step says (timeout=); default
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Extra are Jinja globals added to every template (the reactor's tag
+	// and data).
+	Extra map[string]any
+	Log   *slog.Logger
+	// OnStep, when set, is called as each step finishes.
+	OnStep func(engine.StateResult)
+}
+
+// DefaultTimeout is a step's wait for news from a minion, when neither
+// the step nor the caller says.
+const DefaultTimeout = 10 * time.Second
+
+// Result is an orchestration's outcome, as salt-run state.orchestrate
+// returns it: the steps' results (or the errors that stopped the SLS from
+// compiling), under the orchestration's id, and the exit status.
+type Result struct {
+	ID      string
+	States  []engine.StateResult
+	Errors  output.CompileErrors // set when the SLS did not render or compile
+	Retcode int
+}
+
+// Value is what to print: the steps, or the compile errors.
+func (r *Result) Value() any {
+	if r.Errors != nil {
+		return r.Errors
+	}
+	return r.States
+}
+
+// DefaultID is "<host name>_master", Salt's id of the master's minion.
+func DefaultID() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		h = "master"
+	}
+	return h + "_master"
+}
+
+// Orchestrate renders the SLS mods (names, or comma-separated lists of
+// them) from the master's state tree and runs them.
+func Orchestrate(ctx context.Context, mods []string, o Options) *Result {
+	if o.ID == "" {
+		o.ID = DefaultID()
+	}
+	if o.Saltenv == "" {
+		o.Saltenv = fileroot.DefaultEnv
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	res := &Result{ID: o.ID}
+	fail := func(err error) *Result {
+		var list sls.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				res.Errors = append(res.Errors, e.Error())
+			}
+		} else {
+			res.Errors = output.CompileErrors{err.Error()}
+		}
+		res.Retcode = 1
+		return res
+	}
+	var refs []sls.Ref
+	for _, m := range mods {
+		for _, name := range strings.Split(m, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				refs = append(refs, sls.Ref{Env: o.Saltenv, Name: name})
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return fail(fmt.Errorf("state.orchestrate: no SLS named"))
+	}
+	comp, pil, err := compiler(ctx, o)
+	if err != nil {
+		return fail(err)
+	}
+	h, err := comp.Compose(ctx, refs)
+	if err != nil {
+		return fail(err)
+	}
+	chunks, err := h.Compile()
+	if err != nil {
+		return fail(err)
+	}
+	r := &run{o: o}
+	res.States = engine.Run(ctx, chunks, engine.Options{
+		Test:     o.Test,
+		Failhard: o.Failhard,
+		Env:      &states.Env{Render: comp, Pillar: pil.PlainMap(), Grains: map[string]any{"id": o.ID}, Log: o.Log, Cache: &states.RunCache{}},
+		OnResult: o.OnStep,
+		Lookup:   r.lookup,
+	})
+	for _, s := range res.States {
+		if s.Result.Result == states.False {
+			res.Retcode = 1
+		}
+	}
+	return res
+}
+
+// compiler builds the SLS compiler of an orchestration: the master's
+// state tree, its pillar for the orchestration's id (pillar= over it),
+// and Jinja functions confined to the state tree: a template reads no
+// file of the master's host and runs no command there.
+func compiler(ctx context.Context, o Options) (*sls.Compiler, *odict.Map, error) {
+	env := o.Saltenv
+	grains := map[string]any{"id": o.ID}
+	opts := map[string]any{"id": o.ID, "saltenv": env, "test": o.Test, "__role": "master"}
+	pil := odict.New(0)
+	if len(o.PillarRoots) > 0 {
+		pc := &pillar.Compiler{
+			Files: &fileroot.Source{Roots: o.PillarRoots, Env: env},
+			Globals: func(m top.Minion) map[string]any {
+				return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID, Opts: opts, Files: o.PillarRoots.FS(env)}, "", "", env)
+			},
+			Nodegroups: o.Nodegroups,
+		}
+		p, err := pc.Compile(ctx, top.Minion{ID: o.ID, Grains: grains})
+		if err != nil {
+			return nil, nil, fmt.Errorf("pillar of %s: %w", o.ID, err)
+		}
+		pil = p
+	}
+	if len(o.Pillar) > 0 {
+		pil.Merge(odict.From(o.Pillar))
+	}
+	globals := jinja.SaltVars(jinja.SaltContext{Grains: grains, Pillar: pil, Opts: opts, ID: o.ID, Files: o.FileRoots.FS(env)}, "", "", env)
+	for k, v := range o.Extra {
+		globals[k] = v
+	}
+	return &sls.Compiler{Files: &fileroot.Source{Roots: o.FileRoots, Env: env}, Env: env,
+		Vars: func(string, string) map[string]any { return globals }}, pil, nil
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// saltShape is an orchestration's steps as Salt returns them (a state
+// key to each result), for a nested orchestration's changes.
+func saltShape(r *Result) map[string]any {
+	b, err := json.Marshal(output.SaltShape(r.States))
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}

@@ -1,0 +1,692 @@
+package orch
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/states"
+)
+
+// run is one orchestration's run, reached by its state functions
+// through the context the engine hands them.
+type run struct {
+	o Options
+}
+
+type runKey struct{}
+
+// depthKey counts nested orchestrations (salt.runner state.orchestrate).
+type depthKey struct{}
+
+// maxDepth bounds orchestrations that start orchestrations.
+const maxDepth = 8
+
+func (r *run) lookup(name string) (states.Func, error) {
+	if fn, ok := funcs[name]; ok {
+		return func(ctx context.Context, req *states.Request) states.Result {
+			return fn(context.WithValue(ctx, runKey{}, r), req)
+		}, nil
+	}
+	if strings.HasPrefix(name, "test.") {
+		return states.Lookup(name)
+	}
+	return nil, fmt.Errorf("state function %q is not available in an orchestration: it runs %s and test.*; a state that changes a host goes in an SLS that salt.state applies there",
+		name, strings.Join(Names(), ", "))
+}
+
+func runOf(ctx context.Context) *run { return ctx.Value(runKey{}).(*run) }
+
+// Names lists orchestration's own state functions, sorted.
+func Names() []string {
+	out := make([]string, 0, len(funcs))
+	for n := range funcs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Params returns the declared arguments of one of orchestration's state
+// functions, for the docs.
+func Params(name string) ([]states.Param, bool) {
+	p, ok := params[name]
+	return append([]states.Param(nil), p...), ok
+}
+
+// Doc is the one-line description of one of orchestration's states.
+func Doc(name string) string { return docs[name] }
+
+var (
+	funcs  = map[string]states.Func{}
+	params = map[string][]states.Param{}
+	docs   = map[string]string{}
+)
+
+func register(name, doc string, fn states.Func, ps ...states.Param) {
+	funcs[name] = states.Checked(name, fn, ps...)
+	params[name] = ps
+	docs[name] = doc
+}
+
+// Arguments every step that publishes jobs takes.
+var targetParams = []states.Param{
+	{Name: "tgt", Type: states.String, Required: true, Doc: "the target, as `brine TARGET`."},
+	{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre, pillar, compound or nodegroup."},
+	{Name: "fail_minions", Type: states.Any, Doc: "minions whose failure does not fail the step: a list, or names separated by commas."},
+	{Name: "timeout", Type: states.Int, Doc: "seconds to wait for news from a minion (its ack, then its heartbeats); default 10."},
+	{Name: "batch", Type: states.String, Doc: "run on N minions (or N%) at a time, as --batch-size."},
+	{Name: "subset", Type: states.Int, Doc: "run on this many of the matched minions, picked at random."},
+}
+
+func init() {
+	register("salt.state", "Apply states on minions (state.sls, or state.highstate with highstate=True) and wait for their returns; fails when a minion fails or does not return.",
+		saltState, append([]states.Param{
+			{Name: "name", Type: states.String, Required: true, Doc: "a name for the step."},
+			{Name: "sls", Type: states.StringList, Doc: "the SLS to apply: a list, or names separated by commas."},
+			{Name: "highstate", Type: states.Bool, Default: false, Doc: "apply each minion's highstate instead."},
+			{Name: "pillar", Type: states.Map, Doc: "pillar merged over each minion's for this run."},
+			{Name: "saltenv", Type: states.String, Doc: "the environment of the states."},
+			{Name: "exclude", Type: states.Any, Doc: "SLS or state ids to leave out, as state.apply's exclude."},
+			{Name: "allow_fail", Type: states.Int, Default: 0, Doc: "how many minions may fail before the step fails."},
+			{Name: "expect_minions", Type: states.Bool, Default: true, Doc: "fail when no minion returns."},
+		}, targetParams...)...)
+	register("salt.function", "Run an execution function on minions and wait for their returns; fails when a minion's function fails (or returns False).",
+		saltFunction, append([]states.Param{
+			{Name: "name", Type: states.String, Required: true, Doc: "the function, such as cmd.run."},
+			{Name: "arg", Type: states.Any, Doc: "its positional arguments: a list (a string is split on blanks, as Salt does, with a warning)."},
+			{Name: "kwarg", Type: states.Map, Doc: "its keyword arguments."},
+			{Name: "expect_minions", Type: states.Bool, Default: false, Doc: "count a matched minion that does not return as failed."},
+		}, targetParams...)...)
+	register("salt.wait_for_event", "Wait until events whose tag matches name have come from every id of id_list (watching from when the step starts).",
+		waitForEvent,
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the tag to wait for, a glob (salt/minion/*/start)."},
+		states.Param{Name: "id_list", Type: states.StringList, Required: true, Doc: "the ids to wait for, usually minion ids."},
+		states.Param{Name: "event_id", Type: states.String, Default: "id", Doc: "the key of the event's data that holds the id (looked up in data, then in data['data'])."},
+		states.Param{Name: "timeout", Type: states.Int, Default: 300, Doc: "seconds to wait in all."})
+	register("salt.runner", "Run a runner function: state.orchestrate (state.orch) of another orchestration, with mods, pillar, saltenv.",
+		saltRunner,
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the runner function: state.orchestrate or state.orch."},
+		states.Param{Name: "mods", Type: states.StringList, Doc: "the orchestration SLS."},
+		states.Param{Name: "pillar", Type: states.Map, Doc: "pillar for it."},
+		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
+		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv), as Salt's salt.runner takes them too."})
+	register("salt.wheel", "Run a wheel function: key.accept, key.reject or key.delete of the keys whose id matches match.",
+		saltWheel,
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "key.accept, key.reject or key.delete."},
+		states.Param{Name: "match", Type: states.Any, Required: true, Doc: "the ids: a glob, or a list of ids."},
+		states.Param{Name: "include_rejected", Type: states.Bool, Default: false, Doc: "key.accept takes rejected keys too."},
+		states.Param{Name: "include_accepted", Type: states.Bool, Default: false, Doc: "key.reject takes accepted keys too."})
+}
+
+// outcome is one minion's end of a job.
+type outcome struct {
+	ret    *proto.Return
+	status client.Status
+}
+
+// jobSpec is what a step publishes.
+type jobSpec struct {
+	job          client.Job
+	batch        string
+	subset       int
+	failMinions  []string
+	expectAbsent bool // a matched minion that does not return fails
+}
+
+func stepTimeout(r *run, a *states.Args) time.Duration {
+	if t := a.Int("timeout", 0); t > 0 {
+		return time.Duration(t) * time.Second
+	}
+	if r.o.Timeout > 0 {
+		return r.o.Timeout
+	}
+	return DefaultTimeout
+}
+
+func targetSpec(r *run, req *states.Request) jobSpec {
+	a := &req.Args
+	return jobSpec{
+		job: client.Job{Target: a.String("tgt", ""), TargetType: a.String("tgt_type", "glob"),
+			Timeout: stepTimeout(r, a)},
+		batch:       a.String("batch", ""),
+		subset:      a.Int("subset", 0),
+		failMinions: failMinions(a),
+	}
+}
+
+func failMinions(a *states.Args) []string {
+	v, ok := a.Get("fail_minions")
+	if !ok || v == nil {
+		return nil
+	}
+	var out []string
+	switch t := v.(type) {
+	case string:
+		for _, s := range strings.Split(t, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	case []any:
+		for _, s := range t {
+			out = append(out, fmt.Sprint(s))
+		}
+	}
+	return out
+}
+
+// publish runs the step's job (in batches, on a subset, when asked)
+// and returns each matched minion's outcome.
+func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error) {
+	out := map[string]outcome{}
+	var mu sync.Mutex
+	collect := func(res *client.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		for id, st := range res.Status {
+			out[id] = outcome{ret: res.Returns[id], status: st}
+		}
+	}
+	if s.batch == "" && s.subset <= 0 {
+		res, err := r.o.Client.Run(ctx, s.job, nil)
+		if err != nil {
+			return nil, err
+		}
+		collect(res)
+		return out, nil
+	}
+	rep, err := r.o.Client.Resolve(ctx, s.job)
+	if err != nil {
+		return nil, err
+	}
+	ids := append([]string(nil), rep.Minions...)
+	for _, id := range rep.NotConnected {
+		out[id] = outcome{status: client.NotConnected}
+	}
+	if s.subset > 0 && s.subset < len(ids) {
+		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		ids = ids[:s.subset]
+		sort.Strings(ids)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	size := len(ids)
+	if s.batch != "" {
+		if size, err = client.BatchSize(len(ids), s.batch); err != nil {
+			return nil, err
+		}
+	}
+	err = client.Batch(ctx, ids, size, func(ctx context.Context, id string) error {
+		j := s.job
+		j.Minions = []string{id}
+		res, err := r.o.Client.Run(ctx, j, nil)
+		if err != nil {
+			return err
+		}
+		collect(res)
+		return nil
+	})
+	return out, err
+}
+
+func missing(st client.Status) string {
+	return "Minion did not return. [" + strings.ToUpper(string(st[:1])) + string(st[1:]) + "]"
+}
+
+// stateRunOK is Salt's state.check_result: a state run whose every state
+// has a result that is not False.
+func stateRunOK(ret *proto.Return) bool {
+	if ret == nil || ret.Retcode != 0 {
+		return false
+	}
+	m, ok := ret.Return.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, v := range m {
+		st, ok := v.(map[string]any)
+		if !ok || st["result"] == false {
+			return false
+		}
+	}
+	return true
+}
+
+func stateRunChanged(ret *proto.Return) bool {
+	m, _ := ret.Return.(map[string]any)
+	for _, v := range m {
+		if st, ok := v.(map[string]any); ok {
+			if c, ok := st["changes"].(map[string]any); ok && len(c) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func failed(name, format string, args ...any) states.Result {
+	return states.Result{Name: name, Result: states.False, Comment: fmt.Sprintf(format, args...), Changes: map[string]any{}}
+}
+
+func saltState(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	a := &req.Args
+	s := targetSpec(r, req)
+	switch mods := a.StringList("sls"); {
+	case a.Bool("highstate", false):
+		s.job.Fun = "state.highstate"
+	case len(mods) > 0:
+		s.job.Fun, s.job.Args = "state.sls", []any{strings.Join(mods, ",")}
+	default:
+		return failed(req.Name, "No highstate or sls specified, no execution made")
+	}
+	kw := map[string]any{}
+	// test (the orchestration's, or the step's own test: True, which
+	// the engine reads) goes on to the minions.
+	test := req.Test
+	if test {
+		kw["test"] = true
+	}
+	if p := a.Dict("pillar"); p != nil {
+		kw["pillar"] = p
+	}
+	if e := a.String("saltenv", ""); e != "" {
+		kw["saltenv"] = e
+	}
+	if v, ok := a.Get("exclude"); ok && v != nil {
+		kw["exclude"] = v
+	}
+	if len(kw) > 0 {
+		s.job.Kwargs = kw
+	}
+	allow := a.Int("allow_fail", 0)
+	expect := a.Bool("expect_minions", true)
+	if err := a.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	outs, err := r.publish(ctx, s)
+	if err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	changes := map[string]any{}
+	var fail, same []string
+	returned := 0
+	for _, id := range sortedIDs(outs) {
+		o := outs[id]
+		if o.ret != nil {
+			returned++
+		}
+		if o.ret == nil || !stateRunOK(o.ret) {
+			if !slices.Contains(s.failMinions, id) {
+				fail = append(fail, id)
+			}
+			if o.ret != nil {
+				changes[id] = o.ret.Return
+			} else {
+				changes[id] = missing(o.status)
+			}
+			continue
+		}
+		if stateRunChanged(o.ret) {
+			changes[id] = o.ret.Return
+		} else {
+			same = append(same, id)
+		}
+	}
+	if returned == 0 && expect {
+		res := failed(req.Name, "No minions returned")
+		if len(changes) > 0 {
+			res.Changes = map[string]any{"out": "highstate", "ret": changes}
+		}
+		return res
+	}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}}
+	if len(changes) > 0 {
+		res.Changes = map[string]any{"out": "highstate", "ret": changes}
+	}
+	if len(fail) > allow {
+		res.Result = states.False
+		res.Comment = "Run failed on minions: " + strings.Join(fail, ", ")
+		return res
+	}
+	res.Comment = "States ran successfully."
+	if len(changes) > 0 {
+		// Salt names every minion of changes: those that changed, and
+		// those that failed but may (fail_minions, allow_fail).
+		res.Comment += " Updating " + strings.Join(sortedKeys(changes), ", ") + "."
+	}
+	if len(same) > 0 {
+		res.Comment += " No changes made to " + strings.Join(same, ", ") + "."
+	}
+	if test && len(changes) > 0 {
+		res.Result = states.None
+	}
+	return res
+}
+
+func saltFunction(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	a := &req.Args
+	s := targetSpec(r, req)
+	s.job.Fun = req.Name
+	var warnings []string
+	if v, ok := a.Get("arg"); ok && v != nil {
+		switch t := v.(type) {
+		case string:
+			warnings = append(warnings, "Please specify 'arg' as a list of arguments.")
+			for _, f := range strings.Fields(t) {
+				s.job.Args = append(s.job.Args, f)
+			}
+		case []any:
+			s.job.Args = t
+		default:
+			s.job.Args = []any{t}
+		}
+	}
+	s.job.Kwargs = a.Dict("kwarg")
+	expect := a.Bool("expect_minions", false)
+	if err := a.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	if req.Test {
+		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{}, Warnings: warnings,
+			Comment: fmt.Sprintf("Function %s would be executed on target %s", req.Name, s.job.Target)}
+	}
+	outs, err := r.publish(ctx, s)
+	if err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	ret := map[string]any{}
+	var fail, ran []string
+	for _, id := range sortedIDs(outs) {
+		o := outs[id]
+		if o.ret == nil {
+			if expect {
+				ret[id] = missing(o.status)
+				if !slices.Contains(s.failMinions, id) {
+					fail = append(fail, id)
+				}
+			}
+			continue
+		}
+		ret[id] = o.ret.Return
+		ran = append(ran, id)
+		if (o.ret.Retcode != 0 || o.ret.Return == false) && !slices.Contains(s.failMinions, id) {
+			fail = append(fail, id)
+		}
+	}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: warnings}
+	if len(ret) == 0 {
+		res.Result, res.Comment = states.False, "No minions responded"
+		return res
+	}
+	res.Changes = map[string]any{"ret": ret}
+	if len(fail) > 0 {
+		res.Result = states.False
+		res.Comment = fmt.Sprintf("Running function %s failed on minions: %s", req.Name, strings.Join(fail, ", "))
+	} else {
+		res.Comment = "Function ran successfully."
+	}
+	if len(ran) > 0 {
+		res.Comment += fmt.Sprintf(" Function %s ran on %s.", req.Name, strings.Join(ran, ", "))
+	}
+	return res
+}
+
+func waitForEvent(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	a := &req.Args
+	ids := a.StringList("id_list")
+	key := a.String("event_id", "id")
+	timeout := time.Duration(a.Int("timeout", 300)) * time.Second
+	if err := a.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	if req.Test {
+		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
+			Comment: fmt.Sprintf("Orchestration would wait for event '%s'", req.Name)}
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var seen []any
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	pat := fnmatch.Compile(req.Name)
+	err := r.o.Client.Events(wctx, pat.Match, func(e proto.Event) bool {
+		for _, v := range eventIDs(e, key) {
+			if want[v] {
+				delete(want, v)
+				seen = append(seen, v)
+			}
+		}
+		return len(want) > 0
+	})
+	res := states.Result{Name: req.Name, Changes: map[string]any{}}
+	if len(seen) > 0 {
+		res.Changes["minions_seen"] = seen
+	}
+	switch {
+	case len(want) == 0:
+		res.Result = states.True
+		res.Comment = fmt.Sprintf("All events seen in %.3f seconds.", time.Since(start).Seconds())
+	case err != nil:
+		res.Result, res.Comment = states.False, err.Error()
+	default:
+		res.Result, res.Comment = states.False, "Timeout value reached."
+	}
+	return res
+}
+
+// eventIDs reads the id of an event: data[key], else data['data'][key];
+// a list gives each of its items.
+func eventIDs(e proto.Event, key string) []string {
+	var d map[string]any
+	if err := jsonUnmarshal(e.Data, &d); err != nil {
+		return nil
+	}
+	v, ok := d[key]
+	if !ok {
+		if inner, ok2 := d["data"].(map[string]any); ok2 {
+			v, ok = inner[key]
+		}
+	}
+	if !ok || v == nil {
+		return nil
+	}
+	if l, ok := v.([]any); ok {
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return []string{fmt.Sprint(v)}
+}
+
+func saltRunner(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	a := &req.Args
+	kw := a.Dict("kwarg")
+	mods := a.StringList("mods")
+	pil := a.Dict("pillar")
+	env := a.String("saltenv", "")
+	if err := a.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	if kw != nil {
+		if mods == nil {
+			mods = toStrings(kw["mods"])
+		}
+		if pil == nil {
+			pil, _ = kw["pillar"].(map[string]any)
+		}
+		if env == "" {
+			env, _ = kw["saltenv"].(string)
+		}
+	}
+	switch req.Name {
+	case "state.orchestrate", "state.orch", "state.sls":
+	default:
+		return failed(req.Name, "runner function %q is not available in brine: salt.runner runs state.orchestrate (state.orch)", req.Name)
+	}
+	if req.Test {
+		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
+			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
+	}
+	depth, _ := ctx.Value(depthKey{}).(int)
+	if depth >= maxDepth {
+		return failed(req.Name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
+	}
+	o := r.o
+	o.Pillar, o.OnStep = pil, nil
+	if env != "" {
+		o.Saltenv = env
+	}
+	sub := Orchestrate(context.WithValue(ctx, depthKey{}, depth+1), mods, o)
+	ret := map[string]any{"outputter": "highstate", "retcode": sub.Retcode}
+	if sub.Errors != nil {
+		ret["data"] = map[string]any{sub.ID: []string(sub.Errors)}
+	} else {
+		ret["data"] = map[string]any{sub.ID: saltShape(sub)}
+	}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{"return": ret},
+		Comment: fmt.Sprintf("Runner function '%s' executed.", req.Name)}
+	if sub.Retcode != 0 {
+		res.Result, res.Comment = states.False, fmt.Sprintf("Runner function '%s' failed.", req.Name)
+	}
+	return res
+}
+
+func saltWheel(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	a := &req.Args
+	var action string
+	include := false
+	switch req.Name {
+	case "key.accept":
+		action, include = proto.KeyAccept, a.Bool("include_rejected", false)
+	case "key.reject":
+		action, include = proto.KeyReject, a.Bool("include_accepted", false)
+	case "key.delete":
+		action = proto.KeyDelete
+	default:
+		return failed(req.Name, "wheel function %q is not available in brine: salt.wheel runs key.accept, key.reject and key.delete", req.Name)
+	}
+	match, _ := a.Get("match")
+	if err := a.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	if req.Test {
+		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
+			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", req.Name)}
+	}
+	ids, err := keyMatch(ctx, r.o.Client, action, match, include)
+	if err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	changed := []string{}
+	if len(ids) > 0 {
+		if changed, err = r.o.Client.KeyAction(ctx, action, ids, false, include); err != nil {
+			return failed(req.Name, "Wheel function '%s' failed: %v", req.Name, err)
+		}
+	}
+	return states.Result{Name: req.Name, Result: states.True,
+		Changes: map[string]any{"return": map[string]any{"minions": toAny(changed)}},
+		Comment: fmt.Sprintf("Wheel function '%s' executed.", req.Name)}
+}
+
+// keyMatch lists the keys an action with match (a glob, or a list of
+// ids) applies to: pending ones for accept and reject (and rejected or
+// accepted with include), every key for delete.
+func keyMatch(ctx context.Context, c Client, action string, match any, include bool) ([]string, error) {
+	keys, err := c.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pats []string
+	switch t := match.(type) {
+	case string:
+		pats = []string{t}
+	case []any:
+		for _, x := range t {
+			pats = append(pats, fmt.Sprint(x))
+		}
+	default:
+		return nil, fmt.Errorf("match: want a glob or a list of ids")
+	}
+	var out []string
+	for _, k := range keys {
+		ok := false
+		switch action {
+		case proto.KeyAccept:
+			ok = k.State == proto.KeyPending || include && k.State == proto.KeyRejected
+		case proto.KeyReject:
+			ok = k.State == proto.KeyPending || include && k.State == proto.KeyAccepted
+		case proto.KeyDelete:
+			ok = k.State != proto.KeyDenied
+		}
+		if !ok {
+			continue
+		}
+		for _, p := range pats {
+			if fnmatch.Match(p, k.ID) {
+				out = append(out, k.ID)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortedIDs(m map[string]outcome) []string {
+	out := make([]string, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func toStrings(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return strings.Split(t, ",")
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+func toAny(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

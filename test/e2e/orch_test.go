@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/test/harness"
+)
+
+// exampleTree reads a tree of examples/ as the harness takes it
+// ("-- path --" then the file), so that the tests run the examples the
+// docs show.
+func exampleTree(t *testing.T, dir string) string {
+	t.Helper()
+	root := filepath.Join("..", "..", "examples", dir)
+	var b strings.Builder
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "-- %s --\n%s", filepath.ToSlash(rel), data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestOrchestrate: brine run state.orchestrate highstates the databases,
+// then the web servers only when the databases succeeded; test=True
+// changes nothing; salt.wait_for_event waits for a minion's event.
+func TestOrchestrate(t *testing.T) {
+	e := harness.NewEnv(t, exampleTree(t, "orchestrate/states"), "", "")
+	e.AddMinion("db1", "role: db", "")
+	e.AddMinion("web1", "role: web", "")
+	e.AcceptAll("db1", "web1")
+	dbConf := filepath.Join(e.Dir, "db1", "root", "etc", "db.conf")
+	webConf := filepath.Join(e.Dir, "web1", "root", "etc", "web.conf")
+
+	// A dry run: every step says what it would do, nothing changes.
+	out, errOut, code := e.Brine("run", "state.orchestrate", "orch.deploy", "test=True")
+	if code != 0 {
+		t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(dbConf); err == nil {
+		t.Fatalf("the dry run wrote %s", dbConf)
+	}
+	for _, want := range []string{"_master:\n", "ID: databases", "Function: salt.state", "Result: None", "Function test.echo would be executed on target *"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The databases fail: the web servers are not touched.
+	out, errOut, code = e.Brine("run", "state.orchestrate", "orch.deploy", `pillar={"break_db": true}`)
+	if code != 1 {
+		t.Fatalf("orchestration with a failing database: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"Run failed on minions: db1", "One or more requisite failed", "the migration failed", "Summary for db1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("failed run's output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(webConf); err == nil {
+		t.Fatalf("the web servers were highstated though the databases failed")
+	}
+
+	// The databases succeed: then the web servers, then the function.
+	out, errOut, code = e.Brine("run", "state.orch", "orch.deploy", `pillar={"version": "two"}`)
+	if code != 0 {
+		t.Fatalf("orchestration: exit %d\n%s%s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(dbConf); err != nil || strings.TrimSpace(string(b)) != "two" {
+		t.Fatalf("%s = %q, %v; want two (pillar= of the orchestration, passed on by the step)", dbConf, b, err)
+	}
+	if _, err := os.Stat(webConf); err != nil {
+		t.Fatalf("web servers not highstated: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"States ran successfully. Updating db1.", "States ran successfully. Updating web1.",
+		"Function ran successfully. Function test.echo ran on db1, web1.",
+		// each step's minions nested, as Salt's highstate outputter
+		"              db1:\n              ----------\n                        ID: db_conf",
+		"Succeeded: 3 (changed=3)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// The JSON is Salt's shape: the steps under the orchestration's id.
+	out, _, code = e.Brine("run", "state.orch", "orch.deploy", "--out", "json")
+	if code != 0 || !strings.Contains(out, `"salt_|-webservers_|-webservers_|-state"`) || !strings.Contains(out, `"out": "highstate"`) {
+		t.Fatalf("--out json: exit %d\n%s", code, out)
+	}
+
+	// An SLS that does not render: exit 1, Salt's message.
+	if out, _, code := e.Brine("run", "state.orchestrate", "orch.nothere"); code != 1 || !strings.Contains(out, "Data failed to compile") {
+		t.Fatalf("missing SLS: exit %d\n%s", code, out)
+	}
+
+	// wait_for_event: the orchestration waits for web1's event.
+	done := make(chan string, 1)
+	go func() {
+		o, eo, c := e.Brine("run", "state.orchestrate", "orch.wait")
+		done <- fmt.Sprintf("exit %d\n%s%s", c, o, eo)
+	}()
+	var res string
+	harness.CheckFor(t, 60*time.Second, 300*time.Millisecond, func() error {
+		select {
+		case res = <-done:
+			return nil
+		default:
+		}
+		sendEvent(t, e, "web1", "app/ready")
+		return fmt.Errorf("orchestration still waiting")
+	})
+	if !strings.HasPrefix(res, "exit 0") || !strings.Contains(res, "All events seen in") || !strings.Contains(res, "minions_seen") {
+		t.Fatalf("wait_for_event orchestration: %s", res)
+	}
+}
