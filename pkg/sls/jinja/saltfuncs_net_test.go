@@ -1,0 +1,54 @@
+package jinja
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// network.interfaces has the shape of Salt's linux_interfaces, which
+// parses `ip addr show`: for eth0 192.0.2.2/24 brd 192.0.2.255, fe80::1/64
+// scope link, 2001:db8::5/64 scope global; lo 127.0.0.1/8, ::1/128 scope
+// host; a point-to-point /32 has no broadcast; a down interface has only
+// hwaddr and up.
+func TestNetInterfaces(t *testing.T) {
+	p := netip.MustParsePrefix
+	got := netInterfaces([]netIface{
+		{name: "eth0", up: true, bcast: true, hw: "52:54:00:12:34:56", addrs: []netip.Prefix{p("192.0.2.2/24"), p("fe80::1/64"), p("2001:db8::5/64")}},
+		{name: "lo", up: true, addrs: []netip.Prefix{p("127.0.0.1/8"), p("::1/128")}},
+		{name: "tun0", up: true, bcast: true, addrs: []netip.Prefix{p("10.8.0.1/32")}},
+		{name: "eth1", hw: "52:54:00:ab:cd:ef"},
+	})
+	want := map[string]any{
+		"eth0": map[string]any{"hwaddr": "52:54:00:12:34:56", "up": true,
+			"inet": []any{map[string]any{"address": "192.0.2.2", "netmask": "255.255.255.0", "broadcast": "192.0.2.255", "label": "eth0"}},
+			"inet6": []any{
+				map[string]any{"address": "fe80::1", "prefixlen": "64", "scope": "link"},
+				map[string]any{"address": "2001:db8::5", "prefixlen": "64", "scope": "global"},
+			}},
+		"lo": map[string]any{"hwaddr": "00:00:00:00:00:00", "up": true,
+			"inet":  []any{map[string]any{"address": "127.0.0.1", "netmask": "255.0.0.0", "label": "lo"}},
+			"inet6": []any{map[string]any{"address": "::1", "prefixlen": "128", "scope": "host"}}},
+		"tun0": map[string]any{"hwaddr": "00:00:00:00:00:00", "up": true,
+			"inet": []any{map[string]any{"address": "10.8.0.1", "netmask": "255.255.255.255", "label": "tun0"}}},
+		"eth1": map[string]any{"hwaddr": "52:54:00:ab:cd:ef", "up": false},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("netInterfaces =\n%#v\nwant\n%#v", got, want)
+	}
+}
+
+// On the host it reads the real interfaces (every Linux host has lo);
+// while the master renders pillar it is not offered.
+func TestNetInterfacesHost(t *testing.T) {
+	out, err := Render("t.sls", []byte("{{ salt['network.interfaces']()['lo']['inet'][0]['address'] }}"), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{})
+	if err != nil || out != "127.0.0.1" {
+		t.Errorf("lo's address = %q, %v; want 127.0.0.1", out, err)
+	}
+	_, err = Render("t.sls", []byte("{{ salt['network.interfaces']() }}"), SaltVars(SaltContext{Files: os.DirFS(t.TempDir())}, "t", "t.sls", "base"), Options{})
+	if !errors.Is(err, ErrConfined) {
+		t.Errorf("confined: err = %v; want ErrConfined", err)
+	}
+}
