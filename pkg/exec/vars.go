@@ -3,8 +3,11 @@ package exec
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
+	"slices"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proc"
@@ -22,7 +25,10 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 		Opts:   opts,
 		ID:     h.ID,
 		RunCmd: func(line string, merge bool) (jinja.CmdResult, error) { return runTemplateCmd(ctx, line, merge) },
-		Root:   h.Root,
+		Exec: func(fun string, args []any, kw map[string]any) (any, error) {
+			return templateExec(ctx, h, fun, args, kw)
+		},
+		Root: h.Root,
 	}, "", "", env)
 }
 
@@ -103,4 +109,30 @@ func runTemplateCmd(ctx context.Context, line string, merge bool) (jinja.CmdResu
 		return r, err
 	}
 	return r, nil
+}
+
+// templateExec serves the read-only execution functions templates call
+// (jinja.ExecFuncs): it runs the function as a job would, and hands the
+// template its value as JSON would carry it (lists and dicts of plain
+// values, numbers json.Number). A function that fails is the render's
+// error, as Salt's CommandExecutionError is.
+func templateExec(ctx context.Context, h *Host, fun string, args []any, kw map[string]any) (any, error) {
+	if !slices.Contains(jinja.ExecFuncs(), fun) {
+		return nil, fmt.Errorf("function '%s' is not available in templates", fun)
+	}
+	r := Call(ctx, h, fun, args, kw)
+	if r.Retcode != 0 {
+		return nil, fmt.Errorf("%s: %v", fun, r.Value)
+	}
+	b, err := json.Marshal(r.Value)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fun, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%s: %w", fun, err)
+	}
+	return v, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/states"
 )
 
 // Salt's cmd.run (salt/modules/cmdmod.py) runs _run(stderr=subprocess.STDOUT)
@@ -51,5 +52,35 @@ func TestTemplateOpts(t *testing.T) {
 	want := "web1.example.org jinja|yaml /etc/brine /var/cache/brine/minion /srv/tree /srv/p True base"
 	if got != want {
 		t.Errorf("opts = %q; want %q", got, want)
+	}
+}
+
+// Templates call the host's read-only execution functions (service.*,
+// pkg.list_pkgs…) through the same code as a job: values as JSON carries
+// them, a failure is the render's error, and nothing that changes the
+// host is offered.
+func TestTemplateExec(t *testing.T) {
+	h := testHost(t)
+	f := newInitFake(true)
+	h.Sys = &SysHooks{InitSystem: func(context.Context) (states.InitSystem, error) { return f, nil }}
+	vars := templateVars(context.Background(), h, "base", false)
+	src := "{{ salt['service.available']('cron') }} {{ salt['service.available']('nope') }} {{ salt['service.status']('ssh') }} {{ salt['service.get_all']() | join(',') }} {{ salt['service.status']('*r*') | dictsort }}"
+	got, err := jinja.Render("t", []byte(src), vars, jinja.Options{})
+	if want := "True False True broke,cron,ssh [('broke', False), ('cron', False)]"; err != nil || got != want {
+		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
+	if _, err := jinja.Render("t", []byte("{{ salt['service.status']('-x') }}"), vars, jinja.Options{}); err == nil {
+		t.Errorf("a bad service name rendered")
+	}
+	for _, fun := range []string{"service.start", "pkg.install", "file.remove"} {
+		if _, err := jinja.Render("t", []byte("{{ salt['"+fun+"']('cron') }}"), vars, jinja.Options{}); err == nil {
+			t.Errorf("%s is offered to templates", fun)
+		}
+		if _, err := templateExec(context.Background(), h, fun, []any{"cron"}, nil); err == nil {
+			t.Errorf("templateExec ran %s", fun)
+		}
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("the init system was asked to act: %q", f.calls)
 	}
 }

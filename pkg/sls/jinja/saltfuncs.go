@@ -33,6 +33,13 @@ type SaltContext struct {
 	// A non-zero exit is a Retcode, not an error: err means the command
 	// could not run at all, or the job was cancelled.
 	RunCmd func(cmd string, merge bool) (CmdResult, error)
+	// Exec, when set, runs one of the host's read-only execution
+	// functions (ExecFuncs lists them) for the salt['…'] names the
+	// renderer has no function of its own for: formulas ask
+	// service.available or pkg.list_pkgs while rendering. It is not
+	// offered while confined (Files set). Its error fails the render, as
+	// Salt's CommandExecutionError does.
+	Exec func(fun string, args []any, kw map[string]any) (any, error)
 	// Root is where the file.* and user.* functions look, for a run on
 	// an image (--root); "" is the live host.
 	Root string
@@ -59,6 +66,13 @@ type saltCtx struct {
 func newSaltCtx(c SaltContext, o *keyorder.KeyOrder) *saltCtx {
 	p, _ := o.FromOdict(c.Pillar).(map[string]any)
 	return &saltCtx{SaltContext: c, pillar: orEmpty(p), order: o}
+}
+
+// ExecFuncs lists the host's execution functions templates may call
+// through SaltContext.Exec: those that only read.
+func ExecFuncs() []string {
+	return []string{"service.status", "service.available", "service.enabled", "service.get_all", "service.get_running",
+		"pkg.list_pkgs", "pkg.latest_version", "user.list_users", "file.find", "file.stats", "file.get_hash"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call.
@@ -265,6 +279,13 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	}
 	hostFuncs(c, m)
 	matchFuncs(c, m)
+	if c.Exec != nil && c.Files == nil {
+		for _, name := range ExecFuncs() {
+			if _, own := m[name]; !own {
+				m[name] = func(args []any, kw map[string]any) (any, error) { return c.Exec(name, args, kw) }
+			}
+		}
+	}
 	for _, level := range []string{"debug", "info", "warning", "error", "critical"} {
 		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warning": slog.LevelWarn,
 			"error": slog.LevelError, "critical": slog.LevelError}[level]

@@ -52,3 +52,29 @@ func TestNetInterfacesHost(t *testing.T) {
 		t.Errorf("confined: err = %v; want ErrConfined", err)
 	}
 }
+
+// SaltContext.Exec serves the read-only execution functions the renderer
+// has none of its own for, and only those; not while confined.
+func TestExecFuncs(t *testing.T) {
+	var asked []string
+	exec := func(fun string, args []any, _ map[string]any) (any, error) {
+		asked = append(asked, fun)
+		return fun == "service.available" && args[0] == "cron", nil
+	}
+	src := []byte("{{ salt['service.available']('cron') }} {{ salt['service.available']('nope') }}")
+	out, err := Render("t.sls", src, SaltVars(SaltContext{Exec: exec}, "t", "t.sls", "base"), Options{})
+	if err != nil || out != "True False" {
+		t.Errorf("render = %q, %v", out, err)
+	}
+	for _, ctx := range []SaltContext{{}, {Exec: exec, Files: os.DirFS(t.TempDir())}} {
+		if _, err := Render("t.sls", src, SaltVars(ctx, "t", "t.sls", "base"), Options{}); err == nil {
+			t.Errorf("service.available offered with Exec %v, Files %v", ctx.Exec != nil, ctx.Files != nil)
+		}
+	}
+	if _, err := Render("t.sls", []byte("{{ salt['service.start']('cron') }}"), SaltVars(SaltContext{Exec: exec}, "t", "t.sls", "base"), Options{}); err == nil {
+		t.Errorf("service.start offered")
+	}
+	if !reflect.DeepEqual(asked, []string{"service.available", "service.available"}) {
+		t.Errorf("asked %q", asked)
+	}
+}
