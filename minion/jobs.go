@@ -332,7 +332,10 @@ func (m *Minion) jobMetrics(job *proto.Job, ret *proto.Return, value any, killed
 }
 
 func needsPillar(fun string) bool {
-	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.")
+	// cp.get_file and cp.get_dir render with template=jinja, whose
+	// templates read pillar.
+	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.") ||
+		fun == "cp.get_file" || fun == "cp.get_dir"
 }
 
 // heartbeats tells the master the job goes on, until the job ends (ctx)
