@@ -34,6 +34,12 @@ func TestExecFunctionsThroughMaster(t *testing.T) {
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("cp.get_file wrote %q (%v); want %q", got, err, want)
 	}
+	// With template=jinja, the minion renders it with its pillar.
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "tmpl.txt"), "{{ pillar['secret'] }} {{ grains['id'] }}\n")
+	out, errOut, code = e.Brine("m1", "cp.get_file", "salt://tmpl.txt", "/etc/tmpl.txt", "template=jinja")
+	if got, _ := os.ReadFile(filepath.Join(e.Dir, "m1", "root", "etc", "tmpl.txt")); code != 0 || string(got) != "m1-only m1\n" {
+		t.Errorf("cp.get_file template=jinja: exit %d, wrote %q\n%s%s", code, got, out, errOut)
+	}
 	out, _, code = e.Brine("m1", "cp.list_master", "--out", "json")
 	if code != 0 || !strings.Contains(out, `"top.sls"`) || !strings.Contains(out, `"web.sls"`) {
 		t.Errorf("cp.list_master: exit %d\n%s", code, out)
