@@ -6,13 +6,14 @@
 #   make demo     the main job on loopback with the embedded server
 #   make deb      the Debian package, brine_<version>_<arch>.deb, in ./bin
 #   make man      every man page in bin/man (docs/man: go generate ./docs/gen)
+#   make docs-shots  screenshots of the dashboard's pages in docs/shots (headless Chromium)
 
 GO      ?= go
 BIN     := bin/brine
 PKGS    := ./...
 FUZZTIME ?= 5s
 
-.PHONY: all build test unit fuzz systest bench demo generate clean deb man
+.PHONY: all build test unit fuzz systest bench demo generate clean deb man docs-shots
 
 all: build
 
@@ -52,6 +53,11 @@ demo: build
 # packaging/deb.sh says how they are derived.
 deb:
 	GO=$(GO) packaging/deb.sh bin
+
+# The browser test (test/web) against a real master and minions, with
+# a screenshot of each page it visits written for docs/api.md.
+docs-shots:
+	BRINE_DOCS_SHOTS=$(CURDIR)/docs/shots $(GO) test -count=1 -run TestDashboardInBrowser ./test/web
 
 man:
 	$(GO) run ./cmd/brine gen-man bin/man

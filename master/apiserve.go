@@ -39,8 +39,12 @@ func (m *Master) startAPI() error {
 		op.Close()
 		return fmt.Errorf("master: api: %w", err)
 	}
-	a, err := api.New(api.Options{Config: m.cfg.API, Log: m.log, Operator: op, ReadOnly: ro,
-		OperatorKey: m.opPub, ReadOnlyKey: m.roPub, ReadOnlyReturns: m.cfg.ReadOnlyReturns})
+	o := api.Options{Config: m.cfg.API, Log: m.log, Operator: op, ReadOnly: ro,
+		OperatorKey: m.opPub, ReadOnlyKey: m.roPub, Events: m.Events()}
+	if !m.cfg.ReadOnlyReturns {
+		o.Redact = RedactEvent
+	}
+	a, err := api.New(o)
 	if err == nil {
 		err = a.Start()
 	}

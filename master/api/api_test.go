@@ -137,26 +137,6 @@ func TestReadLowstate(t *testing.T) {
 	}
 }
 
-func TestRedactEvent(t *testing.T) {
-	for _, tt := range []struct{ tag, data, want string }{
-		{"salt/job/1/ret/m1", `{"id":"m1","return":{"secret":1},"retcode":0,"fun_args":["x"]}`, `{"id":"m1","redacted":true,"retcode":0}`},
-		{"salt/job/1/prog/m1/0", `{"data":{"len":2,"ret":{"__id__":"f","result":true,"changes":{"diff":"x"},"comment":"c"}}}`,
-			`{"data":{"len":2,"ret":{"__id__":"f","result":true}},"redacted":true}`},
-		{"salt/job/1/new", `{"fun":"state.apply","arg":["x"]}`, `{"fun":"state.apply","arg":["x"]}`},
-		{"salt/key", `{"id":"m1","act":"accept"}`, `{"id":"m1","act":"accept"}`},
-	} {
-		got := redactEvent(Event{Tag: tt.tag, Data: json.RawMessage(tt.data)})
-		var g, w any
-		if err := json.Unmarshal(got.Data, &g); err != nil {
-			t.Fatal(err)
-		}
-		_ = json.Unmarshal([]byte(tt.want), &w)
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("redactEvent(%s %s) = %s; want %s", tt.tag, tt.data, got.Data, tt.want)
-		}
-	}
-}
-
 // TestOpenAPIIsFresh keeps docs/openapi.json and docs/api.md's endpoint
 // list the route table's: go generate ./master/api rewrites them.
 func TestOpenAPIIsFresh(t *testing.T) {

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
 
-// Subscriber is the master's event bus: Subscribe gives the events whose
-// tag filter accepts until ctx ends.
+// Subscriber is the master's event hub (master.Events()): Subscribe
+// gives the events whose tag filter accepts until ctx ends.
 type Subscriber interface {
-	Subscribe(ctx context.Context, filter func(tag string) bool) <-chan Event
+	Subscribe(ctx context.Context, filter func(tag string) bool) <-chan proto.Event
 }
 
 // keepalive is how often an idle stream gets a comment, so that
@@ -57,7 +58,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ses *session) er
 	if err := rc.Flush(); err != nil {
 		return nil
 	}
-	redact := ses.Role < RoleOperator && !s.o.ReadOnlyReturns
+	redact := ses.Role < RoleOperator && s.o.Redact != nil
 	tick := time.NewTicker(keepalive)
 	defer tick.Stop()
 	for {
@@ -70,7 +71,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ses *session) er
 				return nil
 			}
 			if redact {
-				ev = redactEvent(ev)
+				ev, _ = s.o.Redact(ev)
 			}
 			err = writeEvent(w, ev)
 		case <-tick.C:
@@ -86,7 +87,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, ses *session) er
 	}
 }
 
-func writeEvent(w http.ResponseWriter, ev Event) error {
+func writeEvent(w http.ResponseWriter, ev proto.Event) error {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err
@@ -96,50 +97,4 @@ func writeEvent(w http.ResponseWriter, ev Event) error {
 	tag := strings.NewReplacer("\n", " ", "\r", " ").Replace(ev.Tag)
 	_, err = fmt.Fprintf(w, "tag: %s\ndata: %s\n\n", tag, b)
 	return err
-}
-
-// hidden are the fields of job events that hold what a return holds:
-// the read-only role sees how each minion and state ended, not these
-// (as the master's redact for job lookups).
-var hidden = map[string]bool{"return": true, "fun_args": true, "changes": true, "comment": true}
-
-// redactEvent drops what the read-only role may not read from a job's
-// return and progress events.
-func redactEvent(ev Event) Event {
-	if !strings.HasPrefix(ev.Tag, "salt/job/") || !(strings.Contains(ev.Tag, "/ret/") || strings.Contains(ev.Tag, "/prog/")) {
-		return ev
-	}
-	var v any
-	if err := json.Unmarshal(ev.Data, &v); err != nil {
-		ev.Data = json.RawMessage(`{"redacted":true}`)
-		return ev
-	}
-	v = dropHidden(v)
-	if m, ok := v.(map[string]any); ok {
-		m["redacted"] = true
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		b = []byte(`{"redacted":true}`)
-	}
-	ev.Data = b
-	return ev
-}
-
-func dropHidden(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if hidden[k] {
-				delete(t, k)
-				continue
-			}
-			t[k] = dropHidden(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = dropHidden(x)
-		}
-	}
-	return v
 }

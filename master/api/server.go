@@ -40,9 +40,9 @@ type Options struct {
 	// Events subscribes to the master's event bus; nil serves no
 	// events.
 	Events Subscriber
-	// ReadOnlyReturns lets the read-only role read what returns hold in
-	// events too (master.yaml readonly_returns).
-	ReadOnlyReturns bool
+	// Redact keeps of an event what the read-only role may see (the
+	// master's RedactEvent); nil when readonly_returns lets it see all.
+	Redact func(proto.Event) (proto.Event, bool)
 }
 
 // Server is the API's HTTP server.

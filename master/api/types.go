@@ -1,8 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/proto"
 )
 
 // The request and response bodies of the API, in salt-api's shapes
@@ -152,9 +153,5 @@ type FullReturn struct {
 }
 
 // Event is one event of GET /events' stream, the JSON of its data
-// line: the master's event bus's, as Salt's.
-type Event struct {
-	Tag   string          `json:"tag"`
-	Data  json.RawMessage `json:"data"`
-	Stamp time.Time       `json:"_stamp"`
-}
+// line: the master's event bus's (proto.Event), as Salt's.
+type Event = proto.Event

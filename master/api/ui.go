@@ -36,7 +36,7 @@ func newUI(s *Server) (*ui, error) {
 		"diff":     diffLines,
 		"grain":    grain,
 		"result":   resultClass,
-		"duration": func(ms float64) string { return fmt.Sprintf("%.1f ms", ms) },
+		"duration": durationText,
 	}
 	for _, p := range []string{"login", "minions", "minion", "jobs", "job", "drift"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(uiFiles, "ui/layout.html", "ui/minion_result.html", "ui/"+p+".html")
@@ -257,6 +257,17 @@ func (u *ui) jobPage(r *http.Request, ses *session) (*jobPage, error) {
 		return nil, err
 	}
 	return newJobPage(jid, lr), nil
+}
+
+// durationText is a state's duration (milliseconds) for the pages.
+func durationText(ms float64) string {
+	switch {
+	case ms >= 1000:
+		return fmt.Sprintf("%.2f s", ms/1000)
+	case ms >= 10:
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.2f ms", ms)
 }
 
 // when is a time for the pages: UTC, to the second.

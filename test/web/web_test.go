@@ -38,15 +38,20 @@ base:
   '*':
     - site
 -- site.sls --
+gate_one:
+  cmd.run:
+    - name: until [ -e GATE1 ]; do sleep 0.05; done
 motd:
   file.managed:
     - name: /etc/motd
     - contents: |
         welcome to {{ grains["id"] }}
         managed by brine
-warm_up:
+    - require:
+      - cmd: gate_one
+gate_two:
   cmd.run:
-    - name: sleep 1
+    - name: until [ -e GATE2 ]; do sleep 0.05; done
     - require:
       - file: motd
 app_conf:
@@ -54,11 +59,8 @@ app_conf:
     - name: /etc/app.conf
     - contents: "port = 8080"
     - makedirs: True
-settle:
-  cmd.run:
-    - name: sleep 1
     - require:
-      - file: app_conf
+      - cmd: gate_two
 `
 
 // webEnv is a master serving the API, with minions.
@@ -66,6 +68,9 @@ type webEnv struct {
 	*harness.Env
 	base   string // the API's URL
 	client *http.Client
+	// gates are the files the highstate's gate states wait for (there
+	// from the start).
+	gates [2]string
 }
 
 // newWebEnv starts a master whose API listens on loopback (over TLS when
@@ -85,7 +90,14 @@ func newWebEnv(t *testing.T, useTLS bool) *webEnv {
 		scheme = "https"
 	}
 	w.base = fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
-	w.Env = harness.NewEnv(t, stateTree, "", extra)
+	gdir := t.TempDir()
+	tree := stateTree
+	for i := range w.gates {
+		w.gates[i] = filepath.Join(gdir, fmt.Sprintf("gate%d", i+1))
+		harness.WriteFile(t, w.gates[i], "open\n")
+		tree = strings.ReplaceAll(tree, fmt.Sprintf("GATE%d", i+1), w.gates[i])
+	}
+	w.Env = harness.NewEnv(t, tree, "", extra)
 	w.Master.WaitLog("api ready", 1, 20*time.Second)
 	for i, id := range []string{"m1", "m2"} {
 		harness.WriteFile(t, filepath.Join(w.Dir, id, "root", "etc", "motd"), "old motd\n")

@@ -45,7 +45,12 @@
     const badge = sec.querySelector(".status");
     if (badge) badge.innerHTML = '<span class="badge run">running</span>';
     const inner = (data && data.data) || data || {};
-    const ret = inner.ret || {};
+    let ret = inner.ret || {};
+    if (!("result" in ret)) {
+      // Salt's form: {"ret": {"<state key>": result}}.
+      const vals = Object.values(ret);
+      ret = vals.length === 1 && typeof vals[0] === "object" ? vals[0] : {};
+    }
     const tbody = sec.querySelector("table.live tbody");
     if (!tbody) return;
     const tr = document.createElement("tr");
