@@ -214,13 +214,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	}
 	m["network.ip_addrs"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip4_interfaces", args, kw) }
 	m["network.ip_addrs6"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip6_interfaces", args, kw) }
-	m["network.interfaces"] = func([]any, map[string]any) (any, error) {
-		ifs, err := hostIfaces()
-		if err != nil {
-			return nil, fmt.Errorf("network.interfaces: %w", err)
-		}
-		return netInterfaces(ifs), nil
-	}
+	netFuncs(m)
 	m["network.get_hostname"] = func([]any, map[string]any) (any, error) {
 		if h, ok := c.Grains["localhost"].(string); ok && h != "" {
 			return h, nil
@@ -255,7 +249,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
-		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "cmd.has_exec"} {
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "cmd.has_exec"} {
 			m[name] = confined
 		}
 	}

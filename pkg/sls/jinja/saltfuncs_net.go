@@ -1,9 +1,13 @@
 package jinja
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // netIface is what network.interfaces needs of one interface: what
@@ -103,4 +107,123 @@ func v4Broadcast(p netip.Prefix) string {
 		a[i] |= ^m[i]
 	}
 	return netip.AddrFrom4(a).String()
+}
+
+// netIfaceError is Salt's _get_iface_info error, which hw_addr,
+// interface and interface_ip return as their value, not raise.
+func netIfaceError(iface string, ifs []netIface) (string, bool) {
+	names := make([]string, 0, len(ifs))
+	for _, i := range ifs {
+		if i.name == iface {
+			return "", false
+		}
+		names = append(names, i.name)
+	}
+	return fmt.Sprintf(`Interface "%s" not in available interfaces: "%s"`, iface, strings.Join(names, `", "`)), true
+}
+
+// netSubnets is Salt's _subnets: the networks of the addresses of the
+// interfaces named (all when names is nil), loopback left out, sorted
+// as Python sorts ip_network values (address, then prefix length).
+func netSubnets(ifs []netIface, names []string, v6 bool) []any {
+	seen := map[netip.Prefix]bool{}
+	var nets []netip.Prefix
+	for _, i := range ifs {
+		if names != nil && !slices.Contains(names, i.name) {
+			continue
+		}
+		for _, p := range i.addrs {
+			if p.Addr().Is4() == v6 || p.Addr().IsLoopback() {
+				continue
+			}
+			n := p.Masked()
+			if !seen[n] {
+				seen[n] = true
+				nets = append(nets, n)
+			}
+		}
+	}
+	slices.SortFunc(nets, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	out := make([]any, len(nets))
+	for i, n := range nets {
+		out[i] = n.String()
+	}
+	return out
+}
+
+// netFuncs adds network.interfaces and the functions Salt derives from
+// it (salt/utils/network.py): hw_addr, interface, interface_ip, subnets,
+// subnets6. They read the host's interfaces each call.
+func netFuncs(m map[string]Func) {
+	m["network.interfaces"] = func([]any, map[string]any) (any, error) {
+		ifs, err := hostIfaces()
+		if err != nil {
+			return nil, fmt.Errorf("network.interfaces: %w", err)
+		}
+		return netInterfaces(ifs), nil
+	}
+	perIface := func(fn string, get func(e map[string]any) (any, error)) Func {
+		return func(args []any, kw map[string]any) (any, error) {
+			iface, err := strParam(args, kw, 0, "iface")
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", fn, err)
+			}
+			ifs, err := hostIfaces()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", fn, err)
+			}
+			if msg, bad := netIfaceError(iface, ifs); bad {
+				return msg, nil
+			}
+			e, _ := netInterfaces(ifs)[iface].(map[string]any)
+			return get(e)
+		}
+	}
+	m["network.hw_addr"] = perIface("network.hw_addr", func(e map[string]any) (any, error) { return e["hwaddr"], nil })
+	m["network.interface"] = perIface("network.interface", func(e map[string]any) (any, error) {
+		if v, ok := e["inet"]; ok {
+			return v, nil
+		}
+		return "", nil
+	})
+	m["network.interface_ip"] = perIface("network.interface_ip", func(e map[string]any) (any, error) {
+		l, _ := e["inet"].([]any)
+		if len(l) == 0 {
+			// Salt: .get('inet', {})[0] raises KeyError.
+			return nil, errors.New("network.interface_ip: the interface has no IPv4 address")
+		}
+		return l[0].(map[string]any)["address"], nil
+	})
+	m["network.subnets"] = func(args []any, kw map[string]any) (any, error) {
+		ifs, err := hostIfaces()
+		if err != nil {
+			return nil, fmt.Errorf("network.subnets: %w", err)
+		}
+		var names []string
+		switch v := param(args, kw, 0, "interfaces", nil).(type) {
+		case nil:
+		case []any:
+			names = []string{}
+			for _, n := range v {
+				s, _ := toStr(n)
+				names = append(names, s)
+			}
+		default:
+			s, _ := toStr(v)
+			names = []string{s}
+		}
+		return netSubnets(ifs, names, false), nil
+	}
+	m["network.subnets6"] = func([]any, map[string]any) (any, error) {
+		ifs, err := hostIfaces()
+		if err != nil {
+			return nil, fmt.Errorf("network.subnets6: %w", err)
+		}
+		return netSubnets(ifs, nil, true), nil
+	}
 }

@@ -40,12 +40,40 @@ func TestNetInterfaces(t *testing.T) {
 	}
 }
 
+// subnets is Salt's _subnets: networks of the addresses, loopback left
+// out, each once, sorted as Python sorts ip_network values; the iface
+// error is Salt's _get_iface_info message, returned, not raised.
+func TestNetSubnets(t *testing.T) {
+	p := netip.MustParsePrefix
+	ifs := []netIface{
+		{name: "lo", addrs: []netip.Prefix{p("127.0.0.1/8"), p("::1/128")}},
+		{name: "eth0", addrs: []netip.Prefix{p("192.0.2.2/24"), p("10.1.2.3/16"), p("fe80::1/64"), p("2001:db8::5/64")}},
+		{name: "eth1", addrs: []netip.Prefix{p("10.1.9.9/16"), p("10.0.0.1/8")}},
+	}
+	if got, want := netSubnets(ifs, nil, false), []any{"10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("subnets = %v; want %v", got, want)
+	}
+	if got, want := netSubnets(ifs, []string{"eth1"}, false), []any{"10.0.0.0/8", "10.1.0.0/16"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("subnets(eth1) = %v; want %v", got, want)
+	}
+	if got, want := netSubnets(ifs, nil, true), []any{"2001:db8::/64", "fe80::/64"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("subnets6 = %v; want %v", got, want)
+	}
+	if msg, bad := netIfaceError("wlan0", ifs); !bad || msg != `Interface "wlan0" not in available interfaces: "lo", "eth0", "eth1"` {
+		t.Errorf("error = %q, %v", msg, bad)
+	}
+	if _, bad := netIfaceError("eth1", ifs); bad {
+		t.Errorf("eth1 reported missing")
+	}
+}
+
 // On the host it reads the real interfaces (every Linux host has lo);
 // while the master renders pillar it is not offered.
 func TestNetInterfacesHost(t *testing.T) {
-	out, err := Render("t.sls", []byte("{{ salt['network.interfaces']()['lo']['inet'][0]['address'] }}"), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{})
-	if err != nil || out != "127.0.0.1" {
-		t.Errorf("lo's address = %q, %v; want 127.0.0.1", out, err)
+	src := "{{ salt['network.interfaces']()['lo']['inet'][0]['address'] }} {{ salt['network.interface_ip']('lo') }} {{ salt['network.hw_addr']('lo') }} {{ salt['network.interface']('lo')[0]['netmask'] }} {{ '127.0.0.0/8' in salt['network.subnets']() }} {{ salt['network.hw_addr']('no-such-if').startswith('Interface \"no-such-if\" not in') }}"
+	out, err := Render("t.sls", []byte(src), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{})
+	if want := "127.0.0.1 127.0.0.1 00:00:00:00:00:00 255.0.0.0 False True"; err != nil || out != want {
+		t.Errorf("lo = %q, %v; want %q", out, err, want)
 	}
 	_, err = Render("t.sls", []byte("{{ salt['network.interfaces']() }}"), SaltVars(SaltContext{Files: os.DirFS(t.TempDir())}, "t", "t.sls", "base"), Options{})
 	if !errors.Is(err, ErrConfined) {
