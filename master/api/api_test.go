@@ -102,7 +102,7 @@ func TestLowstateJob(t *testing.T) {
 			}
 			continue
 		}
-		if !reflect.DeepEqual(j.Args, tt.args) || !reflect.DeepEqual(j.Kwargs, tt.kwargs) || j.TargetType != tt.typ || j.Timeout != tt.timeout {
+		if !reflect.DeepEqual(j.Args, tt.args) || !reflect.DeepEqual(j.Kwargs, tt.kwargs) || j.TargetType != tt.typ || j.Timeout != tt.timeout || j.User != JobUser {
 			t.Errorf("job(%+v) = %+v; want args %#v kwargs %#v type %s timeout %v", tt.low, j, tt.args, tt.kwargs, tt.typ, tt.timeout)
 		}
 	}

@@ -15,6 +15,9 @@ import (
 	"github.com/brine-cm/brine/pkg/client"
 )
 
+// JobUser is the user the job cache records for the API's jobs.
+const JobUser = "api"
+
 // defaultTimeout is the command's -t default.
 const defaultTimeout = 5 * time.Second
 
@@ -123,7 +126,7 @@ func (low *Lowstate) job() (client.Job, error) {
 	if low.Timeout < 0 {
 		return client.Job{}, errStatus(http.StatusBadRequest, "lowstate: timeout must be positive")
 	}
-	j := client.Job{Target: low.Tgt, TargetType: low.TgtType, Fun: low.Fun, Timeout: defaultTimeout, Kwargs: map[string]any{}}
+	j := client.Job{Target: low.Tgt, TargetType: low.TgtType, Fun: low.Fun, Timeout: defaultTimeout, Kwargs: map[string]any{}, User: JobUser}
 	if j.TargetType == "" {
 		j.TargetType = "glob"
 	}

@@ -293,6 +293,9 @@ type Job struct {
 	MaxWait time.Duration
 	// Minions narrows the matched minions (a --batch slice).
 	Minions []string
+	// User is who asked, for the job cache (Salt's job User): the HTTP
+	// API names itself.
+	User string
 }
 
 // Status of one minion at the end of a wait.
@@ -378,7 +381,7 @@ func (c *Client) Publish(ctx context.Context, j Job) (*proto.PublishReply, error
 func (c *Client) publish(ctx context.Context, jid string, j Job) (*proto.PublishReply, error) {
 	var r proto.PublishReply
 	err := c.ask(ctx, proto.SubjPublish, &proto.PublishRequest{JID: jid, Target: j.Target, TargetType: j.TargetType,
-		Fun: j.Fun, Args: j.Args, Kwargs: j.Kwargs, Timeout: proto.Duration(j.Timeout), Minions: j.Minions}, &r)
+		Fun: j.Fun, Args: j.Args, Kwargs: j.Kwargs, Timeout: proto.Duration(j.Timeout), Minions: j.Minions, User: j.User}, &r)
 	return &r, err
 }
 

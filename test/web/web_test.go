@@ -286,7 +286,7 @@ func TestAPI(t *testing.T) {
 		t.Fatalf("local_async = %v; want a jid and m1, m2", ret)
 	}
 	jr := w.waitReturns(op, jid, "m1", "m2")
-	if info := jr.Info[0]; info.Function != "test.echo" || info.Result["m1"].Return != "secret-ish" || jr.Return[0]["m2"] != "secret-ish" {
+	if info := jr.Info[0]; info.Function != "test.echo" || info.User != api.JobUser || info.Result["m1"].Return != "secret-ish" || jr.Return[0]["m2"] != "secret-ish" {
 		t.Errorf("GET /jobs/%s = %+v", jid, jr)
 	}
 	var jl api.JobsResponse
