@@ -46,6 +46,12 @@ func TestPingAndSecondRunCopiesNothing(t *testing.T) {
 	if !after.ModTime().Equal(before.ModTime()) || after.Sys().(*syscall.Stat_t).Ino != before.Sys().(*syscall.Stat_t).Ino {
 		t.Errorf("the binary in the cache dir was replaced on the second run")
 	}
+	// The host's grains, collected there, under its roster id.
+	out, errout, code = e.brine("--out", "json", "h1", "grains.items")
+	var g map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &g); code != 0 || err != nil || g["h1"]["id"] != "h1" || g["h1"]["kernel"] != "Linux" {
+		t.Errorf("grains.items: exit %d, %v: %.300s %s", code, err, out, errout)
+	}
 	// Nothing left behind but the cache dir: the binary alone (no file
 	// was read); --wipe removes even that.
 	ents, _ := os.ReadDir(e.thin("h1"))

@@ -153,7 +153,7 @@ func (b *bench) writeTrees() error {
 		}
 		fmt.Fprintf(&sls, "/etc/bench/%s:\n  file.managed:\n    - source: salt://bench/%s\n    - makedirs: True\n", name, name)
 	}
-	fmt.Fprintf(&tasks, "- hosts: all\n  tasks:\n    - name: the bench files\n      copy:\n        src: \"files/{{ item }}\"\n        dest: \"{{ root }}/etc/bench/{{ item }}\"\n        mode: \"0644\"\n      loop:\n")
+	fmt.Fprintf(&tasks, "- hosts: all\n  tasks:\n    - name: the directory (file.managed's makedirs)\n      file:\n        path: \"{{ root }}/etc/bench\"\n        state: directory\n    - name: the bench files\n      copy:\n        src: \"files/{{ item }}\"\n        dest: \"{{ root }}/etc/bench/{{ item }}\"\n        mode: \"0644\"\n      loop:\n")
 	for i := 1; i <= files; i++ {
 		fmt.Fprintf(&tasks, "        - f%02d.conf\n", i)
 	}
