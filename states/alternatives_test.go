@@ -37,14 +37,18 @@ func TestSaltFidelityAlternatives(t *testing.T) {
 	withNano := func(t *testing.T) func(bool) Result {
 		root := altRoot(t)
 		sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/nano", 40), false)
-		return func(test bool) Result { return sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/vim.tiny", 10), test) }
+		return func(test bool) Result {
+			return sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/vim.tiny", 10), test)
+		}
 	}
 	fidRunAll(t, []fidCase{{
 		name: "alternatives.install: new group",
 		salt: "alternatives.install()",
 		setup: func(t *testing.T) func(bool) Result {
 			root := altRoot(t)
-			return func(test bool) Result { return sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/nano", 40), test) }
+			return func(test bool) Result {
+				return sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/nano", 40), test)
+			}
 		},
 		test:   fidW(None, "Alternative will be set for editor to /usr/bin/nano with priority 40", chg("/usr/bin/nano", 40)),
 		real:   fidW(True, "Alternative for editor set to path /usr/bin/nano with priority 40", chg("/usr/bin/nano", 40)),

@@ -53,7 +53,7 @@ func signedRepo(t *testing.T) (files map[string]string, armoredKey string) {
 
 	pkg := filepath.Join(work, "pkg")
 	if err := testbed.WriteFiles(pkg, map[string]string{
-		"/DEBIAN/control":                "Package: brine-signed-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: brine <test@brine.invalid>\nDescription: a package from a signed local repository\n",
+		"/DEBIAN/control":               "Package: brine-signed-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: brine <test@brine.invalid>\nDescription: a package from a signed local repository\n",
 		"/usr/share/brine-signed/hello": "hello from a signed repository\n",
 	}); err != nil {
 		t.Fatal(err)
