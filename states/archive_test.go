@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -219,4 +220,40 @@ func TestSaltFidelityArchive(t *testing.T) {
 		rerun:  fidW(True, "All files in archive are already present", nil),
 		retest: fidW(True, "All files in archive are already present", nil),
 	}})
+}
+
+// user and group go on every member; a rerun with the owner changed by
+// hand puts it back ("updated ownership"), predicted by the dry run.
+func TestArchiveOwnership(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("chown needs root; the tests run as root")
+	}
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(archTar(t, "gz", archGood...)))
+	args := map[string]any{"source": "/srv/app.tgz", "user": "alice", "group": "staff"}
+	if r := sysCall(t, root, "archive.extracted", "/opt", args, false); r.Result != True {
+		t.Fatal(r)
+	}
+	run := filepath.Join(root, "opt/app-1.0/bin/run")
+	if fi, err := os.Lstat(run); err != nil {
+		t.Fatal(err)
+	} else if uid, gid := fileOwnerOf(fi); uid != 1000 || gid != 50 {
+		t.Errorf("owner = %d:%d, want 1000:50", uid, gid)
+	}
+	if err := os.Chown(run, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	dry := sysCall(t, root, "archive.extracted", "/opt", args, true)
+	if dry.Result != None || dry.Comment != "All files in archive are already present. Ownership would be updated on one or more files/directories." {
+		t.Errorf("dry = %+v", dry)
+	}
+	real := sysCall(t, root, "archive.extracted", "/opt", args, false)
+	if real.Result != True || !reflect.DeepEqual(real.Changes, dry.Changes) {
+		t.Errorf("real = %+v", real)
+	}
+	if fi, _ := os.Lstat(run); fi != nil {
+		if uid, _ := fileOwnerOf(fi); uid != 1000 {
+			t.Errorf("owner not put back: %d", uid)
+		}
+	}
 }

@@ -135,16 +135,14 @@ func kmodBlacklistLine(line, m string) bool {
 
 // kmodFiles is what the kmod states read of the root's configuration.
 type kmodFiles struct {
-	req       *Request
 	paths     map[string]string // file name → host path
 	data      map[string][]byte // file name → content (nil: missing)
-	dirs      map[string][]string
 	persisted map[string]bool
 	blacklist map[string]bool
 }
 
 func kmodReadFiles(req *Request) (*kmodFiles, error) {
-	f := &kmodFiles{req: req, paths: map[string]string{}, data: map[string][]byte{}, persisted: map[string]bool{}, blacklist: map[string]bool{}}
+	f := &kmodFiles{paths: map[string]string{}, data: map[string][]byte{}, persisted: map[string]bool{}, blacklist: map[string]bool{}}
 	read := func(p string) ([]byte, error) {
 		hp, err := rootPath(req, "", p, true)
 		if err != nil {
