@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/brine-cm/brine/master/api"
@@ -69,6 +70,14 @@ type Config struct {
 	ReadOnlyReturns bool `yaml:"readonly_returns"`
 	// Limits bound what one minion can make the master do.
 	Limits Limits `yaml:"limits"`
+	// Reactor maps event tags (globs) to reaction SLS files, as Salt's
+	// reactor: a list of one-key mappings, tag to files (docs/reactor.md).
+	Reactor []map[string][]string `yaml:"reactor"`
+	// ReactorWorkers is how many reactions run at once; ReactorQueue how
+	// many events may wait for one (Salt's reactor_worker_threads and
+	// reactor_worker_hwm). An event past it is dropped, and logged.
+	ReactorWorkers int `yaml:"reactor_worker_threads"`
+	ReactorQueue   int `yaml:"reactor_worker_hwm"`
 	// ServerName names the embedded NATS server. In a cluster each node
 	// needs its own, for good: JetStream knows its peers by it. Empty:
 	// the host name in a cluster, brine-master alone.
@@ -92,20 +101,22 @@ type Config struct {
 // leaves out.
 func Defaults() Config {
 	return Config{
-		Interface:   "127.0.0.1",
-		Port:        4222,
-		StateDir:    "/var/lib/brine/master",
-		FileRoots:   map[string][]string{"base": {"/srv/salt"}},
-		PillarRoots: map[string][]string{"base": {"/srv/pillar"}},
-		KeepJobs:    Duration(24 * time.Hour),
-		JobExpiry:   Duration(10 * time.Minute),
-		PresenceTTL: Duration(30 * time.Second),
-		LogLevel:    "info",
-		MaxPayload:  1 << 20,
-		AuthTTL:     Duration(10 * time.Minute),
-		Limits:      DefaultLimits(),
-		Cluster:     ClusterConfig{Name: DefaultClusterName},
-		API:         api.DefaultConfig(),
+		Interface:      "127.0.0.1",
+		Port:           4222,
+		StateDir:       "/var/lib/brine/master",
+		FileRoots:      map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
+		KeepJobs:       Duration(24 * time.Hour),
+		JobExpiry:      Duration(10 * time.Minute),
+		PresenceTTL:    Duration(30 * time.Second),
+		LogLevel:       "info",
+		MaxPayload:     1 << 20,
+		AuthTTL:        Duration(10 * time.Minute),
+		Limits:         DefaultLimits(),
+		ReactorWorkers: 10,
+		ReactorQueue:   10000,
+		Cluster:        ClusterConfig{Name: DefaultClusterName},
+		API:            api.DefaultConfig(),
 	}
 }
 
@@ -155,6 +166,9 @@ func (c *Config) Validate() error {
 	if err := c.Limits.Validate(); err != nil {
 		return err
 	}
+	if err := c.validateReactor(); err != nil {
+		return err
+	}
 	if err := c.Metrics.validate(); err != nil {
 		return err
 	}
@@ -189,4 +203,28 @@ func (c *Config) ClientURL() string {
 		scheme = "tls"
 	}
 	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, strconv.Itoa(c.Port)))
+}
+
+// validateReactor checks the reactor's shape: each item one tag glob and
+// one file or more, each an absolute path or a salt:// URL.
+func (c *Config) validateReactor() error {
+	if c.ReactorWorkers < 1 || c.ReactorQueue < 1 {
+		return fmt.Errorf("master config: reactor_worker_threads and reactor_worker_hwm must be at least 1")
+	}
+	for i, item := range c.Reactor {
+		if len(item) != 1 {
+			return fmt.Errorf("master config: reactor item %d: want one tag and its files (- 'salt/auth': [/srv/reactor/auth.sls])", i+1)
+		}
+		for tag, files := range item {
+			if tag == "" || len(files) == 0 {
+				return fmt.Errorf("master config: reactor item %d: want a tag and one file or more", i+1)
+			}
+			for _, f := range files {
+				if !strings.HasPrefix(f, "salt://") && !filepath.IsAbs(f) {
+					return fmt.Errorf("master config: reactor %q: file %q: want an absolute path or a salt:// URL", tag, f)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -91,3 +91,21 @@ func TestExampleConfigIsDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestReactorConfig(t *testing.T) {
+	for _, tc := range []struct {
+		r   []map[string][]string
+		bad bool
+	}{
+		{[]map[string][]string{{"salt/auth": {"/srv/reactor/auth.sls"}}, {"salt/minion/*/start": {"salt://reactor/start.sls"}}}, false},
+		{[]map[string][]string{{"salt/auth": {"reactor/auth.sls"}}}, true},
+		{[]map[string][]string{{"salt/auth": {}}}, true},
+		{[]map[string][]string{{"a": {"/a.sls"}, "b": {"/b.sls"}}}, true},
+	} {
+		c := Defaults()
+		c.Reactor = tc.r
+		if err := c.Validate(); (err != nil) != tc.bad {
+			t.Errorf("reactor %v: Validate() = %v; want error %v", tc.r, err, tc.bad)
+		}
+	}
+}

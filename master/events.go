@@ -225,3 +225,18 @@ func nonNilArgs(s []any) []any {
 	}
 	return s
 }
+
+// startWait is how long a hello waits for the minion's presence to fire
+// its start event.
+const startWait = 5 * time.Minute
+
+// pruneStarts forgets hellos whose presence never came.
+func (m *Master) pruneStarts(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, t := range m.startPending {
+		if now.Sub(t) > startWait {
+			delete(m.startPending, id)
+		}
+	}
+}

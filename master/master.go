@@ -73,12 +73,15 @@ type Master struct {
 	pillar PillarRenderer
 	match  Matcher
 
-	mu          sync.Mutex
-	cids        map[string]map[uint64]struct{}  // nkey -> client ids authorised, for kicking
-	grains      map[string]map[string]any       // id -> grains, mirror of grainsKV
-	running     map[string]map[string]time.Time // minion -> jid -> last news
-	seen        map[string]time.Time            // id -> last presence
-	presWritten map[string]time.Time            // id -> last presence bucket write
+	mu      sync.Mutex
+	cids    map[string]map[uint64]struct{}  // nkey -> client ids authorised, for kicking
+	grains  map[string]map[string]any       // id -> grains, mirror of grainsKV
+	running map[string]map[string]time.Time // minion -> jid -> last news
+	seen    map[string]time.Time            // id -> last presence
+	// startPending are minions that said hello to this master and whose
+	// presence will fire their start event (events.go).
+	startPending map[string]time.Time
+	presWritten  map[string]time.Time // id -> last presence bucket write
 	// keyIndex mirrors the key bucket (id -> key), kept by a watcher;
 	// byNkey indexes it by public key.
 	keyIndex map[string]proto.KeyInfo
@@ -115,7 +118,7 @@ type Options struct {
 func New(cfg *Config, o Options) *Master {
 	m := &Master{cfg: cfg, log: o.Log, pillar: o.Pillar, match: o.Match,
 		cids: map[string]map[uint64]struct{}{}, grains: map[string]map[string]any{},
-		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{},
+		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{}, startPending: map[string]time.Time{},
 		presWritten: map[string]time.Time{},
 		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},
 		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),

@@ -575,6 +575,10 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	}
 	now := time.Now()
 	m.mu.Lock()
+	_, starting := m.startPending[id]
+	if starting && p.Status == proto.Online {
+		delete(m.startPending, id)
+	}
 	last, was := m.seen[id]
 	wrote := m.presWritten[id]
 	if p.Status == proto.Offline {
@@ -589,6 +593,9 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	}
 	m.mu.Unlock()
 	_ = last
+	if starting && p.Status == proto.Online {
+		m.emitStart(id)
+	}
 	if !write {
 		return
 	}

@@ -303,9 +303,15 @@ func (m *Master) onHello(msg *nats.Msg) {
 		m.refused.note("hello", id, "rate limit")
 		return
 	}
+	// Its start event waits for its presence, which it sends once it
+	// listens for jobs: a reaction to it (a highstate) then reaches it.
+	// This master answered the hello (a queue group), so this master
+	// alone fires the event, once.
+	m.mu.Lock()
+	m.startPending[id] = time.Now()
+	m.mu.Unlock()
 	b, _ := proto.Marshal(&proto.HelloReply{JobKey: m.JobKey()})
 	m.answer(msg, proto.InboxPrefix(id), b)
-	m.emitStart(id)
 }
 
 func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {
@@ -356,6 +362,7 @@ func (m *Master) sweep(ctx context.Context) {
 			return
 		case <-t.C:
 			m.pruneCIDs()
+			m.pruneStarts(time.Now())
 			m.jobs.expire(time.Now())
 			m.active()
 		}

@@ -76,7 +76,20 @@ func newMasterCmd(s *streams) *cobra.Command {
 			defer cancel()
 			m := master.New(cfg, master.Options{Log: log})
 			go servePprof(ctx, log)
-			return m.Run(ctx, func() { notifyReady(ctx, log) })
+			var reactorDone chan error
+			err = m.Run(ctx, func() {
+				if len(cfg.Reactor) > 0 {
+					reactorDone = make(chan error, 1)
+					go func() { reactorDone <- runReactor(ctx, cfg, m.ClientURL(), log) }()
+				}
+				notifyReady(ctx, log)
+			})
+			if reactorDone != nil {
+				if rerr := <-reactorDone; rerr != nil {
+					log.Warn("reactor", "err", rerr)
+				}
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVarP(&o.configDir, "config-dir", "c", master.DefaultDir, "directory holding master.yaml")

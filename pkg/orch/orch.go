@@ -39,6 +39,7 @@ import (
 // with the operator's credential.
 type Client interface {
 	Resolve(ctx context.Context, j client.Job) (*proto.PublishReply, error)
+	Publish(ctx context.Context, j client.Job) (*proto.PublishReply, error)
 	Run(ctx context.Context, j client.Job, on func(client.Event)) (*client.Result, error)
 	Events(ctx context.Context, filter func(tag string) bool, on func(proto.Event) bool) error
 	Keys(ctx context.Context) ([]proto.KeyInfo, error)
@@ -70,7 +71,15 @@ type Options struct {
 	// Extra are Jinja globals added to every template (the reactor's tag
 	// and data).
 	Extra map[string]any
-	Log   *slog.Logger
+	// Reactions adds the reactor's functions (local.*, runner.*,
+	// wheel.*) to the states an SLS may use (pkg/reactor).
+	Reactions bool
+	// OrchRoots is the state tree of the orchestrations a runner step
+	// starts; default FileRoots (the reactor reads its own SLS from
+	// elsewhere).
+	OrchRoots       fileroot.Roots
+	OrchPillarRoots fileroot.Roots
+	Log             *slog.Logger
 	// OnStep, when set, is called as each step finishes.
 	OnStep func(engine.StateResult)
 }

@@ -49,6 +49,13 @@ func (f *fakeClient) Run(_ context.Context, j client.Job, _ func(client.Event)) 
 	return res, nil
 }
 
+func (f *fakeClient) Publish(_ context.Context, j client.Job) (*proto.PublishReply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.jobs = append(f.jobs, j)
+	return &proto.PublishReply{JID: "20261206000000000001", Minions: f.minions[j.Target]}, nil
+}
+
 func (f *fakeClient) Events(ctx context.Context, _ func(string) bool, _ func(proto.Event) bool) error {
 	<-ctx.Done()
 	return nil
@@ -212,5 +219,62 @@ accept:
 	res = Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots})
 	if res.Retcode != 0 || len(f.actions) != 1 || strings.Join(f.actions[0], " ") != "accept web9" {
 		t.Fatalf("wheel key.accept web*: retcode %d, actions %v; want accept web9 (the pending one)", res.Retcode, f.actions)
+	}
+}
+
+func TestReactionForms(t *testing.T) {
+	f := &fakeClient{
+		minions: map[string][]string{"web5": {"web5"}, "G@role:web": {"web5"}},
+		keys:    []proto.KeyInfo{{ID: "web5", State: proto.KeyPending}},
+	}
+	roots := tree(t, map[string]string{"r.sls": `
+new_form:
+  local.state.single:
+    - tgt: web5
+    - args:
+      - fun: pkg.installed
+      - name: zsh
+old_form:
+  local.state.apply:
+    - tgt: 'G@role:web'
+    - tgt_type: compound
+    - arg: [web]
+    - kwarg: {test: true}
+accept:
+  wheel.key.accept:
+    - match: {{ data['id'] }}
+nowhere:
+  caller.test.ping: []
+`})
+	res := Orchestrate(context.Background(), []string{"r"}, Options{Client: f, FileRoots: roots, Reactions: true,
+		Extra: map[string]any{"tag": "salt/auth", "data": map[string]any{"id": "web5"}}})
+	if res.Errors != nil {
+		t.Fatal(res.Errors)
+	}
+	got := byID(res.States)
+	if got["new_form"].Result.Result != states.True || got["old_form"].Result.Result != states.True || got["accept"].Result.Result != states.True {
+		t.Fatalf("reactions: %+v", res.States)
+	}
+	if got["nowhere"].Result.Result != states.False {
+		t.Errorf("caller reaction: %v; want refused", got["nowhere"].Result.Result)
+	}
+	if len(f.jobs) != 2 {
+		t.Fatalf("jobs = %+v", f.jobs)
+	}
+	if j := f.jobs[0]; j.Fun != "state.single" || j.Kwargs["fun"] != "pkg.installed" || j.Kwargs["name"] != "zsh" || j.Target != "web5" {
+		t.Errorf("new form job = %+v", j)
+	}
+	if j := f.jobs[1]; j.Fun != "state.apply" || j.TargetType != "compound" || len(j.Args) != 1 || j.Args[0] != "web" || j.Kwargs["test"] != true {
+		t.Errorf("old form job = %+v", j)
+	}
+	if len(f.actions) != 1 || strings.Join(f.actions[0], " ") != "accept web5" {
+		t.Errorf("key actions = %v", f.actions)
+	}
+	// Without Reactions, the same SLS is refused: an orchestration has
+	// no local.* states.
+	res = Orchestrate(context.Background(), []string{"r"}, Options{Client: f, FileRoots: roots,
+		Extra: map[string]any{"data": map[string]any{"id": "web5"}}})
+	if byID(res.States)["new_form"].Result.Result != states.False {
+		t.Errorf("local.* ran in an orchestration")
 	}
 }

@@ -39,6 +39,13 @@ func (r *run) lookup(name string) (states.Func, error) {
 	if strings.HasPrefix(name, "test.") {
 		return states.Lookup(name)
 	}
+	if r.o.Reactions {
+		if fn, ok := reaction(name); ok {
+			return func(ctx context.Context, req *states.Request) states.Result {
+				return fn(context.WithValue(ctx, runKey{}, r), req)
+			}, nil
+		}
+	}
 	return nil, fmt.Errorf("state function %q is not available in an orchestration: it runs %s and test.*; a state that changes a host goes in an SLS that salt.state applies there",
 		name, strings.Join(Names(), ", "))
 }
@@ -546,12 +553,21 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
 	}
+	return r.orchestrate(ctx, req.Name, mods, pil, env)
+}
+
+// orchestrate runs another orchestration from a step, its steps nested in
+// the step's changes.
+func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string) states.Result {
 	depth, _ := ctx.Value(depthKey{}).(int)
 	if depth >= maxDepth {
-		return failed(req.Name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
+		return failed(name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
 	}
 	o := r.o
-	o.Pillar, o.OnStep = pil, nil
+	o.Pillar, o.OnStep, o.Reactions, o.Extra = pil, nil, false, nil
+	if o.OrchRoots != nil {
+		o.FileRoots, o.PillarRoots = o.OrchRoots, o.OrchPillarRoots
+	}
 	if env != "" {
 		o.Saltenv = env
 	}
@@ -562,10 +578,10 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 	} else {
 		ret["data"] = map[string]any{sub.ID: saltShape(sub)}
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{"return": ret},
-		Comment: fmt.Sprintf("Runner function '%s' executed.", req.Name)}
+	res := states.Result{Name: name, Result: states.True, Changes: map[string]any{"return": ret},
+		Comment: fmt.Sprintf("Runner function '%s' executed.", name)}
 	if sub.Retcode != 0 {
-		res.Result, res.Comment = states.False, fmt.Sprintf("Runner function '%s' failed.", req.Name)
+		res.Result, res.Comment = states.False, fmt.Sprintf("Runner function '%s' failed.", name)
 	}
 	return res
 }
@@ -593,19 +609,24 @@ func saltWheel(ctx context.Context, req *states.Request) states.Result {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", req.Name)}
 	}
+	return r.wheel(ctx, req.Name, action, match, include)
+}
+
+// wheel runs a key action on the keys match names.
+func (r *run) wheel(ctx context.Context, name, action string, match any, include bool) states.Result {
 	ids, err := keyMatch(ctx, r.o.Client, action, match, include)
 	if err != nil {
-		return failed(req.Name, "%v", err)
+		return failed(name, "%v", err)
 	}
 	changed := []string{}
 	if len(ids) > 0 {
 		if changed, err = r.o.Client.KeyAction(ctx, action, ids, false, include); err != nil {
-			return failed(req.Name, "Wheel function '%s' failed: %v", req.Name, err)
+			return failed(name, "Wheel function '%s' failed: %v", name, err)
 		}
 	}
-	return states.Result{Name: req.Name, Result: states.True,
+	return states.Result{Name: name, Result: states.True,
 		Changes: map[string]any{"return": map[string]any{"minions": toAny(changed)}},
-		Comment: fmt.Sprintf("Wheel function '%s' executed.", req.Name)}
+		Comment: fmt.Sprintf("Wheel function '%s' executed.", name)}
 }
 
 // keyMatch lists the keys an action with match (a glob, or a list of

@@ -43,6 +43,8 @@ var rules = []struct {
 	{"pkg/metrics/...", []string{mod + "...", "github.com/nats-io/..."}, "metrics declarations and their HTTP and textfile output: a leaf"},
 	{"pkg/orch/...", []string{"master/...", "minion/...", "pkg/exec/..."},
 		"orchestration publishes jobs through the operator's client and applies nothing where it runs"},
+	{"pkg/reactor/...", []string{"master/...", "minion/...", "pkg/exec/..."},
+		"the reactor runs in the master's process but reaches the master through the operator's client, as orchestration does"},
 	{"pkg/events/...", []string{"github.com/nats-io/nats.go/...", "github.com/nats-io/nats-server/...", "master/...", "minion/...", "pkg/client/...", "states/...", "pkg/engine/..."},
 		"the event hub fans events out in process: the master and the HTTP API use it"},
 	{"pkg/output/...", []string{"github.com/nats-io/...", "master/...", "minion/..."}, "printers print values"},

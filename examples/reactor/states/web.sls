@@ -1,0 +1,5 @@
+web_conf:
+  file.managed:
+    - name: /etc/web.conf
+    - contents: managed by brine
+    - makedirs: True
