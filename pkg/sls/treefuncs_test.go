@@ -35,6 +35,8 @@ func TestTreeFuncs(t *testing.T) {
     - map: {{ salt['slsutil.renderer']('salt://data/map.yaml', port=80) | json }}
     - plain: {{ salt['slsutil.renderer']('salt://data/plain.yaml') | json }}
     - str: {{ salt['slsutil.renderer'](string='b: {{ 1 + 1 }}') | json }}
+    - exists: {{ [salt['slsutil.file_exists']('web/init.sls'), salt['slsutil.file_exists']('web'), salt['slsutil.dir_exists']('web/conf'), salt['slsutil.path_exists']('web/files/nginx.conf'), salt['slsutil.path_exists']('nope')] | json }}
+    - findup: {{ [salt['slsutil.findup']('web/conf/site.sls', 'init.sls'), salt['slsutil.findup']('web/conf', ['top.sls', 'nothing']), salt['slsutil.findup']('', 'probe.sls')] | json }}
 `,
 	})
 	c.Vars = func(string, string) map[string]any {
@@ -54,6 +56,8 @@ func TestTreeFuncs(t *testing.T) {
 		"map":     "map[id:m1 port:80]",
 		"plain":   "map[a:[1 2]]",
 		"str":     "map[b:2]",
+		"exists":  "[true false true true false]",
+		"findup":  "[web/init.sls top.sls probe.sls]",
 	}
 	for k, w := range want {
 		v, _ := high.States[0].Decls[0].Arg(k)
@@ -117,6 +121,11 @@ func TestTreeFuncsWithoutLister(t *testing.T) {
 	if !errors.Is(err, jinja.ErrNoTreeList) {
 		t.Errorf("symlinks: err = %v; want %v", err, jinja.ErrNoTreeList)
 	}
+	for _, src := range []string{"{{ salt['slsutil.file_exists']('x') }}", "{{ salt['slsutil.findup']('', 'x') }}"} {
+		if _, err := jinja.Render("t", []byte(src), vars, jinja.Options{}); !errors.Is(err, jinja.ErrNoTreeList) {
+			t.Errorf("%s: err = %v; want %v", src, err, jinja.ErrNoTreeList)
+		}
+	}
 	_, err = jinja.Render("t", []byte("{{ salt['slsutil.renderer']() }}"), vars, jinja.Options{})
 	if err == nil || !strings.Contains(err.Error(), "Must pass either path or string") {
 		t.Errorf("renderer without input: err = %v", err)
@@ -124,3 +133,20 @@ func TestTreeFuncsWithoutLister(t *testing.T) {
 }
 
 func fmtValue(v any) string { return fmt.Sprint(v) }
+
+// slsutil.findup's errors are Salt's: a start that is not in the tree,
+// nothing found up to the root.
+func TestFindupErrors(t *testing.T) {
+	c := writeTree(t, map[string]string{"a/b/x.sls": "{}\n", "probe.sls": "{{ salt['slsutil.findup'](start, 'zzz') }}\n"})
+	for start, want := range map[string]string{"a/b": "File pattern(s) not found in path ancestry", "no/such": "Starting path not found in the state tree: no/such"} {
+		c.Vars = func(string, string) map[string]any {
+			v := jinja.SaltVars(jinja.SaltContext{ID: "m1"}, "", "", "base")
+			v["start"] = start
+			return v
+		}
+		_, err := c.RenderSLS(context.Background(), "probe")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("findup(%q) error = %v; want %q", start, err, want)
+		}
+	}
+}

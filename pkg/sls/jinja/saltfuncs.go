@@ -192,6 +192,37 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			}
 			return r.Retcode, nil
 		},
+		// slsutil.update is salt.utils.dictupdate.update: upd merged into
+		// dest itself, which it returns; a shallow dict.update without
+		// recursive_update.
+		"slsutil.update": func(args []any, kw map[string]any) (any, error) {
+			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(map[string]any)
+			upd, uok := normalize(param(args, kw, 1, "upd", nil)).(map[string]any)
+			if !dok || !uok {
+				return nil, fmt.Errorf("slsutil.update: Cannot update using non-dict types in dictupdate.update()")
+			}
+			if rec, _ := truth(param(args, kw, 2, "recursive_update", true)); !rec {
+				for _, k := range o.Keys(upd) {
+					o.Add(dest, k)
+					dest[k] = upd[k]
+				}
+				return dest, nil
+			}
+			mergeLists, _ := truth(param(args, kw, 3, "merge_lists", false))
+			return dictUpdate(o, dest, upd, mergeLists), nil
+		},
+		// slsutil.boolstr(value, true="true", false="false"): Python's
+		// truth of value picks one of the two.
+		"slsutil.boolstr": func(args []any, kw map[string]any) (any, error) {
+			t, err := truth(param(args, kw, 0, "value", nil))
+			if err != nil {
+				return nil, err
+			}
+			if t {
+				return param(args, kw, 1, "true", "true"), nil
+			}
+			return param(args, kw, 2, "false", "false"), nil
+		},
 		"slsutil.merge": func(args []any, kw map[string]any) (any, error) {
 			a, aok := normalize(param(args, kw, 0, "obj_a", nil)).(map[string]any)
 			b, bok := normalize(param(args, kw, 1, "obj_b", nil)).(map[string]any)
@@ -279,6 +310,28 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	}
 	hostFuncs(c, m)
 	matchFuncs(c, m)
+	// slsutil.merge_all merges a list of dicts into {} in turn, as
+	// slsutil.merge does each.
+	m["slsutil.merge_all"] = func(args []any, kw map[string]any) (any, error) {
+		lst, ok := normalize(param(args, kw, 0, "lst", nil)).([]any)
+		if !ok {
+			return nil, errors.New("slsutil.merge_all: lst must be a list of dicts")
+		}
+		var ret any = map[string]any{}
+		for _, obj := range lst {
+			kwm := map[string]any{}
+			for _, k := range []string{"strategy", "renderer", "merge_lists"} {
+				if v, ok := kw[k]; ok {
+					kwm[k] = v
+				}
+			}
+			var err error
+			if ret, err = m["slsutil.merge"]([]any{ret, obj}, kwm); err != nil {
+				return nil, fmt.Errorf("slsutil.merge_all: %w", err)
+			}
+		}
+		return ret, nil
+	}
 	if c.Exec != nil && c.Files == nil {
 		for _, name := range ExecFuncs() {
 			if _, own := m[name]; !own {

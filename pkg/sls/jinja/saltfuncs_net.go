@@ -205,7 +205,7 @@ func netFuncs(m map[string]Func) {
 			return nil, fmt.Errorf("network.subnets: %w", err)
 		}
 		var names []string
-		switch v := param(args, kw, 0, "interfaces", nil).(type) {
+		switch v := normalize(param(args, kw, 0, "interfaces", nil)).(type) {
 		case nil:
 		case []any:
 			names = []string{}

@@ -70,9 +70,9 @@ func TestNetSubnets(t *testing.T) {
 // On the host it reads the real interfaces (every Linux host has lo);
 // while the master renders pillar it is not offered.
 func TestNetInterfacesHost(t *testing.T) {
-	src := "{{ salt['network.interfaces']()['lo']['inet'][0]['address'] }} {{ salt['network.interface_ip']('lo') }} {{ salt['network.hw_addr']('lo') }} {{ salt['network.interface']('lo')[0]['netmask'] }} {{ '127.0.0.0/8' in salt['network.subnets']() }} {{ salt['network.hw_addr']('no-such-if').startswith('Interface \"no-such-if\" not in') }}"
+	src := "{{ salt['network.interfaces']()['lo']['inet'][0]['address'] }} {{ salt['network.interface_ip']('lo') }} {{ salt['network.hw_addr']('lo') }} {{ salt['network.interface']('lo')[0]['netmask'] }} {{ '127.0.0.0/8' in salt['network.subnets']() }} {{ salt['network.subnets'](['lo']) }} {{ salt['network.hw_addr']('no-such-if').startswith('Interface \"no-such-if\" not in') }}"
 	out, err := Render("t.sls", []byte(src), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{})
-	if want := "127.0.0.1 127.0.0.1 00:00:00:00:00:00 255.0.0.0 False True"; err != nil || out != want {
+	if want := "127.0.0.1 127.0.0.1 00:00:00:00:00:00 255.0.0.0 False [] True"; err != nil || out != want {
 		t.Errorf("lo = %q, %v; want %q", out, err, want)
 	}
 	_, err = Render("t.sls", []byte("{{ salt['network.interfaces']() }}"), SaltVars(SaltContext{Files: os.DirFS(t.TempDir())}, "t", "t.sls", "base"), Options{})

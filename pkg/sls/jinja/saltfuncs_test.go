@@ -181,3 +181,25 @@ func TestSaltVars(t *testing.T) {
 		}
 	}
 }
+
+// slsutil.update merges into dest itself (recursively unless told not
+// to), slsutil.boolstr picks by Python truth, slsutil.merge_all merges a
+// list of dicts in turn.
+func TestSlsutilMore(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"{% set d = {'a': {'x': 1}} %}{% do salt['slsutil.update'](d, {'a': {'y': 2}, 'b': 3}) %}{{ d }}", "{'a': {'x': 1, 'y': 2}, 'b': 3}"},
+		{"{% set d = {'a': {'x': 1}} %}{{ salt['slsutil.update'](d, {'a': {'y': 2}}, recursive_update=False) }}", "{'a': {'y': 2}}"},
+		{"{{ salt['slsutil.boolstr'](True) }} {{ salt['slsutil.boolstr']('', 'yes', 'no') }} {{ salt['slsutil.boolstr'](1, true='on') }}", "true no on"},
+		{"{{ salt['slsutil.merge_all']([{'a': 1, 'l': [1]}, {'b': 2, 'l': [2]}, {'a': 3}]) }}", "{'a': 3, 'l': [2], 'b': 2}"},
+		{"{{ salt['slsutil.merge_all']([{'l': [1]}, {'l': [2]}], merge_lists=True) }}", "{'l': [1, 2]}"},
+	}
+	for _, tt := range tests {
+		out, err := Render("t.sls", []byte(tt.src), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{})
+		if err != nil || out != tt.want {
+			t.Errorf("%s = %q, %v; want %q", tt.src, out, err, tt.want)
+		}
+	}
+	if _, err := Render("t.sls", []byte("{{ salt['slsutil.update']([], {}) }}"), SaltVars(SaltContext{}, "t", "t.sls", "base"), Options{}); err == nil {
+		t.Error("slsutil.update of a list: no error")
+	}
+}

@@ -41,6 +41,16 @@ func init() {
 		"cp.list_states":          cpListStates,
 		"cp.list_master_symlinks": cpListMasterSymlinks,
 		"slsutil.renderer":        slsutilRenderer,
+		"slsutil.file_exists": func(e *env, args []any, kw map[string]any) (any, error) {
+			return slsutilExists(e, "slsutil.file_exists", args, kw, true, false)
+		},
+		"slsutil.dir_exists": func(e *env, args []any, kw map[string]any) (any, error) {
+			return slsutilExists(e, "slsutil.dir_exists", args, kw, false, true)
+		},
+		"slsutil.path_exists": func(e *env, args []any, kw map[string]any) (any, error) {
+			return slsutilExists(e, "slsutil.path_exists", args, kw, true, true)
+		},
+		"slsutil.findup": slsutilFindup,
 	}
 }
 
@@ -236,4 +246,93 @@ func slsutilRenderer(e *env, args []any, kw map[string]any) (any, error) {
 		}
 	}
 	return data, nil
+}
+
+// slsutilTree lists the files and the directories of saltenv's tree
+// (Salt's default for these functions is "base", not the render's).
+func slsutilTree(e *env, fn, saltenv string) (files, dirs map[string]bool, err error) {
+	tl, ok := e.rs.loader.(TreeLister)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: %w", fn, ErrNoTreeList)
+	}
+	list, err := tl.ListTree(saltenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	files, dirs = map[string]bool{}, map[string]bool{}
+	for _, f := range list {
+		files[f] = true
+		for d := path.Dir(f); d != "." && d != "/" && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	return files, dirs, nil
+}
+
+// slsutilExists is slsutil.file_exists, dir_exists and path_exists(path,
+// saltenv="base"): whether the state tree has it, as cp.list_master and
+// cp.list_master_dirs list it.
+func slsutilExists(e *env, fn string, args []any, kw map[string]any, file, dir bool) (any, error) {
+	p, err := strParam(args, kw, 0, "path")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	env, _ := param(args, kw, 1, "saltenv", "base").(string)
+	files, dirs, err := slsutilTree(e, fn, env)
+	if err != nil {
+		return nil, err
+	}
+	return file && files[p] || dir && dirs[p], nil
+}
+
+// slsutilFindup is slsutil.findup(startpath, filenames, saltenv="base"):
+// the first of filenames found in startpath or the nearest directory
+// above it, as a path from the root of the tree.
+func slsutilFindup(e *env, args []any, kw map[string]any) (any, error) {
+	const fn = "slsutil.findup"
+	start, _ := param(args, kw, 0, "startpath", "").(string)
+	env, _ := param(args, kw, 2, "saltenv", "base").(string)
+	var names []string
+	switch v := normalize(param(args, kw, 1, "filenames", nil)).(type) {
+	case string:
+		names = []string{v}
+	case []any:
+		for _, n := range v {
+			s, ok := n.(string)
+			if !ok {
+				return nil, fmt.Errorf("%s: Filenames argument must be a string or list of strings", fn)
+			}
+			names = append(names, s)
+		}
+	default:
+		return nil, fmt.Errorf("%s: Filenames argument must be a string or list of strings", fn)
+	}
+	files, dirs, err := slsutilTree(e, fn, env)
+	if err != nil {
+		return nil, err
+	}
+	exists := func(p string) bool { return files[p] || dirs[p] }
+	if start != "" {
+		start = path.Clean(start)
+		if !exists(start) {
+			return nil, fmt.Errorf("%s: Starting path not found in the state tree: %s", fn, start)
+		}
+	}
+	for {
+		for _, n := range names {
+			full := n
+			if start != "" {
+				full = path.Join(start, n)
+			}
+			if exists(full) {
+				return full, nil
+			}
+		}
+		if start == "" {
+			return nil, fmt.Errorf("%s: File pattern(s) not found in path ancestry", fn)
+		}
+		if start = path.Dir(start); start == "." || start == "/" {
+			start = ""
+		}
+	}
 }
