@@ -19,6 +19,19 @@ func matchFuncs(c *saltCtx, m map[string]Func) {
 		top.KindGrain, top.KindGrainPCRE, top.KindPillar, top.KindPillarPCRE, top.KindPillarExact,
 		top.KindIPCIDR, top.KindData} {
 		m["match."+kind] = func(args []any, kw map[string]any) (any, error) {
+			if l, ok := normalize(param(args, kw, 0, "tgt", nil)).([]any); ok && kind == top.KindList {
+				// Salt's list matcher takes a sequence too: id in tgt.
+				id, err := matchMinionID(c, kind, args, kw)
+				if err != nil {
+					return nil, err
+				}
+				for _, e := range l {
+					if s, _ := toStr(e); s == id {
+						return true, nil
+					}
+				}
+				return false, nil
+			}
 			tgt, err := strParam(args, kw, 0, "tgt")
 			if err != nil {
 				return nil, fmt.Errorf("match.%s: %w", kind, err)

@@ -18,7 +18,7 @@ func TestMatchFuncs(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{`{{ salt['match.glob']('web*.example.org') }} {{ salt['match.glob']('db*') }} {{ salt['match.glob']('db*', 'db2') }}`, "True False True"},
 		{`{{ salt['match.pcre']('web\d') }} {{ salt['match.pcre']('example') }}`, "True False"},
-		{`{{ salt['match.list']('a,web1.example.org') }} {{ salt['match.list'](['a', 'b']) }}`, "True False"},
+		{`{{ salt['match.list']('a,web1.example.org') }} {{ salt['match.list'](['a', 'b']) }} {{ salt['match.list'](['a', 'web1.example.org']) }}`, "True False True"},
 		{`{{ salt['match.grain']('os:Deb*') }} {{ salt['match.grain']('roles:db') }} {{ salt['match.grain']('os') }}`, "True True False"},
 		{`{{ salt['match.grain_pcre']('os:^Deb') }} {{ salt['match.pillar']('app:tier:front') }} {{ salt['match.pillar_pcre']('app:tier:^b') }}`, "True True False"},
 		{`{{ salt['match.ipcidr']('10.0.0.0/24') }} {{ salt['match.ipcidr']('192.168.0.0/16') }}`, "True False"},
