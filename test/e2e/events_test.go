@@ -73,7 +73,7 @@ func findEvent(evs []printedEvent, tag string) *printedEvent {
 // authenticated id), a job's new and ret events, key events and a new
 // minion's start.
 func TestEventBus(t *testing.T) {
-	e := harness.NewEnv(t, "-- top.sls --\nbase: {}\n", "", "")
+	e := harness.NewEnv(t, "-- top.sls --\nbase: {}\n-- ev.sls --\nfirst:\n  test.succeed_with_changes: []\nsecond:\n  test.succeed_without_changes: []\n", "", "")
 	e.AddMinion("m1", "role: web", "")
 	e.AcceptAll("m1")
 	ev := harness.StartProc(t, "events", filepath.Join(e.Dir, "events.log"), "events", "-c", e.Etc)
@@ -114,6 +114,40 @@ func TestEventBus(t *testing.T) {
 		}
 		if r.Data["return"] != true || r.Data["success"] != true || r.Data["id"] != "m1" || r.Data["retcode"] != float64(0) {
 			return fmt.Errorf("ret event data = %v", r.Data)
+		}
+		return nil
+	})
+
+	// A state run: an event per state (salt/job/<jid>/prog/<id>/<n>).
+	out, errOut, code = e.Brine("m1", "state.sls", "ev", "-v")
+	jid = regexp.MustCompile(`[0-9]{20}`).FindString(out + errOut)
+	if code != 0 || jid == "" {
+		t.Fatalf("state.sls ev: %d %s%s", code, out, errOut)
+	}
+	harness.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+		evs := eventsOf(t, ev)
+		p0, p1 := findEvent(evs, "salt/job/"+jid+"/prog/m1/0"), findEvent(evs, "salt/job/"+jid+"/prog/m1/1")
+		if p0 == nil || p1 == nil {
+			return fmt.Errorf("prog events of %s: %v %v", jid, p0, p1)
+		}
+		ret, _ := p1.Data["data"].(map[string]any)["ret"].(map[string]any)
+		if ret["__id__"] != "second" || ret["result"] != true || p1.Data["id"] != "m1" || p1.Data["jid"] != jid {
+			return fmt.Errorf("prog event data = %v", p1.Data)
+		}
+		return nil
+	})
+
+	// event.send, the execution function, from a job.
+	if out, errOut, code := e.Brine("m1", "event.send", "deploy/exec", "version=2"); code != 0 {
+		t.Fatalf("event.send: %d %s%s", code, out, errOut)
+	}
+	harness.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+		x := findEvent(eventsOf(t, ev), "minion/m1/deploy/exec")
+		if x == nil {
+			return fmt.Errorf("no minion/m1/deploy/exec")
+		}
+		if d, _ := x.Data["data"].(map[string]any); x.Data["id"] != "m1" || d["version"] != float64(2) {
+			return fmt.Errorf("event.send data = %v", x.Data)
 		}
 		return nil
 	})
