@@ -112,6 +112,16 @@ func TestExecPkgServiceInContainer(t *testing.T) {
 		t.Errorf("service.start of no service: exit 0")
 	}
 
+	// The container has a network namespace of its own: net.* is its.
+	check("sysctl.assign", map[string]any{"net.ipv4.ip_forward": "1"}, "net.ipv4.ip_forward", "1")
+	check("sysctl.get", "1", "net.ipv4.ip_forward")
+	if all, _ := check("sysctl.show", nil).(map[string]any); all["net.ipv4.ip_forward"] != "1" || all["kernel.ostype"] != "Linux" {
+		t.Errorf("sysctl.show: ip_forward %v, ostype %v", all["net.ipv4.ip_forward"], all["kernel.ostype"])
+	}
+	if got := run(t, c, "cat", "/proc/sys/net/ipv4/ip_forward"); got != "1" {
+		t.Errorf("ip_forward is %q after sysctl.assign", got)
+	}
+
 	check("pkg.remove", map[string]any{"hello": map[string]any{"old": latest, "new": ""}}, "hello")
 	if got, _ := callFn(t, c, "pkg.purge", "at"); got.(map[string]any)["at"] == nil {
 		t.Errorf("pkg.purge at = %v", got)
