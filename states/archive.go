@@ -338,7 +338,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if len(entries) == 0 {
 		return Failf(req.Name, "No files were extracted from %s", source)
 	}
-	if tops := archTopLevel(entries); enforceTop && (len(tops) != 1 || entries[0].Name != tops[0] && !archIsDirPrefix(entries, tops[0])) {
+	if tops := archTopLevel(entries); enforceTop && (len(tops) != 1 || !archIsDirPrefix(entries, tops[0])) {
 		return Failf(req.Name, "Archive does not have a single top-level directory. To allow this archive to be extracted, set \"enforce_toplevel\" to False. To avoid a \"tar-bomb\" it may also be advisable to set a top-level directory by adding it to the \"name\" value (for example, setting \"name\" to %s instead of %s).",
 			filepath.Join(req.Name, "some_dir"), req.Name)
 	}

@@ -118,6 +118,12 @@ func TestArchiveFormats(t *testing.T) {
 			t.Errorf("%s: README = %q", c.name, got)
 		}
 	}
+	// One file at the top is no top-level directory.
+	root := t.TempDir()
+	fileWriteT(t, filepath.Join(root, "srv/one.tar"), string(archTar(t, "", archMember{name: "README", body: "x"})))
+	if r := sysCall(t, root, "archive.extracted", "/opt", map[string]any{"source": "/srv/one.tar"}, true); r.Result != False || !strings.HasPrefix(r.Comment, "Archive does not have a single top-level directory") {
+		t.Errorf("single file = %+v", r)
+	}
 	es, _ := archList(archTar(t, "gz", archGood...), "tar.gz", 1)
 	if es[0].Name != "bin/run" {
 		t.Errorf("strip 1: %v", es[0].Name)

@@ -22,7 +22,7 @@ func init() {
 		Param{Name: "comps", Type: StringList, Doc: `apt: the components, a list or "main,contrib", instead of the line's.`},
 		Param{Name: "architectures", Type: StringList, Doc: "apt: the arch= option."},
 		Param{Name: "signedby", Type: Path, Doc: "apt: the signed-by= keyring; key_url is written there."},
-		Param{Name: "key_url", Type: String, Doc: "a salt:// URL, file:// URL or absolute path of the repository's key: apt writes it (dearmored for a .gpg) to the signed-by keyring, else to /etc/apt/trusted.gpg.d/NAME.gpg; dnf uses it as gpgkey when gpgkey is not given."},
+		Param{Name: "key_url", Type: String, Doc: "a salt:// URL, file:// URL or absolute path (read under --root, as file.managed reads a source) of the repository's key: apt writes it (dearmored for a .gpg) to the signed-by keyring, else to /etc/apt/trusted.gpg.d/NAME.gpg; dnf uses it as gpgkey when gpgkey is not given."},
 		Param{Name: "aptkey", Type: Bool, Default: false, Doc: "accepted for Salt; brine never uses apt-key."},
 		Param{Name: "disabled", Type: Bool, Default: false, Doc: "apt: keep the line, commented out."},
 		Param{Name: "clean_file", Type: Bool, Default: false, Doc: "apt: the file holds this line only."},
