@@ -142,4 +142,24 @@ func TestEvents(t *testing.T) {
 			t.Errorf("read-only ret event of %s = %v; want how it ended without its return", id, d)
 		}
 	}
+
+	// Key events, live: a new minion asks, the operator accepts it.
+	keys := w.stream(ro, true, "salt/auth", "salt/key")
+	w.AddMinion("m3", "role: db", "")
+	act := func(tag, act string) func([]proto.Event) bool {
+		return func(seen []proto.Event) bool {
+			for _, ev := range seen {
+				var d proto.KeyEventData
+				if ev.Tag == tag && json.Unmarshal(ev.Data, &d) == nil && d.ID == "m3" && d.Act == act {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	keys.until("m3's key request (salt/auth pend)", act(proto.TagAuth, proto.ActPend))
+	if out, errOut, code := w.Brine("key", "accept", "m3", "-y"); code != 0 {
+		t.Fatalf("key accept m3: %d\n%s%s", code, out, errOut)
+	}
+	keys.until("m3's acceptance (salt/key accept)", act(proto.TagKey, proto.ActAccept))
 }
