@@ -16,17 +16,19 @@ import (
 // credential reads the redacted bus. A reader too slow for the bus loses
 // events (the server drops them) rather than holding anyone up.
 func (c *Client) Events(ctx context.Context, filter func(tag string) bool, on func(proto.Event) bool) error {
-	return c.events(ctx, "", filter, on)
+	return c.events(ctx, "", filter, on, nil)
 }
 
 // EventsQueue is Events for one of a group of readers (the reactors of
 // the masters of one cluster): each event goes to one reader of the
-// group only.
-func (c *Client) EventsQueue(ctx context.Context, group string, filter func(tag string) bool, on func(proto.Event) bool) error {
-	return c.events(ctx, group, filter, on)
+// group only. ready, when set, is called once the server has the
+// subscription: an event published after it is one this reader group
+// sees.
+func (c *Client) EventsQueue(ctx context.Context, group string, filter func(tag string) bool, on func(proto.Event) bool, ready func()) error {
+	return c.events(ctx, group, filter, on, ready)
 }
 
-func (c *Client) events(ctx context.Context, group string, filter func(tag string) bool, on func(proto.Event) bool) error {
+func (c *Client) events(ctx context.Context, group string, filter func(tag string) bool, on func(proto.Event) bool, ready func()) error {
 	subj := proto.SubjBus
 	if c.readOnly {
 		subj = proto.SubjBusRO
@@ -48,6 +50,9 @@ func (c *Client) events(ctx context.Context, group string, filter func(tag strin
 	}
 	if err := c.nc.LastError(); err != nil {
 		return fmt.Errorf("event bus: %w", err)
+	}
+	if ready != nil {
+		ready()
 	}
 	for {
 		select {

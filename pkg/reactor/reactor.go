@@ -34,7 +34,7 @@ const Group = "brine-reactor"
 // client, and the bus read in a queue group.
 type Client interface {
 	orch.Client
-	EventsQueue(ctx context.Context, group string, filter func(tag string) bool, on func(proto.Event) bool) error
+	EventsQueue(ctx context.Context, group string, filter func(tag string) bool, on func(proto.Event) bool, ready func()) error
 }
 
 // Rule is one item of `reactor:`: a tag glob and its reaction files.
@@ -114,7 +114,6 @@ func Run(ctx context.Context, o Options) error {
 		}
 		return out
 	}
-	o.Log.Info("reactor listening", "rules", len(o.Rules))
 	err := o.Client.EventsQueue(ctx, Group, func(tag string) bool { return len(matching(tag)) > 0 }, func(e proto.Event) bool {
 		select {
 		case queue <- job{e: e, rules: matching(e.Tag)}:
@@ -122,7 +121,7 @@ func Run(ctx context.Context, o Options) error {
 			o.Log.Warn("reactor: event dropped, every worker busy and the queue full (reactor_worker_hwm)", "tag", e.Tag)
 		}
 		return true
-	})
+	}, func() { o.Log.Info("reactor listening", "rules", len(o.Rules)) })
 	wg.Wait()
 	return err
 }
