@@ -447,11 +447,27 @@ func (m *Master) watchGrains(ctx context.Context) error {
 // starts: the files of ClusterKeyFiles that from holds, readable by
 // their owner only. A file to holds already must be the same: a master
 // with keys of its own is refused, since its minions trust those.
-func CopyKeySet(from, to string) error {
+func CopyKeySet(from, to string) error { return copyKeys(from, to, ClusterKeyFiles) }
+
+// CopySharedKeys copies the key set but the job key: the master it goes
+// to makes a job key of its own at its first start, which the minions
+// trust once an operator adds it from a trusted master (brine trust add;
+// docs/scaling.md, several masters).
+func CopySharedKeys(from, to string) error {
+	var names []string
+	for _, n := range ClusterKeyFiles {
+		if n != JobKeyFile {
+			names = append(names, n)
+		}
+	}
+	return copyKeys(from, to, names)
+}
+
+func copyKeys(from, to string, names []string) error {
 	if err := os.MkdirAll(to, 0o700); err != nil {
 		return fmt.Errorf("key set: %w", err)
 	}
-	for _, name := range ClusterKeyFiles {
+	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join(from, name))
 		if errors.Is(err, os.ErrNotExist) && (name == CAFile || name == CAKeyFile) {
 			continue // a master on loopback made no CA

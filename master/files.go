@@ -45,6 +45,9 @@ type fileServer struct {
 	hashing map[string]*hashCall
 	// finder finds a hash another master handed out (files_cluster.go).
 	finder hashFinder
+	// tree is the state tree's hash, kept a moment (files_tree.go).
+	treeMu sync.Mutex
+	tree   treeCache
 	// metrics counts what is served; nil in tests that make a file
 	// server alone.
 	metrics *masterMetrics
@@ -241,6 +244,7 @@ func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte 
 		b, _ = proto.Marshal(r)
 		f.log.Debug("file refused", "minion", id, "path", clipLog(req.Path), "err", err)
 	} else {
+		info.Tree = f.treeHash()
 		b, _ = proto.Marshal(info)
 		f.metrics.served("stat", 0)
 	}
@@ -278,7 +282,7 @@ func (f *fileServer) onChunk(_ context.Context, _ string, msg *nats.Msg) []byte 
 // their root are listed, as Salt's roots backend lists them.
 func (f *fileServer) symlinks(req proto.FileRequest) []byte {
 	links, err := f.roots.Symlinks(req.Env)
-	r := &proto.FileInfo{Path: req.Path, Links: links}
+	r := &proto.FileInfo{Path: req.Path, Links: links, Tree: f.treeHash()}
 	if err != nil {
 		r.Error = publicError(".", err)
 	}
@@ -289,7 +293,7 @@ func (f *fileServer) symlinks(req proto.FileRequest) []byte {
 // list answers a directory listing, confined to the roots as files are.
 func (f *fileServer) list(req proto.FileRequest) []byte {
 	files, err := f.roots.List(req.Env, req.Path)
-	r := &proto.FileInfo{Path: req.Path, Files: files}
+	r := &proto.FileInfo{Path: req.Path, Files: files, Tree: f.treeHash()}
 	if err != nil {
 		r.NotFound = errors.Is(err, fs.ErrNotExist)
 		r.Error = publicError(req.Path, err)

@@ -85,10 +85,17 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *pro
 		m.metrics.published(req.Fun, 0, len(notConn), time.Since(start))
 		return reply, nil
 	}
+	// Before the record: a job no minion would take is not published.
+	if err := m.trusted(); err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
 	job := &proto.Job{JID: req.JID, Target: req.Target, TargetType: req.TargetType, Fun: req.Fun,
 		Args: req.Args, Kwargs: req.Kwargs, Timeout: req.Timeout, Minions: conn,
 		IssuedAt: now, Expiry: now.Add(m.cfg.JobExpiry.D()), Nonce: proto.NewNonce(), User: req.User}
+	if treeFun(job.Fun) {
+		job.Tree = m.files.treeHash()
+	}
 	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: recordArgs(job.Fun, job.Args), Kwargs: job.Kwargs,
 		Target: job.Target, TargetType: job.TargetType, Minions: conn, IssuedAt: now, User: req.User}}
 	if err := m.storeRecord(ctx, rec); err != nil {

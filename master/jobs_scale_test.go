@@ -99,7 +99,7 @@ func TestSendJobInGroups(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%d minions (of %d connected): %v", tt.minions, tt.all, err)
 			}
-			j, err := proto.VerifyJob(msg.Data, m.JobKey(), time.Now(), proto.NewReplayCache())
+			j, err := proto.VerifyJob(msg.Data, []string{m.JobKey()}, time.Now(), proto.NewReplayCache())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -68,6 +68,17 @@ type Master struct {
 	grainsKV jetstream.KeyValue
 	presence jetstream.KeyValue
 	cache    jetstream.Stream
+	// trustKV holds the trust chain of job keys; trust mirrors it.
+	trustKV jetstream.KeyValue
+	trust   trustState
+	// signing holds the subscriptions that take jobs to sign (publish,
+	// kill), made only while this master's job key is trusted.
+	signing struct {
+		mu     sync.Mutex
+		subs   []*nats.Subscription
+		ready  bool // serve has come to them
+		closed bool // Shutdown has ended them
+	}
 
 	files  *fileServer
 	pillar PillarRenderer
@@ -362,6 +373,12 @@ func (m *Master) Shutdown() {
 	for _, s := range m.subs {
 		_ = s.Unsubscribe()
 	}
+	m.signing.mu.Lock()
+	for _, s := range m.signing.subs {
+		_ = s.Unsubscribe()
+	}
+	m.signing.subs, m.signing.closed = nil, true
+	m.signing.mu.Unlock()
 	if m.keyWatch != nil {
 		_ = m.keyWatch.Stop()
 	}

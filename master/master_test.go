@@ -209,7 +209,7 @@ func TestKeysAndPermissions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := proto.VerifyJob(msg.Data, m.JobKey(), time.Now(), proto.NewReplayCache())
+	j, err := proto.VerifyJob(msg.Data, []string{m.JobKey()}, time.Now(), proto.NewReplayCache())
 	if err != nil || j.Fun != "test.ping" {
 		t.Fatalf("job %+v: %v", j, err)
 	}

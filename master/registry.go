@@ -82,6 +82,9 @@ func (m *Master) setupStore(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := m.setupTrust(ctx, r, clustered); err != nil {
+		return err
+	}
 	if m.importFrom != "" {
 		if err := m.importStandalone(ctx, m.importFrom); err != nil {
 			return err

@@ -57,9 +57,8 @@ func (m *Master) serve(ctx context.Context) error {
 		{proto.AllFile, true, m.minionRequest(limFile, m.files.onFile)},
 		{proto.AllFileChunk, true, m.minionRequest(limFile, m.files.onChunk)},
 		{proto.AllPillar, true, m.minionRequest(limPillar, m.onPillar)},
-		{proto.SubjPublish, true, m.request(roleOperator, m.handlePublish)},
 		{proto.SubjKeyAction, true, m.request(roleOperator, m.handleKeyAction)},
-		{proto.SubjJobsKill, true, m.request(roleOperator, m.handleJobsKill)},
+		{proto.SubjTrust, true, m.request(roleOperator, m.handleTrust)},
 	}
 	reads := map[string]func(context.Context, role, []byte) (proto.Message, error){
 		proto.SubjKeyList: m.handleKeyList, proto.SubjJobsList: m.handleJobsList,
@@ -85,6 +84,12 @@ func (m *Master) serve(ctx context.Context) error {
 			return fmt.Errorf("master: subscribe %s: %w", h.subj, err)
 		}
 		m.subs = append(m.subs, sub)
+	}
+	// Publishing and killing jobs only while this master's job key is
+	// trusted (trust.go): the operator's requests go to a master whose
+	// jobs the minions take.
+	if err := m.syncSigning(); err != nil {
+		return err
 	}
 	if err := m.nc.Flush(); err != nil {
 		return fmt.Errorf("master: subscribe: %w", err)
@@ -310,7 +315,8 @@ func (m *Master) onHello(msg *nats.Msg) {
 	m.mu.Lock()
 	m.startPending[id] = time.Now()
 	m.mu.Unlock()
-	b, _ := proto.Marshal(&proto.HelloReply{JobKey: m.JobKey()})
+	chain, _ := m.trust.get()
+	b, _ := proto.Marshal(&proto.HelloReply{JobKey: m.JobKey(), Chain: chain})
 	m.answer(msg, proto.InboxPrefix(id), b)
 }
 

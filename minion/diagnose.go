@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -195,13 +196,25 @@ func checkMaster(ctx context.Context, cfg *Config, u MasterURL, label string, ca
 	if err != nil {
 		return fail("accepted", helloFailure(err, denials.Load() > 0))
 	}
+	keys, serial := pins.trusted()
+	if len(r.Chain) > 0 {
+		if _, err := proto.WalkChain(r.Chain, keys, serial); err != nil {
+			return fail("accepted", fmt.Errorf("the master's trust chain does not follow from the keys pinned: %w: %w", ErrWrongMaster, err))
+		}
+		keys = nil
+		if set, _ := proto.WalkChain(r.Chain, nil, 0); set != nil {
+			keys = set.Public()
+		}
+	}
 	switch {
-	case pins.JobKey != "" && pins.JobKey != r.JobKey:
+	case len(r.Chain) == 0 && pins.JobKey != "" && pins.JobKey != r.JobKey:
 		return fail("accepted", fmt.Errorf("master job key %s, pinned %s: %w", r.JobKey, pins.JobKey, ErrWrongMaster))
+	case len(r.Chain) > 0 && !slices.Contains(keys, r.JobKey):
+		add(Step{Name: "accepted", OK: true, Detail: "accepted; master job key " + r.JobKey + " is not trusted (not added with brine trust add, or retired): its jobs are refused"})
 	case pins.JobKey == "":
 		add(Step{Name: "accepted", OK: true, Detail: "accepted; master job key " + r.JobKey + " (not pinned yet: the minion pins it when it runs)"})
 	default:
-		add(Step{Name: "accepted", OK: true, Detail: "accepted; master job key " + r.JobKey + " matches the pin"})
+		add(Step{Name: "accepted", OK: true, Detail: "accepted; master job key " + r.JobKey + " matches the pin, trusted"})
 	}
 	return steps
 }

@@ -314,7 +314,9 @@ func (m *Minion) fetchChunk(ctx context.Context, info *proto.FileInfo, i int) ([
 			}
 			pause = min(2*pause, time.Second)
 			continue
-		case errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil && try < chunkTries:
+		case retryElsewhere(err) && ctx.Err() == nil && try < chunkTries:
+			// Asked again, of the masters' queue group: another master
+			// serves the same chunk (files_cluster.go on the master).
 			try++
 			continue
 		}
@@ -325,9 +327,7 @@ func (m *Minion) fetchChunk(ctx context.Context, info *proto.FileInfo, i int) ([
 // askChunk sends an encoded chunk request and returns the chunk's bytes,
 // a part of the answer as it arrived (checkChunk).
 func (m *Minion) askChunk(ctx context.Context, req []byte, info *proto.FileInfo, i int) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	answer, err := m.request(ctx, &nats.Msg{Subject: proto.SubjFileChunk(m.id), Data: req})
+	answer, err := m.requestOnce(ctx, &nats.Msg{Subject: proto.SubjFileChunk(m.id), Data: req})
 	if err != nil {
 		return nil, err
 	}

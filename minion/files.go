@@ -36,6 +36,10 @@ const requestTimeout = 10 * time.Second
 type remoteFiles struct {
 	m   *Minion
 	env string
+	// tree is the hash of the state tree the job was published from
+	// (proto.Job.Tree); an answer from another tree is refused. Empty:
+	// no check (a startup run, a master before tree hashes).
+	tree string
 
 	mu    sync.Mutex
 	memo  map[string][]byte    // content ReadFile returned
@@ -47,6 +51,28 @@ type localFile struct {
 	path string
 	sha  string
 	size int64
+}
+
+// TreeMismatchError is a master answering for a job's files from a
+// state tree other than the one the job was published from: the
+// minion refuses it rather than apply a mix of two trees.
+type TreeMismatchError struct {
+	URL    string
+	Job    string // the tree hash in the job
+	Master string // the tree hash of the master that answered
+}
+
+func (e *TreeMismatchError) Error() string {
+	return fmt.Sprintf("%s: refused: the job was published from state tree %s, and the master that answered serves state tree %s: the masters' state trees differ (deploy the same tree to every master)",
+		e.URL, e.Job, e.Master)
+}
+
+// sameTree checks a master's answer against the job's tree.
+func (f *remoteFiles) sameTree(raw string, info *proto.FileInfo) error {
+	if f.tree == "" || info.Tree == "" || info.Tree == f.tree {
+		return nil
+	}
+	return &TreeMismatchError{URL: raw, Job: f.tree, Master: info.Tree}
 }
 
 // parse splits a salt:// URL, with the job's environment by default, and
@@ -143,6 +169,9 @@ func (f *remoteFiles) cacheFile(ctx context.Context, raw, key, env, rel string) 
 		}
 		return localFile{}, fmt.Errorf("%s: %w", raw, err)
 	}
+	if err := f.sameTree(raw, &info); err != nil {
+		return localFile{}, err
+	}
 	if err := checkInfo(&info); err != nil {
 		return localFile{}, &FetchError{URL: raw, Chunk: -1, Err: err}
 	}
@@ -179,6 +208,9 @@ func (f *remoteFiles) ListDir(ctx context.Context, raw string) ([]string, error)
 		}
 		return nil, fmt.Errorf("%s: %w", raw, err)
 	}
+	if err := f.sameTree(raw, &info); err != nil {
+		return nil, err
+	}
 	return info.Files, nil
 }
 
@@ -192,6 +224,9 @@ func (f *remoteFiles) ListSymlinks(ctx context.Context, env string) (map[string]
 	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: ".", Symlinks: true}, &info); err != nil {
 		return nil, fmt.Errorf("symlinks of %s: %w", env, err)
 	}
+	if err := f.sameTree("salt://?saltenv="+env, &info); err != nil {
+		return nil, err
+	}
 	return info.Links, nil
 }
 
@@ -204,6 +239,12 @@ func sha(b []byte) string {
 // carrying an error returns it (with the reply decoded). A master too
 // busy to take the request says so, and ask asks again, after a growing
 // pause with jitter, for as long as ctx (at most busyRetry) allows.
+//
+// A request that got no answer is asked again, up to askTries times in
+// all: at once when the connection was lost under it (the master, or
+// its node, died: the minion is on another node now), after its timeout
+// otherwise (the master that took it died, or was cut off). Requests go
+// to the masters' queue group, so the next try reaches a master alive.
 func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message) error {
 	b, err := proto.Marshal(req)
 	if err != nil {
@@ -212,9 +253,17 @@ func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message)
 	ctx, cancel := context.WithTimeout(ctx, busyRetry)
 	defer cancel()
 	pause := 20 * time.Millisecond
-	for {
+	for try := 1; ; {
 		err := m.askOnce(ctx, subj, b, reply)
-		if !errors.Is(err, proto.ErrBusy) {
+		switch {
+		case errors.Is(err, proto.ErrBusy):
+		case retryElsewhere(err) && ctx.Err() == nil && try < askTries:
+			try++
+			m.log.Info("request to the master unanswered; asking again", "subject", subj, "try", try, "err", err)
+			if !errors.Is(err, errConnLost) {
+				continue
+			}
+		default:
 			return err
 		}
 		select {
@@ -226,13 +275,24 @@ func (m *Minion) ask(ctx context.Context, subj string, req, reply proto.Message)
 	}
 }
 
+// askTries is how many times ask sends a request that gets no answer.
+const askTries = 3
+
 // busyRetry bounds how long ask keeps asking a busy master.
 const busyRetry = 5 * time.Minute
 
+// errConnLost is a request whose connection was lost while it waited:
+// its answer may never come.
+var errConnLost = errors.New("the connection to the master was lost during the request")
+
+// retryElsewhere reports whether a request failed for want of an
+// answer, and may be asked of another master.
+func retryElsewhere(err error) bool {
+	return errors.Is(err, errConnLost) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders)
+}
+
 func (m *Minion) askOnce(ctx context.Context, subj string, b []byte, reply proto.Message) error {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	data, err := m.request(ctx, &nats.Msg{Subject: subj, Data: b})
+	data, err := m.requestOnce(ctx, &nats.Msg{Subject: subj, Data: b})
 	if err != nil {
 		return err
 	}
@@ -244,6 +304,48 @@ func (m *Minion) askOnce(ctx context.Context, subj string, b []byte, reply proto
 		return err
 	}
 	return r.Err()
+}
+
+// requestOnce is one request within requestTimeout, which ends early
+// with errConnLost when the connection is lost under it.
+func (m *Minion) requestOnce(ctx context.Context, msg *nats.Msg) ([]byte, error) {
+	lost := m.lostSignal()
+	ctx, cancel := context.WithTimeoutCause(ctx, requestTimeout, nats.ErrTimeout)
+	defer cancel()
+	ctx, lose := context.WithCancelCause(ctx)
+	defer lose(nil)
+	go func() {
+		select {
+		case <-lost:
+			lose(errConnLost)
+		case <-ctx.Done():
+		}
+	}()
+	data, err := m.request(ctx, msg)
+	if err != nil && errors.Is(context.Cause(ctx), errConnLost) {
+		return nil, fmt.Errorf("%s: %w", msg.Subject, errConnLost)
+	}
+	return data, err
+}
+
+// lostSignal is closed when the connection in use now is lost.
+func (m *Minion) lostSignal() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lost == nil {
+		m.lost = make(chan struct{})
+	}
+	return m.lost
+}
+
+// connLost tells the requests waiting that their connection is gone.
+func (m *Minion) connLost() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lost != nil {
+		close(m.lost)
+	}
+	m.lost = make(chan struct{})
 }
 
 // request sends one request to the master and returns its whole answer

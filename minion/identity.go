@@ -24,13 +24,21 @@ const (
 	NoncesFile = "nonces.json"
 )
 
-// Pins are what the minion trusts of its master. They are learned the
-// first time the master accepts the minion (trust on first use) and never
-// change after; a master with other keys is refused. master_finger in
+// Pins are what the minion trusts of its masters. They are learned the
+// first time a master accepts the minion (trust on first use); after,
+// the set of job keys changes only by steps signed by a key already
+// trusted (trust.go), and a master whose chain does not follow is
+// refused. master_finger in
 // minion.yaml sets the CA fingerprint ahead of time instead.
 type Pins struct {
 	CAFinger string `json:"ca_finger,omitempty"`
-	JobKey   string `json:"job_key"`
+	// JobKey is the first job key pinned (the only one before several
+	// masters had keys of their own).
+	JobKey string `json:"job_key"`
+	// JobKeys are the job keys trusted now, the set of serial KeySerial
+	// in the masters' trust chain (trust.go).
+	JobKeys   []string `json:"job_keys,omitempty"`
+	KeySerial uint64   `json:"key_serial,omitempty"`
 }
 
 func loadKey(dir string) (nkeys.KeyPair, error) {

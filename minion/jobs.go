@@ -27,15 +27,17 @@ func isStateRun(fun string) bool {
 	return false
 }
 
-func (m *Minion) pinnedJobKey() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.pins.JobKey
-}
+func (m *Minion) onJob(life context.Context, msg *nats.Msg) { m.verifyJob(life, msg, true) }
 
-func (m *Minion) onJob(life context.Context, msg *nats.Msg) {
-	job, err := proto.VerifyJob(msg.Data, m.pinnedJobKey(), time.Now(), m.seen)
+// verifyJob runs a job signed by a trusted key. A job signed by a key
+// it does not know may come from a master added since the minion last
+// heard of the trust chain: once in a while it asks, and tries again.
+func (m *Minion) verifyJob(life context.Context, msg *nats.Msg, refresh bool) {
+	job, err := proto.VerifyJob(msg.Data, m.trustedKeys(), time.Now(), m.seen)
 	if err != nil {
+		if refresh && m.unknownSigner(err, func() { m.verifyJob(life, msg, false) }) {
+			return
+		}
 		m.log.Warn("job refused", "err", err)
 		return
 	}
@@ -47,7 +49,7 @@ func (m *Minion) onJob(life context.Context, msg *nats.Msg) {
 }
 
 func (m *Minion) onKill(msg *nats.Msg) {
-	k, err := proto.VerifyKill(msg.Data, m.pinnedJobKey(), time.Now(), m.seen)
+	k, err := proto.VerifyKill(msg.Data, m.trustedKeys(), time.Now(), m.seen)
 	if err != nil {
 		m.log.Warn("kill refused", "err", err)
 		return
@@ -176,17 +178,28 @@ func noAnswer(err error) bool {
 }
 
 // reach remembers the first request of a run that got no answer from the
-// master. States turn a failed file read into a result with a comment,
-// so the run's return alone cannot tell why it failed.
+// master, and the first answer from another state tree. States turn a
+// failed file read into a result with a comment, so the run's return
+// alone cannot tell why it failed.
 type reach struct {
-	mu  sync.Mutex
-	err error
+	mu   sync.Mutex
+	err  error
+	tree *TreeMismatchError
 }
 
-// note keeps err when it is a request the master did not answer, and
-// returns it unchanged.
+// note keeps err when it is a request the master did not answer, or an
+// answer from another tree, and returns it unchanged.
 func (r *reach) note(err error) error {
-	if err != nil && noAnswer(err) {
+	var tm *TreeMismatchError
+	switch {
+	case err == nil:
+	case errors.As(err, &tm):
+		r.mu.Lock()
+		if r.tree == nil {
+			r.tree = tm
+		}
+		r.mu.Unlock()
+	case noAnswer(err):
 		r.mu.Lock()
 		if r.err == nil {
 			r.err = err
@@ -194,6 +207,13 @@ func (r *reach) note(err error) error {
 		r.mu.Unlock()
 	}
 	return err
+}
+
+// mixed returns the first answer from a tree other than the job's.
+func (r *reach) mixed() *TreeMismatchError {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tree
 }
 
 func (r *reach) failed() error {
@@ -267,7 +287,7 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 		Grains:     m.currentGrains(),
 		GrainsFile: m.grainsFile(),
 		Agent:      agent{m},
-		Files:      watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv}, reach: &rch},
+		Files:      watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv, tree: job.Tree}, reach: &rch},
 		Env:        m.cfg.Saltenv,
 		Root:       m.cfg.Root,
 		Log:        log,
@@ -316,6 +336,12 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 	}
 	ret.Return, ret.Retcode, ret.Out = wireValue(r.Value), r.Retcode, r.Out
 	ret.Success = r.Retcode == 0
+	if tm := rch.mixed(); tm != nil {
+		// Whatever the run made of it, the return says why: the run
+		// was refused files from another tree.
+		ret.Return, ret.Retcode, ret.Out, ret.Success = tm.Error(), 1, "", false
+		log.Warn("job refused files from another state tree", "job_tree", tm.Job, "master_tree", tm.Master)
+	}
 	log.Info("job done", "retcode", r.Retcode, "took", ret.End.Sub(start))
 	m.jobMetrics(job, ret, r.Value, false)
 	if r.Retcode != 0 {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,12 @@ type Minion struct {
 	req   *natsreq.Requester  // requests to the master, made once accepted
 	state string              // jid of the state run going on, if any
 	seen  *proto.ReplayCache
+	// lost is closed when the connection is lost, for the requests
+	// waiting on it (files.go requestOnce).
+	lost chan struct{}
+	// lastRefresh is when a job signed by an unknown key last made the
+	// minion ask for the trust chain (trust.go).
+	lastRefresh time.Time
 
 	grainsMu   sync.Mutex
 	grains     map[string]any
@@ -196,6 +203,7 @@ func (m *Minion) connect() (*nats.Conn, error) {
 			}
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			m.connLost()
 			if err != nil {
 				m.log.Info("disconnected from master", "err", err)
 			}
@@ -450,21 +458,31 @@ func helloFailure(err error, denied bool) error {
 	return err
 }
 
-// pin stores the master's job key and CA at first acceptance, and checks
-// them against the pins after.
+// pin stores the masters' job keys and CA at first acceptance, and after
+// takes the set of job keys that follows from the pins (trust.go).
 func (m *Minion) pin(r *proto.HelloReply) error {
 	m.ca.mu.Lock()
 	seenCA := m.ca.seen
 	m.ca.mu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.pins.JobKey != "" && m.pins.JobKey != r.JobKey {
-		return fmt.Errorf("minion: master job key %s, pinned %s: %w", r.JobKey, m.pins.JobKey, ErrWrongMaster)
-	}
 	changed := false
-	if m.pins.JobKey == "" {
-		m.pins.JobKey = r.JobKey
-		changed = true
+	if len(r.Chain) > 0 {
+		keys, serial := m.pins.trusted()
+		c, err := m.applyChainLocked(func() (*proto.KeySet, error) { return proto.WalkChain(r.Chain, keys, serial) })
+		if err != nil {
+			return err
+		}
+		changed = c
+	} else {
+		// A master of a brine before trust chains: one key.
+		if m.pins.JobKey != "" && m.pins.JobKey != r.JobKey {
+			return fmt.Errorf("minion: master job key %s, pinned %s: %w", r.JobKey, m.pins.JobKey, ErrWrongMaster)
+		}
+		if m.pins.JobKey == "" {
+			m.pins.JobKey = r.JobKey
+			changed = true
+		}
 	}
 	if m.pins.CAFinger == "" && seenCA != "" {
 		m.pins.CAFinger = seenCA
@@ -473,8 +491,11 @@ func (m *Minion) pin(r *proto.HelloReply) error {
 		m.ca.mu.Unlock()
 		changed = true
 	}
+	if keys, _ := m.pins.trusted(); !slices.Contains(keys, r.JobKey) {
+		m.log.Info("this master's job key is not trusted (not added yet, or retired): its jobs are refused", "job_key", r.JobKey)
+	}
 	if changed {
-		m.log.Info("pinned the master", "job_key", m.pins.JobKey, "ca_finger", m.pins.CAFinger)
+		m.log.Info("pinned the master", "job_key", m.pins.JobKey, "job_keys", m.pins.JobKeys, "ca_finger", m.pins.CAFinger)
 		return savePins(m.cfg.StateDir, m.pins)
 	}
 	return nil
@@ -501,6 +522,7 @@ func (m *Minion) subscribe(life context.Context) error {
 		{proto.SubjJob(m.id), onJob},
 		{proto.SubjJobAll, onJob},
 		{proto.SubjKill(m.id), m.onKill},
+		{proto.SubjTrustPush, m.onTrustPush},
 	} {
 		sub, err := m.nc.Subscribe(s.subj, s.fn)
 		if err != nil {

@@ -676,3 +676,17 @@ func Sorted(m map[string]Status) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Trust reads the trust chain of the masters' job keys.
+func (c *Client) Trust(ctx context.Context) (*proto.TrustReply, error) {
+	var r proto.TrustReply
+	err := c.ask(ctx, proto.SubjTrust, &proto.TrustRequest{}, &r)
+	return &r, err
+}
+
+// TrustAppend adds a signed step to the trust chain.
+func (c *Client) TrustAppend(ctx context.Context, step []byte) (*proto.TrustReply, error) {
+	var r proto.TrustReply
+	err := c.ask(ctx, proto.SubjTrust, &proto.TrustRequest{Step: step}, &r)
+	return &r, err
+}

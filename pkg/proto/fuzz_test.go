@@ -242,15 +242,15 @@ func FuzzSigned(f *testing.F) {
 				}
 			}
 			seen := NewReplayCache()
-			if j, err := VerifyJob(env, pub, fuzzNow, seen); err == nil {
+			if j, err := VerifyJob(env, []string{pub}, fuzzNow, seen); err == nil {
 				if got, want := mustJSONT(t, j), mustJSONT(t, job); got != want {
 					t.Fatalf("%s: VerifyJob gave %s; the key signed %s", what, got, want)
 				}
-				if _, err := VerifyJob(env, pub, fuzzNow, seen); !errors.Is(err, ErrReplayed) {
+				if _, err := VerifyJob(env, []string{pub}, fuzzNow, seen); !errors.Is(err, ErrReplayed) {
 					t.Fatalf("%s: VerifyJob a second time = %v; want ErrReplayed", what, err)
 				}
 			}
-			if k, err := VerifyKill(env, pub, fuzzNow, NewReplayCache()); err == nil {
+			if k, err := VerifyKill(env, []string{pub}, fuzzNow, NewReplayCache()); err == nil {
 				if got, want := mustJSONT(t, k), mustJSONT(t, kill); got != want {
 					t.Fatalf("%s: VerifyKill gave %s; the key signed %s", what, got, want)
 				}

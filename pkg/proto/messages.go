@@ -36,6 +36,10 @@ type Job struct {
 	Expiry   time.Time `json:"expiry"`
 	Nonce    string    `json:"nonce"`
 	User     string    `json:"user,omitempty"`
+	// Tree is the hash of the publishing master's state tree, for a
+	// function that reads it: the minion refuses files from a master
+	// whose tree hash differs (FileInfo.Tree).
+	Tree string `json:"tree,omitempty"`
 }
 
 // For reports whether id is among the job's expected minions.
@@ -196,10 +200,12 @@ type Hello struct {
 	ID string `json:"id"`
 }
 
-// HelloReply tells the minion the master's job-signing public key.
+// HelloReply tells the minion the master's job-signing public key, and
+// the trust chain of every master's (trust.go).
 type HelloReply struct {
 	Reply
-	JobKey string `json:"job_key"`
+	JobKey string            `json:"job_key"`
+	Chain  []json.RawMessage `json:"trust_chain,omitempty"`
 }
 
 // FileRequest asks for a salt:// file's metadata.
@@ -231,6 +237,8 @@ type FileInfo struct {
 	// Links answers a Symlinks request: each symlink of the tree,
 	// relative to its root, to where it points.
 	Links map[string]string `json:"links,omitempty"`
+	// Tree is the hash of the answering master's whole state tree.
+	Tree string `json:"tree,omitempty"`
 }
 
 // ChunkRequest asks for one chunk of a file by its hash. ChunkV is the

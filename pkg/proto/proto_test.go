@@ -131,7 +131,7 @@ func TestVerifyJob(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, err := VerifyJob(tt.data, tt.pinned, tt.at, NewReplayCache())
+			j, err := VerifyJob(tt.data, []string{tt.pinned}, tt.at, NewReplayCache())
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("VerifyJob = %v; want ok", err)
@@ -153,16 +153,16 @@ func TestReplay(t *testing.T) {
 	now := time.Now()
 	b, _ := SignJob(kp, &Job{JID: NewJID(now), Fun: "test.ping", IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: NewNonce()})
 	seen := NewReplayCache()
-	if _, err := VerifyJob(b, pub, now, seen); err != nil {
+	if _, err := VerifyJob(b, []string{pub}, now, seen); err != nil {
 		t.Fatalf("first VerifyJob = %v", err)
 	}
-	if _, err := VerifyJob(b, pub, now, seen); !errors.Is(err, ErrReplayed) {
+	if _, err := VerifyJob(b, []string{pub}, now, seen); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("second VerifyJob = %v; want ErrReplayed", err)
 	}
 	// A cache restored from a snapshot still knows the nonce.
 	again := NewReplayCache()
 	again.Load(seen.Snapshot())
-	if _, err := VerifyJob(b, pub, now, again); !errors.Is(err, ErrReplayed) {
+	if _, err := VerifyJob(b, []string{pub}, now, again); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("VerifyJob after reload = %v; want ErrReplayed", err)
 	}
 	// Expired nonces are dropped.
@@ -177,11 +177,11 @@ func TestKillWrongKind(t *testing.T) {
 	kp, pub := mustKey(t)
 	now := time.Now()
 	b, _ := SignJob(kp, &Job{JID: "j", IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: "n"})
-	if _, err := VerifyKill(b, pub, now, nil); !errors.Is(err, ErrWrongKind) {
+	if _, err := VerifyKill(b, []string{pub}, now, nil); !errors.Is(err, ErrWrongKind) {
 		t.Errorf("VerifyKill(job) = %v; want ErrWrongKind", err)
 	}
 	k, _ := Sign(kp, KindKill, &Kill{JID: "j", Minion: "m1", IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: "n"})
-	if got, err := VerifyKill(k, pub, now, nil); err != nil || got.JID != "j" {
+	if got, err := VerifyKill(k, []string{pub}, now, nil); err != nil || got.JID != "j" {
 		t.Errorf("VerifyKill = %+v, %v", got, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +24,7 @@ const (
 var (
 	ErrUnsigned  = errors.New("not signed")
 	ErrBadSig    = errors.New("bad signature")
-	ErrWrongKey  = errors.New("signed by a key other than the pinned master key")
+	ErrWrongKey  = errors.New("signed by a key the minion does not trust")
 	ErrExpired   = errors.New("expired")
 	ErrFuture    = errors.New("issued in the future")
 	ErrReplayed  = errors.New("replayed (nonce seen before)")
@@ -74,27 +75,48 @@ func Sign(kp nkeys.KeyPair, kind string, m Message) ([]byte, error) {
 // pinned public key, and decodes the body into m. It does not look at
 // expiry or nonce; CheckFresh does.
 func Open(data []byte, pinned, kind string, m Message) error {
+	_, err := openAny(data, []string{pinned}, kind, m)
+	return err
+}
+
+// WrongKeyError is a message signed by a key outside the trusted set; it
+// matches ErrWrongKey. Key is the key that signed it, as the envelope
+// says (unverified).
+type WrongKeyError struct {
+	Kind string
+	Key  string
+}
+
+func (e *WrongKeyError) Error() string {
+	return fmt.Sprintf("proto: %s: %v: %s", e.Kind, ErrWrongKey, Clip(e.Key, 80))
+}
+
+func (e *WrongKeyError) Is(target error) bool { return target == ErrWrongKey }
+
+// openAny is Open against a set of trusted keys; it returns the key that
+// signed the message.
+func openAny(data []byte, trusted []string, kind string, m Message) (string, error) {
 	var s Signed
 	if err := Unmarshal(data, &s); err != nil {
-		return err
+		return "", err
 	}
 	if s.Kind != kind {
-		return fmt.Errorf("proto: %s: got %q: %w", kind, s.Kind, ErrWrongKind)
+		return "", fmt.Errorf("proto: %s: got %q: %w", kind, s.Kind, ErrWrongKind)
 	}
 	if len(s.Sig) == 0 {
-		return fmt.Errorf("proto: %s: %w", kind, ErrUnsigned)
+		return "", fmt.Errorf("proto: %s: %w", kind, ErrUnsigned)
 	}
-	if pinned == "" || s.Key != pinned {
-		return fmt.Errorf("proto: %s: %w", kind, ErrWrongKey)
+	if s.Key == "" || !slices.Contains(trusted, s.Key) {
+		return "", &WrongKeyError{Kind: kind, Key: s.Key}
 	}
-	pk, err := nkeys.FromPublicKey(pinned)
+	pk, err := nkeys.FromPublicKey(s.Key)
 	if err != nil {
-		return fmt.Errorf("proto: %s: pinned key: %w", kind, err)
+		return "", fmt.Errorf("proto: %s: trusted key: %w", kind, err)
 	}
 	if err := pk.Verify(signedPayload(kind, s.Body), s.Sig); err != nil {
-		return fmt.Errorf("proto: %s: %w", kind, ErrBadSig)
+		return "", fmt.Errorf("proto: %s: %w", kind, ErrBadSig)
 	}
-	return Unmarshal(s.Body, m)
+	return s.Key, Unmarshal(s.Body, m)
 }
 
 // CheckFresh refuses a message past its expiry, issued too far in the
@@ -119,10 +141,10 @@ func CheckFresh(now, issued, expiry time.Time, nonce string, seen *ReplayCache) 
 // SignJob signs a job for publishing.
 func SignJob(kp nkeys.KeyPair, j *Job) ([]byte, error) { return Sign(kp, KindJob, j) }
 
-// VerifyJob opens a signed job and checks it is fresh and not replayed.
-func VerifyJob(data []byte, pinned string, now time.Time, seen *ReplayCache) (*Job, error) {
+// VerifyJob opens a job signed by one of the trusted keys and checks it is fresh and not replayed.
+func VerifyJob(data []byte, trusted []string, now time.Time, seen *ReplayCache) (*Job, error) {
 	var j Job
-	if err := Open(data, pinned, KindJob, &j); err != nil {
+	if _, err := openAny(data, trusted, KindJob, &j); err != nil {
 		return nil, err
 	}
 	if err := CheckFresh(now, j.IssuedAt, j.Expiry, j.Nonce, seen); err != nil {
@@ -132,9 +154,9 @@ func VerifyJob(data []byte, pinned string, now time.Time, seen *ReplayCache) (*J
 }
 
 // VerifyKill opens a signed kill and checks it is fresh and not replayed.
-func VerifyKill(data []byte, pinned string, now time.Time, seen *ReplayCache) (*Kill, error) {
+func VerifyKill(data []byte, trusted []string, now time.Time, seen *ReplayCache) (*Kill, error) {
 	var k Kill
-	if err := Open(data, pinned, KindKill, &k); err != nil {
+	if _, err := openAny(data, trusted, KindKill, &k); err != nil {
 		return nil, err
 	}
 	if err := CheckFresh(now, k.IssuedAt, k.Expiry, k.Nonce, seen); err != nil {

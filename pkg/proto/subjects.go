@@ -17,6 +17,9 @@ const (
 	// SubjJobAll carries jobs published to every minion at once; a minion
 	// runs one only when its id is in the job's Minions.
 	SubjJobAll = "brine.job._all"
+	// SubjTrustPush carries the trust chain (TrustPush) to every minion
+	// when it grows: a key added or retired.
+	SubjTrustPush = "brine.trust"
 )
 
 // Subjects the operator's command (and the read-only operator) use to ask
@@ -30,6 +33,9 @@ const (
 	SubjJobsActive = "brine.master.jobs.active"
 	SubjJobsKill   = "brine.master.jobs.kill"
 	SubjMinions    = "brine.master.minions"
+	// SubjTrust reads the trust chain of job-signing keys, or adds a
+	// step to it (TrustRequest).
+	SubjTrust = "brine.master.trust"
 )
 
 // ReadOnlyRequests are the master requests a read-only operator may
@@ -204,6 +210,7 @@ func MinionPermissions(id string) (pub, sub []string) {
 	sub = []string{
 		SubjJob(id),
 		SubjJobAll,
+		SubjTrustPush,
 		SubjKill(id),
 		InboxPrefix(id) + ".>",
 	}

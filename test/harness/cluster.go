@@ -53,8 +53,30 @@ func (n *Node) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.Port) 
 // ready. extra is added to every master.yaml.
 func NewCluster(t testing.TB, n int, states, pillar, extra string) *ClusterEnv {
 	t.Helper()
+	return NewClusterWith(t, ClusterSpec{N: n, States: states, Pillar: pillar, Extra: extra})
+}
+
+// ClusterSpec says what NewClusterWith starts.
+type ClusterSpec struct {
+	N                     int
+	States, Pillar, Extra string
+	// OwnJobKeys gives each master a job key of its own (the key set
+	// copied without it): the first master's alone is trusted at first.
+	OwnJobKeys bool
+	// NodeStates replaces the state tree of the nodes it names: a
+	// master that serves a tree of its own.
+	NodeStates map[int]string
+}
+
+// NewClusterWith is NewCluster as spec says.
+func NewClusterWith(t testing.TB, spec ClusterSpec) *ClusterEnv {
+	t.Helper()
+	n, states, pillar, extra := spec.N, spec.States, spec.Pillar, spec.Extra
 	c := &ClusterEnv{T: t, Dir: t.TempDir(), Minions: map[string]*Proc{}}
 	WriteTree(t, filepath.Join(c.Dir, "srv"), states)
+	for i, tree := range spec.NodeStates {
+		WriteTree(t, filepath.Join(c.Dir, fmt.Sprintf("srv%d", i)), tree)
+	}
 	WriteTree(t, filepath.Join(c.Dir, "pillar"), pillar)
 	listen := make([]string, n)
 	for i := range n {
@@ -72,6 +94,10 @@ func NewCluster(t testing.TB, n int, states, pillar, extra string) *ClusterEnv {
 	for i := range n {
 		node := &Node{Etc: filepath.Join(c.Dir, fmt.Sprintf("n%d", i), "etc"),
 			State: filepath.Join(c.Dir, fmt.Sprintf("n%d", i), "state"), Port: StablePort(t)}
+		srv := c.Dir + "/srv"
+		if _, ok := spec.NodeStates[i]; ok {
+			srv = fmt.Sprintf("%s/srv%d", c.Dir, i)
+		}
 		var routes []string
 		for j := range n {
 			if i != j {
@@ -80,7 +106,7 @@ func NewCluster(t testing.TB, n int, states, pillar, extra string) *ClusterEnv {
 		}
 		WriteFile(t, filepath.Join(node.Etc, "master.yaml"), fmt.Sprintf(`port: %d
 state_dir: %s
-file_roots: {base: [%s/srv]}
+file_roots: {base: [%s]}
 pillar_roots: {base: [%s/pillar]}
 presence_ttl: 3s
 log_level: info
@@ -90,7 +116,7 @@ cluster:
   listen: %s
   advertise: 127.0.0.1:1
   routes: [%s]
-%s`, node.Port, node.State, c.Dir, c.Dir, i, listen[i], strings.Join(routes, ", "), extra))
+%s`, node.Port, node.State, srv, c.Dir, i, listen[i], strings.Join(routes, ", "), extra))
 		c.Nodes = append(c.Nodes, node)
 	}
 	t.Cleanup(c.cleanup)
@@ -102,7 +128,11 @@ cluster:
 		return err
 	})
 	for i := 1; i < n; i++ {
-		if err := master.CopyKeySet(c.Nodes[0].State, c.Nodes[i].State); err != nil {
+		cp := master.CopyKeySet
+		if spec.OwnJobKeys {
+			cp = master.CopySharedKeys
+		}
+		if err := cp(c.Nodes[0].State, c.Nodes[i].State); err != nil {
 			t.Fatal(err)
 		}
 		c.start(i)
@@ -311,9 +341,16 @@ func (c *ClusterEnv) Brine(args ...string) (stdout, stderr string, code int) {
 // BrineAt runs the command against the given nodes only.
 func (c *ClusterEnv) BrineAt(nodes []int, args ...string) (stdout, stderr string, code int) {
 	c.T.Helper()
+	return c.BrineAs(0, nodes, args...)
+}
+
+// BrineAs runs the command as the operator on node as (-c its config
+// dir: its state dir, its job key) against the given nodes.
+func (c *ClusterEnv) BrineAs(as int, nodes []int, args ...string) (stdout, stderr string, code int) {
+	c.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, Bin, append(args, "-c", c.Nodes[0].Etc, "--nats-url", c.URLs(nodes...))...)
+	cmd := exec.CommandContext(ctx, Bin, append(args, "-c", c.Nodes[as].Etc, "--nats-url", c.URLs(nodes...))...)
 	var o, eb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &eb
 	err := cmd.Run()

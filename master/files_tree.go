@@ -1,0 +1,84 @@
+package master
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Every master of a cluster must serve the same state tree: a job's
+// files may each come from another master. The master that publishes a
+// state run puts the hash of its whole tree in the job (proto.Job.Tree),
+// every master answers each file request with the hash of its own
+// (proto.FileInfo.Tree), and the minion refuses an answer from a tree
+// other than the job's, rather than apply a mix.
+//
+// The whole tree, and not the files the job reads: which files a run
+// reads is known only as it renders (includes, Jinja imports, salt://
+// sources chosen from grains and pillar), after the master published
+// it. The hash is of every file's path and content hash in every
+// environment, from the file server's hashes (each file hashed once per
+// change), and kept treeHashTTL: a deploy that lands within it is seen
+// by the next job.
+
+// treeHashTTL is how long a tree hash is used before the tree is walked
+// again.
+const treeHashTTL = time.Second
+
+type treeCache struct {
+	at  time.Time
+	sum string
+}
+
+// treeHash is the hash of the whole state tree, every environment.
+func (f *fileServer) treeHash() string {
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	if f.tree.sum != "" && time.Since(f.tree.at) < treeHashTTL {
+		return f.tree.sum
+	}
+	envs := make([]string, 0, len(f.roots))
+	for env := range f.roots {
+		envs = append(envs, env)
+	}
+	sort.Strings(envs)
+	h := sha256.New()
+	for _, env := range envs {
+		rels, err := f.roots.List(env, ".")
+		if err != nil {
+			continue
+		}
+		sort.Strings(rels)
+		for _, rel := range rels {
+			p, err := f.roots.Resolve(env, path.Clean(rel))
+			if err != nil {
+				continue
+			}
+			fi, err := os.Stat(p)
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			f.mu.Lock()
+			c, ok := f.hashes[p]
+			f.mu.Unlock()
+			if !ok || c.size != fi.Size() || !c.mtime.Equal(fi.ModTime()) {
+				if c, err = f.hash(p, fi); err != nil {
+					continue
+				}
+			}
+			h.Write([]byte(strings.Join([]string{env, rel, c.sha}, "\x00") + "\n"))
+		}
+	}
+	f.tree = treeCache{at: time.Now(), sum: hex.EncodeToString(h.Sum(nil))}
+	return f.tree.sum
+}
+
+// treeFun reports whether a job's function reads the state tree, and so
+// carries its hash.
+func treeFun(fun string) bool {
+	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "cp.")
+}
