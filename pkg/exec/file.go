@@ -364,7 +364,7 @@ func fileWrite(_ context.Context, c *call) Return {
 	if err := writeFile(hp, []byte(text)); err != nil {
 		return failed(fmt.Sprintf("file.write: %v", err))
 	}
-	return nested(fmt.Sprintf("Wrote %d lines to %q", n, c.str("path")))
+	return nested(fmt.Sprintf("Wrote %d lines to \"%s\"", n, c.str("path")))
 }
 
 func fileAppend(_ context.Context, c *call) Return {
@@ -383,7 +383,7 @@ func fileAppend(_ context.Context, c *call) Return {
 	if err := writeFile(hp, append(old, text...)); err != nil {
 		return failed(fmt.Sprintf("file.append: %v", err))
 	}
-	return nested(fmt.Sprintf("Wrote %d lines to %q", n, c.str("path")))
+	return nested(fmt.Sprintf("Wrote %d lines to \"%s\"", n, c.str("path")))
 }
 
 func fileRemove(_ context.Context, c *call) Return {
