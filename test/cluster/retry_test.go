@@ -11,21 +11,29 @@ import (
 	"github.com/brine-cm/brine/test/harness"
 )
 
-// slowPillar takes the master seconds to render (two files of 900,000
-// loop turns each): long enough for the master rendering it to die
-// while the minion waits for it.
+// slowPillar takes the master seconds to render (four files of
+// 900,000 loop turns each): long enough for the master rendering it to
+// die while the minion waits for it.
 const slowPillar = `
 -- top.sls --
 base:
   '*':
     - slow1
     - slow2
+    - slow3
+    - slow4
 -- slow1.sls --
-{% for i in range(900) %}{% for j in range(1000) %}{% endfor %}{% endfor %}
+{% for i in range(900) %}{% for j in range(1000) %}{% set x = 'ab' * 200 %}{% endfor %}{% endfor %}
 slow1: done
 -- slow2.sls --
-{% for i in range(900) %}{% for j in range(1000) %}{% endfor %}{% endfor %}
+{% for i in range(900) %}{% for j in range(1000) %}{% set x = 'ab' * 200 %}{% endfor %}{% endfor %}
 slow2: done
+-- slow3.sls --
+{% for i in range(900) %}{% for j in range(1000) %}{% set x = 'ab' * 200 %}{% endfor %}{% endfor %}
+slow3: done
+-- slow4.sls --
+{% for i in range(900) %}{% for j in range(1000) %}{% set x = 'ab' * 200 %}{% endfor %}{% endfor %}
+slow4: done
 `
 
 // TestRequestRetriedOnAnotherMaster kills a master while a minion's
@@ -67,7 +75,7 @@ func TestRequestRetriedOnAnotherMaster(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rets); err != nil {
 		t.Fatalf("output: %v\n%s", err, out.String())
 	}
-	if p := rets["m1"]; p["slow1"] != "done" || p["slow2"] != "done" {
+	if p := rets["m1"]; p["slow1"] != "done" || p["slow4"] != "done" {
 		t.Fatalf("m1's pillar = %v; want the whole of it", p)
 	}
 }
