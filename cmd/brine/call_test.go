@@ -245,3 +245,28 @@ func TestCallFileRecurse(t *testing.T) {
 		}
 	}
 }
+
+// Under call --local the pillar is compiled in the process, as salt-call
+// --local compiles it: its dicts below the top are the YAML loader's
+// OrderedDicts, which Salt's yaml filter writes in the pillar file's
+// order; the top is a plain dict (render_pillar merges into {}), written
+// sorted.
+func TestCallLocalPillarYAMLKeepsFileOrder(t *testing.T) {
+	files := tree(t, map[string]string{
+		"out.sls": "out:\n  file.managed:\n    - name: /out.txt\n    - contents: {{ ((pillar.app | yaml) ~ ' ' ~ (salt['pillar.get']('app:alpha') | yaml) ~ ' ' ~ (pillar | yaml)) | json }}\n",
+	})
+	pillar := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "zz: 1\napp:\n  zeta: 1\n  alpha:\n    y: 1\n    x: 2\n"})
+	root := t.TempDir()
+	out, errOut, code := brine(t, "call", "--local", "--id", "h", "--file-root", files, "--pillar-root", pillar, "--root", root, "state.apply", "out")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{zeta: 1, alpha: {y: 1, x: 2}} {y: 1, x: 2} {app: {zeta: 1, alpha: {y: 1, x: 2}}, zz: 1}"
+	if got := strings.TrimSpace(string(b)); got != want {
+		t.Fatalf("out.txt = %q; want %q", got, want)
+	}
+}

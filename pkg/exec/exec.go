@@ -24,10 +24,14 @@ type Host struct {
 	// Pillar is the host's pillar, its dicts in the pillar files' order,
 	// which templates loop in as Salt's do. nil is an empty pillar.
 	Pillar *odict.Map
-	Files  states.FileSource // salt:// files and the state tree
-	Env    string            // saltenv, "base" by default
-	Root   string            // --root
-	Log    *slog.Logger
+	// LocalPillar says Pillar was compiled here from pillar files (call
+	// --local) rather than received from a master: see
+	// jinja.SaltContext.LocalPillar.
+	LocalPillar bool
+	Files       states.FileSource // salt:// files and the state tree
+	Env         string            // saltenv, "base" by default
+	Root        string            // --root
+	Log         *slog.Logger
 	// OnState is called as each state finishes (for streaming events).
 	OnState func(engine.StateResult)
 	// OnCompiled, when set, is called once a state run has rendered and

@@ -87,5 +87,6 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 		return nil, &PillarError{Err: err}
 	}
 	host.Pillar = p
+	host.LocalPillar = true
 	return host, nil
 }

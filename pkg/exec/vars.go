@@ -20,11 +20,12 @@ import (
 func templateVars(ctx context.Context, h *Host, env string, test bool) map[string]any {
 	opts := templateOpts(h, env, test)
 	return jinja.SaltVars(jinja.SaltContext{
-		Grains: h.Grains,
-		Pillar: h.Pillar,
-		Opts:   opts,
-		ID:     h.ID,
-		RunCmd: func(line string, merge bool) (jinja.CmdResult, error) { return runTemplateCmd(ctx, line, merge) },
+		Grains:      h.Grains,
+		Pillar:      h.Pillar,
+		LocalPillar: h.LocalPillar,
+		Opts:        opts,
+		ID:          h.ID,
+		RunCmd:      func(line string, merge bool) (jinja.CmdResult, error) { return runTemplateCmd(ctx, line, merge) },
 		Exec: func(fun string, args []any, kw map[string]any) (any, error) {
 			return templateExec(ctx, h, fun, args, kw)
 		},

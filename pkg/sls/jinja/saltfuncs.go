@@ -26,7 +26,14 @@ type SaltContext struct {
 	// their order, which is the pillar files' order when the pillar
 	// compiler made it.
 	Pillar *odict.Map
-	ID     string
+	// LocalPillar says Pillar was compiled in this process from the
+	// pillar files, as salt-call --local does, rather than received from
+	// a master: Salt's dicts below its top are then the YAML loader's
+	// OrderedDicts, which the yaml filter writes in their order (a
+	// minion's pillar arrives through msgpack as plain dicts, written
+	// sorted).
+	LocalPillar bool
+	ID          string
 	// RunCmd runs a shell command line for the cmd.* functions; nil
 	// refuses them. With merge, stderr goes into Stdout as the command
 	// writes it, as Salt's cmd.run runs _run(stderr=subprocess.STDOUT).
@@ -64,7 +71,11 @@ type saltCtx struct {
 }
 
 func newSaltCtx(c SaltContext, o *keyorder.KeyOrder) *saltCtx {
-	p, _ := o.FromOdict(c.Pillar).(map[string]any)
+	from := o.FromOdict
+	if c.LocalPillar {
+		from = o.FromOdictLocal
+	}
+	p, _ := from(c.Pillar).(map[string]any)
 	return &saltCtx{SaltContext: c, pillar: orEmpty(p), order: o}
 }
 

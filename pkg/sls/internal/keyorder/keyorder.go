@@ -334,9 +334,16 @@ func (o *KeyOrder) toOdict(v any, depth int) any {
 // reaches a Salt minion through msgpack as dicts, which the yaml filter
 // writes sorted. Lists are copied; map[string]any dicts are copied too,
 // their order left unknown (sorted).
-func (o *KeyOrder) FromOdict(v any) any { return o.fromOdict(v, 0) }
+func (o *KeyOrder) FromOdict(v any) any { return o.fromOdict(v, false, 0) }
 
-func (o *KeyOrder) fromOdict(v any, depth int) any {
+// FromOdictLocal is FromOdict for pillar compiled in this process, as
+// salt-call --local compiles it: Salt's pillar is then a plain dict at
+// the top (Pillar.render_pillar merges every file into {}) whose dict
+// values are the YAML loader's OrderedDicts, never sent through msgpack,
+// so the yaml filter writes those in their order.
+func (o *KeyOrder) FromOdictLocal(v any) any { return o.fromOdict(v, true, 0) }
+
+func (o *KeyOrder) fromOdict(v any, local bool, depth int) any {
 	if depth > 200 {
 		return nil
 	}
@@ -346,20 +353,20 @@ func (o *KeyOrder) fromOdict(v any, depth int) any {
 		out := make(map[string]any, len(keys))
 		for _, k := range keys {
 			e, _ := x.Get(k)
-			out[k] = o.fromOdict(e, depth+1)
+			out[k] = o.fromOdict(e, local, depth+1)
 		}
-		o.Set(out, keys)
+		o.SetAs(out, keys, local && depth > 0)
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = o.fromOdict(e, depth+1)
+			out[k] = o.fromOdict(e, local, depth+1)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = o.fromOdict(e, depth+1)
+			out[i] = o.fromOdict(e, local, depth+1)
 		}
 		return out
 	}

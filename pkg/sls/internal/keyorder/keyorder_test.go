@@ -133,6 +133,14 @@ func TestOdictRoundTrip(t *testing.T) {
 	if dst.OrderedDict(users) {
 		t.Errorf("pillar from outside is an OrderedDict; want a plain dict, as on a Salt minion")
 	}
+	local := New()
+	lg := local.FromOdictLocal(&back).(map[string]any)
+	if local.OrderedDict(lg) || !local.OrderedDict(lg["users"].(map[string]any)) || !local.OrderedDict(lg["list"].([]any)[0].(map[string]any)) {
+		t.Errorf("local pillar: want a plain dict at the top and OrderedDicts below, as salt-call --local's")
+	}
+	if k := local.Keys(lg["users"].(map[string]any)); !reflect.DeepEqual(k, []string{"zed", "amy"}) {
+		t.Errorf("local users: %v", k)
+	}
 	if users["zed"].(map[string]any)["uid"] != json.Number("3") {
 		t.Errorf("uid = %#v; want json.Number 3", users["zed"].(map[string]any)["uid"])
 	}
