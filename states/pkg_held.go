@@ -51,9 +51,13 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 			return nil, err
 		}
 		for _, n := range names {
-			if p, ok := db[n]; ok {
-				out[n] = p.Held()
+			p, ok := db[n]
+			if !ok || !p.Installed() {
+				// dpkg would take the selection of a package it does not
+				// know and drop it: a hold that never holds.
+				return nil, fmt.Errorf("Package %s is not installed", n)
 			}
+			out[n] = p.Held()
 		}
 		return out, nil
 	}
@@ -71,6 +75,9 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 // Held makes sure packages are held at their version: apt-mark hold
 // (dpkg's selection) on the Debian family, dnf versionlock on the RedHat
 // family (which needs the versionlock plugin).
+//
+// On the Debian family the packages must be installed: dpkg forgets the
+// selection of a package it does not know.
 //
 // Salt: comments and changes ({pkg: {old: "", new: "hold"}}) are those of Salt's pkg.hold, and a dry run reports those changes too; version and replace are not supported.
 func pkgHeldState(ctx context.Context, req *Request) Result {

@@ -41,5 +41,10 @@ func TestSaltFidelityPkgHeld(t *testing.T) {
 		real:   fidW(True, "Package tree is not being held.\nPackage curl is no longer being held.", map[string]any{"curl": map[string]any{"old": "hold", "new": ""}}),
 		rerun:  fidW(True, "Package curl is not being held.\nPackage tree is not being held.", nil),
 		retest: fidW(True, "Package curl is not being held.\nPackage tree is not being held.", nil),
+	}, {
+		name:  "pkg.held: not installed",
+		salt:  "pkg.held()",
+		setup: run("pkg.held", "ghost", nil),
+		test:  fidW(False, "Package ghost is not installed", nil),
 	}})
 }

@@ -180,8 +180,9 @@ db.internal:
 
 // TestIssue12StatesRoot works on an image under --root, never booted:
 // blacklisting a kernel module (seed 003's ipv6, by brine), generating a
-// locale from the image's own definitions, and cloning a git repository
-// from a local bare one into it.
+// locale from the image's own definitions, cloning a git repository from
+// a local bare one into it, disabling SELinux in its config (seed 002),
+// registering an alternative and holding a package.
 func TestIssue12StatesRoot(t *testing.T) {
 	hostModprobe := hostFingerprint("/etc/modprobe.d/brine-blacklist.conf")
 	hostArchive := hostFingerprint("/usr/lib/locale/locale-archive")
@@ -189,7 +190,11 @@ func TestIssue12StatesRoot(t *testing.T) {
 	// The image gets the locale definitions Debian's locales package
 	// ships (the testbed's minbase root has none).
 	hostRun(t, "/", nil, "cp", "-a", "/usr/share/i18n", filepath.Join(dir, "usr/share/"))
-	if err := testbed.WriteFiles(dir, map[string]string{"/etc/modules": "# /etc/modules\nipv6\nloop\n"}); err != nil {
+	if err := testbed.WriteFiles(dir, map[string]string{
+		"/etc/modules": "# /etc/modules\nipv6\nloop\n",
+		// seed 002's guest image ships with SELinux enforcing
+		"/etc/selinux/config": "# This file controls the state of SELinux on the system.\nSELINUX=enforcing\nSELINUXTYPE=targeted\n",
+	}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -212,6 +217,15 @@ de_DE.UTF-8:
   git.latest:
     - target: /srv/app
     - depth: 1
+disabled:
+  selinux.mode: []
+brine-pager:
+  alternatives.install:
+    - link: /usr/bin/brine-pager
+    - path: /usr/bin/cat
+    - priority: 10
+sed:
+  pkg.held: []
 `}
 	res := applyChecked(t, onFolder(dir, tree), "image")
 	for _, r := range res {
@@ -229,6 +243,15 @@ de_DE.UTF-8:
 	}
 	if out := hostRun(t, "/", nil, "localedef", "--list-archive", filepath.Join(dir, "usr/lib/locale/locale-archive")); !strings.Contains(out, "de_DE.utf8") {
 		t.Errorf("the image's locale archive lists %q", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "etc/selinux/config")); !strings.Contains(string(b), "\nSELINUX=disabled\nSELINUXTYPE=targeted\n") {
+		t.Errorf("selinux config = %q", b)
+	}
+	if l, err := os.Readlink(filepath.Join(dir, "etc/alternatives/brine-pager")); err != nil || l != "/usr/bin/cat" {
+		t.Errorf("alternatives link -> %q, %v", l, err)
+	}
+	if got := dpkgStatus(t, dir, "sed"); !strings.HasPrefix(got, "hold ok installed") {
+		t.Errorf("sed's status in the image = %q", got)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "srv/app/README")); string(b) != "from git\n" {
 		t.Errorf("cloned README = %q", b)
