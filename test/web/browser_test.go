@@ -170,6 +170,16 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	step(t, ctx, "jobs page", chromedp.Navigate(w.base+"/ui/jobs"), chromedp.WaitVisible(chromedp.CSS("#jobs")))
 	waitFor(t, ctx, "the job listed", fmt.Sprintf(`!!document.querySelector('#jobs tr[data-jid=%q]')`, jid))
+	// A job published while the page is open is added at the top.
+	waitFor(t, ctx, "the jobs page follows new jobs", `document.getElementById("live").textContent === "live"`)
+	eval[int](t, ctx, `window.brineMarker = 2`)
+	ret = w.run(op, map[string]any{"client": "local_async", "tgt": "m2", "fun": "test.echo", "arg": []any{"fresh"}})
+	fresh, _ := ret[0].(map[string]any)["jid"].(string)
+	waitFor(t, ctx, "the new job at the top of the list", fmt.Sprintf(`document.querySelector('#jobs tbody tr').dataset.jid === %q`, fresh))
+	if row := eval[string](t, ctx, `document.querySelector('#jobs tbody tr').textContent`); !strings.Contains(row, "test.echo") ||
+		!strings.Contains(row, "fresh") || eval[int](t, ctx, `window.brineMarker || 0`) != 2 {
+		t.Errorf("the new job's row %q (page reloaded: %v); want test.echo fresh, added in place", row, eval[int](t, ctx, `window.brineMarker || 0`) != 2)
+	}
 	shot(t, ctx, "jobs")
 	step(t, ctx, "minions page", chromedp.Navigate(w.base+"/ui/minions"), chromedp.WaitVisible(chromedp.CSS("#minions")))
 	if txt := eval[string](t, ctx, `document.querySelector('#minions tr[data-minion="m2"]').textContent`); !strings.Contains(txt, "connected") {

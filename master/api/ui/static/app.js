@@ -91,3 +91,54 @@
     else if (kind === "ret") refresh(id);
   };
 })();
+
+// The jobs page: each job published from now on is added at the top as
+// its salt/job/<jid>/new event comes.
+(function () {
+  const table = document.getElementById("jobs");
+  if (!table || !table.dataset.live) return;
+  const tbody = table.querySelector("tbody");
+  const live = document.getElementById("live");
+  const es = new EventSource("/events?tag=" + encodeURIComponent("salt/job/*/new"));
+  es.onopen = () => { if (live) live.textContent = "live"; };
+  es.onerror = () => { if (live) live.textContent = "reconnecting…"; };
+  es.onmessage = (e) => {
+    let ev;
+    try { ev = JSON.parse(e.data); } catch (_) { return; }
+    const d = ev.data || {};
+    if (!/^[0-9]{20}$/.test(d.jid || "") || tbody.querySelector('tr[data-jid="' + d.jid + '"]')) return;
+    const none = document.getElementById("nojobs");
+    if (none) none.remove();
+    const tr = document.createElement("tr");
+    tr.dataset.jid = d.jid;
+    const cell = (text, code) => {
+      const td = document.createElement("td");
+      const el = code ? document.createElement("code") : td;
+      el.textContent = text;
+      if (code) td.appendChild(el);
+      tr.appendChild(td);
+      return td;
+    };
+    const first = document.createElement("td");
+    const a = document.createElement("a");
+    a.href = "/ui/jobs/" + d.jid;
+    const c = document.createElement("code");
+    c.textContent = d.jid;
+    a.appendChild(c);
+    first.appendChild(a);
+    tr.appendChild(first);
+    cell(d.fun || "");
+    const args = (d.arg || []).map((x) => {
+      if (x && typeof x === "object" && x.__kwarg__) {
+        return Object.keys(x).filter((k) => k !== "__kwarg__").map((k) => k + "=" + x[k]).join(" ");
+      }
+      return typeof x === "string" ? x : JSON.stringify(x);
+    });
+    cell(args.join(" "), true);
+    cell((d.tgt || "") + (d.tgt_type && d.tgt_type !== "glob" ? " (" + d.tgt_type + ")" : ""), true);
+    cell(String((d.minions || []).length));
+    cell(d.user || "");
+    cell(ev._stamp ? new Date(ev._stamp).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC") : "");
+    tbody.insertBefore(tr, tbody.firstChild);
+  };
+})();
