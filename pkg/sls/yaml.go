@@ -3,6 +3,7 @@ package sls
 import (
 	"bytes"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"math"
 	"regexp"
@@ -145,6 +146,9 @@ type decoder struct {
 	pos   Pos                // File and Rendered; Line is set per node
 	nodes int                // nodes visited, against maxNodes
 	order *keyorder.KeyOrder // records mapping key order; may be nil
+	// odict makes every mapping an *odict.Map in PyYAML's key order
+	// instead of a map[string]any.
+	odict bool
 }
 
 func (d *decoder) at(n *yaml.Node) Pos {
@@ -284,6 +288,14 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 			}
 			out[p.Key] = v
 		}
+		if d.odict {
+			keys := pyKeyOrder(n, ps)
+			om := odict.New(len(keys))
+			for _, k := range keys {
+				om.Set(k, out[k])
+			}
+			return om, nil
+		}
 		if d.order != nil {
 			// Salt's YAML renderer builds OrderedDicts.
 			d.order.SetOrderedDict(out, pyKeyOrder(n, ps))
@@ -410,12 +422,7 @@ func pyKeyOrder(n *yaml.Node, ps []pair) []string {
 // inserts its keys (merged keys first), so that the data keeps its file
 // order wherever it goes, as Salt's OrderedDicts do.
 func DecodeYAMLOrdered(file string, src []byte, rendered bool) (any, error) {
-	order := keyorder.New()
-	v, err := decodeYAML(file, src, rendered, order, true)
-	if err != nil {
-		return nil, err
-	}
-	return order.ToOdict(v), nil
+	return decodeYAML(file, src, rendered, nil, true, true)
 }
 
 // DecodeYAML decodes one YAML document with Salt's meaning, as SLS files
@@ -424,16 +431,16 @@ func DecodeYAMLOrdered(file string, src []byte, rendered bool) (any, error) {
 // It serves pillar files and other data; errors name file:line, marked
 // as a rendered line when rendered is set. An empty document is nil.
 func DecodeYAML(file string, src []byte, rendered bool) (any, error) {
-	return decodeYAML(file, src, rendered, nil, false)
+	return decodeYAML(file, src, rendered, nil, false, false)
 }
 
-func decodeYAML(file string, src []byte, rendered bool, order *keyorder.KeyOrder, salt bool) (any, error) {
+func decodeYAML(file string, src []byte, rendered bool, order *keyorder.KeyOrder, salt, ordered bool) (any, error) {
 	pos := Pos{File: file, Rendered: rendered}
 	root, err := parseYAML(src, pos, salt)
 	if err != nil || root == nil {
 		return nil, err
 	}
-	d := &decoder{pos: pos, order: order}
+	d := &decoder{pos: pos, order: order, odict: ordered}
 	v, err := d.value(root, 0)
 	if err != nil {
 		if e, ok := err.(*Error); ok && rendered && e.Pos.Line > 0 {

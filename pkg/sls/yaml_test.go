@@ -364,6 +364,20 @@ func TestDecodeYAMLOrdered(t *testing.T) {
 	if got, want := lv.([]any)[0].(*odict.Map).Keys(), []string{"b", "a"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("list item: %v, want %v", got, want)
 	}
+	// A key both merged and the mapping's own is the mapping's own, in
+	// its own place: Salt's loader (SaltYamlSafeLoader.flatten_mapping)
+	// drops merged keys the mapping has, then puts the rest first.
+	v, err = DecodeYAMLOrdered("p.sls", []byte("defs: &d {y: 1, x: 2}\nzed: {uid: 3, <<: *d, x: 9}\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zv, _ := v.(*odict.Map).Get("zed")
+	if got, want := zv.(*odict.Map).Keys(), []string{"y", "uid", "x"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("zed with an own key over a merged one: %v, want %v", got, want)
+	}
+	if x, _ := zv.(*odict.Map).Get("x"); x != 9 {
+		t.Errorf("x = %#v; want the own 9", x)
+	}
 	// Unlike DecodeYAML, it reads values as Salt does.
 	if mode, _ := m.Get("mode"); mode != 644 {
 		t.Errorf("mode = %#v; want 644, as Salt's loader reads 0644", mode)
