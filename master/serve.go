@@ -312,9 +312,13 @@ func (m *Master) onHello(msg *nats.Msg) {
 	// listens for jobs: a reaction to it (a highstate) then reaches it.
 	// This master answered the hello (a queue group), so this master
 	// alone fires the event, once.
-	m.mu.Lock()
-	m.startPending[id] = time.Now()
-	m.mu.Unlock()
+	// A refresh (the trust chain asked for again) or a check is no start.
+	var h proto.Hello
+	if err := proto.Unmarshal(msg.Data, &h); err != nil || !h.Refresh {
+		m.mu.Lock()
+		m.startPending[id] = time.Now()
+		m.mu.Unlock()
+	}
 	chain, _ := m.trust.get()
 	b, _ := proto.Marshal(&proto.HelloReply{JobKey: m.JobKey(), Chain: chain})
 	m.answer(msg, proto.InboxPrefix(id), b)

@@ -192,7 +192,7 @@ func checkMaster(ctx context.Context, cfg *Config, u MasterURL, label string, ca
 	}
 	defer nc.Close()
 	add(Step{Name: "login", OK: true, Detail: "the master's server let in key " + pub})
-	r, err := helloOn(nc, cfg.ID)
+	r, err := helloOn(nc, cfg.ID, true)
 	if err != nil {
 		return fail("accepted", helloFailure(err, denials.Load() > 0))
 	}

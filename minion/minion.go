@@ -426,17 +426,20 @@ func (m *Minion) waitAccepted(ctx context.Context) error {
 // hello asks the master for its job key. A hello that times out is a
 // key not accepted when the server denied it (a pending minion may
 // only ask to be accepted), else a master that is not there.
-func (m *Minion) hello() (*proto.HelloReply, error) {
+func (m *Minion) hello() (*proto.HelloReply, error) { return m.helloAsk(false) }
+
+// helloAsk is hello; refresh marks one that is no start of the minion.
+func (m *Minion) helloAsk(refresh bool) (*proto.HelloReply, error) {
 	before := m.denials.Load()
-	r, err := helloOn(m.nc, m.id)
+	r, err := helloOn(m.nc, m.id, refresh)
 	if err != nil {
 		return nil, helloFailure(err, m.denials.Load() > before)
 	}
 	return r, nil
 }
 
-func helloOn(nc *nats.Conn, id string) (*proto.HelloReply, error) {
-	b, _ := proto.Marshal(&proto.Hello{ID: id})
+func helloOn(nc *nats.Conn, id string, refresh bool) (*proto.HelloReply, error) {
+	b, _ := proto.Marshal(&proto.Hello{ID: id, Refresh: refresh})
 	msg, err := nc.Request(proto.SubjHello(id), b, time.Second)
 	if err != nil {
 		return nil, err

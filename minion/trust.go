@@ -102,7 +102,7 @@ func (m *Minion) unknownSigner(err error, retry func()) bool {
 		return false
 	}
 	return m.bg.Go(func() {
-		r, err := m.hello()
+		r, err := m.helloAsk(true)
 		if err != nil {
 			m.log.Warn("job refused: signed by an unknown key, and no master answered for the trust chain", "key", wk.Key, "err", err)
 			return

@@ -198,6 +198,10 @@ type Presence struct {
 type Hello struct {
 	Header
 	ID string `json:"id"`
+	// Refresh marks a hello that only asks for the trust chain again (a
+	// job signed by a key the minion does not know), or a check: no
+	// start of the minion.
+	Refresh bool `json:"refresh,omitempty"`
 }
 
 // HelloReply tells the minion the master's job-signing public key, and
