@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,15 +93,42 @@ func TestCmdRunTestModeAndRoot(t *testing.T) {
 	}
 }
 
+// TestCmdRunTimeout: at the timeout the whole process group is killed,
+// a child left in the background included (it would otherwise hold the
+// state for its 30 s).
 func TestCmdRunTimeout(t *testing.T) {
-	start := time.Now()
-	res := cmdCall(t, "", "cmd.run", "sleep 30 & sleep 30", map[string]any{"timeout": 1}, false)
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	res := cmdCall(t, "", "cmd.run", "sleep 30 & echo $! > "+pidfile+"; sleep 30", map[string]any{"timeout": 1}, false)
 	if res.Result != False || !strings.Contains(res.Comment, "timed out after 1s") {
 		t.Fatalf("timeout = %v %q", res.Result, res.Comment)
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("timeout took %v", d)
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatal(err)
 	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The kill is sent before cmd.run returns; the kernel may take a
+	// moment to make the child a zombie (or reap it).
+	for deadline := time.Now().Add(30 * time.Second); alive(pid); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the background child %d outlived the timeout", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alive: the process exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 func TestCmdRunStateful(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 
 // fileTestRoot makes a --root tree with a passwd and group file that know
 // alice (1000) and the staff group (50).
-func fileTestRoot(t *testing.T) string {
+func fileTestRoot(t testing.TB) string {
 	t.Helper()
 	root := t.TempDir()
 	fileWriteT(t, filepath.Join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n")
@@ -28,7 +28,7 @@ func fileTestRoot(t *testing.T) string {
 	return root
 }
 
-func fileWriteT(t *testing.T, p, content string) {
+func fileWriteT(t testing.TB, p, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
