@@ -127,7 +127,7 @@ func moduleRun(ctx context.Context, req *Request) Result {
 	}
 	if req.Test {
 		if !newSyntax {
-			return Result{Name: req.Name, Result: None, Changes: map[string]any{}, Comment: fmt.Sprintf("Module function %s is set to be executed", names[0])}
+			return Result{Name: req.Name, Result: None, Changes: map[string]any{}, Comment: fmt.Sprintf("Module function %s is set to execute", names[0])}
 		}
 		return Result{Name: req.Name, Result: None, Changes: map[string]any{}, Comment: plural(names, "Function %s to be executed.", "Functions %s to be executed.")}
 	}

@@ -37,7 +37,7 @@ func TestSaltFidelityModuleRun(t *testing.T) {
 		name:  "module.run: old syntax",
 		salt:  "module.run(), _legacy_run()",
 		setup: run("test.ping", nil),
-		test:  fidW(None, "Module function test.ping is set to be executed", nil),
+		test:  fidW(None, "Module function test.ping is set to execute", nil),
 		real:  fidW(True, "Module function test.ping executed", map[string]any{"ret": true}),
 	}, {
 		name:  "module.run: failed",

@@ -44,7 +44,7 @@ func TestModuleRunState(t *testing.T) {
 	if r := dry["new"]; r.Result.Result != states.None || r.Result.Comment != "Functions test.arg, test.true to be executed." || len(r.Result.Changes) != 0 {
 		t.Errorf("dry new = %+v", r.Result)
 	}
-	if r := dry["old"]; r.Result.Result != states.None || r.Result.Comment != "Module function test.echo is set to be executed" {
+	if r := dry["old"]; r.Result.Result != states.None || r.Result.Comment != "Module function test.echo is set to execute" {
 		t.Errorf("dry old = %+v", r.Result)
 	}
 	real := byID(false)
