@@ -32,6 +32,11 @@ type jobTable struct {
 type jobEntry struct {
 	at      time.Time
 	minions map[string]*minionJob // nil: the cache has no such job
+	// dry marks a dry run of states (test=True), whose returns the
+	// drift index follows; schedule names the minion schedule that ran
+	// it.
+	dry      bool
+	schedule string
 }
 
 type minionJob struct {
@@ -61,13 +66,23 @@ func (t *jobTable) add(rec *proto.JobRecord, now time.Time) {
 	if rec.User != startupUser {
 		facts.issued = rec.IssuedAt
 	}
-	e := &jobEntry{at: now, minions: make(map[string]*minionJob, len(minions))}
+	e := &jobEntry{at: now, minions: make(map[string]*minionJob, len(minions)), dry: isDryRun(rec.Fun, rec.Args, rec.Kwargs), schedule: rec.Schedule}
 	for _, id := range minions {
 		e.minions[id] = &minionJob{job: facts}
 	}
 	t.mu.Lock()
 	t.m[jid] = e
 	t.mu.Unlock()
+}
+
+// entry returns what the table knows of a job, nil when nothing.
+func (t *jobTable) entry(jid string) (dry bool, schedule string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e := t.m[jid]; e != nil {
+		return e.dry, e.schedule
+	}
+	return false, ""
 }
 
 // get returns a minion's entry for a job; known says whether the table
@@ -254,6 +269,12 @@ func (m *Master) onAck(msg *nats.Msg) {
 				return
 			}
 		}
+		if mj == nil && a.Schedule != "" {
+			if mj, err = m.recordScheduled(ctx, id, jid, a.Schedule, a.Fun, a.Args, a.Kwargs); err != nil {
+				m.refused.note("ack", id, "scheduled run not recorded: "+err.Error(), "jid", jid)
+				return
+			}
+		}
 		if mj == nil {
 			m.refused.note("ack", id, "a job that was not sent to it", "jid", jid)
 			return
@@ -395,6 +416,17 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 			mj, err = m.jobFor(ctx, jid, id)
 		}
 	}
+	if mj == nil && err == nil && ret.Schedule != "" {
+		if mj, err = m.recordScheduled(ctx, id, jid, ret.Schedule, ret.Fun, ret.Args, ret.Kwargs); err != nil {
+			// Recorded already, by the ack (this minion's run), or
+			// refused: jobFor tells.
+			if mj, err = m.jobFor(ctx, jid, id); mj == nil && err == nil {
+				m.refused.note("return", id, "scheduled run not recorded", "jid", jid)
+				m.answerStored(msg, inbox, errors.New("scheduled run not recorded (see the master's log)"), true)
+				return
+			}
+		}
+	}
 	if err != nil {
 		// Not a refusal: the minion sends it again, to this master or
 		// another, until the cache can tell.
@@ -434,6 +466,9 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 	m.returned(id, jid)
 	if !again {
 		m.emitJobRet(&ret)
+	}
+	if dry, sched := m.jobs.entry(jid); dry && !again {
+		m.noteDryRun(ctx, id, &proto.DryRun{JID: jid, Fun: ret.Fun, Time: ret.End, Schedule: sched})
 	}
 	m.answerStored(msg, inbox, nil, false)
 }

@@ -105,6 +105,16 @@ func (m *Master) importStandalone(ctx context.Context, dir string) error {
 	if err != nil {
 		return &ImportError{dir, err}
 	}
+	// The mine and the drift index come along too (a bucket the old
+	// store never had is skipped).
+	for _, b := range []struct {
+		name string
+		to   jetstream.KeyValue
+	}{{MineBucket, m.mine}, {DriftBucket, m.drift}} {
+		if _, err := copyBucket(ctx, old, b.name, b.to); err != nil {
+			return &ImportError{dir, err}
+		}
+	}
 	jobs, err := m.copyJobCache(ctx, old)
 	if err != nil {
 		return &ImportError{dir, err}

@@ -78,6 +78,11 @@ type Config struct {
 	// reactor_worker_hwm). An event past it is dropped, and logged.
 	ReactorWorkers int `yaml:"reactor_worker_threads"`
 	ReactorQueue   int `yaml:"reactor_worker_hwm"`
+	// MineGet is Salt's master-side mine ACL: a regex of minion ids
+	// (matched at the start, as Python's re.match) to the regexes of
+	// the mine functions those minions may read with mine.get. Unset
+	// (null): every minion reads every function, as Salt; {}: none.
+	MineGet map[string][]string `yaml:"mine_get"`
 	// ServerName names the embedded NATS server. In a cluster each node
 	// needs its own, for good: JetStream knows its peers by it. Empty:
 	// the host name in a cluster, brine-master alone.
@@ -159,6 +164,13 @@ func (c *Config) Validate() error {
 	}
 	if c.AuthTTL < Duration(time.Second) {
 		return fmt.Errorf("master config: auth_ttl must be at least 1s")
+	}
+	for idRE, funs := range c.MineGet {
+		for _, re := range append([]string{idRE}, funs...) {
+			if _, err := compileMatch(re); err != nil {
+				return fmt.Errorf("master config: mine_get: %q: %w", re, err)
+			}
+		}
 	}
 	if c.MaxPayload < 64<<10 {
 		return fmt.Errorf("master config: max_payload must be at least 65536")

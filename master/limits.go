@@ -27,7 +27,12 @@ type Limits struct {
 	Returns    float64 `yaml:"returns_per_sec"`
 	// MinionEvents are the events a minion sends (event.send).
 	MinionEvents float64 `yaml:"minion_events_per_sec"`
-	Burst        float64 `yaml:"burst"`
+	// ScheduledJobs is how many job records a minion's own schedule may
+	// make the master write, per second (scheduled runs, see
+	// schedule.go); Mine how many mine requests it may make.
+	ScheduledJobs float64 `yaml:"scheduled_jobs_per_sec"`
+	Mine          float64 `yaml:"mine_per_sec"`
+	Burst         float64 `yaml:"burst"`
 	// KeyRequests is the rate of key requests from all unaccepted keys
 	// together, per second.
 	KeyRequests float64 `yaml:"key_requests_per_sec"`
@@ -44,6 +49,8 @@ type Limits struct {
 	ReturnBytes int64 `yaml:"return_bytes"`
 	// GrainsBytes bounds one minion's grains, as JSON.
 	GrainsBytes int `yaml:"grains_bytes"`
+	// MineBytes bounds one minion's mine entry, as JSON.
+	MineBytes int `yaml:"mine_bytes"`
 	// Workers is how many requests (pillar renders, file reads, cache
 	// writes) the master works on at once; Queue how many more wait. A
 	// request that finds the queue full is answered "busy", and the
@@ -64,6 +71,8 @@ func DefaultLimits() Limits {
 		Grains:         1,
 		Returns:        200,
 		MinionEvents:   10,
+		ScheduledJobs:  1,
+		Mine:           20,
 		Burst:          4,
 		KeyRequests:    50,
 		MaxPendingKeys: 1000,
@@ -71,6 +80,7 @@ func DefaultLimits() Limits {
 		JobBytes:       64 << 20,
 		ReturnBytes:    64 << 20,
 		GrainsBytes:    256 << 10,
+		MineBytes:      1 << 20,
 		Workers:        32,
 		Queue:          8192,
 	}
@@ -80,13 +90,13 @@ func DefaultLimits() Limits {
 func (l *Limits) Validate() error {
 	for name, v := range map[string]float64{"heartbeats_per_sec": l.Heartbeats, "events_per_sec": l.Events,
 		"presence_per_sec": l.Presence, "pillar_per_sec": l.Pillar, "files_per_sec": l.Files,
-		"grains_per_sec": l.Grains, "returns_per_sec": l.Returns, "minion_events_per_sec": l.MinionEvents, "key_requests_per_sec": l.KeyRequests, "burst": l.Burst} {
+		"grains_per_sec": l.Grains, "returns_per_sec": l.Returns, "minion_events_per_sec": l.MinionEvents, "scheduled_jobs_per_sec": l.ScheduledJobs, "mine_per_sec": l.Mine, "key_requests_per_sec": l.KeyRequests, "burst": l.Burst} {
 		if v <= 0 {
 			return fmt.Errorf("master config: limits: %s must be positive", name)
 		}
 	}
-	if l.MaxPendingKeys < 1 || l.JobCacheBytes < 1<<20 || l.JobBytes < 1<<16 || l.ReturnBytes < 1<<16 || l.GrainsBytes < 1<<10 || l.Workers < 1 || l.Queue < 1 {
-		return fmt.Errorf("master config: limits: max_pending_keys, workers (>= 1), job_cache_bytes (>= 1 MiB), job_bytes_per_minion, return_bytes (>= 64 KiB) and grains_bytes (>= 1 KiB) are too small")
+	if l.MaxPendingKeys < 1 || l.JobCacheBytes < 1<<20 || l.JobBytes < 1<<16 || l.ReturnBytes < 1<<16 || l.GrainsBytes < 1<<10 || l.MineBytes < 1<<10 || l.Workers < 1 || l.Queue < 1 {
+		return fmt.Errorf("master config: limits: max_pending_keys, workers (>= 1), job_cache_bytes (>= 1 MiB), job_bytes_per_minion, return_bytes (>= 64 KiB), grains_bytes and mine_bytes (>= 1 KiB) are too small")
 	}
 	return nil
 }
@@ -101,10 +111,12 @@ const (
 	limGrains
 	limReturn
 	limSend
+	limSchedule
+	limMine
 	limKinds
 )
 
-var limNames = [limKinds]string{"heartbeat", "event", "presence", "pillar", "file", "grains", "return", "event_send"}
+var limNames = [limKinds]string{"heartbeat", "event", "presence", "pillar", "file", "grains", "return", "event_send", "schedule", "mine"}
 
 // rates holds one token bucket per minion and kind. Only accepted
 // minions can publish on the subjects it guards (the server enforces
@@ -133,6 +145,10 @@ func (r *rates) per(kind int) float64 {
 		return r.lim.Grains
 	case limSend:
 		return r.lim.MinionEvents
+	case limSchedule:
+		return r.lim.ScheduledJobs
+	case limMine:
+		return r.lim.Mine
 	default:
 		return r.lim.Returns
 	}

@@ -67,6 +67,8 @@ type Master struct {
 	keys     jetstream.KeyValue
 	grainsKV jetstream.KeyValue
 	presence jetstream.KeyValue
+	mine     jetstream.KeyValue // the mine (mine.go)
+	drift    jetstream.KeyValue // each minion's latest dry run (drift.go)
 	cache    jetstream.Stream
 	// trustKV holds the trust chain of job keys; trust mirrors it.
 	trustKV jetstream.KeyValue

@@ -61,6 +61,8 @@ func (m *Master) setupStore(ctx context.Context) error {
 	m.keys = kv(jetstream.KeyValueConfig{Bucket: KeysBucket, Description: "minion keys: pending, accepted, rejected", Storage: jetstream.FileStorage})
 	m.grainsKV = kv(jetstream.KeyValueConfig{Bucket: GrainsBucket, Description: "minion grains", Storage: jetstream.FileStorage})
 	m.presence = kv(jetstream.KeyValueConfig{Bucket: PresenceBucket, Description: "minion presence", TTL: m.cfg.PresenceTTL.D(), Storage: jetstream.FileStorage})
+	m.mine = kv(jetstream.KeyValueConfig{Bucket: MineBucket, Description: "the mine: each minion's mine_functions values, written by the master only", Storage: jetstream.FileStorage})
+	m.drift = kv(jetstream.KeyValueConfig{Bucket: DriftBucket, Description: "each minion's latest dry run (job id), for brine drift", Storage: jetstream.FileStorage})
 	if err != nil {
 		return err
 	}
@@ -435,6 +437,8 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 				return changed, fmt.Errorf("delete %s: %w", k.ID, err)
 			}
 			_ = m.grainsKV.Delete(ctx, storeKey)
+			_ = m.mine.Delete(ctx, storeKey)
+			_ = m.drift.Delete(ctx, storeKey)
 			m.unindexKey(k.ID)
 		} else {
 			k.Time = time.Now().UTC()

@@ -57,13 +57,14 @@ func (m *Master) serve(ctx context.Context) error {
 		{proto.AllFile, true, m.minionRequest(limFile, m.files.onFile)},
 		{proto.AllFileChunk, true, m.minionRequest(limFile, m.files.onChunk)},
 		{proto.AllPillar, true, m.minionRequest(limPillar, m.onPillar)},
+		{proto.AllMine, true, m.minionRequest(limMine, m.onMine)},
 		{proto.SubjKeyAction, true, m.request(roleOperator, m.handleKeyAction)},
 		{proto.SubjTrust, true, m.request(roleOperator, m.handleTrust)},
 	}
 	reads := map[string]func(context.Context, role, []byte) (proto.Message, error){
 		proto.SubjKeyList: m.handleKeyList, proto.SubjJobsList: m.handleJobsList,
 		proto.SubjJobsLookup: m.handleJobsLookup, proto.SubjJobsActive: m.handleJobsActive,
-		proto.SubjMinions: m.handleMinions,
+		proto.SubjMinions: m.handleMinions, proto.SubjDrift: m.handleDrift,
 	}
 	for _, subj := range proto.ReadOnlyRequests {
 		hs = append(hs, handler{subj, true, m.request(roleOperator, reads[subj])},

@@ -57,6 +57,10 @@ type Host struct {
 	// SendEvent sends an event to the master's bus as this minion
 	// (event.send); nil without a master.
 	SendEvent func(ctx context.Context, tag string, data []byte) error
+	// Mine and Schedule are the minion's (fleet.go); nil under brine
+	// call --local, which has no master.
+	Mine     Mine
+	Schedule Scheduler
 }
 
 // SysHooks are fakes of the system for unit tests of pkg.* and

@@ -30,6 +30,9 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 			return templateExec(ctx, h, fun, args, kw)
 		},
 		Root: h.Root,
+		MineGet: func(tgt string, fun any, tgtType string) (any, error) {
+			return MineGet(ctx, h, tgt, fun, tgtType)
+		},
 	}, "", "", env)
 }
 

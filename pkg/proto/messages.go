@@ -81,6 +81,12 @@ type Ack struct {
 	Startup bool   `json:"startup,omitempty"`
 	Fun     string `json:"fun,omitempty"`
 	Args    []any  `json:"fun_args,omitempty"`
+	// Schedule names the minion's schedule that started this run, which
+	// no operator published (Salt marks such returns the same way): Fun,
+	// Args and Kwargs say what it runs, and the master records the job
+	// from them, after checking them and the minion's rate.
+	Schedule string         `json:"schedule,omitempty"`
+	Kwargs   map[string]any `json:"fun_kwargs,omitempty"`
 }
 
 // StartupFuns are the functions a minion may run by itself at start, and
@@ -149,6 +155,9 @@ type Return struct {
 	// Startup marks a run of the minion's startup_states, which no
 	// operator published.
 	Startup bool `json:"startup,omitempty"`
+	// Schedule names the schedule that ran it (see Ack.Schedule).
+	Schedule string         `json:"schedule,omitempty"`
+	Kwargs   map[string]any `json:"fun_kwargs,omitempty"`
 	// Interrupted marks the return a minion sends, once started again,
 	// for a job it was running when it stopped.
 	Interrupted bool `json:"interrupted,omitempty"`

@@ -114,6 +114,9 @@ type JobSummary struct {
 	Minions    []string       `json:"minions"`
 	IssuedAt   time.Time      `json:"issued_at"`
 	User       string         `json:"user,omitempty"`
+	// Schedule names the minion schedule that ran the job (User is then
+	// "schedule"); "" for a job an operator published.
+	Schedule string `json:"schedule,omitempty"`
 	// Running lists minions seen working on it lately (heartbeats).
 	Running []string `json:"running,omitempty"`
 }

@@ -43,7 +43,7 @@ const (
 // ones it may publish to, so that the master knows who asked by the
 // subject: a role is never taken from a reply subject, which the asker
 // chooses.
-var ReadOnlyRequests = []string{SubjKeyList, SubjJobsList, SubjJobsLookup, SubjJobsActive, SubjMinions}
+var ReadOnlyRequests = []string{SubjKeyList, SubjJobsList, SubjJobsLookup, SubjJobsActive, SubjMinions, SubjDrift}
 
 // ReadOnlySubject is the read-only operator's subject for a master
 // request ("brine.master.key.list" gives "brine.master.ro.key.list").
@@ -206,6 +206,7 @@ func MinionPermissions(id string) (pub, sub []string) {
 		SubjFile(id),
 		SubjFileChunk(id),
 		SubjMinionEvent(id),
+		SubjMine(id),
 	}
 	sub = []string{
 		SubjJob(id),

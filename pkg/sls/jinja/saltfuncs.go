@@ -50,6 +50,10 @@ type SaltContext struct {
 	// Root is where the file.* and user.* functions look, for a run on
 	// an image (--root); "" is the live host.
 	Root string
+	// MineGet answers salt['mine.get'](tgt, fun, tgt_type='glob'): the
+	// minion's mine through its master, or brine call --local's
+	// answer. nil: an empty mine ({}), as the master's pillar renders.
+	MineGet func(tgt string, fun any, tgtType string) (any, error)
 	// Files, when set, is all the file.* functions may read (a path is
 	// taken relative to it), and the functions that read the host's
 	// accounts, packages or environment are not offered: the master

@@ -222,9 +222,21 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		return os.Hostname()
 	}
 	m["network.get_fqdn"] = func([]any, map[string]any) (any, error) { return orDefault(c.Grains["fqdn"], ""), nil }
-	// With no master there is no mine to ask; Salt's masterless mine.get
-	// answers from the minion's own cache, which brine does not keep.
-	m["mine.get"] = func([]any, map[string]any) (any, error) { return map[string]any{}, nil }
+	m["mine.get"] = func(args []any, kw map[string]any) (any, error) {
+		tgt, err := strParam(args, kw, 0, "tgt")
+		if err != nil {
+			return nil, err
+		}
+		fun := param(args, kw, 1, "fun", nil)
+		if fun == nil {
+			return nil, fmt.Errorf("mine.get: fun is required")
+		}
+		tt, _ := param(args, kw, 2, "tgt_type", "glob").(string)
+		if c.MineGet == nil {
+			return map[string]any{}, nil
+		}
+		return c.MineGet(tgt, normalize(fun), tt)
+	}
 	m["cmd.shell"] = m["cmd.run"]
 	m["cmd.has_exec"] = func(args []any, kw map[string]any) (any, error) {
 		cmd, err := strParam(args, kw, 0, "cmd")

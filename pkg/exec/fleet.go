@@ -1,0 +1,281 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/top"
+	"github.com/brine-cm/brine/states"
+)
+
+// Mine is the mine as a minion sees it through its master (the minion
+// package implements it). A Host without one is `brine call --local`:
+// no master, so no mine (see mineGetLocal).
+type Mine interface {
+	// Get reads the values of funs on the minions tgt matches (of
+	// tgtType), as the master's ACLs allow: {minion: value}, or, when
+	// byFun, {function: {minion: value}}.
+	Get(ctx context.Context, tgt string, funs []string, byFun bool, tgtType string) (map[string]any, error)
+	// Update runs the minion's mine_functions and sends their values
+	// (clear: replacing its whole entry); it returns what it sent.
+	Update(ctx context.Context, clear bool) (map[string]any, error)
+	// Delete drops one function from the minion's entry; Flush drops the
+	// whole entry.
+	Delete(ctx context.Context, fun string) error
+	Flush(ctx context.Context) error
+	// Valid lists the mine_functions as the minion would run them.
+	Valid(ctx context.Context) (map[string]any, error)
+}
+
+// Scheduler is the minion's schedule (the minion package implements
+// it). A Host without one (brine call --local) has no schedule.
+type Scheduler interface {
+	// Add adds a job, in Salt's shape (function, job_args, job_kwargs,
+	// seconds, minutes, hours, days, cron, splay, run_on_start,
+	// maxrunning, enabled), kept in the minion's state dir.
+	Add(name string, item map[string]any) error
+	Delete(name string) error
+	// List returns the schedule, each job as Salt lists it.
+	List() map[string]any
+	// Enable and Disable change one job, or the whole schedule with "".
+	Enable(name string) error
+	Disable(name string) error
+	// RunJob runs a job now, once.
+	RunJob(name string) error
+}
+
+// ErrNoMaster is a function that needs the master (the mine, the
+// schedule) called with none: brine call --local.
+var ErrNoMaster = errors.New("brine call --local has no master, so no mine and no schedule")
+
+func init() {
+	register("mine.get", mineGet, "Return the mine values of a function on the minions a target matches: mine.get '*' network.ip_addrs. Under `brine call --local` there is no mine: the answer is this host's own value, when the target matches it, as Salt's masterless minion answers from its own cache.",
+		states.Param{Name: "tgt", Type: states.String, Required: true, Doc: "the target, such as '*', 'web*' or G@role:web with tgt_type=compound."},
+		states.Param{Name: "fun", Type: states.Any, Required: true, Doc: "the mine function (network.ip_addrs), or several, as a list or joined by commas: the answer is then keyed by function."},
+		states.Param{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre or compound."})
+	register("mine.update", mineUpdate, "Run this minion's mine_functions (minion.yaml and pillar) now, and send their values to the master's mine.",
+		states.Param{Name: "clear", Type: states.Bool, Default: false, Doc: "replace this minion's whole mine entry, rather than merge into it."})
+	register("mine.delete", mineDelete, "Delete one function's value from this minion's mine entry.",
+		states.Param{Name: "fun", Type: states.String, Required: true, Doc: "the mine function."})
+	register("mine.flush", mineFlush, "Delete this minion's whole mine entry.")
+	register("mine.valid", mineValid, "List this minion's mine_functions as it runs them: {name: {function: [arguments]}}.")
+
+	register("schedule.add", scheduleAdd, "Add a job to this minion's schedule (kept in its state dir): schedule.add nightly function=state.apply cron='0 3 * * *'.",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the job's name."},
+		states.Param{Name: "(any other argument)", Rest: true, Doc: "the job, in Salt's shape: function, job_args, job_kwargs, seconds, minutes, hours, days, cron, splay, run_on_start, maxrunning, enabled."})
+	register("schedule.delete", scheduleDelete, "Delete a job added with schedule.add.",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the job's name."})
+	register("schedule.list", scheduleList, "List this minion's schedule: minion.yaml's jobs and those added.")
+	register("schedule.enable", scheduleEnable, "Enable the whole schedule.")
+	register("schedule.disable", scheduleDisable, "Disable the whole schedule: no job runs until schedule.enable.")
+	register("schedule.enable_job", scheduleEnableJob, "Enable one job of the schedule.",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the job's name."})
+	register("schedule.disable_job", scheduleDisableJob, "Disable one job of the schedule.",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the job's name."})
+	register("schedule.run_job", scheduleRunJob, "Run one job of the schedule now; its return lands in the job cache, marked as scheduled.",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the job's name."})
+
+}
+
+// splitFuns reads mine.get's fun: a name, names joined by commas, or a
+// list; byFun says whether the answer is keyed by function (more than
+// one asked, or a list), as Salt's.
+func splitFuns(v any) (funs []string, byFun bool, err error) {
+	switch x := v.(type) {
+	case string:
+		seen := map[string]bool{}
+		for _, f := range strings.Split(x, ",") {
+			if f = strings.TrimSpace(f); f != "" && !seen[f] {
+				seen[f] = true
+				funs = append(funs, f)
+			}
+		}
+		byFun = len(funs) > 1
+	case []any:
+		for _, f := range x {
+			s, ok := f.(string)
+			if !ok {
+				return nil, false, fmt.Errorf("mine.get: fun: %v is not a function name", f)
+			}
+			funs = append(funs, s)
+		}
+		byFun = true
+	case []string:
+		funs, byFun = x, true
+	default:
+		return nil, false, fmt.Errorf("mine.get: fun: want a function name or a list of them")
+	}
+	if len(funs) == 0 {
+		return nil, false, fmt.Errorf("mine.get: no function named")
+	}
+	return funs, byFun, nil
+}
+
+func mineGet(ctx context.Context, c *call) Return {
+	v, err := MineGet(ctx, c.host, c.str("tgt"), c.kw["fun"], c.str("tgt_type"))
+	if err != nil {
+		return failed(err.Error())
+	}
+	return nested(v)
+}
+
+// MineGet is mine.get on a host, for the function and for templates
+// (salt['mine.get']).
+func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string) (map[string]any, error) {
+	funs, byFun, err := splitFuns(fun)
+	if err != nil {
+		return nil, err
+	}
+	if tgtType == "" {
+		tgtType = "glob"
+	}
+	if h.Mine != nil {
+		return h.Mine.Get(ctx, tgt, funs, byFun, tgtType)
+	}
+	return mineGetLocal(ctx, h, tgt, funs, byFun, tgtType)
+}
+
+// mineGetLocal is mine.get with no master (brine call --local). Salt's
+// masterless mine.get answers from the minion's own mine cache, for the
+// minion alone, when the target matches it; brine keeps no such cache,
+// so it runs the functions asked for on this host. It says so in the
+// log, once per call.
+func mineGetLocal(ctx context.Context, h *Host, tgt string, funs []string, byFun bool, tgtType string) (map[string]any, error) {
+	h.Log.Warn("no master, so no mine: mine.get answers with this host's own values only (brine call --local)", "tgt", tgt)
+	out := map[string]any{}
+	c, err := top.Compile(tgt, tgtType, nil)
+	if err != nil {
+		return nil, fmt.Errorf("mine.get: target: %w", err)
+	}
+	if !c.Match(top.Minion{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar.PlainMap()}) {
+		return out, nil
+	}
+	for _, f := range funs {
+		if strings.HasPrefix(f, "mine.") || strings.HasPrefix(f, "state.") || strings.HasPrefix(f, "schedule.") {
+			continue
+		}
+		if _, ok := functions[f]; !ok {
+			continue
+		}
+		r := Call(ctx, h, f, nil, nil)
+		if r.Retcode != 0 {
+			continue
+		}
+		if byFun {
+			out[f] = map[string]any{h.ID: r.Value}
+		} else {
+			out[h.ID] = r.Value
+		}
+	}
+	return out, nil
+}
+
+func mineUpdate(ctx context.Context, c *call) Return {
+	if c.host.Mine == nil {
+		return failed(ErrNoMaster.Error())
+	}
+	v, err := c.host.Mine.Update(ctx, c.boolean("clear"))
+	if err != nil {
+		return failed(err.Error())
+	}
+	return nested(v)
+}
+
+func mineDelete(ctx context.Context, c *call) Return {
+	if c.host.Mine == nil {
+		return failed(ErrNoMaster.Error())
+	}
+	if err := c.host.Mine.Delete(ctx, c.str("fun")); err != nil {
+		return failed(err.Error())
+	}
+	return nested(true)
+}
+
+func mineFlush(ctx context.Context, c *call) Return {
+	if c.host.Mine == nil {
+		return failed(ErrNoMaster.Error())
+	}
+	if err := c.host.Mine.Flush(ctx); err != nil {
+		return failed(err.Error())
+	}
+	return nested(true)
+}
+
+func mineValid(ctx context.Context, c *call) Return {
+	if c.host.Mine == nil {
+		return failed(ErrNoMaster.Error())
+	}
+	v, err := c.host.Mine.Valid(ctx)
+	if err != nil {
+		return failed(err.Error())
+	}
+	return nested(v)
+}
+
+// scheduleResult is Salt's answer shape for the schedule functions.
+func scheduleResult(err error, ok string) Return {
+	if err != nil {
+		return Return{Value: map[string]any{"result": false, "comment": err.Error()}, Retcode: RetError, Out: "nested"}
+	}
+	return nested(map[string]any{"result": true, "comment": ok})
+}
+
+func withSchedule(c *call, f func(Scheduler) (error, string)) Return {
+	if c.host.Schedule == nil {
+		return failed(ErrNoMaster.Error())
+	}
+	err, ok := f(c.host.Schedule)
+	return scheduleResult(err, ok)
+}
+
+func scheduleAdd(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) {
+		name := c.str("name")
+		return s.Add(name, c.rest), "Added job: " + name + " to schedule."
+	})
+}
+
+func scheduleDelete(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) {
+		name := c.str("name")
+		return s.Delete(name), "Deleted Job " + name + " from schedule."
+	})
+}
+
+func scheduleList(_ context.Context, c *call) Return {
+	if c.host.Schedule == nil {
+		return failed(ErrNoMaster.Error())
+	}
+	return nested(map[string]any{"schedule": c.host.Schedule.List()})
+}
+
+func scheduleEnable(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) { return s.Enable(""), "Enabled schedule on minion." })
+}
+
+func scheduleDisable(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) { return s.Disable(""), "Disabled schedule on minion." })
+}
+
+func scheduleEnableJob(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) {
+		name := c.str("name")
+		return s.Enable(name), "Enabled Job " + name + " in schedule."
+	})
+}
+
+func scheduleDisableJob(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) {
+		name := c.str("name")
+		return s.Disable(name), "Disabled Job " + name + " in schedule."
+	})
+}
+
+func scheduleRunJob(_ context.Context, c *call) Return {
+	return withSchedule(c, func(s Scheduler) (error, string) {
+		name := c.str("name")
+		return s.RunJob(name), "Scheduling Job " + name + " on minion."
+	})
+}
