@@ -72,6 +72,16 @@ type Config struct {
 	// MetricsTextfile is a .prom file the minion writes its metrics to
 	// after each job, for node_exporter's textfile collector; empty: off.
 	MetricsTextfile string `yaml:"metrics_textfile"`
+	// Schedule is Salt's minion schedule: jobs the minion runs by
+	// itself, at intervals or cron times (schedule.go, docs/schedule.md).
+	Schedule map[string]ScheduleItem `yaml:"schedule"`
+	// MineFunctions are the functions whose values the minion sends to
+	// the master's mine, in Salt's shapes (mine.go, docs/mine.md); pillar's
+	// mine_functions are merged over them.
+	MineFunctions map[string]any `yaml:"mine_functions"`
+	// MineInterval is how often the mine functions run and are sent
+	// again (at start too); 0 only at start and on mine.update.
+	MineInterval Duration `yaml:"mine_interval"`
 }
 
 // Defaults returns the configuration used for every key minion.yaml
@@ -88,6 +98,7 @@ func Defaults() Config {
 		RetryMax:          Duration(30 * time.Second),
 		DrainTimeout:      Duration(DefaultDrainTimeout),
 		LogLevel:          "info",
+		MineInterval:      Duration(60 * time.Minute),
 	}
 }
 
@@ -169,6 +180,17 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("minion config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.MineInterval < 0 {
+		return fmt.Errorf("minion config: mine_interval %s: want 0 or more", c.MineInterval.D())
+	}
+	for name, it := range c.Schedule {
+		if err := it.check(name); err != nil {
+			return fmt.Errorf("minion config: schedule: %w", err)
+		}
+	}
+	if _, err := parseMineFunctions(c.MineFunctions); err != nil {
+		return fmt.Errorf("minion config: %w", err)
 	}
 	return c.validateMetrics()
 }

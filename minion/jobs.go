@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,7 +113,7 @@ func (m *Minion) start(life context.Context, job *proto.Job, startup bool) {
 		ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args,
 			Return: fmt.Sprintf("busy, job %s running", busy), Retcode: 1, Start: now, End: now, Startup: startup}
 		if !m.jobsG.Go(func() {
-			m.ack(job, true, false)
+			m.ack(job, true, origin{})
 			_ = m.sendReturn(life, ret)
 		}) {
 			m.log.Info("job not started: the minion is stopping", "jid", job.JID, "fun", job.Fun)
@@ -121,8 +122,8 @@ func (m *Minion) start(life context.Context, job *proto.Job, startup bool) {
 	}
 	ok := m.jobsG.Go(func() {
 		defer cancel()
-		m.journalStart(job, startup)
-		m.ack(job, false, false)
+		m.journalStart(job, origin{startup: startup})
+		m.ack(job, false, origin{})
 		ret, err := m.run(life, ctx, job)
 		if err != nil {
 			m.log.Warn("job failed", "jid", job.JID, "fun", job.Fun, "err", err)
@@ -141,12 +142,22 @@ func (m *Minion) start(life context.Context, job *proto.Job, startup bool) {
 	}
 }
 
+// origin says who started a job no operator published: the startup
+// states, or a schedule (by name).
+type origin struct {
+	startup  bool
+	schedule string
+}
+
 // ack tells the master a job has started here (or is refused as busy).
-func (m *Minion) ack(job *proto.Job, busy, startup bool) {
+func (m *Minion) ack(job *proto.Job, busy bool, o origin) {
 	a := &proto.Ack{JID: job.JID, ID: m.id, Time: time.Now().UTC(), Busy: busy, Heartbeat: proto.Duration(m.cfg.HeartbeatInterval.D())}
-	if startup {
+	switch {
+	case o.startup:
 		// The master did not send this job: tell it what it is.
 		a.Startup, a.Fun, a.Args = true, job.Fun, job.Args
+	case o.schedule != "":
+		a.Schedule, a.Fun, a.Args, a.Kwargs = o.schedule, job.Fun, job.Args, job.Kwargs
 	}
 	m.publishJSON(proto.SubjAck(m.id, job.JID), a)
 }
@@ -282,26 +293,10 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 	log := m.log.With("jid", job.JID, "fun", job.Fun)
 	log.Info("job started")
 	var rch reach
-	host := &exec.Host{
-		ID:         m.id,
-		Grains:     m.currentGrains(),
-		GrainsFile: m.grainsFile(),
-		Agent:      agent{m},
-		Files:      watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv, tree: job.Tree}, reach: &rch},
-		Env:        m.cfg.Saltenv,
-		Root:       m.cfg.Root,
-		Log:        log,
-		SendEvent: func(ctx context.Context, tag string, data []byte) error {
-			b, err := proto.Marshal(&proto.MinionEvent{Tag: tag, Data: data})
-			if err != nil {
-				return err
-			}
-			return sendEventOn(ctx, m.nc, m.id, b)
-		},
-		OnState: func(r engine.StateResult) {
-			done.Add(1)
-			m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})
-		},
+	host := m.newHost(&rch, log, job.Tree)
+	host.OnState = func(r engine.StateResult) {
+		done.Add(1)
+		m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})
 	}
 	if mode, ok := stateRunMode(job); ok {
 		host.OnCompiled = func(d time.Duration) { m.metrics.rendered(mode, d) }
@@ -357,11 +352,42 @@ func (m *Minion) jobMetrics(job *proto.Job, ret *proto.Return, value any, killed
 	m.writeTextfile()
 }
 
+// newHost is the host a function runs on here: the minion's grains, its
+// master's files of the state tree tree ("": any; failures noted in rch,
+// when given), its mine and its schedule.
+func (m *Minion) newHost(rch *reach, log *slog.Logger, tree string) *exec.Host {
+	if rch == nil {
+		rch = &reach{}
+	}
+	host := &exec.Host{
+		ID:         m.id,
+		Grains:     m.currentGrains(),
+		GrainsFile: m.grainsFile(),
+		Agent:      agent{m},
+		Files:      watchedFiles{remoteFiles: &remoteFiles{m: m, env: m.cfg.Saltenv, tree: tree}, reach: rch},
+		Env:        m.cfg.Saltenv,
+		Root:       m.cfg.Root,
+		Log:        log,
+		SendEvent: func(ctx context.Context, tag string, data []byte) error {
+			b, err := proto.Marshal(&proto.MinionEvent{Tag: tag, Data: data})
+			if err != nil {
+				return err
+			}
+			return sendEventOn(ctx, m.nc, m.id, b)
+		},
+	}
+	host.Mine = &minionMine{m: m, host: host}
+	if m.sched != nil {
+		host.Schedule = m.sched
+	}
+	return host
+}
+
 func needsPillar(fun string) bool {
 	// cp.get_file and cp.get_dir render with template=jinja, whose
 	// templates read pillar.
 	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.") ||
-		fun == "cp.get_file" || fun == "cp.get_dir"
+		fun == "cp.get_file" || fun == "cp.get_dir" || fun == "mine.update" || fun == "mine.valid"
 }
 
 // heartbeats tells the master the job goes on, until the job ends (ctx)
@@ -511,8 +537,8 @@ func (m *Minion) runStartup(life context.Context, job *proto.Job) error {
 		return nil
 	}
 	defer cancel()
-	m.journalStart(job, true)
-	m.ack(job, false, true)
+	m.journalStart(job, origin{startup: true})
+	m.ack(job, false, origin{startup: true})
 	ret, err := m.run(life, ctx, job)
 	ret.Startup = true
 	m.release(job.JID)

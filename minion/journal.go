@@ -30,6 +30,9 @@ type journalEntry struct {
 	Args    []any     `json:"fun_args,omitempty"`
 	Start   time.Time `json:"start"`
 	Startup bool      `json:"startup,omitempty"`
+	// Schedule and Kwargs: a scheduled run's (see origin).
+	Schedule string         `json:"schedule,omitempty"`
+	Kwargs   map[string]any `json:"fun_kwargs,omitempty"`
 }
 
 func (m *Minion) journalPath(jid string) string {
@@ -37,11 +40,14 @@ func (m *Minion) journalPath(jid string) string {
 }
 
 // journalStart writes a job down, durably, before it runs.
-func (m *Minion) journalStart(job *proto.Job, startup bool) {
+func (m *Minion) journalStart(job *proto.Job, o origin) {
 	if proto.ValidJID(job.JID) != nil {
 		return
 	}
-	b, _ := json.Marshal(journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Startup: startup})
+	b, _ := json.Marshal(journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Startup: o.startup})
+	if o.schedule != "" {
+		b, _ = json.Marshal(journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Schedule: o.schedule, Kwargs: job.Kwargs})
+	}
 	err := os.MkdirAll(filepath.Join(m.cfg.StateDir, journalDir), 0o700)
 	if err == nil {
 		err = writeFile0600(m.journalPath(job.JID), b)
@@ -85,7 +91,7 @@ func (m *Minion) reportInterrupted(life context.Context) {
 		now := time.Now().UTC()
 		m.log.Warn("job interrupted by the minion's stop", "jid", jid, "fun", je.Fun, "started", je.Start)
 		ret := &proto.Return{JID: jid, ID: m.id, Fun: je.Fun, Args: je.Args, Retcode: 1, Start: je.Start, End: now,
-			Startup: je.Startup, Interrupted: true,
+			Startup: je.Startup, Schedule: je.Schedule, Kwargs: je.Kwargs, Interrupted: true,
 			Return: fmt.Sprintf("interrupted: the minion stopped while running this job (started %s, reported %s)",
 				je.Start.Format(time.RFC3339), now.Format(time.RFC3339))}
 		// Owned like a job: a stop waits for it, and if the stop cuts

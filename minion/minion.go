@@ -90,6 +90,8 @@ type Minion struct {
 	// them when minion.yaml asks (under mu).
 	metrics    *minionMetrics
 	metricsSrv *metrics.Server
+	// sched is the minion's schedule (schedule.go).
+	sched *scheduler
 }
 
 type running struct {
@@ -164,6 +166,9 @@ func (m *Minion) init() (err error) {
 		}
 	}
 	m.grains = m.collectGrains()
+	if m.sched, err = newScheduler(m); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -308,6 +313,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	defer nc.Close()
 	life, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
+	m.sched.setRun(func(name string, it ScheduleItem) { m.runScheduled(life, name, it) })
 	// On every way out: nothing the minion started outlives Run but the
 	// jobs a stop leaves running on purpose.
 	defer func() {
@@ -337,6 +343,10 @@ func (m *Minion) Run(ctx context.Context) error {
 	if m.cfg.StartupStates != "" {
 		m.jobsG.Go(func() { m.startupStates(ctx, life) })
 	}
+	// The schedule and the mine end with ctx; the runs the schedule
+	// starts are jobs, which the stop drains.
+	m.bg.Go(func() { m.sched.loop(ctx) })
+	m.bg.Go(func() { m.mineLoop(ctx) })
 	m.loop(ctx)
 	m.shutdown(abandon)
 	_ = nc.FlushTimeout(2 * time.Second)

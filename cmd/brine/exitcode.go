@@ -49,6 +49,67 @@ var exitCodes = []struct {
 	{ExitUsage, "a usage error: an unknown command, flag or --out, a missing argument, a confirmation with no terminal to ask on; nothing ran", "EX_USAGE"},
 }
 
+// driftExitCodes are brine drift's codes: the same numbers read for the
+// question drift asks, as terraform plan -detailed-exitcode and puppet
+// agent --detailed-exitcodes give 2 for "changes pending". Documented
+// next to the table in docs/ (between <!-- drift-exit-codes --> and
+// <!-- /drift-exit-codes -->) and in brine drift --help.
+var driftExitCodes = []struct {
+	code    ExitCode
+	meaning string
+}{
+	{ExitOK, "no targeted minion drifted: each one's latest dry run would change nothing"},
+	{ExitError, "a targeted minion's latest dry run failed (its tree did not compile, or a state failed), or brine could not ask the master"},
+	{ExitStateFailed, "drift: a targeted minion's latest dry run would change something"},
+	{ExitNoReturn, "a targeted minion has no dry run in the job cache (its drift is unknown), or no minion matched the target"},
+	{ExitUsage, "a usage error; nothing ran"},
+}
+
+// driftPrecedence is the sentence that goes with drift's table.
+const driftPrecedence = "When minions differ, the code is the first that applies of 3, 1, 2, as for every command: an unknown minion could have drifted, and a failed dry run says nothing of drift."
+
+// driftExit is drift's code for a report.
+func driftExit(ms []proto.DriftMinion) ExitCode {
+	code := ExitOK
+	if len(ms) == 0 {
+		return ExitNoReturn
+	}
+	for _, d := range ms {
+		switch d.Status {
+		case proto.DriftDrifted:
+			code = worse(code, ExitStateFailed)
+		case proto.DriftFailed:
+			code = worse(code, ExitError)
+		case proto.DriftUnknown:
+			code = worse(code, ExitNoReturn)
+		}
+	}
+	return code
+}
+
+// driftExitHelp is drift's table as brine drift --help prints it.
+func driftExitHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit status:\n")
+	for _, e := range driftExitCodes {
+		lines := strings.Split(strings.TrimSuffix(wrap(e.meaning, 70), "\n"), "\n")
+		fmt.Fprintf(&b, "  %-3d %s\n", e.code, strings.Join(lines, "\n      "))
+	}
+	b.WriteString("\n" + wrap(driftPrecedence, 74))
+	return b.String()
+}
+
+// driftExitMarkdown is drift's table as docs/ hold it.
+func driftExitMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| code | brine drift |\n|---:|---|\n")
+	for _, e := range driftExitCodes {
+		fmt.Fprintf(&b, "| %d | %s |\n", e.code, e.meaning)
+	}
+	b.WriteString("\n" + driftPrecedence + "\n")
+	return b.String()
+}
+
 // exitPrecedence is the sentence that goes with the table.
 const exitPrecedence = "When minions end differently, the code is the first that applies of 3, 1, 2: a minion that did not return leaves the run's outcome unknown, and a tree that did not compile ran nothing there."
 

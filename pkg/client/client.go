@@ -261,6 +261,14 @@ func (c *Client) Kill(ctx context.Context, jid string) ([]string, error) {
 	return r.Minions, err
 }
 
+// Drift asks which minions drifted from their states, by their latest
+// dry run (tgtType "" is glob).
+func (c *Client) Drift(ctx context.Context, tgt, tgtType string) ([]proto.DriftMinion, error) {
+	var r proto.DriftReply
+	err := c.ask(ctx, proto.SubjDrift, &proto.DriftRequest{Target: tgt, TargetType: tgtType}, &r)
+	return r.Minions, err
+}
+
 // Minions lists the accepted minions and whether they are connected.
 func (c *Client) Minions(ctx context.Context) ([]proto.MinionInfo, error) {
 	var r proto.MinionsReply
