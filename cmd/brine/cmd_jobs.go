@@ -128,6 +128,11 @@ func jobsDoc(jobs []proto.JobSummary) output.OrderedMap {
 		if j.User != "" {
 			info = append(info, output.KV{Key: "User", Value: j.User})
 		}
+		if j.Schedule != "" {
+			// A run the minion's schedule started (Salt's returns
+			// carry the schedule's name the same way).
+			info = append(info, output.KV{Key: "Schedule", Value: j.Schedule})
+		}
 		info = append(info,
 			output.KV{Key: "StartTime", Value: j.IssuedAt.Local().Format("2006, Jan 02 15:04:05.000000")},
 			output.KV{Key: "Minions", Value: j.Minions})
