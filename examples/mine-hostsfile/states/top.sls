@@ -1,0 +1,6 @@
+base:
+  '*':
+    - hostsfile
+  'roles:lb':
+    - match: grain
+    - haproxy

@@ -1,0 +1,2 @@
+sshd:
+  password_authentication: 'no'
