@@ -279,7 +279,7 @@ func (m *Master) onAck(msg *nats.Msg) {
 			m.refused.note("ack", id, "a job that was not sent to it", "jid", jid)
 			return
 		}
-		m.keepAck(id, jid, msg.Data, mj, a.Startup)
+		m.keepAck(id, jid, msg.Data, mj, a.Startup || a.Schedule != "")
 	}
 	if _, known := m.jobs.get(jid, id); known {
 		work(m.runCtx)

@@ -320,6 +320,7 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 			return ret, unreachable()
 		}
 		host.Pillar = p
+		m.noteMinePillar(p)
 	}
 	r := exec.Call(ctx, host, job.Fun, job.Args, job.Kwargs)
 	ret.End = time.Now().UTC()

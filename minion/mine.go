@@ -235,22 +235,47 @@ func (m *Minion) mineUpdate(ctx context.Context, host *exec.Host, clear bool) (m
 }
 
 // mineLoop sends the mine at start and every mine_interval, until ctx
-// ends (the minion's stop).
+// ends (the minion's stop). Mine functions from pillar alone are learnt
+// from the first pillar a job fetches (noteMinePillar): the loop does
+// not ask the master for pillar at every minion's start for functions
+// most fleets do not have.
 func (m *Minion) mineLoop(ctx context.Context) {
-	for {
+	var tick <-chan time.Time
+	if m.cfg.MineInterval > 0 {
+		t := time.NewTicker(m.cfg.MineInterval.D())
+		defer t.Stop()
+		tick = t.C
+	}
+	if len(m.cfg.MineFunctions) > 0 {
 		m.mineRefresh(ctx)
-		if m.cfg.MineInterval <= 0 {
-			return
-		}
+	}
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(m.cfg.MineInterval.D()):
+		case <-m.mineKick:
+			m.mineRefresh(ctx)
+		case <-tick:
+			if len(m.cfg.MineFunctions) > 0 || m.minePillar.Load() {
+				m.mineRefresh(ctx)
+			}
 		}
 	}
 }
 
-// mineRefresh runs one periodic mine update, with the minion's pillar.
+// noteMinePillar looks at a pillar a job fetched: the first one with
+// mine_functions starts a mine update.
+func (m *Minion) noteMinePillar(p *odict.Map) {
+	if pillarMineFunctions(p) == nil || m.minePillar.Swap(true) {
+		return
+	}
+	select {
+	case m.mineKick <- struct{}{}:
+	default:
+	}
+}
+
+// mineRefresh runs one mine update, with the minion's pillar.
 func (m *Minion) mineRefresh(ctx context.Context) {
 	host := m.newHost(nil, m.log, "")
 	p, err := m.fetchPillar(ctx)
@@ -260,6 +285,9 @@ func (m *Minion) mineRefresh(ctx context.Context) {
 			return
 		}
 		p = odict.New(0)
+	}
+	if pillarMineFunctions(p) != nil {
+		m.minePillar.Store(true)
 	}
 	host.Pillar = p
 	fns, err := m.mineFunctions(p)

@@ -92,6 +92,10 @@ type Minion struct {
 	metricsSrv *metrics.Server
 	// sched is the minion's schedule (schedule.go).
 	sched *scheduler
+	// minePillar is set once a pillar held mine_functions; mineKick
+	// asks the mine loop for an update (mine.go).
+	minePillar atomic.Bool
+	mineKick   chan struct{}
 }
 
 type running struct {
@@ -108,7 +112,7 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 	}
 	m := &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
 		trim:   memtrim.NewTrimmer(idleTrimAfter),
-		reconn: make(chan struct{}, 1), jobsG: newOwner(), bg: newOwner()}
+		reconn: make(chan struct{}, 1), jobsG: newOwner(), bg: newOwner(), mineKick: make(chan struct{}, 1)}
 	m.metrics = newMinionMetrics(m)
 	return m
 }

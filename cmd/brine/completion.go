@@ -44,6 +44,13 @@ func addCompletions(root *cobra.Command) {
 	set("key finger", completeKeys())
 	set("jobs lookup", completeJIDs)
 	set("jobs kill", completeJIDs)
+	accepted := completeKeys(proto.KeyAccepted)
+	set("drift", func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 { // one target
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return accepted(cmd, args, prefix)
+	})
 }
 
 // completeTarget completes `brine TARGET FUNCTION ARGS`: minion ids, then

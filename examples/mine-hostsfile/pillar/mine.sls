@@ -1,7 +1,4 @@
-# What every minion puts in the mine, from pillar as many Salt shops do
-# (minion.yaml's mine_functions works too; pillar's win): its addresses,
-# loopback left out.
-mine_functions:
-  network.ip_addrs: []
+# The alias hostsfile reads from the mine (salt-formulas' hostsfile:alias).
+# mine_functions may be set here too, per minion: see docs/mine.md.
 hostsfile:
   alias: network.ip_addrs
