@@ -111,7 +111,7 @@ func MetricDefs() []metrics.Def {
 // sees every kind at 0. A kind not listed is counted too (tests keep the
 // list whole).
 var refusalKinds = []string{"ack", "auth", "bus", "busy", "cache", "event", "event_send", "file", "grains", "heartbeat", "hello",
-	"job_bytes", "key_request", "nats", "pillar", "presence", "registry", "reply", "return"}
+	"job_bytes", "key_request", "mine", "nats", "pillar", "presence", "registry", "reply", "return", "schedule"}
 
 // RefusalKinds lists the kinds of brine_master_refusals_total, for
 // docs/metrics.md.

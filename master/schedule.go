@@ -71,6 +71,7 @@ func (m *Master) recordScheduled(ctx context.Context, id, jid, name, fun string,
 		return nil, err
 	}
 	if !m.rates.allow(id, limSchedule) {
+		m.refused.note("schedule", id, "rate limit", "jid", jid)
 		return nil, fmt.Errorf("more than limits.scheduled_jobs_per_sec")
 	}
 	t, _ := time.Parse("20060102150405", jid[:14])
