@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/odict"
 )
 
 func testScheduler(t *testing.T, conf map[string]ScheduleItem) *scheduler {
@@ -163,5 +165,33 @@ func TestParseMineFunctions(t *testing.T) {
 	}
 	if _, err := parseMineFunctions(map[string]any{"x": []any{map[string]any{"mine_function": "mine.update"}}}); err == nil {
 		t.Errorf("mine.update as a mine function: no error")
+	}
+}
+
+// Pillar's mine_functions are merged over minion.yaml's, and the first
+// pillar that holds some asks the mine loop for an update.
+func TestMineFunctionsFromPillar(t *testing.T) {
+	cfg := Defaults()
+	cfg.MineFunctions = map[string]any{"network.ip_addrs": nil, "grains.items": nil}
+	m := &Minion{cfg: &cfg, log: slog.Default(), mineKick: make(chan struct{}, 1)}
+	p := odict.New(1)
+	fns := odict.New(1)
+	fns.Set("network.ip_addrs", []any{"eth1"})
+	p.Set("mine_functions", fns)
+	got, err := m.mineFunctions(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].Name != "network.ip_addrs" || !reflect.DeepEqual(got[1].Args, []any{"eth1"}) {
+		t.Errorf("merged mine functions: %+v; want pillar's network.ip_addrs [eth1] over minion.yaml's", got)
+	}
+	m.noteMinePillar(odict.New(0))
+	if len(m.mineKick) != 0 || m.minePillar.Load() {
+		t.Fatalf("a pillar without mine_functions kicked the mine loop")
+	}
+	m.noteMinePillar(p)
+	m.noteMinePillar(p)
+	if len(m.mineKick) != 1 || !m.minePillar.Load() {
+		t.Errorf("a pillar with mine_functions: kicks %d, known %v; want 1 kick", len(m.mineKick), m.minePillar.Load())
 	}
 }
