@@ -205,20 +205,3 @@ func TestStateRows(t *testing.T) {
 		t.Errorf("fillReturn(test.ping) = %+v; want raw true", raw)
 	}
 }
-
-func TestDryRun(t *testing.T) {
-	for _, tt := range []struct {
-		j    proto.JobSummary
-		want bool
-	}{
-		{proto.JobSummary{Fun: "state.apply", Kwargs: map[string]any{"test": true}}, true},
-		{proto.JobSummary{Fun: "state.highstate", Kwargs: map[string]any{"test": "True"}}, true},
-		{proto.JobSummary{Fun: "state.apply"}, false},
-		{proto.JobSummary{Fun: "state.apply", Kwargs: map[string]any{"test": false}}, false},
-		{proto.JobSummary{Fun: "cmd.run", Kwargs: map[string]any{"test": true}}, false},
-	} {
-		if got := dryRun(tt.j); got != tt.want {
-			t.Errorf("dryRun(%+v) = %v; want %v", tt.j, got, tt.want)
-		}
-	}
-}

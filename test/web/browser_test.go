@@ -206,6 +206,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("details.diff").length`); n != 0 {
 		t.Errorf("the read-only role sees %d diffs; want none", n)
 	}
+	// Which minions drifted, not what their files would hold.
+	step(t, ctx, "drift page as readonly", chromedp.Navigate(w.base+"/ui/drift"), chromedp.WaitVisible(chromedp.CSS("#drift")))
+	if got := eval[string](t, ctx, `document.querySelector('#drift tr[data-minion="m1"]').dataset.drift`); got != "drifted" {
+		t.Errorf("m1's drift as readonly = %q; want drifted", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#drift details.diff").length`); n != 0 {
+		t.Errorf("the read-only role sees %d drift diffs; want none", n)
+	}
 	status := eval[int](t, ctx, fmt.Sprintf(`(async () => {
 		const l = await fetch("/login", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({password: %q})});
 		const tok = (await l.json()).return[0].token;
