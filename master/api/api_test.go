@@ -176,18 +176,25 @@ func TestOpenAPIIsFresh(t *testing.T) {
 }
 
 func TestStateRows(t *testing.T) {
-	ret := proto.Return{Fun: "state.apply", Return: map[string]any{
-		"file_|-motd_|-/etc/motd_|-managed": map[string]any{"__id__": "motd", "name": "/etc/motd", "result": nil, "__run_num__": 1.0,
-			"comment": "The file /etc/motd is set to be changed", "changes": map[string]any{"diff": "--- \n+++ \n@@ -1 +1 @@\n-old\n+new\n"}},
-		"pkg_|-vim_|-vim_|-installed": map[string]any{"__id__": "vim", "name": "vim", "result": true, "__run_num__": 0.0, "changes": map[string]any{}},
-	}}
+	// Decoded as the wire decodes it (proto.Unmarshal keeps numbers as
+	// json.Number), with the run order unlike the keys' order.
+	d := json.NewDecoder(strings.NewReader(`{
+		"file_|-motd_|-/etc/motd_|-managed": {"__id__": "motd", "name": "/etc/motd", "result": null, "__run_num__": 1, "duration": 2.5,
+			"comment": "The file /etc/motd is set to be changed", "changes": {"diff": "--- \n+++ \n@@ -1 +1 @@\n-old\n+new\n"}},
+		"pkg_|-vim_|-vim_|-installed": {"__id__": "vim", "name": "vim", "result": true, "__run_num__": 0, "duration": 12.25, "changes": {}}}`))
+	d.UseNumber()
+	var states map[string]any
+	if err := d.Decode(&states); err != nil {
+		t.Fatal(err)
+	}
+	ret := proto.Return{Fun: "state.apply", Return: states}
 	var mr minionResult
 	fillReturn(&mr, ret)
 	if !mr.IsState || len(mr.States) != 2 || mr.OK != 1 || mr.Pending != 1 || mr.Changed != 1 {
 		t.Fatalf("fillReturn = %+v", mr)
 	}
-	if s := mr.States[0]; s.ID != "vim" || s.Func != "pkg.installed" || resultClass(s.Result) != "ok" {
-		t.Errorf("first state = %+v; want vim, pkg.installed, ok", s)
+	if s := mr.States[0]; s.ID != "vim" || s.Func != "pkg.installed" || resultClass(s.Result) != "ok" || s.Duration != 12.25 {
+		t.Errorf("first state = %+v; want vim, pkg.installed, ok, 12.25 ms", s)
 	}
 	if s := mr.States[1]; !s.HasDiff || resultClass(s.Result) != "pending" {
 		t.Errorf("second state = %+v; want a diff, pending", s)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -171,10 +172,11 @@ func stateRowOf(key string, r map[string]any) stateRow {
 		row.Result = &b
 	}
 	row.Comment = textOf(r["comment"])
-	if d, ok := r["duration"].(float64); ok {
+	// The wire keeps numbers as json.Number.
+	if d, ok := output.Number(r["duration"]); ok {
 		row.Duration = d
 	}
-	if n, ok := r["__run_num__"].(float64); ok {
+	if n, ok := output.Number(r["__run_num__"]); ok {
 		row.Run = int(n)
 	}
 	if ch, ok := r["changes"].(map[string]any); ok && len(ch) > 0 {
