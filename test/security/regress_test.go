@@ -101,7 +101,7 @@ func TestMinionRefusesBadJobs(t *testing.T) {
 	_ = op.Flush()
 	m1 := e.Minions["m1"]
 	m1.WaitLog(`job refused`, 5, 10*time.Second)
-	for _, want := range []string{"replayed", "bad signature", "not signed", "expired", "signed by a key other than the pinned"} {
+	for _, want := range []string{"replayed", "bad signature", "not signed", "expired", "signed by a key the minion does not trust"} {
 		if !strings.Contains(m1.LogText(), want) {
 			t.Errorf("m1's log has no refusal for %q", want)
 		}
