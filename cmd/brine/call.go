@@ -81,8 +81,13 @@ func (o *callOptions) validate() error {
 	if !o.local {
 		return fmt.Errorf("brine call needs --local: it runs on this host with the state tree on disk (to run through a master, use brine TARGET FUNCTION)")
 	}
+	// As salt-call --local: a missing default tree is an empty one (the
+	// functions that need none, grains.items or cmd.run, work); a root
+	// the command line names must exist.
 	if len(o.fileRoots) == 0 {
-		o.fileRoots = []string{"/srv/salt"}
+		if fi, err := os.Stat("/srv/salt"); err == nil && fi.IsDir() {
+			o.fileRoots = []string{"/srv/salt"}
+		}
 	}
 	if len(o.pillarRoots) == 0 {
 		if fi, err := os.Stat("/srv/pillar"); err == nil && fi.IsDir() {
@@ -91,7 +96,7 @@ func (o *callOptions) validate() error {
 	}
 	for _, r := range o.fileRoots {
 		if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
-			return fmt.Errorf("--file-root %s: not a directory (the state tree: brine call reads /srv/salt unless --file-root names another)", r)
+			return fmt.Errorf("--file-root %s: not a directory (the state tree: brine call reads /srv/salt, when there is one, unless --file-root names another)", r)
 		}
 	}
 	for _, r := range o.pillarRoots {

@@ -270,3 +270,18 @@ func TestCallLocalPillarYAMLKeepsFileOrder(t *testing.T) {
 		t.Fatalf("out.txt = %q; want %q", got, want)
 	}
 }
+
+// TestCallTreeOnlyWhenNeeded: as salt-call --local, a function that needs
+// no state tree runs without one; a tree the command line names must
+// exist.
+func TestCallTreeOnlyWhenNeeded(t *testing.T) {
+	out, errOut, code := brine(t, "call", "--local", "--id", "w", "--out", "json", "test.ping")
+	if code != 0 || !strings.Contains(out, "true") {
+		t.Fatalf("test.ping with no --file-root = %d %q %q", code, out, errOut)
+	}
+	missing := filepath.Join(t.TempDir(), "nope")
+	_, errOut, code = brine(t, "call", "--local", "--file-root", missing, "test.ping")
+	if code != int(ExitUsage) || !strings.Contains(errOut, "--file-root "+missing+": not a directory") {
+		t.Fatalf("a missing --file-root = %d %q", code, errOut)
+	}
+}
