@@ -91,7 +91,7 @@ func fileKVEdit(lines []string, keys []string, want map[string]string, sep, unco
 // such as /etc/default/* or sshd_config: a key's line gets the wanted
 // value in place; other lines are kept byte for byte.
 //
-// Salt: comments are Salt's; the changes are a diff, as a dry run reports them too.
+// Salt: the comments are modelled on Salt 3006's file.keyvalue but not yet checked against its source; the changes are a diff, as a dry run reports them too.
 func fileKeyvalue(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
