@@ -87,6 +87,13 @@ say "what web1's folder now holds"
 (cd "$work/web1/root" && find . -type f | sort | sed 's/^\.//')
 echo "--- /etc/motd"; cat "$work/web1/root/etc/motd"
 
-say "brine '*' state.highstate again: nothing left to change"
+say "someone edits web1's /etc/motd by hand; a dry run finds it, and brine drift says where"
+echo "edited by hand" >>"$work/web1/root/etc/motd"
+"$BRINE" '*' state.highstate test=True -c "$work/etc" -t 30 >/dev/null || true
+drift=0
+"$BRINE" drift -c "$work/etc" || drift=$?
+[ "$drift" = 2 ] || { echo "demo: brine drift exited $drift; want 2 (drift found)" >&2; rc=1; }
+
+say "brine '*' state.highstate again: only the hand edit is put back"
 "$BRINE" '*' state.highstate --state-verbose=false -c "$work/etc" -t 30 || rc=$?
 exit $rc

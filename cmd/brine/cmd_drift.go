@@ -145,6 +145,13 @@ func writeDriftJSON(w io.Writer, ms []proto.DriftMinion) error {
 	return err
 }
 
+// indentText is a minion's text of several lines (a comment, a diff),
+// escaped for the terminal but for its newlines, each line after the
+// first indented.
+func indentText(s, indent string) string {
+	return strings.ReplaceAll(output.SafeText(s), "\n", "\n"+indent)
+}
+
 // driftTable is the report for people: one line a minion, then the
 // states of each that drifted or failed, with their diffs. Everything a
 // minion sent is escaped for the terminal.
@@ -178,7 +185,7 @@ func driftTable(ms []proto.DriftMinion) string {
 		}
 		fmt.Fprintf(&b, "\n%s:\n", safe(d.ID))
 		if d.Error != "" {
-			fmt.Fprintf(&b, "    %s\n", strings.ReplaceAll(safe(strings.TrimSpace(d.Error)), "\n", "\n    "))
+			fmt.Fprintf(&b, "    %s\n", indentText(strings.TrimSpace(d.Error), "    "))
 		}
 		for _, st := range d.States {
 			res := "would change"
@@ -189,12 +196,12 @@ func driftTable(ms []proto.DriftMinion) string {
 			}
 			fmt.Fprintf(&b, "  %s %s (id %s, sls %s): %s\n", safe(st.Func), safe(st.Name), safe(st.ID), safe(st.SLS), res)
 			if st.Comment != "" {
-				fmt.Fprintf(&b, "    %s\n", strings.ReplaceAll(safe(st.Comment), "\n", "\n    "))
+				fmt.Fprintf(&b, "    %s\n", indentText(st.Comment, "    "))
 			}
 			for _, k := range sortedKeys(st.Changes) {
 				v := st.Changes[k]
 				if s, ok := v.(string); ok && strings.Contains(s, "\n") {
-					fmt.Fprintf(&b, "    %s:\n        %s\n", safe(k), strings.ReplaceAll(safe(strings.TrimRight(s, "\n")), "\n", "\n        "))
+					fmt.Fprintf(&b, "    %s:\n        %s\n", safe(k), indentText(strings.TrimRight(s, "\n"), "        "))
 					continue
 				}
 				j, _ := json.Marshal(v)

@@ -39,7 +39,7 @@ func TestDriftOutputsAndCodes(t *testing.T) {
 	at := time.Date(2026, 12, 6, 5, 0, 0, 0, time.Local)
 	clean := proto.DriftMinion{ID: "db1", Status: proto.DriftClean, JID: "20261206050000000001", Time: at, Total: 3}
 	drifted := proto.DriftMinion{ID: "web1", Status: proto.DriftDrifted, JID: "20261206050000000002", Time: at, Schedule: "drift-check", Total: 3,
-		States: []proto.DriftState{{ID: "motd", Name: "/etc/motd", Func: "file.managed", SLS: "base", Comment: "The file /etc/motd is set to be changed",
+		States: []proto.DriftState{{ID: "motd", Name: "/etc/motd", Func: "file.managed", SLS: "base", Comment: "The file /etc/motd is set to be changed\nNote: No changes made",
 			Changes: map[string]any{"diff": "--- \n+++ \n@@ -1 +1 @@\n-hacked\x1b[2J\n+hello\n"}}}}
 	unknown := proto.DriftMinion{ID: "new1", Status: proto.DriftUnknown}
 	failed := proto.DriftMinion{ID: "bad1", Status: proto.DriftFailed, JID: "20261206050000000003", Time: at, Error: "Rendering SLS 'base:web' failed"}
@@ -50,7 +50,8 @@ func TestDriftOutputsAndCodes(t *testing.T) {
 		t.Errorf("drift -G role:web: exit %d, target %q %q; want 2, role:web grain", code, f.tgt, f.tgtType)
 	}
 	for _, want := range []string{"web1    drifted   1/3", "db1     clean     0/3", "(drift-check)",
-		"file.managed /etc/motd (id motd, sls base): would change", "-hacked\\x1b[2J", "2 minions: 1 drifted, 1 clean"} {
+		"file.managed /etc/motd (id motd, sls base): would change",
+		"    The file /etc/motd is set to be changed\n    Note: No changes made\n", "\n        @@ -1 +1 @@\n        -hacked\\x1b[2J\n        +hello\n", "2 minions: 1 drifted, 1 clean"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("drift table lacks %q:\n%s", want, out)
 		}
