@@ -380,7 +380,7 @@ func TestReplayedJobRefused(t *testing.T) {
 		IssuedAt: now, Expiry: now.Add(time.Minute), Nonce: proto.NewNonce()})
 	_ = nc.Publish(proto.SubjJob("m1"), b)
 	_ = nc.Flush()
-	e.Minions["m1"].WaitLog(`job refused.*pinned master key`, 1, 5*time.Second)
+	e.Minions["m1"].WaitLog(`job refused.*signed by a key the minion does not trust`, 1, 5*time.Second)
 }
 
 func TestMasterRestartMidJob(t *testing.T) {
