@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/minion"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
@@ -81,27 +83,24 @@ func (o *eventsOptions) run(ctx context.Context, s *streams) error {
 }
 
 // printEvent prints an event as salt-run state.event does: the tag, a
-// tab, the data with its _stamp, keys sorted; indented by four with
-// pretty.
+// tab, the data with its _stamp as Python's json.dumps(sort_keys=True)
+// writes it (on one line; indented by four with pretty). Numbers keep
+// their digits.
 func printEvent(w io.Writer, e proto.Event, pretty bool) error {
 	var data any
-	if err := json.Unmarshal(e.Data, &data); err != nil {
+	d := json.NewDecoder(bytes.NewReader(e.Data))
+	d.UseNumber()
+	if err := d.Decode(&data); err != nil {
 		data = string(e.Data)
 	}
-	if d, ok := data.(map[string]any); ok {
-		d["_stamp"] = e.Stamp.UTC().Format("2006-01-02T15:04:05.000000")
+	if m, ok := data.(map[string]any); ok {
+		m["_stamp"] = e.Stamp.UTC().Format("2006-01-02T15:04:05.000000")
 	}
-	var b []byte
-	var err error
+	text := output.JSONLine(data)
 	if pretty {
-		b, err = json.MarshalIndent(data, "", "    ")
-	} else {
-		b, err = json.Marshal(data)
+		text = output.JSON(data)
 	}
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\t%s\n", e.Tag, b)
+	_, err := fmt.Fprintf(w, "%s\t%s\n", output.Safe(e.Tag), output.SafeText(text))
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,8 +168,24 @@ func JSON(v any) string {
 	return b.String()
 }
 
+// JSONLine encodes a value on one line as Python's json.dumps does with
+// sort_keys and its default separators (", " and ": "), as Salt prints
+// an event without pretty=True.
+func JSONLine(v any) string {
+	var b strings.Builder
+	writeJSON(&b, normalize(v), oneLineJSON)
+	return b.String()
+}
+
+// oneLineJSON is writeJSON's indent for a value on one line.
+const oneLineJSON = -1
+
 func writeJSON(b *strings.Builder, v any, indent int) {
-	pad := strings.Repeat(" ", indent+4)
+	// Inside a value on one line: no newline, no pad, and Python's ", ".
+	open, sep, end, pad, inner := "\n", ",\n", "\n"+strings.Repeat(" ", max(indent, 0)), strings.Repeat(" ", indent+4), indent+4
+	if indent == oneLineJSON {
+		open, sep, end, pad, inner = "", ", ", "", "", oneLineJSON
+	}
 	switch t := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -176,6 +193,8 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 		b.WriteString(strconv.FormatBool(t))
 	case int64:
 		b.WriteString(strconv.FormatInt(t, 10))
+	case *big.Int:
+		b.WriteString(t.String())
 	case float64:
 		switch {
 		case math.IsNaN(t):
@@ -194,15 +213,15 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 			b.WriteString("[]")
 			return
 		}
-		b.WriteString("[\n")
+		b.WriteString("[" + open)
 		for i, e := range t {
 			if i > 0 {
-				b.WriteString(",\n")
+				b.WriteString(sep)
 			}
 			b.WriteString(pad)
-			writeJSON(b, e, indent+4)
+			writeJSON(b, e, inner)
 		}
-		b.WriteString("\n" + strings.Repeat(" ", indent) + "]")
+		b.WriteString(end + "]")
 	case map[string]any:
 		keys := make([]string, 0, len(t))
 		for k := range t {
@@ -219,15 +238,15 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 			b.WriteString("{}")
 			return
 		}
-		b.WriteString("{\n")
+		b.WriteString("{" + open)
 		for i, kv := range t {
 			if i > 0 {
-				b.WriteString(",\n")
+				b.WriteString(sep)
 			}
 			b.WriteString(pad + jsonString(kv.Key) + ": ")
-			writeJSON(b, kv.Value, indent+4)
+			writeJSON(b, kv.Value, inner)
 		}
-		b.WriteString("\n" + strings.Repeat(" ", indent) + "}")
+		b.WriteString(end + "}")
 	default:
 		b.WriteString(jsonString(fmt.Sprint(t)))
 	}
@@ -267,6 +286,8 @@ func yamlNode(v any) *yaml.Node {
 		return scalar("!!bool", strconv.FormatBool(t))
 	case int64:
 		return scalar("!!int", strconv.FormatInt(t, 10))
+	case *big.Int:
+		return scalar("!!int", t.String())
 	case float64:
 		return scalar("!!float", pyfmt.Float(t))
 	case string:

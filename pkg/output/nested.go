@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -81,6 +82,9 @@ func normalize(v any) any {
 	case json.Number:
 		if n, err := t.Int64(); err == nil {
 			return n
+		}
+		if n, ok := new(big.Int).SetString(t.String(), 10); ok {
+			return n // an int past int64, whole as Python keeps it
 		}
 		if f, err := t.Float64(); err == nil {
 			return f

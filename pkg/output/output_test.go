@@ -419,3 +419,21 @@ func TestTypedWireMap(t *testing.T) {
 		t.Errorf("typed wire map:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestBigIntsStayWhole: an integer past int64 from the wire (a
+// json.Number) prints whole in every outputter, as Python's int does.
+func TestBigIntsStayWhole(t *testing.T) {
+	v := map[string]any{"n": json.Number("20261206060000123456")}
+	y, err := YAML(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]string{"json": JSON(v), "line": JSONLine(v), "yaml": y} {
+		if !strings.Contains(got, "20261206060000123456") {
+			t.Errorf("%s: %q lost digits", name, got)
+		}
+	}
+	if got := JSONLine(map[string]any{"b": []any{1, "x"}, "a": map[string]any{}}); got != `{"a": {}, "b": [1, "x"]}` {
+		t.Errorf("JSONLine = %s", got)
+	}
+}
