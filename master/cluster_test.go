@@ -620,6 +620,34 @@ func TestChunkFromAnotherMaster(t *testing.T) {
 
 func clipBytes(b []byte) []byte { return b[:min(len(b), 40)] }
 
+// TestTreeHash: two masters serving the same tree give one hash; a tree
+// with another file, or another environment, gives another.
+func TestTreeHash(t *testing.T) {
+	tree, other := t.TempDir(), t.TempDir()
+	for p, s := range map[string]string{filepath.Join(tree, "top.sls"): "base: {}\n", filepath.Join(tree, "sub", "a.sls"): "a: {}\n", filepath.Join(other, "a.sls"): "b: {}\n"} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newFileServer(map[string][]string{"base": {tree}}, testLog()).treeHash()
+	same := newFileServer(map[string][]string{"base": {tree}}, testLog()).treeHash()
+	if a == "" || a != same {
+		t.Errorf("one tree, two hashes: %q %q", a, same)
+	}
+	for name, roots := range map[string]map[string][]string{
+		"another tree":       {"base": {other}},
+		"another env":        {"base": {tree}, "dev": {other}},
+		"the tree elsewhere": {"prod": {tree}},
+	} {
+		if h := newFileServer(roots, testLog()).treeHash(); h == a {
+			t.Errorf("%s: the same hash %q", name, h)
+		}
+	}
+}
+
 // TestGrowFromOneMaster: a master that ran alone becomes the first node
 // of a cluster: its minions stay accepted (none is keyed again), their
 // grains and the job cache are there, and the old store is kept aside.

@@ -1,8 +1,6 @@
 package master
 
 import (
-	"os"
-	"path"
 	"sync"
 	"time"
 )
@@ -48,32 +46,13 @@ func (f *fileServer) findHash(sha string) bool {
 	if f.known(sha) { // found by the walk before this one
 		return true
 	}
-	for env := range f.roots {
-		rels, err := f.roots.List(env, ".")
-		if err != nil {
-			continue
-		}
-		for _, rel := range rels {
-			p, err := f.roots.Resolve(env, path.Clean(rel))
-			if err != nil {
-				continue
-			}
-			fi, err := os.Stat(p)
-			if err != nil || !fi.Mode().IsRegular() {
-				continue
-			}
-			f.mu.Lock()
-			h, ok := f.hashes[p]
-			f.mu.Unlock()
-			if !ok || h.size != fi.Size() || !h.mtime.Equal(fi.ModTime()) {
-				if h, err = f.hash(p, fi); err != nil {
-					continue
-				}
-			}
-			if h.sha == sha {
-				return true
-			}
-		}
+	found := false
+	f.eachFile(func(_, _ string, h hashed) bool {
+		found = h.sha == sha
+		return !found
+	})
+	if found {
+		return true
 	}
 	hf.mu.Lock()
 	if hf.miss == nil || len(hf.miss) >= maxMisses {

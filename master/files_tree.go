@@ -41,12 +41,24 @@ func (f *fileServer) treeHash() string {
 	if f.tree.sum != "" && time.Since(f.tree.at) < treeHashTTL {
 		return f.tree.sum
 	}
+	h := sha256.New()
+	f.eachFile(func(env, rel string, c hashed) bool {
+		h.Write([]byte(strings.Join([]string{env, rel, c.sha}, "\x00") + "\n"))
+		return true
+	})
+	f.tree = treeCache{at: time.Now(), sum: hex.EncodeToString(h.Sum(nil))}
+	return f.tree.sum
+}
+
+// eachFile calls fn with every regular file of the state tree and its
+// hash (hashed again only when its size or time changed), environments
+// and paths in order, until fn returns false.
+func (f *fileServer) eachFile(fn func(env, rel string, h hashed) bool) {
 	envs := make([]string, 0, len(f.roots))
 	for env := range f.roots {
 		envs = append(envs, env)
 	}
 	sort.Strings(envs)
-	h := sha256.New()
 	for _, env := range envs {
 		rels, err := f.roots.List(env, ".")
 		if err != nil {
@@ -63,18 +75,18 @@ func (f *fileServer) treeHash() string {
 				continue
 			}
 			f.mu.Lock()
-			c, ok := f.hashes[p]
+			h, ok := f.hashes[p]
 			f.mu.Unlock()
-			if !ok || c.size != fi.Size() || !c.mtime.Equal(fi.ModTime()) {
-				if c, err = f.hash(p, fi); err != nil {
+			if !ok || h.size != fi.Size() || !h.mtime.Equal(fi.ModTime()) {
+				if h, err = f.hash(p, fi); err != nil {
 					continue
 				}
 			}
-			h.Write([]byte(strings.Join([]string{env, rel, c.sha}, "\x00") + "\n"))
+			if !fn(env, rel, h) {
+				return
+			}
 		}
 	}
-	f.tree = treeCache{at: time.Now(), sum: hex.EncodeToString(h.Sum(nil))}
-	return f.tree.sum
 }
 
 // treeFun reports whether a job's function reads the state tree, and so
