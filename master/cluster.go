@@ -387,59 +387,31 @@ func (m *Master) watchGrains(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("master: watch grains: %w", err)
 	}
-	synced := make(chan struct{})
-	m.goOwned(func(ctx context.Context) {
-		defer func() { _ = w.Stop() }()
-		once := false
-		for {
-			var e jetstream.KeyValueEntry
-			var ok bool
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok = <-w.Updates():
-			}
-			if !ok {
-				return
-			}
-			if e == nil {
-				if !once {
-					once = true
-					close(synced)
-				}
-				continue
-			}
-			k := e.Key()
-			id, err := proto.IDOfToken(k)
-			if err != nil {
-				continue
-			}
-			if e.Operation() != jetstream.KeyValuePut {
-				m.mu.Lock()
-				delete(m.grains, id)
-				m.mu.Unlock()
-				continue
-			}
-			var g map[string]any
-			if err := json.Unmarshal(e.Value(), &g); err != nil {
-				m.refused.note("registry", k, "grains entry: "+err.Error())
-				continue
-			}
-			if g, err = checkGrains(id, g); err != nil {
-				m.refused.note("registry", k, "grains entry: "+err.Error())
-				continue
-			}
-			m.mu.Lock()
-			m.grains[id] = g
-			m.mu.Unlock()
+	return m.follow(ctx, "grains", w, func(e jetstream.KeyValueEntry) {
+		k := e.Key()
+		id, err := proto.IDOfToken(k)
+		if err != nil {
+			return
 		}
+		if e.Operation() != jetstream.KeyValuePut {
+			m.mu.Lock()
+			delete(m.grains, id)
+			m.mu.Unlock()
+			return
+		}
+		var g map[string]any
+		if err := json.Unmarshal(e.Value(), &g); err != nil {
+			m.refused.note("registry", k, "grains entry: "+err.Error())
+			return
+		}
+		if g, err = checkGrains(id, g); err != nil {
+			m.refused.note("registry", k, "grains entry: "+err.Error())
+			return
+		}
+		m.mu.Lock()
+		m.grains[id] = g
+		m.mu.Unlock()
 	})
-	select {
-	case <-synced:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("master: watch grains: %w", ctx.Err())
-	}
 }
 
 // CopyKeySet copies the key set of a cluster's first master (from, its

@@ -100,7 +100,6 @@ type Master struct {
 	keyIndex map[string]proto.KeyInfo
 	byNkey   map[string]string
 	denied   []proto.KeyInfo
-	keyWatch jetstream.KeyWatcher
 
 	subs []*nats.Subscription
 	// hub fans the event bus out in-process (events.go).
@@ -381,9 +380,6 @@ func (m *Master) Shutdown() {
 	}
 	m.signing.subs, m.signing.closed = nil, true
 	m.signing.mu.Unlock()
-	if m.keyWatch != nil {
-		_ = m.keyWatch.Stop()
-	}
 	m.work.wait()
 	m.wg.Wait()
 	m.hub.Close()

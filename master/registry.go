@@ -146,11 +146,46 @@ func (m *Master) watchKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("master: watch keys: %w", err)
 	}
-	m.keyWatch = w
+	return m.follow(ctx, "keys", w, func(e jetstream.KeyValueEntry) {
+		id, idErr := proto.IDOfToken(e.Key())
+		if idErr != nil {
+			// Listed (and deleted) under its store key.
+			id = e.Key()
+		}
+		if e.Operation() != jetstream.KeyValuePut {
+			m.unindexKey(id)
+			return
+		}
+		info, err := decodeKey(e.Key(), e.Value())
+		if err != nil {
+			m.refused.note("registry", e.Key(), err.Error())
+			info = proto.KeyInfo{ID: id, State: proto.KeyCorrupt}
+		}
+		m.indexKey(info)
+	})
+}
+
+// follow keeps an in-memory view of a bucket, as watchKeys, watchGrains
+// and watchTrust do: apply sees each entry the watcher delivers (puts
+// and deletes), on a goroutine the master owns until it stops, which
+// stops the watcher. It returns once the view holds every entry there
+// was (the watcher's nil marker), or when ctx ends first.
+func (m *Master) follow(ctx context.Context, what string, w jetstream.KeyWatcher, apply func(jetstream.KeyValueEntry)) error {
 	synced := make(chan struct{})
-	m.goOwned(func(context.Context) {
+	m.goOwned(func(ctx context.Context) {
+		defer func() { _ = w.Stop() }()
 		once := false
-		for e := range w.Updates() {
+		for {
+			var e jetstream.KeyValueEntry
+			var ok bool
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok = <-w.Updates():
+			}
+			if !ok {
+				return
+			}
 			if e == nil {
 				if !once {
 					once = true
@@ -158,28 +193,14 @@ func (m *Master) watchKeys(ctx context.Context) error {
 				}
 				continue
 			}
-			id, idErr := proto.IDOfToken(e.Key())
-			if idErr != nil {
-				// Listed (and deleted) under its store key.
-				id = e.Key()
-			}
-			if e.Operation() != jetstream.KeyValuePut {
-				m.unindexKey(id)
-				continue
-			}
-			info, err := decodeKey(e.Key(), e.Value())
-			if err != nil {
-				m.refused.note("registry", e.Key(), err.Error())
-				info = proto.KeyInfo{ID: id, State: proto.KeyCorrupt}
-			}
-			m.indexKey(info)
+			apply(e)
 		}
 	})
 	select {
 	case <-synced:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("master: watch keys: %w", ctx.Err())
+		return fmt.Errorf("master: watch %s: %w", what, ctx.Err())
 	}
 }
 

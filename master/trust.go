@@ -83,36 +83,11 @@ func (m *Master) watchTrust(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("master: watch trust chain: %w", err)
 	}
-	synced := make(chan struct{})
-	m.goOwned(func(ctx context.Context) {
-		defer func() { _ = w.Stop() }()
-		once := false
-		for {
-			var e jetstream.KeyValueEntry
-			var ok bool
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok = <-w.Updates():
-			}
-			if !ok {
-				return
-			}
-			if e != nil && e.Operation() == jetstream.KeyValuePut {
-				m.loadTrust(e.Value())
-			}
-			if e == nil && !once {
-				once = true
-				close(synced)
-			}
+	return m.follow(ctx, "trust chain", w, func(e jetstream.KeyValueEntry) {
+		if e.Operation() == jetstream.KeyValuePut {
+			m.loadTrust(e.Value())
 		}
 	})
-	select {
-	case <-synced:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("master: watch trust chain: %w", ctx.Err())
-	}
 }
 
 // loadTrust takes a chain from the store once it verifies whole.
