@@ -1,11 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -150,6 +150,19 @@ func allStates(m map[string]any) bool {
 	return true
 }
 
+// wireNumber reads a number of a return: the wire decodes numbers as
+// json.Number (a float64 when built in process).
+func wireNumber(v any) (float64, bool) {
+	switch t := v.(type) {
+	case float64:
+		return t, true
+	case json.Number:
+		f, err := t.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
 // stateRowOf reads one state's result; its key is Salt's
 // "module_|-id_|-name_|-function".
 func stateRowOf(key string, r map[string]any) stateRow {
@@ -173,10 +186,10 @@ func stateRowOf(key string, r map[string]any) stateRow {
 	}
 	row.Comment = textOf(r["comment"])
 	// The wire keeps numbers as json.Number.
-	if d, ok := output.Number(r["duration"]); ok {
+	if d, ok := wireNumber(r["duration"]); ok {
 		row.Duration = d
 	}
-	if n, ok := output.Number(r["__run_num__"]); ok {
+	if n, ok := wireNumber(r["__run_num__"]); ok {
 		row.Run = int(n)
 	}
 	if ch, ok := r["changes"].(map[string]any); ok && len(ch) > 0 {

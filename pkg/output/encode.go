@@ -82,7 +82,7 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 		}
 		comps := strings.Split(k, "_|-")
 		res, hasRes := st["result"]
-		rn, hasRN := Number(st["__run_num__"])
+		rn, hasRN := number(st["__run_num__"])
 		if len(comps) != 4 || !hasRes || !hasRN {
 			return nil, false
 		}
@@ -133,7 +133,7 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 				r.Start = t
 			}
 		}
-		if ms, ok := Number(st["duration"]); ok {
+		if ms, ok := number(st["duration"]); ok {
 			r.Duration = time.Duration(math.Round(ms*1000)) * time.Microsecond
 		}
 		out = append(out, r)
@@ -142,9 +142,7 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 	return out, true
 }
 
-// Number reads a number as it comes from JSON: a float64, or a json.Number
-// when the decoder kept numbers as text (the wire does), or an int.
-func Number(v any) (float64, bool) {
+func number(v any) (float64, bool) {
 	switch t := v.(type) {
 	case float64:
 		return t, true
