@@ -42,10 +42,14 @@ func (m *Master) authorize(msg *nats.Msg) {
 		m.refused.note("auth", "callout", "bad request: "+err.Error())
 		return
 	}
-	if m.srv != nil && req.Server.ID != m.srv.ID() {
-		// In a cluster every node's callout reaches every master: each
-		// answers its own node's alone, so that one answer comes, and
-		// from the master that can see and kick the connection.
+	// In a cluster every node's callout reaches every master: each
+	// answers its own node's alone, so that one answer comes, and from
+	// the master that can see and kick the connection. A leaf node's
+	// callout comes over its leaf connection: the master of the node it
+	// is connected to answers it, and cannot kick what it authorises
+	// (the authorisation's expiry does).
+	own := m.srv == nil || req.Server.ID == m.srv.ID()
+	if !own && !m.fromLeaf(req.Server) {
 		return
 	}
 	respond := func(userJWT, reason string) {
@@ -86,12 +90,16 @@ func (m *Master) authorize(msg *nats.Msg) {
 		uc.Limits.Payload = pendingPayload
 		uc.Limits.Subs = 0
 	}
-	ids := m.cids[nk]
-	if ids == nil {
-		ids = map[uint64]struct{}{}
-		m.cids[nk] = ids
+	if own {
+		// A client id is the server's own: one from a leaf node names
+		// another connection here, or none.
+		ids := m.cids[nk]
+		if ids == nil {
+			ids = map[uint64]struct{}{}
+			m.cids[nk] = ids
+		}
+		ids[req.ClientInformation.ID] = struct{}{}
 	}
-	ids[req.ClientInformation.ID] = struct{}{}
 	m.mu.Unlock()
 
 	tok, err := uc.Encode(signerFor(m.issuer))
@@ -102,6 +110,17 @@ func (m *Master) authorize(msg *nats.Msg) {
 	}
 	m.log.Debug("auth", "nkey", nk, "as", uc.Name)
 	respond(tok, "")
+}
+
+// fromLeaf reports whether a callout request names a leaf node
+// connected to the embedded server now: its name is one the server
+// knows a leaf connection by, and it is not this server nor claims its
+// id.
+func (m *Master) fromLeaf(si jwt.ServerID) bool {
+	if m.srv == nil || si.Name == "" || si.ID == "" || si.ID == m.srv.ID() || si.Name == m.srv.Name() {
+		return false
+	}
+	return m.leafNames()[si.Name]
 }
 
 func verifyNonce(nk, sig, nonce string) error {
@@ -181,8 +200,8 @@ func (m *Master) connectedCID(nk string) (connected, ok bool) {
 			return true, true
 		}
 	}
-	if m.cfg.Clustered() {
-		// Connected to another node, maybe: presence tells.
+	if m.cfg.Clustered() || m.cfg.LeafNodes.Listen != "" {
+		// Connected to another node or a leaf, maybe: presence tells.
 		return false, false
 	}
 	return false, true

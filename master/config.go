@@ -90,6 +90,9 @@ type Config struct {
 	// Cluster makes the embedded server one node of a NATS cluster
 	// (docs/scaling.md); without cluster.listen the master is alone.
 	Cluster ClusterConfig `yaml:"cluster"`
+	// LeafNodes takes NATS leaf nodes of remote sites (brine leaf,
+	// docs/scaling.md); off unless leafnodes.listen is set.
+	LeafNodes LeafNodesConfig `yaml:"leafnodes"`
 	// JetStreamReplicas is how many copies of the job cache and of the
 	// key, grains and presence registries the store keeps: 0 is 1 alone
 	// and 3 in a cluster (embedded, or the external one nats_url names).
@@ -182,6 +185,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Metrics.validate(); err != nil {
+		return err
+	}
+	if err := c.validateLeafNodes(); err != nil {
 		return err
 	}
 	if err := c.validateCluster(); err != nil {

@@ -270,6 +270,11 @@ func (m *Master) startEmbedded() error {
 		opts.TLSTimeout = 5
 		m.caFing = fing
 	}
+	if m.cfg.LeafNodes.Listen != "" {
+		if err := m.leafOptions(opts); err != nil {
+			return err
+		}
+	}
 	if m.cfg.Clustered() {
 		if err := m.clusterOptions(opts); err != nil {
 			return err

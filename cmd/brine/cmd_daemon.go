@@ -163,3 +163,29 @@ func newMinionCmd(s *streams) *cobra.Command {
 	cmd.Flags().BoolVar(&o.check, "check", false, "check minion.yaml and the way to the master (DNS, TCP, TLS and pin, login, acceptance), print each step, and exit (1 on a failure)")
 	return cmd
 }
+
+func newLeafCmd(s *streams) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "leaf",
+		Short: "Run a NATS leaf node for a remote site's minions, joined to the master",
+		Example: `  # Run the leaf node of /etc/brine/leaf.yaml (docs/scaling.md, Remote sites)
+  brine leaf -c /etc/brine`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkConfigDir(dir, cmd.Flags().Changed("config-dir")); err != nil {
+				return err
+			}
+			cfg, err := master.LoadLeafConfig(dir)
+			if err != nil {
+				return err
+			}
+			log := newLogger(s.err, cfg.LogLevel)
+			ctx, cancel := signalContext()
+			defer cancel()
+			return master.RunLeaf(ctx, cfg, log, func() { notifyReady(ctx, log) })
+		},
+	}
+	cmd.Flags().StringVarP(&dir, "config-dir", "c", master.DefaultDir, "directory holding leaf.yaml")
+	return cmd
+}

@@ -115,7 +115,7 @@ func TestCompleteFromMaster(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{""}, []string{"call", "completion", "cp", "drift", "event", "events", "help", "jobs", "key", "master", "minion", "run", "ssh", "trust", "db2", "web3"}}, // commands, then accepted minions
+		{[]string{""}, []string{"call", "completion", "cp", "drift", "event", "events", "help", "jobs", "key", "leaf", "master", "minion", "run", "ssh", "trust", "db2", "web3"}}, // commands, then accepted minions
 		{[]string{"w"}, []string{"web3"}},                                // by prefix
 		{[]string{"key", "accept", ""}, []string{"db1", "web1", "web2"}}, // pending and rejected
 		{[]string{"key", "accept", "web1", ""}, []string{"db1", "web2"}}, // not twice

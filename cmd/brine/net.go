@@ -7,7 +7,7 @@ import (
 // netCommands returns the commands that talk to a master over NATS:
 // master, minion, key, jobs.
 func netCommands(s *streams) []*cobra.Command {
-	return []*cobra.Command{newMasterCmd(s), newMinionCmd(s), newKeyCmd(s), newJobsCmd(s), newSSHCmd(s), newSSHShimCmd(s), newEventsCmd(s), newEventCmd(s), newCpCmd(s), newRunCmd(s), newTrustCmd(s), newDriftCmd(s)}
+	return []*cobra.Command{newMasterCmd(s), newMinionCmd(s), newLeafCmd(s), newKeyCmd(s), newJobsCmd(s), newSSHCmd(s), newSSHShimCmd(s), newEventsCmd(s), newEventCmd(s), newCpCmd(s), newRunCmd(s), newTrustCmd(s), newDriftCmd(s)}
 }
 
 // addTargetFlags adds the Salt-style targeting and output flags to the

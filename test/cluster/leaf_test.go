@@ -1,0 +1,79 @@
+package cluster
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/test/harness"
+)
+
+const leafTree = `
+-- top.sls --
+base:
+  '*':
+    - site
+-- site.sls --
+hello:
+  file.managed:
+    - name: /site/hello
+    - contents: from the centre
+    - makedirs: True
+`
+
+// TestRemoteSiteLeaf: a master that takes leaf nodes, a brine leaf
+// joined to it, and a minion that connects to the leaf alone. Its key
+// is accepted at the centre; test.ping and a state.apply from the
+// centre reach it through the leaf and return.
+func TestRemoteSiteLeaf(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes: a master, a leaf node and a minion")
+	}
+	hub := harness.FreePort(t)
+	e := harness.NewEnv(t, leafTree, "", fmt.Sprintf("leafnodes: {listen: 127.0.0.1:%d}\n", hub))
+
+	site := harness.FreePort(t)
+	dir := filepath.Join(e.Dir, "leaf")
+	harness.WriteFile(t, filepath.Join(dir, "leaf.yaml"), fmt.Sprintf(`name: site-a
+listen: 127.0.0.1:%d
+hub: nats-leaf://127.0.0.1:%d
+secret_file: %s
+log_level: debug
+`, site, hub, filepath.Join(e.Dir, "master", master.LeafSecretFile)))
+	leaf := harness.StartProc(t, "leaf", filepath.Join(dir, "leaf.log"), "leaf", "-c", dir)
+	t.Cleanup(func() {
+		leaf.Stop()
+		if t.Failed() {
+			t.Logf("--- leaf log (end):\n%s", harness.Tail(leaf.LogText(), 3000))
+		}
+	})
+	leaf.WaitLog("leaf ready", 1, 20*time.Second)
+	leaf.WaitLog(`Leafnode connection created`, 1, 20*time.Second)
+
+	// The minion knows the leaf alone.
+	mdir := filepath.Join(e.Dir, "m1")
+	if err := os.MkdirAll(filepath.Join(mdir, "root"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	harness.WriteFile(t, filepath.Join(mdir, "minion.yaml"),
+		harness.MinionYAML("m1", fmt.Sprintf("nats://127.0.0.1:%d", site), mdir, "", ""))
+	e.Minions["m1"] = harness.StartProc(t, "m1", filepath.Join(mdir, "minion.log"), "minion", "-c", mdir)
+	e.AcceptAll("m1")
+
+	out, errOut, code := e.Brine("*", "test.ping", "--out", "json")
+	if code != 0 || !strings.Contains(out, `"m1": true`) {
+		t.Fatalf("test.ping through the leaf: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = e.Brine("m1", "state.apply", "-t", "30")
+	if code != 0 {
+		t.Fatalf("state.apply through the leaf: exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(mdir, "root", "site", "hello"))
+	if err != nil || string(b) != "from the centre\n" {
+		t.Fatalf("the state's file on the site's minion: %q, %v", b, err)
+	}
+}
