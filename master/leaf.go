@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -130,6 +131,15 @@ func (m *Master) leafNames() map[string]bool {
 	return names
 }
 
+// LeafConfigError is a leaf.yaml key brine leaf cannot run with.
+type LeafConfigError struct {
+	Key string
+	Err error
+}
+
+func (e *LeafConfigError) Error() string { return fmt.Sprintf("leaf config: %s: %v", e.Key, e.Err) }
+func (e *LeafConfigError) Unwrap() error { return e.Err }
+
 // LeafConfig is leaf.yaml, the config of brine leaf.
 type LeafConfig struct {
 	// Name is the leaf server's name, unique among the hub's leaves.
@@ -172,14 +182,14 @@ func LoadLeafConfig(dir string) (*LeafConfig, error) {
 	}
 	switch {
 	case c.Name == "":
-		return nil, &ClusterError{"name", errors.New("empty: name this leaf, uniquely among the hub's leaves")}
+		return nil, &LeafConfigError{"name", errors.New("empty: name this leaf, uniquely among the hub's leaves")}
 	case !clusterNameRE.MatchString(c.Name):
-		return nil, &ClusterError{"name", fmt.Errorf("%q: letters, digits, '-' and '_' only", c.Name)}
+		return nil, &LeafConfigError{"name", fmt.Errorf("%q: letters, digits, '-' and '_' only", c.Name)}
 	case c.Hub == "":
-		return nil, &ClusterError{"hub", errors.New("empty: the master's leafnodes.listen, nats-leaf://host:port")}
+		return nil, &LeafConfigError{"hub", errors.New("empty: the master's leafnodes.listen, nats-leaf://host:port")}
 	}
 	if _, _, err := splitListen(c.Listen); err != nil {
-		return nil, &ClusterError{"listen", err}
+		return nil, &LeafConfigError{"listen", err}
 	}
 	return &c, nil
 }
@@ -202,7 +212,7 @@ func (l *Leaf) Shutdown() {
 func StartLeaf(c *LeafConfig, log *slog.Logger) (*Leaf, error) {
 	host, port, err := splitListen(c.Listen)
 	if err != nil {
-		return nil, &ClusterError{"listen", err}
+		return nil, &LeafConfigError{"listen", err}
 	}
 	b, err := os.ReadFile(c.Secret)
 	if err != nil {
@@ -213,27 +223,27 @@ func StartLeaf(c *LeafConfig, log *slog.Logger) (*Leaf, error) {
 		return nil, err
 	}
 	if !nkeys.IsValidPublicAccountKey(sec.Issuer) || sec.Secret == "" {
-		return nil, &ClusterError{"secret_file", fmt.Errorf("%s: want the master's %s", c.Secret, LeafSecretFile)}
+		return nil, &LeafConfigError{"secret_file", fmt.Errorf("%s: want the master's %s", c.Secret, LeafSecretFile)}
 	}
 	hub, err := url.Parse(c.Hub)
 	if err != nil || hub.Host == "" || hub.User != nil {
-		return nil, &ClusterError{"hub", fmt.Errorf("%q: want nats-leaf://host:port, no credentials", c.Hub)}
+		return nil, &LeafConfigError{"hub", fmt.Errorf("%q: want nats-leaf://host:port, no credentials", c.Hub)}
 	}
 	switch hub.Scheme {
 	case "nats-leaf", "nats", "tls":
 	default:
-		return nil, &ClusterError{"hub", fmt.Errorf("%q: want nats-leaf://host:port or tls://host:port", c.Hub)}
+		return nil, &LeafConfigError{"hub", fmt.Errorf("%q: want nats-leaf://host:port or tls://host:port", c.Hub)}
 	}
 	hub.User = url.UserPassword(leafUser, sec.Secret)
 	remote := &server.RemoteLeafOpts{URLs: []*url.URL{hub}}
 	if hub.Scheme == "tls" || !IsLoopback(hub.Hostname()) {
-		pem, err := os.ReadFile(c.CA)
+		caPEM, err := os.ReadFile(c.CA)
 		if err != nil {
 			return nil, fmt.Errorf("leaf: ca_file (the hub speaks TLS beyond loopback): %w", err)
 		}
 		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &ClusterError{"ca_file", fmt.Errorf("%s holds no certificate", c.CA)}
+		if !pool.AppendCertsFromPEM(caPEM) {
+			return nil, &LeafConfigError{"ca_file", fmt.Errorf("%s holds no certificate", c.CA)}
 		}
 		remote.TLS = true
 		remote.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, ServerName: hub.Hostname()}
@@ -263,11 +273,20 @@ func StartLeaf(c *LeafConfig, log *slog.Logger) (*Leaf, error) {
 		if err != nil {
 			return nil, fmt.Errorf("leaf: tls_cert: %w", err)
 		}
+		if len(cert.Certificate) == 1 {
+			// The minions check the chain ends at the CA they pinned:
+			// the master's, which the leaf has in ca_file.
+			ca, err := caDER(c.CA)
+			if err != nil {
+				return nil, fmt.Errorf("leaf: tls_cert holds no chain, and ca_file: %w", err)
+			}
+			cert.Certificate = append(cert.Certificate, ca)
+		}
 		opts.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		opts.TLS = true
 		opts.TLSTimeout = 5
 	case !IsLoopback(host):
-		return nil, &ClusterError{"tls_cert", fmt.Errorf("listen %s is beyond loopback: give the leaf a certificate issued by the master's CA (docs/scaling.md)", c.Listen)}
+		return nil, &LeafConfigError{"tls_cert", fmt.Errorf("listen %s is beyond loopback: give the leaf a certificate issued by the master's CA (docs/scaling.md)", c.Listen)}
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {
@@ -296,4 +315,44 @@ func RunLeaf(ctx context.Context, c *LeafConfig, log *slog.Logger, ready func())
 	<-ctx.Done()
 	l.Shutdown()
 	return nil
+}
+
+// caDER is the first certificate of a PEM file.
+func caDER(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			return nil, fmt.Errorf("%s holds no certificate", path)
+		}
+		if blk.Type == "CERTIFICATE" {
+			return blk.Bytes, nil
+		}
+	}
+}
+
+// Leaf certificate files IssueLeafCert writes.
+const (
+	LeafCertFile = "leaf.pem"
+	LeafKeyFile  = "leaf-key.pem"
+)
+
+// IssueLeafCert makes the certificate a leaf node shows its minions,
+// from the CA in the master's state dir (the CA the minions pin), for
+// names (the leaf's host names or addresses): LeafCertFile, the CA
+// after it, and LeafKeyFile (0600) in outDir.
+func IssueLeafCert(stateDir, outDir string, names []string) error {
+	if len(names) == 0 {
+		return errors.New("leaf cert: name the leaf's host names or addresses")
+	}
+	ca, err := loadCA(stateDir)
+	if err != nil {
+		return err
+	}
+	return ca.issue(filepath.Join(outDir, LeafCertFile), filepath.Join(outDir, LeafKeyFile), "brine leaf", names,
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth})
 }

@@ -187,5 +187,30 @@ func newLeafCmd(s *streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&dir, "config-dir", "c", master.DefaultDir, "directory holding leaf.yaml")
+	cmd.AddCommand(newLeafCertCmd())
+	return cmd
+}
+
+func newLeafCertCmd() *cobra.Command {
+	var dir, out string
+	cmd := &cobra.Command{
+		Use:   "cert NAME…",
+		Short: "On the master: issue a leaf node's certificate from the master's CA",
+		Example: `  # For the leaf at leaf.site-a.example: leaf.pem and leaf-key.pem here
+  brine leaf cert -c /etc/brine leaf.site-a.example`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkConfigDir(dir, cmd.Flags().Changed("config-dir")); err != nil {
+				return err
+			}
+			cfg, err := master.LoadConfig(dir)
+			if err != nil {
+				return err
+			}
+			return master.IssueLeafCert(cfg.StateDir, out, args)
+		},
+	}
+	cmd.Flags().StringVarP(&dir, "config-dir", "c", master.DefaultDir, "directory holding the master's master.yaml")
+	cmd.Flags().StringVarP(&out, "out", "o", ".", "directory to write leaf.pem and leaf-key.pem in")
 	return cmd
 }

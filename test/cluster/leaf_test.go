@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,8 @@ hello:
 `
 
 // TestRemoteSiteLeaf: a master that takes leaf nodes, a brine leaf
-// joined to it, and a minion that connects to the leaf alone. Its key
+// joined to it, and a minion that connects to the leaf alone, TLS on
+// every link (the leaf's certificate from brine leaf cert). Its key
 // is accepted at the centre; test.ping and a state.apply from the
 // centre reach it through the leaf and return.
 func TestRemoteSiteLeaf(t *testing.T) {
@@ -34,16 +36,36 @@ func TestRemoteSiteLeaf(t *testing.T) {
 		t.Skip("real processes: a master, a leaf node and a minion")
 	}
 	hub := harness.FreePort(t)
-	e := harness.NewEnv(t, leafTree, "", fmt.Sprintf("leafnodes: {listen: 127.0.0.1:%d}\n", hub))
+	e := harness.NewEnv(t, leafTree, "", fmt.Sprintf("tls: true\nleafnodes: {listen: 127.0.0.1:%d}\n", hub))
+	finger := regexp.MustCompile(`master ready.*ca_finger=(\S+)`).FindStringSubmatch(e.Master.LogText())
+	if finger == nil {
+		t.Fatalf("no ca_finger in the master's log")
+	}
 
+	// The leaf's certificate, issued at the centre from the master's CA;
+	// the master's secret and CA copied to the leaf.
 	site := harness.FreePort(t)
 	dir := filepath.Join(e.Dir, "leaf")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := e.Brine("leaf", "cert", "-c", e.Etc, "-o", dir, "127.0.0.1"); code != 0 {
+		t.Fatalf("brine leaf cert: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{master.LeafSecretFile, master.CAFile} {
+		b, err := os.ReadFile(filepath.Join(e.Dir, "master", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		harness.WriteFile(t, filepath.Join(dir, f), string(b))
+	}
 	harness.WriteFile(t, filepath.Join(dir, "leaf.yaml"), fmt.Sprintf(`name: site-a
 listen: 127.0.0.1:%d
-hub: nats-leaf://127.0.0.1:%d
-secret_file: %s
+hub: tls://127.0.0.1:%d
+tls_cert: leaf.pem
+tls_key: leaf-key.pem
 log_level: debug
-`, site, hub, filepath.Join(e.Dir, "master", master.LeafSecretFile)))
+`, site, hub))
 	leaf := harness.StartProc(t, "leaf", filepath.Join(dir, "leaf.log"), "leaf", "-c", dir)
 	t.Cleanup(func() {
 		leaf.Stop()
@@ -60,9 +82,11 @@ log_level: debug
 		t.Fatal(err)
 	}
 	harness.WriteFile(t, filepath.Join(mdir, "minion.yaml"),
-		harness.MinionYAML("m1", fmt.Sprintf("nats://127.0.0.1:%d", site), mdir, "", ""))
+		harness.MinionYAML("m1", fmt.Sprintf("tls://127.0.0.1:%d", site), mdir, "", ""))
 	e.Minions["m1"] = harness.StartProc(t, "m1", filepath.Join(mdir, "minion.log"), "minion", "-c", mdir)
 	e.AcceptAll("m1")
+	// The minion pinned the master's CA, through the leaf.
+	e.Minions["m1"].WaitLog(`msg="pinned the master".*ca_finger=`+regexp.QuoteMeta(finger[1]), 1, 10*time.Second)
 
 	out, errOut, code := e.Brine("*", "test.ping", "--out", "json")
 	if code != 0 || !strings.Contains(out, `"m1": true`) {
