@@ -30,13 +30,14 @@ hello:
 // joined to it, and a minion that connects to the leaf alone, TLS on
 // every link (the leaf's certificate from brine leaf cert). Its key
 // is accepted at the centre; test.ping and a state.apply from the
-// centre reach it through the leaf and return.
+// centre reach it through the leaf and return. Rejected at the centre,
+// it is out once its authorisation expires (auth_ttl).
 func TestRemoteSiteLeaf(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real processes: a master, a leaf node and a minion")
 	}
 	hub := harness.FreePort(t)
-	e := harness.NewEnv(t, leafTree, "", fmt.Sprintf("tls: true\nleafnodes: {listen: 127.0.0.1:%d}\n", hub))
+	e := harness.NewEnv(t, leafTree, "", fmt.Sprintf("tls: true\nauth_ttl: 3s\nleafnodes: {listen: 127.0.0.1:%d}\n", hub))
 	finger := regexp.MustCompile(`master ready.*ca_finger=(\S+)`).FindStringSubmatch(e.Master.LogText())
 	if finger == nil {
 		t.Fatalf("no ca_finger in the master's log")
@@ -99,5 +100,16 @@ log_level: debug
 	b, err := os.ReadFile(filepath.Join(mdir, "root", "site", "hello"))
 	if err != nil || string(b) != "from the centre\n" {
 		t.Fatalf("the state's file on the site's minion: %q, %v", b, err)
+	}
+
+	// Revoked at the centre: the master cannot disconnect a client of
+	// the leaf; the authorisation expires (auth_ttl) and the next one
+	// gives the key pending rights alone.
+	if out, errOut, code := e.Brine("key", "reject", "m1", "--include-accepted", "-y"); code != 0 {
+		t.Fatalf("key reject: exit %d\n%s\n%s", code, out, errOut)
+	}
+	e.Minions["m1"].WaitLog(`msg="key pending \(or rejected\) on the master"`, 2, 30*time.Second)
+	if out, _, code := e.Brine("m1", "test.ping", "-t", "2"); code == 0 || strings.Contains(out, "True") {
+		t.Errorf("a rejected minion on the leaf answered: exit %d\n%s", code, out)
 	}
 }
