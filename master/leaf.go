@@ -102,11 +102,13 @@ func (m *Master) leafOptions(opts *server.Options) error {
 	if !m.cfg.TLS && IsLoopback(host) {
 		return nil
 	}
-	tc, fing, err := ensureTLS(m.cfg.StateDir, m.cfg.TLSNames)
+	// The CA's fingerprint is not the minions' to pin from here: a
+	// master whose clients speak plain text on loopback must not tell
+	// them to want TLS.
+	tc, _, err := ensureTLS(m.cfg.StateDir, m.cfg.TLSNames)
 	if err != nil {
 		return fmt.Errorf("master: leafnodes: %w", err)
 	}
-	m.caFing = fing
 	opts.LeafNode.TLSConfig = tc
 	opts.LeafNode.TLSTimeout = 5
 	return nil

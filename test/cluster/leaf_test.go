@@ -70,6 +70,9 @@ log_level: debug
 	leaf := harness.StartProc(t, "leaf", filepath.Join(dir, "leaf.log"), "leaf", "-c", dir)
 	t.Cleanup(func() {
 		leaf.Stop()
+		if strings.Contains(leaf.LogText(), "WARNING: DATA RACE") {
+			t.Errorf("leaf: data race (BRINE_E2E_RACE)")
+		}
 		if t.Failed() {
 			t.Logf("--- leaf log (end):\n%s", harness.Tail(leaf.LogText(), 3000))
 		}
