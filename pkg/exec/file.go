@@ -144,7 +144,7 @@ func fileDirExists(_ context.Context, c *call) Return {
 	return nested(err == nil && fi.IsDir())
 }
 
-// fileType is Salt's name for a file's kind.
+// fileType is Salt's name for a file's kind; its first letter is find's type letter (d, l, p, s, c, b, f).
 func fileType(m fs.FileMode) string {
 	switch {
 	case m.IsDir():

@@ -282,24 +282,6 @@ func newFindTest(c *call) (*findTest, error) {
 	return t, nil
 }
 
-func findKind(m fs.FileMode) byte {
-	switch {
-	case m.IsDir():
-		return 'd'
-	case m&fs.ModeSymlink != 0:
-		return 'l'
-	case m&fs.ModeNamedPipe != 0:
-		return 'p'
-	case m&fs.ModeSocket != 0:
-		return 's'
-	case m&fs.ModeCharDevice != 0:
-		return 'c'
-	case m&fs.ModeDevice != 0:
-		return 'b'
-	}
-	return 'f'
-}
-
 func (t *findTest) match(rel string, depth int, fi fs.FileInfo) bool {
 	base := filepath.Base(rel)
 	if depth < t.mindepth {
@@ -318,7 +300,7 @@ func (t *findTest) match(rel string, depth int, fi fs.FileInfo) bool {
 	if t.re != nil && !t.re.MatchString(rel) {
 		return false
 	}
-	if t.types != "" && !strings.ContainsRune(t.types, rune(findKind(fi.Mode()))) {
+	if t.types != "" && !strings.ContainsRune(t.types, rune(fileType(fi.Mode())[0])) {
 		return false
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
