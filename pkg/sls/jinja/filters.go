@@ -40,6 +40,7 @@ func init() {
 	}
 	addMiscFilters()
 	addSaltFilters()
+	randomFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }

@@ -325,6 +325,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	}
 	hostFuncs(c, m)
 	matchFuncs(c, m)
+	randomFuncs(c, m)
 	// slsutil.merge_all merges a list of dicts into {} in turn, as
 	// slsutil.merge does each.
 	m["slsutil.merge_all"] = func(args []any, kw map[string]any) (any, error) {
