@@ -11,16 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
-	"gopkg.in/yaml.v3"
 
-	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/confyaml"
 )
 
@@ -86,17 +84,9 @@ func (m *Master) leafOptions(opts *server.Options) error {
 	if err != nil {
 		return &ClusterError{"leafnodes.listen", err}
 	}
-	secret, err := leafSecret(m.issuer)
+	secret, err := m.writeLeafSecret(false)
 	if err != nil {
 		return err
-	}
-	iss, _ := m.issuer.PublicKey()
-	b, err := yaml.Marshal(LeafSecret{Issuer: iss, Secret: secret})
-	if err != nil {
-		return fmt.Errorf("master: %s: %w", LeafSecretFile, err)
-	}
-	if err := atomicfile.WriteSync(filepath.Join(m.cfg.StateDir, LeafSecretFile), b, 0o600); err != nil {
-		return fmt.Errorf("master: %s: %w", LeafSecretFile, err)
 	}
 	opts.LeafNode = server.LeafNodeOpts{Host: host, Port: port, Username: leafUser, Password: secret}
 	if !m.cfg.TLS && IsLoopback(host) {
@@ -148,9 +138,11 @@ type LeafConfig struct {
 	Name string `yaml:"name"`
 	// Listen is host:port the site's minions connect to.
 	Listen string `yaml:"listen"`
-	// Hub is the master's leafnodes.listen, nats-leaf://host:port
-	// (tls:// beyond loopback).
-	Hub string `yaml:"hub"`
+	// Hub is where the leaf joins: the master's leafnodes.listen,
+	// nats-leaf://host:port (tls:// beyond loopback), or, on a cluster,
+	// every node's (a list, or URLs with commas between them): the leaf
+	// joins one and, when that one goes, another.
+	Hub URLList `yaml:"hub"`
 	// Secret is the master's LeafSecretFile, copied here.
 	Secret string `yaml:"secret_file"`
 	// CA is the master's ca.pem, which the hub's certificate is
@@ -187,7 +179,7 @@ func LoadLeafConfig(dir string) (*LeafConfig, error) {
 		return nil, &LeafConfigError{"name", errors.New("empty: name this leaf, uniquely among the hub's leaves")}
 	case !clusterNameRE.MatchString(c.Name):
 		return nil, &LeafConfigError{"name", fmt.Errorf("%q: letters, digits, '-' and '_' only", c.Name)}
-	case c.Hub == "":
+	case len(c.Hub) == 0:
 		return nil, &LeafConfigError{"hub", errors.New("empty: the master's leafnodes.listen, nats-leaf://host:port")}
 	}
 	if _, _, err := splitListen(c.Listen); err != nil {
@@ -227,18 +219,12 @@ func StartLeaf(c *LeafConfig, log *slog.Logger) (*Leaf, error) {
 	if !nkeys.IsValidPublicAccountKey(sec.Issuer) || sec.Secret == "" {
 		return nil, &LeafConfigError{"secret_file", fmt.Errorf("%s: want the master's %s", c.Secret, LeafSecretFile)}
 	}
-	hub, err := url.Parse(c.Hub)
-	if err != nil || hub.Host == "" || hub.User != nil {
-		return nil, &LeafConfigError{"hub", fmt.Errorf("%q: want nats-leaf://host:port, no credentials", c.Hub)}
+	hubs, useTLS, err := hubURLs(c.Hub, sec.Secret)
+	if err != nil {
+		return nil, err
 	}
-	switch hub.Scheme {
-	case "nats-leaf", "nats", "tls":
-	default:
-		return nil, &LeafConfigError{"hub", fmt.Errorf("%q: want nats-leaf://host:port or tls://host:port", c.Hub)}
-	}
-	hub.User = url.UserPassword(leafUser, sec.Secret)
-	remote := &server.RemoteLeafOpts{URLs: []*url.URL{hub}}
-	if hub.Scheme == "tls" || !IsLoopback(hub.Hostname()) {
+	remote := &server.RemoteLeafOpts{URLs: hubs}
+	if useTLS {
 		caPEM, err := os.ReadFile(c.CA)
 		if err != nil {
 			return nil, fmt.Errorf("leaf: ca_file (the hub speaks TLS beyond loopback): %w", err)
@@ -248,7 +234,9 @@ func StartLeaf(c *LeafConfig, log *slog.Logger) (*Leaf, error) {
 			return nil, &LeafConfigError{"ca_file", fmt.Errorf("%s holds no certificate", c.CA)}
 		}
 		remote.TLS = true
-		remote.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, ServerName: hub.Hostname()}
+		// No ServerName: the server checks each hub's certificate
+		// against the host name of the URL it dials.
+		remote.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		remote.TLSTimeout = 5
 	}
 	// The callout needs a user it does not call out for: one whose key
@@ -310,7 +298,7 @@ func RunLeaf(ctx context.Context, c *LeafConfig, log *slog.Logger, ready func())
 	if err != nil {
 		return err
 	}
-	log.Info("leaf ready", "url", l.ClientURL(), "hub", c.Hub)
+	log.Info("leaf ready", "url", l.ClientURL(), "hub", strings.Join(c.Hub, ","))
 	if ready != nil {
 		ready()
 	}

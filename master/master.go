@@ -208,6 +208,12 @@ func (m *Master) Start(ctx context.Context) (err error) {
 	if err := m.writeNATSAuth(); err != nil {
 		return err
 	}
+	if m.cfg.NATSURL != "" {
+		// And what its servers need for brine leaf nodes to join them.
+		if _, err := m.writeLeafSecret(true); err != nil {
+			return err
+		}
+	}
 	m.runCtx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 
 	if m.cfg.NATSURL != "" {

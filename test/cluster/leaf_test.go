@@ -116,3 +116,227 @@ log_level: debug
 		t.Errorf("a rejected minion on the leaf answered: exit %d\n%s", code, out)
 	}
 }
+
+// startLeaf starts brine leaf for a site named name, joined to hubs,
+// with the master's leaf-secret.yaml copied from state; the site's
+// minions connect to the URL it returns. The test's cleanup stops it.
+func startLeaf(t *testing.T, dir, name, state string, hubs []string) (*harness.Proc, string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(state, master.LeafSecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	harness.WriteFile(t, filepath.Join(dir, master.LeafSecretFile), string(b))
+	site := harness.FreePort(t)
+	harness.WriteFile(t, filepath.Join(dir, "leaf.yaml"), fmt.Sprintf("name: %s\nlisten: 127.0.0.1:%d\nhub: [%s]\n",
+		name, site, strings.Join(hubs, ", ")))
+	leaf := harness.StartProc(t, name, filepath.Join(dir, "leaf.log"), "leaf", "-c", dir)
+	t.Cleanup(func() {
+		if strings.Contains(leaf.LogText(), "WARNING: DATA RACE") {
+			t.Errorf("%s: data race (BRINE_E2E_RACE)", name)
+		}
+		if t.Failed() {
+			t.Logf("--- %s log (end):\n%s", name, harness.Tail(leaf.LogText(), 3000))
+		}
+	})
+	leaf.WaitLog("leaf ready", 1, 30*time.Second)
+	leaf.WaitLog("Leafnode connection created", 1, 30*time.Second)
+	return leaf, fmt.Sprintf("nats://127.0.0.1:%d", site)
+}
+
+var leafJoinedRE = regexp.MustCompile(`127\.0\.0\.1:(\d+) - lid:\d+ - Leafnode connection created`)
+
+// leafHubPort is the hub port of the leaf's latest leaf connection.
+func leafHubPort(t *testing.T, leaf *harness.Proc) int {
+	t.Helper()
+	all := leafJoinedRE.FindAllStringSubmatch(leaf.LogText(), -1)
+	if len(all) == 0 {
+		t.Fatalf("%s: no leaf connection in its log", leaf.Name)
+	}
+	var p int
+	fmt.Sscan(all[len(all)-1][1], &p)
+	return p
+}
+
+// TestRemoteSiteLeafOnCluster: a remote site's leaf node joined to a
+// cluster of three masters, each embedding a node with a leafnodes
+// listener, the leaf given all three. The site's minions are accepted
+// and targeted from the centre; the master the leaf is on is killed
+// while a job runs on them: the leaf joins another node, every return
+// of that job arrives, the site's minions keep answering, and a site
+// minion that logs in again is authorised by the master of the node the
+// leaf is on now.
+func TestRemoteSiteLeafOnCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes: three masters, a leaf node, minions")
+	}
+	c := harness.NewClusterWith(t, harness.ClusterSpec{N: 3, States: leafTree, LeafNodes: true})
+	var hubs []string
+	for _, n := range c.Nodes {
+		hubs = append(hubs, n.LeafURL())
+	}
+	leaf, siteURL := startLeaf(t, filepath.Join(c.Dir, "leaf"), "site-a", c.Nodes[0].State, hubs)
+	site := []string{"s1", "s2", "s3"}
+	for _, id := range site {
+		c.AddMinionAt(id, siteURL, "site: a", "")
+	}
+	c.AddMinion("c1", "site: centre", "")
+	all := append([]string{"c1"}, site...)
+	c.AcceptAll(all...)
+
+	on := -1
+	port := leafHubPort(t, leaf)
+	for i, n := range c.Nodes {
+		if n.LeafPort == port {
+			on = i
+		}
+	}
+	if on < 0 {
+		t.Fatalf("the leaf joined port %d, no node's", port)
+	}
+	var others []int
+	for i := range c.Nodes {
+		if i != on {
+			others = append(others, i)
+		}
+	}
+	t.Logf("the leaf is on node %d", on)
+
+	// A job on the site's minions, and the node the leaf is on killed
+	// while they run it: every return arrives.
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, errOut, code := c.BrineAt(others, "-L", strings.Join(all, ","), "test.sleep", "3", "--out", "json", "-t", "60")
+		done <- result{out, errOut, code}
+	}()
+	for _, id := range site {
+		c.Minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
+	}
+	c.Kill(on)
+	leaf.WaitLog("Leafnode connection created", 2, 30*time.Second)
+	if p := leafHubPort(t, leaf); p == port {
+		t.Fatalf("the leaf joined the killed node's port %d again", p)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the job across the failover never ended")
+	}
+	for _, id := range all {
+		if !strings.Contains(r.out, fmt.Sprintf("%q: true", id)) {
+			t.Errorf("no return of %s across the leaf's failover: exit %d\n%s\n%s", id, r.code, r.out, r.errOut)
+		}
+	}
+
+	// The site stays reachable through the node the leaf is on now.
+	out, errOut, code := c.BrineAt(others, "-L", strings.Join(site, ","), "test.ping", "--out", "json")
+	if code != 0 || strings.Count(out, ": true") != len(site) {
+		t.Fatalf("test.ping of the site after the failover: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// A site minion that logs in again is authorised through the leaf's
+	// new node.
+	c.Minions["s1"].Stop()
+	c.Minions["s1"].Start()
+	c.WaitPing("s1")
+	out, errOut, code = c.BrineAt(others, "s1", "state.apply", "-t", "30")
+	if code != 0 {
+		t.Fatalf("state.apply on a site minion after the failover: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(filepath.Join(c.Dir, "s1", "root", "site", "hello")); err != nil || string(b) != "from the centre\n" {
+		t.Fatalf("the state's file on the site's minion: %q, %v", b, err)
+	}
+}
+
+// TestRemoteSiteLeafOnExternalServer: a master on a nats-server run
+// apart (nats_url; the server built from go.mod's module), the server
+// configured as docs/scaling.md says, with a leafnodes listener whose
+// login the master writes (nats-leaf-auth.conf), and a brine leaf
+// joined to it. The callouts of the leaf's minions reach the master
+// through the leaf and the server: a minion of the site and one on the
+// server itself are accepted and targeted alike.
+func TestRemoteSiteLeafOnExternalServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes: a nats-server, a master, a leaf node, minions")
+	}
+	dir := t.TempDir()
+	etc, state, nd := filepath.Join(dir, "etc"), filepath.Join(dir, "master"), filepath.Join(dir, "nats")
+	harness.WriteTree(t, filepath.Join(dir, "srv"), leafTree)
+	harness.WriteTree(t, filepath.Join(dir, "pillar"), "")
+	port, leafPort := harness.FreePort(t), harness.FreePort(t)
+	harness.WriteFile(t, filepath.Join(etc, "master.yaml"), fmt.Sprintf(`nats_url: nats://127.0.0.1:%d
+state_dir: %s
+file_roots: {base: [%s/srv]}
+pillar_roots: {base: [%s/pillar]}
+presence_ttl: 3s
+log_level: debug
+`, port, state, dir, dir))
+	// Its first start makes the keys and what the server needs, and
+	// ends: the server does not know it yet.
+	first := harness.StartProc(t, "master-first", filepath.Join(dir, "master-first.log"), "master", "-c", etc)
+	if code := first.Exit(60 * time.Second); code == 0 {
+		t.Fatalf("a master whose server is not up exited 0:\n%s", first.LogText())
+	}
+	for _, f := range []string{master.NATSAuthFile, master.NATSLeafAuthFile} {
+		b, err := os.ReadFile(filepath.Join(state, f))
+		if err != nil {
+			t.Fatalf("the master's first start: %v", err)
+		}
+		harness.WriteFile(t, filepath.Join(nd, f), string(b))
+	}
+	harness.WriteFile(t, filepath.Join(nd, "nats-server.conf"), fmt.Sprintf(`server_name: hub
+listen: 127.0.0.1:%d
+jetstream {
+  store_dir: %s/js
+}
+leafnodes {
+  listen: 127.0.0.1:%d
+  include %s
+}
+include %s
+`, port, nd, leafPort, master.NATSLeafAuthFile, master.NATSAuthFile))
+	ns := harness.StartNATSServer(t, "nats-server", filepath.Join(nd, "nats-server.conf"), filepath.Join(nd, "nats.log"))
+	ns.WaitLog("Server is ready", 1, 30*time.Second)
+
+	m := harness.StartProc(t, "master", filepath.Join(dir, "master.log"), "master", "-c", etc)
+	e := &harness.Env{T: t, Dir: dir, Port: port, Etc: etc, Master: m, Minions: map[string]*harness.Proc{}}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range []*harness.Proc{ns, m, e.Minions["c1"], e.Minions["s1"]} {
+				if p != nil {
+					t.Logf("--- %s log (end):\n%s", p.Name, harness.Tail(p.LogText(), 3000))
+				}
+			}
+		}
+	})
+	m.WaitLog("master ready", 1, 60*time.Second)
+
+	_, siteURL := startLeaf(t, filepath.Join(dir, "leaf"), "site-b", state, []string{fmt.Sprintf("nats-leaf://127.0.0.1:%d", leafPort)})
+	sdir := filepath.Join(dir, "s1")
+	if err := os.MkdirAll(filepath.Join(sdir, "root"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	harness.WriteFile(t, filepath.Join(sdir, "minion.yaml"), harness.MinionYAML("s1", siteURL, sdir, "site: b", ""))
+	e.Minions["s1"] = harness.StartProc(t, "s1", filepath.Join(sdir, "minion.log"), "minion", "-c", sdir)
+	e.AddMinion("c1", "site: centre", "")
+	e.AcceptAll("c1", "s1")
+
+	out, errOut, code := e.Brine("*", "test.ping", "--out", "json")
+	if code != 0 || !strings.Contains(out, `"s1": true`) || !strings.Contains(out, `"c1": true`) {
+		t.Fatalf("test.ping, the centre and the site: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = e.Brine("s1", "state.apply", "-t", "30")
+	if code != 0 {
+		t.Fatalf("state.apply through the leaf: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(filepath.Join(sdir, "root", "site", "hello")); err != nil || string(b) != "from the centre\n" {
+		t.Fatalf("the state's file on the site's minion: %q, %v", b, err)
+	}
+}

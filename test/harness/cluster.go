@@ -38,11 +38,13 @@ type ClusterEnv struct {
 
 // Node is one master of the cluster.
 type Node struct {
-	Etc    string // -c DIR: its master.yaml
-	State  string // its state dir
-	Port   int    // its NATS client port
-	Master *Proc
-	starts int // how many times it was started: "master ready" lines to wait for
+	Etc   string // -c DIR: its master.yaml
+	State string // its state dir
+	Port  int    // its NATS client port
+	// LeafPort is its leafnodes listener (ClusterSpec.LeafNodes).
+	LeafPort int
+	Master   *Proc
+	starts   int // how many times it was started: "master ready" lines to wait for
 }
 
 // URL is the node's client URL.
@@ -66,6 +68,9 @@ type ClusterSpec struct {
 	// NodeStates replaces the state tree of the nodes it names: a
 	// master that serves a tree of its own.
 	NodeStates map[int]string
+	// LeafNodes gives each master a leafnodes listener (Node.LeafPort)
+	// for brine leaf nodes.
+	LeafNodes bool
 }
 
 // NewClusterWith is NewCluster as spec says.
@@ -98,6 +103,11 @@ func NewClusterWith(t testing.TB, spec ClusterSpec) *ClusterEnv {
 		if _, ok := spec.NodeStates[i]; ok {
 			srv = fmt.Sprintf("%s/srv%d", c.Dir, i)
 		}
+		nodeExtra := extra
+		if spec.LeafNodes {
+			node.LeafPort = StablePort(t)
+			nodeExtra = fmt.Sprintf("leafnodes: {listen: 127.0.0.1:%d}\n%s", node.LeafPort, extra)
+		}
 		var routes []string
 		for j := range n {
 			if i != j {
@@ -116,7 +126,7 @@ cluster:
   listen: %s
   advertise: 127.0.0.1:1
   routes: [%s]
-%s`, node.Port, node.State, srv, c.Dir, i, listen[i], strings.Join(routes, ", "), extra))
+%s`, node.Port, node.State, srv, c.Dir, i, listen[i], strings.Join(routes, ", "), nodeExtra))
 		c.Nodes = append(c.Nodes, node)
 	}
 	t.Cleanup(c.cleanup)
@@ -310,6 +320,24 @@ func (c *ClusterEnv) AddMinion(id, grains, extra string) *Proc {
 		c.T.Fatal(err)
 	}
 	urls := "[" + strings.ReplaceAll(c.URLs(), ",", ", ") + "]"
+	WriteFile(c.T, filepath.Join(dir, "minion.yaml"), MinionYAML(id, urls, dir, grains, "log_level: info\n"+extra))
+	p := c.newProc(id, filepath.Join(dir, "minion.log"), "minion", "-c", dir)
+	p.Start()
+	c.Minions[id] = p
+	return p
+}
+
+// LeafURL is the node's leafnodes listener (ClusterSpec.LeafNodes).
+func (n *Node) LeafURL() string { return fmt.Sprintf("nats-leaf://127.0.0.1:%d", n.LeafPort) }
+
+// AddMinionAt starts a minion given urls alone (minion.yaml's master:,
+// one URL or a YAML flow list): a minion of a remote site's leaf node.
+func (c *ClusterEnv) AddMinionAt(id, urls, grains, extra string) *Proc {
+	c.T.Helper()
+	dir := filepath.Join(c.Dir, id)
+	if err := os.MkdirAll(filepath.Join(dir, "root"), 0o755); err != nil {
+		c.T.Fatal(err)
+	}
 	WriteFile(c.T, filepath.Join(dir, "minion.yaml"), MinionYAML(id, urls, dir, grains, "log_level: info\n"+extra))
 	p := c.newProc(id, filepath.Join(dir, "minion.log"), "minion", "-c", dir)
 	p.Start()

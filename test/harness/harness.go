@@ -42,6 +42,7 @@ func Main(m *testing.M, root string) {
 	}
 	build := exec.Command("go", append(args, "./cmd/brine")...)
 	build.Dir = root
+	moduleRoot = root
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build brine:", err)
@@ -86,6 +87,8 @@ type Proc struct {
 	args []string
 	Log  string
 	cmd  *exec.Cmd
+	// bin is the program, Bin when empty.
+	bin string
 }
 
 // StartProc starts brine with args; the test's cleanup stops it.
@@ -104,7 +107,11 @@ func (p *Proc) Start() {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.cmd = exec.Command(Bin, p.args...)
+	bin := p.bin
+	if bin == "" {
+		bin = Bin
+	}
+	p.cmd = exec.Command(bin, p.args...)
 	p.cmd.Stdout, p.cmd.Stderr = f, f
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
