@@ -41,6 +41,7 @@ func init() {
 	addMiscFilters()
 	addSaltFilters()
 	randomFilters()
+	versionFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }

@@ -87,7 +87,7 @@ func newSaltCtx(c SaltContext, o *keyorder.KeyOrder) *saltCtx {
 // through SaltContext.Exec: those that only read.
 func ExecFuncs() []string {
 	return []string{"service.status", "service.available", "service.enabled", "service.get_all", "service.get_running",
-		"pkg.list_pkgs", "pkg.latest_version", "user.list_users", "file.find", "file.stats", "file.get_hash"}
+		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call.
