@@ -288,6 +288,8 @@ func getItem(v, k any) (any, error) {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
+	case dictView:
+		return x.item(k)
 	case map[string]Func:
 		if f, ok := x[keyString(k)]; ok {
 			return f, nil

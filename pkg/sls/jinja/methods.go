@@ -6,7 +6,7 @@ import (
 )
 
 var dictMethods = map[string]bool{"items": true, "keys": true, "values": true, "get": true, "update": true,
-	"setdefault": true, "pop": true, "copy": true, "clear": true, "iteritems": true, "iterkeys": true, "itervalues": true, "has_key": true}
+	"setdefault": true, "pop": true, "copy": true, "clear": true}
 
 var listMethods = map[string]bool{"append": true, "extend": true, "pop": true, "insert": true, "remove": true,
 	"index": true, "count": true, "sort": true, "reverse": true, "copy": true, "clear": true}
@@ -160,24 +160,24 @@ func nestedGet(data any, key, delim string) (any, bool) {
 
 func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []any, kw map[string]any) (any, error) {
 	switch name {
-	case "items", "iteritems":
+	case "items":
 		out := make([]any, 0, len(m))
 		for _, k := range e.rs.order.Keys(m) {
 			out = append(out, tuple{k, m[k]})
 		}
-		return out, nil
-	case "keys", "iterkeys":
+		return dictView{"dict_items", out}, nil
+	case "keys":
 		out := make([]any, 0, len(m))
 		for _, k := range e.rs.order.Keys(m) {
 			out = append(out, k)
 		}
-		return out, nil
-	case "values", "itervalues":
+		return dictView{"dict_keys", out}, nil
+	case "values":
 		out := make([]any, 0, len(m))
 		for _, k := range e.rs.order.Keys(m) {
 			out = append(out, m[k])
 		}
-		return out, nil
+		return dictView{"dict_values", out}, nil
 	case "get":
 		if len(args) == 0 {
 			return nil, fmt.Errorf("get expected at least 1 argument")
@@ -193,9 +193,6 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 			}
 		}
 		return def, nil
-	case "has_key":
-		_, ok := m[keyString(argOr(args, 0, ""))]
-		return ok, nil
 	case "update":
 		for _, a := range args {
 			switch o := normalize(a).(type) {

@@ -46,7 +46,7 @@ type tuple []any
 type Namespace struct{ attrs map[string]any }
 
 func typeName(v any) string {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil:
 		return "NoneType"
 	case bool:
@@ -59,6 +59,8 @@ func typeName(v any) string {
 		return "str"
 	case []any, *List:
 		return "list"
+	case dictView:
+		return x.kind
 	case tuple:
 		return "tuple"
 	case map[string]any:
@@ -92,6 +94,8 @@ func normalize(v any) any {
 		return x.items
 	case tuple:
 		return []any(x)
+	case dictView:
+		return x.items
 	case nil, bool, int, float64, string, []any, map[string]any, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
 		return v
 	case int64:
@@ -255,6 +259,9 @@ func repr(v any) (string, error) {
 func writeRepr(b *strings.Builder, o *keyorder.KeyOrder, v any, depth int) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to print")
+	}
+	if d, ok := v.(dictView); ok {
+		return writeView(b, o, d, depth)
 	}
 	if t, ok := v.(tuple); ok {
 		b.WriteByte('(')

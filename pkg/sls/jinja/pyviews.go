@@ -1,0 +1,39 @@
+package jinja
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
+)
+
+// dictView is what a dict's keys(), values() and items() return in Python
+// 3 (Salt 3006): dict_keys, dict_values, dict_items. It iterates, has a
+// length and answers `in` like the list of its items (normalize gives
+// that list), but it has no elements by index — d.keys()[0], which worked
+// in Python 2, is undefined, as Jinja2's getitem makes it — and it prints
+// as dict_keys([...]).
+type dictView struct {
+	kind  string // "dict_keys", "dict_values" or "dict_items"
+	items []any
+}
+
+// item is Jinja2's getitem on a view: obj[n] raises TypeError, so the
+// result is undefined ("'dict_keys object' has no element 0").
+func (d dictView) item(k any) (any, error) {
+	if u, ok := k.(Undefined); ok {
+		return nil, u.err()
+	}
+	return Undefined{Hint: fmt.Sprintf("'%s object' has no element %s", d.kind, reprOr(k))}, nil
+}
+
+// writeView is the view's repr: dict_keys(['a', 'b']).
+func writeView(b *strings.Builder, o *keyorder.KeyOrder, d dictView, depth int) error {
+	b.WriteString(d.kind)
+	b.WriteByte('(')
+	if err := writeRepr(b, o, d.items, depth+1); err != nil {
+		return err
+	}
+	b.WriteByte(')')
+	return nil
+}

@@ -1,0 +1,15 @@
+{#- Python 3's dict views, as Salt 3006 renders them: they print as
+    dict_keys([...]), iterate, count and answer `in` as lists do. #}
+{%- set d = {'b': 1, 'a': 2} %}
+keys: {{ d.keys() }}
+values: {{ d.values() }}
+items: {{ d.items() }}
+empty: {{ {}.keys() }} {{ {}.items() }}
+list: {{ d.keys()|list }} {{ d.items()|list }} {{ d.values()|list }}
+len: {{ d.keys()|length }} {{ 'a' in d.keys() }} {{ 'z' in d.keys() }} {{ 1 in d.values() }}
+first: {{ d.keys()|first }} {{ d.values()|sum }} {{ d.keys()|sort|join(',') }} {{ d.items()|first }}
+loop: {% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %} {% for k in d.keys() %}{{ loop.index }}{{ k }}{% endfor %}
+joined: {{ d.keys()|join('+') }} {{ d.values()|map('string')|join('-') }}
+string: {{ d.keys()|string }} {{ d.keys() ~ '' }}
+nested: {{ {'x': d.keys()} }} {{ [d.values()] }}
+truth: {{ 'yes' if d.keys() else 'no' }} {{ 'yes' if {}.keys() else 'no' }}
