@@ -131,9 +131,6 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 	if show {
 		shown.keepOnly(b.high)
 		shown.Extend = b.extends
-		if shown.Extend == nil {
-			shown.Extend = []*State{}
-		}
 		return shown, nil
 	}
 	return b.high, nil

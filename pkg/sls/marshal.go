@@ -3,6 +3,7 @@ package sls
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -65,21 +66,22 @@ func (h *High) value() *omap {
 	return out
 }
 
-// extendValue is Salt's __extend__: one {ID: body} mapping per SLS file's
-// extend block, in the order read (BaseHighState._handle_extend appends
-// each file's block; merge_included_states concatenates them).
+// extendValue is Salt's __extend__ after clean_duplicate_extends
+// (salt/state.py render_highstate): one {ID: body} mapping per extended
+// ID, in the order read, a body given twice for the same ID shown once.
 func extendValue(ext []*State) []any {
 	list := []any{}
-	var cur *omap
-	last := ""
+	var seen []string
 	for _, s := range ext {
-		key := s.Env + ":" + s.SLS
-		if cur == nil || key != last {
-			cur = &omap{}
-			list = append(list, cur)
-			last = key
+		body := stateBody(s, false)
+		key, err := json.Marshal(map[string]any{s.ID: body})
+		if err == nil && slices.Contains(seen, string(key)) {
+			continue
 		}
-		cur.set(s.ID, stateBody(s, false))
+		seen = append(seen, string(key))
+		one := &omap{}
+		one.set(s.ID, body)
+		list = append(list, one)
 	}
 	return list
 }

@@ -55,3 +55,36 @@ func containsKey(b []byte, k string) bool {
 	_, ok := m[k]
 	return ok
 }
+
+// Salt's render_highstate ends with clean_duplicate_extends: __extend__
+// holds one {ID: body} mapping per extended ID, whichever file extended
+// it, and high data without an extend has no __extend__ key at all.
+func TestShowSLSExtendShape(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"site.sls": "include:\n  - pkgs\nextend:\n  curl:\n    pkg:\n      - refresh: true\n  wget:\n    pkg:\n      - refresh: false\n",
+		"pkgs.sls": "curl:\n  pkg.installed: []\nwget:\n  pkg.installed: []\n",
+	})
+	ctx := context.Background()
+	shown, err := c.ShowSLS(ctx, []Ref{{Name: "site"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"curl":{"pkg":["installed",{"order":10000}],"__sls__":"pkgs","__env__":"base"},` +
+		`"wget":{"pkg":["installed",{"order":10001}],"__sls__":"pkgs","__env__":"base"},` +
+		`"__extend__":[{"curl":{"pkg":[{"refresh":true}],"__sls__":"site","__env__":"base"}},` +
+		`{"wget":{"pkg":[{"refresh":false}],"__sls__":"site","__env__":"base"}}]}`
+	if string(got) != want {
+		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
+	}
+	shown, err = c.ShowSLS(ctx, []Ref{{Name: "pkgs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := json.Marshal(shown); containsKey(got, "__extend__") {
+		t.Errorf("show_sls without an extend shows __extend__: %s", got)
+	}
+}
