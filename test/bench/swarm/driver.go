@@ -49,6 +49,11 @@ type driver struct {
 	pprof       []string
 	masterPprof string
 	deadline    time.Duration
+	// external: the master on a nats-server of its own (-external),
+	// natsServer's binary; nats is that server's process.
+	external   bool
+	natsServer string
+	nats       *child
 }
 
 // row is one line of a table: speed and memory against the floor, or
@@ -88,6 +93,8 @@ func runDriver(args []string) error {
 	rate := fs.Int("rate", 400, "minions started per second by a swarm process (one starts its minions at a time)")
 	wait := fs.Duration("wait", 4*time.Minute, "longest wait for a fleet to come up (keys pending, then connected)")
 	masterEnv := fs.String("master-env", "", "extra environment of the master, KEY=VALUE,… (GOGC, GOMEMLIMIT)")
+	external := fs.Bool("external", false, "run the master on a nats-server process of its own (nats_url, docs/scaling.md 2b), the minions connected to that server; its RSS and CPU are reported apart")
+	natsServer := fs.String("nats-server", "bin/nats-server", "with -external: the nats-server binary (run.sh builds it from go.mod's module)")
 	hold := fs.Bool("hold", false, "once measured, keep the master and the fleet up until interrupted (for profiling: brine -c ETC ...)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -96,7 +103,15 @@ func runDriver(args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate}
+	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate, external: *external}
+	if d.external {
+		if d.natsServer, err = filepath.Abs(*natsServer); err != nil {
+			return err
+		}
+		if _, err := os.Stat(d.natsServer); err != nil {
+			return fmt.Errorf("-external: %w (test/bench/swarm/run.sh builds it)", err)
+		}
+	}
 	if *masterEnv != "" {
 		d.masterEnv = strings.Split(*masterEnv, ",")
 	}
@@ -170,8 +185,12 @@ func runDriver(args []string) error {
 		stop()
 		return nil
 	}
-	if err := d.idleRSS(sizes[len(sizes)-1]); err != nil {
-		return err
+	if !d.external {
+		// A minion's own memory does not depend on where its
+		// connection ends: measured in the default mode alone.
+		if err := d.idleRSS(sizes[len(sizes)-1]); err != nil {
+			return err
+		}
 	}
 	d.add(row{measure: "start-up of the command alone: `brine --help` (median)", brine: ms(help)})
 	d.print()
@@ -252,16 +271,24 @@ func (d *driver) startMaster() error {
 	if err := write(filepath.Join(srv, "top.sls"), "base:\n  '*': []\n"); err != nil {
 		return err
 	}
-	if err := write(filepath.Join(d.etc, "master.yaml"), fmt.Sprintf(`port: %d
-state_dir: %s/master
+	where := fmt.Sprintf("port: %d\n", d.port)
+	if d.external {
+		where = d.externalConfig()
+	}
+	if err := write(filepath.Join(d.etc, "master.yaml"), fmt.Sprintf(`%sstate_dir: %s/master
 file_roots: {base: [%s]}
 pillar_roots: {base: [%s/pillar]}
 log_level: warn
 limits:
   max_pending_keys: 20000
   key_requests_per_sec: 2000
-`, d.port, d.dir, srv, d.dir)); err != nil {
+`, where, d.dir, srv, d.dir)); err != nil {
 		return err
+	}
+	if d.external {
+		if err := d.startNATSServer(); err != nil {
+			return err
+		}
 	}
 	env := append([]string(nil), d.masterEnv...)
 	if d.profile != "" {
@@ -477,13 +504,17 @@ func (d *driver) ping(n int, floor floorResult) error {
 	d.add(row{measure: fmt.Sprintf("`brine '*' test.ping`, the whole command (median of %d)", d.runs), minions: count(n),
 		brine: ms(med), floor: ms(floor.took), ratio: ratio(float64(med), float64(floor.took)), target: target})
 	c := medianCPU(cpu)
-	d.add(row{measure: "CPU time of one ping: the command / the master / the swarm's minions (medians)", minions: count(n),
-		brine: fmt.Sprintf("%s / %s / %s", ms(c.command), ms(c.master), ms(c.swarm))})
 	mp := d.master.cmd.Process.Pid
 	rss := statusKB(mp, "VmRSS:")
-	d.add(row{measure: "RSS of the master, every minion connected, after the pings; the floor's: its nats-server's", minions: count(n),
-		brine: fmt.Sprintf("%s (anonymous %s)", mb(rss), mb(statusKB(mp, "RssAnon:"))), floor: mb(floor.rssKB),
-		ratio: ratio(float64(rss), float64(floor.rssKB)), target: rssTarget})
+	if d.external {
+		d.externalRows(n, c, rss, floor, rssTarget)
+	} else {
+		d.add(row{measure: "CPU time of one ping: the command / the master / the swarm's minions (medians)", minions: count(n),
+			brine: fmt.Sprintf("%s / %s / %s", ms(c.command), ms(c.master), ms(c.swarm))})
+		d.add(row{measure: "RSS of the master, every minion connected, after the pings; the floor's: its nats-server's", minions: count(n),
+			brine: fmt.Sprintf("%s (anonymous %s)", mb(rss), mb(statusKB(mp, "RssAnon:"))), floor: mb(floor.rssKB),
+			ratio: ratio(float64(rss), float64(floor.rssKB)), target: rssTarget})
+	}
 	if d.profile != "" {
 		return d.profilePings(n)
 	}
@@ -617,14 +648,17 @@ func (d *driver) print() {
 
 // cpuSplit is CPU time spent by the command, the master and the swarm
 // processes.
-type cpuSplit struct{ command, master, swarm time.Duration }
+type cpuSplit struct{ command, master, nats, swarm time.Duration }
 
 func (a cpuSplit) minus(b cpuSplit) cpuSplit {
-	return cpuSplit{a.command - b.command, a.master - b.master, a.swarm - b.swarm}
+	return cpuSplit{a.command - b.command, a.master - b.master, a.nats - b.nats, a.swarm - b.swarm}
 }
 
 func (d *driver) cpu() cpuSplit {
 	c := cpuSplit{master: cpuTime(d.master.cmd.Process.Pid)}
+	if p := d.natsPid(); p != 0 {
+		c.nats = cpuTime(p)
+	}
 	for _, m := range d.minions {
 		c.swarm += cpuTime(m.cmd.Process.Pid)
 	}
@@ -632,13 +666,14 @@ func (d *driver) cpu() cpuSplit {
 }
 
 func medianCPU(cs []cpuSplit) cpuSplit {
-	var c, m, s []time.Duration
+	var c, m, n, s []time.Duration
 	for _, x := range cs {
 		c = append(c, x.command)
 		m = append(m, x.master)
+		n = append(n, x.nats)
 		s = append(s, x.swarm)
 	}
-	return cpuSplit{median(c), median(m), median(s)}
+	return cpuSplit{median(c), median(m), median(n), median(s)}
 }
 
 // clockTick is the kernel's USER_HZ, which /proc/PID/stat counts in.
@@ -788,6 +823,7 @@ func (d *driver) stopAll() {
 		d.cl.Close()
 	}
 	d.master.stop()
+	d.nats.stop()
 	done := make(chan struct{})
 	for _, c := range d.minions {
 		go func() {
