@@ -220,7 +220,9 @@ func TestRemoteSiteLeafOnCluster(t *testing.T) {
 		c.Minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
 	}
 	c.Kill(on)
+	killed := time.Now()
 	leaf.WaitLog("Leafnode connection created", 2, 30*time.Second)
+	t.Logf("the leaf joined another node %v after the kill", time.Since(killed).Round(10*time.Millisecond))
 	if p := leafHubPort(t, leaf); p == port {
 		t.Fatalf("the leaf joined the killed node's port %d again", p)
 	}
@@ -230,6 +232,7 @@ func TestRemoteSiteLeafOnCluster(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the job across the failover never ended")
 	}
+	t.Logf("the job ended %v after the kill", time.Since(killed).Round(10*time.Millisecond))
 	for _, id := range all {
 		if !strings.Contains(r.out, fmt.Sprintf("%q: true", id)) {
 			t.Errorf("no return of %s across the leaf's failover: exit %d\n%s\n%s", id, r.code, r.out, r.errOut)
