@@ -782,14 +782,21 @@ func TestExternalCluster(t *testing.T) {
 		keys[f], _ = kp.PublicKey()
 	}
 	auth := natsAuth(keys[IssuerFile], keys[ServiceFile], keys[OperatorFile], keys[ReadOnlyFile])
+	issKP, _ := ReadKey(filepath.Join(state, IssuerFile))
+	secret, err := leafSecret(issKP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafAuth := natsLeafAuth(secret)
 	example, err := os.ReadFile(filepath.Join("..", "examples", "cluster", "external", "nats-server.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clientPorts, routePorts []int
+	var clientPorts, routePorts, leafPorts []int
 	for range 3 {
 		clientPorts = append(clientPorts, freeLoopbackPort(t))
 		routePorts = append(routePorts, freeLoopbackPort(t))
+		leafPorts = append(leafPorts, freeLoopbackPort(t))
 	}
 	servers := make([]*server.Server, 3)
 	var urls []string
@@ -799,6 +806,7 @@ func TestExternalCluster(t *testing.T) {
 			{"server_name: nats1", fmt.Sprintf("server_name: nats%d", i+1)},
 			{"listen: 0.0.0.0:4222", fmt.Sprintf("listen: 127.0.0.1:%d", clientPorts[i])},
 			{"listen: 0.0.0.0:6222", fmt.Sprintf("listen: 127.0.0.1:%d", routePorts[i])},
+			{"listen: 0.0.0.0:7422", fmt.Sprintf("listen: 127.0.0.1:%d", leafPorts[i])},
 			{"nats-route://nats1.example:6222", fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[0])},
 			{"nats-route://nats2.example:6222", fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[1])},
 			{"nats-route://nats3.example:6222", fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[2])},
@@ -818,6 +826,9 @@ func TestExternalCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(nd, NATSAuthFile), []byte(auth), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(nd, NATSLeafAuthFile), []byte(leafAuth), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		opts, err := server.ProcessConfigFile(filepath.Join(nd, "nats-server.conf"))
@@ -866,6 +877,30 @@ func TestExternalCluster(t *testing.T) {
 	} else {
 		t.Errorf("the master wrote no %s", NATSAuthFile)
 	}
+	if got, err := os.ReadFile(filepath.Join(state, NATSLeafAuthFile)); err != nil || string(got) != leafAuth {
+		t.Errorf("%s written by the master differs from the one the servers use: %v", NATSLeafAuthFile, err)
+	}
+
+	// A remote site's leaf joins the cluster's leafnodes listeners, TLS
+	// checked against the cluster's CA, with the master's leaf-secret.yaml.
+	var hubs URLList
+	for _, p := range leafPorts {
+		hubs = append(hubs, fmt.Sprintf("tls://127.0.0.1:%d", p))
+	}
+	leaf, err := StartLeaf(&LeafConfig{Name: "site-a", Listen: "127.0.0.1:-1", Hub: hubs, Secret: filepath.Join(state, LeafSecretFile),
+		CA: filepath.Join(certs, CAFile), MaxPayload: 1 << 20}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(leaf.Shutdown)
+	checkFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		for _, s := range servers {
+			if lz, err := s.Leafz(nil); err == nil && len(lz.Leafs) == 1 && lz.Leafs[0].Name == "site-a" {
+				return nil
+			}
+		}
+		return errors.New("the leaf has joined no node")
+	})
 
 	tlsOpt := nats.RootCAs(filepath.Join(state, CAFile))
 	opKP, _ := ReadKey(filepath.Join(state, OperatorFile))
