@@ -127,12 +127,12 @@ func fileManaged(ctx context.Context, req *Request) Result {
 		edit.keep = cur.exists
 		edit.new = []byte{}
 	} else {
-		data, err := fileManagedContent(ctx, req, sourceHash, skipVerify, newline)
+		data, source, err := fileManagedContent(ctx, req, sourceHash, skipVerify, newline)
 		if err != nil {
 			return fileFail(req, err)
 		}
 		if template == "jinja" {
-			if data, err = fileRender(ctx, req, path, data); err != nil {
+			if data, err = fileRenderWith(ctx, req, path, data, fileManagedVars(req, source)); err != nil {
 				return fileFail(req, err)
 			}
 		}
@@ -196,22 +196,22 @@ func fileArgEmpty(a *Args, k string) bool {
 
 // fileManagedContent returns the content asked for by source, contents or
 // contents_pillar.
-func fileManagedContent(ctx context.Context, req *Request, sourceHash string, skipVerify, newline bool) ([]byte, error) {
+func fileManagedContent(ctx context.Context, req *Request, sourceHash string, skipVerify, newline bool) (data []byte, source string, err error) {
 	a := &req.Args
 	switch {
 	case a.Has("contents") && !fileArgEmpty(a, "contents"):
 		s, err := fileLinesArg(a, "contents")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if newline && s != "" && !strings.HasSuffix(s, "\n") {
 			s += "\n"
 		}
-		return []byte(s), nil
+		return []byte(s), "", nil
 	case a.Has("contents_pillar") && !fileArgEmpty(a, "contents_pillar"):
 		key := a.String("contents_pillar", "")
 		if err := a.Err(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		var pillar map[string]any
 		if req.Env != nil {
@@ -219,20 +219,20 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 		}
 		v, ok := fileTraverse(pillar, key)
 		if !ok {
-			return nil, &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q is not set", key)}
+			return nil, "", &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q is not set", key)}
 		}
 		s, err := fileLinesValue(v)
 		if err != nil {
-			return nil, &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q: %v", key, err)}
+			return nil, "", &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q: %v", key, err)}
 		}
 		if newline && s != "" && !strings.HasSuffix(s, "\n") {
 			s += "\n"
 		}
-		return []byte(s), nil
+		return []byte(s), "", nil
 	}
 	srcs, err := fileSources(a, "source")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for _, src := range srcs {
 		data, err := fileFetch(ctx, req, src.url)
@@ -240,7 +240,7 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.url, err)
+			return nil, "", fmt.Errorf("source %s: %w", src.url, err)
 		}
 		h := sourceHash
 		if src.hash != "" {
@@ -248,16 +248,16 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 		}
 		if h != "" && !skipVerify {
 			if err := fileVerifyHash(src.url, data, h); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
-		return data, nil
+		return data, src.url, nil
 	}
 	urls := make([]string, len(srcs))
 	for i, s := range srcs {
 		urls[i] = s.url
 	}
-	return nil, &ArgError{Arg: "source", Err: fmt.Errorf("none of the sources exist: %s", strings.Join(urls, ", "))}
+	return nil, "", &ArgError{Arg: "source", Err: fmt.Errorf("none of the sources exist: %s", strings.Join(urls, ", "))}
 }
 
 type fileSource struct{ url, hash string }
@@ -419,15 +419,24 @@ func fileTraverse(m map[string]any, key string) (any, bool) {
 // fileRender renders data as a Jinja template with defaults, then context
 // on top.
 func fileRender(ctx context.Context, req *Request, path string, data []byte) ([]byte, error) {
+	return fileRenderWith(ctx, req, path, data, nil)
+}
+
+// fileRenderWith is fileRender with base variables under everything else
+// (file.managed's name, source, user…: see fileManagedVars).
+func fileRenderWith(ctx context.Context, req *Request, path string, data []byte, base map[string]any) ([]byte, error) {
 	if req.Env == nil || req.Env.Render == nil {
 		return nil, &ArgError{Arg: "template", Err: errors.New("no template renderer is configured")}
 	}
 	// As in Salt, arguments the state does not take are template variables
 	// too (formulas pass paths that way), when it declares so (a Rest
 	// Param); defaults and then context go on top.
-	vars := req.Args.Rest()
-	if vars == nil {
-		vars = map[string]any{}
+	vars := map[string]any{}
+	for k, v := range base {
+		vars[k] = v
+	}
+	for k, v := range req.Args.Rest() {
+		vars[k] = v
 	}
 	defaults := req.Args.Dict("defaults")
 	context := req.Args.Dict("context")

@@ -1,0 +1,71 @@
+package states
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// varsRenderer keeps the variables a template was rendered with.
+type varsRenderer struct{ got map[string]any }
+
+func (r *varsRenderer) Render(_ context.Context, _ string, src []byte, vars map[string]any) ([]byte, error) {
+	r.got = vars
+	return src, nil
+}
+
+// The template of file.managed sees what Salt's file.get_managed passes:
+// the name, the source chosen from the list, user, group, the mode as
+// normalize_mode writes it, attrs and saltenv; context wins over them.
+func TestFileManagedTemplateVars(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &varsRenderer{}
+	env := &Env{Files: fileFakeSource{"salt://site/motd.j2": "hello\n"}, Render: r, Cache: &RunCache{}}
+	run := func(args map[string]any) map[string]any {
+		t.Helper()
+		fn, err := Lookup("file.managed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &Request{ID: "motd", Name: "/etc/motd", Func: "file.managed", Args: NewArgs(args), Test: true, Root: root, Env: env}
+		res := fn(context.Background(), req)
+		if res.Result == False {
+			t.Fatalf("file.managed failed: %s", res.Comment)
+		}
+		return r.got
+	}
+	got := run(map[string]any{
+		"source":   []any{"salt://site/motd.missing", "salt://site/motd.j2"},
+		"template": "jinja", "user": "root", "mode": 640,
+		"context": map[string]any{"greeting": "hi"},
+	})
+	want := map[string]any{"name": "/etc/motd", "source": "salt://site/motd.j2", "user": "root", "group": nil,
+		"mode": "0640", "attrs": nil, "saltenv": "base", "greeting": "hi"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("template variables = %v\nwant %v", got, want)
+	}
+	got = run(map[string]any{"source": "salt://site/motd.j2", "template": "jinja", "mode": "0o600",
+		"context": map[string]any{"source": "mine"}})
+	if got["source"] != "mine" || got["mode"] != "0600" {
+		t.Errorf("source = %v, mode = %v; want the context's source and 0600", got["source"], got["mode"])
+	}
+}
+
+func TestSaltNormalizeMode(t *testing.T) {
+	for _, tt := range []struct {
+		in   any
+		want string
+	}{{644, "0644"}, {"0644", "0644"}, {"00644", "0644"}, {"0o755", "0755"}, {"'600'", "0600"}, {4755, "4755"}, {0, "0000"}} {
+		if got := saltNormalizeMode(tt.in); got != tt.want {
+			t.Errorf("saltNormalizeMode(%#v) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
