@@ -313,7 +313,7 @@ func fileIsBinary(b []byte) bool {
 	return bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b)
 }
 
-// fileDiff is the "diff" change: a unified diff, "New file", "Replace
+// fileDiff is the "diff" change: a unified diff as Salt's, "New file", "Replace
 // binary file", or the show_changes placeholder.
 func fileDiff(old, new []byte, exists, show bool) string {
 	switch {
@@ -324,7 +324,12 @@ func fileDiff(old, new []byte, exists, show bool) string {
 	case fileIsBinary(old) || fileIsBinary(new):
 		return "Replace binary file"
 	}
-	return textdiff.Unified(string(old), string(new))
+	// Salt's get_diff is difflib.unified_diff with no file names: its
+	// "--- " and "+++ " lines come first.
+	if d := textdiff.Unified(string(old), string(new)); d != "" {
+		return "--- \n+++ \n" + d
+	}
+	return ""
 }
 
 // fileEnsureParent makes the parent directory when makedirs allows it. In

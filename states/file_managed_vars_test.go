@@ -69,3 +69,22 @@ func TestSaltNormalizeMode(t *testing.T) {
 		}
 	}
 }
+
+// A file state's diff is Salt's get_diff: difflib.unified_diff with no
+// file names, so "--- " and "+++ " lines open it.
+func TestFileDiffSaltShape(t *testing.T) {
+	for _, tt := range []struct {
+		old, new string
+		exists   bool
+		want     string
+	}{
+		{"a\n", "b\n", true, "--- \n+++ \n@@ -1 +1 @@\n-a\n+b\n"},
+		{"a\nb\n", "a\nb\nc\n", true, "--- \n+++ \n@@ -1,2 +1,3 @@\n a\n b\n+c\n"},
+		{"same\n", "same\n", true, ""},
+		{"", "x\n", false, "New file"},
+	} {
+		if got := fileDiff([]byte(tt.old), []byte(tt.new), tt.exists, true); got != tt.want {
+			t.Errorf("fileDiff(%q, %q) = %q; want %q", tt.old, tt.new, got, tt.want)
+		}
+	}
+}
