@@ -154,19 +154,6 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"pillar.filter_by": func(args []any, kw map[string]any) (any, error) {
 			return filterByIn(o, "pillar.filter_by", c.pillar, "pillar", nil, args, kw)
 		},
-		"config.get": func(args []any, kw map[string]any) (any, error) {
-			key, err := strParam(args, kw, 0, "key")
-			if err != nil {
-				return nil, err
-			}
-			delim, _ := param(args, kw, -1, "delimiter", ":").(string)
-			for _, src := range []map[string]any{c.Opts, c.Grains, c.pillar} {
-				if v, ok := nestedGet(src, key, delim); ok {
-					return v, nil
-				}
-			}
-			return param(args, kw, 1, "default", ""), nil
-		},
 		// Salt's cmd.run (salt/modules/cmdmod.py) returns stdout and
 		// stderr together and only logs a non-zero exit, so a template
 		// that probes with a failing command still renders.
@@ -326,6 +313,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	hostFuncs(c, m)
 	matchFuncs(c, m)
 	randomFuncs(c, m)
+	configFuncs(c, m)
 	// slsutil.merge_all merges a list of dicts into {} in turn, as
 	// slsutil.merge does each.
 	m["slsutil.merge_all"] = func(args []any, kw map[string]any) (any, error) {

@@ -1,0 +1,58 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/states"
+)
+
+// Salt's config module (salt/modules/config.py), the same functions
+// templates call as salt['config.get'] (pkg/sls/jinja), over the options
+// templates see as opts, the grains and the pillar.
+
+func init() {
+	omit := func(store string) states.Param {
+		return states.Param{Name: "omit_" + store, Type: states.Bool, Default: false, Doc: "leave out the " + map[string]string{
+			"opts": "minion's options", "grains": "grains", "pillar": "pillar", "master": "master's options (pillar['master'])"}[store] + "."}
+	}
+	register("config.get", configFunc("config.get"), "Return a value from the minion's options, else its grains, else its pillar, else the master's options (pillar['master']), else Salt's defaults: config.get pkg:apache. Nested keys are joined by the delimiter.",
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the key, such as pkg:apache."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when no store has the key."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
+		states.Param{Name: "merge", Type: states.String, Doc: "recurse or overwrite: merge the stores (the minion's options over grains over pillar over the master's) and search the result."},
+		omit("opts"), omit("pillar"), omit("master"), omit("grains"))
+	register("config.option", configFunc("config.option"), "Return a top-level option from the same stores as config.get, in the same order, with Salt's defaults (redis.host…) last.",
+		states.Param{Name: "value", Type: states.String, Required: true, Doc: "the option, or with wildcard a glob."},
+		states.Param{Name: "default", Type: states.Any, Doc: "what to return when no store has it: '' (with wildcard: {})."},
+		omit("opts"), omit("grains"), omit("pillar"), omit("master"),
+		states.Param{Name: "omit_all", Type: states.Bool, Default: false, Doc: "search Salt's defaults only."},
+		states.Param{Name: "wildcard", Type: states.Bool, Default: false, Doc: "value is a glob: return a dict of every matching option."})
+	register("config.merge", configFunc("config.merge"), "Return an option merged from the minion's options, the master's and the pillar: dicts merged (the first store wins), lists joined; a string from the first store that has it.",
+		states.Param{Name: "value", Type: states.String, Required: true, Doc: "the option."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when no store has it."},
+		omit("opts"), omit("master"), omit("pillar"))
+	register("config.items", configFunc("config.items"), "Return the minion's options, as templates see them as opts.")
+}
+
+// configFunc runs the template function of that name with the call's
+// arguments, by name.
+func configFunc(name string) func(context.Context, *call) Return {
+	return func(_ context.Context, c *call) Return {
+		h := c.host
+		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar,
+			Opts: templateOpts(h, h.Env, false)})[name]
+		kw := map[string]any{}
+		for k, v := range c.kw {
+			if v != nil {
+				kw[k] = v
+			}
+		}
+		v, err := f(nil, kw)
+		if err != nil {
+			return failed(fmt.Sprintf("%s: %v", name, err))
+		}
+		return nested(v)
+	}
+}

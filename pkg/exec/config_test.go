@@ -1,0 +1,39 @@
+package exec
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/odict"
+)
+
+// config.get and config.option as execution functions: the stores in
+// Salt's order (options, grains, pillar, pillar['master'], defaults).
+func TestConfigFunctions(t *testing.T) {
+	h := &Host{ID: "m1", Grains: map[string]any{"os": "Debian", "ipv4": []any{"10.0.0.1"}},
+		Pillar: odict.From(map[string]any{"os": "fromPillar", "app": map[string]any{"port": 80}, "master": map[string]any{"mk": "mv"}}),
+		Opts:   map[string]any{"custom": "o"}}
+	for _, tt := range []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"config.get", []string{"os"}, "Debian"},
+		{"config.get", []string{"os", "omit_grains=True"}, "fromPillar"},
+		{"config.get", []string{"app:port"}, 80},
+		{"config.get", []string{"app/port", "delimiter=/"}, 80},
+		{"config.get", []string{"mk"}, "mv"},
+		{"config.get", []string{"id"}, "m1"},
+		{"config.get", []string{"custom"}, "o"},
+		{"config.get", []string{"nope", "default=x"}, "x"},
+		{"config.get", []string{"redis.port"}, 6379},
+		{"config.option", []string{"app:port"}, ""},
+		{"config.option", []string{"redis.host", "omit_all=True"}, "salt"},
+		{"config.option", []string{"mongo.p*", "wildcard=True"}, map[string]any{"mongo.password": "", "mongo.port": 27017}},
+	} {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if ret.Retcode != 0 || !reflect.DeepEqual(ret.Value, tt.want) {
+			t.Errorf("%s %q = %#v (%d); want %#v", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+}
