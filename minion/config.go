@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/confyaml"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/top"
 )
 
 // Config is minion.yaml. Every key has a default, listed in Defaults and
@@ -47,6 +48,11 @@ type Config struct {
 	SLSList       []string `yaml:"sls_list"`
 	// Grains are static grains, merged over the collected ones.
 	Grains map[string]any `yaml:"grains"`
+	// Nodegroups are the minion's own nodegroups, name to compound target
+	// (or a list of its words), as in Salt's minion config: templates
+	// and match.nodegroup match against them (a minion does not know the
+	// master's).
+	Nodegroups map[string]any `yaml:"nodegroups"`
 	// PresenceInterval is how often the minion tells the master it is up.
 	PresenceInterval Duration `yaml:"presence_interval"`
 	// HeartbeatInterval is how often a running job sends a heartbeat.
@@ -166,6 +172,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("minion config: startup_states %q: want highstate or sls", c.StartupStates)
+	}
+	if _, err := top.NodegroupsFromConfig(c.Nodegroups); err != nil {
+		return fmt.Errorf("minion config: nodegroups: %w", err)
 	}
 	if c.StateDir == "" || c.CacheDir == "" {
 		return fmt.Errorf("minion config: state_dir and cache_dir must be set")

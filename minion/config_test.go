@@ -25,6 +25,8 @@ func TestLoadConfig(t *testing.T) {
 		{"sls without list", "id: m1\nstartup_states: sls\n", "sls needs sls_list", nil},
 		{"bad startup", "id: m1\nstartup_states: always\n", `startup_states "always"`, nil},
 		{"id with a slash", "id: web/1\n", "minion id", nil},
+		{"nodegroups", "id: m1\nnodegroups: {web: 'web*', db: [L@db1, or, db2]}\n", "", func(c *Config) bool { return c.Nodegroups["web"] == "web*" }},
+		{"bad nodegroup", "id: m1\nnodegroups: {web: {a: 1}}\n", "nodegroups", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -377,6 +377,10 @@ func (m *Minion) newHost(rch *reach, log *slog.Logger, tree string) *exec.Host {
 			return sendEventOn(ctx, m.nc, m.id, b)
 		},
 	}
+	if len(m.cfg.Nodegroups) > 0 {
+		// Salt's minion options hold its nodegroups (match.nodegroup).
+		host.Opts = map[string]any{"nodegroups": m.cfg.Nodegroups}
+	}
 	host.Mine = &minionMine{m: m, host: host}
 	if m.sched != nil {
 		host.Schedule = m.sched

@@ -17,28 +17,29 @@ func init() {
 		return states.Param{Name: "omit_" + store, Type: states.Bool, Default: false, Doc: "leave out the " + map[string]string{
 			"opts": "minion's options", "grains": "grains", "pillar": "pillar", "master": "master's options (pillar['master'])"}[store] + "."}
 	}
-	register("config.get", configFunc("config.get"), "Return a value from the minion's options, else its grains, else its pillar, else the master's options (pillar['master']), else Salt's defaults: config.get pkg:apache. Nested keys are joined by the delimiter.",
+	register("config.get", templateFunc("config.get"), "Return a value from the minion's options, else its grains, else its pillar, else the master's options (pillar['master']), else Salt's defaults: config.get pkg:apache. Nested keys are joined by the delimiter.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the key, such as pkg:apache."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when no store has the key."},
 		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
 		states.Param{Name: "merge", Type: states.String, Doc: "recurse or overwrite: merge the stores (the minion's options over grains over pillar over the master's) and search the result."},
 		omit("opts"), omit("pillar"), omit("master"), omit("grains"))
-	register("config.option", configFunc("config.option"), "Return a top-level option from the same stores as config.get, in the same order, with Salt's defaults (redis.host…) last.",
+	register("config.option", templateFunc("config.option"), "Return a top-level option from the same stores as config.get, in the same order, with Salt's defaults (redis.host…) last.",
 		states.Param{Name: "value", Type: states.String, Required: true, Doc: "the option, or with wildcard a glob."},
 		states.Param{Name: "default", Type: states.Any, Doc: "what to return when no store has it: '' (with wildcard: {})."},
 		omit("opts"), omit("grains"), omit("pillar"), omit("master"),
 		states.Param{Name: "omit_all", Type: states.Bool, Default: false, Doc: "search Salt's defaults only."},
 		states.Param{Name: "wildcard", Type: states.Bool, Default: false, Doc: "value is a glob: return a dict of every matching option."})
-	register("config.merge", configFunc("config.merge"), "Return an option merged from the minion's options, the master's and the pillar: dicts merged (the first store wins), lists joined; a string from the first store that has it.",
+	register("config.merge", templateFunc("config.merge"), "Return an option merged from the minion's options, the master's and the pillar: dicts merged (the first store wins), lists joined; a string from the first store that has it.",
 		states.Param{Name: "value", Type: states.String, Required: true, Doc: "the option."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when no store has it."},
 		omit("opts"), omit("master"), omit("pillar"))
-	register("config.items", configFunc("config.items"), "Return the minion's options, as templates see them as opts.")
+	register("config.items", templateFunc("config.items"), "Return the minion's options, as templates see them as opts.")
 }
 
-// configFunc runs the template function of that name with the call's
-// arguments, by name.
-func configFunc(name string) func(context.Context, *call) Return {
+// templateFunc runs the template function of that name (pkg/sls/jinja)
+// with the call's arguments, by name, over the host's opts, grains and
+// pillar.
+func templateFunc(name string) func(context.Context, *call) Return {
 	return func(_ context.Context, c *call) Return {
 		h := c.host
 		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar,

@@ -37,3 +37,28 @@ func TestConfigFunctions(t *testing.T) {
 		}
 	}
 }
+
+// match.* as execution functions; match.nodegroup reads the nodegroups
+// of the host's options (the minion config's).
+func TestMatchFunctions(t *testing.T) {
+	h := &Host{ID: "web1.example.org", Grains: map[string]any{"os": "Debian"},
+		Opts: map[string]any{"nodegroups": map[string]any{"web": "G@os:Debian and web*", "db": "db*"}}}
+	for _, tt := range []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"match.nodegroup", []string{"web"}, true},
+		{"match.nodegroup", []string{"db"}, false},
+		{"match.nodegroup", []string{"nope"}, false},
+		{"match.glob", []string{"web*.example.org"}, true},
+		{"match.glob", []string{"db*", "minion_id=db1"}, true},
+		{"match.grain", []string{"os:Deb*"}, true},
+		{"match.compound", []string{"G@os:RedHat or web1*"}, true},
+	} {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if ret.Retcode != 0 || ret.Value != tt.want {
+			t.Errorf("%s %q = %#v (%d); want %#v", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+}

@@ -13,11 +13,12 @@ import (
 // the minion_id given) against a target of its kind, with the matchers
 // brine targets with (pkg/top), and returns a bool. As in Salt, a bad
 // target is not an error: it is logged and does not match. nodegroup
-// is not offered: the minion does not know the master's nodegroups.
+// matches against the nodegroups of the minion's own options (the
+// minion config's nodegroups, as Salt's minion reads its opts).
 func matchFuncs(c *saltCtx, m map[string]Func) {
 	for _, kind := range []string{top.KindGlob, top.KindPCRE, top.KindList, top.KindCompound,
 		top.KindGrain, top.KindGrainPCRE, top.KindPillar, top.KindPillarPCRE, top.KindPillarExact,
-		top.KindIPCIDR, top.KindData} {
+		top.KindIPCIDR, top.KindData, top.KindNodegroup} {
 		m["match."+kind] = func(args []any, kw map[string]any) (any, error) {
 			if l, ok := normalize(param(args, kw, 0, "tgt", nil)).([]any); ok && kind == top.KindList {
 				// Salt's list matcher takes a sequence too: id in tgt.
@@ -68,7 +69,14 @@ func matchMinionID(c *saltCtx, kind string, args []any, kw map[string]any) (stri
 // matchOne is one match.* call: false for a target that does not
 // compile, as Salt's functions return False on any exception.
 func matchOne(c *saltCtx, kind, tgt, id string) bool {
-	mt, err := top.Compile(tgt, kind, nil)
+	var groups map[string]string
+	if kind == top.KindNodegroup {
+		var ok bool
+		if groups, ok = minionNodegroups(c, tgt); !ok {
+			return false
+		}
+	}
+	mt, err := top.Compile(tgt, kind, groups)
 	if err != nil {
 		slog.Warn("match: bad target", "kind", kind, "target", tgt, "err", err, "source", "template", "minion", c.ID)
 		return false
@@ -93,7 +101,7 @@ func matchFilterBy(c *saltCtx, args []any, kw map[string]any) (any, error) {
 	}
 	switch kind {
 	case top.KindGlob, top.KindPCRE, top.KindList, top.KindCompound, top.KindGrain, top.KindGrainPCRE,
-		top.KindPillar, top.KindPillarPCRE, top.KindPillarExact, top.KindIPCIDR, top.KindData:
+		top.KindPillar, top.KindPillarPCRE, top.KindPillarExact, top.KindIPCIDR, top.KindData, top.KindNodegroup:
 	default:
 		// Salt: expr_funcs[tgt_type] raises KeyError.
 		return nil, fmt.Errorf("match.filter_by: tgt_type %q is not a match function", kind)

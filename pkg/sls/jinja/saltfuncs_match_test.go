@@ -40,7 +40,7 @@ func TestMatchFuncs(t *testing.T) {
 		}
 	}
 	for _, src := range []string{
-		`{{ salt['match.filter_by']({'a': 1}, tgt_type='nodegroup') }}`,
+		`{{ salt['match.filter_by']({'a': 1}, tgt_type='bogus') }}`,
 		`{{ salt['match.filter_by']([1]) }}`,
 		`{{ salt['match.grain']('os:Debian', delimiter='/') }}`,
 		`{{ salt['match.glob']() }}`,
@@ -48,5 +48,35 @@ func TestMatchFuncs(t *testing.T) {
 		if _, err := Render("t.sls", []byte(src), SaltVars(ctx, "t", "t.sls", "base"), Options{}); err == nil {
 			t.Errorf("%s: no error", src)
 		}
+	}
+}
+
+// match.nodegroup reads the nodegroups of the minion's own options (its
+// config), as Salt's minion does: a group expands to its compound target
+// (N@ nesting and list definitions included); a name that is no group,
+// or no nodegroups at all, does not match.
+func TestMatchNodegroup(t *testing.T) {
+	opts := map[string]any{"nodegroups": map[string]any{
+		"web":   "web*.example.org",
+		"deb":   "G@os:Debian and N@web",
+		"db":    "L@db1,db2",
+		"words": []any{"G@os:Debian", "and", "web1*"},
+		"bad":   "and and",
+	}}
+	ctx := SaltContext{ID: "web1.example.org", Opts: opts, Grains: map[string]any{"os": "Debian"}}
+	tests := []struct{ src, want string }{
+		{`{{ salt['match.nodegroup']('web') }} {{ salt['match.nodegroup']('deb') }} {{ salt['match.nodegroup']('db') }}`, "True True False"},
+		{`{{ salt['match.nodegroup']('words') }} {{ salt['match.nodegroup']('nope') }} {{ salt['match.nodegroup']('bad') }}`, "True False False"},
+		{`{{ salt['match.filter_by']({'db': 'D', 'deb': 'W'}, tgt_type='nodegroup') }}`, "W"},
+	}
+	for _, tt := range tests {
+		out, err := Render("t.sls", []byte(tt.src), SaltVars(ctx, "t", "t.sls", "base"), Options{})
+		if err != nil || out != tt.want {
+			t.Errorf("%s = %q, %v; want %q", tt.src, out, err, tt.want)
+		}
+	}
+	bare := SaltContext{ID: "web1.example.org"}
+	if out, err := Render("t.sls", []byte(`{{ salt['match.nodegroup']('web') }}`), SaltVars(bare, "t", "t.sls", "base"), Options{}); err != nil || out != "False" {
+		t.Errorf("match.nodegroup without nodegroups = %q, %v; want False", out, err)
 	}
 }
