@@ -25,7 +25,8 @@ func TestFailhard(t *testing.T) {
 		{"per state", Options{}, args("fail", true, "failhard", true), "A B", "A B"},
 		{"per state false overrides the run", Options{Failhard: true}, args("fail", true, "failhard", false), "A B C", "A B C"},
 		{"off", Options{}, bad, "A B C", "A B C"},
-		// Salt ignores failhard under test.
+		// Salt ignores failhard under test: State.check_failhard returns
+		// False when opts['test'] is set (salt/state.py, 3006 and since).
 		{"test mode", Options{Failhard: true, Test: true}, bad, "A B C", "A(test) B(test) C(test)"},
 	}
 	for _, tc := range tests {
