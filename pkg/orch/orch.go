@@ -205,7 +205,10 @@ func compiler(ctx context.Context, o Options) (*sls.Compiler, *odict.Map, error)
 	if len(o.Pillar) > 0 {
 		pil.Merge(odict.From(o.Pillar))
 	}
-	globals := jinja.SaltVars(jinja.SaltContext{Grains: grains, Pillar: pil, Opts: opts, ID: o.ID, Files: o.FileRoots.FS(env)}, "", "", env)
+	// The runner compiles its pillar in its own process, as Salt's
+	// runners do (and salt-call --local): its dicts are the YAML loader's
+	// OrderedDicts, which the yaml filter writes in their order.
+	globals := jinja.SaltVars(jinja.SaltContext{Grains: grains, Pillar: pil, LocalPillar: true, Opts: opts, ID: o.ID, Files: o.FileRoots.FS(env)}, "", "", env)
 	for k, v := range o.Extra {
 		globals[k] = v
 	}
