@@ -1,8 +1,12 @@
 package cluster
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -258,88 +262,209 @@ func TestRemoteSiteLeafOnCluster(t *testing.T) {
 	}
 }
 
-// TestRemoteSiteLeafOnExternalServer: a master on a nats-server run
-// apart (nats_url; the server built from go.mod's module), the server
-// configured as docs/scaling.md says, with a leafnodes listener whose
-// login the master writes (nats-leaf-auth.conf), and a brine leaf
-// joined to it. The callouts of the leaf's minions reach the master
-// through the leaf and the server: a minion of the site and one on the
-// server itself are accepted and targeted alike.
-func TestRemoteSiteLeafOnExternalServer(t *testing.T) {
+// TestRemoteSiteLeafOnExternalCluster: two masters on a cluster of
+// three nats-server processes run apart (nats_url with the three; the
+// servers built from go.mod's module), configured as docs/scaling.md
+// says, with leafnodes listeners whose login the master writes
+// (nats-leaf-auth.conf), and a brine leaf given the three. The
+// callouts of the leaf's minions reach the masters through the leaf and
+// the cluster (one of the two answers): a minion of the site and one at
+// the centre are accepted and targeted alike. The node the leaf is on
+// is killed during a job on them: the leaf joins another node, every
+// return arrives, and a site minion started again is authorised.
+func TestRemoteSiteLeafOnExternalCluster(t *testing.T) {
 	if testing.Short() {
-		t.Skip("real processes: a nats-server, a master, a leaf node, minions")
+		t.Skip("real processes: three nats-servers, two masters, a leaf node, minions")
 	}
+	const nodes = 3
 	dir := t.TempDir()
-	etc, state, nd := filepath.Join(dir, "etc"), filepath.Join(dir, "master"), filepath.Join(dir, "nats")
 	harness.WriteTree(t, filepath.Join(dir, "srv"), leafTree)
 	harness.WriteTree(t, filepath.Join(dir, "pillar"), "")
-	port, leafPort := harness.FreePort(t), harness.FreePort(t)
-	harness.WriteFile(t, filepath.Join(etc, "master.yaml"), fmt.Sprintf(`nats_url: nats://127.0.0.1:%d
+	var ports, routePorts, leafPorts []int
+	var urls, routes []string
+	for range nodes {
+		ports = append(ports, harness.StablePort(t))
+		routePorts = append(routePorts, harness.StablePort(t))
+		leafPorts = append(leafPorts, harness.StablePort(t))
+		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", ports[len(ports)-1]))
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[len(routePorts)-1]))
+	}
+	natsURL := strings.Join(urls, ",")
+	etc := func(i int) string { return filepath.Join(dir, fmt.Sprintf("m%d", i), "etc") }
+	state := func(i int) string { return filepath.Join(dir, fmt.Sprintf("m%d", i), "state") }
+	for i := range 2 {
+		harness.WriteFile(t, filepath.Join(etc(i), "master.yaml"), fmt.Sprintf(`nats_url: %s
 state_dir: %s
 file_roots: {base: [%s/srv]}
 pillar_roots: {base: [%s/pillar]}
 presence_ttl: 3s
 log_level: debug
-`, port, state, dir, dir))
-	// Its first start makes the keys and what the server needs, and
-	// ends: the server does not know it yet.
-	first := harness.StartProc(t, "master-first", filepath.Join(dir, "master-first.log"), "master", "-c", etc)
+`, natsURL, state(i), dir, dir))
+	}
+	// The first master's first start makes the key set and what the
+	// servers need, and ends: no server knows it yet.
+	first := harness.StartProc(t, "master-first", filepath.Join(dir, "master-first.log"), "master", "-c", etc(0))
 	if code := first.Exit(60 * time.Second); code == 0 {
-		t.Fatalf("a master whose server is not up exited 0:\n%s", first.LogText())
+		t.Fatalf("a master whose servers are not up exited 0:\n%s", first.LogText())
 	}
-	for _, f := range []string{master.NATSAuthFile, master.NATSLeafAuthFile} {
-		b, err := os.ReadFile(filepath.Join(state, f))
-		if err != nil {
-			t.Fatalf("the master's first start: %v", err)
+	if err := master.CopyKeySet(state(0), state(1)); err != nil {
+		t.Fatal(err)
+	}
+	var servers []*harness.Proc
+	for i := range nodes {
+		nd := filepath.Join(dir, fmt.Sprintf("nats%d", i))
+		for _, f := range []string{master.NATSAuthFile, master.NATSLeafAuthFile} {
+			b, err := os.ReadFile(filepath.Join(state(0), f))
+			if err != nil {
+				t.Fatalf("the master's first start: %v", err)
+			}
+			harness.WriteFile(t, filepath.Join(nd, f), string(b))
 		}
-		harness.WriteFile(t, filepath.Join(nd, f), string(b))
-	}
-	harness.WriteFile(t, filepath.Join(nd, "nats-server.conf"), fmt.Sprintf(`server_name: hub
+		harness.WriteFile(t, filepath.Join(nd, "nats-server.conf"), fmt.Sprintf(`server_name: nats%d
 listen: 127.0.0.1:%d
 jetstream {
   store_dir: %s/js
+}
+cluster {
+  name: brine
+  listen: 127.0.0.1:%d
+  routes: [%s]
 }
 leafnodes {
   listen: 127.0.0.1:%d
   include %s
 }
 include %s
-`, port, nd, leafPort, master.NATSLeafAuthFile, master.NATSAuthFile))
-	ns := harness.StartNATSServer(t, "nats-server", filepath.Join(nd, "nats-server.conf"), filepath.Join(nd, "nats.log"))
-	ns.WaitLog("Server is ready", 1, 30*time.Second)
-
-	m := harness.StartProc(t, "master", filepath.Join(dir, "master.log"), "master", "-c", etc)
-	e := &harness.Env{T: t, Dir: dir, Port: port, Etc: etc, Master: m, Minions: map[string]*harness.Proc{}}
+`, i, ports[i], nd, routePorts[i], strings.Join(routes, ", "), leafPorts[i], master.NATSLeafAuthFile, master.NATSAuthFile))
+		servers = append(servers, harness.StartNATSServer(t, fmt.Sprintf("nats%d", i), filepath.Join(nd, "nats-server.conf"), filepath.Join(nd, "nats.log")))
+	}
+	for _, s := range servers {
+		s.WaitLog("Server is ready", 1, 30*time.Second)
+	}
+	var masters []*harness.Proc
+	for i := range 2 {
+		masters = append(masters, harness.StartProc(t, fmt.Sprintf("master%d", i), filepath.Join(dir, fmt.Sprintf("master%d.log", i)), "master", "-c", etc(i)))
+	}
+	e := &harness.Env{T: t, Dir: dir, Etc: etc(0), Master: masters[0], Minions: map[string]*harness.Proc{}}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, p := range []*harness.Proc{ns, m, e.Minions["c1"], e.Minions["s1"]} {
+			for _, p := range append(append(append([]*harness.Proc{}, servers...), masters...), e.Minions["c1"], e.Minions["s1"]) {
 				if p != nil {
 					t.Logf("--- %s log (end):\n%s", p.Name, harness.Tail(p.LogText(), 3000))
 				}
 			}
 		}
 	})
-	m.WaitLog("master ready", 1, 60*time.Second)
+	for _, m := range masters {
+		m.WaitLog("master ready", 1, 90*time.Second)
+	}
 
-	_, siteURL := startLeaf(t, filepath.Join(dir, "leaf"), "site-b", state, []string{fmt.Sprintf("nats-leaf://127.0.0.1:%d", leafPort)})
-	sdir := filepath.Join(dir, "s1")
-	if err := os.MkdirAll(filepath.Join(sdir, "root"), 0o755); err != nil {
+	var hubs []string
+	for _, p := range leafPorts {
+		hubs = append(hubs, fmt.Sprintf("nats-leaf://127.0.0.1:%d", p))
+	}
+	leaf, siteURL := startLeaf(t, filepath.Join(dir, "leaf"), "site-b", state(0), hubs)
+	site := []string{"s1", "s2"}
+	for _, id := range site {
+		sdir := filepath.Join(dir, id)
+		if err := os.MkdirAll(filepath.Join(sdir, "root"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		harness.WriteFile(t, filepath.Join(sdir, "minion.yaml"), harness.MinionYAML(id, siteURL, sdir, "site: b", ""))
+		e.Minions[id] = harness.StartProc(t, id, filepath.Join(sdir, "minion.log"), "minion", "-c", sdir)
+	}
+	cdir := filepath.Join(dir, "c1")
+	if err := os.MkdirAll(filepath.Join(cdir, "root"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	harness.WriteFile(t, filepath.Join(sdir, "minion.yaml"), harness.MinionYAML("s1", siteURL, sdir, "site: b", ""))
-	e.Minions["s1"] = harness.StartProc(t, "s1", filepath.Join(sdir, "minion.log"), "minion", "-c", sdir)
-	e.AddMinion("c1", "site: centre", "")
-	e.AcceptAll("c1", "s1")
+	harness.WriteFile(t, filepath.Join(cdir, "minion.yaml"), harness.MinionYAML("c1", "["+strings.Join(urls, ", ")+"]", cdir, "site: centre", ""))
+	e.Minions["c1"] = harness.StartProc(t, "c1", filepath.Join(cdir, "minion.log"), "minion", "-c", cdir)
+	all := append([]string{"c1"}, site...)
+	e.AcceptAll(all...)
 
-	out, errOut, code := e.Brine("*", "test.ping", "--out", "json")
-	if code != 0 || !strings.Contains(out, `"s1": true`) || !strings.Contains(out, `"c1": true`) {
-		t.Fatalf("test.ping, the centre and the site: exit %d\n%s\n%s", code, out, errOut)
-	}
-	out, errOut, code = e.Brine("s1", "state.apply", "-t", "30")
+	out, errOut, code := e.Brine("s1", "state.apply", "-t", "30")
 	if code != 0 {
 		t.Fatalf("state.apply through the leaf: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if b, err := os.ReadFile(filepath.Join(sdir, "root", "site", "hello")); err != nil || string(b) != "from the centre\n" {
+	if b, err := os.ReadFile(filepath.Join(dir, "s1", "root", "site", "hello")); err != nil || string(b) != "from the centre\n" {
 		t.Fatalf("the state's file on the site's minion: %q, %v", b, err)
 	}
+
+	// The node the leaf is on killed during a job on the site.
+	on := -1
+	port := leafHubPort(t, leaf)
+	for i, p := range leafPorts {
+		if p == port {
+			on = i
+		}
+	}
+	if on < 0 {
+		t.Fatalf("the leaf joined port %d, no node's", port)
+	}
+	var others []string
+	for i, u := range urls {
+		if i != on {
+			others = append(others, u)
+		}
+	}
+	brine := func(args ...string) (string, string, int) {
+		return runBrine(t, append(args, "-c", etc(0), "--nats-url", strings.Join(others, ","))...)
+	}
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, errOut, code := brine("-L", strings.Join(all, ","), "test.sleep", "3", "--out", "json", "-t", "60")
+		done <- result{out, errOut, code}
+	}()
+	for _, id := range site {
+		e.Minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
+	}
+	servers[on].Kill()
+	killed := time.Now()
+	leaf.WaitLog("Leafnode connection created", 2, 30*time.Second)
+	t.Logf("the leaf joined another node %v after node %d was killed", time.Since(killed).Round(10*time.Millisecond), on)
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the job across the failover never ended")
+	}
+	t.Logf("the job ended %v after the kill", time.Since(killed).Round(10*time.Millisecond))
+	for _, id := range all {
+		if !strings.Contains(r.out, fmt.Sprintf("%q: true", id)) {
+			t.Errorf("no return of %s across the leaf's failover: exit %d\n%s\n%s", id, r.code, r.out, r.errOut)
+		}
+	}
+	// A site minion that logs in again is authorised through the node
+	// the leaf is on now.
+	e.Minions["s1"].Stop()
+	e.Minions["s1"].Start()
+	harness.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		out, errOut, code := brine("s1", "test.ping", "--out", "json", "-t", "5")
+		if code != 0 || !strings.Contains(out, `"s1": true`) {
+			return fmt.Errorf("s1 after its restart: exit %d\n%s\n%s", code, out, errOut)
+		}
+		return nil
+	})
+}
+
+// runBrine runs the brine command with args.
+func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, harness.Bin, args...)
+	var o, eb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &eb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("brine %v: %v", args, err)
+	}
+	return o.String(), eb.String(), code
 }
