@@ -286,9 +286,10 @@ func BenchmarkRender1000(b *testing.B) {
 	}
 }
 
-// Jinja loops that produce nothing leave empty keys; they mean "none".
+// Empty lists and mappings mean "none"; nothing at all is refused, as
+// Salt's render_state refuses it (TestErrors).
 func TestEmptyListsMeanNone(t *testing.T) {
-	chunks := compileSLS(t, map[string]string{"e.sls": "include:\nexclude:\nextend:\na:\n  cmd.run:\n    - require: []\n    - watch: []\n"}, "e")
+	chunks := compileSLS(t, map[string]string{"e.sls": "include: []\nexclude: []\nextend: {}\na:\n  cmd.run:\n    - require: []\n    - watch: []\n"}, "e")
 	if len(chunks) != 1 || len(chunks[0].Requisites) != 0 {
 		t.Fatalf("chunks = %+v", chunks)
 	}

@@ -184,11 +184,20 @@ func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *keyorder
 		at := d.at(p.KeyN)
 		switch {
 		case p.Key == "include":
+			if msg := d.notKind(p.Value, yaml.SequenceNode, "Include Declaration in SLS %s is not formed as a list", sls); msg != nil {
+				errs.addErr(msg)
+				continue
+			}
 			f.Includes = d.includes(p.Value, sls, env, isInit, &errs)
 		case p.Key == "exclude":
+			if msg := d.notKind(p.Value, yaml.SequenceNode, "Exclude Declaration in SLS %s is not formed as a list", sls); msg != nil {
+				errs.addErr(msg)
+				continue
+			}
 			f.Excludes = d.excludes(p.Value, &errs)
 		case p.Key == "extend":
-			if p.Value.Kind == yaml.ScalarNode && p.Value.ShortTag() == "!!null" {
+			if msg := d.notKind(p.Value, yaml.MappingNode, "Extension value in SLS '%s' is not a dictionary", sls); msg != nil {
+				errs.addErr(msg)
 				continue
 			}
 			ps, err := d.pairs(p.Value, 1)

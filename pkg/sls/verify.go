@@ -194,3 +194,17 @@ func pyRepr(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// notKind is Salt's render_state check of include, exclude and extend:
+// a list, a list and a mapping, or the SLS is refused. Nothing at all
+// (a Jinja loop that wrote no entries) is not a list either.
+func (d *decoder) notKind(n *yaml.Node, kind yaml.Kind, format, sls string) *Error {
+	v := n
+	for hops := 0; v.Kind == yaml.AliasNode && v.Alias != nil && hops < maxDepth; hops++ {
+		v = v.Alias
+	}
+	if v.Kind == kind {
+		return nil
+	}
+	return &Error{Pos: d.at(n), Msg: fmt.Sprintf(format, sls)}
+}
