@@ -305,7 +305,8 @@ func TestRancidFromInventory(t *testing.T) {
 	e2.pillarRoot = pillar
 	res := e2.apply(t, "state.highstate", nil, false)
 	diff, _ := res[0].Changes["diff"].(string)
-	if !strings.Contains(diff, "+# lab-sw9\n+10.9.0.9:cisco:up\n") || strings.Count(diff, "\n+") != 2 {
+	body, salty := strings.CutPrefix(diff, "--- \n+++ \n") // difflib's header, as in Salt
+	if !salty || !strings.Contains(body, "+# lab-sw9\n+10.9.0.9:cisco:up\n") || strings.Count(body, "\n+") != 2 {
 		t.Errorf("adding lab-sw9: diff\n%s", diff)
 	}
 }
