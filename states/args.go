@@ -2,6 +2,7 @@ package states
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"io/fs"
 	"sort"
 	"strconv"
@@ -9,7 +10,8 @@ import (
 )
 
 // Args are a state call's arguments as the SLS gave them, after YAML
-// decoding: strings, bools, ints, floats, []any and map[string]any.
+// decoding: strings, bools, ints, floats, []any and map[string]any (the
+// compiler's *odict.Map dicts, read as map[string]any).
 //
 // The accessors coerce the way Salt does (a bool may be yes/no/on/off, a
 // mode 644 or "0644" is octal) and record the first bad argument, so a
@@ -24,8 +26,13 @@ import (
 // arguments a function reads without declaring them, or when a module is
 // called directly, as tests do.
 type Args struct {
-	m   map[string]any
-	err *ArgError
+	m map[string]any
+	// asGiven holds the arguments as the compiler gave them, their dicts
+	// *odict.Map in the order the SLS wrote them, for the template
+	// variables a module hands to the renderer (Rest, Vars); m holds the
+	// same values as plain Go data.
+	asGiven map[string]any
+	err     *ArgError
 	// Set by the registry: the function's declaration, and the arguments
 	// its Rest Param took.
 	fun    string
@@ -33,12 +40,18 @@ type Args struct {
 	rest   []string
 }
 
-// NewArgs wraps a decoded argument map.
+// NewArgs wraps a decoded argument map. Its dicts may be *odict.Map
+// values (as the SLS compiler makes them); the accessors see them as
+// map[string]any.
 func NewArgs(m map[string]any) Args {
 	if m == nil {
 		m = map[string]any{}
 	}
-	return Args{m: m}
+	plain := make(map[string]any, len(m))
+	for k, v := range m {
+		plain[k] = odict.Plain(v)
+	}
+	return Args{m: plain, asGiven: m}
 }
 
 // Map returns the underlying map, for modules that pass arguments on.
@@ -69,6 +82,36 @@ func (a *Args) Rest() map[string]any {
 		out[k] = a.m[k]
 	}
 	return out
+}
+
+// RestVars is Rest for template variables: the values as the SLS gave
+// them, so that the dicts in them keep their order in the template.
+func (a *Args) RestVars() map[string]any {
+	if len(a.rest) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(a.rest))
+	for _, k := range a.rest {
+		out[k] = a.asGiven[k]
+	}
+	return out
+}
+
+// Vars returns a mapping argument (file.managed's context) as template
+// variables: its keys are the variables, its values as the SLS gave
+// them, so that the dicts in them keep their order in the template. Like
+// Dict, it takes a list of one-key mappings too.
+func (a *Args) Vars(key string) map[string]any {
+	v, ok := a.asGiven[key]
+	if !ok || v == nil {
+		return nil
+	}
+	m, err := toMap(v)
+	if err != nil {
+		a.fail(key, "%v", err)
+		return nil
+	}
+	return m
 }
 
 // keys returns the argument names, sorted.

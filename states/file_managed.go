@@ -435,11 +435,11 @@ func fileRenderWith(ctx context.Context, req *Request, path string, data []byte,
 	for k, v := range base {
 		vars[k] = v
 	}
-	for k, v := range req.Args.Rest() {
+	for k, v := range req.Args.RestVars() {
 		vars[k] = v
 	}
-	defaults := req.Args.Dict("defaults")
-	context := req.Args.Dict("context")
+	defaults := req.Args.Vars("defaults")
+	context := req.Args.Vars("context")
 	if err := req.Args.Err(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package states
 import (
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -177,11 +178,17 @@ func toMap(v any) (map[string]any, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		return t, nil
+	case *odict.Map:
+		out := make(map[string]any, t.Len())
+		for k, v := range t.All() {
+			out[k] = v
+		}
+		return out, nil
 	case []any:
 		out := map[string]any{}
 		for i, e := range t {
-			m, ok := e.(map[string]any)
-			if !ok {
+			m, err := toMap(e)
+			if _, isList := e.([]any); isList || err != nil {
 				return nil, fmt.Errorf("item %d: want a mapping, got %s", i, typeName(e))
 			}
 			for k, v := range m {

@@ -181,14 +181,16 @@ func (p *prepared) readGlobals() {
 		}
 		p.args[k] = v
 	}
+	// The engine reads its keywords as plain Go data (the compiler's
+	// dicts are *odict.Map values; the module gets them in order).
 	a := states.NewArgs(src)
-	if v, ok := src["onlyif"]; ok {
+	if v, ok := a.Get("onlyif"); ok {
 		p.hasOnlyif, p.onlyif = true, asList(v)
 	}
-	if v, ok := src["unless"]; ok {
+	if v, ok := a.Get("unless"); ok {
 		p.hasUnless, p.unless = true, asList(v)
 	}
-	if v, ok := src["creates"]; ok && v != nil {
+	if v, ok := a.Get("creates"); ok && v != nil {
 		p.hasCreates = true
 		_, p.createsList = v.([]any)
 		p.creates = a.StringList("creates")
@@ -199,7 +201,7 @@ func (p *prepared) readGlobals() {
 	p.failhard = a.OptBool("failhard")
 	p.test = a.Bool("test", false)
 	p.parallel = a.Bool("parallel", false)
-	if v, ok := src["retry"]; ok {
+	if v, ok := a.Get("retry"); ok {
 		r, err := parseRetry(v)
 		if err != nil {
 			p.fail("argument \"retry\": %v", err)

@@ -26,6 +26,9 @@ import (
 type Map struct {
 	keys []string
 	vals map[string]any
+	// odict marks what Python calls an OrderedDict rather than a dict:
+	// see OrderedDict.
+	odict bool
 }
 
 // New returns an empty Map with room for n keys.
@@ -109,6 +112,75 @@ func (m *Map) Delete(key string) {
 			break
 		}
 	}
+}
+
+// OrderedDict reports whether m stands for a Python OrderedDict (what
+// Salt's YAML loader builds for SLS and pillar data) rather than a plain
+// dict. Both keep their order; the difference shows where Python
+// serialisers sort a dict's keys but keep an OrderedDict's (PyYAML's
+// safe_dump as Salt's yaml filter calls it).
+func (m *Map) OrderedDict() bool { return m != nil && m.odict }
+
+// SetOrderedDict marks m an OrderedDict (on) or a plain dict (off).
+func (m *Map) SetOrderedDict(on bool) { m.odict = on }
+
+// Clone returns a shallow copy of m: same keys in the same order, same
+// values, same OrderedDict mark. A nil m gives an empty Map.
+func (m *Map) Clone() *Map {
+	if m == nil {
+		return New(0)
+	}
+	out := &Map{keys: append(make([]string, 0, len(m.keys)), m.keys...), vals: make(map[string]any, len(m.keys)), odict: m.odict}
+	for k, v := range m.vals {
+		out.vals[k] = v
+	}
+	return out
+}
+
+// Has reports whether m has key.
+func (m *Map) Has(key string) bool {
+	if m == nil {
+		return false
+	}
+	_, ok := m.vals[key]
+	return ok
+}
+
+// At returns the i-th key and its value, 0 <= i < Len(). Together with
+// Len it walks the map in order without copying the keys; writing a new
+// key or deleting one while walking shifts the positions.
+func (m *Map) At(i int) (string, any) {
+	k := m.keys[i]
+	return k, m.vals[k]
+}
+
+// All yields the keys and values in order. Keys added while it runs are
+// yielded too; a key deleted before its turn is not.
+func (m *Map) All() func(yield func(string, any) bool) {
+	return func(yield func(string, any) bool) {
+		if m == nil {
+			return
+		}
+		for i := 0; i < len(m.keys); i++ {
+			k := m.keys[i]
+			v, ok := m.vals[k]
+			if !ok {
+				continue
+			}
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// Clear removes every key.
+func (m *Map) Clear() {
+	if m == nil {
+		return
+	}
+	m.keys = m.keys[:0]
+	clear(m.vals)
 }
 
 // Keys returns the keys in order. The slice is the caller's.
@@ -285,6 +357,21 @@ func (m *Map) UnmarshalJSON(data []byte) error {
 	}
 	*m = *src
 	return nil
+}
+
+// DecodeJSON reads one JSON value of any kind, objects as *Map in order
+// (as UnmarshalJSON reads them), numbers as json.Number.
+func DecodeJSON(data []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	v, err := readValue(d, 0)
+	if err != nil {
+		return nil, fmt.Errorf("odict: %w", err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("odict: data after the JSON value")
+	}
+	return v, nil
 }
 
 func readValue(d *json.Decoder, depth int) (any, error) {

@@ -2,6 +2,7 @@ package sls
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"slices"
 	"strconv"
@@ -179,12 +180,12 @@ func expand(ws []*work, s *State, d *Decl, extra []Arg, errs *ErrorList) []*work
 		w.fromNames = true
 		w.nameOrder = i + 1
 		switch t := n.(type) {
-		case map[string]any:
-			if len(t) != 1 {
-				errs.add(namesPos, s.ID, "state '%s': names: an entry with arguments has one key, the name; got %d keys", s.ID, len(t))
+		case *odict.Map:
+			if t.Len() != 1 {
+				errs.add(namesPos, s.ID, "state '%s': names: an entry with arguments has one key, the name; got %d keys", s.ID, t.Len())
 				continue
 			}
-			for name, over := range t {
+			for name, over := range t.All() {
 				w.Name = name
 				for _, a := range overrides(over, namesPos, s.ID, errs) {
 					w.setArg(a, errs)
@@ -214,19 +215,19 @@ func overrides(v any, pos Pos, id string, errs *ErrorList) []Arg {
 	var out []Arg
 	switch t := v.(type) {
 	case nil:
-	case map[string]any:
-		for _, k := range sortedKeys(t) {
-			out = append(out, Arg{Key: k, Value: t[k], Pos: pos})
+	case *odict.Map:
+		for k, v := range t.All() {
+			out = append(out, Arg{Key: k, Value: v, Pos: pos})
 		}
 	case []any:
 		for _, e := range t {
-			m, ok := e.(map[string]any)
+			m, ok := e.(*odict.Map)
 			if !ok {
 				errs.add(pos, id, "state '%s': names: want `- argument: value` under a name, got %s", id, typeName(e))
 				continue
 			}
-			for _, k := range sortedKeys(m) {
-				out = append(out, Arg{Key: k, Value: m[k], Pos: pos})
+			for k, v := range m.All() {
+				out = append(out, Arg{Key: k, Value: v, Pos: pos})
 			}
 		}
 	default:
@@ -446,7 +447,7 @@ func typeName(v any) string {
 		return "a number"
 	case []any:
 		return "a list"
-	case map[string]any:
+	case *odict.Map, map[string]any:
 		return "a mapping"
 	}
 	return fmt.Sprintf("%T", v)

@@ -2,7 +2,6 @@ package sls
 
 import (
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 
 	"bytes"
 	"context"
@@ -136,18 +135,6 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 	return b.high, nil
 }
 
-// plainOrder is the key-order table of the caller's run (SaltContext.Order)
-// for a file with no Jinja, so that the dicts it gives as arguments
-// (file.managed's context, say) keep their order in the templates they
-// reach.
-func (b *build) plainOrder() *keyorder.KeyOrder {
-	if !b.orderSet && b.c.Vars != nil {
-		b.order = jinja.VarsOrder(b.c.Vars("", ""))
-		b.orderSet = true
-	}
-	return b.order
-}
-
 // build is the state of one Compose.
 type build struct {
 	c        *Compiler
@@ -156,8 +143,6 @@ type build struct {
 	errs     ErrorList
 	extends  []*State
 	excludes []exclude
-	order    *keyorder.KeyOrder // see plainOrder
-	orderSet bool
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
@@ -182,19 +167,16 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
 		return
 	}
-	var order *keyorder.KeyOrder
 	if useJinja && HasJinja(src) {
-		out, o, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
+		out, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
 		if err != nil {
 			b.errs.addErr(renderError(err, pos))
 			return
 		}
-		src, order = out, o
+		src = out
 		pos.Rendered = true
-	} else {
-		order = b.plainOrder()
 	}
-	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls", order)
+	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls")
 	for _, e := range errs {
 		// The author cannot see rendered text anywhere else: quote it.
 		if e.Pos.Rendered && e.Pos.File == file && e.Pos.Line > 0 && e.Err == nil {
@@ -355,9 +337,7 @@ func HasJinja(src []byte) bool {
 
 // render runs Jinja on one file of the tree, with the caller's globals,
 // Salt's per-file names, and extra on top.
-// The key-order table the render used comes back with the text, for the
-// decoder of what it made.
-func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, *keyorder.KeyOrder, error) {
+func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src []byte, extra map[string]any) ([]byte, error) {
 	var base map[string]any
 	if c.Vars != nil {
 		base = c.Vars(slsName, tplPath)
@@ -397,9 +377,9 @@ func (c *Compiler) render(ctx context.Context, tplPath, slsName, env string, src
 	}
 	out, err := render(tplPath, src, vars, jinja.Options{Loader: NewLoader(ctx, c.Files, env)})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return []byte(out), jinja.VarsOrder(vars), nil
+	return []byte(out), nil
 }
 
 // renderError gives a Jinja error the file and line it names.
@@ -433,7 +413,7 @@ func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]a
 	if !HasJinja(src) {
 		return src, nil
 	}
-	out, _, err := c.render(ctx, rel, "", env, src, vars)
+	out, err := c.render(ctx, rel, "", env, src, vars)
 	if err != nil {
 		return nil, renderError(err, Pos{File: rel})
 	}
@@ -448,7 +428,7 @@ func (c *Compiler) Render(ctx context.Context, name string, src []byte, vars map
 	}
 	rel := strings.TrimPrefix(name, "salt://")
 	rel, _, _ = strings.Cut(rel, "?")
-	out, _, err := c.render(ctx, rel, "", c.env(), src, vars)
+	out, err := c.render(ctx, rel, "", c.env(), src, vars)
 	if err != nil {
 		return nil, renderError(err, Pos{File: rel})
 	}

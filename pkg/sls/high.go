@@ -2,7 +2,7 @@ package sls
 
 import (
 	"fmt"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
+	"github.com/brine-cm/brine/pkg/odict"
 	"slices"
 	"strings"
 
@@ -156,8 +156,8 @@ type exclude struct {
 
 // parseSLS reads the high data of one SLS file. It keeps going after a
 // bad state so that one run reports every problem.
-// The key order of mappings in arguments is recorded in order (may be nil).
-func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *keyorder.KeyOrder) (*slsFile, ErrorList) {
+// Mappings in arguments are *odict.Map values, in the order written.
+func parseSLS(src []byte, sls, env string, pos Pos, isInit bool) (*slsFile, ErrorList) {
 	var errs ErrorList
 	root, err := parseYAML(src, pos, true)
 	if err != nil {
@@ -168,7 +168,7 @@ func parseSLS(src []byte, sls, env string, pos Pos, isInit bool, order *keyorder
 	if root == nil {
 		return f, nil
 	}
-	d := &decoder{pos: pos, order: order}
+	d := &decoder{pos: pos, odict: true}
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return f, nil
 	}
@@ -401,8 +401,8 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 		switch t := it.(type) {
 		case nil:
 			// `include:` with nothing under it, as a Jinja loop may leave.
-		case map[string]any:
-			for k, val := range t {
+		case *odict.Map:
+			for k, val := range t.All() {
 				e := k
 				if k == "sls" || k == "_xenv" {
 					e = env
@@ -463,8 +463,8 @@ func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) []exclude {
 		case nil:
 		case string:
 			out = append(out, exclude{Kind: "sls", Name: t, Pos: d.at(it)})
-		case map[string]any:
-			for k, val := range t {
+		case *odict.Map:
+			for k, val := range t.All() {
 				s, ok := val.(string)
 				if (k != "sls" && k != "id") || !ok {
 					errs.add(d.at(it), "", "exclude: want `- sls: NAME` or `- id: ID`, got %s: %v", k, val)

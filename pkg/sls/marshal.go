@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/brine-cm/brine/pkg/odict"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -44,12 +46,35 @@ func (m *omap) MarshalYAML() (any, error) {
 	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for i, k := range m.keys {
 		var v yaml.Node
-		if err := v.Encode(m.vals[i]); err != nil {
+		if err := v.Encode(yamlOrdered(m.vals[i], 0)); err != nil {
 			return nil, err
 		}
 		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, &v)
 	}
 	return n, nil
+}
+
+// yamlOrdered makes the *odict.Map dicts in v (argument values, in the
+// order the SLS wrote them) omaps, which yaml.v3 writes in order.
+func yamlOrdered(v any, depth int) any {
+	if depth > 200 {
+		return v
+	}
+	switch x := v.(type) {
+	case *odict.Map:
+		out := &omap{}
+		for k, e := range x.All() {
+			out.set(k, yamlOrdered(e, depth+1))
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = yamlOrdered(e, depth+1)
+		}
+		return out
+	}
+	return v
 }
 
 // value returns the high data in Salt's show_highstate shape:
@@ -172,4 +197,4 @@ func lowValue(c *Chunk) *omap {
 func (l Lowstate) MarshalJSON() ([]byte, error) { return json.Marshal(l.value()) }
 
 // MarshalYAML writes the chunks as state.show_lowstate does.
-func (l Lowstate) MarshalYAML() (any, error) { return l.value(), nil }
+func (l Lowstate) MarshalYAML() (any, error) { return yamlOrdered(l.value(), 0), nil }

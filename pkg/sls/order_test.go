@@ -14,7 +14,7 @@ import (
 // template's context) keeps the order it was written in when a template
 // of the same run loops over it. A pillar whose order is unknown (built
 // from a Go map) loops sorted.
-func TestKeyOrderThroughRun(t *testing.T) {
+func TestDictOrderThroughRun(t *testing.T) {
 	c := writeTree(t, map[string]string{
 		"users.sls": `{% for name, u in pillar['users'].items() %}
 {{ name }}:
@@ -64,8 +64,15 @@ conf:
 			t.Errorf("shared=%v: states %q, want %q", tc.shared, got, tc.ids)
 		}
 		for _, ch := range chunks[3:] {
-			ctx, _ := ch.Args["context"].(map[string]any)
-			out, err := c.Render(context.Background(), "salt://x.conf", []byte("{% for k, v in opts.items() %}{{ k }}={{ v }} {% endfor %}"), ctx)
+			// The context's keys become template variables, as
+			// file.managed makes them; their values keep their order.
+			vars := map[string]any{}
+			if ctx, ok := ch.Args["context"].(*odict.Map); ok {
+				for k, v := range ctx.All() {
+					vars[k] = v
+				}
+			}
+			out, err := c.Render(context.Background(), "salt://x.conf", []byte("{% for k, v in opts.items() %}{{ k }}={{ v }} {% endfor %}"), vars)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package sls
 
 import (
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 
 	"slices"
@@ -46,11 +47,12 @@ func requisiteTargets(a Arg, id string, errs *ErrorList) [][2]string {
 		switch t := it.(type) {
 		case nil:
 			// `- require:` with nothing under it, as a Jinja loop may leave.
-		case map[string]any:
-			for _, mod := range sortedKeys(t) {
-				refs, ok := t[mod].([]any)
+		case *odict.Map:
+			for _, mod := range t.Keys() {
+				mv, _ := t.Get(mod)
+				refs, ok := mv.([]any)
 				if !ok {
-					refs = []any{t[mod]}
+					refs = []any{mv}
 				}
 				for _, r := range refs {
 					ref, ok := scalarText(r)

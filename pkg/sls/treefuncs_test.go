@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,7 @@ func TestTreeFuncs(t *testing.T) {
 	}
 	for k, w := range want {
 		v, _ := high.States[0].Decls[0].Arg(k)
-		if got := strings.TrimSpace(strings.ReplaceAll(fmtValue(v), "\n", " ")); got != w {
+		if got := strings.TrimSpace(strings.ReplaceAll(fmtValue(odict.Plain(v)), "\n", " ")); got != w {
 			t.Errorf("%s = %s; want %s", k, got, w)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"math"
 	"regexp"
 	"strconv"
@@ -143,11 +142,11 @@ func quoteLine(src []byte, n int) string {
 
 // decoder turns yaml.Node trees into plain Go values with Salt's meaning.
 type decoder struct {
-	pos   Pos                // File and Rendered; Line is set per node
-	nodes int                // nodes visited, against maxNodes
-	order *keyorder.KeyOrder // records mapping key order; may be nil
-	// odict makes every mapping an *odict.Map in PyYAML's key order
-	// instead of a map[string]any.
+	pos   Pos // File and Rendered; Line is set per node
+	nodes int // nodes visited, against maxNodes
+	// odict makes every mapping an *odict.Map in PyYAML's key order,
+	// marked an OrderedDict as Salt's YAML loader makes them, instead
+	// of a map[string]any.
 	odict bool
 }
 
@@ -291,14 +290,11 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 		if d.odict {
 			keys := pyKeyOrder(n, ps)
 			om := odict.New(len(keys))
+			om.SetOrderedDict(true)
 			for _, k := range keys {
 				om.Set(k, out[k])
 			}
 			return om, nil
-		}
-		if d.order != nil {
-			// Salt's YAML renderer builds OrderedDicts.
-			d.order.SetOrderedDict(out, pyKeyOrder(n, ps))
 		}
 		return out, nil
 	case yaml.DocumentNode:
@@ -422,7 +418,7 @@ func pyKeyOrder(n *yaml.Node, ps []pair) []string {
 // inserts its keys (merged keys first), so that the data keeps its file
 // order wherever it goes, as Salt's OrderedDicts do.
 func DecodeYAMLOrdered(file string, src []byte, rendered bool) (any, error) {
-	return decodeYAML(file, src, rendered, nil, true, true)
+	return decodeYAML(file, src, rendered, true, true)
 }
 
 // DecodeYAML decodes one YAML document with Salt's meaning, as SLS files
@@ -431,16 +427,16 @@ func DecodeYAMLOrdered(file string, src []byte, rendered bool) (any, error) {
 // It serves pillar files and other data; errors name file:line, marked
 // as a rendered line when rendered is set. An empty document is nil.
 func DecodeYAML(file string, src []byte, rendered bool) (any, error) {
-	return decodeYAML(file, src, rendered, nil, false, false)
+	return decodeYAML(file, src, rendered, false, false)
 }
 
-func decodeYAML(file string, src []byte, rendered bool, order *keyorder.KeyOrder, salt, ordered bool) (any, error) {
+func decodeYAML(file string, src []byte, rendered bool, salt, ordered bool) (any, error) {
 	pos := Pos{File: file, Rendered: rendered}
 	root, err := parseYAML(src, pos, salt)
 	if err != nil || root == nil {
 		return nil, err
 	}
-	d := &decoder{pos: pos, order: order, odict: ordered}
+	d := &decoder{pos: pos, odict: ordered}
 	v, err := d.value(root, 0)
 	if err != nil {
 		if e, ok := err.(*Error); ok && rendered && e.Pos.Line > 0 {

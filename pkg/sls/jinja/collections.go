@@ -2,31 +2,21 @@ package jinja
 
 import (
 	"fmt"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
+	"github.com/brine-cm/brine/pkg/odict"
 	"strconv"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
-// iterate lists the items a for loop sees: list items, dict keys
-// (sorted, since Go maps have no order), or string characters.
-func iterate(v any) ([]any, error) { return iterateOrdered(nil, v) }
-
-// iter is iterate with dict keys in the order the render recorded.
-func (e *env) iter(v any) ([]any, error) { return iterateOrdered(e.rs.order, v) }
-
-func iterateOrdered(o *keyorder.KeyOrder, v any) ([]any, error) {
+// iterate lists the items a for loop sees: list items, dict keys in
+// their order, or string characters.
+func iterate(v any) ([]any, error) {
 	switch x := normalize(v).(type) {
 	case []any:
 		return x, nil
-	case map[string]any:
-		keys := o.Keys(x)
-		out := make([]any, len(keys))
-		for i, k := range keys {
-			out[i] = k
-		}
-		return out, nil
+	case *odict.Map:
+		return dictKeys(x), nil
 	case map[string]Func:
 		keys := sortedKeys(x)
 		out := make([]any, len(keys))
@@ -93,12 +83,11 @@ func contains(container, item any) (bool, error) {
 			return false, fmt.Errorf("'in <string>' requires string as left operand, not %s", typeName(item))
 		}
 		return strings.Contains(x, s), nil
-	case map[string]any:
+	case *odict.Map:
 		if u, ok := item.(Undefined); ok {
 			return false, u.err()
 		}
-		_, ok := x[keyString(item)]
-		return ok, nil
+		return x.Has(keyString(item)), nil
 	case map[string]Func:
 		_, ok := x[keyString(item)]
 		return ok, nil
@@ -127,8 +116,8 @@ func length(v any) (int, error) {
 		return len([]rune(x)), nil
 	case []any:
 		return len(x), nil
-	case map[string]any:
-		return len(x), nil
+	case *odict.Map:
+		return x.Len(), nil
 	case map[string]Func:
 		return len(x), nil
 	case *Namespace:
@@ -141,27 +130,26 @@ func length(v any) (int, error) {
 
 // deepCopy copies dicts and lists so that merges never alias the input.
 // Past 100 levels (a value that contains itself) it stops copying.
-// The copies keep the key order of the originals.
-func deepCopy(o *keyorder.KeyOrder, v any) any { return deepCopyDepth(o, v, 0) }
+// The copies keep the key order of the originals, and what they are
+// (dict or OrderedDict).
+func deepCopy(v any) any { return deepCopyDepth(v, 0) }
 
-func deepCopyDepth(o *keyorder.KeyOrder, v any, depth int) any {
+func deepCopyDepth(v any, depth int) any {
 	if depth > 100 {
 		return v
 	}
 	switch x := normalize(v).(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopyDepth(o, e, depth+1)
-		}
-		if o.Known(x) {
-			o.SetAs(out, o.Keys(x), o.OrderedDict(x))
+	case *odict.Map:
+		out := newDict(x.Len())
+		out.SetOrderedDict(x.OrderedDict())
+		for k, e := range x.All() {
+			out.Set(k, deepCopyDepth(e, depth+1))
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepCopyDepth(o, e, depth+1)
+			out[i] = deepCopyDepth(e, depth+1)
 		}
 		return out
 	default:

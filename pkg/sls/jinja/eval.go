@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"strings"
 
 	"github.com/flosch/pongo2/v6"
@@ -13,6 +14,33 @@ type env struct {
 	ctx  *pongo2.ExecutionContext
 	rs   *renderState
 	file string
+	// kwOrder is the order of the keyword arguments of the call whose
+	// arguments were evaluated last (evalArgs): kwargs are a Go map, and
+	// dict(b=1, a=2) keeps b before a, as Python does.
+	kwOrder []string
+}
+
+// kwKeys returns kw's keys in the order they were written when kw is
+// what evalArgs made last, else sorted.
+func (e *env) kwKeys(kw map[string]any) []string {
+	out := make([]string, 0, len(kw))
+	seen := make(map[string]bool, len(kw))
+	if e != nil {
+		for _, k := range e.kwOrder {
+			if _, ok := kw[k]; ok && !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	if len(out) < len(kw) {
+		for _, k := range sortedKeys(kw) {
+			if !seen[k] {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 type builtinFunc func(e *env, args []any, kw map[string]any) (any, error)
@@ -146,8 +174,7 @@ func (e *env) eval(n node) (any, error) {
 		items, err := e.evalList(x.items)
 		return tuple(items), err
 	case *dictNode:
-		m := make(map[string]any, len(x.keys))
-		keys := make([]string, 0, len(x.keys))
+		m := newDict(len(x.keys))
 		for i := range x.keys {
 			k, err := e.eval(x.keys[i])
 			if err != nil {
@@ -160,10 +187,8 @@ func (e *env) eval(n node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m[keyString(k)] = v
-			keys = append(keys, keyString(k))
+			m.Set(keyString(k), v)
 		}
-		e.rs.order.Set(m, keys)
 		return m, nil
 	case *concatNode:
 		var b strings.Builder
@@ -172,7 +197,7 @@ func (e *env) eval(n node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			s, err := e.str(v)
+			s, err := toStr(v)
 			if err != nil {
 				return nil, lineErr(err, x.line)
 			}
@@ -228,8 +253,8 @@ func lineErr(err error, line int) error {
 
 func getAttr(v any, name string) any {
 	switch x := v.(type) {
-	case map[string]any:
-		if r, ok := x[name]; ok {
+	case *odict.Map:
+		if r, ok := x.Get(name); ok {
 			return r
 		}
 	case *Namespace:
@@ -263,8 +288,8 @@ func getAttr(v any, name string) any {
 			return f
 		}
 	default:
-		if m, ok := normalize(v).(map[string]any); ok {
-			if r, ok := m[name]; ok {
+		if m, ok := normalize(v).(*odict.Map); ok {
+			if r, ok := m.Get(name); ok {
 				return r
 			}
 		}
@@ -283,8 +308,8 @@ func getItem(v, k any) (any, error) {
 		return nil, u.err()
 	}
 	switch x := v.(type) {
-	case map[string]any:
-		if r, ok := x[keyString(k)]; ok {
+	case *odict.Map:
+		if r, ok := x.Get(keyString(k)); ok {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
@@ -326,8 +351,8 @@ func getItem(v, k any) (any, error) {
 			return Undefined{Hint: "string index out of range"}, nil
 		}
 		return string(r[i]), nil
-	case map[string]any:
-		if r, ok := x[keyString(k)]; ok {
+	case *odict.Map:
+		if r, ok := x.Get(keyString(k)); ok {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
@@ -443,15 +468,17 @@ func (e *env) evalArgs(args []node, kwargs []kwarg, star, dstar node) ([]any, ma
 		if err != nil {
 			return nil, nil, err
 		}
-		more, err := e.iter(sv)
+		more, err := iterate(sv)
 		if err != nil {
 			return nil, nil, err
 		}
 		pos = append(pos, more...)
 	}
 	var kw map[string]any
+	var order []string
 	if len(kwargs) > 0 || dstar != nil {
 		kw = make(map[string]any, len(kwargs))
+		order = make([]string, 0, len(kwargs))
 	}
 	for _, k := range kwargs {
 		v, err := e.eval(k.v)
@@ -459,20 +486,23 @@ func (e *env) evalArgs(args []node, kwargs []kwarg, star, dstar node) ([]any, ma
 			return nil, nil, err
 		}
 		kw[k.name] = v
+		order = append(order, k.name)
 	}
 	if dstar != nil {
 		dv, err := e.eval(dstar)
 		if err != nil {
 			return nil, nil, err
 		}
-		m, ok := normalize(dv).(map[string]any)
+		m, ok := normalize(dv).(*odict.Map)
 		if !ok {
 			return nil, nil, fmt.Errorf("argument after ** must be a mapping, not %s", typeName(dv))
 		}
-		for k, v := range m {
+		for k, v := range m.All() {
 			kw[k] = v
+			order = append(order, k)
 		}
 	}
+	e.kwOrder = order
 	return pos, kw, nil
 }
 
@@ -483,7 +513,7 @@ func (e *env) evalCall(c *callNode) (any, error) {
 			return nil, err
 		}
 		switch recv.(type) {
-		case map[string]any, map[string]Func, []any, *List, string:
+		case *odict.Map, map[string]Func, []any, *List, string:
 		default:
 			// Other Go maps and slices (map[any]any, []string) get the
 			// methods of their Jinja counterparts, on a copy.
@@ -538,7 +568,11 @@ func (e *env) call(fn any, args []any, kw map[string]any) (any, error) {
 		if kw == nil {
 			kw = map[string]any{}
 		}
-		return f(args, kw)
+		// What Go code returns is made this package's values: its
+		// maps become dicts (sorted), so that a template may change
+		// them and loop over them like any other.
+		r, err := f(args, kw)
+		return fromGo(r, 0), err
 	case builtinFunc:
 		return f(e, args, kw)
 	case *Macro:
@@ -555,7 +589,7 @@ func (e *env) call(fn any, args []any, kw map[string]any) (any, error) {
 }
 
 // plain unboxes Lists, in place, before a value leaves the template for
-// a Go function, so callees see only []any and map[string]any.
+// a Go function, so callees see only []any and *odict.Map.
 func plain(v any, depth int) any {
 	if depth > 100 {
 		return v
@@ -571,10 +605,10 @@ func plain(v any, depth int) any {
 			x[i] = plain(e, depth+1)
 		}
 		return x
-	case map[string]any:
-		for k, e := range x {
+	case *odict.Map:
+		for k, e := range x.All() {
 			if p := plain(e, depth+1); !sameRef(p, e) {
-				x[k] = p
+				x.Set(k, p)
 			}
 		}
 		return x

@@ -107,7 +107,7 @@ func fDefault(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fJoin(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -179,9 +179,9 @@ func fIndent(_ *env, v any, args []any, kw map[string]any) (any, error) {
 
 func fYAML(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if boolArg(args, kw, 0, "flow_style", true) {
-		return yamlDump(e.rs.order, v, yamlFlow)
+		return yamlDump(v, yamlFlow)
 	}
-	return yamlDump(e.rs.order, v, yamlBlock)
+	return yamlDump(v, yamlBlock)
 }
 
 func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
@@ -195,7 +195,7 @@ func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
 func fYAMLEncode(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	switch normalize(v).(type) {
 	case nil, bool, int, float64, string:
-		return yamlDump(nil, v, yamlFlow)
+		return yamlDump(v, yamlFlow)
 	}
 	return nil, fmt.Errorf("yaml_encode: only scalars are supported, not %s", typeName(v))
 }
@@ -224,7 +224,7 @@ func fLoad(kind string) filterFunc {
 		if err != nil {
 			return nil, err
 		}
-		return parseData(e.rs.order, "load_"+kind, s)
+		return parseData("load_"+kind, s)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"html"
 	"net"
 	"path"
@@ -160,7 +161,7 @@ func fQuote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 }
 
 func fBatch(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +189,7 @@ func fBatch(e *env, v any, args []any, kw map[string]any) (any, error) {
 // fSlice is Jinja's slice: n columns, the first len%n one item longer,
 // the others padded with fill_with when it is given.
 func fSlice(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +241,7 @@ func fFormat(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		return percentFormat(s, kw)
 	}
 	if len(args) == 1 {
-		if _, isMap := normalize(args[0]).(map[string]any); isMap {
+		if _, isMap := normalize(args[0]).(*odict.Map); isMap {
 			return percentFormat(s, args[0])
 		}
 	}
@@ -306,7 +307,7 @@ func fSetOp(op string) filterFunc {
 }
 
 func fFlatten(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +384,7 @@ func fTruncate(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fAvg(e *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -413,27 +414,26 @@ func fToNum(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return v, nil
 }
 
-// toDict is dict(): from a dict, or a list of pairs.
-func toDict(v any) (map[string]any, error) {
+// toDict is dict(): from a dict (a plain dict, in its order, even from
+// an OrderedDict, as Python's dict() makes), or a list of pairs.
+func toDict(v any) (*odict.Map, error) {
 	switch x := normalize(v).(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = e
-		}
+	case *odict.Map:
+		out := x.Clone()
+		out.SetOrderedDict(false)
 		return out, nil
 	case []any:
-		out := make(map[string]any, len(x))
+		out := newDict(len(x))
 		for _, p := range x {
 			pair, ok := normalize(p).([]any)
 			if !ok || len(pair) != 2 {
 				return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 			}
-			out[keyString(pair[0])] = pair[1]
+			out.Set(keyString(pair[0]), pair[1])
 		}
 		return out, nil
 	case nil:
-		return map[string]any{}, nil
+		return newDict(0), nil
 	}
 	return nil, fmt.Errorf("'%s' object is not iterable", typeName(v))
 }

@@ -3,6 +3,7 @@ package jinja
 import (
 	"crypto/sha1"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"net"
 	"os/exec"
 	"regexp"
@@ -67,7 +68,7 @@ func addSaltFilters() {
 		if err != nil {
 			return nil, err
 		}
-		items, err := e.iter(arg(args, kw, 0, "list", []any{}))
+		items, err := iterate(arg(args, kw, 0, "list", []any{}))
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +80,7 @@ func addSaltFilters() {
 		return false, nil
 	}
 	filters["is_sorted"] = func(e *env, v any, _ []any, _ map[string]any) (any, error) {
-		items, err := e.iter(v)
+		items, err := iterate(v)
 		if err != nil {
 			return nil, err
 		}
@@ -132,10 +133,10 @@ func addSaltFilters() {
 		return nil, nil
 	}
 	filters["urlencode"] = func(e *env, v any, _ []any, _ map[string]any) (any, error) {
-		if m, ok := normalize(v).(map[string]any); ok {
+		if m, ok := normalize(v).(*odict.Map); ok {
 			var parts []string
-			for _, k := range e.rs.order.Keys(m) {
-				s, err := toStr(m[k])
+			for k, mv := range m.All() {
+				s, err := toStr(mv)
 				if err != nil {
 					return nil, err
 				}
@@ -181,7 +182,7 @@ func urlQuote(s, safe string, plus bool) string {
 
 // fGroupby is Jinja's groupby: (grouper, list) pairs sorted by grouper.
 func fGroupby(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -238,15 +239,15 @@ type group struct {
 type grouped []any
 
 func fCompareLists(e *env, v any, args []any, kw map[string]any) (any, error) {
-	oldL, err := e.iter(v)
+	oldL, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
-	newL, err := e.iter(arg(args, kw, 0, "new", []any{}))
+	newL, err := iterate(arg(args, kw, 0, "new", []any{}))
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{}
+	out := newDict(2)
 	var gone, came []any
 	for _, x := range oldL {
 		if ok, _ := contains(newL, x); !ok {
@@ -259,36 +260,36 @@ func fCompareLists(e *env, v any, args []any, kw map[string]any) (any, error) {
 		}
 	}
 	if gone != nil {
-		out["old"] = gone
+		out.Set("old", gone)
 	}
 	if came != nil {
-		out["new"] = came
+		out.Set("new", came)
 	}
 	return out, nil
 }
 
 func fCompareDicts(e *env, v any, args []any, kw map[string]any) (any, error) {
-	oldM, _ := normalize(v).(map[string]any)
-	newM, _ := normalize(arg(args, kw, 0, "new", map[string]any{})).(map[string]any)
-	out := map[string]any{}
+	oldM, _ := normalize(v).(*odict.Map)
+	newM, _ := normalize(arg(args, kw, 0, "new", newDict(0))).(*odict.Map)
+	out := newDict(0)
 	change := func(k string, o, n any) {
-		c := map[string]any{"old": o, "new": n}
-		e.rs.order.Set(c, []string{"old", "new"})
-		e.rs.order.Add(out, k)
-		out[k] = c
+		c := newDict(2)
+		c.Set("old", o)
+		c.Set("new", n)
+		out.Set(k, c)
 	}
-	for _, k := range e.rs.order.Keys(oldM) {
-		nv, ok := newM[k]
+	for k, ov := range oldM.All() {
+		nv, ok := newM.Get(k)
 		switch {
 		case !ok:
-			change(k, oldM[k], "")
-		case !equal(oldM[k], nv):
-			change(k, oldM[k], nv)
+			change(k, ov, "")
+		case !equal(ov, nv):
+			change(k, ov, nv)
 		}
 	}
-	for _, k := range e.rs.order.Keys(newM) {
-		if _, ok := oldM[k]; !ok {
-			change(k, "", newM[k])
+	for k, nv := range newM.All() {
+		if !oldM.Has(k) {
+			change(k, "", nv)
 		}
 	}
 	return out, nil

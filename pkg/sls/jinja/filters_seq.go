@@ -2,13 +2,14 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"sort"
 	"strconv"
 	"strings"
 )
 
 func fList(e *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -16,7 +17,7 @@ func fList(e *env, v any, _ []any, _ map[string]any) (any, error) {
 }
 
 func fUnique(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func sortValues(items []any, reverse, caseSensitive bool, attr string) ([]any, e
 }
 
 func fSort(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func fReverse(e *env, v any, _ []any, _ map[string]any) (any, error) {
 		}
 		return string(r), nil
 	}
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func fReverse(e *env, v any, _ []any, _ map[string]any) (any, error) {
 }
 
 func fFirst(e *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func fFirst(e *env, v any, _ []any, _ map[string]any) (any, error) {
 }
 
 func fLast(e *env, v any, _ []any, _ map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +135,13 @@ func fLast(e *env, v any, _ []any, _ map[string]any) (any, error) {
 }
 
 func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	m, ok := normalize(v).(map[string]any)
+	m, ok := normalize(v).(*odict.Map)
 	if !ok {
 		return nil, fmt.Errorf("dictsort: expected a dict, got %s", typeName(v))
 	}
-	pairs := make([]any, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		pairs = append(pairs, tuple{k, m[k]})
+	pairs := make([]any, 0, m.Len())
+	for k, mv := range m.All() {
+		pairs = append(pairs, tuple{k, mv})
 	}
 	idx := "0"
 	switch by, _ := arg(args, kw, 1, "by", "key").(string); by {
@@ -154,19 +155,19 @@ func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fItems(e *env, v any, _ []any, _ map[string]any) (any, error) {
-	m, ok := normalize(v).(map[string]any)
+	m, ok := normalize(v).(*odict.Map)
 	if !ok {
 		return nil, fmt.Errorf("items: expected a dict, got %s", typeName(v))
 	}
-	out := make([]any, 0, len(m))
-	for _, k := range e.rs.order.Keys(m) {
-		out = append(out, tuple{k, m[k]})
+	out := make([]any, 0, m.Len())
+	for k, mv := range m.All() {
+		out = append(out, tuple{k, mv})
 	}
 	return out, nil
 }
 
 func fMap(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +203,7 @@ func fMap(e *env, v any, args []any, kw map[string]any) (any, error) {
 
 func fSelect(keep bool) filterFunc {
 	return func(e *env, v any, args []any, _ map[string]any) (any, error) {
-		items, err := e.iter(v)
+		items, err := iterate(v)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +227,7 @@ func fSelectAttr(keep bool) filterFunc {
 			return nil, fmt.Errorf("selectattr: an attribute name is required")
 		}
 		attr, _ := args[0].(string)
-		items, err := e.iter(v)
+		items, err := iterate(v)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +264,7 @@ func runTest(e *env, v any, args []any) (bool, error) {
 }
 
 func fSum(e *env, v any, args []any, kw map[string]any) (any, error) {
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}

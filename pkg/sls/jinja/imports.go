@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
+	"github.com/brine-cm/brine/pkg/odict"
 	"path"
 	"strconv"
 	"strings"
@@ -14,8 +14,8 @@ import (
 )
 
 // parseData reads YAML, JSON or text the way import_yaml and load_yaml do.
-// The key order of YAML mappings is recorded in o.
-func parseData(o *keyorder.KeyOrder, kind, text string) (any, error) {
+// Dicts keep the order of the text, as Python's loaders do.
+func parseData(kind, text string) (any, error) {
 	switch {
 	case strings.HasSuffix(kind, "yaml"):
 		var n yaml.Node
@@ -23,31 +23,17 @@ func parseData(o *keyorder.KeyOrder, kind, text string) (any, error) {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
 		SaltYAML(&n)
-		var v any
-		if n.Kind != 0 {
-			if err := n.Decode(&v); err != nil {
-				return nil, fmt.Errorf("%s: %w", kind, err)
-			}
-		}
-		v = fromYAML(v)
-		o.FromYAML(&n, v)
-		return v, nil
-	case strings.HasSuffix(kind, "json"):
-		var v any
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
+		v, err := yamlValue(&n, 0)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		v = fromJSON(v)
-		// JSON is YAML too: its node tree gives the key order, which
-		// Python's json.loads keeps. Text yaml.v3 cannot read keeps the
-		// values and loses only the order.
-		var n yaml.Node
-		if yaml.Unmarshal([]byte(text), &n) == nil {
-			o.FromYAML(&n, v)
-		}
 		return v, nil
+	case strings.HasSuffix(kind, "json"):
+		v, err := odict.DecodeJSON([]byte(text))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		return fromJSON(v), nil
 	}
 	return text, nil
 }
@@ -60,9 +46,9 @@ func fromJSON(v any) any {
 		}
 		f, _ := x.Float64()
 		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = fromJSON(e)
+	case *odict.Map:
+		for k, e := range x.All() {
+			x.Set(k, fromJSON(e))
 		}
 	case []any:
 		for i, e := range x {
@@ -74,16 +60,9 @@ func fromJSON(v any) any {
 
 func fromYAML(v any) any {
 	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = fromYAML(e)
-		}
-	case map[any]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[keyString(k)] = fromYAML(e)
-		}
-		return out
+	case map[string]any, map[any]any:
+		d, _ := dictOf(x)
+		return d
 	case []any:
 		for i, e := range x {
 			x[i] = fromYAML(e)
@@ -162,7 +141,7 @@ func execImport(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWrite
 		ctx.Private[st.targets[0]] = &module{name: name, vars: vars}
 		return nil
 	}
-	v, err := parseData(e.rs.order, st.kind, out)
+	v, err := parseData(st.kind, out)
 	if err != nil {
 		return b.fail(fmt.Errorf("%s: %w", name, err))
 	}

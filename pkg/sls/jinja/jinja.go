@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"io"
 	"regexp"
 	"strings"
@@ -65,8 +64,10 @@ const (
 
 // Render renders src, named name (for errors and relative imports), with
 // vars as the template's globals. A map[string]Func value in vars (salt)
-// or a Func value is callable from the template. Templates may change
-// dicts and lists reachable from vars, as Jinja does.
+// or a Func value is callable from the template. Dicts are *odict.Map
+// values, which keep their order; Go maps in vars are read as dicts in
+// sorted key order. Templates may change the *odict.Map dicts and lists
+// reachable from vars, as Jinja does (Go maps are copied).
 func Render(name string, src []byte, vars map[string]any, opts Options) (out string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -77,11 +78,7 @@ func Render(name string, src []byte, vars map[string]any, opts Options) (out str
 	if err != nil {
 		return "", err
 	}
-	order, _ := vars[keyOrderVar].(*keyorder.KeyOrder)
-	if order == nil {
-		order = keyorder.New()
-	}
-	rs := &renderState{vars: vars, loader: opts.Loader, order: order}
+	rs := &renderState{vars: templateVars(vars), loader: opts.Loader}
 	var b strings.Builder
 	if _, err := rs.run(c, pongo2.Context{}, &pongoWriter{b: &b, rs: rs}); err != nil {
 		return "", err
@@ -105,7 +102,6 @@ func (p panicError) Error() string { return fmt.Sprintf("internal error: %v", p.
 type renderState struct {
 	vars    map[string]any
 	loader  Loader
-	order   *keyorder.KeyOrder // dict key order, shared with the salt functions
 	depth   int
 	steps   int
 	written int

@@ -44,7 +44,7 @@ func execCall(n *blockTag, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter
 	if err != nil {
 		return n.fail(err)
 	}
-	s, err := e.str(out)
+	s, err := toStr(out)
 	if err != nil {
 		return n.fail(err)
 	}
@@ -71,6 +71,7 @@ func parseMacro(doc *pongo2.Parser, start *pongo2.Token, args *pongo2.Parser) (p
 
 func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 	rs := caller.rs
+	kwOrder := caller.kwKeys(kw)
 	rs.depth++
 	defer func() { rs.depth-- }()
 	if rs.depth > maxNesting {
@@ -114,7 +115,13 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 		delete(extra, "caller")
 	}
 	ctx.Private["varargs"] = tuple(varargs)
-	ctx.Private["kwargs"] = extra
+	kwargs := newDict(len(extra))
+	for _, k := range kwOrder {
+		if v, ok := extra[k]; ok {
+			kwargs.Set(k, v)
+		}
+	}
+	ctx.Private["kwargs"] = kwargs
 	var b strings.Builder
 	if err := m.body.Execute(ctx, &pongoWriter{b: &b, rs: rs}); err != nil {
 		if _, ok := err.OrigError.(loopCtl); ok {

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ var strMethods = map[string]bool{"split": true, "rsplit": true, "startswith": tr
 
 func hasMethod(recv any, name string) bool {
 	switch x := recv.(type) {
-	case map[string]any:
+	case *odict.Map:
 		return dictMethods[name]
 	case *List, []any:
 		return listMethods[name]
@@ -37,12 +38,12 @@ func hasMethod(recv any, name string) bool {
 
 func (e *env) callMethod(recvNode node, recv any, name string, args []any, kw map[string]any) (any, error) {
 	switch x := recv.(type) {
-	case map[string]any:
+	case *odict.Map:
 		return e.dictMethod(recvNode, x, name, args, kw)
 	case map[string]Func:
-		m := make(map[string]any, len(x))
-		for k, v := range x {
-			m[k] = v
+		m := newDict(len(x))
+		for _, k := range sortedKeys(x) {
+			m.Set(k, x[k])
 		}
 		return e.dictMethod(recvNode, m, name, args, kw)
 	case *List:
@@ -82,8 +83,8 @@ func (e *env) writeBack(n node, v any) {
 			return
 		}
 		switch m := c.(type) {
-		case map[string]any:
-			m[x.name] = v
+		case *odict.Map:
+			m.Set(x.name, v)
 		case *Namespace:
 			m.attrs[x.name] = v
 		}
@@ -97,8 +98,8 @@ func (e *env) writeBack(n node, v any) {
 			return
 		}
 		switch m := c.(type) {
-		case map[string]any:
-			m[keyString(k)] = v
+		case *odict.Map:
+			m.Set(keyString(k), v)
 		case *List:
 			if i, _, isF, ok := toNum(k); ok && !isF && i >= 0 && i < len(m.items) {
 				m.items[i] = v
@@ -113,7 +114,7 @@ func (e *env) writeBack(n node, v any) {
 		if err != nil {
 			return
 		}
-		m, ok := c.(map[string]any)
+		m, ok := c.(*odict.Map)
 		if !ok {
 			return
 		}
@@ -121,8 +122,8 @@ func (e *env) writeBack(n node, v any) {
 		if err != nil {
 			return
 		}
-		if _, exists := m[keyString(k)]; exists {
-			m[keyString(k)] = v
+		if m.Has(keyString(k)) {
+			m.Set(keyString(k), v)
 		}
 	}
 }
@@ -139,8 +140,8 @@ func nestedGet(data any, key, delim string) (any, bool) {
 	cur := data
 	for _, part := range strings.Split(key, delim) {
 		switch c := normalize(cur).(type) {
-		case map[string]any:
-			v, ok := c[part]
+		case *odict.Map:
+			v, ok := c.Get(part)
 			if !ok {
 				return nil, false
 			}
@@ -158,24 +159,20 @@ func nestedGet(data any, key, delim string) (any, bool) {
 	return cur, true
 }
 
-func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []any, kw map[string]any) (any, error) {
+func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, kw map[string]any) (any, error) {
 	switch name {
 	case "items":
-		out := make([]any, 0, len(m))
-		for _, k := range e.rs.order.Keys(m) {
-			out = append(out, tuple{k, m[k]})
+		out := make([]any, 0, m.Len())
+		for k, v := range m.All() {
+			out = append(out, tuple{k, v})
 		}
 		return dictView{"dict_items", out}, nil
 	case "keys":
-		out := make([]any, 0, len(m))
-		for _, k := range e.rs.order.Keys(m) {
-			out = append(out, k)
-		}
-		return dictView{"dict_keys", out}, nil
+		return dictView{"dict_keys", dictKeys(m)}, nil
 	case "values":
-		out := make([]any, 0, len(m))
-		for _, k := range e.rs.order.Keys(m) {
-			out = append(out, m[k])
+		out := make([]any, 0, m.Len())
+		for _, v := range m.All() {
+			out = append(out, v)
 		}
 		return dictView{"dict_values", out}, nil
 	case "get":
@@ -184,7 +181,7 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 		}
 		def := argOr(args, 1, kw["default"])
 		k := keyString(args[0])
-		if v, ok := m[k]; ok {
+		if v, ok := m.Get(k); ok {
 			return v, nil
 		}
 		if strings.Contains(k, ":") {
@@ -196,10 +193,10 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 	case "update":
 		for _, a := range args {
 			switch o := normalize(a).(type) {
-			case map[string]any:
-				for _, k := range e.rs.order.Keys(o) {
-					e.rs.order.Add(m, k)
-					m[k] = o[k]
+			case *odict.Map:
+				for _, k := range o.Keys() {
+					v, _ := o.Get(k)
+					m.Set(k, v)
 				}
 			case []any:
 				for _, p := range o {
@@ -207,16 +204,14 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 					if !ok || len(pair) != 2 {
 						return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 					}
-					e.rs.order.Add(m, keyString(pair[0]))
-					m[keyString(pair[0])] = pair[1]
+					m.Set(keyString(pair[0]), pair[1])
 				}
 			default:
 				return nil, fmt.Errorf("'%s' object is not iterable", typeName(a))
 			}
 		}
-		for _, k := range sortedKeys(kw) {
-			e.rs.order.Add(m, k)
-			m[k] = kw[k]
+		for _, k := range e.kwKeys(kw) {
+			m.Set(k, kw[k])
 		}
 		return nil, nil
 	case "setdefault":
@@ -224,21 +219,19 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 			return nil, fmt.Errorf("setdefault expected at least 1 argument")
 		}
 		k := keyString(args[0])
-		if v, ok := m[k]; ok {
+		if v, ok := m.Get(k); ok {
 			return v, nil
 		}
 		v := argOr(args, 1, nil)
-		e.rs.order.Add(m, k)
-		m[k] = v
+		m.Set(k, v)
 		return v, nil
 	case "pop":
 		if len(args) == 0 {
 			return nil, fmt.Errorf("pop expected at least 1 argument")
 		}
 		k := keyString(args[0])
-		if v, ok := m[k]; ok {
-			delete(m, k)
-			e.rs.order.Remove(m, k)
+		if v, ok := m.Get(k); ok {
+			m.Delete(k)
 			return v, nil
 		}
 		if len(args) > 1 {
@@ -246,15 +239,9 @@ func (e *env) dictMethod(recvNode node, m map[string]any, name string, args []an
 		}
 		return nil, fmt.Errorf("KeyError: %s", reprOr(args[0]))
 	case "copy":
-		out := make(map[string]any, len(m))
-		for k, v := range m {
-			out[k] = v
-		}
-		e.rs.order.SetAs(out, e.rs.order.Keys(m), e.rs.order.OrderedDict(m))
-		return out, nil
+		return m.Clone(), nil
 	case "clear":
-		clear(m)
-		e.rs.order.SetAs(m, nil, e.rs.order.OrderedDict(m))
+		m.Clear()
 		return nil, nil
 	}
 	return nil, fmt.Errorf("'dict object' has no attribute '%s'", name)

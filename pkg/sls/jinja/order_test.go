@@ -5,22 +5,17 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/odict"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
-	"gopkg.in/yaml.v3"
 )
 
-func decodeOrdered(t *testing.T, o *keyorder.KeyOrder, text string) map[string]any {
+// decodeOrdered reads YAML text as import_yaml does: dicts in the
+// text's order.
+func decodeOrdered(t *testing.T, text string) *odict.Map {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &n); err != nil {
+	v, err := parseData("yaml", text)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var v map[string]any
-	if err := n.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	o.FromYAML(&n, v)
-	return v
+	return v.(*odict.Map)
 }
 
 // A template loops over pillar in the order of the odict.Map it is
@@ -31,11 +26,9 @@ func TestPillarLoopOrder(t *testing.T) {
 		ordered bool
 		want    string
 	}{{true, "zed:3 amy:1 kim:2 "}, {false, "amy:1 kim:2 zed:3 "}} {
-		o := keyorder.New()
-		plain := decodeOrdered(t, o, "users:\n  zed: {uid: 3}\n  amy: {uid: 1}\n  kim: {uid: 2}\n")
-		pillar := odict.From(plain)
-		if tc.ordered {
-			pillar = o.ToOdict(plain).(*odict.Map)
+		pillar := decodeOrdered(t, "users:\n  zed: {uid: 3}\n  amy: {uid: 1}\n  kim: {uid: 2}\n")
+		if !tc.ordered {
+			pillar = odict.From(pillar.PlainMap())
 		}
 		out, err := Render("t.sls", src, SaltVars(SaltContext{Pillar: pillar}, "t", "t.sls", "base"), Options{})
 		if err != nil {
@@ -47,9 +40,8 @@ func TestPillarLoopOrder(t *testing.T) {
 	}
 }
 
-// Tables are per render unless shared: two renders never see each
-// other's dicts, and concurrent renders are safe (run with -race).
-func TestKeyOrderConcurrent(t *testing.T) {
+// Concurrent renders never see each other's dicts (run with -race).
+func TestDictOrderConcurrent(t *testing.T) {
 	src := []byte("{% set d = {'z': 1, 'a': 2} %}{% do d.update({'m': 3}) %}{{ d | list | join(',') }}")
 	done := make(chan string, 8)
 	for range 8 {
@@ -70,16 +62,16 @@ func TestKeyOrderConcurrent(t *testing.T) {
 
 // markOrderedDicts makes every dict in v an OrderedDict, as Salt's YAML
 // renderer makes pillar and SLS data.
-func markOrderedDicts(o *keyorder.KeyOrder, v any) {
+func markOrderedDicts(v any) {
 	switch x := v.(type) {
-	case map[string]any:
-		o.SetOrderedDict(x, o.Keys(x))
-		for _, e := range x {
-			markOrderedDicts(o, e)
+	case *odict.Map:
+		x.SetOrderedDict(true)
+		for _, e := range x.All() {
+			markOrderedDicts(e)
 		}
 	case []any:
 		for _, e := range x {
-			markOrderedDicts(o, e)
+			markOrderedDicts(e)
 		}
 	}
 }
@@ -97,12 +89,10 @@ func TestYAMLFilterOrder(t *testing.T) {
 		{"salt['pillar.get']('nope', default={'b': 1, 'a': 2}, merge=True) | yaml", "{a: 2, b: 1}"},
 	}
 	for _, tt := range tests {
-		// Data the compiler decoded from YAML, in the run's table, as
-		// OrderedDicts.
+		// Data the compiler decoded from YAML, as OrderedDicts.
 		vars := SaltVars(SaltContext{}, "t", "t.sls", "base")
-		o := VarsOrder(vars)
-		pillar := decodeOrdered(t, o, "app:\n  zeta: 1\n  alpha: {y: 1, x: 2}\n")
-		markOrderedDicts(o, pillar)
+		pillar := decodeOrdered(t, "app:\n  zeta: 1\n  alpha: {y: 1, x: 2}\n")
+		markOrderedDicts(pillar)
 		vars["pillar"] = pillar
 		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), vars, Options{})
 		if err != nil {

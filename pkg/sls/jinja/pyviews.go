@@ -3,8 +3,6 @@ package jinja
 import (
 	"fmt"
 	"strings"
-
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 )
 
 // dictView is what a dict's keys(), values() and items() return in Python
@@ -28,10 +26,10 @@ func (d dictView) item(k any) (any, error) {
 }
 
 // writeView is the view's repr: dict_keys(['a', 'b']).
-func writeView(b *strings.Builder, o *keyorder.KeyOrder, d dictView, depth int) error {
+func writeView(b *strings.Builder, d dictView, depth int) error {
 	b.WriteString(d.kind)
 	b.WriteByte('(')
-	if err := writeRepr(b, o, d.items, depth+1); err != nil {
+	if err := writeRepr(b, d.items, depth+1); err != nil {
 		return err
 	}
 	b.WriteByte(')')

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
 	"io/fs"
 	"log/slog"
 	"maps"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -66,21 +64,56 @@ type SaltContext struct {
 // confined to SaltContext.Files.
 var ErrConfined = errors.New("not available while the master renders pillar (only files under the pillar roots can be read)")
 
-// saltCtx is a SaltContext as the functions see it: pillar made the
-// renderer's own dicts, whose order the run's key-order table holds.
+// saltCtx is a SaltContext as the functions see it: grains, opts and
+// pillar made the renderer's own dicts. Pillar is a copy, which the
+// templates of one run share (and may change) but the host's pillar
+// never sees.
 type saltCtx struct {
 	SaltContext
-	pillar map[string]any
-	order  *keyorder.KeyOrder
+	grains, opts, pillar *odict.Map
 }
 
-func newSaltCtx(c SaltContext, o *keyorder.KeyOrder) *saltCtx {
-	from := o.FromOdict
-	if c.LocalPillar {
-		from = o.FromOdictLocal
+func newSaltCtx(c SaltContext) *saltCtx {
+	sc := &saltCtx{SaltContext: c}
+	sc.grains, _ = dictOf(orEmpty(c.Grains))
+	sc.opts, _ = dictOf(orEmpty(c.Opts))
+	sc.pillar = pillarCopy(c.Pillar, c.LocalPillar, 0).(*odict.Map)
+	return sc
+}
+
+// pillarCopy copies the host's pillar into template values. Its dicts
+// are plain dicts, as pillar reaches a Salt minion through msgpack,
+// which the yaml filter writes sorted; with local (salt-call --local,
+// which compiles pillar in process) the dicts below the top are the YAML
+// loader's OrderedDicts, written in their order (Salt's pillar is then a
+// plain dict at the top: Pillar.render_pillar merges every file into {}).
+func pillarCopy(v any, local bool, depth int) any {
+	if depth > 200 {
+		return nil
 	}
-	p, _ := from(c.Pillar).(map[string]any)
-	return &saltCtx{SaltContext: c, pillar: orEmpty(p), order: o}
+	switch x := v.(type) {
+	case *odict.Map:
+		out := newDict(x.Len())
+		out.SetOrderedDict(local && depth > 0)
+		for k, e := range x.All() {
+			out.Set(k, pillarCopy(e, local, depth+1))
+		}
+		return out
+	case map[string]any:
+		d, _ := dictOf(x)
+		return pillarCopy(d, local, depth)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = pillarCopy(e, local, depth+1)
+		}
+		return out
+	case nil:
+		if depth == 0 {
+			return newDict(0)
+		}
+	}
+	return v
 }
 
 // ExecFuncs lists the host's execution functions templates may call
@@ -90,12 +123,31 @@ func ExecFuncs() []string {
 		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash"}
 }
 
-// SaltFuncs returns the salt['module.function'] dictionary templates call.
-func SaltFuncs(c SaltContext) map[string]Func { return saltFuncs(newSaltCtx(c, keyorder.New())) }
+// SaltFuncs returns the salt['module.function'] dictionary templates call,
+// for Go code to call: arguments and results are plain Go values (dicts
+// are map[string]any), as for any Go function; only templates see the
+// renderer's ordered dicts.
+func SaltFuncs(c SaltContext) map[string]Func {
+	m := saltFuncs(newSaltCtx(c))
+	for name, f := range m {
+		m[name] = func(args []any, kw map[string]any) (any, error) {
+			a := make([]any, len(args))
+			for i, v := range args {
+				a[i] = fromGo(v, 0)
+			}
+			k := make(map[string]any, len(kw))
+			for n, v := range kw {
+				k[n] = fromGo(v, 0)
+			}
+			r, err := f(a, k)
+			return odict.Plain(r), err
+		}
+	}
+	return m
+}
 
 func saltFuncs(c *saltCtx) map[string]Func {
-	o := c.order
-	getter := func(data func() map[string]any, defDefault any) Func {
+	getter := func(data func() *odict.Map, defDefault any) Func {
 		return func(args []any, kw map[string]any) (any, error) {
 			key, err := strParam(args, kw, 0, "key")
 			if err != nil {
@@ -108,30 +160,30 @@ func saltFuncs(c *saltCtx) map[string]Func {
 				return def, nil
 			}
 			if t, _ := truth(param(args, kw, 2, "merge", false)); t {
-				if dm, isMap := def.(map[string]any); isMap {
-					if vm, isMap := v.(map[string]any); isMap {
-						return dictUpdate(o, deepCopy(o, dm).(map[string]any), vm, false), nil
+				if dm, isMap := def.(*odict.Map); isMap {
+					if vm, isMap := v.(*odict.Map); isMap {
+						return dictUpdate(deepCopy(dm).(*odict.Map), vm, false), nil
 					}
 				}
 			}
 			return v, nil
 		}
 	}
-	grains := func() map[string]any { return c.Grains }
-	pillar := func() map[string]any { return c.pillar }
+	grains := func() *odict.Map { return c.grains }
+	pillar := func() *odict.Map { return c.pillar }
 	m := map[string]Func{
 		"pillar.get":   getter(pillar, ""),
 		"pillar.fetch": getter(pillar, ""),
-		"pillar.items": func([]any, map[string]any) (any, error) { return orEmpty(c.pillar), nil },
-		"pillar.raw":   func([]any, map[string]any) (any, error) { return orEmpty(c.pillar), nil },
+		"pillar.items": func([]any, map[string]any) (any, error) { return c.pillar, nil },
+		"pillar.raw":   func([]any, map[string]any) (any, error) { return c.pillar, nil },
 		"grains.get":   getter(grains, ""),
-		"grains.items": func([]any, map[string]any) (any, error) { return orEmpty(c.Grains), nil },
+		"grains.items": func([]any, map[string]any) (any, error) { return c.grains, nil },
 		"grains.item": func(args []any, _ map[string]any) (any, error) {
-			out := map[string]any{}
+			out := newDict(len(args))
 			for _, a := range args {
 				k := keyString(a)
-				if v, ok := nestedGet(c.Grains, k, ":"); ok {
-					out[k] = v
+				if v, ok := nestedGet(c.grains, k, ":"); ok {
+					out.Set(k, v)
 				}
 			}
 			return out, nil
@@ -141,7 +193,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			if err != nil {
 				return nil, err
 			}
-			v, ok := nestedGet(c.Grains, key, ":")
+			v, ok := nestedGet(c.grains, key, ":")
 			if !ok {
 				return false, nil
 			}
@@ -149,10 +201,10 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			return t, nil
 		},
 		"grains.filter_by": func(args []any, kw map[string]any) (any, error) {
-			return filterBy(o, c.Grains, args, kw)
+			return filterBy(c.grains, args, kw)
 		},
 		"pillar.filter_by": func(args []any, kw map[string]any) (any, error) {
-			return filterByIn(o, "pillar.filter_by", c.pillar, "pillar", nil, args, kw)
+			return filterByIn("pillar.filter_by", c.pillar, "pillar", nil, args, kw)
 		},
 		// Salt's cmd.run (salt/modules/cmdmod.py) returns stdout and
 		// stderr together and only logs a non-zero exit, so a template
@@ -183,8 +235,11 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			if err != nil {
 				return nil, err
 			}
-			out := map[string]any{"pid": r.Pid, "retcode": r.Retcode, "stdout": r.Stdout, "stderr": r.Stderr}
-			o.Set(out, []string{"pid", "retcode", "stdout", "stderr"})
+			out := newDict(4)
+			out.Set("pid", r.Pid)
+			out.Set("retcode", r.Retcode)
+			out.Set("stdout", r.Stdout)
+			out.Set("stderr", r.Stderr)
 			return out, nil
 		},
 		"cmd.retcode": func(args []any, kw map[string]any) (any, error) {
@@ -198,20 +253,19 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		// dest itself, which it returns; a shallow dict.update without
 		// recursive_update.
 		"slsutil.update": func(args []any, kw map[string]any) (any, error) {
-			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(map[string]any)
-			upd, uok := normalize(param(args, kw, 1, "upd", nil)).(map[string]any)
+			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(*odict.Map)
+			upd, uok := normalize(param(args, kw, 1, "upd", nil)).(*odict.Map)
 			if !dok || !uok {
 				return nil, fmt.Errorf("slsutil.update: Cannot update using non-dict types in dictupdate.update()")
 			}
 			if rec, _ := truth(param(args, kw, 2, "recursive_update", true)); !rec {
-				for _, k := range o.Keys(upd) {
-					o.Add(dest, k)
-					dest[k] = upd[k]
+				for k, v := range upd.All() {
+					dest.Set(k, v)
 				}
 				return dest, nil
 			}
 			mergeLists, _ := truth(param(args, kw, 3, "merge_lists", false))
-			return dictUpdate(o, dest, upd, mergeLists), nil
+			return dictUpdate(dest, upd, mergeLists), nil
 		},
 		// slsutil.boolstr(value, true="true", false="false"): Python's
 		// truth of value picks one of the two.
@@ -226,8 +280,8 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			return param(args, kw, 2, "false", "false"), nil
 		},
 		"slsutil.merge": func(args []any, kw map[string]any) (any, error) {
-			a, aok := normalize(param(args, kw, 0, "obj_a", nil)).(map[string]any)
-			b, bok := normalize(param(args, kw, 1, "obj_b", nil)).(map[string]any)
+			a, aok := normalize(param(args, kw, 0, "obj_a", nil)).(*odict.Map)
+			b, bok := normalize(param(args, kw, 1, "obj_b", nil)).(*odict.Map)
 			if !aok || !bok {
 				return nil, fmt.Errorf("slsutil.merge: both arguments must be dicts")
 			}
@@ -235,12 +289,11 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			mergeLists, _ := truth(param(args, kw, 4, "merge_lists", false))
 			switch strategy {
 			case "smart", "recurse", "aggregate":
-				return dictUpdate(o, deepCopy(o, a).(map[string]any), b, mergeLists), nil
+				return dictUpdate(deepCopy(a).(*odict.Map), b, mergeLists), nil
 			case "overwrite":
-				out := deepCopy(o, a).(map[string]any)
-				for _, k := range o.Keys(b) {
-					o.Add(out, k)
-					out[k] = deepCopy(o, b[k])
+				out := deepCopy(a).(*odict.Map)
+				for k, v := range b.All() {
+					out.Set(k, deepCopy(v))
 				}
 				return out, nil
 			case "none":
@@ -249,19 +302,19 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			return nil, fmt.Errorf("slsutil.merge: unknown strategy %q", strategy)
 		},
 		"defaults.merge": func(args []any, kw map[string]any) (any, error) {
-			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(map[string]any)
-			src, sok := normalize(param(args, kw, 1, "src", nil)).(map[string]any)
+			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(*odict.Map)
+			src, sok := normalize(param(args, kw, 1, "src", nil)).(*odict.Map)
 			if !dok || !sok {
 				return nil, fmt.Errorf("defaults.merge: both arguments must be dicts")
 			}
 			mergeLists, _ := truth(param(args, kw, 2, "merge_lists", false))
 			if inPlace, _ := truth(param(args, kw, 3, "in_place", true)); !inPlace {
-				dest = deepCopy(o, dest).(map[string]any)
+				dest = deepCopy(dest).(*odict.Map)
 			}
-			return dictUpdate(o, dest, src, mergeLists), nil
+			return dictUpdate(dest, src, mergeLists), nil
 		},
 		"defaults.deepcopy": func(args []any, kw map[string]any) (any, error) {
-			return deepCopy(o, param(args, kw, 0, "source", nil)), nil
+			return deepCopy(param(args, kw, 0, "source", nil)), nil
 		},
 		"slsutil.serialize": func(args []any, kw map[string]any) (any, error) {
 			ser, err := strParam(args, kw, 0, "serializer")
@@ -271,7 +324,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			obj := param(args, kw, 1, "obj", nil)
 			switch ser {
 			case "yaml":
-				return yamlDump(o, obj, yamlLeafFlow)
+				return yamlDump(obj, yamlLeafFlow)
 			case "json":
 				indent, _, _, _ := toNum(kw["indent"])
 				return jsonDump(obj, indent, false, false)
@@ -321,7 +374,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		if !ok {
 			return nil, errors.New("slsutil.merge_all: lst must be a list of dicts")
 		}
-		var ret any = map[string]any{}
+		var ret any = newDict(0)
 		for _, obj := range lst {
 			kwm := map[string]any{}
 			for _, k := range []string{"strategy", "renderer", "merge_lists"} {
@@ -339,7 +392,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	if c.Exec != nil && c.Files == nil {
 		for _, name := range ExecFuncs() {
 			if _, own := m[name]; !own {
-				m[name] = func(args []any, kw map[string]any) (any, error) { return c.Exec(name, args, kw) }
+				m[name] = func(args []any, kw map[string]any) (any, error) { return c.Exec(name, plainArgs(args), plainKw(kw)) }
 			}
 		}
 	}
@@ -416,23 +469,21 @@ func strParam(args []any, kw map[string]any, i int, name string) (string, error)
 // anything else (lists too, unless mergeLists) is replaced.
 // dictUpdate merges upd into dest recursively (Salt's dictupdate.update);
 // keys new to dest come after its own, in upd's order.
-func dictUpdate(o *keyorder.KeyOrder, dest, upd map[string]any, mergeLists bool) map[string]any {
-	return dictUpdateDepth(o, dest, upd, mergeLists, 0)
+func dictUpdate(dest, upd *odict.Map, mergeLists bool) *odict.Map {
+	return dictUpdateDepth(dest, upd, mergeLists, 0)
 }
 
-func dictUpdateDepth(o *keyorder.KeyOrder, dest, upd map[string]any, mergeLists bool, depth int) map[string]any {
+func dictUpdateDepth(dest, upd *odict.Map, mergeLists bool, depth int) *odict.Map {
 	if depth > 100 {
 		return dest
 	}
-	for _, k := range o.Keys(upd) {
-		v := upd[k]
-		o.Add(dest, k)
-		dv, exists := dest[k]
-		dm, dIsMap := normalize(dv).(map[string]any)
-		um, uIsMap := normalize(v).(map[string]any)
+	for k, v := range upd.All() {
+		dv, exists := dest.Get(k)
+		dm, dIsMap := normalize(dv).(*odict.Map)
+		um, uIsMap := normalize(v).(*odict.Map)
 		switch {
 		case exists && dIsMap && uIsMap:
-			dest[k] = dictUpdateDepth(o, dm, um, mergeLists, depth+1)
+			dest.Set(k, dictUpdateDepth(dm, um, mergeLists, depth+1))
 		case exists && mergeLists:
 			dl, dIsList := normalize(dv).([]any)
 			ul, uIsList := normalize(v).([]any)
@@ -443,12 +494,12 @@ func dictUpdateDepth(o *keyorder.KeyOrder, dest, upd map[string]any, mergeLists 
 						merged = append(merged, e)
 					}
 				}
-				dest[k] = merged
+				dest.Set(k, merged)
 			} else {
-				dest[k] = deepCopy(o, v)
+				dest.Set(k, deepCopy(v))
 			}
 		default:
-			dest[k] = deepCopy(o, v)
+			dest.Set(k, deepCopy(v))
 		}
 	}
 	return dest
@@ -457,12 +508,12 @@ func dictUpdateDepth(o *keyorder.KeyOrder, dest, upd map[string]any, mergeLists 
 // filterBy is salt.utils.data.filter_by over the grains.
 // pillar.filter_by is the same over the pillar (salt/modules/pillar.py),
 // its key named by the required argument pillar.
-func filterBy(o *keyorder.KeyOrder, grains map[string]any, args []any, kw map[string]any) (any, error) {
-	return filterByIn(o, "grains.filter_by", grains, "grain", "os_family", args, kw)
+func filterBy(grains *odict.Map, args []any, kw map[string]any) (any, error) {
+	return filterByIn("grains.filter_by", grains, "grain", "os_family", args, kw)
 }
 
-func filterByIn(o *keyorder.KeyOrder, fn string, data map[string]any, keyArg string, keyDef any, args []any, kw map[string]any) (any, error) {
-	lookup, ok := normalize(param(args, kw, 0, "lookup_dict", nil)).(map[string]any)
+func filterByIn(fn string, data *odict.Map, keyArg string, keyDef any, args []any, kw map[string]any) (any, error) {
+	lookup, ok := normalize(param(args, kw, 0, "lookup_dict", nil)).(*odict.Map)
 	if !ok {
 		return nil, fmt.Errorf("%s: lookup_dict must be a dict", fn)
 	}
@@ -491,15 +542,8 @@ func filterByIn(o *keyorder.KeyOrder, fn string, data map[string]any, keyArg str
 	} else if !found {
 		vals = nil
 	}
-	// The first key in dict order that matches wins, as in Salt. When the
-	// order is unknown, exact keys win over glob patterns, as dict order
-	// would usually make them.
-	keys := o.Keys(lookup)
-	if !o.Known(lookup) {
-		sort.SliceStable(keys, func(i, j int) bool {
-			return !strings.ContainsAny(keys[i], "*?[") && strings.ContainsAny(keys[j], "*?[")
-		})
-	}
+	// The first key in dict order that matches wins, as in Salt.
+	keys := lookup.Keys()
 	for _, each := range vals {
 		s, err := toStr(each)
 		if err != nil {
@@ -508,7 +552,7 @@ func filterByIn(o *keyorder.KeyOrder, fn string, data map[string]any, keyArg str
 		for _, k := range keys {
 			// Salt: fnmatch.fnmatchcase(str(value), str(key)).
 			if fnmatch.Match(k, s) {
-				ret = lookup[k]
+				ret = dictGet(lookup, k)
 				break
 			}
 		}
@@ -517,30 +561,30 @@ func filterByIn(o *keyorder.KeyOrder, fn string, data map[string]any, keyArg str
 		}
 	}
 	if ret == nil && hasDef {
-		ret = lookup[def]
+		ret = dictGet(lookup, def)
 	}
 	if base != "" {
-		if bv, ok := lookup[base]; ok {
+		if bv, ok := lookup.Get(base); ok {
 			if ret == nil {
 				ret = bv
-			} else if bm, isMap := normalize(bv).(map[string]any); isMap {
-				rm, rIsMap := normalize(ret).(map[string]any)
+			} else if bm, isMap := normalize(bv).(*odict.Map); isMap {
+				rm, rIsMap := normalize(ret).(*odict.Map)
 				if !rIsMap {
 					return nil, fmt.Errorf("filter_by default and look-up values must both be dictionaries")
 				}
-				ret = dictUpdate(o, deepCopy(o, bm).(map[string]any), rm, false)
+				ret = dictUpdate(deepCopy(bm).(*odict.Map), rm, false)
 			}
 		}
 	}
 	if t, _ := truth(merge); t {
-		mm, isMap := normalize(merge).(map[string]any)
+		mm, isMap := normalize(merge).(*odict.Map)
 		if !isMap {
 			return nil, fmt.Errorf("filter_by merge argument must be a dictionary")
 		}
 		if ret == nil {
 			ret = mm
-		} else if rm, rIsMap := normalize(ret).(map[string]any); rIsMap {
-			ret = dictUpdate(o, rm, deepCopy(o, mm).(map[string]any), false)
+		} else if rm, rIsMap := normalize(ret).(*odict.Map); rIsMap {
+			ret = dictUpdate(rm, deepCopy(mm).(*odict.Map), false)
 		}
 	}
 	return ret, nil
@@ -581,12 +625,12 @@ func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
 		opts = maps.Clone(opts)
 		opts["__cli"] = "salt-call"
 	}
-	sc := newSaltCtx(c, keyorder.New())
+	c.Opts = opts
+	sc := newSaltCtx(c)
 	return map[string]any{
-		keyOrderVar:    sc.order,
-		"grains":       orEmpty(c.Grains),
+		"grains":       sc.grains,
 		"pillar":       sc.pillar,
-		"opts":         opts,
+		"opts":         sc.opts,
 		"salt":         saltFuncs(sc),
 		"sls":          slsName,
 		"slspath":      dir,

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 )
 
@@ -40,10 +41,11 @@ func configDefaults() map[string]any {
 // master's options as pillar carries them (pillar['master'], with
 // pillar_opts), then Salt's DEFAULTS.
 func configFuncs(c *saltCtx, m map[string]Func) {
-	master := func() map[string]any {
-		mm, _ := normalize(c.pillar["master"]).(map[string]any)
+	master := func() *odict.Map {
+		mm, _ := normalize(dictGet(c.pillar, "master")).(*odict.Map)
 		return mm
 	}
+	defaults := func() *odict.Map { d, _ := dictOf(configDefaults()); return d }
 	m["config.get"] = func(args []any, kw map[string]any) (any, error) {
 		key, err := strParam(args, kw, 0, "key")
 		if err != nil {
@@ -59,9 +61,9 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 		if merge == nil {
 			for _, s := range []struct {
 				skip bool
-				data map[string]any
-			}{{omit(4, "omit_opts"), c.Opts}, {omit(7, "omit_grains"), c.Grains}, {omit(5, "omit_pillar"), c.pillar},
-				{omit(6, "omit_master"), master()}, {false, configDefaults()}} {
+				data *odict.Map
+			}{{omit(4, "omit_opts"), c.opts}, {omit(7, "omit_grains"), c.grains}, {omit(5, "omit_pillar"), c.pillar},
+				{omit(6, "omit_master"), master()}, {false, defaults()}} {
 				if s.skip {
 					continue
 				}
@@ -78,9 +80,9 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 		}
 		// DEFAULTS, then the master's options, pillar, grains and the
 		// minion's options merged over each other, then searched.
-		data := configDefaults()
-		for _, upd := range []map[string]any{master(), c.pillar, c.Grains, c.Opts} {
-			data = configMerge(c, data, upd, strategy)
+		data := defaults()
+		for _, upd := range []*odict.Map{master(), c.pillar, c.grains, c.opts} {
+			data = configMerge(data, upd, strategy)
 		}
 		if v, ok := traverseDictAndList(data, key, delim); ok {
 			return v, nil
@@ -97,8 +99,8 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 		wildcard := flag(7, "wildcard")
 		stores := []struct {
 			omit bool
-			data map[string]any
-		}{{omitAll || flag(2, "omit_opts"), c.Opts}, {omitAll || flag(3, "omit_grains"), c.Grains},
+			data *odict.Map
+		}{{omitAll || flag(2, "omit_opts"), c.opts}, {omitAll || flag(3, "omit_grains"), c.grains},
 			{omitAll || flag(4, "omit_pillar"), c.pillar}, {omitAll || flag(5, "omit_master"), master()}}
 		def := param(args, kw, 1, "default", nil)
 		if !wildcard {
@@ -106,7 +108,7 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 				def = ""
 			}
 			for _, s := range stores {
-				if v, ok := s.data[value]; ok && !s.omit {
+				if v, ok := s.data.Get(value); ok && !s.omit {
 					return v, nil
 				}
 			}
@@ -117,28 +119,25 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 		}
 		// The stores in reverse, so that the minion's options win; then
 		// the defaults no store has.
-		ret := map[string]any{}
+		ret := newDict(0)
 		for i := len(stores) - 1; i >= 0; i-- {
 			if stores[i].omit {
 				continue
 			}
-			for _, k := range c.order.Keys(stores[i].data) {
+			for k, v := range stores[i].data.All() {
 				if fnmatch.Match(value, k) {
-					c.order.Add(ret, k)
-					ret[k] = stores[i].data[k]
+					ret.Set(k, v)
 				}
 			}
 		}
-		d := configDefaults()
-		for _, k := range sortedKeys(d) {
-			if _, have := ret[k]; !have && fnmatch.Match(value, k) {
-				c.order.Add(ret, k)
-				ret[k] = d[k]
+		for k, v := range defaults().All() {
+			if !ret.Has(k) && fnmatch.Match(value, k) {
+				ret.Set(k, v)
 			}
 		}
-		if len(ret) == 0 {
+		if ret.Len() == 0 {
 			if def == nil {
-				return map[string]any{}, nil
+				return newDict(0), nil
 			}
 			return def, nil
 		}
@@ -154,9 +153,9 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 		var ret any
 		for _, s := range []struct {
 			omit bool
-			data map[string]any
-		}{{flag(2, "omit_opts"), c.Opts}, {flag(3, "omit_master"), master()}, {flag(4, "omit_pillar"), c.pillar}} {
-			tmp, ok := s.data[value]
+			data *odict.Map
+		}{{flag(2, "omit_opts"), c.opts}, {flag(3, "omit_master"), master()}, {flag(4, "omit_pillar"), c.pillar}} {
+			tmp, ok := s.data.Get(value)
 			if s.omit || !ok {
 				continue
 			}
@@ -167,18 +166,17 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 				}
 				continue
 			}
-			rm, rIsMap := normalize(ret).(map[string]any)
-			tm, tIsMap := normalize(tmp).(map[string]any)
+			rm, rIsMap := normalize(ret).(*odict.Map)
+			tm, tIsMap := normalize(tmp).(*odict.Map)
 			rl, rIsList := normalize(ret).([]any)
 			tl, tIsList := normalize(tmp).([]any)
 			switch {
 			case rIsMap && tIsMap:
 				// tmp.update(ret): the earlier store wins.
-				out := map[string]any{}
-				for _, src := range []map[string]any{tm, rm} {
-					for _, k := range c.order.Keys(src) {
-						c.order.Add(out, k)
-						out[k] = src[k]
+				out := newDict(tm.Len() + rm.Len())
+				for _, src := range []*odict.Map{tm, rm} {
+					for k, v := range src.All() {
+						out.Set(k, v)
 					}
 				}
 				ret = out
@@ -187,25 +185,24 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 			}
 		}
 		if ret == nil {
-			if v, ok := configDefaults()[value]; ok {
+			if v, ok := defaults().Get(value); ok {
 				return v, nil
 			}
 			return def, nil
 		}
 		return ret, nil
 	}
-	m["config.items"] = func([]any, map[string]any) (any, error) { return orEmpty(c.Opts), nil }
+	m["config.items"] = func([]any, map[string]any) (any, error) { return c.opts, nil }
 	m["config.dot_vals"] = func(args []any, kw map[string]any) (any, error) {
 		value, err := strParam(args, kw, 0, "value")
 		if err != nil {
 			return nil, fmt.Errorf("config.dot_vals: %w", err)
 		}
-		ret := map[string]any{}
-		for _, src := range []map[string]any{master(), c.Opts} {
-			for _, k := range c.order.Keys(src) {
+		ret := newDict(0)
+		for _, src := range []*odict.Map{master(), c.opts} {
+			for k, v := range src.All() {
 				if strings.HasPrefix(k, value+".") {
-					c.order.Add(ret, k)
-					ret[k] = src[k]
+					ret.Set(k, v)
 				}
 			}
 		}
@@ -216,16 +213,18 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 // configMerge is salt.utils.dictupdate.merge(dest, upd, strategy): recurse
 // merges dicts all the way down; overwrite replaces the top-level keys
 // upd has.
-func configMerge(c *saltCtx, dest, upd map[string]any, strategy string) map[string]any {
-	out := deepCopy(c.order, dest).(map[string]any)
+func configMerge(dest, upd *odict.Map, strategy string) *odict.Map {
+	out := deepCopy(dest).(*odict.Map)
 	if strategy == "overwrite" {
-		for _, k := range c.order.Keys(upd) {
-			c.order.Add(out, k)
-			out[k] = deepCopy(c.order, upd[k])
+		for k, v := range upd.All() {
+			out.Set(k, deepCopy(v))
 		}
 		return out
 	}
-	return dictUpdate(c.order, out, orEmpty(upd), false)
+	if upd == nil {
+		return out
+	}
+	return dictUpdate(out, upd, false)
 }
 
 // errNoTraverse is no match in traverseDictAndList.
@@ -253,16 +252,16 @@ func traverseParts(cur any, parts []string, depth int) (any, error) {
 	}
 	part := parts[0]
 	switch c := normalize(cur).(type) {
-	case map[string]any:
-		if v, ok := c[part]; ok {
+	case *odict.Map:
+		if v, ok := c.Get(part); ok {
 			return traverseParts(v, parts[1:], depth+1)
 		}
 		return nil, errNoTraverse
 	case []any:
 		idx, err := strconv.Atoi(part)
 		for _, e := range c {
-			if em, ok := normalize(e).(map[string]any); ok {
-				if v, ok := em[part]; ok {
+			if em, ok := normalize(e).(*odict.Map); ok {
+				if v, ok := em.Get(part); ok {
 					return traverseParts(v, parts[1:], depth+1)
 				}
 			}

@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"io/fs"
 	"net"
 	"os"
@@ -253,11 +254,11 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 			return nil, err
 		}
 		v, ok := nestedGet(c.pillar, key, ":")
-		sub, isMap := normalize(v).(map[string]any)
+		sub, isMap := normalize(v).(*odict.Map)
 		if !ok || !isMap {
 			return nil, fmt.Errorf("pillar.keys: pillar key %q is not a dict", key)
 		}
-		return stringList(c.order.Keys(sub)), nil
+		return stringList(sub.Keys()), nil
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
@@ -266,15 +267,14 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		}
 	}
 	m["pillar.item"] = func(args []any, _ map[string]any) (any, error) {
-		out := map[string]any{}
+		out := newDict(len(args))
 		for _, a := range args {
 			k := keyString(a)
-			c.order.Add(out, k)
 			v, ok := nestedGet(c.pillar, k, ":")
 			if !ok {
 				v = "" // Salt's default for a missing key
 			}
-			out[k] = v
+			out.Set(k, v)
 		}
 		return out, nil
 	}
@@ -342,10 +342,9 @@ func pkgVersion(c *saltCtx, at func(string, bool) (string, error), args []any) (
 	if len(names) == 1 {
 		return installed[names[0]], nil
 	}
-	out := map[string]any{}
+	out := newDict(len(names))
 	for _, n := range names {
-		c.order.Add(out, n)
-		out[n] = installed[n]
+		out.Set(n, installed[n])
 	}
 	return out, nil
 }
@@ -401,7 +400,7 @@ func reParam(args []any, kw map[string]any, i int, name string, flags pyre.Flag)
 // addresses, without loopback unless include_loopback, narrowed to an
 // interface, a cidr, or type public/private; sorted, as Salt returns them.
 func ipAddrs(grains map[string]any, grain string, args []any, kw map[string]any) (any, error) {
-	ifaces, _ := normalize(grains[grain]).(map[string]any)
+	ifaces, _ := normalize(grains[grain]).(*odict.Map)
 	iface, _ := param(args, kw, 0, "interface", nil).(string)
 	loop, _ := truth(param(args, kw, 1, "include_loopback", false))
 	cidr, _ := param(args, kw, 2, "cidr", nil).(string)
@@ -416,7 +415,7 @@ func ipAddrs(grains map[string]any, grain string, args []any, kw map[string]any)
 	}
 	seen := map[string]bool{}
 	var out []string
-	for name, v := range ifaces {
+	for name, v := range ifaces.All() {
 		if iface != "" && name != iface {
 			continue
 		}

@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"log/slog"
 
 	"github.com/brine-cm/brine/pkg/top"
@@ -81,7 +82,7 @@ func matchOne(c *saltCtx, kind, tgt, id string) bool {
 		slog.Warn("match: bad target", "kind", kind, "target", tgt, "err", err, "source", "template", "minion", c.ID)
 		return false
 	}
-	return mt.Match(top.Minion{ID: id, Grains: c.Grains, Pillar: c.pillar})
+	return mt.Match(top.Minion{ID: id, Grains: c.Grains, Pillar: c.pillar.PlainMap()})
 }
 
 // matchFilterBy is Salt's match.filter_by(lookup, tgt_type="compound",
@@ -90,8 +91,7 @@ func matchOne(c *saltCtx, kind, tgt, id string) bool {
 // minion as a target of tgt_type, merge merged over it; else
 // lookup[default], or None.
 func matchFilterBy(c *saltCtx, args []any, kw map[string]any) (any, error) {
-	o := c.order
-	lookup, ok := param(args, kw, 0, "lookup", nil).(map[string]any)
+	lookup, ok := param(args, kw, 0, "lookup", nil).(*odict.Map)
 	if !ok {
 		return nil, errors.New("match.filter_by: lookup must be a dictionary")
 	}
@@ -118,7 +118,7 @@ func matchFilterBy(c *saltCtx, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, key := range o.Keys(lookup) {
+	for _, key := range lookup.Keys() {
 		target := id
 		if kind != top.KindGlob && kind != top.KindPCRE && kind != top.KindList && kind != top.KindCompound {
 			target = c.ID
@@ -126,22 +126,22 @@ func matchFilterBy(c *saltCtx, args []any, kw map[string]any) (any, error) {
 		if !matchOne(c, kind, key, target) {
 			continue
 		}
-		v := lookup[key]
+		v := dictGet(lookup, key)
 		if merge != nil {
-			mm, ok := merge.(map[string]any)
+			mm, ok := merge.(*odict.Map)
 			if !ok {
 				return nil, errors.New("filter_by merge argument must be a dictionary.")
 			}
 			if v == nil {
 				return mm, nil
 			}
-			if vm, ok := v.(map[string]any); ok {
-				dictUpdate(o, vm, deepCopy(o, mm).(map[string]any), mergeLists)
+			if vm, ok := v.(*odict.Map); ok {
+				dictUpdate(vm, deepCopy(mm).(*odict.Map), mergeLists)
 			}
 		}
 		return v, nil
 	}
-	v, ok := lookup[def]
+	v, ok := lookup.Get(def)
 	if !ok {
 		return nil, nil
 	}

@@ -13,7 +13,10 @@ import (
 // (salt/matchers/nodegroup_match.py), else the compound match of its
 // expansion.
 func minionNodegroups(c *saltCtx, tgt string) (map[string]string, bool) {
-	raw, _ := normalize(c.Opts["nodegroups"]).(map[string]any)
+	var raw map[string]any
+	if d, ok := dictOf(c.Opts["nodegroups"]); ok {
+		raw = d.PlainMap()
+	}
 	if len(raw) == 0 {
 		slog.Debug("match.nodegroup: no nodegroups in the minion's options", "source", "template", "minion", c.ID)
 		return nil, false

@@ -125,7 +125,7 @@ func TestSaltFuncs(t *testing.T) {
 			t.Errorf("%s(%v, %v): %v", tt.fn, tt.args, tt.kw, err)
 			continue
 		}
-		if !reflect.DeepEqual(got, tt.want) {
+		if got := odict.Plain(got); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s(%v, %v) = %#v; want %#v", tt.fn, tt.args, tt.kw, got, tt.want)
 		}
 	}
@@ -133,11 +133,11 @@ func TestSaltFuncs(t *testing.T) {
 
 func TestDefaultsMergeInPlace(t *testing.T) {
 	fns := SaltFuncs(SaltContext{})
-	dest := map[string]any{"a": map[string]any{"x": 1}}
+	dest := odict.From(map[string]any{"a": map[string]any{"x": 1}})
 	if _, err := fns["defaults.merge"]([]any{dest, map[string]any{"a": map[string]any{"y": 2}}}, map[string]any{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]any{"a": map[string]any{"x": 1, "y": 2}}; !reflect.DeepEqual(dest, want) {
+	if want := map[string]any{"a": map[string]any{"x": 1, "y": 2}}; !reflect.DeepEqual(dest.PlainMap(), want) {
 		t.Errorf("dest after merge = %v; want %v", dest, want)
 	}
 }

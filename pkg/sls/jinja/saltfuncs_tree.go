@@ -160,13 +160,10 @@ func cpListMasterSymlinks(e *env, args []any, kw map[string]any) (any, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	out := map[string]any{}
-	var keys []string
+	out := newDict(len(names))
 	for _, n := range withPrefix(names, args, kw) {
-		keys = append(keys, n.(string))
-		out[n.(string)] = links[n.(string)]
+		out.Set(n.(string), links[n.(string)])
 	}
-	e.rs.order.Set(out, keys)
 	return out, nil
 }
 
@@ -235,7 +232,7 @@ func slsutilRenderer(e *env, args []any, kw map[string]any) (any, error) {
 			}
 			data = b.String()
 		case "yaml", "json":
-			v, err := parseData(e.rs.order, strings.TrimSpace(r), text)
+			v, err := parseData(strings.TrimSpace(r), text)
 			if err != nil {
 				return nil, fmt.Errorf("slsutil.renderer: %s: %w", name, err)
 			}

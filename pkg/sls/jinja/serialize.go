@@ -3,9 +3,10 @@ package jinja
 import (
 	"bytes"
 	"fmt"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
+	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,14 +30,14 @@ func isLeafCollection(v any) bool {
 	case []any:
 		for _, e := range x {
 			switch normalize(e).(type) {
-			case []any, map[string]any:
+			case []any, *odict.Map:
 				return false
 			}
 		}
-	case map[string]any:
-		for _, e := range x {
+	case *odict.Map:
+		for _, e := range x.All() {
 			switch normalize(e).(type) {
-			case []any, map[string]any:
+			case []any, *odict.Map:
 				return false
 			}
 		}
@@ -46,8 +47,8 @@ func isLeafCollection(v any) bool {
 
 // Dicts sort by key, as PyYAML's dumper sorts them, but for Python
 // OrderedDicts (pillar and SLS data in Salt), which Salt's
-// SafeOrderedDumper writes in their own order; o tells them apart.
-func toYAMLNode(o *keyorder.KeyOrder, v any, mode int, depth int) (*yaml.Node, error) {
+// SafeOrderedDumper writes in their own order: the dict says which it is.
+func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("value nested too deeply to serialize")
 	}
@@ -93,25 +94,25 @@ func toYAMLNode(o *keyorder.KeyOrder, v any, mode int, depth int) (*yaml.Node, e
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: style}
 		for _, e := range x {
-			c, err := toYAMLNode(o, e, mode, depth+1)
+			c, err := toYAMLNode(e, mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			n.Content = append(n.Content, c)
 		}
 		return n, nil
-	case map[string]any:
+	case *odict.Map:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: style}
-		keys := sortedKeys(x)
-		if o.OrderedDict(x) {
-			keys = o.Keys(x)
+		keys := x.Keys()
+		if !x.OrderedDict() {
+			sort.Strings(keys)
 		}
 		for _, k := range keys {
-			c, err := toYAMLNode(o, x[k], mode, depth+1)
+			c, err := toYAMLNode(dictGet(x, k), mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			kn, _ := toYAMLNode(o, k, mode, depth+1)
+			kn, _ := toYAMLNode(k, mode, depth+1)
 			n.Content = append(n.Content, kn, c)
 		}
 		return n, nil
@@ -141,8 +142,8 @@ func yaml11Special(s string) bool {
 
 // yamlDump is Salt's yaml filter: flow style by default, no trailing
 // newline or document end marker.
-func yamlDump(o *keyorder.KeyOrder, v any, mode int) (string, error) {
-	n, err := toYAMLNode(o, v, mode, 0)
+func yamlDump(v any, mode int) (string, error) {
+	n, err := toYAMLNode(v, mode, 0)
 	if err != nil {
 		return "", err
 	}
@@ -217,20 +218,24 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) e
 			nl(depth)
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *odict.Map:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		// Salt's json filters dump with sort_keys=True, whatever the
+		// dict's order.
+		keys := x.Keys()
+		sort.Strings(keys)
+		for i, k := range keys {
 			if i > 0 {
 				b.WriteString(sep)
 			}
 			nl(depth + 1)
 			writeJSONString(b, k, ascii, html)
 			b.WriteString(": ")
-			if err := writeJSON(b, x[k], indent, depth+1, ascii, html); err != nil {
+			if err := writeJSON(b, dictGet(x, k), indent, depth+1, ascii, html); err != nil {
 				return err
 			}
 		}
-		if len(x) > 0 {
+		if len(keys) > 0 {
 			nl(depth)
 		}
 		b.WriteByte('}')

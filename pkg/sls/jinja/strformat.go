@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"strconv"
 	"strings"
@@ -288,10 +289,10 @@ func groupThousands(s string) string {
 // percentFormat implements "fmt % args" (and the format filter).
 func percentFormat(f string, arg any) (string, error) {
 	var args []any
-	var named map[string]any
+	var named *odict.Map
 	if t, ok := arg.(tuple); ok {
 		args = t
-	} else if x, ok := normalize(arg).(map[string]any); ok {
+	} else if x, ok := normalize(arg).(*odict.Map); ok {
 		named = x
 		args = []any{x}
 	} else {
@@ -321,7 +322,7 @@ func percentFormat(f string, arg any) (string, error) {
 			}
 			key := f[i+1 : i+j]
 			var ok bool
-			if v, ok = named[key]; !ok {
+			if v, ok = named.Get(key); !ok {
 				return "", fmt.Errorf("KeyError: '%s'", key)
 			}
 			haveV = true

@@ -160,7 +160,7 @@ func registerTags() {
 			if err != nil {
 				return err
 			}
-			s, serr := n.env(ctx).str(v)
+			s, serr := toStr(v)
 			if serr != nil {
 				return n.fail(serr)
 			}
@@ -236,7 +236,7 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	if err != nil {
 		return b.fail(err)
 	}
-	s, err := e.str(v)
+	s, err := toStr(v)
 	if err != nil {
 		return b.fail(err)
 	}
@@ -391,7 +391,7 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	if err != nil {
 		return n.fail(err)
 	}
-	items, err := e.iter(v)
+	items, err := iterate(v)
 	if err != nil {
 		return n.fail(err)
 	}
@@ -435,7 +435,7 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 			if depth+1 >= maxNesting {
 				return nil, fmt.Errorf("recursive loop nested more than %d deep", maxNesting)
 			}
-			more, err := e.iter(v)
+			more, err := iterate(v)
 			if err != nil {
 				return nil, err
 			}
@@ -551,7 +551,7 @@ func execLoad(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter
 	if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
 		return err
 	}
-	v, err := parseData(n.env(ctx).rs.order, n.st.kind, b.String())
+	v, err := parseData(n.st.kind, b.String())
 	if err != nil {
 		return n.fail(err)
 	}

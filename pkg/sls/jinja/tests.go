@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"github.com/brine-cm/brine/pkg/odict"
 	"reflect"
 	"strings"
 )
@@ -19,14 +20,14 @@ func init() {
 		"mapping":   func(_ *env, v any, _ []any) (bool, error) { return isMapping(v), nil },
 		"iterable": func(_ *env, v any, _ []any) (bool, error) {
 			switch normalize(v).(type) {
-			case string, []any, map[string]any, map[string]Func:
+			case string, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
 		},
 		"sequence": func(_ *env, v any, _ []any) (bool, error) {
 			switch normalize(v).(type) {
-			case string, []any, map[string]any, map[string]Func:
+			case string, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
@@ -112,7 +113,7 @@ func init() {
 
 func isMapping(v any) bool {
 	switch normalize(v).(type) {
-	case map[string]any, map[string]Func:
+	case *odict.Map, map[string]Func:
 		return true
 	}
 	return false
@@ -205,7 +206,7 @@ func gNamespace(_ *env, args []any, kw map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		for k, v := range m {
+		for k, v := range m.All() {
 			ns.attrs[k] = v
 		}
 	}
@@ -215,8 +216,8 @@ func gNamespace(_ *env, args []any, kw map[string]any) (any, error) {
 	return ns, nil
 }
 
-func gDict(_ *env, args []any, kw map[string]any) (any, error) {
-	out := map[string]any{}
+func gDict(e *env, args []any, kw map[string]any) (any, error) {
+	out := newDict(len(kw))
 	if len(args) > 0 {
 		m, err := toDict(args[0])
 		if err != nil {
@@ -224,8 +225,8 @@ func gDict(_ *env, args []any, kw map[string]any) (any, error) {
 		}
 		out = m
 	}
-	for k, v := range kw {
-		out[k] = v
+	for _, k := range e.kwKeys(kw) {
+		out.Set(k, kw[k])
 	}
 	return out, nil
 }
@@ -234,7 +235,7 @@ func gZip(e *env, args []any, _ map[string]any) (any, error) {
 	lists := make([][]any, len(args))
 	n := -1
 	for i, a := range args {
-		l, err := e.iter(a)
+		l, err := iterate(a)
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,7 @@ package jinja
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/brine-cm/brine/pkg/sls/internal/keyorder"
+	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"reflect"
 	"sort"
@@ -63,7 +63,7 @@ func typeName(v any) string {
 		return x.kind
 	case tuple:
 		return "tuple"
-	case map[string]any:
+	case *odict.Map:
 		return "dict object"
 	case Undefined:
 		return "Undefined"
@@ -96,7 +96,7 @@ func normalize(v any) any {
 		return []any(x)
 	case dictView:
 		return x.items
-	case nil, bool, int, float64, string, []any, map[string]any, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
+	case nil, bool, int, float64, string, []any, *odict.Map, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
 		return v
 	case int64:
 		return int(x)
@@ -137,18 +137,12 @@ func normalize(v any) any {
 			out[i] = s
 		}
 		return out
-	case map[any]any:
-		out := make(map[string]any, len(x))
-		for k, v := range x {
-			out[keyString(k)] = v
-		}
-		return out
-	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, v := range x {
-			out[k] = v
-		}
-		return out
+	case map[string]any, map[any]any, map[string]string:
+		// A Go map from Go code: a dict in sorted key order (a copy:
+		// fromGo converts the values a template is given up front, so
+		// that changes to them are kept).
+		d, _ := dictOf(x)
+		return d
 	case func(args []any, kwargs map[string]any) (any, error):
 		return Func(x)
 	}
@@ -161,12 +155,8 @@ func normalize(v any) any {
 		}
 		return out
 	case reflect.Map:
-		out := make(map[string]any, rv.Len())
-		it := rv.MapRange()
-		for it.Next() {
-			out[keyString(it.Key().Interface())] = it.Value().Interface()
-		}
-		return out
+		d, _ := dictOf(v)
+		return d
 	case reflect.Pointer:
 		if rv.IsNil() {
 			return nil
@@ -207,21 +197,16 @@ func truth(v any) (bool, error) {
 		return x != "", nil
 	case []any:
 		return len(x) > 0, nil
-	case map[string]any:
-		return len(x) > 0, nil
+	case *odict.Map:
+		return x.Len() > 0, nil
 	case map[string]Func:
 		return len(x) > 0, nil
 	}
 	return true, nil
 }
 
-// toStr is Python's str(), with dicts printed in sorted key order.
-func toStr(v any) (string, error) { return toStrOrdered(nil, v) }
-
-// str is Python's str(), with dicts printed in the order the render knows.
-func (e *env) str(v any) (string, error) { return toStrOrdered(e.rs.order, v) }
-
-func toStrOrdered(o *keyorder.KeyOrder, v any) (string, error) {
+// toStr is Python's str().
+func toStr(v any) (string, error) {
 	switch x := normalize(v).(type) {
 	case string:
 		return x, nil
@@ -243,7 +228,7 @@ func toStrOrdered(o *keyorder.KeyOrder, v any) (string, error) {
 		return pyfmt.Float(x), nil
 	}
 	var b strings.Builder
-	if err := writeRepr(&b, o, v, 0); err != nil {
+	if err := writeRepr(&b, v, 0); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -252,16 +237,16 @@ func toStrOrdered(o *keyorder.KeyOrder, v any) (string, error) {
 // repr is Python's repr(), used for list and dict elements.
 func repr(v any) (string, error) {
 	var b strings.Builder
-	err := writeRepr(&b, nil, v, 0)
+	err := writeRepr(&b, v, 0)
 	return b.String(), err
 }
 
-func writeRepr(b *strings.Builder, o *keyorder.KeyOrder, v any, depth int) error {
+func writeRepr(b *strings.Builder, v any, depth int) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to print")
 	}
 	if d, ok := v.(dictView); ok {
-		return writeView(b, o, d, depth)
+		return writeView(b, d, depth)
 	}
 	if t, ok := v.(tuple); ok {
 		b.WriteByte('(')
@@ -269,7 +254,7 @@ func writeRepr(b *strings.Builder, o *keyorder.KeyOrder, v any, depth int) error
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if err := writeRepr(b, o, e, depth+1); err != nil {
+			if err := writeRepr(b, e, depth+1); err != nil {
 				return err
 			}
 		}
@@ -288,20 +273,21 @@ func writeRepr(b *strings.Builder, o *keyorder.KeyOrder, v any, depth int) error
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if err := writeRepr(b, o, e, depth+1); err != nil {
+			if err := writeRepr(b, e, depth+1); err != nil {
 				return err
 			}
 		}
 		b.WriteByte(']')
-	case map[string]any:
+	case *odict.Map:
 		b.WriteByte('{')
-		for i, k := range o.Keys(x) {
+		for i := 0; i < x.Len(); i++ {
+			k, e := x.At(i)
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteString(pyfmt.Quote(k))
 			b.WriteString(": ")
-			if err := writeRepr(b, o, x[k], depth+1); err != nil {
+			if err := writeRepr(b, e, depth+1); err != nil {
 				return err
 			}
 		}
@@ -313,7 +299,7 @@ func writeRepr(b *strings.Builder, o *keyorder.KeyOrder, v any, depth int) error
 				b.WriteString(", ")
 			}
 			b.WriteString(pyfmt.Quote(k) + ": ")
-			if err := writeRepr(b, o, x.attrs[k], depth+1); err != nil {
+			if err := writeRepr(b, x.attrs[k], depth+1); err != nil {
 				return err
 			}
 		}
@@ -406,13 +392,13 @@ func equalDepth(a, b any, depth int) bool {
 			}
 		}
 		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *odict.Map:
+		y, ok := b.(*odict.Map)
+		if !ok || x.Len() != y.Len() {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
+		for k, v := range x.All() {
+			w, ok := y.Get(k)
 			if !ok || !equalDepth(v, w, depth+1) {
 				return false
 			}
