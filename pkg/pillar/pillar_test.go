@@ -103,7 +103,7 @@ func TestRelative(t *testing.T) {
 }
 
 // Pillar keeps its files' key order for the templates that loop over it.
-func TestCompileKeepsKeyOrder(t *testing.T) {
+func TestCompileKeepsDictOrder(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"top.sls": "base:\n  '*':\n    - a\n    - b\n",
 		"a.sls":   "users:\n  zed: 1\n  amy: 2\n",

@@ -489,7 +489,7 @@ func TestBatchRolling(t *testing.T) {
 
 // A minion's templates loop over pillar dicts in the pillar file's order,
 // as Salt's do: the master sends the pillar with its keys in that order.
-func TestPillarKeyOrderReachesMinion(t *testing.T) {
+func TestPillarOrderReachesMinion(t *testing.T) {
 	e := newEnv(t, "")
 	harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "common.sls"), "shared: all\nusers:\n  zed: 1\n  amy: 2\n  mike: 3\n")
 	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "order.sls"), "{% for u in pillar['users'] %}\nhome-{{ u }}:\n  file.directory:\n    - name: /home/{{ u }}\n    - makedirs: True\n{% endfor %}\n")
