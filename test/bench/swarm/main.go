@@ -21,6 +21,12 @@
 //
 // With -profile DIR, the master, the last ping command and each swarm
 // process write CPU profiles into DIR (go tool pprof).
+//
+// With -external, the master runs on a nats-server process of its own
+// (nats_url; -nats-server, which run.sh builds from go.mod's module),
+// the minions connect to that server, and the master's RSS and CPU are
+// reported apart from the server's: the topology where the master's
+// process holds its own connections alone (docs/scaling.md, 2b).
 package main
 
 import (
