@@ -29,7 +29,7 @@ func init() {
 		states.Param{Name: "include_loopback", Type: states.Bool, Default: false, Doc: "keep 127.0.0.0/8."},
 		states.Param{Name: "cidr", Type: states.String, Doc: "only addresses in this network, such as 10.0.0.0/8."},
 		states.Param{Name: "type", Type: states.String, Doc: "public or private: only such addresses."})
-	register("network.interfaces", networkInterfaces, "Return the host's network interfaces: hwaddr, up, inet and inet6 addresses.")
+	register("network.interfaces", templateFunc("network.interfaces"), "Return the host's network interfaces as Salt's linux_interfaces does: hwaddr, up, inet, inet6, and secondary (the extra IPv4 addresses `ip addr` marks secondary).")
 	register("network.ping", networkPing, "Ping a host four times with ping(8); return its output, or with return_boolean whether it answered.",
 		states.Param{Name: "host", Type: states.String, Required: true, Doc: "the host name or address."},
 		states.Param{Name: "return_boolean", Type: states.Bool, Default: false, Doc: "return True or False rather than the output."},
@@ -113,54 +113,6 @@ func ipAddrs(grain any, f ipFilter) []string {
 		return bytes.Compare(net.ParseIP(out[i]).To16(), net.ParseIP(out[j]).To16()) < 0
 	})
 	return out
-}
-
-func networkInterfaces(context.Context, *call) Return {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return failed(fmt.Sprintf("network.interfaces: %v", err))
-	}
-	out := map[string]any{}
-	for _, i := range ifs {
-		e := map[string]any{"hwaddr": i.HardwareAddr.String(), "up": i.Flags&net.FlagUp != 0}
-		if e["hwaddr"] == "" {
-			e["hwaddr"] = "00:00:00:00:00:00"
-		}
-		addrs, _ := i.Addrs()
-		var v4, v6 []any
-		for _, a := range addrs {
-			n, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			ones, _ := n.Mask.Size()
-			if ip4 := n.IP.To4(); ip4 != nil {
-				bc := make(net.IP, 4)
-				for k := range ip4 {
-					bc[k] = ip4[k] | ^n.Mask[len(n.Mask)-4+k]
-				}
-				v4 = append(v4, map[string]any{"address": ip4.String(), "netmask": net.IP(n.Mask[len(n.Mask)-4:]).String(),
-					"broadcast": bc.String(), "label": i.Name})
-				continue
-			}
-			scope := "global"
-			switch {
-			case n.IP.IsLinkLocalUnicast():
-				scope = "link"
-			case n.IP.IsLoopback():
-				scope = "host"
-			}
-			v6 = append(v6, map[string]any{"address": n.IP.String(), "prefixlen": strconv.Itoa(ones), "scope": scope})
-		}
-		if v4 != nil {
-			e["inet"] = v4
-		}
-		if v6 != nil {
-			e["inet6"] = v6
-		}
-		out[i.Name] = e
-	}
-	return nested(out)
 }
 
 func networkPing(ctx context.Context, c *call) Return {

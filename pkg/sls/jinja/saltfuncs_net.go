@@ -18,6 +18,9 @@ type netIface struct {
 	bcast bool // the interface has the broadcast flag
 	hw    string
 	addrs []netip.Prefix
+	// meta, when known (from netlink), is what ip prints of each of
+	// addrs: the secondary flag, label, broadcast and scope.
+	meta []addrMeta
 }
 
 // hostIfaces reads the host's interfaces.
@@ -26,9 +29,22 @@ func hostIfaces() ([]netIface, error) {
 	if err != nil {
 		return nil, err
 	}
+	byIndex := map[int][]ifaAddr{}
+	nl, nlErr := netlinkAddrs()
+	for _, a := range nl {
+		byIndex[a.index] = append(byIndex[a.index], a)
+	}
 	out := make([]netIface, 0, len(ifs))
 	for _, i := range ifs {
 		n := netIface{name: i.Name, up: i.Flags&net.FlagUp != 0, bcast: i.Flags&net.FlagBroadcast != 0, hw: i.HardwareAddr.String()}
+		if nlErr == nil {
+			for _, a := range byIndex[i.Index] {
+				n.addrs = append(n.addrs, a.prefix)
+				n.meta = append(n.meta, a.meta)
+			}
+			out = append(out, n)
+			continue
+		}
 		addrs, err := i.Addrs()
 		if err != nil {
 			return nil, err
@@ -54,8 +70,9 @@ func hostIfaces() ([]netIface, error) {
 // (salt/utils/network.py linux_interfaces, _interfaces_ip): per interface
 // hwaddr, up, inet (address, netmask, broadcast when the interface
 // broadcasts, label) and inet6 (address, prefixlen and scope as strings).
-// Salt lists an interface's secondary IPv4 addresses under "secondary";
-// brine cannot tell them apart, so all are under inet.
+// An IPv4 address without a broadcast has broadcast None, as ip prints
+// no brd for it. Secondary IPv4 addresses (ip's "secondary") are under
+// "secondary" with their type, not under inet, as Salt lists them.
 func netInterfaces(ifs []netIface) map[string]any {
 	out := make(map[string]any, len(ifs))
 	for _, i := range ifs {
@@ -64,31 +81,50 @@ func netInterfaces(ifs []netIface) map[string]any {
 			hw = "00:00:00:00:00:00"
 		}
 		e := map[string]any{"hwaddr": hw, "up": i.up}
-		var inet, inet6 []any
-		for _, p := range i.addrs {
+		var inet, inet6, secondary []any
+		for k, p := range i.addrs {
 			a := p.Addr()
-			if a.Is4() {
-				m := map[string]any{"address": a.String(), "netmask": v4Mask(p.Bits()), "label": i.name}
-				if i.bcast && p.Bits() < 31 {
-					m["broadcast"] = v4Broadcast(p)
+			meta := addrMeta{label: i.name}
+			if k < len(i.meta) {
+				meta = i.meta[k]
+			} else {
+				// Without netlink: the broadcast of the interface's
+				// broadcast flag, the scope from the address.
+				if a.Is4() && i.bcast && p.Bits() < 31 {
+					meta.brd = v4Broadcast(p)
 				}
-				inet = append(inet, m)
+				meta.scope = "global"
+				switch {
+				case a.IsLoopback():
+					meta.scope = "host"
+				case a.IsLinkLocalUnicast():
+					meta.scope = "link"
+				}
+			}
+			if a.Is4() {
+				var brd any
+				if meta.brd != "" {
+					brd = meta.brd
+				}
+				m := map[string]any{"address": a.String(), "netmask": v4Mask(p.Bits()), "broadcast": brd, "label": meta.label}
+				if meta.secondary {
+					m["type"] = "inet"
+					secondary = append(secondary, m)
+				} else {
+					inet = append(inet, m)
+				}
 				continue
 			}
-			scope := "global"
-			switch {
-			case a.IsLoopback():
-				scope = "host"
-			case a.IsLinkLocalUnicast():
-				scope = "link"
-			}
-			inet6 = append(inet6, map[string]any{"address": a.String(), "prefixlen": strconv.Itoa(p.Bits()), "scope": scope})
+			inet6 = append(inet6, map[string]any{"address": a.String(), "prefixlen": strconv.Itoa(p.Bits()), "scope": meta.scope})
 		}
 		if inet != nil {
 			e["inet"] = inet
 		}
 		if inet6 != nil {
 			e["inet6"] = inet6
+		}
+		if secondary != nil {
+			e["secondary"] = secondary
 		}
 		out[i.name] = e
 	}

@@ -11,7 +11,7 @@ import (
 // network.interfaces has the shape of Salt's linux_interfaces, which
 // parses `ip addr show`: for eth0 192.0.2.2/24 brd 192.0.2.255, fe80::1/64
 // scope link, 2001:db8::5/64 scope global; lo 127.0.0.1/8, ::1/128 scope
-// host; a point-to-point /32 has no broadcast; a down interface has only
+// host; a point-to-point /32 has no broadcast (None, as Salt's); a down interface has only
 // hwaddr and up.
 func TestNetInterfaces(t *testing.T) {
 	p := netip.MustParsePrefix
@@ -29,10 +29,10 @@ func TestNetInterfaces(t *testing.T) {
 				map[string]any{"address": "2001:db8::5", "prefixlen": "64", "scope": "global"},
 			}},
 		"lo": map[string]any{"hwaddr": "00:00:00:00:00:00", "up": true,
-			"inet":  []any{map[string]any{"address": "127.0.0.1", "netmask": "255.0.0.0", "label": "lo"}},
+			"inet":  []any{map[string]any{"address": "127.0.0.1", "netmask": "255.0.0.0", "broadcast": nil, "label": "lo"}},
 			"inet6": []any{map[string]any{"address": "::1", "prefixlen": "128", "scope": "host"}}},
 		"tun0": map[string]any{"hwaddr": "00:00:00:00:00:00", "up": true,
-			"inet": []any{map[string]any{"address": "10.8.0.1", "netmask": "255.255.255.255", "label": "tun0"}}},
+			"inet": []any{map[string]any{"address": "10.8.0.1", "netmask": "255.255.255.255", "broadcast": nil, "label": "tun0"}}},
 		"eth1": map[string]any{"hwaddr": "52:54:00:ab:cd:ef", "up": false},
 	}
 	if !reflect.DeepEqual(got, want) {
