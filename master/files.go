@@ -233,6 +233,9 @@ func (f *fileServer) onFile(_ context.Context, id string, msg *nats.Msg) []byte 
 	var b []byte
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
 		b = proto.ErrorReply(err)
+	} else if req.Manifest {
+		b = f.manifest()
+		f.metrics.served("manifest", 0)
 	} else if req.Symlinks {
 		b = f.symlinks(req)
 	} else if req.List {

@@ -1,13 +1,13 @@
 package master
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/proto"
 )
 
 // Every master of a cluster must serve the same state tree: a job's
@@ -24,30 +24,49 @@ import (
 // environment, from the file server's hashes (each file hashed once per
 // change), and kept treeHashTTL: a deploy that lands within it is seen
 // by the next job.
+//
+// The same walk makes the tree's manifest (files_manifest.go): every
+// file with its hash, whose tree hash is the tree's.
 
 // treeHashTTL is how long a tree hash is used before the tree is walked
 // again.
 const treeHashTTL = time.Second
 
 type treeCache struct {
-	at  time.Time
-	sum string
+	at    time.Time
+	sum   string
+	files []proto.ManifestFile
+	// answer is the manifest answer of the tree sum, encoded once
+	// (files_manifest.go); it outlives a walk that finds the same tree.
+	answer []byte
 }
 
 // treeHash is the hash of the whole state tree, every environment.
 func (f *fileServer) treeHash() string {
 	f.treeMu.Lock()
 	defer f.treeMu.Unlock()
+	return f.walkTree().sum
+}
+
+// walkTree returns the tree as last walked, walked again when that is
+// treeHashTTL old. f.treeMu is held.
+func (f *fileServer) walkTree() *treeCache {
 	if f.tree.sum != "" && time.Since(f.tree.at) < treeHashTTL {
-		return f.tree.sum
+		return &f.tree
 	}
-	h := sha256.New()
+	h := proto.NewTreeHasher()
+	var files []proto.ManifestFile
 	f.eachFile(func(env, rel string, c hashed) bool {
-		h.Write([]byte(strings.Join([]string{env, rel, c.sha}, "\x00") + "\n"))
+		h.Add(env, rel, c.sha)
+		files = append(files, proto.ManifestFile{Env: env, Path: rel, SHA256: c.sha, Size: c.size})
 		return true
 	})
-	f.tree = treeCache{at: time.Now(), sum: hex.EncodeToString(h.Sum(nil))}
-	return f.tree.sum
+	t := treeCache{at: time.Now(), sum: h.Sum(), files: files}
+	if t.sum == f.tree.sum {
+		t.answer = f.tree.answer
+	}
+	f.tree = t
+	return &f.tree
 }
 
 // eachFile calls fn with every regular file of the state tree and its

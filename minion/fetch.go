@@ -25,7 +25,7 @@ import (
 // A salt:// file is fetched straight into the disk cache: its chunks are
 // asked for a few at a time, written in order to a temp file as they
 // arrive and hashed on the way, and the temp file becomes
-// CacheDir/files/<sha256> (atomicfile.WriteFromSync) only once the whole
+// CacheDir/files/<sha256> (atomicfile.WriteFrom) only once the whole
 // matches the master's hash. Memory is bounded by the window, not by the
 // file: a 1 GB file costs fetchWindow chunks of memory, not a gigabyte.
 //
@@ -114,12 +114,12 @@ func (m *Minion) cached(info *proto.FileInfo) (string, bool) {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() != info.Size {
 		return p, false
 	}
-	if verified.has(p, fi) {
+	if m.verified.has(p, fi) {
 		return p, true
 	}
 	got, err := hashFile(p)
 	if err == nil && got == info.SHA256 {
-		verified.add(p, fi)
+		m.verified.add(p, fi)
 		return p, true
 	}
 	m.log.Warn("file cache: dropping a cached file whose content is not its hash", "file", p, "sha256", got, "err", err)
@@ -138,17 +138,21 @@ func (m *Minion) fetch(ctx context.Context, raw string, info *proto.FileInfo) (s
 	m.sweepTemps(dir)
 	s := m.newChunkStream(ctx, raw, info)
 	defer s.close()
-	// Durable before it is named (WriteFromSync): a cache file is trusted
-	// by its name. The stream fails at its end when the content is not
-	// its hash, so that no such file ever gets the name.
-	if err := atomicfile.WriteFromSync(final, s, 0o600); err != nil {
+	// Named only once whole and of its hash: the stream fails at its end
+	// when the content is not its hash. Not flushed to disk (an fsync a
+	// file, 2 ms or more, made a first state run of 50 files to 100
+	// minions on one disk take seconds): a file a crash left short or
+	// empty under its name is not trusted by its name, since a process
+	// trusts only the cache files it wrote or hashed itself (cached),
+	// and is fetched again.
+	if err := atomicfile.WriteFrom(final, s, 0o600); err != nil {
 		if s.err != nil {
 			return "", s.err
 		}
 		return "", &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
 	}
 	if fi, err := os.Stat(final); err == nil {
-		verified.add(final, fi)
+		m.verified.add(final, fi)
 	}
 	return final, nil
 }
@@ -366,16 +370,19 @@ func hashFile(p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// verified is the set of cache files this process has seen whole, by
+// verifiedSet is the set of cache files a minion has seen whole, by
 // path, while their size and mtime hold: a file in it is not hashed
-// again. It is per process, as the cache is shared by every job.
-var verified = verifiedSet{max: 1024}
-
+// again. It lives as long as the minion's process: a file that process
+// did not write or hash itself is hashed before it is trusted.
 type verifiedSet struct {
-	max int
+	max int // 0: defaultVerified
 	mu  sync.Mutex
 	m   map[string]stamp
 }
+
+// defaultVerified bounds the files a minion remembers as seen whole:
+// more than a tree of thousands of files, small next to its memory.
+const defaultVerified = 8192
 
 type stamp struct {
 	size  int64
@@ -392,7 +399,11 @@ func (v *verifiedSet) has(p string, fi fs.FileInfo) bool {
 func (v *verifiedSet) add(p string, fi fs.FileInfo) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.m == nil || len(v.m) >= v.max {
+	limit := v.max
+	if limit == 0 {
+		limit = defaultVerified
+	}
+	if v.m == nil || len(v.m) >= limit {
 		// Forgetting costs only a hash on the next use.
 		v.m = map[string]stamp{}
 	}

@@ -263,7 +263,7 @@ func TestFetchCached(t *testing.T) {
 	if err := os.WriteFile(p, bad, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	verified.forget(p)
+	r.mn.verified.forget(p)
 	got, _ = readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
 	if !bytes.Equal(got, want) {
 		t.Error("a cache file with the wrong content was used")

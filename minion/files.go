@@ -32,7 +32,9 @@ const requestTimeout = 10 * time.Second
 // instead of the content in memory.
 //
 // One remoteFiles serves one job and remembers what it read, so that a
-// template used by 900 states costs one round trip to the master, not 900.
+// template used by 900 states costs one round trip to the master, not 900;
+// with the manifest of the job's tree (manifest.go), a file the cache
+// holds costs none.
 type remoteFiles struct {
 	m   *Minion
 	env string
@@ -44,6 +46,11 @@ type remoteFiles struct {
 	mu    sync.Mutex
 	memo  map[string][]byte    // content ReadFile returned
 	local map[string]localFile // cache files found or fetched
+	// noManifest is set once the master answered no manifest: each
+	// file is asked for by path for the rest of the run. mixed is a
+	// manifest of another tree, refused for the rest of the run.
+	noManifest bool
+	mixed      *TreeMismatchError
 }
 
 // localFile is a salt:// file whole in the cache.
@@ -118,7 +125,7 @@ func (f *remoteFiles) ReadFile(ctx context.Context, raw string) ([]byte, error) 
 			return nil, &FetchError{URL: raw, Chunk: -1, Err: fmt.Errorf("file cache: %w", err)}
 		}
 		f.m.log.Warn("file cache: a cached file changed after it was checked", "file", lf.path, "err", err)
-		verified.forget(lf.path)
+		f.m.verified.forget(lf.path)
 		_ = os.Remove(lf.path)
 		f.mu.Lock()
 		delete(f.local, key)
@@ -153,8 +160,9 @@ func (f *remoteFiles) Open(ctx context.Context, raw string) (io.ReadCloser, int6
 	return fh, lf.size, nil
 }
 
-// cacheFile asks the master for a file's hash and returns the cache file
-// that holds it, fetched first when the cache does not.
+// cacheFile finds a file's hash, in the manifest of the job's tree or
+// asked of the master, and returns the cache file that holds it, fetched
+// first when the cache does not.
 func (f *remoteFiles) cacheFile(ctx context.Context, raw, key, env, rel string) (localFile, error) {
 	f.mu.Lock()
 	lf, ok := f.local[key]
@@ -162,23 +170,22 @@ func (f *remoteFiles) cacheFile(ctx context.Context, raw, key, env, rel string) 
 	if ok {
 		return lf, nil
 	}
-	var info proto.FileInfo
-	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: rel}, &info); err != nil {
-		if info.NotFound {
-			return localFile{}, fmt.Errorf("%s: %w", raw, fs.ErrNotExist)
-		}
-		return localFile{}, fmt.Errorf("%s: %w", raw, err)
-	}
-	if err := f.sameTree(raw, &info); err != nil {
+	info, err := f.fromManifest(ctx, raw, key)
+	if err != nil {
 		return localFile{}, err
 	}
-	if err := checkInfo(&info); err != nil {
+	if info == nil {
+		if info, err = f.stat(ctx, raw, env, rel); err != nil {
+			return localFile{}, err
+		}
+	}
+	if err := checkInfo(info); err != nil {
 		return localFile{}, &FetchError{URL: raw, Chunk: -1, Err: err}
 	}
-	p, ok := f.m.cached(&info)
+	p, ok := f.m.cached(info)
 	if !ok {
 		var err error
-		if p, err = f.m.fetch(ctx, raw, &info); err != nil {
+		if p, err = f.m.fetch(ctx, raw, info); err != nil {
 			return localFile{}, err
 		}
 	}
@@ -190,6 +197,72 @@ func (f *remoteFiles) cacheFile(ctx context.Context, raw, key, env, rel string) 
 	f.local[key] = lf
 	f.mu.Unlock()
 	return lf, nil
+}
+
+// fromManifest finds a file's metadata in the manifest of the job's tree
+// (manifest.go), or returns nil when the file is to be asked for by
+// path: the job has no tree hash, the master refuses manifest requests
+// (an older master), or the manifest does not name the file. A manifest
+// of another tree is a *TreeMismatchError.
+func (f *remoteFiles) fromManifest(ctx context.Context, raw, key string) (*proto.FileInfo, error) {
+	if f.tree == "" {
+		return nil, nil
+	}
+	f.mu.Lock()
+	no, mixed := f.noManifest, f.mixed
+	f.mu.Unlock()
+	if no {
+		return nil, nil
+	}
+	if mixed == nil {
+		man, err := f.m.manifests.get(ctx, f.m, f.tree)
+		if !errors.As(err, &mixed) {
+			return f.inManifest(ctx, man, err, raw, key)
+		}
+		f.mu.Lock()
+		f.mixed = mixed
+		f.mu.Unlock()
+	}
+	named := *mixed
+	named.URL = raw
+	return nil, &named
+}
+
+// inManifest is fromManifest's answer once the manifest is asked for.
+func (f *remoteFiles) inManifest(ctx context.Context, man *manifest, err error, raw, key string) (*proto.FileInfo, error) {
+	if err != nil && (retryElsewhere(err) || ctx.Err() != nil) {
+		// No master answered: a request by path would wait as long.
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	if err != nil {
+		// An older master refused the request: each file by path, for
+		// the rest of the run.
+		f.m.log.Debug("no manifest of the state tree; asking for each file", "err", err)
+		f.mu.Lock()
+		f.noManifest = true
+		f.mu.Unlock()
+		return nil, nil
+	}
+	info, ok := man.lookup(key)
+	if !ok {
+		return nil, nil
+	}
+	return info, nil
+}
+
+// stat asks the master for a file's metadata by path.
+func (f *remoteFiles) stat(ctx context.Context, raw, env, rel string) (*proto.FileInfo, error) {
+	var info proto.FileInfo
+	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Env: env, Path: rel}, &info); err != nil {
+		if info.NotFound {
+			return nil, fmt.Errorf("%s: %w", raw, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	if err := f.sameTree(raw, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
 }
 
 // ListDir lists a salt:// directory on the master (states.FileLister).

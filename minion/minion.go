@@ -46,6 +46,10 @@ type Minion struct {
 	// lost is closed when the connection is lost, for the requests
 	// waiting on it (files.go requestOnce).
 	lost chan struct{}
+	// manifests keeps the state tree's manifest (manifest.go);
+	// verified the cache files seen whole (fetch.go).
+	manifests manifests
+	verified  verifiedSet
 	// lastRefresh is when a job signed by an unknown key last made the
 	// minion ask for the trust chain (trust.go).
 	lastRefresh time.Time

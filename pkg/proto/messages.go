@@ -232,6 +232,9 @@ type FileRequest struct {
 	// Symlinks asks for the symlinks of the environment's tree
 	// (cp.list_master_symlinks); the reply's Links holds them.
 	Symlinks bool `json:"symlinks,omitempty"`
+	// Manifest asks for the whole state tree's files and hashes; the
+	// reply is a Manifest.
+	Manifest bool `json:"manifest,omitempty"`
 }
 
 // FileInfo describes a file by its content hash; the content itself comes

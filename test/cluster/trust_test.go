@@ -192,9 +192,22 @@ var treeRefusal = regexp.MustCompile(`published from state tree ([0-9a-f]{64}), 
 // naming both hashes, and the minion applies nothing from a mix.
 // Which master answers a request is the queue group's choice, so the
 // highstate runs until one reached the other tree (each request does
-// with a chance of one in three at least).
+// with a chance of one in three at least). A minion asks for a tree's
+// manifest once, and then for none of the files its cache holds: it is
+// restarted before each try, to ask again.
 func differentTrees(t *testing.T, c *harness.ClusterEnv, tr int) {
 	for try := 1; ; try++ {
+		if try > 1 {
+			m1 := c.Minions["m1"]
+			m1.Stop()
+			m1.Start()
+			harness.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+				if o, e, code := c.BrineAs(tr, []int{tr}, "m1", "test.ping", "-t", "5"); code != 0 {
+					return fmt.Errorf("test.ping after a restart = %d %s %s", code, o, e)
+				}
+				return nil
+			})
+		}
 		o, e, code := c.BrineAs(tr, []int{tr}, "m1", "state.highstate", "-t", "30", "--out", "json")
 		var rets map[string]any
 		if err := json.Unmarshal([]byte(o), &rets); err != nil {
