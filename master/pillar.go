@@ -18,14 +18,17 @@ type PillarRenderer interface {
 // treePillar renders pillar with pkg/pillar (pillar top.sls, Jinja, YAML,
 // deep merge) from the master's pillar_roots, with the minion's grains in
 // the templates' context. It runs on the master, for one minion at a
-// time, and only that minion receives the result.
+// time, and only that minion receives the result. It keeps what it
+// rendered until the minion's grains or the pillar roots change
+// (pillar_cache.go).
 type treePillar struct {
-	c *pillar.Compiler
+	c     *pillar.Compiler
+	cache pillarCache
 }
 
 func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePillar {
 	const env = fileroot.DefaultEnv
-	return &treePillar{c: &pillar.Compiler{
+	return &treePillar{cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
 		Files: &fileroot.Source{Roots: roots, Env: env},
 		// The functions templates call read only under the pillar
 		// roots: a minion chooses its grains, and a template may put
@@ -39,24 +42,43 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePill
 }
 
 func (p *treePillar) Pillar(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
-	grains = withID(grains, id)
-	pillar, err := p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	e, err := p.compile(ctx, id, grains)
 	if err != nil {
 		return nil, err
 	}
-	return pillar.PlainMap(), nil
+	return e.pillar.PlainMap(), nil
 }
 
 // PillarJSON renders a minion's pillar as a JSON object whose keys keep
 // the order of the pillar files (the compiled pillar is an odict.Map),
 // for the minion's templates.
 func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any) ([]byte, error) {
-	grains = withID(grains, id)
-	pillar, err := p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	e, err := p.compile(ctx, id, grains)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(pillar)
+	return e.json, nil
+}
+
+// compile returns a minion's pillar as kept, or renders it when its
+// grains or the pillar roots changed since. An error is not kept.
+func (p *treePillar) compile(ctx context.Context, id string, grains map[string]any) (*pillarEntry, error) {
+	grains = withID(grains, id)
+	stamp, sum := p.cache.currentStamp(), grainsSum(grains)
+	if e, ok := p.cache.get(id, stamp, sum); ok {
+		return e, nil
+	}
+	compiled, err := p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(compiled)
+	if err != nil {
+		return nil, err
+	}
+	e := &pillarEntry{stamp: stamp, grains: sum, pillar: compiled, json: b}
+	p.cache.put(id, e)
+	return e, nil
 }
 
 // withID is a minion's grains with its authenticated id, whatever the

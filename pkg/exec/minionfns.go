@@ -37,7 +37,7 @@ func init() {
 		key,
 		states.Param{Name: "val", Type: states.Any, Required: true, Doc: "the value (YAML: a list or a mapping too)."},
 		states.Param{Name: "destructive", Type: states.Bool, Default: false, Doc: "with a value of None, remove the grain."},
-		states.Param{Name: "refresh_pillar", Type: states.Bool, Default: true, Doc: "accepted: brine renders pillar afresh for every job."})
+		states.Param{Name: "refresh_pillar", Type: states.Bool, Default: true, Doc: "accepted: every job that needs pillar gets it as the pillar roots and the minion's grains are now."})
 	register("grains.delval", grainsDelval, "Set a grain of the grains file to None, or remove it with destructive=True.", key, destructive)
 	register("grains.append", grainsAppend, "Append a value to a list grain kept in the grains file: grains.append roles web.",
 		key,
@@ -57,7 +57,7 @@ func init() {
 		{Name: "timeout", Type: states.Int, Doc: "accepted and ignored."},
 		{Name: "clean_cache", Type: states.Bool, Doc: "accepted and ignored."},
 	}
-	register("saltutil.refresh_pillar", saltutilRefreshPillar, "Return True: brine renders a minion's pillar afresh for every job that needs it, so there is no cache to refresh.", refreshPillar...)
+	register("saltutil.refresh_pillar", saltutilRefreshPillar, "Return True: the master renders a minion's pillar again whenever the pillar roots or the minion's grains change, and every job that needs pillar gets it as they are now, so there is nothing to refresh.", refreshPillar...)
 	register("saltutil.pillar_refresh", saltutilRefreshPillar, "saltutil.refresh_pillar, by its other name.", refreshPillar...)
 	register("saltutil.sync_all", saltutilSyncAll, "Do nothing, and say so: brine has no custom modules (_modules, _states, _grains) to sync.",
 		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "accepted and ignored (saltenv, refresh…)."})
