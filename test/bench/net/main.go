@@ -3,11 +3,17 @@
 //
 //   - test.ping to 10, 100 and 1,000 minions (real processes up to 100,
 //     minions in this process, each with its own connection, beyond);
-//   - state.apply test=True of a 50-file tree to 100 minions;
+//   - state.apply test=True of a 50-file tree to 100 and 1,000 minions,
+//     first and again, each a whole command process, next to its floor
+//     (the 50 files fetched by bare NATS request-reply by each minion);
 //   - idle RSS of a minion, and of the master with 100 minions;
 //   - one minion of ten down, -t 5: how long until the command ends.
 //
 // Run it from the repository root: go run ./test/bench/net [-max 1000].
+// With -profile DIR, the master and the benchmark process (its
+// in-process minions) write CPU profiles of back-to-back state runs into
+// DIR, the last command its own, and the first minion process one of its
+// whole life.
 package main
 
 import (
@@ -37,8 +43,9 @@ func main() {
 	maxN := flag.Int("max", 1000, "largest ping size (10, 100, then this)")
 	procs := flag.Int("procs", 100, "minions run as real processes; the rest run in this process")
 	keep := flag.Bool("keep", false, "keep the work directory")
+	profile := flag.String("profile", "", "write CPU profiles of state runs into this folder")
 	flag.Parse()
-	if err := run(*brine, *maxN, *procs, *keep); err != nil {
+	if err := run(*brine, *maxN, *procs, *keep, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -57,9 +64,14 @@ type bench struct {
 	cancel []context.CancelFunc
 	rows   []row
 	killed int
+	// metrics is the master's metrics address.
+	metrics string
+	// profile is the folder of -profile, and the pprof address of the
+	// master then.
+	profile, masterPprof string
 }
 
-func run(brine string, maxN, nproc int, keep bool) error {
+func run(brine string, maxN, nproc int, keep bool, profile string) error {
 	dir, err := os.MkdirTemp("", "brine-bench-")
 	if err != nil {
 		return err
@@ -77,6 +89,19 @@ func run(brine string, maxN, nproc int, keep bool) error {
 	}
 	b := &bench{dir: dir, brine: brine, procs: map[string]*exec.Cmd{}}
 	defer b.stop()
+	if profile != "" {
+		if b.profile, err = filepath.Abs(profile); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(b.profile, 0o755); err != nil {
+			return err
+		}
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		b.masterPprof = fmt.Sprintf("127.0.0.1:%d", port)
+	}
 	if err := b.startMaster(); err != nil {
 		return err
 	}
@@ -112,6 +137,11 @@ func run(brine string, maxN, nproc int, keep bool) error {
 		b.add("test.ping", fmt.Sprintf("%d (%s)", n, kind), ok, d)
 		if n == 100 {
 			if err := b.at100(ctx); err != nil {
+				return err
+			}
+		}
+		if n > 100 {
+			if err := b.applyRows(ctx, n-b.killed, fmt.Sprintf("%d (%s)", n-b.killed, kind)); err != nil {
 				return err
 			}
 		}
@@ -151,14 +181,9 @@ func (b *bench) at100(ctx context.Context) error {
 	mp := b.master.Process.Pid
 	b.add("RSS of the master", "100 connected", "", fmt.Sprintf("%s (anonymous %s)", mb(statusKB(mp, "VmRSS:")), mb(statusKB(mp, "RssAnon:"))))
 
-	// state.apply test=True of the 50-file tree.
-	start := time.Now()
-	res, err := b.cl.Run(ctx, client.Job{Target: "*", Fun: "state.apply", Kwargs: map[string]any{"test": true}, Timeout: 10 * time.Minute}, nil)
-	if err != nil {
+	if err := b.applyRows(ctx, 100, "100 (processes)"); err != nil {
 		return err
 	}
-	took := time.Since(start)
-	b.add("state.apply test=True, 50 files", "100", summary(res, 100), took.Round(time.Millisecond).String())
 
 	// One of ten down, -t 5.
 	var ten []string
@@ -170,17 +195,44 @@ func (b *bench) at100(ctx context.Context) error {
 	_, _ = down.Process.Wait()
 	delete(b.procs, "m0010")
 	b.killed++
-	start = time.Now()
-	res, err = b.cl.Run(ctx, client.Job{Target: strings.Join(ten, ","), TargetType: "list", Fun: "test.ping", Timeout: 5 * time.Second}, nil)
+	start := time.Now()
+	res, err := b.cl.Run(ctx, client.Job{Target: strings.Join(ten, ","), TargetType: "list", Fun: "test.ping", Timeout: 5 * time.Second}, nil)
 	if err != nil {
 		return err
 	}
-	took = time.Since(start)
+	took := time.Since(start)
 	named := "not named"
 	if res.Status["m0010"] == client.NotConnected {
 		named = "m0010 named not connected"
 	}
 	b.add("test.ping, one of ten down, -t 5", "10", summary(res, 9)+", "+named, took.Round(time.Millisecond).String())
+	// Up again, for the rows that target every minion.
+	if err := b.startProcMinion("m0010"); err != nil {
+		return err
+	}
+	b.killed--
+	return nil
+}
+
+// applyRows measures state.apply test=True of the 50-file tree to the n
+// minions connected: its floor, a first run (each minion fetches what
+// its cache lacks) and a second (the same tree again), and profiles
+// state runs with -profile.
+func (b *bench) applyRows(ctx context.Context, n int, minions string) error {
+	floor, err := b.applyFloor(n)
+	if err != nil {
+		return err
+	}
+	b.add(fmt.Sprintf("floor: %d files fetched by bare NATS request-reply, one after the other, by each of the minions' number of connections at once (median of 3)", benchFiles), strconv.Itoa(n), "", floor.Round(100*time.Microsecond).String())
+	if err := b.apply(ctx, fmt.Sprintf("state.apply test=True, %d files, first run", benchFiles), minions, n, floor); err != nil {
+		return err
+	}
+	if err := b.apply(ctx, fmt.Sprintf("state.apply test=True, %d files, run again", benchFiles), minions, n, floor); err != nil {
+		return err
+	}
+	if b.profile != "" {
+		return b.profileApply(ctx, n)
+	}
 	return nil
 }
 
@@ -243,7 +295,7 @@ func (b *bench) startMaster() error {
 	b.etc = filepath.Join(b.dir, "etc")
 	srv := filepath.Join(b.dir, "srv")
 	var sls strings.Builder
-	for i := 1; i <= 50; i++ {
+	for i := 1; i <= benchFiles; i++ {
 		name := fmt.Sprintf("f%02d.conf", i)
 		if err := write(filepath.Join(srv, "files", name), strings.Repeat(fmt.Sprintf("line %d of %s\n", i, name), 40)); err != nil {
 			return err
@@ -256,8 +308,13 @@ func (b *bench) startMaster() error {
 	if err := write(filepath.Join(srv, "files.sls"), sls.String()); err != nil {
 		return err
 	}
-	if err := write(filepath.Join(b.etc, "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\nfile_roots: {base: [%s]}\npillar_roots: {base: [%s/pillar]}\nauto_accept: true\nlog_level: warn\n",
-		b.port, b.dir, srv, b.dir)); err != nil {
+	mport, err := freePort()
+	if err != nil {
+		return err
+	}
+	b.metrics = fmt.Sprintf("127.0.0.1:%d", mport)
+	if err := write(filepath.Join(b.etc, "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\nfile_roots: {base: [%s]}\npillar_roots: {base: [%s/pillar]}\nauto_accept: true\nlog_level: warn\nmetrics: {listen: %q}\n",
+		b.port, b.dir, srv, b.dir, b.metrics)); err != nil {
 		return err
 	}
 	log, err := os.Create(filepath.Join(b.dir, "master.log"))
@@ -266,6 +323,9 @@ func (b *bench) startMaster() error {
 	}
 	b.master = exec.Command(b.brine, "master", "-c", b.etc)
 	b.master.Stdout, b.master.Stderr = log, log
+	if b.masterPprof != "" {
+		b.master.Env = append(os.Environ(), "BRINE_PPROF="+b.masterPprof)
+	}
 	if err := b.master.Start(); err != nil {
 		return err
 	}
@@ -304,6 +364,10 @@ func (b *bench) startProcMinion(id string) error {
 	}
 	c := exec.Command(b.brine, "minion", "-c", dir)
 	c.Stdout, c.Stderr = log, log
+	if b.profile != "" && len(b.procs) == 0 {
+		// The minion's whole life, written when it stops.
+		c.Env = append(os.Environ(), "BRINE_CPUPROFILE="+filepath.Join(b.profile, "minion-"+id+".pprof"))
+	}
 	if err := c.Start(); err != nil {
 		return err
 	}
