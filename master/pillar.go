@@ -23,13 +23,15 @@ type PillarRenderer interface {
 // (pillar_cache.go).
 type treePillar struct {
 	c     *pillar.Compiler
+	files *fileroot.Source // c's Files
 	cache pillarCache
 }
 
 func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePillar {
 	const env = fileroot.DefaultEnv
-	return &treePillar{cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
-		Files: &fileroot.Source{Roots: roots, Env: env},
+	files := &fileroot.Source{Roots: roots, Env: env}
+	return &treePillar{files: files, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
+		Files: files,
 		// The functions templates call read only under the pillar
 		// roots: a minion chooses its grains, and a template may put
 		// one in a path.
@@ -68,7 +70,12 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	if e, ok := p.cache.get(id, stamp, sum); ok {
 		return e, nil
 	}
-	compiled, err := p.c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	// Each render reads its templates through a source of its own,
+	// which tells whether one draws at random.
+	c := *p.c
+	src := &drawSource{Source: p.files}
+	c.Files = src
+	compiled, err := c.Compile(ctx, top.Minion{ID: id, Grains: grains})
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +84,9 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 		return nil, err
 	}
 	e := &pillarEntry{stamp: stamp, grains: sum, pillar: compiled, json: b}
-	p.cache.put(id, e)
+	if !src.draws.Load() {
+		p.cache.put(id, e)
+	}
 	return e, nil
 }
 

@@ -1,6 +1,8 @@
 package master
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
@@ -25,6 +28,11 @@ import (
 // the master's host are not offered: docs/security.md), so the master
 // keeps each minion's rendered pillar, and renders it again only when
 // the minion's grains or the pillar roots changed.
+//
+// A pillar whose templates draw at random (Salt's random module,
+// random_sample and random_shuffle) is rendered afresh for every
+// request, as without the cache: a template that names "random" at all
+// is taken for one that draws (drawSource).
 //
 // The pillar roots are known unchanged by their stamp: every file and
 // directory under them, links to directories within a root followed,
@@ -64,6 +72,22 @@ type pillarEntry struct {
 	stamp, grains string
 	pillar        *odict.Map
 	json          []byte
+}
+
+// drawSource reads a render's templates from the pillar roots, and notes
+// whether one of them names "random": the render may draw at random,
+// and is not kept.
+type drawSource struct {
+	*fileroot.Source
+	draws atomic.Bool
+}
+
+func (s *drawSource) ReadFile(ctx context.Context, raw string) ([]byte, error) {
+	b, err := s.Source.ReadFile(ctx, raw)
+	if bytes.Contains(b, []byte("random")) {
+		s.draws.Store(true)
+	}
+	return b, err
 }
 
 // grainsSum is the hash of a minion's grains (JSON encodes map keys in

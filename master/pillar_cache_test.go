@@ -66,6 +66,20 @@ func TestPillarKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	get(web, `{}`)
+	// A template that draws at random: rendered for every request.
+	write(filepath.Join(root, "top.sls"), "base:\n  '*':\n    - r\n")
+	write(filepath.Join(root, "r.sls"), "n: {{ salt['random.rand_int'](1, 1000000000) }}\n")
+	r1, err := p.compile(ctx, "m1", web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := p.compile(ctx, "m1", web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1 == r2 || string(r1.json) == string(r2.json) {
+		t.Errorf("a pillar drawn at random was kept: %s, %s", r1.json, r2.json)
+	}
 	// Each minion's own: another id is rendered for itself.
 	if e, err := p.compile(ctx, "m2", web); err != nil || e == first {
 		t.Errorf("m2: %v, kept entry of m1: %v", err, e == first)
