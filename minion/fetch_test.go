@@ -42,6 +42,8 @@ type fetchRig struct {
 	m              *master.Master
 	mn             *Minion
 	infos, chunks  atomic.Int64
+	// op is the operator's connection that counts them.
+	op *nats.Conn
 	// onChunk, when set, sees each chunk request as the master does.
 	onChunk atomic.Pointer[func(n int64)]
 }
@@ -65,6 +67,7 @@ func newFetchRig(t *testing.T) *fetchRig {
 	}
 	r.mn = mn
 	nc := r.operator(t)
+	r.op = nc
 	_, _ = nc.Subscribe(proto.SubjFile("m1"), func(*nats.Msg) { r.infos.Add(1) })
 	_, _ = nc.Subscribe(proto.SubjFileChunk("m1"), func(*nats.Msg) {
 		n := r.chunks.Add(1)
@@ -91,6 +94,21 @@ func (r *fetchRig) operator(t *testing.T) *nats.Conn {
 	}
 	t.Cleanup(nc.Close)
 	return nc
+}
+
+// count returns c once the operator's connection has taken in what the
+// server sent it so far, and c has reached want (or 10 s passed): the
+// operator sees the minion's requests a moment after the master does.
+func (r *fetchRig) count(t *testing.T, c *atomic.Int64, want int64) int64 {
+	t.Helper()
+	if err := r.op.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return c.Load()
 }
 
 func (r *fetchRig) put(t *testing.T, name string, b []byte) {

@@ -34,7 +34,7 @@ func TestManifestWarmRun(t *testing.T) {
 	if err := r.mn.ask(ctx, proto.SubjFile("m1"), &proto.FileRequest{Manifest: true}, &m); err != nil {
 		t.Fatal(err)
 	}
-	asked := r.infos.Load()
+	asked := r.count(t, &r.infos, 1)
 	want := map[string]string{"salt://a.txt": "a\n", "salt://b.txt": "bb\n", "salt://dir/c.txt": "ccc\n"}
 	read := func(f *remoteFiles) {
 		t.Helper()
@@ -46,17 +46,17 @@ func TestManifestWarmRun(t *testing.T) {
 	}
 
 	read(&remoteFiles{m: r.mn, env: "base", tree: m.Tree})
-	if n := r.infos.Load() - asked; n != 1 {
+	if n := r.count(t, &r.infos, asked+1) - asked; n != 1 {
 		t.Errorf("first run: %d file requests; want 1, the manifest", n)
 	}
-	if n := r.chunks.Load(); n != 3 {
+	if n := r.count(t, &r.chunks, 3); n != 3 {
 		t.Errorf("first run: %d chunk requests; want 3", n)
 	}
 	read(&remoteFiles{m: r.mn, env: "base", tree: m.Tree})
-	if n := r.infos.Load() - asked; n != 1 {
+	if n := r.count(t, &r.infos, asked+1) - asked; n != 1 {
 		t.Errorf("second run: %d file requests in all; want none more", n)
 	}
-	if n := r.chunks.Load(); n != 3 {
+	if n := r.count(t, &r.chunks, 3); n != 3 {
 		t.Errorf("second run: %d chunk requests in all; want none more", n)
 	}
 
@@ -68,7 +68,7 @@ func TestManifestWarmRun(t *testing.T) {
 	if _, err := f.ReadFile(ctx, "salt://nope.txt"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("ReadFile of a missing file = %v; want not found", err)
 	}
-	if n := r.infos.Load() - asked; n != 3 {
+	if n := r.count(t, &r.infos, asked+3) - asked; n != 3 {
 		t.Errorf("two files not in the manifest: %d file requests in all; want 3", n)
 	}
 
@@ -81,7 +81,7 @@ func TestManifestWarmRun(t *testing.T) {
 			t.Errorf("ReadFile(%s) from another tree = %v; want a TreeMismatchError naming both trees", url, err)
 		}
 	}
-	if n := r.infos.Load() - asked; n != 4 {
+	if n := r.count(t, &r.infos, asked+4) - asked; n != 4 {
 		t.Errorf("a run of another tree: %d file requests in all; want one more, the manifest", n)
 	}
 }
