@@ -153,6 +153,11 @@ func startLeaf(t *testing.T, dir, name, state string, hubs []string) (*harness.P
 
 var leafJoinedRE = regexp.MustCompile(`127\.0\.0\.1:(\d+) - lid:\d+ - Leafnode connection created`)
 
+// leafJoins is how many leaf connections the leaf has made so far.
+func leafJoins(leaf *harness.Proc) int {
+	return strings.Count(leaf.LogText(), "Leafnode connection created")
+}
+
 // leafHubPort is the hub port of the leaf's latest leaf connection.
 func leafHubPort(t *testing.T, leaf *harness.Proc) int {
 	t.Helper()
@@ -223,9 +228,10 @@ func TestRemoteSiteLeafOnCluster(t *testing.T) {
 	for _, id := range site {
 		c.Minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
 	}
+	joins := leafJoins(leaf)
 	c.Kill(on)
 	killed := time.Now()
-	leaf.WaitLog("Leafnode connection created", 2, 30*time.Second)
+	leaf.WaitLog("Leafnode connection created", joins+1, 30*time.Second)
 	t.Logf("the leaf joined another node %v after the kill", time.Since(killed).Round(10*time.Millisecond))
 	if p := leafHubPort(t, leaf); p == port {
 		t.Fatalf("the leaf joined the killed node's port %d again", p)
@@ -422,9 +428,10 @@ include %s
 	for _, id := range site {
 		e.Minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
 	}
+	joins := leafJoins(leaf)
 	servers[on].Kill()
 	killed := time.Now()
-	leaf.WaitLog("Leafnode connection created", 2, 30*time.Second)
+	leaf.WaitLog("Leafnode connection created", joins+1, 30*time.Second)
 	t.Logf("the leaf joined another node %v after node %d was killed", time.Since(killed).Round(10*time.Millisecond), on)
 	var r result
 	select {
