@@ -185,11 +185,14 @@ func fYAML(e *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	return jsonDump(v, intArg(args, kw, 1, "indent", 0), false, false)
+	// Salt's json filter (SerializerExtension.format_json) sorts keys
+	// unless told not to.
+	return jsonDump(v, intArg(args, kw, 1, "indent", 0), boolArg(args, kw, 0, "sort_keys", true), false, false)
 }
 
 func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	return jsonDump(v, intArg(args, kw, 0, "indent", 0), true, true)
+	// Salt's tojson: json.dumps in the dict's own order.
+	return jsonDump(v, intArg(args, kw, 0, "indent", 0), false, true, true)
 }
 
 func fYAMLEncode(_ *env, v any, _ []any, _ map[string]any) (any, error) {

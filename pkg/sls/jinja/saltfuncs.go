@@ -327,7 +327,8 @@ func saltFuncs(c *saltCtx) map[string]Func {
 				return yamlDump(obj, yamlLeafFlow)
 			case "json":
 				indent, _, _, _ := toNum(kw["indent"])
-				return jsonDump(obj, indent, false, false)
+				// salt.serializers.json: json.dumps, keys in order.
+				return jsonDump(obj, indent, false, false, false)
 			}
 			return nil, fmt.Errorf("slsutil.serialize: unknown serializer %q", ser)
 		},

@@ -161,15 +161,15 @@ func yamlDump(v any, mode int) (string, error) {
 
 // jsonDump writes JSON as Python's json.dumps does: ", " and ": "
 // separators, sorted keys, optional indent.
-func jsonDump(v any, indent int, asciiOnly, htmlSafe bool) (string, error) {
+func jsonDump(v any, indent int, sortKeys, asciiOnly, htmlSafe bool) (string, error) {
 	var b strings.Builder
-	if err := writeJSON(&b, v, indent, 0, asciiOnly, htmlSafe); err != nil {
+	if err := writeJSON(&b, v, indent, 0, sortKeys, asciiOnly, htmlSafe); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) error {
+func writeJSON(b *strings.Builder, v any, indent, depth int, sortKeys, ascii, html bool) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to serialize")
 	}
@@ -210,7 +210,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) e
 				b.WriteString(sep)
 			}
 			nl(depth + 1)
-			if err := writeJSON(b, e, indent, depth+1, ascii, html); err != nil {
+			if err := writeJSON(b, e, indent, depth+1, sortKeys, ascii, html); err != nil {
 				return err
 			}
 		}
@@ -220,10 +220,10 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) e
 		b.WriteByte(']')
 	case *odict.Map:
 		b.WriteByte('{')
-		// Salt's json filters dump with sort_keys=True, whatever the
-		// dict's order.
 		keys := x.Keys()
-		sort.Strings(keys)
+		if sortKeys {
+			sort.Strings(keys)
+		}
 		for i, k := range keys {
 			if i > 0 {
 				b.WriteString(sep)
@@ -231,7 +231,7 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, ascii, html bool) e
 			nl(depth + 1)
 			writeJSONString(b, k, ascii, html)
 			b.WriteString(": ")
-			if err := writeJSON(b, dictGet(x, k), indent, depth+1, ascii, html); err != nil {
+			if err := writeJSON(b, dictGet(x, k), indent, depth+1, sortKeys, ascii, html); err != nil {
 				return err
 			}
 		}

@@ -27,14 +27,43 @@ those are defined here as Salt defines them, so a case that uses them is
 compared with what Salt, not plain Jinja2, prints. Salt's other filters
 (yaml, json, regex_*, ...) are not Jinja2's and are left out: cases using
 them belong in the golden tests, not in the conformance set.
+Salt's import_yaml and import_json tags (its SerializerExtension) are
+here as Salt parses them: an import of the file as a template, whose text
+is then loaded with PyYAML's safe_load or json.loads, as plain dicts.
 """
 import json
 import sys
 from collections.abc import Hashable
 
 import jinja2
-from jinja2 import StrictUndefined
+import yaml
+from jinja2 import StrictUndefined, nodes
+from jinja2.ext import Extension
+from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
+
+
+class SerializerExtension(Extension):
+    """import_yaml and import_json, as salt/utils/jinja.py parses them."""
+
+    tags = {"import_yaml", "import_json"}
+
+    def parse(self, parser):
+        kind = parser.stream.current.value[len("import_"):]
+        import_node = parser.parse_import()
+        target = import_node.target
+        load = self.call_method("load_" + kind, [nodes.Name(target, "load")])
+        return [import_node, nodes.Assign(nodes.Name(target, "store"), load).set_lineno(import_node.lineno)]
+
+    def load_yaml(self, value):
+        if isinstance(value, TemplateModule):
+            value = str(value)
+        return yaml.safe_load(value)
+
+    def load_json(self, value):
+        if isinstance(value, TemplateModule):
+            value = str(value)
+        return json.loads(value)
 
 
 def unique(values):
@@ -76,7 +105,7 @@ def environment(tree):
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(tree),
         undefined=StrictUndefined,
-        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", SerializerExtension],
     )
     env.filters.update(unique=unique, min=lst_min, max=lst_max, tojson=tojson)
     return env
