@@ -9,7 +9,7 @@ import "github.com/brine-cm/brine/states"
 func init() {
 	tgt := states.Param{Name: "tgt", Type: states.Any, Required: true, Doc: "the target."}
 	minionID := states.Param{Name: "minion_id", Type: states.String, Doc: "match this id rather than the minion's."}
-	delim := states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys (':' only)."}
+	delim := states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates the keys and the value (default ':'), such as '|' for a value holding ':'."}
 	for kind, doc := range map[string]string{"glob": "an id glob", "pcre": "an id regular expression", "list": "a list of ids", "compound": "a compound target"} {
 		register("match."+kind, templateFunc("match."+kind), "Return whether the minion (or minion_id) matches "+doc+": match."+kind+" TARGET.", tgt, minionID)
 	}

@@ -1,9 +1,12 @@
 package exec
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 )
 
 // TestRandomFunctions: random.seed is seeded with the minion id by
@@ -46,5 +49,17 @@ func TestRandomFunctions(t *testing.T) {
 	b := callWords(t, h, "random.shuffle", `["a","b","c","d"]`, "seed=web1").Value
 	if !reflect.DeepEqual(a, b) || len(a.([]any)) != 4 {
 		t.Errorf("random.shuffle with one seed = %v, then %v; want the same permutation", a, b)
+	}
+}
+
+// A template hashes a password for /etc/shadow through the host's
+// execution functions, as salt['random.shadow_hash'] in Salt.
+func TestShadowHashInTemplate(t *testing.T) {
+	h := testHost(t)
+	vars := templateVars(context.Background(), h, "base", false)
+	got, err := jinja.Render("t", []byte("{{ salt['random.shadow_hash']('saltstring', 'Hello world!') }}"), vars, jinja.Options{})
+	want := "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
+	if err != nil || got != want {
+		t.Errorf("render = %q, %v; want %q", got, err, want)
 	}
 }

@@ -42,15 +42,21 @@ func matchFuncs(c *saltCtx, m map[string]Func) {
 			if err != nil {
 				return nil, err
 			}
-			return matchOne(c, kind, tgt, id), nil
+			delim := ":"
+			switch kind {
+			case top.KindGrain, top.KindGrainPCRE, top.KindPillar, top.KindPillarPCRE, top.KindPillarExact:
+				if delim, err = toStr(param(args, kw, 1, "delimiter", ":")); err != nil {
+					return nil, err
+				}
+			}
+			return matchOneDelim(c, kind, tgt, id, delim), nil
 		}
 	}
 	m["match.filter_by"] = func(args []any, kw map[string]any) (any, error) { return matchFilterBy(c, args, kw) }
 }
 
 // matchMinionID reads minion_id, which Salt's glob, pcre, list and
-// compound take (their second argument), and the delimiter the grain and
-// pillar matchers take: brine's matchers know ":" only.
+// compound take (their second argument).
 func matchMinionID(c *saltCtx, kind string, args []any, kw map[string]any) (string, error) {
 	switch kind {
 	case top.KindGlob, top.KindPCRE, top.KindList, top.KindCompound:
@@ -59,17 +65,17 @@ func matchMinionID(c *saltCtx, kind string, args []any, kw map[string]any) (stri
 			return c.ID, nil
 		}
 		return toStr(v)
-	case top.KindGrain, top.KindGrainPCRE, top.KindPillar, top.KindPillarPCRE, top.KindPillarExact, top.KindData:
-		if d := param(args, kw, 1, "delimiter", ":"); d != ":" {
-			return "", fmt.Errorf("match.%s: delimiter %v: only ':' is supported", kind, d)
-		}
 	}
 	return c.ID, nil
 }
 
 // matchOne is one match.* call: false for a target that does not
 // compile, as Salt's functions return False on any exception.
-func matchOne(c *saltCtx, kind, tgt, id string) bool {
+func matchOne(c *saltCtx, kind, tgt, id string) bool { return matchOneDelim(c, kind, tgt, id, ":") }
+
+// matchOneDelim is matchOne with the delimiter of a grain or pillar
+// target (Salt's delimiter argument).
+func matchOneDelim(c *saltCtx, kind, tgt, id, delim string) bool {
 	var groups map[string]string
 	if kind == top.KindNodegroup {
 		var ok bool
@@ -77,7 +83,13 @@ func matchOne(c *saltCtx, kind, tgt, id string) bool {
 			return false
 		}
 	}
-	mt, err := top.Compile(tgt, kind, groups)
+	var mt *top.Matcher
+	var err error
+	if delim != ":" {
+		mt, err = top.CompileDelim(tgt, kind, delim)
+	} else {
+		mt, err = top.Compile(tgt, kind, groups)
+	}
 	if err != nil {
 		slog.Warn("match: bad target", "kind", kind, "target", tgt, "err", err, "source", "template", "minion", c.ID)
 		return false

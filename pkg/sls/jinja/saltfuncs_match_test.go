@@ -28,6 +28,7 @@ func TestMatchFuncs(t *testing.T) {
 		{`{{ salt['match.filter_by']({'db*': 'db', 'default': 'd'}) }} {{ salt['match.filter_by']({'db*': 'db'}) }} {{ salt['match.filter_by']({'db*': 1, 'x': 2}, default='x') }}`, "d None 2"},
 		{`{{ salt['match.filter_by']({'web*': {'a': 1}}, merge={'b': 2}) }}`, "{'a': 1, 'b': 2}"},
 		{`{{ salt['match.filter_by']({'os:Debian': 1}, tgt_type='grain') }} {{ salt['match.filter_by']({'db*': 1}, minion_id='db2') }}`, "1 1"},
+		{`{{ salt['match.grain']('os/Deb*', delimiter='/') }} {{ salt['match.grain']('ipv4|10.0.0.5', '|') }} {{ salt['match.pillar']('app|tier|front', delimiter='|') }} {{ salt['match.grain']('os:Debian', delimiter='/') }}`, "True True True False"},
 	}
 	for _, tt := range tests {
 		out, err := Render("t.sls", []byte(tt.src), SaltVars(ctx, "t", "t.sls", "base"), Options{})
@@ -42,7 +43,6 @@ func TestMatchFuncs(t *testing.T) {
 	for _, src := range []string{
 		`{{ salt['match.filter_by']({'a': 1}, tgt_type='bogus') }}`,
 		`{{ salt['match.filter_by']([1]) }}`,
-		`{{ salt['match.grain']('os:Debian', delimiter='/') }}`,
 		`{{ salt['match.glob']() }}`,
 	} {
 		if _, err := Render("t.sls", []byte(src), SaltVars(ctx, "t", "t.sls", "base"), Options{}); err == nil {
