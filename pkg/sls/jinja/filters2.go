@@ -13,6 +13,7 @@ import (
 	"net"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,11 +342,52 @@ func fEscape(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return html.EscapeString(s), nil
 }
 
-func fPprint(_ *env, v any, _ []any, _ map[string]any) (any, error) { return repr(v) }
+// fPprint is pprint.pformat (Jinja's pprint, Salt's python filter): a
+// repr whose dicts are sorted by key (sort_dicts). Lines longer than
+// pformat's 80 columns are not wrapped.
+func fPprint(_ *env, v any, _ []any, _ map[string]any) (any, error) { return repr(pprintSorted(v, 0)) }
 
+func pprintSorted(v any, depth int) any {
+	if depth > 100 {
+		return v
+	}
+	switch x := v.(type) {
+	case *odict.Map:
+		keys := x.Keys()
+		if !x.OrderedDict() { // pprint keeps an OrderedDict's own order
+			sort.Strings(keys)
+		}
+		out := odict.New(len(keys))
+		out.SetOrderedDict(x.OrderedDict())
+		for _, k := range keys {
+			e, _ := x.Get(k)
+			out.Set(k, pprintSorted(e, depth+1))
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = pprintSorted(e, depth+1)
+		}
+		return out
+	case *List:
+		return pprintSorted(x.items, depth)
+	case tuple:
+		out := make(tuple, len(x))
+		for i, e := range x {
+			out[i] = pprintSorted(e, depth+1)
+		}
+		return out
+	}
+	return v
+}
+
+// fSequence is Salt's sequence filter: a list, tuple or dict as it is,
+// anything else (a string, a dict view) in a one-item list.
 func fSequence(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	if l, ok := normalize(v).([]any); ok {
-		return l, nil
+	switch v.(type) {
+	case *List, tuple, []any, *odict.Map:
+		return v, nil
 	}
 	return []any{v}, nil
 }

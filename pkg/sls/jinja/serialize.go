@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	pyyaml "go.yaml.in/yaml/v3"
 	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -148,9 +149,12 @@ func yamlDump(v any, mode int) (string, error) {
 		return "", err
 	}
 	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
+	// PyYAML writes a list inside a mapping at the mapping's own indent
+	// ("m:\n- 1"); yaml.v3 indents it, its maintained fork can not.
+	enc := pyyaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(n); err != nil {
+	enc.CompactSeqIndent()
+	if err := enc.Encode(toPyYAMLNode(n, 0)); err != nil {
 		return "", fmt.Errorf("yaml: %w", err)
 	}
 	_ = enc.Close()
@@ -275,4 +279,19 @@ func writeJSONString(b *strings.Builder, s string, ascii, html bool) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// toPyYAMLNode copies a yaml.v3 node tree into the fork's node type, whose
+// encoder can write sequences the way PyYAML does.
+func toPyYAMLNode(n *yaml.Node, depth int) *pyyaml.Node {
+	if n == nil || depth > 200 {
+		return nil
+	}
+	out := &pyyaml.Node{Kind: pyyaml.Kind(n.Kind), Style: pyyaml.Style(n.Style), Tag: n.Tag, Value: n.Value}
+	for _, c := range n.Content {
+		if cc := toPyYAMLNode(c, depth+1); cc != nil {
+			out.Content = append(out.Content, cc)
+		}
+	}
+	return out
 }

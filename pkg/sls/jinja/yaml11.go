@@ -81,6 +81,10 @@ func saltYAML(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
 			case pyZeroNum.MatchString(v):
 				n.Tag = "!!str"
 			}
+		case "!!timestamp":
+			// Salt's loader builds timestamps with construct_scalar:
+			// the text as written, never a date.
+			n.Tag = "!!str"
 		case "!!float":
 			low := strings.ToLower(strings.TrimLeft(v, "+-"))
 			// An integer too big for int64 stays a float; Python keeps it whole.

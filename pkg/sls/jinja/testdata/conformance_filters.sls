@@ -36,3 +36,5 @@
 {{ 'abc'.startswith(('x', 'a')) }}|{{ 'abc'.endswith('bc') }}|{{ 'Abc'.lower().upper() }}|{{ 'a-b'.replace('-', '_') }}|{{ 'x'.ljust(3, '.') }}|{{ 'x'.rjust(3) }}
 {{ '  s  '.strip() }}|{{ 'xxsxx'.strip('x') }}|{{ '..a'.lstrip('.') }}|{{ 'a\n'.rstrip() }}|{{ 'a b'.title() }}|{{ 'ab'.count('b') }}|{{ 'abc'.index('c') }}
 {{ '12'.isdigit() }}|{{ 'ab'.isalpha() }}|{{ 'a1'.isalnum() }}|{{ ' '.isspace() }}|{{ 'AB'.isupper() }}|{{ 'ab'.islower() }}|{{ 'a\nb'.splitlines() }}|{{ 'k: v'.partition(': ') }}|{{ 'a.b.c'.rpartition('.') }}
+tojson keeps insertion order (Salt's tojson has no sort_keys): {{ {'zeta': 1, 'alpha': [1, {'b': 2, 'a': none}]}|tojson }}
+pprint sorts dict keys: {{ {'zeta': 1, 'alpha': {'m': [1, 2], 'b': none}, 'mid': (1, 'x')}|pprint }}

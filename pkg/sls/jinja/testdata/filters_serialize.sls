@@ -16,3 +16,9 @@ state:
     - context: {{ {'port': pillar.app.port, 'name': pillar.app.name}|json }}
     - users: {{ pillar.users.keys()|list|yaml }}
 single letters stay plain, as PyYAML writes them: {{ {'y': 1, 'n': 'y'} | yaml }}
+lists in a block mapping sit at the key's indent, as PyYAML writes them:
+  {{ {'m': [1, 2], 'l': [[1, 2], [3]], 'd': [{'b': 2, 'a': 1}], 's': 'x'}|yaml(False)|indent(2) }}
+a top-level list of lists: {{ [[1, 2], {'a': [1]}]|yaml(False)|indent(2) }}
+json keeps order when asked: {{ {'b': 1, 'a': 2}|json(sort_keys=False) }} {{ {'b': 1, 'a': 2}|json }}
+sequence: {{ 'x'|sequence }} {{ {'b': 1, 'a': 2}|sequence|list }} {{ [1]|sequence }}
+timestamps stay text: {{ ('when: 2024-01-02\nat: 2001-12-14t21:59:43.10-05:00'|load_yaml).when }} {{ ('when: 2024-01-02'|load_yaml).when is string }}
