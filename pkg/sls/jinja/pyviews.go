@@ -35,3 +35,26 @@ func writeView(b *strings.Builder, d dictView, depth int) error {
 	b.WriteByte(')')
 	return nil
 }
+
+// equal is Python's == on a view: keys and items views are sets, equal
+// to a view of the same kind with the same elements in any order; a
+// values view equals only itself, and no view equals a list.
+func (d dictView) equal(o any, depth int) bool {
+	ov, ok := o.(dictView)
+	if !ok || ov.kind != d.kind || d.kind == "dict_values" || len(ov.items) != len(d.items) {
+		return false
+	}
+	for _, e := range d.items {
+		found := false
+		for _, f := range ov.items {
+			if equalDepth(e, f, depth+1) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

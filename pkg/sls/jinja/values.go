@@ -354,6 +354,12 @@ func equalDepth(a, b any, depth int) bool {
 	if depth > 100 {
 		return false
 	}
+	if v, ok := a.(dictView); ok {
+		return v.equal(b, depth)
+	}
+	if v, ok := b.(dictView); ok {
+		return v.equal(a, depth)
+	}
 	_, aTuple := a.(tuple)
 	_, bTuple := b.(tuple)
 	if aTuple != bTuple {
