@@ -28,8 +28,13 @@ type Header struct {
 
 func (h *Header) setVersion() { h.V = Version }
 
+func (h *Header) version() int { return h.V }
+
 // Message is any wire message: a struct that embeds Header.
-type Message interface{ setVersion() }
+type Message interface {
+	setVersion()
+	version() int
+}
 
 // Marshal stamps the current version on m and encodes it.
 func Marshal(m Message) ([]byte, error) {
@@ -63,11 +68,16 @@ func CheckVersion(data []byte) error {
 	if err := json.Unmarshal(data, &h); err != nil {
 		return fmt.Errorf("not a brine message: %w", err)
 	}
-	if h.V == nil {
+	return checkVersion(h.V)
+}
+
+// checkVersion refuses a version other than Version, and none (nil).
+func checkVersion(v *int) error {
+	if v == nil {
 		return fmt.Errorf("message has no version field: %w", ErrVersion)
 	}
-	if *h.V != Version {
-		return fmt.Errorf("message is wire version %d, this brine speaks version %d: %w", *h.V, Version, ErrVersion)
+	if *v != Version {
+		return fmt.Errorf("message is wire version %d, this brine speaks version %d: %w", *v, Version, ErrVersion)
 	}
 	return nil
 }

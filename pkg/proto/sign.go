@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -93,12 +94,27 @@ func (e *WrongKeyError) Error() string {
 
 func (e *WrongKeyError) Is(target error) bool { return target == ErrWrongKey }
 
+// envelope is Signed as openAny reads it: V a pointer, to tell a
+// message without a version from one of version 0.
+type envelope struct {
+	V    *int            `json:"v"`
+	Kind string          `json:"kind"`
+	Body json.RawMessage `json:"body"`
+	Key  string          `json:"key"`
+	Sig  []byte          `json:"sig"`
+}
+
 // openAny is Open against a set of trusted keys; it returns the key that
-// signed the message.
+// signed the message. It decodes the envelope once and the body once,
+// and checks the versions on what it decoded: a minion pays for this on
+// every job.
 func openAny(data []byte, trusted []string, kind string, m Message) (string, error) {
-	var s Signed
-	if err := Unmarshal(data, &s); err != nil {
-		return "", err
+	var s envelope
+	if err := json.Unmarshal(data, &s); err != nil {
+		return "", fmt.Errorf("proto: decode %T: not a brine message: %w", &Signed{}, err)
+	}
+	if err := checkVersion(s.V); err != nil {
+		return "", fmt.Errorf("proto: decode %T: %w", &Signed{}, err)
 	}
 	if s.Kind != kind {
 		return "", fmt.Errorf("proto: %s: got %q: %w", kind, s.Kind, ErrWrongKind)
@@ -116,7 +132,24 @@ func openAny(data []byte, trusted []string, kind string, m Message) (string, err
 	if err := pk.Verify(signedPayload(kind, s.Body), s.Sig); err != nil {
 		return "", fmt.Errorf("proto: %s: %w", kind, ErrBadSig)
 	}
-	return s.Key, Unmarshal(s.Body, m)
+	// The body is one JSON value (the envelope parsed): decode it with
+	// numbers kept as written, and read its version from what decoded.
+	// Only a trusted key's body gets here.
+	d := json.NewDecoder(bytes.NewReader(s.Body))
+	d.UseNumber()
+	if err := d.Decode(m); err != nil {
+		return "", fmt.Errorf("proto: decode %T: %w", m, err)
+	}
+	if v := m.version(); v != Version {
+		var err error
+		if v == 0 {
+			err = checkVersion(nil)
+		} else {
+			err = checkVersion(&v)
+		}
+		return "", fmt.Errorf("proto: decode %T: %w", m, err)
+	}
+	return s.Key, nil
 }
 
 // CheckFresh refuses a message past its expiry, issued too far in the
@@ -171,6 +204,9 @@ func VerifyKill(data []byte, trusted []string, now time.Time, seen *ReplayCache)
 type ReplayCache struct {
 	mu sync.Mutex
 	m  map[string]time.Time
+	// next is the earliest expiry in m: Add sweeps only once it is
+	// past, not on every message.
+	next time.Time
 }
 
 // NewReplayCache returns an empty cache.
@@ -180,16 +216,29 @@ func NewReplayCache() *ReplayCache { return &ReplayCache{m: map[string]time.Time
 func (c *ReplayCache) Add(nonce string, expiry, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for n, e := range c.m {
-		if now.After(e) {
-			delete(c.m, n)
+	if !c.next.IsZero() && now.After(c.next) {
+		c.next = time.Time{}
+		for n, e := range c.m {
+			if now.After(e) {
+				delete(c.m, n)
+			} else {
+				c.note(e)
+			}
 		}
 	}
 	if _, ok := c.m[nonce]; ok {
 		return false
 	}
 	c.m[nonce] = expiry
+	c.note(expiry)
 	return true
+}
+
+// note keeps next the earliest expiry; c.mu is held.
+func (c *ReplayCache) note(e time.Time) {
+	if c.next.IsZero() || e.Before(c.next) {
+		c.next = e
+	}
 }
 
 // Snapshot returns the live nonces, for saving across restarts.
@@ -209,6 +258,7 @@ func (c *ReplayCache) Load(m map[string]time.Time) {
 	defer c.mu.Unlock()
 	for n, e := range m {
 		c.m[n] = e
+		c.note(e)
 	}
 }
 
