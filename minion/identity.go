@@ -19,8 +19,10 @@ import (
 
 // File names under the state dir.
 const (
-	KeyFile    = "minion.nk"  // the minion's nkey seed, 0600
-	PinFile    = "master.pin" // the master's CA fingerprint and job key
+	KeyFile = "minion.nk"  // the minion's nkey seed, 0600
+	PinFile = "master.pin" // the master's CA fingerprint and job key
+	// NoncesFile is where an older minion kept its nonce cache,
+	// rewritten whole for every job; the book (BookFile) takes it in.
 	NoncesFile = "nonces.json"
 )
 

@@ -45,7 +45,6 @@ func (m *Minion) verifyJob(life context.Context, msg *nats.Msg, refresh bool) {
 	if !job.For(m.id) {
 		return
 	}
-	m.saveNonces()
 	m.start(life, job, false)
 }
 
@@ -58,6 +57,7 @@ func (m *Minion) onKill(msg *nats.Msg) {
 	if k.Minion != m.id {
 		return
 	}
+	m.keepNonce(k.Nonce, k.Expiry)
 	m.mu.Lock()
 	r, ok := m.jobs[k.JID]
 	m.mu.Unlock()
@@ -105,10 +105,12 @@ func (m *Minion) release(jid string) (idle bool) {
 // another one goes on: then it returns "busy" at once. Once the minion
 // is stopping, the job gate (jobsG) is closed and a job that comes
 // anyway is dropped, unacknowledged: the master has been told the
-// minion is going offline.
+// minion is going offline. Its nonce is on disk before it runs (in its
+// journal line), or before start returns when it does not run.
 func (m *Minion) start(life context.Context, job *proto.Job, startup bool) {
 	ctx, cancel, busy := m.admit(life, job)
 	if busy != "" {
+		m.keepNonce(job.Nonce, job.Expiry)
 		now := time.Now().UTC()
 		ret := &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args,
 			Return: fmt.Sprintf("busy, job %s running", busy), Retcode: 1, Start: now, End: now, Startup: startup}
@@ -138,6 +140,7 @@ func (m *Minion) start(life context.Context, job *proto.Job, startup bool) {
 	if !ok {
 		cancel()
 		m.release(job.JID)
+		m.keepNonce(job.Nonce, job.Expiry)
 		m.log.Info("job not started: the minion is stopping", "jid", job.JID, "fun", job.Fun)
 	}
 }

@@ -2,13 +2,7 @@ package minion
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/brine-cm/brine/pkg/proto"
@@ -21,7 +15,8 @@ import (
 // with a return that says "interrupted", and `brine jobs lookup` ends
 // there rather than with a job that runs forever.
 
-// journalDir is the journal's folder under the state dir.
+// journalDir is where an older minion kept the journal, a file a job,
+// under the state dir; the book (book.go) holds it now.
 const journalDir = "running"
 
 type journalEntry struct {
@@ -35,59 +30,56 @@ type journalEntry struct {
 	Kwargs   map[string]any `json:"fun_kwargs,omitempty"`
 }
 
-func (m *Minion) journalPath(jid string) string {
-	return filepath.Join(m.cfg.StateDir, journalDir, jid+".json")
-}
-
-// journalStart writes a job down, durably, before it runs.
+// journalStart writes a job down, durably, before it runs; a job the
+// master signed has its nonce in the same line (see book.go).
 func (m *Minion) journalStart(job *proto.Job, o origin) {
-	if proto.ValidJID(job.JID) != nil {
+	var l bookLine
+	if proto.ValidJID(job.JID) == nil {
+		e := journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Startup: o.startup}
+		if o.schedule != "" {
+			e.Schedule, e.Kwargs = o.schedule, job.Kwargs
+		}
+		l.Run = &e
+	}
+	if job.Nonce != "" {
+		l.Nonce, l.Expiry = job.Nonce, job.Expiry.UnixNano()
+	}
+	if l.Run == nil && l.Nonce == "" {
 		return
 	}
-	b, _ := json.Marshal(journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Startup: o.startup})
-	if o.schedule != "" {
-		b, _ = json.Marshal(journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Schedule: o.schedule, Kwargs: job.Kwargs})
-	}
-	err := os.MkdirAll(filepath.Join(m.cfg.StateDir, journalDir), 0o700)
-	if err == nil {
-		err = writeFile0600(m.journalPath(job.JID), b)
-	}
-	if err != nil {
+	if err := m.book.write(l); err != nil {
 		m.log.Warn("job journal", "jid", job.JID, "err", err)
+	}
+}
+
+// keepNonce writes down, durably, the nonce of a signed job or kill the
+// minion took without running it: a replay after a restart is refused
+// all the same.
+func (m *Minion) keepNonce(nonce string, expiry time.Time) {
+	if nonce == "" {
+		return
+	}
+	if err := m.book.write(bookLine{Nonce: nonce, Expiry: expiry.UnixNano()}); err != nil {
+		m.log.Warn("nonce cache", "err", err)
 	}
 }
 
 // journalDone crosses a job out.
 func (m *Minion) journalDone(jid string) {
-	if err := os.Remove(m.journalPath(jid)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if !m.book.isRunning(jid) {
+		return
+	}
+	if err := m.book.write(bookLine{Done: jid}); err != nil {
 		m.log.Warn("job journal", "jid", jid, "err", err)
 	}
 }
 
 // reportInterrupted sends an "interrupted" return for every job the
-// journal holds from before this start, and crosses each out once the
-// master has it. life is the jobs' lifetime (see Run).
+// journal held at this start, and crosses each out once the master has
+// it. life is the jobs' lifetime (see Run).
 func (m *Minion) reportInterrupted(life context.Context) {
-	dir := filepath.Join(m.cfg.StateDir, journalDir)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		jid, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || proto.ValidJID(jid) != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		var je journalEntry
-		if err == nil {
-			err = json.Unmarshal(b, &je)
-		}
-		if err != nil || je.JID != jid {
-			m.log.Warn("job journal: unreadable entry, dropped", "file", e.Name(), "err", err)
-			m.journalDone(jid)
-			continue
-		}
+	for _, je := range m.interrupted {
+		jid := je.JID
 		now := time.Now().UTC()
 		m.log.Warn("job interrupted by the minion's stop", "jid", jid, "fun", je.Fun, "started", je.Start)
 		ret := &proto.Return{JID: jid, ID: m.id, Fun: je.Fun, Args: je.Args, Retcode: 1, Start: je.Start, End: now,
@@ -104,4 +96,5 @@ func (m *Minion) reportInterrupted(life context.Context) {
 			m.journalDone(jid)
 		})
 	}
+	m.interrupted = nil
 }

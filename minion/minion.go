@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +43,10 @@ type Minion struct {
 	req   *natsreq.Requester  // requests to the master, made once accepted
 	state string              // jid of the state run going on, if any
 	seen  *proto.ReplayCache
+	// book keeps the nonces and the journal on disk (book.go);
+	// interrupted are the jobs it held at this start (journal.go).
+	book        *book
+	interrupted []journalEntry
 	// lost is closed when the connection is lost, for the requests
 	// waiting on it (files.go requestOnce).
 	lost chan struct{}
@@ -148,6 +152,7 @@ func (m *Minion) init() (err error) {
 	}
 	defer func() {
 		if err != nil {
+			m.book.close()
 			m.lock.Release()
 		}
 	}()
@@ -167,12 +172,16 @@ func (m *Minion) init() (err error) {
 		}
 		m.ca.pinned = m.cfg.MasterFinger
 	}
-	if b, err := os.ReadFile(filepath.Join(m.cfg.StateDir, NoncesFile)); err == nil {
-		var saved map[string]time.Time
-		if json.Unmarshal(b, &saved) == nil {
-			m.seen.Load(saved)
-		}
+	bk, st, err := openBook(m.cfg.StateDir, time.Now(), m.liveNonces, m.log.Warn)
+	if err != nil {
+		return fmt.Errorf("minion: %w", err)
 	}
+	m.book = bk
+	m.seen.Load(st.nonces)
+	for _, e := range st.running {
+		m.interrupted = append(m.interrupted, e)
+	}
+	slices.SortFunc(m.interrupted, func(a, b journalEntry) int { return strings.Compare(a.JID, b.JID) })
 	m.grains = m.collectGrains()
 	if m.sched, err = newScheduler(m); err != nil {
 		return err
@@ -305,6 +314,7 @@ func (m *Minion) Run(ctx context.Context) error {
 		return err
 	}
 	defer m.lock.Release()
+	defer m.book.close()
 	if err := m.startMetrics(); err != nil {
 		return err
 	}
@@ -586,9 +596,15 @@ func (m *Minion) sendGrains(always bool) {
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
-func (m *Minion) saveNonces() {
-	b, _ := json.Marshal(m.seen.Snapshot())
-	if err := writeFile0600(filepath.Join(m.cfg.StateDir, NoncesFile), b); err != nil {
-		m.log.Warn("nonce cache", "err", err)
+// liveNonces are the nonces of the replay cache not expired yet: what
+// the book keeps when it compacts.
+func (m *Minion) liveNonces() map[string]time.Time {
+	now := time.Now()
+	live := m.seen.Snapshot()
+	for n, e := range live {
+		if !e.After(now) {
+			delete(live, n)
+		}
 	}
+	return live
 }

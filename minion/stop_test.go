@@ -206,10 +206,13 @@ func (r *stopRig) running() bool {
 }
 
 func (r *stopRig) journal() []string {
-	ents, _ := os.ReadDir(filepath.Join(r.mn.cfg.StateDir, journalDir))
+	st, _, err := readBook(filepath.Join(r.mn.cfg.StateDir, BookFile))
+	if err != nil {
+		r.t.Fatal(err)
+	}
 	var out []string
-	for _, e := range ents {
-		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
+	for jid := range st.running {
+		out = append(out, jid)
 	}
 	return out
 }
