@@ -20,6 +20,20 @@ const authSubject = "$SYS.REQ.USER.AUTH"
 // key request is a few hundred bytes.
 const pendingPayload = 4096
 
+// pendingAuthTTL bounds how long an unaccepted key's authorisation lasts
+// where no master can disconnect it on acceptance; a pending minion
+// reconnects by itself too, less and less often (minion.waitAccepted).
+const pendingAuthTTL = time.Minute
+
+// pendingExpiry is the life of a pending key's authorisation on a server
+// the master cannot kick from: pendingAuthTTL at most, less a jitter
+// of up to a quarter, so that a fleet onboarding at once does not
+// reconnect at once.
+func pendingExpiry(ttl time.Duration) time.Duration {
+	d := min(ttl, pendingAuthTTL)
+	return d - time.Duration(rand.Int64N(int64(d/4)+1))
+}
+
 // authorize answers the server's auth callout. The minion's identity is
 // the nkey whose signature over the server's nonce we check here (the
 // server leaves that to the callout); its rights come from the key
@@ -89,6 +103,12 @@ func (m *Master) authorize(msg *nats.Msg) {
 		uc.Sub.Deny.Add(">")
 		uc.Limits.Payload = pendingPayload
 		uc.Limits.Subs = 0
+		if !own || m.srv == nil {
+			// No master can disconnect this connection when its key
+			// is accepted (an external server, a leaf node): its
+			// authorisation's expiry does, soon.
+			uc.Expires = time.Now().Add(pendingExpiry(ttl)).Unix()
+		}
 	}
 	if own {
 		// A client id is the server's own: one from a leaf node names

@@ -236,7 +236,11 @@ func (m *Master) keyByNkeyLocked(nk string) (proto.KeyInfo, bool) {
 
 // indexKey updates the index at once, ahead of the watcher, so that the
 // reconnect a kick causes already sees the new state; a key that loses
-// its rights (or its entry) is kicked, every connection of it.
+// its rights (or its entry) is kicked, every connection of it, and so
+// is a key accepted: its pending connections (on this master's server;
+// in a cluster, each master kicks its own as its watcher sees the
+// acceptance) reconnect with their rights, and a pending minion need
+// not reconnect by itself to find out.
 func (m *Master) indexKey(info proto.KeyInfo) {
 	m.mu.Lock()
 	old, had := m.keyIndex[info.ID]
@@ -250,6 +254,9 @@ func (m *Master) indexKey(info proto.KeyInfo) {
 	m.mu.Unlock()
 	if had && old.State == proto.KeyAccepted && (info.State != proto.KeyAccepted || info.Nkey != old.Nkey) {
 		m.kick(old.Nkey)
+	}
+	if info.State == proto.KeyAccepted && (!had || old.State != proto.KeyAccepted || old.Nkey != info.Nkey) {
+		m.kick(info.Nkey)
 	}
 }
 

@@ -174,3 +174,20 @@ func TestBookTakesLegacyFiles(t *testing.T) {
 		t.Errorf("book on disk: %+v", st)
 	}
 }
+
+// A pending minion's reconnects are spread over [d/2, 3d/2).
+func TestJittered(t *testing.T) {
+	seen := map[time.Duration]bool{}
+	for _, d := range []time.Duration{time.Second, pendingReconnectMax} {
+		for range 200 {
+			j := jittered(d)
+			if j < d/2 || j >= d*3/2 {
+				t.Fatalf("jittered(%v) = %v; want within [%v, %v)", d, j, d/2, d*3/2)
+			}
+			seen[j] = true
+		}
+	}
+	if len(seen) < 300 {
+		t.Errorf("%d distinct waits of 400; want them spread", len(seen))
+	}
+}
