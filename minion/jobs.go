@@ -549,7 +549,9 @@ func (m *Minion) runStartup(life context.Context, job *proto.Job) error {
 	m.ack(job, false, origin{startup: true})
 	ret, err := m.run(life, ctx, job)
 	ret.Startup = true
-	m.release(job.JID)
+	if m.release(job.JID) {
+		defer m.trim.Quiet()
+	}
 	if errors.Is(err, ErrMasterUnreachable) {
 		m.journalDone(job.JID)
 		return err

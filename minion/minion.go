@@ -40,7 +40,7 @@ type Minion struct {
 	pins  Pins
 	nc    *nats.Conn
 	jobs  map[string]*running // jid -> job
-	trim  *memtrim.Trimmer    // gives memory back after a quiet spell
+	trim  *memtrim.User       // gives memory back after a quiet spell
 	req   *natsreq.Requester  // requests to the master, made once accepted
 	state string              // jid of the state run going on, if any
 	seen  *proto.ReplayCache
@@ -120,7 +120,7 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 		log = slog.Default()
 	}
 	m := &Minion{cfg: cfg, log: log.With("minion", cfg.ID), id: cfg.ID, jobs: map[string]*running{}, seen: proto.NewReplayCache(),
-		trim:   memtrim.NewTrimmer(idleTrimAfter),
+		trim:   memtrim.NewTrimmer(idleTrimAfter).User(),
 		reconn: make(chan struct{}, 1), jobsG: newOwner(), bg: newOwner(), mineKick: make(chan struct{}, 1)}
 	m.metrics = newMinionMetrics(m)
 	return m
@@ -129,6 +129,12 @@ func New(cfg *Config, log *slog.Logger) *Minion {
 // idleTrimAfter is how long a minion waits with nothing to do before it
 // gives memory back; jobs that come one after another keep their pages.
 const idleTrimAfter = 10 * time.Second
+
+// ShareTrimmer makes the minion one user of t, the memory trimmer of a
+// process that runs several minions (memtrim.Idle acts on the whole
+// process: one trimmer each would trim it once per minion). Call it
+// before Run.
+func (m *Minion) ShareTrimmer(t *memtrim.Trimmer) { m.trim = t.User() }
 
 // ID is the minion id.
 func (m *Minion) ID() string { return m.id }

@@ -78,3 +78,38 @@ func TestTrimmer(t *testing.T) {
 		t.Fatalf("trimmed %d times after a quiet spell; want 1", got)
 	}
 }
+
+// Users of one trimmer: it trims once every user is quiet, once.
+func TestTrimmerUsers(t *testing.T) {
+	var n atomic.Int32
+	tr := &Trimmer{after: 20 * time.Millisecond, trim: func() { n.Add(1) }}
+	a, b := tr.User(), tr.User()
+	a.Busy()
+	b.Busy()
+	b.Busy() // counts once
+	a.Quiet()
+	a.Quiet() // a was not busy: no count below zero
+	time.Sleep(60 * time.Millisecond)
+	if got := n.Load(); got != 0 {
+		t.Fatalf("trimmed %d times while a user is busy; want 0", got)
+	}
+	b.Quiet()
+	deadline := time.Now().Add(2 * time.Second)
+	for n.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if got := n.Load(); got != 1 {
+		t.Fatalf("trimmed %d times once every user was quiet; want 1", got)
+	}
+	// A user that goes quiet without having been busy (a daemon that
+	// just started) starts the wait too.
+	tr.User().Quiet()
+	deadline = time.Now().Add(2 * time.Second)
+	for n.Load() == 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := n.Load(); got != 2 {
+		t.Fatalf("trimmed %d times; want 2 after a new user went quiet", got)
+	}
+}

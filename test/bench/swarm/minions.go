@@ -11,13 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"reflect"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/brine-cm/brine/minion"
 	"github.com/brine-cm/brine/pkg/memtrim"
@@ -134,34 +132,16 @@ func newSwarmMinion(url, dir, id string, log *slog.Logger) (*minion.Minion, erro
 	}
 	m := minion.New(&cfg, log)
 	m.Grains = swarmGrains
-	if err := oneTrimmer(m); err != nil {
-		return nil, err
-	}
+	m.ShareTrimmer(processTrimmer)
 	return m, nil
 }
 
-// processTrimmer stands for every swarm minion's own memtrim.Trimmer.
+// processTrimmer is the swarm process's memory trimmer, which its
+// minions share (minion.ShareTrimmer): memtrim.Idle (a forced GC,
+// debug.FreeOSMemory, and a page-out of the binary) acts on the whole
+// process. It waits an hour: the benchmark measures the minions'
+// memory untrimmed.
 var processTrimmer = memtrim.NewTrimmer(time.Hour)
-
-// oneTrimmer works around the one per-process cost that the minion
-// package keeps per minion: each Minion owns a memtrim.Trimmer, and
-// memtrim.Idle (a forced GC, debug.FreeOSMemory, and a page-out of the
-// binary) acts on the whole process. One minion per process, as on a
-// real host, that is right; 2,000 per process would run 2,000 forced
-// GCs of a heap of 2,000 minions ten seconds after every job. The swarm
-// gives all of them one trimmer that in practice never fires. The
-// proper fix is in the minion package: the trimmer belongs to the
-// process (memtrim could count busy users and trim when the last one
-// goes quiet). The field is unexported, so this reaches it by
-// reflection, and fails loudly if it is renamed.
-func oneTrimmer(m *minion.Minion) error {
-	f := reflect.ValueOf(m).Elem().FieldByName("trim")
-	if !f.IsValid() || f.Type() != reflect.TypeOf(processTrimmer) {
-		return errors.New("swarm: minion.Minion has no field trim of type *memtrim.Trimmer any more; update oneTrimmer")
-	}
-	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(processTrimmer))
-	return nil
-}
 
 // raiseNofile raises this process's open-file limit to its hard limit:
 // each minion holds a connection, and the master one per minion. The
