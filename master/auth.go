@@ -115,10 +115,10 @@ func (m *Master) authorize(msg *nats.Msg) {
 		// another connection here, or none.
 		ids := m.cids[nk]
 		if ids == nil {
-			ids = map[uint64]struct{}{}
+			ids = map[uint64]bool{}
 			m.cids[nk] = ids
 		}
-		ids[req.ClientInformation.ID] = struct{}{}
+		ids[req.ClientInformation.ID] = ok && info.State == proto.KeyAccepted
 	}
 	m.mu.Unlock()
 
@@ -198,6 +198,32 @@ func (m *Master) kick(nk string) {
 		return
 	}
 	for id := range ids {
+		_ = m.srv.DisconnectClientByID(id)
+	}
+}
+
+// kickPending disconnects the connections of a key authorised while it
+// was not accepted, and only those: a key just accepted comes back with
+// its rights, and a connection that already has them (it reconnected
+// after another kick of the same acceptance) stays. m.mu must not be
+// held.
+func (m *Master) kickPending(nk string) {
+	if nk == "" {
+		return
+	}
+	var ids []uint64
+	m.mu.Lock()
+	for id, accepted := range m.cids[nk] {
+		if !accepted {
+			ids = append(ids, id)
+			delete(m.cids[nk], id)
+		}
+	}
+	m.mu.Unlock()
+	if m.srv == nil {
+		return
+	}
+	for _, id := range ids {
 		_ = m.srv.DisconnectClientByID(id)
 	}
 }

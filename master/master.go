@@ -87,7 +87,7 @@ type Master struct {
 	match  Matcher
 
 	mu      sync.Mutex
-	cids    map[string]map[uint64]struct{}  // nkey -> client ids authorised, for kicking
+	cids    map[string]map[uint64]bool      // nkey -> client ids authorised (true: with the key accepted), for kicking
 	grains  map[string]map[string]any       // id -> grains, mirror of grainsKV
 	running map[string]map[string]time.Time // minion -> jid -> last news
 	seen    map[string]time.Time            // id -> last presence
@@ -129,7 +129,7 @@ type Options struct {
 // New prepares a master from its config; Start runs it.
 func New(cfg *Config, o Options) *Master {
 	m := &Master{cfg: cfg, log: o.Log, pillar: o.Pillar, match: o.Match,
-		cids: map[string]map[uint64]struct{}{}, grains: map[string]map[string]any{},
+		cids: map[string]map[uint64]bool{}, grains: map[string]map[string]any{},
 		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{}, startPending: map[string]time.Time{},
 		presWritten: map[string]time.Time{},
 		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},

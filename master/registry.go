@@ -161,7 +161,12 @@ func (m *Master) watchKeys(ctx context.Context) error {
 			m.refused.note("registry", e.Key(), err.Error())
 			info = proto.KeyInfo{ID: id, State: proto.KeyCorrupt}
 		}
-		m.indexKey(info)
+		if m.indexKey(info) {
+			// Accepted by another master (this one's own acceptance
+			// indexed it already, in putKey): kick its pending
+			// connections here.
+			m.kickPending(info.Nkey)
+		}
 	})
 }
 
@@ -216,7 +221,9 @@ func (m *Master) putKey(ctx context.Context, info proto.KeyInfo) error {
 	if _, err := m.keys.Put(ctx, proto.Token(info.ID), mustJSON(info)); err != nil {
 		return err
 	}
-	m.indexKey(info)
+	if m.indexKey(info) {
+		m.kickPending(info.Nkey)
+	}
 	return nil
 }
 
@@ -236,12 +243,13 @@ func (m *Master) keyByNkeyLocked(nk string) (proto.KeyInfo, bool) {
 
 // indexKey updates the index at once, ahead of the watcher, so that the
 // reconnect a kick causes already sees the new state; a key that loses
-// its rights (or its entry) is kicked, every connection of it, and so
-// is a key accepted: its pending connections (on this master's server;
-// in a cluster, each master kicks its own as its watcher sees the
-// acceptance) reconnect with their rights, and a pending minion need
-// not reconnect by itself to find out.
-func (m *Master) indexKey(info proto.KeyInfo) {
+// its rights (or its entry) is kicked, every connection of it. It
+// reports whether the key is accepted now and was not: the watcher then
+// kicks its pending connections (in a cluster, each master kicks its own
+// node's when it sees another master's acceptance), so that they come
+// back with their rights and a pending minion need not reconnect by
+// itself to find out.
+func (m *Master) indexKey(info proto.KeyInfo) (accepted bool) {
 	m.mu.Lock()
 	old, had := m.keyIndex[info.ID]
 	if had && old.Nkey != "" && old.Nkey != info.Nkey {
@@ -255,9 +263,7 @@ func (m *Master) indexKey(info proto.KeyInfo) {
 	if had && old.State == proto.KeyAccepted && (info.State != proto.KeyAccepted || info.Nkey != old.Nkey) {
 		m.kick(old.Nkey)
 	}
-	if info.State == proto.KeyAccepted && (!had || old.State != proto.KeyAccepted || old.Nkey != info.Nkey) {
-		m.kick(info.Nkey)
-	}
+	return info.State == proto.KeyAccepted && (!had || old.State != proto.KeyAccepted || old.Nkey != info.Nkey)
 }
 
 func (m *Master) unindexKey(id string) {
@@ -326,7 +332,7 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 		case proto.KeyAccepted:
 			// Accepted while it was connected as pending: make it
 			// reconnect with its new rights.
-			m.kick(req.Nkey)
+			m.kickPending(req.Nkey)
 		case proto.KeyPending:
 			m.emitAuth(req.ID, proto.ActPend, req.Nkey, false)
 		case proto.KeyRejected:
@@ -368,7 +374,7 @@ func (m *Master) onKeyRequest(msg *nats.Msg) {
 		m.emitAuth(info.ID, proto.ActPend, info.Nkey, false)
 	}
 	if info.State == proto.KeyAccepted {
-		m.kick(req.Nkey)
+		m.kickPending(req.Nkey)
 	}
 }
 
@@ -476,7 +482,13 @@ func (m *Master) keyAction(ctx context.Context, req *proto.KeyActionRequest) ([]
 		}
 		m.log.Info("key "+req.Action, "id", k.ID, "was", from)
 		m.emitKey(k.ID, req.Action, k.Nkey)
-		m.kick(k.Nkey)
+		if req.Action == proto.KeyAccept {
+			// Its connections were pending; one that reconnected
+			// already (another master's kick) keeps its rights.
+			m.kickPending(k.Nkey)
+		} else {
+			m.kick(k.Nkey)
+		}
 		changed = append(changed, k.ID)
 	}
 	if len(want) > 0 {
