@@ -83,4 +83,12 @@ func TestTemplateExec(t *testing.T) {
 	if len(f.calls) != 0 {
 		t.Errorf("the init system was asked to act: %q", f.calls)
 	}
+	// The host's facts: mounts, filesystems, memory, uptime, kernel
+	// parameters, as formulas read them to size a service.
+	src = "{{ '/' in salt['mount.active']() }} {{ salt['disk.usage']() is mapping }} {{ salt['status.meminfo']().MemTotal.unit }} " +
+		"{{ salt['status.uptime']().seconds > 0 }} {{ salt['status.loadavg']()['1-min'] is number }} {{ salt['sysctl.get']('kernel.ostype') }}"
+	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
+	if want := "True True kB True True Linux"; err != nil || got != want {
+		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
 }

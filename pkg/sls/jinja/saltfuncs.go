@@ -120,7 +120,10 @@ func pillarCopy(v any, local bool, depth int) any {
 // through SaltContext.Exec: those that only read.
 func ExecFuncs() []string {
 	return []string{"service.status", "service.available", "service.enabled", "service.get_all", "service.get_running",
-		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash", "random.shadow_hash"}
+		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash", "random.shadow_hash",
+		// the host's facts formulas size things by (Salt offers every
+		// execution function; these only read)
+		"disk.usage", "mount.active", "mount.fstab", "status.uptime", "status.loadavg", "status.meminfo", "sysctl.get", "sysctl.show"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
