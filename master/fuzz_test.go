@@ -276,7 +276,9 @@ func (fm *fuzzMaster) settle(tb testing.TB) []*nats.Msg {
 // the wildcard it is subscribed on, and whether that ends in ">" (any
 // number of tokens) or "*" (one).
 type minionHandler struct {
-	name  string
+	name string
+	// base is the kind of a minion's subject (brine.m.<id>.<kind>),
+	// or the subject's start for a key request.
 	base  string
 	multi bool
 	fn    nats.MsgHandler
@@ -288,18 +290,18 @@ type minionHandler struct {
 func (fm *fuzzMaster) handlers() []minionHandler {
 	m := fm.m
 	return []minionHandler{
-		{"presence", "brine.presence", false, m.onPresence, false},
-		{"heartbeat", "brine.hb", true, m.onHeartbeat, false},
-		{"ack", "brine.ack", true, m.onAck, false},
-		{"event", "brine.evt", true, m.onEvent, false},
-		{"return", "brine.ret", true, m.onReturn, true},
-		{"grains", "brine.grains", false, m.onGrains, false},
+		{"presence", "presence", false, m.onPresence, false},
+		{"heartbeat", "hb", true, m.onHeartbeat, false},
+		{"ack", "ack", true, m.onAck, false},
+		{"event", "evt", true, m.onEvent, false},
+		{"return", "ret", true, m.onReturn, true},
+		{"grains", "grains", false, m.onGrains, false},
 		{"key_request", "brine.auth.request", false, m.onKeyRequest, false},
-		{"hello", "brine.hello", false, m.onHello, true},
-		{"file", "brine.file", false, m.minionRequest(limFile, m.files.onFile), true},
-		{"chunk", "brine.chunk", false, m.minionRequest(limFile, m.files.onChunk), true},
-		{"pillar", "brine.pillar", false, m.minionRequest(limPillar, m.onPillar), true},
-		{"send", "brine.send", false, m.onMinionEvent, true},
+		{"hello", "hello", false, m.onHello, true},
+		{"file", "file", false, m.minionRequest(limFile, m.files.onFile), true},
+		{"chunk", "chunk", false, m.minionRequest(limFile, m.files.onChunk), true},
+		{"pillar", "pillar", false, m.minionRequest(limPillar, m.onPillar), true},
+		{"send", "send", false, m.onMinionEvent, true},
 	}
 }
 
@@ -354,13 +356,13 @@ func FuzzMinionHandlers(f *testing.F) {
 		{"ack", "m2." + fuzzJID, "", "", enc(&proto.Ack{JID: fuzzJID, ID: "m2", Time: now})},
 		{"event", "m1." + fuzzJID, "", "", enc(&proto.StateEvent{JID: fuzzJID, ID: "m1", Key: "k", State: proto.StateResult{ID: "a", Name: "a"}})},
 		{"event", "m1.20261122080000000002", "", "", enc(&proto.StateEvent{JID: "20261122080000000002", ID: "m1"})},
-		{"return", "m1." + fuzzJID, "_INBOX.m1.r1", "", ret},
-		{"return", "m1." + fuzzJID, "_INBOX.m1.r2", "0/2", ret[:len(ret)/2]},
-		{"return", "m1." + fuzzJID, "_INBOX.m1.r2", "1/2", ret[len(ret)/2:]},
-		{"return", "m1." + fuzzJID, "_INBOX.m1.r3", "0/4096", ret},
-		{"return", "m1." + startJID, "_INBOX.m1.r4", "", enc(&proto.Return{JID: startJID, ID: "m1", Fun: "state.highstate", Startup: true})},
+		{"return", "m1." + fuzzJID, "brine.to.m1.in.r1", "", ret},
+		{"return", "m1." + fuzzJID, "brine.to.m1.in.r2", "0/2", ret[:len(ret)/2]},
+		{"return", "m1." + fuzzJID, "brine.to.m1.in.r2", "1/2", ret[len(ret)/2:]},
+		{"return", "m1." + fuzzJID, "brine.to.m1.in.r3", "0/4096", ret},
+		{"return", "m1." + startJID, "brine.to.m1.in.r4", "", enc(&proto.Return{JID: startJID, ID: "m1", Fun: "state.highstate", Startup: true})},
 		{"return", "m1." + fuzzJID, "brine.cache.ret.m1." + fuzzJID, "", ret},
-		{"return", "m1." + fuzzJID, "_INBOX.m2.r1", "", ret},
+		{"return", "m1." + fuzzJID, "brine.to.m2.in.r1", "", ret},
 		{"grains", "m1", "", "", enc(&proto.Grains{ID: "m2", Grains: map[string]any{"os": "Debian", "l": []any{1, "x", map[string]any{"k": "v"}}}})},
 		{"grains", "m1", "", "", enc(&proto.Grains{ID: "m1", Grains: map[string]any{"os": "x\n  secret: y"}})},
 		{"grains", "m3", "", "", []byte(`{"v":1,"grains":{"a":{"b":{"c":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}}}`)},
@@ -368,26 +370,26 @@ func FuzzMinionHandlers(f *testing.F) {
 		{"key_request", imPub, "", "", keyRequest(imp, "m1", now)},
 		{"key_request", m1pub, "", "", keyRequest(m1kp, "m1", now)},
 		{"key_request", m1pub, "", "", keyRequest(imp, "m1", now)},
-		{"hello", "m1", "_INBOX.m1.h", "", enc(&proto.Hello{ID: "m1"})},
+		{"hello", "m1", "brine.to.m1.in.h", "", enc(&proto.Hello{ID: "m1"})},
 		{"hello", "m1", "_INBOX_op.h", "", nil},
-		{"hello", "m1", "brine.job.m1", "", nil},
-		{"hello", "m1", "_INBOX.m1.>", "", nil},
-		{"file", "m1", "_INBOX.m1.f", "", enc(&proto.FileRequest{Path: "top.sls"})},
-		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "../secret"})},
-		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "escape"})},
-		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "/etc/passwd", Env: "base"})},
-		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "", List: true})},
-		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Path: "..", List: true})},
-		{"file", "m2", "_INBOX.m2.f", "", enc(&proto.FileRequest{Env: "../x", Symlinks: true})},
-		{"chunk", "m1", "_INBOX.m1.c", "", enc(&proto.ChunkRequest{SHA256: topSHA})},
-		{"chunk", "m1", "_INBOX.m1.c", "", enc(&proto.ChunkRequest{SHA256: secretSHA})},
-		{"chunk", "m1", "_INBOX.m1.c", "", enc(&proto.ChunkRequest{SHA256: topSHA, Index: -1})},
-		{"pillar", "m1", "_INBOX.m1.p", "", enc(&proto.PillarRequest{ID: "m1"})},
-		{"pillar", "m2", "_INBOX.m2.p", "", enc(&proto.PillarRequest{ID: "m1"})},
-		{"pillar", "m1", "_INBOX.m2.p", "", enc(&proto.PillarRequest{ID: "m1"})},
-		{"send", "m1", "_INBOX.m1.s", "", enc(&proto.MinionEvent{Tag: "deploy/done", Data: []byte(`{"id":"m2"}`)})},
-		{"send", "m2", "_INBOX.m2.s", "", enc(&proto.MinionEvent{Tag: "salt/key", Data: []byte(`[1,2`)})},
-		{"send", "m2", "_INBOX.m1.s", "", enc(&proto.MinionEvent{Tag: "../x y"})},
+		{"hello", "m1", "brine.to.m1.job", "", nil},
+		{"hello", "m1", "brine.to.m1.in.>", "", nil},
+		{"file", "m1", "brine.to.m1.in.f", "", enc(&proto.FileRequest{Path: "top.sls"})},
+		{"file", "m2", "brine.to.m2.in.f", "", enc(&proto.FileRequest{Path: "../secret"})},
+		{"file", "m2", "brine.to.m2.in.f", "", enc(&proto.FileRequest{Path: "escape"})},
+		{"file", "m2", "brine.to.m2.in.f", "", enc(&proto.FileRequest{Path: "/etc/passwd", Env: "base"})},
+		{"file", "m2", "brine.to.m2.in.f", "", enc(&proto.FileRequest{Path: "", List: true})},
+		{"file", "m2", "brine.to.m2.in.f", "", enc(&proto.FileRequest{Path: "..", List: true})},
+		{"file", "m2", "brine.to.m2.in.f", "", enc(&proto.FileRequest{Env: "../x", Symlinks: true})},
+		{"chunk", "m1", "brine.to.m1.in.c", "", enc(&proto.ChunkRequest{SHA256: topSHA})},
+		{"chunk", "m1", "brine.to.m1.in.c", "", enc(&proto.ChunkRequest{SHA256: secretSHA})},
+		{"chunk", "m1", "brine.to.m1.in.c", "", enc(&proto.ChunkRequest{SHA256: topSHA, Index: -1})},
+		{"pillar", "m1", "brine.to.m1.in.p", "", enc(&proto.PillarRequest{ID: "m1"})},
+		{"pillar", "m2", "brine.to.m2.in.p", "", enc(&proto.PillarRequest{ID: "m1"})},
+		{"pillar", "m1", "brine.to.m2.in.p", "", enc(&proto.PillarRequest{ID: "m1"})},
+		{"send", "m1", "brine.to.m1.in.s", "", enc(&proto.MinionEvent{Tag: "deploy/done", Data: []byte(`{"id":"m2"}`)})},
+		{"send", "m2", "brine.to.m2.in.s", "", enc(&proto.MinionEvent{Tag: "salt/key", Data: []byte(`[1,2`)})},
+		{"send", "m2", "brine.to.m1.in.s", "", enc(&proto.MinionEvent{Tag: "../x y"})},
 	}
 	for _, s := range seeds {
 		k, ok := index[s.h]
@@ -401,11 +403,20 @@ func FuzzMinionHandlers(f *testing.F) {
 	iter := 0
 	f.Fuzz(func(t *testing.T, which uint8, tail, reply, part string, data []byte) {
 		h := hs[int(which)%len(hs)]
+		// The tail is the minion's token, then the job id for a
+		// job's subject.
 		subj := h.base + "." + tail
+		if h.name != "key_request" {
+			tok, rest, _ := strings.Cut(tail, ".")
+			subj = "brine.m." + tok + "." + h.base
+			if rest != "" {
+				subj += "." + rest
+			}
+		}
 		// Only what the server would deliver on the handler's
-		// subscription: a literal subject, one token or more.
+		// subscription: a literal subject of the wildcard's tokens.
 		if !server.IsValidPublishSubject(subj) || strings.ContainsAny(subj, " \t\r\n") ||
-			(!h.multi && strings.Contains(tail, ".")) {
+			strings.Count(tail, ".") != map[bool]int{false: 0, true: 1}[h.multi] {
 			return
 		}
 		msg := &nats.Msg{Subject: subj, Reply: reply, Data: data}
@@ -428,7 +439,7 @@ func FuzzMinionHandlers(f *testing.F) {
 		}
 		for _, out := range seen {
 			s := out.Subject
-			if out.Reply == "" && s != proto.SubjBus && s != proto.SubjBusRO && !strings.HasPrefix(s, "_INBOX.") && !strings.HasPrefix(s, proto.OperatorInbox+".") &&
+			if out.Reply == "" && s != proto.SubjBus && s != proto.SubjBusRO && !proto.IsMinionInbox(s) && !strings.HasPrefix(s, "_INBOX.") && !strings.HasPrefix(s, proto.OperatorInbox+".") &&
 				!strings.HasPrefix(s, "$JS.") && !strings.HasPrefix(s, "$KV.") && !strings.HasPrefix(s, "$SYS.") {
 				t.Fatalf("%s on %s (reply %q): the master published on %q, outside every inbox: %.200q", h.name, subj, reply, s, out.Data)
 			}
@@ -452,6 +463,8 @@ func FuzzMinionHandlers(f *testing.F) {
 				}
 			case s == proto.SubjBus || s == proto.SubjBusRO:
 				checkBusEvent(t, h.name, subj, id, out.Data)
+			case proto.IsMinionInbox(s):
+				// An answer: checked below.
 			case strings.HasPrefix(s, "brine."):
 				t.Fatalf("%s on %s: the master published on %q: %.200q", h.name, subj, s, out.Data)
 			}

@@ -58,7 +58,7 @@ func TestSignerSignsAsTheKeyPair(t *testing.T) {
 func TestSendJobInGroups(t *testing.T) {
 	m := startMaster(t, t.TempDir())
 	op := operator(t, m)
-	sub, err := op.SubscribeSync("brine.job.>")
+	sub, err := op.SubscribeSync("brine.to.*.job")
 	if err != nil {
 		t.Fatal(err)
 	}

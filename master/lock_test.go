@@ -106,17 +106,17 @@ func TestOnboardingViolationsAreDebug(t *testing.T) {
 		msg  string
 		want slog.Level
 	}{
-		{client("pending") + `Publish Violation - Subject "brine.hello.m1"`, slog.LevelDebug},
-		{client("pending:m1") + `Publish Violation - Subject "brine.hello.m1"`, slog.LevelDebug},
-		{client("pending:m1") + `Subscription Violation - Subject "_INBOX.m1.Zx1.*", SID 1`, slog.LevelDebug},
+		{client("pending") + `Publish Violation - Subject "brine.m.m1.hello"`, slog.LevelDebug},
+		{client("pending:m1") + `Publish Violation - Subject "brine.m.m1.hello"`, slog.LevelDebug},
+		{client("pending:m1") + `Subscription Violation - Subject "brine.to.m1.in.Zx1.*", SID 1`, slog.LevelDebug},
 		// A pending minion that tries more than its onboarding.
-		{client("pending:m1") + `Subscription Violation - Subject "brine.job.m1", SID 2`, slog.LevelWarn},
+		{client("pending:m1") + `Subscription Violation - Subject "brine.to.m1.job", SID 2`, slog.LevelWarn},
 		// An accepted minion out of its rights.
-		{client("m1") + `Publish Violation - Subject "brine.hello.m2"`, slog.LevelWarn},
-		{client("m1") + `Subscription Violation - Subject "_INBOX.m2.>", SID 3`, slog.LevelWarn},
+		{client("m1") + `Publish Violation - Subject "brine.m.m2.hello"`, slog.LevelWarn},
+		{client("m1") + `Subscription Violation - Subject "brine.to.m2.in.>", SID 3`, slog.LevelWarn},
 		{client("m1") + `Publish Violation - Subject "brine.auth.request"`, slog.LevelWarn},
 		// A client the line does not name.
-		{`127.0.0.1:50000 - cid:9 - Publish Violation - Subject "brine.hello.m1"`, slog.LevelWarn},
+		{`127.0.0.1:50000 - cid:9 - Publish Violation - Subject "brine.m.m1.hello"`, slog.LevelWarn},
 		{"Error listening on port: 0.0.0.0:4222", slog.LevelError},
 	}
 	for _, tt := range tests {

@@ -520,9 +520,9 @@ func (n *natsLog) errorLevel(msg string) slog.Level {
 func onboarding(op, subject string) bool {
 	switch op {
 	case "Publish":
-		return strings.HasPrefix(subject, "brine.hello.")
+		return proto.IsHello(subject)
 	case "Subscription":
-		return strings.HasPrefix(subject, "_INBOX.")
+		return proto.IsMinionInbox(subject)
 	}
 	return false
 }

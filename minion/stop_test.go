@@ -367,7 +367,7 @@ func TestNoAnswerIsTyped(t *testing.T) {
 		want bool
 	}{
 		{fmt.Errorf("pillar: %w", nats.ErrTimeout), true},
-		{fmt.Errorf("fetch salt://x: %w", fmt.Errorf("%w (brine.file.m1)", nats.ErrTimeout)), true},
+		{fmt.Errorf("fetch salt://x: %w", fmt.Errorf("%w (brine.m.m1.file)", nats.ErrTimeout)), true},
 		{nats.ErrNoResponders, true},
 		{fmt.Errorf("x: %w", nats.ErrConnectionClosed), true},
 		{context.DeadlineExceeded, true},

@@ -416,7 +416,7 @@ func (c *Client) Run(ctx context.Context, j Job, on func(Event)) (*Result, error
 	// One subscription for the job's acks, heartbeats, events and
 	// returns keeps each minion's messages in the order it sent them;
 	// no pending limit, so NATS never drops one here.
-	sub, err := c.nc.Subscribe("brine.*.*."+jid, q.push)
+	sub, err := c.nc.Subscribe(proto.JobWildcard(jid), q.push)
 	if err == nil {
 		err = sub.SetPendingLimits(-1, -1)
 	}
@@ -597,6 +597,12 @@ func (c *Client) handle(w *waiter, msg *nats.Msg) *Event {
 		var r proto.Return
 		if err == nil {
 			err = proto.Unmarshal(data, &r)
+		}
+		if err == nil && (r.ID != id || r.JID != res.JID) {
+			// Not this minion's return of this job: the master keeps
+			// no such return either (it refuses it), so neither does
+			// the command; the minion's own may follow.
+			return nil
 		}
 		if err != nil {
 			r = proto.Return{JID: res.JID, ID: id, Return: err.Error(), Retcode: 1}

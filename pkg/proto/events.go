@@ -32,10 +32,10 @@ const (
 // SubjMinionEvent is where a minion sends an event of its own
 // (`brine event send`, event.send). The master checks it and publishes
 // it on the bus under the minion's namespace (MinionTag).
-func SubjMinionEvent(id string) string { return "brine.send." + Token(id) }
+func SubjMinionEvent(id string) string { return FromMinion(id) + ".send" }
 
 // AllMinionEvents is the master's subscription to SubjMinionEvent.
-const AllMinionEvents = "brine.send.*"
+const AllMinionEvents = "brine.m.*.send"
 
 // MinionEvent is an event a minion sends. The master sets the id from
 // the subject (the server lets a minion publish only under its own),

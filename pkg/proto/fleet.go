@@ -9,10 +9,10 @@ import "time"
 // its own entry (MineUpdate, MineDelete, MineFlush) and reads others'
 // (MineGet), all in one request shape. The server lets a minion publish
 // only on its own.
-func SubjMine(id string) string { return "brine.mine." + Token(id) }
+func SubjMine(id string) string { return FromMinion(id) + ".mine" }
 
 // AllMine is the master's subscription to every minion's mine requests.
-const AllMine = "brine.mine.*"
+const AllMine = "brine.m.*.mine"
 
 // SubjDrift asks the master for the drift report (a read the read-only
 // operator may make too).

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -450,11 +451,12 @@ func FuzzParts(f *testing.F) {
 // alphabets.
 func FuzzSubjects(f *testing.F) {
 	for _, s := range []string{
-		"_INBOX.m1.abc", "_INBOX.m1.>", "_INBOX.m1.*", "_INBOX.m1", "_INBOX.m1.", "_INBOX.m1..x", "_INBOX.m1.a b",
-		"_INBOX.m1.a\tb", "_INBOX.m1.a\r\nPUB x", "_INBOX.m10.x", "_INBOX_op.x.y", "_INBOX_ro.x", "_INBOX_op.a*b",
-		"brine.ret.m1.20261122080000000000", "brine.cache.ret.m1.20261122080000000000", "brine.cache", "brine",
-		"brine.job.m1", "brine.auth.request.UABC", "", ".", "..", "_INBOX.m1.\f", "_INBOX.m1.\x00",
-		"_INBOX.m1." + strings.Repeat("a", 250),
+		"brine.to.m1.in.abc", "brine.to.m1.in.>", "brine.to.m1.in.*", "brine.to.m1.in", "brine.to.m1.in.",
+		"brine.to.m1.in..x", "brine.to.m1.in.a b", "brine.to.m1.in.a\tb", "brine.to.m1.in.a\r\nPUB x",
+		"brine.to.m10.in.x", "brine.to.m1.job", "_INBOX_op.x.y", "_INBOX_ro.x", "_INBOX_op.a*b",
+		"brine.m.m1.ret.20261122080000000000", "brine.cache.ret.m1.20261122080000000000", "brine.cache", "brine",
+		"brine.m.m1.hello", "brine.m.m1.ret.x.y", "brine.to._all.job", "brine.auth.request.UABC", "", ".", "..",
+		"brine.to.m1.in.\f", "brine.to.m1.in.\x00", "brine.to.m1.in." + strings.Repeat("a", 250),
 	} {
 		f.Add(s, "m1", "20261122080000000000")
 	}
@@ -462,9 +464,9 @@ func FuzzSubjects(f *testing.F) {
 	f.Add("x", "a.b", "1234567890123456789x")
 	f.Add("x", "-x", "٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩")
 	f.Add("x", strings.Repeat("a", 256), "")
-	f.Add("brine.ret.web1_2eexample_2eorg.12345678901234567890", "web1.example.org", "12345678901234567890")
-	f.Add("brine.ret.a_2E.12345678901234567890", "a_b", "12345678901234567890")
-	f.Add("brine.ret._41.12345678901234567890", "ü.x", "12345678901234567890")
+	f.Add("brine.m.web1_2eexample_2eorg.ret.12345678901234567890", "web1.example.org", "12345678901234567890")
+	f.Add("brine.m.a_2E.ret.12345678901234567890", "a_b", "12345678901234567890")
+	f.Add("brine.m._41.ret.12345678901234567890", "ü.x", "12345678901234567890")
 	f.Add("x", "a\n", "12345678901234567890\n")
 	f.Fuzz(func(t *testing.T, s, id, jid string) {
 		idOK := ValidID(id) == nil
@@ -503,12 +505,12 @@ func FuzzSubjects(f *testing.F) {
 				t.Fatalf("a subject helper returned %q for %q: more than one token", got, s)
 			}
 		}
-		if toks := strings.Split(s, "."); len(toks) == 4 && toks[0] == Prefix && toks[1] != "cache" {
+		if toks := strings.Split(s, "."); len(toks) == 5 && toks[0] == Prefix && toks[1] == "m" {
 			want, err := IDOfToken(toks[2])
 			if err != nil {
 				want = ""
 			}
-			if MinionOf(s) != want || JIDOf(s) != toks[3] || Kind(s) != toks[1] {
+			if MinionOf(s) != want || JIDOf(s) != toks[4] || Kind(s) != toks[3] {
 				t.Fatalf("MinionOf/JIDOf/Kind(%q) = %q, %q, %q", s, MinionOf(s), JIDOf(s), Kind(s))
 			}
 		}
@@ -545,21 +547,35 @@ func FuzzSubjects(f *testing.F) {
 		if !InInbox(InboxPrefix(id)+".x1", InboxPrefix(id)) {
 			t.Fatalf("InInbox refuses %q", InboxPrefix(id)+".x1")
 		}
+		// A minion's permissions are its own two roots and the
+		// broadcasts', and match no subject of another minion.
 		pub, sub := MinionPermissions(id)
 		for _, p := range append(pub, sub...) {
 			if !server.IsValidSubject(p) {
 				t.Fatalf("permission %q of id %q is no subject", p, id)
 			}
-			if strings.Contains(p, ">") && p != InboxPrefix(id)+".>" {
+			if p != FromMinion(id)+".>" && p != ToMinion(id)+".>" && p != ToAll+".>" {
 				t.Fatalf("permission %q of id %q is too wide", p, id)
 			}
+			if id == "m1" {
+				continue
+			}
+			for _, other := range []string{SubjJob("m1"), SubjKill("m1"), SubjReturn("m1", "20261122080000000000"),
+				SubjPillar("m1"), SubjHello("m1"), InboxPrefix("m1") + ".x", SubjMine("m1"), SubjMinionEvent("m1")} {
+				if server.SubjectMatchesFilter(other, p) {
+					t.Fatalf("permission %q of id %q matches m1's %q", p, id, other)
+				}
+			}
+		}
+		if slices.ContainsFunc(pub, func(p string) bool { return server.SubjectMatchesFilter(SubjJob(id), p) }) {
+			t.Fatalf("id %q may publish its own jobs", id)
 		}
 		if !jidOK {
 			return
 		}
 		for kind, subj := range map[string]string{"ack": SubjAck(id, jid), "hb": SubjHB(id, jid), "evt": SubjEvent(id, jid),
 			"ret": SubjReturn(id, jid)} {
-			cache := "brine.cache." + strings.TrimPrefix(subj, "brine.")
+			cache := "brine.cache." + kind + "." + Token(id) + "." + jid
 			for _, x := range []string{subj, cache} {
 				if MinionOf(x) != id || JIDOf(x) != jid || Kind(x) != kind || !server.IsValidPublishSubject(x) {
 					t.Fatalf("%q: MinionOf %q, JIDOf %q, Kind %q; want %q, %q, %q", x, MinionOf(x), JIDOf(x), Kind(x), id, jid, kind)

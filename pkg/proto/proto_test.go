@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -188,9 +189,19 @@ func TestKillWrongKind(t *testing.T) {
 
 func TestSubjects(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{SubjReturn("m1", "20261122080000000000"), "brine.ret.m1.20261122080000000000"},
-		{MinionOf("brine.ret.m1.123"), "m1"},
-		{Kind("brine.ret.m1.123"), "ret"},
+		{SubjReturn("m1", "20261122080000000000"), "brine.m.m1.ret.20261122080000000000"},
+		{MinionOf("brine.m.m1.ret.123"), "m1"},
+		{Kind("brine.m.m1.ret.123"), "ret"},
+		{JIDOf("brine.m.m1.ret.123"), "123"},
+		{MinionOf("brine.cache.ret.m1.123"), "m1"},
+		{Kind("brine.cache.ret.m1.123"), "ret"},
+		{MinionOf("brine.m.m1.hello"), "m1"},
+		{Kind("brine.m.m1.hello"), "hello"},
+		{JIDOf("brine.m.m1.hello"), ""},
+		{MinionOf("brine.m._all.job"), ""},
+		{Kind(CacheJob("20261122080000000000")), "job"},
+		{MinionOf(CacheJob("20261122080000000000")), ""},
+		{MinionOf("brine.m.m1.ret.123.x"), ""},
 		{NewJID(time.Date(2026, 11, 22, 8, 1, 2, 3456789, time.UTC)), "20261122080102003456"},
 	}
 	for _, tt := range tests {
@@ -229,9 +240,10 @@ func TestSubjects(t *testing.T) {
 		}
 	}
 	pub, sub := MinionPermissions("m1")
-	for _, s := range append(pub, sub...) {
-		if strings.Contains(s, ">") && !strings.HasPrefix(s, "_INBOX.m1.") {
-			t.Errorf("minion permission %q is too wide", s)
-		}
+	if want := []string{"brine.m.m1.>"}; !slices.Equal(pub, want) {
+		t.Errorf("m1 may publish %q; want %q", pub, want)
+	}
+	if want := []string{"brine.to.m1.>", "brine.to._all.>"}; !slices.Equal(sub, want) {
+		t.Errorf("m1 may subscribe %q; want %q", sub, want)
 	}
 }

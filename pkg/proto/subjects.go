@@ -10,16 +10,25 @@ import (
 const Prefix = "brine"
 
 // Subjects the minions use. <id> is the minion id, <jid> the job id.
+//
+// Every subject of one minion is rooted at it: what it publishes under
+// FromMinion (brine.m.<token>.>), what it receives under ToMinion
+// (brine.to.<token>.>, its inbox included). Its permissions are then
+// those two roots and the broadcasts' (ToAll): three entries the NATS
+// server matches in one short walk, whatever the job id in the subject.
 const (
 	// AllKeyRequests is where pending and rejected minions ask to be
 	// accepted, each on SubjKeyRequest of its own key.
 	AllKeyRequests = "brine.auth.request.*"
+	// ToAll roots what goes to every minion at once. "_all" is never a
+	// Token: "_" starts an escape of two hex digits.
+	ToAll = "brine.to._all"
 	// SubjJobAll carries jobs published to every minion at once; a minion
 	// runs one only when its id is in the job's Minions.
-	SubjJobAll = "brine.job._all"
+	SubjJobAll = ToAll + ".job"
 	// SubjTrustPush carries the trust chain (TrustPush) to every minion
 	// when it grows: a key added or retired.
-	SubjTrustPush = "brine.trust"
+	SubjTrustPush = ToAll + ".trust"
 )
 
 // Subjects the operator's command (and the read-only operator) use to ask
@@ -61,20 +70,44 @@ func ReadOnlySubjects() []string {
 	return out
 }
 
+// FromMinion is the root of every subject a minion publishes on:
+// brine.m.<token>. The server lets a minion publish under its own root
+// alone, so the token of such a subject is the id it logged in as.
+func FromMinion(id string) string { return "brine.m." + Token(id) }
+
+// ToMinion is the root of every subject a minion receives on:
+// brine.to.<token>. It may subscribe under its own root alone (and
+// ToAll).
+func ToMinion(id string) string { return "brine.to." + Token(id) }
+
 // Per-minion subjects. An id goes into a subject as its Token.
-func SubjJob(id string) string         { return "brine.job." + Token(id) }
-func SubjKill(id string) string        { return "brine.kill." + Token(id) }
-func SubjAck(id, jid string) string    { return "brine.ack." + Token(id) + "." + jid }
-func SubjHB(id, jid string) string     { return "brine.hb." + Token(id) + "." + jid }
-func SubjEvent(id, jid string) string  { return "brine.evt." + Token(id) + "." + jid }
-func SubjReturn(id, jid string) string { return "brine.ret." + Token(id) + "." + jid }
-func SubjGrains(id string) string      { return "brine.grains." + Token(id) }
-func SubjPresence(id string) string    { return "brine.presence." + Token(id) }
-func SubjHello(id string) string       { return "brine.hello." + Token(id) }
-func SubjPillar(id string) string      { return "brine.pillar." + Token(id) }
-func SubjFile(id string) string        { return "brine.file." + Token(id) }
-func SubjFileChunk(id string) string   { return "brine.chunk." + Token(id) }
-func InboxPrefix(id string) string     { return "_INBOX." + Token(id) }
+func SubjJob(id string) string         { return ToMinion(id) + ".job" }
+func SubjKill(id string) string        { return ToMinion(id) + ".kill" }
+func SubjAck(id, jid string) string    { return FromMinion(id) + ".ack." + jid }
+func SubjHB(id, jid string) string     { return FromMinion(id) + ".hb." + jid }
+func SubjEvent(id, jid string) string  { return FromMinion(id) + ".evt." + jid }
+func SubjReturn(id, jid string) string { return FromMinion(id) + ".ret." + jid }
+func SubjGrains(id string) string      { return FromMinion(id) + ".grains" }
+func SubjPresence(id string) string    { return FromMinion(id) + ".presence" }
+func SubjHello(id string) string       { return FromMinion(id) + ".hello" }
+func SubjPillar(id string) string      { return FromMinion(id) + ".pillar" }
+func SubjFile(id string) string        { return FromMinion(id) + ".file" }
+func SubjFileChunk(id string) string   { return FromMinion(id) + ".chunk" }
+
+// InboxPrefix is a minion's inbox: the answers to its requests come
+// under it, and the master answers nowhere else (InInbox).
+func InboxPrefix(id string) string { return ToMinion(id) + ".in" }
+
+// IsHello and IsMinionInbox tell a minion's hello and a subscription to
+// a minion's inbox: what every minion is denied before its key is
+// accepted.
+func IsHello(subject string) bool {
+	return strings.HasPrefix(subject, "brine.m.") && strings.HasSuffix(subject, ".hello") && strings.Count(subject, ".") == 3
+}
+func IsMinionInbox(subject string) bool {
+	return strings.HasPrefix(subject, "brine.to.") && strings.Count(subject, ".") >= 3 &&
+		strings.Split(subject, ".")[3] == "in"
+}
 
 // SubjKeyRequest is where the holder of one nkey asks for it to be
 // accepted. It is the only subject a pending or rejected minion may
@@ -125,16 +158,16 @@ func CacheSubjects(jid string) []string {
 
 // Wildcards the master and the operator subscribe to.
 const (
-	AllAcks      = "brine.ack.>"
-	AllHBs       = "brine.hb.>"
-	AllEvents    = "brine.evt.>"
-	AllReturns   = "brine.ret.>"
-	AllGrains    = "brine.grains.*"
-	AllPresence  = "brine.presence.*"
-	AllHello     = "brine.hello.*"
-	AllPillar    = "brine.pillar.*"
-	AllFile      = "brine.file.*"
-	AllFileChunk = "brine.chunk.*"
+	AllAcks      = "brine.m.*.ack.*"
+	AllHBs       = "brine.m.*.hb.*"
+	AllEvents    = "brine.m.*.evt.*"
+	AllReturns   = "brine.m.*.ret.*"
+	AllGrains    = "brine.m.*.grains"
+	AllPresence  = "brine.m.*.presence"
+	AllHello     = "brine.m.*.hello"
+	AllPillar    = "brine.m.*.pillar"
+	AllFile      = "brine.m.*.file"
+	AllFileChunk = "brine.m.*.chunk"
 	AllCache     = "brine.cache.>"
 	AllCacheJobs = "brine.cache.job.*"
 )
@@ -142,21 +175,46 @@ const (
 // JobSubjects lists the subjects of one job's acks, heartbeats, events
 // and returns from every minion, for the operator to watch.
 func JobSubjects(jid string) []string {
-	return []string{"brine.ack.*." + jid, "brine.hb.*." + jid, "brine.evt.*." + jid, "brine.ret.*." + jid}
+	return []string{"brine.m.*.ack." + jid, "brine.m.*.hb." + jid, "brine.m.*.evt." + jid, "brine.m.*.ret." + jid}
+}
+
+// JobWildcard is one subscription to everything every minion sends of
+// one job (its acks, heartbeats, events and returns, and whatever else
+// a minion publishes under its root with the job id last: Kind tells).
+func JobWildcard(jid string) string { return "brine.m.*.*." + jid }
+
+// splitMinion cuts a per-minion subject into its id token, kind and
+// job id: "brine.m.<tok>.<kind>[.<jid>]", "brine.to.<tok>.<kind>" or
+// the job cache's "brine.cache.<kind>.<tok>.<jid>". ok is false for any
+// other shape.
+func splitMinion(subject string) (tok, kind, jid string, ok bool) {
+	parts := strings.Split(subject, ".")
+	if len(parts) < 4 || parts[0] != Prefix {
+		return "", "", "", false
+	}
+	switch {
+	case (parts[1] == "m" || parts[1] == "to") && len(parts) == 4:
+		return parts[2], parts[3], "", true
+	case parts[1] == "m" && len(parts) == 5:
+		return parts[2], parts[3], parts[4], true
+	case parts[1] == "cache" && len(parts) == 5:
+		return parts[3], parts[2], parts[4], true
+	case parts[1] == "cache" && len(parts) == 4:
+		// A job's record: brine.cache.job.<jid>, of no minion.
+		return "", parts[2], "", true
+	}
+	return "", "", "", false
 }
 
 // MinionOf returns the minion id in a per-minion subject
-// ("brine.ret.web1.2026…" gives "web1"; "brine.cache.ret.web1.2026…"
+// ("brine.m.web1.ret.2026…" gives "web1"; "brine.cache.ret.web1.2026…"
 // too), or "" when the subject holds no valid id token.
 func MinionOf(subject string) string {
-	parts := strings.Split(subject, ".")
-	if len(parts) > 1 && parts[1] == "cache" {
-		parts = parts[1:]
-	}
-	if len(parts) < 3 {
+	tok, _, _, ok := splitMinion(subject)
+	if !ok {
 		return ""
 	}
-	id, err := IDOfToken(parts[2])
+	id, err := IDOfToken(tok)
 	if err != nil {
 		return ""
 	}
@@ -166,56 +224,23 @@ func MinionOf(subject string) string {
 // JIDOf returns the job id of a per-job subject (its last token, when it
 // is one of a job's subjects), or "".
 func JIDOf(subject string) string {
-	parts := strings.Split(subject, ".")
-	if len(parts) > 1 && parts[1] == "cache" {
-		parts = parts[1:]
-	}
-	if len(parts) != 4 {
-		return ""
-	}
-	return parts[3]
+	_, _, jid, _ := splitMinion(subject)
+	return jid
 }
 
-// Kind returns the kind of a subject: "ret", "ack", "hb", "evt"... (the
-// token after "brine", or after "brine.cache" in the job cache).
+// Kind returns the kind of a per-minion subject: "ret", "ack", "hb",
+// "evt", "grains"... (in the job cache too), or "".
 func Kind(subject string) string {
-	parts := strings.Split(subject, ".")
-	if len(parts) > 2 && parts[1] == "cache" {
-		return parts[2]
-	}
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[1]
+	_, kind, _, _ := splitMinion(subject)
+	return kind
 }
 
 // MinionPermissions are the subjects an accepted minion may publish to and
-// subscribe to. The server enforces them, so a minion cannot publish a
-// job, publish as another minion, or read another's replies or pillar.
+// subscribe to: its own two roots and the broadcasts. The server enforces
+// them, so a minion cannot publish a job, publish as another minion, or
+// read another's replies or pillar.
 func MinionPermissions(id string) (pub, sub []string) {
-	tok := Token(id)
-	pub = []string{
-		"brine.ack." + tok + ".*",
-		"brine.hb." + tok + ".*",
-		"brine.evt." + tok + ".*",
-		"brine.ret." + tok + ".*",
-		SubjGrains(id),
-		SubjPresence(id),
-		SubjHello(id),
-		SubjPillar(id),
-		SubjFile(id),
-		SubjFileChunk(id),
-		SubjMinionEvent(id),
-		SubjMine(id),
-	}
-	sub = []string{
-		SubjJob(id),
-		SubjJobAll,
-		SubjTrustPush,
-		SubjKill(id),
-		InboxPrefix(id) + ".>",
-	}
-	return pub, sub
+	return []string{FromMinion(id) + ".>"}, []string{ToMinion(id) + ".>", ToAll + ".>"}
 }
 
 var jidRE = regexp.MustCompile(`^[0-9]{20}$`)

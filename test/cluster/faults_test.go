@@ -406,7 +406,7 @@ func watchAcks(t *testing.T, c *harness.ClusterEnv) *ackLog {
 		nodes := []int{i}
 		a.n = append(a.n, map[string]int{})
 		nc := operator(t, c, nodes)
-		if _, err := nc.Subscribe("brine.ack.>", func(msg *nats.Msg) {
+		if _, err := nc.Subscribe(proto.AllAcks, func(msg *nats.Msg) {
 			a.mu.Lock()
 			a.n[i][proto.MinionOf(msg.Subject)+"/"+proto.JIDOf(msg.Subject)]++
 			a.mu.Unlock()
@@ -451,7 +451,7 @@ type jobLog struct {
 
 func watchJobs(t *testing.T, c *harness.ClusterEnv) *jobLog {
 	j := &jobLog{nc: operator(t, c, []int{0, 1})}
-	if _, err := j.nc.Subscribe("brine.job.>", func(msg *nats.Msg) {
+	if _, err := j.nc.Subscribe("brine.to.*.job", func(msg *nats.Msg) {
 		j.mu.Lock()
 		j.msgs = append(j.msgs, msg.Data)
 		j.mu.Unlock()

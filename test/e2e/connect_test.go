@@ -130,10 +130,10 @@ func TestOnboardingLeavesNoErrorInMasterLog(t *testing.T) {
 	// An accepted minion out of its rights is still logged, as a warning.
 	kp := readSeed(t, filepath.Join(e.Dir, "m1", "state", "minion.nk"))
 	nc, errs := minionConn(t, e, "m1", kp)
-	_, _ = nc.Subscribe("brine.job.m2", func(*nats.Msg) {})
+	_, _ = nc.Subscribe("brine.to.m2.job", func(*nats.Msg) {})
 	_ = nc.Flush()
-	expectViolation(t, errs, `Subscription to "brine.job.m2"`)
-	e.Master.WaitLog(`level=WARN msg=".*Subscription Violation - Subject \\"brine.job.m2\\"`, 1, 10*time.Second)
+	expectViolation(t, errs, `Subscription to "brine.to.m2.job"`)
+	e.Master.WaitLog(`level=WARN msg=".*Subscription Violation - Subject \\"brine.to.m2.job\\"`, 1, 10*time.Second)
 
 	out, _, code := runBrine(t, "minion", "--check", "-c", filepath.Join(e.Dir, "m1"))
 	if code != 0 || !regexp.MustCompile(`(?m)^OK\s+accepted\s+accepted`).MatchString(out) {

@@ -223,7 +223,7 @@ func minionConn(t *testing.T, e *env, id string, kp nkeys.KeyPair) (*nats.Conn, 
 	pub, _ := kp.PublicKey()
 	errs := make(chan error, 64)
 	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, kp.Sign),
-		nats.CustomInboxPrefix("_INBOX."+id), nats.Name(id),
+		nats.CustomInboxPrefix(proto.InboxPrefix(id)), nats.Name(id),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
 	if err != nil {
 		t.Fatal(err)
@@ -275,23 +275,23 @@ func TestPermissionsEnforcedByServer(t *testing.T) {
 	_ = nc.Publish(proto.SubjJob("m2"), []byte(`{"v":1}`))
 	_ = nc.Publish(proto.SubjJobAll, []byte(`{"v":1}`))
 	_ = nc.Flush()
-	expectViolation(t, errs, `Publish to "brine.job.m2"`)
-	expectViolation(t, errs, `Publish to "brine.job._all"`)
+	expectViolation(t, errs, `Publish to "brine.to.m2.job"`)
+	expectViolation(t, errs, `Publish to "brine.to._all.job"`)
 
 	// Read another minion's pillar: ask as m2, or listen to m2's inbox.
 	b, _ := proto.Marshal(&proto.PillarRequest{ID: "m2"})
 	_ = nc.Publish(proto.SubjPillar("m2"), b)
-	_, _ = nc.Subscribe("_INBOX.m2.>", func(*nats.Msg) {})
+	_, _ = nc.Subscribe(proto.InboxPrefix("m2")+".>", func(*nats.Msg) {})
 	_ = nc.Flush()
-	expectViolation(t, errs, `Publish to "brine.pillar.m2"`)
-	expectViolation(t, errs, `Subscription to "_INBOX.m2.>"`)
+	expectViolation(t, errs, `Publish to "brine.m.m2.pillar"`)
+	expectViolation(t, errs, `Subscription to "brine.to.m2.in.>"`)
 
 	// Publish as another minion, or read its returns.
 	_ = nc.Publish(proto.SubjReturn("m2", proto.NewJID(time.Now())), []byte(`{"v":1}`))
-	_, _ = nc.Subscribe("brine.ret.>", func(*nats.Msg) {})
+	_, _ = nc.Subscribe(proto.AllReturns, func(*nats.Msg) {})
 	_ = nc.Flush()
-	expectViolation(t, errs, `Publish to "brine.ret.m2.`)
-	expectViolation(t, errs, `Subscription to "brine.ret.>"`)
+	expectViolation(t, errs, `Publish to "brine.m.m2.ret.`)
+	expectViolation(t, errs, `Subscription to "brine.m.*.ret.*"`)
 
 	// Its own pillar it gets, and only its own.
 	b, _ = proto.Marshal(&proto.PillarRequest{ID: "m1"})
@@ -330,9 +330,9 @@ func TestUnacceptedKeyGetsNothing(t *testing.T) {
 	_ = nc.Publish(proto.SubjPillar("m9"), []byte(`{"v":1}`))
 	_ = nc.Publish(proto.SubjFile("m9"), []byte(`{"v":1}`))
 	_ = nc.Flush()
-	expectViolation(t, errs, `Subscription to "brine.job.m9"`)
-	expectViolation(t, errs, `Publish to "brine.pillar.m9"`)
-	expectViolation(t, errs, `Publish to "brine.file.m9"`)
+	expectViolation(t, errs, `Subscription to "brine.to.m9.job"`)
+	expectViolation(t, errs, `Publish to "brine.m.m9.pillar"`)
+	expectViolation(t, errs, `Publish to "brine.m.m9.file"`)
 	// An unknown key with a forged signature is not let in at all.
 	other, _ := nkeys.CreateUser()
 	pub, _ := kp.PublicKey()
@@ -353,7 +353,7 @@ func TestReplayedJobRefused(t *testing.T) {
 	}
 	defer nc.Close()
 	jobs, _ := nc.SubscribeSync(proto.SubjJob("m1"))
-	acks, _ := nc.SubscribeSync("brine.ack.m1.*")
+	acks, _ := nc.SubscribeSync(proto.SubjAck("m1", "*"))
 	_ = nc.Flush()
 	if out, _, code := e.Brine("m1", "test.ping"); code != 0 {
 		t.Fatalf("test.ping: exit %d\n%s", code, out)

@@ -24,8 +24,8 @@ func TestAnswersOnlyInsideTheAskersInbox(t *testing.T) {
 	jid := proto.NewJID(time.Now())
 	targets := []string{
 		"$KV.brine_keys.m1", "$KV.brine_grains.m1", "$KV.brine_presence.ghost",
-		"brine.cache.ret.m1." + jid, "brine.cache.job." + jid, "brine.kill.m1", "brine.job.m1",
-		"brine.ret.m1." + jid, "_INBOX.m1.x", "_INBOX_op.x", "$JS.API.STREAM.PURGE.BRINE_JOBS",
+		"brine.cache.ret.m1." + jid, "brine.cache.job." + jid, proto.SubjKill("m1"), proto.SubjJob("m1"),
+		proto.SubjReturn("m1", jid), proto.InboxPrefix("m1") + ".x", "_INBOX_op.x", "$JS.API.STREAM.PURGE.BRINE_JOBS",
 	}
 	// A spy with the operator's rights sees everything that lands on
 	// the targets while the attack goes on.
