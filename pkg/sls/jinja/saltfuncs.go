@@ -368,6 +368,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"test.ping":  func([]any, map[string]any) (any, error) { return true, nil },
 	}
 	hostFuncs(c, m)
+	moreFuncs(c, m)
 	matchFuncs(c, m)
 	randomFuncs(c, m)
 	configFuncs(c, m)
