@@ -98,7 +98,7 @@ func TestMetricsAfterJobsAndARefusal(t *testing.T) {
 	for _, w := range []want{
 		{"brine_master_refusals_total", metrics.L("kind", "key_request"), 1},
 		{"brine_master_pillar_render_seconds", metrics.L("result", "ok"), 1},
-		{"brine_master_file_requests_total", metrics.L("kind", "stat"), 1},
+		{"brine_master_file_requests_total", metrics.L("kind", "manifest"), 1},
 		{"brine_master_nats_server_connections", nil, 3},
 		{"brine_master_jetstream_streams", nil, 1},
 		{"brine_master_job_cache_messages", nil, 1},
