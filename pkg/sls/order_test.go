@@ -2,11 +2,13 @@ package sls
 
 import (
 	"context"
+	"encoding/json"
 	"github.com/brine-cm/brine/pkg/odict"
 	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"gopkg.in/yaml.v3"
 )
 
 // Pillar in file order (an odict.Map): states declared in a loop over
@@ -80,5 +82,46 @@ conf:
 				t.Errorf("shared=%v: %s renders %q, want %q", tc.shared, ch.ID, out, tc.conf)
 			}
 		}
+	}
+}
+
+// state.show_sls, show_highstate and show_lowstate show the dicts given
+// as arguments in the order the SLS wrote them, as Salt's OrderedDicts
+// print; a dict a template built keeps its order too.
+func TestShowArgsKeepOrder(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"app.sls": "app:\n  cmd.run:\n    - name: run\n    - env:\n        ZED: 1\n        ALPHA: {y: 1, x: 2}\n        MU: 3\n" +
+			"    - context: {{ {'zeta': 1, 'alpha': 2} }}\n",
+	})
+	ctx := context.Background()
+	high, err := c.ShowSLS(ctx, []Ref{{Name: "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(high)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"app":{"cmd":[{"name":"run"},{"env":{"ZED":1,"ALPHA":{"y":1,"x":2},"MU":3}},{"context":{"zeta":1,"alpha":2}},"run",{"order":10000}],"__sls__":"app","__env__":"base"}}`
+	if string(got) != want {
+		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
+	}
+	y, err := yaml.Marshal(high)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(y), "ZED: 1\n            ALPHA:\n                y: 1\n                x: 2\n            MU: 3\n") {
+		t.Errorf("show_sls as YAML loses the order:\n%s", y)
+	}
+	chunks, err := high.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	low, err := json.Marshal(Lowstate(chunks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(low), `"context":{"zeta":1,"alpha":2},"env":{"ZED":1,"ALPHA":{"y":1,"x":2},"MU":3}`) {
+		t.Errorf("show_lowstate = %s; want the argument dicts in SLS order", low)
 	}
 }
