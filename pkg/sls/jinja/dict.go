@@ -107,9 +107,6 @@ func sameValue(c, e any) bool {
 	return true
 }
 
-// copyDict is a shallow copy that keeps the OrderedDict mark.
-func copyDict(d *odict.Map) *odict.Map { return d.Clone() }
-
 // dictKeys lists a dict's keys as template values.
 func dictKeys(d *odict.Map) []any {
 	out := make([]any, 0, d.Len())

@@ -14,10 +14,6 @@ type env struct {
 	ctx  *pongo2.ExecutionContext
 	rs   *renderState
 	file string
-	// kwOrder is the order of the keyword arguments of the call whose
-	// arguments were evaluated last (evalArgs): kwargs are a Go map, and
-	// dict(b=1, a=2) keeps b before a, as Python does.
-	kwOrder []string
 }
 
 // kwKeys returns kw's keys in the order they were written when kw is
@@ -25,8 +21,8 @@ type env struct {
 func (e *env) kwKeys(kw map[string]any) []string {
 	out := make([]string, 0, len(kw))
 	seen := make(map[string]bool, len(kw))
-	if e != nil {
-		for _, k := range e.kwOrder {
+	if e != nil && e.rs != nil {
+		for _, k := range e.rs.kwOrder {
 			if _, ok := kw[k]; ok && !seen[k] {
 				seen[k] = true
 				out = append(out, k)
@@ -502,7 +498,7 @@ func (e *env) evalArgs(args []node, kwargs []kwarg, star, dstar node) ([]any, ma
 			order = append(order, k)
 		}
 	}
-	e.kwOrder = order
+	e.rs.kwOrder = order
 	return pos, kw, nil
 }
 

@@ -100,8 +100,13 @@ type panicError struct{ v any }
 func (p panicError) Error() string { return fmt.Sprintf("internal error: %v", p.v) }
 
 type renderState struct {
-	vars    map[string]any
-	loader  Loader
+	vars   map[string]any
+	loader Loader
+	// kwOrder is the order of the keyword arguments of the call whose
+	// arguments were evaluated last (evalArgs), read by the callee
+	// before it evaluates anything: kwargs are a Go map, and
+	// dict(b=1, a=2) keeps b before a, as Python does.
+	kwOrder []string
 	depth   int
 	steps   int
 	written int
