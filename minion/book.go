@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -210,11 +211,10 @@ func (b *book) write(l bookLine) error {
 	if b == nil {
 		return fmt.Errorf("job book: %w", os.ErrClosed)
 	}
-	line, err := json.Marshal(l)
+	line, err := appendLine(make([]byte, 0, 192), l)
 	if err != nil {
 		return fmt.Errorf("job book: %w", err)
 	}
-	line = append(line, '\n')
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.f == nil {
@@ -261,4 +261,56 @@ func (b *book) close() {
 		_ = b.f.Close()
 		b.f = nil
 	}
+}
+
+// appendLine appends l and a newline to b: by hand for the lines of most
+// jobs (a job's nonce and entry with no arguments, a job crossed out),
+// which every job pays for; json.Marshal for the rest.
+func appendLine(b []byte, l bookLine) ([]byte, error) {
+	e := l.Run
+	if !plain(l.Nonce) || !plain(l.Done) || (e != nil && (!plain(e.JID) || !plain(e.Fun) || len(e.Args) > 0 ||
+		e.Schedule != "" || len(e.Kwargs) > 0)) {
+		line, err := json.Marshal(l)
+		return append(append(b, line...), '\n'), err
+	}
+	b = append(b, '{')
+	sep := func() {
+		if len(b) > 1 && b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+	}
+	if l.Nonce != "" {
+		b = append(append(append(b, `"n":"`...), l.Nonce...), '"')
+	}
+	if l.Expiry != 0 {
+		sep()
+		b = strconv.AppendInt(append(b, `"x":`...), l.Expiry, 10)
+	}
+	if e != nil {
+		sep()
+		b = append(append(append(b, `"run":{"jid":"`...), e.JID...), `","fun":"`...)
+		b = append(append(b, e.Fun...), `","start":"`...)
+		b = append(e.Start.AppendFormat(b, time.RFC3339Nano), '"')
+		if e.Startup {
+			b = append(b, `,"startup":true`...)
+		}
+		b = append(b, '}')
+	}
+	if l.Done != "" {
+		sep()
+		b = append(append(append(b, `"done":"`...), l.Done...), '"')
+	}
+	return append(b, '}', '\n'), nil
+}
+
+// plain reports whether s needs no escaping in JSON (a jid, a nonce, a
+// function's name).
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

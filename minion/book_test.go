@@ -191,3 +191,34 @@ func TestJittered(t *testing.T) {
 		t.Errorf("%d distinct waits of 400; want them spread", len(seen))
 	}
 }
+
+// The lines the book writes by hand read back as json.Marshal's would.
+func TestBookLineEncoding(t *testing.T) {
+	now := time.Now().UTC()
+	for _, l := range []bookLine{
+		{Nonce: "0123abcd", Expiry: now.UnixNano(), Run: &journalEntry{JID: "20261206083000123456", Fun: "test.ping", Start: now}},
+		{Nonce: "0123abcd", Expiry: now.UnixNano()},
+		{Done: "20261206083000123456"},
+		{Run: &journalEntry{JID: "20261206083000123456", Fun: "state.highstate", Start: now, Startup: true}},
+		{Run: &journalEntry{JID: "20261206083000123456", Fun: "cmd.run", Args: []any{"echo \"hi\"\n"}, Start: now}},
+		{Run: &journalEntry{JID: "20261206083000123456", Fun: "state.apply", Start: now, Schedule: "nightly", Kwargs: map[string]any{"test": true}}},
+		{Nonce: `we"ird`, Expiry: 1, Run: &journalEntry{JID: "j\u2028", Fun: "f<>", Start: now}},
+	} {
+		b, err := appendLine(nil, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) == 0 || b[len(b)-1] != '\n' || strings.Count(string(b), "\n") != 1 {
+			t.Fatalf("line %q: want one line", b)
+		}
+		var got bookLine
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("line %q: %v", b, err)
+		}
+		want, _ := json.Marshal(l)
+		again, _ := json.Marshal(got)
+		if string(want) != string(again) {
+			t.Errorf("line %q reads back as\n%s; want\n%s", b, again, want)
+		}
+	}
+}

@@ -34,7 +34,8 @@ type journalEntry struct {
 // master signed has its nonce in the same line (see book.go).
 func (m *Minion) journalStart(job *proto.Job, o origin) {
 	var l bookLine
-	if proto.ValidJID(job.JID) == nil {
+	// A jid that is not one (readBook checks) is read back as no job.
+	if job.JID != "" {
 		e := journalEntry{JID: job.JID, Fun: job.Fun, Args: job.Args, Start: time.Now().UTC(), Startup: o.startup}
 		if o.schedule != "" {
 			e.Schedule, e.Kwargs = o.schedule, job.Kwargs
