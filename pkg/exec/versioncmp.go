@@ -13,6 +13,11 @@ func init() {
 		states.Param{Name: "pkg1", Type: states.String, Required: true, Doc: "the first version."},
 		states.Param{Name: "pkg2", Type: states.String, Required: true, Doc: "the second version."},
 		states.Param{Name: "ignore_epoch", Type: states.Bool, Default: false, Doc: "drop an epoch (what comes before the first ':') before comparing."})
+	register("pkg_resource.version_compare", templateFunc("pkg_resource.version_compare"), "Return whether ver1 OPER ver2 holds, with Salt's LooseVersion ordering (as Salt's pkg_resource.version_compare, whose package-manager lookup finds no function): pkg_resource.version_compare 3.5 '<=' 2.4.",
+		states.Param{Name: "ver1", Type: states.String, Required: true, Doc: "the first version."},
+		states.Param{Name: "oper", Type: states.String, Required: true, Doc: "one of ==, !=, >=, <=, >, <."},
+		states.Param{Name: "ver2", Type: states.String, Required: true, Doc: "the second version."},
+		states.Param{Name: "ignore_epoch", Type: states.Bool, Default: false, Doc: "drop an epoch (what comes before the first ':') before comparing."})
 }
 
 // pkgVersionCmp is Salt's pkg.version_cmp (aptpkg, yumpkg, zypperpkg;

@@ -42,9 +42,10 @@ func TestVersionCmpInTemplate(t *testing.T) {
 	h.Grains["os_family"] = "Debian"
 	vars := templateVars(context.Background(), h, "base", false)
 	src := "{{ salt['pkg.version_cmp']('1.0~rc1', '1.0') }} {{ salt['pkg.version_cmp']('2:1.0', '1:2.0', ignore_epoch=True) }} " +
-		"{{ '1.0~rc1' | version_compare('<', '1.0') }} {{ '2016.11.1' | version_compare('>=', '2016.3.0') }} {{ '1.0' | version_compare('=~', '1.0') }}"
+		"{{ '1.0~rc1' | version_compare('<', '1.0') }} {{ '2016.11.1' | version_compare('>=', '2016.3.0') }} {{ '1.0' | version_compare('=~', '1.0') }} " +
+		"{{ salt['pkg_resource.version_compare']('1:3.3', '>=', '3.10', ignore_epoch=True) }} {{ salt['pkg_resource.version_compare']('1.0~rc1', '<', '1.0') }}"
 	got, err := jinja.Render("t", []byte(src), vars, jinja.Options{})
-	if want := "-1 -1 False True False"; err != nil || got != want {
+	if want := "-1 -1 False True False False False"; err != nil || got != want {
 		t.Errorf("render = %q, %v; want %q", got, err, want)
 	}
 }

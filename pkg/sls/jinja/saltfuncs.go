@@ -372,6 +372,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	matchFuncs(c, m)
 	randomFuncs(c, m)
 	configFuncs(c, m)
+	versionFuncs(m)
 	// slsutil.merge_all merges a list of dicts into {} in turn, as
 	// slsutil.merge does each.
 	m["slsutil.merge_all"] = func(args []any, kw map[string]any) (any, error) {
