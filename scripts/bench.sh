@@ -90,7 +90,10 @@ Found, not fixed (other files):
   top.sls and the SLS, 50 file.managed checks with their diffs, the events
   and the return), the master 5 s, the command 2 s: 20–25 s of CPU on 2
   cores that other work shares. A fleet of hosts pays the minions' share
-  on each host at once.
+  on each host at once. At 1,000 a second run also costs more per minion
+  than at 100 (the NATS server takes in 217 messages per minion against
+  119, and the master answers 1.2 pillar requests per minion): requests
+  and returns are asked again when the starved master is slow to answer.
 MD
 } >>"$out"
 {
