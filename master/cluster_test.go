@@ -882,13 +882,19 @@ func TestExternalCluster(t *testing.T) {
 	}
 
 	// A remote site's leaf joins the cluster's leafnodes listeners, TLS
-	// checked against the cluster's CA, with the master's leaf-secret.yaml.
+	// checked against the cluster's CA, with the master's leaf-secret.yaml;
+	// it shows its minions a certificate of that CA, the one they pin.
+	if err := ca.issue(filepath.Join(certs, LeafCertFile), filepath.Join(certs, LeafKeyFile), "brine leaf", []string{"127.0.0.1"},
+		[]x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}); err != nil {
+		t.Fatal(err)
+	}
 	var hubs URLList
 	for _, p := range leafPorts {
 		hubs = append(hubs, fmt.Sprintf("tls://127.0.0.1:%d", p))
 	}
 	leaf, err := StartLeaf(&LeafConfig{Name: "site-a", Listen: "127.0.0.1:-1", Hub: hubs, Secret: filepath.Join(state, LeafSecretFile),
-		CA: filepath.Join(certs, CAFile), MaxPayload: 1 << 20}, testLog())
+		CA: filepath.Join(certs, CAFile), TLSCert: filepath.Join(certs, LeafCertFile), TLSKey: filepath.Join(certs, LeafKeyFile),
+		MaxPayload: 1 << 20}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -933,6 +939,35 @@ func TestExternalCluster(t *testing.T) {
 	checkFor(t, 15*time.Second, 100*time.Millisecond, func() error {
 		if err := helloOK(tm, m.JobKey()); err != nil {
 			_ = tm.nc.ForceReconnect()
+			return err
+		}
+		return nil
+	})
+
+	// A minion of the site, on the leaf over TLS: its login goes to the
+	// masters through the leaf; accepted, it is served as m1 is.
+	skp, _ := nkeys.CreateUser()
+	spub, _ := skp.PublicKey()
+	sc, err := nats.Connect(strings.Replace(leaf.ClientURL(), "nats://", "tls://", 1), nats.Nkey(spub, skp.Sign),
+		nats.CustomInboxPrefix(proto.InboxPrefix("s1")), tlsOpt, nats.IgnoreAuthErrorAbort(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatalf("a minion on the leaf, over TLS: %v", err)
+	}
+	defer sc.Close()
+	sm := &testMinion{id: "s1", kp: skp, pub: spub, nc: sc}
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		sm.requestKey(t)
+		if s := keyState(t, opc, "s1"); s != proto.KeyPending {
+			return fmt.Errorf("s1 is %s; want pending", s)
+		}
+		return nil
+	})
+	if err := ask(t, opc, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyAccept, IDs: []string{"s1"}}, &ka); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 15*time.Second, 100*time.Millisecond, func() error {
+		if err := helloOK(sm, m.JobKey()); err != nil {
+			_ = sm.nc.ForceReconnect()
 			return err
 		}
 		return nil
