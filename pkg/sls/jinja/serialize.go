@@ -53,6 +53,10 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 	if depth > 100 {
 		return nil, fmt.Errorf("value nested too deeply to serialize")
 	}
+	if d, ok := v.(dictView); ok {
+		// PyYAML's SafeDumper has no representer for a view.
+		return nil, fmt.Errorf("cannot represent an object: %s", reprOr(d))
+	}
 	var style yaml.Style
 	if mode == yamlFlow || mode == yamlLeafFlow && isLeafCollection(v) {
 		style = yaml.FlowStyle
@@ -176,6 +180,10 @@ func jsonDump(v any, indent int, sortKeys, asciiOnly, htmlSafe bool) (string, er
 func writeJSON(b *strings.Builder, v any, indent, depth int, sortKeys, ascii, html bool) error {
 	if depth > 100 {
 		return fmt.Errorf("value nested too deeply to serialize")
+	}
+	if d, ok := v.(dictView); ok {
+		// json.dumps: a view is not a list.
+		return fmt.Errorf("Object of type %s is not JSON serializable", d.kind)
 	}
 	nl := func(d int) {
 		if indent > 0 {

@@ -15,3 +15,4 @@ nested: {{ {'x': d.keys()} }} {{ [d.values()] }}
 truth: {{ 'yes' if d.keys() else 'no' }} {{ 'yes' if {}.keys() else 'no' }}
 equal: {{ d.keys() == ['b', 'a'] }} {{ d.keys() == {'a': 0, 'b': 0}.keys() }} {{ d.keys() == {'a': 0}.keys() }} {{ d.items() == {'a': 2, 'b': 1}.items() }} {{ d.items() == {'a': 1, 'b': 2}.items() }} {{ d.values() == d.values() }} {{ d.keys() != ['b', 'a'] }}
 member: {{ ('b', 1) in d.items() }} {{ ('b', 2) in d.items() }} {{ d.keys() | list == ['b', 'a'] }}
+json: {{ d.keys() | list | tojson }} {{ d.items() | list | tojson }}
