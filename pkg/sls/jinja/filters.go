@@ -42,6 +42,7 @@ func init() {
 	addSaltFilters()
 	randomFilters()
 	versionFilters()
+	dateFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }
