@@ -446,31 +446,54 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		return
 	}
 	parts := proto.SplitParts(whole, proto.PartSize)
+	outs := make([]*nats.Msg, len(parts))
 	for pi, p := range parts {
-		out := &nats.Msg{Subject: proto.CacheReturn(id, jid), Data: p}
+		out := &nats.Msg{Subject: proto.CacheReturn(id, jid), Data: p,
+			Header: nats.Header{jetstream.MsgIDHeader: []string{fmt.Sprintf("ret-%s-%s-%d", id, jid, pi)}}}
 		if len(parts) > 1 {
-			out.Header = nats.Header{proto.PartHeader: []string{proto.PartLabel(pi, len(parts))}}
+			out.Header.Set(proto.PartHeader, proto.PartLabel(pi, len(parts)))
 		}
-		if _, err := m.publishCache(ctx, out, jetstream.WithMsgID(fmt.Sprintf("ret-%s-%s-%d", id, jid, pi))); err != nil {
+		outs[pi] = out
+	}
+	// The minion hears Stored once the store holds every part
+	// (retwrite.go); this worker does not wait for it.
+	m.writeReturn(id, outs, func(err error) {
+		if err != nil {
 			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
 			return
 		}
-	}
+		m.keptReturn(id, jid, &ret, mj, again)
+		m.answerStored(msg, inbox, nil, false)
+	})
+}
+
+// keptReturn notes a return the job cache now holds: the job's tracking,
+// metrics, the event bus and, for a dry run, the drift index (on a
+// worker, or here when every worker is busy: it reads and writes a
+// bucket).
+func (m *Master) keptReturn(id, jid string, ret *proto.Return, mj *minionJob, again bool) {
 	m.jobs.mu.Lock()
 	first := !mj.returned
 	mj.returned = true
 	m.jobs.mu.Unlock()
 	if first && mj.job != nil {
-		m.metrics.returnKept(mj.job.fun, &ret, mj.job.issued, time.Now())
+		m.metrics.returnKept(mj.job.fun, ret, mj.job.issued, time.Now())
 	}
 	m.returned(id, jid)
-	if !again {
-		m.emitJobRet(&ret)
+	if again {
+		return
 	}
-	if dry, sched := m.jobs.entry(jid); dry && !again {
-		m.noteDryRun(ctx, id, &proto.DryRun{JID: jid, Fun: ret.Fun, Time: ret.End, Schedule: sched})
+	m.emitJobRet(ret)
+	if dry, sched := m.jobs.entry(jid); dry {
+		note := func() {
+			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
+			defer cancel()
+			m.noteDryRun(ctx, id, &proto.DryRun{JID: jid, Fun: ret.Fun, Time: ret.End, Schedule: sched})
+		}
+		if !m.work.try(id, note) {
+			note()
+		}
 	}
-	m.answerStored(msg, inbox, nil, false)
 }
 
 func (m *Master) answerStored(msg *nats.Msg, inbox string, err error, refused bool) {

@@ -38,6 +38,9 @@ type Master struct {
 	// can hold up or cut off authorisation.
 	authNC *nats.Conn
 	js     jetstream.JetStream
+	// retWrites are the returns being written to the job cache
+	// (retwrite.go).
+	retWrites retWrites
 
 	// runCtx is the run's context: every goroutine the master starts
 	// gets it, and Shutdown cancels it and waits for them (wg, work).

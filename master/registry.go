@@ -27,7 +27,7 @@ const (
 )
 
 func (m *Master) setupStore(ctx context.Context) error {
-	js, err := jetstream.New(m.nc, jetstream.WithPublishAsyncMaxPending(4096))
+	js, err := jetstream.New(m.nc, m.jetstreamOpts()...)
 	if err != nil {
 		return fmt.Errorf("master: jetstream: %w", err)
 	}
