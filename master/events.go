@@ -32,6 +32,9 @@ func (m *Master) Events() *events.Hub { return m.hub }
 
 // emit publishes one event of the master's on the bus.
 func (m *Master) emit(tag string, data any) {
+	if full, ro := m.busReaders(); !full && !ro {
+		return
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		m.log.Warn("event", "tag", tag, "err", err)
@@ -41,22 +44,51 @@ func (m *Master) emit(tag string, data any) {
 	m.publishEvent(e)
 }
 
+// publishEvent publishes an event on the full bus and, redacted, on the
+// read-only one, each only when someone reads it (busReaders): a return
+// of a fleet-wide job is an event a minion, and when nobody listens the
+// master would encode, redact and publish them for nobody, and read its
+// own back.
 func (m *Master) publishEvent(e proto.Event) {
-	full, err := json.Marshal(e)
+	full, ro := m.busReaders()
+	if !full && !ro {
+		return
+	}
+	b, err := json.Marshal(e)
 	if err != nil {
 		return
 	}
-	if err := m.nc.Publish(proto.SubjBus, full); err != nil {
-		m.refused.note("bus", e.Tag, err.Error())
-		return
-	}
-	ro := full
-	if !m.cfg.ReadOnlyReturns {
-		if r, changed := RedactEvent(e); changed {
-			ro, _ = json.Marshal(r)
+	if full {
+		if err := m.nc.Publish(proto.SubjBus, b); err != nil {
+			m.refused.note("bus", e.Tag, err.Error())
+			return
 		}
 	}
-	_ = m.nc.Publish(proto.SubjBusRO, ro)
+	if !ro {
+		return
+	}
+	if !m.cfg.ReadOnlyReturns {
+		if r, changed := RedactEvent(e); changed {
+			b, _ = json.Marshal(r)
+		}
+	}
+	_ = m.nc.Publish(proto.SubjBusRO, b)
+}
+
+// busReaders tells who reads the bus now. full: a subscriber of
+// proto.SubjBus other than this master's own (the operator's `brine
+// event listen`, a reactor, another master of the cluster, a leaf's
+// client), or a reader of this master's hub; ro: any subscriber of
+// proto.SubjBusRO. The embedded server knows its subscriptions, and
+// those of its routes and leaves; on an external server the master
+// cannot tell, and publishes both.
+func (m *Master) busReaders() (full, ro bool) {
+	if m.srv == nil {
+		return true, true
+	}
+	acc := m.srv.GlobalAccount()
+	// This master's own subscription (serve.go) feeds its hub.
+	return acc.Interest(proto.SubjBus) > 1 || m.hub.Subscribers() > 0, acc.Interest(proto.SubjBusRO) > 0
 }
 
 // RedactEvent keeps of an event what the read-only operator may see (as
