@@ -293,8 +293,9 @@ MD
 	cat <<'MD'
 
 What moves, measured at 1,000 minions in two runs back to back on
-2026-12-06 (a loaded machine: the floor took 81–84 ms, four times the
-run above): the master's RSS went from 186 MB (embedded) to 40 MB, the
+2026-12-06, before a minion's subjects were rooted at it (fewer
+permissions for the server to hold), on a loaded machine (the floor took
+81–84 ms): the master's RSS went from 186 MB (embedded) to 40 MB, the
 nats-server beside it held 150 MB (1.9 times the plain server's: the
 per-minion permissions and the job cache's store are there now), so the
 two together hold what the embedded master did (190 MB); the master's CPU
