@@ -20,12 +20,28 @@ import (
 // kill_job.
 func TestExecFunctionsThroughMaster(t *testing.T) {
 	e := newEnv(t, "")
-	e.AddMinion("m1", "role: web", "")
+	e.AddMinion("m1", "role: web", "nodegroups:\n  web: 'G@role:web'\n  db: 'G@role:db'\n")
 	m2 := e.AddMinion("m2", "role: db", "")
 	e.AcceptAll("m1", "m2")
 
+	// match.nodegroup answers from the minion config's nodegroups (m2 has
+	// none), and random.seed seeds with the minion id: CPython's
+	// random.seed('m1'); random.randrange(60) is 11.
+	out, errOut, code := e.Brine("m1", "match.nodegroup", "web", "--out", "json")
+	if code != 0 || jsonBlocks(t, out)["m1"] != true {
+		t.Errorf("match.nodegroup web on m1: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = e.Brine("-L", "m1,m2", "match.nodegroup", "db", "--out", "json")
+	if res := jsonBlocks(t, out); res["m1"] != false || res["m2"] != false {
+		t.Errorf("match.nodegroup db = %v; want false on both (m1 is no db, m2 has no nodegroups)", res)
+	}
+	out, errOut, code = e.Brine("m1", "random.seed", "60", "--out", "json")
+	if n, _ := jsonBlocks(t, out)["m1"].(float64); code != 0 || n != 11 {
+		t.Errorf("random.seed 60 on m1: exit %d\n%s%s; want 11, as Salt", code, out, errOut)
+	}
+
 	// cp.get_file and cp.list_master, from the master's file server.
-	out, errOut, code := e.Brine("m1", "cp.get_file", "salt://common.sls", "/etc/copied.sls", "makedirs=True", "--out", "json")
+	out, errOut, code = e.Brine("m1", "cp.get_file", "salt://common.sls", "/etc/copied.sls", "makedirs=True", "--out", "json")
 	if code != 0 || !strings.Contains(out, `"/etc/copied.sls"`) {
 		t.Fatalf("cp.get_file: exit %d\n%s%s", code, out, errOut)
 	}
