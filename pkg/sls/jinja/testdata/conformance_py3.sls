@@ -16,3 +16,5 @@ truth: {{ 'yes' if d.keys() else 'no' }} {{ 'yes' if {}.keys() else 'no' }}
 equal: {{ d.keys() == ['b', 'a'] }} {{ d.keys() == {'a': 0, 'b': 0}.keys() }} {{ d.keys() == {'a': 0}.keys() }} {{ d.items() == {'a': 2, 'b': 1}.items() }} {{ d.items() == {'a': 1, 'b': 2}.items() }} {{ d.values() == d.values() }} {{ d.keys() != ['b', 'a'] }}
 member: {{ ('b', 1) in d.items() }} {{ ('b', 2) in d.items() }} {{ d.keys() | list == ['b', 'a'] }}
 json: {{ d.keys() | list | tojson }} {{ d.items() | list | tojson }}
+build: {{ dict(d.items()) }} {{ d.items() | map('first') | list }} {{ d.values() | max }} {{ d.keys() | reverse | list }} {{ d.items() | selectattr('1', 'gt', 1) | list }}
+set: {{ d.keys() | unique | list }} {{ d.keys() | sort(reverse=true) | join }} {{ d.keys() | length > 1 }} {{ d.keys() | select('in', ['a']) | list }}
