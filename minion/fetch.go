@@ -157,10 +157,20 @@ func (m *Minion) fetch(ctx context.Context, raw string, info *proto.FileInfo) (s
 	return final, nil
 }
 
+// sweepEvery is how often a minion looks for stale temp files in its
+// cache: at its first fetch, then at most once an hour, not at every
+// fetch (a listing of the whole cache each time).
+const sweepEvery = time.Hour
+
 // sweepTemps removes temp files that fetches which died with their
 // process left behind: atomicfile's, by their TempMark. A cached file
 // is named by a bare sha256, which never has one.
 func (m *Minion) sweepTemps(dir string) {
+	last := m.swept.Load()
+	now := time.Now().UnixNano()
+	if last != 0 && time.Duration(now-last) < sweepEvery || !m.swept.CompareAndSwap(last, now) {
+		return
+	}
 	old, _ := filepath.Glob(filepath.Join(dir, ".*"+atomicfile.TempMark+"*"))
 	for _, p := range old {
 		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > staleTemp {

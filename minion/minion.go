@@ -55,6 +55,9 @@ type Minion struct {
 	// verified the cache files seen whole (fetch.go).
 	manifests manifests
 	verified  verifiedSet
+	// swept is when the cache was last swept of stale temp files
+	// (fetch.go), in Unix nanoseconds; 0: not yet.
+	swept atomic.Int64
 	// lastRefresh is when a job signed by an unknown key last made the
 	// minion ask for the trust chain (trust.go).
 	lastRefresh time.Time
