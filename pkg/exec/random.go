@@ -36,7 +36,7 @@ func init() {
 		states.Param{Name: "encoder", Type: states.String, Default: "base64", Doc: "base64, the only encoder."})
 	register("random.get_str", randomGetStr, "Return a random string of letters, digits and punctuation (by default), from the system's randomness.",
 		states.Param{Name: "length", Type: states.Int, Default: 20, Doc: "how many characters."},
-		states.Param{Name: "chars", Type: states.String, Doc: "every character allowed; the options below are then not read."},
+		states.Param{Name: "chars", Type: states.String, Doc: "every character allowed; the class options below are then not read (printable still wins, as in Salt)."},
 		states.Param{Name: "lowercase", Type: states.Bool, Default: true, Doc: "lowercase ASCII letters."},
 		states.Param{Name: "uppercase", Type: states.Bool, Default: true, Doc: "uppercase ASCII letters."},
 		states.Param{Name: "digits", Type: states.Bool, Default: true, Doc: "digits."},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/py/pyref"
@@ -109,5 +110,33 @@ func TestBadSeedAndRange(t *testing.T) {
 	}
 	if _, err := r.Sample(3, 4); err == nil {
 		t.Error("Sample(3, 4) = nil error; want sample larger than population")
+	}
+}
+
+// get_str draws from the classes asked, chars alone when given, and
+// printable over everything, as Salt's secure_password.
+func TestGetStrClasses(t *testing.T) {
+	for _, tt := range []struct {
+		c       StrClasses
+		allowed string
+	}{
+		{StrClasses{Chars: "xy"}, "xy"},
+		{StrClasses{Chars: "xy", Printable: true}, pyDigits + asciiLowercase + asciiUppercase + pyPunctuation + pyWhitespace},
+		{StrClasses{Digits: true}, pyDigits},
+		{StrClasses{Lowercase: true, Whitespace: true}, asciiLowercase + pyWhitespace},
+	} {
+		s, err := GetStr(200, tt.c)
+		if err != nil || len([]rune(s)) != 200 {
+			t.Fatalf("GetStr(200, %+v) = %q, %v", tt.c, s, err)
+		}
+		for _, r := range s {
+			if !strings.ContainsRune(tt.allowed, r) {
+				t.Errorf("GetStr(%+v) drew %q, not in %q", tt.c, r, tt.allowed)
+				break
+			}
+		}
+	}
+	if _, err := GetStr(5, StrClasses{}); err == nil {
+		t.Error("GetStr with no class = nil error")
 	}
 }

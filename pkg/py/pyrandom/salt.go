@@ -145,8 +145,8 @@ const (
 // StrClasses are the character classes of Salt's random.get_str (and
 // salt.utils.pycrypto.secure_password).
 type StrClasses struct {
-	// Chars, when not empty, is every character allowed; the rest is
-	// then not read.
+	// Chars, when not empty, is every character allowed; the classes
+	// are then not read. Printable overrides it, as in Salt.
 	Chars                                     string
 	Lowercase, Uppercase, Digits, Punctuation bool
 	Whitespace, Printable                     bool
@@ -160,18 +160,17 @@ var DefaultStrClasses = StrClasses{Lowercase: true, Uppercase: true, Digits: tru
 // likely, from the classes, with the system's randomness.
 func GetStr(length int, c StrClasses) (string, error) {
 	chars := c.Chars
-	if chars == "" {
-		if c.Printable {
-			chars = pyDigits + asciiLowercase + asciiUppercase + pyPunctuation + pyWhitespace
-		} else {
-			for _, cl := range []struct {
-				on  bool
-				set string
-			}{{c.Lowercase, asciiLowercase}, {c.Uppercase, asciiUppercase}, {c.Digits, pyDigits},
-				{c.Punctuation, pyPunctuation}, {c.Whitespace, pyWhitespace}} {
-				if cl.on {
-					chars += cl.set
-				}
+	if c.Printable {
+		// Salt: printable wins over chars and the classes.
+		chars = pyDigits + asciiLowercase + asciiUppercase + pyPunctuation + pyWhitespace
+	} else if chars == "" {
+		for _, cl := range []struct {
+			on  bool
+			set string
+		}{{c.Lowercase, asciiLowercase}, {c.Uppercase, asciiUppercase}, {c.Digits, pyDigits},
+			{c.Punctuation, pyPunctuation}, {c.Whitespace, pyWhitespace}} {
+			if cl.on {
+				chars += cl.set
 			}
 		}
 	}
