@@ -21,7 +21,9 @@ import (
 // the cluster's store is up copies into it what the fleet depends on
 // (importStandalone): the key registry (every minion stays accepted,
 // none is keyed again), the grains, and the job cache. The old store
-// stays on disk, renamed, until the operator deletes it.
+// stays on disk, renamed, until the operator deletes it. A master that
+// ran alone and now uses an external server or cluster (nats_url) does
+// the same.
 
 // Names under the state dir.
 const (

@@ -220,6 +220,11 @@ func (m *Master) Start(ctx context.Context) (err error) {
 	m.runCtx, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 
 	if m.cfg.NATSURL != "" {
+		// A master that ran with its embedded server before brings its
+		// store along, as the first node of a cluster does.
+		if m.importFrom, err = m.standaloneStore(); err != nil {
+			return err
+		}
 		err = m.connectExternal()
 	} else {
 		err = m.startEmbedded()
