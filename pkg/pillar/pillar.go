@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/pkg/tree"
@@ -68,16 +69,22 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (*odict.Map, error
 
 // load renders one pillar SLS (and its includes) and merges it into out.
 func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name string, out *odict.Map, seen map[string]bool) error {
+	return c.loadWith(ctx, comp, env, name, nil, out, seen)
+}
+
+// loadWith is load with template variables for the file (an include's
+// defaults).
+func (c *Compiler) loadWith(ctx context.Context, comp *sls.Compiler, env, name string, vars map[string]any, out *odict.Map, seen map[string]bool) error {
 	if seen[env+":"+name] {
 		return nil
 	}
 	seen[env+":"+name] = true
 	rel := strings.ReplaceAll(name, ".", "/")
 	file := rel + ".sls"
-	src, err := comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
+	src, err := comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, vars)
 	if errors.Is(err, fs.ErrNotExist) {
 		file = rel + "/init.sls"
-		src, err = comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
+		src, err = comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, vars)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("pillar SLS %q not found in environment %q: looked for %s.sls and %s/init.sls", name, env, rel, rel)
@@ -97,18 +104,36 @@ func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name strin
 		data = odict.New(0)
 	}
 	if inc, ok := data.Get("include"); ok {
+		list, isList := inc.([]any)
+		if !isList {
+			return fmt.Errorf("pillar %s: Include Declaration in SLS '%s' is not formed as a list", file, name)
+		}
 		data.Delete("include")
-		list, _ := inc.([]any)
 		for _, i := range list {
-			s, ok := i.(string)
-			if !ok {
-				return fmt.Errorf("pillar %s: include: want a list of SLS names, got %v", file, i)
-			}
-			if strings.HasPrefix(s, ".") {
-				s = relative(name, strings.HasSuffix(file, "/init.sls"), s)
-			}
-			if err := c.load(ctx, comp, env, s, out, seen); err != nil {
+			it, err := includeItem(file, i)
+			if err != nil {
 				return err
+			}
+			if strings.HasPrefix(it.name, ".") {
+				it.name = relative(name, strings.HasSuffix(file, "/init.sls"), it.name)
+			}
+			names := []string{it.name}
+			if fnmatch.HasMeta(it.name) {
+				if names, err = c.matching(ctx, env, it.name); err != nil {
+					return fmt.Errorf("pillar %s: include %s: %w", file, it.name, err)
+				}
+			}
+			for _, n := range names {
+				into := out
+				if it.key != "" {
+					into = odict.New(0)
+				}
+				if err := c.loadWith(ctx, comp, env, n, it.defaults, into, seen); err != nil {
+					return err
+				}
+				if it.key != "" {
+					out.Merge(nestUnder(it.key, into))
+				}
 			}
 		}
 	}
