@@ -155,7 +155,8 @@ func (m *Map) At(i int) (string, any) {
 }
 
 // All yields the keys and values in order. Keys added while it runs are
-// yielded too; a key deleted before its turn is not.
+// yielded too; deleting keys while it runs may skip some (as Python
+// refuses a dict changed while iterated, callers should not).
 func (m *Map) All() func(yield func(string, any) bool) {
 	return func(yield func(string, any) bool) {
 		if m == nil {

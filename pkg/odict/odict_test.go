@@ -124,3 +124,69 @@ func TestPlain(t *testing.T) {
 		t.Errorf("From(…) = %v keys %v", got.PlainMap(), got.Keys())
 	}
 }
+
+// The OrderedDict mark, Clone, All, At, Has and Clear: a walk sees the
+// keys in order, a key deleted before its turn is skipped, and a clone
+// is apart from its original but keeps its order and mark.
+func TestWalkAndClone(t *testing.T) {
+	m := New(0)
+	for _, k := range []string{"z", "a", "m"} {
+		m.Set(k, k+"1")
+	}
+	m.SetOrderedDict(true)
+	c := m.Clone()
+	c.Set("b", "b1")
+	c.Delete("z")
+	if got := c.Keys(); !reflect.DeepEqual(got, []string{"a", "m", "b"}) || !c.OrderedDict() {
+		t.Errorf("clone keys %v, OrderedDict %v; want [a m b], true", got, c.OrderedDict())
+	}
+	if got := m.Keys(); !reflect.DeepEqual(got, []string{"z", "a", "m"}) || m.Has("b") {
+		t.Errorf("original keys %v after the clone changed; want [z a m]", got)
+	}
+	var seen []string
+	for k, v := range m.All() {
+		seen = append(seen, k+"="+v.(string))
+		if k == "z" {
+			m.Delete("a")
+		}
+	}
+	if want := []string{"z=z1", "m=m1"}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("All() saw %v; want %v", seen, want)
+	}
+	if k, v := m.At(1); k != "m" || v != "m1" {
+		t.Errorf("At(1) = %s, %v; want m, m1", k, v)
+	}
+	m.Clear()
+	if m.Len() != 0 || m.Has("z") || !m.OrderedDict() {
+		t.Errorf("after Clear: len %d, has z %v, OrderedDict %v", m.Len(), m.Has("z"), m.OrderedDict())
+	}
+	var nilMap *Map
+	if nilMap.OrderedDict() || nilMap.Has("x") || nilMap.Clone().Len() != 0 {
+		t.Error("a nil Map is not an empty plain dict")
+	}
+	for range nilMap.All() {
+		t.Error("All() of a nil Map yields")
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	v, err := DecodeJSON([]byte(`[{"b": 1, "a": {"y": 2, "x": 3}}, 4]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := v.([]any)
+	if !ok || len(l) != 2 {
+		t.Fatalf("DecodeJSON = %#v; want a list of two", v)
+	}
+	if got, _ := json.Marshal(l[0]); string(got) != `{"b":1,"a":{"y":2,"x":3}}` {
+		t.Errorf("first item = %s; want the keys in order", got)
+	}
+	if l[1] != json.Number("4") {
+		t.Errorf("second item = %#v; want json.Number 4", l[1])
+	}
+	for _, bad := range []string{``, `{"a": 1} 2`, `{1: 2}`} {
+		if _, err := DecodeJSON([]byte(bad)); err == nil {
+			t.Errorf("DecodeJSON(%q): no error", bad)
+		}
+	}
+}

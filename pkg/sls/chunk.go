@@ -17,7 +17,9 @@ type Chunk struct {
 	Order int
 	// Args holds every argument but name, order and the requisites. Engine
 	// globals (unless, onlyif, creates, failhard, check_cmd…) stay here for
-	// the engine to take out.
+	// the engine to take out. Values are as decoded: their dicts are
+	// *odict.Map in the order the SLS wrote them (states.NewArgs reads
+	// them as plain maps).
 	Args map[string]any
 	// Requisites are in their forward form: an `_in` on another state has
 	// been turned around into one here.

@@ -61,7 +61,8 @@ type Decl struct {
 
 // Arg is one argument of a declaration, `- key: value`.
 type Arg struct {
-	Key   string
+	Key string
+	// Value is as decoded: dicts are *odict.Map, in the order written.
 	Value any
 	Pos   Pos
 	// WithPrev marks an argument written in the same list item as the one
