@@ -38,10 +38,13 @@ run 5.9–9.7 s (23–40 times the floor), second run 2.4–3.0 s (7–16 times)
 1,000 minions: 46.5 s and 28.7 s. Each minion asked the master for the
 hash of each of the 52 files of the run (top.sls, files.sls, the 50
 sources) at every run, its cache warm or not, and the NATS server took in
-316–427 messages per minion per run. After, 100 minions: first run
-4.2–4.6 s, second 1.2–1.6 s (target met on the second run, not on the
-first); 1,000 minions: 41.0 s and 23.9 s (target missed); the NATS server
-takes in 113–119 messages per minion in a second run, 290–320 in a first.
+316–427 messages per minion per run. After, over four runs, 100
+minions: first run 2.8–4.6 s (16–26 times the floor), second 1.1–2.3 s
+(4.5–14 times; under the 2 s target in three runs of four, over it in the
+run the machine was busiest); 1,000 minions: 41.0 s and 23.9 s (target
+missed); the NATS server takes in 69–119 messages per minion in a second
+run, 216–320 in a first (fewer since the master stopped sending events
+nobody reads).
 
 Where the time went (`go run ./test/bench/net -profile DIR`: the master
 over back-to-back runs, the first minion process over its life, the
@@ -64,7 +67,10 @@ in-process minions, the command), and what changed:
   files each on one disk spent most of a first run waiting for them. The
   cache needs no flush: a process trusts only the cache files it wrote or
   hashed itself, and hashes any other before use, so a file a crash left
-  short under its name is fetched again.
+  short under its name is fetched again. What a first run costs a minion
+  beyond a second is now mostly creating the 52 files in its cache (the
+  `openat` that makes each temp file: a quarter of a minion's CPU over
+  first runs, on ext4 shared with other work).
 - **Cache files hashed again at every run.** The set of cache files known
   whole was one per process with room for 1,024: a tree of more files
   hashed every file at every run, and in the benchmark the 900 in-process
