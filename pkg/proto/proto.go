@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 )
 
 // Version is the wire version this build speaks.
@@ -28,11 +30,19 @@ type Header struct {
 
 func (h *Header) setVersion() { h.V = Version }
 
+// versionAbsent is V before a message is decoded into it: a message
+// without "v" leaves it so. (One that says this very number is refused
+// as having none: refused either way.)
+const versionAbsent = math.MinInt
+
+func (h *Header) setVersionAbsent() { h.V = versionAbsent }
+
 func (h *Header) version() int { return h.V }
 
 // Message is any wire message: a struct that embeds Header.
 type Message interface {
 	setVersion()
+	setVersionAbsent()
 	version() int
 }
 
@@ -46,14 +56,33 @@ func Marshal(m Message) ([]byte, error) {
 	return b, nil
 }
 
-// Unmarshal checks the version of data and decodes it into m.
+// Unmarshal checks the version of data and decodes it into m, in one
+// pass over data: m's version is decoded with the rest, and a message
+// that does not decode is read again for its version only, so that one
+// of another version is refused as such. Anything after the one JSON
+// value is refused, as CheckVersion refuses it.
 func Unmarshal(data []byte, m Message) error {
-	if err := CheckVersion(data); err != nil {
-		return fmt.Errorf("proto: decode %T: %w", m, err)
-	}
+	m.setVersionAbsent()
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
-	if err := d.Decode(m); err != nil {
+	err := d.Decode(m)
+	if err == nil {
+		if _, terr := d.Token(); terr != io.EOF {
+			err = errors.New("data after the message")
+		}
+	}
+	if err != nil {
+		if verr := CheckVersion(data); verr != nil {
+			return fmt.Errorf("proto: decode %T: %w", m, verr)
+		}
+		return fmt.Errorf("proto: decode %T: %w", m, err)
+	}
+	v := m.version()
+	var vp *int
+	if v != versionAbsent {
+		vp = &v
+	}
+	if err := checkVersion(vp); err != nil {
 		return fmt.Errorf("proto: decode %T: %w", m, err)
 	}
 	return nil
