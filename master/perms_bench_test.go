@@ -17,7 +17,9 @@ import (
 // NATS server: the heap each connected minion holds (B/minion, of 500
 // minions), and a publish checked against them on a subject that holds a
 // fresh job id each time, as acks and returns do (the server's
-// permission cache never has it).
+// permission cache never has it); and what the permission caches hold
+// once every minion has published on 200 such subjects
+// (B/minion-200-jobs, on top of B/minion).
 func BenchmarkMinionPermissions(b *testing.B) {
 	const n = 500
 	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true}
@@ -88,10 +90,24 @@ func BenchmarkMinionPermissions(b *testing.B) {
 		conns[i] = nc
 	}
 	perMinion := float64(heap()-before) / n
+	// A long-lived master's: every minion has sent the acks and returns
+	// of 200 jobs, each on a subject of its own, which the server's
+	// permission cache of the connection keeps (up to 128 subjects).
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	afterJobs := heap()
+	for i, nc := range conns {
+		for j := range 200 {
+			jid := proto.NewJID(t0.Add(time.Duration(j) * time.Second))
+			_ = nc.Publish(proto.SubjAck(ids[i], jid), nil)
+		}
+		if err := nc.Flush(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perMinionJobs := float64(heap()-afterJobs) / n
 
 	nc := conns[0]
 	jids := make([]string, b.N)
-	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	for i := range jids {
 		jids[i] = proto.NewJID(t0.Add(time.Duration(i) * time.Microsecond))
 	}
@@ -109,4 +125,5 @@ func BenchmarkMinionPermissions(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(perMinion, "B/minion")
+	b.ReportMetric(perMinionJobs, "B/minion-200-jobs")
 }
