@@ -342,6 +342,9 @@ func parseContext(p *parser, st *stmt) error {
 	return p.expectEOF()
 }
 
+// jinjaConsts are the names Jinja's parser reads as constants.
+var jinjaConsts = map[string]bool{"true": true, "false": true, "none": true, "True": true, "False": true, "None": true}
+
 // parseTargets reads "a", "a, b" or "(a, b)".
 func parseTargets(p *parser) ([]string, error) {
 	paren := p.acceptOp("(")
@@ -350,6 +353,10 @@ func parseTargets(p *parser) ([]string, error) {
 		n, err := p.expectName()
 		if err != nil {
 			return nil, err
+		}
+		if jinjaConsts[n] {
+			// Jinja reads these as constants, which nothing is assigned to.
+			return nil, p.errf("can't assign to 'const'")
 		}
 		names = append(names, n)
 		if !p.acceptOp(",") {
