@@ -42,6 +42,16 @@ func yamlValue(n *yaml.Node, depth int) (any, error) {
 		}
 		return out, nil
 	}
+	// Strings and nulls, most of a data file, need no decoder of their
+	// own; other scalars decode as yaml.v3 decodes them.
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case "!!str":
+			return n.Value, nil
+		case "!!null":
+			return nil, nil
+		}
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return nil, err
