@@ -38,8 +38,9 @@ func newCallCmd(s *streams) *cobra.Command {
 from --file-root, compile it, and apply it (or dry-run it with test=True).
 
 Arguments after the function are positional, KEY=VALUE words are keyword
-arguments, and every value is read as YAML: test=True is a boolean and
-pillar='{"role": "web"}' a mapping.
+arguments, and every value is read as YAML, as Salt's loader reads it:
+test=True is a boolean, pillar='{"role": "web"}' a mapping, 0644 the
+number 644 and 1e3 text, as in an SLS file.
 
 Exit status: 0 when every state succeeded, 2 when a state failed, 1 when the
 tree failed to render or compile, or the function failed.`,

@@ -6,8 +6,9 @@ package cliargs
 
 import (
 	"strings"
+	"unicode"
 
-	"gopkg.in/yaml.v3"
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
 )
 
 // ParseArgs splits command-line words into positional and keyword
@@ -18,7 +19,7 @@ import (
 func ParseArgs(words []string) (args []any, kwargs map[string]any) {
 	kwargs = map[string]any{}
 	for _, w := range words {
-		if k, v, ok := strings.Cut(w, "="); ok && isIdent(k) {
+		if k, v, ok := strings.Cut(w, "="); ok && isKwargName(k) && !strings.HasPrefix(v, "=") {
 			kwargs[k] = yamlValue(v)
 			continue
 		}
@@ -27,14 +28,16 @@ func ParseArgs(words []string) (args []any, kwargs map[string]any) {
 	return args, kwargs
 }
 
-func isIdent(s string) bool {
+// isKwargName is Salt's KWARG_REGEX name: a letter or underscore, then
+// letters, digits, underscores and hyphens ("a==b" is no keyword).
+func isKwargName(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i, r := range s {
 		switch {
-		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
-		case i > 0 && (r >= '0' && r <= '9'):
+		case r == '_', unicode.IsLetter(r):
+		case i > 0 && (r == '-' || unicode.IsDigit(r)):
 		default:
 			return false
 		}
@@ -42,61 +45,66 @@ func isIdent(s string) bool {
 	return true
 }
 
-// yamlValue reads one word as YAML the way Salt's CLI does: only scalars
-// that look like something other than a plain string change type, and
-// Python's True/False/None are understood.
+// yamlValue reads one word as Salt's yamlify_arg does (salt/utils/args.py):
+// through Salt's YAML loader (pkg/py/pyyaml: YAML 1.1, so yes is True,
+// 0644 is 644 and 1e3 stays text), keeping the word as it was where the
+// loader would lose something: blank words and document markers, digits
+// with underscores, control characters, a comment, a mapping not written
+// in braces or a list not in brackets (so 'echo done: 1' stays a command),
+// and a value of a type Salt does not pass on (a date).
 func yamlValue(s string) any {
-	switch s {
-	case "True", "true":
-		return true
-	case "False", "false":
-		return false
-	case "None", "null", "~":
+	trimmed := strings.TrimSpace(s)
+	switch {
+	case trimmed == "", trimmed == "---", trimmed == "...":
+		return s
+	case strings.Contains(s, "_") && strings.Trim(trimmed, "0123456789_") == "":
+		return s
+	case strings.ContainsAny(s, "\t\r\n"):
+		return s
+	case s == "None":
 		return nil
 	}
-	if s == "" || strings.ContainsAny(s, "\n") || leadingZero(s) {
+	v, err := pyyaml.Load(s)
+	if err != nil {
 		return s
 	}
-	var v any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-		return s
-	}
-	switch t := v.(type) {
-	case float64:
-		if allDigits(s) {
-			// An integer too large for an int, such as a job id, stays
-			// the text it was rather than a rounded float.
+	if strings.Contains(s, "#") {
+		// Only a value that is not text survives a comment.
+		if _, isText := v.(string); isText || v == nil {
 			return s
 		}
-		return t
-	case int:
-		return t
+		return v
+	}
+	switch t := v.(type) {
 	case map[string]any:
-		// As Salt's yamlify_arg: a mapping must be written in braces, so
-		// that a command such as 'echo done: 1' stays a command.
 		if strings.HasPrefix(s, "{") {
 			return t
 		}
+		return s
 	case []any:
 		if strings.HasPrefix(s, "[") {
 			return t
 		}
-	}
-	return s
-}
-
-// leadingZero reports an integer written with a leading 0, such as a file
-// mode 0644, which brine keeps as text, as its SLS loader does.
-func leadingZero(s string) bool {
-	if len(s) < 2 || s[0] != '0' {
-		return false
-	}
-	for _, r := range s[1:] {
-		if r < '0' || r > '9' {
-			return false
+		return s
+	case float64:
+		if allDigits(strings.TrimLeft(trimmed, "+-")) {
+			// An integer beyond int64, such as a job id, is exact in
+			// Python; here it stays the text it was, not a rounded float.
+			return s
 		}
+		return t
+	case nil:
+		if s == "!" || strings.HasPrefix(trimmed, "#") {
+			return s
+		}
+		return nil
+	case string:
+		if t == "" && (s == "|" || s == "!") {
+			return s
+		}
+		return t
 	}
-	return true
+	return v
 }
 
 func allDigits(s string) bool {

@@ -15,7 +15,13 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"test=False", "saltenv=dev"}, nil, map[string]any{"test": false, "saltenv": "dev"}},
 		{[]string{`pillar={"a": 1}`}, nil, map[string]any{"pillar": map[string]any{"a": 1}}},
 		{[]string{"echo a=b"}, []any{"echo a=b"}, map[string]any{}},
-		{[]string{"42", "0644"}, []any{42, "0644"}, map[string]any{}},
+		// Salt's loader: 0644 loses its zeros, 1e3 needs a dot to be a
+		// float, 1:30 is base 60, 1_000 stays text, yes is True.
+		{[]string{"42", "0644", "1.0", "1e3", "1:30", "1_000", "yes", "0x10"}, []any{42, 644, 1.0, "1e3", 90, "1_000", true, 16}, map[string]any{}},
+		// A job id is beyond int64 and stays exact; a date is no type
+		// Salt passes on; a comment keeps the word; None is None.
+		{[]string{"20261206084512345678", "2024-01-02", "a#b", "None", "---", "!"}, []any{"20261206084512345678", "2024-01-02", "a#b", nil, "---", "!"}, map[string]any{}},
+		{[]string{"dry-run=yes", "a==b"}, []any{"a==b"}, map[string]any{"dry-run": true}},
 		{[]string{"os:Debian"}, []any{"os:Debian"}, map[string]any{}},
 		// A mapping or a list must be written in braces or brackets, as
 		// Salt's yamlify_arg wants, so that a command line stays one.

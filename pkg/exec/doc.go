@@ -26,7 +26,8 @@ func Markdown() []byte {
 	b.WriteString("are in [states.md](states.md).\n\n")
 	b.WriteString("Arguments are given as in Salt: positional ones fill the arguments in the\n")
 	b.WriteString("order listed, `KEY=VALUE` ones go by name, and each value is read as YAML\n")
-	b.WriteString("(`test=True` is a bool, `pillar='{\"a\": 1}'` a mapping). An argument a\n")
+	b.WriteString("as Salt's loader reads it (`test=True` is a bool, `pillar='{\"a\": 1}'` a mapping,\n")
+	b.WriteString("`0644` the number 644, `1e3` text, as in an SLS file). An argument a\n")
 	b.WriteString("function does not take is an error that names it (\"did you mean runas?\"\n")
 	b.WriteString("when it is close to one it takes), as is a value of the wrong type.\n")
 	mod := ""

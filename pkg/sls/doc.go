@@ -19,7 +19,7 @@
 //
 // Files are decoded through yaml.Node, so states keep their declaration
 // order and every value its line. Values mean what Salt's YAML loader
-// (PyYAML, YAML 1.1) makes of them (jinja.SaltYAML): yes/no/on/off are
+// (PyYAML, YAML 1.1) makes of them (pyyaml.Resolve): yes/no/on/off are
 // booleans, an integer written with a leading zero loses it (0644 is 644,
 // the octal digits of a mode), 1:30 is 90, 1e3 is a string; anchors,
 // aliases and merge keys (<<) work; a key given twice is an error.

@@ -3,13 +3,13 @@ package sls
 import (
 	"bytes"
 	"fmt"
-	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,7 +23,7 @@ const (
 // yamlDoc parses src and returns the document's root node, nil for an
 // empty document. Errors name the file and line.
 // With salt set, values mean what Salt's YAML loader makes of them (yes is
-// true, 0644 is 644; see jinja.SaltYAML).
+// true, 0644 is 644; see pyyaml.Resolve).
 func parseYAML(src []byte, pos Pos, salt bool) (root *yaml.Node, err error) {
 	// yaml.v3 reports errors by panicking internally and recovering; a
 	// panic that escapes is a bug in it, but must not take the caller down.
@@ -49,7 +49,7 @@ func parseYAML(src []byte, pos Pos, salt bool) (root *yaml.Node, err error) {
 		return nil, yamlError(err, src, pos)
 	}
 	if salt {
-		jinja.SaltYAML(&doc)
+		pyyaml.Resolve(&doc)
 	}
 	if doc.Kind == yaml.DocumentNode {
 		if len(doc.Content) == 0 {
@@ -413,7 +413,7 @@ func pyKeyOrder(n *yaml.Node, ps []pair) []string {
 
 // DecodeYAMLOrdered decodes data (pillar) as Salt's YAML loader reads it,
 // as SLS files are read: unlike DecodeYAML, yes/no/on/off are booleans and
-// 0644 is the integer 644 (jinja.SaltYAML), which is what templates test
+// 0644 is the integer 644 (pyyaml.Resolve), which is what templates test
 // and print in Salt. Every mapping is an *odict.Map in the order PyYAML
 // inserts its keys (merged keys first), so that the data keeps its file
 // order wherever it goes, as Salt's OrderedDicts do.

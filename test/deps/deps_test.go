@@ -52,7 +52,14 @@ var rules = []struct {
 		"brine ssh speaks SSH alone; --bootstrap reaches the master through an interface the command wires"},
 	{"master/api/...", []string{"github.com/nats-io/nats-server/...", "github.com/nats-io/nats.go/jetstream", "minion/...", "states/...", "pkg/engine/..."},
 		"the HTTP API reaches the master as the command does, through pkg/client: no rights of its own"},
-	{"pkg/cliargs/...", []string{mod + "..."}, "argument words, a leaf"},
+	{"pkg/py/...", []string{mod + "..."}, "Python's semantics, one leaf each"},
+	{"pkg/cliargs/...", []string{mod + "..."}, "argument words, a leaf that reads values as Salt's YAML loader does"},
+}
+
+// allowed names, for a rule's packages, forbidden packages that it still
+// lets through: the leaves of Python semantics for another leaf.
+var allowed = map[string][]string{
+	"pkg/cliargs/...": {mod + "pkg/py/..."},
 }
 
 type pkg struct {
@@ -131,7 +138,7 @@ func TestImportRules(t *testing.T) {
 			checked++
 			for _, d := range p.Deps {
 				for _, f := range r.forbid {
-					if match(f, d) && !match(r.pkgs, d) {
+					if match(f, d) && !match(r.pkgs, d) && !matchAny(allowed[r.pkgs], d) {
 						t.Errorf("%s may not depend on %s (%s): %s", strings.TrimPrefix(path, mod), strings.TrimPrefix(d, mod), r.why, chain(all, path, d))
 					}
 				}
@@ -141,4 +148,13 @@ func TestImportRules(t *testing.T) {
 	if checked < len(rules) {
 		t.Fatalf("checked %d packages for %d rules: a rule matches no package", checked, len(rules))
 	}
+}
+
+func matchAny(patterns []string, path string) bool {
+	for _, p := range patterns {
+		if match(p, path) {
+			return true
+		}
+	}
+	return false
 }

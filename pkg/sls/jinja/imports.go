@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/brine-cm/brine/pkg/odict"
 	"path"
 	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
 	"github.com/flosch/pongo2/v6"
 	"gopkg.in/yaml.v3"
 )
@@ -22,7 +23,7 @@ func parseData(kind, text string) (any, error) {
 		if err := yaml.Unmarshal([]byte(text), &n); err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		SaltYAML(&n)
+		pyyaml.Resolve(&n)
 		v, err := yamlValue(&n, 0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)

@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// yamlValue decodes a YAML node tree (SaltYAML already applied) into
+// yamlValue decodes a YAML node tree (pyyaml.Resolve already applied) into
 // template values, every mapping a dict in the order PyYAML inserts its
 // keys: merged (<<) keys first, in the order of their sources, then the
 // mapping's own; a key given both ways keeps the merged place with the

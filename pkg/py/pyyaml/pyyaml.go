@@ -1,6 +1,13 @@
-package jinja
+// Package pyyaml gives plain YAML scalars the meaning Salt's loader
+// gives them: PyYAML's YAML 1.1, plus Salt's own rule for leading zeros,
+// where gopkg.in/yaml.v3 reads YAML 1.2. SLS files, pillar, import_yaml
+// and command-line arguments all go through it, so a value means the same
+// wherever it is written. A leaf: it imports nothing of brine's.
+package pyyaml
 
 import (
+	"errors"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -8,7 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// SaltYAML rewrites the plain scalar values of a parsed YAML document to
+// Resolve rewrites the plain scalar values of a parsed YAML document to
 // the meaning Salt's loader (PyYAML, YAML 1.1, plus Salt's own rule for
 // leading zeros) gives them, where yaml.v3 (YAML 1.2) reads them
 // otherwise:
@@ -23,7 +30,7 @@ import (
 //
 // Mapping keys are left alone (state IDs and argument names keep their
 // text), and so are quoted and explicitly tagged scalars.
-func SaltYAML(n *yaml.Node) { saltYAML(n, 0, map[*yaml.Node]bool{}) }
+func Resolve(n *yaml.Node) { resolve(n, 0, map[*yaml.Node]bool{}) }
 
 var (
 	pyBools   = map[string]bool{"yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false}
@@ -34,7 +41,7 @@ var (
 	pyFloatRE = regexp.MustCompile(`^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$`)
 )
 
-func saltYAML(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
+func resolve(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
 	if n == nil || depth > 200 || seen[n] {
 		return
 	}
@@ -42,14 +49,14 @@ func saltYAML(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for _, c := range n.Content {
-			saltYAML(c, depth+1, seen)
+			resolve(c, depth+1, seen)
 		}
 	case yaml.MappingNode:
 		for i := 1; i < len(n.Content); i += 2 {
-			saltYAML(n.Content[i], depth+1, seen)
+			resolve(n.Content[i], depth+1, seen)
 		}
 	case yaml.AliasNode:
-		saltYAML(n.Alias, depth+1, seen)
+		resolve(n.Alias, depth+1, seen)
 	case yaml.ScalarNode:
 		if n.Style != 0 {
 			return // quoted, tagged or a block: as written
@@ -113,4 +120,102 @@ func sexagesimal(v string) (int64, bool) {
 		total = total*60 + d
 	}
 	return sign * total, true
+}
+
+// Load reads one YAML document as Salt's yaml.safe_load does: scalars
+// with the meaning Resolve gives them, mappings as map[string]any (their
+// keys as text), sequences as []any. An empty document is nil.
+func Load(src string) (any, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		return nil, err
+	}
+	Resolve(&doc)
+	return value(&doc, 0)
+}
+
+// maxDepth bounds nesting and alias chains, so that a hostile document
+// cannot run the decoder out of stack.
+const maxDepth = 100
+
+// ErrTooDeep is returned for a document nested beyond maxDepth.
+var ErrTooDeep = errors.New("yaml: nested too deeply")
+
+func value(n *yaml.Node, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, ErrTooDeep
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return value(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return value(n.Alias, depth+1)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := value(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := value(n.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = v
+		}
+		return out, nil
+	}
+	return scalar(n), nil
+}
+
+// scalar is a resolved scalar's Go value; what it cannot read keeps its
+// text, as a timestamp does in Salt's loader.
+func scalar(n *yaml.Node) any {
+	v := n.Value
+	switch n.ShortTag() {
+	case "!!null":
+		return nil
+	case "!!bool":
+		if b, err := strconv.ParseBool(strings.ToLower(v)); err == nil {
+			return b
+		}
+	case "!!int":
+		d := strings.ReplaceAll(v, "_", "")
+		if i, err := strconv.ParseInt(d, 0, 64); err == nil {
+			return int(i)
+		}
+		if u, err := strconv.ParseUint(strings.TrimPrefix(d, "+"), 0, 64); err == nil {
+			return u
+		}
+		// Beyond 64 bits Python's int is still exact: keep the digits.
+	case "!!float":
+		if pyBigInt.MatchString(v) {
+			d := strings.ReplaceAll(v, "_", "")
+			if u, err := strconv.ParseUint(strings.TrimPrefix(d, "+"), 10, 64); err == nil {
+				return u
+			}
+			return strings.TrimPrefix(d, "+") // an int in Python, exact: keep the digits
+		}
+		switch strings.ToLower(strings.TrimLeft(v, "+")) {
+		case ".inf":
+			return math.Inf(1)
+		case "-.inf":
+			return math.Inf(-1)
+		case ".nan":
+			return math.NaN()
+		}
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64); err == nil {
+			return f
+		}
+	}
+	return v
 }
