@@ -316,7 +316,9 @@ func getItem(v, k any) (any, error) {
 			return f, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("function %s is not available", reprOr(k))}, nil
-	case *Namespace, *module, *loopInfo:
+	case *Namespace, *module, *loopInfo, grouped:
+		// A groupby item is a namedtuple: ['grouper'] fails as an index,
+		// and Jinja's getitem then reads the attribute.
 		if s, ok := k.(string); ok {
 			return getAttr(v, s), nil
 		}

@@ -90,7 +90,53 @@ func fSort(e *env, v any, args []any, kw map[string]any) (any, error) {
 		return nil, err
 	}
 	attr, _ := arg(args, kw, 2, "attribute", nil).(string)
-	return sortValues(items, boolArg(args, kw, 0, "reverse", false), boolArg(args, kw, 1, "case_sensitive", false), attr)
+	reverse, caseSensitive := boolArg(args, kw, 0, "reverse", false), boolArg(args, kw, 1, "case_sensitive", false)
+	if strings.Contains(attr, ",") {
+		return sortMulti(items, reverse, caseSensitive, strings.Split(attr, ","))
+	}
+	return sortValues(items, reverse, caseSensitive, attr)
+}
+
+// sortMulti is sort(attribute='a,b'): Jinja's make_multi_attrgetter keys
+// each item by the list of its attributes, compared in turn.
+func sortMulti(items []any, reverse, caseSensitive bool, attrs []string) ([]any, error) {
+	out := append([]any{}, items...)
+	keys := make(map[int][]any, len(out))
+	idx := make([]int, len(out))
+	for i, it := range out {
+		idx[i] = i
+		k := make([]any, len(attrs))
+		for j, a := range attrs {
+			v := lookupPath(it, a)
+			if s, ok := v.(string); ok && !caseSensitive {
+				v = strings.ToLower(s)
+			}
+			k[j] = v
+		}
+		keys[i] = k
+	}
+	var err error
+	sort.SliceStable(idx, func(a, b int) bool {
+		ka, kb := keys[idx[a]], keys[idx[b]]
+		for j := range ka {
+			c, e := compare(ka[j], kb[j])
+			if e != nil && err == nil {
+				err = e
+			}
+			if c != 0 {
+				if reverse {
+					return c > 0
+				}
+				return c < 0
+			}
+		}
+		return false
+	})
+	sorted := make([]any, len(idx))
+	for i, k := range idx {
+		sorted[i] = out[k]
+	}
+	return sorted, err
 }
 
 func fReverse(e *env, v any, _ []any, _ map[string]any) (any, error) {

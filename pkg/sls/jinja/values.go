@@ -248,6 +248,9 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 	if d, ok := v.(dictView); ok {
 		return writeView(b, d, depth)
 	}
+	if g, ok := v.(grouped); ok {
+		v = tuple(g) // Jinja's _GroupTuple prints as a plain tuple
+	}
 	if t, ok := v.(tuple); ok {
 		b.WriteByte('(')
 		for i, e := range t {

@@ -38,3 +38,6 @@
 {{ '12'.isdigit() }}|{{ 'ab'.isalpha() }}|{{ 'a1'.isalnum() }}|{{ ' '.isspace() }}|{{ 'AB'.isupper() }}|{{ 'ab'.islower() }}|{{ 'a\nb'.splitlines() }}|{{ 'k: v'.partition(': ') }}|{{ 'a.b.c'.rpartition('.') }}
 tojson keeps insertion order (Salt's tojson has no sort_keys): {{ {'zeta': 1, 'alpha': [1, {'b': 2, 'a': none}]}|tojson }}
 pprint sorts dict keys: {{ {'zeta': 1, 'alpha': {'m': [1, 2], 'b': none}, 'mid': (1, 'x')}|pprint }}
+{%- set people = [{'n': 'bob', 'age': 30, 'g': 'x'}, {'n': 'al', 'age': 25, 'g': 'y'}, {'n': 'Cy', 'age': 30, 'g': 'x'}] %}
+sort by several attributes: {{ people|sort(attribute='age,n')|map(attribute='n')|join(',') }} {{ people|sort(attribute='g,age', reverse=true)|map(attribute='n')|join(',') }}
+groupby items by name: {{ people|groupby('g')|map(attribute='grouper')|list }} {{ (people|groupby('age'))[1].list|map(attribute='n')|list }} {{ people|groupby('g')|map(attribute='list')|map('length')|list }}
