@@ -263,6 +263,24 @@ func getAttr(v any, name string) any {
 		}
 	case *loopInfo:
 		return x.attr(name)
+	case *Macro:
+		// Jinja's Macro object: its name (None for a call block's body)
+		// and its parameter names.
+		switch name {
+		case "name":
+			if x.isCaller {
+				return nil
+			}
+			return x.name
+		case "arguments":
+			if x.st != nil {
+				args := make(tuple, len(x.st.params))
+				for i, p := range x.st.params {
+					args[i] = p
+				}
+				return args
+			}
+		}
 	case map[string]Func:
 		if f, ok := x[name]; ok {
 			return f

@@ -29,3 +29,5 @@ line 1
 {% set up | upper %}shout {{ 'it' }}{% endset %}{{ up }}
 {% macro kw_only(a, b=2) %}{{ a }}-{{ b }}{% endmacro %}{{ kw_only(b=3, a=1) }}
 {% macro echo(s) %}{{ s }}{% endmacro %}{{ echo(echo('x') ~ 'y') }}
+{% macro described(a, b=1, c='x') %}{{ a }}{% endmacro -%}
+macro attributes: {{ described.name }} {{ described.arguments }} {% macro outer() %}{{ caller.name }}{% endmacro %}{% call outer() %}body{% endcall %}
