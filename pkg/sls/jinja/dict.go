@@ -122,31 +122,23 @@ func dictGet(d *odict.Map, k string) any {
 	return v
 }
 
-// templateVars returns vars with the Go maps in its values made dicts.
-// vars itself is copied only when a value changes.
-func templateVars(vars map[string]any) map[string]any {
-	var out map[string]any
-	for k, v := range vars {
-		switch v.(type) {
-		case nil, string, bool, int, *odict.Map, map[string]Func, Func:
-			continue
-		}
-		c := fromGo(v, 0)
-		if sameValue(c, v) {
-			continue
-		}
-		if out == nil {
-			out = make(map[string]any, len(vars))
-			for k2, v2 := range vars {
-				out[k2] = v2
-			}
-		}
-		out[k] = c
+// varValue is the value of the template variable name, v as the caller
+// gave it: Go maps in it are made dicts the first time it is read, once
+// per render.
+func (rs *renderState) varValue(name string, v any) any {
+	switch v.(type) {
+	case nil, string, bool, int, float64, *odict.Map, map[string]Func, Func:
+		return v
 	}
-	if out == nil {
-		return vars
+	if c, ok := rs.converted[name]; ok {
+		return c
 	}
-	return out
+	c := fromGo(v, 0)
+	if rs.converted == nil {
+		rs.converted = map[string]any{}
+	}
+	rs.converted[name] = c
+	return c
 }
 
 // plainArgs and plainKw give Go code outside the renderer (the host's

@@ -54,7 +54,7 @@ func (e *env) lookup(name string) any {
 		return v
 	}
 	if v, ok := e.rs.vars[name]; ok {
-		return v
+		return e.rs.varValue(name, v)
 	}
 	if f, ok := globalFuncs[name]; ok {
 		return f

@@ -78,7 +78,7 @@ func Render(name string, src []byte, vars map[string]any, opts Options) (out str
 	if err != nil {
 		return "", err
 	}
-	rs := &renderState{vars: templateVars(vars), loader: opts.Loader}
+	rs := &renderState{vars: vars, loader: opts.Loader}
 	var b strings.Builder
 	if _, err := rs.run(c, pongo2.Context{}, &pongoWriter{b: &b, rs: rs}); err != nil {
 		return "", err
@@ -100,8 +100,12 @@ type panicError struct{ v any }
 func (p panicError) Error() string { return fmt.Sprintf("internal error: %v", p.v) }
 
 type renderState struct {
-	vars   map[string]any
-	loader Loader
+	vars map[string]any
+	// converted holds the variables whose Go maps were made dicts when a
+	// template first read them (varValue), so that later reads, and
+	// changes, see the same dict.
+	converted map[string]any
+	loader    Loader
 	// kwOrder is the order of the keyword arguments of the call whose
 	// arguments were evaluated last (evalArgs), read by the callee
 	// before it evaluates anything: kwargs are a Go map, and
