@@ -24,7 +24,7 @@ func init() {
 		"int": fInt, "float": fFloat, "string": fString, "list": fList,
 		"trim": fTrim, "strip": fTrim, "unique": fUnique, "sort": fSort, "reverse": fReverse,
 		"bool": fBool, "to_bool": fBool, "first": fFirst, "last": fLast,
-		"length": fLength, "count": fLength, "lower": strF(strings.ToLower), "upper": strF(strings.ToUpper),
+		"length": fLength, "count": fLength, "lower": strF(pyLower), "upper": strF(pyUpper),
 		"title": strF(jinjaTitle), "capitalize": strF(pyCapitalize), "dictsort": fDictsort,
 		"map": fMap, "select": fSelect(true), "reject": fSelect(false),
 		"selectattr": fSelectAttr(true), "rejectattr": fSelectAttr(false),

@@ -56,8 +56,10 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		}
 		return false, nil
 	case "upper":
-		return strings.ToUpper(s), nil
-	case "lower", "casefold":
+		return pyUpper(s), nil
+	case "lower":
+		return pyLower(s), nil
+	case "casefold":
 		return strings.ToLower(s), nil
 	case "swapcase":
 		return strings.Map(func(r rune) rune {
