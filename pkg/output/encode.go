@@ -287,6 +287,14 @@ func yamlNode(v any) *yaml.Node {
 	case *big.Int:
 		return scalar("!!int", t.String())
 	case float64:
+		switch {
+		case math.IsNaN(t):
+			return scalar("!!float", ".nan") // PyYAML's spellings
+		case math.IsInf(t, 1):
+			return scalar("!!float", ".inf")
+		case math.IsInf(t, -1):
+			return scalar("!!float", "-.inf")
+		}
 		return scalar("!!float", pyfmt.Float(t))
 	case string:
 		n := scalar("!!str", t)

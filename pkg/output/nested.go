@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
@@ -56,6 +57,11 @@ func (m OrderedMap) Get(key string) (any, bool) {
 	}
 	return nil, false
 }
+
+// printValuer is a value that gives its printable form as plain values
+// (high data, low chunks), so that what JSON cannot hold, such as an
+// infinite float, still prints as Salt prints it.
+type printValuer interface{ PrintValue() any }
 
 // normalize turns any Go value into the few shapes the printers know:
 // nil, bool, string, int64, float64, []any, map[string]any and OrderedMap.
@@ -128,6 +134,14 @@ func normalize(v any) any {
 			out[i] = e
 		}
 		return out
+	case *odict.Map:
+		out := make(OrderedMap, 0, t.Len())
+		for k, e := range t.All() {
+			out = append(out, KV{k, normalize(e)})
+		}
+		return out
+	case printValuer:
+		return normalize(t.PrintValue())
 	}
 	if m, ok := v.(json.Marshaler); ok {
 		// Types that know their own JSON form (high data, low chunks)

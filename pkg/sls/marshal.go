@@ -198,3 +198,38 @@ func (l Lowstate) MarshalJSON() ([]byte, error) { return json.Marshal(l.value())
 
 // MarshalYAML writes the chunks as state.show_lowstate does.
 func (l Lowstate) MarshalYAML() (any, error) { return yamlOrdered(l.value(), 0), nil }
+
+// PrintValue is the high data as a tree of plain values, its mappings
+// *odict.Map in Salt's order, for printers that write what JSON cannot
+// hold (an .inf or .nan argument: Salt's json_out prints Infinity).
+func (h *High) PrintValue() any { return printable(h.value(), 0) }
+
+// PrintValue is the chunks as a tree of plain values (see High.PrintValue).
+func (l Lowstate) PrintValue() any { return printable(l.value(), 0) }
+
+func printable(v any, depth int) any {
+	if depth > 200 {
+		return v
+	}
+	switch x := v.(type) {
+	case *omap:
+		out := odict.New(len(x.keys))
+		for i, k := range x.keys {
+			out.Set(k, printable(x.vals[i], depth+1))
+		}
+		return out
+	case *odict.Map:
+		out := odict.New(x.Len())
+		for k, e := range x.All() {
+			out.Set(k, printable(e, depth+1))
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = printable(e, depth+1)
+		}
+		return out
+	}
+	return v
+}
