@@ -57,7 +57,14 @@ func (m *Master) setupTrust(ctx context.Context, replicas int, clustered bool) e
 	if err != nil {
 		return err
 	}
-	if _, err := m.trustKV.Get(ctx, trustKey); errors.Is(err, jetstream.ErrKeyNotFound) {
+	// The bucket just made may have no leader yet in a cluster that is
+	// forming (no responders): the chain's first step is read and
+	// written as the bucket was made, tried again until the store is up.
+	err = m.untilStore(ctx, clustered, "trust chain", "KV_"+TrustBucket, func(ctx context.Context) error {
+		_, err := m.trustKV.Get(ctx, trustKey)
+		if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return err
+		}
 		name := m.cfg.ServerName
 		if name == "" {
 			name, _ = os.Hostname()
@@ -65,13 +72,15 @@ func (m *Master) setupTrust(ctx context.Context, replicas int, clustered bool) e
 		step, err := proto.SignKeySet(signerFor(m.jobKey), &proto.KeySet{Serial: 1,
 			Keys: []proto.TrustedKey{{Key: m.JobKey(), Name: name}}, Change: "genesis: " + name, IssuedAt: time.Now().UTC()})
 		if err != nil {
-			return fmt.Errorf("master: trust chain: %w", err)
+			return err
 		}
 		b, _ := json.Marshal([]json.RawMessage{step})
 		if _, err := m.trustKV.Create(ctx, trustKey, b); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-			return fmt.Errorf("master: trust chain: %w", err)
+			return err
 		}
-	} else if err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("master: trust chain: %w", err)
 	}
 	return m.watchTrust(ctx)
