@@ -196,11 +196,6 @@ func (c *Config) Validate() error {
 	if err := c.API.Validate(); err != nil {
 		return err
 	}
-	for _, g := range c.AutoAcceptIDs {
-		if _, err := filepath.Match(g, ""); err != nil {
-			return fmt.Errorf("master config: auto_accept_ids %q: %w", g, err)
-		}
-	}
 	return nil
 }
 

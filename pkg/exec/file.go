@@ -79,9 +79,9 @@ func init() {
 		)...)
 	register("file.find", fileFind, "Return the paths under a directory that match every test given, as find(1): file.find /etc name='*.conf' type=f maxdepth=1.",
 		path("the directory to search."),
-		states.Param{Name: "name", Type: states.String, Doc: "a glob the base name matches."},
+		states.Param{Name: "name", Type: states.String, Doc: "a glob the base name matches, read as Salt's find reads it: * any run, ? one character or none, [..] a class."},
 		states.Param{Name: "iname", Type: states.String, Doc: "name, ignoring case."},
-		states.Param{Name: "regex", Type: states.String, Doc: "a regular expression the whole path matches."},
+		states.Param{Name: "regex", Type: states.String, Doc: "a Python regular expression that matches at the start of the base name (re.match)."},
 		states.Param{Name: "iregex", Type: states.String, Doc: "regex, ignoring case."},
 		states.Param{Name: "type", Type: states.String, Doc: "the kinds to keep, letters of f (file), d (directory), l (link), p (pipe), s (socket), b, c (devices)."},
 		states.Param{Name: "user", Type: states.String, Doc: "the owner's name."},

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/py/pyre"
 	"github.com/brine-cm/brine/pkg/textdiff"
 	"github.com/brine-cm/brine/states"
 )
@@ -237,33 +238,41 @@ func backupSuffix(v any) string {
 
 // findTest is file.find's tests, read once.
 type findTest struct {
-	name, iname        string
-	re                 *regexp.Regexp
+	names              []*regexp.Regexp // name, iname, regex, iregex: each must match the base name
 	types              string
 	uid, gid           int
 	maxdepth, mindepth int
 }
 
+// findGlob is Salt's glob for find's name and iname (salt/utils/find.py):
+// not fnmatch, but a regular expression made by escaping '.' and reading
+// '?' as one character or none and '*' as any run; brackets stay classes.
+func findGlob(g string) string {
+	g = strings.ReplaceAll(g, ".", `\.`)
+	g = strings.ReplaceAll(g, "?", ".?")
+	return strings.ReplaceAll(g, "*", ".*") + "$"
+}
+
 func newFindTest(c *call) (*findTest, error) {
-	t := &findTest{name: c.str("name"), iname: strings.ToLower(c.str("iname")), types: c.str("type"), uid: -1, gid: -1, maxdepth: -1}
-	for _, g := range []string{t.name, t.iname} {
-		if _, err := filepath.Match(g, ""); err != nil {
-			return nil, &states.ArgError{Func: c.fun, Arg: "name", Err: err}
-		}
-	}
-	for _, arg := range []string{"regex", "iregex"} {
-		if !c.has(arg) {
+	t := &findTest{types: c.str("type"), uid: -1, gid: -1, maxdepth: -1}
+	for _, o := range []struct {
+		arg   string
+		glob  bool
+		flags pyre.Flag
+	}{{"name", true, 0}, {"iname", true, pyre.IgnoreCase}, {"regex", false, 0}, {"iregex", false, pyre.IgnoreCase}} {
+		if !c.has(o.arg) || c.str(o.arg) == "" {
 			continue
 		}
-		pat := "^(?:" + c.str(arg) + ")$"
-		if arg == "iregex" {
-			pat = "(?i)" + pat
+		pat := c.str(o.arg)
+		if o.glob {
+			pat = findGlob(pat)
 		}
-		re, err := regexp.Compile(pat)
+		// re.match on the base name: anchored at its start alone.
+		re, err := pyre.CompileMatch(pat, o.flags)
 		if err != nil {
-			return nil, &states.ArgError{Func: c.fun, Arg: arg, Err: err}
+			return nil, &states.ArgError{Func: c.fun, Arg: o.arg, Err: err}
 		}
-		t.re = re
+		t.names = append(t.names, re)
 	}
 	if strings.Trim(t.types, "fdlpsbc") != "" {
 		return nil, &states.ArgError{Func: c.fun, Arg: "type", Err: fmt.Errorf("%q: want letters of f, d, l, p, s, b, c", t.types)}
@@ -287,18 +296,10 @@ func (t *findTest) match(rel string, depth int, fi fs.FileInfo) bool {
 	if depth < t.mindepth {
 		return false
 	}
-	if t.name != "" {
-		if ok, _ := filepath.Match(t.name, base); !ok {
+	for _, re := range t.names {
+		if !re.MatchString(base) {
 			return false
 		}
-	}
-	if t.iname != "" {
-		if ok, _ := filepath.Match(t.iname, strings.ToLower(base)); !ok {
-			return false
-		}
-	}
-	if t.re != nil && !t.re.MatchString(rel) {
-		return false
 	}
 	if t.types != "" && !strings.ContainsRune(t.types, rune(fileType(fi.Mode())[0])) {
 		return false

@@ -65,7 +65,11 @@ func TestFileFunctions(t *testing.T) {
 		{"file.find", []string{"/etc", "type=d"}, []string{"/etc", "/etc/conf.d"}, 0},
 		{"file.find", []string{"/etc", "type=l"}, []string{"/etc/link"}, 0},
 		{"file.find", []string{"/etc", "name=*.conf", "maxdepth=1"}, []string{"/etc/app.conf"}, 0},
-		{"file.find", []string{"/etc", "regex=.*/conf\\.d/.*", "mindepth=2"}, []string{"/etc/conf.d/B.CONF", "/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "regex=(a|B)\\.", "mindepth=2"}, []string{"/etc/conf.d/B.CONF", "/etc/conf.d/a.conf"}, 0},
+		// Salt's find: a regex matches at the start of the base name, a
+		// glob's ? is one character or none.
+		{"file.find", []string{"/etc", "regex=a", "type=f"}, []string{"/etc/app.conf", "/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "name=a?conf"}, []string{"/etc/conf.d/a.conf"}, 0},
 		{"file.remove", []string{"/nope"}, false, 0},
 		{"file.symlink", []string{"/etc/motd", "/etc/app.conf"}, "File exists: /etc/app.conf", 1},
 	}

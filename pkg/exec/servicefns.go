@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -59,12 +59,7 @@ func existing(ctx context.Context, c *call, sys states.InitSystem) (states.Servi
 
 func serviceStatus(ctx context.Context, c *call) Return {
 	name := c.str("name")
-	glob := false
-	for _, ch := range name {
-		if ch == '*' || ch == '?' || ch == '[' {
-			glob = true
-		}
-	}
+	glob := fnmatch.HasMeta(name) // Salt's _is_glob: fnmatch over every unit
 	if !glob {
 		if err := states.ValidServiceName(name); err != nil {
 			return failed((&states.ArgError{Func: c.fun, Arg: "name", Err: err}).Error())
@@ -88,7 +83,7 @@ func serviceStatus(ctx context.Context, c *call) Return {
 	}
 	out := map[string]any{}
 	for _, n := range all {
-		if ok, _ := path.Match(name, n); ok {
+		if fnmatch.Match(name, n) {
 			st, err := sys.Status(ctx, n)
 			out[n] = err == nil && st.Active
 		}
