@@ -5,6 +5,7 @@
 package cliargs
 
 import (
+	"math/big"
 	"strings"
 	"unicode"
 
@@ -86,13 +87,10 @@ func yamlValue(s string) any {
 			return t
 		}
 		return s
-	case float64:
-		if allDigits(strings.TrimLeft(trimmed, "+-")) {
-			// An integer beyond int64, such as a job id, is exact in
-			// Python; here it stays the text it was, not a rounded float.
-			return s
-		}
-		return t
+	case uint64, *big.Int:
+		// An integer beyond int64, such as a job id, is exact in Python;
+		// here it stays the text it was, which every reader takes.
+		return s
 	case nil:
 		if s == "!" || strings.HasPrefix(trimmed, "#") {
 			return s
@@ -105,13 +103,4 @@ func yamlValue(s string) any {
 		return t
 	}
 	return v
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -3,7 +3,6 @@ package sls
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -263,7 +262,7 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		return scalar(n), nil
+		return pyyaml.Scalar(n), nil
 	case yaml.SequenceNode:
 		out := make([]any, len(n.Content))
 		for i, c := range n.Content {
@@ -304,60 +303,6 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 		return d.value(n.Content[0], depth+1)
 	}
 	return nil, d.errf(n, "YAML: unexpected node")
-}
-
-// scalar gives a scalar Salt's meaning. Integers written with a leading
-// zero (0644) stay the text as written, since Salt reads file modes from
-// them as octal digits; yes/no/on/off are already strings in yaml.v3 and
-// the argument readers coerce them.
-func scalar(n *yaml.Node) any {
-	v := n.Value
-	switch n.ShortTag() {
-	case "!!str":
-		return v
-	case "!!null":
-		return nil
-	case "!!bool":
-		switch strings.ToLower(v) {
-		case "true":
-			return true
-		case "false":
-			return false
-		}
-		return v
-	case "!!int":
-		if leadingZero(v) {
-			return v
-		}
-		if i, err := strconv.ParseInt(v, 0, 64); err == nil {
-			return int(i)
-		}
-		if u, err := strconv.ParseUint(strings.TrimPrefix(v, "+"), 0, 64); err == nil {
-			return u
-		}
-		return v
-	case "!!float":
-		switch strings.ToLower(strings.TrimLeft(v, "+")) {
-		case ".inf":
-			return math.Inf(1)
-		case "-.inf":
-			return math.Inf(-1)
-		case ".nan":
-			return math.NaN()
-		}
-		if f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64); err == nil {
-			return f
-		}
-		return v
-	}
-	// Timestamps, binary and custom tags keep their text.
-	return v
-}
-
-// leadingZero reports an integer such as 0644, -0755 or 0o644.
-func leadingZero(v string) bool {
-	v = strings.TrimLeft(v, "+-")
-	return len(v) > 1 && v[0] == '0' && (v[1] >= '0' && v[1] <= '9' || v[1] == 'o' || v[1] == '_')
 }
 
 func kindName(n *yaml.Node) string {

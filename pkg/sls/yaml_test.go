@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/brine-cm/brine/pkg/odict"
 	"math"
+	"math/big"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,7 +69,7 @@ func TestDecodeScalars(t *testing.T) {
 		{"v:", nil},
 		{"v: 2024-01-02", "2024-01-02"},
 		{"v: 18446744073709551615", uint64(18446744073709551615)},
-		{"v: 99999999999999999999999", 1e23}, // yaml.v3 reads it as a float
+		{"v: 99999999999999999999999", bigInt("99999999999999999999999")}, // exact, as Python's int
 		{"v: !custom thing", "thing"},
 		{"v: 'yes'", "yes"},
 		{"v: |\n  a\n  b\n", "a\nb\n"},
@@ -403,4 +404,9 @@ func TestJinjaVarsAtRoot(t *testing.T) {
 			t.Errorf("var %s = %q; want %q", k, f.vars[k], v)
 		}
 	}
+}
+
+func bigInt(s string) *big.Int {
+	b, _ := new(big.Int).SetString(s, 10)
+	return b
 }

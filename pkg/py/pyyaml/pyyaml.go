@@ -8,6 +8,7 @@ package pyyaml
 import (
 	"errors"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -174,12 +175,15 @@ func value(n *yaml.Node, depth int) (any, error) {
 		}
 		return out, nil
 	}
-	return scalar(n), nil
+	return Scalar(n), nil
 }
 
-// scalar is a resolved scalar's Go value; what it cannot read keeps its
-// text, as a timestamp does in Salt's loader.
-func scalar(n *yaml.Node) any {
+// Scalar is the Go value of a scalar: nil, bool, int (uint64 past int64,
+// a *big.Int past 64 bits, where Python's int is still exact), float64 or
+// string. What it cannot read keeps its text, as a timestamp does in
+// Salt's loader. A document Resolve has not seen keeps an int written
+// with a leading zero (0644) as its text.
+func Scalar(n *yaml.Node) any {
 	v := n.Value
 	switch n.ShortTag() {
 	case "!!null":
@@ -189,21 +193,17 @@ func scalar(n *yaml.Node) any {
 			return b
 		}
 	case "!!int":
-		d := strings.ReplaceAll(v, "_", "")
-		if i, err := strconv.ParseInt(d, 0, 64); err == nil {
-			return int(i)
+		if leadingZero(v) {
+			return v
 		}
-		if u, err := strconv.ParseUint(strings.TrimPrefix(d, "+"), 0, 64); err == nil {
-			return u
+		if i, ok := bigInt(strings.ReplaceAll(v, "_", ""), 0); ok {
+			return i
 		}
-		// Beyond 64 bits Python's int is still exact: keep the digits.
 	case "!!float":
-		if pyBigInt.MatchString(v) {
-			d := strings.ReplaceAll(v, "_", "")
-			if u, err := strconv.ParseUint(strings.TrimPrefix(d, "+"), 10, 64); err == nil {
-				return u
+		if pyBigInt.MatchString(v) { // an int in Python, past yaml.v3's int64
+			if i, ok := bigInt(strings.ReplaceAll(v, "_", ""), 10); ok {
+				return i
 			}
-			return strings.TrimPrefix(d, "+") // an int in Python, exact: keep the digits
 		}
 		switch strings.ToLower(strings.TrimLeft(v, "+")) {
 		case ".inf":
@@ -218,4 +218,22 @@ func scalar(n *yaml.Node) any {
 		}
 	}
 	return v
+}
+
+// bigInt reads an integer as int, uint64 or *big.Int, whichever holds it.
+func bigInt(d string, base int) (any, bool) {
+	if i, err := strconv.ParseInt(d, base, 64); err == nil {
+		return int(i), true
+	}
+	if u, err := strconv.ParseUint(strings.TrimPrefix(d, "+"), base, 64); err == nil {
+		return u, true
+	}
+	b, ok := new(big.Int).SetString(strings.TrimPrefix(d, "+"), base)
+	return b, ok
+}
+
+// leadingZero reports an integer such as 0644, -0755 or 0o644.
+func leadingZero(v string) bool {
+	v = strings.TrimLeft(v, "+-")
+	return len(v) > 1 && v[0] == '0' && (v[1] >= '0' && v[1] <= '9' || v[1] == 'o' || v[1] == '_')
 }

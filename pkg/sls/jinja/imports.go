@@ -59,19 +59,6 @@ func fromJSON(v any) any {
 	return v
 }
 
-func fromYAML(v any) any {
-	switch x := v.(type) {
-	case map[string]any, map[any]any:
-		d, _ := dictOf(x)
-		return d
-	case []any:
-		for i, e := range x {
-			x[i] = fromYAML(e)
-		}
-	}
-	return v
-}
-
 // flatten is the scope a "with context" import or include sees.
 func flatten(ctx *pongo2.ExecutionContext) pongo2.Context {
 	out := make(pongo2.Context, len(ctx.Public)+len(ctx.Private))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
 	"gopkg.in/yaml.v3"
 )
 
@@ -11,7 +12,7 @@ import (
 // template values, every mapping a dict in the order PyYAML inserts its
 // keys: merged (<<) keys first, in the order of their sources, then the
 // mapping's own; a key given both ways keeps the merged place with the
-// mapping's own value. Scalars decode as yaml.v3 decodes them.
+// mapping's own value. Scalars are pyyaml.Scalar's.
 func yamlValue(n *yaml.Node, depth int) (any, error) {
 	if depth > 200 {
 		return nil, fmt.Errorf("YAML nested too deeply")
@@ -42,21 +43,10 @@ func yamlValue(n *yaml.Node, depth int) (any, error) {
 		}
 		return out, nil
 	}
-	// Strings and nulls, most of a data file, need no decoder of their
-	// own; other scalars decode as yaml.v3 decodes them.
 	if n.Kind == yaml.ScalarNode {
-		switch n.ShortTag() {
-		case "!!str":
-			return n.Value, nil
-		case "!!null":
-			return nil, nil
-		}
+		return pyyaml.Scalar(n), nil
 	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return nil, err
-	}
-	return fromYAML(v), nil
+	return nil, fmt.Errorf("YAML: unexpected node kind %d", n.Kind)
 }
 
 // yamlMapping writes n's entries into out in PyYAML's order.
