@@ -294,8 +294,8 @@ func (m *Master) onAck(msg *nats.Msg) {
 	}
 }
 
-// onEvent keeps a state event of a job the minion was sent, within the
-// job's limit.
+// onEvent keeps a batch of state events of a job the minion was sent,
+// within the job's limit.
 func (m *Master) onEvent(msg *nats.Msg) {
 	id, jid := proto.MinionOf(msg.Subject), proto.JIDOf(msg.Subject)
 	if proto.ValidID(id) != nil || proto.ValidJID(jid) != nil {
@@ -331,15 +331,21 @@ func (m *Master) onEvent(msg *nats.Msg) {
 	m.keepEvent(id, jid, msg, mj)
 }
 
+// keepEvent keeps a batch of state events in one decode: the job cache
+// keeps the message as it came, the bus gets one prog event per state,
+// as Salt's.
 func (m *Master) keepEvent(id, jid string, msg *nats.Msg, mj *minionJob) {
-	var e proto.StateEvent
-	if err := proto.Unmarshal(msg.Data, &e); err != nil || e.JID != jid {
-		m.refused.note("event", id, "not a state event of this job")
+	var b proto.StateEvents
+	if err := proto.Unmarshal(msg.Data, &b); err != nil || b.JID != jid || b.ID != id ||
+		len(b.States) == 0 || len(b.States) > proto.MaxStateEvents {
+		m.refused.note("event", id, "not a batch of state events of this job by this minion")
 		return
 	}
 	m.heard(id, jid)
 	m.store(id, proto.CacheEvent(id, jid), msg.Data, mj, "")
-	m.emitProg(&e, id)
+	for i := range b.States {
+		m.emitProg(jid, id, &b.States[i].State)
+	}
 }
 
 // store writes one checked message to the cache, charged to the

@@ -211,9 +211,9 @@ func (m *Master) emitJobRet(r *proto.Return) {
 		FunArgs: nonNilArgs(r.Args), Return: r.Return, Retcode: r.Retcode, Success: r.Success, Out: r.Out})
 }
 
-func (m *Master) emitProg(e *proto.StateEvent, id string) {
-	m.emit(proto.TagJobProg(e.JID, id, e.State.RunNum), proto.JobProgData{Cmd: "_minion_event", ID: id, JID: e.JID,
-		Data: map[string]any{"ret": e.State}})
+func (m *Master) emitProg(jid, id string, st *proto.StateResult) {
+	m.emit(proto.TagJobProg(jid, id, st.RunNum), proto.JobProgData{Cmd: "_minion_event", ID: id, JID: jid,
+		Data: map[string]any{"ret": st}})
 }
 
 func (m *Master) emitKey(id, act, pub string) {

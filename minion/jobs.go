@@ -297,9 +297,15 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job) (*proto.Return, 
 	log.Info("job started")
 	var rch reach
 	host := m.newHost(&rch, log, job.Tree)
+	// The run's states go out in batches; the last before run returns,
+	// so that none follows the return.
+	events := newStateBatch(m.id, job.JID, m.publish, func(err error) {
+		log.Error("encode state events", "err", err)
+	})
+	defer events.close()
 	host.OnState = func(r engine.StateResult) {
 		done.Add(1)
-		m.publishJSON(proto.SubjEvent(m.id, job.JID), &proto.StateEvent{JID: job.JID, ID: m.id, Key: r.Key, State: wireState(r)})
+		events.add(r.Key, wireState(r))
 	}
 	if mode, ok := stateRunMode(job); ok {
 		host.OnCompiled = func(d time.Duration) { m.metrics.rendered(mode, d) }
@@ -421,6 +427,10 @@ func (m *Minion) publishJSON(subj string, msg proto.Message) {
 		m.log.Error("encode", "subject", subj, "err", err)
 		return
 	}
+	m.publish(subj, b)
+}
+
+func (m *Minion) publish(subj string, b []byte) {
 	if err := m.nc.Publish(subj, b); err != nil {
 		m.log.Warn("publish", "subject", subj, "err", err)
 	}

@@ -209,7 +209,7 @@ func (o *sshOptions) run(ctx context.Context, s *streams) error {
 	prog.expect(len(o.hosts))
 	code := ExitOK
 	sshrun.Run(ctx, o.hosts, o.call, opts, o.maxProcs, batch,
-		func(string, proto.StateResult) { prog.state() },
+		func(string, proto.StateResult) { prog.state(1) },
 		func(r sshrun.Result) {
 			prog.clear()
 			if r.Return != nil {

@@ -234,8 +234,8 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 			st.prog.clear()
 			st.p.minion(ev.Minion, ev.Return)
 			st.prog.returned()
-		case ev.State != nil:
-			st.prog.state()
+		case ev.States != nil:
+			st.prog.state(len(ev.States.States))
 		}
 	})
 	st.mu.Lock()

@@ -155,8 +155,9 @@ func (p *progress) returned() {
 	}
 }
 
-func (p *progress) state() {
-	p.nstate++
+// state counts n states done.
+func (p *progress) state(n int) {
+	p.nstate += n
 	if p.bar != nil {
 		p.bar.Describe(fmt.Sprintf("minions returned, %d states done", p.nstate))
 	}

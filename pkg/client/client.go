@@ -338,7 +338,7 @@ type Event struct {
 	Published    *proto.PublishReply
 	NotConnected bool
 	Ack          *proto.Ack
-	State        *proto.StateEvent
+	States       *proto.StateEvents // a batch of finished states, in order
 	Return       *proto.Return
 	// Lost is set when the minion went silent (LastHeard says when it
 	// was last heard from).
@@ -578,10 +578,10 @@ func (c *Client) handle(w *waiter, msg *nats.Msg) *Event {
 			return &Event{Minion: id, Ack: &a}
 		}
 	case "evt":
-		var e proto.StateEvent
-		if proto.Unmarshal(msg.Data, &e) == nil {
-			res.StatesOK++
-			return &Event{Minion: id, State: &e}
+		var b proto.StateEvents
+		if proto.Unmarshal(msg.Data, &b) == nil && b.ID == id && b.JID == res.JID && len(b.States) > 0 {
+			res.StatesOK += len(b.States)
+			return &Event{Minion: id, States: &b}
 		}
 	case "ret":
 		i, n, err := proto.ParsePart(msg.Header.Get(proto.PartHeader))

@@ -31,7 +31,7 @@ func TestStatuses(t *testing.T) {
 	feed := []*nats.Msg{
 		msg(t, proto.SubjAck("m1", jid), &proto.Ack{JID: jid, ID: "m1"}),
 		msg(t, proto.SubjAck("m2", jid), &proto.Ack{JID: jid, ID: "m2", Heartbeat: proto.Duration(time.Second)}),
-		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvent{JID: jid, ID: "m1", Key: "k"}),
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvents{JID: jid, ID: "m1", States: []proto.KeyedState{{Key: "k"}}}),
 		msg(t, proto.SubjReturn("m1", jid), &proto.Return{JID: jid, ID: "m1", Return: true}),
 		msg(t, proto.SubjReturn("m1", jid), &proto.Return{JID: jid, ID: "m1", Return: "duplicate", Retcode: 1}),
 		msg(t, proto.SubjHB("m2", jid), &proto.Heartbeat{JID: jid, ID: "m2"}),
@@ -85,5 +85,38 @@ func TestStatuses(t *testing.T) {
 	done.Returns["m1"].Retcode = 2
 	if !done.Failed() {
 		t.Error("Failed() = false with a failed state run")
+	}
+}
+
+// TestStateBatches: a batch of state events is one event of the wait,
+// its states counted; a batch that names another minion or job than its
+// subject, or holds no state, is not.
+func TestStateBatches(t *testing.T) {
+	const jid = "20261122080000000000"
+	res := &Result{JID: jid, Status: map[string]Status{"m1": NoResponse}, Returns: map[string]*proto.Return{}, LastHeard: map[string]time.Time{}}
+	w := &waiter{res: res, timeout: 5 * time.Second, started: time.Now(), hb: map[string]time.Duration{}, waiting: map[string]bool{"m1": true}}
+	c := &Client{}
+	three := []proto.KeyedState{{Key: "a"}, {Key: "b", State: proto.StateResult{RunNum: 1}}, {Key: "c", State: proto.StateResult{RunNum: 2}}}
+	feed := []*nats.Msg{
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvents{JID: jid, ID: "m1", States: three}),
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvents{JID: jid, ID: "m2", States: three}),
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvents{JID: "20261122080000000001", ID: "m1", States: three}),
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvents{JID: jid, ID: "m1"}),
+		msg(t, proto.SubjEvent("m1", jid), &proto.StateEvents{JID: jid, ID: "m1", States: three[:1]}),
+	}
+	var events []Event
+	for _, m := range feed {
+		if ev := c.handle(w, m); ev != nil {
+			events = append(events, *ev)
+		}
+	}
+	if len(events) != 2 || events[0].States == nil || len(events[0].States.States) != 3 || len(events[1].States.States) != 1 {
+		t.Fatalf("events = %+v; want the batch of 3, then the batch of 1", events)
+	}
+	if res.StatesOK != 4 {
+		t.Errorf("StatesOK = %d; want 4", res.StatesOK)
+	}
+	if res.Status["m1"] != Running {
+		t.Errorf("m1 is %q after its states; want running", res.Status["m1"])
 	}
 }

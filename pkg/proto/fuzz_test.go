@@ -26,7 +26,7 @@ import (
 var wireTypes = []func() Message{
 	func() Message { return &Job{} }, func() Message { return &Kill{} },
 	func() Message { return &Ack{} }, func() Message { return &Heartbeat{} },
-	func() Message { return &StateEvent{} }, func() Message { return &Return{} },
+	func() Message { return &StateEvents{} }, func() Message { return &Return{} },
 	func() Message { return &KeyRequest{} }, func() Message { return &Grains{} },
 	func() Message { return &Presence{} }, func() Message { return &Hello{} },
 	func() Message { return &HelloReply{} }, func() Message { return &FileRequest{} },
@@ -81,7 +81,7 @@ func FuzzUnmarshal(f *testing.F) {
 	for _, m := range []Message{fuzzJob(), fuzzKill(),
 		&Ack{JID: "20261122080000000000", ID: "m1", Time: fuzzNow, Startup: true, Fun: "state.sls", Args: []any{"a"}},
 		&Heartbeat{JID: "j", ID: "m1", Time: fuzzNow, Done: 3},
-		&StateEvent{JID: "j", ID: "m1", Key: "k", State: StateResult{ID: "x", Result: new(bool), Changes: map[string]any{"diff": "-a\n+b"}, Duration: 1.25}},
+		&StateEvents{JID: "j", ID: "m1", States: []KeyedState{{Key: "k", State: StateResult{ID: "x", Result: new(bool), Changes: map[string]any{"diff": "-a\n+b"}, Duration: 1.25}}}},
 		&Return{JID: "j", ID: "m1", Fun: "test.ping", Return: map[string]any{"a": []any{1, "b", nil}}, Retcode: 2, Start: fuzzNow},
 		&KeyRequest{ID: "m1", Nkey: "UABC", Time: fuzzNow, Sig: []byte{1, 2, 3}},
 		&Grains{ID: "m1", Grains: map[string]any{"os": "Debian", "n": 12, "l": []any{"x"}}},

@@ -130,14 +130,35 @@ type StateResult struct {
 	Duration float64        `json:"duration"` // milliseconds
 }
 
-// StateEvent carries one finished state while a run goes on.
-type StateEvent struct {
+// StateEvents carries states that finished while a run goes on, in the
+// order they finished: a minion sends its states in batches on
+// SubjEvent, one message per StateEventsEvery or per MaxStateEvents
+// states, whichever comes first, and the last batch before its return.
+// The master refuses a batch of no state or of more than MaxStateEvents,
+// and one of another job or minion than its subject names.
+type StateEvents struct {
 	Header
-	JID   string      `json:"jid"`
-	ID    string      `json:"id"`
+	JID    string       `json:"jid"`
+	ID     string       `json:"id"`
+	States []KeyedState `json:"states"`
+}
+
+// KeyedState is one state of a StateEvents batch: its key in the run
+// in the run and its result.
+type KeyedState struct {
 	Key   string      `json:"key"`
 	State StateResult `json:"state"`
 }
+
+// Bounds of a StateEvents batch. A minion sends what it has once a batch
+// holds MaxStateEvents states or StateEventsBytes bytes of states, or
+// StateEventsEvery after its first state; one state larger than
+// StateEventsBytes goes alone (max_payload bounds it, as any message).
+const (
+	MaxStateEvents   = 64
+	StateEventsBytes = 64 << 10
+	StateEventsEvery = 100 * time.Millisecond
+)
 
 // Return is a minion's final answer to a job.
 type Return struct {

@@ -34,8 +34,14 @@ func TestFloodsDoNotTakeDownTheMaster(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bigEvent := ev.marshal(&proto.StateEvent{JID: jid, ID: "evil", Key: "k",
-		State: proto.StateResult{Comment: strings.Repeat("x", 48<<10)}})
+	// A batch of the most states the master takes, each large (48
+	// KiB in all): the master decodes it once and keeps it within the
+	// job's limit.
+	batch := &proto.StateEvents{JID: jid, ID: "evil"}
+	for i := range proto.MaxStateEvents {
+		batch.States = append(batch.States, proto.KeyedState{Key: "k", State: proto.StateResult{RunNum: i, Comment: strings.Repeat("x", 700)}})
+	}
+	bigEvent := ev.marshal(batch)
 	floods := map[string]func(i int, nc *nats.Conn){
 		"pillar": func(i int, nc *nats.Conn) {
 			_ = nc.PublishRequest(proto.SubjPillar("evil"), proto.InboxPrefix("evil")+".f", ev.marshal(&proto.PillarRequest{ID: "evil"}))
