@@ -383,11 +383,8 @@ func (m *Master) untilStore(ctx context.Context, clustered bool, what, stream st
 // publishes the next job, so every master follows the bucket. It
 // returns once the mirror holds every entry.
 func (m *Master) watchGrains(ctx context.Context) error {
-	w, err := m.grainsKV.WatchAll(m.runCtx)
-	if err != nil {
-		return fmt.Errorf("master: watch grains: %w", err)
-	}
-	return m.follow(ctx, "grains", w, func(e jetstream.KeyValueEntry) {
+	watch := func(ctx context.Context) (jetstream.KeyWatcher, error) { return m.grainsKV.WatchAll(ctx) }
+	return m.follow(ctx, "grains", watch, func(e jetstream.KeyValueEntry) {
 		k := e.Key()
 		id, err := proto.IDOfToken(k)
 		if err != nil {

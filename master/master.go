@@ -48,6 +48,9 @@ type Master struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 	work   *workPool
+	// watchPatience is how long a bucket watcher may take to deliver
+	// every entry before follow makes it again.
+	watchPatience time.Duration
 
 	rates   *rates
 	refused *refusals
@@ -139,7 +142,7 @@ func New(cfg *Config, o Options) *Master {
 		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),
 		keyReqs: rate.NewLimiter(rate.Limit(cfg.Limits.KeyRequests), max(1, int(cfg.Limits.KeyRequests*cfg.Limits.Burst))),
 		jobs:    newJobTable(), hub: events.NewHub(),
-		parts: &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}}
+		parts: &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}, watchPatience: 10 * time.Second}
 	if m.log == nil {
 		m.log = slog.Default()
 	}

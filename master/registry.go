@@ -142,11 +142,8 @@ func decodeKey(storeKey string, b []byte) (proto.KeyInfo, error) {
 // master rejected or deleted the key) kicks the key's connections here
 // too. It returns once the index holds every key.
 func (m *Master) watchKeys(ctx context.Context) error {
-	w, err := m.keys.WatchAll(m.runCtx)
-	if err != nil {
-		return fmt.Errorf("master: watch keys: %w", err)
-	}
-	return m.follow(ctx, "keys", w, func(e jetstream.KeyValueEntry) {
+	watch := func(ctx context.Context) (jetstream.KeyWatcher, error) { return m.keys.WatchAll(ctx) }
+	return m.follow(ctx, "keys", watch, func(e jetstream.KeyValueEntry) {
 		id, idErr := proto.IDOfToken(e.Key())
 		if idErr != nil {
 			// Listed (and deleted) under its store key.
@@ -175,37 +172,63 @@ func (m *Master) watchKeys(ctx context.Context) error {
 // and deletes), on a goroutine the master owns until it stops, which
 // stops the watcher. It returns once the view holds every entry there
 // was (the watcher's nil marker), or when ctx ends first.
-func (m *Master) follow(ctx context.Context, what string, w jetstream.KeyWatcher, apply func(jetstream.KeyValueEntry)) error {
-	synced := make(chan struct{})
-	m.goOwned(func(ctx context.Context) {
-		defer func() { _ = w.Stop() }()
-		once := false
-		for {
-			var e jetstream.KeyValueEntry
-			var ok bool
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok = <-w.Updates():
-			}
-			if !ok {
-				return
-			}
-			if e == nil {
-				if !once {
-					once = true
-					close(synced)
-				}
-				continue
-			}
-			apply(e)
+//
+// A watcher made while a cluster forms can wait on a stream that has no
+// leader yet and never deliver its marker; one that has not delivered it
+// within a while is stopped and made again (apply sees the entries
+// again, which a view keyed by entry takes as it took them the first
+// time).
+func (m *Master) follow(ctx context.Context, what string, watch func(context.Context) (jetstream.KeyWatcher, error), apply func(jetstream.KeyValueEntry)) error {
+	patience := m.watchPatience
+	for {
+		w, err := watch(m.runCtx)
+		if err != nil {
+			return fmt.Errorf("master: watch %s: %w", what, err)
 		}
-	})
-	select {
-	case <-synced:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("master: watch %s: %w", what, ctx.Err())
+		synced, stop, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		m.goOwned(func(ctx context.Context) {
+			defer close(done)
+			defer func() { _ = w.Stop() }()
+			once := false
+			for {
+				var e jetstream.KeyValueEntry
+				var ok bool
+				select {
+				case <-ctx.Done():
+					return
+				case <-stop:
+					return
+				case e, ok = <-w.Updates():
+				}
+				if !ok {
+					return
+				}
+				if e == nil {
+					if !once {
+						once = true
+						close(synced)
+					}
+					continue
+				}
+				apply(e)
+			}
+		})
+		t := time.NewTimer(patience)
+		select {
+		case <-synced:
+			t.Stop()
+			return nil
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("master: watch %s: %w", what, ctx.Err())
+		case <-t.C:
+			// The next watcher starts once this one has stopped, so
+			// that no entry of the old one lands after the new one's.
+			close(stop)
+			<-done
+			m.log.Warn("watch not in sync: watching again", "bucket", what, "waited", patience)
+			patience = min(2*patience, 4*m.watchPatience)
+		}
 	}
 }
 

@@ -88,11 +88,8 @@ func (m *Master) setupTrust(ctx context.Context, replicas int, clustered bool) e
 
 // watchTrust keeps m.trust current; it returns once the chain is read.
 func (m *Master) watchTrust(ctx context.Context) error {
-	w, err := m.trustKV.Watch(m.runCtx, trustKey)
-	if err != nil {
-		return fmt.Errorf("master: watch trust chain: %w", err)
-	}
-	return m.follow(ctx, "trust chain", w, func(e jetstream.KeyValueEntry) {
+	watch := func(ctx context.Context) (jetstream.KeyWatcher, error) { return m.trustKV.Watch(ctx, trustKey) }
+	return m.follow(ctx, "trust chain", watch, func(e jetstream.KeyValueEntry) {
 		if e.Operation() == jetstream.KeyValuePut {
 			m.loadTrust(e.Value())
 		}
