@@ -1,10 +1,16 @@
 package minion
 
 import (
+	"context"
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/brine-cm/brine/pkg/proto"
 )
@@ -139,5 +145,85 @@ func TestStateBatchSentAfterInterval(t *testing.T) {
 	}
 	if got := s.batches(); len(got) != 1 || len(got[0].States) != 1 {
 		t.Errorf("after the interval: %+v", got)
+	}
+}
+
+// A run's states are all published by the time run returns (so before
+// its return is sent), not left for the batch's timer.
+func TestRunSendsStatesBeforeReturning(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	watch, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(watch.Close)
+
+	dir := t.TempDir()
+	cfg := Defaults()
+	cfg.ID = "m1"
+	cfg.StateDir, cfg.CacheDir = filepath.Join(dir, "state"), filepath.Join(dir, "cache")
+	mn := New(&cfg, quietLog())
+	mn.nc = nc
+	pillar, err := nc.Subscribe(proto.SubjPillar("m1"), func(msg *nats.Msg) {
+		b, _ := proto.Marshal(&proto.PillarReply{Pillar: json.RawMessage(`{}`)})
+		_ = msg.Respond(b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pillar.Unsubscribe()
+
+	job := &proto.Job{JID: proto.NewJID(time.Now()), Fun: "state.single", Args: []any{"test.succeed_without_changes"},
+		Kwargs: map[string]any{"name": "x"}, Minions: []string{"m1"}}
+	var mu sync.Mutex
+	var got []proto.StateEvents
+	sub, err := watch.Subscribe(proto.SubjEvent("m1", job.JID), func(msg *nats.Msg) {
+		var e proto.StateEvents
+		if err := proto.Unmarshal(msg.Data, &e); err != nil {
+			t.Errorf("state events: %v", err)
+			return
+		}
+		mu.Lock()
+		got = append(got, e)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := watch.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := context.Background()
+	ret, err := mn.run(ctx, ctx, job)
+	if err != nil || ret.Retcode != 0 {
+		t.Fatalf("run = %v (retcode %d, %v)", err, ret.Retcode, ret.Return)
+	}
+	// What run published is at the server once the minion's connection
+	// is flushed, and with the watcher once its own is.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := watch.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || len(got[0].States) != 1 || got[0].States[0].State.Result == nil || !*got[0].States[0].State.Result {
+		t.Fatalf("state events when run returned: %+v; want one batch of the one state", got)
 	}
 }
