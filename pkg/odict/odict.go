@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Map is an insertion-ordered mapping. The zero value is empty and ready
@@ -279,6 +281,19 @@ func asMap(v any) *Map {
 		return fromAny(x, 0).(*Map)
 	}
 	return nil
+}
+
+// MarshalYAML writes m as a YAML mapping in its order, for yaml.v3.
+func (m *Map) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for _, k := range m.Keys() {
+		var v yaml.Node
+		if err := v.Encode(m.vals[k]); err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, &v)
+	}
+	return n, nil
 }
 
 // MarshalJSON writes the keys in order.

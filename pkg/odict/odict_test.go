@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestSetDeleteOrder(t *testing.T) {
@@ -188,5 +190,24 @@ func TestDecodeJSON(t *testing.T) {
 		if _, err := DecodeJSON([]byte(bad)); err == nil {
 			t.Errorf("DecodeJSON(%q): no error", bad)
 		}
+	}
+}
+
+// TestMarshalYAML: a Map writes its keys in its order through yaml.v3,
+// nested ones too, where a struct of unexported fields would write {}.
+func TestMarshalYAML(t *testing.T) {
+	inner := New(2)
+	inner.Set("z", 1)
+	inner.Set("a", []any{"x"})
+	m := New(2)
+	m.Set("b", inner)
+	m.Set("a", "v")
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "b:\n    z: 1\n    a:\n        - x\na: v\n"
+	if string(out) != want {
+		t.Errorf("yaml.Marshal = %q; want %q", out, want)
 	}
 }
