@@ -41,6 +41,7 @@ func init() {
 		"cp.list_states":          cpListStates,
 		"cp.list_master_symlinks": cpListMasterSymlinks,
 		"slsutil.renderer":        slsutilRenderer,
+		"defaults.get":            defaultsGet,
 		"slsutil.file_exists": func(e *env, args []any, kw map[string]any) (any, error) {
 			return slsutilExists(e, "slsutil.file_exists", args, kw, true, false)
 		},
