@@ -150,6 +150,7 @@ func init() {
 		"range":     builtinFunc(gRange),
 		"namespace": builtinFunc(gNamespace),
 		"dict":      builtinFunc(gDict),
+		"odict":     builtinFunc(gODict),
 		"zip":       builtinFunc(gZip),
 		"joiner":    builtinFunc(gJoiner),
 		"cycler":    builtinFunc(gCycler),
@@ -229,6 +230,19 @@ func gDict(e *env, args []any, kw map[string]any) (any, error) {
 		out.Set(k, kw[k])
 	}
 	return out, nil
+}
+
+// gODict is Salt's odict global (render_jinja_tmpl sets it to
+// collections.OrderedDict): dict's arguments, and a value the yaml filter
+// writes in its own order where it sorts a dict's keys.
+func gODict(e *env, args []any, kw map[string]any) (any, error) {
+	v, err := gDict(e, args, kw)
+	if err != nil {
+		return nil, err
+	}
+	m := v.(*odict.Map)
+	m.SetOrderedDict(true)
+	return m, nil
 }
 
 func gZip(e *env, args []any, _ map[string]any) (any, error) {

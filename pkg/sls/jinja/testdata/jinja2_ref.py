@@ -33,6 +33,7 @@ is then loaded with PyYAML's safe_load or json.loads, as plain dicts.
 """
 import json
 import sys
+from collections import OrderedDict
 from collections.abc import Hashable
 
 import jinja2
@@ -108,6 +109,7 @@ def environment(tree):
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", SerializerExtension],
     )
     env.filters.update(unique=unique, min=lst_min, max=lst_max, tojson=tojson)
+    env.globals["odict"] = OrderedDict  # render_jinja_tmpl's global
     return env
 
 
