@@ -53,6 +53,7 @@ func matchFuncs(c *saltCtx, m map[string]Func) {
 		}
 	}
 	m["match.filter_by"] = func(args []any, kw map[string]any) (any, error) { return matchFilterBy(c, args, kw) }
+	m["match.ifelse"] = func(args []any, kw map[string]any) (any, error) { return matchIfelse(c, args, kw) }
 }
 
 // matchMinionID reads minion_id, which Salt's glob, pcre, list and

@@ -151,6 +151,7 @@ func init() {
 		"namespace": builtinFunc(gNamespace),
 		"dict":      builtinFunc(gDict),
 		"odict":     builtinFunc(gODict),
+		"ifelse":    builtinFunc(gIfelse),
 		"zip":       builtinFunc(gZip),
 		"joiner":    builtinFunc(gJoiner),
 		"cycler":    builtinFunc(gCycler),
