@@ -158,6 +158,7 @@ type chunkAt struct {
 	path string
 	off  int64
 	n    int
+	size int64 // the whole file's
 }
 
 // chunk finds chunk i of the file with the given hash, as Stat last saw
@@ -178,7 +179,7 @@ func (f *fileServer) chunk(sha string, i int) (chunkAt, error) {
 		return chunkAt{}, fmt.Errorf("file %s has no chunk %d (it has %d)", sha, i, chunks)
 	}
 	off := int64(i) * ChunkSize
-	return chunkAt{sha: sha, path: p, off: off, n: int(min(ChunkSize, h.size-off))}, nil
+	return chunkAt{sha: sha, path: p, off: off, n: int(min(ChunkSize, h.size-off)), size: h.size}, nil
 }
 
 // read reads chunk c into buf, which is c.n bytes long. A file that has
@@ -274,7 +275,11 @@ func (f *fileServer) onChunk(_ context.Context, _ string, msg *nats.Msg) []byte 
 	if err := proto.Unmarshal(msg.Data, &req); err != nil {
 		return proto.ErrorReply(err)
 	}
-	b, err := f.chunkAnswer(&req)
+	answer := f.chunkAnswer
+	if len(req.Files) > 0 {
+		answer = f.bundleAnswer
+	}
+	b, err := answer(&req)
 	if err != nil {
 		return proto.ErrorReply(err)
 	}

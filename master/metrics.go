@@ -48,7 +48,7 @@ var (
 	defFileBytes = metrics.Def{Name: "brine_master_file_bytes_served_total", Type: metrics.Counter,
 		Help: "Bytes of state tree files served to minions, in chunks."}
 	defFileRequests = metrics.Def{Name: "brine_master_file_requests_total", Type: metrics.Counter, Labels: []string{"kind"},
-		Help: "File server requests answered, by kind (stat, list, chunk, manifest: the whole tree's files and hashes)."}
+		Help: "File server requests answered, by kind (stat, list, chunk, manifest: the whole tree's files and hashes, bundle: several small files whole in one answer)."}
 	defRefusals = metrics.Def{Name: "brine_master_refusals_total", Type: metrics.Counter, Labels: []string{"kind"},
 		Help: "Requests and messages the security layer refused or dropped, by kind (rate limits, busy, bad or foreign messages, auth, ...); see docs/security.md."}
 
@@ -156,7 +156,7 @@ func newMasterMetrics(m *Master) *masterMetrics {
 	for _, k := range refusalKinds {
 		mm.refusalBy[k] = mm.refusals.WithLabelValues(k)
 	}
-	for _, k := range []string{"stat", "list", "chunk", "manifest"} {
+	for _, k := range []string{"stat", "list", "chunk", "manifest", "bundle"} {
 		mm.fileReqBy[k] = mm.fileRequests.WithLabelValues(k)
 	}
 	for _, r := range []string{"ok", "error"} {

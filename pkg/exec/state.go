@@ -147,6 +147,7 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 	if host.OnCompiled != nil {
 		host.OnCompiled(time.Since(r.start))
 	}
+	prefetch(ctx, host.Files, chunks)
 	env := &states.Env{
 		Files:  host.Files,
 		Render: r.comp,

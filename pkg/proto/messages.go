@@ -286,6 +286,10 @@ type ChunkRequest struct {
 	SHA256 string `json:"sha256"`
 	Index  int    `json:"index"`
 	ChunkV int    `json:"chunk_v,omitempty"`
+	// Files, when set, asks instead for these files whole, by sha256,
+	// in one bundle answer (bundle.go): at most MaxBundleFiles, each of
+	// one chunk. SHA256 and Index are then unused.
+	Files []string `json:"files,omitempty"`
 }
 
 // Chunk is one piece of a file as chunk framing 1 carried it: base64 in
