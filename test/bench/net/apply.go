@@ -65,8 +65,9 @@ func (b *bench) apply(ctx context.Context, label, minions string, n int, floor t
 	per := func(name string) string {
 		return strconv.FormatFloat((after[name]-before[name])/float64(max(n, 1)), 'f', 1, 64)
 	}
-	result += fmt.Sprintf("; per minion the master answered %s stat, %s chunk, %s manifest and %s pillar requests, and its NATS server took in %s messages",
+	result += fmt.Sprintf("; per minion the master answered %s stat, %s chunk, %s bundle, %s manifest and %s pillar requests, and its NATS server took in %s messages",
 		per(`brine_master_file_requests_total{kind="stat"}`), per(`brine_master_file_requests_total{kind="chunk"}`),
+		per(`brine_master_file_requests_total{kind="bundle"}`),
 		per(`brine_master_file_requests_total{kind="manifest"}`), per(`brine_master_pillar_render_seconds_count{result="ok"}`),
 		per(`brine_master_nats_server_messages_total{direction="in"}`))
 	t := took.Round(time.Millisecond).String()
