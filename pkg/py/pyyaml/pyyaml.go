@@ -25,7 +25,7 @@ import (
 //   - an integer with a leading zero loses its zeros and stays decimal,
 //     as Salt's construct_scalar does (0644 is 644, the digits a file
 //     mode is written with); with a sign it is octal, as in PyYAML;
-//   - 1:30 is a base-60 integer (90);
+//   - 1:30 is a base-60 integer (90), 1:30.5 a base-60 float (90.5);
 //   - 08, 1e3, 1.5e3 and 0o644 are strings: PyYAML's floats need a dot
 //     and a signed exponent, and 0o is YAML 1.2 only.
 //
@@ -39,6 +39,7 @@ var (
 	pyZeroNum = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
 	pyBigInt  = regexp.MustCompile(`^[-+]?[1-9][0-9_]*$`)
 	pySexa    = regexp.MustCompile(`^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$`)
+	pySexaF   = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*$`)
 	pyFloatRE = regexp.MustCompile(`^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$`)
 )
 
@@ -70,6 +71,13 @@ func resolve(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
 			} else if pySexa.MatchString(v) {
 				if i, ok := sexagesimal(v); ok {
 					n.Tag, n.Value = "!!int", strconv.FormatInt(i, 10)
+				}
+			} else if pySexaF.MatchString(v) {
+				if f, ok := sexagesimalFloat(v); ok {
+					n.Tag, n.Value = "!!float", strconv.FormatFloat(f, 'f', -1, 64)
+					if !strings.Contains(n.Value, ".") {
+						n.Value += ".0" // read back as a float, not an int
+					}
 				}
 			}
 		case "!!int":
@@ -119,6 +127,30 @@ func sexagesimal(v string) (int64, bool) {
 			return 0, false
 		}
 		total = total*60 + d
+	}
+	return sign * total, true
+}
+
+// sexagesimalFloat reads 190:20:30.15 as PyYAML's construct_yaml_float
+// does: each part a float, the last one worth 1, the one before it 60,
+// and so on, added up from the last, then signed.
+func sexagesimalFloat(v string) (float64, bool) {
+	sign := 1.0
+	switch v[0] {
+	case '-':
+		sign, v = -1, v[1:]
+	case '+':
+		v = v[1:]
+	}
+	parts := strings.Split(strings.ReplaceAll(v, "_", ""), ":")
+	total, base := 0.0, 1.0
+	for i := len(parts) - 1; i >= 0; i-- {
+		d, err := strconv.ParseFloat(parts[i], 64)
+		if err != nil {
+			return 0, false
+		}
+		total += d * base
+		base *= 60
 	}
 	return sign * total, true
 }
