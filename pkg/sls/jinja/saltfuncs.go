@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/pypath"
 	"io/fs"
 	"log/slog"
 	"maps"
 	"path"
-	"path/filepath"
 	"strings"
 	"unicode"
 
@@ -341,28 +341,36 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			if err != nil {
 				return nil, err
 			}
-			return filepath.Dir(p), nil
+			return pypath.Dirname(p), nil
+		},
+		"file.normpath": func(args []any, kw map[string]any) (any, error) {
+			p, err := strParam(args, kw, 0, "path")
+			if err != nil {
+				return nil, err
+			}
+			return pypath.Normpath(p), nil
 		},
 		"file.basename": func(args []any, kw map[string]any) (any, error) {
 			p, err := strParam(args, kw, 0, "path")
 			if err != nil {
 				return nil, err
 			}
-			return filepath.Base(p), nil
+			return pypath.Basename(p), nil
 		},
+		// Salt's file.join is os.path.join: nothing is cleaned.
 		"file.join": func(args []any, _ map[string]any) (any, error) {
-			var parts []string
-			for _, a := range args {
+			if len(args) == 0 {
+				return nil, errors.New("file.join: No arguments to join")
+			}
+			parts := make([]string, len(args))
+			for i, a := range args {
 				s, err := toStr(a)
 				if err != nil {
 					return nil, err
 				}
-				if strings.HasPrefix(s, "/") {
-					parts = parts[:0]
-				}
-				parts = append(parts, s)
+				parts[i] = s
 			}
-			return path.Join(parts...), nil
+			return pypath.Join(parts[0], parts[1:]...), nil
 		},
 		"test.true":  func([]any, map[string]any) (any, error) { return true, nil },
 		"test.false": func([]any, map[string]any) (any, error) { return false, nil },

@@ -108,6 +108,13 @@ func TestSaltFuncs(t *testing.T) {
 		{"file.dirname", []any{"/a/b/c.txt"}, nil, "/a/b"},
 		{"file.basename", []any{"/a/b/c.txt"}, nil, "c.txt"},
 		{"file.join", []any{"/a", "b", "c"}, nil, "/a/b/c"},
+		// os.path's arithmetic, not Go's: join and dirname do not clean,
+		// basename of a path ending in "/" is empty (pkg/py/pypath).
+		{"file.join", []any{"/srv/app/", "../map.jinja"}, nil, "/srv/app/../map.jinja"},
+		{"file.dirname", []any{"map.jinja"}, nil, ""},
+		{"file.basename", []any{"/srv/app/"}, nil, ""},
+		{"file.normpath", []any{"formula/sub/../map.jinja"}, nil, "formula/map.jinja"},
+		{"file.normpath", []any{"//srv//./salt/"}, nil, "//srv/salt"},
 		{"test.true", nil, nil, true},
 		{"log.warning", []any{"hello"}, nil, ""},
 	}
