@@ -262,7 +262,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
-		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "cmd.has_exec"} {
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec"} {
 			m[name] = confined
 		}
 	}

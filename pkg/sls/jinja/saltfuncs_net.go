@@ -196,6 +196,7 @@ func netSubnets(ifs []netIface, names []string, v6 bool) []any {
 // it (salt/utils/network.py): hw_addr, interface, interface_ip, subnets,
 // subnets6. They read the host's interfaces each call.
 func netFuncs(m map[string]Func) {
+	m["network.default_route"] = networkDefaultRoute
 	m["network.interfaces"] = func([]any, map[string]any) (any, error) {
 		ifs, err := hostIfaces()
 		if err != nil {
