@@ -20,8 +20,10 @@ func TestPkgVersionCmp(t *testing.T) {
 	}{
 		{deb, []string{"1.0.0~rc1", "1.0.0"}, -1},
 		{other, []string{"1.0.0~rc1", "1.0.0"}, 1}, // LooseVersion: '~' is a part, compared as text
-		{deb, []string{"2:1.0", "1:2.0"}, 1},
-		{deb, []string{"2:1.0", "1:2.0", "ignore_epoch=True"}, -1},
+		// With a revision: a bare 2:1.0 on the command line is a base-60
+		// float to Salt's yamlify_arg (121.0), as PyYAML reads it.
+		{deb, []string{"2:1.0-1", "1:2.0-1"}, 1},
+		{deb, []string{"2:1.0-1", "1:2.0-1", "ignore_epoch=True"}, -1},
 		{deb, []string{"1.2.3-1", "1.2.3-1"}, 0},
 		{rh, []string{"1.0-1.el9", "1.0-2.el9"}, -1},
 		{other, []string{"3006.1", "3007"}, -1},

@@ -244,8 +244,19 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		if err != nil {
 			return nil, err
 		}
-		return hasExec(c.Root, cmd), nil
+		return whichExec(c.Root, cmd) != "", nil
 	}
+	m["cmd.which"] = func(args []any, kw map[string]any) (any, error) {
+		cmd, err := strParam(args, kw, 0, "cmd")
+		if err != nil {
+			return nil, err
+		}
+		if p := whichExec(c.Root, cmd); p != "" {
+			return p, nil
+		}
+		return nil, nil
+	}
+	m["file.access"] = func(args []any, kw map[string]any) (any, error) { return fileAccess(at, args, kw) }
 	m["pkg.version"] = func(args []any, _ map[string]any) (any, error) { return pkgVersion(c, at, args) }
 	m["grains.ls"] = func([]any, map[string]any) (any, error) { return stringList(sortedKeys(orEmpty(c.Grains))), nil }
 	m["pillar.keys"] = func(args []any, kw map[string]any) (any, error) {
@@ -262,7 +273,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
-		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec"} {
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec", "cmd.which", "file.access"} {
 			m[name] = confined
 		}
 	}
@@ -468,39 +479,6 @@ func orDefault(v, def any) any {
 func contains1(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// hasExec is Salt's cmd.has_exec: salt.utils.path.which(cmd) is not None.
-// A name with a slash is taken as a path; a bare name is looked up in
-// $PATH. Under a root, the paths are looked up inside it.
-func hasExec(root, cmd string) bool {
-	if cmd == "" {
-		return false
-	}
-	cands := []string{cmd}
-	if !strings.Contains(cmd, "/") {
-		cands = cands[:0]
-		for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-			if dir == "" {
-				dir = "."
-			}
-			cands = append(cands, filepath.Join(dir, cmd))
-		}
-	}
-	for _, p := range cands {
-		real := p
-		if root != "" && filepath.IsAbs(p) {
-			r, err := rootfs.Resolve(root, p, true)
-			if err != nil {
-				continue
-			}
-			real = r
-		}
-		if fi, err := os.Stat(real); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
 			return true
 		}
 	}
