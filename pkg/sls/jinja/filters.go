@@ -43,6 +43,7 @@ func init() {
 	randomFilters()
 	versionFilters()
 	dateFilters()
+	ipwrapFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }

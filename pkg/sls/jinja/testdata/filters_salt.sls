@@ -14,3 +14,4 @@ compare_dicts: {{ {'a': 1, 'b': 2} | compare_dicts({'a': 1, 'b': 3, 'c': 4}) | d
 ip: {{ ['10.0.0.1', 'nope', 'fe80::1', '192.168.0.0/24'] | ipaddr }} {{ ['10.0.0.1', 'fe80::1'] | ipv4 }} {{ ['10.0.0.1', 'fe80::1'] | ipv6 }} {{ 'bad' | ipaddr }}
 network_size: {{ '10.0.0.0/24' | network_size }}
 skip: [{{ 'gone' | skip }}]
+ipwrap: {{ ['192.0.2.1', 'foo', 'fe80::', '2001:db8::1/64', 7] | ipwrap }} {{ '::1' | ipwrap }}:9100 {{ '10.0.0.1' | ipwrap }} {{ ('::ffff:10.0.0.1', 'x') | ipwrap }} {{ '2001:db8::/129' | ipwrap }}
