@@ -2,6 +2,7 @@ package minion
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -117,5 +118,44 @@ func TestColdRunFetchesInBundles(t *testing.T) {
 	apply()
 	if again := r.count(t, &r.chunks, chunks+1); again != chunks {
 		t.Errorf("a second run asked for %d more chunks or bundles; want none", again-chunks)
+	}
+}
+
+// TestBundleOfWrongBytesIsRefused: a bundle whose file does not hash to
+// the manifest's hash for it (here the master's file changed under it,
+// its size and mtime kept) is not taken into the cache, and the state
+// that reads it fails on the hash; the files before it in the bundle,
+// whole and of their hash, are taken.
+func TestBundleOfWrongBytesIsRefused(t *testing.T) {
+	r := newFetchRig(t)
+	r.put(t, "a.txt", []byte("aaaa\n"))
+	r.put(t, "b.txt", []byte("bbbb\n"))
+	ctx := testCtx(t)
+	var m proto.Manifest
+	if err := r.mn.ask(ctx, proto.SubjFile("m1"), &proto.FileRequest{Manifest: true}, &m); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(r.srv, "b.txt")
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.put(t, "b.txt", []byte("BBBB\n"))
+	if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	f := &remoteFiles{m: r.mn, env: "base", tree: m.Tree}
+	f.Prefetch(ctx, []string{"salt://a.txt", "salt://b.txt", "salt://not-in-the-tree.txt"})
+	if _, err := os.Stat(filepath.Join(r.cacheDir(), sha([]byte("aaaa\n")))); err != nil {
+		t.Errorf("a.txt, whole and of its hash, is not in the cache: %v", err)
+	}
+	if extra := r.leftovers(t, sha([]byte("aaaa\n"))); len(extra) > 0 {
+		t.Errorf("the cache holds %q besides a.txt", extra)
+	}
+	if b, err := f.ReadFile(ctx, "salt://a.txt"); err != nil || string(b) != "aaaa\n" {
+		t.Errorf("ReadFile(a.txt) = %q, %v", b, err)
+	}
+	if b, err := f.ReadFile(ctx, "salt://b.txt"); !errors.Is(err, ErrHashMismatch) {
+		t.Errorf("ReadFile(b.txt) = %q, %v; want ErrHashMismatch", b, err)
 	}
 }
