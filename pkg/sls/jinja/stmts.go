@@ -49,12 +49,12 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		}
 		t.stack[len(t.stack)-1].sawElse = true
 		return noArgs("jelse")
-	case "endif", "endfor", "endmacro", "endset", "endwith", "endload", "endcall", "endfilter", "endautoescape":
+	case "endif", "endfor", "endmacro", "endset", "endwith", "endload", "endcall", "endfilter", "endautoescape", "endprofile":
 		kind := st.kind[3:]
 		if err := t.pop(kind, line, st.kind); err != nil {
 			return err
 		}
-		if kind == "autoescape" {
+		if kind == "autoescape" || kind == "profile" {
 			return p.expectEOF()
 		}
 		return noArgs("j" + st.kind)
@@ -305,6 +305,20 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 	case "autoescape":
 		// Output is never escaped here, as in Salt; the block is a no-op.
 		t.push("autoescape", line)
+	case "profile":
+		// Salt's {% profile as 'label' %} (3002) times its body for the
+		// profile log level; the body runs in the enclosing scope, so
+		// here the block is a no-op around it.
+		if !p.acceptName("as") {
+			return p.errf("expected 'as', got %s", p.cur())
+		}
+		if _, err := p.parseExpr(); err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		t.push("profile", line)
 	default:
 		return t.errf(line, "unknown tag '%s'", st.kind)
 	}

@@ -7,3 +7,11 @@ values {{ o.zeta }} {{ p.zeta }} {{ o['alpha'] }} {{ o.get('nope', 'none here') 
   {{ loop.index }}: {{ k }}={{ v }}
 {%- endfor %}
 sorted {{ o|dictsort }} {{ o|length }} {{ (o|list)[0] }}
+{%- profile as 'counting' %}
+{%- set counter = namespace(n=0) %}
+{%- set seen = [] %}
+{%- for i in range(4) %}{% set counter.n = counter.n + i %}{% do seen.append(i) %}{% endfor %}
+{%- set inside = 'set in a profile block' %}
+{%- endprofile %}
+profile {{ counter.n }} {{ seen }} {{ inside }}
+{% profile as 'label ' ~ 2 -%} body {{ 1 + 1 }} {%- endprofile %}

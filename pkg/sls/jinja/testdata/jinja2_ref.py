@@ -47,14 +47,26 @@ from jinja2.sandbox import SandboxedEnvironment
 class SerializerExtension(Extension):
     """import_yaml and import_json, as salt/utils/jinja.py parses them."""
 
-    tags = {"import_yaml", "import_json"}
+    tags = {"import_yaml", "import_json", "profile"}
 
     def parse(self, parser):
+        if parser.stream.current.value == "profile":
+            # Salt's parse_profile: the label, then the body inline in
+            # the enclosing scope, between two logging calls.
+            lineno = next(parser.stream).lineno
+            parser.stream.expect("name:as")
+            label = parser.parse_expression()
+            body = parser.parse_statements(["name:endprofile"], drop_needle=True)
+            start = nodes.ExprStmt(self.call_method("profile_start", [label])).set_lineno(lineno)
+            return [start] + body
         kind = parser.stream.current.value[len("import_"):]
         import_node = parser.parse_import()
         target = import_node.target
         load = self.call_method("load_" + kind, [nodes.Name(target, "load")])
         return [import_node, nodes.Assign(nodes.Name(target, "store"), load).set_lineno(import_node.lineno)]
+
+    def profile_start(self, label):
+        return None
 
     def load_yaml(self, value):
         if isinstance(value, TemplateModule):
