@@ -66,3 +66,32 @@ func TestDefaultsFuncs(t *testing.T) {
 		t.Error("defaults.get over an empty defaults.yaml: no error")
 	}
 }
+
+// state.sls_exists answers whether show_sls of the names would find them:
+// a/b.sls or a/b/init.sls, every one of a list or comma-separated names
+// (the idiom modern formulas use to pick a package manager's SLS).
+func TestSLSExists(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"tool/init.sls":        "{}\n",
+		"tool/install.sls":     "{}\n",
+		"tool/apt/init.sls":    "{}\n",
+		"tool/files/apt.sls.j": "x\n",
+		"probe.sls": `a:
+  cmd.run:
+    - got: {{ [salt['state.sls_exists']('tool'), salt['state.sls_exists']('tool.install'), salt['state.sls_exists']('tool.apt'),
+               salt['state.sls_exists']('tool.dnf'), salt['state.sls_exists']('tool, tool.apt'), salt['state.sls_exists'](['tool', 'tool.dnf']),
+               salt['state.sls_exists']('tool.files.apt'), salt['state.sls_exists'](sls)] | json }}
+`,
+	})
+	c.Vars = func(string, string) map[string]any {
+		return jinja.SaltVars(jinja.SaltContext{ID: "m1", Grains: map[string]any{"id": "m1"}}, "probe", "probe.sls", "base")
+	}
+	high, err := c.RenderSLS(context.Background(), "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := high.States[0].Decls[0].Arg("got")
+	if got, want := fmtValue(odict.Plain(v)), "[true true true false true false false true]"; got != want {
+		t.Errorf("sls_exists = %s; want %s", got, want)
+	}
+}

@@ -42,6 +42,7 @@ func init() {
 		"cp.list_master_symlinks": cpListMasterSymlinks,
 		"slsutil.renderer":        slsutilRenderer,
 		"defaults.get":            defaultsGet,
+		"state.sls_exists":        stateSLSExists,
 		"slsutil.file_exists": func(e *env, args []any, kw map[string]any) (any, error) {
 			return slsutilExists(e, "slsutil.file_exists", args, kw, true, false)
 		},
