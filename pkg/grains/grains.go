@@ -118,6 +118,10 @@ func Collect(opts Options) (map[string]any, error) {
 	for k, v := range netGrains(interfaces()) {
 		g[k] = v
 	}
+	gatewayGrains(opts, g)
+	if d, ok := dnsGrain(opts); ok {
+		g["dns"] = d
+	}
 	userGrains(opts, g)
 	systemGrains(opts, g, ci)
 
