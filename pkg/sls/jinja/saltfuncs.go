@@ -206,6 +206,26 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"grains.filter_by": func(args []any, kw map[string]any) (any, error) {
 			return filterBy(c.grains, args, kw)
 		},
+		// Salt's grains.equals(key, value): str(value) == str(grains.get(key)).
+		"grains.equals": func(args []any, kw map[string]any) (any, error) {
+			key, err := strParam(args, kw, 0, "key")
+			if err != nil {
+				return nil, err
+			}
+			got, err := getter(grains, "")([]any{key}, map[string]any{})
+			if err != nil {
+				return nil, err
+			}
+			a, err := toStr(param(args, kw, 1, "value", nil))
+			if err != nil {
+				return nil, err
+			}
+			b, err := toStr(got)
+			if err != nil {
+				return nil, err
+			}
+			return a == b, nil
+		},
 		"pillar.filter_by": func(args []any, kw map[string]any) (any, error) {
 			return filterByIn("pillar.filter_by", c.pillar, "pillar", nil, args, kw)
 		},

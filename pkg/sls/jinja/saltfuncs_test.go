@@ -68,6 +68,9 @@ func TestSaltFuncs(t *testing.T) {
 		{"pillar.get", []any{"a/b/c"}, kw("delimiter", "/"), 1},
 		{"pillar.get", []any{"a:b"}, kw("default", map[string]any{"c": 0, "d": 2}, "merge", true), map[string]any{"c": 1, "d": 2}},
 		{"grains.get", []any{"ipv4:0"}, nil, "10.0.0.1"},
+		{"grains.equals", []any{"ipv4:0", "10.0.0.1"}, nil, true},
+		{"grains.equals", []any{"ipv4", "10.0.0.1"}, nil, false},
+		{"grains.equals", []any{"nothere", ""}, nil, true}, // get's default is ""
 		{"grains.get", []any{"nope", "x"}, nil, "x"},
 		{"config.get", []any{"over:k"}, nil, "opts"},
 		{"config.get", []any{"os"}, nil, "Ubuntu"},
