@@ -19,6 +19,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// SaltVersion is the saltversion grain, and its numbers the
+// saltversioninfo grain: the Salt release whose behaviour brine
+// follows (docs/coming-from-salt.md), which formulas compare against.
+const (
+	SaltVersion      = "3006.0"
+	saltVersionMajor = 3006
+	saltVersionMinor = 0
+)
+
 // Options says where to collect from.
 type Options struct {
 	// ID is the minion id; empty means the fqdn (the hostname when the
@@ -30,8 +39,7 @@ type Options struct {
 	// image's OS. Kernel, CPU, memory, network, virtual, hostname and user
 	// grains stay the running host's. "" means "/".
 	Root string
-	// Version is brine's version, the brineversion grain (Salt's
-	// saltversion).
+	// Version is brine's version, the brineversion grain.
 	Version string
 	// ProcRoot, SysRoot and HostRoot replace /proc, /sys and / for the
 	// host's own files (/etc/hosts, /etc/passwd, /run, /.dockerenv) in
@@ -126,6 +134,10 @@ func Collect(opts Options) (map[string]any, error) {
 	systemGrains(opts, g, ci)
 
 	g["brineversion"] = opts.Version
+	// The Salt whose behaviour brine follows, so that a formula that
+	// branches on the Salt version takes the 3006 branch.
+	g["saltversion"] = SaltVersion
+	g["saltversioninfo"] = []any{saltVersionMajor, saltVersionMinor}
 	if opts.ID != "" {
 		g["id"] = opts.ID
 	}

@@ -119,6 +119,9 @@ func TestCollectThisMachine(t *testing.T) {
 			}
 		}
 	}
+	if v, ok := g["saltversioninfo"].([]any); !ok || len(v) != 2 || v[0] != 3006 || g["saltversion"] != "3006.0" {
+		t.Errorf("saltversion, saltversioninfo = %v, %v; want 3006.0, [3006 0]", g["saltversion"], g["saltversioninfo"])
+	}
 	if g["kernel"] != "Linux" || g["brineversion"] != "1.2.3" {
 		t.Errorf("kernel, brineversion = %v, %v", g["kernel"], g["brineversion"])
 	}
