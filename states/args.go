@@ -101,18 +101,7 @@ func (a *Args) RestVars() map[string]any {
 // variables: its keys are the variables, its values as the SLS gave
 // them, so that the dicts in them keep their order in the template. Like
 // Dict, it takes a list of one-key mappings too.
-func (a *Args) Vars(key string) map[string]any {
-	v, ok := a.asGiven[key]
-	if !ok || v == nil {
-		return nil
-	}
-	m, err := toMap(v)
-	if err != nil {
-		a.fail(key, "%v", err)
-		return nil
-	}
-	return m
-}
+func (a *Args) Vars(key string) map[string]any { return a.mapping(a.asGiven, key) }
 
 // keys returns the argument names, sorted.
 func (a *Args) keys() []string { return sortedKeys(a.m) }
@@ -313,8 +302,12 @@ func (a *Args) List(key string) []any {
 
 // Dict returns a mapping argument. Salt also accepts a list of one-key
 // mappings (`- key: value`), which is merged in order.
-func (a *Args) Dict(key string) map[string]any {
-	v, ok := a.m[key]
+func (a *Args) Dict(key string) map[string]any { return a.mapping(a.m, key) }
+
+// mapping reads key of from (the arguments as read, or as given) as a
+// mapping, a list of one-key mappings merged in order.
+func (a *Args) mapping(from map[string]any, key string) map[string]any {
+	v, ok := from[key]
 	if !ok || v == nil {
 		return nil
 	}
