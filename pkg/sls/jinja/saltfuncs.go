@@ -348,7 +348,16 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			obj := param(args, kw, 1, "obj", nil)
 			switch ser {
 			case "yaml":
-				return yamlDump(obj, yamlLeafFlow)
+				// salt.serializers.yaml: PyYAML's default_flow_style,
+				// None (flow for leaf collections) unless given.
+				mode := yamlLeafFlow
+				if fs, ok := kw["default_flow_style"]; ok && fs != nil {
+					mode = yamlBlock
+					if t, _ := truth(fs); t {
+						mode = yamlFlow
+					}
+				}
+				return yamlDump(obj, mode)
 			case "json":
 				indent, _, _, _ := toNum(kw["indent"])
 				// salt.serializers.json: json.dumps, keys in order.

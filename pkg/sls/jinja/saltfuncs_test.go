@@ -108,6 +108,13 @@ func TestSaltFuncs(t *testing.T) {
 		{"defaults.merge", []any{map[string]any{"a": 1}, map[string]any{"b": 2}}, nil, map[string]any{"a": 1, "b": 2}},
 		{"slsutil.serialize", []any{"json", map[string]any{"b": 1, "a": []any{true}}}, nil, `{"a": [true], "b": 1}`},
 		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1, 2}, "b": map[string]any{"c": "x"}}}, nil, "a: [1, 2]\nb: {c: x}"},
+		// default_flow_style reaches PyYAML's dump (template-formula's
+		// _mapdata.jinja asks for block style with False).
+		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1, 2}, "b": map[string]any{"c": "x"}}}, kw("default_flow_style", false),
+			"a:\n- 1\n- 2\nb:\n  c: x"},
+		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1, 2}, "b": map[string]any{"c": "x"}}}, kw("default_flow_style", true),
+			"{a: [1, 2], b: {c: x}}"},
+		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1}}}, kw("default_flow_style", nil), "a: [1]"},
 		{"file.dirname", []any{"/a/b/c.txt"}, nil, "/a/b"},
 		{"file.basename", []any{"/a/b/c.txt"}, nil, "c.txt"},
 		{"file.join", []any{"/a", "b", "c"}, nil, "/a/b/c"},
