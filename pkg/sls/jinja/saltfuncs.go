@@ -357,7 +357,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 						mode = yamlFlow
 					}
 				}
-				return yamlDump(obj, mode)
+				return yamlDump(sortedCopy(obj, 0), mode)
 			case "json":
 				indent, _, _, _ := toNum(kw["indent"])
 				// salt.serializers.json: json.dumps, keys in order.

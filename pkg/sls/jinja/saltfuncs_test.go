@@ -43,6 +43,10 @@ func TestSaltFuncs(t *testing.T) {
 		}
 		return m
 	}
+	orderedPair := odict.New(2)
+	orderedPair.Set("z", 1)
+	orderedPair.Set("a", []any{1})
+	orderedPair.SetOrderedDict(true)
 	// filter_by merges into the lookup dict it is given, as Salt's does,
 	// so every case gets a fresh one.
 	lookup := func() map[string]any {
@@ -115,6 +119,9 @@ func TestSaltFuncs(t *testing.T) {
 		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1, 2}, "b": map[string]any{"c": "x"}}}, kw("default_flow_style", true),
 			"{a: [1, 2], b: {c: x}}"},
 		{"slsutil.serialize", []any{"yaml", map[string]any{"a": []any{1}}}, kw("default_flow_style", nil), "a: [1]"},
+		// An OrderedDict (pillar, SLS data) is sorted too: Salt's yaml
+		// serializer writes it as a plain dict.
+		{"slsutil.serialize", []any{"yaml", orderedPair}, nil, "a: [1]\nz: 1"},
 		{"file.dirname", []any{"/a/b/c.txt"}, nil, "/a/b"},
 		{"file.basename", []any{"/a/b/c.txt"}, nil, "c.txt"},
 		{"file.join", []any{"/a", "b", "c"}, nil, "/a/b/c"},
