@@ -406,6 +406,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"test.ping":  func([]any, map[string]any) (any, error) { return true, nil },
 	}
 	hostFuncs(c, m)
+	providerFuncs(c, m)
 	moreFuncs(c, m)
 	matchFuncs(c, m)
 	randomFuncs(c, m)
