@@ -120,6 +120,11 @@ func TestMetricsServed(t *testing.T) {
 		if v, _ := fams.Value("brine_master_refusals_total", metrics.L("kind", "ack")); v < 1 {
 			return errors.New("the ack refusal is not counted yet")
 		}
+		// The key request was published, not asked: the master
+		// registers it on its own time.
+		if v, _ := fams.Value("brine_master_minions", metrics.L("state", "pending")); v < 1 {
+			return errors.New("the pending key is not registered yet")
+		}
 		return nil
 	})
 	for _, tt := range []struct {
