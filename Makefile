@@ -11,7 +11,7 @@
 GO      ?= go
 BIN     := bin/brine
 PKGS    := ./...
-FUZZTIME ?= 20000x
+FUZZTIME ?= 5000x
 
 .PHONY: all build test unit fuzz systest bench demo generate clean deb man docs-shots
 
@@ -36,7 +36,7 @@ unit:
 	$(GO) test -count=1 -timeout 20m $$($(GO) list $(PKGS) | grep -v '/test/e2e$$')
 	BRINE_E2E_RACE=1 $(GO) test -count=1 -timeout 30m ./test/e2e
 
-# Each fuzz target runs 20,000 inputs; longer runs: make fuzz FUZZTIME=5m
+# Each fuzz target runs 5,000 inputs; longer runs: make fuzz FUZZTIME=5m
 fuzz:
 	@./scripts/fuzz.sh $(FUZZTIME)
 

@@ -5,7 +5,7 @@
 # fuzzing engine fail the run with "context deadline exceeded" though
 # nothing was found; a count waits for the input to finish.
 set -euo pipefail
-t=${1:-20000x}
+t=${1:-5000x}
 cd "$(dirname "$0")/.."
 found=0
 while IFS= read -r file; do
