@@ -261,6 +261,18 @@ func (fm *fuzzMaster) settle(tb testing.TB) []*nats.Msg {
 		fm.m.storeAck(a)
 	}
 	fm.idle(tb)
+	// Returns are written to the job cache without a worker waiting,
+	// and announced on the bus once written: wait (a while at most)
+	// until this input's are, so that their events are this input's.
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		fm.m.retWrites.mu.Lock()
+		n := len(fm.m.retWrites.m)
+		fm.m.retWrites.mu.Unlock()
+		if n == 0 {
+			break
+		}
+	}
+	fm.idle(tb)
 	if err := fm.m.nc.Flush(); err != nil {
 		tb.Fatal(err)
 	}
