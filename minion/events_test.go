@@ -209,7 +209,7 @@ func TestRunSendsStatesBeforeReturning(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	ret, err := mn.run(ctx, ctx, job)
+	ret, err := mn.run(ctx, ctx, job, -1)
 	if err != nil || ret.Retcode != 0 {
 		t.Fatalf("run = %v (retcode %d, %v)", err, ret.Retcode, ret.Return)
 	}

@@ -448,7 +448,7 @@ func (m *Minion) runScheduled(life context.Context, name string, it ScheduleItem
 		m.log.Info("scheduled job", "schedule", name, "fun", it.Function, "jid", job.JID)
 		m.journalStart(job, o)
 		m.ack(job, false, o)
-		ret, err := m.run(life, ctx, job)
+		ret, err := m.run(life, ctx, job, -1)
 		if err != nil {
 			m.log.Warn("scheduled job failed", "schedule", name, "jid", job.JID, "err", err)
 		}

@@ -415,7 +415,7 @@ func TestRunReportsMasterUnreachable(t *testing.T) {
 	ctx := context.Background()
 
 	// No master at all: the pillar request has no responders.
-	ret, err := mn.run(ctx, ctx, job("state.sls", "web"))
+	ret, err := mn.run(ctx, ctx, job("state.sls", "web"), -1)
 	if !errors.Is(err, ErrMasterUnreachable) || !errors.Is(err, nats.ErrNoResponders) || ret.Retcode == 0 {
 		t.Fatalf("run with no master = %v (retcode %d); want ErrMasterUnreachable with no responders", err, ret.Retcode)
 	}
@@ -429,13 +429,13 @@ func TestRunReportsMasterUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Unsubscribe()
-	ret, err = mn.run(ctx, ctx, job("state.sls", "web"))
+	ret, err = mn.run(ctx, ctx, job("state.sls", "web"), -1)
 	if !errors.Is(err, ErrMasterUnreachable) || ret.Retcode == 0 {
 		t.Fatalf("run with no file server = %v (retcode %d, %v); want ErrMasterUnreachable", err, ret.Retcode, ret.Return)
 	}
 
 	// A job that needs nothing from the master fails for its own reason.
-	ret, err = mn.run(ctx, ctx, job("cmd.run", "exit 3"))
+	ret, err = mn.run(ctx, ctx, job("cmd.run", "exit 3"), -1)
 	if err != nil || ret.Retcode == 0 {
 		t.Fatalf("cmd.run exit 3 = %v (retcode %d); want a failed return and no error", err, ret.Retcode)
 	}

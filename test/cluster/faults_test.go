@@ -72,17 +72,17 @@ func TestClusterFaults(t *testing.T) {
 		c.AddMinion(ids[i], fmt.Sprintf("role: web, n: %d", i), "")
 	}
 	c.AcceptAll(ids...)
-	acks := watchAcks(t, c)
+	runs := watchRuns(t, c)
 
 	var highstate string
 	if !t.Run("kill a node during a highstate", func(t *testing.T) { highstate = killDuringHighstate(t, c, ids) }) {
 		return
 	}
-	if !t.Run("a partitioned node rejoins", func(t *testing.T) { partitionRejoins(t, c, ids, acks) }) {
+	if !t.Run("a partitioned node rejoins", func(t *testing.T) { partitionRejoins(t, c, ids, runs) }) {
 		return
 	}
 	t.Run("restart the whole cluster", func(t *testing.T) { restartAll(t, c, ids, highstate) })
-	acks.noneTwice(t)
+	runs.noneTwice(t)
 }
 
 // killDuringHighstate runs a highstate on every minion, kills node 1
@@ -254,7 +254,7 @@ func checkRegistries(t *testing.T, c *harness.ClusterEnv, nodes []int, ids []str
 // to the minions that ran it, and again after one of them restarts: none
 // runs it a second time (each minion keeps the nonces of the jobs it
 // ran, in its state dir).
-func partitionRejoins(t *testing.T, c *harness.ClusterEnv, ids []string, acks *ackLog) {
+func partitionRejoins(t *testing.T, c *harness.ClusterEnv, ids []string, runs *runLog) {
 	jobs := watchJobs(t, c)
 	published := strings.Count(c.Nodes[2].Master.LogText(), `msg="job published"`)
 	c.Partition(2)
@@ -326,8 +326,8 @@ func partitionRejoins(t *testing.T, c *harness.ClusterEnv, ids []string, acks *a
 		if slices.Contains(ran, id) {
 			want = 1
 		}
-		if n := acks.count(id, jid); n != want {
-			t.Errorf("%s acknowledged %s %d times; want %d", id, jid, n, want)
+		if n := runs.count(id, jid); n != want {
+			t.Errorf("%s ran %s %d times; want %d", id, jid, n, want)
 		}
 	}
 }
@@ -391,24 +391,34 @@ func restartAll(t *testing.T, c *harness.ClusterEnv, ids []string, highstate str
 	c.WaitPing(ids...)
 }
 
-// ackLog counts the acknowledgements of every job by every minion, as
-// three operators see them, one on each node (and on it alone): on
-// either side of a partition one sees every ack there, and a minion that
-// ran a job twice is seen to acknowledge it twice by one of them.
-type ackLog struct {
+// runLog counts the runs of every job by every minion, as three
+// operators see them, one on each node (and on it alone): on either side
+// of a partition one sees every return there. A run is told by its
+// return's start time: a minion that ran a job twice sends two returns
+// with two starts, while one return sent again (the master did not
+// answer in time) keeps its start. A quick job sends no ack.
+type runLog struct {
 	mu sync.Mutex
-	n  []map[string]int // per observer: minion/jid -> acks
+	n  []map[string]map[time.Time]bool // per observer: minion/jid -> starts
 }
 
-func watchAcks(t *testing.T, c *harness.ClusterEnv) *ackLog {
-	a := &ackLog{}
+func watchRuns(t *testing.T, c *harness.ClusterEnv) *runLog {
+	a := &runLog{}
 	for i := range c.Nodes {
 		nodes := []int{i}
-		a.n = append(a.n, map[string]int{})
+		a.n = append(a.n, map[string]map[time.Time]bool{})
 		nc := operator(t, c, nodes)
-		if _, err := nc.Subscribe(proto.AllAcks, func(msg *nats.Msg) {
+		if _, err := nc.Subscribe(proto.AllReturns, func(msg *nats.Msg) {
+			var ret proto.Return
+			if msg.Header.Get(proto.PartHeader) != "" || proto.Unmarshal(msg.Data, &ret) != nil {
+				return // a part of a large return; these jobs' are small
+			}
+			k := proto.MinionOf(msg.Subject) + "/" + proto.JIDOf(msg.Subject)
 			a.mu.Lock()
-			a.n[i][proto.MinionOf(msg.Subject)+"/"+proto.JIDOf(msg.Subject)]++
+			if a.n[i][k] == nil {
+				a.n[i][k] = map[time.Time]bool{}
+			}
+			a.n[i][k][ret.Start] = true
 			a.mu.Unlock()
 		}); err != nil {
 			t.Fatal(err)
@@ -420,23 +430,23 @@ func watchAcks(t *testing.T, c *harness.ClusterEnv) *ackLog {
 	return a
 }
 
-func (a *ackLog) count(id, jid string) int {
+func (a *runLog) count(id, jid string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	n := 0
 	for _, m := range a.n {
-		n = max(n, m[id+"/"+jid])
+		n = max(n, len(m[id+"/"+jid]))
 	}
 	return n
 }
 
-func (a *ackLog) noneTwice(t *testing.T) {
+func (a *runLog) noneTwice(t *testing.T) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i, m := range a.n {
-		for k, n := range m {
-			if n > 1 {
-				t.Errorf("observer %d saw %s acknowledged %d times", i, k, n)
+		for k, starts := range m {
+			if len(starts) > 1 {
+				t.Errorf("observer %d saw %s run %d times", i, k, len(starts))
 			}
 		}
 	}

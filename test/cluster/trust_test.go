@@ -64,12 +64,12 @@ func TestMastersWithKeysOfTheirOwn(t *testing.T) {
 		return nil
 	})
 
-	// A job signed with a key is run by the minion, or not: its ack
+	// A job signed with a key is run by the minion, or not: its return
 	// would come before that of the trusted job sent after it, on the
 	// same subject and connection.
 	nc := serviceConn(t, c, un)
-	acks := make(chan string, 64)
-	sub, err := nc.Subscribe(proto.AllAcks, func(m *nats.Msg) { acks <- m.Subject })
+	rets := make(chan string, 64)
+	sub, err := nc.Subscribe(proto.AllReturns, func(m *nats.Msg) { rets <- m.Subject })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +83,8 @@ func TestMastersWithKeysOfTheirOwn(t *testing.T) {
 	}
 	runs := func(what string) bool {
 		t.Helper()
-		for len(acks) > 0 { // acks of the jobs before
-			<-acks
+		for len(rets) > 0 { // returns of the jobs before
+			<-rets
 		}
 		now := time.Now().UTC()
 		jid := proto.NewJID(now.Add(-time.Hour))
@@ -96,18 +96,18 @@ func TestMastersWithKeysOfTheirOwn(t *testing.T) {
 		if err := nc.Publish(proto.SubjJob("m1"), signed); err != nil {
 			t.Fatal(err)
 		}
-		// The trusted master's job after it: its ack closes the look.
+		// The trusted master's job after it: its return closes the look.
 		o, e, code := at(tr, "m1", "test.ping", "-t", "10")
 		if code != 0 {
 			t.Fatalf("%s: ping through the trusted master = %d %s %s", what, code, o, e)
 		}
-		// Every job of the look is over: the acks in the channel are
+		// Every job of the look is over: the returns in the channel are
 		// the two jobs', the injected one's first if it ran.
 		select {
-		case a := <-acks:
-			return strings.HasSuffix(a, "."+jid)
+		case r := <-rets:
+			return strings.HasSuffix(r, "."+jid)
 		case <-time.After(30 * time.Second):
-			t.Fatalf("%s: no ack of the trusted job", what)
+			t.Fatalf("%s: no return of the trusted job", what)
 		}
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,15 @@ func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 		out  string
 		code int
 	}
+	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
+	pub, _ := op.PublicKey()
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	acks, _ := nc.SubscribeSync(proto.SubjAck("m1", "*"))
+	_ = nc.Flush()
 	done := make(chan result, 1)
 	go func() {
 		cmd := exec.Command(harness.Bin, "m1", "state.sls", "slow", "-t", "1", "-c", e.Etc)
@@ -157,7 +167,11 @@ func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 		}
 		done <- result{o.String(), code}
 	}()
-	started(e, "m1")
+	// Killed once it acknowledged the job (after a quarter of -t): the
+	// command heard of it, so it is lost, not "no response".
+	if _, err := acks.NextMsg(10 * time.Second); err != nil {
+		t.Fatalf("no ack of the slow job: %v", err)
+	}
 	m.Kill()
 	var r result
 	select {
@@ -353,7 +367,8 @@ func TestReplayedJobRefused(t *testing.T) {
 	}
 	defer nc.Close()
 	jobs, _ := nc.SubscribeSync(proto.SubjJob("m1"))
-	acks, _ := nc.SubscribeSync(proto.SubjAck("m1", "*"))
+	// A job's news: its ack (none for a job this quick) and its return.
+	news, _ := nc.SubscribeSync(proto.FromMinion("m1") + ".*.*")
 	_ = nc.Flush()
 	if out, _, code := e.Brine("m1", "test.ping"); code != 0 {
 		t.Fatalf("test.ping: exit %d\n%s", code, out)
@@ -362,7 +377,7 @@ func TestReplayedJobRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acks.NextMsg(5 * time.Second); err != nil {
+	if _, err := news.NextMsg(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := nc.Publish(proto.SubjJob("m1"), job.Data); err != nil {
@@ -370,8 +385,8 @@ func TestReplayedJobRefused(t *testing.T) {
 	}
 	_ = nc.Flush()
 	e.Minions["m1"].WaitLog(`job refused.*replayed`, 1, 5*time.Second)
-	if m, err := acks.NextMsg(300 * time.Millisecond); err == nil {
-		t.Errorf("replayed job acknowledged: %s", m.Data)
+	if m, err := news.NextMsg(300 * time.Millisecond); err == nil {
+		t.Errorf("replayed job run: %s %s", m.Subject, m.Data)
 	}
 	// A job signed by another key is refused too.
 	forger, _ := nkeys.CreateAccount()
@@ -593,9 +608,58 @@ func TestJobsActiveFromTheAck(t *testing.T) {
 	}
 	jid := strings.TrimSpace(strings.TrimPrefix(out, "Executed command with job ID: "))
 	started(e, "m1")
-	out, errOut, code := e.Brine("jobs", "active")
-	if code != 0 || !strings.Contains(out, jid) {
-		t.Errorf("jobs active after the ack, before any heartbeat: exit %d; want %s listed\n%s%s", code, jid, out, errOut)
+	// The ack comes once the job has run a little (minion.maxAckDelay,
+	// a second), long before the first heartbeat.
+	harness.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		out, errOut, code := e.Brine("jobs", "active")
+		if code != 0 || !strings.Contains(out, jid) {
+			return fmt.Errorf("jobs active after the ack, before any heartbeat: exit %d; want %s listed\n%s%s", code, jid, out, errOut)
+		}
+		return nil
+	})
+}
+
+// A job that returns quickly is never acknowledged: its return says all
+// the ack would. A long one is, before its return, once it has run a
+// quarter of the operator's timeout (a second at most), so the command
+// hears of it well before the timeout.
+func TestAckOnlyForLongJobs(t *testing.T) {
+	e := newEnv(t, "")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
+	pub, _ := op.PublicKey()
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	news, _ := nc.SubscribeSync(proto.FromMinion("m1") + ".*.*")
+	_ = nc.Flush()
+	kinds := func() []string {
+		var out []string
+		for {
+			m, err := news.NextMsg(200 * time.Millisecond)
+			if err != nil {
+				return out
+			}
+			out = append(out, strings.Split(m.Subject, ".")[3])
+		}
+	}
+	if out, _, code := e.Brine("m1", "test.ping", "-t", "8"); code != 0 {
+		t.Fatalf("test.ping: exit %d\n%s", code, out)
+	}
+	if got := kinds(); !slices.Equal(got, []string{"ret"}) {
+		t.Errorf("test.ping sent %v; want its return alone", got)
+	}
+	if out, _, code := e.Brine("m1", "state.sls", "slow", "-t", "8"); code != 0 {
+		t.Fatalf("state.sls slow: exit %d\n%s", code, out)
+	}
+	// Its heartbeats (the harness's minions send one every 300 ms)
+	// follow the ack.
+	got := slices.DeleteFunc(kinds(), func(k string) bool { return k == "evt" })
+	if len(got) < 2 || got[0] != "ack" || got[len(got)-1] != "ret" || slices.Contains(got[1:], "ack") {
+		t.Errorf("a 3 s job sent %v (state events aside); want its ack first, its return last", got)
 	}
 }
 
