@@ -32,8 +32,10 @@ test: unit fuzz systest
 # whose daemons logged a data race).
 unit:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags genman ./cmd/brine
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 -timeout 20m $$($(GO) list $(PKGS) | grep -v '/test/e2e$$')
+	$(GO) test -count=1 -tags genman -run 'Man|States' ./cmd/brine
 	BRINE_E2E_RACE=1 $(GO) test -count=1 -timeout 30m ./test/e2e
 
 # Each fuzz target runs 5,000 inputs; longer runs: make fuzz FUZZTIME=5m
@@ -60,7 +62,7 @@ docs-shots:
 	BRINE_DOCS_SHOTS=$(CURDIR)/docs/shots $(GO) test -count=1 -run TestDashboardInBrowser ./test/web
 
 man:
-	$(GO) run ./cmd/brine gen-man bin/man
+	$(GO) run -tags genman ./cmd/brine gen-man bin/man
 
 clean:
 	rm -rf bin

@@ -63,9 +63,10 @@ for c in master minion; do
 	} >"$stage/etc/brine/$c.yaml"
 done
 
-# Man pages, from the binary's own command tree.
+# Man pages, from the command tree (gen-man is in a build with -tags
+# genman only: the shipped binary does without its Markdown engine).
 man=$(mktemp -d)
-"$bin" gen-man "$man"
+"$GO" run -tags genman ./cmd/brine gen-man "$man"
 for p in "$man"/*; do
 	s=${p##*.}
 	install -d "$stage/usr/share/man/man$s"

@@ -152,6 +152,7 @@ func newMinionCmd(s *streams) *cobra.Command {
 			ctx, cancel := signalContext()
 			defer cancel()
 			m := minion.New(cfg, log)
+			go servePprof(ctx, log)
 			m.Ready = func() { notifyReady(ctx, log) }
 			return m.Run(ctx)
 		},

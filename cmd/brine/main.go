@@ -79,7 +79,7 @@ one host with no master: brine call --local.
 	root.AddCommand(newCallCmd(s))
 	root.AddCommand(netCommands(s)...)
 	addVersion(root)
-	root.AddCommand(newGenManCmd(root))
+	addGenMan(root)
 	addCompletions(root)
 	markUsageErrors(root)
 	return root

@@ -1,3 +1,5 @@
+//go:build genman
+
 package main
 
 import (
@@ -17,7 +19,9 @@ import (
 )
 
 // Man pages are generated from the command tree (cobra's doc package) and
-// from the state declarations, by the hidden `brine gen-man DIR`: brine(1),
+// from the state declarations, by the hidden `brine gen-man DIR` of a
+// binary built with -tags genman (`go run -tags genman ./cmd/brine
+// gen-man DIR`): brine(1),
 // one page per subcommand, brine-master(8) and brine-minion(8) for the
 // daemons, and brine-states(7). docs/man holds the command pages, written
 // by `go generate ./docs/gen` (gen-man --states=false); a test fails when
@@ -29,6 +33,11 @@ import (
 // manDate is the date the pages carry: fixed, so that the checked-in pages
 // do not change with the day they are generated on.
 var manDate = time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
+
+// The shipped binary has no gen-man: cobra's doc package brings a
+// Markdown engine whose tables are built at init, in every brine process,
+// a lone minion's too (200 kB of its idle memory).
+func addGenMan(root *cobra.Command) { root.AddCommand(newGenManCmd(root)) }
 
 // daemonPages are the commands documented in section 8.
 var daemonPages = map[string]bool{"brine-master": true, "brine-minion": true}
