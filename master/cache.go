@@ -388,8 +388,15 @@ func (m *Master) onReturn(msg *nats.Msg) {
 		return
 	}
 	if !m.work.try(id, func() {
-		ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
-		defer cancel()
+		// A job this master knows needs no read of the cache, nor a
+		// deadline for one (and its timer, a return's largest
+		// allocation here after the message itself).
+		ctx := m.runCtx
+		if _, known := m.jobs.get(jid, id); !known {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(m.runCtx, requestTimeout)
+			defer cancel()
+		}
 		m.keepReturn(ctx, msg, id, jid, i, n, inbox)
 	}) {
 		m.answerStored(msg, inbox, errors.New("the master is busy; send it again"), false)

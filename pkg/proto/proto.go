@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
+	"sync"
 )
 
 // Version is the wire version this build speaks.
@@ -61,15 +63,26 @@ func Marshal(m Message) ([]byte, error) {
 // that does not decode is read again for its version only, so that one
 // of another version is refused as such. Anything after the one JSON
 // value is refused, as CheckVersion refuses it.
+//
+// A message with a value of any type somewhere (a return's value, a
+// job's arguments) is decoded with its numbers kept as written; any other
+// goes through json.Unmarshal, which does not allocate a decoder and its
+// buffer: the master decodes a presence or a heartbeat of every
+// minion many times a minute.
 func Unmarshal(data []byte, m Message) error {
 	m.setVersionAbsent()
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	err := d.Decode(m)
-	if err == nil {
-		if _, terr := d.Token(); terr != io.EOF {
-			err = errors.New("data after the message")
+	var err error
+	if holdsAny(reflect.TypeOf(m)) {
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		err = d.Decode(m)
+		if err == nil {
+			if _, terr := d.Token(); terr != io.EOF {
+				err = errors.New("data after the message")
+			}
 		}
+	} else {
+		err = json.Unmarshal(data, m)
 	}
 	if err != nil {
 		if verr := CheckVersion(data); verr != nil {
@@ -86,6 +99,50 @@ func Unmarshal(data []byte, m Message) error {
 		return fmt.Errorf("proto: decode %T: %w", m, err)
 	}
 	return nil
+}
+
+// anyTypes caches holdsAny by message type, as encoding/json caches what
+// it learns of a type: the walk is done once a type.
+var anyTypes sync.Map // reflect.Type -> bool
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// holdsAny reports whether a value of type t can hold a value of an
+// interface type, where json would decode a number as float64 unless
+// told to keep it as written. A type with its own UnmarshalJSON decodes
+// itself, whatever the decoder's setting.
+func holdsAny(t reflect.Type) bool {
+	if v, ok := anyTypes.Load(t); ok {
+		return v.(bool)
+	}
+	b := walkAny(t, map[reflect.Type]bool{})
+	anyTypes.Store(t, b)
+	return b
+}
+
+func walkAny(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(unmarshalerType) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return walkAny(t.Elem(), seen)
+	case reflect.Map:
+		return walkAny(t.Key(), seen) || walkAny(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if walkAny(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // CheckVersion reads only the version of a message and refuses any but

@@ -253,3 +253,48 @@ func TestSubjects(t *testing.T) {
 		t.Errorf("m1 may subscribe %q; want %q", sub, want)
 	}
 }
+
+// Only a message that can hold a value of any type needs its numbers
+// kept as written; the others take json.Unmarshal's path. A type that
+// decodes itself, or refers to itself, is walked once and right.
+func TestHoldsAny(t *testing.T) {
+	type self struct {
+		Next *self
+		N    int
+	}
+	type selfAny struct {
+		Next *selfAny
+		V    map[string][]any
+	}
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{&Return{}, true},
+		{&Job{}, true},
+		{&Presence{}, false},
+		{&Stored{}, false},
+		{&Ack{}, true}, // its args
+		{&Heartbeat{}, false},
+		{Duration(0), false},
+		{&self{}, false},
+		{&selfAny{}, true},
+	} {
+		if got := holdsAny(reflect.TypeOf(tc.v)); got != tc.want {
+			t.Errorf("holdsAny(%T) = %v; want %v", tc.v, got, tc.want)
+		}
+	}
+	// Either path refuses data after the message and keeps big numbers
+	// exact where any type can hold them.
+	var p Presence
+	if err := Unmarshal([]byte(`{"v":1,"id":"m1","status":"online"} {}`), &p); err == nil {
+		t.Error("presence with data after it decoded")
+	}
+	var r Return
+	if err := Unmarshal([]byte(`{"v":1,"jid":"1","id":"m1","return":12345678901234567890}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := r.Return.(json.Number); !ok || n.String() != "12345678901234567890" {
+		t.Errorf("return = %#v; want the number as written", r.Return)
+	}
+}
