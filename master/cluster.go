@@ -517,7 +517,7 @@ func (m *Master) publishCache(ctx context.Context, msg *nats.Msg, opts ...jetstr
 
 // putPresence writes a minion's presence to its bucket without waiting
 // for the answer, nor holding a worker: a refresh lost is harmless (the
-// next comes within presence_ttl/3), while one that waited would hold a
+// next comes within presence_ttl/2), while one that waited would hold a
 // worker as long as the bucket's stream elects a leader (a node gone),
 // and every minion's presence would soon hold them all, returns and the
 // operator's requests queued behind. When too many writes await their

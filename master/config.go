@@ -116,7 +116,7 @@ func Defaults() Config {
 		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
 		KeepJobs:       Duration(24 * time.Hour),
 		JobExpiry:      Duration(10 * time.Minute),
-		PresenceTTL:    Duration(30 * time.Second),
+		PresenceTTL:    Duration(90 * time.Second),
 		LogLevel:       "info",
 		MaxPayload:     1 << 20,
 		AuthTTL:        Duration(10 * time.Minute),

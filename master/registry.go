@@ -657,7 +657,11 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	} else {
 		m.seen[id] = now
 	}
-	write := p.Status == proto.Offline || !was || now.Sub(wrote) > m.cfg.PresenceTTL.D()/3
+	// Every master hears every presence: the bucket is for a master
+	// that starts (or a command that asks) before the next round. A
+	// refresh every other presence keeps an entry alive (two intervals
+	// of the default 30 s, within the 90 s TTL) at half the writes.
+	write := p.Status == proto.Offline || !was || now.Sub(wrote) > m.cfg.PresenceTTL.D()/2
 	if write && p.Status == proto.Online {
 		m.presWritten[id] = now
 	}

@@ -98,7 +98,7 @@ func Defaults() Config {
 		StateDir:          "/var/lib/brine/minion",
 		CacheDir:          "/var/cache/brine/minion",
 		Saltenv:           "base",
-		PresenceInterval:  Duration(10 * time.Second),
+		PresenceInterval:  Duration(30 * time.Second),
 		HeartbeatInterval: Duration(5 * time.Second),
 		GrainsRefresh:     Duration(10 * time.Minute),
 		RetryMax:          Duration(30 * time.Second),

@@ -749,3 +749,25 @@ func TestSecondHostWithATakenIDIsDenied(t *testing.T) {
 		t.Errorf("the first m1 after a twin asked: exit %d\n%s", code, out)
 	}
 }
+
+// A master that restarts counts its minions as connected from their
+// presence: each says it is up as soon as it is back (its reconnect
+// handler), not a presence_interval later (here an hour; the master's
+// presence_ttl is 3 s, so a ping must follow the reconnection closely).
+func TestPresentAfterMasterRestart(t *testing.T) {
+	e := newEnv(t, "")
+	m := e.AddMinion("m1", "role: web", "presence_interval: 1h\n")
+	e.AcceptAll("m1")
+	m.WaitLog("minion ready", 1, 30*time.Second)
+	before := strings.Count(m.LogText(), "reconnected to master")
+	e.Master.Stop()
+	e.Master.Start()
+	m.WaitLog("reconnected to master", before+1, 30*time.Second)
+	harness.CheckFor(t, 15*time.Second, 100*time.Millisecond, func() error {
+		out, errOut, code := e.Brine("m1", "test.ping", "-t", "5")
+		if code != 0 {
+			return fmt.Errorf("test.ping after the master's restart: exit %d\n%s%s", code, out, errOut)
+		}
+		return nil
+	})
+}
