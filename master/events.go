@@ -207,6 +207,9 @@ func (m *Master) emitJobNew(job *proto.Job, notConn []string) {
 }
 
 func (m *Master) emitJobRet(r *proto.Return) {
+	if full, ro := m.busReaders(); !full && !ro {
+		return // a return a minion: its event is not built for nobody
+	}
 	m.emit(proto.TagJobRet(r.JID, r.ID), proto.JobRetData{Cmd: "_return", ID: r.ID, JID: r.JID, Fun: r.Fun,
 		FunArgs: nonNilArgs(r.Args), Return: r.Return, Retcode: r.Retcode, Success: r.Success, Out: r.Out})
 }

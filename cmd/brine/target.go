@@ -173,6 +173,8 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		return nil
 	}
 	st := &runState{p: o.out.printer(s), prog: newProgress(s.err, o.progress && isTerminal(s.err))}
+	st.p.buffer(s.out)
+	defer st.p.drain()
 	if o.batch != "" {
 		rep, err := c.Resolve(ctx, o.job)
 		if err != nil {
@@ -236,12 +238,15 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 			st.prog.returned()
 		case ev.States != nil:
 			st.prog.state(len(ev.States.States))
+		case ev.Drained:
+			st.p.drain()
 		}
 	})
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.prog.clear()
 	if err != nil && jid != "" && errors.Is(err, context.Canceled) {
+		st.p.drain()
 		fmt.Fprintf(s.err, "\nDetached from job %s; its minions go on. To see its returns:\n    brine jobs lookup %s\n", jid, jid)
 		st.code = worse(st.code, ExitNoReturn)
 		return true, nil

@@ -343,6 +343,10 @@ type Event struct {
 	// Lost is set when the minion went silent (LastHeard says when it
 	// was last heard from).
 	Lost bool
+	// Drained is set, alone and without a minion, once the events of
+	// every message received so far have been given: a caller that
+	// buffers what it prints writes it out then.
+	Drained bool
 }
 
 // Result is the end of a wait: a status and, for those that returned,
@@ -474,6 +478,7 @@ func (c *Client) Run(ctx context.Context, j Job, on func(Event)) (*Result, error
 					emit(*ev)
 				}
 			}
+			emit(Event{Drained: true})
 		case now := <-tick.C:
 			if c.dropped(sub) {
 				return res, fmt.Errorf("job %s: %w (see `brine jobs lookup %s`)", jid, ErrDropped, jid)
