@@ -145,13 +145,7 @@ func TestKilledMinionIsLostThenInterrupted(t *testing.T) {
 		out  string
 		code int
 	}
-	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
-	pub, _ := op.PublicKey()
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := operatorConn(t, e)
 	acks, _ := nc.SubscribeSync(proto.SubjAck("m1", "*"))
 	_ = nc.Flush()
 	done := make(chan result, 1)
@@ -244,6 +238,20 @@ func minionConn(t *testing.T, e *env, id string, kp nkeys.KeyPair) (*nats.Conn, 
 	}
 	t.Cleanup(nc.Close)
 	return nc, errs
+}
+
+// operatorConn connects to the master's server as the operator, who may
+// watch every minion's subjects; the connection closes with the test.
+func operatorConn(t *testing.T, e *env) *nats.Conn {
+	t.Helper()
+	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
+	pub, _ := op.PublicKey()
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }
 
 func readSeed(t *testing.T, p string) nkeys.KeyPair {
@@ -359,13 +367,7 @@ func TestReplayedJobRefused(t *testing.T) {
 	e := newEnv(t, "")
 	e.AddMinion("m1", "role: web", "")
 	e.AcceptAll("m1")
-	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
-	pub, _ := op.PublicKey()
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := operatorConn(t, e)
 	jobs, _ := nc.SubscribeSync(proto.SubjJob("m1"))
 	// A job's news: its ack (none for a job this quick) and its return.
 	news, _ := nc.SubscribeSync(proto.FromMinion("m1") + ".*.*")
@@ -627,13 +629,7 @@ func TestAckOnlyForLongJobs(t *testing.T) {
 	e := newEnv(t, "")
 	e.AddMinion("m1", "role: web", "")
 	e.AcceptAll("m1")
-	op := readSeed(t, filepath.Join(e.Dir, "master", "operator.nk"))
-	pub, _ := op.PublicKey()
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", e.Port), nats.Nkey(pub, op.Sign))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := operatorConn(t, e)
 	news, _ := nc.SubscribeSync(proto.FromMinion("m1") + ".*.*")
 	_ = nc.Flush()
 	kinds := func() []string {
