@@ -441,7 +441,7 @@ func (m *Minion) heartbeats(life, ctx context.Context, job *proto.Job, done *ato
 		}
 	}
 	if ackAfter >= 0 {
-		if !wait(ackAfter) {
+		if ackAfter > 0 && !wait(ackAfter) {
 			return
 		}
 		m.ack(job, false, origin{})
