@@ -81,6 +81,17 @@ func newFetchRig(t *testing.T) *fetchRig {
 	return r
 }
 
+// seen reads a count of the requests a watching connection saw, once
+// it has reached want or a few seconds have passed: the watcher hears a
+// minion's request on a connection of its own, after the master may have
+// answered it.
+func seen(n *atomic.Int64, want int64) int64 {
+	for deadline := time.Now().Add(5 * time.Second); n.Load() < want && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n.Load()
+}
+
 func (r *fetchRig) operator(t *testing.T) *nats.Conn {
 	t.Helper()
 	op, err := master.ReadKey(filepath.Join(r.dir, "master", master.OperatorFile))
@@ -181,7 +192,7 @@ func TestFetchStreamsChunks(t *testing.T) {
 		t.Fatalf("Open(salt://big.bin) = %d bytes (size %d), not the file's %d", len(got), size, len(want))
 	}
 	n := int64(chunksOf(len(want)))
-	if c := r.chunks.Load(); c != n {
+	if c := seen(&r.chunks, n); c != n {
 		t.Errorf("the fetch asked for %d chunks; want %d", c, n)
 	}
 	sum := shaHex(want)
@@ -197,7 +208,7 @@ func TestFetchStreamsChunks(t *testing.T) {
 	if err != nil || !bytes.Equal(b, want) {
 		t.Errorf("ReadFile after Open = %d bytes, %v", len(b), err)
 	}
-	if i, c := r.infos.Load(), r.chunks.Load(); i != 1 || c != n {
+	if i, c := seen(&r.infos, 1), seen(&r.chunks, n); i != 1 || c != n {
 		t.Errorf("the job asked %d times for the file and %d chunks; want 1 and %d", i, c, n)
 	}
 
@@ -262,14 +273,14 @@ func TestFetchCached(t *testing.T) {
 	r.put(t, "c.bin", want)
 	readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
 	n := int64(chunksOf(len(want)))
-	if c := r.chunks.Load(); c != n {
+	if c := seen(&r.chunks, n); c != n {
 		t.Fatalf("first fetch asked for %d chunks; want %d", c, n)
 	}
 	got, _ := readAll(t, &remoteFiles{m: r.mn, env: "base"}, "salt://c.bin")
-	if c := r.chunks.Load(); c != n || !bytes.Equal(got, want) {
+	if c := seen(&r.chunks, n); c != n || !bytes.Equal(got, want) {
 		t.Errorf("a cached file was fetched again (%d chunks in all), or read wrong", c)
 	}
-	if n := r.infos.Load(); n != 2 {
+	if n := seen(&r.infos, 2); n != 2 {
 		t.Errorf("two jobs asked %d times for the file's hash; want 2", n)
 	}
 
@@ -286,7 +297,7 @@ func TestFetchCached(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Error("a cache file with the wrong content was used")
 	}
-	if c := r.chunks.Load(); c != 2*n {
+	if c := seen(&r.chunks, 2*n); c != 2*n {
 		t.Errorf("a bad cache file was not fetched again: %d chunks in all; want %d", c, 2*n)
 	}
 }

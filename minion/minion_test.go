@@ -120,21 +120,21 @@ func TestTLSPinAndBigFile(t *testing.T) {
 	}
 	// The master chooses the chunk size; the minion is told it.
 	wantChunks := int64((len(big) + master.ChunkSize - 1) / master.ChunkSize)
-	if n := chunks.Load(); n != wantChunks {
+	if n := seen(&chunks, wantChunks); n != wantChunks {
 		t.Errorf("first fetch took %d chunks; want %d", n, wantChunks)
 	}
 	// The same job reads it again: no round trip at all.
 	if _, err := f.ReadFile(ctx, "salt://big.bin"); err != nil {
 		t.Fatal(err)
 	}
-	if n := asks.Load(); n != 1 {
+	if n := seen(&asks, 1); n != 1 {
 		t.Errorf("a job asked the master %d times for one file; want once", n)
 	}
 	// A later job asks for the hash only: the disk cache has the content.
 	if _, err := (&remoteFiles{m: mn, env: "base"}).ReadFile(ctx, "salt://big.bin"); err != nil {
 		t.Fatal(err)
 	}
-	if n := chunks.Load(); n != wantChunks {
+	if n := seen(&chunks, wantChunks); n != wantChunks {
 		t.Errorf("unchanged file was sent again: %d chunks in all", n)
 	}
 	for _, bad := range []string{"salt://../master/operator.nk", "salt://nope.txt"} {
