@@ -175,7 +175,8 @@ const maxAckDelay = time.Second
 // ackDelay is how long a job runs before it is acknowledged: a quarter
 // of the operator's timeout, at most maxAckDelay, so that the command
 // hears of a long job well before it would name the minion as not
-// responding. A job without a timeout (--async) is acknowledged at once.
+// responding. A job without a timeout (a master that sets none) is
+// acknowledged at once.
 func ackDelay(job *proto.Job) time.Duration {
 	return min(maxAckDelay, time.Duration(job.Timeout)/4)
 }
