@@ -126,3 +126,35 @@ func acceptedMinion(t *testing.T, m *Master, op *nats.Conn, id string) *testMini
 	})
 	return tm
 }
+
+// A minion's presence is fresh within presence_ttl, or within three of
+// the intervals it states when those are longer (a master.yaml that kept
+// an older, shorter presence_ttl); what a minion states is bounded.
+func TestPresenceFreshByItsInterval(t *testing.T) {
+	m := New(&Config{PresenceTTL: Duration(30 * time.Second)}, Options{})
+	t0 := time.Unix(1_800_000_000, 0)
+	m.seen["often"], m.every["often"] = t0, 10*time.Second
+	m.seen["rare"], m.every["rare"] = t0, 30*time.Second
+	m.seen["liar"], m.every["liar"] = t0, statedInterval(proto.Duration(24*time.Hour))
+	m.seen["odd"], m.every["odd"] = t0, statedInterval(proto.Duration(-time.Hour))
+	for _, tc := range []struct {
+		id    string
+		after time.Duration
+		want  bool
+	}{
+		{"often", 29 * time.Second, true},
+		{"often", 31 * time.Second, false},
+		{"rare", 31 * time.Second, true},
+		{"rare", 89 * time.Second, true},
+		{"rare", 91 * time.Second, false},
+		{"liar", 29 * time.Minute, true},
+		{"liar", 31 * time.Minute, false},
+		{"odd", 29 * time.Second, true},
+		{"odd", 31 * time.Second, false},
+		{"unheard", 0, false},
+	} {
+		if got := m.present(tc.id, t0.Add(tc.after)); got != tc.want {
+			t.Errorf("%s, %v after its presence: present %v; want %v", tc.id, tc.after, got, tc.want)
+		}
+	}
+}

@@ -97,6 +97,7 @@ type Master struct {
 	grains  map[string]map[string]any       // id -> grains, mirror of grainsKV
 	running map[string]map[string]time.Time // minion -> jid -> last news
 	seen    map[string]time.Time            // id -> last presence
+	every   map[string]time.Duration        // id -> the presence interval it states
 	// startPending are minions that said hello to this master and whose
 	// presence will fire their start event (events.go).
 	startPending map[string]time.Time
@@ -136,7 +137,7 @@ type Options struct {
 func New(cfg *Config, o Options) *Master {
 	m := &Master{cfg: cfg, log: o.Log, pillar: o.Pillar, match: o.Match,
 		cids: map[string]map[uint64]bool{}, grains: map[string]map[string]any{},
-		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{}, startPending: map[string]time.Time{},
+		running: map[string]map[string]time.Time{}, seen: map[string]time.Time{}, every: map[string]time.Duration{}, startPending: map[string]time.Time{},
 		presWritten: map[string]time.Time{},
 		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},
 		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),

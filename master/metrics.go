@@ -328,12 +328,11 @@ func (c minionsCollector) update(_ context.Context, ch chan<- prometheus.Metric)
 }
 
 // connectedNow is connected without the store: by the minion's open
-// connection on the embedded server, else by its last presence.
+// connection on the embedded server and its fresh presence (an open
+// connection that has said it is going offline is going away), else by
+// its presence alone.
 func (m *Master) connectedNow(k proto.KeyInfo) bool {
-	m.mu.Lock()
-	last, present := m.seen[k.ID]
-	m.mu.Unlock()
-	present = present && time.Since(last) < m.cfg.PresenceTTL.D()
+	present := m.present(k.ID, time.Now())
 	if c, ok := m.connectedCID(k.Nkey); ok {
 		return c && present
 	}

@@ -653,9 +653,11 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	wrote := m.presWritten[id]
 	if p.Status == proto.Offline {
 		delete(m.seen, id)
+		delete(m.every, id)
 		delete(m.presWritten, id)
 	} else {
 		m.seen[id] = now
+		m.every[id] = statedInterval(p.Interval)
 	}
 	// Every master hears every presence: the bucket is for a master
 	// that starts (or a command that asks) before the next round. A
@@ -684,20 +686,38 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	})
 }
 
+// maxPresenceInterval bounds the interval a minion may state: what it
+// says is its own word, and it must not keep a dead minion connected
+// for long.
+const maxPresenceInterval = 10 * time.Minute
+
+// statedInterval is the presence interval a minion states, within
+// [0, maxPresenceInterval].
+func statedInterval(d proto.Duration) time.Duration {
+	return min(max(time.Duration(d), 0), maxPresenceInterval)
+}
+
+// present reports whether a minion's last presence is fresh: within
+// presence_ttl, or within three of the intervals the minion states when
+// those are longer, so that a minion set to speak less often than the
+// master's presence_ttl expects (presence_ttl: 30s kept from an older
+// master.yaml, and the minions' new 30 s) is not called gone between two
+// of its presences.
+func (m *Master) present(id string, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last, ok := m.seen[id]
+	return ok && now.Sub(last) < max(m.cfg.PresenceTTL.D(), 3*m.every[id])
+}
+
 // connected reports whether an accepted minion is connected now: on the
 // embedded server by its open connection, else by its presence.
 func (m *Master) connected(ctx context.Context, k proto.KeyInfo) bool {
-	m.mu.Lock()
-	last, present := m.seen[k.ID]
-	m.mu.Unlock()
-	present = present && time.Since(last) < m.cfg.PresenceTTL.D()
-	if c, ok := m.connectedCID(k.Nkey); ok {
-		// An open connection that has said it is going offline is
-		// going away.
-		return c && present
-	}
-	if present {
+	if m.connectedNow(k) {
 		return true
+	}
+	if _, ok := m.connectedCID(k.Nkey); ok {
+		return false
 	}
 	_, err := m.presence.Get(ctx, proto.Token(k.ID))
 	return err == nil
