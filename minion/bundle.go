@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -167,26 +165,7 @@ func (m *Minion) fetchBundle(ctx context.Context, g []*proto.FileInfo, done func
 	if err != nil {
 		return 0, err
 	}
-	busyUntil := time.Now().Add(busyRetry)
-	pause := 20 * time.Millisecond
-	var data [][]byte
-	for try := 1; ; {
-		data, err = m.askBundle(ctx, b, g)
-		switch {
-		case errors.Is(err, proto.ErrBusy) && time.Now().Before(busyUntil):
-			select {
-			case <-ctx.Done():
-				return 0, err
-			case <-time.After(pause/2 + rand.N(pause)):
-			}
-			pause = min(2*pause, time.Second)
-			continue
-		case retryElsewhere(err) && ctx.Err() == nil && try < chunkTries:
-			try++
-			continue
-		}
-		break
-	}
+	data, err := askAgain(ctx, func() ([][]byte, error) { return m.askBundle(ctx, b, g) })
 	if err != nil {
 		return 0, err
 	}

@@ -313,24 +313,29 @@ func (m *Minion) fetchChunk(ctx context.Context, info *proto.FileInfo, i int) ([
 	if err != nil {
 		return nil, err
 	}
+	return askAgain(ctx, func() ([]byte, error) { return m.askChunk(ctx, req, info, i) })
+}
+
+// askAgain makes a request for file data (a chunk, a bundle) until it is
+// answered: again a little later while the master says it is busy (as
+// ask does), and again at once, up to chunkTries times, when it went
+// unanswered: the masters' queue group then gives it to another master,
+// which serves the same data (files_cluster.go on the master).
+func askAgain[T any](ctx context.Context, ask func() (T, error)) (T, error) {
 	busyUntil := time.Now().Add(busyRetry)
 	pause := 20 * time.Millisecond
 	for try := 1; ; {
-		data, err := m.askChunk(ctx, req, info, i)
+		data, err := ask()
 		switch {
 		case errors.Is(err, proto.ErrBusy) && time.Now().Before(busyUntil):
-			// A busy master asks to be asked again a little later, as
-			// ask does.
 			select {
 			case <-ctx.Done():
-				return nil, err
+				return data, err
 			case <-time.After(pause/2 + rand.N(pause)):
 			}
 			pause = min(2*pause, time.Second)
 			continue
 		case retryElsewhere(err) && ctx.Err() == nil && try < chunkTries:
-			// Asked again, of the masters' queue group: another master
-			// serves the same chunk (files_cluster.go on the master).
 			try++
 			continue
 		}
