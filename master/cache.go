@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -414,15 +415,28 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		m.answerStored(msg, inbox, nil, false)
 		return
 	}
-	var ret proto.Return
+	// The head alone: the master keeps the bytes as sent, and builds
+	// the values only for a run it records from them (or for the bus).
+	var ret proto.ReturnHead
 	if err := proto.Unmarshal(whole, &ret); err != nil || ret.JID != jid || ret.ID != id {
 		m.refused.note("return", id, "not a return of this job by this minion", "jid", jid)
 		m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
 		return
 	}
+	var args []any
+	var kwargs map[string]any
+	if ret.Startup || ret.Schedule != "" {
+		var full proto.Return
+		if err := proto.Unmarshal(whole, &full); err != nil {
+			m.refused.note("return", id, "not a return of this job by this minion", "jid", jid)
+			m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
+			return
+		}
+		args, kwargs = full.Args, full.Kwargs
+	}
 	mj, err := m.jobFor(ctx, jid, id)
 	if mj == nil && err == nil && ret.Startup {
-		mj, err = m.recordStartup(ctx, id, jid, ret.Fun, ret.Args)
+		mj, err = m.recordStartup(ctx, id, jid, ret.Fun, args)
 		if err != nil {
 			// Recorded already: the ack made the record, which does
 			// not list this minion only if it is not its run.
@@ -430,7 +444,7 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		}
 	}
 	if mj == nil && err == nil && ret.Schedule != "" {
-		if mj, err = m.recordScheduled(ctx, id, jid, ret.Schedule, ret.Fun, ret.Args, ret.Kwargs); err != nil {
+		if mj, err = m.recordScheduled(ctx, id, jid, ret.Schedule, ret.Fun, args, kwargs); err != nil {
 			// Recorded already, by the ack (this minion's run), or
 			// refused: jobFor tells.
 			if mj, err = m.jobFor(ctx, jid, id); mj == nil && err == nil {
@@ -462,7 +476,7 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 	outs := make([]*nats.Msg, len(parts))
 	for pi, p := range parts {
 		out := &nats.Msg{Subject: proto.CacheReturn(id, jid), Data: p,
-			Header: nats.Header{jetstream.MsgIDHeader: []string{fmt.Sprintf("ret-%s-%s-%d", id, jid, pi)}}}
+			Header: nats.Header{jetstream.MsgIDHeader: []string{"ret-" + id + "-" + jid + "-" + strconv.Itoa(pi)}}}
 		if len(parts) > 1 {
 			out.Header.Set(proto.PartHeader, proto.PartLabel(pi, len(parts)))
 		}
@@ -475,7 +489,7 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
 			return
 		}
-		m.keptReturn(id, jid, &ret, mj, again)
+		m.keptReturn(id, jid, &ret, whole, mj, again)
 		m.answerStored(msg, inbox, nil, false)
 	})
 }
@@ -484,7 +498,7 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 // metrics, the event bus and, for a dry run, the drift index (on a
 // worker, or here when every worker is busy: it reads and writes a
 // bucket).
-func (m *Master) keptReturn(id, jid string, ret *proto.Return, mj *minionJob, again bool) {
+func (m *Master) keptReturn(id, jid string, ret *proto.ReturnHead, whole []byte, mj *minionJob, again bool) {
 	m.jobs.mu.Lock()
 	first := !mj.returned
 	mj.returned = true
@@ -496,7 +510,7 @@ func (m *Master) keptReturn(id, jid string, ret *proto.Return, mj *minionJob, ag
 	if again {
 		return
 	}
-	m.emitJobRet(ret)
+	m.emitJobRet(whole)
 	if dry, sched := m.jobs.entry(jid); dry {
 		note := func() {
 			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)

@@ -206,9 +206,13 @@ func (m *Master) emitJobNew(job *proto.Job, notConn []string) {
 		Fun: job.Fun, Args: saltArgs(job.Args, job.Kwargs), Minions: job.Minions, Missing: nonNil(notConn), User: job.User})
 }
 
-func (m *Master) emitJobRet(r *proto.Return) {
+func (m *Master) emitJobRet(whole []byte) {
 	if full, ro := m.busReaders(); !full && !ro {
-		return // a return a minion: its event is not built for nobody
+		return // nobody reads the bus: the event is not built
+	}
+	var r proto.Return
+	if err := proto.Unmarshal(whole, &r); err != nil {
+		return // checked as a head before it was kept: not reached
 	}
 	m.emit(proto.TagJobRet(r.JID, r.ID), proto.JobRetData{Cmd: "_return", ID: r.ID, JID: r.JID, Fun: r.Fun,
 		FunArgs: nonNilArgs(r.Args), Return: r.Return, Retcode: r.Retcode, Success: r.Success, Out: r.Out})

@@ -52,16 +52,24 @@ func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notCon
 	return conn, notConn, all, nil
 }
 
-// publish signs and sends a job to the connected minions the request
-// matches, and records it in the job cache first, so that a return can
-// never arrive for a job the cache does not know.
-func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *proto.PublishReply, err error) {
+// publish records a job in the job cache and signs its messages to the
+// connected minions the request matches; send, when not nil, sends
+// them. The record comes first, so that a return can never arrive for a
+// job the cache does not know. The operator's request is answered
+// between the two (answered): the command then reads the minions'
+// returns while the jobs still go out, not after the last of them left,
+// which at 10,000 minions was most of a second in which the command's
+// queue of returns only grew. Whatever can refuse a job (the target,
+// the trust chain, the record, a message too large) has refused it
+// before the answer; what is left is the connection, which queues
+// while it reconnects.
+func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *proto.PublishReply, send func(), err error) {
 	start := time.Now()
 	if err := proto.ValidJID(req.JID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if req.Fun == "" {
-		return nil, fmt.Errorf("no function")
+		return nil, nil, fmt.Errorf("no function")
 	}
 	if !req.Resolve {
 		defer func() {
@@ -72,22 +80,22 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *pro
 	}
 	conn, notConn, all, err := m.resolve(ctx, req.Target, req.TargetType)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(req.Minions) > 0 {
 		conn, notConn = narrow(conn, req.Minions), narrow(notConn, req.Minions)
 	}
 	reply := &proto.PublishReply{JID: req.JID, Minions: conn, NotConnected: notConn}
 	if req.Resolve {
-		return reply, nil
+		return reply, nil, nil
 	}
 	if len(conn) == 0 {
 		m.metrics.published(req.Fun, 0, len(notConn), time.Since(start))
-		return reply, nil
+		return reply, nil, nil
 	}
 	// Before the record: a job no minion would take is not published.
 	if err := m.trusted(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now().UTC()
 	job := &proto.Job{JID: req.JID, Target: req.Target, TargetType: req.TargetType, Fun: req.Fun,
@@ -96,18 +104,28 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *pro
 	if treeFun(job.Fun) {
 		job.Tree = m.files.treeHash()
 	}
+	msgs, err := m.signJob(job, all)
+	if err != nil {
+		return nil, nil, fmt.Errorf("publish job %s: %w", job.JID, err)
+	}
 	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: job.JID, Fun: job.Fun, Args: recordArgs(job.Fun, job.Args), Kwargs: job.Kwargs,
 		Target: job.Target, TargetType: job.TargetType, Minions: conn, IssuedAt: now, User: req.User}}
 	if err := m.storeRecord(ctx, rec); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := m.sendJob(job, all); err != nil {
-		return nil, fmt.Errorf("publish job %s: %w", job.JID, err)
+	send = func() {
+		if err := m.sendSigned(msgs); err != nil {
+			// Recorded, and the operator told so: its command names
+			// the minions that do not answer.
+			m.metrics.publishFailed(job.Fun)
+			m.log.Error("job recorded but not sent", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "err", err)
+			return
+		}
+		m.metrics.published(job.Fun, len(conn), len(notConn), time.Since(start))
+		m.emitJobNew(job, notConn)
+		m.log.Info("job published", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "not_connected", len(notConn))
 	}
-	m.metrics.published(job.Fun, len(conn), len(notConn), time.Since(start))
-	m.emitJobNew(job, notConn)
-	m.log.Info("job published", "jid", job.JID, "fun", job.Fun, "minions", len(conn), "not_connected", len(notConn))
-	return reply, m.nc.Flush()
+	return reply, send, nil
 }
 
 // jobGroup is how many minions one signed job names, at most. A minion
@@ -122,12 +140,31 @@ func (m *Master) publish(ctx context.Context, req *proto.PublishRequest) (_ *pro
 // minion gets its group's on its own subject.
 const jobGroup = 32
 
-// sendJob signs the job and sends it to the minions it names (its
-// Minions, all connected; all counts the connected minions). A job to
-// every connected minion of a small fleet goes in one broadcast; any
-// other goes to each minion's own subject, so that no minion sees a
-// job that is not for it.
+// signedJob is one signed job message and the subject it goes to.
+type signedJob struct {
+	subj string
+	data []byte
+}
+
+// sendJob signs the job and sends it to the minions it names (signJob,
+// sendSigned).
 func (m *Master) sendJob(job *proto.Job, all int) error {
+	msgs, err := m.signJob(job, all)
+	if err != nil {
+		return err
+	}
+	return m.sendSigned(msgs)
+}
+
+// signJob signs the job for the minions it names (its Minions, all
+// connected; all counts the connected minions) and says where each
+// signed message goes. A job to every connected minion of a small fleet
+// goes in one broadcast; any other goes to each minion's own subject,
+// so that no minion sees a job that is not for it. A message larger
+// than the server takes is refused here, before anything is sent.
+func (m *Master) signJob(job *proto.Job, all int) ([]signedJob, error) {
+	var out []signedJob
+	limit := m.nc.MaxPayload()
 	conn := job.Minions
 	for len(conn) > 0 {
 		g := conn[:min(jobGroup, len(conn))]
@@ -139,18 +176,27 @@ func (m *Master) sendJob(job *proto.Job, all int) error {
 		}
 		signed, err := proto.SignJob(signerFor(m.jobKey), &gj)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if limit > 0 && int64(len(signed)) > limit {
+			return nil, fmt.Errorf("the signed job is %d bytes, more than the NATS server's max_payload of %d: %w", len(signed), limit, nats.ErrMaxPayload)
 		}
 		if len(g) > 1 && len(g) == all {
-			if err := m.nc.Publish(proto.SubjJobAll, signed); err != nil {
-				return err
-			}
+			out = append(out, signedJob{proto.SubjJobAll, signed})
 			continue
 		}
 		for _, id := range g {
-			if err := m.nc.Publish(proto.SubjJob(id), signed); err != nil {
-				return err
-			}
+			out = append(out, signedJob{proto.SubjJob(id), signed})
+		}
+	}
+	return out, nil
+}
+
+// sendSigned publishes signed job messages.
+func (m *Master) sendSigned(msgs []signedJob) error {
+	for _, j := range msgs {
+		if err := m.nc.Publish(j.subj, j.data); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,12 +2,16 @@ package master
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 
 	"github.com/brine-cm/brine/pkg/proto"
@@ -136,5 +140,74 @@ func TestSendJobInGroups(t *testing.T) {
 		if msg, err := sub.NextMsg(100 * time.Millisecond); err == nil {
 			t.Errorf("one message too many, on %s", msg.Subject)
 		}
+	}
+}
+
+// The operator hears which minions a job is for before the job goes to
+// them (publish, answered): nothing is sent until send runs. A job that
+// cannot be sent, larger than the server's max_payload, is refused
+// before the answer, and not recorded.
+func TestPublishAnswersThenSends(t *testing.T) {
+	m := startMaster(t, t.TempDir())
+	op := operator(t, m)
+	a, b := acceptedMinion(t, m, op, "a"), acceptedMinion(t, m, op, "b")
+	checkFor(t, 5*time.Second, 50*time.Millisecond, func() error {
+		for _, tm := range []*testMinion{a, b} {
+			p, _ := proto.Marshal(&proto.Presence{ID: tm.id, Status: proto.Online, Time: time.Now()})
+			_ = tm.nc.Publish(proto.SubjPresence(tm.id), p)
+			_ = tm.nc.Flush()
+		}
+		conn, _, _, err := m.resolve(t.Context(), "*", proto.TargetGlob)
+		if err != nil || len(conn) != 2 {
+			return fmt.Errorf("%v connected (%v)", conn, err)
+		}
+		return nil
+	})
+	sub, err := op.SubscribeSync("brine.to.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	jid := proto.NewJID(time.Now())
+	rep, send, err := m.publish(t.Context(), &proto.PublishRequest{JID: jid, Target: "*", Fun: "test.ping"})
+	if err != nil || send == nil {
+		t.Fatalf("publish: %v, send %v", err, send != nil)
+	}
+	if len(rep.Minions) != 2 {
+		t.Errorf("answer names %v; want a and b", rep.Minions)
+	}
+	// Whatever the master had published has reached the operator's
+	// connection after these two round trips.
+	if err := m.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := sub.Pending(); n != 0 {
+		t.Fatalf("%d job messages sent before send", n)
+	}
+	if _, err := m.jobRecord(t.Context(), jid); err != nil {
+		t.Errorf("no record before the answer: %v", err)
+	}
+	send()
+	msg, err := sub.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err := proto.VerifyJob(msg.Data, []string{m.JobKey()}, time.Now(), proto.NewReplayCache()); err != nil || j.JID != jid {
+		t.Errorf("sent %s: %v", msg.Subject, err)
+	}
+
+	big := proto.NewJID(time.Now().Add(time.Millisecond))
+	arg := strings.Repeat("x", int(m.nc.MaxPayload()))
+	_, send, err = m.publish(t.Context(), &proto.PublishRequest{JID: big, Target: "*", Fun: "test.arg", Args: []any{arg}})
+	if !errors.Is(err, nats.ErrMaxPayload) || send != nil {
+		t.Errorf("a job larger than max_payload: err %v, send %v; want nats.ErrMaxPayload", err, send != nil)
+	}
+	if _, err := m.jobRecord(t.Context(), big); !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Errorf("the refused job was recorded: %v", err)
 	}
 }

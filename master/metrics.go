@@ -212,7 +212,7 @@ func (mm *masterMetrics) publishFailed(fun string) {
 
 // returnKept counts a return kept in the cache; issued is the job's
 // publication, zero for a startup run.
-func (mm *masterMetrics) returnKept(fun string, ret *proto.Return, issued time.Time, now time.Time) {
+func (mm *masterMetrics) returnKept(fun string, ret *proto.ReturnHead, issued time.Time, now time.Time) {
 	if mm == nil {
 		return
 	}

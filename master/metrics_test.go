@@ -313,10 +313,10 @@ func TestReturnKept(t *testing.T) {
 	cfg := Defaults()
 	mm := New(&cfg, Options{Log: testLog()}).metrics
 	now := time.Now()
-	mm.returnKept("state.apply", &proto.Return{Success: true}, now.Add(-2*time.Second), now)
-	mm.returnKept("state.apply", &proto.Return{Retcode: 2}, now.Add(-3*time.Second), now)
-	mm.returnKept("state.apply", &proto.Return{Interrupted: true}, now.Add(-4*time.Second), now)
-	mm.returnKept("state.highstate", &proto.Return{Success: true, Startup: true}, time.Time{}, now)
+	mm.returnKept("state.apply", &proto.ReturnHead{Success: true}, now.Add(-2*time.Second), now)
+	mm.returnKept("state.apply", &proto.ReturnHead{Retcode: 2}, now.Add(-3*time.Second), now)
+	mm.returnKept("state.apply", &proto.ReturnHead{Interrupted: true}, now.Add(-4*time.Second), now)
+	mm.returnKept("state.highstate", &proto.ReturnHead{Success: true, Startup: true}, time.Time{}, now)
 	for _, tt := range []struct {
 		fun, result string
 		want        float64

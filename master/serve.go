@@ -167,6 +167,10 @@ func (m *Master) request(r role, fn func(ctx context.Context, r role, data []byt
 			ctx, cancel := context.WithTimeout(m.runCtx, requestTimeout)
 			defer cancel()
 			res, err := fn(ctx, r, msg.Data)
+			if a, ok := res.(answered); ok {
+				res = a.Message
+				defer a.then()
+			}
 			var b []byte
 			if err != nil {
 				m.log.Debug("request failed", "subject", msg.Subject, "err", err)
@@ -181,12 +185,23 @@ func (m *Master) request(r role, fn func(ctx context.Context, r role, data []byt
 	}
 }
 
+// answered is a handler's answer with work that follows it: the asker
+// hears the answer first (request).
+type answered struct {
+	proto.Message
+	then func()
+}
+
 func (m *Master) handlePublish(ctx context.Context, _ role, data []byte) (proto.Message, error) {
 	var req proto.PublishRequest
 	if err := proto.Unmarshal(data, &req); err != nil {
 		return nil, err
 	}
-	return m.publish(ctx, &req)
+	rep, send, err := m.publish(ctx, &req)
+	if err != nil || send == nil {
+		return rep, err
+	}
+	return answered{rep, send}, nil
 }
 
 func (m *Master) handleKeyList(ctx context.Context, _ role, data []byte) (proto.Message, error) {

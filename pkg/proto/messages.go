@@ -184,6 +184,29 @@ type Return struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 }
 
+// ReturnHead is a Return whose free-form values stay as the JSON they
+// came in: the master checks every return's shape and reads its head,
+// and keeps the bytes as the minion sent them, so that it builds the
+// values (Full) only when it hands them on. Its fields are Return's,
+// name for name (TestReturnHeadIsReturn).
+type ReturnHead struct {
+	Header
+	JID         string                     `json:"jid"`
+	ID          string                     `json:"id"`
+	Fun         string                     `json:"fun"`
+	Args        []json.RawMessage          `json:"fun_args,omitempty"`
+	Return      json.RawMessage            `json:"return"`
+	Retcode     int                        `json:"retcode"`
+	Success     bool                       `json:"success"`
+	Out         string                     `json:"out,omitempty"`
+	Start       time.Time                  `json:"start"`
+	End         time.Time                  `json:"end"`
+	Startup     bool                       `json:"startup,omitempty"`
+	Schedule    string                     `json:"schedule,omitempty"`
+	Kwargs      map[string]json.RawMessage `json:"fun_kwargs,omitempty"`
+	Interrupted bool                       `json:"interrupted,omitempty"`
+}
+
 // KeyRequest is a minion asking to be accepted. Sig is the minion's nkey
 // signature over KeyRequestPayload, so that nobody can ask in the name
 // of a key they do not hold.

@@ -274,6 +274,7 @@ func TestHoldsAny(t *testing.T) {
 		{&Job{}, true},
 		{&Presence{}, false},
 		{&Stored{}, false},
+		{&ReturnHead{}, false},
 		{&Ack{}, true}, // its args
 		{&Heartbeat{}, false},
 		{Duration(0), false},
@@ -296,5 +297,69 @@ func TestHoldsAny(t *testing.T) {
 	}
 	if n, ok := r.Return.(json.Number); !ok || n.String() != "12345678901234567890" {
 		t.Errorf("return = %#v; want the number as written", r.Return)
+	}
+}
+
+// A ReturnHead reads what a Return reads, field for field, with the
+// free-form values left as JSON: the master checks returns with one and
+// the command, the job cache's readers and the bus decode the other.
+func TestReturnHeadIsReturn(t *testing.T) {
+	rt, ht := reflect.TypeOf(Return{}), reflect.TypeOf(ReturnHead{})
+	if rt.NumField() != ht.NumField() {
+		t.Fatalf("Return has %d fields, ReturnHead %d", rt.NumField(), ht.NumField())
+	}
+	raw := reflect.TypeOf(json.RawMessage{})
+	for i := range rt.NumField() {
+		rf, hf := rt.Field(i), ht.Field(i)
+		if rf.Name != hf.Name || rf.Tag != hf.Tag {
+			t.Errorf("field %d: Return's %s %q, ReturnHead's %s %q", i, rf.Name, rf.Tag, hf.Name, hf.Tag)
+		}
+		// A free-form value is JSON in the head, in the same shape (a
+		// list, a map, one value); anything else has the same type.
+		want := rf.Type
+		switch {
+		case rf.Type.Kind() == reflect.Interface:
+			want = raw
+		case rf.Type.Kind() == reflect.Slice && rf.Type.Elem().Kind() == reflect.Interface:
+			want = reflect.SliceOf(raw)
+		case rf.Type.Kind() == reflect.Map && rf.Type.Elem().Kind() == reflect.Interface:
+			want = reflect.MapOf(rf.Type.Key(), raw)
+		}
+		if hf.Type != want {
+			t.Errorf("field %s: ReturnHead's type %v, want %v", hf.Name, hf.Type, want)
+		}
+	}
+	good := `{"v":1,"jid":"20261206120000000001","id":"m1","fun":"state.apply","fun_args":["web",{"test":true}],` +
+		`"return":{"a":12345678901234567890},"retcode":2,"success":false,"start":"2026-12-06T12:00:00Z","end":"2026-12-06T12:00:01Z",` +
+		`"schedule":"nightly","fun_kwargs":{"test":true},"interrupted":true}`
+	var r Return
+	var h ReturnHead
+	if err := Unmarshal([]byte(good), &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Unmarshal([]byte(good), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.JID != r.JID || h.ID != r.ID || h.Fun != r.Fun || h.Retcode != r.Retcode || h.Success != r.Success ||
+		!h.Start.Equal(r.Start) || !h.End.Equal(r.End) || h.Schedule != r.Schedule || h.Interrupted != r.Interrupted ||
+		len(h.Args) != len(r.Args) || len(h.Kwargs) != len(r.Kwargs) || string(h.Return) != `{"a":12345678901234567890}` {
+		t.Errorf("head %+v\nreturn %+v", h, r)
+	}
+	// What a Return refuses, a head refuses too: a value of the wrong
+	// shape, bad JSON, data after the message, another wire version.
+	for _, bad := range []string{
+		`{"v":1,"jid":"1","fun_args":5}`,
+		`{"v":1,"jid":"1","fun_kwargs":[1]}`,
+		`{"v":1,"jid":"1","retcode":"x"}`,
+		`{"v":1,"jid":"1","return":}`,
+		`{"v":1,"jid":"1"} {}`,
+		`{"v":2,"jid":"1"}`,
+	} {
+		if err := Unmarshal([]byte(bad), &r); err == nil {
+			t.Errorf("Return took %s", bad)
+		}
+		if err := Unmarshal([]byte(bad), &h); err == nil {
+			t.Errorf("ReturnHead took %s", bad)
+		}
 	}
 }
