@@ -418,22 +418,17 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 	// The head alone: the master keeps the bytes as sent, and builds
 	// the values only for a run it records from them (or for the bus).
 	var ret proto.ReturnHead
-	if err := proto.Unmarshal(whole, &ret); err != nil || ret.JID != jid || ret.ID != id {
+	var full proto.Return
+	err = proto.Unmarshal(whole, &ret)
+	if err == nil && (ret.Startup || ret.Schedule != "") {
+		err = proto.Unmarshal(whole, &full)
+	}
+	if err != nil || ret.JID != jid || ret.ID != id {
 		m.refused.note("return", id, "not a return of this job by this minion", "jid", jid)
 		m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
 		return
 	}
-	var args []any
-	var kwargs map[string]any
-	if ret.Startup || ret.Schedule != "" {
-		var full proto.Return
-		if err := proto.Unmarshal(whole, &full); err != nil {
-			m.refused.note("return", id, "not a return of this job by this minion", "jid", jid)
-			m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
-			return
-		}
-		args, kwargs = full.Args, full.Kwargs
-	}
+	args, kwargs := full.Args, full.Kwargs
 	mj, err := m.jobFor(ctx, jid, id)
 	if mj == nil && err == nil && ret.Startup {
 		mj, err = m.recordStartup(ctx, id, jid, ret.Fun, args)
