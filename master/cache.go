@@ -479,7 +479,11 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 	}
 	// The minion hears Stored once the store holds every part
 	// (retwrite.go); this worker does not wait for it.
-	m.writeReturn(id, outs, func(err error) {
+	write := func(done func(error)) { m.writeReturn(id, outs, done) }
+	if m.batched(jid, whole, len(outs)) {
+		write = func(done func(error)) { m.batchReturn(jid, whole, done) }
+	}
+	write(func(err error) {
 		if err != nil {
 			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
 			return

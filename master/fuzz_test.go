@@ -261,6 +261,9 @@ func (fm *fuzzMaster) settle(tb testing.TB) []*nats.Msg {
 		fm.m.storeAck(a)
 	}
 	fm.idle(tb)
+	// Likewise the batch of returns this input may have started, once
+	// the workers that add to it are done.
+	fm.m.writeBatches()
 	// Returns are written to the job cache without a worker waiting,
 	// and announced on the bus once written: wait (a while at most)
 	// until this input's are, so that their events are this input's.
@@ -471,6 +474,18 @@ func FuzzMinionHandlers(f *testing.F) {
 			case strings.HasPrefix(s, "brine.cache.job."):
 				if s != proto.CacheJob(jid) {
 					t.Fatalf("%s on %s: the master recorded job %q", h.name, subj, s)
+				}
+			case strings.HasPrefix(s, "brine.cache.") && out.Header.Get(proto.BatchHeader) != "":
+				// A batch of returns: each its minion's, of its job.
+				var b proto.ReturnBatch
+				if err := proto.Unmarshal(out.Data, &b); err != nil || proto.JIDOf(s) != jid {
+					t.Fatalf("%s on %s: the master kept %q: %v", h.name, subj, s, err)
+				}
+				for _, raw := range b.Returns {
+					var r proto.Return
+					if err := proto.Unmarshal(raw, &r); err != nil || r.ID != id || r.JID != jid {
+						t.Fatalf("%s on %s: the master kept a return of %q, job %q in %q", h.name, subj, r.ID, r.JID, s)
+					}
 				}
 			case strings.HasPrefix(s, "brine.cache."):
 				if proto.MinionOf(s) != id || proto.JIDOf(s) != jid {

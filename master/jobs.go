@@ -380,6 +380,22 @@ func (m *Master) lookup(ctx context.Context, jid string) (*proto.JobLookupReply,
 				r.Job, found = rec.JobSummary, true
 			}
 		case "ret":
+			if msg.Headers().Get(proto.BatchHeader) != "" {
+				// Several minions' returns, each checked against the
+				// subject it came on before the master wrote it.
+				var b proto.ReturnBatch
+				if proto.Unmarshal(msg.Data(), &b) != nil {
+					return
+				}
+				for _, raw := range b.Returns {
+					var ret proto.Return
+					if proto.Unmarshal(raw, &ret) == nil && ret.JID == jid && proto.ValidID(ret.ID) == nil {
+						r.Returns[ret.ID] = ret
+						found = true
+					}
+				}
+				return
+			}
 			i, n, err := proto.ParsePart(msg.Headers().Get(proto.PartHeader))
 			if err != nil {
 				return

@@ -41,6 +41,8 @@ type Master struct {
 	// retWrites are the returns being written to the job cache
 	// (retwrite.go).
 	retWrites retWrites
+	// batches are the returns gathered for one write (retbatch.go).
+	batches retBatches
 
 	// runCtx is the run's context: every goroutine the master starts
 	// gets it, and Shutdown cancels it and waits for them (wg, work).
@@ -406,6 +408,7 @@ func (m *Master) Shutdown() {
 	m.work.wait()
 	m.wg.Wait()
 	m.hub.Close()
+	m.writeBatches()
 	if m.js != nil {
 		select {
 		case <-m.js.PublishAsyncComplete():

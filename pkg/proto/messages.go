@@ -372,3 +372,12 @@ func NewNonce() string {
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%x", b)
 }
+
+// ReturnBatch is several minions' returns of one job in one message of
+// the job cache, each as the minion sent it and the master checked it
+// (its id and job those of the subject it came on). It is written on
+// CacheReturnBatch, with BatchHeader set to how many it holds.
+type ReturnBatch struct {
+	Header
+	Returns []json.RawMessage `json:"returns"`
+}

@@ -152,6 +152,16 @@ func CacheJob(jid string) string        { return "brine.cache.job." + jid }
 func CacheAck(id, jid string) string    { return "brine.cache.ack." + Token(id) + "." + jid }
 func CacheEvent(id, jid string) string  { return "brine.cache.evt." + Token(id) + "." + jid }
 func CacheReturn(id, jid string) string { return "brine.cache.ret." + Token(id) + "." + jid }
+
+// CacheReturnBatch is the job cache subject of a ReturnBatch of the job:
+// where a return's minion would be, "_x" and the batch's name, which is
+// never a Token ("_" starts an escape of two hex digits, and "x" is none),
+// so that the job's returns are all under "brine.cache.ret.*.<jid>".
+func CacheReturnBatch(jid, name string) string { return "brine.cache.ret._x" + name + "." + jid }
+
+// BatchHeader marks a job cache message that is a ReturnBatch, with the
+// number of returns it holds.
+const BatchHeader = "Brine-Returns"
 func CacheSubjects(jid string) []string {
 	return []string{CacheJob(jid), "brine.cache.ack.*." + jid, "brine.cache.ret.*." + jid}
 }
