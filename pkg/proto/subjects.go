@@ -162,6 +162,7 @@ func CacheReturnBatch(jid, name string) string { return "brine.cache.ret._x" + n
 // BatchHeader marks a job cache message that is a ReturnBatch, with the
 // number of returns it holds.
 const BatchHeader = "Brine-Returns"
+
 func CacheSubjects(jid string) []string {
 	return []string{CacheJob(jid), "brine.cache.ack.*." + jid, "brine.cache.ret.*." + jid}
 }
