@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 )
 
@@ -360,6 +361,21 @@ func TestReturnHeadIsReturn(t *testing.T) {
 		}
 		if err := Unmarshal([]byte(bad), &h); err == nil {
 			t.Errorf("ReturnHead took %s", bad)
+		}
+	}
+}
+
+// A batch of returns sits among the job's returns in the job cache, and
+// is no minion's: its token can be no id's.
+func TestCacheReturnBatchIsNoMinions(t *testing.T) {
+	jid := NewJID(time.Now())
+	for _, name := range []string{"abc", "2oJ3QTyz0xZNJnADZhkpYr", "00", "ff"} {
+		s := CacheReturnBatch(jid, name)
+		if !server.SubjectMatchesFilter(s, "brine.cache.ret.*."+jid) || !server.IsValidPublishSubject(s) {
+			t.Errorf("%q: not among the job's returns", s)
+		}
+		if MinionOf(s) != "" || JIDOf(s) != jid || Kind(s) != "ret" {
+			t.Errorf("%q: MinionOf %q, JIDOf %q, Kind %q", s, MinionOf(s), JIDOf(s), Kind(s))
 		}
 	}
 }
