@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,12 +76,13 @@ func shareKeys(t *testing.T, tls bool, dirs ...string) {
 
 func newTestCluster(t *testing.T, tls bool) *testCluster {
 	t.Helper()
-	return newTestClusterWith(t, tls, nil)
+	return newTestClusterWith(t, tls, nil, nil)
 }
 
 // newTestClusterWith runs before on the nodes' state dirs before the key
-// set is made (and copied from the first).
-func newTestClusterWith(t *testing.T, tls bool, before func(dirs []string)) *testCluster {
+// set is made (and copied from the first), and tweak on each node's
+// config; either may be nil.
+func newTestClusterWith(t *testing.T, tls bool, before func(dirs []string), tweak func(*Config)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, dir: t.TempDir(), tls: tls}
 	var dirs, routes []string
@@ -105,6 +107,9 @@ func newTestClusterWith(t *testing.T, tls bool, before func(dirs []string)) *tes
 		cfg.ServerName = fmt.Sprintf("n%d", i)
 		cfg.Cluster = ClusterConfig{Name: "test", Listen: listens[i], Routes: routes}
 		cfg.PresenceTTL = Duration(3 * time.Second)
+		if tweak != nil {
+			tweak(&cfg)
+		}
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -188,6 +193,36 @@ func (c *testCluster) operator(i int) *nats.Conn {
 	return nc
 }
 
+// acceptedOn connects a minion to node on and has the operator of node
+// by accept its key; it returns once the minion is answered.
+func (c *testCluster) acceptedOn(on, by int, id string) *testMinion {
+	t := c.t
+	t.Helper()
+	tm := connectMinion(t, c.nodes[on].ClientURL(), id)
+	op := c.operator(by)
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		tm.requestKey(t)
+		if s := keyState(t, op, id); s != proto.KeyPending {
+			return fmt.Errorf("%s is %s on node %d; want pending", id, s, by)
+		}
+		return nil
+	})
+	var ka proto.KeyActionReply
+	if err := ask(t, op, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyAccept, IDs: []string{id}}, &ka); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		// Node on's master authorised the connection; node by's
+		// cannot kick it, so the minion reconnects, as a real one does.
+		if err := helloOK(tm, c.nodes[by].JobKey()); err != nil {
+			_ = tm.nc.ForceReconnect()
+			return err
+		}
+		return nil
+	})
+	return tm
+}
+
 func keyState(t *testing.T, op *nats.Conn, id string) string {
 	var kl proto.KeyListReply
 	if err := ask(t, op, proto.SubjKeyList, &proto.KeyListRequest{}, &kl); err != nil {
@@ -248,28 +283,9 @@ func TestCluster(t *testing.T) {
 	}
 
 	// A minion on node 2, accepted by the operator on node 0.
-	tm := connectMinion(t, c.nodes[2].ClientURL(), "m1")
+	tm := c.acceptedOn(2, 0, "m1")
 	op0 := c.operator(0)
-	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		tm.requestKey(t)
-		if s := keyState(t, op0, "m1"); s != proto.KeyPending {
-			return fmt.Errorf("m1 is %s on node 0; want pending", s)
-		}
-		return nil
-	})
 	var ka proto.KeyActionReply
-	if err := ask(t, op0, proto.SubjKeyAction, &proto.KeyActionRequest{Action: proto.KeyAccept, IDs: []string{"m1"}}, &ka); err != nil {
-		t.Fatal(err)
-	}
-	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		// Node 2's master authorised the connection; node 0's cannot
-		// kick it, so the minion reconnects, as a real one does.
-		if err := helloOK(tm, m0.JobKey()); err != nil {
-			_ = tm.nc.ForceReconnect()
-			return err
-		}
-		return nil
-	})
 	// Its grains, sent on node 2, reach every master.
 	b, _ := proto.Marshal(&proto.Grains{ID: "m1", Grains: map[string]any{"os": "Debian"}})
 	if err := tm.nc.Publish(proto.SubjGrains("m1"), b); err != nil {
@@ -347,6 +363,45 @@ func TestCluster(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestPresenceKnownAtRestart restarts one master of a cluster while a
+// minion stays connected to another node and says nothing more: the
+// master knows the minion is up from its first moment (the presence
+// bucket, read from the stream's leader when it starts), not only from
+// the minion's next presence, up to presence_interval later. Without it
+// a job asked of that master named every minion of the other nodes
+// "not connected".
+func TestPresenceKnownAtRestart(t *testing.T) {
+	c := newTestClusterWith(t, false, nil, func(cfg *Config) {
+		// Long enough to outlast the restart: only the bucket can
+		// tell node 1 of the one presence below.
+		cfg.PresenceTTL = Duration(time.Minute)
+	})
+	tm := c.acceptedOn(2, 0, "m1")
+	pb, _ := proto.Marshal(&proto.Presence{ID: "m1", Status: proto.Online, Time: time.Now().UTC()})
+	if err := tm.nc.Publish(proto.SubjPresence("m1"), pb); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		_, err := c.nodes[0].presence.Get(ctx, proto.Token("m1"))
+		return err
+	})
+	if !c.nodes[1].present("m1", time.Now()) {
+		t.Fatal("node 1 did not hear m1's presence")
+	}
+
+	c.stop(1)
+	c.start(1)
+	if !c.nodes[1].present("m1", time.Now()) {
+		t.Error("node 1, started again, does not know m1 is up")
+	}
+	conn, notConn, _, err := c.nodes[1].resolve(ctx, "*", proto.TargetGlob)
+	if err != nil || !slices.Equal(conn, []string{"m1"}) || len(notConn) != 0 {
+		t.Errorf("node 1 resolves * to %v, not connected %v (%v); want m1 connected", conn, notConn, err)
+	}
 }
 
 // connectMinionTo connects again as tm's key, to several URLs.
@@ -691,7 +746,7 @@ func TestGrowFromOneMaster(t *testing.T) {
 			t.Fatal(err)
 		}
 		tm.nc.Close()
-	})
+	}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i, m := range c.nodes {

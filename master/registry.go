@@ -686,6 +686,62 @@ func (m *Master) onPresence(msg *nats.Msg) {
 	})
 }
 
+// seedPresence reads the presence bucket once into the master's own
+// view, before it takes an operator's job. A master that has just
+// started has heard nobody yet: in a cluster, a minion connected to
+// another node is known to it by its next presence (up to
+// presence_interval away) or by the bucket; and a read of one key of
+// the bucket may be answered by this node's own copy, which after a
+// restart is still catching up and can miss every minion. The watcher
+// reads from the stream's leader, so the view holds what the cluster
+// has. A bucket that cannot be read within the watch patience leaves the
+// view as it is: presences fill it as they come.
+func (m *Master) seedPresence(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, m.watchPatience)
+	defer cancel()
+	w, err := m.presence.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		m.log.Warn("presence bucket not read", "err", err)
+		return
+	}
+	defer func() { _ = w.Stop() }()
+	n := 0
+	for {
+		select {
+		case <-ctx.Done():
+			m.log.Warn("presence bucket not read in time", "read", n, "waited", m.watchPatience)
+			return
+		case e, ok := <-w.Updates():
+			if !ok || e == nil {
+				m.log.Debug("presence bucket read", "minions", n)
+				return
+			}
+			if m.seedOne(e) {
+				n++
+			}
+		}
+	}
+}
+
+// seedOne takes one presence entry as if its presence had been heard
+// when the entry was written, unless one heard since is newer.
+func (m *Master) seedOne(e jetstream.KeyValueEntry) bool {
+	id, err := proto.IDOfToken(e.Key())
+	// A store entry, written by a master as mustJSON (no version).
+	var p proto.Presence
+	if err != nil || json.Unmarshal(e.Value(), &p) != nil || p.ID != id || p.Status != proto.Online {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if last, ok := m.seen[id]; ok && !last.Before(e.Created()) {
+		return false
+	}
+	m.seen[id] = e.Created()
+	m.every[id] = statedInterval(p.Interval)
+	return true
+}
+
 // maxPresenceInterval bounds the interval a minion may state: what it
 // says is its own word, and it must not keep a dead minion connected
 // for long.

@@ -86,6 +86,12 @@ func (m *Master) serve(ctx context.Context) error {
 		}
 		m.subs = append(m.subs, sub)
 	}
+	// Subscribed to presence (flushed: the server has the subscription)
+	// before the bucket is read, so that no presence falls between.
+	if err := m.nc.Flush(); err != nil {
+		return fmt.Errorf("master: subscribe: %w", err)
+	}
+	m.seedPresence(ctx)
 	// Publishing and killing jobs only while this master's job key is
 	// trusted (trust.go): the operator's requests go to a master whose
 	// jobs the minions take.
