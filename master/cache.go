@@ -418,17 +418,19 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 	// The head alone: the master keeps the bytes as sent, and builds
 	// the values only for a run it records from them (or for the bus).
 	var ret proto.ReturnHead
-	var full proto.Return
+	var args []any
+	var kwargs map[string]any
 	err = proto.Unmarshal(whole, &ret)
 	if err == nil && (ret.Startup || ret.Schedule != "") {
+		var full proto.Return
 		err = proto.Unmarshal(whole, &full)
+		args, kwargs = full.Args, full.Kwargs
 	}
 	if err != nil || ret.JID != jid || ret.ID != id {
 		m.refused.note("return", id, "not a return of this job by this minion", "jid", jid)
 		m.answerStored(msg, inbox, errors.New("not a return of this job by this minion"), true)
 		return
 	}
-	args, kwargs := full.Args, full.Kwargs
 	mj, err := m.jobFor(ctx, jid, id)
 	if mj == nil && err == nil && ret.Startup {
 		mj, err = m.recordStartup(ctx, id, jid, ret.Fun, args)
@@ -467,7 +469,22 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		m.answerStored(msg, inbox, errors.New("the job's limit of what one minion stores is reached"), true)
 		return
 	}
+	// The minion hears Stored once the store holds the return (a batch
+	// of returns, or every part of it alone: retbatch.go, retwrite.go);
+	// this worker does not wait for it.
+	kept := func(err error) {
+		if err != nil {
+			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
+			return
+		}
+		m.keptReturn(id, jid, &ret, whole, mj, again)
+		m.answerStored(msg, inbox, nil, false)
+	}
 	parts := proto.SplitParts(whole, proto.PartSize)
+	if m.batched(jid, whole, len(parts)) {
+		m.batchReturn(jid, whole, kept)
+		return
+	}
 	outs := make([]*nats.Msg, len(parts))
 	for pi, p := range parts {
 		out := &nats.Msg{Subject: proto.CacheReturn(id, jid), Data: p,
@@ -477,20 +494,7 @@ func (m *Master) keepReturn(ctx context.Context, msg *nats.Msg, id, jid string, 
 		}
 		outs[pi] = out
 	}
-	// The minion hears Stored once the store holds every part
-	// (retwrite.go); this worker does not wait for it.
-	write := func(done func(error)) { m.writeReturn(id, outs, done) }
-	if m.batched(jid, whole, len(outs)) {
-		write = func(done func(error)) { m.batchReturn(jid, whole, done) }
-	}
-	write(func(err error) {
-		if err != nil {
-			m.answerStored(msg, inbox, fmt.Errorf("job cache: %w", err), false)
-			return
-		}
-		m.keptReturn(id, jid, &ret, whole, mj, again)
-		m.answerStored(msg, inbox, nil, false)
-	})
+	m.writeReturn(id, outs, kept)
 }
 
 // keptReturn notes a return the job cache now holds: the job's tracking,

@@ -53,6 +53,10 @@ type Config struct {
 	// PresenceTTL is how long a minion counts as connected after its last
 	// presence message, when the master cannot see connections itself.
 	PresenceTTL Duration `yaml:"presence_ttl"`
+	// IdleTrim is how long the master waits, once nothing comes in from
+	// the minions, before it gives the memory its last burst freed back
+	// to the system; 0 never does.
+	IdleTrim Duration `yaml:"idle_trim"`
 	// Nodegroups names target expressions for -N.
 	Nodegroups map[string]string `yaml:"nodegroups"`
 	// LogLevel is debug, info, warn or error.
@@ -117,6 +121,7 @@ func Defaults() Config {
 		KeepJobs:       Duration(24 * time.Hour),
 		JobExpiry:      Duration(10 * time.Minute),
 		PresenceTTL:    Duration(90 * time.Second),
+		IdleTrim:       Duration(time.Minute),
 		LogLevel:       "info",
 		MaxPayload:     1 << 20,
 		AuthTTL:        Duration(10 * time.Minute),
@@ -159,6 +164,9 @@ func (c *Config) Validate() error {
 	}
 	if c.KeepJobs <= 0 {
 		return fmt.Errorf("master config: keep_jobs must be positive")
+	}
+	if c.IdleTrim < 0 {
+		return fmt.Errorf("master config: idle_trim must not be negative (0 turns it off)")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,9 @@ type Master struct {
 	// watchPatience is how long a bucket watcher may take to deliver
 	// every entry before follow makes it again.
 	watchPatience time.Duration
+	// trimMemory is one collection that gives the freed heap back
+	// (debug.FreeOSMemory; idleTrim): tests count the calls.
+	trimMemory func()
 
 	rates   *rates
 	refused *refusals
@@ -145,7 +149,7 @@ func New(cfg *Config, o Options) *Master {
 		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),
 		keyReqs: rate.NewLimiter(rate.Limit(cfg.Limits.KeyRequests), max(1, int(cfg.Limits.KeyRequests*cfg.Limits.Burst))),
 		jobs:    newJobTable(), hub: events.NewHub(),
-		parts: &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}, watchPatience: 10 * time.Second}
+		parts: &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}, watchPatience: 10 * time.Second, trimMemory: debug.FreeOSMemory}
 	if m.log == nil {
 		m.log = slog.Default()
 	}

@@ -124,6 +124,7 @@ func (m *Master) serve(ctx context.Context) error {
 	}
 	m.subs = append(m.subs, sub)
 	m.goOwned(m.sweep)
+	m.goOwned(m.idleTrim)
 	m.goOwned(m.flushAcks)
 	return nil
 }

@@ -1,6 +1,7 @@
 package minion
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"syscall"
@@ -16,10 +17,15 @@ import (
 // a minion does the jobs of the last job_expiry.
 const liveJobs = 100
 
-// signedJobs signs n jobs for m1, job i issued at base+i ms and valid for
-// liveJobs ms: checked at its issue time, the replay cache holds
-// liveJobs nonces.
+// signedJobs signs n jobs for m1 and 31 others (a group of the master's
+// jobs to a large fleet, as the minion decodes it), job i issued at
+// base+i ms and valid for liveJobs ms: checked at its issue time, the
+// replay cache holds liveJobs nonces.
 func signedJobs(b *testing.B, n int, base time.Time) ([][]byte, string) {
+	group := []string{"m1"}
+	for i := 2; len(group) < 32; i++ {
+		group = append(group, fmt.Sprintf("web-%05d.example.com", i))
+	}
 	kp, err := nkeys.CreateAccount()
 	if err != nil {
 		b.Fatal(err)
@@ -29,7 +35,7 @@ func signedJobs(b *testing.B, n int, base time.Time) ([][]byte, string) {
 	for i := range out {
 		at := base.Add(time.Duration(i) * time.Millisecond)
 		job := &proto.Job{JID: proto.NewJID(at), Target: "*", TargetType: proto.TargetGlob, Fun: "test.ping",
-			Minions: []string{"m1"}, IssuedAt: at, Expiry: at.Add(liveJobs * time.Millisecond), Nonce: proto.NewNonce()}
+			Minions: group, IssuedAt: at, Expiry: at.Add(liveJobs * time.Millisecond), Nonce: proto.NewNonce(), Timeout: proto.Duration(5 * time.Second)}
 		if out[i], err = proto.SignJob(kp, job); err != nil {
 			b.Fatal(err)
 		}

@@ -209,6 +209,9 @@ func TestSubjects(t *testing.T) {
 		{Kind(CacheJob("20261122080000000000")), "job"},
 		{MinionOf(CacheJob("20261122080000000000")), ""},
 		{MinionOf("brine.m.m1.ret.123.x"), ""},
+		{MinionOf("brine.m.m1.ret.123.x.y.z"), ""},
+		{JIDOf("brine.cache.ret.m1.123.x.y"), ""},
+		{MinionOf("brine..m1.ret"), ""},
 		{NewJID(time.Date(2026, 11, 22, 8, 1, 2, 3456789, time.UTC)), "20261122080102003456"},
 	}
 	for _, tt := range tests {
@@ -376,6 +379,26 @@ func TestCacheReturnBatchIsNoMinions(t *testing.T) {
 		}
 		if MinionOf(s) != "" || JIDOf(s) != jid || Kind(s) != "ret" {
 			t.Errorf("%q: MinionOf %q, JIDOf %q, Kind %q", s, MinionOf(s), JIDOf(s), Kind(s))
+		}
+	}
+}
+
+// TestDurationJSON reads a duration the same with and without JSON
+// escapes in its string, and refuses what is no duration.
+func TestDurationJSON(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		`"1m30s"`: 90 * time.Second, `"\u0031m30s"`: 90 * time.Second,
+		`"1.5µs"`: 1500 * time.Nanosecond, `"1.5\u00b5s"`: 1500 * time.Nanosecond, `"-2h"`: -2 * time.Hour,
+	} {
+		var d Duration
+		if err := json.Unmarshal([]byte(in), &d); err != nil || time.Duration(d) != want {
+			t.Errorf("%s: %v, %v; want %v", in, time.Duration(d), err, want)
+		}
+	}
+	for _, in := range []string{`""`, `"1m\n"`, `"1x"`, `"\x"`, `5`, `"5`, `null`, `"1m\u0000"`} {
+		var d Duration
+		if err := json.Unmarshal([]byte(in), &d); err == nil && in != `null` {
+			t.Errorf("%s: read as %v; want an error", in, time.Duration(d))
 		}
 	}
 }

@@ -199,7 +199,21 @@ func JobWildcard(jid string) string { return "brine.m.*.*." + jid }
 // the job cache's "brine.cache.<kind>.<tok>.<jid>". ok is false for any
 // other shape.
 func splitMinion(subject string) (tok, kind, jid string, ok bool) {
-	parts := strings.Split(subject, ".")
+	// At most six fields: a subject of more is of no shape below. On
+	// the stack: this runs for every message a master takes.
+	var buf [6]string
+	parts := buf[:0]
+	for rest := subject; ; {
+		field, after, more := strings.Cut(rest, ".")
+		if len(parts) == len(buf) {
+			return "", "", "", false
+		}
+		parts = append(parts, field)
+		if !more {
+			break
+		}
+		rest = after
+	}
 	if len(parts) < 4 || parts[0] != Prefix {
 		return "", "", "", false
 	}
