@@ -527,6 +527,10 @@ func (m *Master) keptReturn(id, jid string, ret *proto.ReturnHead, whole []byte,
 }
 
 func (m *Master) answerStored(msg *nats.Msg, inbox string, err error, refused bool) {
+	if err == nil && !refused {
+		m.answer(msg, inbox, storedOK)
+		return
+	}
 	r := &proto.Stored{Refused: refused}
 	if err != nil {
 		r.Error = err.Error()
@@ -534,3 +538,7 @@ func (m *Master) answerStored(msg *nats.Msg, inbox string, err error, refused bo
 	b, _ := proto.Marshal(r)
 	m.answer(msg, inbox, b)
 }
+
+// storedOK is the answer to nearly every return, encoded once. The
+// server copies what it is given to publish.
+var storedOK, _ = proto.Marshal(&proto.Stored{})

@@ -132,7 +132,7 @@ func InInbox(reply, prefix string) bool {
 	if len(reply) > MaxReplyLen || !strings.HasPrefix(reply, prefix+".") {
 		return false
 	}
-	for _, tok := range strings.Split(reply[len(prefix)+1:], ".") {
+	for tok := range strings.SplitSeq(reply[len(prefix)+1:], ".") {
 		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
 			return false
 		}
