@@ -14,6 +14,8 @@ import (
 	"testing"
 )
 
+// masterConfig is a master's config for a test: a free port, its state,
+// file roots and pillar under dir.
 func masterConfig(dir string) *Config {
 	cfg := Defaults()
 	cfg.Port = -1

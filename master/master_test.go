@@ -40,12 +40,7 @@ func testLog() *slog.Logger {
 
 func startMaster(t *testing.T, dir string) *Master {
 	t.Helper()
-	cfg := Defaults()
-	cfg.Port = -1
-	cfg.StateDir = filepath.Join(dir, "state")
-	cfg.FileRoots = map[string][]string{"base": {filepath.Join(dir, "srv")}}
-	cfg.PillarRoots = map[string][]string{"base": {filepath.Join(dir, "pillar")}}
-	m := New(&cfg, Options{Log: testLog()})
+	m := New(masterConfig(dir), Options{Log: testLog()})
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -26,11 +26,7 @@ import (
 // happened.
 func TestMetricsServed(t *testing.T) {
 	dir := t.TempDir()
-	cfg := Defaults()
-	cfg.Port = -1
-	cfg.StateDir = filepath.Join(dir, "state")
-	cfg.FileRoots = map[string][]string{"base": {filepath.Join(dir, "srv")}}
-	cfg.PillarRoots = map[string][]string{"base": {filepath.Join(dir, "pillar")}}
+	cfg := masterConfig(dir)
 	cfg.Metrics.Listen = "127.0.0.1:0"
 	if err := os.MkdirAll(filepath.Join(dir, "srv"), 0o755); err != nil {
 		t.Fatal(err)
@@ -38,7 +34,7 @@ func TestMetricsServed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "srv", "motd"), []byte("hello, fleet\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := New(&cfg, Options{Log: testLog()})
+	m := New(cfg, Options{Log: testLog()})
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

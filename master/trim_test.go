@@ -3,7 +3,6 @@ package master
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,12 +11,9 @@ import (
 // TestIdleTrim gives memory back once after each quiet spell that
 // follows work from the minions, and never while there was none.
 func TestIdleTrim(t *testing.T) {
-	dir := t.TempDir()
-	cfg := Defaults()
-	cfg.Port = -1
-	cfg.StateDir = filepath.Join(dir, "state")
+	cfg := masterConfig(t.TempDir())
 	cfg.IdleTrim = Duration(50 * time.Millisecond)
-	m := New(&cfg, Options{Log: testLog()})
+	m := New(cfg, Options{Log: testLog()})
 	var trims atomic.Int64
 	m.trimMemory = func() { trims.Add(1) }
 	if err := m.Start(context.Background()); err != nil {
