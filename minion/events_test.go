@@ -188,18 +188,10 @@ func TestRunSendsStatesBeforeReturning(t *testing.T) {
 
 	job := &proto.Job{JID: proto.NewJID(time.Now()), Fun: "state.single", Args: []any{"test.succeed_without_changes"},
 		Kwargs: map[string]any{"name": "x"}, Minions: []string{"m1"}}
-	var mu sync.Mutex
-	var got []proto.StateEvents
-	sub, err := watch.Subscribe(proto.SubjEvent("m1", job.JID), func(msg *nats.Msg) {
-		var e proto.StateEvents
-		if err := proto.Unmarshal(msg.Data, &e); err != nil {
-			t.Errorf("state events: %v", err)
-			return
-		}
-		mu.Lock()
-		got = append(got, e)
-		mu.Unlock()
-	})
+	// A synchronous subscription: once the watcher's connection is
+	// flushed, what reached it is queued here (a handler might not have
+	// run yet).
+	sub, err := watch.SubscribeSync(proto.SubjEvent("m1", job.JID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,8 +213,21 @@ func TestRunSendsStatesBeforeReturning(t *testing.T) {
 	if err := watch.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	var got []proto.StateEvents
+	for {
+		if n, _, _ := sub.Pending(); n == 0 {
+			break
+		}
+		msg, err := sub.NextMsg(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e proto.StateEvents
+		if err := proto.Unmarshal(msg.Data, &e); err != nil {
+			t.Fatalf("state events: %v", err)
+		}
+		got = append(got, e)
+	}
 	if len(got) != 1 || len(got[0].States) != 1 || got[0].States[0].State.Result == nil || !*got[0].States[0].State.Result {
 		t.Fatalf("state events when run returned: %+v; want one batch of the one state", got)
 	}

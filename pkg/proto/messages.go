@@ -32,7 +32,7 @@ type Job struct {
 	Kwargs     map[string]any `json:"kwarg,omitempty"`
 	Timeout    Duration       `json:"timeout"`
 	// Minions are the minions the master expects to run it.
-	Minions  []string  `json:"minions"`
+	Minions  IDList    `json:"minions"`
 	IssuedAt time.Time `json:"issued_at"`
 	Expiry   time.Time `json:"expiry"`
 	Nonce    string    `json:"nonce"`
