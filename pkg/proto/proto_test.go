@@ -144,7 +144,7 @@ func TestVerifyJob(t *testing.T) {
 				if err != nil {
 					t.Fatalf("VerifyJob = %v; want ok", err)
 				}
-				if j.Fun != "test.ping" || !reflect.DeepEqual(j.Minions, []string{"m1"}) {
+				if j.Fun != "test.ping" || !reflect.DeepEqual([]string(j.Minions), []string{"m1"}) {
 					t.Errorf("VerifyJob decoded %+v", j)
 				}
 				return
