@@ -263,10 +263,9 @@ func clipLog(s string) string {
 type workPool struct {
 	queue chan workItem
 	wg    sync.WaitGroup
-	// tries counts the work minions have asked for, and last is when
-	// the latest came (Unix nanoseconds): how idleTrim tells a quiet
-	// master.
-	tries, last atomic.Int64
+	// tries counts the work minions have asked for: how idleTrim tells
+	// a quiet master.
+	tries atomic.Int64
 
 	mu     sync.Mutex
 	queued map[string]int
@@ -311,7 +310,6 @@ func (w *workPool) start(ctx context.Context, n int) {
 // try queues fn for who and reports whether it did.
 func (w *workPool) try(who string, fn func()) bool {
 	w.tries.Add(1)
-	w.last.Store(time.Now().UnixNano())
 	w.mu.Lock()
 	if w.queued[who] >= perMinion {
 		w.mu.Unlock()

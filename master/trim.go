@@ -19,17 +19,25 @@ func (m *Master) idleTrim(ctx context.Context) {
 	if after <= 0 {
 		return
 	}
+	// Quiet is told at each tick, by the count of work not moving
+	// since the tick it last moved at: nothing on the work pool's path
+	// but the count.
 	tick := time.NewTicker(min(max(after/4, 10*time.Millisecond), 15*time.Second))
 	defer tick.Stop()
-	var trimmed int64 // m.work.tries at the last trim
+	var seen, trimmed int64 // m.work.tries at the last tick, at the last trim
+	moved := time.Now()
 	for {
+		var now time.Time
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case now = <-tick.C:
 		}
 		tries := m.work.tries.Load()
-		if tries == trimmed || time.Since(time.Unix(0, m.work.last.Load())) < after {
+		if tries != seen {
+			seen, moved = tries, now
+		}
+		if tries == trimmed || now.Sub(moved) < after {
 			continue
 		}
 		trimmed = tries
