@@ -604,3 +604,63 @@ func idAlphabet(id string) bool {
 	}
 	return true
 }
+
+// FuzzPlainEnvelope checks that an envelope plainEnvelope reads, with a
+// body that is one JSON value (what a trusted key signs: openAny uses
+// no other), is the envelope encoding/json reads from the same bytes.
+func FuzzPlainEnvelope(f *testing.F) {
+	kp, _ := fuzzKey(f, 1)
+	job, _ := SignJob(kp, fuzzJob())
+	kill, _ := Sign(kp, KindKill, fuzzKill())
+	f.Add(job)
+	f.Add(kill)
+	for _, s := range []string{
+		`{"v":1,"kind":"job","body":{},"key":"K","sig":"AA=="}`,
+		`{"v":1,"kind":"job","body":{"key":"x","sig":"AA=="},"key":"K","sig":"AA=="}`,
+		`{"v":1,"kind":"job","body":{},"key":"K","sig":"AA=="},"key":"L","sig":"AA=="}`,
+		`{"v":1,"kind":"job","body":{} ,"key":"K","sig":"AA=="}`,
+		`{"v":1,"kind":"job","body":{},"key":"K","sig":"A"}`,
+		`{"v":1,"kind":"job","body":{"a":"\"},\"key\":\"K"},"key":"K","sig":"AA=="}`,
+		`{"v":1,"kind":"jo\u0062","body":{},"key":"K","sig":"AA=="}`,
+		`{"v":1,"kind":"job","body":{},"key":"K","sig":"AA==","sig":"AQ=="}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, ok := plainEnvelope(data)
+		if !ok || !json.Valid(s.Body) {
+			return
+		}
+		var j envelope
+		if err := json.Unmarshal(data, &j); err != nil {
+			t.Fatalf("plainEnvelope read %q, encoding/json refuses it: %v", data, err)
+		}
+		if j.V == nil || *j.V != *s.V || j.Kind != s.Kind || !bytes.Equal(j.Body, s.Body) || j.Key != s.Key || !bytes.Equal(j.Sig, s.Sig) {
+			t.Fatalf("%q: plainEnvelope read v %d kind %q body %s key %q sig %x; encoding/json v %v kind %q body %s key %q sig %x",
+				data, *s.V, s.Kind, s.Body, s.Key, s.Sig, j.V, j.Kind, j.Body, j.Key, j.Sig)
+		}
+	})
+}
+
+// TestSignedIsPlain checks that what Sign writes is read by
+// plainEnvelope, not left to encoding/json: the shape it reads is
+// Signed's, field for field.
+func TestSignedIsPlain(t *testing.T) {
+	kp, pub := fuzzKey(t, 1)
+	for _, m := range []struct {
+		kind string
+		msg  Message
+	}{{KindJob, fuzzJob()}, {KindKill, fuzzKill()}, {KindJob, &Job{JID: "j", Fun: "test.echo", Args: []any{`"},"key":"x`, "<&>"}}}} {
+		b, err := Sign(kp, m.kind, m.msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, ok := plainEnvelope(b)
+		if !ok {
+			t.Fatalf("plainEnvelope does not read %s", b)
+		}
+		if s.Kind != m.kind || s.Key != pub || checkEnvelope(s, []string{pub}, m.kind) != nil {
+			t.Fatalf("plainEnvelope read %s as kind %q key %q, not verified", b, s.Kind, s.Key)
+		}
+	}
+}

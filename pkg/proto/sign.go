@@ -3,11 +3,13 @@ package proto
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -105,36 +107,24 @@ type envelope struct {
 }
 
 // openAny is Open against a set of trusted keys; it returns the key that
-// signed the message. It decodes the envelope once and the body once,
-// and checks the versions on what it decoded: a minion pays for this on
-// every job.
+// signed the message. A minion pays for this on every job: the envelope
+// in the shape Sign writes is read straight from its bytes
+// (plainEnvelope); any other shape, and any envelope refused, is read by
+// encoding/json, whose reading names the refusal.
 func openAny(data []byte, trusted []string, kind string, m Message) (string, error) {
-	var s envelope
-	if err := json.Unmarshal(data, &s); err != nil {
-		return "", fmt.Errorf("proto: decode %T: not a brine message: %w", &Signed{}, err)
+	s, ok := plainEnvelope(data)
+	if !ok || checkEnvelope(s, trusted, kind) != nil {
+		s = envelope{}
+		if err := json.Unmarshal(data, &s); err != nil {
+			return "", fmt.Errorf("proto: decode %T: not a brine message: %w", &Signed{}, err)
+		}
+		if err := checkEnvelope(s, trusted, kind); err != nil {
+			return "", err
+		}
 	}
-	if err := checkVersion(s.V); err != nil {
-		return "", fmt.Errorf("proto: decode %T: %w", &Signed{}, err)
-	}
-	if s.Kind != kind {
-		return "", fmt.Errorf("proto: %s: got %q: %w", kind, s.Kind, ErrWrongKind)
-	}
-	if len(s.Sig) == 0 {
-		return "", fmt.Errorf("proto: %s: %w", kind, ErrUnsigned)
-	}
-	if s.Key == "" || !slices.Contains(trusted, s.Key) {
-		return "", &WrongKeyError{Kind: kind, Key: s.Key}
-	}
-	pk, err := nkeys.FromPublicKey(s.Key)
-	if err != nil {
-		return "", fmt.Errorf("proto: %s: trusted key: %w", kind, err)
-	}
-	if err := pk.Verify(signedPayload(kind, s.Body), s.Sig); err != nil {
-		return "", fmt.Errorf("proto: %s: %w", kind, ErrBadSig)
-	}
-	// The body is one JSON value (the envelope parsed): decode it with
-	// numbers kept as written, and read its version from what decoded.
-	// Only a trusted key's body gets here.
+	// The body is what a trusted key signed: one JSON value, as Sign
+	// writes none other. Decode it with numbers kept as written, and
+	// read its version from what decoded.
 	d := json.NewDecoder(bytes.NewReader(s.Body))
 	d.UseNumber()
 	if err := d.Decode(m); err != nil {
@@ -150,6 +140,114 @@ func openAny(data []byte, trusted []string, kind string, m Message) (string, err
 		return "", fmt.Errorf("proto: decode %T: %w", m, err)
 	}
 	return s.Key, nil
+}
+
+// checkEnvelope checks a signed message's version, kind, key and
+// signature.
+func checkEnvelope(s envelope, trusted []string, kind string) error {
+	if err := checkVersion(s.V); err != nil {
+		return fmt.Errorf("proto: decode %T: %w", &Signed{}, err)
+	}
+	if s.Kind != kind {
+		return fmt.Errorf("proto: %s: got %q: %w", kind, s.Kind, ErrWrongKind)
+	}
+	if len(s.Sig) == 0 {
+		return fmt.Errorf("proto: %s: %w", kind, ErrUnsigned)
+	}
+	if s.Key == "" || !slices.Contains(trusted, s.Key) {
+		return &WrongKeyError{Kind: kind, Key: s.Key}
+	}
+	pk, err := nkeys.FromPublicKey(s.Key)
+	if err != nil {
+		return fmt.Errorf("proto: %s: trusted key: %w", kind, err)
+	}
+	if err := pk.Verify(signedPayload(kind, s.Body), s.Sig); err != nil {
+		return fmt.Errorf("proto: %s: %w", kind, ErrBadSig)
+	}
+	return nil
+}
+
+// plainPrefix and the markers around a signed message's key and
+// signature: the shape Sign writes, Signed's fields in order.
+var plainPrefix = `{"v":` + strconv.Itoa(Version) + `,"kind":"`
+
+const (
+	plainBody = `","body":`
+	plainKey  = `,"key":"`
+	plainSig  = `","sig":"`
+)
+
+// plainEnvelope reads an envelope of this version in the shape Sign
+// writes: {"v":1,"kind":"K","body":B,"key":"KEY","sig":"S"}, K and KEY
+// letters and digits, S standard base64, nothing else between. B is
+// everything between the kind and the key, from { to }, unchecked: the key's
+// signature over it is what makes it a body (checkEnvelope), and a body
+// Sign signed is one JSON value, with which encoding/json reads the same
+// envelope the same way (FuzzPlainEnvelope). ok is false for any other
+// shape, left to encoding/json.
+func plainEnvelope(b []byte) (s envelope, ok bool) {
+	if !bytes.HasPrefix(b, []byte(plainPrefix)) {
+		return envelope{}, false
+	}
+	rest := b[len(plainPrefix):]
+	kind := leadingWord(rest)
+	rest = rest[len(kind):]
+	if len(kind) == 0 || !bytes.HasPrefix(rest, []byte(plainBody)) {
+		return envelope{}, false
+	}
+	rest = rest[len(plainBody):]
+	// From the end: "}, the signature, the key.
+	n := len(rest)
+	if n < 2 || rest[n-2] != '"' || rest[n-1] != '}' {
+		return envelope{}, false
+	}
+	rest = rest[:n-2]
+	sig := trailing(rest, isBase64)
+	rest = rest[:len(rest)-len(sig)]
+	if len(sig) == 0 || !bytes.HasSuffix(rest, []byte(plainSig)) {
+		return envelope{}, false
+	}
+	rest = rest[:len(rest)-len(plainSig)]
+	key := trailing(rest, isWordByte)
+	rest = rest[:len(rest)-len(key)]
+	if len(key) == 0 || !bytes.HasSuffix(rest, []byte(plainKey)) {
+		return envelope{}, false
+	}
+	body := rest[:len(rest)-len(plainKey)]
+	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' {
+		return envelope{}, false // Sign's bodies are objects
+	}
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(sig)))
+	k, err := base64.StdEncoding.Decode(raw, sig)
+	if err != nil {
+		return envelope{}, false
+	}
+	v := Version
+	return envelope{V: &v, Kind: string(kind), Body: body, Key: string(key), Sig: raw[:k]}, true
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+func isBase64(c byte) bool { return isWordByte(c) || c == '+' || c == '/' || c == '=' }
+
+// leadingWord is b's run of letters and digits at its start.
+func leadingWord(b []byte) []byte {
+	i := 0
+	for i < len(b) && isWordByte(b[i]) {
+		i++
+	}
+	return b[:i]
+}
+
+// trailing is b's run of bytes that pass at its end.
+func trailing(b []byte, pass func(byte) bool) []byte {
+	i := len(b)
+	for i > 0 && pass(b[i-1]) {
+		i--
+	}
+	return b[i:]
 }
 
 // CheckFresh refuses a message past its expiry, issued too far in the
