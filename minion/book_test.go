@@ -192,6 +192,29 @@ func TestJittered(t *testing.T) {
 	}
 }
 
+// The waits between tries to reach the master double up to retry_max,
+// each spread over [d/2, 3d/2), so that minions cut off together do not
+// come back together.
+func TestBackoffSpread(t *testing.T) {
+	cfg := Defaults()
+	cfg.RetryMax = Duration(4 * time.Second)
+	m := &Minion{cfg: &cfg}
+	delay := m.backoff()
+	for attempts, d := range map[int]time.Duration{1: 250 * time.Millisecond, 2: 500 * time.Millisecond, 3: time.Second, 5: 4 * time.Second, 9: 4 * time.Second} {
+		seen := map[time.Duration]bool{}
+		for range 100 {
+			w := delay(attempts)
+			if w < d/2 || w >= d*3/2 {
+				t.Fatalf("attempt %d: wait %v; want within [%v, %v)", attempts, w, d/2, d*3/2)
+			}
+			seen[w] = true
+		}
+		if len(seen) < 50 {
+			t.Errorf("attempt %d: %d distinct waits of 100; want them spread", attempts, len(seen))
+		}
+	}
+}
+
 // The lines the book writes by hand read back as json.Marshal's would.
 func TestBookLineEncoding(t *testing.T) {
 	now := time.Now().UTC()

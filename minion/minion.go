@@ -299,14 +299,18 @@ func (m *Minion) signalReconnect() {
 	}
 }
 
-// backoff doubles the wait between tries, up to retry_max.
+// backoff doubles the wait between tries, up to retry_max, each wait
+// spread over half to one and a half of it (jittered): minions that lose
+// their master together (it restarted, or refused logins it had no time
+// for) come back spread out, not in waves that each overload it again.
+// Over TLS a login costs the master about a millisecond of CPU.
 func (m *Minion) backoff() nats.ReconnectDelayHandler {
 	return func(attempts int) time.Duration {
 		d := 250 * time.Millisecond
 		for i := 1; i < attempts && d < m.cfg.RetryMax.D(); i++ {
 			d *= 2
 		}
-		return min(d, m.cfg.RetryMax.D())
+		return jittered(min(d, m.cfg.RetryMax.D()))
 	}
 }
 

@@ -219,9 +219,14 @@ func (c *Client) AcceptKey(ctx context.Context, id, nkey string) error {
 }
 
 // KeyBatch is how many named keys one key action request carries, and
-// KeysInFlight how many such requests go at once.
+// KeysInFlight how many such requests go at once. A request ends once
+// its keys are written, one registry write after the other, each slower
+// the busier the master: accepting 10,000 keys over TLS, while the
+// minions accepted before log in again, a write took 12 ms on average
+// and over 120 ms at worst, and a request of 250 keys outlived its 30 s.
+// 50 keys keep a request within a few seconds.
 const (
-	KeyBatch     = 250
+	KeyBatch     = 50
 	KeysInFlight = 4
 )
 
