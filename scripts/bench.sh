@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench: whole-process workloads (W1–W3), the master/minion
 # benchmark, the big-file fetch, the fleet of 10,000 minions (the master
-# embedding its NATS server, then on a nats-server of its own) and brine
-# ssh against Ansible, written to docs/PERFORMANCE.md.
+# embedding its NATS server, the same over TLS, then on a nats-server of
+# its own) and brine ssh against Ansible, written to docs/PERFORMANCE.md.
 #
 # The prose between the tables lives in test/bench/prose/*.md, one file
 # a section; a test (test/bench TestProseInPerformanceDoc) checks that
@@ -33,6 +33,12 @@ go run ./test/bench -brine bin/brine -out "$out"
 	test/bench/swarm/run.sh -brine bin/brine 2>/dev/null
 	printf '\n'
 	cat "$prose/swarm.md"
+	printf '\n'
+	cat "$prose/tls-intro.md"
+	printf '\nRun of %s.\n\n' "$(date -u +%F)"
+	test/bench/swarm/run.sh -brine bin/brine -tls 2>/dev/null
+	printf '\n'
+	cat "$prose/tls.md"
 	printf '\n'
 	cat "$prose/external-intro.md"
 	printf '\nRun of %s.\n\n' "$(date -u +%F)"

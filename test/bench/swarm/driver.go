@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -55,6 +56,9 @@ type driver struct {
 	external   bool
 	natsServer string
 	nats       *child
+	// tls: the master's server speaks TLS to everyone (tls: true), as
+	// beyond loopback it always does (-tls).
+	tls bool
 }
 
 // row is one line of a table: speed and memory against the floor, or
@@ -96,6 +100,7 @@ func runDriver(args []string) error {
 	masterEnv := fs.String("master-env", "", "extra environment of the master, KEY=VALUE,… (GOGC, GOMEMLIMIT)")
 	external := fs.Bool("external", false, "run the master on a nats-server process of its own (nats_url, docs/scaling.md 2b), the minions connected to that server; its RSS and CPU are reported apart")
 	natsServer := fs.String("nats-server", "bin/nats-server", "with -external: the nats-server binary (run.sh builds it from go.mod's module)")
+	useTLS := fs.Bool("tls", false, "the master's server speaks TLS (tls: true, as it always does beyond loopback); the minions pin its CA at their first connection")
 	hold := fs.Bool("hold", false, "once measured, keep the master and the fleet up until interrupted (for profiling: brine -c ETC ...)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,7 +109,10 @@ func runDriver(args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate, external: *external}
+	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate, external: *external, tls: *useTLS}
+	if d.tls && d.external {
+		return errors.New("-tls and -external: the external server's TLS is its own configuration, not measured here")
+	}
 	if d.external {
 		if d.natsServer, err = filepath.Abs(*natsServer); err != nil {
 			return err
@@ -273,6 +281,9 @@ func (d *driver) startMaster() error {
 		return err
 	}
 	where := fmt.Sprintf("port: %d\n", d.port)
+	if d.tls {
+		where += "tls: true\n"
+	}
 	if d.external {
 		where = d.externalConfig()
 	}
@@ -316,7 +327,7 @@ limits:
 	creds := filepath.Join(d.dir, "master", master.OperatorFile)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		d.cl, err = client.Connect(client.Config{URL: fmt.Sprintf("nats://127.0.0.1:%d", d.port), Creds: creds, Name: "swarm-driver"})
+		d.cl, err = client.Connect(client.Config{URL: d.url(), Creds: creds, CAFile: filepath.Join(d.dir, "master", master.CAFile), Name: "swarm-driver"})
 		if err == nil {
 			return nil
 		}
@@ -325,6 +336,15 @@ limits:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// url is where the minions and the driver reach the master's server.
+func (d *driver) url() string {
+	scheme := "nats"
+	if d.tls {
+		scheme = "tls"
+	}
+	return fmt.Sprintf("%s://127.0.0.1:%d", scheme, d.port)
 }
 
 // brineCmd runs the brine command line against the master and returns
@@ -384,7 +404,7 @@ func (d *driver) grow(n int) error {
 	// authorising them rather than registering their keys.
 	ctx := context.Background()
 	for _, c := range chunks(n-d.started, d.per) {
-		args := []string{"minions", "-rate", strconv.Itoa(d.rate), "-master", fmt.Sprintf("nats://127.0.0.1:%d", d.port), "-dir", d.shm,
+		args := []string{"minions", "-rate", strconv.Itoa(d.rate), "-master", d.url(), "-dir", d.shm,
 			"-first", strconv.Itoa(d.started + 1), "-n", strconv.Itoa(c), "-log", filepath.Join(d.dir, fmt.Sprintf("minions-%d.log", len(d.minions)))}
 		if d.profile != "" {
 			port, err := freePort()
@@ -639,8 +659,8 @@ func (d *driver) idleRSS(n int) error {
 		return err
 	}
 	home := filepath.Join(d.shm, "lone")
-	if err := write(filepath.Join(home, "minion.yaml"), fmt.Sprintf("id: lone\nmaster: nats://127.0.0.1:%d\nstate_dir: %s/state\ncache_dir: %s/cache\nroot: %s/root\nlog_level: warn\n",
-		d.port, home, home, home)); err != nil {
+	if err := write(filepath.Join(home, "minion.yaml"), fmt.Sprintf("id: lone\nmaster: %s\nstate_dir: %s/state\ncache_dir: %s/cache\nroot: %s/root\nlog_level: warn\n",
+		d.url(), home, home, home)); err != nil {
 		return err
 	}
 	log, err := os.Create(filepath.Join(d.dir, "lone.log"))
