@@ -100,9 +100,14 @@ func (m *Master) authorize(msg *nats.Msg) {
 	} else {
 		uc.Name = "pending"
 		uc.Pub.Allow.Add(proto.SubjKeyRequest(nk))
+		// Denied every subscription, so it holds none; no limit of
+		// zero subscriptions besides: nats-server 2.15.3 enforces a
+		// callout JWT's limits, and refuses a subscription over the
+		// limit with an error the client takes for its connection's,
+		// where a denied one is a permissions violation the minion
+		// expects while pending.
 		uc.Sub.Deny.Add(">")
 		uc.Limits.Payload = pendingPayload
-		uc.Limits.Subs = 0
 		if !own || m.srv == nil {
 			// No master can disconnect this connection when its key
 			// is accepted (an external server, a leaf node): its
