@@ -2,6 +2,7 @@ package minion
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,20 +176,27 @@ func TestBookTakesLegacyFiles(t *testing.T) {
 	}
 }
 
+// checkSpread draws n waits from wait: each within [d/2, 3d/2), and at
+// least distinct of them different.
+func checkSpread(t *testing.T, what string, d time.Duration, n, distinct int, wait func() time.Duration) {
+	t.Helper()
+	seen := map[time.Duration]bool{}
+	for range n {
+		w := wait()
+		if w < d/2 || w >= d*3/2 {
+			t.Fatalf("%s: wait %v; want within [%v, %v)", what, w, d/2, d*3/2)
+		}
+		seen[w] = true
+	}
+	if len(seen) < distinct {
+		t.Errorf("%s: %d distinct waits of %d; want them spread", what, len(seen), n)
+	}
+}
+
 // A pending minion's reconnects are spread over [d/2, 3d/2).
 func TestJittered(t *testing.T) {
-	seen := map[time.Duration]bool{}
 	for _, d := range []time.Duration{time.Second, pendingReconnectMax} {
-		for range 200 {
-			j := jittered(d)
-			if j < d/2 || j >= d*3/2 {
-				t.Fatalf("jittered(%v) = %v; want within [%v, %v)", d, j, d/2, d*3/2)
-			}
-			seen[j] = true
-		}
-	}
-	if len(seen) < 300 {
-		t.Errorf("%d distinct waits of 400; want them spread", len(seen))
+		checkSpread(t, fmt.Sprintf("jittered(%v)", d), d, 200, 150, func() time.Duration { return jittered(d) })
 	}
 }
 
@@ -201,17 +209,7 @@ func TestBackoffSpread(t *testing.T) {
 	m := &Minion{cfg: &cfg}
 	delay := m.backoff()
 	for attempts, d := range map[int]time.Duration{1: 250 * time.Millisecond, 2: 500 * time.Millisecond, 3: time.Second, 5: 4 * time.Second, 9: 4 * time.Second} {
-		seen := map[time.Duration]bool{}
-		for range 100 {
-			w := delay(attempts)
-			if w < d/2 || w >= d*3/2 {
-				t.Fatalf("attempt %d: wait %v; want within [%v, %v)", attempts, w, d/2, d*3/2)
-			}
-			seen[w] = true
-		}
-		if len(seen) < 50 {
-			t.Errorf("attempt %d: %d distinct waits of 100; want them spread", attempts, len(seen))
-		}
+		checkSpread(t, fmt.Sprintf("attempt %d", attempts), d, 100, 50, func() time.Duration { return delay(attempts) })
 	}
 }
 
