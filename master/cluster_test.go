@@ -176,16 +176,31 @@ func (c *testCluster) urls() string {
 func (c *testCluster) operator(i int) *nats.Conn {
 	c.t.Helper()
 	m := c.nodes[i]
-	kp, err := ReadKey(filepath.Join(m.cfg.StateDir, OperatorFile))
+	return c.operatorAt(m.ClientURL(), m.cfg.StateDir)
+}
+
+// minionTLS is what a minion of the cluster connects with: the CA it
+// pinned, when the cluster speaks TLS.
+func (c *testCluster) minionTLS() []nats.Option {
+	if !c.tls {
+		return nil
+	}
+	return []nats.Option{nats.RootCAs(filepath.Join(c.cfgs[0].StateDir, CAFile))}
+}
+
+// operatorAt connects to url as the operator of the key set in dir.
+func (c *testCluster) operatorAt(url, dir string) *nats.Conn {
+	c.t.Helper()
+	kp, err := ReadKey(filepath.Join(dir, OperatorFile))
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	pub, _ := kp.PublicKey()
 	opts := []nats.Option{nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(proto.OperatorInbox)}
 	if c.tls {
-		opts = append(opts, nats.RootCAs(filepath.Join(m.cfg.StateDir, CAFile)))
+		opts = append(opts, nats.RootCAs(filepath.Join(dir, CAFile)))
 	}
-	nc, err := nats.Connect(m.ClientURL(), opts...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -198,7 +213,7 @@ func (c *testCluster) operator(i int) *nats.Conn {
 func (c *testCluster) acceptedOn(on, by int, id string) *testMinion {
 	t := c.t
 	t.Helper()
-	tm := connectMinion(t, c.nodes[on].ClientURL(), id)
+	tm := connectMinion(t, c.nodes[on].ClientURL(), id, c.minionTLS()...)
 	op := c.operator(by)
 	checkFor(t, 10*time.Second, 50*time.Millisecond, func() error {
 		tm.requestKey(t)
@@ -405,11 +420,11 @@ func TestPresenceKnownAtRestart(t *testing.T) {
 }
 
 // connectMinionTo connects again as tm's key, to several URLs.
-func connectMinionTo(t *testing.T, urls string, tm *testMinion) *testMinion {
+func connectMinionTo(t *testing.T, urls string, tm *testMinion, opts ...nats.Option) *testMinion {
 	t.Helper()
-	nc, err := nats.Connect(urls, nats.Nkey(tm.pub, tm.kp.Sign), nats.Name(tm.id),
+	nc, err := nats.Connect(urls, append([]nats.Option{nats.Nkey(tm.pub, tm.kp.Sign), nats.Name(tm.id),
 		nats.CustomInboxPrefix(proto.InboxPrefix(tm.id)), nats.IgnoreAuthErrorAbort(),
-		nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond), nats.RetryOnFailedConnect(true))
+		nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond), nats.RetryOnFailedConnect(true)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -303,6 +303,9 @@ func (m *Master) startEmbedded() error {
 		if err := m.clusterOptions(opts); err != nil {
 			return err
 		}
+		if err := m.writeNATSNode(opts); err != nil {
+			return err
+		}
 		var err error
 		if m.importFrom, err = m.standaloneStore(); err != nil {
 			return err

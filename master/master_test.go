@@ -56,20 +56,21 @@ type testMinion struct {
 	errs chan error
 }
 
-func connectMinion(t *testing.T, url, id string) *testMinion {
+func connectMinion(t *testing.T, url, id string, opts ...nats.Option) *testMinion {
 	t.Helper()
 	kp, _ := nkeys.CreateUser()
 	pub, _ := kp.PublicKey()
 	tm := &testMinion{id: id, kp: kp, pub: pub, errs: make(chan error, 16)}
-	nc, err := nats.Connect(url, nats.Nkey(pub, kp.Sign), nats.Name(id),
+	opts = append([]nats.Option{nats.Nkey(pub, kp.Sign), nats.Name(id),
 		nats.CustomInboxPrefix(proto.InboxPrefix(id)), nats.IgnoreAuthErrorAbort(),
-		nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond),
+		nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			select {
 			case tm.errs <- err:
 			default:
 			}
-		}))
+		})}, opts...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,76 @@ include %s
 	out, errOut, code := e.Brine("m1", "state.apply", "-t", "30")
 	if code != 0 {
 		t.Fatalf("state.apply after the move: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestGrowClusterToNATSServers moves a cluster of three masters that
+// each run a node (2a) to masters on nats-server processes (2b), one
+// node at a time, as docs/scaling.md says: the master stopped, nats-server
+// started on the nats-node.conf the master wrote (the same node: its
+// name, ports, routes and store), the master started again with nats_url
+// in place of cluster:. The minions keep their config and key, and
+// none is accepted again: after each step every one answers, and at the
+// end the keys, the grains and a job run before the move are all there.
+func TestGrowClusterToNATSServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes: three masters, three nats-servers, minions")
+	}
+	c := harness.NewCluster(t, 3, leafTree, "", "")
+	ids := []string{"g1", "g2", "g3"}
+	for i, id := range ids {
+		c.AddMinion(id, fmt.Sprintf("role: web, n: %d", i), "")
+	}
+	c.AcceptAll(ids...)
+	_, errOut, code := c.Brine("*", "state.apply", "-v", "-t", "60")
+	if code != 0 {
+		t.Fatalf("state.apply before the move: exit %d\n%s", code, errOut)
+	}
+	m := regexp.MustCompile(`jid ([0-9]{20})`).FindStringSubmatch(errOut)
+	if m == nil {
+		t.Fatalf("no job id in:\n%s", errOut)
+	}
+	before := m[1]
+
+	cluster := regexp.MustCompile(`(?m)^cluster:\n(  .*\n)+`)
+	for i, n := range c.Nodes {
+		c.Stop(i)
+		ns := harness.StartNATSServer(t, fmt.Sprintf("nats%d", i), filepath.Join(n.State, master.NATSNodeFile),
+			filepath.Join(c.Dir, fmt.Sprintf("nats%d.log", i)))
+		ns.WaitLog("Server is ready", 1, 30*time.Second)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("--- nats%d log (end):\n%s", i, harness.Tail(ns.LogText(), 3000))
+			}
+		})
+		conf := filepath.Join(n.Etc, "master.yaml")
+		b, err := os.ReadFile(conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cluster.Match(b) {
+			t.Fatalf("no cluster: block in %s:\n%s", conf, b)
+		}
+		harness.WriteFile(t, conf, cluster.ReplaceAllString(string(b), "")+"nats_url: "+c.URLs()+"\n")
+		c.Start(i)
+		c.WaitReady(i)
+		if strings.Contains(n.Master.LogText(), "imported the store kept alone") {
+			t.Fatalf("master %d took the cluster's store for one kept alone", i)
+		}
+		c.WaitPing(ids...)
+	}
+
+	out, errOut, code := c.Brine("jobs", "lookup", before, "--out", "json")
+	if code != 0 {
+		t.Fatalf("jobs lookup %s after the move: exit %d\n%s", before, code, errOut)
+	}
+	for _, id := range ids {
+		if !strings.Contains(out, fmt.Sprintf("%q:", id)) {
+			t.Errorf("the job cache lost %s's return of %s:\n%s", id, before, out)
+		}
+	}
+	checkRegistries(t, c, nil, ids)
+	if _, errOut, code := c.Brine("*", "state.apply", "-t", "60"); code != 0 {
+		t.Fatalf("state.apply after the move: exit %d\n%s", code, errOut)
 	}
 }
