@@ -159,3 +159,50 @@ func TestGrowClusterToNATSServers(t *testing.T) {
 		t.Fatalf("state.apply after the move: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestGrowClusterToFiveNodes adds two masters, each running a node, to
+// a running cluster of three whose configs never named them (2a, from
+// three nodes to five, docs/scaling.md): with the key set copied and
+// every node in their routes, they join; a minion that knows only a new
+// node is accepted and served; a job reaches every minion through a new
+// node alone; and with one of the first three stopped, the keys, the
+// grains and the jobs go on.
+func TestGrowClusterToFiveNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes: five masters, minions")
+	}
+	c := harness.NewClusterWith(t, harness.ClusterSpec{N: 5, Later: 2, States: leafTree})
+	first := []string{"f1", "f2"}
+	for i, id := range first {
+		c.AddMinionAt(id, c.URLs(0, 1, 2), fmt.Sprintf("role: web, n: %d", i), "")
+	}
+	c.AcceptAll(first...)
+
+	c.Start(3)
+	c.Start(4)
+	c.WaitReady(3, 4)
+	c.AddMinionAt("f3", c.URLs(4), "role: web, n: 3", "")
+	ids := append(first, "f3")
+	harness.CheckFor(t, 60*time.Second, 500*time.Millisecond, func() error {
+		out, errOut, code := c.BrineAt([]int{3}, "key", "accept", "f3", "-y")
+		if code != 0 {
+			return fmt.Errorf("key accept f3 through node 3: exit %d\n%s%s", code, out, errOut)
+		}
+		return nil
+	})
+	harness.CheckFor(t, 60*time.Second, 500*time.Millisecond, func() error {
+		out, errOut, code := c.BrineAt([]int{3}, "*", "test.ping", "--out", "json", "-t", "5")
+		for _, id := range ids {
+			if !strings.Contains(out, fmt.Sprintf("%q: true", id)) {
+				return fmt.Errorf("test.ping through node 3: no %s: exit %d\n%s%s", id, code, out, errOut)
+			}
+		}
+		return nil
+	})
+
+	c.Stop(0)
+	if _, errOut, code := c.BrineAt([]int{4}, "*", "state.apply", "-t", "60"); code != 0 {
+		t.Fatalf("state.apply through node 4 with node 0 stopped: exit %d\n%s", code, errOut)
+	}
+	checkRegistries(t, c, []int{1, 4}, ids)
+}

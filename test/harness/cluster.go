@@ -71,6 +71,12 @@ type ClusterSpec struct {
 	// LeafNodes gives each master a leafnodes listener (Node.LeafPort)
 	// for brine leaf nodes.
 	LeafNodes bool
+	// Later is how many of the N nodes, the last ones, are not started
+	// (Start starts them, with the key set copied already): nodes added
+	// to a running cluster. The routes of the nodes started at first
+	// name those nodes only, as the config of a cluster that never
+	// heard of the later ones; a later node's name every node.
+	Later int
 }
 
 // NewClusterWith is NewCluster as spec says.
@@ -109,7 +115,11 @@ func NewClusterWith(t testing.TB, spec ClusterSpec) *ClusterEnv {
 			nodeExtra = fmt.Sprintf("leafnodes: {listen: 127.0.0.1:%d}\n%s", node.LeafPort, extra)
 		}
 		var routes []string
-		for j := range n {
+		known := n
+		if i < n-spec.Later {
+			known = n - spec.Later
+		}
+		for j := range known {
 			if i != j {
 				routes = append(routes, "nats-route://"+c.proxies[i][j].Addr())
 			}
@@ -145,9 +155,15 @@ cluster:
 		if err := cp(c.Nodes[0].State, c.Nodes[i].State); err != nil {
 			t.Fatal(err)
 		}
-		c.start(i)
+		if i < n-spec.Later {
+			c.start(i)
+		}
 	}
-	c.WaitReady()
+	var first []int
+	for i := range n - spec.Later {
+		first = append(first, i)
+	}
+	c.WaitReady(first...)
 	return c
 }
 
