@@ -40,7 +40,8 @@ type driver struct {
 	runs      int
 	profile   string
 
-	master  *child
+	master  *child // the first of masters
+	masters []*child
 	minions []*child
 	cl      *client.Client
 	rows    []row
@@ -59,6 +60,10 @@ type driver struct {
 	// tls: the master's server speaks TLS to everyone (tls: true), as
 	// beyond loopback it always does (-tls).
 	tls bool
+	// cluster: three masters, each running a node of a NATS cluster
+	// (-cluster); clientPorts are the nodes' client ports.
+	cluster     bool
+	clientPorts []int
 }
 
 // row is one line of a table: speed and memory against the floor, or
@@ -101,6 +106,7 @@ func runDriver(args []string) error {
 	external := fs.Bool("external", false, "run the master on a nats-server process of its own (nats_url, docs/scaling.md 2b), the minions connected to that server; its RSS and CPU are reported apart")
 	natsServer := fs.String("nats-server", "bin/nats-server", "with -external: the nats-server binary (run.sh builds it from go.mod's module)")
 	useTLS := fs.Bool("tls", false, "the master's server speaks TLS (tls: true, as it always does beyond loopback); the minions pin its CA at their first connection")
+	cluster := fs.Bool("cluster", false, "run three masters, each running a node of a NATS cluster (docs/scaling.md 2a), the minions given the three nodes' URLs; the command runs on the first master's node")
 	hold := fs.Bool("hold", false, "once measured, keep the master and the fleet up until interrupted (for profiling: brine -c ETC ...)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -109,9 +115,12 @@ func runDriver(args []string) error {
 	if err != nil {
 		return err
 	}
-	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate, external: *external, tls: *useTLS}
+	d := &driver{per: *per, runs: *runs, deadline: *wait, rate: *rate, external: *external, tls: *useTLS, cluster: *cluster}
 	if d.tls && d.external {
 		return errors.New("-tls and -external: the external server's TLS is its own configuration, not measured here")
+	}
+	if d.cluster && (d.tls || d.external) {
+		return errors.New("-cluster goes alone: its nodes speak plain text on loopback")
 	}
 	if d.external {
 		if d.natsServer, err = filepath.Abs(*natsServer); err != nil {
@@ -194,7 +203,7 @@ func runDriver(args []string) error {
 		stop()
 		return nil
 	}
-	if !d.external {
+	if !d.external && !d.cluster {
 		// A minion's own memory does not depend on where its
 		// connection ends: measured in the default mode alone.
 		if err := d.idleRSS(sizes[len(sizes)-1]); err != nil {
@@ -266,10 +275,8 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// startMaster writes master.yaml and starts `brine master`. The limits
-// that bound onboarding are raised: a fleet of 10,000 pending keys
-// is past max_pending_keys' default (1,000), and at the default
-// key_requests_per_sec (50) its requests alone take 200 s.
+// startMaster writes master.yaml and starts `brine master` (with
+// -cluster, three: startCluster).
 func (d *driver) startMaster() error {
 	var err error
 	if d.port, err = freePort(); err != nil {
@@ -280,29 +287,6 @@ func (d *driver) startMaster() error {
 	if err := write(filepath.Join(srv, "top.sls"), "base:\n  '*': []\n"); err != nil {
 		return err
 	}
-	where := fmt.Sprintf("port: %d\n", d.port)
-	if d.tls {
-		where += "tls: true\n"
-	}
-	if d.external {
-		where = d.externalConfig()
-	}
-	if err := write(filepath.Join(d.etc, "master.yaml"), fmt.Sprintf(`%sstate_dir: %s/master
-file_roots: {base: [%s]}
-pillar_roots: {base: [%s/pillar]}
-log_level: warn
-idle_trim: %s
-limits:
-  max_pending_keys: 20000
-  key_requests_per_sec: 2000
-`, where, d.dir, srv, d.dir, benchIdleTrim)); err != nil {
-		return err
-	}
-	if d.external {
-		if err := d.startNATSServer(); err != nil {
-			return err
-		}
-	}
 	env := append([]string(nil), d.masterEnv...)
 	if d.profile != "" {
 		port, err := freePort()
@@ -312,37 +296,94 @@ limits:
 		d.masterPprof = fmt.Sprintf("127.0.0.1:%d", port)
 		env = append(env, "BRINE_PPROF="+d.masterPprof)
 	}
-	log, err := os.Create(filepath.Join(d.dir, "master.log"))
-	if err != nil {
-		return err
+	if d.cluster {
+		if err := d.startCluster(srv, env); err != nil {
+			return err
+		}
+	} else {
+		where := fmt.Sprintf("port: %d\n", d.port)
+		if d.tls {
+			where += "tls: true\n"
+		}
+		if d.external {
+			where = d.externalConfig()
+		}
+		if err := write(filepath.Join(d.etc, "master.yaml"), where+d.masterConfig(filepath.Join(d.dir, "master"), srv)); err != nil {
+			return err
+		}
+		if d.external {
+			if err := d.startNATSServer(); err != nil {
+				return err
+			}
+		}
+		m, err := d.runMaster("master", d.etc, env)
+		if err != nil {
+			return err
+		}
+		d.masters = []*child{m}
 	}
-	cmd := exec.Command(d.brine, "master", "-c", d.etc)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return err
-	}
-	d.master = &child{name: "master", cmd: cmd, closer: log}
+	d.master = d.masters[0]
 	creds := filepath.Join(d.dir, "master", master.OperatorFile)
-	deadline := time.Now().Add(30 * time.Second)
+	// A cluster's masters are ready once two nodes have formed its
+	// JetStream: some seconds more.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		d.cl, err = client.Connect(client.Config{URL: d.url(), Creds: creds, CAFile: filepath.Join(d.dir, "master", master.CAFile), Name: "swarm-driver"})
 		if err == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("master did not come up: %w (see %s)", err, log.Name())
+			return fmt.Errorf("master did not come up: %w (see %s)", err, filepath.Join(d.dir, d.master.name+".log"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
-// url is where the minions and the driver reach the master's server.
+// masterConfig is the part of master.yaml that every mode shares. The
+// limits that bound onboarding are raised: a fleet of 10,000 pending
+// keys is past max_pending_keys' default (1,000), and at the default
+// key_requests_per_sec (50) its requests alone take 200 s.
+func (d *driver) masterConfig(state, srv string) string {
+	return fmt.Sprintf(`state_dir: %s
+file_roots: {base: [%s]}
+pillar_roots: {base: [%s/pillar]}
+log_level: warn
+idle_trim: %s
+limits:
+  max_pending_keys: 20000
+  key_requests_per_sec: 2000
+`, state, srv, d.dir, benchIdleTrim)
+}
+
+// runMaster starts `brine master -c etc`, its log in name.log.
+func (d *driver) runMaster(name, etc string, env []string) (*child, error) {
+	log, err := os.Create(filepath.Join(d.dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(d.brine, "master", "-c", etc)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, err
+	}
+	return &child{name: name, cmd: cmd, closer: log}, nil
+}
+
+// url is where the minions and the driver reach the master's server:
+// with -cluster, every node's, with commas between them.
 func (d *driver) url() string {
 	scheme := "nats"
 	if d.tls {
 		scheme = "tls"
+	}
+	if d.cluster {
+		var us []string
+		for _, p := range d.clientPorts {
+			us = append(us, fmt.Sprintf("nats://127.0.0.1:%d", p))
+		}
+		return strings.Join(us, ",")
 	}
 	return fmt.Sprintf("%s://127.0.0.1:%d", scheme, d.port)
 }
@@ -531,9 +572,12 @@ func (d *driver) ping(n int, floor floorResult) error {
 	c := medianCPU(cpu)
 	mp := d.master.cmd.Process.Pid
 	rss := statusKB(mp, "VmRSS:")
-	if d.external {
+	switch {
+	case d.external:
 		d.externalRows(n, c, rss, floor, rssTarget)
-	} else {
+	case d.cluster:
+		d.clusterRows(n, c, floor)
+	default:
 		d.add(row{measure: "CPU time of one ping: the command / the master / the swarm's minions (medians)", minions: count(n),
 			brine: fmt.Sprintf("%s / %s / %s", ms(c.command), ms(c.master), ms(c.swarm))})
 		d.add(row{measure: "RSS of the master, every minion connected, after the pings; the floor's: its nats-server's", minions: count(n),
@@ -725,7 +769,10 @@ func (a cpuSplit) minus(b cpuSplit) cpuSplit {
 }
 
 func (d *driver) cpu() cpuSplit {
-	c := cpuSplit{master: cpuTime(d.master.cmd.Process.Pid)}
+	var c cpuSplit
+	for _, m := range d.masters {
+		c.master += cpuTime(m.cmd.Process.Pid)
+	}
 	if p := d.natsPid(); p != 0 {
 		c.nats = cpuTime(p)
 	}
@@ -892,7 +939,18 @@ func (d *driver) stopAll() {
 	if d.cl != nil {
 		d.cl.Close()
 	}
-	d.master.stop()
+	// The masters of a cluster together: one by one, the last would
+	// wait on a store that has lost its majority.
+	stopped := make(chan struct{})
+	for _, m := range d.masters {
+		go func() {
+			m.stop()
+			stopped <- struct{}{}
+		}()
+	}
+	for range d.masters {
+		<-stopped
+	}
 	d.nats.stop()
 	done := make(chan struct{})
 	for _, c := range d.minions {

@@ -27,6 +27,11 @@
 // the minions connect to that server, and the master's RSS and CPU are
 // reported apart from the server's: the topology where the master's
 // process holds its own connections alone (docs/scaling.md, 2b).
+//
+// With -cluster, three masters each run a node of a NATS cluster
+// (docs/scaling.md, 2a), the minions are given the three nodes' URLs,
+// and each master's RSS is reported with its node's share of the
+// connections.
 package main
 
 import (

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Run brine's fleet benchmark (test/bench/swarm) and print its tables on
 # stdout, its progress on stderr. Usage:
-#   test/bench/swarm/run.sh [-brine bin/brine] [-sizes 1000,10000] [-profile DIR] [-external | -tls]
+#   test/bench/swarm/run.sh [-brine bin/brine] [-sizes 1000,10000] [-profile DIR] [-external | -tls | -cluster]
 #
 # -tls runs the master's server with TLS (tls: true, as beyond loopback),
 # the minions pinning its CA at their first connection.
+#
+# -cluster runs three masters, each running a node of a NATS cluster
+# (docs/scaling.md, 2a), the minions given the three nodes' URLs.
 #
 # -external runs the master on a nats-server process of its own
 # (nats_url: docs/scaling.md, 2b), the minions connected to that server,
