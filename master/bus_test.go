@@ -3,6 +3,8 @@ package master
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,4 +79,44 @@ func TestBusPublishedWhileRead(t *testing.T) {
 			t.Fatal("the hub's reader had no test/two")
 		}
 	}
+}
+
+// TestBusAcrossCluster: the masters of a cluster publish no event while
+// nobody reads (a master's hub is a reader only while it has readers of
+// its own: before, each master read the others' events, a return a
+// minion in a fleet-wide job, for nobody); a reader of one master's hub
+// gets the events of another.
+func TestBusAcrossCluster(t *testing.T) {
+	c := newTestCluster(t, false)
+	nobody := func() error {
+		for i, m := range c.nodes {
+			if full, ro := m.busReaders(); full || ro {
+				return fmt.Errorf("nobody reads, but node %d's busReaders = %v, %v", i, full, ro)
+			}
+		}
+		return nil
+	}
+	if err := nobody(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := c.nodes[1].Events().Subscribe(ctx, nil)
+	checkFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if full, _ := c.nodes[0].busReaders(); !full {
+			return errors.New("node 0 does not see the reader of node 1's hub")
+		}
+		return nil
+	})
+	c.nodes[0].emit("test/across", map[string]any{"n": 1})
+	select {
+	case e := <-ch:
+		if e.Tag != "test/across" {
+			t.Fatalf("node 1's hub got %q; want test/across", e.Tag)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("node 1's hub never got node 0's event")
+	}
+	cancel()
+	checkFor(t, 10*time.Second, 20*time.Millisecond, nobody)
 }

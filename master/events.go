@@ -14,9 +14,11 @@ import (
 // The event bus. A master publishes each event it makes (jobs, keys,
 // minion starts, and the events minions send, checked) on proto.SubjBus
 // for the operator and, redacted, on proto.SubjBusRO for the read-only
-// operator; minions may read neither. Every master of a cluster
-// subscribes to SubjBus and feeds its Hub, so each hub sees the events
-// of every master, once.
+// operator; minions may read neither. A master whose Hub has readers
+// subscribes to SubjBus and feeds it, so each hub sees the events of
+// every master of a cluster, once; a master whose hub has none does
+// not, so that the masters of a cluster do not read each other's
+// events (a return a minion, in a fleet-wide job) for nobody.
 
 // Events is the master's event hub: every event of the bus, of this
 // master and of the others of its cluster, from Start to Shutdown.
@@ -75,20 +77,49 @@ func (m *Master) publishEvent(e proto.Event) {
 	_ = m.nc.Publish(proto.SubjBusRO, b)
 }
 
-// busReaders tells who reads the bus now. full: a subscriber of
-// proto.SubjBus other than this master's own (the operator's `brine
-// event listen`, a reactor, another master of the cluster, a leaf's
-// client), or a reader of this master's hub; ro: any subscriber of
-// proto.SubjBusRO. The embedded server knows its subscriptions, and
-// those of its routes and leaves; on an external server the master
-// cannot tell, and publishes both.
+// busReaders tells who reads the bus now. full: any subscriber of
+// proto.SubjBus (the operator's `brine event listen`, a reactor, a
+// master of the cluster whose hub has readers, this one's among them,
+// a leaf's client); ro: any subscriber of proto.SubjBusRO. The embedded
+// server knows its subscriptions, and those of its routes and leaves;
+// on an external server the master cannot tell, and publishes both.
 func (m *Master) busReaders() (full, ro bool) {
 	if m.srv == nil {
 		return true, true
 	}
 	acc := m.srv.GlobalAccount()
-	// This master's own subscription (serve.go) feeds its hub.
-	return acc.Interest(proto.SubjBus) > 1 || m.hub.Subscribers() > 0, acc.Interest(proto.SubjBusRO) > 0
+	return acc.Interest(proto.SubjBus) > 0, acc.Interest(proto.SubjBusRO) > 0
+}
+
+// watchBus subscribes to the bus while the hub has readers, and drops
+// the subscription once it has none (the hub calls it as its readers
+// come and go). A reader's Subscribe returns once the subscription is
+// in the server's hands, so that it gets every event from then on.
+func (m *Master) watchBus() {
+	m.busMu.Lock()
+	defer m.busMu.Unlock()
+	want := m.hub.Subscribers() > 0
+	switch {
+	case want && m.busSub == nil && m.nc != nil:
+		sub, err := m.nc.Subscribe(proto.SubjBus, m.onBus)
+		if err == nil {
+			err = sub.SetPendingLimits(subPendingMsgs, subPendingBytes)
+		}
+		if err == nil {
+			err = m.nc.Flush()
+		}
+		if err != nil {
+			m.log.Warn("event bus: subscribe for the hub's readers", "err", err)
+			if sub != nil {
+				_ = sub.Unsubscribe()
+			}
+			return
+		}
+		m.busSub = sub
+	case !want && m.busSub != nil:
+		_ = m.busSub.Unsubscribe()
+		m.busSub = nil
+	}
 }
 
 // RedactEvent keeps of an event what the read-only operator may see (as

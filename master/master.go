@@ -115,8 +115,11 @@ type Master struct {
 	denied   []proto.KeyInfo
 
 	subs []*nats.Subscription
-	// hub fans the event bus out in-process (events.go).
-	hub *events.Hub
+	// hub fans the event bus out in-process (events.go); busSub feeds
+	// it while it has readers (watchBus).
+	hub    *events.Hub
+	busMu  sync.Mutex
+	busSub *nats.Subscription
 
 	// lock is held on the state dir from Start to Shutdown.
 	lock *statelock.Lock
@@ -148,11 +151,12 @@ func New(cfg *Config, o Options) *Master {
 		keyIndex:    map[string]proto.KeyInfo{}, byNkey: map[string]string{},
 		rates: newRates(cfg.Limits), work: newWorkPool(cfg.Limits.Queue),
 		keyReqs: rate.NewLimiter(rate.Limit(cfg.Limits.KeyRequests), max(1, int(cfg.Limits.KeyRequests*cfg.Limits.Burst))),
-		jobs:    newJobTable(), hub: events.NewHub(),
-		parts: &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}, watchPatience: 10 * time.Second, trimMemory: debug.FreeOSMemory}
+		jobs:    newJobTable(),
+		parts:   &proto.Assembler{MaxBytes: cfg.Limits.ReturnBytes, MaxOpen: 256}, watchPatience: 10 * time.Second, trimMemory: debug.FreeOSMemory}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
+	m.hub = events.NewHub(m.watchBus)
 	m.metrics = newMasterMetrics(m)
 	m.refused = newRefusals(m.log)
 	m.refused.count = m.metrics.refused

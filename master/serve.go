@@ -45,8 +45,6 @@ func (m *Master) serve(ctx context.Context) error {
 		// auth callout lets them in).
 		{proto.AllPresence, false, m.onPresence},
 		{proto.AllHBs, false, m.onHeartbeat},
-		// Every master's hub reads the whole bus.
-		{proto.SubjBus, false, m.onBus},
 		{proto.AllMinionEvents, true, m.onMinionEvent},
 		{proto.AllAcks, true, m.onAck},
 		{proto.AllEvents, true, m.onEvent},
@@ -92,6 +90,8 @@ func (m *Master) serve(ctx context.Context) error {
 		return fmt.Errorf("master: subscribe: %w", err)
 	}
 	m.seedPresence(ctx)
+	// A reader of the hub that came before the connection.
+	m.watchBus()
 	// Publishing and killing jobs only while this master's job key is
 	// trusted (trust.go): the operator's requests go to a master whose
 	// jobs the minions take.

@@ -46,6 +46,12 @@ go run ./test/bench -brine bin/brine -out "$out"
 	printf '\n'
 	cat "$prose/external.md"
 	printf '\n'
+	cat "$prose/cluster-intro.md"
+	printf '\nRun of %s.\n\n' "$(date -u +%F)"
+	test/bench/swarm/run.sh -brine bin/brine -cluster 2>/dev/null
+	printf '\n'
+	cat "$prose/cluster.md"
+	printf '\n'
 	cat "$prose/ssh-intro.md"
 	printf '\nRun of %s.\n\n' "$(date -u +%F)"
 	go run ./test/bench/ssh -brine bin/brine 2>/dev/null

@@ -23,6 +23,9 @@ type Hub struct {
 	subs    map[*sub]struct{}
 	closed  bool
 	dropped atomic.Uint64
+	// watch is NewHub's: called as the hub gains its first subscriber
+	// or loses its last.
+	watch func()
 }
 
 type sub struct {
@@ -32,8 +35,20 @@ type sub struct {
 	dropped atomic.Uint64
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[*sub]struct{}{}} }
+// NewHub returns an empty hub. watch, unless nil, is called each time
+// the hub gains its first subscriber (before Subscribe returns) or loses
+// its last, never under the hub's lock: what feeds the hub need run only
+// while someone reads it. Calls may overlap; watch reads Subscribers to
+// know where things stand.
+func NewHub(watch func()) *Hub { return &Hub{subs: map[*sub]struct{}{}, watch: watch} }
+
+// changed calls watch when the hub went from n subscribers to none or
+// from none to some.
+func (h *Hub) changed(before, after int) {
+	if h.watch != nil && (before == 0) != (after == 0) {
+		h.watch()
+	}
+}
 
 // Subscribe returns a channel of the events, from now on, whose tag the
 // filter accepts (nil: every event). The channel has a buffer of Buffer
@@ -51,17 +66,22 @@ func (h *Hub) Subscribe(ctx context.Context, filter func(tag string) bool) <-cha
 	}
 	h.subs[s] = struct{}{}
 	s.stop = context.AfterFunc(ctx, func() { h.remove(s) })
+	n := len(h.subs)
 	h.mu.Unlock()
+	h.changed(n-1, n)
 	return s.ch
 }
 
 func (h *Hub) remove(s *sub) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	n := len(h.subs)
 	if _, ok := h.subs[s]; ok {
 		delete(h.subs, s)
 		close(s.ch)
 	}
+	after := len(h.subs)
+	h.mu.Unlock()
+	h.changed(n, after)
 }
 
 // Publish hands an event to every subscriber that wants it, without
@@ -96,11 +116,13 @@ func (h *Hub) Subscribers() int {
 // closed channel.
 func (h *Hub) Close() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	n := len(h.subs)
 	h.closed = true
 	for s := range h.subs {
 		delete(h.subs, s)
 		s.stop()
 		close(s.ch)
 	}
+	h.mu.Unlock()
+	h.changed(n, 0)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brine-cm/brine/pkg/proto"
 )
@@ -11,7 +12,7 @@ import (
 func ev(tag string) proto.Event { return proto.Event{Tag: tag, Data: []byte(`{}`)} }
 
 func TestHubFilterAndOrder(t *testing.T) {
-	h := NewHub()
+	h := NewHub(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	jobs := h.Subscribe(ctx, func(tag string) bool { return strings.HasPrefix(tag, "salt/job/") })
@@ -32,7 +33,7 @@ func TestHubFilterAndOrder(t *testing.T) {
 }
 
 func TestHubSlowSubscriberLosesNotBlocks(t *testing.T) {
-	h := NewHub()
+	h := NewHub(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	slow := h.Subscribe(ctx, nil)
@@ -48,7 +49,7 @@ func TestHubSlowSubscriberLosesNotBlocks(t *testing.T) {
 }
 
 func TestHubCancelAndClose(t *testing.T) {
-	h := NewHub()
+	h := NewHub(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := h.Subscribe(ctx, nil)
 	other := h.Subscribe(context.Background(), nil)
@@ -69,5 +70,43 @@ func TestHubCancelAndClose(t *testing.T) {
 	}
 	if _, ok := <-h.Subscribe(context.Background(), nil); ok {
 		t.Fatal("a subscription after Close is open")
+	}
+}
+
+// TestHubWatch: watch hears the hub gain its first subscriber, before
+// Subscribe returns, and lose its last, and nothing between.
+func TestHubWatch(t *testing.T) {
+	var h *Hub
+	seen := make(chan int, 8)
+	h = NewHub(func() { seen <- h.Subscribers() })
+	next := func(want int) {
+		t.Helper()
+		select {
+		case got := <-seen:
+			if got != want {
+				t.Fatalf("watch saw %d subscribers; want %d", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("watch not called; want it to see %d subscribers", want)
+		}
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	h.Subscribe(ctx1, nil)
+	if len(seen) != 1 {
+		t.Fatal("Subscribe returned before watch heard of the first subscriber")
+	}
+	next(1)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	h.Subscribe(ctx2, nil)
+	cancel1()
+	cancel2()
+	// The cancels' removals run apart: the first leaves one.
+	next(0)
+	h.Subscribe(context.Background(), nil)
+	next(1)
+	h.Close()
+	next(0)
+	if len(seen) != 0 {
+		t.Fatalf("watch called %d more times", len(seen))
 	}
 }
