@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench: whole-process workloads (W1–W3), the master/minion
 # benchmark, the big-file fetch, the fleet of 10,000 minions (the master
-# embedding its NATS server, the same over TLS, then on a nats-server of
-# its own) and brine ssh against Ansible, written to docs/PERFORMANCE.md.
+# embedding its NATS server, the same over TLS, on a nats-server of its
+# own, then on a cluster of three masters) and brine ssh against Ansible,
+# written to docs/PERFORMANCE.md.
 #
 # The prose between the tables lives in test/bench/prose/*.md, one file
 # a section; a test (test/bench TestProseInPerformanceDoc) checks that
