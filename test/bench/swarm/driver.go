@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -328,9 +329,20 @@ func (d *driver) startMaster() error {
 	// JetStream: some seconds more.
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		d.cl, err = client.Connect(client.Config{URL: d.url(), Creds: creds, CAFile: filepath.Join(d.dir, "master", master.CAFile), Name: "swarm-driver"})
+		err = nil
+		if d.cl == nil {
+			d.cl, err = client.Connect(client.Config{URL: d.url(), Creds: creds, CAFile: filepath.Join(d.dir, "master", master.CAFile), Name: "swarm-driver"})
+		}
 		if err == nil {
-			return nil
+			// The server takes connections before its master (every
+			// master of a cluster) serves: the fleet starts once
+			// one answers, so that onboarding is not timed from before.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err = d.cl.Keys(ctx)
+			cancel()
+			if err == nil {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("master did not come up: %w (see %s)", err, filepath.Join(d.dir, d.master.name+".log"))
@@ -941,25 +953,16 @@ func (d *driver) stopAll() {
 	}
 	// The masters of a cluster together: one by one, the last would
 	// wait on a store that has lost its majority.
-	stopped := make(chan struct{})
-	for _, m := range d.masters {
-		go func() {
-			m.stop()
-			stopped <- struct{}{}
-		}()
-	}
-	for range d.masters {
-		<-stopped
-	}
+	stopTogether(d.masters)
 	d.nats.stop()
-	done := make(chan struct{})
-	for _, c := range d.minions {
-		go func() {
-			c.stop()
-			done <- struct{}{}
-		}()
+	stopTogether(d.minions)
+}
+
+// stopTogether stops the children at once and waits for them all.
+func stopTogether(cs []*child) {
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Go(c.stop)
 	}
-	for range d.minions {
-		<-done
-	}
+	wg.Wait()
 }
