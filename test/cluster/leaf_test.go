@@ -404,54 +404,7 @@ include %s
 	}
 
 	// The node the leaf is on killed during a job on the site.
-	on := -1
-	port := leafHubPort(t, leaf)
-	for i, p := range leafPorts {
-		if p == port {
-			on = i
-		}
-	}
-	if on < 0 {
-		t.Fatalf("the leaf joined port %d, no node's", port)
-	}
-	var others []string
-	for i, u := range urls {
-		if i != on {
-			others = append(others, u)
-		}
-	}
-	brine := func(args ...string) (string, string, int) {
-		return runBrine(t, append(args, "-c", etc(0), "--nats-url", strings.Join(others, ","))...)
-	}
-	type result struct {
-		out, errOut string
-		code        int
-	}
-	done := make(chan result, 1)
-	go func() {
-		out, errOut, code := brine("-L", strings.Join(all, ","), "test.sleep", "3", "--out", "json", "-t", "60")
-		done <- result{out, errOut, code}
-	}()
-	for _, id := range site {
-		e.Minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
-	}
-	joins := leafJoins(leaf)
-	servers[on].Kill()
-	killed := time.Now()
-	leaf.WaitLog("Leafnode connection created", joins+1, 30*time.Second)
-	t.Logf("the leaf joined another node %v after node %d was killed", time.Since(killed).Round(10*time.Millisecond), on)
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the job across the failover never ended")
-	}
-	t.Logf("the job ended %v after the kill", time.Since(killed).Round(10*time.Millisecond))
-	for _, id := range all {
-		if !strings.Contains(r.out, fmt.Sprintf("%q: true", id)) {
-			t.Errorf("no return of %s across the leaf's failover: exit %d\n%s\n%s", id, r.code, r.out, r.errOut)
-		}
-	}
+	brine := killLeafsNode(t, leaf, leafPorts, servers, urls, etc(0), all, site, e.Minions)
 	// A site minion that logs in again is authorised through the node
 	// the leaf is on now.
 	e.Minions["s1"].Stop()
@@ -481,4 +434,65 @@ func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
 		t.Fatalf("brine %v: %v", args, err)
 	}
 	return o.String(), eb.String(), code
+}
+
+// killLeafsNode kills the nats-server (one of servers, whose leafnodes
+// ports are leafPorts and client URLs urls) that the leaf is joined to,
+// while a test.sleep of 3 s runs on the minions all, asked through the
+// other nodes (with the operator of etc): once the minions on the site
+// are in it. The job must end with every return after the leaf has
+// joined another node. It returns how to run brine through the nodes
+// left.
+func killLeafsNode(t *testing.T, leaf *harness.Proc, leafPorts []int, servers []*harness.Proc, urls []string,
+	etc string, all, site []string, minions map[string]*harness.Proc) func(args ...string) (string, string, int) {
+	t.Helper()
+	on := -1
+	port := leafHubPort(t, leaf)
+	for i, p := range leafPorts {
+		if p == port {
+			on = i
+		}
+	}
+	if on < 0 {
+		t.Fatalf("the leaf joined port %d, no node's", port)
+	}
+	var others []string
+	for i, u := range urls {
+		if i != on {
+			others = append(others, u)
+		}
+	}
+	brine := func(args ...string) (string, string, int) {
+		return runBrine(t, append(args, "-c", etc, "--nats-url", strings.Join(others, ","))...)
+	}
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, errOut, code := brine("-L", strings.Join(all, ","), "test.sleep", "3", "--out", "json", "-t", "60")
+		done <- result{out, errOut, code}
+	}()
+	for _, id := range site {
+		minions[id].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
+	}
+	joins := leafJoins(leaf)
+	servers[on].Kill()
+	killed := time.Now()
+	leaf.WaitLog("Leafnode connection created", joins+1, 30*time.Second)
+	t.Logf("the leaf joined another node %v after node %d was killed", time.Since(killed).Round(10*time.Millisecond), on)
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the job across the failover never ended")
+	}
+	t.Logf("the job ended %v after the kill", time.Since(killed).Round(10*time.Millisecond))
+	for _, id := range all {
+		if !strings.Contains(r.out, fmt.Sprintf("%q: true", id)) {
+			t.Errorf("no return of %s across the leaf's failover: exit %d\n%s\n%s", id, r.code, r.out, r.errOut)
+		}
+	}
+	return brine
 }

@@ -11,7 +11,6 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -206,41 +205,5 @@ tls_key: leaf-key.pem
 	}
 
 	// The node the leaf is on killed during a job on both minions.
-	on := -1
-	port := leafHubPort(t, leaf)
-	for i, p := range leafPorts {
-		if p == port {
-			on = i
-		}
-	}
-	if on < 0 {
-		t.Fatalf("the leaf joined port %d, no node's", port)
-	}
-	var others []string
-	for i, u := range urls {
-		if i != on {
-			others = append(others, u)
-		}
-	}
-	done := make(chan [3]string, 1)
-	go func() {
-		out, errOut, code := runBrine(t, "-L", strings.Join(all, ","), "test.sleep", "3", "--out", "json", "-t", "60",
-			"-c", etc, "--nats-url", strings.Join(others, ","))
-		done <- [3]string{out, errOut, fmt.Sprint(code)}
-	}()
-	e.Minions["s1"].WaitLog(`fun=test.sleep`, 1, 30*time.Second)
-	joins := leafJoins(leaf)
-	servers[on].Kill()
-	leaf.WaitLog("Leafnode connection created", joins+1, 30*time.Second)
-	var r [3]string
-	select {
-	case r = <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the job across the failover never ended")
-	}
-	for _, id := range all {
-		if !regexp.MustCompile(fmt.Sprintf(`%q: true`, id)).MatchString(r[0]) {
-			t.Errorf("no return of %s across the leaf's failover: exit %s\n%s\n%s", id, r[2], r[0], r[1])
-		}
-	}
+	killLeafsNode(t, leaf, leafPorts, servers, urls, etc, all, []string{"s1"}, e.Minions)
 }
