@@ -293,16 +293,8 @@ func TestRemoteSiteLeafOnExternalCluster(t *testing.T) {
 	dir := t.TempDir()
 	harness.WriteTree(t, filepath.Join(dir, "srv"), leafTree)
 	harness.WriteTree(t, filepath.Join(dir, "pillar"), "")
-	var ports, routePorts, leafPorts []int
-	var urls, routes []string
-	for range nodes {
-		ports = append(ports, harness.StablePort(t))
-		routePorts = append(routePorts, harness.StablePort(t))
-		leafPorts = append(leafPorts, harness.StablePort(t))
-		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", ports[len(ports)-1]))
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[len(routePorts)-1]))
-	}
-	natsURL := strings.Join(urls, ",")
+	nn := newNATSNodes(t, nodes, "nats")
+	natsURL := strings.Join(nn.urls, ",")
 	etc := func(i int) string { return filepath.Join(dir, fmt.Sprintf("m%d", i), "etc") }
 	state := func(i int) string { return filepath.Join(dir, fmt.Sprintf("m%d", i), "state") }
 	for i := range 2 {
@@ -323,37 +315,7 @@ log_level: debug
 	if err := master.CopyKeySet(state(0), state(1)); err != nil {
 		t.Fatal(err)
 	}
-	var servers []*harness.Proc
-	for i := range nodes {
-		nd := filepath.Join(dir, fmt.Sprintf("nats%d", i))
-		for _, f := range []string{master.NATSAuthFile, master.NATSLeafAuthFile} {
-			b, err := os.ReadFile(filepath.Join(state(0), f))
-			if err != nil {
-				t.Fatalf("the master's first start: %v", err)
-			}
-			harness.WriteFile(t, filepath.Join(nd, f), string(b))
-		}
-		harness.WriteFile(t, filepath.Join(nd, "nats-server.conf"), fmt.Sprintf(`server_name: nats%d
-listen: 127.0.0.1:%d
-jetstream {
-  store_dir: %s/js
-}
-cluster {
-  name: brine
-  listen: 127.0.0.1:%d
-  routes: [%s]
-}
-leafnodes {
-  listen: 127.0.0.1:%d
-  include %s
-}
-include %s
-`, i, ports[i], nd, routePorts[i], strings.Join(routes, ", "), leafPorts[i], master.NATSLeafAuthFile, master.NATSAuthFile))
-		servers = append(servers, harness.StartNATSServer(t, fmt.Sprintf("nats%d", i), filepath.Join(nd, "nats-server.conf"), filepath.Join(nd, "nats.log")))
-	}
-	for _, s := range servers {
-		s.WaitLog("Server is ready", 1, 30*time.Second)
-	}
+	servers := nn.start(t, dir, state(0))
 	var masters []*harness.Proc
 	for i := range 2 {
 		masters = append(masters, harness.StartProc(t, fmt.Sprintf("master%d", i), filepath.Join(dir, fmt.Sprintf("master%d.log", i)), "master", "-c", etc(i)))
@@ -373,7 +335,7 @@ include %s
 	}
 
 	var hubs []string
-	for _, p := range leafPorts {
+	for _, p := range nn.leafPorts {
 		hubs = append(hubs, fmt.Sprintf("nats-leaf://127.0.0.1:%d", p))
 	}
 	leaf, siteURL := startLeaf(t, filepath.Join(dir, "leaf"), "site-b", state(0), hubs)
@@ -390,7 +352,7 @@ include %s
 	if err := os.MkdirAll(filepath.Join(cdir, "root"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	harness.WriteFile(t, filepath.Join(cdir, "minion.yaml"), harness.MinionYAML("c1", "["+strings.Join(urls, ", ")+"]", cdir, "site: centre", ""))
+	harness.WriteFile(t, filepath.Join(cdir, "minion.yaml"), harness.MinionYAML("c1", "["+strings.Join(nn.urls, ", ")+"]", cdir, "site: centre", ""))
 	e.Minions["c1"] = harness.StartProc(t, "c1", filepath.Join(cdir, "minion.log"), "minion", "-c", cdir)
 	all := append([]string{"c1"}, site...)
 	e.AcceptAll(all...)
@@ -404,7 +366,7 @@ include %s
 	}
 
 	// The node the leaf is on killed during a job on the site.
-	brine := killLeafsNode(t, leaf, leafPorts, servers, urls, etc(0), all, site, e.Minions)
+	brine := killLeafsNode(t, leaf, nn, servers, etc(0), all, site, e.Minions)
 	// A site minion that logs in again is authorised through the node
 	// the leaf is on now.
 	e.Minions["s1"].Stop()
@@ -436,19 +398,19 @@ func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return o.String(), eb.String(), code
 }
 
-// killLeafsNode kills the nats-server (one of servers, whose leafnodes
-// ports are leafPorts and client URLs urls) that the leaf is joined to,
+// killLeafsNode kills the nats-server (one of servers, the nodes nn)
+// that the leaf is joined to,
 // while a test.sleep of 3 s runs on the minions all, asked through the
 // other nodes (with the operator of etc): once the minions on the site
 // are in it. The job must end with every return after the leaf has
 // joined another node. It returns how to run brine through the nodes
 // left.
-func killLeafsNode(t *testing.T, leaf *harness.Proc, leafPorts []int, servers []*harness.Proc, urls []string,
+func killLeafsNode(t *testing.T, leaf *harness.Proc, nn *natsNodes, servers []*harness.Proc,
 	etc string, all, site []string, minions map[string]*harness.Proc) func(args ...string) (string, string, int) {
 	t.Helper()
 	on := -1
 	port := leafHubPort(t, leaf)
-	for i, p := range leafPorts {
+	for i, p := range nn.leafPorts {
 		if p == port {
 			on = i
 		}
@@ -457,7 +419,7 @@ func killLeafsNode(t *testing.T, leaf *harness.Proc, leafPorts []int, servers []
 		t.Fatalf("the leaf joined port %d, no node's", port)
 	}
 	var others []string
-	for i, u := range urls {
+	for i, u := range nn.urls {
 		if i != on {
 			others = append(others, u)
 		}
@@ -495,4 +457,82 @@ func killLeafsNode(t *testing.T, leaf *harness.Proc, leafPorts []int, servers []
 		}
 	}
 	return brine
+}
+
+// natsNodes are the ports of nats-server nodes on loopback: clients
+// (urls: nats://, or tls:// for nodes that speak TLS), routes and
+// leafnodes.
+type natsNodes struct {
+	ports, routePorts, leafPorts []int
+	urls, routes                 []string
+}
+
+func newNATSNodes(t *testing.T, n int, scheme string) *natsNodes {
+	t.Helper()
+	nn := &natsNodes{}
+	for range n {
+		nn.ports = append(nn.ports, harness.StablePort(t))
+		nn.routePorts = append(nn.routePorts, harness.StablePort(t))
+		nn.leafPorts = append(nn.leafPorts, harness.StablePort(t))
+		nn.urls = append(nn.urls, fmt.Sprintf("%s://127.0.0.1:%d", scheme, nn.ports[len(nn.ports)-1]))
+		nn.routes = append(nn.routes, fmt.Sprintf("nats-route://127.0.0.1:%d", nn.routePorts[len(nn.routePorts)-1]))
+	}
+	return nn
+}
+
+// start starts the nodes, clustered, each in dir/natsN with the
+// nats-auth.conf and nats-leaf-auth.conf of the master whose state dir
+// is state, as docs/scaling.md configures them (2b, with a leafnodes
+// listener). Nodes of tls:// URLs have client and leafnodes listeners
+// with TLS, each with a certificate issued from the CA in state.
+func (nn *natsNodes) start(t *testing.T, dir, state string) []*harness.Proc {
+	t.Helper()
+	var servers []*harness.Proc
+	for i := range nn.ports {
+		nd := filepath.Join(dir, fmt.Sprintf("nats%d", i))
+		if err := os.MkdirAll(nd, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{master.NATSAuthFile, master.NATSLeafAuthFile} {
+			b, err := os.ReadFile(filepath.Join(state, f))
+			if err != nil {
+				t.Fatalf("the master's first start: %v", err)
+			}
+			harness.WriteFile(t, filepath.Join(nd, f), string(b))
+		}
+		tlsConf := func(string) string { return "" }
+		if strings.HasPrefix(nn.urls[i], "tls://") {
+			// The node's certificate, of the cluster's CA, naming
+			// its address.
+			if err := master.IssueLeafCert(state, nd, []string{"127.0.0.1"}); err != nil {
+				t.Fatal(err)
+			}
+			cert, key := filepath.Join(nd, master.LeafCertFile), filepath.Join(nd, master.LeafKeyFile)
+			tlsConf = func(in string) string {
+				return fmt.Sprintf("%stls {\n%s  cert_file: %s\n%s  key_file: %s\n%s}\n", in, in, cert, in, key, in)
+			}
+		}
+		harness.WriteFile(t, filepath.Join(nd, "nats-server.conf"), fmt.Sprintf(`server_name: nats%d
+listen: 127.0.0.1:%d
+%sjetstream {
+  store_dir: %s/js
+}
+cluster {
+  name: brine
+  listen: 127.0.0.1:%d
+  routes: [%s]
+}
+leafnodes {
+  listen: 127.0.0.1:%d
+%s  include %s
+}
+include %s
+`, i, nn.ports[i], tlsConf(""), nd, nn.routePorts[i], strings.Join(nn.routes, ", "), nn.leafPorts[i], tlsConf("  "),
+			master.NATSLeafAuthFile, master.NATSAuthFile))
+		servers = append(servers, harness.StartNATSServer(t, fmt.Sprintf("nats%d", i), filepath.Join(nd, "nats-server.conf"), filepath.Join(nd, "nats.log")))
+	}
+	for _, s := range servers {
+		s.WaitLog("Server is ready", 1, 30*time.Second)
+	}
+	return servers
 }

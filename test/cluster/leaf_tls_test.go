@@ -59,15 +59,7 @@ func TestRemoteSiteLeafOnExternalClusterTLS(t *testing.T) {
 	dir := t.TempDir()
 	harness.WriteTree(t, filepath.Join(dir, "srv"), leafTree)
 	harness.WriteTree(t, filepath.Join(dir, "pillar"), "")
-	var ports, routePorts, leafPorts []int
-	var urls, routes []string
-	for range nodes {
-		ports = append(ports, harness.StablePort(t))
-		routePorts = append(routePorts, harness.StablePort(t))
-		leafPorts = append(leafPorts, harness.StablePort(t))
-		urls = append(urls, fmt.Sprintf("tls://127.0.0.1:%d", ports[len(ports)-1]))
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", routePorts[len(routePorts)-1]))
-	}
+	nn := newNATSNodes(t, nodes, "tls")
 	etc, state := filepath.Join(dir, "m0", "etc"), filepath.Join(dir, "m0", "state")
 	harness.WriteFile(t, filepath.Join(etc, "master.yaml"), fmt.Sprintf(`nats_url: %s
 state_dir: %s
@@ -75,7 +67,7 @@ file_roots: {base: [%s/srv]}
 pillar_roots: {base: [%s/pillar]}
 presence_ttl: 3s
 log_level: debug
-`, strings.Join(urls, ","), state, dir, dir))
+`, strings.Join(nn.urls, ","), state, dir, dir))
 	// The cluster's CA in the master's state dir: the master, the
 	// operator and `brine leaf cert` use it.
 	writeCA(t, state)
@@ -83,54 +75,7 @@ log_level: debug
 	if code := first.Exit(60 * time.Second); code == 0 {
 		t.Fatalf("a master whose servers are not up exited 0:\n%s", first.LogText())
 	}
-	var servers []*harness.Proc
-	for i := range nodes {
-		nd := filepath.Join(dir, fmt.Sprintf("nats%d", i))
-		if err := os.MkdirAll(nd, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{master.NATSAuthFile, master.NATSLeafAuthFile} {
-			b, err := os.ReadFile(filepath.Join(state, f))
-			if err != nil {
-				t.Fatalf("the master's first start: %v", err)
-			}
-			harness.WriteFile(t, filepath.Join(nd, f), string(b))
-		}
-		// The node's certificate, of the cluster's CA, naming its
-		// address.
-		if err := master.IssueLeafCert(state, nd, []string{"127.0.0.1"}); err != nil {
-			t.Fatal(err)
-		}
-		cert, key := filepath.Join(nd, master.LeafCertFile), filepath.Join(nd, master.LeafKeyFile)
-		harness.WriteFile(t, filepath.Join(nd, "nats-server.conf"), fmt.Sprintf(`server_name: nats%d
-listen: 127.0.0.1:%d
-tls {
-  cert_file: %s
-  key_file: %s
-}
-jetstream {
-  store_dir: %s/js
-}
-cluster {
-  name: brine
-  listen: 127.0.0.1:%d
-  routes: [%s]
-}
-leafnodes {
-  listen: 127.0.0.1:%d
-  tls {
-    cert_file: %s
-    key_file: %s
-  }
-  include %s
-}
-include %s
-`, i, ports[i], cert, key, nd, routePorts[i], strings.Join(routes, ", "), leafPorts[i], cert, key, master.NATSLeafAuthFile, master.NATSAuthFile))
-		servers = append(servers, harness.StartNATSServer(t, fmt.Sprintf("nats%d", i), filepath.Join(nd, "nats-server.conf"), filepath.Join(nd, "nats.log")))
-	}
-	for _, s := range servers {
-		s.WaitLog("Server is ready", 1, 30*time.Second)
-	}
+	servers := nn.start(t, dir, state)
 	m := harness.StartProc(t, "master", filepath.Join(dir, "master.log"), "master", "-c", etc)
 	e := &harness.Env{T: t, Dir: dir, Etc: etc, Master: m, Minions: map[string]*harness.Proc{}}
 	t.Cleanup(func() {
@@ -161,7 +106,7 @@ include %s
 		harness.WriteFile(t, filepath.Join(ldir, f), string(b))
 	}
 	var hubs []string
-	for _, p := range leafPorts {
+	for _, p := range nn.leafPorts {
 		hubs = append(hubs, fmt.Sprintf("tls://127.0.0.1:%d", p))
 	}
 	site := harness.FreePort(t)
@@ -189,7 +134,7 @@ tls_key: leaf-key.pem
 		e.Minions[id] = harness.StartProc(t, id, filepath.Join(mdir, "minion.log"), "minion", "-c", mdir)
 	}
 	start("s1", fmt.Sprintf("tls://127.0.0.1:%d", site), "site: t")
-	start("c1", "["+strings.Join(urls, ", ")+"]", "site: centre")
+	start("c1", "["+strings.Join(nn.urls, ", ")+"]", "site: centre")
 	all := []string{"c1", "s1"}
 	e.AcceptAll(all...)
 	for _, id := range all {
@@ -205,5 +150,5 @@ tls_key: leaf-key.pem
 	}
 
 	// The node the leaf is on killed during a job on both minions.
-	killLeafsNode(t, leaf, leafPorts, servers, urls, etc, all, []string{"s1"}, e.Minions)
+	killLeafsNode(t, leaf, nn, servers, etc, all, []string{"s1"}, e.Minions)
 }
