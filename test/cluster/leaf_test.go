@@ -1,12 +1,8 @@
 package cluster
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -380,24 +376,6 @@ log_level: debug
 	})
 }
 
-// runBrine runs the brine command with args.
-func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, harness.Bin, args...)
-	var o, eb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &eb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("brine %v: %v", args, err)
-	}
-	return o.String(), eb.String(), code
-}
-
 // killLeafsNode kills the nats-server (one of servers, the nodes nn)
 // that the leaf is joined to,
 // while a test.sleep of 3 s runs on the minions all, asked through the
@@ -425,7 +403,7 @@ func killLeafsNode(t *testing.T, leaf *harness.Proc, nn *natsNodes, servers []*h
 		}
 	}
 	brine := func(args ...string) (string, string, int) {
-		return runBrine(t, append(args, "-c", etc, "--nats-url", strings.Join(others, ","))...)
+		return harness.RunBrine(t, append(args, "-c", etc, "--nats-url", strings.Join(others, ","))...)
 	}
 	type result struct {
 		out, errOut string

@@ -95,7 +95,7 @@ log_level: debug
 	if err := os.MkdirAll(ldir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if out, errOut, code := runBrine(t, "leaf", "cert", "-c", etc, "-o", ldir, "127.0.0.1"); code != 0 {
+	if out, errOut, code := harness.RunBrine(t, "leaf", "cert", "-c", etc, "-o", ldir, "127.0.0.1"); code != 0 {
 		t.Fatalf("brine leaf cert: exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, f := range []string{master.LeafSecretFile, master.CAFile} {

@@ -3,13 +3,9 @@ package e2e
 import (
 	"github.com/brine-cm/brine/test/harness"
 
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,29 +15,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 )
-
-// runBrine runs brine to its end and returns its output and exit
-// status; the context is only a guard against a hang.
-func runBrine(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, harness.Bin, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("brine %v: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("brine %v did not end:\n%s%s", args, o.String(), e.String())
-	}
-	return o.String(), e.String(), code
-}
 
 // minionDir writes a minion.yaml with these lines (master: among them)
 // and returns its config dir.
@@ -66,14 +39,14 @@ func closedPort(t *testing.T) int {
 
 func TestMinionRefusesPlaintextBeyondLoopback(t *testing.T) {
 	d := minionDir(t, t.TempDir(), "m1", "master: nats://10.0.0.1:4222\n")
-	_, stderr, code := runBrine(t, "minion", "-c", d)
+	_, stderr, code := harness.RunBrine(t, "minion", "-c", d)
 	if code == 0 || !strings.Contains(stderr, "master nats://10.0.0.1:4222") || !strings.Contains(stderr, "allow_plaintext: true") {
 		t.Errorf("minion with a plain-text master beyond loopback: exit %d, stderr %q; want refused, naming master and allow_plaintext", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(d, "state", "minion.nk")); err == nil {
 		t.Error("the refused minion made a key")
 	}
-	out, _, code := runBrine(t, "minion", "--check", "-c", d)
+	out, _, code := harness.RunBrine(t, "minion", "--check", "-c", d)
 	if code != 1 || !regexp.MustCompile(`(?m)^FAIL\s+config\s+.*allow_plaintext`).MatchString(out) {
 		t.Errorf("minion --check: exit %d:\n%s\nwant FAIL config naming allow_plaintext", code, out)
 	}
@@ -88,7 +61,7 @@ func TestMinionWithNothingToReachSaysSo(t *testing.T) {
 		t.Errorf("a minion with no master says it waits for acceptance:\n%s", harness.Tail(p.LogText(), 2000))
 	}
 
-	out, _, code := runBrine(t, "minion", "--check", "-c", d)
+	out, _, code := harness.RunBrine(t, "minion", "--check", "-c", d)
 	want := regexp.MustCompile(fmt.Sprintf(`(?m)^FAIL\s+connect\s+connection refused: nothing listens on 127\.0\.0\.1:%d`, port))
 	if code != 1 || !want.MatchString(out) || !regexp.MustCompile(`(?m)^OK\s+config`).MatchString(out) {
 		t.Errorf("minion --check against nothing: exit %d:\n%s\nwant OK config, then FAIL connect: connection refused", code, out)
@@ -111,7 +84,7 @@ func TestMinionPinMismatchLogged(t *testing.T) {
 			t.Errorf("pin mismatch logged as %q; want %q in it", line, w)
 		}
 	}
-	out, _, code := runBrine(t, "minion", "--check", "-c", d)
+	out, _, code := harness.RunBrine(t, "minion", "--check", "-c", d)
 	if code != 1 || !regexp.MustCompile(`(?m)^FAIL\s+tls\s+TLS: the master's CA fingerprint does not match`).MatchString(out) || !strings.Contains(out, finger[0]) {
 		t.Errorf("minion --check with a wrong pin: exit %d:\n%s", code, out)
 	}
@@ -135,7 +108,7 @@ func TestOnboardingLeavesNoErrorInMasterLog(t *testing.T) {
 	expectViolation(t, errs, `Subscription to "brine.to.m2.job"`)
 	e.Master.WaitLog(`level=WARN msg=".*Subscription Violation - Subject \\"brine.to.m2.job\\"`, 1, 10*time.Second)
 
-	out, _, code := runBrine(t, "minion", "--check", "-c", filepath.Join(e.Dir, "m1"))
+	out, _, code := harness.RunBrine(t, "minion", "--check", "-c", filepath.Join(e.Dir, "m1"))
 	if code != 0 || !regexp.MustCompile(`(?m)^OK\s+accepted\s+accepted`).MatchString(out) {
 		t.Errorf("minion --check of an accepted minion: exit %d:\n%s", code, out)
 	}
@@ -151,7 +124,7 @@ func TestMasterFailsFastAndClearly(t *testing.T) {
 		port := l.Addr().(*net.TCPAddr).Port
 		dir := t.TempDir()
 		harness.WriteFile(t, filepath.Join(dir, "etc", "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\n", port, dir))
-		_, stderr, code := runBrine(t, "master", "-c", filepath.Join(dir, "etc"))
+		_, stderr, code := harness.RunBrine(t, "master", "-c", filepath.Join(dir, "etc"))
 		if code == 0 || !strings.Contains(stderr, "127.0.0.1:"+strconv.Itoa(port)) || !strings.Contains(stderr, "address already in use") {
 			t.Errorf("master on a busy port: exit %d, stderr:\n%s\nwant the port and address already in use", code, stderr)
 		}
@@ -163,7 +136,7 @@ func TestMasterFailsFastAndClearly(t *testing.T) {
 		e := newEnv(t, "")
 		etc2 := filepath.Join(e.Dir, "etc2")
 		harness.WriteFile(t, filepath.Join(etc2, "master.yaml"), fmt.Sprintf("port: %d\nstate_dir: %s/master\n", harness.FreePort(t), e.Dir))
-		_, stderr, code := runBrine(t, "master", "-c", etc2)
+		_, stderr, code := harness.RunBrine(t, "master", "-c", etc2)
 		want := regexp.MustCompile(fmt.Sprintf(`another master \(pid %d\) uses state dir %s/master`, e.Master.Pid(), regexp.QuoteMeta(e.Dir)))
 		if code == 0 || !want.MatchString(stderr) {
 			t.Errorf("second master on one state dir: exit %d, stderr:\n%s\nwant %s", code, stderr, want)
@@ -172,7 +145,7 @@ func TestMasterFailsFastAndClearly(t *testing.T) {
 	t.Run("missing config dir", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "etc-typo")
 		for _, args := range [][]string{{"master"}, {"minion"}, {"minion", "--check"}, {"key", "list"}, {"*", "test.ping"}} {
-			_, stderr, code := runBrine(t, append(args, "-c", missing)...)
+			_, stderr, code := harness.RunBrine(t, append(args, "-c", missing)...)
 			if code == 0 || !strings.Contains(stderr, "config dir "+missing+" (-c)") {
 				t.Errorf("brine %v -c MISSING: exit %d, stderr %q; want the dir named", args, code, stderr)
 			}

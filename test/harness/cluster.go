@@ -1,15 +1,11 @@
 package harness
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -392,19 +388,7 @@ func (c *ClusterEnv) BrineAt(nodes []int, args ...string) (stdout, stderr string
 // dir: its state dir, its job key) against the given nodes.
 func (c *ClusterEnv) BrineAs(as int, nodes []int, args ...string) (stdout, stderr string, code int) {
 	c.T.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, Bin, append(args, "-c", c.Nodes[as].Etc, "--nats-url", c.URLs(nodes...))...)
-	var o, eb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &eb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		c.T.Fatalf("brine %v: %v", args, err)
-	}
-	return o.String(), eb.String(), code
+	return RunBrine(c.T, append(args, "-c", c.Nodes[as].Etc, "--nats-url", c.URLs(nodes...))...)
 }
 
 // Proxy carries TCP connections to a target, and can cut them: Cut

@@ -370,17 +370,28 @@ func waitPing(t testing.TB, brine func(...string) (string, string, int), patienc
 // Brine runs the command against this env's master.
 func (e *Env) Brine(args ...string) (stdout, stderr string, code int) {
 	e.T.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	return RunBrine(e.T, append(args, "-c", e.Etc)...)
+}
+
+// RunBrine runs the brine command with args to its end and returns its
+// output and exit status; a run that outlives two minutes (a hang) fails
+// the test.
+func RunBrine(t testing.TB, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, Bin, append(args, "-c", e.Etc)...)
+	cmd := exec.CommandContext(ctx, Bin, args...)
 	var o, eb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &eb
 	err := cmd.Run()
 	var ee *exec.ExitError
-	if errors.As(err, &ee) {
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("brine %v did not end:\n%s%s", args, o.String(), eb.String())
+	case errors.As(err, &ee):
 		code = ee.ExitCode()
-	} else if err != nil {
-		e.T.Fatalf("brine %v: %v", args, err)
+	case err != nil:
+		t.Fatalf("brine %v: %v", args, err)
 	}
 	return o.String(), eb.String(), code
 }
