@@ -301,20 +301,12 @@ func fileContains(_ context.Context, c *call) Return {
 }
 
 func fileSearch(_ context.Context, c *call) Return {
-	hp, err := c.hostPath("path", true)
-	if err != nil {
-		return failed(err.Error())
-	}
-	re, err := compileRegex(c)
-	if err != nil {
-		return failed(err.Error())
-	}
-	data, err := os.ReadFile(hp)
+	_, re, data, missing, err := regexTarget(c)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && c.boolean("ignore_if_missing"):
-		return nested(false)
 	case err != nil:
-		return failed(fmt.Sprintf("%s: %v", c.str("path"), notFound(err)))
+		return failed(err.Error())
+	case missing:
+		return nested(false)
 	}
 	return nested(re.Match(data))
 }

@@ -92,6 +92,28 @@ func compileRegex(c *call) (*regexp.Regexp, error) {
 	return re, nil
 }
 
+// regexTarget is where file.search and file.replace start, so that both
+// fail alike: the file's host path, the pattern compiled, and the file's
+// bytes. missing is a file that is not there while ignore_if_missing is
+// set, for which both return False, as Salt's do; any other failure is
+// err, whose text is the function's whole message.
+func regexTarget(c *call) (hp string, re *regexp.Regexp, data []byte, missing bool, err error) {
+	if hp, err = c.hostPath("path", true); err != nil {
+		return "", nil, nil, false, err
+	}
+	if re, err = compileRegex(c); err != nil {
+		return "", nil, nil, false, err
+	}
+	data, err = os.ReadFile(hp)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && c.boolean("ignore_if_missing"):
+		return "", nil, nil, true, nil
+	case err != nil:
+		return "", nil, nil, false, fmt.Errorf("%s: %w", c.str("path"), notFound(err))
+	}
+	return hp, re, data, false, nil
+}
+
 // pyRepl turns a Python replacement (\1, \g<1>, \g<name>) into Go's
 // (${1}, ${name}); a $ stays a $.
 func pyRepl(repl string, literal bool) string {
@@ -160,20 +182,12 @@ func replaceText(text string, re *regexp.Regexp, repl string, count int) (string
 }
 
 func fileReplace(_ context.Context, c *call) Return {
-	hp, err := c.hostPath("path", true)
-	if err != nil {
-		return failed(err.Error())
-	}
-	re, err := compileRegex(c)
-	if err != nil {
-		return failed(err.Error())
-	}
-	data, err := os.ReadFile(hp)
+	hp, re, data, missing, err := regexTarget(c)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && c.boolean("ignore_if_missing"):
-		return nested(false)
 	case err != nil:
-		return failed(fmt.Sprintf("%s: %v", c.str("path"), notFound(err)))
+		return failed(err.Error())
+	case missing:
+		return nested(false)
 	}
 	old := string(data)
 	if c.boolean("search_only") {
