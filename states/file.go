@@ -516,6 +516,21 @@ func fileResolveLinks(req *Request, path string) (string, error) {
 	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
 }
 
+// fileReadTarget finds and reads the file a state edits in place: links
+// at path are followed as fileResolveLinks does, then the file is read.
+// The path it returns is the one read, and so the one to write back.
+func fileReadTarget(req *Request, path string) (string, fileCurrent, error) {
+	path, err := fileResolveLinks(req, path)
+	if err != nil {
+		return "", fileCurrent{}, err
+	}
+	cur, err := fileRead(path)
+	if err != nil {
+		return "", fileCurrent{}, err
+	}
+	return path, cur, nil
+}
+
 // fileCtxErr turns a cancelled context into a failed result before a state
 // starts work.
 func fileCtxErr(ctx context.Context) error {

@@ -79,10 +79,7 @@ func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "regex", Err: err})
 	}
-	if path, err = fileResolveLinks(req, path); err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}
@@ -230,10 +227,7 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 	if appendNL && content != "" && !strings.HasSuffix(content, "\n") {
 		content += "\n"
 	}
-	if path, err = fileResolveLinks(req, path); err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}

@@ -151,10 +151,7 @@ func fileAddLines(ctx context.Context, req *Request, atStart bool) Result {
 			chunks[i] = string(out)
 		}
 	}
-	if path, err = fileResolveLinks(req, path); err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}

@@ -143,10 +143,7 @@ func fileKeyvalue(ctx context.Context, req *Request) Result {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if path, err = fileResolveLinks(req, path); err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}

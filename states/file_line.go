@@ -94,10 +94,7 @@ func fileLine(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 
-	if path, err = fileResolveLinks(req, path); err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}

@@ -79,11 +79,7 @@ func fileReplace(ctx context.Context, req *Request) Result {
 		}
 	}
 
-	path, err = fileResolveLinks(req, path)
-	if err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}

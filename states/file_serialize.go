@@ -231,10 +231,7 @@ func fileSerialize(ctx context.Context, req *Request) Result {
 		}
 		dataset = v
 	}
-	if path, err = fileResolveLinks(req, path); err != nil {
-		return fileFail(req, err)
-	}
-	cur, err := fileRead(path)
+	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
 	}
