@@ -197,13 +197,9 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 	}
 	var content string
 	if a.Has("source") {
-		srcs, err := fileSources(a, "source")
+		data, err := fileFirstSource(ctx, req)
 		if err != nil {
 			return fileFail(req, err)
-		}
-		data, err := fileFetch(ctx, req, srcs[0].url)
-		if err != nil {
-			return fileFail(req, &ArgError{Arg: "source", Err: err})
 		}
 		content = string(data)
 	} else if content, err = fileLinesArg(a, "content"); err != nil {

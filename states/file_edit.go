@@ -130,13 +130,9 @@ func fileAddLines(ctx context.Context, req *Request, atStart bool) Result {
 	}
 	var chunks []string
 	if a.Has("source") && !a.Has("text") {
-		srcs, err := fileSources(a, "source")
+		data, err := fileFirstSource(ctx, req)
 		if err != nil {
 			return fileFail(req, err)
-		}
-		data, err := fileFetch(ctx, req, srcs[0].url)
-		if err != nil {
-			return fileFail(req, &ArgError{Arg: "source", Err: err})
 		}
 		chunks = []string{string(data)}
 	} else if chunks, err = fileTextChunks(req); err != nil {

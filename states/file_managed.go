@@ -319,6 +319,21 @@ func fileFetch(ctx context.Context, req *Request, u string) ([]byte, error) {
 	return os.ReadFile(lp)
 }
 
+// fileFirstSource reads the first URL of the source argument, which is
+// all of a source list that file.blockreplace, file.append and
+// file.prepend use.
+func fileFirstSource(ctx context.Context, req *Request) ([]byte, error) {
+	srcs, err := fileSources(&req.Args, "source")
+	if err != nil {
+		return nil, err
+	}
+	data, err := fileFetch(ctx, req, srcs[0].url)
+	if err != nil {
+		return nil, &ArgError{Arg: "source", Err: err}
+	}
+	return data, nil
+}
+
 // fileVerifyHash checks data against "algo=hex" or bare hex.
 func fileVerifyHash(src string, data []byte, spec string) error {
 	return fileVerifyHashFrom(src, bytes.NewReader(data), spec)
