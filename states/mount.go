@@ -52,6 +52,20 @@ func mountLiveHost() mountHost {
 	}
 }
 
+// mountedAt is the mount visible at the mount point name on the host,
+// nil when there is none.
+func (h mountHost) mountedAt(name string) (*mountInfo, error) {
+	info, err := h.mountinfo()
+	if err != nil {
+		return nil, fmt.Errorf("read mounts: %w", err)
+	}
+	mounts, err := mountinfoParse(info)
+	if err != nil {
+		return nil, err
+	}
+	return mountinfoFind(mounts, name), nil
+}
+
 // Mounted makes sure a filesystem is in fstab and mounted.
 //
 // A mount whose options differ from opts is remounted (mount -o
@@ -204,15 +218,10 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 	case want.FSType == "swap":
 		comments = append(comments, "swap is not activated by mount.mounted")
 	default:
-		info, err := host.mountinfo()
-		if err != nil {
-			return Failf(name, "read mounts: %v", err)
-		}
-		mounts, err := mountinfoParse(info)
+		cur, err := host.mountedAt(name)
 		if err != nil {
 			return Failf(name, "%v", err)
 		}
-		cur := mountinfoFind(mounts, name)
 		switch {
 		case cur == nil:
 			if _, err := os.Stat(name); err != nil {
@@ -390,15 +399,10 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 	if !req.Live() {
 		comments = append(comments, name+" is not unmounted: with --root only the fstab is written")
 	} else {
-		info, err := host.mountinfo()
-		if err != nil {
-			return Failf(name, "read mounts: %v", err)
-		}
-		mounts, err := mountinfoParse(info)
+		cur, err := host.mountedAt(name)
 		if err != nil {
 			return Failf(name, "%v", err)
 		}
-		cur := mountinfoFind(mounts, name)
 		if cur != nil && (a.want.Device == "" || mountSameDevice(a.want.Device, cur.Source)) {
 			umount = true
 			changes["umount"] = true
