@@ -319,23 +319,7 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 		}
 	}
 	if !managed {
-		if len(writes) == 0 {
-			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: fmt.Sprintf("Package repo %s is absent", req.Name)}
-		}
-		changes["repo"] = req.Name
-		if req.Test {
-			return Result{Name: req.Name, Result: None, Changes: changes,
-				Comment: fmt.Sprintf("Package repo '%s' will be removed.%s", req.Name, pkgrepoTestNote)}
-		}
-		if err := pkgrepoWrite(req, files, writes); err != nil {
-			return Failf(req.Name, "Failed to remove repo %s: %v", req.Name, err)
-		}
-		if refresh {
-			if err := pkgrepoRefresh(ctx, req); err != nil {
-				return Failf(req.Name, "Failed to remove repo %s: %v", req.Name, err)
-			}
-		}
-		return Result{Name: req.Name, Result: True, Changes: changes, Comment: "Removed repo " + req.Name}
+		return pkgrepoRemove(ctx, req, files, writes, refresh)
 	}
 	target := file
 	if target == "" {
@@ -436,6 +420,29 @@ func pkgrepoFieldChanges(cur, want aptSource, changes map[string]any) {
 	if len(changes) == 0 {
 		changes["line"] = map[string]any{"old": cur.line(), "new": want.line()}
 	}
+}
+
+// pkgrepoRemove ends pkgrepo.absent, for apt's sources and dnf's repo
+// files alike: writes holds each file that named the repository, without
+// it, and is empty when none did.
+func pkgrepoRemove(ctx context.Context, req *Request, files []*aptFile, writes map[string][]byte, refresh bool) Result {
+	if len(writes) == 0 {
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: fmt.Sprintf("Package repo %s is absent", req.Name)}
+	}
+	changes := map[string]any{"repo": req.Name}
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes,
+			Comment: fmt.Sprintf("Package repo '%s' will be removed.%s", req.Name, pkgrepoTestNote)}
+	}
+	if err := pkgrepoWrite(req, files, writes); err != nil {
+		return Failf(req.Name, "Failed to remove repo %s: %v", req.Name, err)
+	}
+	if refresh {
+		if err := pkgrepoRefresh(ctx, req); err != nil {
+			return Failf(req.Name, "Failed to remove repo %s: %v", req.Name, err)
+		}
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: "Removed repo " + req.Name}
 }
 
 func pkgrepoWrite(req *Request, files []*aptFile, writes map[string][]byte) error {
@@ -584,22 +591,7 @@ func pkgrepoDNF(ctx context.Context, req *Request, managed bool) Result {
 				writes[f.path] = iniRender(lines, f.data)
 			}
 		}
-		if len(writes) == 0 {
-			return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("Package repo %s is absent", req.Name)}
-		}
-		changes["repo"] = req.Name
-		if req.Test {
-			return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Package repo '%s' will be removed.%s", req.Name, pkgrepoTestNote)}
-		}
-		if err := pkgrepoWrite(req, files, writes); err != nil {
-			return Failf(req.Name, "Failed to remove repo %s: %v", req.Name, err)
-		}
-		if refresh {
-			if err := pkgrepoRefresh(ctx, req); err != nil {
-				return Failf(req.Name, "Failed to remove repo %s: %v", req.Name, err)
-			}
-		}
-		return Result{Name: req.Name, Result: True, Changes: changes, Comment: "Removed repo " + req.Name}
+		return pkgrepoRemove(ctx, req, files, writes, refresh)
 	}
 	if home == nil {
 		p := file
