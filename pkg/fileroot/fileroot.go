@@ -83,11 +83,7 @@ func (r Roots) Resolve(env, rel string) (string, error) {
 		return "", fmt.Errorf("environment %q: %w", env, fs.ErrNotExist)
 	}
 	for _, dir := range dirs {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			continue
-		}
-		root, err := filepath.EvalSymlinks(abs)
+		root, err := realRoot(dir)
 		if err != nil {
 			continue
 		}
@@ -211,11 +207,7 @@ func (r Roots) List(env, rel string) ([]string, error) {
 	seen := map[string]bool{}
 	found := false
 	for _, dir := range r[env] {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			continue
-		}
-		root, err := filepath.EvalSymlinks(abs)
+		root, err := realRoot(dir)
 		if err != nil {
 			continue
 		}
@@ -287,11 +279,7 @@ func (r Roots) Symlinks(env string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, dir := range r[env] {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			continue
-		}
-		root, err := filepath.EvalSymlinks(abs)
+		root, err := realRoot(dir)
 		if err != nil {
 			continue
 		}
@@ -339,6 +327,18 @@ func (s *Source) ListDir(ctx context.Context, raw string) ([]string, error) {
 		env = s.Env
 	}
 	return s.Roots.List(env, rel)
+}
+
+// realRoot is a root directory as an absolute path with its symlinks
+// followed: the form that within compares paths against. A root that does
+// not resolve (one that does not exist) is an error: every caller passes
+// over it.
+func realRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }
 
 // within reports whether path is root or under it.
