@@ -117,14 +117,24 @@ type Source struct {
 	cache map[string][]byte
 }
 
-// ReadFile reads one salt:// URL.
-func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
-	rel, env, err := ParseURL(raw)
+// parseURL is ParseURL with the Source's default environment for a URL
+// that names none.
+func (s *Source) parseURL(raw string) (rel, env string, err error) {
+	rel, env, err = ParseURL(raw)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	if env == "" {
 		env = s.Env
+	}
+	return rel, env, nil
+}
+
+// ReadFile reads one salt:// URL.
+func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
+	rel, env, err := s.parseURL(raw)
+	if err != nil {
+		return nil, err
 	}
 	key := env + "\x00" + rel
 	s.mu.Lock()
@@ -164,12 +174,9 @@ func (s *Source) ReadFile(ctx context.Context, raw string) ([]byte, error) {
 // (states.FileOpener), and returns its size. It does not use the Memo: a
 // file opened this way is one too large to keep.
 func (s *Source) Open(ctx context.Context, raw string) (io.ReadCloser, int64, error) {
-	rel, env, err := ParseURL(raw)
+	rel, env, err := s.parseURL(raw)
 	if err != nil {
 		return nil, 0, err
-	}
-	if env == "" {
-		env = s.Env
 	}
 	p, err := s.Roots.Resolve(env, rel)
 	if err != nil {
@@ -319,12 +326,9 @@ func (r Roots) Symlinks(env string) (map[string]string, error) {
 
 // ListDir lists a salt:// directory (states.FileLister).
 func (s *Source) ListDir(ctx context.Context, raw string) ([]string, error) {
-	rel, env, err := ParseURL(raw)
+	rel, env, err := s.parseURL(raw)
 	if err != nil {
 		return nil, err
-	}
-	if env == "" {
-		env = s.Env
 	}
 	return s.Roots.List(env, rel)
 }
