@@ -77,6 +77,22 @@ func reactionArgs(req *states.Request) (map[string]any, error) {
 	return all, nil
 }
 
+// reactionKwargs is reactionArgs for the runner and wheel reactions,
+// which take the new form's args as keyword arguments like the old
+// form's: merged over them (__args__ itself stays, unread).
+func reactionKwargs(req *states.Request) (map[string]any, error) {
+	a, err := reactionArgs(req)
+	if err != nil {
+		return nil, err
+	}
+	if kw, ok := a["__args__"].(map[string]any); ok {
+		for k, v := range kw {
+			a[k] = v
+		}
+	}
+	return a, nil
+}
+
 // localReaction publishes a job, and does not wait for its returns (as
 // Salt's reactor, whose local reactions are asynchronous): they come on
 // the bus and in the job cache.
@@ -135,14 +151,9 @@ func localReaction(ctx context.Context, fun string, req *states.Request) states.
 
 func runnerReaction(ctx context.Context, fun string, req *states.Request) states.Result {
 	r := runOf(ctx)
-	a, err := reactionArgs(req)
+	a, err := reactionKwargs(req)
 	if err != nil {
 		return failed(req.Name, "%v", err)
-	}
-	if kw, ok := a["__args__"].(map[string]any); ok {
-		for k, v := range kw {
-			a[k] = v
-		}
 	}
 	switch fun {
 	case "state.orchestrate", "state.orch", "state.sls":
@@ -164,14 +175,9 @@ func runnerReaction(ctx context.Context, fun string, req *states.Request) states
 
 func wheelReaction(ctx context.Context, fun string, req *states.Request) states.Result {
 	r := runOf(ctx)
-	a, err := reactionArgs(req)
+	a, err := reactionKwargs(req)
 	if err != nil {
 		return failed(req.Name, "%v", err)
-	}
-	if kw, ok := a["__args__"].(map[string]any); ok {
-		for k, v := range kw {
-			a[k] = v
-		}
 	}
 	flag := func(k string) bool { b, _ := states.ParseBool(a[k]); return b }
 	var action string
