@@ -221,16 +221,7 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 		}
 		b.WriteString(end + "]")
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		om := make(OrderedMap, len(keys))
-		for i, k := range keys {
-			om[i] = KV{k, t[k]}
-		}
-		writeJSON(b, om, indent)
+		writeJSON(b, sortedMap(t), indent)
 	case OrderedMap:
 		if len(t) == 0 {
 			b.WriteString("{}")
@@ -248,6 +239,21 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 	default:
 		b.WriteString(jsonString(fmt.Sprint(t)))
 	}
+}
+
+// sortedMap is a plain map as an OrderedMap with its keys sorted, which is
+// how JSON and PyRepr print a map: a Go map keeps no order of its own.
+func sortedMap(m map[string]any) OrderedMap {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	om := make(OrderedMap, len(keys))
+	for i, k := range keys {
+		om[i] = KV{k, m[k]}
+	}
+	return om
 }
 
 func jsonString(s string) string {
@@ -353,16 +359,7 @@ func writeRepr(b *strings.Builder, v any) {
 		}
 		b.WriteString("]")
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		om := make(OrderedMap, len(keys))
-		for i, k := range keys {
-			om[i] = KV{k, t[k]}
-		}
-		writeRepr(b, om)
+		writeRepr(b, sortedMap(t))
 	case OrderedMap:
 		b.WriteString("{")
 		for i, kv := range t {
