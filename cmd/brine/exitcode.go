@@ -92,8 +92,7 @@ func driftExitHelp() string {
 	var b strings.Builder
 	b.WriteString("Exit status:\n")
 	for _, e := range driftExitCodes {
-		lines := strings.Split(strings.TrimSuffix(wrap(e.meaning, 70), "\n"), "\n")
-		fmt.Fprintf(&b, "  %-3d %s\n", e.code, strings.Join(lines, "\n      "))
+		exitHelpRow(&b, e.code, e.meaning)
 	}
 	b.WriteString("\n" + wrap(driftPrecedence, 74))
 	return b.String()
@@ -249,8 +248,7 @@ func exitCodeHelp() string {
 	var b strings.Builder
 	b.WriteString("Exit status, the same for every command:\n")
 	for _, e := range exitCodes {
-		lines := strings.Split(strings.TrimSuffix(wrap(e.meaning, 70), "\n"), "\n")
-		fmt.Fprintf(&b, "  %-3d %s\n", e.code, strings.Join(lines, "\n      "))
+		exitHelpRow(&b, e.code, e.meaning)
 	}
 	b.WriteString("\n" + wrap(exitPrecedence, 74))
 	return b.String()
@@ -266,6 +264,14 @@ func exitCodeMarkdown() string {
 	}
 	b.WriteString("\n" + exitPrecedence + "\n")
 	return b.String()
+}
+
+// exitHelpRow writes one code of a table as --help prints it, so that
+// both tables (every command's and drift's) line up alike: the code, then
+// its meaning wrapped, each further line indented under the first.
+func exitHelpRow(b *strings.Builder, code ExitCode, meaning string) {
+	lines := strings.Split(strings.TrimSuffix(wrap(meaning, 70), "\n"), "\n")
+	fmt.Fprintf(b, "  %-3d %s\n", code, strings.Join(lines, "\n      "))
 }
 
 // wrap breaks text into lines of at most width, at spaces.
