@@ -103,19 +103,18 @@ func groups(m []string) any {
 }
 
 func fRegexSearch(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	s, re, err := regexArgs(v, args, kw, 0, false)
-	if err != nil {
-		return nil, err
-	}
-	m := re.FindStringSubmatch(s)
-	if m == nil {
-		return nil, nil
-	}
-	return groups(m), nil
+	return regexGroups(v, args, kw, false)
 }
 
 func fRegexMatch(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	s, re, err := regexArgs(v, args, kw, 0, true)
+	return regexGroups(v, args, kw, true)
+}
+
+// regexGroups is regex_search and regex_match, which differ only in
+// match (re.match rather than re.search): the groups of the first match
+// as a tuple, or None when nothing matches.
+func regexGroups(v any, args []any, kw map[string]any, match bool) (any, error) {
+	s, re, err := regexArgs(v, args, kw, 0, match)
 	if err != nil {
 		return nil, err
 	}
