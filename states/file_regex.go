@@ -14,9 +14,10 @@ import (
 	"github.com/brine-cm/brine/pkg/py/pyre"
 )
 
-// fileRegexFlags reads Salt's flags argument: a list of names such as
-// IGNORECASE, MULTILINE, DOTALL (re.I, I also work), or an integer sum.
-func fileRegexFlags(v any, def pyre.Flag) (pyre.Flag, error) {
+// RegexFlags reads Salt's flags argument of the file functions and
+// states: a list of names such as IGNORECASE, MULTILINE, DOTALL (re.I, I
+// also work), or an integer sum; def when it is not given.
+func RegexFlags(v any, def pyre.Flag) (pyre.Flag, error) {
 	switch t := v.(type) {
 	case nil:
 		return def, nil
@@ -26,7 +27,7 @@ func fileRegexFlags(v any, def pyre.Flag) (pyre.Flag, error) {
 		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
 			return pyre.Flag(n), pyre.CheckFlags(pyre.Flag(n))
 		}
-		return fileRegexFlags([]any{t}, def)
+		return RegexFlags([]any{t}, def)
 	case []any:
 		var n pyre.Flag
 		for _, e := range t {
@@ -62,4 +63,29 @@ func fileRegexFlags(v any, def pyre.Flag) (pyre.Flag, error) {
 // re.search.
 func fileCompilePattern(pat string, flags pyre.Flag) (*regexp.Regexp, error) {
 	return pyre.Compile(pat, flags)
+}
+
+// AddIfNotFound is what Salt's file.replace does once its pattern matched
+// nothing, with append_if_not_found or prepend_if_not_found: unless
+// content already stands in data from the start of a line to the end of
+// one (Salt searches for ^re.escape(content)($|(?=\r\n)) with the
+// call's flags), content and a newline go at the start of data, or at
+// its end after a newline that closes its last line. A content that ends
+// in a newline so leaves an empty line after it, as in Salt, and is found
+// again by the next run. added is false when content was there already.
+func AddIfNotFound(data []byte, content string, flags pyre.Flag, atStart bool) (out []byte, added bool) {
+	// Without MULTILINE, Python's $ also matches before a final
+	// newline, which Go's does not: \n\Z says it.
+	present := "^" + pyre.Escape(content) + `(?:$|\r\n|\n\Z)`
+	if rx, err := pyre.Compile(present, flags); err == nil && rx.Match(data) {
+		return data, false
+	}
+	if atStart {
+		return append([]byte(content+"\n"), data...), true
+	}
+	out = append([]byte{}, data...)
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	return append(append(out, content...), '\n'), true
 }

@@ -1,7 +1,6 @@
 package states
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +17,7 @@ func init() {
 		Param{Name: "flags", Type: Any, Doc: "a list of IGNORECASE, MULTILINE, DOTALL, or their integer sum (default 8, MULTILINE)."},
 		Param{Name: "append_if_not_found", Type: Bool, Default: false, Doc: "when nothing matches, add not_found_content at the end."},
 		Param{Name: "prepend_if_not_found", Type: Bool, Default: false, Doc: "when nothing matches, add not_found_content at the start."},
-		Param{Name: "not_found_content", Type: StringList, Doc: "the text added when nothing matches (default repl); it is not added again when already present."},
+		Param{Name: "not_found_content", Type: StringList, Doc: "the text added when nothing matches (default repl), followed by a newline, as in Salt; it is not added again when it already stands from the start of a line to the end of one."},
 		fileBackupBak,
 		Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff."},
 		Param{Name: "ignore_if_missing", Type: Bool, Default: false, Doc: "succeed without change when the file does not exist."},
@@ -60,7 +59,7 @@ func fileReplace(ctx context.Context, req *Request) Result {
 		return fileFail(req, &ArgError{Arg: "count", Err: fmt.Errorf("want 0 or more, got %d", count)})
 	}
 	fv, _ := a.Get("flags")
-	flags, err := fileRegexFlags(fv, pyre.Multiline)
+	flags, err := RegexFlags(fv, pyre.Multiline)
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "flags", Err: err})
 	}
@@ -98,8 +97,8 @@ func fileReplace(ctx context.Context, req *Request) Result {
 	}
 	subbed, n := pyre.Sub(rx, tmpl, string(cur.data), count)
 	out := []byte(subbed)
-	if n == 0 && (appendNF || prependNF) && !bytes.Contains(cur.data, []byte(notFound)) {
-		out = fileAddBlock(cur.data, []byte(notFound), prependNF)
+	if n == 0 && (appendNF || prependNF) {
+		out, _ = AddIfNotFound(cur.data, notFound, flags, prependNF)
 	}
 	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out, perms: filePerms{uid: -1, gid: -1},
 		showChanges: show, backup: backup})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/py/pyre"
+	"github.com/brine-cm/brine/pkg/py/pyref"
 )
 
 func TestFileRegexFlags(t *testing.T) {
@@ -27,9 +28,9 @@ func TestFileRegexFlags(t *testing.T) {
 		{map[string]any{}, 0, true},
 	}
 	for _, tt := range tests {
-		got, err := fileRegexFlags(tt.in, pyre.Multiline)
+		got, err := RegexFlags(tt.in, pyre.Multiline)
 		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
-			t.Errorf("fileRegexFlags(%v) = %d, %v; want %d (err %v)", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("RegexFlags(%v) = %d, %v; want %d (err %v)", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
@@ -57,6 +58,11 @@ func TestFileReplace(t *testing.T) {
 		{"append to a file without final newline", "x", map[string]any{"pattern": `^y`, "repl": "y", "append_if_not_found": true}, "x\ny\n", ""},
 		{"prepend_if_not_found with not_found_content", sshd, map[string]any{"pattern": `^UseDNS no$`, "repl": "UseDNS no",
 			"prepend_if_not_found": true, "not_found_content": "# added by brine\nUseDNS no"}, "# added by brine\nUseDNS no\n" + sshd, ""},
+		{"a block ending in a newline is followed by an empty line, as in Salt", "install tipc /bin/true\n", map[string]any{"pattern": `^blacklist\s+tipc$`,
+			"repl": "blacklist tipc", "append_if_not_found": true, "not_found_content": "# Set per rule X\nblacklist tipc\n"},
+			"install tipc /bin/true\n# Set per rule X\nblacklist tipc\n\n", ""},
+		{"a longer line holding the content is not the content", "#blacklist tipc2\n", map[string]any{"pattern": `^blacklist\s+tipc$`,
+			"repl": "blacklist tipc", "append_if_not_found": true}, "#blacklist tipc2\nblacklist tipc\n", ""},
 		{"dollar in repl is literal", "price\n", map[string]any{"pattern": `price`, "repl": "$5"}, "$5\n", ""},
 	}
 	for _, tt := range tests {
@@ -126,5 +132,41 @@ func TestFileReplaceNoBackupAndMissing(t *testing.T) {
 	r := fileCall(t, root, "file.replace", "/etc/x.conf", map[string]any{"pattern": "a=2", "search_only": true}, false)
 	if r.Result != True || !reflect.DeepEqual(r.Changes, map[string]any{}) {
 		t.Errorf("search_only = %v %#v", r.Result, r.Changes)
+	}
+}
+
+// TestAddIfNotFoundLikeSalt checks AddIfNotFound against the lines of
+// Salt's file.replace it follows, run by Python's re
+// (testdata/replace_notfound_ref.py).
+func TestAddIfNotFoundLikeSalt(t *testing.T) {
+	type tc struct {
+		Data    string    `json:"data"`
+		Content string    `json:"content"`
+		Flags   pyre.Flag `json:"flags"`
+		Prepend bool      `json:"prepend"`
+	}
+	var cases []tc
+	for _, data := range []string{"", "x", "x\n", "install tipc /bin/true\n", "#blacklist tipc2\n", "blacklist tipc\n",
+		"a\nblacklist tipc", "a\r\nblacklist tipc\r\nb\r\n", "BLACKLIST TIPC\n", "a\n# Set per rule X\nblacklist tipc\n\nz\n",
+		"a\n# Set per rule X\nblacklist tipc\nz\n", " blacklist tipc\n", "blacklist tipc [x]\n"} {
+		for _, content := range []string{"blacklist tipc", "# Set per rule X\nblacklist tipc\n", "blacklist tipc [x]", "a.b*c"} {
+			for _, flags := range []pyre.Flag{pyre.Multiline, 0, pyre.Multiline | pyre.IgnoreCase} {
+				cases = append(cases, tc{data, content, flags, false}, tc{data, content, flags, true})
+			}
+		}
+	}
+	var want []string
+	pyref.Run(t, "testdata/replace_notfound_ref.py", nil, cases, &want)
+	if len(want) != len(cases) {
+		t.Fatalf("replace_notfound_ref.py returned %d results for %d cases", len(want), len(cases))
+	}
+	for i, c := range cases {
+		got, added := AddIfNotFound([]byte(c.Data), c.Content, c.Flags, c.Prepend)
+		if string(got) != want[i] {
+			t.Errorf("AddIfNotFound(%q, %q, flags %d, prepend %v) = %q; Salt: %q", c.Data, c.Content, c.Flags, c.Prepend, got, want[i])
+		}
+		if added != (want[i] != c.Data) {
+			t.Errorf("AddIfNotFound(%q, %q, flags %d, prepend %v): added = %v", c.Data, c.Content, c.Flags, c.Prepend, added)
+		}
 	}
 }

@@ -48,7 +48,7 @@ func init() {
 		states.Param{Name: "text", Type: states.String, Required: true, Doc: "the text to look for."})
 	register("file.search", fileSearch, "Return True when the regular expression matches in the file.",
 		append([]states.Param{path("the file."),
-			{Name: "pattern", Type: states.String, Required: true, Doc: "a regular expression (Go's RE2 syntax: no look-around or backreferences)."}},
+			{Name: "pattern", Type: states.String, Required: true, Doc: "a Python regular expression, translated as file.replace's state does (no look-around or backreferences)."}},
 			append(regexFlagParams(),
 				states.Param{Name: "ignore_if_missing", Type: states.Bool, Default: false, Doc: "return False rather than fail when the file does not exist."},
 				states.Param{Name: "multiline", Type: states.Bool, Default: false, Doc: "add MULTILINE and DOTALL to flags."})...)...)
@@ -63,7 +63,7 @@ func init() {
 		states.Param{Name: "args", Type: states.String, Many: true, Doc: "the lines, one an argument; each gets a newline."})
 	register("file.replace", fileReplace, "Replace what a regular expression matches in a file; return the diff (or, without show_changes, whether it changed).",
 		append(append([]states.Param{path("the file."),
-			{Name: "pattern", Type: states.String, Required: true, Doc: "a regular expression (Go's RE2 syntax)."},
+			{Name: "pattern", Type: states.String, Required: true, Doc: "a Python regular expression, translated as file.replace's state does."},
 			{Name: "repl", Type: states.String, Required: true, Doc: `the replacement; \1 and \g<name> name groups, as in Python.`},
 			{Name: "count", Type: states.Int, Default: 0, Doc: "replace at most this many matches; 0 replaces all."}},
 			regexFlagParams()...),
@@ -301,14 +301,14 @@ func fileContains(_ context.Context, c *call) Return {
 }
 
 func fileSearch(_ context.Context, c *call) Return {
-	_, re, data, missing, err := regexTarget(c)
+	f, missing, err := regexTarget(c)
 	switch {
 	case err != nil:
 		return failed(err.Error())
 	case missing:
 		return nested(false)
 	}
-	return nested(re.Match(data))
+	return nested(f.re.Match(f.data))
 }
 
 // notFound words a missing file as Salt does.

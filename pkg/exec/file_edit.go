@@ -26,70 +26,31 @@ func regexFlagParams() []states.Param {
 	}
 }
 
-// Python's re flag bits, as Salt's callers give them.
-const (
-	reIgnoreCase = 2
-	reMultiline  = 8
-	reDotAll     = 16
-)
-
-// regexFlags reads flags= as Salt does: a number, or names.
-func regexFlags(v any) (int, error) {
-	switch t := v.(type) {
-	case nil:
-		return reMultiline, nil
-	case int:
-		return t, nil
-	case string:
-		return regexFlags([]any{t})
-	case []any:
-		n := 0
-		for _, e := range t {
-			s, _ := e.(string)
-			switch strings.ToUpper(strings.TrimPrefix(strings.ToUpper(s), "RE.")) {
-			case "IGNORECASE", "I":
-				n |= reIgnoreCase
-			case "MULTILINE", "M":
-				n |= reMultiline
-			case "DOTALL", "S":
-				n |= reDotAll
-			default:
-				return 0, &states.ArgError{Arg: "flags", Err: fmt.Errorf("unknown flag %v: want IGNORECASE, MULTILINE or DOTALL", e)}
-			}
-		}
-		return n, nil
-	}
-	return 0, &states.ArgError{Arg: "flags", Err: fmt.Errorf("want a number or a list of flag names, got %v", v)}
-}
-
-// compileRegex compiles pattern= with flags= (and multiline=).
-func compileRegex(c *call) (*regexp.Regexp, error) {
-	flags, err := regexFlags(c.kw["flags"])
+// compileRegex compiles pattern= with flags= (and multiline=): a
+// Python pattern, translated by pyre as the file states' are. It returns
+// the flags too, which file.replace's search for not_found_content uses.
+func compileRegex(c *call) (*regexp.Regexp, pyre.Flag, error) {
+	flags, err := states.RegexFlags(c.kw["flags"], pyre.Multiline)
 	if err != nil {
-		return nil, err
+		return nil, 0, &states.ArgError{Func: c.fun, Arg: "flags", Err: err}
 	}
 	if c.boolean("multiline") {
-		flags |= reMultiline | reDotAll
+		flags |= pyre.Multiline | pyre.DotAll
 	}
-	prefix := ""
-	if flags&reIgnoreCase != 0 {
-		prefix += "i"
-	}
-	if flags&reMultiline != 0 {
-		prefix += "m"
-	}
-	if flags&reDotAll != 0 {
-		prefix += "s"
-	}
-	pat := c.str("pattern")
-	if prefix != "" {
-		pat = "(?" + prefix + ")" + pat
-	}
-	re, err := regexp.Compile(pat)
+	re, err := pyre.Compile(c.str("pattern"), flags)
 	if err != nil {
-		return nil, &states.ArgError{Func: c.fun, Arg: "pattern", Err: err}
+		return nil, 0, &states.ArgError{Func: c.fun, Arg: "pattern", Err: err}
 	}
-	return re, nil
+	return re, flags, nil
+}
+
+// regexFile is the file file.search or file.replace reads, and the
+// pattern it reads it with.
+type regexFile struct {
+	hp    string // its path on the host
+	re    *regexp.Regexp
+	flags pyre.Flag
+	data  []byte
 }
 
 // regexTarget is where file.search and file.replace start, so that both
@@ -97,130 +58,63 @@ func compileRegex(c *call) (*regexp.Regexp, error) {
 // bytes. missing is a file that is not there while ignore_if_missing is
 // set, for which both return False, as Salt's do; any other failure is
 // err, whose text is the function's whole message.
-func regexTarget(c *call) (hp string, re *regexp.Regexp, data []byte, missing bool, err error) {
-	if hp, err = c.hostPath("path", true); err != nil {
-		return "", nil, nil, false, err
+func regexTarget(c *call) (f regexFile, missing bool, err error) {
+	if f.hp, err = c.hostPath("path", true); err != nil {
+		return regexFile{}, false, err
 	}
-	if re, err = compileRegex(c); err != nil {
-		return "", nil, nil, false, err
+	if f.re, f.flags, err = compileRegex(c); err != nil {
+		return regexFile{}, false, err
 	}
-	data, err = os.ReadFile(hp)
+	f.data, err = os.ReadFile(f.hp)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && c.boolean("ignore_if_missing"):
-		return "", nil, nil, true, nil
+		return regexFile{}, true, nil
 	case err != nil:
-		return "", nil, nil, false, fmt.Errorf("%s: %w", c.str("path"), notFound(err))
+		return regexFile{}, false, fmt.Errorf("%s: %w", c.str("path"), notFound(err))
 	}
-	return hp, re, data, false, nil
-}
-
-// pyRepl turns a Python replacement (\1, \g<1>, \g<name>) into Go's
-// (${1}, ${name}); a $ stays a $.
-func pyRepl(repl string, literal bool) string {
-	var b strings.Builder
-	for i := 0; i < len(repl); i++ {
-		ch := repl[i]
-		switch {
-		case ch == '$':
-			b.WriteString("$$")
-		case ch == '\\' && !literal && i+1 < len(repl):
-			next := repl[i+1]
-			switch {
-			case next >= '0' && next <= '9':
-				j := i + 1
-				for j < len(repl) && j < i+3 && repl[j] >= '0' && repl[j] <= '9' {
-					j++
-				}
-				b.WriteString("${" + repl[i+1:j] + "}")
-				i = j - 1
-			case next == 'g' && i+2 < len(repl) && repl[i+2] == '<':
-				end := strings.IndexByte(repl[i+3:], '>')
-				if end < 0 {
-					b.WriteByte(ch)
-					continue
-				}
-				b.WriteString("${" + repl[i+3:i+3+end] + "}")
-				i += 3 + end
-			case next == 'n':
-				b.WriteByte('\n')
-				i++
-			case next == 't':
-				b.WriteByte('\t')
-				i++
-			case next == '\\':
-				b.WriteByte('\\')
-				i++
-			default:
-				b.WriteByte(ch)
-			}
-		default:
-			b.WriteByte(ch)
-		}
-	}
-	return b.String()
-}
-
-// replaceText applies file.replace to text: the new text, and whether
-// the pattern matched.
-func replaceText(text string, re *regexp.Regexp, repl string, count int) (string, bool) {
-	locs := re.FindAllStringSubmatchIndex(text, -1)
-	if len(locs) == 0 {
-		return text, false
-	}
-	if count > 0 && len(locs) > count {
-		locs = locs[:count]
-	}
-	var b strings.Builder
-	last := 0
-	for _, loc := range locs {
-		b.WriteString(text[last:loc[0]])
-		b.Write(re.ExpandString(nil, repl, text, loc))
-		last = loc[1]
-	}
-	b.WriteString(text[last:])
-	return b.String(), true
+	return f, false, nil
 }
 
 func fileReplace(_ context.Context, c *call) Return {
-	hp, re, data, missing, err := regexTarget(c)
+	f, missing, err := regexTarget(c)
 	switch {
 	case err != nil:
 		return failed(err.Error())
 	case missing:
 		return nested(false)
 	}
-	old := string(data)
+	old := string(f.data)
 	if c.boolean("search_only") {
-		return nested(re.MatchString(old))
+		return nested(f.re.MatchString(old))
 	}
 	repl := c.str("repl")
+	subRepl := repl
+	if c.boolean("backslash_literal") {
+		// Salt's own doubling of each backslash before re.subn.
+		subRepl = strings.ReplaceAll(repl, `\`, `\\`)
+	}
+	tmpl, err := pyre.Template(f.re, subRepl)
+	if err != nil {
+		return failed((&states.ArgError{Func: c.fun, Arg: "repl", Err: err}).Error())
+	}
 	count, _ := c.kw["count"].(int)
-	text, found := replaceText(old, re, pyRepl(repl, c.boolean("backslash_literal")), count)
-	if !found && (c.boolean("append_if_not_found") || c.boolean("prepend_if_not_found")) {
+	text, n := pyre.Sub(f.re, tmpl, old, count)
+	if prepend := c.boolean("prepend_if_not_found"); n == 0 && (prepend || c.boolean("append_if_not_found")) {
 		add := repl
 		if c.has("not_found_content") {
 			add = c.str("not_found_content")
 		}
-		if !strings.HasSuffix(add, "\n") {
-			add += "\n"
-		}
-		switch {
-		case c.boolean("prepend_if_not_found"):
-			text = add + old
-		case old != "" && !strings.HasSuffix(old, "\n"):
-			text = old + "\n" + add
-		default:
-			text = old + add
-		}
+		out, _ := states.AddIfNotFound([]byte(text), add, f.flags, prepend)
+		text = string(out)
 	}
 	changed := text != old
 	if changed && !c.boolean("dry_run") {
 		if suffix := backupSuffix(c.kw["backup"]); suffix != "" {
-			if err := atomicfile.Write(hp+suffix, data, 0o600); err != nil {
+			if err := atomicfile.Write(f.hp+suffix, f.data, 0o600); err != nil {
 				return failed(fmt.Sprintf("file.replace: backup: %v", err))
 			}
 		}
-		if err := writeFile(hp, []byte(text)); err != nil {
+		if err := writeFile(f.hp, []byte(text)); err != nil {
 			return failed(fmt.Sprintf("file.replace: %v", err))
 		}
 	}

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -193,19 +194,45 @@ func TestFileWrites(t *testing.T) {
 	}
 }
 
-func TestPyRepl(t *testing.T) {
-	for in, want := range map[string]string{
-		`\1-\2`:     "${1}-${2}",
-		`\g<name>x`: "${name}x",
-		`cost $5`:   "cost $$5",
-		`a\nb`:      "a\nb",
-		`\\1`:       `\1`,
+// TestFileReplacePython: file.replace and file.search take Python's
+// patterns and replacements, as the file.replace state does (pyre), and
+// add not_found_content as Salt's does.
+func TestFileReplacePython(t *testing.T) {
+	h := testHost(t)
+	p := filepath.Join(h.Root, "etc/a.conf")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		content string
+		words   []string
+		want    string
+	}{
+		{"Port 22\n", []string{`^(?P<k>Port) (\d+)$`, `\g<k> 2\2`}, "Port 222\n"},
+		{"cost 5\n", []string{`cost (\d)`, `cost $\1`}, "cost $5\n"},
+		{"a\n", []string{`a\Z`, "b"}, "a\n"}, // \Z is the very end, after the newline
+		{"a\n", []string{`a$`, `x\1`, "backslash_literal=True"}, "x\\1\n"},
+		{"install tipc /bin/true\n", []string{`^blacklist\s+tipc$`, "blacklist tipc", "append_if_not_found=True",
+			"not_found_content=# Set per rule X\nblacklist tipc\n"}, "install tipc /bin/true\n# Set per rule X\nblacklist tipc\n\n"},
+		{"#blacklist tipc2\n", []string{`^blacklist\s+tipc$`, "blacklist tipc", "prepend_if_not_found=True"}, "blacklist tipc\n#blacklist tipc2\n"},
+		{"blacklist tipc\n", []string{`^blacklist\s+tipc$`, "blacklist tipc", "append_if_not_found=True"}, "blacklist tipc\n"},
 	} {
-		if got := pyRepl(in, false); got != want {
-			t.Errorf("pyRepl(%q) = %q; want %q", in, got, want)
+		if err := os.WriteFile(p, []byte(tt.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		words := append([]string{"/etc/a.conf"}, tt.words...)
+		if ret := callWords(t, h, "file.replace", append(words, "backup=False")...); ret.Retcode != 0 {
+			t.Fatalf("file.replace %q = %v", words, ret.Value)
+		}
+		if b, _ := os.ReadFile(p); string(b) != tt.want {
+			t.Errorf("file.replace %q on %q: %q; want %q", tt.words, tt.content, b, tt.want)
 		}
 	}
-	if got := pyRepl(`\1`, true); got != `\1` {
-		t.Errorf("literal: %q", got)
+	if ret := callWords(t, h, "file.search", "/etc/a.conf", `(?P<x>tipc)\Z`); ret.Value != false {
+		t.Errorf("file.search (?P<x>tipc)\\Z = %v; want False (\\Z is after the final newline)", ret.Value)
+	}
+	ret := callWords(t, h, "file.replace", "/etc/a.conf", `(?=x)`, "y")
+	if ret.Retcode == 0 || !strings.Contains(fmt.Sprint(ret.Value), "pattern") {
+		t.Errorf("file.replace with a lookahead = %v; want an error that names pattern", ret.Value)
 	}
 }
