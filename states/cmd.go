@@ -42,9 +42,20 @@ var cmdRunParams = []Param{
 	{Name: "cwd", Type: Path, Doc: "the working directory (default: the --root directory when set, else the runas user's home, else /root or /); under --root a cwd resolves inside the root, links included, and one that would leave it fails."},
 	{Name: "env", Type: Map, Doc: "environment variables, a mapping or a list of one-key mappings, added to the minion's environment."},
 	{Name: "runas", Type: String, Doc: "run as this user (name or uid, looked up in the host's /etc/passwd), with its primary and supplementary groups."},
-	{Name: "shell", Type: Path, Default: "/bin/sh", Doc: "the shell, which runs the command with -c."},
+	{Name: "shell", Type: Path, Doc: "the shell, which runs the command with -c (default: the host's shell grain, as in Salt: $SHELL where brine started, else /bin/sh)."},
 	{Name: "timeout", Type: Int, Doc: "kill the command and its children after this many seconds (default: no limit)."},
 	{Name: "stdin", Type: String, Doc: "text fed to the command's standard input."},
+}
+
+// DefaultShell is the shell that runs a command when the state names
+// none: the host's shell grain, as Salt's cmd states and onlyif/unless
+// checks use (the grain is $SHELL where the minion or salt-call started,
+// else /bin/sh), or /bin/sh when the grain is not an absolute path.
+func DefaultShell(grains map[string]any) string {
+	if s, ok := grains["shell"].(string); ok && filepath.IsAbs(s) {
+		return s
+	}
+	return "/bin/sh"
 }
 
 // CmdRunParams returns the arguments RunCmd reads, for the execution
@@ -167,7 +178,11 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	a := &req.Args
 	o := cmdOptions{okCodes: map[int]bool{0: true}}
 	cwd := a.String("cwd", "")
-	o.shell = a.String("shell", "/bin/sh")
+	var grains map[string]any
+	if req.Env != nil {
+		grains = req.Env.Grains
+	}
+	o.shell = a.String("shell", DefaultShell(grains))
 	o.stdin = a.String("stdin", "")
 	runas := a.String("runas", "")
 	timeout := a.Int("timeout", 0)

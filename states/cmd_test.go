@@ -237,3 +237,29 @@ func TestCmdRootEscape(t *testing.T) {
 		{name: "plain image", files: map[string]string{"work/.keep": ""}, run: run(map[string]any{"cwd": "/work", "creates": "/work/ran"}), inside: "/work/ran"},
 	})
 }
+
+// TestCmdRunShellGrain: with no shell argument a command runs with the
+// host's shell grain, as Salt's cmd states do; /bin/sh without one.
+func TestCmdRunShellGrain(t *testing.T) {
+	for _, tt := range []struct {
+		grains map[string]any
+		args   map[string]any
+		want   string
+	}{
+		{map[string]any{"shell": "/bin/bash"}, nil, "/bin/bash"},
+		{nil, nil, "/bin/sh"},
+		{map[string]any{"shell": "bash"}, nil, "/bin/sh"}, // not a path: ignored
+		{map[string]any{"shell": "/bin/bash"}, map[string]any{"shell": "/bin/sh"}, "/bin/sh"},
+	} {
+		fn, err := Lookup("cmd.run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := fileReq("", "cmd.run", "echo $0", fileCopyArgs(tt.args), false)
+		req.Env = &Env{Grains: tt.grains}
+		res := fn(context.Background(), req)
+		if res.Result != True || res.Changes["stdout"] != tt.want {
+			t.Errorf("grains %v, args %v: %s %#v; want stdout %q", tt.grains, tt.args, res.Result, res.Changes, tt.want)
+		}
+	}
+}

@@ -254,12 +254,22 @@ func (r *runner) rebase(path string) string {
 	return filepath.Join(r.opts.Root, path)
 }
 
-// shell runs a check command with /bin/sh -c, as Salt's cmd.retcode with
-// python_shell=True does. The command is the SLS author's own text, never
-// built from data. It runs on the host even under --root, with the state's
-// cwd if it has one, else the home directory (Salt's default).
+// shell runs a check command with the state's shell (its shell
+// argument, else the shell grain: states.DefaultShell) and -c, as Salt's
+// cmd.retcode with python_shell=True does. The command is the SLS
+// author's own text, never built from data. It runs on the host even
+// under --root, with the state's cwd if it has one, else the home
+// directory (Salt's default).
 func (r *runner) shell(p *prepared, cmd string) (int, error) {
-	c := proc.Group(exec.CommandContext(r.ctx, "/bin/sh", "-c", cmd))
+	sh, _ := p.args["shell"].(string)
+	if !filepath.IsAbs(sh) {
+		var grains map[string]any
+		if r.env != nil {
+			grains = r.env.Grains
+		}
+		sh = states.DefaultShell(grains)
+	}
+	c := proc.Group(exec.CommandContext(r.ctx, sh, "-c", cmd))
 	if cwd, ok := p.args["cwd"].(string); ok && cwd != "" {
 		c.Dir = cwd
 	} else if home, err := os.UserHomeDir(); err == nil {

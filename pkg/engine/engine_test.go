@@ -106,6 +106,29 @@ func TestChecks(t *testing.T) {
 	}
 }
 
+// TestChecksUseShellGrain: onlyif and unless run with the state's shell
+// argument, else the host's shell grain, as Salt's do.
+func TestChecksUseShellGrain(t *testing.T) {
+	bash := &states.Env{Grains: map[string]any{"shell": "/bin/bash"}}
+	const bashOnly = "[[ -n $BASH_VERSION ]]" // a syntax error to dash
+	for _, tc := range []struct {
+		name string
+		env  *states.Env
+		args map[string]any
+		ran  bool
+	}{
+		{"the grain's bash", bash, args("onlyif", bashOnly), true},
+		{"no grain: /bin/sh", nil, args("onlyif", "[ \"$0\" = /bin/sh ]"), true},
+		{"the state's shell first", bash, args("onlyif", bashOnly, "shell", "/bin/sh"), false},
+		{"unless with the grain", bash, args("unless", bashOnly), false},
+	} {
+		run(t, Options{Env: tc.env}, ch("A", tc.args))
+		if ran := calls() == "A"; ran != tc.ran {
+			t.Errorf("%s: ran = %v, want %v", tc.name, ran, tc.ran)
+		}
+	}
+}
+
 func TestChecksRunUnderTestAndRoot(t *testing.T) {
 	root := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "made"), nil, 0o644); err != nil {

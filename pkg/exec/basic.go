@@ -89,7 +89,7 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, error) {
 	}
 	line := c.str("cmd")
 	req := &states.Request{ID: c.fun, Name: line, Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
-		Env: &states.Env{Log: c.host.Log}}
+		Env: &states.Env{Log: c.host.Log, Grains: c.host.Grains}}
 	out, err := states.RunCmd(ctx, req, line)
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", c.fun, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proc"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
+	"github.com/brine-cm/brine/states"
 )
 
 // templateVars are the Jinja globals every template of a run sees:
@@ -25,7 +26,9 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 		LocalPillar: h.LocalPillar,
 		Opts:        opts,
 		ID:          h.ID,
-		RunCmd:      func(line string, merge bool) (jinja.CmdResult, error) { return runTemplateCmd(ctx, line, merge) },
+		RunCmd: func(line string, merge bool) (jinja.CmdResult, error) {
+			return runTemplateCmd(ctx, states.DefaultShell(h.Grains), line, merge)
+		},
 		Exec: func(fun string, args []any, kw map[string]any) (any, error) {
 			return templateExec(ctx, h, fun, args, kw)
 		},
@@ -84,14 +87,14 @@ func rootsOpt(r fileroot.Roots) map[string]any {
 }
 
 // runTemplateCmd serves salt['cmd.*'] in templates. The template author
-// wrote the command line, as in Salt, so it runs through /bin/sh, in a
-// process group the job's end kills. With merge, stderr shares stdout's
+// wrote the command line, as in Salt, so it runs through the shell (the
+// shell grain, as Salt's cmd.run), in a process group the job's end kills. With merge, stderr shares stdout's
 // buffer, interleaved as written, as Salt's cmd.run does. A non-zero exit
 // is the result's Retcode: Salt's cmd.run only logs it, and formulas probe
 // with commands that may fail. The error is for a shell that could not
 // start, or a job that ended.
-func runTemplateCmd(ctx context.Context, line string, merge bool) (jinja.CmdResult, error) {
-	cmd := proc.Group(exec.CommandContext(ctx, "/bin/sh", "-c", line))
+func runTemplateCmd(ctx context.Context, shell, line string, merge bool) (jinja.CmdResult, error) {
+	cmd := proc.Group(exec.CommandContext(ctx, shell, "-c", line))
 	var out, errOut bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &errOut

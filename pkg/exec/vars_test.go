@@ -15,14 +15,14 @@ import (
 // written, and no error.
 func TestRunTemplateCmd(t *testing.T) {
 	ctx := context.Background()
-	r, err := runTemplateCmd(ctx, "echo a; echo warn >&2; echo b; exit 4", true)
+	r, err := runTemplateCmd(ctx, "/bin/sh", "echo a; echo warn >&2; echo b; exit 4", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Stdout != "a\nwarn\nb\n" || r.Stderr != "" || r.Retcode != 4 || r.Pid == 0 {
 		t.Errorf("merged = %+v; want stdout a,warn,b, retcode 4", r)
 	}
-	r, err = runTemplateCmd(ctx, "echo a; echo warn >&2; exit 4", false)
+	r, err = runTemplateCmd(ctx, "/bin/sh", "echo a; echo warn >&2; exit 4", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestRunTemplateCmd(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := runTemplateCmd(cctx, "true", true); !errors.Is(err, context.Canceled) {
+	if _, err := runTemplateCmd(cctx, "/bin/sh", "true", true); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled job: err = %v; want %v", err, context.Canceled)
 	}
 }
