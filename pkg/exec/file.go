@@ -87,7 +87,10 @@ func init() {
 		states.Param{Name: "user", Type: states.String, Doc: "the owner's name."},
 		states.Param{Name: "group", Type: states.String, Doc: "the group's name."},
 		states.Param{Name: "maxdepth", Type: states.Int, Doc: "descend at most this many levels (0: the path alone)."},
-		states.Param{Name: "mindepth", Type: states.Int, Doc: "keep only paths at least this deep."})
+		states.Param{Name: "mindepth", Type: states.Int, Doc: "keep only paths at least this deep."},
+		states.Param{Name: "size", Type: states.String, Doc: "[+-]N[bkmgt]: sizes that round to N in its unit (bytes by default), N and smaller (-) or N and larger (+)."},
+		states.Param{Name: "mtime", Type: states.String, Doc: "an interval, [N w] [N d] [N h] [N m] [N s]: modified before it (ago), or within it with a leading -, as Salt's find."},
+		states.Param{Name: "grep", Type: states.String, Doc: "a Python regular expression: keep the regular files whose contents it matches."})
 	register("file.chown", fileChown, "Set a file's owner and group: file.chown /etc/app.conf root adm. A link itself is changed, not what it points to.",
 		path("the file."),
 		states.Param{Name: "user", Type: states.String, Required: true, Doc: "the owner, by name or uid; empty leaves it."},

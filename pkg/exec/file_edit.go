@@ -1,16 +1,20 @@
 package exec
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/py/pyre"
@@ -150,6 +154,81 @@ type findTest struct {
 	types              string
 	uid, gid           int
 	maxdepth, mindepth int
+	size               *[2]int64 // the least and the most bytes
+	mtime              *findMtime
+	grep               *regexp.Regexp // searched in regular files' contents
+}
+
+// findMtime is find's mtime test: modified at or after since (within),
+// or at or before it.
+type findMtime struct {
+	since  time.Time
+	within bool
+}
+
+// findSize reads find's size as Salt's _parse_size does: [+-]N[bkmgt],
+// "-" for N and smaller, "+" for N and larger, else sizes that round to
+// N in its unit.
+func findSize(v string) (*[2]int64, error) {
+	s := strings.TrimSpace(v)
+	style := byte('=')
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		style, s = s[0], s[1:]
+	}
+	mult := int64(1)
+	if s != "" {
+		if m, ok := map[byte]int64{'b': 1, 'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30, 't': 1 << 40}[s[len(s)-1]|0x20]; ok {
+			mult, s = m, strings.TrimSpace(s[:len(s)-1])
+		}
+	}
+	var n int64
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		n = i * mult
+	} else if f, err := strconv.ParseFloat(s, 64); err == nil {
+		n = int64(f * float64(mult))
+	} else {
+		return nil, fmt.Errorf("invalid size: %q", v)
+	}
+	switch style {
+	case '-':
+		return &[2]int64{0, n}, nil
+	case '+':
+		return &[2]int64{n, math.MaxInt64}, nil
+	}
+	return &[2]int64{n, n + mult - 1}, nil
+}
+
+// findInterval is Salt's _INTERVAL_REGEX: [+-] then [N w] [N d] [N h]
+// [N m] [N s], each N a number with an optional fraction.
+var findInterval = regexp.MustCompile(`^\s*([+-]?)` +
+	`(?:(\d+(?:\.\d*)?)\s*[wW])?\s*(?:(\d+(?:\.\d*)?)\s*[dD])?\s*(?:(\d+(?:\.\d*)?)\s*[hH])?\s*` +
+	`(?:(\d+(?:\.\d*)?)\s*[mM])?\s*(?:(\d+(?:\.\d*)?)\s*[sS])?\s*$`)
+
+// findMtimeTest reads find's mtime as Salt's MtimeOption does: the
+// interval is cut to whole units of its smallest unit given; "-" keeps
+// what was modified within it, anything else what was modified before.
+func findMtimeTest(v string, now time.Time) (*findMtime, error) {
+	m := findInterval.FindStringSubmatch(v)
+	if m == nil {
+		return nil, fmt.Errorf("invalid time interval: %q", v)
+	}
+	var secs, resolution float64
+	units := []float64{7 * 24 * 3600, 24 * 3600, 3600, 60, 1} // w d h m s, as m[2:]
+	for i := len(units) - 1; i >= 0; i-- {
+		if m[2+i] == "" {
+			continue
+		}
+		f, _ := strconv.ParseFloat(m[2+i], 64)
+		secs += f * units[i]
+		if resolution == 0 {
+			resolution = units[i]
+		}
+	}
+	if resolution == 0 {
+		return nil, fmt.Errorf("invalid time interval: %q: no unit", v)
+	}
+	cut := math.Trunc(secs/resolution) * resolution
+	return &findMtime{since: now.Add(-time.Duration(cut * float64(time.Second))), within: m[1] == "-"}, nil
 }
 
 // findGlob is Salt's glob for find's name and iname (salt/utils/find.py):
@@ -196,10 +275,27 @@ func newFindTest(c *call) (*findTest, error) {
 	if c.has("mindepth") {
 		t.mindepth = c.kw["mindepth"].(int)
 	}
+	if v := c.str("size"); v != "" {
+		if t.size, err = findSize(v); err != nil {
+			return nil, &states.ArgError{Func: c.fun, Arg: "size", Err: err}
+		}
+	}
+	if v := c.str("mtime"); v != "" {
+		if t.mtime, err = findMtimeTest(v, time.Now()); err != nil {
+			return nil, &states.ArgError{Func: c.fun, Arg: "mtime", Err: err}
+		}
+	}
+	if v := c.str("grep"); v != "" {
+		if t.grep, err = pyre.Compile(v, 0); err != nil {
+			return nil, &states.ArgError{Func: c.fun, Arg: "grep", Err: err}
+		}
+	}
 	return t, nil
 }
 
-func (t *findTest) match(rel string, depth int, fi fs.FileInfo) bool {
+// match reports whether the entry at host path hp (rel as the caller
+// sees it, depth below the start) passes every test, its contents last.
+func (t *findTest) match(hp, rel string, depth int, fi fs.FileInfo) bool {
 	base := filepath.Base(rel)
 	if depth < t.mindepth {
 		return false
@@ -217,7 +313,27 @@ func (t *findTest) match(rel string, depth int, fi fs.FileInfo) bool {
 			return false
 		}
 	}
+	if t.size != nil && (fi.Size() < t.size[0] || fi.Size() > t.size[1]) {
+		return false
+	}
+	if t.mtime != nil && t.mtime.within != !fi.ModTime().Before(t.mtime.since) {
+		return false
+	}
+	if t.grep != nil {
+		return fi.Mode().IsRegular() && findGrep(hp, t.grep)
+	}
 	return true
+}
+
+// findGrep reports whether re matches in the file at hp, read as a
+// stream: a file that cannot be read does not match.
+func findGrep(hp string, re *regexp.Regexp) bool {
+	f, err := os.Open(hp)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return re.MatchReader(bufio.NewReader(f))
 }
 
 func fileFind(ctx context.Context, c *call) Return {
@@ -253,7 +369,7 @@ func fileFind(ctx context.Context, c *call) Return {
 			return nil
 		}
 		rel := c.rel(p)
-		if t.match(rel, depth, fi) {
+		if t.match(p, rel, depth, fi) {
 			out = append(out, rel)
 		}
 		if d.IsDir() && t.maxdepth >= 0 && depth >= t.maxdepth {

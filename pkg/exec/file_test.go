@@ -71,6 +71,18 @@ func TestFileFunctions(t *testing.T) {
 		// glob's ? is one character or none.
 		{"file.find", []string{"/etc", "regex=a", "type=f"}, []string{"/etc/app.conf", "/etc/conf.d/a.conf"}, 0},
 		{"file.find", []string{"/etc", "name=a?conf"}, []string{"/etc/conf.d/a.conf"}, 0},
+		// grep searches regular files' contents with a Python pattern.
+		{"file.find", []string{"/etc", "grep=host = (?P<h>a)"}, []string{"/etc/app.conf"}, 0},
+		{"file.find", []string{"/etc", "grep=^host"}, []string{}, 0}, // re.search without MULTILINE: ^ is the file's start
+		{"file.find", []string{"/etc", "grep=^a", "name=*.conf"}, []string{"/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "type=f", "size=-2"}, []string{"/etc/conf.d/B.CONF", "/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "type=f", "size=+19b"}, []string{"/etc/app.conf", "/etc/group", "/etc/passwd"}, 0},
+		{"file.find", []string{"/etc", "type=f", "size=5"}, []string{"/etc/motd"}, 0},
+		{"file.find", []string{"/etc", "type=f", "size=1k"}, []string{}, 0}, // 1,024 to 2,047 bytes
+		{"file.find", []string{"/etc", "type=f", "size=0k", "name=*.conf"}, []string{"/etc/app.conf", "/etc/conf.d/a.conf"}, 0},
+		{"file.find", []string{"/etc", "type=f", "mtime=-1h", "name=motd"}, []string{"/etc/motd"}, 0},
+		{"file.find", []string{"/etc", "type=f", "mtime=1h", "name=motd"}, []string{}, 0},
+		{"file.find", []string{"/etc", "grep=(?=x)"}, "file.find: argument \"grep\": pattern \"(?=x)\": lookahead (?=…) is not supported by Go's RE2; match the text and keep it with a group in repl", 1},
 		{"file.remove", []string{"/nope"}, false, 0},
 		{"file.symlink", []string{"/etc/motd", "/etc/app.conf"}, "File exists: /etc/app.conf", 1},
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"strings"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proc"
@@ -129,7 +130,12 @@ func templateExec(ctx context.Context, h *Host, fun string, args []any, kw map[s
 	}
 	r := Call(ctx, h, fun, args, kw)
 	if r.Retcode != 0 {
-		return nil, fmt.Errorf("%s: %v", fun, r.Value)
+		msg := fmt.Sprint(r.Value)
+		if !strings.HasPrefix(msg, fun+": ") {
+			// Most failures name their function already (ArgError).
+			msg = fun + ": " + msg
+		}
+		return nil, errors.New(msg)
 	}
 	b, err := json.Marshal(r.Value)
 	if err != nil {

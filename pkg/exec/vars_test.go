@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
@@ -71,6 +72,16 @@ func TestTemplateExec(t *testing.T) {
 	}
 	if _, err := jinja.Render("t", []byte("{{ salt['service.status']('-x') }}"), vars, jinja.Options{}); err == nil {
 		t.Errorf("a bad service name rendered")
+	}
+	// A failure names its function once, whether or not its message did.
+	for _, c := range []struct{ src, want string }{
+		{"{{ salt['file.find']('/', grepp='x') }}", `file.find: argument "grepp": unknown argument; did you mean grep?`},
+		{"{{ salt['file.find']('/', size='x') }}", `file.find: argument "size": invalid size: "x"`},
+	} {
+		_, err := jinja.Render("t", []byte(c.src), vars, jinja.Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), c.want[:strings.Index(c.want, ":")+1]) != 1 {
+			t.Errorf("%s: %v; want one %q", c.src, err, c.want)
+		}
 	}
 	for _, fun := range []string{"service.start", "pkg.install", "file.remove"} {
 		if _, err := jinja.Render("t", []byte("{{ salt['"+fun+"']('cron') }}"), vars, jinja.Options{}); err == nil {
