@@ -237,7 +237,7 @@ func serviceCarry(ctx context.Context, test bool, sys initsys.System, p serviceP
 	res := Result{Name: name, Result: True, Changes: map[string]any{}}
 	comment, unmaskNote := "", ""
 	finish := func() Result {
-		if p.rootNote != "" && comment != p.rootNote {
+		if p.rootNote != "" && !strings.HasPrefix(comment, p.rootNote) {
 			comment = p.rootNote + "\n" + comment
 		}
 		res.Comment = comment

@@ -168,6 +168,8 @@ func TestServiceStates(t *testing.T) {
 			"Service atd has been enabled, and is running", "start atd.service,enable atd.service"},
 		{"service.running", "atd", map[string]any{"enable": true}, false, True, true,
 			"Service atd is not started: --root never starts or stops services\nService atd has been enabled, and is in the desired state", "enable atd.service"},
+		{"service.running", "static", map[string]any{"enable": true}, false, True, false,
+			"Service static is not started: --root never starts or stops services\nService static is static: its boot config is not its own to change", ""},
 		{"service.running", "ghost", nil, true, False, false, "The named service ghost is not available", ""},
 		{"service.enabled", "ghost", nil, true, False, false, "The named service ghost is not available", ""},
 		{"service.dead", "ghost", nil, true, True, false, "The named service ghost is not available", ""},
