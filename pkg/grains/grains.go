@@ -132,12 +132,16 @@ func Collect(opts Options) (map[string]any, error) {
 	}
 	userGrains(opts, g)
 	systemGrains(opts, g, ci)
+	hwGrains(opts, g)
 
 	g["brineversion"] = opts.Version
 	// The Salt whose behaviour brine follows, so that a formula that
 	// branches on the Salt version takes the 3006 branch.
 	g["saltversion"] = SaltVersion
 	g["saltversioninfo"] = []any{saltVersionMajor, saltVersionMinor}
+	// And its Python (the 3.10 of Salt 3006's packages), which formulas
+	// read to choose between python3- and python- package names.
+	g["pythonversion"] = []any{3, 10, 0, "final", 0}
 	if opts.ID != "" {
 		g["id"] = opts.ID
 	}

@@ -1,0 +1,61 @@
+package grains
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestHWGrains reads a fake /sys as Salt 3006's _hw_data, disks and
+// uefi grains do.
+func TestHWGrains(t *testing.T) {
+	sys := t.TempDir()
+	write(t, sys, "class/dmi/id/sys_vendor", "QEMU\n")
+	write(t, sys, "class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n")
+	write(t, sys, "class/dmi/id/bios_version", " 1.16.2-debian-1.16.2-1 \n")
+	write(t, sys, "class/dmi/id/bios_date", "04/01/2014\n")
+	write(t, sys, "class/dmi/id/product_uuid", "6C2E3F1A-0000-4B5E-9D2B-1A2B3C4D5E6F\n")
+	write(t, sys, "block/vdb/queue/rotational", "1\n")
+	write(t, sys, "block/sda/queue/rotational", "1\n")
+	write(t, sys, "block/nvme0n1/queue/rotational", "0\n")
+	write(t, sys, "block/odd/queue/rotational", "x\n")
+	write(t, sys, "firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", "\x06\x00\x00\x00\x01")
+
+	g := map[string]any{}
+	hwGrains(Options{SysRoot: sys}, g)
+	want := map[string]any{
+		"manufacturer": "QEMU", "productname": "Standard PC (Q35 + ICH9, 2009)",
+		"biosversion": "1.16.2-debian-1.16.2-1", "biosreleasedate": "04/01/2014",
+		"uuid":  "6c2e3f1a-0000-4b5e-9d2b-1a2b3c4d5e6f",
+		"disks": []any{"sda", "vdb"}, "ssds": []any{"nvme0n1"},
+		"efi": true, "efi-secure-boot": true,
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(g[k], w) {
+			t.Errorf("%s = %#v; want %#v", k, g[k], w)
+		}
+	}
+	if _, ok := g["serialnumber"]; ok {
+		t.Errorf("serialnumber = %v; its file is missing (unreadable but by root)", g["serialnumber"])
+	}
+
+	// Secure boot off; then two SecureBoot variables, which Salt reads as
+	// off too; then the older sysfs folders; then no EFI at all.
+	write(t, sys, "firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", "\x06\x00\x00\x00\x00")
+	if hwGrains(Options{SysRoot: sys}, g); g["efi-secure-boot"] != false {
+		t.Errorf("efi-secure-boot = %v with the variable 0", g["efi-secure-boot"])
+	}
+	write(t, sys, "firmware/efi/efivars/SecureBoot-other", "\x06\x00\x00\x00\x01")
+	if hwGrains(Options{SysRoot: sys}, g); g["efi-secure-boot"] != false {
+		t.Errorf("efi-secure-boot = %v with two variables", g["efi-secure-boot"])
+	}
+	old := t.TempDir()
+	write(t, old, "firmware/efi/vars/SecureBoot-8be4df61/data", "\x06\x00\x00\x00\x01")
+	if hwGrains(Options{SysRoot: old}, g); g["efi"] != true || g["efi-secure-boot"] != true {
+		t.Errorf("efi, efi-secure-boot = %v, %v from vars/…/data", g["efi"], g["efi-secure-boot"])
+	}
+	none := map[string]any{}
+	hwGrains(Options{SysRoot: t.TempDir()}, none)
+	if none["efi"] != false || !reflect.DeepEqual(none["disks"], []any{}) || none["manufacturer"] != nil {
+		t.Errorf("no /sys: %v", none)
+	}
+}
