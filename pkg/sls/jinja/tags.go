@@ -274,10 +274,22 @@ func execSet(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter) 
 	return nil
 }
 
+// shared boxes a Go slice that is being bound to a name: a template's
+// scopes (a for loop's, an if's) each copy the names of the scope around
+// them, so a slice boxed only at its first mutation, in an inner scope,
+// would be changed there alone, where a Python list is one object that
+// every scope holding it sees changed.
+func shared(v any) any {
+	if l, ok := v.([]any); ok {
+		return &List{items: l}
+	}
+	return v
+}
+
 // assign binds one name, or unpacks a sequence into several.
 func assign(ctx *pongo2.ExecutionContext, targets []string, v any) error {
 	if len(targets) == 1 {
-		ctx.Private[targets[0]] = v
+		ctx.Private[targets[0]] = shared(v)
 		return nil
 	}
 	if u, ok := v.(Undefined); ok {
@@ -294,7 +306,7 @@ func assign(ctx *pongo2.ExecutionContext, targets []string, v any) error {
 		return fmt.Errorf("not enough values to unpack (expected %d, got %d)", len(targets), len(items))
 	}
 	for i, t := range targets {
-		ctx.Private[t] = items[i]
+		ctx.Private[t] = shared(items[i])
 	}
 	return nil
 }
@@ -555,7 +567,7 @@ func execLoad(n *blockTag, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter
 	if err != nil {
 		return n.fail(err)
 	}
-	ctx.Private[n.st.targets[0]] = v
+	ctx.Private[n.st.targets[0]] = shared(v)
 	return nil
 }
 
