@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -163,11 +164,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 				return def, nil
 			}
 			if t, _ := truth(param(args, kw, 2, "merge", false)); t {
-				if dm, isMap := def.(*odict.Map); isMap {
-					if vm, isMap := v.(*odict.Map); isMap {
-						return dictUpdate(deepCopy(dm).(*odict.Map), vm, false), nil
-					}
-				}
+				return mergeDefault(def, v, param(args, kw, 3, "merge_nested_lists", optValue(c.opts, "pillar_merge_lists"))), nil
 			}
 			return v, nil
 		}
@@ -514,6 +511,41 @@ func strParam(args []any, kw map[string]any, i int, name string) (string, error)
 // anything else (lists too, unless mergeLists) is replaced.
 // dictUpdate merges upd into dest recursively (Salt's dictupdate.update);
 // keys new to dest come after its own, in upd's order.
+// mergeDefault is pillar.get's merge=True (salt/modules/pillar.py): a
+// dict default updated with the value found, nested lists concatenated
+// when mergeLists is true (merge_nested_lists, else the pillar_merge_lists
+// option); a list default extended with the value's items it lacks.
+// Anything else is the value found, as Salt's merge is then skipped.
+func mergeDefault(def, v, mergeLists any) any {
+	switch d := normalize(def).(type) {
+	case *odict.Map:
+		if vm, isMap := v.(*odict.Map); isMap {
+			nested, _ := truth(mergeLists)
+			return dictUpdate(deepCopy(d).(*odict.Map), vm, nested)
+		}
+	case []any:
+		if vl, isList := normalize(v).([]any); isList {
+			out := deepCopy(d).([]any)
+			for _, x := range vl {
+				if !slices.ContainsFunc(d, func(y any) bool { return equal(x, y) }) {
+					out = append(out, x)
+				}
+			}
+			return out
+		}
+	}
+	return v
+}
+
+// optValue is an option of the minion's config, nil when unset.
+func optValue(opts *odict.Map, name string) any {
+	if opts == nil {
+		return nil
+	}
+	v, _ := opts.Get(name)
+	return v
+}
+
 func dictUpdate(dest, upd *odict.Map, mergeLists bool) *odict.Map {
 	return dictUpdateDepth(dest, upd, mergeLists, 0)
 }

@@ -12,7 +12,7 @@ func testSaltContext() SaltContext {
 	return SaltContext{
 		Grains: map[string]any{"os": "Ubuntu", "os_family": "Debian", "osfinger": "Ubuntu-22.04",
 			"ipv4": []any{"10.0.0.1"}, "roles": []any{"db", "web"}},
-		Pillar: odict.From(map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "list": []any{"x", "y"},
+		Pillar: odict.From(map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "list": []any{"x", "y"}, "nest": map[string]any{"l": []any{"p"}},
 			"over": map[string]any{"k": "pillar"}}),
 		Opts: map[string]any{"over": map[string]any{"k": "opts"}, "file_client": "local"},
 		ID:   "m1",
@@ -71,6 +71,14 @@ func TestSaltFuncs(t *testing.T) {
 		{"pillar.get", []any{"list:1"}, nil, "y"},
 		{"pillar.get", []any{"a/b/c"}, kw("delimiter", "/"), 1},
 		{"pillar.get", []any{"a:b"}, kw("default", map[string]any{"c": 0, "d": 2}, "merge", true), map[string]any{"c": 1, "d": 2}},
+		// Salt's pillar.get: a list default is extended with what it
+		// lacks; nested lists are merged only with merge_nested_lists.
+		{"pillar.get", []any{"list"}, kw("default", []any{"y", "d"}, "merge", true), []any{"y", "d", "x"}},
+		{"pillar.get", []any{"nothing"}, kw("default", []any{"d"}, "merge", true), []any{"d"}},
+		{"pillar.get", []any{"nest"}, kw("default", map[string]any{"l": []any{"d"}}, "merge", true), map[string]any{"l": []any{"p"}}},
+		{"pillar.get", []any{"nest"}, kw("default", map[string]any{"l": []any{"d"}}, "merge", true, "merge_nested_lists", true),
+			map[string]any{"l": []any{"d", "p"}}},
+		{"pillar.get", []any{"list"}, kw("default", map[string]any{"l": 1}, "merge", true), []any{"x", "y"}}, // types differ: no merge
 		{"grains.get", []any{"ipv4:0"}, nil, "10.0.0.1"},
 		{"grains.equals", []any{"ipv4:0", "10.0.0.1"}, nil, true},
 		{"grains.equals", []any{"ipv4", "10.0.0.1"}, nil, false},
