@@ -90,7 +90,8 @@ func init() {
 		states.Param{Name: "mindepth", Type: states.Int, Doc: "keep only paths at least this deep."},
 		states.Param{Name: "size", Type: states.String, Doc: "[+-]N[bkmgt]: sizes that round to N in its unit (bytes by default), N and smaller (-) or N and larger (+)."},
 		states.Param{Name: "mtime", Type: states.String, Doc: "an interval, [N w] [N d] [N h] [N m] [N s]: modified before it (ago), or within it with a leading -, as Salt's find."},
-		states.Param{Name: "grep", Type: states.String, Doc: "a Python regular expression: keep the regular files whose contents it matches."})
+		states.Param{Name: "grep", Type: states.String, Doc: "a Python regular expression: keep the regular files whose contents it matches."},
+		states.Param{Name: "print", Type: states.String, Doc: "what to return of each match instead of its path: some of path, name, size, type, mode, mtime, user, group, md5, separated by commas or blanks; one gives a value a match, several a list."})
 	register("file.chown", fileChown, "Set a file's owner and group: file.chown /etc/app.conf root adm. A link itself is changed, not what it points to.",
 		path("the file."),
 		states.Param{Name: "user", Type: states.String, Required: true, Doc: "the owner, by name or uid; empty leaves it."},

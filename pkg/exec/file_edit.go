@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/osuser"
 	"github.com/brine-cm/brine/pkg/py/pyre"
 	"github.com/brine-cm/brine/pkg/textdiff"
 	"github.com/brine-cm/brine/states"
@@ -157,6 +159,51 @@ type findTest struct {
 	size               *[2]int64 // the least and the most bytes
 	mtime              *findMtime
 	grep               *regexp.Regexp // searched in regular files' contents
+	print              []string       // what to return of each match: path when empty
+}
+
+// findPrints are the fields of Salt's find print option.
+var findPrints = []string{"group", "md5", "mode", "mtime", "name", "path", "size", "type", "user"}
+
+// printed is what file.find returns for one match: its path, or the
+// fields print= asks for, one value alone or a list of them (Salt's
+// PrintOption).
+func (t *findTest) printed(c *call, db *osuser.DB, hp, rel string, fi fs.FileInfo) any {
+	if len(t.print) == 0 {
+		return rel
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	out := make([]any, 0, len(t.print))
+	for _, f := range t.print {
+		switch f {
+		case "path":
+			out = append(out, rel)
+		case "name":
+			out = append(out, filepath.Base(rel))
+		case "size":
+			out = append(out, fi.Size())
+		case "type":
+			out = append(out, fileType(fi.Mode())[:1])
+		case "mode":
+			out = append(out, int(st.Mode))
+		case "mtime":
+			out = append(out, st.Mtim.Sec)
+		case "user":
+			out = append(out, nameOr(db, int(st.Uid), true))
+		case "group":
+			out = append(out, nameOr(db, int(st.Gid), false))
+		case "md5":
+			sum := ""
+			if fi.Mode().IsRegular() {
+				sum, _ = hashFile(hp, "md5")
+			}
+			out = append(out, sum)
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
 }
 
 // findMtime is find's mtime test: modified at or after since (within),
@@ -285,6 +332,14 @@ func newFindTest(c *call) (*findTest, error) {
 			return nil, &states.ArgError{Func: c.fun, Arg: "mtime", Err: err}
 		}
 	}
+	if v := c.str("print"); v != "" {
+		t.print = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		for _, f := range t.print {
+			if !slices.Contains(findPrints, f) {
+				return nil, &states.ArgError{Func: c.fun, Arg: "print", Err: fmt.Errorf("unknown field %q: want some of %s", f, strings.Join(findPrints, ", "))}
+			}
+		}
+	}
 	if v := c.str("grep"); v != "" {
 		if t.grep, err = pyre.Compile(v, 0); err != nil {
 			return nil, &states.ArgError{Func: c.fun, Arg: "grep", Err: err}
@@ -349,7 +404,11 @@ func fileFind(ctx context.Context, c *call) Return {
 	if filepath.Clean(hp) == "/" {
 		base = 0
 	}
-	out := []string{}
+	var db *osuser.DB
+	if len(t.print) > 0 {
+		db, _ = osuser.Load(c.host.Root)
+	}
+	out := []any{}
 	err = filepath.WalkDir(hp, func(p string, d fs.DirEntry, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -370,7 +429,7 @@ func fileFind(ctx context.Context, c *call) Return {
 		}
 		rel := c.rel(p)
 		if t.match(p, rel, depth, fi) {
-			out = append(out, rel)
+			out = append(out, t.printed(c, db, p, rel, fi))
 		}
 		if d.IsDir() && t.maxdepth >= 0 && depth >= t.maxdepth {
 			return filepath.SkipDir
@@ -380,6 +439,45 @@ func fileFind(ctx context.Context, c *call) Return {
 	if err != nil {
 		return failed(fmt.Sprintf("file.find: %v", err))
 	}
-	sort.Strings(out)
+	// Sorted as Salt's list.sort: by value, a list field by field.
+	sort.SliceStable(out, func(i, j int) bool { return findLess(out[i], out[j]) })
+	if len(t.print) == 0 {
+		paths := make([]string, len(out))
+		for i, p := range out {
+			paths[i] = p.(string)
+		}
+		return nested(paths)
+	}
 	return nested(out)
+}
+
+// findLess orders file.find's results as Python orders them: strings
+// and numbers by value, lists field by field, a shorter list first.
+func findLess(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x < y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x < y
+	case int:
+		y, ok := b.(int)
+		return ok && x < y
+	case []any:
+		y, ok := b.([]any)
+		if !ok {
+			return false
+		}
+		for i := range min(len(x), len(y)) {
+			if findLess(x[i], y[i]) {
+				return true
+			}
+			if findLess(y[i], x[i]) {
+				return false
+			}
+		}
+		return len(x) < len(y)
+	}
+	return false
 }

@@ -81,6 +81,12 @@ func TestFileFunctions(t *testing.T) {
 		{"file.find", []string{"/etc", "type=f", "size=1k"}, []string{}, 0}, // 1,024 to 2,047 bytes
 		{"file.find", []string{"/etc", "type=f", "size=0k", "name=*.conf"}, []string{"/etc/app.conf", "/etc/conf.d/a.conf"}, 0},
 		{"file.find", []string{"/etc", "type=f", "mtime=-1h", "name=motd"}, []string{"/etc/motd"}, 0},
+		// print=: a value a match, or a list of them; sorted as Python sorts.
+		{"file.find", []string{"/etc", "name=*.conf", "print=name"}, []any{"a.conf", "app.conf"}, 0},
+		{"file.find", []string{"/etc", "iname=*.conf", "print=size,name"}, []any{[]any{int64(2), "B.CONF"}, []any{int64(2), "a.conf"},
+			[]any{int64(19), "app.conf"}}, 0},
+		{"file.find", []string{"/etc", "name=motd", "print=type md5"}, []any{[]any{"f", "5d41402abc4b2a76b9719d911017c592"}}, 0},
+		{"file.find", []string{"/etc", "print=owner"}, "file.find: argument \"print\": unknown field \"owner\": want some of group, md5, mode, mtime, name, path, size, type, user", 1},
 		{"file.find", []string{"/etc", "type=f", "mtime=1h", "name=motd"}, []string{}, 0},
 		{"file.find", []string{"/etc", "grep=(?=x)"}, "file.find: argument \"grep\": pattern \"(?=x)\": lookahead (?=…) is not supported by Go's RE2; match the text and keep it with a group in repl", 1},
 		{"file.remove", []string{"/nope"}, false, 0},
