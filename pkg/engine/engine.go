@@ -51,14 +51,15 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 	sort.SliceStable(order, func(a, b int) bool { return chunks[order[a]].Order < chunks[order[b]].Order })
 
 	r := &runner{
-		ctx:    ctx,
-		opts:   opts,
-		env:    &env,
-		ps:     prepare(chunks, opts.Lookup),
-		done:   make([]*states.Result, len(chunks)),
-		pre:    make([]*states.Result, len(chunks)),
-		active: make(map[int]bool),
-		out:    make([]StateResult, 0, len(chunks)),
+		ctx:     ctx,
+		opts:    opts,
+		env:     &env,
+		ps:      prepare(chunks, opts.Lookup),
+		done:    make([]*states.Result, len(chunks)),
+		pre:     make([]*states.Result, len(chunks)),
+		skipped: make([]bool, len(chunks)),
+		active:  make(map[int]bool),
+		out:     make([]StateResult, 0, len(chunks)),
 	}
 	for _, i := range order {
 		if r.stop {
@@ -88,12 +89,16 @@ type runner struct {
 	ps   []prepared
 	// done holds each state's final result; pre holds the test runs of
 	// prereq targets, which decide whether the pre-requiring state runs.
-	done   []*states.Result
-	pre    []*states.Result
-	active map[int]bool // chunk*2+mode on the call stack, to find loops
-	runNum int
-	out    []StateResult
-	stop   bool // failhard
+	done []*states.Result
+	pre  []*states.Result
+	// skipped marks the states an onchanges or onfail kept from running
+	// (Salt's __state_ran__: False): their True result meets no
+	// requisite of the _any forms.
+	skipped []bool
+	active  map[int]bool // chunk*2+mode on the call stack, to find loops
+	runNum  int
+	out     []StateResult
+	stop    bool // failhard
 }
 
 func (r *runner) log() *slog.Logger {
@@ -199,8 +204,10 @@ func (r *runner) callChunk(i int, preMode bool) {
 	case stPre:
 		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtPre})
 	case stOnfail:
+		r.skipped[i] = true
 		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtOnfail})
 	case stOnchanges:
+		r.skipped[i] = true
 		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtOnchanges})
 	}
 }

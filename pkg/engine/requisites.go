@@ -85,7 +85,9 @@ func (r *runner) check(i int, preMode bool) (status, []string) {
 				} else {
 					st |= fPre
 				}
-			default:
+			case !r.skipped[t]:
+				// A state an onchanges or onfail kept from running meets
+				// nothing (Salt adds "met" only where __state_ran__).
 				st |= fMet
 			}
 		}

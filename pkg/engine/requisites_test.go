@@ -130,6 +130,22 @@ func TestRequisiteSeveralTargets(t *testing.T) {
 	}
 }
 
+// TestSkippedMeetsNoAnyRequisite: a state an onchanges kept from running
+// is True but did not run (Salt's __state_ran__: False), so it meets no
+// require_any: with the other target failed, the requisite fails. A plain
+// require of it alone is met, as in Salt.
+func TestSkippedMeetsNoAnyRequisite(t *testing.T) {
+	skipped := ch("S", nil, req("onchanges", "Q"))
+	got := run(t, Options{}, ch("Q", nil), skipped, ch("B", args("fail", true)), ch("D", nil, req("require_any", "S", "B")))
+	if d := got["D"]; d.Result.Result != states.False || d.Comment != cmtFailed+"t.B" {
+		t.Errorf("D = %s %q; want False %q", d.Result.Result, d.Comment, cmtFailed+"t.B")
+	}
+	got = run(t, Options{}, ch("Q", nil), ch("S", nil, req("onchanges", "Q")), ch("D", nil, req("require", "S")))
+	if d := got["D"]; d.Result.Result != states.True || !strings.Contains(calls(), "D") {
+		t.Errorf("require of a skipped state: D = %s %q, calls %q; want it run", d.Result.Result, d.Comment, calls())
+	}
+}
+
 func TestWatchWithoutModWatchIsRequire(t *testing.T) {
 	d := ch("D", nil, req("watch", "T"))
 	d.State = "fake2"
