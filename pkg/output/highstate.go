@@ -249,7 +249,8 @@ func terseLine(c palette, tcolor string, r row, name string) string {
 	}
 	s := " " + tcolor + " Name: " + Safe(name) + " - Function: " + Safe(r.fun) + " - Result: " + word
 	if r.start != "" {
-		s += " - Started: " + r.start + " - Duration: " + durText(r.durUS) + " ms"
+		// Salt's _format_terse, its odd dashes included: log readers parse it.
+		s += " Started: - " + r.start + " Duration: " + durText(r.durUS) + " ms"
 	}
 	return s + c.EndC
 }
