@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
 	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
@@ -303,11 +305,7 @@ func yamlNode(v any) *yaml.Node {
 		}
 		return scalar("!!float", pyfmt.Float(t))
 	case string:
-		n := scalar("!!str", t)
-		if strings.Contains(t, "\n") {
-			n.Style = yaml.LiteralStyle
-		}
-		return n
+		return yamlString(t)
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		for _, e := range t {
@@ -322,17 +320,51 @@ func yamlNode(v any) *yaml.Node {
 		sort.Strings(keys)
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		for _, k := range keys {
-			n.Content = append(n.Content, scalar("!!str", k), yamlNode(t[k]))
+			n.Content = append(n.Content, yamlString(k), yamlNode(t[k]))
 		}
 		return n
 	case OrderedMap:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		for _, kv := range t {
-			n.Content = append(n.Content, scalar("!!str", kv.Key), yamlNode(kv.Value))
+			n.Content = append(n.Content, yamlString(kv.Key), yamlNode(kv.Value))
 		}
 		return n
 	}
 	return scalar("!!str", fmt.Sprint(v))
+}
+
+// yamlString is a string as Salt's yaml outputter (PyYAML's safe_dump)
+// writes it: quoted where PyYAML would read it, written plain, as
+// something else (yes, on, 1:30, 03:12:24.5, 0644, ~, a date), which
+// yaml.v3, a YAML 1.2 encoder, would leave plain; a block when it has
+// lines.
+func yamlString(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	switch {
+	case strings.Contains(s, "\n"):
+		n.Style = yaml.LiteralStyle
+	case pyImplicit(s):
+		n.Style = yaml.SingleQuotedStyle
+	}
+	return n
+}
+
+// pyTimestamp is PyYAML's implicit timestamp, which Salt's loader leaves
+// a string but its dumper quotes.
+var pyTimestamp = regexp.MustCompile(`^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$`)
+
+// pyImplicit reports whether PyYAML reads s, written plain, as something
+// other than the string s.
+func pyImplicit(s string) bool {
+	if pyTimestamp.MatchString(s) {
+		return true
+	}
+	v, err := pyyaml.Load(s)
+	if err != nil {
+		return false // not plain YAML at all: yaml.v3 quotes it itself
+	}
+	str, ok := v.(string)
+	return !ok || str != s
 }
 
 // PyRepr writes a value as Python's repr does, for Salt's raw outputter:
