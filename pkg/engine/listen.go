@@ -39,7 +39,9 @@ func (r *runner) listeners(order []int) {
 				Comment: fmt.Sprintf("listen: state module %q has no mod_watch (state %q in %s)", p.c.State, p.c.ID, p.c.Source)}
 			sr.Duration = time.Since(sr.Start)
 		} else {
-			sr.Result, sr.Start, sr.Duration = r.invoke(r.watchContext(i, baseListen), i, p.listenWatcher, r.testFor(p))
+			// Salt's call_listen strips the listener's requisites, so its
+			// mod_watch is told of no watched state that changed.
+			sr.Result, sr.Start, sr.Duration = r.invoke(states.WithWatchChanges(r.ctx, nil), i, p.listenWatcher, r.testFor(p))
 			if sr.Changes == nil {
 				sr.Changes = map[string]any{}
 			}

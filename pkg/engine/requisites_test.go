@@ -339,3 +339,19 @@ func TestModWatchSeesChangedTargets(t *testing.T) {
 		t.Fatalf("W = %v %q %v; want its mod_watch to name test: A only", w.Result.Result, w.Comment, w.Changes)
 	}
 }
+
+// A listener's mod_watch is told of no changed state: Salt's call_listen
+// strips its requisites, and test.mod_watch lists none.
+func TestListenerModWatchSeesNoRequisites(t *testing.T) {
+	chunks := []sls.Chunk{
+		{ID: "A", Name: "A", State: "test", Fun: "succeed_with_changes", SLS: "t"},
+		{ID: "L", Name: "L", State: "test", Fun: "succeed_without_changes", SLS: "t",
+			Requisites: []sls.Requisite{{Kind: "listen", Module: "test", Ref: "A", Targets: []string{"test_|-A_|-A_|-succeed_with_changes"}}}},
+	}
+	res := Run(context.Background(), chunks, Options{Env: &states.Env{}})
+	last := res[len(res)-1]
+	got, ok := last.Changes["Requisites with changes"].([]string)
+	if last.ID != "listener_L" || !ok || len(got) != 0 {
+		t.Fatalf("%s = %v; want listener_L with no requisites with changes", last.ID, last.Changes)
+	}
+}
