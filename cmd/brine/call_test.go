@@ -285,3 +285,23 @@ func TestCallTreeOnlyWhenNeeded(t *testing.T) {
 		t.Fatalf("a missing --file-root = %d %q", code, errOut)
 	}
 }
+
+// TestShowHighstateKeepsExtend: show_highstate shows the top's SLS as
+// rendered, extend: apart (Salt's compile_highstate does not reconcile),
+// as show_sls does; a run applies the extend.
+func TestShowHighstateKeepsExtend(t *testing.T) {
+	files := tree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - a\n    - b\n",
+		"a.sls":   "motd:\n  file.managed:\n    - name: /etc/motd\n    - contents: v1\n",
+		"b.sls":   "include:\n  - a\nextend:\n  motd:\n    file.managed:\n      - contents: v2\n",
+	})
+	base := []string{"call", "--local", "--id", "h1", "--file-root", files, "--out", "json"}
+	out, _, code := brine(t, append(base, "state.show_highstate")...)
+	if code != 0 || !strings.Contains(out, `"__extend__"`) || !strings.Contains(out, `"v1"`) {
+		t.Fatalf("show_highstate = %d; want motd as written and an __extend__ with v2\n%s", code, out)
+	}
+	out, _, code = brine(t, append(base, "state.show_lowstate")...)
+	if code != 0 || !strings.Contains(out, `"v2"`) || strings.Contains(out, `"v1"`) {
+		t.Fatalf("show_lowstate = %d; want the extended contents only\n%s", code, out)
+	}
+}

@@ -231,7 +231,7 @@ func init() {
 	register("state.show_top", stateShowTop, "Show which SLS top.sls assigns to this host, per environment.", saltenvParam, pillarParam)
 	register("state.show_sls", stateShowSLS, "Show the high data of the named SLS, rendered.",
 		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam)
-	register("state.show_highstate", stateShowHighstate, "Show the high data of the highstate, rendered.", saltenvParam, pillarParam)
+	register("state.show_highstate", stateShowHighstate, "Show the high data of the highstate, rendered, extend: blocks apart as show_sls shows them.", saltenvParam, pillarParam)
 	register("state.show_lowstate", stateShowLowstate, "Show the low chunks of the highstate, in run order.", saltenvParam, pillarParam)
 }
 

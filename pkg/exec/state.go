@@ -296,8 +296,15 @@ var stateShowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	return nested(h)
 })
 
+// stateShowHighstate shows the top's SLS as show_sls shows them, extend:
+// blocks apart: Salt's show_highstate is compile_highstate, which renders
+// and does not reconcile.
 var stateShowHighstate = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	h, err := r.highstate(ctx)
+	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return compileFailed(err)
+	}
+	h, err := r.comp.ShowSLS(ctx, refs)
 	if err != nil {
 		return compileFailed(err)
 	}
