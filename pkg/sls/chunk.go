@@ -15,6 +15,11 @@ type Chunk struct {
 	// Order is the position after `order:` and definition order are
 	// applied; the engine runs chunks in this order, adjusted by requisites.
 	Order int
+	// SaltOrder is the order Salt's order_chunks computes for it, as
+	// state.show_lowstate prints it: an int (10000 up for the automatic
+	// order, past every order given for last), or a float where a `names`
+	// entry adds its place / 10000 or the SLS wrote one.
+	SaltOrder any
 	// Args holds every argument but name, order and the requisites. Engine
 	// globals (unless, onlyif, creates, failhard, check_cmd…) stay here for
 	// the engine to take out. Values are as decoded: their dicts are

@@ -332,6 +332,11 @@ func sortWork(ws []*work) {
 			o = cap
 		}
 		w.key = o
+		if _, isFloat := w.order.(float64); (isFloat && w.explicit) || w.nameOrder > 0 {
+			w.SaltOrder = o
+		} else {
+			w.SaltOrder = int(o)
+		}
 	}
 	slices.SortStableFunc(ws, func(a, b *work) int {
 		if ka, kb := a.key, b.key; ka != kb {

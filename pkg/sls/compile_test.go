@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -187,8 +188,9 @@ func TestMarshalJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = `[{"__id__":"nginx","__sls__":"web","__env__":"base","state":"service","fun":"running","name":"nginx","order":0,"watch":[{"pkg":"nginx"}]},` +
-		`{"__id__":"nginx","__sls__":"web","__env__":"base","state":"pkg","fun":"installed","name":"nginx","order":1,"version":"1.2"}]`
+	// order is Salt's order_chunks value, not the position.
+	want = `[{"__id__":"nginx","__sls__":"web","__env__":"base","state":"service","fun":"running","name":"nginx","order":1,"watch":[{"pkg":"nginx"}]},` +
+		`{"__id__":"nginx","__sls__":"web","__env__":"base","state":"pkg","fun":"installed","name":"nginx","order":10000,"version":"1.2"}]`
 	if string(got) != want {
 		t.Errorf("low JSON\n got %s\nwant %s", got, want)
 	}
@@ -378,5 +380,36 @@ func TestRequisiteMustBeList(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v; want %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+// TestLowstateSaltOrder: show_lowstate's order is the value Salt's
+// order_chunks gives each chunk (salt/state.py): the automatic order from
+// 10000, a names entry's place / 10000 added to it, last past the
+// largest order (cap + 1000000), first 0, and an order as written.
+func TestLowstateSaltOrder(t *testing.T) {
+	c := writeTree(t, map[string]string{"low.sls": "a:\n  test.nop:\n    - names:\n      - n1\n      - n2\n" +
+		"b:\n  test.nop:\n    - order: 5\nc:\n  test.nop:\n    - order: last\nd:\n  test.nop: []\n" +
+		"e:\n  test.nop:\n    - order: first\nf:\n  test.nop:\n    - order: 2.5\n"})
+	high, err := c.RenderSLS(context.Background(), "low")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := high.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	var names []string
+	for _, ch := range chunks {
+		got[ch.Name] = ch.SaltOrder
+		names = append(names, ch.Name)
+	}
+	want := map[string]any{"e": 0, "f": 2.5, "b": 5, "n1": 10000.0001, "n2": 10000.0002, "d": 10001, "c": 1010100}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("orders = %v; want %v", got, want)
+	}
+	if strings.Join(names, " ") != "e f b n1 n2 d c" {
+		t.Errorf("run order = %v", names)
 	}
 }

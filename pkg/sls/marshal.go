@@ -105,7 +105,7 @@ func lowValue(c *Chunk) *odict.Map {
 	m.Set("state", c.State)
 	m.Set("fun", c.Fun)
 	m.Set("name", c.Name)
-	m.Set("order", c.Order)
+	m.Set("order", c.SaltOrder)
 	for _, k := range sortedKeys(c.Args) {
 		m.Set(k, c.Args[k])
 	}
