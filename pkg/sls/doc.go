@@ -55,12 +55,11 @@
 // numbered orders, then declaration order (Salt's automatic 10000 + n),
 // negative numbers, then `last`; the entries of `names` keep their order,
 // and equal orders sort by state, name and function as in Salt;
-// Chunk.Order is the resulting position.
+// Chunk.Order is the resulting position, and Chunk.SaltOrder the order
+// value Salt computes, which show_lowstate prints.
 //
 // # Where brine differs from Salt
 //
-//   - Chunk.Order (and show_lowstate's order) is the run position from 0,
-//     not Salt's raw order number.
 //   - A requisite cycle, a duplicate ID and an _in requisite that matches
 //     nothing are errors at compile time, each with file:line; Salt finds
 //     some of them only while running. A plain requisite that matches
