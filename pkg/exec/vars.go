@@ -89,8 +89,9 @@ func rootsOpt(r fileroot.Roots) map[string]any {
 
 // runTemplateCmd serves salt['cmd.*'] in templates. The template author
 // wrote the command line, as in Salt, so it runs through the shell (the
-// shell grain, as Salt's cmd.run), in a process group the job's end kills. With merge, stderr shares stdout's
-// buffer, interleaved as written, as Salt's cmd.run does. A non-zero exit
+// shell grain, as Salt's cmd.run), in a process group the job's end
+// kills. With merge, stderr shares stdout's buffer, interleaved as
+// written, as Salt's cmd.run does. A non-zero exit
 // is the result's Retcode: Salt's cmd.run only logs it, and formulas probe
 // with commands that may fail. The error is for a shell that could not
 // start, or a job that ended.
