@@ -56,9 +56,20 @@ func TestSaltFidelityFileSerialize(t *testing.T) {
 		setup:  fidFile("file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 81}, "formatter": "json", "merge_if_exists": true}, map[string]string{"etc/app.json": "{\"host\": \"a\", \"port\": 80}\n"}),
 		test:   fidW(None, "Dataset will be serialized and stored into "+conf, map[string]any{"diff": fidAny}),
 		real:   fidW(True, "File "+conf+" updated", map[string]any{"diff": fidAny}),
-		rerun:  fidW(True, "File "+conf+" is in the correct state", nil),
+		rerun:  fidW(True, "The file "+conf+" is in the correct state", nil),
 		retest: fidW(True, "The file "+conf+" is in the correct state", nil),
 	}})
+	// The data already there, laid out otherwise: Salt compares the data
+	// and leaves the file alone.
+	same := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(same, "etc/app.json"), "{\"port\": 81.0, \"host\": \"a\"}")
+	res := fileCall(t, same, "file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 81}, "serializer": "json", "merge_if_exists": true}, false)
+	if res.Result != True || len(res.Changes) != 0 || res.Comment != "The file "+conf+" is in the correct state" {
+		t.Errorf("same data = %v %q %v; want True, no changes", res.Result, res.Comment, res.Changes)
+	}
+	if got := fileReadT(t, filepath.Join(same, "etc/app.json")); got != "{\"port\": 81.0, \"host\": \"a\"}" {
+		t.Errorf("same data: the file was rewritten: %q", got)
+	}
 	root := fileTestRoot(t)
 	fileWriteT(t, filepath.Join(root, "etc/app.json"), "{\"host\": \"a\", \"port\": 80}\n")
 	fileCall(t, root, "file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 81}, "serializer": "json", "merge_if_exists": true}, false)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -154,6 +155,57 @@ func fileYAMLPlain(v any) any {
 	return v
 }
 
+// fileSameData reports whether two decoded datasets are equal as Python
+// compares them: numbers by value whatever their type (a file's 1.0 is a
+// dataset's 1), mappings key by key, lists item by item.
+func fileSameData(a, b any) bool {
+	if x, ok := fileNumber(a); ok {
+		y, ok := fileNumber(b)
+		return ok && x == y
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !fileSameData(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !fileSameData(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// fileNumber is a decoded number as a float64.
+func fileNumber(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
 // fileMerge merges b over a, mappings key by key, as Salt's
 // dictupdate.merge_recurse.
 func fileMerge(a, b any) any {
@@ -179,7 +231,7 @@ func fileMerge(a, b any) any {
 // Serialize writes a data structure to a file as json, yaml or an ini
 // file, through the same check-and-apply as file.managed.
 //
-// Salt: comments are file.managed's, the dry run's is Salt's ("Dataset will be serialized and stored into X"); json is indented by 4 with sorted keys, yaml block style indented by 2 (lists indented under their key), ini sorted, whatever serializer_opts say; plist, toml, msgpack and python are not supported.
+// Salt: comments are file.managed's, the dry run's is Salt's ("Dataset will be serialized and stored into X"); with merge_if_exists a file whose data equals the merged data is left as it is, however laid out ("The file X is in the correct state"); json is indented by 4 with sorted keys, yaml block style indented by 2 (lists indented under their key), ini sorted, whatever serializer_opts say; plist, toml, msgpack and python are not supported.
 func fileSerialize(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -243,7 +295,14 @@ func fileSerialize(ctx context.Context, req *Request) Result {
 		if err != nil {
 			return fileFail(req, fmt.Errorf("Failed to deserialize existing data: %v", err))
 		}
-		dataset = fileMerge(old, dataset)
+		merged := fileMerge(old, dataset)
+		if fileSameData(old, merged) {
+			// Salt compares the data, not the bytes: a file that already
+			// holds it, however laid out, is left as it is.
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{},
+				Comment: "The file " + req.Name + " is in the correct state"}
+		}
+		dataset = merged
 	}
 	data, err := fileSerializeData(format, dataset)
 	if err != nil {
