@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -50,13 +51,23 @@ func fileAccumFor(req *Request, file string) map[string][]string {
 	return out
 }
 
-// fileAccumLines is every accumulated line for a file, accumulators in
-// name order, as file.blockreplace adds them to its content.
+// fileAccumLines are the accumulated lines file.blockreplace adds to its
+// content, accumulators in name order: those of the file's accumulators
+// the state requires (through their require_in or watch_in), or every
+// one of the file's when it requires none, as Salt's blockreplace filters
+// them, so that two blocks of one file each get their own.
 func fileAccumLines(req *Request, file string) []string {
 	acc := fileAccumFor(req, file)
 	names := make([]string, 0, len(acc))
 	for n := range acc {
-		names = append(names, n)
+		if slices.Contains(req.RequiredNames, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		for n := range acc {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	var out []string

@@ -163,7 +163,9 @@ func fileCommentEdit(lines []string, rx *regexp.Regexp, char string, comment boo
 // of the file as it is: how a state owns its own part of a shared file.
 //
 // The lines of file.accumulated states for the file are added to the
-// content, after it.
+// content, after it: those of the accumulators the state requires (their
+// require_in or watch_in names it), or of every accumulator of the file
+// when it requires none, as in Salt.
 //
 // Salt: insert_before_match and insert_after_match are not supported.
 func fileBlockreplace(ctx context.Context, req *Request) Result {
@@ -212,12 +214,14 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 		}
 		content = string(out)
 	}
-	// file.accumulated's lines for this file join the content.
+	// file.accumulated's lines for this file join the content, each
+	// after a newline of its own, as Salt's do (a content ending in a
+	// newline so leaves an empty line before them).
 	for _, l := range fileAccumLines(req, req.Name) {
 		if content == "" {
 			content = l
 		} else {
-			content = strings.TrimSuffix(content, "\n") + "\n" + l
+			content += "\n" + l
 		}
 	}
 	if appendNL && content != "" && !strings.HasSuffix(content, "\n") {

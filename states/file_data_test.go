@@ -145,3 +145,34 @@ func TestFileAccumulated(t *testing.T) {
 		t.Errorf("template saw accumulator as %q", got)
 	}
 }
+
+// TestFileAccumulatedPerBlock: two blocks of one file each take the
+// accumulators they require (their require_in), not every accumulator of
+// the file, as Salt's blockreplace filters them; and an accumulator's line
+// follows a content that ends in a newline after an empty line, as Salt
+// joins them.
+func TestFileAccumulatedPerBlock(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/hosts"), "# A\n# /A\n# B\n# /B\n")
+	env := fileEnv()
+	call := func(fun, name string, args map[string]any, required ...string) Result {
+		fn, _ := Lookup(fun)
+		return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Root: root, Env: env, RequiredNames: required})
+	}
+	call("file.accumulated", "for_a", map[string]any{"filename": "/etc/hosts", "text": "line for A"})
+	call("file.accumulated", "for_b", map[string]any{"filename": "/etc/hosts", "text": "line for B"})
+	for _, b := range []struct{ id, start, end, content, acc string }{
+		{"block_a", "# A", "# /A", "a content\n", "for_a"},
+		{"block_b", "# B", "# /B", "", "for_b"},
+	} {
+		fn, _ := Lookup("file.blockreplace")
+		r := fn(context.Background(), &Request{ID: b.id, Name: "/etc/hosts", Func: "file.blockreplace", Root: root, Env: env,
+			Args: NewArgs(map[string]any{"marker_start": b.start, "marker_end": b.end, "content": b.content}), RequiredNames: []string{b.acc}})
+		if r.Result != True {
+			t.Fatalf("%s = %+v", b.id, r)
+		}
+	}
+	if got, want := fileReadT(t, filepath.Join(root, "etc/hosts")), "# A\na content\n\nline for A\n# /A\n# B\nline for B\n# /B\n"; got != want {
+		t.Errorf("hosts = %q; want %q", got, want)
+	}
+}

@@ -136,6 +136,10 @@ type Request struct {
 	// keeps them inside it.
 	Root string
 	Env  *Env
+	// RequiredNames are the names of the states this one requires or
+	// watches (any requisite, _in forms turned around): file.blockreplace
+	// takes the lines of the accumulators among them, as Salt's does.
+	RequiredNames []string
 }
 
 // Live reports whether the request acts on the running host, not on an

@@ -102,14 +102,15 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 		args[k] = v
 	}
 	req := &states.Request{
-		ID:   p.c.ID,
-		Name: p.c.Name,
-		Func: p.c.Func(),
-		SLS:  p.c.SLS,
-		Args: states.NewArgs(args),
-		Test: test,
-		Root: r.opts.Root,
-		Env:  r.env,
+		ID:            p.c.ID,
+		Name:          p.c.Name,
+		Func:          p.c.Func(),
+		SLS:           p.c.SLS,
+		Args:          states.NewArgs(args),
+		Test:          test,
+		Root:          r.opts.Root,
+		Env:           r.env,
+		RequiredNames: r.requiredNames(i),
 	}
 	start = time.Now()
 	res = r.safeCall(ctx, fn, req)
@@ -118,6 +119,20 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 		res.Comment = p.c.ID + ": " + res.Comment
 	}
 	return res, start, dur
+}
+
+// requiredNames are the names of the states chunk i requires or watches.
+func (r *runner) requiredNames(i int) []string {
+	var out []string
+	for _, g := range r.ps[i].groups {
+		switch g.base {
+		case baseRequire, baseWatch, baseOnchanges, baseOnfail:
+			for _, t := range g.targets {
+				out = append(out, r.ps[t].c.Name)
+			}
+		}
+	}
+	return out
 }
 
 // safeCall turns a panic in a module into a failed result. Modules should

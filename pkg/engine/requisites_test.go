@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -353,5 +355,39 @@ func TestListenerModWatchSeesNoRequisites(t *testing.T) {
 	got, ok := last.Changes["Requisites with changes"].([]string)
 	if last.ID != "listener_L" || !ok || len(got) != 0 {
 		t.Fatalf("%s = %v; want listener_L with no requisites with changes", last.ID, last.Changes)
+	}
+}
+
+// A state is told the names of the states it requires: file.blockreplace
+// takes only the accumulators its require_in names (turned around into
+// its require).
+func TestRequiredNamesReachTheState(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/hosts"), []byte("# A\n# /A\n# B\n# /B\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	acc := func(id, text string) sls.Chunk {
+		return sls.Chunk{ID: id, Name: id, State: "file", Fun: "accumulated", SLS: "t",
+			Args: map[string]any{"filename": "/etc/hosts", "text": text}}
+	}
+	block := func(id, start, end, need string) sls.Chunk {
+		return sls.Chunk{ID: id, Name: "/etc/hosts", State: "file", Fun: "blockreplace", SLS: "t",
+			Args:       map[string]any{"marker_start": start, "marker_end": end, "content": ""},
+			Requisites: []sls.Requisite{{Kind: "require", Module: "file", Ref: need, Targets: []string{"file_|-" + need + "_|-" + need + "_|-accumulated"}}}}
+	}
+	res := Run(context.Background(), []sls.Chunk{acc("for_a", "line for A"), acc("for_b", "line for B"),
+		block("block_a", "# A", "# /A", "for_a"), block("block_b", "# B", "# /B", "for_b")},
+		Options{Root: root, Env: &states.Env{}})
+	for _, r := range res {
+		if r.Result.Result != states.True {
+			t.Fatalf("%s = %v %q", r.ID, r.Result.Result, r.Comment)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "etc/hosts"))
+	if want := "# A\nline for A\n# /A\n# B\nline for B\n# /B\n"; string(b) != want {
+		t.Errorf("hosts = %q; want %q", b, want)
 	}
 }
