@@ -68,7 +68,7 @@ func cmdParams(own ...Param) []Param {
 	out := append(own, cmdRunParams...)
 	return append(out,
 		Param{Name: "success_retcodes", Type: List, Doc: "exit codes besides 0 that count as success (an integer or a list)."},
-		Param{Name: "stateful", Type: Bool, Default: false, Doc: `the command's last line of output says whether it changed anything, as JSON {"changed": bool, "comment": "..."} or as changed=yes comment='...'.`},
+		Param{Name: "stateful", Type: Bool, Default: false, Doc: `the command says what it changed, as Salt reads it: its output a JSON object, or its last line name=value pairs (changed=yes comment="..." and any others, which join the changes); changed is yes/no, true/false or 1/0, no when missing.`},
 		Param{Name: "hide_output", Type: Bool, Default: false, Doc: "leave stdout and stderr out of the changes."},
 		Param{Name: "output_loglevel", Type: Any, Doc: "accepted and ignored."},
 	)
@@ -450,54 +450,106 @@ func cmdResult(req *Request, label string, out CmdOutput, o cmdOptions) Result {
 	}
 	if !o.okCodes[out.Retcode] {
 		res.Result = False
-		return res
 	}
 	if o.stateful {
-		changed, comment, ok := cmdStatefulLine(out.Stdout)
-		if !ok {
-			res.Result = False
-			res.Comment = fmt.Sprintf("Command %s run, but its last line of output is not a stateful status", label)
-			return res
-		}
-		if comment != "" {
-			res.Comment = comment
-		}
-		if !changed {
-			res.Changes = map[string]any{}
-		}
+		// Whatever the exit code, as Salt's: the result stays False.
+		return cmdReinterpret(res)
 	}
 	return res
 }
 
-// cmdStatefulLine reads the status a stateful command prints last: JSON
-// {"changed": bool, "comment": "..."} or changed=yes comment='text'.
-func cmdStatefulLine(out string) (changed bool, comment string, ok bool) {
-	lines := strings.Split(out, "\n")
-	last := strings.TrimSpace(lines[len(lines)-1])
-	if last == "" {
-		return false, "", false
+// cmdReinterpret is Salt's _reinterpreted_state, for stateful: the
+// command's output says what changed. Its stdout is a JSON object, or its
+// last line name=value pairs; "changed" (yes/no, true/false, 1/0; no when
+// missing) decides whether there are changes, which are then those pairs
+// with the command's pid, retcode, stderr and stdout (less its last line,
+// or empty for JSON); "comment" is the comment, else none. No output at
+// all is no change, the comment its stderr. The result stays the exit
+// code's.
+func cmdReinterpret(res Result) Result {
+	ret := res.Changes
+	res.Changes, res.Comment = map[string]any{}, ""
+	fail := func(msg string) Result {
+		res.Result, res.Comment = False, msg
+		return res
 	}
-	if strings.HasPrefix(last, "{") {
-		var st struct {
-			Changed any    `json:"changed"`
-			Comment string `json:"comment"`
-		}
-		if err := json.Unmarshal([]byte(last), &st); err != nil {
-			return false, "", false
-		}
-		b, err := ParseBool(st.Changed)
-		return b, st.Comment, err == nil
+	stdout, _ := ret["stdout"].(string)
+	if stdout == "" {
+		res.Comment, _ = ret["stderr"].(string)
+		return res
 	}
-	fields, err := cmdSplitKV(last)
+	data := map[string]any{}
+	isJSON, idx := false, -1
+	var v any
+	if err := json.Unmarshal([]byte(stdout), &v); err == nil {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fail("script JSON output must be a JSON object (e.g., {})!")
+		}
+		data, isJSON = m, true
+	} else {
+		line := stdout
+		if idx = strings.LastIndex(stdout, "\n"); idx != -1 {
+			line = stdout[idx+1:]
+		}
+		fields, err := cmdSplitKV(line)
+		for k, val := range fields {
+			if strings.Contains(val, "=") {
+				err = fmt.Errorf("%s=%s: more than one =", k, val)
+			}
+			data[k] = val
+		}
+		if err != nil {
+			res = fail("Failed parsing script output! Stdout must be JSON or a line of name=value pairs.")
+			res.Changes = ret
+			return res
+		}
+	}
+	flag, ok := data["changed"]
+	if !ok {
+		flag = "no"
+	}
+	changed, err := cmdPyTrue(flag)
 	if err != nil {
-		return false, "", false
+		return fail(err.Error())
 	}
-	v, has := fields["changed"]
-	if !has {
-		return false, "", false
+	if c, ok := data["comment"]; ok {
+		res.Comment = fmt.Sprint(c)
+		delete(data, "comment")
 	}
-	b, err := ParseBool(v)
-	return b, fields["comment"], err == nil
+	if changed {
+		for k, val := range ret {
+			if _, ok := data[k]; !ok {
+				data[k] = val
+			}
+		}
+		switch out, _ := data["stdout"].(string); {
+		case isJSON:
+			data["stdout"] = ""
+		case idx >= 0:
+			data["stdout"] = out[:min(idx, len(out))]
+		default:
+			// Salt slices with the -1 rfind gave: all but the last
+			// character, whatever it is.
+			if n := len(out); n > 0 {
+				data["stdout"] = out[:n-1]
+			}
+		}
+		res.Changes = data
+	}
+	return res
+}
+
+// cmdPyTrue is Salt's cmd _is_true: true, yes, 1 or false, no, 0 in any
+// case; anything else is an error.
+func cmdPyTrue(v any) (bool, error) {
+	switch strings.ToLower(fmt.Sprint(v)) {
+	case "true", "yes", "1":
+		return true, nil
+	case "false", "no", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("Failed parsing boolean value: %v", v)
 }
 
 // cmdSplitKV splits key=value pairs where a value may be single or double

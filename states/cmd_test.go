@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,23 +132,46 @@ func alive(pid int) bool {
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
+// TestCmdRunStateful: stateful output read as Salt's _reinterpreted_state
+// reads it (salt/states/cmd.py).
 func TestCmdRunStateful(t *testing.T) {
 	tests := []struct {
 		cmd         string
 		wantResult  Outcome
-		wantChanged bool
 		wantComment string
+		wantChanges map[string]any // pid and retcode left out
 	}{
-		{`echo work; echo "changed=no comment='all good'"`, True, false, "all good"},
-		{`echo changed=yes`, True, true, `Command "echo changed=yes" run`},
-		{`echo '{"changed": true, "comment": "did it"}'`, True, true, "did it"},
-		{`echo '{"changed": false}'`, True, false, `Command "echo '{"changed": false}'" run`},
-		{`echo nothing useful`, False, true, "not a stateful status"},
+		{`echo work; echo "changed=no comment='all good'"`, True, "all good", nil},
+		// the pairs become changes; stdout keeps what came before them
+		{`printf 'hello\nchanged=yes comment="all good" extra=1\n'`, True, "all good",
+			map[string]any{"changed": "yes", "extra": "1", "stdout": "hello", "stderr": ""}},
+		// a single line: Salt's slice leaves all but its last character
+		{`echo changed=yes`, True, "", map[string]any{"changed": "yes", "stdout": "changed=ye", "stderr": ""}},
+		{`echo '{"changed": true, "comment": "did it", "n": 2}'`, True, "did it",
+			map[string]any{"changed": true, "n": float64(2), "stdout": "", "stderr": ""}},
+		{`printf '{\n "changed": "yes"\n}\n'`, True, "", map[string]any{"changed": "yes", "stdout": "", "stderr": ""}},
+		{`echo '{"changed": false}'`, True, "", nil},
+		{`echo no_flag=1`, True, "", nil},    // changed missing: no
+		{`true`, True, "", nil},              // no output at all
+		{`echo oops >&2`, True, "oops", nil}, // the comment is stderr
+		{`echo '[1]'`, False, "script JSON output must be a JSON object (e.g., {})!", nil},
+		{`echo nothing useful`, False, "Failed parsing script output! Stdout must be JSON or a line of name=value pairs.", nil},
+		{`echo changed=maybe`, False, "Failed parsing boolean value: maybe", nil},
+		{`echo changed=yes; exit 3`, False, "", map[string]any{"changed": "yes", "stdout": "changed=ye", "stderr": ""}},
 	}
 	for _, tt := range tests {
 		res := cmdCall(t, "", "cmd.run", tt.cmd, map[string]any{"stateful": true}, false)
-		if res.Result != tt.wantResult || (len(res.Changes) > 0) != tt.wantChanged || !strings.Contains(res.Comment, tt.wantComment) {
-			t.Errorf("%s: %v %q changes %v; want %v %q changed %v", tt.cmd, res.Result, res.Comment, res.Changes, tt.wantResult, tt.wantComment, tt.wantChanged)
+		got := map[string]any{}
+		for k, v := range res.Changes {
+			if k != "pid" && k != "retcode" {
+				got[k] = v
+			}
+		}
+		if res.Result != tt.wantResult || res.Comment != tt.wantComment {
+			t.Errorf("%s: %v %q; want %v %q", tt.cmd, res.Result, res.Comment, tt.wantResult, tt.wantComment)
+		}
+		if tt.wantChanges != nil && !reflect.DeepEqual(got, tt.wantChanges) || tt.wantChanges == nil && len(got) > 0 && tt.wantResult == True {
+			t.Errorf("%s: changes %v; want %v", tt.cmd, got, tt.wantChanges)
 		}
 	}
 }
