@@ -22,7 +22,7 @@ func init() {
 		Param{Name: "file_mode", Type: Mode, Doc: `the mode of files under it, applied when recurse has "mode".`},
 		fileMakedirs,
 		Param{Name: "recurse", Type: StringList, Doc: `what to apply to everything under the directory: a list of "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`},
-		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove everything under the directory that exclude_pat does not match."},
+		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove everything under the directory that exclude_pat does not match, path by path as Salt does: a folder it does not match goes with all it holds."},
 		Param{Name: "exclude_pat", Type: StringList, Doc: `with clean, keep entries whose path relative to the directory matches this glob (fnmatch: * matches "/" too) or the regex after "E@"; a list keeps what any of them matches.`},
 	)
 	Register("file.absent", fileAbsent, fileName("the path to remove."))
@@ -251,49 +251,42 @@ func fileExcluder(arg string, pats []string) (func(rel string) bool, error) {
 }
 
 // fileClean removes, or under test lists, every entry under dir that keep
-// does not match. A directory holding a kept entry stays.
+// does not match, as Salt's _clean_dir: each path is judged on its own,
+// at every depth, so a directory keep does not match goes whole, whatever
+// it holds (keep names the parents of what must stay, as recurse's does);
+// the entries inside it that keep does not match are listed too, as
+// Salt's dry run lists them.
 func fileClean(req *Request, dir string, keep func(string) bool) ([]string, error) {
-	// walk returns what to remove under d, and whether d keeps anything;
-	// a directory that keeps nothing is removed whole, and listed with
-	// everything in it, as Salt's _clean_dir lists each path it removes.
-	var walk func(d string) ([]string, bool, error)
-	walk = func(d string) ([]string, bool, error) {
+	var gone []string
+	var walk func(d string) error
+	walk = func(d string) error {
 		ents, err := os.ReadDir(d)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
-		var gone []string
-		kept := false
 		for _, e := range ents {
 			p := filepath.Join(d, e.Name())
 			rel, _ := filepath.Rel(dir, p)
-			if keep(rel) {
-				kept = true
-				continue
+			if !keep(rel) {
+				gone = append(gone, p)
 			}
 			if e.IsDir() {
-				sub, k, err := walk(p)
-				if err != nil {
-					return nil, false, err
-				}
-				gone = append(gone, sub...)
-				if k {
-					kept = true
-					continue
+				if err := walk(p); err != nil {
+					return err
 				}
 			}
-			gone = append(gone, p)
 		}
-		return gone, kept, nil
+		return nil
 	}
-	gone, _, err := walk(dir)
-	if err != nil {
+	if err := walk(dir); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", dir, err)
 	}
 	removed := make([]string, 0, len(gone))
 	for _, p := range gone {
 		removed = append(removed, fileHostPath(req, p))
 		if !req.Test {
+			// A path inside a directory removed before it is gone
+			// already: RemoveAll says nothing of it.
 			if err := os.RemoveAll(p); err != nil {
 				return nil, fmt.Errorf("clean %s: %w", dir, err)
 			}

@@ -74,16 +74,20 @@ func TestFileDirectory(t *testing.T) {
 			},
 			dir:  "/srv/app",
 			args: map[string]any{"clean": true, "exclude_pat": "*.conf"},
+			// Salt's _clean_dir judges each path alone: sub does not
+			// match *.conf, so it goes with the x.conf it holds.
 			wantChanges: map[string]any{
 				"/srv/app/gone":       map[string]any{"removed": "Removed due to clean"},
 				"/srv/app/gone/y.txt": map[string]any{"removed": "Removed due to clean"},
 				"/srv/app/old.txt":    map[string]any{"removed": "Removed due to clean"},
+				"/srv/app/sub":        map[string]any{"removed": "Removed due to clean"},
 			},
 			check: func(t *testing.T, root string) {
-				for _, p := range []string{"srv/app/keep.conf", "srv/app/sub/x.conf"} {
-					if _, err := os.Stat(filepath.Join(root, p)); err != nil {
-						t.Errorf("%s removed", p)
-					}
+				if _, err := os.Stat(filepath.Join(root, "srv/app/keep.conf")); err != nil {
+					t.Errorf("keep.conf removed")
+				}
+				if _, err := os.Stat(filepath.Join(root, "srv/app/sub")); err == nil {
+					t.Errorf("sub kept; Salt removes it")
 				}
 			},
 		},
