@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 func init() {
@@ -97,7 +99,7 @@ func moduleCalls(req *Request) ([]moduleCall, bool, error) {
 // Under test nothing runs, as in Salt: the state reports what would run.
 // A function that fails (a non-zero retcode) fails the state.
 //
-// Salt: comments and changes are Salt's ({function: return} in the new syntax, {ret: return} in the old), with the dry run's result None; only brine's execution functions can be called.
+// Salt: comments and changes are Salt's ({function: return} in the new syntax, {ret: return} in the old; a function that returns False, or a mapping with a non-zero retcode, fails the state; the comment gives each function's return), with the dry run's result None; the functions run in name order where Salt runs them in the SLS's; only brine's execution functions can be called.
 func moduleRun(ctx context.Context, req *Request) Result {
 	calls, newSyntax, err := moduleCalls(req)
 	if err != nil {
@@ -135,23 +137,90 @@ func moduleRun(ctx context.Context, req *Request) Result {
 		c := calls[0]
 		ret, ok := req.Env.Exec.Call(ctx, c.fun, c.args, c.kwargs)
 		res := Result{Name: req.Name, Result: True, Changes: map[string]any{"ret": ret}, Comment: fmt.Sprintf("Module function %s executed", c.fun)}
-		if !ok {
+		if !ok || !moduleLegacyResult(ret) {
 			res.Result = False
 		}
 		return res
 	}
 	changes := map[string]any{}
-	var failures []string
+	var failures, success []string
 	for _, c := range calls {
 		ret, ok := req.Env.Exec.Call(ctx, c.fun, c.args, c.kwargs)
-		if !ok {
-			failures = append(failures, fmt.Sprintf("'%s' failed: %v", c.fun, ret))
+		if msg, failed := moduleFailure(c.fun, ret, ok); failed {
+			failures = append(failures, msg)
 			continue
 		}
+		summary := pyfmt.Str(ret)
+		if m, isMap := ret.(map[string]any); isMap {
+			summary = "Success"
+			if c, has := m["comment"]; has {
+				summary = pyfmt.Str(c)
+			}
+		}
+		success = append(success, c.fun+": "+summary)
 		changes[c.fun] = ret
 	}
+	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(append(failures, success...), ", ")}
 	if len(failures) > 0 {
-		return Result{Name: req.Name, Result: False, Changes: changes, Comment: strings.Join(failures, ", ")}
+		res.Result = False
 	}
-	return Result{Name: req.Name, Result: True, Changes: changes, Comment: "Success"}
+	return res
+}
+
+// moduleFailure is Salt's _get_result for the new syntax: a function
+// fails when it did (ok false, or a mapping with a non-zero retcode) or
+// when it returned False, and the message says which, as Salt's do.
+func moduleFailure(fun string, ret any, ok bool) (string, bool) {
+	if m, isMap := ret.(map[string]any); isMap {
+		if rc, has := m["retcode"]; has && pyfmt.Str(rc) != "0" {
+			why := "(error message N/A)"
+			if c, has := m["comment"]; has {
+				why = pyfmt.Str(c)
+			}
+			return fmt.Sprintf("'%s' failed: %s", fun, why), true
+		}
+	}
+	switch {
+	case !ok:
+		return fmt.Sprintf("'%s' failed: %v", fun, ret), true
+	case ret == false:
+		return fmt.Sprintf("'%s': False", fun), true
+	}
+	return "", false
+}
+
+// moduleLegacyResult is Salt's _get_result for the old syntax, whose
+// return is also the changes' ret: False, a mapping with a non-zero
+// retcode, or one holding result: False at any depth, fails.
+func moduleLegacyResult(ret any) bool {
+	switch r := ret.(type) {
+	case bool:
+		return r
+	case map[string]any:
+		if rc, has := r["retcode"]; has && pyfmt.Str(rc) != "0" {
+			return false
+		}
+		if b, isBool := r["result"].(bool); isBool {
+			return b
+		}
+		return moduleDictResult(r, 0)
+	}
+	return true
+}
+
+// moduleDictResult is Salt's _get_dict_result: false when a result key
+// anywhere in the mapping is False.
+func moduleDictResult(m map[string]any, depth int) bool {
+	if depth > 100 {
+		return true
+	}
+	for k, v := range m {
+		if k == "result" && v == false {
+			return false
+		}
+		if sub, ok := v.(map[string]any); ok && !moduleDictResult(sub, depth+1) {
+			return false
+		}
+	}
+	return true
 }

@@ -12,10 +12,43 @@ func (f *fakeExec) Has(fun string) bool { return fun != "nope.x" }
 
 func (f *fakeExec) Call(_ context.Context, fun string, args []any, kwargs map[string]any) (any, bool) {
 	f.calls = append(f.calls, moduleCall{fun: fun, args: args, kwargs: kwargs})
-	if fun == "cmd.fail" {
+	switch fun {
+	case "cmd.fail":
 		return "exit 1", false
+	case "file.file_exists":
+		return false, true
+	case "test.echo":
+		return "hello", true
+	case "state.bad":
+		return map[string]any{"retcode": 1, "comment": "boom"}, true
+	case "state.nested":
+		return map[string]any{"x": map[string]any{"result": false}}, true
 	}
 	return true, true
+}
+
+// TestModuleRunResults: what fails and what each function's return says,
+// as Salt's module.run (_run, _legacy_run, _get_result) reads them.
+func TestModuleRunResults(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		args    map[string]any
+		result  Outcome
+		comment string
+	}{
+		{"x", map[string]any{"file.file_exists": []any{"/nope"}}, False, "'file.file_exists': False"},
+		{"x", map[string]any{"test.echo": []any{"hello"}, "state.bad": nil}, False, "'state.bad' failed: boom, test.echo: hello"},
+		{"x", map[string]any{"test.echo": []any{"hello"}, "test.ping": nil}, True, "test.echo: hello, test.ping: True"},
+		{"file.file_exists", map[string]any{"m_args": []any{"/nope"}}, False, "Module function file.file_exists executed"},
+		{"state.nested", nil, False, "Module function state.nested executed"},
+		{"test.ping", nil, True, "Module function test.ping executed"},
+	} {
+		fn, _ := Lookup("module.run")
+		res := fn(context.Background(), &Request{ID: tt.name, Name: tt.name, Func: "module.run", Args: NewArgs(fileCopyArgs(tt.args)), Env: &Env{Exec: &fakeExec{}}})
+		if res.Result != tt.result || res.Comment != tt.comment {
+			t.Errorf("%s %v: %v %q; want %v %q", tt.name, tt.args, res.Result, res.Comment, tt.result, tt.comment)
+		}
+	}
 }
 
 func TestSaltFidelityModuleRun(t *testing.T) {
@@ -32,7 +65,7 @@ func TestSaltFidelityModuleRun(t *testing.T) {
 		salt:  "module.run(), _run()",
 		setup: run("restart", map[string]any{"service.restart": []any{"nginx"}}),
 		test:  fidW(None, "Function service.restart to be executed.", nil),
-		real:  fidW(True, "Success", map[string]any{"service.restart": true}),
+		real:  fidW(True, "service.restart: True", map[string]any{"service.restart": true}),
 	}, {
 		name:  "module.run: old syntax",
 		salt:  "module.run(), _legacy_run()",
