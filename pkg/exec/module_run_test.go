@@ -49,7 +49,7 @@ func TestModuleRunState(t *testing.T) {
 	}
 	real := byID(false)
 	r := real["new"].Result
-	if r.Result != states.True || r.Comment != "Success" || r.Changes["test.true"] != true {
+	if r.Result != states.True || r.Comment != "test.arg: Success, test.true: True" || r.Changes["test.true"] != true {
 		t.Errorf("new = %+v", r)
 	}
 	if got, want := r.Changes["test.arg"], map[string]any{"args": []any{"a"}, "kwargs": map[string]any{"k": "v"}}; !reflect.DeepEqual(got, want) {
