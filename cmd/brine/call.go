@@ -133,12 +133,11 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	if err != nil {
 		return err
 	}
-	id := host.ID
-
 	fun := args[0]
 	pos, kw := exec.ParseArgs(args[1:])
 	ret := exec.Call(ctx, host, fun, pos, kw)
-	if err := o.out.print(s.out, id, ret, kw); err != nil {
+	// salt-call prints its return under "local", whatever the id.
+	if err := o.out.print(s.out, "local", ret, kw); err != nil {
 		return err
 	}
 	if ret.Retcode != 0 {

@@ -77,7 +77,7 @@ func TestCallHighstateTestThenReal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("test=True exit %d; want 0\n%s%s", code, out, errOut)
 	}
-	dry := saltJSON(t, out)["web1"]
+	dry := saltJSON(t, out)["local"] // salt-call prints under local
 	if len(dry) != 2 {
 		t.Fatalf("test=True ran %d states; want 2 (web only, not db): %v", len(dry), dry)
 	}
@@ -94,7 +94,7 @@ func TestCallHighstateTestThenReal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("real run exit %d; want 0\n%s%s", code, out, errOut)
 	}
-	real := saltJSON(t, out)["web1"]
+	real := saltJSON(t, out)["local"]
 	for k, r := range real {
 		if r["result"] != true {
 			t.Errorf("real %s result = %v; want true", k, r["result"])

@@ -370,7 +370,7 @@ func TestMineWithoutMaster(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if ips := got["solo"]["solo"]; len(ips) == 0 || !slices.Contains(ips, "10.9.9.9") {
+	if ips := got["local"]["solo"]; len(ips) == 0 || !slices.Contains(ips, "10.9.9.9") {
 		t.Errorf("call --local mine.get '*': %s; want solo's own addresses", out)
 	}
 	out, _, code = call("mine.get", "G@role:web", "network.ip_addrs", "tgt_type=compound")
