@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/py/pyre"
 )
 
@@ -23,7 +24,7 @@ func init() {
 		"load_yaml": fLoad("yaml"), "load_json": fLoad("json"),
 		"int": fInt, "float": fFloat, "string": fString, "list": fList,
 		"trim": fTrim, "strip": fTrim, "unique": fUnique, "sort": fSort, "reverse": fReverse,
-		"bool": fBool, "to_bool": fBool, "first": fFirst, "last": fLast,
+		"bool": fBool, "to_bool": fToBool, "first": fFirst, "last": fLast,
 		"length": fLength, "count": fLength, "lower": strF(pyLower), "upper": strF(pyUpper),
 		"title": strF(jinjaTitle), "capitalize": strF(pyCapitalize), "dictsort": fDictsort,
 		"map": fMap, "select": fSelect(true), "reject": fSelect(false),
@@ -197,9 +198,13 @@ func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return jsonDump(v, intArg(args, kw, 0, "indent", 0), false, true, true)
 }
 
+// fYAMLEncode is Salt's yaml_encode: a scalar as YAML, a string always
+// double-quoted (yaml_dquote), as salt/utils/yamlencoding.py does.
 func fYAMLEncode(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	switch normalize(v).(type) {
-	case nil, bool, int, float64, string:
+	switch x := normalize(v).(type) {
+	case string:
+		return yamlDoubleQuoted(x), nil
+	case nil, bool, int, float64:
 		return yamlDump(v, yamlFlow)
 	}
 	return nil, fmt.Errorf("yaml_encode: only scalars are supported, not %s", typeName(v))
@@ -210,9 +215,36 @@ func fYAMLDquote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return yamlDoubleQuoted(s), nil
+}
+
+// yamlEscapes are PyYAML's Emitter.ESCAPE_REPLACEMENTS.
+var yamlEscapes = map[rune]string{0: "0", 0x07: "a", 0x08: "b", '\t': "t", '\n': "n", 0x0B: "v", 0x0C: "f", '\r': "r",
+	0x1B: "e", '"': `"`, '\\': `\`, 0x85: "N", 0xA0: "_", 0x2028: "L", 0x2029: "P"}
+
+// yamlDoubleQuoted is a string as PyYAML's Emitter.write_double_quoted
+// writes it with Salt's options (no allow_unicode, no line folding):
+// printable ASCII as it is, the rest escaped, \xXX, \uXXXX or
+// \UXXXXXXXX where YAML has no short escape.
+func yamlDoubleQuoted(s string) string {
 	var b strings.Builder
-	writeJSONString(&b, s, false, false)
-	return b.String(), nil
+	b.WriteByte('"')
+	for _, r := range s {
+		switch esc, ok := yamlEscapes[r]; {
+		case ok:
+			b.WriteString(`\` + esc)
+		case r >= 0x20 && r <= 0x7E:
+			b.WriteRune(r)
+		case r <= 0xFF:
+			fmt.Fprintf(&b, `\x%02X`, r)
+		case r <= 0xFFFF:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08X`, r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func fYAMLSquote(_ *env, v any, _ []any, _ map[string]any) (any, error) {
@@ -290,6 +322,31 @@ func fTrim(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 // fBool is Salt's to_bool: strings true/yes/on/1 (any case) are true.
+// fToBool is Salt's to_bool (salt/utils/jinja.py): a string is true
+// when it is yes, 1 or true in any case; an int when above 0; a list or
+// a mapping when not empty; None and anything else false.
+func fToBool(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	switch x := normalize(v).(type) {
+	case nil:
+		return false, nil
+	case bool:
+		return x, nil
+	case string:
+		switch strings.ToLower(x) {
+		case "yes", "1", "true":
+			return true, nil
+		}
+		return false, nil
+	case int:
+		return x > 0, nil
+	case []any:
+		return len(x) > 0, nil
+	case *odict.Map:
+		return x.Len() > 0, nil
+	}
+	return false, nil
+}
+
 func fBool(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	switch x := normalize(v).(type) {
 	case string:

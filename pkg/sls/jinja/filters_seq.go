@@ -334,7 +334,8 @@ func fMinMax(sign int) filterFunc {
 			return nil, err
 		}
 		attr, _ := arg(args, kw, 1, "attribute", nil).(string)
-		sorted, err := sortValues(items, sign > 0, boolArg(args, kw, 0, "case_sensitive", false), attr)
+		// Salt's min and max are Python's: strings compare case and all.
+		sorted, err := sortValues(items, sign > 0, boolArg(args, kw, 0, "case_sensitive", true), attr)
 		if err != nil {
 			return nil, err
 		}

@@ -42,3 +42,5 @@ pprint sorts dict keys: {{ {'zeta': 1, 'alpha': {'m': [1, 2], 'b': none}, 'mid':
 sort by several attributes: {{ people|sort(attribute='age,n')|map(attribute='n')|join(',') }} {{ people|sort(attribute='g,age', reverse=true)|map(attribute='n')|join(',') }}
 groupby items by name: {{ people|groupby('g')|map(attribute='grouper')|list }} {{ (people|groupby('age'))[1].list|map(attribute='n')|list }} {{ people|groupby('g')|map(attribute='list')|map('length')|list }}
 upper and lower use Unicode's multi-character mappings, as Python's: {{ 'straße'|upper }} {{ 'ﬁne ǆ'.upper() }} {{ 'İ'|lower|length }} {{ 'ΣΑΣ'.lower() }} {{ 'ΑΣ.Σ Σ'|lower }} {{ 'Straße'.lower() }}
+{#- Salt's min and max are Python's: case-sensitive on strings. #}
+minmax: {{ ['a', 'B']|max }} {{ ['a', 'B']|min }} {{ ['b', 'A', 'c']|max }} {{ [3, 1, 2]|min }}

@@ -23,3 +23,5 @@ json keeps order when asked: {{ {'b': 1, 'a': 2}|json(sort_keys=False) }} {{ {'b
 sequence: {{ 'x'|sequence }} {{ {'b': 1, 'a': 2}|sequence|list }} {{ [1]|sequence }}
 timestamps stay text: {{ ('when: 2024-01-02\nat: 2001-12-14t21:59:43.10-05:00'|load_yaml).when }} {{ ('when: 2024-01-02'|load_yaml).when is string }}
 odict keeps its order in yaml, a dict is sorted: {{ odict([('zeta', 1), ('alpha', 2)], mid=3)|yaml }} {{ {'zeta': 1, 'alpha': 2}|yaml }} {{ odict(b={'y': 1, 'x': 2}, a=[1])|yaml }} {{ odict([('b', 1), ('a', 2)])|json }}
+{#- yaml_encode double-quotes every string, escaping as PyYAML does (TestYAMLDquoteLikePyYAML). #}
+encode2: {{ 'foo'|yaml_encode }} {{ 'The word is "salty"'|yaml_encode }} {{ 'é'|yaml_dquote }}
