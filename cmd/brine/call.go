@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -74,11 +75,18 @@ tree failed to render or compile, or the function failed.`,
 	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
 	f.BoolVar(&o.failhard, "failhard", false, "stop at the first failed state")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error")
+	var passthrough bool
+	f.BoolVar(&passthrough, "retcode-passthrough", false, "accepted for salt-call's scripts: brine call always exits with the function's retcode (2 for a failed state, 1 for a broken tree)")
 	o.out.add(f)
 	return cmd
 }
 
 func (o *callOptions) validate() error {
+	switch strings.ToLower(o.logLevel) {
+	case "debug", "info", "warn", "warning", "error", "quiet", "critical", "trace", "garbage", "all", "profile":
+	default:
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
 	if !o.local {
 		return fmt.Errorf("brine call needs --local: it runs on this host with the state tree on disk (to run through a master, use brine TARGET FUNCTION)")
 	}

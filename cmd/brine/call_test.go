@@ -305,3 +305,18 @@ func TestShowHighstateKeepsExtend(t *testing.T) {
 		t.Fatalf("show_lowstate = %d; want the extended contents only\n%s", code, out)
 	}
 }
+
+// TestCallSaltCallFlags: salt-call's --retcode-passthrough is accepted
+// (brine call always passes the retcode through) and a log level that is
+// none refused, as salt-call's optparse refuses it.
+func TestCallSaltCallFlags(t *testing.T) {
+	files := tree(t, map[string]string{"bad.sls": "x:\n  test.fail_without_changes: []\n"})
+	_, _, code := brine(t, "call", "--local", "--file-root", files, "--retcode-passthrough", "-l", "warning", "state.apply", "bad")
+	if code != 2 {
+		t.Errorf("--retcode-passthrough with a failed state: exit %d; want 2", code)
+	}
+	_, errOut, code := brine(t, "call", "--local", "--file-root", files, "-l", "bogus", "test.ping")
+	if code != 64 || !strings.Contains(errOut, "--log-level") {
+		t.Errorf("-l bogus: exit %d\n%s; want a usage error", code, errOut)
+	}
+}

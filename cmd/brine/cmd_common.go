@@ -116,12 +116,14 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
+	// Salt's level names are taken too: the finer ones are debug, the
+	// quiet ones error.
 	switch strings.ToLower(level) {
-	case "debug":
+	case "debug", "trace", "garbage", "all", "profile":
 		l = slog.LevelDebug
-	case "warn":
+	case "warn", "warning":
 		l = slog.LevelWarn
-	case "error":
+	case "error", "critical", "quiet":
 		l = slog.LevelError
 	default:
 		l = slog.LevelInfo
