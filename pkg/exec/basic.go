@@ -19,9 +19,16 @@ func grainsItems(_ context.Context, c *call) Return { return nested(c.host.Grain
 
 func grainsGet(_ context.Context, c *call) Return { return nestedGet(c, c.host.Grains) }
 
+// grainsItem is Salt's grains.item: each grain named, default ("") for
+// one that is not set.
 func grainsItem(_ context.Context, c *call) Return {
 	out := map[string]any{}
+	def, ok := c.kw["default"]
+	if !ok {
+		def = ""
+	}
 	for _, k := range c.strings("keys") {
+		out[k] = def
 		if v, ok := Traverse(c.host.Grains, k, ":"); ok {
 			out[k] = v
 		}

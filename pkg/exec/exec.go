@@ -205,7 +205,8 @@ func init() {
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, such as os or ip4_interfaces:eth0."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the grain is not set."})
 	register("grains.item", grainsItem, "Return the named grains: grains.item os os_family.",
-		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."})
+		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a grain that is not set, as Salt's."})
 	register("pillar.items", pillarItems, "Return this minion's pillar.")
 	register("pillar.get", pillarGet, "Return one pillar value, nested keys joined by ':'; default when missing.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},

@@ -40,6 +40,7 @@ func TestCallFunctions(t *testing.T) {
 		{"pillar.get", []string{"users:alice:uid"}, 1000, 0},
 		{"pillar.get", []string{"users:bob"}, "", 0},
 		{"grains.item", []string{"os"}, map[string]any{"os": "Debian"}, 0},
+		{"grains.item", []string{"os", "nosuch"}, map[string]any{"os": "Debian", "nosuch": ""}, 0}, // Salt's default ""
 		{"cmd.run", []string{"echo out; echo err >&2"}, "out\nerr", 0},
 		{"cmd.run", []string{"exit 3"}, "", 1},
 	}

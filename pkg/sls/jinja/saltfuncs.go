@@ -178,13 +178,20 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"pillar.raw":   func([]any, map[string]any) (any, error) { return c.pillar, nil },
 		"grains.get":   getter(grains, ""),
 		"grains.items": func([]any, map[string]any) (any, error) { return c.grains, nil },
-		"grains.item": func(args []any, _ map[string]any) (any, error) {
+		"grains.item": func(args []any, kw map[string]any) (any, error) {
+			// Salt's: default ("") for a grain that is not set.
+			def, ok := kw["default"]
+			if !ok {
+				def = ""
+			}
 			out := newDict(len(args))
 			for _, a := range args {
 				k := keyString(a)
-				if v, ok := nestedGet(c.grains, k, ":"); ok {
-					out.Set(k, v)
+				v, ok := nestedGet(c.grains, k, ":")
+				if !ok {
+					v = def
 				}
+				out.Set(k, v)
 			}
 			return out, nil
 		},

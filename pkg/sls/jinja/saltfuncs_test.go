@@ -84,6 +84,7 @@ func TestSaltFuncs(t *testing.T) {
 		{"grains.equals", []any{"ipv4", "10.0.0.1"}, nil, false},
 		{"grains.equals", []any{"nothere", ""}, nil, true}, // get's default is ""
 		{"grains.get", []any{"nope", "x"}, nil, "x"},
+		{"grains.item", []any{"os", "nope"}, nil, map[string]any{"os": "Ubuntu", "nope": ""}},
 		{"config.get", []any{"over:k"}, nil, "opts"},
 		{"config.get", []any{"os"}, nil, "Ubuntu"},
 		{"config.get", []any{"a:b:c"}, nil, 1},
