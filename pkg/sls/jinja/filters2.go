@@ -9,9 +9,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/pypath"
 	"html"
-	"net"
-	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -506,28 +505,24 @@ func addMiscFilters() {
 		}
 		return string(b), nil
 	}
+	// path_join is salt.utils.path.join: each part normalised, the later
+	// ones with their leading "/" stripped (an absolute part does not
+	// restart the path, as os.path.join's would), the whole normalised.
 	filters["path_join"] = func(_ *env, v any, args []any, _ map[string]any) (any, error) {
-		parts := []string{}
-		for _, a := range append([]any{v}, args...) {
+		var root string
+		var rest []string
+		for i, a := range append([]any{v}, args...) {
 			s, err := toStr(a)
 			if err != nil {
 				return nil, err
 			}
-			if strings.HasPrefix(s, "/") {
-				parts = parts[:0]
+			s = pypath.Normpath(s)
+			if i == 0 {
+				root = s
+				continue
 			}
-			parts = append(parts, s)
+			rest = append(rest, strings.TrimLeft(s, "/"))
 		}
-		return path.Join(parts...), nil
+		return pypath.Normpath(pypath.Join(root, rest...)), nil
 	}
-	isIP := func(check func(net.IP) bool) filterFunc {
-		return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-			s, _ := normalize(v).(string)
-			ip := net.ParseIP(strings.TrimSpace(s))
-			return ip != nil && check(ip), nil
-		}
-	}
-	filters["is_ip"] = isIP(func(net.IP) bool { return true })
-	filters["is_ipv4"] = isIP(func(ip net.IP) bool { return ip.To4() != nil })
-	filters["is_ipv6"] = isIP(func(ip net.IP) bool { return ip.To4() == nil })
 }

@@ -4,7 +4,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
-	"net"
+	"math"
 	"os/exec"
 	"regexp"
 	"sort"
@@ -97,30 +97,16 @@ func addSaltFilters() {
 	}
 	filters["compare_lists"] = fCompareLists
 	filters["compare_dicts"] = fCompareDicts
-	filters["ipaddr"] = ipFilter(0)
-	filters["ipv4"] = ipFilter(4)
-	filters["ipv6"] = ipFilter(6)
-	filters["network_size"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	filters["human_to_bytes"] = func(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		s, err := toStr(v)
 		if err != nil {
 			return nil, err
 		}
-		_, n, err := net.ParseCIDR(s)
-		if err != nil {
-			return nil, fmt.Errorf("network_size: %q is not a network", s)
-		}
-		ones, bits := n.Mask.Size()
-		if bits-ones > 62 {
-			return float64(uint64(1) << 62), nil
-		}
-		return 1 << (bits - ones), nil
-	}
-	filters["human_to_bytes"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, err := toStr(v)
+		unit, err := toStr(arg(args, kw, 0, "default_unit", "B"))
 		if err != nil {
 			return nil, err
 		}
-		return humanToBytes(s), nil
+		return humanToBytes(s, unit, boolArg(args, kw, 1, "handle_metric", false)), nil
 	}
 	filters["which"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 		s, err := toStr(v)
@@ -298,67 +284,54 @@ func fCompareDicts(e *env, v any, args []any, kw map[string]any) (any, error) {
 // ipFilter is Salt's ipaddr/ipv4/ipv6: keep the values that are addresses
 // or networks (of one version when version is 4 or 6); a single value
 // comes back itself or as None.
-func ipFilter(version int) filterFunc {
-	return func(e *env, v any, args []any, kw map[string]any) (any, error) {
-		keep := func(x any) bool {
-			s, ok := x.(string)
-			if !ok {
-				return false
-			}
-			ip := net.ParseIP(s)
-			if ip == nil {
-				var err error
-				if ip, _, err = net.ParseCIDR(s); err != nil {
-					return false
-				}
-			}
-			switch version {
-			case 4:
-				return ip.To4() != nil
-			case 6:
-				return ip.To4() == nil
-			}
-			return true
-		}
-		if l, ok := normalize(v).([]any); ok {
-			out := []any{}
-			for _, x := range l {
-				if keep(x) {
-					out = append(out, x)
-				}
-			}
-			return out, nil
-		}
-		if keep(v) {
-			return v, nil
-		}
-		return nil, nil
-	}
-}
-
 var (
-	humanRE = regexp.MustCompile(`^([0-9]+)([KMGTPEZY]?)(i?)(B?)$`)
-	hexRE   = regexp.MustCompile(`^(0[xX])?[0-9a-fA-F]+$`)
+	humanRE       = regexp.MustCompile(`^([0-9.]*)\s*(.*)$`)
+	humanMetricRE = regexp.MustCompile(`^[kmgtpezy]b$`)
+	humanUnitRE   = regexp.MustCompile(`^(b|[kmgtpezy](ib)?)$`)
+	hexRE         = regexp.MustCompile(`^(0[xX])?[0-9a-fA-F]+$`)
 )
 
-// humanToBytes reads "10M" or "2GiB" as Salt's human_to_bytes does
-// (powers of 1024); anything else is 0.
-func humanToBytes(s string) int {
-	m := humanRE.FindStringSubmatch(s)
+// humanToBytes is Salt 3005's human_to_bytes (salt/utils/stringutils.py):
+// a number (an int, or a float the result is cut from) and a unit, b or
+// k…y with or without "ib" (powers of 1024), or kb…yb, powers of 1000
+// with handleMetric and of 1024 without; 0 for any other form.
+func humanToBytes(size, defaultUnit string, handleMetric bool) any {
+	m := humanRE.FindStringSubmatch(strings.TrimSpace(size))
 	if m == nil {
 		return 0
 	}
-	n, _ := strconv.Atoi(m[1])
-	for _, u := range "KMGTPEZY" {
-		if m[2] == "" {
-			break
-		}
-		n *= 1024
-		if string(u) == m[2] {
-			break
-		}
+	unit := strings.ToLower(m[2])
+	if unit == "" {
+		unit = strings.ToLower(defaultUnit)
 	}
-	return n
+	iv, ierr := strconv.ParseInt(m[1], 10, 64)
+	fv, ferr := strconv.ParseFloat(m[1], 64)
+	if ierr != nil && (ferr != nil || m[1] == "") {
+		return 0
+	}
+	dec := false
+	switch {
+	case humanMetricRE.MatchString(unit):
+		dec = handleMetric
+	case !humanUnitRE.MatchString(unit):
+		return 0
+	}
+	p := strings.IndexByte("bkmgtpezy", unit[0])
+	mult := math.Pow(2, float64(p*10))
+	if dec {
+		mult = math.Pow(10, float64(p*3))
+	}
+	if ierr == nil && mult <= math.MaxInt64 && (iv == 0 || math.Abs(float64(iv)) <= math.MaxInt64/mult) {
+		return int(iv) * int(mult)
+	}
+	if ierr == nil {
+		fv = float64(iv)
+	}
+	r := math.Trunc(fv * mult)
+	if math.Abs(r) < math.MaxInt64 {
+		return int(r)
+	}
+	return r // past an int64: Python's int is exact, this is near
 }
 
 func toSnake(s string) string {
