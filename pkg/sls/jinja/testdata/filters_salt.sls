@@ -15,3 +15,5 @@ ip: {{ ['10.0.0.1', 'nope', 'fe80::1', '192.168.0.0/24'] | ipaddr }} {{ ['10.0.0
 network_size: {{ '10.0.0.0/24' | network_size }}
 skip: [{{ 'gone' | skip }}]
 ipwrap: {{ ['192.0.2.1', 'foo', 'fe80::', '2001:db8::1/64', 7] | ipwrap }} {{ '::1' | ipwrap }}:9100 {{ '10.0.0.1' | ipwrap }} {{ ('::ffff:10.0.0.1', 'x') | ipwrap }} {{ '2001:db8::/129' | ipwrap }}
+{#- path_join is salt.utils.path.join: a later absolute part joins, it does not restart. #}
+path_join: {{ '/etc'|path_join('/nginx', 'conf.d') }} {{ 'a/'|path_join('b/../c') }}
