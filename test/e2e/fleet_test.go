@@ -374,7 +374,7 @@ func TestMineWithoutMaster(t *testing.T) {
 		t.Errorf("call --local mine.get '*': %s; want solo's own addresses", out)
 	}
 	out, _, code = call("mine.get", "G@role:web", "network.ip_addrs", "tgt_type=compound")
-	if code != 0 || !strings.Contains(out, `"solo": {}`) {
+	if code != 0 || !strings.Contains(out, `"local": {}`) {
 		t.Errorf("call --local mine.get of a target that is not this host: exit %d\n%s", code, out)
 	}
 	out, _, code = call("mine.update")
