@@ -17,3 +17,5 @@ skip: [{{ 'gone' | skip }}]
 ipwrap: {{ ['192.0.2.1', 'foo', 'fe80::', '2001:db8::1/64', 7] | ipwrap }} {{ '::1' | ipwrap }}:9100 {{ '10.0.0.1' | ipwrap }} {{ ('::ffff:10.0.0.1', 'x') | ipwrap }} {{ '2001:db8::/129' | ipwrap }}
 {#- path_join is salt.utils.path.join: a later absolute part joins, it does not restart. #}
 path_join: {{ '/etc'|path_join('/nginx', 'conf.d') }} {{ 'a/'|path_join('b/../c') }}
+{#- is_iter, load_text and random_str are Salt's. #}
+more: {{ [1]|is_iter }} {{ {'a': 1}|is_iter }} {{ 'ab'|is_iter }} {{ 5|is_iter }} {{ none|is_iter }} {{ 'x: 1'|load_text }} {{ (12|random_str)|length }} {{ (32|random_str)|length }}
