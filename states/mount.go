@@ -35,12 +35,14 @@ func init() {
 // mounts; unit tests replace it.
 type mountHost struct {
 	mountinfo func() ([]byte, error)
+	swaps     func() ([]byte, error) // /proc/swaps
 	run       func(ctx context.Context, argv ...string) error
 }
 
 func mountLiveHost() mountHost {
 	return mountHost{
 		mountinfo: func() ([]byte, error) { return os.ReadFile("/proc/self/mountinfo") },
+		swaps:     func() ([]byte, error) { return os.ReadFile("/proc/swaps") },
 		run: func(ctx context.Context, argv ...string) error {
 			cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 			cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -75,7 +77,7 @@ func (h mountHost) mountedAt(name string) (*mountInfo, error) {
 // image is written and nothing is mounted (so no mount point is made);
 // config, and the links on its way, resolve inside the image, and one
 // that would leave it fails the state. Swap is written to fstab but not
-// activated.
+// activated (mount.swap does both).
 //
 // Salt: match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created"; with --root the mounts are not read, the comment says so, and a dry run never calls the target mounted.
 func mountMounted(ctx context.Context, req *Request) Result {
@@ -359,14 +361,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 // kernel shows whatever the mounter passed.
 func mountSameDevice(want, source string) bool {
 	resolve := func(d string) (string, bool) {
-		for _, p := range []struct{ prefix, dir string }{
-			{"UUID=", "/dev/disk/by-uuid/"}, {"LABEL=", "/dev/disk/by-label/"},
-			{"PARTUUID=", "/dev/disk/by-partuuid/"}, {"PARTLABEL=", "/dev/disk/by-partlabel/"},
-		} {
-			if rest, ok := strings.CutPrefix(d, p.prefix); ok {
-				d = p.dir + rest
-			}
-		}
+		d = mountTagPath(d)
 		if !strings.HasPrefix(d, "/dev/") {
 			return "", false
 		}
@@ -381,6 +376,21 @@ func mountSameDevice(want, source string) bool {
 		return true
 	}
 	return w == s
+}
+
+// mountTagPath spells an fstab(5) tag (UUID=…, LABEL=…, PARTUUID=…,
+// PARTLABEL=…) as the udev link that names its device; any other spec
+// comes back as it is.
+func mountTagPath(d string) string {
+	for _, p := range []struct{ prefix, dir string }{
+		{"UUID=", "/dev/disk/by-uuid/"}, {"LABEL=", "/dev/disk/by-label/"},
+		{"PARTUUID=", "/dev/disk/by-partuuid/"}, {"PARTLABEL=", "/dev/disk/by-partlabel/"},
+	} {
+		if rest, ok := strings.CutPrefix(d, p.prefix); ok {
+			return p.dir + rest
+		}
+	}
+	return d
 }
 
 func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result {

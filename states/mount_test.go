@@ -3,6 +3,7 @@ package states
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -150,16 +151,24 @@ func TestMountOptsMissing(t *testing.T) {
 }
 
 // fakeMounts is a host with a mountinfo text and a log of commands.
+// A swapon it runs adds its path to swaps, as the kernel would.
 type fakeMounts struct {
-	info string
-	ran  [][]string
+	info  string
+	swaps string
+	ran   [][]string
 }
 
 func (f *fakeMounts) host() mountHost {
 	return mountHost{
 		mountinfo: func() ([]byte, error) { return []byte(f.info), nil },
+		swaps: func() ([]byte, error) {
+			return []byte("Filename\tType\tSize\tUsed\tPriority\n" + f.swaps), nil
+		},
 		run: func(_ context.Context, argv ...string) error {
 			f.ran = append(f.ran, argv)
+			if argv[0] == "swapon" {
+				f.swaps += argv[1] + "\tfile\t1048572\t0\t-2\n"
+			}
 			return nil
 		},
 	}
@@ -466,4 +475,94 @@ func TestMountRootEscape(t *testing.T) {
 		{name: "unmounted: absolute link stays in", files: map[string]string{"$OUT/fstab": entry["etc/fstab"]}, links: map[string]string{"etc/fstab": "$OUT/fstab"}, run: unmounted, inside: "$OUT/fstab"},
 		{name: "plain image", files: entry, run: fstab("mount.fstab_absent", "/etc/fstab"), inside: "/etc/fstab"},
 	})
+}
+
+// TestMountSwap activates a swap file and persists it as Salt's
+// mount.swap does: a dry run predicts each real run, a rerun changes
+// nothing, and an entry with other options is rewritten to Salt's.
+func TestMountSwap(t *testing.T) {
+	dir := t.TempDir()
+	swapfile := filepath.Join(dir, "swapfile")
+	os.WriteFile(swapfile, nil, 0o600)
+	fstab := filepath.Join(dir, "fstab")
+	orig := "# keep\nUUID=1 / ext4 defaults 0 1\n"
+	os.WriteFile(fstab, []byte(orig), 0o644)
+	args := map[string]any{"config": fstab}
+	f := &fakeMounts{}
+	want := map[string]any{"swapon": true, "persist": "new"}
+	dry := mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, args, true), f.host())
+	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || len(f.ran) != 0 ||
+		dry.Comment != "Swap "+swapfile+" is set to be activated" {
+		t.Fatalf("test run = %v %v %q, ran %v", dry.Result, dry.Changes, dry.Comment, f.ran)
+	}
+	if b, _ := os.ReadFile(fstab); string(b) != orig {
+		t.Fatalf("the test run wrote the fstab: %q", b)
+	}
+	real := mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, args, false), f.host())
+	if real.Result != True || !reflect.DeepEqual(real.Changes, want) ||
+		real.Comment != "Swap "+swapfile+" activated. Added new entry to the fstab." {
+		t.Fatalf("real run = %v %v %q", real.Result, real.Changes, real.Comment)
+	}
+	if !reflect.DeepEqual(f.ran, [][]string{{"swapon", swapfile}}) {
+		t.Errorf("ran %q", f.ran)
+	}
+	if b, _ := os.ReadFile(fstab); string(b) != orig+swapfile+" none swap defaults 0 0\n" {
+		t.Errorf("fstab = %q", b)
+	}
+	again := mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, args, false), f.host())
+	if again.Result != True || len(again.Changes) != 0 || again.Comment != "Swap "+swapfile+" already active" || len(f.ran) != 1 {
+		t.Errorf("rerun = %v %v %q, ran %v", again.Result, again.Changes, again.Comment, f.ran)
+	}
+
+	// Active, but fstab has the entry with other options: Salt's
+	// set_fstab rewrites it, and the dry run says so.
+	os.WriteFile(fstab, []byte(orig+swapfile+" swap swap sw,pri=5 0 0\n"), 0o644)
+	dry = mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, args, true), f.host())
+	real = mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, args, false), f.host())
+	want = map[string]any{"persist": "update"}
+	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || real.Result != True || !reflect.DeepEqual(real.Changes, want) ||
+		real.Comment != "Swap "+swapfile+" already active. Updated the entry in the fstab." {
+		t.Errorf("update: test %v %v %q, real %v %v %q", dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment)
+	}
+	if b, _ := os.ReadFile(fstab); string(b) != orig+swapfile+" none swap defaults 0 0\n" {
+		t.Errorf("fstab = %q", b)
+	}
+
+	// persist: False leaves fstab alone.
+	f = &fakeMounts{}
+	os.WriteFile(fstab, []byte(orig), 0o644)
+	r := mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, map[string]any{"config": fstab, "persist": false}, false), f.host())
+	if b, _ := os.ReadFile(fstab); r.Result != True || string(b) != orig || !reflect.DeepEqual(r.Changes, map[string]any{"swapon": true}) {
+		t.Errorf("persist False = %v %v %q, fstab %q", r.Result, r.Changes, r.Comment, b)
+	}
+
+	// A swapon that fails fails the state.
+	f = &fakeMounts{}
+	h := f.host()
+	h.run = func(context.Context, ...string) error { return errors.New("swapon: /x: read swap header failed") }
+	if r := mountSwapOn(context.Background(), mountReq("", "mount.swap", swapfile, args, false), h); r.Result != False || !strings.Contains(r.Comment, "failed to activate") {
+		t.Errorf("failed swapon = %v %q", r.Result, r.Comment)
+	}
+}
+
+// TestMountSwapRoot writes only the image's fstab under --root.
+func TestMountSwapRoot(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	host := mountHost{
+		swaps: func() ([]byte, error) { t.Fatal("--root read the host's swaps"); return nil, nil },
+		run:   func(context.Context, ...string) error { t.Fatal("--root ran a command"); return nil },
+	}
+	dry := mountSwapOn(context.Background(), mountReq(root, "mount.swap", "/swapfile", nil, true), host)
+	real := mountSwapOn(context.Background(), mountReq(root, "mount.swap", "/swapfile", nil, false), host)
+	want := map[string]any{"persist": "new"}
+	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || real.Result != True || !reflect.DeepEqual(real.Changes, want) {
+		t.Fatalf("test %v %v %q, real %v %v %q", dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/fstab")); string(b) != "/swapfile\tnone\tswap\tdefaults\t0\t0\n" {
+		t.Errorf("fstab = %q", b)
+	}
+	if again := mountSwapOn(context.Background(), mountReq(root, "mount.swap", "/swapfile", nil, false), host); again.Result != True || len(again.Changes) != 0 {
+		t.Errorf("rerun = %v %v %q", again.Result, again.Changes, again.Comment)
+	}
 }

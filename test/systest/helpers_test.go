@@ -47,7 +47,9 @@ func inContainer(c *testbed.Container, tree map[string]string) applier {
 }
 
 // onFolder runs the host's brine with --root on a folder that is not
-// booted: what an admin does to an image under construction.
+// booted: what an admin does to an image under construction. With root
+// "" it runs on the host itself, for what a container cannot do (swap is
+// the kernel's, and nspawn forbids swapon).
 func onFolder(root string, tree map[string]string) applier {
 	return func(t *testing.T, sls string, test bool) []testbed.StateResult {
 		t.Helper()
@@ -58,7 +60,10 @@ func onFolder(root string, tree map[string]string) applier {
 			}
 		}
 		bin := testbed.BuildBrine(t)
-		argv := []string{bin, "call", "--local", "--file-root", fileRoot, "--root", root, "--id", "image", "--out", "json", "state.apply", sls}
+		argv := []string{bin, "call", "--local", "--file-root", fileRoot, "--id", "image", "--out", "json", "state.apply", sls}
+		if root != "" {
+			argv = append(argv[:len(argv)-2], "--root", root, "state.apply", sls)
+		}
 		if test {
 			argv = append(argv, "test=True")
 		}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -291,5 +292,38 @@ func waitFor(t *testing.T, total time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out after %v waiting until %s", total, what)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestMountSwapHost turns a swap file on with mount.swap on the host
+// itself and persists it in an fstab of the test's own; the swap is
+// turned off again at the end. Swap is the kernel's, not a container's.
+func TestMountSwapHost(t *testing.T) {
+	dir := t.TempDir()
+	swapfile := filepath.Join(dir, "brine-swapfile")
+	fstab := filepath.Join(dir, "fstab")
+	if err := os.WriteFile(fstab, []byte("# the test's fstab\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, argv := range [][]string{
+		{"dd", "if=/dev/zero", "of=" + swapfile, "bs=1M", "count=16", "status=none"},
+		{"chmod", "600", swapfile},
+		{"mkswap", swapfile},
+	} {
+		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", argv, err, out)
+		}
+	}
+	t.Cleanup(func() { exec.Command("swapoff", swapfile).Run() })
+	res := applyChecked(t, onFolder("", map[string]string{"swap.sls": swapfile + ":\n  mount.swap:\n    - config: " + fstab + "\n"}), "swap")
+	if got := jsonString(res[0].Changes); got != `{"persist":"new","swapon":true}` {
+		t.Errorf("changes = %s", got)
+	}
+	swaps, _ := os.ReadFile("/proc/swaps")
+	if !strings.Contains(string(swaps), swapfile) {
+		t.Errorf("/proc/swaps lacks %s:\n%s", swapfile, swaps)
+	}
+	if b, _ := os.ReadFile(fstab); string(b) != "# the test's fstab\n"+swapfile+"\tnone\tswap\tdefaults\t0\t0\n" {
+		t.Errorf("fstab = %q", b)
 	}
 }
