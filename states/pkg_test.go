@@ -520,3 +520,62 @@ func TestPkgRootEscape(t *testing.T) {
 		{name: "plain image", files: debian, run: run},
 	})
 }
+
+// Upgrade makes the fake an Upgrader: every installed package whose
+// repository candidate is newer moves to it.
+func (f *pkgFake) Upgrade(ctx context.Context, dist, simulate bool) ([]pkgbackend.Change, error) {
+	var targets []pkgbackend.Target
+	for name, p := range f.db {
+		if vs, ok := f.repo[name]; ok && p.Installed() && pkgbackend.CompareDeb(vs[len(vs)-1], p.Version) > 0 {
+			targets = append(targets, pkgbackend.Target{Name: name})
+		}
+	}
+	sort.Slice(targets, func(i, j int) bool { return targets[i].Name < targets[j].Name })
+	return f.Install(ctx, targets, nil, pkgbackend.InstallOptions{}, simulate)
+}
+
+func TestPkgUptodate(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	want := map[string]any{
+		"curl":    map[string]any{"old": "7.88.1-1", "new": "7.88.1-2"},
+		"libcurl": map[string]any{"old": "7.88.1-1", "new": "7.88.1-2"},
+	}
+	dry := pkgCall(t, env, "pkg.uptodate", "system", true, nil)
+	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || dry.Comment != "System update will be performed" || f.calls["Install"] != 0 {
+		t.Fatalf("test run = %v %#v %q, calls %v", dry.Result, dry.Changes, dry.Comment, f.calls)
+	}
+	real := pkgCall(t, env, "pkg.uptodate", "system", false, nil)
+	if real.Result != True || !reflect.DeepEqual(real.Changes, want) || real.Comment != "Upgrade ran successfully" {
+		t.Fatalf("real run = %v %#v %q", real.Result, real.Changes, real.Comment)
+	}
+	again := pkgCall(t, env, "pkg.uptodate", "system", false, nil)
+	if again.Result != True || len(again.Changes) != 0 || again.Comment != "System is already up-to-date" {
+		t.Errorf("rerun = %v %#v %q", again.Result, again.Changes, again.Comment)
+	}
+	if f.calls["Refresh"] != 0 {
+		t.Errorf("refreshed %d times; Salt's default is no refresh", f.calls["Refresh"])
+	}
+
+	// pkgs: only those, as pkg.latest would; one the upgrade does not
+	// take is named.
+	f = newPkgFake()
+	f.db["hello"] = pkgbackend.Pkg{Name: "hello", Version: "2.9-1", State: "installed", Want: "install"}
+	env = pkgEnv(t, f)
+	args := map[string]any{"pkgs": []any{"hello", "tree"}, "refresh": true}
+	want = map[string]any{"hello": map[string]any{"old": "2.9-1", "new": "2.10-4"}}
+	dry = pkgCall(t, env, "pkg.uptodate", "some", true, args)
+	real = pkgCall(t, env, "pkg.uptodate", "some", false, args)
+	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || real.Result != True || !reflect.DeepEqual(real.Changes, want) ||
+		real.Comment != "Upgrade ran successfully" {
+		t.Errorf("pkgs: test %v %#v %q; real %v %#v %q", dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment)
+	}
+	if f.db["curl"].Version != "7.88.1-1" || f.calls["Refresh"] != 1 {
+		t.Errorf("pkgs upgraded curl (%s) or refreshed %d times", f.db["curl"].Version, f.calls["Refresh"])
+	}
+	f.db["hello"] = pkgbackend.Pkg{Name: "hello", Version: "2.9-1", State: "installed", Want: "install"}
+	f.failing["hello"] = true
+	if r := pkgCall(t, env, "pkg.uptodate", "some", false, args); r.Result != False || r.Comment != "The following package(s) failed to update: hello" {
+		t.Errorf("failed upgrade = %v %q", r.Result, r.Comment)
+	}
+}

@@ -113,6 +113,15 @@ func TestPkgRootInstallRemove(t *testing.T) {
 		t.Errorf("the image's dpkg.log lacks the install: %v", err)
 	}
 
+	// Nothing in the image's one repository is newer than what it has:
+	// apt-get's simulated upgrade says so, and pkg.uptodate with it.
+	for _, test := range []bool{true, false} {
+		up := rootCall(t, env, dir, "pkg.uptodate", "system", test, nil)
+		if up.Result != states.True || up.Changed() || up.Comment != "System is already up-to-date" {
+			t.Errorf("uptodate (test=%v) = %+v", test, up)
+		}
+	}
+
 	dry = rootCall(t, env, dir, "pkg.removed", "hello", true, nil)
 	real = rootCall(t, env, dir, "pkg.removed", "hello", false, nil)
 	if real.Result != states.True || !reflect.DeepEqual(dry.Changes, real.Changes) ||
