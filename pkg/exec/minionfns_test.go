@@ -142,3 +142,28 @@ func TestSaltutil(t *testing.T) {
 		t.Errorf("sync_all = %v", ret.Value)
 	}
 }
+
+// TestGrainsStatesWriteTheGrainsFile runs the grains states as a job
+// runs them: through this package's grains functions, into the grains
+// file, a later state seeing what an earlier one set.
+func TestGrainsStatesWriteTheGrainsFile(t *testing.T) {
+	h := testHost(t)
+	h.GrainsFile = filepath.Join(t.TempDir(), "grains")
+	if ret := callWords(t, h, "state.single", "grains.list_present", "name=roles", "value=web"); ret.Retcode != 0 {
+		t.Fatalf("list_present = %#v", ret.Value)
+	}
+	if ret := callWords(t, h, "state.single", "grains.list_present", "name=roles", "value=db"); ret.Retcode != 0 {
+		t.Fatalf("list_present = %#v", ret.Value)
+	}
+	if ret := callWords(t, h, "state.single", "grains.present", "name=app:tier", "value=front"); ret.Retcode != 0 {
+		t.Fatalf("present = %#v", ret.Value)
+	}
+	got, err := grains.LoadFile(h.GrainsFile)
+	want := map[string]any{"roles": []any{"web", "db"}, "app": map[string]any{"tier": "front"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("grains file = %#v (%v); want %#v", got, err, want)
+	}
+	if h.Grains["app"] == nil {
+		t.Errorf("the host's grains did not take the change: %v", h.Grains)
+	}
+}
