@@ -45,6 +45,15 @@ var cmdRunParams = []Param{
 	{Name: "shell", Type: Path, Doc: "the shell, which runs the command with -c (default: the host's shell grain, as in Salt: $SHELL where brine started, else /bin/sh)."},
 	{Name: "timeout", Type: Int, Doc: "kill the command and its children after this many seconds (default: no limit)."},
 	{Name: "stdin", Type: String, Doc: "text fed to the command's standard input."},
+	{Name: "prepend_path", Type: String, Doc: "directories put before $PATH (a colon-separated string), as Salt does."},
+	{Name: "umask", Type: String, Doc: "the umask the command runs with, in octal such as 027."},
+	{Name: "clean_env", Type: Bool, Default: false, Doc: "start from an empty environment: only env (and runas's HOME, USER and LOGNAME) is set."},
+	{Name: "success_retcodes", Type: List, Doc: "exit codes besides 0 that count as success (an integer or a list); the retcode then reads 0, as in Salt."},
+	{Name: "success_stdout", Type: StringList, Doc: "texts that, found in the command's output, make it a success (retcode 0) whatever its exit code."},
+	{Name: "success_stderr", Type: StringList, Doc: "as success_stdout, for its error output."},
+	{Name: "ignore_timeout", Type: Bool, Default: false, Doc: "a command killed at its timeout counts as a success (Salt's, for nohup'd daemons)."},
+	{Name: "use_vt", Type: Bool, Default: false, Doc: "accepted and ignored: output is read whole."},
+	{Name: "output_loglevel", Type: Any, Doc: "accepted and ignored."},
 }
 
 // DefaultShell is the shell that runs a command when the state names
@@ -67,10 +76,9 @@ func CmdRunParams() []Param { return append([]Param(nil), cmdRunParams...) }
 func cmdParams(own ...Param) []Param {
 	out := append(own, cmdRunParams...)
 	return append(out,
-		Param{Name: "success_retcodes", Type: List, Doc: "exit codes besides 0 that count as success (an integer or a list)."},
 		Param{Name: "stateful", Type: Bool, Default: false, Doc: `the command says what it changed, as Salt reads it: its output a JSON object, or its last line name=value pairs (changed=yes comment="..." and any others, which join the changes); changed is yes/no, true/false or 1/0, no when missing.`},
 		Param{Name: "hide_output", Type: Bool, Default: false, Doc: "leave stdout and stderr out of the changes."},
-		Param{Name: "output_loglevel", Type: Any, Doc: "accepted and ignored."},
+		Param{Name: "user", Type: String, Doc: "accepted and ignored, as Salt 3006's cmd states ignore it: runas is the user."},
 	)
 }
 
@@ -164,14 +172,17 @@ func cmdModWatch(ctx context.Context, req *Request) Result {
 
 // cmdOptions are the arguments every cmd state shares.
 type cmdOptions struct {
-	cwd, shell, stdin string
-	env               []string
-	cred              *syscall.Credential
-	home              string
-	timeout           time.Duration
-	creates           []string
-	okCodes           map[int]bool
-	stateful, hide    bool
+	cwd, shell, stdin  string
+	env                []string
+	cred               *syscall.Credential
+	home               string
+	timeout            time.Duration
+	creates            []string
+	okCodes            map[int]bool
+	okStdout, okStderr []string
+	ignoreTimeout      bool
+	umask              string
+	stateful, hide     bool
 }
 
 func cmdReadOptions(req *Request) (cmdOptions, error) {
@@ -191,8 +202,19 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	o.hide = a.Bool("hide_output", false)
 	env := a.Dict("env")
 	codes := a.List("success_retcodes")
+	o.okStdout = a.StringList("success_stdout")
+	o.okStderr = a.StringList("success_stderr")
+	o.ignoreTimeout = a.Bool("ignore_timeout", false)
+	prepend := a.String("prepend_path", "")
+	o.umask = a.String("umask", "")
+	clean := a.Bool("clean_env", false)
 	if err := a.Err(); err != nil {
 		return o, err
+	}
+	if o.umask != "" {
+		if n, err := strconv.ParseUint(o.umask, 8, 32); err != nil || n > 0o777 {
+			return o, &ArgError{Arg: "umask", Err: fmt.Errorf("want an octal umask such as 027, got %q", o.umask)}
+		}
 	}
 	for i, c := range codes {
 		n, err := cmdInt(c)
@@ -217,6 +239,9 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 		return o, &ArgError{Arg: "cwd", Err: fmt.Errorf("want an absolute path, got %q", cwd)}
 	}
 	o.env = os.Environ()
+	if clean {
+		o.env = nil
+	}
 	if runas != "" {
 		db, err := osuser.Load("")
 		if err != nil {
@@ -244,6 +269,9 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 		}
 		o.env = append(o.env, k+"="+s)
 	}
+	if prepend != "" {
+		o.env = cmdPrependPath(o.env, prepend)
+	}
 	switch {
 	case cwd != "":
 		var err error
@@ -261,6 +289,21 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// cmdPrependPath puts dirs before the PATH of env (the last PATH= wins,
+// as exec's does), as Salt's prepend_path: dirs + ":" + PATH.
+func cmdPrependPath(env []string, dirs string) []string {
+	path := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	if path == "" {
+		return append(env, "PATH="+dirs)
+	}
+	return append(env, "PATH="+dirs+":"+path)
 }
 
 func cmdInt(v any) (int, error) {
@@ -402,6 +445,11 @@ func cmdStart(ctx context.Context, req *Request, command string, o cmdOptions) (
 		runCtx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
+	if o.umask != "" {
+		// The shell sets it for itself and the command, as Salt's
+		// preexec_fn sets it for the child.
+		command = "umask " + o.umask + "\n" + command
+	}
 	c := exec.CommandContext(runCtx, o.shell, "-c", command)
 	c.Dir = o.cwd
 	c.Env = o.env
@@ -433,7 +481,25 @@ func cmdStart(ctx context.Context, req *Request, command string, o cmdOptions) (
 	out.Stdout = strings.TrimRight(stdout.String(), " \t\r\n")
 	out.Stderr = strings.TrimRight(stderr.String(), " \t\r\n")
 	out.TimedOut = runCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	// Salt's cmdmod._run: an exit code of success_retcodes, or a text of
+	// success_stdout/success_stderr found in the output, reads as 0.
+	if o.okCodes[out.Retcode] || cmdFound(out.Stdout, o.okStdout) || cmdFound(out.Stderr, o.okStderr) {
+		out.Retcode = 0
+	}
+	if out.TimedOut && o.ignoreTimeout {
+		out.TimedOut, out.Retcode = false, 0
+	}
 	return out, nil
+}
+
+// cmdFound reports whether any of texts is in out.
+func cmdFound(out string, texts []string) bool {
+	for _, t := range texts {
+		if strings.Contains(out, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // cmdResult is a cmd state's result for a command that ran.
@@ -448,7 +514,7 @@ func cmdResult(req *Request, label string, out CmdOutput, o cmdOptions) Result {
 		res.Comment = fmt.Sprintf("Command %s timed out after %s", label, out.Timeout)
 		return res
 	}
-	if !o.okCodes[out.Retcode] {
+	if out.Retcode != 0 {
 		res.Result = False
 	}
 	if o.stateful {

@@ -47,6 +47,8 @@ var globalParams = []Param{
 	{Name: "reload_pillar", Type: Bool, Doc: "accepted and ignored."},
 	{Name: "fire_event", Type: Any, Doc: "accepted and ignored."},
 	{Name: "cmd_opts_exclude", Type: Any, Doc: "accepted and ignored."},
+	{Name: "runas_password", Type: String, Doc: "accepted and ignored (Windows only in Salt)."},
+	{Name: "prerequired", Type: List, Doc: "accepted and ignored: Salt's compiler sets it from prereq_in."},
 	{Name: "state", Type: String, Doc: "the module, as Salt's low data carries it; set by the compiler."},
 	{Name: "fun", Type: String, Doc: "the function, as Salt's low data carries it; set by the compiler."},
 }
