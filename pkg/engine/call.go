@@ -1,16 +1,13 @@
 package engine
 
 import (
-	"github.com/brine-cm/brine/pkg/proc"
-
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,38 +194,144 @@ func (r *runner) runChecks(p *prepared) (states.Result, bool) {
 	return states.Result{Name: p.c.Name, Result: states.True, Comment: strings.Join(comments, "\n"), Changes: map[string]any{}}, true
 }
 
-// onlyif runs the state only if every command succeeds: the first that
-// fails (or cannot be started) skips it.
+// onlyif runs the state only if every entry is true: a command that
+// exits 0, or a function (Salt's `fun:` form) that succeeds and returns
+// something true. The first that is not skips it.
 func (r *runner) onlyif(p *prepared) (skip bool, comment string, err error) {
 	for n, e := range p.onlyif {
-		cmd, ok := e.(string)
-		if !ok {
-			return false, "", fmt.Errorf("onlyif: item %d: want a shell command, got %T", n, e)
+		ok, err := r.checkEntry(p, "onlyif", n, e)
+		if err != nil {
+			return false, "", err
 		}
-		if code, err := r.shell(p, cmd); err != nil || code != 0 {
+		if !ok {
 			return true, "onlyif condition is false", nil
 		}
 	}
 	return false, "onlyif condition is true", nil
 }
 
-// unless runs the state only if some command fails: the first failure
-// decides; if all succeed the state is skipped. A command that cannot be
-// started counts as a success (skip), as in Salt.
+// unless runs the state only if some entry is false: the first decides;
+// if all are true the state is skipped. A command that cannot be started
+// counts as true (skip), as in Salt.
 func (r *runner) unless(p *prepared) (skip bool, comment string, err error) {
 	if len(p.unless) == 0 {
 		return false, "unless condition is false", nil
 	}
 	for n, e := range p.unless {
-		cmd, ok := e.(string)
-		if !ok {
-			return false, "", fmt.Errorf("unless: item %d: want a shell command, got %T", n, e)
+		ok, err := r.checkEntry(p, "unless", n, e)
+		if err != nil {
+			return false, "", err
 		}
-		if code, err := r.shell(p, cmd); err == nil && code != 0 {
+		if !ok {
 			return false, "unless condition is false", nil
 		}
 	}
 	return true, "unless condition is true", nil
+}
+
+// checkEntry says whether one onlyif or unless entry is true: a shell
+// command (exit 0), or a mapping naming an execution function with fun,
+// its positional args, get_return (a key path into its return) and any
+// other keys as keyword arguments, as Salt's _run_check_function. A
+// command that cannot be started is false for onlyif and true for
+// unless, as Salt's CommandExecutionError is.
+func (r *runner) checkEntry(p *prepared, kind string, n int, e any) (bool, error) {
+	switch t := e.(type) {
+	case string:
+		code, err := r.shell(p, t, true)
+		if err != nil {
+			return kind == "unless", nil
+		}
+		return code == 0, nil
+	case map[string]any:
+		return r.checkFunction(p, kind, n, t)
+	}
+	return false, fmt.Errorf("%s: item %d: want a shell command or a mapping with fun, got %T", kind, n, e)
+}
+
+// checkFunction runs the fun: form of an onlyif or unless entry.
+func (r *runner) checkFunction(p *prepared, kind string, n int, e map[string]any) (bool, error) {
+	fun, _ := e["fun"].(string)
+	if fun == "" {
+		return false, fmt.Errorf("%s: item %d: no `fun` argument in %s: %v", kind, n, kind, e)
+	}
+	if r.env == nil || r.env.Exec == nil || !r.env.Exec.Has(fun) {
+		return false, fmt.Errorf("%s: item %d: function %q is not available", kind, n, fun)
+	}
+	var args []any
+	kwargs := map[string]any{}
+	var getReturn string
+	for k, v := range e {
+		switch k {
+		case "fun":
+		case "args":
+			args = asList(v)
+		case "get_return":
+			getReturn = fmt.Sprint(v)
+		default:
+			kwargs[k] = v
+		}
+	}
+	ret, ok := r.env.Exec.Call(r.ctx, fun, args, kwargs)
+	r.log().Debug("check function", "id", p.c.ID, "fun", fun, "ok", ok, "return", ret)
+	if !ok {
+		// Salt's state_con retcode: a failed function is a false check.
+		return false, nil
+	}
+	if getReturn != "" {
+		ret = traverse(ret, strings.Split(getReturn, ":"))
+	}
+	return pyTruthy(ret), nil
+}
+
+// traverse follows keys into nested mappings and lists (a key that is a
+// number indexes a list), as salt.utils.data.traverse_dict_and_list;
+// nil when a key is missing.
+func traverse(v any, keys []string) any {
+	for _, k := range keys {
+		switch t := v.(type) {
+		case map[string]any:
+			v = t[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < -len(t) || i >= len(t) {
+				return nil
+			}
+			if i < 0 {
+				i += len(t)
+			}
+			v = t[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// pyTruthy is Python's truth of a value: None, False, zero and empty
+// strings, lists and mappings are false.
+func pyTruthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case uint64:
+		return t != 0
+	case float64:
+		return t != 0
+	case string:
+		return t != ""
+	case []any:
+		return len(t) > 0
+	case map[string]any:
+		return len(t) > 0
+	}
+	return true
 }
 
 // creates skips the state when every path exists (under --root, rebased).
@@ -250,7 +353,7 @@ func (r *runner) creates(p *prepared) (bool, string) {
 func (r *runner) checkCmd(p *prepared, res *states.Result) {
 	ok := false
 	for _, cmd := range p.checkCmd {
-		code, err := r.shell(p, cmd)
+		code, err := r.shell(p, cmd, false)
 		if err != nil || code != 0 {
 			res.Result, res.Comment = states.False, "check_cmd determined the state failed"
 			return
@@ -269,39 +372,44 @@ func (r *runner) rebase(path string) string {
 	return filepath.Join(r.opts.Root, path)
 }
 
-// shell runs a check command with the state's shell (its shell
-// argument, else the shell grain: states.DefaultShell) and -c, as Salt's
-// cmd.retcode with python_shell=True does. The command is the SLS
-// author's own text, never built from data. It runs on the host even
-// under --root, with the state's cwd if it has one, else the home
-// directory (Salt's default).
-func (r *runner) shell(p *prepared, cmd string) (int, error) {
-	sh, _ := p.args["shell"].(string)
-	if !filepath.IsAbs(sh) {
-		var grains map[string]any
-		if r.env != nil {
-			grains = r.env.Grains
+// checkCmdArgs are the state's own arguments an onlyif or unless command
+// runs with, as Salt's _run_check hands them to cmd.retcode.
+var checkCmdArgs = []string{"cwd", "runas", "env", "prepend_path", "umask", "timeout", "success_retcodes", "shell"}
+
+// shell runs a check command with -c, as Salt's cmd.retcode with
+// python_shell=True does, through the code the cmd states run theirs
+// with (states.RunCmd): the shell is the state's shell argument, else the
+// shell grain. An onlyif or unless command (withArgs) also takes the
+// state's cwd, runas, env, prepend_path, umask, timeout and
+// success_retcodes; check_cmd takes none of them, as in Salt. The
+// command is the SLS author's own text, never built from data. It runs
+// on the host even under --root, in the root directory unless cwd says
+// otherwise (cwd resolves inside the root).
+func (r *runner) shell(p *prepared, cmd string, withArgs bool) (int, error) {
+	args := map[string]any{}
+	if withArgs {
+		for _, k := range checkCmdArgs {
+			if v, ok := p.args[k]; ok && v != nil {
+				args[k] = v
+			}
 		}
-		sh = states.DefaultShell(grains)
 	}
-	c := proc.Group(exec.CommandContext(r.ctx, sh, "-c", cmd))
-	if cwd, ok := p.args["cwd"].(string); ok && cwd != "" {
-		c.Dir = cwd
-	} else if home, err := os.UserHomeDir(); err == nil {
-		c.Dir = home
+	env := &states.Env{Log: r.log()}
+	if r.env != nil {
+		env.Grains = r.env.Grains
 	}
-	out, err := c.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.log().Debug("check command", "id", p.c.ID, "cmd", cmd, "retcode", ee.ExitCode(), "output", string(out))
-		return ee.ExitCode(), nil
-	}
+	req := &states.Request{ID: p.c.ID, Name: cmd, Func: "cmd.retcode", Args: states.NewArgs(args), Root: r.opts.Root, Env: env}
+	out, err := states.RunCmd(r.ctx, req, cmd)
 	if err != nil {
 		r.log().Warn("check command could not run", "id", p.c.ID, "cmd", cmd, "err", err)
 		return -1, fmt.Errorf("%q: %w", cmd, err)
 	}
-	r.log().Debug("check command", "id", p.c.ID, "cmd", cmd, "retcode", 0)
-	return 0, nil
+	code := out.Retcode
+	if out.TimedOut {
+		code = -1
+	}
+	r.log().Debug("check command", "id", p.c.ID, "cmd", cmd, "retcode", code, "stdout", out.Stdout, "stderr", out.Stderr)
+	return code, nil
 }
 
 func pyBool(b bool) string {

@@ -161,12 +161,90 @@ func TestCheckSkipsWatch(t *testing.T) {
 }
 
 func TestBadCheckFails(t *testing.T) {
-	got := run(t, Options{}, ch("A", args("onlyif", []any{map[string]any{"fun": "x"}})))
-	if a := got["A"]; a.Result.Result != states.False || !strings.Contains(a.Comment, "onlyif: item 0: want a shell command") {
-		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	for _, c := range []struct {
+		check any
+		want  string
+	}{
+		{[]any{5}, "onlyif: item 0: want a shell command or a mapping with fun"},
+		{[]any{map[string]any{"args": []any{1}}}, "onlyif: item 0: no `fun` argument"},
+		{[]any{map[string]any{"fun": "no.such"}}, `onlyif: item 0: function "no.such" is not available`},
+	} {
+		got := run(t, Options{Env: &states.Env{Exec: checkFuncs{}}}, ch("A", args("onlyif", c.check)))
+		if a := got["A"]; a.Result.Result != states.False || !strings.Contains(a.Comment, c.want) {
+			t.Errorf("A = %s %q; want %q", a.Result.Result, a.Comment, c.want)
+		}
+		if calls() != "" {
+			t.Errorf("module called")
+		}
 	}
-	if calls() != "" {
-		t.Errorf("module called")
+}
+
+// checkFuncs are execution functions for the fun: form of onlyif and
+// unless: file.file_exists of a path, and test.ret returning its value.
+type checkFuncs struct{}
+
+func (checkFuncs) Has(fun string) bool { return fun == "file.file_exists" || fun == "test.ret" || fun == "test.fail" }
+
+func (checkFuncs) Call(_ context.Context, fun string, args []any, kw map[string]any) (any, bool) {
+	switch fun {
+	case "file.file_exists":
+		path, _ := kw["path"].(string)
+		if len(args) > 0 {
+			path, _ = args[0].(string)
+		}
+		_, err := os.Stat(path)
+		return err == nil, true
+	case "test.ret":
+		return kw["value"], true
+	}
+	return "failed", false
+}
+
+// TestCheckFunctions runs Salt's fun: form of onlyif and unless:
+// keyword and positional arguments, get_return, and a failed function.
+func TestCheckFunctions(t *testing.T) {
+	opts := Options{Env: &states.Env{Exec: checkFuncs{}}}
+	fn := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name, kind string
+		entry      any
+		runs       bool
+		comment    string
+	}{
+		{"onlyif true (kwargs)", "onlyif", fn("fun", "file.file_exists", "path", "/"), true, ""},
+		{"onlyif false (args)", "onlyif", fn("fun", "file.file_exists", "args", []any{"/no/such"}), false, "onlyif condition is false"},
+		{"onlyif get_return", "onlyif", fn("fun", "test.ret", "value", map[string]any{"a": []any{0, "x"}}, "get_return", "a:1"), true, ""},
+		{"onlyif get_return false", "onlyif", fn("fun", "test.ret", "value", map[string]any{"a": []any{0, "x"}}, "get_return", "a:0"), false, "onlyif condition is false"},
+		{"onlyif failed function", "onlyif", fn("fun", "test.fail"), false, "onlyif condition is false"},
+		{"unless true", "unless", fn("fun", "file.file_exists", "path", "/"), false, "unless condition is true"},
+		{"unless empty return", "unless", fn("fun", "test.ret", "value", []any{}), true, ""},
+		{"mixed with a command", "onlyif", []any{"true", fn("fun", "test.ret", "value", "yes")}, true, ""},
+	} {
+		got := run(t, opts, ch("A", args(c.kind, c.entry)))
+		ran := calls() == "A"
+		if a := got["A"]; ran != c.runs || a.Result.Result != states.True || (!c.runs && a.Comment != c.comment) {
+			t.Errorf("%s: ran %v, A = %s %q; want ran %v %q", c.name, ran, a.Result.Result, a.Comment, c.runs, c.comment)
+		}
+	}
+}
+
+// TestCheckCommandTakesStateArgs runs onlyif and unless commands with the
+// state's env, cwd and prepend_path, as Salt's _run_check passes them.
+func TestCheckCommandTakesStateArgs(t *testing.T) {
+	dir := t.TempDir()
+	got := run(t, Options{}, ch("A", args("unless", `test "$X" = yes && test "$PWD" = `+dir, "env", map[string]any{"X": "yes"}, "cwd", dir)),
+		ch("B", args("onlyif", `test "${PATH%%:*}" = /opt/x`, "prepend_path", "/opt/x")))
+	if a := got["A"]; a.Comment != "unless condition is true" {
+		t.Errorf("A = %s %q; want the unless true with the state's env and cwd", a.Result.Result, a.Comment)
+	}
+	if b := got["B"]; b.Comment == "onlyif condition is false" {
+		t.Errorf("B = %s %q; want the onlyif true with prepend_path", b.Result.Result, b.Comment)
 	}
 }
 

@@ -38,6 +38,12 @@ func (r *runner) listeners(order []int) {
 			sr.Result = states.Result{Name: p.c.Name, Result: states.False, Changes: map[string]any{},
 				Comment: fmt.Sprintf("listen: state module %q has no mod_watch (state %q in %s)", p.c.State, p.c.ID, p.c.Source)}
 			sr.Duration = time.Since(sr.Start)
+		} else if res, skip := r.listenChecks(p); skip {
+			// Salt's call_listen keeps the listener's onlyif, unless and
+			// creates, which call() checks before the mod_watch.
+			sr.Start = time.Now()
+			sr.Result = res
+			sr.Duration = time.Since(sr.Start)
 		} else {
 			// Salt's call_listen strips the listener's requisites, so its
 			// mod_watch is told of no watched state that changed.
@@ -48,4 +54,13 @@ func (r *runner) listeners(order []int) {
 		}
 		r.emit(&sr)
 	}
+}
+
+// listenChecks runs a listener's onlyif, unless and creates before its
+// mod_watch; skip says they skipped it, with their result.
+func (r *runner) listenChecks(p *prepared) (states.Result, bool) {
+	if !p.hasOnlyif && !p.hasUnless && !p.hasCreates {
+		return states.Result{}, false
+	}
+	return r.runChecks(p)
 }

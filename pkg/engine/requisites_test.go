@@ -303,6 +303,22 @@ func TestListen(t *testing.T) {
 	}
 }
 
+// A listener's own unless (or onlyif, creates) holds for its mod_watch
+// too: Salt's call_listen keeps them, and call() checks them first.
+func TestListenerChecks(t *testing.T) {
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("D", args("unless", "true"), req("listen", "T")),
+		ch("T", args("changed", true)),
+	), Options{})
+	if c := calls(); c != "T" {
+		t.Errorf("calls = %q; want T only (D and its mod_watch skipped by unless)", c)
+	}
+	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.True || last.Comment != "unless condition is true" {
+		t.Errorf("listener = %+v", last)
+	}
+}
+
 // A requisite the compiler could not match fails only its own state, in
 // Salt's words, and the run goes on.
 func TestRequisiteNotFound(t *testing.T) {
