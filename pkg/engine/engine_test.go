@@ -183,7 +183,9 @@ func TestBadCheckFails(t *testing.T) {
 // unless: file.file_exists of a path, and test.ret returning its value.
 type checkFuncs struct{}
 
-func (checkFuncs) Has(fun string) bool { return fun == "file.file_exists" || fun == "test.ret" || fun == "test.fail" }
+func (checkFuncs) Has(fun string) bool {
+	return fun == "file.file_exists" || fun == "test.ret" || fun == "test.fail"
+}
 
 func (checkFuncs) Call(_ context.Context, fun string, args []any, kw map[string]any) (any, bool) {
 	switch fun {
