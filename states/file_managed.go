@@ -95,8 +95,9 @@ func fileManaged(ctx context.Context, req *Request) Result {
 			return fileFail(req, err)
 		}
 	}
-	if n == 1 && template == "" && !fileArgEmpty(a, "source") {
-		// A large source is copied as a stream, never held in memory.
+	if n == 1 && template == "" && !fileArgEmpty(a, "source") && len(req.CheckCmd) == 0 {
+		// A large source is copied as a stream, never held in memory
+		// (check_cmd's content is checked whole: a config file).
 		large := fileLarge{path: path, perms: perms, follow: follow, replace: replace, create: create,
 			makedirs: makedirs, show: show, skipVerify: skipVerify, backup: backup, sourceHash: sourceHash, dirMode: dirMode}
 		if r, ok := large.managed(ctx, req); ok {
@@ -143,6 +144,11 @@ func fileManaged(ctx context.Context, req *Request) Result {
 			return fileFail(req, err)
 		}
 	}
+	if len(req.CheckCmd) > 0 && !req.Test && !edit.keep && (!cur.exists || !bytes.Equal(cur.data, edit.new)) {
+		if r, failed := fileCheckCmd(ctx, req, path, edit.new); failed {
+			return r
+		}
+	}
 	changes, err := fileCheckApply(req, edit)
 	if err != nil {
 		return fileFail(req, err)
@@ -151,6 +157,45 @@ func fileManaged(ctx context.Context, req *Request) Result {
 		return fileManagedPermsResult(req, cur, changes)
 	}
 	return fileResultFor(req, changes, "File "+req.Name+" updated")
+}
+
+// fileCheckCmd is Salt's check_cmd of file.managed: each command runs
+// with the path of a temporary file holding the new content appended
+// (visudo -cf, nginx -t -c…), in the shell grain's shell, before the file
+// is written; the first that fails fails the state, and the file is left
+// as it was.
+func fileCheckCmd(ctx context.Context, req *Request, path string, data []byte) (Result, bool) {
+	dir, err := os.MkdirTemp("", "brine-check-")
+	if err != nil {
+		return fileFail(req, err), true
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, filepath.Base(path))
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fileFail(req, err), true
+	}
+	var grains map[string]any
+	if req.Env != nil {
+		grains = req.Env.Grains
+	}
+	sub := &Request{ID: req.ID, Name: req.Name, Func: "cmd.run_all", Args: NewArgs(map[string]any{"shell": DefaultShell(grains)}),
+		Root: req.Root, Env: &Env{Grains: grains, Log: req.Log()}}
+	for _, cmd := range req.CheckCmd {
+		out, err := RunCmd(ctx, sub, cmd+" "+cmdShellQuote(tmp))
+		if err != nil {
+			return Failf(req.Name, "check_cmd execution failed\n%v", err), true
+		}
+		if out.Retcode != 0 || out.TimedOut {
+			comment := "check_cmd execution failed"
+			for _, s := range []string{out.Stdout, out.Stderr} {
+				if s != "" {
+					comment += "\n" + s
+				}
+			}
+			return Result{Name: req.Name, Result: False, Comment: comment, Changes: map[string]any{}}, true
+		}
+	}
+	return Result{}, false
 }
 
 // fileResultFor is the common ending of file states: True with the correct

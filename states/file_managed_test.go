@@ -414,3 +414,46 @@ func TestFileRootPath(t *testing.T) {
 		t.Errorf("a link loop resolved: %v", err)
 	}
 }
+
+// TestFileManagedCheckCmd is Salt's check_cmd of file.managed: the new
+// content is checked in a temporary file before it is written, and a
+// failed check leaves the file as it was.
+func TestFileManagedCheckCmd(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/sudoers"), "good old\n")
+	call := func(content string, test bool) Result {
+		fn, _ := Lookup("file.managed")
+		req := fileReq(root, "file.managed", "/etc/sudoers", map[string]any{"contents": content}, test)
+		req.CheckCmd = []string{"grep -q good"}
+		return fn(context.Background(), req)
+	}
+	r := call("bad", false)
+	if r.Result != False || r.Comment != "check_cmd execution failed" || len(r.Changes) != 0 {
+		t.Errorf("bad content = %v %q %v", r.Result, r.Comment, r.Changes)
+	}
+	if got := fileReadT(t, filepath.Join(root, "etc/sudoers")); got != "good old\n" {
+		t.Errorf("a failed check_cmd wrote the file: %q", got)
+	}
+	if r := call("good new", false); r.Result != True || r.Changes["diff"] == nil {
+		t.Errorf("good content = %v %q %v", r.Result, r.Comment, r.Changes)
+	}
+	if got := fileReadT(t, filepath.Join(root, "etc/sudoers")); got != "good new\n" {
+		t.Errorf("file after a passed check = %q", got)
+	}
+	// Under test, and with nothing to change, the check does not run.
+	if r := call("bad", true); r.Result != None {
+		t.Errorf("test run = %v %q", r.Result, r.Comment)
+	}
+	fn, _ := Lookup("file.managed")
+	req := fileReq(root, "file.managed", "/etc/sudoers", map[string]any{"contents": "good new"}, false)
+	req.CheckCmd = []string{"false"}
+	if r := fn(context.Background(), req); r.Result != True || len(r.Changes) != 0 {
+		t.Errorf("no change = %v %q", r.Result, r.Comment)
+	}
+	// Its output joins the comment.
+	req = fileReq(root, "file.managed", "/etc/sudoers", map[string]any{"contents": "x"}, false)
+	req.CheckCmd = []string{"sh -c 'echo \"parse error in $0\" >&2; exit 1'"}
+	if r := fn(context.Background(), req); r.Result != False || !strings.HasPrefix(r.Comment, "check_cmd execution failed\nparse error in /") {
+		t.Errorf("output = %v %q", r.Result, r.Comment)
+	}
+}

@@ -37,7 +37,7 @@ var globalParams = []Param{
 	{Name: "unless", Type: Any, Doc: "a shell command, or a list of them (run with the state's cwd, runas, env, prepend_path, umask, timeout and success_retcodes), or of Salt's {fun: an execution function, args: [...], get_return: a:b, other keys its keyword arguments}: the state is skipped (True) when all are true."},
 	{Name: "onlyif", Type: Any, Doc: "as unless: the state runs only when all are true."},
 	{Name: "creates", Type: StringList, Doc: "a path, or a list of paths: the state is skipped (True) when all exist; under --root they are read inside the root."},
-	{Name: "check_cmd", Type: StringList, Doc: "shell commands run after the state (not under test): the state succeeds only when all succeed."},
+	{Name: "check_cmd", Type: StringList, Doc: "shell commands run after the state (not under test): the state succeeds only when all succeed. As in Salt, file.managed instead runs each with the path of a temporary file holding the new content appended, before it writes (a failure leaves the file alone: check_cmd execution failed), and the other file states ignore it."},
 	{Name: "failhard", Type: Bool, Doc: "stop the run when this state fails."},
 	{Name: "retry", Type: Any, Doc: "True, or a mapping of attempts (2), interval (30 s), splay (0) and until (True): run the state again until its result is until."},
 	{Name: "test", Type: Bool, Doc: "True makes this one state a dry run; False does not make a dry run real."},

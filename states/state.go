@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/brine-cm/brine/pkg/rootfs"
 )
@@ -140,7 +141,18 @@ type Request struct {
 	// watches (any requisite, _in forms turned around): file.blockreplace
 	// takes the lines of the accumulators among them, as Salt's does.
 	RequiredNames []string
+	// CheckCmd is the state's check_cmd when its module runs it itself
+	// (RunsCheckCmd): file.managed runs each on the new content before
+	// it writes it. The engine then does not run it after the state.
+	CheckCmd []string
 }
+
+// RunsCheckCmd reports whether the module of fun (module.function) runs
+// check_cmd itself, as Salt's file module does with its
+// mod_run_check_cmd: of its states, file.managed checks the new content
+// in a temporary file before writing it, and the others ignore check_cmd,
+// as Salt's do.
+func RunsCheckCmd(fun string) bool { return strings.HasPrefix(fun, "file.") }
 
 // Live reports whether the request acts on the running host, not on an
 // image in a folder. Live-only acts (starting a unit, setting /proc/sys)

@@ -83,7 +83,7 @@ func (r *runner) attempt(i int, test bool) (states.Result, bool) {
 		}
 	}
 	res, _, _ := r.invoke(r.ctx, i, p.fn, test)
-	if len(p.checkCmd) > 0 && !test {
+	if len(p.checkCmd) > 0 && !test && !states.RunsCheckCmd(p.c.Func()) {
 		// Salt runs check_cmd under test too, which turns a None into a
 		// True or False; brine keeps the dry run's None.
 		r.checkCmd(p, &res)
@@ -108,6 +108,9 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 		Root:          r.opts.Root,
 		Env:           r.env,
 		RequiredNames: r.requiredNames(i),
+	}
+	if states.RunsCheckCmd(req.Func) {
+		req.CheckCmd = p.checkCmd
 	}
 	start = time.Now()
 	res = r.safeCall(ctx, fn, req)
