@@ -16,6 +16,7 @@ import (
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/states"
 )
 
 // isStateRun reports whether a function applies states, so that only one
@@ -75,17 +76,26 @@ func (m *Minion) onKill(msg *nats.Msg) {
 // one goes on: then it returns the jid of that one. The job's context
 // (returned with its cancel, which a kill calls) does not end with the
 // minion's stop: a stop lets running jobs finish.
+//
+// Salt's queue=True admits a state run that finds another going on, to
+// wait for its turn once started (run calls awaitStateTurn);
+// concurrent=True runs it alongside, as Salt's does.
 func (m *Minion) admit(life context.Context, job *proto.Job) (ctx context.Context, cancel context.CancelFunc, busy string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if isStateRun(job.Fun) {
-		if m.state != "" {
+	queued := false
+	if isStateRun(job.Fun) && !kwargTrue(job.Kwargs, "concurrent") {
+		switch {
+		case m.state == "":
+			m.state, m.stateDone = job.JID, make(chan struct{})
+		case kwargTrue(job.Kwargs, "queue"):
+			queued = true
+		default:
 			return nil, nil, m.state
 		}
-		m.state = job.JID
 	}
 	ctx, cancel = context.WithCancel(context.WithoutCancel(life))
-	m.jobs[job.JID] = &running{fun: job.Fun, args: job.Args, start: time.Now(), cancel: cancel}
+	m.jobs[job.JID] = &running{fun: job.Fun, args: job.Args, start: time.Now(), cancel: cancel, queued: queued}
 	m.trim.Busy()
 	return ctx, cancel, ""
 }
@@ -97,8 +107,46 @@ func (m *Minion) release(jid string) (idle bool) {
 	delete(m.jobs, jid)
 	if m.state == jid {
 		m.state = ""
+		close(m.stateDone)
 	}
 	return len(m.jobs) == 0
+}
+
+// kwargTrue reports a job keyword argument that reads as true.
+func kwargTrue(kw map[string]any, key string) bool {
+	v, ok := kw[key]
+	if !ok {
+		return false
+	}
+	b, err := states.ParseBool(v)
+	return err == nil && b
+}
+
+// awaitStateTurn holds a queued state run (queue=True) until the state
+// run going on ends and it takes the turn; other jobs return at once. A
+// kill ends the wait.
+func (m *Minion) awaitStateTurn(ctx context.Context, jid string) error {
+	for {
+		m.mu.Lock()
+		r := m.jobs[jid]
+		if r == nil || !r.queued {
+			m.mu.Unlock()
+			return nil
+		}
+		if m.state == "" {
+			m.state, m.stateDone = jid, make(chan struct{})
+			r.queued = false
+			m.mu.Unlock()
+			return nil
+		}
+		done := m.stateDone
+		m.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // start acknowledges a job and runs it, unless it is a state run while
@@ -315,6 +363,11 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job, ackAfter time.Du
 	}()
 
 	log := m.log.With("jid", job.JID, "fun", job.Fun)
+	if err := m.awaitStateTurn(ctx, job.JID); err != nil {
+		log.Info("queued state run killed before its turn")
+		return &proto.Return{JID: job.JID, ID: m.id, Fun: job.Fun, Args: job.Args, Start: start, End: time.Now().UTC(),
+			Return: "killed while queued behind another state run", Retcode: 1}, nil
+	}
 	log.Info("job started")
 	var rch reach
 	host := m.newHost(&rch, log, job.Tree)

@@ -43,7 +43,10 @@ type Minion struct {
 	trim  *memtrim.User       // gives memory back after a quiet spell
 	req   *natsreq.Requester  // requests to the master, made once accepted
 	state string              // jid of the state run going on, if any
-	seen  *proto.ReplayCache
+	// stateDone is closed when that state run ends, for the runs that
+	// wait their turn (queue=True).
+	stateDone chan struct{}
+	seen      *proto.ReplayCache
 	// book keeps the nonces and the journal on disk (book.go);
 	// interrupted are the jobs it held at this start (journal.go).
 	book        *book
@@ -115,6 +118,8 @@ type running struct {
 	args   []any
 	start  time.Time
 	cancel context.CancelFunc
+	// queued is a state run with queue=True waiting for the one going on.
+	queued bool
 }
 
 // New prepares a minion from its config; Run runs it.

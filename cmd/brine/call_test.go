@@ -320,3 +320,25 @@ func TestCallSaltCallFlags(t *testing.T) {
 		t.Errorf("-l bogus: exit %d\n%s; want a usage error", code, errOut)
 	}
 }
+
+// TestSaltOutputFlagSpellings: salt and salt-call spell the output flags
+// their own ways, and --state-verbose takes its value as the next word;
+// none of them may become the function's argument.
+func TestSaltOutputFlagSpellings(t *testing.T) {
+	files := tree(t, map[string]string{"s.sls": "quiet:\n  test.succeed_without_changes: []\nloud:\n  test.succeed_with_changes: []\n"})
+	out, errOut, code := brine(t, "call", "--local", "--file-root", files, "--no-colour", "state.apply", "s", "--state_output", "Terse", "--state-verbose", "False")
+	if code != 0 || strings.Contains(out, "quiet") || !strings.Contains(out, "Name: loud - Function: test.succeed_with_changes - Result: Changed") {
+		t.Errorf("--state_output Terse --state-verbose False: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = brine(t, "call", "--local", "--output", "json", "--output-indent", "-1", "test.arg", "1")
+	if code != 0 || out != `{"local": {"args": [1], "kwargs": {}}}`+"\n" {
+		t.Errorf("--output json --output-indent -1: exit %d %q", code, out)
+	}
+	out, _, _ = brine(t, "call", "--local", "--out", "json", "--out-indent", "0", "test.arg", "1")
+	if out != "{\n\"local\": {\n\"args\": [\n1\n],\n\"kwargs\": {}\n}\n}\n" {
+		t.Errorf("--out-indent 0 = %q", out)
+	}
+	if _, errOut, code := brine(t, "call", "--local", "--out-indent", "x", "test.true"); code != 64 {
+		t.Errorf("--out-indent x: exit %d %s", code, errOut)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/output"
@@ -436,8 +437,10 @@ func isTerminalReader(r io.Reader) bool {
 	if !ok {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	// A character device is not enough: /dev/null is one, and cron,
+	// systemd and CI give it as stdin. Only a terminal answers TCGETS.
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 func ctxOr(ctx context.Context) context.Context {

@@ -45,8 +45,8 @@ var exitCodes = []struct {
 	{ExitOK, "all succeeded: every targeted minion returned, and every state and function succeeded", "EX_OK"},
 	{ExitError, "the state tree failed to render or compile, a function failed, or brine could not do its part (no master, a bad config)", "EX_GENERIC, EX_STATE_COMPILER_ERROR"},
 	{ExitStateFailed, "a state failed (Result: False)", "EX_STATE_FAILURE"},
-	{ExitNoReturn, "a targeted minion did not return (still running, no response, not connected), or no minion matched the target", "none (salt exits 1, or 0)"},
-	{ExitUsage, "a usage error: an unknown command, flag or --out, a missing argument, a confirmation with no terminal to ask on; nothing ran", "EX_USAGE"},
+	{ExitNoReturn, "a targeted minion did not return (still running, no response, not connected), or no minion matched the target", "none: salt exits 2 (and prints ERROR: No return received) when no minion matched or none returned, else its minions' largest retcode"},
+	{ExitUsage, "a usage error: an unknown command, flag or --out, a missing argument, a confirmation with no terminal to ask on; nothing ran", "EX_USAGE (salt's own option errors exit 2)"},
 }
 
 // driftExitCodes are brine drift's codes: the same numbers read for the

@@ -70,7 +70,7 @@ func TestJobsListOutputs(t *testing.T) {
 		t.Errorf("keyword arguments = %v; want Salt's {__kwarg__: true, …}", args[1])
 	}
 	out, _, _ = jobsCmd(t, f, "active", "--out", "yaml")
-	if !strings.HasPrefix(out, "'20261122053157953790':\n  Function: state.apply\n") || !strings.Contains(out, "Running:\n    - web1") {
+	if !strings.HasPrefix(out, "'20261122053157953790':\n  Function: state.apply\n") || !strings.Contains(out, "Running:\n  - web1") {
 		t.Errorf("jobs active --out yaml =\n%s", out)
 	}
 	out, _, _ = jobsCmd(t, f, "kill", "20261122053157953790", "--out", "newline_values_only")

@@ -202,3 +202,16 @@ func TestKeyNoMaster(t *testing.T) {
 		t.Errorf("exit %d %q", code, errOut)
 	}
 }
+
+// TestDevNullIsNoTerminal: cron, systemd and CI give /dev/null as stdin,
+// a character device that must not count as a terminal to confirm on.
+func TestDevNullIsNoTerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminalReader(f) {
+		t.Errorf("%s counts as a terminal", os.DevNull)
+	}
+}

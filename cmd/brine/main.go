@@ -38,7 +38,7 @@ func main() {
 // the table in exitcode.go.
 func run(args []string, s *streams) int {
 	root := newRootCmd(s)
-	root.SetArgs(args)
+	root.SetArgs(saltBoolValues(args))
 	cmd, err := root.ExecuteC()
 	return int(exitCodeOf(s.err, cmd, err))
 }
@@ -72,6 +72,7 @@ one host with no master: brine call --local.
 			return runTarget(cmd, args, s)
 		},
 	}
+	root.SetGlobalNormalizationFunc(saltFlagNames)
 	root.SetIn(s.in)
 	root.SetOut(s.out)
 	root.SetErr(s.err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -25,6 +26,8 @@ type outputFlags struct {
 	stateVerbose  bool
 	noColor       bool
 	forceColor    bool
+	outIndent     string // Salt's --out-indent; "" for the default
+	indent        *int   // outIndent read by validate
 }
 
 // add adds every output flag: for commands that print minion returns.
@@ -43,6 +46,7 @@ func (f *outputFlags) addData(fs *pflag.FlagSet, dflt string) {
 	fs.BoolVar(&f.outFileAppend, "out-file-append", false, "with --out-file, append to FILE instead of emptying it")
 	fs.BoolVar(&f.noColor, "no-color", false, "never colour the output")
 	fs.BoolVar(&f.forceColor, "force-color", false, "colour the output even when it is not a terminal")
+	fs.StringVar(&f.outIndent, "out-indent", "", "spaces a level of --out json (default 4); negative prints each document on one line")
 }
 
 // validate checks the flags and, as Salt does when it parses them,
@@ -52,10 +56,19 @@ func (f *outputFlags) validate() error {
 	if !output.Known(f.out) {
 		return usagef("--out %s: %w", f.out, &output.UnknownOutputterError{Out: f.out})
 	}
+	// Salt lowercases the value (highstate's _format_host).
+	f.stateOutput = strings.ToLower(f.stateOutput)
 	switch f.stateOutput {
 	case "", "full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id":
 	default:
 		return usagef("--state-output %s: want full, terse, mixed or changes", f.stateOutput)
+	}
+	if f.outIndent != "" {
+		n, err := strconv.Atoi(f.outIndent)
+		if err != nil {
+			return usagef("--out-indent %s: want a number of spaces", f.outIndent)
+		}
+		f.indent = &n
 	}
 	if f.outFileAppend && f.outFile == "" {
 		return usagef("--out-file-append needs --out-file FILE")
@@ -117,6 +130,7 @@ func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options
 		Color:       f.color(w),
 		Test:        test,
 		Static:      f.static,
+		Indent:      f.indent,
 	}
 }
 
@@ -149,4 +163,51 @@ func (f *outputFlags) printData(w io.Writer, doc output.OrderedMap) (bool, error
 	}
 	w = f.writer(w)
 	return true, output.PrintData(w, doc, f.options(w, nil))
+}
+
+// saltFlagNames maps Salt's spellings of the output flags to brine's:
+// salt and salt-call take --state_output, --output, --output-file,
+// --no-colour and the like.
+func saltFlagNames(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	switch name {
+	case "state_output":
+		name = "state-output"
+	case "state_verbose":
+		name = "state-verbose"
+	case "output":
+		name = "out"
+	case "output-file", "out_file":
+		name = "out-file"
+	case "output-file-append", "out_file_append":
+		name = "out-file-append"
+	case "output-indent", "out_indent":
+		name = "out-indent"
+	case "no-colour":
+		name = "no-color"
+	case "force-colour":
+		name = "force-color"
+	}
+	return pflag.NormalizedName(name)
+}
+
+// saltBoolValues rewrites `--state-verbose False` (Salt's option takes a
+// value, as a separate word too) into `--state-verbose=False`, so that
+// the word is not taken for the function's first argument.
+func saltBoolValues(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if (a == "--state-verbose" || a == "--state_verbose") && i+1 < len(args) {
+			if _, err := states.ParseBool(args[i+1]); err == nil {
+				out = append(out, a+"="+args[i+1])
+				i++
+				continue
+			}
+		}
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -43,7 +43,19 @@ var matcherFlags = []struct{ name, short, typ, usage string }{
 	{"pillar", "I", proto.TargetPillar, "TARGET is pillar:glob"},
 	{"compound", "C", proto.TargetCompound, "TARGET is a compound expression (G@os:Debian and web*)"},
 	{"nodegroup", "N", proto.TargetNodegroup, "TARGET names a nodegroup from master.yaml"},
+	{"ipcidr", "S", targetIPCIDR, "TARGET is an IP address or a network (10.0.0.0/8): the compound S@TARGET"},
+	{"pillar-pcre", "J", targetPillarPCRE, "TARGET is pillar:regexp: the compound J@TARGET"},
 }
+
+// The matchers the command spells as a compound expression of one term
+// (the master knows them only inside compound targets).
+const (
+	targetIPCIDR     = "ipcidr"
+	targetPillarPCRE = "pillar_pcre"
+)
+
+// compoundPrefix is the compound term each of those matchers stands for.
+var compoundPrefix = map[string]string{targetIPCIDR: "S@", targetPillarPCRE: "J@"}
 
 func addTargetFlagSet(fs *pflag.FlagSet) {
 	var c connFlags
@@ -106,6 +118,10 @@ func (o *targetOptions) Complete(args []string) error {
 		}
 	}
 	o.job = client.Job{Target: args[0], TargetType: o.tgtType, Fun: args[1]}
+	if prefix, ok := compoundPrefix[o.tgtType]; ok {
+		o.tgtType = proto.TargetCompound
+		o.job.Target, o.job.TargetType = prefix+args[0], o.tgtType
+	}
 	o.job.Args, o.job.Kwargs = exec.ParseArgs(args[2:])
 	o.out.kwargs = o.job.Kwargs
 	d, err := parseTimeout(o.timeout)

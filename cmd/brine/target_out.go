@@ -43,7 +43,8 @@ func netOutputFrom(fs *pflag.FlagSet) (netOutput, error) {
 		return v
 	}
 	o.f = outputFlags{out: str("out"), outFile: str("out-file"), outFileAppend: b("out-file-append"), static: b("static"),
-		stateOutput: str("state-output"), stateVerbose: b("state-verbose"), noColor: b("no-color"), forceColor: b("force-color")}
+		stateOutput: str("state-output"), stateVerbose: b("state-verbose"), noColor: b("no-color"), forceColor: b("force-color"),
+		outIndent: str("out-indent")}
 	return o, err
 }
 

@@ -192,7 +192,13 @@ var (
 func stateRunParams(own ...states.Param) []states.Param {
 	return append(own, testParam, saltenvParam, pillarParam,
 		states.Param{Name: "exclude", Type: states.Any, Doc: "SLS names (web,db), or a list of them and of {sls: NAME} and {id: ID} mappings, to leave out."},
-		states.Param{Name: "failhard", Type: states.Bool, Default: false, Doc: "stop the run at the first state that fails."})
+		states.Param{Name: "failhard", Type: states.Bool, Default: false, Doc: "stop the run at the first state that fails."},
+		states.Param{Name: "queue", Type: states.Bool, Default: false, Doc: "on a minion running another state run, wait for it to end rather than return busy, as Salt's."},
+		states.Param{Name: "concurrent", Type: states.Bool, Default: false, Doc: "run alongside a state run already going on, as Salt's (at the risk of two runs editing the same files)."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored: the pillar is the minion's, from the pillar roots' base."},
+		states.Param{Name: "sync_mods", Type: states.Any, Doc: "accepted and ignored: brine has no custom modules to sync."},
+		states.Param{Name: "state_events", Type: states.Bool, Doc: "accepted and ignored: every state's result is sent as an event as it finishes."},
+		states.Param{Name: "localconfig", Type: states.String, Doc: "accepted and ignored."})
 }
 
 func init() {

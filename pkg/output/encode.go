@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/py/pyyaml"
@@ -162,9 +162,18 @@ func number(v any) (float64, bool) {
 // JSON encodes a value as Salt's json outputter does: indented by four
 // spaces, keys of an OrderedMap in order and of a map sorted, floats as
 // Python writes them (1000.0).
-func JSON(v any) string {
+func JSON(v any) string { return JSONIndent(v, 4) }
+
+// JSONIndent is JSON with Salt's --out-indent: indent spaces a level,
+// a newline and no indent for 0, and one line for a negative indent, as
+// Python's json.dumps with indent=None.
+func JSONIndent(v any, indent int) string {
 	var b strings.Builder
-	writeJSON(&b, normalize(v), 0)
+	if indent < 0 {
+		writeJSON(&b, normalize(v), oneLineJSON, 0)
+	} else {
+		writeJSON(&b, normalize(v), 0, indent)
+	}
 	return b.String()
 }
 
@@ -173,16 +182,17 @@ func JSON(v any) string {
 // an event without pretty=True.
 func JSONLine(v any) string {
 	var b strings.Builder
-	writeJSON(&b, normalize(v), oneLineJSON)
+	writeJSON(&b, normalize(v), oneLineJSON, 0)
 	return b.String()
 }
 
 // oneLineJSON is writeJSON's indent for a value on one line.
 const oneLineJSON = -1
 
-func writeJSON(b *strings.Builder, v any, indent int) {
+// writeJSON writes v at indent spaces, each level step more.
+func writeJSON(b *strings.Builder, v any, indent, step int) {
 	// Inside a value on one line: no newline, no pad, and Python's ", ".
-	open, sep, end, pad, inner := "\n", ",\n", "\n"+strings.Repeat(" ", max(indent, 0)), strings.Repeat(" ", indent+4), indent+4
+	open, sep, end, pad, inner := "\n", ",\n", "\n"+strings.Repeat(" ", max(indent, 0)), strings.Repeat(" ", max(indent+step, 0)), indent+step
 	if indent == oneLineJSON {
 		open, sep, end, pad, inner = "", ", ", "", "", oneLineJSON
 	}
@@ -219,11 +229,11 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 				b.WriteString(sep)
 			}
 			b.WriteString(pad)
-			writeJSON(b, e, inner)
+			writeJSON(b, e, inner, step)
 		}
 		b.WriteString(end + "]")
 	case map[string]any:
-		writeJSON(b, sortedMap(t), indent)
+		writeJSON(b, sortedMap(t), indent, step)
 	case OrderedMap:
 		if len(t) == 0 {
 			b.WriteString("{}")
@@ -235,7 +245,7 @@ func writeJSON(b *strings.Builder, v any, indent int) {
 				b.WriteString(sep)
 			}
 			b.WriteString(pad + jsonString(kv.Key) + ": ")
-			writeJSON(b, kv.Value, inner)
+			writeJSON(b, kv.Value, inner, step)
 		}
 		b.WriteString(end + "}")
 	default:
@@ -274,6 +284,9 @@ func YAML(v any) (string, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
+	// PyYAML writes a list inside a mapping at the mapping's own
+	// indent ("m:\n- 1"), as this fork of yaml.v3 can.
+	enc.CompactSeqIndent()
 	if err := enc.Encode(yamlNode(normalize(v))); err != nil {
 		return "", fmt.Errorf("yaml: %w", err)
 	}
@@ -336,13 +349,13 @@ func yamlNode(v any) *yaml.Node {
 // yamlString is a string as Salt's yaml outputter (PyYAML's safe_dump)
 // writes it: quoted where PyYAML would read it, written plain, as
 // something else (yes, on, 1:30, 03:12:24.5, 0644, ~, a date), which
-// yaml.v3, a YAML 1.2 encoder, would leave plain; a block when it has
-// lines.
+// yaml.v3, a YAML 1.2 encoder, would leave plain; single-quoted, its
+// line breaks doubled, when it has lines, as PyYAML's default style.
 func yamlString(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	switch {
 	case strings.Contains(s, "\n"):
-		n.Style = yaml.LiteralStyle
+		n.Style = yaml.SingleQuotedStyle
 	case pyImplicit(s):
 		n.Style = yaml.SingleQuotedStyle
 	}

@@ -107,6 +107,9 @@ type Options struct {
 	// written as it arrives), nested one sorted tree, and the others one
 	// block per minion in the order they returned.
 	Static bool
+	// Indent is Salt's --out-indent for json: spaces a level (nil: 4);
+	// negative prints each document on one line.
+	Indent *int
 }
 
 // CompileErrors is a minion's render or compile failure: the states did
@@ -224,7 +227,7 @@ func (p *Printer) format(minion string, ret any, out string) formatted {
 		text = Nested(OrderedMap{{minion, data()}}, 0, p.o.Color)
 	case OutJSON, OutYAML:
 		var err error
-		if text, err = encode(out, OrderedMap{{minion, data()}}); err != nil {
+		if text, err = encode(out, OrderedMap{{minion, data()}}, p.o.Indent); err != nil {
 			return formatted{err: fmt.Errorf("output %s for %s: %w", out, minion, err)}
 		}
 	case OutRaw:
@@ -275,7 +278,7 @@ func (p *Printer) Flush() error {
 			text = Nested(doc, 0, p.o.Color)
 		default:
 			var err error
-			if text, err = encode(out, doc); err != nil {
+			if text, err = encode(out, doc, p.o.Indent); err != nil {
 				return fmt.Errorf("output %s: %w", out, err)
 			}
 		}
@@ -302,7 +305,7 @@ func PrintData(w io.Writer, doc OrderedMap, o Options) error {
 		return nil
 	case OutJSON, OutYAML:
 		var err error
-		if text, err = encode(out, doc); err != nil {
+		if text, err = encode(out, doc, o.Indent); err != nil {
 			return fmt.Errorf("output %s: %w", out, err)
 		}
 	case OutRaw:
@@ -335,9 +338,12 @@ func dataForm(ret any) any {
 	return ret
 }
 
-func encode(out string, v OrderedMap) (string, error) {
+func encode(out string, v OrderedMap, indent *int) (string, error) {
 	if out == OutYAML {
 		return YAML(v)
+	}
+	if indent != nil {
+		return JSONIndent(v, *indent), nil
 	}
 	return JSON(v), nil
 }

@@ -28,3 +28,32 @@ func TestYAMLQuotesAsPyYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLLayoutAsPyYAML: lists sit at their mapping's indent and
+// strings with lines are single-quoted with their breaks doubled (or
+// double-quoted where PyYAML must), as Salt's yaml outputter writes them.
+func TestYAMLLayoutAsPyYAML(t *testing.T) {
+	cases := []any{
+		map[string]any{"local": map[string]any{"args": []any{1, "x\ny", map[string]any{"a": []any{2, 3}}}, "kwargs": map[string]any{}}},
+		map[string]any{"m": map[string]any{"stdout": "line one\nline two", "retcode": 0, "lead": "a\n  b", "trail": "a \nb"}},
+		map[string]any{"l": []any{[]any{1, 2}, []any{}, map[string]any{"k": []any{"v"}}}},
+		map[string]any{"s": "x\n\ny", "u": "\nstarts", "é": "ü"},
+		// Not alike, and left so (docs/cli.md): PyYAML folds a string
+		// longer than 80 columns and indents the closing quote of one
+		// that ends with a line break.
+	}
+	var want []string
+	pyref.Run(t, "testdata/yaml_doc_ref.py", nil, cases, &want)
+	if len(want) != len(cases) {
+		t.Fatalf("yaml_doc_ref.py returned %d results for %d cases", len(want), len(cases))
+	}
+	for i, c := range cases {
+		got, err := YAML(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got+"\n" != want[i] {
+			t.Errorf("case %d: brine writes\n%s\nPyYAML\n%s", i, got+"\n", want[i])
+		}
+	}
+}
