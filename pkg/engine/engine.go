@@ -276,6 +276,7 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		Result:   res,
 		Start:    start,
 		Duration: dur,
+		NotRun:   r.skipped[i],
 	}
 	r.done[i] = &sr.Result
 	r.emit(&sr)

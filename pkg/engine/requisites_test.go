@@ -407,3 +407,14 @@ func TestRequiredNamesReachTheState(t *testing.T) {
 		t.Errorf("hosts = %q; want %q", b, want)
 	}
 }
+
+// TestStateRanMarksSkips: a state an onchanges or onfail kept from
+// running is marked as Salt's __state_ran__: False; others are not.
+func TestStateRanMarksSkips(t *testing.T) {
+	got := run(t, Options{}, ch("T", nil), ch("A", nil, req("onchanges", "T")), ch("B", nil, req("onfail", "T")), ch("C", nil, req("require", "T")))
+	for id, want := range map[string]bool{"T": false, "A": true, "B": true, "C": false} {
+		if got[id].NotRun != want {
+			t.Errorf("%s: NotRun = %v; want %v (%q)", id, got[id].NotRun, want, got[id].Comment)
+		}
+	}
+}

@@ -20,6 +20,9 @@ type StateResult struct {
 	states.Result
 	Start    time.Time
 	Duration time.Duration
+	// NotRun is Salt's "__state_ran__": False: an onchanges or onfail
+	// requisite kept the state from running.
+	NotRun bool
 }
 
 // Options control a run.

@@ -21,9 +21,14 @@ func WireState(r engine.StateResult) proto.StateResult {
 	if ch == nil {
 		ch = map[string]any{}
 	}
-	return proto.StateResult{Key: r.Key, ID: r.ID, Name: r.Name, Func: r.Func, SLS: r.SLS, RunNum: r.RunNum,
+	w := proto.StateResult{Key: r.Key, ID: r.ID, Name: r.Name, Func: r.Func, SLS: r.SLS, RunNum: r.RunNum,
 		Result: res, Comment: r.Comment, Warnings: r.Warnings, Changes: ch, Start: r.Start.Format("15:04:05.000000"),
 		Duration: float64(r.Duration.Microseconds()) / 1000}
+	if r.NotRun {
+		ran := false
+		w.StateRan = &ran
+	}
+	return w
 }
 
 // WireValue turns a function's value into what travels: state results

@@ -57,6 +57,10 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			}
 			st = append(st, KV{"warnings", ws})
 		}
+		if r.NotRun {
+			// Salt marks a state its onchanges or onfail skipped.
+			st = append(st, KV{"__state_ran__", false})
+		}
 		st = append(st,
 			KV{"__sls__", r.SLS},
 			KV{"__run_num__", r.RunNum},
@@ -119,6 +123,9 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 			r.Comment = strings.Join(parts, "\n")
 		}
 		r.Changes, _ = st["changes"].(map[string]any)
+		if ran, ok := st["__state_ran__"].(bool); ok && !ran {
+			r.NotRun = true
+		}
 		switch w := st["warnings"].(type) {
 		case []any:
 			for _, e := range w {

@@ -437,3 +437,29 @@ func TestBigIntsStayWhole(t *testing.T) {
 		t.Errorf("JSONLine = %s", got)
 	}
 }
+
+// TestStateRanInSaltShape: Salt's __state_ran__: false goes out with a
+// skipped state and comes back in.
+func TestStateRanInSaltShape(t *testing.T) {
+	rs := []engine.StateResult{
+		{Key: "cmd_|-a_|-a_|-run", ID: "a", Name: "a", Func: "cmd.run", RunNum: 0, Result: states.Result{Result: states.True}, NotRun: true},
+		{Key: "cmd_|-b_|-b_|-run", ID: "b", Name: "b", Func: "cmd.run", RunNum: 1, Result: states.Result{Result: states.True}},
+	}
+	js := JSON(SaltShape(rs))
+	if strings.Count(js, `"__state_ran__": false`) != 1 {
+		t.Fatalf("JSON = %s; want __state_ran__ on a alone", js)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatal(err)
+	}
+	back, ok := FromSaltShape(m)
+	if !ok || len(back) != 2 {
+		t.Fatalf("FromSaltShape = %v %v", back, ok)
+	}
+	for _, r := range back {
+		if r.NotRun != (r.ID == "a") {
+			t.Errorf("%s: NotRun = %v after the round trip", r.ID, r.NotRun)
+		}
+	}
+}

@@ -129,6 +129,9 @@ type StateResult struct {
 	Changes  map[string]any `json:"changes"`
 	Start    string         `json:"start_time"`
 	Duration float64        `json:"duration"` // milliseconds
+	// StateRan is Salt's __state_ran__, set (false) only for a state an
+	// onchanges or onfail requisite kept from running.
+	StateRan *bool `json:"__state_ran__,omitempty"`
 }
 
 // StateEvents carries states that finished while a run goes on, in the
