@@ -342,3 +342,19 @@ func TestSaltOutputFlagSpellings(t *testing.T) {
 		t.Errorf("--out-indent x: exit %d %s", code, errOut)
 	}
 }
+
+// TestCallHighstateNoTopMatch: a host top.sls gives nothing gets Salt's
+// failed "no.None" state and exit 2, and a missing SLS Salt's words.
+func TestCallHighstateNoTopMatch(t *testing.T) {
+	files := tree(t, map[string]string{"top.sls": "base:\n  'web*':\n    - web\n", "web.sls": "x:\n  test.nop: []\n"})
+	out, _, code := brine(t, "call", "--local", "--file-root", files, "--id", "zzz", "--out", "json", "state.apply")
+	got := saltJSON(t, out)["local"]["no_|-states_|-states_|-None"]
+	if code != 2 || got == nil || got["result"] != false || got["name"] != "No States" ||
+		got["comment"] != "No Top file or master_tops data matches found. Please see master log for details." {
+		t.Errorf("no top match: exit %d\n%s", code, out)
+	}
+	out, _, code = brine(t, "call", "--local", "--file-root", files, "state.apply", "nosuch")
+	if code != 1 || !strings.Contains(out, "No matching sls found for 'nosuch' in env 'base'") {
+		t.Errorf("missing SLS: exit %d\n%s", code, out)
+	}
+}

@@ -220,12 +220,30 @@ func (r *stateRun) highstate(ctx context.Context) (*sls.High, error) {
 }
 
 var stateHighstate = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	h, err := r.highstate(ctx)
+	refs, err := r.topRefs(ctx)
+	if err != nil {
+		return compileFailed(err)
+	}
+	if len(refs) == 0 {
+		return noTopMatch()
+	}
+	h, err := r.high(ctx, refs)
 	if err != nil {
 		return compileFailed(err)
 	}
 	return r.runHigh(ctx, h)
 })
+
+// noTopMatch is a highstate for a host top.sls gives nothing: Salt's
+// call_highstate returns it as one failed state, "no.None" named "No
+// States", rather than a compile error.
+func noTopMatch() Return {
+	return Return{Value: []engine.StateResult{{
+		Key: "no_|-states_|-states_|-None", ID: "states", Name: "states", Func: "no.None", Start: time.Now(),
+		Result: states.Result{Name: "No States", Result: states.False, Changes: map[string]any{},
+			Comment: "No Top file or master_tops data matches found. Please see master log for details."},
+	}}, Retcode: RetStateFailure, Out: "highstate"}
+}
 
 func stateApply(ctx context.Context, c *call) Return {
 	if !c.has("mods") {

@@ -319,7 +319,7 @@ func TestEngineGlobalsStayInArgs(t *testing.T) {
 func TestTopRefPos(t *testing.T) {
 	c := writeTree(t, map[string]string{"a.sls": ""})
 	_, err := c.Compose(context.Background(), []Ref{{Name: "a"}, {Name: "gone", Pos: Pos{File: "top.sls", Line: 4}}})
-	want := "top.sls:4: no SLS 'gone' in environment base"
+	want := "top.sls:4: No matching sls found for 'gone' in env 'base'"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("error = %v; want %q", err, want)
 	}

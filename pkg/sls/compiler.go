@@ -297,7 +297,8 @@ type NotFoundError struct {
 
 func (e *NotFoundError) Error() string {
 	base := strings.ReplaceAll(e.Name, ".", "/")
-	return fmt.Sprintf("no SLS '%s' in environment %s: looked for %s.sls and %s/init.sls", e.Name, e.Env, base, base)
+	// Salt's words first (scripts look for them), then where brine looked.
+	return fmt.Sprintf("No matching sls found for '%s' in env '%s' (looked for %s.sls and %s/init.sls)", e.Name, e.Env, base, base)
 }
 
 // Is makes errors.Is(err, fs.ErrNotExist) true.

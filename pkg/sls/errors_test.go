@@ -67,14 +67,14 @@ func TestErrors(t *testing.T) {
 			sls:   "nope",
 			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\n"},
 			stage: "render",
-			want:  []string{"no SLS 'nope' in environment base: looked for nope.sls and nope/init.sls"},
+			want:  []string{"No matching sls found for 'nope' in env 'base' (looked for nope.sls and nope/init.sls)"},
 		},
 		{
 			name:  "unknown SLS in include",
 			sls:   "web",
 			files: map[string]string{"web/init.sls": "\ninclude:\n  - .missing\na:\n  pkg.installed: []\n"},
 			stage: "render",
-			want:  []string{"web/init.sls:3: ", "no SLS 'web.missing' in environment base: looked for web/missing.sls and web/missing/init.sls"},
+			want:  []string{"web/init.sls:3: ", "No matching sls found for 'web.missing' in env 'base' (looked for web/missing.sls and web/missing/init.sls)"},
 		},
 		{
 			name:  "relative include above the top",
