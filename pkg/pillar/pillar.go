@@ -57,15 +57,32 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (*odict.Map, error
 	}
 	out := odict.New(0)
 	seen := map[string]bool{}
+	ignored := t.IgnoredMissing(m, c.Nodegroups)
 	for _, env := range t.Envs() {
 		for _, name := range byEnv[env] {
-			if err := c.load(ctx, comp, env, name, out, seen); err != nil {
+			err := c.load(ctx, comp, env, name, out, seen)
+			var nf *NotFoundError
+			if errors.As(err, &nf) && nf.Env == env && nf.Name == name && ignored[env+":"+name] {
+				continue // Salt: "Skipping ignored and missing SLS"
+			}
+			if err != nil {
 				return nil, err
 			}
 		}
 	}
 	return out, nil
 }
+
+// NotFoundError is a pillar SLS in neither of its places.
+type NotFoundError struct{ Env, Name string }
+
+func (e *NotFoundError) Error() string {
+	rel := strings.ReplaceAll(e.Name, ".", "/")
+	return fmt.Sprintf("pillar SLS %q not found in environment %q: looked for %s.sls and %s/init.sls", e.Name, e.Env, rel, rel)
+}
+
+// Is makes errors.Is(err, fs.ErrNotExist) true.
+func (e *NotFoundError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // load renders one pillar SLS (and its includes) and merges it into out.
 func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name string, out *odict.Map, seen map[string]bool) error {
@@ -81,13 +98,13 @@ func (c *Compiler) loadWith(ctx context.Context, comp *sls.Compiler, env, name s
 	seen[env+":"+name] = true
 	rel := strings.ReplaceAll(name, ".", "/")
 	file := rel + ".sls"
-	src, err := comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, vars)
+	src, err := comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+env, name, vars)
 	if errors.Is(err, fs.ErrNotExist) {
 		file = rel + "/init.sls"
-		src, err = comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, vars)
+		src, err = comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+env, name, vars)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("pillar SLS %q not found in environment %q: looked for %s.sls and %s/init.sls", name, env, rel, rel)
+		return &NotFoundError{Env: env, Name: name}
 	}
 	if err != nil {
 		return fmt.Errorf("pillar %s: %w", file, err)

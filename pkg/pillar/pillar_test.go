@@ -71,6 +71,13 @@ func TestCompileErrors(t *testing.T) {
 		{map[string]string{"top.sls": "base:\n  '*':\n    - missing\n"}, `pillar SLS "missing" not found`},
 		{map[string]string{"top.sls": "base:\n  '*':\n    - bad\n", "bad.sls": "a: 1\na: 2\n"}, "bad.sls:2"},
 		{map[string]string{"top.sls": "base:\n  '*':\n    - list\n", "list.sls": "- a\n"}, "want a mapping"},
+		// A missing SLS another target names without ignore_missing.
+		{map[string]string{"top.sls": "base:\n  '*':\n    - gone\n  'zzz':\n    - gone\n    - ignore_missing: True\n  'y':\n    - ok\n", "ok.sls": "a: 1\n"}, `pillar SLS "gone" not found`},
+		// A missing include is not skipped by its file's ignore_missing.
+		{map[string]string{"top.sls": "base:\n  '*':\n    - inc\n    - ignore_missing: True\n", "inc.sls": "include:\n  - gone\n"}, `pillar SLS "gone" not found`},
+		// Renderers brine lacks are refused, not read as data.
+		{map[string]string{"top.sls": "base:\n  '*':\n    - secret\n", "secret.sls": "#!yaml|gpg\npw: |\n  -----BEGIN PGP MESSAGE-----\n"}, `secret.sls:1: renderer "gpg"`},
+		{map[string]string{"top.sls": "base:\n  '*':\n    - py\n", "py.sls": "#!py\ndef run():\n    return {}\n"}, `renderer "py"`},
 	}
 	for _, tt := range tests {
 		dir := writeTree(t, tt.files)
@@ -120,5 +127,31 @@ func TestCompileKeepsDictOrder(t *testing.T) {
 	}
 	if want := `{"users":{"zed":1,"amy":2,"mike":3}}`; string(b) != want {
 		t.Fatalf("pillar = %s; want file order %s", b, want)
+	}
+}
+
+// TestIgnoreMissingAndSLSNames: Salt's ignore_missing skips a pillar SLS
+// that is not there (hosts.{{ grains.id }}); a #!yaml pillar is not
+// rendered; a pillar template sees its sls and slspath.
+func TestIgnoreMissingAndSLSNames(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls":       "base:\n  '*':\n    - hosts.{{ grains['id'] }}\n    - raw\n    - sub.names\n    - ignore_missing: True\n",
+		"raw.sls":       "#!yaml\nmotd: 'Welcome to {{ grains.fqdn }}'\n",
+		"sub/names.sls": "names: {sls: {{ sls }}, slspath: {{ slspath }}, slsdotpath: {{ slsdotpath }}, tpldir: {{ tpldir }}}\n",
+	})
+	c := &Compiler{
+		Files:   &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"},
+		Globals: func(m top.Minion) map[string]any { return map[string]any{"grains": m.Grains} },
+	}
+	got, err := c.Compile(context.Background(), top.Minion{ID: "web1", Grains: map[string]any{"id": "web1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"motd":  "Welcome to {{ grains.fqdn }}",
+		"names": map[string]any{"sls": "sub.names", "slspath": "sub", "slsdotpath": "sub", "tpldir": "sub"},
+	}
+	if !reflect.DeepEqual(got.PlainMap(), want) {
+		t.Fatalf("Compile = %#v; want %#v", got.PlainMap(), want)
 	}
 }

@@ -400,6 +400,16 @@ func renderError(err error, pos Pos) *Error {
 // any Jinja markup, with the Compiler's Vars (slsName "") plus vars. It
 // serves top.sls, pillar files and file.managed templates alike.
 func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]any) ([]byte, error) {
+	return c.RenderSLSFile(ctx, url, "", vars)
+}
+
+// RenderSLSFile is RenderFile for a file that is the SLS named sls (a
+// pillar SLS), whose template then sees sls, slspath and the other
+// names of it, as Salt's generate_sls_context gives them. Its #! line is
+// honoured as in a state SLS: #!yaml is not rendered with Jinja, and a
+// renderer brine lacks (gpg, py…) is an error rather than text taken
+// for data.
+func (c *Compiler) RenderSLSFile(ctx context.Context, url, sls string, vars map[string]any) ([]byte, error) {
 	src, err := c.Files.ReadFile(ctx, url)
 	if err != nil {
 		return nil, err
@@ -411,10 +421,14 @@ func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]a
 	if env == "" {
 		env = c.env()
 	}
-	if !HasJinja(src) {
+	useJinja, err := renderPipe(src)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: rel, Line: 1}, Err: err}
+	}
+	if !useJinja || !HasJinja(src) {
 		return src, nil
 	}
-	out, err := c.render(ctx, rel, "", env, src, vars)
+	out, err := c.render(ctx, rel, sls, env, src, vars)
 	if err != nil {
 		return nil, renderError(err, Pos{File: rel})
 	}

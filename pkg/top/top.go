@@ -39,6 +39,10 @@ type Target struct {
 	// An item's Env is the target's environment, or another one for Salt's
 	// `- otherenv: sls` form.
 	Items []Item
+	// IgnoreMissing is Salt's `- ignore_missing: True` item of a pillar
+	// top: an SLS of this target that does not exist is skipped. Salt
+	// looks only at whether the key is there, and so does brine.
+	IgnoreMissing bool
 }
 
 // Item is one SLS name in a target's list.
@@ -213,6 +217,10 @@ func (t *Top) parseTarget(env string, k, v *yaml.Node) (Target, error) {
 					tg.Match, matchLine = dv.Value, dk.Line
 					continue
 				}
+				if dk.Value == "ignore_missing" {
+					tg.IgnoreMissing = true
+					continue
+				}
 				added, ok := envItems(dk.Value, dv)
 				if !ok {
 					t.warn(dk.Line, fmt.Sprintf("target %q: item {%s: …} is neither `match:` nor `ENV: sls`; ignored", k.Value, dk.Value))
@@ -291,6 +299,27 @@ func (t *Top) SLSFor(m Minion, nodegroups map[string]string) (map[string][]strin
 		}
 	}
 	return out, nil
+}
+
+// IgnoredMissing returns the SLS ("env:name") of the targets matching
+// the minion that carry ignore_missing, as Salt's Pillar.merge_tops
+// records them in ignored_pillars.
+func (t *Top) IgnoredMissing(m Minion, nodegroups map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for _, env := range t.Environments {
+		for _, tg := range env.Targets {
+			if !tg.IgnoreMissing {
+				continue
+			}
+			if n, err := compile(tg.Expr, tg.Match, nodegroups, false); err != nil || !evalNode(n, &m) {
+				continue
+			}
+			for _, it := range tg.Items {
+				out[it.Env+":"+it.SLS] = true
+			}
+		}
+	}
+	return out
 }
 
 func knownKind(k string) bool {
