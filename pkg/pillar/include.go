@@ -2,15 +2,11 @@ package pillar
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/odict"
-	"github.com/brine-cm/brine/pkg/py/fnmatch"
-	"github.com/brine-cm/brine/pkg/tree"
+	"github.com/brine-cm/brine/pkg/sls"
 )
 
 // include is one entry of a pillar SLS's include list: an SLS name (a
@@ -74,38 +70,8 @@ func nestUnder(key string, data *odict.Map) *odict.Map {
 	return v.(*odict.Map)
 }
 
-// matching lists the environment's pillar SLS names that a glob matches,
-// sorted: a/b.sls is a.b and a/init.sls is a, as Salt's list_states
-// names them.
+// matching lists the environment's pillar SLS names that a glob matches
+// (sls.MatchSLS).
 func (c *Compiler) matching(ctx context.Context, env, pattern string) ([]string, error) {
-	l, ok := c.Files.(tree.FileLister)
-	if !ok {
-		return nil, fmt.Errorf("this pillar source cannot list files for a glob")
-	}
-	files, err := l.ListDir(ctx, "salt://.?saltenv="+env)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // an environment with no tree has no SLS files
-	}
-	if err != nil {
-		return nil, err
-	}
-	pat := fnmatch.Compile(strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", "."))
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range files {
-		if !strings.HasSuffix(f, ".sls") {
-			continue
-		}
-		n := strings.TrimSuffix(f, ".sls")
-		if rest, isInit := strings.CutSuffix(n, "/init"); isInit {
-			n = rest
-		}
-		n = strings.ReplaceAll(n, "/", ".")
-		if pat.Match(n) && !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return sls.MatchSLS(ctx, c.Files, env, pattern)
 }

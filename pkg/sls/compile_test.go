@@ -413,3 +413,34 @@ func TestLowstateSaltOrder(t *testing.T) {
 		t.Errorf("run order = %v", names)
 	}
 }
+
+// Globs in include and in the names asked for match the environment's
+// SLS names with fnmatch, as Salt's render_state and render_highstate
+// do: web.sub.* is web.sub.a and web.sub.b, not web.sub itself.
+func TestGlobIncludesAndNames(t *testing.T) {
+	files := map[string]string{
+		"g.sls":              "include: ['web.sub.*']\ng:\n  cmd.run: []\n",
+		"web/sub/init.sls":   "sub:\n  cmd.run: []\n",
+		"web/sub/a.sls":      "a:\n  cmd.run: []\n",
+		"web/sub/b/init.sls": "b:\n  cmd.run: []\n",
+		"app/x.sls":          "x:\n  cmd.run: []\n",
+		"app/y.sls":          "y:\n  cmd.run: []\n",
+	}
+	ids := func(chunks []Chunk) string {
+		var out []string
+		for _, c := range chunks {
+			out = append(out, c.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := ids(compileSLS(t, files, "g")); got != "a b g" {
+		t.Errorf("include web.sub.* = %q; want \"a b g\"", got)
+	}
+	if got := ids(compileSLS(t, files, "app.*")); got != "x y" {
+		t.Errorf("app.* = %q; want \"x y\"", got)
+	}
+	c := writeTree(t, files)
+	if _, err := c.HighState(context.Background(), []string{"nothing.*"}); err == nil || !strings.Contains(err.Error(), "No matching sls found for 'nothing.*'") {
+		t.Errorf("a glob that matches nothing: %v", err)
+	}
+}

@@ -146,6 +146,25 @@ type build struct {
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
+	if IsGlob(ref.Name) {
+		// Salt's render_state and render_highstate: fnmatch against the
+		// environment's SLS names (include: [web.*], a top entry).
+		names, err := MatchSLS(ctx, b.c.Files, ref.Env, ref.Name)
+		if err != nil {
+			b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
+			return
+		}
+		if len(names) == 0 {
+			b.errs.addErr(&Error{Pos: ref.Pos, Err: &NotFoundError{Env: ref.Env, Name: ref.Name}})
+			return
+		}
+		for _, n := range names {
+			r := ref
+			r.Name = n
+			b.load(ctx, r)
+		}
+		return
+	}
 	key := ref.Env + ":" + ref.Name
 	if b.done[key] {
 		return
