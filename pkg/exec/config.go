@@ -36,6 +36,25 @@ func init() {
 	register("config.items", templateFunc("config.items"), "Return the minion's options, as templates see them as opts.")
 }
 
+// templateFuncArgs is templateFunc for a function that takes the values of
+// its argument many (a Many param) as positional arguments.
+func templateFuncArgs(name, many string) func(context.Context, *call) Return {
+	return func(_ context.Context, c *call) Return {
+		h := c.host
+		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar,
+			Opts: templateOpts(h, h.Env, false)})[name]
+		var args []any
+		for _, a := range c.strings(many) {
+			args = append(args, a)
+		}
+		v, err := f(args, nil)
+		if err != nil {
+			return failed(fmt.Sprintf("%s: %v", name, err))
+		}
+		return nested(v)
+	}
+}
+
 // templateFunc runs the template function of that name (pkg/sls/jinja)
 // with the call's arguments, by name, over the host's opts, grains and
 // pillar.

@@ -214,9 +214,24 @@ func init() {
 		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a grain that is not set, as Salt's."})
 	register("pillar.items", pillarItems, "Return this minion's pillar.")
-	register("pillar.get", pillarGet, "Return one pillar value, nested keys joined by ':'; default when missing.",
-		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},
-		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the key is not set."})
+	pillarGetParams := []states.Param{
+		{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},
+		{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the key is not set."},
+		{Name: "merge", Type: states.Bool, Default: false, Doc: "merge the value found over default (both mappings, or both lists)."},
+		{Name: "merge_nested_lists", Type: states.Bool, Doc: "with merge, join lists nested in the mappings too (default: the pillar_merge_lists option)."},
+		{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
+		{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored: the minion's pillar is the one compiled for it."},
+		{Name: "saltenv", Type: states.String, Doc: "accepted and ignored."},
+	}
+	register("pillar.get", templateFunc("pillar.get"), "Return one pillar value, nested keys joined by ':'; default when missing.", pillarGetParams...)
+	register("pillar.fetch", templateFunc("pillar.fetch"), "pillar.get, by its other name.", pillarGetParams...)
+	register("pillar.item", templateFuncArgs("pillar.item", "keys"), "Return the named pillar keys, each with its value ('' when missing): pillar.item users ports.",
+		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the keys, one an argument; nested keys joined by ':'."})
+	register("pillar.raw", templateFunc("pillar.raw"), "Return the whole pillar, or one top-level key of it ({} when missing).",
+		states.Param{Name: "key", Type: states.String, Doc: "a top-level key."})
+	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the mapping's key, nested keys joined by ':'."})
+	register("pillar.ls", templateFunc("pillar.ls"), "Return the pillar's top-level keys, in pillar order.")
 	register("cmd.run", cmdRun, "Run a shell command and return its output (stdout, then stderr): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", cmdRunParams()...)
 	register("cmd.run_all", cmdRunAll, "Run a shell command and return pid, retcode, stdout and stderr, as cmd.run runs it.", cmdRunParams()...)
 	register("sys.list_functions", sysListFunctions, "List the functions a caller may run.")

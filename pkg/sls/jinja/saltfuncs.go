@@ -175,7 +175,19 @@ func saltFuncs(c *saltCtx) map[string]Func {
 		"pillar.get":   getter(pillar, ""),
 		"pillar.fetch": getter(pillar, ""),
 		"pillar.items": func([]any, map[string]any) (any, error) { return c.pillar, nil },
-		"pillar.raw":   func([]any, map[string]any) (any, error) { return c.pillar, nil },
+		"pillar.raw": func(args []any, kw map[string]any) (any, error) {
+			// Salt's raw(key=None): the whole pillar, or one top-level key
+			// ({} when missing), not a nested path.
+			key, _ := param(args, kw, 0, "key", nil).(string)
+			if key == "" {
+				return c.pillar, nil
+			}
+			if v, ok := c.pillar.Get(key); ok {
+				return v, nil
+			}
+			return newDict(0), nil
+		},
+		"pillar.ls": func([]any, map[string]any) (any, error) { return stringList(c.pillar.Keys()), nil },
 		"grains.get":   getter(grains, ""),
 		"grains.items": func([]any, map[string]any) (any, error) { return c.grains, nil },
 		"grains.item": func(args []any, kw map[string]any) (any, error) {
