@@ -40,7 +40,6 @@ func grainsItem(_ context.Context, c *call) Return {
 // print sorted, as a Salt minion's pillar (dicts, through msgpack) is.
 func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar.PlainMap()) }
 
-
 // nestedGet serves grains.get and pillar.get: a key with ':' between
 // nested keys, and default when it is missing.
 func nestedGet(c *call, data map[string]any) Return {

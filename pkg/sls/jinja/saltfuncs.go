@@ -187,7 +187,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			}
 			return newDict(0), nil
 		},
-		"pillar.ls": func([]any, map[string]any) (any, error) { return stringList(c.pillar.Keys()), nil },
+		"pillar.ls":    func([]any, map[string]any) (any, error) { return stringList(c.pillar.Keys()), nil },
 		"grains.get":   getter(grains, ""),
 		"grains.items": func([]any, map[string]any) (any, error) { return c.grains, nil },
 		"grains.item": func(args []any, kw map[string]any) (any, error) {
