@@ -164,7 +164,9 @@ func New(cfg *Config, o Options) *Master {
 		m.match = topMatcher(cfg.Nodegroups)
 	}
 	if m.pillar == nil {
-		m.pillar = newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups)
+		tp := newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups)
+		tp.log = m.log
+		m.pillar = tp
 	}
 	m.files = newFileServer(fileroot.Roots(cfg.FileRoots), m.log)
 	m.files.metrics = m.metrics

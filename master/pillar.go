@@ -3,6 +3,7 @@ package master
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/pillar"
@@ -25,12 +26,13 @@ type treePillar struct {
 	c     *pillar.Compiler
 	files *fileroot.Source // c's Files
 	cache pillarCache
+	log   *slog.Logger // the render errors a pillar's _errors only names
 }
 
 func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePillar {
 	const env = fileroot.DefaultEnv
 	files := &fileroot.Source{Roots: roots, Env: env}
-	return &treePillar{files: files, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
+	return &treePillar{log: slog.Default(), files: files, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
 		Files: files,
 		// The functions templates call read only under the pillar
 		// roots: a minion chooses its grains, and a template may put
@@ -75,10 +77,17 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	c := *p.c
 	src := &drawSource{Source: p.files}
 	c.Files = src
-	compiled, err := c.Compile(ctx, top.Minion{ID: id, Grains: grains})
+	// As Salt's compile_pillar: an SLS that fails leaves the rest of the
+	// pillar, with Salt's safe words under _errors (a minion's state
+	// runs refuse it); the render error itself is for the master's log.
+	compiled, errs, err := c.CompileAll(ctx, top.Minion{ID: id, Grains: grains})
 	if err != nil {
 		return nil, err
 	}
+	for _, e := range errs {
+		p.log.Warn("pillar", "id", id, "sls", e.Name, "err", e.Err)
+	}
+	compiled = pillar.WithErrors(compiled, errs, false)
 	b, err := json.Marshal(compiled)
 	if err != nil {
 		return nil, err

@@ -358,3 +358,23 @@ func TestCallHighstateNoTopMatch(t *testing.T) {
 		t.Errorf("missing SLS: exit %d\n%s", code, out)
 	}
 }
+
+// TestCallBrokenPillar: as salt-call --local, a pillar SLS that fails to
+// render leaves the rest of the pillar and its error under _errors;
+// functions run, and state runs refuse with Salt's words.
+func TestCallBrokenPillar(t *testing.T) {
+	files := tree(t, map[string]string{"s.sls": "x:\n  test.nop: []\n"})
+	pil := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - a\n    - bad\n", "a.sls": "a: 1\n", "bad.sls": "x: {{ nosuch.var }}\n"})
+	out, errOut, code := brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "test.ping")
+	if code != 0 || !strings.Contains(out, "True") {
+		t.Errorf("test.ping with a broken pillar: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "--out", "json", "pillar.items")
+	if code != 0 || !strings.Contains(out, `"a": 1`) || !strings.Contains(out, `"Rendering SLS 'bad' failed, render error:\n`) {
+		t.Errorf("pillar.items: exit %d\n%s", code, out)
+	}
+	out, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "state.apply", "s")
+	if code != 1 || !strings.Contains(out, "Data failed to compile:") || !strings.Contains(out, "Pillar failed to render with the following messages:") {
+		t.Errorf("state.apply: exit %d\n%s", code, out)
+	}
+}

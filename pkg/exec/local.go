@@ -82,11 +82,17 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 				Opts: templateOpts(host, env, false), Root: l.Root}, "", "", env)
 		},
 	}
-	p, err := pc.Compile(ctx, top.Minion{ID: id, Grains: g})
+	// As salt-call --local: an SLS that fails leaves the rest of the
+	// pillar, and its render error under _errors, which state runs
+	// refuse; other functions run.
+	p, errs, err := pc.CompileAll(ctx, top.Minion{ID: id, Grains: g})
 	if err != nil {
 		return nil, &PillarError{Err: err}
 	}
-	host.Pillar = p
+	for _, e := range errs {
+		l.Log.Warn("pillar", "sls", e.Name, "err", e.Err)
+	}
+	host.Pillar = pillar.WithErrors(p, errs, true)
 	host.LocalPillar = true
 	return host, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/states"
@@ -29,6 +30,9 @@ type stateRun struct {
 }
 
 func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
+	if msgs := pillarErrors(c.host.Pillar); msgs != nil {
+		return nil, msgs
+	}
 	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test"), start: time.Now()}
 	if env := c.str("saltenv"); env != "" {
 		r.env = env
@@ -203,11 +207,42 @@ func compileFailed(err error) Return {
 func stateFunc(fn func(context.Context, *stateRun) Return) func(context.Context, *call) Return {
 	return func(ctx context.Context, c *call) Return {
 		r, err := newStateRun(ctx, c)
+		var perr pillarFailed
+		if errors.As(err, &perr) {
+			return Return{Value: output.CompileErrors(perr), Retcode: RetError, Out: "highstate"}
+		}
 		if err != nil {
 			return failed(err.Error())
 		}
 		return fn(ctx, r)
 	}
+}
+
+// pillarFailed is a state run refused because the pillar failed to
+// render: Salt's "Pillar failed to render with the following messages:"
+// and the pillar's _errors.
+type pillarFailed []string
+
+func (p pillarFailed) Error() string { return strings.Join(p, "\n") }
+
+// pillarErrors is the refusal for a pillar with _errors, nil without.
+func pillarErrors(p *odict.Map) error {
+	if p == nil {
+		return nil
+	}
+	v, ok := p.Get(pillar.ErrorsKey)
+	if !ok {
+		return nil
+	}
+	out := pillarFailed{"Pillar failed to render with the following messages:"}
+	l, isList := v.([]any)
+	if !isList {
+		l = []any{v}
+	}
+	for _, e := range l {
+		out = append(out, fmt.Sprint(e))
+	}
+	return out
 }
 
 // highstate renders the SLS that top.sls gives this host.

@@ -33,31 +33,82 @@ type Compiler struct {
 // Compile returns the pillar of one minion, its dicts in the order the
 // files gave them (keys a later file adds come after), so that templates
 // loop over pillar in file order, as Salt's do. A missing pillar top.sls
-// is an empty pillar, not an error.
+// is an empty pillar, not an error. The first SLS that fails to render
+// fails it (CompileAll goes on, as Salt does).
 func (c *Compiler) Compile(ctx context.Context, m top.Minion) (*odict.Map, error) {
+	out, errs, err := c.CompileAll(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, errs[0].Err
+	}
+	return out, nil
+}
+
+// SLSError is a part of the pillar that failed to render: the top file
+// (Name "top.sls") or one SLS. Salt keeps the rest of the pillar and
+// lists each under _errors.
+type SLSError struct {
+	Env, Name string
+	Err       error
+}
+
+func (e *SLSError) Error() string { return e.Err.Error() }
+
+func (e *SLSError) Unwrap() error { return e.Err }
+
+// Message is the error as Salt lists it under _errors, with the render
+// error when detail is set (salt-call --local shows it; a master, as
+// Salt's pillar_safe_render_error, keeps it for its own log).
+func (e *SLSError) Message(detail bool) string {
+	var nf *NotFoundError
+	switch {
+	case errors.As(e.Err, &nf) && nf.Name == e.Name:
+		return fmt.Sprintf("Specified SLS '%s' in environment '%s' is not available on the salt master", e.Name, e.Env)
+	case e.Name == "top.sls":
+		return "Rendering Primary Top file failed, render error:\n" + e.Err.Error()
+	case detail:
+		return fmt.Sprintf("Rendering SLS '%s' failed, render error:\n%v", e.Name, e.Err)
+	}
+	return fmt.Sprintf("Rendering SLS '%s' failed. Please see master log for details.", e.Name)
+}
+
+// CompileAll is Compile that goes on past an SLS that fails to render,
+// as Salt's compile_pillar does: the pillar of the others, and the
+// failures (ErrorsKey lists them in Salt's words: WithErrors). Its error
+// is for a cancelled context alone.
+func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []*SLSError, error) {
 	var globals map[string]any
 	if c.Globals != nil {
 		globals = c.Globals(m)
 	}
 	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }}
+	topErr := func(err error) (*odict.Map, []*SLSError, error) {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return odict.New(0), []*SLSError{{Env: "base", Name: "top.sls", Err: fmt.Errorf("pillar top.sls: %w", err)}}, nil
+	}
 	src, err := comp.RenderFile(ctx, "salt://top.sls", nil)
 	if errors.Is(err, fs.ErrNotExist) {
-		return odict.New(0), nil
+		return odict.New(0), nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("pillar top.sls: %w", err)
+		return topErr(err)
 	}
 	t, err := top.Parse("pillar/top.sls", src)
 	if err != nil {
-		return nil, fmt.Errorf("pillar: %w", err)
+		return topErr(err)
 	}
 	byEnv, err := t.SLSFor(m, c.Nodegroups)
 	if err != nil {
-		return nil, fmt.Errorf("pillar top.sls: %w", err)
+		return topErr(err)
 	}
 	out := odict.New(0)
 	seen := map[string]bool{}
 	ignored := t.IgnoredMissing(m, c.Nodegroups)
+	var errs []*SLSError
 	for _, env := range t.Envs() {
 		for _, name := range byEnv[env] {
 			err := c.load(ctx, comp, env, name, out, seen)
@@ -65,12 +116,32 @@ func (c *Compiler) Compile(ctx context.Context, m top.Minion) (*odict.Map, error
 			if errors.As(err, &nf) && nf.Env == env && nf.Name == name && ignored[env+":"+name] {
 				continue // Salt: "Skipping ignored and missing SLS"
 			}
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
 			if err != nil {
-				return nil, err
+				errs = append(errs, &SLSError{Env: env, Name: name, Err: err})
 			}
 		}
 	}
-	return out, nil
+	return out, errs, nil
+}
+
+// ErrorsKey is the pillar key Salt lists render failures under.
+const ErrorsKey = "_errors"
+
+// WithErrors sets the pillar's _errors to errs in Salt's words (the
+// render errors themselves when detail is set), and returns it.
+func WithErrors(p *odict.Map, errs []*SLSError, detail bool) *odict.Map {
+	if len(errs) == 0 {
+		return p
+	}
+	msgs := make([]any, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Message(detail)
+	}
+	p.Set(ErrorsKey, msgs)
+	return p
 }
 
 // NotFoundError is a pillar SLS in neither of its places.

@@ -155,3 +155,40 @@ func TestIgnoreMissingAndSLSNames(t *testing.T) {
 		t.Fatalf("Compile = %#v; want %#v", got.PlainMap(), want)
 	}
 }
+
+// TestCompileAllKeepsGoing: as Salt's compile_pillar, an SLS that fails
+// to render leaves the others' pillar, and _errors names it in Salt's
+// words: the safe ones a master sends, or with the render error.
+func TestCompileAllKeepsGoing(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - a\n    - bad\n    - missing\n",
+		"a.sls":   "a: 1\n",
+		"bad.sls": "x: {{ nosuch.var }}\n",
+	})
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}}}
+	got, errs, err := c.CompileAll(context.Background(), top.Minion{ID: "x"})
+	if err != nil || len(errs) != 2 {
+		t.Fatalf("CompileAll = %v, %v, %v", got, errs, err)
+	}
+	safe := WithErrors(got, errs, false).PlainMap()
+	want := map[string]any{"a": 1, "_errors": []any{
+		"Rendering SLS 'bad' failed. Please see master log for details.",
+		"Specified SLS 'missing' in environment 'base' is not available on the salt master",
+	}}
+	if !reflect.DeepEqual(safe, want) {
+		t.Errorf("safe = %#v; want %#v", safe, want)
+	}
+	if msg := errs[0].Message(true); !strings.HasPrefix(msg, "Rendering SLS 'bad' failed, render error:\n") || !strings.Contains(msg, "nosuch") {
+		t.Errorf("detailed = %q", msg)
+	}
+	if _, err := c.Compile(context.Background(), top.Minion{ID: "x"}); err == nil || !strings.Contains(err.Error(), "nosuch") {
+		t.Errorf("Compile = %v; want the first error", err)
+	}
+	// A top file that fails: an empty pillar with its error.
+	dir = writeTree(t, map[string]string{"top.sls": "base:\n  '*': {{ x.y }}\n"})
+	c = &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}}}
+	got, errs, err = c.CompileAll(context.Background(), top.Minion{ID: "x"})
+	if err != nil || got.Len() != 0 || len(errs) != 1 || !strings.HasPrefix(errs[0].Message(false), "Rendering Primary Top file failed") {
+		t.Errorf("bad top = %v %v %v", got, errs, err)
+	}
+}
