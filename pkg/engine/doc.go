@@ -3,16 +3,15 @@
 //   - A None result (would change, under test) counts as a change for
 //     onchanges, watch and prereq, even when the module left its changes
 //     empty, so a dry run shows the reactions a real run would have.
-//   - mod_watch fires only when the watching state succeeded without
-//     changes of its own; Salt also calls it after a failure.
 //   - When a prereq state fails, its target reports False "One or more
 //     requisite failed: sls.id"; Salt reports the target's test-run result
 //     (None) with its changes removed.
 //   - A per-state `test: false` does not turn a test=True run into a real
 //     one; `test: true` makes one state a dry run.
 //   - check_cmd is not run under test, so a dry run keeps its None.
-//   - unless/onlyif take shell command strings only; Salt's `fun:` form is
-//     an error, where Salt would run the state.
+//   - An onlyif/unless entry of Salt's `fun:` form without fun, or naming
+//     a function that is not available, fails the state, where Salt would
+//     run it.
 //   - A bad retry value is an error, where Salt logs it and uses defaults.
 //   - A cancelled run reports every state it did not reach as False
 //     "Run was cancelled before this state ran". After failhard the

@@ -186,7 +186,10 @@ func (r *runner) callChunk(i int, preMode bool) {
 			r.pre[i] = &res
 			return
 		}
-		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch && res.Result != states.False {
+		// Salt's call_chunk calls mod_watch whenever the state made no
+		// change and was not skipped by a check, failed or not (a
+		// service.running that failed without changes is restarted).
+		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch {
 			wres, wstart, wdur := r.invoke(r.watchContext(i, baseWatch), i, p.watcher, r.testFor(p))
 			res, dur = wres, wstart.Add(wdur).Sub(start)
 		}

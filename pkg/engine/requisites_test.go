@@ -160,19 +160,22 @@ func TestWatchWithoutModWatchIsRequire(t *testing.T) {
 	}
 }
 
-func TestWatchNotFiredWhenStateChangedOrFailed(t *testing.T) {
+func TestWatchNotFiredWhenStateChanged(t *testing.T) {
 	// The state's own change (a service just started) makes the restart
-	// needless; a failed state is not restarted.
+	// needless.
 	run(t, Options{}, ch("T", args("changed", true)), ch("D", args("changed", true), req("watch", "T")))
 	if c := calls(); c != "T D" {
 		t.Errorf("changed watcher: calls = %q, want %q", c, "T D")
 	}
+	// A state that failed without changes is still watched, as Salt's
+	// call_chunk does (a service that failed to start is restarted):
+	// the mod_watch's result is the state's.
 	got := run(t, Options{}, ch("T", args("changed", true)), ch("D", args("fail", true), req("watch", "T")))
-	if c := calls(); c != "T D" {
-		t.Errorf("failed watcher: calls = %q, want %q", c, "T D")
+	if c := calls(); c != "T D watch:D" {
+		t.Errorf("failed watcher: calls = %q, want %q", c, "T D watch:D")
 	}
-	if got["D"].Result.Result != states.False {
-		t.Errorf("failed watcher result = %s", got["D"].Result.Result)
+	if got["D"].Result.Result != states.True || got["D"].Comment != "D restarted" {
+		t.Errorf("failed watcher result = %s %q", got["D"].Result.Result, got["D"].Comment)
 	}
 }
 
