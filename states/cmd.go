@@ -76,7 +76,7 @@ func CmdRunParams() []Param { return append([]Param(nil), cmdRunParams...) }
 func cmdParams(own ...Param) []Param {
 	out := append(own, cmdRunParams...)
 	return append(out,
-		Param{Name: "stateful", Type: Bool, Default: false, Doc: `the command says what it changed, as Salt reads it: its output a JSON object, or its last line name=value pairs (changed=yes comment="..." and any others, which join the changes); changed is yes/no, true/false or 1/0, no when missing.`},
+		Param{Name: "stateful", Type: Any, Default: false, Doc: `the command says what it changed, as Salt reads it: its output a JSON object, or its last line name=value pairs (changed=yes comment="..." and any others, which join the changes); changed is yes/no, true/false or 1/0, no when missing. Salt's list form, [{test_name: COMMAND}], also runs COMMAND under test=True (it must change nothing) and reads its output the same way.`},
 		Param{Name: "hide_output", Type: Bool, Default: false, Doc: "leave stdout and stderr out of the changes."},
 		Param{Name: "user", Type: String, Doc: "accepted and ignored, as Salt 3006's cmd states ignore it: runas is the user."},
 	)
@@ -180,6 +180,7 @@ type cmdOptions struct {
 	creates            []string
 	okCodes            map[int]bool
 	okStdout, okStderr []string
+	testName           string // stateful's test_name: the command a dry run runs
 	ignoreTimeout      bool
 	umask              string
 	stateful, hide     bool
@@ -198,7 +199,10 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	runas := a.String("runas", "")
 	timeout := a.Int("timeout", 0)
 	o.creates = a.StringList("creates")
-	o.stateful = a.Bool("stateful", false)
+	var err error
+	if o.stateful, o.testName, err = cmdStateful(a); err != nil {
+		return o, err
+	}
 	o.hide = a.Bool("hide_output", false)
 	env := a.Dict("env")
 	codes := a.List("success_retcodes")
@@ -306,6 +310,33 @@ func cmdPrependPath(env []string, dirs string) []string {
 	return append(env, "PATH="+dirs+":"+path)
 }
 
+// cmdStateful reads stateful: a boolean, or Salt's [{test_name: CMD}].
+func cmdStateful(a *Args) (stateful bool, testName string, err error) {
+	v, ok := a.Get("stateful")
+	if !ok || v == nil {
+		return false, "", nil
+	}
+	if l, isList := v.([]any); isList {
+		if len(l) > 0 {
+			if m, isMap := l[0].(map[string]any); isMap {
+				if t, has := m["test_name"]; has {
+					s, isStr := t.(string)
+					if !isStr || strings.TrimSpace(s) == "" {
+						return false, "", &ArgError{Arg: "stateful", Err: fmt.Errorf("test_name: want a command, got %v", t)}
+					}
+					return true, s, nil
+				}
+			}
+		}
+		return true, "", nil // Salt: a list is true
+	}
+	b, err := ParseBool(v)
+	if err != nil {
+		return false, "", &ArgError{Arg: "stateful", Err: err}
+	}
+	return b, "", nil
+}
+
 func cmdInt(v any) (int, error) {
 	switch t := v.(type) {
 	case int:
@@ -376,9 +407,15 @@ func cmdExec(ctx context.Context, req *Request, command string, script cmdScript
 	if script != nil {
 		label = "'" + req.Name + "'"
 	}
-	if req.Test {
+	if req.Test && o.testName == "" {
 		return Result{Name: req.Name, Result: None, Changes: map[string]any{},
 			Comment: "Command " + label + " would have been executed"}
+	}
+	if req.Test {
+		// Salt's stateful test_name: the dry run runs the command that
+		// says, without changing anything, what the real one would do.
+		command, script = o.testName, nil
+		label = `"` + command + `"`
 	}
 	if script != nil {
 		line, cleanup, err := script(cmdShellQuote)
@@ -519,7 +556,10 @@ func cmdResult(req *Request, label string, out CmdOutput, o cmdOptions) Result {
 	}
 	if o.stateful {
 		// Whatever the exit code, as Salt's: the result stays False.
-		return cmdReinterpret(res)
+		res = cmdReinterpret(res)
+		if req.Test && res.Result == True && len(res.Changes) > 0 {
+			res.Result = None // Salt's run() under test with test_name
+		}
 	}
 	return res
 }

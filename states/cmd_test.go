@@ -297,3 +297,25 @@ func TestCmdRunShellGrain(t *testing.T) {
 		}
 	}
 }
+
+// TestCmdStatefulTestName is Salt's stateful: [{test_name: CMD}]: a dry
+// run runs CMD and reads what it says would change; the real run runs
+// the state's own command.
+func TestCmdStatefulTestName(t *testing.T) {
+	args := map[string]any{"stateful": []any{map[string]any{"test_name": "echo \"changed=yes comment='would migrate'\""}}}
+	dry := cmdCall(t, "", "cmd.run", "echo changed=yes comment=migrated", args, true)
+	if dry.Result != None || dry.Comment != "would migrate" || dry.Changes["changed"] != "yes" {
+		t.Errorf("dry run = %v %q %v", dry.Result, dry.Comment, dry.Changes)
+	}
+	real := cmdCall(t, "", "cmd.run", "echo changed=yes comment=migrated", args, false)
+	if real.Result != True || real.Comment != "migrated" {
+		t.Errorf("real run = %v %q %v", real.Result, real.Comment, real.Changes)
+	}
+	quiet := cmdCall(t, "", "cmd.run", "true", map[string]any{"stateful": []any{map[string]any{"test_name": "echo changed=no"}}}, true)
+	if quiet.Result != True || len(quiet.Changes) != 0 {
+		t.Errorf("nothing to do = %v %q %v", quiet.Result, quiet.Comment, quiet.Changes)
+	}
+	if r := cmdCall(t, "", "cmd.run", "true", map[string]any{"stateful": []any{map[string]any{"test_name": 5}}}, true); r.Result != False || !strings.Contains(r.Comment, `argument "stateful"`) {
+		t.Errorf("bad test_name = %v %q", r.Result, r.Comment)
+	}
+}
