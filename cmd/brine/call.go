@@ -76,7 +76,7 @@ tree failed to render or compile, or the function failed.`,
 	f.BoolVar(&o.failhard, "failhard", false, "stop at the first failed state")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error")
 	var passthrough bool
-	f.BoolVar(&passthrough, "retcode-passthrough", false, "accepted for salt-call's scripts: brine call always exits with the function's retcode (2 for a failed state, 1 for a broken tree)")
+	f.BoolVar(&passthrough, "retcode-passthrough", false, "accepted for salt-call's scripts: brine call always tells a failed state (2) from a broken tree or failed function (1); unlike salt-call it does not pass on a command's own exit code")
 	o.out.add(f)
 	return cmd
 }

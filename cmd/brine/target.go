@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -242,7 +243,10 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 		case ev.Published != nil:
 			jid = ev.Published.JID
 			if o.verbose {
-				fmt.Fprintf(s.err, "Executing job with jid %s\n-------------------------------------------\n", ev.Published.JID)
+				// Salt's get_cli_returns prints these on stdout, the
+				// dashes as long as the line, then a blank line.
+				msg := "Executing job with jid " + ev.Published.JID
+				fmt.Fprintf(s.out, "%s\n%s\n\n", msg, strings.Repeat("-", len(msg)))
 			}
 			st.prog.expect(len(ev.Published.Minions))
 		case ev.NotConnected:

@@ -13,7 +13,9 @@ func testPing(context.Context, *call) Return { return nested(true) }
 
 func testVersion(context.Context, *call) Return { return nested(version.Version) }
 
-func testEcho(_ context.Context, c *call) Return { return nested(c.str("text")) }
+// testEcho returns its argument as the command line gave it (YAML: 1 is a
+// number, [1, 2] a list), as Salt's does.
+func testEcho(_ context.Context, c *call) Return { return nested(c.kw["text"]) }
 
 func grainsItems(_ context.Context, c *call) Return { return nested(c.host.Grains) }
 

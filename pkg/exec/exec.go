@@ -204,8 +204,8 @@ func stateRunParams(own ...states.Param) []states.Param {
 func init() {
 	register("test.ping", testPing, "Return True: the minion is up and answering.")
 	register("test.version", testVersion, "Return brine's version.")
-	register("test.echo", testEcho, "Return the text given: test.echo TEXT.",
-		states.Param{Name: "text", Type: states.String, Required: true, Doc: "the text."})
+	register("test.echo", testEcho, "Return the argument given, as given: test.echo TEXT.",
+		states.Param{Name: "text", Type: states.Any, Required: true, Doc: "the text (or, read as YAML, a number or a list)."})
 	register("grains.items", grainsItems, "Return all grains.")
 	register("grains.get", grainsGet, "Return one grain, with nested keys joined by ':' (grains.get ip4_interfaces:eth0); default when missing.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, such as os or ip4_interfaces:eth0."},
