@@ -103,7 +103,13 @@ func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
 	if err != nil {
 		return nil, err
 	}
-	byEnv, err := t.SLSFor(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, nil)
+	// The minion's own nodegroups (minion.yaml), as Salt's minion has
+	// them in its opts; a group it does not know matches nothing.
+	var groups map[string]string
+	if raw, ok := r.c.host.Opts["nodegroups"].(map[string]any); ok {
+		groups, _ = top.NodegroupsFromConfig(raw)
+	}
+	byEnv, err := t.SLSForMinion(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, groups)
 	if err != nil {
 		return nil, err
 	}

@@ -269,11 +269,22 @@ func envItems(env string, v *yaml.Node) ([]Item, bool) {
 // some target matched is present even when that target listed nothing,
 // as in Salt. Errors (an unknown nodegroup, say) name the target's line.
 func (t *Top) SLSFor(m Minion, nodegroups map[string]string) (map[string][]string, error) {
+	return t.slsFor(m, nodegroups, false)
+}
+
+// SLSForMinion is SLSFor as a minion matches its own state top.sls: a
+// nodegroup it does not know matches nothing, as Salt's nodegroup
+// matcher answers False for one, rather than failing the highstate.
+func (t *Top) SLSForMinion(m Minion, nodegroups map[string]string) (map[string][]string, error) {
+	return t.slsFor(m, nodegroups, true)
+}
+
+func (t *Top) slsFor(m Minion, nodegroups map[string]string, lenient bool) (map[string][]string, error) {
 	out := map[string][]string{}
 	seen := map[string]map[string]bool{}
 	for _, env := range t.Environments {
 		for _, tg := range env.Targets {
-			n, err := compile(tg.Expr, tg.Match, nodegroups, false)
+			n, err := compile(tg.Expr, tg.Match, nodegroups, lenient)
 			if err != nil {
 				return nil, &Error{File: t.File, Line: tg.Line, Err: err}
 			}

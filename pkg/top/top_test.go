@@ -285,3 +285,24 @@ func TestGoldenRealisticTop(t *testing.T) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", golden, b.String())
 	}
 }
+
+// TestSLSForMinionUnknownNodegroup: a minion matching its own state top
+// gives a nodegroup it does not know no match, as Salt's matcher does,
+// and one it knows (its minion.yaml's) matches.
+func TestSLSForMinionUnknownNodegroup(t *testing.T) {
+	tp, err := Parse("top.sls", []byte("base:\n  '*':\n    - all\n  grp:\n    - match: nodegroup\n    - g\n  'N@other or web*':\n    - c\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tp.SLSForMinion(Minion{ID: "web1"}, nil)
+	if err != nil || !reflect.DeepEqual(got["base"], []string{"all", "c"}) {
+		t.Errorf("no nodegroups = %v, %v", got, err)
+	}
+	got, err = tp.SLSForMinion(Minion{ID: "web1"}, map[string]string{"grp": "L@web1,web2"})
+	if err != nil || !reflect.DeepEqual(got["base"], []string{"all", "g", "c"}) {
+		t.Errorf("with grp = %v, %v", got, err)
+	}
+	if _, err := tp.SLSFor(Minion{ID: "web1"}, nil); err == nil {
+		t.Errorf("SLSFor with an unknown nodegroup: no error")
+	}
+}
