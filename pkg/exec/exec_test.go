@@ -139,3 +139,36 @@ func TestStateApplyExclude(t *testing.T) {
 		t.Errorf("a bad exclude= = %v; want an error", ret.Value)
 	}
 }
+
+// TestTopSaltenv: with a saltenv, the highstate reads that environment's
+// top.sls and its section alone, as Salt's get_tops and top_matches do;
+// without one, base's top with every section, and an item naming another
+// environment is kept.
+func TestTopSaltenv(t *testing.T) {
+	h := testHost(t)
+	base, dev := t.TempDir(), t.TempDir()
+	for dir, files := range map[string]map[string]string{
+		base: {"top.sls": "base:\n  '*':\n    - b1\n    - dev: d2\ndev:\n  '*':\n    - d1\n", "b1.sls": "b1:\n  test.nop: []\n"},
+		dev:  {"top.sls": "dev:\n  '*':\n    - d1\nbase:\n  '*':\n    - b1\n", "d1.sls": "d1:\n  test.nop: []\n", "d2.sls": "d2:\n  test.nop: []\n"},
+	} {
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	h.Files = &fileroot.Source{Roots: fileroot.Roots{"base": {base}, "dev": {dev}}}
+	for _, tt := range []struct {
+		words []string
+		want  map[string]any
+	}{
+		{nil, map[string]any{"base": []any{"b1"}, "dev": []any{"d2", "d1"}}},
+		{[]string{"saltenv=dev"}, map[string]any{"dev": []any{"d1"}}},
+	} {
+		args, kwargs := ParseArgs(tt.words)
+		ret := Call(context.Background(), h, "state.show_top", args, kwargs)
+		if !reflect.DeepEqual(ret.Value, tt.want) {
+			t.Errorf("show_top %v = %#v; want %#v", tt.words, ret.Value, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/pillar"
@@ -19,10 +20,13 @@ import (
 
 // stateRun is one state.* call: the tree it reads and the run's options.
 type stateRun struct {
-	c    *call
-	env  string
-	test bool
-	comp *sls.Compiler
+	c   *call
+	env string
+	// explicitEnv is a saltenv the call or the minion's options named:
+	// top.sls is then that environment's section alone, as in Salt.
+	explicitEnv bool
+	test        bool
+	comp        *sls.Compiler
 	// globals are built once per run: every template shares them.
 	globals map[string]any
 	// start is when the run began, for Host.OnCompiled.
@@ -35,7 +39,10 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	}
 	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test"), start: time.Now()}
 	if env := c.str("saltenv"); env != "" {
-		r.env = env
+		r.env, r.explicitEnv = env, true
+	}
+	if c.host.Env != "" && c.host.Env != fileroot.DefaultEnv {
+		r.explicitEnv = true // the minion's saltenv option
 	}
 	if extra, ok := c.kw["pillar"].(map[string]any); ok {
 		if c.host.Pillar == nil {
@@ -108,6 +115,17 @@ func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
 	var groups map[string]string
 	if raw, ok := r.c.host.Opts["nodegroups"].(map[string]any); ok {
 		groups, _ = top.NodegroupsFromConfig(raw)
+	}
+	if r.explicitEnv {
+		// Salt's top_matches with a saltenv: that environment's section
+		// alone (its items may still name other environments).
+		var keep []top.Environment
+		for _, e := range t.Environments {
+			if e.Name == r.env {
+				keep = append(keep, e)
+			}
+		}
+		t.Environments = keep
 	}
 	byEnv, err := t.SLSForMinion(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, groups)
 	if err != nil {

@@ -127,25 +127,9 @@ func Parse(filename string, data []byte) (*Top, error) {
 			return nil, err
 		}
 	}
-	envs := map[string]bool{}
-	for _, e := range t.Environments {
-		envs[e.Name] = true
-	}
-	for ei := range t.Environments {
-		env := &t.Environments[ei]
-		for ti := range env.Targets {
-			tg := &env.Targets[ti]
-			kept := tg.Items[:0]
-			for _, it := range tg.Items {
-				if !envs[it.Env] {
-					t.warn(it.Line, fmt.Sprintf("%q is not an environment of this top file; the item {%s: %s} is ignored", it.Env, it.Env, it.SLS))
-					continue
-				}
-				kept = append(kept, it)
-			}
-			tg.Items = kept
-		}
-	}
+	// An item of another environment ({dev: sls}) stays, whether or not
+	// this file has a section for it: Salt's top_matches keeps it for any
+	// environment the file server has (one it lacks fails at its SLS).
 	return t, nil
 }
 
