@@ -49,7 +49,33 @@ func (m *Master) resolve(ctx context.Context, tgt, tgtType string) (conn, notCon
 			notConn = append(notConn, k.ID)
 		}
 	}
+	if tgtType == proto.TargetList {
+		// Salt's list matcher reports the ids it names that no minion
+		// has (its "missing"): the command accounts for them too, as
+		// not connected, rather than leaving them out.
+		notConn = append(notConn, unknownIDs(tgt, keys)...)
+	}
 	return conn, notConn, all, nil
+}
+
+// unknownIDs are the ids of a list target with no accepted key, sorted.
+func unknownIDs(list string, keys []proto.KeyInfo) []string {
+	known := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if k.State == proto.KeyAccepted {
+			known[k.ID] = true
+		}
+	}
+	var out []string
+	for _, id := range strings.Split(list, ",") {
+		id = strings.TrimSpace(id)
+		if id != "" && !known[id] && proto.ValidID(id) == nil {
+			known[id] = true
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // publish records a job in the job cache and signs its messages to the
