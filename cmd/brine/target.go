@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 // targetOptions are the flags and arguments of
@@ -305,7 +307,19 @@ func (o *targetOptions) runBatch(ctx context.Context, c *client.Client, s *strea
 	if err != nil {
 		return err
 	}
-	return client.Batch(ctx, ids, n, func(ctx context.Context, id string) error {
+	return client.BatchNotify(ctx, ids, n, func(started []string) {
+		// Salt's Batch.run says which minions it starts, as a Python
+		// list; not in the outputs scripts parse.
+		switch o.out.f.out {
+		case "json", "yaml", "raw", "quiet":
+			return
+		}
+		sorted := append([]string(nil), started...)
+		sort.Strings(sorted)
+		st.mu.Lock()
+		fmt.Fprintf(s.out, "\nExecuting run on %s\n\n", pyfmt.Repr(sorted))
+		st.mu.Unlock()
+	}, func(ctx context.Context, id string) error {
 		j := o.job
 		j.Minions = []string{id}
 		_, err := o.runJob(ctx, c, s, j, st)

@@ -505,6 +505,15 @@ func TestBatchRolling(t *testing.T) {
 	if i3 < 0 || i1 < 0 || i3 > i1 {
 		t.Fatalf("m3 returned after the slow m1: the window did not roll\n%s", out)
 	}
+	if strings.Contains(out, "Executing run on") {
+		t.Errorf("--out json holds Salt's batch progress lines:\n%s", out)
+	}
+	// The human output says which minions each step starts, as Salt's
+	// Batch.run: the first window whole, then m3 in the place m2 left.
+	out, errOut, code = e.Brine("*", "test.ping", "--batch", "2", "-t", "30")
+	if code != 0 || !strings.Contains(out, "\nExecuting run on ['m1', 'm2']\n") || !strings.Contains(out, "\nExecuting run on ['m3']\n") {
+		t.Errorf("--batch 2 progress: exit %d\n%s%s", code, out, errOut)
+	}
 }
 
 // A minion's templates loop over pillar dicts in the pillar file's order,
