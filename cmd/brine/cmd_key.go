@@ -34,8 +34,10 @@ type keyOptions struct {
 	// salt-key style shortcuts on `brine key` itself.
 	accept, reject, del string
 	acceptAll, list     bool
-	finger              string
-	fingerAll           bool
+	rejectAll, delAll   bool
+	listState           string // -l: one state's keys
+	finger, print       string
+	fingerAll, printAll bool
 }
 
 // canConfirm reports whether a confirmation can be asked on this input:
@@ -93,10 +95,15 @@ unless you type y: without a terminal to ask on, nothing changes unless
 	f.StringVarP(&o.accept, "accept", "a", "", "accept the pending keys that match this glob")
 	f.BoolVarP(&o.acceptAll, "accept-all", "A", false, "accept every pending key")
 	f.StringVarP(&o.reject, "reject", "r", "", "reject the pending keys that match this glob")
+	f.BoolVarP(&o.rejectAll, "reject-all", "R", false, "reject every pending key")
 	f.StringVarP(&o.del, "delete", "d", "", "delete the keys that match this glob")
+	f.BoolVarP(&o.delAll, "delete-all", "D", false, "delete every key")
 	f.BoolVarP(&o.list, "list-all", "L", false, "list every key")
+	f.StringVarP(&o.listState, "list", "l", "", "list the keys in one state: pre (or un, unaccepted), acc (accepted), rej (rejected), den (denied), all")
 	f.StringVarP(&o.finger, "finger", "f", "", "show the fingerprints of the keys that match this glob")
 	f.BoolVarP(&o.fingerAll, "finger-all", "F", false, "show every key's fingerprint, and the master's own")
+	f.StringVarP(&o.print, "print", "p", "", "print the public keys (nkeys) of the keys that match this glob")
+	f.BoolVarP(&o.printAll, "print-all", "P", false, "print every public key (nkey)")
 	pf := cmd.PersistentFlags()
 	pf.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (needed when there is no terminal)")
 	pf.BoolVar(&o.includeRejected, "include-rejected", false, "accept: take rejected keys too")
@@ -141,14 +148,26 @@ func (o *keyOptions) shortcut(cmd *cobra.Command, s *streams) error {
 		return o.act(ctx, s, proto.KeyAccept, nil)
 	case o.reject != "":
 		return o.act(ctx, s, proto.KeyReject, []string{o.reject})
+	case o.rejectAll:
+		o.all = true
+		return o.act(ctx, s, proto.KeyReject, nil)
 	case o.del != "":
 		return o.act(ctx, s, proto.KeyDelete, []string{o.del})
+	case o.delAll:
+		o.all = true
+		return o.act(ctx, s, proto.KeyDelete, nil)
 	case o.finger != "":
 		return o.fingers(ctx, s, []string{o.finger})
 	case o.fingerAll:
 		return o.fingers(ctx, s, nil)
+	case o.print != "":
+		return o.printKeys(ctx, s, []string{o.print})
+	case o.printAll:
+		return o.printKeys(ctx, s, nil)
 	case o.list:
 		return o.listKeys(ctx, s)
+	case o.listState != "":
+		return o.listOne(ctx, s, o.listState)
 	}
 	return cmd.Help()
 }
@@ -263,6 +282,10 @@ func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) er
 				fps = append(fps, output.KV{Key: k.ID, Value: k.Finger})
 			}
 		}
+		if len(fps) == 0 && (len(m) > 0 || st.state == proto.KeyCorrupt) {
+			// salt-key -f lists only the states a glob matched in.
+			continue
+		}
 		doc = append(doc, output.KV{Key: st.doc, Value: fps})
 	}
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
@@ -273,14 +296,100 @@ func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) er
 		printLocal(&b, local)
 	}
 	for _, st := range keyStates {
-		fmt.Fprintln(&b, st.title)
+		var lines []string
 		for _, k := range sortedKeyInfo(keys) {
 			if k.State == st.state && m.match(k.ID) {
-				fmt.Fprintf(&b, "%s:  %s  %s\n", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey))
+				lines = append(lines, fmt.Sprintf("%s:  %s  %s\n", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey)))
+			}
+		}
+		if len(lines) == 0 && (len(m) > 0 || st.state == proto.KeyCorrupt) {
+			continue
+		}
+		fmt.Fprintln(&b, st.title)
+		b.WriteString(strings.Join(lines, ""))
+	}
+	return writeOut(o.out.writer(s.out), b.String())
+}
+
+// printKeys is salt-key -p and -P: each matching key's public key (its
+// nkey), under its state, the states without one left out.
+func (o *keyOptions) printKeys(ctx context.Context, s *streams, globs []string) error {
+	m, err := compileGlobs(globs)
+	if err != nil {
+		return err
+	}
+	keys, err := o.keys(ctx)
+	if err != nil {
+		return err
+	}
+	doc := output.OrderedMap{}
+	for _, st := range keyStates {
+		ks := output.OrderedMap{}
+		for _, k := range sortedKeyInfo(keys) {
+			if k.State == st.state && m.match(k.ID) {
+				ks = append(ks, output.KV{Key: k.ID, Value: k.Nkey})
+			}
+		}
+		if len(ks) > 0 {
+			doc = append(doc, output.KV{Key: st.doc, Value: ks})
+		}
+	}
+	if done, err := o.out.printData(s.out, doc); done || err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, st := range keyStates {
+		for i, kv := range doc {
+			if kv.Key != st.doc {
+				continue
+			}
+			fmt.Fprintln(&b, st.title)
+			for _, k := range doc[i].Value.(output.OrderedMap) {
+				fmt.Fprintf(&b, "%s:  %s\n", output.Safe(k.Key), output.Safe(k.Value.(string)))
 			}
 		}
 	}
 	return writeOut(o.out.writer(s.out), b.String())
+}
+
+// listOne is salt-key -l STATE: the keys in one state, under its heading
+// (all of them for "all").
+func (o *keyOptions) listOne(ctx context.Context, s *streams, arg string) error {
+	state := ""
+	switch strings.ToLower(arg) {
+	case "all":
+		return o.listKeys(ctx, s)
+	case "pre", "un", "unaccepted":
+		state = proto.KeyPending
+	case "acc", "accepted":
+		state = proto.KeyAccepted
+	case "rej", "rejected":
+		state = proto.KeyRejected
+	case "den", "denied":
+		state = proto.KeyDenied
+	default:
+		return usagef("key -l %s: want pre, un, unaccepted, acc, accepted, rej, rejected, den, denied or all", arg)
+	}
+	keys, err := o.keys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range keyStates {
+		if st.state != state {
+			continue
+		}
+		ids := idsIn(keys, state)
+		if done, err := o.out.printData(s.out, output.OrderedMap{{Key: st.doc, Value: ids}}); done || err != nil {
+			return err
+		}
+		var b strings.Builder
+		fmt.Fprintln(&b, st.title)
+		for _, id := range ids {
+			fmt.Fprintln(&b, output.Safe(id))
+		}
+		return writeOut(o.out.writer(s.out), b.String())
+	}
+	return nil
 }
 
 func printLocal(w io.Writer, local output.OrderedMap) {

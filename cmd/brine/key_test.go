@@ -215,3 +215,27 @@ func TestDevNullIsNoTerminal(t *testing.T) {
 		t.Errorf("%s counts as a terminal", os.DevNull)
 	}
 }
+
+// TestKeySaltKeyFlags: salt-key's -l STATE, -p/-P, -R, -D, and -f
+// listing only the states its glob matched in.
+func TestKeySaltKeyFlags(t *testing.T) {
+	f := registry()
+	f.keys[0].Nkey = "UAWEB1"
+	if out, _, code := keyCmd(t, f, false, "", "-l", "un", "-c", t.TempDir()); code != 0 || out != "Unaccepted Keys:\ndb1\nweb1\n" {
+		t.Errorf("-l un: exit %d %q", code, out)
+	}
+	if _, _, code := keyCmd(t, f, false, "", "-l", "bogus", "-c", t.TempDir()); code != 64 {
+		t.Errorf("-l bogus: exit %d; want a usage error", code)
+	}
+	if out, _, code := keyCmd(t, f, false, "", "-p", "web1", "-c", t.TempDir()); code != 0 || out != "Unaccepted Keys:\nweb1:  UAWEB1\n" {
+		t.Errorf("-p web1: exit %d %q", code, out)
+	}
+	if out, _, _ := keyCmd(t, f, false, "", "-f", "web3", "-c", t.TempDir()); out != "Accepted Keys:\nweb3:  aa:03  \n" {
+		t.Errorf("-f web3 = %q; want the accepted key alone", out)
+	}
+	keyCmd(t, f, false, "", "-R", "-y", "-c", t.TempDir())
+	keyCmd(t, f, false, "", "-D", "-y", "-c", t.TempDir())
+	if len(f.actions) != 2 || f.actions[0].action != proto.KeyReject || f.actions[1].action != proto.KeyDelete {
+		t.Errorf("-R -y then -D -y asked %+v", f.actions)
+	}
+}
