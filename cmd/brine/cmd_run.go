@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -25,9 +26,13 @@ func newRunCmd(s *streams) *cobra.Command {
 	o := &runOptions{}
 	cmd := &cobra.Command{
 		Use:   "run FUNCTION [ARG…] [KEY=VALUE…]",
-		Short: "Run a runner function on the master's side (salt-run): state.orchestrate",
-		Long: `Run a runner function, as salt-run does. brine has one: state.orchestrate
-(also state.orch), which renders an orchestration SLS from the master's state
+		Short: "Run a runner function on the master's side (salt-run): state.orchestrate, jobs.*, manage.*",
+		Long: `Run a runner function, as salt-run does: state.orchestrate, and Salt's
+jobs.lookup_jid JID, jobs.list_jobs and jobs.active (as brine jobs lookup,
+list and active), manage.up, manage.down and manage.status (the accepted
+minions connected now, those not, or both).
+
+state.orchestrate (also state.orch) renders an orchestration SLS from the master's state
 tree (file_roots of master.yaml) and runs its steps in order, with requisites
 and failhard: salt.state applies states on minions, salt.function runs a
 function on them, salt.wait_for_event waits for events, salt.runner and
@@ -64,8 +69,12 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 	args, kwargs := cliargs.ParseArgs(words[1:])
 	switch fun {
 	case "state.orchestrate", "state.orch":
+	case "jobs.lookup_jid", "jobs.list_jobs", "jobs.active":
+		return o.jobs(ctx, s, fun, args)
+	case "manage.up", "manage.down", "manage.status":
+		return o.manage(ctx, s, fun)
 	default:
-		return usagef("runner function %q: brine has state.orchestrate (state.orch)", fun)
+		return usagef("runner function %q: brine has state.orchestrate (state.orch), jobs.lookup_jid, jobs.list_jobs, jobs.active, manage.up, manage.down and manage.status", fun)
 	}
 	var mods []string
 	for _, a := range args {
@@ -140,4 +149,53 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 		return exitWith(ExitError)
 	}
 	return nil
+}
+
+// jobs runs Salt's jobs runner functions as brine jobs does.
+func (o *runOptions) jobs(ctx context.Context, s *streams, fun string, args []any) error {
+	j := &jobsOptions{conn: o.conn, out: netOutput{f: o.out}}
+	switch fun {
+	case "jobs.lookup_jid":
+		if len(args) != 1 {
+			return usagef("jobs.lookup_jid: name the job: brine run jobs.lookup_jid JID")
+		}
+		return j.lookup(ctx, s, fmt.Sprint(args[0]))
+	case "jobs.active":
+		return j.list(ctx, s, true)
+	}
+	return j.list(ctx, s, false)
+}
+
+// manage runs Salt's manage.up, manage.down and manage.status: the
+// accepted minions connected now, those not, or both.
+func (o *runOptions) manage(ctx context.Context, s *streams, fun string) error {
+	c, err := o.conn.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ms, err := c.Minions(ctxOr(ctx))
+	if err != nil {
+		return err
+	}
+	up, down := []string{}, []string{}
+	for _, m := range ms {
+		if m.Connected {
+			up = append(up, m.ID)
+		} else {
+			down = append(down, m.ID)
+		}
+	}
+	sort.Strings(up)
+	sort.Strings(down)
+	var v any
+	switch fun {
+	case "manage.up":
+		v = up
+	case "manage.down":
+		v = down
+	default:
+		v = map[string]any{"up": up, "down": down}
+	}
+	return o.out.printValue(s.out, v)
 }

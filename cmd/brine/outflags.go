@@ -154,6 +154,34 @@ func (f *outputFlags) print(w io.Writer, id string, ret exec.Return, kwargs map[
 	return p.Flush()
 }
 
+// printValue writes a runner's return, a value under no minion's name,
+// as salt-run prints one: nested by default, or json, yaml or raw.
+func (f *outputFlags) printValue(w io.Writer, v any) error {
+	w = f.writer(w)
+	var text string
+	switch f.out {
+	case "", "nested", "highstate":
+		text = strings.TrimRight(output.Nested(v, 0, f.color(w)), "\n")
+	case "json":
+		text = output.JSON(v)
+		if f.indent != nil {
+			text = output.JSONIndent(v, *f.indent)
+		}
+	case "yaml":
+		var err error
+		if text, err = output.YAML(v); err != nil {
+			return err
+		}
+	case "raw":
+		text = output.PyRepr(v)
+	case "quiet":
+		return nil
+	default:
+		return usagef("--out %s: a runner's return prints as nested, json, yaml or raw", f.out)
+	}
+	return writeOut(w, text+"\n")
+}
+
 // printData writes a document that is not a minion's return (the job
 // list, the key registry) when --out asks for an outputter, and reports
 // false when it did not, so that the command prints its own table.

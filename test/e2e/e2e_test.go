@@ -96,6 +96,15 @@ func TestStoppedMinionNotConnected(t *testing.T) {
 	if !strings.Contains(out, "m1:\n    True") {
 		t.Errorf("m1 did not return:\n%s", out)
 	}
+	// salt-run's manage.status, manage.up and manage.down.
+	out, _, code = e.Brine("run", "manage.status", "--out", "json")
+	var st map[string][]string
+	if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 || fmt.Sprint(st["up"]) != "[m1]" || fmt.Sprint(st["down"]) != "[m2 m3]" {
+		t.Errorf("run manage.status: exit %d %v\n%s", code, err, out)
+	}
+	if out, _, code = e.Brine("run", "manage.down"); code != 0 || out != "- m2\n- m3\n" {
+		t.Errorf("run manage.down: exit %d %q", code, out)
+	}
 	// A list target's id that no minion has is accounted for too, as
 	// Salt's list matcher reports it missing.
 	out, _, code = e.Brine("m1,ghost", "test.ping", "-L", "-t", "5")
