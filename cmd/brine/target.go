@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sort"
@@ -33,9 +34,10 @@ type targetOptions struct {
 	verbose  bool
 	progress bool
 
-	tgtType string
-	job     client.Job
-	wait    time.Duration
+	tgtType                       string
+	job                           client.Job
+	wait                          time.Duration
+	showJID, hideTimeout, summary bool
 }
 
 var matcherFlags = []struct{ name, short, typ, usage string }{
@@ -74,6 +76,9 @@ func addTargetFlagSet(fs *pflag.FlagSet) {
 	fs.String("batch", "", "same as --batch-size")
 	fs.Bool("async", false, "publish the job, print its id, do not wait")
 	fs.BoolP("verbose", "v", false, "say what is going on (the job id first)")
+	fs.Bool("show-jid", false, "print the job id first (jid: JID), as salt --show-jid")
+	fs.Bool("hide-timeout", false, "do not print the minions that did not return (they still set the exit status)")
+	fs.Bool("summary", false, "end with Salt's summary: how many minions were targeted, returned, did not return, failed")
 	fs.Bool("progress", false, "show a live line of minions and states done (on a terminal)")
 }
 
@@ -106,6 +111,7 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 		o.batch = b
 	}
 	o.async, o.verbose, o.progress = getB("async"), getB("verbose"), getB("progress")
+	o.showJID, o.hideTimeout, o.summary = getB("show-jid"), getB("hide-timeout"), getB("summary")
 	return o, err
 }
 
@@ -217,7 +223,41 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 	if err := st.p.flush(); err != nil {
 		st.code = worse(st.code, ExitError) // output lost: said on stderr
 	}
+	if o.summary {
+		st.tally.print(s.out, o.verbose)
+	}
 	return exitWith(st.code)
+}
+
+// tally counts the minions of a command for --summary.
+type tally struct {
+	returned                 int
+	failed                   []string // returned with a non-zero retcode
+	notConnected, noResponse []string
+}
+
+// print writes Salt's _print_returns_summary.
+func (t *tally) print(w io.Writer, verbose bool) {
+	notReturned := len(t.notConnected) + len(t.noResponse)
+	line := "-------------------------------------------"
+	fmt.Fprintf(w, "\n\n%s\nSummary\n%s\n", line, line)
+	fmt.Fprintf(w, "# of minions targeted: %d\n", t.returned+notReturned)
+	fmt.Fprintf(w, "# of minions returned: %d\n", t.returned)
+	fmt.Fprintf(w, "# of minions that did not return: %d\n", notReturned)
+	fmt.Fprintf(w, "# of minions with errors: %d\n", len(t.failed))
+	if verbose {
+		for _, l := range []struct {
+			label string
+			ids   []string
+		}{{"Minions not connected", t.notConnected}, {"Minions not responding", t.noResponse}, {"Minions with failures", t.failed}} {
+			if len(l.ids) > 0 {
+				ids := append([]string(nil), l.ids...)
+				sort.Strings(ids)
+				fmt.Fprintf(w, "%s: %s\n", l.label, strings.Join(ids, " "))
+			}
+		}
+	}
+	fmt.Fprintln(w, line)
 }
 
 func noMinions(s *streams) error {
@@ -228,10 +268,11 @@ func noMinions(s *streams) error {
 // runState is what the jobs of one command share: the printer, the
 // progress line and the verdict. With --batch several jobs run at once.
 type runState struct {
-	mu   sync.Mutex
-	p    *printer
-	prog *progress
-	code ExitCode // the worst so far (exitcode.go)
+	mu    sync.Mutex
+	p     *printer
+	prog  *progress
+	code  ExitCode // the worst so far (exitcode.go)
+	tally tally    // for --summary
 }
 
 // runJob runs one job and prints its minions as they return. It reports
@@ -244,6 +285,9 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 		switch {
 		case ev.Published != nil:
 			jid = ev.Published.JID
+			if o.showJID {
+				fmt.Fprintf(s.out, "jid: %s\n", ev.Published.JID)
+			}
 			if o.verbose {
 				// Salt's get_cli_returns prints these on stdout, the
 				// dashes as long as the line, then a blank line.
@@ -253,9 +297,16 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 			st.prog.expect(len(ev.Published.Minions))
 		case ev.NotConnected:
 			st.prog.clear()
-			st.p.missing(ev.Minion, "Not connected")
+			st.tally.notConnected = append(st.tally.notConnected, ev.Minion)
+			if !o.hideTimeout {
+				st.p.missing(ev.Minion, "Not connected")
+			}
 		case ev.Return != nil:
 			st.prog.clear()
+			st.tally.returned++
+			if ev.Return.Retcode != 0 {
+				st.tally.failed = append(st.tally.failed, ev.Minion)
+			}
 			st.p.minion(ev.Minion, ev.Return)
 			st.prog.returned()
 		case ev.States != nil:
@@ -281,19 +332,24 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 	}
 	late := false
 	for _, id := range client.Sorted(res.Status) {
+		why := ""
 		switch res.Status[id] {
 		case client.Running:
-			st.p.missing(id, "Still running")
-			late = true
+			why = "Still running"
 		case client.NoResponse:
-			st.p.missing(id, "No response")
-			late = true
+			why = "No response"
 		case client.Lost:
-			st.p.missing(id, "Lost: last heard from at "+res.LastHeard[id].Local().Format("15:04:05"))
-			late = true
+			why = "Lost: last heard from at " + res.LastHeard[id].Local().Format("15:04:05")
+		default:
+			continue
+		}
+		late = true
+		st.tally.noResponse = append(st.tally.noResponse, id)
+		if !o.hideTimeout {
+			st.p.missing(id, why)
 		}
 	}
-	if late {
+	if late && !o.hideTimeout {
 		st.p.hint(res.JID)
 	}
 	st.code = worse(st.code, resultExit(res))

@@ -96,6 +96,14 @@ func TestStoppedMinionNotConnected(t *testing.T) {
 	if !strings.Contains(out, "m1:\n    True") {
 		t.Errorf("m1 did not return:\n%s", out)
 	}
+	// --hide-timeout leaves the minions that did not return out (the
+	// exit status still says so); --summary counts them, --show-jid
+	// names the job first.
+	out, _, code = e.Brine("*", "test.ping", "-t", "5", "--hide-timeout", "--summary", "--show-jid")
+	if code != 3 || strings.Contains(out, "Minion did not return") || !strings.HasPrefix(out, "jid: ") ||
+		!strings.Contains(out, "# of minions targeted: 3\n# of minions returned: 1\n# of minions that did not return: 2\n# of minions with errors: 0\n") {
+		t.Errorf("--hide-timeout --summary --show-jid: exit %d\n%s", code, out)
+	}
 	// salt-run's manage.status, manage.up and manage.down.
 	out, _, code = e.Brine("run", "manage.status", "--out", "json")
 	var st map[string][]string
