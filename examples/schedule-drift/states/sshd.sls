@@ -7,4 +7,4 @@ sshd_hardening:
     - mode: '0644'
     - contents: |
         PermitRootLogin prohibit-password
-        PasswordAuthentication {{ pillar.get('sshd:password_authentication', 'no') }}
+        PasswordAuthentication {{ salt['pillar.get']('sshd:password_authentication', 'no') }}

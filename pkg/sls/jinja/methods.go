@@ -176,20 +176,19 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 		}
 		return dictView{"dict_values", out}, nil
 	case "get":
-		if len(args) == 0 {
-			return nil, fmt.Errorf("get expected at least 1 argument")
+		// Python's dict.get, as Salt's templates have it for pillar and
+		// grains too: 'a:b' is one key, not a path (salt['pillar.get']
+		// walks paths), and it takes no keyword arguments.
+		if len(kw) > 0 {
+			return nil, fmt.Errorf("dict.get() takes no keyword arguments")
 		}
-		def := argOr(args, 1, kw["default"])
-		k := keyString(args[0])
-		if v, ok := m.Get(k); ok {
+		if len(args) == 0 || len(args) > 2 {
+			return nil, fmt.Errorf("get expected 1 or 2 arguments, got %d", len(args))
+		}
+		if v, ok := m.Get(keyString(args[0])); ok {
 			return v, nil
 		}
-		if strings.Contains(k, ":") {
-			if v, ok := nestedGet(m, k, ":"); ok {
-				return v, nil
-			}
-		}
-		return def, nil
+		return argOr(args, 1, nil), nil
 	case "update":
 		for _, a := range args {
 			switch o := normalize(a).(type) {

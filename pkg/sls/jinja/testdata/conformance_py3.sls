@@ -18,3 +18,6 @@ member: {{ ('b', 1) in d.items() }} {{ ('b', 2) in d.items() }} {{ d.keys() | li
 json: {{ d.keys() | list | tojson }} {{ d.items() | list | tojson }}
 build: {{ dict(d.items()) }} {{ d.items() | map('first') | list }} {{ d.values() | max }} {{ d.keys() | reverse | list }} {{ d.items() | selectattr('1', 'gt', 1) | list }}
 set: {{ d.keys() | unique | list }} {{ d.keys() | sort(reverse=true) | join }} {{ d.keys() | length > 1 }} {{ d.keys() | select('in', ['a']) | list }}
+{#- dict.get is Python's, for pillar and grains too: 'a:b' is one key. #}
+{%- set p = {'app': {'name': 'shop'}, 'a:b': 'colon key'} %}
+get: {{ p.get('app:name') }} {{ p.get('app:name', 'd') }} {{ p.get('app', {}).get('name') }} {{ p.get('a:b') }}

@@ -12,5 +12,5 @@ setdefault: {{ d.setdefault('a', 100) }} {{ d.setdefault('f', []) }}
 after: {{ d.g }} {{ d.f }}
 pop: {{ d.pop('c') }} {{ d.pop('nope', 'none-here') }} {{ 'c' in d }}
 copy: {{ d.copy() == d }} {{ d.copy() is sameas d }}
-nested get: {{ pillar.get('app:settings:workers') }} {{ pillar.get('app:nope', 'd') }}
+dict.get, 'a:b' is one key: {{ pillar.get('app:settings:workers') }} {{ pillar.get('app:nope', 'd') }} {{ pillar.get('app', {}).get('settings', {}).get('workers') }}
 pillar items: {% for name, u in pillar.users.items() %}{{ name }}:{{ u.uid }} {% endfor %}

@@ -1,5 +1,5 @@
 grains: {{ grains['os'] }} {{ grains.os }} {{ grains.get('os_family') }} {{ grains.get('nope', 'dflt') }} {{ grains.osmajorrelease + 1 }}
-pillar: {{ pillar.get('app:name') }} {{ pillar.get('app:missing', 'd') }} {{ pillar['app']['port'] }} {{ pillar.app.settings.workers }}
+pillar: {{ pillar.get('app:name') }} {{ salt['pillar.get']('app:name') }} {{ pillar.get('app:missing', 'd') }} {{ pillar['app']['port'] }} {{ pillar.app.settings.workers }}
 salt pillar: {{ salt['pillar.get']('app:settings:debug') }} {{ salt['pillar.get']('nope:x', 'dflt') }} {{ salt['pillar.get']('nope', default='kw') }} [{{ salt['pillar.get']('nope') }}]
 salt pillar merge: {{ salt['pillar.get']('app:settings', default={'workers': 1, 'timeout': 30}, merge=True) }}
 salt grains: {{ salt['grains.get']('os') }} {{ salt['grains.get']('ipv4:0') }} {{ salt['grains.get']('x', 'y') }}
