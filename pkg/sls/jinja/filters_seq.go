@@ -306,7 +306,7 @@ func runTest(e *env, v any, args []any) (bool, error) {
 	if !ok {
 		return false, fmt.Errorf("no test named '%s'", name)
 	}
-	return t(e, v, args[1:])
+	return t(e, v, args[1:], nil)
 }
 
 func fSum(e *env, v any, args []any, kw map[string]any) (any, error) {

@@ -43,11 +43,12 @@ type (
 		line   int
 	}
 	testNode struct {
-		x    node
-		name string
-		args []node
-		neg  bool
-		line int
+		x      node
+		name   string
+		args   []node
+		kwargs []kwarg
+		neg    bool
+		line   int
 	}
 	binNode struct {
 		op   string

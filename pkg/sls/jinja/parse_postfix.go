@@ -153,11 +153,11 @@ func (p *parser) parseFilterExpr(x node) (node, error) {
 			tn := &testNode{x: x, name: name, neg: neg, line: t.line}
 			c := p.cur()
 			if p.isOp("(") {
-				args, _, _, _, err := p.parseArgs()
+				args, kwargs, _, _, err := p.parseArgs()
 				if err != nil {
 					return nil, err
 				}
-				tn.args = args
+				tn.args, tn.kwargs = args, kwargs
 			} else if (c.kind == tkString || c.kind == tkInt || c.kind == tkFloat || c.kind == tkOp && (c.s == "[" || c.s == "{") ||
 				c.kind == tkName && c.s != "else" && c.s != "or" && c.s != "and" && c.s != "if" && c.s != "is" && c.s != "in" && c.s != "not") && name != "defined" && name != "undefined" && name != "none" {
 				a, err := p.parsePrimary()

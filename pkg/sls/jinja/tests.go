@@ -7,25 +7,26 @@ import (
 	"strings"
 )
 
-type testFunc func(e *env, v any, args []any) (bool, error)
+// testFunc is a Jinja test: the value, then the test's arguments.
+type testFunc func(e *env, v any, args []any, kw map[string]any) (bool, error)
 
 var tests map[string]testFunc
 
 func init() {
 	tests = map[string]testFunc{
-		"defined":   func(_ *env, v any, _ []any) (bool, error) { _, u := v.(Undefined); return !u, nil },
-		"undefined": func(_ *env, v any, _ []any) (bool, error) { _, u := v.(Undefined); return u, nil },
-		"none":      func(_ *env, v any, _ []any) (bool, error) { return v == nil, nil },
-		"string":    func(_ *env, v any, _ []any) (bool, error) { _, ok := v.(string); return ok, nil },
-		"mapping":   func(_ *env, v any, _ []any) (bool, error) { return isMapping(v), nil },
-		"iterable": func(_ *env, v any, _ []any) (bool, error) {
+		"defined":   func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { _, u := v.(Undefined); return !u, nil },
+		"undefined": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { _, u := v.(Undefined); return u, nil },
+		"none":      func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return v == nil, nil },
+		"string":    func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { _, ok := v.(string); return ok, nil },
+		"mapping":   func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return isMapping(v), nil },
+		"iterable": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch normalize(v).(type) {
 			case string, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
 		},
-		"sequence": func(_ *env, v any, _ []any) (bool, error) {
+		"sequence": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch normalize(v).(type) {
 			case string, []any, *odict.Map, map[string]Func:
 				return true, nil
@@ -34,27 +35,30 @@ func init() {
 		},
 		// bool is a number to Jinja (isinstance(True, Number)), though
 		// not an integer.
-		"number": func(_ *env, v any, _ []any) (bool, error) {
+		"number": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			_, _, _, ok := toNum(v)
 			return ok, nil
 		},
-		"integer": func(_ *env, v any, _ []any) (bool, error) {
+		"integer": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			_, _, isF, ok := toNum(v)
 			_, isBool := v.(bool)
 			return ok && !isF && !isBool, nil
 		},
-		"float":   func(_ *env, v any, _ []any) (bool, error) { _, ok := normalize(v).(float64); return ok, nil },
-		"boolean": func(_ *env, v any, _ []any) (bool, error) { _, ok := v.(bool); return ok, nil },
-		"true":    func(_ *env, v any, _ []any) (bool, error) { b, ok := v.(bool); return ok && b, nil },
-		"false":   func(_ *env, v any, _ []any) (bool, error) { b, ok := v.(bool); return ok && !b, nil },
-		"callable": func(_ *env, v any, _ []any) (bool, error) {
+		"float": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			_, ok := normalize(v).(float64)
+			return ok, nil
+		},
+		"boolean": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { _, ok := v.(bool); return ok, nil },
+		"true":    func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { b, ok := v.(bool); return ok && b, nil },
+		"false":   func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { b, ok := v.(bool); return ok && !b, nil },
+		"callable": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch v.(type) {
 			case Func, builtinFunc, *Macro:
 				return true, nil
 			}
 			return false, nil
 		},
-		"sameas": func(_ *env, v any, args []any) (bool, error) {
+		"sameas": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
 			o := argOr(args, 0, nil)
 			if v == nil || o == nil {
 				return v == nil && o == nil, nil
@@ -69,45 +73,65 @@ func init() {
 			}
 			return false, nil
 		},
-		"divisibleby": func(_ *env, v any, args []any) (bool, error) {
+		"divisibleby": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
 			r, err := arith("%", v, argOr(args, 0, 1))
 			if err != nil {
 				return false, err
 			}
 			return equal(r, 0), nil
 		},
-		"even": func(_ *env, v any, _ []any) (bool, error) {
+		"even": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			i, _, isF, ok := toNum(v)
 			return ok && !isF && i%2 == 0, nil
 		},
-		"odd": func(_ *env, v any, _ []any) (bool, error) {
+		"odd": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			i, _, isF, ok := toNum(v)
 			return ok && !isF && i%2 != 0, nil
 		},
-		"lower": func(_ *env, v any, _ []any) (bool, error) {
+		"lower": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			s, ok := v.(string)
 			return ok && s == strings.ToLower(s), nil
 		},
-		"upper": func(_ *env, v any, _ []any) (bool, error) {
+		"upper": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			s, ok := v.(string)
 			return ok && s == strings.ToUpper(s), nil
 		},
-		"in": func(_ *env, v any, args []any) (bool, error) { return contains(argOr(args, 0, nil), v) },
-		"match": func(_ *env, v any, args []any) (bool, error) {
-			r, err := fRegexMatch(nil, v, args, nil)
+		"in": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
+			return contains(argOr(args, 0, nil), v)
+		},
+		"match": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
+			r, err := fRegexMatch(nil, v, args, kw)
 			return r != nil, err
 		},
-		"search": func(_ *env, v any, args []any) (bool, error) {
-			r, err := fRegexSearch(nil, v, args, nil)
+		"search": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
+			r, err := fRegexSearch(nil, v, args, kw)
 			return r != nil, err
 		},
-		"escaped": func(_ *env, v any, _ []any) (bool, error) { return false, nil },
+		"escaped": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return false, nil },
+		// Salt's own test (render_jinja_tmpl: salt.utils.data.is_list).
+		"list": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			_, ok := normalize(v).([]any)
+			return ok, nil
+		},
+		// Jinja 3's: whether a filter or a test of that name exists.
+		"filter": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			name, _ := v.(string)
+			_, ok := filters[name]
+			return ok, nil
+		},
+		"test": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			name, _ := v.(string)
+			_, ok := tests[name]
+			return ok, nil
+		},
 	}
 	for _, op := range [][]string{{"eq", "=="}, {"equalto", "=="}, {"==", "=="}, {"ne", "!="}, {"!=", "!="},
 		{"lt", "<"}, {"lessthan", "<"}, {"<", "<"}, {"le", "<="}, {"<=", "<="},
 		{"gt", ">"}, {"greaterthan", ">"}, {">", ">"}, {"ge", ">="}, {">=", ">="}} {
 		o := op[1]
-		tests[op[0]] = func(_ *env, v any, args []any) (bool, error) { return compareOp(o, v, argOr(args, 0, nil)) }
+		tests[op[0]] = func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
+			return compareOp(o, v, argOr(args, 0, nil))
+		}
 	}
 }
 
@@ -131,11 +155,11 @@ func (e *env) evalTest(t *testNode) (any, error) {
 	if u, isU := v.(Undefined); isU && !u.Soft && t.name != "defined" && t.name != "undefined" {
 		return nil, lineErr(u.err(), t.line)
 	}
-	args, err := e.evalList(t.args)
+	args, kw, err := e.evalArgs(t.args, t.kwargs, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	r, err := fn(e, v, args)
+	r, err := fn(e, v, args, kw)
 	if err != nil {
 		return nil, lineErr(err, t.line)
 	}

@@ -21,3 +21,5 @@ set: {{ d.keys() | unique | list }} {{ d.keys() | sort(reverse=true) | join }} {
 {#- dict.get is Python's, for pillar and grains too: 'a:b' is one key. #}
 {%- set p = {'app': {'name': 'shop'}, 'a:b': 'colon key'} %}
 get: {{ p.get('app:name') }} {{ p.get('app:name', 'd') }} {{ p.get('app', {}).get('name') }} {{ p.get('a:b') }}
+{#- Salt's list test; Jinja 3's filter and test tests; a test's keyword arguments. #}
+tests: {{ [1] is list }} {{ 'ab' is list }} {{ {} is list }} {{ 'upper' is filter }} {{ 'nope' is filter }} {{ 'even' is test }} {{ 'ABC' is match('a', ignorecase=True) }} {{ 'ABC' is match('a') }} {{ 'x\nABC' is match('.\na', ignorecase=True) }}

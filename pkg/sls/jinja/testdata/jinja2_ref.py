@@ -32,6 +32,7 @@ here as Salt parses them: an import of the file as a template, whose text
 is then loaded with PyYAML's safe_load or json.loads, as plain dicts.
 """
 import json
+import re
 import sys
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -122,7 +123,15 @@ def environment(tree):
     )
     env.filters.update(unique=unique, min=lst_min, max=lst_max, tojson=tojson)
     env.globals["odict"] = OrderedDict  # render_jinja_tmpl's global
+    env.tests["list"] = lambda v: isinstance(v, list)  # render_jinja_tmpl: salt.utils.data.is_list
+    env.tests["match"] = salt_test_match  # salt.utils.jinja's match test
     return env
+
+
+def salt_test_match(txt, rgx, ignorecase=False, multiline=False):
+    """Salt's match test: re.match with the flags asked for."""
+    flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
+    return re.compile(rgx, flags).match(txt) is not None
 
 
 def render(env, src, variables):
