@@ -80,8 +80,12 @@ var (
 	fileShowChange = Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff; False reports \"<show_changes=False>\"."}
 	fileBackupBak  = Param{Name: "backup", Type: String, Default: ".bak", Doc: "the suffix of the copy of the old file; False keeps no copy."}
 	fileTemplate   = Param{Name: "template", Type: String, Doc: `"jinja" renders the text with the grains, pillar, context and defaults first.`}
-	fileContext    = Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."}
-	fileDefaults   = Param{Name: "defaults", Type: Map, Doc: "default variables for the template."}
+	// fileSourceTemplate is template for states whose source is rendered
+	// by default, as Salt's append, prepend and blockreplace do with
+	// theirs (_get_template_texts); their text or content is not.
+	fileSourceTemplate = Param{Name: "template", Type: String, Default: "jinja", Doc: `how source is rendered, with the grains, pillar, context and defaults: "jinja" (the default, as in Salt), or "" for as it is; text and content are not rendered.`}
+	fileContext        = Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."}
+	fileDefaults       = Param{Name: "defaults", Type: Map, Doc: "default variables for the template."}
 	// fileTemplateVars is Salt's **kwargs of the states that render a
 	// template: an argument they do not take is a template variable.
 	fileTemplateVars = Param{Name: "(any other argument)", Rest: true, With: "template", Doc: "with template set, a variable for the template, as in Salt."}
@@ -116,6 +120,16 @@ func fileArgPath(req *Request) (string, error) {
 // the live host the path is only cleaned.
 func fileRootPath(req *Request, p string, followLast bool) (string, error) {
 	return rootfs.Resolve(req.Root, p, followLast)
+}
+
+// fileTemplateArg reads template as the states that render their source
+// by default take it: "jinja" when not given, "" for null (template:
+// None, Salt's way of asking for the file as it is).
+func fileTemplateArg(a *Args) string {
+	if v, ok := a.Get("template"); ok && v == nil {
+		return ""
+	}
+	return a.String("template", "jinja")
 }
 
 // fileFail is a failed result with no changes.

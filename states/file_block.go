@@ -29,7 +29,7 @@ func init() {
 		Param{Name: "marker_end", Type: String, Default: "#-- end managed zone --", Doc: "the line that closes the block."},
 		Param{Name: "content", Type: StringList, Doc: "the text between the markers, a string or a list of lines."},
 		Param{Name: "source", Type: Any, Doc: "a salt:// URL or local path (or a list of them) whose content is used instead of content."},
-		fileTemplate, fileContext, fileDefaults,
+		fileSourceTemplate, fileContext, fileDefaults,
 		Param{Name: "append_if_not_found", Type: Bool, Default: false, Doc: "add the markers and content at the end when the markers are missing."},
 		Param{Name: "prepend_if_not_found", Type: Bool, Default: false, Doc: "add them at the start instead."},
 		Param{Name: "append_newline", Type: Bool, Default: true, Doc: "end the content with a newline when it lacks one."},
@@ -183,7 +183,7 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 	prependNF := a.Bool("prepend_if_not_found", false)
 	appendNL := a.Bool("append_newline", true)
 	show := a.Bool("show_changes", true)
-	template := a.String("template", "")
+	template := fileTemplateArg(a)
 	backup := fileBackupSuffix(a, ".bak")
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
@@ -203,16 +203,14 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 		if err != nil {
 			return fileFail(req, err)
 		}
+		if template == "jinja" {
+			if data, err = fileRender(ctx, req, path, data); err != nil {
+				return fileFail(req, err)
+			}
+		}
 		content = string(data)
 	} else if content, err = fileLinesArg(a, "content"); err != nil {
 		return fileFail(req, err)
-	}
-	if template == "jinja" {
-		out, err := fileRender(ctx, req, path, []byte(content))
-		if err != nil {
-			return fileFail(req, err)
-		}
-		content = string(out)
 	}
 	// file.accumulated's lines for this file join the content, each
 	// after a newline of its own, as Salt's do (a content ending in a

@@ -19,7 +19,7 @@ func init() {
 		fileUserParam, fileGroupParam,
 		Param{Name: "dir_mode", Type: Mode, Doc: "the directory's mode in octal such as 0755 (default: kept, 0755 for a new one)."},
 		Param{Name: "mode", Type: Mode, Doc: "an alias of dir_mode, as in Salt."},
-		Param{Name: "file_mode", Type: Mode, Doc: `the mode of files under it, applied when recurse has "mode".`},
+		Param{Name: "file_mode", Type: Mode, Doc: `the mode of files under it, applied when recurse has "mode" (default: dir_mode, as in Salt).`},
 		fileMakedirs,
 		Param{Name: "recurse", Type: StringList, Doc: `what to apply to everything under the directory: a list of "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`},
 		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove everything under the directory that exclude_pat does not match, path by path as Salt does: a folder it does not match goes with all it holds."},
@@ -55,6 +55,10 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 	perms, err := fileReadPerms(req, modeArg)
 	if err != nil {
 		return fileFail(req, err)
+	}
+	if !hasFileMode && perms.hasMode {
+		// Salt: file_mode "defaults to dir_mode" for recurse: [mode].
+		fileMode, hasFileMode = perms.mode, true
 	}
 	rec := map[string]bool{}
 	for _, r := range recurse {

@@ -65,6 +65,21 @@ func TestFileDirectory(t *testing.T) {
 			},
 		},
 		{
+			// Salt: file_mode defaults to dir_mode.
+			name: "recurse mode without file_mode",
+			setup: func(t *testing.T, root string) {
+				fileWriteT(t, filepath.Join(root, "srv/app/a.txt"), "a")
+				os.Chmod(filepath.Join(root, "srv/app/a.txt"), 0o600)
+				os.Chmod(filepath.Join(root, "srv/app"), 0o755)
+			},
+			dir:  "/srv/app",
+			args: map[string]any{"mode": "0750", "recurse": []any{"mode"}},
+			wantChanges: map[string]any{
+				"/srv/app":       map[string]any{"mode": "0750"},
+				"/srv/app/a.txt": map[string]any{"mode": "0750"},
+			},
+		},
+		{
 			name: "clean with exclude_pat",
 			setup: func(t *testing.T, root string) {
 				fileWriteT(t, filepath.Join(root, "srv/app/keep.conf"), "k")

@@ -18,7 +18,7 @@ func init() {
 			fileName("the path of the file; it is created when missing."),
 			Param{Name: "text", Type: StringList, Doc: "a line, or a list of lines (an item may hold several lines, added together)."},
 			Param{Name: "source", Type: Any, Doc: "a salt:// URL or local path (or a list of them) whose content is the text, instead of text."},
-			fileTemplate, fileContext, fileDefaults,
+			fileSourceTemplate, fileContext, fileDefaults,
 			fileMakedirs,
 			Param{Name: "ignore_whitespace", Type: Bool, Default: true, Doc: "compare lines with runs of blanks folded."},
 		)
@@ -121,7 +121,7 @@ func fileAddLines(ctx context.Context, req *Request, atStart bool) Result {
 	a := &req.Args
 	makedirs := a.Bool("makedirs", false)
 	ignoreWS := a.Bool("ignore_whitespace", true)
-	template := a.String("template", "")
+	template := fileTemplateArg(a)
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
@@ -134,18 +134,14 @@ func fileAddLines(ctx context.Context, req *Request, atStart bool) Result {
 		if err != nil {
 			return fileFail(req, err)
 		}
+		if template == "jinja" {
+			if data, err = fileRender(ctx, req, path, data); err != nil {
+				return fileFail(req, err)
+			}
+		}
 		chunks = []string{string(data)}
 	} else if chunks, err = fileTextChunks(req); err != nil {
 		return fileFail(req, err)
-	}
-	if template == "jinja" {
-		for i, c := range chunks {
-			out, err := fileRender(ctx, req, path, []byte(c))
-			if err != nil {
-				return fileFail(req, err)
-			}
-			chunks[i] = string(out)
-		}
 	}
 	path, cur, err := fileReadTarget(req, path)
 	if err != nil {

@@ -2,7 +2,6 @@ package states
 
 import (
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -18,7 +17,11 @@ func TestFileAppendPrepend(t *testing.T) {
 		{"whitespace folded", "file.append", "alias  ll='ls -l'\n", map[string]any{"text": "alias ll='ls -l'"}, "alias  ll='ls -l'\n", ""},
 		{"a multi-line chunk is added whole", "file.append", "x\n", map[string]any{"text": "[section]\nkey=1"}, "x\n[section]\nkey=1\n", ""},
 		{"creates a missing file", "file.append", "", map[string]any{"text": "first"}, "first\n", ""},
-		{"template", "file.append", "", map[string]any{"text": "port={{ port }}", "template": "jinja", "defaults": map[string]any{"port": 22}}, "port=22\n", ""},
+		// A source is rendered with Jinja by default, as Salt's
+		// append does; text is not (the SLS rendered it already).
+		{"source rendered", "file.append", "", map[string]any{"source": "salt://app/app.conf.tmpl", "defaults": map[string]any{"port": 22, "host": "h"}}, "port = 22\nhost = h\nid = m001\n", ""},
+		{"source as it is", "file.append", "", map[string]any{"source": "salt://app/app.conf.tmpl", "template": nil}, "port = {{ port }}\nhost = {{ host }}\nid = {{ grains.id }}\n", ""},
+		{"text not rendered", "file.append", "", map[string]any{"text": "port={{ port }}", "template": "jinja"}, "port={{ port }}\n", ""},
 		{"source", "file.append", "x\n", map[string]any{"source": "salt://app/app.conf"}, "x\nport = 80\n", ""},
 		{"prepend", "file.prepend", "body\n", map[string]any{"text": []any{"#!/bin/sh", "set -e"}}, "#!/bin/sh\nset -e\nbody\n", "Prepended 2 lines"},
 	}
@@ -48,31 +51,58 @@ func TestFileAppendPrepend(t *testing.T) {
 
 func TestFileLineEdit(t *testing.T) {
 	lines := []string{"[main]", "  a=1", "  b=2", "[other]"}
-	rx := func(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+	rx := func(s string) *linePattern {
+		p, err := newLinePattern(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// The expectations follow Salt 3006's _set_line (salt/modules/file.py).
 	tests := []struct {
 		name, mode, location, content string
-		match, before, after          *regexp.Regexp
-		want                          []string
+		match, before, after          *linePattern
+		lines, want                   []string
 	}{
-		{"replace keeps indent", "replace", "", "a=9", rx(`^\s*a=`), nil, nil, []string{"[main]", "  a=9", "  b=2", "[other]"}},
-		{"delete", "delete", "", "", rx(`b=`), nil, nil, []string{"[main]", "  a=1", "[other]"}},
-		{"insert after, indented", "insert", "", "c=3", rx(`c=3`), nil, rx(`b=2`), []string{"[main]", "  a=1", "  b=2", "  c=3", "[other]"}},
-		{"insert before", "insert", "", "z=0", rx(`z=0`), rx(`^\[other\]`), nil, []string{"[main]", "  a=1", "  b=2", "z=0", "[other]"}},
-		{"insert at start", "insert", "start", "# top", rx(`# top`), nil, nil, []string{"# top", "[main]", "  a=1", "  b=2", "[other]"}},
-		{"insert present is a no-op", "insert", "", "a=1", rx(`a=1`), nil, nil, lines},
-		{"ensure after present", "ensure", "", "a=1", rx(`a=`), nil, rx(`^\[main\]`), lines},
-		{"ensure after missing", "ensure", "", "x=1", rx(`x=`), nil, rx(`b=2`), []string{"[main]", "  a=1", "  b=2", "  x=1", "[other]"}},
-		{"ensure between replaces", "ensure", "", "a=5", rx(`a=`), rx(`b=2`), rx(`^\[main\]`), []string{"[main]", "a=5", "  b=2", "[other]"}},
-		{"ensure before", "ensure", "", "last=1", rx(`last=`), rx(`^\[other\]`), nil, []string{"[main]", "  a=1", "  b=2", "last=1", "[other]"}},
+		{"replace keeps indent", "replace", "", "a=9", rx(`^\s*a=`), nil, nil, nil, []string{"[main]", "  a=9", "  b=2", "[other]"}},
+		{"replace the first match only", "replace", "", "a=9", rx(`^a=`), nil, nil, []string{"a=1", "b=2", "a=3"}, []string{"a=9", "b=2", "a=3"}},
+		{"delete", "delete", "", "", rx(`b=`), nil, nil, nil, []string{"[main]", "  a=1", "[other]"}},
+		{"delete the lines equal to the first match", "delete", "", "", rx(`^a=`), nil, nil, []string{"a=1", "b=2", "a=3", "a=1"}, []string{"b=2", "a=3"}},
+		{"insert after, indented", "insert", "", "c=3", nil, nil, rx(`b=2`), nil, []string{"[main]", "  a=1", "  b=2", "  c=3", "[other]"}},
+		{"insert before", "insert", "", "z=0", nil, rx(`^\[other\]`), nil, nil, []string{"[main]", "  a=1", "  b=2", "z=0", "[other]"}},
+		{"insert at start", "insert", "start", "# top", nil, nil, nil, nil, []string{"# top", "[main]", "  a=1", "  b=2", "[other]"}},
+		{"insert at end, indented as the last line", "insert", "end", "tail  ", nil, nil, nil, []string{"a", "  b"}, []string{"a", "  b", "  tail"}},
+		{"location wins over after", "insert", "start", "x", nil, nil, rx(`a=1`), nil, []string{"x", "[main]", "  a=1", "  b=2", "[other]"}},
+		{"insert after, already next", "insert", "", "a=1", nil, nil, rx(`^\[main\]`), nil, lines},
+		{"ensure after present", "ensure", "", "a=1", nil, nil, rx(`^\[main\]`), nil, lines},
+		{"ensure after missing", "ensure", "", "x=1", nil, nil, rx(`b=2`), nil, []string{"[main]", "  a=1", "  b=2", "  x=1", "[other]"}},
+		{"ensure between replaces the one line", "ensure", "", "a=5", nil, rx(`b=2`), rx(`^\[main\]`), nil, []string{"[main]", "a=5", "  b=2", "[other]"}},
+		{"ensure between adjacent inserts", "ensure", "", "m=1", nil, rx(`b=2`), rx(`a=1`), nil, []string{"[main]", "  a=1", "  m=1", "  b=2", "[other]"}},
+		{"ensure before, indented as the line above", "ensure", "", "last=1", nil, rx(`^\[other\]`), nil, nil, []string{"[main]", "  a=1", "  b=2", "  last=1", "[other]"}},
 	}
 	for _, tt := range tests {
-		got, err := fileLineEdit(lines, tt.mode, tt.location, tt.content, tt.match, tt.before, tt.after, true)
+		in := lines
+		if tt.lines != nil {
+			in = tt.lines
+		}
+		got, err := fileLineEdit(in, tt.mode, tt.location, tt.content, tt.match, tt.before, tt.after, true)
 		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("%s: fileLineEdit = %q, %v; want %q", tt.name, got, err, tt.want)
 		}
 	}
-	if _, err := fileLineEdit(lines, "insert", "", "q", rx("q"), nil, rx("nomatch"), true); err == nil {
-		t.Error("insert after a line that is not there succeeded")
+	for _, c := range []struct {
+		name, mode, location string
+		before, after        *linePattern
+		want                 string
+	}{
+		{"insert after a line that is not there", "insert", "", nil, rx("nomatch"), "Neither before or after was found in file"},
+		{"insert with nowhere", "insert", "", nil, nil, `On insert either "location" or "before/after" conditions are required.`},
+		{"after found twice", "ensure", "", nil, rx(`=`), `Found more than expected occurrences in "after" expression`},
+		{"two lines between", "ensure", "", rx(`other`), rx(`main`), `Found more than one line between boundaries "before" and "after".`},
+	} {
+		if _, err := fileLineEdit(lines, c.mode, c.location, "q", nil, c.before, c.after, true); err == nil || err.Error() != c.want {
+			t.Errorf("%s: error %v; want %q", c.name, err, c.want)
+		}
 	}
 }
 
@@ -89,7 +119,7 @@ func TestFileLine(t *testing.T) {
 	if got := fileReadT(t, p); got != "GRUB_TIMEOUT=1\nGRUB_TERMINAL=console\n" {
 		t.Errorf("after insert and delete: %q", got)
 	}
-	fileCycle(t, root, "file.line", "/etc/new.conf", map[string]any{"mode": "insert", "content": "x=1", "create": true, "file_mode": "0600"})
+	fileCycle(t, root, "file.line", "/etc/new.conf", map[string]any{"mode": "insert", "location": "end", "content": "x=1", "create": true, "file_mode": "0600"})
 	if _, _, m := fileOwner(t, filepath.Join(root, "etc/new.conf")); m.Perm() != 0o600 {
 		t.Errorf("created mode %v; want 0600", m)
 	}
@@ -177,8 +207,8 @@ func TestFileBlockreplace(t *testing.T) {
 			map[string]any{"content": []any{"l1", "l2"}, "prepend_if_not_found": true},
 			"#-- start managed zone --\nl1\nl2\n#-- end managed zone --\na\n"},
 		{"template", hosts,
-			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "{{ grains.id }} self", "template": "jinja"},
-			"127.0.0.1 localhost\n# BEGIN brine\nm001 self\n# END brine\n::1 localhost\n"},
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "source": "salt://app/app.conf.tmpl", "defaults": map[string]any{"port": 1, "host": "h"}},
+			"127.0.0.1 localhost\n# BEGIN brine\nport = 1\nhost = h\nid = m001\n# END brine\n::1 localhost\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

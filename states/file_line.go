@@ -30,7 +30,7 @@ func init() {
 // Line edits one line of a file: makes sure it is there, replaces it,
 // deletes it, or inserts it at a place.
 //
-// Salt: before and after are matched with Go's RE2 after the same translation as file.replace's pattern; with both, the line goes after "after".
+// Salt: the edits are those of Salt 3006's _set_line (replace and delete take the first line match finds; before and after must each find one line; ensure between them inserts or replaces the one line there); where Salt's would add the line again at every run (an insert at a location, a line indented differently from content) brine adds it once; patterns are Python's, run by RE2 after the same translation as file.replace's (no lookaround).
 func fileLine(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -66,23 +66,25 @@ func fileLine(ctx context.Context, req *Request) Result {
 	if location != "" && location != "start" && location != "end" {
 		return fileFail(req, &ArgError{Arg: "location", Err: fmt.Errorf("want start or end, got %q", location)})
 	}
-	var match, before, after *regexp.Regexp
+	var match, before, after *linePattern
 	if matchS != "" {
-		if match, err = fileCompilePattern(matchS, 0); err != nil {
+		if match, err = newLinePattern(matchS); err != nil {
 			return fileFail(req, &ArgError{Arg: "match", Err: err})
 		}
-	} else if content != "" {
-		match = regexp.MustCompile(regexp.QuoteMeta(strings.TrimSpace(content)))
-	} else {
-		return fileFail(req, &ArgError{Arg: "match", Err: errors.New("want a regular expression (or content), got nothing")})
+	} else if !a.Has("before") && !a.Has("after") {
+		// Salt: with no match, before or after, content is the match,
+		// as a regular expression or as it is.
+		if match, err = newLinePattern(content); err != nil {
+			match = &linePattern{text: content}
+		}
 	}
 	if beforeS != "" {
-		if before, err = fileCompilePattern(beforeS, 0); err != nil {
+		if before, err = newLinePattern(beforeS); err != nil {
 			return fileFail(req, &ArgError{Arg: "before", Err: err})
 		}
 	}
 	if afterS != "" {
-		if after, err = fileCompilePattern(afterS, 0); err != nil {
+		if after, err = newLinePattern(afterS); err != nil {
 			return fileFail(req, &ArgError{Arg: "after", Err: err})
 		}
 	}
@@ -123,30 +125,54 @@ func fileLine(ctx context.Context, req *Request) Result {
 	return fileEditResult(req, changes, "Changes were made", "Changes would be made", "No changes needed to be made")
 }
 
-// fileLineEdit is file.line on a slice of lines; it is pure so that it can
-// be tested on text.
-func fileLineEdit(lines []string, mode, location, content string, match, before, after *regexp.Regexp, indent bool) ([]string, error) {
-	find := func(rx *regexp.Regexp, from int) int {
-		for i := from; i < len(lines); i++ {
-			if rx.MatchString(lines[i]) {
-				return i
-			}
-		}
-		return -1
+// linePattern is a match, before or after argument as Salt's
+// _regex_to_static reads it: a line is found when the regular expression
+// is found in it, or when it holds the argument's text as it is.
+type linePattern struct {
+	rx   *regexp.Regexp // nil: the text alone
+	text string
+}
+
+func newLinePattern(s string) (*linePattern, error) {
+	rx, err := fileCompilePattern(s, 0)
+	if err != nil {
+		return nil, err
 	}
-	present := func() bool {
-		for _, l := range lines {
-			if strings.TrimSpace(l) == strings.TrimSpace(content) {
-				return true
-			}
-		}
-		return false
+	return &linePattern{rx: rx, text: s}, nil
+}
+
+// found lists the indexes of the lines p finds (none for a nil p).
+func (p *linePattern) found(lines []string) []int {
+	if p == nil || p.text == "" {
+		return nil
 	}
+	var out []int
+	for i, l := range lines {
+		if (p.rx != nil && p.rx.MatchString(l)) || strings.Contains(l, p.text) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// fileLineEdit is file.line on a slice of lines, as Salt's _set_line edits
+// them; it is pure so that it can be tested on text. Where Salt's would
+// add the line again at every run (an insert at a location or between
+// before and after, an indented line compared with the unindented
+// content), brine compares lines with their blanks trimmed and adds it
+// once.
+func fileLineEdit(lines []string, mode, location, content string, match, before, after *linePattern, indent bool) ([]string, error) {
+	same := func(i int) bool {
+		return i >= 0 && i < len(lines) && strings.TrimSpace(lines[i]) == strings.TrimSpace(content)
+	}
+	// indented is content with the indentation of ref; Salt's line
+	// endings pass strips its trailing blanks.
 	indented := func(ref string) string {
-		if !indent {
-			return content
+		c := content
+		if indent {
+			c = ref[:len(ref)-len(strings.TrimLeft(ref, " \t"))] + strings.TrimLeft(content, " \t")
 		}
-		return ref[:len(ref)-len(strings.TrimLeft(ref, " \t"))] + strings.TrimLeft(content, " \t")
+		return strings.TrimRight(c, " \t\r\n")
 	}
 	insertAt := func(i int, line string) []string {
 		out := make([]string, 0, len(lines)+1)
@@ -154,71 +180,130 @@ func fileLineEdit(lines []string, mode, location, content string, match, before,
 		out = append(out, line)
 		return append(out, lines[i:]...)
 	}
+	// one is Salt's _assert_occurrence: a before or after must find one
+	// line.
+	one := func(found []int, name string) (int, error) {
+		if len(found) > 1 {
+			return 0, fmt.Errorf("Found more than expected occurrences in %q expression", name)
+		}
+		return found[0], nil
+	}
+	m, b, af := match.found(lines), before.found(lines), after.found(lines)
 	switch mode {
 	case "delete":
+		// Every line equal to the first one match finds.
+		if len(m) == 0 {
+			return lines, nil
+		}
+		first := lines[m[0]]
 		out := lines[:0:0]
 		for _, l := range lines {
-			if !match.MatchString(l) {
+			if l != first {
 				out = append(out, l)
 			}
 		}
 		return out, nil
 	case "replace":
-		out := make([]string, len(lines))
-		for i, l := range lines {
-			out[i] = l
-			if match.MatchString(l) {
-				out[i] = indented(l)
-			}
+		// The first line match finds.
+		if len(m) == 0 {
+			return lines, nil
 		}
+		out := append([]string{}, lines...)
+		out[m[0]] = indented(lines[m[0]])
 		return out, nil
 	case "insert":
-		if present() {
-			return lines, nil
-		}
 		switch {
-		case after != nil:
-			i := find(after, 0)
-			if i < 0 {
-				return nil, fmt.Errorf("no line matches after %q", after)
+		case location == "" && before == nil && after == nil:
+			return nil, errors.New(`On insert either "location" or "before/after" conditions are required.`)
+		case location == "end":
+			if len(lines) == 0 {
+				return []string{strings.TrimRight(content, " \t\r\n")}, nil
+			}
+			if same(len(lines) - 1) {
+				return lines, nil
+			}
+			return insertAt(len(lines), indented(lines[len(lines)-1])), nil
+		case location == "start":
+			if same(0) {
+				return lines, nil
+			}
+			return insertAt(0, strings.TrimRight(content, " \t\r\n")), nil
+		case len(b) > 0 && len(af) > 0:
+			if _, err := one(b, "before"); err != nil {
+				return nil, err
+			}
+			if _, err := one(af, "after"); err != nil {
+				return nil, err
+			}
+			if same(b[0] - 1) {
+				return lines, nil
+			}
+			return insertAt(b[0], indented(lines[b[0]])), nil
+		case len(af) > 0:
+			i, err := one(af, "after")
+			if err != nil {
+				return nil, err
+			}
+			if same(i + 1) {
+				return lines, nil
 			}
 			return insertAt(i+1, indented(lines[i])), nil
-		case before != nil:
-			i := find(before, 0)
-			if i < 0 {
-				return nil, fmt.Errorf("no line matches before %q", before)
+		case len(b) > 0:
+			i, err := one(b, "before")
+			if err != nil {
+				return nil, err
+			}
+			if same(i - 1) {
+				return lines, nil
 			}
 			return insertAt(i, indented(lines[i])), nil
-		case location == "start":
-			return insertAt(0, content), nil
 		}
-		return insertAt(len(lines), content), nil
+		return nil, errors.New("Neither before or after was found in file")
 	}
-	// ensure: the line sits right after "after", or right before "before".
-	isContent := func(i int) bool {
-		return i >= 0 && i < len(lines) && strings.TrimSpace(lines[i]) == strings.TrimSpace(content)
-	}
-	if after != nil {
-		i := find(after, 0)
-		if i < 0 {
-			return nil, fmt.Errorf("no line matches after %q", after)
+	// ensure
+	switch {
+	case len(b) > 0 && len(af) > 0:
+		ai, err := one(af, "after")
+		if err != nil {
+			return nil, err
 		}
-		if isContent(i + 1) {
-			return lines, nil
+		bi, err := one(b, "before")
+		if err != nil {
+			return nil, err
 		}
-		if before != nil && i+2 < len(lines) && before.MatchString(lines[i+2]) && match.MatchString(lines[i+1]) {
+		switch bi - ai {
+		case 1:
+			return insertAt(ai+1, indented(lines[ai])), nil
+		case 2:
 			out := append([]string{}, lines...)
-			out[i+1] = indented(lines[i])
+			out[ai+1] = indented(lines[ai])
 			return out, nil
 		}
-		return insertAt(i+1, indented(lines[i])), nil
+		return nil, errors.New(`Found more than one line between boundaries "before" and "after".`)
+	case len(b) > 0:
+		bi, err := one(b, "before")
+		if err != nil {
+			return nil, err
+		}
+		if same(bi - 1) {
+			return lines, nil
+		}
+		// Salt indents from the line above before's (the last line
+		// when before's is the first).
+		ref := len(lines) - 1
+		if bi > 0 {
+			ref = bi - 1
+		}
+		return insertAt(bi, indented(lines[ref])), nil
+	case len(af) > 0:
+		ai, err := one(af, "after")
+		if err != nil {
+			return nil, err
+		}
+		if same(ai + 1) {
+			return lines, nil
+		}
+		return insertAt(ai+1, indented(lines[ai])), nil
 	}
-	i := find(before, 0)
-	if i < 0 {
-		return nil, fmt.Errorf("no line matches before %q", before)
-	}
-	if isContent(i - 1) {
-		return lines, nil
-	}
-	return insertAt(i, indented(lines[i])), nil
+	return nil, errors.New("Wrong conditions? Unable to ensure line without knowing where to put it before and/or after.")
 }
