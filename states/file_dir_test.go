@@ -275,6 +275,7 @@ func TestFileRecurse(t *testing.T) {
 		"user": "alice", "file_mode": "0640", "clean": true, "exclude_pat": "*.tmpl.orig"}
 	res := fileCycle(t, root, "file.recurse", "/srv/conf", args)
 	want := map[string]any{
+		"/srv/conf":            map[string]any{"user": "alice"}, // the target takes user, as Salt's directory() gives it
 		"/srv/conf/a.conf":     map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
 		"/srv/conf/sub":        map[string]any{"/srv/conf/sub": map[string]any{"directory": "new"}},
 		"/srv/conf/sub/b.conf": map[string]any{"diff": "New file", "mode": "0640", "user": "alice"},
@@ -295,6 +296,36 @@ func TestFileRecurse(t *testing.T) {
 	}
 	if r := fileCall(t, root, "file.recurse", "/srv/x", map[string]any{"source": "salt://none"}, true); r.Result != False {
 		t.Errorf("missing source = %v %q", r.Result, r.Comment)
+	}
+}
+
+// TestFileRecurseReplaceAndDirs: replace: False keeps local edits (owner
+// and mode still managed); existing directories, the target too, take
+// dir_mode and user as Salt's directory() gives them; mode is refused.
+func TestFileRecurseReplaceAndDirs(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/conf/a.conf"), "LOCAL EDIT\n")
+	os.MkdirAll(filepath.Join(root, "srv/conf/sub"), 0o755)
+	os.Chmod(filepath.Join(root, "srv/conf"), 0o755)
+	res := fileCycle(t, root, "file.recurse", "/srv/conf", map[string]any{"source": "salt://tree", "replace": false, "dir_mode": "0750", "file_mode": "0600"})
+	if got := fileReadT(t, filepath.Join(root, "srv/conf/a.conf")); got != "LOCAL EDIT\n" {
+		t.Errorf("replace False rewrote a.conf: %q", got)
+	}
+	if got := fileReadT(t, filepath.Join(root, "srv/conf/sub/b.conf")); got != "b\n" {
+		t.Errorf("replace False did not make the missing b.conf: %q", got)
+	}
+	for _, d := range []string{"srv/conf", "srv/conf/sub"} {
+		if _, _, m := fileOwner(t, filepath.Join(root, d)); m.Perm() != 0o750 {
+			t.Errorf("%s mode %v; want 0750", d, m.Perm())
+		}
+	}
+	want := map[string]any{"mode": "0750"}
+	if !reflect.DeepEqual(res.Changes["/srv/conf"], want) || !reflect.DeepEqual(res.Changes["/srv/conf/a.conf"], map[string]any{"mode": "0600"}) {
+		t.Errorf("changes = %#v", res.Changes)
+	}
+	if r := fileCall(t, root, "file.recurse", "/srv/conf", map[string]any{"source": "salt://tree", "mode": "0644"}, true); r.Result != False ||
+		r.Comment != "'mode' is not allowed in 'file.recurse'. Please use 'file_mode' and 'dir_mode'." {
+		t.Errorf("mode = %v %q", r.Result, r.Comment)
 	}
 }
 

@@ -27,6 +27,7 @@ func init() {
 		Param{Name: "include_pat", Type: StringList, Doc: `copy only files whose path relative to the source matches this glob (fnmatch: * matches "/" too) or the regex after "E@"; a list: any of them.`},
 		Param{Name: "exclude_pat", Type: StringList, Doc: `skip files whose path relative to the source matches this glob or the regex after "E@"; a list: any of them.`},
 		Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report diffs."},
+		Param{Name: "replace", Type: Bool, Default: true, Doc: "False leaves the content of files that exist alone (their owner and mode are still managed)."},
 	)
 }
 
@@ -38,7 +39,10 @@ type FileLister = tree.FileLister
 
 // Recurse copies a directory of the state tree onto the host, file by file.
 //
-// Salt: symlink options and maxdepth are not supported. Changes are keyed by file path, a new directory as {path: {path: {directory: new}}} as Salt nests directory() results; real and no-op comments are Salt's, but a dry run says "The directory X is set to be changed" where Salt lists each file's own comment.
+// The target and the directories under it that exist take user, group
+// and dir_mode, as Salt's directory() gives them.
+//
+// Salt: symlink options, maxdepth, include_empty and backup are not supported. Changes are keyed by file path, a new directory as {path: {path: {directory: new}}} as Salt nests directory() results; real and no-op comments are Salt's, but a dry run says "The directory X is set to be changed" where Salt lists each file's own comment.
 func fileRecurse(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -56,8 +60,12 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 	dirMode, hasDirMode := a.Mode("dir_mode")
 	include := a.StringList("include_pat")
 	exclude := a.StringList("exclude_pat")
+	replace := a.Bool("replace", true)
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
+	}
+	if a.Has("mode") {
+		return Failf(req.Name, "'mode' is not allowed in 'file.recurse'. Please use 'file_mode' and 'dir_mode'.")
 	}
 	if !strings.HasPrefix(source, "salt://") {
 		return fileFail(req, &ArgError{Arg: "source", Err: fmt.Errorf("want a salt:// directory, got %q", source)})
@@ -154,13 +162,22 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 		if err != nil {
 			return fileFail(req, err)
 		}
-		c, err := fileCheckApply(req, fileEdit{path: onDisk, cur: cur, new: data, perms: perms, showChanges: show, makedirs: true, dirMode: dirMode})
+		e := fileEdit{path: onDisk, cur: cur, new: data, perms: perms, showChanges: show, makedirs: true, dirMode: dirMode}
+		if !replace && cur.exists {
+			e.keep, e.new = true, nil
+		}
+		c, err := fileCheckApply(req, e)
 		if err != nil {
 			return fileFail(req, err)
 		}
 		if len(c) > 0 {
 			changes[fileHostPath(req, target)] = c
 		}
+	}
+	// Salt's recurse runs directory() on every directory it manages,
+	// the target too: those that exist take user, group and dir_mode.
+	if err := fileRecurseDirPerms(req, dir, keep, dirPerms, changes); err != nil {
+		return fileFail(req, err)
 	}
 	if clean {
 		if _, err := os.Stat(realDir); err == nil {
@@ -182,6 +199,46 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 		return Result{Name: req.Name, Result: None, Comment: "The directory " + req.Name + " is set to be changed", Changes: changes}
 	}
 	return Result{Name: req.Name, Result: True, Comment: "Recursively updated " + req.Name, Changes: changes}
+}
+
+// fileRecurseDirPerms gives the directories that exist (the target, and
+// those of keep under it) the owner and mode asked for, noting each
+// change under the directory's path.
+func fileRecurseDirPerms(req *Request, top string, keep map[string]bool, p filePerms, changes map[string]any) error {
+	if p.uid < 0 && p.gid < 0 && !p.hasMode {
+		return nil
+	}
+	dirs := []string{top}
+	for d := range keep {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		hp := fileHostPath(req, d)
+		if _, made := changes[hp]; made {
+			continue // new: made with them already
+		}
+		rx, err := fileRootPath(req, hp, true)
+		if err != nil {
+			return &ArgError{Arg: "name", Err: err}
+		}
+		fi, err := os.Stat(rx)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		c := map[string]any{}
+		filePermChanges(p, fi, 0, c)
+		if len(c) == 0 {
+			continue
+		}
+		changes[hp] = c
+		if !req.Test {
+			if err := fileApplyPerms(rx, p, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // fileRecurseDirs makes the directories from top down to d (under test,
