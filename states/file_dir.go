@@ -179,7 +179,12 @@ func fileDirectory(ctx context.Context, req *Request) Result {
 			note(p, map[string]any{"removed": "Removed due to clean"})
 		}
 	}
-	return fileDirResult(req, order, perPath, removed)
+	res := fileDirResult(req, order, perPath, removed)
+	if rec["silent"] && len(res.Changes) > 0 {
+		// Salt's recurse: [silent] reports no paths.
+		res.Changes = map[string]any{"recursion": "Changes silenced"}
+	}
+	return res
 }
 
 // fileDirResult words file.directory's result as Salt's directory() does:

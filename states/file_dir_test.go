@@ -395,3 +395,16 @@ func TestFileRecursePatterns(t *testing.T) {
 		t.Errorf("changes = %#v\nwant %#v", res.Changes, want)
 	}
 }
+
+// TestFileDirectorySilent: Salt's recurse: [silent] reports no paths.
+func TestFileDirectorySilent(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/app/a.txt"), "a")
+	res := fileCycle(t, root, "file.directory", "/srv/app", map[string]any{"user": "alice", "recurse": []any{"user", "silent"}})
+	if !reflect.DeepEqual(res.Changes, map[string]any{"recursion": "Changes silenced"}) {
+		t.Errorf("changes = %#v", res.Changes)
+	}
+	if uid, _, _ := fileOwner(t, filepath.Join(root, "srv/app/a.txt")); uid != 1000 {
+		t.Errorf("a.txt uid %d; want 1000", uid)
+	}
+}
