@@ -40,13 +40,19 @@ func init() {
 
 // Comment comments out the lines that match a regular expression.
 //
-// Salt: a line that already starts with char is left alone even when an unanchored regex matches it, so a rerun never doubles the comment; under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
+// As Salt's, only lines that start with the regex are commented.
+//
+// Salt: under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
 func fileComment(ctx context.Context, req *Request) Result {
 	return fileCommentLines(ctx, req, true)
 }
 
 // Uncomment removes the comment character from the commented lines that
 // match a regular expression.
+//
+// As Salt's, a line is uncommented when it starts with char, blanks and
+// the regex, and every char at its start goes, the blanks after it stay
+// ("# foo" becomes " foo"); an indented comment is left alone.
 //
 // Salt: under test the changes are the diff a real run makes, where Salt gives {name: "updated"}.
 func fileUncomment(ctx context.Context, req *Request) Result {
@@ -75,7 +81,18 @@ func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
 	if char == "" {
 		return fileFail(req, &ArgError{Arg: "char", Err: errors.New("want a comment character, got nothing")})
 	}
-	rx, err := fileCompilePattern(regex, 0)
+	// Salt's comment_line: the regex without its anchors, anchored at
+	// the start of the line (and at its end when it ended with $).
+	body := strings.TrimRight(strings.TrimLeft(regex, "^"), "$")
+	tail := ""
+	if strings.HasSuffix(regex, "$") {
+		tail = "$"
+	}
+	start, err := fileCompilePattern("^(?:"+body+")"+tail, 0)
+	if err != nil {
+		return fileFail(req, &ArgError{Arg: "regex", Err: err})
+	}
+	uncomment, err := fileCompilePattern("^"+regexp.QuoteMeta(char)+`\s*(?:`+body+")"+tail, 0)
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "regex", Err: err})
 	}
@@ -87,7 +104,7 @@ func fileCommentLines(ctx context.Context, req *Request, comment bool) Result {
 		return fileNotFound(req)
 	}
 	lines, nl := fileLines(cur.data)
-	out, hits, done := fileCommentEdit(lines, rx, char, comment)
+	out, hits, done := fileCommentEdit(lines, start, uncomment, char, comment)
 	if hits == 0 {
 		switch {
 		case done > 0 && comment:
@@ -125,35 +142,33 @@ func fileUnanchor(regex string) string {
 
 var fileUnanchorRx = regexp.MustCompile(`^(\(\?[iLmsux]\))?\^?(.*?)\$?$`)
 
-// fileCommentEdit comments (or uncomments) the lines rx matches. hits is
-// how many lines it changed, done how many were already in the asked state.
-func fileCommentEdit(lines []string, rx *regexp.Regexp, char string, comment bool) (out []string, hits, done int) {
+// fileCommentEdit comments (or uncomments) lines as Salt's
+// file.comment_line does: a line is commented when it starts with the
+// regex (re.match), char put before it; it is uncommented when it starts
+// with char, blanks, then the regex, every char at its start removed (so
+// "# foo" gives " foo", and an indented comment is left alone). start is
+// the regex anchored at the start of a line; uncomment is
+// ^char\s*(regex). hits is how many lines it changed, done how many were
+// already as asked.
+func fileCommentEdit(lines []string, start, uncomment *regexp.Regexp, char string, comment bool) (out []string, hits, done int) {
 	out = make([]string, len(lines))
 	for i, l := range lines {
 		out[i] = l
-		body := strings.TrimLeft(l, " \t")
-		commented := strings.HasPrefix(body, char)
-		text := l
-		if commented {
-			text = strings.TrimLeft(strings.TrimLeft(body, char), " \t")
-		}
-		if !rx.MatchString(text) {
-			continue
-		}
 		switch {
-		case comment && commented, !comment && !commented:
-			done++
-		case comment:
+		case comment && start.MatchString(l):
 			out[i] = char + l
 			hits++
-		default:
-			lead := l[:len(l)-len(body)]
-			rest := strings.TrimPrefix(body, char)
-			for strings.HasPrefix(rest, char) {
-				rest = strings.TrimPrefix(rest, char)
+		case comment:
+			if rest, ok := strings.CutPrefix(l, char); ok && start.MatchString(strings.TrimLeft(rest, " \t")) {
+				done++
 			}
-			out[i] = lead + strings.TrimPrefix(rest, " ")
+		case uncomment.MatchString(l):
+			for strings.HasPrefix(out[i], char) {
+				out[i] = strings.TrimPrefix(out[i], char)
+			}
 			hits++
+		case start.MatchString(strings.TrimLeft(l, " \t")):
+			done++
 		}
 	}
 	return out, hits, done

@@ -167,8 +167,11 @@ func TestFileCommentUncomment(t *testing.T) {
 	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `^[1-6]:`}, true); r.Result != True || r.Comment != "Pattern already commented" {
 		t.Errorf("recomment = %v %q", r.Result, r.Comment)
 	}
-	// an unanchored regex does not comment a commented line twice
-	fileCycle(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `ttyS0`, "char": "# "})
+	// As Salt's comment_line, only lines that start with the regex.
+	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `ttyS0`}, false); r.Result != False {
+		t.Errorf("comment a mid-line pattern = %v %q; want it not found, as Salt's re.match", r.Result, r.Comment)
+	}
+	fileCycle(t, root, "file.comment", "/etc/inittab", map[string]any{"regex": `T0:`, "char": "# "})
 	if got := fileReadT(t, p); !strings.Contains(got, "\n# T0:23") || strings.Contains(got, "# # T0") {
 		t.Errorf("comment with char '# ': %q", got)
 	}
@@ -187,6 +190,12 @@ func TestFileCommentUncomment(t *testing.T) {
 	}
 	if r := fileCall(t, root, "file.comment", "/etc/inittab", map[string]any{}, false); r.Result != False || !strings.Contains(r.Comment, `argument "regex"`) {
 		t.Errorf("no regex = %v %q", r.Result, r.Comment)
+	} // Salt's uncomment keeps the blank after the char and leaves an
+	// indented comment alone.
+	fileWriteT(t, p, "# foo\n  # foo\n##foo\n")
+	fileCall(t, root, "file.uncomment", "/etc/inittab", map[string]any{"regex": `foo`}, false)
+	if got := fileReadT(t, p); got != " foo\n  # foo\n##foo\n" {
+		t.Errorf("uncomment foo = %q; want Salt's \" foo\\n  # foo\\n##foo\\n\"", got)
 	}
 }
 
