@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/brine-cm/brine/pkg/py/pyre"
 )
@@ -22,6 +23,7 @@ func init() {
 		Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff."},
 		Param{Name: "ignore_if_missing", Type: Bool, Default: false, Doc: "succeed without change when the file does not exist."},
 		Param{Name: "search_only", Type: Bool, Default: false, Doc: "report whether the pattern matches and change nothing."},
+		Param{Name: "backslash_literal", Type: Bool, Default: false, Doc: `a backslash in repl is itself, not the start of \1 or \n.`},
 	)
 }
 
@@ -45,6 +47,7 @@ func fileReplace(ctx context.Context, req *Request) Result {
 	show := a.Bool("show_changes", true)
 	ignoreMissing := a.Bool("ignore_if_missing", false)
 	searchOnly := a.Bool("search_only", false)
+	literal := a.Bool("backslash_literal", false)
 	backup := fileBackupSuffix(a, ".bak")
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
@@ -67,7 +70,11 @@ func fileReplace(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "pattern", Err: err})
 	}
-	tmpl, err := pyre.Template(rx, repl)
+	sub := repl
+	if literal {
+		sub = strings.ReplaceAll(repl, `\`, `\\`) // Salt's backslash_literal
+	}
+	tmpl, err := pyre.Template(rx, sub)
 	if err != nil {
 		return fileFail(req, &ArgError{Arg: "repl", Err: err})
 	}

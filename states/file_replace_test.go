@@ -53,6 +53,7 @@ func TestFileReplace(t *testing.T) {
 		{"ignorecase flag", sshd, map[string]any{"pattern": `^port 22$`, "repl": "Port 23", "flags": []any{"IGNORECASE", "MULTILINE"}},
 			strings.Replace(sshd, "Port 22", "Port 23", 1), ""},
 		{"count", "a a a\n", map[string]any{"pattern": `a(\s)`, "repl": `b\1`, "count": 1}, "b a a\n", ""},
+		{"backslash_literal", "path=C:\\old\n", map[string]any{"pattern": `old`, "repl": `\new`, "backslash_literal": true}, "path=C:\\\\new\n", ""},
 		{"append_if_not_found", sshd, map[string]any{"pattern": `^UseDNS .*`, "repl": "UseDNS no", "append_if_not_found": true},
 			sshd + "UseDNS no\n", ""},
 		{"append to a file without final newline", "x", map[string]any{"pattern": `^y`, "repl": "y", "append_if_not_found": true}, "x\ny\n", ""},
