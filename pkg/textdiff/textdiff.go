@@ -28,19 +28,17 @@ func Unified(old, new string) string {
 	return s
 }
 
-// splitLines splits text into lines that keep their "\n". difflib's own
-// SplitLines adds an empty line after a final newline; and a last line
-// with no newline is marked as diff(1) marks it, so that a change of the
-// final newline alone still shows.
+// splitLines splits text into lines that keep their "\n", as Python's
+// splitlines(True) does (difflib's own SplitLines adds an empty line after
+// a final newline). A last line with no newline stays so, and is written
+// as it is, as Python's difflib writes it.
 func splitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
 	lines := strings.SplitAfter(s, "\n")
-	last := len(lines) - 1
-	if lines[last] == "" {
+	if last := len(lines) - 1; lines[last] == "" {
 		return lines[:last]
 	}
-	lines[last] += "\n\\ No newline at end of file\n"
 	return lines
 }

@@ -2,19 +2,33 @@ package textdiff
 
 import (
 	"testing"
+
+	"github.com/brine-cm/brine/pkg/py/pyref"
 )
 
-func TestUnified(t *testing.T) {
-	tests := []struct{ old, new, want string }{
-		{"a\n", "a\n", ""},
-		{"a\nb\n", "a\nc\n", "@@ -1,2 +1,2 @@\n a\n-b\n+c\n"},
-		{"a\nb\nc\n", "a\nb\nc\nd\n", "@@ -1,3 +1,4 @@\n a\n b\n c\n+d\n"},
-		{"", "x\n", "@@ -0,0 +1 @@\n+x\n"},
-		{"a", "a\n", "@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+a\n"},
+// TestUnifiedLikeDifflib compares Unified with Python's difflib as Salt's
+// get_diff calls it, a last line without its newline included (difflib
+// writes it as it is, with no "\ No newline" line).
+func TestUnifiedLikeDifflib(t *testing.T) {
+	cases := [][2]string{
+		{"a\n", "a\n"},
+		{"a\nb\n", "a\nc\n"},
+		{"a\nb\nc\n", "a\nb\nc\nd\n"},
+		{"", "x\n"},
+		{"a", "a\n"},
+		{"a\n", "a"},
+		{"x\ny", "x\nz"},
+		{"1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", "1\n2\n3\nfour\n5\n6\n7\n8\n9\nten\n"},
+		{"a\r\nb\r\n", "a\r\nc\r\n"},
 	}
-	for _, tt := range tests {
-		if got := Unified(tt.old, tt.new); got != tt.want {
-			t.Errorf("Unified(%q, %q) = %q; want %q", tt.old, tt.new, got, tt.want)
+	var want []string
+	pyref.Run(t, "testdata/difflib_ref.py", nil, cases, &want)
+	if len(want) != len(cases) {
+		t.Fatalf("difflib_ref.py returned %d results for %d cases", len(want), len(cases))
+	}
+	for i, c := range cases {
+		if got := Unified(c[0], c[1]); got != want[i] {
+			t.Errorf("Unified(%q, %q) = %q; difflib %q", c[0], c[1], got, want[i])
 		}
 	}
 }
