@@ -78,20 +78,37 @@ func TestSaltFidelityFileSerialize(t *testing.T) {
 	}
 }
 
-func TestFileKVEdit(t *testing.T) {
-	in := []string{"# c", "A=1", "#B=2", "C = 3", "A=9"}
-	out, n := fileKVEdit(in, []string{"A", "B", "C", "D"}, map[string]string{"A": "2", "B": "2", "C": "3", "D": "4"}, "=", "#", 1, true, false, false, false)
-	want := []string{"# c", "A=2", "B=2", "C = 3", "A=9", "D=4"}
-	if !reflect.DeepEqual(out, want) || n != 3 {
-		t.Errorf("fileKVEdit = %q, %d\nwant %q", out, n, want)
-	}
-	out, _ = fileKVEdit(in, []string{"A"}, map[string]string{"A": "2"}, "=", "", -1, false, false, false, false)
-	if out[1] != "A=2" || out[4] != "A=2" {
-		t.Errorf("count -1 = %q", out)
-	}
-	out, n = fileKVEdit([]string{"port 22"}, []string{"Port"}, map[string]string{"Port": "2222"}, " ", "", 1, false, false, true, false)
-	if out[0] != "Port 2222" || n != 1 {
-		t.Errorf("key_ignore_case = %q", out)
+// TestKVEdit: file.keyvalue's edits and diffs, as Salt 3006's
+// keyvalue() makes them for the same arguments.
+func TestKVEdit(t *testing.T) {
+	const in = "# c\nA=1\n#B=2\nC = 3\nA=9\n"
+	for _, c := range []struct {
+		name       string
+		text       string
+		ed         kvEdit
+		want, diff string
+		n          int
+	}{
+		{"uncomment, extra lines removed, 'C = 3' not C's, appended", in,
+			kvEdit{keys: []string{"A", "B", "C", "D"}, want: map[string]string{"A": "2", "B": "2", "C": "3", "D": "4"}, sep: "=", uncomment: "#", count: 1, appendNF: true},
+			"# c\nA=2\nB=2\nC = 3\nC=3\nD=4\n", "- A=1\n+ A=2\n- #B=2\n+ B=2\n- A=9\n- <EOF>\n+ C=3\n+ D=4\n+ <EOF>\n", 5},
+		{"count -1 sets every line", in, kvEdit{keys: []string{"A"}, want: map[string]string{"A": "2"}, sep: "=", count: -1},
+			"# c\nA=2\n#B=2\nC = 3\nA=2\n", "- A=1\n+ A=2\n- A=9\n+ A=2\n", 2},
+		{"key_ignore_case keeps the file's spelling", "port 22\n", kvEdit{keys: []string{"Port"}, want: map[string]string{"Port": "2222"}, sep: " ", count: 1, keyCase: true},
+			"port 2222\n", "- port 22\n+ port 2222\n", 1},
+		{"an indented line is rewritten unindented", "  A=1\nB=2\n", kvEdit{keys: []string{"A"}, want: map[string]string{"A": "1"}, sep: "=", count: 1},
+			"A=1\nB=2\n", "-   A=1\n+ A=1\n", 1},
+		{"count 0 removes the key", "A=1\nA=2\n", kvEdit{keys: []string{"A"}, want: map[string]string{"A": "1"}, sep: "=", count: 0},
+			"", "- A=1\n- A=2\n", 2},
+		{"prepended, each at the top in turn", "x\n", kvEdit{keys: []string{"K", "J"}, want: map[string]string{"K": "v", "J": "w"}, sep: "=", count: 1, prependN: true},
+			"J=w\nK=v\nx\n", "  <SOF>\n+ J=w\n+ K=v\n", 2},
+		{"a value that was no string", "ENABLED=no\n", kvEdit{keys: []string{"ENABLED"}, want: map[string]string{"ENABLED": "True"}, types: map[string]string{"ENABLED": "bool"}, sep: "=", count: 1},
+			"ENABLED=True\n", "- ENABLED=no\n+ ENABLED=True (from bool type)\n", 1},
+	} {
+		got, diff, n := c.ed.apply(c.text)
+		if got != c.want || diff != c.diff || n != c.n {
+			t.Errorf("%s:\n got %q %q %d\nwant %q %q %d", c.name, got, diff, n, c.want, c.diff, c.n)
+		}
 	}
 }
 
@@ -101,15 +118,15 @@ func TestSaltFidelityFileKeyvalue(t *testing.T) {
 		name:   "file.keyvalue: changed",
 		salt:   "keyvalue()",
 		setup:  fidFile("file.keyvalue", name, map[string]any{"key_values": map[string]any{"ENABLED": "yes", "OPTS": "-v"}, "append_if_not_found": true}, map[string]string{"etc/default/app": "# defaults\nENABLED=no\n"}),
-		test:   fidW(None, "File "+name+" is set to be changed (2 lines)", map[string]any{"diff": fidAny}),
+		test:   fidW(None, "File "+name+" is set to be changed (2 lines)\nPredicted diff:\n\r\t\t- ENABLED=no\n\r\t\t+ ENABLED=yes\n\r\t\t- <EOF>\n\r\t\t+ OPTS=-v\n\r\t\t+ <EOF>\n", map[string]any{"diff": fidAny}),
 		real:   fidW(True, "Changed 2 lines", map[string]any{"diff": fidAny}),
-		rerun:  fidW(True, "No changes needed to be made", nil),
-		retest: fidW(True, "No changes needed to be made", nil),
+		rerun:  fidW(True, "", nil),
+		retest: fidW(True, "", nil),
 	}, {
 		name:  "file.keyvalue: missing file",
 		salt:  "keyvalue()",
 		setup: fidFile("file.keyvalue", name, map[string]any{"key": "A", "value": "1"}, nil),
-		test:  fidW(False, name+": file not found", nil),
+		test:  fidW(False, "unable to open "+name, nil),
 	}})
 }
 

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 func init() {
@@ -28,70 +31,143 @@ func init() {
 	)
 }
 
-// fileKVEdit applies key/values to the lines of a file: a line "KEY SEP
-// VALUE" (blanks around each allowed, or commented out with uncomment)
-// gets the wanted value; a missing key is added when asked. It returns
-// the new lines and how many lines changed.
-func fileKVEdit(lines []string, keys []string, want map[string]string, sep, uncomment string, count int, appendNF, prependNF, keyCase, valCase bool) ([]string, int) {
-	eq := func(a, b string, fold bool) bool {
-		if fold {
-			return strings.EqualFold(a, b)
-		}
-		return a == b
-	}
-	seen := map[string]int{}
+// kvEdit is file.keyvalue's edit of a file's text, as Salt 3006's
+// keyvalue() makes it: lines keep their endings, and diff is Salt's own
+// ("- old line", "+ new line", "- <EOF>"/"+ <EOF>" around appended
+// lines, "  <SOF>" before prepended ones).
+type kvEdit struct {
+	keys               []string // in the order the SLS gave them
+	want               map[string]string
+	types              map[string]string // Python's type name of a value that was no string
+	sep, uncomment     string
+	count              int
+	appendNF, prependN bool
+	keyCase, valCase   bool
+}
+
+// apply returns the new text, Salt's diff and how many lines changed.
+//
+// A line is a key's when, its leading uncomment characters (or, with no
+// uncomment, its leading blanks) taken off, it starts with the key, and
+// the text before the first separator is the key exactly. Its value is
+// compared with blanks trimmed. count is how many lines of a key to set:
+// a commented one is uncommented while count lasts, and once count lines
+// are set, the key's further lines are removed; -1 sets them all.
+func (k kvEdit) apply(text string) (string, string, int) {
+	var out, diff strings.Builder
 	changed := 0
-	out := append([]string(nil), lines...)
-	for i, l := range out {
-		body := strings.TrimSpace(l)
-		commented := false
-		if uncomment != "" && strings.HasPrefix(body, uncomment) {
-			body, commented = strings.TrimSpace(strings.TrimLeft(body, uncomment)), true
-		}
-		k, v, ok := strings.Cut(body, sep)
-		if !ok {
+	left := make(map[string]int, len(k.keys))
+	for _, key := range k.keys {
+		left[key] = k.count
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if line == "" {
 			continue
 		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		for _, key := range keys {
-			if !eq(k, key, keyCase) {
+		strip := " \t\n\r\v\f"
+		if k.uncomment != "" {
+			strip = k.uncomment
+		}
+		test := strings.TrimLeft(line, strip)
+		uncommented := len(test) < len(line)
+		if k.keyCase {
+			test = strings.ToLower(test)
+		}
+		for _, key := range k.keys {
+			tkey := key
+			if k.keyCase {
+				tkey = strings.ToLower(key)
+			}
+			if !strings.HasPrefix(test, tkey) {
 				continue
 			}
-			if count >= 0 && seen[key] >= count {
-				break
+			work := line
+			if uncommented {
+				work = strings.TrimLeft(line, strip)
 			}
-			seen[key]++
-			if commented || !eq(v, want[key], valCase) {
-				out[i] = key + sep + want[key]
+			lkey, lval, found := strings.Cut(work, k.sep)
+			if !found {
+				continue
+			}
+			if lk := lkey; (k.keyCase && strings.ToLower(lk) != tkey) || (!k.keyCase && lk != tkey) {
+				continue
+			}
+			have, want := strings.TrimSpace(lval), strings.TrimSpace(k.want[key])
+			if k.valCase {
+				have, want = strings.ToLower(have), strings.ToLower(want)
+			}
+			same, redo := have == want, false
+			switch {
+			case uncommented && left[key] > 0:
+				redo = true
+			case uncommented:
+				same = true
+			case left[key] == 0:
+				redo = true
+			}
+			if !same || redo {
+				diff.WriteString("- " + line)
+				line = ""
+				if left[key] != 0 {
+					line = lkey + k.sep + k.want[key] + "\n"
+					if t, ok := k.types[key]; ok {
+						diff.WriteString("+ " + strings.TrimRight(line, " \t\r\n") + " (from " + t + " type)\n")
+					} else {
+						diff.WriteString("+ " + line)
+					}
+				}
 				changed++
 			}
-			break
+			if left[key] > 0 {
+				left[key]--
+			}
+		}
+		out.WriteString(line)
+	}
+	var added []string
+	for _, key := range k.keys {
+		if left[key] > 0 {
+			added = append(added, key+k.sep+k.want[key]+"\n")
 		}
 	}
-	var missing []string
-	for _, key := range keys {
-		if seen[key] == 0 {
-			missing = append(missing, key+sep+want[key])
+	switch {
+	case len(added) == 0:
+	case k.appendNF:
+		diff.WriteString("- <EOF>\n")
+		for _, l := range added {
+			out.WriteString(l)
+			diff.WriteString("+ " + l)
 		}
-	}
-	if len(missing) > 0 {
-		switch {
-		case prependNF:
-			out = append(missing, out...)
-			changed += len(missing)
-		case appendNF:
-			out = append(out, missing...)
-			changed += len(missing)
+		diff.WriteString("+ <EOF>\n")
+		changed += len(added)
+	case k.prependN:
+		// Salt inserts each at the top in turn.
+		var head, d strings.Builder
+		for i := len(added) - 1; i >= 0; i-- {
+			head.WriteString(added[i])
+			d.WriteString("+ " + added[i])
 		}
+		rest := diff.String()
+		diff.Reset()
+		diff.WriteString("  <SOF>\n" + d.String() + rest)
+		text := out.String()
+		out.Reset()
+		out.WriteString(head.String() + text)
+		changed += len(added)
 	}
-	return out, changed
+	return out.String(), diff.String(), changed
 }
 
 // Keyvalue sets keys of a KEY=VALUE file (or KEY VALUE, with separator),
 // such as /etc/default/* or sshd_config: a key's line gets the wanted
 // value in place; other lines are kept byte for byte.
 //
-// Salt: the comments are modelled on Salt 3006's file.keyvalue but not yet checked against its source; the changes are a diff, as a dry run reports them too.
+// The edit, the comments and the diff are those of Salt 3006's
+// keyvalue(): a key's line keeps the file's spelling of the key, count
+// lines of a key are set and further ones removed, and a commented line
+// is uncommented while count lasts.
+//
+// Salt: create_if_missing (brine's) creates the file; search_only reports without writing.
 func fileKeyvalue(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -118,7 +194,8 @@ func fileKeyvalue(ctx context.Context, req *Request) Result {
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
-	want := map[string]string{}
+	want, types := map[string]string{}, map[string]string{}
+	var keys []string
 	switch {
 	case key != "" && len(kv) > 0:
 		return fileFail(req, &ArgError{Arg: "key", Err: errors.New("give key and value, or key_values, not both")})
@@ -126,23 +203,22 @@ func fileKeyvalue(ctx context.Context, req *Request) Result {
 		if !a.Has("value") {
 			return fileFail(req, &ArgError{Arg: "value", Err: errors.New("required with key")})
 		}
-		want[key] = value
+		want[key], keys = value, []string{key}
 	case len(kv) > 0:
-		for k, v := range kv {
-			s, ok := scalarString(v)
+		keys = fileKVOrder(a, kv)
+		for _, k := range keys {
+			s, ok := scalarString(kv[k])
 			if !ok {
-				return fileFail(req, &ArgError{Arg: "key_values", Err: fmt.Errorf("%s: want a value, got %s", k, typeName(v))})
+				return fileFail(req, &ArgError{Arg: "key_values", Err: fmt.Errorf("%s: want a value, got %s", k, typeName(kv[k]))})
 			}
-			want[k] = s
+			want[k] = pyfmtValue(kv[k], s)
+			if _, isStr := kv[k].(string); !isStr {
+				types[k] = pyTypeName(kv[k])
+			}
 		}
 	default:
 		return fileFail(req, &ArgError{Arg: "key_values", Err: errors.New("give key and value, or key_values")})
 	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
@@ -150,34 +226,78 @@ func fileKeyvalue(ctx context.Context, req *Request) Result {
 	if !cur.exists {
 		switch {
 		case ignoreMissing:
-			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: fmt.Sprintf("%s: file not found, ignore_if_missing is set", req.Name)}
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "unable to open " + req.Name}
 		case !create:
-			return Failf(req.Name, "%s: file not found", req.Name)
+			return Failf(req.Name, "unable to open %s", req.Name)
 		}
 		if err := fileEnsureParent(req, path, false, filePerms{uid: -1, gid: -1}, fileDefaultDirMode); err != nil {
 			return fileFail(req, err)
 		}
 		appendNF = appendNF || !prependNF
 	}
-	lines, finalNL := fileLines(cur.data)
-	out, n := fileKVEdit(lines, keys, want, sep, uncomment, count, appendNF, prependNF, keyCase, valCase)
+	ed := kvEdit{keys: keys, want: want, types: types, sep: sep, uncomment: uncomment, count: count,
+		appendNF: appendNF, prependN: prependNF, keyCase: keyCase, valCase: valCase}
+	newText, diff, n := ed.apply(string(cur.data))
 	if searchOnly {
 		if n == 0 {
-			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "No changes needed to be made"}
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: ""}
 		}
 		return Result{Name: req.Name, Result: False, Changes: map[string]any{}, Comment: fmt.Sprintf("%d lines would be changed (search_only)", n)}
 	}
-	if !cur.exists {
-		finalNL = true
-	}
-	newData := fileJoinLines(out, finalNL || n > 0 && len(lines) == 0)
 	if n == 0 {
-		newData = cur.data
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: ""}
 	}
-	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: newData, perms: filePerms{uid: -1, gid: -1}, showChanges: show, dirMode: fileDefaultDirMode})
-	if err != nil {
+	changes := map[string]any{}
+	if show {
+		changes["diff"] = diff
+	}
+	if req.Test {
+		comment := fmt.Sprintf("File %s is set to be changed (%d lines)", req.Name, n)
+		if show {
+			comment += "\nPredicted diff:\n\r\t\t" + strings.Join(strings.SplitAfter(strings.TrimSuffix(diff, "\n"), "\n"), "\r\t\t")
+			if strings.HasSuffix(diff, "\n") {
+				comment += "\n"
+			}
+		}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: comment}
+	}
+	if _, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: []byte(newText), perms: filePerms{uid: -1, gid: -1}, showChanges: false, dirMode: fileDefaultDirMode}); err != nil {
 		return fileFail(req, err)
 	}
-	return fileEditResult(req, changes, fmt.Sprintf("Changed %d lines", n),
-		fmt.Sprintf("File %s is set to be changed (%d lines)", req.Name, n), "No changes needed to be made")
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("Changed %d lines", n)}
+}
+
+// fileKVOrder lists key_values' keys in the order the SLS wrote them
+// (sorted when it came as a plain map).
+func fileKVOrder(a *Args, kv map[string]any) []string {
+	if m, ok := a.asGiven["key_values"].(*odict.Map); ok {
+		return m.Keys()
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// pyTypeName is the name of a value's Python type.
+func pyTypeName(v any) string {
+	switch v.(type) {
+	case bool:
+		return "bool"
+	case float64:
+		return "float"
+	case nil:
+		return "NoneType"
+	}
+	return "int"
+}
+
+// pyfmtValue is a key_values value as Salt writes it: Python's str().
+func pyfmtValue(v any, s string) string {
+	if _, isStr := v.(string); isStr {
+		return s
+	}
+	return pyfmt.Str(v)
 }
