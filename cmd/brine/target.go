@@ -229,6 +229,25 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 	return exitWith(st.code)
 }
 
+// dataOut reports an outputter that scripts parse (json, yaml, raw) or
+// that prints nothing (quiet): Salt's progress lines stay out of it.
+func (o *targetOptions) dataOut() bool {
+	switch o.out.f.out {
+	case "json", "yaml", "raw", "quiet":
+		return true
+	}
+	return false
+}
+
+// humanOut is where a line for the person goes: stdout, as Salt prints
+// it, unless stdout carries data for a script (then stderr).
+func (o *targetOptions) humanOut(s *streams) io.Writer {
+	if o.dataOut() {
+		return s.err
+	}
+	return s.out
+}
+
 // tally counts the minions of a command for --summary.
 type tally struct {
 	returned                 int
@@ -290,9 +309,10 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 			}
 			if o.verbose {
 				// Salt's get_cli_returns prints these on stdout, the
-				// dashes as long as the line, then a blank line.
+				// dashes as long as the line, then a blank line; brine
+				// keeps them out of the outputs scripts parse.
 				msg := "Executing job with jid " + ev.Published.JID
-				fmt.Fprintf(s.out, "%s\n%s\n\n", msg, strings.Repeat("-", len(msg)))
+				fmt.Fprintf(o.humanOut(s), "%s\n%s\n\n", msg, strings.Repeat("-", len(msg)))
 			}
 			st.prog.expect(len(ev.Published.Minions))
 		case ev.NotConnected:
@@ -366,8 +386,7 @@ func (o *targetOptions) runBatch(ctx context.Context, c *client.Client, s *strea
 	return client.BatchNotify(ctx, ids, n, func(started []string) {
 		// Salt's Batch.run says which minions it starts, as a Python
 		// list; not in the outputs scripts parse.
-		switch o.out.f.out {
-		case "json", "yaml", "raw", "quiet":
+		if o.dataOut() {
 			return
 		}
 		sorted := append([]string(nil), started...)
