@@ -107,13 +107,14 @@ func TestGrowClusterToNATSServers(t *testing.T) {
 		c.AddMinion(id, fmt.Sprintf("role: web, n: %d", i), "")
 	}
 	c.AcceptAll(ids...)
-	_, errOut, code := c.Brine("*", "state.apply", "-v", "-t", "60")
+	out, errOut, code := c.Brine("*", "state.apply", "-v", "-t", "60")
 	if code != 0 {
 		t.Fatalf("state.apply before the move: exit %d\n%s", code, errOut)
 	}
-	m := regexp.MustCompile(`jid ([0-9]{20})`).FindStringSubmatch(errOut)
+	// -v names the job on stdout, as Salt's, in the human output.
+	m := regexp.MustCompile(`jid ([0-9]{20})`).FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no job id in:\n%s", errOut)
+		t.Fatalf("no job id in:\n%s%s", out, errOut)
 	}
 	before := m[1]
 
@@ -145,7 +146,7 @@ func TestGrowClusterToNATSServers(t *testing.T) {
 		c.WaitPing(ids...)
 	}
 
-	out, errOut, code := c.Brine("jobs", "lookup", before, "--out", "json")
+	out, errOut, code = c.Brine("jobs", "lookup", before, "--out", "json")
 	if code != 0 {
 		t.Fatalf("jobs lookup %s after the move: exit %d\n%s", before, code, errOut)
 	}
