@@ -77,7 +77,7 @@ var (
 	fileUserParam  = Param{Name: "user", Type: String, Doc: "the owner, a name or uid, looked up in ROOT/etc/passwd."}
 	fileGroupParam = Param{Name: "group", Type: String, Doc: "the group, a name or gid, looked up in ROOT/etc/group."}
 	fileMakedirs   = Param{Name: "makedirs", Type: Bool, Default: false, Doc: "create missing parent directories."}
-	fileShowChange = Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff; False reports \"<show_changes=False>\"."}
+	fileShowChange = Param{Name: "show_changes", Type: Bool, Default: true, Doc: "report the diff; False reports it as Salt does: \"<show_changes=False>\" (file.managed, serialize), or True (file.line, blockreplace)."}
 	fileBackupBak  = Param{Name: "backup", Type: String, Default: ".bak", Doc: "the suffix of the copy of the old file; False keeps no copy."}
 	fileTemplate   = Param{Name: "template", Type: String, Doc: `"jinja" renders the text with the grains, pillar, context and defaults first.`}
 	// fileSourceTemplate is template for states whose source is rendered
@@ -448,9 +448,12 @@ type fileEdit struct {
 	keep        bool
 	perms       filePerms
 	showChanges bool
-	backup      string // "", "minion" or a suffix
-	makedirs    bool
-	dirMode     fs.FileMode
+	// hiddenIsTrue reports a diff show_changes hides as True, as Salt's
+	// replace, line and blockreplace do (managed says so in words).
+	hiddenIsTrue bool
+	backup       string // "", "minion" or a suffix
+	makedirs     bool
+	dirMode      fs.FileMode
 }
 
 // fileCheckApply computes the changes an edit makes and, unless the
@@ -460,6 +463,9 @@ func fileCheckApply(req *Request, e fileEdit) (map[string]any, error) {
 	contentChanged := !e.keep && (!e.cur.exists || !bytes.Equal(e.cur.data, e.new))
 	if contentChanged {
 		changes["diff"] = fileDiff(e.cur.data, e.new, e.cur.exists, e.showChanges)
+		if !e.showChanges && e.hiddenIsTrue {
+			changes["diff"] = true
+		}
 	}
 	newMode := fileDefaultMode
 	if e.perms.hasMode {

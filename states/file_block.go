@@ -252,7 +252,7 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out,
-		perms: filePerms{uid: -1, gid: -1}, showChanges: show, backup: backup})
+		perms: filePerms{uid: -1, gid: -1}, showChanges: show, hiddenIsTrue: true, backup: backup})
 	if err != nil {
 		return fileFail(req, err)
 	}

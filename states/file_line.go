@@ -114,7 +114,7 @@ func fileLine(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 	edit := fileEdit{path: path, cur: cur, new: fileJoinLines(out, nl || !cur.exists), perms: filePerms{uid: -1, gid: -1},
-		showChanges: show, backup: backup}
+		showChanges: show, hiddenIsTrue: true, backup: backup}
 	if !cur.exists {
 		edit.perms = perms
 	}

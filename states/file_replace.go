@@ -108,7 +108,7 @@ func fileReplace(ctx context.Context, req *Request) Result {
 		out, _ = AddIfNotFound(cur.data, notFound, flags, prependNF)
 	}
 	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out, perms: filePerms{uid: -1, gid: -1},
-		showChanges: show, backup: backup})
+		showChanges: show, hiddenIsTrue: true, backup: backup})
 	if err != nil {
 		return fileFail(req, err)
 	}

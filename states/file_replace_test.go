@@ -171,3 +171,24 @@ func TestAddIfNotFoundLikeSalt(t *testing.T) {
 		}
 	}
 }
+
+// TestFileEditHiddenDiff: with show_changes False, Salt's replace, line
+// and blockreplace report the diff as True.
+func TestFileEditHiddenDiff(t *testing.T) {
+	root := fileTestRoot(t)
+	p := filepath.Join(root, "etc/x.conf")
+	fileWriteT(t, p, "a\n")
+	for _, c := range []struct {
+		fun  string
+		args map[string]any
+	}{
+		{"file.replace", map[string]any{"pattern": "a", "repl": "b", "show_changes": false}},
+		{"file.line", map[string]any{"mode": "replace", "match": "b", "content": "c", "show_changes": false}},
+		{"file.blockreplace", map[string]any{"content": "d", "append_if_not_found": true, "show_changes": false}},
+	} {
+		r := fileCycle(t, root, c.fun, "/etc/x.conf", c.args)
+		if r.Changes["diff"] != true {
+			t.Errorf("%s changes = %#v; want diff True", c.fun, r.Changes)
+		}
+	}
+}
