@@ -15,7 +15,7 @@ import (
 func init() {
 	Register("pkg.installed", pkgInstalled,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
-		Param{Name: "version", Type: String, Doc: `a version for name: "1.2-1", or with an operator, ">=1.2", "<2", "!=1.3", or a glob "1.2*"; the highest available match is installed when the installed one does not match.`},
+		Param{Name: "version", Type: String, Doc: `a version for name: "1.2-1", or with an operator, ">=1.2", "<2", "!=1.3", or a glob "1.2*"; the highest available match is installed when the installed one does not match. "latest" is the repositories' candidate, as in Salt.`},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names, or of {name: version} maps, installed in one package-manager call."},
 		Param{Name: "sources", Type: List, Doc: "a list of {name: salt://path or /abs/path} package files (.deb, .rpm); an absolute path is a file of the host running brine, also under --root, as it is what gets installed rather than a file of the image."},
 		pkgRefresh,

@@ -173,6 +173,11 @@ func (p *pkgInstallPlan) planInstalled(ctx context.Context, r *pkgRun, before pk
 	cmp := r.be.Compare
 	var loose []pkgTarget // version specs that need the repositories to resolve
 	for _, t := range targets {
+		if t.spec.Exact() && t.spec.Version == "latest" {
+			// Salt's version: latest is the repositories' candidate.
+			loose = append(loose, t)
+			continue
+		}
 		pk, ok := before[t.name]
 		matches := ok && pk.Installed() && t.spec.Match(pk.Version, cmp)
 		switch {
@@ -206,6 +211,19 @@ func (p *pkgInstallPlan) planInstalled(ctx context.Context, r *pkgRun, before pk
 	}
 	for _, t := range loose {
 		best := ""
+		if t.spec.Version == "latest" {
+			best = avail[t.name].Candidate
+			if best == "" {
+				return fmt.Errorf("No version of %s is available", t.name)
+			}
+			if pk, ok := before[t.name]; ok && pk.Installed() && cmp(pk.Version, best) == 0 {
+				p.already = append(p.already, t.name)
+				continue
+			}
+			p.want[t.name] = pkgbackend.Spec{Op: "==", Version: best}
+			p.install = append(p.install, pkgbackend.Target{Name: t.name, Version: best})
+			continue
+		}
 		for _, v := range avail[t.name].Versions {
 			if t.spec.Match(v, cmp) && (best == "" || cmp(v, best) > 0) {
 				best = v

@@ -579,3 +579,24 @@ func TestPkgUptodate(t *testing.T) {
 		t.Errorf("failed upgrade = %v %q", r.Result, r.Comment)
 	}
 }
+
+// TestPkgInstalledVersionLatest: Salt's version: latest in pkg.installed
+// is the repositories' candidate: an upgrade when an older one is
+// installed, nothing when the candidate is.
+func TestPkgInstalledVersionLatest(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	args := map[string]any{"version": "latest"}
+	dry := pkgCall(t, env, "pkg.installed", "curl", true, args)
+	real := pkgCall(t, env, "pkg.installed", "curl", false, args)
+	want := map[string]any{"curl": map[string]any{"old": "7.88.1-1", "new": "7.88.1-2"}, "libcurl": map[string]any{"old": "7.88.1-1", "new": "7.88.1-2"}}
+	if dry.Result != None || real.Result != True || !reflect.DeepEqual(real.Changes, want) || !reflect.DeepEqual(dry.Changes, real.Changes) {
+		t.Fatalf("latest: test %v %#v; real %v %#v %q", dry.Result, dry.Changes, real.Result, real.Changes, real.Comment)
+	}
+	if again := pkgCall(t, env, "pkg.installed", "curl", false, args); again.Result != True || len(again.Changes) != 0 {
+		t.Errorf("rerun = %v %#v %q", again.Result, again.Changes, again.Comment)
+	}
+	if r := pkgCall(t, env, "pkg.installed", "nosuch", true, args); r.Result != False || !strings.Contains(r.Comment, "No version of nosuch is available") {
+		t.Errorf("no such package = %v %q", r.Result, r.Comment)
+	}
+}
