@@ -327,3 +327,22 @@ func TestMountSwapHost(t *testing.T) {
 		t.Errorf("fstab = %q", b)
 	}
 }
+
+// TestDebconfSetContainer preseeds a debconf answer in a booted Debian
+// container with debconf.set; debconf-show then reads it.
+func TestDebconfSetContainer(t *testing.T) {
+	c := bootWithBrine(t, testbed.Systemd)
+	res := applyChecked(t, inContainer(c, map[string]string{"preseed.sls": `
+tzdata:
+  debconf.set:
+    - data:
+        tzdata/Areas: {type: select, value: Europe}
+        brine/test-flag: {type: boolean, value: True}
+`}), "preseed")
+	if got := jsonString(res[0].Changes); got != `{"brine/test-flag":"true","tzdata/Areas":"Europe"}` {
+		t.Errorf("changes = %s", got)
+	}
+	if got := run(t, c, "debconf-show", "tzdata"); !strings.Contains(got, "tzdata/Areas: Europe") {
+		t.Errorf("debconf-show tzdata = %q", got)
+	}
+}
