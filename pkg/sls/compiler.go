@@ -189,7 +189,10 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	if useJinja && HasJinja(src) {
 		out, err := b.c.render(ctx, file, ref.Name, ref.Env, src, nil)
 		if err != nil {
-			b.errs.addErr(renderError(err, pos))
+			// Salt's words lead, which people and scripts look for.
+			e := renderError(err, pos)
+			e.Msg = fmt.Sprintf("Rendering SLS '%s:%s' failed: %s", ref.Env, ref.Name, e.Msg)
+			b.errs.addErr(e)
 			return
 		}
 		src = out

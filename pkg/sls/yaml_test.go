@@ -287,8 +287,9 @@ func TestJinjaErrorNamesFile(t *testing.T) {
 	c := writeTree(t, map[string]string{"web.sls": "{% fail %}\n"})
 	c.jinja = (&fakeJinja{}).render
 	_, err := c.RenderSLS(context.Background(), "web")
-	if err == nil || !strings.Contains(err.Error(), "web.sls:7: Jinja: boom") {
-		t.Fatalf("error = %v; want web.sls:7: Jinja: boom", err)
+	// The file and line, then Salt's words, then the renderer's.
+	if err == nil || !strings.Contains(err.Error(), "web.sls:7: Rendering SLS 'base:web' failed: Jinja: boom") {
+		t.Fatalf("error = %v; want web.sls:7: Rendering SLS 'base:web' failed: Jinja: boom", err)
 	}
 }
 
