@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
+	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/py/pyyaml"
@@ -285,22 +285,11 @@ func jsonString(s string) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// YAML encodes a value as block YAML with two-space indents, keys of an
-// OrderedMap in order and of a map sorted.
+// YAML encodes a value as Salt's yaml outputter does, PyYAML's safe_dump
+// with default_flow_style=False and allow_unicode (pyyaml.Emit): keys of
+// an OrderedMap in order and of a map sorted.
 func YAML(v any) (string, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	// PyYAML writes a list inside a mapping at the mapping's own
-	// indent ("m:\n- 1"), as this fork of yaml.v3 can.
-	enc.CompactSeqIndent()
-	if err := enc.Encode(yamlNode(normalize(v))); err != nil {
-		return "", fmt.Errorf("yaml: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return "", fmt.Errorf("yaml: %w", err)
-	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	return strings.TrimSuffix(pyyaml.Emit(yamlNode(normalize(v))), "\n"), nil
 }
 
 func yamlNode(v any) *yaml.Node {

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/py/pyref"
@@ -37,10 +38,10 @@ func TestYAMLLayoutAsPyYAML(t *testing.T) {
 		map[string]any{"local": map[string]any{"args": []any{1, "x\ny", map[string]any{"a": []any{2, 3}}}, "kwargs": map[string]any{}}},
 		map[string]any{"m": map[string]any{"stdout": "line one\nline two", "retcode": 0, "lead": "a\n  b", "trail": "a \nb"}},
 		map[string]any{"l": []any{[]any{1, 2}, []any{}, map[string]any{"k": []any{"v"}}}},
-		map[string]any{"s": "x\n\ny", "u": "\nstarts", "é": "ü"},
-		// Not alike, and left so (docs/cli.md): PyYAML folds a string
-		// longer than 80 columns and indents the closing quote of one
-		// that ends with a line break.
+		map[string]any{"s": "x\n\ny", "u": "\nstarts", "é": "ü", "t": "ends\n", "emoji": "😀 ok"},
+		map[string]any{"long": strings.Repeat("word ", 30), "longq": "yes " + strings.Repeat("quoted ", 20) + "text", "num": "1e3", "oct": "0o17", "merge": "<<", "colon": "a: b", "hash": "a #b", "dash": "- x"},
+		map[string]any{"nested": []any{map[string]any{"a": 1, "b": []any{"x", map[string]any{"c": nil}}}, []any{[]any{1}}}, "": "empty key", "k": ""},
+		map[string]any{"ctrl": "bell\a", "tab": "a\tb", "dq": "it's \"x\"", "trail ": "sp ", " lead": " sp"},
 	}
 	var want []string
 	pyref.Run(t, "testdata/yaml_doc_ref.py", nil, cases, &want)

@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"bytes"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"math"
@@ -11,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	pyyaml "go.yaml.in/yaml/v3"
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
 	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -145,24 +144,14 @@ func yaml11Special(s string) bool {
 	return yaml11Number.MatchString(s)
 }
 
-// yamlDump is Salt's yaml filter: flow style by default, no trailing
-// newline or document end marker.
+// yamlDump is Salt's yaml filter: PyYAML's safe_dump (pyyaml.Emit), with
+// no trailing newline or document end marker.
 func yamlDump(v any, mode int) (string, error) {
 	n, err := toYAMLNode(v, mode, 0)
 	if err != nil {
 		return "", err
 	}
-	var b bytes.Buffer
-	// PyYAML writes a list inside a mapping at the mapping's own indent
-	// ("m:\n- 1"); yaml.v3 indents it, its maintained fork can not.
-	enc := pyyaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(toPyYAMLNode(n, 0)); err != nil {
-		return "", fmt.Errorf("yaml: %w", err)
-	}
-	_ = enc.Close()
-	s := strings.TrimSuffix(b.String(), "\n")
+	s := strings.TrimSuffix(pyyaml.Emit(n), "\n")
 	s = strings.TrimSuffix(s, "\n...")
 	return s, nil
 }
@@ -287,19 +276,4 @@ func writeJSONString(b *strings.Builder, s string, ascii, html bool) {
 		}
 	}
 	b.WriteByte('"')
-}
-
-// toPyYAMLNode copies a yaml.v3 node tree into the fork's node type, whose
-// encoder can write sequences the way PyYAML does.
-func toPyYAMLNode(n *yaml.Node, depth int) *pyyaml.Node {
-	if n == nil || depth > 200 {
-		return nil
-	}
-	out := &pyyaml.Node{Kind: pyyaml.Kind(n.Kind), Style: pyyaml.Style(n.Style), Tag: n.Tag, Value: n.Value}
-	for _, c := range n.Content {
-		if cc := toPyYAMLNode(c, depth+1); cc != nil {
-			out.Content = append(out.Content, cc)
-		}
-	}
-	return out
 }

@@ -125,7 +125,17 @@ def environment(tree):
     env.globals["odict"] = OrderedDict  # render_jinja_tmpl's global
     env.tests["list"] = lambda v: isinstance(v, list)  # render_jinja_tmpl: salt.utils.data.is_list
     env.tests["match"] = salt_test_match  # salt.utils.jinja's match test
+    env.filters["yaml"] = salt_format_yaml  # SerializerExtension's yaml filter
     return env
+
+
+def salt_format_yaml(value, flow_style=True):
+    """Salt's yaml filter: salt.utils.yaml.safe_dump (allow_unicode) with
+    the flow style asked for, stripped, without a "..." end."""
+    text = yaml.safe_dump(value, default_flow_style=flow_style, allow_unicode=True).strip()
+    if text.endswith("\n..."):
+        text = text[: len(text) - 4]
+    return text
 
 
 def salt_test_match(txt, rgx, ignorecase=False, multiline=False):
