@@ -6,13 +6,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/pkg/py/pyref"
 )
 
 func TestFileSerializeFormats(t *testing.T) {
 	data := map[string]any{"b": 1, "a": map[string]any{"x": []any{"p", "q"}, "z": true}}
 	for _, c := range []struct{ format, want string }{
-		{"json", "{\n    \"a\": {\n        \"x\": [\n            \"p\",\n            \"q\"\n        ],\n        \"z\": true\n    },\n    \"b\": 1\n}\n"},
-		{"yaml", "a:\n  x:\n    - p\n    - q\n  z: true\nb: 1\n"},
+		{"json", "{\n  \"a\": {\n    \"x\": [\n      \"p\",\n      \"q\"\n    ],\n    \"z\": true\n  },\n  \"b\": 1\n}\n"},
+		{"yaml", "a:\n  x:\n  - p\n  - q\n  z: true\nb: 1\n"},
 	} {
 		got, err := fileSerializeData(c.format, data)
 		if err != nil || string(got) != c.want {
@@ -73,7 +75,7 @@ func TestSaltFidelityFileSerialize(t *testing.T) {
 	root := fileTestRoot(t)
 	fileWriteT(t, filepath.Join(root, "etc/app.json"), "{\"host\": \"a\", \"port\": 80}\n")
 	fileCall(t, root, "file.serialize", conf, map[string]any{"dataset": map[string]any{"port": 81}, "serializer": "json", "merge_if_exists": true}, false)
-	if got := fileReadT(t, filepath.Join(root, "etc/app.json")); got != "{\n    \"host\": \"a\",\n    \"port\": 81\n}\n" {
+	if got := fileReadT(t, filepath.Join(root, "etc/app.json")); got != "{\n  \"host\": \"a\",\n  \"port\": 81\n}\n" {
 		t.Errorf("merged = %q", got)
 	}
 }
@@ -191,5 +193,37 @@ func TestFileAccumulatedPerBlock(t *testing.T) {
 	}
 	if got, want := fileReadT(t, filepath.Join(root, "etc/hosts")), "# A\na content\n\nline for A\n# /A\n# B\nline for B\n# /B\n"; got != want {
 		t.Errorf("hosts = %q; want %q", got, want)
+	}
+}
+
+// TestFileSerializeMatchesSalt: json and yaml as Salt's serializers write
+// the same datasets, asked of Python itself.
+func TestFileSerializeMatchesSalt(t *testing.T) {
+	cases := []any{
+		map[string]any{"b": 1, "a": map[string]any{"x": []any{"p", "q"}, "z": true}, "n": nil},
+		map[string]any{"u": "café ☃ 😀", "f": 2.5, "tiny": 0.1, "neg": -3, "yes": "yes", "num": "10", "empty": "", "list": []any{}, "map": map[string]any{}},
+		map[string]any{"long": strings.Repeat("word ", 30), "multi": "line one\nline two\n", "colon": "a: b", "tab": "a\tb", "quote": "it's \"x\""},
+		map[string]any{"servers": []any{map[string]any{"name": "a", "ports": []any{80, 443}}, map[string]any{"name": "b"}}},
+	}
+	var want [][2]string
+	pyref.Run(t, "testdata/serialize_ref.py", nil, cases, &want)
+	if len(want) != len(cases) {
+		t.Fatalf("serialize_ref.py returned %d results for %d cases", len(want), len(cases))
+	}
+	for i, c := range cases {
+		for j, format := range []string{"json", "yaml"} {
+			got, err := fileSerializeData(format, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Salt's yaml serializer strips the newline PyYAML ends
+			// with; file.serialize adds one to either format.
+			if format == "yaml" {
+				want[i][j] = strings.TrimSuffix(want[i][j], "\n")
+			}
+			if string(got) != want[i][j]+"\n" {
+				t.Errorf("case %d %s: brine writes\n%s\nSalt\n%s", i, format, got, want[i][j])
+			}
+		}
 	}
 }

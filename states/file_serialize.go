@@ -6,11 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/brine-cm/brine/pkg/py/pyyaml"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 func init() {
@@ -46,29 +51,24 @@ func fileSerializer(name string) (string, error) {
 	return "", &ArgError{Arg: "serializer", Err: fmt.Errorf("want json, yaml or configparser, got %q", name)}
 }
 
-// fileSerializeData writes data in a format: json indented by 4 with
-// sorted keys, yaml in block style indented by 2, ini sections and keys
-// sorted. Each ends with a newline.
+// fileSerializeData writes data in a format as Salt's file.serialize
+// does with its default serializer options: json as json.dumps with
+// indent 2 and sorted keys (salt.utils.json keeps non-ASCII as it is); yaml as PyYAML's safe_dump in
+// block style, without allow_unicode; ini sections and keys sorted. Each
+// ends with a newline.
 func fileSerializeData(format string, data any) ([]byte, error) {
 	switch format {
 	case "json":
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "    ")
-		if err := enc.Encode(data); err != nil {
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(filePyJSON(data)); err != nil {
 			return nil, err
 		}
 		return b.Bytes(), nil
 	case "yaml":
-		var b bytes.Buffer
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		if err := enc.Encode(data); err != nil {
-			return nil, err
-		}
-		enc.Close()
-		return b.Bytes(), nil
+		return []byte(pyyaml.EmitWith(fileYAMLNode(data), pyyaml.EmitOptions{})), nil
 	}
 	m, ok := data.(map[string]any)
 	if !ok {
@@ -103,15 +103,90 @@ func fileSerializeData(format string, data any) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// filePyJSON gives floats Python's spelling (1.0, not 1) for the JSON
+// encoder.
+func filePyJSON(v any) any {
+	switch t := v.(type) {
+	case float64:
+		if math.IsInf(t, 0) || math.IsNaN(t) {
+			return t
+		}
+		return json.RawMessage(pyfmt.Float(t))
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = filePyJSON(x)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, x := range t {
+			l[i] = filePyJSON(x)
+		}
+		return l
+	}
+	return v
+}
+
+// fileYAMLNode is data as the node tree PyYAML's representer makes of
+// it: mappings with sorted keys, the scalars typed.
+func fileYAMLNode(v any) *yaml.Node {
+	scalar := func(tag, val string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: val} }
+	switch t := v.(type) {
+	case nil:
+		return scalar("!!null", "null")
+	case bool:
+		return scalar("!!bool", strconv.FormatBool(t))
+	case int:
+		return scalar("!!int", strconv.Itoa(t))
+	case int64:
+		return scalar("!!int", strconv.FormatInt(t, 10))
+	case uint64:
+		return scalar("!!int", strconv.FormatUint(t, 10))
+	case float64:
+		switch {
+		case math.IsInf(t, 1):
+			return scalar("!!float", ".inf")
+		case math.IsInf(t, -1):
+			return scalar("!!float", "-.inf")
+		case math.IsNaN(t):
+			return scalar("!!float", ".nan")
+		}
+		return scalar("!!float", pyfmt.Float(t))
+	case string:
+		return scalar("!!str", t)
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, x := range t {
+			n.Content = append(n.Content, fileYAMLNode(x))
+		}
+		return n
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range keys {
+			n.Content = append(n.Content, scalar("!!str", k), fileYAMLNode(t[k]))
+		}
+		return n
+	}
+	return scalar("!!str", fmt.Sprint(v))
+}
+
 // fileDeserialize reads a file of a format back, for merge_if_exists.
 func fileDeserialize(format string, data []byte) (any, error) {
 	switch format {
 	case "json":
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
 		var v any
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := dec.Decode(&v); err != nil {
 			return nil, err
 		}
-		return v, nil
+		return fileJSONNumbers(v), nil
 	case "yaml":
 		var v any
 		if err := yaml.Unmarshal(data, &v); err != nil {
@@ -130,6 +205,28 @@ func fileDeserialize(format string, data []byte) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// fileJSONNumbers types the numbers of decoded JSON as json.loads does:
+// an integer literal an int, any other a float.
+func fileJSONNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		f, _ := t.Float64()
+		return f
+	case map[string]any:
+		for k, x := range t {
+			t[k] = fileJSONNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = fileJSONNumbers(x)
+		}
+	}
+	return v
 }
 
 // fileYAMLPlain turns yaml.v3's map[string]interface{} trees into
@@ -231,7 +328,7 @@ func fileMerge(a, b any) any {
 // Serialize writes a data structure to a file as json, yaml or an ini
 // file, through the same check-and-apply as file.managed.
 //
-// Salt: comments are file.managed's, the dry run's is Salt's ("Dataset will be serialized and stored into X"); with merge_if_exists a file whose data equals the merged data is left as it is, however laid out ("The file X is in the correct state"); json is indented by 4 with sorted keys, yaml block style indented by 2 (lists indented under their key), ini sorted, whatever serializer_opts say; plist, toml, msgpack and python are not supported.
+// Salt: comments are file.managed's, the dry run's is Salt's ("Dataset will be serialized and stored into X"); with merge_if_exists a file whose data equals the merged data is left as it is, however laid out ("The file X is in the correct state"); json and yaml are written as Salt's default serializer options write them (json indent 2, sorted keys, non-ASCII kept; yaml block style as PyYAML's safe_dump, non-ASCII escaped), ini sorted, whatever serializer_opts say; plist, toml, msgpack and python are not supported.
 func fileSerialize(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)

@@ -20,8 +20,19 @@ import (
 // is. Scalar nodes are typed by their tag (!!str, !!int, !!float,
 // !!bool, !!null); their Style is not read: the style is PyYAML's
 // choice. Keys are written in the order the node holds them.
-func Emit(n *yaml.Node) string {
-	e := &emitter{indent: -1, whitespace: true, indention: true}
+func Emit(n *yaml.Node) string { return EmitWith(n, EmitOptions{AllowUnicode: true}) }
+
+// EmitOptions are the safe_dump arguments Emit's callers differ in.
+type EmitOptions struct {
+	// AllowUnicode writes non-ASCII text as it is; without it a string
+	// holding any is double-quoted with \xE9, \u65E5 escapes, as
+	// PyYAML's default does (Salt's yaml serializer, file.serialize).
+	AllowUnicode bool
+}
+
+// EmitWith is Emit with options.
+func EmitWith(n *yaml.Node, o EmitOptions) string {
+	e := &emitter{indent: -1, whitespace: true, indention: true, unicode: o.AllowUnicode}
 	e.node(n, ctxRoot)
 	// expect_document_end, then the stream's end.
 	e.writeIndent()
@@ -58,6 +69,7 @@ type emitter struct {
 	indention  bool
 	openEnded  bool
 	ctx        int
+	unicode    bool // allow_unicode
 }
 
 func (e *emitter) write(s string) {
@@ -222,7 +234,7 @@ func (e *emitter) flowMapping(n *yaml.Node) {
 func simpleKey(k *yaml.Node) bool {
 	switch k.Kind {
 	case yaml.ScalarNode:
-		a := analyze(k.Value)
+		a := analyze(k.Value, true) // empty and multiline do not depend on it
 		return utf8.RuneCountInString(k.Value) < 128 && !a.empty && !a.multiline
 	case yaml.SequenceNode, yaml.MappingNode:
 		return len(k.Content) == 0
@@ -238,7 +250,7 @@ const (
 )
 
 func (e *emitter) scalar(n *yaml.Node) {
-	a := analyze(n.Value)
+	a := analyze(n.Value, e.unicode)
 	simple := e.ctx&ctxSimpleKey != 0
 	style := styleDouble
 	implicit := n.Tag != "!!str" || resolvesToStr(n.Value)
@@ -294,8 +306,8 @@ func isSpaceOrBreak(r rune) bool {
 
 func isBreak(r rune) bool { return r == '\n' || r == 0x85 || r == 0x2028 || r == 0x2029 }
 
-// analyze is PyYAML's analyze_scalar, with allow_unicode.
-func analyze(s string) analysis {
+// analyze is PyYAML's analyze_scalar.
+func analyze(s string, allowUnicode bool) analysis {
 	if s == "" {
 		return analysis{empty: true, allowBlockPlain: true, allowSingleQuoted: true}
 	}
@@ -341,7 +353,7 @@ func analyze(s string) analysis {
 		}
 		if !(ch == '\n' || ch >= 0x20 && ch <= 0x7E) {
 			printable := (ch == 0x85 || ch >= 0xA0 && ch <= 0xD7FF || ch >= 0xE000 && ch <= 0xFFFD || ch >= 0x10000 && ch < 0x10FFFF) && ch != 0xFEFF
-			if !printable {
+			if !printable || !allowUnicode {
 				special = true
 			}
 		}
@@ -516,7 +528,7 @@ func (e *emitter) writeDoubleQuoted(text string, split bool) {
 			ch = rs[end]
 		}
 		if ch < 0 || strings.ContainsRune("\"\\\u0085\u2028\u2029\uFEFF", ch) ||
-			!(ch >= 0x20 && ch <= 0x7E || ch >= 0xA0 && ch <= 0xD7FF || ch >= 0xE000 && ch <= 0xFFFD) {
+			!(ch >= 0x20 && ch <= 0x7E || e.unicode && (ch >= 0xA0 && ch <= 0xD7FF || ch >= 0xE000 && ch <= 0xFFFD)) {
 			if start < end {
 				e.write(string(rs[start:end]))
 				start = end
