@@ -1,7 +1,6 @@
 package states
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +31,7 @@ func init() {
 		fileSourceTemplate, fileContext, fileDefaults,
 		Param{Name: "append_if_not_found", Type: Bool, Default: false, Doc: "add the markers and content at the end when the markers are missing."},
 		Param{Name: "prepend_if_not_found", Type: Bool, Default: false, Doc: "add them at the start instead."},
-		Param{Name: "append_newline", Type: Bool, Default: true, Doc: "end the content with a newline when it lacks one."},
+		Param{Name: "append_newline", Type: Bool, Doc: "True: a line break after the content always, so content ending in one leaves an empty line; False: none, so the end marker follows the content's last line; unset: one when the content lacks it."},
 		fileBackupBak,
 		fileShowChange,
 	)
@@ -196,17 +195,23 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 	end := a.String("marker_end", "#-- end managed zone --")
 	appendNF := a.Bool("append_if_not_found", false)
 	prependNF := a.Bool("prepend_if_not_found", false)
-	appendNL := a.Bool("append_newline", true)
+	nl := blockNewlineIfMissing
+	if v, ok := a.Get("append_newline"); ok && v != nil {
+		nl = blockNewlineNever
+		if a.Bool("append_newline", false) {
+			nl = blockNewlineAlways
+		}
+	}
 	show := a.Bool("show_changes", true)
 	template := fileTemplateArg(a)
 	backup := fileBackupSuffix(a, ".bak")
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
-	if strings.TrimSpace(start) == "" {
+	if start == "" {
 		return fileFail(req, &ArgError{Arg: "marker_start", Err: errors.New("want a marker line, got nothing")})
 	}
-	if strings.TrimSpace(end) == "" {
+	if end == "" {
 		return fileFail(req, &ArgError{Arg: "marker_end", Err: errors.New("want a marker line, got nothing")})
 	}
 	if template != "" && template != "jinja" {
@@ -237,9 +242,6 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 			content += "\n" + l
 		}
 	}
-	if appendNL && content != "" && !strings.HasSuffix(content, "\n") {
-		content += "\n"
-	}
 	path, cur, err := fileReadTarget(req, path)
 	if err != nil {
 		return fileFail(req, err)
@@ -247,9 +249,9 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 	if !cur.exists {
 		return fileNotFound(req)
 	}
-	out, err := fileBlockEdit(cur.data, strings.TrimSpace(start), strings.TrimSpace(end), content, appendNF, prependNF)
-	if err != nil {
-		return fileFail(req, err)
+	out, err := fileBlockEdit(cur.data, start, end, content, nl, appendNF, prependNF)
+	if be := (*blockError)(nil); errors.As(err, &be) {
+		return Failf(req.Name, "Encountered error managing block: %s. See the log for details.", be.msg)
 	}
 	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out,
 		perms: filePerms{uid: -1, gid: -1}, showChanges: show, hiddenIsTrue: true, backup: backup})
@@ -259,45 +261,103 @@ func fileBlockreplace(ctx context.Context, req *Request) Result {
 	return fileEditResult(req, changes, "Changes were made", "Changes would be made", "No changes needed to be made")
 }
 
-// fileBlockEdit replaces what lies between the first line containing start
-// and the next line containing end. Lines outside are kept byte for byte.
-func fileBlockEdit(data []byte, start, end, content string, appendNF, prependNF bool) ([]byte, error) {
-	s := string(data)
-	pos := 0
-	startAt, bodyAt, endAt := -1, -1, -1
-	for pos < len(s) {
-		eol := strings.IndexByte(s[pos:], '\n')
-		next := len(s)
-		if eol >= 0 {
-			next = pos + eol + 1
+// blockError is a failure of Salt's file.blockreplace module function,
+// worded as it is: the state reports it as Salt's does.
+type blockError struct{ msg string }
+
+func (e *blockError) Error() string { return e.msg }
+
+// blockNewline says what append_newline asks: add a line break after the
+// content always (True), never (False), or when it lacks one (unset:
+// Salt's None).
+type blockNewline int
+
+const (
+	blockNewlineIfMissing blockNewline = iota
+	blockNewlineAlways
+	blockNewlineNever
+)
+
+// fileBlockEdit is Salt's file.blockreplace on data: every block from a
+// line containing start to the next line containing end gets content in
+// place of its lines. The start line stays as it is; the end line keeps
+// what follows the end marker and loses what precedes it. Lines are
+// ended with the file's own line separator (that of its first line).
+// Without a block, the markers and content are added at the end or the
+// start when asked, else it fails as Salt does.
+func fileBlockEdit(data []byte, start, end, content string, nl blockNewline, appendNF, prependNF bool) ([]byte, error) {
+	if appendNF && prependNF {
+		return nil, &blockError{"Only one of append and prepend_if_not_found is permitted"}
+	}
+	appendNL := nl == blockNewlineAlways || nl == blockNewlineIfMissing && !strings.HasSuffix(content, "\n")
+	var lines []string
+	for _, w := range strings.Split(content, "\r\n") {
+		lines = append(lines, strings.Split(w, "\n")...)
+	}
+	linesep := ""
+	// add writes the block's content and its end line as Salt's
+	// _add_content does.
+	add := func(out []string, withStart bool, endLine string) []string {
+		endLine = strings.TrimRight(endLine, "\r\n") + linesep
+		if withStart {
+			out = append(out, start+linesep)
 		}
-		line := s[pos:next]
-		switch {
-		case startAt < 0 && strings.Contains(line, start):
-			startAt, bodyAt = pos, next
-		case startAt >= 0 && strings.Contains(line, end):
-			endAt = pos
+		for i, l := range lines {
+			switch {
+			case i < len(lines)-1:
+				out = append(out, l+linesep)
+			case appendNL:
+				out = append(out, l+linesep, endLine)
+			default:
+				out = append(out, l+endLine)
+			}
 		}
-		if endAt >= 0 {
-			break
+		return out
+	}
+	var out []string
+	inBlock, found := false, false
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if line == "" {
+			continue
 		}
-		pos = next
+		if linesep == "" {
+			switch {
+			case strings.HasSuffix(line, "\r\n"):
+				linesep = "\r\n"
+			default:
+				linesep = "\n"
+			}
+		}
+		keep := true
+		if strings.Contains(line, start) {
+			inBlock = true
+		} else if inBlock {
+			keep = false
+			if at := strings.Index(line, end); at >= 0 {
+				inBlock, found = false, true
+				out = add(out, false, line[at:])
+			}
+		}
+		if keep {
+			out = append(out, line)
+		}
+	}
+	if linesep == "" {
+		linesep = "\n"
 	}
 	switch {
-	case startAt >= 0 && endAt >= 0:
-		var b bytes.Buffer
-		b.WriteString(s[:bodyAt])
-		if bodyAt > 0 && s[bodyAt-1] != '\n' {
-			b.WriteByte('\n')
+	case inBlock:
+		return nil, &blockError{"Unterminated marked block. End of file reached before marker_end."}
+	case found:
+	case prependNF:
+		out = append(add(nil, true, end), out...)
+	case appendNF:
+		if n := len(out); n > 0 && !strings.HasSuffix(out[n-1], linesep) {
+			out[n-1] += linesep
 		}
-		b.WriteString(content)
-		b.WriteString(s[endAt:])
-		return b.Bytes(), nil
-	case startAt >= 0:
-		return nil, fmt.Errorf("cannot edit marked block: marker_end %q not found after marker_start", end)
-	case appendNF || prependNF:
-		block := start + "\n" + content + end + "\n"
-		return fileAddBlock(data, []byte(block), prependNF && !appendNF), nil
+		out = add(out, true, end)
+	default:
+		return nil, &blockError{"Cannot edit marked block. Markers were not found in file."}
 	}
-	return nil, errors.New("cannot edit marked block: markers were not found in the file (set append_if_not_found: True to add them)")
+	return []byte(strings.Join(out, "")), nil
 }

@@ -218,6 +218,25 @@ func TestFileBlockreplace(t *testing.T) {
 		{"template", hosts,
 			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "source": "salt://app/app.conf.tmpl", "defaults": map[string]any{"port": 1, "host": "h"}},
 			"127.0.0.1 localhost\n# BEGIN brine\nport = 1\nhost = h\nid = m001\n# END brine\n::1 localhost\n"},
+		// The cases below follow Salt's blockreplace line by line.
+		{"empty content leaves one empty line", hosts,
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": ""},
+			"127.0.0.1 localhost\n# BEGIN brine\n\n# END brine\n::1 localhost\n"},
+		{"text before the end marker on its line goes", "a # BEGIN brine x\nold\nxx # END brine trailing\n",
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "new"},
+			"a # BEGIN brine x\nnew\n# END brine trailing\n"},
+		{"append_newline True after a newline leaves an empty line", hosts,
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "new\n", "append_newline": true},
+			"127.0.0.1 localhost\n# BEGIN brine\nnew\n\n# END brine\n::1 localhost\n"},
+		{"append_newline False puts the end marker on the last line", hosts,
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "new", "append_newline": false},
+			"127.0.0.1 localhost\n# BEGIN brine\nnew# END brine\n::1 localhost\n"},
+		{"the file's CRLF line ends", "a\r\n# BEGIN brine\r\nold\r\n# END brine\r\n",
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "n1\nn2"},
+			"a\r\n# BEGIN brine\r\nn1\r\nn2\r\n# END brine\r\n"},
+		{"every block of the markers", "# BEGIN brine\nold\n# END brine\nmid\n# BEGIN brine\nold2\n# END brine\n",
+			map[string]any{"marker_start": "# BEGIN brine", "marker_end": "# END brine", "content": "new"},
+			"# BEGIN brine\nnew\n# END brine\nmid\n# BEGIN brine\nnew\n# END brine\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,9 +255,10 @@ func TestFileBlockreplace(t *testing.T) {
 		args map[string]any
 		want string
 	}{
-		{map[string]any{"content": "x"}, "markers were not found"},
-		{map[string]any{"content": "x", "marker_start": "# BEGIN", "marker_end": "# END"}, "marker_end"},
-		{map[string]any{"content": "x", "marker_start": " "}, `argument "marker_start"`},
+		{map[string]any{"content": "x"}, "Encountered error managing block: Cannot edit marked block. Markers were not found in file.. See the log for details."},
+		{map[string]any{"content": "x", "marker_start": "# BEGIN", "marker_end": "# END"}, "Encountered error managing block: Unterminated marked block. End of file reached before marker_end.. See the log for details."},
+		{map[string]any{"content": "x", "append_if_not_found": true, "prepend_if_not_found": true}, "Encountered error managing block: Only one of append and prepend_if_not_found is permitted. See the log for details."},
+		{map[string]any{"content": "x", "marker_start": ""}, `argument "marker_start"`},
 	} {
 		if r := fileCall(t, root, "file.blockreplace", "/etc/hosts", tc.args, true); r.Result != False || !strings.Contains(r.Comment, tc.want) {
 			t.Errorf("blockreplace %v = %v %q; want %q", tc.args, r.Result, r.Comment, tc.want)
