@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/pkg/py/pyref"
 )
 
 func TestFileAppendPrepend(t *testing.T) {
@@ -263,5 +265,94 @@ func TestFileBlockreplace(t *testing.T) {
 		if r := fileCall(t, root, "file.blockreplace", "/etc/hosts", tc.args, true); r.Result != False || !strings.Contains(r.Comment, tc.want) {
 			t.Errorf("blockreplace %v = %v %q; want %q", tc.args, r.Result, r.Comment, tc.want)
 		}
+	}
+}
+
+// TestFileChunkThereLikeSalt: whether file.append finds a chunk already
+// in a file, against Python running Salt's regex building.
+func TestFileChunkThereLikeSalt(t *testing.T) {
+	cases := [][2]string{
+		{"a b", "x\na b\n"},
+		{"a b", "x\n  a   b  \n"},
+		{"a b", "x\nab\n"},
+		{"a b", "x\na bc\n"},
+		{"a\nb", "a\nb\n"},
+		{"a\nb", "ab\n"},
+		{"a\nb", "a\n\n\nb\n"},
+		{"k = v", "k=v\n"},
+		{"x.*", "xyz\n"},
+		{"x.*", "x.*\n"},
+		{`say "hello world"`, "say \"hello world\"\n"},
+		{`it's "a b"`, "it's \"a  b\"\n"},
+		{`it's "a b"`, "it's \"a b\"\n"},
+		{`don't 'x`, "don't 'x\n"},
+		{`a '\"b`, "a '\\\"b\n"},
+		{`it's "open`, "it's \"open\n"},
+		{"", "x\n"},
+		{"tab\there", "tab here\n"},
+	}
+	var want []*bool
+	pyref.Run(t, "testdata/ws_split_ref.py", nil, cases, &want)
+	if len(want) != len(cases) {
+		t.Fatalf("ws_split_ref.py returned %d results for %d cases", len(want), len(cases))
+	}
+	for i, c := range cases {
+		got, err := fileHasChunk([]byte(c[1]), c[0], true)
+		switch {
+		case want[i] == nil && err == nil:
+			t.Errorf("chunk %q: brine looked (%v); Salt's shlex fails on its quotes", c[0], got)
+		case want[i] != nil && (err != nil || got != *want[i]):
+			t.Errorf("chunk %q in %q: brine %v, %v; Salt %v", c[0], c[1], got, err, *want[i])
+		}
+	}
+}
+
+// TestFileAppendPrependLikeSalt pins the shapes Salt's append and
+// prepend states give: append's diff of lines joined by "\n", the text
+// as a regex without ignore_whitespace, prepend's header.
+func TestFileAppendPrependLikeSalt(t *testing.T) {
+	for _, c := range []struct {
+		fun, init string
+		args      map[string]any
+		comment   string
+		diff      string // "" for no changes
+		after     string
+	}{
+		{"file.append", "a\nb\n", map[string]any{"text": []any{"b", "c", "d"}}, "Appended 2 lines",
+			"--- \n\n+++ \n\n@@ -1,2 +1,4 @@\n\n a\n b\n+c\n+d", "a\nb\nc\nd\n"},
+		{"file.append", "a", map[string]any{"text": "b"}, "Appended 1 lines",
+			"--- \n\n+++ \n\n@@ -1 +1,2 @@\n\n a\n+b", "a\nb\n"},
+		{"file.append", "axb\n", map[string]any{"text": "a.b", "ignore_whitespace": false}, "File /etc/f is in correct state", "", "axb\n"},
+		{"file.append", "axb\n", map[string]any{"text": "a.b"}, "Appended 1 lines",
+			"--- \n\n+++ \n\n@@ -1 +1,2 @@\n\n axb\n+a.b", "axb\na.b\n"},
+		{"file.prepend", "x\n", map[string]any{"text": []any{"h1", "h2"}}, "Prepended 2 lines",
+			"--- \n+++ \n@@ -1 +1,3 @@\n+h1\n+h2\n x\n", "h1\nh2\nx\n"},
+		{"file.prepend", "h1\nh2\nx\n", map[string]any{"text": []any{"h1", "h2"}, "header": true}, "File /etc/f is in correct state", "", "h1\nh2\nx\n"},
+		{"file.prepend", "x\nh1\n", map[string]any{"text": []any{"h1"}, "header": true}, "Prepended 1 lines",
+			"--- \n+++ \n@@ -1,2 +1,3 @@\n+h1\n x\n h1\n", "h1\nx\nh1\n"},
+	} {
+		root := fileTestRoot(t)
+		p := filepath.Join(root, "etc/f")
+		fileWriteT(t, p, c.init)
+		for _, test := range []bool{true, false} {
+			r := fileCall(t, root, c.fun, "/etc/f", c.args, test)
+			diff, _ := r.Changes["diff"].(string)
+			comment := c.comment
+			if test && c.diff != "" {
+				comment = "File /etc/f is set to be updated"
+			}
+			if r.Comment != comment || diff != c.diff || len(r.Changes) > 1 {
+				t.Errorf("%s %v on %q (test %v) = %q %#v; want %q %q", c.fun, c.args, c.init, test, r.Comment, r.Changes, comment, c.diff)
+			}
+		}
+		if got := fileReadT(t, p); got != c.after {
+			t.Errorf("%s %v on %q wrote %q; want %q", c.fun, c.args, c.init, got, c.after)
+		}
+	}
+	// A missing file: Salt's dry run says it is to be created.
+	root := fileTestRoot(t)
+	r := fileCall(t, root, "file.append", "/etc/new", map[string]any{"text": "first"}, true)
+	if r.Result != None || r.Comment != "File /etc/new is set to be created" || r.Changes["diff"] != "--- \n\n+++ \n\n@@ -0,0 +1 @@\n\n+first" {
+		t.Errorf("append to a missing file, test = %v %q %#v", r.Result, r.Comment, r.Changes)
 	}
 }

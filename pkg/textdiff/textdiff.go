@@ -3,6 +3,8 @@
 package textdiff
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -41,4 +43,51 @@ func splitLines(s string) []string {
 		return lines[:last]
 	}
 	return lines
+}
+
+// JoinedLines is "\n".join(difflib.unified_diff(old, new)) for lines
+// without their line ends, the shape of file.append's changes in Salt:
+// each header item keeps difflib's "\n", so a blank line follows it, and
+// the lines are joined by "\n" with none after the last. "" when equal.
+func JoinedLines(old, new []string) string {
+	m := difflib.NewMatcher(old, new)
+	var items []string
+	for _, g := range m.GetGroupedOpCodes(3) {
+		if items == nil {
+			items = append(items, "--- \n", "+++ \n")
+		}
+		first, last := g[0], g[len(g)-1]
+		items = append(items, fmt.Sprintf("@@ -%s +%s @@\n", unifiedRange(first.I1, last.I2), unifiedRange(first.J1, last.J2)))
+		for _, c := range g {
+			if c.Tag == 'e' {
+				for _, l := range old[c.I1:c.I2] {
+					items = append(items, " "+l)
+				}
+				continue
+			}
+			if c.Tag == 'r' || c.Tag == 'd' {
+				for _, l := range old[c.I1:c.I2] {
+					items = append(items, "-"+l)
+				}
+			}
+			if c.Tag == 'r' || c.Tag == 'i' {
+				for _, l := range new[c.J1:c.J2] {
+					items = append(items, "+"+l)
+				}
+			}
+		}
+	}
+	return strings.Join(items, "\n")
+}
+
+// unifiedRange is difflib's _format_range_unified.
+func unifiedRange(start, stop int) string {
+	begin, length := start+1, stop-start
+	switch length {
+	case 1:
+		return strconv.Itoa(begin)
+	case 0:
+		begin--
+	}
+	return fmt.Sprintf("%d,%d", begin, length)
 }
