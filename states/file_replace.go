@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/py/pyre"
+	"github.com/brine-cm/brine/pkg/textdiff"
 )
 
 func init() {
@@ -104,15 +106,34 @@ func fileReplace(ctx context.Context, req *Request) Result {
 	}
 	subbed, n := pyre.Sub(rx, tmpl, string(cur.data), count)
 	out := []byte(subbed)
+	added := false
 	if n == 0 && (appendNF || prependNF) {
-		out, _ = AddIfNotFound(cur.data, notFound, flags, prependNF)
+		out, added = AddIfNotFound(cur.data, notFound, flags, prependNF)
 	}
 	changes, err := fileCheckApply(req, fileEdit{path: path, cur: cur, new: out, perms: filePerms{uid: -1, gid: -1},
 		showChanges: show, hiddenIsTrue: true, backup: backup})
 	if err != nil {
 		return fileFail(req, err)
 	}
+	if _, isText := changes["diff"].(string); added && isText && !fileIsBinary(cur.data) {
+		changes["diff"] = "--- \n+++ \n" + fileNotFoundDiff(cur.data, notFound, prependNF)
+	}
 	return fileEditResult(req, changes, "Changes were made", "Changes would have been made", "No changes needed to be made")
+}
+
+// fileNotFoundDiff is the diff of file.replace's not_found_content added
+// as Salt makes it: the content is one item of the new file's list of
+// lines, however many lines it holds.
+func fileNotFoundDiff(data []byte, content string, atStart bool) string {
+	old := textdiff.SplitLines(string(data))
+	if atStart {
+		return textdiff.UnifiedItems(old, append([]string{content + "\n"}, old...))
+	}
+	new := slices.Clone(old)
+	if n := len(new); n > 0 && !strings.HasSuffix(new[n-1], "\n") {
+		new[n-1] += "\n"
+	}
+	return textdiff.UnifiedItems(old, append(new, content+"\n"))
 }
 
 // fileAddBlock puts text on lines of its own at the end (or start) of data.

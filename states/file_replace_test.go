@@ -192,3 +192,20 @@ func TestFileEditHiddenDiff(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceNotFoundDiffLikeSalt: a not_found_content of several lines
+// is one item of Salt's list of new lines, and its diff shows it so.
+func TestReplaceNotFoundDiffLikeSalt(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/f"), "foo\n")
+	args := map[string]any{"pattern": "^bar$", "repl": "bar", "append_if_not_found": true, "not_found_content": "# bar\nbar"}
+	for _, test := range []bool{true, false} {
+		r := fileCall(t, root, "file.replace", "/etc/f", args, test)
+		if want := "--- \n+++ \n@@ -1 +1,2 @@\n foo\n+# bar\nbar\n"; r.Changes["diff"] != want {
+			t.Errorf("test=%v: diff %q; Salt's %q", test, r.Changes["diff"], want)
+		}
+	}
+	if got := fileReadT(t, filepath.Join(root, "etc/f")); got != "foo\n# bar\nbar\n" {
+		t.Errorf("file = %q", got)
+	}
+}

@@ -4,6 +4,7 @@ package textdiff
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,10 +17,20 @@ func Unified(old, new string) string {
 	if old == new {
 		return ""
 	}
+	return UnifiedItems(SplitLines(old), SplitLines(new))
+}
+
+// UnifiedItems is Unified over lists of items as Salt builds them, where
+// an item may hold several lines (file.replace's not_found_content is
+// one item however many lines it has, and its diff shows it so).
+func UnifiedItems(old, new []string) string {
 	d := difflib.UnifiedDiff{
-		A:       splitLines(old),
-		B:       splitLines(new),
+		A:       old,
+		B:       new,
 		Context: 3,
+	}
+	if slices.Equal(old, new) {
+		return ""
 	}
 	s, err := difflib.GetUnifiedDiffString(d)
 	if err != nil {
@@ -30,11 +41,11 @@ func Unified(old, new string) string {
 	return s
 }
 
-// splitLines splits text into lines that keep their "\n", as Python's
+// SplitLines splits text into lines that keep their "\n", as Python's
 // splitlines(True) does (difflib's own SplitLines adds an empty line after
 // a final newline). A last line with no newline stays so, and is written
 // as it is, as Python's difflib writes it.
-func splitLines(s string) []string {
+func SplitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
