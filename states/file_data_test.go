@@ -227,3 +227,22 @@ func TestFileSerializeMatchesSalt(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyvalueTypedValue: a value that is no string, given as key and
+// value or in key_values, is marked in the diff as Salt marks it.
+func TestKeyvalueTypedValue(t *testing.T) {
+	for _, args := range []map[string]any{
+		{"key": "A", "value": 2, "separator": "="},
+		{"key_values": map[string]any{"A": 2}, "separator": "="},
+	} {
+		root := fileTestRoot(t)
+		fileWriteT(t, filepath.Join(root, "etc/kv"), "A=1\n")
+		r := fileCall(t, root, "file.keyvalue", "/etc/kv", args, false)
+		if want := "- A=1\n+ A=2 (from int type)\n"; r.Changes["diff"] != want {
+			t.Errorf("%v: diff %q; want %q", args, r.Changes["diff"], want)
+		}
+		if got := fileReadT(t, filepath.Join(root, "etc/kv")); got != "A=2\n" {
+			t.Errorf("%v: file %q", args, got)
+		}
+	}
+}

@@ -203,9 +203,18 @@ func fileKeyvalue(ctx context.Context, req *Request) Result {
 		if !a.Has("value") {
 			return fileFail(req, &ArgError{Arg: "value", Err: errors.New("required with key")})
 		}
-		want[key], keys = value, []string{key}
+		// Salt makes key_values of key and value, the value's type kept.
+		raw, _ := a.Get("value")
+		kv, keys = map[string]any{key: raw}, []string{key}
+		if _, ok := scalarString(raw); !ok {
+			want[key] = value
+			break
+		}
+		fallthrough
 	case len(kv) > 0:
-		keys = fileKVOrder(a, kv)
+		if keys == nil {
+			keys = fileKVOrder(a, kv)
+		}
 		for _, k := range keys {
 			s, ok := scalarString(kv[k])
 			if !ok {
