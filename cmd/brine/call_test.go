@@ -369,9 +369,12 @@ func TestCallBrokenPillar(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "True") {
 		t.Errorf("test.ping with a broken pillar: exit %d\n%s%s", code, out, errOut)
 	}
-	out, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "--out", "json", "pillar.items")
-	if code != 0 || !strings.Contains(out, `"a": 1`) || !strings.Contains(out, `"Rendering SLS 'bad' failed, render error:\n`) {
+	out, errOut, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "--out", "json", "pillar.items")
+	if code != 0 || !strings.Contains(out, `"a": 1`) || !strings.Contains(out, `"Rendering SLS 'bad' failed. Please see master log for details."`) {
 		t.Errorf("pillar.items: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(errOut, "nosuch") {
+		t.Errorf("pillar.items: the render error is not logged: %q", errOut)
 	}
 	out, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "state.apply", "s")
 	if code != 1 || !strings.Contains(out, "Data failed to compile:") || !strings.Contains(out, "Pillar failed to render with the following messages:") {

@@ -83,16 +83,18 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 		},
 	}
 	// As salt-call --local: an SLS that fails leaves the rest of the
-	// pillar, and its render error under _errors, which state runs
-	// refuse; other functions run.
+	// pillar, and Salt's safe words for it under _errors (Salt's
+	// pillar_safe_render_error holds for salt-call too), which state runs
+	// refuse; other functions run. The render error itself is logged, as
+	// Salt logs it at CRITICAL on the console.
 	p, errs, err := pc.CompileAll(ctx, top.Minion{ID: id, Grains: g})
 	if err != nil {
 		return nil, &PillarError{Err: err}
 	}
 	for _, e := range errs {
-		l.Log.Warn("pillar", "sls", e.Name, "err", e.Err)
+		l.Log.Error("pillar", "sls", e.Name, "err", e.Err)
 	}
-	host.Pillar = pillar.WithErrors(p, errs, true)
+	host.Pillar = pillar.WithErrors(p, errs, false)
 	host.LocalPillar = true
 	return host, nil
 }

@@ -16,6 +16,7 @@ import (
 // is rendered with and the key its data is nested under.
 type include struct {
 	name     string
+	isMap    bool // the mapping form, whose defaults Salt keeps for the includes after it
 	defaults map[string]any
 	key      string
 }
@@ -29,7 +30,7 @@ func includeItem(file string, v any) (include, error) {
 		if len(keys) == 0 {
 			break
 		}
-		it := include{name: keys[0]}
+		it := include{name: keys[0], isMap: true}
 		opts, _ := t.Get(keys[0])
 		switch o := opts.(type) {
 		case nil:

@@ -66,6 +66,8 @@ func (e *SLSError) Message(detail bool) string {
 	switch {
 	case errors.As(e.Err, &nf) && nf.Name == e.Name:
 		return fmt.Sprintf("Specified SLS '%s' in environment '%s' is not available on the salt master", e.Name, e.Env)
+	case errors.As(e.Err, new(*NotDictError)):
+		return fmt.Sprintf("SLS '%s' does not render to a dictionary", e.Name)
 	case e.Name == "top.sls":
 		return "Rendering Primary Top file failed, render error:\n" + e.Err.Error()
 	case detail:
@@ -101,28 +103,28 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	if err != nil {
 		return topErr(err)
 	}
+	t = t.PillarOrder()
 	byEnv, err := t.SLSFor(m, c.Nodegroups)
 	if err != nil {
 		return topErr(err)
 	}
 	out := odict.New(0)
-	seen := map[string]bool{}
 	ignored := t.IgnoredMissing(m, c.Nodegroups)
 	var errs []*SLSError
 	for _, env := range t.Envs() {
+		// Salt's render_pillar: each SLS the top gives is rendered and
+		// merged in turn, whether or not an include rendered it before;
+		// includes reuse what the environment rendered (mods).
+		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored}
 		for _, name := range byEnv[env] {
-			err := c.load(ctx, comp, env, name, out, seen)
-			var nf *NotFoundError
-			if errors.As(err, &nf) && nf.Env == env && nf.Name == name && ignored[env+":"+name] {
-				continue // Salt: "Skipping ignored and missing SLS"
+			if state := r.render(ctx, name, nil); state != nil {
+				out.Merge(state)
 			}
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
-			if err != nil {
-				errs = append(errs, &SLSError{Env: env, Name: name, Err: err})
-			}
 		}
+		errs = append(errs, r.errs...)
 	}
 	return out, errs, nil
 }
@@ -155,78 +157,152 @@ func (e *NotFoundError) Error() string {
 // Is makes errors.Is(err, fs.ErrNotExist) true.
 func (e *NotFoundError) Is(target error) bool { return target == fs.ErrNotExist }
 
-// load renders one pillar SLS (and its includes) and merges it into out.
-func (c *Compiler) load(ctx context.Context, comp *sls.Compiler, env, name string, out *odict.Map, seen map[string]bool) error {
-	return c.loadWith(ctx, comp, env, name, nil, out, seen)
+// pstates renders the pillar SLS files of one environment as Salt's
+// render_pstate does.
+type pstates struct {
+	c       *Compiler
+	comp    *sls.Compiler
+	env     string
+	ignored map[string]bool // env:name of top entries with ignore_missing
+	// mods is Salt's mods: each SLS rendered so far, its own data alone
+	// (its include list taken out, its includes not merged in); nil when
+	// it failed to render. An include of an SLS found here reuses it.
+	mods map[string]*odict.Map
+	errs []*SLSError
 }
 
-// loadWith is load with template variables for the file (an include's
-// defaults).
-func (c *Compiler) loadWith(ctx context.Context, comp *sls.Compiler, env, name string, vars map[string]any, out *odict.Map, seen map[string]bool) error {
-	if seen[env+":"+name] {
+func (r *pstates) fail(name string, err error) {
+	r.errs = append(r.errs, &SLSError{Env: r.env, Name: name, Err: err})
+}
+
+// render returns an SLS's data merged over that of its includes, nil when
+// there is none; failures are recorded, and the rest goes on, as in
+// Salt: a missing SLS adds nothing (silently when its top entry has
+// ignore_missing), a failing include leaves out only its own data.
+func (r *pstates) render(ctx context.Context, name string, defaults map[string]any) *odict.Map {
+	state, file, err := r.load(ctx, name, defaults)
+	var nf *NotFoundError
+	switch {
+	case errors.As(err, &nf) && r.ignored[r.env+":"+name]:
+		return nil // Salt: "Skipping ignored and missing SLS"
+	case errors.As(err, &nf):
+		r.fail(name, err)
+		state = odict.New(0) // Salt renders a missing file to {}
+	case err != nil:
+		r.fail(name, err)
+	}
+	r.mods[name] = state
+	if state == nil {
 		return nil
 	}
-	seen[env+":"+name] = true
+	inc, ok := state.Get("include")
+	if !ok {
+		return state
+	}
+	list, isList := inc.([]any)
+	if !isList {
+		r.fail(name, fmt.Errorf("pillar %s: Include Declaration in SLS '%s' is not formed as a list", file, name))
+		return state // Salt keeps the data, include key and all
+	}
+	state.Delete("include")
+	var included []*odict.Map
+	for _, item := range list {
+		it, err := includeItem(file, item)
+		if err != nil {
+			r.fail(name, err)
+			continue
+		}
+		if it.isMap {
+			// Salt reassigns its defaults variable here, so that the
+			// plain includes after this one are rendered with them too.
+			defaults = it.defaults
+		}
+		for _, sub := range r.matching(ctx, name, strings.HasSuffix(file, "/init.sls"), it.name) {
+			nstate, done := r.mods[sub]
+			if !done {
+				nstate = r.render(ctx, sub, defaults)
+			}
+			if nstate == nil || nstate.Len() == 0 {
+				continue
+			}
+			if it.key != "" {
+				nstate = nestUnder(it.key, nstate)
+			}
+			included = append(included, nstate)
+		}
+	}
+	// The including file's own data is merged last, so it wins.
+	merged := odict.New(0)
+	for _, s := range append(included, state) {
+		merged.Merge(s)
+	}
+	return merged
+}
+
+// load renders one pillar SLS, name.sls or name/init.sls, with defaults
+// as template variables, and decodes it.
+func (r *pstates) load(ctx context.Context, name string, defaults map[string]any) (data *odict.Map, file string, err error) {
 	rel := strings.ReplaceAll(name, ".", "/")
-	file := rel + ".sls"
-	src, err := comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+env, name, vars)
+	file = rel + ".sls"
+	src, err := r.comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+r.env, name, defaults)
 	if errors.Is(err, fs.ErrNotExist) {
 		file = rel + "/init.sls"
-		src, err = comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+env, name, vars)
+		src, err = r.comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+r.env, name, defaults)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return &NotFoundError{Env: env, Name: name}
+		return nil, file, &NotFoundError{Env: r.env, Name: name}
 	}
 	if err != nil {
-		return fmt.Errorf("pillar %s: %w", file, err)
+		return nil, file, fmt.Errorf("pillar %s: %w", file, err)
 	}
 	decoded, err := sls.DecodeYAMLOrdered(file, src, false)
 	if err != nil {
-		return fmt.Errorf("pillar: %w", err)
+		return nil, file, fmt.Errorf("pillar: %w", err)
 	}
 	data, ok := decoded.(*odict.Map)
 	if decoded != nil && !ok {
-		return fmt.Errorf("pillar %s: want a mapping at the top, got %s", file, kind(decoded))
+		return nil, file, &NotDictError{Name: name, Got: kind(decoded)}
 	}
 	if data == nil {
 		data = odict.New(0)
 	}
-	if inc, ok := data.Get("include"); ok {
-		list, isList := inc.([]any)
-		if !isList {
-			return fmt.Errorf("pillar %s: Include Declaration in SLS '%s' is not formed as a list", file, name)
-		}
-		data.Delete("include")
-		for _, i := range list {
-			it, err := includeItem(file, i)
-			if err != nil {
-				return err
-			}
-			if strings.HasPrefix(it.name, ".") {
-				it.name = relative(name, strings.HasSuffix(file, "/init.sls"), it.name)
-			}
-			names := []string{it.name}
-			if fnmatch.HasMeta(it.name) {
-				if names, err = c.matching(ctx, env, it.name); err != nil {
-					return fmt.Errorf("pillar %s: include %s: %w", file, it.name, err)
-				}
-			}
-			for _, n := range names {
-				into := out
-				if it.key != "" {
-					into = odict.New(0)
-				}
-				if err := c.loadWith(ctx, comp, env, n, it.defaults, into, seen); err != nil {
-					return err
-				}
-				if it.key != "" {
-					out.Merge(nestUnder(it.key, into))
-				}
-			}
-		}
+	return data, file, nil
+}
+
+// NotDictError is a pillar SLS whose data is no mapping.
+type NotDictError struct{ Name, Got string }
+
+func (e *NotDictError) Error() string {
+	return fmt.Sprintf("SLS '%s' does not render to a dictionary (it gives %s)", e.Name, e.Got)
+}
+
+// matching is the SLS names an include names, as Salt finds them: the
+// name without its leading dots (and with / for .) as a glob over the
+// environment's pillar SLS names, then, for a relative include, one
+// leading dot taken as the including file's package; the name as given
+// when neither matches anything.
+func (r *pstates) matching(ctx context.Context, from string, isInit bool, inc string) []string {
+	names := r.glob(ctx, inc)
+	want := inc
+	if strings.HasPrefix(inc, ".") {
+		want = relative(from, isInit, inc)
+		names = append(names, r.glob(ctx, want)...)
 	}
-	out.Merge(data)
-	return nil
+	if len(names) == 0 {
+		return []string{want}
+	}
+	return names
+}
+
+// glob lists the environment's SLS names that pattern matches, or the
+// name itself when the source cannot list (a plain name then still
+// resolves).
+func (r *pstates) glob(ctx context.Context, pattern string) []string {
+	names, err := sls.MatchSLS(ctx, r.c.Files, r.env, pattern)
+	if err != nil && !fnmatch.HasMeta(pattern) {
+		return []string{strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", ".")}
+	}
+	return names
 }
 
 // kind names a YAML value's type in an error.
@@ -240,22 +316,18 @@ func kind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// relative resolves a relative include (".x", "..x") against the SLS
-// that names it, as Salt does: the dots count up from the SLS's package,
-// which for a/b/init.sls is a.b and for a/b.sls is a.
+// relative resolves a relative pillar include against the SLS that
+// names it as Salt's render_pstate does: one leading dot is the SLS's
+// package (a.b for a/b/init.sls, a for a/b.sls), and the rest of the
+// name is put after it as it is, so "..x" from a/b/c.sls gives "a.b..x",
+// which names nothing (Salt's first glob, of the name without its dots,
+// is what finds x then).
 func relative(from string, isInit bool, inc string) string {
 	parts := strings.Split(from, ".")
 	if !isInit {
 		parts = parts[:len(parts)-1]
 	}
-	dots := len(inc) - len(strings.TrimLeft(inc, "."))
-	keep := max(len(parts)-(dots-1), 0)
-	base := strings.Join(parts[:keep], ".")
-	rest := strings.TrimLeft(inc, ".")
-	if base == "" {
-		return rest
-	}
-	return base + "." + rest
+	return strings.Join(append(parts, inc[1:]), ".")
 }
 
 // Merge deep-merges src into dst: mappings merge key by key, anything

@@ -1,9 +1,11 @@
 package top
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,6 +45,10 @@ type Target struct {
 	// top: an SLS of this target that does not exist is skipped. Salt
 	// looks only at whether the key is there, and so does brine.
 	IgnoreMissing bool
+	// Order is a pillar top's `- order: N` item: Salt's Pillar.merge_tops
+	// sorts an environment's targets by it (0 when absent or not a
+	// number). State tops have no such item; see PillarOrder.
+	Order int
 }
 
 // Item is one SLS name in a target's list.
@@ -205,6 +211,15 @@ func (t *Top) parseTarget(env string, k, v *yaml.Node) (Target, error) {
 					tg.IgnoreMissing = true
 					continue
 				}
+				if dk.Value == "order" {
+					// Salt: int(order), or 0 when that fails.
+					if n, err := strconv.Atoi(strings.TrimSpace(dv.Value)); err == nil && dv.Kind == yaml.ScalarNode {
+						tg.Order = n
+					} else if dv.Kind == yaml.ScalarNode && dv.Tag == "!!bool" && dv.Value == "true" {
+						tg.Order = 1
+					}
+					continue
+				}
 				added, ok := envItems(dk.Value, dv)
 				if !ok {
 					t.warn(dk.Line, fmt.Sprintf("target %q: item {%s: …} is neither `match:` nor `ENV: sls`; ignored", k.Value, dk.Value))
@@ -246,6 +261,20 @@ func envItems(env string, v *yaml.Node) ([]Item, bool) {
 		return out, len(out) > 0
 	}
 	return nil, false
+}
+
+// PillarOrder is the top as Salt's pillar reads it: each environment's
+// targets stably sorted by their `- order:` items, so that a target with
+// a higher order is merged later whatever its place in the file.
+func (t *Top) PillarOrder() *Top {
+	out := *t
+	out.Environments = make([]Environment, len(t.Environments))
+	for i, env := range t.Environments {
+		env.Targets = slices.Clone(env.Targets)
+		slices.SortStableFunc(env.Targets, func(a, b Target) int { return cmp.Compare(a.Order, b.Order) })
+		out.Environments[i] = env
+	}
+	return &out
 }
 
 // SLSFor returns, per environment, the SLS names whose targets match the
