@@ -168,14 +168,11 @@ func (t *Top) parseEnv(env *Environment, body *yaml.Node) error {
 func (t *Top) parseTarget(env string, k, v *yaml.Node) (Target, error) {
 	tg := Target{Expr: k.Value, Match: KindCompound, Line: k.Line}
 	var items []*yaml.Node
-	switch {
-	case v.Kind == yaml.SequenceNode:
-		items = v.Content
-	case v.Kind == yaml.ScalarNode && v.Tag == "!!str":
-		items = []*yaml.Node{v} // Salt takes `'*': core` as `'*': [core]`
-	default:
-		return tg, t.errorf(v, "target %q: want a list of SLS names, found %s", k.Value, kindName(v))
+	if v.Kind != yaml.SequenceNode {
+		// Salt's verify_tops, which fails the highstate and show_top.
+		return tg, t.errorf(v, "target %q: Malformed topfile (state declarations not formed as a list): want a list of SLS names, found %s", k.Value, kindName(v))
 	}
+	items = v.Content
 	matchLine := 0
 	for _, raw := range items {
 		it := deref(raw)
@@ -186,8 +183,7 @@ func (t *Top) parseTarget(env string, k, v *yaml.Node) (Target, error) {
 				continue
 			}
 			if it.Value == "" {
-				t.warn(it.Line, fmt.Sprintf("target %q: empty SLS name ignored", k.Value))
-				continue
+				return tg, t.errorf(it, "target %q: Environment %s contains an empty sls index", k.Value, env)
 			}
 			tg.Items = append(tg.Items, Item{Env: env, SLS: it.Value, Line: it.Line})
 		case yaml.MappingNode:
