@@ -2,7 +2,9 @@ package sls
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,7 +36,7 @@ func parseYAML(src []byte, pos Pos, salt bool) (root *yaml.Node, err error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		if err.Error() == "EOF" {
+		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		return nil, yamlError(err, src, pos)
@@ -44,8 +46,19 @@ func parseYAML(src []byte, pos Pos, salt bool) (root *yaml.Node, err error) {
 		p := pos
 		p.Line = extra.Line
 		return nil, &Error{Pos: p, Msg: "YAML: a second document (---); an SLS file holds one"}
-	} else if err.Error() != "EOF" {
+	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlError(err, src, pos)
+	}
+	if n := unsafeTag(&doc); n != nil {
+		// Salt's SafeLoader has no constructor for any other tag, and
+		// fails the file (a !!python/object is never run).
+		tag := n.Tag
+		if rest, ok := strings.CutPrefix(tag, "!!"); ok {
+			tag = "tag:yaml.org,2002:" + rest
+		}
+		p := pos
+		p.Line = n.Line
+		return nil, &Error{Pos: p, Msg: fmt.Sprintf("YAML: could not determine a constructor for the tag '%s'", tag)}
 	}
 	if salt {
 		pyyaml.Resolve(&doc)
@@ -57,6 +70,21 @@ func parseYAML(src []byte, pos Pos, salt bool) (root *yaml.Node, err error) {
 		return doc.Content[0], nil
 	}
 	return &doc, nil
+}
+
+// unsafeTag finds the first node with an explicit tag Salt's loader
+// cannot construct (aliases are not followed: their anchors are walked
+// where they stand).
+func unsafeTag(n *yaml.Node) *yaml.Node {
+	if n.Style&yaml.TaggedStyle != 0 && !safeTags[n.Tag] {
+		return n
+	}
+	for _, c := range n.Content {
+		if bad := unsafeTag(c); bad != nil {
+			return bad
+		}
+	}
+	return nil
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -303,6 +331,13 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 		return d.value(n.Content[0], depth+1)
 	}
 	return nil, d.errf(n, "YAML: unexpected node")
+}
+
+// safeTags are the explicit tags Salt's SaltYamlSafeLoader constructs.
+var safeTags = map[string]bool{
+	"!": true, "!!str": true, "!!int": true, "!!float": true, "!!bool": true, "!!null": true,
+	"!!map": true, "!!seq": true, "!!timestamp": true, "!!binary": true, "!!merge": true,
+	"!!omap": true, "!!set": true, "!!pairs": true, "!!python/unicode": true,
 }
 
 func kindName(n *yaml.Node) string {

@@ -70,7 +70,8 @@ func TestDecodeScalars(t *testing.T) {
 		{"v: 2024-01-02", "2024-01-02"},
 		{"v: 18446744073709551615", uint64(18446744073709551615)},
 		{"v: 99999999999999999999999", bigInt("99999999999999999999999")}, // exact, as Python's int
-		{"v: !custom thing", "thing"},
+		{"v: !!str 12", "12"},
+		{"v: !!python/unicode x", "x"},
 		{"v: 'yes'", "yes"},
 		{"v: |\n  a\n  b\n", "a\nb\n"},
 	}
@@ -146,6 +147,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"a: *nope\n", "t.sls:1: YAML: unknown anchor 'nope'"},
 		{"? [a, b]\n: 1\n", "t.sls:1: a mapping key must be a plain value, got a list"},
 		{"a: &a [*a]\n", "nested deeper than"},
+		// Salt's SafeLoader constructs no other tag.
+		{"v: !custom thing\n", "t.sls:1: YAML: could not determine a constructor for the tag '!custom'"},
+		{"a: 1\nv: !!python/object:os.system x\n", "t.sls:2: YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'"},
+		{"v:\n  - !aggregate [1]\n", "t.sls:2: YAML: could not determine a constructor for the tag '!aggregate'"},
 	}
 	for _, tt := range tests {
 		_, err := decodeOne(t, tt.src)
