@@ -212,17 +212,29 @@ func fileResolvePerms(req *Request, p *filePerms) error {
 	if err != nil {
 		return err
 	}
+	// Under a dry run, an account an earlier state of the run would
+	// create (user.present, group.present) counts as there, so that the
+	// dry run says what the real run, which makes it first, then does.
+	planned := plannedAccts(req)
 	if p.user != "" {
 		u, err := db.User(p.user)
 		if err != nil {
-			return &ArgError{Arg: "user", Err: fmt.Errorf("no user %q in %s", p.user, osuser.PasswdPath(req.Root))}
+			pu, ok := planned.user(p.user)
+			if !ok {
+				return &ArgError{Arg: "user", Err: fmt.Errorf("no user %q in %s", p.user, osuser.PasswdPath(req.Root))}
+			}
+			u = &pu
 		}
 		p.uid = u.UID
 	}
 	if p.group != "" {
 		g, err := db.Group(p.group)
 		if err != nil {
-			return &ArgError{Arg: "group", Err: fmt.Errorf("no group %q in %s", p.group, osuser.GroupPath(req.Root))}
+			pg, ok := planned.group(p.group)
+			if !ok {
+				return &ArgError{Arg: "group", Err: fmt.Errorf("no group %q in %s", p.group, osuser.GroupPath(req.Root))}
+			}
+			g = &pg
 		}
 		p.gid = g.GID
 	}

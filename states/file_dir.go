@@ -33,7 +33,7 @@ func init() {
 // Directory makes sure a directory exists with the given owner and mode,
 // and optionally applies them to everything under it.
 //
-// Salt: results match Salt's directory() (changes {path: {directory: new}} with an empty comment for a new directory, "The following files will be changed" under test), but a real run does not repeat user, group and mode at the top level of the changes nor list clean's removals under "removed", so that it reports what a dry run does; clean does not know which files other states manage (Salt keeps the files required by other states), brine keeps only what exclude_pat matches; a missing parent fails a dry run too, unless an earlier state of the run makes it.
+// Salt: results match Salt's directory() (changes {path: {directory: new}} with an empty comment for a new directory, "The following files will be changed" under test), but a real run does not repeat user, group and mode at the top level of the changes nor list clean's removals under "removed", so that it reports what a dry run does; clean does not know which files other states manage (Salt keeps the files required by other states), brine keeps only what exclude_pat matches; a missing parent fails a dry run too, unless an earlier state of the run makes it; a user or group missing fails a dry run as it fails the real run, unless an earlier user.present or group.present of the run makes it (Salt's dry run only logs it).
 func fileDirectory(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)

@@ -43,7 +43,7 @@ func init() {
 
 // Managed makes sure a file has the given content, owner and mode.
 //
-// Salt: comments are Salt's; under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created. source_hash is checked for salt:// sources too, where Salt ignores it for them; http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
+// Salt: comments are Salt's; under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)

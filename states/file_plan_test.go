@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -63,5 +64,39 @@ func TestFileManagedExtraArgsReachTemplate(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(root, "etc/app.conf"))
 	if want := "port = 8080\nhost = from-context\nid = m001\n"; string(b) != want {
 		t.Fatalf("rendered %q; want %q", b, want)
+	}
+}
+
+// A dry run of a user.present and then a directory owned by the new user
+// and its group predicts the changes the real run makes, where it would
+// otherwise fail on an owner the run has not made yet.
+func TestFileOwnerPlannedInDryRun(t *testing.T) {
+	root := acctRoot(t)
+	run := func(fun, name string, args map[string]any, test bool, env *Env) Result {
+		fn, err := Lookup(fun)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Test: test, Root: root, Env: env})
+	}
+	dir := map[string]any{"user": "appsvc", "group": "appsvc", "makedirs": true}
+	dry := &Env{Cache: &RunCache{}}
+	if r := run("user.present", "appsvc", nil, true, dry); r.Result != None {
+		t.Fatalf("dry user.present = %v %q", r.Result, r.Comment)
+	}
+	predicted := run("file.directory", "/srv/app", dir, true, dry)
+	if predicted.Result != None {
+		t.Fatalf("dry file.directory owned by a planned user = %v %q; want None", predicted.Result, predicted.Comment)
+	}
+	if r := run("file.directory", "/srv/other", dir, true, &Env{Cache: &RunCache{}}); r.Result != False {
+		t.Errorf("dry file.directory owned by nobody the run makes = %v %q; want False, as the real run", r.Result, r.Comment)
+	}
+	real := &Env{Cache: &RunCache{}}
+	if r := run("user.present", "appsvc", nil, false, real); r.Result != True {
+		t.Fatalf("user.present = %v %q", r.Result, r.Comment)
+	}
+	made := run("file.directory", "/srv/app", dir, false, real)
+	if made.Result != True || !reflect.DeepEqual(made.Changes, predicted.Changes) {
+		t.Errorf("real file.directory = %v %#v; the dry run said %#v", made.Result, made.Changes, predicted.Changes)
 	}
 }

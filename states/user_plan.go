@@ -58,6 +58,36 @@ func (p *acctPlanned) addGroup(g osuser.Group) {
 	p.groups = append(p.groups, g)
 }
 
+// user is a planned user by name.
+func (p *acctPlanned) user(name string) (osuser.User, bool) {
+	if p == nil {
+		return osuser.User{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range p.users {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	return osuser.User{}, false
+}
+
+// group is a planned group by name.
+func (p *acctPlanned) group(name string) (osuser.Group, bool) {
+	if p == nil {
+		return osuser.Group{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, g := range p.groups {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return osuser.Group{}, false
+}
+
 // mergeInto adds the planned accounts that the files do not have yet.
 func (p *acctPlanned) mergeInto(db *acctDB) {
 	if p == nil {
