@@ -314,7 +314,7 @@ func fileRead(path string) (fileCurrent, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		if fi.IsDir() {
-			return fileCurrent{}, fmt.Errorf("specified target %s is a directory", path)
+			return fileCurrent{}, fmt.Errorf("Specified target %s is a directory", path)
 		}
 		return fileCurrent{}, fmt.Errorf("specified target %s is not a regular file", path)
 	}
@@ -358,6 +358,21 @@ func fileDiff(old, new []byte, exists, show bool) string {
 	return ""
 }
 
+// fileNoParentError is a missing parent directory without makedirs, in
+// the words of Salt's manage_file.
+type fileNoParentError struct{ dir string }
+
+func (e *fileNoParentError) Error() string { return "Parent directory not present" }
+
+// fileParentFail is fileFail with a state's own words for a missing
+// parent directory (format takes the directory of the state's name).
+func fileParentFail(req *Request, err error, format string) Result {
+	if np := (*fileNoParentError)(nil); errors.As(err, &np) {
+		return Failf(req.Name, format, filepath.Dir(req.Name))
+	}
+	return fileFail(req, err)
+}
+
 // fileEnsureParent makes the parent directory when makedirs allows it. In
 // test mode it only checks. It returns the directories that would be made.
 func fileEnsureParent(req *Request, path string, makedirs bool, p filePerms, dirMode fs.FileMode) error {
@@ -376,7 +391,7 @@ func fileEnsureParent(req *Request, path string, makedirs bool, p filePerms, dir
 		if filePlanned(req, parent) {
 			return nil
 		}
-		return fmt.Errorf("parent directory not present: %s (set makedirs: True to create it)", fileHostPath(req, parent))
+		return &fileNoParentError{dir: fileHostPath(req, parent)}
 	}
 	if req.Test {
 		filePlanDirs(req, parent)

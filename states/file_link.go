@@ -249,6 +249,9 @@ func fileTouch(ctx context.Context, req *Request) Result {
 	} else {
 		changes["new"] = req.Name
 		if err := fileEnsureParent(req, path, makedirs, filePerms{uid: -1, gid: -1}, fileDefaultDirMode); err != nil {
+			if np := (*fileNoParentError)(nil); errors.As(err, &np) {
+				return Failf(req.Name, "Directory not present to touch file %s", req.Name)
+			}
 			return fileFail(req, err)
 		}
 	}
@@ -329,7 +332,7 @@ func fileCopy(ctx context.Context, req *Request) Result {
 	case err == nil:
 	case errors.Is(err, fs.ErrNotExist):
 		if err := fileEnsureParent(req, path, makedirs, perms, fileDefaultDirMode); err != nil {
-			return fileFail(req, err)
+			return fileParentFail(req, err, "The target directory %s is not present")
 		}
 	default:
 		return fileFail(req, err)

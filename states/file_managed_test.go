@@ -291,7 +291,7 @@ func TestFileManagedBadArgs(t *testing.T) {
 		{"backup", "/etc/x", map[string]any{"contents": "x", "backup": "yes please"}, `argument "backup"`},
 		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `argument "contents_pillar": pillar "app:nope" is not set`},
 		{"undefined template variable", "/etc/x", map[string]any{"source": "salt://app/app.conf.tmpl", "template": "jinja"}, "template: "},
-		{"no parent", "/nodir/x", map[string]any{"contents": "x"}, "parent directory not present: /nodir"},
+		{"no parent", "/nodir/x", map[string]any{"contents": "x"}, "Parent directory not present"},
 		{"directory", "/etc", map[string]any{"contents": "x"}, "is a directory"},
 	}
 	for _, tt := range tests {

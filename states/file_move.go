@@ -71,7 +71,7 @@ func fileRename(ctx context.Context, req *Request) Result {
 	case err == nil:
 	case errors.Is(err, fs.ErrNotExist):
 		if err := fileEnsureParent(req, path, makedirs, filePerms{uid: -1, gid: -1}, fileDefaultDirMode); err != nil {
-			return fileFail(req, err)
+			return fileParentFail(req, err, "The target directory %s is not present")
 		}
 	default:
 		return fileFail(req, err)

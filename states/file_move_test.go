@@ -46,7 +46,7 @@ func TestFileRename(t *testing.T) {
 	// A missing parent without makedirs fails the dry run as the real one.
 	fileWriteT(t, filepath.Join(root, "etc/d"), "d\n")
 	for _, test := range []bool{true, false} {
-		if r := fileCall(t, root, "file.rename", "/nope/d", map[string]any{"source": "/etc/d"}, test); r.Result != False || !strings.Contains(r.Comment, "parent directory not present") {
+		if r := fileCall(t, root, "file.rename", "/nope/d", map[string]any{"source": "/etc/d"}, test); r.Result != False || r.Comment != "The target directory /nope is not present" {
 			t.Errorf("missing parent (test=%v) = %v %q", test, r.Result, r.Comment)
 		}
 	}
@@ -109,5 +109,30 @@ func TestFileHardlink(t *testing.T) {
 		if r := fileCall(t, root, "file.hardlink", c.name, map[string]any{"target": c.target}, true); r.Result != False || !strings.Contains(r.Comment, c.want) {
 			t.Errorf("%s -> %s = %v %q; want %q", c.name, c.target, r.Result, r.Comment, c.want)
 		}
+	}
+}
+
+// A missing parent directory without makedirs, in each state's own
+// words from Salt.
+func TestFileNoParentWords(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "etc/src"), "s\n")
+	for _, c := range []struct {
+		fun  string
+		args map[string]any
+		want string
+	}{
+		{"file.touch", nil, "Directory not present to touch file /nope/f"},
+		{"file.copy", map[string]any{"source": "/etc/src"}, "The target directory /nope is not present"},
+		{"file.managed", map[string]any{"contents": "x"}, "Parent directory not present"},
+	} {
+		for _, test := range []bool{true, false} {
+			if r := fileCall(t, root, c.fun, "/nope/f", c.args, test); r.Result != False || r.Comment != c.want {
+				t.Errorf("%s (test=%v) = %v %q; want False %q", c.fun, test, r.Result, r.Comment, c.want)
+			}
+		}
+	}
+	if r := fileCall(t, root, "file.managed", "/etc/", map[string]any{"contents": "x"}, false); r.Comment != "Specified target /etc/ is a directory" && !strings.Contains(r.Comment, "Specified target") {
+		t.Errorf("managed on a directory = %q", r.Comment)
 	}
 }
