@@ -43,7 +43,7 @@ func init() {
 
 // Managed makes sure a file has the given content, owner and mode.
 //
-// Salt: comments are Salt's; under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
+// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -155,6 +155,15 @@ func fileManaged(ctx context.Context, req *Request) Result {
 	}
 	if cur.exists && (!hasContent || !replace) {
 		return fileManagedPermsResult(req, cur, changes)
+	}
+	if !cur.exists && !hasContent {
+		// Salt's manage_file touches an empty file: {new: "file X
+		// created"} in place of a diff, and the comment "Empty file".
+		if _, ok := changes["diff"]; ok {
+			delete(changes, "diff")
+			changes["new"] = "file " + req.Name + " created"
+		}
+		return fileResultFor(req, changes, "Empty file")
 	}
 	return fileResultFor(req, changes, "File "+req.Name+" updated")
 }

@@ -150,7 +150,7 @@ func TestFileManaged(t *testing.T) {
 			name:        "no content: only creates an empty file",
 			args:        map[string]any{},
 			wantContent: "",
-			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+			wantChanges: map[string]any{"new": "file /etc/app.conf created", "mode": "0644"},
 		},
 	}
 	for _, tt := range tests {
