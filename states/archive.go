@@ -317,6 +317,9 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	}
 	if sourceHash != "" && !skipVerify {
 		if err := fileVerifyHash(source, data, sourceHash); err != nil {
+			if hm := (*hashMismatchError)(nil); errors.As(err, &hm) {
+				return Failf(req.Name, "specified %s checksum for %s (%s) does not match actual checksum (%s)", hm.algo, hm.src, hm.want, hm.got)
+			}
 			return Failf(req.Name, "%v", err)
 		}
 	}

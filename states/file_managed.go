@@ -430,9 +430,17 @@ func fileVerifyHashFrom(src string, r io.Reader, spec string) error {
 	}
 	got := hex.EncodeToString(h.Sum(nil))
 	if !strings.EqualFold(got, want) {
-		return fmt.Errorf("specified %s checksum for %s (%s) does not match actual checksum (%s)", algo, src, want, got)
+		return &hashMismatchError{algo: algo, src: src, want: want, got: got}
 	}
 	return nil
+}
+
+// hashMismatchError is a source whose checksum is not source_hash's.
+type hashMismatchError struct{ algo, src, want, got string }
+
+// Error is Salt's manage_file comment for it.
+func (e *hashMismatchError) Error() string {
+	return fmt.Sprintf("Specified %s checksum for %s (%s) does not match actual checksum (%s). If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'.", e.algo, e.src, e.want, e.got)
 }
 
 // fileLinesArg reads an argument given as a string or a list of lines.

@@ -2,6 +2,8 @@ package states
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -286,7 +288,7 @@ func TestFileManagedBadArgs(t *testing.T) {
 		{"two contents", "/etc/x", map[string]any{"source": "salt://app/app.conf", "contents": "x"}, `argument "source": give only one`},
 		{"no source exists", "/etc/x", map[string]any{"source": []any{"salt://a", "salt://b"}}, `argument "source": none of the sources exist: salt://a, salt://b`},
 		{"bad hash type", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "crc=00"}, `argument "source_hash"`},
-		{"hash mismatch", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "sha256=" + strings.Repeat("0", 64)}, "does not match actual checksum"},
+		{"hash mismatch", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "sha256=" + strings.Repeat("0", 64)}, "Specified sha256 checksum for salt://app/app.conf (" + strings.Repeat("0", 64) + ") does not match actual checksum (" + fileSHA256T("port = 80\n") + "). If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'."},
 		{"bool", "/etc/x", map[string]any{"contents": "x", "makedirs": "perhaps"}, `argument "makedirs"`},
 		{"backup", "/etc/x", map[string]any{"contents": "x", "backup": "yes please"}, `argument "backup"`},
 		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `argument "contents_pillar": pillar "app:nope" is not set`},
@@ -456,4 +458,9 @@ func TestFileManagedCheckCmd(t *testing.T) {
 	if r := fn(context.Background(), req); r.Result != False || !strings.HasPrefix(r.Comment, "check_cmd execution failed\nparse error in /") {
 		t.Errorf("output = %v %q", r.Result, r.Comment)
 	}
+}
+
+func fileSHA256T(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
