@@ -81,13 +81,20 @@ func fileManaged(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 	n := 0
-	for _, k := range []string{"source", "contents", "contents_pillar"} {
+	for _, k := range []string{"contents", "contents_pillar"} {
 		if a.Has(k) && !fileArgEmpty(a, k) {
 			n++
 		}
 	}
-	if n > 1 {
-		return fileFail(req, &ArgError{Arg: "source", Err: errors.New("give only one of source, contents and contents_pillar")})
+	hasSource := a.Has("source") && !fileArgEmpty(a, "source")
+	switch {
+	case hasSource && n > 0:
+		return Failf(req.Name, "'source' cannot be used in combination with 'contents', 'contents_pillar', or 'contents_grains'")
+	case n > 1:
+		return Failf(req.Name, "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted")
+	}
+	if hasSource {
+		n = 1
 	}
 
 	if follow {

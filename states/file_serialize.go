@@ -362,7 +362,7 @@ func fileSerialize(ctx context.Context, req *Request) Result {
 	var dataset any
 	switch {
 	case a.Has("dataset") && pillarKey != "":
-		return fileFail(req, &ArgError{Arg: "dataset", Err: errors.New("give only one of dataset and dataset_pillar")})
+		return Failf(req.Name, "Only one of 'dataset' and 'dataset_pillar' is permitted")
 	case pillarKey != "":
 		var pillar map[string]any
 		if req.Env != nil {
