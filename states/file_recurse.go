@@ -104,7 +104,7 @@ func fileRecurse(ctx context.Context, req *Request) Result {
 	}
 	files, err := lister.ListDir(ctx, base+query)
 	if IsNotExist(err) {
-		return Failf(req.Name, "Recurse failed: none of the specified sources were found: %s", source)
+		return Failf(req.Name, "Recurse failed: none of the specified sources were found")
 	}
 	if err != nil {
 		return fileFail(req, fmt.Errorf("source %s: %w", source, err))
