@@ -408,3 +408,14 @@ func TestFileDirectorySilent(t *testing.T) {
 		t.Errorf("a.txt uid %d; want 1000", uid)
 	}
 }
+
+// A recurse source that does not exist fails in Salt's words.
+func TestFileRecurseMissingSource(t *testing.T) {
+	root := fileTestRoot(t)
+	for _, test := range []bool{true, false} {
+		r := fileCall(t, root, "file.recurse", "/srv/x", map[string]any{"source": "salt://nosuch"}, test)
+		if r.Result != False || r.Comment != "Recurse failed: none of the specified sources were found" {
+			t.Errorf("test=%v: %v %q", test, r.Result, r.Comment)
+		}
+	}
+}
