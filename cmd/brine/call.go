@@ -19,6 +19,7 @@ import (
 // callOptions are the flags of `brine call`.
 type callOptions struct {
 	local       bool
+	grains, doc bool // salt-call -g, -d
 	fileRoots   []string
 	pillarRoots []string
 	root        string
@@ -57,15 +58,29 @@ tree failed to render or compile, or the function failed.`,
 
   # Grains, as another host would have them
   brine call --local --id web1 --grains-file web1.yaml grains.items`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if o.grains || o.doc {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.validate(); err != nil {
 				return usage(err)
+			}
+			// salt-call -g and -d: grains.items, sys.doc [FUNCTION…].
+			switch {
+			case o.grains:
+				args = []string{"grains.items"}
+			case o.doc:
+				args = append([]string{"sys.doc"}, args...)
 			}
 			return o.run(cmd.Context(), args, s)
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVarP(&o.grains, "grains", "g", false, "print this host's grains (grains.items), as salt-call -g")
+	f.BoolVarP(&o.doc, "doc", "d", false, "print the documentation of the functions named, or of all (sys.doc), as salt-call -d")
 	f.BoolVar(&o.local, "local", false, "run with the local engine and the state tree on disk (required: brine call has no master mode yet)")
 	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root for the base environment (repeatable, searched in order; default /srv/salt)")
 	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")

@@ -381,3 +381,15 @@ func TestCallBrokenPillar(t *testing.T) {
 		t.Errorf("state.apply: exit %d\n%s", code, out)
 	}
 }
+
+// salt-call's -g and -d: the grains, and sys.doc of the functions named.
+func TestCallGrainsAndDoc(t *testing.T) {
+	out, errOut, code := brine(t, "call", "--local", "-g", "--out", "json")
+	if code != 0 || !strings.Contains(out, `"kernel": "Linux"`) {
+		t.Errorf("call -g: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = brine(t, "call", "--local", "-d", "test.ping")
+	if code != 0 || !strings.Contains(out, "test.ping:") || strings.Contains(out, "test.echo") {
+		t.Errorf("call -d test.ping: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -33,7 +33,7 @@ type outputFlags struct {
 // add adds every output flag: for commands that print minion returns.
 func (f *outputFlags) add(fs *pflag.FlagSet) {
 	f.addData(fs, "highstate for state runs, nested otherwise")
-	fs.BoolVar(&f.static, "static", false, "gather every return and print them all at the end (json and yaml: one document for all minions)")
+	fs.BoolVarP(&f.static, "static", "s", false, "gather every return and print them all at the end (json and yaml: one document for all minions)")
 	fs.StringVar(&f.stateOutput, "state-output", "full", "how states print: full, terse, mixed, changes (and the _id forms)")
 	fs.BoolVar(&f.stateVerbose, "state-verbose", true, "print states that succeeded without changes (false hides them; they still count)")
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +32,15 @@ type targetOptions struct {
 	timeout  string
 	maxWait  string
 	batch    string
+	// batchWait is Salt's --batch-wait: how long a finished minion's
+	// place stays empty before the next minion takes it.
+	batchWait time.Duration
+	// subset is Salt's --subset: run on this many of the matched
+	// minions, chosen at random (0: all).
+	subset int
+	// doc is Salt's -d: the job is sys.doc of the function named (all
+	// functions when none is).
+	doc      bool
 	async    bool
 	verbose  bool
 	progress bool
@@ -74,6 +85,9 @@ func addTargetFlagSet(fs *pflag.FlagSet) {
 	fs.String("max-wait", "", "stop waiting after this long whatever the minions do (default: no limit); they go on, and brine jobs lookup JID shows their returns")
 	fs.StringP("batch-size", "b", "", "run on N minions (or N%) at a time")
 	fs.String("batch", "", "same as --batch-size")
+	fs.String("batch-wait", "", "with --batch-size, seconds (or a duration) to wait after a minion returns before its place goes to the next")
+	fs.Int("subset", 0, "run on N of the matched minions, chosen at random")
+	fs.BoolP("doc", "d", false, "show the documentation of FUNCTION (sys.doc), or of every function when only TARGET is given")
 	fs.Bool("async", false, "publish the job, print its id, do not wait")
 	fs.BoolP("verbose", "v", false, "say what is going on (the job id first)")
 	fs.Bool("show-jid", false, "print the job id first (jid: JID), as salt --show-jid")
@@ -110,6 +124,17 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 	if b := get("batch"); b != "" {
 		o.batch = b
 	}
+	if w := get("batch-wait"); w != "" {
+		d, perr := parseWait(w)
+		if perr != nil && err == nil {
+			err = usagef("--batch-wait %s: %v", w, perr)
+		}
+		o.batchWait = d
+	}
+	if n, e := fs.GetInt("subset"); e == nil {
+		o.subset = n
+	}
+	o.doc = getB("doc")
 	o.async, o.verbose, o.progress = getB("async"), getB("verbose"), getB("progress")
 	o.showJID, o.hideTimeout, o.summary = getB("show-jid"), getB("hide-timeout"), getB("summary")
 	return o, err
@@ -117,6 +142,10 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 
 // Complete reads TARGET FUNCTION ARGS… into the job.
 func (o *targetOptions) Complete(args []string) error {
+	if o.doc && len(args) >= 1 {
+		// salt -d: sys.doc of the function (or of all), on the target.
+		args = append([]string{args[0], "sys.doc"}, args[1:]...)
+	}
 	if len(args) < 2 {
 		return fmt.Errorf("want TARGET FUNCTION [ARG…] [KEY=VALUE…]")
 	}
@@ -162,7 +191,22 @@ func (o *targetOptions) Validate() error {
 			return err
 		}
 	}
+	if o.subset < 0 {
+		return usagef("--subset %d: want a number of minions", o.subset)
+	}
 	return o.out.validate()
+}
+
+// parseWait reads a wait of zero or more seconds, or a duration.
+func parseWait(s string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n >= 0 {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, errors.New("want seconds or a duration like 2s")
+	}
+	return d, nil
 }
 
 func parseTimeout(s string) (time.Duration, error) {
@@ -200,7 +244,7 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 	st := &runState{p: o.out.printer(s), prog: newProgress(s.err, o.progress && isTerminal(s.err))}
 	st.p.buffer(s.out)
 	defer st.p.drain()
-	if o.batch != "" {
+	if o.batch != "" || o.subset > 0 {
 		rep, err := c.Resolve(ctx, o.job)
 		if err != nil {
 			return err
@@ -208,7 +252,19 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		if len(rep.Minions) == 0 {
 			return noMinions(s)
 		}
-		if err := o.runBatch(ctx, c, s, rep.Minions, st); err != nil {
+		ids := rep.Minions
+		if o.subset > 0 && o.subset < len(ids) {
+			ids = slices.Clone(ids)
+			rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+			ids = ids[:o.subset]
+		}
+		if o.batch == "" {
+			j := o.job
+			j.Minions = ids
+			if _, err := o.runJob(ctx, c, s, j, st); err != nil {
+				return err
+			}
+		} else if err := o.runBatch(ctx, c, s, ids, st); err != nil {
 			return err
 		}
 	} else {
@@ -397,7 +453,17 @@ func (o *targetOptions) runBatch(ctx context.Context, c *client.Client, s *strea
 	}, func(ctx context.Context, id string) error {
 		j := o.job
 		j.Minions = []string{id}
-		_, err := o.runJob(ctx, c, s, j, st)
-		return err
+		if _, err := o.runJob(ctx, c, s, j, st); err != nil {
+			return err
+		}
+		if o.batchWait > 0 {
+			t := time.NewTimer(o.batchWait)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+		}
+		return nil
 	})
 }

@@ -52,6 +52,9 @@ func TestTargetOptions(t *testing.T) {
 		{argv: []string{"*", "test.ping", "-t", "0"}, wantErr: "--timeout"},
 		{argv: []string{"*", "test.ping", "--batch", "150%"}, wantErr: "--batch-size"},
 		{argv: []string{"*", "test.ping", "--out", "xml"}, wantErr: "--out xml"},
+		{argv: []string{"*", "test.ping", "--subset", "-1"}, wantErr: "--subset -1"},
+		{argv: []string{"*", "test.ping", "-b", "1", "--batch-wait", "soon"}, wantErr: "--batch-wait soon"},
+		{argv: []string{"-d", "*", "test.ping"}, tgtType: "glob", fun: "sys.doc", args: []any{"test.ping"}, kwargs: map[string]any{}, wait: 5 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.argv, " "), func(t *testing.T) {

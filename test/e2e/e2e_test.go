@@ -533,6 +533,41 @@ func TestBatchRolling(t *testing.T) {
 	}
 }
 
+// Salt's --subset, -d, -s and --batch-wait: a random N of the matched
+// minions; sys.doc of the function; every return in one document; a
+// pause after each return before the window moves on.
+func TestTargetSubsetDocStatic(t *testing.T) {
+	e := newEnv(t, "")
+	for _, id := range []string{"m1", "m2", "m3"} {
+		e.AddMinion(id, "role: web", "")
+	}
+	e.AcceptAll("m1", "m2", "m3")
+	out, errOut, code := e.Brine("*", "test.ping", "--subset", "2", "--out", "json", "-t", "30")
+	if got := jsonBlocks(t, out); code != 0 || len(got) != 2 {
+		t.Errorf("--subset 2: exit %d, returns %v; want 2\n%s%s", code, keys(got), out, errOut)
+	}
+	out, errOut, code = e.Brine("-d", "m1", "test.ping", "-t", "30")
+	if code != 0 || !strings.Contains(out, "test.ping:") || !strings.Contains(out, "the minion is up") {
+		t.Errorf("-d m1 test.ping: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = e.Brine("-s", "*", "test.ping", "--out", "json", "-t", "30")
+	docs := 0
+	for d := json.NewDecoder(strings.NewReader(out)); d.More(); docs++ {
+		var m map[string]any
+		if err := d.Decode(&m); err != nil || len(m) != 3 {
+			t.Errorf("-s: document %v (%v); want the three minions", m, err)
+			break
+		}
+	}
+	if code != 0 || docs != 1 {
+		t.Errorf("-s: exit %d, %d documents; want one\n%s%s", code, docs, out, errOut)
+	}
+	out, errOut, code = e.Brine("*", "test.ping", "--batch", "1", "--batch-wait", "0.2", "--out", "json", "-t", "30")
+	if got := jsonBlocks(t, out); code != 0 || len(got) != 3 {
+		t.Errorf("--batch-wait: exit %d, returns %v\n%s%s", code, keys(got), out, errOut)
+	}
+}
+
 // A minion's templates loop over pillar dicts in the pillar file's order,
 // as Salt's do: the master sends the pillar with its keys in that order.
 func TestPillarOrderReachesMinion(t *testing.T) {
