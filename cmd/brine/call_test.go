@@ -135,7 +135,7 @@ func TestCallExitCodes(t *testing.T) {
 		want string // in stdout or stderr
 	}{
 		{"ok", []string{"state.apply", "db"}, 0, "Succeeded: 1 (changed=1)"},
-		{"state failed", []string{"state.apply", "failing"}, 2, "parent directory not present"},
+		{"state failed", []string{"state.apply", "failing"}, 2, "Parent directory not present"},
 		{"render error names file and line", []string{"state.apply", "broken"}, 1, "broken.sls:"},
 		{"bad argument names state and argument", []string{"state.apply", "badarg"}, 2, `argument "mode"`},
 		{"missing sls", []string{"state.apply", "nope"}, 1, "nope"},
