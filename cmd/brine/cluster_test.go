@@ -171,6 +171,14 @@ func TestExitCodesThroughAMaster(t *testing.T) {
 			if !strings.Contains(out+errOut, tt.want) {
 				t.Errorf("output lacks %q:\n%s%s", tt.want, out, errOut)
 			}
+			// Salt's stderr line for a minion's non-zero retcode, and
+			// for a target that matched nothing.
+			if line := "ERROR: Minions returned with non-zero exit code"; (tt.code == ExitStateFailed || tt.code == ExitError && tt.args[0] == "m1") != strings.Contains(errOut, line) {
+				t.Errorf("stderr and %q disagree with exit %d:\n%s", line, tt.code, errOut)
+			}
+			if tt.name == "no minion matched" && (!strings.Contains(out, "No minions matched the target") || !strings.Contains(errOut, "ERROR: No return received")) {
+				t.Errorf("no match: stdout %q stderr %q", out, errOut)
+			}
 		})
 	}
 

@@ -166,7 +166,7 @@ func (o *cpOptions) run(ctx context.Context, s *streams) error {
 		return err
 	}
 	if len(rep.Minions) == 0 && len(rep.NotConnected) == 0 {
-		return noMinions(s)
+		return o.t.noMinions(s)
 	}
 	results := map[string]map[string]any{}
 	for _, id := range rep.Minions {

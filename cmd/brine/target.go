@@ -250,7 +250,7 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 			return err
 		}
 		if len(rep.Minions) == 0 {
-			return noMinions(s)
+			return o.noMinions(s)
 		}
 		ids := rep.Minions
 		if o.subset > 0 && o.subset < len(ids) {
@@ -273,7 +273,7 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 			return err
 		}
 		if !matched {
-			return noMinions(s)
+			return o.noMinions(s)
 		}
 	}
 	if err := st.p.flush(); err != nil {
@@ -281,6 +281,11 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 	}
 	if o.summary {
 		st.tally.print(s.out, o.verbose)
+	}
+	if st.code != 0 {
+		// Salt's salt command says so on stderr whenever a minion's
+		// retcode is not 0 (one that did not return included).
+		fmt.Fprintln(s.err, "ERROR: Minions returned with non-zero exit code")
 	}
 	return exitWith(st.code)
 }
@@ -335,8 +340,12 @@ func (t *tally) print(w io.Writer, verbose bool) {
 	fmt.Fprintln(w, line)
 }
 
-func noMinions(s *streams) error {
-	fmt.Fprintln(s.err, "No minions matched the target. No command was sent, no jid was assigned.")
+// noMinions ends a command whose target matched nothing as Salt's does:
+// its line where the person reads (stdout, unless that carries data),
+// then "ERROR: No return received" on stderr.
+func (o *targetOptions) noMinions(s *streams) error {
+	fmt.Fprintln(o.humanOut(s), "No minions matched the target. No command was sent, no jid was assigned.")
+	fmt.Fprintln(s.err, "ERROR: No return received")
 	return exitWith(ExitNoReturn)
 }
 
