@@ -34,12 +34,13 @@ const (
 	OutTxt               = "txt"
 	OutNewlineValuesOnly = "newline_values_only"
 	OutNoReturn          = "no_return"
+	OutPprint            = "pprint"
 )
 
 // Outputters lists every outputter --out accepts, in the order help
 // shows them.
 func Outputters() []string {
-	return []string{OutHighstate, OutNested, OutJSON, OutYAML, OutRaw, OutTxt, OutNewlineValuesOnly, OutNoReturn, OutQuiet}
+	return []string{OutHighstate, OutNested, OutJSON, OutYAML, OutRaw, OutPprint, OutTxt, OutNewlineValuesOnly, OutNoReturn, OutQuiet}
 }
 
 // Known reports whether out names an outputter ("" picks one by the
@@ -61,7 +62,7 @@ func Known(out string) bool {
 // people: its output carries nothing but the returns.
 func IsData(out string) bool {
 	switch canonical(out) {
-	case OutJSON, OutYAML, OutRaw, OutTxt, OutNewlineValuesOnly, OutQuiet:
+	case OutJSON, OutYAML, OutRaw, OutPprint, OutTxt, OutNewlineValuesOnly, OutQuiet:
 		return true
 	}
 	return false
@@ -232,6 +233,8 @@ func (p *Printer) format(minion string, ret any, out string) formatted {
 		}
 	case OutRaw:
 		text = PyRepr(OrderedMap{{minion, data()}})
+	case OutPprint:
+		text = Pprint(OrderedMap{{minion, data()}}, p.pprintIndent())
 	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
 		// Salt prints these rstripped, and not at all when empty.
 		text = strings.TrimRight(textOutput(out, OrderedMap{{minion, data()}}, p.o.Color), " \t\n")
@@ -242,6 +245,15 @@ func (p *Printer) format(minion string, ret any, out string) formatted {
 		return formatted{err: fmt.Errorf("output: %w", &UnknownOutputterError{Out: out})}
 	}
 	return formatted{text: text}
+}
+
+// pprintIndent is --out-indent for pprint: Salt passes it to pformat when
+// it is 0 or more; pformat's own 1 otherwise.
+func (p *Printer) pprintIndent() int {
+	if p.o.Indent != nil && *p.o.Indent >= 0 {
+		return *p.o.Indent
+	}
+	return 1
 }
 
 func (p *Printer) write(minion string, f formatted) error {
@@ -263,7 +275,7 @@ func (p *Printer) Flush() error {
 	p.gathered = nil
 	out := canonical(p.o.Out)
 	switch out {
-	case OutJSON, OutYAML, OutRaw, OutNested:
+	case OutJSON, OutYAML, OutRaw, OutPprint, OutNested:
 		// One document (one tree for nested) of every minion, each in
 		// the data form its own outputter would give.
 		doc := make(OrderedMap, 0, len(all))
@@ -274,6 +286,8 @@ func (p *Printer) Flush() error {
 		switch out {
 		case OutRaw:
 			text = PyRepr(doc)
+		case OutPprint:
+			text = Pprint(doc, p.pprintIndent())
 		case OutNested:
 			text = Nested(doc, 0, p.o.Color)
 		default:
@@ -310,6 +324,8 @@ func PrintData(w io.Writer, doc OrderedMap, o Options) error {
 		}
 	case OutRaw:
 		text = PyRepr(doc)
+	case OutPprint:
+		text = Pprint(doc, (&Printer{o: o}).pprintIndent())
 	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
 		text = strings.TrimRight(textOutput(out, doc, o.Color), " \t\n")
 	case "", OutHighstate, OutNested:
