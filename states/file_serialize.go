@@ -9,7 +9,6 @@ import (
 	"math"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -68,7 +67,7 @@ func fileSerializeData(format string, data any) ([]byte, error) {
 		}
 		return b.Bytes(), nil
 	case "yaml":
-		return []byte(pyyaml.EmitWith(fileYAMLNode(data), pyyaml.EmitOptions{})), nil
+		return []byte(pyyaml.EmitWith(pyyaml.Represent(data), pyyaml.EmitOptions{})), nil
 	}
 	m, ok := data.(map[string]any)
 	if !ok {
@@ -126,54 +125,6 @@ func filePyJSON(v any) any {
 		return l
 	}
 	return v
-}
-
-// fileYAMLNode is data as the node tree PyYAML's representer makes of
-// it: mappings with sorted keys, the scalars typed.
-func fileYAMLNode(v any) *yaml.Node {
-	scalar := func(tag, val string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: val} }
-	switch t := v.(type) {
-	case nil:
-		return scalar("!!null", "null")
-	case bool:
-		return scalar("!!bool", strconv.FormatBool(t))
-	case int:
-		return scalar("!!int", strconv.Itoa(t))
-	case int64:
-		return scalar("!!int", strconv.FormatInt(t, 10))
-	case uint64:
-		return scalar("!!int", strconv.FormatUint(t, 10))
-	case float64:
-		switch {
-		case math.IsInf(t, 1):
-			return scalar("!!float", ".inf")
-		case math.IsInf(t, -1):
-			return scalar("!!float", "-.inf")
-		case math.IsNaN(t):
-			return scalar("!!float", ".nan")
-		}
-		return scalar("!!float", pyfmt.Float(t))
-	case string:
-		return scalar("!!str", t)
-	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, x := range t {
-			n.Content = append(n.Content, fileYAMLNode(x))
-		}
-		return n
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range keys {
-			n.Content = append(n.Content, scalar("!!str", k), fileYAMLNode(t[k]))
-		}
-		return n
-	}
-	return scalar("!!str", fmt.Sprint(v))
 }
 
 // fileDeserialize reads a file of a format back, for merge_if_exists.

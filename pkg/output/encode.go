@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/py/pyyaml"
@@ -289,91 +286,7 @@ func jsonString(s string) string {
 // with default_flow_style=False and allow_unicode (pyyaml.Emit): keys of
 // an OrderedMap in order and of a map sorted.
 func YAML(v any) (string, error) {
-	return strings.TrimSuffix(pyyaml.Emit(yamlNode(normalize(v))), "\n"), nil
-}
-
-func yamlNode(v any) *yaml.Node {
-	scalar := func(tag, val string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: val} }
-	switch t := v.(type) {
-	case nil:
-		return scalar("!!null", "null")
-	case bool:
-		return scalar("!!bool", strconv.FormatBool(t))
-	case int64:
-		return scalar("!!int", strconv.FormatInt(t, 10))
-	case *big.Int:
-		return scalar("!!int", t.String())
-	case float64:
-		switch {
-		case math.IsNaN(t):
-			return scalar("!!float", ".nan") // PyYAML's spellings
-		case math.IsInf(t, 1):
-			return scalar("!!float", ".inf")
-		case math.IsInf(t, -1):
-			return scalar("!!float", "-.inf")
-		}
-		return scalar("!!float", pyfmt.Float(t))
-	case string:
-		return yamlString(t)
-	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, e := range t {
-			n.Content = append(n.Content, yamlNode(e))
-		}
-		return n
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range keys {
-			n.Content = append(n.Content, yamlString(k), yamlNode(t[k]))
-		}
-		return n
-	case OrderedMap:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, kv := range t {
-			n.Content = append(n.Content, yamlString(kv.Key), yamlNode(kv.Value))
-		}
-		return n
-	}
-	return scalar("!!str", fmt.Sprint(v))
-}
-
-// yamlString is a string as Salt's yaml outputter (PyYAML's safe_dump)
-// writes it: quoted where PyYAML would read it, written plain, as
-// something else (yes, on, 1:30, 03:12:24.5, 0644, ~, a date), which
-// yaml.v3, a YAML 1.2 encoder, would leave plain; single-quoted, its
-// line breaks doubled, when it has lines, as PyYAML's default style.
-func yamlString(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	switch {
-	case strings.Contains(s, "\n"):
-		n.Style = yaml.SingleQuotedStyle
-	case pyImplicit(s):
-		n.Style = yaml.SingleQuotedStyle
-	}
-	return n
-}
-
-// pyTimestamp is PyYAML's implicit timestamp, which Salt's loader leaves
-// a string but its dumper quotes.
-var pyTimestamp = regexp.MustCompile(`^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$`)
-
-// pyImplicit reports whether PyYAML reads s, written plain, as something
-// other than the string s.
-func pyImplicit(s string) bool {
-	if pyTimestamp.MatchString(s) {
-		return true
-	}
-	v, err := pyyaml.Load(s)
-	if err != nil {
-		return false // not plain YAML at all: yaml.v3 quotes it itself
-	}
-	str, ok := v.(string)
-	return !ok || str != s
+	return strings.TrimSuffix(pyyaml.Emit(pyyaml.Represent(normalize(v))), "\n"), nil
 }
 
 // PyRepr writes a value as Python's repr does, for Salt's raw outputter:

@@ -48,6 +48,15 @@ type KV struct {
 // its keys, as Salt's does for a plain dict.
 type OrderedMap []KV
 
+// YAMLPairs gives the keys in order, for pyyaml.Represent.
+func (m OrderedMap) YAMLPairs() ([]string, []any) {
+	keys, vals := make([]string, len(m)), make([]any, len(m))
+	for i, kv := range m {
+		keys[i], vals[i] = kv.Key, kv.Value
+	}
+	return keys, vals
+}
+
 // Get returns the value for key.
 func (m OrderedMap) Get(key string) (any, bool) {
 	for _, kv := range m {
