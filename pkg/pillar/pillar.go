@@ -169,6 +169,9 @@ type pstates struct {
 	// it failed to render. An include of an SLS found here reuses it.
 	mods map[string]*odict.Map
 	errs []*SLSError
+	// globbed memoizes glob: every include is matched against the
+	// environment's listing, which one compile need not read twice.
+	globbed map[string][]string
 }
 
 func (r *pstates) fail(name string, err error) {
@@ -298,10 +301,17 @@ func (r *pstates) matching(ctx context.Context, from string, isInit bool, inc st
 // name itself when the source cannot list (a plain name then still
 // resolves).
 func (r *pstates) glob(ctx context.Context, pattern string) []string {
+	if names, ok := r.globbed[pattern]; ok {
+		return names
+	}
 	names, err := sls.MatchSLS(ctx, r.c.Files, r.env, pattern)
 	if err != nil && !fnmatch.HasMeta(pattern) {
-		return []string{strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", ".")}
+		names = []string{strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", ".")}
 	}
+	if r.globbed == nil {
+		r.globbed = map[string][]string{}
+	}
+	r.globbed[pattern] = names
 	return names
 }
 
