@@ -1,12 +1,10 @@
 package pillar
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/odict"
-	"github.com/brine-cm/brine/pkg/sls"
 )
 
 // include is one entry of a pillar SLS's include list: an SLS name (a
@@ -69,10 +67,4 @@ func nestUnder(key string, data *odict.Map) *odict.Map {
 		v = m
 	}
 	return v.(*odict.Map)
-}
-
-// matching lists the environment's pillar SLS names that a glob matches
-// (sls.MatchSLS).
-func (c *Compiler) matching(ctx context.Context, env, pattern string) ([]string, error) {
-	return sls.MatchSLS(ctx, c.Files, env, pattern)
 }

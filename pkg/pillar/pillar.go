@@ -169,9 +169,11 @@ type pstates struct {
 	// it failed to render. An include of an SLS found here reuses it.
 	mods map[string]*odict.Map
 	errs []*SLSError
-	// globbed memoizes glob: every include is matched against the
-	// environment's listing, which one compile need not read twice.
-	globbed map[string][]string
+	// listed is the environment's SLS names, read once a compile:
+	// every include is matched against them, as Salt's avail.
+	listed    []string
+	listedErr error
+	didList   bool
 }
 
 func (r *pstates) fail(name string, err error) {
@@ -301,18 +303,14 @@ func (r *pstates) matching(ctx context.Context, from string, isInit bool, inc st
 // name itself when the source cannot list (a plain name then still
 // resolves).
 func (r *pstates) glob(ctx context.Context, pattern string) []string {
-	if names, ok := r.globbed[pattern]; ok {
-		return names
+	if !r.didList {
+		r.listed, r.listedErr = sls.ListSLS(ctx, r.c.Files, r.env)
+		r.didList = true
 	}
-	names, err := sls.MatchSLS(ctx, r.c.Files, r.env, pattern)
-	if err != nil && !fnmatch.HasMeta(pattern) {
-		names = []string{strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", ".")}
+	if r.listedErr != nil && !fnmatch.HasMeta(pattern) {
+		return []string{strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", ".")}
 	}
-	if r.globbed == nil {
-		r.globbed = map[string][]string{}
-	}
-	r.globbed[pattern] = names
-	return names
+	return sls.FilterSLS(r.listed, pattern)
 }
 
 // kind names a YAML value's type in an error.

@@ -21,18 +21,27 @@ func IsGlob(name string) bool { return strings.ContainsAny(name, "*?[") }
 // list_states names them. Leading dots of the pattern are dropped, as
 // Salt's pillar include does.
 func MatchSLS(ctx context.Context, files tree.FileSource, env, pattern string) ([]string, error) {
+	names, err := ListSLS(ctx, files, env)
+	if err != nil {
+		return nil, fmt.Errorf("%w (for the glob %q)", err, pattern)
+	}
+	return FilterSLS(names, pattern), nil
+}
+
+// ListSLS lists the SLS names of an environment's tree, sorted, as
+// Salt's list_states does; an environment with no tree has none.
+func ListSLS(ctx context.Context, files tree.FileSource, env string) ([]string, error) {
 	l, ok := files.(tree.FileLister)
 	if !ok {
-		return nil, fmt.Errorf("this file source cannot list files for the glob %q", pattern)
+		return nil, errors.New("this file source cannot list files")
 	}
 	list, err := l.ListDir(ctx, saltURL(".", env))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // an environment with no tree has no SLS files
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	pat := fnmatch.Compile(strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", "."))
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range list {
@@ -44,11 +53,24 @@ func MatchSLS(ctx context.Context, files tree.FileSource, env, pattern string) (
 			n = rest
 		}
 		n = strings.ReplaceAll(n, "/", ".")
-		if pat.Match(n) && !seen[n] {
+		if !seen[n] {
 			seen[n] = true
 			out = append(out, n)
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// FilterSLS is the names a glob matches (Salt's fnmatch.filter), its
+// leading dots dropped and its slashes read as dots.
+func FilterSLS(names []string, pattern string) []string {
+	pat := fnmatch.Compile(strings.ReplaceAll(strings.TrimLeft(pattern, "."), "/", "."))
+	var out []string
+	for _, n := range names {
+		if pat.Match(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
