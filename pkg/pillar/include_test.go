@@ -95,6 +95,12 @@ func TestIncludeLikeRenderPstate(t *testing.T) {
 			"users/init.sls":   "include:\n  - .common\nusers_init: 1\n",
 			"x.sls":            "x_top: 1\n",
 		}, `{"common_top":1,"users_common":1,"users_init":1,"x_top":1,"abc":1,"nest":{"ed":{"e_v":"from_defaults"}},"f_v":"from_defaults","d":1}`},
+		{"a glob in the top", map[string]string{
+			"top.sls":          "base:\n  '*':\n    - users.*\n    - nothing.*\n    - ignore_missing: True\n",
+			"users/b.sls":      "b: 2\n",
+			"users/a.sls":      "a: 1\n",
+			"users/c/init.sls": "c: 3\n",
+		}, `{"a":1,"b":2,"c":3}`},
 		{"order sorts the targets", map[string]string{
 			"top.sls": "base:\n  '*':\n    - order: 2\n    - a\n  'm*':\n    - b\n",
 			"a.sls":   "a: 1\nk: from_a\n",

@@ -116,7 +116,7 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 		// merged in turn, whether or not an include rendered it before;
 		// includes reuse what the environment rendered (mods).
 		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored}
-		for _, name := range byEnv[env] {
+		for _, name := range r.topNames(ctx, byEnv[env]) {
 			if state := r.render(ctx, name, nil); state != nil {
 				out.Merge(state)
 			}
@@ -242,6 +242,25 @@ func (r *pstates) render(ctx context.Context, name string, defaults map[string]a
 		merged.Merge(s)
 	}
 	return merged
+}
+
+// topNames is the SLS the top gives, each a glob over the environment's
+// SLS names as in Salt's render_pillar: the names it matches, or itself
+// when it matches none.
+func (r *pstates) topNames(ctx context.Context, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !sls.IsGlob(n) {
+			out = append(out, n)
+			continue
+		}
+		if matched := r.glob(ctx, n); len(matched) > 0 {
+			out = append(out, matched...)
+		} else {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // load renders one pillar SLS, name.sls or name/init.sls, with defaults
