@@ -249,8 +249,16 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		if err != nil {
 			return err
 		}
-		if len(rep.Minions) == 0 {
+		if len(rep.Minions) == 0 && len(rep.NotConnected) == 0 {
 			return o.noMinions(s)
+		}
+		if o.batch != "" {
+			// Salt's Batch.run names each minion it will not run on.
+			for _, id := range rep.NotConnected {
+				fmt.Fprintf(o.humanOut(s), "Minion %s did not respond. No job will be sent.\n", id)
+				st.tally.notConnected = append(st.tally.notConnected, id)
+				st.code = worse(st.code, ExitNoReturn)
+			}
 		}
 		ids := rep.Minions
 		if o.subset > 0 && o.subset < len(ids) {
@@ -260,10 +268,14 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		}
 		if o.batch == "" {
 			j := o.job
-			j.Minions = ids
+			if len(ids) > 0 {
+				j.Minions = ids // else the job reports who is not connected
+			}
 			if _, err := o.runJob(ctx, c, s, j, st); err != nil {
 				return err
 			}
+		} else if len(ids) == 0 {
+			// Every minion is down: each was named above.
 		} else if err := o.runBatch(ctx, c, s, ids, st); err != nil {
 			return err
 		}

@@ -104,6 +104,13 @@ func TestStoppedMinionNotConnected(t *testing.T) {
 		!strings.Contains(out, "# of minions targeted: 3\n# of minions returned: 1\n# of minions that did not return: 2\n# of minions with errors: 0\n") {
 		t.Errorf("--hide-timeout --summary --show-jid: exit %d\n%s", code, out)
 	}
+	// Batch mode names each minion it will not run on, as Salt's
+	// Batch.run, and runs the others.
+	out, _, code = e.Brine("*", "test.ping", "-t", "5", "-b", "1")
+	if code != 3 || !strings.Contains(out, "Minion m2 did not respond. No job will be sent.\n") ||
+		!strings.Contains(out, "Minion m3 did not respond. No job will be sent.\n") || !strings.Contains(out, "m1:\n    True") {
+		t.Errorf("-b 1 with two minions down: exit %d\n%s", code, out)
+	}
 	// salt-run's manage.status, manage.up and manage.down.
 	out, _, code = e.Brine("run", "manage.status", "--out", "json")
 	var st map[string][]string
