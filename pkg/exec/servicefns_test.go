@@ -60,9 +60,12 @@ func (f *initFake) Enable(_ context.Context, n string) error {
 func (f *initFake) Disable(_ context.Context, n string) error {
 	return f.set(n, "disable", func(u *states.ServiceStatus) { u.EnableState = "disabled" })
 }
-func (f *initFake) Mask(context.Context, string) error   { return nil }
-func (f *initFake) Unmask(context.Context, string) error { return nil }
-func (f *initFake) DaemonReload(context.Context) error   { return nil }
+func (f *initFake) ForceReload(_ context.Context, n string) error {
+	return f.set(n, "force-reload", func(*states.ServiceStatus) {})
+}
+func (f *initFake) Mask(context.Context, string, bool) error   { return nil }
+func (f *initFake) Unmask(context.Context, string, bool) error { return nil }
+func (f *initFake) DaemonReload(context.Context) error         { return nil }
 func (f *initFake) Services(context.Context) (all, running []string, err error) {
 	for _, n := range []string{"broke", "cron", "ssh"} {
 		all = append(all, n)

@@ -109,20 +109,33 @@ func TestSystemdDBus(t *testing.T) {
 	if got := ctl("is-active", "atd"); got != "inactive" || status("atd").Active {
 		t.Errorf("after Stop: %q", got)
 	}
-	if err := s.Mask(ctx, "atd"); err != nil {
+	if err := s.Mask(ctx, "atd", false); err != nil {
 		t.Fatal(err)
 	}
-	if got := ctl("is-enabled", "atd"); got != "masked" || !status("atd").Masked {
-		t.Errorf("after Mask: %q", got)
+	if got := ctl("is-enabled", "atd"); got != "masked" || !status("atd").Masked || !status("atd").MaskLinks.Persist {
+		t.Errorf("after Mask: %q %+v", got, status("atd"))
 	}
-	if err := s.Start(ctx, "atd"); err == nil {
-		t.Errorf("Start of a masked unit succeeded")
+	// systemctl's own words, as Salt shows them.
+	if err := s.Start(ctx, "atd"); err == nil || err.Error() != "Failed to start atd.service: Unit atd.service is masked." {
+		t.Errorf("Start of a masked unit: %v", err)
 	}
-	if err := s.Unmask(ctx, "atd"); err != nil {
+	if err := s.Unmask(ctx, "atd", false); err != nil {
 		t.Fatal(err)
 	}
 	if st := status("atd"); st.Masked || !st.Exists {
 		t.Errorf("after Unmask: %+v", st)
+	}
+	if err := s.Mask(ctx, "atd", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := ctl("is-enabled", "atd"); got != "masked-runtime" || !status("atd").MaskLinks.Runtime || status("atd").MaskLinks.Persist {
+		t.Errorf("after a runtime Mask: %q %+v", got, status("atd"))
+	}
+	if err := s.Unmask(ctx, "atd", true); err != nil {
+		t.Fatal(err)
+	}
+	if st := status("atd"); st.Masked || st.MaskLinks.Runtime {
+		t.Errorf("after a runtime Unmask: %+v", st)
 	}
 
 	// An init script with no unit: systemd generates one; boot config is
