@@ -300,3 +300,58 @@ func TestReadMaskLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestSaltLists: get_all's unit files and init scripts, read from a root
+// as Salt's _get_systemd_services and _get_sysv_services read them.
+func TestSaltLists(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"usr/lib/systemd/system/atd.service":       "",
+		"usr/lib/systemd/system/getty@.service":    "",
+		"usr/lib/systemd/system/ssh.socket":        "",
+		"usr/lib/systemd/system/init.scope":        "",
+		"usr/lib/systemd/system/multi-user.target": "",
+		"etc/systemd/system/local.service":         "",
+		"etc/init.d/atd":                           "#!/bin/sh\n",
+		"etc/init.d/legacy":                        "#!/bin/sh\n",
+		"etc/init.d/rcS2only":                      "#!/bin/sh\n",
+		"etc/init.d/README":                        "",
+	}
+	for p, s := range files {
+		mode := os.FileMode(0o644)
+		if strings.HasPrefix(p, "etc/init.d/") && s != "" {
+			mode = 0o755
+		}
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(s), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "etc/systemd/system/multi-user.target.wants"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range [][2]string{{"usr/lib", "lib"}, {"../init.d/legacy", "etc/rc2.d/S01legacy"}, {"../init.d/rcS2only", "etc/rcS.d/S01rcS2only"}} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(l[1])), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(l[0], filepath.Join(root, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"atd", "getty@", "legacy", "local", "multi-user.target", "rcS2only", "ssh.socket"}
+	if got := allServices(root); !reflect.DeepEqual(got, want) {
+		t.Errorf("allServices = %q; want %q", got, want)
+	}
+	// atd has a unit file: not an init script of its own. Runlevel 2
+	// counts, rcS does not.
+	if got := sysvStates(root, "2"); !reflect.DeepEqual(got, map[string]bool{"legacy": true, "rcS2only": false}) {
+		t.Errorf("sysvStates = %v", got)
+	}
+	for unit, want := range map[string]string{"atd.service": "atd", "getty@.service": "getty@", "ssh.socket": "ssh.socket", "init.scope": "", "x.slice": "", "noext": ""} {
+		if got, _ := SaltUnitName(unit); got != want {
+			t.Errorf("SaltUnitName(%q) = %q; want %q", unit, got, want)
+		}
+	}
+}

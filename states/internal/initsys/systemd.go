@@ -71,8 +71,10 @@ func (s *Systemd) Status(ctx context.Context, name string) (Status, error) {
 	if nr, ok := p["NeedDaemonReload"].(bool); ok {
 		st.NeedReload = nr
 	}
+	// Running is what `systemctl is-active` says, as Salt's status() reads
+	// it: a unit still activating (or waiting to restart) is not.
 	switch propString(p, "ActiveState") {
-	case "active", "reloading", "activating", "refreshing":
+	case "active", "reloading", "refreshing":
 		st.Active = true
 	}
 	if st.Masked {
