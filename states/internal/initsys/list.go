@@ -160,7 +160,7 @@ func (s *Systemd) Services(ctx context.Context) (all, running []string, err erro
 			run[n] = true
 		}
 	}
-	return allServices("/"), sortedSet(run), nil
+	return allServices(s.rc.Root), sortedSet(run), nil
 }
 
 // UnitFiles lists the unit files over D-Bus, as list-unit-files does.
@@ -173,7 +173,7 @@ func (s *Systemd) UnitFiles(ctx context.Context) ([]UnitFile, map[string]bool, e
 	for _, f := range files {
 		out = append(out, UnitFile{Name: filepath.Base(f.Path), State: f.Type})
 	}
-	return out, sysvStates("/", Runlevel(ctx, ExecRunner{})), nil
+	return out, sysvStates(s.rc.Root, Runlevel(ctx, ExecRunner{})), nil
 }
 
 // Services lists the image's unit files and init scripts; nothing runs.

@@ -80,7 +80,7 @@ func (s *Systemd) Status(ctx context.Context, name string) (Status, error) {
 	if st.Masked {
 		st.EnableState = "masked"
 	}
-	st.MaskLinks = ReadMaskLinks("/", UnitName(name))
+	st.MaskLinks = ReadMaskLinks(s.rc.Root, UnitName(name))
 	if script := sysvSource(p); script != "" && !st.Masked {
 		on, err := s.rc.Enabled(script)
 		if err != nil {

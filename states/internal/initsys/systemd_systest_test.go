@@ -39,7 +39,7 @@ func TestSystemdDBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	// rc links are the container's, not this host's.
+	// rc links and masks are the container's, not this host's.
 	s.rc = RCLinks{Root: c.FS()}
 
 	status := func(name string) Status {
