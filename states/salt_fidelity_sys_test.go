@@ -251,6 +251,15 @@ func TestSaltFidelityServiceSystemd(t *testing.T) {
 		real:          fidW(False, "Failed when setting service gone to start at boot, but the service was already running. Additional information follows:\n\nFailed to enable unit: Unit file /etc/systemd/system/gone.service is masked.", nil),
 		unforeseeable: true,
 	}, {
+		// Salt's _enable() passes unmask on to the module's enable().
+		name:   "service.enabled: masked unit, unmask: True",
+		salt:   "enabled(), _enable(), enable(unmask=True)",
+		setup:  svc("service.enabled", "gone", map[string]any{"unmask": true}),
+		test:   fidW(None, "Service gone set to be enabled", map[string]any{"gone": true}),
+		real:   fidW(True, "Service gone has been enabled, and is in the desired state", map[string]any{"gone": true}),
+		rerun:  fidW(True, "Service gone is already enabled, and is in the desired state", nil),
+		retest: fidW(True, "Service gone is already enabled, and is in the desired state", nil),
+	}, {
 		name:  "service mod_watch: force-reloaded",
 		salt:  "mod_watch(sfun=running, reload=True, force=True)",
 		setup: watch("service.running", "nginx", map[string]any{"reload": true, "force": true}),

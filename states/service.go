@@ -16,7 +16,7 @@ func init() {
 	noBlock := Param{Name: "no_block", Type: Bool, Default: false, Doc: "accepted; brine waits for systemd's job either way."}
 	timeout := Param{Name: "timeout", Type: Any, Doc: "accepted and ignored: Salt uses it on Windows only."}
 	typo := Param{Name: "enabled", Type: Any, Doc: `a mistake for enable: the state fails and says so, as Salt's does.`}
-	unmaskRuntime := Param{Name: "unmask_runtime", Type: Bool, Default: false, Doc: "remove a runtime mask (one until reboot) before starting it; with unmask, the unmask note is about that mask."}
+	unmaskRuntime := Param{Name: "unmask_runtime", Type: Bool, Default: false, Doc: "remove a runtime mask (one until reboot) first; with unmask too, service.running's unmask note is about that mask."}
 	Register("service.running", serviceRunning,
 		Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service" (any unit type).`},
 		enable,
@@ -33,8 +33,10 @@ func init() {
 		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after stopping it before checking."},
 		sig, noBlock, timeout, typo,
 	)
-	Register("service.enabled", serviceEnabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`})
-	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`})
+	Register("service.enabled", serviceEnabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`},
+		Param{Name: "unmask", Type: Bool, Default: false, Doc: "remove the indefinite mask before enabling it (else a masked one fails)."},
+		unmaskRuntime, noBlock)
+	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`}, noBlock)
 	runtime := Param{Name: "runtime", Type: Bool, Default: false, Doc: "manage the runtime mask (in /run, until reboot) instead of the indefinite one (in /etc); each is managed on its own."}
 	Register("service.masked", serviceMasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`}, runtime)
 	Register("service.unmasked", serviceUnmasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`}, runtime)
@@ -170,7 +172,7 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 		return serviceMissing(name, want, req.Test)
 	}
 	if !sys.CanRun() {
-		return serviceOffline(ctx, req.Test, sys, name, want, st)
+		return serviceOffline(ctx, req.Test, sys, name, want, st, opts)
 	}
 	if st.NeedReload && !req.Test {
 		// Salt's status() reloads systemd when the unit file changed.
@@ -181,7 +183,7 @@ func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
 	switch {
 	case want.run == nil:
 		res := Result{Name: name, Result: True, Changes: map[string]any{}}
-		serviceBoot(ctx, req.Test, sys, name, *want.enable, nil, True).apply(&res)
+		serviceBoot(ctx, req.Test, sys, name, *want.enable, nil, True, opts).apply(&res)
 		return res
 	case *want.run:
 		return serviceStart(ctx, req.Test, sys, name, want, st, opts)
@@ -216,7 +218,7 @@ func serviceMissing(name string, want serviceWant, test bool) Result {
 
 // serviceOffline: under --root nothing runs; the run state is noted and
 // the boot config set.
-func serviceOffline(ctx context.Context, test bool, sys initsys.System, name string, want serviceWant, st initsys.Status) Result {
+func serviceOffline(ctx context.Context, test bool, sys initsys.System, name string, want serviceWant, st initsys.Status, opts serviceOpts) Result {
 	res := Result{Name: name, Result: True, Changes: map[string]any{}}
 	note := ""
 	switch {
@@ -230,7 +232,7 @@ func serviceOffline(ctx context.Context, test bool, sys initsys.System, name str
 		res.Comment = note
 		return res
 	}
-	serviceBoot(ctx, test, sys, name, *want.enable, nil, True).apply(&res)
+	serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
 	res.Comment = joinLines(note, res.Comment)
 	return res
 }
@@ -261,7 +263,7 @@ func (u bootUpdate) apply(res *Result) {
 // serviceBoot is Salt's _enable(name, started, result) and
 // _disable(...): started is the run state after running() or dead()
 // acted, nil when they did not.
-func serviceBoot(ctx context.Context, test bool, sys initsys.System, name string, on bool, started *bool, result Outcome) bootUpdate {
+func serviceBoot(ctx context.Context, test bool, sys initsys.System, name string, on bool, started *bool, result Outcome, opts serviceOpts) bootUpdate {
 	st, err := sys.Status(ctx, name)
 	if err != nil {
 		return bootUpdate{result: False, comment: err.Error()}
@@ -289,6 +291,9 @@ func serviceBoot(ctx context.Context, test bool, sys initsys.System, name string
 	act := sys.Enable
 	if !on {
 		act = sys.Disable
+	} else if err := serviceCheckUnmask(ctx, sys, name, opts); err != nil {
+		// Salt's enable() takes unmask and unmask_runtime too.
+		return serviceBootFailed(name, on, started, err)
 	}
 	if err := act(ctx, name); err != nil {
 		return serviceBootFailed(name, on, started, err)
@@ -390,7 +395,7 @@ func serviceStart(ctx context.Context, test bool, sys initsys.System, name strin
 	if before {
 		res.Comment = joinLines(fmt.Sprintf("The service %s is already running", name), unmaskNote)
 		if want.enable != nil && *want.enable != beforeEn {
-			serviceBoot(ctx, test, sys, name, *want.enable, nil, True).apply(&res)
+			serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
 		}
 		return res
 	}
@@ -411,7 +416,7 @@ func serviceStart(ctx context.Context, test bool, sys initsys.System, name strin
 		res.Result, res.Comment = False, msg
 		if !raised && want.enable != nil {
 			off := false
-			serviceBoot(ctx, false, sys, name, *want.enable, &off, False).apply(&res)
+			serviceBoot(ctx, false, sys, name, *want.enable, &off, False, opts).apply(&res)
 		}
 		return res
 	}
@@ -428,7 +433,7 @@ func serviceStart(ctx context.Context, test bool, sys initsys.System, name strin
 		res.Result, res.Comment = False, fmt.Sprintf("Service %s failed to start", name)
 	}
 	if want.enable != nil {
-		serviceBoot(ctx, false, sys, name, *want.enable, &after.Active, map[bool]Outcome{true: True, false: False}[after.Active]).apply(&res)
+		serviceBoot(ctx, false, sys, name, *want.enable, &after.Active, map[bool]Outcome{true: True, false: False}[after.Active], opts).apply(&res)
 	}
 	if opts.initDelay > 0 {
 		res.Comment = fmt.Sprintf("%s\nDelayed return for %d seconds", res.Comment, opts.initDelay)
@@ -446,7 +451,7 @@ func serviceStop(ctx context.Context, test bool, sys initsys.System, name string
 	if !before {
 		res.Comment = fmt.Sprintf("The service %s is already dead", name)
 		if want.enable != nil && *want.enable != beforeEn {
-			serviceBoot(ctx, test, sys, name, *want.enable, nil, True).apply(&res)
+			serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
 		}
 		return res
 	}
@@ -469,7 +474,7 @@ func serviceStop(ctx context.Context, test bool, sys initsys.System, name string
 		res.Result, res.Comment = False, fmt.Sprintf("Service %s failed to die", name)
 		if want.enable != nil {
 			on := true
-			serviceBoot(ctx, false, sys, name, *want.enable, &on, False).apply(&res)
+			serviceBoot(ctx, false, sys, name, *want.enable, &on, False, opts).apply(&res)
 		}
 		return res
 	}
@@ -486,7 +491,7 @@ func serviceStop(ctx context.Context, test bool, sys initsys.System, name string
 		res.Result, res.Comment = False, fmt.Sprintf("Service %s failed to die", name)
 	}
 	if want.enable != nil {
-		serviceBoot(ctx, false, sys, name, *want.enable, &after.Active, map[bool]Outcome{true: False, false: True}[after.Active]).apply(&res)
+		serviceBoot(ctx, false, sys, name, *want.enable, &after.Active, map[bool]Outcome{true: False, false: True}[after.Active], opts).apply(&res)
 	}
 	return res
 }
