@@ -88,9 +88,9 @@ type serviceWant struct {
 // Salt's comment is. Static, indirect, generated and alias units count as
 // enabled, as `systemctl is-enabled` and Salt say.
 //
-// Salt: a unit file that changed on disk (NeedDaemonReload) makes brine
-// reload systemd before starting or restarting it; no_block is accepted
-// and brine still waits for the job.
+// Salt: no_block is accepted and brine still waits for systemd's job; a
+// dry run does not reload systemd for a changed unit file (Salt's status()
+// does, test=True or not).
 func serviceRunning(ctx context.Context, req *Request) Result {
 	run := true
 	return serviceApply(ctx, req, serviceWant{run: &run, enable: req.Args.OptBool("enable")})
@@ -117,10 +117,10 @@ func serviceEnabled(ctx context.Context, req *Request) Result {
 }
 
 // Disabled makes sure a service does not start at boot; whether it
-// runs now is left alone.
+// runs now is left alone. As with Salt, a static unit cannot be disabled:
+// the state says it "has been disabled" each run, with no changes.
 //
-// Salt: none. As Salt's, a static unit cannot be disabled: the state
-// says it "has been disabled" each run, with no changes.
+// Salt: none.
 func serviceDisabled(ctx context.Context, req *Request) Result {
 	off := false
 	return serviceApply(ctx, req, serviceWant{enable: &off})
