@@ -233,7 +233,11 @@ func serviceOffline(ctx context.Context, test bool, sys initsys.System, name str
 		return res
 	}
 	serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
-	res.Comment = joinLines(note, res.Comment)
+	if want.run != nil && *want.run {
+		// The --root note stays; a dead service's comment is replaced by
+		// _disable()'s, as Salt's dead() does with one already stopped.
+		res.Comment = joinLines(note, res.Comment)
+	}
 	return res
 }
 

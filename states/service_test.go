@@ -411,3 +411,17 @@ func TestServiceRootEscape(t *testing.T) {
 		{name: "plain image", files: script, run: run("service.enabled"), inside: "/etc/rc2.d/S01foo"},
 	})
 }
+
+// TestServiceOfflineDead: under --root a service is never running, so
+// dead() reads as Salt's on a stopped service: _disable()'s comment alone.
+func TestServiceOfflineDead(t *testing.T) {
+	f := newServiceFake(false)
+	res := serviceCall(t, f, "service.dead", "nginx", false, map[string]any{"enable": false})
+	if res.Result != True || res.Comment != "Service nginx has been disabled, and is in the desired state" || !res.Changed() {
+		t.Errorf("dead enable=False under --root = %v %q %v", res.Result, res.Comment, res.Changes)
+	}
+	res = serviceCall(t, f, "service.dead", "nginx", false, map[string]any{"enable": false})
+	if res.Result != True || res.Comment != "The service nginx is already dead" || res.Changed() {
+		t.Errorf("rerun = %v %q %v", res.Result, res.Comment, res.Changes)
+	}
+}
