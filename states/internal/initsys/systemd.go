@@ -172,6 +172,19 @@ func (s *Systemd) boot(ctx context.Context, name string, enable bool) error {
 		// systemctl: "Failed to enable unit: Unit file x.service does not exist."
 		return &SystemctlError{Verb: map[bool]string{true: "enable", false: "disable"}[enable], Unit: "unit", Err: err}
 	}
+	if script := ScriptName(name); sysvSource(p) == "" && strings.HasSuffix(unit, ".service") && s.rc.HasScript(script) {
+		// systemctl (and so Salt) also synchronizes the rc links of an
+		// init script of the same name ("Synchronizing state of x.service
+		// with SysV service script").
+		if enable {
+			err = s.rc.Enable(script)
+		} else {
+			err = s.rc.Disable(script)
+		}
+		if err != nil {
+			return fmt.Errorf("systemd: rc links of %s: %w", script, err)
+		}
+	}
 	return s.DaemonReload(ctx)
 }
 

@@ -76,11 +76,19 @@ func TestSystemdDBus(t *testing.T) {
 	if got := ctl("is-enabled", "atd"); got != "disabled" || status("atd").Enabled() {
 		t.Errorf("after Disable: %q", got)
 	}
+	// As systemctl disable (and so Salt), the init script's rc links
+	// follow the unit.
+	if _, err := c.Exec(ctx, "sh", "-c", "ls /etc/rc2.d/S??atd"); err == nil {
+		t.Errorf("atd's rc2.d start link is still there after Disable")
+	}
 	if err := s.Enable(ctx, "atd"); err != nil {
 		t.Fatal(err)
 	}
 	if got := ctl("is-enabled", "atd"); got != "enabled" || !status("atd").Enabled() {
 		t.Errorf("after Enable: %q", got)
+	}
+	if _, err := c.Exec(ctx, "sh", "-c", "ls /etc/rc2.d/S??atd"); err != nil {
+		t.Errorf("no rc2.d start link for atd after Enable: %v", err)
 	}
 
 	// A changed unit file (as a file.managed on it would change it):
