@@ -243,9 +243,10 @@ func serviceOffline(ctx context.Context, test bool, sys initsys.System, name str
 
 // serviceToggles reports whether enabling (or disabling) changes what
 // `systemctl is-enabled` says: disabling a static, indirect, generated or
-// alias unit does not, and Salt then reports no change.
+// alias unit does not, nor one enabled in /run only (a disable removes
+// the links in /etc), and Salt then reports no change.
 func serviceToggles(st initsys.Status, on bool) bool {
-	return on || !st.Enabled() || st.EnableState == "enabled" || st.EnableState == "enabled-runtime"
+	return on || !st.Enabled() || st.EnableState == "enabled"
 }
 
 // bootUpdate is what Salt's _enable() and _disable() return, which the

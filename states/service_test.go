@@ -425,3 +425,23 @@ func TestServiceOfflineDead(t *testing.T) {
 		t.Errorf("rerun = %v %q %v", res.Result, res.Comment, res.Changes)
 	}
 }
+
+// TestServiceToggles: whether an enable or disable moves what
+// `systemctl is-enabled` says, which is what the dry run predicts as a
+// change (Salt's _enable and _disable compare before and after).
+func TestServiceToggles(t *testing.T) {
+	tests := []struct {
+		state string
+		on    bool
+		want  bool
+	}{
+		{"disabled", true, true}, {"masked", true, true}, {"enabled", false, true},
+		{"static", false, false}, {"indirect", false, false}, {"generated", false, false},
+		{"alias", false, false}, {"enabled-runtime", false, false},
+	}
+	for _, tt := range tests {
+		if got := serviceToggles(initsys.Status{EnableState: tt.state}, tt.on); got != tt.want {
+			t.Errorf("serviceToggles(%q, %v) = %v; want %v", tt.state, tt.on, got, tt.want)
+		}
+	}
+}
