@@ -344,6 +344,8 @@ func serviceBootFailed(name string, on bool, started *bool, err error) bootUpdat
 func serviceUnmaskNote(ctx context.Context, test bool, sys initsys.System, name string, runtime bool, st initsys.Status) string {
 	action := map[bool]string{false: "unmasked", true: "runtime unmasked"}[runtime]
 	switch {
+	case sys.Kind() == "sysv":
+		return "Service masking not available on this minion"
 	case !st.MaskLinks.Has(runtime):
 		return fmt.Sprintf("Service %s was already %s", name, action)
 	case test:

@@ -19,6 +19,7 @@ type serviceFake struct {
 	fail   map[string]error // "start nginx" → error
 	// dies lists services that stop on their own right after a start.
 	dies map[string]bool
+	kind string // Kind(), "fake" when empty
 }
 
 func newServiceFake(canRun bool) *serviceFake {
@@ -47,7 +48,12 @@ func (f *serviceFake) clone() *serviceFake {
 	return g
 }
 
-func (f *serviceFake) Kind() string { return "fake" }
+func (f *serviceFake) Kind() string {
+	if f.kind != "" {
+		return f.kind
+	}
+	return "fake"
+}
 func (f *serviceFake) CanRun() bool { return f.canRun }
 func (f *serviceFake) Close() error { return nil }
 
@@ -443,5 +449,28 @@ func TestServiceToggles(t *testing.T) {
 		if got := serviceToggles(initsys.Status{EnableState: tt.state}, tt.on); got != tt.want {
 			t.Errorf("serviceToggles(%q, %v) = %v; want %v", tt.state, tt.on, got, tt.want)
 		}
+	}
+}
+
+// TestServiceSysVHost: where systemd does not run, Salt's service module
+// has no masks and its start returns False rather than raising.
+func TestServiceSysVHost(t *testing.T) {
+	f := newServiceFake(true)
+	f.kind = "sysv"
+	res := serviceCall(t, f, "service.running", "nginx", false, map[string]any{"unmask": true})
+	if res.Result != True || res.Comment != "The service nginx is already running\nService masking not available on this minion" {
+		t.Errorf("running unmask=True on SysV = %v %q", res.Result, res.Comment)
+	}
+	if res = serviceCall(t, f, "service.masked", "atd", false, nil); res.Result != False || res.Comment != "Service masking not available on this minion" {
+		t.Errorf("masked on SysV = %v %q", res.Result, res.Comment)
+	}
+	f.fail["start atd.service"] = errors.New("exit status 1")
+	res = serviceCall(t, f, "service.running", "atd", false, map[string]any{"enable": true})
+	if res.Result != False || res.Comment != "Service atd has been enabled, and is dead" {
+		t.Errorf("failed start on SysV = %v %q", res.Result, res.Comment)
+	}
+	res = serviceWatch(t, f, "service.running", "atd", false, nil)
+	if res.Result != False || res.Comment != "Failed to start the service" || !reflect.DeepEqual(res.Changes, map[string]any{"atd": false}) {
+		t.Errorf("watch start failing on SysV = %v %q %v", res.Result, res.Comment, res.Changes)
 	}
 }
