@@ -193,3 +193,18 @@ func RunPkgState(ctx context.Context, env *Env, root, fun, name string, args map
 
 // ServiceLister is an init system that lists its services.
 type ServiceLister = initsys.Lister
+
+// SystemctlError is a job systemd refused or that failed, worded as
+// systemctl words it.
+type SystemctlError = initsys.SystemctlError
+
+// SaltUnitName is a unit as Salt's service functions list it: a service
+// without ".service", another unit whole; ok is false for the unit types
+// Salt leaves out.
+func SaltUnitName(unit string) (string, bool) { return initsys.SaltUnitName(unit) }
+
+// UnitName is name as a systemd unit: "nginx" becomes "nginx.service".
+func UnitName(name string) string { return initsys.UnitName(name) }
+
+// UnitFile is one line of `systemctl list-unit-files`.
+type UnitFile = initsys.UnitFile

@@ -121,6 +121,172 @@ func TestSaltFidelityService(t *testing.T) {
 	}})
 }
 
+// TestSaltFidelityServiceSystemd: the cases where Salt's states follow
+// systemd's own answers (is-enabled of static units, systemctl's errors,
+// the two kinds of mask).
+func TestSaltFidelityServiceSystemd(t *testing.T) {
+	svc := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			f := newServiceFake(true)
+			return func(test bool) Result { return serviceCall(t, f, fun, name, test, args) }
+		}
+	}
+	watch := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			f := newServiceFake(true)
+			return func(test bool) Result { return serviceWatch(t, f, fun, name, test, args) }
+		}
+	}
+	rtMasked := func(old, new bool) map[string]any {
+		return map[string]any{"runtime masked": map[string]any{"old": old, "new": new}}
+	}
+	fidRunAll(t, []fidCase{{
+		// is-enabled exits 0 for a static unit: Salt's _enable() finds it
+		// enabled already.
+		name:   "service.running: static unit, enable: True",
+		salt:   "running(), _enable(started=True)",
+		setup:  svc("service.running", "static", map[string]any{"enable": true}),
+		test:   fidW(None, "Service static is set to start", map[string]any{"static": true}),
+		real:   fidW(True, "Service static is already enabled, and is running", map[string]any{"static": true}),
+		rerun:  fidW(True, "The service static is already running", nil),
+		retest: fidW(True, "The service static is already running", nil),
+	}, {
+		name:   "service.enabled: static unit",
+		salt:   "enabled(), _enable(started=None)",
+		setup:  svc("service.enabled", "static", nil),
+		test:   fidW(True, "Service static is already enabled, and is in the desired state", nil),
+		real:   fidW(True, "Service static is already enabled, and is in the desired state", nil),
+		rerun:  fidW(True, "Service static is already enabled, and is in the desired state", nil),
+		retest: fidW(True, "Service static is already enabled, and is in the desired state", nil),
+	}, {
+		// systemctl disable of a static unit succeeds and changes nothing:
+		// Salt says so each run, with no changes.
+		name:   "service.disabled: static unit",
+		salt:   "disabled(), _disable(started=None)",
+		setup:  svc("service.disabled", "static", nil),
+		test:   fidW(None, "Service static set to be disabled", nil),
+		real:   fidW(True, "Service static has been disabled, and is in the desired state", nil),
+		rerun:  fidW(True, "Service static has been disabled, and is in the desired state", nil),
+		retest: fidW(None, "Service static set to be disabled", nil),
+	}, {
+		// Salt does not look for masks before it starts: systemctl's error
+		// is the comment.
+		name:          "service.running: masked, no unmask",
+		salt:          "running(), systemd start() raises",
+		setup:         svc("service.running", "gone", nil),
+		test:          fidW(None, "Service gone is set to start", map[string]any{"gone": true}),
+		real:          fidW(False, "Failed to start gone.service: Unit gone.service is masked.", nil),
+		unforeseeable: true,
+	}, {
+		name:   "service.running: unmask on a unit not masked",
+		salt:   "running(), unmasked()",
+		setup:  svc("service.running", "atd", map[string]any{"unmask": true}),
+		test:   fidW(None, "Service atd is set to start\nService atd was already unmasked", map[string]any{"atd": true}),
+		real:   fidW(True, "Started service atd\nService atd was already unmasked", map[string]any{"atd": true}),
+		rerun:  fidW(True, "The service atd is already running\nService atd was already unmasked", nil),
+		retest: fidW(True, "The service atd is already running\nService atd was already unmasked", nil),
+	}, {
+		name:  "service.running: unmask_runtime on a runtime mask",
+		salt:  "running(), unmasked(runtime=True), start(unmask_runtime=True)",
+		setup: svc("service.running", "brief", map[string]any{"unmask": true, "unmask_runtime": true}),
+		test:  fidW(None, "Service brief is set to start\nService brief would be runtime unmasked", map[string]any{"brief": true}),
+		real:  fidW(True, "Started service brief\nService brief was runtime unmasked", map[string]any{"brief": true}),
+		rerun: fidW(True, "The service brief is already running\nService brief was already runtime unmasked", nil),
+	}, {
+		name:  "service.running: enabled is a typo",
+		salt:  "running(), _enabled_used_error()",
+		setup: svc("service.running", "atd", map[string]any{"enabled": true}),
+		test:  fidW(False, `Service atd uses non-existent option "enabled".  Perhaps "enable" option was intended?`, nil),
+		real:  fidW(False, `Service atd uses non-existent option "enabled".  Perhaps "enable" option was intended?`, nil),
+	}, {
+		name:   "service.running: running, enable: False",
+		salt:   "running(), _disable(started=None)",
+		setup:  svc("service.running", "nginx", map[string]any{"enable": false}),
+		test:   fidW(None, "Service nginx set to be disabled", map[string]any{"nginx": true}),
+		real:   fidW(True, "Service nginx has been disabled, and is in the desired state", map[string]any{"nginx": true}),
+		rerun:  fidW(True, "The service nginx is already running", nil),
+		retest: fidW(True, "The service nginx is already running", nil),
+	}, {
+		name:   "service.dead: stopped and disabled",
+		salt:   "dead(), _disable(started=False)",
+		setup:  svc("service.dead", "nginx", map[string]any{"enable": false}),
+		test:   fidW(None, "Service nginx is set to be killed", map[string]any{"nginx": true}),
+		real:   fidW(True, "Service nginx has been disabled, and is dead", map[string]any{"nginx": true}),
+		rerun:  fidW(True, "The service nginx is already dead", nil),
+		retest: fidW(True, "The service nginx is already dead", nil),
+	}, {
+		name:   "service.masked: runtime",
+		salt:   "masked(runtime=True)",
+		setup:  svc("service.masked", "atd", map[string]any{"runtime": true}),
+		test:   fidW(None, "Service atd would be runtime masked", rtMasked(false, true)),
+		real:   fidW(True, "Service atd was runtime masked", rtMasked(false, true)),
+		rerun:  fidW(True, "Service atd is already runtime masked", nil),
+		retest: fidW(True, "Service atd is already runtime masked", nil),
+	}, {
+		// Each mask is its own: a runtime mask is not the indefinite one.
+		name:  "service.masked: runtime-masked unit",
+		salt:  "masked()",
+		setup: svc("service.masked", "brief", nil),
+		test:  fidW(None, "Service brief would be masked", map[string]any{"masked": map[string]any{"old": false, "new": true}}),
+		real:  fidW(True, "Service brief was masked", map[string]any{"masked": map[string]any{"old": false, "new": true}}),
+		rerun: fidW(True, "Service brief is already masked", nil),
+	}, {
+		name:  "service.unmasked: runtime-masked unit",
+		salt:  "unmasked()",
+		setup: svc("service.unmasked", "brief", nil),
+		test:  fidW(True, "Service brief was already unmasked", nil),
+		real:  fidW(True, "Service brief was already unmasked", nil),
+	}, {
+		name:  "service.unmasked: runtime",
+		salt:  "unmasked(runtime=True)",
+		setup: svc("service.unmasked", "brief", map[string]any{"runtime": true}),
+		test:  fidW(None, "Service brief would be runtime unmasked", rtMasked(true, false)),
+		real:  fidW(True, "Service brief was runtime unmasked", rtMasked(true, false)),
+		rerun: fidW(True, "Service brief was already runtime unmasked", nil),
+	}, {
+		name:          "service.enabled: masked unit",
+		salt:          "enabled(), _enable(): enable() raises",
+		setup:         svc("service.enabled", "gone", nil),
+		test:          fidW(None, "Service gone set to be enabled", map[string]any{"gone": true}),
+		real:          fidW(False, "Failed when setting service gone to start at boot, but the service was already running. Additional information follows:\n\nFailed to enable unit: Unit file /etc/systemd/system/gone.service is masked.", nil),
+		unforeseeable: true,
+	}, {
+		// Salt's _enable() passes unmask on to the module's enable().
+		name:   "service.enabled: masked unit, unmask: True",
+		salt:   "enabled(), _enable(), enable(unmask=True)",
+		setup:  svc("service.enabled", "gone", map[string]any{"unmask": true}),
+		test:   fidW(None, "Service gone set to be enabled", map[string]any{"gone": true}),
+		real:   fidW(True, "Service gone has been enabled, and is in the desired state", map[string]any{"gone": true}),
+		rerun:  fidW(True, "Service gone is already enabled, and is in the desired state", nil),
+		retest: fidW(True, "Service gone is already enabled, and is in the desired state", nil),
+	}, {
+		name:  "service mod_watch: force-reloaded",
+		salt:  "mod_watch(sfun=running, reload=True, force=True)",
+		setup: watch("service.running", "nginx", map[string]any{"reload": true, "force": true}),
+		test:  fidW(None, "Service is set to be forcefully reloaded", map[string]any{"nginx": true}),
+		real:  fidW(True, "Service forcefully reloaded", map[string]any{"nginx": true}),
+	}, {
+		name:  "service mod_watch: full_restart is a restart on systemd",
+		salt:  "mod_watch(sfun=running, full_restart=True)",
+		setup: watch("service.running", "nginx", map[string]any{"full_restart": true}),
+		test:  fidW(None, "Service is set to be restarted", map[string]any{"nginx": true}),
+		real:  fidW(True, "Service restarted", map[string]any{"nginx": true}),
+	}, {
+		name:  "service mod_watch: dead, running",
+		salt:  "mod_watch(sfun=dead)",
+		setup: watch("service.dead", "nginx", nil),
+		test:  fidW(None, "Service is set to be stopped", map[string]any{"nginx": true}),
+		real:  fidW(True, "Service stopped", map[string]any{"nginx": true}),
+	}, {
+		name:          "service mod_watch: not there",
+		salt:          "mod_watch(sfun=running): start() raises",
+		setup:         watch("service.running", "ghost", nil),
+		test:          fidW(None, "Service is set to be started", map[string]any{"ghost": true}),
+		real:          fidW(False, "Failed to start ghost.service: Unit ghost.service not found.", nil),
+		unforeseeable: true,
+	}})
+}
+
 func TestSaltFidelityPkg(t *testing.T) {
 	pkg := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
 		return func(t *testing.T) func(bool) Result {

@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -11,22 +12,34 @@ import (
 
 func init() {
 	enable := Param{Name: "enable", Type: Bool, Doc: "True enables it at boot, False disables it; unset leaves the boot config alone."}
+	sig := Param{Name: "sig", Type: Any, Doc: "accepted, as Salt's: systemd's status does not look for a process."}
+	noBlock := Param{Name: "no_block", Type: Bool, Default: false, Doc: "accepted; brine waits for systemd's job either way."}
+	timeout := Param{Name: "timeout", Type: Any, Doc: "accepted and ignored: Salt uses it on Windows only."}
+	typo := Param{Name: "enabled", Type: Any, Doc: `a mistake for enable: the state fails and says so, as Salt's does.`}
+	unmaskRuntime := Param{Name: "unmask_runtime", Type: Bool, Default: false, Doc: "remove a runtime mask (one until reboot) first; with unmask too, service.running's unmask note is about that mask."}
 	Register("service.running", serviceRunning,
 		Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service" (any unit type).`},
 		enable,
 		Param{Name: "reload", Type: Bool, Default: false, Doc: "on a watch, reload instead of restart."},
+		Param{Name: "force", Type: Bool, Default: false, Doc: "with reload, a watch force-reloads (reload, or restart if it cannot)."},
+		Param{Name: "full_restart", Type: Bool, Default: false, Doc: "accepted: systemd has no full restart, so a watch restarts, as Salt's does."},
 		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after starting it before checking it runs."},
-		Param{Name: "unmask", Type: Bool, Default: false, Doc: "unmask a masked service first (else a masked one fails)."},
+		Param{Name: "unmask", Type: Bool, Default: false, Doc: "remove the indefinite mask before starting it (else a masked one fails to start)."},
+		unmaskRuntime, sig, noBlock, timeout, typo,
 	)
 	Register("service.dead", serviceDead,
 		Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`},
 		enable,
 		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after stopping it before checking."},
+		sig, noBlock, timeout, typo,
 	)
-	Register("service.enabled", serviceEnabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`})
-	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`})
-	Register("service.masked", serviceMasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`})
-	Register("service.unmasked", serviceUnmasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`})
+	Register("service.enabled", serviceEnabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`},
+		Param{Name: "unmask", Type: Bool, Default: false, Doc: "remove the indefinite mask before enabling it (else a masked one fails)."},
+		unmaskRuntime, noBlock)
+	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`}, noBlock)
+	runtime := Param{Name: "runtime", Type: Bool, Default: false, Doc: "manage the runtime mask (in /run, until reboot) instead of the indefinite one (in /etc); each is managed on its own."}
+	Register("service.masked", serviceMasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`}, runtime)
+	Register("service.unmasked", serviceUnmasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`}, runtime)
 	RegisterWatch("service", serviceModWatch)
 }
 
@@ -70,8 +83,14 @@ type serviceWant struct {
 // ones read and written (systemctl --root for units; rc links by brine,
 // resolved inside the image, failing on a link that would leave it).
 //
-// Salt: a unit file that changed on disk (NeedDaemonReload) makes brine
-// reload systemd before starting or restarting it.
+// A unit that fails to start fails the state with systemctl's own words
+// ("Job for x.service failed because…", "Unit x.service is masked."), as
+// Salt's comment is. Static, indirect, generated and alias units count as
+// enabled, as `systemctl is-enabled` and Salt say.
+//
+// Salt: no_block is accepted and brine still waits for systemd's job; a
+// dry run does not reload systemd for a changed unit file (Salt's status()
+// does, test=True or not).
 func serviceRunning(ctx context.Context, req *Request) Result {
 	run := true
 	return serviceApply(ctx, req, serviceWant{run: &run, enable: req.Args.OptBool("enable")})
@@ -89,7 +108,7 @@ func serviceDead(ctx context.Context, req *Request) Result {
 }
 
 // Enabled makes sure a service starts at boot; whether it runs now
-// is left alone.
+// is left alone. A static unit (no [Install] section) is already enabled.
 //
 // Salt: none.
 func serviceEnabled(ctx context.Context, req *Request) Result {
@@ -98,7 +117,8 @@ func serviceEnabled(ctx context.Context, req *Request) Result {
 }
 
 // Disabled makes sure a service does not start at boot; whether it
-// runs now is left alone.
+// runs now is left alone. As with Salt, a static unit cannot be disabled:
+// the state says it "has been disabled" each run, with no changes.
 //
 // Salt: none.
 func serviceDisabled(ctx context.Context, req *Request) Result {
@@ -106,28 +126,381 @@ func serviceDisabled(ctx context.Context, req *Request) Result {
 	return serviceApply(ctx, req, serviceWant{enable: &off})
 }
 
-// serviceWould names what a state would have done, for Salt's comment on
-// a service that is not there yet.
-func serviceWould(want serviceWant) string {
-	switch {
-	case want.run != nil && *want.run:
-		return "started"
-	case want.run != nil:
-		return "stopped"
-	case want.enable != nil && *want.enable:
-		return "enabled"
+func joinLines(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
 	}
-	return "disabled"
+	return strings.Join(out, "\n")
 }
 
-func serviceState(sys initsys.System, st initsys.Status) string {
-	switch {
-	case !sys.CanRun():
-		return "not started (--root)"
-	case st.Active:
-		return "running"
+// serviceOpts are the arguments running() and dead() share.
+type serviceOpts struct {
+	initDelay             int
+	unmask, unmaskRuntime bool
+}
+
+func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
+	a := &req.Args
+	opts := serviceOpts{initDelay: a.Int("init_delay", 0), unmask: a.Bool("unmask", false), unmaskRuntime: a.Bool("unmask_runtime", false)}
+	for _, k := range []string{"reload", "force", "full_restart", "no_block"} {
+		a.Bool(k, false) // read for the watch; checked here for their type
 	}
-	return "dead"
+	if err := a.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	name := req.Name
+	if want.run != nil && a.Has("enabled") {
+		// Salt's _enabled_used_error: a common mistake, failed early.
+		return Failf(name, `Service %s uses non-existent option "enabled".  Perhaps "enable" option was intended?`, name)
+	}
+	if err := initsys.ValidName(name); err != nil {
+		return Failf(name, "argument %q: %v", "name", err)
+	}
+	sys, err := serviceOpen(ctx, req)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	defer sys.Close()
+	st, err := sys.Status(ctx, name)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	if !st.Exists && !st.Masked {
+		return serviceMissing(name, want, req.Test)
+	}
+	if !sys.CanRun() {
+		return serviceOffline(ctx, req.Test, sys, name, want, st, opts)
+	}
+	if st.NeedReload && !req.Test {
+		// Salt's status() reloads systemd when the unit file changed.
+		if err := sys.DaemonReload(ctx); err != nil {
+			return Failf(name, "%v", err)
+		}
+	}
+	switch {
+	case want.run == nil:
+		res := Result{Name: name, Result: True, Changes: map[string]any{}}
+		serviceBoot(ctx, req.Test, sys, name, *want.enable, nil, True, opts).apply(&res)
+		return res
+	case *want.run:
+		return serviceStart(ctx, req.Test, sys, name, want, st, opts)
+	}
+	return serviceStop(ctx, req.Test, sys, name, want, st, opts)
+}
+
+// serviceMissing is Salt's answer for a service _available() does not
+// find: a dry run allows that an earlier state may bring it, and only
+// running() and enabled() fail on it.
+func serviceMissing(name string, want serviceWant, test bool) Result {
+	res := Result{Name: name, Result: True, Changes: map[string]any{},
+		Comment: fmt.Sprintf("The named service %s is not available", name)}
+	would, fails := "disabled", false
+	switch {
+	case want.run != nil && *want.run:
+		would, fails = "started", true
+	case want.run != nil:
+		would = "stopped"
+	case *want.enable:
+		would, fails = "enabled", true
+	}
+	switch {
+	case test && would != "disabled":
+		res.Result = None
+		res.Comment = fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, would)
+	case fails:
+		res.Result = False
+	}
+	return res
+}
+
+// serviceOffline: under --root nothing runs; the run state is noted and
+// the boot config set.
+func serviceOffline(ctx context.Context, test bool, sys initsys.System, name string, want serviceWant, st initsys.Status, opts serviceOpts) Result {
+	res := Result{Name: name, Result: True, Changes: map[string]any{}}
+	note := ""
+	switch {
+	case want.run != nil && *want.run:
+		note = fmt.Sprintf("Service %s is not started: --root never starts or stops services", name)
+	case want.run != nil:
+		note = fmt.Sprintf("The service %s is already dead", name)
+	}
+	if want.enable == nil || (want.run != nil && st.Enabled() == *want.enable) {
+		// running() and dead() leave a settled boot config unmentioned.
+		res.Comment = note
+		return res
+	}
+	serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
+	if want.run != nil && *want.run {
+		// The --root note stays; a dead service's comment is replaced by
+		// _disable()'s, as Salt's dead() does with one already stopped.
+		res.Comment = joinLines(note, res.Comment)
+	}
+	return res
+}
+
+// serviceToggles reports whether enabling (or disabling) changes what
+// `systemctl is-enabled` says: disabling a static, indirect, generated or
+// alias unit does not, nor one enabled in /run only (a disable removes
+// the links in /etc), and Salt then reports no change.
+func serviceToggles(st initsys.Status, on bool) bool {
+	return on || !st.Enabled() || st.EnableState == "enabled"
+}
+
+// bootUpdate is what Salt's _enable() and _disable() return, which the
+// caller merges into its result (ret.update): the result and comment
+// replace the caller's, and the changes too when set (non-nil).
+type bootUpdate struct {
+	result  Outcome
+	comment string
+	changes map[string]any
+}
+
+func (u bootUpdate) apply(res *Result) {
+	res.Result, res.Comment = u.result, u.comment
+	if u.changes != nil {
+		res.Changes = u.changes
+	}
+}
+
+// serviceBoot is Salt's _enable(name, started, result) and
+// _disable(...): started is the run state after running() or dead()
+// acted, nil when they did not.
+func serviceBoot(ctx context.Context, test bool, sys initsys.System, name string, on bool, started *bool, result Outcome, opts serviceOpts) bootUpdate {
+	st, err := sys.Status(ctx, name)
+	if err != nil {
+		return bootUpdate{result: False, comment: err.Error()}
+	}
+	word := map[bool]string{true: "enabled", false: "disabled"}[on]
+	now := "is in the desired state"
+	if started != nil {
+		now = map[bool]string{true: "is running", false: "is dead"}[*started]
+	}
+	if st.Enabled() == on {
+		u := bootUpdate{result: result, comment: fmt.Sprintf("Service %s is already %s, and %s", name, word, now)}
+		if started == nil {
+			u.changes = map[string]any{}
+		}
+		return u
+	}
+	if test {
+		// Salt reports no changes here; brine predicts the real run's.
+		u := bootUpdate{result: None, comment: fmt.Sprintf("Service %s set to be %s", name, word), changes: map[string]any{}}
+		if serviceToggles(st, on) {
+			u.changes[name] = true
+		}
+		return u
+	}
+	act := sys.Enable
+	if !on {
+		act = sys.Disable
+	} else if err := serviceCheckUnmask(ctx, sys, name, opts); err != nil {
+		// Salt's enable() takes unmask and unmask_runtime too.
+		return serviceBootFailed(name, on, started, err)
+	}
+	if err := act(ctx, name); err != nil {
+		return serviceBootFailed(name, on, started, err)
+	}
+	after, err := sys.Status(ctx, name)
+	if err != nil {
+		return bootUpdate{result: False, comment: err.Error()}
+	}
+	u := bootUpdate{result: result, changes: map[string]any{}, comment: fmt.Sprintf("Service %s has been %s, and %s", name, word, now)}
+	if after.Enabled() != st.Enabled() {
+		u.changes[name] = true
+	}
+	return u
+}
+
+// serviceBootFailed words a failed enable or disable as Salt's _enable()
+// and _disable() do; an enable's error follows (Salt's raises it).
+func serviceBootFailed(name string, on bool, started *bool, err error) bootUpdate {
+	var c string
+	switch {
+	case on && started == nil:
+		c = fmt.Sprintf("Failed when setting service %s to start at boot, but the service was already running", name)
+	case on && *started:
+		c = fmt.Sprintf("Failed when setting service %s to start at boot, but the service is running", name)
+	case on:
+		c = fmt.Sprintf("Failed when setting service %s to start at boot, and the service is dead", name)
+	case started == nil:
+		c = fmt.Sprintf("Failed when setting service %s to not start at boot, but the service was already running", name)
+	case *started:
+		c = fmt.Sprintf("Failed when setting service %s to not start at boot, and is running", name)
+	default:
+		c = fmt.Sprintf("Failed when setting service %s to not start at boot, and the service is dead", name)
+	}
+	if on {
+		c += ". Additional information follows:\n\n" + err.Error()
+	}
+	return bootUpdate{result: False, comment: c}
+}
+
+// serviceUnmaskNote is Salt's unmasked(name, runtime) as running()
+// calls it with unmask: True: it unmasks (outside a dry run) and returns
+// its comment, which running() adds to its own.
+func serviceUnmaskNote(ctx context.Context, test bool, sys initsys.System, name string, runtime bool, st initsys.Status) string {
+	action := map[bool]string{false: "unmasked", true: "runtime unmasked"}[runtime]
+	switch {
+	case sys.Kind() == "sysv":
+		return "Service masking not available on this minion"
+	case !st.MaskLinks.Has(runtime):
+		return fmt.Sprintf("Service %s was already %s", name, action)
+	case test:
+		return fmt.Sprintf("Service %s would be %s", name, action)
+	}
+	if err := sys.Unmask(ctx, name, runtime); err != nil {
+		return err.Error()
+	}
+	if after, err := sys.Status(ctx, name); err != nil || after.MaskLinks.Has(runtime) {
+		return fmt.Sprintf("Failed to unmask service %s", name)
+	}
+	return fmt.Sprintf("Service %s was %s", name, action)
+}
+
+// serviceCheckUnmask is the _check_unmask of Salt's service.start: with
+// unmask the indefinite mask goes, with unmask_runtime the runtime one.
+func serviceCheckUnmask(ctx context.Context, sys initsys.System, name string, opts serviceOpts) error {
+	if !opts.unmask && !opts.unmaskRuntime {
+		return nil
+	}
+	st, err := sys.Status(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, runtime := range []bool{false, true} {
+		ask := map[bool]bool{false: opts.unmask, true: opts.unmaskRuntime}[runtime]
+		if ask && st.MaskLinks.Has(runtime) {
+			if err := sys.Unmask(ctx, name, runtime); err != nil {
+				return fmt.Errorf("Failed to unmask service '%s'", name)
+			}
+		}
+	}
+	return nil
+}
+
+// serviceActErr is the comment of a start or stop that failed: Salt's
+// systemd module raises systemctl's stderr, which becomes the comment;
+// its SysV module returns False, worded by the state (fallback).
+func serviceActErr(sys initsys.System, err error, fallback string) (string, bool) {
+	if sys.Kind() == "sysv" {
+		return fallback, false
+	}
+	return err.Error(), true
+}
+
+// serviceStart is Salt's running() on a live host.
+func serviceStart(ctx context.Context, test bool, sys initsys.System, name string, want serviceWant, st initsys.Status, opts serviceOpts) Result {
+	res := Result{Name: name, Result: True, Changes: map[string]any{}}
+	before, beforeEn := st.Active, st.Enabled()
+	unmaskNote := ""
+	if opts.unmask {
+		unmaskNote = serviceUnmaskNote(ctx, test, sys, name, opts.unmaskRuntime, st)
+	}
+	if before {
+		res.Comment = joinLines(fmt.Sprintf("The service %s is already running", name), unmaskNote)
+		if want.enable != nil && *want.enable != beforeEn {
+			serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
+		}
+		return res
+	}
+	if test {
+		res.Result = None
+		res.Comment = joinLines(fmt.Sprintf("Service %s is set to start", name), unmaskNote)
+		res.Changes[name] = true
+		if want.enable != nil && *want.enable != beforeEn && !serviceToggles(st, *want.enable) {
+			res.Changes = map[string]any{}
+		}
+		return res
+	}
+	if err := serviceCheckUnmask(ctx, sys, name, opts); err != nil {
+		return Failf(name, "%v", err)
+	}
+	if err := sys.Start(ctx, name); err != nil {
+		msg, raised := serviceActErr(sys, err, fmt.Sprintf("Service %s failed to start", name))
+		res.Result, res.Comment = False, msg
+		if !raised && want.enable != nil {
+			off := false
+			serviceBoot(ctx, false, sys, name, *want.enable, &off, False, opts).apply(&res)
+		}
+		return res
+	}
+	serviceSleep(ctx, opts.initDelay)
+	after, err := serviceSettle(ctx, sys, name, true)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	if beforeEn != after.Enabled() || before != after.Active {
+		res.Changes[name] = after.Active
+	}
+	res.Comment = fmt.Sprintf("Started service %s", name)
+	if !after.Active {
+		res.Result, res.Comment = False, fmt.Sprintf("Service %s failed to start", name)
+	}
+	if want.enable != nil {
+		serviceBoot(ctx, false, sys, name, *want.enable, &after.Active, map[bool]Outcome{true: True, false: False}[after.Active], opts).apply(&res)
+	}
+	if opts.initDelay > 0 {
+		res.Comment = fmt.Sprintf("%s\nDelayed return for %d seconds", res.Comment, opts.initDelay)
+	}
+	if opts.unmask {
+		res.Comment += "\n" + unmaskNote
+	}
+	return res
+}
+
+// serviceStop is Salt's dead() on a live host.
+func serviceStop(ctx context.Context, test bool, sys initsys.System, name string, want serviceWant, st initsys.Status, opts serviceOpts) Result {
+	res := Result{Name: name, Result: True, Changes: map[string]any{}}
+	before, beforeEn := st.Active, st.Enabled()
+	if !before {
+		res.Comment = fmt.Sprintf("The service %s is already dead", name)
+		if want.enable != nil && *want.enable != beforeEn {
+			serviceBoot(ctx, test, sys, name, *want.enable, nil, True, opts).apply(&res)
+		}
+		return res
+	}
+	if test {
+		res.Result = None
+		res.Comment = fmt.Sprintf("Service %s is set to be killed", name)
+		// What dead() records, then what _enable()/_disable() leave.
+		res.Changes[name] = false
+		if want.enable != nil && *want.enable != beforeEn {
+			res.Changes = map[string]any{}
+			if serviceToggles(st, *want.enable) {
+				res.Changes[name] = true
+			}
+		}
+		return res
+	}
+	if err := sys.Stop(ctx, name); err != nil {
+		// Salt's stop() returns False; the error is only logged.
+		slog.Warn("service stop failed", "service", name, "err", err)
+		res.Result, res.Comment = False, fmt.Sprintf("Service %s failed to die", name)
+		if want.enable != nil {
+			on := true
+			serviceBoot(ctx, false, sys, name, *want.enable, &on, False, opts).apply(&res)
+		}
+		return res
+	}
+	serviceSleep(ctx, opts.initDelay)
+	after, err := serviceSettle(ctx, sys, name, false)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	if beforeEn != after.Enabled() || before != after.Active {
+		res.Changes[name] = after.Active
+	}
+	res.Comment = fmt.Sprintf("Service %s was killed", name)
+	if after.Active {
+		res.Result, res.Comment = False, fmt.Sprintf("Service %s failed to die", name)
+	}
+	if want.enable != nil {
+		serviceBoot(ctx, false, sys, name, *want.enable, &after.Active, map[bool]Outcome{true: False, false: True}[after.Active], opts).apply(&res)
+	}
+	return res
 }
 
 func serviceSleep(ctx context.Context, seconds int) {
@@ -142,242 +515,30 @@ func serviceSleep(ctx context.Context, seconds int) {
 	}
 }
 
-// servicePlan is what a service state would change, read from the
-// service's status: the dry run reports it and the real run carries it
-// out (serviceCarry), so that both say the same.
-type servicePlan struct {
-	name string
-	want serviceWant
-	st   initsys.Status
-	// unmask: the service is masked and must be unmasked first.
-	unmask bool
-	// run is the run state to set, nil when it is right already or
-	// --root cannot set it (rootNote says so).
-	run      *bool
-	rootNote string
-	// enable is the boot config to set, nil when it is right already or
-	// not the service's own (st.Fixed).
-	enable *bool
-}
-
-// planService works out the plan; a plan that cannot be carried out (a
-// masked service without unmask: True) is the error, worded as the
-// state's comment.
-func planService(name string, want serviceWant, st initsys.Status, canRun, unmask bool) (servicePlan, error) {
-	p := servicePlan{name: name, want: want, st: st}
-	needUnmask := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
-	if st.Masked && needUnmask {
-		if !unmask {
-			return p, fmt.Errorf("Service %s is masked; set unmask: True to unmask it", name)
-		}
-		p.unmask = true
-	}
-	if want.run != nil && st.Active != *want.run {
-		if canRun {
-			p.run = want.run
-		} else {
-			p.rootNote = fmt.Sprintf("Service %s is not %s: --root never starts or stops services", name, map[bool]string{true: "started", false: "stopped"}[*want.run])
-		}
-	}
-	if want.enable != nil && !st.Fixed() && st.Enabled() != *want.enable {
-		p.enable = want.enable
-	}
-	return p, nil
-}
-
-func serviceApply(ctx context.Context, req *Request, want serviceWant) Result {
-	a := &req.Args
-	initDelay := a.Int("init_delay", 0)
-	unmask := a.Bool("unmask", false)
-	a.Bool("reload", false) // read for the watch; checked here for its type
-	if err := a.Err(); err != nil {
-		return Failf(req.Name, "%v", err)
-	}
-	name := req.Name
-	if err := initsys.ValidName(name); err != nil {
-		return Failf(name, "argument %q: %v", "name", err)
-	}
-	sys, err := serviceOpen(ctx, req)
-	if err != nil {
-		return Failf(name, "%v", err)
-	}
-	defer sys.Close()
-	st, err := sys.Status(ctx, name)
-	if err != nil {
-		return Failf(name, "%v", err)
-	}
-	if !st.Exists && !st.Masked {
-		wantsIt := (want.run != nil && *want.run) || (want.enable != nil && *want.enable)
-		switch {
-		case req.Test:
-			// A package state earlier in this run may bring it, as Salt
-			// allows for.
-			return Result{Name: name, Result: None, Changes: map[string]any{},
-				Comment: fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, serviceWould(want))}
-		case !wantsIt:
-			// nothing to stop or disable
-			return Result{Name: name, Result: True, Changes: map[string]any{},
-				Comment: fmt.Sprintf("The named service %s is not available", name)}
-		}
-		return Failf(name, "The named service %s is not available", name)
-	}
-	p, err := planService(name, want, st, sys.CanRun(), unmask)
-	if err != nil {
-		return Failf(name, "%v", err)
-	}
-	return serviceCarry(ctx, req.Test, sys, p, unmask, initDelay)
-}
-
-// serviceCarry reports a plan under test and carries it out otherwise,
-// wording the result as Salt's running(), dead(), _enable() and
-// _disable(): the boot-config comment replaces the run comment, and an
-// unmask note goes last, on a line of its own.
-func serviceCarry(ctx context.Context, test bool, sys initsys.System, p servicePlan, unmask bool, initDelay int) Result {
-	name := p.name
-	res := Result{Name: name, Result: True, Changes: map[string]any{}}
-	comment, unmaskNote := "", ""
-	finish := func() Result {
-		if p.rootNote != "" && !strings.HasPrefix(comment, p.rootNote) {
-			comment = p.rootNote + "\n" + comment
-		}
-		res.Comment = comment
-		if unmaskNote != "" {
-			res.Comment = strings.TrimPrefix(comment+"\n"+unmaskNote, "\n")
-		}
-		if test && len(res.Changes) > 0 {
-			res.Result = None
-		}
-		return res
-	}
-	fail := func(format string, args ...any) Result {
-		res.Result, comment = False, fmt.Sprintf(format, args...)
-		return finish()
-	}
-	if p.unmask {
-		res.Changes[name] = true
-		if test {
-			unmaskNote = fmt.Sprintf("Service %s would be unmasked", name)
-		} else {
-			if err := sys.Unmask(ctx, name); err != nil {
-				return fail("Service %s failed to unmask: %v", name, err)
-			}
-			st, err := sys.Status(ctx, name)
-			if err != nil {
-				return fail("%v", err)
-			}
-			unmaskNote = fmt.Sprintf("Service %s was unmasked", name)
-			// The rest of the plan is read again from the unmasked unit.
-			if p, err = planService(name, p.want, st, sys.CanRun(), unmask); err != nil {
-				return fail("%v", err)
-			}
-		}
-	}
-	want, st := p.want, p.st
-	if want.run != nil {
-		runWord := map[bool]string{true: "running", false: "dead"}
-		switch {
-		case p.rootNote != "":
-			comment = p.rootNote
-		case p.run == nil:
-			comment = fmt.Sprintf("The service %s is already %s", name, runWord[st.Active])
-		}
-	}
-	// started is Salt's "started" argument of _enable: nil when the run
-	// state needed no change (or there is none), else the state now.
-	var started *bool
-	if p.run != nil {
-		on := *p.run
-		if test {
-			// Salt says no more under test, not even about enable.
-			comment = map[bool]string{true: "Service " + name + " is set to start", false: "Service " + name + " is set to be killed"}[on]
-			res.Changes[name] = on || p.enable != nil // as _enable() will leave it
-			return finish()
-		}
-		if st.NeedReload {
-			if err := sys.DaemonReload(ctx); err != nil {
-				return fail("%v", err)
-			}
-		}
-		act, verb := sys.Start, "start"
-		if !on {
-			act, verb = sys.Stop, "die"
-		}
-		if err := act(ctx, name); err != nil {
-			return fail("Service %s failed to %s: %v", name, verb, err)
-		}
-		serviceSleep(ctx, initDelay)
-		var err error
-		if st, err = serviceSettle(ctx, sys, name, on); err != nil {
-			return fail("%v", err)
-		}
-		res.Changes[name] = st.Active
-		if st.Active != on {
-			return fail("Service %s failed to %s", name, verb)
-		}
-		now := st.Active
-		started = &now
-		comment = map[bool]string{true: "Started service " + name, false: "Service " + name + " was killed"}[on]
-	}
-	if want.enable != nil {
-		on := *want.enable
-		word := map[bool]string{true: "enabled", false: "disabled"}[on]
-		now := "is in the desired state"
-		if started != nil {
-			now = map[bool]string{true: "is running", false: "is dead"}[*started]
-		}
-		switch {
-		case st.Fixed():
-			comment = strings.TrimPrefix(comment+"\n"+fmt.Sprintf("Service %s is %s: its boot config is not its own to change", name, st.EnableState), "\n")
-		case p.enable == nil && want.run != nil && started == nil:
-			// Salt's running() and dead() leave a settled boot config
-			// unmentioned.
-		case p.enable == nil:
-			comment = fmt.Sprintf("Service %s is already %s, and %s", name, word, now)
-		case test:
-			comment = fmt.Sprintf("Service %s set to be %s", name, word)
-			res.Changes[name] = true
-		default:
-			act := sys.Enable
-			if !on {
-				act = sys.Disable
-			}
-			if err := act(ctx, name); err != nil {
-				return fail("Service %s failed to be %s: %v", name, word, err)
-			}
-			st, err := sys.Status(ctx, name)
-			if err != nil {
-				return fail("%v", err)
-			}
-			if st.Enabled() != on {
-				return fail("Failed when setting service %s to %s at boot, and it is %s", name, map[bool]string{true: "start", false: "not start"}[on], serviceState(sys, st))
-			}
-			// Salt's _enable() replaces the changes with {name: True}.
-			res.Changes = map[string]any{name: true}
-			comment = fmt.Sprintf("Service %s has been %s, and %s", name, word, now)
-		}
-	}
-	if started != nil && *started && initDelay > 0 {
-		comment = fmt.Sprintf("%s\nDelayed return for %d seconds", comment, initDelay)
-	}
-	return finish()
-}
-
-// Masked makes sure a service is masked (cannot be started).
+// Masked makes sure a service is masked (cannot be started): the
+// indefinite mask, or with runtime: True the one until reboot.
 //
-// Salt: runtime masks are not supported.
+// Salt: none.
 func serviceMasked(ctx context.Context, req *Request) Result {
 	return serviceMask(ctx, req, true)
 }
 
-// Unmasked makes sure a service is not masked.
+// Unmasked makes sure a service is not masked: the indefinite mask, or
+// with runtime: True the runtime one.
 //
-// Salt: runtime masks are not supported.
+// Salt: none.
 func serviceUnmasked(ctx context.Context, req *Request) Result {
 	return serviceMask(ctx, req, false)
 }
 
+// serviceMask is Salt's masked() and unmasked(): each mask (in /etc, or
+// in /run with runtime) is read and managed on its own.
 func serviceMask(ctx context.Context, req *Request, mask bool) Result {
 	name := req.Name
+	runtime := req.Args.Bool("runtime", false)
+	if err := req.Args.Err(); err != nil {
+		return Failf(name, "%v", err)
+	}
 	if err := initsys.ValidName(name); err != nil {
 		return Failf(name, "argument %q: %v", "name", err)
 	}
@@ -386,39 +547,61 @@ func serviceMask(ctx context.Context, req *Request, mask bool) Result {
 		return Failf(name, "%v", err)
 	}
 	defer sys.Close()
+	if sys.Kind() == "sysv" {
+		return Failf(name, "Service masking not available on this minion")
+	}
 	st, err := sys.Status(ctx, name)
 	if err != nil {
 		return Failf(name, "%v", err)
 	}
-	word := map[bool]string{true: "masked", false: "unmasked"}[mask]
-	if st.Masked == mask {
-		// Salt: "is already masked" but "was already unmasked".
-		verb := map[bool]string{true: "is", false: "was"}[mask]
-		return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s %s already %s", name, verb, word), Changes: map[string]any{}}
+	maskType := map[bool]string{false: "masked", true: "runtime masked"}[runtime]
+	word := maskType
+	if !mask {
+		word = map[bool]string{false: "unmasked", true: "runtime unmasked"}[runtime]
 	}
-	// Salt's masked() and unmasked() report the mask flag's old and new value.
-	changes := map[string]any{"masked": map[string]any{"old": !mask, "new": mask}}
+	res := Result{Name: name, Result: True, Changes: map[string]any{}}
+	if st.MaskLinks.Has(runtime) == mask {
+		// Salt: "is already masked" but "was already unmasked".
+		res.Comment = fmt.Sprintf("Service %s %s already %s", name, map[bool]string{true: "is", false: "was"}[mask], word)
+		return res
+	}
+	changes := map[string]any{maskType: map[string]any{"old": !mask, "new": mask}}
 	if req.Test {
-		return Result{Name: name, Result: None, Comment: fmt.Sprintf("Service %s would be %s", name, word), Changes: changes}
+		res.Result, res.Changes = None, changes
+		res.Comment = fmt.Sprintf("Service %s would be %s", name, word)
+		return res
 	}
 	act := sys.Mask
 	if !mask {
 		act = sys.Unmask
 	}
-	if err := act(ctx, name); err != nil {
-		return Failf(name, "Service %s failed to be %s: %v", name, word, err)
+	if err := act(ctx, name, runtime); err != nil {
+		return Failf(name, "%v", err)
 	}
-	return Result{Name: name, Result: True, Comment: fmt.Sprintf("Service %s was %s", name, word), Changes: changes}
+	after, err := sys.Status(ctx, name)
+	if err != nil {
+		return Failf(name, "%v", err)
+	}
+	if after.MaskLinks.Has(runtime) != mask {
+		// Salt's result stays True here.
+		res.Comment = fmt.Sprintf("Failed to %s service %s", map[bool]string{true: "mask", false: "unmask"}[mask], name)
+		return res
+	}
+	res.Changes = changes
+	res.Comment = fmt.Sprintf("Service %s was %s", name, word)
+	return res
 }
 
-// serviceModWatch is service's mod_watch: when a watched state changed,
-// a running service restarts (or reloads, with reload: True), a stopped
-// one that should run starts, and a service.dead one stops.
+// serviceModWatch is Salt's mod_watch for service: when a watched state
+// changed and the state itself changed nothing, a running service
+// restarts (reloads with reload: True, force-reloads with force: True
+// too), a stopped one starts, and a service.dead one that runs stops.
 func serviceModWatch(ctx context.Context, req *Request) Result {
 	name := req.Name
 	a := &req.Args
-	reload := a.Bool("reload", false)
-	initDelay := a.Int("init_delay", 0)
+	reload, force := a.Bool("reload", false), a.Bool("force", false)
+	a.Bool("full_restart", false) // systemd has no full restart: a restart
+	opts := serviceOpts{initDelay: a.Int("init_delay", 0), unmask: a.Bool("unmask", false), unmaskRuntime: a.Bool("unmask_runtime", false)}
 	if err := a.Err(); err != nil {
 		return Failf(name, "%v", err)
 	}
@@ -437,52 +620,56 @@ func serviceModWatch(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(name, "%v", err)
 	}
-	if !st.Exists {
-		if req.Test {
-			return Result{Name: name, Result: None, Changes: map[string]any{},
-				Comment: fmt.Sprintf("Service %s not present; if created in this state run, it would have been started", name)}
-		}
-		return Failf(name, "The named service %s is not available", name)
-	}
-	var verb string
+	var verb, done string
 	var act func(context.Context, string) error
 	switch {
 	case req.Func == "service.dead" && !st.Active:
 		return Result{Name: name, Result: True, Comment: "Service is already stopped", Changes: map[string]any{}}
 	case req.Func == "service.dead":
-		verb, act = "stopped", sys.Stop
+		verb, done, act = "stop", "stopped", sys.Stop
+	case st.Active && reload && force:
+		verb, done, act = "forcefully reload", "forcefully reloaded", sys.ForceReload
 	case st.Active && reload:
-		verb, act = "reloaded", sys.Reload
+		verb, done, act = "reload", "reloaded", sys.Reload
 	case st.Active:
-		verb, act = "restarted", sys.Restart
+		verb, done, act = "restart", "restarted", sys.Restart
 	default:
-		verb, act = "started", sys.Start
+		verb, done, act = "start", "started", sys.Start
 	}
 	if !sys.CanRun() {
 		return Result{Name: name, Result: True, Changes: map[string]any{},
-			Comment: fmt.Sprintf("Service %s would be %s, but --root never starts or stops services", name, verb)}
+			Comment: fmt.Sprintf("Service %s would be %s, but --root never starts or stops services", name, done)}
 	}
 	if req.Test {
-		return Result{Name: name, Result: None, Comment: "Service is set to be " + verb, Changes: map[string]any{name: true}}
+		// Salt reports no changes here; brine predicts the real run's.
+		return Result{Name: name, Result: None, Comment: "Service is set to be " + done, Changes: map[string]any{name: true}}
 	}
 	if st.NeedReload {
 		if err := sys.DaemonReload(ctx); err != nil {
 			return Failf(name, "%v", err)
 		}
 	}
-	if err := act(ctx, name); err != nil {
-		return Result{Name: name, Result: False, Comment: fmt.Sprintf("Service %s failed to be %s: %v", name, verb, err), Changes: map[string]any{}}
+	if verb == "start" {
+		// Salt stops the service before it starts it; a stop of a stopped
+		// (or missing) unit changes nothing, and its failure is ignored.
+		_ = sys.Stop(ctx, name)
 	}
-	serviceSleep(ctx, initDelay)
-	if verb != "stopped" {
-		if st, err = sys.Status(ctx, name); err != nil {
+	if verb != "stop" {
+		if err := serviceCheckUnmask(ctx, sys, name, opts); err != nil {
 			return Failf(name, "%v", err)
 		}
-		if !st.Active {
-			return Result{Name: name, Result: False, Comment: fmt.Sprintf("Service %s is not running after it was %s", name, verb), Changes: map[string]any{name: true}}
-		}
 	}
-	return Result{Name: name, Result: True, Comment: "Service " + verb, Changes: map[string]any{name: true}}
+	if err := act(ctx, name); err != nil {
+		// Salt's stop() and its SysV module return False; its systemd
+		// module raises systemctl's stderr for the rest.
+		if msg, raised := serviceActErr(sys, err, ""); raised && verb != "stop" {
+			return Failf(name, "%s", msg)
+		}
+		slog.Warn("service "+verb+" failed", "service", name, "err", err)
+		return Result{Name: name, Result: False, Comment: fmt.Sprintf("Failed to %s the service", verb), Changes: map[string]any{name: false}}
+	}
+	serviceSleep(ctx, opts.initDelay)
+	return Result{Name: name, Result: True, Comment: "Service " + done, Changes: map[string]any{name: true}}
 }
 
 // serviceSettle reads a service's status after a start or stop until it

@@ -37,7 +37,10 @@ func (f *initFake) Status(_ context.Context, name string) (states.ServiceStatus,
 func (f *initFake) set(name, verb string, fn func(u *states.ServiceStatus)) error {
 	f.calls = append(f.calls, verb+" "+name)
 	if f.fail[name] {
-		return errors.New("job failed")
+		return &states.SystemctlError{Verb: verb, Unit: name + ".service", Result: "failed", ServiceResult: "exit-code"}
+	}
+	if f.units[name] == nil {
+		return &states.SystemctlError{Verb: verb, Unit: name + ".service", Err: errors.New("Unit " + name + ".service not found.")}
 	}
 	fn(f.units[name])
 	return nil
@@ -60,9 +63,21 @@ func (f *initFake) Enable(_ context.Context, n string) error {
 func (f *initFake) Disable(_ context.Context, n string) error {
 	return f.set(n, "disable", func(u *states.ServiceStatus) { u.EnableState = "disabled" })
 }
-func (f *initFake) Mask(context.Context, string) error   { return nil }
-func (f *initFake) Unmask(context.Context, string) error { return nil }
-func (f *initFake) DaemonReload(context.Context) error   { return nil }
+func (f *initFake) ForceReload(_ context.Context, n string) error {
+	return f.set(n, "force-reload", func(*states.ServiceStatus) {})
+}
+func (f *initFake) Mask(context.Context, string, bool) error   { return nil }
+func (f *initFake) Unmask(context.Context, string, bool) error { return nil }
+func (f *initFake) DaemonReload(context.Context) error         { return nil }
+func (f *initFake) UnitFiles(context.Context) ([]states.UnitFile, map[string]bool, error) {
+	var files []states.UnitFile
+	for _, n := range []string{"broke", "cron", "ssh"} {
+		files = append(files, states.UnitFile{Name: n + ".service", State: f.units[n].EnableState})
+	}
+	files = append(files, states.UnitFile{Name: "ssh.socket", State: "enabled"}, states.UnitFile{Name: "getty@.service", State: "enabled"},
+		states.UnitFile{Name: "dbus.service", State: "static"}, states.UnitFile{Name: "init.scope", State: "static"})
+	return files, map[string]bool{"legacy": true, "old": false}, nil
+}
 func (f *initFake) Services(context.Context) (all, running []string, err error) {
 	for _, n := range []string{"broke", "cron", "ssh"} {
 		all = append(all, n)
@@ -90,23 +105,32 @@ func TestServiceFunctions(t *testing.T) {
 		{"service.status", []string{"*r*"}, map[string]any{"cron": false, "broke": false}, 0},
 		{"service.available", []string{"cron"}, true, 0},
 		{"service.available", []string{"nope"}, false, 0},
+		{"service.missing", []string{"nope"}, true, 0},
 		{"service.enabled", []string{"ssh"}, true, 0},
+		{"service.disabled", []string{"ssh"}, false, 0},
 		{"service.start", []string{"cron"}, true, 0},
 		{"service.status", []string{"cron"}, true, 0},
-		{"service.start", []string{"broke"}, nil, 1},
-		{"service.start", []string{"nope"}, "service.start: Service nope not found", 1},
+		// Salt's start() raises systemctl's stderr.
+		{"service.start", []string{"broke"}, "service.start: Job for broke.service failed because the control process exited with error code.\nSee \"systemctl status broke.service\" and \"journalctl -xeu broke.service\" for details.", 1},
+		{"service.start", []string{"nope"}, "service.start: Failed to start nope.service: Unit nope.service not found.", 1},
+		// Its stop() returns False.
 		{"service.stop", []string{"broke"}, false, 0},
+		{"service.stop", []string{"nope"}, false, 0},
 		{"service.restart", []string{"cron"}, true, 0},
 		{"service.reload", []string{"cron"}, true, 0},
+		{"service.force_reload", []string{"cron"}, true, 0},
 		{"service.get_running", nil, []string{"cron", "ssh"}, 0},
 		{"service.stop", []string{"cron"}, true, 0},
 		{"service.enable", []string{"cron"}, true, 0},
 		{"service.enabled", []string{"cron"}, true, 0},
 		{"service.disable", []string{"cron"}, true, 0},
-		{"service.disable", []string{"broke"}, true, 0}, // already: no call
-		{"service.enable", []string{"broke"}, false, 0},
+		{"service.enable", []string{"broke"}, "service.enable: Job for broke.service failed because the control process exited with error code.\nSee \"systemctl status broke.service\" and \"journalctl -xeu broke.service\" for details.", 1},
 		{"service.get_all", nil, []string{"broke", "cron", "ssh"}, 0},
 		{"service.get_running", nil, []string{"ssh"}, 0},
+		{"service.get_enabled", nil, []string{"getty@", "legacy", "ssh", "ssh.socket"}, 0},
+		{"service.get_disabled", nil, []string{"broke", "cron", "old"}, 0},
+		{"service.get_static", nil, []string{"dbus"}, 0},
+		{"service.masked", []string{"cron"}, false, 0},
 		{"service.start", []string{"-x"}, nil, 1},
 	}
 	for _, s := range steps {
@@ -115,7 +139,7 @@ func TestServiceFunctions(t *testing.T) {
 			t.Fatalf("%s %q = %#v (%d); want %#v (%d)", s.fun, s.words, ret.Value, ret.Retcode, s.want, s.code)
 		}
 	}
-	want := []string{"start cron", "start broke", "stop broke", "restart cron", "reload cron", "stop cron", "enable cron", "disable cron", "enable broke"}
+	want := []string{"start cron", "start broke", "start nope", "stop broke", "stop nope", "restart cron", "reload cron", "force-reload cron", "stop cron", "enable cron", "disable cron", "enable broke"}
 	if !reflect.DeepEqual(f.calls, want) {
 		t.Errorf("calls = %q; want %q", f.calls, want)
 	}
@@ -128,5 +152,20 @@ func TestServiceFunctions(t *testing.T) {
 	}
 	if ret := callWords(t, h, "service.enable", "cron"); ret.Value != true {
 		t.Errorf("service.enable under --root = %v", ret.Value)
+	}
+}
+
+// TestParseShow: systemctl show read as Salt's show() reads it.
+func TestParseShow(t *testing.T) {
+	out := "Type=simple\nExecMainPID=42\nAfter=sysinit.target basic.target\nWants=\n" +
+		"ExecStart={ path=/usr/sbin/atd ; argv[]=/usr/sbin/atd -f ; ignore_errors=no ; start_time=[n/a] }\n" +
+		"Environment=A=1 B=2\nDescription=Deferred execution scheduler\n"
+	want := map[string]any{
+		"Type": "simple", "ExecMainPID": "42", "After": []string{"sysinit.target", "basic.target"}, "Wants": []string{},
+		"ExecStart":   map[string]any{"path": "/usr/sbin/atd", "argv[]": "/usr/sbin/atd -f", "ignore_errors": "no", "start_time": "[n/a]"},
+		"Environment": "A=1 B=2", "Description": "Deferred execution scheduler",
+	}
+	if got := parseShow(out); !reflect.DeepEqual(got, want) {
+		t.Errorf("parseShow = %#v\nwant %#v", got, want)
 	}
 }

@@ -70,6 +70,11 @@ func TestTemplateExec(t *testing.T) {
 	if want := "True False True broke,cron,ssh [('broke', False), ('cron', False)]"; err != nil || got != want {
 		t.Errorf("render = %q, %v; want %q", got, err, want)
 	}
+	// Salt's module reads these too: templates may call them.
+	src = "{{ salt['service.missing']('nope') }} {{ salt['service.disabled']('cron') }} {{ salt['service.get_enabled']() | join(',') }} {{ salt['service.get_static']() | join(',') }}"
+	if got, err := jinja.Render("t", []byte(src), vars, jinja.Options{}); err != nil || got != "True True getty@,legacy,ssh,ssh.socket dbus" {
+		t.Errorf("render = %q, %v", got, err)
+	}
 	if _, err := jinja.Render("t", []byte("{{ salt['service.status']('-x') }}"), vars, jinja.Options{}); err == nil {
 		t.Errorf("a bad service name rendered")
 	}

@@ -121,6 +121,7 @@ func pillarCopy(v any, local bool, depth int) any {
 // through SaltContext.Exec: those that only read.
 func ExecFuncs() []string {
 	return []string{"service.status", "service.available", "service.enabled", "service.get_all", "service.get_running",
+		"service.missing", "service.disabled", "service.masked", "service.get_enabled", "service.get_disabled", "service.get_static", "service.show",
 		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash", "random.shadow_hash",
 		// the host's facts formulas size things by (Salt offers every
 		// execution function; these only read)

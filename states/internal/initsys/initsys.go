@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
 // Status is what the init system says of one service.
@@ -21,26 +23,52 @@ type Status struct {
 	// masked, indirect, generated, alias, enabled-runtime) or, for an
 	// init script, enabled or disabled by its rc links.
 	EnableState string
-	Masked      bool
+	// Masked: systemd will not load the unit (a mask in /etc or /run).
+	Masked bool
+	// MaskLinks says which masks are set, as Salt's masked(name, runtime)
+	// reads them: /etc/systemd/system/UNIT (indefinite) and
+	// /run/systemd/system/UNIT (runtime) linked to /dev/null.
+	MaskLinks MaskLinks
 	// NeedReload is systemd's NeedDaemonReload: the unit file changed on
 	// disk since systemd loaded it.
 	NeedReload bool
 }
 
-// Enabled reports whether the service starts at boot by its own links.
-func (s Status) Enabled() bool {
-	switch s.EnableState {
-	case "enabled", "enabled-runtime", "alias", "linked":
-		return true
-	}
-	return false
+// MaskLinks are the two masks a unit can have.
+type MaskLinks struct {
+	Persist bool // /etc/systemd/system/UNIT -> /dev/null
+	Runtime bool // /run/systemd/system/UNIT -> /dev/null
 }
 
-// Fixed reports whether the boot config is not the service's own to
-// change: static units (pulled in by others), generated and transient ones.
-func (s Status) Fixed() bool {
+// Has reports the indefinite mask, or the runtime one with runtime.
+func (m MaskLinks) Has(runtime bool) bool {
+	if runtime {
+		return m.Runtime
+	}
+	return m.Persist
+}
+
+// ReadMaskLinks reads the mask links of unit in the image at root (the
+// host with "/"), resolved inside it.
+func ReadMaskLinks(root, unit string) MaskLinks {
+	is := func(dir string) bool {
+		p, err := rootfs.Resolve(root, dir+"/"+unit, false)
+		if err != nil {
+			return false
+		}
+		dst, err := os.Readlink(p)
+		return err == nil && dst == "/dev/null"
+	}
+	return MaskLinks{Persist: is("/etc/systemd/system"), Runtime: is("/run/systemd/system")}
+}
+
+// Enabled reports whether the service counts as enabled at boot, as
+// `systemctl is-enabled` exits 0 and Salt's service.enabled says True:
+// static, indirect, generated and alias units too (their boot config is
+// not theirs to set, and Salt reports them already enabled).
+func (s Status) Enabled() bool {
 	switch s.EnableState {
-	case "static", "indirect", "generated", "transient":
+	case "enabled", "enabled-runtime", "static", "indirect", "generated", "alias":
 		return true
 	}
 	return false
@@ -57,10 +85,15 @@ type System interface {
 	Stop(ctx context.Context, name string) error
 	Restart(ctx context.Context, name string) error
 	Reload(ctx context.Context, name string) error
+	// ForceReload reloads a running service, or restarts one that cannot
+	// reload (systemctl force-reload).
+	ForceReload(ctx context.Context, name string) error
 	Enable(ctx context.Context, name string) error
 	Disable(ctx context.Context, name string) error
-	Mask(ctx context.Context, name string) error
-	Unmask(ctx context.Context, name string) error
+	// Mask and Unmask set or remove the indefinite mask, or the runtime
+	// one (until reboot) with runtime.
+	Mask(ctx context.Context, name string, runtime bool) error
+	Unmask(ctx context.Context, name string, runtime bool) error
 	// DaemonReload makes systemd read changed unit files (no-op elsewhere).
 	DaemonReload(ctx context.Context) error
 	Close() error

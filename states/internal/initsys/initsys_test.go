@@ -3,12 +3,15 @@ package initsys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/godbus/dbus/v5"
 )
 
 func TestUnitName(t *testing.T) {
@@ -214,7 +217,7 @@ func TestSysVLive(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q; want %q", got, want)
 	}
-	if err := s.Mask(ctx, "foo"); err == nil {
+	if err := s.Mask(ctx, "foo", false); err == nil {
 		t.Errorf("Mask on SysV: want an error")
 	}
 }
@@ -224,5 +227,131 @@ func TestSysVSettles(t *testing.T) {
 	s, ok := sys.(Settler)
 	if !ok || s.SettleWindow() <= 0 {
 		t.Fatal("SysV does not give its scripts time to settle")
+	}
+}
+
+// TestSystemctlErrorWords: a failed job reads as systemctl's stderr,
+// which is what Salt's comment shows.
+func TestSystemctlErrorWords(t *testing.T) {
+	tests := []struct {
+		err  SystemctlError
+		want string
+	}{
+		{SystemctlError{Verb: "start", Unit: "x.service", Result: "failed", ServiceResult: "exit-code"},
+			"Job for x.service failed because the control process exited with error code.\nSee \"systemctl status x.service\" and \"journalctl -xeu x.service\" for details."},
+		{SystemctlError{Verb: "start", Unit: "x.service", Result: "failed", ServiceResult: "something-new"},
+			"Job for x.service failed.\nSee \"systemctl status x.service\" and \"journalctl -xeu x.service\" for details."},
+		{SystemctlError{Verb: "start", Unit: `a\x2db.service`, Result: "failed", ServiceResult: "signal"},
+			"Job for a\\x2db.service failed because a fatal signal was delivered to the control process.\nSee \"systemctl status \"a\\\\x2db.service\"\" and \"journalctl -xeu \"a\\\\x2db.service\"\" for details."},
+		{SystemctlError{Verb: "start", Unit: "x.service", Result: "failed", ServiceResult: "start-limit-hit"},
+			"Job for x.service failed because start of the service was attempted too often.\nSee \"systemctl status x.service\" and \"journalctl -xeu x.service\" for details.\nTo force a start use \"systemctl reset-failed x.service\"\nfollowed by \"systemctl start x.service\" again."},
+		{SystemctlError{Verb: "start", Unit: "x.mount", Result: "failed"}, `Job failed. See "journalctl -xe" for details.`},
+		{SystemctlError{Verb: "start", Unit: "x.service", Result: "dependency"}, "A dependency job for x.service failed. See 'journalctl -xe' for details."},
+		{SystemctlError{Verb: "reload", Unit: "x.service", Result: "invalid"}, "x.service is not active, cannot reload."},
+		{SystemctlError{Verb: "start", Unit: "x.service", Result: "timeout"}, "Job for x.service timed out."},
+		{SystemctlError{Verb: "start", Unit: "x.service", Err: dbus.Error{Name: "org.freedesktop.systemd1.UnitMasked", Body: []any{"Unit x.service is masked."}}},
+			"Failed to start x.service: Unit x.service is masked."},
+		{SystemctlError{Verb: "enable", Unit: "unit", Err: fmt.Errorf("wrapped: %w", dbus.Error{Name: "org.freedesktop.DBus.Error.FileNotFound", Body: []any{"Unit file x.service does not exist."}})},
+			"Failed to enable unit: Unit file x.service does not exist."},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%+v:\n got %q\nwant %q", tt.err, got, tt.want)
+		}
+	}
+	var se *SystemctlError
+	if err := fmt.Errorf("ctx: %w", &tests[0].err); !errors.As(err, &se) || se.ServiceResult != "exit-code" {
+		t.Errorf("SystemctlError does not unwrap from %v", err)
+	}
+}
+
+// TestEnabledIsSystemctls: Enabled is `systemctl is-enabled` exiting 0,
+// as Salt's service.enabled reads it.
+func TestEnabledIsSystemctls(t *testing.T) {
+	for state, want := range map[string]bool{"enabled": true, "enabled-runtime": true, "static": true, "indirect": true,
+		"generated": true, "alias": true, "disabled": false, "linked": false, "linked-runtime": false,
+		"masked": false, "masked-runtime": false, "transient": false, "bad": false, "": false} {
+		if got := (Status{EnableState: state}).Enabled(); got != want {
+			t.Errorf("Enabled(%q) = %v; want %v", state, got, want)
+		}
+	}
+}
+
+// TestReadMaskLinks: the indefinite and the runtime mask are read apart,
+// inside the root.
+func TestReadMaskLinks(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"etc/systemd/system", "run/systemd/system"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(p, to string) {
+		if err := os.Symlink(to, filepath.Join(root, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link("etc/systemd/system/a.service", "/dev/null")
+	link("run/systemd/system/b.service", "/dev/null")
+	link("etc/systemd/system/c.service", "/lib/systemd/system/c.service")
+	for unit, want := range map[string]MaskLinks{"a.service": {Persist: true}, "b.service": {Runtime: true}, "c.service": {}, "d.service": {}} {
+		if got := ReadMaskLinks(root, unit); got != want {
+			t.Errorf("ReadMaskLinks(%s) = %+v; want %+v", unit, got, want)
+		}
+	}
+}
+
+// TestSaltLists: get_all's unit files and init scripts, read from a root
+// as Salt's _get_systemd_services and _get_sysv_services read them.
+func TestSaltLists(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"usr/lib/systemd/system/atd.service":       "",
+		"usr/lib/systemd/system/getty@.service":    "",
+		"usr/lib/systemd/system/ssh.socket":        "",
+		"usr/lib/systemd/system/init.scope":        "",
+		"usr/lib/systemd/system/multi-user.target": "",
+		"etc/systemd/system/local.service":         "",
+		"etc/init.d/atd":                           "#!/bin/sh\n",
+		"etc/init.d/legacy":                        "#!/bin/sh\n",
+		"etc/init.d/rcS2only":                      "#!/bin/sh\n",
+		"etc/init.d/README":                        "",
+	}
+	for p, s := range files {
+		mode := os.FileMode(0o644)
+		if strings.HasPrefix(p, "etc/init.d/") && s != "" {
+			mode = 0o755
+		}
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(s), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "etc/systemd/system/multi-user.target.wants"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range [][2]string{{"usr/lib", "lib"}, {"../init.d/legacy", "etc/rc2.d/S01legacy"}, {"../init.d/rcS2only", "etc/rcS.d/S01rcS2only"}} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(l[1])), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(l[0], filepath.Join(root, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"atd", "getty@", "legacy", "local", "multi-user.target", "rcS2only", "ssh.socket"}
+	if got := allServices(root); !reflect.DeepEqual(got, want) {
+		t.Errorf("allServices = %q; want %q", got, want)
+	}
+	// atd has a unit file: not an init script of its own. Runlevel 2
+	// counts, rcS does not.
+	if got := sysvStates(root, "2"); !reflect.DeepEqual(got, map[string]bool{"legacy": true, "rcS2only": false}) {
+		t.Errorf("sysvStates = %v", got)
+	}
+	for unit, want := range map[string]string{"atd.service": "atd", "getty@.service": "getty@", "ssh.socket": "ssh.socket", "init.scope": "", "x.slice": "", "noext": ""} {
+		if got, _ := SaltUnitName(unit); got != want {
+			t.Errorf("SaltUnitName(%q) = %q; want %q", unit, got, want)
+		}
 	}
 }

@@ -28,6 +28,9 @@ func (o *Offline) Start(ctx context.Context, name string) error   { return ErrNo
 func (o *Offline) Stop(ctx context.Context, name string) error    { return ErrNotRunnable }
 func (o *Offline) Restart(ctx context.Context, name string) error { return ErrNotRunnable }
 func (o *Offline) Reload(ctx context.Context, name string) error  { return ErrNotRunnable }
+func (o *Offline) ForceReload(ctx context.Context, name string) error {
+	return ErrNotRunnable
+}
 
 var unitDirs = []string{"etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system"}
 
@@ -69,7 +72,7 @@ func (o *Offline) Status(ctx context.Context, name string) (Status, error) {
 		default:
 			return Status{}, fmt.Errorf("systemctl --root=%s is-enabled %s: %q: %v", o.Root, unit, word, err)
 		}
-		st := Status{Exists: true, EnableState: word}
+		st := Status{Exists: true, EnableState: word, MaskLinks: ReadMaskLinks(o.Root, unit)}
 		if strings.HasPrefix(word, "masked") {
 			st.Masked, st.EnableState = true, "masked"
 		}
@@ -104,12 +107,19 @@ func (o *Offline) Disable(ctx context.Context, name string) error {
 	return o.boot(ctx, name, "disable")
 }
 
-func (o *Offline) Mask(ctx context.Context, name string) error {
-	_, err := o.systemctl(ctx, "mask", "--", UnitName(name))
+func (o *Offline) Mask(ctx context.Context, name string, runtime bool) error {
+	_, err := o.systemctl(ctx, maskArgs("mask", name, runtime)...)
 	return err
 }
 
-func (o *Offline) Unmask(ctx context.Context, name string) error {
-	_, err := o.systemctl(ctx, "unmask", "--", UnitName(name))
+func (o *Offline) Unmask(ctx context.Context, name string, runtime bool) error {
+	_, err := o.systemctl(ctx, maskArgs("unmask", name, runtime)...)
 	return err
+}
+
+func maskArgs(verb, name string, runtime bool) []string {
+	if runtime {
+		return []string{verb, "--runtime", "--", UnitName(name)}
+	}
+	return []string{verb, "--", UnitName(name)}
 }

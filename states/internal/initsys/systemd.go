@@ -71,13 +71,16 @@ func (s *Systemd) Status(ctx context.Context, name string) (Status, error) {
 	if nr, ok := p["NeedDaemonReload"].(bool); ok {
 		st.NeedReload = nr
 	}
+	// Running is what `systemctl is-active` says, as Salt's status() reads
+	// it: a unit still activating (or waiting to restart) is not.
 	switch propString(p, "ActiveState") {
-	case "active", "reloading", "activating", "refreshing":
+	case "active", "reloading", "refreshing":
 		st.Active = true
 	}
 	if st.Masked {
 		st.EnableState = "masked"
 	}
+	st.MaskLinks = ReadMaskLinks(s.rc.Root, UnitName(name))
 	if script := sysvSource(p); script != "" && !st.Masked {
 		on, err := s.rc.Enabled(script)
 		if err != nil {
@@ -94,14 +97,25 @@ func (s *Systemd) job(ctx context.Context, verb string, fn jobFunc, name string)
 	unit := UnitName(name)
 	ch := make(chan string, 1)
 	if _, err := fn(ctx, unit, "replace", ch); err != nil {
-		return fmt.Errorf("systemd: %s %s: %w", verb, unit, err)
+		return &SystemctlError{Verb: verb, Unit: unit, Err: err}
 	}
 	select {
 	case res := <-ch:
-		if res != "done" {
-			return fmt.Errorf("systemd: %s %s: job %s (see journalctl -u %s)", verb, unit, res, unit)
+		switch res {
+		case "done", "skipped":
+			return nil
+		case "failed":
+			// systemctl explains a failed service job by the service's
+			// Result property.
+			if strings.HasSuffix(unit, ".service") {
+				if p, err := s.conn.GetUnitTypePropertyContext(ctx, unit, "Service", "Result"); err == nil {
+					if v, ok := p.Value.Value().(string); ok {
+						return &SystemctlError{Verb: verb, Unit: unit, Result: res, ServiceResult: v}
+					}
+				}
+			}
 		}
-		return nil
+		return &SystemctlError{Verb: verb, Unit: unit, Result: res}
 	case <-ctx.Done():
 		return fmt.Errorf("systemd: %s %s: %w", verb, unit, ctx.Err())
 	}
@@ -118,6 +132,12 @@ func (s *Systemd) Restart(ctx context.Context, name string) error {
 }
 func (s *Systemd) Reload(ctx context.Context, name string) error {
 	return s.job(ctx, "reload", s.conn.ReloadUnitContext, name)
+}
+
+// ForceReload is systemctl force-reload: reload, or restart a unit that
+// cannot reload, if it runs.
+func (s *Systemd) ForceReload(ctx context.Context, name string) error {
+	return s.job(ctx, "try-reload-or-restart", s.conn.ReloadOrTryRestartUnitContext, name)
 }
 
 // Enable links the unit file (or an init script's rc links) and reloads
@@ -149,20 +169,34 @@ func (s *Systemd) boot(ctx context.Context, name string, enable bool) error {
 		_, err = s.conn.DisableUnitFilesContext(ctx, []string{unit}, false)
 	}
 	if err != nil {
-		return fmt.Errorf("systemd: %s %s: %w", map[bool]string{true: "enable", false: "disable"}[enable], unit, err)
+		// systemctl: "Failed to enable unit: Unit file x.service does not exist."
+		return &SystemctlError{Verb: map[bool]string{true: "enable", false: "disable"}[enable], Unit: "unit", Err: err}
+	}
+	if script := ScriptName(name); sysvSource(p) == "" && strings.HasSuffix(unit, ".service") && s.rc.HasScript(script) {
+		// systemctl (and so Salt) also synchronizes the rc links of an
+		// init script of the same name ("Synchronizing state of x.service
+		// with SysV service script").
+		if enable {
+			err = s.rc.Enable(script)
+		} else {
+			err = s.rc.Disable(script)
+		}
+		if err != nil {
+			return fmt.Errorf("systemd: rc links of %s: %w", script, err)
+		}
 	}
 	return s.DaemonReload(ctx)
 }
 
-func (s *Systemd) Mask(ctx context.Context, name string) error {
-	if _, err := s.conn.MaskUnitFilesContext(ctx, []string{UnitName(name)}, false, true); err != nil {
+func (s *Systemd) Mask(ctx context.Context, name string, runtime bool) error {
+	if _, err := s.conn.MaskUnitFilesContext(ctx, []string{UnitName(name)}, runtime, true); err != nil {
 		return fmt.Errorf("systemd: mask %s: %w", UnitName(name), err)
 	}
 	return s.DaemonReload(ctx)
 }
 
-func (s *Systemd) Unmask(ctx context.Context, name string) error {
-	if _, err := s.conn.UnmaskUnitFilesContext(ctx, []string{UnitName(name)}, false); err != nil {
+func (s *Systemd) Unmask(ctx context.Context, name string, runtime bool) error {
+	if _, err := s.conn.UnmaskUnitFilesContext(ctx, []string{UnitName(name)}, runtime); err != nil {
 		return fmt.Errorf("systemd: unmask %s: %w", UnitName(name), err)
 	}
 	return s.DaemonReload(ctx)

@@ -39,7 +39,7 @@ func TestSystemdDBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	// rc links are the container's, not this host's.
+	// rc links and masks are the container's, not this host's.
 	s.rc = RCLinks{Root: c.FS()}
 
 	status := func(name string) Status {
@@ -76,11 +76,19 @@ func TestSystemdDBus(t *testing.T) {
 	if got := ctl("is-enabled", "atd"); got != "disabled" || status("atd").Enabled() {
 		t.Errorf("after Disable: %q", got)
 	}
+	// As systemctl disable (and so Salt), the init script's rc links
+	// follow the unit.
+	if _, err := c.Exec(ctx, "sh", "-c", "ls /etc/rc2.d/S??atd"); err == nil {
+		t.Errorf("atd's rc2.d start link is still there after Disable")
+	}
 	if err := s.Enable(ctx, "atd"); err != nil {
 		t.Fatal(err)
 	}
 	if got := ctl("is-enabled", "atd"); got != "enabled" || !status("atd").Enabled() {
 		t.Errorf("after Enable: %q", got)
+	}
+	if _, err := c.Exec(ctx, "sh", "-c", "ls /etc/rc2.d/S??atd"); err != nil {
+		t.Errorf("no rc2.d start link for atd after Enable: %v", err)
 	}
 
 	// A changed unit file (as a file.managed on it would change it):
@@ -109,20 +117,33 @@ func TestSystemdDBus(t *testing.T) {
 	if got := ctl("is-active", "atd"); got != "inactive" || status("atd").Active {
 		t.Errorf("after Stop: %q", got)
 	}
-	if err := s.Mask(ctx, "atd"); err != nil {
+	if err := s.Mask(ctx, "atd", false); err != nil {
 		t.Fatal(err)
 	}
-	if got := ctl("is-enabled", "atd"); got != "masked" || !status("atd").Masked {
-		t.Errorf("after Mask: %q", got)
+	if got := ctl("is-enabled", "atd"); got != "masked" || !status("atd").Masked || !status("atd").MaskLinks.Persist {
+		t.Errorf("after Mask: %q %+v", got, status("atd"))
 	}
-	if err := s.Start(ctx, "atd"); err == nil {
-		t.Errorf("Start of a masked unit succeeded")
+	// systemctl's own words, as Salt shows them.
+	if err := s.Start(ctx, "atd"); err == nil || err.Error() != "Failed to start atd.service: Unit atd.service is masked." {
+		t.Errorf("Start of a masked unit: %v", err)
 	}
-	if err := s.Unmask(ctx, "atd"); err != nil {
+	if err := s.Unmask(ctx, "atd", false); err != nil {
 		t.Fatal(err)
 	}
 	if st := status("atd"); st.Masked || !st.Exists {
 		t.Errorf("after Unmask: %+v", st)
+	}
+	if err := s.Mask(ctx, "atd", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := ctl("is-enabled", "atd"); got != "masked-runtime" || !status("atd").MaskLinks.Runtime || status("atd").MaskLinks.Persist {
+		t.Errorf("after a runtime Mask: %q %+v", got, status("atd"))
+	}
+	if err := s.Unmask(ctx, "atd", true); err != nil {
+		t.Fatal(err)
+	}
+	if st := status("atd"); st.Masked || st.MaskLinks.Runtime {
+		t.Errorf("after a runtime Unmask: %+v", st)
 	}
 
 	// An init script with no unit: systemd generates one; boot config is

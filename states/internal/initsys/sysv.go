@@ -77,6 +77,9 @@ func (s *SysV) Start(ctx context.Context, name string) error   { return s.script
 func (s *SysV) Stop(ctx context.Context, name string) error    { return s.script(ctx, name, "stop") }
 func (s *SysV) Restart(ctx context.Context, name string) error { return s.script(ctx, name, "restart") }
 func (s *SysV) Reload(ctx context.Context, name string) error  { return s.script(ctx, name, "reload") }
+func (s *SysV) ForceReload(ctx context.Context, name string) error {
+	return s.script(ctx, name, "force-reload")
+}
 
 func (s *SysV) Enable(ctx context.Context, name string) error {
 	name = ScriptName(name)
@@ -112,9 +115,9 @@ func (s *SysV) Disable(ctx context.Context, name string) error {
 
 var errNoMask = errors.New("masking a service needs systemd")
 
-func (s *SysV) Mask(ctx context.Context, name string) error {
+func (s *SysV) Mask(ctx context.Context, name string, runtime bool) error {
 	return fmt.Errorf("mask %s: %w", name, errNoMask)
 }
-func (s *SysV) Unmask(ctx context.Context, name string) error {
+func (s *SysV) Unmask(ctx context.Context, name string, runtime bool) error {
 	return fmt.Errorf("unmask %s: %w", name, errNoMask)
 }
