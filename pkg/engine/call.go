@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -94,13 +96,22 @@ func (r *runner) attempt(i int, test bool) (states.Result, bool) {
 // invoke calls a state function (or a mod_watch) with a fresh request.
 func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (res states.Result, start time.Time, dur time.Duration) {
 	p := &r.ps[i]
-	args := make(map[string]any, len(p.args))
-	for k, v := range p.args {
-		args[k] = v
+	start = time.Now()
+	sl := slotter{log: r.log()}
+	if r.env != nil {
+		sl.exec = r.env.Exec
 	}
+	// Salt's call() formats the slots before every call of the function,
+	// the mod_watch and each retry included.
+	name, args, err := sl.formatSlots(ctx, p.c.Name, p.args)
+	if err != nil {
+		res = states.Result{Name: p.c.Name, Result: states.False, Comment: "An exception occurred in this state: " + err.Error()}
+		return res, start, time.Since(start)
+	}
+	args = maps.Clone(args)
 	req := &states.Request{
 		ID:            p.c.ID,
-		Name:          p.c.Name,
+		Name:          name,
 		Func:          p.c.Func(),
 		SLS:           p.c.SLS,
 		Args:          states.NewArgs(args),
@@ -112,7 +123,6 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 	if states.RunsCheckCmd(req.Func) {
 		req.CheckCmd = p.checkCmd
 	}
-	start = time.Now()
 	res = r.safeCall(ctx, fn, req)
 	dur = time.Since(start)
 	if res.Result == states.False && strings.HasPrefix(res.Comment, `argument "`) {
@@ -275,6 +285,22 @@ func (r *runner) checkFunction(p *prepared, kind string, n int, e map[string]any
 			kwargs[k] = v
 		}
 	}
+	// Salt's _run_check_function formats the slots among the arguments.
+	sl := slotter{exec: r.env.Exec, log: r.log()}
+	_, kwargs, err := sl.formatSlots(r.ctx, "", kwargs)
+	if err != nil {
+		return false, fmt.Errorf("%s: item %d: %w", kind, n, err)
+	}
+	for j, a := range args {
+		v, changed, err := sl.formatArg(r.ctx, a)
+		if err != nil {
+			return false, fmt.Errorf("%s: item %d: %w", kind, n, err)
+		}
+		if changed {
+			args = append([]any(nil), args...)
+			args[j] = v
+		}
+	}
 	ret, ok := r.env.Exec.Call(r.ctx, fun, args, kwargs)
 	r.log().Debug("check function", "id", p.c.ID, "fun", fun, "ok", ok, "return", ret)
 	if !ok {
@@ -287,17 +313,36 @@ func (r *runner) checkFunction(p *prepared, kind string, n int, e map[string]any
 	return pyTruthy(ret), nil
 }
 
-// traverse follows keys into nested mappings and lists (a key that is a
-// number indexes a list), as salt.utils.data.traverse_dict_and_list;
-// nil when a key is missing.
+// traverse follows keys into nested mappings and lists, as
+// salt.utils.data.traverse_dict_and_list: a key that is a number indexes
+// a list (from the end when negative), and any other key is looked up in
+// the first mapping of the list that has it; nil when a key is missing.
 func traverse(v any, keys []string) any {
 	for _, k := range keys {
 		switch t := v.(type) {
 		case map[string]any:
-			v = t[k]
+			x, ok := t[k]
+			if !ok {
+				return nil
+			}
+			v = x
+		case *odict.Map:
+			x, ok := t.Get(k)
+			if !ok {
+				return nil
+			}
+			v = x
 		case []any:
 			i, err := strconv.Atoi(k)
-			if err != nil || i < -len(t) || i >= len(t) {
+			if err != nil {
+				x, ok := embedded(t, k)
+				if !ok {
+					return nil
+				}
+				v = x
+				continue
+			}
+			if i < -len(t) || i >= len(t) {
 				return nil
 			}
 			if i < 0 {
@@ -309,6 +354,23 @@ func traverse(v any, keys []string) any {
 		}
 	}
 	return v
+}
+
+// embedded finds key in the first mapping of a list that holds it.
+func embedded(l []any, key string) (any, bool) {
+	for _, x := range l {
+		switch m := x.(type) {
+		case map[string]any:
+			if v, ok := m[key]; ok {
+				return v, true
+			}
+		case *odict.Map:
+			if v, ok := m.Get(key); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // pyTruthy is Python's truth of a value: None, False, zero and empty
