@@ -79,7 +79,62 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 	if !r.stop && ctx.Err() == nil {
 		r.listeners(order)
 	}
+	r.markHandled()
 	return r.out
+}
+
+// markHandled is Salt's check_onfail_requisites for each failed state:
+// its failure is handled when some other state with `onfail_stop: False`
+// names it in an onfail (`- module: ID`, as written) and the last result
+// of those handlers is True. As in Salt, the handlers are looked at in
+// order, each state of a handler's module and ID in run order, and a
+// False ends the look at that handler; a handler that did not run, or
+// ran in test mode (None), leaves the failure standing.
+func (r *runner) markHandled() {
+	for n := range r.out {
+		f := &r.out[n]
+		if f.Result.Result != states.False {
+			continue
+		}
+		module, _, _ := strings.Cut(f.Func, ".")
+		var handlers [][2]string // module, ID
+		seen := map[[2]string]bool{}
+		for i := range r.ps {
+			p := &r.ps[i]
+			h := [2]string{p.c.State, p.c.ID}
+			if p.onfailStop || p.c.ID == f.ID || seen[h] {
+				continue
+			}
+			for _, rq := range p.c.Requisites {
+				if rq.Kind == baseOnfail && rq.Module == module && rq.Ref == f.ID {
+					seen[h] = true
+					handlers = append(handlers, h)
+					break
+				}
+			}
+		}
+		if len(handlers) == 0 {
+			continue
+		}
+		var last states.Outcome = states.None
+		for _, h := range handlers {
+			for _, o := range r.out {
+				if o.ID != h[1] || !strings.HasPrefix(o.Func, h[0]+".") {
+					continue
+				}
+				if o.Result.Result != states.None {
+					last = o.Result.Result
+				}
+				if o.Result.Result == states.False {
+					break
+				}
+			}
+			if last == states.None {
+				last = states.False
+			}
+		}
+		f.Handled = last == states.True
+	}
 }
 
 type runner struct {

@@ -421,3 +421,49 @@ func TestStateRanMarksSkips(t *testing.T) {
 		}
 	}
 }
+
+// TestOnfailStop is Salt's check_result with check_onfail_requisites: a
+// failure that an `onfail_stop: False` handler names (module: ID) and
+// that handler then succeeded does not fail the run.
+func TestOnfailStop(t *testing.T) {
+	stop := func(v any, extra ...any) map[string]any { return args(append([]any{"onfail_stop", v}, extra...)...) }
+	for _, c := range []struct {
+		name   string
+		cs     []sls.Chunk
+		failed bool
+	}{
+		{"no handler", []sls.Chunk{ch("F", args("fail", true))}, true},
+		{"handler without onfail_stop", []sls.Chunk{ch("F", args("fail", true)), ch("H", nil, req("onfail", "F"))}, true},
+		{"onfail_stop True", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(true), req("onfail", "F"))}, true},
+		{"handled", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(false), req("onfail", "F"))}, false},
+		{"the handler failed", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(false, "fail", true), req("onfail", "F"))}, true},
+		{"onfail_any is not looked at", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(false), req("onfail_any", "F"))}, true},
+		{"another failure stands", []sls.Chunk{ch("F", args("fail", true)), ch("G", args("fail", true)), ch("H", stop(false), req("onfail", "F"))}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resetRec()
+			out := Run(context.Background(), chunks(c.cs...), Options{})
+			if got := Failed(out); got != c.failed {
+				t.Errorf("Failed = %v; want %v (%v)", got, c.failed, out)
+			}
+		})
+	}
+	// The last handler decides for F (H1's own failure still fails the run).
+	out := Run(context.Background(), chunks(ch("F", args("fail", true)),
+		ch("H1", stop(false, "fail", true), req("onfail", "F")), ch("H2", stop(false), req("onfail", "F"))), Options{})
+	if !out[0].Handled || out[1].Handled || !Failed(out) {
+		t.Errorf("two handlers: F handled %v, H1 handled %v, Failed %v; want true, false, true", out[0].Handled, out[1].Handled, Failed(out))
+	}
+	// By name, not ID: Salt compares the requisite as written with the ID.
+	f := ch("F", args("fail", true))
+	f.Name = "/x"
+	h := ch("H", stop(false))
+	h.Requisites = []sls.Requisite{{Kind: "onfail", Module: "fake", Ref: "/x", Targets: []string{states.Key("fake.set", "F", "/x")}}}
+	if out := Run(context.Background(), chunks(f, h), Options{}); !Failed(out) || out[1].Result.Result != states.True {
+		t.Errorf("a handler naming the state by name: Failed = false or handler did not run: %v", out)
+	}
+	// Under test the handler's None does not handle the failure.
+	if out := Run(context.Background(), chunks(ch("F", args("fail", true)), ch("H", stop(false, "changed", true), req("onfail", "F"))), Options{Test: true}); !Failed(out) {
+		t.Errorf("test run: Failed = false; want true")
+	}
+}
