@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -23,6 +24,10 @@ func (r *runner) call(i int, preMode bool) (res states.Result, skipWatch bool, s
 	p := &r.ps[i]
 	start = time.Now()
 	if p.fnErr != nil {
+		var nf *states.NotFoundError
+		if errors.As(p.fnErr, &nf) {
+			return r.notFound(p, nf), false, start, time.Since(start)
+		}
 		return r.stateFailure(p, p.fnErr.Error()), false, start, time.Since(start)
 	}
 	if p.parallel {
@@ -40,6 +45,26 @@ func (r *runner) call(i int, preMode bool) (res states.Result, skipWatch bool, s
 		}
 	}
 	return res, skipWatch, start, time.Since(start)
+}
+
+// notFound is Salt's verify_data for a state function no module has:
+// "State 'M.F' was not found in SLS 'S'" and the loader's reason, each
+// line ended by a newline, as Salt's call() joins them. brine has no
+// module that failed to load, so the reason is always Salt's
+// "'M.F' is not available." (Salt says "'M' __virtual__ returned False"
+// for a module it has that cannot run on the host). What the module does
+// offer goes to the log.
+func (r *runner) notFound(p *prepared, nf *states.NotFoundError) states.Result {
+	attrs := []any{"id", p.c.ID, "func", nf.Func, "source", p.c.Source}
+	if len(nf.Near) > 0 {
+		attrs = append(attrs, "module has", strings.Join(nf.Near, ", "))
+	}
+	r.log().Warn("state function not available", attrs...)
+	comment := fmt.Sprintf("Specified state '%s' was not found\n", nf.Func)
+	if p.c.SLS != "" {
+		comment = fmt.Sprintf("State '%s' was not found in SLS '%s'\nReason: '%s' is not available.\n", nf.Func, p.c.SLS, nf.Func)
+	}
+	return states.Result{Name: p.c.Name, Result: states.False, Comment: comment}
 }
 
 // retry reruns a state whose result is not `until`, as Salt does: the

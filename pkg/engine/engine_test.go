@@ -346,9 +346,21 @@ func TestModuleErrors(t *testing.T) {
 	unknown.Fun = "nope"
 	unknown.Source = "web/init.sls:12"
 	got := run(t, Options{}, unknown, ch("P", args("panic", "boom")), ch("E", args("argerr", true)), ch("N", nil))
-	if u := got["U"]; u.Result.Result != states.False || !strings.Contains(u.Comment, `state function "fake.nope" is not available`) || !strings.Contains(u.Comment, `state "U" in web/init.sls:12`) {
+	// Salt's verify_data, through call(): each line ends in a newline.
+	if u := got["U"]; u.Result.Result != states.False || u.Comment != "State 'fake.nope' was not found in SLS 't'\nReason: 'fake.nope' is not available.\n" {
 		t.Errorf("U = %s %q", u.Result.Result, u.Comment)
 	}
+	// A module brine does not have reads the same; without an SLS
+	// (state.single) Salt says "Specified state".
+	missing := ch("M", nil)
+	missing.State = "pip"
+	missing.Fun = "installed"
+	missing.SLS = ""
+	got = run(t, Options{}, missing)
+	if m := got["M"]; m.Result.Result != states.False || m.Comment != "Specified state 'pip.installed' was not found\n" {
+		t.Errorf("M = %s %q", m.Result.Result, m.Comment)
+	}
+	got = run(t, Options{}, unknown, ch("P", args("panic", "boom")), ch("E", args("argerr", true)), ch("N", nil))
 	if p := got["P"]; p.Result.Result != states.False || p.Comment != "state module panicked: boom" {
 		t.Errorf("P = %s %q", p.Result.Result, p.Comment)
 	}
