@@ -224,8 +224,12 @@ func (r *runner) callChunk(i int, preMode bool) {
 		}
 		st, failed = r.check(i, preMode)
 		if st == stUnmet {
+			// A loop of requisites (a state requiring itself, or a chain
+			// back to it) that the compiler leaves to the run, as Salt's
+			// verify_high does: this state fails, as in Salt's call_chunk,
+			// and the states that need it fail in turn.
 			r.log().Error("recursive requisite", "id", p.c.ID, "source", p.c.Source)
-			r.finish(i, preMode, r.stateFailure(p, cmtRecursive))
+			r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmtRecursive})
 			return
 		}
 	}

@@ -132,10 +132,6 @@ func prepare(chunks []sls.Chunk, lookup func(string) (states.Func, error)) []pre
 					p.fail("%s requisite %s: %s: target %s is not in this run", rq.Kind, rq.Module, rq.Ref, key)
 					continue
 				}
-				if t == i {
-					p.fail("%s requisite %s: %s names the state itself", rq.Kind, rq.Module, rq.Ref)
-					continue
-				}
 				g.add(t)
 				if base == basePrereq {
 					ps[t].group(basePrerequired, basePrerequired).add(i)

@@ -210,6 +210,35 @@ func TestRecursiveRequisiteLoop(t *testing.T) {
 	}
 }
 
+// TestRecursiveRequisiteLongLoop is Salt's call_chunk on a loop its
+// verify_high leaves to the run: the state that closes the loop fails
+// "Recursive requisite found", the others of the loop fail on it, in
+// that order, and the rest of the run goes on. A state requiring itself
+// fails the same way.
+func TestRecursiveRequisiteLongLoop(t *testing.T) {
+	out := Run(context.Background(), chunks(
+		ch("A", nil, req("require", "B")),
+		ch("B", nil, req("require", "C")),
+		ch("C", nil, req("require", "A")),
+		ch("S", nil, req("require", "S")),
+		ch("D", nil),
+	), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, r.ID+" "+r.Result.Result.String()+" "+r.Comment)
+	}
+	want := []string{
+		"C False " + cmtRecursive,
+		"B False " + cmtFailed + "t.C",
+		"A False " + cmtFailed + "t.B",
+		"S False " + cmtRecursive,
+		"D True D is in the correct state",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestMissingTargetAndUnknownKind(t *testing.T) {
 	bad := req("require", "ghost")
 	got := run(t, Options{}, ch("A", nil, bad), ch("B", nil, req("use", "A")))

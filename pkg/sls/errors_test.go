@@ -139,21 +139,23 @@ func TestErrors(t *testing.T) {
 			stage: "render",
 			want:  []string{"web.sls:4: ", "extend: no state with ID 'ghost' is declared"},
 		},
+		// Salt's verify_high refuses a direct loop of two states that
+		// name each other `- module: ID`, and a state naming itself so;
+		// longer loops fail their states at run time (pkg/engine).
 		{
-			name: "requisite cycle",
+			name: "two-state requisite loop",
 			sls:  "web",
-			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: b\n    - require_in:\n      - cmd: c\n" +
-				"b:\n  cmd.run:\n    - require:\n      - cmd: c\n" +
-				"c:\n  cmd.run: []\n"},
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: b\n" +
+				"b:\n  cmd.run:\n    - watch:\n      - cmd: a\n"},
 			stage: "compile",
-			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: b [web.sls:8] -> cmd: c [web.sls:12] -> cmd: a"},
+			want:  []string{"web.sls:7: ", `A recursive requisite was found, SLS "web" ID "b" ID "a"`},
 		},
 		{
 			name:  "self requisite",
 			sls:   "web",
-			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - a\n"},
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: a\n"},
 			stage: "compile",
-			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: a"},
+			want:  []string{"web.sls:3: ", `A recursive requisite was found, SLS "web" ID "a" ID "a"`},
 		},
 		{
 			name:  "use with a bad target",
@@ -428,5 +430,28 @@ func TestRendererLine(t *testing.T) {
 	_, err = c.HighState(context.Background(), []string{"py"})
 	if err == nil || !strings.Contains(err.Error(), `py.sls:1: renderer "py" (from the #!py line) is not supported`) {
 		t.Errorf("#!py: %v", err)
+	}
+}
+
+// TestLoopsLeftToTheRun: the requisite loops Salt's verify_high does not
+// catch compile; the engine fails their states when they run ("Recursive
+// requisite found").
+func TestLoopsLeftToTheRun(t *testing.T) {
+	for name, src := range map[string]string{
+		"three states": "a:\n  cmd.run:\n    - require:\n      - cmd: b\nb:\n  cmd.run:\n    - require:\n      - cmd: c\nc:\n  cmd.run:\n    - require:\n      - cmd: a\n",
+		"a bare ID":    "a:\n  cmd.run:\n    - require:\n      - cmd: b\nb:\n  cmd.run:\n    - require:\n      - a\n",
+		"by name":      "a:\n  cmd.run:\n    - name: x\n    - require:\n      - cmd: b\nb:\n  cmd.run:\n    - require:\n      - cmd: x\n",
+		"an _in form":  "a:\n  cmd.run:\n    - require:\n      - cmd: b\n    - require_in:\n      - cmd: b\nb:\n  cmd.run: []\n",
+		"itself, bare": "a:\n  cmd.run:\n    - require:\n      - a\n",
+		"other module": "a:\n  cmd.run:\n    - require:\n      - file: b\nb:\n  cmd.run:\n    - require:\n      - cmd: a\n",
+	} {
+		c := writeTree(t, map[string]string{"web.sls": src})
+		high, err := c.HighState(context.Background(), []string{"web"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := high.Compile(); err != nil && !strings.Contains(err.Error(), "which no state declares") {
+			t.Errorf("%s: %v; want it to compile", name, err)
+		}
 	}
 }
