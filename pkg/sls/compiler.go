@@ -225,12 +225,29 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 
 // applyExtends merges every `extend:` into the states it names: plain
 // arguments are replaced, requisites are appended to.
+//
+// As Salt's reconcile_extend, an extend names a state by its ID, or else
+// by a value of one of its arguments (its name, usually) when exactly one
+// state of the extend's first module has it; otherwise it is Salt's
+// "Cannot extend ID" error.
 func (b *build) applyExtends() {
 	for _, ext := range b.extends {
 		s := b.high.byID[ext.ID]
+		if s == nil && len(ext.Decls) > 0 {
+			s = b.extendByValue(ext.ID, ext.Decls[0].Module)
+		}
 		if s == nil {
-			b.errs.add(ext.Pos, ext.ID, "extend: no state with ID '%s' is declared in the SLS files read (%s)",
-				ext.ID, strings.Join(b.high.SLS, ", "))
+			env, sls := ext.Env, ext.SLS
+			if env == "" {
+				env = "base"
+			}
+			if sls == "" {
+				sls = "base"
+			}
+			b.errs.add(ext.Pos, ext.ID, "Cannot extend ID '%[1]s' in '%[2]s:%[3]s'. It is not part of the high state.\n"+
+				"This is likely due to a missing include statement or an incorrectly typed ID.\n"+
+				"Ensure that a state with an ID of '%[1]s' is available\nin environment '%[2]s' and to SLS '%[3]s'",
+				ext.ID, env, sls)
 			continue
 		}
 		for _, ed := range ext.Decls {
@@ -253,6 +270,30 @@ func (b *build) applyExtends() {
 			}
 		}
 	}
+}
+
+// extendByValue is Salt's find_name for an extend whose ID no state
+// has: the state with a declaration of module whose argument (any
+// one-key argument, as Salt looks) has the value name, when there is
+// exactly one such state.
+func (b *build) extendByValue(name, module string) *State {
+	var found *State
+	for _, s := range b.high.States {
+		d := s.Decl(module)
+		if d == nil {
+			continue
+		}
+		for _, a := range d.Args {
+			if v, ok := a.Value.(string); ok && v == name {
+				if found != nil && found != s {
+					return nil
+				}
+				found = s
+				break
+			}
+		}
+	}
+	return found
 }
 
 func extendArg(d *Decl, a Arg) {

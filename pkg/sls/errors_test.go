@@ -137,7 +137,9 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\nextend:\n  ghost:\n    pkg:\n      - version: 1\n"},
 			stage: "render",
-			want:  []string{"web.sls:4: ", "extend: no state with ID 'ghost' is declared"},
+			want: []string{"web.sls:4: ", "Cannot extend ID 'ghost' in 'base:web'. It is not part of the high state.\n" +
+				"This is likely due to a missing include statement or an incorrectly typed ID.\n" +
+				"Ensure that a state with an ID of 'ghost' is available\nin environment 'base' and to SLS 'web'"},
 		},
 		// Salt's verify_high refuses a direct loop of two states that
 		// name each other `- module: ID`, and a state naming itself so;
@@ -221,6 +223,15 @@ func TestErrors(t *testing.T) {
 			files: map[string]string{"web.sls": "exclude:\n  id: a\n"},
 			stage: "render",
 			want:  []string{"web.sls:", "Exclude Declaration in SLS web is not formed as a list"},
+		},
+		{
+			// Salt's find_name: a name shared by two states names neither.
+			name: "extend by a name two states have",
+			sls:  "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed:\n    - name: nginx\nb:\n  pkg.latest:\n    - name: nginx\n" +
+				"extend:\n  nginx:\n    pkg:\n      - version: 1\n"},
+			stage: "render",
+			want:  []string{"web.sls:8: ", "Cannot extend ID 'nginx' in 'base:web'"},
 		},
 		{
 			name:  "extend as a list",
@@ -452,6 +463,28 @@ func TestLoopsLeftToTheRun(t *testing.T) {
 		}
 		if _, err := high.Compile(); err != nil && !strings.Contains(err.Error(), "which no state declares") {
 			t.Errorf("%s: %v; want it to compile", name, err)
+		}
+	}
+}
+
+// TestExtendByName is Salt's reconcile_extend with find_name: an extend
+// whose ID no state has names the one state of its module that has the
+// value among its arguments (its name).
+func TestExtendByName(t *testing.T) {
+	c := writeTree(t, map[string]string{"web.sls": "a:\n  pkg.installed:\n    - name: nginx\nb:\n  service.running:\n    - name: nginx\n" +
+		"extend:\n  nginx:\n    pkg:\n      - version: 1\n"})
+	high, err := c.HighState(context.Background(), []string{"web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := high.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chunks {
+		_, has := ch.Args["version"]
+		if has != (ch.ID == "a") {
+			t.Errorf("%s (%s): version given %v", ch.ID, ch.Func(), has)
 		}
 	}
 }
