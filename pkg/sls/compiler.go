@@ -181,7 +181,7 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	b.high.SLS = append(b.high.SLS, key)
 	pos := Pos{File: file}
-	useJinja, err := renderPipe(src)
+	useJinja, gpg, err := renderPipe(src)
 	if err != nil {
 		b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
 		return
@@ -197,6 +197,12 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		}
 		src = out
 		pos.Rendered = true
+	}
+	if gpg {
+		if err := checkGPG(src); err != nil {
+			b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
+			return
+		}
 	}
 	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls")
 	for _, e := range errs {
@@ -469,9 +475,9 @@ func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]a
 // RenderSLSFile is RenderFile for a file that is the SLS named sls (a
 // pillar SLS), whose template then sees sls, slspath and the other
 // names of it, as Salt's generate_sls_context gives them. Its #! line is
-// honoured as in a state SLS: #!yaml is not rendered with Jinja, and a
-// renderer brine lacks (gpg, py…) is an error rather than text taken
-// for data.
+// honoured as in a state SLS: #!yaml is not rendered with Jinja, gpg
+// passes data without encrypted values through, and a renderer brine
+// lacks (py…) is an error rather than text taken for data.
 func (c *Compiler) RenderSLSFile(ctx context.Context, url, sls string, vars map[string]any) ([]byte, error) {
 	src, err := c.Files.ReadFile(ctx, url)
 	if err != nil {
@@ -484,16 +490,20 @@ func (c *Compiler) RenderSLSFile(ctx context.Context, url, sls string, vars map[
 	if env == "" {
 		env = c.env()
 	}
-	useJinja, err := renderPipe(src)
+	useJinja, gpg, err := renderPipe(src)
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: rel, Line: 1}, Err: err}
 	}
-	if !useJinja || !HasJinja(src) {
-		return src, nil
+	out := src
+	if useJinja && HasJinja(src) {
+		if out, err = c.render(ctx, rel, sls, env, src, vars); err != nil {
+			return nil, renderError(err, Pos{File: rel})
+		}
 	}
-	out, err := c.render(ctx, rel, sls, env, src, vars)
-	if err != nil {
-		return nil, renderError(err, Pos{File: rel})
+	if gpg {
+		if err := checkGPG(out); err != nil {
+			return nil, &Error{Pos: Pos{File: rel, Line: 1}, Err: err}
+		}
 	}
 	return out, nil
 }

@@ -427,16 +427,23 @@ func TestRendererLine(t *testing.T) {
 		"both.sls":  "#!jinja|yaml\n{% set n = 2 %}\nn{{ n }}:\n  cmd.run: []\n",
 		"json.sls":  "#!json\n{\"j\": {\"cmd.run\": []}}\n",
 		"py.sls":    "#!py\ndef run():\n    return {}\n",
+		// Salt's gpg renderer passes data with nothing encrypted through.
+		"gpg.sls": "#!jinja|yaml|gpg\ng{{ 1 }}:\n  cmd.run: []\n",
+		"enc.sls": "#!yaml|gpg\ne:\n  cmd.run:\n    - env:\n        PW: |\n          -----BEGIN PGP MESSAGE-----\n          hQEMA\n          -----END PGP MESSAGE-----\n",
 	})
-	chunks, err := c.LowState(context.Background(), []string{"plain", "both", "json"})
+	chunks, err := c.LowState(context.Background(), []string{"plain", "both", "json", "gpg"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := chunks[0].Args["contents"]; got != "{{ not jinja }}" {
 		t.Errorf("#!yaml contents = %#v; want the text as written", got)
 	}
-	if chunks[1].ID != "n2" || chunks[2].ID != "j" {
-		t.Errorf("ids %s %s; want n2 j", chunks[1].ID, chunks[2].ID)
+	if chunks[1].ID != "n2" || chunks[2].ID != "j" || chunks[3].ID != "g1" {
+		t.Errorf("ids %s %s %s; want n2 j g1", chunks[1].ID, chunks[2].ID, chunks[3].ID)
+	}
+	_, err = c.HighState(context.Background(), []string{"enc"})
+	if err == nil || !strings.Contains(err.Error(), `enc.sls:1: renderer "gpg": line 6 holds a PGP message, which brine cannot decrypt`) {
+		t.Errorf("an encrypted value: %v", err)
 	}
 	_, err = c.HighState(context.Background(), []string{"py"})
 	if err == nil || !strings.Contains(err.Error(), `py.sls:1: renderer "py" (from the #!py line) is not supported`) {
