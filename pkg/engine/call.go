@@ -89,6 +89,9 @@ func (r *runner) retry(i int, rs *retrySpec, res states.Result, skipWatch bool) 
 		case <-t.C:
 		}
 		history = append(history, fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"", n, res.Result, res.Comment))
+		// Salt's call() numbers each attempt: the state carries the
+		// __run_num__ of its last, and those before it are spent.
+		r.runNum++
 		res, skipWatch = r.attempt(i, false)
 	}
 	if len(history) > 0 {

@@ -249,6 +249,9 @@ func (r *runner) callChunk(i int, preMode bool) {
 		// change and was not skipped by a check, failed or not (a
 		// service.running that failed without changes is restarted).
 		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch {
+			// Salt's call() numbers every call: the first one's
+			// __run_num__ is spent, and the state carries its mod_watch's.
+			r.runNum++
 			wres, wstart, wdur := r.invoke(r.watchContext(i, baseWatch), i, p.watcher, r.testFor(p))
 			res, dur = wres, wstart.Add(wdur).Sub(start)
 		}

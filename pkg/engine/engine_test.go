@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -444,4 +445,25 @@ func itoa(i int) string {
 		b = append([]byte{byte('0' + i%10)}, b...)
 	}
 	return string(b)
+}
+
+// TestRunNumGaps is Salt's __run_num__: every call of a state function
+// takes the next number, so a state whose watch fired carries its
+// mod_watch's number, and a retried state its last attempt's.
+func TestRunNumGaps(t *testing.T) {
+	retry := map[string]any{"attempts": 3, "interval": 0}
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("A", args("changed", true)),
+		ch("B", nil, req("watch", "A")),
+		ch("C", args("flaky", 2, "retry", retry)),
+		ch("D", nil),
+	), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%s=%d", r.ID, r.RunNum))
+	}
+	if s := strings.Join(got, " "); s != "A=0 B=2 C=5 D=6" {
+		t.Errorf("run numbers %s; want A=0 B=2 C=5 D=6", s)
+	}
 }
