@@ -76,7 +76,9 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 			}
 		}
 	}
-	if !r.stop && ctx.Err() == nil {
+	if ctx.Err() == nil {
+		// Salt's call_high runs call_listen after call_chunks, a
+		// failhard stop included.
 		r.listeners(order)
 	}
 	r.markHandled()

@@ -496,3 +496,20 @@ func TestOnfailStop(t *testing.T) {
 		t.Errorf("test run: Failed = false; want true")
 	}
 }
+
+// TestListenAfterFailhard: Salt's call_high runs call_listen after a
+// failhard stop too, for the listeners whose targets changed, run or not.
+func TestListenAfterFailhard(t *testing.T) {
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("T", args("changed", true)),
+		ch("F", args("fail", true, "failhard", true)),
+		ch("D", nil, req("listen", "T")),
+	), Options{})
+	if c := calls(); c != "T F watch:D" {
+		t.Errorf("calls = %q; want T F watch:D", c)
+	}
+	if last := out[len(out)-1]; len(out) != 3 || last.ID != "listener_D" || last.Comment != "D restarted" {
+		t.Errorf("results = %+v", out)
+	}
+}
