@@ -190,7 +190,9 @@ func (r *runner) safeCall(ctx context.Context, fn states.Func, req *states.Reque
 func (r *runner) watchContext(i int, base string) context.Context {
 	var changed []string
 	for _, g := range r.ps[i].groups {
-		if g.base != base {
+		// Salt's test.mod_watch reads __reqs__["watch"]: the targets of
+		// watch_any are not among them.
+		if g.base != base || g.kind != base {
 			continue
 		}
 		for _, t := range g.targets {

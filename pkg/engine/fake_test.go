@@ -95,7 +95,16 @@ func fakeNoop(_ context.Context, req *states.Request) states.Result {
 	return states.Result{Name: req.Name, Result: states.True}
 }
 
+// watchSeen collects what fake3's watch action is told of the watched
+// states that changed.
+var watchSeen [][]string
+
 func init() {
+	states.Register("fake3.set", fakeSet)
+	states.RegisterWatch("fake3", func(ctx context.Context, req *states.Request) states.Result {
+		watchSeen = append(watchSeen, states.WatchChanges(ctx))
+		return states.Result{Name: req.Name, Result: states.True}
+	})
 	states.Register("fake.set", fakeSet)
 	states.Register("fake.noop", fakeNoop)
 	states.Register("fake2.set", fakeSet)

@@ -513,3 +513,20 @@ func TestListenAfterFailhard(t *testing.T) {
 		t.Errorf("results = %+v", out)
 	}
 }
+
+// TestWatchAnyChanges: the watch action is told only of the changed
+// targets of plain watch, as Salt's test.mod_watch reads __reqs__["watch"]
+// (watch_any's are kept apart there).
+func TestWatchAnyChanges(t *testing.T) {
+	resetRec()
+	watchSeen = nil
+	w := func(id string, r sls.Requisite) sls.Chunk {
+		c := ch(id, nil, r)
+		c.State = "fake3"
+		return c
+	}
+	Run(context.Background(), chunks(ch("T", args("changed", true)), w("A", req("watch_any", "T")), w("B", req("watch", "T"))), Options{})
+	if seen := watchSeen; len(seen) != 2 || len(seen[0]) != 0 || len(seen[1]) != 1 || seen[1][0] != "fake: T" {
+		t.Errorf("watch changes = %q; want [] then [fake: T]", seen)
+	}
+}
