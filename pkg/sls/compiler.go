@@ -260,7 +260,9 @@ func (b *build) applyExtends() {
 			d := s.Decl(ed.Module)
 			if d == nil {
 				if ed.Fun == "" {
-					b.errs.add(ed.Pos, ext.ID, "extend: state '%s' has no '%s' module to extend, and the extend names no function to add", ext.ID, ed.Module)
+					// Salt's reconcile_extend adds the module as it is, and
+					// verify_high then finds no function in it.
+					b.errs.add(ed.Pos, ext.ID, "No function declared in state '%s' in SLS '%s' (the extend of ID '%s' adds module '%s' without a function)", ed.Module, s.SLS, s.ID, ed.Module)
 					continue
 				}
 				nd := &Decl{Module: ed.Module, Fun: ed.Fun, Args: append([]Arg(nil), ed.Args...), Pos: ed.Pos}

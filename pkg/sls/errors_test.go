@@ -109,7 +109,7 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "nginx:\n  pkg:\n    - installed\n    - latest\n"},
 			stage: "render",
-			want:  []string{"web.sls:4: ", "state 'nginx': module 'pkg' is given two functions, 'installed' and 'latest'"},
+			want:  []string{"web.sls:4: ", "Too many functions declared in state 'pkg' in SLS 'web' (ID 'nginx' gives 'installed' and 'latest'"},
 		},
 		{
 			name:  "one module declared twice",
@@ -123,7 +123,7 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "nginx:\n  pkg:\n    - name: nginx\n"},
 			stage: "render",
-			want:  []string{"web.sls:2: ", "state 'nginx': module 'pkg' names no function"},
+			want:  []string{"web.sls:2: ", "No function declared in state 'pkg' in SLS 'web' (ID 'nginx'"},
 		},
 		{
 			name:  "top level not a mapping",
