@@ -234,6 +234,13 @@ func TestErrors(t *testing.T) {
 			want:  []string{"web.sls:8: ", "Cannot extend ID 'nginx' in 'base:web'"},
 		},
 		{
+			name:  "extend adding a module without a function",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\nextend:\n  a:\n    service:\n      - enable: True\n"},
+			stage: "render",
+			want:  []string{"web.sls:5: ", "No function declared in state 'service' in SLS 'web'"},
+		},
+		{
 			name:  "extend as a list",
 			sls:   "web",
 			files: map[string]string{"web.sls": "extend:\n  - a\n"},
