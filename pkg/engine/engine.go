@@ -58,6 +58,7 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 		done:    make([]*states.Result, len(chunks)),
 		pre:     make([]*states.Result, len(chunks)),
 		skipped: make([]bool, len(chunks)),
+		checked: make([]bool, len(chunks)),
 		active:  make(map[int]bool),
 		out:     make([]StateResult, 0, len(chunks)),
 	}
@@ -152,6 +153,9 @@ type runner struct {
 	// (Salt's __state_ran__: False): their True result meets no
 	// requisite of the _any forms.
 	skipped []bool
+	// checked marks the states a check (onlyif, unless, creates)
+	// skipped: Salt's skip_watch.
+	checked []bool
 	active  map[int]bool // chunk*2+mode on the call stack, to find loops
 	runNum  int
 	out     []StateResult
@@ -250,6 +254,7 @@ func (r *runner) callChunk(i int, preMode bool) {
 		// Salt's call_chunk calls mod_watch whenever the state made no
 		// change and was not skipped by a check, failed or not (a
 		// service.running that failed without changes is restarted).
+		r.checked[i] = skipWatch
 		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch {
 			// Salt's call() numbers every call: the first one's
 			// __run_num__ is spent, and the state carries its mod_watch's.
@@ -334,16 +339,17 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		dur = time.Since(start)
 	}
 	sr := StateResult{
-		Key:      c.Key(),
-		ID:       c.ID,
-		Name:     c.Name,
-		Func:     c.Func(),
-		SLS:      c.SLS,
-		RunNum:   r.runNum,
-		Result:   res,
-		Start:    start,
-		Duration: dur,
-		NotRun:   r.skipped[i],
+		Key:       c.Key(),
+		ID:        c.ID,
+		Name:      c.Name,
+		Func:      c.Func(),
+		SLS:       c.SLS,
+		RunNum:    r.runNum,
+		Result:    res,
+		Start:     start,
+		Duration:  dur,
+		NotRun:    r.skipped[i],
+		SkipWatch: r.checked[i],
 	}
 	r.done[i] = &sr.Result
 	r.emit(&sr)

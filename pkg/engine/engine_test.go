@@ -467,3 +467,12 @@ func TestRunNumGaps(t *testing.T) {
 		t.Errorf("run numbers %s; want A=0 B=2 C=5 D=6", s)
 	}
 }
+
+// TestSkipWatch: a state an onlyif, unless or creates check skipped
+// carries Salt's skip_watch; one that ran does not.
+func TestSkipWatch(t *testing.T) {
+	got := run(t, Options{}, ch("A", args("onlyif", "false")), ch("B", args("unless", "false")))
+	if !got["A"].SkipWatch || got["B"].SkipWatch {
+		t.Errorf("SkipWatch A %v, B %v; want true, false", got["A"].SkipWatch, got["B"].SkipWatch)
+	}
+}

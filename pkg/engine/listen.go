@@ -46,6 +46,7 @@ func (r *runner) listeners(order []int) {
 			// creates, which call() checks before the mod_watch.
 			sr.Start = time.Now()
 			sr.Result = res
+			sr.SkipWatch = true
 			sr.Duration = time.Since(sr.Start)
 		} else {
 			// Salt's call_listen strips the listener's requisites, so its

@@ -23,6 +23,9 @@ type StateResult struct {
 	// NotRun is Salt's "__state_ran__": False: an onchanges or onfail
 	// requisite kept the state from running.
 	NotRun bool
+	// SkipWatch is Salt's "skip_watch": True: an onlyif, unless or
+	// creates check skipped the state (so a watch does not fire).
+	SkipWatch bool
 	// Handled is a failed state whose failure an onfail handler with
 	// `onfail_stop: False` took care of: it does not fail the run (see
 	// Failed).

@@ -48,6 +48,10 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			{"result", r.Result.Result},
 			{"comment", r.Comment},
 		}
+		if r.SkipWatch {
+			// Salt's call() keeps _run_check's key in the return.
+			st = append(st, KV{"skip_watch", true})
+		}
 		if len(r.Warnings) > 0 {
 			// Salt adds the key to the state's return when it has
 			// something to say, and leaves it out otherwise.
@@ -125,6 +129,9 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 		r.Changes, _ = st["changes"].(map[string]any)
 		if ran, ok := st["__state_ran__"].(bool); ok && !ran {
 			r.NotRun = true
+		}
+		if sw, ok := st["skip_watch"].(bool); ok && sw {
+			r.SkipWatch = true
 		}
 		switch w := st["warnings"].(type) {
 		case []any:
