@@ -65,8 +65,13 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			// Salt marks a state its onchanges or onfail skipped.
 			st = append(st, KV{"__state_ran__", false})
 		}
+		// A state of no SLS (state.single) has Salt's __sls__: None.
+		var sls any = r.SLS
+		if r.SLS == "" {
+			sls = nil
+		}
 		st = append(st,
-			KV{"__sls__", r.SLS},
+			KV{"__sls__", sls},
 			KV{"__run_num__", r.RunNum},
 			KV{"start_time", StartTime(r.Start)},
 			KV{"duration", DurationMS(r.Duration)},

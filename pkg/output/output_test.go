@@ -454,6 +454,10 @@ func TestStateRanInSaltShape(t *testing.T) {
 	if strings.Count(js, `"skip_watch": true`) != 1 {
 		t.Fatalf("JSON = %s; want skip_watch on c alone", js)
 	}
+	// No SLS (state.single): Salt's low.get("__sls__") is None.
+	if strings.Count(js, `"__sls__": null`) != 3 {
+		t.Fatalf("JSON = %s; want __sls__ null for states of no SLS", js)
+	}
 	var m map[string]any
 	if err := json.Unmarshal([]byte(js), &m); err != nil {
 		t.Fatal(err)
