@@ -71,6 +71,23 @@ func (h *High) Compile() ([]Chunk, error) {
 			}
 		}
 	}
+	// Salt's requisite_in gives the target of a prereq a prerequired
+	// naming the state that holds it (show_lowstate shows it; the engine
+	// reads the same edge from the prereq).
+	for _, w := range ws {
+		for i, r := range w.Requisites {
+			if r.Kind != "prereq" {
+				continue
+			}
+			pr := Requisite{Kind: "prerequired", Module: w.State, Ref: w.ID}
+			for _, t := range ix.match(r.Module, r.Ref, w) {
+				if !hasReq(t, pr) {
+					t.Requisites = append(t.Requisites, pr)
+					t.reqPos = append(t.reqPos, w.reqPos[i])
+				}
+			}
+		}
+	}
 	for _, w := range ws {
 		for i := range w.Requisites {
 			r := &w.Requisites[i]
