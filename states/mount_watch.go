@@ -17,7 +17,7 @@ func init() {
 // in FUNCTION at this time", as Salt does. Under test it reports that it
 // would remount; with --root nothing is mounted.
 //
-// Salt: Salt remounts under test too, and reports "NAME remounted" (True) even when the mount command failed with a message; brine reports a failure as "NAME failed to remount: why" (False). Salt's mod_watch fails when the state gives no opts; brine remounts with defaults.
+// Salt: Salt remounts under test too, and reports "NAME remounted" (True) even when the mount command failed with a message; brine reports a failure as "NAME failed to remount: why" (False). Salt's mod_watch fails when the state gives no opts, brine remounts with defaults; with mount: False Salt mounts anyway, brine leaves it alone.
 func mountModWatch(ctx context.Context, req *Request) Result {
 	return mountModWatchOn(ctx, req, mountLiveHost())
 }
