@@ -52,6 +52,11 @@ func TestMountModWatch(t *testing.T) {
 			t.Errorf("%s: ran %q; want %q", c.name, f.ran, c.ran)
 		}
 	}
+	off := map[string]any{"device": "/dev/vdb1", "fstype": "ext4", "mount": false}
+	f := &fakeMounts{info: mounted}
+	if res := mountModWatchOn(context.Background(), mountReq("", "mount.mounted", mnt, off, false), f.host()); res.Result != True || res.Comment != mnt+" not remounted: mount is False" || len(f.ran) != 0 {
+		t.Errorf("mount False: %v %q, ran %q", res.Result, res.Comment, f.ran)
+	}
 	if _, ok := Watcher("mount"); !ok {
 		t.Errorf("mount has no mod_watch")
 	}
