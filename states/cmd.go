@@ -184,7 +184,17 @@ type cmdOptions struct {
 	ignoreTimeout      bool
 	umask              string
 	stateful, hide     bool
+	// noUser is a runas user the host does not have: nothing runs (never
+	// as root instead), and the state fails with Salt's NoUserError when
+	// it would start the command, not in a dry run.
+	noUser string
 }
+
+// NoUserError is a runas user the host does not have: Salt's cmdmod
+// raises "User 'x' is not available", which its cmd states report.
+type NoUserError struct{ User string }
+
+func (e *NoUserError) Error() string { return fmt.Sprintf("User '%s' is not available", e.User) }
 
 func cmdReadOptions(req *Request) (cmdOptions, error) {
 	a := &req.Args
@@ -251,17 +261,17 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 		if err != nil {
 			return o, err
 		}
-		u, err := db.User(runas)
-		if err != nil {
-			return o, &ArgError{Arg: "runas", Err: fmt.Errorf("no user %q in /etc/passwd", runas)}
+		if u, err := db.User(runas); err != nil {
+			o.noUser = runas
+		} else {
+			gid := u.GID
+			if gid < 0 {
+				gid = u.UID
+			}
+			o.cred = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(gid), Groups: db.SupplementaryGroups(u.Name)}
+			o.home = u.Home
+			o.env = append(o.env, "HOME="+u.Home, "USER="+u.Name, "LOGNAME="+u.Name)
 		}
-		gid := u.GID
-		if gid < 0 {
-			gid = u.UID
-		}
-		o.cred = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(gid), Groups: db.SupplementaryGroups(u.Name)}
-		o.home = u.Home
-		o.env = append(o.env, "HOME="+u.Home, "USER="+u.Name, "LOGNAME="+u.Name)
 	}
 	for k, v := range env {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
@@ -425,6 +435,9 @@ func cmdExec(ctx context.Context, req *Request, command string, script cmdScript
 		defer cleanup()
 		command = line
 	}
+	if o.noUser != "" {
+		return Failf(req.Name, "%v", &NoUserError{User: o.noUser})
+	}
 	if err := o.checkCwd(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -476,6 +489,9 @@ func (o *cmdOptions) checkCwd() error {
 // cmdStart runs the command and waits for it, killing its whole process
 // group at the timeout.
 func cmdStart(ctx context.Context, req *Request, command string, o cmdOptions) (CmdOutput, error) {
+	if o.noUser != "" {
+		return CmdOutput{}, &NoUserError{User: o.noUser}
+	}
 	runCtx := ctx
 	if o.timeout > 0 {
 		var cancel context.CancelFunc

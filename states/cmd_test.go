@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -197,7 +198,8 @@ func TestCmdRunBadArgs(t *testing.T) {
 		{"true", map[string]any{"timeout": -1}, `argument "timeout"`},
 		{"true", map[string]any{"timeout": "soon"}, `argument "timeout"`},
 		{"true", map[string]any{"success_retcodes": []any{"x"}}, `argument "success_retcodes"`},
-		{"true", map[string]any{"runas": "no-such-user-here"}, `argument "runas"`},
+		// Salt's cmdmod raises this, and its cmd states report it.
+		{"true", map[string]any{"runas": "no-such-user-here"}, `User 'no-such-user-here' is not available`},
 		{"true", map[string]any{"env": map[string]any{"A=B": "x"}}, `argument "env"`},
 		{"true", map[string]any{"env": "A=B"}, `argument "env"`},
 		{"true", map[string]any{"creates": "relative"}, `argument "creates"`},
@@ -208,6 +210,24 @@ func TestCmdRunBadArgs(t *testing.T) {
 		if res.Result != False || !strings.Contains(res.Comment, tt.want) {
 			t.Errorf("cmd.run %q %v = %v %q; want False with %q", tt.cmd, tt.args, res.Result, res.Comment, tt.want)
 		}
+	}
+}
+
+// TestCmdRunasMissing: a runas user the host does not have fails the
+// state with Salt's comment when the command would run, not in a dry run
+// (Salt's cmd.run returns before it calls cmdmod), and nothing runs.
+func TestCmdRunasMissing(t *testing.T) {
+	args := map[string]any{"runas": "no-such-user-here"}
+	if res := cmdCall(t, "", "cmd.run", "true", args, true); res.Result != None || res.Comment != `Command "true" would have been executed` {
+		t.Errorf("test run = %v %q", res.Result, res.Comment)
+	}
+	if res := cmdCall(t, "", "cmd.run", "true", args, false); res.Result != False || res.Comment != "User 'no-such-user-here' is not available" || len(res.Changes) != 0 {
+		t.Errorf("real run = %v %q %v", res.Result, res.Comment, res.Changes)
+	}
+	req := &Request{Name: "true", Func: "cmd.run", Args: NewArgs(args)}
+	var nu *NoUserError
+	if _, err := RunCmd(context.Background(), req, "true"); !errors.As(err, &nu) || nu.User != "no-such-user-here" {
+		t.Errorf("RunCmd error = %v; want a NoUserError", err)
 	}
 }
 

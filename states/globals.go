@@ -27,7 +27,7 @@ var globalParams = []Param{
 	{Name: "onfail_any", Type: List, Doc: "as onfail; the same, as in Salt."},
 	{Name: "onfail_all", Type: List, Doc: "run only when all these states failed."},
 	{Name: "onfail_in", Type: List, Doc: "onfail turned around."},
-	{Name: "onfail_stop", Type: Bool, Doc: "accepted and ignored."},
+	{Name: "onfail_stop", Type: Bool, Doc: "False: a failure this state handles (one its onfail names as - module: ID) does not fail the run (exit code) when this state then succeeds, as in Salt; the failed state still shows False."},
 	{Name: "prereq", Type: List, Doc: "run before these states, and only if a dry run of them says they would change."},
 	{Name: "prereq_in", Type: List, Doc: "prereq turned around."},
 	{Name: "use", Type: List, Doc: "take the arguments of these states (requisites and name excepted) where this one does not give them."},

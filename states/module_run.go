@@ -11,12 +11,34 @@ import (
 )
 
 func init() {
-	Register("module.run", moduleRun,
-		Param{Name: "name", Type: String, Doc: "old syntax: the execution function to run, such as test.ping; new syntax: a label (the state ID)."},
-		Param{Name: "m_args", Type: List, Doc: "old syntax: the function's positional arguments."},
-		Param{Name: "m_name", Type: Any, Doc: "old syntax: the function's own name argument (name is taken by the state)."},
-		Param{Name: "(function or argument)", Rest: true, Doc: "new syntax: each execution function to run, such as `- test.ping: []`, with a list of its arguments (values, and one-key mappings for keyword arguments); old syntax: a keyword argument of the function."},
-	)
+	params := []Param{
+		{Name: "name", Type: String, Doc: "old syntax: the execution function to run, such as test.ping; new syntax: a label (the state ID)."},
+		{Name: "m_args", Type: List, Doc: "old syntax: the function's positional arguments."},
+		{Name: "m_name", Type: Any, Doc: "old syntax: the function's own name argument (name is taken by the state)."},
+		{Name: "(function or argument)", Rest: true, Doc: "new syntax: each execution function to run, such as `- test.ping: []`, with a list of its arguments (values, and one-key mappings for keyword arguments); old syntax: a keyword argument of the function."},
+	}
+	Register("module.run", moduleRun, params...)
+	Register("module.wait", moduleWait, params...)
+	Register("module.watch", moduleWait, params...)
+	// Salt's module.mod_watch is module.run itself.
+	RegisterWatch("module", moduleModWatch)
+}
+
+// Wait runs nothing by itself: it succeeds, with no changes. When a
+// state it watches has changed, its watch action runs the functions as
+// module.run does.
+//
+// Salt: module.wait and its alias module.watch; as in Salt the state takes module.run's arguments.
+func moduleWait(_ context.Context, req *Request) Result {
+	return Result{Name: req.Name, Result: True, Changes: map[string]any{}}
+}
+
+// moduleModWatch is module's mod_watch: it runs the functions, as
+// module.run does, for a module.run, module.wait or module.watch state
+// one of whose watched states changed (and for module.run when its own
+// run made no change, a failed one included, as in Salt).
+func moduleModWatch(ctx context.Context, req *Request) Result {
+	return moduleRun(ctx, req)
 }
 
 // ExecCaller runs execution functions for module.run: pkg/exec provides

@@ -80,6 +80,26 @@ func TestSaltFidelityModuleRun(t *testing.T) {
 		setup: run("x", map[string]any{"cmd.fail": nil}),
 		real:  fidW(False, "'cmd.fail' failed: exit 1", nil),
 	}, {
+		name:  "module.wait: no watch fired",
+		salt:  "module.wait()",
+		setup: lookupRun("module.wait", "restart", map[string]any{"service.restart": []any{"nginx"}}),
+		test:  fidW(True, "", nil),
+		real:  fidW(True, "", nil),
+	}, {
+		name:          "module.wait: mod_watch",
+		salt:          "module.mod_watch (module.run), _run()",
+		unforeseeable: true,
+		setup:         watchRun("module", "module.wait", "restart", map[string]any{"service.restart": []any{"nginx"}}),
+		test:          fidW(None, "Function service.restart to be executed.", nil),
+		real:          fidW(True, "service.restart: True", map[string]any{"service.restart": true}),
+	}, {
+		name:          "module.run: mod_watch, old syntax",
+		salt:          "module.mod_watch (module.run), _legacy_run()",
+		unforeseeable: true,
+		setup:         watchRun("module", "module.run", "test.ping", nil),
+		test:          fidW(None, "Module function test.ping is set to execute", nil),
+		real:          fidW(True, "Module function test.ping executed", map[string]any{"ret": true}),
+	}, {
 		name:  "module.run: unavailable",
 		salt:  "module.run(), _run()",
 		setup: run("x", map[string]any{"nope.x": []any{}}),
@@ -92,5 +112,31 @@ func TestSaltFidelityModuleRun(t *testing.T) {
 	fn(context.Background(), req)
 	if len(f.calls) != 1 || !reflect.DeepEqual(f.calls[0].args, []any{"a"}) || !reflect.DeepEqual(f.calls[0].kwargs, map[string]any{"refresh": true}) {
 		t.Errorf("calls = %+v", f.calls)
+	}
+}
+
+// lookupRun calls a state function with fakeExec's functions.
+func lookupRun(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		return func(test bool) Result {
+			fn, err := Lookup(fun)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(fileCopyArgs(args)), Test: test, Env: &Env{Exec: &fakeExec{}}})
+		}
+	}
+}
+
+// watchRun calls a module's mod_watch for a state of function fun.
+func watchRun(module, fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		return func(test bool) Result {
+			fn, ok := Watcher(module)
+			if !ok {
+				t.Fatalf("no mod_watch for %s", module)
+			}
+			return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(fileCopyArgs(args)), Test: test, Env: &Env{Exec: &fakeExec{}}})
+		}
 	}
 }

@@ -67,6 +67,21 @@ func RegisterWatch(module string, fn Func) {
 	watchers[module] = fn
 }
 
+// NotFoundError is a state function that no module registers: Func, and
+// Near, the functions its module has (none when there is no such module).
+type NotFoundError struct {
+	Func string
+	Near []string
+}
+
+func (e *NotFoundError) Error() string {
+	mod, _, _ := strings.Cut(e.Func, ".")
+	if len(e.Near) > 0 {
+		return fmt.Sprintf("state function %q is not available; module %q has %s", e.Func, mod, strings.Join(e.Near, ", "))
+	}
+	return fmt.Sprintf("state function %q is not available: no state module %q", e.Func, mod)
+}
+
 // Lookup returns the state function for a full name. The function it
 // returns checks the call's arguments against the declaration first (see
 // checkArgs): a bad value, a missing required argument or a misspelt one
@@ -85,10 +100,7 @@ func Lookup(name string) (Func, error) {
 			}
 		}
 		sort.Strings(near)
-		if len(near) > 0 {
-			return nil, fmt.Errorf("state function %q is not available; module %q has %s", name, mod, strings.Join(near, ", "))
-		}
-		return nil, fmt.Errorf("state function %q is not available: no state module %q", name, mod)
+		return nil, &NotFoundError{Func: name, Near: near}
 	}
 	return checkedFunc(e.fn), nil
 }

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -21,6 +24,10 @@ func (r *runner) call(i int, preMode bool) (res states.Result, skipWatch bool, s
 	p := &r.ps[i]
 	start = time.Now()
 	if p.fnErr != nil {
+		var nf *states.NotFoundError
+		if errors.As(p.fnErr, &nf) {
+			return r.notFound(p, nf), false, start, time.Since(start)
+		}
 		return r.stateFailure(p, p.fnErr.Error()), false, start, time.Since(start)
 	}
 	if p.parallel {
@@ -38,6 +45,26 @@ func (r *runner) call(i int, preMode bool) (res states.Result, skipWatch bool, s
 		}
 	}
 	return res, skipWatch, start, time.Since(start)
+}
+
+// notFound is Salt's verify_data for a state function no module has:
+// "State 'M.F' was not found in SLS 'S'" and the loader's reason, each
+// line ended by a newline, as Salt's call() joins them. brine has no
+// module that failed to load, so the reason is always Salt's
+// "'M.F' is not available." (Salt says "'M' __virtual__ returned False"
+// for a module it has that cannot run on the host). What the module does
+// offer goes to the log.
+func (r *runner) notFound(p *prepared, nf *states.NotFoundError) states.Result {
+	attrs := []any{"id", p.c.ID, "func", nf.Func, "source", p.c.Source}
+	if len(nf.Near) > 0 {
+		attrs = append(attrs, "module has", strings.Join(nf.Near, ", "))
+	}
+	r.log().Warn("state function not available", attrs...)
+	comment := fmt.Sprintf("Specified state '%s' was not found\n", nf.Func)
+	if p.c.SLS != "" {
+		comment = fmt.Sprintf("State '%s' was not found in SLS '%s'\nReason: '%s' is not available.\n", nf.Func, p.c.SLS, nf.Func)
+	}
+	return states.Result{Name: p.c.Name, Result: states.False, Comment: comment}
 }
 
 // retry reruns a state whose result is not `until`, as Salt does: the
@@ -62,6 +89,9 @@ func (r *runner) retry(i int, rs *retrySpec, res states.Result, skipWatch bool) 
 		case <-t.C:
 		}
 		history = append(history, fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"", n, res.Result, res.Comment))
+		// Salt's call() numbers each attempt: the state carries the
+		// __run_num__ of its last, and those before it are spent.
+		r.runNum++
 		res, skipWatch = r.attempt(i, false)
 	}
 	if len(history) > 0 {
@@ -94,13 +124,22 @@ func (r *runner) attempt(i int, test bool) (states.Result, bool) {
 // invoke calls a state function (or a mod_watch) with a fresh request.
 func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (res states.Result, start time.Time, dur time.Duration) {
 	p := &r.ps[i]
-	args := make(map[string]any, len(p.args))
-	for k, v := range p.args {
-		args[k] = v
+	start = time.Now()
+	sl := slotter{log: r.log()}
+	if r.env != nil {
+		sl.exec = r.env.Exec
 	}
+	// Salt's call() formats the slots before every call of the function,
+	// the mod_watch and each retry included.
+	name, args, err := sl.formatSlots(ctx, p.c.Name, p.args)
+	if err != nil {
+		res = states.Result{Name: p.c.Name, Result: states.False, Comment: "An exception occurred in this state: " + err.Error()}
+		return res, start, time.Since(start)
+	}
+	args = maps.Clone(args)
 	req := &states.Request{
 		ID:            p.c.ID,
-		Name:          p.c.Name,
+		Name:          name,
 		Func:          p.c.Func(),
 		SLS:           p.c.SLS,
 		Args:          states.NewArgs(args),
@@ -112,7 +151,6 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 	if states.RunsCheckCmd(req.Func) {
 		req.CheckCmd = p.checkCmd
 	}
-	start = time.Now()
 	res = r.safeCall(ctx, fn, req)
 	dur = time.Since(start)
 	if res.Result == states.False && strings.HasPrefix(res.Comment, `argument "`) {
@@ -152,7 +190,9 @@ func (r *runner) safeCall(ctx context.Context, fn states.Func, req *states.Reque
 func (r *runner) watchContext(i int, base string) context.Context {
 	var changed []string
 	for _, g := range r.ps[i].groups {
-		if g.base != base {
+		// Salt's test.mod_watch reads __reqs__["watch"]: the targets of
+		// watch_any are not among them.
+		if g.base != base || g.kind != base {
 			continue
 		}
 		for _, t := range g.targets {
@@ -275,6 +315,22 @@ func (r *runner) checkFunction(p *prepared, kind string, n int, e map[string]any
 			kwargs[k] = v
 		}
 	}
+	// Salt's _run_check_function formats the slots among the arguments.
+	sl := slotter{exec: r.env.Exec, log: r.log()}
+	_, kwargs, err := sl.formatSlots(r.ctx, "", kwargs)
+	if err != nil {
+		return false, fmt.Errorf("%s: item %d: %w", kind, n, err)
+	}
+	for j, a := range args {
+		v, changed, err := sl.formatArg(r.ctx, a)
+		if err != nil {
+			return false, fmt.Errorf("%s: item %d: %w", kind, n, err)
+		}
+		if changed {
+			args = append([]any(nil), args...)
+			args[j] = v
+		}
+	}
 	ret, ok := r.env.Exec.Call(r.ctx, fun, args, kwargs)
 	r.log().Debug("check function", "id", p.c.ID, "fun", fun, "ok", ok, "return", ret)
 	if !ok {
@@ -287,17 +343,36 @@ func (r *runner) checkFunction(p *prepared, kind string, n int, e map[string]any
 	return pyTruthy(ret), nil
 }
 
-// traverse follows keys into nested mappings and lists (a key that is a
-// number indexes a list), as salt.utils.data.traverse_dict_and_list;
-// nil when a key is missing.
+// traverse follows keys into nested mappings and lists, as
+// salt.utils.data.traverse_dict_and_list: a key that is a number indexes
+// a list (from the end when negative), and any other key is looked up in
+// the first mapping of the list that has it; nil when a key is missing.
 func traverse(v any, keys []string) any {
 	for _, k := range keys {
 		switch t := v.(type) {
 		case map[string]any:
-			v = t[k]
+			x, ok := t[k]
+			if !ok {
+				return nil
+			}
+			v = x
+		case *odict.Map:
+			x, ok := t.Get(k)
+			if !ok {
+				return nil
+			}
+			v = x
 		case []any:
 			i, err := strconv.Atoi(k)
-			if err != nil || i < -len(t) || i >= len(t) {
+			if err != nil {
+				x, ok := embedded(t, k)
+				if !ok {
+					return nil
+				}
+				v = x
+				continue
+			}
+			if i < -len(t) || i >= len(t) {
 				return nil
 			}
 			if i < 0 {
@@ -309,6 +384,23 @@ func traverse(v any, keys []string) any {
 		}
 	}
 	return v
+}
+
+// embedded finds key in the first mapping of a list that holds it.
+func embedded(l []any, key string) (any, bool) {
+	for _, x := range l {
+		switch m := x.(type) {
+		case map[string]any:
+			if v, ok := m[key]; ok {
+				return v, true
+			}
+		case *odict.Map:
+			if v, ok := m.Get(key); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // pyTruthy is Python's truth of a value: None, False, zero and empty

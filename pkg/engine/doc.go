@@ -12,6 +12,10 @@
 //   - An onlyif/unless entry of Salt's `fun:` form without fun, or naming
 //     a function that is not available, fails the state, where Salt would
 //     run it.
+//   - A __slot__: whose function fails fails the state with "An exception
+//     occurred in this state: " and the function's error, where Salt
+//     prints the traceback; a slot naming a function brine does not have
+//     is passed on unchanged, as Salt passes on one it cannot call.
 //   - A bad retry value is an error, where Salt logs it and uses defaults.
 //   - A cancelled run reports every state it did not reach as False
 //     "Run was cancelled before this state ran". After failhard the

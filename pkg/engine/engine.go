@@ -58,6 +58,7 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 		done:    make([]*states.Result, len(chunks)),
 		pre:     make([]*states.Result, len(chunks)),
 		skipped: make([]bool, len(chunks)),
+		checked: make([]bool, len(chunks)),
 		active:  make(map[int]bool),
 		out:     make([]StateResult, 0, len(chunks)),
 	}
@@ -76,10 +77,67 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 			}
 		}
 	}
-	if !r.stop && ctx.Err() == nil {
+	if ctx.Err() == nil {
+		// Salt's call_high runs call_listen after call_chunks, a
+		// failhard stop included.
 		r.listeners(order)
 	}
+	r.markHandled()
 	return r.out
+}
+
+// markHandled is Salt's check_onfail_requisites for each failed state:
+// its failure is handled when some other state with `onfail_stop: False`
+// names it in an onfail (`- module: ID`, as written) and the last result
+// of those handlers is True. As in Salt, the handlers are looked at in
+// order, each state of a handler's module and ID in run order, and a
+// False ends the look at that handler; a handler that did not run, or
+// ran in test mode (None), leaves the failure standing.
+func (r *runner) markHandled() {
+	for n := range r.out {
+		f := &r.out[n]
+		if f.Result.Result != states.False {
+			continue
+		}
+		module, _, _ := strings.Cut(f.Func, ".")
+		var handlers [][2]string // module, ID
+		seen := map[[2]string]bool{}
+		for i := range r.ps {
+			p := &r.ps[i]
+			h := [2]string{p.c.State, p.c.ID}
+			if p.onfailStop || p.c.ID == f.ID || seen[h] {
+				continue
+			}
+			for _, rq := range p.c.Requisites {
+				if rq.Kind == baseOnfail && rq.Module == module && rq.Ref == f.ID {
+					seen[h] = true
+					handlers = append(handlers, h)
+					break
+				}
+			}
+		}
+		if len(handlers) == 0 {
+			continue
+		}
+		var last states.Outcome = states.None
+		for _, h := range handlers {
+			for _, o := range r.out {
+				if o.ID != h[1] || !strings.HasPrefix(o.Func, h[0]+".") {
+					continue
+				}
+				if o.Result.Result != states.None {
+					last = o.Result.Result
+				}
+				if o.Result.Result == states.False {
+					break
+				}
+			}
+			if last == states.None {
+				last = states.False
+			}
+		}
+		f.Handled = last == states.True
+	}
 }
 
 type runner struct {
@@ -95,6 +153,9 @@ type runner struct {
 	// (Salt's __state_ran__: False): their True result meets no
 	// requisite of the _any forms.
 	skipped []bool
+	// checked marks the states a check (onlyif, unless, creates)
+	// skipped: Salt's skip_watch.
+	checked []bool
 	active  map[int]bool // chunk*2+mode on the call stack, to find loops
 	runNum  int
 	out     []StateResult
@@ -169,8 +230,12 @@ func (r *runner) callChunk(i int, preMode bool) {
 		}
 		st, failed = r.check(i, preMode)
 		if st == stUnmet {
+			// A loop of requisites (a state requiring itself, or a chain
+			// back to it) that the compiler leaves to the run, as Salt's
+			// verify_high does: this state fails, as in Salt's call_chunk,
+			// and the states that need it fail in turn.
 			r.log().Error("recursive requisite", "id", p.c.ID, "source", p.c.Source)
-			r.finish(i, preMode, r.stateFailure(p, cmtRecursive))
+			r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmtRecursive})
 			return
 		}
 	}
@@ -189,7 +254,11 @@ func (r *runner) callChunk(i int, preMode bool) {
 		// Salt's call_chunk calls mod_watch whenever the state made no
 		// change and was not skipped by a check, failed or not (a
 		// service.running that failed without changes is restarted).
+		r.checked[i] = skipWatch
 		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch {
+			// Salt's call() numbers every call: the first one's
+			// __run_num__ is spent, and the state carries its mod_watch's.
+			r.runNum++
 			wres, wstart, wdur := r.invoke(r.watchContext(i, baseWatch), i, p.watcher, r.testFor(p))
 			res, dur = wres, wstart.Add(wdur).Sub(start)
 		}
@@ -270,16 +339,17 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		dur = time.Since(start)
 	}
 	sr := StateResult{
-		Key:      c.Key(),
-		ID:       c.ID,
-		Name:     c.Name,
-		Func:     c.Func(),
-		SLS:      c.SLS,
-		RunNum:   r.runNum,
-		Result:   res,
-		Start:    start,
-		Duration: dur,
-		NotRun:   r.skipped[i],
+		Key:       c.Key(),
+		ID:        c.ID,
+		Name:      c.Name,
+		Func:      c.Func(),
+		SLS:       c.SLS,
+		RunNum:    r.runNum,
+		Result:    res,
+		Start:     start,
+		Duration:  dur,
+		NotRun:    r.skipped[i],
+		SkipWatch: r.checked[i],
 	}
 	r.done[i] = &sr.Result
 	r.emit(&sr)

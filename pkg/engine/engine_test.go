@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -346,9 +347,21 @@ func TestModuleErrors(t *testing.T) {
 	unknown.Fun = "nope"
 	unknown.Source = "web/init.sls:12"
 	got := run(t, Options{}, unknown, ch("P", args("panic", "boom")), ch("E", args("argerr", true)), ch("N", nil))
-	if u := got["U"]; u.Result.Result != states.False || !strings.Contains(u.Comment, `state function "fake.nope" is not available`) || !strings.Contains(u.Comment, `state "U" in web/init.sls:12`) {
+	// Salt's verify_data, through call(): each line ends in a newline.
+	if u := got["U"]; u.Result.Result != states.False || u.Comment != "State 'fake.nope' was not found in SLS 't'\nReason: 'fake.nope' is not available.\n" {
 		t.Errorf("U = %s %q", u.Result.Result, u.Comment)
 	}
+	// A module brine does not have reads the same; without an SLS
+	// (state.single) Salt says "Specified state".
+	missing := ch("M", nil)
+	missing.State = "pip"
+	missing.Fun = "installed"
+	missing.SLS = ""
+	got = run(t, Options{}, missing)
+	if m := got["M"]; m.Result.Result != states.False || m.Comment != "Specified state 'pip.installed' was not found\n" {
+		t.Errorf("M = %s %q", m.Result.Result, m.Comment)
+	}
+	got = run(t, Options{}, unknown, ch("P", args("panic", "boom")), ch("E", args("argerr", true)), ch("N", nil))
 	if p := got["P"]; p.Result.Result != states.False || p.Comment != "state module panicked: boom" {
 		t.Errorf("P = %s %q", p.Result.Result, p.Comment)
 	}
@@ -432,4 +445,34 @@ func itoa(i int) string {
 		b = append([]byte{byte('0' + i%10)}, b...)
 	}
 	return string(b)
+}
+
+// TestRunNumGaps is Salt's __run_num__: every call of a state function
+// takes the next number, so a state whose watch fired carries its
+// mod_watch's number, and a retried state its last attempt's.
+func TestRunNumGaps(t *testing.T) {
+	retry := map[string]any{"attempts": 3, "interval": 0}
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("A", args("changed", true)),
+		ch("B", nil, req("watch", "A")),
+		ch("C", args("flaky", 2, "retry", retry)),
+		ch("D", nil),
+	), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%s=%d", r.ID, r.RunNum))
+	}
+	if s := strings.Join(got, " "); s != "A=0 B=2 C=5 D=6" {
+		t.Errorf("run numbers %s; want A=0 B=2 C=5 D=6", s)
+	}
+}
+
+// TestSkipWatch: a state an onlyif, unless or creates check skipped
+// carries Salt's skip_watch; one that ran does not.
+func TestSkipWatch(t *testing.T) {
+	got := run(t, Options{}, ch("A", args("onlyif", "false")), ch("B", args("unless", "false")))
+	if !got["A"].SkipWatch || got["B"].SkipWatch {
+		t.Errorf("SkipWatch A %v, B %v; want true, false", got["A"].SkipWatch, got["B"].SkipWatch)
+	}
 }

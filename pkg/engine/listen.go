@@ -7,7 +7,7 @@ import (
 	"github.com/brine-cm/brine/states"
 )
 
-// listeners is Salt's call_listen: after every state has run, each state
+// listeners is Salt's call_listen: after the states have run, each state
 // with a listen requisite whose target changed gets its module's mod_watch
 // called once, reported as its own result under the ID "listener_<ID>"
 // and the function "<module>.mod_watch", as Salt names it.
@@ -25,7 +25,10 @@ func (r *runner) listeners(order []int) {
 				}
 			}
 		}
-		if !fire || r.done[i] == nil {
+		// As Salt's call_listen, a listener fires when a state it listens
+		// to changed, whether or not it ran itself (failhard may have
+		// stopped the run before it).
+		if !fire {
 			continue
 		}
 		if r.ctx.Err() != nil {
@@ -43,6 +46,7 @@ func (r *runner) listeners(order []int) {
 			// creates, which call() checks before the mod_watch.
 			sr.Start = time.Now()
 			sr.Result = res
+			sr.SkipWatch = true
 			sr.Duration = time.Since(sr.Start)
 		} else {
 			// Salt's call_listen strips the listener's requisites, so its

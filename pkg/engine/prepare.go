@@ -48,9 +48,12 @@ type prepared struct {
 	hasCreates     bool
 	checkCmd       []string
 	failhard       *bool
-	test           bool // a per-state `test: true`
-	retry          *retrySpec
-	parallel       bool
+	// onfailStop is false for a state with `onfail_stop: False`: the
+	// failures its onfail names it handles (see handled).
+	onfailStop bool
+	test       bool // a per-state `test: true`
+	retry      *retrySpec
+	parallel   bool
 
 	groups []reqGroup
 	// setupErr is a problem found before the state could run: a bad global
@@ -129,10 +132,6 @@ func prepare(chunks []sls.Chunk, lookup func(string) (states.Func, error)) []pre
 					p.fail("%s requisite %s: %s: target %s is not in this run", rq.Kind, rq.Module, rq.Ref, key)
 					continue
 				}
-				if t == i {
-					p.fail("%s requisite %s: %s names the state itself", rq.Kind, rq.Module, rq.Ref)
-					continue
-				}
 				g.add(t)
 				if base == basePrereq {
 					ps[t].group(basePrerequired, basePrerequired).add(i)
@@ -199,6 +198,13 @@ func (p *prepared) readGlobals() {
 		p.checkCmd = a.StringList("check_cmd")
 	}
 	p.failhard = a.OptBool("failhard")
+	// Salt tests `onfail_stop is False`: only a false value (a YAML
+	// False, no or off) counts.
+	if v, ok := src["onfail_stop"].(bool); ok && !v {
+		p.onfailStop = false
+	} else {
+		p.onfailStop = true
+	}
 	p.test = a.Bool("test", false)
 	p.parallel = a.Bool("parallel", false)
 	if v, ok := a.Get("retry"); ok {

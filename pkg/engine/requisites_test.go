@@ -210,6 +210,35 @@ func TestRecursiveRequisiteLoop(t *testing.T) {
 	}
 }
 
+// TestRecursiveRequisiteLongLoop is Salt's call_chunk on a loop its
+// verify_high leaves to the run: the state that closes the loop fails
+// "Recursive requisite found", the others of the loop fail on it, in
+// that order, and the rest of the run goes on. A state requiring itself
+// fails the same way.
+func TestRecursiveRequisiteLongLoop(t *testing.T) {
+	out := Run(context.Background(), chunks(
+		ch("A", nil, req("require", "B")),
+		ch("B", nil, req("require", "C")),
+		ch("C", nil, req("require", "A")),
+		ch("S", nil, req("require", "S")),
+		ch("D", nil),
+	), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, r.ID+" "+r.Result.Result.String()+" "+r.Comment)
+	}
+	want := []string{
+		"C False " + cmtRecursive,
+		"B False " + cmtFailed + "t.C",
+		"A False " + cmtFailed + "t.B",
+		"S False " + cmtRecursive,
+		"D True D is in the correct state",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestMissingTargetAndUnknownKind(t *testing.T) {
 	bad := req("require", "ghost")
 	got := run(t, Options{}, ch("A", nil, bad), ch("B", nil, req("use", "A")))
@@ -419,5 +448,85 @@ func TestStateRanMarksSkips(t *testing.T) {
 		if got[id].NotRun != want {
 			t.Errorf("%s: NotRun = %v; want %v (%q)", id, got[id].NotRun, want, got[id].Comment)
 		}
+	}
+}
+
+// TestOnfailStop is Salt's check_result with check_onfail_requisites: a
+// failure that an `onfail_stop: False` handler names (module: ID) and
+// that handler then succeeded does not fail the run.
+func TestOnfailStop(t *testing.T) {
+	stop := func(v any, extra ...any) map[string]any { return args(append([]any{"onfail_stop", v}, extra...)...) }
+	for _, c := range []struct {
+		name   string
+		cs     []sls.Chunk
+		failed bool
+	}{
+		{"no handler", []sls.Chunk{ch("F", args("fail", true))}, true},
+		{"handler without onfail_stop", []sls.Chunk{ch("F", args("fail", true)), ch("H", nil, req("onfail", "F"))}, true},
+		{"onfail_stop True", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(true), req("onfail", "F"))}, true},
+		{"handled", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(false), req("onfail", "F"))}, false},
+		{"the handler failed", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(false, "fail", true), req("onfail", "F"))}, true},
+		{"onfail_any is not looked at", []sls.Chunk{ch("F", args("fail", true)), ch("H", stop(false), req("onfail_any", "F"))}, true},
+		{"another failure stands", []sls.Chunk{ch("F", args("fail", true)), ch("G", args("fail", true)), ch("H", stop(false), req("onfail", "F"))}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resetRec()
+			out := Run(context.Background(), chunks(c.cs...), Options{})
+			if got := Failed(out); got != c.failed {
+				t.Errorf("Failed = %v; want %v (%v)", got, c.failed, out)
+			}
+		})
+	}
+	// The last handler decides for F (H1's own failure still fails the run).
+	out := Run(context.Background(), chunks(ch("F", args("fail", true)),
+		ch("H1", stop(false, "fail", true), req("onfail", "F")), ch("H2", stop(false), req("onfail", "F"))), Options{})
+	if !out[0].Handled || out[1].Handled || !Failed(out) {
+		t.Errorf("two handlers: F handled %v, H1 handled %v, Failed %v; want true, false, true", out[0].Handled, out[1].Handled, Failed(out))
+	}
+	// By name, not ID: Salt compares the requisite as written with the ID.
+	f := ch("F", args("fail", true))
+	f.Name = "/x"
+	h := ch("H", stop(false))
+	h.Requisites = []sls.Requisite{{Kind: "onfail", Module: "fake", Ref: "/x", Targets: []string{states.Key("fake.set", "F", "/x")}}}
+	if out := Run(context.Background(), chunks(f, h), Options{}); !Failed(out) || out[1].Result.Result != states.True {
+		t.Errorf("a handler naming the state by name: Failed = false or handler did not run: %v", out)
+	}
+	// Under test the handler's None does not handle the failure.
+	if out := Run(context.Background(), chunks(ch("F", args("fail", true)), ch("H", stop(false, "changed", true), req("onfail", "F"))), Options{Test: true}); !Failed(out) {
+		t.Errorf("test run: Failed = false; want true")
+	}
+}
+
+// TestListenAfterFailhard: Salt's call_high runs call_listen after a
+// failhard stop too, for the listeners whose targets changed, run or not.
+func TestListenAfterFailhard(t *testing.T) {
+	resetRec()
+	out := Run(context.Background(), chunks(
+		ch("T", args("changed", true)),
+		ch("F", args("fail", true, "failhard", true)),
+		ch("D", nil, req("listen", "T")),
+	), Options{})
+	if c := calls(); c != "T F watch:D" {
+		t.Errorf("calls = %q; want T F watch:D", c)
+	}
+	if last := out[len(out)-1]; len(out) != 3 || last.ID != "listener_D" || last.Comment != "D restarted" {
+		t.Errorf("results = %+v", out)
+	}
+}
+
+// TestWatchAnyChanges: the watch action is told only of the changed
+// targets of plain watch, as Salt's test.mod_watch reads __reqs__["watch"]
+// (watch_any's are kept apart there).
+func TestWatchAnyChanges(t *testing.T) {
+	resetRec()
+	watchSeen = nil
+	w := func(id string, r sls.Requisite) sls.Chunk {
+		c := ch(id, nil, r)
+		c.State = "fake3"
+		return c
+	}
+	Run(context.Background(), chunks(ch("T", args("changed", true)), w("A", req("watch_any", "T")), w("B", req("watch", "T"))), Options{})
+	if seen := watchSeen; len(seen) != 2 || len(seen[0]) != 0 || len(seen[1]) != 1 || seen[1][0] != "fake: T" {
+		t.Errorf("watch changes = %q; want [] then [fake: T]", seen)
 	}
 }

@@ -23,6 +23,25 @@ type StateResult struct {
 	// NotRun is Salt's "__state_ran__": False: an onchanges or onfail
 	// requisite kept the state from running.
 	NotRun bool
+	// SkipWatch is Salt's "skip_watch": True: an onlyif, unless or
+	// creates check skipped the state (so a watch does not fire).
+	SkipWatch bool
+	// Handled is a failed state whose failure an onfail handler with
+	// `onfail_stop: False` took care of: it does not fail the run (see
+	// Failed).
+	Handled bool
+}
+
+// Failed is Salt's salt.utils.state.check_result, which sets the exit
+// code of a state run: whether some state failed whose failure no
+// `onfail_stop: False` handler took care of.
+func Failed(results []StateResult) bool {
+	for _, r := range results {
+		if r.Result.Result == states.False && !r.Handled {
+			return true
+		}
+	}
+	return false
 }
 
 // Options control a run.

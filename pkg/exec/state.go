@@ -193,11 +193,11 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 		OnResult: host.OnState,
 	})
 	ret := Return{Value: res, Out: "highstate"}
+	if engine.Failed(res) {
+		ret.Retcode = RetStateFailure
+	}
 	changed := false
 	for _, s := range res {
-		if s.Result.Result == states.False {
-			ret.Retcode = RetStateFailure
-		}
 		changed = changed || s.Changed()
 	}
 	if changed && !r.test {

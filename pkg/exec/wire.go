@@ -28,6 +28,7 @@ func WireState(r engine.StateResult) proto.StateResult {
 		ran := false
 		w.StateRan = &ran
 	}
+	w.SkipWatch = r.SkipWatch
 	return w
 }
 

@@ -45,6 +45,10 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			{"result", r.Result.Result},
 			{"comment", r.Comment},
 		}
+		if r.SkipWatch {
+			// Salt's call() keeps _run_check's key in the return.
+			st = append(st, KV{"skip_watch", true})
+		}
 		if len(r.Warnings) > 0 {
 			// Salt adds the key to the state's return when it has
 			// something to say, and leaves it out otherwise.
@@ -58,8 +62,13 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			// Salt marks a state its onchanges or onfail skipped.
 			st = append(st, KV{"__state_ran__", false})
 		}
+		// A state of no SLS (state.single) has Salt's __sls__: None.
+		var sls any = r.SLS
+		if r.SLS == "" {
+			sls = nil
+		}
 		st = append(st,
-			KV{"__sls__", r.SLS},
+			KV{"__sls__", sls},
 			KV{"__run_num__", r.RunNum},
 			KV{"start_time", StartTime(r.Start)},
 			KV{"duration", DurationMS(r.Duration)},
@@ -122,6 +131,9 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 		r.Changes, _ = st["changes"].(map[string]any)
 		if ran, ok := st["__state_ran__"].(bool); ok && !ran {
 			r.NotRun = true
+		}
+		if sw, ok := st["skip_watch"].(bool); ok && sw {
+			r.SkipWatch = true
 		}
 		switch w := st["warnings"].(type) {
 		case []any:

@@ -444,22 +444,31 @@ func TestStateRanInSaltShape(t *testing.T) {
 	rs := []engine.StateResult{
 		{Key: "cmd_|-a_|-a_|-run", ID: "a", Name: "a", Func: "cmd.run", RunNum: 0, Result: states.Result{Result: states.True}, NotRun: true},
 		{Key: "cmd_|-b_|-b_|-run", ID: "b", Name: "b", Func: "cmd.run", RunNum: 1, Result: states.Result{Result: states.True}},
+		// Salt's skip_watch: True, on a state a check skipped.
+		{Key: "cmd_|-c_|-c_|-run", ID: "c", Name: "c", Func: "cmd.run", RunNum: 2, Result: states.Result{Result: states.True}, SkipWatch: true},
 	}
 	js := JSON(SaltShape(rs))
 	if strings.Count(js, `"__state_ran__": false`) != 1 {
 		t.Fatalf("JSON = %s; want __state_ran__ on a alone", js)
+	}
+	if strings.Count(js, `"skip_watch": true`) != 1 {
+		t.Fatalf("JSON = %s; want skip_watch on c alone", js)
+	}
+	// No SLS (state.single): Salt's low.get("__sls__") is None.
+	if strings.Count(js, `"__sls__": null`) != 3 {
+		t.Fatalf("JSON = %s; want __sls__ null for states of no SLS", js)
 	}
 	var m map[string]any
 	if err := json.Unmarshal([]byte(js), &m); err != nil {
 		t.Fatal(err)
 	}
 	back, ok := FromSaltShape(m)
-	if !ok || len(back) != 2 {
+	if !ok || len(back) != 3 {
 		t.Fatalf("FromSaltShape = %v %v", back, ok)
 	}
 	for _, r := range back {
-		if r.NotRun != (r.ID == "a") {
-			t.Errorf("%s: NotRun = %v after the round trip", r.ID, r.NotRun)
+		if r.NotRun != (r.ID == "a") || r.SkipWatch != (r.ID == "c") {
+			t.Errorf("%s: NotRun = %v, SkipWatch = %v after the round trip", r.ID, r.NotRun, r.SkipWatch)
 		}
 	}
 }

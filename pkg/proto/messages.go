@@ -132,6 +132,9 @@ type StateResult struct {
 	// StateRan is Salt's __state_ran__, set (false) only for a state an
 	// onchanges or onfail requisite kept from running.
 	StateRan *bool `json:"__state_ran__,omitempty"`
+	// SkipWatch is Salt's skip_watch, set (true) only for a state an
+	// onlyif, unless or creates check skipped.
+	SkipWatch bool `json:"skip_watch,omitempty"`
 }
 
 // StateEvents carries states that finished while a run goes on, in the

@@ -39,6 +39,7 @@ type inReq struct {
 // problem: a requisite that matches nothing, a cycle, a bad argument.
 func (h *High) Compile() ([]Chunk, error) {
 	var errs ErrorList
+	h.recursiveRequisites(&errs)
 	ws := make([]*work, 0, len(h.States)+len(h.States)/4)
 	used := h.useArgs(&errs)
 	for _, s := range h.States {
@@ -70,6 +71,23 @@ func (h *High) Compile() ([]Chunk, error) {
 			}
 		}
 	}
+	// Salt's requisite_in gives the target of a prereq a prerequired
+	// naming the state that holds it (show_lowstate shows it; the engine
+	// reads the same edge from the prereq).
+	for _, w := range ws {
+		for i, r := range w.Requisites {
+			if r.Kind != "prereq" {
+				continue
+			}
+			pr := Requisite{Kind: "prerequired", Module: w.State, Ref: w.ID}
+			for _, t := range ix.match(r.Module, r.Ref, w) {
+				if !hasReq(t, pr) {
+					t.Requisites = append(t.Requisites, pr)
+					t.reqPos = append(t.reqPos, w.reqPos[i])
+				}
+			}
+		}
+	}
 	for _, w := range ws {
 		for i := range w.Requisites {
 			r := &w.Requisites[i]
@@ -91,9 +109,6 @@ func (h *High) Compile() ([]Chunk, error) {
 		return nil, err
 	}
 	sortWork(ws)
-	if e := findCycle(ws); e != nil {
-		return nil, ErrorList{e}
-	}
 	out := make([]Chunk, len(ws))
 	for i, w := range ws {
 		w.Order = i
@@ -352,69 +367,46 @@ func sortWork(ws []*work) {
 	})
 }
 
-// findCycle reports one requisite cycle, printed as a -> b -> a.
-func findCycle(ws []*work) *Error {
-	byKey := make(map[string]*work, len(ws))
-	for _, w := range ws {
-		byKey[w.Key()] = w
+// recursiveRequisites is the check of Salt's verify_high: two states
+// that require (or watch, prereq, onchanges) each other, each naming the
+// other `- module: ID` with the other's module, or a state naming itself
+// so, are refused before anything runs: 'A recursive requisite was
+// found, SLS "S" ID "B" ID "A"'. As in Salt, only such direct loops are
+// found here (each ID keeps the targets of its last requisite argument
+// read, as Salt's reqs dict does); a longer loop, or one written with
+// bare IDs, names or _in forms, fails its states when they run:
+// "Recursive requisite found" (pkg/engine), and the run goes on.
+func (h *High) recursiveRequisites(errs *ErrorList) {
+	type entry struct {
+		state string
+		refs  map[string]string // target ID (as written) -> module
 	}
-	const (
-		white = iota
-		grey
-		black
-	)
-	color := make(map[*work]int8, len(ws))
-	var stack []*work
-	var found []*work
-	var visit func(w *work) bool
-	visit = func(w *work) bool {
-		color[w] = grey
-		stack = append(stack, w)
-		for _, r := range w.Requisites {
-			if !orders(r.Kind) {
-				continue
-			}
-			for _, k := range r.Targets {
-				t := byKey[k]
-				if t == nil {
-					continue // a requisite that names no state
+	reqs := map[string]*entry{}
+	var quiet ErrorList // bad entries are reported where the chunks are made
+	for _, s := range h.States {
+		for _, d := range s.Decls {
+			for _, a := range d.Args {
+				switch a.Key {
+				case "require", "watch", "prereq", "onchanges":
+				default:
+					continue
 				}
-				switch color[t] {
-				case grey:
-					i := slices.Index(stack, t)
-					found = append(slices.Clone(stack[i:]), t)
-					return true
-				case white:
-					if visit(t) {
-						return true
+				e := &entry{state: d.Module, refs: map[string]string{}}
+				reqs[s.ID] = e
+				for _, t := range requisiteTargets(a, s.ID, &quiet) {
+					mod, val := t[0], t[1]
+					e.refs[val] = mod
+					o, ok := reqs[val]
+					if !ok {
+						continue
+					}
+					if m, ok := o.refs[s.ID]; ok && m == d.Module && o.state == mod {
+						errs.add(a.Pos, s.ID, `A recursive requisite was found, SLS "%s" ID "%s" ID "%s"`, s.SLS, s.ID, val)
 					}
 				}
 			}
 		}
-		stack = stack[:len(stack)-1]
-		color[w] = black
-		return false
 	}
-	for _, w := range ws {
-		if color[w] == white && visit(w) {
-			break
-		}
-	}
-	if found == nil {
-		return nil
-	}
-	parts := make([]string, len(found))
-	for i, w := range found {
-		parts[i] = fmt.Sprintf("%s: %s", w.State, w.ID)
-		if w.Name != w.ID {
-			parts[i] += " (" + w.Name + ")"
-		}
-		if i < len(found)-1 {
-			parts[i] += " [" + w.Source + "]"
-		}
-	}
-	first := found[0]
-	return &Error{Pos: first.pos, ID: first.ID, Msg: "requisite cycle: " + strings.Join(parts, " -> ")}
 }
 
 // scalarText returns a scalar's text: IDs and names are strings in Salt

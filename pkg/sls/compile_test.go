@@ -77,7 +77,7 @@ func TestRequisiteKinds(t *testing.T) {
 			found := false
 			for _, c := range chunks {
 				if c.ID != tt.holder {
-					if c.ID != "src" && len(c.Requisites) > 0 && tt.name != "require_in sls" {
+					if c.ID != "src" && len(withoutPrerequired(c.Requisites)) > 0 && tt.name != "require_in sls" {
 						t.Errorf("%s has requisites %q; only %s should", c.Key(), reqs(c), tt.holder)
 					}
 					continue
@@ -442,5 +442,45 @@ func TestGlobIncludesAndNames(t *testing.T) {
 	c := writeTree(t, files)
 	if _, err := c.HighState(context.Background(), []string{"nothing.*"}); err == nil || !strings.Contains(err.Error(), "No matching sls found for 'nothing.*'") {
 		t.Errorf("a glob that matches nothing: %v", err)
+	}
+}
+
+func withoutPrerequired(rs []Requisite) []Requisite {
+	var out []Requisite
+	for _, r := range rs {
+		if r.Kind != "prerequired" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestPrerequired is Salt's requisite_in for prereq: the target of a
+// prereq (written, or turned around from prereq_in) gets a prerequired
+// naming the state that holds the prereq, as show_lowstate shows.
+func TestPrerequired(t *testing.T) {
+	for name, body := range map[string]string{
+		"prereq":    "src:\n  cmd.run:\n    - prereq:\n      - file: other\n",
+		"prereq_in": "other:\n  file.managed:\n    - prereq_in:\n      - cmd: src\n",
+	} {
+		chunks := compileSLS(t, map[string]string{"main.sls": body + map[string]string{
+			"prereq":    "other:\n  file.managed: []\n",
+			"prereq_in": "src:\n  cmd.run: []\n",
+		}[name]}, "main")
+		for _, c := range chunks {
+			var pr []string
+			for _, r := range c.Requisites {
+				if r.Kind == "prerequired" {
+					pr = append(pr, r.Module+": "+r.Ref+" -> "+strings.Join(r.Targets, ","))
+				}
+			}
+			want := ""
+			if c.ID == "other" {
+				want = "cmd: src -> cmd_|-src_|-src_|-run"
+			}
+			if got := strings.Join(pr, " "); got != want {
+				t.Errorf("%s: %s prerequired %q; want %q", name, c.ID, got, want)
+			}
+		}
 	}
 }

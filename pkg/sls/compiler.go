@@ -181,7 +181,7 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	b.high.SLS = append(b.high.SLS, key)
 	pos := Pos{File: file}
-	useJinja, err := renderPipe(src)
+	useJinja, gpg, err := renderPipe(src)
 	if err != nil {
 		b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
 		return
@@ -197,6 +197,12 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		}
 		src = out
 		pos.Rendered = true
+	}
+	if gpg {
+		if err := checkGPG(src); err != nil {
+			b.errs.addErr(&Error{Pos: Pos{File: file, Line: 1}, Err: err})
+			return
+		}
 	}
 	f, errs := parseSLS(src, ref.Name, ref.Env, pos, path.Base(file) == "init.sls")
 	for _, e := range errs {
@@ -225,19 +231,38 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 
 // applyExtends merges every `extend:` into the states it names: plain
 // arguments are replaced, requisites are appended to.
+//
+// As Salt's reconcile_extend, an extend names a state by its ID, or else
+// by a value of one of its arguments (its name, usually) when exactly one
+// state of the extend's first module has it; otherwise it is Salt's
+// "Cannot extend ID" error.
 func (b *build) applyExtends() {
 	for _, ext := range b.extends {
 		s := b.high.byID[ext.ID]
+		if s == nil && len(ext.Decls) > 0 {
+			s = b.extendByValue(ext.ID, ext.Decls[0].Module)
+		}
 		if s == nil {
-			b.errs.add(ext.Pos, ext.ID, "extend: no state with ID '%s' is declared in the SLS files read (%s)",
-				ext.ID, strings.Join(b.high.SLS, ", "))
+			env, sls := ext.Env, ext.SLS
+			if env == "" {
+				env = "base"
+			}
+			if sls == "" {
+				sls = "base"
+			}
+			b.errs.add(ext.Pos, ext.ID, "Cannot extend ID '%[1]s' in '%[2]s:%[3]s'. It is not part of the high state.\n"+
+				"This is likely due to a missing include statement or an incorrectly typed ID.\n"+
+				"Ensure that a state with an ID of '%[1]s' is available\nin environment '%[2]s' and to SLS '%[3]s'",
+				ext.ID, env, sls)
 			continue
 		}
 		for _, ed := range ext.Decls {
 			d := s.Decl(ed.Module)
 			if d == nil {
 				if ed.Fun == "" {
-					b.errs.add(ed.Pos, ext.ID, "extend: state '%s' has no '%s' module to extend, and the extend names no function to add", ext.ID, ed.Module)
+					// Salt's reconcile_extend adds the module as it is, and
+					// verify_high then finds no function in it.
+					b.errs.add(ed.Pos, ext.ID, "No function declared in state '%s' in SLS '%s' (the extend of ID '%s' adds module '%s' without a function)", ed.Module, s.SLS, s.ID, ed.Module)
 					continue
 				}
 				nd := &Decl{Module: ed.Module, Fun: ed.Fun, Args: append([]Arg(nil), ed.Args...), Pos: ed.Pos}
@@ -253,6 +278,30 @@ func (b *build) applyExtends() {
 			}
 		}
 	}
+}
+
+// extendByValue is Salt's find_name for an extend whose ID no state
+// has: the state with a declaration of module whose argument (any
+// one-key argument, as Salt looks) has the value name, when there is
+// exactly one such state.
+func (b *build) extendByValue(name, module string) *State {
+	var found *State
+	for _, s := range b.high.States {
+		d := s.Decl(module)
+		if d == nil {
+			continue
+		}
+		for _, a := range d.Args {
+			if v, ok := a.Value.(string); ok && v == name {
+				if found != nil && found != s {
+					return nil
+				}
+				found = s
+				break
+			}
+		}
+	}
+	return found
 }
 
 func extendArg(d *Decl, a Arg) {
@@ -428,9 +477,9 @@ func (c *Compiler) RenderFile(ctx context.Context, url string, vars map[string]a
 // RenderSLSFile is RenderFile for a file that is the SLS named sls (a
 // pillar SLS), whose template then sees sls, slspath and the other
 // names of it, as Salt's generate_sls_context gives them. Its #! line is
-// honoured as in a state SLS: #!yaml is not rendered with Jinja, and a
-// renderer brine lacks (gpg, py…) is an error rather than text taken
-// for data.
+// honoured as in a state SLS: #!yaml is not rendered with Jinja, gpg
+// passes data without encrypted values through, and a renderer brine
+// lacks (py…) is an error rather than text taken for data.
 func (c *Compiler) RenderSLSFile(ctx context.Context, url, sls string, vars map[string]any) ([]byte, error) {
 	src, err := c.Files.ReadFile(ctx, url)
 	if err != nil {
@@ -443,16 +492,20 @@ func (c *Compiler) RenderSLSFile(ctx context.Context, url, sls string, vars map[
 	if env == "" {
 		env = c.env()
 	}
-	useJinja, err := renderPipe(src)
+	useJinja, gpg, err := renderPipe(src)
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: rel, Line: 1}, Err: err}
 	}
-	if !useJinja || !HasJinja(src) {
-		return src, nil
+	out := src
+	if useJinja && HasJinja(src) {
+		if out, err = c.render(ctx, rel, sls, env, src, vars); err != nil {
+			return nil, renderError(err, Pos{File: rel})
+		}
 	}
-	out, err := c.render(ctx, rel, sls, env, src, vars)
-	if err != nil {
-		return nil, renderError(err, Pos{File: rel})
+	if gpg {
+		if err := checkGPG(out); err != nil {
+			return nil, &Error{Pos: Pos{File: rel, Line: 1}, Err: err}
+		}
 	}
 	return out, nil
 }

@@ -60,9 +60,12 @@
 //
 // # Where brine differs from Salt
 //
-//   - A requisite cycle, a duplicate ID and an _in requisite that matches
-//     nothing are errors at compile time, each with file:line; Salt finds
-//     some of them only while running. A plain requisite that matches
+//   - A duplicate ID and an _in requisite that matches nothing are errors
+//     at compile time, each with file:line; Salt finds some of them only
+//     while running. Requisite loops are Salt's: two states naming each
+//     other (`- module: ID`) are refused at compile time, as Salt's
+//     verify_high refuses them; a longer loop fails its states when they
+//     run ("Recursive requisite found"), and the rest of the run goes on. A plain requisite that matches
 //     nothing fails only its own state when it runs, as in Salt, with the
 //     file:line and the reason in the comment (Requisite.Targets).
 //   - show_highstate prints requisites as written; Salt also shows the

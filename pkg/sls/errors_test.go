@@ -109,7 +109,7 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "nginx:\n  pkg:\n    - installed\n    - latest\n"},
 			stage: "render",
-			want:  []string{"web.sls:4: ", "state 'nginx': module 'pkg' is given two functions, 'installed' and 'latest'"},
+			want:  []string{"web.sls:4: ", "Too many functions declared in state 'pkg' in SLS 'web' (ID 'nginx' gives 'installed' and 'latest'"},
 		},
 		{
 			name:  "one module declared twice",
@@ -123,7 +123,7 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "nginx:\n  pkg:\n    - name: nginx\n"},
 			stage: "render",
-			want:  []string{"web.sls:2: ", "state 'nginx': module 'pkg' names no function"},
+			want:  []string{"web.sls:2: ", "No function declared in state 'pkg' in SLS 'web' (ID 'nginx'"},
 		},
 		{
 			name:  "top level not a mapping",
@@ -137,23 +137,27 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\nextend:\n  ghost:\n    pkg:\n      - version: 1\n"},
 			stage: "render",
-			want:  []string{"web.sls:4: ", "extend: no state with ID 'ghost' is declared"},
+			want: []string{"web.sls:4: ", "Cannot extend ID 'ghost' in 'base:web'. It is not part of the high state.\n" +
+				"This is likely due to a missing include statement or an incorrectly typed ID.\n" +
+				"Ensure that a state with an ID of 'ghost' is available\nin environment 'base' and to SLS 'web'"},
 		},
+		// Salt's verify_high refuses a direct loop of two states that
+		// name each other `- module: ID`, and a state naming itself so;
+		// longer loops fail their states at run time (pkg/engine).
 		{
-			name: "requisite cycle",
+			name: "two-state requisite loop",
 			sls:  "web",
-			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: b\n    - require_in:\n      - cmd: c\n" +
-				"b:\n  cmd.run:\n    - require:\n      - cmd: c\n" +
-				"c:\n  cmd.run: []\n"},
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: b\n" +
+				"b:\n  cmd.run:\n    - watch:\n      - cmd: a\n"},
 			stage: "compile",
-			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: b [web.sls:8] -> cmd: c [web.sls:12] -> cmd: a"},
+			want:  []string{"web.sls:7: ", `A recursive requisite was found, SLS "web" ID "b" ID "a"`},
 		},
 		{
 			name:  "self requisite",
 			sls:   "web",
-			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - a\n"},
+			files: map[string]string{"web.sls": "a:\n  cmd.run:\n    - require:\n      - cmd: a\n"},
 			stage: "compile",
-			want:  []string{"web.sls:2: ", "requisite cycle: cmd: a [web.sls:2] -> cmd: a"},
+			want:  []string{"web.sls:3: ", `A recursive requisite was found, SLS "web" ID "a" ID "a"`},
 		},
 		{
 			name:  "use with a bad target",
@@ -219,6 +223,22 @@ func TestErrors(t *testing.T) {
 			files: map[string]string{"web.sls": "exclude:\n  id: a\n"},
 			stage: "render",
 			want:  []string{"web.sls:", "Exclude Declaration in SLS web is not formed as a list"},
+		},
+		{
+			// Salt's find_name: a name shared by two states names neither.
+			name: "extend by a name two states have",
+			sls:  "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed:\n    - name: nginx\nb:\n  pkg.latest:\n    - name: nginx\n" +
+				"extend:\n  nginx:\n    pkg:\n      - version: 1\n"},
+			stage: "render",
+			want:  []string{"web.sls:8: ", "Cannot extend ID 'nginx' in 'base:web'"},
+		},
+		{
+			name:  "extend adding a module without a function",
+			sls:   "web",
+			files: map[string]string{"web.sls": "a:\n  pkg.installed: []\nextend:\n  a:\n    service:\n      - enable: True\n"},
+			stage: "render",
+			want:  []string{"web.sls:5: ", "No function declared in state 'service' in SLS 'web'"},
 		},
 		{
 			name:  "extend as a list",
@@ -414,19 +434,71 @@ func TestRendererLine(t *testing.T) {
 		"both.sls":  "#!jinja|yaml\n{% set n = 2 %}\nn{{ n }}:\n  cmd.run: []\n",
 		"json.sls":  "#!json\n{\"j\": {\"cmd.run\": []}}\n",
 		"py.sls":    "#!py\ndef run():\n    return {}\n",
+		// Salt's gpg renderer passes data with nothing encrypted through.
+		"gpg.sls": "#!jinja|yaml|gpg\ng{{ 1 }}:\n  cmd.run: []\n",
+		"enc.sls": "#!yaml|gpg\ne:\n  cmd.run:\n    - env:\n        PW: |\n          -----BEGIN PGP MESSAGE-----\n          hQEMA\n          -----END PGP MESSAGE-----\n",
 	})
-	chunks, err := c.LowState(context.Background(), []string{"plain", "both", "json"})
+	chunks, err := c.LowState(context.Background(), []string{"plain", "both", "json", "gpg"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := chunks[0].Args["contents"]; got != "{{ not jinja }}" {
 		t.Errorf("#!yaml contents = %#v; want the text as written", got)
 	}
-	if chunks[1].ID != "n2" || chunks[2].ID != "j" {
-		t.Errorf("ids %s %s; want n2 j", chunks[1].ID, chunks[2].ID)
+	if chunks[1].ID != "n2" || chunks[2].ID != "j" || chunks[3].ID != "g1" {
+		t.Errorf("ids %s %s %s; want n2 j g1", chunks[1].ID, chunks[2].ID, chunks[3].ID)
+	}
+	_, err = c.HighState(context.Background(), []string{"enc"})
+	if err == nil || !strings.Contains(err.Error(), `enc.sls:1: renderer "gpg": line 6 holds a PGP message, which brine cannot decrypt`) {
+		t.Errorf("an encrypted value: %v", err)
 	}
 	_, err = c.HighState(context.Background(), []string{"py"})
 	if err == nil || !strings.Contains(err.Error(), `py.sls:1: renderer "py" (from the #!py line) is not supported`) {
 		t.Errorf("#!py: %v", err)
+	}
+}
+
+// TestLoopsLeftToTheRun: the requisite loops Salt's verify_high does not
+// catch compile; the engine fails their states when they run ("Recursive
+// requisite found").
+func TestLoopsLeftToTheRun(t *testing.T) {
+	for name, src := range map[string]string{
+		"three states": "a:\n  cmd.run:\n    - require:\n      - cmd: b\nb:\n  cmd.run:\n    - require:\n      - cmd: c\nc:\n  cmd.run:\n    - require:\n      - cmd: a\n",
+		"a bare ID":    "a:\n  cmd.run:\n    - require:\n      - cmd: b\nb:\n  cmd.run:\n    - require:\n      - a\n",
+		"by name":      "a:\n  cmd.run:\n    - name: x\n    - require:\n      - cmd: b\nb:\n  cmd.run:\n    - require:\n      - cmd: x\n",
+		"an _in form":  "a:\n  cmd.run:\n    - require:\n      - cmd: b\n    - require_in:\n      - cmd: b\nb:\n  cmd.run: []\n",
+		"itself, bare": "a:\n  cmd.run:\n    - require:\n      - a\n",
+		"other module": "a:\n  cmd.run:\n    - require:\n      - file: b\nb:\n  cmd.run:\n    - require:\n      - cmd: a\n",
+	} {
+		c := writeTree(t, map[string]string{"web.sls": src})
+		high, err := c.HighState(context.Background(), []string{"web"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := high.Compile(); err != nil && !strings.Contains(err.Error(), "which no state declares") {
+			t.Errorf("%s: %v; want it to compile", name, err)
+		}
+	}
+}
+
+// TestExtendByName is Salt's reconcile_extend with find_name: an extend
+// whose ID no state has names the one state of its module that has the
+// value among its arguments (its name).
+func TestExtendByName(t *testing.T) {
+	c := writeTree(t, map[string]string{"web.sls": "a:\n  pkg.installed:\n    - name: nginx\nb:\n  service.running:\n    - name: nginx\n" +
+		"extend:\n  nginx:\n    pkg:\n      - version: 1\n"})
+	high, err := c.HighState(context.Background(), []string{"web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := high.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chunks {
+		_, has := ch.Args["version"]
+		if has != (ch.ID == "a") {
+			t.Errorf("%s (%s): version given %v", ch.ID, ch.Func(), has)
+		}
 	}
 }

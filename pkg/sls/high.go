@@ -293,8 +293,10 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 						return nil, &Error{Pos: d.at(item), ID: s.ID, Msg: msg}
 					}
 					if decl.Fun != "" {
-						return nil, fail(item, "module '%s' is given two functions, '%s' and '%s'; declare a second ID for the second one",
-							decl.Module, decl.Fun, item.Value)
+						// Salt's verify_high words first, then which two.
+						return nil, &Error{Pos: d.at(item), ID: s.ID, Msg: fmt.Sprintf(
+							"Too many functions declared in state '%s' in SLS '%s' (ID '%s' gives '%s' and '%s'; declare a second ID for the second one)",
+							decl.Module, s.SLS, s.ID, decl.Fun, item.Value)}
 					}
 					decl.Fun = item.Value
 					decl.FunAt = len(decl.Args)
@@ -328,7 +330,9 @@ func (d *decoder) state(p pair, sls, env string, extend bool) (*State, *Error) {
 			return nil, e
 		}
 		if decl.Fun == "" && !extend {
-			return nil, fail(mp.KeyN, "module '%s' names no function; write `%s.FUNCTION:` or list the function under it", decl.Module, decl.Module)
+			return nil, &Error{Pos: d.at(mp.KeyN), ID: s.ID, Msg: fmt.Sprintf(
+				"No function declared in state '%s' in SLS '%s' (ID '%s': write `%s.FUNCTION:` or list the function under it)",
+				decl.Module, s.SLS, s.ID, decl.Module)}
 		}
 		if prev := s.Decl(decl.Module); prev != nil {
 			return nil, fail(mp.KeyN, "module '%s' is declared twice (%s.%s at line %d, %s.%s here); one ID takes one function per module",

@@ -109,7 +109,7 @@ func lowValue(c *Chunk) *odict.Map {
 	for _, k := range sortedKeys(c.Args) {
 		m.Set(k, c.Args[k])
 	}
-	for _, kind := range forwardKinds {
+	for _, kind := range append(forwardKinds[:len(forwardKinds):len(forwardKinds)], "prerequired") {
 		var list []any
 		for _, r := range c.Requisites {
 			if r.Kind != kind {
