@@ -133,7 +133,7 @@ func TestCmdRunRefusesUnknownArguments(t *testing.T) {
 		want  string
 	}{
 		{[]string{"id -un", "rnuas=nobody"}, `cmd.run: argument "rnuas": unknown argument; did you mean runas?`},
-		{[]string{"id -un", "user=nobody"}, `cmd.run: argument "user": unknown argument: cmd.run takes cmd, cwd, env, runas, shell, timeout, stdin`},
+		{[]string{"id -un", "user=nobody"}, `cmd.run: argument "user": unknown argument: cmd.run takes cmd, cwd, stdin, runas, shell, python_shell, env`},
 		{[]string{"id -un", "timeout=soon"}, `cmd.run: argument "timeout": want an integer, got soon`},
 		{[]string{"id -un", "runas=no-such-user-here"}, `cmd.run: argument "runas": no user "no-such-user-here"`},
 		{[]string{"id -un", "shell=bash"}, `argument "shell": want an absolute path, got "bash"`},

@@ -111,6 +111,12 @@ type Return struct {
 	Retcode int
 	// Out is the outputter Salt would pick: "highstate" or "nested".
 	Out string
+	// Code is the function's own return code where it has one, as Salt's
+	// __context__["retcode"] holds it: a command's exit status for
+	// cmd.run and friends (0 with ignore_retcode), test.retcode's code.
+	// brine call --retcode-passthrough exits with it, as salt-call's
+	// does; 0 leaves Retcode to decide.
+	Code int
 }
 
 // Retcodes, as salt-call --retcode-passthrough uses them.
@@ -232,8 +238,6 @@ func init() {
 	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the mapping's key, nested keys joined by ':'."})
 	register("pillar.ls", templateFunc("pillar.ls"), "Return the pillar's top-level keys, in pillar order.")
-	register("cmd.run", cmdRun, "Run a shell command and return its output (stdout, then stderr): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", cmdRunParams()...)
-	register("cmd.run_all", cmdRunAll, "Run a shell command and return pid, retcode, stdout and stderr, as cmd.run runs it.", cmdRunParams()...)
 	register("sys.list_functions", sysListFunctions, "List the functions a caller may run.")
 	register("sys.list_state_functions", sysListStateFunctions, "List the state functions an SLS may use.")
 	register("sys.doc", sysDoc, "Show the documentation of functions and states: sys.doc file.managed; sys.doc cmd. lists a module's. A state named as a function (cmd.run) shows as NAME (state).",
@@ -255,13 +259,6 @@ func init() {
 		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam)
 	register("state.show_highstate", stateShowHighstate, "Show the high data of the highstate, rendered, extend: blocks apart as show_sls shows them.", saltenvParam, pillarParam)
 	register("state.show_lowstate", stateShowLowstate, "Show the low chunks of the highstate, in run order.", saltenvParam, pillarParam)
-}
-
-// cmdRunParams are cmd.run's: the command, then how the cmd states run
-// theirs.
-func cmdRunParams() []states.Param {
-	return append([]states.Param{{Name: "cmd", Type: states.String, Required: true, Doc: "the command line, run with the shell's -c (the operator wrote it)."}},
-		states.CmdRunParams()...)
 }
 
 // Functions lists the callable function names, sorted.

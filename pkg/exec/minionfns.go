@@ -16,6 +16,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/grains"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -26,6 +27,21 @@ import (
 func init() {
 	register("test.true", testTrue, "Return True.")
 	register("test.arg", testArg, "Return the arguments given, positional and keyword: test.arg 1 two key=value.",
+		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
+	register("test.kwarg", testKwarg, "Return the keyword arguments given: test.kwarg a=1 b=two.",
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned as given."})
+	register("test.false", testFalse, "Return False.")
+	register("test.retcode", testRetcode, "Return True with the return code given, as Salt's: the call fails unless it is 0, and brine call --retcode-passthrough exits with it.",
+		states.Param{Name: "code", Type: states.Int, Default: 42, Doc: "the return code."})
+	register("test.exception", testException, "Fail with the message given, as Salt's raises an exception.",
+		states.Param{Name: "message", Type: states.String, Default: "Test Exception", Doc: "the message."})
+	register("test.outputter", testOutputter, "Return the argument given, for trying an outputter: test.outputter '{a: [1, 2]}' --out json.",
+		states.Param{Name: "data", Type: states.Any, Required: true, Doc: "the data (read as YAML)."})
+	register("test.arg_type", testArgType, "Return the Python type of each argument given, as Salt's: {args: [\"<class 'int'>\"], kwargs: {k: \"<class 'str'>\"}}.",
+		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
+	register("test.arg_repr", testArgRepr, "Return the Python repr of each argument given, as Salt's.",
 		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
 		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
 	register("test.sleep", testSleep, "Sleep for the seconds given, then return True (a kill ends it early).",
@@ -73,6 +89,78 @@ func testArg(_ context.Context, c *call) Return {
 	kw := c.rest
 	if kw == nil {
 		kw = map[string]any{}
+	}
+	return nested(map[string]any{"args": args, "kwargs": kw})
+}
+
+// testKwarg is Salt's test.kwarg. Salt's also returns the __pub_*
+// publication data (jid, pid, fun, tgt) salt-call adds; brine returns
+// only the arguments given.
+func testKwarg(_ context.Context, c *call) Return {
+	kw := c.rest
+	if kw == nil {
+		kw = map[string]any{}
+	}
+	return nested(kw)
+}
+
+func testFalse(context.Context, *call) Return { return nested(false) }
+
+// testRetcode sets the call's return code, as Salt's sets
+// __context__["retcode"]: salt-call prints True and exits 1 (or the code,
+// with --retcode-passthrough).
+func testRetcode(_ context.Context, c *call) Return {
+	code, _ := c.kw["code"].(int)
+	ret := nested(true)
+	if code != 0 {
+		ret.Retcode, ret.Code = RetError, code
+	}
+	return ret
+}
+
+// testException fails as Salt's does when a function raises: a minion
+// returns "The minion function caused an exception: ..." with retcode 1.
+func testException(_ context.Context, c *call) Return {
+	return failed("The minion function caused an exception: Exception: " + c.str("message"))
+}
+
+func testOutputter(_ context.Context, c *call) Return { return nested(c.kw["data"]) }
+
+// pyType is the str() of the Python type a value decoded from the
+// command line would have in Salt.
+func pyType(v any) string {
+	name := "str"
+	switch v.(type) {
+	case nil:
+		name = "NoneType"
+	case bool:
+		name = "bool"
+	case int, int64:
+		name = "int"
+	case float64:
+		name = "float"
+	case []any:
+		name = "list"
+	case map[string]any:
+		name = "dict"
+	}
+	return "<class '" + name + "'>"
+}
+
+func testArgType(_ context.Context, c *call) Return { return argsEach(c, pyType) }
+
+func testArgRepr(_ context.Context, c *call) Return { return argsEach(c, pyfmt.Repr) }
+
+// argsEach is {args: [f(arg)…], kwargs: {k: f(v)…}}, test.arg_type's
+// and test.arg_repr's shape.
+func argsEach(c *call, f func(any) string) Return {
+	args := make([]any, 0, len(c.args))
+	for _, a := range c.args {
+		args = append(args, f(a))
+	}
+	kw := map[string]any{}
+	for k, v := range c.rest {
+		kw[k] = f(v)
 	}
 	return nested(map[string]any{"args": args, "kwargs": kw})
 }

@@ -14,6 +14,7 @@ import (
 func init() {
 	register("test.versions_report", testVersionsReport,
 		"Return the versions of brine, Go, the NATS server and client it is built with, and the host's OS and kernel, as Salt's test.versions_report.")
+	register("test.versions", testVersionsReport, "test.versions_report, by its other name.")
 }
 
 func testVersionsReport(context.Context, *call) Return {

@@ -1,0 +1,309 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/brine-cm/brine/states"
+)
+
+// The cmd.* execution functions, as Salt 3006's salt/modules/cmdmod.py
+// has them. They run through states.RunCmd, the code of the cmd.run
+// state, so that an operator's command honours cwd, env, runas, shell,
+// stdin and timeout as an SLS's does.
+
+func init() {
+	run := cmdFuncParams()
+	register("cmd.run", cmdRun, "Run a command and return its output (stdout, then stderr): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", run...)
+	register("cmd.run_all", cmdRunAll, "Run a command and return pid, retcode, stdout and stderr, as cmd.run runs it.", run...)
+	register("cmd.run_stdout", cmdRunStdout, "Run a command and return its standard output only.", run...)
+	register("cmd.run_stderr", cmdRunStderr, "Run a command and return its error output only.", run...)
+	register("cmd.retcode", cmdRetcodeFn, "Run a command and return its exit status.", run...)
+	register("cmd.shell", cmdRun, "cmd.run with python_shell=True: the command line is the shell's.", run...)
+	register("cmd.which", cmdWhich, "Return the full path of an executable found in $PATH, or None.",
+		states.Param{Name: "cmd", Type: states.String, Required: true, Doc: "the executable's name."})
+	register("cmd.has_exec", cmdHasExec, "Return True when an executable is found in $PATH (or is an executable path).",
+		states.Param{Name: "cmd", Type: states.String, Required: true, Doc: "the executable's name or path."})
+	register("cmd.which_bin", cmdWhichBin, "Return the full path of the first of the executables found in $PATH, or None.",
+		states.Param{Name: "cmds", Type: states.StringList, Required: true, Doc: "the executables' names, a list."})
+}
+
+// cmdFuncParams are cmd.run's arguments in the order of Salt's cmdmod.run
+// signature, so that a positional argument lands where it does in Salt
+// (cmd.run 'ls' /tmp runs in /tmp): the command, how the cmd states run
+// theirs (states.CmdRunParams), and the execution function's own.
+func cmdFuncParams() []states.Param {
+	byName := map[string]states.Param{}
+	for _, p := range states.CmdRunParams() {
+		byName[p.Name] = p
+	}
+	own := map[string]states.Param{
+		"cmd":                 {Name: "cmd", Type: states.String, Required: true, Doc: "the command line, run with the shell's -c (the operator wrote it)."},
+		"python_shell":        {Name: "python_shell", Type: states.Bool, Default: true, Doc: "False runs the command without a shell: its words split as a POSIX shell would (shlex), with no pipes, redirections, globs or $VARS, as Salt's."},
+		"rstrip":              {Name: "rstrip", Type: states.Bool, Default: true, Doc: "accepted: trailing whitespace is always stripped from the output."},
+		"hide_output":         {Name: "hide_output", Type: states.Bool, Default: false, Doc: "return an empty output (cmd.run_all keeps pid and retcode), as Salt's."},
+		"ignore_retcode":      {Name: "ignore_retcode", Type: states.Bool, Default: false, Doc: "a non-zero exit status does not fail the call (cmd.run_all and cmd.retcode still return it)."},
+		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error, with no output returned, as Salt's CommandExecutionError."},
+		"saltenv":             {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
+		"reset_system_locale": {Name: "reset_system_locale", Type: states.Bool, Doc: "accepted and ignored: the command runs in the minion's locale."},
+	}
+	order := []string{"cmd", "cwd", "stdin", "runas", "shell", "python_shell", "env", "clean_env", "rstrip", "umask",
+		"output_loglevel", "hide_output", "timeout", "reset_system_locale", "ignore_retcode", "saltenv", "use_vt", "raise_err",
+		"prepend_path", "success_retcodes", "success_stdout", "success_stderr", "ignore_timeout"}
+	out := make([]states.Param, 0, len(order))
+	for _, n := range order {
+		p, ok := own[n]
+		if !ok {
+			p, ok = byName[n]
+		}
+		if !ok {
+			panic("exec: cmd.run: no argument " + n)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// cmdRun runs an operator's command line with the shell, as Salt's cmd.run
+// does from the command line (python_shell defaults to True there): the
+// operator wrote it, so it is not data built into a shell string. It
+// returns stdout, then stderr, as Salt's (which merges them).
+func cmdRun(ctx context.Context, c *call) Return {
+	out, ret, ok := runCmd(ctx, c)
+	if !ok {
+		return ret
+	}
+	text := out.Stdout
+	if out.Stderr != "" {
+		if text != "" {
+			text += "\n"
+		}
+		text += out.Stderr
+	}
+	ret.Value = text
+	return ret
+}
+
+func cmdRunAll(ctx context.Context, c *call) Return {
+	out, ret, ok := runCmd(ctx, c)
+	if !ok {
+		return ret
+	}
+	ret.Value = map[string]any{
+		"pid":     out.PID,
+		"retcode": out.Retcode,
+		"stdout":  out.Stdout,
+		"stderr":  out.Stderr,
+	}
+	return ret
+}
+
+func cmdRunStdout(ctx context.Context, c *call) Return {
+	out, ret, ok := runCmd(ctx, c)
+	if ok {
+		ret.Value = out.Stdout
+	}
+	return ret
+}
+
+func cmdRunStderr(ctx context.Context, c *call) Return {
+	out, ret, ok := runCmd(ctx, c)
+	if ok {
+		ret.Value = out.Stderr
+	}
+	return ret
+}
+
+// cmdRetcodeFn returns the exit status, and fails the call when it is not
+// 0, as Salt's does (its _run sets __context__["retcode"], so salt-call
+// cmd.retcode 'exit 4' prints 4 and exits 1).
+func cmdRetcodeFn(ctx context.Context, c *call) Return {
+	out, ret, ok := runCmd(ctx, c)
+	if ok {
+		ret.Value = out.Retcode
+	}
+	return ret
+}
+
+// runCmd runs cmd.run's command through states.RunCmd, the code of the
+// cmd.run state, with the same cwd, env, runas, shell, stdin and timeout;
+// under --root it runs on the host, in the root, as the state's does. A
+// command killed at its timeout says so on its stderr. It returns the
+// output, and the Return with its retcodes set (ok) or the failure (not
+// ok): a command that could not start, a bad argument, or a non-zero
+// status with raise_err.
+func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
+	args := map[string]any{}
+	for _, p := range states.CmdRunParams() {
+		if v := c.kw[p.Name]; v != nil {
+			args[p.Name] = v
+		}
+	}
+	line := c.str("cmd")
+	if !c.boolean("python_shell") {
+		words, err := shlexSplit(line)
+		if err != nil {
+			return states.CmdOutput{}, failed(fmt.Sprintf("%s: %v", c.fun, err)), false
+		}
+		line = noShell(words)
+	}
+	req := &states.Request{ID: c.fun, Name: c.str("cmd"), Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
+		Env: &states.Env{Log: c.host.Log, Grains: c.host.Grains}}
+	out, err := states.RunCmd(ctx, req, line)
+	if err != nil {
+		return out, failed(fmt.Sprintf("%s: %v", c.fun, err)), false
+	}
+	if out.TimedOut {
+		if out.Stderr != "" {
+			out.Stderr += "\n"
+		}
+		out.Stderr += fmt.Sprintf("Command timed out after %s", out.Timeout)
+	}
+	ret := Return{Out: "nested"}
+	failedRun := out.Retcode != 0 || out.TimedOut
+	if failedRun && !c.boolean("ignore_retcode") {
+		ret.Retcode, ret.Code = RetError, out.Retcode
+		if ret.Code == 0 {
+			ret.Code = RetError
+		}
+		// As Salt's cmd.run logs it (at error, on salt-call's console).
+		c.host.Log.Error(fmt.Sprintf("Command '%s' failed with return code: %d", c.str("cmd"), out.Retcode))
+		if c.boolean("raise_err") {
+			return out, Return{Value: fmt.Sprintf("ERROR: Command '%s' failed with return code: %d", c.str("cmd"), out.Retcode),
+				Retcode: RetError, Code: ret.Code, Out: "nested"}, false
+		}
+	}
+	if c.boolean("hide_output") {
+		out.Stdout, out.Stderr = "", ""
+	}
+	return out, ret, true
+}
+
+// noShell is the shell line that runs words as one command with no shell
+// syntax at all: each word single-quoted, so that nothing in it expands,
+// and exec'd, as Salt's python_shell=False runs the shlex-split words
+// directly.
+func noShell(words []string) string {
+	var b strings.Builder
+	b.WriteString("exec")
+	for _, w := range words {
+		b.WriteString(" '")
+		b.WriteString(strings.ReplaceAll(w, "'", `'\''`))
+		b.WriteString("'")
+	}
+	return b.String()
+}
+
+// errShlex is a command line shlex cannot split: an open quote or a
+// trailing backslash.
+var errShlex = errors.New("cannot split the command line into words")
+
+// shlexSplit splits a command line into words as Python's shlex.split
+// does in POSIX mode (Salt's python_shell=False): blanks separate words,
+// single quotes keep everything, double quotes keep everything but \\,
+// \", \$, \` and a backslash-newline, and a backslash outside quotes
+// keeps the next character.
+func shlexSplit(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		case r == '\\':
+			if i+1 >= len(rs) {
+				return nil, fmt.Errorf("%w: no escaped character", errShlex)
+			}
+			i++
+			cur.WriteRune(rs[i])
+			inWord = true
+		case r == '\'':
+			end := i + 1
+			for end < len(rs) && rs[end] != '\'' {
+				end++
+			}
+			if end >= len(rs) {
+				return nil, fmt.Errorf("%w: no closing quotation", errShlex)
+			}
+			cur.WriteString(string(rs[i+1 : end]))
+			i, inWord = end, true
+		case r == '"':
+			i++
+			for ; i < len(rs) && rs[i] != '"'; i++ {
+				if rs[i] == '\\' && i+1 < len(rs) && strings.ContainsRune("\\\"$`\n", rs[i+1]) {
+					i++
+				}
+				cur.WriteRune(rs[i])
+			}
+			if i >= len(rs) {
+				return nil, fmt.Errorf("%w: no closing quotation", errShlex)
+			}
+			inWord = true
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// which finds an executable as Salt's salt.utils.path.which does: a path
+// with a slash must be executable itself; a name is looked up in $PATH,
+// then in the usual system directories $PATH may lack.
+func which(name string) (string, bool) {
+	if strings.ContainsRune(name, '/') {
+		if fi, err := os.Stat(name); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return name, true
+		}
+		return "", false
+	}
+	if p, err := osexec.LookPath(name); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs, true
+		}
+		return p, true
+	}
+	for _, d := range []string{"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin"} {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+func cmdWhich(_ context.Context, c *call) Return {
+	if p, ok := which(c.str("cmd")); ok {
+		return nested(p)
+	}
+	return nested(nil)
+}
+
+func cmdHasExec(_ context.Context, c *call) Return {
+	_, ok := which(c.str("cmd"))
+	return nested(ok)
+}
+
+func cmdWhichBin(_ context.Context, c *call) Return {
+	for _, n := range c.strings("cmds") {
+		if p, ok := which(n); ok {
+			return nested(p)
+		}
+	}
+	return nested(nil)
+}

@@ -1,0 +1,103 @@
+package exec
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestCmdFunctions pins the cmd.* functions' returns and retcodes against
+// Salt 3006's cmdmod: Retcode is brine's (1 when the command failed),
+// Code the command's own status (salt-call --retcode-passthrough).
+func TestCmdFunctions(t *testing.T) {
+	h := liveHost(t)
+	tests := []struct {
+		fun     string
+		words   []string
+		want    any
+		retcode int
+		code    int
+	}{
+		{"cmd.run", []string{"echo a | tr a b"}, "b", 0, 0},
+		{"cmd.run", []string{"echo a | tr a b", "python_shell=False"}, "a | tr a b", 0, 0},
+		{"cmd.run", []string{`echo "$HOME" 'x  y' \*`, "python_shell=False"}, "$HOME x  y *", 0, 0},
+		{"cmd.run", []string{"pwd", "/tmp"}, "/tmp", 0, 0}, // cwd is the second positional, as Salt's
+		{"cmd.run", []string{"exit 3"}, "", 1, 3},
+		{"cmd.run", []string{"exit 3", "ignore_retcode=True"}, "", 0, 0},
+		{"cmd.run", []string{"echo hi", "hide_output=True"}, "", 0, 0},
+		{"cmd.run", []string{"echo out; echo err >&2; exit 2", "raise_err=True"}, "ERROR: Command 'echo out; echo err >&2; exit 2' failed with return code: 2", 1, 2},
+		{"cmd.shell", []string{"echo a | tr a b"}, "b", 0, 0},
+		{"cmd.run_stdout", []string{"echo out; echo err >&2"}, "out", 0, 0},
+		{"cmd.run_stderr", []string{"echo out; echo err >&2"}, "err", 0, 0},
+		{"cmd.retcode", []string{"exit 4"}, 4, 1, 4},
+		{"cmd.retcode", []string{"exit 4", "ignore_retcode=True"}, 4, 0, 0},
+		{"cmd.retcode", []string{"true"}, 0, 0, 0},
+		{"cmd.has_exec", []string{"sh"}, true, 0, 0},
+		{"cmd.has_exec", []string{"no-such-program-here"}, false, 0, 0},
+		{"cmd.which", []string{"no-such-program-here"}, nil, 0, 0},
+		{"cmd.which_bin", []string{"[no-such-program-here]"}, nil, 0, 0},
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != tt.retcode || ret.Code != tt.code {
+			t.Errorf("%s %q = %#v (retcode %d, code %d); want %#v (%d, %d)", tt.fun, tt.words, ret.Value, ret.Retcode, ret.Code, tt.want, tt.retcode, tt.code)
+		}
+	}
+	ret := callWords(t, h, "cmd.run_all", "echo out; echo err >&2; exit 3", "ignore_retcode=True")
+	m, _ := ret.Value.(map[string]any)
+	if m["retcode"] != 3 || m["stdout"] != "out" || m["stderr"] != "err" || ret.Retcode != 0 {
+		t.Errorf("cmd.run_all with ignore_retcode = %#v (%d); want retcode 3 kept, the call a success", ret.Value, ret.Retcode)
+	}
+	if ret := callWords(t, h, "cmd.which", "sh"); ret.Value == nil {
+		t.Errorf("cmd.which sh = None")
+	}
+}
+
+func TestShlexSplit(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		bad  bool
+	}{
+		{"a b  c", []string{"a", "b", "c"}, false},
+		{`echo 'a  b' "c \"d\" \$e \x"`, []string{"echo", "a  b", `c "d" $e \x`}, false},
+		{`a\ b c\\d`, []string{"a b", `c\d`}, false},
+		{`x''y ""`, []string{"xy", ""}, false},
+		{`'open`, nil, true},
+		{`"open`, nil, true},
+		{`end\`, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := shlexSplit(tt.in)
+		if (err != nil) != tt.bad || (!tt.bad && !reflect.DeepEqual(got, tt.want)) {
+			t.Errorf("shlexSplit(%q) = %q, %v; want %q (error %v)", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}
+
+// TestTestFunctionsAsSalt: the test.* functions Salt users try first.
+func TestTestFunctionsAsSalt(t *testing.T) {
+	h := testHost(t)
+	tests := []struct {
+		fun     string
+		words   []string
+		want    any
+		retcode int
+		code    int
+	}{
+		{"test.kwarg", []string{"a=1", "b=two"}, map[string]any{"a": 1, "b": "two"}, 0, 0},
+		{"test.false", nil, false, 0, 0},
+		{"test.retcode", nil, true, 1, 42},
+		{"test.retcode", []string{"3"}, true, 1, 3},
+		{"test.retcode", []string{"0"}, true, 0, 0},
+		{"test.exception", []string{"boom"}, "The minion function caused an exception: Exception: boom", 1, 0},
+		{"test.outputter", []string{"{a: [1, 2]}"}, map[string]any{"a": []any{1, 2}}, 0, 0},
+		{"test.arg_type", []string{"1", "a", "1.5", "k=True"}, map[string]any{"args": []any{"<class 'int'>", "<class 'str'>", "<class 'float'>"}, "kwargs": map[string]any{"k": "<class 'bool'>"}}, 0, 0},
+		{"test.arg_repr", []string{"1", "a", "k=True"}, map[string]any{"args": []any{"1", "'a'"}, "kwargs": map[string]any{"k": "True"}}, 0, 0},
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != tt.retcode || ret.Code != tt.code {
+			t.Errorf("%s %q = %#v (retcode %d, code %d); want %#v (%d, %d)", tt.fun, tt.words, ret.Value, ret.Retcode, ret.Code, tt.want, tt.retcode, tt.code)
+		}
+	}
+}
