@@ -34,6 +34,17 @@ func init() {
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when no store has it."},
 		omit("opts"), omit("master"), omit("pillar"))
 	register("config.items", templateFunc("config.items"), "Return the minion's options, as templates see them as opts.")
+
+	// grains.filter_by and has_value, the same code as the templates'
+	// salt['grains.filter_by'], as Salt's grains module has them.
+	register("grains.filter_by", templateFunc("grains.filter_by"), "Return the entry of a lookup dict that a grain's value selects (os_family by default): grains.filter_by '{Debian: {pkg: apache2}, RedHat: {pkg: httpd}}'.",
+		states.Param{Name: "lookup_dict", Type: states.Map, Required: true, Doc: "the lookup dict, keyed by the grain's values (globs allowed)."},
+		states.Param{Name: "grain", Type: states.String, Default: "os_family", Doc: "the grain, nested keys joined by ':'."},
+		states.Param{Name: "merge", Type: states.Any, Doc: "a dict merged over the entry found."},
+		states.Param{Name: "default", Type: states.String, Default: "default", Doc: "the key of the entry to use when none matches."},
+		states.Param{Name: "base", Type: states.String, Doc: "the key of an entry the one found is merged over."})
+	register("grains.has_value", templateFunc("grains.has_value"), "Return True when the grain is set to a true value (not empty, 0 or False).",
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, nested keys joined by ':'."})
 }
 
 // templateFuncArgs is templateFunc for a function that takes the values of

@@ -62,3 +62,32 @@ func TestMatchFunctions(t *testing.T) {
 		}
 	}
 }
+
+// TestGrainsFilterByHasValue: the template functions, callable as Salt's
+// grains module has them (testHost's os grain is Debian, os_family unset).
+func TestGrainsFilterByHasValue(t *testing.T) {
+	h := testHost(t)
+	h.Grains["os_family"] = "Debian"
+	tests := []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"grains.filter_by", []string{"{Debian: {pkg: apache2}, RedHat: {pkg: httpd}}"}, map[string]any{"pkg": "apache2"}},
+		{"grains.filter_by", []string{"{Debi*: {pkg: apache2}}", "grain=os"}, map[string]any{"pkg": "apache2"}},
+		{"grains.filter_by", []string{"{RedHat: {pkg: httpd}}"}, nil},
+		{"grains.filter_by", []string{"{RedHat: {pkg: httpd}, default: {pkg: www}}"}, map[string]any{"pkg": "www"}},
+		{"grains.has_value", []string{"os"}, true},
+		{"grains.has_value", []string{"nope"}, false},
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		got := ret.Value
+		if m, ok := got.(interface{ PlainMap() map[string]any }); ok {
+			got = m.PlainMap()
+		}
+		if !reflect.DeepEqual(got, tt.want) || ret.Retcode != 0 {
+			t.Errorf("%s %q = %#v (%d); want %#v", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+}

@@ -215,10 +215,9 @@ func fileStats(_ context.Context, c *call) Return {
 		"type":   fileType(fi.Mode()),
 		"target": c.rel(hp),
 	}
-	if follow {
-		if real, err := rootfs.Resolve(c.host.Root, c.str("path"), true); err == nil {
-			ret["target"] = c.rel(real)
-		}
+	// Salt's target is os.path.realpath of the path, links or not.
+	if real, err := c.realPath(c.str("path")); err == nil {
+		ret["target"] = real
 	}
 	if form := c.str("hash_type"); form != "" {
 		sum, err := hashFile(hp, form)
