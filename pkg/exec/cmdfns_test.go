@@ -2,6 +2,7 @@ package exec
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -98,6 +99,28 @@ func TestTestFunctionsAsSalt(t *testing.T) {
 		ret := callWords(t, h, tt.fun, tt.words...)
 		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != tt.retcode || ret.Code != tt.code {
 			t.Errorf("%s %q = %#v (retcode %d, code %d); want %#v (%d, %d)", tt.fun, tt.words, ret.Value, ret.Retcode, ret.Code, tt.want, tt.retcode, tt.code)
+		}
+	}
+}
+
+// TestInvalidArgsAsSalt: arguments that do not bind read as a Salt
+// minion's TypeError return: "Passed invalid arguments to FUN: ...", then
+// the usage; each argument's error once, without the function again.
+func TestInvalidArgsAsSalt(t *testing.T) {
+	h := testHost(t)
+	tests := []struct {
+		fun   string
+		words []string
+		want  string
+	}{
+		{"test.echo", nil, "Passed invalid arguments to test.echo: argument \"text\": required\n\nUsage:\nReturn the argument given, as given: test.echo TEXT.\n"},
+		{"test.ping", []string{"x"}, "Passed invalid arguments to test.ping: test.ping takes no positional arguments, got 1: x\n\nUsage:\nReturn True: the minion is up and answering.\n"},
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		msg, _ := ret.Value.(string)
+		if ret.Retcode != RetError || !strings.HasPrefix(msg, tt.want) {
+			t.Errorf("%s %q = %q (%d); want it to start %q", tt.fun, tt.words, msg, ret.Retcode, tt.want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ package exec
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -273,9 +274,31 @@ func Functions() []string {
 
 // Call runs one function with positional args and keyword args.
 func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[string]any) Return {
+	ret, err := callBound(ctx, h, fun, args, kwargs)
+	var ia *InvalidArgsError
+	if errors.As(err, &ia) {
+		return failed(invalidArgs(fun, ia.Err))
+	}
+	return ret
+}
+
+// InvalidArgsError is a call whose arguments do not bind to the
+// function's: Python's TypeError, in Salt.
+type InvalidArgsError struct {
+	Fun string
+	Err error // the *states.ArgErrors and positional errors, joined
+}
+
+func (e *InvalidArgsError) Error() string { return e.Err.Error() }
+func (e *InvalidArgsError) Unwrap() error { return e.Err }
+
+// callBound is Call, with arguments that do not bind an
+// *InvalidArgsError, which Call words as Salt's minion does and a
+// template reports as a render error.
+func callBound(ctx context.Context, h *Host, fun string, args []any, kwargs map[string]any) (Return, error) {
 	f, ok := functions[fun]
 	if !ok {
-		return failed(unknownFunction(fun))
+		return failed(unknownFunction(fun)), nil
 	}
 	if kwargs == nil {
 		kwargs = map[string]any{}
@@ -290,9 +313,9 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	kwargs, _ = plainNumbers(kwargs).(map[string]any)
 	kw, rest, err := bind(fun, f.params, args, kwargs)
 	if err != nil {
-		return failed(err.Error())
+		return Return{}, &InvalidArgsError{Fun: fun, Err: err}
 	}
-	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest, args: args})
+	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest, args: args}), nil
 }
 
 // Doc returns an execution function's reference text: its one line, and
@@ -307,6 +330,27 @@ func Doc(fun string) (string, bool) {
 		return f.doc + "\n", true
 	}
 	return f.doc + "\n\nArguments:\n" + states.ParamsDoc(f.params), true
+}
+
+// invalidArgs is the return of a call whose arguments do not bind, as a
+// Salt minion words it (salt/minion.py, on the function's TypeError):
+// "Passed invalid arguments to FUN: WHAT", then the function's usage.
+func invalidArgs(fun string, err error) string {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	parts := make([]string, 0, len(errs))
+	for _, e := range errs {
+		// The prefix names the function: the argument errors need not.
+		var ae *states.ArgError
+		if errors.As(e, &ae) && ae.Func == fun && ae.ID == "" {
+			e = &states.ArgError{Arg: ae.Arg, Err: ae.Err}
+		}
+		parts = append(parts, e.Error())
+	}
+	doc, _ := Doc(fun)
+	return fmt.Sprintf("Passed invalid arguments to %s: %s\n\nUsage:\n%s", fun, strings.Join(parts, "\n"), doc)
 }
 
 func unknownFunction(fun string) string {
