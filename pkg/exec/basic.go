@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/version"
-	"github.com/brine-cm/brine/states"
 )
 
 func testPing(context.Context, *call) Return { return nested(true) }
@@ -50,38 +49,6 @@ func nestedGet(c *call, data map[string]any) Return {
 		v = c.kw["default"]
 	}
 	return nested(v)
-}
-
-func sysListFunctions(context.Context, *call) Return { return nested(Functions()) }
-
-func sysListStateFunctions(context.Context, *call) Return { return nested(states.Names()) }
-
-// sysDoc returns the doc of execution functions and state functions whose
-// name starts with the argument (all when none is given).
-func sysDoc(_ context.Context, c *call) Return {
-	prefix := c.str("name")
-	out := map[string]any{}
-	for n := range functions {
-		if strings.HasPrefix(n, prefix) {
-			out[n], _ = Doc(n)
-		}
-	}
-	for _, n := range states.Names() {
-		if strings.HasPrefix(n, prefix) {
-			if d, ok := states.Doc(n); ok {
-				key := n
-				if _, isFunc := functions[n]; isFunc {
-					// cmd.run is both: the function keeps the name.
-					key = n + " (state)"
-				}
-				out[key] = d
-			}
-		}
-	}
-	if len(out) == 0 {
-		return failed(fmt.Sprintf("sys.doc: no function or state named %q", prefix))
-	}
-	return nested(out)
 }
 
 // Traverse looks up a nested key such as "users:alice:uid" in maps and

@@ -239,10 +239,6 @@ func init() {
 	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the mapping's key, nested keys joined by ':'."})
 	register("pillar.ls", templateFunc("pillar.ls"), "Return the pillar's top-level keys, in pillar order.")
-	register("sys.list_functions", sysListFunctions, "List the functions a caller may run.")
-	register("sys.list_state_functions", sysListStateFunctions, "List the state functions an SLS may use.")
-	register("sys.doc", sysDoc, "Show the documentation of functions and states: sys.doc file.managed; sys.doc cmd. lists a module's. A state named as a function (cmd.run) shows as NAME (state).",
-		states.Param{Name: "name", Type: states.String, Doc: "a function or state function, or the start of names (cmd.); all when not given."})
 	register("state.apply", stateApply, "Apply the highstate, or the named SLS: state.apply [web,db] [test=True].",
 		stateRunParams(states.Param{Name: "mods", Type: states.StringList, Doc: "SLS names, separated by commas (web,db) or a list; the highstate when not given."})...)
 	register("state.highstate", stateHighstate, "Apply every SLS top.sls assigns to this host: state.highstate [test=True].", stateRunParams()...)
@@ -363,7 +359,7 @@ func unknownFunction(fun string) string {
 	}
 	sort.Strings(near)
 	if len(near) > 0 {
-		return fmt.Sprintf("'%s' is not available; %s has: %s", fun, mod, strings.Join(near, ", "))
+		return fmt.Sprintf("'%s' is not available. %s has: %s", fun, mod, strings.Join(near, ", "))
 	}
 	return fmt.Sprintf("'%s' is not available. See sys.list_functions", fun)
 }
