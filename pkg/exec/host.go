@@ -42,6 +42,11 @@ func init() {
 	register("user.info", userInfo, "Return a user's account (of the image under --root): name, uid, gid, home, shell, fullname, groups; empty when there is none.",
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the user."})
 	register("user.list_users", userListUsers, "Return the names of the users in the passwd file, sorted.")
+	register("user.list_groups", userListGroups, "Return the groups a user is in, its primary group too, sorted ([] for no such user).",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the user."})
+	refresh := states.Param{Name: "refresh", Type: states.Bool, Default: false, Doc: "accepted: the files are read at each call."}
+	register("user.getent", userGetent, "Return every user's account, as user.info gives one, in the passwd file's order.", refresh)
+	register("group.getent", groupGetent, "Return every group, as group.info gives one, in the group file's order.", refresh)
 	register("group.info", groupInfo, "Return a group (of the image under --root): name, gid, members; empty when there is none.",
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the group."})
 	register("sysctl.get", sysctlGet, "Return a kernel parameter's value, read from /proc/sys: sysctl.get net.ipv4.ip_forward.",
@@ -278,6 +283,12 @@ func userInfo(_ context.Context, c *call) Return {
 	if err != nil {
 		return nested(map[string]any{})
 	}
+	return nested(userDict(db, u))
+}
+
+// userGroups is Salt's get_group_list: the user's primary group and
+// those that list it, sorted.
+func userGroups(db *osuser.DB, u *osuser.User) []string {
 	groups := []string{}
 	for _, g := range db.Groups {
 		if g.GID == u.GID || contains(g.Members, u.Name) {
@@ -285,10 +296,56 @@ func userInfo(_ context.Context, c *call) Return {
 		}
 	}
 	sort.Strings(groups)
-	gecos := append(strings.Split(u.Gecos, ","), "", "", "", "", "")
-	return nested(map[string]any{"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell,
-		"passwd": "x", "groups": groups, "fullname": gecos[0], "roomnumber": gecos[1], "workphone": gecos[2],
-		"homephone": gecos[3], "other": gecos[4]})
+	return groups
+}
+
+// userDict is useradd's _format_info: the passwd entry, its groups, and
+// the GECOS field split in five at its first four commas.
+func userDict(db *osuser.DB, u *osuser.User) map[string]any {
+	gecos := append(strings.SplitN(u.Gecos, ",", 5), "", "", "", "", "")
+	return map[string]any{"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell,
+		"passwd": "x", "groups": userGroups(db, u), "fullname": gecos[0], "roomnumber": gecos[1], "workphone": gecos[2],
+		"homephone": gecos[3], "other": gecos[4]}
+}
+
+func userListGroups(_ context.Context, c *call) Return {
+	db, err := accounts(c)
+	if err != nil {
+		return failed(fmt.Sprintf("user.list_groups: %v", err))
+	}
+	u, err := db.User(c.str("name"))
+	if err != nil {
+		return nested([]string{})
+	}
+	return nested(userGroups(db, u))
+}
+
+func userGetent(_ context.Context, c *call) Return {
+	db, err := accounts(c)
+	if err != nil {
+		return failed(fmt.Sprintf("user.getent: %v", err))
+	}
+	out := []any{}
+	for i := range db.Users {
+		out = append(out, userDict(db, &db.Users[i]))
+	}
+	return nested(out)
+}
+
+func groupDict(g *osuser.Group) map[string]any {
+	return map[string]any{"name": g.Name, "gid": g.GID, "members": append([]string{}, g.Members...), "passwd": "x"}
+}
+
+func groupGetent(_ context.Context, c *call) Return {
+	db, err := accounts(c)
+	if err != nil {
+		return failed(fmt.Sprintf("group.getent: %v", err))
+	}
+	out := []any{}
+	for i := range db.Groups {
+		out = append(out, groupDict(&db.Groups[i]))
+	}
+	return nested(out)
 }
 
 func contains(l []string, s string) bool {
@@ -322,8 +379,7 @@ func groupInfo(_ context.Context, c *call) Return {
 	if err != nil {
 		return nested(map[string]any{})
 	}
-	members := append([]string{}, g.Members...)
-	return nested(map[string]any{"name": g.Name, "gid": g.GID, "members": members, "passwd": "x"})
+	return nested(groupDict(g))
 }
 
 // sysctlPath is a parameter's file under /proc/sys; a name that would

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -119,5 +120,47 @@ func TestHostFunctions(t *testing.T) {
 	}
 	if ret := callWords(t, live, "network.ping", "-f"); ret.Retcode == 0 {
 		t.Errorf("network.ping -f = %v; want refused", ret.Value)
+	}
+}
+
+// TestAccountFunctions: user.list_groups, user.getent and group.getent
+// as Salt's useradd and groupadd shape them, over the root's files; the
+// GECOS field splits at its first four commas only.
+func TestAccountFunctions(t *testing.T) {
+	h := testHost(t)
+	if err := os.MkdirAll(filepath.Join(h.Root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice A,1,2,3,x,y:/home/alice:/bin/bash\n",
+		"etc/group":  "root:x:0:\nalice:x:1000:\nadm:x:4:alice,bob\n",
+	} {
+		if err := os.WriteFile(filepath.Join(h.Root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := map[string]any{"name": "alice", "uid": 1000, "gid": 1000, "home": "/home/alice", "shell": "/bin/bash", "passwd": "x",
+		"groups": []string{"adm", "alice"}, "fullname": "Alice A", "roomnumber": "1", "workphone": "2", "homephone": "3", "other": "x,y"}
+	root := map[string]any{"name": "root", "uid": 0, "gid": 0, "home": "/root", "shell": "/bin/sh", "passwd": "x",
+		"groups": []string{"root"}, "fullname": "root", "roomnumber": "", "workphone": "", "homephone": "", "other": ""}
+	tests := []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"user.info", []string{"alice"}, alice},
+		{"user.list_groups", []string{"alice"}, []string{"adm", "alice"}},
+		{"user.list_groups", []string{"nobody-here"}, []string{}},
+		{"user.getent", nil, []any{root, alice}},
+		{"group.getent", nil, []any{
+			map[string]any{"name": "root", "gid": 0, "members": []string{}, "passwd": "x"},
+			map[string]any{"name": "alice", "gid": 1000, "members": []string{}, "passwd": "x"},
+			map[string]any{"name": "adm", "gid": 4, "members": []string{"alice", "bob"}, "passwd": "x"}}},
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != 0 {
+			t.Errorf("%s %q = %#v (%d); want %#v", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/grains"
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
@@ -64,6 +65,10 @@ func init() {
 
 	jid := states.Param{Name: "jid", Type: states.String, Required: true, Doc: "the job id."}
 	register("saltutil.running", saltutilRunning, "Return the jobs running on the minion now: jid, fun, arg, pid, id and start time.")
+	register("saltutil.is_running", saltutilIsRunning, "Return the jobs running on the minion now whose function matches a glob: saltutil.is_running 'state.*'.",
+		states.Param{Name: "fun", Type: states.String, Required: true, Doc: "a glob of function names."})
+	register("state.running", stateRunning, "Return a sentence for each state run going on now on the minion, as Salt's ([] when none is).",
+		states.Param{Name: "concurrent", Type: states.Bool, Default: false, Doc: "return [] at once, as Salt's."})
 	register("saltutil.find_job", saltutilFindJob, "Return the job with that id if it runs on the minion now, else an empty mapping.", jid)
 	register("saltutil.kill_job", saltutilKillJob, "End a running job, and the commands it runs (their process group).", jid)
 	register("saltutil.refresh_grains", saltutilRefreshGrains, "Collect the grains again (the grains file included) and send them to the master.",
@@ -327,6 +332,46 @@ func saltutilRunning(_ context.Context, c *call) Return {
 		for _, j := range c.host.Agent.Running() {
 			out = append(out, jobValue(c, j))
 		}
+	}
+	return nested(out)
+}
+
+// saltutilIsRunning is Salt's saltutil.is_running: the running jobs
+// whose function matches a glob.
+func saltutilIsRunning(_ context.Context, c *call) Return {
+	out := []any{}
+	for _, j := range runningJobs(c, c.str("fun")) {
+		out = append(out, jobValue(c, j))
+	}
+	return nested(out)
+}
+
+// runningJobs are the jobs running now whose function matches the glob,
+// the asking job aside (Salt's skip their own process).
+func runningJobs(c *call, glob string) []JobInfo {
+	var out []JobInfo
+	if c.host.Agent == nil {
+		return out
+	}
+	for _, j := range c.host.Agent.Running() {
+		if j.Fun != c.fun && fnmatch.Match(glob, j.Fun) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// stateRunning is Salt's state.running: a sentence for each state job
+// running now, as Salt's words it (the start as salt.utils.jid's
+// jid_to_time writes it); [] when none is.
+func stateRunning(_ context.Context, c *call) Return {
+	out := []any{}
+	if c.boolean("concurrent") {
+		return nested(out)
+	}
+	for _, j := range runningJobs(c, "state.*") {
+		out = append(out, fmt.Sprintf("The function %q is running as PID %d and was started at %s with jid %s",
+			j.Fun, os.Getpid(), j.Start.Format("2006, Jan 02 15:04:05.000000"), j.JID))
 	}
 	return nested(out)
 }

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -132,6 +133,17 @@ func TestSaltutil(t *testing.T) {
 	}
 	if ret := callWords(t, h, "saltutil.kill_job", "1"); ret.Value != "" {
 		t.Errorf("kill_job of none = %#v", ret.Value)
+	}
+	// state.running and saltutil.is_running: the state jobs, the asking
+	// one aside, in Salt's words.
+	a.jobs = append(a.jobs, JobInfo{JID: "20260102030405000002", Fun: "state.apply", Start: start},
+		JobInfo{JID: "20260102030405000003", Fun: "state.running", Start: start})
+	want := []any{fmt.Sprintf(`The function "state.apply" is running as PID %d and was started at 2026, Jan 02 03:04:05.000000 with jid 20260102030405000002`, os.Getpid())}
+	if ret := callWords(t, h, "state.running"); !reflect.DeepEqual(ret.Value, want) {
+		t.Errorf("state.running = %#v; want %#v", ret.Value, want)
+	}
+	if ret := callWords(t, h, "saltutil.is_running", "test.*"); len(ret.Value.([]any)) != 1 {
+		t.Errorf("is_running test.* = %#v; want test.sleep's job", ret.Value)
 	}
 	for _, f := range []string{"saltutil.refresh_pillar", "saltutil.pillar_refresh", "saltutil.refresh_grains"} {
 		if ret := callWords(t, h, f); ret.Value != true {
