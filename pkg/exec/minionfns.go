@@ -80,7 +80,7 @@ func init() {
 	}
 	register("saltutil.refresh_pillar", saltutilRefreshPillar, "Return True: the master renders a minion's pillar again whenever the pillar roots or the minion's grains change, and every job that needs pillar gets it as they are now, so there is nothing to refresh.", refreshPillar...)
 	register("saltutil.pillar_refresh", saltutilRefreshPillar, "saltutil.refresh_pillar, by its other name.", refreshPillar...)
-	register("saltutil.sync_all", saltutilSyncAll, "Do nothing, and say so: brine has no custom modules (_modules, _states, _grains) to sync.",
+	register("saltutil.sync_all", saltutilSyncAll, "Do nothing, and return what Salt's returns when nothing is new: {modules: [], states: [], grains: [], …}; brine has no custom modules (_modules, _states, _grains) to sync.",
 		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "accepted and ignored (saltenv, refresh…)."})
 }
 
@@ -405,6 +405,19 @@ func saltutilRefreshGrains(_ context.Context, c *call) Return {
 
 func saltutilRefreshPillar(context.Context, *call) Return { return nested(true) }
 
-func saltutilSyncAll(context.Context, *call) Return {
-	return nested("saltutil.sync_all: nothing to sync; brine has no custom modules, states or grains (_modules, _states, _grains) to send to minions")
+// saltutilSyncAll returns what Salt's returns when there was nothing new
+// to sync: each kind of custom module with an empty list (pillar too
+// under call --local, as Salt's with file_client local). brine has no
+// custom modules, and logs so.
+func saltutilSyncAll(_ context.Context, c *call) Return {
+	c.host.Log.Info("saltutil.sync_all: nothing to sync; brine has no custom modules, states or grains (_modules, _states, _grains)")
+	out := map[string]any{}
+	for _, k := range []string{"clouds", "beacons", "modules", "states", "sdb", "grains", "renderers", "returners", "output",
+		"utils", "log_handlers", "executors", "proxymodules", "engines", "thorium", "serializers", "matchers"} {
+		out[k] = []any{}
+	}
+	if c.host.Agent == nil {
+		out["pillar"] = []any{}
+	}
+	return nested(out)
 }
