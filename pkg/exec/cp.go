@@ -162,7 +162,7 @@ func cpCacheFile(ctx context.Context, c *call) Return {
 		env = c.host.Env
 	}
 	cachedir, _ := templateOpts(c.host, c.host.Env, false)["cachedir"].(string)
-	dest := filepath.Join(cachedir, "cached", env, filepath.FromSlash(path.Clean("/" + rel)))
+	dest := filepath.Join(cachedir, "cached", env, filepath.FromSlash(path.Clean("/"+rel)))
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return failed(fmt.Sprintf("cp.cache_file: %v", err))
 	}
