@@ -144,6 +144,12 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	fun := args[0]
 	pos, kw := exec.ParseArgs(args[1:])
 	ret := exec.Call(ctx, host, fun, pos, kw)
+	if ret.NotRun {
+		// As salt-call: no such function, or arguments that do not
+		// bind, is a message on stderr, not a return on stdout.
+		fmt.Fprintln(s.err, ret.Value)
+		return &exitError{code: ret.Retcode}
+	}
 	// salt-call prints its return under "local", whatever the id.
 	if err := o.out.print(s.out, "local", ret, kw); err != nil {
 		return err

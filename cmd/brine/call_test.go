@@ -331,6 +331,20 @@ func TestCallSaltCallFlags(t *testing.T) {
 			t.Errorf("brine call %q: exit %d; want %d\n%s", tt.args, code, tt.code, errOut)
 		}
 	}
+	// As salt-call: a function that does not run says why on stderr,
+	// and stdout (--out json's reader) gets nothing.
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"test.nosuch"}, "'test.nosuch' is not available."},
+		{[]string{"test.echo"}, "Passed invalid arguments to test.echo: argument \"text\": required"},
+	} {
+		out, errOut, code := brine(t, append([]string{"call", "--local", "--file-root", files, "--out", "json"}, tt.args...)...)
+		if code != 1 || out != "" || !strings.Contains(errOut, tt.want) {
+			t.Errorf("brine call %q: exit %d, stdout %q, stderr %q; want 1, nothing, %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
 	_, errOut, code := brine(t, "call", "--local", "--file-root", files, "-l", "bogus", "test.ping")
 	if code != 64 || !strings.Contains(errOut, "--log-level") {
 		t.Errorf("-l bogus: exit %d\n%s; want a usage error", code, errOut)

@@ -118,6 +118,10 @@ type Return struct {
 	// brine call --retcode-passthrough exits with it, as salt-call's
 	// does; 0 leaves Retcode to decide.
 	Code int
+	// NotRun says the function did not run: there is no such function,
+	// or its arguments do not bind. Value is the message, which
+	// salt-call prints on stderr rather than as the return.
+	NotRun bool
 }
 
 // Retcodes, as salt-call --retcode-passthrough uses them.
@@ -273,7 +277,8 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	ret, err := callBound(ctx, h, fun, args, kwargs)
 	var ia *InvalidArgsError
 	if errors.As(err, &ia) {
-		return failed(invalidArgs(fun, ia.Err))
+		ret = failed(invalidArgs(fun, ia.Err))
+		ret.NotRun = true
 	}
 	return ret
 }
@@ -294,7 +299,9 @@ func (e *InvalidArgsError) Unwrap() error { return e.Err }
 func callBound(ctx context.Context, h *Host, fun string, args []any, kwargs map[string]any) (Return, error) {
 	f, ok := functions[fun]
 	if !ok {
-		return failed(unknownFunction(fun)), nil
+		ret := failed(unknownFunction(fun))
+		ret.NotRun = true
+		return ret, nil
 	}
 	if kwargs == nil {
 		kwargs = map[string]any{}
