@@ -16,8 +16,8 @@ func TestNetworkMore(t *testing.T) {
 		words []string
 		want  any
 	}{
-		{"network.ip_addrs6", nil, []string{"fd00::5", "fe80::1"}},
-		{"network.ip_addrs6", []string{"include_loopback=True", "cidr=fd00::/8"}, []string{"fd00::5"}},
+		{"network.ip_addrs6", nil, []any{"fd00::5", "fe80::1"}},
+		{"network.ip_addrs6", []string{"include_loopback=True", "cidr=fd00::/8"}, []any{"fd00::5"}},
 		{"network.ipaddrs", nil, []string{"10.0.0.5"}},
 		{"network.in_subnet", []string{"10.0.0.0/16"}, true},
 		{"network.in_subnet", []string{"fd00::/8"}, true},
