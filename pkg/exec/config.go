@@ -43,6 +43,13 @@ func init() {
 		states.Param{Name: "merge", Type: states.Any, Doc: "a dict merged over the entry found."},
 		states.Param{Name: "default", Type: states.String, Default: "default", Doc: "the key of the entry to use when none matches."},
 		states.Param{Name: "base", Type: states.String, Doc: "the key of an entry the one found is merged over."})
+	register("environ.get", templateFunc("environ.get"), "Return an environment variable of the minion: environ.get PATH; default when it is not set.",
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the variable."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when it is not set."})
+	register("test.provider", templateFunc("test.provider"), "Return the name of Salt's module that provides a virtual module here: test.provider service (systemd_service…), test.provider pkg (aptpkg…).",
+		states.Param{Name: "module", Type: states.String, Required: true, Doc: "service or pkg."})
+	register("file.normpath", templateFunc("file.normpath"), "Return a path with . and .. parts and doubled slashes taken out, as Python's os.path.normpath.",
+		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the path."})
 	register("grains.has_value", templateFunc("grains.has_value"), "Return True when the grain is set to a true value (not empty, 0 or False).",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, nested keys joined by ':'."})
 }
@@ -52,7 +59,7 @@ func init() {
 func templateFuncArgs(name, many string) func(context.Context, *call) Return {
 	return func(_ context.Context, c *call) Return {
 		h := c.host
-		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar,
+		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar, Root: h.Root,
 			Opts: templateOpts(h, h.Env, false)})[name]
 		var args []any
 		for _, a := range c.strings(many) {
@@ -72,7 +79,7 @@ func templateFuncArgs(name, many string) func(context.Context, *call) Return {
 func templateFunc(name string) func(context.Context, *call) Return {
 	return func(_ context.Context, c *call) Return {
 		h := c.host
-		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar,
+		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar, Root: h.Root,
 			Opts: templateOpts(h, h.Env, false)})[name]
 		kw := map[string]any{}
 		for k, v := range c.kw {

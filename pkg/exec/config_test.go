@@ -79,6 +79,9 @@ func TestGrainsFilterByHasValue(t *testing.T) {
 		{"grains.filter_by", []string{"{RedHat: {pkg: httpd}, default: {pkg: www}}"}, map[string]any{"pkg": "www"}},
 		{"grains.has_value", []string{"os"}, true},
 		{"grains.has_value", []string{"nope"}, false},
+		{"test.provider", []string{"pkg"}, "aptpkg"},
+		{"file.normpath", []string{"/a/./b/../c//d"}, "/a/c/d"},
+		{"environ.get", []string{"BRINE_NO_SUCH_VARIABLE", "default=d"}, "d"},
 	}
 	for _, tt := range tests {
 		ret := callWords(t, h, tt.fun, tt.words...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/osuser"
+	"github.com/brine-cm/brine/pkg/py/pypath"
 	"github.com/brine-cm/brine/pkg/rootfs"
 	"github.com/brine-cm/brine/states"
 )
@@ -67,47 +68,19 @@ func init() {
 		states.Param{Name: "file_hash", Type: states.String, Required: true, Doc: "TYPE:HEX or TYPE=HEX, or HEX alone."})
 }
 
-// pyBasename and pyDirname are Python's posixpath.basename and dirname.
-func pyBasename(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+// fileBasename, fileDirname and fileJoin are Python's posixpath
+// arithmetic (pkg/py/pypath), as Salt's file module and the templates'
+// have it.
+func fileBasename(_ context.Context, c *call) Return { return nested(pypath.Basename(c.str("path"))) }
 
-func pyDirname(p string) string {
-	head := p[:strings.LastIndexByte(p, '/')+1]
-	if head != "" && strings.Trim(head, "/") != "" {
-		head = strings.TrimRight(head, "/")
-	}
-	return head
-}
-
-// pyJoin is Python's posixpath.join: an absolute part drops what came
-// before it, and a / is added between parts that lack one.
-func pyJoin(parts []string) string {
-	if len(parts) == 0 {
-		return ""
-	}
-	out := parts[0]
-	for _, p := range parts[1:] {
-		switch {
-		case strings.HasPrefix(p, "/"):
-			out = p
-		case out == "" || strings.HasSuffix(out, "/"):
-			out += p
-		default:
-			out += "/" + p
-		}
-	}
-	return out
-}
-
-func fileBasename(_ context.Context, c *call) Return { return nested(pyBasename(c.str("path"))) }
-
-func fileDirname(_ context.Context, c *call) Return { return nested(pyDirname(c.str("path"))) }
+func fileDirname(_ context.Context, c *call) Return { return nested(pypath.Dirname(c.str("path"))) }
 
 func fileJoin(_ context.Context, c *call) Return {
 	parts := c.strings("args")
 	if len(parts) == 0 {
 		return failed("Passed invalid arguments to file.join: join() missing 1 required positional argument: 'a'")
 	}
-	return nested(pyJoin(parts))
+	return nested(pypath.Join(parts[0], parts[1:]...))
 }
 
 func fileReaddir(_ context.Context, c *call) Return {
