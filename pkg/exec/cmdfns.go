@@ -48,7 +48,7 @@ func cmdFuncParams() []states.Param {
 		"rstrip":              {Name: "rstrip", Type: states.Bool, Default: true, Doc: "accepted: trailing whitespace is always stripped from the output."},
 		"hide_output":         {Name: "hide_output", Type: states.Bool, Default: false, Doc: "return an empty output (cmd.run_all keeps pid and retcode), as Salt's."},
 		"ignore_retcode":      {Name: "ignore_retcode", Type: states.Bool, Default: false, Doc: "a non-zero exit status does not fail the call (cmd.run_all and cmd.retcode still return it)."},
-		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error, with no output returned, as Salt's CommandExecutionError."},
+		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error whose message is the command's output, as Salt's CommandExecutionError."},
 		"saltenv":             {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
 		"reset_system_locale": {Name: "reset_system_locale", Type: states.Bool, Doc: "accepted and ignored: the command runs in the minion's locale."},
 	}
@@ -78,6 +78,13 @@ func cmdRun(ctx context.Context, c *call) Return {
 	if !ok {
 		return ret
 	}
+	ret.Value = joinOutput(out)
+	return ret
+}
+
+// joinOutput is cmd.run's output: stdout, then stderr (Salt's merges
+// them as written).
+func joinOutput(out states.CmdOutput) string {
 	text := out.Stdout
 	if out.Stderr != "" {
 		if text != "" {
@@ -85,8 +92,7 @@ func cmdRun(ctx context.Context, c *call) Return {
 		}
 		text += out.Stderr
 	}
-	ret.Value = text
-	return ret
+	return text
 }
 
 func cmdRunAll(ctx context.Context, c *call) Return {
@@ -174,8 +180,14 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		// As Salt's cmd.run logs it (at error, on salt-call's console).
 		c.host.Log.Error(fmt.Sprintf("Command '%s' failed with return code: %d", c.str("cmd"), out.Retcode))
 		if c.boolean("raise_err") {
-			return out, Return{Value: fmt.Sprintf("ERROR: Command '%s' failed with return code: %d", c.str("cmd"), out.Retcode),
-				Retcode: RetError, Code: ret.Code, Out: "nested"}, false
+			// Salt's raises CommandExecutionError with the command's
+			// output as its message ("" with hide_output), which a
+			// minion returns as "ERROR: " and the message.
+			msg := ""
+			if !c.boolean("hide_output") {
+				msg = joinOutput(out)
+			}
+			return out, Return{Value: "ERROR: " + msg, Retcode: RetError, Code: ret.Code, Out: "nested"}, false
 		}
 	}
 	if c.boolean("hide_output") {
