@@ -89,3 +89,36 @@ func TestFileCopyMoveContent(t *testing.T) {
 		t.Errorf("copy's mode = %v, %v; want 0600", fi.Mode(), err)
 	}
 }
+
+// TestFileSed: file.sed runs sed as Salt's does (escaped / and ', a
+// .bak copy, limit and negate_match) and returns run_all's dict.
+func TestFileSed(t *testing.T) {
+	tests := []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"port = 80", "port = 8080"}, "port = 8080\nhost = a\n"},
+		{[]string{"a$", "b/c"}, "port = 80\nhost = b/c\n"},
+		{[]string{"=", ":", "limit=^host"}, "port = 80\nhost : a\n"},
+		{[]string{"=", ":", "limit=^host", "negate_match=True"}, "port : 80\nhost = a\n"},
+		{[]string{"80", "9", "escape_all=True"}, "port = 9\nhost = a\n"},
+	}
+	for _, tt := range tests {
+		h, root := fileRoot(t)
+		ret := callWords(t, h, "file.sed", append([]string{"/etc/app.conf"}, tt.words...)...)
+		m, _ := ret.Value.(map[string]any)
+		if ret.Retcode != 0 || m["retcode"] != 0 {
+			t.Errorf("file.sed %q = %#v (%d)", tt.words, ret.Value, ret.Retcode)
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join(root, "etc/app.conf"))
+		bak, _ := os.ReadFile(filepath.Join(root, "etc/app.conf.bak"))
+		if string(b) != tt.want || string(bak) != "port = 80\nhost = a\n" {
+			t.Errorf("file.sed %q: file %q, backup %q; want %q", tt.words, b, bak, tt.want)
+		}
+	}
+	h, _ := fileRoot(t)
+	if ret := callWords(t, h, "file.sed", "/nope", "a", "b"); ret.Value != false || ret.Retcode != 0 {
+		t.Errorf("file.sed of no file = %#v; want False", ret.Value)
+	}
+}
