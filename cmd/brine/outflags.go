@@ -174,10 +174,12 @@ func (f *outputFlags) printValue(w io.Writer, v any) error {
 		}
 	case "raw":
 		text = output.PyRepr(v)
+	case "pprint":
+		text = output.Pformat(v)
 	case "quiet":
 		return nil
 	default:
-		return usagef("--out %s: a runner's return prints as nested, json, yaml or raw", f.out)
+		return usagef("--out %s: a runner's return prints as nested, json, yaml, raw or pprint", f.out)
 	}
 	return writeOut(w, text+"\n")
 }

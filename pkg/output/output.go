@@ -1,6 +1,7 @@
 // Package output prints minion returns the way Salt's outputters do:
 // highstate for state runs, nested for everything else, and json, yaml,
-// raw, txt, newline_values_only, no_return or nothing (quiet) on request.
+// raw, pprint, txt, newline_values_only, no_return or nothing (quiet) on
+// request.
 //
 // A CLI prints each minion as its return arrives:
 //
@@ -10,7 +11,7 @@
 //
 // The human outputters (highstate, nested, txt, newline_values_only,
 // no_return) escape every control character a minion sent (see Safe);
-// json, yaml and raw are exact.
+// json, yaml, raw and pprint are exact.
 package output
 
 import (
@@ -30,6 +31,7 @@ const (
 	OutJSON              = "json"
 	OutYAML              = "yaml"
 	OutRaw               = "raw"
+	OutPprint            = "pprint"
 	OutQuiet             = "quiet"
 	OutTxt               = "txt"
 	OutNewlineValuesOnly = "newline_values_only"
@@ -39,7 +41,7 @@ const (
 // Outputters lists every outputter --out accepts, in the order help
 // shows them.
 func Outputters() []string {
-	return []string{OutHighstate, OutNested, OutJSON, OutYAML, OutRaw, OutTxt, OutNewlineValuesOnly, OutNoReturn, OutQuiet}
+	return []string{OutHighstate, OutNested, OutJSON, OutYAML, OutRaw, OutPprint, OutTxt, OutNewlineValuesOnly, OutNoReturn, OutQuiet}
 }
 
 // Known reports whether out names an outputter ("" picks one by the
@@ -61,7 +63,7 @@ func Known(out string) bool {
 // people: its output carries nothing but the returns.
 func IsData(out string) bool {
 	switch canonical(out) {
-	case OutJSON, OutYAML, OutRaw, OutTxt, OutNewlineValuesOnly, OutQuiet:
+	case OutJSON, OutYAML, OutRaw, OutPprint, OutTxt, OutNewlineValuesOnly, OutQuiet:
 		return true
 	}
 	return false
@@ -232,6 +234,8 @@ func (p *Printer) format(minion string, ret any, out string) formatted {
 		}
 	case OutRaw:
 		text = PyRepr(OrderedMap{{minion, data()}})
+	case OutPprint:
+		text = Pformat(OrderedMap{{minion, data()}})
 	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
 		// Salt prints these rstripped, and not at all when empty.
 		text = strings.TrimRight(textOutput(out, OrderedMap{{minion, data()}}, p.o.Color), " \t\n")
@@ -263,7 +267,7 @@ func (p *Printer) Flush() error {
 	p.gathered = nil
 	out := canonical(p.o.Out)
 	switch out {
-	case OutJSON, OutYAML, OutRaw, OutNested:
+	case OutJSON, OutYAML, OutRaw, OutPprint, OutNested:
 		// One document (one tree for nested) of every minion, each in
 		// the data form its own outputter would give.
 		doc := make(OrderedMap, 0, len(all))
@@ -274,6 +278,8 @@ func (p *Printer) Flush() error {
 		switch out {
 		case OutRaw:
 			text = PyRepr(doc)
+		case OutPprint:
+			text = Pformat(doc)
 		case OutNested:
 			text = Nested(doc, 0, p.o.Color)
 		default:
@@ -310,6 +316,8 @@ func PrintData(w io.Writer, doc OrderedMap, o Options) error {
 		}
 	case OutRaw:
 		text = PyRepr(doc)
+	case OutPprint:
+		text = Pformat(doc)
 	case OutTxt, OutNewlineValuesOnly, OutNoReturn:
 		text = strings.TrimRight(textOutput(out, doc, o.Color), " \t\n")
 	case "", OutHighstate, OutNested:
