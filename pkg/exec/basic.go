@@ -44,7 +44,11 @@ func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pilla
 // nestedGet serves grains.get and pillar.get: a key with ':' between
 // nested keys, and default when it is missing.
 func nestedGet(c *call, data map[string]any) Return {
-	v, found := Traverse(data, c.str("key"), ":")
+	delim := c.str("delimiter")
+	if delim == "" {
+		delim = ":"
+	}
+	v, found := Traverse(data, c.str("key"), delim)
 	if !found {
 		v = c.kw["default"]
 	}

@@ -220,7 +220,9 @@ func init() {
 	register("grains.items", grainsItems, "Return all grains.")
 	register("grains.get", grainsGet, "Return one grain, with nested keys joined by ':' (grains.get ip4_interfaces:eth0); default when missing.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, such as os or ip4_interfaces:eth0."},
-		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the grain is not set."})
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the grain is not set."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
+		states.Param{Name: "ordered", Type: states.Bool, Default: true, Doc: "accepted: mappings print sorted either way."})
 	register("grains.item", grainsItem, "Return the named grains: grains.item os os_family.",
 		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a grain that is not set, as Salt's."})

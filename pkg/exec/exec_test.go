@@ -37,6 +37,7 @@ func TestCallFunctions(t *testing.T) {
 		{"grains.get", []string{"os"}, "Debian", 0},
 		{"grains.get", []string{"ip4_interfaces:eth0:0"}, "10.0.0.5", 0},
 		{"grains.get", []string{"nope", "default=x"}, "x", 0},
+		{"grains.get", []string{"ip4_interfaces|eth0|0", "delimiter=|"}, "10.0.0.5", 0},
 		{"pillar.get", []string{"users:alice:uid"}, 1000, 0},
 		{"pillar.get", []string{"users:bob"}, "", 0},
 		{"pillar.get", []string{"users/alice/uid", "delimiter=/"}, 1000, 0},
