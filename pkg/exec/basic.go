@@ -39,7 +39,17 @@ func grainsItem(_ context.Context, c *call) Return {
 
 // pillarItems and pillarGet return plain dicts, which the outputters
 // print sorted, as a Salt minion's pillar (dicts, through msgpack) is.
-func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar.PlainMap()) }
+func pillarItems(ctx context.Context, c *call) Return {
+	if keys := c.strings("args"); len(keys) > 0 {
+		// Salt's pillar.items(*args) is pillar.item(*args).
+		args := make([]any, len(keys))
+		for i, k := range keys {
+			args[i] = k
+		}
+		return Call(ctx, c.host, "pillar.item", args, nil)
+	}
+	return nested(c.host.Pillar.PlainMap())
+}
 
 // nestedGet serves grains.get and pillar.get: a key with ':' between
 // nested keys, and default when it is missing.

@@ -226,7 +226,11 @@ func init() {
 	register("grains.item", grainsItem, "Return the named grains: grains.item os os_family.",
 		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a grain that is not set, as Salt's."})
-	register("pillar.items", pillarItems, "Return this minion's pillar.")
+	register("pillar.items", pillarItems, "Return this minion's pillar; with keys, only those, as pillar.item returns them.",
+		states.Param{Name: "args", Type: states.String, Many: true, Doc: "keys, one an argument (nested keys joined by ':')."},
+		states.Param{Name: "pillar", Type: states.Map, Doc: "accepted and ignored: the minion's pillar is the one compiled for it."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored."},
+		states.Param{Name: "pillar_enc", Type: states.String, Doc: "accepted and ignored."})
 	pillarGetParams := []states.Param{
 		{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},
 		{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the key is not set."},

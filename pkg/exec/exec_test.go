@@ -44,6 +44,8 @@ func TestCallFunctions(t *testing.T) {
 		{"pillar.get", []string{"users", "default={bob: {uid: 1001}}", "merge=True"}, map[string]any{"alice": map[string]any{"uid": 1000}, "bob": map[string]any{"uid": 1001}}, 0},
 		{"pillar.fetch", []string{"users:alice:uid"}, 1000, 0},
 		{"pillar.item", []string{"users:alice", "nope"}, map[string]any{"users:alice": map[string]any{"uid": 1000}, "nope": ""}, 0},
+		{"pillar.items", []string{"users:alice", "nope"}, map[string]any{"users:alice": map[string]any{"uid": 1000}, "nope": ""}, 0},
+		{"pillar.items", nil, map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}}}, 0},
 		{"pillar.raw", []string{"users"}, map[string]any{"alice": map[string]any{"uid": 1000}}, 0},
 		{"pillar.raw", []string{"nope"}, map[string]any{}, 0},
 		{"pillar.keys", []string{"users"}, []any{"alice"}, 0},
