@@ -1,9 +1,13 @@
 package exec
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/brine-cm/brine/pkg/fileroot"
 )
 
 // TestCmdFunctions pins the cmd.* functions' returns and retcodes against
@@ -123,5 +127,38 @@ func TestInvalidArgsAsSalt(t *testing.T) {
 		if ret.Retcode != RetError || !strings.HasPrefix(msg, tt.want) {
 			t.Errorf("%s %q = %q (%d); want it to start %q", tt.fun, tt.words, msg, ret.Retcode, tt.want)
 		}
+	}
+}
+
+// TestCmdScript: cmd.script fetches the script from the tree, runs it with
+// args, returns run_all's mapping; a script the tree lacks is Salt's
+// cache_error return.
+func TestCmdScript(t *testing.T) {
+	h := liveHost(t)
+	tree := h.Files.(*fileroot.Source).Roots["base"][0]
+	if err := os.WriteFile(filepath.Join(tree, "s.sh"), []byte("#!/bin/sh\necho \"args: $*\"\necho oops >&2\nexit ${EXIT:-0}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "t.sh"), []byte("#!/bin/sh\necho {{ grains['os'] }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ret := callWords(t, h, "cmd.script", "salt://s.sh", "args=a 'b c'")
+	m, _ := ret.Value.(map[string]any)
+	if ret.Retcode != 0 || m["stdout"] != "args: a b c" || m["stderr"] != "oops" || m["retcode"] != 0 {
+		t.Errorf("cmd.script = %#v (%d)", ret.Value, ret.Retcode)
+	}
+	ret = callWords(t, h, "cmd.script", "salt://s.sh", `env={EXIT: "3"}`)
+	if m, _ := ret.Value.(map[string]any); ret.Retcode != RetError || ret.Code != 3 || m["retcode"] != 3 {
+		t.Errorf("a failing cmd.script = %#v (%d, %d)", ret.Value, ret.Retcode, ret.Code)
+	}
+	if ret := callWords(t, h, "cmd.script_retcode", "salt://s.sh", `env={EXIT: "4"}`); ret.Value != 4 {
+		t.Errorf("cmd.script_retcode = %#v", ret.Value)
+	}
+	if ret := callWords(t, h, "cmd.script", "salt://t.sh", "template=jinja"); ret.Value.(map[string]any)["stdout"] != "Debian" {
+		t.Errorf("cmd.script with a template = %#v", ret.Value)
+	}
+	want := map[string]any{"pid": 0, "retcode": 1, "stdout": "", "stderr": "", "cache_error": true}
+	if ret := callWords(t, h, "cmd.script", "salt://nope.sh"); !reflect.DeepEqual(ret.Value, want) || ret.Retcode != RetError {
+		t.Errorf("cmd.script of no script = %#v; want %#v", ret.Value, want)
 	}
 }
