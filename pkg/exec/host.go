@@ -178,7 +178,7 @@ func parseDf(out string) map[string]any {
 			mount = f[n-1]
 			f = append([]string{strings.Join(f[:n-5], " ")}, f[n-5:]...)
 		}
-		ret[mount] = map[string]any{"filesystem": f[0], "1K-blocks": f[1], "used": f[2], "available": f[3], "capacity": f[4], "mountpoint": mount}
+		ret[mount] = map[string]any{"filesystem": f[0], "1K-blocks": f[1], "used": f[2], "available": f[3], "capacity": f[4]}
 	}
 	return ret
 }

@@ -14,8 +14,8 @@ func TestParseDf(t *testing.T) {
 		"tmpfs                 1024       0      1024       0% /run/user/0\n"
 	got := parseDf(out)
 	want := map[string]any{
-		"/":           map[string]any{"filesystem": "/dev/sda1", "1K-blocks": "10000000", "used": "4000000", "available": "6000000", "capacity": "40%", "mountpoint": "/"},
-		"/run/user/0": map[string]any{"filesystem": "tmpfs", "1K-blocks": "1024", "used": "0", "available": "1024", "capacity": "0%", "mountpoint": "/run/user/0"},
+		"/":           map[string]any{"filesystem": "/dev/sda1", "1K-blocks": "10000000", "used": "4000000", "available": "6000000", "capacity": "40%"},
+		"/run/user/0": map[string]any{"filesystem": "tmpfs", "1K-blocks": "1024", "used": "0", "available": "1024", "capacity": "0%"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseDf = %#v", got)
