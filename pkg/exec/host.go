@@ -183,7 +183,7 @@ func parseDf(out string) map[string]any {
 	return ret
 }
 
-func statusUptime(context.Context, *call) Return {
+func statusUptime(ctx context.Context, _ *call) Return {
 	b, err := os.ReadFile("/proc/uptime")
 	if err != nil {
 		return failed(fmt.Sprintf("status.uptime: %v", err))
@@ -191,6 +191,12 @@ func statusUptime(context.Context, *call) Return {
 	v, err := parseUptime(string(b), time.Now())
 	if err != nil {
 		return failed(fmt.Sprintf("status.uptime: %v", err))
+	}
+	// Salt's counts the lines of who -s, when there is a who: one for
+	// no one logged in too, as its split of "" gives.
+	if p, ok := which("who"); ok {
+		out, _ := exec.CommandContext(ctx, p, "-s").Output()
+		v["users"] = len(strings.Split(strings.TrimRight(string(out), " \t\r\n"), "\n"))
 	}
 	return nested(v)
 }
@@ -205,14 +211,22 @@ func parseUptime(text string, now time.Time) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("/proc/uptime: %w", err)
 	}
+	// As Salt's: whole seconds up, boot time and since_t from them, the
+	// time as H:M (minutes not padded), since_iso as Python's isoformat
+	// of the UTC boot time (no fraction when it has none).
 	s := int(secs)
-	since := now.Add(-time.Duration(secs * float64(time.Second)))
+	nowSecs := float64(now.UnixNano()) / 1e9
+	since := time.Unix(0, int64((nowSecs-float64(s))*1e9)).UTC()
+	iso := since.Format("2006-01-02T15:04:05")
+	if us := since.Nanosecond() / 1000; us != 0 {
+		iso += fmt.Sprintf(".%06d", us)
+	}
 	return map[string]any{
 		"seconds":   s,
-		"since_t":   int(since.Unix()),
-		"since_iso": since.Format("2006-01-02T15:04:05.000000"),
+		"since_t":   int(nowSecs - float64(s)),
+		"since_iso": iso,
 		"days":      s / 86400,
-		"time":      fmt.Sprintf("%d:%02d", s%86400/3600, s%3600/60),
+		"time":      fmt.Sprintf("%d:%d", s%86400/3600, s%3600/60),
 	}, nil
 }
 

@@ -25,8 +25,12 @@ func TestParseDf(t *testing.T) {
 func TestParseProc(t *testing.T) {
 	now := time.Unix(1000000, 0).UTC()
 	up, err := parseUptime("90061.50 100.00\n", now)
-	if err != nil || up["seconds"] != 90061 || up["days"] != 1 || up["time"] != "1:01" || up["since_t"] != 1000000-90062 {
+	if err != nil || up["seconds"] != 90061 || up["days"] != 1 || up["time"] != "1:1" || up["since_t"] != 1000000-90061 || up["since_iso"] != "1970-01-11T12:45:39" {
 		t.Errorf("parseUptime = %v, %v", up, err)
+	}
+	up, _ = parseUptime("60.5 1\n", time.Unix(1000000, 250000000))
+	if up["since_iso"] != "1970-01-12T13:45:40.250000" || up["time"] != "0:1" {
+		t.Errorf("parseUptime with a fraction = %v", up)
 	}
 	if _, err := parseUptime("", now); err == nil {
 		t.Error("parseUptime of nothing: no error")
