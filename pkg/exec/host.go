@@ -36,7 +36,7 @@ func init() {
 		states.Param{Name: "timeout", Type: states.Int, Default: 0, Doc: "seconds to wait for the whole run (ping -w); 0: ping's own."})
 	register("network.get_hostname", networkGetHostname, "Return the host name.")
 	register("disk.usage", diskUsage, "Return the usage of each mounted filesystem, as df -P reports it.")
-	register("status.uptime", statusUptime, "Return how long the host has been up: seconds, days, time (H:MM), since_t and since_iso.")
+	register("status.uptime", statusUptime, "Return how long the host has been up, as Salt's: seconds, days, time (H:M), since_t, since_iso and users (the lines of who -s).")
 	register("status.loadavg", statusLoadavg, "Return the load averages: 1-min, 5-min and 15-min.")
 	register("status.meminfo", statusMeminfo, "Return /proc/meminfo: each key's value and unit.")
 	register("user.info", userInfo, "Return a user's account (of the image under --root): name, uid, gid, home, shell, fullname, groups; empty when there is none.",
