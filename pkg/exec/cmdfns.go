@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -53,11 +54,12 @@ func cmdFuncParams() []states.Param {
 		"ignore_retcode":      {Name: "ignore_retcode", Type: states.Bool, Default: false, Doc: "a non-zero exit status does not fail the call (cmd.run_all and cmd.retcode still return it)."},
 		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error whose message is the command's output, as Salt's CommandExecutionError."},
 		"saltenv":             {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
-		"reset_system_locale": {Name: "reset_system_locale", Type: states.Bool, Doc: "accepted and ignored: the command runs in the minion's locale."},
+		"reset_system_locale": {Name: "reset_system_locale", Type: states.Bool, Default: true, Doc: "set the LC_* variables and LANGUAGE that env does not set to C, as Salt's (False: the minion's locale)."},
+		"stdin_raw_newlines":  {Name: "stdin_raw_newlines", Type: states.Bool, Default: false, Doc: "keep a \\n in stdin as it is; by default it is a newline, as Salt's."},
 	}
 	order := []string{"cmd", "cwd", "stdin", "runas", "shell", "python_shell", "env", "clean_env", "rstrip", "umask",
 		"output_loglevel", "hide_output", "timeout", "reset_system_locale", "ignore_retcode", "saltenv", "use_vt", "raise_err",
-		"prepend_path", "success_retcodes", "success_stdout", "success_stderr", "ignore_timeout"}
+		"prepend_path", "success_retcodes", "success_stdout", "success_stderr", "stdin_raw_newlines", "ignore_timeout"}
 	out := make([]states.Param, 0, len(order))
 	for _, n := range order {
 		p, ok := own[n]
@@ -228,11 +230,28 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 			args[p.Name] = v
 		}
 	}
+	if c.boolean("reset_system_locale") {
+		args["env"] = cLocale(args["env"])
+	}
+	if s, ok := args["stdin"].(string); ok && !c.boolean("stdin_raw_newlines") {
+		// Salt's TimedProc: a \n typed on the command line is a newline.
+		args["stdin"] = strings.ReplaceAll(s, `\n`, "\n")
+	}
 	line := c.str("cmd")
 	if !c.boolean("python_shell") {
 		words, err := shlexSplit(line)
 		if err != nil {
 			return states.CmdOutput{}, failed(fmt.Sprintf("%s: %v", c.fun, err)), false
+		}
+		// Salt's Popen fails on a program it cannot find; the shell
+		// would say so only on stderr, with status 127.
+		// A relative path is the command's cwd's, and PATH may be
+		// env's: the shell is left to find those.
+		if len(words) > 0 && !strings.ContainsRune(words[0], '/') && !c.has("prepend_path") && !envSetsPath(args["env"]) {
+			if _, ok := which(words[0]); !ok {
+				return states.CmdOutput{}, failed(fmt.Sprintf("ERROR: Unable to run command '%s', reason: [Errno 2] No such file or directory: %s",
+					pyfmt.Repr(anyList(words)), pyfmt.Quote(words[0]))), false
+			}
 		}
 		line = noShell(words)
 	}
@@ -272,6 +291,40 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		out.Stdout, out.Stderr = "", ""
 	}
 	return out, ret, true
+}
+
+// localeVars are the variables Salt's reset_system_locale sets to C,
+// unless env gives them: Salt parses English output.
+var localeVars = []string{"LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER",
+	"LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION", "LANGUAGE"}
+
+// cLocale is env (a decoded Map argument, or nil) with the locale
+// variables it does not set set to C.
+func cLocale(env any) map[string]any {
+	out := map[string]any{}
+	for _, k := range localeVars {
+		out[k] = "C"
+	}
+	if m, ok := env.(map[string]any); ok {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func envSetsPath(env any) bool {
+	m, _ := env.(map[string]any)
+	_, ok := m["PATH"]
+	return ok
+}
+
+func anyList(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
 }
 
 // noShell is the shell line that runs words as one command with no shell

@@ -37,6 +37,14 @@ func TestCmdFunctions(t *testing.T) {
 		{"cmd.retcode", []string{"exit 4"}, 4, 1, 4},
 		{"cmd.retcode", []string{"exit 4", "ignore_retcode=True"}, 4, 0, 0},
 		{"cmd.retcode", []string{"true"}, 0, 0, 0},
+		// Salt's TimedProc turns a typed \n into a newline; its _run sets
+		// the locale variables env does not to C.
+		{"cmd.run", []string{"cat", `stdin=a\nb`}, "a\nb", 0, 0},
+		{"cmd.run", []string{"cat", `stdin=a\nb`, "stdin_raw_newlines=True"}, `a\nb`, 0, 0},
+		{"cmd.run", []string{"echo $LC_TIME $LANGUAGE"}, "C C", 0, 0},
+		{"cmd.run", []string{"echo $LC_TIME", "env={LC_TIME: de_DE.UTF-8}"}, "de_DE.UTF-8", 0, 0},
+		{"cmd.run", []string{"echo ${LC_TIME:-unset}", "reset_system_locale=False", "clean_env=True"}, "unset", 0, 0},
+		{"cmd.run", []string{"no-such-program-here x", "python_shell=False"}, "ERROR: Unable to run command '['no-such-program-here', 'x']', reason: [Errno 2] No such file or directory: 'no-such-program-here'", 1, 0},
 		{"cmd.has_exec", []string{"sh"}, true, 0, 0},
 		{"cmd.has_exec", []string{"no-such-program-here"}, false, 0, 0},
 		{"cmd.which", []string{"no-such-program-here"}, nil, 0, 0},
