@@ -238,6 +238,9 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		args["stdin"] = strings.ReplaceAll(s, `\n`, "\n")
 	}
 	line := c.str("cmd")
+	// shown is the command as Salt's messages show it: the line, or the
+	// list of words without a shell.
+	shown := line
 	if !c.boolean("python_shell") {
 		words, err := shlexSplit(line)
 		if err != nil {
@@ -254,6 +257,7 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 			}
 		}
 		line = noShell(words)
+		shown = pyfmt.Repr(anyList(words))
 	}
 	req := &states.Request{ID: c.fun, Name: c.str("cmd"), Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
 		Env: &states.Env{Log: c.host.Log, Grains: c.host.Grains}}
@@ -261,11 +265,11 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 	if err != nil {
 		return out, failed(fmt.Sprintf("%s: %v", c.fun, err)), false
 	}
-	if out.TimedOut {
-		if out.Stderr != "" {
-			out.Stderr += "\n"
-		}
-		out.Stderr += fmt.Sprintf("Command timed out after %s", out.Timeout)
+	if out.TimedOut && !c.boolean("ignore_timeout") {
+		// Salt's _run returns its TimedProcTimeoutError as the output,
+		// the command's own output dropped, and status 1.
+		out.Stdout = fmt.Sprintf("%s : Timed out after %d seconds", shown, int(out.Timeout.Seconds()))
+		out.Stderr, out.Retcode = "", 1
 	}
 	ret := Return{Out: "nested"}
 	failedRun := out.Retcode != 0 || out.TimedOut
