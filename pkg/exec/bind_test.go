@@ -142,7 +142,7 @@ func TestCmdRunRefusesUnknownArguments(t *testing.T) {
 		{[]string{"id -un", "timeout=soon"}, `cmd.run: argument "timeout": want an integer, got soon`},
 		{[]string{"id -un", "runas=no-such-user-here"}, `cmd.run: argument "runas": no user "no-such-user-here"`},
 		{[]string{"id -un", "shell=bash"}, `argument "shell": want an absolute path, got "bash"`},
-		{[]string{"pwd", "cwd=/does/not/exist"}, `Desired working directory "/does/not/exist" is not available`},
+		{[]string{"pwd", "cwd=/does/not/exist"}, `ERROR: Specified cwd '/does/not/exist' either not absolute or does not exist`},
 		{nil, `cmd.run: argument "cmd": required`},
 	}
 	for _, tt := range tests {

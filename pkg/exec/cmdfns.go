@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
+	"github.com/brine-cm/brine/pkg/rootfs"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -228,6 +229,14 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 	for _, p := range states.CmdRunParams() {
 		if v := c.kw[p.Name]; v != nil {
 			args[p.Name] = v
+		}
+	}
+	if cwd := c.str("cwd"); cwd != "" {
+		// The function's own check, in Salt's words (the cmd states say
+		// "Desired working directory ... is not available").
+		hp, err := rootfs.Resolve(c.host.Root, cwd, true)
+		if fi, serr := os.Stat(hp); err != nil || serr != nil || !fi.IsDir() {
+			return states.CmdOutput{}, failed(fmt.Sprintf("ERROR: Specified cwd '%s' either not absolute or does not exist", cwd)), false
 		}
 	}
 	if c.boolean("reset_system_locale") {
