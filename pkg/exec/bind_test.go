@@ -140,7 +140,7 @@ func TestCmdRunRefusesUnknownArguments(t *testing.T) {
 		{[]string{"id -un", "rnuas=nobody"}, `cmd.run: argument "rnuas": unknown argument; did you mean runas?`},
 		{[]string{"id -un", "user=nobody"}, `cmd.run: argument "user": unknown argument: cmd.run takes cmd, cwd, stdin, runas, shell, python_shell, env`},
 		{[]string{"id -un", "timeout=soon"}, `cmd.run: argument "timeout": want an integer, got soon`},
-		{[]string{"id -un", "runas=no-such-user-here"}, `cmd.run: argument "runas": no user "no-such-user-here"`},
+		{[]string{"id -un", "runas=no-such-user-here"}, `ERROR: User 'no-such-user-here' is not available`},
 		{[]string{"id -un", "shell=bash"}, `argument "shell": want an absolute path, got "bash"`},
 		{[]string{"pwd", "cwd=/does/not/exist"}, `ERROR: Specified cwd '/does/not/exist' either not absolute or does not exist`},
 		{nil, `cmd.run: argument "cmd": required`},

@@ -271,6 +271,11 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 	req := &states.Request{ID: c.fun, Name: c.str("cmd"), Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
 		Env: &states.Env{Log: c.host.Log, Grains: c.host.Grains}}
 	out, err := states.RunCmd(ctx, req, line)
+	var ae *states.ArgError
+	if errors.As(err, &ae) && ae.Arg == "runas" {
+		// Salt's _run: CommandExecutionError(f"User '{runas}' is not available").
+		return out, failed(fmt.Sprintf("ERROR: User '%s' is not available", c.str("runas"))), false
+	}
 	if err != nil {
 		return out, failed(fmt.Sprintf("%s: %v", c.fun, err)), false
 	}
