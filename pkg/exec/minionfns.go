@@ -282,34 +282,55 @@ func grainsDelval(_ context.Context, c *call) Return {
 // grainsAppend appends to a list grain, as Salt's grains.append: the
 // grain's value is taken from the host's grains, the list written to the
 // grains file.
+// appendRefusal is grains.append's answer when it leaves the grain as
+// it is: Salt's returns it as the value, not as an error.
+type appendRefusal string
+
+func (r appendRefusal) Error() string { return string(r) }
+
+// grainsAppend is Salt's grains.append: the value (each item of a list)
+// appended to a list grain, a grain that is missing starting as [],
+// one that is None or not a list only with convert.
 func grainsAppend(_ context.Context, c *call) Return {
 	key, val := c.str("key"), c.kw["val"]
 	var out []any
 	_, err := editGrainsFile(c, func(g map[string]any) error {
 		cur, ok := g[key]
 		if !ok {
-			cur = c.host.Grains[key]
+			cur, ok = c.host.Grains[key]
 		}
 		switch t := cur.(type) {
-		case nil:
-			out = nil
 		case []any:
 			out = append([]any(nil), t...)
 		default:
-			if !c.boolean("convert") {
-				return fmt.Errorf("The key %s is not a valid list", key)
+			switch {
+			case !ok:
+				out = []any{}
+			case !c.boolean("convert"):
+				return appendRefusal(fmt.Sprintf("The key %s is not a valid list", key))
+			case t == nil:
+				out = []any{}
+			default:
+				out = []any{t}
 			}
-			out = []any{t}
 		}
 		for _, v := range out {
 			if reflect.DeepEqual(v, val) {
-				return fmt.Errorf("The val %v was already in the list %s", val, key)
+				return appendRefusal(fmt.Sprintf("The val %s was already in the list %s", pyfmt.Str(val), key))
 			}
 		}
-		out = append(out, val)
+		if l, isList := val.([]any); isList {
+			out = append(out, l...)
+		} else {
+			out = append(out, val)
+		}
 		g[key] = out
 		return nil
 	})
+	var refused appendRefusal
+	if errors.As(err, &refused) {
+		return nested(string(refused))
+	}
 	if err != nil {
 		return failed(err.Error())
 	}
