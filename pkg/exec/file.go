@@ -300,7 +300,8 @@ func fileContains(_ context.Context, c *call) Return {
 	if err != nil {
 		return nested(false)
 	}
-	return nested(strings.Contains(string(data), c.str("text")))
+	// Salt's looks for str(text).strip().
+	return nested(strings.Contains(string(data), strings.TrimSpace(c.str("text"))))
 }
 
 func fileSearch(_ context.Context, c *call) Return {

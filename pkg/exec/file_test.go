@@ -51,6 +51,7 @@ func TestFileFunctions(t *testing.T) {
 		{"file.directory_exists", []string{"/etc/app.conf"}, false, 0},
 		{"file.contains", []string{"/etc/app.conf", "host = a"}, true, 0},
 		{"file.contains", []string{"/etc/app.conf", "nope"}, false, 0},
+		{"file.contains", []string{"/etc/app.conf", `text="a\n\n"`}, true, 0}, // Salt strips the text
 		{"file.contains", []string{"/nope", "x"}, false, 0},
 		{"file.search", []string{"/etc/app.conf", "^port = \\d+$"}, true, 0},
 		{"file.search", []string{"/etc/app.conf", "PORT", "flags=[IGNORECASE]"}, true, 0},
