@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/rootfs"
 	"github.com/brine-cm/brine/states"
 )
@@ -56,11 +57,14 @@ func cmdFuncParams() []states.Param {
 		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error whose message is the command's output, as Salt's CommandExecutionError."},
 		"saltenv":             {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
 		"reset_system_locale": {Name: "reset_system_locale", Type: states.Bool, Default: true, Doc: "set the LC_* variables and LANGUAGE that env does not set to C, as Salt's (False: the minion's locale)."},
+		"template":            {Name: "template", Type: states.String, Doc: "jinja: render the command (and cwd) first, with grains and pillar, as Salt's."},
+		"output_encoding":     {Name: "output_encoding", Type: states.String, Doc: "accepted and ignored: output is read as UTF-8."},
+		"redirect_stderr":     {Name: "redirect_stderr", Type: states.Bool, Default: false, Doc: "cmd.run_all: put the error output into stdout (stderr is then empty), as Salt's."},
 		"stdin_raw_newlines":  {Name: "stdin_raw_newlines", Type: states.Bool, Default: false, Doc: "keep a \\n in stdin as it is; by default it is a newline, as Salt's."},
 	}
-	order := []string{"cmd", "cwd", "stdin", "runas", "shell", "python_shell", "env", "clean_env", "rstrip", "umask",
-		"output_loglevel", "hide_output", "timeout", "reset_system_locale", "ignore_retcode", "saltenv", "use_vt", "raise_err",
-		"prepend_path", "success_retcodes", "success_stdout", "success_stderr", "stdin_raw_newlines", "ignore_timeout"}
+	order := []string{"cmd", "cwd", "stdin", "runas", "shell", "python_shell", "env", "clean_env", "template", "rstrip", "umask",
+		"output_encoding", "output_loglevel", "hide_output", "timeout", "reset_system_locale", "ignore_retcode", "saltenv", "use_vt", "raise_err",
+		"prepend_path", "success_retcodes", "success_stdout", "success_stderr", "stdin_raw_newlines", "ignore_timeout", "redirect_stderr"}
 	out := make([]states.Param, 0, len(order))
 	for _, n := range order {
 		p, ok := own[n]
@@ -83,11 +87,12 @@ func cmdScriptParams() []states.Param {
 		{Name: "args", Type: states.String, Doc: "arguments appended to the script's command line (shell syntax)."},
 	}
 	for _, p := range cmdFuncParams() {
-		if p.Name != "cmd" {
-			out = append(out, p)
-		}
-		if p.Name == "env" {
+		switch p.Name {
+		case "cmd", "redirect_stderr":
+		case "template":
 			out = append(out, states.Param{Name: "template", Type: states.String, Doc: "jinja: render the script first, with grains and pillar."})
+		default:
+			out = append(out, p)
 		}
 	}
 	return out
@@ -181,6 +186,9 @@ func cmdRunAll(ctx context.Context, c *call) Return {
 	if !ok {
 		return ret
 	}
+	if c.boolean("redirect_stderr") {
+		out.Stdout, out.Stderr = joinOutput(out), ""
+	}
 	ret.Value = map[string]any{
 		"pid":     out.PID,
 		"retcode": out.Retcode,
@@ -229,6 +237,26 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 	for _, p := range states.CmdRunParams() {
 		if v := c.kw[p.Name]; v != nil {
 			args[p.Name] = v
+		}
+	}
+	if t := c.str("template"); t != "" && !strings.HasPrefix(c.fun, "cmd.script") {
+		// Salt's _render_cmd (cmd.script renders its script instead): the command and cwd through the template
+		// engine, with the minion's grains and pillar.
+		if t != "jinja" {
+			return states.CmdOutput{}, failed((&states.ArgError{Func: c.fun, Arg: "template", Err: fmt.Errorf("%q: brine renders jinja", t)}).Error()), false
+		}
+		vars := templateVars(ctx, c.host, c.host.Env, false)
+		for _, arg := range []string{"cmd", "cwd"} {
+			if src := c.str(arg); src != "" {
+				out, err := jinja.Render(c.fun, []byte(src), vars, jinja.Options{})
+				if err != nil {
+					return states.CmdOutput{}, failed(fmt.Sprintf("%s: %s: %v", c.fun, arg, err)), false
+				}
+				c.kw[arg] = out
+				if arg == "cwd" {
+					args["cwd"] = out
+				}
+			}
 		}
 	}
 	if cwd := c.str("cwd"); cwd != "" {

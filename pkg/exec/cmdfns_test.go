@@ -45,6 +45,7 @@ func TestCmdFunctions(t *testing.T) {
 		{"cmd.run", []string{"echo $LC_TIME", "env={LC_TIME: de_DE.UTF-8}"}, "de_DE.UTF-8", 0, 0},
 		{"cmd.run", []string{"echo ${LC_TIME:-unset}", "reset_system_locale=False", "clean_env=True"}, "unset", 0, 0},
 		{"cmd.run", []string{"no-such-program-here x", "python_shell=False"}, "ERROR: Unable to run command '['no-such-program-here', 'x']', reason: [Errno 2] No such file or directory: 'no-such-program-here'", 1, 0},
+		{"cmd.run", []string{"echo {{ grains['os'] }}", "template=jinja"}, "Debian", 0, 0},
 		{"cmd.has_exec", []string{"sh"}, true, 0, 0},
 		{"cmd.has_exec", []string{"no-such-program-here"}, false, 0, 0},
 		{"cmd.which", []string{"no-such-program-here"}, nil, 0, 0},
@@ -60,6 +61,10 @@ func TestCmdFunctions(t *testing.T) {
 	m, _ := ret.Value.(map[string]any)
 	if m["retcode"] != 3 || m["stdout"] != "out" || m["stderr"] != "err" || ret.Retcode != 0 {
 		t.Errorf("cmd.run_all with ignore_retcode = %#v (%d); want retcode 3 kept, the call a success", ret.Value, ret.Retcode)
+	}
+	ret = callWords(t, h, "cmd.run_all", "echo out; echo err >&2", "redirect_stderr=True")
+	if m, _ := ret.Value.(map[string]any); m["stdout"] != "out\nerr" || m["stderr"] != "" {
+		t.Errorf("cmd.run_all redirect_stderr=True = %#v; want stderr in stdout", ret.Value)
 	}
 	if ret := callWords(t, h, "cmd.which", "sh"); ret.Value == nil {
 		t.Errorf("cmd.which sh = None")
