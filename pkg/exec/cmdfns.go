@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
-	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/rootfs"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/states"
 )
 
