@@ -175,4 +175,3 @@ func pkgInfoInstalled(ctx context.Context, c *call) Return {
 	}
 	return nested(out)
 }
-
