@@ -286,7 +286,52 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 		ret = failed(invalidArgs(fun, ia.Err))
 		ret.NotRun = true
 	}
+	if ret.Retcode == RetOK && resultFalse(ret.Value) {
+		ret.Retcode = RetError
+	}
 	return ret
+}
+
+// resultFalse is Salt's check of a return with no retcode of its own
+// (salt/minion.py, salt/cli/caller.py): a dict whose "result" or
+// "success" is false fails the call.
+func resultFalse(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, k := range []string{"result", "success"} {
+		if x, ok := m[k]; ok && !pyTruth(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// pyTruth is Python's truth of a value: None, False, 0, "" and empty
+// containers are false.
+func pyTruth(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case float64:
+		return t != 0
+	case string:
+		return t != ""
+	case []any:
+		return len(t) > 0
+	case []string:
+		return len(t) > 0
+	case map[string]any:
+		return len(t) > 0
+	}
+	return true
 }
 
 // InvalidArgsError is a call whose arguments do not bind to the

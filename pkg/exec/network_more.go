@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/brine-cm/brine/states"
 )
@@ -44,6 +45,12 @@ func init() {
 		states.Param{Name: "cidr", Type: states.String, Required: true, Doc: "the network."})
 	register("network.default_route", templateFunc("network.default_route"), "Return the default routes (IPv4, then IPv6) as network.routes shapes them: addr_family, destination, gateway, netmask, flags, interface.",
 		states.Param{Name: "family", Type: states.String, Doc: "inet or inet6: only that family's."})
+	register("network.connect", networkConnect, "Test a TCP (or UDP) connection to a host's port; return {result, comment}, as Salt's: network.connect example.org 443.",
+		states.Param{Name: "host", Type: states.String, Doc: "the host name or address."},
+		states.Param{Name: "port", Type: states.Int, Doc: "the port."},
+		states.Param{Name: "proto", Type: states.String, Default: "tcp", Doc: "tcp or udp."},
+		states.Param{Name: "timeout", Type: states.Int, Default: 5, Doc: "seconds to wait."},
+		states.Param{Name: "family", Type: states.String, Doc: "ipv4 or ipv6: only that family."})
 	register("network.get_fqdn", templateFunc("network.get_fqdn"), "Return the host's fully qualified domain name (its fqdn grain).")
 }
 
@@ -77,4 +84,59 @@ func networkIPInSubnet(_ context.Context, c *call) Return {
 		return failed((&states.ArgError{Func: c.fun, Arg: "ip_addr", Err: fmt.Errorf("%q is not an IP address", c.str("ip_addr"))}).Error())
 	}
 	return nested(n.Contains(ip))
+}
+
+// networkConnect is Salt's network.connect: the first address the host
+// resolves to, connected to (or, for udp, sent a datagram that must be
+// answered) within the timeout.
+func networkConnect(ctx context.Context, c *call) Return {
+	host, port := c.str("host"), 0
+	if p, ok := c.kw["port"].(int); ok {
+		port = p
+	}
+	switch {
+	case host == "":
+		return nested(map[string]any{"result": false, "comment": "Required argument, host, is missing."})
+	case port == 0:
+		return nested(map[string]any{"result": false, "comment": "Required argument, port, is missing."})
+	}
+	proto := "tcp"
+	if c.str("proto") == "udp" {
+		proto = "udp"
+	}
+	network := proto
+	switch c.str("family") {
+	case "ipv4":
+		network += "4"
+	case "ipv6":
+		network += "6"
+	}
+	ipNet := map[string]string{"tcp": "ip", "udp": "ip", "tcp4": "ip4", "udp4": "ip4", "tcp6": "ip6", "udp6": "ip6"}[network]
+	timeout := time.Duration(5) * time.Second
+	if t, ok := c.kw["timeout"].(int); ok && t > 0 {
+		timeout = time.Duration(t) * time.Second
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIP(rctx, ipNet, host)
+	if err != nil || len(addrs) == 0 {
+		return nested(map[string]any{"result": false, "comment": fmt.Sprintf("Unable to resolve host %s on %s port %d", host, proto, port)})
+	}
+	ip := addrs[0].String()
+	fail := nested(map[string]any{"result": false, "comment": fmt.Sprintf("Unable to connect to %s (%s) on %s port %d", host, ip, proto, port)})
+	conn, err := (&net.Dialer{Timeout: timeout}).DialContext(rctx, network, net.JoinHostPort(ip, fmt.Sprint(port)))
+	if err != nil {
+		return fail
+	}
+	defer conn.Close()
+	if proto == "udp" {
+		_ = conn.SetDeadline(time.Now().Add(timeout))
+		if _, err := conn.Write([]byte(fmt.Sprintf("%x", time.Now().UnixNano()))); err != nil {
+			return fail
+		}
+		if _, err := conn.Read(make([]byte, 255)); err != nil {
+			return fail
+		}
+	}
+	return nested(map[string]any{"result": true, "comment": fmt.Sprintf("Successfully connected to %s (%s) on %s port %d", host, ip, proto, port)})
 }

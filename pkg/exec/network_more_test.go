@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"fmt"
+	"net"
 	"reflect"
 	"testing"
 )
@@ -37,5 +39,41 @@ func TestNetworkMore(t *testing.T) {
 	ret := callWords(t, h, "network.hw_addr", "no-such-if")
 	if s, _ := ret.Value.(string); len(s) < 40 || s[:45] != `Interface "no-such-if" not in available inter` {
 		t.Errorf("hw_addr of no interface = %#v; want Salt's sentence", ret.Value)
+	}
+}
+
+// TestNetworkConnect: network.connect's {result, comment} in Salt's
+// words, and a false result fails the call, as Salt's minion reads a
+// return's "result".
+func TestNetworkConnect(t *testing.T) {
+	h := testHost(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	ret := callWords(t, h, "network.connect", "127.0.0.1", fmt.Sprint(port))
+	want := map[string]any{"result": true, "comment": fmt.Sprintf("Successfully connected to 127.0.0.1 (127.0.0.1) on tcp port %d", port)}
+	if !reflect.DeepEqual(ret.Value, want) || ret.Retcode != 0 {
+		t.Errorf("network.connect to a listener = %#v (%d); want %#v", ret.Value, ret.Retcode, want)
+	}
+	ln.Close()
+	ret = callWords(t, h, "network.connect", "127.0.0.1", fmt.Sprint(port), "timeout=1")
+	want = map[string]any{"result": false, "comment": fmt.Sprintf("Unable to connect to 127.0.0.1 (127.0.0.1) on tcp port %d", port)}
+	if !reflect.DeepEqual(ret.Value, want) || ret.Retcode != RetError {
+		t.Errorf("network.connect to a closed port = %#v (%d); want %#v, retcode 1", ret.Value, ret.Retcode, want)
+	}
+	ret = callWords(t, h, "network.connect", "127.0.0.1")
+	if !reflect.DeepEqual(ret.Value, map[string]any{"result": false, "comment": "Required argument, port, is missing."}) || ret.Retcode != RetError {
+		t.Errorf("network.connect without a port = %#v", ret.Value)
 	}
 }
