@@ -121,6 +121,22 @@ func TestTestFunctionsAsSalt(t *testing.T) {
 	}
 }
 
+// TestMissingFunctionDocs: a name that starts functions' names (a
+// module's, test) returns their docs, with the name itself not
+// available, as Salt's minion does; retcode 1 either way.
+func TestMissingFunctionDocs(t *testing.T) {
+	h := testHost(t)
+	ret := callWords(t, h, "test")
+	m, _ := ret.Value.(map[string]any)
+	if ret.Retcode != RetError || ret.NotRun || m["test"] != "'test' is not available." || m["test.ping"] == nil || m["grains.get"] != nil {
+		t.Errorf("test = %#v (%d)", ret.Value, ret.Retcode)
+	}
+	ret = callWords(t, h, "test.nosuch")
+	if s, _ := ret.Value.(string); ret.Retcode != RetError || !ret.NotRun || !strings.HasPrefix(s, "'test.nosuch' is not available.") {
+		t.Errorf("test.nosuch = %#v (%d)", ret.Value, ret.Retcode)
+	}
+}
+
 // TestInvalidArgsAsSalt: arguments that do not bind read as a Salt
 // minion's TypeError return: "Passed invalid arguments to FUN: ...", then
 // the usage; each argument's error once, without the function again.

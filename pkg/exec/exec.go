@@ -350,6 +350,19 @@ func (e *InvalidArgsError) Unwrap() error { return e.Err }
 func callBound(ctx context.Context, h *Host, fun string, args []any, kwargs map[string]any) (Return, error) {
 	f, ok := functions[fun]
 	if !ok {
+		// As Salt's minion: the docs of the functions whose names start
+		// with the one asked for (brine call test), that name saying it
+		// is not available; else the message alone.
+		docs := map[string]any{}
+		for n := range functions {
+			if strings.HasPrefix(n, fun) && fun != "" {
+				docs[n], _ = Doc(n)
+			}
+		}
+		if len(docs) > 0 {
+			docs[fun] = fmt.Sprintf("'%s' is not available.", fun)
+			return Return{Value: docs, Retcode: RetError, Out: "nested"}, nil
+		}
 		ret := failed(unknownFunction(fun))
 		ret.NotRun = true
 		return ret, nil
