@@ -22,7 +22,7 @@ import (
 
 func init() {
 	run := cmdFuncParams()
-	register("cmd.run", cmdRun, "Run a command and return its output (stdout, then stderr): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", run...)
+	register("cmd.run", cmdRun, "Run a command and return its output, stdout and stderr interleaved as written (as Salt's): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", run...)
 	register("cmd.run_all", cmdRunAll, "Run a command and return pid, retcode, stdout and stderr, as cmd.run runs it.", run...)
 	register("cmd.run_stdout", cmdRunStdout, "Run a command and return its standard output only.", run...)
 	register("cmd.run_stderr", cmdRunStderr, "Run a command and return its error output only.", run...)
@@ -158,7 +158,7 @@ func cmdScriptRetcode(ctx context.Context, c *call) Return {
 // cmdRun runs an operator's command line with the shell, as Salt's cmd.run
 // does from the command line (python_shell defaults to True there): the
 // operator wrote it, so it is not data built into a shell string. It
-// returns stdout, then stderr, as Salt's (which merges them).
+// returns the output, stderr merged into stdout as Salt's merges it.
 func cmdRun(ctx context.Context, c *call) Return {
 	out, ret, ok := runCmd(ctx, c)
 	if !ok {
@@ -296,6 +296,13 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		line = noShell(words)
 		shown = pyfmt.Repr(anyList(words))
 	}
+	if mergesStderr(c) {
+		// Salt's cmd.run (and run_all with redirect_stderr) hands the
+		// command stdout as its stderr (subprocess.STDOUT): the two
+		// interleave as written. The shell does the same for itself and
+		// the command.
+		line = "exec 2>&1; " + line
+	}
 	req := &states.Request{ID: c.fun, Name: c.str("cmd"), Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
 		Env: &states.Env{Log: c.host.Log, Grains: c.host.Grains}}
 	out, err := states.RunCmd(ctx, req, line)
@@ -337,6 +344,18 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		out.Stdout, out.Stderr = "", ""
 	}
 	return out, ret, true
+}
+
+// mergesStderr reports a function whose command writes its errors into
+// its output, as Salt's passes stderr=subprocess.STDOUT.
+func mergesStderr(c *call) bool {
+	switch c.fun {
+	case "cmd.run", "cmd.shell":
+		return true
+	case "cmd.run_all":
+		return c.boolean("redirect_stderr")
+	}
+	return false
 }
 
 // localeVars are the variables Salt's reset_system_locale sets to C,

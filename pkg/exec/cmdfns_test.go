@@ -23,6 +23,9 @@ func TestCmdFunctions(t *testing.T) {
 		code    int
 	}{
 		{"cmd.run", []string{"echo a | tr a b"}, "b", 0, 0},
+		// stdout and stderr interleave as written, as Salt's STDOUT merge.
+		{"cmd.run", []string{"echo a; echo b >&2; echo c"}, "a\nb\nc", 0, 0},
+		{"cmd.run", []string{"no-such-program-here"}, "/bin/sh: 1: no-such-program-here: not found", 1, 127},
 		{"cmd.run", []string{"echo a | tr a b", "python_shell=False"}, "a | tr a b", 0, 0},
 		{"cmd.run", []string{`echo "$HOME" 'x  y' \*`, "python_shell=False"}, "$HOME x  y *", 0, 0},
 		{"cmd.run", []string{"pwd", "/tmp"}, "/tmp", 0, 0}, // cwd is the second positional, as Salt's
@@ -62,8 +65,8 @@ func TestCmdFunctions(t *testing.T) {
 	if m["retcode"] != 3 || m["stdout"] != "out" || m["stderr"] != "err" || ret.Retcode != 0 {
 		t.Errorf("cmd.run_all with ignore_retcode = %#v (%d); want retcode 3 kept, the call a success", ret.Value, ret.Retcode)
 	}
-	ret = callWords(t, h, "cmd.run_all", "echo out; echo err >&2", "redirect_stderr=True")
-	if m, _ := ret.Value.(map[string]any); m["stdout"] != "out\nerr" || m["stderr"] != "" {
+	ret = callWords(t, h, "cmd.run_all", "echo err >&2; echo out", "redirect_stderr=True")
+	if m, _ := ret.Value.(map[string]any); m["stdout"] != "err\nout" || m["stderr"] != "" {
 		t.Errorf("cmd.run_all redirect_stderr=True = %#v; want stderr in stdout", ret.Value)
 	}
 	if ret := callWords(t, h, "cmd.which", "sh"); ret.Value == nil {
