@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 
@@ -10,7 +11,7 @@ import (
 )
 
 func init() {
-	register("event.send", eventSend, "Send an event to the master's bus, as Salt's event.send: it shows there as minion/<this minion's id>/TAG, with the data and the minion's id (docs/events.md).",
+	register("event.send", eventSend, "Send an event to the master's bus, as Salt's event.send: it shows there as minion/<this minion's id>/TAG, with the data and the minion's id (docs/events.md). Under brine call --local, with no master, it sends nothing and returns False, as Salt's.",
 		states.Param{Name: "tag", Type: states.String, Required: true, Doc: "the tag, such as myco/deploy/done; the master puts it under minion/<id>/."},
 		states.Param{Name: "data", Type: states.Map, Doc: "the event's data, a dict; its keys win over all the others."},
 		states.Param{Name: "preload", Type: states.Map, Doc: "accepted and ignored (Salt's, for the transport)."},
@@ -24,7 +25,9 @@ func init() {
 
 func eventSend(ctx context.Context, c *call) Return {
 	if c.host.SendEvent == nil {
-		return failed("event.send: no master to send to (brine call --local has none)")
+		// As Salt's fire_master in masterless mode: a warning, and False.
+		c.host.Log.Warn(fmt.Sprintf("Local mode detected. Event with tag %s will NOT be sent.", c.str("tag")))
+		return nested(false)
 	}
 	data := eventData(c)
 	b, err := json.Marshal(data)

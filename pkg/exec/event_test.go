@@ -11,6 +11,10 @@ import (
 // pillar asked for, the keyword arguments, data over them all.
 func TestEventSend(t *testing.T) {
 	h := testHost(t)
+	// No master (brine call --local): nothing sent, False, as Salt's.
+	if ret := callWords(t, h, "event.send", "my/tag"); ret.Value != false || ret.Retcode != 0 {
+		t.Errorf("event.send with no master = %#v (%d); want False", ret.Value, ret.Retcode)
+	}
 	var tag string
 	var got map[string]any
 	h.SendEvent = func(_ context.Context, tg string, b []byte) error {
