@@ -7,6 +7,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -31,6 +32,8 @@ func init() {
 	register("cmd.script", cmdScript, "Fetch a script from the state tree, run it with args, and return pid, retcode, stdout and stderr, as Salt's: cmd.script salt://scripts/setup.sh args='-v x'.",
 		cmdScriptParams()...)
 	register("cmd.script_retcode", cmdScriptRetcode, "cmd.script, returning the script's exit status only.", cmdScriptParams()...)
+	register("cmd.run_bg", cmdRunBg, "Start a command in the background and return {pid}, as Salt's: it runs on after the call returns, its output discarded.", run...)
+	register("cmd.shells", cmdShells, "Return the shells /etc/shells lists.")
 	register("cmd.which", cmdWhich, "Return the full path of an executable found in $PATH, or None.",
 		states.Param{Name: "cmd", Type: states.String, Required: true, Doc: "the executable's name."})
 	register("cmd.has_exec", cmdHasExec, "Return True when an executable is found in $PATH (or is an executable path).",
@@ -77,6 +80,41 @@ func cmdFuncParams() []states.Param {
 		out = append(out, p)
 	}
 	return out
+}
+
+// cmdRunBg is Salt's cmd.run_bg: the command started, not waited for;
+// the shell that starts it prints the background process's pid.
+func cmdRunBg(ctx context.Context, c *call) Return {
+	c.kw["bg"] = true
+	out, ret, ok := runCmd(ctx, c)
+	if !ok {
+		return ret
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(out.Stdout))
+	if err != nil {
+		return failed(fmt.Sprintf("cmd.run_bg: the command did not start: %s", joinOutput(out)))
+	}
+	return Return{Value: map[string]any{"pid": pid}, Out: "nested"}
+}
+
+// cmdShells is Salt's cmd.shells: /etc/shells without comments and
+// blank lines.
+func cmdShells(_ context.Context, c *call) Return {
+	out := []string{}
+	p, err := rootfs.Resolve(c.host.Root, "/etc/shells", true)
+	if err != nil {
+		return nested(out)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nested(out)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return nested(out)
 }
 
 // cmdScriptParams are cmd.script's: the script and its arguments, then
@@ -295,6 +333,11 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		}
 		line = noShell(words)
 		shown = pyfmt.Repr(anyList(words))
+	}
+	if bg, _ := c.kw["bg"].(bool); bg {
+		// cmd.run_bg: a subshell in the background, nothing of it read;
+		// the call returns as soon as it has started.
+		line = "( " + line + "\n) </dev/null >/dev/null 2>&1 &\necho $!"
 	}
 	if mergesStderr(c) {
 		// Salt's cmd.run (and run_all with redirect_stderr) hands the

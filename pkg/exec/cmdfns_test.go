@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
 )
@@ -192,5 +193,35 @@ func TestCmdScript(t *testing.T) {
 	want := map[string]any{"pid": 0, "retcode": 1, "stdout": "", "stderr": "", "cache_error": true}
 	if ret := callWords(t, h, "cmd.script", "salt://nope.sh"); !reflect.DeepEqual(ret.Value, want) || ret.Retcode != RetError {
 		t.Errorf("cmd.script of no script = %#v; want %#v", ret.Value, want)
+	}
+}
+
+// TestCmdRunBg: cmd.run_bg returns {pid} at once and the command runs on.
+func TestCmdRunBg(t *testing.T) {
+	h := liveHost(t)
+	done := filepath.Join(t.TempDir(), "done")
+	ret := callWords(t, h, "cmd.run_bg", "sleep 0.2; echo ran > "+done)
+	m, _ := ret.Value.(map[string]any)
+	pid, _ := m["pid"].(int)
+	if ret.Retcode != 0 || pid <= 0 {
+		t.Fatalf("cmd.run_bg = %#v (%d); want {pid}", ret.Value, ret.Retcode)
+	}
+	var got []byte
+	for i := 0; i < 200 && len(got) == 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+		got, _ = os.ReadFile(done)
+	}
+	if strings.TrimSpace(string(got)) != "ran" {
+		t.Errorf("the background command wrote %q; want it to have run", got)
+	}
+	h.Root = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(h.Root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.Root, "etc", "shells"), []byte("# /etc/shells\n/bin/sh\n\n/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ret := callWords(t, h, "cmd.shells"); !reflect.DeepEqual(ret.Value, []string{"/bin/sh", "/bin/bash"}) {
+		t.Errorf("cmd.shells = %#v", ret.Value)
 	}
 }
