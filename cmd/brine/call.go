@@ -146,8 +146,15 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	ret := exec.Call(ctx, host, fun, pos, kw)
 	if ret.NotRun {
 		// As salt-call: no such function, or arguments that do not
-		// bind, is a message on stderr, not a return on stdout.
-		fmt.Fprintln(s.err, ret.Value)
+		// bind, is a message on stderr, not a return on stdout; the
+		// usage of the function goes to stdout, as salt-call prints it.
+		msg := fmt.Sprint(ret.Value)
+		if ret.Usage != "" && strings.HasSuffix(msg, ret.Usage) {
+			fmt.Fprint(s.err, strings.TrimSuffix(msg, ret.Usage))
+			fmt.Fprint(s.out, ret.Usage)
+		} else {
+			fmt.Fprintln(s.err, msg)
+		}
 		return &exitError{code: ret.Retcode}
 	}
 	// salt-call prints its return under "local", whatever the id.

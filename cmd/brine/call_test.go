@@ -331,18 +331,19 @@ func TestCallSaltCallFlags(t *testing.T) {
 			t.Errorf("brine call %q: exit %d; want %d\n%s", tt.args, code, tt.code, errOut)
 		}
 	}
-	// As salt-call: a function that does not run says why on stderr,
-	// and stdout (--out json's reader) gets nothing.
+	// As salt-call: a function that does not run says why on stderr;
+	// stdout gets nothing, or the function's usage when its arguments
+	// did not bind.
 	for _, tt := range []struct {
-		args []string
-		want string
+		args      []string
+		want, out string
 	}{
-		{[]string{"test.nosuch"}, "'test.nosuch' is not available."},
-		{[]string{"test.echo"}, "Passed invalid arguments to test.echo: argument \"text\": required"},
+		{[]string{"test.nosuch"}, "'test.nosuch' is not available.", ""},
+		{[]string{"test.echo"}, "Passed invalid arguments to test.echo: argument \"text\": required", "Return the argument given, as given: test.echo TEXT.\n\nArguments:\n  - text (any, required): the text (or, read as YAML, a number or a list).\n"},
 	} {
 		out, errOut, code := brine(t, append([]string{"call", "--local", "--file-root", files, "--out", "json"}, tt.args...)...)
-		if code != 1 || out != "" || !strings.Contains(errOut, tt.want) {
-			t.Errorf("brine call %q: exit %d, stdout %q, stderr %q; want 1, nothing, %q", tt.args, code, out, errOut, tt.want)
+		if code != 1 || out != tt.out || !strings.Contains(errOut, tt.want) || strings.Contains(errOut, "Arguments:") {
+			t.Errorf("brine call %q: exit %d, stdout %q, stderr %q; want 1, %q, %q", tt.args, code, out, errOut, tt.out, tt.want)
 		}
 	}
 	_, errOut, code := brine(t, "call", "--local", "--file-root", files, "-l", "bogus", "test.ping")

@@ -122,6 +122,10 @@ type Return struct {
 	// or its arguments do not bind. Value is the message, which
 	// salt-call prints on stderr rather than as the return.
 	NotRun bool
+	// Usage is the function's reference text when its arguments did not
+	// bind (Value ends with it): salt-call prints the error on stderr and
+	// the usage on stdout.
+	Usage string
 }
 
 // Retcodes, as salt-call --retcode-passthrough uses them.
@@ -285,6 +289,7 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	if errors.As(err, &ia) {
 		ret = failed(invalidArgs(fun, ia.Err))
 		ret.NotRun = true
+		ret.Usage, _ = Doc(fun)
 	}
 	if ret.Retcode == RetOK && resultFalse(ret.Value) {
 		ret.Retcode = RetError
