@@ -206,6 +206,14 @@ func cmdRun(ctx context.Context, c *call) Return {
 	return ret
 }
 
+// logCmd is Salt's _log_cmd: a command's first word.
+func logCmd(cmd string) string {
+	if f := strings.Fields(cmd); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
 // joinOutput is cmd.run's output: stdout, then stderr (Salt's merges
 // them as written).
 func joinOutput(out states.CmdOutput) string {
@@ -370,8 +378,11 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		if ret.Code == 0 {
 			ret.Code = RetError
 		}
-		// As Salt's cmd.run logs it (at error, on salt-call's console).
-		c.host.Log.Error(fmt.Sprintf("Command '%s' failed with return code: %d", c.str("cmd"), out.Retcode))
+		// As Salt's cmd.run logs it (at error, on salt-call's console):
+		// the program's name only (_log_cmd), so that no secret on the
+		// command line reaches the log, then the output.
+		c.host.Log.Error(fmt.Sprintf("Command '%s' failed with return code: %d", logCmd(c.str("cmd")), out.Retcode))
+		c.host.Log.Error("output: " + joinOutput(out))
 		if c.boolean("raise_err") {
 			// Salt's raises CommandExecutionError with the command's
 			// output as its message ("" with hide_output), which a

@@ -75,6 +75,14 @@ func TestCmdFunctions(t *testing.T) {
 	}
 }
 
+func TestLogCmd(t *testing.T) {
+	for in, want := range map[string]string{"mysql -psecret -e 'x'": "mysql", "  exit 3": "exit", "": ""} {
+		if got := logCmd(in); got != want {
+			t.Errorf("logCmd(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
+
 func TestShlexSplit(t *testing.T) {
 	tests := []struct {
 		in   string
