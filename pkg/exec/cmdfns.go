@@ -347,7 +347,7 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		// the call returns as soon as it has started.
 		line = "( " + line + "\n) </dev/null >/dev/null 2>&1 &\necho $!"
 	}
-	if mergesStderr(c) {
+	if mergesStderr(c) && posixShell(c) {
 		// Salt's cmd.run (and run_all with redirect_stderr) hands the
 		// command stdout as its stderr (subprocess.STDOUT): the two
 		// interleave as written. The shell does the same for itself and
@@ -398,6 +398,20 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		out.Stdout, out.Stderr = "", ""
 	}
 	return out, ret, true
+}
+
+// posixShell reports a shell that takes sh's syntax (exec 2>&1, a
+// subshell in the background): the one the command runs with.
+func posixShell(c *call) bool {
+	sh := c.str("shell")
+	if sh == "" {
+		sh = states.DefaultShell(c.host.Grains)
+	}
+	switch filepath.Base(sh) {
+	case "sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox":
+		return true
+	}
+	return false
 }
 
 // mergesStderr reports a function whose command writes its errors into

@@ -75,6 +75,19 @@ func TestCmdFunctions(t *testing.T) {
 	}
 }
 
+func TestPosixShell(t *testing.T) {
+	h := testHost(t)
+	for _, tt := range []struct {
+		shell string
+		want  bool
+	}{{"", true}, {"/bin/bash", true}, {"/usr/bin/zsh", true}, {"/bin/csh", false}, {"/usr/bin/fish", false}} {
+		c := &call{host: h, kw: map[string]any{"shell": tt.shell}}
+		if got := posixShell(c); got != tt.want {
+			t.Errorf("posixShell(%q) = %v; want %v", tt.shell, got, tt.want)
+		}
+	}
+}
+
 func TestLogCmd(t *testing.T) {
 	for in, want := range map[string]string{"mysql -psecret -e 'x'": "mysql", "  exit 3": "exit", "": ""} {
 		if got := logCmd(in); got != want {
