@@ -343,6 +343,9 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		shown = pyfmt.Repr(anyList(words))
 	}
 	if bg, _ := c.kw["bg"].(bool); bg {
+		if !posixShell(c) {
+			return states.CmdOutput{}, failed((&states.ArgError{Func: c.fun, Arg: "shell", Err: errors.New("a background command needs a shell of sh's syntax (sh, bash, dash, zsh, ksh)")}).Error()), false
+		}
 		// cmd.run_bg: a subshell in the background, nothing of it read;
 		// the call returns as soon as it has started.
 		line = "( " + line + "\n) </dev/null >/dev/null 2>&1 &\necho $!"
