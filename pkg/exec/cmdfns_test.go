@@ -136,7 +136,12 @@ func TestTestFunctionsAsSalt(t *testing.T) {
 		{"test.exception", []string{"boom"}, "The minion function caused an exception: Exception: boom", 1, 0},
 		{"test.outputter", []string{"{a: [1, 2]}"}, map[string]any{"a": []any{1, 2}}, 0, 0},
 		{"test.arg_type", []string{"1", "a", "1.5", "k=True"}, map[string]any{"args": []any{"<class 'int'>", "<class 'str'>", "<class 'float'>"}, "kwargs": map[string]any{"k": "<class 'bool'>"}}, 0, 0},
-		{"test.arg_repr", []string{"1", "a", "k=True"}, map[string]any{"args": []any{"1", "'a'"}, "kwargs": map[string]any{"k": "True"}}, 0, 0},
+		{"test.arg_repr", []string{"1", "a", "k=True", "j=[1]"}, map[string]any{"args": "(1, 'a')", "kwargs": "{'j': [1], 'k': True}"}, 0, 0},
+		{"test.arg_repr", []string{"1"}, map[string]any{"args": "(1,)", "kwargs": "{}"}, 0, 0},
+		{"test.arg_repr", nil, map[string]any{"args": "()", "kwargs": "{}"}, 0, 0},
+		{"test.arg_clean", []string{"1", "k=v"}, map[string]any{"args": []any{1}, "kwargs": map[string]any{"k": "v"}}, 0, 0},
+		{"test.assertion", []string{"False"}, "The minion function caused an exception: AssertionError", 1, 0},
+		{"test.assertion", []string{"x"}, nil, 0, 0},
 	}
 	for _, tt := range tests {
 		ret := callWords(t, h, tt.fun, tt.words...)

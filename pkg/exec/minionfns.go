@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -42,7 +43,12 @@ func init() {
 	register("test.arg_type", testArgType, "Return the Python type of each argument given, as Salt's: {args: [\"<class 'int'>\"], kwargs: {k: \"<class 'str'>\"}}.",
 		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
 		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
-	register("test.arg_repr", testArgRepr, "Return the Python repr of each argument given, as Salt's.",
+	register("test.arg_clean", testArg, "test.arg, by its other name (Salt's leaves out the publication's __pub_* arguments, which brine never adds).",
+		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
+		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
+	register("test.assertion", testAssertion, "Fail when the value is false, as Python's assert; return None otherwise.",
+		states.Param{Name: "assertion", Type: states.Any, Required: true, Doc: "the value (read as YAML: False, 0, [] are false)."})
+	register("test.arg_repr", testArgRepr, "Return the Python repr of the positional arguments (a tuple) and of the keyword arguments (a dict), as Salt's.",
 		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "any positional arguments."},
 		states.Param{Name: "(any keyword argument)", Rest: true, Doc: "returned under kwargs."})
 	register("test.sleep", testSleep, "Sleep for the seconds given, then return True (a kill ends it early).",
@@ -154,7 +160,36 @@ func pyType(v any) string {
 
 func testArgType(_ context.Context, c *call) Return { return argsEach(c, pyType) }
 
-func testArgRepr(_ context.Context, c *call) Return { return argsEach(c, pyfmt.Repr) }
+// testArgRepr is Salt's {"args": repr(args), "kwargs": repr(kwargs)}:
+// the repr of the whole tuple and dict (keys sorted here).
+func testArgRepr(_ context.Context, c *call) Return {
+	parts := make([]string, len(c.args))
+	for i, a := range c.args {
+		parts[i] = pyfmt.Repr(a)
+	}
+	args := "(" + strings.Join(parts, ", ") + ")"
+	if len(parts) == 1 {
+		args = "(" + parts[0] + ",)"
+	}
+	keys := make([]string, 0, len(c.rest))
+	for k := range c.rest {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	kw := make([]string, len(keys))
+	for i, k := range keys {
+		kw[i] = pyfmt.Repr(k) + ": " + pyfmt.Repr(c.rest[k])
+	}
+	return nested(map[string]any{"args": args, "kwargs": "{" + strings.Join(kw, ", ") + "}"})
+}
+
+// testAssertion is Salt's test.assertion: Python's assert of the value.
+func testAssertion(_ context.Context, c *call) Return {
+	if !pyTruth(c.kw["assertion"]) {
+		return failed("The minion function caused an exception: AssertionError")
+	}
+	return nested(nil)
+}
 
 // argsEach is {args: [f(arg)…], kwargs: {k: f(v)…}}, test.arg_type's
 // and test.arg_repr's shape.
