@@ -192,7 +192,7 @@ func testAssertion(_ context.Context, c *call) Return {
 }
 
 // argsEach is {args: [f(arg)…], kwargs: {k: f(v)…}}, test.arg_type's
-// and test.arg_repr's shape.
+// shape.
 func argsEach(c *call, f func(any) string) Return {
 	args := make([]any, 0, len(c.args))
 	for _, a := range c.args {
