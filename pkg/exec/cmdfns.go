@@ -273,11 +273,13 @@ func cmdRetcodeFn(ctx context.Context, c *call) Return {
 
 // runCmd runs cmd.run's command through states.RunCmd, the code of the
 // cmd.run state, with the same cwd, env, runas, shell, stdin and timeout;
-// under --root it runs on the host, in the root, as the state's does. A
-// command killed at its timeout says so on its stderr. It returns the
-// output, and the Return with its retcodes set (ok) or the failure (not
-// ok): a command that could not start, a bad argument, or a non-zero
-// status with raise_err.
+// under --root it runs on the host, in the root, as the state's does.
+// Around it, what Salt's cmdmod._run and run add: the template, the cwd
+// check, the C locale, stdin's newlines, python_shell=False, stderr into
+// stdout for cmd.run, the timeout's message. It returns the output, and
+// the Return with its retcodes set (ok) or the failure (not ok): a
+// command that could not start, a bad argument, or a non-zero status
+// with raise_err.
 func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 	args := map[string]any{}
 	for _, p := range states.CmdRunParams() {
@@ -286,8 +288,9 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		}
 	}
 	if t := c.str("template"); t != "" && !strings.HasPrefix(c.fun, "cmd.script") {
-		// Salt's _render_cmd (cmd.script renders its script instead): the command and cwd through the template
-		// engine, with the minion's grains and pillar.
+		// Salt's _render_cmd: the command and cwd through the template
+		// engine, with the minion's grains and pillar (cmd.script
+		// renders its script instead).
 		if t != "jinja" {
 			return states.CmdOutput{}, failed((&states.ArgError{Func: c.fun, Arg: "template", Err: fmt.Errorf("%q: brine renders jinja", t)}).Error()), false
 		}
