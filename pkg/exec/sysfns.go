@@ -168,7 +168,11 @@ func argspec(params []states.Param) map[string]any {
 			}
 		}
 	}
-	spec := map[string]any{"args": args, "defaults": nil, "kwargs": kwargs, "varargs": varargs}
+	// Salt's argspec_report: None, not [], when there are none.
+	spec := map[string]any{"args": nil, "defaults": nil, "kwargs": kwargs, "varargs": varargs}
+	if len(args) > 0 {
+		spec["args"] = args
+	}
 	if len(defaults) > 0 {
 		spec["defaults"] = defaults
 	}

@@ -25,7 +25,7 @@ func TestSysFunctionsSelectAsSalt(t *testing.T) {
 		{"sys.argspec", nil, map[string]any{}},
 		{"sys.argspec", []string{"test.echo"}, map[string]any{"test.echo": map[string]any{"args": []any{"text"}, "defaults": nil, "kwargs": nil, "varargs": nil}}},
 		{"sys.argspec", []string{"test.retcode"}, map[string]any{"test.retcode": map[string]any{"args": []any{"code"}, "defaults": []any{42}, "kwargs": nil, "varargs": nil}}},
-		{"sys.argspec", []string{"test.arg"}, map[string]any{"test.arg": map[string]any{"args": []any{}, "defaults": nil, "kwargs": true, "varargs": true}}},
+		{"sys.argspec", []string{"test.arg"}, map[string]any{"test.arg": map[string]any{"args": nil, "defaults": nil, "kwargs": true, "varargs": true}}},
 	}
 	for _, tt := range tests {
 		ret := callWords(t, h, tt.fun, tt.words...)
