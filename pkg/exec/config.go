@@ -50,6 +50,24 @@ func init() {
 		states.Param{Name: "module", Type: states.String, Required: true, Doc: "service or pkg."})
 	register("file.normpath", templateFunc("file.normpath"), "Return a path with . and .. parts and doubled slashes taken out, as Python's os.path.normpath.",
 		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the path."})
+	// Salt's hashutil module, the templates' code.
+	instr := states.Param{Name: "instr", Type: states.String, Required: true, Doc: "the text."}
+	register("hashutil.digest", templateFunc("hashutil.digest"), "Return the hex digest of a text: hashutil.digest 'get salted' [checksum=sha256].",
+		instr, states.Param{Name: "checksum", Type: states.String, Default: "md5", Doc: "md5, sha256 or sha512."})
+	for _, sum := range []string{"md5", "sha256", "sha512"} {
+		register("hashutil."+sum+"_digest", templateFunc("hashutil."+sum+"_digest"), "Return the "+sum+" hex digest of a text.", instr)
+	}
+	register("hashutil.base64_b64encode", templateFunc("hashutil.base64_b64encode"), "Return a text in base64, on one line.", instr)
+	register("hashutil.base64_encodestring", templateFunc("hashutil.base64_encodestring"), "Return a text in base64, in lines of 76 characters, as Python's base64.encodebytes.", instr)
+	register("hashutil.base64_b64decode", templateFunc("hashutil.base64_b64decode"), "Return the text a base64 string holds.", instr)
+	register("hashutil.base64_decodestring", templateFunc("hashutil.base64_decodestring"), "Return the text base64 lines hold.", instr)
+	hmacArgs := []states.Param{
+		{Name: "string", Type: states.String, Required: true, Doc: "the message."},
+		{Name: "shared_secret", Type: states.String, Required: true, Doc: "the secret."},
+	}
+	register("hashutil.hmac_compute", templateFunc("hashutil.hmac_compute"), "Return the base64 HMAC-SHA256 of a message, as Salt's.", hmacArgs...)
+	register("hashutil.hmac_signature", templateFunc("hashutil.hmac_signature"), "Return True when challenge_hmac is the message's HMAC-SHA256 (base64) under the secret.",
+		append(hmacArgs, states.Param{Name: "challenge_hmac", Type: states.String, Required: true, Doc: "the HMAC to check."})...)
 	register("grains.has_value", templateFunc("grains.has_value"), "Return True when the grain is set to a true value (not empty, 0 or False).",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, nested keys joined by ':'."})
 }

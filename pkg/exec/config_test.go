@@ -82,6 +82,10 @@ func TestGrainsFilterByHasValue(t *testing.T) {
 		{"test.provider", []string{"pkg"}, "aptpkg"},
 		{"file.normpath", []string{"/a/./b/../c//d"}, "/a/c/d"},
 		{"environ.get", []string{"BRINE_NO_SUCH_VARIABLE", "default=d"}, "d"},
+		{"hashutil.digest", []string{"get salted"}, "2aacf29e92feaf528fb738bcf9d647ac"},
+		{"hashutil.sha256_digest", []string{"a"}, "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"},
+		{"hashutil.base64_b64encode", []string{"hello"}, "aGVsbG8="},
+		{"hashutil.base64_b64decode", []string{"instr=aGVsbG8="}, "hello"}, // a word ending in = is a keyword, as in Salt
 	}
 	for _, tt := range tests {
 		ret := callWords(t, h, tt.fun, tt.words...)
