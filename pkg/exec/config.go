@@ -50,6 +50,16 @@ func init() {
 		states.Param{Name: "module", Type: states.String, Required: true, Doc: "service or pkg."})
 	register("file.normpath", templateFunc("file.normpath"), "Return a path with . and .. parts and doubled slashes taken out, as Python's os.path.normpath.",
 		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the path."})
+	// file functions the templates have, under the host's root.
+	register("file.exists", templateFunc("file.exists"), "Return True when something is at the path (a file, a directory, a link to one).",
+		states.Param{Name: "path", Type: states.Path, Required: true, Doc: "the path."})
+	register("file.access", templateFunc("file.access"), "Return True when the path may be reached in the mode: f (it exists), r, w or x, as Python's os.access.",
+		states.Param{Name: "path", Type: states.Path, Required: true, Doc: "the path."},
+		states.Param{Name: "mode", Type: states.Any, Required: true, Doc: "f, r, w or x (or 0, 4, 2, 1)."})
+	register("file.contains_regex", templateFunc("file.contains_regex"), "Return True when a line of the file matches the Python regular expression.",
+		states.Param{Name: "path", Type: states.Path, Required: true, Doc: "the file."},
+		states.Param{Name: "regex", Type: states.String, Required: true, Doc: "a Python regular expression, matched against each line (re.search)."},
+		states.Param{Name: "lchar", Type: states.String, Default: "", Doc: "accepted and ignored (Salt strips it from each line's start)."})
 	// Salt's hashutil module, the templates' code.
 	instr := states.Param{Name: "instr", Type: states.String, Required: true, Doc: "the text."}
 	register("hashutil.digest", templateFunc("hashutil.digest"), "Return the hex digest of a text: hashutil.digest 'get salted' [checksum=sha256].",

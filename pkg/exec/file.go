@@ -136,7 +136,8 @@ func fileExists(_ context.Context, c *call) Return {
 		return failed(err.Error())
 	}
 	fi, err := os.Stat(hp)
-	return nested(err == nil && !fi.IsDir())
+	// Python's os.path.isfile: a regular file (through links).
+	return nested(err == nil && fi.Mode().IsRegular())
 }
 
 func fileDirExists(_ context.Context, c *call) Return {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
 )
 
@@ -46,13 +47,24 @@ func TestFileMoreFunctions(t *testing.T) {
 		{"file.move", []string{"/nope", "/etc/x"}, "Unable to move '/nope' to '/etc/x': no such file or directory", 1},
 		{"file.rename", []string{"/etc/motd", "/etc/motd.old"}, true, 0},
 		{"file.rename", []string{"/nope", "/etc/x"}, "Could not rename '/nope' to '/etc/x'", 1},
+		{"file.exists", []string{"/etc"}, true, 0},
+		{"file.exists", []string{"/etc/link"}, true, 0},
+		{"file.exists", []string{"/nope"}, false, 0},
+		{"file.access", []string{"/etc/motd", "f"}, true, 0},
+		{"file.access", []string{"/nope", "f"}, false, 0},
+		{"file.contains_regex", []string{"/etc/app.conf", "^host = [a-z]$"}, true, 0},
+		{"file.contains_regex", []string{"/etc/app.conf", "^nope"}, false, 0},
+		{"file.file_exists", []string{"/etc/fifo"}, false, 0}, // os.path.isfile: regular files only
 		{"file.check_hash", []string{"/etc/motd", "md5:5d41402abc4b2a76b9719d911017c592"}, true, 0},
 		{"file.check_hash", []string{"/etc/motd", "5d41402abc4b2a76b9719d911017c592"}, true, 0},
 		{"file.check_hash", []string{"/etc/motd", "sha1:00"}, false, 0},
 		{"file.check_hash", []string{"/etc/motd", "abc"}, "Hash abc (length: 3) could not be matched to a supported hash type. The supported hash types and lengths are: md5 (32), sha1 (40), sha224 (56), sha256 (64), sha384 (96), sha512 (128)", 1},
 	}
 	for _, tt := range tests {
-		h, _ := fileRoot(t)
+		h, root := fileRoot(t)
+		if err := syscall.Mkfifo(filepath.Join(root, "etc/fifo"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		ret := callWords(t, h, tt.fun, tt.words...)
 		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != tt.code {
 			t.Errorf("%s %q = %#v (retcode %d); want %#v (retcode %d)", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want, tt.code)
