@@ -27,6 +27,7 @@ type callOptions struct {
 	grainsFile  string
 	saltenv     string
 	failhard    bool
+	passthrough bool
 	out         outputFlags
 	logLevel    string
 }
@@ -90,8 +91,7 @@ tree failed to render or compile, or the function failed.`,
 	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
 	f.BoolVar(&o.failhard, "failhard", false, "stop at the first failed state")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error")
-	var passthrough bool
-	f.BoolVar(&passthrough, "retcode-passthrough", false, "accepted for salt-call's scripts: brine call always tells a failed state (2) from a broken tree or failed function (1); unlike salt-call it does not pass on a command's own exit code")
+	f.BoolVar(&o.passthrough, "retcode-passthrough", false, "exit with the function's own return code, as salt-call's: a command's exit status for cmd.run and friends, test.retcode's code (brine call always tells a failed state, 2, from a broken tree or failed function, 1)")
 	o.out.add(f)
 	return cmd
 }
@@ -159,9 +159,25 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	fun := args[0]
 	pos, kw := exec.ParseArgs(args[1:])
 	ret := exec.Call(ctx, host, fun, pos, kw)
+	if ret.NotRun {
+		// As salt-call: no such function, or arguments that do not
+		// bind, is a message on stderr, not a return on stdout; the
+		// usage of the function goes to stdout, as salt-call prints it.
+		msg := fmt.Sprint(ret.Value)
+		if ret.Usage != "" && strings.HasSuffix(msg, ret.Usage) {
+			fmt.Fprint(s.err, strings.TrimSuffix(msg, ret.Usage))
+			fmt.Fprint(s.out, ret.Usage)
+		} else {
+			fmt.Fprintln(s.err, msg)
+		}
+		return &exitError{code: ret.Retcode}
+	}
 	// salt-call prints its return under "local", whatever the id.
 	if err := o.out.print(s.out, "local", ret, kw); err != nil {
 		return err
+	}
+	if o.passthrough && ret.Code != 0 {
+		return &exitError{code: ret.Code}
 	}
 	if ret.Retcode != 0 {
 		return &exitError{code: ret.Retcode}

@@ -315,6 +315,37 @@ func TestCallSaltCallFlags(t *testing.T) {
 	if code != 2 {
 		t.Errorf("--retcode-passthrough with a failed state: exit %d; want 2", code)
 	}
+	// As salt-call's: --retcode-passthrough exits with the function's own
+	// code (a command's exit status), without it a failed function is 1.
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--retcode-passthrough", "cmd.run", "exit 7"}, 7},
+		{[]string{"cmd.run", "exit 7"}, 1},
+		{[]string{"--retcode-passthrough", "cmd.run", "exit 7", "ignore_retcode=True"}, 0},
+		{[]string{"--retcode-passthrough", "test.retcode", "5"}, 5},
+		{[]string{"--retcode-passthrough", "test.retcode", "0"}, 0},
+	} {
+		if _, errOut, code := brine(t, append([]string{"call", "--local", "--file-root", files, "-l", "quiet"}, tt.args...)...); code != tt.code {
+			t.Errorf("brine call %q: exit %d; want %d\n%s", tt.args, code, tt.code, errOut)
+		}
+	}
+	// As salt-call: a function that does not run says why on stderr;
+	// stdout gets nothing, or the function's usage when its arguments
+	// did not bind.
+	for _, tt := range []struct {
+		args      []string
+		want, out string
+	}{
+		{[]string{"test.nosuch"}, "'test.nosuch' is not available.", ""},
+		{[]string{"test.echo"}, "Passed invalid arguments to test.echo: argument \"text\": required", "Return the argument given, as given: test.echo TEXT.\n\nArguments:\n  - text (any, required): the text (or, read as YAML, a number or a list).\n"},
+	} {
+		out, errOut, code := brine(t, append([]string{"call", "--local", "--file-root", files, "--out", "json"}, tt.args...)...)
+		if code != 1 || out != tt.out || !strings.Contains(errOut, tt.want) || strings.Contains(errOut, "Arguments:") {
+			t.Errorf("brine call %q: exit %d, stdout %q, stderr %q; want 1, %q, %q", tt.args, code, out, errOut, tt.out, tt.want)
+		}
+	}
 	_, errOut, code := brine(t, "call", "--local", "--file-root", files, "-l", "bogus", "test.ping")
 	if code != 64 || !strings.Contains(errOut, "--log-level") {
 		t.Errorf("-l bogus: exit %d\n%s; want a usage error", code, errOut)

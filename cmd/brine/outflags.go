@@ -174,10 +174,16 @@ func (f *outputFlags) printValue(w io.Writer, v any) error {
 		}
 	case "raw":
 		text = output.PyRepr(v)
+	case "pprint":
+		indent := -1
+		if f.indent != nil {
+			indent = *f.indent
+		}
+		text = output.Pprint(v, indent)
 	case "quiet":
 		return nil
 	default:
-		return usagef("--out %s: a runner's return prints as nested, json, yaml or raw", f.out)
+		return usagef("--out %s: a runner's return prints as nested, json, yaml, raw or pprint", f.out)
 	}
 	return writeOut(w, text+"\n")
 }

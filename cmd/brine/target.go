@@ -302,11 +302,12 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 	return exitWith(st.code)
 }
 
-// dataOut reports an outputter that scripts parse (json, yaml, raw) or
-// that prints nothing (quiet): Salt's progress lines stay out of it.
+// dataOut reports an outputter that scripts parse (json, yaml, raw,
+// pprint) or that prints nothing (quiet): Salt's progress lines stay out
+// of it.
 func (o *targetOptions) dataOut() bool {
 	switch o.out.f.out {
-	case "json", "yaml", "raw", "quiet":
+	case "json", "yaml", "raw", "pprint", "quiet":
 		return true
 	}
 	return false

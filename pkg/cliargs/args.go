@@ -29,8 +29,9 @@ func ParseArgs(words []string) (args []any, kwargs map[string]any) {
 	return args, kwargs
 }
 
-// isKwargName is Salt's KWARG_REGEX name: a letter or underscore, then
-// letters, digits, underscores and hyphens ("a==b" is no keyword).
+// isKwargName is Salt's KWARG_REGEX name (salt/utils/args.py,
+// ^([^\d\W][\w.-]*)=(?!=)): a letter or underscore, then letters,
+// digits, underscores, dots and hyphens ("a==b" is no keyword).
 func isKwargName(s string) bool {
 	if s == "" {
 		return false
@@ -38,7 +39,7 @@ func isKwargName(s string) bool {
 	for i, r := range s {
 		switch {
 		case r == '_', unicode.IsLetter(r):
-		case i > 0 && (r == '-' || unicode.IsDigit(r)):
+		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r)):
 		default:
 			return false
 		}

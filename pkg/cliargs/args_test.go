@@ -22,6 +22,8 @@ func TestParseArgs(t *testing.T) {
 		// Salt passes on; a comment keeps the word; None is None.
 		{[]string{"20261206084512345678", "2024-01-02", "a#b", "None", "---", "!"}, []any{"20261206084512345678", "2024-01-02", "a#b", nil, "---", "!"}, map[string]any{}},
 		{[]string{"dry-run=yes", "a==b"}, []any{"a==b"}, map[string]any{"dry-run": true}},
+		// Salt's KWARG_REGEX takes dots in a name, not a leading digit.
+		{[]string{"a.b=1", "1a=2", ".a=3"}, []any{"1a=2", ".a=3"}, map[string]any{"a.b": 1}},
 		{[]string{"os:Debian"}, []any{"os:Debian"}, map[string]any{}},
 		// A mapping or a list must be written in braces or brackets, as
 		// Salt's yamlify_arg wants, so that a command line stays one.

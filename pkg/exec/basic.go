@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/version"
-	"github.com/brine-cm/brine/states"
 )
 
 func testPing(context.Context, *call) Return { return nested(true) }
@@ -40,114 +39,30 @@ func grainsItem(_ context.Context, c *call) Return {
 
 // pillarItems and pillarGet return plain dicts, which the outputters
 // print sorted, as a Salt minion's pillar (dicts, through msgpack) is.
-func pillarItems(_ context.Context, c *call) Return { return nested(c.host.Pillar.PlainMap()) }
+func pillarItems(ctx context.Context, c *call) Return {
+	if keys := c.strings("args"); len(keys) > 0 {
+		// Salt's pillar.items(*args) is pillar.item(*args).
+		args := make([]any, len(keys))
+		for i, k := range keys {
+			args[i] = k
+		}
+		return Call(ctx, c.host, "pillar.item", args, nil)
+	}
+	return nested(c.host.Pillar.PlainMap())
+}
 
 // nestedGet serves grains.get and pillar.get: a key with ':' between
 // nested keys, and default when it is missing.
 func nestedGet(c *call, data map[string]any) Return {
-	v, found := Traverse(data, c.str("key"), ":")
+	delim := c.str("delimiter")
+	if delim == "" {
+		delim = ":"
+	}
+	v, found := Traverse(data, c.str("key"), delim)
 	if !found {
 		v = c.kw["default"]
 	}
 	return nested(v)
-}
-
-// cmdRun runs an operator's command line with the shell, as Salt's cmd.run
-// does: the operator wrote it, so it is not data built into a shell
-// string. It returns stdout, then stderr, as Salt's (which merges them).
-func cmdRun(ctx context.Context, c *call) Return {
-	out, err := runCmd(ctx, c)
-	if err != nil {
-		return failed(err.Error())
-	}
-	text := out.Stdout
-	if out.Stderr != "" {
-		if text != "" {
-			text += "\n"
-		}
-		text += out.Stderr
-	}
-	return Return{Value: text, Retcode: cmdRetcode(out), Out: "nested"}
-}
-
-func cmdRunAll(ctx context.Context, c *call) Return {
-	out, err := runCmd(ctx, c)
-	if err != nil {
-		return failed(err.Error())
-	}
-	return Return{Value: map[string]any{
-		"pid":     out.PID,
-		"retcode": out.Retcode,
-		"stdout":  out.Stdout,
-		"stderr":  out.Stderr,
-	}, Retcode: cmdRetcode(out), Out: "nested"}
-}
-
-// runCmd runs cmd.run's command through states.RunCmd, the code of the
-// cmd.run state, with the same cwd, env, runas, shell, stdin and timeout;
-// under --root it runs on the host, in the root, as the state's does. A
-// command killed at its timeout says so on its stderr.
-func runCmd(ctx context.Context, c *call) (states.CmdOutput, error) {
-	args := map[string]any{}
-	for _, p := range states.CmdRunParams() {
-		if v := c.kw[p.Name]; v != nil {
-			args[p.Name] = v
-		}
-	}
-	line := c.str("cmd")
-	req := &states.Request{ID: c.fun, Name: line, Func: c.fun, Args: states.NewArgs(args), Root: c.host.Root,
-		Env: &states.Env{Log: c.host.Log, Grains: c.host.Grains}}
-	out, err := states.RunCmd(ctx, req, line)
-	if err != nil {
-		return out, fmt.Errorf("%s: %w", c.fun, err)
-	}
-	if out.TimedOut {
-		if out.Stderr != "" {
-			out.Stderr += "\n"
-		}
-		out.Stderr += fmt.Sprintf("Command timed out after %s", out.Timeout)
-	}
-	return out, nil
-}
-
-// cmdRetcode is the function's retcode: 1 when the command failed.
-func cmdRetcode(out states.CmdOutput) int {
-	if out.Retcode != 0 || out.TimedOut {
-		return RetError
-	}
-	return RetOK
-}
-
-func sysListFunctions(context.Context, *call) Return { return nested(Functions()) }
-
-func sysListStateFunctions(context.Context, *call) Return { return nested(states.Names()) }
-
-// sysDoc returns the doc of execution functions and state functions whose
-// name starts with the argument (all when none is given).
-func sysDoc(_ context.Context, c *call) Return {
-	prefix := c.str("name")
-	out := map[string]any{}
-	for n := range functions {
-		if strings.HasPrefix(n, prefix) {
-			out[n], _ = Doc(n)
-		}
-	}
-	for _, n := range states.Names() {
-		if strings.HasPrefix(n, prefix) {
-			if d, ok := states.Doc(n); ok {
-				key := n
-				if _, isFunc := functions[n]; isFunc {
-					// cmd.run is both: the function keeps the name.
-					key = n + " (state)"
-				}
-				out[key] = d
-			}
-		}
-	}
-	if len(out) == 0 {
-		return failed(fmt.Sprintf("sys.doc: no function or state named %q", prefix))
-	}
-	return nested(out)
 }
 
 // Traverse looks up a nested key such as "users:alice:uid" in maps and

@@ -115,12 +115,17 @@ func TestCmdRunHonoursStateArguments(t *testing.T) {
 
 func TestCmdRunTimeout(t *testing.T) {
 	h := liveHost(t)
-	// Killed at the timeout, the run says so in stderr (a run that was
-	// not killed would end after 30 s with no such line).
+	// Killed at the timeout, the run returns Salt's TimedProcTimeoutError
+	// as its output, with status 1 (a run that was not killed would end
+	// after 30 s and print "started").
 	ret := callWords(t, h, "cmd.run_all", "echo started; sleep 30 & wait", "timeout=1")
 	all, _ := ret.Value.(map[string]any)
-	if ret.Retcode != RetError || all["stdout"] != "started" || !strings.Contains(all["stderr"].(string), "timed out after 1s") {
+	if ret.Retcode != RetError || all["stdout"] != "echo started; sleep 30 & wait : Timed out after 1 seconds" || all["stderr"] != "" || all["retcode"] != 1 {
 		t.Errorf("cmd.run_all timeout=1 = %#v (retcode %d); want killed, timed out", ret.Value, ret.Retcode)
+	}
+	ret = callWords(t, h, "cmd.run", "sleep 30", "timeout=1", "python_shell=False")
+	if ret.Value != "['sleep', '30'] : Timed out after 1 seconds" {
+		t.Errorf("cmd.run timeout=1 without a shell = %#v; want Salt's message with the words", ret.Value)
 	}
 }
 
@@ -133,11 +138,11 @@ func TestCmdRunRefusesUnknownArguments(t *testing.T) {
 		want  string
 	}{
 		{[]string{"id -un", "rnuas=nobody"}, `cmd.run: argument "rnuas": unknown argument; did you mean runas?`},
-		{[]string{"id -un", "user=nobody"}, `cmd.run: argument "user": unknown argument: cmd.run takes cmd, cwd, env, runas, shell, timeout, stdin`},
+		{[]string{"id -un", "user=nobody"}, `cmd.run: argument "user": unknown argument: cmd.run takes cmd, cwd, stdin, runas, shell, python_shell, env`},
 		{[]string{"id -un", "timeout=soon"}, `cmd.run: argument "timeout": want an integer, got soon`},
-		{[]string{"id -un", "runas=no-such-user-here"}, `cmd.run: User 'no-such-user-here' is not available`},
+		{[]string{"id -un", "runas=no-such-user-here"}, `ERROR: User 'no-such-user-here' is not available`},
 		{[]string{"id -un", "shell=bash"}, `argument "shell": want an absolute path, got "bash"`},
-		{[]string{"pwd", "cwd=/does/not/exist"}, `Desired working directory "/does/not/exist" is not available`},
+		{[]string{"pwd", "cwd=/does/not/exist"}, `ERROR: Specified cwd '/does/not/exist' either not absolute or does not exist`},
 		{nil, `cmd.run: argument "cmd": required`},
 	}
 	for _, tt := range tests {

@@ -62,3 +62,39 @@ func TestMatchFunctions(t *testing.T) {
 		}
 	}
 }
+
+// TestGrainsFilterByHasValue: the template functions, callable as Salt's
+// grains module has them (testHost's os grain is Debian, os_family unset).
+func TestGrainsFilterByHasValue(t *testing.T) {
+	h := testHost(t)
+	h.Grains["os_family"] = "Debian"
+	tests := []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"grains.filter_by", []string{"{Debian: {pkg: apache2}, RedHat: {pkg: httpd}}"}, map[string]any{"pkg": "apache2"}},
+		{"grains.filter_by", []string{"{Debi*: {pkg: apache2}}", "grain=os"}, map[string]any{"pkg": "apache2"}},
+		{"grains.filter_by", []string{"{RedHat: {pkg: httpd}}"}, nil},
+		{"grains.filter_by", []string{"{RedHat: {pkg: httpd}, default: {pkg: www}}"}, map[string]any{"pkg": "www"}},
+		{"grains.has_value", []string{"os"}, true},
+		{"grains.has_value", []string{"nope"}, false},
+		{"test.provider", []string{"pkg"}, "aptpkg"},
+		{"file.normpath", []string{"/a/./b/../c//d"}, "/a/c/d"},
+		{"environ.get", []string{"BRINE_NO_SUCH_VARIABLE", "default=d"}, "d"},
+		{"hashutil.digest", []string{"get salted"}, "2aacf29e92feaf528fb738bcf9d647ac"},
+		{"hashutil.sha256_digest", []string{"a"}, "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"},
+		{"hashutil.base64_b64encode", []string{"hello"}, "aGVsbG8="},
+		{"hashutil.base64_b64decode", []string{"instr=aGVsbG8="}, "hello"}, // a word ending in = is a keyword, as in Salt
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		got := ret.Value
+		if m, ok := got.(interface{ PlainMap() map[string]any }); ok {
+			got = m.PlainMap()
+		}
+		if !reflect.DeepEqual(got, tt.want) || ret.Retcode != 0 {
+			t.Errorf("%s %q = %#v (%d); want %#v", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+}

@@ -40,6 +40,10 @@ func init() {
 		states.Param{Name: "makedirs", Type: states.Bool, Default: false, Doc: "make dest's missing parent directories."},
 		states.Param{Name: "template", Type: states.String, Doc: "jinja: render the file first, with grains and pillar."},
 		states.Param{Name: "gzip", Type: states.Any, Doc: "accepted and ignored."})
+	register("cp.cache_file", cpCacheFile, "Copy a file of the state tree into the minion's cache (cachedir/cached/SALTENV/PATH; Salt's is cachedir/files/…) and return where; False when the tree has no such file, as Salt's.",
+		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the salt:// URL."},
+		saltenv,
+		states.Param{Name: "source_hash", Type: states.String, Doc: "accepted and ignored: the file is fetched each time."})
 	register("cp.get_dir", cpGetDir, "Copy a directory of the state tree, recursively, into a directory of the host: cp.get_dir salt://app /srv makes /srv/app. Returns the files written.",
 		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the salt:// URL of the directory."},
 		states.Param{Name: "dest", Type: states.Path, Required: true, Doc: "the directory to copy it into."},
@@ -142,6 +146,34 @@ func cpGetFile(ctx context.Context, c *call) Return {
 		return failed(fmt.Sprintf("cp.get_file %s: %v", c.str("path"), err))
 	}
 	return nested(c.rel(hp))
+}
+
+// cpCacheFile is Salt's cp.cache_file: the file goes to the minion's
+// cache, on the host (not under --root), at cachedir/cached/ENV/PATH
+// (Salt's cachedir/files is where a brine minion keeps the files it
+// fetched by hash).
+func cpCacheFile(ctx context.Context, c *call) Return {
+	url, err := saltURL(c, c.str("path"))
+	if err != nil {
+		return failed(err.Error())
+	}
+	rel, env, _ := fileroot.ParseURL(url)
+	if env == "" {
+		env = c.host.Env
+	}
+	cachedir, _ := templateOpts(c.host, c.host.Env, false)["cachedir"].(string)
+	dest := filepath.Join(cachedir, "cached", env, filepath.FromSlash(path.Clean("/"+rel)))
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return failed(fmt.Sprintf("cp.cache_file: %v", err))
+	}
+	if err := fetch(ctx, c, url, dest); err != nil {
+		if states.IsNotExist(err) {
+			c.host.Log.Error(fmt.Sprintf("Unable to cache file '%s' from saltenv '%s'.", c.str("path"), env))
+			return nested(false)
+		}
+		return failed(fmt.Sprintf("cp.cache_file %s: %v", c.str("path"), err))
+	}
+	return nested(dest)
 }
 
 func cpGetDir(ctx context.Context, c *call) Return {

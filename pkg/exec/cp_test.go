@@ -78,6 +78,28 @@ func TestCpFunctions(t *testing.T) {
 	}
 }
 
+// TestCpCacheFile: cp.cache_file writes under the minion's cachedir and
+// returns where; a file the tree lacks is False, not an error, as Salt's.
+func TestCpCacheFile(t *testing.T) {
+	h, _ := fileRoot(t)
+	cache := t.TempDir()
+	h.Opts = map[string]any{"cachedir": cache}
+	tree := h.Files.(*fileroot.Source).Roots["base"][0]
+	if err := os.WriteFile(filepath.Join(tree, "motd"), []byte("hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(cache, "cached", "base", "motd")
+	if ret := callWords(t, h, "cp.cache_file", "salt://motd"); ret.Value != want || ret.Retcode != 0 {
+		t.Errorf("cp.cache_file = %#v (%d); want %q", ret.Value, ret.Retcode, want)
+	}
+	if b, err := os.ReadFile(want); err != nil || string(b) != "hi\n" {
+		t.Errorf("cached file = %q, %v", b, err)
+	}
+	if ret := callWords(t, h, "cp.cache_file", "salt://nope"); ret.Value != false || ret.Retcode != 0 {
+		t.Errorf("cp.cache_file of no file = %#v (%d); want False", ret.Value, ret.Retcode)
+	}
+}
+
 func TestCpRecvChunked(t *testing.T) {
 	h, root := fileRoot(t)
 	data := bytes.Repeat([]byte("0123456789abcdef"), proto.CpChunkSize/16+100)

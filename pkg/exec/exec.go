@@ -6,6 +6,7 @@ package exec
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -111,6 +112,20 @@ type Return struct {
 	Retcode int
 	// Out is the outputter Salt would pick: "highstate" or "nested".
 	Out string
+	// Code is the function's own return code where it has one, as Salt's
+	// __context__["retcode"] holds it: a command's exit status for
+	// cmd.run and friends (0 with ignore_retcode), test.retcode's code.
+	// brine call --retcode-passthrough exits with it, as salt-call's
+	// does; 0 leaves Retcode to decide.
+	Code int
+	// NotRun says the function did not run: there is no such function,
+	// or its arguments do not bind. Value is the message, which
+	// salt-call prints on stderr rather than as the return.
+	NotRun bool
+	// Usage is the function's reference text when its arguments did not
+	// bind (Value ends with it): salt-call prints the error on stderr and
+	// the usage on stdout.
+	Usage string
 }
 
 // Retcodes, as salt-call --retcode-passthrough uses them.
@@ -209,11 +224,17 @@ func init() {
 	register("grains.items", grainsItems, "Return all grains.")
 	register("grains.get", grainsGet, "Return one grain, with nested keys joined by ':' (grains.get ip4_interfaces:eth0); default when missing.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the grain, such as os or ip4_interfaces:eth0."},
-		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the grain is not set."})
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the grain is not set."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
+		states.Param{Name: "ordered", Type: states.Bool, Default: true, Doc: "accepted: mappings print sorted either way."})
 	register("grains.item", grainsItem, "Return the named grains: grains.item os os_family.",
 		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the grains, one an argument; nested keys joined by ':'."},
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a grain that is not set, as Salt's."})
-	register("pillar.items", pillarItems, "Return this minion's pillar.")
+	register("pillar.items", pillarItems, "Return this minion's pillar; with keys, only those, as pillar.item returns them.",
+		states.Param{Name: "args", Type: states.String, Many: true, Doc: "keys, one an argument (nested keys joined by ':')."},
+		states.Param{Name: "pillar", Type: states.Map, Doc: "accepted and ignored: the minion's pillar is the one compiled for it."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored."},
+		states.Param{Name: "pillar_enc", Type: states.String, Doc: "accepted and ignored."})
 	pillarGetParams := []states.Param{
 		{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},
 		{Name: "default", Type: states.Any, Default: "", Doc: "what to return when the key is not set."},
@@ -232,12 +253,6 @@ func init() {
 	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",
 		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the mapping's key, nested keys joined by ':'."})
 	register("pillar.ls", templateFunc("pillar.ls"), "Return the pillar's top-level keys, in pillar order.")
-	register("cmd.run", cmdRun, "Run a shell command and return its output (stdout, then stderr): cmd.run 'uptime'. It runs as the cmd.run state runs its command.", cmdRunParams()...)
-	register("cmd.run_all", cmdRunAll, "Run a shell command and return pid, retcode, stdout and stderr, as cmd.run runs it.", cmdRunParams()...)
-	register("sys.list_functions", sysListFunctions, "List the functions a caller may run.")
-	register("sys.list_state_functions", sysListStateFunctions, "List the state functions an SLS may use.")
-	register("sys.doc", sysDoc, "Show the documentation of functions and states: sys.doc file.managed; sys.doc cmd. lists a module's. A state named as a function (cmd.run) shows as NAME (state).",
-		states.Param{Name: "name", Type: states.String, Doc: "a function or state function, or the start of names (cmd.); all when not given."})
 	register("state.apply", stateApply, "Apply the highstate, or the named SLS: state.apply [web,db] [test=True].",
 		stateRunParams(states.Param{Name: "mods", Type: states.StringList, Doc: "SLS names, separated by commas (web,db) or a list; the highstate when not given."})...)
 	register("state.highstate", stateHighstate, "Apply every SLS top.sls assigns to this host: state.highstate [test=True].", stateRunParams()...)
@@ -257,13 +272,6 @@ func init() {
 	register("state.show_lowstate", stateShowLowstate, "Show the low chunks of the highstate, in run order.", saltenvParam, pillarParam)
 }
 
-// cmdRunParams are cmd.run's: the command, then how the cmd states run
-// theirs.
-func cmdRunParams() []states.Param {
-	return append([]states.Param{{Name: "cmd", Type: states.String, Required: true, Doc: "the command line, run with the shell's -c (the operator wrote it)."}},
-		states.CmdRunParams()...)
-}
-
 // Functions lists the callable function names, sorted.
 func Functions() []string {
 	out := make([]string, 0, len(functions))
@@ -276,9 +284,93 @@ func Functions() []string {
 
 // Call runs one function with positional args and keyword args.
 func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[string]any) Return {
+	ret, err := callBound(ctx, h, fun, args, kwargs)
+	var ia *InvalidArgsError
+	if errors.As(err, &ia) {
+		ret = failed(invalidArgs(fun, ia.Err))
+		ret.NotRun = true
+		ret.Usage, _ = Doc(fun)
+	}
+	if ret.Retcode == RetOK && resultFalse(ret.Value) {
+		ret.Retcode = RetError
+	}
+	return ret
+}
+
+// resultFalse is Salt's check of a return with no retcode of its own
+// (salt/minion.py, salt/cli/caller.py): a dict whose "result" or
+// "success" is false fails the call.
+func resultFalse(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, k := range []string{"result", "success"} {
+		if x, ok := m[k]; ok && !pyTruth(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// pyTruth is Python's truth of a value: None, False, 0, "" and empty
+// containers are false.
+func pyTruth(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case float64:
+		return t != 0
+	case string:
+		return t != ""
+	case []any:
+		return len(t) > 0
+	case []string:
+		return len(t) > 0
+	case map[string]any:
+		return len(t) > 0
+	}
+	return true
+}
+
+// InvalidArgsError is a call whose arguments do not bind to the
+// function's: Python's TypeError, in Salt.
+type InvalidArgsError struct {
+	Fun string
+	Err error // the *states.ArgErrors and positional errors, joined
+}
+
+func (e *InvalidArgsError) Error() string { return e.Err.Error() }
+func (e *InvalidArgsError) Unwrap() error { return e.Err }
+
+// callBound is Call, with arguments that do not bind an
+// *InvalidArgsError, which Call words as Salt's minion does and a
+// template reports as a render error.
+func callBound(ctx context.Context, h *Host, fun string, args []any, kwargs map[string]any) (Return, error) {
 	f, ok := functions[fun]
 	if !ok {
-		return failed(unknownFunction(fun))
+		// As Salt's minion: the docs of the functions whose names start
+		// with the one asked for (brine call test), that name saying it
+		// is not available; else the message alone.
+		docs := map[string]any{}
+		for n := range functions {
+			if strings.HasPrefix(n, fun) && fun != "" {
+				docs[n], _ = Doc(n)
+			}
+		}
+		if len(docs) > 0 {
+			docs[fun] = fmt.Sprintf("'%s' is not available.", fun)
+			return Return{Value: docs, Retcode: RetError, Out: "nested"}, nil
+		}
+		ret := failed(unknownFunction(fun))
+		ret.NotRun = true
+		return ret, nil
 	}
 	if kwargs == nil {
 		kwargs = map[string]any{}
@@ -293,9 +385,9 @@ func Call(ctx context.Context, h *Host, fun string, args []any, kwargs map[strin
 	kwargs, _ = plainNumbers(kwargs).(map[string]any)
 	kw, rest, err := bind(fun, f.params, args, kwargs)
 	if err != nil {
-		return failed(err.Error())
+		return Return{}, &InvalidArgsError{Fun: fun, Err: err}
 	}
-	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest, args: args})
+	return f.run(ctx, &call{host: h, fun: fun, kw: kw, rest: rest, args: args}), nil
 }
 
 // Doc returns an execution function's reference text: its one line, and
@@ -312,6 +404,27 @@ func Doc(fun string) (string, bool) {
 	return f.doc + "\n\nArguments:\n" + states.ParamsDoc(f.params), true
 }
 
+// invalidArgs is the return of a call whose arguments do not bind, as a
+// Salt minion words it (salt/minion.py, on the function's TypeError):
+// "Passed invalid arguments to FUN: WHAT", then the function's usage.
+func invalidArgs(fun string, err error) string {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	parts := make([]string, 0, len(errs))
+	for _, e := range errs {
+		// The prefix names the function: the argument errors need not.
+		var ae *states.ArgError
+		if errors.As(e, &ae) && ae.Func == fun && ae.ID == "" {
+			e = &states.ArgError{Arg: ae.Arg, Err: ae.Err}
+		}
+		parts = append(parts, e.Error())
+	}
+	doc, _ := Doc(fun)
+	return fmt.Sprintf("Passed invalid arguments to %s: %s\n\nUsage:\n%s", fun, strings.Join(parts, "\n"), doc)
+}
+
 func unknownFunction(fun string) string {
 	mod, _, _ := strings.Cut(fun, ".")
 	var near []string
@@ -322,7 +435,7 @@ func unknownFunction(fun string) string {
 	}
 	sort.Strings(near)
 	if len(near) > 0 {
-		return fmt.Sprintf("'%s' is not available; %s has: %s", fun, mod, strings.Join(near, ", "))
+		return fmt.Sprintf("'%s' is not available. %s has: %s", fun, mod, strings.Join(near, ", "))
 	}
 	return fmt.Sprintf("'%s' is not available. See sys.list_functions", fun)
 }

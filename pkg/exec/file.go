@@ -92,7 +92,7 @@ func init() {
 		states.Param{Name: "mtime", Type: states.String, Doc: "an interval, [N w] [N d] [N h] [N m] [N s]: modified before it (ago), or within it with a leading -, as Salt's find."},
 		states.Param{Name: "grep", Type: states.String, Doc: "a Python regular expression: keep the regular files whose contents it matches."},
 		states.Param{Name: "print", Type: states.String, Doc: "what to return of each match instead of its path: some of path, name, size, type, mode, mtime, user, group, md5, separated by commas or blanks; one gives a value a match, several a list."})
-	register("file.chown", fileChown, "Set a file's owner and group: file.chown /etc/app.conf root adm. A link itself is changed, not what it points to.",
+	register("file.chown", fileChown, "Set a file's owner and group: file.chown /etc/app.conf root adm (through links, as Salt's; a broken link itself). None when done, else what went wrong, as the value: User does not exist, Group does not exist, File not found.",
 		path("the file."),
 		states.Param{Name: "user", Type: states.String, Required: true, Doc: "the owner, by name or uid; empty leaves it."},
 		states.Param{Name: "group", Type: states.String, Required: true, Doc: "the group, by name or gid; empty leaves it."})
@@ -136,7 +136,8 @@ func fileExists(_ context.Context, c *call) Return {
 		return failed(err.Error())
 	}
 	fi, err := os.Stat(hp)
-	return nested(err == nil && !fi.IsDir())
+	// Python's os.path.isfile: a regular file (through links).
+	return nested(err == nil && fi.Mode().IsRegular())
 }
 
 func fileDirExists(_ context.Context, c *call) Return {
@@ -215,10 +216,9 @@ func fileStats(_ context.Context, c *call) Return {
 		"type":   fileType(fi.Mode()),
 		"target": c.rel(hp),
 	}
-	if follow {
-		if real, err := rootfs.Resolve(c.host.Root, c.str("path"), true); err == nil {
-			ret["target"] = c.rel(real)
-		}
+	// Salt's target is os.path.realpath of the path, links or not.
+	if real, err := c.realPath(c.str("path")); err == nil {
+		ret["target"] = real
 	}
 	if form := c.str("hash_type"); form != "" {
 		sum, err := hashFile(hp, form)
@@ -301,7 +301,8 @@ func fileContains(_ context.Context, c *call) Return {
 	if err != nil {
 		return nested(false)
 	}
-	return nested(strings.Contains(string(data), c.str("text")))
+	// Salt's looks for str(text).strip().
+	return nested(strings.Contains(string(data), strings.TrimSpace(c.str("text"))))
 }
 
 func fileSearch(_ context.Context, c *call) Return {
@@ -426,19 +427,48 @@ func ids(root, user, group string) (uid, gid int, err error) {
 	return uid, gid, nil
 }
 
+// fileChown is Salt's file.chown: what it could not do is its value,
+// not an error ("User does not exist\n", "Group does not exist\n",
+// "File not found"); a path that is there is chowned through its links
+// (os.chown), a broken link itself (os.lchown); None when done.
 func fileChown(_ context.Context, c *call) Return {
-	hp, err := c.hostPath("path", false)
+	var msg string
+	uid, gid := -1, -1
+	if u := c.str("user"); u != "" {
+		if id, err := osuser.LookupUser(c.host.Root, u); err == nil {
+			uid = id.UID
+		} else {
+			msg += "User does not exist\n"
+		}
+	}
+	if g := c.str("group"); g != "" {
+		if id, err := osuser.LookupGroup(c.host.Root, g); err == nil {
+			gid = id.GID
+		} else {
+			msg += "Group does not exist\n"
+		}
+	}
+	hp, err := c.hostPath("path", true)
 	if err != nil {
 		return failed(err.Error())
 	}
-	if _, err := os.Lstat(hp); err != nil {
-		return failed("File not found: " + c.str("path"))
+	if _, err := os.Stat(hp); err != nil {
+		// A broken link: its own owner, as Salt's lchown.
+		lp, lerr := c.hostPath("path", false)
+		if lerr == nil && msg == "" {
+			if fi, err := os.Lstat(lp); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				if err := os.Lchown(lp, uid, gid); err != nil {
+					return failed(fmt.Sprintf("file.chown: %v", err))
+				}
+				return nested(nil)
+			}
+		}
+		msg += "File not found"
 	}
-	uid, gid, err := ids(c.host.Root, c.str("user"), c.str("group"))
-	if err != nil {
-		return failed(err.Error())
+	if msg != "" {
+		return nested(msg)
 	}
-	if err := os.Lchown(hp, uid, gid); err != nil {
+	if err := os.Chown(hp, uid, gid); err != nil {
 		return failed(fmt.Sprintf("file.chown: %v", err))
 	}
 	return nested(nil)

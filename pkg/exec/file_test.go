@@ -51,6 +51,7 @@ func TestFileFunctions(t *testing.T) {
 		{"file.directory_exists", []string{"/etc/app.conf"}, false, 0},
 		{"file.contains", []string{"/etc/app.conf", "host = a"}, true, 0},
 		{"file.contains", []string{"/etc/app.conf", "nope"}, false, 0},
+		{"file.contains", []string{"/etc/app.conf", `text="a\n\n"`}, true, 0}, // Salt strips the text
 		{"file.contains", []string{"/nope", "x"}, false, 0},
 		{"file.search", []string{"/etc/app.conf", "^port = \\d+$"}, true, 0},
 		{"file.search", []string{"/etc/app.conf", "PORT", "flags=[IGNORECASE]"}, true, 0},
@@ -207,8 +208,28 @@ func TestFileWrites(t *testing.T) {
 			t.Errorf("chown: stats = %v", st)
 		}
 	}
-	if ret := callWords(t, h, "file.chown", "/etc/new", "nobody", ""); ret.Retcode == 0 {
-		t.Errorf("chown to an unknown user = %v", ret.Value)
+	// Salt's chown returns what it could not do as its value.
+	for _, tt := range []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"/etc/new", "nobody", ""}, "User does not exist\n"},
+		{[]string{"/etc/new", "nobody", "nogroup"}, "User does not exist\nGroup does not exist\n"},
+		{[]string{"/nope", "root", "root"}, "File not found"},
+	} {
+		if ret := callWords(t, h, "file.chown", tt.words...); ret.Retcode != 0 || ret.Value != tt.want {
+			t.Errorf("file.chown %q = %#v (%d); want %q", tt.words, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+	if os.Getuid() == 0 {
+		// Through a link, as os.chown: the file it points to changes.
+		if err := os.Symlink("/etc/new", filepath.Join(root, "etc/newlink")); err != nil {
+			t.Fatal(err)
+		}
+		check("file.chown", nil, "/etc/newlink", "root", "root")
+		if st, _ := callWords(t, h, "file.stats", "/etc/new").Value.(map[string]any); st["uid"] != 0 {
+			t.Errorf("chown through a link: the file's stats = %v", st)
+		}
 	}
 }
 

@@ -36,12 +36,17 @@ func init() {
 		states.Param{Name: "timeout", Type: states.Int, Default: 0, Doc: "seconds to wait for the whole run (ping -w); 0: ping's own."})
 	register("network.get_hostname", networkGetHostname, "Return the host name.")
 	register("disk.usage", diskUsage, "Return the usage of each mounted filesystem, as df -P reports it.")
-	register("status.uptime", statusUptime, "Return how long the host has been up: seconds, days, time (H:MM), since_t and since_iso.")
+	register("status.uptime", statusUptime, "Return how long the host has been up, as Salt's: seconds, days, time (H:M), since_t, since_iso and users (the lines of who -s).")
 	register("status.loadavg", statusLoadavg, "Return the load averages: 1-min, 5-min and 15-min.")
 	register("status.meminfo", statusMeminfo, "Return /proc/meminfo: each key's value and unit.")
 	register("user.info", userInfo, "Return a user's account (of the image under --root): name, uid, gid, home, shell, fullname, groups; empty when there is none.",
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the user."})
 	register("user.list_users", userListUsers, "Return the names of the users in the passwd file, sorted.")
+	register("user.list_groups", userListGroups, "Return the groups a user is in, its primary group too, sorted ([] for no such user).",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the user."})
+	refresh := states.Param{Name: "refresh", Type: states.Bool, Default: false, Doc: "accepted: the files are read at each call."}
+	register("user.getent", userGetent, "Return every user's account, as user.info gives one, in the passwd file's order.", refresh)
+	register("group.getent", groupGetent, "Return every group, as group.info gives one, in the group file's order.", refresh)
 	register("group.info", groupInfo, "Return a group (of the image under --root): name, gid, members; empty when there is none.",
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the group."})
 	register("sysctl.get", sysctlGet, "Return a kernel parameter's value, read from /proc/sys: sysctl.get net.ipv4.ip_forward.",
@@ -173,12 +178,12 @@ func parseDf(out string) map[string]any {
 			mount = f[n-1]
 			f = append([]string{strings.Join(f[:n-5], " ")}, f[n-5:]...)
 		}
-		ret[mount] = map[string]any{"filesystem": f[0], "1K-blocks": f[1], "used": f[2], "available": f[3], "capacity": f[4], "mountpoint": mount}
+		ret[mount] = map[string]any{"filesystem": f[0], "1K-blocks": f[1], "used": f[2], "available": f[3], "capacity": f[4]}
 	}
 	return ret
 }
 
-func statusUptime(context.Context, *call) Return {
+func statusUptime(ctx context.Context, _ *call) Return {
 	b, err := os.ReadFile("/proc/uptime")
 	if err != nil {
 		return failed(fmt.Sprintf("status.uptime: %v", err))
@@ -186,6 +191,12 @@ func statusUptime(context.Context, *call) Return {
 	v, err := parseUptime(string(b), time.Now())
 	if err != nil {
 		return failed(fmt.Sprintf("status.uptime: %v", err))
+	}
+	// Salt's counts the lines of who -s, when there is a who: one for
+	// no one logged in too, as its split of "" gives.
+	if p, ok := which("who"); ok {
+		out, _ := exec.CommandContext(ctx, p, "-s").Output()
+		v["users"] = len(strings.Split(strings.TrimRight(string(out), " \t\r\n"), "\n"))
 	}
 	return nested(v)
 }
@@ -200,14 +211,22 @@ func parseUptime(text string, now time.Time) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("/proc/uptime: %w", err)
 	}
+	// As Salt's: whole seconds up, boot time and since_t from them, the
+	// time as H:M (minutes not padded), since_iso as Python's isoformat
+	// of the UTC boot time (no fraction when it has none).
 	s := int(secs)
-	since := now.Add(-time.Duration(secs * float64(time.Second)))
+	nowSecs := float64(now.UnixNano()) / 1e9
+	since := time.Unix(0, int64((nowSecs-float64(s))*1e9)).UTC()
+	iso := since.Format("2006-01-02T15:04:05")
+	if us := since.Nanosecond() / 1000; us != 0 {
+		iso += fmt.Sprintf(".%06d", us)
+	}
 	return map[string]any{
 		"seconds":   s,
-		"since_t":   int(since.Unix()),
-		"since_iso": since.Format("2006-01-02T15:04:05.000000"),
+		"since_t":   int(nowSecs - float64(s)),
+		"since_iso": iso,
 		"days":      s / 86400,
-		"time":      fmt.Sprintf("%d:%02d", s%86400/3600, s%3600/60),
+		"time":      fmt.Sprintf("%d:%d", s%86400/3600, s%3600/60),
 	}, nil
 }
 
@@ -278,6 +297,12 @@ func userInfo(_ context.Context, c *call) Return {
 	if err != nil {
 		return nested(map[string]any{})
 	}
+	return nested(userDict(db, u))
+}
+
+// userGroups is Salt's get_group_list: the user's primary group and
+// those that list it, sorted.
+func userGroups(db *osuser.DB, u *osuser.User) []string {
 	groups := []string{}
 	for _, g := range db.Groups {
 		if g.GID == u.GID || contains(g.Members, u.Name) {
@@ -285,10 +310,56 @@ func userInfo(_ context.Context, c *call) Return {
 		}
 	}
 	sort.Strings(groups)
-	gecos := append(strings.Split(u.Gecos, ","), "", "", "", "", "")
-	return nested(map[string]any{"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell,
-		"passwd": "x", "groups": groups, "fullname": gecos[0], "roomnumber": gecos[1], "workphone": gecos[2],
-		"homephone": gecos[3], "other": gecos[4]})
+	return groups
+}
+
+// userDict is useradd's _format_info: the passwd entry, its groups, and
+// the GECOS field split in five at its first four commas.
+func userDict(db *osuser.DB, u *osuser.User) map[string]any {
+	gecos := append(strings.SplitN(u.Gecos, ",", 5), "", "", "", "", "")
+	return map[string]any{"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell,
+		"passwd": "x", "groups": userGroups(db, u), "fullname": gecos[0], "roomnumber": gecos[1], "workphone": gecos[2],
+		"homephone": gecos[3], "other": gecos[4]}
+}
+
+func userListGroups(_ context.Context, c *call) Return {
+	db, err := accounts(c)
+	if err != nil {
+		return failed(fmt.Sprintf("user.list_groups: %v", err))
+	}
+	u, err := db.User(c.str("name"))
+	if err != nil {
+		return nested([]string{})
+	}
+	return nested(userGroups(db, u))
+}
+
+func userGetent(_ context.Context, c *call) Return {
+	db, err := accounts(c)
+	if err != nil {
+		return failed(fmt.Sprintf("user.getent: %v", err))
+	}
+	out := []any{}
+	for i := range db.Users {
+		out = append(out, userDict(db, &db.Users[i]))
+	}
+	return nested(out)
+}
+
+func groupDict(g *osuser.Group) map[string]any {
+	return map[string]any{"name": g.Name, "gid": g.GID, "members": append([]string{}, g.Members...), "passwd": "x"}
+}
+
+func groupGetent(_ context.Context, c *call) Return {
+	db, err := accounts(c)
+	if err != nil {
+		return failed(fmt.Sprintf("group.getent: %v", err))
+	}
+	out := []any{}
+	for i := range db.Groups {
+		out = append(out, groupDict(&db.Groups[i]))
+	}
+	return nested(out)
 }
 
 func contains(l []string, s string) bool {
@@ -322,8 +393,7 @@ func groupInfo(_ context.Context, c *call) Return {
 	if err != nil {
 		return nested(map[string]any{})
 	}
-	members := append([]string{}, g.Members...)
-	return nested(map[string]any{"name": g.Name, "gid": g.GID, "members": members, "passwd": "x"})
+	return nested(groupDict(g))
 }
 
 // sysctlPath is a parameter's file under /proc/sys; a name that would

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -13,8 +14,8 @@ func TestParseDf(t *testing.T) {
 		"tmpfs                 1024       0      1024       0% /run/user/0\n"
 	got := parseDf(out)
 	want := map[string]any{
-		"/":           map[string]any{"filesystem": "/dev/sda1", "1K-blocks": "10000000", "used": "4000000", "available": "6000000", "capacity": "40%", "mountpoint": "/"},
-		"/run/user/0": map[string]any{"filesystem": "tmpfs", "1K-blocks": "1024", "used": "0", "available": "1024", "capacity": "0%", "mountpoint": "/run/user/0"},
+		"/":           map[string]any{"filesystem": "/dev/sda1", "1K-blocks": "10000000", "used": "4000000", "available": "6000000", "capacity": "40%"},
+		"/run/user/0": map[string]any{"filesystem": "tmpfs", "1K-blocks": "1024", "used": "0", "available": "1024", "capacity": "0%"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseDf = %#v", got)
@@ -24,8 +25,12 @@ func TestParseDf(t *testing.T) {
 func TestParseProc(t *testing.T) {
 	now := time.Unix(1000000, 0).UTC()
 	up, err := parseUptime("90061.50 100.00\n", now)
-	if err != nil || up["seconds"] != 90061 || up["days"] != 1 || up["time"] != "1:01" || up["since_t"] != 1000000-90062 {
+	if err != nil || up["seconds"] != 90061 || up["days"] != 1 || up["time"] != "1:1" || up["since_t"] != 1000000-90061 || up["since_iso"] != "1970-01-11T12:45:39" {
 		t.Errorf("parseUptime = %v, %v", up, err)
+	}
+	up, _ = parseUptime("60.5 1\n", time.Unix(1000000, 250000000))
+	if up["since_iso"] != "1970-01-12T13:45:40.250000" || up["time"] != "0:1" {
+		t.Errorf("parseUptime with a fraction = %v", up)
 	}
 	if _, err := parseUptime("", now); err == nil {
 		t.Error("parseUptime of nothing: no error")
@@ -119,5 +124,47 @@ func TestHostFunctions(t *testing.T) {
 	}
 	if ret := callWords(t, live, "network.ping", "-f"); ret.Retcode == 0 {
 		t.Errorf("network.ping -f = %v; want refused", ret.Value)
+	}
+}
+
+// TestAccountFunctions: user.list_groups, user.getent and group.getent
+// as Salt's useradd and groupadd shape them, over the root's files; the
+// GECOS field splits at its first four commas only.
+func TestAccountFunctions(t *testing.T) {
+	h := testHost(t)
+	if err := os.MkdirAll(filepath.Join(h.Root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice A,1,2,3,x,y:/home/alice:/bin/bash\n",
+		"etc/group":  "root:x:0:\nalice:x:1000:\nadm:x:4:alice,bob\n",
+	} {
+		if err := os.WriteFile(filepath.Join(h.Root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := map[string]any{"name": "alice", "uid": 1000, "gid": 1000, "home": "/home/alice", "shell": "/bin/bash", "passwd": "x",
+		"groups": []string{"adm", "alice"}, "fullname": "Alice A", "roomnumber": "1", "workphone": "2", "homephone": "3", "other": "x,y"}
+	root := map[string]any{"name": "root", "uid": 0, "gid": 0, "home": "/root", "shell": "/bin/sh", "passwd": "x",
+		"groups": []string{"root"}, "fullname": "root", "roomnumber": "", "workphone": "", "homephone": "", "other": ""}
+	tests := []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"user.info", []string{"alice"}, alice},
+		{"user.list_groups", []string{"alice"}, []string{"adm", "alice"}},
+		{"user.list_groups", []string{"nobody-here"}, []string{}},
+		{"user.getent", nil, []any{root, alice}},
+		{"group.getent", nil, []any{
+			map[string]any{"name": "root", "gid": 0, "members": []string{}, "passwd": "x"},
+			map[string]any{"name": "alice", "gid": 1000, "members": []string{}, "passwd": "x"},
+			map[string]any{"name": "adm", "gid": 4, "members": []string{"alice", "bob"}, "passwd": "x"}}},
+	}
+	for _, tt := range tests {
+		ret := callWords(t, h, tt.fun, tt.words...)
+		if !reflect.DeepEqual(ret.Value, tt.want) || ret.Retcode != 0 {
+			t.Errorf("%s %q = %#v (%d); want %#v", tt.fun, tt.words, ret.Value, ret.Retcode, tt.want)
+		}
 	}
 }

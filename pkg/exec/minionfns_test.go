@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -87,11 +88,16 @@ func TestGrainsSetval(t *testing.T) {
 	if h.Grains["role"] == nil || h.Grains["os"] != "Debian" {
 		t.Errorf("the host's grains did not take the change: %v", h.Grains)
 	}
-	if ret := callWords(t, h, "grains.append", "role", "web"); ret.Retcode == 0 {
-		t.Errorf("appending a value already there = %v; want an error", ret.Value)
+	// Salt's grains.append returns its refusals as the value: the call
+	// succeeds, the grain stays.
+	if ret := callWords(t, h, "grains.append", "role", "web"); ret.Retcode != 0 || ret.Value != "The val web was already in the list role" {
+		t.Errorf("appending a value already there = %v (%d); want Salt's message", ret.Value, ret.Retcode)
 	}
-	if ret := callWords(t, h, "grains.append", "os", "x"); ret.Retcode == 0 || ret.Value != "The key os is not a valid list" {
+	if ret := callWords(t, h, "grains.append", "os", "x"); ret.Retcode != 0 || ret.Value != "The key os is not a valid list" {
 		t.Errorf("appending to a string = %v", ret.Value)
+	}
+	if ret := callWords(t, h, "grains.append", "newlist", "[a, b]"); !reflect.DeepEqual(ret.Value, map[string]any{"newlist": []any{"a", "b"}}) {
+		t.Errorf("appending a list = %#v; want its items appended", ret.Value)
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("grains file: %v %v", fi, err)
@@ -133,12 +139,23 @@ func TestSaltutil(t *testing.T) {
 	if ret := callWords(t, h, "saltutil.kill_job", "1"); ret.Value != "" {
 		t.Errorf("kill_job of none = %#v", ret.Value)
 	}
+	// state.running and saltutil.is_running: the state jobs, the asking
+	// one aside, in Salt's words.
+	a.jobs = append(a.jobs, JobInfo{JID: "20260102030405000002", Fun: "state.apply", Start: start},
+		JobInfo{JID: "20260102030405000003", Fun: "state.running", Start: start})
+	want := []any{fmt.Sprintf(`The function "state.apply" is running as PID %d and was started at 2026, Jan 02 03:04:05.000000 with jid 20260102030405000002`, os.Getpid())}
+	if ret := callWords(t, h, "state.running"); !reflect.DeepEqual(ret.Value, want) {
+		t.Errorf("state.running = %#v; want %#v", ret.Value, want)
+	}
+	if ret := callWords(t, h, "saltutil.is_running", "test.*"); len(ret.Value.([]any)) != 1 {
+		t.Errorf("is_running test.* = %#v; want test.sleep's job", ret.Value)
+	}
 	for _, f := range []string{"saltutil.refresh_pillar", "saltutil.pillar_refresh", "saltutil.refresh_grains"} {
 		if ret := callWords(t, h, f); ret.Value != true {
 			t.Errorf("%s = %v", f, ret.Value)
 		}
 	}
-	if ret := callWords(t, h, "saltutil.sync_all"); !strings.Contains(ret.Value.(string), "nothing to sync") {
+	if ret := callWords(t, h, "saltutil.sync_all"); !reflect.DeepEqual(ret.Value.(map[string]any)["modules"], []any{}) || len(ret.Value.(map[string]any)) != 17 {
 		t.Errorf("sync_all = %v", ret.Value)
 	}
 }

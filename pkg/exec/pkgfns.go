@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -22,7 +23,8 @@ func init() {
 	}
 	register("pkg.list_pkgs", pkgListPkgs, "Return the installed packages and their versions.",
 		states.Param{Name: "versions_as_list", Type: states.Bool, Default: false, Doc: "give each version as a list of one."})
-	register("pkg.version", pkgVersion, "Return the installed version of a package (\"\" when it is not installed), or of several as a mapping.", names)
+	register("pkg.version", pkgVersion, "Return the installed version of a package (\"\" when it is not installed), or of several (or of those a glob matches: pkg.version 'lib*') as a mapping.", names,
+		states.Param{Name: "versions_as_list", Type: states.Bool, Default: false, Doc: "give each version as a list (empty when the package is not installed)."})
 	register("pkg.latest_version", pkgLatestVersion, "Return the version an install or upgrade would bring, \"\" when the installed one is the newest (a mapping for several).",
 		names, refresh(true, "update the package index first."),
 		states.Param{Name: "fromrepo", Type: states.String, Doc: "the release or repository to look in (apt -t)."})
@@ -110,10 +112,14 @@ func oneOrMany(names []string, val map[string]string) any {
 	return out
 }
 
+// pkgVersion is Salt's pkg_resource.version: each name's installed
+// version ("" when it is not installed), a glob's matches by name; the
+// value alone for one name that is no glob, else a mapping ({} for no
+// names).
 func pkgVersion(ctx context.Context, c *call) Return {
 	names := c.strings("names")
 	if len(names) == 0 {
-		return failed("pkg.version: name a package")
+		return nested(map[string]any{})
 	}
 	p, err := openPkgs(ctx, c, false)
 	if err != nil {
@@ -123,7 +129,37 @@ func pkgVersion(ctx context.Context, c *call) Return {
 	if err != nil {
 		return pkgFail(c, err)
 	}
-	return nested(oneOrMany(names, vers))
+	asList := c.boolean("versions_as_list")
+	value := func(v string, ok bool) any {
+		switch {
+		case asList && ok:
+			return []any{v}
+		case asList:
+			return []any{}
+		}
+		return v
+	}
+	out := map[string]any{}
+	glob := false
+	for _, n := range names {
+		if !strings.Contains(n, "*") {
+			v, ok := vers[n]
+			out[n] = value(v, ok)
+			continue
+		}
+		glob = true
+		for pkg, v := range vers {
+			if fnmatch.Match(n, pkg) {
+				out[pkg] = value(v, true)
+			}
+		}
+	}
+	if len(out) == 1 && !glob {
+		for _, v := range out {
+			return nested(v)
+		}
+	}
+	return nested(out)
 }
 
 func pkgLatestVersion(ctx context.Context, c *call) Return {

@@ -141,8 +141,13 @@ func TestPkgFunctions(t *testing.T) {
 	}{
 		{"pkg.version", []string{"curl"}, "7.88.1-1", 0},
 		{"pkg.version", []string{"curl", "jq"}, map[string]any{"curl": "7.88.1-1", "jq": ""}, 0},
+		{"pkg.version", []string{"cu*"}, map[string]any{"curl": "7.88.1-1"}, 0},
+		{"pkg.version", []string{"curl", "versions_as_list=True"}, []any{"7.88.1-1"}, 0},
+		{"pkg.version", nil, map[string]any{}, 0},
 		{"pkg.latest_version", []string{"curl", "tree", "jq"}, map[string]any{"curl": "7.88.1-2", "tree": "", "jq": "1.6-2"}, 0},
 		{"pkg.latest_version", []string{"tree", "refresh=False"}, "", 0},
+		{"pkg.upgrade_available", []string{"curl"}, true, 0},
+		{"pkg.upgrade_available", []string{"tree", "refresh=False"}, false, 0},
 		{"pkg.list_upgrades", nil, map[string]any{"curl": "7.88.1-2"}, 0},
 		{"pkg.install", []string{"jq"}, map[string]any{"jq": map[string]any{"old": "", "new": "1.6-2"}}, 0},
 		{"pkg.install", []string{"jq"}, map[string]any{}, 0},

@@ -129,7 +129,11 @@ func templateExec(ctx context.Context, h *Host, fun string, args []any, kw map[s
 	if !slices.Contains(jinja.ExecFuncs(), fun) {
 		return nil, fmt.Errorf("function '%s' is not available in templates", fun)
 	}
-	r := Call(ctx, h, fun, args, kw)
+	r, err := callBound(ctx, h, fun, args, kw)
+	if err != nil {
+		// As Salt's TypeError: the render fails, with no usage text.
+		return nil, err
+	}
 	if r.Retcode != 0 {
 		msg := fmt.Sprint(r.Value)
 		if !strings.HasPrefix(msg, fun+": ") {

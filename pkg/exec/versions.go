@@ -3,7 +3,9 @@ package exec
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -13,11 +15,50 @@ import (
 
 func init() {
 	register("test.versions_report", testVersionsReport,
-		"Return the versions of brine, Go, the NATS server and client it is built with, and the host's OS and kernel, as Salt's test.versions_report.")
+		"Return the versions of brine, Go, the NATS server and client it is built with, and the host's OS and kernel, as text laid out as Salt's test.versions_report.")
+	register("test.versions", testVersionsReport, "test.versions_report, by its other name.")
 }
 
+// testVersionsReport returns the report as text, as Salt's
+// test.versions_report does ("\n".join(salt.version.versions_report())).
 func testVersionsReport(context.Context, *call) Return {
-	return nested(versionsReport("/etc/os-release"))
+	return nested(versionsText(versionsReport("/etc/os-release")))
+}
+
+// versionsText lays the report out as salt.version.versions_report does:
+// each group's title, then its names right-aligned to one width (the
+// longest name, or "Not Installed", and one more), sorted without regard
+// to case, and a line of one blank after each group.
+func versionsText(r map[string]any) string {
+	const notInstalled = "Not Installed"
+	groups := []string{"brine Version", "Dependency Versions", "System Versions"}
+	pad := len(notInstalled)
+	for _, g := range groups[1:] {
+		m, _ := r[g].(map[string]any)
+		for name := range m {
+			pad = max(pad, len(name))
+		}
+	}
+	pad++
+	var lines []string
+	for _, g := range groups {
+		lines = append(lines, g+":")
+		m, _ := r[g].(map[string]any)
+		names := make([]string, 0, len(m))
+		for n := range m {
+			names = append(names, n)
+		}
+		sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+		for _, n := range names {
+			v := fmt.Sprint(m[n])
+			if v == "" {
+				v = notInstalled
+			}
+			lines = append(lines, fmt.Sprintf("%*s: %s", pad, n, v))
+		}
+		lines = append(lines, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // versionsReport is test.versions_report's value, grouped as Salt's is.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/version"
@@ -42,7 +43,31 @@ func TestVersionsReportRegistered(t *testing.T) {
 	if ret.Retcode != RetOK {
 		t.Fatalf("test.versions_report = %#v", ret)
 	}
-	if _, ok := ret.Value.(map[string]any)["Dependency Versions"]; !ok {
+	if s, _ := ret.Value.(string); !strings.Contains(s, "\nDependency Versions:\n") {
 		t.Errorf("test.versions_report = %#v; want Dependency Versions", ret.Value)
+	}
+}
+
+// TestVersionsText: the report as Salt's versions_report lays it out.
+func TestVersionsText(t *testing.T) {
+	r := map[string]any{
+		"brine Version":       map[string]any{"brine": "1.2.3"},
+		"Dependency Versions": map[string]any{"nats.go": "v1.2", "Go": "go1.22", "nats-server": ""},
+		"System Versions":     map[string]any{"system": "Linux", "os": "Debian"},
+	}
+	want := "brine Version:\n" +
+		"         brine: 1.2.3\n" +
+		" \n" +
+		"Dependency Versions:\n" +
+		"            Go: go1.22\n" +
+		"   nats-server: Not Installed\n" +
+		"       nats.go: v1.2\n" +
+		" \n" +
+		"System Versions:\n" +
+		"            os: Debian\n" +
+		"        system: Linux\n" +
+		" "
+	if got := versionsText(r); got != want {
+		t.Errorf("versionsText =\n%s\nwant\n%s", got, want)
 	}
 }

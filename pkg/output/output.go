@@ -1,6 +1,7 @@
 // Package output prints minion returns the way Salt's outputters do:
 // highstate for state runs, nested for everything else, and json, yaml,
-// raw, txt, newline_values_only, no_return or nothing (quiet) on request.
+// raw, pprint, txt, newline_values_only, no_return or nothing (quiet) on
+// request.
 //
 // A CLI prints each minion as its return arrives:
 //
@@ -10,7 +11,7 @@
 //
 // The human outputters (highstate, nested, txt, newline_values_only,
 // no_return) escape every control character a minion sent (see Safe);
-// json, yaml and raw are exact.
+// json, yaml, raw and pprint are exact.
 package output
 
 import (
@@ -30,11 +31,11 @@ const (
 	OutJSON              = "json"
 	OutYAML              = "yaml"
 	OutRaw               = "raw"
+	OutPprint            = "pprint"
 	OutQuiet             = "quiet"
 	OutTxt               = "txt"
 	OutNewlineValuesOnly = "newline_values_only"
 	OutNoReturn          = "no_return"
-	OutPprint            = "pprint"
 )
 
 // Outputters lists every outputter --out accepts, in the order help

@@ -20,6 +20,10 @@ func TestPprintLikePython(t *testing.T) {
 		"name": "/etc/motd", "result": true, "comment": "File /etc/motd updated", "__run_num__": 0.0,
 		"changes": map[string]any{"diff": "--- \n+++ \n@@ -1 +1 @@\n-old\n+new line that is rather long so that the string must be cut somewhere\n"},
 	}}
+	seq := make([]any, 30)
+	for i := range seq {
+		seq[i] = i
+	}
 	cases := []struct {
 		data   any
 		indent *int
@@ -38,6 +42,15 @@ func TestPprintLikePython(t *testing.T) {
 		{map[string]any{"z": 1.0, "a": -2.5, "B": "x", "é": 1.0}, nil},
 		{strings.Repeat("x", 100), nil},
 		{map[string]any{"m1": strings.Repeat("x", 100) + " " + strings.Repeat("y", 10)}, nil},
+		{map[string]any{"local": "short"}, nil},
+		{map[string]any{"local": strings.Repeat("word ", 30)}, nil},
+		{map[string]any{"local": []any{strings.Repeat("alpha beta gamma delta ", 3), map[string]any{"k": strings.Repeat("x ", 50), "a": []any{1, 2.5, nil, true}}}}, nil},
+		{map[string]any{"local": map[string]any{"nested": map[string]any{"deeper": map[string]any{"list": seq, "s": "line one\nline two is longer " + strings.Repeat("y ", 40)}}}}, nil},
+		{map[string]any{"local": []any{[]any{}, map[string]any{}, "", []any{[]any{strings.Repeat("a", 30), strings.Repeat("b", 30)}, strings.Repeat("c", 30)}}}, nil},
+		{map[string]any{"local": strings.Repeat("héllo wörld ünïcode ", 6)}, nil},
+		{map[string]any{"m1": map[string]any{"z": 1, "a": strings.Repeat("q", 90)}, "m0": "it's \"quoted\"\ttab " + strings.Repeat("w ", 40)}, nil},
+		{"a top level string that is long enough to need wrapping because it exceeds eighty chars by some", nil},
+		{"one\r\ntwo\rthree\n", nil},
 	}
 	in := make([][2]any, len(cases))
 	for i, c := range cases {
