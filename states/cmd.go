@@ -44,7 +44,9 @@ var cmdRunParams = []Param{
 	{Name: "runas", Type: String, Doc: "run as this user (name or uid, looked up in the host's /etc/passwd), with its primary and supplementary groups."},
 	{Name: "shell", Type: Path, Doc: "the shell, which runs the command with -c (default: the host's shell grain, as in Salt: $SHELL where brine started, else /bin/sh)."},
 	{Name: "timeout", Type: Int, Doc: "kill the command and its children after this many seconds (default: no limit)."},
-	{Name: "stdin", Type: String, Doc: "text fed to the command's standard input."},
+	{Name: "stdin", Type: String, Doc: "text fed to the command's standard input; a \\n written in it is a newline, as Salt's."},
+	{Name: "stdin_raw_newlines", Type: Bool, Default: false, Doc: "keep a \\n in stdin as it is."},
+	{Name: "reset_system_locale", Type: Bool, Default: true, Doc: "run with the LC_* variables and LANGUAGE that env does not set set to C, as Salt's (it parses English output); False keeps the minion's locale."},
 	{Name: "prepend_path", Type: String, Doc: "directories put before $PATH (a colon-separated string), as Salt does."},
 	{Name: "umask", Type: String, Doc: "the umask the command runs with, in octal such as 027."},
 	{Name: "clean_env", Type: Bool, Default: false, Doc: "start from an empty environment: only env (and runas's HOME, USER and LOGNAME) is set."},
@@ -206,6 +208,11 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	}
 	o.shell = a.String("shell", DefaultShell(grains))
 	o.stdin = a.String("stdin", "")
+	if !a.Bool("stdin_raw_newlines", false) {
+		// Salt's TimedProc: a \n typed in the state is a newline.
+		o.stdin = strings.ReplaceAll(o.stdin, `\n`, "\n")
+	}
+	resetLocale := a.Bool("reset_system_locale", true)
 	runas := a.String("runas", "")
 	timeout := a.Int("timeout", 0)
 	o.creates = a.StringList("creates")
@@ -273,6 +280,13 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 			o.env = append(o.env, "HOME="+u.Home, "USER="+u.Name, "LOGNAME="+u.Name)
 		}
 	}
+	if resetLocale {
+		for _, k := range cmdLocaleVars {
+			if _, set := env[k]; !set {
+				o.env = append(o.env, k+"=C")
+			}
+		}
+	}
 	for k, v := range env {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			return o, &ArgError{Arg: "env", Err: fmt.Errorf("bad variable name %q", k)}
@@ -304,6 +318,11 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	}
 	return o, nil
 }
+
+// cmdLocaleVars are the variables Salt's reset_system_locale sets to C
+// unless env gives them.
+var cmdLocaleVars = []string{"LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER",
+	"LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION", "LANGUAGE"}
 
 // cmdPrependPath puts dirs before the PATH of env (the last PATH= wins,
 // as exec's does), as Salt's prepend_path: dirs + ":" + PATH.

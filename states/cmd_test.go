@@ -339,3 +339,24 @@ func TestCmdStatefulTestName(t *testing.T) {
 		t.Errorf("bad test_name = %v %q", r.Result, r.Comment)
 	}
 }
+
+// As Salt's cmd states (through cmd.run_all): the locale variables env
+// does not set are C, and a \n written in stdin is a newline.
+func TestCmdRunLocaleAndStdin(t *testing.T) {
+	for _, c := range []struct {
+		cmd  string
+		args map[string]any
+		want string
+	}{
+		{"echo $LC_MESSAGES $LANGUAGE", nil, "C C"},
+		{"echo $LC_MESSAGES", map[string]any{"env": map[string]any{"LC_MESSAGES": "de_DE.UTF-8"}}, "de_DE.UTF-8"},
+		{"echo ${LC_MESSAGES:-unset}", map[string]any{"reset_system_locale": false, "clean_env": true}, "unset"},
+		{"cat", map[string]any{"stdin": `a\nb`}, "a\nb"},
+		{"cat", map[string]any{"stdin": `a\nb`, "stdin_raw_newlines": true}, `a\nb`},
+	} {
+		r := cmdCall(t, "", "cmd.run", c.cmd, c.args, false)
+		if r.Result != True || r.Changes["stdout"] != c.want {
+			t.Errorf("%s %v = %v %#v; want stdout %q", c.cmd, c.args, r.Result, r.Changes, c.want)
+		}
+	}
+}

@@ -59,11 +59,9 @@ func cmdFuncParams() []states.Param {
 		"ignore_retcode":      {Name: "ignore_retcode", Type: states.Bool, Default: false, Doc: "a non-zero exit status does not fail the call (cmd.run_all and cmd.retcode still return it)."},
 		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error whose message is the command's output, as Salt's CommandExecutionError."},
 		"saltenv":             {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
-		"reset_system_locale": {Name: "reset_system_locale", Type: states.Bool, Default: true, Doc: "set the LC_* variables and LANGUAGE that env does not set to C, as Salt's (False: the minion's locale)."},
 		"template":            {Name: "template", Type: states.String, Doc: "jinja: render the command (and cwd) first, with grains and pillar, as Salt's."},
 		"output_encoding":     {Name: "output_encoding", Type: states.String, Doc: "accepted and ignored: output is read as UTF-8."},
 		"redirect_stderr":     {Name: "redirect_stderr", Type: states.Bool, Default: false, Doc: "cmd.run_all: put the error output into stdout (stderr is then empty), as Salt's."},
-		"stdin_raw_newlines":  {Name: "stdin_raw_newlines", Type: states.Bool, Default: false, Doc: "keep a \\n in stdin as it is; by default it is a newline, as Salt's."},
 	}
 	order := []string{"cmd", "cwd", "stdin", "runas", "shell", "python_shell", "env", "clean_env", "template", "rstrip", "umask",
 		"output_encoding", "output_loglevel", "hide_output", "timeout", "reset_system_locale", "ignore_retcode", "saltenv", "use_vt", "raise_err",
@@ -316,13 +314,6 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 			return states.CmdOutput{}, failed(fmt.Sprintf("ERROR: Specified cwd '%s' either not absolute or does not exist", cwd)), false
 		}
 	}
-	if c.boolean("reset_system_locale") {
-		args["env"] = cLocale(args["env"])
-	}
-	if s, ok := args["stdin"].(string); ok && !c.boolean("stdin_raw_newlines") {
-		// Salt's TimedProc: a \n typed on the command line is a newline.
-		args["stdin"] = strings.ReplaceAll(s, `\n`, "\n")
-	}
 	line := c.str("cmd")
 	// shown is the command as Salt's messages show it: the line, or the
 	// list of words without a shell.
@@ -431,26 +422,6 @@ func mergesStderr(c *call) bool {
 		return c.boolean("redirect_stderr")
 	}
 	return false
-}
-
-// localeVars are the variables Salt's reset_system_locale sets to C,
-// unless env gives them: Salt parses English output.
-var localeVars = []string{"LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER",
-	"LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION", "LANGUAGE"}
-
-// cLocale is env (a decoded Map argument, or nil) with the locale
-// variables it does not set set to C.
-func cLocale(env any) map[string]any {
-	out := map[string]any{}
-	for _, k := range localeVars {
-		out[k] = "C"
-	}
-	if m, ok := env.(map[string]any); ok {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 func envSetsPath(env any) bool {
