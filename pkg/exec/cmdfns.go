@@ -52,16 +52,16 @@ func cmdFuncParams() []states.Param {
 		byName[p.Name] = p
 	}
 	own := map[string]states.Param{
-		"cmd":                 {Name: "cmd", Type: states.String, Required: true, Doc: "the command line, run with the shell's -c (the operator wrote it)."},
-		"python_shell":        {Name: "python_shell", Type: states.Bool, Default: true, Doc: "False runs the command without a shell: its words split as a POSIX shell would (shlex), with no pipes, redirections, globs or $VARS, as Salt's."},
-		"rstrip":              {Name: "rstrip", Type: states.Bool, Default: true, Doc: "accepted: trailing whitespace is always stripped from the output."},
-		"hide_output":         {Name: "hide_output", Type: states.Bool, Default: false, Doc: "return an empty output (cmd.run_all keeps pid and retcode), as Salt's."},
-		"ignore_retcode":      {Name: "ignore_retcode", Type: states.Bool, Default: false, Doc: "a non-zero exit status does not fail the call (cmd.run_all and cmd.retcode still return it)."},
-		"raise_err":           {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error whose message is the command's output, as Salt's CommandExecutionError."},
-		"saltenv":             {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
-		"template":            {Name: "template", Type: states.String, Doc: "jinja: render the command (and cwd) first, with grains and pillar, as Salt's."},
-		"output_encoding":     {Name: "output_encoding", Type: states.String, Doc: "accepted and ignored: output is read as UTF-8."},
-		"redirect_stderr":     {Name: "redirect_stderr", Type: states.Bool, Default: false, Doc: "cmd.run_all: put the error output into stdout (stderr is then empty), as Salt's."},
+		"cmd":             {Name: "cmd", Type: states.String, Required: true, Doc: "the command line, run with the shell's -c (the operator wrote it)."},
+		"python_shell":    {Name: "python_shell", Type: states.Bool, Default: true, Doc: "False runs the command without a shell: its words split as a POSIX shell would (shlex), with no pipes, redirections, globs or $VARS, as Salt's."},
+		"rstrip":          {Name: "rstrip", Type: states.Bool, Default: true, Doc: "accepted: trailing whitespace is always stripped from the output."},
+		"hide_output":     {Name: "hide_output", Type: states.Bool, Default: false, Doc: "return an empty output (cmd.run_all keeps pid and retcode), as Salt's."},
+		"ignore_retcode":  {Name: "ignore_retcode", Type: states.Bool, Default: false, Doc: "a non-zero exit status does not fail the call (cmd.run_all and cmd.retcode still return it)."},
+		"raise_err":       {Name: "raise_err", Type: states.Bool, Default: false, Doc: "a non-zero exit status is an error whose message is the command's output, as Salt's CommandExecutionError."},
+		"saltenv":         {Name: "saltenv", Type: states.String, Doc: "accepted and ignored (Salt's, for template)."},
+		"template":        {Name: "template", Type: states.String, Doc: "jinja: render the command (and cwd) first, with grains and pillar, as Salt's."},
+		"output_encoding": {Name: "output_encoding", Type: states.String, Doc: "accepted and ignored: output is read as UTF-8."},
+		"redirect_stderr": {Name: "redirect_stderr", Type: states.Bool, Default: false, Doc: "cmd.run_all: put the error output into stdout (stderr is then empty), as Salt's."},
 	}
 	order := []string{"cmd", "cwd", "stdin", "runas", "shell", "python_shell", "env", "clean_env", "template", "rstrip", "umask",
 		"output_encoding", "output_loglevel", "hide_output", "timeout", "reset_system_locale", "ignore_retcode", "saltenv", "use_vt", "raise_err",
