@@ -281,7 +281,7 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 		}
 	}
 	if resetLocale {
-		for _, k := range cmdLocaleVars {
+		for _, k := range CmdLocaleVars {
 			if _, set := env[k]; !set {
 				o.env = append(o.env, k+"=C")
 			}
@@ -319,9 +319,9 @@ func cmdReadOptions(req *Request) (cmdOptions, error) {
 	return o, nil
 }
 
-// cmdLocaleVars are the variables Salt's reset_system_locale sets to C
-// unless env gives them.
-var cmdLocaleVars = []string{"LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER",
+// CmdLocaleVars are the variables Salt's reset_system_locale sets to C
+// unless env gives them (its cmd functions parse English output).
+var CmdLocaleVars = []string{"LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES", "LC_PAPER",
 	"LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION", "LANGUAGE"}
 
 // cmdPrependPath puts dirs before the PATH of env (the last PATH= wins,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -27,8 +28,8 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 		LocalPillar: h.LocalPillar,
 		Opts:        opts,
 		ID:          h.ID,
-		RunCmd: func(line string, merge bool) (jinja.CmdResult, error) {
-			return runTemplateCmd(ctx, states.DefaultShell(h.Grains), line, merge)
+		RunCmd: func(line string, merge, shell bool) (jinja.CmdResult, error) {
+			return runTemplateCmd(ctx, states.DefaultShell(h.Grains), line, merge, shell)
 		},
 		Exec: func(fun string, args []any, kw map[string]any) (any, error) {
 			return templateExec(ctx, h, fun, args, kw)
@@ -95,8 +96,28 @@ func rootsOpt(r fileroot.Roots) map[string]any {
 // is the result's Retcode: Salt's cmd.run only logs it, and formulas probe
 // with commands that may fail. The error is for a shell that could not
 // start, or a job that ended.
-func runTemplateCmd(ctx context.Context, shell, line string, merge bool) (jinja.CmdResult, error) {
+func runTemplateCmd(ctx context.Context, shell, line string, merge, useShell bool) (jinja.CmdResult, error) {
+	if !useShell {
+		// Salt's python_shell=False: the words shlex splits, no shell.
+		words, err := shlexSplit(line)
+		if err != nil {
+			return jinja.CmdResult{}, err
+		}
+		line = noShell(words)
+	}
 	cmd := proc.Group(exec.CommandContext(ctx, shell, "-c", line))
+	// As Salt's cmdmod: the LC_* variables and LANGUAGE set to C (an
+	// LC_ALL of the minion's still rules them, as in Salt), and the home
+	// directory of the user it runs as.
+	cmd.Env = os.Environ()
+	for _, k := range states.CmdLocaleVars {
+		cmd.Env = append(cmd.Env, k+"=C")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		if fi, err := os.Stat(home); err == nil && fi.IsDir() {
+			cmd.Dir = home
+		}
+	}
 	var out, errOut bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &errOut

@@ -16,14 +16,14 @@ import (
 // written, and no error.
 func TestRunTemplateCmd(t *testing.T) {
 	ctx := context.Background()
-	r, err := runTemplateCmd(ctx, "/bin/sh", "echo a; echo warn >&2; echo b; exit 4", true)
+	r, err := runTemplateCmd(ctx, "/bin/sh", "echo a; echo warn >&2; echo b; exit 4", true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Stdout != "a\nwarn\nb\n" || r.Stderr != "" || r.Retcode != 4 || r.Pid == 0 {
 		t.Errorf("merged = %+v; want stdout a,warn,b, retcode 4", r)
 	}
-	r, err = runTemplateCmd(ctx, "/bin/sh", "echo a; echo warn >&2; exit 4", false)
+	r, err = runTemplateCmd(ctx, "/bin/sh", "echo a; echo warn >&2; exit 4", false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +32,19 @@ func TestRunTemplateCmd(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := runTemplateCmd(cctx, "/bin/sh", "true", true); !errors.Is(err, context.Canceled) {
+	if _, err := runTemplateCmd(cctx, "/bin/sh", "true", true, true); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled job: err = %v; want %v", err, context.Canceled)
+	}
+	// A template's cmd.run has no shell unless python_shell says so, as
+	// Salt's (no job id): the words are the program's, $VARS and pipes
+	// are text; and the locale is C.
+	r, err = runTemplateCmd(ctx, "/bin/sh", "echo $HOME | cat 'a b'", true, false)
+	if err != nil || r.Stdout != "$HOME | cat a b\n" {
+		t.Errorf("no shell = %+v, %v; want the words echoed", r, err)
+	}
+	r, err = runTemplateCmd(ctx, "/bin/sh", "echo $LC_MESSAGES", true, true)
+	if err != nil || r.Stdout != "C\n" {
+		t.Errorf("locale = %+v, %v; want C", r, err)
 	}
 }
 

@@ -50,7 +50,7 @@ func loadCaseVars(t *testing.T, name string) caseVars {
 	return cv
 }
 
-func fakeRunCmd(cmd string, _ bool) (CmdResult, error) {
+func fakeRunCmd(cmd string, _, _ bool) (CmdResult, error) {
 	if strings.HasPrefix(cmd, "false") {
 		return CmdResult{Retcode: 1}, nil
 	}

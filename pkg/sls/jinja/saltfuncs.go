@@ -33,12 +33,16 @@ type SaltContext struct {
 	// sorted).
 	LocalPillar bool
 	ID          string
-	// RunCmd runs a shell command line for the cmd.* functions; nil
-	// refuses them. With merge, stderr goes into Stdout as the command
-	// writes it, as Salt's cmd.run runs _run(stderr=subprocess.STDOUT).
-	// A non-zero exit is a Retcode, not an error: err means the command
-	// could not run at all, or the job was cancelled.
-	RunCmd func(cmd string, merge bool) (CmdResult, error)
+	// RunCmd runs a command line for the cmd.* functions; nil refuses
+	// them. With shell the line is the shell's; without, its words are
+	// split as Python's shlex.split does and run with no shell, as
+	// Salt's cmd functions run when a template calls them (python_shell
+	// defaults to False there: no job id). With merge, stderr goes into
+	// Stdout as the command writes it, as Salt's cmd.run runs
+	// _run(stderr=subprocess.STDOUT). A non-zero exit is a Retcode, not
+	// an error: err means the command could not run at all, or the job
+	// was cancelled.
+	RunCmd func(cmd string, merge, shell bool) (CmdResult, error)
 	// Exec, when set, runs one of the host's read-only execution
 	// functions (ExecFuncs lists them) for the salt['…'] names the
 	// renderer has no function of its own for: formulas ask
@@ -490,7 +494,8 @@ func runCmd(c *saltCtx, args []any, kw map[string]any, merge bool) (CmdResult, e
 	if err != nil {
 		return CmdResult{}, err
 	}
-	r, err := c.RunCmd(cmd, merge)
+	shell, _ := truth(param(args, kw, -1, "python_shell", false))
+	r, err := c.RunCmd(cmd, merge, shell)
 	if err != nil {
 		return CmdResult{}, fmt.Errorf("cmd %q: %w", cmd, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -238,7 +239,16 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		}
 		return c.MineGet(tgt, normalize(fun), tt)
 	}
-	m["cmd.shell"] = m["cmd.run"]
+	// cmd.shell is cmd.run with python_shell=True, as Salt's.
+	run := m["cmd.run"]
+	m["cmd.shell"] = func(args []any, kw map[string]any) (any, error) {
+		kw = maps.Clone(kw)
+		if kw == nil {
+			kw = map[string]any{}
+		}
+		kw["python_shell"] = true
+		return run(args, kw)
+	}
 	m["cmd.has_exec"] = func(args []any, kw map[string]any) (any, error) {
 		cmd, err := strParam(args, kw, 0, "cmd")
 		if err != nil {
@@ -337,7 +347,7 @@ func pkgVersion(c *saltCtx, at func(string, bool) (string, error), args []any) (
 			if c.Root != "" {
 				cmd = "rpm --root " + shellQuote(c.Root) + " " + cmd[len("rpm "):]
 			}
-			r, err := c.RunCmd(cmd, false)
+			r, err := c.RunCmd(cmd, false, true)
 			if err != nil {
 				return nil, fmt.Errorf("pkg.version: %w", err)
 			}

@@ -125,7 +125,7 @@ func TestPkgVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ran []string
-	rpm := func(cmd string, _ bool) (CmdResult, error) {
+	rpm := func(cmd string, _, _ bool) (CmdResult, error) {
 		ran = append(ran, cmd)
 		if strings.Contains(cmd, "'bash'") {
 			return CmdResult{Stdout: "(none):5.1.8-9.el9\n"}, nil

@@ -16,7 +16,7 @@ func testSaltContext() SaltContext {
 			"over": map[string]any{"k": "pillar"}}),
 		Opts: map[string]any{"over": map[string]any{"k": "opts"}, "file_client": "local"},
 		ID:   "m1",
-		RunCmd: func(cmd string, merge bool) (CmdResult, error) {
+		RunCmd: func(cmd string, merge, shell bool) (CmdResult, error) {
 			switch cmd {
 			case "exit 3":
 				return CmdResult{Retcode: 3}, nil
