@@ -41,10 +41,19 @@ func userPlanNew(db *acctDB, ua *userArgs, optPresent []string) (*userPlan, erro
 	if ua.usergroup != nil {
 		usergroup = *ua.usergroup
 	}
+	p.groups = sortedSet(append(slices.Clone(ua.groups), optPresent...))
+	// Salt's user.add, with no gid and usergroup not True, passes
+	// "-g NAME" when the user is to be in a group of its own name and
+	// USERGROUPS_ENAB is on: the user then joins that existing group
+	// instead of useradd refusing to make its own.
+	ownGroup := ua.gid == "" && (ua.usergroup == nil || !*ua.usergroup) &&
+		slices.Contains(p.groups, ua.name) && db.userGroupsEnabled() && db.group(ua.name) != nil
 	switch {
 	case ua.gid != "":
 		g, _ := db.Group(ua.gid)
 		p.user.GID = g.GID
+	case ownGroup:
+		p.user.GID = db.group(ua.name).GID
 	case usergroup:
 		if db.group(ua.name) != nil {
 			return nil, fmt.Errorf("group %s exists - if you want to add this user to that group, use gid", ua.name)
@@ -85,7 +94,6 @@ func userPlanNew(db *acctDB, ua *userArgs, optPresent []string) (*userPlan, erro
 		}
 	}
 	p.user.Gecos = gecosJoin(g)
-	p.groups = sortedSet(append(slices.Clone(ua.groups), optPresent...))
 	return p, nil
 }
 

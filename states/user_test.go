@@ -378,3 +378,38 @@ func TestAccountsRootEscape(t *testing.T) {
 		{name: "plain image", files: with(map[string]string{"home/.keep": ""}), run: call("user.present", "carol", nil), inside: "/home/carol"},
 	})
 }
+
+// TestUserPresentOwnGroupExists: a new user listed in an existing group of
+// its own name gets it as primary group (Salt's user.add passes -g NAME
+// under USERGROUPS_ENAB), where useradd alone would refuse.
+func TestUserPresentOwnGroupExists(t *testing.T) {
+	for _, tc := range []struct {
+		args     map[string]any
+		wantLine string
+	}{
+		{map[string]any{"groups": []any{"erin"}}, "erin:x:1002:3000::/home/erin:/bin/sh"},
+		{map[string]any{"optional_groups": []any{"erin", "nosuch"}, "usergroup": false}, "erin:x:1002:3000::/home/erin:/bin/sh"},
+	} {
+		root := acctRoot(t)
+		if r := acctCall(t, root, "group.present", "erin", map[string]any{"gid": 3000}, false); r.Result != True {
+			t.Fatalf("group.present erin = %v %q", r.Result, r.Comment)
+		}
+		dry, real := acctApply(t, root, "user.present", "erin", tc.args)
+		if dry.Comment != "User erin set to be added" || real.Comment != "New user erin created" {
+			t.Errorf("%v comments = %q, %q", tc.args, dry.Comment, real.Comment)
+		}
+		if got := acctLine(t, root, "passwd", "erin"); got != tc.wantLine {
+			t.Errorf("%v passwd line = %q; want %q", tc.args, got, tc.wantLine)
+		}
+		if real.Changes["gid"] != 3000 || normChanges(t, map[string]any{"g": real.Changes["groups"]}) != `{"g":["erin"]}` {
+			t.Errorf("%v changes = %v", tc.args, real.Changes)
+		}
+	}
+	// usergroup True asks useradd for a new group of that name: it fails.
+	root := acctRoot(t)
+	acctCall(t, root, "group.present", "erin", nil, false)
+	r := acctCall(t, root, "user.present", "erin", map[string]any{"groups": []any{"erin"}, "usergroup": true}, false)
+	if r.Result != False || !strings.HasPrefix(r.Comment, "Failed to create new user erin") {
+		t.Errorf("usergroup True = %v %q", r.Result, r.Comment)
+	}
+}
