@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -340,7 +341,7 @@ func (r *runner) checkFunction(p *prepared, kind string, n int, e map[string]any
 	if getReturn != "" {
 		ret = traverse(ret, strings.Split(getReturn, ":"))
 	}
-	return pyTruthy(ret), nil
+	return pyfmt.Truth(ret), nil
 }
 
 // traverse follows keys into nested mappings and lists, as
@@ -401,32 +402,6 @@ func embedded(l []any, key string) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// pyTruthy is Python's truth of a value: None, False, zero and empty
-// strings, lists and mappings are false.
-func pyTruthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case uint64:
-		return t != 0
-	case float64:
-		return t != 0
-	case string:
-		return t != ""
-	case []any:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	}
-	return true
 }
 
 // creates skips the state when every path exists (under --root, rebased).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -306,37 +307,11 @@ func resultFalse(v any) bool {
 		return false
 	}
 	for _, k := range []string{"result", "success"} {
-		if x, ok := m[k]; ok && !pyTruth(x) {
+		if x, ok := m[k]; ok && !pyfmt.Truth(x) {
 			return true
 		}
 	}
 	return false
-}
-
-// pyTruth is Python's truth of a value: None, False, 0, "" and empty
-// containers are false.
-func pyTruth(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case float64:
-		return t != 0
-	case string:
-		return t != ""
-	case []any:
-		return len(t) > 0
-	case []string:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	}
-	return true
 }
 
 // InvalidArgsError is a call whose arguments do not bind to the

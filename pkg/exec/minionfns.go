@@ -185,7 +185,7 @@ func testArgRepr(_ context.Context, c *call) Return {
 
 // testAssertion is Salt's test.assertion: Python's assert of the value.
 func testAssertion(_ context.Context, c *call) Return {
-	if !pyTruth(c.kw["assertion"]) {
+	if !pyfmt.Truth(c.kw["assertion"]) {
 		return failed("The minion function caused an exception: AssertionError")
 	}
 	return nested(nil)

@@ -198,3 +198,31 @@ func write(b *strings.Builder, v any, repr bool, depth int) {
 		fmt.Fprintf(b, "%v", v)
 	}
 }
+
+// Truth is Python's truth of a plain value: None, False, zero, and empty
+// strings, lists and mappings are false; anything else is true.
+func Truth(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case uint64:
+		return t != 0
+	case float64:
+		return t != 0
+	case string:
+		return t != ""
+	case []any:
+		return len(t) > 0
+	case []string:
+		return len(t) > 0
+	case map[string]any:
+		return len(t) > 0
+	}
+	return true
+}

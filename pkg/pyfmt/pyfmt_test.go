@@ -140,3 +140,18 @@ func TestPython(t *testing.T) {
 		}
 	}
 }
+
+func TestTruth(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{
+		{nil, false}, {false, false}, {true, true}, {0, false}, {int64(2), true}, {uint64(0), false},
+		{0.0, false}, {0.5, true}, {"", false}, {"0", true}, {[]any{}, false}, {[]any{nil}, true},
+		{[]string{}, false}, {map[string]any{}, false}, {map[string]any{"a": nil}, true}, {struct{}{}, true},
+	} {
+		if got := Truth(c.v); got != c.want {
+			t.Errorf("Truth(%#v) = %v; want %v", c.v, got, c.want)
+		}
+	}
+}
