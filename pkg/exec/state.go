@@ -98,17 +98,38 @@ func parseExclude(v any) ([]sls.Exclude, error) {
 
 // topRefs reads top.sls and returns the SLS it gives this host, in order.
 func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
+	t, m, groups, err := r.top(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byEnv, err := t.SLSForMinion(m, groups)
+	if err != nil {
+		return nil, err
+	}
+	var refs []sls.Ref
+	for _, env := range t.Envs() {
+		for _, name := range byEnv[env] {
+			refs = append(refs, sls.Ref{Env: env, Name: name})
+		}
+	}
+	return refs, nil
+}
+
+// top reads and parses top.sls, as this run sees it: with saltenv given,
+// that environment's section alone; and the host as the top matches it,
+// with the minion's own nodegroups.
+func (r *stateRun) top(ctx context.Context) (*top.Top, top.Minion, map[string]string, error) {
 	url := "salt://top.sls?saltenv=" + r.env
 	src, err := r.comp.RenderFile(ctx, url, nil)
 	if err != nil {
 		if states.IsNotExist(err) {
-			return nil, fmt.Errorf("no top.sls in environment %q: a highstate needs one (or name the SLS: state.apply NAME)", r.env)
+			return nil, top.Minion{}, nil, fmt.Errorf("no top.sls in environment %q: a highstate needs one (or name the SLS: state.apply NAME)", r.env)
 		}
-		return nil, err
+		return nil, top.Minion{}, nil, err
 	}
 	t, err := top.Parse("top.sls", src)
 	if err != nil {
-		return nil, err
+		return nil, top.Minion{}, nil, err
 	}
 	// The minion's own nodegroups (minion.yaml), as Salt's minion has
 	// them in its opts; a group it does not know matches nothing.
@@ -127,17 +148,7 @@ func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
 		}
 		t.Environments = keep
 	}
-	byEnv, err := t.SLSForMinion(top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, groups)
-	if err != nil {
-		return nil, err
-	}
-	var refs []sls.Ref
-	for _, env := range t.Envs() {
-		for _, name := range byEnv[env] {
-			refs = append(refs, sls.Ref{Env: env, Name: name})
-		}
-	}
-	return refs, nil
+	return t, top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, groups, nil
 }
 
 // slsRefs reads the mods argument: "web,db" or a list (of which an item
@@ -346,15 +357,25 @@ var stateSingle = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	return r.run(ctx, []sls.Chunk{chunk})
 })
 
+// stateShowTop is Salt's top_matches: per environment, the SLS of every
+// target that matches, repeats kept, and an environment a matching
+// target lists nothing for still there.
 var stateShowTop = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	refs, err := r.topRefs(ctx)
+	t, m, groups, err := r.top(ctx)
+	if err != nil {
+		return failed(err.Error())
+	}
+	matches, err := t.Matches(m, groups)
 	if err != nil {
 		return failed(err.Error())
 	}
 	out := map[string]any{}
-	for _, ref := range refs {
-		l, _ := out[ref.Env].([]any)
-		out[ref.Env] = append(l, ref.Name)
+	for env, names := range matches {
+		l := make([]any, len(names))
+		for i, n := range names {
+			l[i] = n
+		}
+		out[env] = l
 	}
 	return nested(out)
 })

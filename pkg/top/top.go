@@ -288,7 +288,20 @@ func (t *Top) SLSForMinion(m Minion, nodegroups map[string]string) (map[string][
 	return t.slsFor(m, nodegroups, true)
 }
 
+// Matches is Salt's top_matches for a minion: per environment, the SLS
+// of each matching target in top-file order, repeats kept (state.show_top
+// shows them so); an environment with a matching target is there even
+// when nothing is listed. A nodegroup the minion does not know matches
+// nothing, as in SLSForMinion.
+func (t *Top) Matches(m Minion, nodegroups map[string]string) (map[string][]string, error) {
+	return t.collect(m, nodegroups, true, false)
+}
+
 func (t *Top) slsFor(m Minion, nodegroups map[string]string, lenient bool) (map[string][]string, error) {
+	return t.collect(m, nodegroups, lenient, true)
+}
+
+func (t *Top) collect(m Minion, nodegroups map[string]string, lenient, dedupe bool) (map[string][]string, error) {
 	out := map[string][]string{}
 	seen := map[string]map[string]bool{}
 	for _, env := range t.Environments {
@@ -310,7 +323,7 @@ func (t *Top) slsFor(m Minion, nodegroups map[string]string, lenient bool) (map[
 				if _, ok := out[it.Env]; !ok {
 					out[it.Env] = []string{}
 				}
-				if seen[it.Env][it.SLS] {
+				if dedupe && seen[it.Env][it.SLS] {
 					continue
 				}
 				seen[it.Env][it.SLS] = true

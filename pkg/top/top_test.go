@@ -308,3 +308,23 @@ func TestSLSForMinionUnknownNodegroup(t *testing.T) {
 		t.Errorf("SLSFor with an unknown nodegroup: no error")
 	}
 }
+
+// Matches is Salt's top_matches, as state.show_top shows it: repeats
+// kept, an environment whose matching target lists nothing there.
+func TestMatchesKeepsRepeats(t *testing.T) {
+	tp, err := Parse("top.sls", []byte("base:\n  '*':\n    - a\n    - a\n  'x*':\n    - b\n  'm*':\n    - a\ndev:\n  'm*': []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tp.Matches(Minion{ID: "m1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string][]string{"base": {"a", "a", "a"}, "dev": {}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Matches = %v; want %v", got, want)
+	}
+	dedup, _ := tp.SLSFor(Minion{ID: "m1"}, nil)
+	if !reflect.DeepEqual(dedup["base"], []string{"a"}) {
+		t.Errorf("SLSFor = %v; want a once", dedup)
+	}
+}
