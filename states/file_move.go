@@ -48,12 +48,9 @@ func fileRename(ctx context.Context, req *Request) Result {
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
-	if !filepath.IsAbs(source) {
-		return fileFail(req, &ArgError{Arg: "source", Err: fmt.Errorf("want an absolute path, got %q", source)})
-	}
-	src, err := fileRootPath(req, source, false)
+	src, err := fileArgUnderRoot(req, "source", source, false)
 	if err != nil {
-		return fileFail(req, &ArgError{Arg: "source", Err: err})
+		return fileFail(req, err)
 	}
 	changes := map[string]any{}
 	if _, err := os.Lstat(src); err != nil {
@@ -129,12 +126,9 @@ func fileHardlink(ctx context.Context, req *Request) Result {
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
-	if !filepath.IsAbs(target) {
-		return fileFail(req, &ArgError{Arg: "target", Err: fmt.Errorf("want an absolute path, got %q", target)})
-	}
-	tpath, err := fileRootPath(req, target, true)
+	tpath, err := fileArgUnderRoot(req, "target", target, true)
 	if err != nil {
-		return fileFail(req, &ArgError{Arg: "target", Err: err})
+		return fileFail(req, err)
 	}
 	perms, err := fileReadPerms(req, "dir_mode")
 	if err != nil {
@@ -214,4 +208,17 @@ func fileLinkOver(target, path string) error {
 		return err
 	}
 	return nil
+}
+
+// fileArgUnderRoot reads a path argument that must be absolute, resolved
+// under --root as fileRootPath does; errors name the argument.
+func fileArgUnderRoot(req *Request, arg, p string, follow bool) (string, error) {
+	if !filepath.IsAbs(p) {
+		return "", &ArgError{Arg: arg, Err: fmt.Errorf("want an absolute path, got %q", p)}
+	}
+	hp, err := fileRootPath(req, p, follow)
+	if err != nil {
+		return "", &ArgError{Arg: arg, Err: err}
+	}
+	return hp, nil
 }
