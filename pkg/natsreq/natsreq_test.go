@@ -65,8 +65,20 @@ func inParts(b []byte, n int) []part {
 // message per part, in that order.
 func serve(t *testing.T, nc *nats.Conn, subj string, answer func(req []byte) []part) {
 	t.Helper()
+	// The handler runs on nats.go's goroutine and may still be answering
+	// when the test ends; done, set under mu by the cleanup, keeps it from
+	// reporting on a finished test (which panics).
+	var (
+		mu   sync.Mutex
+		done bool
+	)
 	sub, err := nc.Subscribe(subj, func(msg *nats.Msg) {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, p := range answer(msg.Data) {
+			if done {
+				return
+			}
 			out := &nats.Msg{Subject: msg.Reply, Data: p.data}
 			if p.label != "" {
 				out.Header = nats.Header{proto.PartHeader: []string{p.label}}
@@ -79,7 +91,12 @@ func serve(t *testing.T, nc *nats.Conn, subj string, answer func(req []byte) []p
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	t.Cleanup(func() {
+		_ = sub.Unsubscribe()
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	})
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
