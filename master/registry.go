@@ -767,7 +767,11 @@ func (m *Master) present(id string, now time.Time) bool {
 }
 
 // connected reports whether an accepted minion is connected now: on the
-// embedded server by its open connection, else by its presence.
+// embedded server by its open connection, else by its presence. When
+// the presence bucket cannot say (no leader for its stream while a
+// cluster elects one, a master just started), the minion counts as
+// connected: its job is sent, and the command's wait tells whether it
+// answers, where "not connected" would be a guess.
 func (m *Master) connected(ctx context.Context, k proto.KeyInfo) bool {
 	if m.connectedNow(k) {
 		return true
@@ -776,6 +780,10 @@ func (m *Master) connected(ctx context.Context, k proto.KeyInfo) bool {
 		return false
 	}
 	_, err := m.presence.Get(ctx, proto.Token(k.ID))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		m.log.Debug("presence not read: counted as connected", "id", k.ID, "err", err)
+		return true
+	}
 	return err == nil
 }
 
