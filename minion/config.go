@@ -53,6 +53,17 @@ type Config struct {
 	// and match.nodegroup match against them (a minion does not know the
 	// master's).
 	Nodegroups map[string]any `yaml:"nodegroups"`
+	// TopMerging is Salt's top_file_merging_strategy: how a highstate
+	// merges the top files of the tree's environments (merge, the
+	// default; same; merge_all). DefaultTop is the environment whose top
+	// file "same" falls back on (base); EnvOrder the environments whose
+	// top files are read, in order (default: base, then the others
+	// sorted); StateTopSaltenv, when set, the one environment whose top
+	// file is read.
+	TopMerging      string   `yaml:"top_file_merging_strategy"`
+	DefaultTop      string   `yaml:"default_top"`
+	EnvOrder        []string `yaml:"env_order"`
+	StateTopSaltenv string   `yaml:"state_top_saltenv"`
 	// PresenceInterval is how often the minion tells the master it is up.
 	PresenceInterval Duration `yaml:"presence_interval"`
 	// HeartbeatInterval is how often a running job sends a heartbeat.
@@ -98,6 +109,8 @@ func Defaults() Config {
 		StateDir:          "/var/lib/brine/minion",
 		CacheDir:          "/var/cache/brine/minion",
 		Saltenv:           "base",
+		TopMerging:        top.MergeDefault,
+		DefaultTop:        "base",
 		PresenceInterval:  Duration(30 * time.Second),
 		HeartbeatInterval: Duration(5 * time.Second),
 		GrainsRefresh:     Duration(10 * time.Minute),
@@ -152,6 +165,29 @@ func DefaultID() string {
 	return h
 }
 
+// topOpts are the options a highstate reads its top files by, as Salt's
+// minion opts hold them (exec's state.top): those set, and no others.
+func (c *Config) topOpts() map[string]any {
+	opts := map[string]any{}
+	if c.TopMerging != "" {
+		opts["top_file_merging_strategy"] = c.TopMerging
+	}
+	if c.DefaultTop != "" {
+		opts["default_top"] = c.DefaultTop
+	}
+	if len(c.EnvOrder) > 0 {
+		order := make([]any, len(c.EnvOrder))
+		for i, e := range c.EnvOrder {
+			order[i] = e
+		}
+		opts["env_order"] = order
+	}
+	if c.StateTopSaltenv != "" {
+		opts["state_top_saltenv"] = c.StateTopSaltenv
+	}
+	return opts
+}
+
 // Validate checks values the YAML types cannot.
 func (c *Config) Validate() error {
 	if err := proto.ValidID(c.ID); err != nil {
@@ -172,6 +208,11 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("minion config: startup_states %q: want highstate or sls", c.StartupStates)
+	}
+	switch c.TopMerging {
+	case "", top.MergeDefault, top.MergeSame, top.MergeAll:
+	default:
+		return fmt.Errorf("minion config: top_file_merging_strategy %q: want merge, same or merge_all", c.TopMerging)
 	}
 	if _, err := top.NodegroupsFromConfig(c.Nodegroups); err != nil {
 		return fmt.Errorf("minion config: nodegroups: %w", err)

@@ -287,6 +287,25 @@ func (f *remoteFiles) ListDir(ctx context.Context, raw string) ([]string, error)
 	return info.Files, nil
 }
 
+// Envs lists the environments of the master's state tree
+// (tree.EnvLister), from the manifest of the job's tree; a run with no
+// tree hash (a startup run) asks for the master's manifest and reads
+// only its environments, each file being asked for by path as before.
+func (f *remoteFiles) Envs(ctx context.Context) ([]string, error) {
+	if f.tree != "" {
+		man, err := f.m.manifests.get(ctx, f.m, f.tree)
+		if err != nil {
+			return nil, err
+		}
+		return man.envs, nil
+	}
+	var r proto.Manifest
+	if err := f.m.ask(ctx, proto.SubjFile(f.m.id), &proto.FileRequest{Manifest: true}, &r); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	return envsOf(r.Files), nil
+}
+
 // ListSymlinks lists the symlinks of env's tree on the master
 // (tree.SymlinkLister, for cp.list_master_symlinks).
 func (f *remoteFiles) ListSymlinks(ctx context.Context, env string) (map[string]string, error) {

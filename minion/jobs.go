@@ -317,6 +317,11 @@ func (f watchedFiles) ListDir(ctx context.Context, url string) ([]string, error)
 	return l, f.reach.note(err)
 }
 
+func (f watchedFiles) Envs(ctx context.Context) ([]string, error) {
+	l, err := f.remoteFiles.Envs(ctx)
+	return l, f.reach.note(err)
+}
+
 func (f watchedFiles) ListSymlinks(ctx context.Context, env string) (map[string]string, error) {
 	l, err := f.remoteFiles.ListSymlinks(ctx, env)
 	return l, f.reach.note(err)
@@ -460,9 +465,10 @@ func (m *Minion) newHost(rch *reach, log *slog.Logger, tree string) *exec.Host {
 			return sendEventOn(ctx, m.nc, m.id, b)
 		},
 	}
+	host.Opts = m.cfg.topOpts()
 	if len(m.cfg.Nodegroups) > 0 {
 		// Salt's minion options hold its nodegroups (match.nodegroup).
-		host.Opts = map[string]any{"nodegroups": m.cfg.Nodegroups}
+		host.Opts["nodegroups"] = m.cfg.Nodegroups
 	}
 	host.Mine = &minionMine{m: m, host: host}
 	if m.sched != nil {

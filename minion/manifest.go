@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -36,6 +37,19 @@ type manifest struct {
 	tree      string
 	chunkSize int
 	files     map[string]proto.ManifestFile // env + "\x00" + path
+	envs      []string                      // the environments of files, sorted
+}
+
+// envsOf lists the environments files belong to, sorted.
+func envsOf(files []proto.ManifestFile) []string {
+	var envs []string
+	for _, f := range files {
+		if !slices.Contains(envs, f.Env) {
+			envs = append(envs, f.Env)
+		}
+	}
+	slices.Sort(envs)
+	return envs
 }
 
 // lookup returns the metadata of a file of the tree, by the key
@@ -133,5 +147,6 @@ func checkManifest(r *proto.Manifest, tree string) (*manifest, error) {
 		}
 		man.files[f.Env+"\x00"+f.Path] = f
 	}
+	man.envs = envsOf(r.Files)
 	return man, nil
 }

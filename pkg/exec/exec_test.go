@@ -175,3 +175,59 @@ func TestTopSaltenv(t *testing.T) {
 		}
 	}
 }
+
+// TestTopMerging: without a saltenv, a highstate reads the top.sls of
+// every environment, base first and the others sorted, merged as Salt's
+// merge_tops: base's whole, another environment's own section unless an
+// earlier file gave it; the minion's top_file_merging_strategy,
+// env_order and state_top_saltenv options change that as Salt's do.
+func TestTopMerging(t *testing.T) {
+	roots := fileroot.Roots{}
+	for env, files := range map[string]map[string]string{
+		"base": {"top.sls": "base:\n  '*':\n    - b1\n", "b1.sls": "b1:\n  test.nop: []\n"},
+		"prod": {"top.sls": "prod:\n  '*':\n    - p1\nbase:\n  '*':\n    - bx\n", "p1.sls": "p1:\n  test.nop: []\n"},
+		"dev":  {"top.sls": "dev:\n  '*':\n    - d1\n", "d1.sls": "d1:\n  test.nop: []\n"},
+		"qa":   {"q1.sls": "q1:\n  test.nop: []\n"},
+	} {
+		dir := t.TempDir()
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		roots[env] = []string{dir}
+	}
+	for _, tt := range []struct {
+		name string
+		opts map[string]any
+		want map[string]any
+		ran  []string
+	}{
+		{"merge", nil, map[string]any{"base": []any{"b1"}, "dev": []any{"d1"}, "prod": []any{"p1"}}, []string{"b1", "d1", "p1"}},
+		{"env_order", map[string]any{"env_order": []any{"prod", "base", "nowhere"}}, map[string]any{"base": []any{"b1"}, "prod": []any{"p1"}}, []string{"b1", "p1"}},
+		{"state_top_saltenv", map[string]any{"state_top_saltenv": "prod"}, map[string]any{"prod": []any{"p1"}}, []string{"p1"}},
+		{"merge_all", map[string]any{"top_file_merging_strategy": "merge_all"}, map[string]any{"base": []any{"b1", "bx"}, "dev": []any{"d1"}, "prod": []any{"p1"}}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := testHost(t)
+			h.Files = &fileroot.Source{Roots: roots}
+			h.Opts = tt.opts
+			ret := Call(context.Background(), h, "state.show_top", nil, nil)
+			if !reflect.DeepEqual(ret.Value, tt.want) {
+				t.Errorf("show_top = %#v; want %#v", ret.Value, tt.want)
+			}
+			if tt.ran == nil {
+				return
+			}
+			args, kwargs := ParseArgs([]string{"test=True"})
+			res, _ := Call(context.Background(), h, "state.highstate", args, kwargs).Value.([]engine.StateResult)
+			var ids []string
+			for _, r := range res {
+				ids = append(ids, r.ID)
+			}
+			if !reflect.DeepEqual(ids, tt.ran) {
+				t.Errorf("highstate ran %v; want %v", ids, tt.ran)
+			}
+		})
+	}
+}

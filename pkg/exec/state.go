@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/pkg/top"
+	"github.com/brine-cm/brine/pkg/tree"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -115,28 +117,39 @@ func (r *stateRun) topRefs(ctx context.Context) ([]sls.Ref, error) {
 	return refs, nil
 }
 
-// top reads and parses top.sls, as this run sees it: with saltenv given,
-// that environment's section alone; and the host as the top matches it,
-// with the minion's own nodegroups.
+// top reads the top files as this run sees them, as Salt's get_tops and
+// merge_tops (salt/state.py): with saltenv given, that environment's
+// top.sls and its section alone; else the top.sls of every environment
+// of the tree, merged by top_file_merging_strategy (merge, the default:
+// base's whole, another environment's own section unless base's has
+// one). The host comes back as the top matches it, with the minion's own
+// nodegroups.
 func (r *stateRun) top(ctx context.Context) (*top.Top, top.Minion, map[string]string, error) {
-	url := "salt://top.sls?saltenv=" + r.env
-	src, err := r.comp.RenderFile(ctx, url, nil)
-	if err != nil {
-		if states.IsNotExist(err) {
-			return nil, top.Minion{}, nil, fmt.Errorf("no top.sls in environment %q: a highstate needs one (or name the SLS: state.apply NAME)", r.env)
+	opts := r.c.host.Opts
+	envs := []string{r.env}
+	if env, _ := opts["state_top_saltenv"].(string); !r.explicitEnv && env != "" {
+		envs = []string{env}
+	} else if !r.explicitEnv {
+		envs = r.topEnvs(ctx)
+	}
+	var tops []top.EnvTop
+	found := 0
+	for _, env := range envs {
+		t, err := r.readTop(ctx, env)
+		if err != nil {
+			return nil, top.Minion{}, nil, err
 		}
-		return nil, top.Minion{}, nil, err
+		if t != nil {
+			found++
+		}
+		tops = append(tops, top.EnvTop{Env: env, Top: t})
 	}
-	t, err := top.Parse("top.sls", src)
-	if err != nil {
-		return nil, top.Minion{}, nil, err
+	if found == 0 {
+		return nil, top.Minion{}, nil, fmt.Errorf("no top.sls in environment %q: a highstate needs one (or name the SLS: state.apply NAME)", envs[0])
 	}
-	// The minion's own nodegroups (minion.yaml), as Salt's minion has
-	// them in its opts; a group it does not know matches nothing.
-	var groups map[string]string
-	if raw, ok := r.c.host.Opts["nodegroups"].(map[string]any); ok {
-		groups, _ = top.NodegroupsFromConfig(raw)
-	}
+	strategy, _ := opts["top_file_merging_strategy"].(string)
+	defaultTop, _ := opts["default_top"].(string)
+	t := top.Merge(strategy, defaultTop, tops)
 	if r.explicitEnv {
 		// Salt's top_matches with a saltenv: that environment's section
 		// alone (its items may still name other environments).
@@ -148,7 +161,59 @@ func (r *stateRun) top(ctx context.Context) (*top.Top, top.Minion, map[string]st
 		}
 		t.Environments = keep
 	}
+	// The minion's own nodegroups (minion.yaml), as Salt's minion has
+	// them in its opts; a group it does not know matches nothing.
+	var groups map[string]string
+	if raw, ok := r.c.host.Opts["nodegroups"].(map[string]any); ok {
+		groups, _ = top.NodegroupsFromConfig(raw)
+	}
 	return t, top.Minion{ID: r.c.host.ID, Grains: r.c.host.Grains, Pillar: r.c.host.Pillar.PlainMap()}, groups, nil
+}
+
+// readTop reads and parses env's top.sls, rendered for env; nil when the
+// environment has none.
+func (r *stateRun) readTop(ctx context.Context, env string) (*top.Top, error) {
+	src, err := r.comp.RenderFile(ctx, "salt://top.sls?saltenv="+env, nil)
+	if states.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return top.Parse("top.sls", src)
+}
+
+// topEnvs are the environments whose top files a highstate reads, in
+// Salt's order (BaseHighState._get_envs): base, then the tree's others,
+// sorted as the file server lists them; or, with env_order, the
+// environments it names that the tree has, in its order. A tree that
+// cannot list its environments gives the run's alone.
+func (r *stateRun) topEnvs(ctx context.Context) []string {
+	lister, ok := r.c.host.Files.(tree.EnvLister)
+	if !ok {
+		return []string{r.env}
+	}
+	have, err := lister.Envs(ctx)
+	if err != nil {
+		r.c.host.Log.Debug("the tree's environments not listed: reading the run's top file alone", "err", err)
+		return []string{r.env}
+	}
+	if order, ok := r.c.host.Opts["env_order"].([]any); ok && len(order) > 0 {
+		var envs []string
+		for _, o := range order {
+			if e := toString(o); slices.Contains(have, e) && !slices.Contains(envs, e) {
+				envs = append(envs, e)
+			}
+		}
+		return envs
+	}
+	envs := []string{fileroot.DefaultEnv}
+	for _, e := range have {
+		if !slices.Contains(envs, e) {
+			envs = append(envs, e)
+		}
+	}
+	return envs
 }
 
 // slsRefs reads the mods argument: "web,db" or a list (of which an item

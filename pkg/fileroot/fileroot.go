@@ -263,6 +263,16 @@ func (r Roots) List(env, rel string) ([]string, error) {
 	return out, nil
 }
 
+// Envs lists the environments that have roots (tree.EnvLister), sorted.
+func (s *Source) Envs(context.Context) ([]string, error) {
+	out := make([]string, 0, len(s.Roots))
+	for env := range s.Roots {
+		out = append(out, env)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // ListSymlinks lists the symlinks of env's tree (tree.SymlinkLister).
 func (s *Source) ListSymlinks(_ context.Context, env string) (map[string]string, error) {
 	if env == "" {

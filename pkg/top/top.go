@@ -49,6 +49,8 @@ type Target struct {
 	// sorts an environment's targets by it (0 when absent or not a
 	// number). State tops have no such item; see PillarOrder.
 	Order int
+	// matchGiven says a `- match:` item set Match (Merge's merge_all).
+	matchGiven bool
 }
 
 // Item is one SLS name in a target's list.
@@ -200,7 +202,7 @@ func (t *Top) parseTarget(env string, k, v *yaml.Node) (Target, error) {
 					if matchLine != 0 {
 						t.warn(dk.Line, fmt.Sprintf("target %q: a second `match:` (the first is at line %d); the last one wins, as in Salt", k.Value, matchLine))
 					}
-					tg.Match, matchLine = dv.Value, dk.Line
+					tg.Match, matchLine, tg.matchGiven = dv.Value, dk.Line, true
 					continue
 				}
 				if dk.Value == "ignore_missing" {

@@ -31,6 +31,13 @@ type SymlinkLister interface {
 	ListSymlinks(ctx context.Context, env string) (map[string]string, error)
 }
 
+// EnvLister lists the environments of the state tree, as Salt's file
+// server's envs: a highstate reads the top file of each (top.Merge).
+// The order does not matter; the caller orders them as Salt does.
+type EnvLister interface {
+	Envs(ctx context.Context) ([]string, error)
+}
+
 // Renderer renders a template (file.managed's `template: jinja`) with the
 // given variables added to the usual grains, pillar and salt context.
 type Renderer interface {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -476,6 +477,50 @@ func TestMinionRestartRunsStartupStates(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// A master with two environments, each with its own top.sls: a
+// highstate reads both, as Salt's default top_file_merging_strategy
+// (merge) does, in a job (with the tree's manifest) and in a startup
+// run (with none).
+func TestEnvironmentsTopsMerged(t *testing.T) {
+	e := newEnv(t, "file_roots: {base: [$DIR/srv], dev: [$DIR/dev]}\n")
+	harness.WriteTree(t, filepath.Join(e.Dir, "dev"), `
+-- top.sls --
+dev:
+  'm*':
+    - devapp
+base:
+  '*':
+    - never
+-- devapp.sls --
+dev_file:
+  file.managed:
+    - name: /etc/brine-dev
+    - contents: dev
+    - makedirs: True
+`)
+	m2 := e.AddMinion("m2", "role: db", "startup_states: highstate\n")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1", "m2")
+	out, errOut, code := e.Brine("m1", "state.show_top", "--out", "json", "-t", "30")
+	if code != 0 {
+		t.Fatalf("show_top: exit %d\n%s%s", code, out, errOut)
+	}
+	want := map[string]any{"base": []any{"common", "web"}, "dev": []any{"devapp"}}
+	if got := jsonBlocks(t, out)["m1"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("show_top = %v; want %v", got, want)
+	}
+	out, errOut, code = e.Brine("m1", "state.highstate", "--out", "json", "-t", "30")
+	if code != 0 {
+		t.Fatalf("highstate: exit %d\n%s%s", code, out, errOut)
+	}
+	m2.WaitLog(`job done.*fun=state.highstate`, 1, 30*time.Second)
+	for _, id := range []string{"m1", "m2"} {
+		if b, err := os.ReadFile(filepath.Join(e.Dir, id, "root", "etc", "brine-dev")); err != nil || string(b) != "dev\n" {
+			t.Errorf("%s: /etc/brine-dev = %q, %v; want dev's top applied", id, b, err)
+		}
 	}
 }
 

@@ -230,20 +230,25 @@ type Env struct {
 
 // NewEnv writes a master config (with extra appended), the state tree
 // and pillar tree (txtar-like texts, see WriteTree), and starts the
-// master.
+// master. $DIR in extra is the env's folder; an extra that sets
+// file_roots replaces the default (base: [$DIR/srv]).
 func NewEnv(t testing.TB, states, pillar, extra string) *Env {
 	t.Helper()
 	e := &Env{T: t, Dir: t.TempDir(), Port: FreePort(t), Minions: map[string]*Proc{}}
 	e.Etc = filepath.Join(e.Dir, "etc")
 	WriteTree(t, filepath.Join(e.Dir, "srv"), states)
 	WriteTree(t, filepath.Join(e.Dir, "pillar"), pillar)
+	extra = strings.ReplaceAll(extra, "$DIR", e.Dir)
+	roots := fmt.Sprintf("file_roots: {base: [%s/srv]}\n", e.Dir)
+	if strings.Contains(extra, "file_roots:") {
+		roots = ""
+	}
 	WriteFile(t, filepath.Join(e.Etc, "master.yaml"), fmt.Sprintf(`port: %d
 state_dir: %s/master
-file_roots: {base: [%s/srv]}
-pillar_roots: {base: [%s/pillar]}
+%spillar_roots: {base: [%s/pillar]}
 presence_ttl: 3s
 log_level: debug
-%s`, e.Port, e.Dir, e.Dir, e.Dir, extra))
+%s`, e.Port, e.Dir, roots, e.Dir, extra))
 	e.Master = StartProc(t, "master", filepath.Join(e.Dir, "master.log"), "master", "-c", e.Etc)
 	t.Cleanup(func() {
 		for _, p := range append([]*Proc{e.Master}, e.procs()...) {

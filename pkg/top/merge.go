@@ -1,0 +1,162 @@
+package top
+
+// Salt's top_file_merging_strategy values (salt/state.py, BaseHighState
+// merge_tops): how the top files of several environments make one top.
+const (
+	// MergeDefault is Salt's "merge": base's top file is read whole;
+	// another environment's top file gives only its own environment's
+	// section, and only when no earlier top file gave that section.
+	MergeDefault = "merge"
+	// MergeSame is "same": each environment's section comes from its own
+	// top file alone, or from default_top's when it has none.
+	MergeSame = "same"
+	// MergeAll is "merge_all": every section of every top file, a
+	// target given twice taking the SLS of both (the first's first).
+	MergeAll = "merge_all"
+)
+
+// EnvTop is one environment's top file; Top is nil when it has none.
+type EnvTop struct {
+	Env string
+	Top *Top
+}
+
+// Merge is Salt's merge_tops over the top files of the environments, in
+// the order get_tops read them (base first). An unknown strategy is
+// "merge", as in Salt (which logs a warning); defaultTop is Salt's
+// default_top ("base" when empty), read by MergeSame alone.
+func Merge(strategy, defaultTop string, tops []EnvTop) *Top {
+	out := &Top{}
+	for _, et := range tops {
+		if et.Top != nil {
+			if out.File == "" {
+				out.File = et.Top.File
+			}
+			out.Warnings = append(out.Warnings, et.Top.Warnings...)
+		}
+	}
+	switch strategy {
+	case MergeSame:
+		mergeSame(out, defaultTop, tops)
+	case MergeAll:
+		mergeAll(out, tops)
+	default:
+		mergeDefault(out, tops)
+	}
+	return out
+}
+
+// has reports whether t already has a section for env.
+func (t *Top) has(env string) bool {
+	for _, e := range t.Environments {
+		if e.Name == env {
+			return true
+		}
+	}
+	return false
+}
+
+// section returns t's section for env, nil when it has none.
+func (t *Top) section(env string) *Environment {
+	for i := range t.Environments {
+		if t.Environments[i].Name == env {
+			return &t.Environments[i]
+		}
+	}
+	return nil
+}
+
+// mergeDefault is Salt's _merge_tops_merge: base is authoritative.
+func mergeDefault(out *Top, tops []EnvTop) {
+	for _, et := range tops {
+		if et.Env == "base" && et.Top != nil {
+			out.Environments = append(out.Environments, et.Top.Environments...)
+		}
+	}
+	for _, et := range tops {
+		if et.Env == "base" || et.Top == nil {
+			continue
+		}
+		if s := et.Top.section(et.Env); s != nil && !out.has(et.Env) {
+			out.Environments = append(out.Environments, *s)
+		}
+	}
+}
+
+// mergeSame is Salt's _merge_tops_same.
+func mergeSame(out *Top, defaultTop string, tops []EnvTop) {
+	if defaultTop == "" {
+		defaultTop = "base"
+	}
+	var fallback *Top
+	for _, et := range tops {
+		if et.Env == defaultTop {
+			fallback = et.Top
+		}
+	}
+	for _, et := range tops {
+		from := et.Top
+		if from == nil || len(from.Environments) == 0 {
+			from = fallback
+		}
+		if from == nil {
+			continue
+		}
+		if s := from.section(et.Env); s != nil && !out.has(et.Env) {
+			out.Environments = append(out.Environments, *s)
+		}
+	}
+}
+
+// mergeAll is Salt's _merge_tops_merge_all: a target already there keeps
+// its place and takes the later file's SLS it lacks, and the later
+// file's matcher when it names one.
+func mergeAll(out *Top, tops []EnvTop) {
+	for _, et := range tops {
+		if et.Top == nil {
+			continue
+		}
+		for _, e := range et.Top.Environments {
+			dst := out.section(e.Name)
+			if dst == nil {
+				out.Environments = append(out.Environments, Environment{Name: e.Name, Line: e.Line})
+				dst = &out.Environments[len(out.Environments)-1]
+			}
+			for _, tg := range e.Targets {
+				merged := false
+				for i := range dst.Targets {
+					if dst.Targets[i].Expr == tg.Expr {
+						mergeTarget(&dst.Targets[i], tg)
+						merged = true
+						break
+					}
+				}
+				if !merged {
+					dst.Targets = append(dst.Targets, tg)
+				}
+			}
+		}
+	}
+}
+
+// mergeTarget adds to t what a later top file's target of the same
+// expression gives: its SLS t lacks, and its `match:` when it has one.
+func mergeTarget(t *Target, later Target) {
+	if later.matchGiven {
+		t.Match, t.matchGiven = later.Match, true
+	}
+	items := append([]Item(nil), t.Items...)
+	for _, it := range later.Items {
+		dup := false
+		for _, have := range items {
+			if have.Env == it.Env && have.SLS == it.SLS {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			items = append(items, it)
+		}
+	}
+	t.Items = items
+}
