@@ -231,3 +231,39 @@ func TestTopMerging(t *testing.T) {
 		})
 	}
 }
+
+// state.sls_exists and state.id_exists, as Salt's: show_sls giving high
+// data, and every ID named (split at commas) among show_low_sls's.
+func TestSLSAndIDExists(t *testing.T) {
+	h := testHost(t)
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"a.sls":   "include:\n  - b\na1:\n  test.nop: []\n",
+		"b.sls":   "b1:\n  test.nop: []\n",
+		"bad.sls": "x:\n  - bad\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Files = &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}}
+	for _, tt := range []struct {
+		fun  string
+		args []string
+		want bool
+	}{
+		{"state.sls_exists", []string{"a"}, true},
+		{"state.sls_exists", []string{"a,b"}, true},
+		{"state.sls_exists", []string{"nope"}, false},
+		{"state.sls_exists", []string{"bad"}, false},
+		{"state.id_exists", []string{"a1, b1", "a"}, true},
+		{"state.id_exists", []string{"a1,c1", "a"}, false},
+		{"state.id_exists", []string{"b1", "mods=b"}, true},
+	} {
+		args, kwargs := ParseArgs(tt.args)
+		ret := Call(context.Background(), h, tt.fun, args, kwargs)
+		if ret.Value != tt.want || ret.Retcode != RetOK {
+			t.Errorf("%s %v = %v (retcode %d); want %v", tt.fun, tt.args, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
@@ -18,7 +19,48 @@ func init() {
 	register("state.show_low_sls", stateShowLowSLS, "Show the low chunks of the named SLS, in run order.",
 		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam,
 		states.Param{Name: "test", Type: states.Bool, Default: false, Doc: "accepted: nothing runs."})
+	register("state.sls_exists", stateSLSExists, "Return whether the named SLS render and compile to high data: state.sls_exists web,db.",
+		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam,
+		states.Param{Name: "test", Type: states.Bool, Default: false, Doc: "accepted: nothing runs."})
+	register("state.id_exists", stateIDExists, "Return whether every state ID named is declared in the named SLS: state.id_exists nginx,conf web.",
+		states.Param{Name: "ids", Type: states.StringList, Required: true, Doc: "state IDs, separated by commas (a,b) or a list."},
+		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam,
+		states.Param{Name: "test", Type: states.Bool, Default: false, Doc: "accepted: nothing runs."})
 }
+
+// stateSLSExists is Salt's state.sls_exists: whether show_sls of mods
+// gives high data rather than its errors.
+var stateSLSExists = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	refs := r.slsRefs()
+	if len(refs) == 0 {
+		return nested(false)
+	}
+	_, err := r.comp.ShowSLS(ctx, refs)
+	return nested(err == nil)
+})
+
+// stateIDExists is Salt's state.id_exists: whether the IDs named (split
+// at commas) are all among the __id__ of show_low_sls of mods. SLS that
+// fail to compile are the compile error, where Salt fails on the error
+// list it gets instead of chunks.
+var stateIDExists = stateFunc(func(ctx context.Context, r *stateRun) Return {
+	chunks, err := r.chunksFor(ctx, "mods")
+	if err != nil {
+		return compileFailed(err)
+	}
+	have := map[string]bool{}
+	for _, c := range chunks {
+		have[c.ID] = true
+	}
+	for _, ids := range r.c.strings("ids") {
+		for _, id := range strings.Split(ids, ",") {
+			if !have[strings.TrimSpace(id)] {
+				return nested(false)
+			}
+		}
+	}
+	return nested(true)
+})
 
 // chunksFor compiles the named SLS (the mods argument, or arg) or, with
 // none named, the highstate.
