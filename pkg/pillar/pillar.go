@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/odict"
@@ -92,18 +93,27 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 		}
 		return odict.New(0), []*SLSError{{Env: "base", Name: "top.sls", Err: fmt.Errorf("pillar top.sls: %w", err)}}, nil
 	}
-	src, err := comp.RenderFile(ctx, "salt://top.sls", nil)
-	if errors.Is(err, fs.ErrNotExist) {
+	// Salt's Pillar.get_tops: the top.sls of every pillar environment
+	// (base, then the others), merged by merge_tops.
+	var tops []top.EnvTop
+	for _, env := range c.envs(ctx) {
+		src, err := comp.RenderFile(ctx, "salt://top.sls?saltenv="+env, nil)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return topErr(err)
+		}
+		t, err := top.Parse("pillar/top.sls", src)
+		if err != nil {
+			return topErr(err)
+		}
+		tops = append(tops, top.EnvTop{Env: env, Top: t})
+	}
+	if len(tops) == 0 {
 		return odict.New(0), nil, nil
 	}
-	if err != nil {
-		return topErr(err)
-	}
-	t, err := top.Parse("pillar/top.sls", src)
-	if err != nil {
-		return topErr(err)
-	}
-	t = t.PillarOrder()
+	t := top.MergePillar(tops).PillarOrder()
 	byEnv, err := t.SLSFor(m, c.Nodegroups)
 	if err != nil {
 		return topErr(err)
@@ -127,6 +137,23 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 		errs = append(errs, r.errs...)
 	}
 	return out, errs, nil
+}
+
+// envs are the pillar environments whose top files are read: base, then
+// the others the roots have, sorted (Salt's Pillar._get_envs: base, then
+// pillar_roots' others).
+func (c *Compiler) envs(ctx context.Context) []string {
+	envs := []string{"base"}
+	if l, ok := c.Files.(tree.EnvLister); ok {
+		if have, err := l.Envs(ctx); err == nil {
+			for _, e := range have {
+				if !slices.Contains(envs, e) {
+					envs = append(envs, e)
+				}
+			}
+		}
+	}
+	return envs
 }
 
 // ErrorsKey is the pillar key Salt lists render failures under.

@@ -55,6 +55,39 @@ func TestCompile(t *testing.T) {
 	}
 }
 
+// Salt's Pillar.get_tops reads the top.sls of every pillar environment
+// and merge_tops merges them: dev's own top gives dev's data, and a
+// target it gives again in base's section replaces base's own.
+func TestCompileEnvironmentTops(t *testing.T) {
+	base := writeTree(t, map[string]string{
+		"top.sls":    "base:\n  '*':\n    - common\n",
+		"common.sls": "common: base\n",
+		"other.sls":  "other: true\n",
+	})
+	dev := writeTree(t, map[string]string{
+		"top.sls":     "dev:\n  '*':\n    - devdata\n",
+		"devdata.sls": "dev: true\nlist: [1]\n",
+	})
+	qa := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - other\n",
+	})
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {base}, "dev": {dev}}, Env: "base"}}
+	got, err := c.Compile(context.Background(), top.Minion{ID: "web1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"common": "base", "dev": true, "list": []any{1}}; !reflect.DeepEqual(got.PlainMap(), want) {
+		t.Errorf("Compile = %#v; want %#v", got.PlainMap(), want)
+	}
+	c = &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {base}, "qa": {qa}}, Env: "base"}}
+	if got, err = c.Compile(context.Background(), top.Minion{ID: "web1"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]any{"other": true}; !reflect.DeepEqual(got.PlainMap(), want) {
+		t.Errorf("Compile with qa's top replacing base's '*' = %#v; want %#v", got.PlainMap(), want)
+	}
+}
+
 func TestCompileNoTopIsEmpty(t *testing.T) {
 	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {t.TempDir()}}}}
 	got, err := c.Compile(context.Background(), top.Minion{ID: "x"})

@@ -1,5 +1,7 @@
 package top
 
+import "slices"
+
 // Salt's top_file_merging_strategy values (salt/state.py, BaseHighState
 // merge_tops): how the top files of several environments make one top.
 const (
@@ -159,4 +161,37 @@ func mergeTarget(t *Target, later Target) {
 		}
 	}
 	t.Items = items
+}
+
+// MergePillar is Salt's Pillar.merge_tops (salt/pillar/__init__.py) over
+// the pillar top files of the environments, in the order read: every
+// section of every file, a target a later file gives again replacing the
+// earlier one where it stood. Order the result with PillarOrder.
+func MergePillar(tops []EnvTop) *Top {
+	out := &Top{}
+	for _, et := range tops {
+		if et.Top == nil {
+			continue
+		}
+		if out.File == "" {
+			out.File = et.Top.File
+		}
+		out.Warnings = append(out.Warnings, et.Top.Warnings...)
+		for _, e := range et.Top.Environments {
+			dst := out.section(e.Name)
+			if dst == nil {
+				out.Environments = append(out.Environments, Environment{Name: e.Name, Line: e.Line})
+				dst = &out.Environments[len(out.Environments)-1]
+			}
+			for _, tg := range e.Targets {
+				i := slices.IndexFunc(dst.Targets, func(have Target) bool { return have.Expr == tg.Expr })
+				if i >= 0 {
+					dst.Targets[i] = tg
+				} else {
+					dst.Targets = append(dst.Targets, tg)
+				}
+			}
+		}
+	}
+	return out
 }

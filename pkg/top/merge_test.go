@@ -86,3 +86,25 @@ func TestMerge(t *testing.T) {
 		t.Errorf("base's top changed: %s", got)
 	}
 }
+
+// Salt's Pillar.merge_tops: every section of every pillar top file; a
+// target given again replaces the earlier one in its place.
+func TestMergePillar(t *testing.T) {
+	parse := func(src string) *Top {
+		t.Helper()
+		tp, err := Parse("top.sls", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tp
+	}
+	base := parse("base:\n  '*':\n    - common\n  'web*':\n    - web\n")
+	dev := parse("dev:\n  '*':\n    - devdata\nbase:\n  '*':\n    - common\n    - more\n  'db*':\n    - db\n")
+	got := show(MergePillar([]EnvTop{{"base", base}, {"dev", dev}, {"qa", nil}}))
+	if want := "base: *[compound]=common,more web*[compound]=web db*[compound]=db; dev: *[compound]=devdata"; got != want {
+		t.Errorf("MergePillar =\n  %s\nwant\n  %s", got, want)
+	}
+	if got := show(base); got != "base: *[compound]=common web*[compound]=web" {
+		t.Errorf("base's top changed: %s", got)
+	}
+}
