@@ -68,6 +68,17 @@ func (t *Top) section(env string) *Environment {
 	return nil
 }
 
+// sectionFor returns t's section for e's environment, added empty (its
+// targets to come) when t has none: a pointer into t.Environments, good
+// until the next section is added.
+func (t *Top) sectionFor(e Environment) *Environment {
+	if s := t.section(e.Name); s != nil {
+		return s
+	}
+	t.Environments = append(t.Environments, Environment{Name: e.Name, Line: e.Line})
+	return &t.Environments[len(t.Environments)-1]
+}
+
 // mergeDefault is Salt's _merge_tops_merge: base is authoritative.
 func mergeDefault(out *Top, tops []EnvTop) {
 	for _, et := range tops {
@@ -119,11 +130,7 @@ func mergeAll(out *Top, tops []EnvTop) {
 			continue
 		}
 		for _, e := range et.Top.Environments {
-			dst := out.section(e.Name)
-			if dst == nil {
-				out.Environments = append(out.Environments, Environment{Name: e.Name, Line: e.Line})
-				dst = &out.Environments[len(out.Environments)-1]
-			}
+			dst := out.sectionFor(e)
 			for _, tg := range e.Targets {
 				merged := false
 				for i := range dst.Targets {
@@ -178,11 +185,7 @@ func MergePillar(tops []EnvTop) *Top {
 		}
 		out.Warnings = append(out.Warnings, et.Top.Warnings...)
 		for _, e := range et.Top.Environments {
-			dst := out.section(e.Name)
-			if dst == nil {
-				out.Environments = append(out.Environments, Environment{Name: e.Name, Line: e.Line})
-				dst = &out.Environments[len(out.Environments)-1]
-			}
+			dst := out.sectionFor(e)
 			for _, tg := range e.Targets {
 				i := slices.IndexFunc(dst.Targets, func(have Target) bool { return have.Expr == tg.Expr })
 				if i >= 0 {

@@ -28,20 +28,23 @@ func show(t *Top) string {
 	return strings.Join(envs, "; ")
 }
 
+// mustParse parses a top file; "" is none (nil).
+func mustParse(t *testing.T, src string) *Top {
+	t.Helper()
+	if src == "" {
+		return nil
+	}
+	tp, err := Parse("top.sls", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
 // The three strategies, as salt/state.py's _merge_tops_merge, _same and
 // _merge_all give them for the same top files.
 func TestMerge(t *testing.T) {
-	parse := func(src string) *Top {
-		t.Helper()
-		if src == "" {
-			return nil
-		}
-		tp, err := Parse("top.sls", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tp
-	}
+	parse := func(src string) *Top { return mustParse(t, src) }
 	base := parse("base:\n  '*':\n    - core\ndev:\n  'web*':\n    - from.base\n")
 	dev := parse("dev:\n  'web*':\n    - from.dev\n  'db*':\n    - db\nbase:\n  '*':\n    - ignored\n")
 	prod := parse("prod:\n  'os:Debian':\n    - match: grain\n    - app\nbase:\n  '*':\n    - extra\n")
@@ -90,14 +93,7 @@ func TestMerge(t *testing.T) {
 // Salt's Pillar.merge_tops: every section of every pillar top file; a
 // target given again replaces the earlier one in its place.
 func TestMergePillar(t *testing.T) {
-	parse := func(src string) *Top {
-		t.Helper()
-		tp, err := Parse("top.sls", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tp
-	}
+	parse := func(src string) *Top { return mustParse(t, src) }
 	base := parse("base:\n  '*':\n    - common\n  'web*':\n    - web\n")
 	dev := parse("dev:\n  '*':\n    - devdata\nbase:\n  '*':\n    - common\n    - more\n  'db*':\n    - db\n")
 	got := show(MergePillar([]EnvTop{{"base", base}, {"dev", dev}, {"qa", nil}}))
