@@ -47,6 +47,8 @@ start_minion() { # id grains
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$dir/root/etc/passwd"
 	printf 'root:x:0:\n' >"$dir/root/etc/group"
 	printf '# /etc/fstab: static file system information.\nproc /proc proc defaults 0 0\n' >"$dir/root/etc/fstab"
+	# The os grains read the image's os-release: this host's, for the demo.
+	cp /etc/os-release "$dir/root/etc/os-release" 2>/dev/null || true
 	cat >"$dir/minion.yaml" <<YAML
 id: $id
 master: nats://127.0.0.1:$port
