@@ -181,6 +181,31 @@ func TestCallShowFunctions(t *testing.T) {
 	}
 }
 
+// salt-call's nested outputter keeps the order of an OrderedDict, and
+// high data is OrderedDicts at every level: show_sls prints the file's
+// own IDs before its includes', each state's module before __sls__ and
+// __env__, where a plain dict (grains) prints sorted.
+func TestCallShowSLSNestedOrder(t *testing.T) {
+	files := tree(t, map[string]string{
+		"a.sls": "include:\n  - b\nzz:\n  test.nop: []\naa:\n  test.nop: []\n",
+		"b.sls": "mm:\n  test.nop: []\n",
+	})
+	out, errOut, code := brine(t, "call", "--local", "--file-root", files, "--no-color", "state.show_sls", "a")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var keys []string
+	for _, l := range strings.Split(out, "\n") {
+		if k, ok := strings.CutSuffix(l, ":"); ok && (strings.HasPrefix(l, "    ") && !strings.HasPrefix(l, "     ") || strings.HasPrefix(l, "        _") || strings.HasPrefix(l, "        test")) {
+			keys = append(keys, strings.TrimSpace(k))
+		}
+	}
+	want := "zz test __sls__ __env__ aa test __sls__ __env__ mm test __sls__ __env__"
+	if got := strings.Join(keys, " "); got != want {
+		t.Errorf("show_sls keys in order:\n got %s\nwant %s\n%s", got, want, out)
+	}
+}
+
 func TestCallGrainsFileAndPillarRoot(t *testing.T) {
 	files := tree(t, sampleTree)
 	pillar := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "title: welcome\n"})

@@ -250,6 +250,8 @@ func writeJSON(b *strings.Builder, v any, indent, step int) {
 		b.WriteString(end + "]")
 	case map[string]any:
 		writeJSON(b, sortedMap(t), indent, step)
+	case OrderedDict:
+		writeJSON(b, OrderedMap(t), indent, step)
 	case OrderedMap:
 		if len(t) == 0 {
 			b.WriteString("{}")
@@ -326,6 +328,8 @@ func writeRepr(b *strings.Builder, v any) {
 		b.WriteString("]")
 	case map[string]any:
 		writeRepr(b, sortedMap(t))
+	case OrderedDict:
+		writeRepr(b, OrderedMap(t))
 	case OrderedMap:
 		b.WriteString("{")
 		for i, kv := range t {

@@ -67,6 +67,43 @@ func (m OrderedMap) Get(key string) (any, bool) {
 	return nil, false
 }
 
+// OrderedDict is a mapping Salt holds as an OrderedDict at every level
+// (high data as rendered): salt-call's nested outputter keeps its key
+// order, where it sorts a plain dict's. The other printers treat it as
+// an OrderedMap.
+type OrderedDict OrderedMap
+
+// YAMLPairs gives the keys in order, for pyyaml.Represent.
+func (m OrderedDict) YAMLPairs() ([]string, []any) { return OrderedMap(m).YAMLPairs() }
+
+// inOrder is a printValuer whose printable form Salt holds as
+// OrderedDicts (sls.High): normalize makes every mapping of it an
+// OrderedDict.
+type inOrder interface {
+	printValuer
+	NestedInOrder()
+}
+
+// asOrderedDicts turns every OrderedMap in a normalized value into an
+// OrderedDict.
+func asOrderedDicts(v any) any {
+	switch t := v.(type) {
+	case OrderedMap:
+		out := make(OrderedDict, len(t))
+		for i, kv := range t {
+			out[i] = KV{kv.Key, asOrderedDicts(kv.Value)}
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = asOrderedDicts(e)
+		}
+		return out
+	}
+	return v
+}
+
 // printValuer is a value that gives its printable form as plain values
 // (high data, low chunks), so that what JSON cannot hold, such as an
 // infinite float, still prints as Salt prints it.
@@ -125,6 +162,12 @@ func normalize(v any) any {
 			out[i] = KV{kv.Key, normalize(kv.Value)}
 		}
 		return out
+	case OrderedDict:
+		out := make(OrderedDict, len(t))
+		for i, kv := range t {
+			out[i] = KV{kv.Key, normalize(kv.Value)}
+		}
+		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
@@ -149,6 +192,8 @@ func normalize(v any) any {
 			out = append(out, KV{k, normalize(e)})
 		}
 		return out
+	case inOrder:
+		return asOrderedDicts(normalize(t.PrintValue()))
 	case printValuer:
 		return normalize(t.PrintValue())
 	}
@@ -261,7 +306,7 @@ func (n *nestedPrinter) display(v any, indent int, prefix string) {
 	case []any:
 		for _, e := range t {
 			switch e.(type) {
-			case []any, map[string]any, OrderedMap:
+			case []any, map[string]any, OrderedMap, OrderedDict:
 				n.line(indent, n.c.Green, "|_", "", "")
 				p := "- "
 				if _, isList := e.([]any); !isList {
@@ -287,6 +332,14 @@ func (n *nestedPrinter) display(v any, indent int, prefix string) {
 			vals[kv.Key] = kv.Value
 		}
 		sort.Strings(keys)
+		n.mapping(keys, func(k string) any { return vals[k] }, indent, prefix)
+	case OrderedDict:
+		keys := make([]string, len(t))
+		vals := make(map[string]any, len(t))
+		for i, kv := range t {
+			keys[i] = kv.Key
+			vals[kv.Key] = kv.Value
+		}
 		n.mapping(keys, func(k string) any { return vals[k] }, indent, prefix)
 	default:
 		n.line(indent, n.c.Green, fmt.Sprint(t), prefix, "")

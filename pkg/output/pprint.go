@@ -33,6 +33,9 @@ type pprinter struct {
 // format is pprint's PrettyPrinter._format.
 func (p *pprinter) format(v any, indent, allowance, level int) {
 	rep := pprintRepr(v)
+	if d, ok := v.(OrderedDict); ok {
+		v = OrderedMap(d)
+	}
 	if utf8.RuneCountInString(rep) > p.width-indent-allowance {
 		switch t := v.(type) {
 		case OrderedMap:
@@ -185,6 +188,8 @@ func pprintRepr(v any) string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
 		return pprintRepr(sortedMap(t))
+	case OrderedDict:
+		return pprintRepr(OrderedMap(t))
 	case OrderedMap:
 		parts := make([]string, 0, len(t))
 		for _, kv := range pprintSorted(t) {

@@ -85,6 +85,8 @@ func noReturn(b *strings.Builder, c palette, v any, indent int) {
 			keys = append(keys, k)
 		}
 		mapping(keys, func(k string) any { return t[k] })
+	case OrderedDict:
+		noReturn(b, c, OrderedMap(t), indent)
 	case OrderedMap:
 		keys := make([]string, 0, len(t))
 		vals := make(map[string]any, len(t))

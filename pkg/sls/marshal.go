@@ -158,5 +158,11 @@ func (l Lowstate) MarshalYAML() (any, error) { return l.value(), nil }
 // hold (an .inf or .nan argument: Salt's json_out prints Infinity).
 func (h *High) PrintValue() any { return h.value() }
 
+// NestedInOrder marks high data as Salt holds it, OrderedDicts at every
+// level: salt-call's nested outputter keeps their order (a state's
+// module, then __sls__ and __env__; the IDs as render_highstate left
+// them), where it sorts a plain dict's keys.
+func (h *High) NestedInOrder() {}
+
 // PrintValue is the chunks as a tree of plain values (see High.PrintValue).
 func (l Lowstate) PrintValue() any { return l.value() }
