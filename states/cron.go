@@ -73,7 +73,12 @@ const cronSpoolDir = "/var/spool/cron/crontabs"
 // does: Debian's cron (3.0pl1-162, checked) looks at it every minute and
 // re-reads the crontabs, so a running cron picks the job up with no signal.
 //
-// Salt: comments and changes ({user: name}) are Salt's, and a dry run reports those changes too (Salt's has none); Salt re-renders the whole managed part, brine only the job's lines; time fields split on any blanks; a range a:b is met by any value in it (Salt redraws it every run); a bad time field or special fails naming the argument; under test a user or a spool directory still missing is read as an empty crontab; only Debian's spool layout is known.
+// A job of the other kind (an @special line for a timed job, a timed job
+// for a special) that the command or identifier matches is removed, as
+// Salt's present() does, so that a job moved from one kind to the other
+// does not go on running both ways.
+//
+// Salt: comments and changes ({user: name}) are Salt's, and a dry run reports those changes too (Salt's has none); a job moved between a timed line and a special one says "Cron X time specification changed" with result True and changes (Salt 3006 falls through to "failed to commit with error \nnew", result False, though it made the change), and a removed duplicate of the other kind carries changes (Salt's have none) and is "set to be updated" under test (Salt's dry run says "already present"); Salt re-renders the whole managed part, brine only the job's lines; time fields split on any blanks; a range a:b is met by any value in it (Salt redraws it every run); a bad time field or special fails naming the argument; under test a user or a spool directory still missing is read as an empty crontab; only Debian's spool layout is known.
 func cronPresent(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	name := strings.TrimSpace(req.Name)
@@ -109,8 +114,18 @@ func cronPresent(ctx context.Context, req *Request) Result {
 	if err := cronCheckText(name, w.ID, w.Comment); err != nil {
 		return Failf(name, "%v", err)
 	}
-	return cronEdit(req, name, user, func(t *cronTab) (string, error) { return t.SetJob(w), nil },
-		cronPresentResult(req, "Cron", name, user))
+	return cronEdit(req, name, user, func(t *cronTab) (string, error) {
+		anti := t.RmOtherKind(w.Spec != "", name, w.ID)
+		status := t.SetJob(w)
+		switch {
+		case anti != "removed":
+		case status == "present":
+			status = "duplicate"
+		case status == "new":
+			status = "respec"
+		}
+		return status, nil
+	}, cronPresentResult(req, "Cron", name, user))
 }
 
 // Absent makes sure a user's crontab does not hold a job.
@@ -354,6 +369,18 @@ func cronPresentResult(req *Request, what, name, user string) func(string) Resul
 		switch status {
 		case "present":
 			return Result{Name: name, Result: True, Comment: fmt.Sprintf("%s %s already present", what, name)}
+		case "duplicate":
+			// The job was there, and a copy of the other kind goes.
+			if req.Test {
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("%s %s is set to be updated", what, name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("Duplicate %s %s removed", what, name)}
+		case "respec":
+			// A timed job became a special, or the other way round.
+			if req.Test {
+				return Result{Name: name, Result: None, Comment: fmt.Sprintf("%s %s is set to be added", what, name)}
+			}
+			return Result{Name: name, Result: True, Comment: fmt.Sprintf("%s %s time specification changed", what, name)}
 		case "new":
 			if req.Test {
 				return Result{Name: name, Result: None, Comment: fmt.Sprintf("%s %s is set to be added", what, name)}

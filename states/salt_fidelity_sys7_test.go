@@ -1,0 +1,183 @@
+package states
+
+import (
+	"strings"
+	"testing"
+)
+
+// The seventh round's tables for the system states: cron and host, run on
+// a --root tree, with the crontab or hosts file the real run leaves
+// checked byte for byte against what Salt 3006 writes.
+
+// fidCron runs fun on a root whose crontab for user is tab; after each
+// phase the crontab must still be one Salt's list_tab reads the same.
+func fidCron(fun, name, user string, args map[string]any, tab string) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		tabs := map[string]string{}
+		if tab != "" {
+			tabs[user] = tab
+		}
+		root := cronRoot(t, tabs)
+		return func(test bool) Result { return cronRun(t, root, fun, name, args, test) }
+	}
+}
+
+func TestSaltFidelityCron(t *testing.T) {
+	root := func(s string) map[string]any { return map[string]any{"root": s} }
+	managed := cronTag + "\n"
+	fidRunAll(t, []fidCase{{
+		name:   "cron.present: new job",
+		salt:   "present(), set_job()",
+		setup:  fidCron("cron.present", "/bin/x", "root", map[string]any{"minute": 5}, ""),
+		test:   fidW(None, "Cron /bin/x is set to be added", root("/bin/x")),
+		real:   fidW(True, "Cron /bin/x added to root's crontab", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already present", nil),
+		retest: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		// _check_cron() compares the time fields as strings, lowered.
+		name:   "cron.present: time changed",
+		salt:   "present(), set_job(): rm_job then a new line",
+		setup:  fidCron("cron.present", "/bin/x", "root", map[string]any{"minute": 7, "hour": 2}, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n5 * * * * /bin/x\n"),
+		test:   fidW(None, "Cron /bin/x is set to be updated", root("/bin/x")),
+		real:   fidW(True, "Cron /bin/x updated", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already present", nil),
+		retest: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		// _cron_matched(): an identifier finds the job whatever its command.
+		name:  "cron.present: identifier, command changed",
+		salt:  "present(), _cron_matched() on the identifier",
+		setup: fidCron("cron.present", "/bin/new", "root", map[string]any{"identifier": "JOB"}, managed+"# SALT_CRON_IDENTIFIER:JOB\n* * * * * /bin/old\n"),
+		test:  fidW(None, "Cron /bin/new is set to be updated", root("/bin/new")),
+		real:  fidW(True, "Cron /bin/new updated", root("/bin/new")),
+		rerun: fidW(True, "Cron /bin/new already present", nil),
+	}, {
+		// A job with no identifier line is found by its command, and gets
+		// the identifier (_needs_change(None, name)).
+		name:  "cron.present: old job without identifier",
+		salt:  "present(), _check_cron(): identifier None needs change",
+		setup: fidCron("cron.present", "/bin/x", "root", nil, managed+"* * * * * /bin/x\n"),
+		test:  fidW(None, "Cron /bin/x is set to be updated", root("/bin/x")),
+		real:  fidW(True, "Cron /bin/x updated", root("/bin/x")),
+		rerun: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		name:   "cron.present: comment added",
+		salt:   "present(), _needs_change(comment)",
+		setup:  fidCron("cron.present", "/bin/x", "root", map[string]any{"comment": "nightly"}, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n* * * * * /bin/x\n"),
+		test:   fidW(None, "Cron /bin/x is set to be updated", root("/bin/x")),
+		real:   fidW(True, "Cron /bin/x updated", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already present", nil),
+		retest: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		name:  "cron.present: commented",
+		salt:  "present(), _needs_change(commented)",
+		setup: fidCron("cron.present", "/bin/x", "root", map[string]any{"commented": true}, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n* * * * * /bin/x\n"),
+		test:  fidW(None, "Cron /bin/x is set to be updated", root("/bin/x")),
+		real:  fidW(True, "Cron /bin/x updated", root("/bin/x")),
+		rerun: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		name:   "cron.present: special new",
+		salt:   "present(), set_special()",
+		setup:  fidCron("cron.present", "/bin/boot", "root", map[string]any{"special": "@reboot"}, ""),
+		test:   fidW(None, "Cron /bin/boot is set to be added", root("/bin/boot")),
+		real:   fidW(True, "Cron /bin/boot added to root's crontab", root("/bin/boot")),
+		rerun:  fidW(True, "Cron /bin/boot already present", nil),
+		retest: fidW(True, "Cron /bin/boot already present", nil),
+	}, {
+		// present() calls rm_job() before set_special(): the timed job
+		// goes. Salt 3006 then falls through to "failed to commit with
+		// error \nnew", result False; brine says what it did.
+		name:   "cron.present: timed job made special",
+		salt:   "present(), rm_job() then set_special(): 'time specification changed'",
+		setup:  fidCron("cron.present", "/bin/x", "root", map[string]any{"special": "@hourly"}, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n5 * * * * /bin/x\n"),
+		test:   fidW(None, "Cron /bin/x is set to be added", root("/bin/x")),
+		real:   fidW(True, "Cron /bin/x time specification changed", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already present", nil),
+		retest: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		name:   "cron.present: special made timed",
+		salt:   "present(), rm_special() then set_job(): 'time specification changed'",
+		setup:  fidCron("cron.present", "/bin/x", "root", map[string]any{"minute": 5}, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n@reboot /bin/x\n"),
+		test:   fidW(None, "Cron /bin/x is set to be added", root("/bin/x")),
+		real:   fidW(True, "Cron /bin/x time specification changed", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already present", nil),
+		retest: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		// The job is there and so is a special copy: Salt's rm_special()
+		// removes it ("Duplicate Cron X removed", with no changes in Salt).
+		name:   "cron.present: duplicate special removed",
+		salt:   "present(), data present and antidata removed",
+		setup:  fidCron("cron.present", "/bin/x", "root", nil, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n* * * * * /bin/x\n# SALT_CRON_IDENTIFIER:/bin/x\n@daily /bin/x\n"),
+		test:   fidW(None, "Cron /bin/x is set to be updated", root("/bin/x")),
+		real:   fidW(True, "Duplicate Cron /bin/x removed", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already present", nil),
+		retest: fidW(True, "Cron /bin/x already present", nil),
+	}, {
+		name:   "cron.absent: removed",
+		salt:   "absent(), rm_job()",
+		setup:  fidCron("cron.absent", "/bin/x", "root", nil, managed+"# SALT_CRON_IDENTIFIER:/bin/x\n5 * * * * /bin/x\n"),
+		test:   fidW(None, "Cron /bin/x is set to be removed", root("/bin/x")),
+		real:   fidW(True, "Cron /bin/x removed from root's crontab", root("/bin/x")),
+		rerun:  fidW(True, "Cron /bin/x already absent", nil),
+		retest: fidW(True, "Cron /bin/x is absent", nil),
+	}, {
+		name:   "cron.env_present: new",
+		salt:   "env_present(), set_env()",
+		setup:  fidCron("cron.env_present", "MAILTO", "alice", map[string]any{"user": "alice", "value": "ops@example.com"}, ""),
+		test:   fidW(None, "Cron env MAILTO is set to be added", map[string]any{"alice": "MAILTO"}),
+		real:   fidW(True, "Cron env MAILTO added to alice's crontab", map[string]any{"alice": "MAILTO"}),
+		rerun:  fidW(True, "Cron env MAILTO already present", nil),
+		retest: fidW(True, "Cron env MAILTO already present", nil),
+	}, {
+		name:   "cron.env_absent: removed",
+		salt:   "env_absent(), rm_env()",
+		setup:  fidCron("cron.env_absent", "MAILTO", "root", nil, managed+"MAILTO=ops@example.com\n"),
+		test:   fidW(None, "Cron env MAILTO is set to be removed", root("MAILTO")),
+		real:   fidW(True, "Cron env MAILTO removed from root's crontab", root("MAILTO")),
+		rerun:  fidW(True, "Cron env MAILTO already absent", nil),
+		retest: fidW(True, "Cron env MAILTO is absent", nil),
+	}})
+}
+
+// TestSaltFidelityCronFile pins the crontab text a real run leaves, as
+// Salt's _render_tab writes the managed part: the marker line, then
+// "# comment SALT_CRON_IDENTIFIER:id" above each job.
+func TestSaltFidelityCronFile(t *testing.T) {
+	for _, c := range []struct {
+		name, fun, cmd string
+		args           map[string]any
+		before, after  string
+	}{
+		{"new job", "cron.present", "/bin/x", map[string]any{"minute": "5", "hour": "4"}, "",
+			cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n5 4 * * * /bin/x\n"},
+		{"comment and identifier", "cron.present", "/bin/x", map[string]any{"comment": "nightly run", "identifier": "NIGHTLY"}, "",
+			cronTag + "\n# nightly run SALT_CRON_IDENTIFIER:NIGHTLY\n* * * * * /bin/x\n"},
+		{"commented", "cron.present", "/bin/x", map[string]any{"commented": true}, "",
+			cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n#DISABLED#* * * * * /bin/x\n"},
+		{"special", "cron.present", "/bin/x", map[string]any{"special": "@weekly"}, "",
+			cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n@weekly /bin/x\n"},
+		{"user's own lines kept above the marker", "cron.present", "/bin/x", nil, "MAILTO=me\n1 2 * * * /bin/mine\n",
+			"MAILTO=me\n1 2 * * * /bin/mine\n" + cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n* * * * * /bin/x\n"},
+		{"timed job made special", "cron.present", "/bin/x", map[string]any{"special": "@daily"}, cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n5 * * * * /bin/x\n",
+			cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n@daily /bin/x\n"},
+		{"special made timed", "cron.present", "/bin/x", map[string]any{"minute": "5"}, cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n@daily /bin/x\n",
+			cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/x\n5 * * * * /bin/x\n"},
+		{"another command's special kept", "cron.present", "/bin/x", map[string]any{"minute": "5"}, cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/y\n@daily /bin/y\n",
+			cronTag + "\n# SALT_CRON_IDENTIFIER:/bin/y\n@daily /bin/y\n# SALT_CRON_IDENTIFIER:/bin/x\n5 * * * * /bin/x\n"},
+		{"empty env value", "cron.env_present", "MAILTO", nil, "",
+			cronTag + "\nMAILTO=\"\"\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tabs := map[string]string{}
+			if c.before != "" {
+				tabs["root"] = c.before
+			}
+			root := cronRoot(t, tabs)
+			if r := cronRun(t, root, c.fun, c.cmd, c.args, false); r.Result != True {
+				t.Fatalf("%v %q", r.Result, r.Comment)
+			}
+			if got := cronRead(t, root, "root"); got != c.after {
+				t.Errorf("crontab:\n%s\nwant:\n%s", strings.TrimSpace(got), strings.TrimSpace(c.after))
+			}
+		})
+	}
+}
