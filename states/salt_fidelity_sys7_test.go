@@ -1,6 +1,8 @@
 package states
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -177,6 +179,107 @@ func TestSaltFidelityCronFile(t *testing.T) {
 			}
 			if got := cronRead(t, root, "root"); got != c.after {
 				t.Errorf("crontab:\n%s\nwant:\n%s", strings.TrimSpace(got), strings.TrimSpace(c.after))
+			}
+		})
+	}
+}
+
+func TestSaltFidelityHost7(t *testing.T) {
+	files := map[string]string{"etc/hosts": "127.0.0.1 localhost\n10.0.0.9 db # the db\n10.0.0.7 web\n"}
+	added := func(ip, name string) map[string]any { return map[string]any{ip: []any{name}} }
+	only := func(ip, old, new string) map[string]any {
+		return map[string]any{ip: map[string]any{"old": old, "new": new}}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "host.present: comment on a new address",
+		salt:   "present(comment=...), add_host() then set_comment()",
+		setup:  fidRoot("host.present", "api", map[string]any{"ip": "10.0.0.5", "comment": "the api"}, files),
+		test:   fidW(None, "Host api (10.0.0.5) would be added\nComment for 10.0.0.5 (the api) would be added", map[string]any{"added": added("10.0.0.5", "api"), "comment_added": added("10.0.0.5", "the api")}),
+		real:   fidW(True, "Added host api (10.0.0.5)\nSet comment for host 10.0.0.5 (the api)", map[string]any{"added": added("10.0.0.5", "api"), "comment_added": added("10.0.0.5", "the api")}),
+		rerun:  fidW(True, "Host api (10.0.0.5) already present", nil),
+		retest: fidW(True, "Host api (10.0.0.5) already present", nil),
+	}, {
+		// The name is there; only the comment differs. Salt's dry run is
+		// True with these changes; brine's is None.
+		name:   "host.present: comment changed",
+		salt:   "present(comment=...), update_comment only",
+		setup:  fidRoot("host.present", "db", map[string]any{"ip": "10.0.0.9", "comment": "primary db"}, files),
+		test:   fidW(None, "Comment for 10.0.0.9 (primary db) would be added", map[string]any{"comment_added": added("10.0.0.9", "primary db")}),
+		real:   fidW(True, "Set comment for host 10.0.0.9 (primary db)", map[string]any{"comment_added": added("10.0.0.9", "primary db")}),
+		rerun:  fidW(True, "Host db (10.0.0.9) already present", nil),
+		retest: fidW(True, "Host db (10.0.0.9) already present", nil),
+	}, {
+		name:   "host.present: same comment",
+		salt:   "present(comment=...), already present",
+		setup:  fidRoot("host.present", "db", map[string]any{"ip": "10.0.0.9", "comment": "the db"}, files),
+		test:   fidW(True, "Host db (10.0.0.9) already present", nil),
+		real:   fidW(True, "Host db (10.0.0.9) already present", nil),
+		retest: fidW(True, "Host db (10.0.0.9) already present", nil),
+	}, {
+		name:  "host.present: elsewhere, no clean",
+		salt:  "present(), the warning of an address not in ip",
+		setup: fidRoot("host.present", "web", map[string]any{"ip": "10.0.0.8"}, files),
+		test:  fidW(None, "Host web (10.0.0.8) would be added", map[string]any{"added": added("10.0.0.8", "web")}),
+		real:  fidW(True, "Added host web (10.0.0.8)", map[string]any{"added": added("10.0.0.8", "web")}),
+		rerun: fidW(True, "Host web (10.0.0.8) already present", nil),
+	}, {
+		name:   "host.only: names replaced",
+		salt:   "only(), set_host()",
+		setup:  fidRoot("host.only", "10.0.0.9", map[string]any{"hostnames": []any{"db", "db.lan"}}, files),
+		test:   fidW(None, `Would change 10.0.0.9 from "db" to "db db.lan"`, only("10.0.0.9", "db", "db db.lan")),
+		real:   fidW(True, `successfully changed 10.0.0.9 from "db" to "db db.lan"`, only("10.0.0.9", "db", "db db.lan")),
+		rerun:  fidW(True, `IP address 10.0.0.9 already set to "db db.lan"`, nil),
+		retest: fidW(True, `IP address 10.0.0.9 already set to "db db.lan"`, nil),
+	}, {
+		name:   "host.only: one name as a string, new address",
+		salt:   "only(), set_host() appends",
+		setup:  fidRoot("host.only", "10.0.0.1", map[string]any{"hostnames": "gw"}, files),
+		test:   fidW(None, `Would change 10.0.0.1 from "" to "gw"`, only("10.0.0.1", "", "gw")),
+		real:   fidW(True, `successfully changed 10.0.0.1 from "" to "gw"`, only("10.0.0.1", "", "gw")),
+		rerun:  fidW(True, `IP address 10.0.0.1 already set to "gw"`, nil),
+		retest: fidW(True, `IP address 10.0.0.1 already set to "gw"`, nil),
+	}, {
+		name:   "host.only: no names removes the address",
+		salt:   "only(hostnames=[]), set_host() with an empty alias",
+		setup:  fidRoot("host.only", "10.0.0.7", map[string]any{"hostnames": []any{}}, files),
+		test:   fidW(None, `Would change 10.0.0.7 from "web" to ""`, only("10.0.0.7", "web", "")),
+		real:   fidW(True, `successfully changed 10.0.0.7 from "web" to ""`, only("10.0.0.7", "web", "")),
+		rerun:  fidW(True, `IP address 10.0.0.7 already set to ""`, nil),
+		retest: fidW(True, `IP address 10.0.0.7 already set to ""`, nil),
+	}})
+}
+
+// TestSaltFidelityHostFile pins the hosts file a real run leaves: the
+// lines brine edits are written as Salt's _write_hosts writes them.
+func TestSaltFidelityHostFile(t *testing.T) {
+	before := "127.0.0.1 localhost\n\n# infra\n10.0.0.9 db # the db\n10.0.0.9 db2\n10.0.0.7 web\n"
+	for _, c := range []struct {
+		name, fun, host string
+		args            map[string]any
+		after           string
+	}{
+		{"name added to a line", "host.present", "pg", map[string]any{"ip": "10.0.0.7"},
+			"127.0.0.1 localhost\n\n# infra\n10.0.0.9 db # the db\n10.0.0.9 db2\n10.0.0.7\t\tweb pg\n"},
+		{"new line with a comment", "host.present", "api", map[string]any{"ip": "10.0.0.5", "comment": "the api"},
+			before + "10.0.0.5\t\tapi\t\t# the api\n"},
+		{"comment changed on the first line only", "host.present", "db2", map[string]any{"ip": "10.0.0.9", "comment": "dbs"},
+			"127.0.0.1 localhost\n\n# infra\n10.0.0.9\t\tdb\t\t# dbs\n10.0.0.9 db2\n10.0.0.7 web\n"},
+		{"only: first line of the address, the others go", "host.only", "10.0.0.9", map[string]any{"hostnames": []any{"pg"}},
+			"127.0.0.1 localhost\n\n# infra\n10.0.0.9\t\tpg\t\t# the db\n10.0.0.7 web\n"},
+		{"only: empty removes", "host.only", "10.0.0.9", map[string]any{"hostnames": []any{}},
+			"127.0.0.1 localhost\n\n# infra\n10.0.0.7 web\n"},
+		{"absent: the last name takes the line", "host.absent", "web", map[string]any{"ip": "10.0.0.7"},
+			"127.0.0.1 localhost\n\n# infra\n10.0.0.9 db # the db\n10.0.0.9 db2\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			fileWriteT(t, filepath.Join(root, "etc/hosts"), before)
+			if r := sysCall(t, root, c.fun, c.host, c.args, false); r.Result != True {
+				t.Fatalf("%v %q", r.Result, r.Comment)
+			}
+			b, _ := os.ReadFile(filepath.Join(root, "etc/hosts"))
+			if string(b) != c.after {
+				t.Errorf("hosts = %q\nwant    %q", b, c.after)
 			}
 		})
 	}
