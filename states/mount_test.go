@@ -138,12 +138,12 @@ func TestMountOptsMissing(t *testing.T) {
 		{"defaults", nil},
 		{"size=10m,mode=0755,nosuid", nil},
 		{"size=10240k,rw,exec,nofail,x-systemd.automount", nil},
-		{"size=20m", []string{"size=20m"}},
+		{"size=20m", []string{"size=20480k"}},
 		{"noexec,suid", []string{"noexec", "suid"}},
 		{"ro", []string{"ro"}},
 	}
 	for _, tt := range tests {
-		got := mountOptsMissing(strings.Split(tt.want, ","), m)
+		got := mountOptsMissing(strings.Split(tt.want, ","), m, nil)
 		if !reflect.DeepEqual(got, tt.missing) {
 			t.Errorf("mountOptsMissing(%s) = %q; want %q", tt.want, got, tt.missing)
 		}
@@ -289,7 +289,7 @@ func TestMountLive(t *testing.T) {
 	args["opts"] = "size=20m,mode=0755"
 	dry = mountMountedOn(context.Background(), mountReq("", "mount.mounted", mnt, args, true), f.host())
 	real = mountMountedOn(context.Background(), mountReq("", "mount.mounted", mnt, args, false), f.host())
-	want = map[string]any{"umount": "Forced remount because options (size=20m) changed", "persist": "update"}
+	want = map[string]any{"umount": "Forced remount because options (size=20480k) changed", "persist": "update"}
 	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || !reflect.DeepEqual(real.Changes, want) {
 		t.Errorf("remount: test %v %v, real %v %v; want %v", dry.Result, dry.Changes, real.Result, real.Changes, want)
 	}

@@ -1,6 +1,7 @@
 package states
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,4 +284,160 @@ func TestSaltFidelityHostFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fidMountLive runs mount.mounted on MNT (a temporary folder, made when
+// mkdir) against a fake host on which MNT shows live (a mountinfo line,
+// "" for not mounted), with fstab holding entry. A real run that ran a
+// command leaves MNT mounted as after, as the kernel would show it.
+func fidMountLive(args map[string]any, live, fstab, after string, mkdir bool) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		dir := t.TempDir()
+		mp := filepath.Join(dir, "mnt")
+		if mkdir {
+			os.Mkdir(mp, 0o755)
+		}
+		cfg := filepath.Join(dir, "fstab")
+		os.WriteFile(cfg, []byte(strings.ReplaceAll(fstab, "MNT", mp)), 0o644)
+		a := map[string]any{"config": cfg}
+		for k, v := range args {
+			a[k] = v
+		}
+		root := "28 1 254:1 / / rw - ext4 /dev/vda1 rw\n"
+		f := &fakeMounts{info: root + strings.ReplaceAll(live, "MNT", mp)}
+		return func(test bool) Result {
+			ran := len(f.ran)
+			r := mountMountedOn(context.Background(), mountReq("", "mount.mounted", mp, a, test), f.host())
+			if !test && len(f.ran) > ran && after != "" {
+				f.info = root + strings.ReplaceAll(after, "MNT", mp)
+			}
+			r.Comment = fidPath(r.Comment, mp)
+			for k, v := range r.Changes {
+				if s, ok := v.(string); ok {
+					r.Changes[k] = fidPath(s, mp)
+				}
+			}
+			return r
+		}
+	}
+}
+
+func TestSaltFidelityMountLive(t *testing.T) {
+	tmpfs := func(opts string) map[string]any {
+		return map[string]any{"device": "tmpfs", "fstype": "tmpfs", "opts": opts}
+	}
+	with := func(a map[string]any, k string, v any) map[string]any { a[k] = v; return a }
+	live10m := "40 28 0:35 / MNT rw,relatime - tmpfs tmpfs rw,size=10240k\n"
+	live20m := "40 28 0:35 / MNT rw,relatime - tmpfs tmpfs rw,size=20480k\n"
+	entry := func(opts string) string { return "tmpfs MNT tmpfs " + opts + " 0 0\n" }
+	remount := func(opt string) map[string]any {
+		return map[string]any{"umount": "Forced remount because options (" + opt + ") changed"}
+	}
+	fidRunAll(t, []fidCase{{
+		// The dry run names the first missing option in Salt's sorted
+		// order, as it would show: size=20m is size=20480k.
+		name:   "mount.mounted: options changed, remounted",
+		salt:   "mounted(), the options loop; mount.remount()",
+		setup:  fidMountLive(tmpfs("size=20m"), live10m, entry("size=20m"), live20m, true),
+		test:   fidW(None, "Remount would be forced because options (size=20480k) changed", remount("size=20480k")),
+		real:   fidW(True, "Target was already mounted. Entry already exists in the fstab.", remount("size=20480k")),
+		rerun:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		retest: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		// Salt's real run remounts once per missing option; its changes
+		// name the last one.
+		name:  "mount.mounted: two options changed",
+		salt:  "mounted(), the options loop",
+		setup: fidMountLive(tmpfs("size=20m,noexec"), live10m, entry("size=20m,noexec"), "40 28 0:35 / MNT rw,noexec,relatime - tmpfs tmpfs rw,size=20480k\n", true),
+		test:  fidW(None, "Remount would be forced because options (noexec) changed", remount("size=20480k")),
+		real:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", remount("size=20480k")),
+		rerun: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		// discard is not shown by tmpfs: without the argument it would
+		// force a remount on every run.
+		name:   "mount.mounted: extra_mount_invisible_options",
+		salt:   "mounted(), mount_invisible_options extended",
+		setup:  fidMountLive(with(tmpfs("size=10m,discard"), "extra_mount_invisible_options", []any{"discard"}), live10m, entry("size=10m,discard"), "", true),
+		test:   fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		real:   fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		retest: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		name:  "mount.mounted: extra_mount_invisible_keys",
+		salt:  "mounted(), mount_invisible_keys extended",
+		setup: fidMountLive(with(tmpfs("size=10m,huge_pages=never"), "extra_mount_invisible_keys", []any{"huge_pages"}), live10m, entry("size=10m,huge_pages=never"), "", true),
+		test:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		real:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		name:  "mount.mounted: hidden_opts as a comma string",
+		salt:  "mounted(), hidden_opts.split(',')",
+		setup: fidMountLive(with(tmpfs("size=10m,discard,lazytime"), "hidden_opts", "discard,lazytime"), live10m, entry("size=10m,discard,lazytime"), "", true),
+		test:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		real:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		name:  "mount.mounted: extra_mount_ignore_fs_keys",
+		salt:  "mounted(), mount_ignore_fs_keys updated",
+		setup: fidMountLive(with(tmpfs("size=20m"), "extra_mount_ignore_fs_keys", map[string]any{"tmpfs": []any{"size"}}), live10m, entry("size=20m"), "", true),
+		test:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		real:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		// Salt's built-in invisible options (soft, bg …) never remount.
+		name:  "mount.mounted: nfs soft,bg,tcp",
+		salt:  "mounted(), mount_invisible_options and tcp -> proto=tcp",
+		setup: fidMountLive(map[string]any{"device": "srv:/export", "fstype": "nfs", "opts": "soft,bg,tcp"}, "40 28 0:50 / MNT rw,relatime - nfs srv:/export rw,vers=3,proto=tcp\n", "srv:/export MNT nfs soft,bg,tcp 0 0\n", "", true),
+		test:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		real:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		// nfs is unmounted and mounted again, not remounted.
+		name:  "mount.mounted: nfs options changed",
+		salt:  "mounted(), fstype in [nfs, cvfs]: umount then mount",
+		setup: fidMountLive(map[string]any{"device": "srv:/export", "fstype": "nfs", "opts": "ro"}, "40 28 0:50 / MNT rw,relatime - nfs srv:/export rw,vers=3\n", "srv:/export MNT nfs ro 0 0\n", "40 28 0:50 / MNT ro,relatime - nfs srv:/export rw,vers=3\n", true),
+		test:  fidW(None, "Remount would be forced because options (ro) changed", map[string]any{"umount": "Forced unmount and mount because options (ro) changed"}),
+		real:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", map[string]any{"umount": "Forced unmount and mount because options (ro) changed"}),
+		rerun: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		name:   "mount.mounted: device_name_regex keeps another device",
+		salt:   "mounted(), _device_mismatch_is_ignored",
+		setup:  fidMountLive(with(map[string]any{"device": "/dev/vdb1", "fstype": "ext4"}, "device_name_regex", []any{"/dev/vd[bc]"}), "40 28 254:33 / MNT rw,relatime - ext4 /dev/vdc1 rw\n", "/dev/vdb1 MNT ext4 defaults 0 0\n", "", true),
+		test:   fidW(True, "An umount will not be forced because device matched device_name_regex: /dev/vdc1. Entry already exists in the fstab.", nil),
+		real:   fidW(True, "An umount will not be forced because device matched device_name_regex: /dev/vdc1. Entry already exists in the fstab.", nil),
+		retest: fidW(True, "An umount will not be forced because device matched device_name_regex: /dev/vdc1. Entry already exists in the fstab.", nil),
+	}, {
+		name:  "mount.mounted: another device, no regex",
+		salt:  "mounted(), devices do not match",
+		setup: fidMountLive(map[string]any{"device": "/dev/vdb1", "fstype": "ext4"}, "40 28 254:33 / MNT rw,relatime - ext4 /dev/vdc1 rw\n", "/dev/vdb1 MNT ext4 defaults 0 0\n", "40 28 254:17 / MNT rw,relatime - ext4 /dev/vdb1 rw\n", true),
+		test:  fidW(None, "An umount would have been forced because devices do not match.  Watched: /dev/vdb1", map[string]any{"mount": true, "umount": "Forced unmount because devices don't match. Wanted: /dev/vdb1, current: /dev/vdc1"}),
+		real:  fidW(True, "Target was successfully mounted. Entry already exists in the fstab.", map[string]any{"mount": true, "umount": "Forced unmount because devices don't match. Wanted: /dev/vdb1, current: /dev/vdc1"}),
+		rerun: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		// mount: False still makes the mount point when mkmnt asks.
+		name:   "mount.mounted: mount False, mkmnt",
+		salt:   "mounted(), not mount, mkmnt: file.mkdir",
+		setup:  fidMountLive(map[string]any{"device": "tmpfs", "fstype": "tmpfs", "mount": false, "mkmnt": true, "persist": false}, "", "", "", false),
+		test:   fidW(None, "MNT would be created, but not mounted", nil),
+		real:   fidW(True, "MNT was created, not mounted", nil),
+		rerun:  fidW(True, "MNT not mounted", nil),
+		retest: fidW(True, "MNT would not be mounted", nil),
+	}, {
+		name:   "mount.mounted: mount False, no mount point",
+		salt:   "mounted(), not mount, not mkmnt",
+		setup:  fidMountLive(map[string]any{"device": "tmpfs", "fstype": "tmpfs", "mount": false, "persist": false}, "", "", "", false),
+		test:   fidW(True, "MNT does not exist and would neither be created nor mounted", nil),
+		real:   fidW(True, "MNT not present and not mounted", nil),
+		retest: fidW(True, "MNT does not exist and would neither be created nor mounted", nil),
+	}, {
+		name:   "mount.mounted: pass_num and dump changed",
+		salt:   "mounted(), set_fstab() change",
+		setup:  fidMountLive(map[string]any{"device": "/dev/vdb1", "fstype": "ext4", "pass_num": 2, "dump": 1}, "40 28 254:17 / MNT rw,relatime - ext4 /dev/vdb1 rw\n", "/dev/vdb1 MNT ext4 defaults 0 0\n", "", true),
+		test:   fidW(None, "Target was already mounted. MNT is mounted, but its fstab entry must be updated.", map[string]any{"persist": "update"}),
+		real:   fidW(True, "Target was already mounted. Updated the entry in the fstab.", map[string]any{"persist": "update"}),
+		rerun:  fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+		retest: fidW(True, "Target was already mounted. Entry already exists in the fstab.", nil),
+	}, {
+		name:   "mount.mounted: persist False",
+		salt:   "mounted(), persist False",
+		setup:  fidMountLive(map[string]any{"device": "/dev/vdb1", "fstype": "ext4", "persist": false}, "40 28 254:17 / MNT rw,relatime - ext4 /dev/vdb1 rw\n", "", "", true),
+		test:   fidW(True, "Target was already mounted", nil),
+		real:   fidW(True, "Target was already mounted", nil),
+		retest: fidW(True, "Target was already mounted", nil),
+	}})
 }
