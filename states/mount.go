@@ -597,7 +597,11 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 		out, n := fstabRemove(data, lines, &a.want, matchOn)
 		// Salt's unmounted(): under test a purge replaces the comment,
 		// unless an unmount is due, which is all it says then.
+		_, byName := fstabRemove(data, lines, &a.want, []string{"name"})
 		switch {
+		case n == 0 && byName > 0:
+			// Salt's unmounted(): the mount point is there, on another device.
+			comments = append(comments, "fstab entry for device "+a.want.Device+" not found")
 		case n == 0:
 			comments = append(comments, "fstab entry not found")
 		case !req.Test:

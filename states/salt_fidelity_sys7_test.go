@@ -441,3 +441,41 @@ func TestSaltFidelityMountLive(t *testing.T) {
 		retest: fidW(True, "Target was already mounted", nil),
 	}})
 }
+
+func TestSaltFidelityUnmounted7(t *testing.T) {
+	unm := func(args map[string]any, live, fstab string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			dir := t.TempDir()
+			mp := filepath.Join(dir, "mnt")
+			os.Mkdir(mp, 0o755)
+			cfg := filepath.Join(dir, "fstab")
+			os.WriteFile(cfg, []byte(strings.ReplaceAll(fstab, "MNT", mp)), 0o644)
+			a := map[string]any{"config": cfg}
+			for k, v := range args {
+				a[k] = v
+			}
+			f := &fakeMounts{info: "28 1 254:1 / / rw - ext4 /dev/vda1 rw\n" + strings.ReplaceAll(live, "MNT", mp)}
+			return func(test bool) Result {
+				r := mountUnmountedOn(context.Background(), mountReq("", "mount.unmounted", mp, a, test), f.host())
+				r.Comment = strings.ReplaceAll(fidPath(r.Comment, mp), cfg, "FSTAB")
+				return r
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "mount.unmounted: fstab entry on another device",
+		salt:   "unmounted(persist=True, device=...), fstab_data[name][device] != device",
+		setup:  unm(map[string]any{"device": "/dev/vdb1", "persist": true}, "", "/dev/vdc1 MNT ext4 defaults 0 0\n"),
+		test:   fidW(True, "Target was already unmounted. fstab entry for device /dev/vdb1 not found", nil),
+		real:   fidW(True, "Target was already unmounted. fstab entry for device /dev/vdb1 not found", nil),
+		retest: fidW(True, "Target was already unmounted. fstab entry for device /dev/vdb1 not found", nil),
+	}, {
+		name:   "mount.unmounted: purged",
+		salt:   "unmounted(persist=True), rm_fstab()",
+		setup:  unm(map[string]any{"persist": true}, "", "/dev/vdc1 MNT ext4 defaults 0 0\n"),
+		test:   fidW(None, "Mount point MNT is unmounted but needs to be purged from FSTAB to be made persistent", map[string]any{"persist": "purged"}),
+		real:   fidW(True, "Target was already unmounted. Removed target from fstab", map[string]any{"persist": "purged"}),
+		rerun:  fidW(True, "Target was already unmounted. fstab entry not found", nil),
+		retest: fidW(True, "Target was already unmounted. fstab entry not found", nil),
+	}})
+}
