@@ -479,3 +479,49 @@ func TestSaltFidelityUnmounted7(t *testing.T) {
 		retest: fidW(True, "Target was already unmounted. fstab entry not found", nil),
 	}})
 }
+
+func TestSaltFidelityKmod7(t *testing.T) {
+	live := func(fun, name string, args map[string]any, loaded ...string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			host, _ := kmodFake(t, loaded...)
+			host.modulesDir = t.TempDir()
+			fileWriteT(t, filepath.Join(host.modulesDir, "modules.dep"), "kernel/drivers/block/loop.ko.xz:\nkernel/net/bridge/br_netfilter.ko.zst: kernel/net/bridge/bridge.ko.zst\n")
+			fileWriteT(t, filepath.Join(host.modulesDir, "modules.builtin"), "kernel/fs/ext4/ext4.ko\nkernel/drivers/tty/vt/vt.ko\n")
+			return func(test bool) Result {
+				return kmodApply(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(fileCopyArgs(args)), Test: test}, host, fun == "kmod.present")
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "kmod.present: available module loaded",
+		salt:   "present(), kmod.available() then kmod.load()",
+		setup:  live("kmod.present", "br_netfilter", nil),
+		test:   fidW(None, "Kernel module br_netfilter is set to be loaded", map[string]any{"br_netfilter": "loaded"}),
+		real:   fidW(True, "Loaded kernel module br_netfilter", map[string]any{"br_netfilter": "loaded"}),
+		rerun:  fidW(True, "Kernel module br_netfilter is already present", nil),
+		retest: fidW(True, "Kernel module br_netfilter is already present", nil),
+	}, {
+		// Salt's dry run does not look at kmod.available().
+		name:          "kmod.present: unavailable",
+		salt:          "present(), unavailable",
+		setup:         live("kmod.present", "nosuchmod", nil),
+		test:          fidW(None, "Kernel module nosuchmod is set to be loaded", map[string]any{"nosuchmod": "loaded"}),
+		real:          fidW(False, "Kernel module nosuchmod is unavailable", nil),
+		unforeseeable: true,
+	}, {
+		name:   "kmod.present: built into the kernel",
+		salt:   "present() (Salt's lsmod misses it)",
+		setup:  live("kmod.present", "ext4", nil),
+		test:   fidW(True, "Kernel module ext4 is already present", nil),
+		real:   fidW(True, "Kernel module ext4 is already present", nil),
+		retest: fidW(True, "Kernel module ext4 is already present", nil),
+	}, {
+		name:   "kmod.present: mods, some loaded",
+		salt:   "present(mods=[...])",
+		setup:  live("kmod.present", "x", map[string]any{"mods": []any{"loop", "br_netfilter"}}, "loop"),
+		test:   fidW(None, "Kernel module loop is already present\nKernel module br_netfilter is set to be loaded", map[string]any{"br_netfilter": "loaded"}),
+		real:   fidW(True, "Kernel module loop is already present\nLoaded kernel module br_netfilter", map[string]any{"br_netfilter": "loaded"}),
+		rerun:  fidW(True, "Kernel modules loop, br_netfilter are already present", nil),
+		retest: fidW(True, "Kernel modules loop, br_netfilter are already present", nil),
+	}})
+}
