@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -523,5 +524,80 @@ func TestSaltFidelityKmod7(t *testing.T) {
 		real:   fidW(True, "Kernel module loop is already present\nLoaded kernel module br_netfilter", map[string]any{"br_netfilter": "loaded"}),
 		rerun:  fidW(True, "Kernel modules loop, br_netfilter are already present", nil),
 		retest: fidW(True, "Kernel modules loop, br_netfilter are already present", nil),
+	}})
+}
+
+// The real update-alternatives, with its --root, on a folder.
+func TestSaltFidelityAlternatives7(t *testing.T) {
+	inst := func(path string, prio int) map[string]any {
+		return map[string]any{"link": "/usr/bin/editor", "path": path, "priority": prio}
+	}
+	group := func(fun string, args map[string]any, then func(root string)) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := altRoot(t)
+			if r := sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/nano", 40), false); r.Result != True {
+				t.Fatalf("install nano: %+v", r)
+			}
+			if r := sysCall(t, root, "alternatives.install", "editor", inst("/usr/bin/vim.tiny", 10), false); r.Result != True {
+				t.Fatalf("install vim.tiny: %+v", r)
+			}
+			if then != nil {
+				then(root)
+			}
+			return func(test bool) Result { return sysCall(t, root, fun, "editor", args, test) }
+		}
+	}
+	set := func(path string) func(root string) {
+		return func(root string) {
+			if r := sysCall(t, root, "alternatives.set", "editor", map[string]any{"path": path}, false); r.Result != True {
+				t.Fatalf("set: %+v", r)
+			}
+		}
+	}
+	if _, err := exec.LookPath("update-alternatives"); err != nil {
+		t.Skip("no update-alternatives")
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "alternatives.remove: the current one, falls back",
+		salt:   "remove(), show_current()",
+		setup:  group("alternatives.remove", map[string]any{"path": "/usr/bin/nano"}, nil),
+		test:   fidW(None, "Alternative for editor will be removed", map[string]any{"path": "/usr/bin/vim.tiny"}),
+		real:   fidW(True, "Alternative for editor removed. Falling back to path /usr/bin/vim.tiny", map[string]any{"path": "/usr/bin/vim.tiny"}),
+		rerun:  fidW(True, "Alternative for editor is set to it's default path /usr/bin/vim.tiny", nil),
+		retest: fidW(True, "Alternative for editor is set to it's default path /usr/bin/vim.tiny", nil),
+	}, {
+		name:  "alternatives.remove: another one, the choice stays",
+		salt:  "remove(), show_current()",
+		setup: group("alternatives.remove", map[string]any{"path": "/usr/bin/vim.tiny"}, nil),
+		test:  fidW(None, "Alternative for editor will be removed", map[string]any{"path": "/usr/bin/nano"}),
+		real:  fidW(True, "Alternative for editor removed. Falling back to path /usr/bin/nano", map[string]any{"path": "/usr/bin/nano"}),
+		rerun: fidW(True, "Alternative for editor is set to it's default path /usr/bin/nano", nil),
+	}, {
+		name: "alternatives.remove: a group that does not exist",
+		salt: "remove(), no current",
+		setup: func(t *testing.T) func(bool) Result {
+			root := altRoot(t)
+			return func(test bool) Result {
+				return sysCall(t, root, "alternatives.remove", "pager", map[string]any{"path": "/usr/bin/nano"}, test)
+			}
+		},
+		test: fidW(False, "Alternative for pager doesn't exist", nil),
+		real: fidW(False, "Alternative for pager doesn't exist", nil),
+	}, {
+		name:   "alternatives.auto: already",
+		salt:   "auto(), display's first line ends ' auto mode'",
+		setup:  group("alternatives.auto", nil, nil),
+		test:   fidW(True, "editor already in auto mode", nil),
+		real:   fidW(True, "editor already in auto mode", nil),
+		retest: fidW(True, "editor already in auto mode", nil),
+	}, {
+		name:          "alternatives.auto: from manual",
+		salt:          "auto(), changes {result: alternatives.auto()}",
+		setup:         group("alternatives.auto", nil, set("/usr/bin/vim.tiny")),
+		test:          fidW(None, "editor will be put in auto mode", nil),
+		real:          fidW(True, "", map[string]any{"result": fidAny}),
+		rerun:         fidW(True, "editor already in auto mode", nil),
+		retest:        fidW(True, "editor already in auto mode", nil),
+		unforeseeable: true,
 	}})
 }
