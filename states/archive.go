@@ -33,13 +33,14 @@ func init() {
 		fileUserParam, fileGroupParam,
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
 		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
-		Param{Name: "trim_output", Type: Any, Doc: "accepted for Salt."},
+		Param{Name: "trim_output", Type: Any, Doc: "True (100) or a number: list only that many of the extracted files in the changes."},
 	)
 }
 
 // archEntry is one member of an archive, checked and ready to extract.
 type archEntry struct {
 	Name string // relative, cleaned, slash-separated
+	Raw  string // the name as the archive stores it
 	Type byte   // tar.TypeDir, TypeReg, TypeSymlink, TypeLink
 	Mode fs.FileMode
 	Link string // symlink target, or hard link's member name
@@ -112,7 +113,7 @@ func archList(data []byte, format string, strip int) ([]archEntry, error) {
 		if err != nil || !ok {
 			return err
 		}
-		e.Name = n
+		e.Name, e.Raw = n, raw
 		switch e.Type {
 		case tar.TypeSymlink:
 			if err := archCheckLink(n, e.Link); err != nil {
@@ -273,7 +274,7 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's; changes are {extracted_files: [...], directories_created: [name]}, and a dry run reports the same changes (Salt's reports none); options only take --strip-components; rar, clean and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; options only take --strip-components; rar, clean and http sources are not supported.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
@@ -287,6 +288,13 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if err := a.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
+	trim, err := archTrim(a)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	// Salt's extracted() names the directory with a trailing slash in
+	// its comments and changes.
+	shown := strings.TrimRight(req.Name, "/") + "/"
 	perms, err := fileReadPerms(req, "")
 	if err != nil {
 		return Failf(req.Name, "%v", err)
@@ -305,7 +313,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			return Failf(req.Name, "%v", err)
 		}
 		if _, err := os.Lstat(hp); err == nil {
-			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: ifMissing + " exists"}
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Path " + ifMissing + " exists"}
 		}
 	}
 	if err := fileCheckURL(source); err != nil {
@@ -342,21 +350,32 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "No files were extracted from %s", source)
 	}
 	if tops := archTopLevel(entries); enforceTop && (len(tops) != 1 || !archIsDirPrefix(entries, tops[0])) {
-		return Failf(req.Name, "Archive does not have a single top-level directory. To allow this archive to be extracted, set \"enforce_toplevel\" to False. To avoid a \"tar-bomb\" it may also be advisable to set a top-level directory by adding it to the \"name\" value (for example, setting \"name\" to %s instead of %s).",
-			filepath.Join(req.Name, "some_dir"), req.Name)
+		kind := "tar"
+		if format == "zip" {
+			kind = "zip"
+		}
+		return Failf(req.Name, "Archive does not have a single top-level directory. To allow this archive to be extracted, set 'enforce_toplevel' to False. To avoid a '%s-bomb' it may also be advisable to set a top-level directory by adding it to the 'name' value (for example, setting 'name' to %s instead of %s).",
+			kind, shown+"some_dir", shown)
 	}
 
 	changes := map[string]any{}
 	_, statErr := os.Stat(dest)
 	created := IsNotExist(statErr)
-	needed := overwrite || created
-	if !needed {
+	// missing is Salt's contents_missing: a member not there, which the
+	// comments give as the reason to extract.
+	missing := created
+	if !missing {
 		for _, e := range entries {
 			if _, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err != nil {
-				needed = true
+				missing = true
 				break
 			}
 		}
+	}
+	needed := overwrite || missing
+	why := ""
+	if missing {
+		why = ", due to absence of one or more files/dirs"
 	}
 	ownership := false
 	if !needed && (perms.uid >= 0 || perms.gid >= 0) {
@@ -385,20 +404,44 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		}
 		return res
 	}
+	// The files as Salt lists them: Python's tarfile names (a directory
+	// without its trailing slash), tar -v's lines when options are given
+	// to tar, the zip's own names.
 	files := make([]any, 0, len(entries))
 	for _, e := range entries {
-		n := e.Name
-		if e.Type == tar.TypeDir {
-			n += "/"
+		n := e.Raw
+		if format != "zip" && options == "" {
+			n = strings.TrimRight(n, "/")
 		}
 		files = append(files, n)
 	}
+	if trim > 0 && len(files) > trim {
+		files = files[:trim]
+	}
 	if created {
-		changes["directories_created"] = []any{req.Name}
+		changes["directories_created"] = []any{shown}
 	}
 	changes["extracted_files"] = files
+	// Salt sets user and group after the extraction, and reports the
+	// ownership it had to change; a new member is first the runner's.
+	if perms.uid >= 0 || perms.gid >= 0 {
+		for _, e := range entries {
+			uid, gid := os.Geteuid(), os.Getegid()
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil && !overwrite {
+				uid, gid = fileOwnerOf(fi)
+			}
+			if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
+				changes["updated ownership"] = true
+				break
+			}
+		}
+	}
+	trimmed := ""
+	if trim > 0 {
+		trimmed = fmt.Sprintf(". Output was trimmed to %d number of lines", trim)
+	}
 	if req.Test {
-		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s", source, req.Name)}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s", source, shown, why)}
 	}
 	if err := ctx.Err(); err != nil {
 		return Failf(req.Name, "not run: %v", err)
@@ -414,7 +457,37 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			return Failf(req.Name, "%v", err)
 		}
 	}
-	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s", source, req.Name)}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", source, shown, why, trimmed)}
+}
+
+// archTrim reads trim_output as Salt's extracted() does: True is 100, a
+// number (or a string of one) that many, False or nothing no trimming.
+func archTrim(a *Args) (int, error) {
+	v, ok := a.Get("trim_output")
+	if !ok || v == nil {
+		return 0, nil
+	}
+	switch t := v.(type) {
+	case bool:
+		if t {
+			return 100, nil
+		}
+		return 0, nil
+	case int:
+		return max(t, 0), nil
+	case int64:
+		return max(int(t), 0), nil
+	case float64:
+		return max(int(t), 0), nil
+	case string:
+		if b, err := strconv.ParseBool(t); err == nil && !b {
+			return 0, nil
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
+			return max(n, 0), nil
+		}
+	}
+	return 0, &ArgError{Arg: "trim_output", Err: fmt.Errorf("Invalid value for trim_output, must be True/False or an integer")}
 }
 
 // archIsDirPrefix reports whether top is a directory of the archive: some

@@ -1,7 +1,11 @@
 package states
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -600,4 +604,103 @@ func TestSaltFidelityAlternatives7(t *testing.T) {
 		retest:        fidW(True, "editor already in auto mode", nil),
 		unforeseeable: true,
 	}})
+}
+
+func TestSaltFidelityArchive7(t *testing.T) {
+	many := []archMember{{name: "app/", typ: tar.TypeDir}}
+	for i := 0; i < 4; i++ {
+		many = append(many, archMember{name: fmt.Sprintf("app/f%d", i), body: "x"})
+	}
+	setup := func(src string, data []byte, args map[string]any, extra map[string]string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			os.MkdirAll(filepath.Join(root, "opt"), 0o755)
+			fileWriteT(t, filepath.Join(root, src), string(data))
+			for p, c := range extra {
+				fileWriteT(t, filepath.Join(root, p), c)
+			}
+			a := map[string]any{"source": "/" + src}
+			for k, v := range args {
+				a[k] = v
+			}
+			return func(test bool) Result { return sysCall(t, root, "archive.extracted", "/opt", a, test) }
+		}
+	}
+	tarMany := archTar(t, "gz", many...)
+	all := []any{"app", "app/f0", "app/f1", "app/f2", "app/f3"}
+	fidRunAll(t, []fidCase{{
+		// Salt's trim_output: True is 100; a number keeps that many.
+		name:   "archive.extracted: trim_output",
+		salt:   "extracted(trim_output=2)",
+		setup:  setup("srv/app.tgz", tarMany, map[string]any{"trim_output": 2}, nil),
+		test:   fidW(None, "Archive /srv/app.tgz would be extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"extracted_files": all[:2]}),
+		real:   fidW(True, "/srv/app.tgz extracted to /opt/, due to absence of one or more files/dirs. Output was trimmed to 2 number of lines", map[string]any{"extracted_files": all[:2]}),
+		rerun:  fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:  "archive.extracted: trim_output True",
+		salt:  "extracted(trim_output=True): 100",
+		setup: setup("srv/app.tgz", tarMany, map[string]any{"trim_output": true}, nil),
+		real:  fidW(True, "/srv/app.tgz extracted to /opt/, due to absence of one or more files/dirs. Output was trimmed to 100 number of lines", map[string]any{"extracted_files": all}),
+	}, {
+		name:  "archive.extracted: trim_output not a number",
+		salt:  "extracted(), int(trim_output) raises",
+		setup: setup("srv/app.tgz", tarMany, map[string]any{"trim_output": "lots"}, nil),
+		test:  fidW(False, `argument "trim_output": Invalid value for trim_output, must be True/False or an integer`, nil),
+	}, {
+		// overwrite with every member present: no "due to" reason.
+		name:  "archive.extracted: overwrite",
+		salt:  "extracted(overwrite=True), _add_explanation() with nothing missing",
+		setup: setup("srv/app.tgz", tarMany, map[string]any{"overwrite": true}, map[string]string{"opt/app/f0": "x", "opt/app/f1": "x", "opt/app/f2": "x", "opt/app/f3": "x"}),
+		test:  fidW(None, "Archive /srv/app.tgz would be extracted to /opt/", map[string]any{"extracted_files": all}),
+		real:  fidW(True, "/srv/app.tgz extracted to /opt/", map[string]any{"extracted_files": all}),
+	}, {
+		name:  "archive.extracted: one member missing",
+		salt:  "extracted(), contents_missing",
+		setup: setup("srv/app.tgz", tarMany, nil, map[string]string{"opt/app/f0": "x", "opt/app/f1": "x", "opt/app/f2": "x"}),
+		test:  fidW(None, "Archive /srv/app.tgz would be extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"extracted_files": all}),
+		real:  fidW(True, "/srv/app.tgz extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"extracted_files": all}),
+		rerun: fidW(True, "All files in archive are already present", nil),
+	}, {
+		// A fresh extraction is the runner's until Salt's file.directory
+		// sets the owner: "updated ownership".
+		name:   "archive.extracted: user on a fresh extraction",
+		salt:   "extracted(user=...), file.directory(recurse=[user])",
+		setup:  setup("srv/app.tgz", tarMany, map[string]any{"user": "alice"}, nil),
+		test:   fidW(None, "Archive /srv/app.tgz would be extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"extracted_files": all, "updated ownership": true}),
+		real:   fidW(True, "/srv/app.tgz extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"extracted_files": all, "updated ownership": true}),
+		rerun:  fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}, {
+		// A zip lists its directories with their slash (zipfile's namelist).
+		name:  "archive.extracted: zip names",
+		salt:  "extracted(), archive.unzip() namelist",
+		setup: setup("srv/app.zip", zipOrdered(t, "app/", "app/a"), nil, nil),
+		real:  fidW(True, "/srv/app.zip extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"extracted_files": []any{"app/", "app/a"}}),
+	}, {
+		name:  "archive.extracted: zip bomb wording",
+		salt:  "extracted(), enforce_toplevel with archive_format zip",
+		setup: setup("srv/bomb.zip", archZip(t, map[string]string{"a": "x", "b": "y"}), nil, nil),
+		test:  fidW(False, "Archive does not have a single top-level directory. To allow this archive to be extracted, set 'enforce_toplevel' to False. To avoid a 'zip-bomb' it may also be advisable to set a top-level directory by adding it to the 'name' value (for example, setting 'name' to /opt/some_dir instead of /opt/).", nil),
+	}})
+}
+
+// zipOrdered is a zip of the names in order; a name ending in / is a
+// directory, the others hold "x".
+func zipOrdered(t *testing.T, names ...string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, n := range names {
+		f, err := zw.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(n, "/") {
+			f.Write([]byte("x"))
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
