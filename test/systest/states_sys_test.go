@@ -50,7 +50,7 @@ func TestMountTmpfs(t *testing.T) {
 	}
 
 	res = applyChecked(t, inContainer(c, sls("32m")), "scratch")
-	if got := jsonString(res[0].Changes); got != `{"persist":"update","umount":"Forced remount because options (size=32m) changed"}` {
+	if got := jsonString(res[0].Changes); got != `{"persist":"update","umount":"Forced remount because options (size=32768k) changed"}` {
 		t.Errorf("changes = %s", got)
 	}
 	if got := run(t, c, "findmnt", "-n", "-o", "OPTIONS", "/mnt/brine-scratch"); !strings.Contains(got, "size=32768k") {
