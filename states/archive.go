@@ -14,8 +14,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ulikunitz/xz"
 )
@@ -30,6 +32,9 @@ func init() {
 		Param{Name: "enforce_toplevel", Type: Bool, Default: true, Doc: "fail unless every entry is under one top-level directory."},
 		Param{Name: "if_missing", Type: Path, Doc: "extract only when this path does not exist."},
 		Param{Name: "overwrite", Type: Bool, Default: false, Doc: "extract even when every entry exists already."},
+		Param{Name: "force", Type: Bool, Default: false, Doc: "remove members that exist with the wrong type (a file where the archive has a directory, and so on) and extract; without it such a member fails the state."},
+		Param{Name: "clean", Type: Bool, Default: false, Doc: "when extracting, first remove the archive's top-level files and directories from name."},
+		Param{Name: "clean_parent", Type: Bool, Default: false, Doc: "when extracting, first remove name itself, and make it again."},
 		fileUserParam, fileGroupParam,
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
 		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
@@ -274,7 +279,7 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; options only take --strip-components; rar, clean and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); options only take --strip-components; rar and http sources are not supported.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
@@ -284,6 +289,9 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	enforceTop := a.Bool("enforce_toplevel", true)
 	ifMissing := a.String("if_missing", "")
 	overwrite := a.Bool("overwrite", false)
+	force := a.Bool("force", false)
+	clean := a.Bool("clean", false)
+	cleanParent := a.Bool("clean_parent", false)
 	options := a.String("options", "")
 	if err := a.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
@@ -358,17 +366,42 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			kind, shown+"some_dir", shown)
 	}
 
+	if clean && cleanParent {
+		return Failf(req.Name, "Only one of 'clean' and 'clean_parent' can be set to True")
+	}
+
 	changes := map[string]any{}
 	_, statErr := os.Stat(dest)
 	created := IsNotExist(statErr)
 	// missing is Salt's contents_missing: a member not there, which the
-	// comments give as the reason to extract.
+	// comments give as the reason to extract. wrong are the members there
+	// with another type, listed as Salt's archive.list does: directories
+	// (with their slash), then files, then links.
 	missing := created
-	if !missing {
-		for _, e := range entries {
-			if _, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err != nil {
-				missing = true
-				break
+	var wrong, wrongNames []string
+	if !created {
+		for _, kind := range []int{0, 1, 2} {
+			for _, e := range entries {
+				k := map[byte]int{tar.TypeDir: 0, tar.TypeSymlink: 2}[e.Type]
+				if e.Type == tar.TypeReg || e.Type == tar.TypeLink {
+					k = 1
+				}
+				if k != kind {
+					continue
+				}
+				fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name)))
+				switch {
+				case errors.Is(err, syscall.ENOTDIR):
+					// Under a member of the wrong type: that one says so.
+				case err != nil:
+					missing = true
+				case kind == 0 && !fi.IsDir(), kind == 1 && (fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0), kind == 2 && fi.Mode()&fs.ModeSymlink == 0:
+					n := e.Name
+					if kind == 0 {
+						n += "/"
+					}
+					wrong, wrongNames = append(wrong, n), append(wrongNames, e.Name)
+				}
 			}
 		}
 	}
@@ -376,6 +409,36 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	why := ""
 	if missing {
 		why = ", due to absence of one or more files/dirs"
+	}
+	// fresh are the members a real run removes before it extracts: they
+	// come back as the runner's.
+	fresh := map[string]bool{}
+	var removed []any
+	testComment := ""
+	if len(wrong) > 0 {
+		msg := fmt.Sprintf("The below paths (relative to %s) exist, but are the incorrect type (file instead of directory, symlink instead of file, etc.).", shown)
+		list := "\n\n- " + strings.Join(wrong, "\n- ")
+		switch {
+		case req.Test && clean:
+			testComment = msg + " Since the 'clean' option is enabled, the destination paths would be cleared and the archive would be extracted." + list
+		case req.Test && cleanParent:
+			testComment = msg + " Since the 'clean_parent' option is enabled, the destination parent directory would be removed first and then re-created and the archive would be extracted"
+		}
+		switch {
+		case clean:
+		case !force:
+			if testComment == "" {
+				return Failf(req.Name, "%s To proceed with extraction, set 'force' to True. Note that this will remove these paths before extracting.%s", msg, list)
+			}
+		default:
+			for i, w := range wrong {
+				removed = append(removed, shown+w)
+				fresh[wrongNames[i]] = true
+			}
+		}
+		// brine extracts what clean would clear (Salt's real run then
+		// finds nothing missing and extracts nothing).
+		needed = true
 	}
 	ownership := false
 	if !needed && (perms.uid >= 0 || perms.gid >= 0) {
@@ -418,6 +481,38 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if trim > 0 && len(files) > trim {
 		files = files[:trim]
 	}
+	// clean removes the archive's top-level paths that are there (Salt
+	// lists the directories first, with their slash); clean_parent the
+	// directory itself, which is then made again.
+	var tops []string
+	if clean && !created {
+		dirs, plain := archTopKinds(entries)
+		for _, set := range [][]string{dirs, plain} {
+			for _, top := range set {
+				if _, err := os.Lstat(filepath.Join(dest, top)); err == nil {
+					tops = append(tops, top)
+					if slices.Contains(dirs, top) {
+						removed = append(removed, shown+top+"/")
+					} else {
+						removed = append(removed, shown+top)
+					}
+				}
+			}
+		}
+		for _, e := range entries {
+			fresh[e.Name] = true
+		}
+	}
+	if len(removed) > 0 {
+		changes["removed"] = removed
+	}
+	if cleanParent && !created {
+		changes["removed"] = fmt.Sprintf("Directory %s was removed prior to the extraction", shown)
+		created = true
+		for _, e := range entries {
+			fresh[e.Name] = true
+		}
+	}
 	if created {
 		changes["directories_created"] = []any{shown}
 	}
@@ -427,7 +522,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if perms.uid >= 0 || perms.gid >= 0 {
 		for _, e := range entries {
 			uid, gid := os.Geteuid(), os.Getegid()
-			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil && !overwrite {
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil && !overwrite && !fresh[e.Name] {
 				uid, gid = fileOwnerOf(fi)
 			}
 			if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
@@ -441,10 +536,25 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		trimmed = fmt.Sprintf(". Output was trimmed to %d number of lines", trim)
 	}
 	if req.Test {
-		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s", source, shown, why)}
+		if testComment != "" {
+			return Result{Name: req.Name, Result: None, Changes: changes, Comment: testComment}
+		}
+		after := ""
+		if clean {
+			after = ", after cleaning destination path(s)"
+		}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s%s", source, shown, after, why)}
 	}
 	if err := ctx.Err(); err != nil {
 		return Failf(req.Name, "not run: %v", err)
+	}
+	if cleanParent {
+		if err := os.RemoveAll(dest); err != nil {
+			return Failf(req.Name, "Unable to remove the directory %s. The following errors were observed:\n\n- %v", shown, err)
+		}
+	}
+	if err := archRemove(dest, append(tops, wrongNamesIf(!clean && force, wrongNames)...)); err != nil {
+		return Failf(req.Name, "One or more paths could not be cleaned. The following errors were observed:\n\n- %v", err)
 	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return Failf(req.Name, "%v", err)
@@ -458,6 +568,46 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		}
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", source, shown, why, trimmed)}
+}
+
+// wrongNamesIf is names when cond holds, else none.
+func wrongNamesIf(cond bool, names []string) []string {
+	if cond {
+		return names
+	}
+	return nil
+}
+
+// archTopKinds splits the archive's top-level names into directories
+// (a member lies under it, or it is a directory member) and the rest.
+func archTopKinds(entries []archEntry) (dirs, plain []string) {
+	for _, top := range archTopLevel(entries) {
+		if archIsDirPrefix(entries, top) {
+			dirs = append(dirs, top)
+		} else {
+			plain = append(plain, top)
+		}
+	}
+	return dirs, plain
+}
+
+// archRemove removes members (slash-separated, relative) under dest,
+// through an os.Root so that a link on the way cannot lead out of it.
+func archRemove(dest string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, n := range names {
+		if err := root.RemoveAll(filepath.FromSlash(n)); err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+	}
+	return nil
 }
 
 // archTrim reads trim_output as Salt's extracted() does: True is 100, a

@@ -713,3 +713,100 @@ func zipOrdered(t *testing.T, names ...string) []byte {
 	}
 	return buf.Bytes()
 }
+
+func TestSaltFidelityArchiveClean(t *testing.T) {
+	tgz := archTar(t, "gz", archMember{name: "app/", typ: tar.TypeDir}, archMember{name: "app/bin", body: "x"}, archMember{name: "app/conf", body: "y"})
+	setup := func(args map[string]any, extra map[string]string, dirs ...string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(tgz))
+			os.MkdirAll(filepath.Join(root, "opt"), 0o755)
+			for _, d := range dirs {
+				os.MkdirAll(filepath.Join(root, d), 0o755)
+			}
+			for p, c := range extra {
+				fileWriteT(t, filepath.Join(root, p), c)
+			}
+			a := map[string]any{"source": "/srv/app.tgz"}
+			for k, v := range args {
+				a[k] = v
+			}
+			return func(test bool) Result { return sysCall(t, root, "archive.extracted", "/opt", a, test) }
+		}
+	}
+	files := []any{"app", "app/bin", "app/conf"}
+	wrongMsg := "The below paths (relative to /opt/) exist, but are the incorrect type (file instead of directory, symlink instead of file, etc.)."
+	fidRunAll(t, []fidCase{{
+		// A directory where the archive has a file.
+		name:  "archive.extracted: incorrect type, no force",
+		salt:  "extracted(), incorrect_type without force",
+		setup: setup(nil, map[string]string{"opt/app/conf": "y"}, "opt/app/bin"),
+		test:  fidW(False, wrongMsg+" To proceed with extraction, set 'force' to True. Note that this will remove these paths before extracting.\n\n- app/bin", nil),
+		real:  fidW(False, wrongMsg+" To proceed with extraction, set 'force' to True. Note that this will remove these paths before extracting.\n\n- app/bin", nil),
+	}, {
+		name:   "archive.extracted: incorrect type, force",
+		salt:   "extracted(force=True): rm_rf, changes removed",
+		setup:  setup(map[string]any{"force": true}, map[string]string{"opt/app/conf": "y"}, "opt/app/bin"),
+		test:   fidW(None, "Archive /srv/app.tgz would be extracted to /opt/", map[string]any{"removed": []any{"/opt/app/bin"}, "extracted_files": files}),
+		real:   fidW(True, "/srv/app.tgz extracted to /opt/", map[string]any{"removed": []any{"/opt/app/bin"}, "extracted_files": files}),
+		rerun:  fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:   "archive.extracted: clean",
+		salt:   "extracted(clean=True): top-level paths removed first",
+		setup:  setup(map[string]any{"clean": true}, map[string]string{"opt/app/bin": "x", "opt/app/stale": "old"}),
+		test:   fidW(None, "Archive /srv/app.tgz would be extracted to /opt/, after cleaning destination path(s), due to absence of one or more files/dirs", map[string]any{"removed": []any{"/opt/app/"}, "extracted_files": files}),
+		real:   fidW(True, "/srv/app.tgz extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"removed": []any{"/opt/app/"}, "extracted_files": files}),
+		rerun:  fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:  "archive.extracted: clean, incorrect type",
+		salt:  "extracted(clean=True), test: 'the destination paths would be cleared'",
+		setup: setup(map[string]any{"clean": true}, map[string]string{"opt/app/conf": "y"}, "opt/app/bin"),
+		test:  fidW(None, wrongMsg+" Since the 'clean' option is enabled, the destination paths would be cleared and the archive would be extracted.\n\n- app/bin", map[string]any{"removed": []any{"/opt/app/"}, "extracted_files": files}),
+		real:  fidW(True, "/srv/app.tgz extracted to /opt/", map[string]any{"removed": []any{"/opt/app/"}, "extracted_files": files}),
+		rerun: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:  "archive.extracted: clean_parent",
+		salt:  "extracted(clean_parent=True): name removed, then made again",
+		setup: setup(map[string]any{"clean_parent": true}, map[string]string{"opt/other": "z"}),
+		test:  fidW(None, "Archive /srv/app.tgz would be extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"removed": "Directory /opt/ was removed prior to the extraction", "directories_created": []any{"/opt/"}, "extracted_files": files}),
+		real:  fidW(True, "/srv/app.tgz extracted to /opt/, due to absence of one or more files/dirs", map[string]any{"removed": "Directory /opt/ was removed prior to the extraction", "directories_created": []any{"/opt/"}, "extracted_files": files}),
+		rerun: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:  "archive.extracted: clean and clean_parent",
+		salt:  "extracted(), both set",
+		setup: setup(map[string]any{"clean": true, "clean_parent": true}, nil),
+		test:  fidW(False, "Only one of 'clean' and 'clean_parent' can be set to True", nil),
+	}})
+}
+
+// TestArchiveCleanFiles: what clean and clean_parent leave on disk.
+func TestArchiveCleanFiles(t *testing.T) {
+	tgz := archTar(t, "gz", archMember{name: "app/", typ: tar.TypeDir}, archMember{name: "app/bin", body: "x"})
+	for _, c := range []struct {
+		arg        string
+		gone, kept []string
+	}{
+		{"clean", []string{"opt/app/stale"}, []string{"opt/other", "opt/app/bin"}},
+		{"clean_parent", []string{"opt/app/stale", "opt/other"}, []string{"opt/app/bin"}},
+	} {
+		root := fileTestRoot(t)
+		fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(tgz))
+		fileWriteT(t, filepath.Join(root, "opt/app/stale"), "old")
+		fileWriteT(t, filepath.Join(root, "opt/other"), "z")
+		if r := sysCall(t, root, "archive.extracted", "/opt", map[string]any{"source": "/srv/app.tgz", c.arg: true}, false); r.Result != True {
+			t.Fatalf("%s: %+v", c.arg, r)
+		}
+		for _, p := range c.gone {
+			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+				t.Errorf("%s: %s is still there", c.arg, p)
+			}
+		}
+		for _, p := range c.kept {
+			if _, err := os.Lstat(filepath.Join(root, p)); err != nil {
+				t.Errorf("%s: %s is gone: %v", c.arg, p, err)
+			}
+		}
+	}
+}
