@@ -369,6 +369,10 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if clean && cleanParent {
 		return Failf(req.Name, "Only one of 'clean' and 'clean_parent' can be set to True")
 	}
+	if cleanParent && filepath.Clean(req.Name) == "/" {
+		// Salt would rm -rf the whole file system (or image) here.
+		return Failf(req.Name, "%v", &ArgError{Arg: "clean_parent", Err: errors.New("would remove / itself")})
+	}
 
 	changes := map[string]any{}
 	_, statErr := os.Stat(dest)

@@ -810,3 +810,15 @@ func TestArchiveCleanFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestArchiveCleanParentRoot(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(archTar(t, "gz", archMember{name: "app/bin", body: "x"})))
+	r := sysCall(t, root, "archive.extracted", "/", map[string]any{"source": "/srv/app.tgz", "clean_parent": true}, false)
+	if r.Result != False || !strings.Contains(r.Comment, `argument "clean_parent"`) {
+		t.Errorf("clean_parent on / = %v %q; want a failure naming clean_parent", r.Result, r.Comment)
+	}
+	if _, err := os.Stat(filepath.Join(root, "srv/app.tgz")); err != nil {
+		t.Errorf("the image lost its files: %v", err)
+	}
+}
