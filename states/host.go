@@ -117,6 +117,16 @@ func hostsSetComment(lines []hostLine, addr, comment string) []hostLine {
 	return lines
 }
 
+// hostsFirstLine is the index of the address's first line.
+func hostsFirstLine(lines []hostLine, addr string) int {
+	for i, l := range lines {
+		if l.Addr == addr {
+			return i
+		}
+	}
+	return len(lines)
+}
+
 // hostsAliases are an address's names over all its lines, in order, as
 // Salt's get_alias returns them.
 func hostsAliases(lines []hostLine, addr string) []string {
@@ -277,7 +287,7 @@ func hostPresent(ctx context.Context, req *Request) Result {
 	}
 	var comments, warnings []string
 	added, removed, commented := map[string]any{}, map[string]any{}, map[string]any{}
-	var recomment []string
+	var recomment, present []string
 	for _, ip := range ips {
 		// Salt's present(): a comment given is set on an address that
 		// gets the name, or that has it and not this comment.
@@ -286,8 +296,8 @@ func hostPresent(ctx context.Context, req *Request) Result {
 			recomment = append(recomment, ip)
 		}
 		if hostsHas(lines, ip, req.Name) {
-			if comment == "" || hasComment && old == comment {
-				comments = append(comments, fmt.Sprintf("Host %s (%s) already present", req.Name, ip))
+			if (comment == "" || hasComment && old == comment) && !slices.Contains(present, ip) {
+				present = append(present, ip)
 			}
 			continue
 		}
@@ -299,6 +309,13 @@ func hostPresent(ctx context.Context, req *Request) Result {
 			comments = append(comments, fmt.Sprintf("Added host %s (%s)", req.Name, ip))
 		}
 	}
+	// Salt says what is already there first, in the file's order of the
+	// addresses, then what it adds.
+	slices.SortStableFunc(present, func(a, b string) int { return hostsFirstLine(lines, a) - hostsFirstLine(lines, b) })
+	for i, ip := range present {
+		present[i] = fmt.Sprintf("Host %s (%s) already present", req.Name, ip)
+	}
+	comments = append(present, comments...)
 	for _, ip := range recomment {
 		lines = hostsSetComment(lines, ip, comment)
 		commented[ip] = []any{comment}

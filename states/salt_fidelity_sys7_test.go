@@ -238,6 +238,16 @@ func TestSaltFidelityHost7(t *testing.T) {
 		real:  fidW(True, "Added host web (10.0.0.8)", map[string]any{"added": added("10.0.0.8", "web")}),
 		rerun: fidW(True, "Host web (10.0.0.8) already present", nil),
 	}, {
+		// Salt's comments: what is there (in the file's order), then
+		// what is added.
+		name:   "host.present: several addresses",
+		salt:   "present(), the sweep's comments before to_add's",
+		setup:  fidRoot("host.present", "db", map[string]any{"ip": []any{"10.0.0.4", "10.0.0.9"}}, files),
+		test:   fidW(None, "Host db (10.0.0.9) already present\nHost db (10.0.0.4) would be added", map[string]any{"added": added("10.0.0.4", "db")}),
+		real:   fidW(True, "Host db (10.0.0.9) already present\nAdded host db (10.0.0.4)", map[string]any{"added": added("10.0.0.4", "db")}),
+		rerun:  fidW(True, "Host db (10.0.0.9) already present\nHost db (10.0.0.4) already present", nil),
+		retest: fidW(True, "Host db (10.0.0.9) already present\nHost db (10.0.0.4) already present", nil),
+	}, {
 		name:   "host.only: names replaced",
 		salt:   "only(), set_host()",
 		setup:  fidRoot("host.only", "10.0.0.9", map[string]any{"hostnames": []any{"db", "db.lan"}}, files),
