@@ -97,7 +97,9 @@ func (h mountHost) mountedAt(name string) (*mountInfo, error) {
 // x-* options, and reads rw, exec, suid, dev, async and atime as met
 // unless their negation shows. nfs, cvfs and fuse mounts whose options
 // changed are unmounted and mounted again, others remounted. With mount
-// False, mkmnt still makes a missing mount point.
+// False, mkmnt still makes a missing mount point. A LABEL= device that no
+// device has (no /dev/disk/by-label link, and blkid finds none) fails the
+// state, as in Salt.
 //
 // Salt: a dry run's remount comment names the first missing option (sorted), and the changes of both runs the last, as Salt's real run does (brine remounts once, Salt once per option); the mount point mount False and mkmnt make is not in changes, as in Salt; match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created"; with --root the mounts are not read, the comment says so, and a dry run never calls the target mounted.
 func mountMounted(ctx context.Context, req *Request) Result {
@@ -301,6 +303,15 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 	mkmnt := req.Args.Bool("mkmnt", false)
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
+	}
+	// Salt's mounted() looks a LABEL= device up with blkid first, and
+	// fails when no device has the label (with mount False too).
+	if label, ok := mountCutTag(want.Device, "LABEL="); ok && req.Live() {
+		if _, err := os.Stat("/dev/disk/by-label/" + label); err != nil {
+			if err := host.run(ctx, "blkid", "-t", "LABEL="+label); err != nil {
+				return Failf(name, "Unable to find device with label %s.", label)
+			}
+		}
 	}
 	switch {
 	case !doMount && req.Live():
@@ -537,6 +548,15 @@ func mountSameDevice(want, source string) bool {
 		return true
 	}
 	return w == s
+}
+
+// mountCutTag returns what follows an fstab(5) tag such as LABEL=, in
+// any case, as Salt's device.upper().startswith() reads it.
+func mountCutTag(device, tag string) (string, bool) {
+	if len(device) < len(tag) || !strings.EqualFold(device[:len(tag)], tag) {
+		return "", false
+	}
+	return device[len(tag):], true
 }
 
 // mountTagPath spells an fstab(5) tag (UUID=…, LABEL=…, PARTUUID=…,

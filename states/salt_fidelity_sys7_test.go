@@ -832,3 +832,43 @@ func TestArchiveCleanParentRoot(t *testing.T) {
 		t.Errorf("the image lost its files: %v", err)
 	}
 }
+
+// A LABEL= device no device has: Salt's mounted() asks blkid and fails.
+func TestSaltFidelityMountLabel(t *testing.T) {
+	setup := func(found bool) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			dir := t.TempDir()
+			mp := filepath.Join(dir, "mnt")
+			os.Mkdir(mp, 0o755)
+			cfg := filepath.Join(dir, "fstab")
+			os.WriteFile(cfg, []byte("LABEL=brine-nolabel "+mp+" ext4 defaults 0 0\n"), 0o644)
+			f := &fakeMounts{info: "28 1 254:1 / / rw - ext4 /dev/vda1 rw\n"}
+			h := f.host()
+			h.run = func(_ context.Context, argv ...string) error {
+				f.ran = append(f.ran, argv)
+				if argv[0] == "blkid" && !found {
+					return fmt.Errorf("blkid: exit status 2")
+				}
+				return nil
+			}
+			args := map[string]any{"device": "LABEL=brine-nolabel", "fstype": "ext4", "config": cfg}
+			return func(test bool) Result {
+				r := mountMountedOn(context.Background(), mountReq("", "mount.mounted", mp, args, test), h)
+				r.Comment = fidPath(r.Comment, mp)
+				return r
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:  "mount.mounted: LABEL= of no device",
+		salt:  "mounted(), blkid -t LABEL=… fails",
+		setup: setup(false),
+		test:  fidW(False, "Unable to find device with label brine-nolabel.", nil),
+		real:  fidW(False, "Unable to find device with label brine-nolabel.", nil),
+	}, {
+		name:  "mount.mounted: LABEL= blkid finds",
+		salt:  "mounted(), blkid -t LABEL=… finds it",
+		setup: setup(true),
+		test:  fidW(None, "MNT would be mounted", map[string]any{"mount": true}),
+	}})
+}
