@@ -872,3 +872,34 @@ func TestSaltFidelityMountLabel(t *testing.T) {
 		test:  fidW(None, "MNT would be mounted", map[string]any{"mount": true}),
 	}})
 }
+
+// A host Salt managed keeps its values in 99-salt.conf, which would
+// override 99-brine.conf at boot: brine edits Salt's file then.
+func TestSysctlSaltConfigKept(t *testing.T) {
+	for _, c := range []struct {
+		name, saltConf, want string
+	}{
+		{"Salt's file there", "vm.swappiness = 60\n", "etc/sysctl.d/99-salt.conf"},
+		{"no Salt file", "", "etc/sysctl.d/99-brine.conf"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			fileWriteT(t, filepath.Join(root, "lib/systemd/systemd"), "")
+			if c.saltConf != "" {
+				fileWriteT(t, filepath.Join(root, "etc/sysctl.d/99-salt.conf"), c.saltConf)
+			}
+			r := sysctlPresent(context.Background(), sysctlReq(root, "vm.swappiness", map[string]any{"value": 10}, false))
+			if r.Result != True {
+				t.Fatalf("%v %q", r.Result, r.Comment)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, c.want)); !strings.Contains(string(b), "vm.swappiness = 10") {
+				t.Errorf("%s = %q; want the value there", c.want, b)
+			}
+			if c.saltConf != "" {
+				if _, err := os.Stat(filepath.Join(root, "etc/sysctl.d/99-brine.conf")); err == nil {
+					t.Errorf("99-brine.conf written beside Salt's file")
+				}
+			}
+		})
+	}
+}
