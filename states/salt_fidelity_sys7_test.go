@@ -903,3 +903,31 @@ func TestSysctlSaltConfigKept(t *testing.T) {
 		})
 	}
 }
+
+// UTC on a Debian host set to Etc/UTC: Salt's zone_compare() finds the
+// same bytes, and changes nothing.
+func TestSaltFidelityTimezoneAlias(t *testing.T) {
+	setup := func(name string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := tzRoot(t)
+			fileWriteT(t, filepath.Join(root, "usr/share/zoneinfo/UTC"), "TZif2 utc")
+			fileWriteT(t, filepath.Join(root, "etc/adjtime"), "0.0 0 0.0\n0\nUTC\n")
+			return func(test bool) Result { return sysCall(t, root, "timezone.system", name, nil, test) }
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "timezone.system: UTC where Etc/UTC is set",
+		salt:   "system(), zone_compare(): filecmp of /etc/localtime",
+		setup:  setup("UTC"),
+		test:   fidW(True, "Timezone UTC already set, UTC already set to UTC", nil),
+		real:   fidW(True, "Timezone UTC already set, UTC already set to UTC", nil),
+		retest: fidW(True, "Timezone UTC already set, UTC already set to UTC", nil),
+	}, {
+		name:  "timezone.system: another zone",
+		salt:  "system(), set_zone()",
+		setup: setup("Europe/Berlin"),
+		test:  fidW(None, "Timezone Europe/Berlin needs to be set", map[string]any{"timezone": "Europe/Berlin"}),
+		real:  fidW(True, "Set timezone Europe/Berlin", map[string]any{"timezone": "Europe/Berlin"}),
+		rerun: fidW(True, "Timezone Europe/Berlin already set, UTC already set to Europe/Berlin", nil),
+	}})
+}
