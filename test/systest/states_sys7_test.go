@@ -46,6 +46,10 @@ MAILTO:
     - special: '@daily'
     - comment: nightly run
 `,
+		"tz.sls": `
+UTC:
+  timezone.system: []
+`,
 		"hosts.sls": `
 api.internal:
   host.present:
@@ -81,6 +85,18 @@ api.internal:
 	}
 	// cron itself accepts the file: crontab re-installs what -l printed.
 	run(t, c, "sh", "-c", "crontab -l -u root | crontab -u root -")
+
+	// Debian's /etc/localtime is Etc/UTC: UTC is that zone already.
+	if got := run(t, c, "readlink", "/etc/localtime"); got != "/usr/share/zoneinfo/Etc/UTC" {
+		t.Logf("/etc/localtime -> %q", got)
+	} else {
+		for _, test := range []bool{true, false} {
+			tz := apply(t, "tz", test)
+			if len(tz) != 1 || tz[0].Result == nil || !*tz[0].Result || len(tz[0].Changes) > 0 {
+				t.Errorf("timezone.system UTC (test=%v) = %+v; want True, no changes", test, tz)
+			}
+		}
+	}
 
 	res = applyChecked(t, apply, "hosts")
 	if got := jsonString(res[0].Changes); got != `{"added":{"10.0.0.5":["api.internal"]},"comment_added":{"10.0.0.5":["the api"]}}` {
