@@ -21,8 +21,9 @@ func init() {
 // Present makes sure a kernel parameter has a value, on the running host
 // and in a configuration file read at boot.
 //
-// Only the key's own line in config changes (or one line is appended);
-// every other byte of the file is kept. With --root only config is written:
+// Only the key's own line in config changes (or one line is appended,
+// "key = value", a value of several fields tab-separated as Salt writes
+// it); every other byte of the file is kept. With --root only config is written:
 // the running kernel is never touched, and config (with the links on its
 // way) resolves inside the root; one that would leave it fails the state.
 //
@@ -237,6 +238,11 @@ func sysctlParse(file string, data []byte) ([]sysctlLine, error) {
 // disagree), or a line is appended. Other bytes are kept.
 func sysctlSet(data []byte, lines []sysctlLine, key, value string) ([]byte, bool) {
 	want := sysctlNormValue(value)
+	// Salt's persist() writes a value of several fields tab-separated,
+	// as the kernel prints it.
+	if strings.ContainsAny(strings.TrimSpace(value), " \t") {
+		value = strings.Join(strings.Fields(value), "\t")
+	}
 	found, changed := false, false
 	raws := make([]string, len(lines))
 	for i, l := range lines {

@@ -93,7 +93,7 @@ ports:
 		t.Errorf("live port range = %q", got)
 	}
 	conf := run(t, c, "cat", "/etc/sysctl.d/99-brine.conf")
-	if conf != "net.ipv4.ip_forward = "+want+"\nnet.ipv4.ip_local_port_range = 20000 40000" {
+	if conf != "net.ipv4.ip_forward = "+want+"\nnet.ipv4.ip_local_port_range = 20000\t40000" {
 		t.Errorf("99-brine.conf = %q", conf)
 	}
 	// systemd-sysctl applies the file as brine wrote it.
