@@ -40,7 +40,7 @@ func TestMountTmpfs(t *testing.T) {
 		t.Errorf("findmnt = %q; want a 16 MiB tmpfs", got)
 	}
 	fstab := run(t, c, "cat", "/etc/fstab")
-	if !strings.HasPrefix(fstab, fstabBefore) || !strings.Contains(fstab, "tmpfs\t/mnt/brine-scratch\ttmpfs\tsize=16m,mode=0755\t0\t0") {
+	if !strings.HasPrefix(fstab, fstabBefore) || !strings.Contains(fstab, "tmpfs\t\t/mnt/brine-scratch\ttmpfs\tsize=16m,mode=0755\t0 0") {
 		t.Errorf("fstab = %q; want the old file plus one line", fstab)
 	}
 	// systemd reads the same entry once reloaded.
@@ -323,7 +323,7 @@ func TestMountSwapHost(t *testing.T) {
 	if !strings.Contains(string(swaps), swapfile) {
 		t.Errorf("/proc/swaps lacks %s:\n%s", swapfile, swaps)
 	}
-	if b, _ := os.ReadFile(fstab); string(b) != "# the test's fstab\n"+swapfile+"\tnone\tswap\tdefaults\t0\t0\n" {
+	if b, _ := os.ReadFile(fstab); string(b) != "# the test's fstab\n"+swapfile+"\t\tnone\tswap\tdefaults\t0 0\n" {
 		t.Errorf("fstab = %q", b)
 	}
 }
