@@ -307,6 +307,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 	// Salt's mounted() looks a LABEL= device up with blkid first, and
 	// fails when no device has the label (with mount False too).
 	if label, ok := mountCutTag(want.Device, "LABEL="); ok && req.Live() {
+		label = strings.Trim(label, `"`)
 		if _, err := os.Stat("/dev/disk/by-label/" + label); err != nil {
 			if err := host.run(ctx, "blkid", "-t", "LABEL="+label); err != nil {
 				return Failf(name, "Unable to find device with label %s.", label)
@@ -567,7 +568,17 @@ func mountTagPath(d string) string {
 		{"UUID=", "/dev/disk/by-uuid/"}, {"LABEL=", "/dev/disk/by-label/"},
 		{"PARTUUID=", "/dev/disk/by-partuuid/"}, {"PARTLABEL=", "/dev/disk/by-partlabel/"},
 	} {
-		if rest, ok := strings.CutPrefix(d, p.prefix); ok {
+		// The tag in any case, the value maybe quoted, as Salt's
+		// mounted() reads it (device.upper().startswith, strip('"')).
+		if rest, ok := mountCutTag(d, p.prefix); ok {
+			rest = strings.Trim(rest, `"`)
+			if p.prefix == "UUID=" {
+				// udev names a filesystem UUID in lower case, but keeps
+				// a FAT volume id (ABCD-1234) as it is.
+				if _, err := os.Lstat(p.dir + rest); err != nil {
+					rest = strings.ToLower(rest)
+				}
+			}
 			return p.dir + rest
 		}
 	}

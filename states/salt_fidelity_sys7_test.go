@@ -931,3 +931,19 @@ func TestSaltFidelityTimezoneAlias(t *testing.T) {
 		rerun: fidW(True, "Timezone Europe/Berlin already set, UTC already set to Europe/Berlin", nil),
 	}})
 }
+
+func TestMountTagPath7(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"UUID=066E0200-2867-4EBE-B9E6-F30026CA2314", "/dev/disk/by-uuid/066e0200-2867-4ebe-b9e6-f30026ca2314"},
+		{`UUID="066e0200-2867-4ebe-b9e6-f30026ca2314"`, "/dev/disk/by-uuid/066e0200-2867-4ebe-b9e6-f30026ca2314"},
+		{"uuid=abc", "/dev/disk/by-uuid/abc"},
+		{"LABEL=DATA", "/dev/disk/by-label/DATA"},
+		{`label="DATA"`, "/dev/disk/by-label/DATA"},
+		{"PARTUUID=1-2", "/dev/disk/by-partuuid/1-2"},
+		{"/dev/sdb1", "/dev/sdb1"},
+	} {
+		if got := mountTagPath(c.in); got != c.want {
+			t.Errorf("mountTagPath(%q) = %q; want %q", c.in, got, c.want)
+		}
+	}
+}
