@@ -7,6 +7,8 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +30,7 @@ func init() {
 		Param{Name: "source", Type: String, Required: true, Doc: "the archive: a salt:// URL, a file:// URL or an absolute path (read under --root, as file.managed's)."},
 		Param{Name: "source_hash", Type: String, Doc: `the archive's checksum, "sha256=HEX" (also md5, sha1, sha512) or bare hex; a mismatch fails the state before anything is extracted.`},
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash."},
+		Param{Name: "source_hash_update", Type: Bool, Default: false, Doc: "extract again when the archive's checksum differs from the one the last run recorded (under ROOT/var/cache/brine/archive_hash), even with every member present; needs source_hash."},
 		Param{Name: "archive_format", Type: String, Doc: "tar or zip; found from the archive's first bytes when not given (tar may be gzip, bzip2 or xz compressed)."},
 		Param{Name: "enforce_toplevel", Type: Bool, Default: true, Doc: "fail unless every entry is under one top-level directory."},
 		Param{Name: "if_missing", Type: Path, Doc: "extract only when this path does not exist."},
@@ -279,12 +282,13 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); options only take --strip-components; rar and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); options only take --strip-components; rar and http sources are not supported.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
 	sourceHash := a.String("source_hash", "")
 	skipVerify := a.Bool("skip_verify", false)
+	hashUpdate := a.Bool("source_hash_update", false)
 	format := a.String("archive_format", "")
 	enforceTop := a.Bool("enforce_toplevel", true)
 	ifMissing := a.String("if_missing", "")
@@ -323,6 +327,10 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		if _, err := os.Lstat(hp); err == nil {
 			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Path " + ifMissing + " exists"}
 		}
+	}
+	var warnings []string
+	if hashUpdate && sourceHash == "" {
+		warnings = append(warnings, "The 'source_hash_update' argument is ignored when 'source_hash' is not also specified.")
 	}
 	if err := fileCheckURL(source); err != nil {
 		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
@@ -414,6 +422,35 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if missing {
 		why = ", due to absence of one or more files/dirs"
 	}
+	// Salt's source_hash_update: the archive's checksum is recorded on
+	// each run; one that differs from the last run's is a reason to
+	// extract, with every member present.
+	var sumPath, sum string
+	if hashUpdate && sourceHash != "" && !skipVerify {
+		if sumPath, err = rootPath(req, "", archHashDir+"/"+archHashName(source), true); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		h := sha256.Sum256(data)
+		sum = "sha256:" + hex.EncodeToString(h[:])
+		old, err := sysReadFile(sumPath)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		if !needed && old != nil && strings.TrimSpace(string(old)) != sum {
+			needed, why = true, ", due to source_hash update"
+		}
+	}
+	// recordSum writes this run's checksum, as Salt's _update_checksum
+	// does on every real run.
+	recordSum := func() error {
+		if sumPath == "" || req.Test {
+			return nil
+		}
+		if old, err := sysReadFile(sumPath); err == nil && strings.TrimSpace(string(old)) == sum {
+			return nil
+		}
+		return sysWriteFile(sumPath, []byte(sum+"\n"), 0o644)
+	}
 	// fresh are the members a real run removes before it extracts: they
 	// come back as the runner's.
 	fresh := map[string]bool{}
@@ -457,7 +494,10 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		}
 	}
 	if !needed {
-		res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "All files in archive are already present"}
+		if err := recordSum(); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "All files in archive are already present", Warnings: warnings}
 		if ownership {
 			changes["updated ownership"] = true
 			if req.Test {
@@ -547,7 +587,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		if clean {
 			after = ", after cleaning destination path(s)"
 		}
-		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s%s", source, shown, after, why)}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s%s", source, shown, after, why), Warnings: warnings}
 	}
 	if err := ctx.Err(); err != nil {
 		return Failf(req.Name, "not run: %v", err)
@@ -571,7 +611,21 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			return Failf(req.Name, "%v", err)
 		}
 	}
-	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", source, shown, why, trimmed)}
+	if err := recordSum(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", source, shown, why, trimmed), Warnings: warnings}
+}
+
+// archHashDir is where source_hash_update keeps each source's last
+// checksum (Salt's is cachedir/archive_hash).
+const archHashDir = "/var/cache/brine/archive_hash"
+
+// archHashName is the file of a source's checksum: a digest of the
+// source as written, so that any URL makes one safe file name.
+func archHashName(source string) string {
+	h := sha256.Sum256([]byte(source))
+	return hex.EncodeToString(h[:16]) + ".hash"
 }
 
 // wrongNamesIf is names when cond holds, else none.

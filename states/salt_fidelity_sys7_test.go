@@ -5,6 +5,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -946,4 +948,43 @@ func TestMountTagPath7(t *testing.T) {
 			t.Errorf("mountTagPath(%q) = %q; want %q", c.in, got, c.want)
 		}
 	}
+}
+
+func TestSaltFidelityArchiveHashUpdate(t *testing.T) {
+	v1 := archTar(t, "gz", archMember{name: "app/", typ: tar.TypeDir}, archMember{name: "app/bin", body: "v1"})
+	v2 := archTar(t, "gz", archMember{name: "app/", typ: tar.TypeDir}, archMember{name: "app/bin", body: "v2"})
+	sumOf := func(b []byte) string { h := sha256.Sum256(b); return "sha256=" + hex.EncodeToString(h[:]) }
+	// The first version is extracted (and its checksum recorded), then
+	// the source is replaced by the second.
+	setup := func(update bool) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			os.MkdirAll(filepath.Join(root, "opt"), 0o755)
+			fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(v1))
+			args := map[string]any{"source": "/srv/app.tgz", "source_hash": sumOf(v1), "source_hash_update": update}
+			if r := sysCall(t, root, "archive.extracted", "/opt", args, false); r.Result != True {
+				t.Fatalf("v1: %+v", r)
+			}
+			fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(v2))
+			args["source_hash"] = sumOf(v2)
+			return func(test bool) Result { return sysCall(t, root, "archive.extracted", "/opt", args, test) }
+		}
+	}
+	files := map[string]any{"extracted_files": []any{"app", "app/bin"}}
+	fidRunAll(t, []fidCase{{
+		name:   "archive.extracted: source_hash_update, new archive",
+		salt:   "extracted(source_hash_update=True), source_hash_trigger",
+		setup:  setup(true),
+		test:   fidW(None, "Archive /srv/app.tgz would be extracted to /opt/, due to source_hash update", files),
+		real:   fidW(True, "/srv/app.tgz extracted to /opt/, due to source_hash update", files),
+		rerun:  fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:   "archive.extracted: new archive, no source_hash_update",
+		salt:   "extracted(), every member present",
+		setup:  setup(false),
+		test:   fidW(True, "All files in archive are already present", nil),
+		real:   fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}})
 }
