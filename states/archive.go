@@ -282,7 +282,7 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); options only take --strip-components; rar and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a local source (a path or file://) is named by its path and its checksum checked only when it is to be extracted ("X does not match the desired source_hash H"), as in Salt; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); options only take --strip-components; rar and http sources are not supported.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
@@ -339,12 +339,36 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
 	}
-	if sourceHash != "" && !skipVerify {
-		if err := fileVerifyHash(source, data, sourceHash); err != nil {
-			if hm := (*hashMismatchError)(nil); errors.As(err, &hm) {
-				return Failf(req.Name, "specified %s checksum for %s (%s) does not match actual checksum (%s)", hm.algo, hm.src, hm.want, hm.got)
-			}
-			return Failf(req.Name, "%v", err)
+	// A local source is named by its path in Salt's comments, and its
+	// checksum is checked only when it is to be extracted; a salt://
+	// source is checked as it is fetched, as Salt's file.cached does.
+	shownSrc, local := source, false
+	if p, ok := strings.CutPrefix(source, "file://"); ok {
+		shownSrc, local = p, true
+	} else if strings.HasPrefix(source, "/") {
+		local = true
+	}
+	verify := func() *Result {
+		if sourceHash == "" || skipVerify {
+			return nil
+		}
+		err := fileVerifyHash(source, data, sourceHash)
+		if err == nil {
+			return nil
+		}
+		var r Result
+		if hm := (*hashMismatchError)(nil); errors.As(err, &hm) && local {
+			r = Failf(req.Name, "%s does not match the desired source_hash %s", shownSrc, hm.want)
+		} else if errors.As(err, &hm) {
+			r = Failf(req.Name, "specified %s checksum for %s (%s) does not match actual checksum (%s)", hm.algo, hm.src, hm.want, hm.got)
+		} else {
+			r = Failf(req.Name, "%v", err)
+		}
+		return &r
+	}
+	if !local {
+		if r := verify(); r != nil {
+			return *r
 		}
 	}
 	switch format {
@@ -360,10 +384,10 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	}
 	entries, err := archList(data, format, strip)
 	if err != nil {
-		return Failf(req.Name, "Unable to extract %s: %v", source, err)
+		return Failf(req.Name, "Unable to extract %s: %v", shownSrc, err)
 	}
 	if len(entries) == 0 {
-		return Failf(req.Name, "No files were extracted from %s", source)
+		return Failf(req.Name, "No files were extracted from %s", shownSrc)
 	}
 	if tops := archTopLevel(entries); enforceTop && (len(tops) != 1 || !archIsDirPrefix(entries, tops[0])) {
 		kind := "tar"
@@ -493,6 +517,11 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			}
 		}
 	}
+	if needed && local {
+		if r := verify(); r != nil {
+			return *r
+		}
+	}
 	if !needed {
 		if err := recordSum(); err != nil {
 			return Failf(req.Name, "%v", err)
@@ -587,7 +616,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		if clean {
 			after = ", after cleaning destination path(s)"
 		}
-		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s%s", source, shown, after, why), Warnings: warnings}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s%s", shownSrc, shown, after, why), Warnings: warnings}
 	}
 	if err := ctx.Err(); err != nil {
 		return Failf(req.Name, "not run: %v", err)
@@ -604,7 +633,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "%v", err)
 	}
 	if err := archExtract(dest, entries); err != nil {
-		return Failf(req.Name, "Unable to extract %s: %v", source, err)
+		return Failf(req.Name, "Unable to extract %s: %v", shownSrc, err)
 	}
 	if perms.uid >= 0 || perms.gid >= 0 {
 		if err := archChown(dest, entries, perms); err != nil {
@@ -614,7 +643,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if err := recordSum(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", source, shown, why, trimmed), Warnings: warnings}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", shownSrc, shown, why, trimmed), Warnings: warnings}
 }
 
 // archHashDir is where source_hash_update keeps each source's last

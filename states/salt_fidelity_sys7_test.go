@@ -988,3 +988,42 @@ func TestSaltFidelityArchiveHashUpdate(t *testing.T) {
 		retest: fidW(True, "All files in archive are already present", nil),
 	}})
 }
+
+// A local source's checksum is checked when it is to be extracted, and
+// the source is named by its path (Salt's source_match).
+func TestSaltFidelityArchiveLocalHash(t *testing.T) {
+	tgz := archTar(t, "gz", archMember{name: "app/", typ: tar.TypeDir}, archMember{name: "app/bin", body: "x"})
+	bad := "sha256=" + strings.Repeat("0", 64)
+	setup := func(source string, extracted bool) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			os.MkdirAll(filepath.Join(root, "opt"), 0o755)
+			fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(tgz))
+			if extracted {
+				fileWriteT(t, filepath.Join(root, "opt/app/bin"), "x")
+			}
+			args := map[string]any{"source": source, "source_hash": bad}
+			return func(test bool) Result { return sysCall(t, root, "archive.extracted", "/opt", args, test) }
+		}
+	}
+	mismatch := "/srv/app.tgz does not match the desired source_hash " + strings.Repeat("0", 64)
+	fidRunAll(t, []fidCase{{
+		name:  "archive.extracted: local source, checksum mismatch",
+		salt:  "extracted(), file.check_hash() when extraction is needed",
+		setup: setup("/srv/app.tgz", false),
+		test:  fidW(False, mismatch, nil),
+		real:  fidW(False, mismatch, nil),
+	}, {
+		name:  "archive.extracted: file:// source named by its path",
+		salt:  "extracted(), source_match of a local source",
+		setup: setup("file:///srv/app.tgz", false),
+		test:  fidW(False, mismatch, nil),
+	}, {
+		name:   "archive.extracted: checksum not checked with nothing to extract",
+		salt:   "extracted(), extraction not needed",
+		setup:  setup("/srv/app.tgz", true),
+		test:   fidW(True, "All files in archive are already present", nil),
+		real:   fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}})
+}
