@@ -38,6 +38,7 @@ func init() {
 		Param{Name: "force", Type: Bool, Default: false, Doc: "remove members that exist with the wrong type (a file where the archive has a directory, and so on) and extract; without it such a member fails the state."},
 		Param{Name: "clean", Type: Bool, Default: false, Doc: "when extracting, first remove the archive's top-level files and directories from name."},
 		Param{Name: "clean_parent", Type: Bool, Default: false, Doc: "when extracting, first remove name itself, and make it again."},
+		Param{Name: "enforce_ownership_on", Type: Path, Doc: "with user or group: set them on this path (within name) and, for a directory, everything under it, instead of on the archive's members."},
 		fileUserParam, fileGroupParam,
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
 		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
@@ -282,7 +283,7 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a local source (a path or file://) is named by its path and its checksum checked only when it is to be extracted ("X does not match the desired source_hash H"), as in Salt; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); options only take --strip-components; rar and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a local source (a path or file://) is named by its path and its checksum checked only when it is to be extracted ("X does not match the desired source_hash H"), as in Salt; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); user and group go on the archive's members (Salt's on its top-level directories and all under them), or with enforce_ownership_on on that path and all under it, as Salt's; options only take --strip-components; rar and http sources are not supported.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
@@ -296,6 +297,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	force := a.Bool("force", false)
 	clean := a.Bool("clean", false)
 	cleanParent := a.Bool("clean_parent", false)
+	enforceOn := a.String("enforce_ownership_on", "")
 	options := a.String("options", "")
 	if err := a.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
@@ -307,6 +309,14 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	// Salt's extracted() names the directory with a trailing slash in
 	// its comments and changes.
 	shown := strings.TrimRight(req.Name, "/") + "/"
+	ownRel := ""
+	if enforceOn != "" {
+		rel, err := filepath.Rel(filepath.Clean(req.Name), filepath.Clean(enforceOn))
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return Failf(req.Name, "Value for 'enforce_ownership_on' must be within %s", shown)
+		}
+		ownRel = filepath.ToSlash(rel)
+	}
 	perms, err := fileReadPerms(req, "")
 	if err != nil {
 		return Failf(req.Name, "%v", err)
@@ -507,8 +517,8 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	}
 	ownership := false
 	if !needed && (perms.uid >= 0 || perms.gid >= 0) {
-		for _, e := range entries {
-			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil {
+		for _, n := range archOwned(dest, entries, ownRel) {
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(n))); err == nil {
 				uid, gid := fileOwnerOf(fi)
 				if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
 					ownership = true
@@ -534,7 +544,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 				res.Comment += ". Ownership would be updated on one or more files/directories."
 				return res
 			}
-			if err := archChown(dest, entries, perms); err != nil {
+			if err := archChown(dest, archOwned(dest, entries, ownRel), perms); err != nil {
 				return Failf(req.Name, "%v", err)
 			}
 		}
@@ -593,9 +603,9 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	// Salt sets user and group after the extraction, and reports the
 	// ownership it had to change; a new member is first the runner's.
 	if perms.uid >= 0 || perms.gid >= 0 {
-		for _, e := range entries {
+		for _, n := range archOwned(dest, entries, ownRel) {
 			uid, gid := os.Geteuid(), os.Getegid()
-			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil && !overwrite && !fresh[e.Name] {
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(n))); err == nil && !overwrite && !fresh[n] {
 				uid, gid = fileOwnerOf(fi)
 			}
 			if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
@@ -636,7 +646,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "Unable to extract %s: %v", shownSrc, err)
 	}
 	if perms.uid >= 0 || perms.gid >= 0 {
-		if err := archChown(dest, entries, perms); err != nil {
+		if err := archChown(dest, archOwned(dest, entries, ownRel), perms); err != nil {
 			return Failf(req.Name, "%v", err)
 		}
 	}
@@ -806,16 +816,52 @@ func archExtract(dest string, entries []archEntry) error {
 	return nil
 }
 
-// archChown sets owner and group on every member, links themselves.
-func archChown(dest string, entries []archEntry, p filePerms) error {
+// archOwned are the paths (slash-separated, relative to dest) whose
+// owner user and group set: the members, or with enforce_ownership_on
+// (rel) that path and what is under it, as Salt's file.directory
+// recurse does, plus the members that will be there. The walk goes
+// through an os.Root, so that a link cannot lead it out of dest.
+func archOwned(dest string, entries []archEntry, rel string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, e := range entries {
+		if rel == "" || rel == "." || e.Name == rel || strings.HasPrefix(e.Name, rel+"/") {
+			add(e.Name)
+		}
+	}
+	if rel == "" {
+		return out
+	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return out
+	}
+	defer root.Close()
+	fs.WalkDir(root.FS(), rel, func(p string, _ fs.DirEntry, err error) error {
+		if err == nil {
+			add(p)
+		}
+		return nil
+	})
+	return out
+}
+
+// archChown sets owner and group on each path, links themselves.
+func archChown(dest string, names []string, p filePerms) error {
 	root, err := os.OpenRoot(dest)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	for _, e := range entries {
-		if err := root.Lchown(filepath.FromSlash(e.Name), p.uid, p.gid); err != nil {
-			return fmt.Errorf("chown %s: %w", e.Name, err)
+	for _, n := range names {
+		if err := root.Lchown(filepath.FromSlash(n), p.uid, p.gid); err != nil {
+			return fmt.Errorf("chown %s: %w", n, err)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -1026,4 +1027,39 @@ func TestSaltFidelityArchiveLocalHash(t *testing.T) {
 		real:   fidW(True, "All files in archive are already present", nil),
 		retest: fidW(True, "All files in archive are already present", nil),
 	}})
+}
+
+// enforce_ownership_on: user and group go on that path and under it
+// (files the archive does not hold too), and nowhere else.
+func TestArchiveEnforceOwnershipOn(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("chown needs root; the tests run as root")
+	}
+	tgz := archTar(t, "gz", archMember{name: "app/", typ: tar.TypeDir}, archMember{name: "app/data/", typ: tar.TypeDir},
+		archMember{name: "app/data/a", body: "x"}, archMember{name: "app/bin", body: "y"})
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/app.tgz"), string(tgz))
+	fileWriteT(t, filepath.Join(root, "opt/app/data/extra"), "mine")
+	args := map[string]any{"source": "/srv/app.tgz", "user": "alice", "enforce_ownership_on": "/opt/app/data"}
+	dry := sysCall(t, root, "archive.extracted", "/opt", args, true)
+	real := sysCall(t, root, "archive.extracted", "/opt", args, false)
+	if real.Result != True || real.Changes["updated ownership"] != true || !reflect.DeepEqual(dry.Changes, real.Changes) {
+		t.Fatalf("dry %+v\nreal %+v", dry, real)
+	}
+	for p, want := range map[string]int{"opt/app/data": 1000, "opt/app/data/a": 1000, "opt/app/data/extra": 1000, "opt/app/bin": 0, "opt/app": 0} {
+		fi, err := os.Lstat(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid, _ := fileOwnerOf(fi); uid != want {
+			t.Errorf("%s owned by %d; want %d", p, uid, want)
+		}
+	}
+	if again := sysCall(t, root, "archive.extracted", "/opt", args, false); again.Result != True || len(again.Changes) != 0 {
+		t.Errorf("rerun = %+v", again)
+	}
+	out := sysCall(t, root, "archive.extracted", "/opt", map[string]any{"source": "/srv/app.tgz", "user": "alice", "enforce_ownership_on": "/srv"}, true)
+	if out.Result != False || out.Comment != "Value for 'enforce_ownership_on' must be within /opt/" {
+		t.Errorf("outside = %v %q", out.Result, out.Comment)
+	}
 }
