@@ -439,7 +439,10 @@ func hostOnly(ctx context.Context, req *Request) Result {
 		if strings.ContainsAny(h, "#\n\r") {
 			return Failf(req.Name, "%v", &ArgError{Arg: "hostnames", Err: fmt.Errorf("%q is not a host name", h)})
 		}
-		parts = append(parts, h)
+		// An empty name would never read back, and the state never settle.
+		if h != "" {
+			parts = append(parts, h)
+		}
 	}
 	// Salt compares the names joined by blanks, as they are given.
 	want := strings.Join(parts, " ")

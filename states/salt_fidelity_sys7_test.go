@@ -1063,3 +1063,15 @@ func TestArchiveEnforceOwnershipOn(t *testing.T) {
 		t.Errorf("outside = %v %q", out.Result, out.Comment)
 	}
 }
+
+func TestHostOnlyEmptyName(t *testing.T) {
+	root := t.TempDir()
+	fileWriteT(t, filepath.Join(root, "etc/hosts"), "10.0.0.7 web\n")
+	args := map[string]any{"hostnames": []any{"web", " ", "www"}}
+	if r := sysCall(t, root, "host.only", "10.0.0.7", args, false); r.Result != True || r.Comment != `successfully changed 10.0.0.7 from "web" to "web www"` {
+		t.Fatalf("%v %q", r.Result, r.Comment)
+	}
+	if r := sysCall(t, root, "host.only", "10.0.0.7", args, false); r.Result != True || len(r.Changes) != 0 {
+		t.Errorf("rerun = %v %q %v", r.Result, r.Comment, r.Changes)
+	}
+}
