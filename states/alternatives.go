@@ -14,6 +14,13 @@ func init() {
 		Param{Name: "path", Type: Path, Required: true, Doc: "the alternative, such as /usr/bin/vim.basic."},
 		Param{Name: "priority", Type: Int, Required: true, Doc: "its priority in automatic mode (higher wins)."},
 	)
+	Register("alternatives.remove", alternativesRemove,
+		Param{Name: "name", Type: String, Doc: "the link group's master name."},
+		Param{Name: "path", Type: Path, Required: true, Doc: "the alternative to unregister."},
+	)
+	Register("alternatives.auto", alternativesAuto,
+		Param{Name: "name", Type: String, Doc: "the link group's master name."},
+	)
 	Register("alternatives.set", alternativesSet,
 		Param{Name: "name", Type: String, Doc: "the link group's master name."},
 		Param{Name: "path", Type: Path, Required: true, Doc: "the alternative to select (manual mode)."},
@@ -26,6 +33,7 @@ type altQuery struct {
 	Status string // auto or manual
 	Value  string // the current choice
 	Alts   map[string]int
+	Order  []string // the alternatives in the order the tool lists them
 }
 
 // altParseQuery reads `update-alternatives --query NAME` output.
@@ -47,6 +55,7 @@ func altParseQuery(out []byte) altQuery {
 		case "Alternative":
 			cur = v
 			q.Alts[cur] = 0
+			q.Order = append(q.Order, cur)
 		case "Priority":
 			if cur != "" {
 				q.Alts[cur], _ = strconv.Atoi(v)
@@ -153,4 +162,89 @@ func alternativesSetWith(ctx context.Context, req *Request, run sysRunner) Resul
 		return Failf(req.Name, "Alternative for %s not updated", req.Name)
 	}
 	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("Alternative for %s set to path %s", req.Name, path)}
+}
+
+// Remove unregisters an alternative of a link group
+// (update-alternatives --remove); the group falls back to the alternative
+// of the highest priority left, or goes with its last one.
+//
+// Salt: comments are Salt's, and changes {path: the fallback} too; a dry run predicts that fallback; the last alternative removed reports {path: ""} (Salt's reports no change).
+func alternativesRemove(ctx context.Context, req *Request) Result {
+	return alternativesRemoveWith(ctx, req, sysExec)
+}
+
+func alternativesRemoveWith(ctx context.Context, req *Request, run sysRunner) Result {
+	path := req.Args.String("path", "")
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if !altValid(req.Name) {
+		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+	}
+	q := altRead(ctx, req, run, req.Name)
+	if _, ok := q.Alts[path]; !ok {
+		if q.Value != "" {
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: fmt.Sprintf("Alternative for %s is set to it's default path %s", req.Name, q.Value)}
+		}
+		return Failf(req.Name, "Alternative for %s doesn't exist", req.Name)
+	}
+	// What update-alternatives falls back to: the current choice when it
+	// is another, else (auto mode again) the highest priority left, the
+	// first registered of equals as the tool keeps them.
+	fallback := q.Value
+	if fallback == path {
+		fallback = ""
+		best := 0
+		for _, alt := range q.Order {
+			if p := q.Alts[alt]; alt != path && (fallback == "" || p > best) {
+				fallback, best = alt, p
+			}
+		}
+	}
+	return altRemove(ctx, req, run, path, fallback)
+}
+
+// altRemove runs the removal of path, predicted to leave fallback.
+func altRemove(ctx context.Context, req *Request, run sysRunner, path, fallback string) Result {
+	changes := map[string]any{"path": fallback}
+	if req.Test {
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Alternative for %s will be removed", req.Name)}
+	}
+	if _, err := run(ctx, nil, append(altTool(req), "--remove", req.Name, path)...); err != nil {
+		return Failf(req.Name, "Alternative %s for %s not removed: %v", path, req.Name, err)
+	}
+	q := altRead(ctx, req, run, req.Name)
+	changes["path"] = q.Value
+	if q.Value != "" {
+		return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("Alternative for %s removed. Falling back to path %s", req.Name, q.Value)}
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("Alternative for %s removed", req.Name)}
+}
+
+// Auto puts a link group in automatic mode (update-alternatives --auto):
+// the alternative of the highest priority is chosen.
+//
+// Salt: comments are Salt's, the real run's empty as in Salt, and changes {result: what update-alternatives printed}; a group that does not exist fails ("Alternative for X doesn't exist"), where Salt reads the tool's error as a mode.
+func alternativesAuto(ctx context.Context, req *Request) Result {
+	return alternativesAutoWith(ctx, req, sysExec)
+}
+
+func alternativesAutoWith(ctx context.Context, req *Request, run sysRunner) Result {
+	if !altValid(req.Name) {
+		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+	}
+	q := altRead(ctx, req, run, req.Name)
+	switch {
+	case len(q.Alts) == 0:
+		return Failf(req.Name, "Alternative for %s doesn't exist", req.Name)
+	case q.Status == "auto":
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: req.Name + " already in auto mode"}
+	case req.Test:
+		return Result{Name: req.Name, Result: None, Changes: map[string]any{}, Comment: req.Name + " will be put in auto mode"}
+	}
+	out, err := run(ctx, nil, append(altTool(req), "--auto", req.Name)...)
+	if err != nil {
+		return Failf(req.Name, "%s not put in auto mode: %v", req.Name, err)
+	}
+	return Result{Name: req.Name, Result: True, Changes: map[string]any{"result": strings.TrimRight(string(out), "\n")}}
 }

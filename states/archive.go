@@ -7,6 +7,8 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +16,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ulikunitz/xz"
 )
@@ -26,20 +30,26 @@ func init() {
 		Param{Name: "source", Type: String, Required: true, Doc: "the archive: a salt:// URL, a file:// URL or an absolute path (read under --root, as file.managed's)."},
 		Param{Name: "source_hash", Type: String, Doc: `the archive's checksum, "sha256=HEX" (also md5, sha1, sha512) or bare hex; a mismatch fails the state before anything is extracted.`},
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash."},
+		Param{Name: "source_hash_update", Type: Bool, Default: false, Doc: "extract again when the archive's checksum differs from the one the last run recorded (under ROOT/var/cache/brine/archive_hash), even with every member present; needs source_hash."},
 		Param{Name: "archive_format", Type: String, Doc: "tar or zip; found from the archive's first bytes when not given (tar may be gzip, bzip2 or xz compressed)."},
 		Param{Name: "enforce_toplevel", Type: Bool, Default: true, Doc: "fail unless every entry is under one top-level directory."},
 		Param{Name: "if_missing", Type: Path, Doc: "extract only when this path does not exist."},
 		Param{Name: "overwrite", Type: Bool, Default: false, Doc: "extract even when every entry exists already."},
+		Param{Name: "force", Type: Bool, Default: false, Doc: "remove members that exist with the wrong type (a file where the archive has a directory, and so on) and extract; without it such a member fails the state."},
+		Param{Name: "clean", Type: Bool, Default: false, Doc: "when extracting, first remove the archive's top-level files and directories from name."},
+		Param{Name: "clean_parent", Type: Bool, Default: false, Doc: "when extracting, first remove name itself, and make it again."},
+		Param{Name: "enforce_ownership_on", Type: Path, Doc: "with user or group: set them on this path (within name) and, for a directory, everything under it, instead of on the archive's members."},
 		fileUserParam, fileGroupParam,
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
 		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
-		Param{Name: "trim_output", Type: Any, Doc: "accepted for Salt."},
+		Param{Name: "trim_output", Type: Any, Doc: "True (100) or a number: list only that many of the extracted files in the changes."},
 	)
 }
 
 // archEntry is one member of an archive, checked and ready to extract.
 type archEntry struct {
 	Name string // relative, cleaned, slash-separated
+	Raw  string // the name as the archive stores it
 	Type byte   // tar.TypeDir, TypeReg, TypeSymlink, TypeLink
 	Mode fs.FileMode
 	Link string // symlink target, or hard link's member name
@@ -112,7 +122,7 @@ func archList(data []byte, format string, strip int) ([]archEntry, error) {
 		if err != nil || !ok {
 			return err
 		}
-		e.Name = n
+		e.Name, e.Raw = n, raw
 		switch e.Type {
 		case tar.TypeSymlink:
 			if err := archCheckLink(n, e.Link); err != nil {
@@ -273,19 +283,39 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's; changes are {extracted_files: [...], directories_created: [name]}, and a dry run reports the same changes (Salt's reports none); options only take --strip-components; rar, clean and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a local source (a path or file://) is named by its path and its checksum checked only when it is to be extracted ("X does not match the desired source_hash H"), as in Salt; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); user and group go on the archive's members (Salt's on its top-level directories and all under them), or with enforce_ownership_on on that path and all under it, as Salt's; options only take --strip-components; rar and http sources are not supported.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
 	sourceHash := a.String("source_hash", "")
 	skipVerify := a.Bool("skip_verify", false)
+	hashUpdate := a.Bool("source_hash_update", false)
 	format := a.String("archive_format", "")
 	enforceTop := a.Bool("enforce_toplevel", true)
 	ifMissing := a.String("if_missing", "")
 	overwrite := a.Bool("overwrite", false)
+	force := a.Bool("force", false)
+	clean := a.Bool("clean", false)
+	cleanParent := a.Bool("clean_parent", false)
+	enforceOn := a.String("enforce_ownership_on", "")
 	options := a.String("options", "")
 	if err := a.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
+	}
+	trim, err := archTrim(a)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	// Salt's extracted() names the directory with a trailing slash in
+	// its comments and changes.
+	shown := strings.TrimRight(req.Name, "/") + "/"
+	ownRel := ""
+	if enforceOn != "" {
+		rel, err := filepath.Rel(filepath.Clean(req.Name), filepath.Clean(enforceOn))
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return Failf(req.Name, "Value for 'enforce_ownership_on' must be within %s", shown)
+		}
+		ownRel = filepath.ToSlash(rel)
 	}
 	perms, err := fileReadPerms(req, "")
 	if err != nil {
@@ -305,8 +335,12 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			return Failf(req.Name, "%v", err)
 		}
 		if _, err := os.Lstat(hp); err == nil {
-			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: ifMissing + " exists"}
+			return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "Path " + ifMissing + " exists"}
 		}
+	}
+	var warnings []string
+	if hashUpdate && sourceHash == "" {
+		warnings = append(warnings, "The 'source_hash_update' argument is ignored when 'source_hash' is not also specified.")
 	}
 	if err := fileCheckURL(source); err != nil {
 		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
@@ -315,12 +349,36 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
 	}
-	if sourceHash != "" && !skipVerify {
-		if err := fileVerifyHash(source, data, sourceHash); err != nil {
-			if hm := (*hashMismatchError)(nil); errors.As(err, &hm) {
-				return Failf(req.Name, "specified %s checksum for %s (%s) does not match actual checksum (%s)", hm.algo, hm.src, hm.want, hm.got)
-			}
-			return Failf(req.Name, "%v", err)
+	// A local source is named by its path in Salt's comments, and its
+	// checksum is checked only when it is to be extracted; a salt://
+	// source is checked as it is fetched, as Salt's file.cached does.
+	shownSrc, local := source, false
+	if p, ok := strings.CutPrefix(source, "file://"); ok {
+		shownSrc, local = p, true
+	} else if strings.HasPrefix(source, "/") {
+		local = true
+	}
+	verify := func() *Result {
+		if sourceHash == "" || skipVerify {
+			return nil
+		}
+		err := fileVerifyHash(source, data, sourceHash)
+		if err == nil {
+			return nil
+		}
+		var r Result
+		if hm := (*hashMismatchError)(nil); errors.As(err, &hm) && local {
+			r = Failf(req.Name, "%s does not match the desired source_hash %s", shownSrc, hm.want)
+		} else if errors.As(err, &hm) {
+			r = Failf(req.Name, "specified %s checksum for %s (%s) does not match actual checksum (%s)", hm.algo, hm.src, hm.want, hm.got)
+		} else {
+			r = Failf(req.Name, "%v", err)
+		}
+		return &r
+	}
+	if !local {
+		if r := verify(); r != nil {
+			return *r
 		}
 	}
 	switch format {
@@ -336,32 +394,131 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	}
 	entries, err := archList(data, format, strip)
 	if err != nil {
-		return Failf(req.Name, "Unable to extract %s: %v", source, err)
+		return Failf(req.Name, "Unable to extract %s: %v", shownSrc, err)
 	}
 	if len(entries) == 0 {
-		return Failf(req.Name, "No files were extracted from %s", source)
+		return Failf(req.Name, "No files were extracted from %s", shownSrc)
 	}
 	if tops := archTopLevel(entries); enforceTop && (len(tops) != 1 || !archIsDirPrefix(entries, tops[0])) {
-		return Failf(req.Name, "Archive does not have a single top-level directory. To allow this archive to be extracted, set \"enforce_toplevel\" to False. To avoid a \"tar-bomb\" it may also be advisable to set a top-level directory by adding it to the \"name\" value (for example, setting \"name\" to %s instead of %s).",
-			filepath.Join(req.Name, "some_dir"), req.Name)
+		kind := "tar"
+		if format == "zip" {
+			kind = "zip"
+		}
+		return Failf(req.Name, "Archive does not have a single top-level directory. To allow this archive to be extracted, set 'enforce_toplevel' to False. To avoid a '%s-bomb' it may also be advisable to set a top-level directory by adding it to the 'name' value (for example, setting 'name' to %s instead of %s).",
+			kind, shown+"some_dir", shown)
+	}
+
+	if clean && cleanParent {
+		return Failf(req.Name, "Only one of 'clean' and 'clean_parent' can be set to True")
+	}
+	if cleanParent && filepath.Clean(req.Name) == "/" {
+		// Salt would rm -rf the whole file system (or image) here.
+		return Failf(req.Name, "%v", &ArgError{Arg: "clean_parent", Err: errors.New("would remove / itself")})
 	}
 
 	changes := map[string]any{}
 	_, statErr := os.Stat(dest)
 	created := IsNotExist(statErr)
-	needed := overwrite || created
-	if !needed {
-		for _, e := range entries {
-			if _, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err != nil {
-				needed = true
-				break
+	// missing is Salt's contents_missing: a member not there, which the
+	// comments give as the reason to extract. wrong are the members there
+	// with another type, listed as Salt's archive.list does: directories
+	// (with their slash), then files, then links.
+	missing := created
+	var wrong, wrongNames []string
+	if !created {
+		for _, kind := range []int{0, 1, 2} {
+			for _, e := range entries {
+				k := map[byte]int{tar.TypeDir: 0, tar.TypeSymlink: 2}[e.Type]
+				if e.Type == tar.TypeReg || e.Type == tar.TypeLink {
+					k = 1
+				}
+				if k != kind {
+					continue
+				}
+				fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name)))
+				switch {
+				case errors.Is(err, syscall.ENOTDIR):
+					// Under a member of the wrong type: that one says so.
+				case err != nil:
+					missing = true
+				case kind == 0 && !fi.IsDir(), kind == 1 && (fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0), kind == 2 && fi.Mode()&fs.ModeSymlink == 0:
+					n := e.Name
+					if kind == 0 {
+						n += "/"
+					}
+					wrong, wrongNames = append(wrong, n), append(wrongNames, e.Name)
+				}
 			}
 		}
 	}
+	needed := overwrite || missing
+	why := ""
+	if missing {
+		why = ", due to absence of one or more files/dirs"
+	}
+	// Salt's source_hash_update: the archive's checksum is recorded on
+	// each run; one that differs from the last run's is a reason to
+	// extract, with every member present.
+	var sumPath, sum string
+	if hashUpdate && sourceHash != "" && !skipVerify {
+		if sumPath, err = rootPath(req, "", archHashDir+"/"+archHashName(source), true); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		h := sha256.Sum256(data)
+		sum = "sha256:" + hex.EncodeToString(h[:])
+		old, err := sysReadFile(sumPath)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		if !needed && old != nil && strings.TrimSpace(string(old)) != sum {
+			needed, why = true, ", due to source_hash update"
+		}
+	}
+	// recordSum writes this run's checksum, as Salt's _update_checksum
+	// does on every real run.
+	recordSum := func() error {
+		if sumPath == "" || req.Test {
+			return nil
+		}
+		if old, err := sysReadFile(sumPath); err == nil && strings.TrimSpace(string(old)) == sum {
+			return nil
+		}
+		return sysWriteFile(sumPath, []byte(sum+"\n"), 0o644)
+	}
+	// fresh are the members a real run removes before it extracts: they
+	// come back as the runner's.
+	fresh := map[string]bool{}
+	var removed []any
+	testComment := ""
+	if len(wrong) > 0 {
+		msg := fmt.Sprintf("The below paths (relative to %s) exist, but are the incorrect type (file instead of directory, symlink instead of file, etc.).", shown)
+		list := "\n\n- " + strings.Join(wrong, "\n- ")
+		switch {
+		case req.Test && clean:
+			testComment = msg + " Since the 'clean' option is enabled, the destination paths would be cleared and the archive would be extracted." + list
+		case req.Test && cleanParent:
+			testComment = msg + " Since the 'clean_parent' option is enabled, the destination parent directory would be removed first and then re-created and the archive would be extracted"
+		}
+		switch {
+		case clean:
+		case !force:
+			if testComment == "" {
+				return Failf(req.Name, "%s To proceed with extraction, set 'force' to True. Note that this will remove these paths before extracting.%s", msg, list)
+			}
+		default:
+			for i, w := range wrong {
+				removed = append(removed, shown+w)
+				fresh[wrongNames[i]] = true
+			}
+		}
+		// brine extracts what clean would clear (Salt's real run then
+		// finds nothing missing and extracts nothing).
+		needed = true
+	}
 	ownership := false
 	if !needed && (perms.uid >= 0 || perms.gid >= 0) {
-		for _, e := range entries {
-			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(e.Name))); err == nil {
+		for _, n := range archOwned(dest, entries, ownRel) {
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(n))); err == nil {
 				uid, gid := fileOwnerOf(fi)
 				if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
 					ownership = true
@@ -370,8 +527,16 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 			}
 		}
 	}
+	if needed && local {
+		if r := verify(); r != nil {
+			return *r
+		}
+	}
 	if !needed {
-		res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "All files in archive are already present"}
+		if err := recordSum(); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		res := Result{Name: req.Name, Result: True, Changes: changes, Comment: "All files in archive are already present", Warnings: warnings}
 		if ownership {
 			changes["updated ownership"] = true
 			if req.Test {
@@ -379,42 +544,197 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 				res.Comment += ". Ownership would be updated on one or more files/directories."
 				return res
 			}
-			if err := archChown(dest, entries, perms); err != nil {
+			if err := archChown(dest, archOwned(dest, entries, ownRel), perms); err != nil {
 				return Failf(req.Name, "%v", err)
 			}
 		}
 		return res
 	}
+	// The files as Salt lists them: Python's tarfile names (a directory
+	// without its trailing slash), tar -v's lines when options are given
+	// to tar, the zip's own names.
 	files := make([]any, 0, len(entries))
 	for _, e := range entries {
-		n := e.Name
-		if e.Type == tar.TypeDir {
-			n += "/"
+		n := e.Raw
+		if format != "zip" && options == "" {
+			n = strings.TrimRight(n, "/")
 		}
 		files = append(files, n)
 	}
+	if trim > 0 && len(files) > trim {
+		files = files[:trim]
+	}
+	// clean removes the archive's top-level paths that are there (Salt
+	// lists the directories first, with their slash); clean_parent the
+	// directory itself, which is then made again.
+	var tops []string
+	if clean && !created {
+		dirs, plain := archTopKinds(entries)
+		for _, set := range [][]string{dirs, plain} {
+			for _, top := range set {
+				if _, err := os.Lstat(filepath.Join(dest, top)); err == nil {
+					tops = append(tops, top)
+					if slices.Contains(dirs, top) {
+						removed = append(removed, shown+top+"/")
+					} else {
+						removed = append(removed, shown+top)
+					}
+				}
+			}
+		}
+		for _, e := range entries {
+			fresh[e.Name] = true
+		}
+	}
+	if len(removed) > 0 {
+		changes["removed"] = removed
+	}
+	if cleanParent && !created {
+		changes["removed"] = fmt.Sprintf("Directory %s was removed prior to the extraction", shown)
+		created = true
+		for _, e := range entries {
+			fresh[e.Name] = true
+		}
+	}
 	if created {
-		changes["directories_created"] = []any{req.Name}
+		changes["directories_created"] = []any{shown}
 	}
 	changes["extracted_files"] = files
+	// Salt sets user and group after the extraction, and reports the
+	// ownership it had to change; a new member is first the runner's.
+	if perms.uid >= 0 || perms.gid >= 0 {
+		for _, n := range archOwned(dest, entries, ownRel) {
+			uid, gid := os.Geteuid(), os.Getegid()
+			if fi, err := os.Lstat(filepath.Join(dest, filepath.FromSlash(n))); err == nil && !overwrite && !fresh[n] {
+				uid, gid = fileOwnerOf(fi)
+			}
+			if perms.uid >= 0 && uid != perms.uid || perms.gid >= 0 && gid != perms.gid {
+				changes["updated ownership"] = true
+				break
+			}
+		}
+	}
+	trimmed := ""
+	if trim > 0 {
+		trimmed = fmt.Sprintf(". Output was trimmed to %d number of lines", trim)
+	}
 	if req.Test {
-		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s", source, req.Name)}
+		if testComment != "" {
+			return Result{Name: req.Name, Result: None, Changes: changes, Comment: testComment}
+		}
+		after := ""
+		if clean {
+			after = ", after cleaning destination path(s)"
+		}
+		return Result{Name: req.Name, Result: None, Changes: changes, Comment: fmt.Sprintf("Archive %s would be extracted to %s%s%s", shownSrc, shown, after, why), Warnings: warnings}
 	}
 	if err := ctx.Err(); err != nil {
 		return Failf(req.Name, "not run: %v", err)
+	}
+	if cleanParent {
+		if err := os.RemoveAll(dest); err != nil {
+			return Failf(req.Name, "Unable to remove the directory %s. The following errors were observed:\n\n- %v", shown, err)
+		}
+	}
+	if err := archRemove(dest, append(tops, wrongNamesIf(!clean && force, wrongNames)...)); err != nil {
+		return Failf(req.Name, "One or more paths could not be cleaned. The following errors were observed:\n\n- %v", err)
 	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
 	if err := archExtract(dest, entries); err != nil {
-		return Failf(req.Name, "Unable to extract %s: %v", source, err)
+		return Failf(req.Name, "Unable to extract %s: %v", shownSrc, err)
 	}
 	if perms.uid >= 0 || perms.gid >= 0 {
-		if err := archChown(dest, entries, perms); err != nil {
+		if err := archChown(dest, archOwned(dest, entries, ownRel), perms); err != nil {
 			return Failf(req.Name, "%v", err)
 		}
 	}
-	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s", source, req.Name)}
+	if err := recordSum(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	return Result{Name: req.Name, Result: True, Changes: changes, Comment: fmt.Sprintf("%s extracted to %s%s%s", shownSrc, shown, why, trimmed), Warnings: warnings}
+}
+
+// archHashDir is where source_hash_update keeps each source's last
+// checksum (Salt's is cachedir/archive_hash).
+const archHashDir = "/var/cache/brine/archive_hash"
+
+// archHashName is the file of a source's checksum: a digest of the
+// source as written, so that any URL makes one safe file name.
+func archHashName(source string) string {
+	h := sha256.Sum256([]byte(source))
+	return hex.EncodeToString(h[:16]) + ".hash"
+}
+
+// wrongNamesIf is names when cond holds, else none.
+func wrongNamesIf(cond bool, names []string) []string {
+	if cond {
+		return names
+	}
+	return nil
+}
+
+// archTopKinds splits the archive's top-level names into directories
+// (a member lies under it, or it is a directory member) and the rest.
+func archTopKinds(entries []archEntry) (dirs, plain []string) {
+	for _, top := range archTopLevel(entries) {
+		if archIsDirPrefix(entries, top) {
+			dirs = append(dirs, top)
+		} else {
+			plain = append(plain, top)
+		}
+	}
+	return dirs, plain
+}
+
+// archRemove removes members (slash-separated, relative) under dest,
+// through an os.Root so that a link on the way cannot lead out of it.
+func archRemove(dest string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, n := range names {
+		if err := root.RemoveAll(filepath.FromSlash(n)); err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// archTrim reads trim_output as Salt's extracted() does: True is 100, a
+// number (or a string of one) that many, False or nothing no trimming.
+func archTrim(a *Args) (int, error) {
+	v, ok := a.Get("trim_output")
+	if !ok || v == nil {
+		return 0, nil
+	}
+	switch t := v.(type) {
+	case bool:
+		if t {
+			return 100, nil
+		}
+		return 0, nil
+	case int:
+		return max(t, 0), nil
+	case int64:
+		return max(int(t), 0), nil
+	case float64:
+		return max(int(t), 0), nil
+	case string:
+		if b, err := strconv.ParseBool(t); err == nil && !b {
+			return 0, nil
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
+			return max(n, 0), nil
+		}
+	}
+	return 0, &ArgError{Arg: "trim_output", Err: fmt.Errorf("Invalid value for trim_output, must be True/False or an integer")}
 }
 
 // archIsDirPrefix reports whether top is a directory of the archive: some
@@ -496,16 +816,52 @@ func archExtract(dest string, entries []archEntry) error {
 	return nil
 }
 
-// archChown sets owner and group on every member, links themselves.
-func archChown(dest string, entries []archEntry, p filePerms) error {
+// archOwned are the paths (slash-separated, relative to dest) whose
+// owner user and group set: the members, or with enforce_ownership_on
+// (rel) that path and what is under it, as Salt's file.directory
+// recurse does, plus the members that will be there. The walk goes
+// through an os.Root, so that a link cannot lead it out of dest.
+func archOwned(dest string, entries []archEntry, rel string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, e := range entries {
+		if rel == "" || rel == "." || e.Name == rel || strings.HasPrefix(e.Name, rel+"/") {
+			add(e.Name)
+		}
+	}
+	if rel == "" {
+		return out
+	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return out
+	}
+	defer root.Close()
+	fs.WalkDir(root.FS(), rel, func(p string, _ fs.DirEntry, err error) error {
+		if err == nil {
+			add(p)
+		}
+		return nil
+	})
+	return out
+}
+
+// archChown sets owner and group on each path, links themselves.
+func archChown(dest string, names []string, p filePerms) error {
 	root, err := os.OpenRoot(dest)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	for _, e := range entries {
-		if err := root.Lchown(filepath.FromSlash(e.Name), p.uid, p.gid); err != nil {
-			return fmt.Errorf("chown %s: %w", e.Name, err)
+	for _, n := range names {
+		if err := root.Lchown(filepath.FromSlash(n), p.uid, p.gid); err != nil {
+			return fmt.Errorf("chown %s: %w", n, err)
 		}
 	}
 	return nil

@@ -356,8 +356,24 @@ func (t *cronTab) SetJob(w cronWant) string {
 // keyword) that the command and identifier match, with
 // its comment lines, and reports "removed" or "absent".
 func (t *cronTab) RmJob(cmd, id, spec string) string {
+	return t.rmEntries(spec != "", cmd, id, spec)
+}
+
+// RmOtherKind removes the entries of the kind a cron.present state does
+// not ask for (the @special lines when it asks for a timed job, the timed
+// jobs when it asks for a special) that the command and identifier match,
+// as Salt's present() does (rm_special before set_job, rm_job before
+// set_special), so that a job moved between the two kinds is not left
+// running both ways. It reports "removed" or "absent".
+func (t *cronTab) RmOtherKind(special bool, cmd, id string) string {
+	return t.rmEntries(!special, cmd, id, "")
+}
+
+// rmEntries removes the entries of one kind that match, with their
+// comment lines; spec, when set, narrows the specials to one keyword.
+func (t *cronTab) rmEntries(special bool, cmd, id, spec string) string {
 	drop := map[int]bool{}
-	for _, e := range t.Entries(spec != "") {
+	for _, e := range t.Entries(special) {
 		if !t.Match(e, cmd, id) || spec != "" && t.Lines[e.Line].Spec != spec {
 			continue
 		}

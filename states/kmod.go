@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 func init() {
@@ -35,10 +36,65 @@ const (
 // replace it.
 type kmodHost struct {
 	procModules string // /proc/modules
-	run         sysRunner
+	// modulesDir is /lib/modules/RELEASE of the running kernel, whose
+	// modules.dep and modules.builtin say which modules exist; "" skips
+	// that check.
+	modulesDir string
+	run        sysRunner
 }
 
-func kmodLive() kmodHost { return kmodHost{procModules: "/proc/modules", run: sysExec} }
+func kmodLive() kmodHost {
+	h := kmodHost{procModules: "/proc/modules", run: sysExec}
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err == nil {
+		var b strings.Builder
+		for _, c := range u.Release {
+			if c == 0 {
+				break
+			}
+			b.WriteByte(byte(c))
+		}
+		h.modulesDir = filepath.Join("/lib/modules", b.String())
+	}
+	return h
+}
+
+// kmodModules reads the running kernel's module lists, as Salt's
+// kmod.available() does: the loadable ones (modules.dep) and the built-in
+// ones (modules.builtin), by name. ok is false when neither list can be
+// read (a container without /lib/modules): nothing is known then.
+func (h kmodHost) kmodModules() (avail, builtin map[string]bool, ok bool) {
+	if h.modulesDir == "" {
+		return nil, nil, false
+	}
+	avail, builtin = map[string]bool{}, map[string]bool{}
+	name := func(path string) string {
+		base := filepath.Base(strings.TrimSpace(path))
+		if i := strings.Index(base, ".ko"); i >= 0 {
+			base = base[:i]
+		}
+		return kmodNorm(base)
+	}
+	for _, f := range []struct {
+		file string
+		into map[string]bool
+	}{{"modules.dep", avail}, {"modules.builtin", builtin}} {
+		b, err := os.ReadFile(filepath.Join(h.modulesDir, f.file))
+		if err != nil {
+			continue
+		}
+		ok = true
+		for _, l := range linesSplit(b) {
+			if path, _, _ := strings.Cut(l, ":"); strings.TrimSpace(path) != "" {
+				f.into[name(path)] = true
+			}
+		}
+	}
+	for m := range builtin {
+		avail[m] = true
+	}
+	return avail, builtin, ok
+}
 
 // Present makes sure a kernel module is loaded, and with persist that it
 // is loaded at boot.
@@ -47,7 +103,11 @@ func kmodLive() kmodHost { return kmodHost{procModules: "/proc/modules", run: sy
 // and only the image's files change. A module counts as persisted when a
 // line of /etc/modules or of a /etc/modules-load.d/*.conf names it.
 //
-// Salt: comments are Salt's; persist writes /etc/modules-load.d/brine.conf (Salt writes /etc/modules); changes {mod: "loaded"} name only the modules asked for, not the dependencies modprobe pulled in, and a dry run reports them too.
+// A module built into the running kernel (modules.builtin) counts as
+// loaded. One neither built in nor in modules.dep fails the real run as
+// unavailable, before anything is loaded or written.
+//
+// Salt: comments are Salt's; a built-in module is present (Salt's lsmod misses it and its present() fails on each run); an unavailable module fails the whole state, nothing loaded (Salt loads the others); persist writes /etc/modules-load.d/brine.conf (Salt writes /etc/modules); changes {mod: "loaded"} name only the modules asked for, not the dependencies modprobe pulled in, and a dry run reports them too.
 func kmodPresent(ctx context.Context, req *Request) Result {
 	return kmodApply(ctx, req, kmodLive(), true)
 }
@@ -306,6 +366,19 @@ func kmodApply(ctx context.Context, req *Request, host kmodHost, present bool) R
 		}
 		loaded = kmodParseProc(b)
 	}
+	// A module built into the kernel is never in /proc/modules: it counts
+	// as loaded (Salt's lsmod misses it, and its present() then fails to
+	// load it on every run). One neither built in nor installed cannot be
+	// loaded: Salt's present() says so before it tries.
+	avail, builtin, known := map[string]bool{}, map[string]bool{}, false
+	if live {
+		avail, builtin, known = host.kmodModules()
+		if present {
+			for m := range builtin {
+				loaded[m] = true
+			}
+		}
+	}
 	var files *kmodFiles
 	if persist {
 		var err error
@@ -364,6 +437,18 @@ func kmodApply(ctx context.Context, req *Request, host kmodHost, present bool) R
 	if req.Test {
 		comments = append(comments, kmodPlural(todo, "Kernel module %s is set to be "+verb, "Kernel modules %s are set to be "+verb))
 		return Result{Name: req.Name, Result: None, Changes: changes, Comment: strings.Join(comments, "\n")}
+	}
+	if present && known {
+		var unavail []string
+		for _, m := range todo {
+			if loadNow[m] && !avail[m] {
+				unavail = append(unavail, m)
+			}
+		}
+		if len(unavail) > 0 {
+			comments = append(comments, kmodPlural(unavail, "Kernel module %s is unavailable", "Kernel modules %s are unavailable"))
+			return Result{Name: req.Name, Result: False, Changes: map[string]any{}, Comment: strings.Join(comments, "\n")}
+		}
 	}
 	for _, m := range todo {
 		if !loadNow[m] {

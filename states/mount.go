@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +24,12 @@ func init() {
 		Param{Name: "mount", Type: Bool, Default: true, Doc: "mount it now; False manages fstab only."},
 		Param{Name: "mkmnt", Type: Bool, Default: false, Doc: "create the mount point when it is missing."},
 		Param{Name: "match_on", Type: StringList, Doc: `which fields find the existing fstab entry to update: a list of name, device, fstype, opts, or "auto" (the default: the mount point, or the device for swap).`},
+		Param{Name: "device_name_regex", Type: StringList, Doc: "regular expressions (matched at the start) of mounted devices that count as the device, so that no unmount is forced (a glusterfs server list, say)."},
+		Param{Name: "extra_mount_invisible_options", Type: StringList, Doc: "more options the live mount never shows, so that they never force a remount (_netdev, nofail, bg, soft and others already are)."},
+		Param{Name: "extra_mount_invisible_keys", Type: StringList, Doc: "more keys whose key=value options the live mount never shows (password, credentials, port and others already are)."},
+		Param{Name: "extra_mount_ignore_fs_keys", Type: Map, Doc: "filesystem type → keys whose options never force a remount on that type ({ramfs: [size]} already is)."},
+		Param{Name: "extra_mount_translate_options", Type: Map, Doc: "option → the name the live mount shows it by ({tcp: proto=tcp, udp: proto=udp} already are)."},
+		Param{Name: "hidden_opts", Type: StringList, Doc: "options (a list or a comma string) never compared with the live mount."},
 	)
 	Register("mount.unmounted", mountUnmounted,
 		Param{Name: "name", Type: String, Doc: "the mount point (absolute)."},
@@ -79,7 +87,21 @@ func (h mountHost) mountedAt(name string) (*mountInfo, error) {
 // that would leave it fails the state. Swap is written to fstab but not
 // activated (mount.swap does both).
 //
-// Salt: match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created"; with --root the mounts are not read, the comment says so, and a dry run never calls the target mounted.
+// Options are compared with the live mount as Salt's mounted() does:
+// Salt's options and keys that the kernel never shows (_netdev, nofail,
+// bg, soft, password=…, and the rest) never force a remount, nor do the
+// ones extra_mount_invisible_options, extra_mount_invisible_keys,
+// extra_mount_ignore_fs_keys and hidden_opts add; tcp is looked for as
+// proto=tcp (extra_mount_translate_options adds more), cifs' user= as
+// username=, and uid=/gid= names as numbers. brine also never looks for
+// x-* options, and reads rw, exec, suid, dev, async and atime as met
+// unless their negation shows. nfs, cvfs and fuse mounts whose options
+// changed are unmounted and mounted again, others remounted. With mount
+// False, mkmnt still makes a missing mount point. A LABEL= device that no
+// device has (no /dev/disk/by-label link, and blkid finds none) fails the
+// state, as in Salt.
+//
+// Salt: a dry run's remount comment names the first missing option (sorted), and the changes of both runs the last, as Salt's real run does (brine remounts once, Salt once per option); the mount point mount False and mkmnt make is not in changes, as in Salt; match_on auto is the mount point for every type, and a missing fstab is created; a missing mount point without mkmnt fails a dry run too ("Mount directory is not present"), where Salt's says "X does not exist and would not be created"; with --root the mounts are not read, the comment says so, and a dry run never calls the target mounted.
 func mountMounted(ctx context.Context, req *Request) Result {
 	return mountMountedOn(ctx, req, mountLiveHost())
 }
@@ -100,6 +122,67 @@ type mountArgs struct {
 	want    fstabEntry
 	config  string
 	matchOn []string
+	cmp     *mountCmp        // how options are compared with a live mount
+	devRe   []*regexp.Regexp // device_name_regex, anchored at the start
+}
+
+// mountReadCmp reads the arguments that tune how options are compared
+// with a live mount (Salt's extra_mount_* and hidden_opts).
+func mountReadCmp(req *Request, fstype string) (*mountCmp, []*regexp.Regexp, error) {
+	a := &req.Args
+	invisible := a.StringList("extra_mount_invisible_options")
+	for _, h := range a.StringList("hidden_opts") {
+		// Salt splits a hidden_opts string on commas.
+		invisible = append(invisible, strings.Split(h, ",")...)
+	}
+	keys := a.StringList("extra_mount_invisible_keys")
+	fsKeys := map[string][]string{}
+	for typ, v := range a.Dict("extra_mount_ignore_fs_keys") {
+		l, err := toStringList(v)
+		if err != nil {
+			return nil, nil, &ArgError{Arg: "extra_mount_ignore_fs_keys", Err: fmt.Errorf("%s: %w", typ, err)}
+		}
+		fsKeys[typ] = l
+	}
+	translate := map[string]string{}
+	for o, v := range a.Dict("extra_mount_translate_options") {
+		t, ok := v.(string)
+		if !ok {
+			return nil, nil, &ArgError{Arg: "extra_mount_translate_options", Err: fmt.Errorf("%s: want the option's shown name, got %v", o, v)}
+		}
+		translate[o] = t
+	}
+	var res []*regexp.Regexp
+	for _, r := range a.StringList("device_name_regex") {
+		re, err := regexp.Compile("^(?:" + r + ")")
+		if err != nil {
+			return nil, nil, &ArgError{Arg: "device_name_regex", Err: err}
+		}
+		res = append(res, re)
+	}
+	if err := a.Err(); err != nil {
+		return nil, nil, err
+	}
+	cmp := newMountCmp(fstype, invisible, keys, fsKeys, translate)
+	// uid= and gid= given by name are compared by number, as Salt's
+	// user.info and group.info give it; the live mount is the host's.
+	cmp.id = func(key, name string) (string, bool) {
+		db, err := rootAccounts(req, "")
+		if err != nil {
+			return "", false
+		}
+		if key == "uid" {
+			if u, err := db.User(name); err == nil {
+				return strconv.Itoa(u.UID), true
+			}
+			return "", false
+		}
+		if g, err := db.Group(name); err == nil {
+			return strconv.Itoa(g.GID), true
+		}
+		return "", false
+	}
+	return cmp, res, nil
 }
 
 func mountReadArgs(req *Request, needType bool) (mountArgs, error) {
@@ -126,7 +209,8 @@ func mountReadArgs(req *Request, needType bool) (mountArgs, error) {
 	}
 	a.want.Opts = opts
 	matchOn := req.Args.StringList("match_on")
-	if err := req.Args.Err(); err != nil {
+	err := req.Args.Err()
+	if err != nil {
 		return a, err
 	}
 	swap := a.want.FSType == "swap"
@@ -167,6 +251,11 @@ func mountReadArgs(req *Request, needType bool) (mountArgs, error) {
 		}
 	}
 	a.matchOn = matchOn
+	if needType {
+		if a.cmp, a.devRe, err = mountReadCmp(req, a.want.FSType); err != nil {
+			return a, err
+		}
+	}
 	return a, nil
 }
 
@@ -206,13 +295,47 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 		actReplace // another device is mounted there
 	)
 	act, mkdir := actNone, false
+	// pending is a dry run that reports no change (as Salt's) but whose
+	// real run makes one: the mount point mount: False, mkmnt: True makes.
+	pending := false
 	doMount := req.Args.Bool("mount", true)
 	persist := req.Args.Bool("persist", true)
 	mkmnt := req.Args.Bool("mkmnt", false)
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
+	// Salt's mounted() looks a LABEL= device up with blkid first, and
+	// fails when no device has the label (with mount False too).
+	if label, ok := mountCutTag(want.Device, "LABEL="); ok && req.Live() {
+		label = strings.Trim(label, `"`)
+		if _, err := os.Stat("/dev/disk/by-label/" + label); err != nil {
+			if err := host.run(ctx, "blkid", "-t", "LABEL="+label); err != nil {
+				return Failf(name, "Unable to find device with label %s.", label)
+			}
+		}
+	}
 	switch {
+	case !doMount && req.Live():
+		// Salt's mounted() with mount False still makes a missing mount
+		// point when mkmnt asks for it, and words each case.
+		_, serr := os.Stat(name)
+		switch {
+		case serr == nil && req.Test:
+			comments = append(comments, name+" would not be mounted")
+		case serr == nil:
+			comments = append(comments, name+" not mounted")
+		case req.Test && mkmnt:
+			comments, pending = append(comments, name+" would be created, but not mounted"), true
+		case req.Test:
+			comments = append(comments, name+" does not exist and would neither be created nor mounted")
+		case mkmnt:
+			if err := os.MkdirAll(name, 0o755); err != nil {
+				return Failf(name, "mkmnt: %v", err)
+			}
+			comments = append(comments, name+" was created, not mounted")
+		default:
+			comments = append(comments, name+" not present and not mounted")
+		}
 	case !doMount:
 		comments = append(comments, map[bool]string{true: name + " would not be mounted", false: name + " not mounted"}[req.Test])
 	case !req.Live():
@@ -224,6 +347,8 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 		if err != nil {
 			return Failf(name, "%v", err)
 		}
+		var missing []string
+		regexMatched := ""
 		switch {
 		case cur == nil:
 			if _, err := os.Stat(name); err != nil {
@@ -234,24 +359,39 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 			}
 			act = actMount
 			changes["mount"] = true
-		case !mountSameDevice(want.Device, cur.Source):
+		case !mountSameDevice(want.Device, cur.Source) && mountDeviceRegex(a.devRe, cur.Source) == "":
 			act = actReplace
 			changes["umount"] = fmt.Sprintf("Forced unmount because devices don't match. Wanted: %s, current: %s", want.Device, cur.Source)
 			changes["mount"] = true
 		default:
-			if missing := mountOptsMissing(want.Opts, cur); len(missing) > 0 {
+			if !mountSameDevice(want.Device, cur.Source) {
+				// Salt's mounted(): the options are still compared, and
+				// the comment says why the other device is kept.
+				regexMatched = mountDeviceRegex(a.devRe, cur.Source)
+			}
+			if missing = mountOptsMissing(want.Opts, cur, a.cmp); len(missing) > 0 {
 				act = actRemount
-				changes["umount"] = fmt.Sprintf("Forced remount because options (%s) changed", strings.Join(missing, ","))
+				// Salt remounts once per missing option, and its changes
+				// name the last; nfs, cvfs and fuse are unmounted and
+				// mounted again.
+				why := "Forced remount because options (%s) changed"
+				if mountNeedsRemountByUmount(want.FSType) {
+					why = "Forced unmount and mount because options (%s) changed"
+				}
+				changes["umount"] = fmt.Sprintf(why, missing[len(missing)-1])
 			}
 		}
 		// Salt's mounted() says only what it would do to the mount under
 		// test, and nothing of the fstab then (testOnly). After a remount
 		// it says "Target was already mounted", the changes telling why.
 		switch {
+		case regexMatched != "" && (act == actNone || !req.Test):
+			comments = append(comments, "An umount will not be forced because device matched device_name_regex: "+regexMatched)
 		case act == actNone, act == actRemount && !req.Test:
 			comments = append(comments, "Target was already mounted")
 		case act == actRemount:
-			testOnly = "Remount would be forced because options (" + strings.Join(mountOptsMissing(want.Opts, cur), ",") + ") changed"
+			// Salt's dry run stops at the first missing option.
+			testOnly = "Remount would be forced because options (" + missing[0] + ") changed"
 		case act == actReplace && req.Test:
 			testOnly = "An umount would have been forced because devices do not match.  Watched: " + want.Device
 		case req.Test && mkdir:
@@ -307,7 +447,7 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 	if testOnly != "" {
 		comment = testOnly
 	}
-	if len(changes) == 0 {
+	if len(changes) == 0 && !(pending && req.Test) {
 		return Result{Name: name, Result: True, Comment: comment, Changes: changes}
 	}
 	if req.Test {
@@ -343,6 +483,16 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 			return Failf(name, "Unable to mount %s: %v", name, err)
 		}
 	case actRemount:
+		if mountNeedsRemountByUmount(want.FSType) {
+			if err := host.run(ctx, "umount", name); err != nil {
+				return Result{Name: name, Result: False, Comment: "Unable to unmount " + name + ": " + err.Error(), Changes: map[string]any{}}
+			}
+			argv := append(append([]string{"mount", "-t", want.FSType}, optArgs("")...), want.Device, name)
+			if err := host.run(ctx, argv...); err != nil {
+				return Failf(name, "Unable to mount %s: %v", name, err)
+			}
+			break
+		}
 		if err := host.run(ctx, append(append([]string{"mount"}, optArgs("remount")...), name)...); err != nil {
 			return Failf(name, "Unable to remount %s: %v", name, err)
 		}
@@ -353,6 +503,29 @@ func mountMountedOn(ctx context.Context, req *Request, host mountHost) Result {
 		}
 	}
 	return Result{Name: name, Result: True, Comment: comment, Changes: changes}
+}
+
+// mountNeedsRemountByUmount reports the types Salt's mounted() unmounts
+// and mounts again when options change, where it remounts the others.
+func mountNeedsRemountByUmount(fstype string) bool {
+	return fstype == "nfs" || fstype == "cvfs" || strings.HasPrefix(fstype, "fuse")
+}
+
+// mountDeviceRegex returns the mounted device (as the mount shows it, or
+// resolved) that one of res matches, "" when none does.
+func mountDeviceRegex(res []*regexp.Regexp, source string) string {
+	devs := []string{source}
+	if r, err := filepath.EvalSymlinks(source); err == nil && r != source {
+		devs = append(devs, r)
+	}
+	for _, re := range res {
+		for _, d := range devs {
+			if re.MatchString(d) {
+				return d
+			}
+		}
+	}
+	return ""
 }
 
 // mountSameDevice compares the wanted device with a mount's source. Only
@@ -378,6 +551,15 @@ func mountSameDevice(want, source string) bool {
 	return w == s
 }
 
+// mountCutTag returns what follows an fstab(5) tag such as LABEL=, in
+// any case, as Salt's device.upper().startswith() reads it.
+func mountCutTag(device, tag string) (string, bool) {
+	if len(device) < len(tag) || !strings.EqualFold(device[:len(tag)], tag) {
+		return "", false
+	}
+	return device[len(tag):], true
+}
+
 // mountTagPath spells an fstab(5) tag (UUID=…, LABEL=…, PARTUUID=…,
 // PARTLABEL=…) as the udev link that names its device; any other spec
 // comes back as it is.
@@ -386,7 +568,17 @@ func mountTagPath(d string) string {
 		{"UUID=", "/dev/disk/by-uuid/"}, {"LABEL=", "/dev/disk/by-label/"},
 		{"PARTUUID=", "/dev/disk/by-partuuid/"}, {"PARTLABEL=", "/dev/disk/by-partlabel/"},
 	} {
-		if rest, ok := strings.CutPrefix(d, p.prefix); ok {
+		// The tag in any case, the value maybe quoted, as Salt's
+		// mounted() reads it (device.upper().startswith, strip('"')).
+		if rest, ok := mountCutTag(d, p.prefix); ok {
+			rest = strings.Trim(rest, `"`)
+			if p.prefix == "UUID=" {
+				// udev names a filesystem UUID in lower case, but keeps
+				// a FAT volume id (ABCD-1234) as it is.
+				if _, err := os.Lstat(p.dir + rest); err != nil {
+					rest = strings.ToLower(rest)
+				}
+			}
 			return p.dir + rest
 		}
 	}
@@ -436,7 +628,11 @@ func mountUnmountedOn(ctx context.Context, req *Request, host mountHost) Result 
 		out, n := fstabRemove(data, lines, &a.want, matchOn)
 		// Salt's unmounted(): under test a purge replaces the comment,
 		// unless an unmount is due, which is all it says then.
+		_, byName := fstabRemove(data, lines, &a.want, []string{"name"})
 		switch {
+		case n == 0 && byName > 0:
+			// Salt's unmounted(): the mount point is there, on another device.
+			comments = append(comments, "fstab entry for device "+a.want.Device+" not found")
 		case n == 0:
 			comments = append(comments, "fstab entry not found")
 		case !req.Test:

@@ -222,10 +222,14 @@ func fstabRewrite(l *fstabLine, fields []string) string {
 }
 
 // fstabFormatNew lays out a new line on the columns of the last entry,
-// so that an aligned file stays aligned; with no entry to follow it uses
-// tabs.
+// so that an aligned file stays aligned; with no entry to follow, or one
+// laid out with tabs, it is Salt's _fstab_entry line:
+// "device<TAB><TAB>name<TAB>fstype<TAB>opts<TAB>dump pass".
 func fstabFormatNew(fields []string, last *fstabLine) string {
 	if last == nil || len(last.spans) < 4 || strings.Contains(last.Raw, "\t") {
+		if len(fields) == 6 {
+			return fields[0] + "\t\t" + strings.Join(fields[1:4], "\t") + "\t" + fields[4] + " " + fields[5]
+		}
 		return strings.Join(fields, "\t")
 	}
 	var b strings.Builder

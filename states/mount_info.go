@@ -2,6 +2,7 @@ package states
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -78,28 +79,131 @@ var mountOptsDefault = map[string]string{
 	"async": "sync", "atime": "noatime",
 }
 
+// mountCmp is how mount.mounted compares the options it wants with a
+// live mount's, after Salt's mounted(): options and key=value keys the
+// kernel never shows, keys one filesystem type never shows, and options
+// the kernel shows under another name.
+type mountCmp struct {
+	fstype        string
+	invisible     map[string]bool   // whole options never looked for
+	invisibleKeys map[string]bool   // keys whose key=value is never looked for
+	ignoreKeys    map[string]bool   // keys of fstype never looked for
+	translate     map[string]string // option → the name the kernel shows
+	// id turns a uid= or gid= name into its number; nil leaves it.
+	id func(key, name string) (string, bool)
+}
+
+// mountInvisibleOptions, mountInvisibleKeys, mountIgnoreFSKeys and
+// mountTranslateOptions are Salt's built-in lists (salt/states/mount.py,
+// mounted()); the extra_mount_* arguments extend them.
+var (
+	mountInvisibleOptions = []string{
+		"_netdev", "actimeo", "bg", "comment", "defaults", "delay_connect", "direct-io-mode",
+		"intr", "loop", "nointr", "nobootwait", "nofail", "password", "reconnect", "retry",
+		"soft", "auto", "users", "bind", "nonempty", "transform_symlinks", "port",
+		"backup-volfile-servers",
+	}
+	mountInvisibleKeys    = []string{"actimeo", "comment", "credentials", "direct-io-mode", "password", "port", "retry", "secretfile"}
+	mountIgnoreFSKeys     = map[string][]string{"ramfs": {"size"}}
+	mountTranslateOptions = map[string]string{"tcp": "proto=tcp", "udp": "proto=udp"}
+)
+
+// newMountCmp is the comparison for fstype with Salt's lists extended by
+// the state's extra_mount_* and hidden_opts arguments.
+func newMountCmp(fstype string, invisible, invisibleKeys []string, ignoreFSKeys map[string][]string, translate map[string]string) *mountCmp {
+	c := &mountCmp{fstype: fstype, invisible: map[string]bool{}, invisibleKeys: map[string]bool{}, ignoreKeys: map[string]bool{}, translate: map[string]string{}}
+	for _, o := range append(append([]string{}, mountInvisibleOptions...), invisible...) {
+		c.invisible[o] = true
+	}
+	for _, k := range append(append([]string{}, mountInvisibleKeys...), invisibleKeys...) {
+		c.invisibleKeys[k] = true
+	}
+	fsKeys := mountIgnoreFSKeys[fstype]
+	if l, ok := ignoreFSKeys[fstype]; ok {
+		fsKeys = l // Salt's dict.update replaces the type's list
+	}
+	for _, k := range fsKeys {
+		c.ignoreKeys[k] = true
+	}
+	for k, v := range mountTranslateOptions {
+		c.translate[k] = v
+	}
+	for k, v := range translate {
+		c.translate[k] = v
+	}
+	return c
+}
+
+// salt is an option as Salt's mounted() rewrites it before it looks for
+// it among the live ones, and names it in its comments: translated, a
+// hidden key's value dropped, size=Nm as size=Kk, cifs' user= as
+// username=, uid=/gid= names as numbers. skip reports an option Salt
+// never looks for.
+func (c *mountCmp) salt(o string) (named string, skip bool) {
+	if t, ok := c.translate[o]; ok {
+		o = t
+	}
+	k, v, hasV := strings.Cut(o, "=")
+	if c.invisibleKeys[k] {
+		return k, true
+	}
+	if k == "size" && hasV && len(v) > 1 && strings.ContainsAny(v[len(v)-1:], "kmg") {
+		if n, err := strconv.ParseUint(v[:len(v)-1], 10, 64); err == nil {
+			switch v[len(v)-1] {
+			case 'm':
+				n *= 1024
+			case 'g':
+				n *= 1024 * 1024
+			}
+			o = "size=" + strconv.FormatUint(n, 10) + "k"
+		}
+	}
+	if c.fstype == "cifs" && k == "user" && hasV {
+		o, k = "username="+v, "username"
+	}
+	if c.ignoreKeys[k] {
+		return k, true
+	}
+	if (k == "uid" || k == "gid") && hasV && c.id != nil {
+		if _, err := strconv.Atoi(v); err != nil {
+			if n, ok := c.id(k, v); ok {
+				o = k + "=" + n
+			}
+		}
+	}
+	return o, c.invisible[o]
+}
+
 // mountOptsMissing returns the wanted options that the live mount does
-// not show. Values the kernel rewrites (size=10m shown as size=10240k,
-// mode=0755 as mode=755) are compared in the kernel's form.
-func mountOptsMissing(want []string, m *mountInfo) []string {
+// not show, in Salt's sorted order and as Salt names them (see salt).
+// Values the kernel rewrites (size=10m shown as size=10240k, mode=0755 as
+// mode=755) are compared in the kernel's form. A nil cmp is Salt's
+// built-in lists for a type with no special keys.
+func mountOptsMissing(want []string, m *mountInfo, cmp *mountCmp) []string {
+	if cmp == nil {
+		cmp = newMountCmp("", nil, nil, nil, nil)
+	}
 	have := map[string]bool{}
 	for _, o := range append(append([]string{}, m.Opts...), m.SuperOpts...) {
 		have[mountOptNorm(o)] = true
 	}
+	sorted := append([]string{}, want...)
+	slices.Sort(sorted)
 	var missing []string
-	for _, o := range want {
-		k, _, _ := strings.Cut(o, "=")
-		if o == "" || mountOptsSkip[k] || strings.HasPrefix(k, "x-") {
+	for _, o := range sorted {
+		named, skip := cmp.salt(o)
+		k, _, _ := strings.Cut(named, "=")
+		if o == "" || skip || mountOptsSkip[k] || strings.HasPrefix(k, "x-") {
 			continue
 		}
-		if neg, ok := mountOptsDefault[o]; ok {
+		if neg, ok := mountOptsDefault[named]; ok {
 			if have[neg] {
-				missing = append(missing, o)
+				missing = append(missing, named)
 			}
 			continue
 		}
-		if !have[mountOptNorm(o)] {
-			missing = append(missing, o)
+		if !have[mountOptNorm(named)] {
+			missing = append(missing, named)
 		}
 	}
 	return missing

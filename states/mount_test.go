@@ -78,8 +78,8 @@ func TestFstabSet(t *testing.T) {
 		name, in, want, status string
 		e                      *fstabEntry
 	}{
-		{"new in empty", "", "tmpfs\t/mnt/x\ttmpfs\tsize=10m,mode=0755\t0\t0\n", "new", tmpfs},
-		{"new after no final newline", "# x", "# x\ntmpfs\t/mnt/x\ttmpfs\tsize=10m,mode=0755\t0\t0\n", "new", tmpfs},
+		{"new in empty", "", "tmpfs\t\t/mnt/x\ttmpfs\tsize=10m,mode=0755\t0 0\n", "new", tmpfs},
+		{"new after no final newline", "# x", "# x\ntmpfs\t\t/mnt/x\ttmpfs\tsize=10m,mode=0755\t0 0\n", "new", tmpfs},
 		{"new aligned on the last entry",
 			"/dev/sda1    /      ext3   defaults 1 1\n",
 			"/dev/sda1    /      ext3   defaults 1 1\ntmpfs        /mnt/x tmpfs  size=10m,mode=0755 0 0\n", "new", tmpfs},
@@ -138,12 +138,12 @@ func TestMountOptsMissing(t *testing.T) {
 		{"defaults", nil},
 		{"size=10m,mode=0755,nosuid", nil},
 		{"size=10240k,rw,exec,nofail,x-systemd.automount", nil},
-		{"size=20m", []string{"size=20m"}},
+		{"size=20m", []string{"size=20480k"}},
 		{"noexec,suid", []string{"noexec", "suid"}},
 		{"ro", []string{"ro"}},
 	}
 	for _, tt := range tests {
-		got := mountOptsMissing(strings.Split(tt.want, ","), m)
+		got := mountOptsMissing(strings.Split(tt.want, ","), m, nil)
 		if !reflect.DeepEqual(got, tt.missing) {
 			t.Errorf("mountOptsMissing(%s) = %q; want %q", tt.want, got, tt.missing)
 		}
@@ -274,7 +274,7 @@ func TestMountLive(t *testing.T) {
 	if !reflect.DeepEqual(f.ran, wantRun) {
 		t.Errorf("ran %q; want %q", f.ran, wantRun)
 	}
-	if b, _ := os.ReadFile(fstab); string(b) != "# keep\ntmpfs\t"+mnt+"\ttmpfs\tsize=10m,mode=0755\t0\t0\n" {
+	if b, _ := os.ReadFile(fstab); string(b) != "# keep\ntmpfs\t\t"+mnt+"\ttmpfs\tsize=10m,mode=0755\t0 0\n" {
 		t.Errorf("fstab = %q", b)
 	}
 
@@ -289,7 +289,7 @@ func TestMountLive(t *testing.T) {
 	args["opts"] = "size=20m,mode=0755"
 	dry = mountMountedOn(context.Background(), mountReq("", "mount.mounted", mnt, args, true), f.host())
 	real = mountMountedOn(context.Background(), mountReq("", "mount.mounted", mnt, args, false), f.host())
-	want = map[string]any{"umount": "Forced remount because options (size=20m) changed", "persist": "update"}
+	want = map[string]any{"umount": "Forced remount because options (size=20480k) changed", "persist": "update"}
 	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || !reflect.DeepEqual(real.Changes, want) {
 		t.Errorf("remount: test %v %v, real %v %v; want %v", dry.Result, dry.Changes, real.Result, real.Changes, want)
 	}
@@ -559,7 +559,7 @@ func TestMountSwapRoot(t *testing.T) {
 	if dry.Result != None || !reflect.DeepEqual(dry.Changes, want) || real.Result != True || !reflect.DeepEqual(real.Changes, want) {
 		t.Fatalf("test %v %v %q, real %v %v %q", dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment)
 	}
-	if b, _ := os.ReadFile(filepath.Join(root, "etc/fstab")); string(b) != "/swapfile\tnone\tswap\tdefaults\t0\t0\n" {
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/fstab")); string(b) != "/swapfile\t\tnone\tswap\tdefaults\t0 0\n" {
 		t.Errorf("fstab = %q", b)
 	}
 	if again := mountSwapOn(context.Background(), mountReq(root, "mount.swap", "/swapfile", nil, false), host); again.Result != True || len(again.Changes) != 0 {

@@ -14,19 +14,24 @@ func init() {
 	Register("sysctl.present", sysctlPresent,
 		Param{Name: "name", Type: String, Doc: "the key, such as net.ipv4.ip_forward (a/b/c is read as a.b.c)."},
 		Param{Name: "value", Type: String, Required: true, Doc: `the value; several whitespace-separated fields (such as net.ipv4.ip_local_port_range "32768 60999") compare field by field.`},
-		Param{Name: "config", Type: Path, Doc: "the file that persists it; default /etc/sysctl.d/99-brine.conf on a systemd host (or a --root image with systemd), else /etc/sysctl.conf."},
+		Param{Name: "config", Type: Path, Doc: "the file that persists it; default on a systemd host (or a --root image with systemd) /etc/sysctl.d/99-salt.conf when it exists, else /etc/sysctl.d/99-brine.conf; /etc/sysctl.conf elsewhere."},
 	)
 }
 
 // Present makes sure a kernel parameter has a value, on the running host
 // and in a configuration file read at boot.
 //
-// Only the key's own line in config changes (or one line is appended);
-// every other byte of the file is kept. With --root only config is written:
+// Only the key's own line in config changes (or one line is appended,
+// "key = value", a value of several fields tab-separated as Salt writes
+// it); every other byte of the file is kept. With --root only config is written:
 // the running kernel is never touched, and config (with the links on its
 // way) resolves inside the root; one that would leave it fails the state.
 //
-// Salt: the default file is 99-brine.conf, not 99-salt.conf; a value already live but different in config is a change (Salt's dry run calls it set); a dry run reports the changes {name: value} of a real run (Salt's reports none); a key the kernel lacks fails.
+// The default file on a systemd host is /etc/sysctl.d/99-salt.conf when
+// it exists (a host Salt managed: it sorts after 99-brine.conf, so its
+// values would win at boot), else /etc/sysctl.d/99-brine.conf.
+//
+// Salt: the default file is 99-brine.conf unless 99-salt.conf exists, where Salt always uses 99-salt.conf; a value already live but different in config is a change (Salt's dry run calls it set); a dry run reports the changes {name: value} of a real run (Salt's reports none); a key the kernel lacks fails.
 func sysctlPresent(ctx context.Context, req *Request) Result {
 	return sysctlApply(ctx, req, sysctlHost{procDir: "/proc/sys"})
 }
@@ -158,10 +163,21 @@ func sysctlDefaultConfig(req *Request) string {
 		}
 	}
 	if systemd {
+		// A host Salt managed has its values in 99-salt.conf, which
+		// sorts after 99-brine.conf and so would win at boot: brine goes
+		// on editing it.
+		if hp, err := rootPath(req, "", sysctlSaltConfig, true); err == nil {
+			if fi, err := os.Stat(hp); err == nil && fi.Mode().IsRegular() {
+				return sysctlSaltConfig
+			}
+		}
 		return "/etc/sysctl.d/99-brine.conf"
 	}
 	return "/etc/sysctl.conf"
 }
+
+// sysctlSaltConfig is Salt's default file on systemd hosts.
+const sysctlSaltConfig = "/etc/sysctl.d/99-salt.conf"
 
 // sysctlNormKey spells a key with dots, as sysctl(8) accepts a/b/c too.
 func sysctlNormKey(k string) string {
@@ -222,6 +238,11 @@ func sysctlParse(file string, data []byte) ([]sysctlLine, error) {
 // disagree), or a line is appended. Other bytes are kept.
 func sysctlSet(data []byte, lines []sysctlLine, key, value string) ([]byte, bool) {
 	want := sysctlNormValue(value)
+	// Salt's persist() writes a value of several fields tab-separated,
+	// as the kernel prints it.
+	if strings.ContainsAny(strings.TrimSpace(value), " \t") {
+		value = strings.Join(strings.Fields(value), "\t")
+	}
 	found, changed := false, false
 	raws := make([]string, len(lines))
 	for i, l := range lines {

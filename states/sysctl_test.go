@@ -151,7 +151,7 @@ func TestSysctlLive(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(proc, "net/ipv4/ip_local_port_range")); string(b) != "1024 65000\n" {
 		t.Errorf("live value = %q", b)
 	}
-	if b, _ := os.ReadFile(cfg); string(b) != name+" = 1024 65000\n" {
+	if b, _ := os.ReadFile(cfg); string(b) != name+" = 1024\t65000\n" {
 		t.Errorf("config = %q", b)
 	}
 	// The kernel prints tabs; the value compares field by field.

@@ -171,7 +171,7 @@ func TestHostsEdit(t *testing.T) {
 	lines = hostsAdd(lines, "10.0.0.1", "pg")
 	lines = hostsAdd(lines, "10.0.0.2", "web")
 	lines = hostsRemove(lines, "127.0.0.1", "localhost")
-	want := "# comment\n10.0.0.1\tdb db.lan pg # the db\n10.0.0.2\tweb\n"
+	want := "# comment\n10.0.0.1\t\tdb db.lan pg\t\t# the db\n10.0.0.2\t\tweb\n"
 	if got := string(hostsRender(lines, []byte(in))); got != want {
 		t.Errorf("edited = %q, want %q", got, want)
 	}

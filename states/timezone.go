@@ -34,7 +34,11 @@ const (
 // the image's own zoneinfo. With utc, a hardware clock set to LOCAL in
 // /etc/adjtime is set to UTC; a missing adjtime is UTC already.
 //
-// Salt: comments and changes ({timezone: name}, {utc: true}) are Salt's, and a dry run reports those changes too; the files are written directly rather than through timedatectl.
+// A zone is set when /etc/localtime has its bytes (a link to another name
+// of it, such as Etc/UTC for UTC, counts), as Salt's zone_compare() finds,
+// and /etc/timezone, when there is one, names a zone with those bytes.
+//
+// Salt: comments and changes ({timezone: name}, {utc: true}) are Salt's, and a dry run reports those changes too; an /etc/timezone that names another zone is a change (Salt compares /etc/localtime only); the files are written directly rather than through timedatectl.
 func timezoneSystem(ctx context.Context, req *Request) Result {
 	utc := req.Args.Bool("utc", true)
 	if err := req.Args.Err(); err != nil {
@@ -64,7 +68,23 @@ func timezoneSystem(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(name, "%v", err)
 	}
-	zoneOK, err := tzCompare(ltPath, tzPath, name, zoneData)
+	// Another name of the same zone (UTC for Etc/UTC, a link in the
+	// zoneinfo folder) is the same zone: Salt compares the files' bytes.
+	sameZone := func(z string) bool {
+		if z == name {
+			return true
+		}
+		if z == "" || strings.Contains(z, "..") {
+			return false
+		}
+		hp, err := rootPath(req, "", tzInfoDir+"/"+z, true)
+		if err != nil {
+			return false
+		}
+		b, err := os.ReadFile(hp)
+		return err == nil && bytes.Equal(b, zoneData)
+	}
+	zoneOK, err := tzCompare(ltPath, tzPath, sameZone, zoneData)
 	if err != nil {
 		return Failf(name, "Unable to compare desired timezone '%s' to system timezone: %v", name, err)
 	}
@@ -115,8 +135,10 @@ func timezoneSystem(ctx context.Context, req *Request) Result {
 }
 
 // tzCompare reports whether /etc/localtime is the zone (a link to its
-// file, or a copy of it) and /etc/timezone, when there is one, names it.
-func tzCompare(ltPath, tzPath, name string, zoneData []byte) (bool, error) {
+// file or to a file with the same bytes, or a copy of it) and
+// /etc/timezone, when there is one, names it or a zone with the same
+// bytes. same tells whether a zone name is the one wanted.
+func tzCompare(ltPath, tzPath string, same func(string) bool, zoneData []byte) (bool, error) {
 	fi, err := os.Lstat(ltPath)
 	switch {
 	case IsNotExist(err):
@@ -128,7 +150,7 @@ func tzCompare(ltPath, tzPath, name string, zoneData []byte) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if tzLinkZone(target) != name {
+		if !same(tzLinkZone(target)) {
 			return false, nil
 		}
 	case fi.Mode().IsRegular():
@@ -146,7 +168,7 @@ func tzCompare(ltPath, tzPath, name string, zoneData []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return tz == nil || strings.TrimSpace(string(tz)) == name, nil
+	return tz == nil || same(strings.TrimSpace(string(tz))), nil
 }
 
 // tzLinkZone returns the zone a /etc/localtime link target names:

@@ -40,7 +40,7 @@ func TestMountTmpfs(t *testing.T) {
 		t.Errorf("findmnt = %q; want a 16 MiB tmpfs", got)
 	}
 	fstab := run(t, c, "cat", "/etc/fstab")
-	if !strings.HasPrefix(fstab, fstabBefore) || !strings.Contains(fstab, "tmpfs\t/mnt/brine-scratch\ttmpfs\tsize=16m,mode=0755\t0\t0") {
+	if !strings.HasPrefix(fstab, fstabBefore) || !strings.Contains(fstab, "tmpfs\t\t/mnt/brine-scratch\ttmpfs\tsize=16m,mode=0755\t0 0") {
 		t.Errorf("fstab = %q; want the old file plus one line", fstab)
 	}
 	// systemd reads the same entry once reloaded.
@@ -50,7 +50,7 @@ func TestMountTmpfs(t *testing.T) {
 	}
 
 	res = applyChecked(t, inContainer(c, sls("32m")), "scratch")
-	if got := jsonString(res[0].Changes); got != `{"persist":"update","umount":"Forced remount because options (size=32m) changed"}` {
+	if got := jsonString(res[0].Changes); got != `{"persist":"update","umount":"Forced remount because options (size=32768k) changed"}` {
 		t.Errorf("changes = %s", got)
 	}
 	if got := run(t, c, "findmnt", "-n", "-o", "OPTIONS", "/mnt/brine-scratch"); !strings.Contains(got, "size=32768k") {
@@ -93,7 +93,7 @@ ports:
 		t.Errorf("live port range = %q", got)
 	}
 	conf := run(t, c, "cat", "/etc/sysctl.d/99-brine.conf")
-	if conf != "net.ipv4.ip_forward = "+want+"\nnet.ipv4.ip_local_port_range = 20000 40000" {
+	if conf != "net.ipv4.ip_forward = "+want+"\nnet.ipv4.ip_local_port_range = 20000\t40000" {
 		t.Errorf("99-brine.conf = %q", conf)
 	}
 	// systemd-sysctl applies the file as brine wrote it.
@@ -323,7 +323,7 @@ func TestMountSwapHost(t *testing.T) {
 	if !strings.Contains(string(swaps), swapfile) {
 		t.Errorf("/proc/swaps lacks %s:\n%s", swapfile, swaps)
 	}
-	if b, _ := os.ReadFile(fstab); string(b) != "# the test's fstab\n"+swapfile+"\tnone\tswap\tdefaults\t0\t0\n" {
+	if b, _ := os.ReadFile(fstab); string(b) != "# the test's fstab\n"+swapfile+"\t\tnone\tswap\tdefaults\t0 0\n" {
 		t.Errorf("fstab = %q", b)
 	}
 }
