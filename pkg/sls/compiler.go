@@ -97,42 +97,40 @@ func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 }
 
 // ShowSLS is Compose as Salt's state.show_sls shows it: render_highstate
-// and no more (salt/modules/state.py show_sls; state.show_highstate's
-// compile_highstate too). Each `extend:` stays apart, under __extend__,
-// and the states it names are shown as their files declare them; each
-// `exclude:` is listed under __exclude__ and excludes nothing. Neither
-// is checked: an extend of an ID no file declares fails the run, not
-// the display. The states come in Salt's display order (see showOrder).
-// Compile the result of Compose, not this, to run.
+// without reconcile_extend (salt/modules/state.py show_sls), so each
+// `extend:` stays apart, under __extend__, and the states it names are
+// shown as their files declare them. The extends are still checked, and
+// excludes applied, as for a run: the errors are the same, only the
+// display differs. Compile the result of Compose, not this, to run.
 func (c *Compiler) ShowSLS(ctx context.Context, refs []Ref) (*High, error) {
 	return c.compose(ctx, refs, true)
 }
 
 func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, error) {
-	b := &build{c: c, high: NewHigh(), done: map[string]bool{}, files: map[string]*slsFileOrder{}}
-	if !show {
-		// Salt's show_sls takes no exclude=; state.sls's excludes the run.
-		for _, ex := range c.Exclude {
-			b.excludes = append(b.excludes, exclude{Kind: ex.Kind, Name: ex.Name, Pos: Pos{File: "exclude="}})
-		}
+	b := &build{c: c, high: NewHigh(), done: map[string]bool{}}
+	for _, ex := range c.Exclude {
+		b.excludes = append(b.excludes, exclude{Kind: ex.Kind, Name: ex.Name, Pos: Pos{File: "exclude="}})
 	}
 	for _, r := range refs {
 		env := r.Env
 		if env == "" {
 			env = c.env()
 		}
-		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: r.Pos}, "")
+		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: r.Pos})
 	}
+	var shown *High
 	if show {
-		if err := b.errs.err(); err != nil {
-			return nil, err
-		}
-		return b.shown(), nil
+		shown = b.high.clone()
 	}
 	b.applyExtends()
 	b.applyExcludes()
 	if err := b.errs.err(); err != nil {
 		return nil, err
+	}
+	if show {
+		shown.keepOnly(b.high)
+		shown.Extend = b.extends
+		return shown, nil
 	}
 	return b.high, nil
 }
@@ -145,86 +143,9 @@ type build struct {
 	errs     ErrorList
 	extends  []*State
 	excludes []exclude
-
-	// files and roots remember which file included which, for
-	// showOrder: roots are the files loaded from refs, in order.
-	files map[string]*slsFileOrder
-	roots []string
 }
 
-// slsFileOrder is what showOrder needs of one loaded file.
-type slsFileOrder struct {
-	own      []string // the IDs it declares, in order
-	included []string // the files first loaded by its includes, in order
-	extends  bool     // it has an extend: block
-	excludes bool     // it has an exclude: list
-}
-
-// showOrder is the order in which Salt's render_highstate leaves the IDs
-// (salt/state.py): render_state renders a file, then merges each file it
-// includes after the file's own IDs (state.update), so a file's own IDs
-// come first and its includes' after them, depth first; a file already
-// rendered is skipped. __extend__ and __exclude__ are set on the high
-// data (merge_included_states' setdefault) when the first top-level file
-// whose includes hold one is merged: extendAt and excludeAt are how many
-// IDs come before each, -1 for none.
-func (b *build) showOrder() (ids []string, extendAt, excludeAt int) {
-	extendAt, excludeAt = -1, -1
-	var walk func(key string)
-	walk = func(key string) {
-		f := b.files[key]
-		ids = append(ids, f.own...)
-		for _, k := range f.included {
-			walk(k)
-		}
-	}
-	var holds func(key string, has func(*slsFileOrder) bool) bool
-	holds = func(key string, has func(*slsFileOrder) bool) bool {
-		f := b.files[key]
-		if has(f) {
-			return true
-		}
-		for _, k := range f.included {
-			if holds(k, has) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, r := range b.roots {
-		if extendAt < 0 && holds(r, func(f *slsFileOrder) bool { return f.extends }) {
-			extendAt = len(ids)
-		}
-		if excludeAt < 0 && holds(r, func(f *slsFileOrder) bool { return f.excludes }) {
-			excludeAt = len(ids)
-		}
-		walk(r)
-	}
-	return ids, extendAt, excludeAt
-}
-
-// shown is the high data in Salt's show_sls display: the states as
-// declared, in showOrder, with the extends and excludes apart.
-func (b *build) shown() *High {
-	h := b.high
-	ids, extendAt, excludeAt := b.showOrder()
-	states := make([]*State, 0, len(h.States))
-	for _, id := range ids {
-		if s := h.byID[id]; s != nil {
-			states = append(states, s)
-		}
-	}
-	if len(states) == len(h.States) {
-		h.States = states
-	}
-	h.Extend, h.ExtendAt = b.extends, extendAt
-	h.Exclude, h.ExcludeAt = b.excludes, excludeAt
-	return h
-}
-
-// load reads the SLS ref names and what it includes; parent is the key of
-// the file whose include named it ("" for a ref given to compose).
-func (b *build) load(ctx context.Context, ref slsRef, parent string) {
+func (b *build) load(ctx context.Context, ref slsRef) {
 	if IsGlob(ref.Name) {
 		// Salt's render_state and render_highstate: fnmatch against the
 		// environment's SLS names (include: [web.*], a top entry).
@@ -240,7 +161,7 @@ func (b *build) load(ctx context.Context, ref slsRef, parent string) {
 		for _, n := range names {
 			r := ref
 			r.Name = n
-			b.load(ctx, r, parent)
+			b.load(ctx, r)
 		}
 		return
 	}
@@ -249,13 +170,6 @@ func (b *build) load(ctx context.Context, ref slsRef, parent string) {
 		return
 	}
 	b.done[key] = true
-	order := &slsFileOrder{}
-	b.files[key] = order
-	if parent == "" {
-		b.roots = append(b.roots, key)
-	} else {
-		b.files[parent].included = append(b.files[parent].included, key)
-	}
 	if err := ctx.Err(); err != nil {
 		b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
 		return
@@ -304,18 +218,15 @@ func (b *build) load(ctx context.Context, ref slsRef, parent string) {
 	// Included files first: Salt numbers states in this order, so an
 	// included file's states run before those of the file including it.
 	for _, inc := range f.Includes {
-		b.load(ctx, inc, key)
+		b.load(ctx, inc)
 	}
 	for _, s := range f.States {
 		if err := b.high.Add(s); err != nil {
 			b.errs.addErr(asError(err, s.Pos))
-			continue
 		}
-		order.own = append(order.own, s.ID)
 	}
 	b.extends = append(b.extends, f.Extends...)
 	b.excludes = append(b.excludes, f.Excludes...)
-	order.extends, order.excludes = len(f.Extends) > 0, len(f.Excludes) > 0
 }
 
 // applyExtends merges every `extend:` into the states it names: plain

@@ -24,12 +24,6 @@ type High struct {
 	// into States, in the order read: Compiler.ShowSLS's display, which
 	// prints them as Salt's __extend__.
 	Extend []*State
-	// ExtendAt is how many States Salt's display puts before __extend__.
-	ExtendAt int
-	// Exclude, in Compiler.ShowSLS's display, are the `exclude:` entries
-	// read, in order, shown as Salt's __exclude__ after ExcludeAt States.
-	Exclude   []exclude
-	ExcludeAt int
 
 	byID map[string]*State
 	// excluded remembers IDs removed by an exclude, so a requisite that
@@ -159,7 +153,6 @@ type exclude struct {
 	Kind string // "sls" or "id"
 	Name string
 	Pos  Pos
-	Bare bool // written as a plain name, which Salt takes as an SLS
 }
 
 // parseSLS reads the high data of one SLS file. It keeps going after a
@@ -474,7 +467,7 @@ func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) []exclude {
 		switch t := v.(type) {
 		case nil:
 		case string:
-			out = append(out, exclude{Kind: "sls", Name: t, Pos: d.at(it), Bare: true})
+			out = append(out, exclude{Kind: "sls", Name: t, Pos: d.at(it)})
 		case *odict.Map:
 			for k, val := range t.All() {
 				s, ok := val.(string)
@@ -516,4 +509,17 @@ func (h *High) clone() *High {
 		out.byID[ns.ID] = &ns
 	}
 	return out
+}
+
+// keepOnly drops the states that are no longer in other (excluded there).
+func (h *High) keepOnly(other *High) {
+	kept := h.States[:0]
+	for _, s := range h.States {
+		if other.byID[s.ID] != nil {
+			kept = append(kept, s)
+		} else {
+			delete(h.byID, s.ID)
+		}
+	}
+	h.States = kept
 }

@@ -18,33 +18,14 @@ func single(k string, v any) *odict.Map {
 // {ID: {module: [{arg: value}…, fun, {order: N}], __sls__, __env__}},
 // the function name where Salt puts it (see Decl.FunAt).
 func (h *High) value() *odict.Map {
-	out := odict.New(len(h.States) + 2)
-	for i := 0; i <= len(h.States); i++ {
-		if h.Extend != nil && i == min(max(h.ExtendAt, 0), len(h.States)) {
-			out.Set("__extend__", extendValue(h.Extend))
-		}
-		if h.Exclude != nil && i == min(max(h.ExcludeAt, 0), len(h.States)) {
-			out.Set("__exclude__", excludeValue(h.Exclude))
-		}
-		if i < len(h.States) {
-			out.Set(h.States[i].ID, stateBody(h.States[i], true))
-		}
+	out := odict.New(len(h.States) + 1)
+	for _, s := range h.States {
+		out.Set(s.ID, stateBody(s, true))
+	}
+	if h.Extend != nil {
+		out.Set("__extend__", extendValue(h.Extend))
 	}
 	return out
-}
-
-// excludeValue is Salt's __exclude__: the entries as written, a plain
-// name as a string, the others as {sls: NAME} or {id: ID}.
-func excludeValue(ex []exclude) []any {
-	list := make([]any, 0, len(ex))
-	for _, e := range ex {
-		if e.Bare {
-			list = append(list, e.Name)
-		} else {
-			list = append(list, single(e.Kind, e.Name))
-		}
-	}
-	return list
 }
 
 // extendValue is Salt's __extend__ after clean_duplicate_extends
