@@ -433,6 +433,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	randomFuncs(c, m)
 	configFuncs(c, m)
 	versionFuncs(m)
+	netCalcFuncs(c, m)
 	// slsutil.merge_all merges a list of dicts into {} in turn, as
 	// slsutil.merge does each.
 	m["slsutil.merge_all"] = func(args []any, kw map[string]any) (any, error) {
