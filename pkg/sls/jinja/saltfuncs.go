@@ -135,7 +135,11 @@ func ExecFuncs() []string {
 		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash", "random.shadow_hash",
 		// the host's facts formulas size things by (Salt offers every
 		// execution function; these only read)
-		"disk.usage", "mount.active", "mount.fstab", "status.uptime", "status.loadavg", "status.meminfo", "sysctl.get", "sysctl.show"}
+		"disk.usage", "mount.active", "mount.fstab", "status.uptime", "status.loadavg", "status.meminfo", "sysctl.get", "sysctl.show",
+		// what a formula checks before it acts: a package's version
+		// (elasticsearch-style plugin installs), a link's target, a
+		// user's groups
+		"pkg.info_installed", "pkg.owner", "pkg.file_list", "file.readlink", "file.check_hash", "user.list_groups", "user.getent"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
