@@ -215,6 +215,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		return param(args, kw, 1, "default", ""), nil
 	}
 	m["file.grep"] = fileGrep(c)
+	m["timezone.get_zone"] = timezoneGetZone(c)
 	m["network.ip_addrs"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip4_interfaces", args, kw) }
 	m["network.ip_addrs6"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip6_interfaces", args, kw) }
 	netFuncs(m)
@@ -284,7 +285,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
-		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec", "cmd.which", "file.access", "file.grep"} {
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec", "cmd.which", "file.access", "file.grep", "timezone.get_zone"} {
 			m[name] = confined
 		}
 	}
