@@ -121,6 +121,7 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 	var shown *High
 	if show {
 		shown = b.high.clone()
+		shown.States = b.displayOrder(shown.States)
 	}
 	b.applyExtends()
 	b.applyExcludes()
@@ -143,6 +144,60 @@ type build struct {
 	errs     ErrorList
 	extends  []*State
 	excludes []exclude
+	// files are the SLS read, by env:name, each with the IDs it
+	// declared and the files its includes read first; roots are those
+	// the refs read. They give the order Salt's high data has (see
+	// displayOrder).
+	files map[string]*loadedFile
+	roots []string
+	cur   string // the file whose includes are being read
+}
+
+// loadedFile is one SLS file of a Compose: its own IDs, and the files
+// read for its includes (not those already read elsewhere).
+type loadedFile struct {
+	own  []string
+	kids []string
+}
+
+// displayOrder is the order of Salt's high data, which show_sls and
+// show_highstate print: render_state puts a file's own IDs first and
+// then update()s in the states its includes rendered (salt/state.py),
+// so an including file's IDs come before those it includes, depth
+// first, each file where it was first read. Execution order is the
+// automatic order numbers', which number included files first; only
+// the display differs.
+func (b *build) displayOrder(states []*State) []*State {
+	byID := make(map[string]*State, len(states))
+	for _, s := range states {
+		byID[s.ID] = s
+	}
+	out := make([]*State, 0, len(states))
+	var walk func(key string)
+	walk = func(key string) {
+		f := b.files[key]
+		if f == nil {
+			return
+		}
+		for _, id := range f.own {
+			if s := byID[id]; s != nil {
+				out = append(out, s)
+				delete(byID, id)
+			}
+		}
+		for _, k := range f.kids {
+			walk(k)
+		}
+	}
+	for _, k := range b.roots {
+		walk(k)
+	}
+	for _, s := range states { // anything not placed keeps its place after
+		if byID[s.ID] != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
@@ -170,6 +225,16 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		return
 	}
 	b.done[key] = true
+	if b.files == nil {
+		b.files = map[string]*loadedFile{}
+	}
+	node := &loadedFile{}
+	b.files[key] = node
+	if parent := b.files[b.cur]; b.cur != "" && parent != nil {
+		parent.kids = append(parent.kids, key)
+	} else {
+		b.roots = append(b.roots, key)
+	}
 	if err := ctx.Err(); err != nil {
 		b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
 		return
@@ -217,13 +282,18 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	// Included files first: Salt numbers states in this order, so an
 	// included file's states run before those of the file including it.
+	saved := b.cur
+	b.cur = key
 	for _, inc := range f.Includes {
 		b.load(ctx, inc)
 	}
+	b.cur = saved
 	for _, s := range f.States {
 		if err := b.high.Add(s); err != nil {
 			b.errs.addErr(asError(err, s.Pos))
+			continue
 		}
+		node.own = append(node.own, s.ID)
 	}
 	b.extends = append(b.extends, f.Extends...)
 	b.excludes = append(b.excludes, f.Excludes...)

@@ -3,6 +3,7 @@ package sls
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -24,8 +25,10 @@ func TestShowSLSKeepsExtend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"nginx":{"service":[{"enable":true},"running",{"order":10000}],"__sls__":"base","__env__":"base"},` +
-		`"conf":{"file":[{"name":"/etc/nginx.conf"},"managed",{"order":10001}],"__sls__":"web","__env__":"base"},` +
+	// web's own ID first, then what its include rendered (Salt's
+	// render_state update()s the included states into the file's own).
+	want := `{"conf":{"file":[{"name":"/etc/nginx.conf"},"managed",{"order":10001}],"__sls__":"web","__env__":"base"},` +
+		`"nginx":{"service":[{"enable":true},"running",{"order":10000}],"__sls__":"base","__env__":"base"},` +
 		`"__extend__":[{"nginx":{"service":[{"watch":[{"file":"conf"}]},"running"],"__sls__":"web","__env__":"base"}}]}`
 	if string(got) != want {
 		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
@@ -86,5 +89,40 @@ func TestShowSLSExtendShape(t *testing.T) {
 	}
 	if got, _ := json.Marshal(shown); containsKey(got, "__extend__") {
 		t.Errorf("show_sls without an extend shows __extend__: %s", got)
+	}
+}
+
+// show_sls and show_highstate print the high data in Salt's dict order:
+// render_state keeps a file's own IDs first and update()s in the states
+// of each include after them, depth first, each file where it is first
+// read (a file a later include names again adds nothing there); the top's
+// SLS follow one another the same way (render_highstate). The automatic
+// order numbers stay as before: included files are numbered first.
+func TestShowSLSOrderIsSalts(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"app/init.sls":    "include:\n  - app.pkg\n  - common\napp-conf:\n  test.nop: []\napp-svc:\n  test.nop: []\n",
+		"app/pkg.sls":     "include:\n  - common\napp-pkg:\n  test.nop: []\n",
+		"common.sls":      "common-a:\n  test.nop: []\ncommon-b:\n  test.nop: []\n",
+		"other.sls":       "include:\n  - common\nother:\n  test.nop: []\n",
+		"lonely/init.sls": "lonely:\n  test.nop: []\n",
+	})
+	shown, err := c.ShowSLS(context.Background(), []Ref{{Name: "app"}, {Name: "other"}, {Name: "lonely"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	orders := map[string]any{}
+	for _, s := range shown.States {
+		ids = append(ids, s.ID)
+		orders[s.ID] = s.Decls[0].AutoOrder
+	}
+	want := []string{"app-conf", "app-svc", "app-pkg", "common-a", "common-b", "other", "lonely"}
+	if fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("show_sls IDs = %v; want %v", ids, want)
+	}
+	// Numbering: common (read first, by app.pkg), app.pkg, app, other, lonely.
+	wantOrder := map[string]any{"common-a": 10000, "common-b": 10001, "app-pkg": 10002, "app-conf": 10003, "app-svc": 10004, "other": 10005, "lonely": 10006}
+	if fmt.Sprint(orders) != fmt.Sprint(wantOrder) {
+		t.Errorf("orders = %v; want %v", orders, wantOrder)
 	}
 }
