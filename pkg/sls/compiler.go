@@ -121,7 +121,7 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 	var shown *High
 	if show {
 		shown = b.high.clone()
-		shown.States = b.displayOrder(shown.States)
+		shown.States, shown.extendAt = b.displayOrder(shown.States)
 	}
 	b.applyExtends()
 	b.applyExcludes()
@@ -153,11 +153,13 @@ type build struct {
 	cur   string // the file whose includes are being read
 }
 
-// loadedFile is one SLS file of a Compose: its own IDs, and the files
-// read for its includes (not those already read elsewhere).
+// loadedFile is one SLS file of a Compose: its own IDs, the files read
+// for its includes (not those already read elsewhere), and whether it
+// has an extend: block.
 type loadedFile struct {
-	own  []string
-	kids []string
+	own     []string
+	kids    []string
+	extends bool
 }
 
 // displayOrder is the order of Salt's high data, which show_sls and
@@ -167,7 +169,11 @@ type loadedFile struct {
 // first, each file where it was first read. Execution order is the
 // automatic order numbers', which number included files first; only
 // the display differs.
-func (b *build) displayOrder(states []*State) []*State {
+//
+// It also returns where Salt's __extend__ key stands: render_highstate
+// creates it when it merges the first SLS named whose files extend
+// something, before that SLS's IDs (len(states) when none does).
+func (b *build) displayOrder(states []*State) ([]*State, int) {
 	byID := make(map[string]*State, len(states))
 	for _, s := range states {
 		byID[s.ID] = s
@@ -189,7 +195,27 @@ func (b *build) displayOrder(states []*State) []*State {
 			walk(k)
 		}
 	}
+	var extends func(key string) bool
+	extends = func(key string) bool {
+		f := b.files[key]
+		if f == nil {
+			return false
+		}
+		if f.extends {
+			return true
+		}
+		for _, k := range f.kids {
+			if extends(k) {
+				return true
+			}
+		}
+		return false
+	}
+	extendAt := -1
 	for _, k := range b.roots {
+		if extendAt < 0 && extends(k) {
+			extendAt = len(out)
+		}
 		walk(k)
 	}
 	for _, s := range states { // anything not placed keeps its place after
@@ -197,7 +223,10 @@ func (b *build) displayOrder(states []*State) []*State {
 			out = append(out, s)
 		}
 	}
-	return out
+	if extendAt < 0 {
+		extendAt = len(out)
+	}
+	return out, extendAt
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
@@ -296,6 +325,7 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		node.own = append(node.own, s.ID)
 	}
 	b.extends = append(b.extends, f.Extends...)
+	node.extends = len(f.Extends) > 0
 	b.excludes = append(b.excludes, f.Excludes...)
 }
 

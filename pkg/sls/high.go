@@ -24,6 +24,11 @@ type High struct {
 	// into States, in the order read: Compiler.ShowSLS's display, which
 	// prints them as Salt's __extend__.
 	Extend []*State
+	// extendAt is where Salt's high data has its __extend__ key: before
+	// the states of the first SLS named whose files extend something
+	// (render_highstate creates the key when it merges that SLS, ahead
+	// of its IDs). Set by ShowSLS; 0 with no display order puts it first.
+	extendAt int
 
 	byID map[string]*State
 	// excluded remembers IDs removed by an exclude, so a requisite that

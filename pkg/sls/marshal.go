@@ -19,10 +19,13 @@ func single(k string, v any) *odict.Map {
 // the function name where Salt puts it (see Decl.FunAt).
 func (h *High) value() *odict.Map {
 	out := odict.New(len(h.States) + 1)
-	for _, s := range h.States {
+	for i, s := range h.States {
+		if i == h.extendAt && len(h.Extend) > 0 {
+			out.Set("__extend__", extendValue(h.Extend))
+		}
 		out.Set(s.ID, stateBody(s, true))
 	}
-	if h.Extend != nil {
+	if len(h.Extend) > 0 && !out.Has("__extend__") {
 		out.Set("__extend__", extendValue(h.Extend))
 	}
 	return out

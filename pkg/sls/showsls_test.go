@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -25,11 +26,12 @@ func TestShowSLSKeepsExtend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// web's own ID first, then what its include rendered (Salt's
-	// render_state update()s the included states into the file's own).
-	want := `{"conf":{"file":[{"name":"/etc/nginx.conf"},"managed",{"order":10001}],"__sls__":"web","__env__":"base"},` +
-		`"nginx":{"service":[{"enable":true},"running",{"order":10000}],"__sls__":"base","__env__":"base"},` +
-		`"__extend__":[{"nginx":{"service":[{"watch":[{"file":"conf"}]},"running"],"__sls__":"web","__env__":"base"}}]}`
+	// __extend__ first (render_highstate creates it as it merges web,
+	// before web's IDs), then web's own ID, then what its include
+	// rendered (render_state update()s it into the file's own).
+	want := `{"__extend__":[{"nginx":{"service":[{"watch":[{"file":"conf"}]},"running"],"__sls__":"web","__env__":"base"}}],` +
+		`"conf":{"file":[{"name":"/etc/nginx.conf"},"managed",{"order":10001}],"__sls__":"web","__env__":"base"},` +
+		`"nginx":{"service":[{"enable":true},"running",{"order":10000}],"__sls__":"base","__env__":"base"}}`
 	if string(got) != want {
 		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
 	}
@@ -76,10 +78,10 @@ func TestShowSLSExtendShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"curl":{"pkg":["installed",{"order":10000}],"__sls__":"pkgs","__env__":"base"},` +
-		`"wget":{"pkg":["installed",{"order":10001}],"__sls__":"pkgs","__env__":"base"},` +
-		`"__extend__":[{"curl":{"pkg":[{"refresh":true}],"__sls__":"site","__env__":"base"}},` +
-		`{"wget":{"pkg":[{"refresh":false}],"__sls__":"site","__env__":"base"}}]}`
+	want := `{"__extend__":[{"curl":{"pkg":[{"refresh":true}],"__sls__":"site","__env__":"base"}},` +
+		`{"wget":{"pkg":[{"refresh":false}],"__sls__":"site","__env__":"base"}}],` +
+		`"curl":{"pkg":["installed",{"order":10000}],"__sls__":"pkgs","__env__":"base"},` +
+		`"wget":{"pkg":["installed",{"order":10001}],"__sls__":"pkgs","__env__":"base"}}`
 	if string(got) != want {
 		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
 	}
@@ -124,5 +126,38 @@ func TestShowSLSOrderIsSalts(t *testing.T) {
 	wantOrder := map[string]any{"common-a": 10000, "common-b": 10001, "app-pkg": 10002, "app-conf": 10003, "app-svc": 10004, "other": 10005, "lonely": 10006}
 	if fmt.Sprint(orders) != fmt.Sprint(wantOrder) {
 		t.Errorf("orders = %v; want %v", orders, wantOrder)
+	}
+}
+
+// __extend__ stands where render_highstate creates it: when it merges
+// the first SLS named whose files extend something, after the IDs of the
+// SLS merged before it.
+func TestShowSLSExtendPlace(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"plain.sls": "p:\n  test.nop: []\n",
+		"site.sls":  "include:\n  - deep\ns:\n  test.nop: []\n",
+		"deep.sls":  "d:\n  test.nop: []\nextend:\n  p:\n    test:\n      - name: x\n",
+	})
+	shown, err := c.ShowSLS(context.Background(), []Ref{{Name: "plain"}, {Name: "site"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	dec := json.NewDecoder(strings.NewReader(string(got)))
+	dec.Token() // {
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "[p __extend__ s d]"; fmt.Sprint(keys) != want {
+		t.Errorf("show_sls keys = %v; want %s", keys, want)
 	}
 }
