@@ -97,11 +97,12 @@ func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 }
 
 // ShowSLS is Compose as Salt's state.show_sls shows it: render_highstate
-// without reconcile_extend (salt/modules/state.py show_sls), so each
-// `extend:` stays apart, under __extend__, and the states it names are
-// shown as their files declare them. The extends are still checked, and
-// excludes applied, as for a run: the errors are the same, only the
-// display differs. Compile the result of Compose, not this, to run.
+// and verify_high only (salt/modules/state.py show_sls), so each
+// `extend:` stays apart, under __extend__, unchecked (an extend of an ID
+// nothing declares is Salt's error at run time, not here), the states it
+// names shown as their files declare them, and excluded states kept,
+// the exclude: items under __exclude__. Compile the result of Compose,
+// not this, to run.
 func (c *Compiler) ShowSLS(ctx context.Context, refs []Ref) (*High, error) {
 	return c.compose(ctx, refs, true)
 }
@@ -118,20 +119,19 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 		}
 		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: r.Pos})
 	}
-	var shown *High
 	if show {
-		shown = b.high.clone()
-		shown.States, shown.extendAt = b.displayOrder(shown.States)
+		// Salt's show_sls and show_highstate are render_highstate (and
+		// verify_high): extends are neither merged nor checked, and
+		// excludes not applied but shown, under __exclude__.
+		if err := b.errs.err(); err != nil {
+			return nil, err
+		}
+		return b.display(b.high.clone()), nil
 	}
 	b.applyExtends()
 	b.applyExcludes()
 	if err := b.errs.err(); err != nil {
 		return nil, err
-	}
-	if show {
-		shown.keepOnly(b.high)
-		shown.Extend = b.extends
-		return shown, nil
 	}
 	return b.high, nil
 }
@@ -154,31 +154,34 @@ type build struct {
 }
 
 // loadedFile is one SLS file of a Compose: its own IDs, the files read
-// for its includes (not those already read elsewhere), and whether it
-// has an extend: block.
+// for its includes (not those already read elsewhere), its extend:
+// blocks and its exclude: items as written.
 type loadedFile struct {
-	own     []string
-	kids    []string
-	extends bool
+	own      []string
+	kids     []string
+	extends  []*State
+	excludes []any
 }
 
-// displayOrder is the order of Salt's high data, which show_sls and
-// show_highstate print: render_state puts a file's own IDs first and
-// then update()s in the states its includes rendered (salt/state.py),
-// so an including file's IDs come before those it includes, depth
-// first, each file where it was first read. Execution order is the
-// automatic order numbers', which number included files first; only
-// the display differs.
-//
-// It also returns where Salt's __extend__ key stands: render_highstate
-// creates it when it merges the first SLS named whose files extend
-// something, before that SLS's IDs (len(states) when none does).
-func (b *build) displayOrder(states []*State) ([]*State, int) {
-	byID := make(map[string]*State, len(states))
-	for _, s := range states {
+// display is the high data as Salt's render_highstate leaves it, which
+// show_sls and show_highstate print. render_state puts a file's own IDs
+// first and then update()s in the states its includes rendered
+// (salt/state.py), so an including file's IDs come before those it
+// includes, depth first, each file where it was first read; its extend
+// and exclude lists are the file's own, then its includes' (it handles
+// its own before it reads them). render_highstate's
+// merge_included_states moves them into __extend__ and __exclude__,
+// created as the first SLS named that has any is merged, ahead of its
+// IDs. Execution order is the automatic order numbers', which number
+// included files first; only the display differs.
+func (b *build) display(h *High) *High {
+	byID := make(map[string]*State, len(h.States))
+	for _, s := range h.States {
 		byID[s.ID] = s
 	}
-	out := make([]*State, 0, len(states))
+	states := make([]*State, 0, len(h.States))
+	var extends []*State
+	var excludes []any
 	var walk func(key string)
 	walk = func(key string) {
 		f := b.files[key]
@@ -187,46 +190,37 @@ func (b *build) displayOrder(states []*State) ([]*State, int) {
 		}
 		for _, id := range f.own {
 			if s := byID[id]; s != nil {
-				out = append(out, s)
+				states = append(states, s)
 				delete(byID, id)
 			}
 		}
+		extends = append(extends, f.extends...)
+		excludes = append(excludes, f.excludes...)
 		for _, k := range f.kids {
 			walk(k)
 		}
 	}
-	var extends func(key string) bool
-	extends = func(key string) bool {
-		f := b.files[key]
-		if f == nil {
-			return false
-		}
-		if f.extends {
-			return true
-		}
-		for _, k := range f.kids {
-			if extends(k) {
-				return true
-			}
-		}
-		return false
-	}
-	extendAt := -1
+	h.extendAt, h.excludeAt = -1, -1
 	for _, k := range b.roots {
-		if extendAt < 0 && extends(k) {
-			extendAt = len(out)
-		}
+		ne, nx := len(extends), len(excludes)
+		at := len(states)
 		walk(k)
-	}
-	for _, s := range states { // anything not placed keeps its place after
-		if byID[s.ID] != nil {
-			out = append(out, s)
+		if h.extendAt < 0 && len(extends) > ne {
+			h.extendAt = at
+		}
+		if h.excludeAt < 0 && len(excludes) > nx {
+			h.excludeAt = at
 		}
 	}
-	if extendAt < 0 {
-		extendAt = len(out)
+	for _, s := range h.States { // anything not placed keeps its place after
+		if byID[s.ID] != nil {
+			states = append(states, s)
+		}
 	}
-	return out, extendAt
+	h.States = states
+	h.Extend = extends
+	h.Exclude = excludes
+	return h
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
@@ -325,7 +319,8 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		node.own = append(node.own, s.ID)
 	}
 	b.extends = append(b.extends, f.Extends...)
-	node.extends = len(f.Extends) > 0
+	node.extends = f.Extends
+	node.excludes = f.ExcludeItems
 	b.excludes = append(b.excludes, f.Excludes...)
 }
 

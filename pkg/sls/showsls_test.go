@@ -45,10 +45,52 @@ func TestShowSLSKeepsExtend(t *testing.T) {
 	if b, _ := json.Marshal(merged); json.Valid(b) && containsKey(b, "__extend__") {
 		t.Errorf("Compose shows __extend__: %s", b)
 	}
-	// An extend of an ID no file declares is an error for show_sls too.
+	// An extend of an ID no file declares: Salt's show_sls does not
+	// reconcile extends, so it shows the extend; a run refuses it.
 	c = writeTree(t, map[string]string{"bad.sls": "extend:\n  nope:\n    file:\n      - mode: 600\n"})
-	if _, err := c.ShowSLS(ctx, []Ref{{Name: "bad"}}); err == nil {
-		t.Error("ShowSLS accepted an extend of a missing ID")
+	shown, err = c.ShowSLS(ctx, []Ref{{Name: "bad"}})
+	if err != nil {
+		t.Fatalf("ShowSLS refused an extend of a missing ID: %v", err)
+	}
+	if got, _ := json.Marshal(shown); string(got) != `{"__extend__":[{"nope":{"file":[{"mode":600}],"__sls__":"bad","__env__":"base"}}]}` {
+		t.Errorf("show_sls = %s", got)
+	}
+	if _, err := c.Compose(ctx, []Ref{{Name: "bad"}}); err == nil {
+		t.Error("Compose accepted an extend of a missing ID")
+	}
+}
+
+// Salt's show_sls does not apply exclude: the excluded states are shown,
+// and the exclude: items as written under __exclude__, which
+// render_highstate creates ahead of the IDs of the SLS that has them
+// (its own items, then its includes'); a run drops the states.
+func TestShowSLSKeepsExclude(t *testing.T) {
+	c := writeTree(t, map[string]string{
+		"a.sls": "include:\n  - b\nexclude:\n  - id: b1\n  - c\na1:\n  test.nop: []\n",
+		"b.sls": "exclude:\n  - sls: d\nb1:\n  test.nop: []\nb2:\n  test.nop: []\n",
+	})
+	ctx := context.Background()
+	shown, err := c.ShowSLS(ctx, []Ref{{Name: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"__exclude__":[{"id":"b1"},"c",{"sls":"d"}],` +
+		`"a1":{"test":["nop",{"order":10002}],"__sls__":"a","__env__":"base"},` +
+		`"b1":{"test":["nop",{"order":10000}],"__sls__":"b","__env__":"base"},` +
+		`"b2":{"test":["nop",{"order":10001}],"__sls__":"b","__env__":"base"}}`
+	if string(got) != want {
+		t.Errorf("show_sls =\n%s\nwant\n%s", got, want)
+	}
+	run, err := c.Compose(ctx, []Ref{{Name: "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Lookup("b1") != nil || run.Lookup("b2") == nil {
+		t.Errorf("Compose did not apply the exclude: %v", run.States)
 	}
 }
 
