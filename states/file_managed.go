@@ -15,7 +15,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
 func init() {
@@ -24,7 +28,7 @@ func init() {
 		Param{Name: "source", Type: Any, Doc: "salt:// URL, file:// URL or absolute local path, or a list of them; the first found wins. A list item may be a one-key mapping {url: hash}."},
 		Param{Name: "source_hash", Type: String, Doc: `the expected checksum of the source, as "sha256=HEX", "md5=HEX" (also sha1, sha512) or bare hex; a mismatch fails the state.`},
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash."},
-		Param{Name: "contents", Type: StringList, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing."},
+		Param{Name: "contents", Type: Any, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing. As in Salt, an item that is not a string is written as Python's str() of it (True, 1.0, ['a'])."},
 		Param{Name: "contents_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the content.`},
 		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "add the missing trailing newline to contents."},
 		Param{Name: "template", Type: String, Doc: `"jinja" renders the content with the grains, pillar, context and defaults.`},
@@ -261,10 +265,8 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 	a := &req.Args
 	switch {
 	case a.Has("contents") && !fileArgEmpty(a, "contents"):
-		s, err := fileLinesArg(a, "contents")
-		if err != nil {
-			return nil, "", err
-		}
+		v, _ := a.Get("contents")
+		s := fileContentsValue(v)
 		if newline && s != "" && !strings.HasSuffix(s, "\n") {
 			s += "\n"
 		}
@@ -282,10 +284,7 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 		if !ok {
 			return nil, "", &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q is not set", key)}
 		}
-		s, err := fileLinesValue(v)
-		if err != nil {
-			return nil, "", &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q: %v", key, err)}
-		}
+		s := fileContentsValue(v)
 		if newline && s != "" && !strings.HasSuffix(s, "\n") {
 			s += "\n"
 		}
@@ -483,6 +482,84 @@ func fileLinesValue(v any) (string, error) {
 		return strings.Join(lines, "\n"), nil
 	}
 	return "", fmt.Errorf("want a string or a list of lines, got %s", typeName(v))
+}
+
+// fileContentsValue is file.managed's contents (or the pillar value that
+// contents_pillar names) as Salt's _validate_str_list reads it: a string
+// is itself; a list gives one line per item, a string item as it is and
+// any other item as Python's str() of it (a YAML slip such as
+// `- [Service]` writes ['Service'], a bool True, a float 1.0); any other
+// value is the str() of it.
+func fileContentsValue(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case []any:
+		lines := make([]string, len(t))
+		for i, e := range t {
+			lines[i] = fileSaltStr(e)
+		}
+		return strings.Join(lines, "\n")
+	}
+	return fileSaltStr(v)
+}
+
+// fileSaltStr is Python's str() of an argument as Salt holds it: the SLS
+// and pillar YAML loader makes every mapping an OrderedDict, which Python
+// 3.10 (Salt 3006's) prints as OrderedDict([('k', v)]).
+func fileSaltStr(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	var b strings.Builder
+	fileSaltRepr(&b, v, 0)
+	return b.String()
+}
+
+func fileSaltRepr(b *strings.Builder, v any, depth int) {
+	if depth > 100 {
+		b.WriteString("...")
+		return
+	}
+	switch t := v.(type) {
+	case []any:
+		b.WriteByte('[')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fileSaltRepr(b, e, depth+1)
+		}
+		b.WriteByte(']')
+	case *odict.Map:
+		b.WriteString("OrderedDict([")
+		for i, k := range t.Keys() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			e, _ := t.Get(k)
+			b.WriteString("(" + pyfmt.Quote(k) + ", ")
+			fileSaltRepr(b, e, depth+1)
+			b.WriteByte(')')
+		}
+		b.WriteString("])")
+	case map[string]any:
+		// Go's map has lost the order the YAML gave: the keys are sorted.
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		m := odict.New(len(keys))
+		for _, k := range keys {
+			m.Set(k, t[k])
+		}
+		fileSaltRepr(b, m, depth)
+	default:
+		b.WriteString(pyfmt.Repr(v))
+	}
 }
 
 // fileTraverse walks a "a:b:c" path through nested mappings.

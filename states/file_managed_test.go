@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
@@ -37,6 +38,21 @@ func TestFileManaged(t *testing.T) {
 			name:        "contents as a list of lines",
 			args:        map[string]any{"contents": []any{"a", "b", 3}},
 			wantContent: "a\nb\n3\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			// rabbitmq-formula's `- [Service]` (a YAML flow list where a
+			// line was meant): Salt's _validate_str_list writes str(item).
+			name: "contents items that are not strings are written as Python's str() of them",
+			args: map[string]any{"contents": []any{[]any{"Service"}, "LimitNOFILE=infinity", true, 1.0, nil,
+				odictOf("a", 1, "b", []any{"x"})}},
+			wantContent: "['Service']\nLimitNOFILE=infinity\nTrue\n1.0\nNone\nOrderedDict([('a', 1), ('b', ['x'])])\n",
+			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
+		},
+		{
+			name:        "contents that is a bool is its str()",
+			args:        map[string]any{"contents": true},
+			wantContent: "True\n",
 			wantChanges: map[string]any{"diff": "New file", "mode": "0644"},
 		},
 		{
@@ -464,4 +480,14 @@ func TestFileManagedCheckCmd(t *testing.T) {
 func fileSHA256T(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// odictOf is an ordered mapping of key, value pairs, as the SLS loader
+// gives one.
+func odictOf(kv ...any) *odict.Map {
+	m := odict.New(len(kv) / 2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Set(kv[i].(string), kv[i+1])
+	}
+	return m
 }

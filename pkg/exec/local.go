@@ -79,7 +79,7 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 		Files: &fileroot.Source{Roots: fileroot.Roots{env: l.PillarRoots}, Env: env},
 		Globals: func(m top.Minion) map[string]any {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
-				Opts: templateOpts(host, env, false), Root: l.Root}, "", "", env)
+				Opts: templateOpts(host, env, false), Root: l.Root, ExecNames: execNames()}, "", "", env)
 		},
 	}
 	// As salt-call --local: an SLS that fails leaves the rest of the

@@ -38,11 +38,20 @@ func init() {
 	register("network.subnets", templateFunc("network.subnets"), "Return the IPv4 networks the host's interfaces are on (loopback left out), such as 10.0.0.0/24.",
 		states.Param{Name: "interfaces", Type: states.StringList, Doc: "only these interfaces'."})
 	register("network.subnets6", templateFunc("network.subnets6"), "Return the IPv6 networks the host's interfaces are on (loopback and link-local left out).")
-	register("network.in_subnet", networkInSubnet, "Return True when the host has an address in the network: network.in_subnet 10.0.0.0/16.",
+	register("network.in_subnet", templateFunc("network.in_subnet"), "Return True when the host has an address in the network: network.in_subnet 10.0.0.0/16. As in Salt, a network with host bits set (10.0.0.1/16) or none at all matches nothing.",
 		states.Param{Name: "cidr", Type: states.String, Required: true, Doc: "the network."})
-	register("network.ip_in_subnet", networkIPInSubnet, "Return True when the address is in the network: network.ip_in_subnet 10.0.0.5 10.0.0.0/16.",
+	register("network.ip_in_subnet", templateFunc("network.ip_in_subnet"), "Return True when the address is in the network: network.ip_in_subnet 10.0.0.5 10.0.0.0/16. As in Salt, a network with host bits set (10.0.0.1/16) or none at all matches nothing.",
 		states.Param{Name: "ip_addr", Type: states.String, Required: true, Doc: "the address."},
 		states.Param{Name: "cidr", Type: states.String, Required: true, Doc: "the network."})
+	register("network.calc_net", templateFunc("network.calc_net"), "Return the network of an address, as CIDR: network.calc_net 172.17.0.5 255.255.255.240 gives 172.17.0.0/28.",
+		states.Param{Name: "ip_addr", Type: states.String, Required: true, Doc: "the address, with a /prefix, /netmask or /hostmask or not."},
+		states.Param{Name: "netmask", Type: states.String, Doc: "the netmask or prefix length, when ip_addr has none."})
+	register("network.convert_cidr", templateFunc("network.convert_cidr"), "Return the network address, netmask and broadcast address of a CIDR: network.convert_cidr 172.31.0.0/16.",
+		states.Param{Name: "cidr", Type: states.String, Required: true, Doc: "the network (host bits are cleared)."})
+	addr := states.Param{Name: "ip_addr", Type: states.String, Required: true, Doc: "the address."}
+	register("network.is_private", templateFunc("network.is_private"), "Return True when the address is private, as Python's ipaddress judges it.", addr)
+	register("network.is_loopback", templateFunc("network.is_loopback"), "Return True when the address is a loopback address.", addr)
+	register("network.reverse_ip", templateFunc("network.reverse_ip"), "Return the reverse-DNS name of an address: network.reverse_ip 172.17.0.4 gives 4.0.17.172.in-addr.arpa.", addr)
 	register("network.default_route", templateFunc("network.default_route"), "Return the default routes (IPv4, then IPv6) as network.routes shapes them: addr_family, destination, gateway, netmask, flags, interface.",
 		states.Param{Name: "family", Type: states.String, Doc: "inet or inet6: only that family's."})
 	register("network.connect", networkConnect, "Test a TCP (or UDP) connection to a host's port; return {result, comment}, as Salt's: network.connect example.org 443.",
@@ -52,38 +61,6 @@ func init() {
 		states.Param{Name: "timeout", Type: states.Int, Default: 5, Doc: "seconds to wait."},
 		states.Param{Name: "family", Type: states.String, Doc: "ipv4 or ipv6: only that family."})
 	register("network.get_fqdn", templateFunc("network.get_fqdn"), "Return the host's fully qualified domain name (its fqdn grain).")
-}
-
-func networkInSubnet(_ context.Context, c *call) Return {
-	_, n, err := net.ParseCIDR(c.str("cidr"))
-	if err != nil {
-		return failed((&states.ArgError{Func: c.fun, Arg: "cidr", Err: err}).Error())
-	}
-	for _, g := range []string{"ip4_interfaces", "ip6_interfaces"} {
-		ifaces, _ := c.host.Grains[g].(map[string]any)
-		for _, v := range ifaces {
-			l, _ := v.([]any)
-			for _, a := range l {
-				s, _ := a.(string)
-				if ip := net.ParseIP(s); ip != nil && n.Contains(ip) {
-					return nested(true)
-				}
-			}
-		}
-	}
-	return nested(false)
-}
-
-func networkIPInSubnet(_ context.Context, c *call) Return {
-	_, n, err := net.ParseCIDR(c.str("cidr"))
-	if err != nil {
-		return failed((&states.ArgError{Func: c.fun, Arg: "cidr", Err: err}).Error())
-	}
-	ip := net.ParseIP(c.str("ip_addr"))
-	if ip == nil {
-		return failed((&states.ArgError{Func: c.fun, Arg: "ip_addr", Err: fmt.Errorf("%q is not an IP address", c.str("ip_addr"))}).Error())
-	}
-	return nested(n.Contains(ip))
 }
 
 // networkConnect is Salt's network.connect: the first address the host

@@ -26,6 +26,16 @@ func TestNetworkMore(t *testing.T) {
 		{"network.in_subnet", []string{"192.168.0.0/16"}, false},
 		{"network.ip_in_subnet", []string{"10.1.2.3", "10.0.0.0/8"}, true},
 		{"network.ip_in_subnet", []string{"11.1.2.3", "10.0.0.0/8"}, false},
+		// Salt's in_subnet reads the cidr strictly: host bits set, or no
+		// network at all, is logged and matches nothing.
+		{"network.ip_in_subnet", []string{"10.1.2.3", "10.0.0.1/8"}, false},
+		{"network.in_subnet", []string{"10.0.0.1/16"}, false},
+		{"network.in_subnet", []string{"bogus"}, false},
+		{"network.calc_net", []string{"172.17.0.5", "255.255.255.240"}, "172.17.0.0/28"},
+		{"network.convert_cidr", []string{"172.31.5.6/16"}, map[string]any{"network": "172.31.0.0", "netmask": "255.255.0.0", "broadcast": "172.31.255.255"}},
+		{"network.is_private", []string{"10.0.0.3"}, true},
+		{"network.is_loopback", []string{"::1"}, true},
+		{"network.reverse_ip", []string{"172.17.0.4"}, "4.0.17.172.in-addr.arpa"},
 		{"network.get_fqdn", nil, "m1.example.org"},
 		{"network.hw_addr", []string{"lo"}, "00:00:00:00:00:00"},
 		{"network.interface_ip", []string{"lo"}, "127.0.0.1"},

@@ -16,7 +16,7 @@ func init() {
 			states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc})...)
 	register("state.show_states", stateShowStates, "Show the SLS of the highstate (or of the SLS named), in the order their states run.",
 		states.Param{Name: "sls", Type: states.StringList, Doc: "SLS names to show rather than the highstate's."}, saltenvParam, pillarParam)
-	register("state.show_low_sls", stateShowLowSLS, "Show the low chunks of the named SLS, in run order.",
+	register("state.show_low_sls", stateShowLowSLS, "Show the low chunks of the named SLS, in run order, as Salt's show_low_sls makes them: `_in` requisites and `use` kept as arguments, extends not merged, excludes not applied (state.show_lowstate shows a run's).",
 		states.Param{Name: "mods", Type: states.StringList, Required: true, Doc: modsParam.Doc}, saltenvParam, pillarParam,
 		states.Param{Name: "test", Type: states.Bool, Default: false, Doc: "accepted: nothing runs."})
 	register("state.sls_exists", stateSLSExists, "Return whether the named SLS render and compile to high data: state.sls_exists web,db.",
@@ -157,8 +157,20 @@ var stateShowStates = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	return nested(out)
 })
 
+// stateShowLowSLS is Salt's show_low_sls: compile_high_data over what
+// render_highstate gives (salt/modules/state.py), so the chunks keep
+// their `_in` requisites and `use` as arguments, extends stay unmerged and
+// excludes unapplied, unlike the chunks a run (and show_lowstate) makes.
 var stateShowLowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	chunks, err := r.chunksFor(ctx, "mods")
+	refs := r.slsRefs()
+	if len(refs) == 0 {
+		return compileFailed(fmt.Errorf("no SLS matched this host (id %q) in top.sls", r.c.host.ID))
+	}
+	h, err := r.comp.ShowSLS(ctx, refs)
+	if err != nil {
+		return compileFailed(err)
+	}
+	chunks, err := h.CompileShown()
 	if err != nil {
 		return compileFailed(err)
 	}

@@ -94,3 +94,33 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// state.show_low_sls is Salt's compile_high_data over render_highstate's
+// data: a `require_in` stays an argument of the state that wrote it and
+// reaches no other, an extend is not merged and an excluded state is
+// still there; state.show_lowstate (a run's chunks) has all of them done.
+func TestShowLowSLSIsSalts(t *testing.T) {
+	h := testHost(t)
+	stateTree(t, h, map[string]string{
+		"web.sls":  "include:\n  - base\nexclude:\n  - id: gone\napp:\n  test.nop:\n    - require_in:\n      - test: kept\nextend:\n  kept:\n    test:\n      - name: extended\n",
+		"base.sls": "kept:\n  test.nop: []\ngone:\n  test.nop: []\n",
+	})
+	ret := callWords(t, h, "state.show_low_sls", "web")
+	low, ok := ret.Value.(sls.Lowstate)
+	if !ok || ret.Retcode != 0 {
+		t.Fatalf("state.show_low_sls web = %#v", ret.Value)
+	}
+	got := map[string]sls.Chunk{}
+	for _, c := range low {
+		got[c.ID] = c
+	}
+	if len(got) != 3 || got["gone"].ID == "" {
+		t.Errorf("show_low_sls IDs = %v; want app, kept and gone (excludes not applied)", low)
+	}
+	if got["kept"].Name != "kept" || len(got["kept"].Requisites) != 0 {
+		t.Errorf("kept = %+v; want its own name and no require (no extend, no requisite_in)", got["kept"])
+	}
+	if ri, ok := got["app"].Args["require_in"]; !ok || len(ri.([]any)) != 1 {
+		t.Errorf("app args = %v; want require_in kept as an argument", got["app"].Args)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -34,7 +35,8 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 		Exec: func(fun string, args []any, kw map[string]any) (any, error) {
 			return templateExec(ctx, h, fun, args, kw)
 		},
-		Root: h.Root,
+		ExecNames: execNames(),
+		Root:      h.Root,
 		MineGet: func(tgt string, fun any, tgtType string) (any, error) {
 			return MineGet(ctx, h, tgt, fun, tgtType)
 		},
@@ -174,4 +176,11 @@ func templateExec(ctx context.Context, h *Host, fun string, args []any, kw map[s
 		return nil, fmt.Errorf("%s: %w", fun, err)
 	}
 	return v, nil
+}
+
+// execNames are the names of every execution function: templates see
+// them in salt (`'pkg.refresh_db' in salt`, sys.list_functions), as
+// Salt's loader holds every module of the platform.
+func execNames() []string {
+	return slices.Sorted(maps.Keys(functions))
 }

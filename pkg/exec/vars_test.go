@@ -3,6 +3,8 @@ package exec
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -116,6 +118,18 @@ func TestTemplateExec(t *testing.T) {
 		"{{ salt['status.uptime']().seconds > 0 }} {{ salt['status.loadavg']()['1-min'] is number }} {{ salt['sysctl.get']('kernel.ostype') }}"
 	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
 	if want := "True True kB True True Linux"; err != nil || got != want {
+		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
+	// What formulas check before they act: a link's target, a user's
+	// groups, a package's version (failhard=False for one not there).
+	dir := t.TempDir()
+	if err := os.Symlink("/opt/app-1.2", filepath.Join(dir, "current")); err != nil {
+		t.Fatal(err)
+	}
+	src = "{{ salt['file.readlink']('" + dir + "/current') }} {{ salt['user.list_groups']('no-such-user') }} " +
+		"{{ salt['pkg.info_installed']('no-such-package-x', failhard=False) }} {{ salt['user.getent']() is sequence }}"
+	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
+	if want := "/opt/app-1.2 [] {} True"; err != nil || got != want {
 		t.Errorf("render = %q, %v; want %q", got, err, want)
 	}
 }

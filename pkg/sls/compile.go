@@ -22,6 +22,7 @@ type work struct {
 	fromNames bool // made by a `names` entry
 	nameOrder int  // its place in `names`, from 1 (Salt's name_order)
 	key       float64
+	raw       bool // for CompileShown: `_in` and `use` stay arguments
 }
 
 type inReq struct {
@@ -37,14 +38,27 @@ type inReq struct {
 // into run order (Chunk.Order is the position in that order, from 0).
 // The error is an ErrorList naming the state and file:line of each
 // problem: a requisite that matches nothing, a cycle, a bad argument.
-func (h *High) Compile() ([]Chunk, error) {
+func (h *High) Compile() ([]Chunk, error) { return h.compile(false) }
+
+// CompileShown makes the chunks Salt's state.show_low_sls shows: its
+// compile_high_data over render_highstate's data (salt/modules/state.py),
+// with no requisite_in, so `require_in`, `watch_in`, `use` and the other
+// `_in` stay arguments of the state that wrote them and reach no other.
+// Compile it from ShowSLS's high data (extends not merged, excludes not
+// applied); run the chunks of Compile, never these.
+func (h *High) CompileShown() ([]Chunk, error) { return h.compile(true) }
+
+func (h *High) compile(raw bool) ([]Chunk, error) {
 	var errs ErrorList
 	h.recursiveRequisites(&errs)
 	ws := make([]*work, 0, len(h.States)+len(h.States)/4)
-	used := h.useArgs(&errs)
+	var used map[*Decl][]Arg
+	if !raw {
+		used = h.useArgs(&errs)
+	}
 	for _, s := range h.States {
 		for _, d := range s.Decls {
-			ws = expand(ws, s, d, used[d], &errs)
+			ws = expand(ws, s, d, used[d], raw, &errs)
 		}
 	}
 	ix := newIndex(ws)
@@ -75,6 +89,9 @@ func (h *High) Compile() ([]Chunk, error) {
 	// naming the state that holds it (show_lowstate shows it; the engine
 	// reads the same edge from the prereq).
 	for _, w := range ws {
+		if raw {
+			break // no requisite_in for show_low_sls
+		}
 		for i, r := range w.Requisites {
 			if r.Kind != "prereq" {
 				continue
@@ -163,7 +180,7 @@ func kindVerb(kind string) string {
 // expand makes the chunks of one declaration: one, or one per `names`
 // entry.
 // extra are arguments inherited through `use`.
-func expand(ws []*work, s *State, d *Decl, extra []Arg, errs *ErrorList) []*work {
+func expand(ws []*work, s *State, d *Decl, extra []Arg, raw bool, errs *ErrorList) []*work {
 	if d.Module == "" || d.Fun == "" {
 		errs.add(d.Pos, s.ID, "state '%s': '%s.%s' is not a state function", s.ID, d.Module, d.Fun)
 		return ws
@@ -171,7 +188,7 @@ func expand(ws []*work, s *State, d *Decl, extra []Arg, errs *ErrorList) []*work
 	base := &work{Chunk: Chunk{
 		ID: s.ID, Name: s.ID, State: d.Module, Fun: d.Fun, SLS: s.SLS, Env: s.Env,
 		Source: d.Pos.String(), Args: make(map[string]any, len(d.Args)),
-	}, auto: d.AutoOrder, pos: d.Pos}
+	}, auto: d.AutoOrder, pos: d.Pos, raw: raw}
 	var names []any
 	var namesPos Pos
 	for _, a := range append(d.Args[:len(d.Args):len(d.Args)], extra...) {
@@ -266,6 +283,10 @@ func (w *work) clone() *work {
 // setArg files one argument: name, order and requisites have their own
 // places; the rest go to Args, a later one replacing an earlier one.
 func (w *work) setArg(a Arg, errs *ErrorList) {
+	if w.raw && (inKinds[a.Key] != "" || a.Key == "use" || a.Key == "use_in") {
+		w.Args[a.Key] = a.Value
+		return
+	}
 	switch {
 	case a.Key == "name":
 		name, ok := scalarText(a.Value)

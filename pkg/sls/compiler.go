@@ -97,11 +97,12 @@ func (c *Compiler) Compose(ctx context.Context, refs []Ref) (*High, error) {
 }
 
 // ShowSLS is Compose as Salt's state.show_sls shows it: render_highstate
-// without reconcile_extend (salt/modules/state.py show_sls), so each
-// `extend:` stays apart, under __extend__, and the states it names are
-// shown as their files declare them. The extends are still checked, and
-// excludes applied, as for a run: the errors are the same, only the
-// display differs. Compile the result of Compose, not this, to run.
+// and verify_high only (salt/modules/state.py show_sls), so each
+// `extend:` stays apart, under __extend__, unchecked (an extend of an ID
+// nothing declares is Salt's error at run time, not here), the states it
+// names shown as their files declare them, and excluded states kept,
+// the exclude: items under __exclude__. Compile the result of Compose,
+// not this, to run.
 func (c *Compiler) ShowSLS(ctx context.Context, refs []Ref) (*High, error) {
 	return c.compose(ctx, refs, true)
 }
@@ -118,19 +119,19 @@ func (c *Compiler) compose(ctx context.Context, refs []Ref, show bool) (*High, e
 		}
 		b.load(ctx, slsRef{Env: env, Name: r.Name, Pos: r.Pos})
 	}
-	var shown *High
 	if show {
-		shown = b.high.clone()
+		// Salt's show_sls and show_highstate are render_highstate (and
+		// verify_high): extends are neither merged nor checked, and
+		// excludes not applied but shown, under __exclude__.
+		if err := b.errs.err(); err != nil {
+			return nil, err
+		}
+		return b.display(b.high.clone()), nil
 	}
 	b.applyExtends()
 	b.applyExcludes()
 	if err := b.errs.err(); err != nil {
 		return nil, err
-	}
-	if show {
-		shown.keepOnly(b.high)
-		shown.Extend = b.extends
-		return shown, nil
 	}
 	return b.high, nil
 }
@@ -143,6 +144,83 @@ type build struct {
 	errs     ErrorList
 	extends  []*State
 	excludes []exclude
+	// files are the SLS read, by env:name, each with the IDs it
+	// declared and the files its includes read first; roots are those
+	// the refs read. They give the order Salt's high data has (see
+	// displayOrder).
+	files map[string]*loadedFile
+	roots []string
+	cur   string // the file whose includes are being read
+}
+
+// loadedFile is one SLS file of a Compose: its own IDs, the files read
+// for its includes (not those already read elsewhere), its extend:
+// blocks and its exclude: items as written.
+type loadedFile struct {
+	own      []string
+	kids     []string
+	extends  []*State
+	excludes []any
+}
+
+// display is the high data as Salt's render_highstate leaves it, which
+// show_sls and show_highstate print. render_state puts a file's own IDs
+// first and then update()s in the states its includes rendered
+// (salt/state.py), so an including file's IDs come before those it
+// includes, depth first, each file where it was first read; its extend
+// and exclude lists are the file's own, then its includes' (it handles
+// its own before it reads them). render_highstate's
+// merge_included_states moves them into __extend__ and __exclude__,
+// created as the first SLS named that has any is merged, ahead of its
+// IDs. Execution order is the automatic order numbers', which number
+// included files first; only the display differs.
+func (b *build) display(h *High) *High {
+	byID := make(map[string]*State, len(h.States))
+	for _, s := range h.States {
+		byID[s.ID] = s
+	}
+	states := make([]*State, 0, len(h.States))
+	var extends []*State
+	var excludes []any
+	var walk func(key string)
+	walk = func(key string) {
+		f := b.files[key]
+		if f == nil {
+			return
+		}
+		for _, id := range f.own {
+			if s := byID[id]; s != nil {
+				states = append(states, s)
+				delete(byID, id)
+			}
+		}
+		extends = append(extends, f.extends...)
+		excludes = append(excludes, f.excludes...)
+		for _, k := range f.kids {
+			walk(k)
+		}
+	}
+	h.extendAt, h.excludeAt = -1, -1
+	for _, k := range b.roots {
+		ne, nx := len(extends), len(excludes)
+		at := len(states)
+		walk(k)
+		if h.extendAt < 0 && len(extends) > ne {
+			h.extendAt = at
+		}
+		if h.excludeAt < 0 && len(excludes) > nx {
+			h.excludeAt = at
+		}
+	}
+	for _, s := range h.States { // anything not placed keeps its place after
+		if byID[s.ID] != nil {
+			states = append(states, s)
+		}
+	}
+	h.States = states
+	h.Extend = extends
+	h.Exclude = excludes
+	return h
 }
 
 func (b *build) load(ctx context.Context, ref slsRef) {
@@ -170,6 +248,16 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 		return
 	}
 	b.done[key] = true
+	if b.files == nil {
+		b.files = map[string]*loadedFile{}
+	}
+	node := &loadedFile{}
+	b.files[key] = node
+	if parent := b.files[b.cur]; b.cur != "" && parent != nil {
+		parent.kids = append(parent.kids, key)
+	} else {
+		b.roots = append(b.roots, key)
+	}
 	if err := ctx.Err(); err != nil {
 		b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
 		return
@@ -217,15 +305,22 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	// Included files first: Salt numbers states in this order, so an
 	// included file's states run before those of the file including it.
+	saved := b.cur
+	b.cur = key
 	for _, inc := range f.Includes {
 		b.load(ctx, inc)
 	}
+	b.cur = saved
 	for _, s := range f.States {
 		if err := b.high.Add(s); err != nil {
 			b.errs.addErr(asError(err, s.Pos))
+			continue
 		}
+		node.own = append(node.own, s.ID)
 	}
 	b.extends = append(b.extends, f.Extends...)
+	node.extends = f.Extends
+	node.excludes = f.ExcludeItems
 	b.excludes = append(b.excludes, f.Excludes...)
 }
 

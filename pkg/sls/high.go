@@ -24,6 +24,14 @@ type High struct {
 	// into States, in the order read: Compiler.ShowSLS's display, which
 	// prints them as Salt's __extend__.
 	Extend []*State
+	// Exclude, for ShowSLS's display, are the exclude: items as written,
+	// Salt's __exclude__.
+	Exclude []any
+	// extendAt and excludeAt are where Salt's high data has its
+	// __extend__ and __exclude__ keys: before the states of the first
+	// SLS named whose files have one (render_highstate creates the key
+	// when it merges that SLS, ahead of its IDs). Set by ShowSLS.
+	extendAt, excludeAt int
 
 	byID map[string]*State
 	// excluded remembers IDs removed by an exclude, so a requisite that
@@ -139,8 +147,11 @@ func (s *State) Decl(module string) *Decl {
 type slsFile struct {
 	Includes []slsRef
 	Excludes []exclude
-	Extends  []*State
-	States   []*State
+	// ExcludeItems are the exclude: list's items as written (a name, or
+	// {sls: x} / {id: y}), which Salt's show_sls prints as __exclude__.
+	ExcludeItems []any
+	Extends      []*State
+	States       []*State
 }
 
 // slsRef names an SLS file in an environment.
@@ -195,7 +206,7 @@ func parseSLS(src []byte, sls, env string, pos Pos, isInit bool) (*slsFile, Erro
 				errs.addErr(msg)
 				continue
 			}
-			f.Excludes = d.excludes(p.Value, &errs)
+			f.Excludes, f.ExcludeItems = d.excludes(p.Value, &errs)
 		case p.Key == "extend":
 			if msg := d.notKind(p.Value, yaml.MappingNode, "Extension value in SLS '%s' is not a dictionary", sls); msg != nil {
 				errs.addErr(msg)
@@ -447,23 +458,25 @@ func resolveRelative(inc, sls string, isInit bool) (string, error) {
 }
 
 // excludes reads `exclude:`: `- sls: x`, `- id: y`, or a bare SLS name.
-func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) []exclude {
+func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) ([]exclude, []any) {
 	n, err := d.deref(n, 1)
 	if err != nil {
 		errs.addErr(asError(err, d.at(n)))
-		return nil
+		return nil, nil
 	}
 	items := []*yaml.Node{n}
 	if n.Kind == yaml.SequenceNode {
 		items = n.Content
 	}
 	var out []exclude
+	var written []any
 	for _, it := range items {
 		v, err := d.value(it, 2)
 		if err != nil {
 			errs.addErr(asError(err, d.at(it)))
 			continue
 		}
+		written = append(written, v)
 		switch t := v.(type) {
 		case nil:
 		case string:
@@ -481,7 +494,7 @@ func (d *decoder) excludes(n *yaml.Node, errs *ErrorList) []exclude {
 			errs.add(d.at(it), "", "exclude: want `- sls: NAME` or `- id: ID`, got %v", v)
 		}
 	}
-	return out
+	return out, written
 }
 
 // asError makes sure err is an *Error with a position.
@@ -509,17 +522,4 @@ func (h *High) clone() *High {
 		out.byID[ns.ID] = &ns
 	}
 	return out
-}
-
-// keepOnly drops the states that are no longer in other (excluded there).
-func (h *High) keepOnly(other *High) {
-	kept := h.States[:0]
-	for _, s := range h.States {
-		if other.byID[s.ID] != nil {
-			kept = append(kept, s)
-		} else {
-			delete(h.byID, s.ID)
-		}
-	}
-	h.States = kept
 }

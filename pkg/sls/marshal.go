@@ -18,12 +18,25 @@ func single(k string, v any) *odict.Map {
 // {ID: {module: [{arg: value}…, fun, {order: N}], __sls__, __env__}},
 // the function name where Salt puts it (see Decl.FunAt).
 func (h *High) value() *odict.Map {
-	out := odict.New(len(h.States) + 1)
-	for _, s := range h.States {
+	out := odict.New(len(h.States) + 2)
+	// merge_included_states sets __extend__ before __exclude__.
+	special := func(i int) {
+		if len(h.Extend) > 0 && i == h.extendAt && !out.Has("__extend__") {
+			out.Set("__extend__", extendValue(h.Extend))
+		}
+		if len(h.Exclude) > 0 && i == h.excludeAt && !out.Has("__exclude__") {
+			out.Set("__exclude__", append([]any(nil), h.Exclude...))
+		}
+	}
+	for i, s := range h.States {
+		special(i)
 		out.Set(s.ID, stateBody(s, true))
 	}
-	if h.Extend != nil {
+	if len(h.Extend) > 0 && !out.Has("__extend__") {
 		out.Set("__extend__", extendValue(h.Extend))
+	}
+	if len(h.Exclude) > 0 && !out.Has("__exclude__") {
+		out.Set("__exclude__", append([]any(nil), h.Exclude...))
 	}
 	return out
 }

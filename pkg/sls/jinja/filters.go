@@ -85,12 +85,18 @@ func (e *env) evalFilter(f *filterNode) (any, error) {
 	if !ok {
 		return nil, &exprError{line: f.line, msg: fmt.Sprintf("no filter named '%s'", f.name)}
 	}
-	if u, isU := v.(Undefined); isU && !u.Soft && f.name != "default" && f.name != "d" {
-		return nil, lineErr(u.err(), f.line)
-	}
 	args, kw, err := e.evalArgs(f.args, f.kwargs, nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	if u, isU := v.(Undefined); isU && !u.Soft && f.name != "default" && f.name != "d" {
+		// Salt's to_bool and is_list ask only isinstance of the value,
+		// which StrictUndefined does not refuse: False, as in Salt, for
+		// a key the pillar leaves out. Every other filter uses it.
+		if f.name == "to_bool" || f.name == "is_list" {
+			return false, nil
+		}
+		return nil, lineErr(u.err(), f.line)
 	}
 	r, err := fn(e, v, args, kw)
 	return r, lineErr(err, f.line)

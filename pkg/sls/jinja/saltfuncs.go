@@ -50,6 +50,12 @@ type SaltContext struct {
 	// offered while confined (Files set). Its error fails the render, as
 	// Salt's CommandExecutionError does.
 	Exec func(fun string, args []any, kw map[string]any) (any, error)
+	// ExecNames are the names of all the host's execution functions.
+	// Salt's loader holds every module of the platform, so a formula
+	// asks `'pkg.refresh_db' in salt` or sys.list_functions before it
+	// picks a branch: those see these names. One templates may not call
+	// (it changes the host) fails when called.
+	ExecNames []string
 	// Root is where the file.* and user.* functions look, for a run on
 	// an image (--root); "" is the live host.
 	Root string
@@ -129,7 +135,11 @@ func ExecFuncs() []string {
 		"pkg.list_pkgs", "pkg.latest_version", "pkg.version_cmp", "user.list_users", "file.find", "file.stats", "file.get_hash", "random.shadow_hash",
 		// the host's facts formulas size things by (Salt offers every
 		// execution function; these only read)
-		"disk.usage", "mount.active", "mount.fstab", "status.uptime", "status.loadavg", "status.meminfo", "sysctl.get", "sysctl.show"}
+		"disk.usage", "mount.active", "mount.fstab", "status.uptime", "status.loadavg", "status.meminfo", "sysctl.get", "sysctl.show",
+		// what a formula checks before it acts: a package's version
+		// (elasticsearch-style plugin installs), a link's target, a
+		// user's groups
+		"pkg.info_installed", "pkg.owner", "pkg.file_list", "file.readlink", "file.check_hash", "user.list_groups", "user.getent"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
@@ -433,6 +443,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 	randomFuncs(c, m)
 	configFuncs(c, m)
 	versionFuncs(m)
+	netCalcFuncs(c, m)
 	// slsutil.merge_all merges a list of dicts into {} in turn, as
 	// slsutil.merge does each.
 	m["slsutil.merge_all"] = func(args []any, kw map[string]any) (any, error) {
@@ -462,6 +473,16 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			}
 		}
 	}
+	if c.Files == nil {
+		for _, name := range c.ExecNames {
+			if _, own := m[name]; !own {
+				m[name] = func([]any, map[string]any) (any, error) {
+					return nil, fmt.Errorf("function '%s' is not available in templates: brine runs only read-only execution functions while rendering", name)
+				}
+			}
+		}
+	}
+	sysFuncs(m)
 	for _, level := range []string{"debug", "info", "warning", "error", "critical"} {
 		lvl := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warning": slog.LevelWarn,
 			"error": slog.LevelError, "critical": slog.LevelError}[level]
@@ -746,5 +767,53 @@ func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
 		"saltenv":      saltenv,
 		"env":          saltenv,
 		"id":           c.ID,
+	}
+}
+
+// sysFuncs adds Salt's sys.list_functions and sys.list_modules
+// (salt/modules/sysmod.py) over the functions the templates' salt holds,
+// sorted: with no argument, all of them; an argument with a * or a . is
+// a glob over the function names, any other a module name (sys is not
+// sysctl).
+func sysFuncs(m map[string]Func) {
+	selected := func(args []any, glob func(string) bool) (map[string]bool, error) {
+		out := map[string]bool{}
+		for name := range m {
+			if len(args) == 0 {
+				out[name] = true
+			}
+		}
+		for _, a := range args {
+			mod, err := toStr(a)
+			if err != nil {
+				return nil, err
+			}
+			for name := range m {
+				mname, _, _ := strings.Cut(name, ".")
+				if (glob(mod) && fnmatch.Match(mod, name)) || (!glob(mod) && mname == mod) {
+					out[name] = true
+				}
+			}
+		}
+		return out, nil
+	}
+	m["sys.list_functions"] = func(args []any, _ map[string]any) (any, error) {
+		names, err := selected(args, func(p string) bool { return strings.ContainsAny(p, "*.") })
+		if err != nil {
+			return nil, fmt.Errorf("sys.list_functions: %w", err)
+		}
+		return stringList(slices.Sorted(maps.Keys(names))), nil
+	}
+	m["sys.list_modules"] = func(args []any, _ map[string]any) (any, error) {
+		names, err := selected(args, func(p string) bool { return strings.Contains(p, "*") })
+		if err != nil {
+			return nil, fmt.Errorf("sys.list_modules: %w", err)
+		}
+		mods := map[string]bool{}
+		for name := range names {
+			mname, _, _ := strings.Cut(name, ".")
+			mods[mname] = true
+		}
+		return stringList(slices.Sorted(maps.Keys(mods))), nil
 	}
 }

@@ -65,6 +65,43 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	m["file.directory_exists"] = isKind(func(fi fs.FileInfo) bool { return fi.IsDir() }, true)
 	m["file.exists"] = isKind(func(fs.FileInfo) bool { return true }, true)
 	m["file.is_link"] = isKind(func(fi fs.FileInfo) bool { return fi.Mode()&fs.ModeSymlink != 0 }, false)
+	// file.lstat is Salt's: os.lstat's st_atime, st_ctime, st_gid,
+	// st_mode (the file type bits too), st_mtime, st_nlink, st_size and
+	// st_uid; {} for a path that cannot be read, as Salt's except
+	// returns; a relative path is Salt's SaltInvocationError.
+	m["file.lstat"] = func(args []any, kw map[string]any) (any, error) {
+		p, err := strParam(args, kw, 0, "path")
+		if err != nil {
+			return nil, fmt.Errorf("file.lstat: %w", err)
+		}
+		if strings.HasPrefix(p, "~") {
+			if home, herr := os.UserHomeDir(); herr == nil {
+				p = home + strings.TrimPrefix(p, "~")
+			}
+		}
+		if !filepath.IsAbs(p) {
+			return nil, errors.New("file.lstat: Path to file must be absolute.")
+		}
+		fi, err := stat([]any{p}, nil, false)
+		if err != nil {
+			return newDict(0), nil
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return newDict(0), nil
+		}
+		ts := func(t syscall.Timespec) float64 { return float64(t.Sec) + float64(t.Nsec)/1e9 }
+		out := newDict(8)
+		out.Set("st_atime", ts(st.Atim))
+		out.Set("st_ctime", ts(st.Ctim))
+		out.Set("st_gid", int(st.Gid))
+		out.Set("st_mode", int(st.Mode))
+		out.Set("st_mtime", ts(st.Mtim))
+		out.Set("st_nlink", int(st.Nlink))
+		out.Set("st_size", int(st.Size))
+		out.Set("st_uid", int(st.Uid))
+		return out, nil
+	}
 	read := func(args []any, kw map[string]any) (string, error) {
 		p, err := strParam(args, kw, 0, "path")
 		if err != nil {
@@ -214,6 +251,8 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		}
 		return param(args, kw, 1, "default", ""), nil
 	}
+	m["file.grep"] = fileGrep(c)
+	m["timezone.get_zone"] = timezoneGetZone(c)
 	m["network.ip_addrs"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip4_interfaces", args, kw) }
 	m["network.ip_addrs6"] = func(args []any, kw map[string]any) (any, error) { return ipAddrs(c.Grains, "ip6_interfaces", args, kw) }
 	netFuncs(m)
@@ -283,7 +322,7 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 	}
 	if c.Files != nil {
 		confined := func([]any, map[string]any) (any, error) { return nil, ErrConfined }
-		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec", "cmd.which", "file.access"} {
+		for _, name := range []string{"file.get_user", "file.get_group", "user.info", "group.info", "environ.get", "pkg.version", "network.get_hostname", "network.interfaces", "network.hw_addr", "network.interface", "network.interface_ip", "network.subnets", "network.subnets6", "network.default_route", "cmd.has_exec", "cmd.which", "file.access", "file.grep", "timezone.get_zone"} {
 			m[name] = confined
 		}
 	}

@@ -143,6 +143,19 @@ func isMapping(v any) bool {
 	return false
 }
 
+// undefinedTests are the tests that answer for an undefined value
+// rather than fail, and their answer: Jinja's (and Salt's list) only ask
+// isinstance or identity of it, which StrictUndefined does not refuse
+// (sequence catches the len() that fails; an Undefined is callable). A
+// formula's `hostconf['remove'] is sameas true` on a key its pillar
+// leaves out is False, as in Salt, not an error. Every other test uses
+// the value (==, len, iter, str) and fails on it.
+var undefinedTests = map[string]bool{
+	"sameas": false, "none": false, "boolean": false, "false": false, "true": false,
+	"integer": false, "float": false, "number": false, "string": false, "mapping": false,
+	"sequence": false, "escaped": false, "list": false, "callable": true,
+}
+
 func (e *env) evalTest(t *testNode) (any, error) {
 	v, err := e.eval(t.x)
 	if err != nil {
@@ -152,12 +165,16 @@ func (e *env) evalTest(t *testNode) (any, error) {
 	if !ok {
 		return nil, &exprError{line: t.line, msg: fmt.Sprintf("no test named '%s'", t.name)}
 	}
-	if u, isU := v.(Undefined); isU && !u.Soft && t.name != "defined" && t.name != "undefined" {
-		return nil, lineErr(u.err(), t.line)
-	}
 	args, kw, err := e.evalArgs(t.args, t.kwargs, nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	if u, isU := v.(Undefined); isU && !u.Soft && t.name != "defined" && t.name != "undefined" {
+		r, safe := undefinedTests[t.name]
+		if !safe {
+			return nil, lineErr(u.err(), t.line)
+		}
+		return r != t.neg, nil
 	}
 	r, err := fn(e, v, args, kw)
 	if err != nil {
