@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -291,4 +292,48 @@ func (s pkgSource) fetch(ctx context.Context, req *Request, dir string) (string,
 		return "", fmt.Errorf("sources %s: %w", s.name, err)
 	}
 	return p, nil
+}
+
+// pkgProblemError is a failure Salt's aptpkg raises as
+// CommandExecutionError("Problem encountered <verb> package(s)",
+// info={"errors": [...]}): the errors apt-get printed, or the versions no
+// repository offers.
+type pkgProblemError struct {
+	verb   string // installing, removing
+	errors []string
+}
+
+// Error is the exception's strerror_without_changes, as Salt's state puts
+// it in the comment: the message, then the errors in salt.output.nested's
+// layout (each a "- " item, its further lines under the first).
+func (e *pkgProblemError) Error() string {
+	var b strings.Builder
+	b.WriteString("Problem encountered " + e.verb + " package(s). Additional info follows:\n\nerrors:")
+	for _, msg := range e.errors {
+		for i, line := range strings.Split(strings.TrimRight(msg, " \t\r\n"), "\n") {
+			if i == 0 {
+				b.WriteString("\n    - " + line)
+			} else {
+				b.WriteString("\n      " + line)
+			}
+		}
+	}
+	return b.String()
+}
+
+// pkgFailure is the comment of a failed package-manager call: Salt's
+// "Problem encountered …" when the command printed an error on stderr
+// (aptpkg only raises with what apt-get printed there), and "An error was
+// encountered while <verb> package(s): …" for any other failure, as the
+// state words an exception without info.
+func pkgFailure(verb string, err error) string {
+	var pe *pkgProblemError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	var re *pkgbackend.RunError
+	if errors.As(err, &re) && strings.TrimSpace(re.Stderr) != "" {
+		return (&pkgProblemError{verb: verb, errors: []string{re.Stderr}}).Error()
+	}
+	return "An error was encountered while " + verb + " package(s): " + err.Error()
 }
