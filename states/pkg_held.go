@@ -41,10 +41,12 @@ func pkgParseVersionlock(data []byte) map[string]bool {
 	return out
 }
 
-// pkgHeldNow reports which of names are held: dpkg's selection on the
-// Debian family, versionlock.list on dnf.
-func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (map[string]bool, error) {
-	out := map[string]bool{}
+// pkgHeldNow reports which of names are held, and the selection each
+// has (dpkg's install, hold, …; "hold" or "" on dnf): dpkg's selection on
+// the Debian family, versionlock.list on dnf. With mustExist, a name dpkg
+// does not have installed is an error.
+func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string, mustExist bool) (map[string]string, error) {
+	out := map[string]string{}
 	if r.be.Name() != "dnf" {
 		db, err := r.db(ctx)
 		if err != nil {
@@ -53,11 +55,14 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 		for _, n := range names {
 			p, ok := db[n]
 			if !ok || !p.Installed() {
-				// dpkg would take the selection of a package it does not
-				// know and drop it: a hold that never holds.
-				return nil, fmt.Errorf("Package %s is not installed", n)
+				if mustExist {
+					// dpkg would take the selection of a package it does not
+					// know and drop it: a hold that never holds.
+					return nil, fmt.Errorf("Package %s is not installed", n)
+				}
+				continue
 			}
-			out[n] = p.Held()
+			out[n] = p.Want
 		}
 		return out, nil
 	}
@@ -67,7 +72,11 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 	}
 	locks := pkgParseVersionlock(data)
 	for _, n := range names {
-		out[n] = locks[n]
+		if locks[n] {
+			out[n] = "hold"
+		} else {
+			out[n] = ""
+		}
 	}
 	return out, nil
 }
@@ -79,7 +88,7 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 // On the Debian family the packages must be installed: dpkg forgets the
 // selection of a package it does not know.
 //
-// Salt: comments and changes ({pkg: {old: "", new: "hold"}}) are those of Salt's pkg.hold, and a dry run reports those changes too; version and replace are not supported.
+// Salt: comments and changes are Salt 3006's held(): "Package X is now being held", "No changes made", and changes {pkg: aptpkg.hold's return for it ({name, changes: {old: install, new: hold}, result, comment})}; its dry run ("The following package would be held: X") answers True with no changes, brine's None with the real run's changes. Salt sets the selection of a package dpkg does not know; brine refuses it. version and replace are not supported.
 func pkgHeldState(ctx context.Context, req *Request) Result {
 	return pkgHoldApply(ctx, req, true)
 }
@@ -87,7 +96,7 @@ func pkgHeldState(ctx context.Context, req *Request) Result {
 // Unheld releases held packages: apt-mark unhold, or dnf versionlock
 // delete.
 //
-// Salt: comments and changes ({pkg: {old: "hold", new: ""}}) are those of Salt's pkg.unhold, and a dry run reports those changes too.
+// Salt: comments and changes are Salt 3006's unheld(): "Package X is no longer being held.", "No changes made", and changes {pkg: aptpkg.unhold's return for it ({name, changes: {old: hold, new: install}, result, comment})}; its dry run ("The following package would be unheld: X") answers True with no changes, brine's None with the real run's changes.
 func pkgUnheldState(ctx context.Context, req *Request) Result {
 	return pkgHoldApply(ctx, req, false)
 }
@@ -108,56 +117,65 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 			return Failf(req.Name, "%v", err)
 		}
 	}
-	sort.Strings(names)
+	if !hold {
+		// Salt's unheld() walks the held packages, which dpkg lists by
+		// name.
+		names = append([]string(nil), names...)
+		sort.Strings(names)
+	}
 	r, err := pkgOpen(req)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	now, err := pkgHeldNow(ctx, r, req, names)
+	now, err := pkgHeldNow(ctx, r, req, names, hold)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
 	var todo, comments []string
-	changes := map[string]any{}
+	seen := map[string]bool{}
 	for _, n := range names {
-		if now[n] == hold {
-			if hold {
-				comments = append(comments, fmt.Sprintf("Package %s is already set to be held.", n))
-			} else {
-				comments = append(comments, fmt.Sprintf("Package %s is not being held.", n))
-			}
+		if seen[n] || (now[n] == "hold") == hold {
 			continue
 		}
+		seen[n] = true
 		todo = append(todo, n)
-		if hold {
-			changes[n] = map[string]any{"old": "", "new": "hold"}
-		} else {
-			changes[n] = map[string]any{"old": "hold", "new": ""}
-		}
 	}
-	if len(todo) == 0 {
-		return Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(comments, "\n")}
-	}
-	if !req.Test {
+	changes := map[string]any{}
+	if len(todo) > 0 && !req.Test {
 		if err := r.be.SetHold(ctx, todo, hold); err != nil {
 			return Failf(req.Name, "%v", err)
 		}
 		r.cache.Forget(pkgCacheKey("db", req.Root))
 	}
 	for _, n := range todo {
+		old, sel := now[n], "hold"
+		modComment := fmt.Sprintf("Package %s is now being held.", n)
+		stateComment := fmt.Sprintf("Package %s is now being held", n)
+		if !hold {
+			sel = "install" // dpkg's selection back; dnf's lock is gone
+			if r.be.Name() == "dnf" {
+				sel = ""
+			}
+			modComment = fmt.Sprintf("Package %s is no longer being held.", n)
+			stateComment = modComment
+		}
+		// Salt's state keeps the whole of aptpkg.hold's return for the
+		// package, the selection's move under changes.
+		changes[n] = map[string]any{"name": n, "changes": map[string]any{"old": old, "new": sel}, "result": true, "comment": modComment}
 		switch {
 		case req.Test && hold:
-			comments = append(comments, fmt.Sprintf("Package %s is set to be held.", n))
+			comments = append(comments, "The following package would be held: "+n)
 		case req.Test:
-			comments = append(comments, fmt.Sprintf("Package %s is set to be removed from hold.", n))
-		case hold:
-			comments = append(comments, fmt.Sprintf("Package %s is now being held.", n))
+			comments = append(comments, "The following package would be unheld: "+n)
 		default:
-			comments = append(comments, fmt.Sprintf("Package %s is no longer being held.", n))
+			comments = append(comments, stateComment)
 		}
 	}
 	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(comments, "\n")}
-	if req.Test {
+	if len(todo) == 0 {
+		res.Comment = "No changes made"
+	}
+	if req.Test && len(todo) > 0 {
 		res.Result = None
 	}
 	return res

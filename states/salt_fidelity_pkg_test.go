@@ -100,6 +100,37 @@ func TestSaltFidelityPkgRemove(t *testing.T) {
 	}})
 }
 
+func TestSaltFidelityPkgHeld(t *testing.T) {
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run answers True with no changes; brine's is None with
+		// the real run's.
+		name:   "pkg.held: held",
+		salt:   "held(); aptpkg.hold()",
+		setup:  fidPkg("pkg.held", "tree", nil, nil),
+		test:   fidW(None, "The following package would be held: tree", map[string]any{"tree": fidHoldCh("tree", "install", "hold", "Package tree is now being held.")}),
+		real:   fidW(True, "Package tree is now being held", map[string]any{"tree": fidHoldCh("tree", "install", "hold", "Package tree is now being held.")}),
+		rerun:  fidW(True, "No changes made", nil),
+		retest: fidW(True, "No changes made", nil),
+	}, {
+		name:   "pkg.unheld: released",
+		salt:   "unheld(); aptpkg.unhold()",
+		setup:  fidPkg("pkg.unheld", "x", map[string]any{"pkgs": []any{"tree", "curl"}}, fidHeld("tree")),
+		test:   fidW(None, "The following package would be unheld: tree", map[string]any{"tree": fidHoldCh("tree", "hold", "install", "Package tree is no longer being held.")}),
+		real:   fidW(True, "Package tree is no longer being held.", map[string]any{"tree": fidHoldCh("tree", "hold", "install", "Package tree is no longer being held.")}),
+		rerun:  fidW(True, "No changes made", nil),
+		retest: fidW(True, "No changes made", nil),
+	}, {
+		// Salt would set the selection of a package dpkg does not know,
+		// and dpkg drop it (deliberate, see pkgHeldState's doc).
+		name:  "pkg.held: not installed",
+		salt:  "held()",
+		setup: fidPkg("pkg.held", "ghost", nil, nil),
+		test:  fidW(False, "Package ghost is not installed", nil),
+	}})
+}
+
+// fidHoldCh is one package's entry in pkg.held's changes: aptpkg.hold's
+// whole return for it.
 func fidHoldCh(name, old, new, comment string) map[string]any {
 	return map[string]any{"name": name, "changes": map[string]any{"old": old, "new": new}, "result": true, "comment": comment}
 }
