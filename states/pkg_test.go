@@ -58,6 +58,11 @@ func newPkgFake() *pkgFake {
 	}
 }
 
+// aptErr is apt-get failing with msg on stderr.
+func aptErr(format string, a ...any) error {
+	return &pkgbackend.RunError{Cmd: "apt-get install", Err: errors.New("exit status 100"), Stderr: fmt.Sprintf(format, a...) + "\n"}
+}
+
 func (f *pkgFake) clone() *pkgFake {
 	g := newPkgFake()
 	g.db = pkgbackend.DB{}
@@ -104,13 +109,16 @@ func (f *pkgFake) Install(ctx context.Context, targets []pkgbackend.Target, file
 	add = func(name, version string, forced bool) error {
 		vs, ok := f.repo[name]
 		if !ok {
-			return fmt.Errorf("E: Unable to locate package %s", name)
+			return aptErr("E: Unable to locate package %s", name)
 		}
 		if version == "" {
 			version = vs[len(vs)-1]
 		}
 		if !pkgIn(vs, version) {
-			return fmt.Errorf("E: Version '%s' for '%s' was not found", version, name)
+			return aptErr("E: Version '%s' for '%s' was not found", version, name)
+		}
+		if f.db[name].Held() && !opt.AllowChangeHeld {
+			return aptErr("E: Held packages were changed and -y was used without --allow-change-held-packages.")
 		}
 		p, ok := f.db[name]
 		if ok && p.Installed() && p.Version == version && !forced {
@@ -390,12 +398,12 @@ func TestPkgComments(t *testing.T) {
 		{"pkg.installed", "jq", true, nil, None, "The following packages would be installed/updated: jq"},
 		{"pkg.installed", "pkgs", false, map[string]any{"pkgs": []any{"jq", "tree"}}, True,
 			"The following packages were installed/updated: jq\nThe following packages were already installed: tree"},
-		{"pkg.installed", "ghost", false, nil, False, "An error was encountered while installing package(s): E: Unable to locate package ghost"},
-		{"pkg.installed", "hello", false, map[string]any{"version": ">=3"}, False, "No version of hello matching >=3 is available"},
+		{"pkg.installed", "ghost", false, nil, False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package ghost"},
+		{"pkg.installed", "hello", false, map[string]any{"version": ">=3"}, False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'hello>=3' could be found (available: 2.10-4, 2.10-3, 2.9-1)"},
 		{"pkg.latest", "tree", false, nil, True, "Package tree is already up-to-date"},
 		{"pkg.latest", "pkgs", false, map[string]any{"pkgs": []any{"tree", "dpkg"}}, True, "All packages are up-to-date (dpkg, tree)."},
-		{"pkg.latest", "curl", true, nil, None, "The following packages would be installed/upgraded: curl=7.88.1-2"},
-		{"pkg.latest", "curl", false, nil, True, "The following packages were successfully installed/upgraded: curl=7.88.1-2"},
+		{"pkg.latest", "curl", true, nil, None, "The following packages would be installed/upgraded: curl"},
+		{"pkg.latest", "curl", false, nil, True, "The following packages were successfully installed/upgraded: curl"},
 		{"pkg.latest", "ghost", false, nil, False, "No information found for 'ghost'."},
 		{"pkg.removed", "ghost", false, nil, True, "All specified packages are already absent"},
 		{"pkg.purged", "ghost", false, nil, True, "None of the targeted packages are installed or partially installed"},
@@ -403,8 +411,8 @@ func TestPkgComments(t *testing.T) {
 		{"pkg.removed", "tree", false, nil, True, "All targeted packages were removed."},
 		{"pkg.purged", "oldconf", false, nil, True, "All targeted packages were purged."},
 		{"pkg.removed", "oldconf", false, nil, True, "All specified packages are already absent"},
-		{"pkg.installed", "tree", false, map[string]any{"hold": true}, True, "All specified packages are already installed\nPackage tree is now being held."},
-		{"pkg.installed", "tree", true, map[string]any{"hold": true}, None, "All specified packages are already installed\nPackage tree is set to be held."},
+		{"pkg.installed", "tree", false, map[string]any{"hold": true}, True, "All specified packages are already installed.\nPackage tree is now being held."},
+		{"pkg.installed", "tree", true, map[string]any{"hold": true}, None, "All specified packages are already installed.\nPackage tree is set to be held."},
 	}
 	for _, c := range cases {
 		f := newPkgFake()
@@ -596,7 +604,7 @@ func TestPkgInstalledVersionLatest(t *testing.T) {
 	if again := pkgCall(t, env, "pkg.installed", "curl", false, args); again.Result != True || len(again.Changes) != 0 {
 		t.Errorf("rerun = %v %#v %q", again.Result, again.Changes, again.Comment)
 	}
-	if r := pkgCall(t, env, "pkg.installed", "nosuch", true, args); r.Result != False || !strings.Contains(r.Comment, "No version of nosuch is available") {
+	if r := pkgCall(t, env, "pkg.installed", "nosuch", true, args); r.Result != False || !strings.Contains(r.Comment, "E: Unable to locate package nosuch") {
 		t.Errorf("no such package = %v %q", r.Result, r.Comment)
 	}
 }

@@ -43,6 +43,181 @@ func fidPkgCh(kv ...string) map[string]any {
 	return out
 }
 
+func TestSaltFidelityPkgInstalled(t *testing.T) {
+	jq := fidPkgCh("jq", "", "1.6-2", "libjq1", "", "1.6-2")
+	fidRunAll(t, []fidCase{{
+		name:   "pkg.installed: installed",
+		salt:   "installed(); _find_install_targets()",
+		setup:  fidPkg("pkg.installed", "jq", nil, nil),
+		test:   fidW(None, "The following packages would be installed/updated: jq", jq),
+		real:   fidW(True, "The following packages were installed/updated: jq", jq),
+		rerun:  fidW(True, "All specified packages are already installed", nil),
+		retest: fidW(True, "All specified packages are already installed", nil),
+	}, {
+		// _get_desired_pkg() names the version asked for.
+		name:  "pkg.installed: a version",
+		salt:  "installed(), _get_desired_pkg()",
+		setup: fidPkg("pkg.installed", "hello", map[string]any{"version": "2.10-3"}, nil),
+		test:  fidW(None, "The following packages would be installed/updated: hello", fidPkgCh("hello", "", "2.10-3")),
+		real:  fidW(True, "The following packages were installed/updated: hello=2.10-3", fidPkgCh("hello", "", "2.10-3")),
+		rerun: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		name:  "pkg.installed: some already there",
+		salt:  "installed(), not_modified",
+		setup: fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{"jq", "tree"}}, nil),
+		test:  fidW(None, "The following packages would be installed/updated: jq", jq),
+		real:  fidW(True, "The following packages were installed/updated: jq\nThe following packages were already installed: tree", jq),
+		rerun: fidW(True, "All specified packages are already installed", nil),
+	}, {
+		// aptpkg.install() takes the newest version matching the operator;
+		// the comment names the operator asked for.
+		name:  "pkg.installed: pkgs with an operator",
+		salt:  "installed(), _get_desired_pkg(); aptpkg.install() match_version",
+		setup: fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{map[string]any{"hello": ">=2.10"}, "tree"}}, nil),
+		test:  fidW(None, "The following packages would be installed/updated: hello", fidPkgCh("hello", "", "2.10-4")),
+		real:  fidW(True, "The following packages were installed/updated: hello>=2.10\nThe following packages were already installed: tree", fidPkgCh("hello", "", "2.10-4")),
+		rerun: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		name:  "pkg.installed: another version installed",
+		salt:  "installed(), _find_install_targets() version check",
+		setup: fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{map[string]any{"curl": "7.88.1-2"}}}, nil),
+		test:  fidW(None, "The following packages would be installed/updated: curl", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		real:  fidW(True, "The following packages were installed/updated: curl=7.88.1-2", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		rerun: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		// A summary of 20 characters or more is counted, not listed.
+		name:  "pkg.installed: many installed",
+		salt:  "installed(), len(summary) < 20",
+		setup: fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{"nginx", "nginx-common", "jq", "tree"}}, nil),
+		real:  fidW(True, "3 targeted packages were installed/updated.\nThe following packages were already installed: tree", fidPkgCh("jq", "", "1.6-2", "libjq1", "", "1.6-2", "nginx", "", "1.22.1-9", "nginx-common", "", "1.22.1-9")),
+	}, {
+		// allow_updates turns a lone exact version into >=.
+		name:   "pkg.installed: allow_updates with a newer one installed",
+		salt:   "_fulfills_version_string(allow_updates=True)",
+		setup:  fidPkg("pkg.installed", "curl", map[string]any{"version": "7.88.0-1", "allow_updates": true}, nil),
+		test:   fidW(True, "All specified packages are already installed and are at the desired version", nil),
+		real:   fidW(True, "All specified packages are already installed and are at the desired version", nil),
+		retest: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		name:   "pkg.installed: version latest",
+		salt:   "_find_install_targets(), wants_latest",
+		setup:  fidPkg("pkg.installed", "hello", map[string]any{"version": "latest"}, nil),
+		test:   fidW(None, "The following packages would be installed/updated: hello", fidPkgCh("hello", "", "2.10-4")),
+		real:   fidW(True, "The following packages were installed/updated: hello=2.10-4", fidPkgCh("hello", "", "2.10-4")),
+		rerun:  fidW(True, "All specified packages are already installed and are at the desired version", nil),
+		retest: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		// apt has no pkg.check_db: the package goes to aptpkg.install(),
+		// whose CommandExecutionError carries apt-get's error.
+		name:  "pkg.installed: no such package",
+		salt:  "installed(), CommandExecutionError.strerror_without_changes from aptpkg.install()",
+		setup: fidPkg("pkg.installed", "nosuch", nil, nil),
+		test:  fidW(False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package nosuch", nil),
+		real:  fidW(False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package nosuch", nil),
+	}, {
+		name:  "pkg.installed: no version matches",
+		salt:  "aptpkg.install(), match_version() is None",
+		setup: fidPkg("pkg.installed", "hello", map[string]any{"version": ">=3"}, nil),
+		test:  fidW(False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'hello>=3' could be found (available: 2.10-4, 2.10-3, 2.9-1)", nil),
+		real:  fidW(False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'hello>=3' could be found (available: 2.10-4, 2.10-3, 2.9-1)", nil),
+	}, {
+		// An installed package and hold: the dict of _find_install_targets()
+		// gets pkg.hold's comment after ".\n"; under test aptpkg.hold()
+		// answers None, which fails the hold list and makes the result None.
+		name:   "pkg.installed: hold on an installed package",
+		salt:   "installed(), the ValueError branch; aptpkg.hold() and set_selections()",
+		setup:  fidPkg("pkg.installed", "tree", map[string]any{"hold": true}, nil),
+		test:   fidW(None, "All specified packages are already installed.\nPackage tree is set to be held.", map[string]any{"tree": map[string]any{"old": "install", "new": "hold"}}),
+		real:   fidW(True, "All specified packages are already installed.\nPackage tree is now being held.", map[string]any{"tree": map[string]any{"old": "install", "new": "hold"}}),
+		rerun:  fidW(True, "All specified packages are already installed.\nPackage tree is already set to be held.", nil),
+		retest: fidW(True, "All specified packages are already installed.\nPackage tree is already set to be held.", nil),
+	}, {
+		name:   "pkg.installed: hold False on a held package",
+		salt:   "installed(), the ValueError branch; aptpkg.unhold()",
+		setup:  fidPkg("pkg.installed", "tree", map[string]any{"hold": false}, fidHeld("tree")),
+		test:   fidW(None, "All specified packages are already installed.\nPackage tree is set not to be held.", map[string]any{"tree": map[string]any{"old": "hold", "new": "install"}}),
+		real:   fidW(True, "All specified packages are already installed.\nPackage tree is no longer being held.", map[string]any{"tree": map[string]any{"old": "hold", "new": "install"}}),
+		rerun:  fidW(True, "All specified packages are already installed.\nPackage tree is already set not to be held.", nil),
+		retest: fidW(True, "All specified packages are already installed.\nPackage tree is already set not to be held.", nil),
+	}, {
+		// A new package and hold: pkg.hold's change is appended to the
+		// install's, each value on a line of its own.
+		name:  "pkg.installed: installed and held",
+		salt:  "installed(), modified_hold",
+		setup: fidPkg("pkg.installed", "jq", map[string]any{"hold": true}, nil),
+		test:  fidW(None, "The following packages would be installed/updated: jq", fidPkgCh("jq", "install", "1.6-2\nhold", "libjq1", "", "1.6-2")),
+		real:  fidW(True, "The following packages were installed/updated: jq\nPackage jq is now being held.", fidPkgCh("jq", "install", "1.6-2\nhold", "libjq1", "", "1.6-2")),
+		rerun: fidW(True, "All specified packages are already installed.\nPackage jq is already set to be held.", nil),
+	}, {
+		// aptpkg.install() releases a held target, installs it and holds
+		// it again.
+		name:  "pkg.installed: a held package upgraded",
+		salt:  "aptpkg.install(), to_unhold",
+		setup: fidPkg("pkg.installed", "curl", map[string]any{"version": "7.88.1-2"}, fidHeld("curl")),
+		test:  fidW(None, "The following packages would be installed/updated: curl", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		real:  fidW(True, "The following packages were installed/updated: curl=7.88.1-2", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		rerun: fidW(True, "All specified packages are already installed and are at the desired version", nil),
+	}, {
+		name:   "pkg.installed: reinstall",
+		salt:   "installed(), to_reinstall",
+		setup:  fidPkg("pkg.installed", "tree", map[string]any{"reinstall": true}, nil),
+		test:   fidW(None, "The following packages would be reinstalled: tree", fidPkgCh("tree", "2.1.0-1", "2.1.0-1")),
+		real:   fidW(True, "Package tree was reinstalled.", fidPkgCh("tree", "2.1.0-1", "2.1.0-1")),
+		rerun:  fidW(True, "Package tree was reinstalled.", fidPkgCh("tree", "2.1.0-1", "2.1.0-1")),
+		retest: fidW(None, "The following packages would be reinstalled: tree", fidPkgCh("tree", "2.1.0-1", "2.1.0-1")),
+	}, {
+		name:  "pkg.installed: reinstall with a new package",
+		salt:  "installed(), targets and to_reinstall",
+		setup: fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{"jq", "tree"}, "reinstall": true}, nil),
+		test:  fidW(None, "The following packages would be installed/updated: jq\nThe following packages would be reinstalled: tree", fidPkgCh("jq", "", "1.6-2", "libjq1", "", "1.6-2", "tree", "2.1.0-1", "2.1.0-1")),
+		real:  fidW(True, "The following packages were installed/updated: jq\nPackage tree was reinstalled.", fidPkgCh("jq", "", "1.6-2", "libjq1", "", "1.6-2", "tree", "2.1.0-1", "2.1.0-1")),
+	}, {
+		name:   "pkg.installed: sources",
+		salt:   "installed(), sources",
+		setup:  fidPkg("pkg.installed", "x", map[string]any{"sources": []any{map[string]any{"hello": "/srv/pkgs/hello_2.10-4.deb"}, map[string]any{"tree": "/srv/pkgs/tree_2.1.0-1.deb"}}}, nil),
+		test:   fidW(None, "The following packages would be installed/updated: hello", fidPkgCh("hello", "", "2.10-4")),
+		real:   fidW(True, "The following packages were installed/updated: hello\nThe following packages were already installed: tree", fidPkgCh("hello", "", "2.10-4")),
+		rerun:  fidW(True, "All specified packages are already installed", nil),
+		retest: fidW(True, "All specified packages are already installed", nil),
+	}})
+}
+
+func TestSaltFidelityPkgLatest(t *testing.T) {
+	jq := fidPkgCh("jq", "", "1.6-2", "libjq1", "", "1.6-2")
+	fidRunAll(t, []fidCase{{
+		name:   "pkg.latest: not installed",
+		salt:   "latest()",
+		setup:  fidPkg("pkg.latest", "jq", nil, nil),
+		test:   fidW(None, "The following packages would be installed/upgraded: jq", jq),
+		real:   fidW(True, "The following packages were successfully installed/upgraded: jq", jq),
+		rerun:  fidW(True, "Package jq is already up-to-date", nil),
+		retest: fidW(True, "Package jq is already up-to-date", nil),
+	}, {
+		name:  "pkg.latest: an upgrade",
+		salt:  "latest()",
+		setup: fidPkg("pkg.latest", "curl", nil, nil),
+		test:  fidW(None, "The following packages would be installed/upgraded: curl", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		real:  fidW(True, "The following packages were successfully installed/upgraded: curl", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		rerun: fidW(True, "Package curl is already up-to-date", nil),
+	}, {
+		// The real run's comments are joined by a space; the dry run names
+		// the versions of the up-to-date ones.
+		name:   "pkg.latest: pkgs, some up-to-date",
+		salt:   "latest(), up_to_date",
+		setup:  fidPkg("pkg.latest", "x", map[string]any{"pkgs": []any{"curl", "tree"}}, nil),
+		test:   fidW(None, "The following packages would be installed/upgraded: curl\nThe following packages are already up-to-date: tree (2.1.0-1)", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		real:   fidW(True, "The following packages were successfully installed/upgraded: curl The following packages were already up-to-date: tree", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		rerun:  fidW(True, "All packages are up-to-date (curl, tree).", nil),
+		retest: fidW(True, "All packages are up-to-date (curl, tree).", nil),
+	}, {
+		name:  "pkg.latest: missing packages",
+		salt:  "latest(), problems",
+		setup: fidPkg("pkg.latest", "x", map[string]any{"pkgs": []any{"nosuch", "tree", "nope"}}, nil),
+		test:  fidW(False, "No information found for 'nosuch'. No information found for 'nope'.", nil),
+		real:  fidW(False, "No information found for 'nosuch'. No information found for 'nope'.", nil),
+	}})
+}
+
 func TestSaltFidelityPkgRemove(t *testing.T) {
 	fidRunAll(t, []fidCase{{
 		name:   "pkg.removed: removed",
