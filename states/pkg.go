@@ -26,6 +26,8 @@ func init() {
 		pkgRecommends,
 		Param{Name: "skip_suggestions", Type: Any, Doc: "accepted and ignored."},
 		Param{Name: "normalize", Type: Any, Doc: "accepted and ignored."},
+		Param{Name: "allow_updates", Type: Bool, Default: false, Doc: "a lone exact version is satisfied by a newer one installed, as >= would be."},
+		Param{Name: "update_holds", Type: Any, Doc: "accepted and ignored: on apt a held package the state targets is always released for the install and held again, as Salt's aptpkg does."},
 	)
 	Register("pkg.latest", pkgLatest,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
