@@ -169,7 +169,7 @@ func pkgrepoFamily(req *Request) string {
 // the repository's section of its .repo file changes. Under --root every
 // file is the image's, and the refresh runs apt or dnf on the image.
 //
-// Salt: comments are Salt's; changes are {repo: name} for a new repository and {field: {old, new}} (comps, architectures, signedby, disabled, or the .repo keys) for a changed one, with {key: path} when a key file is written, and a dry run reports the same changes; keys never go through apt-key, and keyid/keyserver are not supported.
+// Salt: comments are Salt's; changes are {repo: name} for a new repository and {field: {old, new}} for a changed one (apt: comps and architectures as lists, signedby, disabled, and always the line; dnf: the .repo keys), with {key: path} when a key file is written, where Salt reports no key, and a dry run reports the same changes; keys never go through apt-key, and keyid/keyserver are not supported.
 func pkgrepoManaged(ctx context.Context, req *Request) Result {
 	if pkgrepoFamily(req) == "redhat" {
 		return pkgrepoDNF(ctx, req, true)
@@ -303,7 +303,7 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 			cur := s
 			found = &cur
 			if s.line() != want.line() {
-				pkgrepoFieldChanges(s, want, changes)
+				pkgrepoFieldChanges(s, want, strings.TrimSpace(l), changes)
 				out = append(out, want.line())
 				changed = true
 			} else {
@@ -392,34 +392,36 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 }
 
 // pkgrepoFieldChanges records what differs between two lines of the same
-// repository, as Salt names the fields.
-func pkgrepoFieldChanges(cur, want aptSource, changes map[string]any) {
-	if c, w := strings.Join(cur.Comps, " "), strings.Join(want.Comps, " "); c != w {
-		changes["comps"] = map[string]any{"old": c, "new": w}
+// repository as Salt's managed() does, from the fields of aptpkg's
+// _expand_repo_def: comps and architectures as lists, signedby, disabled,
+// and the line itself (as the file had it, and as it will be).
+func pkgrepoFieldChanges(cur, want aptSource, raw string, changes map[string]any) {
+	list := func(ss []string) []any {
+		out := make([]any, 0, len(ss))
+		for _, x := range ss {
+			out = append(out, x)
+		}
+		return out
+	}
+	arch := func(s aptSource) []string {
+		if s.Options["arch"] == "" {
+			return nil
+		}
+		return strings.Split(s.Options["arch"], ",")
+	}
+	if strings.Join(cur.Comps, " ") != strings.Join(want.Comps, " ") {
+		changes["comps"] = map[string]any{"old": list(cur.Comps), "new": list(want.Comps)}
 	}
 	if cur.Disabled != want.Disabled {
 		changes["disabled"] = map[string]any{"old": cur.Disabled, "new": want.Disabled}
 	}
-	keys := map[string]bool{}
-	for k := range cur.Options {
-		keys[k] = true
+	if strings.Join(arch(cur), ",") != strings.Join(arch(want), ",") {
+		changes["architectures"] = map[string]any{"old": list(arch(cur)), "new": list(arch(want))}
 	}
-	for k := range want.Options {
-		keys[k] = true
+	if cur.Options["signed-by"] != want.Options["signed-by"] {
+		changes["signedby"] = map[string]any{"old": cur.Options["signed-by"], "new": want.Options["signed-by"]}
 	}
-	names := map[string]string{"arch": "architectures", "signed-by": "signedby"}
-	for k := range keys {
-		if cur.Options[k] != want.Options[k] {
-			n := names[k]
-			if n == "" {
-				n = k
-			}
-			changes[n] = map[string]any{"old": cur.Options[k], "new": want.Options[k]}
-		}
-	}
-	if len(changes) == 0 {
-		changes["line"] = map[string]any{"old": cur.line(), "new": want.line()}
-	}
+	changes["line"] = map[string]any{"old": raw, "new": want.line()}
 }
 
 // pkgrepoRemove ends pkgrepo.absent, for apt's sources and dnf's repo

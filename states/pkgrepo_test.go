@@ -90,6 +90,17 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 	deb := map[string]string{"etc/os-release": "ID=debian\n", "etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm main\n"}
 	rh := map[string]string{"etc/os-release": "ID=rocky\nID_LIKE=\"rhel centos fedora\"\n", "etc/yum.repos.d/other.repo": "[other]\nbaseurl=http://o/\n"}
 	note := pkgrepoTestNote
+	// Salt's managed() reports each field of _expand_repo_def that
+	// differs, comps as lists, and the line.
+	compsCh := map[string]any{
+		"comps": map[string]any{"old": []any{"main"}, "new": []any{"main", "contrib"}},
+		"line":  map[string]any{"old": "deb http://deb.debian.org/debian bookworm main", "new": "deb http://deb.debian.org/debian bookworm main contrib"},
+	}
+	signed := "deb [signed-by=/etc/apt/keyrings/new.gpg] http://deb.debian.org/debian bookworm main"
+	signedCh := map[string]any{
+		"signedby": map[string]any{"old": "", "new": "/etc/apt/keyrings/new.gpg"},
+		"line":     map[string]any{"old": "deb http://deb.debian.org/debian bookworm main", "new": signed},
+	}
 	fidRunAll(t, []fidCase{{
 		name:   "pkgrepo.managed: apt, new line and key",
 		salt:   "pkgrepo.managed()",
@@ -102,10 +113,18 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 		name:   "pkgrepo.managed: apt, comps changed in place",
 		salt:   "pkgrepo.managed()",
 		setup:  pkgrepoSetup("pkgrepo.managed", "deb http://deb.debian.org/debian bookworm main", map[string]any{"comps": "main,contrib"}, deb, newPkgFake()),
-		test:   fidW(None, "Package repo 'deb http://deb.debian.org/debian bookworm main' would be configured."+note, map[string]any{"comps": map[string]any{"old": "main", "new": "main contrib"}}),
-		real:   fidW(True, "Configured package repo 'deb http://deb.debian.org/debian bookworm main'", map[string]any{"comps": map[string]any{"old": "main", "new": "main contrib"}}),
+		test:   fidW(None, "Package repo 'deb http://deb.debian.org/debian bookworm main' would be configured."+note, compsCh),
+		real:   fidW(True, "Configured package repo 'deb http://deb.debian.org/debian bookworm main'", compsCh),
 		rerun:  fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
 		retest: fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+	}, {
+		name:   "pkgrepo.managed: apt, signed-by added",
+		salt:   "pkgrepo.managed(), the pre/post comparison of sanitizedkwargs",
+		setup:  pkgrepoSetup("pkgrepo.managed", signed, nil, deb, newPkgFake()),
+		test:   fidW(None, "Package repo '"+signed+"' would be configured."+note, signedCh),
+		real:   fidW(True, "Configured package repo '"+signed+"'", signedCh),
+		rerun:  fidW(True, "Package repo '"+signed+"' already configured", nil),
+		retest: fidW(True, "Package repo '"+signed+"' already configured", nil),
 	}, {
 		name:   "pkgrepo.absent: apt",
 		salt:   "pkgrepo.absent()",
