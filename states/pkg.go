@@ -25,7 +25,7 @@ func init() {
 		Param{Name: "reinstall", Type: Bool, Default: false, Doc: "reinstall even when the version is right."},
 		pkgRecommends,
 		Param{Name: "skip_suggestions", Type: Any, Doc: "accepted and ignored."},
-		Param{Name: "normalize", Type: Any, Doc: "accepted and ignored."},
+		pkgNormalizeParam,
 		Param{Name: "allow_updates", Type: Bool, Default: false, Doc: "a lone exact version is satisfied by a newer one installed, as >= would be."},
 		Param{Name: "update_holds", Type: Any, Doc: "accepted and ignored: on apt a held package the state targets is always released for the install and held again, as Salt's aptpkg does."},
 	)
@@ -43,11 +43,13 @@ func init() {
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "version", Type: String, Doc: "remove only if the installed version matches (same forms as pkg.installed)."},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), removed in one call."},
+		pkgNormalizeParam,
 	)
 	Register("pkg.purged", pkgPurged,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "version", Type: String, Doc: "purge only if the installed version matches (same forms as pkg.installed)."},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), purged in one call."},
+		pkgNormalizeParam,
 	)
 }
 
@@ -121,7 +123,33 @@ var (
 	pkgRefresh    = Param{Name: "refresh", Type: Bool, Doc: "update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories."}
 	pkgHold       = Param{Name: "hold", Type: Bool, Doc: "True holds the packages (apt-mark hold), False releases them; unset leaves holds alone."}
 	pkgRecommends = Param{Name: "install_recommends", Type: Bool, Default: true, Doc: "install recommended packages."}
+	// Salt's aptpkg.normalize_name: "name:ARCH" is name when ARCH is the
+	// system's own (or all, any).
+	pkgNormalizeParam = Param{Name: "normalize", Type: Bool, Default: true, Doc: `drop an architecture suffix that names the system's own architecture (or "all", "any"): "jq:amd64" is jq on amd64, as dpkg lists it.`}
 )
+
+// pkgNormalizeNames is Salt's normalize_name over the targets: a
+// ":ARCH" suffix naming the native architecture (dpkg's own), all or any
+// is dropped, so that the package is found under the name the database
+// has for it. A name that becomes one already given is dropped.
+func pkgNormalizeNames(targets []pkgTarget, db pkgbackend.DB) []pkgTarget {
+	native := db["dpkg"].Arch
+	if native == "" {
+		return targets
+	}
+	out := targets[:0:0]
+	seen := map[string]bool{}
+	for _, t := range targets {
+		if base, arch, ok := strings.Cut(t.name, ":"); ok && (arch == native || arch == "all" || arch == "any") {
+			t.name = base
+		}
+		if !seen[t.name] {
+			seen[t.name] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 type pkgTarget struct {
 	name string

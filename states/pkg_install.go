@@ -82,6 +82,7 @@ func pkgPlanInstall(ctx context.Context, req *Request, latest bool) (*pkgRun, pk
 	}
 	reinstall := a.Bool("reinstall", false)
 	allowUpdates := a.Bool("allow_updates", false)
+	normalize := a.Bool("normalize", true)
 	p.pkgsGiven = a.Has("pkgs")
 	p.opt = pkgbackend.InstallOptions{
 		FromRepo:          a.String("fromrepo", ""),
@@ -123,6 +124,9 @@ func pkgPlanInstall(ctx context.Context, req *Request, latest bool) (*pkgRun, pk
 	before, err := r.db(ctx)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if normalize {
+		targets = pkgNormalizeNames(targets, before)
 	}
 	for _, t := range targets {
 		p.names = append(p.names, t.name)

@@ -36,6 +36,7 @@ func pkgPurged(ctx context.Context, req *Request) Result {
 // as configuration files.
 func pkgUninstall(ctx context.Context, req *Request, purge bool) Result {
 	targets, err := pkgTargets(req)
+	normalize := req.Args.Bool("normalize", true)
 	if aerr := req.Args.Err(); aerr != nil {
 		return Failf(req.Name, "%v", aerr)
 	}
@@ -49,6 +50,9 @@ func pkgUninstall(ctx context.Context, req *Request, purge bool) Result {
 	before, err := r.db(ctx)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
+	}
+	if normalize {
+		targets = pkgNormalizeNames(targets, before)
 	}
 	var names []string
 	versionSpec := false

@@ -27,7 +27,7 @@ type pkgFake struct {
 func newPkgFake() *pkgFake {
 	return &pkgFake{
 		db: pkgbackend.DB{
-			"dpkg":    {Name: "dpkg", Version: "1.21.23", State: "installed", Want: "install"},
+			"dpkg":    {Name: "dpkg", Version: "1.21.23", Arch: "amd64", State: "installed", Want: "install"},
 			"tree":    {Name: "tree", Version: "2.1.0-1", State: "installed", Want: "install"},
 			"curl":    {Name: "curl", Version: "7.88.1-1", State: "installed", Want: "install"},
 			"libcurl": {Name: "libcurl", Version: "7.88.1-1", State: "installed", Want: "install"},

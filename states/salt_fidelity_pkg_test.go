@@ -99,6 +99,15 @@ func TestSaltFidelityPkgInstalled(t *testing.T) {
 		real:   fidW(True, "All specified packages are already installed and are at the desired version", nil),
 		retest: fidW(True, "All specified packages are already installed and are at the desired version", nil),
 	}, {
+		// aptpkg.normalize_name drops the system's own architecture.
+		name:   "pkg.installed: the native architecture named",
+		salt:   "_repack_pkgs(normalize=True), aptpkg.normalize_name()",
+		setup:  fidPkg("pkg.installed", "jq:amd64", nil, nil),
+		test:   fidW(None, "The following packages would be installed/updated: jq", jq),
+		real:   fidW(True, "The following packages were installed/updated: jq", jq),
+		rerun:  fidW(True, "All specified packages are already installed", nil),
+		retest: fidW(True, "All specified packages are already installed", nil),
+	}, {
 		name:   "pkg.installed: version latest",
 		salt:   "_find_install_targets(), wants_latest",
 		setup:  fidPkg("pkg.installed", "hello", map[string]any{"version": "latest"}, nil),
@@ -225,6 +234,14 @@ func TestSaltFidelityPkgRemove(t *testing.T) {
 		setup:  fidPkg("pkg.removed", "tree", nil, nil),
 		test:   fidW(None, "The following packages will be removed: tree.", fidPkgCh("tree", "2.1.0-1", "")),
 		real:   fidW(True, "All targeted packages were removed.", fidPkgCh("tree", "2.1.0-1", "")),
+		rerun:  fidW(True, "All specified packages are already absent", nil),
+		retest: fidW(True, "All specified packages are already absent", nil),
+	}, {
+		name:   "pkg.removed: the native architecture named",
+		salt:   "_find_remove_targets(), pkg.normalize_name",
+		setup:  fidPkg("pkg.removed", "x", map[string]any{"pkgs": []any{"tree:amd64", "curl:all"}}, nil),
+		test:   fidW(None, "The following packages will be removed: curl, tree.", fidPkgCh("tree", "2.1.0-1", "", "curl", "7.88.1-1", "")),
+		real:   fidW(True, "All targeted packages were removed.", fidPkgCh("tree", "2.1.0-1", "", "curl", "7.88.1-1", "")),
 		rerun:  fidW(True, "All specified packages are already absent", nil),
 		retest: fidW(True, "All specified packages are already absent", nil),
 	}, {
