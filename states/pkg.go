@@ -159,7 +159,9 @@ type pkgTarget struct {
 // pkgTargets reads name/version or pkgs. Items of pkgs are names or
 // one-key {name: version} maps; a null version means any.
 func pkgTargets(req *Request) ([]pkgTarget, error) {
-	if !req.Args.Has("pkgs") {
+	if !req.Args.Has("pkgs") || pkgEmptyList(req) {
+		// An empty pkgs is no pkgs to Salt (its "if pkgs:"): the name is
+		// the package.
 		if req.Name == "" {
 			return nil, &ArgError{Arg: "name", Err: fmt.Errorf("required when pkgs is not given")}
 		}
@@ -214,6 +216,14 @@ func pkgTargets(req *Request) ([]pkgTarget, error) {
 		}
 	}
 	return out, nil
+}
+
+// pkgEmptyList reports whether pkgs was given as an empty list (a
+// template's loop that yielded nothing).
+func pkgEmptyList(req *Request) bool {
+	v, ok := req.Args.Get("pkgs")
+	l, isList := v.([]any)
+	return ok && isList && len(l) == 0
 }
 
 func pkgScalar(v any) (string, bool) {

@@ -106,6 +106,10 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
+	if pkgEmptyList(req) {
+		c := map[bool]string{true: "No packages to be held provided", false: "No packages to be unheld provided"}[hold]
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: c}
+	}
 	if len(names) == 0 {
 		if req.Name == "" {
 			return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: errors.New("No packages to be held provided")})

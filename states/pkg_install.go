@@ -32,6 +32,10 @@ func pkgLatest(ctx context.Context, req *Request) Result {
 }
 
 func pkgInstall(ctx context.Context, req *Request, latest bool) Result {
+	if pkgEmptyList(req) {
+		// Salt checks for an empty pkgs list before anything else.
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "No packages to install provided"}
+	}
 	r, before, p, err := pkgPlanInstall(ctx, req, latest)
 	if err != nil {
 		return Failf(req.Name, "%v", err)

@@ -438,7 +438,6 @@ func TestPkgBadArgs(t *testing.T) {
 		args map[string]any
 		arg  string
 	}{
-		{"pkg.installed", map[string]any{"pkgs": []any{}}, "pkgs"},
 		{"pkg.installed", map[string]any{"pkgs": []any{3.5e100, []any{}}}, "pkgs"},
 		{"pkg.installed", map[string]any{"pkgs": []any{map[string]any{"a": "1", "b": "2"}}}, "pkgs"},
 		{"pkg.installed", map[string]any{"pkgs": []any{"-oops"}}, "pkgs"},

@@ -108,6 +108,14 @@ func TestSaltFidelityPkgInstalled(t *testing.T) {
 		rerun:  fidW(True, "All specified packages are already installed", nil),
 		retest: fidW(True, "All specified packages are already installed", nil),
 	}, {
+		// A template's loop that yielded nothing.
+		name:   "pkg.installed: an empty pkgs",
+		salt:   "installed(), the first check",
+		setup:  fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{}}, nil),
+		test:   fidW(True, "No packages to install provided", nil),
+		real:   fidW(True, "No packages to install provided", nil),
+		retest: fidW(True, "No packages to install provided", nil),
+	}, {
 		name:   "pkg.installed: version latest",
 		salt:   "_find_install_targets(), wants_latest",
 		setup:  fidPkg("pkg.installed", "hello", map[string]any{"version": "latest"}, nil),
@@ -219,6 +227,12 @@ func TestSaltFidelityPkgLatest(t *testing.T) {
 		rerun:  fidW(True, "All packages are up-to-date (curl, tree).", nil),
 		retest: fidW(True, "All packages are up-to-date (curl, tree).", nil),
 	}, {
+		name:  "pkg.latest: an empty pkgs",
+		salt:  "latest(), isinstance(pkgs, list) and len(pkgs) == 0",
+		setup: fidPkg("pkg.latest", "x", map[string]any{"pkgs": []any{}}, nil),
+		test:  fidW(True, "No packages to install provided", nil),
+		real:  fidW(True, "No packages to install provided", nil),
+	}, {
 		name:  "pkg.latest: missing packages",
 		salt:  "latest(), problems",
 		setup: fidPkg("pkg.latest", "x", map[string]any{"pkgs": []any{"nosuch", "tree", "nope"}}, nil),
@@ -244,6 +258,14 @@ func TestSaltFidelityPkgRemove(t *testing.T) {
 		real:   fidW(True, "All targeted packages were removed.", fidPkgCh("tree", "2.1.0-1", "", "curl", "7.88.1-1", "")),
 		rerun:  fidW(True, "All specified packages are already absent", nil),
 		retest: fidW(True, "All specified packages are already absent", nil),
+	}, {
+		// Salt's removal takes an empty pkgs for none: the name is the
+		// package.
+		name:  "pkg.removed: an empty pkgs",
+		salt:  "_find_remove_targets(), if pkgs",
+		setup: fidPkg("pkg.removed", "tree", map[string]any{"pkgs": []any{}}, nil),
+		test:  fidW(None, "The following packages will be removed: tree.", fidPkgCh("tree", "2.1.0-1", "")),
+		real:  fidW(True, "All targeted packages were removed.", fidPkgCh("tree", "2.1.0-1", "")),
 	}, {
 		name:  "pkg.removed: some not installed",
 		salt:  "_uninstall(), not_installed",
@@ -311,6 +333,12 @@ func TestSaltFidelityPkgHeld(t *testing.T) {
 		real:   fidW(True, "Package tree is no longer being held.", map[string]any{"tree": fidHoldCh("tree", "hold", "install", "Package tree is no longer being held.")}),
 		rerun:  fidW(True, "No changes made", nil),
 		retest: fidW(True, "No changes made", nil),
+	}, {
+		name:  "pkg.held: an empty pkgs",
+		salt:  "held(), the first check",
+		setup: fidPkg("pkg.held", "x", map[string]any{"pkgs": []any{}}, nil),
+		test:  fidW(True, "No packages to be held provided", nil),
+		real:  fidW(True, "No packages to be held provided", nil),
 	}, {
 		// Salt would set the selection of a package dpkg does not know,
 		// and dpkg drop it (deliberate, see pkgHeldState's doc).
