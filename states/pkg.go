@@ -105,14 +105,24 @@ func (r *pkgRun) reread(ctx context.Context) (pkgbackend.DB, error) {
 	return r.db(ctx)
 }
 
-// refresh updates the package index at most once per run, and only when a
-// state needs the repositories: refresh false never does, true and unset
-// (Salt refreshes once per run at the first pkg state) do it once.
+// refresh updates the package index when a state needs the
+// repositories, as Salt's check_refresh decides: refresh false never
+// does, unset does once per run (at the first pkg state that needs it),
+// and true does each time, as a pkgrepo added since may need it.
 func (r *pkgRun) refresh(ctx context.Context, refresh *bool) error {
 	if refresh != nil && !*refresh {
 		return nil
 	}
-	_, err := r.cache.Load(pkgCacheKey("refreshed", r.req.Root), func() (any, error) {
+	key := pkgCacheKey("refreshed", r.req.Root)
+	if refresh != nil {
+		if err := r.be.Refresh(ctx); err != nil {
+			return err
+		}
+		// Later states with refresh unset need not refresh again.
+		_, err := r.cache.Load(key, func() (any, error) { return true, nil })
+		return err
+	}
+	_, err := r.cache.Load(key, func() (any, error) {
 		return true, r.be.Refresh(ctx)
 	})
 	return err
@@ -120,7 +130,7 @@ func (r *pkgRun) refresh(ctx context.Context, refresh *bool) error {
 
 // The arguments the pkg states share.
 var (
-	pkgRefresh    = Param{Name: "refresh", Type: Bool, Doc: "update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories."}
+	pkgRefresh    = Param{Name: "refresh", Type: Bool, Doc: "update the package index first: True each time the state needs the repositories, unset once per run (at the first pkg state that needs them), False never."}
 	pkgHold       = Param{Name: "hold", Type: Bool, Doc: "True holds the packages (apt-mark hold), False releases them; unset leaves holds alone."}
 	pkgRecommends = Param{Name: "install_recommends", Type: Bool, Default: true, Doc: "install recommended packages."}
 	// Salt's aptpkg.normalize_name: "name:ARCH" is name when ARCH is the

@@ -335,6 +335,25 @@ func TestPkgRefreshFalse(t *testing.T) {
 	}
 }
 
+// TestPkgRefreshTrue: refresh True refreshes for each state that needs
+// the repositories, as Salt's check_refresh is true for it; unset ones
+// after it do not.
+func TestPkgRefreshTrue(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	for _, name := range []string{"jq", "nginx"} {
+		if res := pkgCall(t, env, "pkg.installed", name, false, map[string]any{"refresh": true}); res.Result != True {
+			t.Fatalf("install %s: %+v", name, res)
+		}
+	}
+	if res := pkgCall(t, env, "pkg.installed", "hello", false, nil); res.Result != True {
+		t.Fatalf("install hello: %+v", res)
+	}
+	if f.calls["Refresh"] != 2 {
+		t.Errorf("Refresh calls = %d; want 2 (each refresh: True, none for the unset one after)", f.calls["Refresh"])
+	}
+}
+
 // TestPkgTestEqualsReal runs each state under test=True and for real on
 // twin fakes: the dry run must predict exactly the real run's changes.
 func TestPkgTestEqualsReal(t *testing.T) {
@@ -577,7 +596,9 @@ func TestPkgUptodate(t *testing.T) {
 		real.Comment != "Upgrade ran successfully" {
 		t.Errorf("pkgs: test %v %#v %q; real %v %#v %q", dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment)
 	}
-	if f.db["curl"].Version != "7.88.1-1" || f.calls["Refresh"] != 1 {
+	// refresh: True refreshes in each run, the dry one too, as Salt's
+	// list_upgrades(refresh=True) does.
+	if f.db["curl"].Version != "7.88.1-1" || f.calls["Refresh"] != 2 {
 		t.Errorf("pkgs upgraded curl (%s) or refreshed %d times", f.db["curl"].Version, f.calls["Refresh"])
 	}
 	f.db["hello"] = pkgbackend.Pkg{Name: "hello", Version: "2.9-1", State: "installed", Want: "install"}
