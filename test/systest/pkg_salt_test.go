@@ -177,6 +177,14 @@ func TestPkgSaltFidelityRoot(t *testing.T) {
 		real:    pkgSaltWant{states.True, "None of the targeted packages are installed or partially installed"},
 		changes: map[string]any{},
 	}, {
+		// A virtual package an installed one provides: apt installs
+		// nothing, and the name is not in the database, so Salt's
+		// _verify_install() finds it failed, run after run.
+		fun: "pkg.installed", name: "awk",
+		test:    pkgSaltWant{states.None, "The following packages would be installed/updated: awk"},
+		real:    pkgSaltWant{states.False, "The following packages failed to install/update: awk"},
+		changes: map[string]any{},
+	}, {
 		fun: "pkg.latest", name: "x", args: map[string]any{"pkgs": []any{"nosuch", "brinedep", "nope"}},
 		test: pkgSaltWant{states.False, "No information found for 'nosuch'. No information found for 'nope'."},
 		real: pkgSaltWant{states.False, "No information found for 'nosuch'. No information found for 'nope'."},
