@@ -11,11 +11,11 @@ import (
 func init() {
 	Register("pkg.held", pkgHeldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
-		Param{Name: "pkgs", Type: StringList, Doc: "several packages."},
+		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version apt and dnf ignore, as Salt's do."},
 	)
 	Register("pkg.unheld", pkgUnheldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
-		Param{Name: "pkgs", Type: StringList, Doc: "several packages."},
+		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version is ignored."},
 	)
 }
 
@@ -102,7 +102,16 @@ func pkgUnheldState(ctx context.Context, req *Request) Result {
 }
 
 func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
-	names := req.Args.StringList("pkgs")
+	var names []string
+	if req.Args.Has("pkgs") && !pkgEmptyList(req) {
+		targets, err := pkgTargets(req)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		for _, t := range targets {
+			names = append(names, t.name)
+		}
+	}
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}

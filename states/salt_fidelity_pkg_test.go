@@ -334,6 +334,15 @@ func TestSaltFidelityPkgHeld(t *testing.T) {
 		rerun:  fidW(True, "No changes made", nil),
 		retest: fidW(True, "No changes made", nil),
 	}, {
+		// apt ignores the version of a {name: version} item.
+		name:   "pkg.held: pkgs with a version",
+		salt:   "held(), pkg_name, pkg_ver = next(iter(pkg.items()))",
+		setup:  fidPkg("pkg.held", "x", map[string]any{"pkgs": []any{map[string]any{"tree": "2.1.0-1"}, "curl"}}, fidHeld("curl")),
+		test:   fidW(None, "The following package would be held: tree", map[string]any{"tree": fidHoldCh("tree", "install", "hold", "Package tree is now being held.")}),
+		real:   fidW(True, "Package tree is now being held", map[string]any{"tree": fidHoldCh("tree", "install", "hold", "Package tree is now being held.")}),
+		rerun:  fidW(True, "No changes made", nil),
+		retest: fidW(True, "No changes made", nil),
+	}, {
 		name:  "pkg.held: an empty pkgs",
 		salt:  "held(), the first check",
 		setup: fidPkg("pkg.held", "x", map[string]any{"pkgs": []any{}}, nil),
