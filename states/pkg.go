@@ -371,6 +371,17 @@ func (e *pkgProblemError) Error() string {
 	return b.String()
 }
 
+// pkgStderr is what a failed package-manager command printed on stderr,
+// as Salt's refresh_db raises it, or the error itself when it printed
+// nothing there.
+func pkgStderr(err error) string {
+	var re *pkgbackend.RunError
+	if errors.As(err, &re) && strings.TrimSpace(re.Stderr) != "" {
+		return strings.TrimRight(re.Stderr, " \t\r\n")
+	}
+	return err.Error()
+}
+
 // pkgFailure is the comment of a failed package-manager call: Salt's
 // "Problem encountered …" when the command printed an error on stderr
 // (aptpkg only raises with what apt-get printed there), and "An error was

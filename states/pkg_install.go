@@ -154,7 +154,9 @@ func pkgPlanInstall(ctx context.Context, req *Request, latest bool) (*pkgRun, pk
 // planLatest plans pkg.latest: each target at the repositories' candidate.
 func (p *pkgInstallPlan) planLatest(ctx context.Context, r *pkgRun, before pkgbackend.DB, targets []pkgTarget) error {
 	if err := r.refresh(ctx, p.refresh); err != nil {
-		return err
+		// Salt's latest() catches the failure of pkg.latest_version,
+		// which refreshes.
+		return errors.New("An error was encountered while checking the newest available version of package(s): " + pkgStderr(err))
 	}
 	avail, err := r.be.Available(ctx, p.names, p.opt.FromRepo)
 	if err != nil {
@@ -331,7 +333,9 @@ func (p *pkgInstallPlan) apply(ctx context.Context, req *Request, r *pkgRun, bef
 		return p.settled(ctx, req, r, before)
 	}
 	if err := r.refresh(ctx, p.refresh); err != nil {
-		return Failf(req.Name, "%v", err)
+		// aptpkg.install() refreshes first; refresh_db raises with what
+		// apt-get update printed.
+		return Failf(req.Name, "%s", "An error was encountered while installing package(s): "+pkgStderr(err))
 	}
 	// aptpkg.install() releases the held packages it targets for the
 	// length of the install and holds them again after.

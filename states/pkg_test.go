@@ -22,6 +22,8 @@ type pkgFake struct {
 	args    [][]pkgbackend.Target
 	failing map[string]bool              // packages whose install "succeeds" but does nothing
 	files   map[string]pkgbackend.Target // package files: path → name and version
+	// refreshErr, when set, is what apt-get update fails with on stderr.
+	refreshErr string
 }
 
 func newPkgFake() *pkgFake {
@@ -84,7 +86,13 @@ func (f *pkgFake) Installed(ctx context.Context) (pkgbackend.DB, error) {
 	return db, nil
 }
 
-func (f *pkgFake) Refresh(ctx context.Context) error { f.calls["Refresh"]++; return nil }
+func (f *pkgFake) Refresh(ctx context.Context) error {
+	f.calls["Refresh"]++
+	if f.refreshErr != "" {
+		return &pkgbackend.RunError{Cmd: "apt-get update", Err: errors.New("exit status 100"), Stderr: f.refreshErr}
+	}
+	return nil
+}
 
 func (f *pkgFake) Available(ctx context.Context, names []string, fromrepo string) (map[string]pkgbackend.Available, error) {
 	f.calls["Available"]++

@@ -42,7 +42,9 @@ func pkgUptodate(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "State pkg.uptodate is not available with %s", r.be.Name())
 	}
 	if err := r.refresh(ctx, &refresh); err != nil {
-		return Failf(req.Name, "%v", err)
+		// Salt's uptodate() puts the exception of list_upgrades (its
+		// refresh_db) in the comment as it is.
+		return Failf(req.Name, "%s", pkgStderr(err))
 	}
 	before, err := r.reread(ctx)
 	if err != nil {

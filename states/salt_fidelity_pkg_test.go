@@ -24,6 +24,10 @@ func fidPkg(fun, name string, args map[string]any, edit func(f *pkgFake)) func(t
 	}
 }
 
+// fidUpdateErr is apt-get update failing on a repository without a
+// Release file.
+const fidUpdateErr = "E: The repository 'file:/srv/gone ./ Release' does not have a Release file."
+
 // fidHeld puts names on hold in the fake.
 func fidHeld(names ...string) func(f *pkgFake) {
 	return func(f *pkgFake) {
@@ -132,6 +136,14 @@ func TestSaltFidelityPkgInstalled(t *testing.T) {
 		test:  fidW(False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package nosuch", nil),
 		real:  fidW(False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package nosuch", nil),
 	}, {
+		// aptpkg.refresh_db() raises with apt-get update's stderr;
+		// installed() words an exception without info so.
+		name:  "pkg.installed: the index update fails",
+		salt:  "installed(), aptpkg.install() refresh_db()",
+		setup: fidPkg("pkg.installed", "jq", nil, func(f *pkgFake) { f.refreshErr = fidUpdateErr }),
+		test:  fidW(False, "An error was encountered while installing package(s): "+fidUpdateErr, nil),
+		real:  fidW(False, "An error was encountered while installing package(s): "+fidUpdateErr, nil),
+	}, {
 		name:  "pkg.installed: no version matches",
 		salt:  "aptpkg.install(), match_version() is None",
 		setup: fidPkg("pkg.installed", "hello", map[string]any{"version": ">=3"}, nil),
@@ -226,6 +238,18 @@ func TestSaltFidelityPkgLatest(t *testing.T) {
 		real:   fidW(True, "The following packages were successfully installed/upgraded: curl The following packages were already up-to-date: tree", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
 		rerun:  fidW(True, "All packages are up-to-date (curl, tree).", nil),
 		retest: fidW(True, "All packages are up-to-date (curl, tree).", nil),
+	}, {
+		name:  "pkg.latest: the index update fails",
+		salt:  "latest(), pkg.latest_version() raising",
+		setup: fidPkg("pkg.latest", "jq", nil, func(f *pkgFake) { f.refreshErr = fidUpdateErr }),
+		test:  fidW(False, "An error was encountered while checking the newest available version of package(s): "+fidUpdateErr, nil),
+		real:  fidW(False, "An error was encountered while checking the newest available version of package(s): "+fidUpdateErr, nil),
+	}, {
+		name:  "pkg.uptodate: the index update fails",
+		salt:  "uptodate(), str(exc) of list_upgrades(refresh=True)",
+		setup: fidPkg("pkg.uptodate", "system", map[string]any{"refresh": true}, func(f *pkgFake) { f.refreshErr = fidUpdateErr }),
+		test:  fidW(False, fidUpdateErr, nil),
+		real:  fidW(False, fidUpdateErr, nil),
 	}, {
 		name:  "pkg.latest: an empty pkgs",
 		salt:  "latest(), isinstance(pkgs, list) and len(pkgs) == 0",
