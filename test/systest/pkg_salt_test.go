@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/states"
@@ -209,5 +210,22 @@ func TestPkgSaltFidelityRoot(t *testing.T) {
 				t.Errorf("step %d %s: brinetest is %q, want %q", i, s.fun, got, s.status)
 			}
 		}
+	}
+}
+
+// TestPkgSaltUpdateFails: apt-get update fails on a flat source that is
+// not there; pkg.installed words it as Salt's installed() words
+// aptpkg.refresh_db's exception: what apt-get update printed on stderr.
+func TestPkgSaltUpdateFails(t *testing.T) {
+	dir := imageRoot(t)
+	list := filepath.Join(dir, "etc/apt/sources.list.d/gone.list")
+	if err := os.WriteFile(list, []byte("deb [trusted=yes] file:"+filepath.Join(dir, "srv/gone")+" ./\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := &states.Env{Cache: &states.RunCache{}}
+	res := rootCall(t, env, dir, "pkg.installed", "hello", false, map[string]any{"refresh": true})
+	prefix := "An error was encountered while installing package(s): E: Failed to fetch file:" + filepath.Join(dir, "srv/gone") + "/./Packages  File not found"
+	if res.Result != states.False || len(res.Changes) != 0 || !strings.HasPrefix(res.Comment, prefix) {
+		t.Errorf("pkg.installed with a broken source = %v %q %v; want False, no changes, a comment starting %q", res.Result, res.Comment, res.Changes, prefix)
 	}
 }
