@@ -93,6 +93,15 @@ func pkgPlanInstall(ctx context.Context, req *Request, latest bool) (*pkgRun, pk
 		InstallRecommends: a.Bool("install_recommends", true),
 		Reinstall:         reinstall,
 	}
+	if v, ok := a.Get("sources"); ok && v != nil {
+		// Salt refuses these before it looks at anything else.
+		if latest {
+			return nil, nil, nil, errors.New(`The "sources" parameter is not supported.`)
+		}
+		if l, _ := a.Get("pkgs"); l != nil && !pkgEmptyList(req) {
+			return nil, nil, nil, errors.New(`Only one of "pkgs" and "sources" is permitted.`)
+		}
+	}
 	targets, terr := pkgTargets(req)
 	var sources []pkgSource
 	if !latest {

@@ -144,6 +144,12 @@ func TestSaltFidelityPkgInstalled(t *testing.T) {
 		test:  fidW(False, "An error was encountered while installing package(s): "+fidUpdateErr, nil),
 		real:  fidW(False, "An error was encountered while installing package(s): "+fidUpdateErr, nil),
 	}, {
+		name:  "pkg.installed: pkgs and sources",
+		salt:  "_find_install_targets(), all((pkgs, sources))",
+		setup: fidPkg("pkg.installed", "x", map[string]any{"pkgs": []any{"jq"}, "sources": []any{map[string]any{"hello": "/srv/pkgs/hello_2.10-4.deb"}}}, nil),
+		test:  fidW(False, `Only one of "pkgs" and "sources" is permitted.`, nil),
+		real:  fidW(False, `Only one of "pkgs" and "sources" is permitted.`, nil),
+	}, {
 		name:  "pkg.installed: no version matches",
 		salt:  "aptpkg.install(), match_version() is None",
 		setup: fidPkg("pkg.installed", "hello", map[string]any{"version": ">=3"}, nil),
@@ -250,6 +256,12 @@ func TestSaltFidelityPkgLatest(t *testing.T) {
 		setup: fidPkg("pkg.uptodate", "system", map[string]any{"refresh": true}, func(f *pkgFake) { f.refreshErr = fidUpdateErr }),
 		test:  fidW(False, fidUpdateErr, nil),
 		real:  fidW(False, fidUpdateErr, nil),
+	}, {
+		name:  "pkg.latest: sources",
+		salt:  "latest(), kwargs.get('sources')",
+		setup: fidPkg("pkg.latest", "hello", map[string]any{"sources": []any{map[string]any{"hello": "/srv/pkgs/hello_2.10-4.deb"}}}, nil),
+		test:  fidW(False, `The "sources" parameter is not supported.`, nil),
+		real:  fidW(False, `The "sources" parameter is not supported.`, nil),
 	}, {
 		name:  "pkg.latest: an empty pkgs",
 		salt:  "latest(), isinstance(pkgs, list) and len(pkgs) == 0",
