@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 func init() {
 	Register("pkgrepo.managed", pkgrepoManaged,
 		Param{Name: "name", Type: String, Doc: `apt: the source line, such as "deb [signed-by=/etc/apt/keyrings/x.gpg] http://deb.example.com/debian bookworm main"; dnf/yum: the repository id.`},
-		Param{Name: "file", Type: Path, Doc: "the file that holds it: apt's default is the file that has the line already, else /etc/apt/sources.list; dnf's is /etc/yum.repos.d/NAME.repo."},
+		Param{Name: "file", Type: Path, Doc: "apt: where a new line goes (default /etc/apt/sources.list); a line already in any source file is changed where it is, where Salt would move a changed one to file. dnf: the .repo file (default /etc/yum.repos.d/NAME.repo)."},
 		Param{Name: "dist", Type: String, Doc: "apt: the distribution (suite) instead of the line's."},
 		Param{Name: "comps", Type: StringList, Doc: `apt: the components, a list or "main,contrib", instead of the line's.`},
 		Param{Name: "architectures", Type: StringList, Doc: "apt: the arch= option."},
@@ -37,7 +38,7 @@ func init() {
 	)
 	Register("pkgrepo.absent", pkgrepoAbsent,
 		Param{Name: "name", Type: String, Doc: "apt: the source line (its type, URI and suite find it); dnf/yum: the repository id."},
-		Param{Name: "file", Type: Path, Doc: "where to look: apt's default is sources.list and sources.list.d/*.list; dnf's is every /etc/yum.repos.d/*.repo."},
+		Param{Name: "file", Type: Path, Doc: "apt: a further file to look in besides sources.list and sources.list.d/*.list, which are always looked in; dnf: where to look (default every /etc/yum.repos.d/*.repo)."},
 		Param{Name: "keyid", Type: String, Doc: "accepted for Salt; keys are left in place."},
 		Param{Name: "refresh", Type: Bool, Default: false, Doc: "update the package index after a change."},
 	)
@@ -224,24 +225,26 @@ type aptFile struct {
 	data     []byte
 }
 
-// aptSourceFiles reads file, or every apt source file of the root.
+// aptSourceFiles reads every apt source file of the root, and file when
+// it is not one of them: Salt's get_repo finds a repository in any of
+// them, whatever file names.
 func aptSourceFiles(req *Request, file string) ([]*aptFile, error) {
-	paths := []string{file}
-	if file == "" {
-		paths = []string{"/etc/apt/sources.list"}
-		dir, err := rootPath(req, "", "/etc/apt/sources.list.d", true)
-		if err != nil {
-			return nil, err
+	paths := []string{"/etc/apt/sources.list"}
+	dir, err := rootPath(req, "", "/etc/apt/sources.list.d", true)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil && !IsNotExist(err) {
+		return nil, err
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".list") {
+			paths = append(paths, "/etc/apt/sources.list.d/"+e.Name())
 		}
-		ents, err := os.ReadDir(dir)
-		if err != nil && !IsNotExist(err) {
-			return nil, err
-		}
-		for _, e := range ents {
-			if strings.HasSuffix(e.Name(), ".list") {
-				paths = append(paths, "/etc/apt/sources.list.d/"+e.Name())
-			}
-		}
+	}
+	if file != "" && !slices.Contains(paths, file) {
+		paths = append(paths, file)
 	}
 	var out []*aptFile
 	for _, p := range paths {

@@ -126,6 +126,14 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 		rerun:  fidW(True, "Package repo '"+signed+"' already configured", nil),
 		retest: fidW(True, "Package repo '"+signed+"' already configured", nil),
 	}, {
+		// get_repo finds the line in sources.list, whatever file says.
+		name:   "pkgrepo.managed: apt, the line in another file",
+		salt:   "pkgrepo.managed(), pkg.get_repo()",
+		setup:  pkgrepoSetup("pkgrepo.managed", "deb http://deb.debian.org/debian bookworm main", map[string]any{"file": "/etc/apt/sources.list.d/debian.list"}, deb, newPkgFake()),
+		test:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+		real:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+		retest: fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+	}, {
 		name:   "pkgrepo.absent: apt",
 		salt:   "pkgrepo.absent()",
 		setup:  pkgrepoSetup("pkgrepo.absent", "deb http://deb.debian.org/debian bookworm main", nil, deb, newPkgFake()),
