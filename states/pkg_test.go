@@ -636,3 +636,24 @@ func TestPkgInstalledVersionLatest(t *testing.T) {
 		t.Errorf("no such package = %v %q", r.Result, r.Comment)
 	}
 }
+
+// TestPkgProblemError: the errors in salt.output.nested's layout, as
+// CommandExecutionError.strerror_without_changes shows them.
+func TestPkgProblemError(t *testing.T) {
+	for _, c := range []struct {
+		errs []string
+		want string
+	}{
+		{[]string{"E: Unable to locate package x\n"}, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package x"},
+		{[]string{"W: one\nE: two\n"}, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - W: one\n      E: two"},
+		{[]string{"a", "b"}, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - a\n    - b"},
+	} {
+		if got := (&pkgProblemError{verb: "installing", errors: c.errs}).Error(); got != c.want {
+			t.Errorf("pkgProblemError(%q) = %q; want %q", c.errs, got, c.want)
+		}
+	}
+	// A failure without stderr keeps the plain wording.
+	if got := pkgFailure("removing", errors.New("boom")); got != "An error was encountered while removing package(s): boom" {
+		t.Errorf("pkgFailure = %q", got)
+	}
+}

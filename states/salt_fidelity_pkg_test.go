@@ -257,6 +257,14 @@ func TestSaltFidelityPkgLatest(t *testing.T) {
 		test:  fidW(False, fidUpdateErr, nil),
 		real:  fidW(False, fidUpdateErr, nil),
 	}, {
+		// latest() puts the whole exception after its prefix: the info's
+		// changes (none) in nested's layout before the errors.
+		name:  "pkg.latest: apt fails",
+		salt:  "latest(), 'An error was encountered while installing package(s): {}'.format(exc)",
+		setup: fidPkg("pkg.latest", "jq", nil, func(f *pkgFake) { delete(f.repo, "libjq1") }),
+		test:  fidW(False, "An error was encountered while installing package(s): Problem encountered installing package(s). Additional info follows:\n\nchanges:\n    ----------\nerrors:\n    - E: Unable to locate package libjq1", nil),
+		real:  fidW(False, "An error was encountered while installing package(s): Problem encountered installing package(s). Additional info follows:\n\nchanges:\n    ----------\nerrors:\n    - E: Unable to locate package libjq1", nil),
+	}, {
 		name:  "pkg.latest: sources",
 		salt:  "latest(), kwargs.get('sources')",
 		setup: fidPkg("pkg.latest", "hello", map[string]any{"sources": []any{map[string]any{"hello": "/srv/pkgs/hello_2.10-4.deb"}}}, nil),
