@@ -170,7 +170,7 @@ func pkgrepoFamily(req *Request) string {
 // the repository's section of its .repo file changes. Under --root every
 // file is the image's, and the refresh runs apt or dnf on the image.
 //
-// Salt: comments are Salt's; changes are {repo: name} for a new repository and {field: {old, new}} for a changed one (apt: comps and architectures as lists, signedby, disabled, and always the line; dnf: the .repo keys), with {key: path} when a key file is written, where Salt reports no key, and a dry run reports the same changes; keys never go through apt-key, and keyid/keyserver are not supported.
+// Salt: comments are Salt's; changes are {repo: name} for a new repository and {field: {old, new}} for a changed one (apt: comps and architectures as lists, signedby, disabled, and always the line; dnf: the .repo keys), and the key written without a word, as Salt's; a key that alone differs is written and reported as {key: path}, where Salt calls the repository configured and leaves the key, and a dry run reports the same changes; keys never go through apt-key, and keyid/keyserver are not supported.
 func pkgrepoManaged(ctx context.Context, req *Request) Result {
 	if pkgrepoFamily(req) == "redhat" {
 		return pkgrepoDNF(ctx, req, true)
@@ -365,9 +365,12 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 		if err != nil {
 			return Failf(req.Name, "read %s: %v", keyPath, err)
 		}
-		if bytes.Equal(cur, keyData) {
+		switch {
+		case bytes.Equal(cur, keyData):
 			keyHP = ""
-		} else {
+		case len(changes) == 0:
+			// brine's own: Salt compares the line only, and would call a
+			// repository whose key alone differs configured.
 			changes["key"] = keyPath
 		}
 	}
