@@ -12,10 +12,12 @@ func init() {
 	Register("pkg.held", pkgHeldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version apt and dnf ignore, as Salt's do."},
+		Param{Name: "replace", Type: Bool, Default: false, Doc: "release every other held package too."},
 	)
 	Register("pkg.unheld", pkgUnheldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version is ignored."},
+		Param{Name: "all", Type: Bool, Default: false, Doc: "release every held package."},
 	)
 }
 
@@ -88,7 +90,7 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string, mu
 // On the Debian family the packages must be installed: dpkg forgets the
 // selection of a package it does not know.
 //
-// Salt: comments and changes are Salt 3006's held(): "Package X is now being held", "No changes made", and changes {pkg: aptpkg.hold's return for it ({name, changes: {old: install, new: hold}, result, comment})}; its dry run ("The following package would be held: X") answers True with no changes, brine's None with the real run's changes. Salt sets the selection of a package dpkg does not know; brine refuses it. version and replace are not supported.
+// Salt: comments and changes are Salt 3006's held(): "Package X is now being held", "No changes made", and changes {pkg: aptpkg.hold's return for it ({name, changes: {old: install, new: hold}, result, comment})}; its dry run ("The following package would be held: X") answers True with no changes, brine's None with the real run's changes. Salt sets the selection of a package dpkg does not know; brine refuses it. version is ignored, as Salt's apt does.
 func pkgHeldState(ctx context.Context, req *Request) Result {
 	return pkgHoldApply(ctx, req, true)
 }
@@ -115,11 +117,17 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	if pkgEmptyList(req) {
+	// held's replace releases the other held packages; unheld's all
+	// releases every one.
+	everyOther := req.Args.Bool(map[bool]string{true: "replace", false: "all"}[hold], false)
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if pkgEmptyList(req) && !everyOther {
 		c := map[bool]string{true: "No packages to be held provided", false: "No packages to be unheld provided"}[hold]
 		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: c}
 	}
-	if len(names) == 0 {
+	if len(names) == 0 && !pkgEmptyList(req) {
 		if req.Name == "" {
 			return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: errors.New("No packages to be held provided")})
 		}
@@ -140,11 +148,26 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	now, err := pkgHeldNow(ctx, r, req, names, hold)
+	var others []string // held packages to release besides names
+	if everyOther {
+		all, err := pkgAllHeld(ctx, r, req)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		for _, n := range all {
+			if !pkgIn(names, n) || !hold {
+				others = append(others, n)
+			}
+		}
+		if !hold {
+			names = nil
+		}
+	}
+	now, err := pkgHeldNow(ctx, r, req, append(append([]string(nil), names...), others...), hold)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	var todo, comments []string
+	var todo, release, comments []string
 	seen := map[string]bool{}
 	for _, n := range names {
 		if seen[n] || (now[n] == "hold") == hold {
@@ -153,14 +176,43 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 		seen[n] = true
 		todo = append(todo, n)
 	}
+	for _, n := range others {
+		if !seen[n] && now[n] == "hold" {
+			seen[n] = true
+			release = append(release, n)
+		}
+	}
+	if !hold {
+		todo, release = append(todo, release...), nil
+		sort.Strings(todo)
+	}
 	changes := map[string]any{}
-	if len(todo) > 0 && !req.Test {
-		if err := r.be.SetHold(ctx, todo, hold); err != nil {
-			return Failf(req.Name, "%v", err)
+	if !req.Test {
+		if len(todo) > 0 {
+			if err := r.be.SetHold(ctx, todo, hold); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+		}
+		if len(release) > 0 {
+			if err := r.be.SetHold(ctx, release, false); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
 		}
 		r.cache.Forget(pkgCacheKey("db", req.Root))
 	}
+	type move struct {
+		name string
+		hold bool
+	}
+	var moves []move
 	for _, n := range todo {
+		moves = append(moves, move{n, hold})
+	}
+	for _, n := range release {
+		moves = append(moves, move{n, false})
+	}
+	for _, m := range moves {
+		n, hold := m.name, m.hold
 		old, sel := now[n], "hold"
 		modComment := fmt.Sprintf("Package %s is now being held.", n)
 		stateComment := fmt.Sprintf("Package %s is now being held", n)
@@ -185,11 +237,38 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 		}
 	}
 	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(comments, "\n")}
-	if len(todo) == 0 {
+	if len(moves) == 0 {
 		res.Comment = "No changes made"
 	}
-	if req.Test && len(todo) > 0 {
+	if req.Test && len(moves) > 0 {
 		res.Result = None
 	}
 	return res
+}
+
+// pkgAllHeld lists the held packages, by name: dpkg's hold selections,
+// or dnf's version locks.
+func pkgAllHeld(ctx context.Context, r *pkgRun, req *Request) ([]string, error) {
+	var out []string
+	if r.be.Name() != "dnf" {
+		db, err := r.db(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for n, p := range db {
+			if p.Held() && p.Installed() {
+				out = append(out, n)
+			}
+		}
+	} else {
+		data, err := rootReadFile(req, "", pkgVersionlockList)
+		if err != nil {
+			return nil, err
+		}
+		for n := range pkgParseVersionlock(data) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -387,6 +387,23 @@ func TestSaltFidelityPkgHeld(t *testing.T) {
 		rerun:  fidW(True, "No changes made", nil),
 		retest: fidW(True, "No changes made", nil),
 	}, {
+		// replace releases the held packages not named, after the others.
+		name:   "pkg.held: replace",
+		salt:   "held(), replace",
+		setup:  fidPkg("pkg.held", "tree", map[string]any{"replace": true}, fidHeld("curl")),
+		test:   fidW(None, "The following package would be held: tree\nThe following package would be unheld: curl", map[string]any{"tree": fidHoldCh("tree", "install", "hold", "Package tree is now being held."), "curl": fidHoldCh("curl", "hold", "install", "Package curl is no longer being held.")}),
+		real:   fidW(True, "Package tree is now being held\nPackage curl is no longer being held.", map[string]any{"tree": fidHoldCh("tree", "install", "hold", "Package tree is now being held."), "curl": fidHoldCh("curl", "hold", "install", "Package curl is no longer being held.")}),
+		rerun:  fidW(True, "No changes made", nil),
+		retest: fidW(True, "No changes made", nil),
+	}, {
+		name:   "pkg.unheld: all",
+		salt:   "unheld(), all",
+		setup:  fidPkg("pkg.unheld", "x", map[string]any{"all": true}, fidHeld("tree", "curl")),
+		test:   fidW(None, "The following package would be unheld: curl\nThe following package would be unheld: tree", map[string]any{"tree": fidHoldCh("tree", "hold", "install", "Package tree is no longer being held."), "curl": fidHoldCh("curl", "hold", "install", "Package curl is no longer being held.")}),
+		real:   fidW(True, "Package curl is no longer being held.\nPackage tree is no longer being held.", map[string]any{"tree": fidHoldCh("tree", "hold", "install", "Package tree is no longer being held."), "curl": fidHoldCh("curl", "hold", "install", "Package curl is no longer being held.")}),
+		rerun:  fidW(True, "No changes made", nil),
+		retest: fidW(True, "No changes made", nil),
+	}, {
 		name:  "pkg.held: an empty pkgs",
 		salt:  "held(), the first check",
 		setup: fidPkg("pkg.held", "x", map[string]any{"pkgs": []any{}}, nil),
