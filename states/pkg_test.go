@@ -24,6 +24,8 @@ type pkgFake struct {
 	files   map[string]pkgbackend.Target // package files: path → name and version
 	// refreshErr, when set, is what apt-get update fails with on stderr.
 	refreshErr string
+	// keptBack are upgrades apt-get upgrade leaves and dist-upgrade takes.
+	keptBack map[string]bool
 }
 
 func newPkgFake() *pkgFake {
@@ -560,6 +562,9 @@ func TestPkgRootEscape(t *testing.T) {
 func (f *pkgFake) Upgrade(ctx context.Context, dist, simulate bool) ([]pkgbackend.Change, error) {
 	var targets []pkgbackend.Target
 	for name, p := range f.db {
+		if f.keptBack[name] && !dist {
+			continue // apt-get upgrade keeps it back: it needs a new package
+		}
 		if vs, ok := f.repo[name]; ok && p.Installed() && pkgbackend.CompareDeb(vs[len(vs)-1], p.Version) > 0 {
 			targets = append(targets, pkgbackend.Target{Name: name})
 		}

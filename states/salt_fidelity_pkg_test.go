@@ -251,6 +251,32 @@ func TestSaltFidelityPkgLatest(t *testing.T) {
 		test:  fidW(False, "An error was encountered while checking the newest available version of package(s): "+fidUpdateErr, nil),
 		real:  fidW(False, "An error was encountered while checking the newest available version of package(s): "+fidUpdateErr, nil),
 	}, {
+		name:   "pkg.uptodate: upgrades",
+		salt:   "uptodate(); aptpkg.list_upgrades(), upgrade()",
+		setup:  fidPkg("pkg.uptodate", "system", nil, nil),
+		test:   fidW(None, "System update will be performed", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		real:   fidW(True, "Upgrade ran successfully", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		rerun:  fidW(True, "System is already up-to-date", nil),
+		retest: fidW(True, "System is already up-to-date", nil),
+	}, {
+		// list_upgrades() lists what dist-upgrade takes, upgrade() runs
+		// apt-get upgrade, which keeps the package back: Salt reports an
+		// upgrade that changes nothing, run after run.
+		name:   "pkg.uptodate: a package apt-get upgrade keeps back",
+		salt:   "uptodate(); list_upgrades(dist_upgrade=True), upgrade(dist_upgrade=False)",
+		setup:  fidPkg("pkg.uptodate", "system", nil, func(f *pkgFake) { f.keptBack = map[string]bool{"curl": true, "libcurl": true} }),
+		test:   fidW(None, "System update will be performed", nil),
+		real:   fidW(True, "Upgrade ran successfully", nil),
+		rerun:  fidW(True, "Upgrade ran successfully", nil),
+		retest: fidW(None, "System update will be performed", nil),
+	}, {
+		name:  "pkg.uptodate: dist_upgrade",
+		salt:  "uptodate(), dist_upgrade passed to both",
+		setup: fidPkg("pkg.uptodate", "system", map[string]any{"dist_upgrade": true}, func(f *pkgFake) { f.keptBack = map[string]bool{"curl": true, "libcurl": true} }),
+		test:  fidW(None, "System update will be performed", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		real:  fidW(True, "Upgrade ran successfully", fidPkgCh("curl", "7.88.1-1", "7.88.1-2", "libcurl", "7.88.1-1", "7.88.1-2")),
+		rerun: fidW(True, "System is already up-to-date", nil),
+	}, {
 		name:  "pkg.uptodate: the index update fails",
 		salt:  "uptodate(), str(exc) of list_upgrades(refresh=True)",
 		setup: fidPkg("pkg.uptodate", "system", map[string]any{"refresh": true}, func(f *pkgFake) { f.refreshErr = fidUpdateErr }),

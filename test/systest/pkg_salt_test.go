@@ -111,6 +111,14 @@ func TestPkgSaltFidelityRoot(t *testing.T) {
 		real:    pkgSaltWant{states.True, "All specified packages are already installed and are at the desired version"},
 		changes: map[string]any{},
 	}, {
+		// brinetest 2.0-1 needs a new package: apt-get upgrade keeps it
+		// back, while list_upgrades (dist-upgrade) lists it.
+		fun: "pkg.uptodate", name: "system",
+		test:    pkgSaltWant{states.None, "System update will be performed"},
+		real:    pkgSaltWant{states.True, "Upgrade ran successfully"},
+		changes: map[string]any{},
+		status:  "install ok installed 1.0-1",
+	}, {
 		fun: "pkg.installed", name: "nosuch",
 		test:    pkgSaltWant{states.False, problem("installing", "E: Unable to locate package nosuch")},
 		real:    pkgSaltWant{states.False, problem("installing", "E: Unable to locate package nosuch")},
