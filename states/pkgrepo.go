@@ -133,6 +133,20 @@ func (s aptSource) same(o aptSource) bool {
 	return s.Type == o.Type && strings.TrimSuffix(s.URI, "/") == strings.TrimSuffix(o.URI, "/") && s.Dist == o.Dist
 }
 
+// aptSameArch reports whether two sources name the same set of
+// architectures (none being a set of its own).
+func aptSameArch(a, b aptSource) bool {
+	set := func(s aptSource) string {
+		var l []string
+		if v := s.Options["arch"]; v != "" {
+			l = strings.Split(v, ",")
+		}
+		sort.Strings(l)
+		return strings.Join(slices.Compact(l), ",")
+	}
+	return set(a) == set(b)
+}
+
 func (s *aptSource) setOpt(k, v string) {
 	if s.Options == nil {
 		s.Options = map[string]string{}
@@ -295,6 +309,12 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 				continue
 			}
 			if !managed {
+				if !aptSameArch(s, want) {
+					// Salt's absent() takes a line of other
+					// architectures for another repository.
+					out = append(out, l)
+					continue
+				}
 				changed = true
 				continue
 			}

@@ -152,6 +152,14 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 		rerun:  fidW(True, "Package repo deb http://deb.debian.org/debian bookworm main is absent", nil),
 		retest: fidW(True, "Package repo deb http://deb.debian.org/debian bookworm main is absent", nil),
 	}, {
+		// absent() compares the architectures of the line it finds.
+		name:   "pkgrepo.absent: apt, other architectures",
+		salt:   "pkgrepo.absent(), _split_repo_str()['architectures']",
+		setup:  pkgrepoSetup("pkgrepo.absent", "deb [arch=amd64] http://deb.debian.org/debian bookworm main", nil, deb, newPkgFake()),
+		test:   fidW(True, "Package repo deb [arch=amd64] http://deb.debian.org/debian bookworm main is absent", nil),
+		real:   fidW(True, "Package repo deb [arch=amd64] http://deb.debian.org/debian bookworm main is absent", nil),
+		retest: fidW(True, "Package repo deb [arch=amd64] http://deb.debian.org/debian bookworm main is absent", nil),
+	}, {
 		name:   "pkgrepo.managed: dnf, new .repo",
 		salt:   "pkgrepo.managed()",
 		setup:  pkgrepoSetup("pkgrepo.managed", "local", map[string]any{"humanname": "Local", "baseurl": "file:///srv/repo", "gpgcheck": false}, rh, newPkgFake()),
