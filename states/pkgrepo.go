@@ -133,6 +133,18 @@ func (s aptSource) same(o aptSource) bool {
 	return s.Type == o.Type && strings.TrimSuffix(s.URI, "/") == strings.TrimSuffix(o.URI, "/") && s.Dist == o.Dist
 }
 
+// aptSameLine reports whether a source line already says what want
+// does, components in any order: Salt's managed() compares the line's
+// words after the first three sorted.
+func aptSameLine(a, b aptSource) bool {
+	sorted := func(s aptSource) aptSource {
+		s.Comps = append([]string(nil), s.Comps...)
+		sort.Strings(s.Comps)
+		return s
+	}
+	return sorted(a).line() == sorted(b).line()
+}
+
 // aptSameArch reports whether two sources name the same set of
 // architectures (none being a set of its own).
 func aptSameArch(a, b aptSource) bool {
@@ -325,7 +337,7 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 			}
 			cur := s
 			found = &cur
-			if s.line() != want.line() {
+			if !aptSameLine(s, want) {
 				pkgrepoFieldChanges(s, want, strings.TrimSpace(l), changes)
 				out = append(out, want.line())
 				changed = true

@@ -136,6 +136,13 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 		rerun:  fidW(True, "Package repo '"+line+"' already configured", nil),
 		retest: fidW(True, "Package repo '"+line+"' already configured", nil),
 	}, {
+		name:   "pkgrepo.managed: apt, components in another order",
+		salt:   "pkgrepo.managed(), sorted(sanitizedsplit[3:]) == sorted(reposplit[3:])",
+		setup:  pkgrepoSetup("pkgrepo.managed", "deb http://deb.debian.org/debian bookworm main contrib", nil, map[string]string{"etc/os-release": "ID=debian\n", "etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm contrib main\n"}, newPkgFake()),
+		test:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main contrib' already configured", nil),
+		real:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main contrib' already configured", nil),
+		retest: fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main contrib' already configured", nil),
+	}, {
 		// get_repo finds the line in sources.list, whatever file says.
 		name:   "pkgrepo.managed: apt, the line in another file",
 		salt:   "pkgrepo.managed(), pkg.get_repo()",
