@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -24,7 +25,9 @@ func init() {
 		Param{Name: "reinstall", Type: Bool, Default: false, Doc: "reinstall even when the version is right."},
 		pkgRecommends,
 		Param{Name: "skip_suggestions", Type: Any, Doc: "accepted and ignored."},
-		Param{Name: "normalize", Type: Any, Doc: "accepted and ignored."},
+		pkgNormalizeParam,
+		Param{Name: "allow_updates", Type: Bool, Default: false, Doc: "a lone exact version is satisfied by a newer one installed, as >= would be."},
+		Param{Name: "update_holds", Type: Any, Doc: "accepted and ignored: on apt a held package the state targets is always released for the install and held again, as Salt's aptpkg does."},
 	)
 	Register("pkg.latest", pkgLatest,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
@@ -40,11 +43,13 @@ func init() {
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "version", Type: String, Doc: "remove only if the installed version matches (same forms as pkg.installed)."},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), removed in one call."},
+		pkgNormalizeParam,
 	)
 	Register("pkg.purged", pkgPurged,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "version", Type: String, Doc: "purge only if the installed version matches (same forms as pkg.installed)."},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), purged in one call."},
+		pkgNormalizeParam,
 	)
 }
 
@@ -100,14 +105,24 @@ func (r *pkgRun) reread(ctx context.Context) (pkgbackend.DB, error) {
 	return r.db(ctx)
 }
 
-// refresh updates the package index at most once per run, and only when a
-// state needs the repositories: refresh false never does, true and unset
-// (Salt refreshes once per run at the first pkg state) do it once.
+// refresh updates the package index when a state needs the
+// repositories, as Salt's check_refresh decides: refresh false never
+// does, unset does once per run (at the first pkg state that needs it),
+// and true does each time, as a pkgrepo added since may need it.
 func (r *pkgRun) refresh(ctx context.Context, refresh *bool) error {
 	if refresh != nil && !*refresh {
 		return nil
 	}
-	_, err := r.cache.Load(pkgCacheKey("refreshed", r.req.Root), func() (any, error) {
+	key := pkgCacheKey("refreshed", r.req.Root)
+	if refresh != nil {
+		if err := r.be.Refresh(ctx); err != nil {
+			return err
+		}
+		// Later states with refresh unset need not refresh again.
+		_, err := r.cache.Load(key, func() (any, error) { return true, nil })
+		return err
+	}
+	_, err := r.cache.Load(key, func() (any, error) {
 		return true, r.be.Refresh(ctx)
 	})
 	return err
@@ -115,10 +130,36 @@ func (r *pkgRun) refresh(ctx context.Context, refresh *bool) error {
 
 // The arguments the pkg states share.
 var (
-	pkgRefresh    = Param{Name: "refresh", Type: Bool, Doc: "update the package index first; unset refreshes once per run, at the first pkg state that needs the repositories."}
+	pkgRefresh    = Param{Name: "refresh", Type: Bool, Doc: "update the package index first: True each time the state needs the repositories, unset once per run (at the first pkg state that needs them), False never."}
 	pkgHold       = Param{Name: "hold", Type: Bool, Doc: "True holds the packages (apt-mark hold), False releases them; unset leaves holds alone."}
 	pkgRecommends = Param{Name: "install_recommends", Type: Bool, Default: true, Doc: "install recommended packages."}
+	// Salt's aptpkg.normalize_name: "name:ARCH" is name when ARCH is the
+	// system's own (or all, any).
+	pkgNormalizeParam = Param{Name: "normalize", Type: Bool, Default: true, Doc: `drop an architecture suffix that names the system's own architecture (or "all", "any"): "jq:amd64" is jq on amd64, as dpkg lists it.`}
 )
+
+// pkgNormalizeNames is Salt's normalize_name over the targets: a
+// ":ARCH" suffix naming the native architecture (dpkg's own), all or any
+// is dropped, so that the package is found under the name the database
+// has for it. A name that becomes one already given is dropped.
+func pkgNormalizeNames(targets []pkgTarget, db pkgbackend.DB) []pkgTarget {
+	native := db["dpkg"].Arch
+	if native == "" {
+		return targets
+	}
+	out := targets[:0:0]
+	seen := map[string]bool{}
+	for _, t := range targets {
+		if base, arch, ok := strings.Cut(t.name, ":"); ok && (arch == native || arch == "all" || arch == "any") {
+			t.name = base
+		}
+		if !seen[t.name] {
+			seen[t.name] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 type pkgTarget struct {
 	name string
@@ -128,7 +169,9 @@ type pkgTarget struct {
 // pkgTargets reads name/version or pkgs. Items of pkgs are names or
 // one-key {name: version} maps; a null version means any.
 func pkgTargets(req *Request) ([]pkgTarget, error) {
-	if !req.Args.Has("pkgs") {
+	if !req.Args.Has("pkgs") || pkgEmptyList(req) {
+		// An empty pkgs is no pkgs to Salt (its "if pkgs:"): the name is
+		// the package.
 		if req.Name == "" {
 			return nil, &ArgError{Arg: "name", Err: fmt.Errorf("required when pkgs is not given")}
 		}
@@ -183,6 +226,14 @@ func pkgTargets(req *Request) ([]pkgTarget, error) {
 		}
 	}
 	return out, nil
+}
+
+// pkgEmptyList reports whether pkgs was given as an empty list (a
+// template's loop that yielded nothing).
+func pkgEmptyList(req *Request) bool {
+	v, ok := req.Args.Get("pkgs")
+	l, isList := v.([]any)
+	return ok && isList && len(l) == 0
 }
 
 func pkgScalar(v any) (string, bool) {
@@ -291,4 +342,59 @@ func (s pkgSource) fetch(ctx context.Context, req *Request, dir string) (string,
 		return "", fmt.Errorf("sources %s: %w", s.name, err)
 	}
 	return p, nil
+}
+
+// pkgProblemError is a failure Salt's aptpkg raises as
+// CommandExecutionError("Problem encountered <verb> package(s)",
+// info={"errors": [...]}): the errors apt-get printed, or the versions no
+// repository offers.
+type pkgProblemError struct {
+	verb   string // installing, removing
+	errors []string
+}
+
+// Error is the exception's strerror_without_changes, as Salt's state puts
+// it in the comment: the message, then the errors in salt.output.nested's
+// layout (each a "- " item, its further lines under the first).
+func (e *pkgProblemError) Error() string {
+	var b strings.Builder
+	b.WriteString("Problem encountered " + e.verb + " package(s). Additional info follows:\n\nerrors:")
+	for _, msg := range e.errors {
+		for i, line := range strings.Split(strings.TrimRight(msg, " \t\r\n"), "\n") {
+			if i == 0 {
+				b.WriteString("\n    - " + line)
+			} else {
+				b.WriteString("\n      " + line)
+			}
+		}
+	}
+	return b.String()
+}
+
+// pkgStderr is what a failed package-manager command printed on stderr,
+// as Salt's refresh_db raises it, or the error itself when it printed
+// nothing there.
+func pkgStderr(err error) string {
+	var re *pkgbackend.RunError
+	if errors.As(err, &re) && strings.TrimSpace(re.Stderr) != "" {
+		return strings.TrimRight(re.Stderr, " \t\r\n")
+	}
+	return err.Error()
+}
+
+// pkgFailure is the comment of a failed package-manager call: Salt's
+// "Problem encountered …" when the command printed an error on stderr
+// (aptpkg only raises with what apt-get printed there), and "An error was
+// encountered while <verb> package(s): …" for any other failure, as the
+// state words an exception without info.
+func pkgFailure(verb string, err error) string {
+	var pe *pkgProblemError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	var re *pkgbackend.RunError
+	if errors.As(err, &re) && strings.TrimSpace(re.Stderr) != "" {
+		return (&pkgProblemError{verb: verb, errors: []string{re.Stderr}}).Error()
+	}
+	return "An error was encountered while " + verb + " package(s): " + err.Error()
 }

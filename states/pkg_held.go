@@ -11,11 +11,13 @@ import (
 func init() {
 	Register("pkg.held", pkgHeldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
-		Param{Name: "pkgs", Type: StringList, Doc: "several packages."},
+		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version apt and dnf ignore, as Salt's do."},
+		Param{Name: "replace", Type: Bool, Default: false, Doc: "release every other held package too."},
 	)
 	Register("pkg.unheld", pkgUnheldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
-		Param{Name: "pkgs", Type: StringList, Doc: "several packages."},
+		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version is ignored."},
+		Param{Name: "all", Type: Bool, Default: false, Doc: "release every held package."},
 	)
 }
 
@@ -41,10 +43,12 @@ func pkgParseVersionlock(data []byte) map[string]bool {
 	return out
 }
 
-// pkgHeldNow reports which of names are held: dpkg's selection on the
-// Debian family, versionlock.list on dnf.
-func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (map[string]bool, error) {
-	out := map[string]bool{}
+// pkgHeldNow reports which of names are held, and the selection each
+// has (dpkg's install, hold, …; "hold" or "" on dnf): dpkg's selection on
+// the Debian family, versionlock.list on dnf. With mustExist, a name dpkg
+// does not have installed is an error.
+func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string, mustExist bool) (map[string]string, error) {
+	out := map[string]string{}
 	if r.be.Name() != "dnf" {
 		db, err := r.db(ctx)
 		if err != nil {
@@ -53,11 +57,14 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 		for _, n := range names {
 			p, ok := db[n]
 			if !ok || !p.Installed() {
-				// dpkg would take the selection of a package it does not
-				// know and drop it: a hold that never holds.
-				return nil, fmt.Errorf("Package %s is not installed", n)
+				if mustExist {
+					// dpkg would take the selection of a package it does not
+					// know and drop it: a hold that never holds.
+					return nil, fmt.Errorf("Package %s is not installed", n)
+				}
+				continue
 			}
-			out[n] = p.Held()
+			out[n] = p.Want
 		}
 		return out, nil
 	}
@@ -67,7 +74,11 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 	}
 	locks := pkgParseVersionlock(data)
 	for _, n := range names {
-		out[n] = locks[n]
+		if locks[n] {
+			out[n] = "hold"
+		} else {
+			out[n] = ""
+		}
 	}
 	return out, nil
 }
@@ -79,7 +90,7 @@ func pkgHeldNow(ctx context.Context, r *pkgRun, req *Request, names []string) (m
 // On the Debian family the packages must be installed: dpkg forgets the
 // selection of a package it does not know.
 //
-// Salt: comments and changes ({pkg: {old: "", new: "hold"}}) are those of Salt's pkg.hold, and a dry run reports those changes too; version and replace are not supported.
+// Salt: comments and changes are Salt 3006's held(): "Package X is now being held", "No changes made", and changes {pkg: aptpkg.hold's return for it ({name, changes: {old: install, new: hold}, result, comment})}; its dry run ("The following package would be held: X") answers True with no changes, brine's None with the real run's changes. Salt sets the selection of a package dpkg does not know; brine refuses it. version is ignored, as Salt's apt does.
 func pkgHeldState(ctx context.Context, req *Request) Result {
 	return pkgHoldApply(ctx, req, true)
 }
@@ -87,17 +98,36 @@ func pkgHeldState(ctx context.Context, req *Request) Result {
 // Unheld releases held packages: apt-mark unhold, or dnf versionlock
 // delete.
 //
-// Salt: comments and changes ({pkg: {old: "hold", new: ""}}) are those of Salt's pkg.unhold, and a dry run reports those changes too.
+// Salt: comments and changes are Salt 3006's unheld(): "Package X is no longer being held.", "No changes made", and changes {pkg: aptpkg.unhold's return for it ({name, changes: {old: hold, new: install}, result, comment})}; its dry run ("The following package would be unheld: X") answers True with no changes, brine's None with the real run's changes.
 func pkgUnheldState(ctx context.Context, req *Request) Result {
 	return pkgHoldApply(ctx, req, false)
 }
 
 func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
-	names := req.Args.StringList("pkgs")
+	var names []string
+	if req.Args.Has("pkgs") && !pkgEmptyList(req) {
+		targets, err := pkgTargets(req)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		for _, t := range targets {
+			names = append(names, t.name)
+		}
+	}
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	if len(names) == 0 {
+	// held's replace releases the other held packages; unheld's all
+	// releases every one.
+	everyOther := req.Args.Bool(map[bool]string{true: "replace", false: "all"}[hold], false)
+	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	if pkgEmptyList(req) && !everyOther {
+		c := map[bool]string{true: "No packages to be held provided", false: "No packages to be unheld provided"}[hold]
+		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: c}
+	}
+	if len(names) == 0 && !pkgEmptyList(req) {
 		if req.Name == "" {
 			return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: errors.New("No packages to be held provided")})
 		}
@@ -108,57 +138,137 @@ func pkgHoldApply(ctx context.Context, req *Request, hold bool) Result {
 			return Failf(req.Name, "%v", err)
 		}
 	}
-	sort.Strings(names)
+	if !hold {
+		// Salt's unheld() walks the held packages, which dpkg lists by
+		// name.
+		names = append([]string(nil), names...)
+		sort.Strings(names)
+	}
 	r, err := pkgOpen(req)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	now, err := pkgHeldNow(ctx, r, req, names)
+	var others []string // held packages to release besides names
+	if everyOther {
+		all, err := pkgAllHeld(ctx, r, req)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		for _, n := range all {
+			if !pkgIn(names, n) || !hold {
+				others = append(others, n)
+			}
+		}
+		if !hold {
+			names = nil
+		}
+	}
+	now, err := pkgHeldNow(ctx, r, req, append(append([]string(nil), names...), others...), hold)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	var todo, comments []string
-	changes := map[string]any{}
+	var todo, release, comments []string
+	seen := map[string]bool{}
 	for _, n := range names {
-		if now[n] == hold {
-			if hold {
-				comments = append(comments, fmt.Sprintf("Package %s is already set to be held.", n))
-			} else {
-				comments = append(comments, fmt.Sprintf("Package %s is not being held.", n))
-			}
+		if seen[n] || (now[n] == "hold") == hold {
 			continue
 		}
+		seen[n] = true
 		todo = append(todo, n)
-		if hold {
-			changes[n] = map[string]any{"old": "", "new": "hold"}
-		} else {
-			changes[n] = map[string]any{"old": "hold", "new": ""}
+	}
+	for _, n := range others {
+		if !seen[n] && now[n] == "hold" {
+			seen[n] = true
+			release = append(release, n)
 		}
 	}
-	if len(todo) == 0 {
-		return Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(comments, "\n")}
+	if !hold {
+		todo, release = append(todo, release...), nil
+		sort.Strings(todo)
 	}
+	changes := map[string]any{}
 	if !req.Test {
-		if err := r.be.SetHold(ctx, todo, hold); err != nil {
-			return Failf(req.Name, "%v", err)
+		if len(todo) > 0 {
+			if err := r.be.SetHold(ctx, todo, hold); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+		}
+		if len(release) > 0 {
+			if err := r.be.SetHold(ctx, release, false); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
 		}
 		r.cache.Forget(pkgCacheKey("db", req.Root))
 	}
+	type move struct {
+		name string
+		hold bool
+	}
+	var moves []move
 	for _, n := range todo {
+		moves = append(moves, move{n, hold})
+	}
+	for _, n := range release {
+		moves = append(moves, move{n, false})
+	}
+	for _, m := range moves {
+		n, hold := m.name, m.hold
+		old, sel := now[n], "hold"
+		modComment := fmt.Sprintf("Package %s is now being held.", n)
+		stateComment := fmt.Sprintf("Package %s is now being held", n)
+		if !hold {
+			sel = "install" // dpkg's selection back; dnf's lock is gone
+			if r.be.Name() == "dnf" {
+				sel = ""
+			}
+			modComment = fmt.Sprintf("Package %s is no longer being held.", n)
+			stateComment = modComment
+		}
+		// Salt's state keeps the whole of aptpkg.hold's return for the
+		// package, the selection's move under changes.
+		changes[n] = map[string]any{"name": n, "changes": map[string]any{"old": old, "new": sel}, "result": true, "comment": modComment}
 		switch {
 		case req.Test && hold:
-			comments = append(comments, fmt.Sprintf("Package %s is set to be held.", n))
+			comments = append(comments, "The following package would be held: "+n)
 		case req.Test:
-			comments = append(comments, fmt.Sprintf("Package %s is set to be removed from hold.", n))
-		case hold:
-			comments = append(comments, fmt.Sprintf("Package %s is now being held.", n))
+			comments = append(comments, "The following package would be unheld: "+n)
 		default:
-			comments = append(comments, fmt.Sprintf("Package %s is no longer being held.", n))
+			comments = append(comments, stateComment)
 		}
 	}
 	res := Result{Name: req.Name, Result: True, Changes: changes, Comment: strings.Join(comments, "\n")}
-	if req.Test {
+	if len(moves) == 0 {
+		res.Comment = "No changes made"
+	}
+	if req.Test && len(moves) > 0 {
 		res.Result = None
 	}
 	return res
+}
+
+// pkgAllHeld lists the held packages, by name: dpkg's hold selections,
+// or dnf's version locks.
+func pkgAllHeld(ctx context.Context, r *pkgRun, req *Request) ([]string, error) {
+	var out []string
+	if r.be.Name() != "dnf" {
+		db, err := r.db(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for n, p := range db {
+			if p.Held() && p.Installed() {
+				out = append(out, n)
+			}
+		}
+	} else {
+		data, err := rootReadFile(req, "", pkgVersionlockList)
+		if err != nil {
+			return nil, err
+		}
+		for n := range pkgParseVersionlock(data) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -22,12 +22,16 @@ type pkgFake struct {
 	args    [][]pkgbackend.Target
 	failing map[string]bool              // packages whose install "succeeds" but does nothing
 	files   map[string]pkgbackend.Target // package files: path → name and version
+	// refreshErr, when set, is what apt-get update fails with on stderr.
+	refreshErr string
+	// keptBack are upgrades apt-get upgrade leaves and dist-upgrade takes.
+	keptBack map[string]bool
 }
 
 func newPkgFake() *pkgFake {
 	return &pkgFake{
 		db: pkgbackend.DB{
-			"dpkg":    {Name: "dpkg", Version: "1.21.23", State: "installed", Want: "install"},
+			"dpkg":    {Name: "dpkg", Version: "1.21.23", Arch: "amd64", State: "installed", Want: "install"},
 			"tree":    {Name: "tree", Version: "2.1.0-1", State: "installed", Want: "install"},
 			"curl":    {Name: "curl", Version: "7.88.1-1", State: "installed", Want: "install"},
 			"libcurl": {Name: "libcurl", Version: "7.88.1-1", State: "installed", Want: "install"},
@@ -58,6 +62,11 @@ func newPkgFake() *pkgFake {
 	}
 }
 
+// aptErr is apt-get failing with msg on stderr.
+func aptErr(format string, a ...any) error {
+	return &pkgbackend.RunError{Cmd: "apt-get install", Err: errors.New("exit status 100"), Stderr: fmt.Sprintf(format, a...) + "\n"}
+}
+
 func (f *pkgFake) clone() *pkgFake {
 	g := newPkgFake()
 	g.db = pkgbackend.DB{}
@@ -79,7 +88,13 @@ func (f *pkgFake) Installed(ctx context.Context) (pkgbackend.DB, error) {
 	return db, nil
 }
 
-func (f *pkgFake) Refresh(ctx context.Context) error { f.calls["Refresh"]++; return nil }
+func (f *pkgFake) Refresh(ctx context.Context) error {
+	f.calls["Refresh"]++
+	if f.refreshErr != "" {
+		return &pkgbackend.RunError{Cmd: "apt-get update", Err: errors.New("exit status 100"), Stderr: f.refreshErr}
+	}
+	return nil
+}
 
 func (f *pkgFake) Available(ctx context.Context, names []string, fromrepo string) (map[string]pkgbackend.Available, error) {
 	f.calls["Available"]++
@@ -104,13 +119,16 @@ func (f *pkgFake) Install(ctx context.Context, targets []pkgbackend.Target, file
 	add = func(name, version string, forced bool) error {
 		vs, ok := f.repo[name]
 		if !ok {
-			return fmt.Errorf("E: Unable to locate package %s", name)
+			return aptErr("E: Unable to locate package %s", name)
 		}
 		if version == "" {
 			version = vs[len(vs)-1]
 		}
 		if !pkgIn(vs, version) {
-			return fmt.Errorf("E: Version '%s' for '%s' was not found", version, name)
+			return aptErr("E: Version '%s' for '%s' was not found", version, name)
+		}
+		if f.db[name].Held() && !opt.AllowChangeHeld {
+			return aptErr("E: Held packages were changed and -y was used without --allow-change-held-packages.")
 		}
 		p, ok := f.db[name]
 		if ok && p.Installed() && p.Version == version && !forced {
@@ -327,6 +345,25 @@ func TestPkgRefreshFalse(t *testing.T) {
 	}
 }
 
+// TestPkgRefreshTrue: refresh True refreshes for each state that needs
+// the repositories, as Salt's check_refresh is true for it; unset ones
+// after it do not.
+func TestPkgRefreshTrue(t *testing.T) {
+	f := newPkgFake()
+	env := pkgEnv(t, f)
+	for _, name := range []string{"jq", "nginx"} {
+		if res := pkgCall(t, env, "pkg.installed", name, false, map[string]any{"refresh": true}); res.Result != True {
+			t.Fatalf("install %s: %+v", name, res)
+		}
+	}
+	if res := pkgCall(t, env, "pkg.installed", "hello", false, nil); res.Result != True {
+		t.Fatalf("install hello: %+v", res)
+	}
+	if f.calls["Refresh"] != 2 {
+		t.Errorf("Refresh calls = %d; want 2 (each refresh: True, none for the unset one after)", f.calls["Refresh"])
+	}
+}
+
 // TestPkgTestEqualsReal runs each state under test=True and for real on
 // twin fakes: the dry run must predict exactly the real run's changes.
 func TestPkgTestEqualsReal(t *testing.T) {
@@ -390,21 +427,21 @@ func TestPkgComments(t *testing.T) {
 		{"pkg.installed", "jq", true, nil, None, "The following packages would be installed/updated: jq"},
 		{"pkg.installed", "pkgs", false, map[string]any{"pkgs": []any{"jq", "tree"}}, True,
 			"The following packages were installed/updated: jq\nThe following packages were already installed: tree"},
-		{"pkg.installed", "ghost", false, nil, False, "An error was encountered while installing package(s): E: Unable to locate package ghost"},
-		{"pkg.installed", "hello", false, map[string]any{"version": ">=3"}, False, "No version of hello matching >=3 is available"},
+		{"pkg.installed", "ghost", false, nil, False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package ghost"},
+		{"pkg.installed", "hello", false, map[string]any{"version": ">=3"}, False, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'hello>=3' could be found (available: 2.10-4, 2.10-3, 2.9-1)"},
 		{"pkg.latest", "tree", false, nil, True, "Package tree is already up-to-date"},
 		{"pkg.latest", "pkgs", false, map[string]any{"pkgs": []any{"tree", "dpkg"}}, True, "All packages are up-to-date (dpkg, tree)."},
-		{"pkg.latest", "curl", true, nil, None, "The following packages would be installed/upgraded: curl=7.88.1-2"},
-		{"pkg.latest", "curl", false, nil, True, "The following packages were successfully installed/upgraded: curl=7.88.1-2"},
+		{"pkg.latest", "curl", true, nil, None, "The following packages would be installed/upgraded: curl"},
+		{"pkg.latest", "curl", false, nil, True, "The following packages were successfully installed/upgraded: curl"},
 		{"pkg.latest", "ghost", false, nil, False, "No information found for 'ghost'."},
-		{"pkg.removed", "ghost", false, nil, True, "None of the targeted packages are installed"},
+		{"pkg.removed", "ghost", false, nil, True, "All specified packages are already absent"},
 		{"pkg.purged", "ghost", false, nil, True, "None of the targeted packages are installed or partially installed"},
 		{"pkg.removed", "tree", true, nil, None, "The following packages will be removed: tree."},
 		{"pkg.removed", "tree", false, nil, True, "All targeted packages were removed."},
 		{"pkg.purged", "oldconf", false, nil, True, "All targeted packages were purged."},
-		{"pkg.removed", "oldconf", false, nil, True, "None of the targeted packages are installed"},
-		{"pkg.installed", "tree", false, map[string]any{"hold": true}, True, "All specified packages are already installed\nPackage tree is now being held."},
-		{"pkg.installed", "tree", true, map[string]any{"hold": true}, None, "All specified packages are already installed\nPackage tree is set to be held."},
+		{"pkg.removed", "oldconf", false, nil, True, "All specified packages are already absent"},
+		{"pkg.installed", "tree", false, map[string]any{"hold": true}, True, "All specified packages are already installed.\nPackage tree is now being held."},
+		{"pkg.installed", "tree", true, map[string]any{"hold": true}, None, "All specified packages are already installed.\nPackage tree is set to be held."},
 	}
 	for _, c := range cases {
 		f := newPkgFake()
@@ -430,7 +467,6 @@ func TestPkgBadArgs(t *testing.T) {
 		args map[string]any
 		arg  string
 	}{
-		{"pkg.installed", map[string]any{"pkgs": []any{}}, "pkgs"},
 		{"pkg.installed", map[string]any{"pkgs": []any{3.5e100, []any{}}}, "pkgs"},
 		{"pkg.installed", map[string]any{"pkgs": []any{map[string]any{"a": "1", "b": "2"}}}, "pkgs"},
 		{"pkg.installed", map[string]any{"pkgs": []any{"-oops"}}, "pkgs"},
@@ -526,6 +562,9 @@ func TestPkgRootEscape(t *testing.T) {
 func (f *pkgFake) Upgrade(ctx context.Context, dist, simulate bool) ([]pkgbackend.Change, error) {
 	var targets []pkgbackend.Target
 	for name, p := range f.db {
+		if f.keptBack[name] && !dist {
+			continue // apt-get upgrade keeps it back: it needs a new package
+		}
 		if vs, ok := f.repo[name]; ok && p.Installed() && pkgbackend.CompareDeb(vs[len(vs)-1], p.Version) > 0 {
 			targets = append(targets, pkgbackend.Target{Name: name})
 		}
@@ -570,7 +609,9 @@ func TestPkgUptodate(t *testing.T) {
 		real.Comment != "Upgrade ran successfully" {
 		t.Errorf("pkgs: test %v %#v %q; real %v %#v %q", dry.Result, dry.Changes, dry.Comment, real.Result, real.Changes, real.Comment)
 	}
-	if f.db["curl"].Version != "7.88.1-1" || f.calls["Refresh"] != 1 {
+	// refresh: True refreshes in each run, the dry one too, as Salt's
+	// list_upgrades(refresh=True) does.
+	if f.db["curl"].Version != "7.88.1-1" || f.calls["Refresh"] != 2 {
 		t.Errorf("pkgs upgraded curl (%s) or refreshed %d times", f.db["curl"].Version, f.calls["Refresh"])
 	}
 	f.db["hello"] = pkgbackend.Pkg{Name: "hello", Version: "2.9-1", State: "installed", Want: "install"}
@@ -596,7 +637,28 @@ func TestPkgInstalledVersionLatest(t *testing.T) {
 	if again := pkgCall(t, env, "pkg.installed", "curl", false, args); again.Result != True || len(again.Changes) != 0 {
 		t.Errorf("rerun = %v %#v %q", again.Result, again.Changes, again.Comment)
 	}
-	if r := pkgCall(t, env, "pkg.installed", "nosuch", true, args); r.Result != False || !strings.Contains(r.Comment, "No version of nosuch is available") {
+	if r := pkgCall(t, env, "pkg.installed", "nosuch", true, args); r.Result != False || !strings.Contains(r.Comment, "E: Unable to locate package nosuch") {
 		t.Errorf("no such package = %v %q", r.Result, r.Comment)
+	}
+}
+
+// TestPkgProblemError: the errors in salt.output.nested's layout, as
+// CommandExecutionError.strerror_without_changes shows them.
+func TestPkgProblemError(t *testing.T) {
+	for _, c := range []struct {
+		errs []string
+		want string
+	}{
+		{[]string{"E: Unable to locate package x\n"}, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package x"},
+		{[]string{"W: one\nE: two\n"}, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - W: one\n      E: two"},
+		{[]string{"a", "b"}, "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - a\n    - b"},
+	} {
+		if got := (&pkgProblemError{verb: "installing", errors: c.errs}).Error(); got != c.want {
+			t.Errorf("pkgProblemError(%q) = %q; want %q", c.errs, got, c.want)
+		}
+	}
+	// A failure without stderr keeps the plain wording.
+	if got := pkgFailure("removing", errors.New("boom")); got != "An error was encountered while removing package(s): boom" {
+		t.Errorf("pkgFailure = %q", got)
 	}
 }

@@ -14,7 +14,7 @@ func init() {
 		Param{Name: "name", Type: String, Doc: "a label only: it names no package."},
 		Param{Name: "refresh", Type: Bool, Default: false, Doc: "update the package index first."},
 		Param{Name: "pkgs", Type: StringList, Doc: "upgrade only these, of the packages that can be upgraded."},
-		Param{Name: "dist_upgrade", Type: Bool, Default: false, Doc: "apt: upgrade as apt-get dist-upgrade does, which may install new dependencies and remove packages."},
+		Param{Name: "dist_upgrade", Type: Bool, Doc: "apt: True upgrades as apt-get dist-upgrade does (new dependencies, removals), False as apt-get upgrade. Unset, the run is apt-get upgrade but what counts as an upgrade is what dist-upgrade would take, as Salt's list_upgrades and upgrade defaults differ: a package apt-get upgrade keeps back is reported as an update performed, with no changes."},
 	)
 }
 
@@ -24,12 +24,16 @@ func init() {
 // The dry run simulates the upgrade and reports its changes, new
 // dependencies included.
 //
-// Salt: comments are Salt 3006's ("System is already up-to-date", "System update will be performed", "Upgrade ran successfully", "The following package(s) failed to update: …"); a dry run's changes are the simulation's, where Salt's list only the upgrades; with pkgs, the packages are upgraded as pkg.latest would (apt-get install of each at its candidate).
+// Salt: with dist_upgrade unset, what counts as an upgrade is what dist-upgrade takes and the run is apt-get upgrade, as Salt's list_upgrades and upgrade defaults are: a package apt-get upgrade keeps back gives "Upgrade ran successfully" with no changes, run after run. Comments are Salt 3006's ("System is already up-to-date", "System update will be performed", "Upgrade ran successfully", "The following package(s) failed to update: …"); a dry run's changes are the simulation's, where Salt's list only the upgrades; with pkgs, the packages are upgraded as pkg.latest would (apt-get install of each at its candidate).
 func pkgUptodate(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	refresh := a.Bool("refresh", false)
 	only := a.StringList("pkgs")
-	dist := a.Bool("dist_upgrade", false)
+	distArg := a.OptBool("dist_upgrade")
+	// Salt's list_upgrades defaults to dist-upgrade, its upgrade to
+	// upgrade: unset, the check and the run differ as Salt's do.
+	dist := distArg != nil && *distArg
+	listDist := distArg == nil || *distArg
 	if err := a.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -42,22 +46,24 @@ func pkgUptodate(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "State pkg.uptodate is not available with %s", r.be.Name())
 	}
 	if err := r.refresh(ctx, &refresh); err != nil {
-		return Failf(req.Name, "%v", err)
+		// Salt's uptodate() puts the exception of list_upgrades (its
+		// refresh_db) in the comment as it is.
+		return Failf(req.Name, "%s", pkgStderr(err))
 	}
 	before, err := r.reread(ctx)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	sim, err := up.Upgrade(ctx, dist, true)
+	sim, err := up.Upgrade(ctx, listDist, true)
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	expected := pkgNormalize(sim, before, false, nil)
+	listed := pkgNormalize(sim, before, false, nil)
 	if only != nil {
 		// The packages of pkgs that have an upgrade, and what upgrading
 		// just them would do.
 		var names []string
-		for _, c := range expected {
+		for _, c := range listed {
 			if c.Old != "" && c.New != "" && pkgIn(only, c.Name) {
 				names = append(names, c.Name)
 			}
@@ -67,8 +73,21 @@ func pkgUptodate(ctx context.Context, req *Request) Result {
 		}
 		return pkgUptodateSome(ctx, req, names)
 	}
-	if len(expected) == 0 {
+	upgradable := false // Salt's list_upgrades lists a new version
+	for _, c := range listed {
+		upgradable = upgradable || c.New != ""
+	}
+	if !upgradable {
 		return Result{Name: req.Name, Result: True, Changes: map[string]any{}, Comment: "System is already up-to-date"}
+	}
+	expected := listed
+	if listDist != dist {
+		// What the run itself (apt-get upgrade) will do.
+		sim, err := up.Upgrade(ctx, dist, true)
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		expected = pkgNormalize(sim, before, false, nil)
 	}
 	if req.Test {
 		return Result{Name: req.Name, Result: None, Changes: pkgChanges(expected), Comment: "System update will be performed"}

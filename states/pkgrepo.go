@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 func init() {
 	Register("pkgrepo.managed", pkgrepoManaged,
 		Param{Name: "name", Type: String, Doc: `apt: the source line, such as "deb [signed-by=/etc/apt/keyrings/x.gpg] http://deb.example.com/debian bookworm main"; dnf/yum: the repository id.`},
-		Param{Name: "file", Type: Path, Doc: "the file that holds it: apt's default is the file that has the line already, else /etc/apt/sources.list; dnf's is /etc/yum.repos.d/NAME.repo."},
+		Param{Name: "file", Type: Path, Doc: "apt: where a new line goes (default /etc/apt/sources.list); a line already in any source file is changed where it is, where Salt would move a changed one to file. dnf: the .repo file (default /etc/yum.repos.d/NAME.repo)."},
 		Param{Name: "dist", Type: String, Doc: "apt: the distribution (suite) instead of the line's."},
 		Param{Name: "comps", Type: StringList, Doc: `apt: the components, a list or "main,contrib", instead of the line's.`},
 		Param{Name: "architectures", Type: StringList, Doc: "apt: the arch= option."},
@@ -37,7 +38,7 @@ func init() {
 	)
 	Register("pkgrepo.absent", pkgrepoAbsent,
 		Param{Name: "name", Type: String, Doc: "apt: the source line (its type, URI and suite find it); dnf/yum: the repository id."},
-		Param{Name: "file", Type: Path, Doc: "where to look: apt's default is sources.list and sources.list.d/*.list; dnf's is every /etc/yum.repos.d/*.repo."},
+		Param{Name: "file", Type: Path, Doc: "apt: a further file to look in besides sources.list and sources.list.d/*.list, which are always looked in; dnf: where to look (default every /etc/yum.repos.d/*.repo)."},
 		Param{Name: "keyid", Type: String, Doc: "accepted for Salt; keys are left in place."},
 		Param{Name: "refresh", Type: Bool, Default: false, Doc: "update the package index after a change."},
 	)
@@ -132,6 +133,32 @@ func (s aptSource) same(o aptSource) bool {
 	return s.Type == o.Type && strings.TrimSuffix(s.URI, "/") == strings.TrimSuffix(o.URI, "/") && s.Dist == o.Dist
 }
 
+// aptSameLine reports whether a source line already says what want
+// does, components in any order: Salt's managed() compares the line's
+// words after the first three sorted.
+func aptSameLine(a, b aptSource) bool {
+	sorted := func(s aptSource) aptSource {
+		s.Comps = append([]string(nil), s.Comps...)
+		sort.Strings(s.Comps)
+		return s
+	}
+	return sorted(a).line() == sorted(b).line()
+}
+
+// aptSameArch reports whether two sources name the same set of
+// architectures (none being a set of its own).
+func aptSameArch(a, b aptSource) bool {
+	set := func(s aptSource) string {
+		var l []string
+		if v := s.Options["arch"]; v != "" {
+			l = strings.Split(v, ",")
+		}
+		sort.Strings(l)
+		return strings.Join(slices.Compact(l), ",")
+	}
+	return set(a) == set(b)
+}
+
 func (s *aptSource) setOpt(k, v string) {
 	if s.Options == nil {
 		s.Options = map[string]string{}
@@ -169,7 +196,7 @@ func pkgrepoFamily(req *Request) string {
 // the repository's section of its .repo file changes. Under --root every
 // file is the image's, and the refresh runs apt or dnf on the image.
 //
-// Salt: comments are Salt's; changes are {repo: name} for a new repository and {field: {old, new}} (comps, architectures, signedby, disabled, or the .repo keys) for a changed one, with {key: path} when a key file is written, and a dry run reports the same changes; keys never go through apt-key, and keyid/keyserver are not supported.
+// Salt: comments are Salt's; changes are {repo: name} for a new repository and {field: {old, new}} for a changed one (apt: comps and architectures as lists, signedby, disabled, and always the line; dnf: the .repo keys), and the key written without a word, as Salt's; a key that alone differs is written and reported as {key: path}, where Salt calls the repository configured and leaves the key, and a dry run reports the same changes; keys never go through apt-key, and keyid/keyserver are not supported.
 func pkgrepoManaged(ctx context.Context, req *Request) Result {
 	if pkgrepoFamily(req) == "redhat" {
 		return pkgrepoDNF(ctx, req, true)
@@ -224,24 +251,26 @@ type aptFile struct {
 	data     []byte
 }
 
-// aptSourceFiles reads file, or every apt source file of the root.
+// aptSourceFiles reads every apt source file of the root, and file when
+// it is not one of them: Salt's get_repo finds a repository in any of
+// them, whatever file names.
 func aptSourceFiles(req *Request, file string) ([]*aptFile, error) {
-	paths := []string{file}
-	if file == "" {
-		paths = []string{"/etc/apt/sources.list"}
-		dir, err := rootPath(req, "", "/etc/apt/sources.list.d", true)
-		if err != nil {
-			return nil, err
+	paths := []string{"/etc/apt/sources.list"}
+	dir, err := rootPath(req, "", "/etc/apt/sources.list.d", true)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil && !IsNotExist(err) {
+		return nil, err
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".list") {
+			paths = append(paths, "/etc/apt/sources.list.d/"+e.Name())
 		}
-		ents, err := os.ReadDir(dir)
-		if err != nil && !IsNotExist(err) {
-			return nil, err
-		}
-		for _, e := range ents {
-			if strings.HasSuffix(e.Name(), ".list") {
-				paths = append(paths, "/etc/apt/sources.list.d/"+e.Name())
-			}
-		}
+	}
+	if file != "" && !slices.Contains(paths, file) {
+		paths = append(paths, file)
 	}
 	var out []*aptFile
 	for _, p := range paths {
@@ -292,6 +321,12 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 				continue
 			}
 			if !managed {
+				if !aptSameArch(s, want) {
+					// Salt's absent() takes a line of other
+					// architectures for another repository.
+					out = append(out, l)
+					continue
+				}
 				changed = true
 				continue
 			}
@@ -302,8 +337,8 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 			}
 			cur := s
 			found = &cur
-			if s.line() != want.line() {
-				pkgrepoFieldChanges(s, want, changes)
+			if !aptSameLine(s, want) {
+				pkgrepoFieldChanges(s, want, strings.TrimSpace(l), changes)
 				out = append(out, want.line())
 				changed = true
 			} else {
@@ -362,9 +397,12 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 		if err != nil {
 			return Failf(req.Name, "read %s: %v", keyPath, err)
 		}
-		if bytes.Equal(cur, keyData) {
+		switch {
+		case bytes.Equal(cur, keyData):
 			keyHP = ""
-		} else {
+		case len(changes) == 0:
+			// brine's own: Salt compares the line only, and would call a
+			// repository whose key alone differs configured.
 			changes["key"] = keyPath
 		}
 	}
@@ -392,34 +430,36 @@ func pkgrepoApt(ctx context.Context, req *Request, managed bool) Result {
 }
 
 // pkgrepoFieldChanges records what differs between two lines of the same
-// repository, as Salt names the fields.
-func pkgrepoFieldChanges(cur, want aptSource, changes map[string]any) {
-	if c, w := strings.Join(cur.Comps, " "), strings.Join(want.Comps, " "); c != w {
-		changes["comps"] = map[string]any{"old": c, "new": w}
+// repository as Salt's managed() does, from the fields of aptpkg's
+// _expand_repo_def: comps and architectures as lists, signedby, disabled,
+// and the line itself (as the file had it, and as it will be).
+func pkgrepoFieldChanges(cur, want aptSource, raw string, changes map[string]any) {
+	list := func(ss []string) []any {
+		out := make([]any, 0, len(ss))
+		for _, x := range ss {
+			out = append(out, x)
+		}
+		return out
+	}
+	arch := func(s aptSource) []string {
+		if s.Options["arch"] == "" {
+			return nil
+		}
+		return strings.Split(s.Options["arch"], ",")
+	}
+	if strings.Join(cur.Comps, " ") != strings.Join(want.Comps, " ") {
+		changes["comps"] = map[string]any{"old": list(cur.Comps), "new": list(want.Comps)}
 	}
 	if cur.Disabled != want.Disabled {
 		changes["disabled"] = map[string]any{"old": cur.Disabled, "new": want.Disabled}
 	}
-	keys := map[string]bool{}
-	for k := range cur.Options {
-		keys[k] = true
+	if strings.Join(arch(cur), ",") != strings.Join(arch(want), ",") {
+		changes["architectures"] = map[string]any{"old": list(arch(cur)), "new": list(arch(want))}
 	}
-	for k := range want.Options {
-		keys[k] = true
+	if cur.Options["signed-by"] != want.Options["signed-by"] {
+		changes["signedby"] = map[string]any{"old": cur.Options["signed-by"], "new": want.Options["signed-by"]}
 	}
-	names := map[string]string{"arch": "architectures", "signed-by": "signedby"}
-	for k := range keys {
-		if cur.Options[k] != want.Options[k] {
-			n := names[k]
-			if n == "" {
-				n = k
-			}
-			changes[n] = map[string]any{"old": cur.Options[k], "new": want.Options[k]}
-		}
-	}
-	if len(changes) == 0 {
-		changes["line"] = map[string]any{"old": cur.line(), "new": want.line()}
-	}
+	changes["line"] = map[string]any{"old": raw, "new": want.line()}
 }
 
 // pkgrepoRemove ends pkgrepo.absent, for apt's sources and dnf's repo

@@ -90,21 +90,65 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 	deb := map[string]string{"etc/os-release": "ID=debian\n", "etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm main\n"}
 	rh := map[string]string{"etc/os-release": "ID=rocky\nID_LIKE=\"rhel centos fedora\"\n", "etc/yum.repos.d/other.repo": "[other]\nbaseurl=http://o/\n"}
 	note := pkgrepoTestNote
+	// Salt's managed() reports each field of _expand_repo_def that
+	// differs, comps as lists, and the line.
+	compsCh := map[string]any{
+		"comps": map[string]any{"old": []any{"main"}, "new": []any{"main", "contrib"}},
+		"line":  map[string]any{"old": "deb http://deb.debian.org/debian bookworm main", "new": "deb http://deb.debian.org/debian bookworm main contrib"},
+	}
+	signed := "deb [signed-by=/etc/apt/keyrings/new.gpg] http://deb.debian.org/debian bookworm main"
+	signedCh := map[string]any{
+		"signedby": map[string]any{"old": "", "new": "/etc/apt/keyrings/new.gpg"},
+		"line":     map[string]any{"old": "deb http://deb.debian.org/debian bookworm main", "new": signed},
+	}
 	fidRunAll(t, []fidCase{{
 		name:   "pkgrepo.managed: apt, new line and key",
 		salt:   "pkgrepo.managed()",
 		setup:  pkgrepoSetup("pkgrepo.managed", line, map[string]any{"file": "/etc/apt/sources.list.d/local.list", "key_url": "salt://keys/repo.asc"}, deb, newPkgFake()),
-		test:   fidW(None, "Package repo '"+line+"' would be configured."+note, map[string]any{"repo": line, "key": "/etc/apt/keyrings/local.gpg"}),
-		real:   fidW(True, "Configured package repo '"+line+"'", map[string]any{"repo": line, "key": "/etc/apt/keyrings/local.gpg"}),
+		test:   fidW(None, "Package repo '"+line+"' would be configured."+note, map[string]any{"repo": line}),
+		real:   fidW(True, "Configured package repo '"+line+"'", map[string]any{"repo": line}),
 		rerun:  fidW(True, "Package repo '"+line+"' already configured", nil),
 		retest: fidW(True, "Package repo '"+line+"' already configured", nil),
 	}, {
 		name:   "pkgrepo.managed: apt, comps changed in place",
 		salt:   "pkgrepo.managed()",
 		setup:  pkgrepoSetup("pkgrepo.managed", "deb http://deb.debian.org/debian bookworm main", map[string]any{"comps": "main,contrib"}, deb, newPkgFake()),
-		test:   fidW(None, "Package repo 'deb http://deb.debian.org/debian bookworm main' would be configured."+note, map[string]any{"comps": map[string]any{"old": "main", "new": "main contrib"}}),
-		real:   fidW(True, "Configured package repo 'deb http://deb.debian.org/debian bookworm main'", map[string]any{"comps": map[string]any{"old": "main", "new": "main contrib"}}),
+		test:   fidW(None, "Package repo 'deb http://deb.debian.org/debian bookworm main' would be configured."+note, compsCh),
+		real:   fidW(True, "Configured package repo 'deb http://deb.debian.org/debian bookworm main'", compsCh),
 		rerun:  fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+		retest: fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+	}, {
+		name:   "pkgrepo.managed: apt, signed-by added",
+		salt:   "pkgrepo.managed(), the pre/post comparison of sanitizedkwargs",
+		setup:  pkgrepoSetup("pkgrepo.managed", signed, nil, deb, newPkgFake()),
+		test:   fidW(None, "Package repo '"+signed+"' would be configured."+note, signedCh),
+		real:   fidW(True, "Configured package repo '"+signed+"'", signedCh),
+		rerun:  fidW(True, "Package repo '"+signed+"' already configured", nil),
+		retest: fidW(True, "Package repo '"+signed+"' already configured", nil),
+	}, {
+		// Salt compares the line only; brine writes a key that alone
+		// differs and says so (deliberate, see pkgrepoManaged's doc).
+		name:   "pkgrepo.managed: apt, the key alone missing",
+		salt:   "pkgrepo.managed(), already configured in Salt",
+		setup:  pkgrepoSetup("pkgrepo.managed", line, map[string]any{"key_url": "salt://keys/repo.asc"}, map[string]string{"etc/os-release": "ID=debian\n", "etc/apt/sources.list.d/local.list": line + "\n"}, newPkgFake()),
+		test:   fidW(None, "Package repo '"+line+"' would be configured."+note, map[string]any{"key": "/etc/apt/keyrings/local.gpg"}),
+		real:   fidW(True, "Configured package repo '"+line+"'", map[string]any{"key": "/etc/apt/keyrings/local.gpg"}),
+		rerun:  fidW(True, "Package repo '"+line+"' already configured", nil),
+		retest: fidW(True, "Package repo '"+line+"' already configured", nil),
+	}, {
+		name:   "pkgrepo.managed: apt, components in another order",
+		salt:   "pkgrepo.managed(), sorted(sanitizedsplit[3:]) == sorted(reposplit[3:])",
+		setup:  pkgrepoSetup("pkgrepo.managed", "deb http://deb.debian.org/debian bookworm main contrib", nil, map[string]string{"etc/os-release": "ID=debian\n", "etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm contrib main\n"}, newPkgFake()),
+		test:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main contrib' already configured", nil),
+		real:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main contrib' already configured", nil),
+		retest: fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main contrib' already configured", nil),
+	}, {
+		// get_repo finds the line in sources.list, whatever file says.
+		name:   "pkgrepo.managed: apt, the line in another file",
+		salt:   "pkgrepo.managed(), pkg.get_repo()",
+		setup:  pkgrepoSetup("pkgrepo.managed", "deb http://deb.debian.org/debian bookworm main", map[string]any{"file": "/etc/apt/sources.list.d/debian.list"}, deb, newPkgFake()),
+		test:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
+		real:   fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
 		retest: fidW(True, "Package repo 'deb http://deb.debian.org/debian bookworm main' already configured", nil),
 	}, {
 		name:   "pkgrepo.absent: apt",
@@ -114,6 +158,14 @@ func TestSaltFidelityPkgrepo(t *testing.T) {
 		real:   fidW(True, "Removed repo deb http://deb.debian.org/debian bookworm main", map[string]any{"repo": "deb http://deb.debian.org/debian bookworm main"}),
 		rerun:  fidW(True, "Package repo deb http://deb.debian.org/debian bookworm main is absent", nil),
 		retest: fidW(True, "Package repo deb http://deb.debian.org/debian bookworm main is absent", nil),
+	}, {
+		// absent() compares the architectures of the line it finds.
+		name:   "pkgrepo.absent: apt, other architectures",
+		salt:   "pkgrepo.absent(), _split_repo_str()['architectures']",
+		setup:  pkgrepoSetup("pkgrepo.absent", "deb [arch=amd64] http://deb.debian.org/debian bookworm main", nil, deb, newPkgFake()),
+		test:   fidW(True, "Package repo deb [arch=amd64] http://deb.debian.org/debian bookworm main is absent", nil),
+		real:   fidW(True, "Package repo deb [arch=amd64] http://deb.debian.org/debian bookworm main is absent", nil),
+		retest: fidW(True, "Package repo deb [arch=amd64] http://deb.debian.org/debian bookworm main is absent", nil),
 	}, {
 		name:   "pkgrepo.managed: dnf, new .repo",
 		salt:   "pkgrepo.managed()",

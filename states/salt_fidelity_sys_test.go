@@ -287,51 +287,6 @@ func TestSaltFidelityServiceSystemd(t *testing.T) {
 	}})
 }
 
-func TestSaltFidelityPkg(t *testing.T) {
-	pkg := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
-		return func(t *testing.T) func(bool) Result {
-			f := newPkgFake()
-			return func(test bool) Result { return pkgCall(t, pkgEnv(t, f), fun, name, test, args) }
-		}
-	}
-	jq := map[string]any{"jq": map[string]any{"old": "", "new": "1.6-2"}, "libjq1": map[string]any{"old": "", "new": "1.6-2"}}
-	fidRunAll(t, []fidCase{{
-		name:   "pkg.installed: installed",
-		salt:   "installed(); _find_install_targets()",
-		setup:  pkg("pkg.installed", "jq", nil),
-		test:   fidW(None, "The following packages would be installed/updated: jq", jq),
-		real:   fidW(True, "The following packages were installed/updated: jq", jq),
-		rerun:  fidW(True, "All specified packages are already installed", nil),
-		retest: fidW(True, "All specified packages are already installed", nil),
-	}, {
-		// _get_desired_pkg() names the version asked for.
-		name:  "pkg.installed: a version",
-		salt:  "installed(), _get_desired_pkg()",
-		setup: pkg("pkg.installed", "hello", map[string]any{"version": "2.10-3"}),
-		test:  fidW(None, "The following packages would be installed/updated: hello", map[string]any{"hello": map[string]any{"old": "", "new": "2.10-3"}}),
-		real:  fidW(True, "The following packages were installed/updated: hello=2.10-3", map[string]any{"hello": map[string]any{"old": "", "new": "2.10-3"}}),
-		rerun: fidW(True, "All specified packages are already installed and are at the desired version", nil),
-	}, {
-		name:  "pkg.installed: some already there",
-		salt:  "installed(), not_modified",
-		setup: pkg("pkg.installed", "x", map[string]any{"pkgs": []any{"jq", "tree"}}),
-		real:  fidW(True, "The following packages were installed/updated: jq\nThe following packages were already installed: tree", jq),
-	}, {
-		name:   "pkg.removed: removed",
-		salt:   "removed(), _uninstall()",
-		setup:  pkg("pkg.removed", "tree", nil),
-		test:   fidW(None, "The following packages will be removed: tree.", map[string]any{"tree": map[string]any{"old": "2.1.0-1", "new": ""}}),
-		real:   fidW(True, "All targeted packages were removed.", map[string]any{"tree": map[string]any{"old": "2.1.0-1", "new": ""}}),
-		rerun:  fidW(True, "None of the targeted packages are installed", nil),
-		retest: fidW(True, "None of the targeted packages are installed", nil),
-	}, {
-		name:  "pkg.purged: nothing left",
-		salt:  "purged(), _uninstall()",
-		setup: pkg("pkg.purged", "nginx", nil),
-		real:  fidW(True, "None of the targeted packages are installed or partially installed", nil),
-	}})
-}
-
 func TestSaltFidelitySysctl(t *testing.T) {
 	key := "net.ipv4.ip_forward"
 	sys := func(live, config string) func(t *testing.T) func(bool) Result {

@@ -170,6 +170,9 @@ func (a *Apt) Install(ctx context.Context, targets []Target, files []string, opt
 	if opt.AllowDowngrades {
 		args = append(args, "--allow-downgrades")
 	}
+	if opt.AllowChangeHeld {
+		args = append(args, "--allow-change-held-packages")
+	}
 	args = append(args, "install", "--")
 	for _, t := range targets {
 		if t.Version != "" {

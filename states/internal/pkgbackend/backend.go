@@ -44,6 +44,9 @@ type InstallOptions struct {
 	InstallRecommends bool
 	Reinstall         bool
 	AllowDowngrades   bool
+	// AllowChangeHeld lets apt change held packages (a dry run of what
+	// the real run does after releasing them).
+	AllowChangeHeld bool
 }
 
 // Backend is a package manager. Simulate arguments make a call report what
