@@ -62,14 +62,17 @@ sudo, timeout, minion_opts, thin_dir, and proxy_jump. TARGET is a glob on
 roster ids, -E a regular expression, -L a list.
 
 Host keys are checked against known_hosts, and a host not listed there is
-refused unless --accept-new-host-keys is given; a host that shows another
+refused unless -i (--accept-new-host-keys) is given; a host that shows another
 key than the one listed is always refused. Keys come from the roster's
 priv, ~/.ssh/id_* and ssh-agent; a password is tried only when the roster
 gives one (passwd, also sudo's).
 
 A host that could not be reached, refused the login or the host key, or
-whose sudo refused, is reported with retcode 255 and the run goes on for
-the others; the exit status is then 3.
+whose sudo refused, is reported as salt-ssh reports it (its retcode, 255
+or 254 for an unknown host key, with stderr and stdout; ssh's own line
+alone when it could not connect) and the run goes on for the others.
+As salt-ssh, brine ssh exits 20 (EX_AGGREGATE) when any host failed
+(not reached, a failed state, a tree that did not render), else 0.
 
 With --bootstrap, TARGET's hosts become minions of a master instead: brine
 is installed as /usr/local/bin/brine with minion.yaml pointing at --master
@@ -109,6 +112,9 @@ for the minions to connect. See docs/ssh.md.`,
 	f.IntVar(&o.maxProcs, "max-procs", 25, "at most this many hosts at once")
 	f.StringArrayVar(&o.knownHosts, "known-hosts", nil, "a known_hosts file (repeatable; default ~/.ssh/known_hosts)")
 	f.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "trust a host known_hosts does not list, and add its key there (trust on first use); a changed key is refused all the same")
+	// salt-ssh's -i: its ssh then takes a host it does not know and
+	// records its key; brine's -i is that, and still refuses a changed key.
+	f.BoolVarP(&o.acceptNew, "ignore-host-keys", "i", false, "same as --accept-new-host-keys (salt-ssh's -i; a changed key is still refused)")
 	f.StringArrayVar(&o.priv, "priv", nil, "a private key file to offer every host (repeatable; default ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
 	f.BoolVar(&o.noAgent, "no-agent", false, "do not use ssh-agent (SSH_AUTH_SOCK)")
 	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root (repeatable, searched in order; default /srv/salt)")
@@ -207,42 +213,59 @@ func (o *sshOptions) run(ctx context.Context, s *streams) error {
 	p := no.printer(s)
 	prog := newProgress(s.err, (o.progress || len(o.hosts) > 10) && isTerminal(s.err))
 	prog.expect(len(o.hosts))
-	code := ExitOK
+	failed := false
 	sshrun.Run(ctx, o.hosts, o.call, opts, o.maxProcs, batch,
 		func(string, proto.StateResult) { prog.state(1) },
 		func(r sshrun.Result) {
 			prog.clear()
 			if r.Return != nil {
 				p.minion(r.ID, r.Return)
-				code = worse(code, returnExit(r.Return))
 			}
 			if r.Err != nil {
 				printHostError(p, r.ID, r.Err)
-				if r.Return == nil {
-					code = worse(code, ExitNoReturn)
-				} else {
-					code = worse(code, ExitError)
-				}
 			}
+			failed = failed || hostFailed(r)
 			prog.returned()
 		})
 	prog.clear()
 	if err := p.flush(); err != nil {
-		code = worse(code, ExitError)
+		return exitWith(ExitError)
 	}
-	return exitWith(code)
+	if failed {
+		return exitWith(ExitSSHAggregate)
+	}
+	return exitWith(ExitOK)
+}
+
+// ExitSSHAggregate is brine ssh's status when any host failed: Salt's
+// EX_AGGREGATE, which salt-ssh exits with whatever the failure (SSH.run:
+// any host's retcode other than 0, a host not reached, a state that
+// failed, a tree that did not render).
+const ExitSSHAggregate ExitCode = 20
+
+// hostFailed tells whether a host's outcome makes salt-ssh exit 20: no
+// return, or a return whose retcode is not 0.
+func hostFailed(r sshrun.Result) bool {
+	return r.Err != nil || r.Return == nil || r.Return.Retcode != 0
 }
 
 // printHostError prints a host the call did not run on, as salt-ssh
-// does: retcode 255 and what went wrong. A pillar that did not render
-// is the tree's fault, not the host's: Salt's words for it.
+// does (SSH.run): the host's retcode, stderr and stdout, or only the
+// stderr when it is ssh's own line (ssh: connect to host …). A pillar
+// that did not render is the tree's fault, not the host's: Salt's words
+// for it.
 func printHostError(p *printer, id string, err error) {
 	var pe *sshrun.PillarError
 	if errors.As(err, &pe) {
 		p.minion(id, &proto.Return{ID: id, Return: []any{"Pillar failed to render with the following messages:", pe.Err.Error()}, Retcode: 1, Out: "highstate"})
 		return
 	}
-	p.minion(id, &proto.Return{ID: id, Return: output.OrderedMap{{Key: "retcode", Value: 255}, {Key: "stderr", Value: err.Error()}}, Retcode: 255, Out: "nested"})
+	retcode, stdout, stderr := sshrun.Failure(err)
+	if strings.HasPrefix(stderr, "ssh:") {
+		p.minion(id, &proto.Return{ID: id, Return: stderr, Retcode: retcode, Out: "nested"})
+		return
+	}
+	p.minion(id, &proto.Return{ID: id, Return: output.OrderedMap{{Key: "retcode", Value: retcode}, {Key: "stderr", Value: stderr}, {Key: "stdout", Value: stdout}}, Retcode: retcode, Out: "nested"})
 }
 
 func signalCtx(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,6 +65,19 @@ type Result struct {
 	Return *proto.Return // nil when the host did not run the call
 	Err    error         // *UnreachableError, *AuthError, *HostKeyError, *UnknownHostError, *SudoError, *RemoteError, *PillarError…
 	Copied bool          // the brine binary was copied to the host
+}
+
+// Failure is how salt-ssh reports a host the call did not run on
+// (Salt's SSH.handle_routine, when the host's stdout holds no return):
+// the retcode, and the stdout and stderr of its ssh. A host key no
+// known_hosts lists is 254 with the question on stdout, as Salt's
+// Shell._run_cmd returns it; anything else is ssh's 255, why on stderr.
+func Failure(err error) (retcode int, stdout, stderr string) {
+	var uh *UnknownHostError
+	if errors.As(err, &uh) {
+		return 254, uh.Prompt(), ""
+	}
+	return 255, "", err.Error()
 }
 
 // ArchError is a host of another machine type than this brine binary's.

@@ -54,7 +54,8 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 	e.roster["wrongkey"] = strings.Replace(e.roster["wrongkey"], "priv: "+e.key, "priv: "+wrongKey, 1)
 
 	// A host nothing listens for.
-	e.hostYAML("down", "  host: 127.0.0.1\n  port: "+itoa(harness.FreePort(t))+"\n  priv: "+e.key+"\n  timeout: 5\n")
+	downPort := itoa(harness.FreePort(t))
+	e.hostYAML("down", "  host: 127.0.0.1\n  port: "+downPort+"\n  priv: "+e.key+"\n  timeout: 5\n")
 
 	// A host known_hosts does not list.
 	unknown := e.server(sshd.Options{})
@@ -63,8 +64,12 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 	harness.WriteFile(t, e.known, strings.ReplaceAll(string(known), unknown.KnownHostsLine()+"\n", ""))
 
 	out, errout, code := e.brine("--max-procs", "3", "*", "test.ping")
-	if code != 3 {
-		t.Fatalf("exit %d; want 3 (some hosts did not run)\n%s\n%s", code, out, errout)
+	if code != 20 {
+		t.Fatalf("exit %d; want 20 (salt-ssh's EX_AGGREGATE: some hosts did not run)\n%s\n%s", code, out, errout)
+	}
+	// ssh's own line is the host's whole return, as salt-ssh prints it.
+	if b, want := hostBlock(out, "down"), "    ssh: connect to host 127.0.0.1 port "+downPort+": Connection refused\n"; b != want {
+		t.Errorf("down: %q; want %q\n%s", b, want, out)
 	}
 	if b := hostBlock(out, "good"); strings.TrimSpace(b) != "True" {
 		t.Errorf("good: %q; want True\n%s", b, out)
@@ -72,10 +77,10 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 	mfp := fingerprint(t, mismatch.HostKey)
 	ofp := fingerprint(t, otherKey)
 	for id, want := range map[string][]string{
-		"mismatch": {"host key mismatch", mfp, ofp, "retcode:\n        255"},
-		"wrongkey": {"authentication as root", "failed"},
-		"down":     {"unreachable", "connection refused"},
-		"unknown":  {"is not in " + e.known, fingerprint(t, unknown.HostKey), "--accept-new-host-keys"},
+		"mismatch": {"retcode:\n        255\n    stderr:\n        host key mismatch", mfp, ofp, "Host key verification failed.\n    stdout:"},
+		"wrongkey": {"retcode:\n        255\n    stderr:\n        root@127.0.0.1: Permission denied (publickey).\n    stdout:"},
+		"unknown": {"retcode:\n        254\n    stderr:\n    stdout:\n        The host key needs to be accepted, to auto accept run brine ssh with the -i flag:",
+			"ED25519 key fingerprint is " + fingerprint(t, unknown.HostKey) + ".", e.known},
 	} {
 		b := strings.Join(strings.Fields(hostBlock(out, id)), " ")
 		for _, w := range want {
@@ -84,10 +89,10 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 			}
 		}
 	}
-	// Trust on first use takes the unknown host, and writes its key;
+	// Trust on first use (-i, salt-ssh's flag) takes the unknown host, and writes its key;
 	// it never takes a changed one.
-	out, errout, code = e.brine("--accept-new-host-keys", "-L", "unknown,mismatch", "test.ping")
-	if code != 3 || strings.TrimSpace(hostBlock(out, "unknown")) != "True" || !strings.Contains(hostBlock(out, "mismatch"), "host key mismatch") {
+	out, errout, code = e.brine("-i", "-L", "unknown,mismatch", "test.ping")
+	if code != 20 || strings.TrimSpace(hostBlock(out, "unknown")) != "True" || !strings.Contains(hostBlock(out, "mismatch"), "host key mismatch") {
 		t.Fatalf("--accept-new-host-keys: exit %d\n%s\n%s", code, out, errout)
 	}
 	if known, _ := os.ReadFile(e.known); !strings.Contains(string(known), unknown.KnownHostsLine()) {
@@ -138,7 +143,7 @@ func TestSudo(t *testing.T) {
 		}
 	}
 	out, errout, code = e.brine("badpw", "test.ping")
-	if code != 3 || !strings.Contains(hostBlock(out, "badpw"), "sudo as brinesudo refused") {
+	if code != 20 || !strings.Contains(hostBlock(out, "badpw"), "sudo as brinesudo refused") {
 		t.Fatalf("a wrong sudo password: exit %d\n%s\n%s", code, out, errout)
 	}
 }
