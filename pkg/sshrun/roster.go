@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/top"
 )
 
@@ -83,13 +84,35 @@ func (e *RosterError) Error() string {
 
 func (e *RosterError) Unwrap() error { return e.Err }
 
-// LoadRoster reads a roster file.
+// LoadRoster reads a roster file, rendered as Salt renders it
+// (salt/roster/flat.py's compile_template with the master's renderer,
+// jinja|yaml): Jinja first, unless a #! first line names renderers
+// without jinja (#!yaml). The roster's Jinja has no grains, pillar or
+// salt functions, as the master's own render has none.
 func LoadRoster(path string) (*Roster, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &RosterError{File: path, Err: err}
 	}
+	if b, err = renderRoster(path, b); err != nil {
+		return nil, &RosterError{File: path, Err: err}
+	}
 	return ParseRoster(path, b)
+}
+
+// renderRoster renders a roster's Jinja.
+func renderRoster(path string, src []byte) ([]byte, error) {
+	first, _, _ := bytes.Cut(src, []byte("\n"))
+	if bytes.HasPrefix(first, []byte("#!")) && !bytes.Contains(first, []byte("jinja")) {
+		return src, nil
+	}
+	vars := map[string]any{"grains": map[string]any{}, "pillar": map[string]any{}, "salt": map[string]jinja.Func{},
+		"opts": map[string]any{}, "saltenv": "base", "sls": ""}
+	out, err := jinja.Render(path, src, vars, jinja.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("jinja: %w", err)
+	}
+	return []byte(out), nil
 }
 
 // ParseRoster reads Salt's YAML roster: a mapping of ids to their keys.
@@ -119,8 +142,17 @@ func ParseRoster(name string, src []byte) (*Roster, error) {
 			return nil, &RosterError{File: name, Line: k.Line, Err: fmt.Errorf("%s: listed twice", id)}
 		}
 		h := &Host{}
+		// Salt's RosterMatcher.get_data: a string is the host's address,
+		// and an entry with nothing (null) is no target at all.
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			continue
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && v.Value != "" {
+			r.Hosts[id] = &Host{ID: id, Host: v.Value, User: "root", Port: 22}
+			continue
+		}
 		if v.Kind != yaml.MappingNode {
-			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a mapping (host, user, port, priv, passwd, sudo, timeout, minion_opts, thin_dir, proxy_jump)", id)}
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a host address or a mapping (host, user, port, priv, passwd, sudo, timeout, minion_opts, thin_dir, proxy_jump)", id)}
 		}
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)

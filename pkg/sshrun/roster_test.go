@@ -2,6 +2,9 @@ package sshrun
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -78,7 +81,8 @@ func TestParseRosterErrors(t *testing.T) {
 		line      int
 	}{
 		{"web1:\n  host: a\n  tty: True\n", "field tty not found", 2},
-		{"web1: 192.0.2.1\n", "want a mapping", 1},
+		{"web1: 22\n", "want a host address or a mapping", 1},
+		{"web1: [a]\n", "want a host address or a mapping", 1},
 		{"- web1\n", "want a mapping of host ids", 1},
 		{"web1:\n  port: 70000\n", "port 70000", 2},
 		{"web1:\n  port: x\n", "cannot unmarshal", 2},
@@ -94,6 +98,49 @@ func TestParseRosterErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), c.want) || re.Line != c.line {
 			t.Errorf("ParseRoster(%q) = %v (line %d); want %q at line %d", c.src, err, re.Line, c.want, c.line)
 		}
+	}
+}
+
+// TestRosterAsSalt reads rosters as Salt's flat roster does: rendered
+// with Jinja (unless #!yaml), a string entry is the host, a null entry
+// is no target (RosterMatcher.get_data).
+func TestRosterAsSalt(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      string // id=user@host:port …
+	}{
+		{"string entry", "web1: 192.0.2.10\nweb2:\n  host: 192.0.2.11\n", "web1=root@192.0.2.10:22 web2=root@192.0.2.11:22"},
+		{"null entry", "web1:\nweb2: 192.0.2.11\n", "web2=root@192.0.2.11:22"},
+		{"jinja", "{% for i in range(1, 3) %}\nweb{{ i }}:\n  host: 192.0.2.{{ 10 + i }}\n  user: {{ 'deploy' }}\n{% endfor %}\n", "web1=deploy@192.0.2.11:22 web2=deploy@192.0.2.12:22"},
+		{"jinja, shebang", "#!jinja|yaml\n{% set u = 'ops' %}\nweb1:\n  user: {{ u }}\n", "web1=ops@web1:22"},
+		{"yaml alone", "#!yaml\nweb1:\n  host: '{{ not_jinja }}'\n", "web1=root@{{ not_jinja }}:22"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "roster")
+			if err := os.WriteFile(p, []byte(c.src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r, err := LoadRoster(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, id := range r.IDs() {
+				h := r.Hosts[id]
+				got = append(got, fmt.Sprintf("%s=%s@%s:%d", id, h.User, h.Host, h.Port))
+			}
+			if g := strings.Join(got, " "); g != c.want {
+				t.Errorf("hosts %q; want %q", g, c.want)
+			}
+		})
+	}
+	p := filepath.Join(t.TempDir(), "roster")
+	if err := os.WriteFile(p, []byte("{% if %}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var re *RosterError
+	if _, err := LoadRoster(p); !errors.As(err, &re) {
+		t.Errorf("bad Jinja: %v; want a *RosterError", err)
 	}
 }
 
