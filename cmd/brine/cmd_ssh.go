@@ -34,6 +34,8 @@ type sshOptions struct {
 	saltenv     string
 	failhard    bool
 	wipe        bool
+	raw         bool
+	rawCmd      string
 	progress    bool
 	logLevel    string
 	out         outputFlags
@@ -121,6 +123,8 @@ for the minions to connect. See docs/ssh.md.`,
 	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")
 	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
 	f.BoolVar(&o.failhard, "failhard", false, "stop a host's run at its first failed state")
+	f.BoolVarP(&o.raw, "raw-shell", "r", false, "run FUNCTION [ARG…] as a command line in the login's shell on each host, as ssh does (salt-ssh's -r): nothing copied, no sudo; each host returns retcode, stderr and stdout")
+	f.BoolVar(&o.raw, "raw", false, "same as --raw-shell")
 	f.BoolVarP(&o.wipe, "wipe", "w", false, "remove brine's cache dir (thin_dir) from each host after the run")
 	f.BoolVar(&o.progress, "progress", false, "show a live line of hosts done and states done (on a terminal; on by default past 10 hosts)")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error (the hosts' too)")
@@ -135,6 +139,15 @@ func (o *sshOptions) complete(args []string) error {
 	}
 	if err := o.loadHosts(args[0]); err != nil {
 		return err
+	}
+	if o.raw {
+		// Salt's Single.run joins the words with spaces (escaped only
+		// from its own local shell): the login's shell reads the line.
+		o.rawCmd = strings.Join(args[1:], " ")
+		if o.maxProcs <= 0 {
+			return fmt.Errorf("--max-procs %d: want 1 or more", o.maxProcs)
+		}
+		return o.out.validate()
 	}
 	if len(o.fileRoots) == 0 {
 		o.fileRoots = []string{"/srv/salt"}
@@ -211,6 +224,9 @@ func (o *sshOptions) run(ctx context.Context, s *streams) error {
 	}
 	no := netOutput{f: o.out, kwargs: o.call.Kwargs}
 	p := no.printer(s)
+	if o.raw {
+		return o.runRaw(ctx, p, batch)
+	}
 	prog := newProgress(s.err, (o.progress || len(o.hosts) > 10) && isTerminal(s.err))
 	prog.expect(len(o.hosts))
 	failed := false
@@ -228,6 +244,30 @@ func (o *sshOptions) run(ctx context.Context, s *streams) error {
 			prog.returned()
 		})
 	prog.clear()
+	if err := p.flush(); err != nil {
+		return exitWith(ExitError)
+	}
+	if failed {
+		return exitWith(ExitSSHAggregate)
+	}
+	return exitWith(ExitOK)
+}
+
+// runRaw runs -r's command line on the hosts and prints each host's
+// return as salt-ssh does: retcode, stderr and stdout (SSH.handle_routine
+// when the output holds no return), or ssh's own line when the host was
+// not reached.
+func (o *sshOptions) runRaw(ctx context.Context, p *printer, batch int) error {
+	failed := false
+	sshrun.RunRaw(ctx, o.hosts, o.rawCmd, o.dialer, o.maxProcs, batch, func(r sshrun.RawResult) {
+		if r.Err != nil {
+			printHostError(p, r.ID, r.Err)
+			failed = true
+			return
+		}
+		p.minion(r.ID, &proto.Return{ID: r.ID, Return: output.OrderedMap{{Key: "stdout", Value: r.Stdout}, {Key: "stderr", Value: r.Stderr}, {Key: "retcode", Value: r.Retcode}}, Retcode: r.Retcode, Out: "nested"})
+		failed = failed || r.Retcode != 0
+	})
 	if err := p.flush(); err != nil {
 		return exitWith(ExitError)
 	}
@@ -265,7 +305,7 @@ func printHostError(p *printer, id string, err error) {
 		p.minion(id, &proto.Return{ID: id, Return: stderr, Retcode: retcode, Out: "nested"})
 		return
 	}
-	p.minion(id, &proto.Return{ID: id, Return: output.OrderedMap{{Key: "retcode", Value: retcode}, {Key: "stderr", Value: stderr}, {Key: "stdout", Value: stdout}}, Retcode: retcode, Out: "nested"})
+	p.minion(id, &proto.Return{ID: id, Return: output.OrderedMap{{Key: "stdout", Value: stdout}, {Key: "stderr", Value: stderr}, {Key: "retcode", Value: retcode}}, Retcode: retcode, Out: "nested"})
 }
 
 func signalCtx(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -159,13 +159,39 @@ func (r *remote) shim(ctx context.Context, c Call, o *Options, onEvent func(prot
 // Run runs a call on hosts: batch at a time (0: all), at most maxProcs
 // of them at once. onEvent and onResult are never called at once.
 func Run(ctx context.Context, hosts []*Host, c Call, o *Options, maxProcs, batch int, onEvent func(id string, ev proto.StateResult), onResult func(Result)) {
+	var mu sync.Mutex
+	forHosts(ctx, hosts, maxProcs, batch, func(h *Host) {
+		mu.Lock()
+		onResult(Result{ID: h.ID, Err: ctx.Err()})
+		mu.Unlock()
+	}, func(h *Host) {
+		hc := c
+		hc.ID = h.ID
+		if root, ok := h.MinionOpts["root"].(string); ok && hc.Root == "" {
+			hc.Root = root
+		}
+		res := RunHost(ctx, h, hc, o, func(ev proto.StateResult) {
+			if onEvent != nil {
+				mu.Lock()
+				onEvent(h.ID, ev)
+				mu.Unlock()
+			}
+		})
+		mu.Lock()
+		onResult(res)
+		mu.Unlock()
+	})
+}
+
+// forHosts calls run for each host, batch at a time (0: all), at most
+// maxProcs at once; canceled, for the hosts left when ctx ends.
+func forHosts(ctx context.Context, hosts []*Host, maxProcs, batch int, canceled, run func(*Host)) {
 	if maxProcs <= 0 {
 		maxProcs = 25
 	}
 	if batch <= 0 {
 		batch = len(hosts)
 	}
-	var mu sync.Mutex
 	for len(hosts) > 0 {
 		group := hosts[:min(batch, len(hosts))]
 		hosts = hosts[len(group):]
@@ -173,30 +199,14 @@ func Run(ctx context.Context, hosts []*Host, c Call, o *Options, maxProcs, batch
 		slots := make(chan struct{}, maxProcs)
 		for _, h := range group {
 			if ctx.Err() != nil {
-				mu.Lock()
-				onResult(Result{ID: h.ID, Err: ctx.Err()})
-				mu.Unlock()
+				canceled(h)
 				continue
 			}
 			slots <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				hc := c
-				hc.ID = h.ID
-				if root, ok := h.MinionOpts["root"].(string); ok && hc.Root == "" {
-					hc.Root = root
-				}
-				res := RunHost(ctx, h, hc, o, func(ev proto.StateResult) {
-					if onEvent != nil {
-						mu.Lock()
-						onEvent(h.ID, ev)
-						mu.Unlock()
-					}
-				})
-				mu.Lock()
-				onResult(res)
-				mu.Unlock()
+				run(h)
 			}()
 		}
 		wg.Wait()
