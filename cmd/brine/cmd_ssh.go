@@ -59,9 +59,11 @@ once: only when its sha256 differs), runs the same engine as brine call
 and the host's own pillar from --pillar-root, and prints the returns as
 the master mode does.
 
-The roster is Salt's (/etc/brine/roster): host, port, user, priv, passwd,
-sudo, timeout, minion_opts, thin_dir, and proxy_jump. TARGET is a glob on
-roster ids, -E a regular expression, -L a list.
+The roster is Salt's (/etc/brine/roster), rendered with Jinja: host,
+port, user, priv, priv_passwd, identities_only, passwd, sudo, sudo_user,
+timeout, minion_opts, thin_dir, ssh_options, tty, and proxy_jump; an
+entry may be the address alone. TARGET is a glob on roster ids, -E a
+regular expression, -L a list.
 
 Host keys are checked against known_hosts, and a host not listed there is
 refused unless -i (--accept-new-host-keys) is given; a host that shows another

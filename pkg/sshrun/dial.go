@@ -308,7 +308,10 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 	if h.Priv != "" {
 		files = append([]string{h.Priv}, files...)
 	}
-	if len(d.KeyFiles) == 0 {
+	// identities_only is ssh's IdentitiesOnly=yes, as Salt passes it:
+	// the keys named alone, not the default ones nor the agent's.
+	only := h.IdentitiesOnly && len(files) > 0
+	if len(d.KeyFiles) == 0 && !only {
 		if home, err := os.UserHomeDir(); err == nil {
 			for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
 				p := filepath.Join(home, ".ssh", n)
@@ -326,7 +329,13 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 			}
 			continue
 		}
-		s, err := ssh.ParsePrivateKey(b)
+		var s ssh.Signer
+		if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
+			// Salt's priv_passwd: the passphrase of the roster's priv.
+			s, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
+		} else {
+			s, err = ssh.ParsePrivateKey(b)
+		}
 		if err != nil {
 			var pp *ssh.PassphraseMissingError
 			if errors.As(err, &pp) {
@@ -339,7 +348,7 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 	}
 	closeAgent := func() {}
 	var agentSigners func() ([]ssh.Signer, error)
-	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" && !d.NoAgent {
+	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" && !d.NoAgent && !only {
 		if c, err := net.Dial("unix", sock); err == nil {
 			ag := agent.NewClient(c)
 			agentSigners = ag.Signers

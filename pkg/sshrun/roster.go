@@ -8,6 +8,8 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -30,12 +32,28 @@ type Host struct {
 	// Priv is a private key file; the agent and the default keys are
 	// tried too (Salt's priv).
 	Priv string `yaml:"priv"`
+	// PrivPasswd is Priv's passphrase (Salt's priv_passwd).
+	PrivPasswd string `yaml:"priv_passwd"`
+	// IdentitiesOnly offers Priv (or --priv) alone: not the default keys
+	// nor the agent's (Salt's identities_only, ssh's IdentitiesOnly).
+	IdentitiesOnly bool `yaml:"identities_only"`
 	// Passwd is the login password, and sudo's: password authentication
 	// is offered only when it is set.
 	Passwd string `yaml:"passwd"`
 	// Sudo runs brine on the host under sudo (sudo -n with no password,
 	// sudo -S with Passwd).
 	Sudo bool `yaml:"sudo"`
+	// SudoUser is who sudo runs brine as (sudo -u), with Sudo only, as
+	// Salt's shim reads sudo_user.
+	SudoUser string `yaml:"sudo_user"`
+	// TTY is Salt's tty (ssh -t -t, for a sudo that requires a
+	// terminal): read, and not used, since brine's conversation with
+	// the host cannot go through a terminal.
+	TTY bool `yaml:"tty"`
+	// SSHOptions are ssh -o options, as Salt passes them: brine reads
+	// ProxyJump, Port, User, IdentityFile, ConnectTimeout and
+	// IdentitiesOnly, and refuses the others.
+	SSHOptions []string `yaml:"ssh_options"`
 	// Timeout is the connection timeout, in seconds (Salt's timeout).
 	Timeout int `yaml:"timeout"`
 	// MinionOpts are minion options: grains, saltenv and root apply to
@@ -152,7 +170,7 @@ func ParseRoster(name string, src []byte) (*Roster, error) {
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
-			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a host address or a mapping (host, user, port, priv, passwd, sudo, timeout, minion_opts, thin_dir, proxy_jump)", id)}
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a host address or a mapping (host, user, port, priv, priv_passwd, passwd, sudo, sudo_user, timeout, minion_opts, thin_dir, identities_only, ssh_options, tty, proxy_jump)", id)}
 		}
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)
@@ -170,6 +188,9 @@ func ParseRoster(name string, src []byte) (*Roster, error) {
 			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: %w", id, err)}
 		}
 		h.ID = id
+		if err := h.applySSHOptions(); err != nil {
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: %w", id, err)}
+		}
 		if h.Host == "" {
 			h.Host = id
 		}
@@ -236,4 +257,55 @@ func (h *Host) timeout(dflt time.Duration) time.Duration {
 		return time.Duration(h.Timeout) * time.Second
 	}
 	return dflt
+}
+
+// applySSHOptions reads the ssh -o options brine has a meaning for into
+// the host's keys (a key the entry gives wins, as ssh's command line
+// comes before Salt's -o options only for the keys it sets).
+func (h *Host) applySSHOptions() error {
+	for _, o := range h.SSHOptions {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			k, v, ok = strings.Cut(strings.TrimSpace(o), " ")
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return fmt.Errorf("ssh_options %q: want Key=Value", o)
+		}
+		switch strings.ToLower(k) {
+		case "proxyjump":
+			if h.ProxyJump == "" {
+				h.ProxyJump = v
+			}
+		case "port":
+			p, err := strconv.Atoi(v)
+			if err != nil || p <= 0 || p > 65535 {
+				return fmt.Errorf("ssh_options %q: bad port", o)
+			}
+			if h.Port == 0 {
+				h.Port = p
+			}
+		case "user":
+			if h.User == "" {
+				h.User = v
+			}
+		case "identityfile":
+			if h.Priv == "" {
+				h.Priv = v
+			}
+		case "connecttimeout":
+			t, err := strconv.Atoi(v)
+			if err != nil || t < 0 {
+				return fmt.Errorf("ssh_options %q: bad timeout", o)
+			}
+			if h.Timeout == 0 {
+				h.Timeout = t
+			}
+		case "identitiesonly":
+			h.IdentitiesOnly = h.IdentitiesOnly || strings.EqualFold(v, "yes")
+		default:
+			return fmt.Errorf("ssh_options %q: brine ssh reads ProxyJump, Port, User, IdentityFile, ConnectTimeout and IdentitiesOnly, not %s", o, k)
+		}
+	}
+	return nil
 }

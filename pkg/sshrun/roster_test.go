@@ -80,7 +80,10 @@ func TestParseRosterErrors(t *testing.T) {
 		src, want string
 		line      int
 	}{
-		{"web1:\n  host: a\n  tty: True\n", "field tty not found", 2},
+		{"web1:\n  host: a\n  set_path: /x\n", "field set_path not found", 2},
+		{"web1:\n  ssh_options: [Compression=yes]\n", "not Compression", 2},
+		{"web1:\n  ssh_options: [Port=x]\n", "bad port", 2},
+		{"web1:\n  ssh_options: [ProxyJump]\n", "want Key=Value", 2},
 		{"web1: 22\n", "want a host address or a mapping", 1},
 		{"web1: [a]\n", "want a host address or a mapping", 1},
 		{"- web1\n", "want a mapping of host ids", 1},
@@ -141,6 +144,47 @@ func TestRosterAsSalt(t *testing.T) {
 	var re *RosterError
 	if _, err := LoadRoster(p); !errors.As(err, &re) {
 		t.Errorf("bad Jinja: %v; want a *RosterError", err)
+	}
+}
+
+// TestSaltRosterKeysParsed reads the Salt keys brine takes: ssh_options
+// fill what the entry does not give, sudo_user counts with sudo only.
+func TestSaltRosterKeysParsed(t *testing.T) {
+	r, err := ParseRoster("roster", []byte(`
+a:
+  host: 192.0.2.1
+  tty: True
+  priv: /k
+  priv_passwd: pp
+  identities_only: True
+  sudo: True
+  sudo_user: app
+  ssh_options: [ProxyJump=bastion, "Port 2200", User=ops, ConnectTimeout=7, IdentityFile=/other]
+b:
+  port: 23
+  user: deploy
+  sudo_user: app
+  ssh_options: [Port=2200, User=ops, IdentitiesOnly=yes]
+c:
+  user: root
+  sudo: True
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := r.Hosts["a"], r.Hosts["b"], r.Hosts["c"]
+	if !a.TTY || a.PrivPasswd != "pp" || !a.IdentitiesOnly || a.ProxyJump != "bastion" || a.Port != 2200 || a.User != "ops" || a.Timeout != 7 || a.Priv != "/k" || !a.sudo() {
+		t.Errorf("a = %+v", a)
+	}
+	if b.Port != 23 || b.User != "deploy" || !b.IdentitiesOnly || b.sudo() {
+		t.Errorf("b = %+v (the entry's port and user win; sudo_user without sudo is no sudo)", b)
+	}
+	if c.sudo() {
+		t.Errorf("c: root with sudo and no sudo_user runs no sudo")
+	}
+	rm := &remote{h: a}
+	if got := strings.Join(rm.argv([]string{"x"}), " "); got != "sudo -u app -n -H -- x" {
+		t.Errorf("argv = %q", got)
 	}
 }
 
