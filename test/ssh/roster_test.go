@@ -16,8 +16,8 @@ import (
 func TestSaltRosterKeys(t *testing.T) {
 	e := newEnv(t)
 	locked := filepath.Join(e.dir, "id_locked")
-	if out, code := func() (string, int) { o, _, c := runCmd(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "s3cret pass", "-C", "locked", "-f", locked); return o, c }(); code != 0 {
-		t.Fatalf("ssh-keygen: %s", out)
+	if out, errout, code := runCmd(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "s3cret pass", "-C", "locked", "-f", locked); code != 0 {
+		t.Fatalf("ssh-keygen: %s%s", out, errout)
 	}
 	pub, err := os.ReadFile(locked + ".pub")
 	if err != nil {
@@ -49,14 +49,14 @@ func TestSaltRosterKeys(t *testing.T) {
 	// identities_only: the env's own key (the default one, in HOME) is
 	// not offered, so a host that takes only it refuses the login.
 	e.hostYAML("onlylocked", "  host: 127.0.0.1\n  port: "+itoa(jump.Port)+"\n  priv: "+locked+"\n  priv_passwd: s3cret pass\n  identities_only: True\n")
-	harness_copy(t, e.key, filepath.Join(e.dir, ".ssh", "id_ed25519"))
+	copyFile(t, e.key, filepath.Join(e.dir, ".ssh", "id_ed25519"))
 	out, _, code = e.brine("onlylocked", "test.ping")
 	if code != 20 || !strings.Contains(hostBlock(out, "onlylocked"), "Permission denied (publickey)") {
 		t.Errorf("identities_only: exit %d\n%s", code, out)
 	}
 }
 
-func harness_copy(t *testing.T, from, to string) {
+func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
 	if err != nil {
