@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type sshOptions struct {
 	acceptNew   bool
 	priv        []string
 	noAgent     bool
+	user        string
+	sudo        bool
+	idOnly      bool
 	fileRoots   []string
 	pillarRoots []string
 	saltenv     string
@@ -121,6 +125,9 @@ for the minions to connect. See docs/ssh.md.`,
 	f.BoolVarP(&o.acceptNew, "ignore-host-keys", "i", false, "same as --accept-new-host-keys (salt-ssh's -i; a changed key is still refused)")
 	f.StringArrayVar(&o.priv, "priv", nil, "a private key file to offer every host (repeatable; default ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
 	f.BoolVar(&o.noAgent, "no-agent", false, "do not use ssh-agent (SSH_AUTH_SOCK)")
+	f.StringVar(&o.user, "user", "", "the login of the hosts whose roster entry gives no user (salt-ssh's --user; default root)")
+	f.BoolVar(&o.sudo, "sudo", false, "run under sudo on the hosts whose roster entry does not say (salt-ssh's --sudo)")
+	f.BoolVar(&o.idOnly, "identities-only", false, "offer the roster's priv (or --priv) alone, on the hosts whose roster entry does not say (salt-ssh's --identities-only)")
 	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root (repeatable, searched in order; default /srv/salt)")
 	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")
 	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
@@ -191,9 +198,17 @@ func (o *sshOptions) loadHosts(target string) error {
 	}
 	o.wait = d
 	r, err := sshrun.LoadRoster(o.roster)
-	if err != nil {
+	missing := errors.Is(err, fs.ErrNotExist)
+	switch {
+	case missing:
+		// salt-ssh logs a roster it cannot read and goes on: a target
+		// that names a host needs none (Roster.targets).
+		r = &sshrun.Roster{Hosts: map[string]*sshrun.Host{}}
+	case err != nil:
 		return err
 	}
+	defaults := sshrun.Defaults{User: o.user, Sudo: o.sudo, IdentitiesOnly: o.idOnly}
+	r.ApplyDefaults(defaults)
 	kind := proto.TargetGlob
 	switch {
 	case o.pcre:
@@ -204,8 +219,18 @@ func (o *sshOptions) loadHosts(target string) error {
 	if o.hosts, err = r.Target(target, kind); err != nil {
 		return err
 	}
+	if len(o.hosts) == 0 && kind == proto.TargetGlob {
+		// salt-ssh's SSH._update_targets: [user@]host, when no roster
+		// id matched and the host resolves.
+		if h, ok := sshrun.DirectHost(context.Background(), target, defaults); ok {
+			o.hosts = []*sshrun.Host{h}
+		}
+	}
 	if len(o.hosts) == 0 {
-		return fmt.Errorf("no host of the roster %s matched %q", o.roster, target)
+		if missing {
+			return fmt.Errorf("no roster %s, and %q is not a host that resolves", o.roster, target)
+		}
+		return fmt.Errorf("no host of the roster %s matched %q (nor is it a host that resolves)", o.roster, target)
 	}
 	o.dialer = &sshrun.Dialer{KnownHosts: o.knownHosts, AcceptNew: o.acceptNew, KeyFiles: o.priv, NoAgent: o.noAgent, Timeout: o.wait, Roster: r}
 	return nil

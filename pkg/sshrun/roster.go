@@ -2,9 +2,11 @@ package sshrun
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"regexp"
 	"sort"
@@ -62,6 +64,9 @@ type Host struct {
 	// ThinDir is brine's cache dir on the host: the binary and the files
 	// by sha256 (default /var/tmp/.brine_USER).
 	ThinDir string `yaml:"thin_dir"`
+	// given are the keys the entry set (user, sudo, identities_only),
+	// which --user, --sudo and --identities-only do not override.
+	given map[string]bool
 	// ProxyJump is a jump host, [user@]host[:port] or a roster id, as
 	// ssh's ProxyJump (brine's key: Salt passes it in ssh_options).
 	ProxyJump string `yaml:"proxy_jump"`
@@ -191,6 +196,10 @@ func ParseRoster(name string, src []byte) (*Roster, error) {
 		if err := h.applySSHOptions(); err != nil {
 			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: %w", id, err)}
 		}
+		h.given = map[string]bool{"user": h.User != "", "identities_only": h.IdentitiesOnly}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			h.given[v.Content[j].Value] = true
+		}
 		if h.Host == "" {
 			h.Host = id
 		}
@@ -209,6 +218,62 @@ func ParseRoster(name string, src []byte) (*Roster, error) {
 		r.Hosts[id] = h
 	}
 	return r, nil
+}
+
+// Defaults are salt-ssh's --user, --sudo and --identities-only: the
+// values of the hosts whose entries do not set them (Salt's
+// SSH.defaults, applied in SSH.handle_ssh to each target without the
+// key).
+type Defaults struct {
+	User           string
+	Sudo           bool
+	IdentitiesOnly bool
+}
+
+// ApplyDefaults gives each host the defaults its entry does not set.
+func (r *Roster) ApplyDefaults(d Defaults) {
+	for _, h := range r.Hosts {
+		h.applyDefaults(d)
+	}
+}
+
+func (h *Host) applyDefaults(d Defaults) {
+	if d.User != "" && !h.given["user"] {
+		h.User = d.User
+	}
+	if d.Sudo && !h.given["sudo"] {
+		h.Sudo = true
+	}
+	if d.IdentitiesOnly && !h.given["identities_only"] {
+		h.IdentitiesOnly = true
+	}
+}
+
+// DirectHost is a target that names a host rather than roster ids, as
+// salt-ssh takes one when the roster matches nothing (SSH._update_targets):
+// [user@]host, when host resolves. Its id is the host; its user the one
+// given, else the defaults'.
+func DirectHost(ctx context.Context, target string, d Defaults) (*Host, bool) {
+	user, host, ok := strings.Cut(target, "@")
+	if !ok {
+		user, host = "", target
+	}
+	if host == "" || strings.ContainsAny(host, "*?[]") || proto.ValidID(host) != nil {
+		return nil, false
+	}
+	if net.ParseIP(host) == nil {
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if _, err := net.DefaultResolver.LookupHost(lctx, host); err != nil {
+			return nil, false
+		}
+	}
+	h := &Host{ID: host, Host: host, Port: 22, User: "root", given: map[string]bool{"user": user != ""}}
+	if user != "" {
+		h.User = user
+	}
+	h.applyDefaults(d)
+	return h, true
 }
 
 // IDs are the roster's ids, sorted.

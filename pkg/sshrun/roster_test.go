@@ -1,6 +1,7 @@
 package sshrun
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -185,6 +186,48 @@ c:
 	rm := &remote{h: a}
 	if got := strings.Join(rm.argv([]string{"x"}), " "); got != "sudo -u app -n -H -- x" {
 		t.Errorf("argv = %q", got)
+	}
+}
+
+// TestDefaultsAndDirectHost pins salt-ssh's --user/--sudo defaults (an
+// entry's own keys win) and its target of a host no roster lists.
+func TestDefaultsAndDirectHost(t *testing.T) {
+	r, err := ParseRoster("roster", []byte("a: 192.0.2.1\nb:\n  user: root\n  sudo: False\nc:\n  ssh_options: [User=ops]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ApplyDefaults(Defaults{User: "deploy", Sudo: true, IdentitiesOnly: true})
+	if a := r.Hosts["a"]; a.User != "deploy" || !a.Sudo || !a.IdentitiesOnly || a.Dir() != "/var/tmp/.brine_deploy" {
+		t.Errorf("a = %+v", a)
+	}
+	if b := r.Hosts["b"]; b.User != "root" || b.Sudo {
+		t.Errorf("b = %+v (its user and sudo are its own)", b)
+	}
+	if c := r.Hosts["c"]; c.User != "ops" {
+		t.Errorf("c = %+v (ssh_options' User is its own)", c)
+	}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		target string
+		d      Defaults
+		want   string // id user sudo, or "" for no host
+	}{
+		{"ops@127.0.0.1", Defaults{User: "deploy"}, "127.0.0.1 ops false"},
+		{"127.0.0.1", Defaults{User: "deploy", Sudo: true}, "127.0.0.1 deploy true"},
+		{"127.0.0.1", Defaults{}, "127.0.0.1 root false"},
+		{"localhost", Defaults{}, "localhost root false"},
+		{"web*", Defaults{}, ""},
+		{"nosuch.invalid", Defaults{}, ""},
+		{"a b", Defaults{}, ""},
+	} {
+		h, ok := DirectHost(ctx, tt.target, tt.d)
+		got := ""
+		if ok {
+			got = fmt.Sprintf("%s %s %v", h.ID, h.User, h.Sudo)
+		}
+		if got != tt.want {
+			t.Errorf("DirectHost(%q) = %q; want %q", tt.target, got, tt.want)
+		}
 	}
 }
 

@@ -46,6 +46,17 @@ func TestSaltRosterKeys(t *testing.T) {
 	if code != 0 || strings.TrimSpace(hostBlock(out, "locked")) != "root" || strings.TrimSpace(hostBlock(out, "asother")) != "brineother" {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errout)
 	}
+	// --user and --sudo are the values of the entries that set none.
+	e.hostYAML("nouser", "  host: 127.0.0.1\n  port: "+itoa(s.Port)+"\n  priv: "+e.key+"\n  thin_dir: "+filepath.Join(shared, "thin-nouser")+"\n")
+	out, errout, code = e.brine("--user", "brinenopw", "-L", "nouser,locked", "cmd.run", "id -un", "cwd=/")
+	if code != 0 || strings.TrimSpace(hostBlock(out, "nouser")) != "brinenopw" || strings.TrimSpace(hostBlock(out, "locked")) != "root" {
+		t.Errorf("--user: exit %d\n%s\n%s", code, out, errout)
+	}
+	e.hostYAML("nouser", "  host: 127.0.0.1\n  port: "+itoa(s.Port)+"\n  priv: "+e.key+"\n  thin_dir: "+filepath.Join(shared, "thin-nouser-sudo")+"\n")
+	out, errout, code = e.brine("--user", "brinenopw", "--sudo", "nouser", "cmd.run", "id -un", "cwd=/")
+	if code != 0 || strings.TrimSpace(hostBlock(out, "nouser")) != "root" {
+		t.Errorf("--user --sudo: exit %d\n%s\n%s", code, out, errout)
+	}
 	// identities_only: the env's own key (the default one, in HOME) is
 	// not offered, so a host that takes only it refuses the login.
 	e.hostYAML("onlylocked", "  host: 127.0.0.1\n  port: "+itoa(jump.Port)+"\n  priv: "+locked+"\n  priv_passwd: s3cret pass\n  identities_only: True\n")
