@@ -22,6 +22,7 @@ import (
 // sshOptions are the flags of `brine ssh`.
 type sshOptions struct {
 	roster      string
+	rosterKind  string
 	pcre, list  bool
 	timeout     string
 	batch       string
@@ -112,6 +113,7 @@ for the minions to connect. See docs/ssh.md.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.roster, "roster-file", sshrun.DefaultRoster, "the roster: Salt's YAML roster of hosts by id")
+	f.StringVar(&o.rosterKind, "roster", "flat", "the roster system: flat (Salt's default, the roster file) is the one brine ssh has")
 	f.BoolVarP(&o.pcre, "pcre", "E", false, "TARGET is a regular expression on roster ids")
 	f.BoolVarP(&o.list, "list", "L", false, "TARGET is a comma-separated list of roster ids")
 	f.StringVarP(&o.timeout, "timeout", "t", "30", "seconds (or a duration) to wait for a host's SSH connection, when its roster entry gives no timeout")
@@ -136,6 +138,12 @@ for the minions to connect. See docs/ssh.md.`,
 	f.BoolVar(&o.raw, "raw", false, "same as --raw-shell")
 	f.BoolVarP(&o.wipe, "wipe", "w", false, "remove brine's cache dir (thin_dir) from each host after the run")
 	f.BoolVar(&o.progress, "progress", false, "show a live line of hosts done and states done (on a terminal; on by default past 10 hosts)")
+	// salt-ssh's --refresh renews the grains and pillar it caches on
+	// the master side; brine ssh caches none (each run collects the
+	// host's grains and renders its pillar), so there is nothing to do.
+	var refresh bool
+	f.BoolVar(&refresh, "refresh", false, "accepted for salt-ssh's sake: brine ssh collects each host's grains and renders its pillar on every run, with no cache to refresh")
+	f.BoolVar(&refresh, "refresh-cache", false, "same as --refresh")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error (the hosts' too)")
 	o.out.add(f)
 	o.boot.add(f)
@@ -189,6 +197,9 @@ func (o *sshOptions) complete(args []string) error {
 
 // loadHosts reads the roster and the hosts TARGET names.
 func (o *sshOptions) loadHosts(target string) error {
+	if o.rosterKind != "flat" {
+		return fmt.Errorf("--roster %s: brine ssh reads the flat roster (--roster-file) only", o.rosterKind)
+	}
 	if o.pcre && o.list {
 		return fmt.Errorf("give at most one of -E -L")
 	}

@@ -30,3 +30,32 @@ func TestSSHHostFailed(t *testing.T) {
 		t.Errorf("ExitSSHAggregate = %d; want Salt's EX_AGGREGATE, 20", ExitSSHAggregate)
 	}
 }
+
+// TestSSHFlagsOfSaltSSH checks brine ssh takes salt-ssh's flags, with
+// their short forms.
+func TestSSHFlagsOfSaltSSH(t *testing.T) {
+	cmd := newSSHCmd(&streams{})
+	for _, f := range []struct{ long, short string }{
+		{"raw-shell", "r"}, {"raw", ""}, {"ignore-host-keys", "i"}, {"user", ""}, {"sudo", ""}, {"identities-only", ""},
+		{"priv", ""}, {"roster-file", ""}, {"max-procs", ""}, {"wipe", "w"}, {"static", "s"}, {"timeout", "t"},
+		{"pcre", "E"}, {"list", "L"}, {"refresh", ""}, {"refresh-cache", ""}, {"roster", ""},
+	} {
+		fl := cmd.Flags().Lookup(f.long)
+		if fl == nil {
+			t.Errorf("--%s: no such flag", f.long)
+			continue
+		}
+		if fl.Shorthand != f.short {
+			t.Errorf("--%s: short -%s; want -%s", f.long, fl.Shorthand, f.short)
+		}
+	}
+}
+
+// TestSSHRosterSystem refuses a roster system other than flat, before
+// anything runs.
+func TestSSHRosterSystem(t *testing.T) {
+	o := &sshOptions{rosterKind: "scan", roster: "/nonexistent", timeout: "30"}
+	if err := o.loadHosts("10.0.0.0/24"); err == nil {
+		t.Error("--roster scan accepted")
+	}
+}
