@@ -36,8 +36,12 @@ func TestFailureIsSaltSSHs(t *testing.T) {
 			254, "The host key needs to be accepted, to auto accept run brine ssh with the -i flag:\n" +
 				"The authenticity of host '[10.0.0.5]:2222 ([10.0.0.5]:2222)' can't be established.\n" +
 				"ECDSA key fingerprint is SHA256:abc.\nThis key is not known by any other names (/k).", ""},
-		{"sudo", &SudoError{User: "deploy", Stderr: "sudo: a password is required\n"},
-			255, "", "sudo as deploy refused: sudo: a password is required"},
+		{"sudo, wrong password", &SudoError{User: "deploy", Stderr: "Sorry, try again.\n"},
+			254, "", "Password authentication failed\nsudo as deploy refused: Sorry, try again."},
+		{"sudo -n, a password wanted", &RemoteError{What: "prepare /var/tmp/.brine_deploy", Status: 1, Stderr: "sudo: a password is required\n"},
+			1, "", "prepare /var/tmp/.brine_deploy: exit status 1: sudo: a password is required"},
+		{"connection lost", &RemoteError{What: "brine ssh-shim on web1", Status: -1, Err: errors.New("EOF")},
+			255, "", "brine ssh-shim on web1: EOF"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rc, out, errout := Failure(tt.err)

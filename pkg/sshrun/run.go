@@ -69,13 +69,23 @@ type Result struct {
 
 // Failure is how salt-ssh reports a host the call did not run on
 // (Salt's SSH.handle_routine, when the host's stdout holds no return):
-// the retcode, and the stdout and stderr of its ssh. A host key no
-// known_hosts lists is 254 with the question on stdout, as Salt's
-// Shell._run_cmd returns it; anything else is ssh's 255, why on stderr.
+// the retcode, and the stdout and stderr of its ssh. Salt's
+// Shell._run_cmd gives 254 for a host key no known_hosts lists (the
+// question on stdout) and for a password prompt its password did not
+// pass (sudo's, here); a command that ran on the host and failed (sudo
+// -n wanting a password) gives its exit status, as ssh passes it on;
+// anything else is ssh's own 255.
 func Failure(err error) (retcode int, stdout, stderr string) {
 	var uh *UnknownHostError
-	if errors.As(err, &uh) {
+	var se *SudoError
+	var re *RemoteError
+	switch {
+	case errors.As(err, &uh):
 		return 254, uh.Prompt(), ""
+	case errors.As(err, &se):
+		return 254, "", "Password authentication failed\n" + err.Error()
+	case errors.As(err, &re) && re.Status > 0:
+		return re.Status, "", err.Error()
 	}
 	return 255, "", err.Error()
 }

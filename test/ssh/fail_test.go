@@ -142,9 +142,18 @@ func TestSudo(t *testing.T) {
 			t.Errorf("%s: cache dir %s: %v; want root's", id, e.thin(id), err)
 		}
 	}
-	out, errout, code = e.brine("badpw", "test.ping")
-	if code != 20 || !strings.Contains(hostBlock(out, "badpw"), "sudo as brinesudo refused") {
+	// As salt-ssh: a password that does not pass is 254 (Shell._run_cmd's
+	// "Password authentication failed"); a sudo that wants a password the
+	// roster does not give fails on the host, with sudo's exit status.
+	e.host("needpw", s, "  sudo: True\n")
+	e.roster["needpw"] = strings.Replace(e.roster["needpw"], "user: root", "user: brinesudo", 1)
+	out, errout, code = e.brine("-L", "badpw,needpw", "test.ping")
+	if b := strings.Join(strings.Fields(hostBlock(out, "badpw")), " "); code != 20 ||
+		!strings.HasPrefix(b, "---------- retcode: 254 stderr: Password authentication failed sudo as brinesudo refused") {
 		t.Fatalf("a wrong sudo password: exit %d\n%s\n%s", code, out, errout)
+	}
+	if b := strings.Join(strings.Fields(hostBlock(out, "needpw")), " "); !strings.HasPrefix(b, "---------- retcode: 1 stderr:") || !strings.Contains(b, "sudo: a password is required") {
+		t.Errorf("sudo wanting a password: %s", hostBlock(out, "needpw"))
 	}
 }
 
