@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/exec"
@@ -34,6 +35,10 @@ type sshOptions struct {
 	user        string
 	sudo        bool
 	idOnly      bool
+	askpass     bool
+	// askPassword reads --askpass's password (the terminal's, with no
+	// echo; a test's stand-in).
+	askPassword func() (string, error)
 	fileRoots   []string
 	pillarRoots []string
 	saltenv     string
@@ -129,6 +134,7 @@ for the minions to connect. See docs/ssh.md.`,
 	f.BoolVar(&o.noAgent, "no-agent", false, "do not use ssh-agent (SSH_AUTH_SOCK)")
 	f.StringVar(&o.user, "user", "", "the login of the hosts whose roster entry gives no user (salt-ssh's --user; default root)")
 	f.BoolVar(&o.sudo, "sudo", false, "run under sudo on the hosts whose roster entry does not say (salt-ssh's --sudo)")
+	f.BoolVar(&o.askpass, "askpass", false, "ask for a password on the terminal, once: the login and sudo password of the hosts whose roster entry gives none (salt-ssh's --askpass)")
 	f.BoolVar(&o.idOnly, "identities-only", false, "offer the roster's priv (or --priv) alone, on the hosts whose roster entry does not say (salt-ssh's --identities-only)")
 	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root (repeatable, searched in order; default /srv/salt)")
 	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")
@@ -219,6 +225,15 @@ func (o *sshOptions) loadHosts(target string) error {
 		return err
 	}
 	defaults := sshrun.Defaults{User: o.user, Sudo: o.sudo, IdentitiesOnly: o.idOnly}
+	if o.askpass {
+		read := o.askPassword
+		if read == nil {
+			read = terminalPassword
+		}
+		if defaults.Passwd, err = read(); err != nil {
+			return fmt.Errorf("--askpass: %w", err)
+		}
+	}
 	r.ApplyDefaults(defaults)
 	kind := proto.TargetGlob
 	switch {
@@ -378,4 +393,21 @@ func newSSHShimCmd(s *streams) *cobra.Command {
 	cmd.Flags().StringVar(&dir, "dir", "", "the cache dir")
 	cmd.Flags().StringVarP(&level, "log-level", "l", "warn", "log level")
 	return cmd
+}
+
+// terminalPassword asks for a password on the controlling terminal with
+// no echo, as salt-ssh's getpass.getpass("Password: ").
+func terminalPassword() (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return "", fmt.Errorf("no terminal to ask on: %w", err)
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, "Password: ")
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	return string(b), nil
 }

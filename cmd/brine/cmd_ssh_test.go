@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/proto"
@@ -57,5 +59,30 @@ func TestSSHRosterSystem(t *testing.T) {
 	o := &sshOptions{rosterKind: "scan", roster: "/nonexistent", timeout: "30"}
 	if err := o.loadHosts("10.0.0.0/24"); err == nil {
 		t.Error("--roster scan accepted")
+	}
+}
+
+// TestSSHAskpass gives --askpass's password to the hosts whose entry
+// has none, as salt-ssh's ssh_passwd default.
+func TestSSHAskpass(t *testing.T) {
+	roster := filepath.Join(t.TempDir(), "roster")
+	if err := os.WriteFile(roster, []byte("a: 192.0.2.1\nb:\n  host: 192.0.2.2\n  passwd: own\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	asked := 0
+	o := &sshOptions{roster: roster, rosterKind: "flat", timeout: "30", askpass: true, askPassword: func() (string, error) { asked++; return "typed", nil }}
+	if err := o.loadHosts("*"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, h := range o.hosts {
+		got[h.ID] = h.Passwd
+	}
+	if asked != 1 || got["a"] != "typed" || got["b"] != "own" {
+		t.Errorf("asked %d times, passwords %v; want once, a typed, b its own", asked, got)
+	}
+	o.askPassword = func() (string, error) { return "", errors.New("no terminal") }
+	if err := o.loadHosts("*"); err == nil {
+		t.Error("--askpass with no terminal: no error")
 	}
 }

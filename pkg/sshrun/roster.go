@@ -228,6 +228,9 @@ type Defaults struct {
 	User           string
 	Sudo           bool
 	IdentitiesOnly bool
+	// Passwd is --askpass's answer, the password of the hosts whose
+	// entry gives none (Salt's ssh_passwd).
+	Passwd string
 }
 
 // ApplyDefaults gives each host the defaults its entry does not set.
@@ -246,6 +249,9 @@ func (h *Host) applyDefaults(d Defaults) {
 	}
 	if d.IdentitiesOnly && !h.given["identities_only"] {
 		h.IdentitiesOnly = true
+	}
+	if d.Passwd != "" && h.Passwd == "" {
+		h.Passwd = d.Passwd
 	}
 }
 
