@@ -22,20 +22,20 @@ import (
 
 // sshOptions are the flags of `brine ssh`.
 type sshOptions struct {
-	roster      string
-	rosterKind  string
-	pcre, list  bool
-	timeout     string
-	batch       string
-	maxProcs    int
-	knownHosts  []string
-	acceptNew   bool
-	priv        []string
-	noAgent     bool
-	user        string
-	sudo        bool
-	idOnly      bool
-	askpass     bool
+	roster     string
+	rosterKind string
+	pcre, list bool
+	timeout    string
+	batch      string
+	maxProcs   int
+	knownHosts []string
+	acceptNew  bool
+	priv       []string
+	noAgent    bool
+	user       string
+	sudo       bool
+	idOnly     bool
+	askpass    bool
 	// askPassword reads --askpass's password (the terminal's, with no
 	// echo; a test's stand-in).
 	askPassword func() (string, error)
