@@ -131,7 +131,10 @@ type UnreachableError struct {
 	Host string
 	Port int
 	Via  string
-	Err  error
+	// Handshake: the connection was made, and ended (or stalled) before
+	// the SSH handshake was done.
+	Handshake bool
+	Err       error
 }
 
 // Error is OpenSSH's line (ssh: connect to host H port P: Connection
@@ -149,6 +152,15 @@ func (e *UnreachableError) Error() string {
 	via := ""
 	if e.Via != "" {
 		via = " through " + e.Via
+	}
+	if e.Handshake {
+		// OpenSSH's words, which are not "ssh: …": salt-ssh shows them
+		// with the retcode, as any other stderr.
+		var ne net.Error
+		if errors.Is(e.Err, os.ErrDeadlineExceeded) || errors.As(e.Err, &ne) && ne.Timeout() {
+			return fmt.Sprintf("Connection timed out during banner exchange\nConnection to %s port %d%s timed out", e.Host, e.Port, via)
+		}
+		return fmt.Sprintf("Connection closed by %s port %d%s (%v)", e.Host, e.Port, via, e.Err)
 	}
 	return fmt.Sprintf("ssh: connect to host %s port %d%s: %s", e.Host, e.Port, via, connectReason(e.Err))
 }
@@ -460,7 +472,7 @@ func (d *Dialer) dial(ctx context.Context, h *Host, depth int) (*ssh.Client, err
 			// (x/crypto/ssh gives it no type of its own).
 			return nil, &AuthError{User: h.User, Host: h.Host, Addr: addr, Methods: authMethodNames(h), Err: err}
 		}
-		return nil, &UnreachableError{Host: h.Host, Port: h.Port, Err: err}
+		return nil, &UnreachableError{Host: h.Host, Port: h.Port, Handshake: true, Err: err}
 	}
 	_ = conn.SetDeadline(time.Time{})
 	client := ssh.NewClient(c, chans, reqs)

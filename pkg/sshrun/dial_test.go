@@ -2,6 +2,7 @@ package sshrun
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -26,6 +27,10 @@ func TestFailureIsSaltSSHs(t *testing.T) {
 			255, "", "ssh: connect to host web1 port 22: Connection timed out"},
 		{"no such host", &UnreachableError{Host: "nowhere.invalid", Port: 22, Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}}},
 			255, "", "ssh: Could not resolve hostname nowhere.invalid: Name or service not known"},
+		{"closed in the handshake", &UnreachableError{Host: "10.0.0.5", Port: 22, Handshake: true, Err: io.EOF},
+			255, "", "Connection closed by 10.0.0.5 port 22 (EOF)"},
+		{"stalled in the handshake", &UnreachableError{Host: "10.0.0.5", Port: 22, Handshake: true, Err: os.ErrDeadlineExceeded},
+			255, "", "Connection timed out during banner exchange\nConnection to 10.0.0.5 port 22 timed out"},
 		{"permission denied", &AuthError{User: "deploy", Host: "web1", Addr: "web1:22", Methods: []string{"publickey"}, Err: errors.New("ssh: unable to authenticate")},
 			255, "", "deploy@web1: Permission denied (publickey)."},
 		{"unknown host", &UnknownHostError{Addr: "10.0.0.5:22", Got: "SHA256:abc", KeyType: "ssh-ed25519", File: "/root/.ssh/known_hosts"},

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -171,5 +172,33 @@ func TestJumpHost(t *testing.T) {
 	}
 	if !regexp.MustCompile(`server_request_direct_tcpip: .*target 127\.0\.0\.1 port ` + itoa(target.Port)).MatchString(jump.LogText()) {
 		t.Errorf("the jump host did not forward to the target:\n%s", harness.Tail(jump.LogText(), 3000))
+	}
+}
+
+// TestHandshakeClosed reaches a port that takes the connection and
+// closes it: OpenSSH's words are not "ssh: …", so salt-ssh shows them
+// with retcode 255, as any stderr.
+func TestHandshakeClosed(t *testing.T) {
+	e := newEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).Port
+	e.hostYAML("closer", "  host: 127.0.0.1\n  port: "+itoa(port)+"\n  priv: "+e.key+"\n  timeout: 5\n")
+	out, errout, code := e.brine("closer", "test.ping")
+	b := strings.Join(strings.Fields(hostBlock(out, "closer")), " ")
+	if code != 20 || !strings.HasPrefix(b, "---------- retcode: 255 stderr: Connection closed by 127.0.0.1 port "+itoa(port)) {
+		t.Errorf("exit %d\n%s\n%s", code, out, errout)
 	}
 }
