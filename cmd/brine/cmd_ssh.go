@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,6 +38,8 @@ type sshOptions struct {
 	sudo       bool
 	idOnly     bool
 	askpass    bool
+	listHosts  bool
+	randThin   bool
 	// askPassword reads --askpass's password (the terminal's, with no
 	// echo; a test's stand-in).
 	askPassword func() (string, error)
@@ -105,8 +109,16 @@ for the minions to connect. See docs/ssh.md.`,
 
   # Make a host a minion of this master, its key accepted in the same step
   brine ssh web3 --bootstrap --master tls://salt.example.com:4222`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if o.listHosts {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.listHosts {
+				return o.printHosts(s)
+			}
 			if o.boot.on {
 				return o.runBootstrap(cmd.Context(), args, s)
 			}
@@ -142,6 +154,8 @@ for the minions to connect. See docs/ssh.md.`,
 	f.BoolVar(&o.failhard, "failhard", false, "stop a host's run at its first failed state")
 	f.BoolVarP(&o.raw, "raw-shell", "r", false, "run FUNCTION [ARG…] as a command line in the login's shell on each host, as ssh does (salt-ssh's -r): nothing copied, no sudo; each host returns retcode, stderr and stdout")
 	f.BoolVar(&o.raw, "raw", false, "same as --raw-shell")
+	f.BoolVarP(&o.listHosts, "hosts", "H", false, "list the roster's hosts (id and address) and exit, as salt-ssh -H")
+	f.BoolVarP(&o.randThin, "rand-thin-dir", "W", false, "use a cache dir of a random name for this run (/var/tmp/.XXXXXX) on the hosts whose roster entry names none, and remove it after (implies --wipe), as salt-ssh -W")
 	f.BoolVarP(&o.wipe, "wipe", "w", false, "remove brine's cache dir (thin_dir) from each host after the run")
 	f.BoolVar(&o.progress, "progress", false, "show a live line of hosts done and states done (on a terminal; on by default past 10 hosts)")
 	// salt-ssh's --refresh renews the grains and pillar it caches on
@@ -225,6 +239,16 @@ func (o *sshOptions) loadHosts(target string) error {
 		return err
 	}
 	defaults := sshrun.Defaults{User: o.user, Sudo: o.sudo, IdentitiesOnly: o.idOnly}
+	if o.randThin {
+		// Salt's rand_thin_dir: one random name for the run, and
+		// ssh_wipe.
+		var b [3]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return fmt.Errorf("--rand-thin-dir: %w", err)
+		}
+		defaults.ThinDir = "/var/tmp/." + hex.EncodeToString(b[:])
+		o.wipe = true
+	}
 	if o.askpass {
 		read := o.askPassword
 		if read == nil {
@@ -410,4 +434,26 @@ func terminalPassword() (string, error) {
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
 	return string(b), nil
+}
+
+// printHosts prints the roster's hosts, as salt-ssh -H does (SSH.run
+// with list_hosts): the roster file, and each id with its address.
+func (o *sshOptions) printHosts(s *streams) error {
+	if o.rosterKind != "flat" {
+		return usage(fmt.Errorf("--roster %s: brine ssh reads the flat roster (--roster-file) only", o.rosterKind))
+	}
+	r, err := sshrun.LoadRoster(o.roster)
+	if err != nil {
+		return usage(err)
+	}
+	hosts := output.OrderedMap{}
+	for _, id := range r.IDs() {
+		hosts = append(hosts, output.KV{Key: id, Value: r.Hosts[id].Host})
+	}
+	p := (&netOutput{f: o.out}).printer(s)
+	p.minion(o.roster, &proto.Return{ID: o.roster, Return: hosts, Out: "nested"})
+	if err := p.flush(); err != nil {
+		return exitWith(ExitError)
+	}
+	return nil
 }

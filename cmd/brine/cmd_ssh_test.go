@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/proto"
@@ -41,6 +44,7 @@ func TestSSHFlagsOfSaltSSH(t *testing.T) {
 		{"raw-shell", "r"}, {"raw", ""}, {"ignore-host-keys", "i"}, {"user", ""}, {"sudo", ""}, {"identities-only", ""},
 		{"priv", ""}, {"roster-file", ""}, {"max-procs", ""}, {"wipe", "w"}, {"static", "s"}, {"timeout", "t"},
 		{"pcre", "E"}, {"list", "L"}, {"refresh", ""}, {"refresh-cache", ""}, {"roster", ""},
+		{"hosts", "H"}, {"rand-thin-dir", "W"}, {"askpass", ""},
 	} {
 		fl := cmd.Flags().Lookup(f.long)
 		if fl == nil {
@@ -84,5 +88,36 @@ func TestSSHAskpass(t *testing.T) {
 	o.askPassword = func() (string, error) { return "", errors.New("no terminal") }
 	if err := o.loadHosts("*"); err == nil {
 		t.Error("--askpass with no terminal: no error")
+	}
+}
+
+// TestSSHListHostsAndRandThin pins -H (the roster's ids and addresses,
+// nothing run, no TARGET needed) and -W (one random cache dir for the
+// entries that name none, wiped after).
+func TestSSHListHostsAndRandThin(t *testing.T) {
+	roster := filepath.Join(t.TempDir(), "roster")
+	if err := os.WriteFile(roster, []byte("b: 192.0.2.2\na:\n  host: 192.0.2.1\n  thin_dir: /opt/own\nc:\n  user: ops\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	cmd := newSSHCmd(&streams{in: strings.NewReader(""), out: &out, err: &errb})
+	cmd.SetArgs([]string{"-H", "--roster-file", roster})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("-H: %v\n%s", err, errb.String())
+	}
+	if want := roster + ":\n    ----------\n    a:\n        192.0.2.1\n    b:\n        192.0.2.2\n    c:\n        c\n"; out.String() != want {
+		t.Errorf("-H printed\n%s\nwant\n%s", out.String(), want)
+	}
+
+	o := &sshOptions{roster: roster, rosterKind: "flat", timeout: "30", randThin: true}
+	if err := o.loadHosts("*"); err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]string{}
+	for _, h := range o.hosts {
+		dirs[h.ID] = h.Dir()
+	}
+	if !o.wipe || dirs["a"] != "/opt/own" || dirs["b"] != dirs["c"] || !regexp.MustCompile(`^/var/tmp/\.[0-9a-f]{6}$`).MatchString(dirs["b"]) {
+		t.Errorf("-W: wipe %v, dirs %v; want wipe, a's own, b and c one /var/tmp/.XXXXXX", o.wipe, dirs)
 	}
 }

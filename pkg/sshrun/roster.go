@@ -231,6 +231,9 @@ type Defaults struct {
 	// Passwd is --askpass's answer, the password of the hosts whose
 	// entry gives none (Salt's ssh_passwd).
 	Passwd string
+	// ThinDir is --rand-thin-dir's cache dir, for the hosts whose entry
+	// names none.
+	ThinDir string
 }
 
 // ApplyDefaults gives each host the defaults its entry does not set.
@@ -252,6 +255,9 @@ func (h *Host) applyDefaults(d Defaults) {
 	}
 	if d.Passwd != "" && h.Passwd == "" {
 		h.Passwd = d.Passwd
+	}
+	if d.ThinDir != "" && h.ThinDir == "" {
+		h.ThinDir = d.ThinDir
 	}
 }
 
