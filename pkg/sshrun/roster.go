@@ -61,6 +61,10 @@ type Host struct {
 	// MinionOpts are minion options: grains, saltenv and root apply to
 	// `brine ssh` runs; on --bootstrap every key goes into minion.yaml.
 	MinionOpts map[string]any `yaml:"minion_opts"`
+	// Grains are grains over the collected ones and minion_opts' (an
+	// entry's own grains, which Salt's Single.run_wfunc lays over the
+	// target's).
+	Grains map[string]any `yaml:"grains"`
 	// ThinDir is brine's cache dir on the host: the binary and the files
 	// by sha256 (default /var/tmp/.brine_USER).
 	ThinDir string `yaml:"thin_dir"`
@@ -175,7 +179,7 @@ func ParseRoster(name string, src []byte) (*Roster, error) {
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
-			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a host address or a mapping (host, user, port, priv, priv_passwd, passwd, sudo, sudo_user, timeout, minion_opts, thin_dir, identities_only, ssh_options, tty, proxy_jump)", id)}
+			return nil, &RosterError{File: name, Line: v.Line, Err: fmt.Errorf("%s: want a host address or a mapping (host, user, port, priv, priv_passwd, passwd, sudo, sudo_user, timeout, minion_opts, grains, thin_dir, identities_only, ssh_options, tty, proxy_jump)", id)}
 		}
 		var buf bytes.Buffer
 		enc := yaml.NewEncoder(&buf)

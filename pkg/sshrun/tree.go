@@ -142,6 +142,9 @@ func converse(ctx context.Context, out io.Reader, in io.Writer, h *Host, c Call,
 			g[k] = v
 		}
 	}
+	for k, v := range h.Grains {
+		g[k] = v
+	}
 	g["id"] = h.ID
 	start := &message{T: tStart, Call: &c, Grains: g}
 	if needsPillar(c.Fun) {

@@ -80,3 +80,15 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRosterGrains lays an entry's grains over minion_opts' and the
+// collected ones, as Salt's Single.run_wfunc lays the target's grains.
+func TestRosterGrains(t *testing.T) {
+	e := newEnv(t)
+	s := e.server(sshd.Options{})
+	e.host("web1", s, "  minion_opts:\n    grains: {role: web, tier: front}\n  grains:\n    role: db\n")
+	out, errout, code := e.brine("--out", "json", "web1", "grains.item", "role", "tier")
+	if code != 0 || !strings.Contains(out, `"role": "db"`) || !strings.Contains(out, `"tier": "front"`) {
+		t.Errorf("exit %d\n%s\n%s", code, out, errout)
+	}
+}
