@@ -421,6 +421,12 @@ func (d *Dialer) dial(ctx context.Context, h *Host, depth int) (*ssh.Client, err
 			return nil, err
 		}
 		if jump, err = d.dial(ctx, jh, depth+1); err != nil {
+			var ue *UnreachableError
+			if errors.As(err, &ue) && !ue.Handshake {
+				// ssh -J says it so: the jump host's own line, which
+				// names its address (and salt-ssh prints it alone).
+				return nil, err
+			}
 			return nil, fmt.Errorf("jump host %s: %w", jh.ID, err)
 		}
 		dctx, cancel := context.WithTimeout(ctx, timeout)

@@ -173,6 +173,15 @@ func TestJumpHost(t *testing.T) {
 	if !regexp.MustCompile(`server_request_direct_tcpip: .*target 127\.0\.0\.1 port ` + itoa(target.Port)).MatchString(jump.LogText()) {
 		t.Errorf("the jump host did not forward to the target:\n%s", harness.Tail(jump.LogText(), 3000))
 	}
+	// A jump host that is down: its own line alone, as ssh -J prints it
+	// and salt-ssh shows it.
+	deadPort := itoa(harness.FreePort(t))
+	e.hostYAML("deadjump", "  host: 127.0.0.1\n  port: "+deadPort+"\n  priv: "+e.key+"\n")
+	e.host("behind", target, "  proxy_jump: deadjump\n")
+	out, errout, code = e.brine("behind", "test.ping")
+	if want := "behind:\n    ssh: connect to host 127.0.0.1 port " + deadPort + ": Connection refused\n"; code != 20 || out != want {
+		t.Errorf("through a jump host that is down: exit %d\n%s\nwant\n%s\n%s", code, out, want, errout)
+	}
 }
 
 // TestHandshakeClosed reaches a port that takes the connection and
