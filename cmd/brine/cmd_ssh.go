@@ -38,6 +38,7 @@ type sshOptions struct {
 	sudo       bool
 	idOnly     bool
 	askpass    bool
+	keyDeploy  bool
 	listHosts  bool
 	randThin   bool
 	// askPassword reads --askpass's password (the terminal's, with no
@@ -146,6 +147,7 @@ for the minions to connect. See docs/ssh.md.`,
 	f.BoolVar(&o.noAgent, "no-agent", false, "do not use ssh-agent (SSH_AUTH_SOCK)")
 	f.StringVar(&o.user, "user", "", "the login of the hosts whose roster entry gives no user (salt-ssh's --user; default root)")
 	f.BoolVar(&o.sudo, "sudo", false, "run under sudo on the hosts whose roster entry does not say (salt-ssh's --sudo)")
+	f.BoolVar(&o.keyDeploy, "key-deploy", false, "after the run, put this operator's public key (of priv, --priv, else ~/.ssh/id_*) in the login's authorized_keys on each host reached with a password, as salt-ssh --key-deploy")
 	f.BoolVar(&o.askpass, "askpass", false, "ask for a password on the terminal, once: the login and sudo password of the hosts whose roster entry gives none (salt-ssh's --askpass)")
 	f.BoolVar(&o.idOnly, "identities-only", false, "offer the roster's priv (or --priv) alone, on the hosts whose roster entry does not say (salt-ssh's --identities-only)")
 	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root (repeatable, searched in order; default /srv/salt)")
@@ -290,7 +292,7 @@ func (o *sshOptions) run(ctx context.Context, s *streams) error {
 	ctx, stop := signalCtx(ctx)
 	defer stop()
 	opts := &sshrun.Options{Dialer: o.dialer, Tree: &sshrun.Tree{FileRoots: o.fileRoots, PillarRoots: o.pillarRoots, Saltenv: o.saltenv},
-		Wipe: o.wipe, ShimLogLevel: o.logLevel, Log: newLogger(s.err, o.logLevel)}
+		Wipe: o.wipe, KeyDeploy: o.keyDeploy, ShimLogLevel: o.logLevel, Log: newLogger(s.err, o.logLevel)}
 	batch := 0
 	if o.batch != "" {
 		n, err := client.BatchSize(len(o.hosts), o.batch)

@@ -311,18 +311,16 @@ func (d *Dialer) remember(file, hostname string, key ssh.PublicKey) error {
 	return nil
 }
 
-// auth is what is offered to a host: its priv, the default keys and the
-// agent's, as one public-key method; its password, when the roster
-// gives one.
-func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
-	var signers []ssh.Signer
-	files := d.KeyFiles
+// keyFiles are the key files offered to a host, in order: its priv, the
+// --priv files, else the default ones. only: identities_only, ssh's
+// IdentitiesOnly=yes as Salt passes it (the keys named alone, not the
+// default ones nor the agent's).
+func (d *Dialer) keyFiles(h *Host) (files []string, only bool) {
+	files = append([]string(nil), d.KeyFiles...)
 	if h.Priv != "" {
 		files = append([]string{h.Priv}, files...)
 	}
-	// identities_only is ssh's IdentitiesOnly=yes, as Salt passes it:
-	// the keys named alone, not the default ones nor the agent's.
-	only := h.IdentitiesOnly && len(files) > 0
+	only = h.IdentitiesOnly && len(files) > 0
 	if len(d.KeyFiles) == 0 && !only {
 		if home, err := os.UserHomeDir(); err == nil {
 			for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
@@ -333,6 +331,39 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 			}
 		}
 	}
+	return files, only
+}
+
+// DeployKey is the public key --key-deploy puts on a host: the first
+// key file offered to it that reads (its priv, --priv, else the default
+// ones), as an authorized_keys line.
+func (d *Dialer) DeployKey(h *Host) (string, error) {
+	files, _ := d.keyFiles(h)
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var s ssh.Signer
+		if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
+			s, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
+		} else {
+			s, err = ssh.ParsePrivateKey(b)
+		}
+		if err != nil {
+			continue
+		}
+		return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey()))), nil
+	}
+	return "", fmt.Errorf("%s: no key file to deploy (priv, --priv, ~/.ssh/id_*)", h.ID)
+}
+
+// auth is what is offered to a host: its priv, the default keys and the
+// agent's, as one public-key method; its password, when the roster
+// gives one.
+func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
+	var signers []ssh.Signer
+	files, only := d.keyFiles(h)
 	for i, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

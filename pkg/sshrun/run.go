@@ -1,6 +1,7 @@
 package sshrun
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -24,6 +27,10 @@ type Options struct {
 	Binary string
 	// Wipe removes the cache dir from each host after the run.
 	Wipe bool
+	// KeyDeploy puts the operator's public key in the login's
+	// authorized_keys on each host the roster gives a password for,
+	// after the run (salt-ssh's --key-deploy).
+	KeyDeploy bool
 	// ShimLogLevel is the shim's log level (its stderr ends up in the
 	// error of a run that failed).
 	ShimLogLevel string
@@ -123,7 +130,42 @@ func RunHost(ctx context.Context, h *Host, c Call, o *Options, onEvent func(prot
 			res.Err = err
 		}
 	}
+	if o.KeyDeploy && h.Passwd != "" {
+		// Salt's SSH.key_deploy: the key goes after the run, for the
+		// next one, and a failure to put it leaves the return as it is.
+		if err := deployKey(ctx, r.c, o.Dialer, h); err != nil && o.Log != nil {
+			o.Log.Warn("--key-deploy: the key was not deployed", "host", h.ID, "err", err)
+		}
+	}
 	return res
+}
+
+// keyDeployScript adds the line $1 to the login's authorized_keys when
+// it is not there, as ssh-copy-id does.
+const keyDeployScript = `umask 077
+mkdir -p -- "$HOME/.ssh" && touch -- "$HOME/.ssh/authorized_keys" || exit 1
+grep -qxF -- "$1" "$HOME/.ssh/authorized_keys" || printf '%s\n' "$1" >> "$HOME/.ssh/authorized_keys"`
+
+// deployKey runs keyDeployScript as the login (never under sudo: the
+// key is the login's).
+func deployKey(ctx context.Context, c *ssh.Client, d *Dialer, h *Host) error {
+	key, err := d.DeployKey(h)
+	if err != nil {
+		return err
+	}
+	s, err := c.NewSession()
+	if err != nil {
+		return &RemoteError{What: "key deploy", Status: -1, Err: err}
+	}
+	defer s.Close()
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	var stderr bytes.Buffer
+	s.Stderr = &stderr
+	if err := s.Run(Command("sh", "-c", keyDeployScript, "sh", key)); err != nil {
+		return &RemoteError{What: "key deploy", Status: -1, Stderr: stderr.String(), Err: err}
+	}
+	return nil
 }
 
 func contains(l []string, s string) bool {

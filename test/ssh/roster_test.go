@@ -92,3 +92,45 @@ func TestRosterGrains(t *testing.T) {
 		t.Errorf("exit %d\n%s\n%s", code, out, errout)
 	}
 }
+
+// TestKeyDeploy logs in with the roster's password, and with
+// --key-deploy leaves the operator's key in the login's authorized_keys:
+// the next run needs no password, as after salt-ssh --key-deploy.
+func TestKeyDeploy(t *testing.T) {
+	e := newEnv(t)
+	s := e.server(sshd.Options{Password: true, HomeKeys: true, Users: []sshd.User{{Name: "brinesudo", UID: 4242, PasswdHash: sshd.PasswdHash}}})
+	key := filepath.Join(e.dir, "id_deploy")
+	if _, err := sshd.Keygen(key); err != nil {
+		t.Fatal(err)
+	}
+	shared, err := os.MkdirTemp("/tmp", "brine-ssh-shared-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(shared) })
+	if err := os.Chmod(shared, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	entry := "  host: 127.0.0.1\n  port: " + itoa(s.Port) + "\n  user: brinesudo\n  priv: " + key + "\n  identities_only: True\n  thin_dir: " + filepath.Join(shared, "thin") + "\n"
+	e.hostYAML("web1", entry)
+	if out, _, code := e.brine("web1", "test.ping"); code != 20 {
+		t.Fatalf("with neither the key nor a password: exit %d\n%s", code, out)
+	}
+	e.hostYAML("web1", entry+"  passwd: "+sshd.TestPassword+"\n")
+	if out, errout, code := e.brine("--key-deploy", "web1", "test.ping"); code != 0 || out != "web1:\n    True\n" {
+		t.Fatalf("--key-deploy: exit %d\n%s\n%s", code, out, errout)
+	}
+	e.hostYAML("web1", entry)
+	if out, errout, code := e.brine("web1", "test.ping"); code != 0 || out != "web1:\n    True\n" {
+		t.Errorf("after --key-deploy, the key alone: exit %d\n%s\n%s", code, out, errout)
+	}
+	// A second deploy leaves one line.
+	e.hostYAML("web1", entry+"  passwd: "+sshd.TestPassword+"\n")
+	if _, _, code := e.brine("--key-deploy", "web1", "test.ping"); code != 0 {
+		t.Fatalf("second --key-deploy: exit %d", code)
+	}
+	b, err := os.ReadFile(filepath.Join(s.Dir, "home-brinesudo", ".ssh", "authorized_keys"))
+	if err != nil || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("authorized_keys: %q, %v; want the key's one line", b, err)
+	}
+}
