@@ -84,7 +84,7 @@ Host keys are checked against known_hosts, and a host not listed there is
 refused unless -i (--accept-new-host-keys) is given; a host that shows another
 key than the one listed is always refused. Keys come from the roster's
 priv, ~/.ssh/id_* and ssh-agent; a password is tried only when the roster
-gives one (passwd, also sudo's).
+gives one (passwd, also sudo's) or --askpass asked for it.
 
 A host that could not be reached, refused the login or the host key, or
 whose sudo refused, is reported as salt-ssh reports it (its retcode, 255
