@@ -120,7 +120,9 @@ func (t *Tree) pillarJSON(ctx context.Context, id string, grains map[string]any)
 
 // needsPillar: the functions that read pillar, as a minion asks for it.
 func needsPillar(fun string) bool {
-	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.")
+	// Salt's ssh wrappers that read the pillar the master renders:
+	// state, pillar, and config (config.get looks in the pillar too).
+	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.") || strings.HasPrefix(fun, "config.")
 }
 
 // converse is the operator's end of one shim's session: out is the

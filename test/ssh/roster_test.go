@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brine-cm/brine/test/harness"
 	"github.com/brine-cm/brine/test/sshd"
 )
 
@@ -132,5 +133,19 @@ func TestKeyDeploy(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(s.Dir, "home-brinesudo", ".ssh", "authorized_keys"))
 	if err != nil || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("authorized_keys: %q, %v; want the key's one line", b, err)
+	}
+}
+
+// TestConfigGetReadsPillar: config.get is one of Salt's ssh wrappers, and
+// reads the pillar rendered on the operator's side.
+func TestConfigGetReadsPillar(t *testing.T) {
+	e := newEnv(t)
+	s := e.server(sshd.Options{})
+	e.host("web1", s, "")
+	pillar := filepath.Join(e.dir, "pillar")
+	harness.WriteTree(t, pillar, "-- top.sls --\nbase:\n  '*':\n    - p\n-- p.sls --\napp:\n  port: 8080\n")
+	out, errout, code := e.brine("--pillar-root", pillar, "web1", "config.get", "app:port")
+	if code != 0 || out != "web1:\n    8080\n" {
+		t.Errorf("config.get app:port: exit %d\n%s\n%s", code, out, errout)
 	}
 }
