@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -50,43 +52,136 @@ type HostKeyError struct {
 	Want []string // "SHA256:… (file:line)"
 }
 
+// Error ends with OpenSSH's last line for a changed key, the line
+// salt-ssh's users look for in the host's stderr.
 func (e *HostKeyError) Error() string {
-	return fmt.Sprintf("host key mismatch for %s: it showed %s, known_hosts has %s; refusing to connect (someone may be in the middle; if the host was reinstalled, remove its old line)",
+	return fmt.Sprintf("host key mismatch for %s: it showed %s, known_hosts has %s; refusing to connect (someone may be in the middle; if the host was reinstalled, remove its old line)\nHost key verification failed.",
 		e.Addr, e.Got, strings.Join(e.Want, ", "))
 }
 
 // UnknownHostError is a host known_hosts does not list, refused because
 // no trust on first use was asked for.
 type UnknownHostError struct {
-	Addr string
-	Got  string
-	File string
+	Addr    string
+	Got     string // the SHA256 fingerprint
+	KeyType string // ssh-ed25519, …
+	File    string
 }
 
 func (e *UnknownHostError) Error() string {
-	return fmt.Sprintf("host %s is not in %s (its key is %s): add it (ssh-keyscan, after checking the fingerprint) or run with --accept-new-host-keys once",
+	return fmt.Sprintf("host %s is not in %s (its key is %s): add it (ssh-keyscan, after checking the fingerprint) or run with -i (--accept-new-host-keys) once",
 		e.Addr, e.File, e.Got)
 }
 
-// AuthError is a host that took none of the credentials offered.
-type AuthError struct {
-	User, Addr string
-	Err        error
+// Prompt is what salt-ssh returns as the host's stdout, with retcode
+// 254, for a host whose key is not known: its line asking for -i, then
+// OpenSSH's question (Salt's Shell._run_cmd answers it "no").
+func (e *UnknownHostError) Prompt() string {
+	host, port, err := net.SplitHostPort(e.Addr)
+	if err != nil {
+		host, port = e.Addr, "22"
+	}
+	// OpenSSH names a host on another port than 22 as [host]:port.
+	name := host
+	if port != "22" {
+		name = "[" + host + "]:" + port
+	}
+	return fmt.Sprintf("The host key needs to be accepted, to auto accept run brine ssh with the -i flag:\n"+
+		"The authenticity of host '%s (%s)' can't be established.\n%s key fingerprint is %s.\nThis key is not known by any other names (%s).",
+		name, name, sshKeyTypeName(e.KeyType), e.Got, e.File)
 }
 
+// sshKeyTypeName is OpenSSH's name of a key type in its messages.
+func sshKeyTypeName(t string) string {
+	switch {
+	case t == ssh.KeyAlgoED25519:
+		return "ED25519"
+	case t == ssh.KeyAlgoRSA:
+		return "RSA"
+	case t == ssh.KeyAlgoDSA:
+		return "DSA"
+	case strings.HasPrefix(t, "ecdsa-"):
+		return "ECDSA"
+	case strings.HasPrefix(t, "sk-ssh-ed25519"):
+		return "ED25519-SK"
+	case strings.HasPrefix(t, "sk-ecdsa"):
+		return "ECDSA-SK"
+	}
+	return t
+}
+
+// AuthError is a host that took none of the credentials offered.
+// Methods are the ones offered (publickey, password).
+type AuthError struct {
+	User, Host, Addr string
+	Methods          []string
+	Err              error
+}
+
+// Error is OpenSSH's line, the one salt-ssh's users see in the host's
+// stderr (and its key_deploy looks for).
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("authentication as %s on %s failed: %v", e.User, e.Addr, e.Err)
+	return fmt.Sprintf("%s@%s: Permission denied (%s).", e.User, e.Host, strings.Join(e.Methods, ","))
 }
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// UnreachableError is a host that could not be reached.
+// UnreachableError is a host that could not be reached: Host and Port
+// are where, Via the jump host it was dialled through, if any.
 type UnreachableError struct {
-	Addr string
-	Err  error
+	Host string
+	Port int
+	Via  string
+	// Handshake: the connection was made, and ended (or stalled) before
+	// the SSH handshake was done.
+	Handshake bool
+	Err       error
 }
 
-func (e *UnreachableError) Error() string { return fmt.Sprintf("%s unreachable: %v", e.Addr, e.Err) }
+// Error is OpenSSH's line (ssh: connect to host H port P: Connection
+// refused, ssh: Could not resolve hostname H: …), which salt-ssh prints
+// as the host's whole return.
+func (e *UnreachableError) Error() string {
+	var dns *net.DNSError
+	if errors.As(e.Err, &dns) {
+		why := "Temporary failure in name resolution"
+		if dns.IsNotFound {
+			why = "Name or service not known"
+		}
+		return fmt.Sprintf("ssh: Could not resolve hostname %s: %s", e.Host, why)
+	}
+	via := ""
+	if e.Via != "" {
+		via = " through " + e.Via
+	}
+	if e.Handshake {
+		// OpenSSH's words, which are not "ssh: …": salt-ssh shows them
+		// with the retcode, as any other stderr.
+		var ne net.Error
+		if errors.Is(e.Err, os.ErrDeadlineExceeded) || errors.As(e.Err, &ne) && ne.Timeout() {
+			return fmt.Sprintf("Connection timed out during banner exchange\nConnection to %s port %d%s timed out", e.Host, e.Port, via)
+		}
+		return fmt.Sprintf("Connection closed by %s port %d%s (%v)", e.Host, e.Port, via, e.Err)
+	}
+	return fmt.Sprintf("ssh: connect to host %s port %d%s: %s", e.Host, e.Port, via, connectReason(e.Err))
+}
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// connectReason is strerror's words for why a connection failed, as
+// OpenSSH prints them.
+func connectReason(err error) string {
+	var errno syscall.Errno
+	var ne net.Error
+	switch {
+	case errors.As(err, &errno):
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "Connection timed out"
+	case errors.Is(err, io.EOF):
+		return "Connection closed by remote host"
+	}
+	return err.Error()
+}
 
 func (d *Dialer) knownHostsFiles() []string {
 	if len(d.KnownHosts) > 0 {
@@ -134,7 +229,7 @@ func (d *Dialer) hostKeys(addr string, slot *error, ok *bool) (ssh.HostKeyCallba
 			*ok = true
 			return nil
 		case errors.As(err, &ke) && len(ke.Want) == 0:
-			*slot = &UnknownHostError{Addr: addr, Got: ssh.FingerprintSHA256(key), File: files[0]}
+			*slot = &UnknownHostError{Addr: addr, Got: ssh.FingerprintSHA256(key), KeyType: key.Type(), File: files[0]}
 		case errors.As(err, &ke):
 			he := &HostKeyError{Addr: addr, Got: ssh.FingerprintSHA256(key) + " (" + key.Type() + ")"}
 			for _, w := range ke.Want {
@@ -216,16 +311,17 @@ func (d *Dialer) remember(file, hostname string, key ssh.PublicKey) error {
 	return nil
 }
 
-// auth is what is offered to a host: its priv, the default keys and the
-// agent's, as one public-key method; its password, when the roster
-// gives one.
-func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
-	var signers []ssh.Signer
-	files := d.KeyFiles
+// keyFiles are the key files offered to a host, in order: its priv, the
+// --priv files, else the default ones. only: identities_only, ssh's
+// IdentitiesOnly=yes as Salt passes it (the keys named alone, not the
+// default ones nor the agent's).
+func (d *Dialer) keyFiles(h *Host) (files []string, only bool) {
+	files = append([]string(nil), d.KeyFiles...)
 	if h.Priv != "" {
 		files = append([]string{h.Priv}, files...)
 	}
-	if len(d.KeyFiles) == 0 {
+	only = h.IdentitiesOnly && len(files) > 0
+	if len(d.KeyFiles) == 0 && !only {
 		if home, err := os.UserHomeDir(); err == nil {
 			for _, n := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
 				p := filepath.Join(home, ".ssh", n)
@@ -235,6 +331,39 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 			}
 		}
 	}
+	return files, only
+}
+
+// DeployKey is the public key --key-deploy puts on a host: the first
+// key file offered to it that reads (its priv, --priv, else the default
+// ones), as an authorized_keys line.
+func (d *Dialer) DeployKey(h *Host) (string, error) {
+	files, _ := d.keyFiles(h)
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var s ssh.Signer
+		if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
+			s, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
+		} else {
+			s, err = ssh.ParsePrivateKey(b)
+		}
+		if err != nil {
+			continue
+		}
+		return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey()))), nil
+	}
+	return "", fmt.Errorf("%s: no key file to deploy (priv, --priv, ~/.ssh/id_*)", h.ID)
+}
+
+// auth is what is offered to a host: its priv, the default keys and the
+// agent's, as one public-key method; its password, when the roster
+// gives one.
+func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
+	var signers []ssh.Signer
+	files, only := d.keyFiles(h)
 	for i, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -243,7 +372,13 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 			}
 			continue
 		}
-		s, err := ssh.ParsePrivateKey(b)
+		var s ssh.Signer
+		if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
+			// Salt's priv_passwd: the passphrase of the roster's priv.
+			s, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
+		} else {
+			s, err = ssh.ParsePrivateKey(b)
+		}
 		if err != nil {
 			var pp *ssh.PassphraseMissingError
 			if errors.As(err, &pp) {
@@ -256,7 +391,7 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 	}
 	closeAgent := func() {}
 	var agentSigners func() ([]ssh.Signer, error)
-	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" && !d.NoAgent {
+	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" && !d.NoAgent && !only {
 		if c, err := net.Dial("unix", sock); err == nil {
 			ag := agent.NewClient(c)
 			agentSigners = ag.Signers
@@ -285,6 +420,15 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 	return methods, closeAgent, nil
 }
 
+// authMethodNames are the methods auth offers a host, by their names
+// in the protocol.
+func authMethodNames(h *Host) []string {
+	if h.Passwd != "" {
+		return []string{"publickey", "password", "keyboard-interactive"}
+	}
+	return []string{"publickey"}
+}
+
 // Dial connects to a host, through its jump host when it has one.
 func (d *Dialer) Dial(ctx context.Context, h *Host) (*ssh.Client, error) {
 	return d.dial(ctx, h, 0)
@@ -308,6 +452,12 @@ func (d *Dialer) dial(ctx context.Context, h *Host, depth int) (*ssh.Client, err
 			return nil, err
 		}
 		if jump, err = d.dial(ctx, jh, depth+1); err != nil {
+			var ue *UnreachableError
+			if errors.As(err, &ue) && !ue.Handshake {
+				// ssh -J says it so: the jump host's own line, which
+				// names its address (and salt-ssh prints it alone).
+				return nil, err
+			}
 			return nil, fmt.Errorf("jump host %s: %w", jh.ID, err)
 		}
 		dctx, cancel := context.WithTimeout(ctx, timeout)
@@ -315,12 +465,12 @@ func (d *Dialer) dial(ctx context.Context, h *Host, depth int) (*ssh.Client, err
 		cancel()
 		if err != nil {
 			jump.Close()
-			return nil, &UnreachableError{Addr: addr + " (through " + jh.ID + ")", Err: err}
+			return nil, &UnreachableError{Host: h.Host, Port: h.Port, Via: jh.ID, Err: err}
 		}
 	} else {
 		nd := net.Dialer{Timeout: timeout}
 		if conn, err = nd.DialContext(ctx, "tcp", addr); err != nil {
-			return nil, &UnreachableError{Addr: addr, Err: err}
+			return nil, &UnreachableError{Host: h.Host, Port: h.Port, Err: err}
 		}
 	}
 	closeAll := func() {
@@ -357,9 +507,9 @@ func (d *Dialer) dial(ctx context.Context, h *Host, depth int) (*ssh.Client, err
 			// The host showed the right key, so the keys were exchanged:
 			// what failed is the authentication that comes next
 			// (x/crypto/ssh gives it no type of its own).
-			return nil, &AuthError{User: h.User, Addr: addr, Err: err}
+			return nil, &AuthError{User: h.User, Host: h.Host, Addr: addr, Methods: authMethodNames(h), Err: err}
 		}
-		return nil, &UnreachableError{Addr: addr, Err: err}
+		return nil, &UnreachableError{Host: h.Host, Port: h.Port, Handshake: true, Err: err}
 	}
 	_ = conn.SetDeadline(time.Time{})
 	client := ssh.NewClient(c, chans, reqs)

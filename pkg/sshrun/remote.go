@@ -91,13 +91,30 @@ type remote struct {
 // says so (-n with no password; -S, with a prompt brine knows, when it
 // has one).
 func (r *remote) argv(argv []string) []string {
-	if !r.h.Sudo || r.h.User == "root" {
+	if !r.h.sudo() {
 		return argv
 	}
-	if r.h.Passwd == "" {
-		return append([]string{"sudo", "-n", "-H", "--"}, argv...)
+	sudo := []string{"sudo"}
+	if r.h.SudoUser != "" {
+		// Salt's shim: sudo -u SUDO_USER, when sudo is on.
+		sudo = append(sudo, "-u", r.h.SudoUser)
 	}
-	return append([]string{"sudo", "-k", "-S", "-H", "-p", sudoPrompt, "--", "sh", "-c", readyScript, "sh"}, argv...)
+	if r.h.Passwd == "" {
+		return append(append(sudo, "-n", "-H", "--"), argv...)
+	}
+	return append(append(sudo, "-k", "-S", "-H", "-p", sudoPrompt, "--", "sh", "-c", readyScript, "sh"), argv...)
+}
+
+// sudo tells whether brine runs under sudo on the host: with sudo, as
+// another user than the login (root, or sudo_user).
+func (h *Host) sudo() bool {
+	if !h.Sudo {
+		return false
+	}
+	if h.SudoUser != "" {
+		return h.SudoUser != h.User
+	}
+	return h.User != "root"
 }
 
 // proc is a command started on the host.
@@ -127,7 +144,7 @@ func (r *remote) start(ctx context.Context, what string, argv []string) (*proc, 
 		return nil, &RemoteError{What: what, Status: -1, Err: err}
 	}
 	full := r.argv(argv)
-	if r.h.Sudo && r.h.User != "root" && r.h.Passwd != "" {
+	if r.h.sudo() && r.h.Passwd != "" {
 		p.sudo = &sudoWatch{pw: r.h.Passwd, stdin: p.stdin, out: p.stderr, ready: p.ready}
 		s.Stderr = p.sudo
 	} else {

@@ -1,9 +1,11 @@
 package sshrun
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/brine-cm/brine/pkg/proto"
 )
@@ -23,6 +27,10 @@ type Options struct {
 	Binary string
 	// Wipe removes the cache dir from each host after the run.
 	Wipe bool
+	// KeyDeploy puts the operator's public key in the login's
+	// authorized_keys on each host the roster gives a password for,
+	// after the run (salt-ssh's --key-deploy).
+	KeyDeploy bool
 	// ShimLogLevel is the shim's log level (its stderr ends up in the
 	// error of a run that failed).
 	ShimLogLevel string
@@ -66,6 +74,29 @@ type Result struct {
 	Copied bool          // the brine binary was copied to the host
 }
 
+// Failure is how salt-ssh reports a host the call did not run on
+// (Salt's SSH.handle_routine, when the host's stdout holds no return):
+// the retcode, and the stdout and stderr of its ssh. Salt's
+// Shell._run_cmd gives 254 for a host key no known_hosts lists (the
+// question on stdout) and for a password prompt its password did not
+// pass (sudo's, here); a command that ran on the host and failed (sudo
+// -n wanting a password) gives its exit status, as ssh passes it on;
+// anything else is ssh's own 255.
+func Failure(err error) (retcode int, stdout, stderr string) {
+	var uh *UnknownHostError
+	var se *SudoError
+	var re *RemoteError
+	switch {
+	case errors.As(err, &uh):
+		return 254, uh.Prompt(), ""
+	case errors.As(err, &se):
+		return 254, "", "Password authentication failed\n" + err.Error()
+	case errors.As(err, &re) && re.Status > 0:
+		return re.Status, "", err.Error()
+	}
+	return 255, "", err.Error()
+}
+
 // ArchError is a host of another machine type than this brine binary's.
 type ArchError struct{ Host, Want string }
 
@@ -99,7 +130,42 @@ func RunHost(ctx context.Context, h *Host, c Call, o *Options, onEvent func(prot
 			res.Err = err
 		}
 	}
+	if o.KeyDeploy && h.Passwd != "" {
+		// Salt's SSH.key_deploy: the key goes after the run, for the
+		// next one, and a failure to put it leaves the return as it is.
+		if err := deployKey(ctx, r.c, o.Dialer, h); err != nil && o.Log != nil {
+			o.Log.Warn("--key-deploy: the key was not deployed", "host", h.ID, "err", err)
+		}
+	}
 	return res
+}
+
+// keyDeployScript adds the line $1 to the login's authorized_keys when
+// it is not there, as ssh-copy-id does.
+const keyDeployScript = `umask 077
+mkdir -p -- "$HOME/.ssh" && touch -- "$HOME/.ssh/authorized_keys" || exit 1
+grep -qxF -- "$1" "$HOME/.ssh/authorized_keys" || printf '%s\n' "$1" >> "$HOME/.ssh/authorized_keys"`
+
+// deployKey runs keyDeployScript as the login (never under sudo: the
+// key is the login's).
+func deployKey(ctx context.Context, c *ssh.Client, d *Dialer, h *Host) error {
+	key, err := d.DeployKey(h)
+	if err != nil {
+		return err
+	}
+	s, err := c.NewSession()
+	if err != nil {
+		return &RemoteError{What: "key deploy", Status: -1, Err: err}
+	}
+	defer s.Close()
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	var stderr bytes.Buffer
+	s.Stderr = &stderr
+	if err := s.Run(Command("sh", "-c", keyDeployScript, "sh", key)); err != nil {
+		return &RemoteError{What: "key deploy", Status: -1, Stderr: stderr.String(), Err: err}
+	}
+	return nil
 }
 
 func contains(l []string, s string) bool {
@@ -145,13 +211,39 @@ func (r *remote) shim(ctx context.Context, c Call, o *Options, onEvent func(prot
 // Run runs a call on hosts: batch at a time (0: all), at most maxProcs
 // of them at once. onEvent and onResult are never called at once.
 func Run(ctx context.Context, hosts []*Host, c Call, o *Options, maxProcs, batch int, onEvent func(id string, ev proto.StateResult), onResult func(Result)) {
+	var mu sync.Mutex
+	forHosts(ctx, hosts, maxProcs, batch, func(h *Host) {
+		mu.Lock()
+		onResult(Result{ID: h.ID, Err: ctx.Err()})
+		mu.Unlock()
+	}, func(h *Host) {
+		hc := c
+		hc.ID = h.ID
+		if root, ok := h.MinionOpts["root"].(string); ok && hc.Root == "" {
+			hc.Root = root
+		}
+		res := RunHost(ctx, h, hc, o, func(ev proto.StateResult) {
+			if onEvent != nil {
+				mu.Lock()
+				onEvent(h.ID, ev)
+				mu.Unlock()
+			}
+		})
+		mu.Lock()
+		onResult(res)
+		mu.Unlock()
+	})
+}
+
+// forHosts calls run for each host, batch at a time (0: all), at most
+// maxProcs at once; canceled, for the hosts left when ctx ends.
+func forHosts(ctx context.Context, hosts []*Host, maxProcs, batch int, canceled, run func(*Host)) {
 	if maxProcs <= 0 {
 		maxProcs = 25
 	}
 	if batch <= 0 {
 		batch = len(hosts)
 	}
-	var mu sync.Mutex
 	for len(hosts) > 0 {
 		group := hosts[:min(batch, len(hosts))]
 		hosts = hosts[len(group):]
@@ -159,30 +251,14 @@ func Run(ctx context.Context, hosts []*Host, c Call, o *Options, maxProcs, batch
 		slots := make(chan struct{}, maxProcs)
 		for _, h := range group {
 			if ctx.Err() != nil {
-				mu.Lock()
-				onResult(Result{ID: h.ID, Err: ctx.Err()})
-				mu.Unlock()
+				canceled(h)
 				continue
 			}
 			slots <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				hc := c
-				hc.ID = h.ID
-				if root, ok := h.MinionOpts["root"].(string); ok && hc.Root == "" {
-					hc.Root = root
-				}
-				res := RunHost(ctx, h, hc, o, func(ev proto.StateResult) {
-					if onEvent != nil {
-						mu.Lock()
-						onEvent(h.ID, ev)
-						mu.Unlock()
-					}
-				})
-				mu.Lock()
-				onResult(res)
-				mu.Unlock()
+				run(h)
 			}()
 		}
 		wg.Wait()

@@ -120,7 +120,9 @@ func (t *Tree) pillarJSON(ctx context.Context, id string, grains map[string]any)
 
 // needsPillar: the functions that read pillar, as a minion asks for it.
 func needsPillar(fun string) bool {
-	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.")
+	// Salt's ssh wrappers that read the pillar the master renders:
+	// state, pillar, and config (config.get looks in the pillar too).
+	return strings.HasPrefix(fun, "state.") || strings.HasPrefix(fun, "pillar.") || strings.HasPrefix(fun, "config.")
 }
 
 // converse is the operator's end of one shim's session: out is the
@@ -141,6 +143,9 @@ func converse(ctx context.Context, out io.Reader, in io.Writer, h *Host, c Call,
 		for k, v := range extra {
 			g[k] = v
 		}
+	}
+	for k, v := range h.Grains {
+		g[k] = v
 	}
 	g["id"] = h.ID
 	start := &message{T: tStart, Call: &c, Grains: g}

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,7 +55,8 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 	e.roster["wrongkey"] = strings.Replace(e.roster["wrongkey"], "priv: "+e.key, "priv: "+wrongKey, 1)
 
 	// A host nothing listens for.
-	e.hostYAML("down", "  host: 127.0.0.1\n  port: "+itoa(harness.FreePort(t))+"\n  priv: "+e.key+"\n  timeout: 5\n")
+	downPort := itoa(harness.FreePort(t))
+	e.hostYAML("down", "  host: 127.0.0.1\n  port: "+downPort+"\n  priv: "+e.key+"\n  timeout: 5\n")
 
 	// A host known_hosts does not list.
 	unknown := e.server(sshd.Options{})
@@ -63,8 +65,12 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 	harness.WriteFile(t, e.known, strings.ReplaceAll(string(known), unknown.KnownHostsLine()+"\n", ""))
 
 	out, errout, code := e.brine("--max-procs", "3", "*", "test.ping")
-	if code != 3 {
-		t.Fatalf("exit %d; want 3 (some hosts did not run)\n%s\n%s", code, out, errout)
+	if code != 20 {
+		t.Fatalf("exit %d; want 20 (salt-ssh's EX_AGGREGATE: some hosts did not run)\n%s\n%s", code, out, errout)
+	}
+	// ssh's own line is the host's whole return, as salt-ssh prints it.
+	if b, want := hostBlock(out, "down"), "    ssh: connect to host 127.0.0.1 port "+downPort+": Connection refused\n"; b != want {
+		t.Errorf("down: %q; want %q\n%s", b, want, out)
 	}
 	if b := hostBlock(out, "good"); strings.TrimSpace(b) != "True" {
 		t.Errorf("good: %q; want True\n%s", b, out)
@@ -72,10 +78,10 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 	mfp := fingerprint(t, mismatch.HostKey)
 	ofp := fingerprint(t, otherKey)
 	for id, want := range map[string][]string{
-		"mismatch": {"host key mismatch", mfp, ofp, "retcode:\n        255"},
-		"wrongkey": {"authentication as root", "failed"},
-		"down":     {"unreachable", "connection refused"},
-		"unknown":  {"is not in " + e.known, fingerprint(t, unknown.HostKey), "--accept-new-host-keys"},
+		"mismatch": {"retcode:\n        255\n    stderr:\n        host key mismatch", mfp, ofp, "Host key verification failed.\n    stdout:"},
+		"wrongkey": {"retcode:\n        255\n    stderr:\n        root@127.0.0.1: Permission denied (publickey).\n    stdout:"},
+		"unknown": {"retcode:\n        254\n    stderr:\n    stdout:\n        The host key needs to be accepted, to auto accept run brine ssh with the -i flag:",
+			"ED25519 key fingerprint is " + fingerprint(t, unknown.HostKey) + ".", e.known},
 	} {
 		b := strings.Join(strings.Fields(hostBlock(out, id)), " ")
 		for _, w := range want {
@@ -84,10 +90,10 @@ func TestHostFailuresAreReportedPerHost(t *testing.T) {
 			}
 		}
 	}
-	// Trust on first use takes the unknown host, and writes its key;
+	// Trust on first use (-i, salt-ssh's flag) takes the unknown host, and writes its key;
 	// it never takes a changed one.
-	out, errout, code = e.brine("--accept-new-host-keys", "-L", "unknown,mismatch", "test.ping")
-	if code != 3 || strings.TrimSpace(hostBlock(out, "unknown")) != "True" || !strings.Contains(hostBlock(out, "mismatch"), "host key mismatch") {
+	out, errout, code = e.brine("-i", "-L", "unknown,mismatch", "test.ping")
+	if code != 20 || strings.TrimSpace(hostBlock(out, "unknown")) != "True" || !strings.Contains(hostBlock(out, "mismatch"), "host key mismatch") {
 		t.Fatalf("--accept-new-host-keys: exit %d\n%s\n%s", code, out, errout)
 	}
 	if known, _ := os.ReadFile(e.known); !strings.Contains(string(known), unknown.KnownHostsLine()) {
@@ -137,9 +143,18 @@ func TestSudo(t *testing.T) {
 			t.Errorf("%s: cache dir %s: %v; want root's", id, e.thin(id), err)
 		}
 	}
-	out, errout, code = e.brine("badpw", "test.ping")
-	if code != 3 || !strings.Contains(hostBlock(out, "badpw"), "sudo as brinesudo refused") {
+	// As salt-ssh: a password that does not pass is 254 (Shell._run_cmd's
+	// "Password authentication failed"); a sudo that wants a password the
+	// roster does not give fails on the host, with sudo's exit status.
+	e.host("needpw", s, "  sudo: True\n")
+	e.roster["needpw"] = strings.Replace(e.roster["needpw"], "user: root", "user: brinesudo", 1)
+	out, errout, code = e.brine("-L", "badpw,needpw", "test.ping")
+	if b := strings.Join(strings.Fields(hostBlock(out, "badpw")), " "); code != 20 ||
+		!strings.HasPrefix(b, "---------- retcode: 254 stderr: Password authentication failed sudo as brinesudo refused") {
 		t.Fatalf("a wrong sudo password: exit %d\n%s\n%s", code, out, errout)
+	}
+	if b := strings.Join(strings.Fields(hostBlock(out, "needpw")), " "); !strings.HasPrefix(b, "---------- retcode: 1 stderr:") || !strings.Contains(b, "sudo: a password is required") {
+		t.Errorf("sudo wanting a password: %s", hostBlock(out, "needpw"))
 	}
 }
 
@@ -157,5 +172,42 @@ func TestJumpHost(t *testing.T) {
 	}
 	if !regexp.MustCompile(`server_request_direct_tcpip: .*target 127\.0\.0\.1 port ` + itoa(target.Port)).MatchString(jump.LogText()) {
 		t.Errorf("the jump host did not forward to the target:\n%s", harness.Tail(jump.LogText(), 3000))
+	}
+	// A jump host that is down: its own line alone, as ssh -J prints it
+	// and salt-ssh shows it.
+	deadPort := itoa(harness.FreePort(t))
+	e.hostYAML("deadjump", "  host: 127.0.0.1\n  port: "+deadPort+"\n  priv: "+e.key+"\n")
+	e.host("behind", target, "  proxy_jump: deadjump\n")
+	out, errout, code = e.brine("behind", "test.ping")
+	if want := "behind:\n    ssh: connect to host 127.0.0.1 port " + deadPort + ": Connection refused\n"; code != 20 || out != want {
+		t.Errorf("through a jump host that is down: exit %d\n%s\nwant\n%s\n%s", code, out, want, errout)
+	}
+}
+
+// TestHandshakeClosed reaches a port that takes the connection and
+// closes it: OpenSSH's words are not "ssh: …", so salt-ssh shows them
+// with retcode 255, as any stderr.
+func TestHandshakeClosed(t *testing.T) {
+	e := newEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).Port
+	e.hostYAML("closer", "  host: 127.0.0.1\n  port: "+itoa(port)+"\n  priv: "+e.key+"\n  timeout: 5\n")
+	out, errout, code := e.brine("closer", "test.ping")
+	b := strings.Join(strings.Fields(hostBlock(out, "closer")), " ")
+	if code != 20 || !strings.HasPrefix(b, "---------- retcode: 255 stderr: Connection closed by 127.0.0.1 port "+itoa(port)) {
+		t.Errorf("exit %d\n%s\n%s", code, out, errout)
 	}
 }

@@ -48,6 +48,8 @@ type Options struct {
 	Debug bool
 	// Password allows password authentication.
 	Password bool
+	// HomeKeys reads each user's ~/.ssh/authorized_keys too.
+	HomeKeys bool
 }
 
 // Server is a running sshd.
@@ -130,6 +132,10 @@ func start(o Options, dir string) (*Server, error) {
 	if o.Password {
 		pw = "yes"
 	}
+	keyFiles := filepath.Join(dir, "authorized_keys")
+	if o.HomeKeys {
+		keyFiles += " %h/.ssh/authorized_keys"
+	}
 	conf := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
 HostKey %s
@@ -144,7 +150,7 @@ AllowTcpForwarding yes
 LogLevel %s
 MaxStartups 100:30:200
 MaxSessions 50
-`, port, filepath.Join(dir, "host_ed25519"), filepath.Join(dir, "authorized_keys"), pw, level)
+`, port, filepath.Join(dir, "host_ed25519"), keyFiles, pw, level)
 	confPath := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return nil, err
