@@ -110,7 +110,7 @@ func driftExitMarkdown() string {
 }
 
 // exitPrecedence is the sentence that goes with the table.
-const exitPrecedence = "When minions end differently, the code is the first that applies of 3, 1, 2: a minion that did not return leaves the run's outcome unknown, and a tree that did not compile ran nothing there."
+const exitPrecedence = "When minions end differently, the code is the first that applies of 3, 1, 2: a minion that did not return leaves the run's outcome unknown, and a tree that did not compile ran nothing there. brine ssh alone exits as salt-ssh does: 20 when any host failed (docs/ssh.md)."
 
 // severity orders the codes for worse. A usage error stops a command
 // before it runs anything, so it never meets another code; it still
