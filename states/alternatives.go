@@ -101,11 +101,8 @@ func alternativesInstallWith(ctx context.Context, req *Request, run sysRunner) R
 	link := a.String("link", "")
 	path := a.String("path", "")
 	prio := a.Int("priority", 0)
-	if err := a.Err(); err != nil {
-		return Failf(req.Name, "%v", err)
-	}
-	if !altValid(req.Name) {
-		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+	if bad := altBad(req); bad != nil {
+		return *bad
 	}
 	q := altRead(ctx, req, run, req.Name)
 	if p, ok := q.Alts[path]; ok && p == prio && q.Link == link {
@@ -138,11 +135,8 @@ func alternativesSet(ctx context.Context, req *Request) Result {
 
 func alternativesSetWith(ctx context.Context, req *Request, run sysRunner) Result {
 	path := req.Args.String("path", "")
-	if err := req.Args.Err(); err != nil {
-		return Failf(req.Name, "%v", err)
-	}
-	if !altValid(req.Name) {
-		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+	if bad := altBad(req); bad != nil {
+		return *bad
 	}
 	q := altRead(ctx, req, run, req.Name)
 	if q.Value == path {
@@ -175,11 +169,8 @@ func alternativesRemove(ctx context.Context, req *Request) Result {
 
 func alternativesRemoveWith(ctx context.Context, req *Request, run sysRunner) Result {
 	path := req.Args.String("path", "")
-	if err := req.Args.Err(); err != nil {
-		return Failf(req.Name, "%v", err)
-	}
-	if !altValid(req.Name) {
-		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+	if bad := altBad(req); bad != nil {
+		return *bad
 	}
 	q := altRead(ctx, req, run, req.Name)
 	if _, ok := q.Alts[path]; !ok {
@@ -230,8 +221,8 @@ func alternativesAuto(ctx context.Context, req *Request) Result {
 }
 
 func alternativesAutoWith(ctx context.Context, req *Request, run sysRunner) Result {
-	if !altValid(req.Name) {
-		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+	if bad := altBad(req); bad != nil {
+		return *bad
 	}
 	q := altRead(ctx, req, run, req.Name)
 	switch {
@@ -247,4 +238,18 @@ func alternativesAutoWith(ctx context.Context, req *Request, run sysRunner) Resu
 		return Failf(req.Name, "%s not put in auto mode: %v", req.Name, err)
 	}
 	return Result{Name: req.Name, Result: True, Changes: map[string]any{"result": strings.TrimRight(string(out), "\n")}}
+}
+
+// altBad is the failure of a call whose arguments did not read, or whose
+// name cannot be a link group's; nil when both are fine.
+func altBad(req *Request) *Result {
+	if err := req.Args.Err(); err != nil {
+		r := Failf(req.Name, "%v", err)
+		return &r
+	}
+	if !altValid(req.Name) {
+		r := Failf(req.Name, "%v", &ArgError{Arg: "name", Err: fmt.Errorf("%q is not an alternatives name", req.Name)})
+		return &r
+	}
+	return nil
 }

@@ -445,14 +445,20 @@ var stateShowTop = stateFunc(func(ctx context.Context, r *stateRun) Return {
 	return nested(out)
 })
 
+// shownMods is the high data of the mods argument as Salt's show_sls
+// shows it (sls.Compiler.ShowSLS).
+func (r *stateRun) shownMods(ctx context.Context) (*sls.High, error) {
+	refs := r.slsRefs()
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("no SLS matched this host (id %q) in top.sls", r.c.host.ID)
+	}
+	return r.comp.ShowSLS(ctx, refs)
+}
+
 // stateShowSLS shows extend: blocks apart, as Salt's show_sls does (it
 // does not reconcile them); state.sls runs the merged high data.
 var stateShowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	refs := r.slsRefs()
-	if len(refs) == 0 {
-		return compileFailed(fmt.Errorf("no SLS matched this host (id %q) in top.sls", r.c.host.ID))
-	}
-	h, err := r.comp.ShowSLS(ctx, refs)
+	h, err := r.shownMods(ctx)
 	if err != nil {
 		return compileFailed(err)
 	}

@@ -31,11 +31,7 @@ func init() {
 // stateSLSExists is Salt's state.sls_exists: whether show_sls of mods
 // gives high data rather than its errors.
 var stateSLSExists = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	refs := r.slsRefs()
-	if len(refs) == 0 {
-		return nested(false)
-	}
-	_, err := r.comp.ShowSLS(ctx, refs)
+	_, err := r.shownMods(ctx)
 	return nested(err == nil)
 })
 
@@ -162,11 +158,7 @@ var stateShowStates = stateFunc(func(ctx context.Context, r *stateRun) Return {
 // their `_in` requisites and `use` as arguments, extends stay unmerged and
 // excludes unapplied, unlike the chunks a run (and show_lowstate) makes.
 var stateShowLowSLS = stateFunc(func(ctx context.Context, r *stateRun) Return {
-	refs := r.slsRefs()
-	if len(refs) == 0 {
-		return compileFailed(fmt.Errorf("no SLS matched this host (id %q) in top.sls", r.c.host.ID))
-	}
-	h, err := r.comp.ShowSLS(ctx, refs)
+	h, err := r.shownMods(ctx)
 	if err != nil {
 		return compileFailed(err)
 	}

@@ -104,6 +104,15 @@ func asOrderedDicts(v any) any {
 	return v
 }
 
+// normalizeKVs normalizes each value of m.
+func normalizeKVs(m OrderedMap) OrderedMap {
+	out := make(OrderedMap, len(m))
+	for i, kv := range m {
+		out[i] = KV{kv.Key, normalize(kv.Value)}
+	}
+	return out
+}
+
 // printValuer is a value that gives its printable form as plain values
 // (high data, low chunks), so that what JSON cannot hold, such as an
 // infinite float, still prints as Salt prints it.
@@ -157,17 +166,9 @@ func normalize(v any) any {
 	case error:
 		return t.Error()
 	case OrderedMap:
-		out := make(OrderedMap, len(t))
-		for i, kv := range t {
-			out[i] = KV{kv.Key, normalize(kv.Value)}
-		}
-		return out
+		return normalizeKVs(t)
 	case OrderedDict:
-		out := make(OrderedDict, len(t))
-		for i, kv := range t {
-			out[i] = KV{kv.Key, normalize(kv.Value)}
-		}
-		return out
+		return OrderedDict(normalizeKVs(OrderedMap(t)))
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {

@@ -344,18 +344,22 @@ func (d *Dialer) DeployKey(h *Host) (string, error) {
 		if err != nil {
 			continue
 		}
-		var s ssh.Signer
-		if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
-			s, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
-		} else {
-			s, err = ssh.ParsePrivateKey(b)
-		}
+		s, err := parseKey(h, i, b)
 		if err != nil {
 			continue
 		}
 		return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey()))), nil
 	}
 	return "", fmt.Errorf("%s: no key file to deploy (priv, --priv, ~/.ssh/id_*)", h.ID)
+}
+
+// parseKey reads the i-th key file offered to h (keyFiles): the
+// roster's priv, first, with Salt's priv_passwd as its passphrase.
+func parseKey(h *Host, i int, b []byte) (ssh.Signer, error) {
+	if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
+		return ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
+	}
+	return ssh.ParsePrivateKey(b)
 }
 
 // auth is what is offered to a host: its priv, the default keys and the
@@ -372,13 +376,7 @@ func (d *Dialer) auth(h *Host) ([]ssh.AuthMethod, func(), error) {
 			}
 			continue
 		}
-		var s ssh.Signer
-		if i == 0 && h.Priv != "" && h.PrivPasswd != "" {
-			// Salt's priv_passwd: the passphrase of the roster's priv.
-			s, err = ssh.ParsePrivateKeyWithPassphrase(b, []byte(h.PrivPasswd))
-		} else {
-			s, err = ssh.ParsePrivateKey(b)
-		}
+		s, err := parseKey(h, i, b)
 		if err != nil {
 			var pp *ssh.PassphraseMissingError
 			if errors.As(err, &pp) {
