@@ -326,25 +326,27 @@ func (n *nestedPrinter) display(v any, indent int, prefix string) {
 		sort.Strings(keys)
 		n.mapping(keys, func(k string) any { return t[k] }, indent, prefix)
 	case OrderedMap:
-		keys := make([]string, len(t))
-		vals := make(map[string]any, len(t))
-		for i, kv := range t {
-			keys[i] = kv.Key
-			vals[kv.Key] = kv.Value
-		}
-		sort.Strings(keys)
-		n.mapping(keys, func(k string) any { return vals[k] }, indent, prefix)
+		n.kvs(t, true, indent, prefix)
 	case OrderedDict:
-		keys := make([]string, len(t))
-		vals := make(map[string]any, len(t))
-		for i, kv := range t {
-			keys[i] = kv.Key
-			vals[kv.Key] = kv.Value
-		}
-		n.mapping(keys, func(k string) any { return vals[k] }, indent, prefix)
+		n.kvs(OrderedMap(t), false, indent, prefix)
 	default:
 		n.line(indent, n.c.Green, fmt.Sprint(t), prefix, "")
 	}
+}
+
+// kvs displays a mapping given as key-value pairs: sorted, as Salt's
+// nested outputter shows a plain dict, or in order, as an OrderedDict.
+func (n *nestedPrinter) kvs(m OrderedMap, sorted bool, indent int, prefix string) {
+	keys := make([]string, len(m))
+	vals := make(map[string]any, len(m))
+	for i, kv := range m {
+		keys[i] = kv.Key
+		vals[kv.Key] = kv.Value
+	}
+	if sorted {
+		sort.Strings(keys)
+	}
+	n.mapping(keys, func(k string) any { return vals[k] }, indent, prefix)
 }
 
 func (n *nestedPrinter) mapping(keys []string, get func(string) any, indent int, prefix string) {
