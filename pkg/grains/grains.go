@@ -41,6 +41,10 @@ type Options struct {
 	Root string
 	// Version is brine's version, the brineversion grain.
 	Version string
+	// Masters are the hosts the minion connects to, the master grain: one
+	// is a string, several a list, as Salt's master option; none is
+	// "salt", the default salt-call --local keeps.
+	Masters []string
 	// ProcRoot, SysRoot and HostRoot replace /proc, /sys and / for the
 	// host's own files (/etc/hosts, /etc/passwd, /run, /.dockerenv) in
 	// tests. Empty means the real ones.
@@ -110,8 +114,10 @@ func Collect(opts Options) (map[string]any, error) {
 	}
 	g["osarch"] = osArch(opts, g)
 
-	ci := parseCPUInfo(readString(opts.proc("/cpuinfo")))
-	if ci.NumCPUs == 0 {
+	cpuinfo := readString(opts.proc("/cpuinfo"))
+	ci := parseCPUInfo(cpuinfo)
+	if cpuinfo == "" {
+		// No /proc (a sandbox): the Go runtime's count beats Salt's 0.
 		ci.NumCPUs = runtime.NumCPU()
 	}
 	g["num_cpus"] = ci.NumCPUs
@@ -133,6 +139,7 @@ func Collect(opts Options) (map[string]any, error) {
 	userGrains(opts, g)
 	systemGrains(opts, g, ci)
 	hwGrains(opts, g)
+	saltGrains(opts, g)
 
 	g["brineversion"] = opts.Version
 	// The Salt whose behaviour brine follows, so that a formula that
@@ -194,28 +201,20 @@ func userGrains(opts Options, g map[string]any) {
 	} else {
 		g["groupname"] = fmt.Sprint(gid)
 	}
-	g["path"] = os.Getenv("PATH")
+	// Salt's path grain is PATH stripped, and systempath its parts
+	// (Python's split: an empty PATH is one empty part).
+	path := strings.TrimSpace(os.Getenv("PATH"))
+	g["path"] = path
+	g["systempath"] = strList(strings.Split(path, ":"))
+	if cwd, err := os.Getwd(); err == nil {
+		g["cwd"] = cwd
+	}
 	shell := os.Getenv("SHELL")
 	if shell == "" {
 		shell = "/bin/sh"
 	}
 	g["shell"] = shell
-	loc := os.Getenv("LC_ALL")
-	if loc == "" {
-		loc = os.Getenv("LC_CTYPE")
-	}
-	if loc == "" {
-		loc = os.Getenv("LANG")
-	}
-	lang, enc := parseLocale(loc)
-	if lang == "" {
-		lang = "unknown"
-	}
-	if enc == "" {
-		enc = "unknown"
-	}
-	zone, _ := time.Now().Zone()
-	g["locale_info"] = map[string]any{"defaultlanguage": lang, "defaultencoding": enc, "timezone": zone}
+	g["locale_info"] = localeInfo(os.Getenv, time.Now())
 }
 
 func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
@@ -276,21 +275,17 @@ func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
 	if sd := systemdGrain(opts); sd != nil {
 		g["systemd"] = sd
 	}
-
-	if !image && exists(opts.sys("/fs/selinux")) {
-		enforced := "Permissive"
-		if strings.TrimSpace(readString(opts.sys("/fs/selinux/enforce"))) == "1" {
-			enforced = "Enforcing"
-		}
-		g["selinux"] = map[string]any{"enabled": true, "enforced": enforced}
-	}
 }
 
 // systemdGrain is Salt's systemd grain, {version, features}, present when
-// systemctl is installed. Both come from the systemctl binary itself,
-// which holds the two lines `systemctl --version` prints; running it
-// would cost ~10 ms.
+// systemctl and localectl are installed. Both come from the systemctl
+// binary itself, which holds the two lines `systemctl --version` prints;
+// running it would cost ~10 ms.
 func systemdGrain(opts Options) map[string]any {
+	// Salt sets the grain only when localectl is installed as well.
+	if !exists(opts.root("/usr/bin/localectl")) && !exists(opts.root("/bin/localectl")) {
+		return nil
+	}
 	for _, p := range []string{"/usr/bin/systemctl", "/bin/systemctl"} {
 		b, err := os.ReadFile(opts.root(p))
 		if err != nil {

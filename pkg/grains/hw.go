@@ -2,9 +2,11 @@ package grains
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -13,6 +15,8 @@ import (
 // (or cannot be read: product_serial is root's alone).
 var dmiGrains = []struct{ grain, file string }{
 	{"biosversion", "bios_version"},
+	{"biosvendor", "bios_vendor"},
+	{"boardname", "board_name"},
 	{"productname", "product_name"},
 	{"manufacturer", "sys_vendor"},
 	{"biosreleasedate", "bios_date"},
@@ -38,19 +42,7 @@ func hwGrains(opts Options, g map[string]any) {
 		g[d.grain] = v
 	}
 
-	disks, ssds := []any{}, []any{}
-	rot, _ := filepath.Glob(opts.sys("/block/*/queue/rotational"))
-	sort.Strings(rot)
-	for _, p := range rot {
-		dev := filepath.Base(filepath.Dir(filepath.Dir(p)))
-		switch b, _ := os.ReadFile(p); {
-		case bytes.HasPrefix(b, []byte("0")):
-			ssds = append(ssds, dev)
-		case bytes.HasPrefix(b, []byte("1")):
-			disks = append(disks, dev)
-		}
-	}
-	g["disks"], g["ssds"] = disks, ssds
+	g["disks"], g["ssds"] = blockDevices(opts)
 
 	efivars := ""
 	for _, d := range []string{"/firmware/efi/efivars", "/firmware/efi/vars"} {
@@ -78,4 +70,132 @@ func secureBoot(efivars string) bool {
 	}
 	b, err := os.ReadFile(vars[0])
 	return err == nil && len(b) > 0 && b[len(b)-1] == 1
+}
+
+// blockDevices are Salt's disks and ssds (salt/grains/disks.py
+// _linux_disks): the devices of /sys/block whose queue/rotational says
+// 1, or 0, in the order the directory lists them (Python's glob does not
+// sort). Virtual devices (loop, zram, dm, md: their link leads under
+// ../devices/virtual/) are left out, as Salt does since 3001.1.
+func blockDevices(opts Options) (disks, ssds []any) {
+	disks, ssds = []any{}, []any{}
+	dir := opts.sys("/block")
+	f, err := os.Open(dir)
+	if err != nil {
+		return disks, ssds
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	for _, dev := range names {
+		if dev == "" || dev[0] == '.' {
+			continue
+		}
+		if target, err := os.Readlink(filepath.Join(dir, dev)); err == nil && strings.HasPrefix(target, "../devices/virtual/") {
+			continue
+		}
+		switch b, _ := os.ReadFile(filepath.Join(dir, dev, "queue/rotational")); {
+		case bytes.HasPrefix(b, []byte("0")):
+			ssds = append(ssds, dev)
+		case bytes.HasPrefix(b, []byte("1")):
+			disks = append(disks, dev)
+		}
+	}
+	return disks, ssds
+}
+
+// gpuClasses are the PCI classes Salt's _linux_gpu_data counts as GPUs:
+// lspci's "VGA compatible controller", "3D controller" and "Display
+// controller".
+var gpuClasses = map[uint64]bool{0x0300: true, 0x0302: true, 0x0380: true}
+
+// gpuVendors are the vendors Salt names; a GPU of another is "unknown".
+// "cirrus logic" is Salt's too, though it can never equal one word.
+var gpuVendors = []string{"nvidia", "amd", "ati", "intel", "cirrus logic", "vmware", "matrox", "aspeed"}
+
+// gpuGrains is Salt's gpus grain: nothing without lspci (Salt's grain is
+// then the empty list os_data starts with), else a {vendor, model} for
+// each display-class PCI device in lspci's order (by address). The
+// names are lspci's, from the pci.ids database; brine reads sysfs and
+// pci.ids instead of running lspci.
+func gpuGrains(opts Options) []any {
+	gpus := []any{}
+	if which(opts.HostRoot, "lspci") == "" {
+		return gpus
+	}
+	dir := opts.sys("/bus/pci/devices")
+	f, err := os.Open(dir)
+	if err != nil {
+		return gpus
+	}
+	slots, _ := f.Readdirnames(-1)
+	f.Close()
+	sort.Strings(slots)
+	var ids string
+	for _, slot := range slots {
+		class, err := strconv.ParseUint(strings.TrimSpace(readString(filepath.Join(dir, slot, "class"))), 0, 32)
+		if err != nil || !gpuClasses[class>>8] {
+			continue
+		}
+		vendor, err1 := strconv.ParseUint(strings.TrimSpace(readString(filepath.Join(dir, slot, "vendor"))), 0, 16)
+		device, err2 := strconv.ParseUint(strings.TrimSpace(readString(filepath.Join(dir, slot, "device"))), 0, 16)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if ids == "" {
+			for _, p := range []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"} {
+				if ids = readString(opts.host(p)); ids != "" {
+					break
+				}
+			}
+		}
+		vname, dname := pciNames(ids, uint16(vendor), uint16(device))
+		gpus = append(gpus, map[string]any{"vendor": gpuVendor(vname), "model": dname})
+	}
+	return gpus
+}
+
+// gpuVendor is Salt's vendor of a GPU: the first of gpuVendors that is a
+// word of lspci's vendor name, lowercased and cut at every character
+// that is not a letter or a digit.
+func gpuVendor(name string) string {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	for _, v := range gpuVendors {
+		for _, w := range words {
+			if w == v {
+				return v
+			}
+		}
+	}
+	return "unknown"
+}
+
+// pciNames looks a vendor and device up in pci.ids text ("1af4  Red Hat,
+// Inc." then "\t1050  Virtio 1.0 GPU"); an id it lacks is named as
+// lspci -vmm names it, "Vendor 1234" or "Device 1111".
+func pciNames(ids string, vendor, device uint16) (vname, dname string) {
+	vname, dname = fmt.Sprintf("Vendor %04x", vendor), fmt.Sprintf("Device %04x", device)
+	vkey, dkey := fmt.Sprintf("%04x  ", vendor), fmt.Sprintf("\t%04x  ", device)
+	inVendor := false
+	for len(ids) > 0 {
+		line, rest, _ := strings.Cut(ids, "\n")
+		ids = rest
+		switch {
+		case strings.HasPrefix(line, "C "):
+			// the class lists follow the vendors
+			return vname, dname
+		case line == "" || line[0] == '#':
+		case line[0] != '\t':
+			if inVendor {
+				return vname, dname
+			}
+			if strings.HasPrefix(line, vkey) {
+				vname, inVendor = strings.TrimSpace(line[len(vkey):]), true
+			}
+		case inVendor && strings.HasPrefix(line, dkey):
+			return vname, strings.TrimSpace(line[len(dkey):])
+		}
+	}
+	return vname, dname
 }

@@ -13,9 +13,10 @@ func TestHWGrains(t *testing.T) {
 	write(t, sys, "class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n")
 	write(t, sys, "class/dmi/id/bios_version", " 1.16.2-debian-1.16.2-1 \n")
 	write(t, sys, "class/dmi/id/bios_date", "04/01/2014\n")
+	write(t, sys, "class/dmi/id/bios_vendor", "SeaBIOS\n")
+	write(t, sys, "class/dmi/id/board_name", "X11SPL-F\n")
 	write(t, sys, "class/dmi/id/product_uuid", "6C2E3F1A-0000-4B5E-9D2B-1A2B3C4D5E6F\n")
 	write(t, sys, "block/vdb/queue/rotational", "1\n")
-	write(t, sys, "block/sda/queue/rotational", "1\n")
 	write(t, sys, "block/nvme0n1/queue/rotational", "0\n")
 	write(t, sys, "block/odd/queue/rotational", "x\n")
 	write(t, sys, "firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", "\x06\x00\x00\x00\x01")
@@ -25,8 +26,9 @@ func TestHWGrains(t *testing.T) {
 	want := map[string]any{
 		"manufacturer": "QEMU", "productname": "Standard PC (Q35 + ICH9, 2009)",
 		"biosversion": "1.16.2-debian-1.16.2-1", "biosreleasedate": "04/01/2014",
-		"uuid":  "6c2e3f1a-0000-4b5e-9d2b-1a2b3c4d5e6f",
-		"disks": []any{"sda", "vdb"}, "ssds": []any{"nvme0n1"},
+		"uuid":       "6c2e3f1a-0000-4b5e-9d2b-1a2b3c4d5e6f",
+		"biosvendor": "SeaBIOS", "boardname": "X11SPL-F", // Salt 3006.0's new DMI grains
+		"disks": []any{"vdb"}, "ssds": []any{"nvme0n1"},
 		"efi": true, "efi-secure-boot": true,
 	}
 	for k, w := range want {

@@ -54,14 +54,26 @@ Hardware	: BCM2835
 model name	: ARMv7 Processor rev 4 (v7l)
 `
 	oldArm := "Processor\t: ARMv6-compatible processor rev 7 (v6l)\nprocessor\t: 0\nFeatures\t: half thumb\n"
+	aarch64 := "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd cpuid\nCPU implementer\t: 0x41\n\nprocessor\t: 1\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd cpuid\n"
+	s390 := "vendor_id       : IBM/S390\n# processors    : 4\nbogomips per cpu: 3033.00\nfeatures\t: esan3 zarch\nprocessor 0: version = FF,  identification = 0133E8,  machine = 2964\n"
+	power := "processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\nclock\t\t: 2750.000000MHz\n"
+	lastFlags := "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\nflags\t: fpu vme\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\nflags\t: fpu vme sse\n"
+	// The wants are what a stand-in of Salt 3006's _linux_cpudata gives
+	// on each text.
 	tests := []struct {
 		name, text string
 		want       cpuInfo
 	}{
 		{"x86", x86, cpuInfo{NumCPUs: 2, Model: "AMD EPYC 7763 64-Core Processor", Flags: []string{"fpu", "vme", "hypervisor"}}},
 		{"arm", arm, cpuInfo{NumCPUs: 4, Model: "ARMv7 Processor rev 4 (v7l)", Flags: []string{"fp", "asimd", "evtstrm", "crc32", "cpuid"}}},
-		{"old arm", oldArm, cpuInfo{NumCPUs: 1, Model: "ARMv6-compatible processor rev 7 (v6l)", Flags: []string{"half", "thumb"}}},
-		{"empty", "", cpuInfo{}},
+		// "Processor" sets the count to 1, then the processor line adds one;
+		// the model is the text before the first dash.
+		{"old arm", oldArm, cpuInfo{NumCPUs: 2, Model: "ARMv6", Flags: []string{"half", "thumb"}}},
+		{"aarch64 names no model", aarch64, cpuInfo{NumCPUs: 2, Model: "Unknown", Flags: []string{"fp", "asimd", "cpuid"}}},
+		{"s390", s390, cpuInfo{NumCPUs: 4, Model: "IBM/S390"}},
+		{"power", power, cpuInfo{NumCPUs: 1, Model: "POWER9 (architected), altivec supported"}},
+		{"the last flags line wins", lastFlags, cpuInfo{NumCPUs: 2, Model: "Intel(R) Xeon(R) CPU @ 2.20GHz", Flags: []string{"fpu", "vme", "sse"}}},
+		{"empty", "", cpuInfo{Model: "Unknown"}},
 	}
 	for _, tt := range tests {
 		if got := parseCPUInfo(tt.text); !reflect.DeepEqual(got, tt.want) {
