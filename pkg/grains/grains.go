@@ -137,7 +137,7 @@ func Collect(opts Options) (map[string]any, error) {
 		g["dns"] = d
 	}
 	userGrains(opts, g)
-	systemGrains(opts, g, ci)
+	systemGrains(opts, g, cpuinfo)
 	hwGrains(opts, g)
 	saltGrains(opts, g)
 
@@ -217,7 +217,7 @@ func userGrains(opts Options, g map[string]any) {
 	g["locale_info"] = localeInfo(os.Getenv, time.Now())
 }
 
-func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
+func systemGrains(opts Options, g map[string]any, cpuinfo string) {
 	image := opts.Root != "" && opts.Root != "/"
 
 	var inf initFacts
@@ -241,28 +241,7 @@ func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
 	inf.Inittab = exists(opts.root("/etc/inittab"))
 	g["init"] = detectInit(inf)
 
-	vf := virtFacts{
-		DockerEnv:        exists(opts.host("/.dockerenv")),
-		ContainerEnv:     exists(opts.host("/run/.containerenv")),
-		SystemdContainer: readString(opts.host("/run/systemd/container")),
-		Cgroup1:          readString(opts.proc("/1/cgroup")),
-		SysVendor:        readString(opts.sys("/class/dmi/id/sys_vendor")),
-		ProductName:      readString(opts.sys("/class/dmi/id/product_name")),
-		Clocksource:      readString(opts.sys("/devices/system/clocksource/clocksource0/current_clocksource")),
-		XenType:          readString(opts.sys("/hypervisor/type")),
-		ProcXen:          exists(opts.proc("/xen")),
-		XenCapabilities:  readString(opts.proc("/xen/capabilities")),
-	}
-	for _, f := range ci.Flags {
-		if f == "hypervisor" {
-			vf.HypervisorFlag = true
-		}
-	}
-	virtual, subtype := detectVirtual(vf)
-	g["virtual"] = virtual
-	if subtype != "" {
-		g["virtual_subtype"] = subtype
-	}
+	virtualGrains(opts, g, cpuinfo)
 
 	mid := strings.TrimSpace(readString(opts.root("/etc/machine-id")))
 	if mid == "" {

@@ -220,6 +220,10 @@ func TestCollectFromRoots(t *testing.T) {
 	write(t, host, "etc/hosts", "127.0.0.1 localhost\n10.9.8.7 "+short+".lab.example "+short+"\n")
 	write(t, host, "etc/passwd", "tester:x:"+strconv.Itoa(os.Getuid())+":0::/:/bin/sh\n")
 	write(t, host, "etc/group", "testers:x:"+strconv.Itoa(os.Getgid())+":\n")
+	write(t, host, "usr/bin/systemd-detect-virt", "")
+	if err := os.Chmod(filepath.Join(host, "usr/bin/systemd-detect-virt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	g, err := Collect(Options{Root: image, ProcRoot: proc, SysRoot: sys, HostRoot: host, Version: "9"})
 	if err != nil {
@@ -231,7 +235,9 @@ func TestCollectFromRoots(t *testing.T) {
 		"machine_id": "0123456789abcdef0123456789abcdef",
 		"init":       "sysvinit", // image mode: busybox init with an inittab
 		"mem_total":  2048, "swap_total": 1024, "num_cpus": 3, "cpu_model": "Test CPU",
-		"virtual":  "kvm",
+		// systemd-detect-virt reads QEMU from DMI (the CPU is not asked
+		// with a fake /proc), a name Salt takes as it is.
+		"virtual":  "qemu",
 		"username": "tester", "groupname": "testers",
 		"brineversion": "9",
 	}
