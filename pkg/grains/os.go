@@ -23,6 +23,14 @@ var osNameMap = map[string]string{
 	"alibabaclo": "Alinux", "mendel": "Mendel",
 }
 
+// idAndNameMap maps os-release's ID and NAME to the os grain Salt has
+// always given them (_ID_AND_NAME_TO_OS_NAME_MAP).
+var idAndNameMap = map[[2]string]string{
+	{"astra", "Astra Linux (Orel)"}:     "AstraLinuxCE",
+	{"astra", "Astra Linux (Smolensk)"}: "AstraLinuxSE",
+	{"pop", "Pop!_OS"}:                  "Pop",
+}
+
 // osFamilyMap maps the os grain to os_family (_OS_FAMILY_MAP); an os not
 // listed is its own family (Alpine, Gentoo, FreeBSD, Arch…).
 var osFamilyMap = map[string]string{
@@ -62,12 +70,14 @@ var (
 //   - osfullname is NAME; os is osfullname without "Linux"/"GNU/Linux",
 //     looked up in osNameMap by its first ten letters;
 //   - oscodename is VERSION_CODENAME, else PRETTY_NAME (Debian: the word
-//     in its parentheses), and for Red Hat the word in VERSION's
-//     parentheses;
+//     in its parentheses; Rocky, AlmaLinux, Astra SE: the words in its
+//     parentheses), and for Red Hat the word in VERSION's parentheses;
+//     lsb_distrib_codename is the same but for Red Hat's;
+//   - Astra Linux and Pop!_OS are named by their ID and NAME;
 //   - SUSE (CPE_NAME vendor suse or opensuse) is os SUSE; Leap and
 //     Tumbleweed are their osfullname;
 //   - osfinger is os (Debian, Raspbian, FreeBSD…) or osfullname, a dash,
-//     and the major release (Ubuntu: the whole release).
+//     and the major release (Ubuntu and Pop: the whole release).
 func osGrains(rel map[string]string) map[string]any {
 	g := map[string]any{}
 	fullname := strings.TrimSpace(rel["NAME"])
@@ -86,18 +96,17 @@ func osGrains(rel map[string]string) map[string]any {
 			}
 		}
 	}
-	codename = strings.TrimSpace(codename)
+	// lsb_distrib_codename keeps what the os-release gave; Salt's legacy
+	// path takes the word in the parentheses for Rocky, AlmaLinux and
+	// Astra SE (below, once os is known), and oscodename is the stripped
+	// result, else the codename in VERSION's parentheses (the distro
+	// module's), which also stands in for a "Red Hat …" one.
+	lsbCodename := codename
 	versionParen := ""
 	if m := parenRe.FindStringSubmatch(rel["VERSION"]); m != nil {
 		versionParen = strings.TrimSpace(m[1])
 	}
-	if codename == "" || strings.Contains(codename, "Red Hat") {
-		codename = versionParen
-	}
 	g["lsb_distrib_id"] = fullname
-	g["lsb_distrib_release"] = release
-	g["lsb_distrib_codename"] = codename
-
 	osName := ""
 	vendor, cpeVersion := cpeVendor(rel["CPE_NAME"])
 	if v := strings.ToLower(vendor); v == "suse" || v == "opensuse" {
@@ -110,6 +119,11 @@ func osGrains(rel map[string]string) map[string]any {
 		if cpeVersion != "" && vendor == "opensuse" {
 			release = cpeVersion
 		}
+	}
+	// openSUSE's release is its CPE version, in lsb_distrib_release too.
+	g["lsb_distrib_release"] = release
+	if mapped, ok := idAndNameMap[[2]string{rel["ID"], rel["NAME"]}]; ok && osName == "" {
+		osName = mapped
 	}
 	if osName == "" {
 		distro := strings.TrimSpace(replaceLinuxRe.ReplaceAllString(fullname, ""))
@@ -128,6 +142,25 @@ func osGrains(rel map[string]string) map[string]any {
 	family, ok := osFamilyMap[osName]
 	if !ok {
 		family = osName
+	}
+	if lsbCodename != "" && (strings.Contains(osName, "Rocky") || strings.Contains(osName, "AlmaLinux") || strings.Contains(osName, "AstraLinuxSE")) {
+		if _, after, ok := strings.Cut(lsbCodename, "("); ok {
+			inner, _, _ := strings.Cut(after, ")")
+			if osName == "AstraLinuxSE" {
+				// "Smolensk 1.7": the first word, lowercased
+				f := strings.Fields(inner)
+				inner = ""
+				if len(f) > 0 {
+					inner = strings.ToLower(f[0])
+				}
+			}
+			lsbCodename = inner
+		}
+	}
+	g["lsb_distrib_codename"] = lsbCodename
+	codename = strings.TrimSpace(lsbCodename)
+	if codename == "" || strings.Contains(codename, "Red Hat") {
+		codename = versionParen
 	}
 	g["os"] = osName
 	g["os_family"] = family
@@ -155,7 +188,7 @@ func osGrains(rel map[string]string) map[string]any {
 	case "Debian", "FreeBSD", "OpenBSD", "NetBSD", "Mac", "Raspbian":
 		fingerName = osName
 	}
-	if fingerName == "Ubuntu" {
+	if osName == "Ubuntu" || osName == "Pop" {
 		g["osfinger"] = fingerName + "-" + release
 	} else {
 		g["osfinger"] = fingerName + "-" + parts[0]

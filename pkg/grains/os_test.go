@@ -40,6 +40,7 @@ type osCase struct {
 	info                                    []any
 	major                                   any // nil: no osmajorrelease
 	finger                                  string
+	lsbCodename                             string // "": not checked
 }
 
 var osCases = []osCase{
@@ -89,6 +90,8 @@ PRETTY_NAME="Red Hat Enterprise Linux 9.3 (Plow)"
 CPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"`,
 		os: "RedHat", family: "RedHat", fullname: "Red Hat Enterprise Linux", release: "9.3", codename: "Plow",
 		info: []any{9, 3}, major: 9, finger: "Red Hat Enterprise Linux-9",
+		// Salt swaps a "Red Hat" codename in oscodename alone.
+		lsbCodename: "Red Hat Enterprise Linux 9.3 (Plow)",
 	},
 	{
 		name: "rocky9",
@@ -99,8 +102,10 @@ ID_LIKE="rhel centos fedora"
 VERSION_ID="9.3"
 PRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"
 CPE_NAME="cpe:/o:rocky:rocky:9::baseos"`,
-		os: "Rocky", family: "RedHat", fullname: "Rocky Linux", release: "9.3", codename: "Rocky Linux 9.3 (Blue Onyx)",
-		info: []any{9, 3}, major: 9, finger: "Rocky Linux-9",
+		// Salt's legacy path (its onedir cannot import lsb_release) keeps
+		// the words in PRETTY_NAME's parentheses for Rocky and AlmaLinux.
+		os: "Rocky", family: "RedHat", fullname: "Rocky Linux", release: "9.3", codename: "Blue Onyx",
+		info: []any{9, 3}, major: 9, finger: "Rocky Linux-9", lsbCodename: "Blue Onyx",
 	},
 	{
 		name: "alma8",
@@ -109,8 +114,8 @@ VERSION="8.5 (Arctic Sphynx)"
 ID="almalinux"
 VERSION_ID="8.5"
 PRETTY_NAME="AlmaLinux 8.5 (Arctic Sphynx)"`,
-		os: "AlmaLinux", family: "RedHat", fullname: "AlmaLinux", release: "8.5", codename: "AlmaLinux 8.5 (Arctic Sphynx)",
-		info: []any{8, 5}, major: 8, finger: "AlmaLinux-8",
+		os: "AlmaLinux", family: "RedHat", fullname: "AlmaLinux", release: "8.5", codename: "Arctic Sphynx",
+		info: []any{8, 5}, major: 8, finger: "AlmaLinux-8", lsbCodename: "Arctic Sphynx",
 	},
 	{
 		name: "centos7",
@@ -251,6 +256,28 @@ PRETTY_NAME="FreeBSD 14.0-RELEASE"`,
 		os:        "Custom", family: "Custom", fullname: "Custom", release: "2024.01-rc1", codename: "",
 		info: []any{2024, "01-rc1"}, major: 2024, finger: "Custom-2024",
 	},
+	// Pop!_OS and Astra Linux are named by ID and NAME; Pop's osfinger has
+	// its whole release; Astra SE's codename is its variant, lowercased.
+	// (A stand-in of Salt 3006's _linux_distribution_data, run in Python,
+	// gives the same.)
+	{
+		name:      "pop",
+		osRelease: "NAME=\"Pop!_OS\"\nVERSION=\"22.04 LTS\"\nID=pop\nID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Pop!_OS 22.04 LTS\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\n",
+		os:        "Pop", family: "Debian", fullname: "Pop!_OS", release: "22.04", codename: "jammy",
+		info: []any{22, 4}, major: 22, finger: "Pop!_OS-22.04", lsbCodename: "jammy",
+	},
+	{
+		name:      "astra se",
+		osRelease: "PRETTY_NAME=\"Astra Linux (Smolensk 1.7)\"\nNAME=\"Astra Linux (Smolensk)\"\nID=astra\nID_LIKE=debian\nVARIANT_ID=smolensk\nVERSION_ID=1.7_x86-64\n",
+		os:        "AstraLinuxSE", family: "Debian", fullname: "Astra Linux (Smolensk)", release: "1.7_x86-64", codename: "smolensk",
+		info: []any{1, "7_x86-64"}, major: 1, finger: "Astra Linux (Smolensk)-1", lsbCodename: "smolensk",
+	},
+	{
+		name:      "astra ce",
+		osRelease: "PRETTY_NAME=\"Astra Linux (Orel 2.12.43)\"\nNAME=\"Astra Linux (Orel)\"\nID=astra\nID_LIKE=debian\nVERSION_ID=2.12.43\nVARIANT_ID=orel\n",
+		os:        "AstraLinuxCE", family: "Debian", fullname: "Astra Linux (Orel)", release: "2.12.43", codename: "Astra Linux (Orel 2.12.43)",
+		info: []any{2, 12, 43}, major: 2, finger: "Astra Linux (Orel)-2",
+	},
 	{
 		name: "empty", osRelease: "",
 		os: "Linux", family: "Linux", fullname: "Linux",
@@ -286,6 +313,9 @@ func TestOSGrains(t *testing.T) {
 			check("osfinger", tc.finger)
 		}
 		check("osmajorrelease", tc.major)
+		if tc.lsbCodename != "" {
+			check("lsb_distrib_codename", tc.lsbCodename)
+		}
 	}
 }
 
