@@ -218,7 +218,7 @@ func zfsGrains(opts Options) (support, featureFlags bool) {
 // saltGrains sets the core grains Salt 3006 gives every Linux host that
 // the other collectors do not: ps, server_id, master, fqdns,
 // kernelparams, num_gpus and gpus, mdadm, selinux, zfs_support and
-// zfs_feature_flags, transactional.
+// zfs_feature_flags, lvm, transactional.
 func saltGrains(opts Options, g map[string]any) {
 	osName, _ := g["os"].(string)
 	family, _ := g["os_family"].(string)
@@ -257,6 +257,9 @@ func saltGrains(opts Options, g map[string]any) {
 		g["selinux"] = sel
 	}
 	g["zfs_support"], g["zfs_feature_flags"] = zfsGrains(opts)
+	if lvm, ok := lvmGrain(opts); ok {
+		g["lvm"] = lvm
+	}
 	// transactional-update is part of the OS, so an image's own counts.
 	root := opts.HostRoot
 	if isImage(opts) {
@@ -266,3 +269,82 @@ func saltGrains(opts Options, g map[string]any) {
 }
 
 func isImage(opts Options) bool { return opts.Root != "" && opts.Root != "/" }
+
+// lvmHidden are the name parts of the LVs lvs lists only with -a: the
+// inner volumes of thin pools, RAID, mirrors, caches, VDO and
+// integrity, and the pool metadata spare.
+var lvmHidden = []string{
+	"_tmeta", "_tdata", "_rmeta_", "_rimage_", "_mimage_", "_mlog", "_cdata", "_cmeta",
+	"_corig", "_cpool", "_cvol", "_vdata", "_vorigin", "_pmspare", "_wcorig", "_iorig", "_imeta",
+}
+
+// lvmGrain is Salt's lvm grain (salt/grains/lvm.py), set when the lvm
+// tool is installed: each volume group with the names of its logical
+// volumes, as `lvm vgs` and `lvm lvs` list them. brine reads the
+// device-mapper devices LVM made (/sys/block/dm-*/dm: name "vg-lv",
+// with a dash in a name doubled, and a uuid "LVM-…"), so it sees the
+// active volumes; a snapshot's or pool's inner devices (a uuid with a
+// "-cow", "-real", "-tpool" suffix, or a hidden name) are left out as lvs
+// leaves them.
+func lvmGrain(opts Options) (map[string]any, bool) {
+	if which(opts.HostRoot, "lvm") == "" {
+		return nil, false
+	}
+	vgs := map[string][]string{}
+	dir := opts.sys("/block")
+	f, err := os.Open(dir)
+	if err == nil {
+		names, _ := f.Readdirnames(-1)
+		f.Close()
+		for _, dev := range names {
+			if !strings.HasPrefix(dev, "dm-") {
+				continue
+			}
+			uuid := strings.TrimSpace(readString(filepath.Join(dir, dev, "dm/uuid")))
+			name := strings.TrimSpace(readString(filepath.Join(dir, dev, "dm/name")))
+			if vg, lv, ok := lvmNames(uuid, name); ok {
+				vgs[vg] = append(vgs[vg], lv)
+			}
+		}
+	}
+	out := map[string]any{}
+	for vg, lvs := range vgs {
+		sort.Strings(lvs)
+		out[vg] = strList(lvs)
+	}
+	return out, true
+}
+
+// lvmNames splits a device-mapper name of an LVM volume into its volume
+// group and logical volume; ok is false for devices that are not LVM's
+// or that lvs does not list.
+func lvmNames(uuid, name string) (vg, lv string, ok bool) {
+	rest, isLVM := strings.CutPrefix(uuid, "LVM-")
+	if !isLVM || len(rest) < 64 {
+		return "", "", false
+	}
+	if suffix := rest[64:]; suffix != "" && suffix != "-pool" {
+		return "", "", false
+	}
+	// The first single dash parts the names; "--" is a dash inside one.
+	for i := 0; i < len(name); i++ {
+		if name[i] != '-' {
+			continue
+		}
+		if i+1 < len(name) && name[i+1] == '-' {
+			i++
+			continue
+		}
+		vg, lv = strings.ReplaceAll(name[:i], "--", "-"), strings.ReplaceAll(name[i+1:], "--", "-")
+		break
+	}
+	if vg == "" || lv == "" {
+		return "", "", false
+	}
+	for _, h := range lvmHidden {
+		if strings.Contains(lv, h) {
+			return "", "", false
+		}
+	}
+	return vg, lv, true
+}

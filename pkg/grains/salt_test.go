@@ -260,3 +260,56 @@ func TestBlockDevices(t *testing.T) {
 		t.Errorf("ssds = %v; want %v", got, want)
 	}
 }
+
+func TestLVMNames(t *testing.T) {
+	const u = "LVM-0123456789abcdef0123456789abcdefFEDCBA9876543210fedcba9876543210"
+	tests := []struct {
+		uuid, name string
+		vg, lv     string
+		ok         bool
+	}{
+		{u, "vg0-root", "vg0", "root", true},
+		{u, "my--vg-web--data", "my-vg", "web-data", true},
+		{u + "-pool", "vg0-pool", "vg0", "pool", true}, // a thin pool as lvs lists it
+		{u + "-tpool", "vg0-pool-tpool", "", "", false},
+		{u + "-cow", "vg0-snap-cow", "", "", false},
+		{u + "-real", "vg0-root-real", "", "", false},
+		{u, "vg0-pool_tmeta", "", "", false},
+		{u, "vg0-r1_rimage_0", "", "", false},
+		{"CRYPT-LUKS2-0123-root", "root_crypt", "", "", false},
+		{"", "docker-253:0-1234-pool", "", "", false},
+	}
+	for _, tt := range tests {
+		vg, lv, ok := lvmNames(tt.uuid, tt.name)
+		if vg != tt.vg || lv != tt.lv || ok != tt.ok {
+			t.Errorf("lvmNames(%q, %q) = %q, %q, %v; want %q, %q, %v", tt.uuid, tt.name, vg, lv, ok, tt.vg, tt.lv, tt.ok)
+		}
+	}
+}
+
+func TestLVMGrain(t *testing.T) {
+	t.Setenv("PATH", "/usr/bin")
+	opts := Options{HostRoot: t.TempDir(), SysRoot: t.TempDir()}
+	if _, ok := lvmGrain(opts); ok {
+		t.Errorf("lvm grain without the lvm tool")
+	}
+	write(t, opts.HostRoot, "usr/sbin/lvm", "")
+	if err := os.Chmod(filepath.Join(opts.HostRoot, "usr/sbin/lvm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := lvmGrain(opts); !ok || !reflect.DeepEqual(g, map[string]any{}) {
+		t.Errorf("lvm grain with no volumes = %v, %v; want {}, true", g, ok)
+	}
+	const u = "LVM-0123456789abcdef0123456789abcdefFEDCBA9876543210fedcba9876543210"
+	for dev, dm := range map[string][2]string{
+		"dm-0": {u, "vg0-swap"}, "dm-1": {u, "vg0-root"}, "dm-2": {u, "data-srv"},
+		"dm-3": {"CRYPT-LUKS2-x", "cryptroot"}, "dm-4": {u + "-cow", "vg0-snap-cow"},
+	} {
+		write(t, opts.SysRoot, "block/"+dev+"/dm/uuid", dm[0]+"\n")
+		write(t, opts.SysRoot, "block/"+dev+"/dm/name", dm[1]+"\n")
+	}
+	want := map[string]any{"vg0": []any{"root", "swap"}, "data": []any{"srv"}}
+	if g, ok := lvmGrain(opts); !ok || !reflect.DeepEqual(g, want) {
+		t.Errorf("lvm grain = %v, %v; want %v", g, ok, want)
+	}
+}
