@@ -123,16 +123,31 @@ func Collect(opts Options) (map[string]any, error) {
 	g["num_cpus"] = ci.NumCPUs
 	g["cpu_model"] = ci.Model
 	g["cpu_flags"] = strList(ci.Flags)
-	if mem, swap, ok := parseMeminfo(readString(opts.proc("/meminfo"))); ok {
-		g["mem_total"] = mem
-		g["swap_total"] = swap
-	}
+	// Salt's _linux_memdata starts both at 0.
+	mem, swap, _ := parseMeminfo(readString(opts.proc("/meminfo")))
+	g["mem_total"] = mem
+	g["swap_total"] = swap
 
 	hostGrains(opts, g)
-	for k, v := range netGrains(interfaces()) {
+	// Salt lists the interfaces with `ip` (or `ifconfig`): without
+	// either, as in a minimal container, it knows none, and an address
+	// it does not have is none of fqdn_ip4/6. The gateway grains come
+	// from `ip route` alone.
+	var ifs []ifaceData
+	if which(opts.HostRoot, "ip") != "" || which(opts.HostRoot, "ifconfig") != "" {
+		ifs = interfaces(opts)
+	}
+	for k, v := range netGrains(ifs) {
 		g[k] = v
 	}
-	gatewayGrains(opts, g)
+	for _, fam := range []string{"4", "6"} {
+		if l, _ := g["ipv"+fam].([]any); len(l) == 0 {
+			g["fqdn_ip"+fam] = []any{}
+		}
+	}
+	if which(opts.HostRoot, "ip") != "" {
+		gatewayGrains(opts, g)
+	}
 	if d, ok := dnsGrain(opts); ok {
 		g["dns"] = d
 	}

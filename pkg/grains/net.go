@@ -3,7 +3,11 @@ package grains
 import (
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // ifaceData is what the network grains need from one interface.
@@ -13,8 +17,9 @@ type ifaceData struct {
 	Addrs  []netip.Addr
 }
 
-// interfaces reads the host's interfaces (netlink, no DNS).
-func interfaces() []ifaceData {
+// interfaces reads the host's interfaces (netlink, no DNS), with each
+// one's hardware address as `ip link` prints it (linkAddress).
+func interfaces(opts Options) []ifaceData {
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil
@@ -22,6 +27,15 @@ func interfaces() []ifaceData {
 	out := make([]ifaceData, 0, len(ifs))
 	for _, ifc := range ifs {
 		d := ifaceData{Name: ifc.Name, HWAddr: ifc.HardwareAddr.String()}
+		dir := opts.sys("/class/net/" + ifc.Name)
+		if addrLen, err := os.ReadFile(filepath.Join(dir, "addr_len")); err == nil {
+			d.HWAddr = linkAddress(strings.TrimSpace(string(addrLen)),
+				strings.TrimSpace(readString(filepath.Join(dir, "type"))),
+				strings.TrimSpace(readString(filepath.Join(dir, "address"))))
+		} else if d.HWAddr == "" && ifc.Flags&net.FlagLoopback != 0 {
+			// Go leaves out an all-zero address, which lo has.
+			d.HWAddr = "00:00:00:00:00:00"
+		}
 		addrs, _ := ifc.Addrs()
 		for _, a := range addrs {
 			var ip net.IP
@@ -40,10 +54,44 @@ func interfaces() []ifaceData {
 	return out
 }
 
+// linkAddress is an interface's address as `ip link` prints it after
+// "link/TYPE", which Salt's hwaddr_interfaces takes: none for an
+// interface without one (WireGuard, PPP: "link/none"), the dotted IPv4
+// address of an IPv4 tunnel (ipip, sit, gre), the IPv6 address of an
+// IPv6 tunnel, else the bytes in hex with colons (sysfs's address file).
+func linkAddress(addrLen, linkType, address string) string {
+	if addrLen == "0" || address == "" {
+		return ""
+	}
+	hw, err := net.ParseMAC(address)
+	if err != nil {
+		// ParseMAC takes 6, 8 and 20 bytes only.
+		hw = nil
+		for _, part := range strings.Split(address, ":") {
+			b, err := strconv.ParseUint(part, 16, 8)
+			if err != nil {
+				return address
+			}
+			hw = append(hw, byte(b))
+		}
+	}
+	switch linkType {
+	case "768", "776", "778": // ARPHRD_TUNNEL, ARPHRD_SIT, ARPHRD_IPGRE
+		if len(hw) == net.IPv4len {
+			return net.IP(hw).String()
+		}
+	case "769", "823": // ARPHRD_TUNNEL6, ARPHRD_IP6GRE
+		if len(hw) == net.IPv6len {
+			return net.IP(hw).String()
+		}
+	}
+	return address
+}
+
 // netGrains builds ipv4, ipv6 (every address, loopback included, sorted),
 // ip4_interfaces, ip6_interfaces, ip_interfaces and hwaddr_interfaces.
-// Salt shows 00:00:00:00:00:00 for an interface without a hardware
-// address, such as lo.
+// An interface without a hardware address is not in hwaddr_interfaces,
+// as in Salt (lo's is 00:00:00:00:00:00).
 func netGrains(ifs []ifaceData) map[string]any {
 	var v4, v6 []netip.Addr
 	ip4, ip6, ipAll, hw := map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
@@ -63,11 +111,9 @@ func netGrains(ifs []ifaceData) map[string]any {
 		ip4[ifc.Name] = nonNil(a4)
 		ip6[ifc.Name] = nonNil(a6)
 		ipAll[ifc.Name] = nonNil(all)
-		mac := ifc.HWAddr
-		if mac == "" {
-			mac = "00:00:00:00:00:00"
+		if ifc.HWAddr != "" {
+			hw[ifc.Name] = ifc.HWAddr
 		}
-		hw[ifc.Name] = mac
 	}
 	return map[string]any{
 		"ipv4":              sortedAddrs(v4),

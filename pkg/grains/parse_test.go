@@ -196,10 +196,30 @@ func TestParseLocale(t *testing.T) {
 	}
 }
 
+// TestLinkAddress: the address `ip link` prints for each kind of link,
+// which Salt's hwaddr_interfaces takes (lo and a tun device checked with
+// ip and sysfs here; the tunnels from iproute2's ll_addr_n2a).
+func TestLinkAddress(t *testing.T) {
+	tests := []struct{ addrLen, typ, address, want string }{
+		{"6", "1", "02:fc:00:00:00:01", "02:fc:00:00:00:01"},
+		{"6", "772", "00:00:00:00:00:00", "00:00:00:00:00:00"}, // lo
+		{"0", "65534", "", ""},                                 // tun: link/none
+		{"4", "776", "00:00:00:00", "0.0.0.0"},                 // sit0
+		{"4", "768", "c0:00:02:01", "192.0.2.1"},               // ipip
+		{"16", "769", "20:01:0d:b8:00:00:00:00:00:00:00:00:00:00:00:01", "2001:db8::1"},
+		{"20", "32", "80:00:02:08:fe:80:00:00:00:00:00:00:00:02:c9:03:00:01:23:45", "80:00:02:08:fe:80:00:00:00:00:00:00:00:02:c9:03:00:01:23:45"},
+	}
+	for _, tt := range tests {
+		if got := linkAddress(tt.addrLen, tt.typ, tt.address); got != tt.want {
+			t.Errorf("linkAddress(%q, %q, %q) = %q; want %q", tt.addrLen, tt.typ, tt.address, got, tt.want)
+		}
+	}
+}
+
 func TestNetGrains(t *testing.T) {
 	a := netip.MustParseAddr
 	g := netGrains([]ifaceData{
-		{Name: "lo", Addrs: []netip.Addr{a("127.0.0.1"), a("::1")}},
+		{Name: "lo", HWAddr: "00:00:00:00:00:00", Addrs: []netip.Addr{a("127.0.0.1"), a("::1")}},
 		{Name: "eth0", HWAddr: "52:54:00:12:34:56", Addrs: []netip.Addr{a("10.1.2.3"), a("fe80::5054:ff:fe12:3456%eth0"), a("10.1.2.3")}},
 		{Name: "wg0"},
 	})
@@ -216,7 +236,8 @@ func TestNetGrains(t *testing.T) {
 			"lo": []any{"127.0.0.1", "::1"}, "eth0": []any{"10.1.2.3", "fe80::5054:ff:fe12:3456", "10.1.2.3"}, "wg0": []any{},
 		},
 		"hwaddr_interfaces": map[string]any{
-			"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56", "wg0": "00:00:00:00:00:00",
+			// wg0 has none (`ip link` prints "link/none"), and Salt leaves it out.
+			"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56",
 		},
 	}
 	for k, w := range want {
