@@ -30,6 +30,15 @@ var dmiGrains = []struct{ grain, file string }{
 // efi-secure-boot (salt/grains/extra.py uefi). They are the running
 // host's, even for an image under --root.
 func hwGrains(opts Options, g map[string]any) {
+	// Salt 3006 takes manufacturer, productname and serialnumber from the
+	// device tree first (ARM, POWER); DMI's, where there are, win.
+	if st, err := os.Stat(opts.proc("/device-tree")); err == nil && st.IsDir() {
+		for k, v := range deviceTreeGrains(func(name string) string {
+			return strings.TrimRight(readString(opts.proc("/device-tree/"+name)), "\x00")
+		}) {
+			g[k] = v
+		}
+	}
 	for _, d := range dmiGrains {
 		b, err := os.ReadFile(opts.sys("/class/dmi/id/" + d.file))
 		if err != nil {
@@ -198,4 +207,26 @@ func pciNames(ids string, vendor, device uint16) (vname, dname string) {
 		}
 	}
 	return vname, dname
+}
+
+// deviceTreeGrains is Salt's _linux_devicetree_platform_data: the model
+// ("manufacturer,product", or the product alone), and the serial number
+// from serial-number, else system-id (POWER). read gives a node's text
+// without its NULs, "" when it is missing.
+func deviceTreeGrains(read func(name string) string) map[string]any {
+	g := map[string]any{}
+	if model := read("model"); model != "" {
+		if maker, product, ok := strings.Cut(model, ","); ok {
+			g["manufacturer"], g["productname"] = maker, product
+		} else {
+			g["productname"] = model
+		}
+	}
+	if id := read("system-id"); id != "" {
+		g["serialnumber"] = id
+	}
+	if serial := read("serial-number"); serial != "" {
+		g["serialnumber"] = serial
+	}
+	return g
 }

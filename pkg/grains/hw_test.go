@@ -2,6 +2,7 @@ package grains
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +60,36 @@ func TestHWGrains(t *testing.T) {
 	hwGrains(Options{SysRoot: t.TempDir()}, none)
 	if none["efi"] != false || !reflect.DeepEqual(none["disks"], []any{}) || none["manufacturer"] != nil {
 		t.Errorf("no /sys: %v", none)
+	}
+}
+
+// TestDeviceTreeGrains: Salt 3006's device-tree grains on a Raspberry Pi
+// and on POWER, and DMI winning where both are.
+func TestDeviceTreeGrains(t *testing.T) {
+	tests := []struct {
+		nodes map[string]string
+		want  map[string]any
+	}{
+		{map[string]string{"model": "Raspberry Pi 4 Model B Rev 1.4\x00", "serial-number": "10000000a1b2c3d4\x00"},
+			map[string]any{"productname": "Raspberry Pi 4 Model B Rev 1.4", "serialnumber": "10000000a1b2c3d4"}},
+		{map[string]string{"model": "IBM,9009-42A\x00", "system-id": "IBM,0278ABCDE\x00"},
+			map[string]any{"manufacturer": "IBM", "productname": "9009-42A", "serialnumber": "IBM,0278ABCDE"}},
+		{map[string]string{"system-id": "a", "serial-number": "b"}, map[string]any{"serialnumber": "b"}},
+		{map[string]string{}, map[string]any{}},
+	}
+	for _, tt := range tests {
+		got := deviceTreeGrains(func(name string) string { return strings.TrimRight(tt.nodes[name], "\x00") })
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("deviceTreeGrains(%v) = %v; want %v", tt.nodes, got, tt.want)
+		}
+	}
+	proc, sys := t.TempDir(), t.TempDir()
+	write(t, proc, "device-tree/model", "Raspberry Pi 4 Model B Rev 1.4\x00")
+	write(t, proc, "device-tree/serial-number", "10000000a1b2c3d4\x00")
+	write(t, sys, "class/dmi/id/product_name", "From DMI\n")
+	g := map[string]any{}
+	hwGrains(Options{ProcRoot: proc, SysRoot: sys}, g)
+	if g["productname"] != "From DMI" || g["serialnumber"] != "10000000a1b2c3d4" {
+		t.Errorf("productname, serialnumber = %v, %v; want DMI's, the device tree's", g["productname"], g["serialnumber"])
 	}
 }
