@@ -97,7 +97,11 @@ func Collect(opts Options) (map[string]any, error) {
 	if rel == "" {
 		rel = readString(opts.root("/usr/lib/os-release"))
 	}
-	for k, v := range osGrains(parseOSRelease(rel)) {
+	src := osSources{
+		LSB:           parseLSBRelease(readString(opts.root("/etc/lsb-release"))),
+		CentOSVersion: centosVersion(readString(opts.root("/etc/centos-release"))),
+	}
+	for k, v := range osGrains(parseOSRelease(rel), src) {
 		g[k] = v
 	}
 

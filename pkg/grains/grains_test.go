@@ -113,7 +113,7 @@ func TestCollectThisMachine(t *testing.T) {
 		}
 	} else {
 		// Another machine kind: the collected grains still come from its os-release.
-		for k, want := range osGrains(rel) {
+		for k, want := range osGrains(rel, osSources{LSB: parseLSBRelease(readString("/etc/lsb-release"))}) {
 			if !reflect.DeepEqual(g[k], want) {
 				t.Errorf("%s = %#v; want %#v", k, g[k], want)
 			}

@@ -23,6 +23,41 @@ var osNameMap = map[string]string{
 	"alibabaclo": "Alinux", "mendel": "Mendel",
 }
 
+// osSources are the files besides os-release that Salt's OS grains read.
+type osSources struct {
+	// LSB is /etc/lsb-release as Salt's _parse_lsb_release reads it.
+	LSB map[string]string
+	// CentOSVersion is the version /etc/centos-release gives ("7.9.2009").
+	CentOSVersion string
+}
+
+var lsbRe = regexp.MustCompile(`^(DISTRIB_(?:ID|RELEASE|CODENAME|DESCRIPTION))=(?:'|")?([\w\s.\-_]+)(?:'|")?`)
+
+// parseLSBRelease reads /etc/lsb-release as Salt's _parse_lsb_release:
+// DISTRIB_ID, _RELEASE, _CODENAME and _DESCRIPTION, each value up to the
+// first character that is not a letter, digit, blank, dot, dash or
+// underscore ("Pop!_OS 22.04" is "Pop"), trailing blanks cut.
+func parseLSBRelease(text string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		if m := lsbRe.FindStringSubmatch(line); m != nil {
+			out["lsb_"+strings.ToLower(m[1])] = strings.TrimRight(m[2], " \t\r\n\v\f")
+		}
+	}
+	return out
+}
+
+var centosReleaseRe = regexp.MustCompile(`release\s+(\d[\d.]*)`)
+
+// centosVersion is the version in /etc/centos-release ("CentOS Linux
+// release 7.9.2009 (Core)").
+func centosVersion(text string) string {
+	if m := centosReleaseRe.FindStringSubmatch(text); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // idAndNameMap maps os-release's ID and NAME to the os grain Salt has
 // always given them (_ID_AND_NAME_TO_OS_NAME_MAP).
 var idAndNameMap = map[[2]string]string{
@@ -78,7 +113,7 @@ var (
 //     Tumbleweed are their osfullname;
 //   - osfinger is os (Debian, Raspbian, FreeBSD…) or osfullname, a dash,
 //     and the major release (Ubuntu and Pop: the whole release).
-func osGrains(rel map[string]string) map[string]any {
+func osGrains(rel map[string]string, src osSources) map[string]any {
 	g := map[string]any{}
 	fullname := strings.TrimSpace(rel["NAME"])
 	if fullname == "" {
@@ -106,10 +141,25 @@ func osGrains(rel map[string]string) map[string]any {
 	if m := parenRe.FindStringSubmatch(rel["VERSION"]); m != nil {
 		versionParen = strings.TrimSpace(m[1])
 	}
-	g["lsb_distrib_id"] = fullname
+	lsbID, fromLSB := src.LSB["lsb_distrib_id"]
+	if fromLSB {
+		// /etc/lsb-release names the distribution (Ubuntu, Mint, Pop):
+		// Salt takes its fields as they are, and os-release is not asked
+		// for them.
+		lsbCodename = src.LSB["lsb_distrib_codename"]
+		if r, ok := src.LSB["lsb_distrib_release"]; ok {
+			release = r
+		}
+	} else {
+		lsbID = fullname
+	}
+	g["lsb_distrib_id"] = lsbID
+	if d, ok := src.LSB["lsb_distrib_description"]; ok {
+		g["lsb_distrib_description"] = d
+	}
 	osName := ""
 	vendor, cpeVersion := cpeVendor(rel["CPE_NAME"])
-	if v := strings.ToLower(vendor); v == "suse" || v == "opensuse" {
+	if v := strings.ToLower(vendor); !fromLSB && (v == "suse" || v == "opensuse") {
 		osName = "SUSE"
 		if rel["NAME"] == "openSUSE Leap" {
 			fullname = "Leap"
@@ -121,7 +171,19 @@ func osGrains(rel map[string]string) map[string]any {
 		}
 	}
 	// openSUSE's release is its CPE version, in lsb_distrib_release too.
-	g["lsb_distrib_release"] = release
+	// CentOS Linux 7 and 8 give only the major release there, so Salt
+	// drops it and takes the distro module's best version, which
+	// /etc/centos-release holds (7.9.2009).
+	if strings.Contains(lsbCodename, "CentOS Linux 7") || strings.Contains(lsbCodename, "CentOS Linux 8") {
+		if src.CentOSVersion != "" {
+			release = src.CentOSVersion
+		}
+	} else if _, ok := src.LSB["lsb_distrib_release"]; fromLSB && ok {
+		g["lsb_distrib_release"] = release
+	} else if _, ok := rel["VERSION_ID"]; !fromLSB && ok {
+		g["lsb_distrib_release"] = release
+	}
+	release = strings.TrimSpace(release)
 	if mapped, ok := idAndNameMap[[2]string{rel["ID"], rel["NAME"]}]; ok && osName == "" {
 		osName = mapped
 	}

@@ -41,6 +41,8 @@ type osCase struct {
 	major                                   any // nil: no osmajorrelease
 	finger                                  string
 	lsbCodename                             string // "": not checked
+	lsbRelease, centosVersion               string // /etc/lsb-release, /etc/centos-release's version
+	lsbDescription                          string // "": not checked
 }
 
 var osCases = []osCase{
@@ -286,7 +288,7 @@ PRETTY_NAME="FreeBSD 14.0-RELEASE"`,
 
 func TestOSGrains(t *testing.T) {
 	for _, tc := range osCases {
-		g := osGrains(parseOSRelease(tc.osRelease))
+		g := osGrains(parseOSRelease(tc.osRelease), osSources{LSB: parseLSBRelease(tc.lsbRelease), CentOSVersion: tc.centosVersion})
 		check := func(key string, want any) {
 			t.Helper()
 			got, ok := g[key]
@@ -316,6 +318,9 @@ func TestOSGrains(t *testing.T) {
 		if tc.lsbCodename != "" {
 			check("lsb_distrib_codename", tc.lsbCodename)
 		}
+		if tc.lsbDescription != "" {
+			check("lsb_distrib_description", tc.lsbDescription)
+		}
 	}
 }
 
@@ -334,5 +339,50 @@ func TestCPE(t *testing.T) {
 		if v != tt.vendor || ver != tt.version {
 			t.Errorf("cpeVendor(%q) = %q, %q; want %q, %q", tt.cpe, v, ver, tt.vendor, tt.version)
 		}
+	}
+}
+
+// TestOSGrainsWithLSB: Salt's onedir cannot import the lsb_release
+// module, so its legacy path reads /etc/lsb-release where there is one
+// (Ubuntu and its kin), and on CentOS Linux 7 takes the release from
+// /etc/centos-release. The wants are a stand-in of Salt 3006's
+// _linux_distribution_data, run in Python on these files.
+func TestOSGrainsWithLSB(t *testing.T) {
+	tests := []struct {
+		name, osRelease, lsbRelease, centos string
+		want                                map[string]any
+	}{
+		{"ubuntu",
+			"PRETTY_NAME=\"Ubuntu 22.04.3 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.3 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n",
+			"DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION=\"Ubuntu 22.04.3 LTS\"\n", "",
+			map[string]any{"lsb_distrib_codename": "jammy", "lsb_distrib_description": "Ubuntu 22.04.3 LTS", "lsb_distrib_id": "Ubuntu",
+				"lsb_distrib_release": "22.04", "os": "Ubuntu", "os_family": "Debian", "oscodename": "jammy", "osfullname": "Ubuntu", "osrelease": "22.04"}},
+		{"mint",
+			"NAME=\"Linux Mint\"\nVERSION=\"21.2 (Victoria)\"\nID=linuxmint\nID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Linux Mint 21.2\"\nVERSION_ID=\"21.2\"\nVERSION_CODENAME=victoria\n",
+			"DISTRIB_ID=LinuxMint\nDISTRIB_RELEASE=21.2\nDISTRIB_CODENAME=victoria\nDISTRIB_DESCRIPTION=\"Linux Mint 21.2 Victoria\"\n", "",
+			map[string]any{"lsb_distrib_codename": "victoria", "lsb_distrib_description": "Linux Mint 21.2 Victoria", "lsb_distrib_id": "LinuxMint",
+				"lsb_distrib_release": "21.2", "os": "Mint", "os_family": "Debian", "oscodename": "victoria", "osfullname": "Linux Mint", "osrelease": "21.2"}},
+		{"pop: the description stops at the !",
+			"NAME=\"Pop!_OS\"\nVERSION=\"22.04 LTS\"\nID=pop\nID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Pop!_OS 22.04 LTS\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\n",
+			"DISTRIB_ID=Pop\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION=\"Pop!_OS 22.04 LTS\"\n", "",
+			map[string]any{"lsb_distrib_codename": "jammy", "lsb_distrib_description": "Pop", "lsb_distrib_id": "Pop",
+				"lsb_distrib_release": "22.04", "os": "Pop", "os_family": "Debian", "oscodename": "jammy", "osfullname": "Pop!_OS", "osrelease": "22.04"}},
+		{"centos 7",
+			"NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\nVERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\n",
+			"", "CentOS Linux release 7.9.2009 (Core)\n",
+			map[string]any{"lsb_distrib_codename": "CentOS Linux 7 (Core)", "lsb_distrib_id": "CentOS Linux",
+				"os": "CentOS", "os_family": "RedHat", "oscodename": "CentOS Linux 7 (Core)", "osfullname": "CentOS Linux", "osrelease": "7.9.2009"}},
+	}
+	keys := []string{"lsb_distrib_codename", "lsb_distrib_description", "lsb_distrib_id", "lsb_distrib_release", "os", "os_family", "oscodename", "osfullname", "osrelease"}
+	for _, tt := range tests {
+		g := osGrains(parseOSRelease(tt.osRelease), osSources{LSB: parseLSBRelease(tt.lsbRelease), CentOSVersion: centosVersion(tt.centos)})
+		for _, k := range keys {
+			if got, want := g[k], tt.want[k]; !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: %s = %#v; want %#v", tt.name, k, got, want)
+			}
+		}
+	}
+	if g := osGrains(parseOSRelease("NAME=\"CentOS Linux\"\nVERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\n"), osSources{}); g["osrelease_info"] == nil {
+		t.Errorf("centos 7 without centos-release: osrelease = %v; want 7 still", g["osrelease"])
 	}
 }
