@@ -4,8 +4,10 @@
 //
 // Collection reads files only (os-release, /proc, /sys, /etc/hosts,
 // /etc/passwd) and runs no command and no DNS query, so it takes a few
-// milliseconds and cannot hang. Each file's parser is a pure function
-// tested on text; the reading is kept apart in this file.
+// milliseconds and cannot hang. Where Salt runs a tool for a grain, the
+// grain is set when the tool is installed, as in Salt, from the files
+// the tool itself reads. Each file's parser is a pure function tested on
+// text; the reading is kept apart in this file.
 package grains
 
 import (
@@ -33,10 +35,11 @@ type Options struct {
 	// ID is the minion id; empty means the fqdn (the hostname when the
 	// fqdn is a localhost name), as Salt generates it.
 	ID string
-	// Root is an image's root directory: the OS identity (os-release),
-	// machine-id, init system, systemd version and dpkg architecture are
-	// read from under it, so that states built for an image see the
-	// image's OS. Kernel, CPU, memory, network, virtual, hostname and user
+	// Root is an image's root directory: the OS identity (os-release,
+	// lsb-release, centos-release), machine-id, init system, systemd
+	// version, transactional and dpkg architecture are read from under
+	// it, so that states built for an image see the image's OS. Kernel,
+	// CPU, memory, hardware, network, virtual, selinux, hostname and user
 	// grains stay the running host's. "" means "/".
 	Root string
 	// Version is brine's version, the brineversion grain.
