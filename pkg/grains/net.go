@@ -1,6 +1,7 @@
 package grains
 
 import (
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // ifaceData is what the network grains need from one interface.
@@ -15,6 +17,10 @@ type ifaceData struct {
 	Name   string
 	HWAddr string
 	Addrs  []netip.Addr
+	// Secondary are the IPv4 addresses `ip addr` marks "secondary" (a
+	// second address in a subnet the interface has, such as a VRRP
+	// address): Salt lists them after the others.
+	Secondary []netip.Addr
 }
 
 // interfaces reads the host's interfaces (netlink, no DNS), with each
@@ -24,6 +30,7 @@ func interfaces(opts Options) []ifaceData {
 	if err != nil {
 		return nil
 	}
+	secondary := secondaryAddrs()
 	out := make([]ifaceData, 0, len(ifs))
 	for _, ifc := range ifs {
 		d := ifaceData{Name: ifc.Name, HWAddr: ifc.HardwareAddr.String()}
@@ -46,7 +53,11 @@ func interfaces(opts Options) []ifaceData {
 				ip = v.IP
 			}
 			if na, ok := netip.AddrFromSlice(ip); ok {
-				d.Addrs = append(d.Addrs, na.Unmap())
+				if na = na.Unmap(); secondary[ifc.Index][na] {
+					d.Secondary = append(d.Secondary, na)
+				} else {
+					d.Addrs = append(d.Addrs, na)
+				}
 			}
 		}
 		out = append(out, d)
@@ -96,17 +107,29 @@ func netGrains(ifs []ifaceData) map[string]any {
 	var v4, v6 []netip.Addr
 	ip4, ip6, ipAll, hw := map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
 	for _, ifc := range ifs {
+		// Salt's order: the addresses `ip addr` lists for IPv4, then IPv6,
+		// then the secondary ones.
 		var a4, a6, all []any
 		for _, a := range ifc.Addrs {
 			s := a.WithZone("").String()
 			if a.Is4() {
 				v4 = append(v4, a)
 				a4 = append(a4, s)
-			} else {
+				all = append(all, s)
+			}
+		}
+		for _, a := range ifc.Addrs {
+			if !a.Is4() {
+				s := a.WithZone("").String()
 				v6 = append(v6, a.WithZone(""))
 				a6 = append(a6, s)
+				all = append(all, s)
 			}
-			all = append(all, s)
+		}
+		for _, a := range ifc.Secondary {
+			v4 = append(v4, a)
+			a4 = append(a4, a.String())
+			all = append(all, a.String())
 		}
 		ip4[ifc.Name] = nonNil(a4)
 		ip6[ifc.Name] = nonNil(a6)
@@ -140,6 +163,57 @@ func sortedAddrs(addrs []netip.Addr) []any {
 			continue
 		}
 		out = append(out, a.String())
+	}
+	return out
+}
+
+// ifaFSecondary is IFA_F_SECONDARY, the flag of a secondary IPv4 address.
+const ifaFSecondary = 0x01
+
+// secondaryAddrs asks the kernel (netlink, as `ip addr` does) which IPv4
+// addresses are secondary, by interface index; Go's net package does
+// not say.
+func secondaryAddrs() map[int]map[netip.Addr]bool {
+	out := map[int]map[netip.Addr]bool{}
+	rib, err := syscall.NetlinkRIB(syscall.RTM_GETADDR, syscall.AF_INET)
+	if err != nil {
+		return out
+	}
+	msgs, err := syscall.ParseNetlinkMessage(rib)
+	if err != nil {
+		return out
+	}
+	for _, m := range msgs {
+		if m.Header.Type != syscall.RTM_NEWADDR || len(m.Data) < syscall.SizeofIfAddrmsg {
+			continue
+		}
+		if m.Data[2]&ifaFSecondary == 0 {
+			continue
+		}
+		index := int(binary.NativeEndian.Uint32(m.Data[4:8]))
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			continue
+		}
+		// The local address is the one `ip addr` prints (IFA_ADDRESS is
+		// the peer on a point-to-point link).
+		var addr []byte
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case syscall.IFA_LOCAL:
+				addr = a.Value
+			case syscall.IFA_ADDRESS:
+				if addr == nil {
+					addr = a.Value
+				}
+			}
+		}
+		if na, ok := netip.AddrFromSlice(addr); ok {
+			if out[index] == nil {
+				out[index] = map[netip.Addr]bool{}
+			}
+			out[index][na.Unmap()] = true
+		}
 	}
 	return out
 }

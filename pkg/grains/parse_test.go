@@ -233,7 +233,8 @@ func TestNetGrains(t *testing.T) {
 			"lo": []any{"::1"}, "eth0": []any{"fe80::5054:ff:fe12:3456"}, "wg0": []any{},
 		},
 		"ip_interfaces": map[string]any{
-			"lo": []any{"127.0.0.1", "::1"}, "eth0": []any{"10.1.2.3", "fe80::5054:ff:fe12:3456", "10.1.2.3"}, "wg0": []any{},
+			// Salt lists an interface's IPv4 addresses, then its IPv6 ones.
+			"lo": []any{"127.0.0.1", "::1"}, "eth0": []any{"10.1.2.3", "10.1.2.3", "fe80::5054:ff:fe12:3456"}, "wg0": []any{},
 		},
 		"hwaddr_interfaces": map[string]any{
 			// wg0 has none (`ip link` prints "link/none"), and Salt leaves it out.
@@ -243,6 +244,23 @@ func TestNetGrains(t *testing.T) {
 	for k, w := range want {
 		if !reflect.DeepEqual(g[k], w) {
 			t.Errorf("netGrains %s = %#v; want %#v", k, g[k], w)
+		}
+	}
+	// A secondary address (checked against Salt's _interfaces_ip on real
+	// `ip addr` output): after IPv6 in ip_interfaces, after the others in
+	// ip4_interfaces, in ipv4 sorted with them.
+	g = netGrains([]ifaceData{{Name: "lo", HWAddr: "00:00:00:00:00:00",
+		Addrs:     []netip.Addr{a("127.0.0.1"), a("10.1.0.1"), a("10.2.0.1"), a("2001:db8::5"), a("::1")},
+		Secondary: []netip.Addr{a("10.1.0.2"), a("10.1.0.9")}}})
+	want = map[string]any{
+		"ipv4":           []any{"10.1.0.1", "10.1.0.2", "10.1.0.9", "10.2.0.1", "127.0.0.1"},
+		"ip4_interfaces": map[string]any{"lo": []any{"127.0.0.1", "10.1.0.1", "10.2.0.1", "10.1.0.2", "10.1.0.9"}},
+		"ip6_interfaces": map[string]any{"lo": []any{"2001:db8::5", "::1"}},
+		"ip_interfaces":  map[string]any{"lo": []any{"127.0.0.1", "10.1.0.1", "10.2.0.1", "2001:db8::5", "::1", "10.1.0.2", "10.1.0.9"}},
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(g[k], w) {
+			t.Errorf("netGrains with secondaries %s = %#v; want %#v", k, g[k], w)
 		}
 	}
 	if empty := netGrains(nil); !reflect.DeepEqual(empty["ipv4"], []any{}) {
