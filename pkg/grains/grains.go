@@ -242,26 +242,29 @@ func userGrains(opts Options, g map[string]any) {
 func systemGrains(opts Options, g map[string]any, cpuinfo string) {
 	image := opts.Root != "" && opts.Root != "/"
 
-	var inf initFacts
 	if image {
-		inf.InitTarget = resolveIn(opts.Root, "/sbin/init")
+		inf := initFacts{InitTarget: resolveIn(opts.Root, "/sbin/init"), Inittab: exists(opts.root("/etc/inittab"))}
+		g["init"] = detectInit(inf)
 	} else {
-		inf.RunSystemd = exists(opts.host("/run/systemd/system"))
-		// sysvinit rewrites its argv to "init [2]"; Salt splits on blanks too.
-		cmd := strings.Fields(strings.ReplaceAll(readString(opts.proc("/1/cmdline")), "\x00", " "))
-		if len(cmd) > 0 {
-			inf.Cmdline1 = cmd
-			if filepath.Base(cmd[0]) == "init" {
-				p := cmd[0]
-				if !filepath.IsAbs(p) {
-					p = "/sbin/init"
-				}
-				inf.InitTarget = resolveIn(opts.HostRoot, p)
+		lf := liveInitFacts{RunSystemd: exists(opts.host("/run/systemd/system"))}
+		if !lf.RunSystemd {
+			// sysvinit rewrites its argv to "init [2]"; Salt splits on blanks.
+			lf.Cmdline1 = strings.Fields(strings.ReplaceAll(strings.ToValidUTF8(readString(opts.proc("/1/cmdline")), ""), "\x00", " "))
+			if len(lf.Cmdline1) > 0 {
+				lf.InitBin = which(opts.HostRoot, lf.Cmdline1[0])
 			}
+			if strings.HasSuffix(lf.InitBin, "bin/init") {
+				if f, err := os.Open(join(opts.HostRoot, lf.InitBin)); err == nil {
+					lf.InitScan = scanInit(f)
+					f.Close()
+				}
+			}
+			lf.Supervisord = which(opts.HostRoot, "supervisord")
+			lf.DumbInit = which(opts.HostRoot, "dumb-init")
+			lf.Tini = which(opts.HostRoot, "tini")
 		}
+		g["init"] = saltInit(lf)
 	}
-	inf.Inittab = exists(opts.root("/etc/inittab"))
-	g["init"] = detectInit(inf)
 
 	virtualGrains(opts, g, cpuinfo)
 

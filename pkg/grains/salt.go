@@ -19,6 +19,17 @@ var whichDefaultPath = []string{"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/
 // in PATH, then in whichDefaultPath; "" when there is none. hostRoot
 // replaces / in tests.
 func which(hostRoot, name string) string {
+	executable := func(p string) bool {
+		st, err := os.Stat(join(hostRoot, p))
+		return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+	}
+	if strings.Contains(name, "/") {
+		// A path is taken as it is (Salt's minion runs in /).
+		if executable(name) {
+			return name
+		}
+		return ""
+	}
 	dirs := filepath.SplitList(os.Getenv("PATH"))
 	seen := map[string]bool{}
 	for _, d := range dirs {
@@ -33,9 +44,7 @@ func which(hostRoot, name string) string {
 		if d == "" {
 			continue
 		}
-		p := filepath.Join(d, name)
-		st, err := os.Stat(join(hostRoot, p))
-		if err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+		if p := filepath.Join(d, name); executable(p) {
 			return p
 		}
 	}

@@ -2,6 +2,7 @@ package grains
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -136,25 +137,66 @@ func TestDetectInit(t *testing.T) {
 		f    initFacts
 		want string
 	}{
-		{"systemd running", initFacts{RunSystemd: true, Cmdline1: []string{"/sbin/init"}}, "systemd"},
-		{"pid1 is systemd", initFacts{Cmdline1: []string{"/lib/systemd/systemd", "--system"}}, "systemd"},
-		{"sysvinit", initFacts{Cmdline1: []string{"init", "[2]"}, InitTarget: "/sbin/init", Inittab: true}, "sysvinit"},
-		{"sysvinit by path", initFacts{Cmdline1: []string{"/sbin/init"}, InitTarget: "/sbin/init", Inittab: true}, "sysvinit"},
-		{"init links to systemd, not running", initFacts{Cmdline1: []string{"/sbin/init"}, InitTarget: "/lib/systemd/systemd"}, "systemd"},
-		{"busybox init with inittab", initFacts{Cmdline1: []string{"/sbin/init"}, InitTarget: "/bin/busybox", Inittab: true}, "sysvinit"},
-		{"runit", initFacts{Cmdline1: []string{"runit"}}, "runit"},
-		{"my_init", initFacts{Cmdline1: []string{"/sbin/my_init"}}, "runit"},
-		{"openrc-init", initFacts{Cmdline1: []string{"/sbin/openrc-init"}}, "openrc"},
-		{"tini", initFacts{Cmdline1: []string{"/usr/bin/tini", "--", "app"}}, "tini"},
-		{"some app as pid 1", initFacts{Cmdline1: []string{"/process_api", "--x"}, Inittab: true}, "unknown"},
 		{"image with systemd", initFacts{InitTarget: "/lib/systemd/systemd"}, "systemd"},
 		{"image with sysvinit", initFacts{InitTarget: "/sbin/init", Inittab: true}, "sysvinit"},
+		{"busybox init with inittab", initFacts{InitTarget: "/bin/busybox", Inittab: true}, "sysvinit"},
 		{"image with runit", initFacts{InitTarget: "/sbin/runit-init"}, "runit"},
 		{"empty image", initFacts{}, "unknown"},
 	}
 	for _, tt := range tests {
 		if got := detectInit(tt.f); got != tt.want {
 			t.Errorf("%s: detectInit = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestSaltInit: Salt 3006's _linux_init_system on a running host, from
+// /run/systemd/system, pid 1's command line, which() and the init
+// binary's content.
+func TestSaltInit(t *testing.T) {
+	tests := []struct {
+		name string
+		f    liveInitFacts
+		want string
+	}{
+		{"systemd running", liveInitFacts{RunSystemd: true, Cmdline1: []string{"/sbin/init"}}, "systemd"},
+		{"sysvinit", liveInitFacts{Cmdline1: []string{"init", "[2]"}, InitBin: "/usr/sbin/init", InitScan: "sysvinit"}, "sysvinit"},
+		{"init is systemd, not running", liveInitFacts{Cmdline1: []string{"/sbin/init"}, InitBin: "/sbin/init", InitScan: "systemd"}, "systemd"},
+		{"busybox init", liveInitFacts{Cmdline1: []string{"/sbin/init"}, InitBin: "/sbin/init"}, "unknown"},
+		{"systemd binary as pid 1 without /run/systemd", liveInitFacts{Cmdline1: []string{"/lib/systemd/systemd", "--system"}, InitBin: "/lib/systemd/systemd"}, "unknown"},
+		{"runit", liveInitFacts{Cmdline1: []string{"runit"}, InitBin: "/sbin/runit"}, "runit"},
+		{"runit by path", liveInitFacts{Cmdline1: []string{"/sbin/runit"}, InitBin: "/sbin/runit"}, "unknown"},
+		{"runsvdir", liveInitFacts{Cmdline1: []string{"runsvdir", "-P", "/etc/service"}, InitBin: "/usr/bin/runsvdir"}, "unknown"},
+		{"my_init", liveInitFacts{Cmdline1: []string{"/usr/bin/python3", "-u", "/sbin/my_init"}, InitBin: "/usr/bin/python3"}, "runit"},
+		{"openrc-init", liveInitFacts{Cmdline1: []string{"/sbin/openrc-init"}, InitBin: "/sbin/openrc-init"}, "unknown"},
+		{"tini", liveInitFacts{Cmdline1: []string{"/usr/bin/tini", "--", "app"}, InitBin: "/usr/bin/tini", Tini: "/usr/bin/tini"}, "tini"},
+		{"tini by name", liveInitFacts{Cmdline1: []string{"tini", "--", "app"}, InitBin: "/usr/bin/tini", Tini: "/usr/bin/tini"}, "unknown"},
+		{"dumb-init", liveInitFacts{Cmdline1: []string{"/usr/bin/dumb-init", "app"}, DumbInit: "/usr/bin/dumb-init"}, "dumb-init"},
+		{"supervisord", liveInitFacts{Cmdline1: []string{"/usr/bin/python3", "/usr/bin/supervisord", "-n"}, Supervisord: "/usr/bin/supervisord"}, "supervisord"},
+		{"docker --init", liveInitFacts{Cmdline1: []string{"/sbin/docker-init", "--", "app"}, InitBin: "/sbin/docker-init"}, "unknown"},
+		{"some app as pid 1", liveInitFacts{Cmdline1: []string{"/process_api", "--x"}, InitBin: "/process_api"}, "unknown"},
+		{"no cmdline", liveInitFacts{}, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := saltInit(tt.f); got != tt.want {
+			t.Errorf("%s: saltInit = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestScanInit(t *testing.T) {
+	big := strings.Repeat("x", 262144-3)
+	for content, want := range map[string]string{
+		"\x7fELF ... +PAM +SYSVINIT ... libsystemd-shared": "sysvinit", // sysvinit is looked for first in a chunk
+		"\x7fELF ... /run/systemd/ ...":                    "systemd",
+		"\x7fELF ... INIT: version 3.06 sysvinit":          "sysvinit",
+		big + "sysvinit":                                   "sysvinit", // across two chunks
+		big + "xxx" + "systemd" + "upstart":                "upstart",  // both in the second chunk
+		"busybox":                                          "",
+		"":                                                 "",
+	} {
+		if got := scanInit(strings.NewReader(content)); got != want {
+			t.Errorf("scanInit(%.40q…) = %q; want %q", content, got, want)
 		}
 	}
 }
