@@ -187,12 +187,7 @@ func hostGrains(opts Options, g map[string]any) {
 		hostname = "localhost"
 	}
 	hosts := parseHosts(readString(opts.host("/etc/hosts")))
-	fqdn := hostname
-	if !strings.Contains(hostname, ".") {
-		if canon, ok := canonicalName(hosts, hostname); ok {
-			fqdn = canon
-		}
-	}
+	fqdn := getfqdn(hosts, hostname)
 	host, domain, _ := strings.Cut(fqdn, ".")
 	v4, v6 := hostAddrs(hosts, fqdn)
 	g["localhost"] = hostname

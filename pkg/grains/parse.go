@@ -3,6 +3,7 @@ package grains
 import (
 	"bufio"
 	"bytes"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -155,18 +156,45 @@ func parseHosts(text string) []hostsEntry {
 	return out
 }
 
-// canonicalName resolves a host name through /etc/hosts the way the C
-// library's files backend does: the canonical name is the first name on
-// the first line that lists it. It reports false when no line does.
-func canonicalName(hosts []hostsEntry, name string) (string, bool) {
+// getfqdn is Python's socket.getfqdn(name), which Salt's fqdn grain is,
+// answered from /etc/hosts as the C library's files backend answers it:
+// the name's address is that of the first line listing it; the reverse
+// lookup of that address gives the first line with the address, whose
+// first name with a dot wins, else its first name. So a host named on
+// "127.0.0.1 myhost" below "127.0.0.1 localhost" has fqdn localhost, as
+// in Salt. A name no line lists is its own fqdn.
+func getfqdn(hosts []hostsEntry, name string) string {
+	addr := ""
 	for _, e := range hosts {
 		for _, n := range e.Names {
-			if strings.EqualFold(n, name) {
-				return e.Names[0], true
+			if addr == "" && strings.EqualFold(n, name) {
+				addr = e.Addr
 			}
 		}
 	}
-	return "", false
+	if addr == "" {
+		return name
+	}
+	same := func(a string) bool {
+		x, err1 := netip.ParseAddr(a)
+		y, err2 := netip.ParseAddr(addr)
+		if err1 != nil || err2 != nil {
+			return a == addr
+		}
+		return x == y
+	}
+	for _, e := range hosts {
+		if !same(e.Addr) {
+			continue
+		}
+		for _, n := range e.Names {
+			if strings.Contains(n, ".") {
+				return n
+			}
+		}
+		return e.Names[0]
+	}
+	return name
 }
 
 // hostAddrs returns the addresses of every /etc/hosts line listing name,

@@ -82,6 +82,27 @@ model name	: ARMv7 Processor rev 4 (v7l)
 	}
 }
 
+// TestGetfqdn: the wants are what Python's socket.getfqdn() gave (first
+// of Salt's get_fqhostname) with each /etc/hosts bind-mounted and the
+// hostname set in a namespace.
+func TestGetfqdn(t *testing.T) {
+	tests := []struct{ name, hosts, hostname, want string }{
+		{"A: an earlier line has the address", "127.0.0.1 localhost\n127.0.0.1 myhost\n", "myhost", "localhost"},
+		{"B: Debian's line", "127.0.0.1 localhost\n127.0.1.1 myhost.example.com myhost\n", "myhost", "myhost.example.com"},
+		{"C: on localhost's line", "127.0.0.1 localhost myhost\n", "myhost", "localhost"},
+		{"D: only the first line counts", "10.0.0.5 myhost\n10.0.0.5 myhost.example.com\n", "myhost", "myhost"},
+		{"F: not listed", "127.0.0.1 localhost\n", "web.example.com", "web.example.com"},
+		{"G: v6 line for another name", "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.0.0.5 myhost\n2001:db8::5 myhost.v6.example\n", "myhost", "myhost"},
+		{"H: another name first", "127.0.0.1 localhost\n10.0.0.5 other.example.com\n10.0.0.5 myhost\n", "myhost", "other.example.com"},
+		{"I: another name after", "127.0.0.1 localhost\n10.0.0.5 myhost\n10.0.0.5 other.example.com\n", "myhost", "myhost"},
+	}
+	for _, tt := range tests {
+		if got := getfqdn(parseHosts(tt.hosts), tt.hostname); got != tt.want {
+			t.Errorf("%s: getfqdn(%q) = %q; want %q", tt.name, tt.hostname, got, tt.want)
+		}
+	}
+}
+
 func TestHosts(t *testing.T) {
 	hosts := parseHosts(`127.0.0.1	localhost
 127.0.1.1	web01.example.com web01   # Debian's own line
@@ -94,20 +115,18 @@ bogus
 `)
 	tests := []struct {
 		name, canon string
-		found       bool
 		v4, v6      []string
 	}{
-		{"web01", "web01.example.com", true, []string{"127.0.1.1"}, []string{"2001:db8::5"}},
-		{"WEB01", "web01.example.com", true, []string{"127.0.1.1"}, []string{"2001:db8::5"}},
-		{"web01.example.com", "web01.example.com", true, []string{"127.0.1.1", "10.0.0.5"}, []string{"2001:db8::5"}},
-		{"localhost", "localhost", true, []string{"127.0.0.1"}, []string{"::1"}},
-		{"ip6-loopback", "localhost", true, nil, []string{"::1"}},
-		{"db01", "", false, nil, nil},
+		{"web01", "web01.example.com", []string{"127.0.1.1"}, []string{"2001:db8::5"}},
+		{"WEB01", "web01.example.com", []string{"127.0.1.1"}, []string{"2001:db8::5"}},
+		{"web01.example.com", "web01.example.com", []string{"127.0.1.1", "10.0.0.5"}, []string{"2001:db8::5"}},
+		{"localhost", "localhost", []string{"127.0.0.1"}, []string{"::1"}},
+		{"ip6-loopback", "localhost", nil, []string{"::1"}},
+		{"db01", "db01", nil, nil}, // no line: its own fqdn
 	}
 	for _, tt := range tests {
-		canon, found := canonicalName(hosts, tt.name)
-		if canon != tt.canon || found != tt.found {
-			t.Errorf("canonicalName(%q) = %q, %v; want %q, %v", tt.name, canon, found, tt.canon, tt.found)
+		if canon := getfqdn(hosts, tt.name); canon != tt.canon {
+			t.Errorf("getfqdn(%q) = %q; want %q", tt.name, canon, tt.canon)
 		}
 		v4, v6 := hostAddrs(hosts, tt.name)
 		if !reflect.DeepEqual(v4, tt.v4) || !reflect.DeepEqual(v6, tt.v6) {
