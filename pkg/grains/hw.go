@@ -139,7 +139,7 @@ func gpuGrains(opts Options) []any {
 	slots, _ := f.Readdirnames(-1)
 	f.Close()
 	sort.Strings(slots)
-	var ids string
+	var found [][2]uint16
 	for _, slot := range slots {
 		class, err := strconv.ParseUint(strings.TrimSpace(readString(filepath.Join(dir, slot, "class"))), 0, 32)
 		if err != nil || !gpuClasses[class>>8] {
@@ -150,15 +150,14 @@ func gpuGrains(opts Options) []any {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		if ids == "" {
-			for _, p := range []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"} {
-				if ids = readString(opts.host(p)); ids != "" {
-					break
-				}
-			}
-		}
-		vname, dname := pciNames(ids, uint16(vendor), uint16(device))
-		gpus = append(gpus, map[string]any{"vendor": gpuVendor(vname), "model": dname})
+		found = append(found, [2]uint16{uint16(vendor), uint16(device)})
+	}
+	if len(found) == 0 {
+		return gpus
+	}
+	names := pciNameTable(readPCIIDs(opts), found)
+	for _, d := range found {
+		gpus = append(gpus, map[string]any{"vendor": gpuVendor(names[d][0]), "model": names[d][1]})
 	}
 	return gpus
 }
@@ -180,12 +179,19 @@ func gpuVendor(name string) string {
 	return "unknown"
 }
 
-// pciNames looks a vendor and device up in pci.ids text ("1af4  Red Hat,
-// Inc." then "\t1050  Virtio 1.0 GPU"); an id it lacks is named as
-// lspci -vmm names it, "Vendor 1234" or "Device 1111".
-func pciNames(ids string, vendor, device uint16) (vname, dname string) {
-	vname, dname = fmt.Sprintf("Vendor %04x", vendor), fmt.Sprintf("Device %04x", device)
-	vkey, dkey := fmt.Sprintf("%04x  ", vendor), fmt.Sprintf("\t%04x  ", device)
+// pciNameTable names devices from pci.ids text ("1af4  Red Hat, Inc."
+// then "\t1050  Virtio 1.0 GPU"), all in one pass over the file, which is
+// over a megabyte: for each [vendor, device], its vendor's and its own
+// name; an id it lacks is named as lspci -vmm names it, "Vendor 1234" or
+// "Device 1111".
+func pciNameTable(ids string, devs [][2]uint16) map[[2]uint16][2]string {
+	out := map[[2]uint16][2]string{}
+	vendors := map[uint16]bool{}
+	for _, d := range devs {
+		out[d] = [2]string{fmt.Sprintf("Vendor %04x", d[0]), fmt.Sprintf("Device %04x", d[1])}
+		vendors[d[0]] = true
+	}
+	var vendor uint16
 	inVendor := false
 	for len(ids) > 0 {
 		line, rest, _ := strings.Cut(ids, "\n")
@@ -193,20 +199,40 @@ func pciNames(ids string, vendor, device uint16) (vname, dname string) {
 		switch {
 		case strings.HasPrefix(line, "C "):
 			// the class lists follow the vendors
-			return vname, dname
+			return out
 		case line == "" || line[0] == '#':
 		case line[0] != '\t':
-			if inVendor {
-				return vname, dname
+			inVendor = false
+			if len(line) > 6 && line[4:6] == "  " {
+				if v, err := strconv.ParseUint(line[:4], 16, 16); err == nil && vendors[uint16(v)] {
+					vendor, inVendor = uint16(v), true
+					name := strings.TrimSpace(line[6:])
+					for d, names := range out {
+						if d[0] == vendor {
+							out[d] = [2]string{name, names[1]}
+						}
+					}
+				}
 			}
-			if strings.HasPrefix(line, vkey) {
-				vname, inVendor = strings.TrimSpace(line[len(vkey):]), true
+		case inVendor && len(line) > 7 && line[1] != '\t' && line[5:7] == "  ":
+			if dv, err := strconv.ParseUint(line[1:5], 16, 16); err == nil {
+				if names, ok := out[[2]uint16{vendor, uint16(dv)}]; ok {
+					out[[2]uint16{vendor, uint16(dv)}] = [2]string{names[0], strings.TrimSpace(line[7:])}
+				}
 			}
-		case inVendor && strings.HasPrefix(line, dkey):
-			return vname, strings.TrimSpace(line[len(dkey):])
 		}
 	}
-	return vname, dname
+	return out
+}
+
+// readPCIIDs reads the pci.ids database lspci reads.
+func readPCIIDs(opts Options) string {
+	for _, p := range []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"} {
+		if ids := readString(opts.host(p)); ids != "" {
+			return ids
+		}
+	}
+	return ""
 }
 
 // deviceTreeGrains is Salt's _linux_devicetree_platform_data: the model

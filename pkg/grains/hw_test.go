@@ -93,3 +93,18 @@ func TestDeviceTreeGrains(t *testing.T) {
 		t.Errorf("productname, serialnumber = %v, %v; want DMI's, the device tree's", g["productname"], g["serialnumber"])
 	}
 }
+
+func TestPCINameTable(t *testing.T) {
+	ids := "# pci.ids\n10de  NVIDIA Corporation\n\t20b0  GA100 [A100 SXM4 40GB]\n\t\t10de 134f  A100\n1af4  Red Hat, Inc.\n\t1000  Virtio network device\n\t1050  Virtio 1.0 GPU\n15ad  VMware\nC 00  Unclassified device\n\t00  Non-VGA unclassified device\n"
+	got := pciNameTable(ids, [][2]uint16{{0x1af4, 0x1050}, {0x10de, 0x20b0}, {0x1af4, 0x1000}, {0x1234, 0x1111}, {0x15ad, 0x0405}})
+	want := map[[2]uint16][2]string{
+		{0x1af4, 0x1050}: {"Red Hat, Inc.", "Virtio 1.0 GPU"},
+		{0x10de, 0x20b0}: {"NVIDIA Corporation", "GA100 [A100 SXM4 40GB]"},
+		{0x1af4, 0x1000}: {"Red Hat, Inc.", "Virtio network device"},
+		{0x1234, 0x1111}: {"Vendor 1234", "Device 1111"},
+		{0x15ad, 0x0405}: {"VMware", "Device 0405"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("pciNameTable = %v; want %v", got, want)
+	}
+}

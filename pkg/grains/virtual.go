@@ -531,21 +531,19 @@ func pciText(opts Options) string {
 	}
 	slots, _ := f.Readdirnames(-1)
 	f.Close()
-	ids := ""
-	for _, p := range []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"} {
-		if ids = readString(opts.host(p)); ids != "" {
-			break
-		}
-	}
-	var b strings.Builder
+	var devs [][2]uint16
 	for _, slot := range slots {
 		vendor, err1 := strconv.ParseUint(strings.TrimSpace(readString(dir+"/"+slot+"/vendor")), 0, 16)
 		device, err2 := strconv.ParseUint(strings.TrimSpace(readString(dir+"/"+slot+"/device")), 0, 16)
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		v, d := pciNames(ids, uint16(vendor), uint16(device))
-		fmt.Fprintf(&b, "%s %s\n", v, d)
+		devs = append(devs, [2]uint16{uint16(vendor), uint16(device)})
+	}
+	names := pciNameTable(readPCIIDs(opts), devs)
+	var b strings.Builder
+	for _, d := range devs {
+		fmt.Fprintf(&b, "%s %s\n", names[d][0], names[d][1])
 	}
 	return b.String()
 }
