@@ -20,7 +20,14 @@ func (m *Minion) collectGrains() map[string]any {
 		g = m.Grains()
 	} else {
 		var err error
-		g, err = grains.Collect(grains.Options{ID: m.id, Root: m.cfg.Root, Version: version.Version})
+		opts := grains.Options{ID: m.id, Root: m.cfg.Root, Version: version.Version}
+		// The master grain names the master's host, as Salt's does.
+		if u, err := ParseMasterURL(m.cfg.Master); err == nil {
+			for _, one := range u.All() {
+				opts.Masters = append(opts.Masters, one.Host)
+			}
+		}
+		g, err = grains.Collect(opts)
 		if err != nil {
 			m.log.Warn("grains", "err", err)
 			g = map[string]any{}

@@ -4,8 +4,10 @@
 //
 // Collection reads files only (os-release, /proc, /sys, /etc/hosts,
 // /etc/passwd) and runs no command and no DNS query, so it takes a few
-// milliseconds and cannot hang. Each file's parser is a pure function
-// tested on text; the reading is kept apart in this file.
+// milliseconds and cannot hang. Where Salt runs a tool for a grain, the
+// grain is set when the tool is installed, as in Salt, from the files
+// the tool itself reads. Each file's parser is a pure function tested on
+// text; the reading is kept apart in this file.
 package grains
 
 import (
@@ -33,14 +35,19 @@ type Options struct {
 	// ID is the minion id; empty means the fqdn (the hostname when the
 	// fqdn is a localhost name), as Salt generates it.
 	ID string
-	// Root is an image's root directory: the OS identity (os-release),
-	// machine-id, init system, systemd version and dpkg architecture are
-	// read from under it, so that states built for an image see the
-	// image's OS. Kernel, CPU, memory, network, virtual, hostname and user
+	// Root is an image's root directory: the OS identity (os-release,
+	// lsb-release, centos-release), machine-id, init system, systemd
+	// version, transactional and dpkg architecture are read from under
+	// it, so that states built for an image see the image's OS. Kernel,
+	// CPU, memory, hardware, network, virtual, selinux, hostname and user
 	// grains stay the running host's. "" means "/".
 	Root string
 	// Version is brine's version, the brineversion grain.
 	Version string
+	// Masters are the hosts the minion connects to, the master grain: one
+	// is a string, several a list, as Salt's master option; none is
+	// "salt", the default salt-call --local keeps.
+	Masters []string
 	// ProcRoot, SysRoot and HostRoot replace /proc, /sys and / for the
 	// host's own files (/etc/hosts, /etc/passwd, /run, /.dockerenv) in
 	// tests. Empty means the real ones.
@@ -93,7 +100,11 @@ func Collect(opts Options) (map[string]any, error) {
 	if rel == "" {
 		rel = readString(opts.root("/usr/lib/os-release"))
 	}
-	for k, v := range osGrains(parseOSRelease(rel)) {
+	src := osSources{
+		LSB:           parseLSBRelease(readString(opts.root("/etc/lsb-release"))),
+		CentOSVersion: centosVersion(readString(opts.root("/etc/centos-release"))),
+	}
+	for k, v := range osGrains(parseOSRelease(rel), src) {
 		g[k] = v
 	}
 
@@ -110,29 +121,47 @@ func Collect(opts Options) (map[string]any, error) {
 	}
 	g["osarch"] = osArch(opts, g)
 
-	ci := parseCPUInfo(readString(opts.proc("/cpuinfo")))
-	if ci.NumCPUs == 0 {
+	cpuinfo := readString(opts.proc("/cpuinfo"))
+	ci := parseCPUInfo(cpuinfo)
+	if cpuinfo == "" {
+		// No /proc (a sandbox): the Go runtime's count beats Salt's 0.
 		ci.NumCPUs = runtime.NumCPU()
 	}
 	g["num_cpus"] = ci.NumCPUs
 	g["cpu_model"] = ci.Model
 	g["cpu_flags"] = strList(ci.Flags)
-	if mem, swap, ok := parseMeminfo(readString(opts.proc("/meminfo"))); ok {
-		g["mem_total"] = mem
-		g["swap_total"] = swap
-	}
+	// Salt's _linux_memdata starts both at 0.
+	mem, swap, _ := parseMeminfo(readString(opts.proc("/meminfo")))
+	g["mem_total"] = mem
+	g["swap_total"] = swap
 
 	hostGrains(opts, g)
-	for k, v := range netGrains(interfaces()) {
+	// Salt lists the interfaces with `ip` (or `ifconfig`): without
+	// either, as in a minimal container, it knows none, and an address
+	// it does not have is none of fqdn_ip4/6. The gateway grains come
+	// from `ip route` alone.
+	var ifs []ifaceData
+	if which(opts.HostRoot, "ip") != "" || which(opts.HostRoot, "ifconfig") != "" {
+		ifs = interfaces(opts)
+	}
+	for k, v := range netGrains(ifs) {
 		g[k] = v
 	}
-	gatewayGrains(opts, g)
+	for _, fam := range []string{"4", "6"} {
+		if l, _ := g["ipv"+fam].([]any); len(l) == 0 {
+			g["fqdn_ip"+fam] = []any{}
+		}
+	}
+	if which(opts.HostRoot, "ip") != "" {
+		gatewayGrains(opts, g)
+	}
 	if d, ok := dnsGrain(opts); ok {
 		g["dns"] = d
 	}
 	userGrains(opts, g)
-	systemGrains(opts, g, ci)
+	systemGrains(opts, g, cpuinfo)
 	hwGrains(opts, g)
+	saltGrains(opts, g)
 
 	g["brineversion"] = opts.Version
 	// The Salt whose behaviour brine follows, so that a formula that
@@ -158,12 +187,7 @@ func hostGrains(opts Options, g map[string]any) {
 		hostname = "localhost"
 	}
 	hosts := parseHosts(readString(opts.host("/etc/hosts")))
-	fqdn := hostname
-	if !strings.Contains(hostname, ".") {
-		if canon, ok := canonicalName(hosts, hostname); ok {
-			fqdn = canon
-		}
-	}
+	fqdn := getfqdn(hosts, hostname)
 	host, domain, _ := strings.Cut(fqdn, ".")
 	v4, v6 := hostAddrs(hosts, fqdn)
 	g["localhost"] = hostname
@@ -194,76 +218,50 @@ func userGrains(opts Options, g map[string]any) {
 	} else {
 		g["groupname"] = fmt.Sprint(gid)
 	}
-	g["path"] = os.Getenv("PATH")
+	// Salt's path grain is PATH stripped, and systempath its parts
+	// (Python's split: an empty PATH is one empty part).
+	path := strings.TrimSpace(os.Getenv("PATH"))
+	g["path"] = path
+	g["systempath"] = strList(strings.Split(path, ":"))
+	if cwd, err := os.Getwd(); err == nil {
+		g["cwd"] = cwd
+	}
 	shell := os.Getenv("SHELL")
 	if shell == "" {
 		shell = "/bin/sh"
 	}
 	g["shell"] = shell
-	loc := os.Getenv("LC_ALL")
-	if loc == "" {
-		loc = os.Getenv("LC_CTYPE")
-	}
-	if loc == "" {
-		loc = os.Getenv("LANG")
-	}
-	lang, enc := parseLocale(loc)
-	if lang == "" {
-		lang = "unknown"
-	}
-	if enc == "" {
-		enc = "unknown"
-	}
-	zone, _ := time.Now().Zone()
-	g["locale_info"] = map[string]any{"defaultlanguage": lang, "defaultencoding": enc, "timezone": zone}
+	g["locale_info"] = localeInfo(os.Getenv, time.Now())
 }
 
-func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
+func systemGrains(opts Options, g map[string]any, cpuinfo string) {
 	image := opts.Root != "" && opts.Root != "/"
 
-	var inf initFacts
 	if image {
-		inf.InitTarget = resolveIn(opts.Root, "/sbin/init")
+		inf := initFacts{InitTarget: resolveIn(opts.Root, "/sbin/init"), Inittab: exists(opts.root("/etc/inittab"))}
+		g["init"] = detectInit(inf)
 	} else {
-		inf.RunSystemd = exists(opts.host("/run/systemd/system"))
-		// sysvinit rewrites its argv to "init [2]"; Salt splits on blanks too.
-		cmd := strings.Fields(strings.ReplaceAll(readString(opts.proc("/1/cmdline")), "\x00", " "))
-		if len(cmd) > 0 {
-			inf.Cmdline1 = cmd
-			if filepath.Base(cmd[0]) == "init" {
-				p := cmd[0]
-				if !filepath.IsAbs(p) {
-					p = "/sbin/init"
-				}
-				inf.InitTarget = resolveIn(opts.HostRoot, p)
+		lf := liveInitFacts{RunSystemd: exists(opts.host("/run/systemd/system"))}
+		if !lf.RunSystemd {
+			// sysvinit rewrites its argv to "init [2]"; Salt splits on blanks.
+			lf.Cmdline1 = strings.Fields(strings.ReplaceAll(strings.ToValidUTF8(readString(opts.proc("/1/cmdline")), ""), "\x00", " "))
+			if len(lf.Cmdline1) > 0 {
+				lf.InitBin = which(opts.HostRoot, lf.Cmdline1[0])
 			}
+			if strings.HasSuffix(lf.InitBin, "bin/init") {
+				if f, err := os.Open(join(opts.HostRoot, lf.InitBin)); err == nil {
+					lf.InitScan = scanInit(f)
+					f.Close()
+				}
+			}
+			lf.Supervisord = which(opts.HostRoot, "supervisord")
+			lf.DumbInit = which(opts.HostRoot, "dumb-init")
+			lf.Tini = which(opts.HostRoot, "tini")
 		}
+		g["init"] = saltInit(lf)
 	}
-	inf.Inittab = exists(opts.root("/etc/inittab"))
-	g["init"] = detectInit(inf)
 
-	vf := virtFacts{
-		DockerEnv:        exists(opts.host("/.dockerenv")),
-		ContainerEnv:     exists(opts.host("/run/.containerenv")),
-		SystemdContainer: readString(opts.host("/run/systemd/container")),
-		Cgroup1:          readString(opts.proc("/1/cgroup")),
-		SysVendor:        readString(opts.sys("/class/dmi/id/sys_vendor")),
-		ProductName:      readString(opts.sys("/class/dmi/id/product_name")),
-		Clocksource:      readString(opts.sys("/devices/system/clocksource/clocksource0/current_clocksource")),
-		XenType:          readString(opts.sys("/hypervisor/type")),
-		ProcXen:          exists(opts.proc("/xen")),
-		XenCapabilities:  readString(opts.proc("/xen/capabilities")),
-	}
-	for _, f := range ci.Flags {
-		if f == "hypervisor" {
-			vf.HypervisorFlag = true
-		}
-	}
-	virtual, subtype := detectVirtual(vf)
-	g["virtual"] = virtual
-	if subtype != "" {
-		g["virtual_subtype"] = subtype
-	}
+	virtualGrains(opts, g, cpuinfo)
 
 	mid := strings.TrimSpace(readString(opts.root("/etc/machine-id")))
 	if mid == "" {
@@ -276,21 +274,17 @@ func systemGrains(opts Options, g map[string]any, ci cpuInfo) {
 	if sd := systemdGrain(opts); sd != nil {
 		g["systemd"] = sd
 	}
-
-	if !image && exists(opts.sys("/fs/selinux")) {
-		enforced := "Permissive"
-		if strings.TrimSpace(readString(opts.sys("/fs/selinux/enforce"))) == "1" {
-			enforced = "Enforcing"
-		}
-		g["selinux"] = map[string]any{"enabled": true, "enforced": enforced}
-	}
 }
 
 // systemdGrain is Salt's systemd grain, {version, features}, present when
-// systemctl is installed. Both come from the systemctl binary itself,
-// which holds the two lines `systemctl --version` prints; running it
-// would cost ~10 ms.
+// systemctl and localectl are installed. Both come from the systemctl
+// binary itself, which holds the two lines `systemctl --version` prints;
+// running it would cost ~10 ms.
 func systemdGrain(opts Options) map[string]any {
+	// Salt sets the grain only when localectl is installed as well.
+	if !exists(opts.root("/usr/bin/localectl")) && !exists(opts.root("/bin/localectl")) {
+		return nil
+	}
 	for _, p := range []string{"/usr/bin/systemctl", "/bin/systemctl"} {
 		b, err := os.ReadFile(opts.root(p))
 		if err != nil {

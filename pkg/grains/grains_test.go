@@ -113,7 +113,7 @@ func TestCollectThisMachine(t *testing.T) {
 		}
 	} else {
 		// Another machine kind: the collected grains still come from its os-release.
-		for k, want := range osGrains(rel) {
+		for k, want := range osGrains(rel, osSources{LSB: parseLSBRelease(readString("/etc/lsb-release"))}) {
 			if !reflect.DeepEqual(g[k], want) {
 				t.Errorf("%s = %#v; want %#v", k, g[k], want)
 			}
@@ -220,6 +220,12 @@ func TestCollectFromRoots(t *testing.T) {
 	write(t, host, "etc/hosts", "127.0.0.1 localhost\n10.9.8.7 "+short+".lab.example "+short+"\n")
 	write(t, host, "etc/passwd", "tester:x:"+strconv.Itoa(os.Getuid())+":0::/:/bin/sh\n")
 	write(t, host, "etc/group", "testers:x:"+strconv.Itoa(os.Getgid())+":\n")
+	for _, tool := range []string{"usr/bin/systemd-detect-virt", "usr/sbin/ip"} {
+		write(t, host, tool, "")
+		if err := os.Chmod(filepath.Join(host, tool), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	g, err := Collect(Options{Root: image, ProcRoot: proc, SysRoot: sys, HostRoot: host, Version: "9"})
 	if err != nil {
@@ -231,7 +237,9 @@ func TestCollectFromRoots(t *testing.T) {
 		"machine_id": "0123456789abcdef0123456789abcdef",
 		"init":       "sysvinit", // image mode: busybox init with an inittab
 		"mem_total":  2048, "swap_total": 1024, "num_cpus": 3, "cpu_model": "Test CPU",
-		"virtual":  "kvm",
+		// systemd-detect-virt reads QEMU from DMI (the CPU is not asked
+		// with a fake /proc), a name Salt takes as it is.
+		"virtual":  "qemu",
 		"username": "tester", "groupname": "testers",
 		"brineversion": "9",
 	}
@@ -284,6 +292,36 @@ func BenchmarkCollect(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Collect(Options{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCollectWithoutTools: on a host without ip or ifconfig (a minimal
+// container), Salt's interface grains are empty, its gateway grains
+// missing, and so are the addresses of fqdn_ip4; without /proc/meminfo
+// mem_total and swap_total are 0.
+func TestCollectWithoutTools(t *testing.T) {
+	t.Setenv("PATH", "/usr/bin")
+	host, proc, sys := t.TempDir(), t.TempDir(), t.TempDir()
+	hostname, _ := os.Hostname()
+	write(t, host, "etc/hosts", "10.9.8.7 "+hostname+"\n")
+	g, err := Collect(Options{HostRoot: host, ProcRoot: proc, SysRoot: sys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"ipv4": []any{}, "ipv6": []any{}, "fqdn_ip4": []any{}, "fqdn_ip6": []any{},
+		"ip_interfaces": map[string]any{}, "ip4_interfaces": map[string]any{}, "ip6_interfaces": map[string]any{},
+		"hwaddr_interfaces": map[string]any{}, "mem_total": 0, "swap_total": 0,
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(g[k], w) {
+			t.Errorf("%s = %#v; want %#v", k, g[k], w)
+		}
+	}
+	for _, k := range []string{"ip_gw", "ip4_gw", "ip6_gw"} {
+		if v, ok := g[k]; ok {
+			t.Errorf("%s = %v without the ip tool; want no such grain", k, v)
 		}
 	}
 }

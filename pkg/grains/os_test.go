@@ -40,6 +40,9 @@ type osCase struct {
 	info                                    []any
 	major                                   any // nil: no osmajorrelease
 	finger                                  string
+	lsbCodename                             string // "": not checked
+	lsbRelease, centosVersion               string // /etc/lsb-release, /etc/centos-release's version
+	lsbDescription                          string // "": not checked
 }
 
 var osCases = []osCase{
@@ -89,6 +92,8 @@ PRETTY_NAME="Red Hat Enterprise Linux 9.3 (Plow)"
 CPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"`,
 		os: "RedHat", family: "RedHat", fullname: "Red Hat Enterprise Linux", release: "9.3", codename: "Plow",
 		info: []any{9, 3}, major: 9, finger: "Red Hat Enterprise Linux-9",
+		// Salt swaps a "Red Hat" codename in oscodename alone.
+		lsbCodename: "Red Hat Enterprise Linux 9.3 (Plow)",
 	},
 	{
 		name: "rocky9",
@@ -99,8 +104,10 @@ ID_LIKE="rhel centos fedora"
 VERSION_ID="9.3"
 PRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"
 CPE_NAME="cpe:/o:rocky:rocky:9::baseos"`,
-		os: "Rocky", family: "RedHat", fullname: "Rocky Linux", release: "9.3", codename: "Rocky Linux 9.3 (Blue Onyx)",
-		info: []any{9, 3}, major: 9, finger: "Rocky Linux-9",
+		// Salt's legacy path (its onedir cannot import lsb_release) keeps
+		// the words in PRETTY_NAME's parentheses for Rocky and AlmaLinux.
+		os: "Rocky", family: "RedHat", fullname: "Rocky Linux", release: "9.3", codename: "Blue Onyx",
+		info: []any{9, 3}, major: 9, finger: "Rocky Linux-9", lsbCodename: "Blue Onyx",
 	},
 	{
 		name: "alma8",
@@ -109,8 +116,8 @@ VERSION="8.5 (Arctic Sphynx)"
 ID="almalinux"
 VERSION_ID="8.5"
 PRETTY_NAME="AlmaLinux 8.5 (Arctic Sphynx)"`,
-		os: "AlmaLinux", family: "RedHat", fullname: "AlmaLinux", release: "8.5", codename: "AlmaLinux 8.5 (Arctic Sphynx)",
-		info: []any{8, 5}, major: 8, finger: "AlmaLinux-8",
+		os: "AlmaLinux", family: "RedHat", fullname: "AlmaLinux", release: "8.5", codename: "Arctic Sphynx",
+		info: []any{8, 5}, major: 8, finger: "AlmaLinux-8", lsbCodename: "Arctic Sphynx",
 	},
 	{
 		name: "centos7",
@@ -251,6 +258,28 @@ PRETTY_NAME="FreeBSD 14.0-RELEASE"`,
 		os:        "Custom", family: "Custom", fullname: "Custom", release: "2024.01-rc1", codename: "",
 		info: []any{2024, "01-rc1"}, major: 2024, finger: "Custom-2024",
 	},
+	// Pop!_OS and Astra Linux are named by ID and NAME; Pop's osfinger has
+	// its whole release; Astra SE's codename is its variant, lowercased.
+	// (A stand-in of Salt 3006's _linux_distribution_data, run in Python,
+	// gives the same.)
+	{
+		name:      "pop",
+		osRelease: "NAME=\"Pop!_OS\"\nVERSION=\"22.04 LTS\"\nID=pop\nID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Pop!_OS 22.04 LTS\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\n",
+		os:        "Pop", family: "Debian", fullname: "Pop!_OS", release: "22.04", codename: "jammy",
+		info: []any{22, 4}, major: 22, finger: "Pop!_OS-22.04", lsbCodename: "jammy",
+	},
+	{
+		name:      "astra se",
+		osRelease: "PRETTY_NAME=\"Astra Linux (Smolensk 1.7)\"\nNAME=\"Astra Linux (Smolensk)\"\nID=astra\nID_LIKE=debian\nVARIANT_ID=smolensk\nVERSION_ID=1.7_x86-64\n",
+		os:        "AstraLinuxSE", family: "Debian", fullname: "Astra Linux (Smolensk)", release: "1.7_x86-64", codename: "smolensk",
+		info: []any{1, "7_x86-64"}, major: 1, finger: "Astra Linux (Smolensk)-1", lsbCodename: "smolensk",
+	},
+	{
+		name:      "astra ce",
+		osRelease: "PRETTY_NAME=\"Astra Linux (Orel 2.12.43)\"\nNAME=\"Astra Linux (Orel)\"\nID=astra\nID_LIKE=debian\nVERSION_ID=2.12.43\nVARIANT_ID=orel\n",
+		os:        "AstraLinuxCE", family: "Debian", fullname: "Astra Linux (Orel)", release: "2.12.43", codename: "Astra Linux (Orel 2.12.43)",
+		info: []any{2, 12, 43}, major: 2, finger: "Astra Linux (Orel)-2",
+	},
 	{
 		name: "empty", osRelease: "",
 		os: "Linux", family: "Linux", fullname: "Linux",
@@ -259,7 +288,7 @@ PRETTY_NAME="FreeBSD 14.0-RELEASE"`,
 
 func TestOSGrains(t *testing.T) {
 	for _, tc := range osCases {
-		g := osGrains(parseOSRelease(tc.osRelease))
+		g := osGrains(parseOSRelease(tc.osRelease), osSources{LSB: parseLSBRelease(tc.lsbRelease), CentOSVersion: tc.centosVersion})
 		check := func(key string, want any) {
 			t.Helper()
 			got, ok := g[key]
@@ -286,6 +315,12 @@ func TestOSGrains(t *testing.T) {
 			check("osfinger", tc.finger)
 		}
 		check("osmajorrelease", tc.major)
+		if tc.lsbCodename != "" {
+			check("lsb_distrib_codename", tc.lsbCodename)
+		}
+		if tc.lsbDescription != "" {
+			check("lsb_distrib_description", tc.lsbDescription)
+		}
 	}
 }
 
@@ -304,5 +339,50 @@ func TestCPE(t *testing.T) {
 		if v != tt.vendor || ver != tt.version {
 			t.Errorf("cpeVendor(%q) = %q, %q; want %q, %q", tt.cpe, v, ver, tt.vendor, tt.version)
 		}
+	}
+}
+
+// TestOSGrainsWithLSB: Salt's onedir cannot import the lsb_release
+// module, so its legacy path reads /etc/lsb-release where there is one
+// (Ubuntu and its kin), and on CentOS Linux 7 takes the release from
+// /etc/centos-release. The wants are a stand-in of Salt 3006's
+// _linux_distribution_data, run in Python on these files.
+func TestOSGrainsWithLSB(t *testing.T) {
+	tests := []struct {
+		name, osRelease, lsbRelease, centos string
+		want                                map[string]any
+	}{
+		{"ubuntu",
+			"PRETTY_NAME=\"Ubuntu 22.04.3 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.3 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n",
+			"DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION=\"Ubuntu 22.04.3 LTS\"\n", "",
+			map[string]any{"lsb_distrib_codename": "jammy", "lsb_distrib_description": "Ubuntu 22.04.3 LTS", "lsb_distrib_id": "Ubuntu",
+				"lsb_distrib_release": "22.04", "os": "Ubuntu", "os_family": "Debian", "oscodename": "jammy", "osfullname": "Ubuntu", "osrelease": "22.04"}},
+		{"mint",
+			"NAME=\"Linux Mint\"\nVERSION=\"21.2 (Victoria)\"\nID=linuxmint\nID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Linux Mint 21.2\"\nVERSION_ID=\"21.2\"\nVERSION_CODENAME=victoria\n",
+			"DISTRIB_ID=LinuxMint\nDISTRIB_RELEASE=21.2\nDISTRIB_CODENAME=victoria\nDISTRIB_DESCRIPTION=\"Linux Mint 21.2 Victoria\"\n", "",
+			map[string]any{"lsb_distrib_codename": "victoria", "lsb_distrib_description": "Linux Mint 21.2 Victoria", "lsb_distrib_id": "LinuxMint",
+				"lsb_distrib_release": "21.2", "os": "Mint", "os_family": "Debian", "oscodename": "victoria", "osfullname": "Linux Mint", "osrelease": "21.2"}},
+		{"pop: the description stops at the !",
+			"NAME=\"Pop!_OS\"\nVERSION=\"22.04 LTS\"\nID=pop\nID_LIKE=\"ubuntu debian\"\nPRETTY_NAME=\"Pop!_OS 22.04 LTS\"\nVERSION_ID=\"22.04\"\nVERSION_CODENAME=jammy\n",
+			"DISTRIB_ID=Pop\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION=\"Pop!_OS 22.04 LTS\"\n", "",
+			map[string]any{"lsb_distrib_codename": "jammy", "lsb_distrib_description": "Pop", "lsb_distrib_id": "Pop",
+				"lsb_distrib_release": "22.04", "os": "Pop", "os_family": "Debian", "oscodename": "jammy", "osfullname": "Pop!_OS", "osrelease": "22.04"}},
+		{"centos 7",
+			"NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\nVERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\n",
+			"", "CentOS Linux release 7.9.2009 (Core)\n",
+			map[string]any{"lsb_distrib_codename": "CentOS Linux 7 (Core)", "lsb_distrib_id": "CentOS Linux",
+				"os": "CentOS", "os_family": "RedHat", "oscodename": "CentOS Linux 7 (Core)", "osfullname": "CentOS Linux", "osrelease": "7.9.2009"}},
+	}
+	keys := []string{"lsb_distrib_codename", "lsb_distrib_description", "lsb_distrib_id", "lsb_distrib_release", "os", "os_family", "oscodename", "osfullname", "osrelease"}
+	for _, tt := range tests {
+		g := osGrains(parseOSRelease(tt.osRelease), osSources{LSB: parseLSBRelease(tt.lsbRelease), CentOSVersion: centosVersion(tt.centos)})
+		for _, k := range keys {
+			if got, want := g[k], tt.want[k]; !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: %s = %#v; want %#v", tt.name, k, got, want)
+			}
+		}
+	}
+	if g := osGrains(parseOSRelease("NAME=\"CentOS Linux\"\nVERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\n"), osSources{}); g["osrelease_info"] == nil {
+		t.Errorf("centos 7 without centos-release: osrelease = %v; want 7 still", g["osrelease"])
 	}
 }

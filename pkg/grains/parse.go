@@ -3,9 +3,11 @@ package grains
 import (
 	"bufio"
 	"bytes"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The parsers here are pure: text in, values out. Collect reads the files
@@ -92,32 +94,40 @@ type cpuInfo struct {
 	Flags   []string
 }
 
-// parseCPUInfo reads /proc/cpuinfo: the count of "processor" entries, the
-// first model name (x86 "model name", ARM "Processor" or "model name",
-// MIPS "cpu model", POWER "cpu") and the flags (x86 "flags", ARM
-// "Features").
+// parseCPUInfo reads /proc/cpuinfo as Salt 3006's _linux_cpudata does:
+// each line is cut at its colons and the text between the first and the
+// second is the value; "processor" lines are counted, "# processors"
+// (s390) sets the count, and the last of "vendor_id", "model name", "cpu"
+// (POWER) and "Processor" (old ARM kernels: the text before its first
+// dash, and a count of 1) is the model; the last "flags" or "Features"
+// line gives the flags. A model that no line gives is "Unknown", as in
+// Salt (modern aarch64 kernels name none).
 func parseCPUInfo(text string) cpuInfo {
-	var ci cpuInfo
-	modelKeys := map[string]int{"model name": 0, "Processor": 1, "cpu model": 2, "cpu": 3}
-	bestModel := 99
+	ci := cpuInfo{Model: "Unknown"}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
+		comps := strings.Split(sc.Text(), ":")
+		if len(comps) < 2 {
 			continue
 		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		switch {
-		case k == "processor":
+		k, v := strings.TrimSpace(comps[0]), strings.TrimSpace(comps[1])
+		switch k {
+		case "processor":
 			ci.NumCPUs++
-		case k == "flags" || k == "Features":
-			if ci.Flags == nil {
-				ci.Flags = strings.Fields(v)
+		case "# processors":
+			// Python's int() refuses what is not a number, and the grain
+			// function then fails; keeping the count is the kinder miss.
+			if n, err := strconv.Atoi(v); err == nil {
+				ci.NumCPUs = n
 			}
-		}
-		if rank, ok := modelKeys[k]; ok && rank < bestModel && v != "" {
-			ci.Model, bestModel = v, rank
+		case "vendor_id", "model name", "cpu":
+			ci.Model = v
+		case "flags", "Features":
+			ci.Flags = strings.Fields(v)
+		case "Processor":
+			ci.Model, _, _ = strings.Cut(v, "-")
+			ci.NumCPUs = 1
 		}
 	}
 	return ci
@@ -146,18 +156,45 @@ func parseHosts(text string) []hostsEntry {
 	return out
 }
 
-// canonicalName resolves a host name through /etc/hosts the way the C
-// library's files backend does: the canonical name is the first name on
-// the first line that lists it. It reports false when no line does.
-func canonicalName(hosts []hostsEntry, name string) (string, bool) {
+// getfqdn is Python's socket.getfqdn(name), which Salt's fqdn grain is,
+// answered from /etc/hosts as the C library's files backend answers it:
+// the name's address is that of the first line listing it; the reverse
+// lookup of that address gives the first line with the address, whose
+// first name with a dot wins, else its first name. So a host named on
+// "127.0.0.1 myhost" below "127.0.0.1 localhost" has fqdn localhost, as
+// in Salt. A name no line lists is its own fqdn.
+func getfqdn(hosts []hostsEntry, name string) string {
+	addr := ""
 	for _, e := range hosts {
 		for _, n := range e.Names {
-			if strings.EqualFold(n, name) {
-				return e.Names[0], true
+			if addr == "" && strings.EqualFold(n, name) {
+				addr = e.Addr
 			}
 		}
 	}
-	return "", false
+	if addr == "" {
+		return name
+	}
+	same := func(a string) bool {
+		x, err1 := netip.ParseAddr(a)
+		y, err2 := netip.ParseAddr(addr)
+		if err1 != nil || err2 != nil {
+			return a == addr
+		}
+		return x == y
+	}
+	for _, e := range hosts {
+		if !same(e.Addr) {
+			continue
+		}
+		for _, n := range e.Names {
+			if strings.Contains(n, ".") {
+				return n
+			}
+		}
+		return e.Names[0]
+	}
+	return name
 }
 
 // hostAddrs returns the addresses of every /etc/hosts line listing name,
@@ -295,4 +332,69 @@ func parseLocale(s string) (lang, enc string) {
 	}
 	lang, enc, _ = strings.Cut(s, ".")
 	return lang, enc
+}
+
+// localeInfo is Salt's locale_info grain as Salt 3006's Python 3.10 gives
+// it: defaultlanguage and defaultencoding are locale.getlocale() of the
+// LC_CTYPE locale (LC_ALL, else LC_CTYPE, else LANG), detectedencoding
+// the encoding of its stdin, and timezone the local zone's name now.
+//   - The C and POSIX locales, or none at all, are coerced to C.UTF-8 at
+//     Python's start (PEP 538), and Python 3.10's locale aliases name
+//     C.UTF-8 en_US.UTF-8: en_US and UTF-8. Only an LC_ALL of C or POSIX
+//     stops the coercion, and getlocale() is then None, None.
+//   - An encoding is named as Python normalizes it: utf8 is UTF-8,
+//     iso88591 ISO8859-1; a locale without one gets ISO8859-1, the
+//     default Python's alias table gives the common ones.
+//   - stdin's encoding is utf-8 for UTF-8 locales and in the C locale
+//     (Python's UTF-8 mode), else the codeset's name (ISO-8859-1).
+func localeInfo(getenv func(string) string, now time.Time) map[string]any {
+	name, fromAll := getenv("LC_ALL"), true
+	if name == "" {
+		name, fromAll = getenv("LC_CTYPE"), false
+	}
+	if name == "" {
+		name = getenv("LANG")
+	}
+	var lang, enc any
+	detected := "utf-8"
+	switch l, e := parseLocale(name); {
+	case name == "" || name == "C" || name == "POSIX":
+		if !fromAll {
+			lang, enc = "en_US", "UTF-8"
+		}
+	case l == "C" || l == "POSIX":
+		lang, enc = "en_US", pyEncoding(e)
+	default:
+		if e == "" {
+			e = "ISO8859-1"
+		}
+		lang, enc = l, pyEncoding(e)
+		if enc != "UTF-8" {
+			detected = codeset(enc.(string))
+		}
+	}
+	zone, _ := now.Zone()
+	return map[string]any{"defaultlanguage": lang, "defaultencoding": enc, "detectedencoding": detected, "timezone": zone}
+}
+
+// pyEncoding names an encoding as Python's locale.normalize does for the
+// common ones.
+func pyEncoding(e string) string {
+	key := strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(e))
+	switch {
+	case key == "utf8":
+		return "UTF-8"
+	case strings.HasPrefix(key, "iso8859"):
+		return "ISO8859-" + strings.TrimPrefix(key, "iso8859")
+	}
+	return e
+}
+
+// codeset is the C library's name of a locale's encoding, which Python
+// gives stdin: ISO8859-1 is ISO-8859-1.
+func codeset(enc string) string {
+	if n, ok := strings.CutPrefix(enc, "ISO8859-"); ok {
+		return "ISO-8859-" + n
+	}
+	return enc
 }

@@ -54,18 +54,51 @@ Hardware	: BCM2835
 model name	: ARMv7 Processor rev 4 (v7l)
 `
 	oldArm := "Processor\t: ARMv6-compatible processor rev 7 (v6l)\nprocessor\t: 0\nFeatures\t: half thumb\n"
+	aarch64 := "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd cpuid\nCPU implementer\t: 0x41\n\nprocessor\t: 1\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd cpuid\n"
+	s390 := "vendor_id       : IBM/S390\n# processors    : 4\nbogomips per cpu: 3033.00\nfeatures\t: esan3 zarch\nprocessor 0: version = FF,  identification = 0133E8,  machine = 2964\n"
+	power := "processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\nclock\t\t: 2750.000000MHz\n"
+	lastFlags := "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\nflags\t: fpu vme\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\nflags\t: fpu vme sse\n"
+	// The wants are what a stand-in of Salt 3006's _linux_cpudata gives
+	// on each text.
 	tests := []struct {
 		name, text string
 		want       cpuInfo
 	}{
 		{"x86", x86, cpuInfo{NumCPUs: 2, Model: "AMD EPYC 7763 64-Core Processor", Flags: []string{"fpu", "vme", "hypervisor"}}},
 		{"arm", arm, cpuInfo{NumCPUs: 4, Model: "ARMv7 Processor rev 4 (v7l)", Flags: []string{"fp", "asimd", "evtstrm", "crc32", "cpuid"}}},
-		{"old arm", oldArm, cpuInfo{NumCPUs: 1, Model: "ARMv6-compatible processor rev 7 (v6l)", Flags: []string{"half", "thumb"}}},
-		{"empty", "", cpuInfo{}},
+		// "Processor" sets the count to 1, then the processor line adds one;
+		// the model is the text before the first dash.
+		{"old arm", oldArm, cpuInfo{NumCPUs: 2, Model: "ARMv6", Flags: []string{"half", "thumb"}}},
+		{"aarch64 names no model", aarch64, cpuInfo{NumCPUs: 2, Model: "Unknown", Flags: []string{"fp", "asimd", "cpuid"}}},
+		{"s390", s390, cpuInfo{NumCPUs: 4, Model: "IBM/S390"}},
+		{"power", power, cpuInfo{NumCPUs: 1, Model: "POWER9 (architected), altivec supported"}},
+		{"the last flags line wins", lastFlags, cpuInfo{NumCPUs: 2, Model: "Intel(R) Xeon(R) CPU @ 2.20GHz", Flags: []string{"fpu", "vme", "sse"}}},
+		{"empty", "", cpuInfo{Model: "Unknown"}},
 	}
 	for _, tt := range tests {
 		if got := parseCPUInfo(tt.text); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: parseCPUInfo = %#v; want %#v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestGetfqdn: the wants are what Python's socket.getfqdn() gave (first
+// of Salt's get_fqhostname) with each /etc/hosts bind-mounted and the
+// hostname set in a namespace.
+func TestGetfqdn(t *testing.T) {
+	tests := []struct{ name, hosts, hostname, want string }{
+		{"A: an earlier line has the address", "127.0.0.1 localhost\n127.0.0.1 myhost\n", "myhost", "localhost"},
+		{"B: Debian's line", "127.0.0.1 localhost\n127.0.1.1 myhost.example.com myhost\n", "myhost", "myhost.example.com"},
+		{"C: on localhost's line", "127.0.0.1 localhost myhost\n", "myhost", "localhost"},
+		{"D: only the first line counts", "10.0.0.5 myhost\n10.0.0.5 myhost.example.com\n", "myhost", "myhost"},
+		{"F: not listed", "127.0.0.1 localhost\n", "web.example.com", "web.example.com"},
+		{"G: v6 line for another name", "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.0.0.5 myhost\n2001:db8::5 myhost.v6.example\n", "myhost", "myhost"},
+		{"H: another name first", "127.0.0.1 localhost\n10.0.0.5 other.example.com\n10.0.0.5 myhost\n", "myhost", "other.example.com"},
+		{"I: another name after", "127.0.0.1 localhost\n10.0.0.5 myhost\n10.0.0.5 other.example.com\n", "myhost", "myhost"},
+	}
+	for _, tt := range tests {
+		if got := getfqdn(parseHosts(tt.hosts), tt.hostname); got != tt.want {
+			t.Errorf("%s: getfqdn(%q) = %q; want %q", tt.name, tt.hostname, got, tt.want)
 		}
 	}
 }
@@ -82,20 +115,18 @@ bogus
 `)
 	tests := []struct {
 		name, canon string
-		found       bool
 		v4, v6      []string
 	}{
-		{"web01", "web01.example.com", true, []string{"127.0.1.1"}, []string{"2001:db8::5"}},
-		{"WEB01", "web01.example.com", true, []string{"127.0.1.1"}, []string{"2001:db8::5"}},
-		{"web01.example.com", "web01.example.com", true, []string{"127.0.1.1", "10.0.0.5"}, []string{"2001:db8::5"}},
-		{"localhost", "localhost", true, []string{"127.0.0.1"}, []string{"::1"}},
-		{"ip6-loopback", "localhost", true, nil, []string{"::1"}},
-		{"db01", "", false, nil, nil},
+		{"web01", "web01.example.com", []string{"127.0.1.1"}, []string{"2001:db8::5"}},
+		{"WEB01", "web01.example.com", []string{"127.0.1.1"}, []string{"2001:db8::5"}},
+		{"web01.example.com", "web01.example.com", []string{"127.0.1.1", "10.0.0.5"}, []string{"2001:db8::5"}},
+		{"localhost", "localhost", []string{"127.0.0.1"}, []string{"::1"}},
+		{"ip6-loopback", "localhost", nil, []string{"::1"}},
+		{"db01", "db01", nil, nil}, // no line: its own fqdn
 	}
 	for _, tt := range tests {
-		canon, found := canonicalName(hosts, tt.name)
-		if canon != tt.canon || found != tt.found {
-			t.Errorf("canonicalName(%q) = %q, %v; want %q, %v", tt.name, canon, found, tt.canon, tt.found)
+		if canon := getfqdn(hosts, tt.name); canon != tt.canon {
+			t.Errorf("getfqdn(%q) = %q; want %q", tt.name, canon, tt.canon)
 		}
 		v4, v6 := hostAddrs(hosts, tt.name)
 		if !reflect.DeepEqual(v4, tt.v4) || !reflect.DeepEqual(v6, tt.v6) {
@@ -184,10 +215,30 @@ func TestParseLocale(t *testing.T) {
 	}
 }
 
+// TestLinkAddress: the address `ip link` prints for each kind of link,
+// which Salt's hwaddr_interfaces takes (lo and a tun device checked with
+// ip and sysfs here; the tunnels from iproute2's ll_addr_n2a).
+func TestLinkAddress(t *testing.T) {
+	tests := []struct{ addrLen, typ, address, want string }{
+		{"6", "1", "02:fc:00:00:00:01", "02:fc:00:00:00:01"},
+		{"6", "772", "00:00:00:00:00:00", "00:00:00:00:00:00"}, // lo
+		{"0", "65534", "", ""},                                 // tun: link/none
+		{"4", "776", "00:00:00:00", "0.0.0.0"},                 // sit0
+		{"4", "768", "c0:00:02:01", "192.0.2.1"},               // ipip
+		{"16", "769", "20:01:0d:b8:00:00:00:00:00:00:00:00:00:00:00:01", "2001:db8::1"},
+		{"20", "32", "80:00:02:08:fe:80:00:00:00:00:00:00:00:02:c9:03:00:01:23:45", "80:00:02:08:fe:80:00:00:00:00:00:00:00:02:c9:03:00:01:23:45"},
+	}
+	for _, tt := range tests {
+		if got := linkAddress(tt.addrLen, tt.typ, tt.address); got != tt.want {
+			t.Errorf("linkAddress(%q, %q, %q) = %q; want %q", tt.addrLen, tt.typ, tt.address, got, tt.want)
+		}
+	}
+}
+
 func TestNetGrains(t *testing.T) {
 	a := netip.MustParseAddr
 	g := netGrains([]ifaceData{
-		{Name: "lo", Addrs: []netip.Addr{a("127.0.0.1"), a("::1")}},
+		{Name: "lo", HWAddr: "00:00:00:00:00:00", Addrs: []netip.Addr{a("127.0.0.1"), a("::1")}},
 		{Name: "eth0", HWAddr: "52:54:00:12:34:56", Addrs: []netip.Addr{a("10.1.2.3"), a("fe80::5054:ff:fe12:3456%eth0"), a("10.1.2.3")}},
 		{Name: "wg0"},
 	})
@@ -201,15 +252,34 @@ func TestNetGrains(t *testing.T) {
 			"lo": []any{"::1"}, "eth0": []any{"fe80::5054:ff:fe12:3456"}, "wg0": []any{},
 		},
 		"ip_interfaces": map[string]any{
-			"lo": []any{"127.0.0.1", "::1"}, "eth0": []any{"10.1.2.3", "fe80::5054:ff:fe12:3456", "10.1.2.3"}, "wg0": []any{},
+			// Salt lists an interface's IPv4 addresses, then its IPv6 ones.
+			"lo": []any{"127.0.0.1", "::1"}, "eth0": []any{"10.1.2.3", "10.1.2.3", "fe80::5054:ff:fe12:3456"}, "wg0": []any{},
 		},
 		"hwaddr_interfaces": map[string]any{
-			"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56", "wg0": "00:00:00:00:00:00",
+			// wg0 has none (`ip link` prints "link/none"), and Salt leaves it out.
+			"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56",
 		},
 	}
 	for k, w := range want {
 		if !reflect.DeepEqual(g[k], w) {
 			t.Errorf("netGrains %s = %#v; want %#v", k, g[k], w)
+		}
+	}
+	// A secondary address (checked against Salt's _interfaces_ip on real
+	// `ip addr` output): after IPv6 in ip_interfaces, after the others in
+	// ip4_interfaces, in ipv4 sorted with them.
+	g = netGrains([]ifaceData{{Name: "lo", HWAddr: "00:00:00:00:00:00",
+		Addrs:     []netip.Addr{a("127.0.0.1"), a("10.1.0.1"), a("10.2.0.1"), a("2001:db8::5"), a("::1")},
+		Secondary: []netip.Addr{a("10.1.0.2"), a("10.1.0.9")}}})
+	want = map[string]any{
+		"ipv4":           []any{"10.1.0.1", "10.1.0.2", "10.1.0.9", "10.2.0.1", "127.0.0.1"},
+		"ip4_interfaces": map[string]any{"lo": []any{"127.0.0.1", "10.1.0.1", "10.2.0.1", "10.1.0.2", "10.1.0.9"}},
+		"ip6_interfaces": map[string]any{"lo": []any{"2001:db8::5", "::1"}},
+		"ip_interfaces":  map[string]any{"lo": []any{"127.0.0.1", "10.1.0.1", "10.2.0.1", "2001:db8::5", "::1", "10.1.0.2", "10.1.0.9"}},
+	}
+	for k, w := range want {
+		if !reflect.DeepEqual(g[k], w) {
+			t.Errorf("netGrains with secondaries %s = %#v; want %#v", k, g[k], w)
 		}
 	}
 	if empty := netGrains(nil); !reflect.DeepEqual(empty["ipv4"], []any{}) {
