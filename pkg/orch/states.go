@@ -246,23 +246,32 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 	return out, err
 }
 
-func missing(st client.Status) string {
-	return "Minion did not return. [" + strings.ToUpper(string(st[:1])) + string(st[1:]) + "]"
+// stateRunOK is Salt's state.check_result (recurse=True), as
+// salt.state asks it of each minion's return: a mapping of states, not
+// empty, none of whose results is False (a state without a result is a
+// mapping of states in turn); the result code is not read.
+func stateRunOK(ret *proto.Return) bool {
+	if ret == nil {
+		return false
+	}
+	return checkResult(ret.Return)
 }
 
-// stateRunOK is Salt's state.check_result: a state run whose every state
-// has a result that is not False.
-func stateRunOK(ret *proto.Return) bool {
-	if ret == nil || ret.Retcode != 0 {
+func checkResult(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
 		return false
 	}
-	m, ok := ret.Return.(map[string]any)
-	if !ok {
-		return false
-	}
-	for _, v := range m {
-		st, ok := v.(map[string]any)
-		if !ok || st["result"] == false {
+	for _, x := range m {
+		st, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		r, has := st["result"]
+		if r == false {
+			return false
+		}
+		if !has && !checkResult(st) {
 			return false
 		}
 	}
@@ -327,12 +336,15 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	}
 	changes := map[string]any{}
 	var fail, same []string
-	returned := 0
+	answered := 0
 	for _, id := range sortedIDs(outs) {
 		o := outs[id]
-		if o.ret != nil {
-			returned++
+		if o.ret == nil && !expect {
+			// Salt's saltutil.cmd leaves a minion that does not return
+			// out unless expect_minions asks for it ({"failed": True}).
+			continue
 		}
+		answered++
 		if o.ret == nil || !stateRunOK(o.ret) {
 			if !slices.Contains(s.failMinions, id) {
 				fail = append(fail, id)
@@ -340,7 +352,8 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 			if o.ret != nil {
 				changes[id] = o.ret.Return
 			} else {
-				changes[id] = missing(o.status)
+				// Salt's m_ret of a minion that failed to return.
+				changes[id] = false
 			}
 			continue
 		}
@@ -350,12 +363,9 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 			same = append(same, id)
 		}
 	}
-	if returned == 0 && expect {
-		res := failed(req.Name, "No minions returned")
-		if len(changes) > 0 {
-			res.Changes = map[string]any{"out": "highstate", "ret": changes}
-		}
-		return res
+	if answered == 0 && expect {
+		// Salt's "not cmd_ret and expect_minions": no minion matched.
+		return failed(req.Name, "No minions returned")
 	}
 	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}}
 	if len(changes) > 0 {
@@ -414,12 +424,15 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 		return failed(req.Name, "%v", err)
 	}
 	ret := map[string]any{}
-	var fail, ran []string
+	var fail []string
 	for _, id := range sortedIDs(outs) {
 		o := outs[id]
 		if o.ret == nil {
+			// Salt's saltutil.cmd gives {"failed": True} for a minion
+			// that does not return, with expect_minions only; its
+			// return is False.
 			if expect {
-				ret[id] = missing(o.status)
+				ret[id] = false
 				if !slices.Contains(s.failMinions, id) {
 					fail = append(fail, id)
 				}
@@ -427,8 +440,9 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 			continue
 		}
 		ret[id] = o.ret.Return
-		ran = append(ran, id)
-		if (o.ret.Retcode != 0 || o.ret.Return == false) && !slices.Contains(s.failMinions, id) {
+		// Salt fails a minion whose retcode is not 0 whatever
+		// fail_minions says; fail_minions excuses a return of False.
+		if o.ret.Retcode != 0 || o.ret.Return == false && !slices.Contains(s.failMinions, id) {
 			fail = append(fail, id)
 		}
 	}
@@ -444,9 +458,8 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	} else {
 		res.Comment = "Function ran successfully."
 	}
-	if len(ran) > 0 {
-		res.Comment += fmt.Sprintf(" Function %s ran on %s.", req.Name, strings.Join(ran, ", "))
-	}
+	// Salt names every minion of changes, failed ones too.
+	res.Comment += fmt.Sprintf(" Function %s ran on %s.", req.Name, strings.Join(sortedKeys(ret), ", "))
 	return res
 }
 

@@ -1,0 +1,130 @@
+package orch
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/states"
+)
+
+// TestSaltmodResults pins salt.state's and salt.function's result,
+// comment and changes against Salt 3006's salt/states/saltmod.py (state,
+// function) over saltutil.cmd's returns: a minion that does not return
+// is left out unless expect_minions asks for it, and then counts as
+// failed with a return of False.
+func TestSaltmodResults(t *testing.T) {
+	changed := stateRet(true, true)
+	same := stateRet(true, false)
+	empty := &proto.Return{Return: map[string]any{}}
+	for _, tc := range []struct {
+		name    string
+		sls     string
+		minions []string
+		rets    map[string]map[string]*proto.Return
+		result  states.Outcome
+		comment string
+		changes map[string]any
+	}{
+		{
+			name:    "state: a silent minion with expect_minions (default) fails, its return False",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"state.sls": {"m1": same}},
+			result:  states.False, comment: "Run failed on minions: m2",
+			changes: map[string]any{"out": "highstate", "ret": map[string]any{"m2": false}},
+		},
+		{
+			name:    "state: a silent minion without expect_minions is left out",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n    - expect_minions: False\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"state.sls": {"m1": same}},
+			result:  states.True, comment: "States ran successfully. No changes made to m1.",
+			changes: map[string]any{},
+		},
+		{
+			name:    "state: no minion returns, expect_minions False",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n    - expect_minions: False\n",
+			minions: []string{"m1"},
+			result:  states.True, comment: "States ran successfully.",
+			changes: map[string]any{},
+		},
+		{
+			name:    "state: every matched minion silent is a failed run, not 'No minions returned'",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n",
+			minions: []string{"m1"},
+			result:  states.False, comment: "Run failed on minions: m1",
+			changes: map[string]any{"out": "highstate", "ret": map[string]any{"m1": false}},
+		},
+		{
+			name:   "state: no minion matched",
+			sls:    "s:\n  salt.state:\n    - tgt: 'none*'\n    - sls: a\n",
+			result: states.False, comment: "No minions returned",
+			changes: map[string]any{},
+		},
+		{
+			name:    "state: an empty state run fails check_result",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"state.sls": {"m1": empty, "m2": changed}},
+			result:  states.False, comment: "Run failed on minions: m1",
+			changes: map[string]any{"out": "highstate", "ret": map[string]any{"m1": map[string]any{}, "m2": changed.Return}},
+		},
+		{
+			name:    "function: a silent minion without expect_minions is left out",
+			sls:     "f:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}},
+			result:  states.True, comment: "Function ran successfully. Function test.ping ran on m1.",
+			changes: map[string]any{"ret": map[string]any{"m1": true}},
+		},
+		{
+			name:    "function: with expect_minions a silent minion fails and is named among those it ran on",
+			sls:     "f:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n    - expect_minions: True\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}},
+			result:  states.False, comment: "Running function test.ping failed on minions: m2 Function test.ping ran on m1, m2.",
+			changes: map[string]any{"ret": map[string]any{"m1": true, "m2": false}},
+		},
+		{
+			name:    "function: fail_minions does not excuse a retcode",
+			sls:     "f:\n  salt.function:\n    - name: cmd.retcode\n    - tgt: '*'\n    - fail_minions: m2\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"cmd.retcode": {"m1": {Return: 0}, "m2": {Return: 1, Retcode: 1}}},
+			result:  states.False, comment: "Running function cmd.retcode failed on minions: m2 Function cmd.retcode ran on m1, m2.",
+			changes: map[string]any{"ret": map[string]any{"m1": 0, "m2": 1}},
+		},
+		{
+			name:    "function: fail_minions excuses a return of False",
+			sls:     "f:\n  salt.function:\n    - name: file.file_exists\n    - tgt: '*'\n    - fail_minions: [m2]\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"file.file_exists": {"m1": {Return: true}, "m2": {Return: false}}},
+			result:  states.True, comment: "Function ran successfully. Function file.file_exists ran on m1, m2.",
+			changes: map[string]any{"ret": map[string]any{"m1": true, "m2": false}},
+		},
+		{
+			name:    "function: no minion returns",
+			sls:     "f:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n",
+			minions: []string{"m1"},
+			result:  states.False, comment: "No minions responded",
+			changes: map[string]any{},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeClient{minions: map[string][]string{"*": tc.minions}, rets: tc.rets}
+			roots := tree(t, map[string]string{"o.sls": tc.sls})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			if got.Result != tc.result || got.Comment != tc.comment {
+				t.Errorf("result, comment = %v %q; want %v %q", got.Result, got.Comment, tc.result, tc.comment)
+			}
+			if !reflect.DeepEqual(got.Changes, tc.changes) {
+				t.Errorf("changes = %#v; want %#v", got.Changes, tc.changes)
+			}
+		})
+	}
+}
