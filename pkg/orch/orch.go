@@ -62,6 +62,8 @@ type Options struct {
 	Pillar map[string]any
 	// Test is test=True: every step reports what it would do.
 	Test bool
+	// Exclude leaves SLS or IDs out, as state.orchestrate's exclude=.
+	Exclude []sls.Exclude
 	// Failhard stops at the first failed step.
 	Failhard bool
 	// Timeout is how long a step waits for news from a minion (its ack,
@@ -212,7 +214,7 @@ func compiler(ctx context.Context, o Options) (*sls.Compiler, *odict.Map, error)
 	for k, v := range o.Extra {
 		globals[k] = v
 	}
-	return &sls.Compiler{Files: &fileroot.Source{Roots: o.FileRoots, Env: env}, Env: env,
+	return &sls.Compiler{Files: &fileroot.Source{Roots: o.FileRoots, Env: env}, Env: env, Exclude: o.Exclude,
 		Vars: func(string, string) map[string]any { return globals }}, pil, nil
 }
 

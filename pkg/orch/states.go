@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -566,18 +568,24 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
 	}
-	return r.orchestrate(ctx, req.Name, mods, pil, env)
+	test, _ := states.ParseBool(kw["test"])
+	excl, err := exec.ParseExclude(kw["exclude"])
+	if err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	return r.orchestrate(ctx, req.Name, mods, pil, env, test, excl)
 }
 
 // orchestrate runs another orchestration from a step, its steps nested in
 // the step's changes.
-func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string) states.Result {
+func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string, test bool, excl []sls.Exclude) states.Result {
 	depth, _ := ctx.Value(depthKey{}).(int)
 	if depth >= maxDepth {
 		return failed(name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
 	}
 	o := r.o
 	o.Pillar, o.OnStep, o.Reactions, o.Extra = pil, nil, false, nil
+	o.Test, o.Exclude = test, excl
 	if o.OrchRoots != nil {
 		o.FileRoots, o.PillarRoots = o.OrchRoots, o.OrchPillarRoots
 	}

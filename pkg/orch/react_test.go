@@ -1,0 +1,124 @@
+package orch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/proto"
+)
+
+// TestReactMergeAndOrder: the files of one event are merged as Salt's
+// Reactor.reactions merges them (a later file's ID replaces an earlier
+// one's, a file that does not render is left out) and the reactions run
+// in the order of Salt's Compiler.order_chunks: `order:` first, then by
+// module, name and function, not as written.
+func TestReactMergeAndOrder(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1": {"web1"}},
+		keys: []proto.KeyInfo{{ID: "web9", State: proto.KeyPending}}}
+	roots := tree(t, map[string]string{
+		"a.sls": `
+zz_first_written:
+  local.test.ping:
+    - tgt: web1
+dup:
+  local.test.echo:
+    - tgt: web1
+    - arg: [from a]
+`,
+		"b.sls": `
+aa_second:
+  local.test.ping:
+    - tgt: web1
+dup:
+  local.test.echo:
+    - tgt: web1
+    - arg: [from b]
+early:
+  wheel.key.accept:
+    - match: web9
+    - order: 1
+`,
+		"bad.sls": "{% if %}\n",
+	})
+	files := []ReactionFile{{Roots: roots, Name: "a", Path: "/r/a.sls"}, {Roots: roots, Name: "bad", Path: "/r/bad.sls"}, {Roots: roots, Name: "b", Path: "/r/b.sls"}}
+	res, skipped := React(context.Background(), files, Options{Client: f, ID: "m_master"})
+	if res.Errors != nil {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	var fe *FileError
+	if len(skipped) != 1 || !errors.As(skipped[0], &fe) || fe.Path != "/r/bad.sls" {
+		t.Errorf("skipped = %v; want bad.sls alone", skipped)
+	}
+	var ids []string
+	for _, s := range res.States {
+		ids = append(ids, s.ID)
+	}
+	if want := []string{"early", "aa_second", "dup", "zz_first_written"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("reactions ran %v; want %v", ids, want)
+	}
+	var jobs []string
+	for _, j := range f.jobs {
+		jobs = append(jobs, fmt.Sprintf("%s %v", j.Fun, j.Args))
+	}
+	if want := []string{"test.ping []", "test.echo [from b]", "test.ping []"}; !reflect.DeepEqual(jobs, want) {
+		t.Errorf("jobs = %v; want %v", jobs, want)
+	}
+	if len(f.actions) != 1 {
+		t.Errorf("key actions = %v; want one", f.actions)
+	}
+}
+
+// TestReactionArgs: Salt's ReactWrap.run: with `args`, `arg` and `kwarg`
+// are ignored and a runner's other arguments too; cmd is local; a
+// runner's test is the orchestration's.
+func TestReactionArgs(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1": {"web1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"web1": stateRet(true, true)}}}
+	roots := tree(t, map[string]string{
+		"r.sls": `
+a_new:
+  local.state.apply:
+    - tgt: web1
+    - arg: [ignored]
+    - kwarg: {ignored: true}
+    - args:
+      - mods: web
+b_alias:
+  cmd.test.ping:
+    - tgt: web1
+c_runner:
+  runner.state.orchestrate:
+    - mods: ignored
+    - args:
+      - mods: sub
+      - test: True
+`,
+		"sub.sls": "s:\n  salt.state:\n    - tgt: web1\n    - sls: web\n",
+	})
+	res, skipped := React(context.Background(), []ReactionFile{{Roots: roots, Name: "r", Path: "/r/r.sls"}},
+		Options{Client: f, ID: "m_master", OrchRoots: roots})
+	if res.Errors != nil || skipped != nil {
+		t.Fatalf("errors: %v %v", res.Errors, skipped)
+	}
+	if len(f.jobs) != 3 {
+		t.Fatalf("jobs = %+v; want 3", f.jobs)
+	}
+	// Salt orders before it resolves the cmd alias: cmd.test.ping first.
+	if j := f.jobs[1]; j.Fun != "state.apply" || len(j.Args) != 0 || !reflect.DeepEqual(j.Kwargs, map[string]any{"mods": "web"}) {
+		t.Errorf("new form job = %+v; want state.apply mods=web alone", j)
+	}
+	if j := f.jobs[0]; j.Fun != "test.ping" || j.Target != "web1" {
+		t.Errorf("cmd alias job = %+v", j)
+	}
+	if j := f.jobs[2]; j.Fun != "state.sls" || j.Kwargs["test"] != true {
+		t.Errorf("runner's orchestration job = %+v; want state.sls with test=True", j)
+	}
+	for _, s := range res.States {
+		if s.ID == "c_runner" && s.Comment != "Runner function 'state.orchestrate' executed." {
+			t.Errorf("runner reaction: %q", s.Comment)
+		}
+	}
+}
