@@ -165,7 +165,7 @@ func Orchestrate(ctx context.Context, mods []string, o Options) *Result {
 	if err != nil {
 		return fail(err)
 	}
-	r := &run{o: o}
+	r := newRun(o, chunks)
 	res.States = engine.Run(ctx, chunks, engine.Options{
 		Test:     o.Test,
 		Failhard: o.Failhard,

@@ -83,7 +83,7 @@ func React(ctx context.Context, files []ReactionFile, o Options) (*Result, []err
 		return res, skipped
 	}
 	saltOrder(high, chunks)
-	r := &run{o: o}
+	r := newRun(o, chunks)
 	res.States = engine.Run(ctx, chunks, engine.Options{
 		Env:      &states.Env{Render: comp, Pillar: pil.PlainMap(), Grains: map[string]any{"id": o.ID}, Log: o.Log, Cache: &states.RunCache{}},
 		OnResult: o.OnStep,

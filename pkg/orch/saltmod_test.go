@@ -128,3 +128,48 @@ func TestSaltmodResults(t *testing.T) {
 		})
 	}
 }
+
+// TestSaltStateJob: what salt.state passes on to the minions' state run,
+// as Salt 3006's saltmod.state builds cmd_kw: queue and concurrent
+// always, pillarenv, saltenv, exclude and pillar when given, failhard
+// when the step or the orchestration has it; and the arguments it
+// refuses.
+func TestSaltStateJob(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     string
+		failhard bool
+		kwargs   map[string]any
+		comment  string // a refused step's
+	}{
+		{name: "defaults", args: "", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "given", args: "    - queue: True\n    - concurrent: True\n    - pillarenv: dev\n    - saltenv: prod\n    - exclude: [b]\n    - pillar: {k: v}\n",
+			kwargs: map[string]any{"queue": true, "concurrent": true, "pillarenv": "dev", "saltenv": "prod", "exclude": []any{"b"}, "pillar": map[string]any{"k": "v"}}},
+		{name: "the step's failhard", args: "    - failhard: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
+		{name: "the orchestration's failhard", failhard: true, kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
+		{name: "concurrent not a boolean", args: "    - concurrent: 'yes'\n", comment: "Must pass in boolean for value of 'concurrent'"},
+		{name: "allow_fail not an int", args: "    - allow_fail: many\n", comment: "Passed invalid value for 'allow_fail', must be an int"},
+		{name: "allow_fail as a string", args: "    - allow_fail: '1'\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "ssh", args: "    - ssh: True\n", comment: "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeClient{minions: map[string][]string{"*": {"m1"}},
+				rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(true, false)}}}
+			roots := tree(t, map[string]string{"o.sls": "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n" + tc.args})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Failhard: tc.failhard})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			if tc.comment != "" {
+				if got.Result != states.False || got.Comment != tc.comment || len(f.jobs) != 0 {
+					t.Errorf("= %v %q, jobs %v; want False %q and no job", got.Result, got.Comment, f.jobs, tc.comment)
+				}
+				return
+			}
+			if len(f.jobs) != 1 || !reflect.DeepEqual(f.jobs[0].Kwargs, tc.kwargs) {
+				t.Fatalf("jobs = %+v; want one with kwargs %v (step: %v %q)", f.jobs, tc.kwargs, got.Result, got.Comment)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/pkg/sls"
+	statetree "github.com/brine-cm/brine/pkg/tree"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -22,6 +24,19 @@ import (
 // through the context the engine hands them.
 type run struct {
 	o Options
+	// failhard holds the steps (by key) whose failhard is true: the
+	// engine takes the argument, and salt.state passes it on too.
+	failhard map[string]bool
+}
+
+func newRun(o Options, chunks []sls.Chunk) *run {
+	r := &run{o: o, failhard: map[string]bool{}}
+	for _, c := range chunks {
+		if b, err := states.ParseBool(c.Args["failhard"]); err == nil && b {
+			r.failhard[c.Key()] = true
+		}
+	}
+	return r
 }
 
 type runKey struct{}
@@ -105,8 +120,12 @@ func init() {
 			{Name: "pillar", Type: states.Map, Doc: "pillar merged over each minion's for this run."},
 			{Name: "saltenv", Type: states.String, Doc: "the environment of the states."},
 			{Name: "exclude", Type: states.Any, Doc: "SLS or state ids to leave out, as state.apply's exclude."},
-			{Name: "allow_fail", Type: states.Int, Default: 0, Doc: "how many minions may fail before the step fails."},
-			{Name: "expect_minions", Type: states.Bool, Default: true, Doc: "fail when no minion returns."},
+			{Name: "allow_fail", Type: states.Any, Default: 0, Doc: "how many minions may fail before the step fails."},
+			{Name: "expect_minions", Type: states.Bool, Default: true, Doc: "count a matched minion that does not return as failed (False: leave it out)."},
+			{Name: "queue", Type: states.Bool, Default: false, Doc: "passed to the minions' state run: wait for a run already going on."},
+			{Name: "concurrent", Type: states.Any, Default: false, Doc: "passed to the minions' state run: run alongside one already going on (a boolean)."},
+			{Name: "pillarenv", Type: states.String, Doc: "passed to the minions' state run."},
+			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
 		}, targetParams...)...)
 	register("salt.function", "Run an execution function on minions and wait for their returns; fails when a minion's function fails (or returns False).",
 		saltFunction, append([]states.Param{
@@ -114,6 +133,7 @@ func init() {
 			{Name: "arg", Type: states.Any, Doc: "its positional arguments: a list (a string is split on blanks, as Salt does, with a warning)."},
 			{Name: "kwarg", Type: states.Map, Doc: "its keyword arguments."},
 			{Name: "expect_minions", Type: states.Bool, Default: false, Doc: "count a matched minion that does not return as failed."},
+			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
 		}, targetParams...)...)
 	register("salt.wait_for_event", "Wait until events whose tag matches name have come from every id of id_list (watching from when the step starts).",
 		waitForEvent,
@@ -308,6 +328,14 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	default:
 		return failed(req.Name, "No highstate or sls specified, no execution made")
 	}
+	allowArg, ok := a.Get("allow_fail")
+	if !ok || allowArg == nil {
+		allowArg = 0
+	}
+	allow, err := pyInt(allowArg)
+	if err != nil {
+		return failed(req.Name, "Passed invalid value for 'allow_fail', must be an int")
+	}
 	kw := map[string]any{}
 	// test (the orchestration's, or the step's own test: True, which
 	// the engine reads) goes on to the minions.
@@ -318,17 +346,37 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	if p := a.Dict("pillar"); p != nil {
 		kw["pillar"] = p
 	}
+	if e := a.String("pillarenv", ""); e != "" {
+		kw["pillarenv"] = e
+	}
 	if e := a.String("saltenv", ""); e != "" {
 		kw["saltenv"] = e
 	}
 	if v, ok := a.Get("exclude"); ok && v != nil {
 		kw["exclude"] = v
 	}
-	if len(kw) > 0 {
-		s.job.Kwargs = kw
+	// Salt passes queue and concurrent on always, concurrent only when
+	// it is a boolean.
+	kw["queue"] = a.Bool("queue", false)
+	concArg, ok := a.Get("concurrent")
+	if !ok {
+		concArg = false
 	}
-	allow := a.Int("allow_fail", 0)
+	conc, ok := concArg.(bool)
+	if !ok {
+		return failed(req.Name, "Must pass in boolean for value of 'concurrent'")
+	}
+	kw["concurrent"] = conc
+	if r.failhard[statetree.Key(req.Func, req.ID, req.Name)] || r.o.Failhard {
+		// Salt's failhard: the step's or the orchestration's, passed down
+		// to the minions' state run.
+		kw["failhard"] = true
+	}
+	s.job.Kwargs = kw
 	expect := a.Bool("expect_minions", true)
+	if a.Bool("ssh", false) {
+		return failed(req.Name, "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh")
+	}
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -414,6 +462,9 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	}
 	s.job.Kwargs = a.Dict("kwarg")
 	expect := a.Bool("expect_minions", false)
+	if a.Bool("ssh", false) {
+		return failed(req.Name, "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh")
+	}
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -731,4 +782,25 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pyInt is Python's int() of an argument: an integer, a float cut to
+// one, or a string of digits.
+func pyInt(v any) (int, error) {
+	switch t := v.(type) {
+	case int:
+		return t, nil
+	case int64:
+		return int(t), nil
+	case float64:
+		return int(t), nil
+	case bool:
+		if t {
+			return 1, nil
+		}
+		return 0, nil
+	case string:
+		return strconv.Atoi(strings.TrimSpace(t))
+	}
+	return 0, fmt.Errorf("not an int: %v", v)
 }
