@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +66,22 @@ func (f *fakeClient) Keys(context.Context) ([]proto.KeyInfo, error) { return f.k
 
 func (f *fakeClient) KeyAction(_ context.Context, action string, ids []string, _, _ bool) ([]string, error) {
 	f.actions = append(f.actions, append([]string{action}, ids...))
+	// The keys change as the master's would.
+	var kept []proto.KeyInfo
+	for _, k := range f.keys {
+		if slices.Contains(ids, k.ID) {
+			switch action {
+			case proto.KeyAccept:
+				k.State = proto.KeyAccepted
+			case proto.KeyReject:
+				k.State = proto.KeyRejected
+			case proto.KeyDelete:
+				continue
+			}
+		}
+		kept = append(kept, k)
+	}
+	f.keys = kept
 	return ids, nil
 }
 

@@ -173,3 +173,38 @@ func TestSaltStateJob(t *testing.T) {
 		})
 	}
 }
+
+// TestSaltWheelReturn: salt.wheel's changes are {return: ...} of Salt's
+// wheel key functions, Key.name_match after the action: every key the
+// match names, by directory, not only those moved; a match is globs
+// separated by commas, or a list.
+func TestSaltWheelReturn(t *testing.T) {
+	keys := func() []proto.KeyInfo {
+		return []proto.KeyInfo{{ID: "web9", State: proto.KeyPending}, {ID: "Web2", State: proto.KeyAccepted},
+			{ID: "web1", State: proto.KeyAccepted}, {ID: "web8", State: proto.KeyRejected}, {ID: "db9", State: proto.KeyPending}}
+	}
+	for _, tc := range []struct {
+		fun, args string
+		ret       map[string]any
+	}{
+		{"key.accept", "    - match: '[wW]eb*'\n", map[string]any{"minions": []any{"web1", "Web2", "web9"}, "minions_rejected": []any{"web8"}}},
+		{"key.accept", "    - match: 'web9,db9'\n", map[string]any{"minions": []any{"db9", "web9"}}},
+		{"key.accept", "    - match: [web8]\n    - include_rejected: True\n", map[string]any{"minions": []any{"web8"}}},
+		{"key.reject", "    - match: 'db*'\n", map[string]any{"minions_rejected": []any{"db9"}}},
+		{"key.delete", "    - match: 'web*'\n", map[string]any{}},
+	} {
+		t.Run(tc.fun+" "+tc.args, func(t *testing.T) {
+			f := &fakeClient{keys: keys()}
+			roots := tree(t, map[string]string{"o.sls": "w:\n  salt.wheel:\n    - name: " + tc.fun + "\n" + tc.args})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			want := map[string]any{"return": tc.ret}
+			if got.Result != states.True || got.Comment != "Wheel function '"+tc.fun+"' executed." || !reflect.DeepEqual(got.Changes, want) {
+				t.Errorf("= %v %q %#v; want True, changes %#v", got.Result, got.Comment, got.Changes, want)
+			}
+		})
+	}
+}

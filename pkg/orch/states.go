@@ -684,42 +684,86 @@ func saltWheel(ctx context.Context, req *states.Request) states.Result {
 	return r.wheel(ctx, req.Name, action, match, include)
 }
 
-// wheel runs a key action on the keys match names.
+// wheel runs a key action on the keys match names. Its return is
+// Salt's: key.accept, key.reject and key.delete return Key.name_match
+// after the action, every key match names by its directory
+// (minions_pre, minions, minions_rejected, minions_denied), not only
+// those the action moved.
 func (r *run) wheel(ctx context.Context, name, action string, match any, include bool) states.Result {
-	ids, err := keyMatch(ctx, r.o.Client, action, match, include)
+	pats, err := matchPatterns(match)
 	if err != nil {
 		return failed(name, "%v", err)
 	}
-	changed := []string{}
+	keys, err := r.o.Client.Keys(ctx)
+	if err != nil {
+		return failed(name, "%v", err)
+	}
+	ids := keyMatch(keys, action, pats, include)
 	if len(ids) > 0 {
-		if changed, err = r.o.Client.KeyAction(ctx, action, ids, false, include); err != nil {
+		if _, err = r.o.Client.KeyAction(ctx, action, ids, false, include); err != nil {
 			return failed(name, "Wheel function '%s' failed: %v", name, err)
+		}
+		if keys, err = r.o.Client.Keys(ctx); err != nil {
+			return failed(name, "%v", err)
 		}
 	}
 	return states.Result{Name: name, Result: states.True,
-		Changes: map[string]any{"return": map[string]any{"minions": toAny(changed)}},
+		Changes: map[string]any{"return": nameMatch(keys, pats)},
 		Comment: fmt.Sprintf("Wheel function '%s' executed.", name)}
 }
 
-// keyMatch lists the keys an action with match (a glob, or a list of
-// ids) applies to: pending ones for accept and reject (and rejected or
-// accepted with include), every key for delete.
-func keyMatch(ctx context.Context, c Client, action string, match any, include bool) ([]string, error) {
-	keys, err := c.Keys(ctx)
-	if err != nil {
-		return nil, err
+// keyDirs are Salt's key directories of brine's key states.
+var keyDirs = map[string]string{
+	proto.KeyPending:  "minions_pre",
+	proto.KeyAccepted: "minions",
+	proto.KeyRejected: "minions_rejected",
+	proto.KeyDenied:   "minions_denied",
+}
+
+// nameMatch is Salt's Key.name_match: the keys a pattern names, by
+// directory, each list sorted ignoring case.
+func nameMatch(keys []proto.KeyInfo, pats []string) map[string]any {
+	by := map[string][]string{}
+	for _, k := range keys {
+		dir, ok := keyDirs[k.State]
+		if !ok {
+			continue
+		}
+		for _, p := range pats {
+			if fnmatch.Match(p, k.ID) {
+				by[dir] = append(by[dir], k.ID)
+				break
+			}
+		}
 	}
-	var pats []string
+	out := map[string]any{}
+	for dir, ids := range by {
+		sort.SliceStable(ids, func(i, j int) bool { return strings.ToLower(ids[i]) < strings.ToLower(ids[j]) })
+		out[dir] = toAny(ids)
+	}
+	return out
+}
+
+// matchPatterns reads a wheel match as Salt's name_match does: a glob,
+// globs separated by commas, or a list of them.
+func matchPatterns(match any) ([]string, error) {
 	switch t := match.(type) {
 	case string:
-		pats = []string{t}
+		return strings.Split(t, ","), nil
 	case []any:
+		var pats []string
 		for _, x := range t {
 			pats = append(pats, fmt.Sprint(x))
 		}
-	default:
-		return nil, fmt.Errorf("match: want a glob or a list of ids")
+		return pats, nil
 	}
+	return nil, fmt.Errorf("match: want a glob or a list of ids")
+}
+
+// keyMatch lists the keys an action applies to among those pats name:
+// pending ones for accept and reject (and rejected or accepted with
+// include), every key for delete.
+func keyMatch(keys []proto.KeyInfo, action string, pats []string, include bool) []string {
 	var out []string
 	for _, k := range keys {
 		ok := false
@@ -741,7 +785,7 @@ func keyMatch(ctx context.Context, c Client, action string, match any, include b
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func sortedIDs(m map[string]outcome) []string {
