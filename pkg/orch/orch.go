@@ -299,11 +299,11 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // saltShape is an orchestration's steps as Salt returns them (a state
 // key to each result), for a nested orchestration's changes.
 func saltShape(r *Result) map[string]any {
-	b, err := json.Marshal(output.SaltShape(r.States))
-	if err != nil {
+	// SaltShape is ordered for the outputters, not for encoding/json:
+	// its JSON is output's.
+	var m map[string]any
+	if err := json.Unmarshal([]byte(output.JSONLine(output.SaltShape(r.States))), &m); err != nil {
 		return nil
 	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
 	return m
 }

@@ -208,3 +208,83 @@ func TestSaltWheelReturn(t *testing.T) {
 		})
 	}
 }
+
+// TestParallelRunners: salt.parallel_runners runs each runner's
+// orchestration and, as Salt 3006's, succeeds whatever they did (its
+// check reads a retcode the highstate-shaped return does not hold); its
+// changes are each runner's states' changes (a salt.state step's, its
+// minions' returns), by runner id and the nested orchestration's id.
+func TestParallelRunners(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1": {"web1"}, "db1": {"db1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"web1": stateRet(true, true), "db1": stateRet(false, false)}}}
+	roots := tree(t, map[string]string{
+		"o.sls": `
+p:
+  salt.parallel_runners:
+    - runners:
+        web:
+          - name: state.orchestrate
+          - kwarg:
+              mods: web
+        db:
+          - name: state.orch
+          - kwarg:
+              mods: db
+`,
+		"web.sls": "w:\n  salt.state:\n    - tgt: web1\n    - sls: web\n",
+		"db.sls":  "d:\n  salt.state:\n    - tgt: db1\n    - sls: db\n",
+		"bad.sls": "b:\n  salt.parallel_runners:\n    - runners: [state.orchestrate]\n",
+	})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	if got.Result != states.True || got.Comment != "All runner functions executed successfully." {
+		t.Errorf("= %v %q; want True, all executed", got.Result, got.Comment)
+	}
+	// A failed minion's return is in its step's changes too (Salt's
+	// salt.state puts it there), so db's runner has changes.
+	for id, key := range map[string]string{"web": "salt_|-w_|-w_|-state", "db": "salt_|-d_|-d_|-state"} {
+		run, _ := got.Changes[id].(map[string]any)
+		step, _ := run["m_master"].(map[string]any)
+		minions, _ := step[key].(map[string]any)
+		if len(minions) != 1 {
+			t.Errorf("changes[%s] = %#v; want its salt.state step's minion", id, got.Changes[id])
+		}
+	}
+	if len(f.jobs) != 2 {
+		t.Errorf("jobs = %v; want one per runner", f.jobs)
+	}
+	res = Orchestrate(context.Background(), []string{"bad"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if c := res.States[0].Comment; res.States[0].Result.Result != states.False || c != "The runners parameter must be a string or dict." {
+		t.Errorf("runners as a list: %v %q", res.States[0].Result.Result, c)
+	}
+}
+
+// TestSaltRunnerReturn: salt.runner's changes are {return: ...} of
+// Salt's state.orchestrate runner: {data: {id: the steps}, outputter:
+// highstate, retcode}; a failed orchestration fails the step.
+func TestSaltRunnerReturn(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"db1": {"db1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"db1": stateRet(false, false)}}}
+	roots := tree(t, map[string]string{
+		"o.sls":   "r:\n  salt.runner:\n    - name: state.orchestrate\n    - mods: sub\n",
+		"sub.sls": "d:\n  salt.state:\n    - tgt: db1\n    - sls: db\n",
+	})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	if got.Result != states.False || got.Comment != "Runner function 'state.orchestrate' failed." {
+		t.Errorf("= %v %q; want False, failed", got.Result, got.Comment)
+	}
+	ret, _ := got.Changes["return"].(map[string]any)
+	data, _ := ret["data"].(map[string]any)
+	steps, _ := data["m_master"].(map[string]any)
+	step, _ := steps["salt_|-d_|-d_|-state"].(map[string]any)
+	if ret["outputter"] != "highstate" || ret["retcode"] != 1 || step["comment"] != "Run failed on minions: db1" {
+		t.Errorf("changes = %#v; want the nested orchestration's steps under data.m_master", got.Changes)
+	}
+}

@@ -148,6 +148,10 @@ func init() {
 		states.Param{Name: "pillar", Type: states.Map, Doc: "pillar for it."},
 		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
 		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv), as Salt's salt.runner takes them too."})
+	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations) at once, each under its own id, as Salt's.",
+		parallelRunners,
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "a name for the step."},
+		states.Param{Name: "runners", Type: states.Any, Required: true, Doc: "id: [- name: state.orchestrate, - kwarg: {mods: ..., pillar: ...}] for each runner; or one runner function's name."})
 	register("salt.wheel", "Run a wheel function: key.accept, key.reject or key.delete of the keys whose id matches match.",
 		saltWheel,
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "key.accept, key.reject or key.delete."},
@@ -847,4 +851,120 @@ func pyInt(v any) (int, error) {
 		return strconv.Atoi(strings.TrimSpace(t))
 	}
 	return 0, fmt.Errorf("not an int: %v", v)
+}
+
+// parallelRunners is Salt's saltmod.parallel_runners: every runner at
+// once, each a state.orchestrate of mods (and pillar, saltenv, test,
+// exclude) in its kwarg. As Salt's, whose check of a highstate-shaped
+// return reads retcode where the return has none, the step succeeds
+// whatever the orchestrations did ("All runner functions executed
+// successfully."); its changes are each runner's changes, by runner id.
+func parallelRunners(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	v, _ := req.Args.Get("runners")
+	if err := req.Args.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	type runner struct {
+		id, fun string
+		kwarg   map[string]any
+	}
+	var runners []runner
+	switch t := v.(type) {
+	case string:
+		// Salt treats a string as a runner with no arguments.
+		runners = []runner{{id: t, fun: t}}
+	case map[string]any:
+		for _, id := range sortedKeys(t) {
+			cfg := map[string]any{}
+			switch c := t[id].(type) {
+			case nil:
+			case map[string]any:
+				cfg = c
+			case []any:
+				for _, item := range c {
+					if m, ok := item.(map[string]any); ok {
+						for k, x := range m {
+							cfg[k] = x
+						}
+					}
+				}
+			}
+			fun, _ := cfg["name"].(string)
+			if fun == "" {
+				fun = id
+			}
+			kw, _ := cfg["kwarg"].(map[string]any)
+			runners = append(runners, runner{id: id, fun: fun, kwarg: kw})
+		}
+	default:
+		return failed(req.Name, "The runners parameter must be a string or dict.")
+	}
+	for _, rn := range runners {
+		switch rn.fun {
+		case "state.orchestrate", "state.orch", "state.sls":
+		default:
+			return failed(req.Name, "One of the runners raised an exception: runner function %q is not available in brine: salt.parallel_runners runs state.orchestrate (state.orch)", rn.fun)
+		}
+	}
+	outs := make([]states.Result, len(runners))
+	var wg sync.WaitGroup
+	for i, rn := range runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pil, _ := rn.kwarg["pillar"].(map[string]any)
+			env, _ := rn.kwarg["saltenv"].(string)
+			// brine's: a dry run's orchestrations are dry runs too (Salt's
+			// run for real, their runner's test unset).
+			test, _ := states.ParseBool(rn.kwarg["test"])
+			excl, err := exec.ParseExclude(rn.kwarg["exclude"])
+			if err != nil {
+				outs[i] = failed(rn.fun, "%v", err)
+				return
+			}
+			outs[i] = r.orchestrate(ctx, rn.fun, toStrings(rn.kwarg["mods"]), pil, env, test || req.Test, excl)
+		}()
+	}
+	wg.Wait()
+	changes := map[string]any{}
+	for i, rn := range runners {
+		ret, ok := outs[i].Changes["return"].(map[string]any)
+		if !ok {
+			return failed(req.Name, "One of the runners raised an exception: %s", outs[i].Comment)
+		}
+		if c := extractChanges(ret["data"]); len(c) > 0 {
+			changes[rn.id] = c
+		}
+	}
+	return states.Result{Name: req.Name, Result: states.True, Changes: changes,
+		Comment: "All runner functions executed successfully."}
+}
+
+// extractChanges is parallel_runners' extract_changes: the changes of
+// every state in a highstate-shaped return, by the keys that lead to
+// it; a salt.state step's are its minions' returns (changes' ret).
+func extractChanges(v any) map[string]any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return map[string]any{}
+	}
+	if c, ok := m["changes"]; ok {
+		if cm, ok := c.(map[string]any); ok {
+			if ret, ok := cm["ret"]; ok && cm["out"] == "highstate" {
+				if rm, ok := ret.(map[string]any); ok {
+					return rm
+				}
+			}
+			return cm
+		}
+		return map[string]any{}
+	}
+	found := map[string]any{}
+	for k, x := range m {
+		if c := extractChanges(x); len(c) > 0 {
+			found[k] = c
+		}
+	}
+	return found
 }
