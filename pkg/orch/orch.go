@@ -245,6 +245,11 @@ func runWith(ctx context.Context, o Options, res *Result, fail func(error) *Resu
 		OnResult: o.OnStep,
 		Lookup:   r.lookup,
 	})
+	// Salt's state.check_result of the runner's data: a run with no
+	// step fails as one with a failed step does.
+	if len(res.States) == 0 {
+		res.Retcode = 1
+	}
 	for _, s := range res.States {
 		if s.Result.Result == states.False {
 			res.Retcode = 1

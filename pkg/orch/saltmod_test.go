@@ -288,3 +288,14 @@ func TestSaltRunnerReturn(t *testing.T) {
 		t.Errorf("changes = %#v; want the nested orchestration's steps under data.m_master", got.Changes)
 	}
 }
+
+// TestEmptyOrchestration: an orchestration with no step fails, as
+// Salt's orchestrate runner's retcode is state.check_result of its data,
+// which finds an empty run a failure.
+func TestEmptyOrchestration(t *testing.T) {
+	roots := tree(t, map[string]string{"o.sls": "{% if False %}\ns:\n  test.nop: []\n{% endif %}\n"})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: &fakeClient{}, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 0 || res.Retcode != 1 {
+		t.Errorf("empty orchestration: errors %v, %d steps, retcode %d; want no step, retcode 1", res.Errors, len(res.States), res.Retcode)
+	}
+}
