@@ -46,6 +46,10 @@ func React(ctx context.Context, files []ReactionFile, o Options) (*Result, []err
 		o.Saltenv = fileroot.DefaultEnv
 	}
 	o.Reactions = true
+	// Salt renders reactions in its MasterMinion, whose pillar is
+	// empty: a reaction file's pillar is {} (an orchestration a runner
+	// reaction starts has its own, from OrchPillarRoots).
+	o.PillarRoots, o.Pillar = nil, nil
 	res := &Result{ID: o.ID}
 	var skipped []error
 	comp, pil, err := compiler(ctx, o)

@@ -122,3 +122,24 @@ c_runner:
 		}
 	}
 }
+
+// TestReactionPillarEmpty: a reaction file renders with an empty pillar,
+// as Salt's reactor renders in its MasterMinion (pillar {}); the
+// orchestration a runner reaction starts has the master's pillar.
+func TestReactionPillarEmpty(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1": {"web1"}, "none": {"web1"}}}
+	roots := tree(t, map[string]string{
+		"r.sls": "e:\n  local.test.echo:\n    - tgt: {{ pillar.get('where', 'none') }}\n    - arg: [x]\n" +
+			"o:\n  runner.state.orchestrate:\n    - mods: sub\n",
+		"sub.sls": "s:\n  salt.function:\n    - name: test.arg\n    - tgt: {{ pillar.get('where', 'none') }}\n",
+	})
+	pillarRoots := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "where: web1\n"})
+	res, _ := React(context.Background(), []ReactionFile{{Roots: roots, Name: "r", Path: "/r/r.sls"}},
+		Options{Client: f, ID: "m_master", PillarRoots: pillarRoots, OrchRoots: roots, OrchPillarRoots: pillarRoots})
+	if res.Errors != nil || len(f.jobs) != 2 {
+		t.Fatalf("errors %v, jobs %+v", res.Errors, f.jobs)
+	}
+	if f.jobs[0].Target != "none" || f.jobs[1].Target != "web1" {
+		t.Errorf("targets = %s, %s; want none (the reaction's empty pillar), web1 (the orchestration's)", f.jobs[0].Target, f.jobs[1].Target)
+	}
+}
