@@ -305,10 +305,36 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // key to each result), for a nested orchestration's changes.
 func saltShape(r *Result) map[string]any {
 	// SaltShape is ordered for the outputters, not for encoding/json:
-	// its JSON is output's.
+	// its JSON is output's. Its integers stay integers (__run_num__ 0,
+	// not 0.0), as in the return Salt nests.
+	dec := json.NewDecoder(strings.NewReader(output.JSONLine(output.SaltShape(r.States))))
+	dec.UseNumber()
 	var m map[string]any
-	if err := json.Unmarshal([]byte(output.JSONLine(output.SaltShape(r.States))), &m); err != nil {
+	if err := dec.Decode(&m); err != nil {
 		return nil
 	}
-	return m
+	v, _ := fromNumbers(m).(map[string]any)
+	return v
+}
+
+// fromNumbers turns the json.Numbers of decoded JSON into int64 (an
+// integer) or float64.
+func fromNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			return n
+		}
+		f, _ := t.Float64()
+		return f
+	case map[string]any:
+		for k, x := range t {
+			t[k] = fromNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = fromNumbers(x)
+		}
+	}
+	return v
 }

@@ -284,7 +284,7 @@ func TestSaltRunnerReturn(t *testing.T) {
 	data, _ := ret["data"].(map[string]any)
 	steps, _ := data["m_master"].(map[string]any)
 	step, _ := steps["salt_|-d_|-d_|-state"].(map[string]any)
-	if ret["outputter"] != "highstate" || ret["retcode"] != 1 || step["comment"] != "Run failed on minions: db1" {
+	if ret["outputter"] != "highstate" || ret["retcode"] != 1 || step["comment"] != "Run failed on minions: db1" || step["__run_num__"] != int64(0) {
 		t.Errorf("changes = %#v; want the nested orchestration's steps under data.m_master", got.Changes)
 	}
 }
