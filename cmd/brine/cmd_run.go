@@ -46,7 +46,9 @@ succeeded, 1 when one failed or the SLS failed to render, as salt-run's.
 
 state.orchestrate_single runs one step with no SLS (fun=salt.function
 name=test.ping tgt='*'), state.orchestrate_high steps given as high data;
-as salt-run's, both exit 0 whatever the steps did.`,
+as salt-run's, both exit 0 whatever the steps did.
+state.orchestrate_show_sls (state.orch_show_sls) prints an orchestration's
+high data, rendered and not run.`,
 		Example: `  # Highstate the databases, then the web servers if the databases succeeded
   brine run state.orchestrate orch.deploy
 
@@ -75,12 +77,14 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 	case "state.orchestrate", "state.orch":
 	case "state.orchestrate_single", "state.orchestrate_high":
 		return o.orchestrate(ctx, s, fun, args, kwargs)
+	case "state.orchestrate_show_sls", "state.orch_show_sls":
+		return o.showSLS(ctx, s, fun, args, kwargs)
 	case "jobs.lookup_jid", "jobs.list_jobs", "jobs.active":
 		return o.jobs(ctx, s, fun, args)
 	case "manage.up", "manage.down", "manage.status":
 		return o.manage(ctx, s, fun)
 	default:
-		return usagef("runner function %q: brine has state.orchestrate (state.orch), state.orchestrate_single, state.orchestrate_high, jobs.lookup_jid, jobs.list_jobs, jobs.active, manage.up, manage.down and manage.status", fun)
+		return usagef("runner function %q: brine has state.orchestrate (state.orch), state.orchestrate_single, state.orchestrate_high, state.orchestrate_show_sls (state.orch_show_sls), jobs.lookup_jid, jobs.list_jobs, jobs.active, manage.up, manage.down and manage.status", fun)
 	}
 	var mods []string
 	for _, a := range args {
@@ -186,6 +190,59 @@ func (o *runOptions) orchestrate(ctx context.Context, s *streams, fun string, ar
 	return o.runOrch(ctx, s, opts, false, func(ctx context.Context, opts orch.Options) *orch.Result {
 		return orch.Single(ctx, fmt.Sprint(f), fmt.Sprint(name), kwargs, opts)
 	})
+}
+
+// showSLS is Salt's state.orchestrate_show_sls: the orchestration's
+// high data, rendered as the orchestration would be and not run, under
+// its id, printed by the nested outputter.
+func (o *runOptions) showSLS(ctx context.Context, s *streams, fun string, args []any, kwargs map[string]any) error {
+	var mods []string
+	for _, a := range args {
+		mods = append(mods, fmt.Sprint(a))
+	}
+	opts := orch.Options{}
+	for k, v := range kwargs {
+		switch k {
+		case "mods":
+			mods = append(mods, fmt.Sprint(v))
+		case "test":
+			b, err := states.ParseBool(v)
+			if err != nil {
+				return usagef("test=%v: %v", v, err)
+			}
+			opts.Test = b
+		case "pillar":
+			p, ok := v.(map[string]any)
+			if !ok {
+				return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
+			}
+			opts.Pillar = p
+		case "saltenv":
+			opts.Saltenv = fmt.Sprint(v)
+		case "pillarenv":
+			opts.Pillarenv = fmt.Sprint(v)
+		case "queue":
+		default:
+			return usagef("%s: unknown argument %s= (it takes mods, pillar, test, saltenv, pillarenv)", fun, k)
+		}
+	}
+	if len(mods) == 0 {
+		return usagef("%s: name the orchestration SLS (brine run %s orch.deploy)", fun, fun)
+	}
+	given := o.conn.fs != nil && o.conn.fs.Changed("config-dir")
+	if err := checkConfigDir(o.conn.configDir, given); err != nil {
+		return err
+	}
+	cfg, err := master.LoadConfig(o.conn.configDir)
+	if err != nil {
+		return err
+	}
+	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
+	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
+	opts.Nodegroups = cfg.Nodegroups
+	opts.Log = newLogger(s.err, "warn")
+	id, v := orch.ShowSLS(ctxOr(ctx), mods, opts)
+	return o.out.print(s.out, id, exec.Return{Value: v, Out: "nested"}, nil)
 }
 
 // runOrch connects to the master with its config and runs an

@@ -196,6 +196,41 @@ func High(ctx context.Context, data map[string]any, o Options) *Result {
 	})
 }
 
+// ShowSLS renders the orchestration SLS mods to their high data without
+// running them, as Salt's state.orchestrate_show_sls (state.show_sls in
+// the master's minion). The value is the high data, or the errors that
+// stopped it (a list, as Salt's).
+func ShowSLS(ctx context.Context, mods []string, o Options) (id string, value any) {
+	res, fail := start(&o)
+	var refs []sls.Ref
+	for _, m := range mods {
+		for _, name := range strings.Split(m, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				refs = append(refs, sls.Ref{Env: o.Saltenv, Name: name})
+			}
+		}
+	}
+	errs := func(err error) (string, any) {
+		out := []any{}
+		for _, e := range fail(err).Errors {
+			out = append(out, e)
+		}
+		return res.ID, out
+	}
+	if len(refs) == 0 {
+		return errs(fmt.Errorf("state.orchestrate_show_sls: no SLS named"))
+	}
+	comp, _, err := compiler(ctx, o)
+	if err != nil {
+		return errs(err)
+	}
+	h, err := comp.ShowSLS(ctx, refs)
+	if err != nil {
+		return errs(err)
+	}
+	return res.ID, h
+}
+
 // highSLS is the SLS name High's data runs under.
 const highSLS = "orchestrate_high"
 
