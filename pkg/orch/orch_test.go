@@ -25,6 +25,11 @@ type fakeClient struct {
 	jobs    []client.Job
 	keys    []proto.KeyInfo
 	actions [][]string
+	// release, when set, holds Events until a key action (or the
+	// caller's timeout); seq records both, in order.
+	release chan struct{}
+	once    sync.Once
+	seq     []string
 }
 
 func (f *fakeClient) Resolve(_ context.Context, j client.Job) (*proto.PublishReply, error) {
@@ -58,13 +63,32 @@ func (f *fakeClient) Publish(_ context.Context, j client.Job) (*proto.PublishRep
 }
 
 func (f *fakeClient) Events(ctx context.Context, _ func(string) bool, _ func(proto.Event) bool) error {
-	<-ctx.Done()
+	f.mu.Lock()
+	release := f.release
+	f.mu.Unlock()
+	select {
+	case <-ctx.Done():
+	case <-release:
+	}
+	f.mu.Lock()
+	f.seq = append(f.seq, "events done")
+	f.mu.Unlock()
 	return nil
 }
 
-func (f *fakeClient) Keys(context.Context) ([]proto.KeyInfo, error) { return f.keys, nil }
+func (f *fakeClient) Keys(context.Context) ([]proto.KeyInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]proto.KeyInfo(nil), f.keys...), nil
+}
 
 func (f *fakeClient) KeyAction(_ context.Context, action string, ids []string, _, _ bool) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq = append(f.seq, "key "+action)
+	if f.release != nil {
+		f.once.Do(func() { close(f.release) })
+	}
 	f.actions = append(f.actions, append([]string{action}, ids...))
 	// The keys change as the master's would.
 	var kept []proto.KeyInfo

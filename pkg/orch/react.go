@@ -36,8 +36,10 @@ func (e *FileError) Unwrap() error { return e.Err }
 // does not render left out (its error returned), the rest merged into
 // one high data where a later file's ID replaces an earlier file's, and
 // the reactions run in the order of Salt's Compiler.order_chunks: by
-// `order:`, then by module, name and function, not as written. When the
-// merged data does not compile, nothing runs (Result.Errors).
+// `order:`, then by module, name and function, not as written; runner
+// and wheel reactions in the background, as Salt's pool runs them (React
+// returns once they are done). When the merged data does not compile,
+// nothing runs (Result.Errors).
 func React(ctx context.Context, files []ReactionFile, o Options) (*Result, []error) {
 	if o.ID == "" {
 		o.ID = DefaultID()
@@ -88,11 +90,13 @@ func React(ctx context.Context, files []ReactionFile, o Options) (*Result, []err
 	}
 	saltOrder(high, chunks)
 	r := newRun(o, chunks)
+	r.async = &asyncReactions{late: map[string]states.Result{}}
 	res.States = engine.Run(ctx, chunks, engine.Options{
 		Env:      &states.Env{Render: comp, Pillar: pil.PlainMap(), Grains: map[string]any{"id": o.ID}, Log: o.Log, Cache: &states.RunCache{}},
 		OnResult: o.OnStep,
 		Lookup:   r.lookup,
 	})
+	r.async.wait(res.States)
 	for _, s := range res.States {
 		if s.Result.Result == states.False {
 			res.Retcode = 1

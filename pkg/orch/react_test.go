@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/proto"
@@ -141,5 +142,38 @@ func TestReactionPillarEmpty(t *testing.T) {
 	}
 	if f.jobs[0].Target != "none" || f.jobs[1].Target != "web1" {
 		t.Errorf("targets = %s, %s; want none (the reaction's empty pillar), web1 (the orchestration's)", f.jobs[0].Target, f.jobs[1].Target)
+	}
+}
+
+// TestReactionsAsync: runner and wheel reactions do not hold up the
+// reactions after them, as Salt's ReactWrap hands them to its pool: a
+// runner reaction whose orchestration waits (for an event the key action
+// after it brings about) lets the wheel reaction run; React returns
+// once both are done, with their own results.
+func TestReactionsAsync(t *testing.T) {
+	f := &fakeClient{release: make(chan struct{}), keys: []proto.KeyInfo{{ID: "web9", State: proto.KeyPending}}}
+	roots := tree(t, map[string]string{
+		"r.sls": `
+a_runner:
+  runner.state.orchestrate:
+    - mods: slow
+b_wheel:
+  wheel.key.accept:
+    - match: web9
+`,
+		"slow.sls": "w:\n  salt.wait_for_event:\n    - name: x/*\n    - id_list: [web9]\n    - timeout: 5\n",
+	})
+	res, _ := React(context.Background(), []ReactionFile{{Roots: roots, Name: "r", Path: "/r/r.sls"}},
+		Options{Client: f, ID: "m_master", OrchRoots: roots})
+	if strings.Join(f.seq, ", ") != "key accept, events done" {
+		t.Errorf("sequence = %v; want the key action while the orchestration waits", f.seq)
+	}
+	got := map[string]string{}
+	for _, s := range res.States {
+		got[s.ID] = s.Comment
+	}
+	// The orchestration's wait ends without its event: it failed.
+	if got["a_runner"] != "Runner function 'state.orchestrate' failed." || got["b_wheel"] != "Wheel function 'key.accept' executed." {
+		t.Errorf("results = %v", got)
 	}
 }

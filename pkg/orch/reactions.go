@@ -179,7 +179,11 @@ func runnerReaction(ctx context.Context, fun string, req *states.Request) states
 	if err != nil {
 		return failed(req.Name, "runner.%s: %v", fun, err)
 	}
-	return r.orchestrate(ctx, fun, mods, pil, env, test, excl)
+	run := func() states.Result { return r.orchestrate(ctx, fun, mods, pil, env, test, excl) }
+	if r.async != nil {
+		return r.background(req, fmt.Sprintf("Runner function '%s' started.", fun), run)
+	}
+	return run()
 }
 
 func wheelReaction(ctx context.Context, fun string, req *states.Request) states.Result {
@@ -209,5 +213,9 @@ func wheelReaction(ctx context.Context, fun string, req *states.Request) states.
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", fun)}
 	}
-	return r.wheel(ctx, fun, action, match, include)
+	run := func() states.Result { return r.wheel(ctx, fun, action, match, include) }
+	if r.async != nil {
+		return r.background(req, fmt.Sprintf("Wheel function '%s' started.", fun), run)
+	}
+	return run()
 }

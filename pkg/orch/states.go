@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
@@ -27,6 +28,42 @@ type run struct {
 	// failhard holds the steps (by key) whose failhard is true: the
 	// engine takes the argument, and salt.state passes it on too.
 	failhard map[string]bool
+	// async, set for reactions, runs runner and wheel reactions in the
+	// background as Salt's ReactWrap hands them to its pool: the next
+	// reaction does not wait. Their results land in late, by key.
+	async *asyncReactions
+}
+
+type asyncReactions struct {
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	late map[string]states.Result
+}
+
+// background runs fn for the reaction req in the background and returns
+// at once; wait gathers its result.
+func (r *run) background(req *states.Request, started string, fn func() states.Result) states.Result {
+	a := r.async
+	key := statetree.Key(req.Func, req.ID, req.Name)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		res := fn()
+		a.mu.Lock()
+		a.late[key] = res
+		a.mu.Unlock()
+	}()
+	return states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Comment: started}
+}
+
+// wait waits for the background reactions and puts their results in rs.
+func (a *asyncReactions) wait(rs []engine.StateResult) {
+	a.wg.Wait()
+	for i := range rs {
+		if res, ok := a.late[rs[i].Key]; ok {
+			rs[i].Result = res
+		}
+	}
 }
 
 func newRun(o Options, chunks []sls.Chunk) *run {
