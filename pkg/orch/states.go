@@ -28,6 +28,9 @@ type run struct {
 	// failhard holds the steps (by key) whose failhard is true: the
 	// engine takes the argument, and salt.state passes it on too.
 	failhard map[string]bool
+	// testArg holds the steps' own test arguments, by key: salt.state
+	// passes a test: False on too (to override a minion's test mode).
+	testArg map[string]bool
 	// async, set for reactions, runs runner and wheel reactions in the
 	// background as Salt's ReactWrap hands them to its pool: the next
 	// reaction does not wait. Their results land in late, by key.
@@ -67,10 +70,15 @@ func (a *asyncReactions) wait(rs []engine.StateResult) {
 }
 
 func newRun(o Options, chunks []sls.Chunk) *run {
-	r := &run{o: o, failhard: map[string]bool{}}
+	r := &run{o: o, failhard: map[string]bool{}, testArg: map[string]bool{}}
 	for _, c := range chunks {
 		if b, err := states.ParseBool(c.Args["failhard"]); err == nil && b {
 			r.failhard[c.Key()] = true
+		}
+		if v, ok := c.Args["test"]; ok && v != nil {
+			if b, err := states.ParseBool(v); err == nil {
+				r.testArg[c.Key()] = b
+			}
 		}
 	}
 	return r
@@ -380,11 +388,17 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	kw := map[string]any{}
 	// test (the orchestration's, or the step's own test: True, which
 	// the engine reads) goes on to the minions.
+	// Salt's: the step's test when it has one (test: False overrides a
+	// minion's test mode), else the orchestration's test=True.
 	test := req.Test
-	if test {
+	key := statetree.Key(req.Func, req.ID, req.Name)
+	if b, ok := r.testArg[key]; ok {
+		kw["test"] = b
+	} else if r.o.Test {
 		kw["test"] = true
 	}
-	if p := a.Dict("pillar"); p != nil {
+	if p := a.Dict("pillar"); len(p) > 0 {
+		// Salt's "if pillar": an empty one is not passed.
 		kw["pillar"] = p
 	}
 	if e := a.String("pillarenv", ""); e != "" {
@@ -408,7 +422,7 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 		return failed(req.Name, "Must pass in boolean for value of 'concurrent'")
 	}
 	kw["concurrent"] = conc
-	if r.failhard[statetree.Key(req.Func, req.ID, req.Name)] || r.o.Failhard {
+	if r.failhard[key] || r.o.Failhard {
 		// Salt's failhard: the step's or the orchestration's, passed down
 		// to the minions' state run.
 		kw["failhard"] = true
