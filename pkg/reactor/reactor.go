@@ -68,8 +68,9 @@ type Options struct {
 	// Workers reactions run at once; Queue events wait for one.
 	Workers, Queue int
 	Log            *slog.Logger
-	// OnReaction, when set, hears each reaction's end (tests).
-	OnReaction func(tag, file string, res *orch.Result)
+	// OnReaction, when set, hears the end of each event's reactions
+	// (tests): files are its reaction files, separated by commas.
+	OnReaction func(tag, files string, res *orch.Result)
 }
 
 // Run reads the bus until ctx is done, and reacts.
