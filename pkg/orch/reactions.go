@@ -202,18 +202,24 @@ func wheelReaction(ctx context.Context, fun string, req *states.Request) states.
 		action, include = proto.KeyReject, flag("include_accepted")
 	case "key.delete":
 		action = proto.KeyDelete
+	case "key.list_all", "key.list", "key.name_match":
 	default:
-		return failed(req.Name, "wheel function %q is not available in brine: the reactor's wheel runs key.accept, key.reject and key.delete", fun)
+		return failed(req.Name, "wheel function %q is not available in brine: the reactor's wheel runs key.accept, key.reject, key.delete, key.list_all, key.list and key.name_match", fun)
 	}
 	match, ok := a["match"]
-	if !ok {
+	if !ok && fun != "key.list_all" {
 		return failed(req.Name, "wheel.%s: no match", fun)
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", fun)}
 	}
-	run := func() states.Result { return r.wheel(ctx, fun, action, match, include) }
+	run := func() states.Result {
+		if action == "" {
+			return r.keyRead(ctx, fun, match)
+		}
+		return r.wheel(ctx, fun, action, match, include)
+	}
 	if r.async != nil {
 		return r.background(req, fmt.Sprintf("Wheel function '%s' started.", fun), run)
 	}

@@ -195,6 +195,10 @@ func TestSaltWheelReturn(t *testing.T) {
 		{"key.accept", "    - match: [web8]\n    - include_rejected: True\n", map[string]any{"minions": []any{"web8"}}},
 		{"key.reject", "    - match: 'db*'\n", map[string]any{"minions_rejected": []any{"db9"}}},
 		{"key.delete", "    - match: 'web*'\n", map[string]any{}},
+		{"key.list_all", "", map[string]any{"minions": []any{"web1", "Web2"}, "minions_pre": []any{"db9", "web9"}, "minions_rejected": []any{"web8"}, "minions_denied": []any{}}},
+		{"key.list", "    - match: un\n", map[string]any{"minions_pre": []any{"db9", "web9"}}},
+		{"key.list", "    - match: all\n", map[string]any{"minions": []any{"web1", "Web2"}, "minions_pre": []any{"db9", "web9"}, "minions_rejected": []any{"web8"}, "minions_denied": []any{}}},
+		{"key.name_match", "    - match: 'web*,db*'\n", map[string]any{"minions": []any{"web1"}, "minions_pre": []any{"db9", "web9"}, "minions_rejected": []any{"web8"}}},
 	} {
 		t.Run(tc.fun+" "+tc.args, func(t *testing.T) {
 			f := &fakeClient{keys: keys()}

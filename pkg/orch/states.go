@@ -199,8 +199,8 @@ func init() {
 		states.Param{Name: "runners", Type: states.Any, Required: true, Doc: "id: [- name: state.orchestrate, - kwarg: {mods: ..., pillar: ...}] for each runner; or one runner function's name."})
 	register("salt.wheel", "Run a wheel function: key.accept, key.reject or key.delete of the keys whose id matches match.",
 		saltWheel,
-		states.Param{Name: "name", Type: states.String, Required: true, Doc: "key.accept, key.reject or key.delete."},
-		states.Param{Name: "match", Type: states.Any, Required: true, Doc: "the ids: a glob, or a list of ids."},
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "key.accept, key.reject, key.delete, key.list_all, key.list or key.name_match."},
+		states.Param{Name: "match", Type: states.Any, Doc: "the ids: a glob, globs separated by commas, or a list (key.list: the status, acc, pre, rej, den or all)."},
 		states.Param{Name: "include_rejected", Type: states.Bool, Default: false, Doc: "key.accept takes rejected keys too."},
 		states.Param{Name: "include_accepted", Type: states.Bool, Default: false, Doc: "key.reject takes accepted keys too."})
 }
@@ -718,6 +718,7 @@ func saltWheel(ctx context.Context, req *states.Request) states.Result {
 	a := &req.Args
 	var action string
 	include := false
+	match, hasMatch := a.Get("match")
 	switch req.Name {
 	case "key.accept":
 		action, include = proto.KeyAccept, a.Bool("include_rejected", false)
@@ -725,18 +726,65 @@ func saltWheel(ctx context.Context, req *states.Request) states.Result {
 		action, include = proto.KeyReject, a.Bool("include_accepted", false)
 	case "key.delete":
 		action = proto.KeyDelete
+	case "key.list_all", "key.list", "key.name_match":
 	default:
-		return failed(req.Name, "wheel function %q is not available in brine: salt.wheel runs key.accept, key.reject and key.delete", req.Name)
+		return failed(req.Name, "wheel function %q is not available in brine: salt.wheel runs key.accept, key.reject, key.delete, key.list_all, key.list and key.name_match", req.Name)
 	}
-	match, _ := a.Get("match")
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
+	}
+	if !hasMatch && req.Name != "key.list_all" {
+		return failed(req.Name, "%s: no match", req.Name)
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", req.Name)}
 	}
+	if action == "" {
+		return r.keyRead(ctx, req.Name, match)
+	}
 	return r.wheel(ctx, req.Name, action, match, include)
+}
+
+// keyRead runs the wheel functions that read the keys, with Salt's
+// returns: key.list_all every key by directory (Key.all_keys), key.list
+// those of one status (Key.list_status: acc, pre or un, rej, den, all),
+// key.name_match those match names (Key.name_match).
+func (r *run) keyRead(ctx context.Context, name string, match any) states.Result {
+	keys, err := r.o.Client.Keys(ctx)
+	if err != nil {
+		return failed(name, "%v", err)
+	}
+	all := nameMatch(keys, []string{"*"})
+	for _, dir := range keyDirs {
+		if _, ok := all[dir]; !ok {
+			all[dir] = []any{}
+		}
+	}
+	var ret map[string]any
+	switch name {
+	case "key.list_all":
+		ret = all
+	case "key.list":
+		st := fmt.Sprint(match)
+		ret = map[string]any{}
+		for prefix, dir := range map[string]string{"acc": "minions", "pre": "minions_pre", "un": "minions_pre", "rej": "minions_rejected", "den": "minions_denied"} {
+			if strings.HasPrefix(st, prefix) {
+				ret[dir] = all[dir]
+			}
+		}
+		if strings.HasPrefix(st, "all") {
+			ret = all
+		}
+	default:
+		pats, err := matchPatterns(match)
+		if err != nil {
+			return failed(name, "%v", err)
+		}
+		ret = nameMatch(keys, pats)
+	}
+	return states.Result{Name: name, Result: states.True, Changes: map[string]any{"return": ret},
+		Comment: fmt.Sprintf("Wheel function '%s' executed.", name)}
 }
 
 // wheel runs a key action on the keys match names. Its return is
