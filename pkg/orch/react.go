@@ -60,12 +60,20 @@ func React(ctx context.Context, files []ReactionFile, o Options) (*Result, []err
 		return res, nil
 	}
 	merged := map[string]*sls.State{}
-	var ids []string
+	var ids, invalid []string
 	for _, f := range files {
 		c := *comp
 		c.Files = &fileroot.Source{Roots: f.Roots, Env: o.Saltenv}
 		h, err := c.Compose(ctx, []sls.Ref{{Env: o.Saltenv, Name: f.Name}})
 		if err != nil {
+			// An error of an ID's declaration is one Salt's verify_high
+			// finds in the merged data: then no reaction runs. Any other
+			// (the file does not render, or not to a mapping) leaves the
+			// file out, as render_reaction does.
+			if bad := idErrors(err); len(bad) > 0 {
+				invalid = append(invalid, bad...)
+				continue
+			}
 			skipped = append(skipped, &FileError{Path: f.Path, Err: err})
 			continue
 		}
@@ -75,6 +83,10 @@ func React(ctx context.Context, files []ReactionFile, o Options) (*Result, []err
 			}
 			merged[s.ID] = s
 		}
+	}
+	if len(invalid) > 0 {
+		res.Errors, res.Retcode = invalid, 1
+		return res, skipped
 	}
 	high := sls.NewHigh()
 	for _, id := range ids {
@@ -209,4 +221,19 @@ func compileErrors(err error) []string {
 		return out
 	}
 	return []string{err.Error()}
+}
+
+// idErrors lists the errors of err that belong to a state ID.
+func idErrors(err error) []string {
+	var list sls.ErrorList
+	if !errors.As(err, &list) {
+		return nil
+	}
+	var out []string
+	for _, e := range list {
+		if e.ID != "" {
+			out = append(out, e.Error())
+		}
+	}
+	return out
 }

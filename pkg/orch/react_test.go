@@ -177,3 +177,31 @@ b_wheel:
 		t.Errorf("results = %v", got)
 	}
 }
+
+// TestReactionsInvalidID: an ID declared wrong in any file of the event
+// stops all its reactions, as Salt's verify_high of the merged data
+// does; a file that does not render (or not to a mapping) is left out
+// alone, as render_reaction leaves it.
+func TestReactionsInvalidID(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1": {"web1"}}}
+	roots := tree(t, map[string]string{
+		"ok.sls":   "p:\n  local.test.ping:\n    - tgt: web1\n",
+		"list.sls": "- a\n",
+		"bad.sls":  "x: just a string\n",
+	})
+	files := func(names ...string) []ReactionFile {
+		var out []ReactionFile
+		for _, n := range names {
+			out = append(out, ReactionFile{Roots: roots, Name: n, Path: "/r/" + n + ".sls"})
+		}
+		return out
+	}
+	res, skipped := React(context.Background(), files("ok", "list"), Options{Client: f, ID: "m_master"})
+	if res.Errors != nil || len(skipped) != 1 || len(f.jobs) != 1 {
+		t.Errorf("ok and list: errors %v, skipped %v, jobs %v; want list.sls left out, ok's reaction run", res.Errors, skipped, f.jobs)
+	}
+	res, _ = React(context.Background(), files("ok", "bad"), Options{Client: f, ID: "m_master"})
+	if res.Errors == nil || len(res.States) != 0 || len(f.jobs) != 1 {
+		t.Errorf("ok and bad: errors %v, states %v, jobs %v; want none run", res.Errors, res.States, f.jobs)
+	}
+}
