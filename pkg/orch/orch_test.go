@@ -21,6 +21,7 @@ import (
 type fakeClient struct {
 	mu      sync.Mutex
 	minions map[string][]string // target -> minions it matches
+	down    map[string][]string // target -> matched minions not connected
 	rets    map[string]map[string]*proto.Return
 	jobs    []client.Job
 	keys    []proto.KeyInfo
@@ -33,7 +34,7 @@ type fakeClient struct {
 }
 
 func (f *fakeClient) Resolve(_ context.Context, j client.Job) (*proto.PublishReply, error) {
-	return &proto.PublishReply{Minions: f.minions[j.Target]}, nil
+	return &proto.PublishReply{Minions: f.minions[j.Target], NotConnected: f.down[j.Target]}, nil
 }
 
 func (f *fakeClient) Run(_ context.Context, j client.Job, _ func(client.Event)) (*client.Result, error) {
@@ -45,6 +46,11 @@ func (f *fakeClient) Run(_ context.Context, j client.Job, _ func(client.Event)) 
 		ids = j.Minions
 	}
 	res := &client.Result{Minions: ids, Status: map[string]client.Status{}, Returns: map[string]*proto.Return{}}
+	if len(j.Minions) == 0 {
+		for _, id := range f.down[j.Target] {
+			res.Status[id] = client.NotConnected
+		}
+	}
 	for _, id := range ids {
 		if r := f.rets[j.Fun][id]; r != nil {
 			res.Status[id], res.Returns[id] = client.Returned, r

@@ -306,3 +306,27 @@ func TestEmptyOrchestration(t *testing.T) {
 		t.Errorf("empty orchestration: errors %v, %d steps, retcode %d; want no step, retcode 1", res.Errors, len(res.States), res.Retcode)
 	}
 }
+
+// TestSubsetAndBatchDown: subset and batch leave a minion that is not
+// connected out, as Salt's: cmd_subset picks among the minions that
+// answer sys.list_functions, batch pings first and sends no job to one
+// that does not answer; without them it fails the step (expect_minions).
+func TestSubsetAndBatchDown(t *testing.T) {
+	for _, tc := range []struct {
+		arg     string
+		result  states.Outcome
+		comment string
+	}{
+		{"    - subset: 1\n", states.True, "States ran successfully. No changes made to m1."},
+		{"    - batch: 1\n", states.True, "States ran successfully. No changes made to m1."},
+		{"", states.False, "Run failed on minions: m2"},
+	} {
+		f := &fakeClient{minions: map[string][]string{"*": {"m1"}}, down: map[string][]string{"*": {"m2"}},
+			rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(true, false)}}}
+		roots := tree(t, map[string]string{"o.sls": "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n" + tc.arg})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment {
+			t.Errorf("%s= %v %q; want %v %q", tc.arg, got.Result, got.Comment, tc.result, tc.comment)
+		}
+	}
+}

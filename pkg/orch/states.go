@@ -287,9 +287,10 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 		return nil, err
 	}
 	ids := append([]string(nil), rep.Minions...)
-	for _, id := range rep.NotConnected {
-		out[id] = outcome{status: client.NotConnected}
-	}
+	// A matched minion not connected gets no job and no outcome: Salt's
+	// batch pings first and sends nothing to one that does not answer
+	// ("No job will be sent"), its cmd_subset picks among those that
+	// answer sys.list_functions.
 	if s.subset > 0 && s.subset < len(ids) {
 		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 		ids = ids[:s.subset]
