@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/master/api"
 	"github.com/brine-cm/brine/pkg/confyaml"
+	"gopkg.in/yaml.v3"
 )
 
 // Config is master.yaml. Every key has a default, listed in Defaults and
@@ -76,7 +77,7 @@ type Config struct {
 	Limits Limits `yaml:"limits"`
 	// Reactor maps event tags (globs) to reaction SLS files, as Salt's
 	// reactor: a list of one-key mappings, tag to files (docs/reactor.md).
-	Reactor []map[string][]string `yaml:"reactor"`
+	Reactor []map[string]ReactorFiles `yaml:"reactor"`
 	// ReactorWorkers is how many reactions run at once; ReactorQueue how
 	// many events may wait for one (Salt's reactor_worker_threads and
 	// reactor_worker_hwm). An event past it is dropped, and logged.
@@ -224,6 +225,27 @@ func (c *Config) ClientURL() string {
 		scheme = "tls"
 	}
 	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, strconv.Itoa(c.Port)))
+}
+
+// ReactorFiles are the reaction files of one tag of `reactor:`: a list,
+// or one file alone, as Salt's list_reactors takes either.
+type ReactorFiles []string
+
+// UnmarshalYAML reads a file or a list of files.
+func (f *ReactorFiles) UnmarshalYAML(n *yaml.Node) error {
+	var raw []string
+	switch n.Kind {
+	case yaml.ScalarNode:
+		raw = []string{n.Value}
+	case yaml.SequenceNode:
+		if err := n.Decode(&raw); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("line %d: want a reaction file or a list of them", n.Line)
+	}
+	*f = raw
+	return nil
 }
 
 // validateReactor checks the reactor's shape: each item one tag glob and

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/confyaml"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -93,18 +95,34 @@ func TestExampleConfigIsDefaults(t *testing.T) {
 
 func TestReactorConfig(t *testing.T) {
 	for _, tc := range []struct {
-		r   []map[string][]string
+		r   []map[string]ReactorFiles
 		bad bool
 	}{
-		{[]map[string][]string{{"salt/auth": {"/srv/reactor/auth.sls"}}, {"salt/minion/*/start": {"salt://reactor/start.sls"}}}, false},
-		{[]map[string][]string{{"salt/auth": {"reactor/auth.sls"}}}, true},
-		{[]map[string][]string{{"salt/auth": {}}}, true},
-		{[]map[string][]string{{"a": {"/a.sls"}, "b": {"/b.sls"}}}, true},
+		{[]map[string]ReactorFiles{{"salt/auth": {"/srv/reactor/auth.sls"}}, {"salt/minion/*/start": {"salt://reactor/start.sls"}}}, false},
+		{[]map[string]ReactorFiles{{"salt/auth": {"reactor/auth.sls"}}}, true},
+		{[]map[string]ReactorFiles{{"salt/auth": {}}}, true},
+		{[]map[string]ReactorFiles{{"a": {"/a.sls"}, "b": {"/b.sls"}}}, true},
 	} {
 		c := Defaults()
 		c.Reactor = tc.r
 		if err := c.Validate(); (err != nil) != tc.bad {
 			t.Errorf("reactor %v: Validate() = %v; want error %v", tc.r, err, tc.bad)
 		}
+	}
+}
+
+// TestReactorFilesForms: a tag's reaction files are a list, or one file
+// alone, as Salt's list_reactors takes a string or a list.
+func TestReactorFilesForms(t *testing.T) {
+	var c struct {
+		Reactor []map[string]ReactorFiles `yaml:"reactor"`
+	}
+	src := "reactor:\n  - 'salt/auth': /srv/reactor/auth.sls\n  - 'salt/minion/*/start':\n    - /srv/reactor/a.sls\n    - salt://reactor/b.sls\n"
+	if err := confyaml.DecodeStrict("master.yaml", []byte(src), &c); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]ReactorFiles{{"salt/auth": {"/srv/reactor/auth.sls"}}, {"salt/minion/*/start": {"/srv/reactor/a.sls", "salt://reactor/b.sls"}}}
+	if !reflect.DeepEqual(c.Reactor, want) {
+		t.Fatalf("reactor = %v; want %v", c.Reactor, want)
 	}
 }

@@ -41,8 +41,14 @@ jobs through the master and waits for their returns, as the brine TARGET
 FUNCTION command does; nothing is applied on the master (docs/orchestrate.md).
 
 Arguments: the SLS names, then pillar='{"key": "value"}', test=True,
-saltenv=ENV. Exit status 0 when every step succeeded, 1 when one failed or
-the SLS failed to render, as salt-run's.`,
+saltenv=ENV, pillarenv=ENV, exclude=SLS. Exit status 0 when every step
+succeeded, 1 when one failed or the SLS failed to render, as salt-run's.
+
+state.orchestrate_single runs one step with no SLS (fun=salt.function
+name=test.ping tgt='*'), state.orchestrate_high steps given as high data;
+as salt-run's, both exit 0 whatever the steps did.
+state.orchestrate_show_sls (state.orch_show_sls) prints an orchestration's
+high data, rendered and not run.`,
 		Example: `  # Highstate the databases, then the web servers if the databases succeeded
   brine run state.orchestrate orch.deploy
 
@@ -69,12 +75,16 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 	args, kwargs := cliargs.ParseArgs(words[1:])
 	switch fun {
 	case "state.orchestrate", "state.orch":
+	case "state.orchestrate_single", "state.orchestrate_high":
+		return o.orchestrate(ctx, s, fun, args, kwargs)
+	case "state.orchestrate_show_sls", "state.orch_show_sls":
+		return o.showSLS(ctx, s, fun, args, kwargs)
 	case "jobs.lookup_jid", "jobs.list_jobs", "jobs.active":
 		return o.jobs(ctx, s, fun, args)
 	case "manage.up", "manage.down", "manage.status":
 		return o.manage(ctx, s, fun)
 	default:
-		return usagef("runner function %q: brine has state.orchestrate (state.orch), jobs.lookup_jid, jobs.list_jobs, jobs.active, manage.up, manage.down and manage.status", fun)
+		return usagef("runner function %q: brine has state.orchestrate (state.orch), state.orchestrate_single, state.orchestrate_high, state.orchestrate_show_sls (state.orch_show_sls), jobs.lookup_jid, jobs.list_jobs, jobs.active, manage.up, manage.down and manage.status", fun)
 	}
 	var mods []string
 	for _, a := range args {
@@ -104,6 +114,14 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 			opts.Pillar = p
 		case "saltenv":
 			opts.Saltenv = fmt.Sprint(v)
+		case "pillarenv":
+			opts.Pillarenv = fmt.Sprint(v)
+		case "exclude":
+			excl, err := exec.ParseExclude(v)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			opts.Exclude = excl
 		case "failhard":
 			b, err := states.ParseBool(v)
 			if err != nil {
@@ -111,9 +129,126 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 			}
 			opts.Failhard = b
 		default:
-			return usagef("%s: unknown argument %s= (it takes mods, pillar, test, saltenv, failhard)", fun, k)
+			return usagef("%s: unknown argument %s= (it takes mods, pillar, test, saltenv, pillarenv, exclude, failhard)", fun, k)
 		}
 	}
+	return o.runOrch(ctx, s, opts, true, func(ctx context.Context, opts orch.Options) *orch.Result {
+		return orch.Orchestrate(ctx, mods, opts)
+	})
+}
+
+// orchestrate runs Salt's state.orchestrate_single (fun, name and the
+// step's arguments) and state.orchestrate_high (data: the steps as
+// high data). As salt-run's, they exit 0 whatever the steps did: their
+// return carries no retcode.
+func (o *runOptions) orchestrate(ctx context.Context, s *streams, fun string, args []any, kwargs map[string]any) error {
+	opts := orch.Options{}
+	take := func(k string) (any, bool) {
+		v, ok := kwargs[k]
+		delete(kwargs, k)
+		return v, ok
+	}
+	if v, ok := take("test"); ok {
+		b, err := states.ParseBool(v)
+		if err != nil {
+			return usagef("test=%v: %v", v, err)
+		}
+		opts.Test = b
+	}
+	if v, ok := take("pillar"); ok {
+		p, ok := v.(map[string]any)
+		if !ok {
+			return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
+		}
+		opts.Pillar = p
+	}
+	take("queue")
+	if fun == "state.orchestrate_high" {
+		data, ok := take("data")
+		if !ok && len(args) > 0 {
+			data, args = args[0], args[1:]
+		}
+		m, isMap := data.(map[string]any)
+		if !isMap || len(args) > 0 || len(kwargs) > 0 {
+			return usagef(`state.orchestrate_high: want the steps as one mapping: brine run state.orchestrate_high '{stage_one: {salt.state: [{tgt: "db*"}, {sls: postgres}]}}'`)
+		}
+		return o.runOrch(ctx, s, opts, false, func(ctx context.Context, opts orch.Options) *orch.Result {
+			return orch.High(ctx, m, opts)
+		})
+	}
+	f, hasFun := take("fun")
+	name, hasName := take("name")
+	if !hasFun && len(args) > 0 {
+		f, args, hasFun = args[0], args[1:], true
+	}
+	if !hasName && len(args) > 0 {
+		name, args, hasName = args[0], args[1:], true
+	}
+	if !hasFun || !hasName || len(args) > 0 {
+		return usagef("state.orchestrate_single: want fun and name, then the step's arguments: brine run state.orchestrate_single fun=salt.function name=test.ping tgt='*'")
+	}
+	return o.runOrch(ctx, s, opts, false, func(ctx context.Context, opts orch.Options) *orch.Result {
+		return orch.Single(ctx, fmt.Sprint(f), fmt.Sprint(name), kwargs, opts)
+	})
+}
+
+// showSLS is Salt's state.orchestrate_show_sls: the orchestration's
+// high data, rendered as the orchestration would be and not run, under
+// its id, printed by the nested outputter.
+func (o *runOptions) showSLS(ctx context.Context, s *streams, fun string, args []any, kwargs map[string]any) error {
+	var mods []string
+	for _, a := range args {
+		mods = append(mods, fmt.Sprint(a))
+	}
+	opts := orch.Options{}
+	for k, v := range kwargs {
+		switch k {
+		case "mods":
+			mods = append(mods, fmt.Sprint(v))
+		case "test":
+			b, err := states.ParseBool(v)
+			if err != nil {
+				return usagef("test=%v: %v", v, err)
+			}
+			opts.Test = b
+		case "pillar":
+			p, ok := v.(map[string]any)
+			if !ok {
+				return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
+			}
+			opts.Pillar = p
+		case "saltenv":
+			opts.Saltenv = fmt.Sprint(v)
+		case "pillarenv":
+			opts.Pillarenv = fmt.Sprint(v)
+		case "queue":
+		default:
+			return usagef("%s: unknown argument %s= (it takes mods, pillar, test, saltenv, pillarenv)", fun, k)
+		}
+	}
+	if len(mods) == 0 {
+		return usagef("%s: name the orchestration SLS (brine run %s orch.deploy)", fun, fun)
+	}
+	given := o.conn.fs != nil && o.conn.fs.Changed("config-dir")
+	if err := checkConfigDir(o.conn.configDir, given); err != nil {
+		return err
+	}
+	cfg, err := master.LoadConfig(o.conn.configDir)
+	if err != nil {
+		return err
+	}
+	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
+	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
+	opts.Nodegroups = cfg.Nodegroups
+	opts.Log = newLogger(s.err, "warn")
+	id, v := orch.ShowSLS(ctxOr(ctx), mods, opts)
+	return o.out.print(s.out, id, exec.Return{Value: v, Out: "nested"}, nil)
+}
+
+// runOrch connects to the master with its config and runs an
+// orchestration, printed as Salt's highstate outputter; with exitCode
+// a failed step (or SLS) makes the command exit 1.
+func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options, exitCode bool, run func(context.Context, orch.Options) *orch.Result) error {
 	given := o.conn.fs != nil && o.conn.fs.Changed("config-dir")
 	if err := checkConfigDir(o.conn.configDir, given); err != nil {
 		return err
@@ -137,7 +272,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
 	opts.Log = newLogger(s.err, "warn")
-	res := orch.Orchestrate(ctx, mods, opts)
+	res := run(ctx, opts)
 	kw := map[string]any{}
 	if opts.Test {
 		kw["test"] = true
@@ -145,7 +280,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 	if err := o.out.print(s.out, res.ID, exec.Return{Value: res.Value(), Out: "highstate"}, kw); err != nil {
 		return err
 	}
-	if res.Retcode != 0 {
+	if res.Retcode != 0 && exitCode {
 		return exitWith(ExitError)
 	}
 	return nil

@@ -52,7 +52,7 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 		}
 		c.host.Pillar.Merge(odict.From(extra))
 	}
-	excl, err := parseExclude(c.kw["exclude"])
+	excl, err := ParseExclude(c.kw["exclude"])
 	if err != nil {
 		return nil, err
 	}
@@ -62,10 +62,10 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	return r, nil
 }
 
-// parseExclude reads state.apply's exclude= as Salt does: SLS names
+// ParseExclude reads state.apply's exclude= as Salt does: SLS names
 // separated by commas ("web,db"), or a list of them, or of {sls: name} and
 // {id: ID} mappings.
-func parseExclude(v any) ([]sls.Exclude, error) {
+func ParseExclude(v any) ([]sls.Exclude, error) {
 	var out []sls.Exclude
 	switch t := v.(type) {
 	case nil:

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -62,6 +63,11 @@ type Options struct {
 	Pillar map[string]any
 	// Test is test=True: every step reports what it would do.
 	Test bool
+	// Pillarenv is the environment of the orchestration's pillar
+	// (pillarenv=); default Saltenv.
+	Pillarenv string
+	// Exclude leaves SLS or IDs out, as state.orchestrate's exclude=.
+	Exclude []sls.Exclude
 	// Failhard stops at the first failed step.
 	Failhard bool
 	// Timeout is how long a step waits for news from a minion (its ack,
@@ -118,28 +124,7 @@ func DefaultID() string {
 // Orchestrate renders the SLS mods (names, or comma-separated lists of
 // them) from the master's state tree and runs them.
 func Orchestrate(ctx context.Context, mods []string, o Options) *Result {
-	if o.ID == "" {
-		o.ID = DefaultID()
-	}
-	if o.Saltenv == "" {
-		o.Saltenv = fileroot.DefaultEnv
-	}
-	if o.Log == nil {
-		o.Log = slog.Default()
-	}
-	res := &Result{ID: o.ID}
-	fail := func(err error) *Result {
-		var list sls.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				res.Errors = append(res.Errors, e.Error())
-			}
-		} else {
-			res.Errors = output.CompileErrors{err.Error()}
-		}
-		res.Retcode = 1
-		return res
-	}
+	res, fail := start(&o)
 	var refs []sls.Ref
 	for _, m := range mods {
 		for _, name := range strings.Split(m, ",") {
@@ -151,19 +136,143 @@ func Orchestrate(ctx context.Context, mods []string, o Options) *Result {
 	if len(refs) == 0 {
 		return fail(fmt.Errorf("state.orchestrate: no SLS named"))
 	}
+	return runWith(ctx, o, res, fail, func(comp *sls.Compiler) ([]sls.Chunk, error) {
+		h, err := comp.Compose(ctx, refs)
+		if err != nil {
+			return nil, err
+		}
+		return h.Compile()
+	})
+}
+
+// Single runs one step given on the command line, as Salt's
+// state.orchestrate_single (state.single in the master's minion): fun
+// is the step's function (salt.function), name its name, args its
+// other arguments.
+func Single(ctx context.Context, fun, name string, args map[string]any, o Options) *Result {
+	res, fail := start(&o)
+	mod, f, ok := strings.Cut(fun, ".")
+	if !ok || mod == "" || f == "" {
+		return fail(fmt.Errorf("state.orchestrate_single: fun: want a state function, such as fun=salt.function, got %q", fun))
+	}
+	if name == "" {
+		return fail(fmt.Errorf("state.orchestrate_single: no name"))
+	}
+	return runWith(ctx, o, res, fail, func(*sls.Compiler) ([]sls.Chunk, error) {
+		return []sls.Chunk{{ID: name, Name: name, State: mod, Fun: f, Env: o.Saltenv, Args: args, Source: "command line"}}, nil
+	})
+}
+
+// High runs high data given on the command line, as Salt's
+// state.orchestrate_high (state.high in the master's minion): a
+// mapping of IDs to their states, as an SLS declares them, not
+// rendered. A Go mapping has no order: the IDs are read in name order.
+func High(ctx context.Context, data map[string]any, o Options) *Result {
+	res, fail := start(&o)
+	if len(data) == 0 {
+		return fail(fmt.Errorf("state.orchestrate_high: no data"))
+	}
+	return runWith(ctx, o, res, fail, func(comp *sls.Compiler) ([]sls.Chunk, error) {
+		dir, err := os.MkdirTemp("", "brine-orch-high")
+		if err != nil {
+			return nil, fmt.Errorf("state.orchestrate_high: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		b, err := json.Marshal(data)
+		if err != nil {
+			return nil, fmt.Errorf("state.orchestrate_high: %w", err)
+		}
+		// #!json: the data is high data, not a template to render.
+		if err := os.WriteFile(filepath.Join(dir, highSLS+".sls"), append([]byte("#!json\n"), b...), 0o600); err != nil {
+			return nil, fmt.Errorf("state.orchestrate_high: %w", err)
+		}
+		c := *comp
+		c.Files = &fileroot.Source{Roots: fileroot.Roots{o.Saltenv: {dir}}, Env: o.Saltenv}
+		h, err := c.Compose(ctx, []sls.Ref{{Env: o.Saltenv, Name: highSLS}})
+		if err != nil {
+			return nil, err
+		}
+		return h.Compile()
+	})
+}
+
+// ShowSLS renders the orchestration SLS mods to their high data without
+// running them, as Salt's state.orchestrate_show_sls (state.show_sls in
+// the master's minion). The value is the high data, or the errors that
+// stopped it (a list, as Salt's).
+func ShowSLS(ctx context.Context, mods []string, o Options) (id string, value any) {
+	res, fail := start(&o)
+	var refs []sls.Ref
+	for _, m := range mods {
+		for _, name := range strings.Split(m, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				refs = append(refs, sls.Ref{Env: o.Saltenv, Name: name})
+			}
+		}
+	}
+	errs := func(err error) (string, any) {
+		out := []any{}
+		for _, e := range fail(err).Errors {
+			out = append(out, e)
+		}
+		return res.ID, out
+	}
+	if len(refs) == 0 {
+		return errs(fmt.Errorf("state.orchestrate_show_sls: no SLS named"))
+	}
+	comp, _, err := compiler(ctx, o)
+	if err != nil {
+		return errs(err)
+	}
+	h, err := comp.ShowSLS(ctx, refs)
+	if err != nil {
+		return errs(err)
+	}
+	return res.ID, h
+}
+
+// highSLS is the SLS name High's data runs under.
+const highSLS = "orchestrate_high"
+
+// start fills o's defaults and returns the result to fill and how to
+// fail it with an error that stopped the run.
+func start(o *Options) (*Result, func(error) *Result) {
+	if o.ID == "" {
+		o.ID = DefaultID()
+	}
+	if o.Saltenv == "" {
+		o.Saltenv = fileroot.DefaultEnv
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	res := &Result{ID: o.ID}
+	return res, func(err error) *Result {
+		var list sls.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				res.Errors = append(res.Errors, e.Error())
+			}
+		} else {
+			res.Errors = output.CompileErrors{err.Error()}
+		}
+		res.Retcode = 1
+		return res
+	}
+}
+
+// runWith compiles the orchestration's chunks with chunksOf and runs
+// them.
+func runWith(ctx context.Context, o Options, res *Result, fail func(error) *Result, chunksOf func(*sls.Compiler) ([]sls.Chunk, error)) *Result {
 	comp, pil, err := compiler(ctx, o)
 	if err != nil {
 		return fail(err)
 	}
-	h, err := comp.Compose(ctx, refs)
+	chunks, err := chunksOf(comp)
 	if err != nil {
 		return fail(err)
 	}
-	chunks, err := h.Compile()
-	if err != nil {
-		return fail(err)
-	}
-	r := &run{o: o}
+	r := newRun(o, chunks)
 	res.States = engine.Run(ctx, chunks, engine.Options{
 		Test:     o.Test,
 		Failhard: o.Failhard,
@@ -171,6 +280,11 @@ func Orchestrate(ctx context.Context, mods []string, o Options) *Result {
 		OnResult: o.OnStep,
 		Lookup:   r.lookup,
 	})
+	// Salt's state.check_result of the runner's data: a run with no
+	// step fails as one with a failed step does.
+	if len(res.States) == 0 {
+		res.Retcode = 1
+	}
 	for _, s := range res.States {
 		if s.Result.Result == states.False {
 			res.Retcode = 1
@@ -188,9 +302,13 @@ func compiler(ctx context.Context, o Options) (*sls.Compiler, *odict.Map, error)
 	grains := map[string]any{"id": o.ID}
 	opts := map[string]any{"id": o.ID, "saltenv": env, "test": o.Test, "__role": "master"}
 	pil := odict.New(0)
+	penv := env
+	if o.Pillarenv != "" {
+		penv = o.Pillarenv
+	}
 	if len(o.PillarRoots) > 0 {
 		pc := &pillar.Compiler{
-			Files: &fileroot.Source{Roots: o.PillarRoots, Env: env},
+			Files: &fileroot.Source{Roots: o.PillarRoots, Env: penv},
 			Globals: func(m top.Minion) map[string]any {
 				return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID, Opts: opts, Files: o.PillarRoots.FS(env)}, "", "", env)
 			},
@@ -212,7 +330,7 @@ func compiler(ctx context.Context, o Options) (*sls.Compiler, *odict.Map, error)
 	for k, v := range o.Extra {
 		globals[k] = v
 	}
-	return &sls.Compiler{Files: &fileroot.Source{Roots: o.FileRoots, Env: env}, Env: env,
+	return &sls.Compiler{Files: &fileroot.Source{Roots: o.FileRoots, Env: env}, Env: env, Exclude: o.Exclude,
 		Vars: func(string, string) map[string]any { return globals }}, pil, nil
 }
 
@@ -221,11 +339,37 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // saltShape is an orchestration's steps as Salt returns them (a state
 // key to each result), for a nested orchestration's changes.
 func saltShape(r *Result) map[string]any {
-	b, err := json.Marshal(output.SaltShape(r.States))
-	if err != nil {
+	// SaltShape is ordered for the outputters, not for encoding/json:
+	// its JSON is output's. Its integers stay integers (__run_num__ 0,
+	// not 0.0), as in the return Salt nests.
+	dec := json.NewDecoder(strings.NewReader(output.JSONLine(output.SaltShape(r.States))))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
 		return nil
 	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
+	v, _ := fromNumbers(m).(map[string]any)
+	return v
+}
+
+// fromNumbers turns the json.Numbers of decoded JSON into int64 (an
+// integer) or float64.
+func fromNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			return n
+		}
+		f, _ := t.Float64()
+		return f
+	case map[string]any:
+		for k, x := range t {
+			t[k] = fromNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = fromNumbers(x)
+		}
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,14 +21,20 @@ import (
 type fakeClient struct {
 	mu      sync.Mutex
 	minions map[string][]string // target -> minions it matches
+	down    map[string][]string // target -> matched minions not connected
 	rets    map[string]map[string]*proto.Return
 	jobs    []client.Job
 	keys    []proto.KeyInfo
 	actions [][]string
+	// release, when set, holds Events until a key action (or the
+	// caller's timeout); seq records both, in order.
+	release chan struct{}
+	once    sync.Once
+	seq     []string
 }
 
 func (f *fakeClient) Resolve(_ context.Context, j client.Job) (*proto.PublishReply, error) {
-	return &proto.PublishReply{Minions: f.minions[j.Target]}, nil
+	return &proto.PublishReply{Minions: f.minions[j.Target], NotConnected: f.down[j.Target]}, nil
 }
 
 func (f *fakeClient) Run(_ context.Context, j client.Job, _ func(client.Event)) (*client.Result, error) {
@@ -39,6 +46,11 @@ func (f *fakeClient) Run(_ context.Context, j client.Job, _ func(client.Event)) 
 		ids = j.Minions
 	}
 	res := &client.Result{Minions: ids, Status: map[string]client.Status{}, Returns: map[string]*proto.Return{}}
+	if len(j.Minions) == 0 {
+		for _, id := range f.down[j.Target] {
+			res.Status[id] = client.NotConnected
+		}
+	}
 	for _, id := range ids {
 		if r := f.rets[j.Fun][id]; r != nil {
 			res.Status[id], res.Returns[id] = client.Returned, r
@@ -57,14 +69,49 @@ func (f *fakeClient) Publish(_ context.Context, j client.Job) (*proto.PublishRep
 }
 
 func (f *fakeClient) Events(ctx context.Context, _ func(string) bool, _ func(proto.Event) bool) error {
-	<-ctx.Done()
+	f.mu.Lock()
+	release := f.release
+	f.mu.Unlock()
+	select {
+	case <-ctx.Done():
+	case <-release:
+	}
+	f.mu.Lock()
+	f.seq = append(f.seq, "events done")
+	f.mu.Unlock()
 	return nil
 }
 
-func (f *fakeClient) Keys(context.Context) ([]proto.KeyInfo, error) { return f.keys, nil }
+func (f *fakeClient) Keys(context.Context) ([]proto.KeyInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]proto.KeyInfo(nil), f.keys...), nil
+}
 
 func (f *fakeClient) KeyAction(_ context.Context, action string, ids []string, _, _ bool) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq = append(f.seq, "key "+action)
+	if f.release != nil {
+		f.once.Do(func() { close(f.release) })
+	}
 	f.actions = append(f.actions, append([]string{action}, ids...))
+	// The keys change as the master's would.
+	var kept []proto.KeyInfo
+	for _, k := range f.keys {
+		if slices.Contains(ids, k.ID) {
+			switch action {
+			case proto.KeyAccept:
+				k.State = proto.KeyAccepted
+			case proto.KeyReject:
+				k.State = proto.KeyRejected
+			case proto.KeyDelete:
+				continue
+			}
+		}
+		kept = append(kept, k)
+	}
+	f.keys = kept
 	return ids, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/states"
 )
@@ -28,7 +29,8 @@ func reaction(name string) (states.Func, bool) {
 		return nil, false
 	}
 	switch client {
-	case "local":
+	case "local", "cmd":
+		// cmd is Salt's old name of local (Reactor.aliases).
 		return func(ctx context.Context, req *states.Request) states.Result { return localReaction(ctx, fun, req) }, true
 	case "runner":
 		return func(ctx context.Context, req *states.Request) states.Result { return runnerReaction(ctx, fun, req) }, true
@@ -42,9 +44,11 @@ func reaction(name string) (states.Func, bool) {
 	return nil, false
 }
 
-// reactionArgs returns a reaction's arguments: the old form's, with the
-// new form's `args` (a list of one-key mappings, or one mapping) merged
-// over them.
+// reactionArgs returns a reaction's arguments as Salt's ReactWrap.run
+// reads them: in the new form (an `args` list of one-key mappings, or
+// one mapping) `args` are the function's keyword arguments, under
+// "__args__", and `arg` and `kwarg` are ignored, as Salt ignores them
+// (with a warning); in the old form the arguments are as written.
 func reactionArgs(req *states.Request) (map[string]any, error) {
 	all := map[string]any{}
 	for k, v := range req.Args.Map() {
@@ -53,11 +57,12 @@ func reactionArgs(req *states.Request) (map[string]any, error) {
 		}
 	}
 	v, ok := req.Args.Map()["args"]
-	if !ok || v == nil {
+	if !ok {
 		return all, nil
 	}
 	kw := map[string]any{}
 	switch t := v.(type) {
+	case nil:
 	case map[string]any:
 		kw = t
 	case []any:
@@ -73,22 +78,23 @@ func reactionArgs(req *states.Request) (map[string]any, error) {
 	default:
 		return nil, fmt.Errorf("args: want a list of one-key mappings, got %v", v)
 	}
+	delete(all, "arg")
+	delete(all, "kwarg")
 	all["__args__"] = kw
 	return all, nil
 }
 
-// reactionKwargs is reactionArgs for the runner and wheel reactions,
-// which take the new form's args as keyword arguments like the old
-// form's: merged over them (__args__ itself stays, unread).
+// reactionKwargs is the arguments of a runner or wheel reaction: in the
+// new form `args` alone (Salt's RunnerClient.low reads only the kwarg
+// ReactWrap builds of them), in the old form those written under the
+// reaction.
 func reactionKwargs(req *states.Request) (map[string]any, error) {
 	a, err := reactionArgs(req)
 	if err != nil {
 		return nil, err
 	}
 	if kw, ok := a["__args__"].(map[string]any); ok {
-		for k, v := range kw {
-			a[k] = v
-		}
+		return kw, nil
 	}
 	return a, nil
 }
@@ -166,11 +172,18 @@ func runnerReaction(ctx context.Context, fun string, req *states.Request) states
 	}
 	pil, _ := a["pillar"].(map[string]any)
 	env, _ := a["saltenv"].(string)
-	if req.Test {
-		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
-			Comment: fmt.Sprintf("Runner function '%s' would be executed.", fun)}
+	// test is state.orchestrate's own argument in Salt, passed on to
+	// the orchestration, which then runs in test mode.
+	test, _ := states.ParseBool(a["test"])
+	excl, err := exec.ParseExclude(a["exclude"])
+	if err != nil {
+		return failed(req.Name, "runner.%s: %v", fun, err)
 	}
-	return r.orchestrate(ctx, fun, mods, pil, env)
+	run := func() states.Result { return r.orchestrate(ctx, fun, mods, pil, env, test, excl) }
+	if r.async != nil {
+		return r.background(req, fmt.Sprintf("Runner function '%s' started.", fun), run)
+	}
+	return run()
 }
 
 func wheelReaction(ctx context.Context, fun string, req *states.Request) states.Result {
@@ -189,16 +202,26 @@ func wheelReaction(ctx context.Context, fun string, req *states.Request) states.
 		action, include = proto.KeyReject, flag("include_accepted")
 	case "key.delete":
 		action = proto.KeyDelete
+	case "key.list_all", "key.list", "key.name_match":
 	default:
-		return failed(req.Name, "wheel function %q is not available in brine: the reactor's wheel runs key.accept, key.reject and key.delete", fun)
+		return failed(req.Name, "wheel function %q is not available in brine: the reactor's wheel runs key.accept, key.reject, key.delete, key.list_all, key.list and key.name_match", fun)
 	}
 	match, ok := a["match"]
-	if !ok {
+	if !ok && fun != "key.list_all" {
 		return failed(req.Name, "wheel.%s: no match", fun)
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", fun)}
 	}
-	return r.wheel(ctx, fun, action, match, include)
+	run := func() states.Result {
+		if action == "" {
+			return r.keyRead(ctx, fun, match)
+		}
+		return r.wheel(ctx, fun, action, match, include)
+	}
+	if r.async != nil {
+		return r.background(req, fmt.Sprintf("Wheel function '%s' started.", fun), run)
+	}
+	return run()
 }

@@ -6,13 +6,18 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/sls"
+	statetree "github.com/brine-cm/brine/pkg/tree"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -20,6 +25,63 @@ import (
 // through the context the engine hands them.
 type run struct {
 	o Options
+	// failhard holds the steps (by key) whose failhard is true: the
+	// engine takes the argument, and salt.state passes it on too.
+	failhard map[string]bool
+	// testArg holds the steps' own test arguments, by key: salt.state
+	// passes a test: False on too (to override a minion's test mode).
+	testArg map[string]bool
+	// async, set for reactions, runs runner and wheel reactions in the
+	// background as Salt's ReactWrap hands them to its pool: the next
+	// reaction does not wait. Their results land in late, by key.
+	async *asyncReactions
+}
+
+type asyncReactions struct {
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	late map[string]states.Result
+}
+
+// background runs fn for the reaction req in the background and returns
+// at once; wait gathers its result.
+func (r *run) background(req *states.Request, started string, fn func() states.Result) states.Result {
+	a := r.async
+	key := statetree.Key(req.Func, req.ID, req.Name)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		res := fn()
+		a.mu.Lock()
+		a.late[key] = res
+		a.mu.Unlock()
+	}()
+	return states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Comment: started}
+}
+
+// wait waits for the background reactions and puts their results in rs.
+func (a *asyncReactions) wait(rs []engine.StateResult) {
+	a.wg.Wait()
+	for i := range rs {
+		if res, ok := a.late[rs[i].Key]; ok {
+			rs[i].Result = res
+		}
+	}
+}
+
+func newRun(o Options, chunks []sls.Chunk) *run {
+	r := &run{o: o, failhard: map[string]bool{}, testArg: map[string]bool{}}
+	for _, c := range chunks {
+		if b, err := states.ParseBool(c.Args["failhard"]); err == nil && b {
+			r.failhard[c.Key()] = true
+		}
+		if v, ok := c.Args["test"]; ok && v != nil {
+			if b, err := states.ParseBool(v); err == nil {
+				r.testArg[c.Key()] = b
+			}
+		}
+	}
+	return r
 }
 
 type runKey struct{}
@@ -103,8 +165,12 @@ func init() {
 			{Name: "pillar", Type: states.Map, Doc: "pillar merged over each minion's for this run."},
 			{Name: "saltenv", Type: states.String, Doc: "the environment of the states."},
 			{Name: "exclude", Type: states.Any, Doc: "SLS or state ids to leave out, as state.apply's exclude."},
-			{Name: "allow_fail", Type: states.Int, Default: 0, Doc: "how many minions may fail before the step fails."},
-			{Name: "expect_minions", Type: states.Bool, Default: true, Doc: "fail when no minion returns."},
+			{Name: "allow_fail", Type: states.Any, Default: 0, Doc: "how many minions may fail before the step fails."},
+			{Name: "expect_minions", Type: states.Bool, Default: true, Doc: "count a matched minion that does not return as failed (False: leave it out)."},
+			{Name: "queue", Type: states.Bool, Default: false, Doc: "passed to the minions' state run: wait for a run already going on."},
+			{Name: "concurrent", Type: states.Any, Default: false, Doc: "passed to the minions' state run: run alongside one already going on (a boolean)."},
+			{Name: "pillarenv", Type: states.String, Doc: "passed to the minions' state run."},
+			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
 		}, targetParams...)...)
 	register("salt.function", "Run an execution function on minions and wait for their returns; fails when a minion's function fails (or returns False).",
 		saltFunction, append([]states.Param{
@@ -112,6 +178,7 @@ func init() {
 			{Name: "arg", Type: states.Any, Doc: "its positional arguments: a list (a string is split on blanks, as Salt does, with a warning)."},
 			{Name: "kwarg", Type: states.Map, Doc: "its keyword arguments."},
 			{Name: "expect_minions", Type: states.Bool, Default: false, Doc: "count a matched minion that does not return as failed."},
+			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
 		}, targetParams...)...)
 	register("salt.wait_for_event", "Wait until events whose tag matches name have come from every id of id_list (watching from when the step starts).",
 		waitForEvent,
@@ -126,10 +193,14 @@ func init() {
 		states.Param{Name: "pillar", Type: states.Map, Doc: "pillar for it."},
 		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
 		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv), as Salt's salt.runner takes them too."})
+	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations) at once, each under its own id, as Salt's.",
+		parallelRunners,
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "a name for the step."},
+		states.Param{Name: "runners", Type: states.Any, Required: true, Doc: "id: [- name: state.orchestrate, - kwarg: {mods: ..., pillar: ...}] for each runner; or one runner function's name."})
 	register("salt.wheel", "Run a wheel function: key.accept, key.reject or key.delete of the keys whose id matches match.",
 		saltWheel,
-		states.Param{Name: "name", Type: states.String, Required: true, Doc: "key.accept, key.reject or key.delete."},
-		states.Param{Name: "match", Type: states.Any, Required: true, Doc: "the ids: a glob, or a list of ids."},
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "key.accept, key.reject, key.delete, key.list_all, key.list or key.name_match."},
+		states.Param{Name: "match", Type: states.Any, Doc: "the ids: a glob, globs separated by commas, or a list (key.list: the status, acc, pre, rej, den or all)."},
 		states.Param{Name: "include_rejected", Type: states.Bool, Default: false, Doc: "key.accept takes rejected keys too."},
 		states.Param{Name: "include_accepted", Type: states.Bool, Default: false, Doc: "key.reject takes accepted keys too."})
 }
@@ -216,9 +287,10 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 		return nil, err
 	}
 	ids := append([]string(nil), rep.Minions...)
-	for _, id := range rep.NotConnected {
-		out[id] = outcome{status: client.NotConnected}
-	}
+	// A matched minion not connected gets no job and no outcome: Salt's
+	// batch pings first and sends nothing to one that does not answer
+	// ("No job will be sent"), its cmd_subset picks among those that
+	// answer sys.list_functions.
 	if s.subset > 0 && s.subset < len(ids) {
 		rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 		ids = ids[:s.subset]
@@ -246,23 +318,32 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 	return out, err
 }
 
-func missing(st client.Status) string {
-	return "Minion did not return. [" + strings.ToUpper(string(st[:1])) + string(st[1:]) + "]"
+// stateRunOK is Salt's state.check_result (recurse=True), as
+// salt.state asks it of each minion's return: a mapping of states, not
+// empty, none of whose results is False (a state without a result is a
+// mapping of states in turn); the result code is not read.
+func stateRunOK(ret *proto.Return) bool {
+	if ret == nil {
+		return false
+	}
+	return checkResult(ret.Return)
 }
 
-// stateRunOK is Salt's state.check_result: a state run whose every state
-// has a result that is not False.
-func stateRunOK(ret *proto.Return) bool {
-	if ret == nil || ret.Retcode != 0 {
+func checkResult(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
 		return false
 	}
-	m, ok := ret.Return.(map[string]any)
-	if !ok {
-		return false
-	}
-	for _, v := range m {
-		st, ok := v.(map[string]any)
-		if !ok || st["result"] == false {
+	for _, x := range m {
+		st, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		r, has := st["result"]
+		if r == false {
+			return false
+		}
+		if !has && !checkResult(st) {
 			return false
 		}
 	}
@@ -297,15 +378,32 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	default:
 		return failed(req.Name, "No highstate or sls specified, no execution made")
 	}
+	allowArg, ok := a.Get("allow_fail")
+	if !ok || allowArg == nil {
+		allowArg = 0
+	}
+	allow, err := pyInt(allowArg)
+	if err != nil {
+		return failed(req.Name, "Passed invalid value for 'allow_fail', must be an int")
+	}
 	kw := map[string]any{}
 	// test (the orchestration's, or the step's own test: True, which
 	// the engine reads) goes on to the minions.
+	// Salt's: the step's test when it has one (test: False overrides a
+	// minion's test mode), else the orchestration's test=True.
 	test := req.Test
-	if test {
+	key := statetree.Key(req.Func, req.ID, req.Name)
+	if b, ok := r.testArg[key]; ok {
+		kw["test"] = b
+	} else if r.o.Test {
 		kw["test"] = true
 	}
-	if p := a.Dict("pillar"); p != nil {
+	if p := a.Dict("pillar"); len(p) > 0 {
+		// Salt's "if pillar": an empty one is not passed.
 		kw["pillar"] = p
+	}
+	if e := a.String("pillarenv", ""); e != "" {
+		kw["pillarenv"] = e
 	}
 	if e := a.String("saltenv", ""); e != "" {
 		kw["saltenv"] = e
@@ -313,11 +411,28 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	if v, ok := a.Get("exclude"); ok && v != nil {
 		kw["exclude"] = v
 	}
-	if len(kw) > 0 {
-		s.job.Kwargs = kw
+	// Salt passes queue and concurrent on always, concurrent only when
+	// it is a boolean.
+	kw["queue"] = a.Bool("queue", false)
+	concArg, ok := a.Get("concurrent")
+	if !ok {
+		concArg = false
 	}
-	allow := a.Int("allow_fail", 0)
+	conc, ok := concArg.(bool)
+	if !ok {
+		return failed(req.Name, "Must pass in boolean for value of 'concurrent'")
+	}
+	kw["concurrent"] = conc
+	if r.failhard[key] || r.o.Failhard {
+		// Salt's failhard: the step's or the orchestration's, passed down
+		// to the minions' state run.
+		kw["failhard"] = true
+	}
+	s.job.Kwargs = kw
 	expect := a.Bool("expect_minions", true)
+	if a.Bool("ssh", false) {
+		return failed(req.Name, "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh")
+	}
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -327,12 +442,15 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	}
 	changes := map[string]any{}
 	var fail, same []string
-	returned := 0
+	answered := 0
 	for _, id := range sortedIDs(outs) {
 		o := outs[id]
-		if o.ret != nil {
-			returned++
+		if o.ret == nil && !expect {
+			// Salt's saltutil.cmd leaves a minion that does not return
+			// out unless expect_minions asks for it ({"failed": True}).
+			continue
 		}
+		answered++
 		if o.ret == nil || !stateRunOK(o.ret) {
 			if !slices.Contains(s.failMinions, id) {
 				fail = append(fail, id)
@@ -340,7 +458,8 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 			if o.ret != nil {
 				changes[id] = o.ret.Return
 			} else {
-				changes[id] = missing(o.status)
+				// Salt's m_ret of a minion that failed to return.
+				changes[id] = false
 			}
 			continue
 		}
@@ -350,12 +469,9 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 			same = append(same, id)
 		}
 	}
-	if returned == 0 && expect {
-		res := failed(req.Name, "No minions returned")
-		if len(changes) > 0 {
-			res.Changes = map[string]any{"out": "highstate", "ret": changes}
-		}
-		return res
+	if answered == 0 && expect {
+		// Salt's "not cmd_ret and expect_minions": no minion matched.
+		return failed(req.Name, "No minions returned")
 	}
 	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}}
 	if len(changes) > 0 {
@@ -402,6 +518,9 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	}
 	s.job.Kwargs = a.Dict("kwarg")
 	expect := a.Bool("expect_minions", false)
+	if a.Bool("ssh", false) {
+		return failed(req.Name, "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh")
+	}
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -414,12 +533,15 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 		return failed(req.Name, "%v", err)
 	}
 	ret := map[string]any{}
-	var fail, ran []string
+	var fail []string
 	for _, id := range sortedIDs(outs) {
 		o := outs[id]
 		if o.ret == nil {
+			// Salt's saltutil.cmd gives {"failed": True} for a minion
+			// that does not return, with expect_minions only; its
+			// return is False.
 			if expect {
-				ret[id] = missing(o.status)
+				ret[id] = false
 				if !slices.Contains(s.failMinions, id) {
 					fail = append(fail, id)
 				}
@@ -427,8 +549,9 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 			continue
 		}
 		ret[id] = o.ret.Return
-		ran = append(ran, id)
-		if (o.ret.Retcode != 0 || o.ret.Return == false) && !slices.Contains(s.failMinions, id) {
+		// Salt fails a minion whose retcode is not 0 whatever
+		// fail_minions says; fail_minions excuses a return of False.
+		if o.ret.Retcode != 0 || o.ret.Return == false && !slices.Contains(s.failMinions, id) {
 			fail = append(fail, id)
 		}
 	}
@@ -444,9 +567,8 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	} else {
 		res.Comment = "Function ran successfully."
 	}
-	if len(ran) > 0 {
-		res.Comment += fmt.Sprintf(" Function %s ran on %s.", req.Name, strings.Join(ran, ", "))
-	}
+	// Salt names every minion of changes, failed ones too.
+	res.Comment += fmt.Sprintf(" Function %s ran on %s.", req.Name, strings.Join(sortedKeys(ret), ", "))
 	return res
 }
 
@@ -553,18 +675,24 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
 	}
-	return r.orchestrate(ctx, req.Name, mods, pil, env)
+	test, _ := states.ParseBool(kw["test"])
+	excl, err := exec.ParseExclude(kw["exclude"])
+	if err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	return r.orchestrate(ctx, req.Name, mods, pil, env, test, excl)
 }
 
 // orchestrate runs another orchestration from a step, its steps nested in
 // the step's changes.
-func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string) states.Result {
+func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string, test bool, excl []sls.Exclude) states.Result {
 	depth, _ := ctx.Value(depthKey{}).(int)
 	if depth >= maxDepth {
 		return failed(name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
 	}
 	o := r.o
 	o.Pillar, o.OnStep, o.Reactions, o.Extra = pil, nil, false, nil
+	o.Test, o.Exclude = test, excl
 	if o.OrchRoots != nil {
 		o.FileRoots, o.PillarRoots = o.OrchRoots, o.OrchPillarRoots
 	}
@@ -591,6 +719,7 @@ func saltWheel(ctx context.Context, req *states.Request) states.Result {
 	a := &req.Args
 	var action string
 	include := false
+	match, hasMatch := a.Get("match")
 	switch req.Name {
 	case "key.accept":
 		action, include = proto.KeyAccept, a.Bool("include_rejected", false)
@@ -598,56 +727,147 @@ func saltWheel(ctx context.Context, req *states.Request) states.Result {
 		action, include = proto.KeyReject, a.Bool("include_accepted", false)
 	case "key.delete":
 		action = proto.KeyDelete
+	case "key.list_all", "key.list", "key.name_match":
 	default:
-		return failed(req.Name, "wheel function %q is not available in brine: salt.wheel runs key.accept, key.reject and key.delete", req.Name)
+		return failed(req.Name, "wheel function %q is not available in brine: salt.wheel runs key.accept, key.reject, key.delete, key.list_all, key.list and key.name_match", req.Name)
 	}
-	match, _ := a.Get("match")
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
+	}
+	if !hasMatch && req.Name != "key.list_all" {
+		return failed(req.Name, "%s: no match", req.Name)
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Wheel function '%s' would be executed.", req.Name)}
 	}
+	if action == "" {
+		return r.keyRead(ctx, req.Name, match)
+	}
 	return r.wheel(ctx, req.Name, action, match, include)
 }
 
-// wheel runs a key action on the keys match names.
-func (r *run) wheel(ctx context.Context, name, action string, match any, include bool) states.Result {
-	ids, err := keyMatch(ctx, r.o.Client, action, match, include)
+// keyRead runs the wheel functions that read the keys, with Salt's
+// returns: key.list_all every key by directory (Key.all_keys), key.list
+// those of one status (Key.list_status: acc, pre or un, rej, den, all),
+// key.name_match those match names (Key.name_match).
+func (r *run) keyRead(ctx context.Context, name string, match any) states.Result {
+	keys, err := r.o.Client.Keys(ctx)
 	if err != nil {
 		return failed(name, "%v", err)
 	}
-	changed := []string{}
-	if len(ids) > 0 {
-		if changed, err = r.o.Client.KeyAction(ctx, action, ids, false, include); err != nil {
-			return failed(name, "Wheel function '%s' failed: %v", name, err)
+	all := nameMatch(keys, []string{"*"})
+	for _, dir := range keyDirs {
+		if _, ok := all[dir]; !ok {
+			all[dir] = []any{}
 		}
 	}
-	return states.Result{Name: name, Result: states.True,
-		Changes: map[string]any{"return": map[string]any{"minions": toAny(changed)}},
+	var ret map[string]any
+	switch name {
+	case "key.list_all":
+		ret = all
+	case "key.list":
+		st := fmt.Sprint(match)
+		ret = map[string]any{}
+		for prefix, dir := range map[string]string{"acc": "minions", "pre": "minions_pre", "un": "minions_pre", "rej": "minions_rejected", "den": "minions_denied"} {
+			if strings.HasPrefix(st, prefix) {
+				ret[dir] = all[dir]
+			}
+		}
+		if strings.HasPrefix(st, "all") {
+			ret = all
+		}
+	default:
+		pats, err := matchPatterns(match)
+		if err != nil {
+			return failed(name, "%v", err)
+		}
+		ret = nameMatch(keys, pats)
+	}
+	return states.Result{Name: name, Result: states.True, Changes: map[string]any{"return": ret},
 		Comment: fmt.Sprintf("Wheel function '%s' executed.", name)}
 }
 
-// keyMatch lists the keys an action with match (a glob, or a list of
-// ids) applies to: pending ones for accept and reject (and rejected or
-// accepted with include), every key for delete.
-func keyMatch(ctx context.Context, c Client, action string, match any, include bool) ([]string, error) {
-	keys, err := c.Keys(ctx)
+// wheel runs a key action on the keys match names. Its return is
+// Salt's: key.accept, key.reject and key.delete return Key.name_match
+// after the action, every key match names by its directory
+// (minions_pre, minions, minions_rejected, minions_denied), not only
+// those the action moved.
+func (r *run) wheel(ctx context.Context, name, action string, match any, include bool) states.Result {
+	pats, err := matchPatterns(match)
 	if err != nil {
-		return nil, err
+		return failed(name, "%v", err)
 	}
-	var pats []string
+	keys, err := r.o.Client.Keys(ctx)
+	if err != nil {
+		return failed(name, "%v", err)
+	}
+	ids := keyMatch(keys, action, pats, include)
+	if len(ids) > 0 {
+		if _, err = r.o.Client.KeyAction(ctx, action, ids, false, include); err != nil {
+			return failed(name, "Wheel function '%s' failed: %v", name, err)
+		}
+		if keys, err = r.o.Client.Keys(ctx); err != nil {
+			return failed(name, "%v", err)
+		}
+	}
+	return states.Result{Name: name, Result: states.True,
+		Changes: map[string]any{"return": nameMatch(keys, pats)},
+		Comment: fmt.Sprintf("Wheel function '%s' executed.", name)}
+}
+
+// keyDirs are Salt's key directories of brine's key states.
+var keyDirs = map[string]string{
+	proto.KeyPending:  "minions_pre",
+	proto.KeyAccepted: "minions",
+	proto.KeyRejected: "minions_rejected",
+	proto.KeyDenied:   "minions_denied",
+}
+
+// nameMatch is Salt's Key.name_match: the keys a pattern names, by
+// directory, each list sorted ignoring case.
+func nameMatch(keys []proto.KeyInfo, pats []string) map[string]any {
+	by := map[string][]string{}
+	for _, k := range keys {
+		dir, ok := keyDirs[k.State]
+		if !ok {
+			continue
+		}
+		for _, p := range pats {
+			if fnmatch.Match(p, k.ID) {
+				by[dir] = append(by[dir], k.ID)
+				break
+			}
+		}
+	}
+	out := map[string]any{}
+	for dir, ids := range by {
+		sort.SliceStable(ids, func(i, j int) bool { return strings.ToLower(ids[i]) < strings.ToLower(ids[j]) })
+		out[dir] = toAny(ids)
+	}
+	return out
+}
+
+// matchPatterns reads a wheel match as Salt's name_match does: a glob,
+// globs separated by commas, or a list of them.
+func matchPatterns(match any) ([]string, error) {
 	switch t := match.(type) {
 	case string:
-		pats = []string{t}
+		return strings.Split(t, ","), nil
 	case []any:
+		var pats []string
 		for _, x := range t {
 			pats = append(pats, fmt.Sprint(x))
 		}
-	default:
-		return nil, fmt.Errorf("match: want a glob or a list of ids")
+		return pats, nil
 	}
+	return nil, fmt.Errorf("match: want a glob or a list of ids")
+}
+
+// keyMatch lists the keys an action applies to among those pats name:
+// pending ones for accept and reject (and rejected or accepted with
+// include), every key for delete.
+func keyMatch(keys []proto.KeyInfo, action string, pats []string, include bool) []string {
 	var out []string
 	for _, k := range keys {
 		ok := false
@@ -669,7 +889,7 @@ func keyMatch(ctx context.Context, c Client, action string, match any, include b
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func sortedIDs(m map[string]outcome) []string {
@@ -710,4 +930,141 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pyInt is Python's int() of an argument: an integer, a float cut to
+// one, or a string of digits.
+func pyInt(v any) (int, error) {
+	switch t := v.(type) {
+	case int:
+		return t, nil
+	case int64:
+		return int(t), nil
+	case float64:
+		return int(t), nil
+	case bool:
+		if t {
+			return 1, nil
+		}
+		return 0, nil
+	case string:
+		return strconv.Atoi(strings.TrimSpace(t))
+	}
+	return 0, fmt.Errorf("not an int: %v", v)
+}
+
+// parallelRunners is Salt's saltmod.parallel_runners: every runner at
+// once, each a state.orchestrate of mods (and pillar, saltenv, test,
+// exclude) in its kwarg. As Salt's, whose check of a highstate-shaped
+// return reads retcode where the return has none, the step succeeds
+// whatever the orchestrations did ("All runner functions executed
+// successfully."); its changes are each runner's changes, by runner id.
+func parallelRunners(ctx context.Context, req *states.Request) states.Result {
+	r := runOf(ctx)
+	v, _ := req.Args.Get("runners")
+	if err := req.Args.Err(); err != nil {
+		return failed(req.Name, "%v", err)
+	}
+	type runner struct {
+		id, fun string
+		kwarg   map[string]any
+	}
+	var runners []runner
+	switch t := v.(type) {
+	case string:
+		// Salt treats a string as a runner with no arguments.
+		runners = []runner{{id: t, fun: t}}
+	case map[string]any:
+		for _, id := range sortedKeys(t) {
+			cfg := map[string]any{}
+			switch c := t[id].(type) {
+			case nil:
+			case map[string]any:
+				cfg = c
+			case []any:
+				for _, item := range c {
+					if m, ok := item.(map[string]any); ok {
+						for k, x := range m {
+							cfg[k] = x
+						}
+					}
+				}
+			}
+			fun, _ := cfg["name"].(string)
+			if fun == "" {
+				fun = id
+			}
+			kw, _ := cfg["kwarg"].(map[string]any)
+			runners = append(runners, runner{id: id, fun: fun, kwarg: kw})
+		}
+	default:
+		return failed(req.Name, "The runners parameter must be a string or dict.")
+	}
+	for _, rn := range runners {
+		switch rn.fun {
+		case "state.orchestrate", "state.orch", "state.sls":
+		default:
+			return failed(req.Name, "One of the runners raised an exception: runner function %q is not available in brine: salt.parallel_runners runs state.orchestrate (state.orch)", rn.fun)
+		}
+	}
+	outs := make([]states.Result, len(runners))
+	var wg sync.WaitGroup
+	for i, rn := range runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pil, _ := rn.kwarg["pillar"].(map[string]any)
+			env, _ := rn.kwarg["saltenv"].(string)
+			// brine's: a dry run's orchestrations are dry runs too (Salt's
+			// run for real, their runner's test unset).
+			test, _ := states.ParseBool(rn.kwarg["test"])
+			excl, err := exec.ParseExclude(rn.kwarg["exclude"])
+			if err != nil {
+				outs[i] = failed(rn.fun, "%v", err)
+				return
+			}
+			outs[i] = r.orchestrate(ctx, rn.fun, toStrings(rn.kwarg["mods"]), pil, env, test || req.Test, excl)
+		}()
+	}
+	wg.Wait()
+	changes := map[string]any{}
+	for i, rn := range runners {
+		ret, ok := outs[i].Changes["return"].(map[string]any)
+		if !ok {
+			return failed(req.Name, "One of the runners raised an exception: %s", outs[i].Comment)
+		}
+		if c := extractChanges(ret["data"]); len(c) > 0 {
+			changes[rn.id] = c
+		}
+	}
+	return states.Result{Name: req.Name, Result: states.True, Changes: changes,
+		Comment: "All runner functions executed successfully."}
+}
+
+// extractChanges is parallel_runners' extract_changes: the changes of
+// every state in a highstate-shaped return, by the keys that lead to
+// it; a salt.state step's are its minions' returns (changes' ret).
+func extractChanges(v any) map[string]any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return map[string]any{}
+	}
+	if c, ok := m["changes"]; ok {
+		if cm, ok := c.(map[string]any); ok {
+			if ret, ok := cm["ret"]; ok && cm["out"] == "highstate" {
+				if rm, ok := ret.(map[string]any); ok {
+					return rm
+				}
+			}
+			return cm
+		}
+		return map[string]any{}
+	}
+	found := map[string]any{}
+	for k, x := range m {
+		if c := extractChanges(x); len(c) > 0 {
+			found[k] = c
+		}
+	}
+	return found
 }

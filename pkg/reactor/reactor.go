@@ -13,6 +13,7 @@ package reactor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -44,11 +45,11 @@ type Rule struct {
 }
 
 // Rules reads master.yaml's `reactor:` (a list of one-key mappings).
-func Rules(cfg []map[string][]string) []Rule {
+func Rules[F ~[]string](cfg []map[string]F) []Rule {
 	var out []Rule
 	for _, item := range cfg {
 		for tag, files := range item {
-			out = append(out, Rule{Tag: tag, Files: files})
+			out = append(out, Rule{Tag: tag, Files: []string(files)})
 		}
 	}
 	return out
@@ -67,8 +68,9 @@ type Options struct {
 	// Workers reactions run at once; Queue events wait for one.
 	Workers, Queue int
 	Log            *slog.Logger
-	// OnReaction, when set, hears each reaction's end (tests).
-	OnReaction func(tag, file string, res *orch.Result)
+	// OnReaction, when set, hears the end of each event's reactions
+	// (tests): files are its reaction files, separated by commas.
+	OnReaction func(tag, files string, res *orch.Result)
 }
 
 // Run reads the bus until ctx is done, and reacts.
@@ -92,11 +94,11 @@ func Run(ctx context.Context, o Options) error {
 				case <-ctx.Done():
 					return
 				case j := <-queue:
+					var files []string
 					for _, r := range j.rules {
-						for _, f := range r.Files {
-							react(ctx, o, j.e, f)
-						}
+						files = append(files, r.Files...)
 					}
+					react(ctx, o, j.e, files)
 				}
 			}
 		}()
@@ -126,43 +128,97 @@ func Run(ctx context.Context, o Options) error {
 	return err
 }
 
-// react renders one reaction file with the event and runs it.
-func react(ctx context.Context, o Options, e proto.Event, file string) {
-	roots, name, err := locate(file, o.FileRoots)
-	if err != nil {
-		o.Log.Warn("reaction", "tag", e.Tag, "file", file, "err", err)
+// react runs the reaction files of one event, as Salt's
+// Reactor.reactions: the files of every rule whose tag matches, in the
+// order of `reactor:`, a path a glob of files, all rendered with the
+// event and merged into one set of reactions (orch.React).
+func react(ctx context.Context, o Options, e proto.Event, paths []string) {
+	var files []orch.ReactionFile
+	for _, p := range paths {
+		fs, err := expand(p, o.FileRoots)
+		if err != nil {
+			// Salt logs a file it cannot find and goes on.
+			o.Log.Warn("reaction", "tag", e.Tag, "file", p, "err", err)
+			continue
+		}
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
 		return
+	}
+	where := map[string]string{}
+	for _, f := range files {
+		if _, ok := where[f.Name]; !ok {
+			where[f.Name] = f.Path
+		}
 	}
 	var data any
 	if err := json.Unmarshal(e.Data, &data); err != nil {
 		data = map[string]any{}
 	}
-	res := orch.Orchestrate(ctx, []string{name}, orch.Options{
+	res, skipped := orch.React(ctx, files, orch.Options{
 		Client:          o.Client,
-		FileRoots:       roots,
+		FileRoots:       o.FileRoots,
+		PillarRoots:     o.PillarRoots,
 		OrchRoots:       o.FileRoots,
 		OrchPillarRoots: o.PillarRoots,
 		Nodegroups:      o.Nodegroups,
 		Extra:           map[string]any{"tag": e.Tag, "data": data},
-		Reactions:       true,
 		Log:             o.Log,
 	})
+	for _, err := range skipped {
+		var fe *orch.FileError
+		if errors.As(err, &fe) {
+			o.Log.Warn("reaction failed to render", "tag", e.Tag, "file", fe.Path, "err", fe.Err)
+		}
+	}
 	switch {
 	case res.Errors != nil:
-		o.Log.Warn("reaction failed to render", "tag", e.Tag, "file", file, "errors", []string(res.Errors))
+		// Salt runs none of an event's reactions when they do not
+		// compile together.
+		o.Log.Warn("reactions failed to compile: none run", "tag", e.Tag, "files", paths, "errors", []string(res.Errors))
 	case len(res.States) == 0:
-		o.Log.Debug("reaction: nothing to do", "tag", e.Tag, "file", file)
+		o.Log.Debug("reaction: nothing to do", "tag", e.Tag, "files", paths)
 	}
 	for _, s := range res.States {
 		lvl := slog.LevelInfo
 		if s.Result.Result == states.False {
 			lvl = slog.LevelWarn
 		}
-		o.Log.Log(ctx, lvl, "reaction", "tag", e.Tag, "file", file, "id", s.ID, "function", s.Func, "result", s.Result.Result.String(), "comment", s.Comment)
+		o.Log.Log(ctx, lvl, "reaction", "tag", e.Tag, "file", where[s.SLS], "id", s.ID, "function", s.Func, "result", s.Result.Result.String(), "comment", s.Comment)
 	}
 	if o.OnReaction != nil {
-		o.OnReaction(e.Tag, file, res)
+		o.OnReaction(e.Tag, strings.Join(paths, ","), res)
 	}
+}
+
+// expand turns a reaction path of `reactor:` into its files: a salt://
+// URL one file of the master's tree, an absolute path a glob (as Salt's
+// render_reaction globs it) of files, in name order.
+func expand(p string, roots fileroot.Roots) ([]orch.ReactionFile, error) {
+	if strings.HasPrefix(p, "salt://") || !strings.ContainsAny(p, "*?[") {
+		r, name, err := locate(p, roots)
+		if err != nil {
+			return nil, err
+		}
+		return []orch.ReactionFile{{Roots: r, Name: name, Path: p}}, nil
+	}
+	matches, err := filepath.Glob(p)
+	if err != nil {
+		return nil, fmt.Errorf("reaction file %q: %w", p, err)
+	}
+	if len(matches) == 0 {
+		return nil, fmt.Errorf("reaction file %q: no file matches", p)
+	}
+	var out []orch.ReactionFile
+	for _, m := range matches {
+		r, name, err := locate(m, roots)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, orch.ReactionFile{Roots: r, Name: name, Path: m})
+	}
+	return out, nil
 }
 
 // locate turns a reaction file into the tree and SLS name that render it:

@@ -128,3 +128,66 @@ func TestOrchestrate(t *testing.T) {
 		t.Fatalf("wait_for_event orchestration: %s", res)
 	}
 }
+
+// TestOrchestrateSaltmodFidelity: the runner functions and step results
+// of Salt 3006 against real minions: state.orchestrate_single and
+// state.orchestrate_high (exit 0 whatever the step did, as salt-run's:
+// their return has no retcode), exclude= of state.orchestrate, and a
+// matched minion that does not return: failed with expect_minions (its
+// return False), left out without.
+func TestOrchestrateSaltmodFidelity(t *testing.T) {
+	e := harness.NewEnv(t, exampleTree(t, "orchestrate/states"), "", "")
+	e.AddMinion("db1", "role: db", "")
+	web := e.AddMinion("web1", "role: web", "")
+	e.AcceptAll("db1", "web1")
+	e.WaitPing("db1", "web1")
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+		not  []string
+	}{
+		{"single", []string{"state.orchestrate_single", "fun=salt.function", "name=test.echo", "tgt=*", `arg=["hi"]`}, 0,
+			[]string{"_master:\n", "ID: test.echo", "Function: salt.function", "Function ran successfully. Function test.echo ran on db1, web1."}, nil},
+		{"single, positional, failing: exit 0 as salt-run's", []string{"state.orchestrate_single", "salt.state", "apply_none", "tgt=db1", "sls=nothere"}, 0,
+			[]string{"ID: apply_none", "Run failed on minions: db1", "Failed:    1"}, nil},
+		{"high", []string{"state.orchestrate_high", `{"stage_one": {"salt.function": [{"name": "test.ping"}, {"tgt": "db1"}]}, "stage_two": {"salt.function": [{"name": "test.ping"}, {"tgt": "web1"}, {"require": [{"salt": "stage_one"}]}]}}`}, 0,
+			[]string{"ID: stage_one", "ID: stage_two", "Function test.ping ran on web1.", "Succeeded: 2"}, nil},
+		{"Salt's own example: key.list_all", []string{"state.orchestrate_single", "fun=salt.wheel", "name=key.list_all"}, 0,
+			[]string{"Wheel function 'key.list_all' executed.", "minions:\n", "- db1\n", "- web1\n", "minions_pre:\n"}, nil},
+		{"show_sls", []string{"state.orch_show_sls", "orch.deploy"}, 0,
+			[]string{"_master:\n", "    databases:\n", "        __sls__:\n            orch.deploy\n", "        salt:\n"}, []string{"Succeeded"}},
+		{"exclude", []string{"state.orchestrate", "orch.deploy", "test=True", `exclude=[{"id": "ping_all"}]`}, 0,
+			[]string{"ID: databases", "ID: webservers"}, []string{"ping_all"}},
+	} {
+		out, errOut, code := e.Brine(append([]string{"run"}, tc.args...)...)
+		if code != tc.code {
+			t.Errorf("%s: exit %d, want %d\n%s%s", tc.name, code, tc.code, out, errOut)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.name, w, out)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(out, w) {
+				t.Errorf("%s: output has %q:\n%s", tc.name, w, out)
+			}
+		}
+	}
+
+	// web1 stops: a salt.state step fails on it (expect_minions), a
+	// salt.function step leaves it out.
+	web.Stop()
+	out, errOut, code := e.Brine("run", "state.orchestrate_single", "fun=salt.state", "name=hs", "tgt=*", "sls=db", "timeout=2")
+	if code != 0 || !strings.Contains(out, "Run failed on minions: web1") || !strings.Contains(out, "              web1:\n                  False") {
+		t.Errorf("salt.state with web1 down: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.function", "name=test.ping", "tgt=*", "timeout=2")
+	if code != 0 || !strings.Contains(out, "Function ran successfully. Function test.ping ran on db1.") {
+		t.Errorf("salt.function with web1 down: exit %d\n%s%s", code, out, errOut)
+	}
+}

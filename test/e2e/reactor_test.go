@@ -129,3 +129,64 @@ ping_back:
 		t.Fatalf("%d reactions to %d events (per master %v): want each event reacted to once", total, events+1, per)
 	}
 }
+
+// TestReactorFilesMerged: the reaction files of one event, from every
+// item of reactor: whose tag matches (one file as a string, a glob of
+// files), run as Salt's Reactor.reactions runs them: merged (a later
+// file's ID replaces an earlier one's; a file that does not render left
+// out) and ordered by client, name and function.
+func TestReactorFilesMerged(t *testing.T) {
+	dir := t.TempDir()
+	harness.WriteFile(t, filepath.Join(dir, "a.sls"), `
+zz_echo:
+  local.test.echo:
+    - tgt: {{ data['id'] }}
+    - arg: [zz]
+dup:
+  local.test.echo:
+    - tgt: {{ data['id'] }}
+    - arg: [dup from a]
+`)
+	harness.WriteFile(t, filepath.Join(dir, "more", "b.sls"), `
+aa_echo:
+  cmd.test.echo:
+    - tgt: {{ data['id'] }}
+    - args:
+      - text: aa
+dup:
+  local.test.ping:
+    - tgt: {{ data['id'] }}
+`)
+	harness.WriteFile(t, filepath.Join(dir, "more", "c.sls"), "{% if %}\n")
+	cfg := fmt.Sprintf("reactor:\n  - 'minion/*/deploy': %s/a.sls\n  - 'minion/m1/*':\n    - %s/more/*.sls\n", dir, dir)
+	e := harness.NewEnv(t, "-- top.sls --\nbase: {}\n", "", cfg)
+	e.Master.WaitLog("reactor listening", 1, 20*time.Second)
+	e.AddMinion("m1", "", "")
+	e.AcceptAll("m1")
+	e.WaitPing("m1")
+	if out, code := sendEvent(t, e, "m1", "deploy"); code != 0 {
+		t.Fatalf("event send: %s", out)
+	}
+	e.Master.WaitLog(`id=zz_echo`, 1, 30*time.Second)
+	log := e.Master.LogText()
+	var ids []string
+	for _, l := range strings.Split(log, "\n") {
+		if !strings.Contains(l, "msg=reaction ") || !strings.Contains(l, "tag=minion/m1/deploy") {
+			continue
+		}
+		for _, f := range strings.Fields(l) {
+			if id, ok := strings.CutPrefix(f, "id="); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if strings.Join(ids, " ") != "aa_echo dup zz_echo" {
+		t.Errorf("reactions ran %v; want aa_echo dup zz_echo (Salt's order, dup once)\n%s", ids, harness.Tail(log, 3000))
+	}
+	if !strings.Contains(log, "id=dup function=local.test.ping") {
+		t.Errorf("dup is not b.sls's (the later file's)\n%s", harness.Tail(log, 3000))
+	}
+	if !strings.Contains(log, "reaction failed to render") || !strings.Contains(log, "c.sls") {
+		t.Errorf("c.sls's render error not logged\n%s", harness.Tail(log, 3000))
+	}
+}

@@ -1,0 +1,332 @@
+package orch
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/states"
+)
+
+// TestSaltmodResults pins salt.state's and salt.function's result,
+// comment and changes against Salt 3006's salt/states/saltmod.py (state,
+// function) over saltutil.cmd's returns: a minion that does not return
+// is left out unless expect_minions asks for it, and then counts as
+// failed with a return of False.
+func TestSaltmodResults(t *testing.T) {
+	changed := stateRet(true, true)
+	same := stateRet(true, false)
+	empty := &proto.Return{Return: map[string]any{}}
+	for _, tc := range []struct {
+		name    string
+		sls     string
+		minions []string
+		rets    map[string]map[string]*proto.Return
+		result  states.Outcome
+		comment string
+		changes map[string]any
+	}{
+		{
+			name:    "state: a silent minion with expect_minions (default) fails, its return False",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"state.sls": {"m1": same}},
+			result:  states.False, comment: "Run failed on minions: m2",
+			changes: map[string]any{"out": "highstate", "ret": map[string]any{"m2": false}},
+		},
+		{
+			name:    "state: a silent minion without expect_minions is left out",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n    - expect_minions: False\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"state.sls": {"m1": same}},
+			result:  states.True, comment: "States ran successfully. No changes made to m1.",
+			changes: map[string]any{},
+		},
+		{
+			name:    "state: no minion returns, expect_minions False",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n    - expect_minions: False\n",
+			minions: []string{"m1"},
+			result:  states.True, comment: "States ran successfully.",
+			changes: map[string]any{},
+		},
+		{
+			name:    "state: every matched minion silent is a failed run, not 'No minions returned'",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n",
+			minions: []string{"m1"},
+			result:  states.False, comment: "Run failed on minions: m1",
+			changes: map[string]any{"out": "highstate", "ret": map[string]any{"m1": false}},
+		},
+		{
+			name:   "state: no minion matched",
+			sls:    "s:\n  salt.state:\n    - tgt: 'none*'\n    - sls: a\n",
+			result: states.False, comment: "No minions returned",
+			changes: map[string]any{},
+		},
+		{
+			name:    "state: an empty state run fails check_result",
+			sls:     "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"state.sls": {"m1": empty, "m2": changed}},
+			result:  states.False, comment: "Run failed on minions: m1",
+			changes: map[string]any{"out": "highstate", "ret": map[string]any{"m1": map[string]any{}, "m2": changed.Return}},
+		},
+		{
+			name:    "function: a silent minion without expect_minions is left out",
+			sls:     "f:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}},
+			result:  states.True, comment: "Function ran successfully. Function test.ping ran on m1.",
+			changes: map[string]any{"ret": map[string]any{"m1": true}},
+		},
+		{
+			name:    "function: with expect_minions a silent minion fails and is named among those it ran on",
+			sls:     "f:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n    - expect_minions: True\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}},
+			result:  states.False, comment: "Running function test.ping failed on minions: m2 Function test.ping ran on m1, m2.",
+			changes: map[string]any{"ret": map[string]any{"m1": true, "m2": false}},
+		},
+		{
+			name:    "function: fail_minions does not excuse a retcode",
+			sls:     "f:\n  salt.function:\n    - name: cmd.retcode\n    - tgt: '*'\n    - fail_minions: m2\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"cmd.retcode": {"m1": {Return: 0}, "m2": {Return: 1, Retcode: 1}}},
+			result:  states.False, comment: "Running function cmd.retcode failed on minions: m2 Function cmd.retcode ran on m1, m2.",
+			changes: map[string]any{"ret": map[string]any{"m1": 0, "m2": 1}},
+		},
+		{
+			name:    "function: fail_minions excuses a return of False",
+			sls:     "f:\n  salt.function:\n    - name: file.file_exists\n    - tgt: '*'\n    - fail_minions: [m2]\n",
+			minions: []string{"m1", "m2"},
+			rets:    map[string]map[string]*proto.Return{"file.file_exists": {"m1": {Return: true}, "m2": {Return: false}}},
+			result:  states.True, comment: "Function ran successfully. Function file.file_exists ran on m1, m2.",
+			changes: map[string]any{"ret": map[string]any{"m1": true, "m2": false}},
+		},
+		{
+			name:    "function: no minion returns",
+			sls:     "f:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n",
+			minions: []string{"m1"},
+			result:  states.False, comment: "No minions responded",
+			changes: map[string]any{},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeClient{minions: map[string][]string{"*": tc.minions}, rets: tc.rets}
+			roots := tree(t, map[string]string{"o.sls": tc.sls})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			if got.Result != tc.result || got.Comment != tc.comment {
+				t.Errorf("result, comment = %v %q; want %v %q", got.Result, got.Comment, tc.result, tc.comment)
+			}
+			if !reflect.DeepEqual(got.Changes, tc.changes) {
+				t.Errorf("changes = %#v; want %#v", got.Changes, tc.changes)
+			}
+		})
+	}
+}
+
+// TestSaltStateJob: what salt.state passes on to the minions' state run,
+// as Salt 3006's saltmod.state builds cmd_kw: queue and concurrent
+// always, pillarenv, saltenv, exclude and pillar when given, failhard
+// when the step or the orchestration has it; and the arguments it
+// refuses.
+func TestSaltStateJob(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     string
+		failhard bool
+		kwargs   map[string]any
+		comment  string // a refused step's
+	}{
+		{name: "defaults", args: "", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "given", args: "    - queue: True\n    - concurrent: True\n    - pillarenv: dev\n    - saltenv: prod\n    - exclude: [b]\n    - pillar: {k: v}\n",
+			kwargs: map[string]any{"queue": true, "concurrent": true, "pillarenv": "dev", "saltenv": "prod", "exclude": []any{"b"}, "pillar": map[string]any{"k": "v"}}},
+		{name: "the step's failhard", args: "    - failhard: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
+		{name: "the orchestration's failhard", failhard: true, kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
+		{name: "the step's test: False is passed on", args: "    - test: False\n", kwargs: map[string]any{"queue": false, "concurrent": false, "test": false}},
+		{name: "the step's test: True", args: "    - test: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "test": true}},
+		{name: "an empty pillar is not passed", args: "    - pillar: {}\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "concurrent not a boolean", args: "    - concurrent: 'yes'\n", comment: "Must pass in boolean for value of 'concurrent'"},
+		{name: "allow_fail not an int", args: "    - allow_fail: many\n", comment: "Passed invalid value for 'allow_fail', must be an int"},
+		{name: "allow_fail as a string", args: "    - allow_fail: '1'\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "ssh", args: "    - ssh: True\n", comment: "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeClient{minions: map[string][]string{"*": {"m1"}},
+				rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(true, false)}}}
+			roots := tree(t, map[string]string{"o.sls": "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n" + tc.args})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Failhard: tc.failhard})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			if tc.comment != "" {
+				if got.Result != states.False || got.Comment != tc.comment || len(f.jobs) != 0 {
+					t.Errorf("= %v %q, jobs %v; want False %q and no job", got.Result, got.Comment, f.jobs, tc.comment)
+				}
+				return
+			}
+			if len(f.jobs) != 1 || !reflect.DeepEqual(f.jobs[0].Kwargs, tc.kwargs) {
+				t.Fatalf("jobs = %+v; want one with kwargs %v (step: %v %q)", f.jobs, tc.kwargs, got.Result, got.Comment)
+			}
+		})
+	}
+}
+
+// TestSaltWheelReturn: salt.wheel's changes are {return: ...} of Salt's
+// wheel key functions, Key.name_match after the action: every key the
+// match names, by directory, not only those moved; a match is globs
+// separated by commas, or a list.
+func TestSaltWheelReturn(t *testing.T) {
+	keys := func() []proto.KeyInfo {
+		return []proto.KeyInfo{{ID: "web9", State: proto.KeyPending}, {ID: "Web2", State: proto.KeyAccepted},
+			{ID: "web1", State: proto.KeyAccepted}, {ID: "web8", State: proto.KeyRejected}, {ID: "db9", State: proto.KeyPending}}
+	}
+	for _, tc := range []struct {
+		fun, args string
+		ret       map[string]any
+	}{
+		{"key.accept", "    - match: '[wW]eb*'\n", map[string]any{"minions": []any{"web1", "Web2", "web9"}, "minions_rejected": []any{"web8"}}},
+		{"key.accept", "    - match: 'web9,db9'\n", map[string]any{"minions": []any{"db9", "web9"}}},
+		{"key.accept", "    - match: [web8]\n    - include_rejected: True\n", map[string]any{"minions": []any{"web8"}}},
+		{"key.reject", "    - match: 'db*'\n", map[string]any{"minions_rejected": []any{"db9"}}},
+		{"key.delete", "    - match: 'web*'\n", map[string]any{}},
+		{"key.list_all", "", map[string]any{"minions": []any{"web1", "Web2"}, "minions_pre": []any{"db9", "web9"}, "minions_rejected": []any{"web8"}, "minions_denied": []any{}}},
+		{"key.list", "    - match: un\n", map[string]any{"minions_pre": []any{"db9", "web9"}}},
+		{"key.list", "    - match: all\n", map[string]any{"minions": []any{"web1", "Web2"}, "minions_pre": []any{"db9", "web9"}, "minions_rejected": []any{"web8"}, "minions_denied": []any{}}},
+		{"key.name_match", "    - match: 'web*,db*'\n", map[string]any{"minions": []any{"web1"}, "minions_pre": []any{"db9", "web9"}, "minions_rejected": []any{"web8"}}},
+	} {
+		t.Run(tc.fun+" "+tc.args, func(t *testing.T) {
+			f := &fakeClient{keys: keys()}
+			roots := tree(t, map[string]string{"o.sls": "w:\n  salt.wheel:\n    - name: " + tc.fun + "\n" + tc.args})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			want := map[string]any{"return": tc.ret}
+			if got.Result != states.True || got.Comment != "Wheel function '"+tc.fun+"' executed." || !reflect.DeepEqual(got.Changes, want) {
+				t.Errorf("= %v %q %#v; want True, changes %#v", got.Result, got.Comment, got.Changes, want)
+			}
+		})
+	}
+}
+
+// TestParallelRunners: salt.parallel_runners runs each runner's
+// orchestration and, as Salt 3006's, succeeds whatever they did (its
+// check reads a retcode the highstate-shaped return does not hold); its
+// changes are each runner's states' changes (a salt.state step's, its
+// minions' returns), by runner id and the nested orchestration's id.
+func TestParallelRunners(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1": {"web1"}, "db1": {"db1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"web1": stateRet(true, true), "db1": stateRet(false, false)}}}
+	roots := tree(t, map[string]string{
+		"o.sls": `
+p:
+  salt.parallel_runners:
+    - runners:
+        web:
+          - name: state.orchestrate
+          - kwarg:
+              mods: web
+        db:
+          - name: state.orch
+          - kwarg:
+              mods: db
+`,
+		"web.sls": "w:\n  salt.state:\n    - tgt: web1\n    - sls: web\n",
+		"db.sls":  "d:\n  salt.state:\n    - tgt: db1\n    - sls: db\n",
+		"bad.sls": "b:\n  salt.parallel_runners:\n    - runners: [state.orchestrate]\n",
+	})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	if got.Result != states.True || got.Comment != "All runner functions executed successfully." {
+		t.Errorf("= %v %q; want True, all executed", got.Result, got.Comment)
+	}
+	// A failed minion's return is in its step's changes too (Salt's
+	// salt.state puts it there), so db's runner has changes.
+	for id, key := range map[string]string{"web": "salt_|-w_|-w_|-state", "db": "salt_|-d_|-d_|-state"} {
+		run, _ := got.Changes[id].(map[string]any)
+		step, _ := run["m_master"].(map[string]any)
+		minions, _ := step[key].(map[string]any)
+		if len(minions) != 1 {
+			t.Errorf("changes[%s] = %#v; want its salt.state step's minion", id, got.Changes[id])
+		}
+	}
+	if len(f.jobs) != 2 {
+		t.Errorf("jobs = %v; want one per runner", f.jobs)
+	}
+	res = Orchestrate(context.Background(), []string{"bad"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if c := res.States[0].Comment; res.States[0].Result.Result != states.False || c != "The runners parameter must be a string or dict." {
+		t.Errorf("runners as a list: %v %q", res.States[0].Result.Result, c)
+	}
+}
+
+// TestSaltRunnerReturn: salt.runner's changes are {return: ...} of
+// Salt's state.orchestrate runner: {data: {id: the steps}, outputter:
+// highstate, retcode}; a failed orchestration fails the step.
+func TestSaltRunnerReturn(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"db1": {"db1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"db1": stateRet(false, false)}}}
+	roots := tree(t, map[string]string{
+		"o.sls":   "r:\n  salt.runner:\n    - name: state.orchestrate\n    - mods: sub\n",
+		"sub.sls": "d:\n  salt.state:\n    - tgt: db1\n    - sls: db\n",
+	})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	if got.Result != states.False || got.Comment != "Runner function 'state.orchestrate' failed." {
+		t.Errorf("= %v %q; want False, failed", got.Result, got.Comment)
+	}
+	ret, _ := got.Changes["return"].(map[string]any)
+	data, _ := ret["data"].(map[string]any)
+	steps, _ := data["m_master"].(map[string]any)
+	step, _ := steps["salt_|-d_|-d_|-state"].(map[string]any)
+	if ret["outputter"] != "highstate" || ret["retcode"] != 1 || step["comment"] != "Run failed on minions: db1" || step["__run_num__"] != int64(0) {
+		t.Errorf("changes = %#v; want the nested orchestration's steps under data.m_master", got.Changes)
+	}
+}
+
+// TestEmptyOrchestration: an orchestration with no step fails, as
+// Salt's orchestrate runner's retcode is state.check_result of its data,
+// which finds an empty run a failure.
+func TestEmptyOrchestration(t *testing.T) {
+	roots := tree(t, map[string]string{"o.sls": "{% if False %}\ns:\n  test.nop: []\n{% endif %}\n"})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: &fakeClient{}, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 0 || res.Retcode != 1 {
+		t.Errorf("empty orchestration: errors %v, %d steps, retcode %d; want no step, retcode 1", res.Errors, len(res.States), res.Retcode)
+	}
+}
+
+// TestSubsetAndBatchDown: subset and batch leave a minion that is not
+// connected out, as Salt's: cmd_subset picks among the minions that
+// answer sys.list_functions, batch pings first and sends no job to one
+// that does not answer; without them it fails the step (expect_minions).
+func TestSubsetAndBatchDown(t *testing.T) {
+	for _, tc := range []struct {
+		arg     string
+		result  states.Outcome
+		comment string
+	}{
+		{"    - subset: 1\n", states.True, "States ran successfully. No changes made to m1."},
+		{"    - batch: 1\n", states.True, "States ran successfully. No changes made to m1."},
+		{"", states.False, "Run failed on minions: m2"},
+	} {
+		f := &fakeClient{minions: map[string][]string{"*": {"m1"}}, down: map[string][]string{"*": {"m2"}},
+			rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(true, false)}}}
+		roots := tree(t, map[string]string{"o.sls": "s:\n  salt.state:\n    - tgt: '*'\n    - sls: a\n" + tc.arg})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment {
+			t.Errorf("%s= %v %q; want %v %q", tc.arg, got.Result, got.Comment, tc.result, tc.comment)
+		}
+	}
+}
