@@ -14,6 +14,7 @@ import (
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/orch"
+	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -117,7 +118,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 		case "pillarenv":
 			opts.Pillarenv = fmt.Sprint(v)
 		case "exclude":
-			excl, err := exec.ParseExclude(v)
+			excl, err := sls.ParseExclude(v)
 			if err != nil {
 				return usagef("%v", err)
 			}

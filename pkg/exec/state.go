@@ -52,7 +52,7 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 		}
 		c.host.Pillar.Merge(odict.From(extra))
 	}
-	excl, err := ParseExclude(c.kw["exclude"])
+	excl, err := sls.ParseExclude(c.kw["exclude"])
 	if err != nil {
 		return nil, err
 	}
@@ -60,42 +60,6 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	r.comp = &sls.Compiler{Files: c.host.Files, Env: r.env, Exclude: excl,
 		Vars: func(string, string) map[string]any { return r.globals }}
 	return r, nil
-}
-
-// ParseExclude reads state.apply's exclude= as Salt does: SLS names
-// separated by commas ("web,db"), or a list of them, or of {sls: name} and
-// {id: ID} mappings.
-func ParseExclude(v any) ([]sls.Exclude, error) {
-	var out []sls.Exclude
-	switch t := v.(type) {
-	case nil:
-		return nil, nil
-	case string:
-		for _, name := range strings.Split(t, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				out = append(out, sls.Exclude{Kind: "sls", Name: name})
-			}
-		}
-		return out, nil
-	case []any:
-		for _, e := range t {
-			switch x := e.(type) {
-			case string:
-				out = append(out, sls.Exclude{Kind: "sls", Name: x})
-			case map[string]any:
-				for k, name := range x {
-					if k != "sls" && k != "id" {
-						return nil, fmt.Errorf("exclude=: want {sls: NAME} or {id: ID}, got key %q", k)
-					}
-					out = append(out, sls.Exclude{Kind: k, Name: toString(name)})
-				}
-			default:
-				return nil, fmt.Errorf("exclude=: want SLS names or {sls: NAME} / {id: ID}, got %v", e)
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("exclude=: want SLS names or {sls: NAME} / {id: ID}, got %v", v)
 }
 
 // topRefs reads top.sls and returns the SLS it gives this host, in order.

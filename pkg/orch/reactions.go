@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/client"
-	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -175,7 +175,7 @@ func runnerReaction(ctx context.Context, fun string, req *states.Request) states
 	// test is state.orchestrate's own argument in Salt, passed on to
 	// the orchestration, which then runs in test mode.
 	test, _ := states.ParseBool(a["test"])
-	excl, err := exec.ParseExclude(a["exclude"])
+	excl, err := sls.ParseExclude(a["exclude"])
 	if err != nil {
 		return failed(req.Name, "runner.%s: %v", fun, err)
 	}

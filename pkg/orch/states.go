@@ -13,7 +13,6 @@ import (
 
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/engine"
-	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/pkg/sls"
@@ -676,7 +675,7 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
 	}
 	test, _ := states.ParseBool(kw["test"])
-	excl, err := exec.ParseExclude(kw["exclude"])
+	excl, err := sls.ParseExclude(kw["exclude"])
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -1018,7 +1017,7 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 			// brine's: a dry run's orchestrations are dry runs too (Salt's
 			// run for real, their runner's test unset).
 			test, _ := states.ParseBool(rn.kwarg["test"])
-			excl, err := exec.ParseExclude(rn.kwarg["exclude"])
+			excl, err := sls.ParseExclude(rn.kwarg["exclude"])
 			if err != nil {
 				outs[i] = failed(rn.fun, "%v", err)
 				return
