@@ -187,7 +187,7 @@ func hostGrains(opts Options, g map[string]any) {
 		hostname = "localhost"
 	}
 	hosts := parseHosts(readString(opts.host("/etc/hosts")))
-	fqdn := getfqdn(hosts, hostname)
+	fqdn := fqhostname(hosts, hostname)
 	host, domain, _ := strings.Cut(fqdn, ".")
 	v4, v6 := hostAddrs(hosts, fqdn)
 	g["localhost"] = hostname

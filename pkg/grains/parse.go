@@ -3,7 +3,6 @@ package grains
 import (
 	"bufio"
 	"bytes"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -156,43 +155,21 @@ func parseHosts(text string) []hostsEntry {
 	return out
 }
 
-// getfqdn is Python's socket.getfqdn(name), which Salt's fqdn grain is,
-// answered from /etc/hosts as the C library's files backend answers it:
-// the name's address is that of the first line listing it; the reverse
-// lookup of that address gives the first line with the address, whose
-// first name with a dot wins, else its first name. So a host named on
-// "127.0.0.1 myhost" below "127.0.0.1 localhost" has fqdn localhost, as
-// in Salt. A name no line lists is its own fqdn.
-func getfqdn(hosts []hostsEntry, name string) string {
-	addr := ""
+// fqhostname is Salt 3006's get_fqhostname (salt/utils/network.py),
+// which the fqdn grain is, answered from /etc/hosts as the C library's
+// files backend answers it: getaddrinfo's AI_CANONNAME for the host
+// name, the first name of the first line listing it (as its first name
+// or an alias, in any case); a name no line lists falls to
+// socket.getfqdn(), which without DNS is the name itself. So a host named
+// on "127.0.0.1 myhost" below "127.0.0.1 localhost" has fqdn myhost, as
+// in Salt (Python's getfqdn alone would say localhost).
+func fqhostname(hosts []hostsEntry, name string) string {
 	for _, e := range hosts {
 		for _, n := range e.Names {
-			if addr == "" && strings.EqualFold(n, name) {
-				addr = e.Addr
+			if strings.EqualFold(n, name) {
+				return e.Names[0]
 			}
 		}
-	}
-	if addr == "" {
-		return name
-	}
-	same := func(a string) bool {
-		x, err1 := netip.ParseAddr(a)
-		y, err2 := netip.ParseAddr(addr)
-		if err1 != nil || err2 != nil {
-			return a == addr
-		}
-		return x == y
-	}
-	for _, e := range hosts {
-		if !same(e.Addr) {
-			continue
-		}
-		for _, n := range e.Names {
-			if strings.Contains(n, ".") {
-				return n
-			}
-		}
-		return e.Names[0]
 	}
 	return name
 }

@@ -82,23 +82,26 @@ model name	: ARMv7 Processor rev 4 (v7l)
 	}
 }
 
-// TestGetfqdn: the wants are what Python's socket.getfqdn() gave (first
-// of Salt's get_fqhostname) with each /etc/hosts bind-mounted and the
-// hostname set in a namespace.
-func TestGetfqdn(t *testing.T) {
+// TestFQHostname: the wants are the canonical name Python's
+// socket.getaddrinfo(hostname, AI_CANONNAME) gave, which Salt 3006's
+// get_fqhostname takes first (getfqdn() only when it finds none), with
+// each /etc/hosts bind-mounted and the hostname set in a namespace.
+func TestFQHostname(t *testing.T) {
 	tests := []struct{ name, hosts, hostname, want string }{
-		{"A: an earlier line has the address", "127.0.0.1 localhost\n127.0.0.1 myhost\n", "myhost", "localhost"},
+		{"A: an earlier line has the address", "127.0.0.1 localhost\n127.0.0.1 myhost\n", "myhost", "myhost"},
 		{"B: Debian's line", "127.0.0.1 localhost\n127.0.1.1 myhost.example.com myhost\n", "myhost", "myhost.example.com"},
 		{"C: on localhost's line", "127.0.0.1 localhost myhost\n", "myhost", "localhost"},
 		{"D: only the first line counts", "10.0.0.5 myhost\n10.0.0.5 myhost.example.com\n", "myhost", "myhost"},
 		{"F: not listed", "127.0.0.1 localhost\n", "web.example.com", "web.example.com"},
 		{"G: v6 line for another name", "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.0.0.5 myhost\n2001:db8::5 myhost.v6.example\n", "myhost", "myhost"},
-		{"H: another name first", "127.0.0.1 localhost\n10.0.0.5 other.example.com\n10.0.0.5 myhost\n", "myhost", "other.example.com"},
+		{"H: another name first", "127.0.0.1 localhost\n10.0.0.5 other.example.com\n10.0.0.5 myhost\n", "myhost", "myhost"},
 		{"I: another name after", "127.0.0.1 localhost\n10.0.0.5 myhost\n10.0.0.5 other.example.com\n", "myhost", "myhost"},
+		{"J: a v6 line first", "127.0.0.1 localhost\n::1 myhost6.example myhost\n10.0.0.5 myhost.example.com myhost\n", "myhost", "myhost6.example"},
+		{"K: any case", "127.0.0.1 localhost\n10.0.0.5 MyHost.Example.com myhost\n", "MYHOST", "MyHost.Example.com"},
 	}
 	for _, tt := range tests {
-		if got := getfqdn(parseHosts(tt.hosts), tt.hostname); got != tt.want {
-			t.Errorf("%s: getfqdn(%q) = %q; want %q", tt.name, tt.hostname, got, tt.want)
+		if got := fqhostname(parseHosts(tt.hosts), tt.hostname); got != tt.want {
+			t.Errorf("%s: fqhostname(%q) = %q; want %q", tt.name, tt.hostname, got, tt.want)
 		}
 	}
 }
@@ -125,8 +128,8 @@ bogus
 		{"db01", "db01", nil, nil}, // no line: its own fqdn
 	}
 	for _, tt := range tests {
-		if canon := getfqdn(hosts, tt.name); canon != tt.canon {
-			t.Errorf("getfqdn(%q) = %q; want %q", tt.name, canon, tt.canon)
+		if canon := fqhostname(hosts, tt.name); canon != tt.canon {
+			t.Errorf("fqhostname(%q) = %q; want %q", tt.name, canon, tt.canon)
 		}
 		v4, v6 := hostAddrs(hosts, tt.name)
 		if !reflect.DeepEqual(v4, tt.v4) || !reflect.DeepEqual(v6, tt.v6) {
