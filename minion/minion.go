@@ -233,10 +233,18 @@ func (m *Minion) connect() (*nats.Conn, error) {
 			m.conn.ok(layerLogin)
 			m.signalReconnect()
 			m.log.Info("reconnected to master")
-			// Only once subscribed: presence tells the master jobs can
-			// be sent here.
-			if m.accepted.Load() {
-				m.bg.Go(m.announce)
+			// The presence and grains that tell the master jobs can be
+			// sent here follow the hello the loop sends on a reconnect,
+			// once it answers: a key revoked meanwhile is pending on
+			// this connection, whose messages the server caps at 4 KB
+			// and closes for good when one is larger (grains are).
+		}),
+		// The server ends a connection for good on an error nats.go
+		// does not retry (a message over the connection's payload
+		// limit): say so, where it would otherwise go silent.
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if err := nc.LastError(); err != nil {
+				m.log.Error("the connection to the master is closed for good; restart the minion", "err", err)
 			}
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -410,7 +418,14 @@ func (m *Minion) loop(ctx context.Context) {
 				_, err := m.hello()
 				if err == nil {
 					m.conn.ok(layerMaster)
+					m.accepted.Store(true)
+					m.announce()
 					return
+				}
+				if errors.Is(err, ErrKeyNotAccepted) {
+					// Revoked: nothing but hellos and key requests
+					// until the master accepts the key again.
+					m.accepted.Store(false)
 				}
 				if m.nc.IsConnected() {
 					m.conn.failed(layerMaster, err)
@@ -617,6 +632,11 @@ func (m *Minion) publishPresence(status string) {
 }
 
 func (m *Minion) sendGrains(always bool) {
+	if !m.accepted.Load() {
+		// A pending key's messages are capped below what grains
+		// weigh; they go with the announce that follows acceptance.
+		return
+	}
 	m.grainsMu.Lock()
 	g := m.grains
 	sum := string(mustJSON(g))

@@ -86,7 +86,10 @@ log_level: debug
 		t.Fatal(err)
 	}
 	harness.WriteFile(t, filepath.Join(mdir, "minion.yaml"),
-		harness.MinionYAML("m1", fmt.Sprintf("tls://127.0.0.1:%d", site), mdir, "", ""))
+		// Grains over a pending key's 4 KB: once the key is revoked,
+		// the reconnect must not send them (the leaf closed such a
+		// connection for good, and the minion went silent).
+		harness.MinionYAML("m1", fmt.Sprintf("tls://127.0.0.1:%d", site), mdir, "big: "+strings.Repeat("x", 5000), ""))
 	e.Minions["m1"] = harness.StartProc(t, "m1", filepath.Join(mdir, "minion.log"), "minion", "-c", mdir)
 	e.AcceptAll("m1")
 	// The minion pinned the master's CA, through the leaf.
@@ -112,6 +115,9 @@ log_level: debug
 		t.Fatalf("key reject: exit %d\n%s\n%s", code, out, errOut)
 	}
 	e.Minions["m1"].WaitLog(`msg="key pending \(or rejected\) on the master"`, 2, 30*time.Second)
+	if strings.Contains(leaf.LogText(), "maximum payload exceeded") {
+		t.Errorf("the revoked minion sent the leaf a message over a pending key's limit (its grains, before its hello):\n%s", harness.Tail(leaf.LogText(), 2000))
+	}
 	if out, _, code := e.Brine("m1", "test.ping", "-t", "2"); code == 0 || strings.Contains(out, "True") {
 		t.Errorf("a rejected minion on the leaf answered: exit %d\n%s", code, out)
 	}
