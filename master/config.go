@@ -233,16 +233,9 @@ type ReactorFiles []string
 
 // UnmarshalYAML reads a file or a list of files.
 func (f *ReactorFiles) UnmarshalYAML(n *yaml.Node) error {
-	var raw []string
-	switch n.Kind {
-	case yaml.ScalarNode:
-		raw = []string{n.Value}
-	case yaml.SequenceNode:
-		if err := n.Decode(&raw); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("line %d: want a reaction file or a list of them", n.Line)
+	raw, err := confyaml.StringOrList(n, "a reaction file")
+	if err != nil {
+		return err
 	}
 	*f = raw
 	return nil

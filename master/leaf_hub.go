@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/confyaml"
 )
 
 // URLList is a leaf.yaml key that takes one URL, URLs with commas
@@ -19,16 +20,9 @@ type URLList []string
 
 // UnmarshalYAML reads a string or a list of strings.
 func (l *URLList) UnmarshalYAML(n *yaml.Node) error {
-	var raw []string
-	switch n.Kind {
-	case yaml.ScalarNode:
-		raw = []string{n.Value}
-	case yaml.SequenceNode:
-		if err := n.Decode(&raw); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("line %d: want a URL or a list of URLs", n.Line)
+	raw, err := confyaml.StringOrList(n, "a URL")
+	if err != nil {
+		return err
 	}
 	var out URLList
 	for _, r := range raw {

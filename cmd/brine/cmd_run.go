@@ -101,22 +101,10 @@ func (o *runOptions) run(ctx context.Context, s *streams, words []string) error 
 	opts := orch.Options{}
 	for k, v := range kwargs {
 		switch k {
-		case "test":
-			b, err := states.ParseBool(v)
-			if err != nil {
-				return usagef("test=%v: %v", v, err)
+		case "test", "pillar", "saltenv", "pillarenv":
+			if err := orchOption(&opts, k, v); err != nil {
+				return err
 			}
-			opts.Test = b
-		case "pillar":
-			p, ok := v.(map[string]any)
-			if !ok {
-				return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
-			}
-			opts.Pillar = p
-		case "saltenv":
-			opts.Saltenv = fmt.Sprint(v)
-		case "pillarenv":
-			opts.Pillarenv = fmt.Sprint(v)
 		case "exclude":
 			excl, err := sls.ParseExclude(v)
 			if err != nil {
@@ -206,22 +194,10 @@ func (o *runOptions) showSLS(ctx context.Context, s *streams, fun string, args [
 		switch k {
 		case "mods":
 			mods = append(mods, fmt.Sprint(v))
-		case "test":
-			b, err := states.ParseBool(v)
-			if err != nil {
-				return usagef("test=%v: %v", v, err)
+		case "test", "pillar", "saltenv", "pillarenv":
+			if err := orchOption(&opts, k, v); err != nil {
+				return err
 			}
-			opts.Test = b
-		case "pillar":
-			p, ok := v.(map[string]any)
-			if !ok {
-				return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
-			}
-			opts.Pillar = p
-		case "saltenv":
-			opts.Saltenv = fmt.Sprint(v)
-		case "pillarenv":
-			opts.Pillarenv = fmt.Sprint(v)
 		case "queue":
 		default:
 			return usagef("%s: unknown argument %s= (it takes mods, pillar, test, saltenv, pillarenv)", fun, k)
@@ -334,4 +310,29 @@ func (o *runOptions) manage(ctx context.Context, s *streams, fun string) error {
 		v = map[string]any{"up": up, "down": down}
 	}
 	return o.out.printValue(s.out, v)
+}
+
+// orchOption reads one of the keyword arguments every orchestration
+// function takes (test, pillar, saltenv, pillarenv) into opts; its
+// error is a usage error.
+func orchOption(opts *orch.Options, k string, v any) error {
+	switch k {
+	case "test":
+		b, err := states.ParseBool(v)
+		if err != nil {
+			return usagef("test=%v: %v", v, err)
+		}
+		opts.Test = b
+	case "pillar":
+		p, ok := v.(map[string]any)
+		if !ok {
+			return usagef(`pillar=: want a mapping, such as pillar='{"key": "value"}'`)
+		}
+		opts.Pillar = p
+	case "saltenv":
+		opts.Saltenv = fmt.Sprint(v)
+	case "pillarenv":
+		opts.Pillarenv = fmt.Sprint(v)
+	}
+	return nil
 }

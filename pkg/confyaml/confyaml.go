@@ -47,3 +47,20 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalYAML writes the duration as Go prints it ("30s").
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// StringOrList reads a YAML value given as one string or as a list of
+// strings (Salt's config takes either in many places); what names the
+// value for the error, "a URL", say.
+func StringOrList(n *yaml.Node, what string) ([]string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
+		var raw []string
+		if err := n.Decode(&raw); err != nil {
+			return nil, err
+		}
+		return raw, nil
+	}
+	return nil, fmt.Errorf("line %d: want %s or a list of them", n.Line, what)
+}

@@ -1,9 +1,12 @@
 package confyaml
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestDecodeStrict(t *testing.T) {
@@ -28,5 +31,26 @@ func TestDecodeStrict(t *testing.T) {
 	}
 	if err := DecodeStrict("m.yaml", nil, &c); err != nil {
 		t.Errorf("an empty file = %v; want the defaults kept", err)
+	}
+}
+
+func TestStringOrList(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want []string
+		err  bool
+	}{
+		{"a", []string{"a"}, false},
+		{"[a, b]", []string{"a", "b"}, false},
+		{"{a: b}", nil, true},
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(tt.src), &n); err != nil {
+			t.Fatal(err)
+		}
+		got, err := StringOrList(n.Content[0], "a name")
+		if (err != nil) != tt.err || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("StringOrList(%s) = %v, %v; want %v (error %v)", tt.src, got, err, tt.want, tt.err)
+		}
 	}
 }
