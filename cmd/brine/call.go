@@ -144,7 +144,7 @@ func (o *callOptions) validate() error {
 func (o *callOptions) run(ctx context.Context, args []string, s *streams) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := newLogger(s.err, o.logLevel)
+	log := newConsoleLogger(s.err, o.logLevel)
 
 	host, err := exec.LocalHost(ctx, exec.Local{ID: o.id, GrainsFile: o.grainsFile, FileRoots: o.fileRoots,
 		PillarRoots: o.pillarRoots, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})

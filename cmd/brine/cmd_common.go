@@ -114,21 +114,31 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// newLogger is a daemon's logger: slog's text lines, with their time and
+// key=value fields, for a journal.
 func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	// Salt's level names are taken too: the finer ones are debug, the
-	// quiet ones error.
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: parseLevel(level)}))
+}
+
+// newConsoleLogger is an interactive command's logger: Salt's console
+// lines, `[WARNING ] message` (console_log.go).
+func newConsoleLogger(w io.Writer, level string) *slog.Logger {
+	return slog.New(newConsoleHandler(w, parseLevel(level)))
+}
+
+// parseLevel reads a log level. Salt's level names are taken too: the
+// finer ones are debug, the quiet ones error.
+func parseLevel(level string) slog.Level {
 	switch strings.ToLower(level) {
 	case "debug", "trace", "garbage", "all", "profile":
-		l = slog.LevelDebug
+		return slog.LevelDebug
 	case "warn", "warning":
-		l = slog.LevelWarn
+		return slog.LevelWarn
 	case "error", "critical", "quiet":
-		l = slog.LevelError
+		return slog.LevelError
 	default:
-		l = slog.LevelInfo
+		return slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
 // isTerminal reports whether w is a terminal.

@@ -217,7 +217,7 @@ func (o *runOptions) showSLS(ctx context.Context, s *streams, fun string, args [
 	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
-	opts.Log = newLogger(s.err, "warn")
+	opts.Log = newConsoleLogger(s.err, "warn")
 	id, v := orch.ShowSLS(ctxOr(ctx), mods, opts)
 	return o.out.print(s.out, id, exec.Return{Value: v, Out: "nested"}, nil)
 }
@@ -248,7 +248,7 @@ func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options,
 	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
-	opts.Log = newLogger(s.err, "warn")
+	opts.Log = newConsoleLogger(s.err, "warn")
 	res := run(ctx, opts)
 	kw := map[string]any{}
 	if opts.Test {

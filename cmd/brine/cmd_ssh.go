@@ -292,7 +292,7 @@ func (o *sshOptions) run(ctx context.Context, s *streams) error {
 	ctx, stop := signalCtx(ctx)
 	defer stop()
 	opts := &sshrun.Options{Dialer: o.dialer, Tree: &sshrun.Tree{FileRoots: o.fileRoots, PillarRoots: o.pillarRoots, Saltenv: o.saltenv},
-		Wipe: o.wipe, KeyDeploy: o.keyDeploy, ShimLogLevel: o.logLevel, Log: newLogger(s.err, o.logLevel)}
+		Wipe: o.wipe, KeyDeploy: o.keyDeploy, ShimLogLevel: o.logLevel, Log: newConsoleLogger(s.err, o.logLevel)}
 	batch := 0
 	if o.batch != "" {
 		n, err := client.BatchSize(len(o.hosts), o.batch)

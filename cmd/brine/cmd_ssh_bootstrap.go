@@ -60,7 +60,7 @@ func (o *sshOptions) runBootstrap(ctx context.Context, args []string, s *streams
 	defer c.Close()
 	b := &sshrun.Bootstrap{MasterURL: o.boot.masterURL, MasterFinger: o.boot.finger, Unit: systemd.MinionUnit,
 		Accept: func(ctx context.Context, id, nkey string) error { return c.AcceptKey(ctx, id, nkey) }}
-	opts := &sshrun.Options{Dialer: o.dialer, Log: newLogger(s.err, o.logLevel)}
+	opts := &sshrun.Options{Dialer: o.dialer, Log: newConsoleLogger(s.err, o.logLevel)}
 	no := netOutput{f: o.out}
 	p := no.printer(s)
 	code := ExitOK
