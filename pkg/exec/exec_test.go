@@ -232,6 +232,71 @@ func TestTopMerging(t *testing.T) {
 	}
 }
 
+// A top file's include: names more top files of its environment (SLS
+// names or globs), merged after it as Salt's get_tops and merge_tops
+// read them: under merge, base's files give every section and a target
+// given again takes the later list in place; another environment's
+// included files add nothing once its section is there.
+func TestTopInclude(t *testing.T) {
+	roots := fileroot.Roots{}
+	for env, files := range map[string]map[string]string{
+		"base": {
+			"top.sls":    "include:\n  - 'tops.*'\n  - nowhere\nbase:\n  '*':\n    - b1\n",
+			"tops/x.sls": "base:\n  '*':\n    - b2\n  'web*':\n    - b3\n",
+			"tops/y.sls": "base:\n  'm*':\n    - b4\n",
+			"b2.sls":     "b2:\n  test.nop: []\n",
+			"b4.sls":     "b4:\n  test.nop: []\n",
+		},
+		"dev": {
+			"top.sls":  "include: more\ndev:\n  '*':\n    - d1\n",
+			"more.sls": "dev:\n  '*':\n    - d2\n  'm1':\n    - d3\n",
+			"d1.sls":   "d1:\n  test.nop: []\n",
+		},
+	} {
+		dir := t.TempDir()
+		for name, body := range files {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		roots[env] = []string{dir}
+	}
+	for _, tt := range []struct {
+		strategy string
+		want     map[string]any
+		ran      []string
+	}{
+		{"merge", map[string]any{"base": []any{"b2", "b4"}, "dev": []any{"d1"}}, []string{"b2", "b4", "d1"}},
+		{"merge_all", map[string]any{"base": []any{"b1", "b2", "b4"}, "dev": []any{"d1", "d2", "d3"}}, nil},
+		{"same", map[string]any{"base": []any{"b2", "b4"}, "dev": []any{"d2", "d3"}}, nil},
+	} {
+		t.Run(tt.strategy, func(t *testing.T) {
+			h := testHost(t)
+			h.Files = &fileroot.Source{Roots: roots}
+			h.Opts = map[string]any{"top_file_merging_strategy": tt.strategy}
+			ret := Call(context.Background(), h, "state.show_top", nil, nil)
+			if !reflect.DeepEqual(ret.Value, tt.want) {
+				t.Errorf("show_top = %#v; want %#v", ret.Value, tt.want)
+			}
+			if tt.ran == nil {
+				return
+			}
+			args, kwargs := ParseArgs([]string{"test=True"})
+			res, _ := Call(context.Background(), h, "state.highstate", args, kwargs).Value.([]engine.StateResult)
+			var ids []string
+			for _, r := range res {
+				ids = append(ids, r.ID)
+			}
+			if !reflect.DeepEqual(ids, tt.ran) {
+				t.Errorf("highstate ran %v; want %v", ids, tt.ran)
+			}
+		})
+	}
+}
+
 // state.sls_exists and state.id_exists, as Salt's: show_sls giving high
 // data, and every ID named (split at commas) among show_low_sls's.
 func TestSLSAndIDExists(t *testing.T) {

@@ -107,6 +107,11 @@ func (r *stateRun) top(ctx context.Context) (*top.Top, top.Minion, map[string]st
 			found++
 		}
 		tops = append(tops, top.EnvTop{Env: env, Top: t})
+		inc, err := r.includedTops(ctx, env, t)
+		if err != nil {
+			return nil, top.Minion{}, nil, err
+		}
+		tops = append(tops, inc...)
 	}
 	if found == 0 {
 		return nil, top.Minion{}, nil, fmt.Errorf("no top.sls in environment %q: a highstate needs one (or name the SLS: state.apply NAME)", envs[0])
@@ -145,6 +150,45 @@ func (r *stateRun) readTop(ctx context.Context, env string) (*top.Top, error) {
 		return nil, err
 	}
 	return top.Parse("top.sls", src)
+}
+
+// includedTops reads the top files that t, env's top.sls, names in its
+// `include:`, as Salt's get_tops: each name or glob matched against the
+// environment's SLS (fnmatch over list_states, sorted), each file read
+// once and rendered as top.sls is. Only top.sls's own include: is read;
+// an included file's is not, as in Salt.
+func (r *stateRun) includedTops(ctx context.Context, env string, t *top.Top) ([]top.EnvTop, error) {
+	if t == nil || len(t.Include) == 0 {
+		return nil, nil
+	}
+	avail, err := sls.ListSLS(ctx, r.c.host.Files, env)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: include: %w", t.File, t.IncludeLine, err)
+	}
+	done := map[string]bool{}
+	var out []top.EnvTop
+	for _, pat := range t.Include {
+		for _, name := range sls.FilterSLS(avail, pat) {
+			if done[name] {
+				continue
+			}
+			done[name] = true
+			file, err := r.comp.SLSFile(ctx, env, name)
+			if err != nil {
+				return nil, err
+			}
+			src, err := r.comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
+			if err != nil {
+				return nil, err
+			}
+			it, err := top.Parse(file, src)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, top.EnvTop{Env: env, Top: it})
+		}
+	}
+	return out, nil
 }
 
 // topEnvs are the environments whose top files a highstate reads, in

@@ -470,6 +470,13 @@ func (e *NotFoundError) Error() string {
 // Is makes errors.Is(err, fs.ErrNotExist) true.
 func (e *NotFoundError) Is(target error) bool { return target == fs.ErrNotExist }
 
+// SLSFile names the file of the tree that holds the SLS name in env:
+// a/b.sls, else a/b/init.sls; a *NotFoundError when neither exists.
+func (c *Compiler) SLSFile(ctx context.Context, env, name string) (string, error) {
+	file, _, err := c.findSLS(ctx, env, name)
+	return file, err
+}
+
 // findSLS reads `a.b` from a/b.sls, or else a/b/init.sls.
 func (c *Compiler) findSLS(ctx context.Context, env, name string) (string, []byte, error) {
 	if name == "" || strings.Contains(name, "..") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") ||

@@ -79,44 +79,84 @@ func (t *Top) sectionFor(e Environment) *Environment {
 	return &t.Environments[len(t.Environments)-1]
 }
 
-// mergeDefault is Salt's _merge_tops_merge: base is authoritative.
+// mergeDefault is Salt's _merge_tops_merge: base is authoritative. Every
+// top file of base (its top.sls and those it includes) gives all its
+// sections; another environment's files give that environment's own
+// section, the first that has one, unless base's gave it.
 func mergeDefault(out *Top, tops []EnvTop) {
-	for _, et := range tops {
-		if et.Env == "base" && et.Top != nil {
-			out.Environments = append(out.Environments, et.Top.Environments...)
+	for _, t := range topsOf(tops, "base") {
+		for _, e := range t.Environments {
+			out.assignAll(e)
 		}
 	}
-	for _, et := range tops {
-		if et.Env == "base" || et.Top == nil {
+	for _, env := range envsOf(tops) {
+		if env == "base" {
 			continue
 		}
-		if s := et.Top.section(et.Env); s != nil && !out.has(et.Env) {
-			out.Environments = append(out.Environments, *s)
+		for _, t := range topsOf(tops, env) {
+			if s := t.section(env); s != nil && !out.has(env) {
+				out.assignAll(*s)
+			}
 		}
 	}
 }
 
-// mergeSame is Salt's _merge_tops_same.
+// mergeSame is Salt's _merge_tops_same: each environment's section from
+// its own top files, or from default_top's when all of its own are empty.
 func mergeSame(out *Top, defaultTop string, tops []EnvTop) {
 	if defaultTop == "" {
 		defaultTop = "base"
 	}
-	var fallback *Top
-	for _, et := range tops {
-		if et.Env == defaultTop {
-			fallback = et.Top
+	for _, env := range envsOf(tops) {
+		from := topsOf(tops, env)
+		empty := true
+		for _, t := range from {
+			empty = empty && len(t.Environments) == 0
+		}
+		if empty {
+			from = topsOf(tops, defaultTop)
+		}
+		for _, t := range from {
+			if s := t.section(env); s != nil {
+				out.assignAll(*s)
+			}
 		}
 	}
+}
+
+// envsOf lists the environments of tops, each once, in order.
+func envsOf(tops []EnvTop) []string {
+	var out []string
 	for _, et := range tops {
-		from := et.Top
-		if from == nil || len(from.Environments) == 0 {
-			from = fallback
+		if !slices.Contains(out, et.Env) {
+			out = append(out, et.Env)
 		}
-		if from == nil {
-			continue
+	}
+	return out
+}
+
+// topsOf lists env's top files, in the order read.
+func topsOf(tops []EnvTop, env string) []*Top {
+	var out []*Top
+	for _, et := range tops {
+		if et.Env == env && et.Top != nil {
+			out = append(out, et.Top)
 		}
-		if s := from.section(et.Env); s != nil && !out.has(et.Env) {
-			out.Environments = append(out.Environments, *s)
+	}
+	return out
+}
+
+// assignAll is Salt's `top[saltenv][tgt] = ctop[saltenv][tgt]` for each
+// target of e: a target an earlier file gave keeps its place and takes
+// the later file's list. A section without targets adds nothing, as in
+// Salt, where the section is there once a target is.
+func (t *Top) assignAll(e Environment) {
+	for _, tg := range e.Targets {
+		dst := t.sectionFor(e)
+		if i := slices.IndexFunc(dst.Targets, func(have Target) bool { return have.Expr == tg.Expr }); i >= 0 {
+			dst.Targets[i] = tg
+		} else {
+			dst.Targets = append(dst.Targets, tg)
 		}
 	}
 }
@@ -125,11 +165,12 @@ func mergeSame(out *Top, defaultTop string, tops []EnvTop) {
 // its place and takes the later file's SLS it lacks, and the later
 // file's matcher when it names one.
 func mergeAll(out *Top, tops []EnvTop) {
-	for _, et := range tops {
-		if et.Top == nil {
-			continue
-		}
-		for _, e := range et.Top.Environments {
+	var files []*Top
+	for _, env := range envsOf(tops) {
+		files = append(files, topsOf(tops, env)...)
+	}
+	for _, t := range files {
+		for _, e := range t.Environments {
 			dst := out.sectionFor(e)
 			for _, tg := range e.Targets {
 				merged := false
@@ -185,15 +226,7 @@ func MergePillar(tops []EnvTop) *Top {
 		}
 		out.Warnings = append(out.Warnings, et.Top.Warnings...)
 		for _, e := range et.Top.Environments {
-			dst := out.sectionFor(e)
-			for _, tg := range e.Targets {
-				i := slices.IndexFunc(dst.Targets, func(have Target) bool { return have.Expr == tg.Expr })
-				if i >= 0 {
-					dst.Targets[i] = tg
-				} else {
-					dst.Targets = append(dst.Targets, tg)
-				}
-			}
+			out.assignAll(e)
 		}
 	}
 	return out

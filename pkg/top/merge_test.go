@@ -2,6 +2,7 @@ package top
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,6 +88,43 @@ func TestMerge(t *testing.T) {
 	// Merging leaves the top files as they were.
 	if got := show(base); got != "base: *[compound]=core; dev: web*[compound]=from.base" {
 		t.Errorf("base's top changed: %s", got)
+	}
+}
+
+// A top file's include: is not an environment; the files it names come
+// after their environment's top.sls, and base's give each target in
+// place: a target given again takes the later list where it stood.
+func TestIncludeParsedAndMerged(t *testing.T) {
+	for src, want := range map[string]string{
+		"include:\n  - a\n  - 'tops.*'\nbase:\n  '*':\n    - x\n": "[a tops.*]",
+		"include: a\n":    "[a]",
+		"include:\n":      "[]",
+		"include: [a, b]": "[a b]",
+	} {
+		tp := mustParse(t, src)
+		if got := fmt.Sprint(tp.Include); got != want || slices.Contains(tp.Envs(), "include") {
+			t.Errorf("%q: include %s, environments %v; want %s", src, got, tp.Envs(), want)
+		}
+	}
+	for _, bad := range []string{"include:\n  a: b\n", "include:\n  - [a]\n", "include:\n  - ''\n"} {
+		if _, err := Parse("top.sls", []byte(bad)); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	parse := func(src string) *Top { return mustParse(t, src) }
+	top := parse("include: [more]\nbase:\n  '*':\n    - a\n  'web*':\n    - w\n")
+	more := parse("base:\n  '*':\n    - b\n  'db*':\n    - d\n")
+	dev := parse("dev:\n  '*':\n    - d1\n")
+	devMore := parse("dev:\n  '*':\n    - d2\n")
+	tops := []EnvTop{{"base", top}, {"base", more}, {"dev", dev}, {"dev", devMore}}
+	for strategy, want := range map[string]string{
+		MergeDefault: "base: *[compound]=b web*[compound]=w db*[compound]=d; dev: *[compound]=d1",
+		MergeSame:    "base: *[compound]=b web*[compound]=w db*[compound]=d; dev: *[compound]=d2",
+		MergeAll:     "base: *[compound]=a,b web*[compound]=w db*[compound]=d; dev: *[compound]=d1,d2",
+	} {
+		if got := show(Merge(strategy, "", tops)); got != want {
+			t.Errorf("%s:\n  %s\nwant\n  %s", strategy, got, want)
+		}
 	}
 }
 

@@ -17,6 +17,12 @@ import (
 type Top struct {
 	File         string
 	Environments []Environment
+	// Include is the top file's `include:` list: SLS names or globs of
+	// the same environment whose files are more top files, as Salt's
+	// get_tops reads them (Includes does).
+	Include []string
+	// IncludeLine is the line of the `include:` key.
+	IncludeLine int
 	// Warnings are things Salt would ignore silently: unknown dict items
 	// in a target's list, non-string items, a repeated `- match:`.
 	Warnings []Warning
@@ -130,6 +136,16 @@ func Parse(filename string, data []byte) (*Top, error) {
 			return nil, t.errorf(k, "environment %q appears twice (first at line %d)", k.Value, first)
 		}
 		seen[k.Value] = k.Line
+		if k.Value == "include" {
+			// Not an environment: Salt's get_tops takes the key out of
+			// the top file and reads the files it names as top files.
+			inc, err := t.parseInclude(v)
+			if err != nil {
+				return nil, err
+			}
+			t.Include, t.IncludeLine = inc, k.Line
+			continue
+		}
 		t.Environments = append(t.Environments, Environment{Name: k.Value, Line: k.Line})
 		if err := t.parseEnv(&t.Environments[len(t.Environments)-1], v); err != nil {
 			return nil, err
@@ -139,6 +155,28 @@ func Parse(filename string, data []byte) (*Top, error) {
 	// this file has a section for it: Salt's top_matches keeps it for any
 	// environment the file server has (one it lacks fails at its SLS).
 	return t, nil
+}
+
+// parseInclude reads a top file's `include:`: a list of SLS names or
+// globs, or one name.
+func (t *Top) parseInclude(v *yaml.Node) ([]string, error) {
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+		return nil, nil
+	case v.Kind == yaml.ScalarNode:
+		return []string{v.Value}, nil
+	case v.Kind != yaml.SequenceNode:
+		return nil, t.errorf(v, "include: want a list of SLS names, found %s", kindName(v))
+	}
+	var out []string
+	for _, it := range v.Content {
+		it = deref(it)
+		if it.Kind != yaml.ScalarNode || it.Value == "" {
+			return nil, t.errorf(it, "include: an item must be an SLS name or glob, found %s", kindName(it))
+		}
+		out = append(out, it.Value)
+	}
+	return out, nil
 }
 
 func (t *Top) parseEnv(env *Environment, body *yaml.Node) error {
