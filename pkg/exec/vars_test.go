@@ -132,4 +132,15 @@ func TestTemplateExec(t *testing.T) {
 	if want := "/opt/app-1.2 [] {} True"; err != nil || got != want {
 		t.Errorf("render = %q, %v; want %q", got, err, want)
 	}
+	// More that only read, as public trees call them while rendering:
+	// a {gid: group} map from group.getent, a file's owner ids, the
+	// login shells, the first tool found, an echo.
+	src = "{{ salt['group.getent']() | selectattr('name', 'equalto', 'root') | map(attribute='gid') | list }} " +
+		"{{ salt['file.get_uid']('/') }} {{ salt['file.get_gid']('/') }} {{ salt['cmd.shells']() is sequence }} " +
+		"{{ salt['cmd.which_bin'](['no-such-tool-x', 'sh']) is string }} {{ salt['test.echo']('hi') }} " +
+		"{{ salt['network.hwaddr']('lo') }}"
+	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
+	if want := "[0] 0 0 True True hi 00:00:00:00:00:00"; err != nil || got != want {
+		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
 }
