@@ -614,11 +614,7 @@ func fileRenderWith(ctx context.Context, req *Request, path string, data []byte,
 	if acc := fileAccumFor(req, req.Name); len(acc) > 0 {
 		m := make(map[string]any, len(acc))
 		for k, v := range acc {
-			l := make([]any, len(v))
-			for i, s := range v {
-				l[i] = s
-			}
-			m[k] = l
+			m[k] = v
 		}
 		vars["accumulator"] = m
 	}
