@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,14 @@ func TestTemplateExec(t *testing.T) {
 	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
 	if want := "[0] 0 0 True True hi 00:00:00:00:00:00"; err != nil || got != want {
 		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
+	// dnsutil.A reaches the resolver (or dig) from a template.
+	oldDig, oldResolve := dnsDig, dnsResolve
+	defer func() { dnsDig, dnsResolve = oldDig, oldResolve }()
+	dnsDig = func(context.Context, []string) (string, int, bool, error) { return "", 0, false, nil }
+	dnsResolve = func(context.Context, string, string) ([]net.IP, error) { return []net.IP{net.ParseIP("10.9.8.7")}, nil }
+	got, err = jinja.Render("t", []byte("{{ salt['dnsutil.A']('db.example')[0] }}"), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
+	if err != nil || got != "10.9.8.7" {
+		t.Errorf("dnsutil.A in a template = %q, %v", got, err)
 	}
 }

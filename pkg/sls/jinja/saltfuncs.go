@@ -143,7 +143,9 @@ func ExecFuncs() []string {
 		// gid and uid maps (ssh-, scm-style trees build {gid: group}
 		// from group.getent), a file's owner ids, a MAC address, the
 		// login shells, which of some tools is installed, an echo
-		"group.getent", "file.get_uid", "file.get_gid", "network.hwaddr", "cmd.shells", "cmd.which_bin", "test.echo"}
+		"group.getent", "file.get_uid", "file.get_gid", "network.hwaddr", "cmd.shells", "cmd.which_bin", "test.echo",
+		// a name's addresses, for configs that name a peer by address
+		"dnsutil.A", "dnsutil.AAAA"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
