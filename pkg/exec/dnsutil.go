@@ -24,10 +24,11 @@ func init() {
 	register("dnsutil.AAAA", dnsutilLookup("AAAA"), "Return a name's IPv6 addresses, as dnsutil.A does for IPv4.", host, ns)
 }
 
-// dnsDig runs dig with args and returns its stdout and exit code; found
-// is false when the host has no dig. A variable, for tests.
-var dnsDig = func(ctx context.Context, args []string) (stdout string, code int, found bool, err error) {
-	path, ok := which("dig")
+// runTool runs a read-only tool of the host with args and returns its
+// stdout and exit code; found is false when the host does not have it.
+// A variable, for tests.
+var runTool = func(ctx context.Context, tool string, args []string) (stdout string, code int, found bool, err error) {
+	path, ok := which(tool)
 	if !ok {
 		return "", 0, false, nil
 	}
@@ -37,9 +38,14 @@ var dnsDig = func(ctx context.Context, args []string) (stdout string, code int, 
 		return string(out), exit.ExitCode(), true, nil
 	}
 	if err != nil {
-		return "", 0, true, fmt.Errorf("dig: %w", err)
+		return "", 0, true, fmt.Errorf("%s: %w", tool, err)
 	}
 	return string(out), 0, true, nil
+}
+
+// dnsDig runs dig (runTool), for dnsutil.
+var dnsDig = func(ctx context.Context, args []string) (string, int, bool, error) {
+	return runTool(ctx, "dig", args)
 }
 
 // dnsResolve asks the system resolver (/etc/hosts, then DNS), as Python's

@@ -145,7 +145,9 @@ func ExecFuncs() []string {
 		// login shells, which of some tools is installed, an echo
 		"group.getent", "file.get_uid", "file.get_gid", "network.hwaddr", "cmd.shells", "cmd.which_bin", "test.echo",
 		// a name's addresses, for configs that name a peer by address
-		"dnsutil.A", "dnsutil.AAAA"}
+		"dnsutil.A", "dnsutil.AAAA",
+		// a device's UUID or PARTUUID, for fstab and boot entries
+		"disk.blkid"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
