@@ -308,7 +308,7 @@ func TestFileManagedBadArgs(t *testing.T) {
 		{"hash mismatch", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "sha256=" + strings.Repeat("0", 64)}, "Specified sha256 checksum for salt://app/app.conf (" + strings.Repeat("0", 64) + ") does not match actual checksum (" + fileSHA256T("port = 80\n") + "). If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'."},
 		{"bool", "/etc/x", map[string]any{"contents": "x", "makedirs": "perhaps"}, `argument "makedirs"`},
 		{"backup", "/etc/x", map[string]any{"contents": "x", "backup": "yes please"}, `argument "backup"`},
-		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `argument "contents_pillar": pillar "app:nope" is not set`},
+		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `Pillar app:nope does not exist`},
 		{"undefined template variable", "/etc/x", map[string]any{"source": "salt://app/app.conf.tmpl", "template": "jinja"}, "template: "},
 		{"no parent", "/nodir/x", map[string]any{"contents": "x"}, "Parent directory not present"},
 		{"directory", "/etc", map[string]any{"contents": "x"}, "is a directory"},
@@ -347,6 +347,16 @@ func TestFileOwnerNotAvailable(t *testing.T) {
 			if res.Result != False || res.Comment != c.want {
 				t.Errorf("%s %v test=%v: %v %q; want False with %q", c.fun, c.args, test, res.Result, res.Comment, c.want)
 			}
+		}
+	}
+}
+
+// A contents_pillar key the pillar lacks: Salt's comment, whole.
+func TestFileManagedMissingPillarComment(t *testing.T) {
+	for _, test := range []bool{true, false} {
+		res := fileCall(t, fileTestRoot(t), "file.managed", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, test)
+		if res.Result != False || res.Comment != "Pillar app:nope does not exist" {
+			t.Errorf("test=%v: %v %q", test, res.Result, res.Comment)
 		}
 	}
 }
