@@ -324,6 +324,12 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 	case yaml.ScalarNode:
 		return pyyaml.Scalar(n), nil
 	case yaml.SequenceNode:
+		if d.odict && n.ShortTag() == "!!omap" {
+			// Salt's SLS and pillar loader (dictclass OrderedDict)
+			// builds an !!omap as a mapping, and construct_mapping
+			// refuses a sequence.
+			return nil, d.errf(n, "YAML: expected a mapping node, but found sequence")
+		}
 		out := make([]any, len(n.Content))
 		for i, c := range n.Content {
 			v, err := d.value(c, depth+1)

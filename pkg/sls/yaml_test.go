@@ -403,6 +403,16 @@ func TestDecodeYAMLOrdered(t *testing.T) {
 	if got, want := zv2.(*odict.Map).Keys(), []string{"y", "x", "w", "c"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("merge list order: %v, want %v", got, want)
 	}
+	// An !!omap written as YAML's ordered-map sequence is refused, as
+	// Salt's OrderedDict loader refuses it; a mapping tagged so is a map.
+	if _, err := DecodeYAMLOrdered("p.sls", []byte("o: !!omap [{a: 1}, {b: 2}]\n"), false); err == nil || !strings.Contains(err.Error(), "p.sls:1: YAML: expected a mapping node, but found sequence") {
+		t.Errorf("!!omap sequence: %v", err)
+	}
+	if v, err := DecodeYAMLOrdered("p.sls", []byte("o: !!omap {b: 1, a: 2}\n"), false); err != nil {
+		t.Errorf("!!omap mapping: %v", err)
+	} else if o, _ := v.(*odict.Map).Get("o"); !reflect.DeepEqual(o.(*odict.Map).Keys(), []string{"b", "a"}) {
+		t.Errorf("!!omap mapping = %#v", o)
+	}
 	// Unlike DecodeYAML, it reads values as Salt does.
 	if mode, _ := m.Get("mode"); mode != 644 {
 		t.Errorf("mode = %#v; want 644, as Salt's loader reads 0644", mode)
