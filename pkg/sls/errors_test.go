@@ -74,7 +74,16 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web/init.sls": "\ninclude:\n  - .missing\na:\n  pkg.installed: []\n"},
 			stage: "render",
-			want:  []string{"web/init.sls:3: ", "No matching sls found for 'web.missing' in env 'base' (looked for web/missing.sls and web/missing/init.sls)"},
+			want:  []string{"web/init.sls:3: ", "Unknown include: Specified SLS base: web.missing is not available on the salt master in saltenv(s): base (looked for web/missing.sls and web/missing/init.sls)"},
+		},
+		{
+			// Salt's render_state: an include glob matching nothing is
+			// an unknown include too.
+			name:  "include glob matching nothing",
+			sls:   "web",
+			files: map[string]string{"web.sls": "include:\n  - nothing.*\na:\n  pkg.installed: []\n"},
+			stage: "render",
+			want:  []string{"web.sls:2: ", "Unknown include: Specified SLS base: nothing.* is not available on the salt master in saltenv(s): base"},
 		},
 		{
 			name:  "relative include above the top",

@@ -157,7 +157,8 @@ type slsFile struct {
 // slsRef names an SLS file in an environment.
 type slsRef struct {
 	Env, Name string
-	Pos       Pos // where it was named (include, top), for errors
+	Pos       Pos  // where it was named (include, top), for errors
+	Include   bool // named by an include: (Salt words a missing one its own way)
 }
 
 type exclude struct {
@@ -407,7 +408,7 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 			errs.add(d.at(n), "", "include: %v", err)
 			return
 		}
-		out = append(out, slsRef{Env: e, Name: full, Pos: d.at(n)})
+		out = append(out, slsRef{Env: e, Name: full, Pos: d.at(n), Include: true})
 	}
 	items, ok := v.([]any)
 	if !ok {
