@@ -90,7 +90,7 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web.sls": "include:\n  - ..x\n"},
 			stage: "render",
-			want:  []string{"web.sls:2: ", "relative include '..x' from SLS 'web' goes above the top"},
+			want:  []string{"web.sls:2: ", "Attempted relative include of '..x' within SLS 'base:web' goes beyond top level package"},
 		},
 		{
 			name:  "ID not a mapping",

@@ -1,6 +1,7 @@
 package sls
 
 import (
+	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"slices"
@@ -404,6 +405,11 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 			return
 		}
 		full, err := resolveRelative(s, sls, isInit)
+		if errors.Is(err, errAboveTop) {
+			// Salt's render_state words it so.
+			errs.add(d.at(n), "", "Attempted relative include of '%s' within SLS '%s:%s' goes beyond top level package", s, env, sls)
+			return
+		}
 		if err != nil {
 			errs.add(d.at(n), "", "include: %v", err)
 			return
@@ -442,6 +448,10 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 // resolveRelative turns `.x` and `..x` into full SLS names, as Salt does:
 // each dot climbs one level from the including SLS, and an init.sls
 // counts as one level below its package.
+// errAboveTop is a relative include with more dots than the SLS has
+// levels.
+var errAboveTop = errors.New("goes beyond top level package")
+
 func resolveRelative(inc, sls string, isInit bool) (string, error) {
 	if !strings.HasPrefix(inc, ".") {
 		return inc, nil
@@ -452,8 +462,11 @@ func resolveRelative(inc, sls string, isInit bool) (string, error) {
 	if isInit {
 		comps = append(comps, "init")
 	}
-	if levels > len(comps) || rest == "" {
-		return "", fmt.Errorf("relative include '%s' from SLS '%s' goes above the top of the state tree", inc, sls)
+	if levels > len(comps) {
+		return "", fmt.Errorf("relative include '%s' from SLS '%s': %w", inc, sls, errAboveTop)
+	}
+	if rest == "" {
+		return "", fmt.Errorf("relative include '%s' from SLS '%s' names no SLS", inc, sls)
 	}
 	return strings.Join(append(comps[:len(comps)-levels:len(comps)-levels], rest), "."), nil
 }
