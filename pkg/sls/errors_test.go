@@ -32,7 +32,7 @@ func TestErrors(t *testing.T) {
 				"a.sls": "x:\n  pkg.installed: []\nnginx:\n  pkg.installed: []\n",
 				"b.sls": "\n\nnginx:\n  service.running: []\n"},
 			stage: "render",
-			want:  []string{"b.sls:3: ", "state ID 'nginx' in SLS b is already declared in a.sls:3 (SLS a)"},
+			want:  []string{"b.sls:3: ", "Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is 'nginx' and is found in SLS 'base:a' and SLS 'base:b' (a.sls:3 and b.sls:3)"},
 		},
 		{
 			name:  "duplicate key in one file",

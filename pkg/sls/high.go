@@ -103,9 +103,11 @@ func (h *High) Add(s *State) error {
 		h.nextAuto = autoOrderBase
 	}
 	if old, dup := h.byID[s.ID]; dup {
+		// Salt's words (merge_included_states, render_highstate), then
+		// where each declaration is.
 		return &Error{Pos: s.Pos, ID: s.ID, Msg: fmt.Sprintf(
-			"state ID '%s' in SLS %s is already declared in %s (SLS %s); IDs must be unique across the whole highstate",
-			s.ID, s.SLS, old.Pos, old.SLS)}
+			"Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is '%s' and is found in SLS '%s:%s' and SLS '%s:%s' (%s and %s)",
+			s.ID, old.Env, old.SLS, s.Env, s.SLS, old.Pos, s.Pos)}
 	}
 	for _, d := range s.Decls {
 		h.number(d)
