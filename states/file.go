@@ -216,29 +216,57 @@ func fileResolvePerms(req *Request, p *filePerms) error {
 	// create (user.present, group.present) counts as there, so that the
 	// dry run says what the real run, which makes it first, then does.
 	planned := plannedAccts(req)
+	var missing FileOwnerError
 	if p.user != "" {
 		u, err := db.User(p.user)
 		if err != nil {
-			pu, ok := planned.user(p.user)
-			if !ok {
-				return &ArgError{Arg: "user", Err: fmt.Errorf("no user %q in %s", p.user, osuser.PasswdPath(req.Root))}
+			if pu, ok := planned.user(p.user); ok {
+				u = &pu
 			}
-			u = &pu
 		}
-		p.uid = u.UID
+		if u != nil {
+			p.uid = u.UID
+		} else {
+			missing.User = p.user
+		}
 	}
 	if p.group != "" {
 		g, err := db.Group(p.group)
 		if err != nil {
-			pg, ok := planned.group(p.group)
-			if !ok {
-				return &ArgError{Arg: "group", Err: fmt.Errorf("no group %q in %s", p.group, osuser.GroupPath(req.Root))}
+			if pg, ok := planned.group(p.group); ok {
+				g = &pg
 			}
-			g = &pg
 		}
-		p.gid = g.GID
+		if g != nil {
+			p.gid = g.GID
+		} else {
+			missing.Group = p.group
+		}
+	}
+	if missing.User != "" || missing.Group != "" {
+		return &missing
 	}
 	return nil
+}
+
+// FileOwnerError is a user or group the file states were given that the
+// system (the root's passwd and group files) does not have. Its text is
+// Salt's (salt/states/file.py _check_user), which the state's comment is:
+// both names checked, "User x is not available " then "Group y is not
+// available".
+type FileOwnerError struct {
+	User, Group string // the missing ones; "" when present or not given
+}
+
+func (e *FileOwnerError) Error() string {
+	msg := ""
+	if e.User != "" {
+		msg += fmt.Sprintf("User %s is not available ", e.User)
+	}
+	if e.Group != "" {
+		msg += fmt.Sprintf("Group %s is not available", e.Group)
+	}
+	return msg
 }
 
 // fileOwnerOf returns a file's uid and gid.

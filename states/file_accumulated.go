@@ -3,25 +3,29 @@ package states
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/brine-cm/brine/pkg/odict"
 )
 
 func init() {
 	Register("file.accumulated", fileAccumulated,
 		Param{Name: "name", Type: String, Doc: "the accumulator's name."},
 		Param{Name: "filename", Type: Path, Required: true, Doc: "the file whose file.managed or file.blockreplace state uses the text."},
-		Param{Name: "text", Type: StringList, Required: true, Doc: "a line, or a list of lines, added to the accumulator (once each)."},
+		Param{Name: "text", Type: Any, Doc: "a line, or a list of lines (or of any values, for a template), added to the accumulator (once each); a mapping adds its keys."},
 	)
 }
 
 const fileAccumKey = "file.accumulators"
 
-// fileAccums holds a run's accumulators: file → accumulator → lines.
+// fileAccums holds a run's accumulators: file → accumulator → chunks
+// (lines, or any values a template reads).
 type fileAccums struct {
 	mu   sync.Mutex
-	data map[string]map[string][]string
+	data map[string]map[string][]any
 }
 
 func fileAccumsOf(req *Request) *fileAccums {
@@ -29,24 +33,24 @@ func fileAccumsOf(req *Request) *fileAccums {
 		return nil
 	}
 	v, _ := req.Env.Cache.Load(fileAccumKey, func() (any, error) {
-		return &fileAccums{data: map[string]map[string][]string{}}, nil
+		return &fileAccums{data: map[string]map[string][]any{}}, nil
 	})
 	a, _ := v.(*fileAccums)
 	return a
 }
 
 // fileAccumFor returns the accumulators of a file (by the path the SLS
-// names), copied: accumulator → lines.
-func fileAccumFor(req *Request, file string) map[string][]string {
+// names), copied: accumulator → chunks.
+func fileAccumFor(req *Request, file string) map[string][]any {
 	a := fileAccumsOf(req)
 	if a == nil {
 		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := map[string][]string{}
+	out := map[string][]any{}
 	for k, v := range a.data[file] {
-		out[k] = append([]string(nil), v...)
+		out[k] = append([]any(nil), v...)
 	}
 	return out
 }
@@ -72,9 +76,43 @@ func fileAccumLines(req *Request, file string) []string {
 	sort.Strings(names)
 	var out []string
 	for _, n := range names {
-		out = append(out, acc[n]...)
+		for _, c := range acc[n] {
+			out = append(out, fmt.Sprint(c))
+		}
 	}
 	return out
+}
+
+// accumChunks reads text as Salt's file.accumulated iterates it: a
+// string is one chunk, a list its items (of any kind: a template reads
+// them), a mapping its keys (`for chunk in text` over a dict).
+func accumChunks(text any) ([]any, error) {
+	switch t := text.(type) {
+	case string:
+		return []any{t}, nil
+	case []any:
+		return t, nil
+	case *odict.Map:
+		out := []any{}
+		for _, k := range t.Keys() {
+			out = append(out, k)
+		}
+		return out, nil
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
+	case nil:
+		return nil, fmt.Errorf("No text supplied for accumulator")
+	}
+	return nil, fmt.Errorf("argument \"text\": want a string, a list or a mapping, got %T", text)
 }
 
 // Accumulated adds text to an accumulator of a file, for a later
@@ -89,8 +127,13 @@ func fileAccumLines(req *Request, file string) []string {
 // Salt: the comment is Salt's; an accumulator without require_in/watch_in is not refused as an orphan.
 func fileAccumulated(ctx context.Context, req *Request) Result {
 	file := req.Args.String("filename", "")
-	text := req.Args.StringList("text")
+	// As given: a mapping keeps the SLS's order, whose keys it adds.
+	raw := req.Args.asGiven["text"]
 	if err := req.Args.Err(); err != nil {
+		return Failf(req.Name, "%v", err)
+	}
+	text, err := accumChunks(raw)
+	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
 	a := fileAccumsOf(req)
@@ -99,13 +142,13 @@ func fileAccumulated(ctx context.Context, req *Request) Result {
 	}
 	a.mu.Lock()
 	if a.data[file] == nil {
-		a.data[file] = map[string][]string{}
+		a.data[file] = map[string][]any{}
 	}
 	lines := a.data[file][req.Name]
 	for _, t := range text {
 		dup := false
 		for _, l := range lines {
-			dup = dup || l == t
+			dup = dup || reflect.DeepEqual(l, t)
 		}
 		if !dup {
 			lines = append(lines, t)

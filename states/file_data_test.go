@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"github.com/brine-cm/brine/pkg/odict"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -162,6 +163,47 @@ func TestFileAccumulated(t *testing.T) {
 	}
 	if got := fileReadT(t, filepath.Join(root, "etc/t")); got != "map[m:[x]]\n" {
 		t.Errorf("template saw accumulator as %q", got)
+	}
+}
+
+// Salt's file.accumulated wraps only a string in a tuple and then iterates
+// text: a mapping adds its keys (tomcat-formula accumulates its connectors
+// dict so), a list adds its items whatever they are, each once; the
+// template's accumulator holds them as they are.
+func TestFileAccumulatedTextShapes(t *testing.T) {
+	root := fileTestRoot(t)
+	env := fileEnv()
+	env.Files = fileFakeSource{"salt://t.tmpl": "{{ accumulator }}\n"}
+	call := func(fun, name string, args map[string]any) Result {
+		fn, _ := Lookup(fun)
+		return fn(context.Background(), &Request{ID: name, Name: name, Func: fun, Args: NewArgs(args), Root: root, Env: env})
+	}
+	conns := odict.New(2)
+	conns.Set("https", map[string]any{"port": 8443})
+	conns.Set("ajp", map[string]any{"port": 8009})
+	for _, c := range []struct {
+		id   string
+		text any
+	}{
+		{"a_dict", conns},
+		{"b_list", []any{map[string]any{"port": 1}, "x", map[string]any{"port": 1}, 5}},
+		{"c_str", "one"},
+	} {
+		if r := call("file.accumulated", c.id, map[string]any{"filename": "/etc/t", "text": c.text}); r.Result != True {
+			t.Fatalf("%s: %+v", c.id, r)
+		}
+	}
+	if r := call("file.accumulated", "d_none", map[string]any{"filename": "/etc/t", "text": nil}); r.Result != False || !strings.Contains(r.Comment, "No text supplied for accumulator") {
+		t.Errorf("text None: %+v", r)
+	}
+	if r := call("file.managed", "/etc/t", map[string]any{"source": "salt://t.tmpl", "template": "jinja"}); r.Result != True {
+		t.Fatalf("managed: %+v", r)
+	}
+	// The test renderer prints Go values: each list as Salt's template
+	// gets it, in order.
+	want := "map[a_dict:[https ajp] b_list:[map[port:1] x 5] c_str:[one]]\n"
+	if got := fileReadT(t, filepath.Join(root, "etc/t")); got != want {
+		t.Errorf("template saw %q; want %q", got, want)
 	}
 }
 

@@ -259,6 +259,12 @@ func fileArgEmpty(a *Args, k string) bool {
 	return v == nil
 }
 
+// PillarMissingError is a contents_pillar key the pillar does not have;
+// its text is Salt's file.managed comment for it.
+type PillarMissingError struct{ Key string }
+
+func (e *PillarMissingError) Error() string { return "Pillar " + e.Key + " does not exist" }
+
 // fileManagedContent returns the content asked for by source, contents or
 // contents_pillar.
 func fileManagedContent(ctx context.Context, req *Request, sourceHash string, skipVerify, newline bool) (data []byte, source string, err error) {
@@ -282,7 +288,7 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 		}
 		v, ok := fileTraverse(pillar, key)
 		if !ok {
-			return nil, "", &ArgError{Arg: "contents_pillar", Err: fmt.Errorf("pillar %q is not set", key)}
+			return nil, "", &PillarMissingError{Key: key}
 		}
 		s := fileContentsValue(v)
 		if newline && s != "" && !strings.HasSuffix(s, "\n") {
@@ -614,11 +620,7 @@ func fileRenderWith(ctx context.Context, req *Request, path string, data []byte,
 	if acc := fileAccumFor(req, req.Name); len(acc) > 0 {
 		m := make(map[string]any, len(acc))
 		for k, v := range acc {
-			l := make([]any, len(v))
-			for i, s := range v {
-				l[i] = s
-			}
-			m[k] = l
+			m[k] = v
 		}
 		vars["accumulator"] = m
 	}

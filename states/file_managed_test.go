@@ -297,8 +297,8 @@ func TestFileManagedBadArgs(t *testing.T) {
 	}{
 		{"mode", "/etc/x", map[string]any{"contents": "x", "mode": "rwx"}, `argument "mode": want an octal file mode such as 0644, got rwx`},
 		{"relative name", "etc/x", map[string]any{"contents": "x"}, `argument "name": want an absolute path`},
-		{"unknown user", "/etc/x", map[string]any{"contents": "x", "user": "bob"}, `argument "user": no user "bob"`},
-		{"unknown group", "/etc/x", map[string]any{"contents": "x", "group": "wheel"}, `argument "group": no group "wheel"`},
+		{"unknown user", "/etc/x", map[string]any{"contents": "x", "user": "bob"}, `User bob is not available`},
+		{"unknown group", "/etc/x", map[string]any{"contents": "x", "group": "wheel"}, `Group wheel is not available`},
 		{"template", "/etc/x", map[string]any{"contents": "x", "template": "mako"}, `argument "template"`},
 		{"http source", "/etc/x", map[string]any{"source": "http://example.com/x"}, `argument "source"`},
 		{"two contents", "/etc/x", map[string]any{"source": "salt://app/app.conf", "contents": "x"}, "'source' cannot be used in combination with 'contents', 'contents_pillar', or 'contents_grains'"},
@@ -308,7 +308,7 @@ func TestFileManagedBadArgs(t *testing.T) {
 		{"hash mismatch", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "sha256=" + strings.Repeat("0", 64)}, "Specified sha256 checksum for salt://app/app.conf (" + strings.Repeat("0", 64) + ") does not match actual checksum (" + fileSHA256T("port = 80\n") + "). If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'."},
 		{"bool", "/etc/x", map[string]any{"contents": "x", "makedirs": "perhaps"}, `argument "makedirs"`},
 		{"backup", "/etc/x", map[string]any{"contents": "x", "backup": "yes please"}, `argument "backup"`},
-		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `argument "contents_pillar": pillar "app:nope" is not set`},
+		{"missing pillar", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, `Pillar app:nope does not exist`},
 		{"undefined template variable", "/etc/x", map[string]any{"source": "salt://app/app.conf.tmpl", "template": "jinja"}, "template: "},
 		{"no parent", "/nodir/x", map[string]any{"contents": "x"}, "Parent directory not present"},
 		{"directory", "/etc", map[string]any{"contents": "x"}, "is a directory"},
@@ -323,6 +323,41 @@ func TestFileManagedBadArgs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A user or group the system lacks fails the file states with Salt's
+// _check_user text as the whole comment, both names checked, in test
+// runs too (Salt 3006 does not spare test runs).
+func TestFileOwnerNotAvailable(t *testing.T) {
+	for _, c := range []struct {
+		fun  string
+		args map[string]any
+		want string
+	}{
+		{"file.managed", map[string]any{"contents": "x", "user": "bob"}, "User bob is not available "},
+		{"file.managed", map[string]any{"contents": "x", "group": "wheel"}, "Group wheel is not available"},
+		{"file.managed", map[string]any{"contents": "x", "user": "bob", "group": "wheel"}, "User bob is not available Group wheel is not available"},
+		{"file.managed", map[string]any{"contents": "x", "user": "root", "group": "wheel"}, "Group wheel is not available"},
+		{"file.directory", map[string]any{"user": "bob", "group": "bob"}, "User bob is not available Group bob is not available"},
+	} {
+		for _, test := range []bool{true, false} {
+			root := fileTestRoot(t)
+			res := fileCall(t, root, c.fun, "/etc/x", c.args, test)
+			if res.Result != False || res.Comment != c.want {
+				t.Errorf("%s %v test=%v: %v %q; want False with %q", c.fun, c.args, test, res.Result, res.Comment, c.want)
+			}
+		}
+	}
+}
+
+// A contents_pillar key the pillar lacks: Salt's comment, whole.
+func TestFileManagedMissingPillarComment(t *testing.T) {
+	for _, test := range []bool{true, false} {
+		res := fileCall(t, fileTestRoot(t), "file.managed", "/etc/x", map[string]any{"contents_pillar": "app:nope"}, test)
+		if res.Result != False || res.Comment != "Pillar app:nope does not exist" {
+			t.Errorf("test=%v: %v %q", test, res.Result, res.Comment)
+		}
 	}
 }
 

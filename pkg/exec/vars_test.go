@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +132,25 @@ func TestTemplateExec(t *testing.T) {
 	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
 	if want := "/opt/app-1.2 [] {} True"; err != nil || got != want {
 		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
+	// More that only read, as public trees call them while rendering:
+	// a {gid: group} map from group.getent, a file's owner ids, the
+	// login shells, the first tool found, an echo.
+	src = "{{ salt['group.getent']() | selectattr('name', 'equalto', 'root') | map(attribute='gid') | list }} " +
+		"{{ salt['file.get_uid']('/') }} {{ salt['file.get_gid']('/') }} {{ salt['cmd.shells']() is sequence }} " +
+		"{{ salt['cmd.which_bin'](['no-such-tool-x', 'sh']) is string }} {{ salt['test.echo']('hi') }} " +
+		"{{ salt['network.hwaddr']('lo') }}"
+	got, err = jinja.Render("t", []byte(src), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
+	if want := "[0] 0 0 True True hi 00:00:00:00:00:00"; err != nil || got != want {
+		t.Errorf("render = %q, %v; want %q", got, err, want)
+	}
+	// dnsutil.A reaches the resolver (or dig) from a template.
+	oldDig, oldResolve := dnsDig, dnsResolve
+	defer func() { dnsDig, dnsResolve = oldDig, oldResolve }()
+	dnsDig = func(context.Context, []string) (string, int, bool, error) { return "", 0, false, nil }
+	dnsResolve = func(context.Context, string, string) ([]net.IP, error) { return []net.IP{net.ParseIP("10.9.8.7")}, nil }
+	got, err = jinja.Render("t", []byte("{{ salt['dnsutil.A']('db.example')[0] }}"), templateVars(context.Background(), &Host{}, "base", false), jinja.Options{})
+	if err != nil || got != "10.9.8.7" {
+		t.Errorf("dnsutil.A in a template = %q, %v", got, err)
 	}
 }

@@ -225,7 +225,7 @@ func TestHighAdd(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := h.Add(&State{ID: "a", SLS: "y", Pos: Pos{File: "y.sls", Line: 4}, Decls: []*Decl{{Module: "cmd", Fun: "run"}}})
-	if err == nil || !strings.Contains(err.Error(), "y.sls:4: state ID 'a' in SLS y is already declared in x.sls:1 (SLS x)") {
+	if err == nil || !strings.Contains(err.Error(), "y.sls:4: Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is 'a' and is found in SLS 'base:x' and SLS ':y' (x.sls:1 and y.sls:4)") {
 		t.Fatalf("duplicate Add: %v", err)
 	}
 	chunks, err := h.Compile()

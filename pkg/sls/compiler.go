@@ -233,7 +233,7 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 			return
 		}
 		if len(names) == 0 {
-			b.errs.addErr(&Error{Pos: ref.Pos, Err: &NotFoundError{Env: ref.Env, Name: ref.Name}})
+			b.errs.addErr(&Error{Pos: ref.Pos, Err: &NotFoundError{Env: ref.Env, Name: ref.Name, Include: ref.Include}})
 			return
 		}
 		for _, n := range names {
@@ -264,6 +264,10 @@ func (b *build) load(ctx context.Context, ref slsRef) {
 	}
 	file, src, err := b.c.findSLS(ctx, ref.Env, ref.Name)
 	if err != nil {
+		var nf *NotFoundError
+		if errors.As(err, &nf) {
+			nf.Include = ref.Include
+		}
 		b.errs.addErr(&Error{Pos: ref.Pos, Err: err})
 		return
 	}
@@ -459,11 +463,17 @@ func (b *build) applyExcludes() {
 // NotFoundError is returned for an SLS that is in neither of its places.
 type NotFoundError struct {
 	Env, Name string
+	// Include is set when an include: named it, which Salt's
+	// render_state words otherwise than a missing top or command SLS.
+	Include bool
 }
 
 func (e *NotFoundError) Error() string {
 	base := strings.ReplaceAll(e.Name, ".", "/")
 	// Salt's words first (scripts look for them), then where brine looked.
+	if e.Include {
+		return fmt.Sprintf("Unknown include: Specified SLS %s: %s is not available on the salt master in saltenv(s): %s (looked for %s.sls and %s/init.sls)", e.Env, e.Name, e.Env, base, base)
+	}
 	return fmt.Sprintf("No matching sls found for '%s' in env '%s' (looked for %s.sls and %s/init.sls)", e.Name, e.Env, base, base)
 }
 

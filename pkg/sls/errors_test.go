@@ -32,7 +32,7 @@ func TestErrors(t *testing.T) {
 				"a.sls": "x:\n  pkg.installed: []\nnginx:\n  pkg.installed: []\n",
 				"b.sls": "\n\nnginx:\n  service.running: []\n"},
 			stage: "render",
-			want:  []string{"b.sls:3: ", "state ID 'nginx' in SLS b is already declared in a.sls:3 (SLS a)"},
+			want:  []string{"b.sls:3: ", "Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is 'nginx' and is found in SLS 'base:a' and SLS 'base:b' (a.sls:3 and b.sls:3)"},
 		},
 		{
 			name:  "duplicate key in one file",
@@ -74,14 +74,23 @@ func TestErrors(t *testing.T) {
 			sls:   "web",
 			files: map[string]string{"web/init.sls": "\ninclude:\n  - .missing\na:\n  pkg.installed: []\n"},
 			stage: "render",
-			want:  []string{"web/init.sls:3: ", "No matching sls found for 'web.missing' in env 'base' (looked for web/missing.sls and web/missing/init.sls)"},
+			want:  []string{"web/init.sls:3: ", "Unknown include: Specified SLS base: web.missing is not available on the salt master in saltenv(s): base (looked for web/missing.sls and web/missing/init.sls)"},
+		},
+		{
+			// Salt's render_state: an include glob matching nothing is
+			// an unknown include too.
+			name:  "include glob matching nothing",
+			sls:   "web",
+			files: map[string]string{"web.sls": "include:\n  - nothing.*\na:\n  pkg.installed: []\n"},
+			stage: "render",
+			want:  []string{"web.sls:2: ", "Unknown include: Specified SLS base: nothing.* is not available on the salt master in saltenv(s): base"},
 		},
 		{
 			name:  "relative include above the top",
 			sls:   "web",
 			files: map[string]string{"web.sls": "include:\n  - ..x\n"},
 			stage: "render",
-			want:  []string{"web.sls:2: ", "relative include '..x' from SLS 'web' goes above the top"},
+			want:  []string{"web.sls:2: ", "Attempted relative include of '..x' within SLS 'base:web' goes beyond top level package"},
 		},
 		{
 			name:  "ID not a mapping",

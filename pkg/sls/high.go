@@ -1,6 +1,7 @@
 package sls
 
 import (
+	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"slices"
@@ -102,9 +103,11 @@ func (h *High) Add(s *State) error {
 		h.nextAuto = autoOrderBase
 	}
 	if old, dup := h.byID[s.ID]; dup {
+		// Salt's words (merge_included_states, render_highstate), then
+		// where each declaration is.
 		return &Error{Pos: s.Pos, ID: s.ID, Msg: fmt.Sprintf(
-			"state ID '%s' in SLS %s is already declared in %s (SLS %s); IDs must be unique across the whole highstate",
-			s.ID, s.SLS, old.Pos, old.SLS)}
+			"Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is '%s' and is found in SLS '%s:%s' and SLS '%s:%s' (%s and %s)",
+			s.ID, old.Env, old.SLS, s.Env, s.SLS, old.Pos, s.Pos)}
 	}
 	for _, d := range s.Decls {
 		h.number(d)
@@ -157,7 +160,8 @@ type slsFile struct {
 // slsRef names an SLS file in an environment.
 type slsRef struct {
 	Env, Name string
-	Pos       Pos // where it was named (include, top), for errors
+	Pos       Pos  // where it was named (include, top), for errors
+	Include   bool // named by an include: (Salt words a missing one its own way)
 }
 
 type exclude struct {
@@ -403,11 +407,16 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 			return
 		}
 		full, err := resolveRelative(s, sls, isInit)
+		if errors.Is(err, errAboveTop) {
+			// Salt's render_state words it so.
+			errs.add(d.at(n), "", "Attempted relative include of '%s' within SLS '%s:%s' goes beyond top level package", s, env, sls)
+			return
+		}
 		if err != nil {
 			errs.add(d.at(n), "", "include: %v", err)
 			return
 		}
-		out = append(out, slsRef{Env: e, Name: full, Pos: d.at(n)})
+		out = append(out, slsRef{Env: e, Name: full, Pos: d.at(n), Include: true})
 	}
 	items, ok := v.([]any)
 	if !ok {
@@ -441,6 +450,10 @@ func (d *decoder) includes(n *yaml.Node, sls, env string, isInit bool, errs *Err
 // resolveRelative turns `.x` and `..x` into full SLS names, as Salt does:
 // each dot climbs one level from the including SLS, and an init.sls
 // counts as one level below its package.
+// errAboveTop is a relative include with more dots than the SLS has
+// levels.
+var errAboveTop = errors.New("goes beyond top level package")
+
 func resolveRelative(inc, sls string, isInit bool) (string, error) {
 	if !strings.HasPrefix(inc, ".") {
 		return inc, nil
@@ -451,8 +464,11 @@ func resolveRelative(inc, sls string, isInit bool) (string, error) {
 	if isInit {
 		comps = append(comps, "init")
 	}
-	if levels > len(comps) || rest == "" {
-		return "", fmt.Errorf("relative include '%s' from SLS '%s' goes above the top of the state tree", inc, sls)
+	if levels > len(comps) {
+		return "", fmt.Errorf("relative include '%s' from SLS '%s': %w", inc, sls, errAboveTop)
+	}
+	if rest == "" {
+		return "", fmt.Errorf("relative include '%s' from SLS '%s' names no SLS", inc, sls)
 	}
 	return strings.Join(append(comps[:len(comps)-levels:len(comps)-levels], rest), "."), nil
 }

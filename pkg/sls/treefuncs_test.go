@@ -40,12 +40,22 @@ func TestTreeFuncs(t *testing.T) {
     - findup: {{ [salt['slsutil.findup']('web/conf/site.sls', 'init.sls'), salt['slsutil.findup']('web/conf', ['top.sls', 'nothing']), salt['slsutil.findup']('', 'probe.sls')] | json }}
 `,
 	})
-	c.Vars = func(string, string) map[string]any {
-		return jinja.SaltVars(jinja.SaltContext{ID: "m1", Grains: map[string]any{"id": "m1"}}, "", "", "base")
+	// The salt dictionary holds every execution function of the host
+	// (ExecNames), cp.list_master among them: the tree functions must
+	// still be the ones a render calls, with or without those names.
+	for _, names := range [][]string{nil, {"cp.list_master", "cp.list_master_dirs", "cp.list_states", "slsutil.renderer", "slsutil.file_exists", "slsutil.dir_exists", "slsutil.path_exists", "slsutil.findup"}} {
+		c.Vars = func(string, string) map[string]any {
+			return jinja.SaltVars(jinja.SaltContext{ID: "m1", Grains: map[string]any{"id": "m1"}, ExecNames: names}, "", "", "base")
+		}
+		checkTreeFuncs(t, c, names)
 	}
+}
+
+func checkTreeFuncs(t *testing.T, c *Compiler, names []string) {
+	t.Helper()
 	high, err := c.RenderSLS(context.Background(), "probe")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("with ExecNames %v: %v", names, err)
 	}
 	want := map[string]string{
 		"files":   "[data/map.yaml data/plain.yaml probe.sls top.sls web/conf/site.sls web/files/nginx.conf web/init.sls]",
@@ -63,7 +73,7 @@ func TestTreeFuncs(t *testing.T) {
 	for k, w := range want {
 		v, _ := high.States[0].Decls[0].Arg(k)
 		if got := strings.TrimSpace(strings.ReplaceAll(fmtValue(odict.Plain(v)), "\n", " ")); got != w {
-			t.Errorf("%s = %s; want %s", k, got, w)
+			t.Errorf("with ExecNames %v: %s = %s; want %s", names, k, got, w)
 		}
 	}
 }

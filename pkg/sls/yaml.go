@@ -194,8 +194,12 @@ type pair struct {
 	Value *yaml.Node
 }
 
-// pairs returns a mapping's entries in order, after resolving aliases and
-// merge keys (<<), and refuses a key given twice.
+// pairs returns a mapping's entries in the order Salt's loader inserts
+// them (SaltYamlSafeLoader.flatten_mapping, then construct_mapping):
+// the entries merged in with << first, then the mapping's own. A merged
+// entry whose key the mapping writes itself is dropped; any other key
+// given twice is refused, whether written twice or brought by two merge
+// sources (`<<: [*a, *b]` where both have it), as Salt refuses it.
 func (d *decoder) pairs(n *yaml.Node, depth int) ([]pair, error) {
 	n, err := d.deref(n, depth)
 	if err != nil {
@@ -204,50 +208,78 @@ func (d *decoder) pairs(n *yaml.Node, depth int) ([]pair, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, d.errf(n, "want a mapping, got %s", kindName(n))
 	}
-	out := make([]pair, 0, len(n.Content)/2)
-	seen := make(map[string]int, len(n.Content)/2)
-	var merges []*yaml.Node
+	own := make([]pair, 0, len(n.Content)/2)
+	ownKeys := make(map[string]bool, len(n.Content)/2)
+	var merged []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			merges = append(merges, v)
+			ps, err := d.mergeSource(v, depth)
+			if err != nil {
+				return nil, err
+			}
+			merged = append(merged, ps...)
 			continue
 		}
 		key, err := d.key(k, depth)
 		if err != nil {
 			return nil, err
 		}
-		if line, dup := seen[key]; dup {
-			return nil, d.errf(k, "duplicate key '%s' (first at line %d)", key, line)
-		}
-		seen[key] = k.Line
-		out = append(out, pair{Key: key, KeyN: k, Value: v})
+		ownKeys[key] = true
+		own = append(own, pair{Key: key, KeyN: k, Value: v})
 	}
-	// Merged keys never override keys written in the mapping itself, as
-	// in YAML 1.1 (PyYAML), which Salt uses.
-	for _, m := range merges {
-		m, err := d.deref(m, depth)
-		if err != nil {
-			return nil, err
+	out := make([]pair, 0, len(merged)+len(own))
+	for _, p := range merged {
+		if !ownKeys[p.Key] {
+			out = append(out, p)
 		}
-		srcs := []*yaml.Node{m}
-		if m.Kind == yaml.SequenceNode {
-			srcs = m.Content
+	}
+	out = append(out, own...)
+	seen := make(map[string]int, len(out))
+	for i, p := range out {
+		if line, dup := seen[p.Key]; dup {
+			if i < len(out)-len(own) {
+				// Both came from merge sources: name the mapping that
+				// merges them, not the anchors' lines alone.
+				return nil, d.errf(n, "duplicate key '%s' merged in with << (from lines %d and %d)", p.Key, line, p.KeyN.Line)
+			}
+			return nil, d.errf(p.KeyN, "duplicate key '%s' (first at line %d)", p.Key, line)
 		}
-		for _, s := range srcs {
+		seen[p.Key] = p.KeyN.Line
+	}
+	return out, nil
+}
+
+// mergeSource returns the entries a << value brings: a mapping's own,
+// or those of a list of mappings, the last mapping's first (Salt's
+// flatten_mapping reverses the list before extending its merge list).
+func (d *decoder) mergeSource(v *yaml.Node, depth int) ([]pair, error) {
+	v, err := d.deref(v, depth)
+	if err != nil {
+		return nil, err
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return d.pairs(v, depth+1)
+	case yaml.SequenceNode:
+		var out []pair
+		for i := len(v.Content) - 1; i >= 0; i-- {
+			s, err := d.deref(v.Content[i], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if s.Kind != yaml.MappingNode {
+				return nil, d.errf(s, "expected a mapping for merging, but found %s", kindName(s))
+			}
 			ps, err := d.pairs(s, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			for _, p := range ps {
-				if _, dup := seen[p.Key]; !dup {
-					seen[p.Key] = p.KeyN.Line
-					out = append(out, p)
-				}
-			}
+			out = append(out, ps...)
 		}
+		return out, nil
 	}
-	return out, nil
+	return nil, d.errf(v, "expected a mapping or list of mappings for merging, but found %s", kindName(v))
 }
 
 // key returns a mapping key as text. Salt's IDs and arguments are
@@ -292,6 +324,12 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 	case yaml.ScalarNode:
 		return pyyaml.Scalar(n), nil
 	case yaml.SequenceNode:
+		if d.odict && n.ShortTag() == "!!omap" {
+			// Salt's SLS and pillar loader (dictclass OrderedDict)
+			// builds an !!omap as a mapping, and construct_mapping
+			// refuses a sequence.
+			return nil, d.errf(n, "YAML: expected a mapping node, but found sequence")
+		}
 		out := make([]any, len(n.Content))
 		for i, c := range n.Content {
 			v, err := d.value(c, depth+1)
@@ -315,11 +353,11 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 			out[p.Key] = v
 		}
 		if d.odict {
-			keys := pyKeyOrder(n, ps)
-			om := odict.New(len(keys))
+			// pairs is already in the order Salt's loader inserts keys.
+			om := odict.New(len(ps))
 			om.SetOrderedDict(true)
-			for _, k := range keys {
-				om.Set(k, out[k])
+			for _, p := range ps {
+				om.Set(p.Key, out[p.Key])
 			}
 			return om, nil
 		}
@@ -363,32 +401,6 @@ func clip(s string) string {
 		return s[:57] + "..."
 	}
 	return s
-}
-
-// pyKeyOrder is the order PyYAML inserts a mapping's keys in: the keys
-// merged in with << first, then the mapping's own (pairs lists the
-// mapping's own keys first).
-func pyKeyOrder(n *yaml.Node, ps []pair) []string {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	own := 0
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; !(k.Kind == yaml.ScalarNode && k.Tag == "!!merge") {
-			own++
-		}
-	}
-	if own > len(ps) {
-		own = len(ps)
-	}
-	keys := make([]string, 0, len(ps))
-	for _, p := range ps[own:] {
-		keys = append(keys, p.Key)
-	}
-	for _, p := range ps[:own] {
-		keys = append(keys, p.Key)
-	}
-	return keys
 }
 
 // DecodeYAMLOrdered decodes data (pillar) as Salt's YAML loader reads it,

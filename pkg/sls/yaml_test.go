@@ -151,6 +151,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"v: !custom thing\n", "t.sls:1: YAML: could not determine a constructor for the tag '!custom'"},
 		{"a: 1\nv: !!python/object:os.system x\n", "t.sls:2: YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'"},
 		{"v:\n  - !aggregate [1]\n", "t.sls:2: YAML: could not determine a constructor for the tag '!aggregate'"},
+		// Salt's flatten_mapping drops only the merged keys the mapping
+		// writes itself; two merge sources sharing a key leave it twice,
+		// which construct_mapping refuses ("found conflicting ID").
+		{"a: &a {u: 1, g: 2}\nb: &b {g: 3}\nc: {<<: [*a, *b]}\n", "t.sls:3: duplicate key 'g' merged in with << (from lines 2 and 1)"},
+		{"a: &a {u: 1}\nc:\n  <<: *a\n  x: 1\n  <<: {u: 2}\n", "t.sls:3: duplicate key 'u' merged in with << (from lines 1 and 5)"},
+		{"a: &a {u: 1}\nc: {<<: [*a, 3]}\n", "t.sls:2: expected a mapping for merging, but found the value 3"},
+		{"c: {<<: 3}\n", "t.sls:1: expected a mapping or list of mappings for merging, but found the value 3"},
 	}
 	for _, tt := range tests {
 		_, err := decodeOne(t, tt.src)
@@ -384,6 +391,27 @@ func TestDecodeYAMLOrdered(t *testing.T) {
 	}
 	if x, _ := zv.(*odict.Map).Get("x"); x != 9 {
 		t.Errorf("x = %#v; want the own 9", x)
+	}
+	// A list of merge sources: the last one's keys come first (Salt's
+	// flatten_mapping reverses the list), then the mapping's own; a key
+	// the mapping writes itself overrides any source.
+	v2, err := DecodeYAMLOrdered("p.sls", []byte("a: &a {x: 1, c: 3}\nb: &b {y: 2, c: 4}\nz: {w: 0, <<: [*a, *b], c: 5}\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zv2, _ := v2.(*odict.Map).Get("z")
+	if got, want := zv2.(*odict.Map).Keys(), []string{"y", "x", "w", "c"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("merge list order: %v, want %v", got, want)
+	}
+	// An !!omap written as YAML's ordered-map sequence is refused, as
+	// Salt's OrderedDict loader refuses it; a mapping tagged so is a map.
+	if _, err := DecodeYAMLOrdered("p.sls", []byte("o: !!omap [{a: 1}, {b: 2}]\n"), false); err == nil || !strings.Contains(err.Error(), "p.sls:1: YAML: expected a mapping node, but found sequence") {
+		t.Errorf("!!omap sequence: %v", err)
+	}
+	if v, err := DecodeYAMLOrdered("p.sls", []byte("o: !!omap {b: 1, a: 2}\n"), false); err != nil {
+		t.Errorf("!!omap mapping: %v", err)
+	} else if o, _ := v.(*odict.Map).Get("o"); !reflect.DeepEqual(o.(*odict.Map).Keys(), []string{"b", "a"}) {
+		t.Errorf("!!omap mapping = %#v", o)
 	}
 	// Unlike DecodeYAML, it reads values as Salt does.
 	if mode, _ := m.Get("mode"); mode != 644 {

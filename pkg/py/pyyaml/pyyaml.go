@@ -39,8 +39,11 @@ var (
 	pyZeroNum = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
 	pyBigInt  = regexp.MustCompile(`^[-+]?[1-9][0-9_]*$`)
 	pySexa    = regexp.MustCompile(`^[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+$`)
+	pyInf     = regexp.MustCompile(`^[-+]?\.(inf|Inf|INF)$`)
+	pyNaN     = regexp.MustCompile(`^\.(nan|NaN|NAN)$`)
 	pySexaF   = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*$`)
-	pyFloatRE = regexp.MustCompile(`^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$`)
+	// PyYAML's float resolver: a sign only before digits (-.5 is text).
+	pyFloatRE = regexp.MustCompile(`^([-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)([eE][-+][0-9]+)?$`)
 )
 
 func resolve(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
@@ -102,9 +105,10 @@ func resolve(n *yaml.Node, depth int, seen map[*yaml.Node]bool) {
 			// the text as written, never a date.
 			n.Tag = "!!str"
 		case "!!float":
-			low := strings.ToLower(strings.TrimLeft(v, "+-"))
+			// PyYAML: [-+]?.inf in three spellings, .nan unsigned.
+			special := pyInf.MatchString(v) || pyNaN.MatchString(v)
 			// An integer too big for int64 stays a float; Python keeps it whole.
-			if low != ".inf" && low != ".nan" && !pyFloatRE.MatchString(v) && !pyBigInt.MatchString(v) {
+			if !special && !pyFloatRE.MatchString(v) && !pyBigInt.MatchString(v) {
 				n.Tag = "!!str"
 			}
 		}
@@ -232,7 +236,9 @@ func Scalar(n *yaml.Node) any {
 			return i
 		}
 	case "!!float":
-		if pyBigInt.MatchString(v) { // an int in Python, past yaml.v3's int64
+		// A plain integer yaml.v3 calls a float only because it is past
+		// int64 is an int in Python; one tagged !!float is a float.
+		if n.Style&yaml.TaggedStyle == 0 && pyBigInt.MatchString(v) {
 			if i, ok := bigInt(strings.ReplaceAll(v, "_", ""), 10); ok {
 				return i
 			}

@@ -24,6 +24,10 @@ var docs = []string{
 	"2024-01-02", "2024-01-02 10:20:30",
 	"12345678901234567890", "123456789012345678901234", "text", "'yes'", "\"0644\"", "!!str 12",
 	"[1, yes, 0644]", "{a: 1, b: off, c: 1:30}",
+	// PyYAML's float needs a digit before the dot when it has a sign
+	// (-.5 is text, .5 a float); an explicit !!float is a float.
+	"-.5", "+.5", "-.5e+3", ".5e+3", "1.", "-1.", "-.nan", "+.inf",
+	"!!float 3", "!!float -.5", "!!float 1e3",
 }
 
 func TestAgainstPyYAML(t *testing.T) {

@@ -78,15 +78,13 @@ func (e *env) eval(n node) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := getAttr(v, x.name)
 		if fp, ok := v.(funcPrefix); ok {
-			if _, undef := r.(Undefined); undef {
-				// salt.cp.list_master(): a tree function, as salt['cp.list_master'].
-				if f := e.treeFunc(fp.m, fp.prefix+"."+x.name); f != nil {
-					return f, nil
-				}
+			// salt.cp.list_master(): a tree function, as salt['cp.list_master'].
+			if f := e.treeFunc(fp.m, fp.prefix+"."+x.name); f != nil {
+				return f, nil
 			}
 		}
+		r := getAttr(v, x.name)
 		if u, ok := r.(Undefined); ok && u.Line == 0 {
 			u.Line = x.line
 			return u, nil
@@ -101,11 +99,15 @@ func (e *env) eval(n node) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A tree function wins over the salt dictionary's entry of the
+		// same name: that one is the host's execution function (or a
+		// stub saying it cannot run while rendering), which cannot reach
+		// the render's own state tree.
+		if f := e.treeFunc(v, k); f != nil {
+			return f, nil
+		}
 		r, err := getItem(v, k)
 		if u, ok := r.(Undefined); ok {
-			if f := e.treeFunc(v, k); f != nil {
-				return f, nil
-			}
 			if u.Line == 0 {
 				u.Line = x.line
 				return u, nil
@@ -545,10 +547,8 @@ func (e *env) evalCall(c *callNode) (any, error) {
 		}
 		fn := getAttr(recv, a.name)
 		if fp, ok := recv.(funcPrefix); ok {
-			if _, undef := fn.(Undefined); undef {
-				if f := e.treeFunc(fp.m, fp.prefix+"."+a.name); f != nil {
-					fn = f
-				}
+			if f := e.treeFunc(fp.m, fp.prefix+"."+a.name); f != nil {
+				fn = f
 			}
 		}
 		return e.callValue(fn, c)

@@ -139,7 +139,15 @@ func ExecFuncs() []string {
 		// what a formula checks before it acts: a package's version
 		// (elasticsearch-style plugin installs), a link's target, a
 		// user's groups
-		"pkg.info_installed", "pkg.owner", "pkg.file_list", "file.readlink", "file.check_hash", "user.list_groups", "user.getent"}
+		"pkg.info_installed", "pkg.owner", "pkg.file_list", "file.readlink", "file.check_hash", "user.list_groups", "user.getent",
+		// gid and uid maps (ssh-, scm-style trees build {gid: group}
+		// from group.getent), a file's owner ids, a MAC address, the
+		// login shells, which of some tools is installed, an echo
+		"group.getent", "file.get_uid", "file.get_gid", "network.hwaddr", "cmd.shells", "cmd.which_bin", "test.echo",
+		// a name's addresses, for configs that name a peer by address
+		"dnsutil.A", "dnsutil.AAAA",
+		// a device's UUID or PARTUUID, for fstab and boot entries
+		"disk.blkid"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
