@@ -41,6 +41,7 @@ var globalParams = []Param{
 	{Name: "failhard", Type: Bool, Doc: "stop the run when this state fails."},
 	{Name: "retry", Type: Any, Doc: "True, or a mapping of attempts (2), interval (30 s), splay (0) and until (True): run the state again until its result is until."},
 	{Name: "test", Type: Bool, Doc: "True makes this one state a dry run; False does not make a dry run real."},
+	{Name: "aggregate", Type: Any, Doc: "True, or a list of state modules: before it runs, fold into this state the others of its module that can go with it (pkg: the packages of every pkg.installed, latest, removed or purged with the same function not run yet go into one call), as Salt's mod_aggregate; it overrides the minion option state_aggregate."},
 	{Name: "parallel", Type: Bool, Doc: "accepted and ignored (logged): states run in order."},
 	{Name: "reload_modules", Type: Bool, Doc: "accepted and ignored."},
 	{Name: "reload_grains", Type: Bool, Doc: "accepted and ignored."},

@@ -52,6 +52,7 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 
 	r := &runner{
 		ctx:     ctx,
+		order:   order,
 		opts:    opts,
 		env:     &env,
 		ps:      prepare(chunks, opts.Lookup),
@@ -145,6 +146,9 @@ type runner struct {
 	opts Options
 	env  *states.Env
 	ps   []prepared
+	// order is the chunks' run order before requisites: Salt's chunks
+	// list, which a mod_aggregate looks through.
+	order []int
 	// done holds each state's final result; pre holds the test runs of
 	// prereq targets, which decide whether the pre-requiring state runs.
 	done []*states.Result
@@ -193,6 +197,7 @@ func (r *runner) callChunk(i int, preMode bool) {
 	defer delete(r.active, mark)
 
 	p := &r.ps[i]
+	r.aggregate(i)
 	if p.setupErr != "" {
 		r.finish(i, preMode, r.stateFailure(p, p.setupErr))
 		return

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
@@ -54,6 +55,12 @@ type prepared struct {
 	test       bool // a per-state `test: true`
 	retry      *retrySpec
 	parallel   bool
+	// aggregate is the state's own `aggregate` argument, when given
+	// (hasAggregate); agg is Salt's __agg__: the state was aggregated,
+	// into another one or others into it (see runner.aggregate).
+	aggregate    any
+	hasAggregate bool
+	agg          bool
 
 	groups []reqGroup
 	// setupErr is a problem found before the state could run: a bad global
@@ -206,6 +213,9 @@ func (p *prepared) readGlobals() {
 		p.onfailStop = true
 	}
 	p.test = a.Bool("test", false)
+	if v, ok := src["aggregate"]; ok {
+		p.hasAggregate, p.aggregate = true, odict.Plain(v)
+	}
 	p.parallel = a.Bool("parallel", false)
 	if v, ok := a.Get("retry"); ok {
 		r, err := parseRetry(v)

@@ -44,12 +44,21 @@ func Failed(results []StateResult) bool {
 	return false
 }
 
+// AggregateAll in Options.Aggregate is state_aggregate: True, every
+// module that has a mod_aggregate.
+const AggregateAll = "*"
+
 // Options control a run.
 type Options struct {
 	Test     bool   // test=True
 	Root     string // --root: rebase every managed path
 	Failhard bool   // stop at the first failure, for every state
-	Env      *states.Env
+	// Aggregate is the minion option state_aggregate: the state modules
+	// whose states fold others into them before they run (Salt's
+	// mod_aggregate), AggregateAll for every module. A state's own
+	// `aggregate` argument overrides it.
+	Aggregate []string
+	Env       *states.Env
 	// OnResult, when set, is called as each state finishes, in run order,
 	// so that a minion can stream events.
 	OnResult func(StateResult)
