@@ -202,6 +202,13 @@ func (r *runner) callChunk(i int, preMode bool) {
 		r.finish(i, preMode, r.stateFailure(p, p.setupErr))
 		return
 	}
+	if cmt, ok := lostComment(p.lost); ok {
+		for _, l := range p.lost {
+			r.log().Warn("requisite not found", "id", p.c.ID, "source", p.c.Source, "requisite", l.kind, "target", l.target(), "why", l.why)
+		}
+		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmt})
+		return
+	}
 	st, failed := r.check(i, preMode)
 	if st == stUnmet {
 		for _, g := range p.groups {

@@ -58,6 +58,45 @@ func (r *runner) listeners(order []int) {
 		}
 		r.emit(&sr)
 	}
+	r.listenErrors(order)
+}
+
+// listenErrors are Salt's call_listen errors, numbered after the
+// listeners: a listen naming `module: ID` that no state declares, and a
+// listen_in naming one, when the state that holds it changed. Each is a
+// result of its own, False, under Salt's key
+// "Listen_Error_|-listen_ID_|-listen_module_|-Listen_Error". A bare ID
+// that names nothing is passed over, as Salt's call_listen does.
+func (r *runner) listenErrors(order []int) {
+	seen := map[string]bool{}
+	for _, i := range order {
+		p := &r.ps[i]
+		for _, l := range p.lost {
+			switch {
+			case l.kind == baseListen && l.module != "id":
+			case l.kind == "listen_in":
+				if res := r.done[i]; res == nil || !changed(res) {
+					continue
+				}
+			default:
+				if l.kind == baseListen {
+					r.log().Warn("listen names no state; passed over, as in Salt", "id", p.c.ID, "source", p.c.Source, "target", l.ref)
+				}
+				continue
+			}
+			id, name := "listen_"+l.ref, "listen_"+l.module
+			key := states.Key("Listen_Error.Listen_Error", id, name)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			r.log().Warn("listen names no state", "id", p.c.ID, "source", p.c.Source, "requisite", l.kind, "target", l.target())
+			sr := StateResult{Key: key, ID: id, Name: name, Func: "Listen_Error.Listen_Error", Start: time.Now(),
+				Result: states.Result{Name: "listen_" + l.module + ":" + l.ref, Result: states.False, Changes: map[string]any{},
+					Comment: fmt.Sprintf("Referenced state %s: %s does not exist", l.module, l.ref)}}
+			r.emit(&sr)
+		}
+	}
 }
 
 // listenChecks runs a listener's onlyif, unless and creates before its

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -354,21 +355,75 @@ func TestListenerChecks(t *testing.T) {
 // A requisite the compiler could not match fails only its own state, in
 // Salt's words, and the run goes on.
 func TestRequisiteNotFound(t *testing.T) {
-	chunks := []sls.Chunk{
-		{ID: "A", Name: "A", State: "fake", Fun: "noop", SLS: "t", Source: "t.sls:1",
-			Requisites: []sls.Requisite{{Kind: "require", Module: "file", Ref: "nothere", Targets: []string{"(not found: t.sls:3: state 'A' requires file: nothere, which no state declares)"}}}},
-		{ID: "B", Name: "B", State: "fake", Fun: "noop", SLS: "t", Source: "t.sls:5"},
+	lost := func(kind, module, ref string) sls.Requisite {
+		return sls.Requisite{Kind: kind, Module: module, Ref: ref, Targets: []string{"(not found: t.sls:3: no state declares it)"}}
 	}
-	res := Run(context.Background(), chunks, Options{Env: &states.Env{}})
-	if len(res) != 2 {
-		t.Fatalf("ran %d states; want 2", len(res))
+	pad := func(n int) string { return strings.Repeat(" ", n) }
+	tests := []struct {
+		name    string
+		state   string // module of A
+		reqs    []sls.Requisite
+		comment string
+	}{
+		{"one require", "fake", []sls.Requisite{lost("require", "file", "nothere")},
+			"The following requisites were not found:\n" + pad(19) + "require:\n" + pad(23) + "file: nothere\n"},
+		{"kinds in Salt's order, a bare ID as id", "fake", []sls.Requisite{lost("onchanges", "id", "x"), lost("require", "file", "a"), req("watch", "B"), lost("watch", "pkg", "b"), lost("require", "sls", "web")},
+			"The following requisites were not found:\n" + pad(19) + "require:\n" + pad(23) + "file: a\n" + pad(23) + "sls: web\n" +
+				pad(19) + "watch:\n" + pad(23) + "pkg: b\n" + pad(19) + "onchanges:\n" + pad(23) + "id: x\n"},
+		// fake2 has no mod_watch: Salt has made its watch a require.
+		{"a watch without mod_watch is a require", "fake2", []sls.Requisite{lost("watch", "file", "a")},
+			"The following requisites were not found:\n" + pad(19) + "require:\n" + pad(23) + "file: a\n"},
+		// call_chunk does not look for onfail_all: it recurses to its limit.
+		{"onfail_all", "fake", []sls.Requisite{lost("onfail_all", "file", "a")}, "Recursive requisite found"},
 	}
-	a, b := res[0], res[1]
-	if a.Result.Result != states.False || !strings.HasPrefix(a.Comment, "The following requisites were not found: require file: nothere") {
-		t.Errorf("A = %v %q; want False with Salt's not-found wording", a.Result.Result, a.Comment)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := ch("A", nil, tc.reqs...)
+			a.State = tc.state
+			res := Run(context.Background(), chunks(a, ch("B", nil)), Options{Env: &states.Env{}})
+			byID := map[string]StateResult{}
+			for _, r := range res {
+				byID[r.ID] = r
+			}
+			if got := byID["A"]; got.Result.Result != states.False || got.Comment != tc.comment {
+				t.Errorf("A = %v %q; want False %q", got.Result.Result, got.Comment, tc.comment)
+			}
+			if got := byID["B"]; got.Result.Result != states.True {
+				t.Errorf("B = %v %q; want the run to go on", got.Result.Result, got.Comment)
+			}
+		})
 	}
-	if b.Result.Result != states.True {
-		t.Errorf("B = %v %q; want the run to go on", b.Result.Result, b.Comment)
+}
+
+// TestListenNotFound is Salt's call_listen: a listen (or a listen_in
+// whose state changed) naming a state that does not exist is an error
+// result of its own after the listeners; the state itself runs. A bare
+// ID that names nothing is passed over.
+func TestListenNotFound(t *testing.T) {
+	lost := func(kind, module, ref string) sls.Requisite {
+		return sls.Requisite{Kind: kind, Module: module, Ref: ref, Targets: []string{"(not found: t.sls:3: no state declares it)"}}
+	}
+	out := Run(context.Background(), chunks(
+		ch("A", args("changed", true), lost("listen_in", "service", "nginx")),
+		ch("B", nil, lost("listen", "fake", "nosuch"), lost("listen", "id", "bare")),
+		ch("C", nil, lost("listen_in", "service", "unchanged")),
+		ch("D", nil, req("listen", "A")),
+	), Options{Env: &states.Env{}})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%d %s %v %s %q", r.RunNum, r.Key, r.Result.Result, r.Result.Name, r.Comment))
+	}
+	want := []string{
+		`0 fake_|-A_|-A_|-set True A "A changed"`,
+		`1 fake_|-B_|-B_|-set True B "B is in the correct state"`,
+		`2 fake_|-C_|-C_|-set True C "C is in the correct state"`,
+		`3 fake_|-D_|-D_|-set True D "D is in the correct state"`,
+		`4 fake_|-listener_D_|-D_|-mod_watch True D "D restarted"`,
+		`5 Listen_Error_|-listen_nginx_|-listen_service_|-Listen_Error False listen_service:nginx "Referenced state service: nginx does not exist"`,
+		`6 Listen_Error_|-listen_nosuch_|-listen_fake_|-Listen_Error False listen_fake:nosuch "Referenced state fake: nosuch does not exist"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -66,6 +66,15 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 	for _, w := range ws {
 		for _, in := range w.ins {
 			targets := ix.match(in.module, in.ref, w)
+			if len(targets) == 0 && in.kind == "listen" {
+				// Salt's requisite_in leaves listen_in alone: its
+				// call_listen reports a target that does not exist at the
+				// end of the run, when this state changed. It stays on
+				// this state, to be found not found below.
+				w.Requisites = append(w.Requisites, Requisite{Kind: "listen_in", Module: in.module, Ref: in.ref})
+				w.reqPos = append(w.reqPos, in.pos)
+				continue
+			}
 			if len(targets) == 0 {
 				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
 				continue
