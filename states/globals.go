@@ -39,7 +39,7 @@ var globalParams = []Param{
 	{Name: "creates", Type: StringList, Doc: "a path, or a list of paths: the state is skipped (True) when all exist; under --root they are read inside the root."},
 	{Name: "check_cmd", Type: StringList, Doc: "shell commands run after the state (not under test): the state succeeds only when all succeed. As in Salt, file.managed instead runs each with the path of a temporary file holding the new content appended, before it writes (a failure leaves the file alone: check_cmd execution failed), and the other file states ignore it."},
 	{Name: "failhard", Type: Bool, Doc: "stop the run when this state fails."},
-	{Name: "retry", Type: Any, Doc: "True, or a mapping of attempts (2), interval (30 s), splay (0) and until (True): run the state again until its result is until."},
+	{Name: "retry", Type: Any, Doc: "True, or a mapping of attempts (2), interval (30 s), splay (0) and until (True): run the state again until its result is until. A value of the wrong type or an unknown key fails the state (Salt logs it and uses the default)."},
 	{Name: "test", Type: Bool, Doc: "True makes this one state a dry run; False does not make a dry run real."},
 	{Name: "aggregate", Type: Any, Doc: "True, or a list of state modules: before it runs, fold into this state the others of its module that can go with it (pkg: the packages of every pkg.installed, latest, removed or purged with the same function not run yet go into one call), as Salt's mod_aggregate; it overrides the minion option state_aggregate."},
 	{Name: "parallel", Type: Bool, Doc: "accepted and ignored (logged): states run in order."},

@@ -276,9 +276,14 @@ func (r *runner) callChunk(i int, preMode bool) {
 		}
 		r.record(i, res, start, dur)
 	case stFail:
-		if !preMode && r.pre[i] != nil && r.pre[i].Result == states.False && r.prerequiredFailed(i) {
-			// Salt shows the target's own test-run failure, without the
-			// changes it proposed: that failure is why its prereq failed.
+		if !preMode && r.pre[i] != nil {
+			// A prereq target whose test run was done: Salt's call_chunk
+			// shows that test run's result and comment ("tag in
+			// self.pre"), whatever it was: a failure (why its prereq
+			// failed), or the None of a change the failed prereq state
+			// kept from happening.
+			// Salt: the test run's changes too; brine shows none, as
+			// none was made.
 			res := *r.pre[i]
 			res.Changes = map[string]any{}
 			r.record(i, res, time.Now(), 0)
@@ -294,21 +299,6 @@ func (r *runner) callChunk(i int, preMode bool) {
 		r.skipped[i] = true
 		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtOnchanges})
 	}
-}
-
-// prerequiredFailed reports whether a state that prereqs chunk i failed.
-func (r *runner) prerequiredFailed(i int) bool {
-	for _, g := range r.ps[i].groups {
-		if g.base != basePrerequired {
-			continue
-		}
-		for _, t := range g.targets {
-			if r.done[t] != nil && r.done[t].Result == states.False {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // finish records a result for a state that did not call its module. In
