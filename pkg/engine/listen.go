@@ -38,8 +38,11 @@ func (r *runner) listeners(order []int) {
 		sr := StateResult{Key: states.Key(fun, id, p.c.Name), ID: id, Name: p.c.Name, Func: fun, SLS: p.c.SLS}
 		if !p.hasListenWatcher {
 			sr.Start = time.Now()
+			// Salt's call() of a mod_watch the module lacks: verify_data's
+			// words, each line ended by a newline.
+			r.log().Warn("listen: the state module has no mod_watch", "id", p.c.ID, "source", p.c.Source, "module", p.c.State)
 			sr.Result = states.Result{Name: p.c.Name, Result: states.False, Changes: map[string]any{},
-				Comment: fmt.Sprintf("listen: state module %q has no mod_watch (state %q in %s)", p.c.State, p.c.ID, p.c.Source)}
+				Comment: fmt.Sprintf("State '%s' was not found in SLS '%s'\nReason: '%s' is not available.\n", fun, p.c.SLS, fun)}
 			sr.Duration = time.Since(sr.Start)
 		} else if res, skip := r.listenChecks(p); skip {
 			// Salt's call_listen keeps the listener's onlyif, unless and

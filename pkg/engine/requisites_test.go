@@ -333,7 +333,7 @@ func TestListen(t *testing.T) {
 	d := ch("D", nil, req("listen", "T"))
 	d.State = "fake2"
 	out = Run(context.Background(), chunks(d, ch("T", args("changed", true))), Options{Test: true})
-	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.False || !strings.Contains(last.Comment, `"fake2" has no mod_watch`) {
+	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.False || last.Comment != "State 'fake2.mod_watch' was not found in SLS 't'\nReason: 'fake2.mod_watch' is not available.\n" {
 		t.Errorf("listener without mod_watch = %+v", last)
 	}
 }
