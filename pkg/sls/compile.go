@@ -298,12 +298,14 @@ func (w *work) setArg(a Arg, errs *ErrorList) {
 	}
 	switch {
 	case a.Key == "name":
-		name, ok := scalarText(a.Value)
-		if !ok {
-			errs.add(a.Pos, w.ID, "state '%s': name: want a string, got %s", w.ID, typeName(a.Value))
-			return
+		// Salt's compile_high_data takes a name that is not a string (a
+		// number, a boolean, null, a list) for no name: the state's name
+		// is its ID.
+		if name, ok := a.Value.(string); ok {
+			w.Name = name
+		} else {
+			w.Name = w.ID
 		}
-		w.Name = name
 	case a.Key == "order":
 		w.order, w.explicit = a.Value, true
 	case a.Key == "use" || a.Key == "use_in":

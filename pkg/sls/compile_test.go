@@ -489,3 +489,24 @@ func TestPrerequired(t *testing.T) {
 		}
 	}
 }
+
+// TestNameNotAString is Salt's compile_high_data: a name that is not a
+// string after YAML (a number, a boolean, null, a list) is taken for no
+// name, and the state's name is its ID.
+func TestNameNotAString(t *testing.T) {
+	tests := []struct{ value, want string }{
+		{"42", "A"},
+		{"'42'", "42"},
+		{"yes", "A"},
+		{"~", "A"},
+		{"1.5", "A"},
+		{"[a, b]", "A"},
+		{"/etc/motd", "/etc/motd"},
+	}
+	for _, tc := range tests {
+		chunks := compileSLS(t, map[string]string{"x.sls": "A:\n  test.nop:\n    - name: " + tc.value + "\n"}, "x")
+		if len(chunks) != 1 || chunks[0].Name != tc.want {
+			t.Errorf("name: %s gave %v; want the name %q", tc.value, chunks, tc.want)
+		}
+	}
+}
