@@ -251,13 +251,34 @@ func TestCheckCommandTakesStateArgs(t *testing.T) {
 	}
 }
 
+// TestCheckCmd is Salt's call(): check_cmd's verdict replaces the
+// state's, also when unless, onlyif or creates skipped it (its
+// _run_check_cmd runs after them either way); not under test in brine.
 func TestCheckCmd(t *testing.T) {
-	got := run(t, Options{}, ch("A", args("check_cmd", "false")), ch("B", args("fail", true, "check_cmd", []any{"true"})))
-	if a := got["A"]; a.Result.Result != states.False || a.Comment != "check_cmd determined the state failed" {
-		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	tests := []struct {
+		name    string
+		test    bool
+		a       map[string]any
+		res     states.Outcome
+		comment string
+		calls   string
+	}{
+		{"fails", false, args("check_cmd", "false"), states.False, "check_cmd determined the state failed", "A"},
+		{"succeeds over a failure", false, args("fail", true, "check_cmd", []any{"true"}), states.True, "check_cmd determined the state succeeded", "A"},
+		{"after unless skipped the state", false, args("unless", "true", "check_cmd", "false"), states.False, "check_cmd determined the state failed", ""},
+		{"after onlyif skipped the state", false, args("onlyif", "false", "check_cmd", "true"), states.True, "check_cmd determined the state succeeded", ""},
+		{"not under test", true, args("unless", "true", "check_cmd", "false"), states.True, "unless condition is true", ""},
 	}
-	if b := got["B"]; b.Result.Result != states.True || b.Comment != "check_cmd determined the state succeeded" {
-		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := run(t, Options{Test: tc.test}, ch("A", tc.a))
+			if a := got["A"]; a.Result.Result != tc.res || a.Comment != tc.comment {
+				t.Errorf("A = %s %q; want %s %q", a.Result.Result, a.Comment, tc.res, tc.comment)
+			}
+			if c := strings.TrimSuffix(calls(), "(test)"); c != tc.calls {
+				t.Errorf("calls %q; want %q", c, tc.calls)
+			}
+		})
 	}
 }
 
