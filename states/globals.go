@@ -46,7 +46,7 @@ var globalParams = []Param{
 	{Name: "reload_modules", Type: Bool, Doc: "accepted and ignored."},
 	{Name: "reload_grains", Type: Bool, Doc: "accepted and ignored."},
 	{Name: "reload_pillar", Type: Bool, Doc: "accepted and ignored."},
-	{Name: "fire_event", Type: Any, Doc: "accepted and ignored."},
+	{Name: "fire_event", Type: Any, Doc: "True, or a text: when the state has run on a minion, the master publishes it as salt/state_result/<jid>/<minion>/<its name, or the text> instead of its prog event, as Salt (docs/events.md); nothing under brine call --local, as salt-call --local."},
 	{Name: "cmd_opts_exclude", Type: Any, Doc: "accepted and ignored."},
 	{Name: "runas_password", Type: String, Doc: "accepted and ignored (Windows only in Salt)."},
 	{Name: "prerequired", Type: List, Doc: "accepted and ignored: Salt's compiler sets it from prereq_in."},

@@ -341,6 +341,7 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		dur = time.Since(start)
 	}
 	sr := StateResult{
+		FireEvent: r.ps[i].fireEventTag(res.Name),
 		Key:       c.Key(),
 		ID:        c.ID,
 		Name:      c.Name,

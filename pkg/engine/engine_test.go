@@ -497,3 +497,24 @@ func TestSkipWatch(t *testing.T) {
 		t.Errorf("SkipWatch A %v, B %v; want true, false", got["A"].SkipWatch, got["B"].SkipWatch)
 	}
 }
+
+// TestFireEvent is what Salt's State.event gets of fire_event: True is
+// the result's name, a string is itself, anything else is nothing; a
+// listener keeps its state's.
+func TestFireEvent(t *testing.T) {
+	out := run(t, Options{},
+		ch("A", args("fire_event", true)),
+		ch("B", args("fire_event", "deploy/done")),
+		ch("C", args("fire_event", false)),
+		ch("D", args("fire_event", 1)),
+		ch("E", args("fire_event", true, "fail", true), req("require", "A")),
+		ch("L", args("fire_event", "heard"), req("listen", "T")),
+		ch("T", args("changed", true)),
+	)
+	want := map[string]string{"A": "A", "B": "deploy/done", "C": "", "D": "", "E": "E", "L": "heard", "T": "", "listener_L": "heard"}
+	for id, w := range want {
+		if got := out[id].FireEvent; got != w {
+			t.Errorf("%s: FireEvent %q; want %q", id, got, w)
+		}
+	}
+}

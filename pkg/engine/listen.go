@@ -59,6 +59,8 @@ func (r *runner) listeners(order []int) {
 				sr.Changes = map[string]any{}
 			}
 		}
+		// Salt's listener is a chunk of its own, fire_event kept.
+		sr.FireEvent = p.fireEventTag(sr.Result.Name)
 		r.emit(&sr)
 	}
 	r.listenErrors(order)

@@ -61,6 +61,9 @@ type prepared struct {
 	aggregate    any
 	hasAggregate bool
 	agg          bool
+	// fireEvent is `fire_event` when it is exactly True or a string
+	// (Salt's State.event: anything else sends nothing of its own).
+	fireEvent any
 
 	groups []reqGroup
 	// lost are the requisites that name no state (see lostComment).
@@ -223,6 +226,14 @@ func (p *prepared) readGlobals() {
 		p.onfailStop = true
 	}
 	p.test = a.Bool("test", false)
+	switch v := src["fire_event"].(type) {
+	case bool:
+		if v {
+			p.fireEvent = true
+		}
+	case string:
+		p.fireEvent = v
+	}
 	if v, ok := src["aggregate"]; ok {
 		p.hasAggregate, p.aggregate = true, odict.Plain(v)
 	}
@@ -237,6 +248,18 @@ func (p *prepared) readGlobals() {
 	if err := a.Err(); err != nil {
 		p.fail("%v", err)
 	}
+}
+
+// fireEventTag is the end of Salt's fire_event tag for a result named
+// name: the name for True, the string given, "" for no fire_event.
+func (p *prepared) fireEventTag(name string) string {
+	switch v := p.fireEvent.(type) {
+	case bool:
+		return name
+	case string:
+		return v
+	}
+	return ""
 }
 
 func asList(v any) []any {

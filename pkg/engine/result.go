@@ -26,6 +26,11 @@ type StateResult struct {
 	// SkipWatch is Salt's "skip_watch": True: an onlyif, unless or
 	// creates check skipped the state (so a watch does not fire).
 	SkipWatch bool
+	// FireEvent is the last part of the tag of Salt's fire_event for
+	// this state (salt/state_result/<jid>/<minion>/<FireEvent>): its
+	// name for `fire_event: True`, the text given for a string; "" for
+	// none.
+	FireEvent string
 	// Handled is a failed state whose failure an onfail handler with
 	// `onfail_stop: False` took care of: it does not fail the run (see
 	// Failed).

@@ -155,6 +155,10 @@ type StateEvents struct {
 type KeyedState struct {
 	Key   string      `json:"key"`
 	State StateResult `json:"state"`
+	// FireEvent, set for a state with Salt's fire_event, is the end of
+	// the tag the master publishes it under instead of its prog event:
+	// salt/state_result/<jid>/<id>/<FireEvent> (TagStateResult).
+	FireEvent string `json:"fire_event,omitempty"`
 }
 
 // Bounds of a StateEvents batch. A minion sends what it has once a batch
