@@ -42,7 +42,7 @@ var globalParams = []Param{
 	{Name: "retry", Type: Any, Doc: "True, or a mapping of attempts (2), interval (30 s), splay (0) and until (True): run the state again until its result is until. A value of the wrong type or an unknown key fails the state (Salt logs it and uses the default)."},
 	{Name: "test", Type: Bool, Doc: "True makes this one state a dry run; False does not make a dry run real."},
 	{Name: "aggregate", Type: Any, Doc: "True, or a list of state modules: before it runs, fold into this state the others of its module that can go with it (pkg: the packages of every pkg.installed, latest, removed or purged with the same function not run yet go into one call), as Salt's mod_aggregate; it overrides the minion option state_aggregate."},
-	{Name: "parallel", Type: Bool, Doc: "accepted and ignored (logged): states run in order."},
+	{Name: "parallel", Type: Bool, Doc: "states run in order all the same (logged); the result of a state whose function ran carries Salt's __parallel__: True."},
 	{Name: "reload_modules", Type: Bool, Doc: "accepted and ignored."},
 	{Name: "reload_grains", Type: Bool, Doc: "accepted and ignored."},
 	{Name: "reload_pillar", Type: Bool, Doc: "accepted and ignored."},

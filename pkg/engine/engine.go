@@ -51,17 +51,18 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 	sort.SliceStable(order, func(a, b int) bool { return chunks[order[a]].Order < chunks[order[b]].Order })
 
 	r := &runner{
-		ctx:     ctx,
-		order:   order,
-		opts:    opts,
-		env:     &env,
-		ps:      prepare(chunks, opts.Lookup),
-		done:    make([]*states.Result, len(chunks)),
-		pre:     make([]*states.Result, len(chunks)),
-		skipped: make([]bool, len(chunks)),
-		checked: make([]bool, len(chunks)),
-		active:  make(map[int]bool),
-		out:     make([]StateResult, 0, len(chunks)),
+		ctx:      ctx,
+		order:    order,
+		opts:     opts,
+		env:      &env,
+		ps:       prepare(chunks, opts.Lookup),
+		done:     make([]*states.Result, len(chunks)),
+		pre:      make([]*states.Result, len(chunks)),
+		skipped:  make([]bool, len(chunks)),
+		checked:  make([]bool, len(chunks)),
+		parallel: make([]bool, len(chunks)),
+		active:   make(map[int]bool),
+		out:      make([]StateResult, 0, len(chunks)),
 	}
 	for _, i := range order {
 		if r.stop {
@@ -160,10 +161,13 @@ type runner struct {
 	// checked marks the states a check (onlyif, unless, creates)
 	// skipped: Salt's skip_watch.
 	checked []bool
-	active  map[int]bool // chunk*2+mode on the call stack, to find loops
-	runNum  int
-	out     []StateResult
-	stop    bool // failhard
+	// parallel marks the states with `parallel: True` whose function
+	// ran: Salt's call_parallel adds __parallel__ to their result.
+	parallel []bool
+	active   map[int]bool // chunk*2+mode on the call stack, to find loops
+	runNum   int
+	out      []StateResult
+	stop     bool // failhard
 }
 
 func (r *runner) log() *slog.Logger {
@@ -267,6 +271,9 @@ func (r *runner) callChunk(i int, preMode bool) {
 		// change and was not skipped by a check, failed or not (a
 		// service.running that failed without changes is restarted).
 		r.checked[i] = skipWatch
+		// Salt's call() starts a parallel state's function in a process
+		// of its own unless a check skipped it or it ran for a prereq.
+		r.parallel[i] = p.parallel && !skipWatch && p.fnErr == nil
 		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch {
 			// Salt's call() numbers every call: the first one's
 			// __run_num__ is spent, and the state carries its mod_watch's.
@@ -353,6 +360,7 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		Duration:  dur,
 		NotRun:    r.skipped[i],
 		SkipWatch: r.checked[i],
+		Parallel:  r.parallel[i],
 	}
 	r.done[i] = &sr.Result
 	r.emit(&sr)

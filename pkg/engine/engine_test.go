@@ -518,3 +518,24 @@ func TestFireEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelMark is Salt's call_parallel: the result of a state with
+// parallel: True whose function ran carries __parallel__, a state a check
+// skipped or a requisite stopped does not.
+func TestParallelMark(t *testing.T) {
+	for _, test := range []bool{false, true} {
+		out := run(t, Options{Test: test},
+			ch("A", args("parallel", true)),
+			ch("B", args("parallel", true, "onlyif", "false")),
+			ch("C", args("fail", true)),
+			ch("D", args("parallel", true), req("require", "C")),
+			ch("E", nil),
+		)
+		want := map[string]bool{"A": true, "B": false, "C": false, "D": false, "E": false}
+		for id, w := range want {
+			if got := out[id].Parallel; got != w {
+				t.Errorf("test=%v %s: Parallel %v; want %v", test, id, got, w)
+			}
+		}
+	}
+}

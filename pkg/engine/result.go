@@ -26,6 +26,9 @@ type StateResult struct {
 	// SkipWatch is Salt's "skip_watch": True: an onlyif, unless or
 	// creates check skipped the state (so a watch does not fire).
 	SkipWatch bool
+	// Parallel is Salt's __parallel__: True, on the result of a state
+	// with `parallel: True` whose function ran (brine runs it in order).
+	Parallel bool
 	// FireEvent is the last part of the tag of Salt's fire_event for
 	// this state (salt/state_result/<jid>/<minion>/<FireEvent>): its
 	// name for `fire_event: True`, the text given for a string; "" for

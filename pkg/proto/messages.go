@@ -135,6 +135,9 @@ type StateResult struct {
 	// SkipWatch is Salt's skip_watch, set (true) only for a state an
 	// onlyif, unless or creates check skipped.
 	SkipWatch bool `json:"skip_watch,omitempty"`
+	// Parallel is Salt's __parallel__, set (true) only for a state with
+	// parallel: True whose function ran.
+	Parallel bool `json:"__parallel__,omitempty"`
 }
 
 // StateEvents carries states that finished while a run goes on, in the
