@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/brine-cm/brine/states"
@@ -10,27 +11,71 @@ import (
 // listeners is Salt's call_listen: after the states have run, each state
 // with a listen requisite whose target changed gets its module's mod_watch
 // called once, reported as its own result under the ID "listener_<ID>"
-// and the function "<module>.mod_watch", as Salt names it.
+// and the function "<module>.mod_watch", as Salt names it. They run in
+// the order of the requisites that fired them, as call_listen lists
+// them: a listen where its state stands, a listen_in where the state
+// that wrote it stands (after that state's own listen); a listener fired
+// twice runs at its first place.
 func (r *runner) listeners(order []int) {
+	pos := make([]int, len(r.ps))
+	for n, i := range order {
+		pos[i] = n
+	}
+	byKey := make(map[string]int, len(r.ps))
+	for i := range r.ps {
+		if _, dup := byKey[r.ps[i].c.Key()]; !dup {
+			byKey[r.ps[i].c.Key()] = i
+		}
+	}
+	type place struct{ at, in, i int }
+	var fire []place
 	for _, i := range order {
 		p := &r.ps[i]
-		fire := false
-		for _, g := range p.groups {
-			if g.base != baseListen {
+		best, ok := place{}, false
+		consider := func(at, in int) {
+			if !ok || at < best.at || at == best.at && in < best.in {
+				best, ok = place{at: at, in: in, i: i}, true
+			}
+		}
+		// As Salt's call_listen, a listener fires when a state it
+		// listens to changed, whether or not it ran itself (failhard
+		// may have stopped the run before it).
+		for _, rq := range p.c.Requisites {
+			if rq.Kind != baseListen {
 				continue
 			}
-			for _, t := range g.targets {
-				if res := r.done[t]; res != nil && changed(res) {
-					fire = true
+			for _, k := range rq.Targets {
+				t, found := byKey[k]
+				if res := r.done[t]; !found || res == nil || !changed(res) {
+					continue
+				}
+				if rq.In {
+					consider(pos[t], 1)
+				} else {
+					consider(pos[i], 0)
 				}
 			}
 		}
-		// As Salt's call_listen, a listener fires when a state it listens
-		// to changed, whether or not it ran itself (failhard may have
-		// stopped the run before it).
-		if !fire {
-			continue
+		if !ok {
+			// A listen an aggregation folded in (runner.aggregate).
+			for _, g := range p.groups {
+				for _, t := range g.targets {
+					if res := r.done[t]; g.base == baseListen && res != nil && changed(res) {
+						consider(pos[i], 0)
+					}
+				}
+			}
 		}
+		if ok {
+			fire = append(fire, best)
+		}
+	}
+	sort.SliceStable(fire, func(a, b int) bool {
+		return fire[a].at < fire[b].at || fire[a].at == fire[b].at && fire[a].in < fire[b].in
+	})
+	for _, f := range fire {
+		i := f.i
+		p := &r.ps[i]
 		if r.ctx.Err() != nil {
 			return
 		}

@@ -587,3 +587,31 @@ func TestWatchAnyChanges(t *testing.T) {
 		t.Errorf("watch changes = %q; want [] then [fake: T]", seen)
 	}
 }
+
+// TestListenOrder is Salt's call_listen order: listeners fire in the
+// order of the requisites that name them, a listen where its state
+// stands, a listen_in where the state that wrote it stands; a listener
+// fired twice runs once, at its first place.
+func TestListenOrder(t *testing.T) {
+	in := func(id string) sls.Requisite {
+		r := req("listen", id)
+		r.In = true
+		return r
+	}
+	out := Run(context.Background(), chunks(
+		ch("svcA", nil, in("confA")),
+		ch("svcB", nil, in("confB")),
+		ch("svcC", nil, req("listen", "confA")),
+		ch("confB", args("changed", true)),
+		ch("confA", args("changed", true)),
+		ch("svcD", nil, in("confB"), req("listen", "confA")),
+	), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%d:%s", r.RunNum, r.ID))
+	}
+	want := "0:svcA 1:svcB 2:svcC 3:confB 4:confA 5:svcD 6:listener_svcC 7:listener_svcB 8:listener_svcD 9:listener_svcA"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("run order\n%s\nwant\n%s", g, want)
+	}
+}

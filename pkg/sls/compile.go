@@ -86,7 +86,7 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 				ref = w.Name
 			}
 			for _, t := range targets {
-				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref}
+				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
 				if !hasReq(t, r) {
 					t.Requisites = append(t.Requisites, r)
 					t.reqPos = append(t.reqPos, in.pos)
