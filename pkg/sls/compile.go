@@ -62,6 +62,41 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 		}
 	}
 	ix := newIndex(ws)
+	// The states an exclude removed keep their `_in`: Salt's
+	// requisite_in runs before apply_exclude, so the states they name
+	// require a state that is gone ("requisites were not found").
+	var gone []*work
+	if !raw {
+		for _, s := range h.dropped {
+			for _, d := range s.Decls {
+				gone = expand(gone, s, d, nil, false, &ErrorList{})
+			}
+		}
+	}
+	goneIx := newIndex(gone)
+	for _, w := range gone {
+		for _, in := range w.ins {
+			if in.kind == "listen" {
+				continue // call_listen's, at the end: the state is not there
+			}
+			targets := ix.match(in.module, in.ref, w)
+			if len(targets) == 0 && len(goneIx.match(in.module, in.ref, w)) == 0 {
+				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
+				continue
+			}
+			ref := w.ID
+			if w.fromNames {
+				ref = w.Name
+			}
+			for _, t := range targets {
+				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
+				if !hasReq(t, r) {
+					t.Requisites = append(t.Requisites, r)
+					t.reqPos = append(t.reqPos, in.pos)
+				}
+			}
+		}
+	}
 	// Turn `_in` around: `A: require_in: B` is `B: require: A`.
 	for _, w := range ws {
 		for _, in := range w.ins {
