@@ -264,6 +264,17 @@ func expand(ws []*work, s *State, d *Decl, extra []Arg, raw bool, errs *ErrorLis
 			for name, over := range t.All() {
 				w.Name = name
 				for _, a := range overrides(over, namesPos, s.ID, errs) {
+					// Salt's compile_high_data updates the chunk with
+					// the entry's arguments: a requisite there replaces
+					// the state's of its kind. Its requisite_in never
+					// looks inside names, so an _in or use there does
+					// nothing.
+					if !w.raw && (inKinds[a.Key] != "" || a.Key == "use" || a.Key == "use_in") {
+						continue
+					}
+					if forwardSet[a.Key] {
+						w.dropRequisites(a.Key)
+					}
 					w.setArg(a, errs)
 				}
 			}
@@ -310,6 +321,19 @@ func overrides(v any, pos Pos, id string, errs *ErrorList) []Arg {
 		errs.add(pos, id, "state '%s': names: want arguments under a name, got %s", id, typeName(v))
 	}
 	return out
+}
+
+// dropRequisites removes the requisites of one kind, for a `names` entry
+// that gives its own.
+func (w *work) dropRequisites(kind string) {
+	n := 0
+	for i, r := range w.Requisites {
+		if r.Kind != kind {
+			w.Requisites[n], w.reqPos[n] = r, w.reqPos[i]
+			n++
+		}
+	}
+	w.Requisites, w.reqPos = w.Requisites[:n], w.reqPos[:n]
 }
 
 func (w *work) clone() *work {

@@ -345,12 +345,28 @@ func TestIncludeLoops(t *testing.T) {
 	}
 }
 
-// An _in under one `names` entry binds that name only.
-func TestRequisiteInFromOneName(t *testing.T) {
+// A `names` entry's arguments update its chunk, as Salt's
+// compile_high_data does: a requisite there replaces the state's of its
+// kind; an _in there binds nothing, as Salt's requisite_in never looks
+// inside names.
+func TestRequisitesInNamesEntries(t *testing.T) {
 	chunks := compileSLS(t, map[string]string{"n.sls": "svc:\n  service.running: []\n" +
-		"confs:\n  file.managed:\n    - names:\n      - /etc/a:\n        - watch_in:\n          - service: svc\n      - /etc/b\n"}, "n")
-	if got, want := reqs(chunks[0]), "watch:file_|-confs_|-/etc/a_|-managed"; got != want {
-		t.Fatalf("svc requisites = %q; want %q", got, want)
+		"confs:\n  file.managed:\n    - names:\n      - /etc/a:\n        - watch_in:\n          - service: svc\n        - require:\n          - service: svc\n      - /etc/b\n" +
+		"    - require:\n      - file: other\n    - onchanges:\n      - file: other\nother:\n  file.managed: []\n"}, "n")
+	got := map[string]string{}
+	for _, c := range chunks {
+		got[c.Name] = reqs(c)
+	}
+	want := map[string]string{
+		"svc":    "",
+		"/etc/a": "onchanges:file_|-other_|-other_|-managed require:service_|-svc_|-svc_|-running",
+		"/etc/b": "require:file_|-other_|-other_|-managed onchanges:file_|-other_|-other_|-managed",
+		"other":  "",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s requisites = %q; want %q", name, got[name], w)
+		}
 	}
 }
 
