@@ -228,6 +228,15 @@ func (r *runner) callChunk(i int, preMode bool) {
 						r.callChunk(t, true)
 					}
 				} else {
+					if g.base != basePrerequired && r.done[t] == nil && r.active[t*2] {
+						// Salt's call_chunk stops at the first target
+						// already on the stack (this state itself, or
+						// one that waits for it): this state fails, and
+						// the targets after it wait for their turn.
+						r.log().Error("recursive requisite", "id", p.c.ID, "source", p.c.Source)
+						r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmtRecursive})
+						return
+					}
 					r.callChunk(t, false)
 				}
 				if r.stop {

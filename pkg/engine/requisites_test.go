@@ -615,3 +615,23 @@ func TestListenOrder(t *testing.T) {
 		t.Errorf("run order\n%s\nwant\n%s", g, want)
 	}
 }
+
+// TestRecursiveStopsAtFirstActive is Salt's call_chunk: a state whose
+// requisites name a state already on the stack (itself, through `- sls:`
+// of its own SLS or a glob) fails "Recursive requisite found" there; the
+// targets after it run in their turn, not ahead of it.
+func TestRecursiveStopsAtFirstActive(t *testing.T) {
+	own := sls.Requisite{Kind: "require", Module: "sls", Ref: "t"}
+	for _, id := range []string{"S1", "S2", "S3"} {
+		own.Targets = append(own.Targets, states.Key("fake.set", id, id))
+	}
+	out := Run(context.Background(), chunks(ch("S1", nil), ch("S2", nil, own), ch("S3", nil), ch("S4", nil, req("require", "S2"))), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%d:%s:%s:%s", r.RunNum, r.ID, r.Result.Result, r.Comment))
+	}
+	want := "0:S1:True:S1 is in the correct state 1:S2:False:Recursive requisite found 2:S3:True:S3 is in the correct state 3:S4:False:One or more requisite failed: t.S2"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("got\n%s\nwant\n%s", g, want)
+	}
+}

@@ -526,3 +526,22 @@ func TestNameNotAString(t *testing.T) {
 		}
 	}
 }
+
+// TestRequisiteMatchesItself is Salt's check_requisite, which matches
+// every chunk, the state itself included: `- sls:` of its own SLS or a
+// glob that matches it names it too (the run then reports the loop).
+func TestRequisiteMatchesItself(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{"m.sls": "a:\n  test.nop: []\n" +
+		"b:\n  test.nop:\n    - require:\n      - sls: m\n" +
+		"nginx-conf:\n  test.nop:\n    - require:\n      - test: 'nginx*'\n"}, "m")
+	got := map[string]string{}
+	for _, c := range chunks {
+		got[c.ID] = reqs(c)
+	}
+	if w := "require:test_|-a_|-a_|-nop,test_|-b_|-b_|-nop,test_|-nginx-conf_|-nginx-conf_|-nop"; got["b"] != w {
+		t.Errorf("b requisites = %q; want %q", got["b"], w)
+	}
+	if w := "require:test_|-nginx-conf_|-nginx-conf_|-nop"; got["nginx-conf"] != w {
+		t.Errorf("nginx-conf requisites = %q; want %q", got["nginx-conf"], w)
+	}
+}
