@@ -152,7 +152,7 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 		Args:          states.NewArgs(args),
 		Test:          test,
 		Root:          r.opts.Root,
-		Env:           r.env,
+		Env:           r.envFor(p),
 		RequiredNames: r.requiredNames(i),
 	}
 	if states.RunsCheckCmd(req.Func) {

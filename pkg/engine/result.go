@@ -61,6 +61,10 @@ type Options struct {
 	Test     bool   // test=True
 	Root     string // --root: rebase every managed path
 	Failhard bool   // stop at the first failure, for every state
+	// Saltenv is the environment Env.Files reads a salt:// URL that
+	// names none from ("" is base): a state of another (its SLS's, or
+	// its saltenv argument) reads from its own, as Salt's __env__.
+	Saltenv string
 	// Aggregate is the minion option state_aggregate: the state modules
 	// whose states fold others into them before they run (Salt's
 	// mod_aggregate), AggregateAll for every module. A state's own

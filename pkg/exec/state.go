@@ -232,6 +232,7 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 		// Salt's config.option('state_aggregate'): True, or a list of
 		// state modules.
 		Aggregate: stateAggregate(host.Opts["state_aggregate"]),
+		Saltenv:   host.Env,
 		Env:       env,
 		OnResult:  host.OnState,
 	})
