@@ -153,6 +153,7 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 		Test:          test,
 		Root:          r.opts.Root,
 		Env:           r.envFor(p),
+		Saltenv:       p.stateEnv(),
 		RequiredNames: r.requiredNames(i),
 	}
 	if states.RunsCheckCmd(req.Func) {

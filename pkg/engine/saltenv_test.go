@@ -28,6 +28,9 @@ func init() {
 		if _, err := req.Env.Files.ReadFile(ctx, req.Args.String("source", "")); err != nil {
 			return states.Failf(req.Name, "%v", err)
 		}
+		if w := req.Args.String("want_env", ""); w != "" && req.Saltenv != w {
+			return states.Failf(req.Name, "Saltenv %q, want %q", req.Saltenv, w)
+		}
 		return states.Result{Name: req.Name, Result: states.True}
 	})
 }
@@ -42,15 +45,20 @@ func TestStateSaltenv(t *testing.T) {
 		return c
 	}
 	src := &urlsRead{}
-	Run(context.Background(), chunks(
-		mk("A", "base", args("source", "salt://a.conf")),
-		mk("B", "dev", args("source", "salt://b.conf")),
-		mk("C", "base", args("source", "salt://c.conf", "saltenv", "prod")),
+	out := Run(context.Background(), chunks(
+		mk("A", "base", args("source", "salt://a.conf", "want_env", "base")),
+		mk("B", "dev", args("source", "salt://b.conf", "want_env", "dev")),
+		mk("C", "base", args("source", "salt://c.conf", "saltenv", "prod", "want_env", "prod")),
 		mk("D", "dev", args("source", "salt://d.conf?saltenv=qa")),
 		mk("E", "dev", args("source", "salt://e.conf?v=1")),
 	), Options{Saltenv: "base", Env: &states.Env{Files: src}})
 	want := "salt://a.conf salt://b.conf?saltenv=dev salt://c.conf?saltenv=prod salt://d.conf?saltenv=qa salt://e.conf?v=1&saltenv=dev"
 	if got := strings.Join(src.urls, " "); got != want {
 		t.Errorf("urls read:\n%s\nwant\n%s", got, want)
+	}
+	for _, r := range out {
+		if r.Result.Result != states.True {
+			t.Errorf("%s: %s %q", r.ID, r.Result.Result, r.Comment)
+		}
 	}
 }
