@@ -398,6 +398,10 @@ func (m *Master) keepEvent(id, jid string, msg *nats.Msg, mj *minionJob) {
 	m.heard(id, jid)
 	m.store(id, proto.CacheEvent(id, jid), msg.Data, mj, "")
 	for i := range b.States {
+		if f := b.States[i].FireEvent; f != "" {
+			m.emitStateResult(jid, id, f, &b.States[i].State)
+			continue
+		}
 		m.emitProg(jid, id, &b.States[i].State)
 	}
 }

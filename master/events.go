@@ -3,6 +3,7 @@ package master
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -131,7 +132,7 @@ func RedactEvent(e proto.Event) (proto.Event, bool) {
 	switch {
 	case proto.IsRetTag(e.Tag):
 		keep = []string{"cmd", "id", "jid", "fun", "retcode", "success"}
-	case proto.IsProgTag(e.Tag):
+	case proto.IsProgTag(e.Tag) || proto.IsStateResultTag(e.Tag):
 		var d proto.JobProgData
 		if json.Unmarshal(e.Data, &d) != nil {
 			e.Data = json.RawMessage(`{}`)
@@ -252,6 +253,39 @@ func (m *Master) emitJobRet(whole []byte) {
 func (m *Master) emitProg(jid, id string, st *proto.StateResult) {
 	m.emit(proto.TagJobProg(jid, id, st.RunNum), proto.JobProgData{Cmd: "_minion_event", ID: id, JID: jid,
 		Data: map[string]any{"ret": st}})
+}
+
+// emitStateResult is a state with Salt's fire_event: published under
+// salt/state_result/<jid>/<id>/<what> instead of its prog event, as
+// Salt's State.event. what is the minion's (the state's name, or its
+// fire_event text): a tag too long or not printable, or one that would
+// climb out of the minion's part of the namespace, is published as the
+// prog event it stands for, and noted.
+func (m *Master) emitStateResult(jid, id, what string, st *proto.StateResult) {
+	tag := proto.TagStateResult(jid, id, what)
+	if len(tag) > maxStateResultTag || !printableTag(what) {
+		m.refused.note("event", id, "a fire_event tag too long or not printable; sent as its prog event")
+		m.emitProg(jid, id, st)
+		return
+	}
+	m.emit(tag, proto.JobProgData{Cmd: "_minion_event", ID: id, JID: jid, Data: map[string]any{"ret": st}})
+}
+
+// maxStateResultTag bounds a fire_event tag, as a minion's own events'.
+const maxStateResultTag = 512
+
+// printableTag: no control characters, and no "..": a name may hold
+// spaces and slashes, as Salt's tag does, but is only ever a suffix.
+func printableTag(s string) bool {
+	if s == "" || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Master) emitKey(id, act, pub string) {

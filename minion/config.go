@@ -64,6 +64,10 @@ type Config struct {
 	DefaultTop      string   `yaml:"default_top"`
 	EnvOrder        []string `yaml:"env_order"`
 	StateTopSaltenv string   `yaml:"state_top_saltenv"`
+	// StateAggregate is Salt's state_aggregate: True, or a list of
+	// state modules (pkg), whose states fold the others of their module
+	// into one call before they run (mod_aggregate).
+	StateAggregate any `yaml:"state_aggregate"`
 	// PresenceInterval is how often the minion tells the master it is up.
 	PresenceInterval Duration `yaml:"presence_interval"`
 	// HeartbeatInterval is how often a running job sends a heartbeat.
@@ -166,7 +170,8 @@ func DefaultID() string {
 }
 
 // topOpts are the options a highstate reads its top files by, as Salt's
-// minion opts hold them (exec's state.top): those set, and no others.
+// minion opts hold them (exec's state.top), and state_aggregate, which
+// its run reads: those set, and no others.
 func (c *Config) topOpts() map[string]any {
 	opts := map[string]any{}
 	if c.TopMerging != "" {
@@ -184,6 +189,9 @@ func (c *Config) topOpts() map[string]any {
 	}
 	if c.StateTopSaltenv != "" {
 		opts["state_top_saltenv"] = c.StateTopSaltenv
+	}
+	if c.StateAggregate != nil {
+		opts["state_aggregate"] = c.StateAggregate
 	}
 	return opts
 }

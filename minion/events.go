@@ -34,8 +34,9 @@ func newStateBatch(id, jid string, send func(subj string, b []byte), onError fun
 	return &stateBatch{jid: jid, id: id, subj: proto.SubjEvent(id, jid), every: proto.StateEventsEvery, send: send, onError: onError}
 }
 
-// add queues one finished state.
-func (s *stateBatch) add(key string, st proto.StateResult) {
+// add queues one finished state; fire is its fire_event tag end, if any
+// (proto.KeyedState).
+func (s *stateBatch) add(key string, st proto.StateResult, fire string) {
 	// The size is the state's encoding, as the batch will carry it;
 	// a state that does not encode is sent for the batch to report.
 	n := stateSize(key, st)
@@ -47,7 +48,7 @@ func (s *stateBatch) add(key string, st proto.StateResult) {
 	if len(s.states) > 0 && s.bytes+n > proto.StateEventsBytes {
 		s.flushLocked()
 	}
-	s.states = append(s.states, proto.KeyedState{Key: key, State: st})
+	s.states = append(s.states, proto.KeyedState{Key: key, State: st, FireEvent: fire})
 	s.bytes += n
 	if len(s.states) >= proto.MaxStateEvents || s.bytes >= proto.StateEventsBytes {
 		s.flushLocked()

@@ -58,7 +58,7 @@ func state(n int, comment string) proto.StateResult {
 func TestStateBatchFlushedAtClose(t *testing.T) {
 	b, s := newTestBatch(t, time.Hour)
 	for i := range 3 {
-		b.add("k", state(i, "ok"))
+		b.add("k", state(i, "ok"), "")
 	}
 	if n := len(s.batches()); n != 0 {
 		t.Fatalf("%d batches sent before the interval or the bound", n)
@@ -76,7 +76,7 @@ func TestStateBatchFlushedAtClose(t *testing.T) {
 	if got[0].JID != "20261206090000000001" || got[0].ID != "m1" || s.subj[0] != proto.SubjEvent("m1", "20261206090000000001") {
 		t.Errorf("batch of %s/%s on %s", got[0].ID, got[0].JID, s.subj[0])
 	}
-	b.add("k", state(3, "late"))
+	b.add("k", state(3, "late"), "")
 	b.close()
 	if n := len(s.batches()); n != 1 {
 		t.Errorf("%d batches after close; want the one", n)
@@ -89,7 +89,7 @@ func TestStateBatchBounded(t *testing.T) {
 	b, s := newTestBatch(t, time.Hour)
 	n := 2*proto.MaxStateEvents + 5
 	for i := range n {
-		b.add("k", state(i, "ok"))
+		b.add("k", state(i, "ok"), "")
 	}
 	b.close()
 	got := s.batches()
@@ -112,11 +112,11 @@ func TestStateBatchBounded(t *testing.T) {
 	b, s = newTestBatch(t, time.Hour)
 	big := strings.Repeat("x", proto.StateEventsBytes/3)
 	for i := range 7 {
-		b.add("k", state(i, big))
+		b.add("k", state(i, big), "")
 	}
 	huge := strings.Repeat("y", 2*proto.StateEventsBytes)
-	b.add("k", state(7, huge))
-	b.add("k", state(8, "ok"))
+	b.add("k", state(7, huge), "")
+	b.add("k", state(8, "ok"), "")
 	b.close()
 	total = 0
 	for i, m := range s.batches() {
@@ -135,7 +135,7 @@ func TestStateBatchBounded(t *testing.T) {
 func TestStateBatchSentAfterInterval(t *testing.T) {
 	b, s := newTestBatch(t, 10*time.Millisecond)
 	defer b.close()
-	b.add("k", state(0, "ok"))
+	b.add("k", state(0, "ok"), "")
 	deadline := time.Now().Add(30 * time.Second) // stops a hung test only
 	for len(s.batches()) == 0 {
 		if time.Now().After(deadline) {

@@ -384,7 +384,7 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job, ackAfter time.Du
 	defer events.close()
 	host.OnState = func(r engine.StateResult) {
 		done.Add(1)
-		events.add(r.Key, wireState(r))
+		events.add(r.Key, wireState(r), r.FireEvent)
 	}
 	if mode, ok := stateRunMode(job); ok {
 		host.OnCompiled = func(d time.Duration) { m.metrics.rendered(mode, d) }

@@ -12,7 +12,11 @@ import (
 // The defaults, context and other arguments go on top, as in Salt, where
 // the context is merged over them.
 func fileManagedVars(req *Request, source string) map[string]any {
-	vars := map[string]any{"name": req.Name, "saltenv": "base", "attrs": nil, "source": nil}
+	env := req.Saltenv
+	if env == "" {
+		env = "base"
+	}
+	vars := map[string]any{"name": req.Name, "saltenv": env, "attrs": nil, "source": nil}
 	if source != "" {
 		vars["source"] = source
 	}

@@ -29,13 +29,14 @@ func TestFileManagedTemplateVars(t *testing.T) {
 	}
 	r := &varsRenderer{}
 	env := &Env{Files: fileFakeSource{"salt://site/motd.j2": "hello\n"}, Render: r, Cache: &RunCache{}}
+	saltenv := ""
 	run := func(args map[string]any) map[string]any {
 		t.Helper()
 		fn, err := Lookup("file.managed")
 		if err != nil {
 			t.Fatal(err)
 		}
-		req := &Request{ID: "motd", Name: "/etc/motd", Func: "file.managed", Args: NewArgs(args), Test: true, Root: root, Env: env}
+		req := &Request{ID: "motd", Name: "/etc/motd", Func: "file.managed", Args: NewArgs(args), Test: true, Root: root, Env: env, Saltenv: saltenv}
 		res := fn(context.Background(), req)
 		if res.Result == False {
 			t.Fatalf("file.managed failed: %s", res.Comment)
@@ -56,6 +57,11 @@ func TestFileManagedTemplateVars(t *testing.T) {
 		"context": map[string]any{"source": "mine"}})
 	if got["source"] != "mine" || got["mode"] != "0600" {
 		t.Errorf("source = %v, mode = %v; want the context's source and 0600", got["source"], got["mode"])
+	}
+	// saltenv is the state's environment (Salt's __env__).
+	saltenv = "dev"
+	if got = run(map[string]any{"source": "salt://site/motd.j2", "template": "jinja"}); got["saltenv"] != "dev" {
+		t.Errorf("saltenv = %v; want the state's, dev", got["saltenv"])
 	}
 }
 

@@ -294,6 +294,12 @@ func unusedWarning(fun string, names []string) string {
 	return fmt.Sprintf("The following arguments are not used by %s: %s", fun, strings.Join(names, ", "))
 }
 
+// runtimeArgs are Salt's STATE_RUNTIME_KEYWORDS that a state function
+// may also take as its own (cmd.run's runas, umask): format_call passes
+// them to a function that declares them and never warns of them when it
+// does not, so neither does brine.
+var runtimeArgs = map[string]bool{"runas": true, "saltenv": true, "umask": true}
+
 // checked is what the registry learnt of a call's arguments.
 type checked struct {
 	warnings []string
@@ -346,7 +352,7 @@ func checkArgs(params []Param, req *Request) (checked, error) {
 	var known []string
 	var unused []string
 	for _, k := range req.Args.keys() {
-		if declared[k] || IsGlobalArg(k) {
+		if declared[k] || IsGlobalArg(k) || runtimeArgs[k] {
 			continue
 		}
 		if known == nil {

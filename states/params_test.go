@@ -257,6 +257,12 @@ func TestRegistryWarnsOfUnusedArguments(t *testing.T) {
 	if res := callRegistered(t, req); res.Result != True || len(res.Warnings) != 0 {
 		t.Errorf("file.exists with globals = %s %q %q; want True, no warnings", res.Result, res.Comment, res.Warnings)
 	}
+	// Salt's runtime keywords a function may take as its own: format_call
+	// never warns of them.
+	req = registryReq(t, "file.exists", "/", map[string]any{"runas": "nobody", "saltenv": "dev", "umask": "022"})
+	if res := callRegistered(t, req); res.Result != True || len(res.Warnings) != 0 {
+		t.Errorf("file.exists with runas, saltenv, umask = %s %q %q; want True, no warnings", res.Result, res.Comment, res.Warnings)
+	}
 }
 
 // TestRegistryTemplateVariables: with template set, file.managed passes

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -313,6 +314,13 @@ func pkgSources(req *Request) ([]pkgSource, error) {
 			}
 			if !strings.HasPrefix(s, "salt://") && !filepath.IsAbs(s) {
 				return nil, &ArgError{Arg: "sources", Err: fmt.Errorf("item %d (%s): %q is neither salt:// nor an absolute path", i, k, s)}
+			}
+			// Salt's pack_sources makes a dict of them: a name given
+			// twice (an aggregated call lists its own twice) keeps its
+			// first place and its last file.
+			if j := slices.IndexFunc(out, func(x pkgSource) bool { return x.name == k }); j >= 0 {
+				out[j].url = s
+				continue
 			}
 			out = append(out, pkgSource{name: k, url: s})
 		}

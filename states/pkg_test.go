@@ -518,6 +518,9 @@ func TestPkgSources(t *testing.T) {
 	}{
 		{src("hello", "/srv/pkgs/hello_2.10-4.deb"), True, "The following packages were installed/updated: hello"},
 		{src("tree", "/srv/pkgs/tree_2.1.0-1.deb"), True, "All specified packages are already installed"},
+		// An aggregated call (pkg.mod_aggregate) lists its own source
+		// again: Salt's pack_sources keeps one.
+		{map[string]any{"sources": []any{map[string]any{"hello": "/srv/pkgs/hello_2.10-4.deb"}, map[string]any{"hello": "/srv/pkgs/hello_2.10-4.deb"}}}, True, "The following packages were installed/updated: hello"},
 		{src("jq", "/srv/pkgs/hello_2.10-4.deb"), False, `argument "sources": /srv/pkgs/hello_2.10-4.deb holds package hello, not jq`},
 		{src("jq", "/srv/pkgs/none.deb"), False, "dpkg-deb: /srv/pkgs/none.deb: no such file"},
 		{src("jq", "salt://pkgs/jq.deb"), False, "sources jq: no file source to read salt://pkgs/jq.deb"},

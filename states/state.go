@@ -145,6 +145,10 @@ type Request struct {
 	// (RunsCheckCmd): file.managed runs each on the new content before
 	// it writes it. The engine then does not run it after the state.
 	CheckCmd []string
+	// Saltenv is the environment the state reads salt:// files from
+	// (Salt's __env__: its saltenv argument, else its SLS's); "" is
+	// base.
+	Saltenv string
 }
 
 // RunsCheckCmd reports whether the module of fun (module.function) runs

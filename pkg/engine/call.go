@@ -106,6 +106,12 @@ func (r *runner) attempt(i int, test bool) (states.Result, bool) {
 	p := &r.ps[i]
 	if p.hasOnlyif || p.hasUnless || p.hasCreates {
 		if res, skip := r.runChecks(p); skip {
+			if res.Result == states.True && len(p.checkCmd) > 0 && !test && !states.RunsCheckCmd(p.c.Func()) {
+				// Salt's call() runs check_cmd after the checks whether
+				// or not they skipped the state: its verdict replaces
+				// theirs.
+				r.checkCmd(p, &res)
+			}
 			return res, true
 		}
 		if r.ctx.Err() != nil {
@@ -146,7 +152,8 @@ func (r *runner) invoke(ctx context.Context, i int, fn states.Func, test bool) (
 		Args:          states.NewArgs(args),
 		Test:          test,
 		Root:          r.opts.Root,
-		Env:           r.env,
+		Env:           r.envFor(p),
+		Saltenv:       p.stateEnv(),
 		RequiredNames: r.requiredNames(i),
 	}
 	if states.RunsCheckCmd(req.Func) {

@@ -51,16 +51,18 @@ func Run(ctx context.Context, chunks []sls.Chunk, opts Options) []StateResult {
 	sort.SliceStable(order, func(a, b int) bool { return chunks[order[a]].Order < chunks[order[b]].Order })
 
 	r := &runner{
-		ctx:     ctx,
-		opts:    opts,
-		env:     &env,
-		ps:      prepare(chunks, opts.Lookup),
-		done:    make([]*states.Result, len(chunks)),
-		pre:     make([]*states.Result, len(chunks)),
-		skipped: make([]bool, len(chunks)),
-		checked: make([]bool, len(chunks)),
-		active:  make(map[int]bool),
-		out:     make([]StateResult, 0, len(chunks)),
+		ctx:      ctx,
+		order:    order,
+		opts:     opts,
+		env:      &env,
+		ps:       prepare(chunks, opts.Lookup),
+		done:     make([]*states.Result, len(chunks)),
+		pre:      make([]*states.Result, len(chunks)),
+		skipped:  make([]bool, len(chunks)),
+		checked:  make([]bool, len(chunks)),
+		parallel: make([]bool, len(chunks)),
+		active:   make(map[int]bool),
+		out:      make([]StateResult, 0, len(chunks)),
 	}
 	for _, i := range order {
 		if r.stop {
@@ -145,6 +147,9 @@ type runner struct {
 	opts Options
 	env  *states.Env
 	ps   []prepared
+	// order is the chunks' run order before requisites: Salt's chunks
+	// list, which a mod_aggregate looks through.
+	order []int
 	// done holds each state's final result; pre holds the test runs of
 	// prereq targets, which decide whether the pre-requiring state runs.
 	done []*states.Result
@@ -156,10 +161,13 @@ type runner struct {
 	// checked marks the states a check (onlyif, unless, creates)
 	// skipped: Salt's skip_watch.
 	checked []bool
-	active  map[int]bool // chunk*2+mode on the call stack, to find loops
-	runNum  int
-	out     []StateResult
-	stop    bool // failhard
+	// parallel marks the states with `parallel: True` whose function
+	// ran: Salt's call_parallel adds __parallel__ to their result.
+	parallel []bool
+	active   map[int]bool // chunk*2+mode on the call stack, to find loops
+	runNum   int
+	out      []StateResult
+	stop     bool // failhard
 }
 
 func (r *runner) log() *slog.Logger {
@@ -193,8 +201,16 @@ func (r *runner) callChunk(i int, preMode bool) {
 	defer delete(r.active, mark)
 
 	p := &r.ps[i]
+	r.aggregate(i)
 	if p.setupErr != "" {
 		r.finish(i, preMode, r.stateFailure(p, p.setupErr))
+		return
+	}
+	if cmt, ok := lostComment(p.lost); ok {
+		for _, l := range p.lost {
+			r.log().Warn("requisite not found", "id", p.c.ID, "source", p.c.Source, "requisite", l.kind, "target", l.target(), "why", l.why)
+		}
+		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmt})
 		return
 	}
 	st, failed := r.check(i, preMode)
@@ -212,6 +228,15 @@ func (r *runner) callChunk(i int, preMode bool) {
 						r.callChunk(t, true)
 					}
 				} else {
+					if g.base != basePrerequired && r.done[t] == nil && r.active[t*2] {
+						// Salt's call_chunk stops at the first target
+						// already on the stack (this state itself, or
+						// one that waits for it): this state fails, and
+						// the targets after it wait for their turn.
+						r.log().Error("recursive requisite", "id", p.c.ID, "source", p.c.Source)
+						r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.False, Comment: cmtRecursive})
+						return
+					}
 					r.callChunk(t, false)
 				}
 				if r.stop {
@@ -255,6 +280,9 @@ func (r *runner) callChunk(i int, preMode bool) {
 		// change and was not skipped by a check, failed or not (a
 		// service.running that failed without changes is restarted).
 		r.checked[i] = skipWatch
+		// Salt's call() starts a parallel state's function in a process
+		// of its own unless a check skipped it or it ran for a prereq.
+		r.parallel[i] = p.parallel && !skipWatch && p.fnErr == nil
 		if st == stChange && p.watcher != nil && !res.Changed() && !skipWatch {
 			// Salt's call() numbers every call: the first one's
 			// __run_num__ is spent, and the state carries its mod_watch's.
@@ -264,9 +292,14 @@ func (r *runner) callChunk(i int, preMode bool) {
 		}
 		r.record(i, res, start, dur)
 	case stFail:
-		if !preMode && r.pre[i] != nil && r.pre[i].Result == states.False && r.prerequiredFailed(i) {
-			// Salt shows the target's own test-run failure, without the
-			// changes it proposed: that failure is why its prereq failed.
+		if !preMode && r.pre[i] != nil {
+			// A prereq target whose test run was done: Salt's call_chunk
+			// shows that test run's result and comment ("tag in
+			// self.pre"), whatever it was: a failure (why its prereq
+			// failed), or the None of a change the failed prereq state
+			// kept from happening.
+			// Salt: the test run's changes too; brine shows none, as
+			// none was made.
 			res := *r.pre[i]
 			res.Changes = map[string]any{}
 			r.record(i, res, time.Now(), 0)
@@ -282,21 +315,6 @@ func (r *runner) callChunk(i int, preMode bool) {
 		r.skipped[i] = true
 		r.finish(i, preMode, states.Result{Name: p.c.Name, Result: states.True, Comment: cmtOnchanges})
 	}
-}
-
-// prerequiredFailed reports whether a state that prereqs chunk i failed.
-func (r *runner) prerequiredFailed(i int) bool {
-	for _, g := range r.ps[i].groups {
-		if g.base != basePrerequired {
-			continue
-		}
-		for _, t := range g.targets {
-			if r.done[t] != nil && r.done[t].Result == states.False {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // finish records a result for a state that did not call its module. In
@@ -339,6 +357,7 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		dur = time.Since(start)
 	}
 	sr := StateResult{
+		FireEvent: r.ps[i].fireEventTag(res.Name),
 		Key:       c.Key(),
 		ID:        c.ID,
 		Name:      c.Name,
@@ -350,6 +369,7 @@ func (r *runner) record(i int, res states.Result, start time.Time, dur time.Dura
 		Duration:  dur,
 		NotRun:    r.skipped[i],
 		SkipWatch: r.checked[i],
+		Parallel:  r.parallel[i],
 	}
 	r.done[i] = &sr.Result
 	r.emit(&sr)

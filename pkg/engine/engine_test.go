@@ -251,13 +251,34 @@ func TestCheckCommandTakesStateArgs(t *testing.T) {
 	}
 }
 
+// TestCheckCmd is Salt's call(): check_cmd's verdict replaces the
+// state's, also when unless, onlyif or creates skipped it (its
+// _run_check_cmd runs after them either way); not under test in brine.
 func TestCheckCmd(t *testing.T) {
-	got := run(t, Options{}, ch("A", args("check_cmd", "false")), ch("B", args("fail", true, "check_cmd", []any{"true"})))
-	if a := got["A"]; a.Result.Result != states.False || a.Comment != "check_cmd determined the state failed" {
-		t.Errorf("A = %s %q", a.Result.Result, a.Comment)
+	tests := []struct {
+		name    string
+		test    bool
+		a       map[string]any
+		res     states.Outcome
+		comment string
+		calls   string
+	}{
+		{"fails", false, args("check_cmd", "false"), states.False, "check_cmd determined the state failed", "A"},
+		{"succeeds over a failure", false, args("fail", true, "check_cmd", []any{"true"}), states.True, "check_cmd determined the state succeeded", "A"},
+		{"after unless skipped the state", false, args("unless", "true", "check_cmd", "false"), states.False, "check_cmd determined the state failed", ""},
+		{"after onlyif skipped the state", false, args("onlyif", "false", "check_cmd", "true"), states.True, "check_cmd determined the state succeeded", ""},
+		{"not under test", true, args("unless", "true", "check_cmd", "false"), states.True, "unless condition is true", ""},
 	}
-	if b := got["B"]; b.Result.Result != states.True || b.Comment != "check_cmd determined the state succeeded" {
-		t.Errorf("B = %s %q", b.Result.Result, b.Comment)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := run(t, Options{Test: tc.test}, ch("A", tc.a))
+			if a := got["A"]; a.Result.Result != tc.res || a.Comment != tc.comment {
+				t.Errorf("A = %s %q; want %s %q", a.Result.Result, a.Comment, tc.res, tc.comment)
+			}
+			if c := strings.TrimSuffix(calls(), "(test)"); c != tc.calls {
+				t.Errorf("calls %q; want %q", c, tc.calls)
+			}
+		})
 	}
 }
 
@@ -474,5 +495,47 @@ func TestSkipWatch(t *testing.T) {
 	got := run(t, Options{}, ch("A", args("onlyif", "false")), ch("B", args("unless", "false")))
 	if !got["A"].SkipWatch || got["B"].SkipWatch {
 		t.Errorf("SkipWatch A %v, B %v; want true, false", got["A"].SkipWatch, got["B"].SkipWatch)
+	}
+}
+
+// TestFireEvent is what Salt's State.event gets of fire_event: True is
+// the result's name, a string is itself, anything else is nothing; a
+// listener keeps its state's.
+func TestFireEvent(t *testing.T) {
+	out := run(t, Options{},
+		ch("A", args("fire_event", true)),
+		ch("B", args("fire_event", "deploy/done")),
+		ch("C", args("fire_event", false)),
+		ch("D", args("fire_event", 1)),
+		ch("E", args("fire_event", true, "fail", true), req("require", "A")),
+		ch("L", args("fire_event", "heard"), req("listen", "T")),
+		ch("T", args("changed", true)),
+	)
+	want := map[string]string{"A": "A", "B": "deploy/done", "C": "", "D": "", "E": "E", "L": "heard", "T": "", "listener_L": "heard"}
+	for id, w := range want {
+		if got := out[id].FireEvent; got != w {
+			t.Errorf("%s: FireEvent %q; want %q", id, got, w)
+		}
+	}
+}
+
+// TestParallelMark is Salt's call_parallel: the result of a state with
+// parallel: True whose function ran carries __parallel__, a state a check
+// skipped or a requisite stopped does not.
+func TestParallelMark(t *testing.T) {
+	for _, test := range []bool{false, true} {
+		out := run(t, Options{Test: test},
+			ch("A", args("parallel", true)),
+			ch("B", args("parallel", true, "onlyif", "false")),
+			ch("C", args("fail", true)),
+			ch("D", args("parallel", true), req("require", "C")),
+			ch("E", nil),
+		)
+		want := map[string]bool{"A": true, "B": false, "C": false, "D": false, "E": false}
+		for id, w := range want {
+			if got := out[id].Parallel; got != w {
+				t.Errorf("test=%v %s: Parallel %v; want %v", test, id, got, w)
+			}
+		}
 	}
 }

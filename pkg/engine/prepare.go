@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
@@ -54,8 +55,19 @@ type prepared struct {
 	test       bool // a per-state `test: true`
 	retry      *retrySpec
 	parallel   bool
+	// aggregate is the state's own `aggregate` argument, when given
+	// (hasAggregate); agg is Salt's __agg__: the state was aggregated,
+	// into another one or others into it (see runner.aggregate).
+	aggregate    any
+	hasAggregate bool
+	agg          bool
+	// fireEvent is `fire_event` when it is exactly True or a string
+	// (Salt's State.event: anything else sends nothing of its own).
+	fireEvent any
 
 	groups []reqGroup
+	// lost are the requisites that name no state (see lostComment).
+	lost []lostReq
 	// setupErr is a problem found before the state could run: a bad global
 	// argument, an unknown requisite kind or target. The state fails with it.
 	setupErr string
@@ -101,6 +113,12 @@ func prepare(chunks []sls.Chunk, lookup func(string) (states.Func, error)) []pre
 	for i := range chunks {
 		p := &ps[i]
 		for _, rq := range p.c.Requisites {
+			if rq.Kind == "listen_in" {
+				// A listen_in whose target no state declares (the
+				// compiler keeps it here): see listenErrors.
+				p.lost = append(p.lost, lostReq{kind: rq.Kind, module: rq.Module, ref: rq.Ref})
+				continue
+			}
 			base, ok := kindBase(rq.Kind)
 			if !ok {
 				p.fail("unknown requisite %q", rq.Kind)
@@ -124,8 +142,10 @@ func prepare(chunks []sls.Chunk, lookup func(string) (states.Func, error)) []pre
 			for _, key := range rq.Targets {
 				t, ok := byKey[key]
 				if !ok && strings.HasPrefix(key, "(not found: ") {
-					// The compiler found no state to match: Salt's wording.
-					p.fail("The following requisites were not found: %s %s: %s (no state in this run declares it)", rq.Kind, rq.Module, rq.Ref)
+					// The compiler found no state to match: Salt's
+					// call_chunk lists these under their kind (a watch
+					// its module cannot act on is a require by then).
+					p.lost = append(p.lost, lostReq{kind: kind, module: rq.Module, ref: rq.Ref, why: strings.TrimSuffix(strings.TrimPrefix(key, "(not found: "), ")")})
 					continue
 				}
 				if !ok {
@@ -206,6 +226,17 @@ func (p *prepared) readGlobals() {
 		p.onfailStop = true
 	}
 	p.test = a.Bool("test", false)
+	switch v := src["fire_event"].(type) {
+	case bool:
+		if v {
+			p.fireEvent = true
+		}
+	case string:
+		p.fireEvent = v
+	}
+	if v, ok := src["aggregate"]; ok {
+		p.hasAggregate, p.aggregate = true, odict.Plain(v)
+	}
 	p.parallel = a.Bool("parallel", false)
 	if v, ok := a.Get("retry"); ok {
 		r, err := parseRetry(v)
@@ -217,6 +248,18 @@ func (p *prepared) readGlobals() {
 	if err := a.Err(); err != nil {
 		p.fail("%v", err)
 	}
+}
+
+// fireEventTag is the end of Salt's fire_event tag for a result named
+// name: the name for True, the string given, "" for no fire_event.
+func (p *prepared) fireEventTag(name string) string {
+	switch v := p.fireEvent.(type) {
+	case bool:
+		return name
+	case string:
+		return v
+	}
+	return ""
 }
 
 func asList(v any) []any {
@@ -267,4 +310,54 @@ func parseRetry(v any) (*retrySpec, error) {
 		}
 	}
 	return r, nil
+}
+
+// lostReq is a requisite that matched no state: its kind, the target as
+// written and the compiler's explanation, for the log.
+type lostReq struct{ kind, module, ref, why string }
+
+func (l lostReq) target() string { return l.module + ": " + l.ref }
+
+// lostKinds are the requisites Salt's call_chunk looks for, in the order
+// its comment lists them.
+var lostKinds = []string{"require", "require_any", "watch", "watch_any", "prereq", "onfail", "onfail_any", "onchanges", "onchanges_any", "prerequired"}
+
+// lostComment is Salt's call_chunk comment for the requisites that
+// match no state, each under its kind:
+//
+//	The following requisites were not found:
+//	                   require:
+//	                       test: nosuch
+//
+// A lost onfail_all, which call_chunk does not look for, leaves the state
+// unmet until its recursion limit: "Recursive requisite found". A lost
+// listen fails nothing here: Salt's call_listen reports it at the end
+// (see listeners). ok is false when nothing that fails the state is lost.
+func lostComment(lost []lostReq) (comment string, ok bool) {
+	var b strings.Builder
+	for _, k := range lostKinds {
+		head := false
+		for _, l := range lost {
+			if l.kind != k {
+				continue
+			}
+			if !head {
+				if b.Len() == 0 {
+					b.WriteString("The following requisites were not found:\n")
+				}
+				b.WriteString(strings.Repeat(" ", 19) + k + ":\n")
+				head = true
+			}
+			b.WriteString(strings.Repeat(" ", 23) + l.target() + "\n")
+		}
+	}
+	if b.Len() > 0 {
+		return b.String(), true
+	}
+	for _, l := range lost {
+		if l.kind == "onfail_all" {
+			return cmtRecursive, true
+		}
+	}
+	return "", false
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -270,7 +271,9 @@ func TestPrereq(t *testing.T) {
 		{name: "target would change", a: nil, t: chg, calls: "T(test) A T", aRes: "True", aCmt: "A is in the correct state", tRes: "True", tCmt: "T changed", order: "A T"},
 		{name: "target defined first", a: nil, t: chg, tFirst: true, calls: "T(test) A T", aRes: "True", aCmt: "A is in the correct state", tRes: "True", tCmt: "T changed", order: "A T"},
 		{name: "target in correct state", a: nil, t: nil, calls: "T(test) T", aRes: "True", aCmt: cmtPre, tRes: "True", tCmt: "T is in the correct state", order: "A T"},
-		{name: "prereq state fails", a: map[string]any{"fail": true}, t: chg, calls: "T(test) A", aRes: "False", aCmt: "A failed", tRes: "False", tCmt: cmtFailed + "t.A", order: "A T"},
+		// Salt's call_chunk shows the target's test run ("tag in self.pre"),
+		// its None and comment, without the changes (none was made).
+		{name: "prereq state fails", a: map[string]any{"fail": true}, t: chg, calls: "T(test) A", aRes: "False", aCmt: "A failed", tRes: "None", tCmt: "T would change", order: "A T"},
 		{name: "target test run fails", a: nil, t: map[string]any{"fail": true}, calls: "T(test)", aRes: "False", aCmt: cmtFailed + "t.T", tRes: "False", tCmt: "T failed", order: "A T"},
 		{name: "test mode", test: true, a: nil, t: chg, calls: "T(test) A(test) T(test)", aRes: "True", aCmt: "A is in the correct state", tRes: "None", tCmt: "T would change", order: "A T"},
 	}
@@ -295,7 +298,7 @@ func TestPrereq(t *testing.T) {
 			if r := out["T"]; r.Result.Result.String() != tc.tRes || r.Comment != tc.tCmt {
 				t.Errorf("T = %s %q, want %s %q", r.Result.Result, r.Comment, tc.tRes, tc.tCmt)
 			}
-			if tc.tRes == "False" && len(out["T"].Changes) != 0 {
+			if (tc.tRes == "False" || tc.name == "prereq state fails") && len(out["T"].Changes) != 0 {
 				t.Errorf("T changes = %v, want none: nothing was changed", out["T"].Changes)
 			}
 			byNum := make([]string, len(out))
@@ -330,7 +333,7 @@ func TestListen(t *testing.T) {
 	d := ch("D", nil, req("listen", "T"))
 	d.State = "fake2"
 	out = Run(context.Background(), chunks(d, ch("T", args("changed", true))), Options{Test: true})
-	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.False || !strings.Contains(last.Comment, `"fake2" has no mod_watch`) {
+	if last := out[len(out)-1]; last.ID != "listener_D" || last.Result.Result != states.False || last.Comment != "State 'fake2.mod_watch' was not found in SLS 't'\nReason: 'fake2.mod_watch' is not available.\n" {
 		t.Errorf("listener without mod_watch = %+v", last)
 	}
 }
@@ -354,21 +357,75 @@ func TestListenerChecks(t *testing.T) {
 // A requisite the compiler could not match fails only its own state, in
 // Salt's words, and the run goes on.
 func TestRequisiteNotFound(t *testing.T) {
-	chunks := []sls.Chunk{
-		{ID: "A", Name: "A", State: "fake", Fun: "noop", SLS: "t", Source: "t.sls:1",
-			Requisites: []sls.Requisite{{Kind: "require", Module: "file", Ref: "nothere", Targets: []string{"(not found: t.sls:3: state 'A' requires file: nothere, which no state declares)"}}}},
-		{ID: "B", Name: "B", State: "fake", Fun: "noop", SLS: "t", Source: "t.sls:5"},
+	lost := func(kind, module, ref string) sls.Requisite {
+		return sls.Requisite{Kind: kind, Module: module, Ref: ref, Targets: []string{"(not found: t.sls:3: no state declares it)"}}
 	}
-	res := Run(context.Background(), chunks, Options{Env: &states.Env{}})
-	if len(res) != 2 {
-		t.Fatalf("ran %d states; want 2", len(res))
+	pad := func(n int) string { return strings.Repeat(" ", n) }
+	tests := []struct {
+		name    string
+		state   string // module of A
+		reqs    []sls.Requisite
+		comment string
+	}{
+		{"one require", "fake", []sls.Requisite{lost("require", "file", "nothere")},
+			"The following requisites were not found:\n" + pad(19) + "require:\n" + pad(23) + "file: nothere\n"},
+		{"kinds in Salt's order, a bare ID as id", "fake", []sls.Requisite{lost("onchanges", "id", "x"), lost("require", "file", "a"), req("watch", "B"), lost("watch", "pkg", "b"), lost("require", "sls", "web")},
+			"The following requisites were not found:\n" + pad(19) + "require:\n" + pad(23) + "file: a\n" + pad(23) + "sls: web\n" +
+				pad(19) + "watch:\n" + pad(23) + "pkg: b\n" + pad(19) + "onchanges:\n" + pad(23) + "id: x\n"},
+		// fake2 has no mod_watch: Salt has made its watch a require.
+		{"a watch without mod_watch is a require", "fake2", []sls.Requisite{lost("watch", "file", "a")},
+			"The following requisites were not found:\n" + pad(19) + "require:\n" + pad(23) + "file: a\n"},
+		// call_chunk does not look for onfail_all: it recurses to its limit.
+		{"onfail_all", "fake", []sls.Requisite{lost("onfail_all", "file", "a")}, "Recursive requisite found"},
 	}
-	a, b := res[0], res[1]
-	if a.Result.Result != states.False || !strings.HasPrefix(a.Comment, "The following requisites were not found: require file: nothere") {
-		t.Errorf("A = %v %q; want False with Salt's not-found wording", a.Result.Result, a.Comment)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := ch("A", nil, tc.reqs...)
+			a.State = tc.state
+			res := Run(context.Background(), chunks(a, ch("B", nil)), Options{Env: &states.Env{}})
+			byID := map[string]StateResult{}
+			for _, r := range res {
+				byID[r.ID] = r
+			}
+			if got := byID["A"]; got.Result.Result != states.False || got.Comment != tc.comment {
+				t.Errorf("A = %v %q; want False %q", got.Result.Result, got.Comment, tc.comment)
+			}
+			if got := byID["B"]; got.Result.Result != states.True {
+				t.Errorf("B = %v %q; want the run to go on", got.Result.Result, got.Comment)
+			}
+		})
 	}
-	if b.Result.Result != states.True {
-		t.Errorf("B = %v %q; want the run to go on", b.Result.Result, b.Comment)
+}
+
+// TestListenNotFound is Salt's call_listen: a listen (or a listen_in
+// whose state changed) naming a state that does not exist is an error
+// result of its own after the listeners; the state itself runs. A bare
+// ID that names nothing is passed over.
+func TestListenNotFound(t *testing.T) {
+	lost := func(kind, module, ref string) sls.Requisite {
+		return sls.Requisite{Kind: kind, Module: module, Ref: ref, Targets: []string{"(not found: t.sls:3: no state declares it)"}}
+	}
+	out := Run(context.Background(), chunks(
+		ch("A", args("changed", true), lost("listen_in", "service", "nginx")),
+		ch("B", nil, lost("listen", "fake", "nosuch"), lost("listen", "id", "bare")),
+		ch("C", nil, lost("listen_in", "service", "unchanged")),
+		ch("D", nil, req("listen", "A")),
+	), Options{Env: &states.Env{}})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%d %s %v %s %q", r.RunNum, r.Key, r.Result.Result, r.Result.Name, r.Comment))
+	}
+	want := []string{
+		`0 fake_|-A_|-A_|-set True A "A changed"`,
+		`1 fake_|-B_|-B_|-set True B "B is in the correct state"`,
+		`2 fake_|-C_|-C_|-set True C "C is in the correct state"`,
+		`3 fake_|-D_|-D_|-set True D "D is in the correct state"`,
+		`4 fake_|-listener_D_|-D_|-mod_watch True D "D restarted"`,
+		`5 Listen_Error_|-listen_nginx_|-listen_service_|-Listen_Error False listen_service:nginx "Referenced state service: nginx does not exist"`,
+		`6 Listen_Error_|-listen_nosuch_|-listen_fake_|-Listen_Error False listen_fake:nosuch "Referenced state fake: nosuch does not exist"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -528,5 +585,53 @@ func TestWatchAnyChanges(t *testing.T) {
 	Run(context.Background(), chunks(ch("T", args("changed", true)), w("A", req("watch_any", "T")), w("B", req("watch", "T"))), Options{})
 	if seen := watchSeen; len(seen) != 2 || len(seen[0]) != 0 || len(seen[1]) != 1 || seen[1][0] != "fake: T" {
 		t.Errorf("watch changes = %q; want [] then [fake: T]", seen)
+	}
+}
+
+// TestListenOrder is Salt's call_listen order: listeners fire in the
+// order of the requisites that name them, a listen where its state
+// stands, a listen_in where the state that wrote it stands; a listener
+// fired twice runs once, at its first place.
+func TestListenOrder(t *testing.T) {
+	in := func(id string) sls.Requisite {
+		r := req("listen", id)
+		r.In = true
+		return r
+	}
+	out := Run(context.Background(), chunks(
+		ch("svcA", nil, in("confA")),
+		ch("svcB", nil, in("confB")),
+		ch("svcC", nil, req("listen", "confA")),
+		ch("confB", args("changed", true)),
+		ch("confA", args("changed", true)),
+		ch("svcD", nil, in("confB"), req("listen", "confA")),
+	), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%d:%s", r.RunNum, r.ID))
+	}
+	want := "0:svcA 1:svcB 2:svcC 3:confB 4:confA 5:svcD 6:listener_svcC 7:listener_svcB 8:listener_svcD 9:listener_svcA"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("run order\n%s\nwant\n%s", g, want)
+	}
+}
+
+// TestRecursiveStopsAtFirstActive is Salt's call_chunk: a state whose
+// requisites name a state already on the stack (itself, through `- sls:`
+// of its own SLS or a glob) fails "Recursive requisite found" there; the
+// targets after it run in their turn, not ahead of it.
+func TestRecursiveStopsAtFirstActive(t *testing.T) {
+	own := sls.Requisite{Kind: "require", Module: "sls", Ref: "t"}
+	for _, id := range []string{"S1", "S2", "S3"} {
+		own.Targets = append(own.Targets, states.Key("fake.set", id, id))
+	}
+	out := Run(context.Background(), chunks(ch("S1", nil), ch("S2", nil, own), ch("S3", nil), ch("S4", nil, req("require", "S2"))), Options{})
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%d:%s:%s:%s", r.RunNum, r.ID, r.Result.Result, r.Comment))
+	}
+	want := "0:S1:True:S1 is in the correct state 1:S2:False:Recursive requisite found 2:S3:True:S3 is in the correct state 3:S4:False:One or more requisite failed: t.S2"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("got\n%s\nwant\n%s", g, want)
 	}
 }

@@ -26,6 +26,14 @@ type StateResult struct {
 	// SkipWatch is Salt's "skip_watch": True: an onlyif, unless or
 	// creates check skipped the state (so a watch does not fire).
 	SkipWatch bool
+	// Parallel is Salt's __parallel__: True, on the result of a state
+	// with `parallel: True` whose function ran (brine runs it in order).
+	Parallel bool
+	// FireEvent is the last part of the tag of Salt's fire_event for
+	// this state (salt/state_result/<jid>/<minion>/<FireEvent>): its
+	// name for `fire_event: True`, the text given for a string; "" for
+	// none.
+	FireEvent string
 	// Handled is a failed state whose failure an onfail handler with
 	// `onfail_stop: False` took care of: it does not fail the run (see
 	// Failed).
@@ -44,12 +52,25 @@ func Failed(results []StateResult) bool {
 	return false
 }
 
+// AggregateAll in Options.Aggregate is state_aggregate: True, every
+// module that has a mod_aggregate.
+const AggregateAll = "*"
+
 // Options control a run.
 type Options struct {
 	Test     bool   // test=True
 	Root     string // --root: rebase every managed path
 	Failhard bool   // stop at the first failure, for every state
-	Env      *states.Env
+	// Saltenv is the environment Env.Files reads a salt:// URL that
+	// names none from ("" is base): a state of another (its SLS's, or
+	// its saltenv argument) reads from its own, as Salt's __env__.
+	Saltenv string
+	// Aggregate is the minion option state_aggregate: the state modules
+	// whose states fold others into them before they run (Salt's
+	// mod_aggregate), AggregateAll for every module. A state's own
+	// `aggregate` argument overrides it.
+	Aggregate []string
+	Env       *states.Env
 	// OnResult, when set, is called as each state finishes, in run order,
 	// so that a minion can stream events.
 	OnResult func(StateResult)

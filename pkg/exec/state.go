@@ -273,8 +273,12 @@ func (r *stateRun) run(ctx context.Context, chunks []sls.Chunk) Return {
 		Test:     r.test,
 		Root:     host.Root,
 		Failhard: host.Failhard || r.c.boolean("failhard"),
-		Env:      env,
-		OnResult: host.OnState,
+		// Salt's config.option('state_aggregate'): True, or a list of
+		// state modules.
+		Aggregate: stateAggregate(host.Opts["state_aggregate"]),
+		Saltenv:   host.Env,
+		Env:       env,
+		OnResult:  host.OnState,
 	})
 	ret := Return{Value: res, Out: "highstate"}
 	if engine.Failed(res) {
@@ -499,3 +503,26 @@ var stateShowLowstate = stateFunc(func(ctx context.Context, r *stateRun) Return 
 	}
 	return nested(sls.Lowstate(chunks))
 })
+
+// stateAggregate reads the minion option state_aggregate as Salt's
+// _mod_aggregate does: True is every module, a list names modules, and
+// anything else is none.
+func stateAggregate(v any) []string {
+	switch t := v.(type) {
+	case bool:
+		if t {
+			return []string{engine.AggregateAll}
+		}
+	case []any:
+		var out []string
+		for _, m := range t {
+			if s, ok := m.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case []string:
+		return t
+	}
+	return nil
+}

@@ -29,6 +29,7 @@ func WireState(r engine.StateResult) proto.StateResult {
 		w.StateRan = &ran
 	}
 	w.SkipWatch = r.SkipWatch
+	w.Parallel = r.Parallel
 	return w
 }
 

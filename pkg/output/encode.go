@@ -74,6 +74,10 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			KV{"duration", DurationMS(r.Duration)},
 			KV{"__id__", r.ID},
 		)
+		if r.Parallel {
+			// Salt's call_parallel result, merged into the state's.
+			st = append(st, KV{"__parallel__", true})
+		}
 		out = append(out, KV{key, st})
 	}
 	return out
@@ -134,6 +138,9 @@ func FromSaltShape(m map[string]any) ([]engine.StateResult, bool) {
 		}
 		if sw, ok := st["skip_watch"].(bool); ok && sw {
 			r.SkipWatch = true
+		}
+		if par, ok := st["__parallel__"].(bool); ok && par {
+			r.Parallel = true
 		}
 		switch w := st["warnings"].(type) {
 		case []any:

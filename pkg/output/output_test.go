@@ -446,8 +446,13 @@ func TestStateRanInSaltShape(t *testing.T) {
 		{Key: "cmd_|-b_|-b_|-run", ID: "b", Name: "b", Func: "cmd.run", RunNum: 1, Result: states.Result{Result: states.True}},
 		// Salt's skip_watch: True, on a state a check skipped.
 		{Key: "cmd_|-c_|-c_|-run", ID: "c", Name: "c", Func: "cmd.run", RunNum: 2, Result: states.Result{Result: states.True}, SkipWatch: true},
+		// Salt's __parallel__: True, on a state with parallel: True that ran.
+		{Key: "cmd_|-d_|-d_|-run", ID: "d", Name: "d", Func: "cmd.run", RunNum: 3, Result: states.Result{Result: states.True}, Parallel: true},
 	}
 	js := JSON(SaltShape(rs))
+	if strings.Count(js, `"__parallel__": true`) != 1 {
+		t.Fatalf("JSON = %s; want __parallel__ on d alone", js)
+	}
 	if strings.Count(js, `"__state_ran__": false`) != 1 {
 		t.Fatalf("JSON = %s; want __state_ran__ on a alone", js)
 	}
@@ -455,7 +460,7 @@ func TestStateRanInSaltShape(t *testing.T) {
 		t.Fatalf("JSON = %s; want skip_watch on c alone", js)
 	}
 	// No SLS (state.single): Salt's low.get("__sls__") is None.
-	if strings.Count(js, `"__sls__": null`) != 3 {
+	if strings.Count(js, `"__sls__": null`) != 4 {
 		t.Fatalf("JSON = %s; want __sls__ null for states of no SLS", js)
 	}
 	var m map[string]any
@@ -463,12 +468,12 @@ func TestStateRanInSaltShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	back, ok := FromSaltShape(m)
-	if !ok || len(back) != 3 {
+	if !ok || len(back) != 4 {
 		t.Fatalf("FromSaltShape = %v %v", back, ok)
 	}
 	for _, r := range back {
-		if r.NotRun != (r.ID == "a") || r.SkipWatch != (r.ID == "c") {
-			t.Errorf("%s: NotRun = %v, SkipWatch = %v after the round trip", r.ID, r.NotRun, r.SkipWatch)
+		if r.NotRun != (r.ID == "a") || r.SkipWatch != (r.ID == "c") || r.Parallel != (r.ID == "d") {
+			t.Errorf("%s: NotRun = %v, SkipWatch = %v, Parallel = %v after the round trip", r.ID, r.NotRun, r.SkipWatch, r.Parallel)
 		}
 	}
 }

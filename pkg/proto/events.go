@@ -72,6 +72,20 @@ func TagJobProg(jid, id string, n int) string {
 	return "salt/job/" + jid + "/prog/" + id + "/" + strconv.Itoa(n)
 }
 
+// TagStateResult is the tag of a state with fire_event, as Salt's
+// State.event: salt/state_result/<jid>/<id>/<the state's name, or the
+// text fire_event gave>.
+func TagStateResult(jid, id, what string) string {
+	return "salt/state_result/" + jid + "/" + id + "/" + what
+}
+
+// IsStateResultTag reports whether tag is a fire_event state's
+// (salt/state_result/<jid>/<id>/...).
+func IsStateResultTag(tag string) bool {
+	p := strings.SplitN(tag, "/", 5)
+	return len(p) == 5 && p[0] == "salt" && p[1] == "state_result"
+}
+
 // MinionTagPrefix starts the tag of every event a minion sends:
 // "minion/<id>/" then the tag it chose. A minion can send no event
 // under the master's salt/ namespace nor under another minion's id.

@@ -135,6 +135,9 @@ type StateResult struct {
 	// SkipWatch is Salt's skip_watch, set (true) only for a state an
 	// onlyif, unless or creates check skipped.
 	SkipWatch bool `json:"skip_watch,omitempty"`
+	// Parallel is Salt's __parallel__, set (true) only for a state with
+	// parallel: True whose function ran.
+	Parallel bool `json:"__parallel__,omitempty"`
 }
 
 // StateEvents carries states that finished while a run goes on, in the
@@ -155,6 +158,10 @@ type StateEvents struct {
 type KeyedState struct {
 	Key   string      `json:"key"`
 	State StateResult `json:"state"`
+	// FireEvent, set for a state with Salt's fire_event, is the end of
+	// the tag the master publishes it under instead of its prog event:
+	// salt/state_result/<jid>/<id>/<FireEvent> (TagStateResult).
+	FireEvent string `json:"fire_event,omitempty"`
 }
 
 // Bounds of a StateEvents batch. A minion sends what it has once a batch

@@ -55,4 +55,8 @@ type Requisite struct {
 	// key, "(not found: FILE:LINE: why)": the state fails when it runs,
 	// as in Salt, and the run goes on.
 	Targets []string
+	// In says an `_in` on the target made it (`A: listen_in: B` is
+	// B's listen of A): Salt's call_listen orders the listeners of
+	// listen_in by the state that wrote it.
+	In bool
 }

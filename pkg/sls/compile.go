@@ -62,10 +62,54 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 		}
 	}
 	ix := newIndex(ws)
+	// The states an exclude removed keep their `_in`: Salt's
+	// requisite_in runs before apply_exclude, so the states they name
+	// require a state that is gone ("requisites were not found").
+	var gone []*work
+	if !raw {
+		for _, s := range h.dropped {
+			for _, d := range s.Decls {
+				gone = expand(gone, s, d, nil, false, &ErrorList{})
+			}
+		}
+	}
+	goneIx := newIndex(gone)
+	for _, w := range gone {
+		for _, in := range w.ins {
+			if in.kind == "listen" {
+				continue // call_listen's, at the end: the state is not there
+			}
+			targets := ix.match(in.module, in.ref, w)
+			if len(targets) == 0 && len(goneIx.match(in.module, in.ref, w)) == 0 {
+				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
+				continue
+			}
+			ref := w.ID
+			if w.fromNames {
+				ref = w.Name
+			}
+			for _, t := range targets {
+				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
+				if !hasReq(t, r) {
+					t.Requisites = append(t.Requisites, r)
+					t.reqPos = append(t.reqPos, in.pos)
+				}
+			}
+		}
+	}
 	// Turn `_in` around: `A: require_in: B` is `B: require: A`.
 	for _, w := range ws {
 		for _, in := range w.ins {
 			targets := ix.match(in.module, in.ref, w)
+			if len(targets) == 0 && in.kind == "listen" {
+				// Salt's requisite_in leaves listen_in alone: its
+				// call_listen reports a target that does not exist at the
+				// end of the run, when this state changed. It stays on
+				// this state, to be found not found below.
+				w.Requisites = append(w.Requisites, Requisite{Kind: "listen_in", Module: in.module, Ref: in.ref})
+				w.reqPos = append(w.reqPos, in.pos)
+				continue
+			}
 			if len(targets) == 0 {
 				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
 				continue
@@ -77,7 +121,7 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 				ref = w.Name
 			}
 			for _, t := range targets {
-				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref}
+				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
 				if !hasReq(t, r) {
 					t.Requisites = append(t.Requisites, r)
 					t.reqPos = append(t.reqPos, in.pos)
@@ -220,6 +264,17 @@ func expand(ws []*work, s *State, d *Decl, extra []Arg, raw bool, errs *ErrorLis
 			for name, over := range t.All() {
 				w.Name = name
 				for _, a := range overrides(over, namesPos, s.ID, errs) {
+					// Salt's compile_high_data updates the chunk with
+					// the entry's arguments: a requisite there replaces
+					// the state's of its kind. Its requisite_in never
+					// looks inside names, so an _in or use there does
+					// nothing.
+					if !w.raw && (inKinds[a.Key] != "" || a.Key == "use" || a.Key == "use_in") {
+						continue
+					}
+					if forwardSet[a.Key] {
+						w.dropRequisites(a.Key)
+					}
 					w.setArg(a, errs)
 				}
 			}
@@ -268,6 +323,19 @@ func overrides(v any, pos Pos, id string, errs *ErrorList) []Arg {
 	return out
 }
 
+// dropRequisites removes the requisites of one kind, for a `names` entry
+// that gives its own.
+func (w *work) dropRequisites(kind string) {
+	n := 0
+	for i, r := range w.Requisites {
+		if r.Kind != kind {
+			w.Requisites[n], w.reqPos[n] = r, w.reqPos[i]
+			n++
+		}
+	}
+	w.Requisites, w.reqPos = w.Requisites[:n], w.reqPos[:n]
+}
+
 func (w *work) clone() *work {
 	c := *w
 	c.Args = make(map[string]any, len(w.Args))
@@ -289,12 +357,14 @@ func (w *work) setArg(a Arg, errs *ErrorList) {
 	}
 	switch {
 	case a.Key == "name":
-		name, ok := scalarText(a.Value)
-		if !ok {
-			errs.add(a.Pos, w.ID, "state '%s': name: want a string, got %s", w.ID, typeName(a.Value))
-			return
+		// Salt's compile_high_data takes a name that is not a string (a
+		// number, a boolean, null, a list) for no name: the state's name
+		// is its ID.
+		if name, ok := a.Value.(string); ok {
+			w.Name = name
+		} else {
+			w.Name = w.ID
 		}
-		w.Name = name
 	case a.Key == "order":
 		w.order, w.explicit = a.Value, true
 	case a.Key == "use" || a.Key == "use_in":

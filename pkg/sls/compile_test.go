@@ -64,6 +64,11 @@ func TestRequisiteKinds(t *testing.T) {
 		{"onfail_in", "src:\n  cmd.run:\n    - onfail_in:\n      - file: other\n", "other", "onfail:cmd_|-src_|-src_|-run"},
 		{"prereq_in", "src:\n  cmd.run:\n    - prereq_in:\n      - file: other\n", "other", "prereq:cmd_|-src_|-src_|-run"},
 		{"listen_in", "src:\n  cmd.run:\n    - listen_in:\n      - file: other\n", "other", "listen:cmd_|-src_|-src_|-run"},
+		// Salt's requisite_in leaves listen_in alone, and call_listen
+		// reports a target that is not there at the end of the run: no
+		// compile error, the holder keeps it, not found.
+		{"listen_in to nothing", "src:\n  cmd.run:\n    - listen_in:\n      - service: nosuch\n", "src",
+			"listen_in:(not found: main.sls:4: state 'src' has listen_in service: nosuch, which no state declares)"},
 		{"require_in bare", "src:\n  cmd.run:\n    - require_in: [other]\n", "other", "require:cmd_|-src_|-src_|-run"},
 		{"require_in sls", "src:\n  cmd.run:\n    - require_in:\n      - sls: lib\n", "other", "require:cmd_|-src_|-src_|-run"},
 		{"require_in from names", "src:\n  cmd.run:\n    - names: [a, b]\n    - require_in:\n      - file: other\n", "other",
@@ -340,12 +345,28 @@ func TestIncludeLoops(t *testing.T) {
 	}
 }
 
-// An _in under one `names` entry binds that name only.
-func TestRequisiteInFromOneName(t *testing.T) {
+// A `names` entry's arguments update its chunk, as Salt's
+// compile_high_data does: a requisite there replaces the state's of its
+// kind; an _in there binds nothing, as Salt's requisite_in never looks
+// inside names.
+func TestRequisitesInNamesEntries(t *testing.T) {
 	chunks := compileSLS(t, map[string]string{"n.sls": "svc:\n  service.running: []\n" +
-		"confs:\n  file.managed:\n    - names:\n      - /etc/a:\n        - watch_in:\n          - service: svc\n      - /etc/b\n"}, "n")
-	if got, want := reqs(chunks[0]), "watch:file_|-confs_|-/etc/a_|-managed"; got != want {
-		t.Fatalf("svc requisites = %q; want %q", got, want)
+		"confs:\n  file.managed:\n    - names:\n      - /etc/a:\n        - watch_in:\n          - service: svc\n        - require:\n          - service: svc\n      - /etc/b\n" +
+		"    - require:\n      - file: other\n    - onchanges:\n      - file: other\nother:\n  file.managed: []\n"}, "n")
+	got := map[string]string{}
+	for _, c := range chunks {
+		got[c.Name] = reqs(c)
+	}
+	want := map[string]string{
+		"svc":    "",
+		"/etc/a": "onchanges:file_|-other_|-other_|-managed require:service_|-svc_|-svc_|-running",
+		"/etc/b": "require:file_|-other_|-other_|-managed onchanges:file_|-other_|-other_|-managed",
+		"other":  "",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s requisites = %q; want %q", name, got[name], w)
+		}
 	}
 }
 
@@ -482,5 +503,45 @@ func TestPrerequired(t *testing.T) {
 				t.Errorf("%s: %s prerequired %q; want %q", name, c.ID, got, want)
 			}
 		}
+	}
+}
+
+// TestNameNotAString is Salt's compile_high_data: a name that is not a
+// string after YAML (a number, a boolean, null, a list) is taken for no
+// name, and the state's name is its ID.
+func TestNameNotAString(t *testing.T) {
+	tests := []struct{ value, want string }{
+		{"42", "A"},
+		{"'42'", "42"},
+		{"yes", "A"},
+		{"~", "A"},
+		{"1.5", "A"},
+		{"[a, b]", "A"},
+		{"/etc/motd", "/etc/motd"},
+	}
+	for _, tc := range tests {
+		chunks := compileSLS(t, map[string]string{"x.sls": "A:\n  test.nop:\n    - name: " + tc.value + "\n"}, "x")
+		if len(chunks) != 1 || chunks[0].Name != tc.want {
+			t.Errorf("name: %s gave %v; want the name %q", tc.value, chunks, tc.want)
+		}
+	}
+}
+
+// TestRequisiteMatchesItself is Salt's check_requisite, which matches
+// every chunk, the state itself included: `- sls:` of its own SLS or a
+// glob that matches it names it too (the run then reports the loop).
+func TestRequisiteMatchesItself(t *testing.T) {
+	chunks := compileSLS(t, map[string]string{"m.sls": "a:\n  test.nop: []\n" +
+		"b:\n  test.nop:\n    - require:\n      - sls: m\n" +
+		"nginx-conf:\n  test.nop:\n    - require:\n      - test: 'nginx*'\n"}, "m")
+	got := map[string]string{}
+	for _, c := range chunks {
+		got[c.ID] = reqs(c)
+	}
+	if w := "require:test_|-a_|-a_|-nop,test_|-b_|-b_|-nop,test_|-nginx-conf_|-nginx-conf_|-nop"; got["b"] != w {
+		t.Errorf("b requisites = %q; want %q", got["b"], w)
+	}
+	if w := "require:test_|-nginx-conf_|-nginx-conf_|-nop"; got["nginx-conf"] != w {
+		t.Errorf("nginx-conf requisites = %q; want %q", got["nginx-conf"], w)
 	}
 }

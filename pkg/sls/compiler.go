@@ -452,6 +452,7 @@ func (b *build) applyExcludes() {
 		}
 		if drop {
 			delete(h.byID, s.ID)
+			h.dropped = append(h.dropped, s)
 		} else {
 			kept = append(kept, s)
 		}

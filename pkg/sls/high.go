@@ -38,6 +38,10 @@ type High struct {
 	// excluded remembers IDs removed by an exclude, so a requisite that
 	// still names one can say so instead of "no state declares it".
 	excluded map[string]Pos
+	// dropped are the states an exclude removed: Salt's requisite_in
+	// runs before apply_exclude, so their `_in` requisites still reach
+	// the states they name (see compile).
+	dropped  []*State
 	nextAuto int
 }
 
@@ -525,7 +529,7 @@ func asError(err error, pos Pos) *Error {
 // leaves the copy as declared: each State, Decl and Args slice is new.
 func (h *High) clone() *High {
 	out := &High{SLS: append([]string(nil), h.SLS...), byID: make(map[string]*State, len(h.byID)),
-		excluded: h.excluded, nextAuto: h.nextAuto}
+		excluded: h.excluded, dropped: h.dropped, nextAuto: h.nextAuto}
 	for _, s := range h.States {
 		ns := *s
 		ns.Decls = make([]*Decl, len(s.Decls))

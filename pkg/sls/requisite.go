@@ -4,7 +4,6 @@ import (
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 
-	"slices"
 	"strings"
 )
 
@@ -128,14 +127,9 @@ func (ix *index) match(module, ref string, self *work) []*work {
 	default:
 		found = ix.byMod[module+"\x00"+ref]
 	}
-	// A state matching itself is only meant through `sls:` (its own SLS)
-	// or a glob; drop it there, keep it otherwise so the cycle is reported.
-	if (module == "sls" || glob) && slices.Contains(found, self) {
-		found = slices.DeleteFunc(slices.Clone(found), func(w *work) bool { return w == self })
-		if len(found) == 0 {
-			return []*work{}
-		}
-	}
+	// A state that matches itself (its own SLS, a glob, its own ID)
+	// requires itself, as in Salt's check_requisite: the run reports
+	// the loop ("Recursive requisite found").
 	// Two names of one ID match both the ID and a name entry; keep each once.
 	if len(found) > 1 && module != "sls" && !glob {
 		seen := make(map[*work]bool, len(found))

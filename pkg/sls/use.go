@@ -2,7 +2,8 @@ package sls
 
 // useArgs resolves `use` and `use_in`, as Salt's requisite_in does: the
 // state that uses another gets every argument of it that it does not set
-// itself, but never name, names, order or a requisite. `- file: x` names
+// itself, but never name, names, order or the requisites Salt leaves out
+// (useSkips). `- file: x` names
 // the file state whose ID or name is x; `use` copies from it into this
 // state's declaration of the same module, `use_in` copies from this one
 // into it. A target that matches nothing adds nothing, as in Salt.
@@ -71,13 +72,24 @@ func inherit(to *Decl, have []Arg, from *Decl) []Arg {
 		set[a.Key] = true
 	}
 	for _, a := range from.Args {
-		switch {
-		case set[a.Key], a.Key == "name", a.Key == "names", a.Key == "order",
-			a.Key == "use", a.Key == "use_in", isRequisiteKey(a.Key):
+		if set[a.Key] || useSkips[a.Key] {
 			continue
 		}
 		set[a.Key] = true
 		have = append(have, a)
 	}
 	return have
+}
+
+// useSkips are the arguments `use` does not copy: Salt's requisite_in
+// leaves out name, names and its req_in_all (require, watch, onfail,
+// onfail_stop, onchanges, prereq, use, and the _in forms of require,
+// watch, onfail, onchanges, prereq); the _any forms, onfail_all, listen
+// and listen_in are copied, as there. order is left out too: Salt's
+// state_auto_order gives every state one of its own.
+var useSkips = map[string]bool{
+	"name": true, "names": true, "order": true,
+	"require": true, "watch": true, "onfail": true, "onfail_stop": true, "onchanges": true,
+	"prereq": true, "use": true, "use_in": true,
+	"require_in": true, "watch_in": true, "onfail_in": true, "onchanges_in": true, "prereq_in": true,
 }

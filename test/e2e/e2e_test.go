@@ -500,6 +500,12 @@ dev_file:
     - name: /etc/brine-dev
     - contents: dev
     - makedirs: True
+dev_source:
+  file.managed:
+    - name: /etc/brine-dev-source
+    - source: salt://devonly.conf
+-- devonly.conf --
+from dev
 `)
 	m2 := e.AddMinion("m2", "role: db", "startup_states: highstate\n")
 	e.AddMinion("m1", "role: web", "")
@@ -520,6 +526,10 @@ dev_file:
 	for _, id := range []string{"m1", "m2"} {
 		if b, err := os.ReadFile(filepath.Join(e.Dir, id, "root", "etc", "brine-dev")); err != nil || string(b) != "dev\n" {
 			t.Errorf("%s: /etc/brine-dev = %q, %v; want dev's top applied", id, b, err)
+		}
+		// A dev SLS reads its salt:// sources from dev (Salt's __env__).
+		if b, err := os.ReadFile(filepath.Join(e.Dir, id, "root", "etc", "brine-dev-source")); err != nil || strings.TrimSpace(string(b)) != "from dev" {
+			t.Errorf("%s: /etc/brine-dev-source = %q, %v; want dev's devonly.conf", id, b, err)
 		}
 	}
 }

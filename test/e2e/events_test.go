@@ -73,7 +73,8 @@ func findEvent(evs []printedEvent, tag string) *printedEvent {
 // authenticated id), a job's new and ret events, key events and a new
 // minion's start.
 func TestEventBus(t *testing.T) {
-	e := harness.NewEnv(t, "-- top.sls --\nbase: {}\n-- ev.sls --\nfirst:\n  test.succeed_with_changes: []\nsecond:\n  test.succeed_without_changes: []\n", "", "")
+	e := harness.NewEnv(t, "-- top.sls --\nbase: {}\n-- ev.sls --\nfirst:\n  test.succeed_with_changes: []\nsecond:\n  test.succeed_without_changes: []\n"+
+		"third:\n  test.succeed_without_changes:\n    - fire_event: True\nfourth:\n  test.succeed_without_changes:\n    - fire_event: deploy/web\n", "", "")
 	e.AddMinion("m1", "role: web", "")
 	e.AcceptAll("m1")
 	ev := harness.StartProc(t, "events", filepath.Join(e.Dir, "events.log"), "events", "-c", e.Etc)
@@ -133,6 +134,20 @@ func TestEventBus(t *testing.T) {
 		ret, _ := p1.Data["data"].(map[string]any)["ret"].(map[string]any)
 		if ret["__id__"] != "second" || ret["result"] != true || p1.Data["id"] != "m1" || p1.Data["jid"] != jid {
 			return fmt.Errorf("prog event data = %v", p1.Data)
+		}
+		// fire_event, as Salt's State.event: the state's name, or the
+		// text given, under salt/state_result/<jid>/<id>/, instead of
+		// its prog event.
+		f3, f4 := findEvent(evs, "salt/state_result/"+jid+"/m1/third"), findEvent(evs, "salt/state_result/"+jid+"/m1/deploy/web")
+		if f3 == nil || f4 == nil {
+			return fmt.Errorf("fire_event events of %s: %v %v", jid, f3, f4)
+		}
+		ret, _ = f4.Data["data"].(map[string]any)["ret"].(map[string]any)
+		if ret["__id__"] != "fourth" || f4.Data["id"] != "m1" || f4.Data["jid"] != jid {
+			return fmt.Errorf("fire_event event data = %v", f4.Data)
+		}
+		if p := findEvent(evs, "salt/job/"+jid+"/prog/m1/2"); p != nil {
+			return fmt.Errorf("a fire_event state also has its prog event: %v", p)
 		}
 		return nil
 	})
