@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/master/api"
 	"github.com/brine-cm/brine/pkg/confyaml"
+	"github.com/brine-cm/brine/pkg/pillar"
 	"gopkg.in/yaml.v3"
 )
 
@@ -33,6 +34,16 @@ type Config struct {
 	FileRoots map[string][]string `yaml:"file_roots"`
 	// PillarRoots maps saltenv to pillar tree directories.
 	PillarRoots map[string][]string `yaml:"pillar_roots"`
+	// PillarMerging is Salt's pillar_source_merging_strategy: how the
+	// data of the pillar SLS files merge (smart, recurse, aggregate,
+	// overwrite, none).
+	PillarMerging string `yaml:"pillar_source_merging_strategy"`
+	// PillarMergeLists is Salt's pillar_merge_lists: recurse joins the
+	// lists two pillar files give one key rather than keep the last.
+	PillarMergeLists bool `yaml:"pillar_merge_lists"`
+	// Pillarenv is Salt's pillarenv: the one pillar environment whose
+	// top file and SLS files make every minion's pillar ("": all).
+	Pillarenv string `yaml:"pillarenv"`
 	// KeepJobs is how long returns and events stay in the job cache.
 	KeepJobs Duration `yaml:"keep_jobs"`
 	// AutoAccept accepts every new key: for labs only.
@@ -119,6 +130,7 @@ func Defaults() Config {
 		StateDir:       "/var/lib/brine/master",
 		FileRoots:      map[string][]string{"base": {"/srv/salt"}},
 		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
+		PillarMerging:  pillar.StrategySmart,
 		KeepJobs:       Duration(24 * time.Hour),
 		JobExpiry:      Duration(10 * time.Minute),
 		PresenceTTL:    Duration(90 * time.Second),
@@ -173,6 +185,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("master config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if !pillar.ValidStrategy(c.PillarMerging) {
+		return fmt.Errorf("master config: %w", &pillar.StrategyError{Strategy: c.PillarMerging})
 	}
 	if c.AuthTTL < Duration(time.Second) {
 		return fmt.Errorf("master config: auth_ttl must be at least 1s")

@@ -164,7 +164,7 @@ func New(cfg *Config, o Options) *Master {
 		m.match = topMatcher(cfg.Nodegroups)
 	}
 	if m.pillar == nil {
-		tp := newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups)
+		tp := newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups, pillarOpts(cfg))
 		tp.log = m.log
 		m.pillar = tp
 	}

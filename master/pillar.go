@@ -29,7 +29,17 @@ type treePillar struct {
 	log   *slog.Logger // the render errors a pillar's _errors only names
 }
 
-func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePillar {
+// pillarOptions are the master options that steer a pillar render.
+type pillarOptions struct {
+	merging   pillar.Merging // pillar_source_merging_strategy, pillar_merge_lists
+	pillarenv string
+}
+
+func pillarOpts(cfg *Config) pillarOptions {
+	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists}, pillarenv: cfg.Pillarenv}
+}
+
+func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillarOptions) *treePillar {
 	const env = fileroot.DefaultEnv
 	files := &fileroot.Source{Roots: roots, Env: env}
 	return &treePillar{log: slog.Default(), files: files, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
@@ -42,6 +52,8 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string) *treePill
 				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
 		Nodegroups: nodegroups,
+		Merging:    po.merging,
+		Pillarenv:  po.pillarenv,
 	}}
 }
 

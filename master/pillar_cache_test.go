@@ -35,7 +35,7 @@ func TestPillarKept(t *testing.T) {
 	if err := os.Symlink("data", filepath.Join(root, "inc")); err != nil {
 		t.Fatal(err)
 	}
-	p := newTreePillar(map[string][]string{"base": {root}}, nil)
+	p := newTreePillar(map[string][]string{"base": {root}}, nil, pillarOptions{})
 	p.cache.ttl = 0
 	ctx := context.Background()
 	web := map[string]any{"role": "web"}

@@ -29,6 +29,15 @@ type Compiler struct {
 	Globals func(m top.Minion) map[string]any
 	// Nodegroups are the master's nodegroups, for N@ and `- match: nodegroup`.
 	Nodegroups map[string]string
+	// Merging is how the SLS files' data merge (Salt's
+	// pillar_source_merging_strategy and pillar_merge_lists).
+	Merging Merging
+	// Saltenv is the minion's saltenv: with the "none" strategy, the
+	// environment whose top file alone is read ("": base).
+	Saltenv string
+	// Pillarenv, when set, is the one pillar environment read, its top
+	// file and that file's section for it alone (Salt's pillarenv).
+	Pillarenv string
 }
 
 // Compile returns the pillar of one minion, its dicts in the order the
@@ -96,7 +105,7 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	// Salt's Pillar.get_tops: the top.sls of every pillar environment
 	// (base, then the others), merged by merge_tops.
 	var tops []top.EnvTop
-	for _, env := range c.envs(ctx) {
+	for _, env := range c.topEnvs(ctx) {
 		src, err := comp.RenderFile(ctx, "salt://top.sls?saltenv="+env, nil)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -122,13 +131,16 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	ignored := t.IgnoredMissing(m, c.Nodegroups)
 	var errs []*SLSError
 	for _, env := range t.Envs() {
+		if c.Pillarenv != "" && env != c.Pillarenv {
+			continue // Salt's top_matches: the pillarenv's section alone
+		}
 		// Salt's render_pillar: each SLS the top gives is rendered and
 		// merged in turn, whether or not an include rendered it before;
 		// includes reuse what the environment rendered (mods).
 		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored}
 		for _, name := range r.topNames(ctx, byEnv[env]) {
 			if state := r.render(ctx, name, nil); state != nil {
-				out.Merge(state)
+				c.Merging.Merge(out, state)
 			}
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
@@ -139,9 +151,31 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	return out, errs, nil
 }
 
-// envs are the pillar environments whose top files are read: base, then
-// the others the roots have, sorted (Salt's Pillar._get_envs: base, then
-// pillar_roots' others).
+// topEnvs are the pillar environments whose top files are read, as
+// Salt's Pillar.get_tops: the pillarenv alone when one is set (none when
+// the roots lack it); with the "none" strategy the saltenv's (base's)
+// alone; else every environment.
+func (c *Compiler) topEnvs(ctx context.Context) []string {
+	envs := c.envs(ctx)
+	want := c.Pillarenv
+	if want == "" && c.Merging.Strategy == StrategyNone {
+		want = c.Saltenv
+		if want == "" {
+			want = "base"
+		}
+	}
+	if want == "" {
+		return envs
+	}
+	if slices.Contains(envs, want) {
+		return []string{want}
+	}
+	return nil
+}
+
+// envs are the pillar environments the roots have: base, then the
+// others, sorted (Salt's Pillar._get_envs: base, then pillar_roots'
+// others).
 func (c *Compiler) envs(ctx context.Context) []string {
 	envs := []string{"base"}
 	if l, ok := c.Files.(tree.EnvLister); ok {
@@ -266,7 +300,7 @@ func (r *pstates) render(ctx context.Context, name string, defaults map[string]a
 	// The including file's own data is merged last, so it wins.
 	merged := odict.New(0)
 	for _, s := range append(included, state) {
-		merged.Merge(s)
+		r.c.Merging.Merge(merged, s)
 	}
 	return merged
 }

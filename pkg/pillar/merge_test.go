@@ -1,0 +1,104 @@
+package pillar
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/top"
+)
+
+// Each pillar_source_merging_strategy over two SLS files the top gives,
+// the second including a third, as Salt's render_pillar and
+// render_pstate merge them with dictupdate.merge; the wants are what
+// Salt 3006's dictupdate.merge and aggregation.aggregate give (run in
+// Python on the same data).
+func TestMergingStrategies(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - a\n    - b\n",
+		"a.sls":   "users: {alice: {uid: 1}, bob: {uid: 2}}\npkgs: [vim, git]\nsite: a\n",
+		"b.sls":   "include: [c]\nusers: {bob: {shell: zsh}}\npkgs: [git, curl]\n",
+		"c.sls":   "users: {carol: {uid: 3}}\npkgs: [htop]\nextra: c\n",
+	})
+	const (
+		deep    = `{"users":{"alice":{"uid":1},"bob":{"uid":2,"shell":"zsh"},"carol":{"uid":3}},"pkgs":["git","curl"],"site":"a","extra":"c"}`
+		joined  = `{"users":{"alice":{"uid":1},"bob":{"uid":2,"shell":"zsh"},"carol":{"uid":3}},"pkgs":["vim","git","htop","curl"],"site":"a","extra":"c"}`
+		shallow = `{"users":{"bob":{"shell":"zsh"}},"pkgs":["git","curl"],"site":"a","extra":"c"}`
+	)
+	for _, tc := range []struct {
+		strategy string
+		lists    bool
+		want     string
+	}{
+		{"", false, deep},
+		{"smart", false, deep},
+		{"smart", true, joined},
+		{"recurse", false, deep},
+		{"recurse", true, joined},
+		{"aggregate", false, shallow},
+		{"aggregate", true, shallow},
+		{"overwrite", false, shallow},
+		{"overwrite", true, shallow},
+		{"none", false, deep},
+		{"none", true, deep},
+	} {
+		c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"},
+			Merging: Merging{Strategy: tc.strategy, Lists: tc.lists}}
+		got, err := c.Compile(context.Background(), top.Minion{ID: "m1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != tc.want {
+			t.Errorf("strategy %q, merge_lists %v: pillar = %s; want %s", tc.strategy, tc.lists, b, tc.want)
+		}
+	}
+}
+
+// Salt's get_tops: with pillarenv set, that environment's top file alone
+// is read, and only its section for that environment (top_matches);
+// with the "none" strategy, the saltenv's top file alone (base when the
+// minion has none).
+func TestTopEnvironments(t *testing.T) {
+	base := writeTree(t, map[string]string{
+		"top.sls":    "base:\n  '*':\n    - common\ndev:\n  '*':\n    - fromdev\n",
+		"common.sls": "common: base\n",
+	})
+	dev := writeTree(t, map[string]string{
+		"top.sls":     "dev:\n  '*':\n    - devdata\nbase:\n  'm*':\n    - other\n",
+		"devdata.sls": "dev: true\n",
+		"fromdev.sls": "fromdev: true\n",
+	})
+	base2 := writeTree(t, map[string]string{"other.sls": "other: true\n"})
+	roots := fileroot.Roots{"base": {base, base2}, "dev": {dev}}
+	for _, tc := range []struct {
+		name      string
+		pillarenv string
+		saltenv   string
+		strategy  string
+		want      string
+	}{
+		{"all environments", "", "", "", `{"common":"base","other":true,"dev":true}`},
+		{"pillarenv dev", "dev", "", "", `{"dev":true}`},
+		{"pillarenv base", "base", "", "", `{"common":"base"}`},
+		{"pillarenv missing", "qa", "", "", `{}`},
+		{"none: base", "", "", "none", `{"common":"base","fromdev":true}`},
+		{"none: saltenv dev", "", "dev", "none", `{"dev":true,"other":true}`},
+		{"none: pillarenv wins", "base", "dev", "none", `{"common":"base"}`},
+	} {
+		c := &Compiler{Files: &fileroot.Source{Roots: roots, Env: "base"},
+			Merging: Merging{Strategy: tc.strategy}, Saltenv: tc.saltenv, Pillarenv: tc.pillarenv}
+		got, errs, err := c.CompileAll(context.Background(), top.Minion{ID: "m1"})
+		if err != nil || len(errs) > 0 {
+			t.Fatalf("%s: %v %v", tc.name, err, errs)
+		}
+		b, _ := json.Marshal(got)
+		if string(b) != tc.want {
+			t.Errorf("%s: pillar = %s; want %s", tc.name, b, tc.want)
+		}
+	}
+}
