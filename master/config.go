@@ -44,6 +44,10 @@ type Config struct {
 	// Pillarenv is Salt's pillarenv: the one pillar environment whose
 	// top file and SLS files make every minion's pillar ("": all).
 	Pillarenv string `yaml:"pillarenv"`
+	// PillarenvFromSaltenv is Salt's pillarenv_from_saltenv: a minion's
+	// pillar is read from the pillar environment named as the saltenv
+	// of its run, unless the run names a pillarenv.
+	PillarenvFromSaltenv bool `yaml:"pillarenv_from_saltenv"`
 	// KeepJobs is how long returns and events stay in the job cache.
 	KeepJobs Duration `yaml:"keep_jobs"`
 	// AutoAccept accepts every new key: for labs only.

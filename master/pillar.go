@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/top"
@@ -27,22 +28,60 @@ type treePillar struct {
 	files *fileroot.Source // c's Files
 	cache pillarCache
 	log   *slog.Logger // the render errors a pillar's _errors only names
+	opts  pillarOptions
 }
 
 // pillarOptions are the master options that steer a pillar render.
 type pillarOptions struct {
-	merging   pillar.Merging // pillar_source_merging_strategy, pillar_merge_lists
-	pillarenv string
+	merging     pillar.Merging // pillar_source_merging_strategy, pillar_merge_lists
+	pillarenv   string
+	fromSaltenv bool // pillarenv_from_saltenv
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
-	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists}, pillarenv: cfg.Pillarenv}
+	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
+		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv}
+}
+
+// pillarEnvs are what a minion's pillar request names: the saltenv its
+// run is in, the pillarenv it asks for ("" when none), and the run's
+// pillar= (nil when none).
+type pillarEnvs struct {
+	saltenv, pillarenv string
+	override           *odict.Map
+}
+
+// pillarOverride decodes a request's pillar=: nil when there is none or
+// it is no JSON object.
+func pillarOverride(raw []byte) *odict.Map {
+	if len(raw) == 0 {
+		return nil
+	}
+	m := odict.New(0)
+	if err := json.Unmarshal(raw, m); err != nil {
+		return nil
+	}
+	return m
+}
+
+// resolve is the pillarenv a render reads, as Salt's Pillar.__init__ and
+// __gen_opts: the minion's, else its saltenv with
+// pillarenv_from_saltenv, else the master's pillarenv option.
+func (po pillarOptions) resolve(req pillarEnvs) pillarEnvs {
+	switch {
+	case req.pillarenv != "":
+	case po.fromSaltenv:
+		req.pillarenv = req.saltenv
+	default:
+		req.pillarenv = po.pillarenv
+	}
+	return req
 }
 
 func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillarOptions) *treePillar {
 	const env = fileroot.DefaultEnv
 	files := &fileroot.Source{Roots: roots, Env: env}
-	return &treePillar{log: slog.Default(), files: files, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
+	return &treePillar{log: slog.Default(), files: files, opts: po, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
 		Files: files,
 		// The functions templates call read only under the pillar
 		// roots: a minion chooses its grains, and a template may put
@@ -53,40 +92,50 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillar
 		},
 		Nodegroups: nodegroups,
 		Merging:    po.merging,
-		Pillarenv:  po.pillarenv,
 	}}
 }
 
 func (p *treePillar) Pillar(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
-	e, err := p.compile(ctx, id, grains)
+	e, err := p.compile(ctx, id, grains, pillarEnvs{})
 	if err != nil {
 		return nil, err
 	}
 	return e.pillar.PlainMap(), nil
 }
 
-// PillarJSON renders a minion's pillar as a JSON object whose keys keep
-// the order of the pillar files (the compiled pillar is an odict.Map),
-// for the minion's templates.
-func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any) ([]byte, error) {
-	e, err := p.compile(ctx, id, grains)
+// PillarJSON renders a minion's pillar, for the environments its request
+// names, as a JSON object whose keys keep the order of the pillar files
+// (the compiled pillar is an odict.Map), for the minion's templates.
+func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[string]any, envs pillarEnvs) ([]byte, error) {
+	e, err := p.compile(ctx, id, grains, envs)
 	if err != nil {
 		return nil, err
+	}
+	if envs.override.Len() > 0 {
+		// The run's pillar= is merged into a copy, as Salt's
+		// compile_pillar merges its pillar_override: what is kept is
+		// the pillar of the files alone.
+		return json.Marshal(pillar.WithOverride(e.pillar, envs.override, p.opts.merging))
 	}
 	return e.json, nil
 }
 
 // compile returns a minion's pillar as kept, or renders it when its
 // grains or the pillar roots changed since. An error is not kept.
-func (p *treePillar) compile(ctx context.Context, id string, grains map[string]any) (*pillarEntry, error) {
+func (p *treePillar) compile(ctx context.Context, id string, grains map[string]any, envs pillarEnvs) (*pillarEntry, error) {
 	grains = withID(grains, id)
+	envs = p.opts.resolve(envs)
+	// A minion's pillar is kept for each pair of environments it asked
+	// for: each gives other data.
+	key := id + "\x00" + envs.saltenv + "\x00" + envs.pillarenv
 	stamp, sum := p.cache.currentStamp(), grainsSum(grains)
-	if e, ok := p.cache.get(id, stamp, sum); ok {
+	if e, ok := p.cache.get(key, stamp, sum); ok {
 		return e, nil
 	}
 	// Each render reads its templates through a source of its own,
 	// which tells whether one draws at random.
 	c := *p.c
+	c.Saltenv, c.Pillarenv = envs.saltenv, envs.pillarenv
 	src := &drawSource{Source: p.files}
 	c.Files = src
 	// As Salt's compile_pillar: an SLS that fails leaves the rest of the
@@ -106,7 +155,7 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	}
 	e := &pillarEntry{stamp: stamp, grains: sum, pillar: compiled, json: b}
 	if !src.draws.Load() {
-		p.cache.put(id, e)
+		p.cache.put(key, e)
 	}
 	return e, nil
 }

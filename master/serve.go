@@ -347,9 +347,18 @@ func (m *Master) onHello(msg *nats.Msg) {
 	m.answer(msg, proto.InboxPrefix(id), b)
 }
 
-func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {
+func (m *Master) onPillar(ctx context.Context, id string, msg *nats.Msg) []byte {
 	start := time.Now()
-	p, err := m.pillarJSON(ctx, id)
+	// The request names the environments of the minion's run; a request
+	// that does not decode is the minion's pillar as by default.
+	var req proto.PillarRequest
+	_ = proto.Unmarshal(msg.Data, &req)
+	envs := pillarEnvs{saltenv: req.Env, pillarenv: req.Pillarenv, override: pillarOverride(req.Override)}
+	if len(req.Override) > 0 && envs.override == nil {
+		// Salt's Pillar.__init__ logs it and goes on without one.
+		m.log.Error("Pillar data must be a dictionary", "id", id)
+	}
+	p, err := m.pillarJSON(ctx, id, envs)
 	m.metrics.pillarRendered(time.Since(start), err)
 	if err != nil {
 		m.log.Warn("pillar", "id", id, "err", err)
@@ -361,11 +370,11 @@ func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {
 
 // pillarJSON is a minion's pillar for the wire, in its files' key order
 // when the renderer knows it.
-func (m *Master) pillarJSON(ctx context.Context, id string) ([]byte, error) {
+func (m *Master) pillarJSON(ctx context.Context, id string, envs pillarEnvs) ([]byte, error) {
 	if r, ok := m.pillar.(interface {
-		PillarJSON(context.Context, string, map[string]any) ([]byte, error)
+		PillarJSON(context.Context, string, map[string]any, pillarEnvs) ([]byte, error)
 	}); ok {
-		return r.PillarJSON(ctx, id, m.grainsOf(id))
+		return r.PillarJSON(ctx, id, m.grainsOf(id), envs)
 	}
 	p, err := m.pillar.Pillar(ctx, id, m.grainsOf(id))
 	if err != nil {

@@ -48,6 +48,8 @@ func pillarItems(ctx context.Context, c *call) Return {
 		}
 		return Call(ctx, c.host, "pillar.item", args, nil)
 	}
+	// Salt's pillar.items compiles the pillar with pillar= merged in.
+	overridePillar(c)
 	return nested(c.host.Pillar.PlainMap())
 }
 

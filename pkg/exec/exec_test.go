@@ -46,6 +46,8 @@ func TestCallFunctions(t *testing.T) {
 		{"pillar.item", []string{"users:alice", "nope"}, map[string]any{"users:alice": map[string]any{"uid": 1000}, "nope": ""}, 0},
 		{"pillar.items", []string{"users:alice", "nope"}, map[string]any{"users:alice": map[string]any{"uid": 1000}, "nope": ""}, 0},
 		{"pillar.items", nil, map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}}}, 0},
+		// Salt's pillar.items compiles the pillar with pillar= merged in.
+		{"pillar.items", []string{`pillar={users: {bob: {uid: 1001}}, x: 1}`}, map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}, "bob": map[string]any{"uid": 1001}}, "x": 1}, 0},
 		{"pillar.raw", []string{"users"}, map[string]any{"alice": map[string]any{"uid": 1000}}, 0},
 		{"pillar.raw", []string{"nope"}, map[string]any{}, 0},
 		{"pillar.keys", []string{"users"}, []any{"alice"}, 0},

@@ -46,12 +46,7 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	if c.host.Env != "" && c.host.Env != fileroot.DefaultEnv {
 		r.explicitEnv = true // the minion's saltenv option
 	}
-	if extra, ok := c.kw["pillar"].(map[string]any); ok {
-		if c.host.Pillar == nil {
-			c.host.Pillar = odict.New(0)
-		}
-		c.host.Pillar.Merge(odict.From(extra))
-	}
+	overridePillar(c)
 	excl, err := sls.ParseExclude(c.kw["exclude"])
 	if err != nil {
 		return nil, err
@@ -290,6 +285,18 @@ type pillarFailed []string
 func (p pillarFailed) Error() string { return strings.Join(p, "\n") }
 
 // pillarErrors is the refusal for a pillar with _errors, nil without.
+// overridePillar merges the call's pillar= into the host's pillar, as
+// Salt's compile_pillar does (pkg/pillar.WithOverride), unless the master
+// that sent the pillar merged it already.
+func overridePillar(c *call) {
+	extra, ok := c.kw["pillar"].(map[string]any)
+	if !ok || c.host.PillarOverridden {
+		return
+	}
+	c.host.Pillar = pillar.WithOverride(c.host.Pillar, odict.From(extra), pillar.Merging{})
+	c.host.PillarOverridden = true
+}
+
 func pillarErrors(p *odict.Map) error {
 	if p == nil {
 		return nil

@@ -129,3 +129,19 @@ type StrategyError struct{ Strategy string }
 func (e *StrategyError) Error() string {
 	return fmt.Sprintf("pillar_source_merging_strategy %q: want smart, recurse, aggregate, overwrite or none", e.Strategy)
 }
+
+// WithOverride is the pillar with a run's pillar= merged in, as Salt's
+// compile_pillar does it: its render starts from the override, merges
+// each SLS over it, and merges the override again at the end, so the
+// override's keys come first and its values win; lists the strategy
+// joins keep the override's items first. p is left alone.
+func WithOverride(p, override *odict.Map, g Merging) *odict.Map {
+	if override.Len() == 0 {
+		return p
+	}
+	out := odict.New(p.Len() + override.Len())
+	g.Merge(out, override)
+	g.Merge(out, p)
+	g.Merge(out, override)
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/top"
 )
 
@@ -100,5 +101,40 @@ func TestTopEnvironments(t *testing.T) {
 		if string(b) != tc.want {
 			t.Errorf("%s: pillar = %s; want %s", tc.name, b, tc.want)
 		}
+	}
+}
+
+// A run's pillar= as Salt's compile_pillar merges it: the render starts
+// from it and it is merged again at the end (the wants are Salt 3006's
+// dictupdate.merge run in Python the same way).
+func TestWithOverride(t *testing.T) {
+	dec := func(s string) *odict.Map {
+		m := odict.New(0)
+		if err := json.Unmarshal([]byte(s), m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const p = `{"users":{"alice":{"uid":1}},"pkgs":["vim","git"],"site":"a"}`
+	const o = `{"pkgs":["curl","vim"],"users":{"bob":{"uid":2}},"new":1}`
+	for _, tc := range []struct {
+		g    Merging
+		want string
+	}{
+		{Merging{}, `{"pkgs":["curl","vim"],"users":{"bob":{"uid":2},"alice":{"uid":1}},"new":1,"site":"a"}`},
+		{Merging{Lists: true}, `{"pkgs":["curl","vim","git"],"users":{"bob":{"uid":2},"alice":{"uid":1}},"new":1,"site":"a"}`},
+		{Merging{Strategy: "overwrite"}, `{"pkgs":["curl","vim"],"users":{"bob":{"uid":2}},"new":1,"site":"a"}`},
+	} {
+		pm := dec(p)
+		b, _ := json.Marshal(WithOverride(pm, dec(o), tc.g))
+		if string(b) != tc.want {
+			t.Errorf("%+v: %s; want %s", tc.g, b, tc.want)
+		}
+		if after, _ := json.Marshal(pm); string(after) != p {
+			t.Errorf("%+v: the pillar itself became %s", tc.g, after)
+		}
+	}
+	if got := WithOverride(dec(p), odict.New(0), Merging{}); got.Len() != 3 {
+		t.Errorf("an empty override changed the pillar: %v", got)
 	}
 }

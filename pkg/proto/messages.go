@@ -333,11 +333,18 @@ type Chunk struct {
 	Data   []byte `json:"data"`
 }
 
-// PillarRequest asks for the minion's own pillar.
+// PillarRequest asks for the minion's own pillar, as a run in saltenv
+// Env sees it; Pillarenv, when set, is the one pillar environment read
+// (Salt's pillarenv, from the job's pillarenv= or the minion's option).
 type PillarRequest struct {
 	Header
-	ID  string `json:"id"`
-	Env string `json:"saltenv,omitempty"`
+	ID        string `json:"id"`
+	Env       string `json:"saltenv,omitempty"`
+	Pillarenv string `json:"pillarenv,omitempty"`
+	// Override is the job's pillar= (a JSON object), which the master
+	// merges into the pillar as Salt's compile_pillar merges its
+	// pillar_override.
+	Override json.RawMessage `json:"pillar,omitempty"`
 }
 
 // PillarReply carries a minion's rendered pillar: a JSON object whose

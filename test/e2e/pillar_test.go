@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/test/harness"
@@ -11,15 +12,22 @@ import (
 // The master's pillar options steer the pillar a minion gets, as Salt's
 // master options do: pillar_merge_lists joins the lists two pillar
 // files give one key; pillar_source_merging_strategy overwrite replaces
-// a top-level key whole; pillarenv reads one environment alone.
+// a top-level key whole; pillarenv reads one environment alone. A run's
+// pillar= is merged in by the master with its strategy, as Salt's
+// compile_pillar merges pillar_override (first and last: its list items
+// come first).
 func TestPillarMasterOptions(t *testing.T) {
 	for _, tc := range []struct {
-		name, extra, want string
+		name, extra, want, overridden, shown string
 	}{
-		{"defaults", "", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":2}}`},
-		{"pillar_merge_lists", "pillar_merge_lists: true\n", `{"pkgs":["vim","curl"],"shared":"all","users":{"alice":1,"bob":2}}`},
-		{"overwrite", "pillar_source_merging_strategy: overwrite\n", `{"pkgs":["curl"],"shared":"all","users":{"bob":2}}`},
-		{"pillarenv", "pillar_roots: {base: [$DIR/pillar], dev: [$DIR/pillar-dev]}\npillarenv: dev\n", `{"dev":true}`},
+		{"defaults", "", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":2}}`,
+			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3}}`, "git/alice,bob,carol"},
+		{"pillar_merge_lists", "pillar_merge_lists: true\n", `{"pkgs":["vim","curl"],"shared":"all","users":{"alice":1,"bob":2}}`,
+			`{"pkgs":["git","vim","curl"],"shared":"all","users":{"alice":1,"bob":2,"carol":3}}`, "git,vim,curl/alice,bob,carol"},
+		{"overwrite", "pillar_source_merging_strategy: overwrite\n", `{"pkgs":["curl"],"shared":"all","users":{"bob":2}}`,
+			`{"pkgs":["git"],"shared":"all","users":{"carol":3}}`, "git/carol"},
+		{"pillarenv", "pillar_roots: {base: [$DIR/pillar], dev: [$DIR/pillar-dev]}\npillarenv: dev\n", `{"dev":true}`,
+			`{"dev":true,"pkgs":["git"],"users":{"carol":3}}`, "git/carol"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.extra)
@@ -27,6 +35,7 @@ func TestPillarMasterOptions(t *testing.T) {
 			harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "m1.sls"), "users: {bob: 2}\npkgs: [curl]\n")
 			harness.WriteFile(t, filepath.Join(e.Dir, "pillar-dev", "top.sls"), "dev:\n  '*':\n    - dev\n")
 			harness.WriteFile(t, filepath.Join(e.Dir, "pillar-dev", "dev.sls"), "dev: true\n")
+			harness.WriteFile(t, filepath.Join(e.Dir, "srv", "show.sls"), "show:\n  test.succeed_without_changes:\n    - name: \"{{ pillar.pkgs | join(',') }}/{{ pillar.users | sort | join(',') }}\"\n")
 			e.AddMinion("m1", "role: web", "")
 			e.AcceptAll("m1")
 			out, errOut, code := e.Brine("m1", "pillar.items", "--out", "json", "-t", "30")
@@ -37,6 +46,57 @@ func TestPillarMasterOptions(t *testing.T) {
 			if string(got) != tc.want {
 				t.Errorf("pillar.items = %s; want %s", got, tc.want)
 			}
+			out, errOut, code = e.Brine("m1", "pillar.items", `pillar={"users": {"carol": 3}, "pkgs": [git]}`, "--out", "json", "-t", "30")
+			if code != 0 {
+				t.Fatalf("pillar.items pillar=: exit %d\n%s%s", code, out, errOut)
+			}
+			got, _ = json.Marshal(jsonBlocks(t, out)["m1"])
+			if string(got) != tc.overridden {
+				t.Errorf("pillar.items pillar= = %s; want %s", got, tc.overridden)
+			}
+			out, errOut, code = e.Brine("m1", "state.apply", "show", `pillar={"users": {"carol": 3}, "pkgs": [git]}`, "--out", "json", "-t", "30")
+			if want := "show_|-" + tc.shown + "_|-"; code != 0 || !strings.Contains(out, want) {
+				t.Errorf("state.apply show pillar=: exit %d; want %s in the name\n%s%s", code, want, out, errOut)
+			}
 		})
+	}
+}
+
+// A job's pillarenv= makes the master read that pillar environment alone
+// for the job's pillar, as Salt's pillar.items(pillarenv=) and
+// state.apply(pillarenv=) do; with pillarenv_from_saltenv the job's
+// saltenv= names it; the minion's pillarenv option is its default.
+func TestPillarenvPerJob(t *testing.T) {
+	e := newEnv(t, "pillar_roots: {base: [$DIR/pillar], dev: [$DIR/pillar-dev]}\npillarenv_from_saltenv: true\nfile_roots: {base: [$DIR/srv], dev: [$DIR/srv]}\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "pillar-dev", "top.sls"), "dev:\n  '*':\n    - dev\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "pillar-dev", "dev.sls"), "dev: true\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "srv", "show.sls"), "show:\n  test.succeed_without_changes:\n    - name: \"{{ pillar | tojson | replace('\\\"', '') }}\"\n")
+	e.AddMinion("m1", "role: web", "")
+	e.AddMinion("m2", "role: web", "pillarenv: dev\n")
+	e.AcceptAll("m1", "m2")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want map[string]string
+	}{
+		{"every environment", []string{"pillar.items"}, map[string]string{"m1": `{"dev":true,"secret":"m1-only","shared":"all"}`, "m2": `{"dev":true}`}},
+		{"pillarenv=base", []string{"pillar.items", "pillarenv=base"}, map[string]string{"m1": `{"secret":"m1-only","shared":"all"}`, "m2": `{"shared":"all"}`}},
+		{"pillarenv=dev", []string{"pillar.get", "shared", "pillarenv=dev"}, map[string]string{"m1": `""`, "m2": `""`}},
+		{"saltenv=dev", []string{"pillar.items", "saltenv=dev"}, map[string]string{"m1": `{"dev":true}`, "m2": `{"dev":true}`}},
+	} {
+		out, errOut, code := e.Brine(append([]string{"m*"}, append(tc.args, "--out", "json", "-t", "30")...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", tc.name, code, out, errOut)
+		}
+		got := jsonBlocks(t, out)
+		for id, want := range tc.want {
+			if b, _ := json.Marshal(got[id]); string(b) != want {
+				t.Errorf("%s: %s = %s; want %s", tc.name, id, b, want)
+			}
+		}
+	}
+	out, errOut, code := e.Brine("m1", "state.apply", "show", "pillarenv=dev", "--out", "json", "-t", "30")
+	if code != 0 || !strings.Contains(out, `show_|-{dev: true}_|-`) {
+		t.Errorf("state.apply show pillarenv=dev: exit %d; want the dev pillar in the name\n%s%s", code, out, errOut)
 	}
 }
