@@ -48,6 +48,13 @@ type Config struct {
 	// pillar is read from the pillar environment named as the saltenv
 	// of its run, unless the run names a pillarenv.
 	PillarenvFromSaltenv bool `yaml:"pillarenv_from_saltenv"`
+	// GPGKeyDir is Salt's gpg_keydir: the GnuPG home whose secret keys
+	// decrypt the PGP messages of pillar files rendered with gpg
+	// (#!yaml|gpg). GPGMustSucceed is gpg_decrypt_must_succeed: a
+	// message that does not decrypt fails its pillar SLS rather than
+	// stay as it was (logged).
+	GPGKeyDir      string `yaml:"gpg_keydir"`
+	GPGMustSucceed bool   `yaml:"gpg_decrypt_must_succeed"`
 	// KeepJobs is how long returns and events stay in the job cache.
 	KeepJobs Duration `yaml:"keep_jobs"`
 	// AutoAccept accepts every new key: for labs only.
@@ -135,6 +142,7 @@ func Defaults() Config {
 		FileRoots:      map[string][]string{"base": {"/srv/salt"}},
 		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
 		PillarMerging:  pillar.StrategySmart,
+		GPGKeyDir:      pillar.DefaultGPGKeyDir,
 		KeepJobs:       Duration(24 * time.Hour),
 		JobExpiry:      Duration(10 * time.Minute),
 		PresenceTTL:    Duration(90 * time.Second),

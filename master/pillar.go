@@ -35,12 +35,14 @@ type treePillar struct {
 type pillarOptions struct {
 	merging     pillar.Merging // pillar_source_merging_strategy, pillar_merge_lists
 	pillarenv   string
-	fromSaltenv bool // pillarenv_from_saltenv
+	fromSaltenv bool       // pillarenv_from_saltenv
+	gpg         pillar.GPG // gpg_keydir, gpg_decrypt_must_succeed
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
 	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
-		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv}
+		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv,
+		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}}
 }
 
 // pillarEnvs are what a minion's pillar request names: the saltenv its
@@ -81,6 +83,11 @@ func (po pillarOptions) resolve(req pillarEnvs) pillarEnvs {
 func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillarOptions) *treePillar {
 	const env = fileroot.DefaultEnv
 	files := &fileroot.Source{Roots: roots, Env: env}
+	gpg := po.gpg
+	if gpg.KeyDir == "" {
+		gpg.KeyDir = pillar.DefaultGPGKeyDir
+	}
+	gpg.Log = slog.Default()
 	return &treePillar{log: slog.Default(), files: files, opts: po, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
 		Files: files,
 		// The functions templates call read only under the pillar
@@ -92,6 +99,7 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillar
 		},
 		Nodegroups: nodegroups,
 		Merging:    po.merging,
+		GPG:        &gpg,
 	}}
 }
 

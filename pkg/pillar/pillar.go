@@ -38,6 +38,10 @@ type Compiler struct {
 	// Pillarenv, when set, is the one pillar environment read, its top
 	// file and that file's section for it alone (Salt's pillarenv).
 	Pillarenv string
+	// GPG, when set, decrypts the PGP messages of the files whose
+	// renderer pipe ends in gpg, as Salt's gpg renderer; nil refuses
+	// them (brine then holds no keys).
+	GPG *GPG
 }
 
 // Compile returns the pillar of one minion, its dicts in the order the
@@ -95,7 +99,7 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	if c.Globals != nil {
 		globals = c.Globals(m)
 	}
-	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }}
+	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }, DecryptsGPG: c.GPG != nil}
 	topErr := func(err error) (*odict.Map, []*SLSError, error) {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -329,10 +333,12 @@ func (r *pstates) topNames(ctx context.Context, names []string) []string {
 func (r *pstates) load(ctx context.Context, name string, defaults map[string]any) (data *odict.Map, file string, err error) {
 	rel := strings.ReplaceAll(name, ".", "/")
 	file = rel + ".sls"
-	src, err := r.comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+r.env, name, defaults)
+	url := "salt://" + file + "?saltenv=" + r.env
+	src, err := r.comp.RenderSLSFile(ctx, url, name, defaults)
 	if errors.Is(err, fs.ErrNotExist) {
 		file = rel + "/init.sls"
-		src, err = r.comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+r.env, name, defaults)
+		url = "salt://" + file + "?saltenv=" + r.env
+		src, err = r.comp.RenderSLSFile(ctx, url, name, defaults)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, file, &NotFoundError{Env: r.env, Name: name}
@@ -350,6 +356,19 @@ func (r *pstates) load(ctx context.Context, name string, defaults map[string]any
 	}
 	if data == nil {
 		data = odict.New(0)
+	}
+	if r.c.GPG != nil {
+		// The renderer line is read again: RenderSLSFile gives the
+		// rendered text alone.
+		raw, err := r.c.Files.ReadFile(ctx, url)
+		if err != nil {
+			return nil, file, fmt.Errorf("pillar %s: %w", file, err)
+		}
+		if sls.EndsInGPG(raw) {
+			if _, err := r.c.GPG.decrypt(ctx, data); err != nil {
+				return nil, file, fmt.Errorf("pillar %s: %w", file, err)
+			}
+		}
 	}
 	return data, file, nil
 }

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,5 +100,40 @@ func TestPillarenvPerJob(t *testing.T) {
 	out, errOut, code := e.Brine("m1", "state.apply", "show", "pillarenv=dev", "--out", "json", "-t", "30")
 	if code != 0 || !strings.Contains(out, `show_|-{dev: true}_|-`) {
 		t.Errorf("state.apply show pillarenv=dev: exit %d; want the dev pillar in the name\n%s%s", code, out, errOut)
+	}
+}
+
+// A pillar file rendered with gpg (#!yaml|gpg) has its PGP messages
+// decrypted by the master with the keys of gpg_keydir, as Salt's gpg
+// renderer: the minion gets the clear value.
+func TestPillarGPGThroughMaster(t *testing.T) {
+	if _, err := exec.LookPath("gpg"); err != nil {
+		t.Skip("no gpg")
+	}
+	dir := t.TempDir()
+	home := filepath.Join(dir, "gpgkeys")
+	t.Cleanup(func() { _ = exec.Command("gpgconf", "--homedir", home, "--kill", "gpg-agent").Run() })
+	gpg := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--no-tty"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("gpg %v: %v", args, err)
+		}
+		return string(out)
+	}
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gpg("", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "brine e2e <e2e@example.org>", "future-default", "default", "never")
+	msg := gpg("hunter2", "--trust-model", "always", "--armor", "--encrypt", "-r", "e2e@example.org")
+	e := newEnv(t, "gpg_keydir: "+home+"\n")
+	harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "m1.sls"), "#!yaml|gpg\nsecret: |\n  "+strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", "\n  ")+"\n")
+	e.AddMinion("m1", "role: web", "")
+	e.AcceptAll("m1")
+	out, errOut, code := e.Brine("m1", "pillar.get", "secret", "--out", "json", "-t", "30")
+	if code != 0 || jsonBlocks(t, out)["m1"] != "hunter2" {
+		t.Errorf("pillar.get secret: exit %d; want hunter2\n%s%s", code, out, errOut)
 	}
 }
