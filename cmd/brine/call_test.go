@@ -449,3 +449,14 @@ func TestCallGrainsAndDoc(t *testing.T) {
 		t.Errorf("call -d test.ping: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// salt-call's pillar_roots are base's whatever the saltenv: a run with
+// --saltenv dev reads base's pillar top and files.
+func TestCallPillarRootsAreBase(t *testing.T) {
+	pillar := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "x: 1\n"})
+	files := tree(t, map[string]string{"s.sls": "s:\n  test.nop: []\n"})
+	out, errOut, code := brine(t, "call", "--local", "--id", "h", "--file-root", files, "--pillar-root", pillar, "--saltenv", "dev", "--out", "json", "pillar.items")
+	if code != 0 || strings.Contains(out, "_errors") || !strings.Contains(out, `"x": 1`) {
+		t.Fatalf("pillar.items --saltenv dev: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -77,13 +77,17 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	if len(l.PillarRoots) == 0 {
 		return host, nil
 	}
-	host.Opts = map[string]any{"pillar_roots": rootsOpt(fileroot.Roots{env: l.PillarRoots})}
+	// The pillar roots are base's whatever the saltenv, as salt-call's
+	// pillar_roots default ({base: [/srv/pillar]}): a run in another
+	// saltenv still reads base's pillar top and files.
+	proots := fileroot.Roots{fileroot.DefaultEnv: l.PillarRoots}
+	host.Opts = map[string]any{"pillar_roots": rootsOpt(proots)}
 	keyDir := l.GPGKeyDir
 	if keyDir == "" {
 		keyDir = pillar.DefaultGPGKeyDir
 	}
 	pc := &pillar.Compiler{
-		Files: &fileroot.Source{Roots: fileroot.Roots{env: l.PillarRoots}, Env: env},
+		Files: &fileroot.Source{Roots: proots, Env: fileroot.DefaultEnv},
 		GPG:   &pillar.GPG{KeyDir: keyDir, Log: l.Log},
 		Globals: func(m top.Minion) map[string]any {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,

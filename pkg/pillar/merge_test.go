@@ -3,6 +3,7 @@ package pillar
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
@@ -136,5 +137,31 @@ func TestWithOverride(t *testing.T) {
 	}
 	if got := WithOverride(dec(p), odict.New(0), Merging{}); got.Len() != 3 {
 		t.Errorf("an empty override changed the pillar: %v", got)
+	}
+}
+
+// Salt's render_pstate: a top file's section for an environment the
+// pillar roots do not have names SLS that are not found, which Salt
+// logs at debug level alone; a missing SLS of an environment that has
+// roots is an error.
+func TestMissingSLSOfEnvironmentWithoutRoots(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls":    "base:\n  '*':\n    - common\n    - gone\nqa:\n  '*':\n    - qa_only\n",
+		"common.sls": "common: 1\n",
+	})
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"}}
+	got, errs, err := c.CompileAll(context.Background(), top.Minion{ID: "m1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Message(false))
+	}
+	if want := []string{"Specified SLS 'gone' in environment 'base' is not available on the salt master"}; !reflect.DeepEqual(msgs, want) {
+		t.Errorf("_errors = %q; want %q", msgs, want)
+	}
+	if b, _ := json.Marshal(got); string(b) != `{"common":1}` {
+		t.Errorf("pillar = %s", b)
 	}
 }

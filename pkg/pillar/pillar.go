@@ -141,7 +141,7 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 		// Salt's render_pillar: each SLS the top gives is rendered and
 		// merged in turn, whether or not an include rendered it before;
 		// includes reuse what the environment rendered (mods).
-		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored}
+		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored, hasRoots: c.hasRoots(ctx, env)}
 		for _, name := range r.topNames(ctx, byEnv[env]) {
 			if state := r.render(ctx, name, nil); state != nil {
 				c.Merging.Merge(out, state)
@@ -175,6 +175,17 @@ func (c *Compiler) topEnvs(ctx context.Context) []string {
 		return []string{want}
 	}
 	return nil
+}
+
+// hasRoots says the pillar roots have env (true when the source cannot
+// list its environments).
+func (c *Compiler) hasRoots(ctx context.Context, env string) bool {
+	l, ok := c.Files.(tree.EnvLister)
+	if !ok {
+		return true
+	}
+	have, err := l.Envs(ctx)
+	return err != nil || slices.Contains(have, env)
 }
 
 // envs are the pillar environments the roots have: base, then the
@@ -229,6 +240,8 @@ type pstates struct {
 	comp    *sls.Compiler
 	env     string
 	ignored map[string]bool // env:name of top entries with ignore_missing
+	// hasRoots says the pillar roots have the environment.
+	hasRoots bool
 	// mods is Salt's mods: each SLS rendered so far, its own data alone
 	// (its include list taken out, its includes not merged in); nil when
 	// it failed to render. An include of an SLS found here reuses it.
@@ -255,6 +268,11 @@ func (r *pstates) render(ctx context.Context, name string, defaults map[string]a
 	switch {
 	case errors.As(err, &nf) && r.ignored[r.env+":"+name]:
 		return nil // Salt: "Skipping ignored and missing SLS"
+	case errors.As(err, &nf) && !r.hasRoots:
+		// Salt's render_pstate: an environment pillar_roots does not
+		// have (a top file's section for it) is logged at debug level
+		// alone, not an error.
+		return nil
 	case errors.As(err, &nf):
 		r.fail(name, err)
 		state = odict.New(0) // Salt renders a missing file to {}
