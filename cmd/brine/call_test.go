@@ -436,6 +436,16 @@ func TestCallBrokenPillar(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "Data failed to compile:") || !strings.Contains(out, "Pillar failed to render with the following messages:") {
 		t.Errorf("state.apply: exit %d\n%s", code, out)
 	}
+	// Salt's retcode for it is EX_PILLAR_FAILURE, 5, and force=True runs
+	// the states with the pillar as it is (_get_pillar_errors).
+	_, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "--retcode-passthrough", "state.apply", "s")
+	if code != 5 {
+		t.Errorf("state.apply --retcode-passthrough: exit %d; want 5", code)
+	}
+	out, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "state.apply", "s", "force=True")
+	if code != 0 || !strings.Contains(out, "Succeeded: 1") {
+		t.Errorf("state.apply force=True: exit %d\n%s", code, out)
+	}
 }
 
 // salt-call's -g and -d: the grains, and sys.doc of the functions named.

@@ -138,6 +138,9 @@ const (
 	RetOK           = 0
 	RetError        = 1
 	RetStateFailure = 2
+	// RetPillarFailure is Salt's EX_PILLAR_FAILURE, the retcode of a state
+	// run refused because the pillar failed to render (Return.Code).
+	RetPillarFailure = 5
 )
 
 func nested(v any) Return { return Return{Value: v, Out: "nested"} }
@@ -213,6 +216,7 @@ func stateRunParams(own ...states.Param) []states.Param {
 	return append(own, testParam, saltenvParam, pillarParam,
 		states.Param{Name: "exclude", Type: states.Any, Doc: "SLS names (web,db), or a list of them and of {sls: NAME} and {id: ID} mappings, to leave out."},
 		states.Param{Name: "failhard", Type: states.Bool, Default: false, Doc: "stop the run at the first state that fails."},
+		states.Param{Name: "force", Type: states.Bool, Default: false, Doc: "run even when the pillar failed to render (it has _errors), as Salt's."},
 		states.Param{Name: "queue", Type: states.Bool, Default: false, Doc: "on a minion running another state run, wait for it to end rather than return busy, as Salt's."},
 		states.Param{Name: "concurrent", Type: states.Bool, Default: false, Doc: "run alongside a state run already going on, as Salt's (at the risk of two runs editing the same files)."},
 		states.Param{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for this run's pillar (brine call --local: ignored, its pillar roots are one environment)."},

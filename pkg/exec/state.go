@@ -36,7 +36,8 @@ type stateRun struct {
 }
 
 func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
-	if msgs := pillarErrors(c.host.Pillar); msgs != nil {
+	// Salt's _get_pillar_errors: force=True runs with the pillar as it is.
+	if msgs := pillarErrors(c.host.Pillar); msgs != nil && !c.boolean("force") {
 		return nil, msgs
 	}
 	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test"), start: time.Now()}
@@ -268,7 +269,7 @@ func stateFunc(fn func(context.Context, *stateRun) Return) func(context.Context,
 		r, err := newStateRun(ctx, c)
 		var perr pillarFailed
 		if errors.As(err, &perr) {
-			return Return{Value: output.CompileErrors(perr), Retcode: RetError, Out: "highstate"}
+			return Return{Value: output.CompileErrors(perr), Retcode: RetError, Code: RetPillarFailure, Out: "highstate"}
 		}
 		if err != nil {
 			return failed(err.Error())
