@@ -41,6 +41,9 @@ type Config struct {
 	// PillarMergeLists is Salt's pillar_merge_lists: recurse joins the
 	// lists two pillar files give one key rather than keep the last.
 	PillarMergeLists bool `yaml:"pillar_merge_lists"`
+	// PillarIncludesOverride is Salt's pillar_includes_override_sls: the
+	// data of a pillar SLS's includes wins over its own.
+	PillarIncludesOverride bool `yaml:"pillar_includes_override_sls"`
 	// Pillarenv is Salt's pillarenv: the one pillar environment whose
 	// top file and SLS files make every minion's pillar ("": all).
 	Pillarenv string `yaml:"pillarenv"`

@@ -37,12 +37,13 @@ type pillarOptions struct {
 	pillarenv   string
 	fromSaltenv bool       // pillarenv_from_saltenv
 	gpg         pillar.GPG // gpg_keydir, gpg_decrypt_must_succeed
+	incOverride bool       // pillar_includes_override_sls
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
 	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
 		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv,
-		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}}
+		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}, incOverride: cfg.PillarIncludesOverride}
 }
 
 // pillarEnvs are what a minion's pillar request names: the saltenv its
@@ -97,9 +98,10 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillar
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
-		Nodegroups: nodegroups,
-		Merging:    po.merging,
-		GPG:        &gpg,
+		Nodegroups:       nodegroups,
+		Merging:          po.merging,
+		IncludesOverride: po.incOverride,
+		GPG:              &gpg,
 	}}
 }
 

@@ -165,3 +165,30 @@ func TestMissingSLSOfEnvironmentWithoutRoots(t *testing.T) {
 		t.Errorf("pillar = %s", b)
 	}
 }
+
+// Salt's pillar_includes_override_sls: an include's data is merged over
+// the including SLS's own (render_pstate), rather than under it.
+func TestIncludesOverrideSLS(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - a\n",
+		"a.sls":   "include: [b, c]\nx: a\nown: {k: a, j: a}\n",
+		"b.sls":   "x: b\nown: {k: b}\n",
+		"c.sls":   "x: c\nfrom_c: 1\n",
+	})
+	for _, tc := range []struct {
+		override bool
+		want     string
+	}{
+		{false, `{"x":"a","own":{"k":"a","j":"a"},"from_c":1}`},
+		{true, `{"x":"c","own":{"k":"b","j":"a"},"from_c":1}`},
+	} {
+		c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"}, IncludesOverride: tc.override}
+		got, err := c.Compile(context.Background(), top.Minion{ID: "m1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(got); string(b) != tc.want {
+			t.Errorf("pillar_includes_override_sls %v: %s; want %s", tc.override, b, tc.want)
+		}
+	}
+}

@@ -38,6 +38,9 @@ type Compiler struct {
 	// Pillarenv, when set, is the one pillar environment read, its top
 	// file and that file's section for it alone (Salt's pillarenv).
 	Pillarenv string
+	// IncludesOverride is Salt's pillar_includes_override_sls: the data
+	// of an SLS's includes wins over its own.
+	IncludesOverride bool
 	// GPG, when set, decrypts the PGP messages of the files whose
 	// renderer pipe ends in gpg, as Salt's gpg renderer; nil refuses
 	// them (brine then holds no keys).
@@ -319,9 +322,15 @@ func (r *pstates) render(ctx context.Context, name string, defaults map[string]a
 			included = append(included, nstate)
 		}
 	}
-	// The including file's own data is merged last, so it wins.
+	// The including file's own data is merged last, so it wins; with
+	// pillar_includes_override_sls the included files' data is merged
+	// over it, in turn.
+	order := append(included, state)
+	if r.c.IncludesOverride {
+		order = append([]*odict.Map{state}, included...)
+	}
 	merged := odict.New(0)
-	for _, s := range append(included, state) {
+	for _, s := range order {
 		r.c.Merging.Merge(merged, s)
 	}
 	return merged

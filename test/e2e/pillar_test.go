@@ -14,7 +14,8 @@ import (
 // The master's pillar options steer the pillar a minion gets, as Salt's
 // master options do: pillar_merge_lists joins the lists two pillar
 // files give one key; pillar_source_merging_strategy overwrite replaces
-// a top-level key whole; pillarenv reads one environment alone. A run's
+// a top-level key whole; pillar_includes_override_sls lets an included
+// file's data win; pillarenv reads one environment alone. A run's
 // pillar= is merged in by the master with its strategy, as Salt's
 // compile_pillar merges pillar_override (first and last: its list items
 // come first).
@@ -22,10 +23,12 @@ func TestPillarMasterOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name, extra, want, overridden, shown string
 	}{
-		{"defaults", "", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":2}}`,
-			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3}}`, "git/alice,bob,carol"},
-		{"pillar_merge_lists", "pillar_merge_lists: true\n", `{"pkgs":["vim","curl"],"shared":"all","users":{"alice":1,"bob":2}}`,
-			`{"pkgs":["git","vim","curl"],"shared":"all","users":{"alice":1,"bob":2,"carol":3}}`, "git,vim,curl/alice,bob,carol"},
+		{"defaults", "", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":2,"dave":4}}`,
+			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3,"dave":4}}`, "git/alice,bob,carol,dave"},
+		{"pillar_merge_lists", "pillar_merge_lists: true\n", `{"pkgs":["vim","curl"],"shared":"all","users":{"alice":1,"bob":2,"dave":4}}`,
+			`{"pkgs":["git","vim","curl"],"shared":"all","users":{"alice":1,"bob":2,"carol":3,"dave":4}}`, "git,vim,curl/alice,bob,carol,dave"},
+		{"pillar_includes_override_sls", "pillar_includes_override_sls: true\n", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":0,"dave":4}}`,
+			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":0,"carol":3,"dave":4}}`, "git/alice,bob,carol,dave"},
 		{"overwrite", "pillar_source_merging_strategy: overwrite\n", `{"pkgs":["curl"],"shared":"all","users":{"bob":2}}`,
 			`{"pkgs":["git"],"shared":"all","users":{"carol":3}}`, "git/carol"},
 		{"pillarenv", "pillar_roots: {base: [$DIR/pillar], dev: [$DIR/pillar-dev]}\npillarenv: dev\n", `{"dev":true}`,
@@ -34,7 +37,8 @@ func TestPillarMasterOptions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.extra)
 			harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "common.sls"), "shared: all\nusers: {alice: 1}\npkgs: [vim]\n")
-			harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "m1.sls"), "users: {bob: 2}\npkgs: [curl]\n")
+			harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "m1.sls"), "include: [inc]\nusers: {bob: 2}\npkgs: [curl]\n")
+			harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "inc.sls"), "users: {bob: 0, dave: 4}\n")
 			harness.WriteFile(t, filepath.Join(e.Dir, "pillar-dev", "top.sls"), "dev:\n  '*':\n    - dev\n")
 			harness.WriteFile(t, filepath.Join(e.Dir, "pillar-dev", "dev.sls"), "dev: true\n")
 			harness.WriteFile(t, filepath.Join(e.Dir, "srv", "show.sls"), "show:\n  test.succeed_without_changes:\n    - name: \"{{ pillar.pkgs | join(',') }}/{{ pillar.users | sort | join(',') }}\"\n")
