@@ -44,6 +44,13 @@ type Config struct {
 	// PillarIncludesOverride is Salt's pillar_includes_override_sls: the
 	// data of a pillar SLS's includes wins over its own.
 	PillarIncludesOverride bool `yaml:"pillar_includes_override_sls"`
+	// ExtPillar is Salt's ext_pillar: a list of one-key mappings, an
+	// external pillar module (cmd_yaml, cmd_json) to its command, whose
+	// data each minion's pillar gets; ExtPillarFirst is
+	// ext_pillar_first, their data under the SLS files' rather than
+	// over it.
+	ExtPillar      any  `yaml:"ext_pillar"`
+	ExtPillarFirst bool `yaml:"ext_pillar_first"`
 	// Pillarenv is Salt's pillarenv: the one pillar environment whose
 	// top file and SLS files make every minion's pillar ("": all).
 	Pillarenv string `yaml:"pillarenv"`
@@ -146,6 +153,7 @@ func Defaults() Config {
 		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
 		PillarMerging:  pillar.StrategySmart,
 		GPGKeyDir:      pillar.DefaultGPGKeyDir,
+		ExtPillar:      []any{},
 		KeepJobs:       Duration(24 * time.Hour),
 		JobExpiry:      Duration(10 * time.Minute),
 		PresenceTTL:    Duration(90 * time.Second),
@@ -200,6 +208,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("master config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if _, err := pillar.ParseExtPillar(c.ExtPillar); err != nil {
+		return fmt.Errorf("master config: %w", err)
 	}
 	if !pillar.ValidStrategy(c.PillarMerging) {
 		return fmt.Errorf("master config: %w", &pillar.StrategyError{Strategy: c.PillarMerging})

@@ -38,12 +38,17 @@ type pillarOptions struct {
 	fromSaltenv bool       // pillarenv_from_saltenv
 	gpg         pillar.GPG // gpg_keydir, gpg_decrypt_must_succeed
 	incOverride bool       // pillar_includes_override_sls
+	ext         []pillar.ExtPillar
+	extFirst    bool // ext_pillar_first
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
+	// Validate has read ext_pillar already: an error is not here.
+	ext, _ := pillar.ParseExtPillar(cfg.ExtPillar)
 	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
 		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv,
-		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}, incOverride: cfg.PillarIncludesOverride}
+		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}, incOverride: cfg.PillarIncludesOverride,
+		ext: ext, extFirst: cfg.ExtPillarFirst}
 }
 
 // pillarEnvs are what a minion's pillar request names: the saltenv its
@@ -98,6 +103,15 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillar
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
+		// With ext_pillar_first the templates see the external data as
+		// pillar, as Salt's do.
+		GlobalsPillar: func(m top.Minion, p *odict.Map) map[string]any {
+			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID, Pillar: p,
+				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
+		},
+		Ext:              po.ext,
+		ExtFirst:         po.extFirst,
+		ExtLog:           slog.Default(),
 		Nodegroups:       nodegroups,
 		Merging:          po.merging,
 		IncludesOverride: po.incOverride,
@@ -164,7 +178,9 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 		return nil, err
 	}
 	e := &pillarEntry{stamp: stamp, grains: sum, pillar: compiled, json: b}
-	if !src.draws.Load() {
+	// ext_pillar's commands give what they give each time: their
+	// pillar is not kept, as Salt keeps none by default.
+	if !src.draws.Load() && len(c.Ext) == 0 {
 		p.cache.put(key, e)
 	}
 	return e, nil

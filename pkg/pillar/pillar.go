@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -41,6 +42,16 @@ type Compiler struct {
 	// IncludesOverride is Salt's pillar_includes_override_sls: the data
 	// of an SLS's includes wins over its own.
 	IncludesOverride bool
+	// GlobalsPillar, when set, is Globals with the pillar the templates
+	// see (ext_pillar's data, with ExtFirst), as Salt's pillar
+	// templates see it then.
+	GlobalsPillar func(m top.Minion, pillar *odict.Map) map[string]any
+	// Ext is the master's ext_pillar list; ExtFirst its
+	// ext_pillar_first: the external data comes before the SLS files'
+	// rather than over them. ExtLog gets the failures Salt logs alone.
+	Ext      []ExtPillar
+	ExtFirst bool
+	ExtLog   *slog.Logger
 	// GPG, when set, decrypts the PGP messages of the files whose
 	// renderer pipe ends in gpg, as Salt's gpg renderer; nil refuses
 	// them (brine then holds no keys).
@@ -98,10 +109,45 @@ func (e *SLSError) Message(detail bool) string {
 // failures (ErrorsKey lists them in Salt's words: WithErrors). Its error
 // is for a cancelled context alone.
 func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []*SLSError, error) {
-	var globals map[string]any
-	if c.Globals != nil {
-		globals = c.Globals(m)
+	if len(c.Ext) == 0 {
+		return c.compileSLS(ctx, m, c.globals(m, nil))
 	}
+	if c.ExtFirst {
+		// Salt's compile_pillar with ext_pillar_first: the external
+		// data first, seen by the SLS files' templates as pillar, and
+		// the SLS files' data merged over it.
+		ext := odict.New(0)
+		c.extPillar(ctx, m.ID, ext)
+		out, errs, err := c.compileSLS(ctx, m, c.globals(m, ext.Clone()))
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Merging.Merge(ext, out)
+		return ext, errs, nil
+	}
+	out, errs, err := c.compileSLS(ctx, m, c.globals(m, nil))
+	if err != nil {
+		return nil, nil, err
+	}
+	c.extPillar(ctx, m.ID, out)
+	return out, errs, ctx.Err()
+}
+
+// globals are the Jinja globals of the minion's pillar templates, with
+// pillar as given (ext_pillar_first's data) when GlobalsPillar is set.
+func (c *Compiler) globals(m top.Minion, p *odict.Map) map[string]any {
+	switch {
+	case p != nil && c.GlobalsPillar != nil:
+		return c.GlobalsPillar(m, p)
+	case c.Globals != nil:
+		return c.Globals(m)
+	}
+	return nil
+}
+
+// compileSLS is the pillar of the SLS files the top files give the
+// minion, as Salt's get_top, top_matches and render_pillar.
+func (c *Compiler) compileSLS(ctx context.Context, m top.Minion, globals map[string]any) (*odict.Map, []*SLSError, error) {
 	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }, DecryptsGPG: c.GPG != nil}
 	topErr := func(err error) (*odict.Map, []*SLSError, error) {
 		if ctx.Err() != nil {

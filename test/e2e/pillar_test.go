@@ -15,7 +15,8 @@ import (
 // master options do: pillar_merge_lists joins the lists two pillar
 // files give one key; pillar_source_merging_strategy overwrite replaces
 // a top-level key whole; pillar_includes_override_sls lets an included
-// file's data win; pillarenv reads one environment alone. A run's
+// file's data win; ext_pillar's commands give data over the SLS files'
+// (under it with ext_pillar_first); pillarenv reads one environment alone. A run's
 // pillar= is merged in by the master with its strategy, as Salt's
 // compile_pillar merges pillar_override (first and last: its list items
 // come first).
@@ -31,6 +32,10 @@ func TestPillarMasterOptions(t *testing.T) {
 			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":0,"carol":3,"dave":4}}`, "git/alice,bob,carol,dave"},
 		{"overwrite", "pillar_source_merging_strategy: overwrite\n", `{"pkgs":["curl"],"shared":"all","users":{"bob":2}}`,
 			`{"pkgs":["git"],"shared":"all","users":{"carol":3}}`, "git/carol"},
+		{"ext_pillar", "ext_pillar: [{cmd_yaml: \"echo 'ext_id: %s'; echo 'pkgs: [ext]'\"}]\n", `{"ext_id":"m1","pkgs":["ext"],"shared":"all","users":{"alice":1,"bob":2,"dave":4}}`,
+			`{"ext_id":"m1","pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3,"dave":4}}`, "git/alice,bob,carol,dave"},
+		{"ext_pillar_first", "ext_pillar: [{cmd_json: \"echo '{\\\"pkgs\\\": [\\\"ext\\\"], \\\"users\\\": {\\\"zed\\\": 9}}'\"}]\next_pillar_first: true\n", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":2,"dave":4,"zed":9}}`,
+			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3,"dave":4,"zed":9}}`, "git/alice,bob,carol,dave,zed"},
 		{"pillarenv", "pillar_roots: {base: [$DIR/pillar], dev: [$DIR/pillar-dev]}\npillarenv: dev\n", `{"dev":true}`,
 			`{"dev":true,"pkgs":["git"],"users":{"carol":3}}`, "git/carol"},
 	} {
