@@ -256,8 +256,12 @@ func init() {
 	}
 	register("pillar.get", templateFunc("pillar.get"), "Return one pillar value, nested keys joined by ':'; default when missing.", pillarGetParams...)
 	register("pillar.fetch", templateFunc("pillar.fetch"), "pillar.get, by its other name.", pillarGetParams...)
-	register("pillar.item", templateFuncArgs("pillar.item", "keys"), "Return the named pillar keys, each with its value ('' when missing): pillar.item users ports.",
-		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the keys, one an argument; nested keys joined by ':'."})
+	register("pillar.item", pillarItem, "Return the named pillar keys, each with its value (default when missing): pillar.item users ports.",
+		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the keys, one an argument; nested keys joined by ':'."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a key that is not set, as Salt's."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for the pillar looked in (brine call --local: ignored)."},
+		states.Param{Name: "saltenv", Type: states.String, Doc: "with the master's pillarenv_from_saltenv and no pillarenv, the pillar environment read."})
 	register("pillar.raw", templateFunc("pillar.raw"), "Return the whole pillar, or one top-level key of it ({} when missing).",
 		states.Param{Name: "key", Type: states.String, Doc: "a top-level key."})
 	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",
