@@ -51,6 +51,11 @@ type Config struct {
 	// over it.
 	ExtPillar      any  `yaml:"ext_pillar"`
 	ExtPillarFirst bool `yaml:"ext_pillar_first"`
+	// PillarSafeRenderError is Salt's pillar_safe_render_error: a pillar
+	// SLS that fails to render is named alone under _errors ("Please
+	// see master log for details"); false puts the render error there,
+	// for the minion to see.
+	PillarSafeRenderError bool `yaml:"pillar_safe_render_error"`
 	// Pillarenv is Salt's pillarenv: the one pillar environment whose
 	// top file and SLS files make every minion's pillar ("": all).
 	Pillarenv string `yaml:"pillarenv"`
@@ -146,26 +151,27 @@ type Config struct {
 // leaves out.
 func Defaults() Config {
 	return Config{
-		Interface:      "127.0.0.1",
-		Port:           4222,
-		StateDir:       "/var/lib/brine/master",
-		FileRoots:      map[string][]string{"base": {"/srv/salt"}},
-		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
-		PillarMerging:  pillar.StrategySmart,
-		GPGKeyDir:      pillar.DefaultGPGKeyDir,
-		ExtPillar:      []any{},
-		KeepJobs:       Duration(24 * time.Hour),
-		JobExpiry:      Duration(10 * time.Minute),
-		PresenceTTL:    Duration(90 * time.Second),
-		IdleTrim:       Duration(time.Minute),
-		LogLevel:       "info",
-		MaxPayload:     1 << 20,
-		AuthTTL:        Duration(10 * time.Minute),
-		Limits:         DefaultLimits(),
-		ReactorWorkers: 10,
-		ReactorQueue:   10000,
-		Cluster:        ClusterConfig{Name: DefaultClusterName},
-		API:            api.DefaultConfig(),
+		Interface:             "127.0.0.1",
+		Port:                  4222,
+		StateDir:              "/var/lib/brine/master",
+		FileRoots:             map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:           map[string][]string{"base": {"/srv/pillar"}},
+		PillarMerging:         pillar.StrategySmart,
+		GPGKeyDir:             pillar.DefaultGPGKeyDir,
+		ExtPillar:             []any{},
+		PillarSafeRenderError: true,
+		KeepJobs:              Duration(24 * time.Hour),
+		JobExpiry:             Duration(10 * time.Minute),
+		PresenceTTL:           Duration(90 * time.Second),
+		IdleTrim:              Duration(time.Minute),
+		LogLevel:              "info",
+		MaxPayload:            1 << 20,
+		AuthTTL:               Duration(10 * time.Minute),
+		Limits:                DefaultLimits(),
+		ReactorWorkers:        10,
+		ReactorQueue:          10000,
+		Cluster:               ClusterConfig{Name: DefaultClusterName},
+		API:                   api.DefaultConfig(),
 	}
 }
 

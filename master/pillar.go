@@ -40,6 +40,7 @@ type pillarOptions struct {
 	incOverride bool       // pillar_includes_override_sls
 	ext         []pillar.ExtPillar
 	extFirst    bool // ext_pillar_first
+	unsafeErrs  bool // pillar_safe_render_error false
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
@@ -48,7 +49,7 @@ func pillarOpts(cfg *Config) pillarOptions {
 	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
 		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv,
 		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}, incOverride: cfg.PillarIncludesOverride,
-		ext: ext, extFirst: cfg.ExtPillarFirst}
+		ext: ext, extFirst: cfg.ExtPillarFirst, unsafeErrs: !cfg.PillarSafeRenderError}
 }
 
 // pillarEnvs are what a minion's pillar request names: the saltenv its
@@ -172,7 +173,7 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	for _, e := range errs {
 		p.log.Warn("pillar", "id", id, "sls", e.Name, "err", e.Err)
 	}
-	compiled = pillar.WithErrors(compiled, errs, false)
+	compiled = pillar.WithErrors(compiled, errs, p.opts.unsafeErrs)
 	b, err := json.Marshal(compiled)
 	if err != nil {
 		return nil, err

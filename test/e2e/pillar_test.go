@@ -146,3 +146,26 @@ func TestPillarGPGThroughMaster(t *testing.T) {
 		t.Errorf("pillar.get secret: exit %d; want hunter2\n%s%s", code, out, errOut)
 	}
 }
+
+// Salt's pillar_safe_render_error: by default a pillar SLS that fails to
+// render is named alone under _errors; false shows its render error.
+func TestPillarSafeRenderError(t *testing.T) {
+	for _, tc := range []struct{ extra, want string }{
+		{"", "Rendering SLS 'm1' failed. Please see master log for details."},
+		{"pillar_safe_render_error: false\n", "Rendering SLS 'm1' failed, render error:\n"},
+	} {
+		e := newEnv(t, tc.extra)
+		harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "m1.sls"), "x: {{ nosuch.attr }}\n")
+		e.AddMinion("m1", "role: web", "")
+		e.AcceptAll("m1")
+		out, errOut, code := e.Brine("m1", "pillar.items", "--out", "json", "-t", "30")
+		if code != 0 {
+			t.Fatalf("pillar.items: exit %d\n%s%s", code, out, errOut)
+		}
+		p, _ := jsonBlocks(t, out)["m1"].(map[string]any)
+		errs, _ := p["_errors"].([]any)
+		if len(errs) != 1 || !strings.HasPrefix(errs[0].(string), tc.want) || (tc.extra != "" && !strings.Contains(errs[0].(string), "nosuch")) {
+			t.Errorf("%q: _errors = %q; want %q…", tc.extra, errs, tc.want)
+		}
+	}
+}
