@@ -70,6 +70,13 @@ type Config struct {
 	// stay as it was (logged).
 	GPGKeyDir      string `yaml:"gpg_keydir"`
 	GPGMustSucceed bool   `yaml:"gpg_decrypt_must_succeed"`
+	// DecryptPillar is Salt's decrypt_pillar: pillar keys (or {key:
+	// renderer}) whose values are decrypted with gpg once a minion's
+	// pillar is compiled; DecryptPillarDelimiter joins nested keys in
+	// them, DecryptPillarDefault is the renderer of a key without one.
+	DecryptPillar          any    `yaml:"decrypt_pillar"`
+	DecryptPillarDelimiter string `yaml:"decrypt_pillar_delimiter"`
+	DecryptPillarDefault   string `yaml:"decrypt_pillar_default"`
 	// KeepJobs is how long returns and events stay in the job cache.
 	KeepJobs Duration `yaml:"keep_jobs"`
 	// AutoAccept accepts every new key: for labs only.
@@ -151,27 +158,30 @@ type Config struct {
 // leaves out.
 func Defaults() Config {
 	return Config{
-		Interface:             "127.0.0.1",
-		Port:                  4222,
-		StateDir:              "/var/lib/brine/master",
-		FileRoots:             map[string][]string{"base": {"/srv/salt"}},
-		PillarRoots:           map[string][]string{"base": {"/srv/pillar"}},
-		PillarMerging:         pillar.StrategySmart,
-		GPGKeyDir:             pillar.DefaultGPGKeyDir,
-		ExtPillar:             []any{},
-		PillarSafeRenderError: true,
-		KeepJobs:              Duration(24 * time.Hour),
-		JobExpiry:             Duration(10 * time.Minute),
-		PresenceTTL:           Duration(90 * time.Second),
-		IdleTrim:              Duration(time.Minute),
-		LogLevel:              "info",
-		MaxPayload:            1 << 20,
-		AuthTTL:               Duration(10 * time.Minute),
-		Limits:                DefaultLimits(),
-		ReactorWorkers:        10,
-		ReactorQueue:          10000,
-		Cluster:               ClusterConfig{Name: DefaultClusterName},
-		API:                   api.DefaultConfig(),
+		Interface:              "127.0.0.1",
+		Port:                   4222,
+		StateDir:               "/var/lib/brine/master",
+		FileRoots:              map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:            map[string][]string{"base": {"/srv/pillar"}},
+		PillarMerging:          pillar.StrategySmart,
+		GPGKeyDir:              pillar.DefaultGPGKeyDir,
+		ExtPillar:              []any{},
+		DecryptPillar:          []any{},
+		DecryptPillarDelimiter: ":",
+		DecryptPillarDefault:   "gpg",
+		PillarSafeRenderError:  true,
+		KeepJobs:               Duration(24 * time.Hour),
+		JobExpiry:              Duration(10 * time.Minute),
+		PresenceTTL:            Duration(90 * time.Second),
+		IdleTrim:               Duration(time.Minute),
+		LogLevel:               "info",
+		MaxPayload:             1 << 20,
+		AuthTTL:                Duration(10 * time.Minute),
+		Limits:                 DefaultLimits(),
+		ReactorWorkers:         10,
+		ReactorQueue:           10000,
+		Cluster:                ClusterConfig{Name: DefaultClusterName},
+		API:                    api.DefaultConfig(),
 	}
 }
 
@@ -214,6 +224,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("master config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if _, err := pillar.ParseDecryptPillar(c.DecryptPillar); err != nil {
+		return fmt.Errorf("master config: %w", err)
 	}
 	if _, err := pillar.ParseExtPillar(c.ExtPillar); err != nil {
 		return fmt.Errorf("master config: %w", err)

@@ -41,15 +41,20 @@ type pillarOptions struct {
 	ext         []pillar.ExtPillar
 	extFirst    bool // ext_pillar_first
 	unsafeErrs  bool // pillar_safe_render_error false
+	decrypt     []pillar.DecryptKey
+	decryptSep  string
+	decryptDef  string
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
 	// Validate has read ext_pillar already: an error is not here.
 	ext, _ := pillar.ParseExtPillar(cfg.ExtPillar)
+	decrypt, _ := pillar.ParseDecryptPillar(cfg.DecryptPillar)
 	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
 		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv,
 		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}, incOverride: cfg.PillarIncludesOverride,
-		ext: ext, extFirst: cfg.ExtPillarFirst, unsafeErrs: !cfg.PillarSafeRenderError}
+		ext: ext, extFirst: cfg.ExtPillarFirst, unsafeErrs: !cfg.PillarSafeRenderError,
+		decrypt: decrypt, decryptSep: cfg.DecryptPillarDelimiter, decryptDef: cfg.DecryptPillarDefault}
 }
 
 // pillarEnvs are what a minion's pillar request names: the saltenv its
@@ -116,6 +121,9 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillar
 		Nodegroups:       nodegroups,
 		Merging:          po.merging,
 		IncludesOverride: po.incOverride,
+		DecryptPillar:    po.decrypt,
+		DecryptDelimiter: po.decryptSep,
+		DecryptDefault:   po.decryptDef,
 		GPG:              &gpg,
 	}}
 }

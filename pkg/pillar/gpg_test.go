@@ -103,3 +103,39 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// Salt's decrypt_pillar: the keys named are decrypted once the pillar
+// is compiled, whatever their files' renderers; a key the pillar lacks
+// is passed over; a renderer other than gpg is Salt's error under
+// _errors.
+func TestDecryptPillar(t *testing.T) {
+	home, encrypt := gpgHome(t)
+	msg := encrypt("s3cret")
+	dir := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - secrets\n",
+		"secrets.sls": "secrets:\n  vault:\n    foo: |\n" + indent(msg, "      ") + "    bar: [plain, \"" + strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", `\n`) + "\"]\n" +
+			"  other: |\n" + indent(msg, "    ") +
+			"pw: |\n" + indent(msg, "  ") +
+			"left: |\n" + indent(msg, "  "),
+	})
+	keys, err := ParseDecryptPillar([]any{map[string]any{"secrets:vault": "gpg"}, "pw", "missing:key", map[string]any{"secrets:other": "foo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {dir}}, Env: "base"}, GPG: &GPG{KeyDir: home}, DecryptPillar: keys}
+	got, errs, err := c.CompileAll(context.Background(), top.Minion{ID: "m1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 1 || errs[0].Message(false) != "Failed to decrypt pillar key 'secrets:other': 'foo' is not a valid decryption renderer. Valid choices are: gpg" {
+		t.Errorf("_errors = %v", errs)
+	}
+	b, _ := json.Marshal(got)
+	want := `{"secrets":{"vault":{"foo":"s3cret","bar":["plain","s3cret"]},"other":` + jsonString(msg) + `},"pw":"s3cret","left":` + jsonString(msg) + `}`
+	if string(b) != want {
+		t.Errorf("pillar = %s\nwant %s", b, want)
+	}
+	if _, err := ParseDecryptPillar("pw"); err == nil {
+		t.Error("ParseDecryptPillar(a string): no error")
+	}
+}

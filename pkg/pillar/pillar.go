@@ -52,6 +52,13 @@ type Compiler struct {
 	Ext      []ExtPillar
 	ExtFirst bool
 	ExtLog   *slog.Logger
+	// DecryptPillar is Salt's decrypt_pillar: the keys whose values are
+	// decrypted once the pillar is compiled (with GPG);
+	// DecryptDelimiter its decrypt_pillar_delimiter ("": ":"),
+	// DecryptDefault its decrypt_pillar_default.
+	DecryptPillar    []DecryptKey
+	DecryptDelimiter string
+	DecryptDefault   string // decrypt_pillar_default ("": gpg)
 	// GPG, when set, decrypts the PGP messages of the files whose
 	// renderer pipe ends in gpg, as Salt's gpg renderer; nil refuses
 	// them (brine then holds no keys).
@@ -91,7 +98,10 @@ func (e *SLSError) Unwrap() error { return e.Err }
 // Salt's pillar_safe_render_error, keeps it for its own log).
 func (e *SLSError) Message(detail bool) string {
 	var nf *NotFoundError
+	var dp *DecryptPillarError
 	switch {
+	case errors.As(e.Err, &dp):
+		return dp.Error()
 	case errors.As(e.Err, &nf) && nf.Name == e.Name:
 		return fmt.Sprintf("Specified SLS '%s' in environment '%s' is not available on the salt master", e.Name, e.Env)
 	case errors.As(e.Err, new(*NotDictError)):
@@ -109,6 +119,15 @@ func (e *SLSError) Message(detail bool) string {
 // failures (ErrorsKey lists them in Salt's words: WithErrors). Its error
 // is for a cancelled context alone.
 func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []*SLSError, error) {
+	out, errs, err := c.compileAll(ctx, m)
+	if err != nil || len(c.DecryptPillar) == 0 {
+		return out, errs, err
+	}
+	// Salt's compile_pillar decrypts the decrypt_pillar keys last.
+	return out, append(errs, c.decryptPillar(ctx, out)...), nil
+}
+
+func (c *Compiler) compileAll(ctx context.Context, m top.Minion) (*odict.Map, []*SLSError, error) {
 	if len(c.Ext) == 0 {
 		return c.compileSLS(ctx, m, c.globals(m, nil))
 	}

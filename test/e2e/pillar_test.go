@@ -114,7 +114,8 @@ func TestPillarenvPerJob(t *testing.T) {
 
 // A pillar file rendered with gpg (#!yaml|gpg) has its PGP messages
 // decrypted by the master with the keys of gpg_keydir, as Salt's gpg
-// renderer: the minion gets the clear value.
+// renderer, and so do the decrypt_pillar keys of any file: the minion
+// gets the clear value.
 func TestPillarGPGThroughMaster(t *testing.T) {
 	if _, err := exec.LookPath("gpg"); err != nil {
 		t.Skip("no gpg")
@@ -137,13 +138,20 @@ func TestPillarGPGThroughMaster(t *testing.T) {
 	}
 	gpg("", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "brine e2e <e2e@example.org>", "future-default", "default", "never")
 	msg := gpg("hunter2", "--trust-model", "always", "--armor", "--encrypt", "-r", "e2e@example.org")
-	e := newEnv(t, "gpg_keydir: "+home+"\n")
+	e := newEnv(t, "gpg_keydir: "+home+"\ndecrypt_pillar: ['vault:pw']\n")
+	block := strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", "\n    ")
 	harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "m1.sls"), "#!yaml|gpg\nsecret: |\n  "+strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", "\n  ")+"\n")
+	// No gpg in this file's pipe: decrypt_pillar decrypts its key.
+	harness.WriteFile(t, filepath.Join(e.Dir, "pillar", "common.sls"), "vault:\n  pw: |\n    "+block+"\n")
 	e.AddMinion("m1", "role: web", "")
 	e.AcceptAll("m1")
 	out, errOut, code := e.Brine("m1", "pillar.get", "secret", "--out", "json", "-t", "30")
 	if code != 0 || jsonBlocks(t, out)["m1"] != "hunter2" {
 		t.Errorf("pillar.get secret: exit %d; want hunter2\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = e.Brine("m1", "pillar.get", "vault:pw", "--out", "json", "-t", "30")
+	if code != 0 || jsonBlocks(t, out)["m1"] != "hunter2" {
+		t.Errorf("pillar.get vault:pw (decrypt_pillar): exit %d; want hunter2\n%s%s", code, out, errOut)
 	}
 }
 
