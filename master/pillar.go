@@ -169,7 +169,13 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	// which tells whether one draws at random.
 	c := *p.c
 	c.Saltenv, c.Pillarenv = envs.saltenv, envs.pillarenv
-	src := &drawSource{Source: p.files}
+	files := p.files
+	_, envRoots := files.Roots[pillar.EnvAny]
+	if envRoots {
+		// pillar_roots' __env__ serves the environment asked for.
+		files = &fileroot.Source{Roots: pillar.EnvRoots(p.files.Roots, envs.pillarenv, envs.saltenv), Env: p.files.Env}
+	}
+	src := &drawSource{Source: files}
 	c.Files = src
 	// As Salt's compile_pillar: an SLS that fails leaves the rest of the
 	// pillar, with Salt's safe words under _errors (a minion's state
@@ -189,7 +195,9 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	e := &pillarEntry{stamp: stamp, grains: sum, pillar: compiled, json: b}
 	// ext_pillar's commands give what they give each time: their
 	// pillar is not kept, as Salt keeps none by default.
-	if !src.draws.Load() && len(c.Ext) == 0 {
+	// Nor is one read through __env__, whose directories the stamp of
+	// the roots does not see.
+	if !src.draws.Load() && len(c.Ext) == 0 && !envRoots {
 		p.cache.put(key, e)
 	}
 	return e, nil

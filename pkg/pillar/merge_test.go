@@ -192,3 +192,26 @@ func TestIncludesOverrideSLS(t *testing.T) {
 		}
 	}
 }
+
+// Salt's __gen_opts: pillar_roots' __env__ serves the render's
+// environment (pillarenv, else saltenv, else base), __env__ in its
+// paths replaced, unless the roots have that environment.
+func TestEnvRoots(t *testing.T) {
+	roots := fileroot.Roots{"base": {"/srv/pillar/base"}, EnvAny: {"/srv/pillar/__env__", "/srv/shared"}}
+	for _, tc := range []struct {
+		pillarenv, saltenv string
+		want               fileroot.Roots
+	}{
+		{"dev", "qa", fileroot.Roots{"base": {"/srv/pillar/base"}, "dev": {"/srv/pillar/dev", "/srv/shared"}}},
+		{"", "qa", fileroot.Roots{"base": {"/srv/pillar/base"}, "qa": {"/srv/pillar/qa", "/srv/shared"}}},
+		{"", "", fileroot.Roots{"base": {"/srv/pillar/base"}}},
+		{"base", "", fileroot.Roots{"base": {"/srv/pillar/base"}}},
+	} {
+		if got := EnvRoots(roots, tc.pillarenv, tc.saltenv); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("EnvRoots(%q, %q) = %v; want %v", tc.pillarenv, tc.saltenv, got, tc.want)
+		}
+	}
+	if got := EnvRoots(fileroot.Roots{"base": {"/a"}}, "dev", ""); !reflect.DeepEqual(got, fileroot.Roots{"base": {"/a"}}) {
+		t.Errorf("without __env__: %v", got)
+	}
+}

@@ -16,7 +16,8 @@ import (
 // files give one key; pillar_source_merging_strategy overwrite replaces
 // a top-level key whole; pillar_includes_override_sls lets an included
 // file's data win; ext_pillar's commands give data over the SLS files'
-// (under it with ext_pillar_first); pillarenv reads one environment alone. A run's
+// (under it with ext_pillar_first); pillarenv reads one environment alone
+// (pillar_roots' __env__ serving it). A run's
 // pillar= is merged in by the master with its strategy, as Salt's
 // compile_pillar merges pillar_override (first and last: its list items
 // come first).
@@ -36,6 +37,8 @@ func TestPillarMasterOptions(t *testing.T) {
 			`{"ext_id":"m1","pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3,"dave":4}}`, "git/alice,bob,carol,dave"},
 		{"ext_pillar_first", "ext_pillar: [{cmd_json: \"echo '{\\\"pkgs\\\": [\\\"ext\\\"], \\\"users\\\": {\\\"zed\\\": 9}}'\"}]\next_pillar_first: true\n", `{"pkgs":["curl"],"shared":"all","users":{"alice":1,"bob":2,"dave":4,"zed":9}}`,
 			`{"pkgs":["git"],"shared":"all","users":{"alice":1,"bob":2,"carol":3,"dave":4,"zed":9}}`, "git/alice,bob,carol,dave,zed"},
+		{"env_any", "pillar_roots: {base: [$DIR/pillar], __env__: [$DIR/pillar-__env__]}\npillarenv: dev\n", `{"dev":true}`,
+			`{"dev":true,"pkgs":["git"],"users":{"carol":3}}`, "git/carol"},
 		{"pillarenv", "pillar_roots: {base: [$DIR/pillar], dev: [$DIR/pillar-dev]}\npillarenv: dev\n", `{"dev":true}`,
 			`{"dev":true,"pkgs":["git"],"users":{"carol":3}}`, "git/carol"},
 	} {
