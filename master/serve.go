@@ -358,29 +358,33 @@ func (m *Master) onPillar(ctx context.Context, id string, msg *nats.Msg) []byte 
 		// Salt's Pillar.__init__ logs it and goes on without one.
 		m.log.Error("Pillar data must be a dictionary", "id", id)
 	}
-	p, err := m.pillarJSON(ctx, id, envs)
+	p, overridden, err := m.pillarJSON(ctx, id, envs)
 	m.metrics.pillarRendered(time.Since(start), err)
 	if err != nil {
 		m.log.Warn("pillar", "id", id, "err", err)
 		return proto.ErrorReply(fmt.Errorf("pillar for %s: %w", id, err))
 	}
-	b, _ := proto.Marshal(&proto.PillarReply{Pillar: p})
+	b, _ := proto.Marshal(&proto.PillarReply{Pillar: p, Overridden: overridden})
 	return b
 }
 
 // pillarJSON is a minion's pillar for the wire, in its files' key order
-// when the renderer knows it.
-func (m *Master) pillarJSON(ctx context.Context, id string, envs pillarEnvs) ([]byte, error) {
+// when the renderer knows it, and whether the request's pillar= is
+// merged into it (the tree renderer merges it; another leaves it to the
+// minion).
+func (m *Master) pillarJSON(ctx context.Context, id string, envs pillarEnvs) ([]byte, bool, error) {
 	if r, ok := m.pillar.(interface {
 		PillarJSON(context.Context, string, map[string]any, pillarEnvs) ([]byte, error)
 	}); ok {
-		return r.PillarJSON(ctx, id, m.grainsOf(id), envs)
+		b, err := r.PillarJSON(ctx, id, m.grainsOf(id), envs)
+		return b, envs.override != nil, err
 	}
 	p, err := m.pillar.Pillar(ctx, id, m.grainsOf(id))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return json.Marshal(p)
+	b, err := json.Marshal(p)
+	return b, false, err
 }
 
 // goOwned runs fn on a goroutine the master owns: it gets the run's

@@ -353,6 +353,9 @@ type PillarRequest struct {
 type PillarReply struct {
 	Reply
 	Pillar json.RawMessage `json:"pillar"`
+	// Overridden says the request's Override is merged into Pillar (a
+	// master that does not know Override leaves it to the minion).
+	Overridden bool `json:"overridden,omitempty"`
 }
 
 // Duration is a time.Duration that travels as a string ("5s").
