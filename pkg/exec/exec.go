@@ -252,7 +252,7 @@ func init() {
 		{Name: "merge_nested_lists", Type: states.Bool, Doc: "with merge, join lists nested in the mappings too (default: the pillar_merge_lists option)."},
 		{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
 		{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for the pillar looked in (brine call --local: ignored)."},
-		{Name: "saltenv", Type: states.String, Doc: "accepted and ignored."},
+		{Name: "saltenv", Type: states.String, Doc: "with the master's pillarenv_from_saltenv and no pillarenv, the pillar environment read."},
 	}
 	register("pillar.get", templateFunc("pillar.get"), "Return one pillar value, nested keys joined by ':'; default when missing.", pillarGetParams...)
 	register("pillar.fetch", templateFunc("pillar.fetch"), "pillar.get, by its other name.", pillarGetParams...)
