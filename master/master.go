@@ -164,8 +164,9 @@ func New(cfg *Config, o Options) *Master {
 		m.match = topMatcher(cfg.Nodegroups)
 	}
 	if m.pillar == nil {
-		tp := newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups)
+		tp := newTreePillar(fileroot.Roots(cfg.PillarRoots), cfg.Nodegroups, pillarOpts(cfg))
 		tp.log = m.log
+		tp.c.GPG.Log = m.log
 		m.pillar = tp
 	}
 	m.files = newFileServer(fileroot.Roots(cfg.FileRoots), m.log)

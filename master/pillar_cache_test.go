@@ -35,13 +35,13 @@ func TestPillarKept(t *testing.T) {
 	if err := os.Symlink("data", filepath.Join(root, "inc")); err != nil {
 		t.Fatal(err)
 	}
-	p := newTreePillar(map[string][]string{"base": {root}}, nil)
+	p := newTreePillar(map[string][]string{"base": {root}}, nil, pillarOptions{})
 	p.cache.ttl = 0
 	ctx := context.Background()
 	web := map[string]any{"role": "web"}
 	get := func(grains map[string]any, want string) *pillarEntry {
 		t.Helper()
-		e, err := p.compile(ctx, "m1", grains)
+		e, err := p.compile(ctx, "m1", grains, pillarEnvs{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,11 +69,11 @@ func TestPillarKept(t *testing.T) {
 	// A template that draws at random: rendered for every request.
 	write(filepath.Join(root, "top.sls"), "base:\n  '*':\n    - r\n")
 	write(filepath.Join(root, "r.sls"), "n: {{ salt['random.rand_int'](1, 1000000000) }}\n")
-	r1, err := p.compile(ctx, "m1", web)
+	r1, err := p.compile(ctx, "m1", web, pillarEnvs{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := p.compile(ctx, "m1", web)
+	r2, err := p.compile(ctx, "m1", web, pillarEnvs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestPillarKept(t *testing.T) {
 		t.Errorf("a pillar drawn at random was kept: %s, %s", r1.json, r2.json)
 	}
 	// Each minion's own: another id is rendered for itself.
-	if e, err := p.compile(ctx, "m2", web); err != nil || e == first {
+	if e, err := p.compile(ctx, "m2", web, pillarEnvs{}); err != nil || e == first {
 		t.Errorf("m2: %v, kept entry of m1: %v", err, e == first)
 	}
 }

@@ -347,31 +347,44 @@ func (m *Master) onHello(msg *nats.Msg) {
 	m.answer(msg, proto.InboxPrefix(id), b)
 }
 
-func (m *Master) onPillar(ctx context.Context, id string, _ *nats.Msg) []byte {
+func (m *Master) onPillar(ctx context.Context, id string, msg *nats.Msg) []byte {
 	start := time.Now()
-	p, err := m.pillarJSON(ctx, id)
+	// The request names the environments of the minion's run; a request
+	// that does not decode is the minion's pillar as by default.
+	var req proto.PillarRequest
+	_ = proto.Unmarshal(msg.Data, &req)
+	envs := pillarEnvs{saltenv: req.Env, pillarenv: req.Pillarenv, override: pillarOverride(req.Override)}
+	if len(req.Override) > 0 && envs.override == nil {
+		// Salt's Pillar.__init__ logs it and goes on without one.
+		m.log.Error("Pillar data must be a dictionary", "id", id)
+	}
+	p, overridden, err := m.pillarJSON(ctx, id, envs)
 	m.metrics.pillarRendered(time.Since(start), err)
 	if err != nil {
 		m.log.Warn("pillar", "id", id, "err", err)
 		return proto.ErrorReply(fmt.Errorf("pillar for %s: %w", id, err))
 	}
-	b, _ := proto.Marshal(&proto.PillarReply{Pillar: p})
+	b, _ := proto.Marshal(&proto.PillarReply{Pillar: p, Overridden: overridden})
 	return b
 }
 
 // pillarJSON is a minion's pillar for the wire, in its files' key order
-// when the renderer knows it.
-func (m *Master) pillarJSON(ctx context.Context, id string) ([]byte, error) {
+// when the renderer knows it, and whether the request's pillar= is
+// merged into it (the tree renderer merges it; another leaves it to the
+// minion).
+func (m *Master) pillarJSON(ctx context.Context, id string, envs pillarEnvs) ([]byte, bool, error) {
 	if r, ok := m.pillar.(interface {
-		PillarJSON(context.Context, string, map[string]any) ([]byte, error)
+		PillarJSON(context.Context, string, map[string]any, pillarEnvs) ([]byte, error)
 	}); ok {
-		return r.PillarJSON(ctx, id, m.grainsOf(id))
+		b, err := r.PillarJSON(ctx, id, m.grainsOf(id), envs)
+		return b, envs.override != nil, err
 	}
 	p, err := m.pillar.Pillar(ctx, id, m.grainsOf(id))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return json.Marshal(p)
+	b, err := json.Marshal(p)
+	return b, false, err
 }
 
 // goOwned runs fn on a goroutine the master owns: it gets the run's

@@ -43,6 +43,10 @@ type Config struct {
 	Root string `yaml:"root"`
 	// Saltenv is the default environment.
 	Saltenv string `yaml:"saltenv"`
+	// Pillarenv is Salt's minion option pillarenv: the one pillar
+	// environment the master reads for this minion's pillar, unless a
+	// job names one ("": the master's pillarenv, else all).
+	Pillarenv string `yaml:"pillarenv"`
 	// StartupStates is "", "highstate" or "sls" (with SLSList).
 	StartupStates string   `yaml:"startup_states"`
 	SLSList       []string `yaml:"sls_list"`

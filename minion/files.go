@@ -457,21 +457,50 @@ func (m *Minion) request(ctx context.Context, msg *nats.Msg) ([]byte, error) {
 	return r.Request(ctx, msg)
 }
 
+// pillarEnvs are the saltenv and pillarenv a job's pillar is compiled
+// for, as Salt's state and pillar functions pass them to the master: the
+// job's saltenv= and pillarenv=, else the minion's options. The default
+// saltenv (base) is sent as none, as Salt's minion has none by default:
+// pillarenv_from_saltenv then leaves every environment in.
+func (m *Minion) pillarEnvs(kw map[string]any) (saltenv, pillarenv string) {
+	saltenv, _ = kw["saltenv"].(string)
+	if saltenv == "" && m.cfg.Saltenv != "base" {
+		saltenv = m.cfg.Saltenv
+	}
+	pillarenv, _ = kw["pillarenv"].(string)
+	if pillarenv == "" {
+		pillarenv = m.cfg.Pillarenv
+	}
+	return saltenv, pillarenv
+}
+
 // fetchPillar asks the master for this minion's pillar. Its dicts keep
 // the order the master sent them in, the pillar files' (odict.Map), so
 // that the job's templates loop over pillar in file order, as Salt's do;
 // numbers stay json.Number, so that integers stay integers.
-func (m *Minion) fetchPillar(ctx context.Context) (*odict.Map, error) {
+//
+// The job's pillar= goes with the request, for the master to merge in
+// with its merging strategy, as Salt's does; the bool says it did.
+func (m *Minion) fetchPillar(ctx context.Context, kw map[string]any) (*odict.Map, bool, error) {
 	var r proto.PillarReply
-	if err := m.ask(ctx, proto.SubjPillar(m.id), &proto.PillarRequest{ID: m.id, Env: m.cfg.Saltenv}, &r); err != nil {
-		return nil, fmt.Errorf("pillar: %w", err)
+	saltenv, pillarenv := m.pillarEnvs(kw)
+	req := &proto.PillarRequest{ID: m.id, Env: saltenv, Pillarenv: pillarenv}
+	if o, ok := kw["pillar"].(map[string]any); ok {
+		b, err := json.Marshal(o)
+		if err != nil {
+			return nil, false, fmt.Errorf("pillar: pillar=: %w", err)
+		}
+		req.Override = b
+	}
+	if err := m.ask(ctx, proto.SubjPillar(m.id), req, &r); err != nil {
+		return nil, false, fmt.Errorf("pillar: %w", err)
 	}
 	pillar := odict.New(0)
 	if len(r.Pillar) == 0 || string(r.Pillar) == "null" {
-		return pillar, nil
+		return pillar, r.Overridden, nil
 	}
 	if err := json.Unmarshal(r.Pillar, pillar); err != nil {
-		return nil, fmt.Errorf("pillar: %w", err)
+		return nil, false, fmt.Errorf("pillar: %w", err)
 	}
-	return pillar, nil
+	return pillar, r.Overridden, nil
 }

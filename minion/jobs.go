@@ -398,7 +398,7 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job, ackAfter time.Du
 	}
 	if needsPillar(job.Fun) {
 		asked := time.Now()
-		p, err := m.fetchPillar(ctx)
+		p, overridden, err := m.fetchPillar(ctx, job.Kwargs)
 		m.metrics.pillarFetched(time.Since(asked), err)
 		if err != nil {
 			_ = rch.note(err)
@@ -408,6 +408,8 @@ func (m *Minion) run(life, ctx context.Context, job *proto.Job, ackAfter time.Du
 			return ret, unreachable()
 		}
 		host.Pillar = p
+		// The master merged the job's pillar= in, or left it to the run.
+		host.PillarOverridden = overridden
 		m.noteMinePillar(p)
 	}
 	r := exec.Call(ctx, host, job.Fun, job.Args, job.Kwargs)

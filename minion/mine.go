@@ -278,7 +278,7 @@ func (m *Minion) noteMinePillar(p *odict.Map) {
 // mineRefresh runs one mine update, with the minion's pillar.
 func (m *Minion) mineRefresh(ctx context.Context) {
 	host := m.newHost(nil, m.log, "")
-	p, err := m.fetchPillar(ctx)
+	p, _, err := m.fetchPillar(ctx, nil)
 	if err != nil {
 		m.log.Warn("mine update: no pillar", "err", err)
 		if ctx.Err() != nil {

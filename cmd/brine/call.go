@@ -22,6 +22,7 @@ type callOptions struct {
 	grains, doc bool // salt-call -g, -d
 	fileRoots   []string
 	pillarRoots []string
+	gpgKeyDir   string
 	root        string
 	id          string
 	grainsFile  string
@@ -85,6 +86,7 @@ tree failed to render or compile, or the function failed.`,
 	f.BoolVar(&o.local, "local", false, "run with the local engine and the state tree on disk (required: brine call has no master mode yet)")
 	f.StringArrayVar(&o.fileRoots, "file-root", nil, "a state tree root for the base environment (repeatable, searched in order; default /srv/salt)")
 	f.StringArrayVar(&o.pillarRoots, "pillar-root", nil, "a pillar tree root (repeatable; default /srv/pillar when it exists)")
+	f.StringVar(&o.gpgKeyDir, "gpg-keydir", "", "the GnuPG home whose keys decrypt #!yaml|gpg pillar values, as Salt's gpg_keydir (default /etc/brine/gpgkeys)")
 	f.StringVar(&o.root, "root", "", "rebase every managed path under DIR, to configure an OS image in a folder")
 	f.StringVar(&o.id, "id", "", "the host's id (default: the hostname)")
 	f.StringVar(&o.grainsFile, "grains-file", "", "a YAML file of grains that override or add to the collected ones")
@@ -147,7 +149,7 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	log := newConsoleLogger(s.err, o.logLevel)
 
 	host, err := exec.LocalHost(ctx, exec.Local{ID: o.id, GrainsFile: o.grainsFile, FileRoots: o.fileRoots,
-		PillarRoots: o.pillarRoots, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
+		PillarRoots: o.pillarRoots, GPGKeyDir: o.gpgKeyDir, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
 	var perr *exec.PillarError
 	if errors.As(err, &perr) {
 		fmt.Fprintf(s.err, "brine: %v\n", err)

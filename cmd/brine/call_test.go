@@ -436,6 +436,16 @@ func TestCallBrokenPillar(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "Data failed to compile:") || !strings.Contains(out, "Pillar failed to render with the following messages:") {
 		t.Errorf("state.apply: exit %d\n%s", code, out)
 	}
+	// Salt's retcode for it is EX_PILLAR_FAILURE, 5, and force=True runs
+	// the states with the pillar as it is (_get_pillar_errors).
+	_, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "--retcode-passthrough", "state.apply", "s")
+	if code != 5 {
+		t.Errorf("state.apply --retcode-passthrough: exit %d; want 5", code)
+	}
+	out, _, code = brine(t, "call", "--local", "--file-root", files, "--pillar-root", pil, "state.apply", "s", "force=True")
+	if code != 0 || !strings.Contains(out, "Succeeded: 1") {
+		t.Errorf("state.apply force=True: exit %d\n%s", code, out)
+	}
 }
 
 // salt-call's -g and -d: the grains, and sys.doc of the functions named.
@@ -447,5 +457,16 @@ func TestCallGrainsAndDoc(t *testing.T) {
 	out, errOut, code = brine(t, "call", "--local", "-d", "test.ping")
 	if code != 0 || !strings.Contains(out, "test.ping:") || strings.Contains(out, "test.echo") {
 		t.Errorf("call -d test.ping: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// salt-call's pillar_roots are base's whatever the saltenv: a run with
+// --saltenv dev reads base's pillar top and files.
+func TestCallPillarRootsAreBase(t *testing.T) {
+	pillar := tree(t, map[string]string{"top.sls": "base:\n  '*':\n    - p\n", "p.sls": "x: 1\n"})
+	files := tree(t, map[string]string{"s.sls": "s:\n  test.nop: []\n"})
+	out, errOut, code := brine(t, "call", "--local", "--id", "h", "--file-root", files, "--pillar-root", pillar, "--saltenv", "dev", "--out", "json", "pillar.items")
+	if code != 0 || strings.Contains(out, "_errors") || !strings.Contains(out, `"x": 1`) {
+		t.Fatalf("pillar.items --saltenv dev: exit %d\n%s%s", code, out, errOut)
 	}
 }

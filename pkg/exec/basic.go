@@ -3,8 +3,11 @@ package exec
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/sls/jinja"
 	"github.com/brine-cm/brine/pkg/version"
 )
 
@@ -48,7 +51,28 @@ func pillarItems(ctx context.Context, c *call) Return {
 		}
 		return Call(ctx, c.host, "pillar.item", args, nil)
 	}
+	// Salt's pillar.items compiles the pillar with pillar= merged in.
+	overridePillar(c)
 	return nested(c.host.Pillar.PlainMap())
+}
+
+// pillarItem is Salt's pillar.item: each key named, with its value
+// found as pillar.get finds it (default when missing).
+func pillarItem(_ context.Context, c *call) Return {
+	h := c.host
+	get := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar, Root: h.Root,
+		Opts: templateOpts(h, h.Env, false)})["pillar.get"]
+	keys := c.strings("keys")
+	out := odict.New(len(keys))
+	for _, k := range keys {
+		v, err := get(nil, map[string]any{"key": k, "default": c.kw["default"], "delimiter": c.str("delimiter")})
+		if err != nil {
+			return failed(fmt.Sprintf("pillar.item: %v", err))
+		}
+		out.Set(k, v)
+	}
+	// A dict, as Salt's: its outputter sorts the keys.
+	return nested(out.PlainMap())
 }
 
 // nestedGet serves grains.get and pillar.get: a key with ':' between
@@ -78,11 +102,31 @@ func Traverse(data any, key, delim string) (any, bool) {
 			}
 			cur = v
 		case []any:
-			var idx int
-			if _, err := fmt.Sscan(part, &idx); err != nil || idx < 0 || idx >= len(t) {
+			// Salt's traverse_dict_and_list: a number indexes the list
+			// (negative from its end), anything else is looked up in
+			// the first of its dicts that has it.
+			if idx, err := strconv.Atoi(part); err == nil {
+				if idx < 0 {
+					idx += len(t)
+				}
+				if idx < 0 || idx >= len(t) {
+					return nil, false
+				}
+				cur = t[idx]
+				continue
+			}
+			found := false
+			for _, x := range t {
+				if m, ok := x.(map[string]any); ok {
+					if v, ok := m[part]; ok {
+						cur, found = v, true
+						break
+					}
+				}
+			}
+			if !found {
 				return nil, false
 			}
-			cur = t[idx]
 		default:
 			return nil, false
 		}

@@ -30,10 +30,14 @@ type Host struct {
 	// --local) rather than received from a master: see
 	// jinja.SaltContext.LocalPillar.
 	LocalPillar bool
-	Files       states.FileSource // salt:// files and the state tree
-	Env         string            // saltenv, "base" by default
-	Root        string            // --root
-	Log         *slog.Logger
+	// PillarOverridden says Pillar already holds the call's pillar=,
+	// merged in by the master that compiled it (with the master's
+	// pillar_source_merging_strategy), as Salt's master does.
+	PillarOverridden bool
+	Files            states.FileSource // salt:// files and the state tree
+	Env              string            // saltenv, "base" by default
+	Root             string            // --root
+	Log              *slog.Logger
 	// OnState is called as each state finishes (for streaming events).
 	OnState func(engine.StateResult)
 	// OnCompiled, when set, is called once a state run has rendered and
@@ -134,6 +138,9 @@ const (
 	RetOK           = 0
 	RetError        = 1
 	RetStateFailure = 2
+	// RetPillarFailure is Salt's EX_PILLAR_FAILURE, the retcode of a state
+	// run refused because the pillar failed to render (Return.Code).
+	RetPillarFailure = 5
 )
 
 func nested(v any) Return { return Return{Value: v, Out: "nested"} }
@@ -209,9 +216,10 @@ func stateRunParams(own ...states.Param) []states.Param {
 	return append(own, testParam, saltenvParam, pillarParam,
 		states.Param{Name: "exclude", Type: states.Any, Doc: "SLS names (web,db), or a list of them and of {sls: NAME} and {id: ID} mappings, to leave out."},
 		states.Param{Name: "failhard", Type: states.Bool, Default: false, Doc: "stop the run at the first state that fails."},
+		states.Param{Name: "force", Type: states.Bool, Default: false, Doc: "run even when the pillar failed to render (it has _errors), as Salt's."},
 		states.Param{Name: "queue", Type: states.Bool, Default: false, Doc: "on a minion running another state run, wait for it to end rather than return busy, as Salt's."},
 		states.Param{Name: "concurrent", Type: states.Bool, Default: false, Doc: "run alongside a state run already going on, as Salt's (at the risk of two runs editing the same files)."},
-		states.Param{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored: the pillar is the minion's, from the pillar roots' base."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for this run's pillar (brine call --local: ignored, its pillar roots are one environment)."},
 		states.Param{Name: "sync_mods", Type: states.Any, Doc: "accepted and ignored: brine has no custom modules to sync."},
 		states.Param{Name: "state_events", Type: states.Bool, Doc: "accepted and ignored: every state's result is sent as an event as it finishes."},
 		states.Param{Name: "localconfig", Type: states.String, Doc: "accepted and ignored."})
@@ -233,8 +241,9 @@ func init() {
 		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a grain that is not set, as Salt's."})
 	register("pillar.items", pillarItems, "Return this minion's pillar; with keys, only those, as pillar.item returns them.",
 		states.Param{Name: "args", Type: states.String, Many: true, Doc: "keys, one an argument (nested keys joined by ':')."},
-		states.Param{Name: "pillar", Type: states.Map, Doc: "accepted and ignored: the minion's pillar is the one compiled for it."},
-		states.Param{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored."},
+		states.Param{Name: "pillar", Type: states.Map, Doc: `pillar data merged over the pillar returned, as a state run's pillar= is.`},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for the pillar returned (brine call --local: ignored)."},
+		states.Param{Name: "saltenv", Type: states.String, Doc: "with the master's pillarenv_from_saltenv and no pillarenv, the pillar environment read."},
 		states.Param{Name: "pillar_enc", Type: states.String, Doc: "accepted and ignored."})
 	pillarGetParams := []states.Param{
 		{Name: "key", Type: states.String, Required: true, Doc: "the key, such as users:alice."},
@@ -242,13 +251,17 @@ func init() {
 		{Name: "merge", Type: states.Bool, Default: false, Doc: "merge the value found over default (both mappings, or both lists)."},
 		{Name: "merge_nested_lists", Type: states.Bool, Doc: "with merge, join lists nested in the mappings too (default: the pillar_merge_lists option)."},
 		{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
-		{Name: "pillarenv", Type: states.String, Doc: "accepted and ignored: the minion's pillar is the one compiled for it."},
-		{Name: "saltenv", Type: states.String, Doc: "accepted and ignored."},
+		{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for the pillar looked in (brine call --local: ignored)."},
+		{Name: "saltenv", Type: states.String, Doc: "with the master's pillarenv_from_saltenv and no pillarenv, the pillar environment read."},
 	}
 	register("pillar.get", templateFunc("pillar.get"), "Return one pillar value, nested keys joined by ':'; default when missing.", pillarGetParams...)
 	register("pillar.fetch", templateFunc("pillar.fetch"), "pillar.get, by its other name.", pillarGetParams...)
-	register("pillar.item", templateFuncArgs("pillar.item", "keys"), "Return the named pillar keys, each with its value ('' when missing): pillar.item users ports.",
-		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the keys, one an argument; nested keys joined by ':'."})
+	register("pillar.item", pillarItem, "Return the named pillar keys, each with its value (default when missing): pillar.item users ports.",
+		states.Param{Name: "keys", Type: states.String, Many: true, Doc: "the keys, one an argument; nested keys joined by ':'."},
+		states.Param{Name: "default", Type: states.Any, Default: "", Doc: "the value of a key that is not set, as Salt's."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "the one pillar environment the master reads for the pillar looked in (brine call --local: ignored)."},
+		states.Param{Name: "saltenv", Type: states.String, Doc: "with the master's pillarenv_from_saltenv and no pillarenv, the pillar environment read."})
 	register("pillar.raw", templateFunc("pillar.raw"), "Return the whole pillar, or one top-level key of it ({} when missing).",
 		states.Param{Name: "key", Type: states.String, Doc: "a top-level key."})
 	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",

@@ -46,6 +46,8 @@ func TestCallFunctions(t *testing.T) {
 		{"pillar.item", []string{"users:alice", "nope"}, map[string]any{"users:alice": map[string]any{"uid": 1000}, "nope": ""}, 0},
 		{"pillar.items", []string{"users:alice", "nope"}, map[string]any{"users:alice": map[string]any{"uid": 1000}, "nope": ""}, 0},
 		{"pillar.items", nil, map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}}}, 0},
+		// Salt's pillar.items compiles the pillar with pillar= merged in.
+		{"pillar.items", []string{`pillar={users: {bob: {uid: 1001}}, x: 1}`}, map[string]any{"users": map[string]any{"alice": map[string]any{"uid": 1000}, "bob": map[string]any{"uid": 1001}}, "x": 1}, 0},
 		{"pillar.raw", []string{"users"}, map[string]any{"alice": map[string]any{"uid": 1000}}, 0},
 		{"pillar.raw", []string{"nope"}, map[string]any{}, 0},
 		{"pillar.keys", []string{"users"}, []any{"alice"}, 0},
@@ -329,6 +331,37 @@ func TestSLSAndIDExists(t *testing.T) {
 		ret := Call(context.Background(), h, tt.fun, args, kwargs)
 		if ret.Value != tt.want || ret.Retcode != RetOK {
 			t.Errorf("%s %v = %v (retcode %d); want %v", tt.fun, tt.args, ret.Value, ret.Retcode, tt.want)
+		}
+	}
+}
+
+// Salt's traverse_dict_and_list, as pillar.get, pillar.item and
+// grains.get read a nested key: a number indexes a list (negative from
+// its end), anything else is looked up in the list's dicts; pillar.item
+// takes default and delimiter.
+func TestTraverseListsOfDicts(t *testing.T) {
+	h := testHost(t)
+	data := map[string]any{"users": []any{map[string]any{"alice": map[string]any{"uid": 1}}, map[string]any{"bob": map[string]any{"uid": 2}}}, "l": []any{"a", "b", "c"}}
+	h.Pillar = odict.From(data)
+	h.Grains = data
+	for _, tt := range []struct {
+		fun   string
+		words []string
+		want  any
+	}{
+		{"pillar.get", []string{"users:bob:uid"}, 2},
+		{"pillar.get", []string{"l:-1"}, "c"},
+		{"pillar.get", []string{"l:3", "default=none"}, "none"},
+		{"pillar.get", []string{"users:carol", "default=none"}, "none"},
+		{"grains.get", []string{"users:bob:uid"}, 2},
+		{"grains.get", []string{"l:-3"}, "a"},
+		{"pillar.item", []string{"users:alice:uid", "nope", "default=zz"}, map[string]any{"users:alice:uid": 1, "nope": "zz"}},
+		{"pillar.item", []string{"users|bob", "delimiter=|"}, map[string]any{"users|bob": map[string]any{"uid": 2}}},
+	} {
+		args, kwargs := ParseArgs(tt.words)
+		ret := Call(context.Background(), h, tt.fun, args, kwargs)
+		if got := odict.Plain(ret.Value); !reflect.DeepEqual(got, tt.want) || ret.Retcode != 0 {
+			t.Errorf("%s %q = %#v (retcode %d); want %#v", tt.fun, tt.words, got, ret.Retcode, tt.want)
 		}
 	}
 }

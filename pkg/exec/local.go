@@ -20,11 +20,14 @@ type Local struct {
 	GrainsFile  string // YAML grains over the collected ones
 	FileRoots   []string
 	PillarRoots []string // none: an empty pillar
-	Saltenv     string
-	Root        string // --root
-	Failhard    bool
-	Version     string // brine's, for the saltversion grains
-	Log         *slog.Logger
+	// GPGKeyDir is the GnuPG home whose keys decrypt #!yaml|gpg pillar
+	// values ("": pillar.DefaultGPGKeyDir), as salt-call's gpg_keydir.
+	GPGKeyDir string
+	Saltenv   string
+	Root      string // --root
+	Failhard  bool
+	Version   string // brine's, for the saltversion grains
+	Log       *slog.Logger
 }
 
 // PillarError is a pillar tree that failed to render or compile: the
@@ -74,9 +77,18 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	if len(l.PillarRoots) == 0 {
 		return host, nil
 	}
-	host.Opts = map[string]any{"pillar_roots": rootsOpt(fileroot.Roots{env: l.PillarRoots})}
+	// The pillar roots are base's whatever the saltenv, as salt-call's
+	// pillar_roots default ({base: [/srv/pillar]}): a run in another
+	// saltenv still reads base's pillar top and files.
+	proots := fileroot.Roots{fileroot.DefaultEnv: l.PillarRoots}
+	host.Opts = map[string]any{"pillar_roots": rootsOpt(proots)}
+	keyDir := l.GPGKeyDir
+	if keyDir == "" {
+		keyDir = pillar.DefaultGPGKeyDir
+	}
 	pc := &pillar.Compiler{
-		Files: &fileroot.Source{Roots: fileroot.Roots{env: l.PillarRoots}, Env: env},
+		Files: &fileroot.Source{Roots: proots, Env: fileroot.DefaultEnv},
+		GPG:   &pillar.GPG{KeyDir: keyDir, Log: l.Log},
 		Globals: func(m top.Minion) map[string]any {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: templateOpts(host, env, false), Root: l.Root, ExecNames: execNames()}, "", "", env)

@@ -36,7 +36,8 @@ type stateRun struct {
 }
 
 func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
-	if msgs := pillarErrors(c.host.Pillar); msgs != nil {
+	// Salt's _get_pillar_errors: force=True runs with the pillar as it is.
+	if msgs := pillarErrors(c.host.Pillar); msgs != nil && !c.boolean("force") {
 		return nil, msgs
 	}
 	r := &stateRun{c: c, env: c.host.Env, test: c.boolean("test"), start: time.Now()}
@@ -46,12 +47,7 @@ func newStateRun(ctx context.Context, c *call) (*stateRun, error) {
 	if c.host.Env != "" && c.host.Env != fileroot.DefaultEnv {
 		r.explicitEnv = true // the minion's saltenv option
 	}
-	if extra, ok := c.kw["pillar"].(map[string]any); ok {
-		if c.host.Pillar == nil {
-			c.host.Pillar = odict.New(0)
-		}
-		c.host.Pillar.Merge(odict.From(extra))
-	}
+	overridePillar(c)
 	excl, err := sls.ParseExclude(c.kw["exclude"])
 	if err != nil {
 		return nil, err
@@ -321,7 +317,7 @@ func stateFunc(fn func(context.Context, *stateRun) Return) func(context.Context,
 		r, err := newStateRun(ctx, c)
 		var perr pillarFailed
 		if errors.As(err, &perr) {
-			return Return{Value: output.CompileErrors(perr), Retcode: RetError, Out: "highstate"}
+			return Return{Value: output.CompileErrors(perr), Retcode: RetError, Code: RetPillarFailure, Out: "highstate"}
 		}
 		if err != nil {
 			return failed(err.Error())
@@ -338,6 +334,18 @@ type pillarFailed []string
 func (p pillarFailed) Error() string { return strings.Join(p, "\n") }
 
 // pillarErrors is the refusal for a pillar with _errors, nil without.
+// overridePillar merges the call's pillar= into the host's pillar, as
+// Salt's compile_pillar does (pkg/pillar.WithOverride), unless the master
+// that sent the pillar merged it already.
+func overridePillar(c *call) {
+	extra, ok := c.kw["pillar"].(map[string]any)
+	if !ok || c.host.PillarOverridden {
+		return
+	}
+	c.host.Pillar = pillar.WithOverride(c.host.Pillar, odict.From(extra), pillar.Merging{})
+	c.host.PillarOverridden = true
+}
+
 func pillarErrors(p *odict.Map) error {
 	if p == nil {
 		return nil

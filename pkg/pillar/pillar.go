@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -29,6 +30,39 @@ type Compiler struct {
 	Globals func(m top.Minion) map[string]any
 	// Nodegroups are the master's nodegroups, for N@ and `- match: nodegroup`.
 	Nodegroups map[string]string
+	// Merging is how the SLS files' data merge (Salt's
+	// pillar_source_merging_strategy and pillar_merge_lists).
+	Merging Merging
+	// Saltenv is the minion's saltenv: with the "none" strategy, the
+	// environment whose top file alone is read ("": base).
+	Saltenv string
+	// Pillarenv, when set, is the one pillar environment read, its top
+	// file and that file's section for it alone (Salt's pillarenv).
+	Pillarenv string
+	// IncludesOverride is Salt's pillar_includes_override_sls: the data
+	// of an SLS's includes wins over its own.
+	IncludesOverride bool
+	// GlobalsPillar, when set, is Globals with the pillar the templates
+	// see (ext_pillar's data, with ExtFirst), as Salt's pillar
+	// templates see it then.
+	GlobalsPillar func(m top.Minion, pillar *odict.Map) map[string]any
+	// Ext is the master's ext_pillar list; ExtFirst its
+	// ext_pillar_first: the external data comes before the SLS files'
+	// rather than over them. ExtLog gets the failures Salt logs alone.
+	Ext      []ExtPillar
+	ExtFirst bool
+	ExtLog   *slog.Logger
+	// DecryptPillar is Salt's decrypt_pillar: the keys whose values are
+	// decrypted once the pillar is compiled (with GPG);
+	// DecryptDelimiter its decrypt_pillar_delimiter ("": ":"),
+	// DecryptDefault its decrypt_pillar_default.
+	DecryptPillar    []DecryptKey
+	DecryptDelimiter string
+	DecryptDefault   string // decrypt_pillar_default ("": gpg)
+	// GPG, when set, decrypts the PGP messages of the files whose
+	// renderer pipe ends in gpg, as Salt's gpg renderer; nil refuses
+	// them (brine then holds no keys).
+	GPG *GPG
 }
 
 // Compile returns the pillar of one minion, its dicts in the order the
@@ -64,7 +98,10 @@ func (e *SLSError) Unwrap() error { return e.Err }
 // Salt's pillar_safe_render_error, keeps it for its own log).
 func (e *SLSError) Message(detail bool) string {
 	var nf *NotFoundError
+	var dp *DecryptPillarError
 	switch {
+	case errors.As(e.Err, &dp):
+		return dp.Error()
 	case errors.As(e.Err, &nf) && nf.Name == e.Name:
 		return fmt.Sprintf("Specified SLS '%s' in environment '%s' is not available on the salt master", e.Name, e.Env)
 	case errors.As(e.Err, new(*NotDictError)):
@@ -82,11 +119,55 @@ func (e *SLSError) Message(detail bool) string {
 // failures (ErrorsKey lists them in Salt's words: WithErrors). Its error
 // is for a cancelled context alone.
 func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []*SLSError, error) {
-	var globals map[string]any
-	if c.Globals != nil {
-		globals = c.Globals(m)
+	out, errs, err := c.compileAll(ctx, m)
+	if err != nil || len(c.DecryptPillar) == 0 {
+		return out, errs, err
 	}
-	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }}
+	// Salt's compile_pillar decrypts the decrypt_pillar keys last.
+	return out, append(errs, c.decryptPillar(ctx, out)...), nil
+}
+
+func (c *Compiler) compileAll(ctx context.Context, m top.Minion) (*odict.Map, []*SLSError, error) {
+	if len(c.Ext) == 0 {
+		return c.compileSLS(ctx, m, c.globals(m, nil))
+	}
+	if c.ExtFirst {
+		// Salt's compile_pillar with ext_pillar_first: the external
+		// data first, seen by the SLS files' templates as pillar, and
+		// the SLS files' data merged over it.
+		ext := odict.New(0)
+		c.extPillar(ctx, m.ID, ext)
+		out, errs, err := c.compileSLS(ctx, m, c.globals(m, ext.Clone()))
+		if err != nil {
+			return nil, nil, err
+		}
+		c.Merging.Merge(ext, out)
+		return ext, errs, nil
+	}
+	out, errs, err := c.compileSLS(ctx, m, c.globals(m, nil))
+	if err != nil {
+		return nil, nil, err
+	}
+	c.extPillar(ctx, m.ID, out)
+	return out, errs, ctx.Err()
+}
+
+// globals are the Jinja globals of the minion's pillar templates, with
+// pillar as given (ext_pillar_first's data) when GlobalsPillar is set.
+func (c *Compiler) globals(m top.Minion, p *odict.Map) map[string]any {
+	switch {
+	case p != nil && c.GlobalsPillar != nil:
+		return c.GlobalsPillar(m, p)
+	case c.Globals != nil:
+		return c.Globals(m)
+	}
+	return nil
+}
+
+// compileSLS is the pillar of the SLS files the top files give the
+// minion, as Salt's get_top, top_matches and render_pillar.
+func (c *Compiler) compileSLS(ctx context.Context, m top.Minion, globals map[string]any) (*odict.Map, []*SLSError, error) {
+	comp := &sls.Compiler{Files: c.Files, Vars: func(string, string) map[string]any { return globals }, DecryptsGPG: c.GPG != nil}
 	topErr := func(err error) (*odict.Map, []*SLSError, error) {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -96,7 +177,7 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	// Salt's Pillar.get_tops: the top.sls of every pillar environment
 	// (base, then the others), merged by merge_tops.
 	var tops []top.EnvTop
-	for _, env := range c.envs(ctx) {
+	for _, env := range c.topEnvs(ctx) {
 		src, err := comp.RenderFile(ctx, "salt://top.sls?saltenv="+env, nil)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -122,13 +203,16 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	ignored := t.IgnoredMissing(m, c.Nodegroups)
 	var errs []*SLSError
 	for _, env := range t.Envs() {
+		if c.Pillarenv != "" && env != c.Pillarenv {
+			continue // Salt's top_matches: the pillarenv's section alone
+		}
 		// Salt's render_pillar: each SLS the top gives is rendered and
 		// merged in turn, whether or not an include rendered it before;
 		// includes reuse what the environment rendered (mods).
-		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored}
+		r := &pstates{c: c, comp: comp, env: env, mods: map[string]*odict.Map{}, ignored: ignored, hasRoots: c.hasRoots(ctx, env)}
 		for _, name := range r.topNames(ctx, byEnv[env]) {
 			if state := r.render(ctx, name, nil); state != nil {
-				out.Merge(state)
+				c.Merging.Merge(out, state)
 			}
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
@@ -139,9 +223,42 @@ func (c *Compiler) CompileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	return out, errs, nil
 }
 
-// envs are the pillar environments whose top files are read: base, then
-// the others the roots have, sorted (Salt's Pillar._get_envs: base, then
-// pillar_roots' others).
+// topEnvs are the pillar environments whose top files are read, as
+// Salt's Pillar.get_tops: the pillarenv alone when one is set (none when
+// the roots lack it); with the "none" strategy the saltenv's (base's)
+// alone; else every environment.
+func (c *Compiler) topEnvs(ctx context.Context) []string {
+	envs := c.envs(ctx)
+	want := c.Pillarenv
+	if want == "" && c.Merging.Strategy == StrategyNone {
+		want = c.Saltenv
+		if want == "" {
+			want = "base"
+		}
+	}
+	if want == "" {
+		return envs
+	}
+	if slices.Contains(envs, want) {
+		return []string{want}
+	}
+	return nil
+}
+
+// hasRoots says the pillar roots have env (true when the source cannot
+// list its environments).
+func (c *Compiler) hasRoots(ctx context.Context, env string) bool {
+	l, ok := c.Files.(tree.EnvLister)
+	if !ok {
+		return true
+	}
+	have, err := l.Envs(ctx)
+	return err != nil || slices.Contains(have, env)
+}
+
+// envs are the pillar environments the roots have: base, then the
+// others, sorted (Salt's Pillar._get_envs: base, then pillar_roots'
+// others).
 func (c *Compiler) envs(ctx context.Context) []string {
 	envs := []string{"base"}
 	if l, ok := c.Files.(tree.EnvLister); ok {
@@ -191,6 +308,8 @@ type pstates struct {
 	comp    *sls.Compiler
 	env     string
 	ignored map[string]bool // env:name of top entries with ignore_missing
+	// hasRoots says the pillar roots have the environment.
+	hasRoots bool
 	// mods is Salt's mods: each SLS rendered so far, its own data alone
 	// (its include list taken out, its includes not merged in); nil when
 	// it failed to render. An include of an SLS found here reuses it.
@@ -217,6 +336,11 @@ func (r *pstates) render(ctx context.Context, name string, defaults map[string]a
 	switch {
 	case errors.As(err, &nf) && r.ignored[r.env+":"+name]:
 		return nil // Salt: "Skipping ignored and missing SLS"
+	case errors.As(err, &nf) && !r.hasRoots:
+		// Salt's render_pstate: an environment pillar_roots does not
+		// have (a top file's section for it) is logged at debug level
+		// alone, not an error.
+		return nil
 	case errors.As(err, &nf):
 		r.fail(name, err)
 		state = odict.New(0) // Salt renders a missing file to {}
@@ -263,10 +387,16 @@ func (r *pstates) render(ctx context.Context, name string, defaults map[string]a
 			included = append(included, nstate)
 		}
 	}
-	// The including file's own data is merged last, so it wins.
+	// The including file's own data is merged last, so it wins; with
+	// pillar_includes_override_sls the included files' data is merged
+	// over it, in turn.
+	order := append(included, state)
+	if r.c.IncludesOverride {
+		order = append([]*odict.Map{state}, included...)
+	}
 	merged := odict.New(0)
-	for _, s := range append(included, state) {
-		merged.Merge(s)
+	for _, s := range order {
+		r.c.Merging.Merge(merged, s)
 	}
 	return merged
 }
@@ -295,10 +425,12 @@ func (r *pstates) topNames(ctx context.Context, names []string) []string {
 func (r *pstates) load(ctx context.Context, name string, defaults map[string]any) (data *odict.Map, file string, err error) {
 	rel := strings.ReplaceAll(name, ".", "/")
 	file = rel + ".sls"
-	src, err := r.comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+r.env, name, defaults)
+	url := "salt://" + file + "?saltenv=" + r.env
+	src, err := r.comp.RenderSLSFile(ctx, url, name, defaults)
 	if errors.Is(err, fs.ErrNotExist) {
 		file = rel + "/init.sls"
-		src, err = r.comp.RenderSLSFile(ctx, "salt://"+file+"?saltenv="+r.env, name, defaults)
+		url = "salt://" + file + "?saltenv=" + r.env
+		src, err = r.comp.RenderSLSFile(ctx, url, name, defaults)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, file, &NotFoundError{Env: r.env, Name: name}
@@ -316,6 +448,19 @@ func (r *pstates) load(ctx context.Context, name string, defaults map[string]any
 	}
 	if data == nil {
 		data = odict.New(0)
+	}
+	if r.c.GPG != nil {
+		// The renderer line is read again: RenderSLSFile gives the
+		// rendered text alone.
+		raw, err := r.c.Files.ReadFile(ctx, url)
+		if err != nil {
+			return nil, file, fmt.Errorf("pillar %s: %w", file, err)
+		}
+		if sls.EndsInGPG(raw) {
+			if _, err := r.c.GPG.decrypt(ctx, data); err != nil {
+				return nil, file, fmt.Errorf("pillar %s: %w", file, err)
+			}
+		}
 	}
 	return data, file, nil
 }

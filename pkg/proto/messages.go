@@ -340,11 +340,18 @@ type Chunk struct {
 	Data   []byte `json:"data"`
 }
 
-// PillarRequest asks for the minion's own pillar.
+// PillarRequest asks for the minion's own pillar, as a run in saltenv
+// Env sees it; Pillarenv, when set, is the one pillar environment read
+// (Salt's pillarenv, from the job's pillarenv= or the minion's option).
 type PillarRequest struct {
 	Header
-	ID  string `json:"id"`
-	Env string `json:"saltenv,omitempty"`
+	ID        string `json:"id"`
+	Env       string `json:"saltenv,omitempty"`
+	Pillarenv string `json:"pillarenv,omitempty"`
+	// Override is the job's pillar= (a JSON object), which the master
+	// merges into the pillar as Salt's compile_pillar merges its
+	// pillar_override.
+	Override json.RawMessage `json:"pillar,omitempty"`
 }
 
 // PillarReply carries a minion's rendered pillar: a JSON object whose
@@ -353,6 +360,9 @@ type PillarRequest struct {
 type PillarReply struct {
 	Reply
 	Pillar json.RawMessage `json:"pillar"`
+	// Overridden says the request's Override is merged into Pillar (a
+	// master that does not know Override leaves it to the minion).
+	Overridden bool `json:"overridden,omitempty"`
 }
 
 // Duration is a time.Duration that travels as a string ("5s").

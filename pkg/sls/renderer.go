@@ -28,10 +28,18 @@ func renderPipe(src []byte) (jinja, gpg bool, err error) {
 			gpg = true
 		case "yaml", "yamlex", "json", "":
 		default:
-			return false, false, fmt.Errorf("renderer %q (from the #!%s line) is not supported: brine renders jinja, yaml, json and gpg (without encrypted values)", strings.TrimSpace(r), spec)
+			return false, false, fmt.Errorf("renderer %q (from the #!%s line) is not supported: brine renders jinja, yaml, json and gpg (whose encrypted values it decrypts in pillar alone)", strings.TrimSpace(r), spec)
 		}
 	}
 	return jinja, gpg, nil
+}
+
+// EndsInGPG reports whether an SLS file's renderer line ends its pipe in
+// gpg (#!yaml|gpg, #!jinja|yaml|gpg): its data is then for a caller that
+// decrypts (pkg/pillar, with Compiler.DecryptsGPG).
+func EndsInGPG(src []byte) bool {
+	_, gpg, err := renderPipe(src)
+	return err == nil && gpg
 }
 
 // pgpBegin starts an armored PGP message, which Salt's gpg renderer
@@ -39,13 +47,14 @@ func renderPipe(src []byte) (jinja, gpg bool, err error) {
 var pgpBegin = []byte("-----BEGIN PGP MESSAGE-----")
 
 // checkGPG is Salt's gpg renderer where nothing is encrypted: the data
-// passes through unchanged, as Salt's does. brine holds no keys to
-// decrypt with, so an encrypted value is an error that says so, rather
-// than ciphertext handed to a state as if it were the value.
+// passes through unchanged, as Salt's does. A state tree's renders hold
+// no keys to decrypt with (the master's pillar does: pkg/pillar), so an
+// encrypted value is an error that says so, rather than ciphertext
+// handed to a state as if it were the value.
 func checkGPG(out []byte) error {
 	if i := bytes.Index(out, pgpBegin); i >= 0 {
 		line := 1 + bytes.Count(out[:i], []byte("\n"))
-		return fmt.Errorf("renderer \"gpg\": line %d holds a PGP message, which brine cannot decrypt: give the value in clear (in pillar) instead", line)
+		return fmt.Errorf("renderer \"gpg\": line %d holds a PGP message, which brine cannot decrypt here: put the value in pillar, whose gpg renderer decrypts it with the master's gpg_keydir", line)
 	}
 	return nil
 }

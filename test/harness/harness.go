@@ -243,12 +243,15 @@ func NewEnv(t testing.TB, states, pillar, extra string) *Env {
 	if strings.Contains(extra, "file_roots:") {
 		roots = ""
 	}
+	proots := fmt.Sprintf("pillar_roots: {base: [%s/pillar]}\n", e.Dir)
+	if strings.Contains(extra, "pillar_roots:") {
+		proots = ""
+	}
 	WriteFile(t, filepath.Join(e.Etc, "master.yaml"), fmt.Sprintf(`port: %d
 state_dir: %s/master
-%spillar_roots: {base: [%s/pillar]}
-presence_ttl: 3s
+%s%spresence_ttl: 3s
 log_level: debug
-%s`, e.Port, e.Dir, roots, e.Dir, extra))
+%s`, e.Port, e.Dir, roots, proots, extra))
 	e.Master = StartProc(t, "master", filepath.Join(e.Dir, "master.log"), "master", "-c", e.Etc)
 	t.Cleanup(func() {
 		for _, p := range append([]*Proc{e.Master}, e.procs()...) {

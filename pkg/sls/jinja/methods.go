@@ -2,8 +2,10 @@ package jinja
 
 import (
 	"fmt"
-	"github.com/brine-cm/brine/pkg/odict"
+	"strconv"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/odict"
 )
 
 var dictMethods = map[string]bool{"items": true, "keys": true, "values": true, "get": true, "update": true,
@@ -147,16 +149,40 @@ func nestedGet(data any, key, delim string) (any, bool) {
 			}
 			cur = v
 		case []any:
-			var i int
-			if _, err := fmt.Sscanf(part, "%d", &i); err != nil || i < 0 || i >= len(c) {
+			v, ok := listStep(c, part)
+			if !ok {
 				return nil, false
 			}
-			cur = c[i]
+			cur = v
 		default:
 			return nil, false
 		}
 	}
 	return cur, true
+}
+
+// listStep is one step of Salt's traverse_dict_and_list into a list: a
+// number indexes it (negative from its end, as Python's), anything else
+// is looked up in the first of its dicts that has it (a list of
+// one-key mappings, as YAML often gives).
+func listStep(l []any, part string) (any, bool) {
+	if i, err := strconv.Atoi(part); err == nil {
+		if i < 0 {
+			i += len(l)
+		}
+		if i < 0 || i >= len(l) {
+			return nil, false
+		}
+		return l[i], true
+	}
+	for _, x := range l {
+		if m, ok := normalize(x).(*odict.Map); ok {
+			if v, ok := m.Get(part); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }
 
 func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, kw map[string]any) (any, error) {
