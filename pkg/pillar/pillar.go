@@ -152,6 +152,38 @@ func (c *Compiler) compileAll(ctx context.Context, m top.Minion) (*odict.Map, []
 	return out, errs, ctx.Err()
 }
 
+// includedTops reads the pillar top files that t, env's top.sls, names
+// in its `include:`, as Salt's Pillar.get_tops: each an SLS name (not a
+// glob, unlike a state top's), read once, one missing skipped; an
+// included file's own include: is not read.
+func includedTops(ctx context.Context, comp *sls.Compiler, env string, t *top.Top) ([]top.EnvTop, error) {
+	done := map[string]bool{}
+	var out []top.EnvTop
+	for _, name := range t.Include {
+		if done[name] {
+			continue
+		}
+		done[name] = true
+		file, err := comp.SLSFile(ctx, env, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		src, err := comp.RenderFile(ctx, "salt://"+file+"?saltenv="+env, nil)
+		if err != nil {
+			return nil, err
+		}
+		it, err := top.Parse("pillar/"+file, src)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, top.EnvTop{Env: env, Top: it})
+	}
+	return out, nil
+}
+
 // globals are the Jinja globals of the minion's pillar templates, with
 // pillar as given (ext_pillar_first's data) when GlobalsPillar is set.
 func (c *Compiler) globals(m top.Minion, p *odict.Map) map[string]any {
@@ -190,6 +222,11 @@ func (c *Compiler) compileSLS(ctx context.Context, m top.Minion, globals map[str
 			return topErr(err)
 		}
 		tops = append(tops, top.EnvTop{Env: env, Top: t})
+		inc, err := includedTops(ctx, comp, env, t)
+		if err != nil {
+			return topErr(err)
+		}
+		tops = append(tops, inc...)
 	}
 	if len(tops) == 0 {
 		return odict.New(0), nil, nil

@@ -88,6 +88,29 @@ func TestCompileEnvironmentTops(t *testing.T) {
 	}
 }
 
+// A pillar top file's include: names more top files of its environment,
+// plain SLS names (no globs), merged after it as Salt's Pillar.get_tops
+// and merge_tops read them; a name that is not there adds nothing.
+func TestCompileTopInclude(t *testing.T) {
+	base := writeTree(t, map[string]string{
+		"top.sls":       "include:\n  - tops.more\n  - 'tops.*'\n  - nowhere\nbase:\n  '*':\n    - a\n",
+		"tops/more.sls": "base:\n  'web*':\n    - b\n  '*':\n    - c\n",
+		"tops/glob.sls": "base:\n  '*':\n    - ignored\n",
+		"a.sls":         "a: 1\n",
+		"b.sls":         "b: 2\n",
+		"c.sls":         "c: 3\n",
+	})
+	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {base}}, Env: "base"}}
+	got, err := c.Compile(context.Background(), top.Minion{ID: "web1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// more.sls's '*' replaces top.sls's in its place: c, then b.
+	if want := map[string]any{"b": 2, "c": 3}; !reflect.DeepEqual(got.PlainMap(), want) {
+		t.Errorf("Compile = %#v; want %#v", got.PlainMap(), want)
+	}
+}
+
 func TestCompileNoTopIsEmpty(t *testing.T) {
 	c := &Compiler{Files: &fileroot.Source{Roots: fileroot.Roots{"base": {t.TempDir()}}}}
 	got, err := c.Compile(context.Background(), top.Minion{ID: "x"})
