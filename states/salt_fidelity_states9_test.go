@@ -1,7 +1,9 @@
 package states
 
 import (
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -117,4 +119,138 @@ func TestSaltFidelityIni(t *testing.T) {
 		setup: fidFile("ini.options_present", "/nodir/app.ini", map[string]any{"sections": secs("s", secs("a", "b"))}, nil),
 		real:  fidW(False, "[Errno 2] No such file or directory: '/nodir/app.ini'", nil),
 	}})
+}
+
+// Two ed25519 host keys and their sha256 fingerprints as Salt's
+// _fingerprint writes them.
+const (
+	khKey1 = "AAAAC3NzaC1lZDI1NTE5AAAAIBRXPniAXGTtEZzJgM3W2Nfkmoynb3lOmkOnn0urBUWu"
+	khFP1  = "0c:66:e9:e8:bc:58:1d:c5:0e:ec:12:e1:7e:a5:45:9c:d2:43:8a:ff:d5:50:a2:e3:23:10:8b:ed:b7:ed:4b:e2"
+	khKey2 = "AAAAC3NzaC1lZDI1NTE5AAAAIHQvOXNZvAwMhj23KNnmSvVhImXbv5etTMHLTDM/KoSm"
+	khFP2  = "75:ab:5f:8b:ca:f1:15:9e:40:d0:a8:0e:cb:74:ee:62:3d:ad:49:e4:da:8e:00:c0:04:fd:5e:c1:e2:c1:a0:1c"
+)
+
+// fidKnownHosts runs fun on name in a root whose file p (relative to the
+// root) holds content ("" for none); after each real run the file must
+// read want ("" skips the check).
+func fidKnownHosts(fun, name string, args map[string]any, p, content, want string) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		if _, err := exec.LookPath("ssh-keygen"); err != nil {
+			t.Skip("ssh-keygen is not installed")
+		}
+		root := fileTestRoot(t)
+		if content != "" {
+			fileWriteT(t, filepath.Join(root, p), content)
+		}
+		return func(test bool) Result {
+			r := fileCall(t, root, fun, name, args, test)
+			if !test && want != "" {
+				if got := iniRootFile(t, root, p); got != want {
+					t.Errorf("%s after the real run = %q; want %q", p, got, want)
+				}
+			}
+			return r
+		}
+	}
+}
+
+func TestSaltFidelitySSHKnownHosts(t *testing.T) {
+	entry := func(host, key string) map[string]any {
+		return map[string]any{"hostname": host, "enc": "ssh-ed25519", "key": key}
+	}
+	stored := func(host, key, fp string) map[string]any {
+		m := entry(host, key)
+		m["fingerprint"] = fp
+		return m
+	}
+	alice := map[string]any{"user": "alice", "enc": "ssh-ed25519", "key": khKey1, "hash_known_hosts": false}
+	fidRunAll(t, []fidCase{{
+		name:   "ssh_known_hosts.present: key added for a user",
+		salt:   "states/ssh_known_hosts.py present(); modules/ssh.py check_known_host(), set_known_host()",
+		setup:  fidKnownHosts("ssh_known_hosts.present", "github.com", alice, "home/alice/.ssh/known_hosts", "", "github.com ssh-ed25519 "+khKey1+"\n"),
+		test:   fidW(None, "Key for github.com is set to be added to .ssh/known_hosts", map[string]any{"old": nil, "new": []any{entry("github.com", khKey1)}}),
+		real:   fidW(True, "github.com's key saved to .ssh/known_hosts (key: "+khKey1+")", map[string]any{"old": nil, "new": []any{entry("github.com", khKey1)}}),
+		rerun:  fidW(True, "github.com already exists in .ssh/known_hosts", nil),
+		retest: fidW(True, "Host github.com is already in .ssh/known_hosts", nil),
+	}, {
+		name: "ssh_known_hosts.present: key replaced (same host and enc)",
+		salt: "set_known_host(), _get_matched_host_line_numbers()",
+		setup: fidKnownHosts("ssh_known_hosts.present", "github.com", map[string]any{"enc": "ssh-ed25519", "key": khKey2, "hash_known_hosts": false},
+			"etc/ssh/ssh_known_hosts", "github.com ssh-ed25519 "+khKey1+"\nother ssh-ed25519 "+khKey1+"\n",
+			"other ssh-ed25519 "+khKey1+"\ngithub.com ssh-ed25519 "+khKey2+"\n"),
+		test: fidW(None, "Key for github.com is set to be updated in /etc/ssh/ssh_known_hosts", map[string]any{
+			"old": []any{stored("github.com", khKey1, khFP1)}, "new": []any{entry("github.com", khKey2)}}),
+		real: fidW(True, "github.com's key saved to /etc/ssh/ssh_known_hosts (key: "+khKey2+")", map[string]any{
+			"old": []any{stored("github.com", khKey1, khFP1)}, "new": []any{entry("github.com", khKey2)}}),
+		rerun: fidW(True, "github.com already exists in /etc/ssh/ssh_known_hosts", nil),
+	}, {
+		name:   "ssh_known_hosts.present: hashed (the default), found again by its hash",
+		salt:   "set_known_host(), then ssh.hash_known_hosts()",
+		setup:  fidKnownHosts("ssh_known_hosts.present", "git.example", map[string]any{"enc": "ssh-ed25519", "key": khKey1}, "etc/ssh/ssh_known_hosts", "", ""),
+		test:   fidW(None, "Key for git.example is set to be added to /etc/ssh/ssh_known_hosts", map[string]any{"old": nil, "new": []any{entry("git.example", khKey1)}}),
+		real:   fidW(True, "git.example's key saved to /etc/ssh/ssh_known_hosts (key: "+khKey1+")", map[string]any{"old": nil, "new": []any{entry("git.example", khKey1)}}),
+		rerun:  fidW(True, "git.example already exists in /etc/ssh/ssh_known_hosts", nil),
+		retest: fidW(True, "Host git.example is already in /etc/ssh/ssh_known_hosts", nil),
+	}, {
+		name:  "ssh_known_hosts.present: fingerprint already there",
+		salt:  "check_known_host() and set_known_host() with a stored fingerprint",
+		setup: fidKnownHosts("ssh_known_hosts.present", "github.com", map[string]any{"fingerprint": khFP1}, "etc/ssh/ssh_known_hosts", "github.com ssh-ed25519 "+khKey1+"\n", ""),
+		test:  fidW(True, "Host github.com is already in /etc/ssh/ssh_known_hosts", nil),
+		real:  fidW(True, "github.com already exists in /etc/ssh/ssh_known_hosts", nil),
+	}, {
+		name:  "ssh_known_hosts.present: relative config without a user",
+		salt:  "present(), the absolute-config check",
+		setup: fidKnownHosts("ssh_known_hosts.present", "github.com", map[string]any{"config": "known", "enc": "ssh-ed25519", "key": khKey1}, "etc/x", "", ""),
+		test:  fidW(False, `If not specifying a "user", specify an absolute "config".`, nil),
+		real:  fidW(False, `If not specifying a "user", specify an absolute "config".`, nil),
+	}, {
+		name:  "ssh_known_hosts.present: key without enc",
+		salt:  "present(), the test branch's argument checks",
+		setup: fidKnownHosts("ssh_known_hosts.present", "github.com", map[string]any{"key": khKey1}, "etc/x", "", ""),
+		test:  fidW(False, `Required argument "enc" if using "key" argument.`, nil),
+	}, {
+		// Salt's dry run does not check port against hash_known_hosts.
+		name:          "ssh_known_hosts.present: port with hashing",
+		salt:          "set_known_host(), the port check",
+		setup:         fidKnownHosts("ssh_known_hosts.present", "github.com", map[string]any{"port": 2222, "enc": "ssh-ed25519", "key": khKey1}, "etc/x", "", ""),
+		test:          fidW(None, "Key for github.com is set to be added to /etc/ssh/ssh_known_hosts", map[string]any{"old": nil, "new": []any{entry("github.com", khKey1)}}),
+		real:          fidW(False, "argument port can not be used in conjunction with argument hash_known_hosts", nil),
+		unforeseeable: true,
+	}, {
+		name:  "ssh_known_hosts.absent: nothing to remove",
+		salt:  "absent(), get_known_host_entries() finding none",
+		setup: fidKnownHosts("ssh_known_hosts.absent", "github.com", nil, "etc/ssh/ssh_known_hosts", "other ssh-ed25519 "+khKey1+"\n", ""),
+		test:  fidW(True, "Host is already absent", nil),
+		real:  fidW(True, "Host is already absent", nil),
+	}})
+}
+
+// ssh_known_hosts.absent's comment is what ssh-keygen -R says, with the
+// file's path in it.
+func TestSSHKnownHostsAbsent(t *testing.T) {
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		t.Skip("ssh-keygen is not installed")
+	}
+	root := fileTestRoot(t)
+	p := filepath.Join(root, "etc/ssh/ssh_known_hosts")
+	fileWriteT(t, p, "github.com ssh-ed25519 "+khKey1+"\nother ssh-ed25519 "+khKey2+"\n")
+	want := map[string]any{"old": []any{map[string]any{"hostname": "github.com", "enc": "ssh-ed25519", "key": khKey1, "fingerprint": khFP1}}, "new": nil}
+	dry := fileCall(t, root, "ssh_known_hosts.absent", "github.com", nil, true)
+	if dry.Result != None || dry.Comment != "Key for github.com is set to be removed from /etc/ssh/ssh_known_hosts" || !reflect.DeepEqual(dry.Changes, want) {
+		t.Errorf("dry run = %v %q %#v", dry.Result, dry.Comment, dry.Changes)
+	}
+	got := fileCall(t, root, "ssh_known_hosts.absent", "github.com", nil, false)
+	if got.Result != True || !reflect.DeepEqual(got.Changes, want) {
+		t.Errorf("real run = %v %q %#v; want True, changes %#v", got.Result, got.Comment, got.Changes, want)
+	}
+	if wantC := "# Host github.com found: line 1\n" + p + " updated.\nOriginal contents retained as " + p + ".old"; got.Comment != wantC {
+		t.Errorf("real run comment = %q; want %q", got.Comment, wantC)
+	}
+	if b := iniRootFile(t, root, "etc/ssh/ssh_known_hosts"); b != "other ssh-ed25519 "+khKey2+"\n" {
+		t.Errorf("file after = %q", b)
+	}
+	again := fileCall(t, root, "ssh_known_hosts.absent", "github.com", nil, false)
+	if again.Result != True || again.Comment != "Host is already absent" || len(again.Changes) != 0 {
+		t.Errorf("rerun = %v %q %#v", again.Result, again.Comment, again.Changes)
+	}
 }
