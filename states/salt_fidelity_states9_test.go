@@ -1,6 +1,7 @@
 package states
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -253,4 +254,70 @@ func TestSSHKnownHostsAbsent(t *testing.T) {
 	if again.Result != True || again.Comment != "Host is already absent" || len(again.Changes) != 0 {
 		t.Errorf("rerun = %v %q %#v", again.Result, again.Comment, again.Changes)
 	}
+}
+
+// fidEnviron runs environ.setenv with the variables of env set first
+// (a nil value: not set); t.Setenv puts them back after the test.
+func fidEnviron(name string, args map[string]any, env map[string]*string) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		for k, v := range env {
+			t.Setenv(k, "")
+			if v == nil {
+				os.Unsetenv(k)
+			} else {
+				os.Setenv(k, *v)
+			}
+		}
+		return func(test bool) Result { return fileCall(t, t.TempDir(), "environ.setenv", name, args, test) }
+	}
+}
+
+func TestSaltFidelityEnviron(t *testing.T) {
+	str := func(s string) *string { return &s }
+	const a, b = "BRINE_T9_A", "BRINE_T9_B"
+	fidRunAll(t, []fidCase{{
+		name:   "environ.setenv: a string",
+		salt:   "states/environ.py setenv(); modules/environ.py setenv(), setval()",
+		setup:  fidEnviron(a, map[string]any{"value": "x"}, map[string]*string{a: nil}),
+		test:   fidW(True, "Environ values will be changed", map[string]any{a: "x"}),
+		real:   fidW(True, "Environ values were set", map[string]any{a: "x"}),
+		rerun:  fidW(True, "Environ values were already set with the correct values", nil),
+		retest: fidW(True, "Environ values are already set with the correct values", nil),
+	}, {
+		// The execution function returns every variable given, the ones
+		// already right too.
+		name:  "environ.setenv: a mapping, one already set",
+		salt:  "setenv() with a dict value",
+		setup: fidEnviron("ignored", map[string]any{"value": map[string]any{a: "1", b: "2"}}, map[string]*string{a: str("1"), b: str("0")}),
+		test:  fidW(True, "Environ values will be changed", map[string]any{a: "1", b: "2"}),
+		real:  fidW(True, "Environ values were set", map[string]any{a: "1", b: "2"}),
+		rerun: fidW(True, "Environ values were already set with the correct values", nil),
+	}, {
+		name:  "environ.setenv: False with false_unsets",
+		salt:  "setenv(), the val is False branch",
+		setup: fidEnviron(a, map[string]any{"value": false, "false_unsets": true}, map[string]*string{a: str("1")}),
+		test:  fidW(True, "Environ values will be changed", map[string]any{a: nil}),
+		real:  fidW(True, "Environ values were set", map[string]any{a: nil}),
+		rerun: fidW(True, "Environ values were already set with the correct values", nil),
+	}, {
+		name:  "environ.setenv: False sets empty",
+		salt:  "setenv(), False without false_unsets",
+		setup: fidEnviron(a, map[string]any{"value": false}, map[string]*string{a: nil}),
+		test:  fidW(True, "Environ values will be changed", map[string]any{a: ""}),
+		real:  fidW(True, "Environ values were set", map[string]any{a: ""}),
+		rerun: fidW(True, "Environ values were already set with the correct values", nil),
+	}, {
+		name:  "environ.setenv: a number",
+		salt:  "setenv(), the type check",
+		setup: fidEnviron(a, map[string]any{"value": 3}, nil),
+		test:  fidW(False, "Environ value must be string, dict or False", nil),
+		real:  fidW(False, "Environ value must be string, dict or False", nil),
+	}, {
+		name:          "environ.setenv: a number in a mapping",
+		salt:          "modules/environ.py setenv() returning False",
+		setup:         fidEnviron("x", map[string]any{"value": map[string]any{a: "1", b: 2}}, map[string]*string{a: nil, b: nil}),
+		test:          fidW(True, "Environ values will be changed", map[string]any{a: "1", b: 2}),
+		real:          fidW(False, "Failed to set environ variables", nil),
+		unforeseeable: true,
+	}})
 }
