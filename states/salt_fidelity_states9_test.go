@@ -321,3 +321,98 @@ func TestSaltFidelityEnviron(t *testing.T) {
 		unforeseeable: true,
 	}})
 }
+
+// fidGitConfig runs fun on a root holding a git repository at /srv/repo
+// whose .git/config has the keys of cfg set first (each value in order,
+// a multivar for several).
+func fidGitConfig(fun, name string, args map[string]any, cfg [][2]string) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		if _, err := exec.LookPath("git"); err != nil {
+			t.Skip("git is not installed")
+		}
+		root := fileTestRoot(t)
+		repo := filepath.Join(root, "srv/repo")
+		if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
+			t.Fatalf("git init: %v: %s", err, out)
+		}
+		os.MkdirAll(filepath.Join(root, "root"), 0o700)
+		for _, kv := range cfg {
+			if out, err := exec.Command("git", "-C", repo, "config", "--add", kv[0], kv[1]).CombinedOutput(); err != nil {
+				t.Fatalf("git config: %v: %s", err, out)
+			}
+		}
+		return func(test bool) Result { return fileCall(t, root, fun, name, args, test) }
+	}
+}
+
+func TestSaltFidelityGitConfig(t *testing.T) {
+	repo := map[string]any{"repo": "/srv/repo"}
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{"repo": "/srv/repo"}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run reports {old, new}, its real run {name: {old, new}}.
+		name:          "git.config_set: a new key",
+		salt:          "states/git.py config_set(); modules/git.py config_get(), config_set()",
+		setup:         fidGitConfig("git.config_set", "user.email", with("value", "me@example.com"), nil),
+		test:          fidW(None, "'user.email' would be added as 'me@example.com'", map[string]any{"old": nil, "new": []any{"me@example.com"}}),
+		real:          fidW(True, "'user.email' was added as 'me@example.com'", map[string]any{"user.email": map[string]any{"old": nil, "new": []any{"me@example.com"}}}),
+		rerun:         fidW(True, "'user.email' is already set to 'me@example.com'", nil),
+		retest:        fidW(True, "'user.email' is already set to 'me@example.com'", nil),
+		unforeseeable: true,
+	}, {
+		name:          "git.config_set: a multivar replaced",
+		salt:          "config_set() with multivar: --replace-all, then --add",
+		setup:         fidGitConfig("git.config_set", "remote.origin.push", with("multivar", []any{"a", 1}), [][2]string{{"remote.origin.push", "x"}}),
+		test:          fidW(None, "'remote.origin.push' would be set to ['a', '1']", map[string]any{"old": []any{"x"}, "new": []any{"a", "1"}}),
+		real:          fidW(True, "'remote.origin.push' was set to ['a', '1']", map[string]any{"remote.origin.push": map[string]any{"old": []any{"x"}, "new": []any{"a", "1"}}}),
+		rerun:         fidW(True, "'remote.origin.push' is already set to ['a', '1']", nil),
+		unforeseeable: true,
+	}, {
+		name:          "git.config_set: global",
+		salt:          "config_set(global=True)",
+		setup:         fidGitConfig("git.config_set", "user.name", map[string]any{"global": true, "value": "Ops"}, nil),
+		test:          fidW(None, "Global key 'user.name' would be added as 'Ops'", map[string]any{"old": nil, "new": []any{"Ops"}}),
+		real:          fidW(True, "Global key 'user.name' was added as 'Ops'", map[string]any{"user.name": map[string]any{"old": nil, "new": []any{"Ops"}}}),
+		rerun:         fidW(True, "Global key 'user.name' is already set to 'Ops'", nil),
+		unforeseeable: true,
+	}, {
+		name:  "git.config_set: no repo",
+		salt:  "config_set(), the repo check",
+		setup: fidGitConfig("git.config_set", "user.name", map[string]any{"value": "Ops"}, nil),
+		test:  fidW(False, "Non-global config options require the 'repo' argument to be set", nil),
+		real:  fidW(False, "Non-global config options require the 'repo' argument to be set", nil),
+	}, {
+		name:   "git.config_unset: a key",
+		salt:   "states/git.py config_unset(); modules/git.py config_get_regexp(), config_unset()",
+		setup:  fidGitConfig("git.config_unset", "foo.bar", repo, [][2]string{{"foo.bar", "v1"}, {"foo.baz", "v3"}}),
+		test:   fidW(None, "1 key(s) would have value(s) unset", map[string]any{"foo.bar": []any{"v1"}}),
+		real:   fidW(True, "Value(s) successfully unset", map[string]any{"foo.bar": []any{"v1"}}),
+		rerun:  fidW(True, "No matching keys are set", nil),
+		retest: fidW(True, "No matching keys are set", nil),
+	}, {
+		name:  "git.config_unset: one value of a multivar",
+		salt:  "config_unset() with value_regex",
+		setup: fidGitConfig("git.config_unset", "foo.bar", with("value_regex", "^v2$"), [][2]string{{"foo.bar", "v1"}, {"foo.bar", "v2"}}),
+		test:  fidW(None, "1 key(s) would have value(s) unset", map[string]any{"foo.bar": []any{"v2"}}),
+		real:  fidW(True, "Value(s) successfully unset", map[string]any{"foo.bar": []any{"v2"}}),
+		rerun: fidW(True, "No matching keys are set", nil),
+	}, {
+		name:  "git.config_unset: a multivar without all",
+		salt:  "config_unset(), the greedy_matches check",
+		setup: fidGitConfig("git.config_unset", "foo.bar", repo, [][2]string{{"foo.bar", "v1"}, {"foo.bar", "v2"}}),
+		test:  fidW(False, "Multivar(s) matched by the key expression (set 'all' to True to force removal): foo.bar (v1, v2)", nil),
+		real:  fidW(False, "Multivar(s) matched by the key expression (set 'all' to True to force removal): foo.bar (v1, v2)", nil),
+	}, {
+		name:  "git.config_unset: a multivar with all",
+		salt:  "config_unset(all=True): --unset-all",
+		setup: fidGitConfig("git.config_unset", "foo.bar", with("all", true), [][2]string{{"foo.bar", "v1"}, {"foo.bar", "v2"}}),
+		test:  fidW(None, "1 key(s) would have value(s) unset", map[string]any{"foo.bar": []any{"v1", "v2"}}),
+		real:  fidW(True, "Value(s) successfully unset", map[string]any{"foo.bar": []any{"v1", "v2"}}),
+		rerun: fidW(True, "No matching keys are set", nil),
+	}})
+}
