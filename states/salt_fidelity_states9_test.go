@@ -416,3 +416,67 @@ func TestSaltFidelityGitConfig(t *testing.T) {
 		rerun: fidW(True, "No matching keys are set", nil),
 	}})
 }
+
+// pip.installed and pip.removed against a virtualenv of the test's own,
+// with packages from a local directory (--find-links, --no-index).
+func TestSaltFidelityPip(t *testing.T) {
+	venv := pipTestVenv(t)
+	links := t.TempDir()
+	pipTestWheel(t, links, "brinedemo", "1.0")
+	pipTestWheel(t, links, "brinedemo", "2.0")
+	pipTestWheel(t, links, "brineother", "0.1")
+	local := func(kv ...any) map[string]any {
+		m := map[string]any{"bin_env": venv, "find_links": links, "no_index": true}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	run := func(fun, name string, args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			return func(test bool) Result { return fileCall(t, "", fun, name, args, test) }
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run reports no changes: it does not know the version
+		// pip will pick.
+		name:          "pip.installed: a pinned version",
+		salt:          "states/pip_state.py installed(), _check_if_installed(); modules/pip.py install(), list_()",
+		setup:         run("pip.installed", "brinedemo==1.0", local()),
+		test:          fidW(None, "Python package brinedemo==1.0 is set to be installed", nil),
+		real:          fidW(True, "All packages were successfully installed", map[string]any{"brinedemo==1.0": "Installed"}),
+		rerun:         fidW(True, "Python package brinedemo==1.0 was already installed\nAll specified packages are already installed", nil),
+		retest:        fidW(True, "Python package brinedemo==1.0 was already installed\nAll specified packages are already installed", nil),
+		unforeseeable: true,
+	}, {
+		name:          "pip.installed: a range the installed version misses",
+		salt:          "installed(), _fulfills_version_spec()",
+		setup:         run("pip.installed", "brinedemo >= 1.5, < 3", local()),
+		test:          fidW(None, "Python package brinedemo >= 1.5, < 3 is set to be installed", nil),
+		real:          fidW(True, "All packages were successfully installed", map[string]any{"brinedemo==2.0": "Installed"}),
+		rerun:         fidW(True, "Python package brinedemo >= 1.5, < 3 was already installed\nAll specified packages are already installed", nil),
+		unforeseeable: true,
+	}, {
+		name:          "pip.installed: pkgs, one already there",
+		salt:          "installed() with pkgs",
+		setup:         run("pip.installed", "ignored", local("pkgs", []any{"brinedemo", "brineother"})),
+		test:          fidW(None, "Python package(s) set to be installed:\nbrinedemo\nbrineother", nil),
+		real:          fidW(True, "Python package brinedemo was already installed\nAll packages were successfully installed", map[string]any{"brineother==0.1": "Installed"}),
+		rerun:         fidW(True, "Python package brinedemo was already installed\nPython package brineother was already installed\nAll specified packages are already installed", nil),
+		unforeseeable: true,
+	}, {
+		name:  "pip.installed: '=' instead of '=='",
+		salt:  "_check_pkg_version_format()",
+		setup: run("pip.installed", "brinedemo=1.0", local()),
+		test:  fidW(False, "Invalid version specification in package brinedemo=1.0. '=' is not supported, use '==' instead.", nil),
+		real:  fidW(False, "Invalid version specification in package brinedemo=1.0. '=' is not supported, use '==' instead.", nil),
+	}, {
+		name:   "pip.removed",
+		salt:   "states/pip_state.py removed(); modules/pip.py uninstall()",
+		setup:  run("pip.removed", "brineother", map[string]any{"bin_env": venv}),
+		test:   fidW(None, "Package brineother is set to be removed", map[string]any{"brineother": "Removed"}),
+		real:   fidW(True, "Package was successfully removed.", map[string]any{"brineother": "Removed"}),
+		rerun:  fidW(True, "Package is not installed.", nil),
+		retest: fidW(True, "Package is not installed.", nil),
+	}})
+}
