@@ -480,3 +480,30 @@ func TestSaltFidelityPip(t *testing.T) {
 		retest: fidW(True, "Package is not installed.", nil),
 	}})
 }
+
+// virtualenv.managed creates a virtualenv (python3 -m venv here, which
+// has no virtualenv command) and installs pip_pkgs from a local directory.
+func TestSaltFidelityVirtualenv(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	links := t.TempDir()
+	pipTestWheel(t, links, "brinedemo", "1.0")
+	venv := filepath.Join(t.TempDir(), "venv")
+	args := map[string]any{"pip_pkgs": []any{"brinedemo"}, "find_links": links, "no_index": true}
+	run := func(t *testing.T) func(bool) Result {
+		return func(test bool) Result { return fileCall(t, "", "virtualenv.managed", venv, args, test) }
+	}
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run reports no changes; its real run's "new" is what
+		// python -V writes on stderr: nothing for Python 3.
+		name:          "virtualenv.managed: created, with a package",
+		salt:          "states/virtualenv_mod.py managed(); modules/virtualenv_mod.py create(); modules/pip.py install(), freeze()",
+		setup:         func(t *testing.T) func(bool) Result { return run(t) },
+		test:          fidW(None, "Virtualenv "+venv+" is set to be created", map[string]any{"new": ""}),
+		real:          fidW(True, "Created new virtualenv", map[string]any{"new": "", "packages": map[string]any{"new": []any{"brinedemo==1.0"}, "old": ""}}),
+		rerun:         fidW(True, "virtualenv exists", nil),
+		retest:        fidW(True, "Virtualenv "+venv+" is already created", nil),
+		unforeseeable: true,
+	}})
+}
