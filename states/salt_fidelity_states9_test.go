@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -506,4 +507,70 @@ func TestSaltFidelityVirtualenv(t *testing.T) {
 		retest:        fidW(True, "Virtualenv "+venv+" is already created", nil),
 		unforeseeable: true,
 	}})
+}
+
+// The patch of Salt's own tests (tests/pytests/functional/states/file/
+// test_patch.py), for a file and for a directory.
+const (
+	fidNumbers      = "one\ntwo\nthree\n\n1\n2\n3\n"
+	fidNumbersPatch = "--- a/foo/numbers.txt\t2018-04-09 18:43:58.014272504 -0500\n+++ b/foo/numbers.txt\t2018-04-09 18:44:46.487905044 -0500\n@@ -1,7 +1,7 @@\n-one\n-two\n three\n+two\n+one\n \n-1\n-2\n 3\n+2\n+1\n"
+)
+
+func TestSaltFidelityFilePatch(t *testing.T) {
+	if _, err := exec.LookPath("patch"); err != nil {
+		t.Skip("patch is not installed")
+	}
+	files := map[string]string{"srv/foo/numbers.txt": fidNumbers, "srv/numbers.patch": fidNumbersPatch}
+	ran := map[string]any{"pid": fidAny, "retcode": 0, "stdout": fidAny, "stderr": ""}
+	fidRunAll(t, []fidCase{{
+		// Salt's changes are patch's run: its pid and output differ
+		// between the check and the real run.
+		name:          "file.patch: a file",
+		salt:          "states/file.py patch(); modules/file.py patch()",
+		setup:         fidFile("file.patch", "/srv/foo/numbers.txt", map[string]any{"source": "/srv/numbers.patch"}, files),
+		test:          fidW(None, "The patch would be applied", ran),
+		real:          fidW(True, "Patch successfully applied", ran),
+		rerun:         fidW(True, "Patch was already applied", nil),
+		retest:        fidW(True, "Patch was already applied", nil),
+		unforeseeable: true,
+	}, {
+		name:          "file.patch: a directory, strip from options",
+		salt:          "patch(), the -p/--strip parsing and -d",
+		setup:         fidFile("file.patch", "/srv", map[string]any{"source": "/srv/numbers.patch", "options": "-p1"}, files),
+		test:          fidW(None, "The patch would be applied", ran),
+		real:          fidW(True, "Patch successfully applied", ran),
+		rerun:         fidW(True, "Patch was already applied", nil),
+		unforeseeable: true,
+	}, {
+		name:  "file.patch: a refused option",
+		salt:  "patch(), the blacklisted options",
+		setup: fidFile("file.patch", "/srv/foo/numbers.txt", map[string]any{"source": "/srv/numbers.patch", "options": "-N -o out"}, files),
+		test:  fidW(False, "The following CLI options are not allowed: -N, -o", nil),
+		real:  fidW(False, "The following CLI options are not allowed: -N, -o", nil),
+	}, {
+		name:  "file.patch: no such file",
+		salt:  "patch(), the name checks",
+		setup: fidFile("file.patch", "/srv/nope.txt", map[string]any{"source": "/srv/numbers.patch"}, files),
+		test:  fidW(False, "/srv/nope.txt does not exist", nil),
+		real:  fidW(False, "/srv/nope.txt does not exist", nil),
+	}})
+}
+
+// A patch that does not apply fails with patch's check in Salt's nested
+// layout, and changes nothing.
+func TestFilePatchDoesNotApply(t *testing.T) {
+	if _, err := exec.LookPath("patch"); err != nil {
+		t.Skip("patch is not installed")
+	}
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/foo/numbers.txt"), "")
+	fileWriteT(t, filepath.Join(root, "srv/numbers.patch"), fidNumbersPatch)
+	r := fileCall(t, root, "file.patch", "/srv/foo/numbers.txt", map[string]any{"source": "/srv/numbers.patch"}, false)
+	want := "Patch would not apply cleanly, no changes made. Results of dry-run are below. Run state again using the reject_file option to save rejects to a persistent file.\n\n              ----------\n              pid:\n"
+	if r.Result != False || !strings.HasPrefix(r.Comment, want) || !strings.Contains(r.Comment, "\n              retcode:\n                  1\n") {
+		t.Errorf("file.patch = %v %q; want False, starting %q", r.Result, r.Comment, want)
+	}
+	if b := iniRootFile(t, root, "srv/foo/numbers.txt"); b != "" {
+		t.Errorf("the file changed: %q", b)
+	}
 }
