@@ -574,3 +574,38 @@ func TestFilePatchDoesNotApply(t *testing.T) {
 		t.Errorf("the file changed: %q", b)
 	}
 }
+
+func TestSaltFidelityFileTidied(t *testing.T) {
+	files := map[string]string{"srv/t/a.log": "12345", "srv/t/b.txt": "x", "srv/t/sub/c.log": "", "srv/t/sub/keep.log": "k", "srv/t/empty": "<dir>"}
+	fidRunAll(t, []fidCase{{
+		name:   "file.tidied: matches and exclude",
+		salt:   "states/file.py tidied()",
+		setup:  fidFile("file.tidied", "/srv/t", map[string]any{"matches": []any{`.*\.log`}, "exclude": []any{"keep"}}, files),
+		test:   fidW(None, "/srv/t is set for tidy", map[string]any{"removed": []any{"/srv/t/sub/c.log", "/srv/t/a.log"}}),
+		real:   fidW(True, "Removed 2 files or directories from directory /srv/t", map[string]any{"removed": []any{"/srv/t/sub/c.log", "/srv/t/a.log"}}),
+		rerun:  fidW(True, "Nothing to remove from directory /srv/t", nil),
+		retest: fidW(True, "Nothing to remove from directory /srv/t", nil),
+	}, {
+		// size only: a.log (5 bytes) goes, the others are smaller; age
+		// does not count.
+		name:  "file.tidied: size only",
+		salt:  "tidied(age_size_only='size')",
+		setup: fidFile("file.tidied", "/srv/t", map[string]any{"size": "5", "age_size_only": "size", "rmdirs": true}, files),
+		test:  fidW(None, "/srv/t is set for tidy", map[string]any{"removed": []any{"/srv/t/a.log"}}),
+		real:  fidW(True, "Removed 1 files or directories from directory /srv/t", map[string]any{"removed": []any{"/srv/t/a.log"}}),
+		rerun: fidW(True, "Nothing to remove from directory /srv/t", nil),
+	}, {
+		name:  "file.tidied: directories too",
+		salt:  "tidied(rmdirs=True), everything matching with age and size 0",
+		setup: fidFile("file.tidied", "/srv/t", map[string]any{"rmdirs": true, "matches": []any{"e", "s"}}, files),
+		test:  fidW(None, "/srv/t is set for tidy", map[string]any{"removed": []any{"/srv/t/empty", "/srv/t/sub"}}),
+		real:  fidW(True, "Removed 2 files or directories from directory /srv/t", map[string]any{"removed": []any{"/srv/t/empty", "/srv/t/sub"}}),
+		rerun: fidW(True, "Nothing to remove from directory /srv/t", nil),
+	}, {
+		name:  "file.tidied: not a directory",
+		salt:  "tidied(), the isdir check",
+		setup: fidFile("file.tidied", "/srv/t/b.txt", nil, files),
+		test:  fidW(False, "/srv/t/b.txt does not exist or is not a directory.", nil),
+		real:  fidW(False, "/srv/t/b.txt does not exist or is not a directory.", nil),
+	}})
+}
