@@ -1,6 +1,9 @@
 package states
 
 import (
+	"context"
+	"crypto/md5"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -607,5 +610,78 @@ func TestSaltFidelityFileTidied(t *testing.T) {
 		setup: fidFile("file.tidied", "/srv/t/b.txt", nil, files),
 		test:  fidW(False, "/srv/t/b.txt does not exist or is not a directory.", nil),
 		real:  fidW(False, "/srv/t/b.txt does not exist or is not a directory.", nil),
+	}})
+}
+
+func TestSaltFidelityFileDecode(t *testing.T) {
+	// "hello\n" and its md5; "bye\n"'s md5.
+	const enc, sum = "aGVsbG8K", "b1946ac92492d2347c6235b4d2611184"
+	oldSum := fmt.Sprintf("%x", md5.Sum([]byte("bye\n")))
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run of a new file reports no changes; brine's the
+		// real run's.
+		name:   "file.decode: a new file",
+		salt:   "states/file.py decode(); modules/hashutil.py base64_decodefile(), digest_file()",
+		setup:  fidFile("file.decode", "/etc/hello", map[string]any{"encoded_data": enc}, map[string]string{"etc/.keep": ""}),
+		test:   fidW(None, "File is set to be updated.", map[string]any{"old": nil, "new": sum}),
+		real:   fidW(True, "File was updated.", map[string]any{"old": nil, "new": sum}),
+		rerun:  fidW(True, "File is in the correct state.", nil),
+		retest: fidW(True, "File is in the correct state.", nil),
+	}, {
+		name:  "file.decode: a file that differs",
+		salt:  "decode(), the insum != outsum branch",
+		setup: fidFile("file.decode", "/etc/hello", map[string]any{"encoded_data": enc}, map[string]string{"etc/hello": "bye\n"}),
+		test:  fidW(None, "File is set to be updated.", map[string]any{"old": oldSum, "new": sum}),
+		real:  fidW(True, "File was updated.", map[string]any{"old": oldSum, "new": sum}),
+		rerun: fidW(True, "File is in the correct state.", nil),
+	}, {
+		name:  "file.decode: no data",
+		salt:  "decode(), the argument checks",
+		setup: fidFile("file.decode", "/etc/hello", nil, nil),
+		test:  fidW(False, "Specify either the 'encoded_data' or 'contents_pillar' argument.", nil),
+		real:  fidW(False, "Specify either the 'encoded_data' or 'contents_pillar' argument.", nil),
+	}})
+}
+
+// eventFake answers event.send with sent.
+type eventFake struct {
+	sent bool
+	kw   map[string]any
+}
+
+func (f *eventFake) Has(fun string) bool { return fun == "event.send" }
+func (f *eventFake) Call(_ context.Context, fun string, args []any, kwargs map[string]any) (any, bool) {
+	f.kw = kwargs
+	return f.sent, true
+}
+
+func TestSaltFidelityEventSend(t *testing.T) {
+	data := map[string]any{"data": map[string]any{"app": "web"}}
+	want := map[string]any{"tag": "myco/deploy/done", "data": map[string]any{"app": "web"}}
+	run := func(sent bool) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			return func(test bool) Result {
+				fn, err := Lookup("event.send")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fn(context.Background(), &Request{ID: "e", Name: "myco/deploy/done", Func: "event.send", Args: NewArgs(fileCopyArgs(data)), Test: test, Env: &Env{Exec: &eventFake{sent: sent}}})
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:  "event.send: sent",
+		salt:  "states/event.py send()",
+		setup: run(true),
+		test:  fidW(None, "Event would have been fired", want),
+		real:  fidW(True, "Event fired", want),
+	}, {
+		// Salt masterless: event.send returns False, and the state fails
+		// with the same comment.
+		name:  "event.send: no master",
+		salt:  "send(), the result of modules/event.py send()",
+		setup: run(false),
+		test:  fidW(None, "Event would have been fired", want),
+		real:  fidW(False, "Event fired", want),
 	}})
 }
