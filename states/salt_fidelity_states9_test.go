@@ -685,3 +685,17 @@ func TestSaltFidelityEventSend(t *testing.T) {
 		real:  fidW(False, "Event fired", want),
 	}})
 }
+
+func TestSaltFidelitySaltutil(t *testing.T) {
+	var cases []fidCase
+	for _, kind := range append([]string{"all"}, saltutilSyncKinds...) {
+		cases = append(cases, fidCase{
+			name:  "saltutil.sync_" + kind,
+			salt:  "states/saltutil.py sync_all(), _sync_single() with nothing new",
+			setup: fidFile("saltutil.sync_"+kind, "sync", map[string]any{"refresh": true}, nil),
+			test:  fidW(None, "saltutil.sync_"+kind+" would have been run", nil),
+			real:  fidW(True, "No updates to sync", nil),
+		})
+	}
+	fidRunAll(t, cases)
+}
