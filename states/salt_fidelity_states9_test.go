@@ -699,3 +699,33 @@ func TestSaltFidelitySaltutil(t *testing.T) {
 	}
 	fidRunAll(t, cases)
 }
+
+func TestSaltFidelityKeyboard(t *testing.T) {
+	const debian = "# KEYBOARD CONFIGURATION FILE\n\nXKBMODEL=\"pc105\"\nXKBLAYOUT=\"us\"\nXKBVARIANT=\"\"\nXKBOPTIONS=\"\"\n\nBACKSPACE=\"guess\"\n"
+	want := strings.Replace(debian, `XKBLAYOUT="us"`, "XKBLAYOUT=de", 1)
+	fidRunAll(t, []fidCase{{
+		name: "keyboard.system: changed",
+		salt: "states/keyboard.py system(); modules/keyboard.py get_sys(), set_sys() on Debian",
+		setup: func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			fileWriteT(t, filepath.Join(root, "etc/default/keyboard"), debian)
+			return func(test bool) Result {
+				r := fileCall(t, root, "keyboard.system", "de", nil, test)
+				if got := iniRootFile(t, root, "etc/default/keyboard"); !test && got != want {
+					t.Errorf("keyboard file = %q; want %q", got, want)
+				}
+				return r
+			}
+		},
+		test:   fidW(None, "System layout de needs to be set", map[string]any{"layout": "de"}),
+		real:   fidW(True, "Set system keyboard layout de", map[string]any{"layout": "de"}),
+		rerun:  fidW(True, "System layout de already set", nil),
+		retest: fidW(True, "System layout de already set", nil),
+	}, {
+		name:  "keyboard.system: already set",
+		salt:  "system(), get_sys() == name",
+		setup: fidFile("keyboard.system", "us", nil, map[string]string{"etc/default/keyboard": debian}),
+		test:  fidW(True, "System layout us already set", nil),
+		real:  fidW(True, "System layout us already set", nil),
+	}})
+}
