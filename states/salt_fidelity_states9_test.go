@@ -729,3 +729,68 @@ func TestSaltFidelityKeyboard(t *testing.T) {
 		real:  fidW(True, "System layout us already set", nil),
 	}})
 }
+
+// fidGitSource makes a repository with a commit on main and a branch
+// dev, for git.cloned to clone.
+func fidGitSource(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	src := filepath.Join(t.TempDir(), "src")
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "main", src},
+		{"-C", src, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "one"},
+		{"-C", src, "branch", "dev"},
+	} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+	}
+	return src
+}
+
+func TestSaltFidelityGitCloned(t *testing.T) {
+	src := fidGitSource(t)
+	cloned := func(args map[string]any, pre bool) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			if pre {
+				if out, err := exec.Command("git", "clone", "-q", src, filepath.Join(root, "srv/app")).CombinedOutput(); err != nil {
+					t.Fatalf("git clone: %v: %s", err, out)
+				}
+			}
+			return func(test bool) Result { return fileCall(t, root, "git.cloned", src, args, test) }
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "git.cloned: cloned",
+		salt:   "states/git.py cloned(); modules/git.py clone()",
+		setup:  cloned(map[string]any{"target": "/srv/app"}, false),
+		test:   fidW(None, src+" would be cloned to /srv/app", map[string]any{"new": src + " => /srv/app"}),
+		real:   fidW(True, src+" cloned to /srv/app", map[string]any{"new": src + " => /srv/app"}),
+		rerun:  fidW(True, "Repository already exists at /srv/app", nil),
+		retest: fidW(True, "Repository already exists at /srv/app", nil),
+	}, {
+		name:  "git.cloned: cloned with a branch",
+		salt:  "cloned(branch=...), clone --branch",
+		setup: cloned(map[string]any{"target": "/srv/app", "branch": "dev"}, false),
+		test:  fidW(None, src+" would be cloned to /srv/app with branch 'dev'", map[string]any{"new": src + " => /srv/app"}),
+		real:  fidW(True, src+" cloned to /srv/app with branch 'dev'", map[string]any{"new": src + " => /srv/app"}),
+		rerun: fidW(True, "Repository already exists at /srv/app and is checked out to branch 'dev'", nil),
+	}, {
+		name:   "git.cloned: branch changed",
+		salt:   "cloned(), the current_branch != branch path: checkout -b from origin",
+		setup:  cloned(map[string]any{"target": "/srv/app", "branch": "dev"}, true),
+		test:   fidW(None, "Branch would be changed to 'dev'", map[string]any{"branch": map[string]any{"old": "main", "new": "dev"}}),
+		real:   fidW(True, "Branch changed to 'dev'", map[string]any{"branch": map[string]any{"old": "main", "new": "dev"}}),
+		rerun:  fidW(True, "Repository already exists at /srv/app and is checked out to branch 'dev'", nil),
+		retest: fidW(True, "Repository already exists at /srv/app and is checked out to branch 'dev'", nil),
+	}, {
+		name:  "git.cloned: a relative target",
+		salt:  "cloned(), the target checks",
+		setup: cloned(map[string]any{"target": "srv/app"}, false),
+		test:  fidW(False, "'target' path must be absolute", nil),
+		real:  fidW(False, "'target' path must be absolute", nil),
+	}})
+}
