@@ -794,3 +794,56 @@ func TestSaltFidelityGitCloned(t *testing.T) {
 		real:  fidW(False, "'target' path must be absolute", nil),
 	}})
 }
+
+func TestSaltFidelityCronFileState(t *testing.T) {
+	const tab = "MAILTO=\"\"\n0 * * * * /usr/bin/true\n"
+	cronFileRun := func(user string, args map[string]any, tabs map[string]string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := cronRoot(t, tabs)
+			fileWriteT(t, filepath.Join(root, "srv/app.cron"), tab)
+			a := map[string]any{"user": user}
+			for k, v := range args {
+				a[k] = v
+			}
+			return func(test bool) Result {
+				r := fileCall(t, root, "cron.file", "/srv/app.cron", a, test)
+				if !test && r.Result == True && len(r.Changes) > 0 {
+					got := iniRootFile(t, root, "var/spool/cron/crontabs/"+user)
+					if cronListed([]byte(got)) != tab || !strings.HasPrefix(got, cronHeader+"\n") {
+						t.Errorf("crontab after the real run = %q", got)
+					}
+				}
+				return r
+			}
+		}
+	}
+	spool := "/var/spool/cron/crontabs/"
+	fidRunAll(t, []fidCase{{
+		name:   "cron.file: a user's new crontab",
+		salt:   "states/cron.py file(); modules/file.py check_managed(), manage_file()",
+		setup:  cronFileRun("alice", nil, nil),
+		test:   fidW(None, "The file "+spool+"alice is set to be changed"+fidTestNote, map[string]any{"diff": fidAny, "user": "alice", "group": "alice"}),
+		real:   fidW(True, "Crontab for user alice was updated", map[string]any{"diff": fidAny, "user": "alice", "group": "alice"}),
+		rerun:  fidW(True, "Crontab for user alice is in the correct state", nil),
+		retest: fidW(True, "The file "+spool+"alice is in the correct state", nil),
+	}, {
+		name:  "cron.file: root's crontab replaced",
+		salt:  "file(), root: no owner changes",
+		setup: cronFileRun("root", nil, map[string]string{"root": "# old\n"}),
+		test:  fidW(None, "The file "+spool+"root is set to be changed"+fidTestNote, map[string]any{"diff": fidAny}),
+		real:  fidW(True, "Crontab for user root was updated", map[string]any{"diff": fidAny}),
+		rerun: fidW(True, "Crontab for user root is in the correct state", nil),
+	}, {
+		name:  "cron.file: replace False",
+		salt:  "file(replace=False): the copy it tests is never empty",
+		setup: cronFileRun("alice", map[string]any{"replace": false}, nil),
+		test:  fidW(True, "User alice already has a crontab. No changes made", nil),
+		real:  fidW(True, "User alice already has a crontab. No changes made", nil),
+	}, {
+		name:  "cron.file: no such user",
+		salt:  "file(), user.info failing",
+		setup: cronFileRun("nobody-here", nil, nil),
+		test:  fidW(False, "Could not identify group for user nobody-here", nil),
+		real:  fidW(False, "Could not identify group for user nobody-here", nil),
+	}})
+}
