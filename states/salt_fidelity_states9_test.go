@@ -847,3 +847,78 @@ func TestSaltFidelityCronFileState(t *testing.T) {
 		real:  fidW(False, "Could not identify group for user nobody-here", nil),
 	}})
 }
+
+// fidACL runs fun on /srv/f (a file) or /srv/d (a directory) of a root,
+// after the setfacl commands of pre; it needs getfacl and setfacl, and a
+// file system with ACLs. Names are the host's (nobody, nogroup), as
+// setfacl looks them up there.
+func fidACL(fun, name string, args map[string]any, pre ...string) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		if aclTools() != nil {
+			t.Skip("getfacl and setfacl are not installed (Debian's acl package)")
+		}
+		root := fileTestRoot(t)
+		fileWriteT(t, filepath.Join(root, "srv/f"), "x")
+		os.MkdirAll(filepath.Join(root, "srv/d/sub"), 0o755)
+		for _, spec := range pre {
+			target := filepath.Join(root, name)
+			if out, err := exec.Command("setfacl", "-m", spec, target).CombinedOutput(); err != nil {
+				t.Skipf("setfacl on %s: %v: %s (no ACLs on this file system?)", target, err, out)
+			}
+		}
+		return func(test bool) Result { return fileCall(t, root, fun, name, args, test) }
+	}
+}
+
+func TestSaltFidelityACL(t *testing.T) {
+	acl := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	part := func(name, typ, perms string) map[string]any {
+		return map[string]any{"acl_name": name, "acl_type": typ, "perms": perms}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "acl.present: a new entry",
+		salt:   "states/linux_acl.py present(); modules/linux_acl.py getfacl(), modfacl()",
+		setup:  fidACL("acl.present", "/srv/f", acl("acl_type", "user", "acl_name", "nobody", "perms", "rw")),
+		test:   fidW(None, "New permissions will be applied for nobody: rw", map[string]any{"new": part("nobody", "user", "rw")}),
+		real:   fidW(True, "Applied new permissions for nobody", map[string]any{"new": part("nobody", "user", "rw")}),
+		rerun:  fidW(True, "Permissions are in the desired state", nil),
+		retest: fidW(True, "Permissions are in the desired state", nil),
+	}, {
+		// Salt's old perms come from its reversed table: r-- reads --x.
+		name:  "acl.present: an entry changed",
+		salt:  "present(), the need_refresh branch and its _octal_lookup",
+		setup: fidACL("acl.present", "/srv/f", acl("acl_type", "user", "acl_name", "nobody", "perms", "rwx"), "u:nobody:r"),
+		test: fidW(None, "Updated permissions will be applied for nobody: --x -> rwx", map[string]any{
+			"new": part("nobody", "user", "rwx"), "old": part("nobody", "user", "--x")}),
+		real: fidW(True, "Updated permissions for nobody", map[string]any{
+			"new": part("nobody", "user", "rwx"), "old": part("nobody", "user", "--x")}),
+		rerun: fidW(True, "Permissions are in the desired state", nil),
+	}, {
+		name:  "acl.present: a default entry of a directory, recursively",
+		salt:  "present(default:group, recurse=True)",
+		setup: fidACL("acl.present", "/srv/d", acl("acl_type", "default:group", "acl_name", "nogroup", "perms", "rx", "recurse", true)),
+		test:  fidW(None, "New permissions will be applied for nogroup: rx", map[string]any{"new": part("nogroup", "default:group", "rx")}),
+		real:  fidW(True, "Applied new permissions for nogroup", map[string]any{"new": part("nogroup", "default:group", "rx")}),
+		rerun: fidW(True, "Permissions are in the desired state", nil),
+	}, {
+		name:   "acl.absent",
+		salt:   "states/linux_acl.py absent(); modules/linux_acl.py delfacl()",
+		setup:  fidACL("acl.absent", "/srv/f", acl("acl_type", "user", "acl_name", "nobody"), "u:nobody:rw"),
+		test:   fidW(None, "Removing permissions", nil),
+		real:   fidW(True, "Removing permissions", nil),
+		rerun:  fidW(True, "Permissions are in the desired state", nil),
+		retest: fidW(True, "Permissions are in the desired state", nil),
+	}, {
+		name:  "acl.present: a type getfacl does not list",
+		salt:  "present(), the 'ACL Type does not exist' branch",
+		setup: fidACL("acl.present", "/srv/f", acl("acl_type", "u", "acl_name", "nobody", "perms", "r")),
+		test:  fidW(False, "ACL Type does not exist", nil),
+		real:  fidW(False, "ACL Type does not exist", nil),
+	}})
+}
