@@ -922,3 +922,41 @@ func TestSaltFidelityACL(t *testing.T) {
 		real:  fidW(False, "ACL Type does not exist", nil),
 	}})
 }
+
+// blockdev.formatted on an image file of a root (mkfs and blkid work on
+// files as on devices).
+func TestSaltFidelityBlockdevFormatted(t *testing.T) {
+	for _, tool := range []string{"blkid", "mkfs", "mkfs.ext4"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	image := func(args map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			root := fileTestRoot(t)
+			f, err := os.Create(filepath.Join(root, "disk.img"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Truncate(8 << 20)
+			f.Close()
+			return func(test bool) Result { return fileCall(t, root, "blockdev.formatted", "/disk.img", args, test) }
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		// Salt reads the type again after mkfs and reports it as old too.
+		name:   "blockdev.formatted: an empty device",
+		salt:   "states/blockdev.py formatted(), _checkblk(); modules/disk.py format_()",
+		setup:  image(map[string]any{"fs_type": "ext4"}),
+		test:   fidW(None, "Changes to /disk.img will be applied ", map[string]any{"new": "ext4", "old": "ext4"}),
+		real:   fidW(True, "/disk.img has been formatted with ext4", map[string]any{"new": "ext4", "old": "ext4"}),
+		rerun:  fidW(True, "/disk.img already formatted with ext4", nil),
+		retest: fidW(True, "/disk.img already formatted with ext4", nil),
+	}, {
+		name:  "blockdev.formatted: an unknown type",
+		salt:  "formatted(), the mkfs.<type> check",
+		setup: image(map[string]any{"fs_type": "nosuchfs"}),
+		test:  fidW(False, "Invalid fs_type: nosuchfs", nil),
+		real:  fidW(False, "Invalid fs_type: nosuchfs", nil),
+	}})
+}
