@@ -960,3 +960,36 @@ func TestSaltFidelityBlockdevFormatted(t *testing.T) {
 		real:  fidW(False, "Invalid fs_type: nosuchfs", nil),
 	}})
 }
+
+// pip.uptodate against a virtualenv whose pip reads a local directory
+// (PIP_FIND_LINKS, PIP_NO_INDEX), with brinedemo 1.0 installed and 2.0
+// there.
+func TestSaltFidelityPipUptodate(t *testing.T) {
+	venv := pipTestVenv(t)
+	links := t.TempDir()
+	pipTestWheel(t, links, "brinedemo", "1.0")
+	if out, err := exec.Command(filepath.Join(venv, "bin/pip"), "install", "-q", "--no-index", "--find-links", links, "brinedemo==1.0").CombinedOutput(); err != nil {
+		t.Fatalf("pip install: %v: %s", err, out)
+	}
+	pipTestWheel(t, links, "brinedemo", "2.0")
+	t.Setenv("PIP_FIND_LINKS", links)
+	t.Setenv("PIP_NO_INDEX", "1")
+	// pip and setuptools of the venv must not look outdated: the local
+	// directory has none of them.
+	run := func(t *testing.T) func(bool) Result {
+		return func(test bool) Result {
+			return fileCall(t, "", "pip.uptodate", "up", map[string]any{"bin_env": venv}, test)
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		// Salt's dry run reports no changes: it does not run the upgrade.
+		name:          "pip.uptodate",
+		salt:          "states/pip_state.py uptodate(); modules/pip.py list_upgrades(), upgrade()",
+		setup:         func(t *testing.T) func(bool) Result { return run(t) },
+		test:          fidW(None, "System update will be performed", nil),
+		real:          fidW(True, "Upgrade successful.", map[string]any{"brinedemo": map[string]any{"old": "1.0", "new": "2.0"}}),
+		rerun:         fidW(True, "System is already up-to-date.", nil),
+		retest:        fidW(True, "System is already up-to-date.", nil),
+		unforeseeable: true,
+	}})
+}
