@@ -17,7 +17,7 @@ import (
 
 func init() {
 	common := []Param{
-		{Name: "bin_env", Type: String, Doc: "a virtualenv directory (its bin/pip is used), a python executable (run as python -m pip) or a pip executable; python3 -m pip when not given."},
+		{Name: "bin_env", Type: String, Doc: "a virtualenv directory (its bin/pip is used), a python executable (run as python -m pip) or a pip executable; python3 -m pip when not given (on the live host; under --root it is required)."},
 		{Name: "user", Type: String, Doc: "run pip as this user."},
 		{Name: "cwd", Type: String, Doc: "the directory pip runs in."},
 		{Name: "log", Type: String, Doc: "pip's --log file."},
@@ -81,6 +81,10 @@ func pipOpen(req *Request) (*pipRun, error) {
 	}
 	p := &pipRun{}
 	switch {
+	case binEnv == "" && !req.Live():
+		// The host's python is not the root's: under --root only a pip
+		// of the root itself (a virtualenv there) is the root's.
+		return nil, &ArgError{Arg: "bin_env", Err: fmt.Errorf("under --root, name the root's virtualenv or python: the host's python3 is not the root's")}
 	case binEnv == "":
 		py, err := exec.LookPath("python3")
 		if err != nil {
@@ -237,8 +241,8 @@ type pipTarget struct {
 //
 // Salt: comments and changes are Salt 3006's pip.installed; its pip is
 // the onedir's own when bin_env is not given, brine's python3 -m pip;
-// upgrade reinstalls through pip without asking the index for the newest
-// version first (Salt's pip.list_all_versions), so a dry run with
+// under --root bin_env must name a pip of the root; upgrade reinstalls
+// through pip without asking the index for the newest version first (Salt's pip.list_all_versions), so a dry run with
 // upgrade says the installed packages are up to date; ~= and ===
 // never hold, as in Salt.
 func pipInstalled(ctx context.Context, req *Request) Result {

@@ -11,7 +11,7 @@ import (
 func init() {
 	Register("pip.uptodate", pipUptodate,
 		Param{Name: "name", Type: String, Doc: "a label."},
-		Param{Name: "bin_env", Type: String, Doc: "a virtualenv directory, a python executable or a pip executable; python3 -m pip when not given."},
+		Param{Name: "bin_env", Type: String, Doc: "a virtualenv directory, a python executable or a pip executable; python3 -m pip when not given (on the live host; under --root it is required)."},
 		Param{Name: "user", Type: String, Doc: "run pip as this user."},
 		Param{Name: "cwd", Type: String, Doc: "the directory pip runs in."},
 		Param{Name: "use_vt", Type: Any, Doc: "accepted and ignored."},

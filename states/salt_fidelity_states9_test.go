@@ -993,3 +993,14 @@ func TestSaltFidelityPipUptodate(t *testing.T) {
 		unforeseeable: true,
 	}})
 }
+
+// Under --root the host's python is not the root's: pip states without
+// bin_env refuse to run, and never reach the host's pip.
+func TestPipUnderRootNeedsBinEnv(t *testing.T) {
+	for _, fun := range []string{"pip.installed", "pip.removed", "pip.uptodate"} {
+		r := fileCall(t, fileTestRoot(t), fun, "brinedemo", nil, true)
+		if r.Result != False || !strings.Contains(r.Comment, "under --root, name the root's virtualenv or python") {
+			t.Errorf("%s under --root without bin_env = %v %q; want a failure naming bin_env", fun, r.Result, r.Comment)
+		}
+	}
+}
