@@ -24,15 +24,21 @@ func init() {
 		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c (the SLS author wrote it, as in Salt)."})...)
 	Register("cmd.wait", cmdWait, cmdParams(
 		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c."})...)
-	Register("cmd.script", cmdScript, cmdParams(
+	Register("cmd.script", cmdScript, cmdScriptParams()...)
+	Register("cmd.wait_script", cmdWaitScript, cmdScriptParams()...)
+	RegisterWatch("cmd", cmdModWatch)
+}
+
+// cmdScriptParams are the arguments of cmd.script and cmd.wait_script.
+func cmdScriptParams() []Param {
+	return cmdParams(
 		Param{Name: "name", Type: String, Doc: "the script's salt:// URL when source is not given, else a label."},
 		Param{Name: "source", Type: String, Doc: "the script's salt:// URL or absolute local path."},
 		Param{Name: "args", Type: String, Doc: "arguments appended to the script's command line (shell syntax)."},
 		Param{Name: "template", Type: String, Doc: `"jinja" renders the script with context and defaults first.`},
 		Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."},
 		Param{Name: "defaults", Type: Map, Doc: "default variables for the template."},
-		Param{Name: "(any other argument)", Rest: true, With: "template", Doc: "with template set, a variable for the template."})...)
-	RegisterWatch("cmd", cmdModWatch)
+		Param{Name: "(any other argument)", Rest: true, With: "template", Doc: "with template set, a variable for the template."})
 }
 
 // cmdRunParams are the arguments of how a command runs, which the cmd
@@ -100,6 +106,15 @@ func cmdWait(ctx context.Context, req *Request) Result {
 	return Result{Name: req.Name, Result: True, Comment: "", Changes: map[string]any{}}
 }
 
+// WaitScript runs a script only when a state it watches changed; called
+// directly it does nothing.
+//
+// Salt: the same (Salt 3006's cmd.wait_script, whose mod_watch runs
+// cmd.script); prefer cmd.script with onchanges.
+func cmdWaitScript(ctx context.Context, req *Request) Result {
+	return Result{Name: req.Name, Result: True, Comment: "", Changes: map[string]any{}}
+}
+
 // Script fetches a script from the state tree and runs it.
 //
 // Salt: the script is written to a private temporary directory on the host and removed afterwards.
@@ -164,7 +179,7 @@ func cmdScript(ctx context.Context, req *Request) Result {
 // would).
 func cmdModWatch(ctx context.Context, req *Request) Result {
 	switch req.Func {
-	case "cmd.script":
+	case "cmd.script", "cmd.wait_script":
 		return cmdScript(ctx, req)
 	case "cmd.run", "cmd.wait", "":
 		return cmdExec(ctx, req, req.Name, nil)

@@ -20,7 +20,7 @@ func TestSysFunctionsSelectAsSalt(t *testing.T) {
 		{"sys.list_modules", []string{"sys"}, []string{"sys"}},
 		{"sys.list_modules", []string{"sys*"}, []string{"sys", "sysctl"}},
 		{"sys.list_state_modules", []string{"cmd"}, []string{"cmd"}},
-		{"sys.list_state_functions", []string{"cmd"}, []string{"cmd.run", "cmd.script", "cmd.wait"}},
+		{"sys.list_state_functions", []string{"cmd"}, []string{"cmd.run", "cmd.script", "cmd.wait", "cmd.wait_script"}},
 		{"sys.doc", []string{"nosuch"}, map[string]any{}},
 		{"sys.argspec", nil, map[string]any{}},
 		{"sys.argspec", []string{"test.echo"}, map[string]any{"test.echo": map[string]any{"args": []any{"text"}, "defaults": nil, "kwargs": nil, "varargs": nil}}},
