@@ -37,6 +37,28 @@ type gitRun struct {
 	cred *syscall.Credential
 }
 
+// newGitRun runs git as user (with that user's HOME) when one is given,
+// over ssh with the identity file when one is given.
+func newGitRun(req *Request, identity, user string) (gitRun, error) {
+	g := gitRun{}
+	if identity != "" {
+		g.env = append(g.env, "GIT_SSH_COMMAND=ssh -i "+strconv.Quote(identity)+" -o IdentitiesOnly=yes -o BatchMode=yes")
+	}
+	if user != "" {
+		db, err := fileUserDB(req)
+		if err != nil {
+			return g, err
+		}
+		u, err := db.User(user)
+		if err != nil {
+			return g, &ArgError{Arg: "user", Err: fmt.Errorf("no user %q", user)}
+		}
+		g.cred = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID)}
+		g.env = append(g.env, "HOME="+u.Home)
+	}
+	return g, nil
+}
+
 func (g gitRun) run(ctx context.Context, dir string, args ...string) (string, error) {
 	argv := append([]string{"git", "-c", "safe.directory=*"}, args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -133,21 +155,9 @@ func gitLatest(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	g := gitRun{}
-	if identity != "" {
-		g.env = append(g.env, "GIT_SSH_COMMAND=ssh -i "+strconv.Quote(identity)+" -o IdentitiesOnly=yes -o BatchMode=yes")
-	}
-	if user != "" {
-		db, err := fileUserDB(req)
-		if err != nil {
-			return Failf(req.Name, "%v", err)
-		}
-		u, err := db.User(user)
-		if err != nil {
-			return Failf(req.Name, "%v", &ArgError{Arg: "user", Err: fmt.Errorf("no user %q", user)})
-		}
-		g.cred = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID)}
-		g.env = append(g.env, "HOME="+u.Home)
+	g, err := newGitRun(req, identity, user)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 
 	out, err := g.run(ctx, "", "ls-remote", "--", req.Name)

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 )
 
 func init() {
@@ -56,21 +54,9 @@ func gitCloned(ctx context.Context, req *Request) Result {
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	g := gitRun{}
-	if identity != "" {
-		g.env = append(g.env, "GIT_SSH_COMMAND=ssh -i "+strconv.Quote(identity)+" -o IdentitiesOnly=yes -o BatchMode=yes")
-	}
-	if user != "" {
-		db, err := fileUserDB(req)
-		if err != nil {
-			return Failf(req.Name, "%v", err)
-		}
-		u, err := db.User(user)
-		if err != nil {
-			return Failf(req.Name, "%v", &ArgError{Arg: "user", Err: fmt.Errorf("no user %q", user)})
-		}
-		g.cred = &syscall.Credential{Uid: uint32(u.UID), Gid: uint32(u.GID)}
-		g.env = append(g.env, "HOME="+u.Home)
+	g, err := newGitRun(req, identity, user)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	withBranch := ""
 	if branch != "" {
