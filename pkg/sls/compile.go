@@ -84,17 +84,7 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
 				continue
 			}
-			ref := w.ID
-			if w.fromNames {
-				ref = w.Name
-			}
-			for _, t := range targets {
-				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
-				if !hasReq(t, r) {
-					t.Requisites = append(t.Requisites, r)
-					t.reqPos = append(t.reqPos, in.pos)
-				}
-			}
+			turnIn(w, in, targets)
 		}
 	}
 	// Turn `_in` around: `A: require_in: B` is `B: require: A`.
@@ -114,19 +104,7 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 				errs.addErr(missing(w, in.kind+"_in", in.module, in.ref, in.pos, h))
 				continue
 			}
-			// A `names` entry stands for itself, not for its siblings,
-			// which may not carry the same _in.
-			ref := w.ID
-			if w.fromNames {
-				ref = w.Name
-			}
-			for _, t := range targets {
-				r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
-				if !hasReq(t, r) {
-					t.Requisites = append(t.Requisites, r)
-					t.reqPos = append(t.reqPos, in.pos)
-				}
-			}
+			turnIn(w, in, targets)
 		}
 	}
 	// Salt's requisite_in gives the target of a prereq a prerequired
@@ -176,6 +154,23 @@ func (h *High) compile(raw bool) ([]Chunk, error) {
 		out[i] = w.Chunk
 	}
 	return out, nil
+}
+
+// turnIn turns w's `_in` around onto its targets: `A: require_in: B` is
+// `B: require: A`. A `names` entry stands for itself, not for its
+// siblings, which may not carry the same _in.
+func turnIn(w *work, in inReq, targets []*work) {
+	ref := w.ID
+	if w.fromNames {
+		ref = w.Name
+	}
+	for _, t := range targets {
+		r := Requisite{Kind: in.kind, Module: w.State, Ref: ref, In: true}
+		if !hasReq(t, r) {
+			t.Requisites = append(t.Requisites, r)
+			t.reqPos = append(t.reqPos, in.pos)
+		}
+	}
 }
 
 func hasReq(w *work, r Requisite) bool {
