@@ -183,22 +183,55 @@ func TestTopSaltenv(t *testing.T) {
 // merge_tops: base's whole, another environment's own section unless an
 // earlier file gave it; the minion's top_file_merging_strategy,
 // env_order and state_top_saltenv options change that as Salt's do.
-func TestTopMerging(t *testing.T) {
+// writeRoots writes each environment's files into a directory of its
+// own and returns the roots.
+func writeRoots(t *testing.T, envs map[string]map[string]string) fileroot.Roots {
+	t.Helper()
 	roots := fileroot.Roots{}
-	for env, files := range map[string]map[string]string{
-		"base": {"top.sls": "base:\n  '*':\n    - b1\n", "b1.sls": "b1:\n  test.nop: []\n"},
-		"prod": {"top.sls": "prod:\n  '*':\n    - p1\nbase:\n  '*':\n    - bx\n", "p1.sls": "p1:\n  test.nop: []\n"},
-		"dev":  {"top.sls": "dev:\n  '*':\n    - d1\n", "d1.sls": "d1:\n  test.nop: []\n"},
-		"qa":   {"q1.sls": "q1:\n  test.nop: []\n"},
-	} {
+	for env, files := range envs {
 		dir := t.TempDir()
 		for name, body := range files {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 		roots[env] = []string{dir}
 	}
+	return roots
+}
+
+// checkTop checks state.show_top's answer and, unless ran is nil, the IDs
+// a highstate dry run runs.
+func checkTop(t *testing.T, h *Host, want map[string]any, ran []string) {
+	t.Helper()
+	ret := Call(context.Background(), h, "state.show_top", nil, nil)
+	if !reflect.DeepEqual(ret.Value, want) {
+		t.Errorf("show_top = %#v; want %#v", ret.Value, want)
+	}
+	if ran == nil {
+		return
+	}
+	args, kwargs := ParseArgs([]string{"test=True"})
+	res, _ := Call(context.Background(), h, "state.highstate", args, kwargs).Value.([]engine.StateResult)
+	var ids []string
+	for _, r := range res {
+		ids = append(ids, r.ID)
+	}
+	if !reflect.DeepEqual(ids, ran) {
+		t.Errorf("highstate ran %v; want %v", ids, ran)
+	}
+}
+
+func TestTopMerging(t *testing.T) {
+	roots := writeRoots(t, map[string]map[string]string{
+		"base": {"top.sls": "base:\n  '*':\n    - b1\n", "b1.sls": "b1:\n  test.nop: []\n"},
+		"prod": {"top.sls": "prod:\n  '*':\n    - p1\nbase:\n  '*':\n    - bx\n", "p1.sls": "p1:\n  test.nop: []\n"},
+		"dev":  {"top.sls": "dev:\n  '*':\n    - d1\n", "d1.sls": "d1:\n  test.nop: []\n"},
+		"qa":   {"q1.sls": "q1:\n  test.nop: []\n"},
+	})
 	for _, tt := range []struct {
 		name string
 		opts map[string]any
@@ -214,22 +247,7 @@ func TestTopMerging(t *testing.T) {
 			h := testHost(t)
 			h.Files = &fileroot.Source{Roots: roots}
 			h.Opts = tt.opts
-			ret := Call(context.Background(), h, "state.show_top", nil, nil)
-			if !reflect.DeepEqual(ret.Value, tt.want) {
-				t.Errorf("show_top = %#v; want %#v", ret.Value, tt.want)
-			}
-			if tt.ran == nil {
-				return
-			}
-			args, kwargs := ParseArgs([]string{"test=True"})
-			res, _ := Call(context.Background(), h, "state.highstate", args, kwargs).Value.([]engine.StateResult)
-			var ids []string
-			for _, r := range res {
-				ids = append(ids, r.ID)
-			}
-			if !reflect.DeepEqual(ids, tt.ran) {
-				t.Errorf("highstate ran %v; want %v", ids, tt.ran)
-			}
+			checkTop(t, h, tt.want, tt.ran)
 		})
 	}
 }
@@ -240,8 +258,7 @@ func TestTopMerging(t *testing.T) {
 // given again takes the later list in place; another environment's
 // included files add nothing once its section is there.
 func TestTopInclude(t *testing.T) {
-	roots := fileroot.Roots{}
-	for env, files := range map[string]map[string]string{
+	roots := writeRoots(t, map[string]map[string]string{
 		"base": {
 			"top.sls":    "include:\n  - 'tops.*'\n  - nowhere\nbase:\n  '*':\n    - b1\n",
 			"tops/x.sls": "base:\n  '*':\n    - b2\n  'web*':\n    - b3\n",
@@ -254,18 +271,7 @@ func TestTopInclude(t *testing.T) {
 			"more.sls": "dev:\n  '*':\n    - d2\n  'm1':\n    - d3\n",
 			"d1.sls":   "d1:\n  test.nop: []\n",
 		},
-	} {
-		dir := t.TempDir()
-		for name, body := range files {
-			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		roots[env] = []string{dir}
-	}
+	})
 	for _, tt := range []struct {
 		strategy string
 		want     map[string]any
@@ -279,22 +285,7 @@ func TestTopInclude(t *testing.T) {
 			h := testHost(t)
 			h.Files = &fileroot.Source{Roots: roots}
 			h.Opts = map[string]any{"top_file_merging_strategy": tt.strategy}
-			ret := Call(context.Background(), h, "state.show_top", nil, nil)
-			if !reflect.DeepEqual(ret.Value, tt.want) {
-				t.Errorf("show_top = %#v; want %#v", ret.Value, tt.want)
-			}
-			if tt.ran == nil {
-				return
-			}
-			args, kwargs := ParseArgs([]string{"test=True"})
-			res, _ := Call(context.Background(), h, "state.highstate", args, kwargs).Value.([]engine.StateResult)
-			var ids []string
-			for _, r := range res {
-				ids = append(ids, r.ID)
-			}
-			if !reflect.DeepEqual(ids, tt.ran) {
-				t.Errorf("highstate ran %v; want %v", ids, tt.ran)
-			}
+			checkTop(t, h, tt.want, tt.ran)
 		})
 	}
 }
