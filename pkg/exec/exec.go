@@ -265,7 +265,8 @@ func init() {
 	register("pillar.raw", templateFunc("pillar.raw"), "Return the whole pillar, or one top-level key of it ({} when missing).",
 		states.Param{Name: "key", Type: states.String, Doc: "a top-level key."})
 	register("pillar.keys", templateFunc("pillar.keys"), "Return the keys of a pillar mapping: pillar.keys users.",
-		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the mapping's key, nested keys joined by ':'."})
+		states.Param{Name: "key", Type: states.String, Required: true, Doc: "the mapping's key, nested keys joined by the delimiter."},
+		states.Param{Name: "delimiter", Type: states.String, Default: ":", Doc: "what separates nested keys."})
 	register("pillar.ls", templateFunc("pillar.ls"), "Return the pillar's top-level keys, in pillar order.")
 	register("state.apply", stateApply, "Apply the highstate, or the named SLS: state.apply [web,db] [test=True].",
 		stateRunParams(states.Param{Name: "mods", Type: states.StringList, Doc: "SLS names, separated by commas (web,db) or a list; the highstate when not given."})...)

@@ -51,6 +51,9 @@ func TestCallFunctions(t *testing.T) {
 		{"pillar.raw", []string{"users"}, map[string]any{"alice": map[string]any{"uid": 1000}}, 0},
 		{"pillar.raw", []string{"nope"}, map[string]any{}, 0},
 		{"pillar.keys", []string{"users"}, []any{"alice"}, 0},
+		{"pillar.keys", []string{"users/alice", "delimiter=/"}, []any{"uid"}, 0},
+		{"pillar.keys", []string{"nope"}, "pillar.keys: Pillar key not found: nope", 1},
+		{"pillar.keys", []string{"users:alice:uid"}, "pillar.keys: Pillar value in key users:alice:uid is not a dict", 1},
 		{"pillar.ls", nil, []any{"users"}, 0},
 		{"grains.item", []string{"os"}, map[string]any{"os": "Debian"}, 0},
 		{"grains.item", []string{"os", "nosuch"}, map[string]any{"os": "Debian", "nosuch": ""}, 0}, // Salt's default ""

@@ -561,10 +561,6 @@ func strParam(args []any, kw map[string]any, i int, name string) (string, error)
 	return toStr(v)
 }
 
-// dictUpdate is salt.utils.dictupdate.update: dicts merge recursively,
-// anything else (lists too, unless mergeLists) is replaced.
-// dictUpdate merges upd into dest recursively (Salt's dictupdate.update);
-// keys new to dest come after its own, in upd's order.
 // mergeDefault is pillar.get's merge=True (salt/modules/pillar.py): a
 // dict default updated with the value found, nested lists concatenated
 // when mergeLists is true (merge_nested_lists, else the pillar_merge_lists

@@ -313,10 +313,18 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		if err != nil {
 			return nil, err
 		}
-		v, ok := nestedGet(c.pillar, key, ":")
+		delim, err := toStr(param(args, kw, 1, "delimiter", ":"))
+		if err != nil {
+			return nil, err
+		}
+		// Salt's pillar.keys raises KeyError and ValueError with these.
+		v, ok := nestedGet(c.pillar, key, delim)
+		if !ok {
+			return nil, fmt.Errorf("Pillar key not found: %s", key)
+		}
 		sub, isMap := normalize(v).(*odict.Map)
-		if !ok || !isMap {
-			return nil, fmt.Errorf("pillar.keys: pillar key %q is not a dict", key)
+		if !isMap {
+			return nil, fmt.Errorf("Pillar value in key %s is not a dict", key)
 		}
 		return stringList(sub.Keys()), nil
 	}
