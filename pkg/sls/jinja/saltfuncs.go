@@ -348,20 +348,37 @@ func saltFuncs(c *saltCtx) map[string]Func {
 				return nil, fmt.Errorf("slsutil.merge: both arguments must be dicts")
 			}
 			strategy, _ := param(args, kw, 2, "strategy", "smart").(string)
+			renderer, _ := param(args, kw, 3, "renderer", "yaml").(string)
 			mergeLists, _ := truth(param(args, kw, 4, "merge_lists", false))
+			// Salt's dictupdate.merge: smart is aggregate under the yamlex
+			// renderer, else recurse; none and an unknown strategy recurse.
+			if strategy == "smart" {
+				strategy = "recurse"
+				if r := renderer[strings.LastIndex(renderer, "|")+1:]; r == "yamlex" || strings.HasPrefix(renderer, "yamlex_") {
+					strategy = "aggregate"
+				}
+			}
 			switch strategy {
-			case "smart", "recurse", "aggregate":
-				return dictUpdate(deepCopy(a).(*odict.Map), b, mergeLists), nil
-			case "overwrite":
+			case "aggregate", "overwrite":
+				// merge_overwrite, and merge_aggregate with nothing marked
+				// !aggregate (brine has no yamlex): b's value for each key.
 				out := deepCopy(a).(*odict.Map)
 				for k, v := range b.All() {
 					out.Set(k, deepCopy(v))
 				}
 				return out, nil
-			case "none":
-				return a, nil
+			case "list":
+				// merge_list: a's keys, each one b also has as [a's, b's].
+				out := odict.New(a.Len())
+				for k, v := range a.All() {
+					if bv, ok := b.Get(k); ok {
+						v = []any{v, bv}
+					}
+					out.Set(k, deepCopy(v))
+				}
+				return out, nil
 			}
-			return nil, fmt.Errorf("slsutil.merge: unknown strategy %q", strategy)
+			return dictUpdate(deepCopy(a).(*odict.Map), b, mergeLists), nil
 		},
 		"defaults.merge": func(args []any, kw map[string]any) (any, error) {
 			dest, dok := normalize(param(args, kw, 0, "dest", nil)).(*odict.Map)
