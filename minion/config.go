@@ -68,6 +68,11 @@ type Config struct {
 	DefaultTop      string   `yaml:"default_top"`
 	EnvOrder        []string `yaml:"env_order"`
 	StateTopSaltenv string   `yaml:"state_top_saltenv"`
+	// FileRoots and PillarRoots are Salt's masterless file_roots and
+	// pillar_roots (environment to directories), read by `brine call
+	// --local` alone: a minion's trees are its master's.
+	FileRoots   map[string][]string `yaml:"file_roots"`
+	PillarRoots map[string][]string `yaml:"pillar_roots"`
 	// StateAggregate is Salt's state_aggregate: True, or a list of
 	// state modules (pkg), whose states fold the others of their module
 	// into one call before they run (mod_aggregate).
@@ -173,11 +178,15 @@ func DefaultID() string {
 	return h
 }
 
-// topOpts are the options a highstate reads its top files by, as Salt's
-// minion opts hold them (exec's state.top), and state_aggregate, which
-// its run reads: those set, and no others.
-func (c *Config) topOpts() map[string]any {
+// RunOpts are the options a state run reads from the minion's opts, as
+// Salt's hold them: the top file options (exec's state.top),
+// state_aggregate, and the minion's own nodegroups (match.nodegroup,
+// N@); those set, and no others.
+func (c *Config) RunOpts() map[string]any {
 	opts := map[string]any{}
+	if len(c.Nodegroups) > 0 {
+		opts["nodegroups"] = c.Nodegroups
+	}
 	if c.TopMerging != "" {
 		opts["top_file_merging_strategy"] = c.TopMerging
 	}

@@ -467,11 +467,7 @@ func (m *Minion) newHost(rch *reach, log *slog.Logger, tree string) *exec.Host {
 			return sendEventOn(ctx, m.nc, m.id, b)
 		},
 	}
-	host.Opts = m.cfg.topOpts()
-	if len(m.cfg.Nodegroups) > 0 {
-		// Salt's minion options hold its nodegroups (match.nodegroup).
-		host.Opts["nodegroups"] = m.cfg.Nodegroups
-	}
+	host.Opts = m.cfg.RunOpts()
 	host.Mine = &minionMine{m: m, host: host}
 	if m.sched != nil {
 		host.Schedule = m.sched

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -11,8 +12,13 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
 
+	"github.com/brine-cm/brine/master"
+	"github.com/brine-cm/brine/minion"
 	"github.com/brine-cm/brine/pkg/exec"
+	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/version"
 )
 
@@ -31,6 +37,14 @@ type callOptions struct {
 	passthrough bool
 	out         outputFlags
 	logLevel    string
+	configDir   string
+
+	// From the minion config (minion.yaml), when there is one: the
+	// environments' roots (flags name base's alone), static grains and
+	// the run's options.
+	fileRootsByEnv, pillarRootsByEnv fileroot.Roots
+	grainsCfg                        map[string]any
+	opts                             map[string]any
 }
 
 func newCallCmd(s *streams) *cobra.Command {
@@ -67,6 +81,9 @@ tree failed to render or compile, or the function failed.`,
 			return cobra.MinimumNArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.readMinionConfig(cmd.Flags()); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return usage(err)
 			}
@@ -93,9 +110,53 @@ tree failed to render or compile, or the function failed.`,
 	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
 	f.BoolVar(&o.failhard, "failhard", false, "stop at the first failed state")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error")
+	f.StringVarP(&o.configDir, "config-dir", "c", master.DefaultDir, "the directory whose minion.yaml, when there is one, gives the defaults: id, grains, root, saltenv, file_roots and pillar_roots (environment to directories, as a masterless Salt minion's), the top file options, nodegroups and state_aggregate; flags win")
 	f.BoolVar(&o.passthrough, "retcode-passthrough", false, "exit with the function's own return code, as salt-call's: a command's exit status for cmd.run and friends, test.retcode's code (brine call always tells a failed state, 2, from a broken tree or failed function, 1)")
 	o.out.add(f)
 	return cmd
+}
+
+// readMinionConfig takes the defaults of a masterless run from the
+// minion config, as salt-call reads /etc/salt/minion: a flag given wins
+// over the file, the file over brine's defaults. No minion.yaml in the
+// default directory is no config; in a directory -c names, an error.
+func (o *callOptions) readMinionConfig(flags *pflag.FlagSet) error {
+	file := filepath.Join(o.configDir, "minion.yaml")
+	raw, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) && !flags.Changed("config-dir") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("minion config: %w", err)
+	}
+	cfg, err := minion.LoadConfig(o.configDir)
+	if err != nil {
+		return err
+	}
+	// LoadConfig gives every minion an id; the file's own, when it has
+	// one, is the one that counts here (else the grains' host name).
+	var set struct {
+		ID string `yaml:"id"`
+	}
+	_ = yaml.Unmarshal(raw, &set)
+	if !flags.Changed("id") && set.ID != "" {
+		o.id = set.ID
+	}
+	if !flags.Changed("root") && cfg.Root != "" {
+		o.root = cfg.Root
+	}
+	if !flags.Changed("saltenv") && cfg.Saltenv != "" {
+		o.saltenv = cfg.Saltenv
+	}
+	if !flags.Changed("file-root") && len(cfg.FileRoots) > 0 {
+		o.fileRootsByEnv = fileroot.Roots(cfg.FileRoots)
+	}
+	if !flags.Changed("pillar-root") && len(cfg.PillarRoots) > 0 {
+		o.pillarRootsByEnv = fileroot.Roots(cfg.PillarRoots)
+	}
+	o.grainsCfg = cfg.Grains
+	o.opts = cfg.RunOpts()
+	return nil
 }
 
 func (o *callOptions) validate() error {
@@ -110,12 +171,12 @@ func (o *callOptions) validate() error {
 	// As salt-call --local: a missing default tree is an empty one (the
 	// functions that need none, grains.items or cmd.run, work); a root
 	// the command line names must exist.
-	if len(o.fileRoots) == 0 {
+	if len(o.fileRoots) == 0 && o.fileRootsByEnv == nil {
 		if fi, err := os.Stat("/srv/salt"); err == nil && fi.IsDir() {
 			o.fileRoots = []string{"/srv/salt"}
 		}
 	}
-	if len(o.pillarRoots) == 0 {
+	if len(o.pillarRoots) == 0 && o.pillarRootsByEnv == nil {
 		if fi, err := os.Stat("/srv/pillar"); err == nil && fi.IsDir() {
 			o.pillarRoots = []string{"/srv/pillar"}
 		}
@@ -148,8 +209,18 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	defer stop()
 	log := newConsoleLogger(s.err, o.logLevel)
 
-	host, err := exec.LocalHost(ctx, exec.Local{ID: o.id, GrainsFile: o.grainsFile, FileRoots: o.fileRoots,
-		PillarRoots: o.pillarRoots, GPGKeyDir: o.gpgKeyDir, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
+	// --file-root's roots serve the run's environment; --pillar-root's
+	// are base's whatever the saltenv, as salt-call's pillar_roots
+	// default ({base: [/srv/pillar]}).
+	froots, proots := o.fileRootsByEnv, o.pillarRootsByEnv
+	if froots == nil {
+		froots = fileroot.Roots{o.saltenv: o.fileRoots}
+	}
+	if proots == nil && len(o.pillarRoots) > 0 {
+		proots = fileroot.Roots{fileroot.DefaultEnv: o.pillarRoots}
+	}
+	host, err := exec.LocalHost(ctx, exec.Local{ID: o.id, GrainsFile: o.grainsFile, Grains: o.grainsCfg, Opts: o.opts,
+		FileRoots: froots, PillarRoots: proots, GPGKeyDir: o.gpgKeyDir, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
 	var perr *exec.PillarError
 	if errors.As(err, &perr) {
 		fmt.Fprintf(s.err, "brine: %v\n", err)

@@ -470,3 +470,57 @@ func TestCallPillarRootsAreBase(t *testing.T) {
 		t.Fatalf("pillar.items --saltenv dev: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// brine call --local reads the minion config, as salt-call reads
+// /etc/salt/minion: id, static grains, file_roots and pillar_roots of
+// several environments, the top file options and nodegroups; a flag
+// wins over the file. No minion.yaml where -c points is an error; none
+// in the default directory is no config.
+func TestCallReadsMinionConfig(t *testing.T) {
+	base := tree(t, map[string]string{
+		"top.sls": "base:\n  'web7':\n    - a\n  'N@webs':\n    - b\n",
+		"a.sls":   "a:\n  test.nop: []\n",
+	})
+	dev := tree(t, map[string]string{
+		"top.sls": "base:\n  'web7':\n    - c\ndev:\n  'G@role:db':\n    - d\n",
+	})
+	pil := tree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - p\n",
+		"p.sls":   "color: {{ grains['role'] }}\n",
+	})
+	cfg := tree(t, map[string]string{"minion.yaml": "id: web7\ngrains:\n  role: db\n" +
+		"file_roots:\n  base: [" + base + "]\n  dev: [" + dev + "]\n" +
+		"pillar_roots:\n  base: [" + pil + "]\n" +
+		"nodegroups:\n  webs: 'web*'\n" +
+		"top_file_merging_strategy: merge_all\n"})
+
+	out, errb, code := brine(t, "call", "--local", "-c", cfg, "--out", "json", "state.show_top")
+	if code != 0 {
+		t.Fatalf("show_top: exit %d: %s", code, errb)
+	}
+	var top map[string]map[string][]string
+	if err := json.Unmarshal([]byte(out), &top); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := top["local"], map[string][]string{"base": {"a", "c", "b"}, "dev": {"d"}}; !jsonEqual(got, want) {
+		t.Errorf("show_top = %v; want %v", got, want)
+	}
+	out, errb, code = brine(t, "call", "--local", "-c", cfg, "--out", "json", "pillar.get", "color")
+	if code != 0 || !strings.Contains(out, `"db"`) {
+		t.Errorf("pillar.get color: exit %d, %s %s; want db, from the config's grains", code, out, errb)
+	}
+	// --id wins over the file's id.
+	out, _, _ = brine(t, "call", "--local", "-c", cfg, "--id", "other", "--out", "json", "grains.get", "id")
+	if !strings.Contains(out, `"other"`) {
+		t.Errorf("--id other: grains id %s", out)
+	}
+	if _, errb, code := brine(t, "call", "--local", "-c", t.TempDir(), "test.true"); code == 0 || !strings.Contains(errb, "minion.yaml") {
+		t.Errorf("-c with no minion.yaml: exit %d, %q; want an error naming the file", code, errb)
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
+}

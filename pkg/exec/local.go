@@ -16,10 +16,18 @@ import (
 // Local describes this host for `brine call --local`: the state and
 // pillar trees on disk, and what to say of the host.
 type Local struct {
-	ID          string // "": the host name (grains)
-	GrainsFile  string // YAML grains over the collected ones
-	FileRoots   []string
-	PillarRoots []string // none: an empty pillar
+	ID         string // "": the host name (grains)
+	GrainsFile string // YAML grains over the collected ones
+	// Grains are the minion config's static grains, over the collected
+	// ones and under the grains file's.
+	Grains map[string]any
+	// FileRoots are each environment's state tree roots, as Salt's
+	// file_roots; PillarRoots the pillar's (none: an empty pillar).
+	FileRoots   fileroot.Roots
+	PillarRoots fileroot.Roots
+	// Opts are minion options a run reads (the top file options,
+	// nodegroups, state_aggregate), as Salt's opts hold them.
+	Opts map[string]any
 	// GPGKeyDir is the GnuPG home whose keys decrypt #!yaml|gpg pillar
 	// values ("": pillar.DefaultGPGKeyDir), as salt-call's gpg_keydir.
 	GPGKeyDir string
@@ -45,6 +53,9 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grains: %w", err)
 	}
+	if len(l.Grains) > 0 {
+		g = grains.Merge(g, l.Grains)
+	}
 	if l.GrainsFile != "" {
 		extra, err := grains.LoadFile(l.GrainsFile)
 		if err != nil {
@@ -65,7 +76,7 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	host := &Host{
 		ID:     id,
 		Grains: g,
-		Files:  &fileroot.Source{Roots: fileroot.Roots{env: l.FileRoots}, Env: env, Memo: true},
+		Files:  &fileroot.Source{Roots: l.FileRoots, Env: env, Memo: true},
 		Env:    env,
 		Root:   l.Root,
 		Log:    l.Log,
@@ -73,15 +84,16 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 		GrainsFile: l.GrainsFile,
 		Failhard:   l.Failhard,
 		Pillar:     odict.New(0),
+		Opts:       map[string]any{},
+	}
+	for k, v := range l.Opts {
+		host.Opts[k] = v
 	}
 	if len(l.PillarRoots) == 0 {
 		return host, nil
 	}
-	// The pillar roots are base's whatever the saltenv, as salt-call's
-	// pillar_roots default ({base: [/srv/pillar]}): a run in another
-	// saltenv still reads base's pillar top and files.
-	proots := fileroot.Roots{fileroot.DefaultEnv: l.PillarRoots}
-	host.Opts = map[string]any{"pillar_roots": rootsOpt(proots)}
+	proots := l.PillarRoots
+	host.Opts["pillar_roots"] = rootsOpt(proots)
 	keyDir := l.GPGKeyDir
 	if keyDir == "" {
 		keyDir = pillar.DefaultGPGKeyDir
@@ -93,6 +105,11 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: templateOpts(host, env, false), Root: l.Root, ExecNames: execNames()}, "", "", env)
 		},
+	}
+	if raw, ok := l.Opts["nodegroups"].(map[string]any); ok {
+		// A masterless minion's pillar top matches N@ against its own
+		// nodegroups, as Salt's salt-call --local reads them from opts.
+		pc.Nodegroups, _ = top.NodegroupsFromConfig(raw)
 	}
 	// As salt-call --local: an SLS that fails leaves the rest of the
 	// pillar, and Salt's safe words for it under _errors (Salt's
