@@ -55,6 +55,11 @@ func newCallCmd(s *streams) *cobra.Command {
 		Long: `Run one function on this host with the local engine: render the state tree
 from --file-root, compile it, and apply it (or dry-run it with test=True).
 
+As salt-call --local reads /etc/salt/minion, brine call reads minion.yaml
+from -c (/etc/brine) when there is one: its id, grains, root, saltenv,
+file_roots and pillar_roots (every environment's trees), nodegroups and
+top file options are the defaults, and a flag given wins.
+
 Arguments after the function are positional, KEY=VALUE words are keyword
 arguments, and every value is read as YAML, as Salt's loader reads it:
 test=True is a boolean, pillar='{"role": "web"}' a mapping, 0644 the
