@@ -283,21 +283,34 @@ func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	case int:
 		return x, nil
 	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return def, nil
-		}
-		return int(x), nil
+		return floatToInt(x, def)
 	case string:
 		// Jinja: int(value, base), and when that fails int(float(value)),
 		// so that "42.23"|int is 42.
 		if n, ok := pyParseInt(x, base); ok {
 			return n, nil
 		}
-		if f, ok := pyParseFloat(x); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			return int(f), nil
+		if f, ok := pyParseFloat(x); ok {
+			return floatToInt(f, def)
 		}
 	}
 	return def, nil
+}
+
+// floatToInt is Python's int(float) inside Jinja's int filter: NaN is a
+// ValueError, which gives the default, but infinity is an OverflowError,
+// which Jinja does not catch; and a float past 64 bits is an error here,
+// never a wrong number.
+func floatToInt(f float64, def any) (any, error) {
+	switch {
+	case math.IsNaN(f):
+		return def, nil
+	case math.IsInf(f, 0):
+		return nil, fmt.Errorf("cannot convert float infinity to integer")
+	case f >= 0x1p63 || f < -0x1p63:
+		return nil, errIntOverflow
+	}
+	return int(f), nil
 }
 
 func fFloat(_ *env, v any, args []any, kw map[string]any) (any, error) {
@@ -392,10 +405,12 @@ func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		// Jinja: math.ceil/floor(value * 10**precision) / 10**precision,
 		// a float whatever the value.
 		p := math.Pow(10, float64(prec))
+		// math.ceil and floor return Python ints, so there is no -0.0
+		// (-0.4|round(method='ceil') is 0.0): adding 0 drops the sign.
 		if method == "ceil" {
-			return math.Ceil(f*p) / p, nil
+			return math.Ceil(f*p)/p + 0, nil
 		}
-		return math.Floor(f*p) / p, nil
+		return math.Floor(f*p)/p + 0, nil
 	default:
 		return nil, fmt.Errorf("round: method must be common, ceil or floor")
 	}

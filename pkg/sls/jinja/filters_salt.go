@@ -173,11 +173,23 @@ func fGroupby(e *env, v any, args []any, kw map[string]any) (any, error) {
 		return nil, err
 	}
 	attr := fmt.Sprint(arg(args, kw, 0, "attribute", ""))
-	def, hasDef := kw["default"]
-	key := func(it any) any {
+	// Jinja's default=None is no default at all (make_attrgetter).
+	def := arg(args, kw, 1, "default", nil)
+	caseSensitive := boolArg(args, kw, 2, "case_sensitive", false)
+	value := func(it any) any {
 		k := lookupPath(it, attr)
-		if _, undef := k.(Undefined); undef && hasDef {
+		if _, undef := k.(Undefined); undef && def != nil {
 			return def
+		}
+		return k
+	}
+	// Jinja 3.1 sorts and groups on the lowered key unless
+	// case_sensitive=True, and names each group by its first item's key
+	// as it is: 'X' and 'x' are one group, 'X'.
+	key := func(it any) any {
+		k := value(it)
+		if s, ok := k.(string); ok && !caseSensitive {
+			return strings.ToLower(s)
 		}
 		return k
 	}
@@ -193,23 +205,23 @@ func fGroupby(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if serr != nil {
 		return nil, serr
 	}
-	var out []any
+	var out []*group
+	var last any
 	for _, it := range sorted {
 		k := key(it)
 		if u, undef := k.(Undefined); undef {
 			return nil, u.err()
 		}
-		if n := len(out); n > 0 && equal(out[n-1].(*group).grouper, k) {
-			g := out[n-1].(*group)
-			g.list = append(g.list, it)
+		if n := len(out); n > 0 && equal(last, k) {
+			out[n-1].list = append(out[n-1].list, it)
 			continue
 		}
-		out = append(out, &group{grouper: k, list: []any{it}})
+		last = k
+		out = append(out, &group{grouper: value(it), list: []any{it}})
 	}
 	res := make([]any, len(out))
 	for i, g := range out {
-		gg := g.(*group)
-		res[i] = grouped{gg.grouper, gg.list}
+		res[i] = grouped{g.grouper, g.list}
 	}
 	return res, nil
 }

@@ -218,7 +218,12 @@ func formatSpec(v any, spec string) (string, error) {
 				if prec < 0 {
 					prec = 6
 				}
-				if typ == '%' {
+				if special, ok := nonFinite(fv, typ); ok {
+					body = special
+					if typ == '%' {
+						body += "%"
+					}
+				} else if typ == '%' {
 					body = strconv.FormatFloat(fv*100, 'f', prec, 64) + "%"
 				} else if alt {
 					// The alternate form keeps the point and, for g, the
@@ -492,6 +497,9 @@ func (sp pctSpec) format(v any) (string, error) {
 			prec = 6
 		}
 		neg := fv < 0 || (fv == 0 && math.Signbit(fv))
+		if special, ok := nonFinite(math.Abs(fv), sp.conv); ok {
+			return sp.pad(special, sp.sign(neg)), nil
+		}
 		body, err := formatSpec(math.Abs(fv), spec+"."+strconv.Itoa(prec)+string(sp.conv))
 		if err != nil {
 			return "", err
@@ -528,4 +536,25 @@ func (sp pctSpec) pad(body, sign string) string {
 		return sign + strings.Repeat("0", sp.width-n) + body
 	}
 	return fill + sign + body
+}
+
+// nonFinite is how Python's formatting writes an infinity or a NaN:
+// inf, -inf and nan, in capitals for the E, F and G conversions (Go's
+// strconv writes +Inf and NaN).
+func nonFinite(f float64, conv byte) (string, bool) {
+	var s string
+	switch {
+	case math.IsInf(f, 1):
+		s = "inf"
+	case math.IsInf(f, -1):
+		s = "-inf"
+	case math.IsNaN(f):
+		s = "nan"
+	default:
+		return "", false
+	}
+	if conv == 'E' || conv == 'F' || conv == 'G' {
+		s = strings.ToUpper(s)
+	}
+	return s, true
 }
