@@ -272,6 +272,12 @@ func getAttr(v any, name string) any {
 				return nil
 			}
 			return x.name
+		case "catch_varargs", "catch_kwargs", "caller":
+			// whether a call may pass extra arguments, keyword arguments
+			// or a call block: whether the body reads the name.
+			if x.st != nil {
+				return x.st.uses&map[string]uint8{"catch_varargs": usesVarargs, "catch_kwargs": usesKwargs, "caller": usesCaller}[name] != 0
+			}
 		case "arguments":
 			if x.st != nil {
 				args := make(tuple, len(x.st.params))

@@ -329,6 +329,11 @@ func fFlatten(e *env, v any, args []any, kw map[string]any) (any, error) {
 
 func fAttr(_ *env, v any, args []any, _ map[string]any) (any, error) {
 	name, _ := argOr(args, 0, "").(string)
+	// Jinja's attr is getattr only, never the item: a dict's keys are not
+	// its attributes (its methods are, which a template cannot use here).
+	if _, isDict := normalize(v).(*odict.Map); isDict {
+		return undefAttr(v, name), nil
+	}
 	return getAttr(v, name), nil
 }
 

@@ -394,41 +394,6 @@ func uuid5(name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
-func fWordwrap(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	s, err := toStr(v)
-	if err != nil {
-		return nil, err
-	}
-	width := intArg(args, kw, 0, "width", 79)
-	breakLong := boolArg(args, kw, 1, "break_long_words", true)
-	wrapstr, _ := arg(args, kw, 2, "wrapstring", "\n").(string)
-	var lines []string
-	for _, para := range strings.Split(s, "\n") {
-		var line string
-		for _, w := range strings.Fields(para) {
-			for breakLong && len(w) > width {
-				if line != "" {
-					lines = append(lines, line)
-					line = ""
-				}
-				lines = append(lines, w[:width])
-				w = w[width:]
-			}
-			switch {
-			case line == "":
-				line = w
-			case len(line)+1+len(w) <= width:
-				line += " " + w
-			default:
-				lines = append(lines, line)
-				line = w
-			}
-		}
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, wrapstr), nil
-}
-
 func fFilesize(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	_, f, _, ok := toNum(v)
 	if !ok {

@@ -17,7 +17,8 @@ var strMethods = map[string]bool{"split": true, "rsplit": true, "startswith": tr
 	"title": true, "capitalize": true, "find": true, "rfind": true, "index": true, "count": true, "isdigit": true,
 	"isalpha": true, "isalnum": true, "isspace": true, "islower": true, "isupper": true, "splitlines": true,
 	"zfill": true, "ljust": true, "rjust": true, "center": true, "partition": true, "rpartition": true,
-	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true}
+	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true,
+	"removeprefix": true, "removesuffix": true, "istitle": true, "expandtabs": true, "rindex": true}
 
 func hasMethod(recv any, name string) bool {
 	switch x := recv.(type) {

@@ -7,6 +7,7 @@ func (t *translator) tag(body string, line int) error {
 	if err != nil {
 		return t.wrapErr(err, line)
 	}
+	t.noteSpecialNames(p.toks)
 	if p.cur().kind != tkName {
 		return t.errf(line, "expected a tag name")
 	}
@@ -144,7 +145,7 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		if err := p.expectEOF(); err != nil {
 			return err
 		}
-		t.push("macro", line)
+		t.pushStmt("macro", line, st)
 		t.emitStmt("jmacro", st)
 	case "call":
 		// {% call(params) macro(args) %}body{% endcall %}: the macro
@@ -165,7 +166,7 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 			return err
 		}
 		st.expr = x
-		t.push("call", line)
+		t.pushStmt("call", line, st)
 		t.emitStmt("jcall", st)
 	case "do":
 		x, err := p.parseTuple(true)

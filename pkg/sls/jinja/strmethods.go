@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 func strArg(args []any, i int, def string) (string, error) {
@@ -35,11 +36,28 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		}
 		return pySplit(s, sep, n, name == "rsplit"), nil
 	case "splitlines":
-		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-		if len(lines) > 0 && lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
+		keep, err := truth(argOr(args, 0, kw["keepends"]))
+		if err != nil {
+			return nil, err
 		}
-		return strList(lines), nil
+		return strList(pySplitlines(s, keep)), nil
+	case "removeprefix", "removesuffix":
+		fix, err := strArg(args, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		if name == "removeprefix" {
+			return strings.TrimPrefix(s, fix), nil
+		}
+		return strings.TrimSuffix(s, fix), nil
+	case "istitle":
+		return pyIsTitle(s), nil
+	case "expandtabs":
+		size, _, _, _ := toNum(argOr(args, 0, kw["tabsize"]))
+		if argOr(args, 0, kw["tabsize"]) == nil {
+			size = 8
+		}
+		return pyExpandTabs(s, size), nil
 	case "startswith", "endswith":
 		prefixes := []any{argOr(args, 0, "")}
 		if l, ok := normalize(prefixes[0]).([]any); ok {
@@ -114,20 +132,20 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		return pyTitle(s), nil
 	case "capitalize":
 		return pyCapitalize(s), nil
-	case "find", "rfind", "index":
+	case "find", "rfind", "index", "rindex":
 		sub, err := strArg(args, 0, "")
 		if err != nil {
 			return nil, err
 		}
 		var i int
-		if name == "rfind" {
+		if name == "rfind" || name == "rindex" {
 			i = strings.LastIndex(s, sub)
 		} else {
 			i = strings.Index(s, sub)
 		}
 		if i >= 0 {
 			i = len([]rune(s[:i]))
-		} else if name == "index" {
+		} else if name == "index" || name == "rindex" {
 			return nil, fmt.Errorf("substring not found")
 		}
 		return i, nil
@@ -343,4 +361,82 @@ func pad(s string, w int, fill rune, align byte) string {
 		return strings.Repeat(f, left) + s + strings.Repeat(f, n-left)
 	}
 	return strings.Repeat(f, n) + s
+}
+
+// pySplitlines is str.splitlines: it breaks at every line boundary Python
+// knows (\n, \r, \r\n, \v, \f, \x1c-\x1e, \x85, \u2028, \u2029), keeping
+// the boundaries with keepends.
+func pySplitlines(s string, keepends bool) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+		default:
+			i += n
+			continue
+		}
+		end := i + n
+		if r == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		if keepends {
+			lines = append(lines, s[start:end])
+		} else {
+			lines = append(lines, s[start:i])
+		}
+		start, i = end, end
+	}
+	if start < len(s) {
+		lines = append(lines, s[start:])
+	}
+	return lines
+}
+
+// pyIsTitle is str.istitle: a cased character after a cased one is lower
+// case, after an uncased one upper (or title) case, and there is one.
+func pyIsTitle(s string) bool {
+	cased, prevCased := false, false
+	for _, r := range s {
+		switch {
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			if prevCased {
+				return false
+			}
+			prevCased, cased = true, true
+		case unicode.IsLower(r):
+			if !prevCased {
+				return false
+			}
+			prevCased, cased = true, true
+		default:
+			prevCased = false
+		}
+	}
+	return cased
+}
+
+// pyExpandTabs is str.expandtabs: each tab to the next multiple of size
+// columns, the column starting again after \n and \r.
+func pyExpandTabs(s string, size int) string {
+	var b strings.Builder
+	col := 0
+	for _, r := range s {
+		switch r {
+		case '\t':
+			if size > 0 {
+				n := size - col%size
+				b.WriteString(strings.Repeat(" ", n))
+				col += n
+			}
+		case '\n', '\r':
+			b.WriteRune(r)
+			col = 0
+		default:
+			b.WriteRune(r)
+			col++
+		}
+	}
+	return b.String()
 }

@@ -251,6 +251,11 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 	if g, ok := v.(grouped); ok {
 		v = tuple(g) // Jinja's _GroupTuple prints as a plain tuple
 	}
+	if l, ok := v.(*loopInfo); ok {
+		// Jinja's LoopContext.__repr__
+		fmt.Fprintf(b, "<LoopContext %d/%d>", l.i+1, len(l.items))
+		return nil
+	}
 	if t, ok := v.(tuple); ok {
 		b.WriteByte('(')
 		for i, e := range t {

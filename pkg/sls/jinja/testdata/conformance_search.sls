@@ -19,3 +19,32 @@ float // and %: {{ 0.5 // 0.1 }} {{ -0.0 % 1 }} {{ 7.5 // -2 }} {{ -7.5 % 2 }} {
 float **: {{ 1e20 ** 7 }} {{ 2.0 ** -3 }} {{ 10 ** -2 }} {{ 1.1 ** 50 }} {{ 3 ** 0.5 }}
 round ceil/floor: {{ -0.4|round(method='ceil') }} {{ -0.0|round(1, 'floor') }} {{ 0.3|round(0, 'floor') }}
 int: {{ '12.7'|int }} {{ 'nan'|int(5) }} {{ 1e15|int }}
+{#- macros take extra arguments only when their body reads varargs, kwargs or caller #}
+{% macro plain(a, b=1) %}{{ a }}{{ b }}{% endmacro -%}
+{% macro va(a) %}{{ a }}{{ varargs }}{% endmacro -%}
+{% macro kw(a) %}{{ a }}{{ kwargs }}{% endmacro -%}
+{% macro outer() %}{% macro inner() %}{{ varargs }}{% endmacro %}{{ inner(1, 2) }}{% endmacro -%}
+{% macro wrap() %}[{{ caller() }}]{% endmacro -%}
+{% macro attr(x) %}{{ x.caller }}{{ x.kwargs }}{% endmacro -%}
+{{ plain.catch_varargs }}{{ plain.catch_kwargs }}{{ plain.caller }} {{ va.catch_varargs }} {{ kw.catch_kwargs }} {{ wrap.caller }} {{ outer.catch_varargs }} {{ attr.caller }}
+{{ va(1, 2, 3) }} {{ kw(1, x=2) }} {{ outer() }} {% call wrap() %}in{% endcall %} {{ plain(1, b=2) }}
+{#- string methods #}
+{% for s in ['one\ntwo\n\nthree', 'line\n', 'a\r\nb\rc\x0bd\x0ce\x1cf\u2028g', '', '\n', 'x'] -%}
+{{ s.splitlines() }} {{ s.splitlines(true) }} {{ s.splitlines(keepends=True) }}
+{% endfor -%}
+{% for s in ['Hello World', 'hello', 'HELLO', 'Hello world', '', '1A', 'A1b', "It's", 'Ǆx', 'ß'] -%}
+{{ s.istitle() }} {{ s.removeprefix('He') }} {{ s.removesuffix('lo') }}
+{% endfor -%}
+{{ 'a\tbc\tdef\tg\n\tx'.expandtabs() }}|{{ 'a\tb'.expandtabs(4) }}|{{ 'a\tb'.expandtabs(0) }}|{{ 'ab\t'.expandtabs(tabsize=2) }}
+{{ 'abcabc'.rindex('b') }} {{ 'abc'.rindex('b') }}
+{#- wordwrap is textwrap.wrap on each line #}
+{%- set texts = ['The quick brown fox jumps over the lazy dog', 'supercalifragilistic word', 'a-hyphenated-long-word and more words here', '  x\n\ny  ', 'line\n', 'a\n  b\nc', 'first\r\nsecond', '', 'well--known em--dash, here -- and there', 'x-1-y ab-cd-ef-gh 3-4 --x a--b', 'tab\there  two   spaces', 'ééé-ààà-ççç ünïcödé wörds'] %}
+{%- for t in texts %}
+{%- for w in [1, 3, 5, 8, 10, 14] %}
+{{ t|wordwrap(w)|tojson }} {{ t|wordwrap(w, false)|tojson }} {{ t|wordwrap(w, wrapstring='|') }} {{ t|wordwrap(w, break_on_hyphens=false)|tojson }} {{ t|wordwrap(w, false, '/', false) }}
+{%- endfor %}
+{%- endfor %}
+{{ texts[0]|wordwrap }}
+{#- forceescape, attr (getattr only: a dict's keys are not attributes), a loop printed #}
+{{ 'a<b & "c"'|forceescape }} {{ {'a': 1}|attr('a') is defined }} {{ pillar.app|attr('name') is defined }}
+{% for x in [1, 2] %}{{ loop }}{% endfor %}
