@@ -78,14 +78,9 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 	case "lower":
 		return pyLower(s), nil
 	case "casefold":
-		return strings.ToLower(s), nil
+		return pyCasefold(s), nil
 	case "swapcase":
-		return strings.Map(func(r rune) rune {
-			if unicode.IsUpper(r) {
-				return unicode.ToLower(r)
-			}
-			return unicode.ToUpper(r)
-		}, s), nil
+		return pySwapcase(s), nil
 	case "strip", "lstrip", "rstrip":
 		cut, err := strArg(args, 0, " \t\n\r\v\f")
 		if err != nil {
@@ -285,30 +280,82 @@ func pySplit(s, sep string, n int, right bool) []any {
 }
 
 func pyTitle(s string) string {
+	rs := []rune(s)
 	var b strings.Builder
 	prevCased := false
-	for _, r := range s {
-		if unicode.IsLetter(r) {
-			if prevCased {
-				b.WriteRune(unicode.ToLower(r))
-			} else {
-				b.WriteRune(unicode.ToUpper(r))
-			}
-			prevCased = true
+	for i, r := range rs {
+		if prevCased {
+			b.WriteString(pyLowerAt(rs, i))
 		} else {
-			b.WriteRune(r)
-			prevCased = false
+			b.WriteString(pyTitleRune(r))
+		}
+		prevCased = isCased(r)
+	}
+	return b.String()
+}
+
+// pyCapitalize is str.capitalize (Python 3.8+): the first character in
+// title case, the rest lowered, with Unicode's multi-character mappings
+// (ß capitalizes to Ss).
+func pyCapitalize(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if i == 0 {
+			b.WriteString(pyTitleRune(r))
+		} else {
+			b.WriteString(pyLowerAt(rs, i))
 		}
 	}
 	return b.String()
 }
 
-func pyCapitalize(s string) string {
-	r := []rune(strings.ToLower(s))
-	if len(r) > 0 {
-		r[0] = unicode.ToUpper(r[0])
+// pySwapcase is str.swapcase: upper case lowered, lower case uppered,
+// title case (ǅ) and the rest left as they are.
+func pySwapcase(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		switch {
+		case unicode.IsUpper(r):
+			b.WriteString(pyLowerAt(rs, i))
+		case unicode.IsLower(r):
+			b.WriteString(pyUpper(string(r)))
+		default:
+			b.WriteRune(r)
+		}
 	}
-	return string(r)
+	return b.String()
+}
+
+// pyCasefold is str.casefold: full case folding, lower case but for
+// the code points pyFoldSpecial lists (ß folds to ss), and no final sigma.
+func pyCasefold(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if f, ok := pyFoldSpecial[r]; ok {
+			b.WriteString(f)
+			continue
+		}
+		b.WriteString(pyCase(string(r), pyLowerSpecial, unicode.ToLower))
+	}
+	return b.String()
+}
+
+func pyTitleRune(r rune) string {
+	if t, ok := pyTitleSpecial[r]; ok {
+		return t
+	}
+	return string(unicode.ToTitle(r))
+}
+
+// pyLowerAt is the lower case of rs[i] in its context: a capital sigma
+// ending a word lowers to ς.
+func pyLowerAt(rs []rune, i int) string {
+	if rs[i] == 'Σ' && finalSigma(rs, i) {
+		return "ς"
+	}
+	return pyCase(string(rs[i]), pyLowerSpecial, unicode.ToLower)
 }
 
 // pyCenter is str.center, which puts the odd extra fill on the left
@@ -328,18 +375,18 @@ func pyCenter(s string, w int, fill rune) string {
 // and opening brackets, so "w0rld" stays "W0rld" (str.title differs).
 func jinjaTitle(s string) string {
 	var b strings.Builder
-	start := true
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r) || strings.ContainsRune("-([{<", r):
-			b.WriteRune(r)
-			start = true
-		case start:
-			b.WriteRune(unicode.ToUpper(r))
-			start = false
-		default:
-			b.WriteRune(unicode.ToLower(r))
+	sep := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("-([{<", r) }
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		// item[0].upper() + item[1:].lower() on each piece that
+		// _word_beginning_split_re cuts, separators included
+		j := i + 1
+		for j < len(rs) && sep(rs[j]) == sep(rs[i]) {
+			j++
 		}
+		b.WriteString(pyUpper(string(rs[i])))
+		b.WriteString(pyLower(string(rs[i+1 : j])))
+		i = j
 	}
 	return b.String()
 }

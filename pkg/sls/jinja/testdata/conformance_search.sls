@@ -48,3 +48,8 @@ int: {{ '12.7'|int }} {{ 'nan'|int(5) }} {{ 1e15|int }}
 {#- forceescape, attr (getattr only: a dict's keys are not attributes), a loop printed #}
 {{ 'a<b & "c"'|forceescape }} {{ {'a': 1}|attr('a') is defined }} {{ pillar.app|attr('name') is defined }}
 {% for x in [1, 2] %}{{ loop }}{% endfor %}
+{#- title, capitalize, casefold, swapcase with Unicode's multi-character mappings #}
+{%- set ss = ['ß', 'ﬁx', 'hello world', 'ΣΑΣ ΟΔΟΣ', 'a中b', 'ǆemal ǅx', 'it\'s o\'neil', 'w0rld 3rd', 'x-y(z)[w]{v}<u', 'MiXeD cAsE', 'ŉ', 'İstanbul', 'ﬀ-ﬁ ǰ', 'aΣ', 'ΣΣ.', '', ' lead', 'a  b\tc'] %}
+{%- for s in ss %}
+{{ s }}: {{ s|title }}|{{ s|capitalize }}|{{ s.title() }}|{{ s.capitalize() }}|{{ s.casefold() }}|{{ s.swapcase() }}|{{ s|upper }}|{{ s|lower }}
+{%- endfor %}
