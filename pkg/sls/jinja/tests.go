@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"reflect"
-	"strings"
 )
 
 // testFunc is a Jinja test: the value, then the test's arguments.
@@ -80,21 +79,25 @@ func init() {
 			}
 			return equal(r, 0), nil
 		},
+		// even and odd are Jinja's value % 2 == 0 and == 1: a float may be
+		// either (3.0 is odd), and what has no % is an error.
 		"even": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			i, _, isF, ok := toNum(v)
-			return ok && !isF && i%2 == 0, nil
+			r, err := arith("%", v, 2)
+			return err == nil && equal(r, 0), err
 		},
 		"odd": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			i, _, isF, ok := toNum(v)
-			return ok && !isF && i%2 != 0, nil
+			r, err := arith("%", v, 2)
+			return err == nil && equal(r, 1), err
 		},
+		// lower and upper are str(value).islower() and .isupper(): there must
+		// be a cased letter ('123' is neither), and any value is printed first.
 		"lower": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			s, ok := v.(string)
-			return ok && s == strings.ToLower(s), nil
+			s, err := toStr(v)
+			return err == nil && strIs(s, "islower"), err
 		},
 		"upper": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			s, ok := v.(string)
-			return ok && s == strings.ToUpper(s), nil
+			s, err := toStr(v)
+			return err == nil && strIs(s, "isupper"), err
 		},
 		"in": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
 			return contains(argOr(args, 0, nil), v)

@@ -161,6 +161,11 @@ func (t *translator) run() error {
 		case '%':
 			name := firstWord(body)
 			if name == "raw" {
+				if s[bodyEnd] == '+' {
+					// Jinja's lexer knows {% raw %} and {% raw -%} only, so
+					// {% raw +%} reaches the parser as an unknown tag.
+					return t.errf(line, "unknown tag 'raw'")
+				}
 				_, after, content, trimR, err := findEndRaw(s, pos)
 				if err != nil {
 					return t.errf(line, "%v", err)
@@ -287,9 +292,9 @@ func findEndRaw(s string, pos int) (int, int, string, bool, error) {
 		rest := strings.TrimLeft(s[k:], " \t\r\n")
 		if strings.HasPrefix(rest, "endraw") {
 			r := strings.TrimLeft(rest[len("endraw"):], " \t\r\n")
-			if strings.HasPrefix(r, "-%}") || strings.HasPrefix(r, "%}") {
+			if strings.HasPrefix(r, "-%}") || strings.HasPrefix(r, "+%}") || strings.HasPrefix(r, "%}") {
 				end := len(s) - len(r) + 2
-				if r[0] == '-' {
+				if r[0] == '-' || r[0] == '+' {
 					end++
 				}
 				return i + j, end, s[pos : i+j], trim, nil

@@ -53,3 +53,14 @@ int: {{ '12.7'|int }} {{ 'nan'|int(5) }} {{ 1e15|int }}
 {%- for s in ss %}
 {{ s }}: {{ s|title }}|{{ s|capitalize }}|{{ s.title() }}|{{ s.capitalize() }}|{{ s.casefold() }}|{{ s.swapcase() }}|{{ s|upper }}|{{ s|lower }}
 {%- endfor %}
+{#- odd, even: value % 2; lower, upper: str(value).islower() #}
+{%- for v in [0, 1, 2, -3, 3.0, 2.5, True, False, 10] %}
+{{ v }}: {{ v is odd }} {{ v is even }} {{ v is divisibleby(3) }}
+{%- endfor %}
+{%- for v in ['abc', 'ABC', '123', 'aB', '', 'ß', 'É1', [1], {'a': 1}, None, True, 1.5] %}
+{{ v }}: {{ v is lower }} {{ v is upper }}
+{%- endfor %}
+{{ [1, 2, 3, 4.0, 5.5]|select('odd')|list }} {{ [1, 2, 3, 4.0]|reject('even')|list }}
+{#- raw's end tag takes +%} #}
+a {% raw -%}  {{ x }}  {%- endraw +%}  b
+{%+ raw %}{{ y }}{% endraw +%}
