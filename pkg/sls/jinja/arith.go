@@ -42,6 +42,16 @@ func arith(op string, l, r any) (any, error) {
 			return append(append(tuple{}, lt...), rt...), nil
 		}
 	}
+	// ...and a tuple repeated is a tuple, whichever side the count is on.
+	_, lTuple := l.(tuple)
+	_, rTuple := r.(tuple)
+	if op == "*" && (lTuple || rTuple) {
+		out, err := arith(op, normalize(l), normalize(r))
+		if lst, ok := out.([]any); ok && err == nil {
+			return tuple(lst), nil
+		}
+		return out, err
+	}
 	l, r = normalize(l), normalize(r)
 	for _, v := range []any{l, r} {
 		if u, ok := v.(Undefined); ok {

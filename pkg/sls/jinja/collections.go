@@ -87,6 +87,14 @@ func contains(container, item any) (bool, error) {
 		if u, ok := item.(Undefined); ok {
 			return false, u.err()
 		}
+		// a dict's keys are hashable: asking for a list or a dict is
+		// Python's TypeError, not False
+		switch normalize(item).(type) {
+		case []any, *odict.Map:
+			if _, isTuple := item.(tuple); !isTuple {
+				return false, fmt.Errorf("unhashable type: '%s'", typeName(item))
+			}
+		}
 		return x.Has(keyString(item)), nil
 	case map[string]Func:
 		_, ok := x[keyString(item)]

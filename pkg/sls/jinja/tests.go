@@ -58,7 +58,10 @@ func init() {
 			return false, nil
 		},
 		"sameas": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
-			o := argOr(args, 0, nil)
+			if len(args) == 0 && kw["other"] == nil {
+				return false, fmt.Errorf("test_sameas() missing 1 required positional argument: 'other'")
+			}
+			o := argOr(args, 0, kw["other"])
 			if v == nil || o == nil {
 				return v == nil && o == nil, nil
 			}
@@ -69,6 +72,11 @@ func init() {
 			rv, ro := reflect.ValueOf(v), reflect.ValueOf(o)
 			if rv.Kind() == ro.Kind() && (rv.Kind() == reflect.Map || rv.Kind() == reflect.Pointer) {
 				return rv.Pointer() == ro.Pointer(), nil
+			}
+			// a list is itself when it is the same backing array, at the
+			// same length (an empty list is never another's)
+			if rv.Kind() == reflect.Slice && ro.Kind() == reflect.Slice {
+				return rv.Len() > 0 && rv.Len() == ro.Len() && rv.Pointer() == ro.Pointer(), nil
 			}
 			return false, nil
 		},
@@ -112,7 +120,12 @@ func init() {
 		},
 		"escaped": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return false, nil },
 		// Salt's own test (render_jinja_tmpl: salt.utils.data.is_list).
+		// Salt's is_list: isinstance(value, list), so not a tuple
 		"list": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			switch v.(type) {
+			case tuple, dictView, grouped:
+				return false, nil
+			}
 			_, ok := normalize(v).([]any)
 			return ok, nil
 		},

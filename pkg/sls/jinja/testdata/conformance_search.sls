@@ -64,3 +64,11 @@ int: {{ '12.7'|int }} {{ 'nan'|int(5) }} {{ 1e15|int }}
 {#- raw's end tag takes +%} #}
 a {% raw -%}  {{ x }}  {%- endraw +%}  b
 {%+ raw %}{{ y }}{% endraw +%}
+{#- nested format fields, _ grouping, tuples repeated, is list, sameas, yaml floats, % with a list #}
+{{ '{:>{w}}|{:{f}^{n}}'.format('ab', 'c', w=6, f='-', n=7) }} {{ '{:{}}|{:.{}f}'.format('x', 5, 3.14159, 2) }} {{ '{0:{1}}'.format(42, 6) }}
+{{ '{:_}|{:_}|{:,}|{:_x}|{:_b}|{:_.2f}'.format(1234567, -99999, 1234567, 65535, 255, 1234567.891) }}
+{{ (1,) * 3 }} {{ 2 * (1, 'a') }} {{ () * 4 }} {{ [1] * 2 }}
+{{ (1, 2) is list }} {{ [1] is list }} {{ {}.keys() is list }} {{ 'x' is list }}
+{% set a = [1] %}{% set b = a %}{{ a is sameas b }} {{ grains.ipv4 is sameas grains.ipv4 }} {{ [] is sameas [] }} {{ [1] is sameas [1] }} {{ pillar.app is sameas pillar.app }} {{ none is sameas(none) }}
+{{ [1e16, 1e-7, 1.5e300, 2.0, -1e20]|yaml }} {{ {'a': 1e22}|yaml(False) }} {{ odict([('b', 1), ('a', 2)])|yaml }}
+{{ 'abc' % [1] }} {{ '%s' % [1, 2] }} {{ 'x' % {} }} {{ 'x' % {'a': 1} }}

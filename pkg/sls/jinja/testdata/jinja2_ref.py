@@ -129,10 +129,22 @@ def environment(tree):
     return env
 
 
+class SafeOrderedDumper(yaml.SafeDumper):
+    """salt.utils.yaml.SafeOrderedDumper: an OrderedDict (the odict
+    global) is a mapping in its own order, where a dict's keys are sorted."""
+
+
+SafeOrderedDumper.add_representer(
+    OrderedDict, lambda dumper, data: dumper.represent_dict(list(data.items()))
+)
+
+
 def salt_format_yaml(value, flow_style=True):
     """Salt's yaml filter: salt.utils.yaml.safe_dump (allow_unicode) with
     the flow style asked for, stripped, without a "..." end."""
-    text = yaml.safe_dump(value, default_flow_style=flow_style, allow_unicode=True).strip()
+    text = yaml.dump(
+        value, Dumper=SafeOrderedDumper, default_flow_style=flow_style, allow_unicode=True
+    ).strip()
     if text.endswith("\n..."):
         text = text[: len(text) - 4]
     return text
