@@ -200,8 +200,10 @@ func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	// Salt's tojson: json.dumps in the dict's own order.
-	return jsonDump(v, intArg(args, kw, 0, "indent", 0), false, true, true)
+	// Salt's tojson: json.dumps in the dict's own order, ASCII only,
+	// unless its keyword arguments (passed on to json.dumps) say otherwise.
+	return jsonDump(v, intArg(args, kw, 0, "indent", 0), boolArg(nil, kw, 0, "sort_keys", false),
+		boolArg(nil, kw, 0, "ensure_ascii", true), true)
 }
 
 // fYAMLEncode is Salt's yaml_encode: a scalar as YAML, a string always

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/flosch/pongo2/v6"
 )
 
@@ -236,6 +237,9 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	if err != nil {
 		return b.fail(err)
 	}
+	if err := saltFinalize(v, 0); err != nil {
+		return b.fail(err)
+	}
 	s, err := toStr(v)
 	if err != nil {
 		return b.fail(err)
@@ -243,6 +247,39 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	_, _ = w.WriteString(s)
 	if e.rs.over {
 		return b.fail(errTooMuchOutput)
+	}
+	return nil
+}
+
+// saltFinalize is what Salt's SerializerExtension finalizer refuses in a
+// {{ }} value: it rebuilds every list, tuple and dict value as its own
+// class, which a groupby item (a namedtuple) cannot be built as, so
+// printing groupby's result fails in Salt ("_GroupTuple.__new__() missing 1
+// required positional argument: 'list'"). Printing a dict as a dict, its
+// other effect, is how brine prints one anyway.
+func saltFinalize(v any, depth int) error {
+	if depth > 100 {
+		return nil
+	}
+	switch x := v.(type) {
+	case grouped:
+		return fmt.Errorf("_GroupTuple.__new__() missing 1 required positional argument: 'list' (Salt's finalizer cannot print a groupby item)")
+	case *List:
+		return saltFinalize(x.items, depth)
+	case []any:
+		for _, e := range x {
+			if err := saltFinalize(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case tuple:
+		return saltFinalize([]any(x), depth)
+	case *odict.Map:
+		for _, e := range x.All() {
+			if err := saltFinalize(e, depth+1); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

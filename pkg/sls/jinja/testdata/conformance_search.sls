@@ -1,7 +1,7 @@
 {#- Constructs where a differential search (jinja2_gen_test.go) found
     brine and Jinja2 apart; each line is checked against Jinja2 on every run. #}
 {%- set people = [{'n': 'a', 'team': 'Ops'}, {'n': 'b', 'team': 'dev'}, {'n': 'c', 'team': 'ops'}, {'n': 'd'}] %}
-groupby ignores case: {{ people|selectattr('team', 'defined')|groupby('team') }}
+groupby ignores case: {{ people|selectattr('team', 'defined')|groupby('team')|map('list')|list }}
 {%- for team, members in people|groupby('team', default='none') %}
   {{ team }}: {{ members|map(attribute='n')|join(',') }}
 {%- endfor %}
@@ -72,3 +72,6 @@ a {% raw -%}  {{ x }}  {%- endraw +%}  b
 {% set a = [1] %}{% set b = a %}{{ a is sameas b }} {{ grains.ipv4 is sameas grains.ipv4 }} {{ [] is sameas [] }} {{ [1] is sameas [1] }} {{ pillar.app is sameas pillar.app }} {{ none is sameas(none) }}
 {{ [1e16, 1e-7, 1.5e300, 2.0, -1e20]|yaml }} {{ {'a': 1e22}|yaml(False) }} {{ odict([('b', 1), ('a', 2)])|yaml }}
 {{ 'abc' % [1] }} {{ '%s' % [1, 2] }} {{ 'x' % {} }} {{ 'x' % {'a': 1} }}
+{#- Salt's finalizer prints an OrderedDict as a dict #}
+{{ odict([('b', 1), ('a', [odict([('z', 0)])])]) }} {{ [odict([('b', 1)])] }}
+{{ {'b': 'é', 'a': 1}|tojson(sort_keys=true, ensure_ascii=false) }} {{ {'b': 'é<'}|tojson(ensure_ascii=False) }}

@@ -22,10 +22,14 @@ builds when no jinja_env/jinja_sls_env option is set:
   - ...but Salt puts back the template's final newline after rendering
     (its workaround for Jinja dropping it), which is not the same as
     keep_trailing_newline=True when a `-%}` ends the file.
+Salt's SerializerExtension also installs its finalizer, so a dict or an
+OrderedDict printed by {{ }} is a PrintableDict: an OrderedDict prints as
+a dict there (not through |string or ~).
 Salt replaces some of Jinja's own filters with its own (salt/utils/jinja.py):
 those are defined here as Salt defines them, so a case that uses them is
-compared with what Salt, not plain Jinja2, prints. Salt's other filters
-(yaml, json, regex_*, ...) are not Jinja2's and are left out: cases using
+compared with what Salt, not plain Jinja2, prints. Salt's yaml and json
+filters are here as Salt defines them; its other filters (regex_*, ...)
+are not Jinja2's and are left out: cases using
 them belong in the golden tests, not in the conformance set.
 Salt's import_yaml and import_json tags (its SerializerExtension) are
 here as Salt parses them: an import of the file as a template, whose text
@@ -49,6 +53,23 @@ class SerializerExtension(Extension):
     """import_yaml and import_json, as salt/utils/jinja.py parses them."""
 
     tags = {"import_yaml", "import_json", "profile"}
+
+    def __init__(self, environment):
+        # Salt's SerializerExtension installs its finalizer, through which
+        # every {{ }} value passes: dicts and OrderedDicts become
+        # PrintableDicts, so an OrderedDict prints as a dict.
+        super().__init__(environment)
+        environment.finalize = self.finalizer
+
+    def finalizer(self, data):
+        def explore(data):
+            if isinstance(data, (dict, OrderedDict)):
+                return PrintableDict([(key, explore(value)) for key, value in data.items()])
+            elif isinstance(data, (list, tuple, set)):
+                return data.__class__([explore(value) for value in data])
+            return data
+
+        return explore(data)
 
     def parse(self, parser):
         if parser.stream.current.value == "profile":
@@ -78,6 +99,25 @@ class SerializerExtension(Extension):
         if isinstance(value, TemplateModule):
             value = str(value)
         return json.loads(value)
+
+
+class PrintableDict(OrderedDict):
+    """salt.utils.odict.PrintableDict: prints as a dict, in its order."""
+
+    def __str__(self):
+        output = []
+        for key, value in self.items():
+            if isinstance(value, str):
+                output.append("{!r}: {!r}".format(key, value))
+            else:
+                output.append("{!r}: {!s}".format(key, value))
+        return "{" + ", ".join(output) + "}"
+
+    def __repr__(self):
+        output = []
+        for key, value in self.items():
+            output.append("{!r}: {!r}".format(key, value))
+        return "{" + ", ".join(output) + "}"
 
 
 def unique(values):
@@ -126,6 +166,7 @@ def environment(tree):
     env.tests["list"] = lambda v: isinstance(v, list)  # render_jinja_tmpl: salt.utils.data.is_list
     env.tests["match"] = salt_test_match  # salt.utils.jinja's match test
     env.filters["yaml"] = salt_format_yaml  # SerializerExtension's yaml filter
+    env.filters["json"] = salt_format_json  # SerializerExtension's json filter
     return env
 
 
@@ -148,6 +189,12 @@ def salt_format_yaml(value, flow_style=True):
     if text.endswith("\n..."):
         text = text[: len(text) - 4]
     return text
+
+
+def salt_format_json(value, sort_keys=True, indent=None):
+    """Salt's json filter: salt.utils.json.dumps (ensure_ascii=False), keys
+    sorted unless sort_keys=False, stripped."""
+    return json.dumps(value, sort_keys=sort_keys, indent=indent, ensure_ascii=False).strip()
 
 
 def salt_test_match(txt, rgx, ignorecase=False, multiline=False):
