@@ -85,6 +85,21 @@ var genHoles = map[string][]string{
 	// is a known difference
 	"O":  {"+", "-", "*", "/", "//", "%", "~", "==", "!=", "<", "<=", ">", ">=", "and", "or", "in", "not in"},
 	"LA": {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0", "cycle('a', 'b')", "changed(x)", "previtem", "nextitem", "previtem is defined", "nextitem is undefined"},
+	// literals as a template writes them: escapes, number forms,
+	// adjacent strings
+	"LIT": {`'\s+\d'`, `'a\\b'`, `'\n\t'`, `'it\'s'`, `"say \"x\""`, `'\x41\101'`, `'\u00e9\U0001F600'`,
+		`'é\d'`, `'\q\w'`, `'a' 'b'`, `"a" 'b' "c"`, "0x1F", "0o17", "0b101", "1_000", "1_0.5", "1e3", "1E-2",
+		"2.", "0.0001", "1_000.000_1", "007", "True", "none", "(1)", "(1,)", "[1,]", "{'a': 1,}", "((1, 2), [3])",
+		`'\''`, `'\\'`, `'tab\\t'`, `'\a\b\f\v\0'`, "'%'", "'{}'", "'{{'"},
+	// precedence: filters bind tighter than unary minus, not is lower
+	// than in and comparisons, ~ is below + and -
+	"PREC": {"-1|abs", "-(1|abs)", "not 1 in [1]", "not (1 in [1])", "-2 ** 2", "(-2) ** 2", "2 ** 3 ** 2",
+		"1 + 2 ~ 3", "'a' ~ 1 + 2", "1 ~ 2 * 3", "not none is none", "not 0 == 1", "1 if 0 else 2 if 0 else 3",
+		"1 or 2 and 0", "(1 or 2) and 0", "not not 'x'", "[1, 2]|length * 2", "'ab'|upper ~ 'c'|upper",
+		"1 < 2 == 2 > 1", "3 - 2 - 1", "2 * 3 % 4", "7 // 2 * 2", "-3 // 2", "-3 % 2", "10 / 4 / 2",
+		"'x' in 'xyz' and 'q' not in 'xyz'", "1 in [1] == true", "none is not none or 5", "[1] + [2] * 2",
+		"'a' * 2 ~ 'b'", "2 * 'a' ~ 'b'", "-'1'|int", "+1", "- -1", "not ''|length", "x|default(1) + 1"},
+	"CMP": {"<", ">", "<=", ">=", "==", "!="},
 	// whitespace-control markers inside a tag's delimiters.
 	"WL": {"", "", "-", "+"},
 	"WR": {"", "", "-", "+"},
@@ -462,6 +477,14 @@ var genPatterns = []string{
 	"{# comment #}\n{{ ⟨N⟩ }}\n{# another\n spanning #}\n",
 	genTreePattern, genTreePattern, genTreePattern, genTreePattern, genTreePattern,
 	genTreePattern, genTreePattern, genTreePattern, genTreePattern, genTreePattern,
+	// literals, escapes and precedence
+	"{{ ⟨LIT⟩ }}",
+	"{{ [⟨LIT⟩] }}",
+	"{{ ⟨LIT⟩ ~ '|' ~ ⟨LIT⟩ }}",
+	"{{ ⟨PREC⟩ }}",
+	"{{ [⟨PREC⟩, ⟨PREC⟩] }}",
+	"{% if ⟨PREC⟩ %}t{% else %}f{% endif %}",
+	"{{ ⟨N⟩ ⟨CMP⟩ ⟨N⟩ }}",
 	// more, as public trees write them
 	"{{ [⟨S⟩, ⟨S⟩] }}",
 	"{{ {⟨S⟩: ⟨S⟩} }}",

@@ -30,7 +30,9 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 	}
 	switch st.kind {
 	case "if", "elif":
-		x, err := p.parseTuple(true)
+		// Jinja's parse_if reads the test without a conditional
+		// expression: `{% if a if b else c %}` is a syntax error
+		x, err := p.parseTuple(false)
 		if err != nil {
 			return err
 		}

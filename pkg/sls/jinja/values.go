@@ -442,6 +442,16 @@ func compareDepth(a, b any, depth int) (int, error) {
 	if depth > 100 {
 		return 0, fmt.Errorf("values nested too deeply to compare")
 	}
+	// Python orders a tuple only against a tuple, a list against a list
+	_, aTuple := a.(tuple)
+	_, bTuple := b.(tuple)
+	if aTuple != bTuple {
+		_, aList := normalize(a).([]any)
+		_, bList := normalize(b).([]any)
+		if aList && bList {
+			return 0, fmt.Errorf("ordering not supported between instances of '%s' and '%s'", typeName(a), typeName(b))
+		}
+	}
 	a, b = normalize(a), normalize(b)
 	if u, ok := a.(Undefined); ok {
 		return 0, u.err()

@@ -75,3 +75,6 @@ a {% raw -%}  {{ x }}  {%- endraw +%}  b
 {#- Salt's finalizer prints an OrderedDict as a dict #}
 {{ odict([('b', 1), ('a', [odict([('z', 0)])])]) }} {{ [odict([('b', 1)])] }}
 {{ {'b': 'é', 'a': 1}|tojson(sort_keys=true, ensure_ascii=false) }} {{ {'b': 'é<'}|tojson(ensure_ascii=False) }}
+{#- literals: Python's escapes, 0x/0o/0b, adjacent strings #}
+{{ ['\x41\101\0', '\a\b\f\v', '\s+\d', 'é\d', '\é', '\q', 'a' "b" 'c', '\u00e9\U0001F600', 'x\
+y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
