@@ -507,12 +507,18 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 		if e.rs.over {
 			return n.fail(errTooMuchOutput)
 		}
-		if err := assign(child, n.st.targets, it); err != nil {
+		// Each iteration has a scope of its own, as in Jinja: what the body
+		// sets is gone at the next iteration (only a namespace carries a
+		// value from one to the next).
+		iter := pongo2.NewChildExecutionContext(child)
+		if err := assign(iter, n.st.targets, it); err != nil {
 			return n.fail(err)
 		}
 		loop.i = i
-		child.Private["loop"] = loop
-		if err := n.body.Execute(child, w); err != nil {
+		iter.Private["loop"] = loop
+		err := n.body.Execute(iter, w)
+		keepBoxedLists(child, iter)
+		if err != nil {
 			if lc, ok := err.OrigError.(loopCtl); ok {
 				if lc == "break" {
 					break
@@ -523,6 +529,19 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 		}
 	}
 	return nil
+}
+
+// keepBoxedLists carries up a list of the enclosing scope that the
+// iteration boxed on its first mutation (writeBack), so that what was
+// appended to it is seen by the next iterations: it is the same list.
+func keepBoxedLists(outer, iter *pongo2.ExecutionContext) {
+	for k, v := range iter.Private {
+		if l, ok := v.(*List); ok {
+			if old, ok := outer.Private[k].([]any); ok && (len(old) == 0 || len(l.items) >= len(old) && &l.items[0] == &old[0]) {
+				outer.Private[k] = l
+			}
+		}
+	}
 }
 
 // loopInfo is Jinja's loop variable.

@@ -172,6 +172,17 @@ var undefinedTests = map[string]bool{
 	"sequence": false, "escaped": false, "list": false, "callable": true,
 }
 
+// testArity is how many arguments after the value Jinja's (and Salt's)
+// tests take; the comparison tests (eq, ==, lt...) take one.
+var testArity = map[string]int{
+	"defined": 0, "undefined": 0, "none": 0, "string": 0, "mapping": 0, "iterable": 0, "sequence": 0,
+	"number": 0, "integer": 0, "float": 0, "boolean": 0, "true": 0, "false": 0, "callable": 0,
+	"sameas": 1, "divisibleby": 1, "even": 0, "odd": 0, "lower": 0, "upper": 0, "in": 1,
+	"escaped": 0, "list": 0, "filter": 0, "test": 0,
+	"eq": 1, "equalto": 1, "==": 1, "ne": 1, "!=": 1, "lt": 1, "lessthan": 1, "<": 1, "le": 1, "<=": 1,
+	"gt": 1, "greaterthan": 1, ">": 1, "ge": 1, ">=": 1,
+}
+
 func (e *env) evalTest(t *testNode) (any, error) {
 	v, err := e.eval(t.x)
 	if err != nil {
@@ -184,6 +195,11 @@ func (e *env) evalTest(t *testNode) (any, error) {
 	args, kw, err := e.evalArgs(t.args, t.kwargs, nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	// Jinja's tests are Python functions: more positional arguments than
+	// they take is a TypeError (`x is sameas (1, 2)` passes two)
+	if n, ok := testArity[t.name]; ok && len(args) > n {
+		return nil, &exprError{line: t.line, msg: fmt.Sprintf("test '%s' takes %d argument(s) but %d were given", t.name, n, len(args))}
 	}
 	if u, isU := v.(Undefined); isU && !u.Soft && t.name != "defined" && t.name != "undefined" {
 		r, safe := undefinedTests[t.name]

@@ -78,3 +78,7 @@ a {% raw -%}  {{ x }}  {%- endraw +%}  b
 {#- literals: Python's escapes, 0x/0o/0b, adjacent strings #}
 {{ ['\x41\101\0', '\a\b\f\v', '\s+\d', 'é\d', '\é', '\q', 'a' "b" 'c', '\u00e9\U0001F600', 'x\
 y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
+{#- each loop iteration has its own scope; a namespace carries values across #}
+{% for i in [1, 2, 3] %}{% if i == 1 %}{% set first = i %}{% endif %}{{ first is defined }}{% endfor %}
+{%- set ns = namespace(first=none) %}{% for i in [1, 2, 3] %}{% if i == 1 %}{% set ns.first = i %}{% endif %}{{ ns.first }}{% endfor %}
+{%- set acc = [] %}{% for i in [1, 2] %}{% do acc.append(i) %}{{ acc|length }}{% endfor %}{{ acc }}
