@@ -42,6 +42,16 @@ func arith(op string, l, r any) (any, error) {
 			return append(append(tuple{}, lt...), rt...), nil
 		}
 	}
+	// A tuple and a list do not concatenate.
+	if _, lt := l.(tuple); op == "+" {
+		if _, rt := r.(tuple); lt != rt {
+			if _, ll := normalize(l).([]any); ll {
+				if _, rl := normalize(r).([]any); rl {
+					return nil, fmt.Errorf("can only concatenate %s (not \"%s\") to %s", typeName(l), typeName(r), typeName(l))
+				}
+			}
+		}
+	}
 	// ...and a tuple repeated is a tuple, whichever side the count is on.
 	_, lTuple := l.(tuple)
 	_, rTuple := r.(tuple)

@@ -35,7 +35,7 @@ func init() {
 		"batch": fBatch, "slice": fSlice, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
 		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
-		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape,
+		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
 		"pprint": fPprint, "python": fPprint, "sequence": fSequence, "truncate": fTruncate,
 		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": fToNum,
 	}
@@ -292,7 +292,12 @@ func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		if n, ok := pyParseInt(x, base); ok {
 			return n, nil
 		}
+		// int(float(value)) there catches OverflowError too: 'inf' and
+		// '1e400' give the default
 		if f, ok := pyParseFloat(x); ok {
+			if math.IsInf(f, 0) {
+				return def, nil
+			}
 			return floatToInt(f, def)
 		}
 	}

@@ -337,6 +337,35 @@ func fAttr(_ *env, v any, args []any, _ map[string]any) (any, error) {
 	return getAttr(v, name), nil
 }
 
+// fXMLAttr is Jinja's xmlattr: key="value" pairs, escaped, in the dict's
+// order, None and undefined values left out, a space before them unless
+// autospace is false; a key with whitespace, /, > or = is refused.
+func fXMLAttr(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	m, ok := normalize(v).(*odict.Map)
+	if !ok {
+		return nil, fmt.Errorf("xmlattr: expected a dict, got %s", typeName(v))
+	}
+	var items []string
+	for k, val := range m.All() {
+		if _, undef := val.(Undefined); undef || val == nil {
+			continue
+		}
+		if strings.ContainsAny(k, " \t\n\r\f\v/>=") {
+			return nil, fmt.Errorf("invalid character in attribute name: %s", reprOr(k))
+		}
+		s, err := toStr(val)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, html.EscapeString(k)+`="`+html.EscapeString(s)+`"`)
+	}
+	out := strings.Join(items, " ")
+	if out != "" && boolArg(args, kw, 0, "autospace", true) {
+		out = " " + out
+	}
+	return out, nil
+}
+
 func fEscape(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	s, err := toStr(v)
 	if err != nil {

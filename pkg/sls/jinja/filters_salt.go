@@ -401,7 +401,8 @@ func fFilesize(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if f, err = strconv.ParseFloat(s, 64); err != nil {
+		// Python's float(): spaces, underscores, inf
+		if f, ok = pyParseFloat(s); !ok {
 			return nil, fmt.Errorf("filesizeformat: %q is not a number", s)
 		}
 	}

@@ -82,3 +82,6 @@ y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
 {% for i in [1, 2, 3] %}{% if i == 1 %}{% set first = i %}{% endif %}{{ first is defined }}{% endfor %}
 {%- set ns = namespace(first=none) %}{% for i in [1, 2, 3] %}{% if i == 1 %}{% set ns.first = i %}{% endif %}{{ ns.first }}{% endfor %}
 {%- set acc = [] %}{% for i in [1, 2] %}{% do acc.append(i) %}{{ acc|length }}{% endfor %}{{ acc }}
+{#- int of text that overflows gives the default; xmlattr; filesizeformat reads text as float(); tuple + list refused #}
+{{ 'inf'|int }} {{ '1e400'|int(7) }} {{ '0x10'|int(base=0) }} {{ ' 12 '|filesizeformat }} {{ '1_000'|filesizeformat }}
+{{ {'b': 1, 'a': 'x"<', 'c': none}|xmlattr }}|{{ {'a': 1}|xmlattr(false) }}|{{ {}|xmlattr }}|
