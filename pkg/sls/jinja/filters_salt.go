@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
+	"html"
 	"math"
 	"os/exec"
 	"regexp"
@@ -130,6 +131,28 @@ func addSaltFilters() {
 			}
 			return strings.Join(parts, "&"), nil
 		}
+		// any other iterable but a string is (key, value) pairs
+		if _, isStr := v.(string); !isStr {
+			if items, err := iterate(v); err == nil {
+				parts := make([]string, 0, len(items))
+				for _, it := range items {
+					pair, ok := normalize(it).([]any)
+					if !ok || len(pair) != 2 {
+						return nil, fmt.Errorf("urlencode: expected (key, value) pairs, got %s", typeName(it))
+					}
+					k, err := toStr(pair[0])
+					if err != nil {
+						return nil, err
+					}
+					s, err := toStr(pair[1])
+					if err != nil {
+						return nil, err
+					}
+					parts = append(parts, urlQuote(k, "", true)+"="+urlQuote(s, "", true))
+				}
+				return strings.Join(parts, "&"), nil
+			}
+		}
 		s, err := toStr(v)
 		if err != nil {
 			return nil, err
@@ -141,8 +164,10 @@ func addSaltFilters() {
 		if err != nil {
 			return nil, err
 		}
+		// markupsafe's striptags: tags and comments out, whitespace
+		// collapsed, then entities unescaped
 		s = regexp.MustCompile(`(?s)<!--.*?-->|<[^>]*>`).ReplaceAllString(s, "")
-		return strings.Join(strings.Fields(s), " "), nil
+		return html.UnescapeString(strings.Join(strings.Fields(s), " ")), nil
 	}
 	filters["wordwrap"] = fWordwrap
 	filters["filesizeformat"] = fFilesize

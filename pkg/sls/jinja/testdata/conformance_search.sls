@@ -85,3 +85,6 @@ y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
 {#- int of text that overflows gives the default; xmlattr; filesizeformat reads text as float(); tuple + list refused #}
 {{ 'inf'|int }} {{ '1e400'|int(7) }} {{ '0x10'|int(base=0) }} {{ ' 12 '|filesizeformat }} {{ '1_000'|filesizeformat }}
 {{ {'b': 1, 'a': 'x"<', 'c': none}|xmlattr }}|{{ {'a': 1}|xmlattr(false) }}|{{ {}|xmlattr }}|
+{#- urlencode takes (key, value) pairs; striptags unescapes; a name a template does not export is undefined #}
+{{ [('a', 1), ('b', 'c d')]|urlencode }} {{ '<a href="x">link</a> &amp; text <br/>'|striptags }}
+{% from 'lib/macros.jinja' import nothere %}{{ nothere is defined }}
