@@ -124,7 +124,7 @@ func fJoin(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, hasAttr := arg(args, kw, 1, "attribute", nil).(string)
+	attr, hasAttr := attrArg(arg(args, kw, 1, "attribute", nil))
 	parts := make([]string, len(items))
 	for i, it := range items {
 		if hasAttr {

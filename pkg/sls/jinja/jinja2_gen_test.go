@@ -555,6 +555,17 @@ var genPatterns = []string{
 	"{% set c = cycler() %}{{ c.next() }}",
 	"{% set c = cycler(1, 2) %}{{ c.next() }}{{ c.next() }}{{ c.next() }}{% do c.reset() %}{{ c.current }}",
 	"{% set j = joiner() %}{% for x in ⟨LS⟩ %}{{ j() }}{{ x }}{% endfor %}",
+	// multi-line tags, text that looks like tags, yaml indented
+	"{%- set x = {\n    'a': ⟨N⟩,\n    'b': [\n      1,\n    ],\n} %}\n{{\n  x\n}}\n",
+	"{{ x|default(⟨N⟩,\n  true) }}{% if\n  true\n%}y{%\nendif\n%}",
+	"{# {{ nothing }} {% if %} #}a{#\n multi {# nested? #}\nb",
+	"{ not a tag } }} %} {x} #} ⟨X⟩{{ '{' }}{{ '}}' }}{{ '{%' }}",
+	"a: {{ ⟨D⟩|yaml(False)|indent(2) }}\nb: {{ ⟨LS⟩|yaml(False)|indent(4, true) }}",
+	"conf:\n  {{ ⟨D⟩|yaml(False)|indent(2) }}\n",
+	"{{ ⟨D⟩|json|replace('\"', \"'\") }}",
+	"{{ ⟨LL⟩|map(attribute=1)|list }}{{ ⟨LL⟩|sort(attribute=0)|first }}",
+	"{{ ⟨D⟩|dictsort|map(attribute=1)|list }}",
+	genCRLFPattern, genCRLFPattern, genCRLFPattern,
 	// literals, escapes and precedence
 	"{{ ⟨LIT⟩ }}",
 	"{{ [⟨LIT⟩] }}",
@@ -647,6 +658,10 @@ var genPatterns = []string{
 // genTreePattern stands for genTree's random nests of blocks among the
 // patterns, so that they take a share of the sample and a bucket.
 const genTreePattern = "(random nest of blocks, genTree)"
+
+// genCRLFPattern is genTree's nests with CRLF line ends (Windows-edited
+// files), which Jinja's lexer turns into \n.
+const genCRLFPattern = "(random nest of blocks with CRLF line ends, genTree)"
 
 // genFill replaces each ⟨NAME⟩ in p with a value of its pool, recursively
 // (⟨N⟩ expands to another hole).
@@ -772,8 +787,11 @@ func genCases(seed int64, n int) []genCase {
 			p = r.Intn(len(genPatterns))
 		}
 		src := genFill(r, genPatterns[p])
-		if genPatterns[p] == genTreePattern {
+		switch genPatterns[p] {
+		case genTreePattern:
 			src = "{%- macro wrap() %}[{{ caller() }}]{% endmacro -%}\n" + genTree(r, 3, "")
+		case genCRLFPattern:
+			src = strings.ReplaceAll("{%- macro wrap() %}[{{ caller() }}]{% endmacro -%}\n"+genTree(r, 3, ""), "\n", "\r\n")
 		}
 		if seen[src] {
 			continue

@@ -88,3 +88,5 @@ y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
 {#- urlencode takes (key, value) pairs; striptags unescapes; a name a template does not export is undefined #}
 {{ [('a', 1), ('b', 'c d')]|urlencode }} {{ '<a href="x">link</a> &amp; text <br/>'|striptags }}
 {% from 'lib/macros.jinja' import nothere %}{{ nothere is defined }}
+{#- attribute= may be an index #}
+{{ [[1, 'b'], [0, 'a']]|map(attribute=1)|list }} {{ [[1, 'b'], [0, 'a']]|sort(attribute=0)|first }} {{ {'a': 1, 'b': 2}|dictsort|map(attribute=1)|sum }}
