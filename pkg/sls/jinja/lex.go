@@ -68,7 +68,8 @@ func tokenize(src string, line int) ([]token, error) {
 			}
 			toks = append(toks, token{kind: tkName, s: src[i:j], line: line})
 			i = j
-		case c >= '0' && c <= '9' || (c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9' && !prevIsValue(toks)):
+		case c >= '0' && c <= '9':
+			// a number starts with a digit: Jinja's float_re refuses .5
 			t, n, err := lexNumber(src[i:])
 			if err != nil {
 				return nil, &exprError{line: line, msg: err.Error()}
@@ -110,15 +111,6 @@ func tokenize(src string, line int) ([]token, error) {
 	}
 	toks = append(toks, token{kind: tkEOF, line: line})
 	return toks, nil
-}
-
-// prevIsValue tells a leading-dot float (.5) from attribute access (x.0).
-func prevIsValue(toks []token) bool {
-	if len(toks) == 0 {
-		return false
-	}
-	t := toks[len(toks)-1]
-	return t.kind != tkOp || t.s == ")" || t.s == "]" || t.s == "}"
 }
 
 func isIdentStart(c byte) bool {
