@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,13 @@ type valueSet struct{ m map[string]bool }
 
 func newValueSet() *valueSet { return &valueSet{m: map[string]bool{}} }
 
-func setKey(v any) string {
+func setKey(v any) string { return setKeyDepth(v, 0) }
+
+func setKeyDepth(v any, depth int) string {
+	if depth > 100 {
+		// a list that holds itself: as deep as printing goes
+		return "deep"
+	}
 	switch x := normalize(v).(type) {
 	case float64:
 		if x == float64(int(x)) {
@@ -58,6 +65,25 @@ func setKey(v any) string {
 			return "n1"
 		}
 		return "n0"
+	case []any:
+		// Python's == inside containers too: [False] equals [0], and a
+		// dict's order does not count; a tuple is never a list
+		kind := "l"
+		if _, isTuple := v.(tuple); isTuple {
+			kind = "t"
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = setKeyDepth(e, depth+1)
+		}
+		return kind + strconv.Itoa(len(parts)) + "[" + strings.Join(parts, "\x00") + "]"
+	case *odict.Map:
+		parts := make([]string, 0, x.Len())
+		for k, e := range x.All() {
+			parts = append(parts, strconv.Quote(k)+":"+setKeyDepth(e, depth+1))
+		}
+		sort.Strings(parts)
+		return "d" + strconv.Itoa(len(parts)) + "{" + strings.Join(parts, "\x00") + "}"
 	}
 	return "r" + reprOr(v)
 }

@@ -100,6 +100,14 @@ var genHoles = map[string][]string{
 		"'x' in 'xyz' and 'q' not in 'xyz'", "1 in [1] == true", "none is not none or 5", "[1] + [2] * 2",
 		"'a' * 2 ~ 'b'", "2 * 'a' ~ 'b'", "-'1'|int", "+1", "- -1", "not ''|length", "x|default(1) + 1"},
 	"CMP": {"<", ">", "<=", ">=", "==", "!="},
+	// regular expressions as trees write them
+	"RX": {`'\s+'`, `'^(\w+)'`, `'(a)(b)?'`, `'[aeiou]'`, `'^$'`, `'(?i)HELLO'`, `'\d{2,}'`, `'(?P<x>\w)\w'`, `'^(.*)\.(\w+)$'`,
+		`'[^a-z]'`, `'\bw'`, `'o*'`, `'.'`, `'$'`, `'a|b'`, `'(\d+)\.(\d+)'`, `'\W+'`, `'x?'`, `'[.]'`, `'\\'`},
+	// ...less those that match empty right after a match, where Go's rule
+	// for the next match is not Python's (a known difference, pkg/py/pyre)
+	"RXR": {`'\s+'`, `'^(\w+)'`, `'(a)(b)?'`, `'[aeiou]'`, `'^$'`, `'(?i)HELLO'`, `'\d{2,}'`, `'(?P<x>\w)\w'`, `'^(.*)\.(\w+)$'`,
+		`'[^a-z]'`, `'\bw'`, `'.'`, `'$'`, `'a|b'`, `'(\d+)\.(\d+)'`, `'\W+'`, `'[.]'`, `'\\'`},
+	"REPL": {"''", "'-'", `'\1'`, `'<\g<0>>'`, `'\g<1>_'`, "'_x_'", `'\n'`, "'$1'"},
 	// dicts nested, for dotted attributes
 	"LN": {"[{'n': 'x', 'a': {'b': 2}, 'l': [1, 2]}, {'n': 'y', 'a': {'b': 1}, 'l': [3]}]",
 		"[{'n': 'p', 'a': {'b': 5}, 'l': [7]}, {'n': 'q', 'a': {'b': 5}, 'l': [0, 0]}, {'n': 'r', 'a': {'b': 0}, 'l': [9]}]"},
@@ -566,6 +574,23 @@ var genPatterns = []string{
 	"{{ ⟨LL⟩|map(attribute=1)|list }}{{ ⟨LL⟩|sort(attribute=0)|first }}",
 	"{{ ⟨D⟩|dictsort|map(attribute=1)|list }}",
 	genCRLFPattern, genCRLFPattern, genCRLFPattern,
+	// Salt's own filters that the reference has as Salt writes them
+	"{{ ⟨S⟩|regex_replace(⟨RXR⟩, ⟨REPL⟩) }}",
+	"{{ ⟨M⟩|regex_replace(⟨RXR⟩, ⟨REPL⟩, multiline=True) }}",
+	"{{ ⟨S⟩|regex_replace(⟨RXR⟩, ⟨REPL⟩, ignorecase=True) }}",
+	"{{ ⟨S⟩|regex_search(⟨RX⟩) }}",
+	"{{ ⟨M⟩|regex_search(⟨RX⟩, multiline=True) }}",
+	"{{ ⟨S⟩|regex_match(⟨RX⟩, ignorecase=True) }}",
+	"{{ ⟨S⟩ is match(⟨RX⟩) }}",
+	"{{ ⟨S⟩|regex_escape }}",
+	"{{ ⟨N⟩|to_bool }}{{ ⟨S⟩|to_bool }}",
+	"{{ ⟨N⟩|sequence }}{{ ⟨N⟩|sequence|first }}",
+	"{{ ⟨S⟩|quote }}",
+	"{{ ⟨LI⟩|avg }}",
+	"{{ ⟨LI⟩|union(⟨LI⟩) }}{{ ⟨LS⟩|intersect(⟨LS⟩) }}{{ ⟨LI⟩|difference(⟨LI⟩) }}{{ ⟨LS⟩|symmetric_difference(⟨LS⟩) }}",
+	"{{ ⟨LD⟩|union(⟨LD⟩)|length }}",
+	"{{ ⟨N⟩|skip }}x",
+	"{% if ⟨S⟩|regex_search(⟨RX⟩) %}found{% else %}not{% endif %}",
 	// literals, escapes and precedence
 	"{{ ⟨LIT⟩ }}",
 	"{{ [⟨LIT⟩] }}",

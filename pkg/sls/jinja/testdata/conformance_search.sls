@@ -90,3 +90,6 @@ y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
 {% from 'lib/macros.jinja' import nothere %}{{ nothere is defined }}
 {#- attribute= may be an index #}
 {{ [[1, 'b'], [0, 'a']]|map(attribute=1)|list }} {{ [[1, 'b'], [0, 'a']]|sort(attribute=0)|first }} {{ {'a': 1, 'b': 2}|dictsort|map(attribute=1)|sum }}
+{#- Salt's own filters: a group that took no part is None; unique compares as ==; avg #}
+{{ 'ac'|regex_search('(a)(b)?(c)') }} {{ 'a'|regex_match('(a)|(b)') }} {{ [{'a': 0}, {'a': False}, {'b': 1, 'a': 2}, {'a': 2, 'b': 1}]|unique|list }} {{ [[1], [1.0], (1,)]|unique|list }}
+{{ [1, 2]|avg }} {{ 3|avg }} {{ '2.5'|avg }} {{ [True, 'x', 0]|union([1, 'x'])|list }}

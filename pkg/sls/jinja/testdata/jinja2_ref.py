@@ -28,8 +28,9 @@ a dict there (not through |string or ~).
 Salt replaces some of Jinja's own filters with its own (salt/utils/jinja.py):
 those are defined here as Salt defines them, so a case that uses them is
 compared with what Salt, not plain Jinja2, prints. Salt's yaml and json
-filters are here as Salt defines them; its other filters (regex_*, ...)
-are not Jinja2's and are left out: cases using
+filters, and those of its own filters that are plain Python (regex_*,
+to_bool, sequence, quote, the set filters, avg, skip), are here as Salt
+defines them; its others are left out: cases using
 them belong in the golden tests, not in the conformance set.
 Salt's import_yaml and import_json tags (its SerializerExtension) are
 here as Salt parses them: an import of the file as a template, whose text
@@ -37,6 +38,7 @@ is then loaded with PyYAML's safe_load or json.loads, as plain dicts.
 """
 import json
 import re
+import shlex
 import sys
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -132,6 +134,78 @@ def unique(values):
     return ret
 
 
+def ensure_sequence_filter(data):
+    if not isinstance(data, (list, tuple, set, dict)):
+        return [data]
+    return data
+
+
+def to_bool(val):
+    if val is None:
+        return False
+    if isinstance(val, bool):
+        return val
+    if isinstance(val, str):
+        return val.lower() in ("yes", "1", "true")
+    if isinstance(val, int):
+        return val > 0
+    if not isinstance(val, Hashable):
+        return len(val) > 0
+    return False
+
+
+def regex_flags(ignorecase, multiline):
+    return (re.I if ignorecase else 0) | (re.M if multiline else 0)
+
+
+def regex_search(txt, rgx, ignorecase=False, multiline=False):
+    obj = re.search(rgx, txt, regex_flags(ignorecase, multiline))
+    if not obj:
+        return
+    return obj.groups()
+
+
+def regex_match(txt, rgx, ignorecase=False, multiline=False):
+    obj = re.match(rgx, txt, regex_flags(ignorecase, multiline))
+    if not obj:
+        return
+    return obj.groups()
+
+
+def regex_replace(txt, rgx, val, ignorecase=False, multiline=False):
+    return re.compile(rgx, regex_flags(ignorecase, multiline)).sub(val, txt)
+
+
+def lst_avg(lst):
+    if not isinstance(lst, Hashable):
+        return float(sum(lst) / len(lst))
+    return float(lst)
+
+
+def union(lst1, lst2):
+    if isinstance(lst1, Hashable) and isinstance(lst2, Hashable):
+        return set(lst1) | set(lst2)
+    return unique(lst1 + lst2)
+
+
+def intersect(lst1, lst2):
+    if isinstance(lst1, Hashable) and isinstance(lst2, Hashable):
+        return set(lst1) & set(lst2)
+    return unique([ele for ele in lst1 if ele in lst2])
+
+
+def difference(lst1, lst2):
+    if isinstance(lst1, Hashable) and isinstance(lst2, Hashable):
+        return set(lst1) - set(lst2)
+    return unique([ele for ele in lst1 if ele not in lst2])
+
+
+def symmetric_difference(lst1, lst2):
+    if isinstance(lst1, Hashable) and isinstance(lst2, Hashable):
+        return set(lst1) ^ set(lst2)
+    return unique([ele for ele in union(lst1, lst2) if ele not in intersect(lst1, lst2)])
+
+
 def lst_min(obj):
     # Salt's min and max take no attribute= or case_sensitive=.
     return min(obj)
@@ -162,6 +236,22 @@ def environment(tree):
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols", SerializerExtension],
     )
     env.filters.update(unique=unique, min=lst_min, max=lst_max, tojson=tojson)
+    # Salt's own filters that are plain Python (salt/utils/jinja.py)
+    env.filters.update(
+        sequence=ensure_sequence_filter,
+        to_bool=to_bool,
+        quote=shlex.quote,
+        regex_escape=re.escape,
+        regex_search=regex_search,
+        regex_match=regex_match,
+        regex_replace=regex_replace,
+        avg=lst_avg,
+        union=union,
+        intersect=intersect,
+        difference=difference,
+        symmetric_difference=symmetric_difference,
+        skip=lambda data: "",
+    )
     env.globals["odict"] = OrderedDict  # render_jinja_tmpl's global
     env.tests["list"] = lambda v: isinstance(v, list)  # render_jinja_tmpl: salt.utils.data.is_list
     env.tests["match"] = salt_test_match  # salt.utils.jinja's match test
