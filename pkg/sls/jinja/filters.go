@@ -366,6 +366,10 @@ func fToBool(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	case int:
 		return x > 0, nil
 	case []any:
+		// a tuple is hashable, so false like any other hashable value
+		if _, isTuple := v.(tuple); isTuple {
+			return false, nil
+		}
 		return len(x) > 0, nil
 	case *odict.Map:
 		return x.Len() > 0, nil
