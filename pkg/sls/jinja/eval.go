@@ -129,7 +129,7 @@ func (e *env) eval(n node) (any, error) {
 		}
 		switch x.op {
 		case "not":
-			t, err := truth(v)
+			t, err := truthOf(x.x, v)
 			return !t, lineErr(err, x.line)
 		case "-":
 			// -x, not 0 - x, which would make -0.0 into 0.0.
@@ -149,7 +149,7 @@ func (e *env) eval(n node) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := truth(c)
+		t, err := truthOf(x.cond, c)
 		if err != nil {
 			return nil, err
 		}
@@ -651,7 +651,7 @@ func (e *env) evalBin(b *binNode) (any, error) {
 	}
 	switch b.op {
 	case "and", "or":
-		t, err := truth(l)
+		t, err := truthOf(b.l, l)
 		if err != nil {
 			return nil, lineErr(err, b.line)
 		}

@@ -98,8 +98,44 @@ func (e *env) evalFilter(f *filterNode) (any, error) {
 		}
 		return nil, lineErr(u.err(), f.line)
 	}
+	if isGenerator(f.x) {
+		// Jinja's generators have no len() and cannot be reversed
+		switch f.name {
+		case "length", "count":
+			return nil, &exprError{line: f.line, msg: "object of type 'generator' has no len() (add |list before it)"}
+		case "last":
+			return nil, &exprError{line: f.line, msg: "'generator' object is not reversible (add |list before it)"}
+		}
+	}
 	r, err := fn(e, v, args, kw)
 	return r, lineErr(err, f.line)
+}
+
+// generatorFilters are the filters whose result is a Python generator in
+// Jinja 3.1: always true in a test, even when it yields nothing.
+var generatorFilters = map[string]bool{"map": true, "select": true, "reject": true, "selectattr": true,
+	"rejectattr": true, "batch": true, "slice": true, "items": true}
+
+// isGenerator reports whether n is a filter that gives a generator in
+// Jinja. brine keeps such results as lists (printing one gives the list,
+// where Jinja prints the generator object), but asks isGenerator where it
+// matters to what a template does: a generator is true in an if, and has
+// no length.
+func isGenerator(n node) bool {
+	f, ok := n.(*filterNode)
+	return ok && generatorFilters[f.name]
+}
+
+// truthOf is the truth of v, the value of n: a generator is always true,
+// as Python's truth of any object without __bool__ or __len__.
+func truthOf(n node, v any) (bool, error) {
+	if isGenerator(n) {
+		if u, ok := v.(Undefined); ok && !u.Soft {
+			return false, u.err()
+		}
+		return true, nil
+	}
+	return truth(v)
 }
 
 func fDefault(_ *env, v any, args []any, kw map[string]any) (any, error) {

@@ -396,7 +396,7 @@ func (n *ifTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *
 		v, err := e.eval(st.expr)
 		if err == nil {
 			var t bool
-			if t, err = truth(v); err == nil && t {
+			if t, err = truthOf(st.expr, v); err == nil && t {
 				return n.bodies[i].Execute(ctx, w)
 			}
 		}
@@ -456,7 +456,7 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 			if err != nil {
 				return n.fail(err)
 			}
-			t, err := truth(c)
+			t, err := truthOf(n.st.cond, c)
 			if err != nil {
 				return n.fail(err)
 			}

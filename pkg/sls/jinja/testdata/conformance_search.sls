@@ -94,3 +94,7 @@ y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
 {{ 'ac'|regex_search('(a)(b)?(c)') }} {{ 'a'|regex_match('(a)|(b)') }} {{ [{'a': 0}, {'a': False}, {'b': 1, 'a': 2}, {'a': 2, 'b': 1}]|unique|list }} {{ [[1], [1.0], (1,)]|unique|list }}
 {{ [1, 2]|avg }} {{ 3|avg }} {{ '2.5'|avg }} {{ [True, 'x', 0]|union([1, 'x'])|list }}
 {{ (1,)|to_bool }} {{ [1]|to_bool }} {{ 1.5|to_bool }} {{ {'a': 1}.keys()|to_bool }} {{ 'Yes'|to_bool }}
+{#- map, select... give generators in Jinja: always true, no length #}
+{% if []|select %}empty select is true{% endif %} {% if not [1]|map('string') %}x{% else %}not of a generator is false{% endif %}
+{{ 'a' if []|selectattr('x') else 'b' }} {{ ([]|reject and 'and') }} {{ [1, 2]|select('odd')|first }} {{ [1, 2]|select|list|length }}
+{% for x in [1, 2] if [x]|select('even') %}{{ x }}{% endfor %} {% if []|list %}y{% else %}a list is itself{% endif %} {{ {}|items|list }}
