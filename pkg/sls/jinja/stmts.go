@@ -66,6 +66,11 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		if err != nil {
 			return err
 		}
+		for _, tg := range targets {
+			if tg == "loop" {
+				return p.errf("can't assign to special loop variable in for-loop target")
+			}
+		}
 		if !p.acceptName("in") {
 			return p.errf("expected 'in', got %s", p.cur())
 		}
@@ -407,11 +412,18 @@ func parseParams(p *parser, st *stmt) error {
 		if err != nil {
 			return err
 		}
+		for _, q := range st.params {
+			if q == pn {
+				return p.errf("duplicate argument '%s' in a macro's parameters", pn)
+			}
+		}
 		var def node
 		if p.acceptOp("=") {
 			if def, err = p.parseExpr(); err != nil {
 				return err
 			}
+		} else if len(st.defs) > 0 && st.defs[len(st.defs)-1] != nil {
+			return p.errf("non-default argument follows default argument")
 		}
 		st.params = append(st.params, pn)
 		st.defs = append(st.defs, def)

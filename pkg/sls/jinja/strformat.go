@@ -207,6 +207,9 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	var body string
 	num := false
+	if _, isStr := normalize(v).(string); isStr && typ != 0 && typ != 's' {
+		return "", fmt.Errorf("Unknown format code '%c' for object of type 'str'", typ)
+	}
 	if typ == 0 || typ == 's' {
 		if _, isStr := normalize(v).(string); isStr || typ == 's' {
 			s, err := toStr(v)

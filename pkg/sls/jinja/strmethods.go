@@ -28,6 +28,11 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		if v, ok := kw["sep"]; ok {
 			sep, _ = v.(string)
 		}
+		// an empty separator is Python's ValueError; none (or None)
+		// splits on whitespace
+		if sep == "" && (len(args) > 0 && args[0] != nil || kw["sep"] != nil) {
+			return nil, fmt.Errorf("empty separator")
+		}
 		n := -1
 		if len(args) > 1 {
 			n, _, _, _ = toNum(args[1])
