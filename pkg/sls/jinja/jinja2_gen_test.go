@@ -726,13 +726,18 @@ func genTree(r *rand.Rand, depth int, loopVar string) string {
 	}
 	for range n {
 		b.WriteString(text())
-		k := r.Intn(12)
+		k := r.Intn(14)
 		if depth <= 0 {
 			k = r.Intn(4)
 		}
+		inLoop := strings.HasPrefix(loopVar, "i")
 		switch k {
 		case 0:
-			b.WriteString("{{" + pick("", "-") + " " + val + " " + pick("", "-") + "}}")
+			out := val
+			if inLoop {
+				out = pick(val, "loop.index", "loop.revindex0", "loop.first", "loop.length", "s"+strconv.Itoa(depth+1)+" is defined")
+			}
+			b.WriteString("{{" + pick("", "-") + " " + out + " " + pick("", "-") + "}}")
 		case 1:
 			b.WriteString("{#" + pick("", "-") + " c " + pick("", "-") + "#}")
 		case 2:
@@ -780,6 +785,16 @@ func genTree(r *rand.Rand, depth int, loopVar string) string {
 				b.WriteString(genTree(r, depth-1, loopVar))
 				b.WriteString(tag("endfilter"))
 			}
+		case 12, 13:
+			if !inLoop {
+				b.WriteString("{{ " + val + " }}")
+				break
+			}
+			// leaving an iteration early, and a name set in one iteration
+			// read in the next
+			b.WriteString(tag("if " + loopVar + " " + pick("> 1", "== 1", "is even")))
+			b.WriteString(tag(pick("break", "continue", "set s"+strconv.Itoa(depth)+" = "+loopVar)))
+			b.WriteString(tag("endif"))
 		case 11:
 			if r.Intn(2) == 0 {
 				b.WriteString(tag("set sb"))

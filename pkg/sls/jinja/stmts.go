@@ -341,7 +341,9 @@ func (t *translator) inLoop() bool {
 		switch t.stack[i].kind {
 		case "for":
 			return true
-		case "macro":
+		case "macro", "call":
+			// a call block's body is a macro too: its break would leave
+			// a function, which Jinja's compiled Python refuses
 			return false
 		}
 	}

@@ -117,8 +117,13 @@ func block(end string, exec func(n *blockTag, ctx *pongo2.ExecutionContext, w po
 // chain, if any, on the text.
 func (n *blockTag) renderFiltered(ctx *pongo2.ExecutionContext) (any, *pongo2.Error) {
 	var b strings.Builder
-	if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
-		return nil, err
+	// the body has a scope of its own, as in Jinja: a name it sets is
+	// not seen after the block
+	inner := pongo2.NewChildExecutionContext(ctx)
+	perr := n.body.Execute(inner, newWriter(ctx, &b))
+	keepBoxedLists(ctx, inner)
+	if perr != nil {
+		return nil, perr
 	}
 	if n.st.expr == nil {
 		return b.String(), nil
@@ -466,18 +471,28 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 		}
 		items = kept
 	}
-	if len(items) == 0 {
-		if n.elseBody != nil {
-			return n.elseBody.Execute(ctx, w)
+	completed := false
+	if len(items) > 0 {
+		var perr *pongo2.Error
+		if completed, perr = n.run(e, child, items, 0, w); perr != nil {
+			return perr
 		}
-		return nil
 	}
-	return n.run(e, child, items, 0, w)
+	// Jinja runs the else block unless an iteration ran its body to the
+	// end: also when every iteration was left by break or continue
+	if !completed && n.elseBody != nil {
+		// in a scope of its own, as Jinja's else frame
+		inner := pongo2.NewChildExecutionContext(ctx)
+		perr := n.elseBody.Execute(inner, w)
+		keepBoxedLists(ctx, inner)
+		return perr
+	}
+	return nil
 }
 
 // run runs the loop body over items; a recursive loop's loop(…) runs it
 // again one level deeper and returns what that wrote.
-func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth int, w pongo2.TemplateWriter) *pongo2.Error {
+func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth int, w pongo2.TemplateWriter) (completed bool, perr *pongo2.Error) {
 	loop := &loopInfo{items: items, depth: depth}
 	if n.st.recur {
 		loop.recurse = func(v any) (any, error) {
@@ -493,7 +508,7 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 			}
 			var b strings.Builder
 			sub := pongo2.NewChildExecutionContext(child)
-			if perr := n.run(e, sub, more, depth+1, newWriter(child, &b)); perr != nil {
+			if _, perr := n.run(e, sub, more, depth+1, newWriter(child, &b)); perr != nil {
 				return nil, perr
 			}
 			return b.String(), nil
@@ -502,17 +517,17 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 	for i, it := range items {
 		e.rs.steps++
 		if e.rs.steps > maxSteps {
-			return n.fail(fmt.Errorf("more than %d loop iterations", maxSteps))
+			return completed, n.fail(fmt.Errorf("more than %d loop iterations", maxSteps))
 		}
 		if e.rs.over {
-			return n.fail(errTooMuchOutput)
+			return completed, n.fail(errTooMuchOutput)
 		}
 		// Each iteration has a scope of its own, as in Jinja: what the body
 		// sets is gone at the next iteration (only a namespace carries a
 		// value from one to the next).
 		iter := pongo2.NewChildExecutionContext(child)
 		if err := assign(iter, n.st.targets, it); err != nil {
-			return n.fail(err)
+			return completed, n.fail(err)
 		}
 		loop.i = i
 		iter.Private["loop"] = loop
@@ -525,10 +540,11 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 				}
 				continue
 			}
-			return err
+			return completed, err
 		}
+		completed = true
 	}
-	return nil
+	return completed, nil
 }
 
 // keepBoxedLists carries up a list of the enclosing scope that the

@@ -98,3 +98,7 @@ y'] }} {{ [0x1F, 0o17, 0b101, 0X_ff, 1_000, 1_0.5, 0, 00] }}
 {% if []|select %}empty select is true{% endif %} {% if not [1]|map('string') %}x{% else %}not of a generator is false{% endif %}
 {{ 'a' if []|selectattr('x') else 'b' }} {{ ([]|reject and 'and') }} {{ [1, 2]|select('odd')|first }} {{ [1, 2]|select|list|length }}
 {% for x in [1, 2] if [x]|select('even') %}{{ x }}{% endfor %} {% if []|list %}y{% else %}a list is itself{% endif %} {{ {}|items|list }}
+{#- set and filter blocks and a loop's else have scopes of their own; else runs unless an iteration ended its body #}
+{% set y = 0 %}{% set x %}{% set y = 1 %}{{ y }}{% endset %}{{ x }}{{ y }}{% filter upper %}{% set z = 1 %}{% endfilter %}{{ z is defined }}
+{% for a in [] %}{% else %}{% set e = 1 %}{% endfor %}{{ e is defined }}
+{% for a in [1, 2] %}{% continue %}{% else %}else after continue{% endfor %} {% for a in [1, 2] %}{% if a == 1 %}{% break %}{% endif %}{% else %}else after break{% endfor %} {% for a in [1, 2] %}{% if a == 2 %}{% break %}{% endif %}{% else %}not here{% endfor %}
