@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -39,15 +40,7 @@ func Represent(v any) *yaml.Node {
 	case *big.Int:
 		return scalar("!!int", t.String())
 	case float64:
-		switch {
-		case math.IsNaN(t):
-			return scalar("!!float", ".nan")
-		case math.IsInf(t, 1):
-			return scalar("!!float", ".inf")
-		case math.IsInf(t, -1):
-			return scalar("!!float", "-.inf")
-		}
-		return scalar("!!float", pyfmt.Float(t))
+		return scalar("!!float", FloatText(t))
 	case string:
 		return scalar("!!str", t)
 	case []any:
@@ -76,4 +69,23 @@ func Represent(v any) *yaml.Node {
 		return n
 	}
 	return scalar("!!str", fmt.Sprint(v))
+}
+
+// FloatText is how PyYAML's represent_float writes a float: .nan, .inf,
+// -.inf, else repr with ".0" put before an exponent that has no point
+// (1e+16 is written 1.0e+16), for !!float's syntax.
+func FloatText(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return ".nan"
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	}
+	v := pyfmt.Float(f)
+	if !strings.Contains(v, ".") && strings.Contains(v, "e") {
+		v = strings.Replace(v, "e", ".0e", 1)
+	}
+	return v
 }

@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 )
 
@@ -40,6 +41,26 @@ func arith(op string, l, r any) (any, error) {
 		if rt, ok := r.(tuple); ok {
 			return append(append(tuple{}, lt...), rt...), nil
 		}
+	}
+	// A tuple and a list do not concatenate.
+	if _, lt := l.(tuple); op == "+" {
+		if _, rt := r.(tuple); lt != rt {
+			if _, ll := normalize(l).([]any); ll {
+				if _, rl := normalize(r).([]any); rl {
+					return nil, fmt.Errorf("can only concatenate %s (not \"%s\") to %s", typeName(l), typeName(r), typeName(l))
+				}
+			}
+		}
+	}
+	// ...and a tuple repeated is a tuple, whichever side the count is on.
+	_, lTuple := l.(tuple)
+	_, rTuple := r.(tuple)
+	if op == "*" && (lTuple || rTuple) {
+		out, err := arith(op, normalize(l), normalize(r))
+		if lst, ok := out.([]any); ok && err == nil {
+			return tuple(lst), nil
+		}
+		return out, err
 	}
 	l, r = normalize(l), normalize(r)
 	for _, v := range []any{l, r} {
@@ -80,7 +101,8 @@ func arith(op string, l, r any) (any, error) {
 				return nil, fmt.Errorf("integer division or modulo by zero")
 			}
 			if anyFloat {
-				return math.Floor(lf / rf), nil
+				q, _ := floatDivmod(lf, rf)
+				return q, nil
 			}
 			if li == math.MinInt && ri == -1 {
 				return nil, errIntOverflow
@@ -95,10 +117,7 @@ func arith(op string, l, r any) (any, error) {
 				return nil, fmt.Errorf("integer division or modulo by zero")
 			}
 			if anyFloat {
-				m := math.Mod(lf, rf)
-				if m != 0 && (m < 0) != (rf < 0) {
-					m += rf
-				}
+				_, m := floatDivmod(lf, rf)
 				return m, nil
 			}
 			if ri == -1 {
@@ -123,7 +142,7 @@ func arith(op string, l, r any) (any, error) {
 				}
 				return checked(res, ok)
 			}
-			return math.Pow(lf, rf), nil
+			return floatPow(lf, rf)
 		}
 	}
 	switch op {
@@ -221,4 +240,74 @@ func compareOp(op string, l, r any) (bool, error) {
 		return c <= 0, nil
 	}
 	return c >= 0, nil
+}
+
+// floatDivmod is CPython's _float_div_mod: the floor quotient computed
+// from fmod, not floor(x/y), which rounds first (0.5 // 0.1 is 4.0 in
+// Python, where floor(0.5/0.1) is 5), and a zero remainder takes the
+// divisor's sign (-0.0 % 1 is 0.0).
+func floatDivmod(x, y float64) (div, mod float64) {
+	mod = math.Mod(x, y)
+	div = (x - mod) / y
+	if mod != 0 {
+		if (y < 0) != (mod < 0) {
+			mod += y
+			div--
+		}
+	} else {
+		mod = math.Copysign(0, y)
+	}
+	if div != 0 {
+		q := math.Floor(div)
+		if div-q > 0.5 {
+			q++
+		}
+		return q, mod
+	}
+	return math.Copysign(0, x/y), mod
+}
+
+// exactPow is x**n correctly rounded, as the C library's pow gives it
+// (math.Pow can be an ulp off: 1e20 ** 7 is 1e+140 in Python). x**|n| is
+// exact at 53 bits a factor; a negative n then divides at that precision.
+func exactPow(x float64, n int) float64 {
+	k := n
+	if k < 0 {
+		k = -k
+	}
+	prec := uint(53*k + 64)
+	res := new(big.Float).SetPrec(prec).SetFloat64(1)
+	base := new(big.Float).SetPrec(prec).SetFloat64(x)
+	for ; k > 0; k >>= 1 {
+		if k&1 == 1 {
+			res.Mul(res, base)
+		}
+		base.Mul(base, base)
+	}
+	if n < 0 {
+		res.Quo(new(big.Float).SetPrec(prec).SetFloat64(1), res)
+	}
+	f, _ := res.Float64()
+	return f
+}
+
+// floatPow is Python's float **: zero to a negative power and a finite
+// result too large are errors, as are a negative base and a fractional
+// exponent (a complex number in Python), where math.Pow gives Inf or NaN.
+func floatPow(x, y float64) (any, error) {
+	if x == 0 && y < 0 {
+		return nil, fmt.Errorf("0.0 cannot be raised to a negative power")
+	}
+	r := math.Pow(x, y)
+	if n := int(y); float64(n) == y && n >= -64 && n <= 64 && !math.IsInf(x, 0) && !math.IsNaN(x) && x != 0 {
+		r = exactPow(x, n)
+	}
+	finite := !math.IsInf(x, 0) && !math.IsNaN(x) && !math.IsInf(y, 0) && !math.IsNaN(y)
+	switch {
+	case finite && math.IsInf(r, 0):
+		return nil, fmt.Errorf("numerical result out of range")
+	case finite && math.IsNaN(r):
+		return nil, fmt.Errorf("a negative number cannot be raised to a fractional power here (Python gives a complex number)")
+	}
+	return r, nil
 }

@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,13 @@ type valueSet struct{ m map[string]bool }
 
 func newValueSet() *valueSet { return &valueSet{m: map[string]bool{}} }
 
-func setKey(v any) string {
+func setKey(v any) string { return setKeyDepth(v, 0) }
+
+func setKeyDepth(v any, depth int) string {
+	if depth > 100 {
+		// a list that holds itself: as deep as printing goes
+		return "deep"
+	}
 	switch x := normalize(v).(type) {
 	case float64:
 		if x == float64(int(x)) {
@@ -58,6 +65,25 @@ func setKey(v any) string {
 			return "n1"
 		}
 		return "n0"
+	case []any:
+		// Python's == inside containers too: [False] equals [0], and a
+		// dict's order does not count; a tuple is never a list
+		kind := "l"
+		if _, isTuple := v.(tuple); isTuple {
+			kind = "t"
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = setKeyDepth(e, depth+1)
+		}
+		return kind + strconv.Itoa(len(parts)) + "[" + strings.Join(parts, "\x00") + "]"
+	case *odict.Map:
+		parts := make([]string, 0, x.Len())
+		for k, e := range x.All() {
+			parts = append(parts, strconv.Quote(k)+":"+setKeyDepth(e, depth+1))
+		}
+		sort.Strings(parts)
+		return "d" + strconv.Itoa(len(parts)) + "{" + strings.Join(parts, "\x00") + "}"
 	}
 	return "r" + reprOr(v)
 }
@@ -86,6 +112,14 @@ func contains(container, item any) (bool, error) {
 	case *odict.Map:
 		if u, ok := item.(Undefined); ok {
 			return false, u.err()
+		}
+		// a dict's keys are hashable: asking for a list or a dict is
+		// Python's TypeError, not False
+		switch normalize(item).(type) {
+		case []any, *odict.Map:
+			if _, isTuple := item.(tuple); !isTuple {
+				return false, fmt.Errorf("unhashable type: '%s'", typeName(item))
+			}
 		}
 		return x.Has(keyString(item)), nil
 	case map[string]Func:

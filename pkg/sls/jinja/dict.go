@@ -133,7 +133,9 @@ func (rs *renderState) varValue(name string, v any) any {
 	if c, ok := rs.converted[name]; ok {
 		return c
 	}
-	c := fromGo(v, 0)
+	// a list is boxed once, as set boxes one, so that an append made
+	// anywhere (in a loop's iteration, in a macro) is seen everywhere
+	c := shared(fromGo(v, 0))
 	if rs.converted == nil {
 		rs.converted = map[string]any{}
 	}

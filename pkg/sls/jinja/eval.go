@@ -131,7 +131,7 @@ func (e *env) eval(n node) (any, error) {
 		}
 		switch x.op {
 		case "not":
-			t, err := truth(v)
+			t, err := truthOf(x.x, v)
 			return !t, lineErr(err, x.line)
 		case "-":
 			// -x, not 0 - x, which would make -0.0 into 0.0.
@@ -151,7 +151,7 @@ func (e *env) eval(n node) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := truth(c)
+		t, err := truthOf(x.cond, c)
 		if err != nil {
 			return nil, err
 		}
@@ -274,6 +274,12 @@ func getAttr(v any, name string) any {
 				return nil
 			}
 			return x.name
+		case "catch_varargs", "catch_kwargs", "caller":
+			// whether a call may pass extra arguments, keyword arguments
+			// or a call block: whether the body reads the name.
+			if x.st != nil {
+				return x.st.uses&map[string]uint8{"catch_varargs": usesVarargs, "catch_kwargs": usesKwargs, "caller": usesCaller}[name] != 0
+			}
 		case "arguments":
 			if x.st != nil {
 				args := make(tuple, len(x.st.params))
@@ -645,7 +651,7 @@ func (e *env) evalBin(b *binNode) (any, error) {
 	}
 	switch b.op {
 	case "and", "or":
-		t, err := truth(l)
+		t, err := truthOf(b.l, l)
 		if err != nil {
 			return nil, lineErr(err, b.line)
 		}

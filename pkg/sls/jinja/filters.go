@@ -35,7 +35,7 @@ func init() {
 		"batch": fBatch, "slice": fSlice, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
 		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
-		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape,
+		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
 		"pprint": fPprint, "python": fPprint, "sequence": fSequence, "truncate": fTruncate,
 		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": fToNum,
 	}
@@ -98,8 +98,44 @@ func (e *env) evalFilter(f *filterNode) (any, error) {
 		}
 		return nil, lineErr(u.err(), f.line)
 	}
+	if isGenerator(f.x) {
+		// Jinja's generators have no len() and cannot be reversed
+		switch f.name {
+		case "length", "count":
+			return nil, &exprError{line: f.line, msg: "object of type 'generator' has no len() (add |list before it)"}
+		case "last":
+			return nil, &exprError{line: f.line, msg: "'generator' object is not reversible (add |list before it)"}
+		}
+	}
 	r, err := fn(e, v, args, kw)
 	return r, lineErr(err, f.line)
+}
+
+// generatorFilters are the filters whose result is a Python generator in
+// Jinja 3.1: always true in a test, even when it yields nothing.
+var generatorFilters = map[string]bool{"map": true, "select": true, "reject": true, "selectattr": true,
+	"rejectattr": true, "batch": true, "slice": true, "items": true}
+
+// isGenerator reports whether n is a filter that gives a generator in
+// Jinja. brine keeps such results as lists (printing one gives the list,
+// where Jinja prints the generator object), but asks isGenerator where it
+// matters to what a template does: a generator is true in an if, and has
+// no length.
+func isGenerator(n node) bool {
+	f, ok := n.(*filterNode)
+	return ok && generatorFilters[f.name]
+}
+
+// truthOf is the truth of v, the value of n: a generator is always true,
+// as Python's truth of any object without __bool__ or __len__.
+func truthOf(n node, v any) (bool, error) {
+	if isGenerator(n) {
+		if u, ok := v.(Undefined); ok && !u.Soft {
+			return false, u.err()
+		}
+		return true, nil
+	}
+	return truth(v)
 }
 
 func fDefault(_ *env, v any, args []any, kw map[string]any) (any, error) {
@@ -124,7 +160,7 @@ func fJoin(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, hasAttr := arg(args, kw, 1, "attribute", nil).(string)
+	attr, hasAttr := attrArg(arg(args, kw, 1, "attribute", nil))
 	parts := make([]string, len(items))
 	for i, it := range items {
 		if hasAttr {
@@ -200,8 +236,10 @@ func fJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fToJSON(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	// Salt's tojson: json.dumps in the dict's own order.
-	return jsonDump(v, intArg(args, kw, 0, "indent", 0), false, true, true)
+	// Salt's tojson: json.dumps in the dict's own order, ASCII only,
+	// unless its keyword arguments (passed on to json.dumps) say otherwise.
+	return jsonDump(v, intArg(args, kw, 0, "indent", 0), boolArg(nil, kw, 0, "sort_keys", false),
+		boolArg(nil, kw, 0, "ensure_ascii", true), true)
 }
 
 // fYAMLEncode is Salt's yaml_encode: a scalar as YAML, a string always
@@ -283,21 +321,39 @@ func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	case int:
 		return x, nil
 	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return def, nil
-		}
-		return int(x), nil
+		return floatToInt(x, def)
 	case string:
 		// Jinja: int(value, base), and when that fails int(float(value)),
 		// so that "42.23"|int is 42.
 		if n, ok := pyParseInt(x, base); ok {
 			return n, nil
 		}
-		if f, ok := pyParseFloat(x); ok && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			return int(f), nil
+		// int(float(value)) there catches OverflowError too: 'inf' and
+		// '1e400' give the default
+		if f, ok := pyParseFloat(x); ok {
+			if math.IsInf(f, 0) {
+				return def, nil
+			}
+			return floatToInt(f, def)
 		}
 	}
 	return def, nil
+}
+
+// floatToInt is Python's int(float) inside Jinja's int filter: NaN is a
+// ValueError, which gives the default, but infinity is an OverflowError,
+// which Jinja does not catch; and a float past 64 bits is an error here,
+// never a wrong number.
+func floatToInt(f float64, def any) (any, error) {
+	switch {
+	case math.IsNaN(f):
+		return def, nil
+	case math.IsInf(f, 0):
+		return nil, fmt.Errorf("cannot convert float infinity to integer")
+	case f >= 0x1p63 || f < -0x1p63:
+		return nil, errIntOverflow
+	}
+	return int(f), nil
 }
 
 func fFloat(_ *env, v any, args []any, kw map[string]any) (any, error) {
@@ -346,6 +402,10 @@ func fToBool(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	case int:
 		return x > 0, nil
 	case []any:
+		// a tuple is hashable, so false like any other hashable value
+		if _, isTuple := v.(tuple); isTuple {
+			return false, nil
+		}
 		return len(x) > 0, nil
 	case *odict.Map:
 		return x.Len() > 0, nil
@@ -392,10 +452,12 @@ func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		// Jinja: math.ceil/floor(value * 10**precision) / 10**precision,
 		// a float whatever the value.
 		p := math.Pow(10, float64(prec))
+		// math.ceil and floor return Python ints, so there is no -0.0
+		// (-0.4|round(method='ceil') is 0.0): adding 0 drops the sign.
 		if method == "ceil" {
-			return math.Ceil(f*p) / p, nil
+			return math.Ceil(f*p)/p + 0, nil
 		}
-		return math.Floor(f*p) / p, nil
+		return math.Floor(f*p)/p + 0, nil
 	default:
 		return nil, fmt.Errorf("round: method must be common, ceil or floor")
 	}

@@ -93,14 +93,6 @@ func fRegexReplace(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return out, nil
 }
 
-func groups(m []string) any {
-	out := make(tuple, 0, len(m))
-	for _, g := range m[1:] {
-		out = append(out, g)
-	}
-	return out
-}
-
 func fRegexSearch(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return regexGroups(v, args, kw, false)
 }
@@ -117,11 +109,20 @@ func regexGroups(v any, args []any, kw map[string]any, match bool) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	m := re.FindStringSubmatch(s)
+	m := re.FindStringSubmatchIndex(s)
 	if m == nil {
 		return nil, nil
 	}
-	return groups(m), nil
+	// a group that took no part in the match is None, as in Python
+	out := make(tuple, 0, len(m)/2-1)
+	for i := 2; i+1 < len(m); i += 2 {
+		if m[i] < 0 {
+			out = append(out, nil)
+		} else {
+			out = append(out, s[m[i]:m[i+1]])
+		}
+	}
+	return out, nil
 }
 
 // fTraverse is Salt's traverse filter: a:b:c into nested dicts and lists.
@@ -329,7 +330,41 @@ func fFlatten(e *env, v any, args []any, kw map[string]any) (any, error) {
 
 func fAttr(_ *env, v any, args []any, _ map[string]any) (any, error) {
 	name, _ := argOr(args, 0, "").(string)
+	// Jinja's attr is getattr only, never the item: a dict's keys are not
+	// its attributes (its methods are, which a template cannot use here).
+	if _, isDict := normalize(v).(*odict.Map); isDict {
+		return undefAttr(v, name), nil
+	}
 	return getAttr(v, name), nil
+}
+
+// fXMLAttr is Jinja's xmlattr: key="value" pairs, escaped, in the dict's
+// order, None and undefined values left out, a space before them unless
+// autospace is false; a key with whitespace, /, > or = is refused.
+func fXMLAttr(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	m, ok := normalize(v).(*odict.Map)
+	if !ok {
+		return nil, fmt.Errorf("xmlattr: expected a dict, got %s", typeName(v))
+	}
+	var items []string
+	for k, val := range m.All() {
+		if _, undef := val.(Undefined); undef || val == nil {
+			continue
+		}
+		if strings.ContainsAny(k, " \t\n\r\f\v/>=") {
+			return nil, fmt.Errorf("invalid character in attribute name: %s", reprOr(k))
+		}
+		s, err := toStr(val)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, html.EscapeString(k)+`="`+html.EscapeString(s)+`"`)
+	}
+	out := strings.Join(items, " ")
+	if out != "" && boolArg(args, kw, 0, "autospace", true) {
+		out = " " + out
+	}
+	return out, nil
 }
 
 func fEscape(_ *env, v any, _ []any, _ map[string]any) (any, error) {
@@ -423,13 +458,25 @@ func fTruncate(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	return cut + end, nil
 }
 
+// fAvg is Salt's avg: float(sum(lst) / len(lst)) for a list (an empty
+// one is a division by zero), float(value) for anything hashable.
 func fAvg(e *env, v any, _ []any, _ map[string]any) (any, error) {
+	switch x := normalize(v).(type) {
+	case bool, int, float64:
+		_, f, _, _ := toNum(x)
+		return f, nil
+	case string:
+		if f, ok := pyParseFloat(x); ok {
+			return f, nil
+		}
+		return nil, fmt.Errorf("could not convert string to float: %s", reprOr(x))
+	}
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
 	if len(items) == 0 {
-		return 0.0, nil
+		return nil, fmt.Errorf("division by zero")
 	}
 	var total any = 0
 	for _, it := range items {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
+	"html"
 	"math"
 	"os/exec"
 	"regexp"
@@ -130,6 +131,28 @@ func addSaltFilters() {
 			}
 			return strings.Join(parts, "&"), nil
 		}
+		// any other iterable but a string is (key, value) pairs
+		if _, isStr := v.(string); !isStr {
+			if items, err := iterate(v); err == nil {
+				parts := make([]string, 0, len(items))
+				for _, it := range items {
+					pair, ok := normalize(it).([]any)
+					if !ok || len(pair) != 2 {
+						return nil, fmt.Errorf("urlencode: expected (key, value) pairs, got %s", typeName(it))
+					}
+					k, err := toStr(pair[0])
+					if err != nil {
+						return nil, err
+					}
+					s, err := toStr(pair[1])
+					if err != nil {
+						return nil, err
+					}
+					parts = append(parts, urlQuote(k, "", true)+"="+urlQuote(s, "", true))
+				}
+				return strings.Join(parts, "&"), nil
+			}
+		}
 		s, err := toStr(v)
 		if err != nil {
 			return nil, err
@@ -141,8 +164,10 @@ func addSaltFilters() {
 		if err != nil {
 			return nil, err
 		}
+		// markupsafe's striptags: tags and comments out, whitespace
+		// collapsed, then entities unescaped
 		s = regexp.MustCompile(`(?s)<!--.*?-->|<[^>]*>`).ReplaceAllString(s, "")
-		return strings.Join(strings.Fields(s), " "), nil
+		return html.UnescapeString(strings.Join(strings.Fields(s), " ")), nil
 	}
 	filters["wordwrap"] = fWordwrap
 	filters["filesizeformat"] = fFilesize
@@ -173,11 +198,23 @@ func fGroupby(e *env, v any, args []any, kw map[string]any) (any, error) {
 		return nil, err
 	}
 	attr := fmt.Sprint(arg(args, kw, 0, "attribute", ""))
-	def, hasDef := kw["default"]
-	key := func(it any) any {
+	// Jinja's default=None is no default at all (make_attrgetter).
+	def := arg(args, kw, 1, "default", nil)
+	caseSensitive := boolArg(args, kw, 2, "case_sensitive", false)
+	value := func(it any) any {
 		k := lookupPath(it, attr)
-		if _, undef := k.(Undefined); undef && hasDef {
+		if _, undef := k.(Undefined); undef && def != nil {
 			return def
+		}
+		return k
+	}
+	// Jinja 3.1 sorts and groups on the lowered key unless
+	// case_sensitive=True, and names each group by its first item's key
+	// as it is: 'X' and 'x' are one group, 'X'.
+	key := func(it any) any {
+		k := value(it)
+		if s, ok := k.(string); ok && !caseSensitive {
+			return strings.ToLower(s)
 		}
 		return k
 	}
@@ -193,23 +230,23 @@ func fGroupby(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if serr != nil {
 		return nil, serr
 	}
-	var out []any
+	var out []*group
+	var last any
 	for _, it := range sorted {
 		k := key(it)
 		if u, undef := k.(Undefined); undef {
 			return nil, u.err()
 		}
-		if n := len(out); n > 0 && equal(out[n-1].(*group).grouper, k) {
-			g := out[n-1].(*group)
-			g.list = append(g.list, it)
+		if n := len(out); n > 0 && equal(last, k) {
+			out[n-1].list = append(out[n-1].list, it)
 			continue
 		}
-		out = append(out, &group{grouper: k, list: []any{it}})
+		last = k
+		out = append(out, &group{grouper: value(it), list: []any{it}})
 	}
 	res := make([]any, len(out))
 	for i, g := range out {
-		gg := g.(*group)
-		res[i] = grouped{gg.grouper, gg.list}
+		res[i] = grouped{g.grouper, g.list}
 	}
 	return res, nil
 }
@@ -382,41 +419,6 @@ func uuid5(name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
-func fWordwrap(_ *env, v any, args []any, kw map[string]any) (any, error) {
-	s, err := toStr(v)
-	if err != nil {
-		return nil, err
-	}
-	width := intArg(args, kw, 0, "width", 79)
-	breakLong := boolArg(args, kw, 1, "break_long_words", true)
-	wrapstr, _ := arg(args, kw, 2, "wrapstring", "\n").(string)
-	var lines []string
-	for _, para := range strings.Split(s, "\n") {
-		var line string
-		for _, w := range strings.Fields(para) {
-			for breakLong && len(w) > width {
-				if line != "" {
-					lines = append(lines, line)
-					line = ""
-				}
-				lines = append(lines, w[:width])
-				w = w[width:]
-			}
-			switch {
-			case line == "":
-				line = w
-			case len(line)+1+len(w) <= width:
-				line += " " + w
-			default:
-				lines = append(lines, line)
-				line = w
-			}
-		}
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, wrapstr), nil
-}
-
 func fFilesize(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	_, f, _, ok := toNum(v)
 	if !ok {
@@ -424,7 +426,8 @@ func fFilesize(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if f, err = strconv.ParseFloat(s, 64); err != nil {
+		// Python's float(): spaces, underscores, inf
+		if f, ok = pyParseFloat(s); !ok {
 			return nil, fmt.Errorf("filesizeformat: %q is not a number", s)
 		}
 	}

@@ -21,7 +21,7 @@ func fUnique(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, _ := arg(args, kw, 1, "attribute", nil).(string)
+	attr, _ := attrArg(arg(args, kw, 1, "attribute", nil))
 	var out []any
 	seen := newValueSet()
 	for _, it := range items {
@@ -89,7 +89,7 @@ func fSort(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, _ := arg(args, kw, 2, "attribute", nil).(string)
+	attr, _ := attrArg(arg(args, kw, 2, "attribute", nil))
 	reverse, caseSensitive := boolArg(args, kw, 0, "reverse", false), boolArg(args, kw, 1, "case_sensitive", false)
 	if strings.Contains(attr, ",") {
 		return sortMulti(items, reverse, caseSensitive, strings.Split(attr, ","))
@@ -218,7 +218,7 @@ func fMap(e *env, v any, args []any, kw map[string]any) (any, error) {
 		return nil, err
 	}
 	out := make([]any, 0, len(items))
-	if attr, ok := kw["attribute"].(string); ok {
+	if attr, ok := attrArg(kw["attribute"]); ok {
 		def, hasDef := kw["default"]
 		for _, it := range items {
 			r := lookupPath(it, attr)
@@ -314,7 +314,7 @@ func fSum(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attr, _ := arg(args, kw, 0, "attribute", nil).(string)
+	attr, _ := attrArg(arg(args, kw, 0, "attribute", nil))
 	total := arg(args, kw, 1, "start", 0)
 	for _, it := range items {
 		if attr != "" {
@@ -333,7 +333,7 @@ func fMinMax(sign int) filterFunc {
 		if err != nil {
 			return nil, err
 		}
-		attr, _ := arg(args, kw, 1, "attribute", nil).(string)
+		attr, _ := attrArg(arg(args, kw, 1, "attribute", nil))
 		// Salt's min and max are Python's: strings compare case and all.
 		sorted, err := sortValues(items, sign > 0, boolArg(args, kw, 0, "case_sensitive", true), attr)
 		if err != nil {
@@ -344,4 +344,16 @@ func fMinMax(sign int) filterFunc {
 		}
 		return sorted[0], nil
 	}
+}
+
+// attrArg reads a filter's attribute= argument: a dotted path, or an
+// integer, an index (Jinja's make_attrgetter takes either).
+func attrArg(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case int:
+		return strconv.Itoa(x), true
+	}
+	return "", false
 }

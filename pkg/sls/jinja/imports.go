@@ -146,7 +146,9 @@ func execFrom(b *tagBase, ctx *pongo2.ExecutionContext, _ pongo2.TemplateWriter)
 	for _, imp := range b.st.imports {
 		v, ok := vars[imp[0]]
 		if !ok {
-			return b.fail(fmt.Errorf("the template %s does not export the requested name '%s'", name, imp[0]))
+			// Jinja binds an undefined value, which fails only when used
+			// (`is defined` is false)
+			v = Undefined{Hint: fmt.Sprintf("the template %s does not export the requested name '%s'", name, imp[0]), Line: b.st.line}
 		}
 		ctx.Private[imp[1]] = v
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Expression tokens. Jinja's lexer is richer than pongo2's (~, //, **,
@@ -66,7 +68,8 @@ func tokenize(src string, line int) ([]token, error) {
 			}
 			toks = append(toks, token{kind: tkName, s: src[i:j], line: line})
 			i = j
-		case c >= '0' && c <= '9' || (c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9' && !prevIsValue(toks)):
+		case c >= '0' && c <= '9':
+			// a number starts with a digit: Jinja's float_re refuses .5
 			t, n, err := lexNumber(src[i:])
 			if err != nil {
 				return nil, &exprError{line: line, msg: err.Error()}
@@ -110,15 +113,6 @@ func tokenize(src string, line int) ([]token, error) {
 	return toks, nil
 }
 
-// prevIsValue tells a leading-dot float (.5) from attribute access (x.0).
-func prevIsValue(toks []token) bool {
-	if len(toks) == 0 {
-		return false
-	}
-	t := toks[len(toks)-1]
-	return t.kind != tkOp || t.s == ")" || t.s == "]" || t.s == "}"
-}
-
 func isIdentStart(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
@@ -126,6 +120,25 @@ func isIdentStart(c byte) bool {
 func isIdentChar(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
 
 func lexNumber(s string) (token, int, error) {
+	// 0b, 0o and 0x integers, as Jinja's integer_re, _ between digits
+	if len(s) > 2 && s[0] == '0' && strings.IndexByte("bBoOxX", s[1]) >= 0 {
+		base := map[byte]int{'b': 2, 'o': 8, 'x': 16}[s[1]|0x20]
+		isDigit := func(c byte) bool {
+			v := strings.IndexByte("0123456789abcdef", c|0x20)
+			return v >= 0 && v < base && (c >= '0' && c <= '9' || base == 16)
+		}
+		j := 2
+		for j < len(s) && (isDigit(s[j]) || s[j] == '_' && j+1 < len(s) && isDigit(s[j+1])) {
+			j++
+		}
+		if j > 2 {
+			n, err := strconv.ParseInt(strings.ReplaceAll(s[2:j], "_", ""), base, 64)
+			if err != nil {
+				return token{}, 0, errIntOverflow
+			}
+			return token{kind: tkInt, i: int(n)}, j, nil
+		}
+	}
 	j := 0
 	isFloat := false
 	digits := func() {
@@ -158,6 +171,10 @@ func lexNumber(s string) (token, int, error) {
 		}
 		return token{kind: tkFloat, f: f}, j, nil
 	}
+	if len(text) > 1 && text[0] == '0' && strings.Trim(text, "0") != "" {
+		// Jinja reads 007 as 00 then 7: two numbers in a row
+		return token{}, 0, fmt.Errorf("leading zeros in a decimal integer (%s) are not allowed", s[:j])
+	}
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(text, 64)
@@ -184,6 +201,10 @@ func lexString(s string) (string, int, int, error) {
 			nl++
 			b.WriteByte(c)
 		case c == '\\' && i+1 < len(s):
+			// Jinja decodes a literal with Python's unicode-escape codec
+			// (after backslashreplace, so a backslash before a non-ASCII
+			// character stays, and the character becomes its \x or \u
+			// escape's text)
 			i++
 			switch e := s[i]; e {
 			case 'n':
@@ -192,25 +213,52 @@ func lexString(s string) (string, int, int, error) {
 				b.WriteByte('\t')
 			case 'r':
 				b.WriteByte('\r')
-			case '0':
-				b.WriteByte(0)
+			case 'a':
+				b.WriteByte('\a')
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'v':
+				b.WriteByte('\v')
+			case '0', '1', '2', '3', '4', '5', '6', '7':
+				j := i
+				for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+					j++
+				}
+				v, _ := strconv.ParseUint(s[i:j], 8, 32)
+				b.WriteRune(rune(v))
+				i = j - 1
 			case '\\', '\'', '"':
 				b.WriteByte(e)
 			case '\n':
 				nl++
 			case 'x', 'u', 'U':
 				n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
-				if i+n < len(s) {
-					if v, err := strconv.ParseUint(s[i+1:i+1+n], 16, 32); err == nil {
-						b.WriteRune(rune(v))
-						i += n
-						continue
-					}
+				v, err := strconv.ParseUint(s[i+1:min(i+1+n, len(s))], 16, 32)
+				if i+n >= len(s) || err != nil || strings.ContainsAny(s[i+1:i+1+n], "+-_") {
+					return "", 0, 0, fmt.Errorf("truncated \\%c escape in a string literal", e)
 				}
-				b.WriteByte('\\')
-				b.WriteByte(e)
+				if v > unicode.MaxRune {
+					return "", 0, 0, fmt.Errorf("illegal Unicode character in a string literal")
+				}
+				b.WriteRune(rune(v))
+				i += n
 			default:
 				b.WriteByte('\\')
+				if e >= 0x80 {
+					r, size := utf8.DecodeRuneInString(s[i:])
+					switch {
+					case r < 0x100:
+						fmt.Fprintf(&b, "x%02x", r)
+					case r < 0x10000:
+						fmt.Fprintf(&b, "u%04x", r)
+					default:
+						fmt.Fprintf(&b, "U%08x", r)
+					}
+					i += size - 1
+					continue
+				}
 				b.WriteByte(e)
 			}
 		default:

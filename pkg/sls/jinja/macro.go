@@ -81,6 +81,10 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 	e := &env{ctx: ctx, rs: rs, file: m.u.name}
 	var varargs []any
 	if len(args) > len(m.st.params) {
+		// Jinja refuses extra arguments unless the body reads varargs.
+		if m.st.uses&usesVarargs == 0 {
+			return nil, fmt.Errorf("macro '%s' takes not more than %d argument(s)", m.name, len(m.st.params))
+		}
 		varargs = args[len(m.st.params):]
 	}
 	if varargs == nil {
@@ -110,9 +114,19 @@ func (m *Macro) call(caller *env, args []any, kw map[string]any) (any, error) {
 			ctx.Private[p] = Undefined{Hint: fmt.Sprintf("parameter '%s' was not provided", p)}
 		}
 	}
-	if c, ok := extra["caller"].(*Macro); ok && c.isCaller {
+	if c, ok := extra["caller"].(*Macro); ok && c.isCaller && m.st.uses&usesCaller != 0 {
 		ctx.Private["caller"] = c
 		delete(extra, "caller")
+	}
+	// ...and keyword arguments it has no parameter for unless it reads
+	// kwargs (a call block's body given to a macro that never calls
+	// caller() is one of those).
+	if m.st.uses&usesKwargs == 0 {
+		for _, k := range kwOrder {
+			if _, ok := extra[k]; ok {
+				return nil, fmt.Errorf("macro '%s' takes no keyword argument '%s'", m.name, k)
+			}
+		}
 	}
 	ctx.Private["varargs"] = tuple(varargs)
 	kwargs := newDict(len(extra))

@@ -19,7 +19,8 @@ var strMethods = map[string]bool{"split": true, "rsplit": true, "startswith": tr
 	"title": true, "capitalize": true, "find": true, "rfind": true, "index": true, "count": true, "isdigit": true,
 	"isalpha": true, "isalnum": true, "isspace": true, "islower": true, "isupper": true, "splitlines": true,
 	"zfill": true, "ljust": true, "rjust": true, "center": true, "partition": true, "rpartition": true,
-	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true}
+	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true,
+	"removeprefix": true, "removesuffix": true, "istitle": true, "expandtabs": true, "rindex": true}
 
 func hasMethod(recv any, name string) bool {
 	switch x := recv.(type) {
@@ -49,10 +50,10 @@ func (e *env) callMethod(recvNode node, recv any, name string, args []any, kw ma
 		}
 		return e.dictMethod(recvNode, m, name, args, kw)
 	case *List:
-		return listMethod(x, name, args)
+		return listMethod(x, name, args, kw)
 	case []any:
 		l := &List{items: x}
-		r, err := listMethod(l, name, args)
+		r, err := listMethod(l, name, args, kw)
 		if err == nil && isMutator(name) {
 			e.writeBack(recvNode, l)
 		}
@@ -272,7 +273,7 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 	return nil, fmt.Errorf("'dict object' has no attribute '%s'", name)
 }
 
-func listMethod(l *List, name string, args []any) (any, error) {
+func listMethod(l *List, name string, args []any, kw map[string]any) (any, error) {
 	switch name {
 	case "append":
 		if len(args) != 1 {
@@ -340,7 +341,17 @@ func listMethod(l *List, name string, args []any) (any, error) {
 		}
 		return n, nil
 	case "sort":
-		sorted, err := sortValues(l.items, false, false, "")
+		// Python's list.sort: keyword arguments only, strings compared
+		// as they are (the sort filter is the one that ignores case).
+		if len(args) > 0 {
+			return nil, fmt.Errorf("sort() takes no positional arguments")
+		}
+		for k := range kw {
+			if k != "reverse" {
+				return nil, fmt.Errorf("'%s' is an invalid keyword argument for sort()", k)
+			}
+		}
+		sorted, err := sortValues(l.items, boolArg(nil, kw, 0, "reverse", false), true, "")
 		if err != nil {
 			return nil, err
 		}

@@ -72,16 +72,7 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 	case int:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}, nil
 	case float64:
-		val := pyfmt.Float(x)
-		switch {
-		case math.IsInf(x, 1):
-			val = ".inf"
-		case math.IsInf(x, -1):
-			val = "-.inf"
-		case math.IsNaN(x):
-			val = ".nan"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: val}, nil
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyyaml.FloatText(x)}, nil
 	case string:
 		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}
 		if !utf8.ValidString(x) {

@@ -7,6 +7,7 @@ func (t *translator) tag(body string, line int) error {
 	if err != nil {
 		return t.wrapErr(err, line)
 	}
+	t.noteSpecialNames(p.toks)
 	if p.cur().kind != tkName {
 		return t.errf(line, "expected a tag name")
 	}
@@ -29,7 +30,9 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 	}
 	switch st.kind {
 	case "if", "elif":
-		x, err := p.parseTuple(true)
+		// Jinja's parse_if reads the test without a conditional
+		// expression: `{% if a if b else c %}` is a syntax error
+		x, err := p.parseTuple(false)
 		if err != nil {
 			return err
 		}
@@ -62,6 +65,11 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		targets, err := parseTargets(p)
 		if err != nil {
 			return err
+		}
+		for _, tg := range targets {
+			if tg == "loop" {
+				return p.errf("can't assign to special loop variable in for-loop target")
+			}
 		}
 		if !p.acceptName("in") {
 			return p.errf("expected 'in', got %s", p.cur())
@@ -144,7 +152,7 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 		if err := p.expectEOF(); err != nil {
 			return err
 		}
-		t.push("macro", line)
+		t.pushStmt("macro", line, st)
 		t.emitStmt("jmacro", st)
 	case "call":
 		// {% call(params) macro(args) %}body{% endcall %}: the macro
@@ -165,7 +173,7 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 			return err
 		}
 		st.expr = x
-		t.push("call", line)
+		t.pushStmt("call", line, st)
 		t.emitStmt("jcall", st)
 	case "do":
 		x, err := p.parseTuple(true)
@@ -333,7 +341,9 @@ func (t *translator) inLoop() bool {
 		switch t.stack[i].kind {
 		case "for":
 			return true
-		case "macro":
+		case "macro", "call":
+			// a call block's body is a macro too: its break would leave
+			// a function, which Jinja's compiled Python refuses
 			return false
 		}
 	}
@@ -404,11 +414,18 @@ func parseParams(p *parser, st *stmt) error {
 		if err != nil {
 			return err
 		}
+		for _, q := range st.params {
+			if q == pn {
+				return p.errf("duplicate argument '%s' in a macro's parameters", pn)
+			}
+		}
 		var def node
 		if p.acceptOp("=") {
 			if def, err = p.parseExpr(); err != nil {
 				return err
 			}
+		} else if len(st.defs) > 0 && st.defs[len(st.defs)-1] != nil {
+			return p.errf("non-default argument follows default argument")
 		}
 		st.params = append(st.params, pn)
 		st.defs = append(st.defs, def)

@@ -10,9 +10,16 @@ import (
 
 // pyFormat implements str.format: {}, {0}, {name}, {0[key]}, {x.attr},
 // !r / !s conversions and the common format specs.
-func pyFormat(s string, args []any, kw map[string]any) (string, error) {
+func pyFormat(s string, args []any, kw map[string]any, nested ...formatNested) (string, error) {
 	var b strings.Builder
 	auto := 0
+	if len(nested) > 0 {
+		// a spec's nested fields draw on the outer call's arguments and
+		// go on with its automatic numbering
+		args, kw = nested[0].args, nested[0].kw
+		defer func() { *nested[0].auto = auto }()
+		auto = *nested[0].auto
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '}' {
@@ -31,7 +38,20 @@ func pyFormat(s string, args []any, kw map[string]any) (string, error) {
 			i++
 			continue
 		}
-		end := strings.IndexByte(s[i:], '}')
+		// the field ends at its matching brace: its spec may hold nested
+		// fields, as in '{:>{w}}'
+		end, depth := -1, 0
+		for j := i + 1; j < len(s) && end < 0; j++ {
+			switch s[j] {
+			case '{':
+				depth++
+			case '}':
+				if depth == 0 {
+					end = j - i
+				}
+				depth--
+			}
+		}
 		if end < 0 {
 			return "", fmt.Errorf("single '{' encountered in format string")
 		}
@@ -44,50 +64,13 @@ func pyFormat(s string, args []any, kw map[string]any) (string, error) {
 		if j := strings.IndexByte(field, '!'); j >= 0 {
 			field, conv = field[:j], field[j+1:]
 		}
-		name, rest := field, ""
-		if j := strings.IndexAny(field, ".["); j >= 0 {
-			name, rest = field[:j], field[j:]
+		v, err := formatField(field, args, kw, &auto)
+		if err != nil {
+			return "", err
 		}
-		var v any
-		if name == "" {
-			if auto >= len(args) {
-				return "", fmt.Errorf("Replacement index %d out of range for positional args tuple", auto)
-			}
-			v = args[auto]
-			auto++
-		} else if n, err := strconv.Atoi(name); err == nil {
-			if n < 0 || n >= len(args) {
-				return "", fmt.Errorf("Replacement index %d out of range for positional args tuple", n)
-			}
-			v = args[n]
-		} else {
-			var ok bool
-			if v, ok = kw[name]; !ok {
-				return "", fmt.Errorf("KeyError: '%s'", name)
-			}
-		}
-		for rest != "" {
-			if rest[0] == '.' {
-				j := strings.IndexAny(rest[1:], ".[")
-				if j < 0 {
-					j = len(rest) - 1
-				}
-				v = getAttr(v, rest[1:1+j])
-				rest = rest[1+j:]
-			} else {
-				j := strings.IndexByte(rest, ']')
-				if j < 0 {
-					return "", fmt.Errorf("missing ']' in format string")
-				}
-				var k any = rest[1:j]
-				if n, err := strconv.Atoi(rest[1:j]); err == nil {
-					k = n
-				}
-				var err error
-				if v, err = getItem(v, k); err != nil {
-					return "", err
-				}
-				rest = rest[j+1:]
+		if strings.ContainsRune(spec, '{') {
+			if spec, err = pyFormat(spec, nil, nil, formatNested{args, kw, &auto}); err != nil {
+				return "", err
 			}
 		}
 		if u, ok := v.(Undefined); ok {
@@ -107,6 +90,65 @@ func pyFormat(s string, args []any, kw map[string]any) (string, error) {
 		b.WriteString(out)
 	}
 	return b.String(), nil
+}
+
+// formatNested is the outer str.format call a nested field reads.
+type formatNested struct {
+	args []any
+	kw   map[string]any
+	auto *int
+}
+
+// formatField is the value a replacement field names: the next
+// positional argument, one by index or keyword, then .attr and [key].
+func formatField(field string, args []any, kw map[string]any, auto *int) (any, error) {
+	name, rest := field, ""
+	if j := strings.IndexAny(field, ".["); j >= 0 {
+		name, rest = field[:j], field[j:]
+	}
+	var v any
+	if name == "" {
+		if *auto >= len(args) {
+			return nil, fmt.Errorf("Replacement index %d out of range for positional args tuple", *auto)
+		}
+		v = args[*auto]
+		*auto++
+	} else if n, err := strconv.Atoi(name); err == nil {
+		if n < 0 || n >= len(args) {
+			return nil, fmt.Errorf("Replacement index %d out of range for positional args tuple", n)
+		}
+		v = args[n]
+	} else {
+		var ok bool
+		if v, ok = kw[name]; !ok {
+			return nil, fmt.Errorf("KeyError: '%s'", name)
+		}
+	}
+	for rest != "" {
+		if rest[0] == '.' {
+			j := strings.IndexAny(rest[1:], ".[")
+			if j < 0 {
+				j = len(rest) - 1
+			}
+			v = getAttr(v, rest[1:1+j])
+			rest = rest[1+j:]
+		} else {
+			j := strings.IndexByte(rest, ']')
+			if j < 0 {
+				return nil, fmt.Errorf("missing ']' in format string")
+			}
+			var k any = rest[1:j]
+			if n, err := strconv.Atoi(rest[1:j]); err == nil {
+				k = n
+			}
+			var err error
+			if v, err = getItem(v, k); err != nil {
+				return nil, err
+			}
+			rest = rest[j+1:]
+		}
+	}
+	return v, nil
 }
 
 // formatSpec applies a Python format spec: [[fill]align][sign][0][width][,][.prec][type].
@@ -143,9 +185,9 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	width, _ := strconv.Atoi(string(r[:i]))
 	r = r[i:]
-	group := false
-	if len(r) > 0 && r[0] == ',' {
-		group = true
+	group := byte(0)
+	if len(r) > 0 && (r[0] == ',' || r[0] == '_') {
+		group = byte(r[0])
 		r = r[1:]
 	}
 	prec := -1
@@ -165,6 +207,9 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	var body string
 	num := false
+	if _, isStr := normalize(v).(string); isStr && typ != 0 && typ != 's' {
+		return "", fmt.Errorf("Unknown format code '%c' for object of type 'str'", typ)
+	}
 	if typ == 0 || typ == 's' {
 		if _, isStr := normalize(v).(string); isStr || typ == 's' {
 			s, err := toStr(v)
@@ -218,7 +263,12 @@ func formatSpec(v any, spec string) (string, error) {
 				if prec < 0 {
 					prec = 6
 				}
-				if typ == '%' {
+				if special, ok := nonFinite(fv, typ); ok {
+					body = special
+					if typ == '%' {
+						body += "%"
+					}
+				} else if typ == '%' {
 					body = strconv.FormatFloat(fv*100, 'f', prec, 64) + "%"
 				} else if alt {
 					// The alternate form keeps the point and, for g, the
@@ -240,8 +290,13 @@ func formatSpec(v any, spec string) (string, error) {
 				}
 				body = s
 			}
-			if group {
-				body = groupThousands(body)
+			if group != 0 {
+				// '_' puts a separator every 4 digits in binary, octal and hex
+				n := 3
+				if strings.IndexByte("boxX", typ) >= 0 {
+					n = 4
+				}
+				body = groupDigits(body, group, n)
 			}
 			if sign == "+" && !strings.HasPrefix(body, "-") {
 				body = "+" + body
@@ -266,8 +321,9 @@ func formatSpec(v any, spec string) (string, error) {
 	return pad(body, width, fill, align), nil
 }
 
-// groupThousands puts commas into the integer part of a formatted number.
-func groupThousands(s string) string {
+// groupDigits puts sep every n digits into the integer part of a
+// formatted number.
+func groupDigits(s string, sep byte, n int) string {
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
@@ -278,8 +334,8 @@ func groupThousands(s string) string {
 	}
 	var b strings.Builder
 	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
+		if i > 0 && (len(intPart)-i)%n == 0 {
+			b.WriteByte(sep)
 		}
 		b.WriteRune(c)
 	}
@@ -395,7 +451,11 @@ func percentFormat(f string, arg any) (string, error) {
 		}
 		b.WriteString(out)
 	}
-	if named == nil && n < len(args) {
+	// Python checks for leftovers only when the argument is no mapping,
+	// and a list counts as one there ('abc' % [1] is 'abc').
+	_, isList := normalize(arg).([]any)
+	_, isTuple := arg.(tuple)
+	if named == nil && n < len(args) && !(isList && !isTuple) {
 		return "", fmt.Errorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
@@ -492,6 +552,9 @@ func (sp pctSpec) format(v any) (string, error) {
 			prec = 6
 		}
 		neg := fv < 0 || (fv == 0 && math.Signbit(fv))
+		if special, ok := nonFinite(math.Abs(fv), sp.conv); ok {
+			return sp.pad(special, sp.sign(neg)), nil
+		}
 		body, err := formatSpec(math.Abs(fv), spec+"."+strconv.Itoa(prec)+string(sp.conv))
 		if err != nil {
 			return "", err
@@ -528,4 +591,25 @@ func (sp pctSpec) pad(body, sign string) string {
 		return sign + strings.Repeat("0", sp.width-n) + body
 	}
 	return fill + sign + body
+}
+
+// nonFinite is how Python's formatting writes an infinity or a NaN:
+// inf, -inf and nan, in capitals for the E, F and G conversions (Go's
+// strconv writes +Inf and NaN).
+func nonFinite(f float64, conv byte) (string, bool) {
+	var s string
+	switch {
+	case math.IsInf(f, 1):
+		s = "inf"
+	case math.IsInf(f, -1):
+		s = "-inf"
+	case math.IsNaN(f):
+		s = "nan"
+	default:
+		return "", false
+	}
+	if conv == 'E' || conv == 'F' || conv == 'G' {
+		s = strings.ToUpper(s)
+	}
+	return s, true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 func strArg(args []any, i int, def string) (string, error) {
@@ -27,6 +28,11 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		if v, ok := kw["sep"]; ok {
 			sep, _ = v.(string)
 		}
+		// an empty separator is Python's ValueError; none (or None)
+		// splits on whitespace
+		if sep == "" && (len(args) > 0 && args[0] != nil || kw["sep"] != nil) {
+			return nil, fmt.Errorf("empty separator")
+		}
 		n := -1
 		if len(args) > 1 {
 			n, _, _, _ = toNum(args[1])
@@ -35,11 +41,28 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		}
 		return pySplit(s, sep, n, name == "rsplit"), nil
 	case "splitlines":
-		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-		if len(lines) > 0 && lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
+		keep, err := truth(argOr(args, 0, kw["keepends"]))
+		if err != nil {
+			return nil, err
 		}
-		return strList(lines), nil
+		return strList(pySplitlines(s, keep)), nil
+	case "removeprefix", "removesuffix":
+		fix, err := strArg(args, 0, "")
+		if err != nil {
+			return nil, err
+		}
+		if name == "removeprefix" {
+			return strings.TrimPrefix(s, fix), nil
+		}
+		return strings.TrimSuffix(s, fix), nil
+	case "istitle":
+		return pyIsTitle(s), nil
+	case "expandtabs":
+		size, _, _, _ := toNum(argOr(args, 0, kw["tabsize"]))
+		if argOr(args, 0, kw["tabsize"]) == nil {
+			size = 8
+		}
+		return pyExpandTabs(s, size), nil
 	case "startswith", "endswith":
 		prefixes := []any{argOr(args, 0, "")}
 		if l, ok := normalize(prefixes[0]).([]any); ok {
@@ -60,14 +83,9 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 	case "lower":
 		return pyLower(s), nil
 	case "casefold":
-		return strings.ToLower(s), nil
+		return pyCasefold(s), nil
 	case "swapcase":
-		return strings.Map(func(r rune) rune {
-			if unicode.IsUpper(r) {
-				return unicode.ToLower(r)
-			}
-			return unicode.ToUpper(r)
-		}, s), nil
+		return pySwapcase(s), nil
 	case "strip", "lstrip", "rstrip":
 		cut, err := strArg(args, 0, " \t\n\r\v\f")
 		if err != nil {
@@ -114,20 +132,20 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		return pyTitle(s), nil
 	case "capitalize":
 		return pyCapitalize(s), nil
-	case "find", "rfind", "index":
+	case "find", "rfind", "index", "rindex":
 		sub, err := strArg(args, 0, "")
 		if err != nil {
 			return nil, err
 		}
 		var i int
-		if name == "rfind" {
+		if name == "rfind" || name == "rindex" {
 			i = strings.LastIndex(s, sub)
 		} else {
 			i = strings.Index(s, sub)
 		}
 		if i >= 0 {
 			i = len([]rune(s[:i]))
-		} else if name == "index" {
+		} else if name == "index" || name == "rindex" {
 			return nil, fmt.Errorf("substring not found")
 		}
 		return i, nil
@@ -267,30 +285,82 @@ func pySplit(s, sep string, n int, right bool) []any {
 }
 
 func pyTitle(s string) string {
+	rs := []rune(s)
 	var b strings.Builder
 	prevCased := false
-	for _, r := range s {
-		if unicode.IsLetter(r) {
-			if prevCased {
-				b.WriteRune(unicode.ToLower(r))
-			} else {
-				b.WriteRune(unicode.ToUpper(r))
-			}
-			prevCased = true
+	for i, r := range rs {
+		if prevCased {
+			b.WriteString(pyLowerAt(rs, i))
 		} else {
-			b.WriteRune(r)
-			prevCased = false
+			b.WriteString(pyTitleRune(r))
+		}
+		prevCased = isCased(r)
+	}
+	return b.String()
+}
+
+// pyCapitalize is str.capitalize (Python 3.8+): the first character in
+// title case, the rest lowered, with Unicode's multi-character mappings
+// (ß capitalizes to Ss).
+func pyCapitalize(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if i == 0 {
+			b.WriteString(pyTitleRune(r))
+		} else {
+			b.WriteString(pyLowerAt(rs, i))
 		}
 	}
 	return b.String()
 }
 
-func pyCapitalize(s string) string {
-	r := []rune(strings.ToLower(s))
-	if len(r) > 0 {
-		r[0] = unicode.ToUpper(r[0])
+// pySwapcase is str.swapcase: upper case lowered, lower case uppered,
+// title case (ǅ) and the rest left as they are.
+func pySwapcase(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		switch {
+		case unicode.IsUpper(r):
+			b.WriteString(pyLowerAt(rs, i))
+		case unicode.IsLower(r):
+			b.WriteString(pyUpper(string(r)))
+		default:
+			b.WriteRune(r)
+		}
 	}
-	return string(r)
+	return b.String()
+}
+
+// pyCasefold is str.casefold: full case folding, lower case but for
+// the code points pyFoldSpecial lists (ß folds to ss), and no final sigma.
+func pyCasefold(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if f, ok := pyFoldSpecial[r]; ok {
+			b.WriteString(f)
+			continue
+		}
+		b.WriteString(pyCase(string(r), pyLowerSpecial, unicode.ToLower))
+	}
+	return b.String()
+}
+
+func pyTitleRune(r rune) string {
+	if t, ok := pyTitleSpecial[r]; ok {
+		return t
+	}
+	return string(unicode.ToTitle(r))
+}
+
+// pyLowerAt is the lower case of rs[i] in its context: a capital sigma
+// ending a word lowers to ς.
+func pyLowerAt(rs []rune, i int) string {
+	if rs[i] == 'Σ' && finalSigma(rs, i) {
+		return "ς"
+	}
+	return pyCase(string(rs[i]), pyLowerSpecial, unicode.ToLower)
 }
 
 // pyCenter is str.center, which puts the odd extra fill on the left
@@ -310,18 +380,18 @@ func pyCenter(s string, w int, fill rune) string {
 // and opening brackets, so "w0rld" stays "W0rld" (str.title differs).
 func jinjaTitle(s string) string {
 	var b strings.Builder
-	start := true
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r) || strings.ContainsRune("-([{<", r):
-			b.WriteRune(r)
-			start = true
-		case start:
-			b.WriteRune(unicode.ToUpper(r))
-			start = false
-		default:
-			b.WriteRune(unicode.ToLower(r))
+	sep := func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("-([{<", r) }
+	rs := []rune(s)
+	for i := 0; i < len(rs); {
+		// item[0].upper() + item[1:].lower() on each piece that
+		// _word_beginning_split_re cuts, separators included
+		j := i + 1
+		for j < len(rs) && sep(rs[j]) == sep(rs[i]) {
+			j++
 		}
+		b.WriteString(pyUpper(string(rs[i])))
+		b.WriteString(pyLower(string(rs[i+1 : j])))
+		i = j
 	}
 	return b.String()
 }
@@ -343,4 +413,82 @@ func pad(s string, w int, fill rune, align byte) string {
 		return strings.Repeat(f, left) + s + strings.Repeat(f, n-left)
 	}
 	return strings.Repeat(f, n) + s
+}
+
+// pySplitlines is str.splitlines: it breaks at every line boundary Python
+// knows (\n, \r, \r\n, \v, \f, \x1c-\x1e, \x85, \u2028, \u2029), keeping
+// the boundaries with keepends.
+func pySplitlines(s string, keepends bool) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+		default:
+			i += n
+			continue
+		}
+		end := i + n
+		if r == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		if keepends {
+			lines = append(lines, s[start:end])
+		} else {
+			lines = append(lines, s[start:i])
+		}
+		start, i = end, end
+	}
+	if start < len(s) {
+		lines = append(lines, s[start:])
+	}
+	return lines
+}
+
+// pyIsTitle is str.istitle: a cased character after a cased one is lower
+// case, after an uncased one upper (or title) case, and there is one.
+func pyIsTitle(s string) bool {
+	cased, prevCased := false, false
+	for _, r := range s {
+		switch {
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			if prevCased {
+				return false
+			}
+			prevCased, cased = true, true
+		case unicode.IsLower(r):
+			if !prevCased {
+				return false
+			}
+			prevCased, cased = true, true
+		default:
+			prevCased = false
+		}
+	}
+	return cased
+}
+
+// pyExpandTabs is str.expandtabs: each tab to the next multiple of size
+// columns, the column starting again after \n and \r.
+func pyExpandTabs(s string, size int) string {
+	var b strings.Builder
+	col := 0
+	for _, r := range s {
+		switch r {
+		case '\t':
+			if size > 0 {
+				n := size - col%size
+				b.WriteString(strings.Repeat(" ", n))
+				col += n
+			}
+		case '\n', '\r':
+			b.WriteRune(r)
+			col = 0
+		default:
+			b.WriteRune(r)
+			col++
+		}
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/flosch/pongo2/v6"
 )
 
@@ -116,8 +117,13 @@ func block(end string, exec func(n *blockTag, ctx *pongo2.ExecutionContext, w po
 // chain, if any, on the text.
 func (n *blockTag) renderFiltered(ctx *pongo2.ExecutionContext) (any, *pongo2.Error) {
 	var b strings.Builder
-	if err := n.body.Execute(ctx, newWriter(ctx, &b)); err != nil {
-		return nil, err
+	// the body has a scope of its own, as in Jinja: a name it sets is
+	// not seen after the block
+	inner := pongo2.NewChildExecutionContext(ctx)
+	perr := n.body.Execute(inner, newWriter(ctx, &b))
+	keepBoxedLists(ctx, inner)
+	if perr != nil {
+		return nil, perr
 	}
 	if n.st.expr == nil {
 		return b.String(), nil
@@ -236,6 +242,9 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	if err != nil {
 		return b.fail(err)
 	}
+	if err := saltFinalize(v, 0); err != nil {
+		return b.fail(err)
+	}
 	s, err := toStr(v)
 	if err != nil {
 		return b.fail(err)
@@ -243,6 +252,39 @@ func execOut(b *tagBase, ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 	_, _ = w.WriteString(s)
 	if e.rs.over {
 		return b.fail(errTooMuchOutput)
+	}
+	return nil
+}
+
+// saltFinalize is what Salt's SerializerExtension finalizer refuses in a
+// {{ }} value: it rebuilds every list, tuple and dict value as its own
+// class, which a groupby item (a namedtuple) cannot be built as, so
+// printing groupby's result fails in Salt ("_GroupTuple.__new__() missing 1
+// required positional argument: 'list'"). Printing a dict as a dict, its
+// other effect, is how brine prints one anyway.
+func saltFinalize(v any, depth int) error {
+	if depth > 100 {
+		return nil
+	}
+	switch x := v.(type) {
+	case grouped:
+		return fmt.Errorf("_GroupTuple.__new__() missing 1 required positional argument: 'list' (Salt's finalizer cannot print a groupby item)")
+	case *List:
+		return saltFinalize(x.items, depth)
+	case []any:
+		for _, e := range x {
+			if err := saltFinalize(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case tuple:
+		return saltFinalize([]any(x), depth)
+	case *odict.Map:
+		for _, e := range x.All() {
+			if err := saltFinalize(e, depth+1); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -359,7 +401,7 @@ func (n *ifTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) *
 		v, err := e.eval(st.expr)
 		if err == nil {
 			var t bool
-			if t, err = truth(v); err == nil && t {
+			if t, err = truthOf(st.expr, v); err == nil && t {
 				return n.bodies[i].Execute(ctx, w)
 			}
 		}
@@ -419,7 +461,7 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 			if err != nil {
 				return n.fail(err)
 			}
-			t, err := truth(c)
+			t, err := truthOf(n.st.cond, c)
 			if err != nil {
 				return n.fail(err)
 			}
@@ -429,18 +471,28 @@ func (n *forTag) Execute(ctx *pongo2.ExecutionContext, w pongo2.TemplateWriter) 
 		}
 		items = kept
 	}
-	if len(items) == 0 {
-		if n.elseBody != nil {
-			return n.elseBody.Execute(ctx, w)
+	completed := false
+	if len(items) > 0 {
+		var perr *pongo2.Error
+		if completed, perr = n.run(e, child, items, 0, w); perr != nil {
+			return perr
 		}
-		return nil
 	}
-	return n.run(e, child, items, 0, w)
+	// Jinja runs the else block unless an iteration ran its body to the
+	// end: also when every iteration was left by break or continue
+	if !completed && n.elseBody != nil {
+		// in a scope of its own, as Jinja's else frame
+		inner := pongo2.NewChildExecutionContext(ctx)
+		perr := n.elseBody.Execute(inner, w)
+		keepBoxedLists(ctx, inner)
+		return perr
+	}
+	return nil
 }
 
 // run runs the loop body over items; a recursive loop's loop(…) runs it
 // again one level deeper and returns what that wrote.
-func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth int, w pongo2.TemplateWriter) *pongo2.Error {
+func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth int, w pongo2.TemplateWriter) (completed bool, perr *pongo2.Error) {
 	loop := &loopInfo{items: items, depth: depth}
 	if n.st.recur {
 		loop.recurse = func(v any) (any, error) {
@@ -456,7 +508,7 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 			}
 			var b strings.Builder
 			sub := pongo2.NewChildExecutionContext(child)
-			if perr := n.run(e, sub, more, depth+1, newWriter(child, &b)); perr != nil {
+			if _, perr := n.run(e, sub, more, depth+1, newWriter(child, &b)); perr != nil {
 				return nil, perr
 			}
 			return b.String(), nil
@@ -465,27 +517,47 @@ func (n *forTag) run(e *env, child *pongo2.ExecutionContext, items []any, depth 
 	for i, it := range items {
 		e.rs.steps++
 		if e.rs.steps > maxSteps {
-			return n.fail(fmt.Errorf("more than %d loop iterations", maxSteps))
+			return completed, n.fail(fmt.Errorf("more than %d loop iterations", maxSteps))
 		}
 		if e.rs.over {
-			return n.fail(errTooMuchOutput)
+			return completed, n.fail(errTooMuchOutput)
 		}
-		if err := assign(child, n.st.targets, it); err != nil {
-			return n.fail(err)
+		// Each iteration has a scope of its own, as in Jinja: what the body
+		// sets is gone at the next iteration (only a namespace carries a
+		// value from one to the next).
+		iter := pongo2.NewChildExecutionContext(child)
+		if err := assign(iter, n.st.targets, it); err != nil {
+			return completed, n.fail(err)
 		}
 		loop.i = i
-		child.Private["loop"] = loop
-		if err := n.body.Execute(child, w); err != nil {
+		iter.Private["loop"] = loop
+		err := n.body.Execute(iter, w)
+		keepBoxedLists(child, iter)
+		if err != nil {
 			if lc, ok := err.OrigError.(loopCtl); ok {
 				if lc == "break" {
 					break
 				}
 				continue
 			}
-			return err
+			return completed, err
+		}
+		completed = true
+	}
+	return completed, nil
+}
+
+// keepBoxedLists carries up a list of the enclosing scope that the
+// iteration boxed on its first mutation (writeBack), so that what was
+// appended to it is seen by the next iterations: it is the same list.
+func keepBoxedLists(outer, iter *pongo2.ExecutionContext) {
+	for k, v := range iter.Private {
+		if l, ok := v.(*List); ok {
+			if old, ok := outer.Private[k].([]any); ok && (len(old) == 0 || len(l.items) >= len(old) && &l.items[0] == &old[0]) {
+				outer.Private[k] = l
+			}
 		}
 	}
-	return nil
 }
 
 // loopInfo is Jinja's loop variable.

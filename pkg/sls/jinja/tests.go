@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"reflect"
-	"strings"
 )
 
 // testFunc is a Jinja test: the value, then the test's arguments.
@@ -59,7 +58,10 @@ func init() {
 			return false, nil
 		},
 		"sameas": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
-			o := argOr(args, 0, nil)
+			if len(args) == 0 && kw["other"] == nil {
+				return false, fmt.Errorf("test_sameas() missing 1 required positional argument: 'other'")
+			}
+			o := argOr(args, 0, kw["other"])
 			if v == nil || o == nil {
 				return v == nil && o == nil, nil
 			}
@@ -71,6 +73,11 @@ func init() {
 			if rv.Kind() == ro.Kind() && (rv.Kind() == reflect.Map || rv.Kind() == reflect.Pointer) {
 				return rv.Pointer() == ro.Pointer(), nil
 			}
+			// a list is itself when it is the same backing array, at the
+			// same length (an empty list is never another's)
+			if rv.Kind() == reflect.Slice && ro.Kind() == reflect.Slice {
+				return rv.Len() > 0 && rv.Len() == ro.Len() && rv.Pointer() == ro.Pointer(), nil
+			}
 			return false, nil
 		},
 		"divisibleby": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
@@ -80,21 +87,25 @@ func init() {
 			}
 			return equal(r, 0), nil
 		},
+		// even and odd are Jinja's value % 2 == 0 and == 1: a float may be
+		// either (3.0 is odd), and what has no % is an error.
 		"even": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			i, _, isF, ok := toNum(v)
-			return ok && !isF && i%2 == 0, nil
+			r, err := arith("%", v, 2)
+			return err == nil && equal(r, 0), err
 		},
 		"odd": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			i, _, isF, ok := toNum(v)
-			return ok && !isF && i%2 != 0, nil
+			r, err := arith("%", v, 2)
+			return err == nil && equal(r, 1), err
 		},
+		// lower and upper are str(value).islower() and .isupper(): there must
+		// be a cased letter ('123' is neither), and any value is printed first.
 		"lower": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			s, ok := v.(string)
-			return ok && s == strings.ToLower(s), nil
+			s, err := toStr(v)
+			return err == nil && strIs(s, "islower"), err
 		},
 		"upper": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
-			s, ok := v.(string)
-			return ok && s == strings.ToUpper(s), nil
+			s, err := toStr(v)
+			return err == nil && strIs(s, "isupper"), err
 		},
 		"in": func(_ *env, v any, args []any, kw map[string]any) (bool, error) {
 			return contains(argOr(args, 0, nil), v)
@@ -109,7 +120,12 @@ func init() {
 		},
 		"escaped": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return false, nil },
 		// Salt's own test (render_jinja_tmpl: salt.utils.data.is_list).
+		// Salt's is_list: isinstance(value, list), so not a tuple
 		"list": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			switch v.(type) {
+			case tuple, dictView, grouped:
+				return false, nil
+			}
 			_, ok := normalize(v).([]any)
 			return ok, nil
 		},
@@ -156,6 +172,17 @@ var undefinedTests = map[string]bool{
 	"sequence": false, "escaped": false, "list": false, "callable": true,
 }
 
+// testArity is how many arguments after the value Jinja's (and Salt's)
+// tests take; the comparison tests (eq, ==, lt...) take one.
+var testArity = map[string]int{
+	"defined": 0, "undefined": 0, "none": 0, "string": 0, "mapping": 0, "iterable": 0, "sequence": 0,
+	"number": 0, "integer": 0, "float": 0, "boolean": 0, "true": 0, "false": 0, "callable": 0,
+	"sameas": 1, "divisibleby": 1, "even": 0, "odd": 0, "lower": 0, "upper": 0, "in": 1,
+	"escaped": 0, "list": 0, "filter": 0, "test": 0,
+	"eq": 1, "equalto": 1, "==": 1, "ne": 1, "!=": 1, "lt": 1, "lessthan": 1, "<": 1, "le": 1, "<=": 1,
+	"gt": 1, "greaterthan": 1, ">": 1, "ge": 1, ">=": 1,
+}
+
 func (e *env) evalTest(t *testNode) (any, error) {
 	v, err := e.eval(t.x)
 	if err != nil {
@@ -168,6 +195,11 @@ func (e *env) evalTest(t *testNode) (any, error) {
 	args, kw, err := e.evalArgs(t.args, t.kwargs, nil, nil)
 	if err != nil {
 		return nil, err
+	}
+	// Jinja's tests are Python functions: more positional arguments than
+	// they take is a TypeError (`x is sameas (1, 2)` passes two)
+	if n, ok := testArity[t.name]; ok && len(args) > n {
+		return nil, &exprError{line: t.line, msg: fmt.Sprintf("test '%s' takes %d argument(s) but %d were given", t.name, n, len(args))}
 	}
 	if u, isU := v.(Undefined); isU && !u.Soft && t.name != "defined" && t.name != "undefined" {
 		r, safe := undefinedTests[t.name]

@@ -29,7 +29,17 @@ type stmt struct {
 	recur   bool // for ... recursive
 	text    string
 	kwargs  []kwarg // with a=1
+	// uses: which of varargs, kwargs and caller a macro's or call
+	// block's body reads (usesVarargs...), as Jinja's find_undeclared
+	// finds them: only then does a call take extra arguments.
+	uses uint8
 }
+
+const (
+	usesVarargs uint8 = 1 << iota
+	usesKwargs
+	usesCaller
+)
 
 type unit struct {
 	id    int
@@ -42,6 +52,7 @@ type openBlock struct {
 	kind    string
 	line    int
 	sawElse bool
+	st      *stmt // a macro's or call block's statement
 }
 
 type translator struct {
@@ -138,6 +149,7 @@ func (t *translator) run() error {
 			if err != nil {
 				return t.wrapErr(err, line)
 			}
+			t.noteSpecialNames(p.toks)
 			x, err := p.parseTuple(true)
 			if err == nil {
 				err = p.expectEOF()
@@ -149,6 +161,11 @@ func (t *translator) run() error {
 		case '%':
 			name := firstWord(body)
 			if name == "raw" {
+				if s[bodyEnd] == '+' {
+					// Jinja's lexer knows {% raw %} and {% raw -%} only, so
+					// {% raw +%} reaches the parser as an unknown tag.
+					return t.errf(line, "unknown tag 'raw'")
+				}
 				_, after, content, trimR, err := findEndRaw(s, pos)
 				if err != nil {
 					return t.errf(line, "%v", err)
@@ -275,9 +292,9 @@ func findEndRaw(s string, pos int) (int, int, string, bool, error) {
 		rest := strings.TrimLeft(s[k:], " \t\r\n")
 		if strings.HasPrefix(rest, "endraw") {
 			r := strings.TrimLeft(rest[len("endraw"):], " \t\r\n")
-			if strings.HasPrefix(r, "-%}") || strings.HasPrefix(r, "%}") {
+			if strings.HasPrefix(r, "-%}") || strings.HasPrefix(r, "+%}") || strings.HasPrefix(r, "%}") {
 				end := len(s) - len(r) + 2
-				if r[0] == '-' {
+				if r[0] == '-' || r[0] == '+' {
 					end++
 				}
 				return i + j, end, s[pos : i+j], trim, nil
@@ -318,6 +335,39 @@ func (t *translator) emitTag(tag string) {
 
 func (t *translator) push(kind string, line int) {
 	t.stack = append(t.stack, openBlock{kind: kind, line: line})
+}
+
+func (t *translator) pushStmt(kind string, line int, st *stmt) {
+	t.stack = append(t.stack, openBlock{kind: kind, line: line, st: st})
+}
+
+// noteSpecialNames marks every macro and call block the tag is inside as
+// reading varargs, kwargs or caller when the tag names them (not as an
+// attribute: x.caller is not the name), as Jinja marks a macro whose
+// body, nested macros included, reads them.
+func (t *translator) noteSpecialNames(toks []token) {
+	var uses uint8
+	for i, tk := range toks {
+		if tk.kind != tkName || i > 0 && toks[i-1].kind == tkOp && toks[i-1].s == "." {
+			continue
+		}
+		switch tk.s {
+		case "varargs":
+			uses |= usesVarargs
+		case "kwargs":
+			uses |= usesKwargs
+		case "caller":
+			uses |= usesCaller
+		}
+	}
+	if uses == 0 {
+		return
+	}
+	for _, b := range t.stack {
+		if b.st != nil {
+			b.st.uses |= uses
+		}
+	}
 }
 
 func (t *translator) pop(kind string, line int, end string) error {

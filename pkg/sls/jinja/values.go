@@ -251,6 +251,11 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 	if g, ok := v.(grouped); ok {
 		v = tuple(g) // Jinja's _GroupTuple prints as a plain tuple
 	}
+	if l, ok := v.(*loopInfo); ok {
+		// Jinja's LoopContext.__repr__
+		fmt.Fprintf(b, "<LoopContext %d/%d>", l.i+1, len(l.items))
+		return nil
+	}
 	if t, ok := v.(tuple); ok {
 		b.WriteByte('(')
 		for i, e := range t {
@@ -436,6 +441,16 @@ func compare(a, b any) (int, error) { return compareDepth(a, b, 0) }
 func compareDepth(a, b any, depth int) (int, error) {
 	if depth > 100 {
 		return 0, fmt.Errorf("values nested too deeply to compare")
+	}
+	// Python orders a tuple only against a tuple, a list against a list
+	_, aTuple := a.(tuple)
+	_, bTuple := b.(tuple)
+	if aTuple != bTuple {
+		_, aList := normalize(a).([]any)
+		_, bList := normalize(b).([]any)
+		if aList && bList {
+			return 0, fmt.Errorf("ordering not supported between instances of '%s' and '%s'", typeName(a), typeName(b))
+		}
 	}
 	a, b = normalize(a), normalize(b)
 	if u, ok := a.(Undefined); ok {
