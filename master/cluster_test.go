@@ -916,7 +916,7 @@ func TestExternalCluster(t *testing.T) {
 		urls = append(urls, fmt.Sprintf("tls://127.0.0.1:%d", clientPorts[i]))
 	}
 	for _, s := range servers {
-		if !s.ReadyForConnections(10 * time.Second) {
+		if !s.ReadyForConnections(60 * time.Second) {
 			t.Fatal("nats server not ready")
 		}
 	}

@@ -85,7 +85,7 @@ func TestExternalNATS(t *testing.T) {
 	}
 	s.Start()
 	defer s.Shutdown()
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(60 * time.Second) {
 		t.Fatal("nats server not ready")
 	}
 	cfg := Defaults()

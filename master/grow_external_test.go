@@ -88,7 +88,7 @@ func TestGrowToExternalServer(t *testing.T) {
 	}
 	s.Start()
 	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(60 * time.Second) {
 		t.Fatal("nats server not ready")
 	}
 

@@ -36,7 +36,7 @@ func BenchmarkMinionPermissions(b *testing.B) {
 		b.Fatal(err)
 	}
 	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(60 * time.Second) {
 		b.Fatal("server not ready")
 	}
 	defer s.Shutdown()

@@ -394,7 +394,7 @@ func TestRunReportsMasterUnreachable(t *testing.T) {
 	}
 	ns.Start()
 	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
+	if !ns.ReadyForConnections(60 * time.Second) {
 		t.Fatal("nats server not ready")
 	}
 	nc, err := nats.Connect(ns.ClientURL())

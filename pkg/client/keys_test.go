@@ -66,7 +66,7 @@ func connectFake(t *testing.T, f *fakeKeyMaster) *Client {
 	}
 	s.Start()
 	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(60 * time.Second) {
 		t.Fatal("nats server not ready")
 	}
 	nc, err := nats.Connect(s.ClientURL(), nats.Nkey(pub, kp.Sign))

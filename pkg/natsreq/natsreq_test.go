@@ -23,7 +23,7 @@ func startServer(t *testing.T) *server.Server {
 		t.Fatal(err)
 	}
 	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(60 * time.Second) {
 		s.Shutdown()
 		t.Fatal("nats server not ready")
 	}

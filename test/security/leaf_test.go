@@ -59,7 +59,7 @@ func TestCalloutOfAnotherServerRefused(t *testing.T) {
 	}
 	rogue.Start()
 	t.Cleanup(rogue.Shutdown)
-	if !rogue.ReadyForConnections(10 * time.Second) {
+	if !rogue.ReadyForConnections(60 * time.Second) {
 		t.Fatal("rogue leaf not ready")
 	}
 	harness.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {

@@ -35,7 +35,7 @@ func TestTLSCannotBeStripped(t *testing.T) {
 	}
 	plain.Start()
 	t.Cleanup(plain.Shutdown)
-	if !plain.ReadyForConnections(10 * time.Second) {
+	if !plain.ReadyForConnections(60 * time.Second) {
 		t.Fatal("plain server not ready")
 	}
 	b, _ = os.ReadFile(cfg)
