@@ -44,7 +44,9 @@ func init() {
 	register("user.list_users", userListUsers, "Return the names of the users in the passwd file, sorted.")
 	register("user.list_groups", userListGroups, "Return the groups a user is in, its primary group too, sorted ([] for no such user).",
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the user."})
-	refresh := states.Param{Name: "refresh", Type: states.Bool, Default: false, Doc: "accepted: the files are read at each call."}
+	// Any value, as Salt's refresh=False reads it: a public tree's
+	// user.getent('root') is refresh=True, and every user.
+	refresh := states.Param{Name: "refresh", Type: states.Any, Default: false, Doc: "accepted, any value (Salt's user.getent('root') sets it and lists every user): the files are read at each call."}
 	register("user.getent", userGetent, "Return every user's account, as user.info gives one, in the passwd file's order.", refresh)
 	register("group.getent", groupGetent, "Return every group, as group.info gives one, in the group file's order.", refresh)
 	register("group.info", groupInfo, "Return a group (of the image under --root): name, gid, members; empty when there is none.",

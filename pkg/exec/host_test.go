@@ -156,6 +156,8 @@ func TestAccountFunctions(t *testing.T) {
 		{"user.list_groups", []string{"alice"}, []string{"adm", "alice"}},
 		{"user.list_groups", []string{"nobody-here"}, []string{}},
 		{"user.getent", nil, []any{root, alice}},
+		// Salt's first argument is refresh: 'root' is a true one.
+		{"user.getent", []string{"root"}, []any{root, alice}},
 		{"group.getent", nil, []any{
 			map[string]any{"name": "root", "gid": 0, "members": []string{}, "passwd": "x"},
 			map[string]any{"name": "alice", "gid": 1000, "members": []string{}, "passwd": "x"},
