@@ -506,6 +506,14 @@ func iniResult(req *Request, changes map[string]any, comment string, test bool) 
 	return Result{Name: req.Name, Result: True, Comment: comment, Changes: changes}
 }
 
+// iniSave writes the edited file, when the edit changed it.
+func iniSave(req *Request, hostPath string, e *iniEdit) error {
+	if !e.changed() {
+		return nil
+	}
+	return iniWrite(req, hostPath, e)
+}
+
 func iniBeforeAfter(before, after any) map[string]any {
 	return map[string]any{"before": before, "after": after}
 }
@@ -631,10 +639,8 @@ func iniOptionsPresent(ctx context.Context, req *Request) Result {
 		}
 		return r
 	}
-	if e.changed() {
-		if err := iniWrite(req, hp, e); err != nil {
-			return Failf(req.Name, "%v", err)
-		}
+	if err := iniSave(req, hp, e); err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	return iniResult(req, changes, "No anomaly detected", false)
 }
@@ -704,10 +710,8 @@ func iniOptionsAbsent(ctx context.Context, req *Request) Result {
 	if req.Test {
 		return iniResult(req, changes, comment.String(), true)
 	}
-	if e.changed() {
-		if err := iniWrite(req, hp, e); err != nil {
-			return Failf(req.Name, "%v", err)
-		}
+	if err := iniSave(req, hp, e); err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	return iniResult(req, changes, "No anomaly detected", false)
 }
@@ -745,10 +749,8 @@ func iniSectionsPresent(ctx context.Context, req *Request) Result {
 	if req.Test {
 		return iniResult(req, changes, comment.String(), true)
 	}
-	if e.changed() {
-		if err := iniWrite(req, hp, e); err != nil {
-			return Failf(req.Name, "%v", err)
-		}
+	if err := iniSave(req, hp, e); err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	return Result{Name: req.Name, Result: True, Comment: "Changes take effect", Changes: changes}
 }
@@ -793,10 +795,8 @@ func iniSectionsAbsent(ctx context.Context, req *Request) Result {
 		}
 		return r
 	}
-	if e.changed() {
-		if err := iniWrite(req, hp, e); err != nil {
-			return Failf(req.Name, "%v", err)
-		}
+	if err := iniSave(req, hp, e); err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	return iniResult(req, changes, "No anomaly detected", false)
 }
