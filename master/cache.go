@@ -1,6 +1,7 @@
 package master
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -232,10 +233,28 @@ func (m *Master) storeRecord(ctx context.Context, rec *proto.JobRecord) error {
 	}
 	if _, err := m.publishCache(ctx, &nats.Msg{Subject: proto.CacheJob(rec.JID), Data: b}, jetstream.WithMsgID("job-"+rec.JID),
 		jetstream.WithExpectLastSequencePerSubject(0)); err != nil {
+		if jobIDTaken(err) {
+			// A try whose answer was lost may have written it: the
+			// stream checks the sequence before the message id, so the
+			// retry is refused rather than found a duplicate.
+			if raw, rerr := m.cache.GetLastMsgForSubject(ctx, proto.CacheJob(rec.JID)); rerr == nil && bytes.Equal(raw.Data, b) {
+				m.jobs.add(rec, time.Now())
+				return nil
+			}
+			return fmt.Errorf("job id %s is taken: the job cache holds another job of that id (start the job again): %w", rec.JID, err)
+		}
 		return fmt.Errorf("job cache: record %s: %w", rec.JID, err)
 	}
 	m.jobs.add(rec, time.Now())
 	return nil
+}
+
+// jobIDTaken says a record was refused because one of its job id is in
+// the cache already (a replicated stream says so with its own code).
+func jobIDTaken(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && (api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // maxStartupArgs bounds what a startup run's record may hold.

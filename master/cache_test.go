@@ -63,3 +63,34 @@ func TestJobForReadsARecordOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreRecordOnce: a record of a job id the cache holds already is
+// refused, with an error that says so, unless it is the very record (a
+// try whose answer was lost, written again).
+func TestStoreRecordOnce(t *testing.T) {
+	m := startMaster(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now().UTC()
+	rec := &proto.JobRecord{JobSummary: proto.JobSummary{JID: proto.NewJID(now), Fun: "test.ping",
+		Target: "m1", TargetType: proto.TargetList, Minions: []string{"m1"}, IssuedAt: now}}
+	if err := m.storeRecord(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.storeRecord(ctx, rec); err != nil {
+		t.Errorf("the same record again: %v; want it taken as written", err)
+	}
+	other := *rec
+	other.Target, other.Minions = "m2", []string{"m2"}
+	err := m.storeRecord(ctx, &other)
+	if !jobIDTaken(err) {
+		t.Fatalf("another job of the same id: %v; want the id refused as taken", err)
+	}
+	got, err := m.jobRecord(ctx, rec.JID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Target != "m1" {
+		t.Errorf("record of %s targets %q; want the first job's m1", rec.JID, got.Target)
+	}
+}

@@ -617,7 +617,7 @@ func (m *Minion) startupStates(ctx, life context.Context) {
 	wait := time.Second
 	for {
 		now := time.Now().UTC()
-		job := &proto.Job{JID: proto.NewJID(now), Fun: fun, Args: args, Minions: []string{m.id}, IssuedAt: now}
+		job := &proto.Job{JID: m.jids.Next(now), Fun: fun, Args: args, Minions: []string{m.id}, IssuedAt: now}
 		m.log.Info("startup states", "fun", fun, "jid", job.JID)
 		err := m.runStartup(life, job)
 		if !errors.Is(err, ErrMasterUnreachable) || ctx.Err() != nil {

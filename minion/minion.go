@@ -64,6 +64,9 @@ type Minion struct {
 	// lastRefresh is when a job signed by an unknown key last made the
 	// minion ask for the trust chain (trust.go).
 	lastRefresh time.Time
+	// jids gives the ids of the jobs the minion starts itself (startup
+	// and scheduled runs), never one twice.
+	jids proto.JIDClock
 
 	grainsMu   sync.Mutex
 	grains     map[string]any

@@ -435,7 +435,7 @@ func (s *scheduler) ended(name string) {
 // goes on is skipped, as Salt's scheduler skips a job already running.
 func (m *Minion) runScheduled(life context.Context, name string, it ScheduleItem) {
 	now := time.Now().UTC()
-	job := &proto.Job{JID: proto.NewJID(now), Fun: it.Function, Args: it.Args, Kwargs: it.Kwargs, Minions: []string{m.id}, IssuedAt: now}
+	job := &proto.Job{JID: m.jids.Next(now), Fun: it.Function, Args: it.Args, Kwargs: it.Kwargs, Minions: []string{m.id}, IssuedAt: now}
 	o := origin{schedule: name}
 	ok := m.jobsG.Go(func() {
 		defer m.sched.ended(name)

@@ -48,6 +48,7 @@ type Client struct {
 	slow     map[*nats.Subscription]bool // followed jobs' subscriptions: dropped anything?
 	req      *natsreq.Requester
 	parts    proto.Assembler // returns arriving in parts
+	jids     proto.JIDClock  // ids of the jobs it starts, never one twice
 }
 
 // Connect connects with the operator's credential.
@@ -385,14 +386,14 @@ func (r *Result) Failed() bool {
 // Resolve asks which minions a target matches, publishing nothing.
 func (c *Client) Resolve(ctx context.Context, j Job) (*proto.PublishReply, error) {
 	var r proto.PublishReply
-	err := c.ask(ctx, proto.SubjPublish, &proto.PublishRequest{JID: proto.NewJID(time.Now()), Target: j.Target,
+	err := c.ask(ctx, proto.SubjPublish, &proto.PublishRequest{JID: c.jids.Next(time.Now()), Target: j.Target,
 		TargetType: j.TargetType, Fun: j.Fun, Resolve: true}, &r)
 	return &r, err
 }
 
 // Publish asks the master to publish a job and returns at once.
 func (c *Client) Publish(ctx context.Context, j Job) (*proto.PublishReply, error) {
-	return c.publish(ctx, proto.NewJID(time.Now()), j)
+	return c.publish(ctx, c.jids.Next(time.Now()), j)
 }
 
 func (c *Client) publish(ctx context.Context, jid string, j Job) (*proto.PublishReply, error) {
@@ -420,7 +421,7 @@ var ErrDropped = errors.New("messages of the job were dropped on their way to th
 // return. The job itself goes on after the wait; late returns land in the
 // job cache.
 func (c *Client) Run(ctx context.Context, j Job, on func(Event)) (*Result, error) {
-	jid := proto.NewJID(time.Now())
+	jid := c.jids.Next(time.Now())
 	q := newQueue()
 	// One subscription for the job's acks, heartbeats, events and
 	// returns keeps each minion's messages in the order it sent them;

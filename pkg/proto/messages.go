@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -392,6 +393,29 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func NewJID(t time.Time) string {
 	t = t.UTC()
 	return fmt.Sprintf("%s%06d", t.Format("20060102150405"), t.Nanosecond()/1000)
+}
+
+// JIDClock hands out job ids that never repeat within one process, as
+// Salt's gen_jid does: two jobs started in the same microsecond (a
+// --batch window's minions, each its own job) get ids a microsecond
+// apart rather than one id, which the job cache would refuse the second
+// time. The zero value is ready to use.
+type JIDClock struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+// Next returns the job id for now, or a microsecond past the last one
+// given if now is not later.
+func (c *JIDClock) Next(now time.Time) string {
+	now = now.UTC().Truncate(time.Microsecond)
+	c.mu.Lock()
+	if !now.After(c.last) {
+		now = c.last.Add(time.Microsecond)
+	}
+	c.last = now
+	c.mu.Unlock()
+	return NewJID(now)
 }
 
 // NewNonce returns 16 random bytes, hex.

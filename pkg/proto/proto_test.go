@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -401,4 +402,49 @@ func TestDurationJSON(t *testing.T) {
 			t.Errorf("%s: read as %v; want an error", in, time.Duration(d))
 		}
 	}
+}
+
+// Two jobs in one microsecond (a --batch window starts one job per
+// minion, concurrently) must not share an id: the job cache keeps the
+// first record of an id and refuses the second.
+func TestJIDClockNeverRepeats(t *testing.T) {
+	var c JIDClock
+	now := time.Date(2026, 12, 7, 14, 45, 10, 365963000, time.UTC)
+	tests := []struct {
+		at   time.Time
+		want string
+	}{
+		{now, "20261207144510365963"},
+		{now, "20261207144510365964"},
+		{now.Add(200 * time.Nanosecond), "20261207144510365965"},
+		{now.Add(-time.Second), "20261207144510365966"}, // the clock stepped back
+		{now.Add(time.Millisecond), "20261207144510366963"},
+	}
+	for i, tt := range tests {
+		if got := c.Next(tt.at); got != tt.want {
+			t.Errorf("%d: Next = %s; want %s", i, got, tt.want)
+		}
+	}
+	// Concurrent callers all get distinct ids.
+	var (
+		mu   sync.Mutex
+		seen = map[string]bool{}
+		wg   sync.WaitGroup
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				jid := c.Next(now)
+				mu.Lock()
+				if seen[jid] {
+					t.Errorf("job id %s given twice", jid)
+				}
+				seen[jid] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
 }
