@@ -250,6 +250,12 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 		}
 		return &exitError{code: ret.Retcode}
 	}
+	if ret.Raised != nil {
+		// salt-call on a CommandExecutionError (salt/cli/caller.py):
+		// the message on stderr, no return printed, exit 1.
+		fmt.Fprintf(s.err, "Error running '%s': %s\n", fun, ret.Raised.Msg)
+		return &exitError{code: exec.RetError}
+	}
 	// salt-call prints its return under "local", whatever the id.
 	if err := o.out.print(s.out, "local", ret, kw); err != nil {
 		return err

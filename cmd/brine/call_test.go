@@ -364,6 +364,9 @@ func TestCallSaltCallFlags(t *testing.T) {
 		want, out string
 	}{
 		{[]string{"test.nosuch"}, "'test.nosuch' is not available.", ""},
+		// A CommandExecutionError (salt/cli/caller.py): "Error running
+		// 'FUN': MESSAGE" on stderr, no return on stdout.
+		{[]string{"cmd.run", "echo boom; exit 3", "raise_err=True"}, "Error running 'cmd.run': boom\n", ""},
 		{[]string{"test.echo"}, "Passed invalid arguments to test.echo: argument \"text\": required", "Return the argument given, as given: test.echo TEXT.\n\nArguments:\n  - text (any, required): the text (or, read as YAML, a number or a list).\n"},
 	} {
 		out, errOut, code := brine(t, append([]string{"call", "--local", "--file-root", files, "--out", "json"}, tt.args...)...)

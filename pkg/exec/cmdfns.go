@@ -311,7 +311,7 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		// "Desired working directory ... is not available").
 		hp, err := rootfs.Resolve(c.host.Root, cwd, true)
 		if fi, serr := os.Stat(hp); err != nil || serr != nil || !fi.IsDir() {
-			return states.CmdOutput{}, failed(fmt.Sprintf("ERROR: Specified cwd '%s' either not absolute or does not exist", cwd)), false
+			return states.CmdOutput{}, commandError(fmt.Sprintf("Specified cwd '%s' either not absolute or does not exist", cwd)), false
 		}
 	}
 	line := c.str("cmd")
@@ -329,7 +329,7 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		// env's: the shell is left to find those.
 		if len(words) > 0 && !strings.ContainsRune(words[0], '/') && !c.has("prepend_path") && !envSetsPath(args["env"]) {
 			if _, ok := which(words[0]); !ok {
-				return states.CmdOutput{}, failed(fmt.Sprintf("ERROR: Unable to run command '%s', reason: [Errno 2] No such file or directory: %s",
+				return states.CmdOutput{}, commandError(fmt.Sprintf("Unable to run command '%s', reason: [Errno 2] No such file or directory: %s",
 					pyfmt.Repr(anyList(words)), pyfmt.Quote(words[0]))), false
 			}
 		}
@@ -358,7 +358,7 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 	var nu *states.NoUserError
 	if errors.As(err, &nu) || errors.As(err, &ae) && ae.Arg == "runas" {
 		// Salt's _run: CommandExecutionError(f"User '{runas}' is not available").
-		return out, failed(fmt.Sprintf("ERROR: User '%s' is not available", c.str("runas"))), false
+		return out, commandError(fmt.Sprintf("User '%s' is not available", c.str("runas"))), false
 	}
 	if err != nil {
 		return out, failed(fmt.Sprintf("%s: %v", c.fun, err)), false
@@ -389,7 +389,9 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 			if !c.boolean("hide_output") {
 				msg = joinOutput(out)
 			}
-			return out, Return{Value: "ERROR: " + msg, Retcode: RetError, Code: ret.Code, Out: "nested"}, false
+			r := commandError(msg)
+			r.Code = ret.Code
+			return out, r, false
 		}
 	}
 	if c.boolean("hide_output") {

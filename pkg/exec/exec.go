@@ -131,6 +131,24 @@ type Return struct {
 	// bind (Value ends with it): salt-call prints the error on stderr and
 	// the usage on stdout.
 	Usage string
+	// Raised is set when the function raised Salt's
+	// CommandExecutionError: Value is "ERROR: " and its message, as a
+	// minion returns it (salt/minion.py), while salt-call prints "Error
+	// running 'FUN': MESSAGE" on stderr, nothing on stdout, and exits 1
+	// (salt/cli/caller.py).
+	Raised *CommandError
+}
+
+// CommandError is Salt's CommandExecutionError: a function that failed
+// to do its work, its message the reason.
+type CommandError struct{ Msg string }
+
+func (e *CommandError) Error() string { return e.Msg }
+
+// commandError is the Return of a function that raised Salt's
+// CommandExecutionError with msg.
+func commandError(msg string) Return {
+	return Return{Value: "ERROR: " + msg, Retcode: RetError, Out: "nested", Raised: &CommandError{Msg: msg}}
 }
 
 // Retcodes, as salt-call --retcode-passthrough uses them.

@@ -126,7 +126,7 @@ func pkgInfoInstalled(ctx context.Context, c *call) Return {
 	}
 	if err != nil {
 		if c.boolean("failhard") {
-			return failed("ERROR: Error getting packages information: " + strings.TrimRight(stderr.String(), " \t\r\n"))
+			return commandError("Error getting packages information: " + strings.TrimRight(stderr.String(), " \t\r\n"))
 		}
 		return nested(map[string]any{})
 	}

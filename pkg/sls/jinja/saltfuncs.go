@@ -147,7 +147,11 @@ func ExecFuncs() []string {
 		// a name's addresses, for configs that name a peer by address
 		"dnsutil.A", "dnsutil.AAAA",
 		// a device's UUID or PARTUUID, for fstab and boot entries
-		"disk.blkid"}
+		"disk.blkid",
+		// a release list, a key or a token a formula fetches (Salt's
+		// templates may call any function; this one only reads, unless
+		// the tree asks for another method)
+		"http.query"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
