@@ -252,8 +252,13 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 	}
 	if ret.Raised != nil {
 		// salt-call on a CommandExecutionError (salt/cli/caller.py):
-		// the message on stderr, no return printed, exit 1.
-		fmt.Fprintf(s.err, "Error running '%s': %s\n", fun, ret.Raised.Msg)
+		// the message on stderr, no return printed, exit 1; on a
+		// SaltInvocationError the message alone.
+		if ret.Raised.Invocation {
+			fmt.Fprintln(s.err, ret.Raised.Msg)
+		} else {
+			fmt.Fprintf(s.err, "Error running '%s': %s\n", fun, ret.Raised.Msg)
+		}
 		return &exitError{code: exec.RetError}
 	}
 	// salt-call prints its return under "local", whatever the id.

@@ -140,8 +140,13 @@ type Return struct {
 }
 
 // CommandError is Salt's CommandExecutionError: a function that failed
-// to do its work, its message the reason.
-type CommandError struct{ Msg string }
+// to do its work, its message the reason; with Invocation, Salt's
+// SaltInvocationError, a call that was wrong, which salt-call prints as
+// the message alone.
+type CommandError struct {
+	Msg        string
+	Invocation bool
+}
 
 func (e *CommandError) Error() string { return e.Msg }
 
@@ -149,6 +154,12 @@ func (e *CommandError) Error() string { return e.Msg }
 // CommandExecutionError with msg.
 func commandError(msg string) Return {
 	return Return{Value: "ERROR: " + msg, Retcode: RetError, Out: "nested", Raised: &CommandError{Msg: msg}}
+}
+
+// invocationError is the Return of a function that raised Salt's
+// SaltInvocationError with msg.
+func invocationError(msg string) Return {
+	return Return{Value: "ERROR: " + msg, Retcode: RetError, Out: "nested", Raised: &CommandError{Msg: msg, Invocation: true}}
 }
 
 // Retcodes, as salt-call --retcode-passthrough uses them.

@@ -151,7 +151,10 @@ func ExecFuncs() []string {
 		// a release list, a key or a token a formula fetches (Salt's
 		// templates may call any function; this one only reads, unless
 		// the tree asks for another method)
-		"http.query"}
+		"http.query",
+		// a secret an sdb:// URI names, or one made and kept there
+		// (salt/modules/sdb.py)
+		"sdb.get", "sdb.get_or_set_hash"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
