@@ -85,10 +85,10 @@ func init() {
 // templateFuncArgs is templateFunc for a function that takes the values of
 // its argument many (a Many param) as positional arguments.
 func templateFuncArgs(name, many string) func(context.Context, *call) Return {
-	return func(_ context.Context, c *call) Return {
+	return func(ctx context.Context, c *call) Return {
 		h := c.host
 		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar, Root: h.Root,
-			Opts: templateOpts(h, h.Env, false)})[name]
+			Opts: templateOpts(h, h.Env, false), Exec: templateCaller(ctx, h)})[name]
 		var args []any
 		for _, a := range c.strings(many) {
 			args = append(args, a)
@@ -101,14 +101,22 @@ func templateFuncArgs(name, many string) func(context.Context, *call) Return {
 	}
 }
 
+// templateCaller is what a template function may call of the host's (config.get
+// reads an sdb:// value through sdb.get), as a render would.
+func templateCaller(ctx context.Context, h *Host) func(string, []any, map[string]any) (any, error) {
+	return func(fun string, args []any, kw map[string]any) (any, error) {
+		return templateExec(ctx, h, fun, args, kw)
+	}
+}
+
 // templateFunc runs the template function of that name (pkg/sls/jinja)
 // with the call's arguments, by name, over the host's opts, grains and
 // pillar.
 func templateFunc(name string) func(context.Context, *call) Return {
-	return func(_ context.Context, c *call) Return {
+	return func(ctx context.Context, c *call) Return {
 		h := c.host
 		f := jinja.SaltFuncs(jinja.SaltContext{ID: h.ID, Grains: h.Grains, Pillar: h.Pillar, LocalPillar: h.LocalPillar, Root: h.Root,
-			Opts: templateOpts(h, h.Env, false)})[name]
+			Opts: templateOpts(h, h.Env, false), Exec: templateCaller(ctx, h)})[name]
 		kw := map[string]any{}
 		for k, v := range c.kw {
 			if v != nil {

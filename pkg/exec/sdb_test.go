@@ -77,3 +77,24 @@ func TestSDB(t *testing.T) {
 		}
 	}
 }
+
+// config.get reads an sdb:// value it finds through sdb.get, as Salt's
+// returns sdb.sdb_get(ret) (salt/modules/config.py).
+func TestConfigGetSDB(t *testing.T) {
+	t.Setenv("BRINE_SDB_PASS", "s3cret")
+	h := testHost(t)
+	h.Pillar = odict.From(map[string]any{
+		"osenv": map[string]any{"driver": "env"},
+		"db":    map[string]any{"pass": "sdb://osenv/BRINE_SDB_PASS", "other": "sdb://nosuch/x"},
+	})
+	for key, want := range map[string]any{"db:pass": "s3cret", "db:other": "sdb://nosuch/x"} {
+		r := Call(context.Background(), h, "config.get", []any{key}, nil)
+		if r.Value != want {
+			t.Errorf("config.get %s = %#v; want %#v", key, r.Value, want)
+		}
+		r = Call(context.Background(), h, "config.get", []any{key}, map[string]any{"merge": "recurse"})
+		if r.Value != want {
+			t.Errorf("config.get %s merge=recurse = %#v; want %#v", key, r.Value, want)
+		}
+	}
+}

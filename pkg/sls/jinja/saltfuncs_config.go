@@ -68,7 +68,7 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 					continue
 				}
 				if v, ok := traverseDictAndList(s.data, key, delim); ok {
-					return v, nil
+					return c.sdbGet(v)
 				}
 			}
 			return def, nil
@@ -85,7 +85,7 @@ func configFuncs(c *saltCtx, m map[string]Func) {
 			data = configMerge(data, upd, strategy)
 		}
 		if v, ok := traverseDictAndList(data, key, delim); ok {
-			return v, nil
+			return c.sdbGet(v)
 		}
 		return def, nil
 	}
@@ -278,4 +278,15 @@ func traverseParts(cur any, parts []string, depth int) (any, error) {
 		return traverseParts(c[idx], parts[1:], depth+1)
 	}
 	return nil, errNoTraverse
+}
+
+// sdbGet is the value config.get found, an sdb://PROFILE/KEY URI read
+// through sdb.get, as Salt's config.get returns sdb.sdb_get(ret); as it
+// is where the host's functions are not offered (the master's pillar).
+func (c *saltCtx) sdbGet(v any) (any, error) {
+	s, ok := v.(string)
+	if !ok || !strings.HasPrefix(s, "sdb://") || c.Exec == nil || c.Files != nil {
+		return v, nil
+	}
+	return c.Exec("sdb.get", []any{s}, nil)
 }
