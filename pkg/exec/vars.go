@@ -157,7 +157,10 @@ func templateExec(ctx context.Context, h *Host, fun string, args []any, kw map[s
 		// As Salt's TypeError: the render fails, with no usage text.
 		return nil, err
 	}
-	if r.Retcode != 0 {
+	// A function that returned with a status of its own (Salt's
+	// __context__["retcode"], as file.grep's grep that matched nothing)
+	// returned all the same: only what raised fails the render.
+	if r.Retcode != 0 && (r.Code == 0 || r.Raised != nil) {
 		msg := fmt.Sprint(r.Value)
 		if !strings.HasPrefix(msg, fun+": ") {
 			// Most failures name their function already (ArgError).

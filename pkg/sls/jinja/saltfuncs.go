@@ -154,7 +154,10 @@ func ExecFuncs() []string {
 		"http.query",
 		// a secret an sdb:// URI names, or one made and kept there
 		// (salt/modules/sdb.py)
-		"sdb.get", "sdb.get_or_set_hash"}
+		"sdb.get", "sdb.get_or_set_hash",
+		// what a formula reads before it acts: lines of a config, the
+		// host's time zone
+		"file.grep", "timezone.get_zone", "timezone.get_zonecode", "timezone.get_offset", "timezone.zone_compare"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
