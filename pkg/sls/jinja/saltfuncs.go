@@ -157,7 +157,9 @@ func ExecFuncs() []string {
 		"sdb.get", "sdb.get_or_set_hash",
 		// what a formula reads before it acts: lines of a config, the
 		// host's time zone
-		"file.grep", "timezone.get_zone", "timezone.get_zonecode", "timezone.get_offset", "timezone.zone_compare"}
+		"file.grep", "timezone.get_zone", "timezone.get_zonecode", "timezone.get_offset", "timezone.zone_compare",
+		// the host's locale, disks and processors, and brine's version
+		"locale.get_locale", "disk.percent", "status.cpuinfo", "test.version"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
