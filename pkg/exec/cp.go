@@ -44,6 +44,9 @@ func init() {
 		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the salt:// URL."},
 		saltenv,
 		states.Param{Name: "source_hash", Type: states.String, Doc: "accepted and ignored: the file is fetched each time."})
+	register("cp.get_file_str", cpGetFileStr, "Return the text of a file of the state tree, as cp.cache_file caches it; False when the tree has no such file, as Salt's.",
+		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the salt:// URL."},
+		saltenv)
 	register("cp.get_dir", cpGetDir, "Copy a directory of the state tree, recursively, into a directory of the host: cp.get_dir salt://app /srv makes /srv/app. Returns the files written.",
 		states.Param{Name: "path", Type: states.String, Required: true, Doc: "the salt:// URL of the directory."},
 		states.Param{Name: "dest", Type: states.Path, Required: true, Doc: "the directory to copy it into."},
@@ -174,6 +177,21 @@ func cpCacheFile(ctx context.Context, c *call) Return {
 		return failed(fmt.Sprintf("cp.cache_file %s: %v", c.str("path"), err))
 	}
 	return nested(dest)
+}
+
+// cpGetFileStr is Salt's cp.get_file_str: cache_file, then the cached
+// file's text (False when it could not be cached or read).
+func cpGetFileStr(ctx context.Context, c *call) Return {
+	r := cpCacheFile(ctx, c)
+	fn, ok := r.Value.(string)
+	if !ok || r.Retcode != 0 {
+		return r
+	}
+	b, err := os.ReadFile(fn)
+	if err != nil {
+		return nested(false)
+	}
+	return nested(string(b))
 }
 
 func cpGetDir(ctx context.Context, c *call) Return {

@@ -100,6 +100,23 @@ func TestCpCacheFile(t *testing.T) {
 	}
 }
 
+// TestCpGetFileStr: cp.get_file_str is the file's text, False when the
+// tree has no such file, as Salt's.
+func TestCpGetFileStr(t *testing.T) {
+	h, _ := fileRoot(t)
+	h.Opts = map[string]any{"cachedir": t.TempDir()}
+	tree := h.Files.(*fileroot.Source).Roots["base"][0]
+	if err := os.WriteFile(filepath.Join(tree, "motd"), []byte("hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ret := callWords(t, h, "cp.get_file_str", "salt://motd"); ret.Value != "hi\n" || ret.Retcode != 0 {
+		t.Errorf("cp.get_file_str = %#v (%d); want hi", ret.Value, ret.Retcode)
+	}
+	if ret := callWords(t, h, "cp.get_file_str", "salt://nope"); ret.Value != false || ret.Retcode != 0 {
+		t.Errorf("cp.get_file_str of no file = %#v (%d); want False", ret.Value, ret.Retcode)
+	}
+}
+
 func TestCpRecvChunked(t *testing.T) {
 	h, root := fileRoot(t)
 	data := bytes.Repeat([]byte("0123456789abcdef"), proto.CpChunkSize/16+100)
