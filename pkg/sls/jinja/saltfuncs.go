@@ -159,7 +159,9 @@ func ExecFuncs() []string {
 		// host's time zone
 		"file.grep", "timezone.get_zone", "timezone.get_zonecode", "timezone.get_offset", "timezone.zone_compare",
 		// the host's locale, disks and processors, and brine's version
-		"locale.get_locale", "disk.percent", "status.cpuinfo", "test.version"}
+		"locale.get_locale", "disk.percent", "status.cpuinfo", "test.version",
+		// whether a process runs (openvpn-style formulas pick units by it)
+		"ps.pgrep"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
