@@ -16,7 +16,7 @@ import (
 // answers for the running host.
 
 func init() {
-	register("locale.get_locale", localeGetLocale, "Return the system locale's LANG, such as en_US.UTF-8: localectl's System Locale when systemd booted the host, else the LANG= line of /etc/default/locale (Debian), /etc/sysconfig/i18n (RedHat) or /etc/sysconfig/language (SUSE); \"\" when there is none.")
+	register("locale.get_locale", localeGetLocale, "Return the system locale's LANG, such as en_US.UTF-8: localectl's System Locale when systemd booted the host, else the LANG= line of /etc/default/locale (Debian), /etc/sysconfig/i18n (RedHat) or /etc/sysconfig/language (SUSE); \"\" when there is none. Salt: under --root the image's file, never localectl.")
 }
 
 // systemdBooted is Salt's salt.utils.systemd.booted: /run/systemd/system

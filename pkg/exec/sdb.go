@@ -27,7 +27,7 @@ import (
 
 func init() {
 	uri := states.Param{Name: "uri", Type: states.String, Required: true, Doc: "sdb://PROFILE/KEY; any other string is returned as it is."}
-	register("sdb.get", sdbGet, "Return the value an sdb://PROFILE/KEY URI names (None when the driver has none); a string that is no such URI, or whose profile is not configured, is returned as it is.",
+	register("sdb.get", sdbGet, "Return the value an sdb://PROFILE/KEY URI names (None when the driver has none); a string that is no such URI, or whose profile is not configured, is returned as it is. Salt: a profile is read from the pillar (or the options brine keeps), not from the minion config file, which refuses keys it does not know.",
 		uri,
 		states.Param{Name: "strict", Type: states.Bool, Default: false, Doc: "a URI that is not sdb://, has no key, or names no configured profile is an error instead."})
 	register("sdb.set", sdbSet, "Set the value an sdb://PROFILE/KEY URI names; False when the URI is not one or names no configured profile.",

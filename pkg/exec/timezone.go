@@ -25,7 +25,7 @@ import (
 // which answers for the running host.
 
 func init() {
-	register("timezone.get_zone", timezoneGetZone, "Return the host's time zone, such as Europe/Paris: timedatectl's Time zone when the host has timedatectl, else /etc/timezone (Debian), /etc/sysconfig/clock (RedHat, SUSE) or /etc/localtime's link (CentOS).")
+	register("timezone.get_zone", timezoneGetZone, "Return the host's time zone, such as Europe/Paris: timedatectl's Time zone when the host has timedatectl, else /etc/timezone (Debian), /etc/sysconfig/clock (RedHat, SUSE) or /etc/localtime's link (CentOS). Salt: under --root the image's files, never timedatectl, which answers for the running host.")
 	register("timezone.get_zonecode", timezoneDate("+%Z"), "Return the abbreviation of the host's time zone, such as CET: `date +%Z`.")
 	register("timezone.get_offset", timezoneDate("+%z"), "Return the host's offset from UTC, such as +0100: `date +%z`.")
 	register("timezone.zone_compare", timezoneZoneCompare, "Return True when /etc/localtime holds the same bytes as the named zone's file in /usr/share/zoneinfo.",
