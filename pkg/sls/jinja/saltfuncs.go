@@ -161,7 +161,9 @@ func ExecFuncs() []string {
 		// the host's locale, disks and processors, and brine's version
 		"locale.get_locale", "disk.percent", "status.cpuinfo", "test.version",
 		// whether a process runs (openvpn-style formulas pick units by it)
-		"ps.pgrep"}
+		"ps.pgrep",
+		// which repositories apt has (a formula disables or adds by them)
+		"pkg.list_repos"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
