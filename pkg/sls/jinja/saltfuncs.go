@@ -163,7 +163,9 @@ func ExecFuncs() []string {
 		// whether a process runs (openvpn-style formulas pick units by it)
 		"ps.pgrep",
 		// which repositories apt has (a formula disables or adds by them)
-		"pkg.list_repos"}
+		"pkg.list_repos",
+		// a user's primary group, for a file's group
+		"user.primary_group"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
