@@ -165,7 +165,9 @@ func ExecFuncs() []string {
 		// which repositories apt has (a formula disables or adds by them)
 		"pkg.list_repos",
 		// a user's primary group, for a file's group
-		"user.primary_group"}
+		"user.primary_group",
+		// how the host reaches a peer (its source address for a config)
+		"network.get_route"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
