@@ -367,6 +367,7 @@ func TestCallSaltCallFlags(t *testing.T) {
 		// A CommandExecutionError (salt/cli/caller.py): "Error running
 		// 'FUN': MESSAGE" on stderr, no return on stdout.
 		{[]string{"cmd.run", "echo boom; exit 3", "raise_err=True"}, "Error running 'cmd.run': boom\n", ""},
+		{[]string{"file.get_mode", "/no/such/file"}, "Error running 'file.get_mode': Path not found: /no/such/file\n", ""},
 		// A SaltInvocationError: the message alone.
 		{[]string{"sdb.get", "plain", "strict=True"}, `SDB uri must start with "sdb://"` + "\n", ""},
 		{[]string{"test.echo"}, "Passed invalid arguments to test.echo: argument \"text\": required", "Return the argument given, as given: test.echo TEXT.\n\nArguments:\n  - text (any, required): the text (or, read as YAML, a number or a list).\n"},

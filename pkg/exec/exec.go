@@ -156,6 +156,16 @@ func commandError(msg string) Return {
 	return Return{Value: "ERROR: " + msg, Retcode: RetError, Out: "nested", Raised: &CommandError{Msg: msg}}
 }
 
+// errorReturn is the Return of a function that failed with err: Salt's
+// CommandExecutionError when err is a *CommandError, else a failed call.
+func errorReturn(err error) Return {
+	var ce *CommandError
+	if errors.As(err, &ce) {
+		return Return{Value: "ERROR: " + ce.Msg, Retcode: RetError, Out: "nested", Raised: ce}
+	}
+	return failed(err.Error())
+}
+
 // invocationError is the Return of a function that raised Salt's
 // SaltInvocationError with msg.
 func invocationError(msg string) Return {

@@ -195,7 +195,7 @@ func fileStats(_ context.Context, c *call) Return {
 	}
 	fi, err := stat(hp)
 	if err != nil {
-		return failed("Path not found: " + c.str("path"))
+		return commandError("Path not found: " + c.str("path"))
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -401,7 +401,7 @@ func fileRemove(_ context.Context, c *call) Return {
 		err = os.Remove(hp)
 	}
 	if err != nil {
-		return failed(fmt.Sprintf("Could not remove '%s': %v", c.str("path"), err))
+		return commandError(fmt.Sprintf("Could not remove '%s': %v", c.str("path"), err))
 	}
 	return nested(true)
 }
@@ -481,7 +481,7 @@ func fileChmod(_ context.Context, c *call) Return {
 	}
 	mode, _ := c.kw["mode"].(fs.FileMode)
 	if _, err := os.Stat(hp); err != nil {
-		return failed(c.str("path") + ": File not found")
+		return commandError(c.str("path") + ": File not found")
 	}
 	if err := os.Chmod(hp, mode); err != nil {
 		return failed(fmt.Sprintf("file.chmod: %v", err))
@@ -568,7 +568,7 @@ func fileSymlink(_ context.Context, c *call) Return {
 	}
 	if _, err := os.Lstat(hp); err == nil {
 		if !c.boolean("force") {
-			return failed("File exists: " + c.str("path"))
+			return commandError("File exists: " + c.str("path"))
 		}
 		if !c.boolean("atomic") {
 			if err := os.RemoveAll(hp); err != nil {

@@ -172,7 +172,8 @@ func statPath(c *call) (fs.FileInfo, *syscall.Stat_t, error) {
 	}
 	fi, err := stat(hp)
 	if err != nil {
-		return nil, nil, fmt.Errorf("Path not found: %s", c.str("path"))
+		// Salt's stats raises CommandExecutionError.
+		return nil, nil, &CommandError{Msg: "Path not found: " + c.str("path")}
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
@@ -184,7 +185,7 @@ func statPath(c *call) (fs.FileInfo, *syscall.Stat_t, error) {
 func fileGetMode(_ context.Context, c *call) Return {
 	fi, _, err := statPath(c)
 	if err != nil {
-		return failed(err.Error())
+		return errorReturn(err)
 	}
 	return nested(modeString(fi.Mode()))
 }
@@ -195,7 +196,7 @@ func fileOwner(field string) func(context.Context, *call) Return {
 	return func(_ context.Context, c *call) Return {
 		_, st, err := statPath(c)
 		if err != nil {
-			return failed(err.Error())
+			return errorReturn(err)
 		}
 		db, _ := osuser.Load(c.host.Root)
 		switch field {

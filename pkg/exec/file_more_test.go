@@ -35,7 +35,7 @@ func TestFileMoreFunctions(t *testing.T) {
 		{"file.readlink", []string{"/etc/link", "canonicalize=True"}, "/etc/app.conf", 0},
 		{"file.readlink", []string{"/etc/motd"}, "A valid link was not specified.", 1},
 		{"file.get_mode", []string{"/etc/motd"}, "0644", 0},
-		{"file.get_mode", []string{"/nope"}, "Path not found: /nope", 1},
+		{"file.get_mode", []string{"/nope"}, "ERROR: Path not found: /nope", 1}, // Salt's CommandExecutionError, as a minion returns it
 		{"file.set_mode", []string{"/etc/motd", "600"}, "0600", 0},
 		{"file.get_uid", []string{"/etc/motd"}, os.Getuid(), 0},
 		{"file.prepend", []string{"/etc/motd", "first", "second"}, `Prepended 2 lines to "/etc/motd"`, 0},
