@@ -39,7 +39,7 @@ func init() {
 	register("http.query", httpQuery, "Query a URL and return a dict: body, and status, headers, dict (decode=True) and text when asked for; an HTTP error or a failed connection is its error key (and status), as Salt's.",
 		states.Param{Name: "url", Type: states.String, Required: true, Doc: "the URL, http:// or https://."},
 		states.Param{Name: "method", Type: states.String, Default: "GET", Doc: "the HTTP method."},
-		states.Param{Name: "params", Type: states.Any, Doc: "query parameters added to the URL: a mapping, or a string."},
+		states.Param{Name: "params", Type: states.Any, Doc: "query parameters added to the URL: a mapping, or a list of pairs."},
 		states.Param{Name: "data", Type: states.Any, Doc: "the request body: a string, or a mapping sent form-encoded."},
 		states.Param{Name: "data_file", Type: states.Path, Doc: "a file of the host whose text is the request body."},
 		states.Param{Name: "header_dict", Type: states.Map, Doc: "request headers, name to value."},
@@ -266,14 +266,12 @@ func urlConcat(raw string, params any) (string, error) {
 	var keys []string
 	switch p := params.(type) {
 	case string:
+		// tornado's url_concat refuses a string; an empty one is no
+		// params at all (Salt's `if params`).
 		if p == "" {
 			return raw, nil
 		}
-		if q != "" {
-			q += "&"
-		}
-		u.RawQuery = q + p
-		return u.String(), nil
+		return "", fmt.Errorf("'args' parameter should be dict, list or tuple. Not <class 'str'>")
 	case map[string]any:
 		for k := range p {
 			keys = append(keys, k)

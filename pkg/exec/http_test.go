@@ -134,6 +134,13 @@ func TestHTTPQuery(t *testing.T) {
 		}
 	})
 
+	t.Run("params as a string raises", func(t *testing.T) {
+		r := Call(context.Background(), h, "http.query", []any{u + "/text"}, map[string]any{"params": "a=1"})
+		if r.Raised == nil || r.Raised.Msg != "'args' parameter should be dict, list or tuple. Not <class 'str'>" {
+			t.Errorf("params='a=1': %#v; want tornado's TypeError as a CommandExecutionError", r)
+		}
+	})
+
 	t.Run("text_out", func(t *testing.T) {
 		Call(context.Background(), h, "http.query", []any{u + "/text"}, map[string]any{"text_out": "/out.txt"})
 		b, err := os.ReadFile(filepath.Join(h.Root, "out.txt"))
