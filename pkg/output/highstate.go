@@ -23,6 +23,7 @@ type row struct {
 	start                   string // "05:31:39.976036", empty when unknown
 	durUS                   int64  // duration in microseconds, as Salt measures it
 	runNum                  int
+	parallel                bool // Salt's __parallel__: ran alongside the others
 }
 
 func rowsOf(rs []engine.StateResult) []row {
@@ -32,6 +33,7 @@ func rowsOf(rs []engine.StateResult) []row {
 			key: r.Key, id: r.ID, name: r.Name, fun: r.Func, sls: r.SLS,
 			result: r.Result.Result, comment: r.Comment, changes: r.Changes, warnings: r.Warnings,
 			start: StartTime(r.Start), durUS: r.Duration.Microseconds(), runNum: r.RunNum,
+			parallel: r.Parallel,
 		}
 		if out[i].key == "" {
 			out[i].key = states.Key(r.Func, r.ID, r.Name)
@@ -88,10 +90,17 @@ func highstate(minion string, rows []row, o Options) string {
 	// Salt's rcounts["warnings"] does: neither a hidden state nor a terse
 	// line counts, though a terse line shows its warnings too.
 	var nWarn int
-	var totalUS int64
+	// Salt's _format_host (3005 and later, PR #62000) sums the durations
+	// of the states that ran in turn and adds the longest of those that
+	// ran in parallel: they overlapped, so their sum is no run time.
+	var totalUS, parallelUS int64
 	for _, r := range rows {
 		schanged := len(r.changes) > 0
-		totalUS += r.durUS
+		if r.parallel {
+			parallelUS = max(parallelUS, r.durUS)
+		} else {
+			totalUS += r.durUS
+		}
 		switch r.result {
 		case states.True:
 			nTrue++
@@ -166,7 +175,7 @@ func highstate(minion string, rows []row, o Options) string {
 		lines = append(lines, c.LightRed+counts("Warnings", nWarn)+c.EndC)
 	}
 	lines = append(lines, c.Cyan+dashes+"\n"+fmt.Sprintf("Total states run: %*d", lineMax-7, len(rows))+c.EndC)
-	total, unit := float64(totalUS)/1000, "ms"
+	total, unit := float64(totalUS+parallelUS)/1000, "ms"
 	if total > 999 {
 		total, unit = total/1000, "s"
 	}

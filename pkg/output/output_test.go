@@ -477,3 +477,39 @@ func TestStateRanInSaltShape(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelRunTime pins Salt's total for states that ran in parallel:
+// the durations of the others summed, plus the longest parallel one
+// (_format_host since PR #62000; the runs are those of Salt's
+// test_parallel_summary_output and test_summary_output, which expect
+// 10.010 s and 30.025 s).
+func TestParallelRunTime(t *testing.T) {
+	run := func(parallel bool) []engine.StateResult {
+		rs := []engine.StateResult{
+			sr(0, "test.nop", "barrier", "barrier", "t", states.True, "Success!", nil, at(15, 11, 31, 459770), ms(0.698)),
+			sr(1, "cmd.run", "blah-1", "sleep 10", "t", states.True, `Command "sleep 10" run`, map[string]any{"retcode": 0}, at(15, 11, 31, 496410), ms(10007.711)),
+			sr(2, "cmd.run", "blah-2", "sleep 10", "t", states.True, `Command "sleep 10" run`, map[string]any{"retcode": 0}, at(15, 11, 31, 537001), ms(10007.264)),
+			sr(3, "cmd.run", "blah-3", "sleep 10", "t", states.True, `Command "sleep 10" run`, map[string]any{"retcode": 0}, at(15, 11, 31, 577076), ms(10008.646)),
+			sr(4, "test.nop", "barrier2", "barrier2", "t", states.True, "Success!", nil, at(15, 11, 41, 619874), ms(0.762)),
+		}
+		for i := 1; i <= 3; i++ {
+			rs[i].Parallel = parallel
+		}
+		return rs
+	}
+	tests := []struct {
+		parallel bool
+		want     string
+	}{
+		{true, "Total run time:  10.010 s\n"},
+		{false, "Total run time:  30.025 s\n"},
+	}
+	for _, tc := range tests {
+		for _, so := range []string{"full", "terse"} {
+			got := render(t, "local", run(tc.parallel), Options{StateOutput: so})
+			if !strings.Contains(got, "Succeeded: 5 (changed=3)\n") || !strings.HasSuffix(got, tc.want) {
+				t.Errorf("parallel=%v, %s: summary\n%s\nwant it to end with %q", tc.parallel, so, got, tc.want)
+			}
+		}
+	}
+}
