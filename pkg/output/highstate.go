@@ -207,15 +207,16 @@ func fullLines(c palette, tcolor string, r row, name string, o Options) []string
 			l("Duration: ", durText(r.durUS)+" ms"),
 		)
 	}
-	// Salt writes "     Changes:   " with three trailing blanks; brine
-	// leaves them out, as the measured sample in SALT-NOTES.md shows.
+	// Salt's _format_host writes "     Changes:   " + the changes' text:
+	// three blanks end the label's line, whether changes follow on the
+	// next lines or not (only the end of the whole output is stripped).
 	ctext := ""
 	if nested, ok := nestedHighstate(r.changes, o); ok {
 		ctext = "\n" + nested
 	} else if len(r.changes) > 0 {
 		ctext = "\n" + Nested(r.changes, 14, c.EndC != "")
 	}
-	return append(out, tcolor+"     Changes:"+ctext+c.EndC)
+	return append(out, tcolor+"     Changes:   "+ctext+c.EndC)
 }
 
 // warningsLine is Salt's line under a state's Changes: its warnings
@@ -320,13 +321,13 @@ func nestedHighstate(changes map[string]any, o Options) (string, bool) {
 		}
 		blocks = append(blocks, block)
 	}
+	// Salt's _format_changes puts 14 blanks before every line of a
+	// minion's block, the empty one before its summary too.
 	pad := strings.Repeat(" ", 14)
 	text := strings.Join(blocks, "\n")
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if l != "" {
-			lines[i] = pad + l
-		}
+		lines[i] = pad + l
 	}
 	return strings.Join(lines, "\n"), true
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -509,6 +510,42 @@ func TestParallelRunTime(t *testing.T) {
 			got := render(t, "local", run(tc.parallel), Options{StateOutput: so})
 			if !strings.Contains(got, "Succeeded: 5 (changed=3)\n") || !strings.HasSuffix(got, tc.want) {
 				t.Errorf("parallel=%v, %s: summary\n%s\nwant it to end with %q", tc.parallel, so, got, tc.want)
+			}
+		}
+	}
+}
+
+// TestChangesLine pins the label line of a state's changes as Salt's
+// _format_host writes it, "     Changes:   " and then the changes' text,
+// so that three blanks end the line with or without changes; and the
+// 14 blanks _format_changes puts before every line of an orchestration
+// step's minion block, its empty line too.
+func TestChangesLine(t *testing.T) {
+	inner := []engine.StateResult{
+		sr(0, "test.succeed_without_changes", "x", "x", "t", states.True, "Success!", nil, at(1, 0, 0, 1), ms(1)),
+	}
+	step := sr(0, "salt.state", "deploy", "deploy", "orch", states.True, "States ran successfully. Updating m1.",
+		map[string]any{"out": "highstate", "ret": map[string]any{"m1": inner}}, at(1, 0, 0, 1), ms(2))
+	tests := []struct {
+		name string
+		rs   []engine.StateResult
+		want []string // whole lines the output holds
+	}{
+		{"no changes", inner, []string{"     Changes:   "}},
+		{"changes", mixed(), []string{"     Changes:   ", "              ----------"}},
+		{"orchestration step", []engine.StateResult{step}, []string{
+			"     Changes:   ",
+			"              m1:",
+			"                   Changes:   ",
+			"              ",
+			"              Summary for m1",
+		}},
+	}
+	for _, tc := range tests {
+		lines := strings.Split(render(t, "m", tc.rs, Options{}), "\n")
+		for _, w := range tc.want {
+			if !slices.Contains(lines, w) {
+				t.Errorf("%s: no line %q in\n%s", tc.name, w, strings.Join(lines, "\n"))
 			}
 		}
 	}
