@@ -160,6 +160,7 @@ func (o *callOptions) readMinionConfig(flags *pflag.FlagSet) error {
 		o.pillarRootsByEnv = fileroot.Roots(cfg.PillarRoots)
 	}
 	o.grainsCfg = cfg.Grains
+	o.out.applyConfig(cfg.Settings, flags.Changed)
 	o.opts = cfg.RunOpts()
 	return nil
 }

@@ -234,6 +234,7 @@ func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options,
 	if err != nil {
 		return err
 	}
+	o.out.applyConfig(cfg.Settings, changedIn(o.conn.fs))
 	c, err := o.conn.dial()
 	if err != nil {
 		return err

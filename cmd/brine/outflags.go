@@ -28,6 +28,28 @@ type outputFlags struct {
 	forceColor    bool
 	outIndent     string // Salt's --out-indent; "" for the default
 	indent        *int   // outIndent read by validate
+	// From the config file alone, as Salt has no flags for them:
+	stateOutputDiff bool // state_output_diff
+	noProfile       bool // state_output_profile: false
+	pct             bool // state_output_pct
+}
+
+// applyConfig takes the output options of a config file (master.yaml for
+// the commands that reach the master, minion.yaml for brine call), as
+// Salt's CLIs read them from theirs: a flag given (changed) wins.
+func (f *outputFlags) applyConfig(c output.Settings, changed func(flag string) bool) {
+	if c.StateOutput != "" && !changed("state-output") {
+		f.stateOutput = c.StateOutput
+	}
+	if c.StateVerbose != nil && !changed("state-verbose") {
+		f.stateVerbose = *c.StateVerbose
+	}
+	if c.Color != nil && !*c.Color && !changed("force-color") {
+		f.noColor = true
+	}
+	f.stateOutputDiff = c.StateOutputDiff
+	f.noProfile = c.StateOutputProfile != nil && !*c.StateOutputProfile
+	f.pct = c.StateOutputPct
 }
 
 // add adds every output flag: for commands that print minion returns.
@@ -49,6 +71,14 @@ func (f *outputFlags) addData(fs *pflag.FlagSet, dflt string) {
 	fs.StringVar(&f.outIndent, "out-indent", "", "spaces a level of --out json (default 4); negative prints each document on one line")
 }
 
+// changedIn is fs.Changed, or no flag given when there is no flag set.
+func changedIn(fs *pflag.FlagSet) func(string) bool {
+	if fs == nil {
+		return func(string) bool { return false }
+	}
+	return fs.Changed
+}
+
 // validate checks the flags and, as Salt does when it parses them,
 // empties --out-file unless --out-file-append is given: the file then
 // holds this run's output alone, even when the run prints nothing.
@@ -58,10 +88,8 @@ func (f *outputFlags) validate() error {
 	}
 	// Salt lowercases the value (highstate's _format_host).
 	f.stateOutput = strings.ToLower(f.stateOutput)
-	switch f.stateOutput {
-	case "", "full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id":
-	default:
-		return usagef("--state-output %s: want full, terse, mixed or changes", f.stateOutput)
+	if err := output.CheckStateOutput(f.stateOutput); err != nil {
+		return usagef("--state-output: %w", err)
 	}
 	if f.outIndent != "" {
 		n, err := strconv.Atoi(f.outIndent)
@@ -126,7 +154,9 @@ func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options
 	return output.Options{
 		Out:         f.out,
 		StateOutput: f.stateOutput,
-		HideClean:   !f.stateVerbose,
+		HideClean:   !f.stateVerbose || f.stateOutputDiff,
+		NoProfile:   f.noProfile,
+		Pct:         f.pct,
 		Color:       f.color(w),
 		Test:        test,
 		Static:      f.static,

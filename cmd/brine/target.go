@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
@@ -233,6 +234,13 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		return err
 	}
 	defer c.Close()
+	// dial read master.yaml already: a second read cannot fail but on
+	// a file changed between the two.
+	cfg, err := master.LoadConfig(o.conn.configDir)
+	if err != nil {
+		return err
+	}
+	o.out.fromMaster(cfg)
 	if o.async {
 		rep, err := c.Publish(ctx, o.job)
 		if err != nil {

@@ -134,7 +134,7 @@ func highstate(minion string, rows []row, o Options) string {
 			mode == "mixed" && r.result != states.False ||
 			mode == "changes" && r.result == states.True && !schanged
 		if terse {
-			lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name))
+			lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name, o))
 			continue
 		}
 		lines = append(lines, fullLines(c, tcolor, r, name, o)...)
@@ -170,18 +170,37 @@ func highstate(minion string, rows []row, o Options) string {
 		fcolor = c.Red
 	}
 	lines = append(lines, fcolor+counts("Failed", nFail)+c.EndC)
+	if o.Pct && len(rows) > 0 {
+		// Salt's state_output_pct: each share of the states run, as
+		// Python's round(x, 2) gives it; none run, no lines (Salt's
+		// ZeroDivisionError is passed over).
+		pct := func(n int) string {
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(n)/float64(len(rows))*100, 'f', 2, 64), 64)
+			return pyfmt.Float(v)
+		}
+		lines = append(lines, c.Green+pctCounts("Success %", pct(succeeded), lineMax)+c.EndC)
+		lines = append(lines, fcolor+pctCounts("Failure %", pct(nFail), lineMax)+c.EndC)
+	}
 	if nWarn > 0 {
 		// Not a state of its own: Total states run leaves it out.
 		lines = append(lines, c.LightRed+counts("Warnings", nWarn)+c.EndC)
 	}
 	lines = append(lines, c.Cyan+dashes+"\n"+fmt.Sprintf("Total states run: %*d", lineMax-7, len(rows))+c.EndC)
-	total, unit := float64(totalUS+parallelUS)/1000, "ms"
-	if total > 999 {
-		total, unit = total/1000, "s"
+	if !o.NoProfile {
+		total, unit := float64(totalUS+parallelUS)/1000, "ms"
+		if total > 999 {
+			total, unit = total/1000, "s"
+		}
+		lines = append(lines, c.Cyan+fmt.Sprintf("Total run time: %*s %s", lineMax-5, fmt.Sprintf("%.3f", total), unit)+c.EndC)
 	}
-	lines = append(lines, c.Cyan+fmt.Sprintf("Total run time: %*s %s", lineMax-5, fmt.Sprintf("%.3f", total), unit)+c.EndC)
 
 	return hcolor + minion + ":" + c.EndC + "\n" + strings.Join(lines, "\n")
+}
+
+// pctCounts is Salt's _counts for a percentage: the value right-aligned
+// to the summary's width, or as wide as it is.
+func pctCounts(label, v string, lineMax int) string {
+	return fmt.Sprintf("%s: %*s", label, lineMax-(len(label)+2), v)
 }
 
 func fullLines(c palette, tcolor string, r row, name string, o Options) []string {
@@ -201,7 +220,7 @@ func fullLines(c palette, tcolor string, r row, name string, o Options) []string
 		l("  Result: ", r.result.String()),
 		"    "+tcolor+" Comment: "+comment+c.EndC,
 	)
-	if r.start != "" {
+	if r.start != "" && !o.NoProfile {
 		out = append(out,
 			l(" Started: ", r.start),
 			l("Duration: ", durText(r.durUS)+" ms"),
@@ -246,7 +265,7 @@ func terseWarnings(c palette, r row) string {
 	return c.LightRed + "Warnings:\n" + strings.Join(ws, "\n") + c.EndC
 }
 
-func terseLine(c palette, tcolor string, r row, name string) string {
+func terseLine(c palette, tcolor string, r row, name string, o Options) string {
 	word := "Clean"
 	if len(r.changes) > 0 {
 		word = "Changed"
@@ -258,7 +277,7 @@ func terseLine(c palette, tcolor string, r row, name string) string {
 		word = "Differs"
 	}
 	s := " " + tcolor + " Name: " + Safe(name) + " - Function: " + Safe(r.fun) + " - Result: " + word
-	if r.start != "" {
+	if r.start != "" && !o.NoProfile {
 		// Salt's _format_terse, its odd dashes included: log readers parse it.
 		s += " Started: - " + r.start + " Duration: " + durText(r.durUS) + " ms"
 	}

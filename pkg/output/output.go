@@ -97,6 +97,12 @@ type Options struct {
 	// without changes are not printed (they are still counted), and
 	// neither are their warnings, as in Salt.
 	HideClean bool
+	// NoProfile is Salt's state_output_profile=False: no Started or
+	// Duration for a state, no Total run time in the summary.
+	NoProfile bool
+	// Pct is Salt's state_output_pct: the summary adds "Success %" and
+	// "Failure %" after Failed.
+	Pct bool
 	// Color turns on Salt's terminal colours. The caller decides, from
 	// isatty and --no-color.
 	Color bool

@@ -550,3 +550,63 @@ func TestChangesLine(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileAndPct pins Salt's state_output_profile: False (no Started
+// or Duration in a state's full or terse form, no Total run time:
+// _format_host and _format_terse test it) and state_output_pct (after
+// Failed, "Success %" and "Failure %" as round(x, 2) of the states run,
+// through _counts: Salt's test_pct_summary_output and test__compress_ids
+// expect "Success %: 100.0", "Failure %: 0.0", "Success %: 86.67" and
+// "Failure %: 13.33").
+func TestProfileAndPct(t *testing.T) {
+	ok := sr(0, "test.nop", "a", "a", "t", states.True, "Success!", nil, at(1, 0, 0, 1), ms(1))
+	many := func(nOK, nFail int) []engine.StateResult {
+		var rs []engine.StateResult
+		for i := range nOK + nFail {
+			out := states.True
+			if i >= nOK {
+				out = states.False
+			}
+			rs = append(rs, sr(i, "test.nop", "s"+strings.Repeat("x", i), "n", "t", out, "", nil, at(1, 0, 0, 1), ms(1)))
+		}
+		return rs
+	}
+	tests := []struct {
+		name    string
+		rs      []engine.StateResult
+		o       Options
+		want    []string
+		notWant []string
+	}{
+		{"profile off, full", []engine.StateResult{ok}, Options{NoProfile: true},
+			[]string{"     Comment: Success!\n     Changes:   \n", "Total states run:     1"},
+			[]string{"Started", "Duration", "Total run time"}},
+		{"profile off, terse", []engine.StateResult{ok}, Options{NoProfile: true, StateOutput: "terse"},
+			[]string{"  Name: a - Function: test.nop - Result: Clean\n"},
+			[]string{"Started", "Duration", "Total run time"}},
+		{"profile on", []engine.StateResult{ok}, Options{},
+			[]string{"     Started: 01:00:00.000001\n    Duration: 1.0 ms\n", "Total run time:   1.000 ms"}, nil},
+		{"pct, one state", []engine.StateResult{ok}, Options{Pct: true},
+			[]string{"Failed:    0\nSuccess %: 100.0\nFailure %: 0.0\n------------\nTotal states run:     1\n"}, nil},
+		{"pct, 13 and 2", many(13, 2), Options{Pct: true},
+			[]string{"Succeeded: 13\nFailed:     2\nSuccess %: 86.67\nFailure %: 13.33\n-------------\n"}, nil},
+		{"pct, none run", []engine.StateResult{}, Options{Pct: true}, nil, []string{"%"}},
+		{"pct off", many(1, 1), Options{}, nil, []string{"%"}},
+	}
+	for _, tc := range tests {
+		got := render(t, "m", tc.rs, tc.o)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.name, w, got)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: output holds %q:\n%s", tc.name, w, got)
+			}
+		}
+	}
+	if got := render(t, "m", many(1, 1), Options{Pct: true, Color: true}); !strings.Contains(got, "\x1b[32mSuccess %: 50.0\x1b[0m\n\x1b[31mFailure %: 50.0\x1b[0m\n") {
+		t.Errorf("pct colours (green, and red with a failure):\n%q", got)
+	}
+}
