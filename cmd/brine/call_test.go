@@ -530,7 +530,8 @@ func jsonEqual(a, b any) bool {
 // state_output_diff, state_output_profile, state_output_pct and color
 // from the minion config (Salt's highstate outputter reads them from
 // __opts__); a flag given wins, and a state_output brine has no form for
-// is refused.
+// is refused. state_output: filter reads state_output_exclude and
+// state_output_terse.
 func TestCallOutputConfig(t *testing.T) {
 	files := tree(t, map[string]string{"s.sls": "quiet:\n  test.succeed_without_changes: []\nloud:\n  test.succeed_with_changes: []\n"})
 	tests := []struct {
@@ -548,6 +549,9 @@ func TestCallOutputConfig(t *testing.T) {
 		{"no profile, pct", "state_output_profile: False\nstate_output_pct: True\n", nil,
 			[]string{"Success %: 100.0\nFailure %: 0.0\n"}, []string{"Started:", "Duration:", "Total run time"}},
 		{"no color", "color: False\n", []string{"--force-color"}, []string{"\x1b["}, nil},
+		{"filter", "state_output: filter\nstate_output_exclude: 'True,'\n", nil, []string{"Total states run:     2"}, []string{"quiet", "loud"}},
+		{"filter, terse", "state_output: filter\nstate_output_terse: ['True']\n", nil, []string{"  Name: loud - Function: test.succeed_with_changes - Result: Changed"}, []string{"ID: loud"}},
+		{"filter from the flag", "state_output_exclude: ['True']\n", []string{"--state-output=filter"}, nil, []string{"quiet", "loud"}},
 	}
 	for _, tc := range tests {
 		cfg := tree(t, map[string]string{"minion.yaml": tc.config})
@@ -568,8 +572,12 @@ func TestCallOutputConfig(t *testing.T) {
 			}
 		}
 	}
-	cfg := tree(t, map[string]string{"minion.yaml": "state_output: filter\n"})
-	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, `state_output "filter"`) {
-		t.Errorf("state_output: filter: exit %d, %q; want a config error naming it", code, errb)
+	cfg := tree(t, map[string]string{"minion.yaml": "state_output: tabular\n"})
+	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, `state_output "tabular"`) {
+		t.Errorf("state_output: tabular: exit %d, %q; want a config error naming it", code, errb)
+	}
+	cfg = tree(t, map[string]string{"minion.yaml": "state_output_exclude: {a: 1}\n"})
+	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, "state_output_exclude") {
+		t.Errorf("state_output_exclude a mapping: exit %d, %q; want a config error naming it", code, errb)
 	}
 }

@@ -32,6 +32,8 @@ type outputFlags struct {
 	stateOutputDiff bool // state_output_diff
 	noProfile       bool // state_output_profile: false
 	pct             bool // state_output_pct
+	filterExclude   []string
+	filterTerse     []string
 }
 
 // applyConfig takes the output options of a config file (master.yaml for
@@ -50,13 +52,15 @@ func (f *outputFlags) applyConfig(c output.Settings, changed func(flag string) b
 	f.stateOutputDiff = c.StateOutputDiff
 	f.noProfile = c.StateOutputProfile != nil && !*c.StateOutputProfile
 	f.pct = c.StateOutputPct
+	f.filterExclude = output.FilterWords(c.StateOutputExclude)
+	f.filterTerse = output.FilterWords(c.StateOutputTerse)
 }
 
 // add adds every output flag: for commands that print minion returns.
 func (f *outputFlags) add(fs *pflag.FlagSet) {
 	f.addData(fs, "highstate for state runs, nested otherwise")
 	fs.BoolVarP(&f.static, "static", "s", false, "gather every return and print them all at the end (json and yaml: one document for all minions)")
-	fs.StringVar(&f.stateOutput, "state-output", "full", "how states print: full, terse, mixed, changes (and the _id forms)")
+	fs.StringVar(&f.stateOutput, "state-output", "full", "how states print: full, terse, mixed, changes, filter (and the _id forms; filter reads state_output_exclude and state_output_terse from the config)")
 	fs.BoolVar(&f.stateVerbose, "state-verbose", true, "print states that succeeded without changes (false hides them; they still count)")
 }
 
@@ -152,15 +156,17 @@ func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options
 		test, _ = states.ParseBool(v)
 	}
 	return output.Options{
-		Out:         f.out,
-		StateOutput: f.stateOutput,
-		HideClean:   !f.stateVerbose || f.stateOutputDiff,
-		NoProfile:   f.noProfile,
-		Pct:         f.pct,
-		Color:       f.color(w),
-		Test:        test,
-		Static:      f.static,
-		Indent:      f.indent,
+		Out:           f.out,
+		StateOutput:   f.stateOutput,
+		HideClean:     !f.stateVerbose || f.stateOutputDiff,
+		NoProfile:     f.noProfile,
+		Pct:           f.pct,
+		FilterExclude: f.filterExclude,
+		FilterTerse:   f.filterTerse,
+		Color:         f.color(w),
+		Test:          test,
+		Static:        f.static,
+		Indent:        f.indent,
 	}
 }
 

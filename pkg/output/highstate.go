@@ -2,6 +2,7 @@ package output
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,6 +130,17 @@ func highstate(minion string, rows []row, o Options) string {
 		name := r.name
 		if useID {
 			name = r.id
+		}
+		if mode == "filter" {
+			// Salt's _format_host: terse first, then exclude, else full.
+			word := r.result.String()
+			if slices.Contains(o.FilterTerse, word) {
+				lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name, o))
+				continue
+			}
+			if slices.Contains(o.FilterExclude, word) {
+				continue
+			}
 		}
 		terse := mode == "terse" ||
 			mode == "mixed" && r.result != states.False ||

@@ -103,6 +103,11 @@ type Options struct {
 	// Pct is Salt's state_output_pct: the summary adds "Success %" and
 	// "Failure %" after Failed.
 	Pct bool
+	// FilterExclude and FilterTerse are Salt's state_output_exclude and
+	// state_output_terse, for StateOutput filter: the results ("True",
+	// "False", "None") whose states are printed terse, or not at all
+	// (they are still counted).
+	FilterExclude, FilterTerse []string
 	// Color turns on Salt's terminal colours. The caller decides, from
 	// isatty and --no-color.
 	Color bool

@@ -610,3 +610,61 @@ func TestProfileAndPct(t *testing.T) {
 		t.Errorf("pct colours (green, and red with a failure):\n%q", got)
 	}
 }
+
+// TestFilterOutput pins Salt's state_output: filter (_format_host):
+// a state whose str(result) is in state_output_terse prints terse, else
+// one in state_output_exclude is left out (and still counted), else it
+// prints in full; a string of them is split at its commas, and a list
+// matches by its strings alone (Salt looks str(result) up in it).
+func TestFilterOutput(t *testing.T) {
+	words := []struct {
+		v    any
+		want []string
+	}{
+		{"True,", []string{"True", ""}},
+		{"None,False", []string{"None", "False"}},
+		{[]any{"True", true, nil, "None"}, []string{"True", "None"}},
+		{nil, nil},
+		{3, nil},
+	}
+	for _, w := range words {
+		if got := FilterWords(w.v); !slices.Equal(got, w.want) {
+			t.Errorf("FilterWords(%#v) = %q; want %q", w.v, got, w.want)
+		}
+	}
+	tests := []struct {
+		name            string
+		exclude, terse  []string
+		full, short, no []string // IDs printed in full, terse, not at all
+	}{
+		{"no filters: full", nil, nil, []string{"web_pkgs", "nginx_conf", "data", "nginx", "swappiness"}, nil, nil},
+		{"exclude True", []string{"True", ""}, nil, []string{"data"}, nil, []string{"web_pkgs", "nginx_conf", "nginx", "swappiness"}},
+		{"terse True", nil, []string{"True"}, []string{"data"}, []string{"web_pkgs", "nginx_conf", "nginx", "swappiness"}, nil},
+		{"terse wins over exclude", []string{"True", "False"}, []string{"False"}, nil, []string{"data"}, []string{"web_pkgs", "nginx"}},
+	}
+	names := map[string]string{}
+	for _, r := range mixed() {
+		names[r.ID] = r.Name
+	}
+	for _, tc := range tests {
+		got := render(t, "web1", mixed(), Options{StateOutput: "filter", FilterExclude: tc.exclude, FilterTerse: tc.terse})
+		for _, id := range tc.full {
+			if !strings.Contains(got, "      ID: "+id+"\n") {
+				t.Errorf("%s: %s not in full:\n%s", tc.name, id, got)
+			}
+		}
+		for _, id := range tc.short {
+			if strings.Contains(got, "      ID: "+id+"\n") || !strings.Contains(got, "  Name: "+names[id]+" - Function: ") {
+				t.Errorf("%s: %s not terse:\n%s", tc.name, id, got)
+			}
+		}
+		for _, id := range tc.no {
+			if strings.Contains(got, "      ID: "+id+"\n") {
+				t.Errorf("%s: %s printed:\n%s", tc.name, id, got)
+			}
+		}
+		if !strings.Contains(got, "Succeeded: 4 (changed=2)\nFailed:    1\n") || !strings.Contains(got, "Total states run:     5\n") {
+			t.Errorf("%s: a filtered state is not counted:\n%s", tc.name, got)
+		}
+	}
+}

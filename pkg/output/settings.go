@@ -29,6 +29,32 @@ type Settings struct {
 	StateOutputPct bool `yaml:"state_output_pct"`
 	// Color is Salt's color; unset is true. false is --no-color.
 	Color *bool `yaml:"color"`
+	// StateOutputExclude and StateOutputTerse are Salt's options of
+	// state_output: filter: the results ("True", "False", "None") whose
+	// states are left out, or printed terse; a string is split at its
+	// commas, as Salt's _format_host does.
+	StateOutputExclude any `yaml:"state_output_exclude"`
+	StateOutputTerse   any `yaml:"state_output_terse"`
+}
+
+// FilterWords reads state_output_exclude or state_output_terse as Salt's
+// _format_host uses it: a string is split at its commas; a list is kept
+// as it is, and since Salt looks str(result) up in it, only its strings
+// can match ("True", not YAML's true).
+func FilterWords(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return strings.Split(v, ",")
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // StateOutputError is a state_output (or --state-output) that names no
@@ -36,14 +62,14 @@ type Settings struct {
 type StateOutputError struct{ Value string }
 
 func (e *StateOutputError) Error() string {
-	return fmt.Sprintf("state_output %q: want full, terse, mixed or changes (or full_id, terse_id, mixed_id, changes_id)", e.Value)
+	return fmt.Sprintf("state_output %q: want full, terse, mixed, changes or filter (or full_id, terse_id, mixed_id, changes_id, filter_id)", e.Value)
 }
 
 // CheckStateOutput checks a state_output value, in any case as Salt
 // lowercases it.
 func CheckStateOutput(s string) error {
 	switch strings.ToLower(s) {
-	case "", "full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id":
+	case "", "full", "terse", "mixed", "changes", "filter", "full_id", "terse_id", "mixed_id", "changes_id", "filter_id":
 		return nil
 	}
 	return &StateOutputError{Value: s}
@@ -51,5 +77,26 @@ func CheckStateOutput(s string) error {
 
 // Validate checks the values a config file gave.
 func (c Settings) Validate() error {
+	for _, f := range []struct {
+		key string
+		v   any
+	}{{"state_output_exclude", c.StateOutputExclude}, {"state_output_terse", c.StateOutputTerse}} {
+		switch f.v.(type) {
+		case nil, string, []any:
+		default:
+			return &FilterError{Key: f.key, Value: f.v}
+		}
+	}
 	return CheckStateOutput(c.StateOutput)
+}
+
+// FilterError is a state_output_exclude or state_output_terse that is
+// neither a string nor a list.
+type FilterError struct {
+	Key   string
+	Value any
+}
+
+func (e *FilterError) Error() string {
+	return fmt.Sprintf("%s %v: want a list of results (True, False, None) or a string of them with commas between", e.Key, e.Value)
 }
