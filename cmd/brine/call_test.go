@@ -551,6 +551,8 @@ func TestCallOutputConfig(t *testing.T) {
 		{"no color", "color: False\n", []string{"--force-color"}, []string{"\x1b["}, nil},
 		{"filter", "state_output: filter\nstate_output_exclude: 'True,'\n", nil, []string{"Total states run:     2"}, []string{"quiet", "loud"}},
 		{"filter, terse", "state_output: filter\nstate_output_terse: ['True']\n", nil, []string{"  Name: loud - Function: test.succeed_with_changes - Result: Changed"}, []string{"ID: loud"}},
+		{"tabular", "state_output: terse\nstate_tabular: true\nstate_output_profile: false\n", nil,
+			[]string{"      test.succeed_with_changes Changed   Name: loud\n"}, []string{" - Function: "}},
 		{"filter from the flag", "state_output_exclude: ['True']\n", []string{"--state-output=filter"}, nil, []string{"quiet", "loud"}},
 	}
 	for _, tc := range tests {
@@ -575,6 +577,10 @@ func TestCallOutputConfig(t *testing.T) {
 	cfg := tree(t, map[string]string{"minion.yaml": "state_output: tabular\n"})
 	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, `state_output "tabular"`) {
 		t.Errorf("state_output: tabular: exit %d, %q; want a config error naming it", code, errb)
+	}
+	cfg = tree(t, map[string]string{"minion.yaml": "state_tabular: '{1}'\n"})
+	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, "state_tabular") {
+		t.Errorf("state_tabular a format string: exit %d, %q; want a config error naming it", code, errb)
 	}
 	cfg = tree(t, map[string]string{"minion.yaml": "state_output_exclude: {a: 1}\n"})
 	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, "state_output_exclude") {

@@ -34,6 +34,7 @@ type outputFlags struct {
 	pct             bool // state_output_pct
 	filterExclude   []string
 	filterTerse     []string
+	tabular         bool // state_tabular
 }
 
 // applyConfig takes the output options of a config file (master.yaml for
@@ -54,6 +55,7 @@ func (f *outputFlags) applyConfig(c output.Settings, changed func(flag string) b
 	f.pct = c.StateOutputPct
 	f.filterExclude = output.FilterWords(c.StateOutputExclude)
 	f.filterTerse = output.FilterWords(c.StateOutputTerse)
+	f.tabular, _ = c.StateTabular.(bool)
 }
 
 // add adds every output flag: for commands that print minion returns.
@@ -163,6 +165,7 @@ func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options
 		Pct:           f.pct,
 		FilterExclude: f.filterExclude,
 		FilterTerse:   f.filterTerse,
+		Tabular:       f.tabular,
 		Color:         f.color(w),
 		Test:          test,
 		Static:        f.static,

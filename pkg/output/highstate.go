@@ -135,7 +135,7 @@ func highstate(minion string, rows []row, o Options) string {
 			// Salt's _format_host: terse first, then exclude, else full.
 			word := r.result.String()
 			if slices.Contains(o.FilterTerse, word) {
-				lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name, o))
+				lines = append(lines, terseWarnings(c, r, o)+terseLine(c, tcolor, r, name, o))
 				continue
 			}
 			if slices.Contains(o.FilterExclude, word) {
@@ -146,7 +146,7 @@ func highstate(minion string, rows []row, o Options) string {
 			mode == "mixed" && r.result != states.False ||
 			mode == "changes" && r.result == states.True && !schanged
 		if terse {
-			lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name, o))
+			lines = append(lines, terseWarnings(c, r, o)+terseLine(c, tcolor, r, name, o))
 			continue
 		}
 		lines = append(lines, fullLines(c, tcolor, r, name, o)...)
@@ -265,8 +265,8 @@ func warningsLine(c palette, warnings []string) string {
 // terseWarnings is what Salt's _format_terse puts before a terse line
 // whose state has warnings: "Warnings:" and each warning on a line of
 // its own. There is no newline after the last warning, so the terse line
-// goes on after it, as in Salt.
-func terseWarnings(c palette, r row) string {
+// goes on after it, as in Salt; state_tabular's form has one.
+func terseWarnings(c palette, r row, o Options) string {
 	if len(r.warnings) == 0 {
 		return ""
 	}
@@ -274,7 +274,11 @@ func terseWarnings(c palette, r row) string {
 	for i, w := range r.warnings {
 		ws[i] = SafeText(w)
 	}
-	return c.LightRed + "Warnings:\n" + strings.Join(ws, "\n") + c.EndC
+	s := c.LightRed + "Warnings:\n" + strings.Join(ws, "\n") + c.EndC
+	if o.Tabular {
+		s += "\n"
+	}
+	return s
 }
 
 func terseLine(c palette, tcolor string, r row, name string, o Options) string {
@@ -287,6 +291,18 @@ func terseLine(c palette, tcolor string, r row, name string, o Options) string {
 		word = "Failed"
 	case states.None:
 		word = "Differs"
+	}
+	if o.Tabular {
+		// Salt's _format_terse with state_tabular: True: the start and
+		// duration (its float as str() gives it) in a bracket, then the
+		// module right-aligned to 10, the function left-aligned to 10
+		// and the result word to 7, as str.format pads them.
+		s := tcolor
+		if r.start != "" && !o.NoProfile {
+			s += r.start + fmt.Sprintf(" [%7s ms] ", durText(r.durUS))
+		}
+		mod, fun, _ := strings.Cut(Safe(r.fun), ".")
+		return s + fmt.Sprintf("%10s.%-10s %-7s   Name: %s", mod, fun, word, Safe(name)) + c.EndC
 	}
 	s := " " + tcolor + " Name: " + Safe(name) + " - Function: " + Safe(r.fun) + " - Result: " + word
 	if r.start != "" && !o.NoProfile {

@@ -108,6 +108,9 @@ type Options struct {
 	// "False", "None") whose states are printed terse, or not at all
 	// (they are still counted).
 	FilterExclude, FilterTerse []string
+	// Tabular is Salt's state_tabular: True: terse lines in aligned
+	// columns.
+	Tabular bool
 	// Color turns on Salt's terminal colours. The caller decides, from
 	// isatty and --no-color.
 	Color bool

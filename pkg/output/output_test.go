@@ -668,3 +668,39 @@ func TestFilterOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestTabular pins Salt's state_tabular: True (_format_terse's
+// "{0}{6[start_time]!s} [{6[duration]!s:>7} ms] {2:>10}.{3:<10} {4:7}
+// Name: {1}{5}", the profile part only with state_output_profile); the
+// lines are what Python's str.format gives for these states.
+func TestTabular(t *testing.T) {
+	tests := []struct {
+		o    Options
+		want []string
+	}{
+		{Options{StateOutput: "terse", Tabular: true}, []string{
+			"10:00:00 [    3.5 ms]        pkg.installed  Clean     Name: web_pkgs\n",
+			"10:00:00.003600 [ 10.001 ms]       file.managed    Changed   Name: /etc/nginx/nginx.conf\n",
+		}},
+		{Options{StateOutput: "mixed", Tabular: true, NoProfile: true}, []string{
+			"\n       pkg.installed  Clean     Name: web_pkgs\n",
+			"          ID: data\n",
+		}},
+		{Options{StateOutput: "terse", Tabular: true, NoProfile: true}, []string{
+			"\n     mount.mounted    Failed    Name: /srv/data\n",
+		}},
+	}
+	for _, tc := range tests {
+		got := render(t, "web1", mixed(), tc.o)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%+v: output lacks %q:\n%s", tc.o, w, got)
+			}
+		}
+	}
+	// Warnings come on lines of their own, a newline after them.
+	got := render(t, "web1", warned(), Options{StateOutput: "terse", Tabular: true, NoProfile: true})
+	if want := "Warnings:\nThe following arguments are not used by file.managed: colour\n      file.managed    Clean     Name: /etc/motd\n"; !strings.Contains(got, want) {
+		t.Errorf("tabular warnings:\n%s\nwant it to hold\n%s", got, want)
+	}
+}

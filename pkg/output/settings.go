@@ -35,6 +35,10 @@ type Settings struct {
 	// commas, as Salt's _format_host does.
 	StateOutputExclude any `yaml:"state_output_exclude"`
 	StateOutputTerse   any `yaml:"state_output_terse"`
+	// StateTabular is Salt's state_tabular: true prints terse lines in
+	// aligned columns. Salt also takes a str.format string of its own
+	// there; brine refuses one.
+	StateTabular any `yaml:"state_tabular"`
 }
 
 // FilterWords reads state_output_exclude or state_output_terse as Salt's
@@ -87,7 +91,20 @@ func (c Settings) Validate() error {
 			return &FilterError{Key: f.key, Value: f.v}
 		}
 	}
+	switch c.StateTabular.(type) {
+	case nil, bool:
+	default:
+		return &TabularError{Value: c.StateTabular}
+	}
 	return CheckStateOutput(c.StateOutput)
+}
+
+// TabularError is a state_tabular that is not true or false: Salt reads
+// a string there as a format of its own, which brine has not.
+type TabularError struct{ Value any }
+
+func (e *TabularError) Error() string {
+	return fmt.Sprintf("state_tabular %v: want true or false (brine has no custom format strings)", e.Value)
 }
 
 // FilterError is a state_output_exclude or state_output_terse that is
