@@ -166,10 +166,8 @@ func (o *callOptions) readMinionConfig(flags *pflag.FlagSet) error {
 }
 
 func (o *callOptions) validate() error {
-	switch strings.ToLower(o.logLevel) {
-	case "debug", "info", "warn", "warning", "error", "quiet", "critical", "trace", "garbage", "all", "profile":
-	default:
-		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+	if err := checkLevel(o.logLevel); err != nil {
+		return err
 	}
 	if !o.local {
 		return fmt.Errorf("brine call needs --local: it runs on this host with the state tree on disk (to run through a master, use brine TARGET FUNCTION)")

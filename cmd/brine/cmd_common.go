@@ -126,6 +126,16 @@ func newConsoleLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(newConsoleHandler(w, parseLevel(level)))
 }
 
+// checkLevel refuses a log level neither brine nor Salt names, as the
+// option parsers of Salt's CLIs refuse one.
+func checkLevel(level string) error {
+	switch strings.ToLower(level) {
+	case "debug", "info", "warn", "warning", "error", "quiet", "critical", "trace", "garbage", "all", "profile":
+		return nil
+	}
+	return fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+}
+
 // parseLevel reads a log level. Salt's level names are taken too: the
 // finer ones are debug, the quiet ones error.
 func parseLevel(level string) slog.Level {

@@ -19,8 +19,9 @@ import (
 )
 
 type runOptions struct {
-	conn connFlags
-	out  outputFlags
+	conn     connFlags
+	out      outputFlags
+	logLevel string // -l, as salt-run's
 }
 
 func newRunCmd(s *streams) *cobra.Command {
@@ -60,6 +61,9 @@ high data, rendered and not run.`,
   brine run state.orch orch.deploy pillar='{"version": "1.2.3"}'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkLevel(o.logLevel); err != nil {
+				return usage(err)
+			}
 			if err := o.out.validate(); err != nil {
 				return err
 			}
@@ -68,6 +72,7 @@ high data, rendered and not run.`,
 	}
 	o.conn.add(cmd.Flags())
 	o.out.add(cmd.Flags())
+	cmd.Flags().StringVarP(&o.logLevel, "log-level", "l", "warning", "log level on stderr, as salt-run -l: debug, info, warning, error")
 	return cmd
 }
 
@@ -217,7 +222,7 @@ func (o *runOptions) showSLS(ctx context.Context, s *streams, fun string, args [
 	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
-	opts.Log = newConsoleLogger(s.err, "warn")
+	opts.Log = newConsoleLogger(s.err, o.logLevel)
 	id, v := orch.ShowSLS(ctxOr(ctx), mods, opts)
 	return o.out.print(s.out, id, exec.Return{Value: v, Out: "nested"}, nil)
 }
@@ -249,7 +254,7 @@ func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options,
 	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
-	opts.Log = newConsoleLogger(s.err, "warn")
+	opts.Log = newConsoleLogger(s.err, o.logLevel)
 	res := run(ctx, opts)
 	kw := map[string]any{}
 	if opts.Test {
