@@ -66,7 +66,12 @@ Keys are named by id or by glob (Salt's fnmatch: *, ?, [...]; several,
 comma-separated). An action asks for confirmation, and the answer is no
 unless you type y: without a terminal to ask on, nothing changes unless
 -y is given. A rejected key is accepted again only with
---include-rejected, an accepted key rejected only with --include-accepted.`,
+--include-rejected, an accepted key rejected only with --include-accepted.
+
+It differs from salt-key in: keys are NATS nkeys, not RSA key pairs, so
+-f prints an nkey's fingerprint and -p the public nkey; there is no
+--gen-keys, --gen-signature or --auto-create; and the sub-commands (list,
+accept, reject, delete, finger) stand beside Salt's flags.`,
 		Example: `  # List every key by state
   brine key list
 

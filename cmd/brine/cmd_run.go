@@ -50,7 +50,12 @@ state.orchestrate_single runs one step with no SLS (fun=salt.function
 name=test.ping tgt='*'), state.orchestrate_high steps given as high data;
 as salt-run's, both exit 0 whatever the steps did.
 state.orchestrate_show_sls (state.orch_show_sls) prints an orchestration's
-high data, rendered and not run.`,
+high data, rendered and not run.
+
+It differs from salt-run in: the runners brine has are those above alone
+(no cache.*, fileserver.*, saltutil.* or others); an orchestration runs
+its steps through the master's job bus, never on the master itself; and
+-l logs the orchestration's own doings.`,
 		Example: `  # Highstate the databases, then the web servers if the databases succeeded
   brine run state.orchestrate orch.deploy
 
