@@ -96,7 +96,7 @@ func highstate(minion string, rows []row, o Options) string {
 	// ran in parallel: they overlapped, so their sum is no run time.
 	var totalUS, parallelUS int64
 	for _, r := range rows {
-		schanged := len(r.changes) > 0
+		schanged := len(r.changes) > 0 || orchName(r.name)
 		if r.parallel {
 			parallelUS = max(parallelUS, r.durUS)
 		} else {
@@ -242,7 +242,21 @@ func fullLines(c palette, tcolor string, r row, name string, o Options) []string
 	// three blanks end the label's line, whether changes follow on the
 	// next lines or not (only the end of the whole output is stripped).
 	ctext := ""
-	if nested, ok := nestedHighstate(r.changes, o); ok {
+	if orchName(r.name) {
+		// Salt's _format_host: the changes of a step that ran an
+		// orchestration (or state.sls) are output() again, one level
+		// in, every line (the first, empty one too) after 14 blanks a
+		// level.
+		level := max(o.level, 1)
+		inner := o
+		inner.level = level + 1
+		pad := strings.Repeat(" ", 14*level)
+		ls := strings.Split("\n"+saltOutput(r.changes, inner), "\n")
+		for i, l := range ls {
+			ls[i] = pad + l
+		}
+		ctext = strings.Join(ls, "\n")
+	} else if nested, ok := nestedHighstate(r.changes, o); ok {
 		ctext = "\n" + nested
 	} else if len(r.changes) > 0 {
 		ctext = "\n" + Nested(r.changes, 14, c.EndC != "")
@@ -310,6 +324,106 @@ func terseLine(c palette, tcolor string, r row, name string, o Options) string {
 		s += " Started: - " + r.start + " Duration: " + durText(r.durUS) + " ms"
 	}
 	return s + c.EndC
+}
+
+// orchName reports a state's name that makes Salt's _format_host print
+// its changes as a nested highstate (state.orch, state.orchestrate or
+// state.sls: the runner a salt.runner step ran).
+func orchName(name string) bool {
+	switch name {
+	case "state.orch", "state.orchestrate", "state.sls":
+		return true
+	}
+	return false
+}
+
+// saltOutput is Salt's highstate output() on a value nested in a step's
+// changes: the "return" and then "data" envelopes taken off, then each
+// host's block as _format_host writes it, joined by newlines (hosts in
+// sorted order; Salt keeps the return's).
+func saltOutput(v any, o Options) string {
+	m := asMap(v)
+	if r, ok := m["return"]; ok {
+		v, m = r, asMap(r)
+	}
+	if d, ok := m["data"]; ok {
+		v, m = d, asMap(d)
+	}
+	switch t := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return SafeText(t)
+	case bool, int, int64, float64:
+		return pyfmt.Str(t)
+	}
+	if m == nil {
+		return Nested(v, 0, o.Color)
+	}
+	// An orchestration's own return carries its retcode beside its one
+	// master's states: Salt drops it.
+	masters := 0
+	for k := range m {
+		if strings.HasSuffix(k, "_master") {
+			masters++
+		}
+	}
+	hosts := make([]string, 0, len(m))
+	for k := range m {
+		if k == "retcode" && masters == 1 {
+			continue
+		}
+		hosts = append(hosts, k)
+	}
+	sort.Strings(hosts)
+	blocks := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		blocks = append(blocks, formatHost(h, m[h], o))
+	}
+	return strings.Join(blocks, "\n")
+}
+
+// formatHost is Salt's _format_host for one host of a nested return: its
+// states, its compile errors, or a value (an int or a string: each line
+// after four blanks, the host in cyan).
+func formatHost(host string, v any, o Options) string {
+	if rs, ok := States(v); ok {
+		return highstate(host, rowsOf(rs), o)
+	}
+	c := colors(o.Color)
+	switch t := v.(type) {
+	case []any:
+		errs := make([]string, 0, len(t))
+		for _, e := range t {
+			errs = append(errs, fmt.Sprint(e))
+		}
+		return compileError(host, errs, o.Color)
+	case []string:
+		return compileError(host, t, o.Color)
+	case string, bool, int, int64, float64:
+		text := strings.TrimSuffix(pyfmt.Str(t), "\n") // as splitlines
+		var ls []string
+		for _, l := range strings.Split(text, "\n") {
+			ls = append(ls, c.Green+"    "+SafeText(l)+c.EndC)
+		}
+		return c.Cyan + Safe(host) + ":" + c.EndC + "\n" + strings.Join(ls, "\n")
+	}
+	return Safe(host) + ":\n" + Nested(v, 4, o.Color)
+}
+
+// asMap is v as a map with string keys, or nil.
+func asMap(v any) map[string]any {
+	switch t := v.(type) {
+	case map[string]any:
+		return t
+	case OrderedMap:
+		m := make(map[string]any, len(t))
+		for _, kv := range t {
+			m[kv.Key] = kv.Value
+		}
+		return m
+	}
+	return nil
 }
 
 // compileError is Salt's output for a minion whose states did not render

@@ -111,6 +111,9 @@ type Options struct {
 	// Tabular is Salt's state_tabular: True: terse lines in aligned
 	// columns.
 	Tabular bool
+	// level is Salt's indent_level: 1 (or 0) for a minion's own run, one
+	// more for each orchestration nested in a step's changes.
+	level int
 	// Color turns on Salt's terminal colours. The caller decides, from
 	// isatty and --no-color.
 	Color bool

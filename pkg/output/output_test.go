@@ -704,3 +704,47 @@ func TestTabular(t *testing.T) {
 		t.Errorf("tabular warnings:\n%s\nwant it to hold\n%s", got, want)
 	}
 }
+
+// TestNestedOrchestration pins Salt's highstate output of a step that
+// ran an orchestration (a state named state.orch, state.orchestrate or
+// state.sls, as salt.runner's): its changes are output() again one level
+// in, 14 blanks a level before every line, and the step counts as
+// changed. The data and the lines are those of Salt's test_nested_output.
+func TestNestedOrchestration(t *testing.T) {
+	inner := map[string]any{
+		"test_|-always-passes-with-changes_|-oinaosf_|-succeed_with_changes": map[string]any{
+			"comment": "Success!", "name": "oinaosf", "start_time": "09:22:54.128415", "result": true,
+			"duration": 0.437, "__run_num__": 0, "__sls__": "orch.test.changes",
+			"changes": map[string]any{"testing": map[string]any{"new": "Something pretended to change", "old": "Unchanged"}},
+			"__id__":  "always-passes-with-changes",
+		},
+		"test_|-always-passes_|-fasdfasddfasdfoo_|-succeed_without_changes": map[string]any{
+			"comment": "Success!", "name": "fasdfasddfasdfoo", "start_time": "09:22:54.128986", "result": true,
+			"duration": 0.25, "__run_num__": 1, "__sls__": "orch.test.changes", "changes": map[string]any{},
+			"__id__": "always-passes",
+		},
+	}
+	step := sr(0, "salt.runner", "nested", "state.orchestrate", "orch.test.nested", states.True, "Runner function 'state.orchestrate' executed.",
+		map[string]any{"return": map[string]any{"outputter": "highstate", "data": map[string]any{"local_master": inner}, "retcode": 0}},
+		at(9, 22, 53, 158742), ms(980.694))
+	got := render(t, "local_master", []engine.StateResult{step}, Options{})
+	for _, want := range []string{
+		"Succeeded: 1 (changed=1)", "Failed:    0", "Total states run:     1",
+		"\n                        ID: always-passes-with-changes\n",
+		"\n                   Started: 09:22:54.128415\n",
+		"\n              Succeeded: 2 (changed=1)\n",
+		"\n              Failed:    0\n",
+		"\n              Total states run:     2\n",
+		// The line after the label: re.sub('^', pad, '\n' + nested).
+		"     Changes:                 \n              local_master:\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("nested orchestration lacks %q:\n%s", want, got)
+		}
+	}
+	// A value, not states: Salt's int and str branches.
+	val := sr(0, "salt.runner", "v", "state.sls", "o", states.True, "", map[string]any{"return": map[string]any{"data": map[string]any{"m1": "a\nb"}}}, at(1, 0, 0, 1), ms(1))
+	if got := render(t, "x", []engine.StateResult{val}, Options{}); !strings.Contains(got, "\n              m1:\n                  a\n                  b\n") {
+		t.Errorf("a string under a host:\n%s", got)
+	}
+}
