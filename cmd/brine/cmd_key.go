@@ -93,6 +93,7 @@ accept, reject, delete, finger) stand beside Salt's flags.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.shortcut(cmd, s) },
 		PersistentPreRunE: func(*cobra.Command, []string) error {
+			o.out.applyConfig(o.conn.outputSettings(), changedIn(o.conn.fs))
 			return o.out.validate()
 		},
 	}
