@@ -453,6 +453,9 @@ func nestedHighstate(changes map[string]any, o Options) (string, bool) {
 	if !ok || len(rets) == 0 {
 		return "", false
 	}
+	// Salt's _format_changes calls _format_host at its first indent
+	// level whatever the level of the step.
+	o.level = 0
 	ids := make([]string, 0, len(rets))
 	for id := range rets {
 		ids = append(ids, id)
