@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/master/api"
 	"github.com/brine-cm/brine/pkg/confyaml"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/pillar"
 	"gopkg.in/yaml.v3"
 )
@@ -152,6 +153,12 @@ type Config struct {
 	// API serves the HTTP API and the job dashboard (docs/api.md); off
 	// unless api.listen is set.
 	API api.Config `yaml:"api"`
+
+	// Settings holds Salt's outputter options (state_output, state_verbose,
+	// state_output_diff, state_output_profile, state_output_pct, color):
+	// the defaults of the target command and brine run, as salt's and
+	// salt-run's are the master config's.
+	output.Settings `yaml:",inline"`
 }
 
 // Defaults returns the configuration used for every key master.yaml
@@ -208,6 +215,9 @@ func LoadConfig(dir string) (*Config, error) {
 
 // Validate checks values the YAML types cannot.
 func (c *Config) Validate() error {
+	if err := c.Settings.Validate(); err != nil {
+		return fmt.Errorf("master config: %w", err)
+	}
 	if c.StateDir == "" {
 		return fmt.Errorf("master config: state_dir is empty")
 	}

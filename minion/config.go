@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/confyaml"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/top"
 )
@@ -77,6 +78,11 @@ type Config struct {
 	// state modules (pkg), whose states fold the others of their module
 	// into one call before they run (mod_aggregate).
 	StateAggregate any `yaml:"state_aggregate"`
+
+	// Settings holds Salt's outputter options (state_output, state_verbose,
+	// state_output_diff, state_output_profile, state_output_pct, color):
+	// the defaults of brine call, as salt-call's are the minion config's.
+	output.Settings `yaml:",inline"`
 	// PresenceInterval is how often the minion tells the master it is up.
 	PresenceInterval Duration `yaml:"presence_interval"`
 	// HeartbeatInterval is how often a running job sends a heartbeat.
@@ -211,6 +217,9 @@ func (c *Config) RunOpts() map[string]any {
 
 // Validate checks values the YAML types cannot.
 func (c *Config) Validate() error {
+	if err := c.Settings.Validate(); err != nil {
+		return fmt.Errorf("minion config: %w", err)
+	}
 	if err := proto.ValidID(c.ID); err != nil {
 		return fmt.Errorf("minion config: %w", err)
 	}

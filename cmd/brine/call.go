@@ -66,7 +66,12 @@ test=True is a boolean, pillar='{"role": "web"}' a mapping, 0644 the
 number 644 and 1e3 text, as in an SLS file.
 
 Exit status: 0 when every state succeeded, 2 when a state failed, 1 when the
-tree failed to render or compile, or the function failed.`,
+tree failed to render or compile, or the function failed.
+
+It differs from salt-call in: --local is required (there is no master
+mode); a failed state exits 2 where salt-call exits 1 (with
+--retcode-passthrough both exit with the function's own code); no
+returners (--return), --metadata, --master or --proxyid.`,
 		Example: `  # Dry-run the highstate of the tree in ./states
   brine call --local --file-root ./states state.apply test=True
 
@@ -160,15 +165,14 @@ func (o *callOptions) readMinionConfig(flags *pflag.FlagSet) error {
 		o.pillarRootsByEnv = fileroot.Roots(cfg.PillarRoots)
 	}
 	o.grainsCfg = cfg.Grains
+	o.out.applyConfig(cfg.Settings, flags.Changed)
 	o.opts = cfg.RunOpts()
 	return nil
 }
 
 func (o *callOptions) validate() error {
-	switch strings.ToLower(o.logLevel) {
-	case "debug", "info", "warn", "warning", "error", "quiet", "critical", "trace", "garbage", "all", "profile":
-	default:
-		return fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)
+	if err := checkLevel(o.logLevel); err != nil {
+		return err
 	}
 	if !o.local {
 		return fmt.Errorf("brine call needs --local: it runs on this host with the state tree on disk (to run through a master, use brine TARGET FUNCTION)")

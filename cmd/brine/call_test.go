@@ -530,3 +530,66 @@ func jsonEqual(a, b any) bool {
 	jb, _ := json.Marshal(b)
 	return bytes.Equal(ja, jb)
 }
+
+// TestCallOutputConfig: minion.yaml's outputter options are brine call's
+// defaults, as salt-call reads state_output, state_verbose,
+// state_output_diff, state_output_profile, state_output_pct and color
+// from the minion config (Salt's highstate outputter reads them from
+// __opts__); a flag given wins, and a state_output brine has no form for
+// is refused. state_output: filter reads state_output_exclude and
+// state_output_terse.
+func TestCallOutputConfig(t *testing.T) {
+	files := tree(t, map[string]string{"s.sls": "quiet:\n  test.succeed_without_changes: []\nloud:\n  test.succeed_with_changes: []\n"})
+	tests := []struct {
+		name    string
+		config  string
+		flags   []string
+		want    []string
+		notWant []string
+	}{
+		{"terse and not verbose", "state_output: terse\nstate_verbose: False\n", nil,
+			[]string{"  Name: loud - Function: test.succeed_with_changes - Result: Changed Started: - "}, []string{"quiet", "ID: loud"}},
+		{"a flag wins", "state_output: terse\nstate_verbose: False\n", []string{"--state-output", "full", "--state-verbose", "True"},
+			[]string{"          ID: quiet\n", "          ID: loud\n"}, nil},
+		{"diff", "state_output_diff: True\n", nil, []string{"ID: loud"}, []string{"quiet"}},
+		{"no profile, pct", "state_output_profile: False\nstate_output_pct: True\n", nil,
+			[]string{"Success %: 100.0\nFailure %: 0.0\n"}, []string{"Started:", "Duration:", "Total run time"}},
+		{"no color", "color: False\n", []string{"--force-color"}, []string{"\x1b["}, nil},
+		{"filter", "state_output: filter\nstate_output_exclude: 'True,'\n", nil, []string{"Total states run:     2"}, []string{"quiet", "loud"}},
+		{"filter, terse", "state_output: filter\nstate_output_terse: ['True']\n", nil, []string{"  Name: loud - Function: test.succeed_with_changes - Result: Changed"}, []string{"ID: loud"}},
+		{"tabular", "state_output: terse\nstate_tabular: true\nstate_output_profile: false\n", nil,
+			[]string{"      test.succeed_with_changes Changed   Name: loud\n"}, []string{" - Function: "}},
+		{"filter from the flag", "state_output_exclude: ['True']\n", []string{"--state-output=filter"}, nil, []string{"quiet", "loud"}},
+	}
+	for _, tc := range tests {
+		cfg := tree(t, map[string]string{"minion.yaml": tc.config})
+		args := append([]string{"call", "--local", "-c", cfg, "--file-root", files, "state.apply", "s"}, tc.flags...)
+		out, errb, code := brine(t, args...)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", tc.name, code, errb)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.name, w, out)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(out, w) {
+				t.Errorf("%s: output holds %q:\n%s", tc.name, w, out)
+			}
+		}
+	}
+	cfg := tree(t, map[string]string{"minion.yaml": "state_output: tabular\n"})
+	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, `state_output "tabular"`) {
+		t.Errorf("state_output: tabular: exit %d, %q; want a config error naming it", code, errb)
+	}
+	cfg = tree(t, map[string]string{"minion.yaml": "state_tabular: '{1}'\n"})
+	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, "state_tabular") {
+		t.Errorf("state_tabular a format string: exit %d, %q; want a config error naming it", code, errb)
+	}
+	cfg = tree(t, map[string]string{"minion.yaml": "state_output_exclude: {a: 1}\n"})
+	if _, errb, code := brine(t, "call", "--local", "-c", cfg, "test.true"); code == 0 || !strings.Contains(errb, "state_output_exclude") {
+		t.Errorf("state_output_exclude a mapping: exit %d, %q; want a config error naming it", code, errb)
+	}
+}

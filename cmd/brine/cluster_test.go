@@ -348,3 +348,42 @@ func TestKeyFingerShowsTheMastersKeys(t *testing.T) {
 		t.Errorf("key finger '*.pem' =\n%s", out)
 	}
 }
+
+// Salt's CLI habits through a master: salt -l debug logs on stderr and
+// leaves stdout to the output, and master.yaml's outputter options
+// (state_output, state_output_pct…) are the target command's defaults,
+// as the master config is salt's; a flag wins.
+func TestSaltHabitsThroughAMaster(t *testing.T) {
+	c := startCluster(t, clusterTree)
+	out, errOut, code := c.brine("-l", "debug", "m1", "test.ping", "-t", "20")
+	if code != 0 || out != "m1:\n    True\n" {
+		t.Errorf("-l debug: exit %d, stdout %q; want m1's True alone", code, out)
+	}
+	for _, want := range []string{"[DEBUG   ] Published job jid=", " fun=test.ping tgt=m1 minions=1\n", "[DEBUG   ] Got return jid=", " minion=m1 retcode=0\n"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("-l debug: stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if _, errOut, _ := c.brine("m1", "test.ping", "-t", "20"); errOut != "" {
+		t.Errorf("default level: stderr %q; want nothing", errOut)
+	}
+
+	f, err := os.OpenFile(filepath.Join(c.etc, "master.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("state_output: terse\nstate_output_pct: true\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = c.brine("m1", "state.apply", "ok", "-t", "20")
+	if code != 0 || !strings.Contains(out, "  Name: it works - Function: test.succeed_without_changes - Result: Clean") || !strings.Contains(out, "Success %: 100.0\n") {
+		t.Errorf("master.yaml state_output terse, state_output_pct: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = c.brine("m1", "state.apply", "ok", "-t", "20", "--state-output", "full")
+	if !strings.Contains(out, "          ID: good\n") || !strings.Contains(out, "Success %: 100.0\n") {
+		t.Errorf("--state-output full over master.yaml's terse:\n%s", out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/client"
+	"github.com/brine-cm/brine/pkg/output"
 )
 
 // connFlags are how a command finds and reaches the master.
@@ -61,6 +62,18 @@ func (c *connFlags) dial() (*client.Client, error) {
 	}
 	return client.Connect(client.Config{URL: url, Creds: creds, CAFile: filepath.Join(cfg.StateDir, master.CAFile),
 		ReadOnly: filepath.Base(creds) == master.ReadOnlyFile})
+}
+
+// outputSettings are master.yaml's outputter options (color,
+// state_output…), which salt-key and salt-run read from the master
+// config as salt does; none when the file cannot be read (the command
+// reports that when it dials).
+func (c *connFlags) outputSettings() output.Settings {
+	cfg, err := master.LoadConfig(c.configDir)
+	if err != nil {
+		return output.Settings{}
+	}
+	return cfg.Settings
 }
 
 // ConfigDirError is a config dir named on the command line that is not
@@ -124,6 +137,16 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // lines, `[WARNING ] message` (console_log.go).
 func newConsoleLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(newConsoleHandler(w, parseLevel(level)))
+}
+
+// checkLevel refuses a log level neither brine nor Salt names, as the
+// option parsers of Salt's CLIs refuse one.
+func checkLevel(level string) error {
+	switch strings.ToLower(level) {
+	case "debug", "info", "warn", "warning", "error", "quiet", "critical", "trace", "garbage", "all", "profile":
+		return nil
+	}
+	return fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 }
 
 // parseLevel reads a log level. Salt's level names are taken too: the

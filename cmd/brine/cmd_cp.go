@@ -53,7 +53,10 @@ once the last chunk is in (atomically), with the source's mode.
 
 One SOURCE and a DEST not ending in / copies to DEST itself; several
 SOURCEs, a directory, or a DEST ending in / copy into DEST. Each minion's
-return names each file it wrote, True, or why it failed.`,
+return names each file it wrote, True, or why it failed.
+
+It differs from salt-cp in: files always go in chunks, as salt-cp
+--chunked sends them; each chunk is a signed job.`,
 		Example: `  # Push a file to every web server
   brine cp 'web*' ./nginx.conf /etc/nginx/nginx.conf
 

@@ -50,6 +50,7 @@ func newJobsCmd(s *streams) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		PersistentPreRunE: func(*cobra.Command, []string) error {
+			o.out.f.applyConfig(o.conn.outputSettings(), changedIn(o.conn.fs))
 			return o.out.validate()
 		},
 	}

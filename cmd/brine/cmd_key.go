@@ -66,7 +66,12 @@ Keys are named by id or by glob (Salt's fnmatch: *, ?, [...]; several,
 comma-separated). An action asks for confirmation, and the answer is no
 unless you type y: without a terminal to ask on, nothing changes unless
 -y is given. A rejected key is accepted again only with
---include-rejected, an accepted key rejected only with --include-accepted.`,
+--include-rejected, an accepted key rejected only with --include-accepted.
+
+It differs from salt-key in: keys are NATS nkeys, not RSA key pairs, so
+-f prints an nkey's fingerprint and -p the public nkey; there is no
+--gen-keys, --gen-signature or --auto-create; and the sub-commands (list,
+accept, reject, delete, finger) stand beside Salt's flags.`,
 		Example: `  # List every key by state
   brine key list
 
@@ -88,6 +93,7 @@ unless you type y: without a terminal to ask on, nothing changes unless
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.shortcut(cmd, s) },
 		PersistentPreRunE: func(*cobra.Command, []string) error {
+			o.out.applyConfig(o.conn.outputSettings(), changedIn(o.conn.fs))
 			return o.out.validate()
 		},
 	}
@@ -184,6 +190,31 @@ var keyStates = []struct{ state, title, doc string }{
 	{proto.KeyCorrupt, "Corrupt Entries:", "corrupt"},
 }
 
+// keyColors are the colours of Salt's key outputter (salt/output/key.py)
+// for each of salt-key's lists: its heading's, then its entries'.
+var keyColors = map[string][2]string{
+	"local":            {"\x1b[1;35m", "\x1b[35m"},
+	"minions":          {"\x1b[1;32m", "\x1b[32m"},
+	"minions_denied":   {"\x1b[1;35m", "\x1b[35m"},
+	"minions_pre":      {"\x1b[1;31m", "\x1b[31m"},
+	"minions_rejected": {"\x1b[1;34m", "\x1b[34m"},
+	"corrupt":          {"\x1b[1;31m", "\x1b[31m"},
+}
+
+// keyPaint colours a line of list doc as Salt's key outputter does when
+// colour is on: the heading (head) in the light colour, an entry in the
+// plain one, each line closed by a reset.
+func keyPaint(on bool, doc string, head bool, line string) string {
+	if !on {
+		return line
+	}
+	c := keyColors[doc]
+	if head {
+		return c[0] + line + "\x1b[0m"
+	}
+	return c[1] + line + "\x1b[0m"
+}
+
 func (o *keyOptions) keys(ctx context.Context) ([]proto.KeyInfo, error) {
 	c, err := dialKeys(&o.conn)
 	if err != nil {
@@ -210,18 +241,20 @@ func (o *keyOptions) listKeys(ctx context.Context, s *streams) error {
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
 		return err
 	}
+	w := o.out.writer(s.out)
+	col := o.out.color(w)
 	var b strings.Builder
 	for _, st := range keyStates {
 		ids := idsIn(keys, st.state)
 		if st.state == proto.KeyCorrupt && len(ids) == 0 {
 			continue
 		}
-		fmt.Fprintln(&b, st.title)
+		fmt.Fprintln(&b, keyPaint(col, st.doc, true, st.title))
 		for _, id := range ids {
-			fmt.Fprintln(&b, output.Safe(id))
+			fmt.Fprintln(&b, keyPaint(col, st.doc, false, output.Safe(id)))
 		}
 	}
-	return writeOut(o.out.writer(s.out), b.String())
+	return writeOut(w, b.String())
 }
 
 // writeOut writes a command's table at once, to stdout or the --out-file.
@@ -269,8 +302,9 @@ func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) er
 		// are worth printing even when it does not answer.
 		if len(local) > 0 && o.out.out == "" {
 			var b strings.Builder
-			printLocal(&b, local)
-			_ = writeOut(o.out.writer(s.out), b.String()) // the master's error says more
+			w := o.out.writer(s.out)
+			printLocal(&b, local, o.out.color(w))
+			_ = writeOut(w, b.String()) // the master's error says more
 		}
 		return err
 	}
@@ -291,24 +325,26 @@ func (o *keyOptions) fingers(ctx context.Context, s *streams, globs []string) er
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
 		return err
 	}
+	w := o.out.writer(s.out)
+	col := o.out.color(w)
 	var b strings.Builder
 	if len(local) > 0 || len(m) == 0 {
-		printLocal(&b, local)
+		printLocal(&b, local, col)
 	}
 	for _, st := range keyStates {
 		var lines []string
 		for _, k := range sortedKeyInfo(keys) {
 			if k.State == st.state && m.match(k.ID) {
-				lines = append(lines, fmt.Sprintf("%s:  %s  %s\n", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey)))
+				lines = append(lines, keyPaint(col, st.doc, false, fmt.Sprintf("%s:  %s  %s", output.Safe(k.ID), output.Safe(k.Finger), output.Safe(k.Nkey)))+"\n")
 			}
 		}
 		if len(lines) == 0 && (len(m) > 0 || st.state == proto.KeyCorrupt) {
 			continue
 		}
-		fmt.Fprintln(&b, st.title)
+		fmt.Fprintln(&b, keyPaint(col, st.doc, true, st.title))
 		b.WriteString(strings.Join(lines, ""))
 	}
-	return writeOut(o.out.writer(s.out), b.String())
+	return writeOut(w, b.String())
 }
 
 // printKeys is salt-key -p and -P: each matching key's public key (its
@@ -337,19 +373,21 @@ func (o *keyOptions) printKeys(ctx context.Context, s *streams, globs []string) 
 	if done, err := o.out.printData(s.out, doc); done || err != nil {
 		return err
 	}
+	w := o.out.writer(s.out)
+	col := o.out.color(w)
 	var b strings.Builder
 	for _, st := range keyStates {
 		for i, kv := range doc {
 			if kv.Key != st.doc {
 				continue
 			}
-			fmt.Fprintln(&b, st.title)
+			fmt.Fprintln(&b, keyPaint(col, st.doc, true, st.title))
 			for _, k := range doc[i].Value.(output.OrderedMap) {
-				fmt.Fprintf(&b, "%s:  %s\n", output.Safe(k.Key), output.Safe(k.Value.(string)))
+				fmt.Fprintln(&b, keyPaint(col, st.doc, false, output.Safe(k.Key)+":  "+output.Safe(k.Value.(string))))
 			}
 		}
 	}
-	return writeOut(o.out.writer(s.out), b.String())
+	return writeOut(w, b.String())
 }
 
 // listOne is salt-key -l STATE: the keys in one state, under its heading
@@ -382,20 +420,22 @@ func (o *keyOptions) listOne(ctx context.Context, s *streams, arg string) error 
 		if done, err := o.out.printData(s.out, output.OrderedMap{{Key: st.doc, Value: ids}}); done || err != nil {
 			return err
 		}
+		w := o.out.writer(s.out)
+		col := o.out.color(w)
 		var b strings.Builder
-		fmt.Fprintln(&b, st.title)
+		fmt.Fprintln(&b, keyPaint(col, st.doc, true, st.title))
 		for _, id := range ids {
-			fmt.Fprintln(&b, output.Safe(id))
+			fmt.Fprintln(&b, keyPaint(col, st.doc, false, output.Safe(id)))
 		}
-		return writeOut(o.out.writer(s.out), b.String())
+		return writeOut(w, b.String())
 	}
 	return nil
 }
 
-func printLocal(w io.Writer, local output.OrderedMap) {
-	fmt.Fprintln(w, "Local Keys:")
+func printLocal(w io.Writer, local output.OrderedMap, col bool) {
+	fmt.Fprintln(w, keyPaint(col, "local", true, "Local Keys:"))
 	for _, kv := range local {
-		fmt.Fprintf(w, "%s:  %s\n", kv.Key, kv.Value)
+		fmt.Fprintln(w, keyPaint(col, "local", false, fmt.Sprintf("%s:  %s", kv.Key, kv.Value)))
 	}
 }
 
@@ -493,7 +533,7 @@ func (o *keyOptions) act(ctx context.Context, s *streams, action string, words [
 		}
 		return exitWith(code)
 	}
-	if !o.yes && !confirm(s, action, plan) {
+	if !o.yes && !confirm(s, action, plan, o.out.color(s.err)) {
 		fmt.Fprintln(s.err, "Nothing changed.")
 		return exitWith(ExitError)
 	}
@@ -517,7 +557,7 @@ func (o *keyOptions) act(ctx context.Context, s *streams, action string, words [
 
 // confirm asks, as salt-key does, but the answer is no unless it is y
 // or yes.
-func confirm(s *streams, action string, plan keyPlan) bool {
+func confirm(s *streams, action string, plan keyPlan, col bool) bool {
 	w := s.err // stdout may be a file for --out; the question is for the person
 	fmt.Fprintf(w, "The following keys are going to be %sed:\n", strings.TrimSuffix(action, "e"))
 	for _, st := range keyStates {
@@ -528,7 +568,10 @@ func confirm(s *streams, action string, plan keyPlan) bool {
 			}
 		}
 		if len(ids) > 0 {
-			fmt.Fprintf(w, "%s\n%s\n", st.title, strings.Join(ids, "\n"))
+			fmt.Fprintln(w, keyPaint(col, st.doc, true, st.title))
+			for _, id := range ids {
+				fmt.Fprintln(w, keyPaint(col, st.doc, false, id))
+			}
 		}
 	}
 	fmt.Fprint(w, "Proceed? [y/N] ")

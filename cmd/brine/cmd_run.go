@@ -19,8 +19,9 @@ import (
 )
 
 type runOptions struct {
-	conn connFlags
-	out  outputFlags
+	conn     connFlags
+	out      outputFlags
+	logLevel string // -l, as salt-run's
 }
 
 func newRunCmd(s *streams) *cobra.Command {
@@ -49,7 +50,12 @@ state.orchestrate_single runs one step with no SLS (fun=salt.function
 name=test.ping tgt='*'), state.orchestrate_high steps given as high data;
 as salt-run's, both exit 0 whatever the steps did.
 state.orchestrate_show_sls (state.orch_show_sls) prints an orchestration's
-high data, rendered and not run.`,
+high data, rendered and not run.
+
+It differs from salt-run in: the runners brine has are those above alone
+(no cache.*, fileserver.*, saltutil.* or others); an orchestration runs
+its steps through the master's job bus, never on the master itself; and
+-l logs the orchestration's own doings.`,
 		Example: `  # Highstate the databases, then the web servers if the databases succeeded
   brine run state.orchestrate orch.deploy
 
@@ -60,6 +66,9 @@ high data, rendered and not run.`,
   brine run state.orch orch.deploy pillar='{"version": "1.2.3"}'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkLevel(o.logLevel); err != nil {
+				return usage(err)
+			}
 			if err := o.out.validate(); err != nil {
 				return err
 			}
@@ -68,6 +77,7 @@ high data, rendered and not run.`,
 	}
 	o.conn.add(cmd.Flags())
 	o.out.add(cmd.Flags())
+	cmd.Flags().StringVarP(&o.logLevel, "log-level", "l", "warning", "log level on stderr, as salt-run -l: debug, info, warning, error")
 	return cmd
 }
 
@@ -217,7 +227,7 @@ func (o *runOptions) showSLS(ctx context.Context, s *streams, fun string, args [
 	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
-	opts.Log = newConsoleLogger(s.err, "warn")
+	opts.Log = newConsoleLogger(s.err, o.logLevel)
 	id, v := orch.ShowSLS(ctxOr(ctx), mods, opts)
 	return o.out.print(s.out, id, exec.Return{Value: v, Out: "nested"}, nil)
 }
@@ -234,6 +244,7 @@ func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options,
 	if err != nil {
 		return err
 	}
+	o.out.applyConfig(cfg.Settings, changedIn(o.conn.fs))
 	c, err := o.conn.dial()
 	if err != nil {
 		return err
@@ -248,7 +259,7 @@ func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options,
 	opts.FileRoots = fileroot.Roots(cfg.FileRoots)
 	opts.PillarRoots = fileroot.Roots(cfg.PillarRoots)
 	opts.Nodegroups = cfg.Nodegroups
-	opts.Log = newConsoleLogger(s.err, "warn")
+	opts.Log = newConsoleLogger(s.err, o.logLevel)
 	res := run(ctx, opts)
 	kw := map[string]any{}
 	if opts.Test {

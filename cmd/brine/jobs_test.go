@@ -122,3 +122,23 @@ func TestJobsLookupExitCodes(t *testing.T) {
 		t.Errorf("lookup --static = %q", out)
 	}
 }
+
+// brine jobs lookup prints as master.yaml's outputter options say, as
+// salt-run jobs.lookup_jid reads them from the master config.
+func TestJobsLookupOutputFromMaster(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "master.yaml"), []byte("state_output: terse\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := map[string]any{"test_|-a_|-a_|-nop": map[string]any{"__run_num__": 0, "__id__": "a", "name": "a", "result": true, "comment": "Success!", "changes": map[string]any{}}}
+	r := &proto.JobLookupReply{Job: proto.JobSummary{JID: "1", Minions: []string{"m1"}},
+		Returns: map[string]proto.Return{"m1": {ID: "m1", Return: st, Out: "highstate"}}}
+	out, errOut, code := jobsCmd(t, &fakeJobs{lookup: r}, "lookup", "1", "-c", dir)
+	if code != 0 || !strings.Contains(out, "m1:\n  Name: a - Function: test.nop - Result: Clean\n") {
+		t.Errorf("lookup with state_output: terse: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = jobsCmd(t, &fakeJobs{lookup: r}, "lookup", "1", "-c", dir, "--state-output", "full")
+	if !strings.Contains(out, "          ID: a\n") {
+		t.Errorf("--state-output full over master.yaml's terse:\n%s", out)
+	}
+}

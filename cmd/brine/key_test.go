@@ -239,3 +239,32 @@ func TestKeySaltKeyFlags(t *testing.T) {
 		t.Errorf("-R -y then -D -y asked %+v", f.actions)
 	}
 }
+
+// TestKeyColors pins the colours of Salt's key outputter (salt/output/
+// key.py) with colour on: each heading in its list's light colour, each
+// entry in the plain one (accepted green, denied magenta, unaccepted red,
+// rejected blue, the master's own keys magenta), a reset closing each
+// line; and no colour at all without a terminal or --force-color.
+func TestKeyColors(t *testing.T) {
+	f := registry()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-L", "--force-color"}, "\x1b[1;32mAccepted Keys:\x1b[0m\n\x1b[32mdb2\x1b[0m\n\x1b[32mweb3\x1b[0m\n" +
+			"\x1b[1;35mDenied Keys:\x1b[0m\n\x1b[1;31mUnaccepted Keys:\x1b[0m\n\x1b[31mdb1\x1b[0m\n\x1b[31mweb1\x1b[0m\n" +
+			"\x1b[1;34mRejected Keys:\x1b[0m\n\x1b[34mweb2\x1b[0m\n"},
+		{[]string{"-l", "rej", "--force-color"}, "\x1b[1;34mRejected Keys:\x1b[0m\n\x1b[34mweb2\x1b[0m\n"},
+		{[]string{"-L"}, "Accepted Keys:\ndb2\nweb3\nDenied Keys:\nUnaccepted Keys:\ndb1\nweb1\nRejected Keys:\nweb2\n"},
+	}
+	for _, tc := range tests {
+		if out, errOut, code := keyCmd(t, f, false, "", tc.args...); code != 0 || out != tc.want {
+			t.Errorf("key %v: exit %d\n%q\nwant\n%q\n%s", tc.args, code, out, tc.want, errOut)
+		}
+	}
+	f.keys[0].Nkey = "UAWEB1"
+	out, _, _ := keyCmd(t, f, false, "", "-p", "web1", "-c", t.TempDir(), "--force-color")
+	if want := "\x1b[1;31mUnaccepted Keys:\x1b[0m\n\x1b[31mweb1:  UAWEB1\x1b[0m\n"; out != want {
+		t.Errorf("key -p web1 --force-color = %q; want %q", out, want)
+	}
+}

@@ -53,6 +53,16 @@ A master publishes jobs over NATS to its minions; each minion renders and
 applies its states and streams the results back. The same engine runs on
 one host with no master: brine call --local.
 
+The target form is Salt's salt command: its targeting flags, -t, -b, -s,
+-v, --show-jid, --async, --summary, -l, the output flags, and master.yaml's
+state_output, state_verbose and other outputter options. It differs from
+salt in: the exit status (below); -t, which waits for a minion's ack and
+then for as long as its heartbeats say it works, not for gather_job_timeout
+rounds; -l, which logs this command's own doings (the job published, each
+return), not the master's; and what it has not: returners (--return),
+--metadata, eauth, --batch-safe-limit, -R ranges, --args-stdin, and the
+key, table and profile outputters.
+
 ` + exitCodeHelp(),
 		Example: `  # Ping every minion
   brine '*' test.ping

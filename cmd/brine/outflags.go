@@ -28,13 +28,41 @@ type outputFlags struct {
 	forceColor    bool
 	outIndent     string // Salt's --out-indent; "" for the default
 	indent        *int   // outIndent read by validate
+	// From the config file alone, as Salt has no flags for them:
+	stateOutputDiff bool // state_output_diff
+	noProfile       bool // state_output_profile: false
+	pct             bool // state_output_pct
+	filterExclude   []string
+	filterTerse     []string
+	tabular         bool // state_tabular
+}
+
+// applyConfig takes the output options of a config file (master.yaml for
+// the commands that reach the master, minion.yaml for brine call), as
+// Salt's CLIs read them from theirs: a flag given (changed) wins.
+func (f *outputFlags) applyConfig(c output.Settings, changed func(flag string) bool) {
+	if c.StateOutput != "" && !changed("state-output") {
+		f.stateOutput = c.StateOutput
+	}
+	if c.StateVerbose != nil && !changed("state-verbose") {
+		f.stateVerbose = *c.StateVerbose
+	}
+	if c.Color != nil && !*c.Color && !changed("force-color") {
+		f.noColor = true
+	}
+	f.stateOutputDiff = c.StateOutputDiff
+	f.noProfile = c.StateOutputProfile != nil && !*c.StateOutputProfile
+	f.pct = c.StateOutputPct
+	f.filterExclude = output.FilterWords(c.StateOutputExclude)
+	f.filterTerse = output.FilterWords(c.StateOutputTerse)
+	f.tabular, _ = c.StateTabular.(bool)
 }
 
 // add adds every output flag: for commands that print minion returns.
 func (f *outputFlags) add(fs *pflag.FlagSet) {
 	f.addData(fs, "highstate for state runs, nested otherwise")
 	fs.BoolVarP(&f.static, "static", "s", false, "gather every return and print them all at the end (json and yaml: one document for all minions)")
-	fs.StringVar(&f.stateOutput, "state-output", "full", "how states print: full, terse, mixed, changes (and the _id forms)")
+	fs.StringVar(&f.stateOutput, "state-output", "full", "how states print: full, terse, mixed, changes, filter (and the _id forms; filter reads state_output_exclude and state_output_terse from the config)")
 	fs.BoolVar(&f.stateVerbose, "state-verbose", true, "print states that succeeded without changes (false hides them; they still count)")
 }
 
@@ -49,6 +77,14 @@ func (f *outputFlags) addData(fs *pflag.FlagSet, dflt string) {
 	fs.StringVar(&f.outIndent, "out-indent", "", "spaces a level of --out json (default 4); negative prints each document on one line")
 }
 
+// changedIn is fs.Changed, or no flag given when there is no flag set.
+func changedIn(fs *pflag.FlagSet) func(string) bool {
+	if fs == nil {
+		return func(string) bool { return false }
+	}
+	return fs.Changed
+}
+
 // validate checks the flags and, as Salt does when it parses them,
 // empties --out-file unless --out-file-append is given: the file then
 // holds this run's output alone, even when the run prints nothing.
@@ -58,10 +94,8 @@ func (f *outputFlags) validate() error {
 	}
 	// Salt lowercases the value (highstate's _format_host).
 	f.stateOutput = strings.ToLower(f.stateOutput)
-	switch f.stateOutput {
-	case "", "full", "terse", "mixed", "changes", "full_id", "terse_id", "mixed_id", "changes_id":
-	default:
-		return usagef("--state-output %s: want full, terse, mixed or changes", f.stateOutput)
+	if err := output.CheckStateOutput(f.stateOutput); err != nil {
+		return usagef("--state-output: %w", err)
 	}
 	if f.outIndent != "" {
 		n, err := strconv.Atoi(f.outIndent)
@@ -124,13 +158,18 @@ func (f *outputFlags) options(w io.Writer, kwargs map[string]any) output.Options
 		test, _ = states.ParseBool(v)
 	}
 	return output.Options{
-		Out:         f.out,
-		StateOutput: f.stateOutput,
-		HideClean:   !f.stateVerbose,
-		Color:       f.color(w),
-		Test:        test,
-		Static:      f.static,
-		Indent:      f.indent,
+		Out:           f.out,
+		StateOutput:   f.stateOutput,
+		HideClean:     !f.stateVerbose || f.stateOutputDiff,
+		NoProfile:     f.noProfile,
+		Pct:           f.pct,
+		FilterExclude: f.filterExclude,
+		FilterTerse:   f.filterTerse,
+		Tabular:       f.tabular,
+		Color:         f.color(w),
+		Test:          test,
+		Static:        f.static,
+		Indent:        f.indent,
 	}
 }
 

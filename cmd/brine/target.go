@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/proto"
@@ -41,6 +43,7 @@ type targetOptions struct {
 	// doc is Salt's -d: the job is sys.doc of the function named (all
 	// functions when none is).
 	doc      bool
+	logLevel string // -l, as salt's
 	async    bool
 	verbose  bool
 	progress bool
@@ -94,6 +97,7 @@ func addTargetFlagSet(fs *pflag.FlagSet) {
 	fs.Bool("hide-timeout", false, "do not print the minions that did not return (they still set the exit status)")
 	fs.Bool("summary", false, "end with Salt's summary: how many minions were targeted, returned, did not return, failed")
 	fs.Bool("progress", false, "show a live line of minions and states done (on a terminal)")
+	fs.StringP("log-level", "l", "warning", "log level on stderr, as salt -l: debug says when the job is published and when each minion returns")
 }
 
 func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
@@ -134,6 +138,7 @@ func targetOptionsFrom(fs *pflag.FlagSet) (*targetOptions, error) {
 	if n, e := fs.GetInt("subset"); e == nil {
 		o.subset = n
 	}
+	o.logLevel = get("log-level")
 	o.doc = getB("doc")
 	o.async, o.verbose, o.progress = getB("async"), getB("verbose"), getB("progress")
 	o.showJID, o.hideTimeout, o.summary = getB("show-jid"), getB("hide-timeout"), getB("summary")
@@ -194,6 +199,9 @@ func (o *targetOptions) Validate() error {
 	if o.subset < 0 {
 		return usagef("--subset %d: want a number of minions", o.subset)
 	}
+	if err := checkLevel(o.logLevel); err != nil {
+		return err
+	}
 	return o.out.validate()
 }
 
@@ -233,6 +241,13 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		return err
 	}
 	defer c.Close()
+	// dial read master.yaml already: a second read cannot fail but on
+	// a file changed between the two.
+	cfg, err := master.LoadConfig(o.conn.configDir)
+	if err != nil {
+		return err
+	}
+	o.out.fromMaster(cfg)
 	if o.async {
 		rep, err := c.Publish(ctx, o.job)
 		if err != nil {
@@ -241,7 +256,7 @@ func (o *targetOptions) Run(ctx context.Context, s *streams) error {
 		fmt.Fprintf(s.out, "Executed command with job ID: %s\n", rep.JID)
 		return nil
 	}
-	st := &runState{p: o.out.printer(s), prog: newProgress(s.err, o.progress && isTerminal(s.err))}
+	st := &runState{p: o.out.printer(s), prog: newProgress(s.err, o.progress && isTerminal(s.err)), log: newConsoleLogger(s.err, o.logLevel)}
 	st.p.buffer(s.out)
 	defer st.p.drain()
 	if o.batch != "" || o.subset > 0 {
@@ -370,6 +385,7 @@ type runState struct {
 	prog  *progress
 	code  ExitCode // the worst so far (exitcode.go)
 	tally tally    // for --summary
+	log   *slog.Logger
 }
 
 // runJob runs one job and prints its minions as they return. It reports
@@ -382,6 +398,7 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 		switch {
 		case ev.Published != nil:
 			jid = ev.Published.JID
+			st.log.Debug("Published job", "jid", jid, "fun", j.Fun, "tgt", j.Target, "minions", len(ev.Published.Minions))
 			if o.showJID {
 				fmt.Fprintf(s.out, "jid: %s\n", ev.Published.JID)
 			}
@@ -394,12 +411,14 @@ func (o *targetOptions) runJob(ctx context.Context, c *client.Client, s *streams
 			}
 			st.prog.expect(len(ev.Published.Minions))
 		case ev.NotConnected:
+			st.log.Debug("Minion not connected", "jid", jid, "minion", ev.Minion)
 			st.prog.clear()
 			st.tally.notConnected = append(st.tally.notConnected, ev.Minion)
 			if !o.hideTimeout {
 				st.p.missing(ev.Minion, "Not connected")
 			}
 		case ev.Return != nil:
+			st.log.Debug("Got return", "jid", jid, "minion", ev.Minion, "retcode", ev.Return.Retcode)
 			st.prog.clear()
 			st.tally.returned++
 			if ev.Return.Retcode != 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 )
@@ -17,8 +18,19 @@ import (
 // netOutput prints returns that came over the wire, through the same
 // output flags and printers as `brine call`.
 type netOutput struct {
-	f      outputFlags
-	kwargs map[string]any // the job's, for test=True in the summary
+	f       outputFlags
+	kwargs  map[string]any         // the job's, for test=True in the summary
+	changed func(flag string) bool // which output flags were given
+}
+
+// fromMaster takes the output options of the master config, as salt's
+// are its master config's; the flags given win.
+func (o *netOutput) fromMaster(cfg *master.Config) {
+	changed := o.changed
+	if changed == nil {
+		changed = changedIn(nil)
+	}
+	o.f.applyConfig(cfg.Settings, changed)
 }
 
 func (o *netOutput) add(fs *pflag.FlagSet) { o.f.add(fs) }
@@ -26,7 +38,7 @@ func (o *netOutput) add(fs *pflag.FlagSet) { o.f.add(fs) }
 // netOutputFrom reads the output flags back from a flag set they were
 // added to.
 func netOutputFrom(fs *pflag.FlagSet) (netOutput, error) {
-	var o netOutput
+	o := netOutput{changed: fs.Changed}
 	var err error
 	str := func(n string) string {
 		v, e := fs.GetString(n)

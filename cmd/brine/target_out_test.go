@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/proto"
 )
 
@@ -55,5 +59,46 @@ func TestPrinterBuffersAPipe(t *testing.T) {
 	p.buffer(s.out)
 	if p.buf != nil {
 		t.Error("an --out-file is buffered; want each return on disk as printed")
+	}
+}
+
+// TestTargetOutputFromMaster: master.yaml's outputter options are the
+// target command's defaults, as salt reads state_output, state_verbose
+// and the rest from the master config; a flag given wins.
+func TestTargetOutputFromMaster(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "master.yaml"), []byte("state_output: mixed\nstate_verbose: false\nstate_output_pct: true\nstate_output_profile: false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := master.LoadConfig(dir)
+	if err != nil {
+		t.Fatalf("master.yaml with Salt's outputter options: %v", err)
+	}
+	tests := []struct {
+		args                 []string
+		stateOutput          string
+		hideClean, pct, noPr bool
+	}{
+		{nil, "mixed", true, true, true},
+		{[]string{"--state-output=changes", "--state-verbose=true"}, "changes", false, true, true},
+		{[]string{"--state_output", "terse"}, "terse", true, true, true},
+	}
+	for _, tc := range tests {
+		fs := pflag.NewFlagSet("brine", pflag.ContinueOnError)
+		fs.SetNormalizeFunc(saltFlagNames)
+		addTargetFlagSet(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		o, err := netOutputFrom(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.fromMaster(cfg)
+		got := o.f.options(&bytes.Buffer{}, nil)
+		if got.StateOutput != tc.stateOutput || got.HideClean != tc.hideClean || got.Pct != tc.pct || got.NoProfile != tc.noPr {
+			t.Errorf("%v: StateOutput %q HideClean %v Pct %v NoProfile %v; want %q %v %v %v", tc.args,
+				got.StateOutput, got.HideClean, got.Pct, got.NoProfile, tc.stateOutput, tc.hideClean, tc.pct, tc.noPr)
+		}
 	}
 }

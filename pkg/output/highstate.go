@@ -2,6 +2,7 @@ package output
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ type row struct {
 	start                   string // "05:31:39.976036", empty when unknown
 	durUS                   int64  // duration in microseconds, as Salt measures it
 	runNum                  int
+	parallel                bool // Salt's __parallel__: ran alongside the others
 }
 
 func rowsOf(rs []engine.StateResult) []row {
@@ -32,6 +34,7 @@ func rowsOf(rs []engine.StateResult) []row {
 			key: r.Key, id: r.ID, name: r.Name, fun: r.Func, sls: r.SLS,
 			result: r.Result.Result, comment: r.Comment, changes: r.Changes, warnings: r.Warnings,
 			start: StartTime(r.Start), durUS: r.Duration.Microseconds(), runNum: r.RunNum,
+			parallel: r.Parallel,
 		}
 		if out[i].key == "" {
 			out[i].key = states.Key(r.Func, r.ID, r.Name)
@@ -88,10 +91,17 @@ func highstate(minion string, rows []row, o Options) string {
 	// Salt's rcounts["warnings"] does: neither a hidden state nor a terse
 	// line counts, though a terse line shows its warnings too.
 	var nWarn int
-	var totalUS int64
+	// Salt's _format_host (3005 and later, PR #62000) sums the durations
+	// of the states that ran in turn and adds the longest of those that
+	// ran in parallel: they overlapped, so their sum is no run time.
+	var totalUS, parallelUS int64
 	for _, r := range rows {
-		schanged := len(r.changes) > 0
-		totalUS += r.durUS
+		schanged := len(r.changes) > 0 || orchName(r.name)
+		if r.parallel {
+			parallelUS = max(parallelUS, r.durUS)
+		} else {
+			totalUS += r.durUS
+		}
 		switch r.result {
 		case states.True:
 			nTrue++
@@ -121,11 +131,22 @@ func highstate(minion string, rows []row, o Options) string {
 		if useID {
 			name = r.id
 		}
+		if mode == "filter" {
+			// Salt's _format_host: terse first, then exclude, else full.
+			word := r.result.String()
+			if slices.Contains(o.FilterTerse, word) {
+				lines = append(lines, terseWarnings(c, r, o)+terseLine(c, tcolor, r, name, o))
+				continue
+			}
+			if slices.Contains(o.FilterExclude, word) {
+				continue
+			}
+		}
 		terse := mode == "terse" ||
 			mode == "mixed" && r.result != states.False ||
 			mode == "changes" && r.result == states.True && !schanged
 		if terse {
-			lines = append(lines, terseWarnings(c, r)+terseLine(c, tcolor, r, name))
+			lines = append(lines, terseWarnings(c, r, o)+terseLine(c, tcolor, r, name, o))
 			continue
 		}
 		lines = append(lines, fullLines(c, tcolor, r, name, o)...)
@@ -161,18 +182,37 @@ func highstate(minion string, rows []row, o Options) string {
 		fcolor = c.Red
 	}
 	lines = append(lines, fcolor+counts("Failed", nFail)+c.EndC)
+	if o.Pct && len(rows) > 0 {
+		// Salt's state_output_pct: each share of the states run, as
+		// Python's round(x, 2) gives it; none run, no lines (Salt's
+		// ZeroDivisionError is passed over).
+		pct := func(n int) string {
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(n)/float64(len(rows))*100, 'f', 2, 64), 64)
+			return pyfmt.Float(v)
+		}
+		lines = append(lines, c.Green+pctCounts("Success %", pct(succeeded), lineMax)+c.EndC)
+		lines = append(lines, fcolor+pctCounts("Failure %", pct(nFail), lineMax)+c.EndC)
+	}
 	if nWarn > 0 {
 		// Not a state of its own: Total states run leaves it out.
 		lines = append(lines, c.LightRed+counts("Warnings", nWarn)+c.EndC)
 	}
 	lines = append(lines, c.Cyan+dashes+"\n"+fmt.Sprintf("Total states run: %*d", lineMax-7, len(rows))+c.EndC)
-	total, unit := float64(totalUS)/1000, "ms"
-	if total > 999 {
-		total, unit = total/1000, "s"
+	if !o.NoProfile {
+		total, unit := float64(totalUS+parallelUS)/1000, "ms"
+		if total > 999 {
+			total, unit = total/1000, "s"
+		}
+		lines = append(lines, c.Cyan+fmt.Sprintf("Total run time: %*s %s", lineMax-5, fmt.Sprintf("%.3f", total), unit)+c.EndC)
 	}
-	lines = append(lines, c.Cyan+fmt.Sprintf("Total run time: %*s %s", lineMax-5, fmt.Sprintf("%.3f", total), unit)+c.EndC)
 
 	return hcolor + minion + ":" + c.EndC + "\n" + strings.Join(lines, "\n")
+}
+
+// pctCounts is Salt's _counts for a percentage: the value right-aligned
+// to the summary's width, or as wide as it is.
+func pctCounts(label, v string, lineMax int) string {
+	return fmt.Sprintf("%s: %*s", label, lineMax-(len(label)+2), v)
 }
 
 func fullLines(c palette, tcolor string, r row, name string, o Options) []string {
@@ -192,21 +232,36 @@ func fullLines(c palette, tcolor string, r row, name string, o Options) []string
 		l("  Result: ", r.result.String()),
 		"    "+tcolor+" Comment: "+comment+c.EndC,
 	)
-	if r.start != "" {
+	if r.start != "" && !o.NoProfile {
 		out = append(out,
 			l(" Started: ", r.start),
 			l("Duration: ", durText(r.durUS)+" ms"),
 		)
 	}
-	// Salt writes "     Changes:   " with three trailing blanks; brine
-	// leaves them out, as the measured sample in SALT-NOTES.md shows.
+	// Salt's _format_host writes "     Changes:   " + the changes' text:
+	// three blanks end the label's line, whether changes follow on the
+	// next lines or not (only the end of the whole output is stripped).
 	ctext := ""
-	if nested, ok := nestedHighstate(r.changes, o); ok {
+	if orchName(r.name) {
+		// Salt's _format_host: the changes of a step that ran an
+		// orchestration (or state.sls) are output() again, one level
+		// in, every line (the first, empty one too) after 14 blanks a
+		// level.
+		level := max(o.level, 1)
+		inner := o
+		inner.level = level + 1
+		pad := strings.Repeat(" ", 14*level)
+		ls := strings.Split("\n"+saltOutput(r.changes, inner), "\n")
+		for i, l := range ls {
+			ls[i] = pad + l
+		}
+		ctext = strings.Join(ls, "\n")
+	} else if nested, ok := nestedHighstate(r.changes, o); ok {
 		ctext = "\n" + nested
 	} else if len(r.changes) > 0 {
 		ctext = "\n" + Nested(r.changes, 14, c.EndC != "")
 	}
-	return append(out, tcolor+"     Changes:"+ctext+c.EndC)
+	return append(out, tcolor+"     Changes:   "+ctext+c.EndC)
 }
 
 // warningsLine is Salt's line under a state's Changes: its warnings
@@ -224,8 +279,8 @@ func warningsLine(c palette, warnings []string) string {
 // terseWarnings is what Salt's _format_terse puts before a terse line
 // whose state has warnings: "Warnings:" and each warning on a line of
 // its own. There is no newline after the last warning, so the terse line
-// goes on after it, as in Salt.
-func terseWarnings(c palette, r row) string {
+// goes on after it, as in Salt; state_tabular's form has one.
+func terseWarnings(c palette, r row, o Options) string {
 	if len(r.warnings) == 0 {
 		return ""
 	}
@@ -233,10 +288,14 @@ func terseWarnings(c palette, r row) string {
 	for i, w := range r.warnings {
 		ws[i] = SafeText(w)
 	}
-	return c.LightRed + "Warnings:\n" + strings.Join(ws, "\n") + c.EndC
+	s := c.LightRed + "Warnings:\n" + strings.Join(ws, "\n") + c.EndC
+	if o.Tabular {
+		s += "\n"
+	}
+	return s
 }
 
-func terseLine(c palette, tcolor string, r row, name string) string {
+func terseLine(c palette, tcolor string, r row, name string, o Options) string {
 	word := "Clean"
 	if len(r.changes) > 0 {
 		word = "Changed"
@@ -247,12 +306,124 @@ func terseLine(c palette, tcolor string, r row, name string) string {
 	case states.None:
 		word = "Differs"
 	}
+	if o.Tabular {
+		// Salt's _format_terse with state_tabular: True: the start and
+		// duration (its float as str() gives it) in a bracket, then the
+		// module right-aligned to 10, the function left-aligned to 10
+		// and the result word to 7, as str.format pads them.
+		s := tcolor
+		if r.start != "" && !o.NoProfile {
+			s += r.start + fmt.Sprintf(" [%7s ms] ", durText(r.durUS))
+		}
+		mod, fun, _ := strings.Cut(Safe(r.fun), ".")
+		return s + fmt.Sprintf("%10s.%-10s %-7s   Name: %s", mod, fun, word, Safe(name)) + c.EndC
+	}
 	s := " " + tcolor + " Name: " + Safe(name) + " - Function: " + Safe(r.fun) + " - Result: " + word
-	if r.start != "" {
+	if r.start != "" && !o.NoProfile {
 		// Salt's _format_terse, its odd dashes included: log readers parse it.
 		s += " Started: - " + r.start + " Duration: " + durText(r.durUS) + " ms"
 	}
 	return s + c.EndC
+}
+
+// orchName reports a state's name that makes Salt's _format_host print
+// its changes as a nested highstate (state.orch, state.orchestrate or
+// state.sls: the runner a salt.runner step ran).
+func orchName(name string) bool {
+	switch name {
+	case "state.orch", "state.orchestrate", "state.sls":
+		return true
+	}
+	return false
+}
+
+// saltOutput is Salt's highstate output() on a value nested in a step's
+// changes: the "return" and then "data" envelopes taken off, then each
+// host's block as _format_host writes it, joined by newlines (hosts in
+// sorted order; Salt keeps the return's).
+func saltOutput(v any, o Options) string {
+	m := asMap(v)
+	if r, ok := m["return"]; ok {
+		v, m = r, asMap(r)
+	}
+	if d, ok := m["data"]; ok {
+		v, m = d, asMap(d)
+	}
+	switch t := v.(type) {
+	case nil:
+		return "None"
+	case string:
+		return SafeText(t)
+	case bool, int, int64, float64:
+		return pyfmt.Str(t)
+	}
+	if m == nil {
+		return Nested(v, 0, o.Color)
+	}
+	// An orchestration's own return carries its retcode beside its one
+	// master's states: Salt drops it.
+	masters := 0
+	for k := range m {
+		if strings.HasSuffix(k, "_master") {
+			masters++
+		}
+	}
+	hosts := make([]string, 0, len(m))
+	for k := range m {
+		if k == "retcode" && masters == 1 {
+			continue
+		}
+		hosts = append(hosts, k)
+	}
+	sort.Strings(hosts)
+	blocks := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		blocks = append(blocks, formatHost(h, m[h], o))
+	}
+	return strings.Join(blocks, "\n")
+}
+
+// formatHost is Salt's _format_host for one host of a nested return: its
+// states, its compile errors, or a value (an int or a string: each line
+// after four blanks, the host in cyan).
+func formatHost(host string, v any, o Options) string {
+	if rs, ok := States(v); ok {
+		return highstate(host, rowsOf(rs), o)
+	}
+	c := colors(o.Color)
+	switch t := v.(type) {
+	case []any:
+		errs := make([]string, 0, len(t))
+		for _, e := range t {
+			errs = append(errs, fmt.Sprint(e))
+		}
+		return compileError(host, errs, o.Color)
+	case []string:
+		return compileError(host, t, o.Color)
+	case string, bool, int, int64, float64:
+		text := strings.TrimSuffix(pyfmt.Str(t), "\n") // as splitlines
+		var ls []string
+		for _, l := range strings.Split(text, "\n") {
+			ls = append(ls, c.Green+"    "+SafeText(l)+c.EndC)
+		}
+		return c.Cyan + Safe(host) + ":" + c.EndC + "\n" + strings.Join(ls, "\n")
+	}
+	return Safe(host) + ":\n" + Nested(v, 4, o.Color)
+}
+
+// asMap is v as a map with string keys, or nil.
+func asMap(v any) map[string]any {
+	switch t := v.(type) {
+	case map[string]any:
+		return t
+	case OrderedMap:
+		m := make(map[string]any, len(t))
+		for _, kv := range t {
+			m[kv.Key] = kv.Value
+		}
+		return m
+	}
+	return nil
 }
 
 // compileError is Salt's output for a minion whose states did not render
@@ -282,6 +453,9 @@ func nestedHighstate(changes map[string]any, o Options) (string, bool) {
 	if !ok || len(rets) == 0 {
 		return "", false
 	}
+	// Salt's _format_changes calls _format_host at its first indent
+	// level whatever the level of the step.
+	o.level = 0
 	ids := make([]string, 0, len(rets))
 	for id := range rets {
 		ids = append(ids, id)
@@ -311,13 +485,13 @@ func nestedHighstate(changes map[string]any, o Options) (string, bool) {
 		}
 		blocks = append(blocks, block)
 	}
+	// Salt's _format_changes puts 14 blanks before every line of a
+	// minion's block, the empty one before its summary too.
 	pad := strings.Repeat(" ", 14)
 	text := strings.Join(blocks, "\n")
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if l != "" {
-			lines[i] = pad + l
-		}
+		lines[i] = pad + l
 	}
 	return strings.Join(lines, "\n"), true
 }

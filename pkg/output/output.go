@@ -97,6 +97,23 @@ type Options struct {
 	// without changes are not printed (they are still counted), and
 	// neither are their warnings, as in Salt.
 	HideClean bool
+	// NoProfile is Salt's state_output_profile=False: no Started or
+	// Duration for a state, no Total run time in the summary.
+	NoProfile bool
+	// Pct is Salt's state_output_pct: the summary adds "Success %" and
+	// "Failure %" after Failed.
+	Pct bool
+	// FilterExclude and FilterTerse are Salt's state_output_exclude and
+	// state_output_terse, for StateOutput filter: the results ("True",
+	// "False", "None") whose states are printed terse, or not at all
+	// (they are still counted).
+	FilterExclude, FilterTerse []string
+	// Tabular is Salt's state_tabular: True: terse lines in aligned
+	// columns.
+	Tabular bool
+	// level is Salt's indent_level: 1 (or 0) for a minion's own run, one
+	// more for each orchestration nested in a step's changes.
+	level int
 	// Color turns on Salt's terminal colours. The caller decides, from
 	// isatty and --no-color.
 	Color bool

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -475,5 +476,275 @@ func TestStateRanInSaltShape(t *testing.T) {
 		if r.NotRun != (r.ID == "a") || r.SkipWatch != (r.ID == "c") || r.Parallel != (r.ID == "d") {
 			t.Errorf("%s: NotRun = %v, SkipWatch = %v, Parallel = %v after the round trip", r.ID, r.NotRun, r.SkipWatch, r.Parallel)
 		}
+	}
+}
+
+// TestParallelRunTime pins Salt's total for states that ran in parallel:
+// the durations of the others summed, plus the longest parallel one
+// (_format_host since PR #62000; the runs are those of Salt's
+// test_parallel_summary_output and test_summary_output, which expect
+// 10.010 s and 30.025 s).
+func TestParallelRunTime(t *testing.T) {
+	run := func(parallel bool) []engine.StateResult {
+		rs := []engine.StateResult{
+			sr(0, "test.nop", "barrier", "barrier", "t", states.True, "Success!", nil, at(15, 11, 31, 459770), ms(0.698)),
+			sr(1, "cmd.run", "blah-1", "sleep 10", "t", states.True, `Command "sleep 10" run`, map[string]any{"retcode": 0}, at(15, 11, 31, 496410), ms(10007.711)),
+			sr(2, "cmd.run", "blah-2", "sleep 10", "t", states.True, `Command "sleep 10" run`, map[string]any{"retcode": 0}, at(15, 11, 31, 537001), ms(10007.264)),
+			sr(3, "cmd.run", "blah-3", "sleep 10", "t", states.True, `Command "sleep 10" run`, map[string]any{"retcode": 0}, at(15, 11, 31, 577076), ms(10008.646)),
+			sr(4, "test.nop", "barrier2", "barrier2", "t", states.True, "Success!", nil, at(15, 11, 41, 619874), ms(0.762)),
+		}
+		for i := 1; i <= 3; i++ {
+			rs[i].Parallel = parallel
+		}
+		return rs
+	}
+	tests := []struct {
+		parallel bool
+		want     string
+	}{
+		{true, "Total run time:  10.010 s\n"},
+		{false, "Total run time:  30.025 s\n"},
+	}
+	for _, tc := range tests {
+		for _, so := range []string{"full", "terse"} {
+			got := render(t, "local", run(tc.parallel), Options{StateOutput: so})
+			if !strings.Contains(got, "Succeeded: 5 (changed=3)\n") || !strings.HasSuffix(got, tc.want) {
+				t.Errorf("parallel=%v, %s: summary\n%s\nwant it to end with %q", tc.parallel, so, got, tc.want)
+			}
+		}
+	}
+}
+
+// TestChangesLine pins the label line of a state's changes as Salt's
+// _format_host writes it, "     Changes:   " and then the changes' text,
+// so that three blanks end the line with or without changes; and the
+// 14 blanks _format_changes puts before every line of an orchestration
+// step's minion block, its empty line too.
+func TestChangesLine(t *testing.T) {
+	inner := []engine.StateResult{
+		sr(0, "test.succeed_without_changes", "x", "x", "t", states.True, "Success!", nil, at(1, 0, 0, 1), ms(1)),
+	}
+	step := sr(0, "salt.state", "deploy", "deploy", "orch", states.True, "States ran successfully. Updating m1.",
+		map[string]any{"out": "highstate", "ret": map[string]any{"m1": inner}}, at(1, 0, 0, 1), ms(2))
+	tests := []struct {
+		name string
+		rs   []engine.StateResult
+		want []string // whole lines the output holds
+	}{
+		{"no changes", inner, []string{"     Changes:   "}},
+		{"changes", mixed(), []string{"     Changes:   ", "              ----------"}},
+		{"orchestration step", []engine.StateResult{step}, []string{
+			"     Changes:   ",
+			"              m1:",
+			"                   Changes:   ",
+			"              ",
+			"              Summary for m1",
+		}},
+	}
+	for _, tc := range tests {
+		lines := strings.Split(render(t, "m", tc.rs, Options{}), "\n")
+		for _, w := range tc.want {
+			if !slices.Contains(lines, w) {
+				t.Errorf("%s: no line %q in\n%s", tc.name, w, strings.Join(lines, "\n"))
+			}
+		}
+	}
+}
+
+// TestProfileAndPct pins Salt's state_output_profile: False (no Started
+// or Duration in a state's full or terse form, no Total run time:
+// _format_host and _format_terse test it) and state_output_pct (after
+// Failed, "Success %" and "Failure %" as round(x, 2) of the states run,
+// through _counts: Salt's test_pct_summary_output and test__compress_ids
+// expect "Success %: 100.0", "Failure %: 0.0", "Success %: 86.67" and
+// "Failure %: 13.33").
+func TestProfileAndPct(t *testing.T) {
+	ok := sr(0, "test.nop", "a", "a", "t", states.True, "Success!", nil, at(1, 0, 0, 1), ms(1))
+	many := func(nOK, nFail int) []engine.StateResult {
+		var rs []engine.StateResult
+		for i := range nOK + nFail {
+			out := states.True
+			if i >= nOK {
+				out = states.False
+			}
+			rs = append(rs, sr(i, "test.nop", "s"+strings.Repeat("x", i), "n", "t", out, "", nil, at(1, 0, 0, 1), ms(1)))
+		}
+		return rs
+	}
+	tests := []struct {
+		name    string
+		rs      []engine.StateResult
+		o       Options
+		want    []string
+		notWant []string
+	}{
+		{"profile off, full", []engine.StateResult{ok}, Options{NoProfile: true},
+			[]string{"     Comment: Success!\n     Changes:   \n", "Total states run:     1"},
+			[]string{"Started", "Duration", "Total run time"}},
+		{"profile off, terse", []engine.StateResult{ok}, Options{NoProfile: true, StateOutput: "terse"},
+			[]string{"  Name: a - Function: test.nop - Result: Clean\n"},
+			[]string{"Started", "Duration", "Total run time"}},
+		{"profile on", []engine.StateResult{ok}, Options{},
+			[]string{"     Started: 01:00:00.000001\n    Duration: 1.0 ms\n", "Total run time:   1.000 ms"}, nil},
+		{"pct, one state", []engine.StateResult{ok}, Options{Pct: true},
+			[]string{"Failed:    0\nSuccess %: 100.0\nFailure %: 0.0\n------------\nTotal states run:     1\n"}, nil},
+		{"pct, 13 and 2", many(13, 2), Options{Pct: true},
+			[]string{"Succeeded: 13\nFailed:     2\nSuccess %: 86.67\nFailure %: 13.33\n-------------\n"}, nil},
+		{"pct, none run", []engine.StateResult{}, Options{Pct: true}, nil, []string{"%"}},
+		{"pct off", many(1, 1), Options{}, nil, []string{"%"}},
+	}
+	for _, tc := range tests {
+		got := render(t, "m", tc.rs, tc.o)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.name, w, got)
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: output holds %q:\n%s", tc.name, w, got)
+			}
+		}
+	}
+	if got := render(t, "m", many(1, 1), Options{Pct: true, Color: true}); !strings.Contains(got, "\x1b[32mSuccess %: 50.0\x1b[0m\n\x1b[31mFailure %: 50.0\x1b[0m\n") {
+		t.Errorf("pct colours (green, and red with a failure):\n%q", got)
+	}
+}
+
+// TestFilterOutput pins Salt's state_output: filter (_format_host):
+// a state whose str(result) is in state_output_terse prints terse, else
+// one in state_output_exclude is left out (and still counted), else it
+// prints in full; a string of them is split at its commas, and a list
+// matches by its strings alone (Salt looks str(result) up in it).
+func TestFilterOutput(t *testing.T) {
+	words := []struct {
+		v    any
+		want []string
+	}{
+		{"True,", []string{"True", ""}},
+		{"None,False", []string{"None", "False"}},
+		{[]any{"True", true, nil, "None"}, []string{"True", "None"}},
+		{nil, nil},
+		{3, nil},
+	}
+	for _, w := range words {
+		if got := FilterWords(w.v); !slices.Equal(got, w.want) {
+			t.Errorf("FilterWords(%#v) = %q; want %q", w.v, got, w.want)
+		}
+	}
+	tests := []struct {
+		name            string
+		exclude, terse  []string
+		full, short, no []string // IDs printed in full, terse, not at all
+	}{
+		{"no filters: full", nil, nil, []string{"web_pkgs", "nginx_conf", "data", "nginx", "swappiness"}, nil, nil},
+		{"exclude True", []string{"True", ""}, nil, []string{"data"}, nil, []string{"web_pkgs", "nginx_conf", "nginx", "swappiness"}},
+		{"terse True", nil, []string{"True"}, []string{"data"}, []string{"web_pkgs", "nginx_conf", "nginx", "swappiness"}, nil},
+		{"terse wins over exclude", []string{"True", "False"}, []string{"False"}, nil, []string{"data"}, []string{"web_pkgs", "nginx"}},
+	}
+	names := map[string]string{}
+	for _, r := range mixed() {
+		names[r.ID] = r.Name
+	}
+	for _, tc := range tests {
+		got := render(t, "web1", mixed(), Options{StateOutput: "filter", FilterExclude: tc.exclude, FilterTerse: tc.terse})
+		for _, id := range tc.full {
+			if !strings.Contains(got, "      ID: "+id+"\n") {
+				t.Errorf("%s: %s not in full:\n%s", tc.name, id, got)
+			}
+		}
+		for _, id := range tc.short {
+			if strings.Contains(got, "      ID: "+id+"\n") || !strings.Contains(got, "  Name: "+names[id]+" - Function: ") {
+				t.Errorf("%s: %s not terse:\n%s", tc.name, id, got)
+			}
+		}
+		for _, id := range tc.no {
+			if strings.Contains(got, "      ID: "+id+"\n") {
+				t.Errorf("%s: %s printed:\n%s", tc.name, id, got)
+			}
+		}
+		if !strings.Contains(got, "Succeeded: 4 (changed=2)\nFailed:    1\n") || !strings.Contains(got, "Total states run:     5\n") {
+			t.Errorf("%s: a filtered state is not counted:\n%s", tc.name, got)
+		}
+	}
+}
+
+// TestTabular pins Salt's state_tabular: True (_format_terse's
+// "{0}{6[start_time]!s} [{6[duration]!s:>7} ms] {2:>10}.{3:<10} {4:7}
+// Name: {1}{5}", the profile part only with state_output_profile); the
+// lines are what Python's str.format gives for these states.
+func TestTabular(t *testing.T) {
+	tests := []struct {
+		o    Options
+		want []string
+	}{
+		{Options{StateOutput: "terse", Tabular: true}, []string{
+			"10:00:00 [    3.5 ms]        pkg.installed  Clean     Name: web_pkgs\n",
+			"10:00:00.003600 [ 10.001 ms]       file.managed    Changed   Name: /etc/nginx/nginx.conf\n",
+		}},
+		{Options{StateOutput: "mixed", Tabular: true, NoProfile: true}, []string{
+			"\n       pkg.installed  Clean     Name: web_pkgs\n",
+			"          ID: data\n",
+		}},
+		{Options{StateOutput: "terse", Tabular: true, NoProfile: true}, []string{
+			"\n     mount.mounted    Failed    Name: /srv/data\n",
+		}},
+	}
+	for _, tc := range tests {
+		got := render(t, "web1", mixed(), tc.o)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%+v: output lacks %q:\n%s", tc.o, w, got)
+			}
+		}
+	}
+	// Warnings come on lines of their own, a newline after them.
+	got := render(t, "web1", warned(), Options{StateOutput: "terse", Tabular: true, NoProfile: true})
+	if want := "Warnings:\nThe following arguments are not used by file.managed: colour\n      file.managed    Clean     Name: /etc/motd\n"; !strings.Contains(got, want) {
+		t.Errorf("tabular warnings:\n%s\nwant it to hold\n%s", got, want)
+	}
+}
+
+// TestNestedOrchestration pins Salt's highstate output of a step that
+// ran an orchestration (a state named state.orch, state.orchestrate or
+// state.sls, as salt.runner's): its changes are output() again one level
+// in, 14 blanks a level before every line, and the step counts as
+// changed. The data and the lines are those of Salt's test_nested_output.
+func TestNestedOrchestration(t *testing.T) {
+	inner := map[string]any{
+		"test_|-always-passes-with-changes_|-oinaosf_|-succeed_with_changes": map[string]any{
+			"comment": "Success!", "name": "oinaosf", "start_time": "09:22:54.128415", "result": true,
+			"duration": 0.437, "__run_num__": 0, "__sls__": "orch.test.changes",
+			"changes": map[string]any{"testing": map[string]any{"new": "Something pretended to change", "old": "Unchanged"}},
+			"__id__":  "always-passes-with-changes",
+		},
+		"test_|-always-passes_|-fasdfasddfasdfoo_|-succeed_without_changes": map[string]any{
+			"comment": "Success!", "name": "fasdfasddfasdfoo", "start_time": "09:22:54.128986", "result": true,
+			"duration": 0.25, "__run_num__": 1, "__sls__": "orch.test.changes", "changes": map[string]any{},
+			"__id__": "always-passes",
+		},
+	}
+	step := sr(0, "salt.runner", "nested", "state.orchestrate", "orch.test.nested", states.True, "Runner function 'state.orchestrate' executed.",
+		map[string]any{"return": map[string]any{"outputter": "highstate", "data": map[string]any{"local_master": inner}, "retcode": 0}},
+		at(9, 22, 53, 158742), ms(980.694))
+	got := render(t, "local_master", []engine.StateResult{step}, Options{})
+	for _, want := range []string{
+		"Succeeded: 1 (changed=1)", "Failed:    0", "Total states run:     1",
+		"\n                        ID: always-passes-with-changes\n",
+		"\n                   Started: 09:22:54.128415\n",
+		"\n              Succeeded: 2 (changed=1)\n",
+		"\n              Failed:    0\n",
+		"\n              Total states run:     2\n",
+		// The line after the label: re.sub('^', pad, '\n' + nested).
+		"     Changes:                 \n              local_master:\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("nested orchestration lacks %q:\n%s", want, got)
+		}
+	}
+	// A value, not states: Salt's int and str branches.
+	val := sr(0, "salt.runner", "v", "state.sls", "o", states.True, "", map[string]any{"return": map[string]any{"data": map[string]any{"m1": "a\nb"}}}, at(1, 0, 0, 1), ms(1))
+	if got := render(t, "x", []engine.StateResult{val}, Options{}); !strings.Contains(got, "\n              m1:\n                  a\n                  b\n") {
+		t.Errorf("a string under a host:\n%s", got)
 	}
 }
