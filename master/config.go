@@ -35,28 +35,10 @@ type Config struct {
 	FileRoots map[string][]string `yaml:"file_roots"`
 	// PillarRoots maps saltenv to pillar tree directories.
 	PillarRoots map[string][]string `yaml:"pillar_roots"`
-	// PillarMerging is Salt's pillar_source_merging_strategy: how the
-	// data of the pillar SLS files merge (smart, recurse, aggregate,
-	// overwrite, none).
-	PillarMerging string `yaml:"pillar_source_merging_strategy"`
-	// PillarMergeLists is Salt's pillar_merge_lists: recurse joins the
-	// lists two pillar files give one key rather than keep the last.
-	PillarMergeLists bool `yaml:"pillar_merge_lists"`
-	// PillarIncludesOverride is Salt's pillar_includes_override_sls: the
-	// data of a pillar SLS's includes wins over its own.
-	PillarIncludesOverride bool `yaml:"pillar_includes_override_sls"`
-	// ExtPillar is Salt's ext_pillar: a list of one-key mappings, an
-	// external pillar module (cmd_yaml, cmd_json) to its command, whose
-	// data each minion's pillar gets; ExtPillarFirst is
-	// ext_pillar_first, their data under the SLS files' rather than
-	// over it.
-	ExtPillar      any  `yaml:"ext_pillar"`
-	ExtPillarFirst bool `yaml:"ext_pillar_first"`
-	// PillarSafeRenderError is Salt's pillar_safe_render_error: a pillar
-	// SLS that fails to render is named alone under _errors ("Please
-	// see master log for details"); false puts the render error there,
-	// for the minion to see.
-	PillarSafeRenderError bool `yaml:"pillar_safe_render_error"`
+	// The pillar options (pillar_source_merging_strategy, ext_pillar,
+	// gpg_keydir, decrypt_pillar…), as a masterless minion's config has
+	// them too.
+	pillar.Options `yaml:",inline"`
 	// Pillarenv is Salt's pillarenv: the one pillar environment whose
 	// top file and SLS files make every minion's pillar ("": all).
 	Pillarenv string `yaml:"pillarenv"`
@@ -64,20 +46,6 @@ type Config struct {
 	// pillar is read from the pillar environment named as the saltenv
 	// of its run, unless the run names a pillarenv.
 	PillarenvFromSaltenv bool `yaml:"pillarenv_from_saltenv"`
-	// GPGKeyDir is Salt's gpg_keydir: the GnuPG home whose secret keys
-	// decrypt the PGP messages of pillar files rendered with gpg
-	// (#!yaml|gpg). GPGMustSucceed is gpg_decrypt_must_succeed: a
-	// message that does not decrypt fails its pillar SLS rather than
-	// stay as it was (logged).
-	GPGKeyDir      string `yaml:"gpg_keydir"`
-	GPGMustSucceed bool   `yaml:"gpg_decrypt_must_succeed"`
-	// DecryptPillar is Salt's decrypt_pillar: pillar keys (or {key:
-	// renderer}) whose values are decrypted with gpg once a minion's
-	// pillar is compiled; DecryptPillarDelimiter joins nested keys in
-	// them, DecryptPillarDefault is the renderer of a key without one.
-	DecryptPillar          any    `yaml:"decrypt_pillar"`
-	DecryptPillarDelimiter string `yaml:"decrypt_pillar_delimiter"`
-	DecryptPillarDefault   string `yaml:"decrypt_pillar_default"`
 	// KeepJobs is how long returns and events stay in the job cache.
 	KeepJobs Duration `yaml:"keep_jobs"`
 	// AutoAccept accepts every new key: for labs only.
@@ -165,30 +133,24 @@ type Config struct {
 // leaves out.
 func Defaults() Config {
 	return Config{
-		Interface:              "127.0.0.1",
-		Port:                   4222,
-		StateDir:               "/var/lib/brine/master",
-		FileRoots:              map[string][]string{"base": {"/srv/salt"}},
-		PillarRoots:            map[string][]string{"base": {"/srv/pillar"}},
-		PillarMerging:          pillar.StrategySmart,
-		GPGKeyDir:              pillar.DefaultGPGKeyDir,
-		ExtPillar:              []any{},
-		DecryptPillar:          []any{},
-		DecryptPillarDelimiter: ":",
-		DecryptPillarDefault:   "gpg",
-		PillarSafeRenderError:  true,
-		KeepJobs:               Duration(24 * time.Hour),
-		JobExpiry:              Duration(10 * time.Minute),
-		PresenceTTL:            Duration(90 * time.Second),
-		IdleTrim:               Duration(time.Minute),
-		LogLevel:               "info",
-		MaxPayload:             1 << 20,
-		AuthTTL:                Duration(10 * time.Minute),
-		Limits:                 DefaultLimits(),
-		ReactorWorkers:         10,
-		ReactorQueue:           10000,
-		Cluster:                ClusterConfig{Name: DefaultClusterName},
-		API:                    api.DefaultConfig(),
+		Interface:      "127.0.0.1",
+		Port:           4222,
+		StateDir:       "/var/lib/brine/master",
+		FileRoots:      map[string][]string{"base": {"/srv/salt"}},
+		PillarRoots:    map[string][]string{"base": {"/srv/pillar"}},
+		Options:        pillar.DefaultOptions(),
+		KeepJobs:       Duration(24 * time.Hour),
+		JobExpiry:      Duration(10 * time.Minute),
+		PresenceTTL:    Duration(90 * time.Second),
+		IdleTrim:       Duration(time.Minute),
+		LogLevel:       "info",
+		MaxPayload:     1 << 20,
+		AuthTTL:        Duration(10 * time.Minute),
+		Limits:         DefaultLimits(),
+		ReactorWorkers: 10,
+		ReactorQueue:   10000,
+		Cluster:        ClusterConfig{Name: DefaultClusterName},
+		API:            api.DefaultConfig(),
 	}
 }
 
@@ -235,14 +197,8 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("master config: log_level %q: want debug, info, warn or error", c.LogLevel)
 	}
-	if _, err := pillar.ParseDecryptPillar(c.DecryptPillar); err != nil {
+	if err := c.Options.Validate(); err != nil {
 		return fmt.Errorf("master config: %w", err)
-	}
-	if _, err := pillar.ParseExtPillar(c.ExtPillar); err != nil {
-		return fmt.Errorf("master config: %w", err)
-	}
-	if !pillar.ValidStrategy(c.PillarMerging) {
-		return fmt.Errorf("master config: %w", &pillar.StrategyError{Strategy: c.PillarMerging})
 	}
 	if c.AuthTTL < Duration(time.Second) {
 		return fmt.Errorf("master config: auth_ttl must be at least 1s")

@@ -33,28 +33,13 @@ type treePillar struct {
 
 // pillarOptions are the master options that steer a pillar render.
 type pillarOptions struct {
-	merging     pillar.Merging // pillar_source_merging_strategy, pillar_merge_lists
+	pillar.Options
 	pillarenv   string
-	fromSaltenv bool       // pillarenv_from_saltenv
-	gpg         pillar.GPG // gpg_keydir, gpg_decrypt_must_succeed
-	incOverride bool       // pillar_includes_override_sls
-	ext         []pillar.ExtPillar
-	extFirst    bool // ext_pillar_first
-	unsafeErrs  bool // pillar_safe_render_error false
-	decrypt     []pillar.DecryptKey
-	decryptSep  string
-	decryptDef  string
+	fromSaltenv bool // pillarenv_from_saltenv
 }
 
 func pillarOpts(cfg *Config) pillarOptions {
-	// Validate has read ext_pillar already: an error is not here.
-	ext, _ := pillar.ParseExtPillar(cfg.ExtPillar)
-	decrypt, _ := pillar.ParseDecryptPillar(cfg.DecryptPillar)
-	return pillarOptions{merging: pillar.Merging{Strategy: cfg.PillarMerging, Lists: cfg.PillarMergeLists},
-		pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv,
-		gpg: pillar.GPG{KeyDir: cfg.GPGKeyDir, MustSucceed: cfg.GPGMustSucceed}, incOverride: cfg.PillarIncludesOverride,
-		ext: ext, extFirst: cfg.ExtPillarFirst, unsafeErrs: !cfg.PillarSafeRenderError,
-		decrypt: decrypt, decryptSep: cfg.DecryptPillarDelimiter, decryptDef: cfg.DecryptPillarDefault}
+	return pillarOptions{Options: cfg.Options, pillarenv: cfg.Pillarenv, fromSaltenv: cfg.PillarenvFromSaltenv}
 }
 
 // pillarEnvs are what a minion's pillar request names: the saltenv its
@@ -95,12 +80,7 @@ func (po pillarOptions) resolve(req pillarEnvs) pillarEnvs {
 func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillarOptions) *treePillar {
 	const env = fileroot.DefaultEnv
 	files := &fileroot.Source{Roots: roots, Env: env}
-	gpg := po.gpg
-	if gpg.KeyDir == "" {
-		gpg.KeyDir = pillar.DefaultGPGKeyDir
-	}
-	gpg.Log = slog.Default()
-	return &treePillar{log: slog.Default(), files: files, opts: po, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
+	p := &treePillar{log: slog.Default(), files: files, opts: po, cache: pillarCache{roots: roots, ttl: pillarStampTTL}, c: &pillar.Compiler{
 		Files: files,
 		// The functions templates call read only under the pillar
 		// roots: a minion chooses its grains, and a template may put
@@ -115,17 +95,10 @@ func newTreePillar(roots fileroot.Roots, nodegroups map[string]string, po pillar
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID, Pillar: p,
 				Opts: map[string]any{"id": m.ID, "saltenv": env}, Files: roots.FS(env)}, "", "", env)
 		},
-		Ext:              po.ext,
-		ExtFirst:         po.extFirst,
-		ExtLog:           slog.Default(),
-		Nodegroups:       nodegroups,
-		Merging:          po.merging,
-		IncludesOverride: po.incOverride,
-		DecryptPillar:    po.decrypt,
-		DecryptDelimiter: po.decryptSep,
-		DecryptDefault:   po.decryptDef,
-		GPG:              &gpg,
+		Nodegroups: nodegroups,
 	}}
+	po.Configure(p.c, slog.Default())
+	return p
 }
 
 func (p *treePillar) Pillar(ctx context.Context, id string, grains map[string]any) (map[string]any, error) {
@@ -148,7 +121,7 @@ func (p *treePillar) PillarJSON(ctx context.Context, id string, grains map[strin
 		// The run's pillar= is merged into a copy, as Salt's
 		// compile_pillar merges its pillar_override: what is kept is
 		// the pillar of the files alone.
-		return json.Marshal(pillar.WithOverride(e.pillar, envs.override, p.opts.merging))
+		return json.Marshal(pillar.WithOverride(e.pillar, envs.override, p.c.Merging))
 	}
 	return e.json, nil
 }
@@ -187,7 +160,7 @@ func (p *treePillar) compile(ctx context.Context, id string, grains map[string]a
 	for _, e := range errs {
 		p.log.Warn("pillar", "id", id, "sls", e.Name, "err", e.Err)
 	}
-	compiled = pillar.WithErrors(compiled, errs, p.opts.unsafeErrs)
+	compiled = pillar.WithErrors(compiled, errs, !p.opts.PillarSafeRenderError)
 	b, err := json.Marshal(compiled)
 	if err != nil {
 		return nil, err

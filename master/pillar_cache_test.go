@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/pillar"
 )
 
 // TestPillarKept: a minion's pillar is rendered once and kept while its
@@ -35,7 +37,7 @@ func TestPillarKept(t *testing.T) {
 	if err := os.Symlink("data", filepath.Join(root, "inc")); err != nil {
 		t.Fatal(err)
 	}
-	p := newTreePillar(map[string][]string{"base": {root}}, nil, pillarOptions{})
+	p := newTreePillar(map[string][]string{"base": {root}}, nil, pillarOptions{Options: pillar.DefaultOptions()})
 	p.cache.ttl = 0
 	ctx := context.Background()
 	web := map[string]any{"role": "web"}

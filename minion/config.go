@@ -17,6 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/confyaml"
 	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/top"
 )
@@ -78,6 +79,12 @@ type Config struct {
 	// state modules (pkg), whose states fold the others of their module
 	// into one call before they run (mod_aggregate).
 	StateAggregate any `yaml:"state_aggregate"`
+	// Options are the master's pillar options
+	// (pillar_source_merging_strategy, ext_pillar, gpg_keydir,
+	// decrypt_pillar…), read by `brine call --local` alone, as
+	// salt-call --local reads them from the minion config: a minion's
+	// pillar is otherwise its master's.
+	pillar.Options `yaml:",inline"`
 
 	// Settings holds Salt's outputter options (state_output, state_verbose,
 	// state_output_diff, state_output_profile, state_output_pct, color):
@@ -137,6 +144,7 @@ func Defaults() Config {
 		DrainTimeout:      Duration(DefaultDrainTimeout),
 		LogLevel:          "info",
 		MineInterval:      Duration(60 * time.Minute),
+		Options:           pillar.DefaultOptions(),
 	}
 }
 
@@ -218,6 +226,9 @@ func (c *Config) RunOpts() map[string]any {
 // Validate checks values the YAML types cannot.
 func (c *Config) Validate() error {
 	if err := c.Settings.Validate(); err != nil {
+		return fmt.Errorf("minion config: %w", err)
+	}
+	if err := c.Options.Validate(); err != nil {
 		return fmt.Errorf("minion config: %w", err)
 	}
 	if err := proto.ValidID(c.ID); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/brine-cm/brine/minion"
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/version"
 )
 
@@ -45,10 +46,12 @@ type callOptions struct {
 	fileRootsByEnv, pillarRootsByEnv fileroot.Roots
 	grainsCfg                        map[string]any
 	opts                             map[string]any
+	pillar                           pillar.Options // Salt's defaults without a minion.yaml
+	pillarenv                        string
 }
 
 func newCallCmd(s *streams) *cobra.Command {
-	o := &callOptions{}
+	o := &callOptions{pillar: pillar.DefaultOptions()}
 	cmd := &cobra.Command{
 		Use:   "call --local [flags] FUNCTION [ARG…] [KEY=VALUE…]",
 		Short: "Run a function on this host, with no master (like salt-call --local)",
@@ -57,8 +60,10 @@ from --file-root, compile it, and apply it (or dry-run it with test=True).
 
 As salt-call --local reads /etc/salt/minion, brine call reads minion.yaml
 from -c (/etc/brine) when there is one: its id, grains, root, saltenv,
-file_roots and pillar_roots (every environment's trees), nodegroups and
-top file options are the defaults, and a flag given wins.
+file_roots and pillar_roots (every environment's trees), nodegroups, top
+file options, pillarenv and the master's pillar options (ext_pillar,
+pillar_source_merging_strategy, gpg_keydir…) are the defaults, and a flag
+given wins.
 
 Arguments after the function are positional, KEY=VALUE words are keyword
 arguments, and every value is read as YAML, as Salt's loader reads it:
@@ -120,7 +125,7 @@ returners (--return), --metadata, --master or --proxyid.`,
 	f.StringVar(&o.saltenv, "saltenv", "base", "the environment to read states from")
 	f.BoolVar(&o.failhard, "failhard", false, "stop at the first failed state")
 	f.StringVarP(&o.logLevel, "log-level", "l", "warn", "log level: debug, info, warn, error")
-	f.StringVarP(&o.configDir, "config-dir", "c", master.DefaultDir, "the directory whose minion.yaml, when there is one, gives the defaults: id, grains, root, saltenv, file_roots and pillar_roots (environment to directories, as a masterless Salt minion's), the top file options, nodegroups and state_aggregate; flags win")
+	f.StringVarP(&o.configDir, "config-dir", "c", master.DefaultDir, "the directory whose minion.yaml, when there is one, gives the defaults: id, grains, root, saltenv, file_roots and pillar_roots (environment to directories, as a masterless Salt minion's), the top file options, nodegroups, state_aggregate, pillarenv and the pillar options (ext_pillar, pillar_source_merging_strategy…); flags win")
 	f.BoolVar(&o.passthrough, "retcode-passthrough", false, "exit with the function's own return code, as salt-call's: a command's exit status for cmd.run and friends, test.retcode's code (brine call always tells a failed state, 2, from a broken tree or failed function, 1)")
 	o.out.add(f)
 	return cmd
@@ -165,9 +170,20 @@ func (o *callOptions) readMinionConfig(flags *pflag.FlagSet) error {
 		o.pillarRootsByEnv = fileroot.Roots(cfg.PillarRoots)
 	}
 	o.grainsCfg = cfg.Grains
+	o.pillar, o.pillarenv = cfg.Options, cfg.Pillarenv
 	o.out.applyConfig(cfg.Settings, flags.Changed)
 	o.opts = cfg.RunOpts()
 	return nil
+}
+
+// pillarOptions are the minion config's pillar options, --gpg-keydir
+// over its gpg_keydir.
+func (o *callOptions) pillarOptions() pillar.Options {
+	p := o.pillar
+	if o.gpgKeyDir != "" {
+		p.GPGKeyDir = o.gpgKeyDir
+	}
+	return p
 }
 
 func (o *callOptions) validate() error {
@@ -229,7 +245,7 @@ func (o *callOptions) run(ctx context.Context, args []string, s *streams) error 
 		proots = fileroot.Roots{fileroot.DefaultEnv: o.pillarRoots}
 	}
 	host, err := exec.LocalHost(ctx, exec.Local{ID: o.id, GrainsFile: o.grainsFile, Grains: o.grainsCfg, Opts: o.opts,
-		FileRoots: froots, PillarRoots: proots, GPGKeyDir: o.gpgKeyDir, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
+		FileRoots: froots, PillarRoots: proots, Pillar: o.pillarOptions(), Pillarenv: o.pillarenv, Saltenv: o.saltenv, Root: o.root, Failhard: o.failhard, Version: version.Version, Log: log})
 	var perr *exec.PillarError
 	if errors.As(err, &perr) {
 		fmt.Fprintf(s.err, "brine: %v\n", err)

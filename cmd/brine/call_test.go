@@ -593,3 +593,68 @@ func TestCallOutputConfig(t *testing.T) {
 		t.Errorf("state_output_exclude a mapping: exit %d, %q; want a config error naming it", code, errb)
 	}
 }
+
+// TestCallReadsPillarOptions: a masterless run compiles its pillar with
+// the pillar options of minion.yaml, as salt-call --local reads the
+// master's options from /etc/salt/minion: the merging strategy,
+// pillar_merge_lists, ext_pillar, pillar_safe_render_error and
+// pillarenv. A bad option is refused, naming it.
+func TestCallReadsPillarOptions(t *testing.T) {
+	pil := tree(t, map[string]string{
+		"top.sls":    "base:\n  '*':\n    - a\n    - b\n    - broken\n",
+		"a.sls":      "pkgs: [vim]\nusers:\n  alice: {uid: 1}\n",
+		"b.sls":      "pkgs: [git]\nusers:\n  bob: {uid: 2}\n",
+		"broken.sls": "{{ nope( }}\n",
+	})
+	dev := tree(t, map[string]string{
+		"top.sls": "dev:\n  '*':\n    - d\n",
+		"d.sls":   "env: dev\n",
+	})
+	write := func(body string) string {
+		return tree(t, map[string]string{"minion.yaml": "id: m1\npillar_roots:\n  base: [" + pil + "]\n  dev: [" + dev + "]\n" + body})
+	}
+	items := func(cfg string) map[string]any {
+		t.Helper()
+		out, errb, code := brine(t, "call", "--local", "-c", cfg, "--out", "json", "pillar.items")
+		if code != 0 {
+			t.Fatalf("pillar.items: exit %d: %s", code, errb)
+		}
+		var got map[string]map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got["local"]
+	}
+	tests := []struct {
+		config string
+		key    string
+		want   string
+	}{
+		// Salt's defaults: lists replaced, mappings merged.
+		{"", "pkgs", `["git"]`},
+		{"", "users", `{"alice":{"uid":1},"bob":{"uid":2}}`},
+		{"pillar_merge_lists: true\n", "pkgs", `["vim","git"]`},
+		{"pillar_source_merging_strategy: overwrite\n", "users", `{"bob":{"uid":2}}`},
+		{"ext_pillar:\n  - cmd_yaml: 'echo \"ext: %s\"'\n", "ext", `"m1"`},
+		{"pillarenv: dev\n", "env", `"dev"`},
+		{"pillarenv: dev\n", "pkgs", `null`},
+	}
+	for _, tt := range tests {
+		got := items(write(tt.config))
+		if b, _ := json.Marshal(got[tt.key]); string(b) != tt.want {
+			t.Errorf("minion.yaml %q: pillar %s = %s; want %s", tt.config, tt.key, b, tt.want)
+		}
+	}
+	// pillar_safe_render_error: false shows the render error itself.
+	safe, _ := json.Marshal(items(write(""))["_errors"])
+	detail, _ := json.Marshal(items(write("pillar_safe_render_error: false\n"))["_errors"])
+	if !strings.Contains(string(safe), "Please see master log") || strings.Contains(string(safe), "render error") {
+		t.Errorf("default _errors = %s; want Salt's safe words alone", safe)
+	}
+	if !strings.Contains(string(detail), "render error") {
+		t.Errorf("pillar_safe_render_error: false: _errors = %s; want the render error", detail)
+	}
+	if _, errb, code := brine(t, "call", "--local", "-c", write("pillar_source_merging_strategy: deep\n"), "test.true"); code == 0 || !strings.Contains(errb, "deep") {
+		t.Errorf("a bad strategy: exit %d, %q; want it refused by name", code, errb)
+	}
+}

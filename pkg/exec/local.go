@@ -28,9 +28,12 @@ type Local struct {
 	// Opts are minion options a run reads (the top file options,
 	// nodegroups, state_aggregate), as Salt's opts hold them.
 	Opts map[string]any
-	// GPGKeyDir is the GnuPG home whose keys decrypt #!yaml|gpg pillar
-	// values ("": pillar.DefaultGPGKeyDir), as salt-call's gpg_keydir.
-	GPGKeyDir string
+	// Pillar are the pillar options of the minion config
+	// (pillar_source_merging_strategy, ext_pillar, gpg_keydir…), which
+	// salt-call --local reads as a master would; Pillarenv the minion's
+	// pillarenv, the one pillar environment read ("": all).
+	Pillar    pillar.Options
+	Pillarenv string
 	Saltenv   string
 	Root      string // --root
 	Failhard  bool
@@ -92,20 +95,25 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	if len(l.PillarRoots) == 0 {
 		return host, nil
 	}
-	proots := l.PillarRoots
+	// pillar_roots' __env__ serves the environment read, as on a master.
+	proots := pillar.EnvRoots(l.PillarRoots, l.Pillarenv, env)
 	host.Opts["pillar_roots"] = rootsOpt(proots)
-	keyDir := l.GPGKeyDir
-	if keyDir == "" {
-		keyDir = pillar.DefaultGPGKeyDir
-	}
 	pc := &pillar.Compiler{
-		Files: &fileroot.Source{Roots: proots, Env: fileroot.DefaultEnv},
-		GPG:   &pillar.GPG{KeyDir: keyDir, Log: l.Log},
+		Files:     &fileroot.Source{Roots: proots, Env: fileroot.DefaultEnv},
+		Saltenv:   env,
+		Pillarenv: l.Pillarenv,
 		Globals: func(m top.Minion) map[string]any {
 			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID,
 				Opts: templateOpts(host, env, false), Root: l.Root, ExecNames: execNames()}, "", "", env)
 		},
+		// With ext_pillar_first the templates see the external data as
+		// pillar, as Salt's do.
+		GlobalsPillar: func(m top.Minion, p *odict.Map) map[string]any {
+			return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID, Pillar: p,
+				Opts: templateOpts(host, env, false), Root: l.Root, ExecNames: execNames()}, "", "", env)
+		},
 	}
+	l.Pillar.Configure(pc, l.Log)
 	if raw, ok := l.Opts["nodegroups"].(map[string]any); ok {
 		// A masterless minion's pillar top matches N@ against its own
 		// nodegroups, as Salt's salt-call --local reads them from opts.
@@ -123,7 +131,7 @@ func LocalHost(ctx context.Context, l Local) (*Host, error) {
 	for _, e := range errs {
 		l.Log.Error("pillar", "sls", e.Name, "err", e.Err)
 	}
-	host.Pillar = pillar.WithErrors(p, errs, false)
+	host.Pillar = pillar.WithErrors(p, errs, !l.Pillar.PillarSafeRenderError)
 	host.LocalPillar = true
 	return host, nil
 }
