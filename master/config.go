@@ -17,7 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/master/api"
 	"github.com/brine-cm/brine/pkg/confyaml"
-	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/outputconf"
 	"github.com/brine-cm/brine/pkg/pillar"
 	"gopkg.in/yaml.v3"
 )
@@ -126,7 +126,7 @@ type Config struct {
 	// state_output_diff, state_output_profile, state_output_pct, color):
 	// the defaults of the target command and brine run, as salt's and
 	// salt-run's are the master config's.
-	output.Settings `yaml:",inline"`
+	outputconf.Settings `yaml:",inline"`
 }
 
 // Defaults returns the configuration used for every key master.yaml

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/brine-cm/brine/pkg/confyaml"
-	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/outputconf"
 	"github.com/brine-cm/brine/pkg/pillar"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/top"
@@ -89,7 +89,7 @@ type Config struct {
 	// Settings holds Salt's outputter options (state_output, state_verbose,
 	// state_output_diff, state_output_profile, state_output_pct, color):
 	// the defaults of brine call, as salt-call's are the minion config's.
-	output.Settings `yaml:",inline"`
+	outputconf.Settings `yaml:",inline"`
 	// PresenceInterval is how often the minion tells the master it is up.
 	PresenceInterval Duration `yaml:"presence_interval"`
 	// HeartbeatInterval is how often a running job sends a heartbeat.

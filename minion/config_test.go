@@ -72,7 +72,7 @@ func TestExampleConfigIsDefaults(t *testing.T) {
 	for _, f := range reflect.VisibleFields(reflect.TypeOf(Config{})) {
 		key := strings.Split(f.Tag.Get("yaml"), ",")[0]
 		if key == "" {
-			continue // an inline struct (output.Settings): its fields are listed
+			continue // an inline struct (outputconf.Settings): its fields are listed
 		}
 		if !strings.Contains(string(b), "\n"+key+":") && !strings.HasPrefix(string(b), key+":") {
 			t.Errorf("examples/systemd/minion.yaml lacks %s", key)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/brine-cm/brine/master"
 	"github.com/brine-cm/brine/pkg/client"
-	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/outputconf"
 )
 
 // connFlags are how a command finds and reaches the master.
@@ -68,10 +68,10 @@ func (c *connFlags) dial() (*client.Client, error) {
 // state_output…), which salt-key and salt-run read from the master
 // config as salt does; none when the file cannot be read (the command
 // reports that when it dials).
-func (c *connFlags) outputSettings() output.Settings {
+func (c *connFlags) outputSettings() outputconf.Settings {
 	cfg, err := master.LoadConfig(c.configDir)
 	if err != nil {
-		return output.Settings{}
+		return outputconf.Settings{}
 	}
 	return cfg.Settings
 }

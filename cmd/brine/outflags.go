@@ -11,6 +11,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/output"
+	"github.com/brine-cm/brine/pkg/outputconf"
 	"github.com/brine-cm/brine/states"
 )
 
@@ -40,7 +41,7 @@ type outputFlags struct {
 // applyConfig takes the output options of a config file (master.yaml for
 // the commands that reach the master, minion.yaml for brine call), as
 // Salt's CLIs read them from theirs: a flag given (changed) wins.
-func (f *outputFlags) applyConfig(c output.Settings, changed func(flag string) bool) {
+func (f *outputFlags) applyConfig(c outputconf.Settings, changed func(flag string) bool) {
 	if c.StateOutput != "" && !changed("state-output") {
 		f.stateOutput = c.StateOutput
 	}
@@ -53,8 +54,8 @@ func (f *outputFlags) applyConfig(c output.Settings, changed func(flag string) b
 	f.stateOutputDiff = c.StateOutputDiff
 	f.noProfile = c.StateOutputProfile != nil && !*c.StateOutputProfile
 	f.pct = c.StateOutputPct
-	f.filterExclude = output.FilterWords(c.StateOutputExclude)
-	f.filterTerse = output.FilterWords(c.StateOutputTerse)
+	f.filterExclude = outputconf.FilterWords(c.StateOutputExclude)
+	f.filterTerse = outputconf.FilterWords(c.StateOutputTerse)
 	f.tabular, _ = c.StateTabular.(bool)
 }
 
@@ -94,7 +95,7 @@ func (f *outputFlags) validate() error {
 	}
 	// Salt lowercases the value (highstate's _format_host).
 	f.stateOutput = strings.ToLower(f.stateOutput)
-	if err := output.CheckStateOutput(f.stateOutput); err != nil {
+	if err := outputconf.CheckStateOutput(f.stateOutput); err != nil {
 		return usagef("--state-output: %w", err)
 	}
 	if f.outIndent != "" {

@@ -617,21 +617,6 @@ func TestProfileAndPct(t *testing.T) {
 // prints in full; a string of them is split at its commas, and a list
 // matches by its strings alone (Salt looks str(result) up in it).
 func TestFilterOutput(t *testing.T) {
-	words := []struct {
-		v    any
-		want []string
-	}{
-		{"True,", []string{"True", ""}},
-		{"None,False", []string{"None", "False"}},
-		{[]any{"True", true, nil, "None"}, []string{"True", "None"}},
-		{nil, nil},
-		{3, nil},
-	}
-	for _, w := range words {
-		if got := FilterWords(w.v); !slices.Equal(got, w.want) {
-			t.Errorf("FilterWords(%#v) = %q; want %q", w.v, got, w.want)
-		}
-	}
 	tests := []struct {
 		name            string
 		exclude, terse  []string

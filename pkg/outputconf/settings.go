@@ -1,4 +1,7 @@
-package output
+// Package outputconf holds the outputters' options of the config files, apart
+// from the outputters, so that the master's config can read them without
+// depending on the state engine the outputters print.
+package outputconf
 
 import (
 	"fmt"
