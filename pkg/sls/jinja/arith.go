@@ -36,6 +36,12 @@ func mulInt(a, b int) (int, bool) {
 
 func arith(op string, l, r any) (any, error) {
 	rawR := r
+	// Bytes (from str.encode) join bytes alone, as Python 3's.
+	if _, lb := l.(pyBytes); op == "+" {
+		if _, rb := r.(pyBytes); lb || rb {
+			return bytesConcat(l, r)
+		}
+	}
 	// A tuple plus a tuple is a tuple; normalize would make lists of both.
 	if lt, ok := l.(tuple); ok && op == "+" {
 		if rt, ok := r.(tuple); ok {

@@ -194,8 +194,9 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 			return tuple{"", "", s}, nil
 		}
 		return tuple{s[:i], sep, s[i+len(sep):]}, nil
-	case "encode", "decode":
-		return s, nil
+	case "encode":
+		// Python 3's: bytes, which a str neither equals nor joins.
+		return strEncode(s, args, kw)
 	}
 	return nil, fmt.Errorf("'str' object has no attribute '%s'", name)
 }
