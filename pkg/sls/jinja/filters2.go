@@ -527,6 +527,11 @@ func toDict(v any) (*odict.Map, error) {
 
 func hashF(sum func([]byte) string) filterFunc {
 	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		// Salt's hashutils take bytes as they are (to_bytes), a str
+		// as its UTF-8.
+		if b, ok := v.(pyBytes); ok {
+			return sum([]byte(b)), nil
+		}
 		s, err := toStr(v)
 		if err != nil {
 			return nil, err
