@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/brine-cm/brine/pkg/py/pyre"
 )
@@ -554,6 +555,11 @@ func addMiscFilters() {
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
 			return nil, fmt.Errorf("base64_decode: %w", err)
+		}
+		// Salt's base64_b64decode gives text when the bytes are UTF-8,
+		// else the bytes.
+		if !utf8.Valid(b) {
+			return pyBytes(b), nil
 		}
 		return string(b), nil
 	}
