@@ -319,11 +319,33 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 		}
 		return data, src.url, nil
 	}
-	urls := make([]string, len(srcs))
-	for i, s := range srcs {
-		urls[i] = s.url
+	v, _ := a.Get("source")
+	_, isList := v.([]any)
+	env := req.Saltenv
+	if env == "" {
+		env = "base"
 	}
-	return nil, "", &ArgError{Arg: "source", Err: fmt.Errorf("none of the sources exist: %s", strings.Join(urls, ", "))}
+	return nil, "", &SourceMissingError{URL: srcs[0].url, List: isList, Saltenv: env}
+}
+
+// SourceMissingError is a file.managed source that is not there, in Salt's
+// words: a list none of whose items exists is file.source_list's error as
+// the state wraps it; a single source is file.get_managed's comment, which
+// differs for a salt:// URL and a local path.
+type SourceMissingError struct {
+	URL     string
+	List    bool
+	Saltenv string
+}
+
+func (e *SourceMissingError) Error() string {
+	switch {
+	case e.List:
+		return "Unable to manage file: none of the specified sources were found"
+	case strings.HasPrefix(e.URL, "salt://"):
+		return fmt.Sprintf("Source file %s not found in saltenv '%s'", e.URL, e.Saltenv)
+	}
+	return fmt.Sprintf("Local file source %s does not exist", strings.TrimPrefix(e.URL, "file://"))
 }
 
 type fileSource struct{ url, hash string }

@@ -303,7 +303,7 @@ func TestFileManagedBadArgs(t *testing.T) {
 		{"http source", "/etc/x", map[string]any{"source": "http://example.com/x"}, `argument "source"`},
 		{"two contents", "/etc/x", map[string]any{"source": "salt://app/app.conf", "contents": "x"}, "'source' cannot be used in combination with 'contents', 'contents_pillar', or 'contents_grains'"},
 		{"contents and contents_pillar", "/etc/x", map[string]any{"contents": "a", "contents_pillar": "app:config"}, "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted"},
-		{"no source exists", "/etc/x", map[string]any{"source": []any{"salt://a", "salt://b"}}, `argument "source": none of the sources exist: salt://a, salt://b`},
+		{"no source exists", "/etc/x", map[string]any{"source": []any{"salt://a", "salt://b"}}, "Unable to manage file: none of the specified sources were found"},
 		{"bad hash type", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "crc=00"}, `argument "source_hash"`},
 		{"hash mismatch", "/etc/x", map[string]any{"source": "salt://app/app.conf", "source_hash": "sha256=" + strings.Repeat("0", 64)}, "Specified sha256 checksum for salt://app/app.conf (" + strings.Repeat("0", 64) + ") does not match actual checksum (" + fileSHA256T("port = 80\n") + "). If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'."},
 		{"bool", "/etc/x", map[string]any{"contents": "x", "makedirs": "perhaps"}, `argument "makedirs"`},
@@ -358,6 +358,34 @@ func TestFileManagedMissingPillarComment(t *testing.T) {
 		if res.Result != False || res.Comment != "Pillar app:nope does not exist" {
 			t.Errorf("test=%v: %v %q", test, res.Result, res.Comment)
 		}
+	}
+}
+
+// A source that is not there fails with Salt's comment, in a dry run as in
+// a real one: a list is file.source_list's error as file.managed wraps it,
+// a single salt:// URL (with a template too: get_managed looks before it
+// renders) or local path is get_managed's own.
+func TestFileManagedMissingSourceComment(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args map[string]any
+		want string
+	}{
+		{"list", map[string]any{"source": []any{"salt://app/nope", "/srv/nope"}}, "Unable to manage file: none of the specified sources were found"},
+		{"list of one", map[string]any{"source": []any{"salt://app/nope"}}, "Unable to manage file: none of the specified sources were found"},
+		{"salt URL", map[string]any{"source": "salt://app/nope.pem"}, "Source file salt://app/nope.pem not found in saltenv 'base'"},
+		{"salt URL with a template", map[string]any{"source": "salt://app/nope.tmpl", "template": "jinja"}, "Source file salt://app/nope.tmpl not found in saltenv 'base'"},
+		{"local path", map[string]any{"source": "/srv/files/nope"}, "Local file source /srv/files/nope does not exist"},
+		{"file URL", map[string]any{"source": "file:///srv/files/nope"}, "Local file source /srv/files/nope does not exist"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, test := range []bool{true, false} {
+				res := fileCall(t, fileTestRoot(t), "file.managed", "/etc/x", tt.args, test)
+				if res.Result != False || res.Comment != tt.want {
+					t.Errorf("test=%v: %v %q; want False %q", test, res.Result, res.Comment, tt.want)
+				}
+			}
+		})
 	}
 }
 

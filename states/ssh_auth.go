@@ -3,6 +3,7 @@ package states
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func init() {
 // byte. A missing ~/.ssh is made 0700 and a new file 0600, both owned by
 // the user.
 //
-// Salt: keys compare by their decoded blob; a malformed key is an error; one key's comments and changes ({KEY: New|Updated}) are Salt's, named by the key's base64 text; a source of several keys gets one summary comment.
+// Salt: keys compare by their decoded blob; a malformed key is an error; one key's comments and changes ({KEY: New|Updated}) are Salt's, named by the key's base64 text; a source of several keys gets one summary comment. A user the host lacks fails with Salt's real-run comment in a dry run too (Salt's dry run says the key is to be added), unless an earlier user.present of the run makes the user.
 func sshAuthPresent(ctx context.Context, req *Request) Result {
 	return sshAuthRun(ctx, req, true)
 }
@@ -70,6 +71,18 @@ func sshAuthRun(ctx context.Context, req *Request, present bool) Result {
 		return Failf(req.Name, "argument %q: required", "user")
 	}
 	user, err := sshAuthUser(req, userName)
+	if errors.Is(err, osuser.ErrNotFound) {
+		// Salt's ssh module finds no authorized_keys for an account the
+		// host lacks: set_auth_key says "fail", rm_auth_key finds the key
+		// not present.
+		if present {
+			return Failf(req.Name, "Failed to add the ssh key. Is the home directory available, and/or does the key file exist?")
+		}
+		if req.Test {
+			return Result{Name: req.Name, Result: True, Comment: "Key is already absent"}
+		}
+		return Result{Name: req.Name, Result: True, Comment: "Key not present"}
+	}
 	if err != nil {
 		return Failf(req.Name, "%v", err)
 	}
@@ -207,6 +220,12 @@ func sshAuthUser(req *Request, name string) (*osuser.User, error) {
 	}
 	u, err := db.User(name)
 	if err != nil {
+		// Under a dry run, an account an earlier user.present of the run
+		// would create counts as there (users-formula adds a user's keys
+		// after the user), so the dry run says what the real run does.
+		if pu, ok := plannedAccts(req).user(name); ok {
+			return &pu, nil
+		}
 		return nil, &ArgError{Arg: "user", Err: fmt.Errorf("%s: %w", osuser.PasswdPath(req.Root), err)}
 	}
 	return u, nil

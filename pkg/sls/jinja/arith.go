@@ -36,6 +36,21 @@ func mulInt(a, b int) (int, bool) {
 
 func arith(op string, l, r any) (any, error) {
 	rawR := r
+	// A dict view is no list in Python 3: `d.keys() + [x]`, a Python 2
+	// idiom, is a TypeError there (only keys and items views take set
+	// operators, which templates do not use).
+	if lv, ok := l.(dictView); ok {
+		return nil, fmt.Errorf("unsupported operand type(s) for %s: '%s' and '%s'", op, lv.kind, typeName(r))
+	}
+	if rv, ok := r.(dictView); ok {
+		return nil, fmt.Errorf("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), rv.kind)
+	}
+	// Bytes (from str.encode) join bytes alone, as Python 3's.
+	if _, lb := l.(pyBytes); op == "+" {
+		if _, rb := r.(pyBytes); lb || rb {
+			return bytesConcat(l, r)
+		}
+	}
 	// A tuple plus a tuple is a tuple; normalize would make lists of both.
 	if lt, ok := l.(tuple); ok && op == "+" {
 		if rt, ok := r.(tuple); ok {

@@ -148,6 +148,8 @@ func length(v any) (int, error) {
 	switch x := normalize(v).(type) {
 	case string:
 		return len([]rune(x)), nil
+	case pyBytes:
+		return len(x), nil
 	case []any:
 		return len(x), nil
 	case *odict.Map:

@@ -85,7 +85,7 @@ func (e *env) evalFilter(f *filterNode) (any, error) {
 	if !ok {
 		return nil, &exprError{line: f.line, msg: fmt.Sprintf("no filter named '%s'", f.name)}
 	}
-	args, kw, err := e.evalArgs(f.args, f.kwargs, nil, nil)
+	args, kw, err := e.evalArgs(f.args, f.kwargs, f.star, f.dstar)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/brine-cm/brine/pkg/py/pyre"
 )
@@ -527,6 +528,11 @@ func toDict(v any) (*odict.Map, error) {
 
 func hashF(sum func([]byte) string) filterFunc {
 	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		// Salt's hashutils take bytes as they are (to_bytes), a str
+		// as its UTF-8.
+		if b, ok := v.(pyBytes); ok {
+			return sum([]byte(b)), nil
+		}
 		s, err := toStr(v)
 		if err != nil {
 			return nil, err
@@ -549,6 +555,11 @@ func addMiscFilters() {
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
 			return nil, fmt.Errorf("base64_decode: %w", err)
+		}
+		// Salt's base64_b64decode gives text when the bytes are UTF-8,
+		// else the bytes.
+		if !utf8.Valid(b) {
+			return pyBytes(b), nil
 		}
 		return string(b), nil
 	}

@@ -29,8 +29,19 @@ func addSaltFilters() {
 		return uuid5(s), nil
 	}
 	// On Python 3 these only walk the value; the value is already text.
-	for _, name := range []string{"json_encode_dict", "json_decode_dict", "json_encode_list", "json_decode_list", "to_bytes"} {
+	for _, name := range []string{"json_encode_dict", "json_decode_dict", "json_encode_list", "json_decode_list"} {
 		filters[name] = identity
+	}
+	// salt.utils.stringutils.to_bytes: a str encoded (UTF-8 unless
+	// encoding says), bytes as they are, anything else a TypeError.
+	filters["to_bytes"] = func(_ *env, v any, args []any, kw map[string]any) (any, error) {
+		switch x := v.(type) {
+		case pyBytes:
+			return x, nil
+		case string:
+			return strEncode(x, args, kw)
+		}
+		return nil, fmt.Errorf("expected str, bytes, or bytearray not <class '%s'>", typeName(normalize(v)))
 	}
 	filters["str_to_num"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 		s, ok := v.(string)

@@ -19,7 +19,7 @@ var strMethods = map[string]bool{"split": true, "rsplit": true, "startswith": tr
 	"title": true, "capitalize": true, "find": true, "rfind": true, "index": true, "count": true, "isdigit": true,
 	"isalpha": true, "isalnum": true, "isspace": true, "islower": true, "isupper": true, "splitlines": true,
 	"zfill": true, "ljust": true, "rjust": true, "center": true, "partition": true, "rpartition": true,
-	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true,
+	"swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true,
 	"removeprefix": true, "removesuffix": true, "istitle": true, "expandtabs": true, "rindex": true}
 
 func hasMethod(recv any, name string) bool {
@@ -30,6 +30,8 @@ func hasMethod(recv any, name string) bool {
 		return listMethods[name]
 	case string:
 		return strMethods[name]
+	case pyBytes:
+		return name == "decode"
 	case *cycler:
 		return name == "next" || name == "reset"
 	case map[string]Func:
@@ -60,6 +62,8 @@ func (e *env) callMethod(recvNode node, recv any, name string, args []any, kw ma
 		return r, err
 	case string:
 		return strMethod(x, name, args, kw)
+	case pyBytes:
+		return bytesMethod(x, name, args, kw)
 	case *cycler:
 		return x.method(name)
 	}

@@ -40,6 +40,8 @@ type (
 		name   string
 		args   []node
 		kwargs []kwarg
+		star   node // *args, as a call's
+		dstar  node // **kwargs
 		line   int
 	}
 	testNode struct {
@@ -47,6 +49,8 @@ type (
 		name   string
 		args   []node
 		kwargs []kwarg
+		star   node // *args, as a call's
+		dstar  node // **kwargs
 		neg    bool
 		line   int
 	}

@@ -132,11 +132,13 @@ func (p *parser) parseFilterExpr(x node) (node, error) {
 			}
 			f := &filterNode{x: x, name: name, line: t.line}
 			if p.isOp("(") {
-				args, kwargs, _, _, err := p.parseArgs()
+				// A filter's arguments are a call's, *args and **kwargs
+				// included (`'%(repo)s'|format(**settings)`).
+				args, kwargs, star, dstar, err := p.parseArgs()
 				if err != nil {
 					return nil, err
 				}
-				f.args, f.kwargs = args, kwargs
+				f.args, f.kwargs, f.star, f.dstar = args, kwargs, star, dstar
 			}
 			x = f
 		case p.isName("is"):
@@ -153,11 +155,11 @@ func (p *parser) parseFilterExpr(x node) (node, error) {
 			tn := &testNode{x: x, name: name, neg: neg, line: t.line}
 			c := p.cur()
 			if p.isOp("(") {
-				args, kwargs, _, _, err := p.parseArgs()
+				args, kwargs, star, dstar, err := p.parseArgs()
 				if err != nil {
 					return nil, err
 				}
-				tn.args, tn.kwargs = args, kwargs
+				tn.args, tn.kwargs, tn.star, tn.dstar = args, kwargs, star, dstar
 			} else if (c.kind == tkString || c.kind == tkInt || c.kind == tkFloat || c.kind == tkOp && (c.s == "[" || c.s == "{") ||
 				c.kind == tkName && c.s != "else" && c.s != "or" && c.s != "and" && c.s != "if" && c.s != "is" && c.s != "in" && c.s != "not") && name != "defined" && name != "undefined" && name != "none" {
 				a, err := p.parsePrimary()

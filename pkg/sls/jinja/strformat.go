@@ -76,12 +76,20 @@ func pyFormat(s string, args []any, kw map[string]any, nested ...formatNested) (
 		if u, ok := v.(Undefined); ok {
 			return "", u.err()
 		}
-		if conv == "r" {
+		switch conv {
+		case "r", "a":
 			r, err := repr(v)
 			if err != nil {
 				return "", err
 			}
 			v = r
+		case "s":
+			// !s formats str(value): a bool is its word then, not 1 or 0.
+			s, err := toStr(v)
+			if err != nil {
+				return "", err
+			}
+			v = s
 		}
 		out, err := formatSpec(v, spec)
 		if err != nil {
@@ -155,6 +163,16 @@ func formatField(field string, args []any, kw map[string]any, auto *int) (any, e
 func formatSpec(v any, spec string) (string, error) {
 	if spec == "" {
 		return toStr(v)
+	}
+	// A bool is an int to a format spec: format(True, '5') is '    1'.
+	if b, ok := v.(bool); ok {
+		if spec[len(spec)-1] == 's' {
+			return "", fmt.Errorf("Unknown format code 's' for object of type 'bool'")
+		}
+		v = 0
+		if b {
+			v = 1
+		}
 	}
 	fill, align := ' ', byte(0)
 	r := []rune(spec)

@@ -64,7 +64,10 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		}
 		return pyExpandTabs(s, size), nil
 	case "startswith", "endswith":
-		prefixes := []any{argOr(args, 0, "")}
+		if len(args) == 0 {
+			return nil, fmt.Errorf("%s() takes at least 1 argument (0 given)", name)
+		}
+		prefixes := []any{args[0]}
 		if l, ok := normalize(prefixes[0]).([]any); ok {
 			prefixes = l
 		}
@@ -194,8 +197,9 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 			return tuple{"", "", s}, nil
 		}
 		return tuple{s[:i], sep, s[i+len(sep):]}, nil
-	case "encode", "decode":
-		return s, nil
+	case "encode":
+		// Python 3's: bytes, which a str neither equals nor joins.
+		return strEncode(s, args, kw)
 	}
 	return nil, fmt.Errorf("'str' object has no attribute '%s'", name)
 }

@@ -192,7 +192,7 @@ func (e *env) evalTest(t *testNode) (any, error) {
 	if !ok {
 		return nil, &exprError{line: t.line, msg: fmt.Sprintf("no test named '%s'", t.name)}
 	}
-	args, kw, err := e.evalArgs(t.args, t.kwargs, nil, nil)
+	args, kw, err := e.evalArgs(t.args, t.kwargs, t.star, t.dstar)
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,8 @@ func typeName(v any) string {
 		return "float"
 	case string:
 		return "str"
+	case pyBytes:
+		return "bytes"
 	case []any, *List:
 		return "list"
 	case dictView:
@@ -195,6 +197,8 @@ func truth(v any) (bool, error) {
 		return x != 0, nil
 	case string:
 		return x != "", nil
+	case pyBytes:
+		return x != "", nil
 	case []any:
 		return len(x) > 0, nil
 	case *odict.Map:
@@ -275,6 +279,8 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 	switch x := normalize(v).(type) {
 	case string:
 		b.WriteString(pyfmt.Quote(x))
+	case pyBytes:
+		b.WriteString(bytesRepr(x))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
@@ -394,6 +400,9 @@ func equalDepth(a, b any, depth int) bool {
 		return b == nil
 	case string:
 		y, ok := b.(string)
+		return ok && x == y
+	case pyBytes:
+		y, ok := b.(pyBytes)
 		return ok && x == y
 	case []any:
 		y, ok := b.([]any)

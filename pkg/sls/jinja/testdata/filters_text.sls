@@ -8,3 +8,5 @@ wordcount: {{ 'one two  three'|wordcount }}
 format: {{ '%s-%s'|format('a', 'b') }} {{ '%05.1f|%-4d|%3s'|format(3.14159, 7, 'z') }} {{ '%(a)s!'|format(a='named') }}
 percent: {{ '%s:%d' % ('host', 80) }} {{ '%s' % 'one' }}
 hash: {{ 'abc'|md5 }} {{ 'abc'|sha256 }} {{ 'hi'|base64_encode }} {{ 'aGk='|base64_decode }}
+{#- Bytes (str.encode) are hashed and encoded as they are, as Salt's hashutils take them (to_bytes). #}
+hash_bytes: {{ '6Q=='|base64_decode }} {{ 'w6k='|base64_decode }} {{ 'abc'|to_bytes }} {{ 'é'|to_bytes('latin-1') }} {{ 'abc'|to_bytes|md5 }} {{ 'abc'.encode()|md5 }} {{ 'abc'.encode('ascii')|sha256 }} {{ 'é'.encode()|base64_encode }} {{ 'é'.encode('latin-1')|base64_encode }}
