@@ -45,6 +45,7 @@ func init() {
 	versionFilters()
 	dateFilters()
 	ipwrapFilters()
+	addSaltMoreFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }
