@@ -73,7 +73,9 @@ func addSaltMoreFilters() {
 }
 
 // pyTypeRepr is how Python writes the type of v in a message: <class 'int'>.
-func pyTypeRepr(v any) string { return fmt.Sprintf("<class '%s'>", typeName(v)) }
+func pyTypeRepr(v any) string {
+	return fmt.Sprintf("<class '%s'>", strings.TrimSuffix(typeName(v), " object"))
+}
 
 // pyBytes is salt.utils.stringutils.to_bytes of v: only text has bytes.
 func pyBytes(v any) (string, error) {
