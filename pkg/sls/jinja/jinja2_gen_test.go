@@ -127,6 +127,15 @@ var genHoles = map[string][]string{
 	// text between tags.
 	"X":  {"", "a", " ", "\n", "  \n", "\n  ", "x\n", "\n\n", " b ", "\t", "\n  \n"},
 	"ID": {"x", "y", "item"},
+	// Salt's check_whitelist_blacklist lists: globs, patterns, text
+	"WB": {"none", "[]", "'a*'", "['*b*', 'x']", `'\\w+'`, "['a.c', 'abc']", "''", "['A*']", "'[ab]*'"},
+	// key paths for the *_dict_key_value filters
+	"KP": {"'a'", "'a:b'", "'x:y:z'", "'b:c'", "'k'", "'x'"},
+	// networks for network_hosts
+	"NET": {"'10.0.0.0/30'", "'10.0.0.5/29'", "'192.168.1.1'", "'10.1.1.0/31'", "'fe80::/126'", "'2001:db8::1/127'",
+		"'nope'", "['10.0.0.0/30', 'x', 'fe80::/127']", "[]"},
+	// a block's modifiers
+	"BM": {"", "", "scoped ", "scoped required "},
 }
 
 // genPatterns are the templates the generator fills. Each is its own
@@ -591,6 +600,33 @@ var genPatterns = []string{
 	"{{ ⟨LD⟩|union(⟨LD⟩)|length }}",
 	"{{ ⟨N⟩|skip }}x",
 	"{% if ⟨S⟩|regex_search(⟨RX⟩) %}found{% else %}not{% endif %}",
+	// Salt's filters added in round ten (salt/utils/data.py, stringutils,
+	// hashutils, dictupdate, network, and SerializerExtension's itertools)
+	"{{ ⟨LI⟩|method_call('count', ⟨I⟩) }}{{ ⟨S⟩|method_call('upper') }}{{ ⟨D⟩|method_call('get', 'a', ⟨N⟩) }}{{ ⟨S⟩|method_call('nope') }}",
+	"{{ ⟨LS⟩|map('method_call', 'split', ⟨S⟩)|list }}",
+	"{{ [⟨N⟩, ⟨N⟩, ⟨N⟩]|exactly_n_true(⟨I⟩) }}{{ [⟨N⟩, ⟨Z⟩]|exactly_one_true }}",
+	"{{ ⟨LS⟩|sorted_ignorecase }}",
+	"{{ ⟨S⟩|check_whitelist_blacklist(whitelist=⟨WB⟩, blacklist=⟨WB⟩) }}{{ ⟨S⟩|check_whitelist_blacklist(⟨WB⟩) }}",
+	"{{ ⟨D⟩|set_dict_key_value(⟨KP⟩, ⟨N⟩) }}",
+	"{{ ⟨D⟩|append_dict_key_value(⟨KP⟩, ⟨N⟩) }}",
+	"{{ ⟨D⟩|extend_dict_key_value(⟨KP⟩, ⟨LS⟩) }}",
+	"{{ ⟨D⟩|update_dict_key_value(⟨KP⟩, ⟨D⟩) }}",
+	"{{ ⟨D⟩|dict_to_sls_yaml_params }}{{ ⟨D⟩|dict_to_sls_yaml_params(true) }}",
+	"{{ ⟨LI⟩|combinations(⟨P⟩)|list }}{{ ⟨LS⟩|combinations_with_replacement(2)|list|length }}",
+	"{{ ⟨LS⟩|permutations(⟨P⟩)|list|length }}{{ ⟨LI⟩|permutations|first|default('e') }}",
+	"{{ ⟨LS⟩|product(⟨LI⟩)|list }}{{ ⟨LS⟩|product(repeat=2)|map('join')|list }}",
+	"{{ ⟨LI⟩|zip(⟨LS⟩)|list }}{{ ⟨LI⟩|zip_longest(⟨LS⟩, fillvalue=⟨N⟩)|list }}",
+	"{{ ⟨LS⟩|compress(⟨LI⟩)|list }}{% if ⟨LI⟩|zip(⟨LI⟩) %}t{% endif %}",
+	"{{ 'msg'|hmac_compute(⟨S⟩) }}{{ ⟨S⟩|hmac('k', 'x') }}",
+	"{{ ⟨NET⟩|network_hosts }}",
+	// template inheritance (testdata/tree/inherit/gen.jinja)
+	"{% extends 'inherit/gen.jinja' %}{% block a %}⟨X⟩{{ ⟨N⟩ }}⟨X⟩{% endblock %}",
+	"⟨X⟩{%⟨WL⟩ extends 'inherit/gen.jinja' ⟨WR⟩%}⟨X⟩{%⟨WL⟩ block a ⟨WR⟩%}⟨X⟩{{ super() }}⟨X⟩{%⟨WL⟩ endblock ⟨WR⟩%}⟨X⟩",
+	"{% set v = ⟨N⟩ %}{% extends 'inherit/gen.jinja' %}{% block b %}{{ v }}{{ x|default('-') }}{{ super() }}{% endblock %}",
+	"{% extends 'inherit/gen.jinja' %}{% set v = ⟨S⟩ %}{% block c %}[{{ super() }}]{{ loop is defined }}{% endblock %}{% block d %}{{ self.a() }}{% endblock %}",
+	"⟨X⟩{%⟨WL⟩ block a ⟨BM⟩⟨WR⟩%}⟨X⟩{%⟨WL⟩ endblock ⟨WR⟩%}⟨X⟩{{ self.a()|length }}",
+	"{% for x in ⟨LS⟩ %}{% block a ⟨BM⟩%}<{{ x|default('u') }}>{% endblock %}{% endfor %}",
+	"{% if ⟨N⟩ %}{% extends 'inherit/gen.jinja' %}{% endif %}⟨X⟩{% block a %}own{% endblock %}⟨X⟩",
 	// literals, escapes and precedence
 	"{{ ⟨LIT⟩ }}",
 	"{{ [⟨LIT⟩] }}",
