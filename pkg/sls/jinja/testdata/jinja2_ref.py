@@ -423,6 +423,67 @@ def _dict_rpartition(in_dict, keys, delimiter=DEFAULT_TARGET_DELIM, ordered_dict
     return dict_pointer, last_key
 
 
+def traverse_dict_and_list(data, key, default=None, delimiter=DEFAULT_TARGET_DELIM):
+    """salt.utils.data.traverse_dict_and_list (the traverse filter). Its
+    KeyError branch re-reads the key with salt.utils.args.yamlify_arg; here
+    PyYAML's safe_load stands in for it, which reads the keys the
+    conformance cases use (names, numbers) as yamlify_arg does."""
+    ptr = data
+    if isinstance(key, str):
+        key = key.split(delimiter)
+
+    if isinstance(key, int):
+        key = [key]
+
+    for each in key:
+        if isinstance(ptr, list):
+            try:
+                idx = int(each)
+            except ValueError:
+                embed_match = False
+                for embedded in (x for x in ptr if isinstance(x, dict)):
+                    try:
+                        ptr = embedded[each]
+                        embed_match = True
+                        break
+                    except KeyError:
+                        pass
+                if not embed_match:
+                    return default
+            else:
+                embed_match = False
+                for embedded in (x for x in ptr if isinstance(x, dict)):
+                    try:
+                        ptr = embedded[idx]
+                        embed_match = True
+                        break
+                    except KeyError:
+                        pass
+                if not embed_match:
+                    try:
+                        ptr = ptr[idx]
+                    except IndexError:
+                        return default
+        else:
+            try:
+                ptr = ptr[each]
+            except KeyError:
+                try:
+                    loaded_key = yaml.safe_load(each) if isinstance(each, str) else each
+                except Exception:  # pylint: disable=broad-except
+                    return default
+                if loaded_key == each:
+                    return default
+                else:
+                    try:
+                        ptr = ptr[loaded_key]
+                    except (KeyError, TypeError):
+                        return default
+            except TypeError:
+                return default
+    return ptr
+
+
 class SaltInvocationError(Exception):
     pass
 
@@ -571,6 +632,7 @@ def environment(tree):
     # network}.py and SerializerExtension's itertools filters
     env.filters.update(
         method_call=method_call,
+        traverse=traverse_dict_and_list,
         exactly_n_true=exactly_n,
         exactly_one_true=exactly_one,
         sorted_ignorecase=sorted_ignorecase,
