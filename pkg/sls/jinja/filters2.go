@@ -306,26 +306,63 @@ func fSetOp(op string) filterFunc {
 	}
 }
 
+// fFlatten is salt.utils.data.flatten: the items of every iterable item
+// (a list, a tuple, a dict's keys; not text), levels deep when given,
+// with None, 'None' and 'null' left out unless preserve_nulls.
 func fFlatten(e *env, v any, args []any, kw map[string]any) (any, error) {
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
-	levels := intArg(args, kw, 0, "levels", -1)
+	levelsV := arg(args, kw, 0, "levels", nil)
 	keepNull := boolArg(args, kw, 1, "preserve_nulls", false)
-	out := []any{}
-	var walk func([]any, int)
-	walk = func(l []any, depth int) {
+	var walk func(l []any, levels any, depth int) ([]any, error)
+	walk = func(l []any, levels any, depth int) ([]any, error) {
+		if depth > maxNesting {
+			// Salt refuses a list that holds itself
+			return nil, fmt.Errorf("Reference cycle detected. Check input list.")
+		}
+		out := []any{}
 		for _, x := range l {
-			if sub, ok := normalize(x).([]any); ok && (levels < 0 || depth < levels) && depth < 100 {
-				walk(sub, depth+1)
-			} else if x != nil || keepNull {
+			if !keepNull && (x == nil || x == "None" || x == "null") {
+				continue
+			}
+			sub, isIter := normalize(x).([]any)
+			if m, isMap := normalize(x).(*odict.Map); isMap {
+				sub, isIter = dictKeys(m), true
+			}
+			if !isIter {
+				out = append(out, x)
+				continue
+			}
+			if levels == nil {
+				more, err := walk(sub, nil, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, more...)
+				continue
+			}
+			n, f, isF, ok := toNum(levels)
+			if !ok {
+				return nil, fmt.Errorf("'>=' not supported between instances of '%s' and 'int'", typeName(levels))
+			}
+			if isF && f >= 1 || !isF && n >= 1 {
+				if isF {
+					n = int(f)
+				}
+				more, err := walk(sub, n-1, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, more...)
+			} else {
 				out = append(out, x)
 			}
 		}
+		return out, nil
 	}
-	walk(items, 0)
-	return out, nil
+	return walk(items, levelsV, 0)
 }
 
 func fAttr(_ *env, v any, args []any, _ map[string]any) (any, error) {
@@ -425,7 +462,12 @@ func fSequence(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return []any{v}, nil
 }
 
+// fIsList is salt.utils.data.is_list: isinstance(value, list), so a
+// tuple is not one.
 func fIsList(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	if _, isTuple := v.(tuple); isTuple {
+		return false, nil
+	}
 	_, ok := normalize(v).([]any)
 	return ok, nil
 }
@@ -489,16 +531,6 @@ func fAvg(e *env, v any, _ []any, _ map[string]any) (any, error) {
 
 func fDictFilter(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return toDict(v)
-}
-
-func fToNum(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	if n, _ := fInt(nil, v, []any{nil}, nil); n != nil {
-		if s, ok := v.(string); ok && strings.ContainsAny(s, ".eE") {
-			return fFloat(nil, v, []any{v}, nil)
-		}
-		return n, nil
-	}
-	return v, nil
 }
 
 // toDict is dict(): from a dict (a plain dict, in its order, even from

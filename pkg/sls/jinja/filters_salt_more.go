@@ -268,7 +268,7 @@ func fMysqlToDict(e *env, v any, args []any, kw map[string]any) (any, error) {
 			if field >= len(comps) {
 				return nil, fmt.Errorf("list index out of range")
 			}
-			n, _ := fToNum(e, comps[field], nil, nil)
+			n, _ := saltToNum(comps[field])
 			row.Set(headers[field], n)
 		}
 		k, ok := key.(string)

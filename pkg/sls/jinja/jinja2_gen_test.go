@@ -619,6 +619,15 @@ var genPatterns = []string{
 	"{{ ⟨LS⟩|compress(⟨LI⟩)|list }}{% if ⟨LI⟩|zip(⟨LI⟩) %}t{% endif %}",
 	"{{ 'msg'|hmac_compute(⟨S⟩) }}{{ ⟨S⟩|hmac('k', 'x') }}",
 	"{{ ⟨NET⟩|network_hosts }}",
+	// Salt's older filters, against their functions in jinja2_ref.py
+	// (compare_dicts's keys come in the order of a Python set of strings,
+	// which changes from run to run, so its result is compared sorted)
+	"{{ ⟨D⟩|compare_dicts(⟨D⟩)|dictsort }}{{ ⟨LI⟩|compare_lists(⟨LI⟩) }}{{ ⟨LS⟩|compare_lists(⟨L⟩) }}",
+	"{{ ⟨N⟩|is_iter }}{{ ⟨N⟩|is_list }}",
+	"{{ ⟨L⟩|flatten }}{{ [1, [2, [3, [none, 'None']]], 'null']|flatten(levels=⟨P⟩) }}{{ [[none], 'x']|flatten(preserve_nulls=true) }}",
+	"{{ ⟨S⟩|substring_in_list(⟨LS⟩) }}{{ ⟨S⟩|is_hex }}{{ ⟨N⟩|is_hex }}{{ ⟨S⟩|contains_whitespace }}",
+	"{{ ⟨NUMS⟩|to_num }}{{ ⟨N⟩|to_num }}{{ ⟨S⟩|str_to_num }}",
+	"{{ ⟨S⟩|to_snake_case }}|{{ ⟨S⟩|to_camelcase }}|{{ ⟨S⟩|to_camelcase(uppercamel=true) }}|{{ 'camelCaseHTTPServer'|to_snake_case }}",
 	// as template-formula's libmapstack.jinja and libmatchers.jinja write
 	"{{ 'merge ' ~ 'sub key ' * ⟨N⟩ ~ 'x' }}",
 	"{{ ⟨N⟩ | default(False) == 'SUB' }}{{ ⟨N⟩|default(':', boolean=True) }}",

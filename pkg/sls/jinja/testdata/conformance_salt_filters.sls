@@ -93,3 +93,12 @@ a zip is true even when empty
 {%- endif %}
 {{ [1, 2]|combinations(2)|map('join', '-')|join(',') }}
 {{ [[1, 'a'], [2, 'b']]|product([0])|map('first')|list }}
+{#- Salt's older filters, as their functions give them (round ten). #}
+{{ {'a': 1}|compare_dicts({}) }} {{ [1, 2]|compare_lists([2, 3]) }}
+{{ ['1.5', 1.5, true, '0x10', ' 7 ', '1_000', 'nan', '1e400', 'x']|map('to_num')|list }}
+{{ -2.7|to_num }} {{ '12'|str_to_num + 1 }}
+{{ [1, [2, [3, [none, 'None']]], 'null', {'k': 1}, (4, 5)]|flatten }}
+{{ [1, [2, [3, [4]]]]|flatten(levels=1) }} {{ [[none], 'x']|flatten(preserve_nulls=true) }}
+{{ ' 12 '|is_hex }} {{ '-0x1_f'|is_hex }} {{ '0xg'|is_hex }} {{ 16|is_hex }} {{ 'ffffffffffffffffffffffff'|is_hex }}
+{{ (1, 2)|is_list }} {{ [1]|is_list }}
+{{ 'ßtraße_ünïcode'|to_camelcase(uppercamel=true) }} {{ 'ÜberCamelÉtat'|to_snake_case }}

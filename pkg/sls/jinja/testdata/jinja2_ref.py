@@ -484,6 +484,115 @@ def traverse_dict_and_list(data, key, default=None, delimiter=DEFAULT_TARGET_DEL
     return ptr
 
 
+def compare_dicts(old=None, new=None):
+    """salt.utils.data.compare_dicts"""
+    ret = {}
+    for key in set(new or {}).union(old or {}):
+        if key not in old:
+            ret[key] = {"old": "", "new": new[key]}
+        elif key not in new:
+            ret[key] = {"new": "", "old": old[key]}
+        elif new[key] != old[key]:
+            ret[key] = {"old": old[key], "new": new[key]}
+    return ret
+
+
+def compare_lists(old=None, new=None):
+    """salt.utils.data.compare_lists"""
+    ret = {}
+    for item in new:
+        if item not in old:
+            ret.setdefault("new", []).append(item)
+    for item in old:
+        if item not in new:
+            ret.setdefault("old", []).append(item)
+    return ret
+
+
+def is_iter(thing, ignore=(str,)):
+    """salt.utils.data.is_iter"""
+    if ignore and isinstance(thing, ignore):
+        return False
+    try:
+        iter(thing)
+        return True
+    except TypeError:
+        return False
+
+
+def flatten(data, levels=None, preserve_nulls=False, _ids=None):
+    """salt.utils.data.flatten"""
+    if _ids is None:
+        _ids = set()
+    if id(data) in _ids:
+        raise RecursionError("Reference cycle detected. Check input list.")
+    _ids.add(id(data))
+
+    ret = []
+
+    for element in data:
+        if not preserve_nulls and element in (None, "None", "null"):
+            continue
+        elif is_iter(element):
+            if levels is None:
+                ret.extend(flatten(element, preserve_nulls=preserve_nulls, _ids=_ids))
+            elif levels >= 1:
+                ret.extend(
+                    flatten(
+                        element,
+                        levels=(int(levels) - 1),
+                        preserve_nulls=preserve_nulls,
+                        _ids=_ids,
+                    )
+                )
+            else:
+                ret.append(element)
+        else:
+            ret.append(element)
+
+    return ret
+
+
+def substr_in_list(string_to_search_for, list_to_search):
+    """salt.utils.data.substr_in_list (the substring_in_list filter)"""
+    return any(string_to_search_for in s for s in list_to_search)
+
+
+def is_hex(value):
+    """salt.utils.stringutils.is_hex"""
+    try:
+        int(value, 16)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def contains_whitespace(text):
+    """salt.utils.stringutils.contains_whitespace"""
+    return any(x.isspace() for x in text)
+
+
+def camel_to_snake_case(camel_input):
+    """salt.utils.stringutils.camel_to_snake_case (to_snake_case)"""
+    res = camel_input[0].lower()
+    for i, letter in enumerate(camel_input[1:], 1):
+        if letter.isupper():
+            if camel_input[i - 1].islower() or (
+                i != len(camel_input) - 1 and camel_input[i + 1].islower()
+            ):
+                res += "_"
+        res += letter.lower()
+    return res
+
+
+def snake_to_camel_case(snake_input, uppercamel=False):
+    """salt.utils.stringutils.snake_to_camel_case (to_camelcase)"""
+    words = snake_input.split("_")
+    if uppercamel:
+        words[0] = words[0].capitalize()
+    return words[0] + "".join(word.capitalize() for word in words[1:])
+
+
 class SaltInvocationError(Exception):
     pass
 
@@ -633,6 +742,18 @@ def environment(tree):
     env.filters.update(
         method_call=method_call,
         traverse=traverse_dict_and_list,
+        compare_dicts=compare_dicts,
+        compare_lists=compare_lists,
+        is_iter=is_iter,
+        is_list=lambda value: isinstance(value, list),
+        flatten=flatten,
+        substring_in_list=substr_in_list,
+        is_hex=is_hex,
+        contains_whitespace=contains_whitespace,
+        to_num=salt_to_num,
+        str_to_num=salt_to_num,
+        to_snake_case=camel_to_snake_case,
+        to_camelcase=snake_to_camel_case,
         exactly_n_true=exactly_n,
         exactly_one_true=exactly_one,
         sorted_ignorecase=sorted_ignorecase,
