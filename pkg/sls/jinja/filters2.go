@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/py/pypath"
@@ -557,14 +558,70 @@ func toDict(v any) (*odict.Map, error) {
 	return nil, fmt.Errorf("'%s' object is not iterable", typeName(v))
 }
 
+// hashF is one of salt.utils.hashutils' digest filters: the value's
+// UTF-8 bytes (salt.utils.stringutils.to_bytes, which refuses anything
+// but text) through sum.
 func hashF(sum func([]byte) string) filterFunc {
 	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, err := toStr(v)
+		s, err := pyBytes(v)
 		if err != nil {
 			return nil, err
 		}
 		return sum([]byte(s)), nil
 	}
+}
+
+// errB64Padding is binascii's "Incorrect padding".
+var errB64Padding = errors.New("Incorrect padding")
+
+// pyB64Decode is base64.b64decode without validate, as CPython's
+// binascii.a2b_base64 reads: characters outside the alphabet are skipped,
+// and the first pad that completes a group ends the data (what follows is
+// ignored); a group left unfinished is an error.
+func pyB64Decode(s string) ([]byte, error) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var out []byte
+	quad, pads, data := 0, 0, 0
+	var left byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return out, nil
+				}
+			}
+			continue
+		}
+		v := strings.IndexByte(alphabet, c)
+		if v < 0 {
+			continue
+		}
+		data++
+		pads = 0
+		b := byte(v)
+		switch quad {
+		case 0:
+			left = b
+		case 1:
+			out = append(out, left<<2|b>>4)
+			left = b & 0x0f
+		case 2:
+			out = append(out, left<<4|b>>2)
+			left = b & 0x03
+		case 3:
+			out = append(out, left<<6|b)
+		}
+		quad = (quad + 1) % 4
+	}
+	switch quad {
+	case 0:
+		return out, nil
+	case 1:
+		return nil, fmt.Errorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", data)
+	}
+	return nil, errB64Padding
 }
 
 func addMiscFilters() {
@@ -574,11 +631,11 @@ func addMiscFilters() {
 	filters["sha512"] = hashF(func(b []byte) string { h := sha512.Sum512(b); return hex.EncodeToString(h[:]) })
 	filters["base64_encode"] = hashF(func(b []byte) string { return base64.StdEncoding.EncodeToString(b) })
 	filters["base64_decode"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, err := toStr(v)
+		s, err := pyBytes(v)
 		if err != nil {
 			return nil, err
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
+		b, err := pyB64Decode(s)
 		if err != nil {
 			return nil, fmt.Errorf("base64_decode: %w", err)
 		}

@@ -134,6 +134,8 @@ var genHoles = map[string][]string{
 	// networks for network_hosts
 	"NET": {"'10.0.0.0/30'", "'10.0.0.5/29'", "'192.168.1.1'", "'10.1.1.0/31'", "'fe80::/126'", "'2001:db8::1/127'",
 		"'nope'", "['10.0.0.0/30', 'x', 'fe80::/127']", "[]"},
+	// base64 as trees and pillars hold it
+	"B64": {"'Z2V0IHNhbHRlZA=='", "'Z2V0IHNhbHRlZA'", "'Z2V0\\nIHNh bHRlZA=='", "'YQ==YQ=='", "''", "'!!!'", "'w6k='", "'YWJj\\n'"},
 	// a block's modifiers
 	"BM": {"", "", "scoped ", "scoped required "},
 }
@@ -622,8 +624,10 @@ var genPatterns = []string{
 	// Salt's older filters, against their functions in jinja2_ref.py
 	// (compare_dicts's keys come in the order of a Python set of strings,
 	// which changes from run to run, so its result is compared sorted)
-	"{{ ⟨D⟩|compare_dicts(⟨D⟩)|dictsort }}{{ ⟨LI⟩|compare_lists(⟨LI⟩) }}{{ ⟨LS⟩|compare_lists(⟨L⟩) }}",
+	"{{ ⟨D⟩|compare_dicts(⟨D⟩)|dictsort(true) }}{{ ⟨LI⟩|compare_lists(⟨LI⟩) }}{{ ⟨LS⟩|compare_lists(⟨L⟩) }}",
 	"{{ ⟨N⟩|is_iter }}{{ ⟨N⟩|is_list }}",
+	"{{ ⟨S⟩|md5 }}{{ ⟨S⟩|sha1 }}{{ ⟨S⟩|sha256 }}{{ ⟨S⟩|sha512|length }}",
+	"{{ ⟨S⟩|base64_encode }}|{{ ⟨S⟩|base64_encode|base64_decode }}|{{ ⟨B64⟩|base64_decode }}",
 	"{{ ⟨L⟩|flatten }}{{ [1, [2, [3, [none, 'None']]], 'null']|flatten(levels=⟨P⟩) }}{{ [[none], 'x']|flatten(preserve_nulls=true) }}",
 	"{{ ⟨S⟩|substring_in_list(⟨LS⟩) }}{{ ⟨S⟩|is_hex }}{{ ⟨N⟩|is_hex }}{{ ⟨S⟩|contains_whitespace }}",
 	"{{ ⟨NUMS⟩|to_num }}{{ ⟨N⟩|to_num }}{{ ⟨S⟩|str_to_num }}",

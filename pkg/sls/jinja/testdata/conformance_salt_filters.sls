@@ -102,3 +102,4 @@ a zip is true even when empty
 {{ ' 12 '|is_hex }} {{ '-0x1_f'|is_hex }} {{ '0xg'|is_hex }} {{ 16|is_hex }} {{ 'ffffffffffffffffffffffff'|is_hex }}
 {{ (1, 2)|is_list }} {{ [1]|is_list }}
 {{ 'ßtraße_ünïcode'|to_camelcase(uppercamel=true) }} {{ 'ÜberCamelÉtat'|to_snake_case }}
+{{ 'Z2V0\nIHNh bHRlZA=='|base64_decode }} {{ 'YQ==YQ=='|base64_decode }} {{ 'w6k='|base64_decode }} {{ ''|base64_decode }}

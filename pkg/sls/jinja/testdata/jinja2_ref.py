@@ -593,6 +593,40 @@ def snake_to_camel_case(snake_input, uppercamel=False):
     return words[0] + "".join(word.capitalize() for word in words[1:])
 
 
+def md5_digest(instr):
+    """salt.utils.hashutils.md5_digest (the md5 filter)"""
+    return hashlib.md5(salt_to_bytes(instr)).hexdigest()
+
+
+def sha1_digest(instr):
+    """salt.utils.hashutils.sha1_digest"""
+    return hashlib.sha1(salt_to_bytes(instr)).hexdigest()
+
+
+def sha256_digest(instr):
+    """salt.utils.hashutils.sha256_digest"""
+    return hashlib.sha256(salt_to_bytes(instr)).hexdigest()
+
+
+def sha512_digest(instr):
+    """salt.utils.hashutils.sha512_digest"""
+    return hashlib.sha512(salt_to_bytes(instr)).hexdigest()
+
+
+def base64_b64encode(instr):
+    """salt.utils.hashutils.base64_b64encode (base64_encode)"""
+    return base64.b64encode(salt_to_bytes(instr)).decode()
+
+
+def base64_b64decode(instr):
+    """salt.utils.hashutils.base64_b64decode (base64_decode)"""
+    decoded = base64.b64decode(salt_to_bytes(instr))
+    try:
+        return decoded.decode()
+    except UnicodeDecodeError:
+        return decoded
+
+
 class SaltInvocationError(Exception):
     pass
 
@@ -742,6 +776,12 @@ def environment(tree):
     env.filters.update(
         method_call=method_call,
         traverse=traverse_dict_and_list,
+        md5=md5_digest,
+        sha1=sha1_digest,
+        sha256=sha256_digest,
+        sha512=sha512_digest,
+        base64_encode=base64_b64encode,
+        base64_decode=base64_b64decode,
         compare_dicts=compare_dicts,
         compare_lists=compare_lists,
         is_iter=is_iter,
