@@ -22,7 +22,8 @@ func addSaltFilters() {
 	filters["groupby"] = fGroupby
 	filters["skip"] = func(*env, any, []any, map[string]any) (any, error) { return "", nil }
 	filters["uuid"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, err := toStr(v)
+		// salt.utils.stringutils.to_str: text only
+		s, err := pyBytes(v)
 		if err != nil {
 			return nil, err
 		}

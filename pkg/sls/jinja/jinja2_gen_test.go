@@ -626,6 +626,7 @@ var genPatterns = []string{
 	// which changes from run to run, so its result is compared sorted)
 	"{{ ⟨D⟩|compare_dicts(⟨D⟩)|dictsort(true) }}{{ ⟨LI⟩|compare_lists(⟨LI⟩) }}{{ ⟨LS⟩|compare_lists(⟨L⟩) }}",
 	"{{ ⟨N⟩|is_iter }}{{ ⟨N⟩|is_list }}",
+	"{{ ⟨S⟩|uuid }}",
 	"{{ ⟨S⟩|md5 }}{{ ⟨S⟩|sha1 }}{{ ⟨S⟩|sha256 }}{{ ⟨S⟩|sha512|length }}",
 	"{{ ⟨S⟩|base64_encode }}|{{ ⟨S⟩|base64_encode|base64_decode }}|{{ ⟨B64⟩|base64_decode }}",
 	"{{ ⟨L⟩|flatten }}{{ [1, [2, [3, [none, 'None']]], 'null']|flatten(levels=⟨P⟩) }}{{ [[none], 'x']|flatten(preserve_nulls=true) }}",

@@ -44,6 +44,7 @@ import ipaddress
 import itertools
 import json
 import re
+import uuid
 import shlex
 import sys
 from collections import OrderedDict
@@ -627,6 +628,13 @@ def base64_b64decode(instr):
         return decoded
 
 
+def uuid_(val):
+    """salt/utils/jinja.py uuid_ (the uuid filter)"""
+    if not isinstance(val, str):
+        raise TypeError("expected str, bytes, or bytearray not {}".format(type(val)))
+    return str(uuid.uuid5(uuid.UUID("91633EBF-1C86-5E33-935A-28061F4B480E"), val))
+
+
 class SaltInvocationError(Exception):
     pass
 
@@ -777,6 +785,7 @@ def environment(tree):
         method_call=method_call,
         traverse=traverse_dict_and_list,
         md5=md5_digest,
+        uuid=uuid_,
         sha1=sha1_digest,
         sha256=sha256_digest,
         sha512=sha512_digest,
