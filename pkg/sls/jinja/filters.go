@@ -45,6 +45,7 @@ func init() {
 	versionFilters()
 	dateFilters()
 	ipwrapFilters()
+	addFileFilters()
 	addSaltMoreFilters()
 }
 

@@ -396,6 +396,9 @@ func (c *cycler) method(name string) (any, error) {
 func gShowFullContext(e *env, _ []any, _ map[string]any) (any, error) {
 	out := newDict(len(e.rs.vars))
 	for _, k := range sortedKeys(e.rs.vars) {
+		if k == hostVar {
+			continue
+		}
 		out.Set(k, simpleTypes(e.rs.varValue(k, e.rs.vars[k]), 0))
 	}
 	for _, c := range []map[string]any{e.ctx.Public, e.ctx.Private} {
