@@ -54,7 +54,7 @@ func (e *env) lookup(name string) any {
 		// Jinja binds self, in every template that names it, to the
 		// template's blocks (TemplateReference)
 		if ts := tplStateOf(e.ctx); ts != nil {
-			return ts.selfRef()
+			return ts.selfRef(nil)
 		}
 	}
 	if v, ok := e.ctx.Public[name]; ok {

@@ -220,6 +220,9 @@ func (ts *tplState) renderBlock(chain []*blockDef, i int, base *pongo2.Execution
 	} else {
 		ctx.Private["super"] = Undefined{Hint: fmt.Sprintf("there is no parent block called '%s'.", d.st.name)}
 	}
+	// self in a block is the block's context's (a scoped block's holds
+	// the names around it, which self.name() passes on)
+	ctx.Private["self"] = ts.selfRef(base)
 	if err := d.body.Execute(ctx, &pongoWriter{b: b, rs: rs}); err != nil {
 		if lc, ok := err.OrigError.(loopCtl); ok {
 			return fmt.Errorf("'%s' outside of a loop", lc)
@@ -230,17 +233,21 @@ func (ts *tplState) renderBlock(chain []*blockDef, i int, base *pongo2.Execution
 }
 
 // selfRef is Jinja's TemplateReference: self.name() renders the first
-// block of the chain of that name in the template's context.
-func (ts *tplState) selfRef() *module {
+// block of the chain of that name in base, the context self was taken in
+// (nil: the template's own, when called).
+func (ts *tplState) selfRef(base *pongo2.ExecutionContext) *module {
 	vars := make(map[string]any, len(ts.blocks))
 	for name, chain := range ts.blocks {
 		vars[name] = builtinFunc(func(*env, []any, map[string]any) (any, error) {
-			base := ts.cur.root
-			if base == nil {
+			at := base
+			if at == nil {
+				at = ts.cur.root
+			}
+			if at == nil {
 				return nil, fmt.Errorf("self.%s() outside of a template run", name)
 			}
 			var sb strings.Builder
-			if err := ts.renderBlock(chain, 0, base, &sb); err != nil {
+			if err := ts.renderBlock(chain, 0, at, &sb); err != nil {
 				return nil, err
 			}
 			return sb.String(), nil

@@ -793,7 +793,7 @@ func genTree(r *rand.Rand, depth int, loopVar string) string {
 	}
 	for range n {
 		b.WriteString(text())
-		k := r.Intn(14)
+		k := r.Intn(15)
 		if depth <= 0 {
 			k = r.Intn(4)
 		}
@@ -862,6 +862,21 @@ func genTree(r *rand.Rand, depth int, loopVar string) string {
 			b.WriteString(tag("if " + loopVar + " " + pick("> 1", "== 1", "is even")))
 			b.WriteString(tag(pick("break", "continue", "set s"+strconv.Itoa(depth)+" = "+loopVar)))
 			b.WriteString(tag("endif"))
+		case 14:
+			// a block renders where it stands; in a loop only a scoped one
+			// sees the loop's names
+			name := "b" + strconv.Itoa(r.Intn(1000000))
+			mod := pick("", "scoped ")
+			b.WriteString(tag("block " + name + " " + mod))
+			bodyVar := ""
+			if mod != "" {
+				bodyVar = loopVar
+			}
+			b.WriteString(genTree(r, depth-1, bodyVar))
+			b.WriteString(tag(pick("endblock", "endblock "+name)))
+			if r.Intn(3) == 0 {
+				b.WriteString(text() + "{{ self." + name + "() }}")
+			}
 		case 11:
 			if r.Intn(2) == 0 {
 				b.WriteString(tag("set sb"))

@@ -14,3 +14,4 @@
 {% set captured %}{% block five %}five{% endblock %}{% endset %}{{ captured }}
 {{ self.five() }}
 {%- filter upper %}{% block six %}six{% endblock %}{% endfilter %}
+{% for i in [1, 2] %}{% block outer7 scoped %}<{{ self.inner7() }}>{% block inner7 scoped %}{{ i }}{% endblock %}{% endblock %}{% endfor %}
