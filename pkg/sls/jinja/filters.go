@@ -46,6 +46,7 @@ func init() {
 	dateFilters()
 	ipwrapFilters()
 	addFileFilters()
+	filters["xml"] = fXML
 	addSaltMoreFilters()
 }
 

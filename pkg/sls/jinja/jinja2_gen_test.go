@@ -136,6 +136,12 @@ var genHoles = map[string][]string{
 		"'nope'", "['10.0.0.0/30', 'x', 'fe80::/127']", "[]"},
 	// base64 as trees and pillars hold it
 	"B64": {"'Z2V0IHNhbHRlZA=='", "'Z2V0IHNhbHRlZA'", "'Z2V0\\nIHNh bHRlZA=='", "'YQ==YQ=='", "''", "'!!!'", "'w6k='", "'YWJj\\n'"},
+	// data for the xml filter, as format_xml's docstring shapes it
+	"XML": {"{'root_node': {'bar': 42, 'foo': True, 'qux': 2.0, 'baz': [1, 2, 3]}}",
+		"{'a': {'b': {'c': 'x'}, 'd': [{'e': 1}, {'e': 2}], 'f': 'g&<\"h'}}", "{'a': 'text & <more>'}",
+		"{'a': []}", "{'a': None}", "{'a': {}}", "{'a': ['x', 'y']}", "[('a', 'b')]", "['ab']", "[]", "'x'",
+		"{'a': 1, 'b': 2}", "{'1x': 'v'}", "{'a b': 'v'}", "{'a': {'k': None, 'l': 1.5}}", "{'a': 'é 日本'}",
+		"{'a': {'b': [[1, 2]]}}", "{'a': ('x', 'y')}", "{'a': 'line\\r\\nnext'}", "{'a': {'t': 'x\\ny'}}", "{'a': ''}"},
 	// a block's modifiers
 	"BM": {"", "", "scoped ", "scoped required "},
 }
@@ -627,6 +633,8 @@ var genPatterns = []string{
 	"{{ ⟨D⟩|compare_dicts(⟨D⟩)|dictsort(true) }}{{ ⟨LI⟩|compare_lists(⟨LI⟩) }}{{ ⟨LS⟩|compare_lists(⟨L⟩) }}",
 	"{{ ⟨N⟩|is_iter }}{{ ⟨N⟩|is_list }}",
 	"{{ ⟨S⟩|uuid }}",
+	"{{ {'root': ⟨D⟩}|xml }}",
+	"{{ ⟨XML⟩|xml }}",
 	"{{ ⟨S⟩|md5 }}{{ ⟨S⟩|sha1 }}{{ ⟨S⟩|sha256 }}{{ ⟨S⟩|sha512|length }}",
 	"{{ ⟨S⟩|base64_encode }}|{{ ⟨S⟩|base64_encode|base64_decode }}|{{ ⟨B64⟩|base64_decode }}",
 	"{{ ⟨L⟩|flatten }}{{ [1, [2, [3, [none, 'None']]], 'null']|flatten(levels=⟨P⟩) }}{{ [[none], 'x']|flatten(preserve_nulls=true) }}",

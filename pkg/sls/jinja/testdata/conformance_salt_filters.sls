@@ -103,3 +103,6 @@ a zip is true even when empty
 {{ (1, 2)|is_list }} {{ [1]|is_list }}
 {{ 'ßtraße_ünïcode'|to_camelcase(uppercamel=true) }} {{ 'ÜberCamelÉtat'|to_snake_case }}
 {{ 'Z2V0\nIHNh bHRlZA=='|base64_decode }} {{ 'YQ==YQ=='|base64_decode }} {{ 'w6k='|base64_decode }} {{ ''|base64_decode }}
+{{ {'root_node': {'bar': 42, 'foo': True, 'qux': 2.0, 'baz': [1, 2, 3]}}|xml }}
+{{ {'a': {'b': {'c': 'x'}, 'd': [{'e': 1}, {'e': 2}], 'f': 'g&<"h'}}|xml }}
+{{ {'a': 'line\r\nnext\rx'}|xml }}{{ {'a': {'t': 'x\ny\tz\r'}}|xml }}

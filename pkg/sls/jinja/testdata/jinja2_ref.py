@@ -45,6 +45,8 @@ import itertools
 import json
 import re
 import uuid
+from xml.dom import minidom
+from xml.etree.ElementTree import Element, SubElement, tostring
 import shlex
 import sys
 from collections import OrderedDict
@@ -635,6 +637,55 @@ def uuid_(val):
     return str(uuid.uuid5(uuid.UUID("91633EBF-1C86-5E33-935A-28061F4B480E"), val))
 
 
+def format_xml(value):
+    """SerializerExtension.format_xml"""
+
+    def normalize_iter(value):
+        if isinstance(value, (list, tuple)):
+            if isinstance(value[0], str):
+                xmlval = value
+            else:
+                xmlval = []
+        elif isinstance(value, dict):
+            xmlval = list(value.items())
+        else:
+            raise jinja2.exceptions.TemplateRuntimeError(
+                "Value is not a dict or list. Cannot render as XML"
+            )
+        return xmlval
+
+    def recurse_tree(xmliter, element=None):
+        sub = None
+        for tag, attrs in xmliter:
+            if isinstance(attrs, list):
+                for attr in attrs:
+                    recurse_tree(((tag, attr),), element)
+            elif element is not None:
+                sub = SubElement(element, tag)
+            else:
+                sub = Element(tag)
+            if isinstance(attrs, (str, int, bool, float)):
+                sub.text = str(attrs)
+                continue
+            if isinstance(attrs, dict):
+                sub.attrib = {
+                    attr: str(val)
+                    for attr, val in attrs.items()
+                    if not isinstance(val, (dict, list))
+                }
+            for tag, val in [
+                item
+                for item in normalize_iter(attrs)
+                if isinstance(item[1], (dict, list))
+            ]:
+                recurse_tree(((tag, val),), sub)
+        return sub
+
+    return minidom.parseString(
+        tostring(recurse_tree(normalize_iter(value)))
+    ).toprettyxml(indent=" ")
+
+
 class SaltInvocationError(Exception):
     pass
 
@@ -785,6 +836,7 @@ def environment(tree):
         method_call=method_call,
         traverse=traverse_dict_and_list,
         md5=md5_digest,
+        xml=format_xml,
         uuid=uuid_,
         sha1=sha1_digest,
         sha256=sha256_digest,
