@@ -79,6 +79,9 @@ func Translate(p string, flags Flag) (string, error) {
 	if err := CheckFlags(flags); err != nil {
 		return "", err
 	}
+	if err := repeatedAssertion(p); err != nil {
+		return "", err
+	}
 	ascii := flags&ASCII != 0 || leadingFlags(p, 'a')
 	var b strings.Builder
 	prefix := ""
@@ -214,6 +217,62 @@ func Translate(p string, flags Flag) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// repeatedAssertion refuses a quantifier right after ^, $, \A, \Z, \b or
+// \B, as Python's sre_parse does ("nothing to repeat"); RE2 takes it, and
+// `\A*b*\Z` would match any text there.
+func repeatedAssertion(p string) error {
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		end := -1 // where an assertion ends
+		switch {
+		case c == '\\' && i+1 < len(p):
+			if !inClass && strings.IndexByte("AZbB", p[i+1]) >= 0 {
+				end = i + 2
+			}
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+			// a ] first (after an optional ^) is a literal
+			if i+1 < len(p) && p[i+1] == '^' {
+				i++
+			}
+			if i+1 < len(p) && p[i+1] == ']' {
+				i++
+			}
+		case c == '^' || c == '$':
+			end = i + 1
+		}
+		if end < 0 || end >= len(p) {
+			continue
+		}
+		if n := p[end]; n == '*' || n == '+' || n == '?' || n == '{' && isRepeat(p[end:]) {
+			return fmt.Errorf("pattern %q: nothing to repeat at position %d", p, end)
+		}
+	}
+	return nil
+}
+
+// isRepeat reports whether s starts with a {m,n} quantifier as Python
+// reads one: {m}, {m,}, {,n} or {m,n}.
+func isRepeat(s string) bool {
+	j := strings.IndexByte(s, '}')
+	if j < 2 {
+		return false
+	}
+	body := s[1:j]
+	lo, hi, comma := strings.Cut(body, ",")
+	digits := func(x string) bool { return strings.Trim(x, "0123456789") == "" }
+	if !digits(lo) || !digits(hi) {
+		return false
+	}
+	return lo != "" || comma
 }
 
 // wrap puts a class's members in brackets, unless they go into a set.

@@ -85,6 +85,18 @@ var cases = []testCase{
 	{op: "sub", pat: `(a)`, repl: `\2`, text: "a", want: `{"error":"invalid group reference"}`},
 	{op: "sub", pat: `a`, repl: `\q`, text: "a", want: `{"error":"bad escape"}`},
 	{op: "sub", pat: `a`, repl: `\g<nope>`, text: "a", want: `{"error":"invalid group reference"}`},
+	// an assertion cannot be repeated in Python, where RE2 takes it
+	// (salt's check_whitelist_blacklist tries `\A*b*\Z` as a pattern)
+	{op: "search", pat: `\A*b*\Z`, text: "Hello", want: `{"error":"nothing to repeat"}`},
+	{op: "search", pat: `^*`, text: "a", want: `{"error":"nothing to repeat"}`},
+	{op: "search", pat: `a$+`, text: "a", want: `{"error":"nothing to repeat"}`},
+	{op: "search", pat: `\b?x`, text: "x", want: `{"error":"nothing to repeat"}`},
+	{op: "search", pat: `^{,}`, text: "x", want: `{"error":"nothing to repeat"}`},
+	{op: "search", pat: `^{2}`, text: "x", want: `{"error":"nothing to repeat"}`},
+	{op: "search", pat: `(?:^)*x`, text: "x", want: `["x"]`},
+	{op: "search", pat: `[$*]+`, text: "a$*", want: `["$*"]`},
+	{op: "search", pat: `\^*x`, text: "^^x", want: `["^^x"]`},
+	{op: "search", pat: `^{x}`, text: "{x}", want: `["{x}"]`},
 	// re.escape
 	{op: "escape", text: "a.b*c", want: `"a\\.b\\*c"`},
 	{op: "escape", text: "a b-c#d&e~f", want: `"a\\ b\\-c\\#d\\&e\\~f"`},
@@ -169,6 +181,7 @@ func canon(t *testing.T, s string) string {
 				"invalid group reference": "invalid group reference",
 				"unknown group name":      "invalid group reference",
 				"bad escape":              "bad escape",
+				"nothing to repeat":       "nothing to repeat",
 			}
 			for text, gist := range gists {
 				if strings.Contains(e, text) {

@@ -50,6 +50,13 @@ func (e *env) lookup(name string) any {
 	if v, ok := e.ctx.Private[name]; ok {
 		return v
 	}
+	if name == "self" {
+		// Jinja binds self, in every template that names it, to the
+		// template's blocks (TemplateReference)
+		if ts := tplStateOf(e.ctx); ts != nil {
+			return ts.selfRef(nil)
+		}
+	}
 	if v, ok := e.ctx.Public[name]; ok {
 		return v
 	}

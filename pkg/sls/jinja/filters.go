@@ -37,7 +37,7 @@ func init() {
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
 		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
 		"pprint": fPprint, "python": fPprint, "sequence": fSequence, "truncate": fTruncate,
-		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": fToNum,
+		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": func(_ *env, v any, _ []any, _ map[string]any) (any, error) { return saltToNum(v) },
 	}
 	addMiscFilters()
 	addSaltFilters()
@@ -45,6 +45,9 @@ func init() {
 	versionFilters()
 	dateFilters()
 	ipwrapFilters()
+	addFileFilters()
+	filters["xml"] = fXML
+	addSaltMoreFilters()
 }
 
 func identity(_ *env, v any, _ []any, _ map[string]any) (any, error) { return v, nil }

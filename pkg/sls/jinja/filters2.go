@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/py/pypath"
@@ -307,26 +308,63 @@ func fSetOp(op string) filterFunc {
 	}
 }
 
+// fFlatten is salt.utils.data.flatten: the items of every iterable item
+// (a list, a tuple, a dict's keys; not text), levels deep when given,
+// with None, 'None' and 'null' left out unless preserve_nulls.
 func fFlatten(e *env, v any, args []any, kw map[string]any) (any, error) {
 	items, err := iterate(v)
 	if err != nil {
 		return nil, err
 	}
-	levels := intArg(args, kw, 0, "levels", -1)
+	levelsV := arg(args, kw, 0, "levels", nil)
 	keepNull := boolArg(args, kw, 1, "preserve_nulls", false)
-	out := []any{}
-	var walk func([]any, int)
-	walk = func(l []any, depth int) {
+	var walk func(l []any, levels any, depth int) ([]any, error)
+	walk = func(l []any, levels any, depth int) ([]any, error) {
+		if depth > maxNesting {
+			// Salt refuses a list that holds itself
+			return nil, fmt.Errorf("Reference cycle detected. Check input list.")
+		}
+		out := []any{}
 		for _, x := range l {
-			if sub, ok := normalize(x).([]any); ok && (levels < 0 || depth < levels) && depth < 100 {
-				walk(sub, depth+1)
-			} else if x != nil || keepNull {
+			if !keepNull && (x == nil || x == "None" || x == "null") {
+				continue
+			}
+			sub, isIter := normalize(x).([]any)
+			if m, isMap := normalize(x).(*odict.Map); isMap {
+				sub, isIter = dictKeys(m), true
+			}
+			if !isIter {
+				out = append(out, x)
+				continue
+			}
+			if levels == nil {
+				more, err := walk(sub, nil, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, more...)
+				continue
+			}
+			n, f, isF, ok := toNum(levels)
+			if !ok {
+				return nil, fmt.Errorf("'>=' not supported between instances of '%s' and 'int'", typeName(levels))
+			}
+			if isF && f >= 1 || !isF && n >= 1 {
+				if isF {
+					n = int(f)
+				}
+				more, err := walk(sub, n-1, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, more...)
+			} else {
 				out = append(out, x)
 			}
 		}
+		return out, nil
 	}
-	walk(items, 0)
-	return out, nil
+	return walk(items, levelsV, 0)
 }
 
 func fAttr(_ *env, v any, args []any, _ map[string]any) (any, error) {
@@ -426,7 +464,12 @@ func fSequence(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return []any{v}, nil
 }
 
+// fIsList is salt.utils.data.is_list: isinstance(value, list), so a
+// tuple is not one.
 func fIsList(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	if _, isTuple := v.(tuple); isTuple {
+		return false, nil
+	}
 	_, ok := normalize(v).([]any)
 	return ok, nil
 }
@@ -492,16 +535,6 @@ func fDictFilter(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	return toDict(v)
 }
 
-func fToNum(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-	if n, _ := fInt(nil, v, []any{nil}, nil); n != nil {
-		if s, ok := v.(string); ok && strings.ContainsAny(s, ".eE") {
-			return fFloat(nil, v, []any{v}, nil)
-		}
-		return n, nil
-	}
-	return v, nil
-}
-
 // toDict is dict(): from a dict (a plain dict, in its order, even from
 // an OrderedDict, as Python's dict() makes), or a list of pairs.
 func toDict(v any) (*odict.Map, error) {
@@ -526,19 +559,70 @@ func toDict(v any) (*odict.Map, error) {
 	return nil, fmt.Errorf("'%s' object is not iterable", typeName(v))
 }
 
+// hashF is one of salt.utils.hashutils' digest filters: the value's
+// UTF-8 bytes (salt.utils.stringutils.to_bytes, which refuses anything
+// but text) through sum.
 func hashF(sum func([]byte) string) filterFunc {
 	return func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		// Salt's hashutils take bytes as they are (to_bytes), a str
-		// as its UTF-8.
-		if b, ok := v.(pyBytes); ok {
-			return sum([]byte(b)), nil
-		}
-		s, err := toStr(v)
+		s, err := toBytes(v)
 		if err != nil {
 			return nil, err
 		}
 		return sum([]byte(s)), nil
 	}
+}
+
+// errB64Padding is binascii's "Incorrect padding".
+var errB64Padding = errors.New("Incorrect padding")
+
+// pyB64Decode is base64.b64decode without validate, as CPython's
+// binascii.a2b_base64 reads: characters outside the alphabet are skipped,
+// and the first pad that completes a group ends the data (what follows is
+// ignored); a group left unfinished is an error.
+func pyB64Decode(s string) ([]byte, error) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var out []byte
+	quad, pads, data := 0, 0, 0
+	var left byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return out, nil
+				}
+			}
+			continue
+		}
+		v := strings.IndexByte(alphabet, c)
+		if v < 0 {
+			continue
+		}
+		data++
+		pads = 0
+		b := byte(v)
+		switch quad {
+		case 0:
+			left = b
+		case 1:
+			out = append(out, left<<2|b>>4)
+			left = b & 0x0f
+		case 2:
+			out = append(out, left<<4|b>>2)
+			left = b & 0x03
+		case 3:
+			out = append(out, left<<6|b)
+		}
+		quad = (quad + 1) % 4
+	}
+	switch quad {
+	case 0:
+		return out, nil
+	case 1:
+		return nil, fmt.Errorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", data)
+	}
+	return nil, errB64Padding
 }
 
 func addMiscFilters() {
@@ -548,11 +632,11 @@ func addMiscFilters() {
 	filters["sha512"] = hashF(func(b []byte) string { h := sha512.Sum512(b); return hex.EncodeToString(h[:]) })
 	filters["base64_encode"] = hashF(func(b []byte) string { return base64.StdEncoding.EncodeToString(b) })
 	filters["base64_decode"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, err := toStr(v)
+		s, err := toBytes(v)
 		if err != nil {
 			return nil, err
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
+		b, err := pyB64Decode(s)
 		if err != nil {
 			return nil, fmt.Errorf("base64_decode: %w", err)
 		}

@@ -22,7 +22,8 @@ func addSaltFilters() {
 	filters["groupby"] = fGroupby
 	filters["skip"] = func(*env, any, []any, map[string]any) (any, error) { return "", nil }
 	filters["uuid"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, err := toStr(v)
+		// salt.utils.stringutils.to_str: text only
+		s, err := toBytes(v)
 		if err != nil {
 			return nil, err
 		}
@@ -43,33 +44,30 @@ func addSaltFilters() {
 		}
 		return nil, fmt.Errorf("expected str, bytes, or bytearray not <class '%s'>", typeName(normalize(v)))
 	}
-	filters["str_to_num"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, ok := v.(string)
+	filters["str_to_num"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) { return saltToNum(v) }
+	filters["to_snake_case"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+		s, ok := normalize(v).(string)
 		if !ok {
-			return v, nil
+			return nil, fmt.Errorf("'%s' object is not subscriptable", typeName(v))
 		}
-		if i, err := strconv.Atoi(s); err == nil {
-			return i, nil
+		if s == "" {
+			// camel_input[0]
+			return nil, fmt.Errorf("string index out of range")
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, nil
-		}
-		return v, nil
+		return toSnake(s), nil
 	}
-	filters["to_snake_case"] = strF(toSnake)
 	filters["to_camelcase"] = func(_ *env, v any, args []any, kw map[string]any) (any, error) {
-		s, err := toStr(v)
-		if err != nil {
-			return nil, err
+		s, ok := normalize(v).(string)
+		if !ok {
+			return nil, fmt.Errorf("'%s' object has no attribute 'split'", typeName(v))
 		}
 		return toCamel(s, boolArg(args, kw, 0, "uppercamel", false)), nil
 	}
 	filters["is_hex"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
-		s, ok := v.(string)
-		if !ok {
-			return false, nil
-		}
-		return hexRE.MatchString(s), nil
+		// int(value, 16) succeeds: text only (a number with a base is a
+		// TypeError), Python's int() syntax
+		s, ok := normalize(v).(string)
+		return ok && pyIntSyntax(s, 16), nil
 	}
 	filters["contains_whitespace"] = func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 		s, _ := v.(string)
@@ -293,11 +291,12 @@ func fCompareLists(e *env, v any, args []any, kw map[string]any) (any, error) {
 			came = append(came, x)
 		}
 	}
-	if gone != nil {
-		out.Set("old", gone)
-	}
+	// Salt sets "new" first (ret.setdefault in its first loop)
 	if came != nil {
 		out.Set("new", came)
+	}
+	if gone != nil {
+		out.Set("old", gone)
 	}
 	return out, nil
 }
@@ -316,7 +315,11 @@ func fCompareDicts(e *env, v any, args []any, kw map[string]any) (any, error) {
 		nv, ok := newM.Get(k)
 		switch {
 		case !ok:
-			change(k, ov, "")
+			// Salt writes a removed key new first
+			c := newDict(2)
+			c.Set("new", "")
+			c.Set("old", ov)
+			out.Set(k, c)
 		case !equal(ov, nv):
 			change(k, ov, nv)
 		}
@@ -336,7 +339,6 @@ var (
 	humanRE       = regexp.MustCompile(`^([0-9.]*)\s*(.*)$`)
 	humanMetricRE = regexp.MustCompile(`^[kmgtpezy]b$`)
 	humanUnitRE   = regexp.MustCompile(`^(b|[kmgtpezy](ib)?)$`)
-	hexRE         = regexp.MustCompile(`^(0[xX])?[0-9a-fA-F]+$`)
 )
 
 // humanToBytes is Salt 3005's human_to_bytes (salt/utils/stringutils.py):
@@ -382,39 +384,99 @@ func humanToBytes(size, defaultUnit string, handleMetric bool) any {
 	return r // past an int64: Python's int is exact, this is near
 }
 
+// toSnake is salt.utils.stringutils.camel_to_snake_case: an underscore
+// before an upper-case letter that follows a lower-case one or comes
+// before one, everything lowered (Python's str.lower).
 func toSnake(s string) string {
 	rs := []rune(s)
 	if len(rs) == 0 {
 		return s
 	}
 	var b strings.Builder
-	b.WriteRune(unicode.ToLower(rs[0]))
+	b.WriteString(pyLower(string(rs[0])))
 	for i := 1; i < len(rs); i++ {
 		r := rs[i]
 		if unicode.IsUpper(r) && (unicode.IsLower(rs[i-1]) || i != len(rs)-1 && unicode.IsLower(rs[i+1])) {
 			b.WriteByte('_')
 		}
-		b.WriteRune(unicode.ToLower(r))
+		b.WriteString(pyLower(string(r)))
 	}
 	return b.String()
 }
 
+// toCamel is salt.utils.stringutils.snake_to_camel_case: the words after
+// the first capitalized (Python's str.capitalize), the first too when
+// upper.
 func toCamel(s string, upper bool) string {
 	words := strings.Split(s, "_")
-	capitalize := func(w string) string {
-		if w == "" {
-			return w
-		}
-		return strings.ToUpper(w[:1]) + strings.ToLower(w[1:])
-	}
 	if upper {
-		words[0] = capitalize(words[0])
+		words[0] = pyCapitalize(words[0])
 	}
-	out := words[0]
+	var b strings.Builder
+	b.WriteString(words[0])
 	for _, w := range words[1:] {
-		out += capitalize(w)
+		b.WriteString(pyCapitalize(w))
 	}
-	return out
+	return b.String()
+}
+
+// saltToNum is salt.utils.stringutils.to_num (the to_num and str_to_num
+// filters): int(text), else float(text), else the text; int() of any
+// other value, so a bool is 0 or 1, a float is cut to an int, and a list
+// or None is a TypeError.
+func saltToNum(v any) (any, error) {
+	switch x := normalize(v).(type) {
+	case string:
+		if n, ok := pyParseInt(x, 10); ok {
+			return n, nil
+		}
+		if f, ok := pyParseFloat(x); ok {
+			return f, nil
+		}
+		return x, nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case int:
+		return x, nil
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			// int(nan) is a ValueError, so float(nan)
+			return x, nil
+		case math.IsInf(x, 0):
+			return nil, fmt.Errorf("cannot convert float infinity to integer")
+		case math.Abs(x) >= 1<<63:
+			return nil, fmt.Errorf("integer overflow: brine's integers are 64-bit")
+		}
+		return int(x), nil
+	}
+	return nil, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", strings.TrimSuffix(typeName(v), " object"))
+}
+
+// pyIntSyntax reports whether Python's int(s, base) reads s: whitespace
+// around, a sign, the base's prefix, digits with single underscores
+// between them. The value may be of any size.
+func pyIntSyntax(s string, base int) bool {
+	s = strings.TrimFunc(s, isPySpace)
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if base == 16 && len(s) > 1 && s[0] == '0' && s[1]|0x20 == 'x' {
+		s = strings.TrimPrefix(s[2:], "_")
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return false
+	}
+	for _, r := range strings.ReplaceAll(s, "_", "") {
+		d := strings.IndexRune("0123456789abcdefghijklmnopqrstuvwxyz", unicode.ToLower(r))
+		if d < 0 || d >= base {
+			return false
+		}
+	}
+	return true
 }
 
 // uuid5 is Salt's uuid filter: a name-based (SHA-1) UUID in Salt's own

@@ -139,8 +139,22 @@ func (rs *renderState) run(c *compiled, public pongo2.Context, w io.Writer) (map
 	slot := &exportSlot{}
 	public["__jinja"] = rs
 	public["__jexport"] = slot
-	if err := c.tpl.ExecuteWriterUnbuffered(public, w); err != nil {
+	// A template extended by another runs in that one's context, with
+	// its blocks (runParent); any other starts a context of its own.
+	ts, chained := public["__jtpl"].(*tplState)
+	if !chained {
+		ts = newTplState(c.unit)
+		public["__jtpl"] = ts
+	}
+	frame := &runFrame{}
+	prev := ts.cur
+	ts.cur = frame
+	defer func() { ts.cur = prev }()
+	if err := c.tpl.ExecuteWriterUnbuffered(public, &extendsWriter{w: w, f: frame}); err != nil {
 		return nil, toError(err, c)
+	}
+	if frame.parent != nil {
+		return rs.runParent(ts, frame, slot.vars, w)
 	}
 	return slot.vars, nil
 }

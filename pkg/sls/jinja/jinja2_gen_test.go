@@ -127,6 +127,23 @@ var genHoles = map[string][]string{
 	// text between tags.
 	"X":  {"", "a", " ", "\n", "  \n", "\n  ", "x\n", "\n\n", " b ", "\t", "\n  \n"},
 	"ID": {"x", "y", "item"},
+	// Salt's check_whitelist_blacklist lists: globs, patterns, text
+	"WB": {"none", "[]", "'a*'", "['*b*', 'x']", `'\\w+'`, "['a.c', 'abc']", "''", "['A*']", "'[ab]*'"},
+	// key paths for the *_dict_key_value filters
+	"KP": {"'a'", "'a:b'", "'x:y:z'", "'b:c'", "'k'", "'x'"},
+	// networks for network_hosts
+	"NET": {"'10.0.0.0/30'", "'10.0.0.5/29'", "'192.168.1.1'", "'10.1.1.0/31'", "'fe80::/126'", "'2001:db8::1/127'",
+		"'nope'", "['10.0.0.0/30', 'x', 'fe80::/127']", "[]"},
+	// base64 as trees and pillars hold it
+	"B64": {"'Z2V0IHNhbHRlZA=='", "'Z2V0IHNhbHRlZA'", "'Z2V0\\nIHNh bHRlZA=='", "'YQ==YQ=='", "''", "'!!!'", "'w6k='", "'YWJj\\n'"},
+	// data for the xml filter, as format_xml's docstring shapes it
+	"XML": {"{'root_node': {'bar': 42, 'foo': True, 'qux': 2.0, 'baz': [1, 2, 3]}}",
+		"{'a': {'b': {'c': 'x'}, 'd': [{'e': 1}, {'e': 2}], 'f': 'g&<\"h'}}", "{'a': 'text & <more>'}",
+		"{'a': []}", "{'a': None}", "{'a': {}}", "{'a': ['x', 'y']}", "[('a', 'b')]", "['ab']", "[]", "'x'",
+		"{'a': 1, 'b': 2}", "{'1x': 'v'}", "{'a b': 'v'}", "{'a': {'k': None, 'l': 1.5}}", "{'a': 'é 日本'}",
+		"{'a': {'b': [[1, 2]]}}", "{'a': ('x', 'y')}", "{'a': 'line\\r\\nnext'}", "{'a': {'t': 'x\\ny'}}", "{'a': ''}"},
+	// a block's modifiers
+	"BM": {"", "", "scoped ", "scoped required "},
 }
 
 // genPatterns are the templates the generator fills. Each is its own
@@ -591,6 +608,64 @@ var genPatterns = []string{
 	"{{ ⟨LD⟩|union(⟨LD⟩)|length }}",
 	"{{ ⟨N⟩|skip }}x",
 	"{% if ⟨S⟩|regex_search(⟨RX⟩) %}found{% else %}not{% endif %}",
+	// Salt's filters added in round ten (salt/utils/data.py, stringutils,
+	// hashutils, dictupdate, network, and SerializerExtension's itertools)
+	"{{ ⟨LI⟩|method_call('count', ⟨I⟩) }}{{ ⟨S⟩|method_call('upper') }}{{ ⟨D⟩|method_call('get', 'a', ⟨N⟩) }}{{ ⟨S⟩|method_call('nope') }}",
+	"{{ ⟨LS⟩|map('method_call', 'split', ⟨S⟩)|list }}",
+	"{{ [⟨N⟩, ⟨N⟩, ⟨N⟩]|exactly_n_true(⟨I⟩) }}{{ [⟨N⟩, ⟨Z⟩]|exactly_one_true }}",
+	"{{ ⟨LS⟩|sorted_ignorecase }}",
+	"{{ ⟨S⟩|check_whitelist_blacklist(whitelist=⟨WB⟩, blacklist=⟨WB⟩) }}{{ ⟨S⟩|check_whitelist_blacklist(⟨WB⟩) }}",
+	"{{ ⟨D⟩|set_dict_key_value(⟨KP⟩, ⟨N⟩) }}",
+	"{{ ⟨D⟩|append_dict_key_value(⟨KP⟩, ⟨N⟩) }}",
+	"{{ ⟨D⟩|extend_dict_key_value(⟨KP⟩, ⟨LS⟩) }}",
+	"{{ ⟨D⟩|update_dict_key_value(⟨KP⟩, ⟨D⟩) }}",
+	"{{ ⟨D⟩|dict_to_sls_yaml_params }}{{ ⟨D⟩|dict_to_sls_yaml_params(true) }}",
+	"{{ ⟨LI⟩|combinations(⟨P⟩)|list }}{{ ⟨LS⟩|combinations_with_replacement(2)|list|length }}",
+	"{{ ⟨LS⟩|permutations(⟨P⟩)|list|length }}{{ ⟨LI⟩|permutations|first|default('e') }}",
+	"{{ ⟨LS⟩|product(⟨LI⟩)|list }}{{ ⟨LS⟩|product(repeat=2)|map('join')|list }}",
+	"{{ ⟨LI⟩|zip(⟨LS⟩)|list }}{{ ⟨LI⟩|zip_longest(⟨LS⟩, fillvalue=⟨N⟩)|list }}",
+	"{{ ⟨LS⟩|compress(⟨LI⟩)|list }}{% if ⟨LI⟩|zip(⟨LI⟩) %}t{% endif %}",
+	"{{ 'msg'|hmac_compute(⟨S⟩) }}{{ ⟨S⟩|hmac('k', 'x') }}",
+	"{{ ⟨NET⟩|network_hosts }}",
+	// Salt's older filters, against their functions in jinja2_ref.py
+	// (compare_dicts's keys come in the order of a Python set of strings,
+	// which changes from run to run, so its result is compared sorted)
+	"{{ ⟨D⟩|compare_dicts(⟨D⟩)|dictsort(true) }}{{ ⟨LI⟩|compare_lists(⟨LI⟩) }}{{ ⟨LS⟩|compare_lists(⟨L⟩) }}",
+	"{{ ⟨N⟩|is_iter }}{{ ⟨N⟩|is_list }}",
+	"{{ ⟨S⟩|uuid }}",
+	"{{ {'root': ⟨D⟩}|xml }}",
+	"{{ ⟨XML⟩|xml }}",
+	"{{ ⟨S⟩|md5 }}{{ ⟨S⟩|sha1 }}{{ ⟨S⟩|sha256 }}{{ ⟨S⟩|sha512|length }}",
+	"{{ ⟨S⟩|base64_encode }}|{{ ⟨S⟩|base64_encode|base64_decode }}|{{ ⟨B64⟩|base64_decode }}",
+	"{{ ⟨L⟩|flatten }}{{ [1, [2, [3, [none, 'None']]], 'null']|flatten(levels=⟨P⟩) }}{{ [[none], 'x']|flatten(preserve_nulls=true) }}",
+	"{{ ⟨S⟩|substring_in_list(⟨LS⟩) }}{{ ⟨S⟩|is_hex }}{{ ⟨N⟩|is_hex }}{{ ⟨S⟩|contains_whitespace }}",
+	"{{ ⟨NUMS⟩|to_num }}{{ ⟨N⟩|to_num }}{{ ⟨S⟩|str_to_num }}",
+	"{{ ⟨S⟩|to_snake_case }}|{{ ⟨S⟩|to_camelcase }}|{{ ⟨S⟩|to_camelcase(uppercamel=true) }}|{{ 'camelCaseHTTPServer'|to_snake_case }}",
+	// as template-formula's libmapstack.jinja and libmatchers.jinja write
+	"{{ 'merge ' ~ 'sub key ' * ⟨N⟩ ~ 'x' }}",
+	"{{ ⟨N⟩ | default(False) == 'SUB' }}{{ ⟨N⟩|default(':', boolean=True) }}",
+	"{{ { ⟨S⟩ | regex_replace(':lookup$', ''): ⟨N⟩ } }}",
+	"{{ [⟨S⟩, ⟨S⟩] | select | join('/') }}{{ [⟨S⟩.rstrip('/'), ⟨S⟩] | select | join('/') }}",
+	"{{ ⟨S⟩.rpartition('.')[2] }}|{{ ⟨S⟩.split('/')[0:-1] | join('/') }}|{{ ⟨S⟩.split('@')|length == 1 }}",
+	"{{ ⟨N⟩ | traverse('a', ⟨N⟩ | traverse('b', 'smart')) }}{{ none|traverse('values', {}) }}",
+	"{{ ⟨D⟩ | traverse('x:y', 'dflt') }}{{ ⟨D⟩ | traverse('a') | to_bool }}",
+	"{{ ⟨LD⟩|traverse('0:a', 'd') }}{{ ⟨LD⟩|traverse('a', 'd') }}{{ ⟨LN⟩|traverse('1:a:b', 'd') }}{{ ⟨LI⟩|traverse('-1', 'd') }}{{ ⟨LN⟩|traverse('n', 'd') }}",
+	"{{ ⟨D⟩|traverse('x|y', 'd', delimiter='|') }}{{ ⟨N⟩|traverse(⟨S⟩, ⟨N⟩) }}",
+	"{% macro f(a, b=None, c='x') %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ f(⟨N⟩, **⟨D⟩) }}",
+	"{{ 'log: ' ~ ⟨D⟩ | yaml(False) | indent(4, True) }}",
+	"{{ {'C': 'config.get', 'G': 'grains.get'}[⟨N⟩ | default('C', boolean=True)] | default('?') }}",
+	"{{ ⟨S⟩.endswith('/x.jinja') }}{{ ⟨S⟩.startswith(('a', 'b')) }}{{ ⟨S⟩.endswith(('c', '')) }}",
+	"{% set parsed = {} %}{% set parts = ⟨S⟩.split(':') %}{% do parsed.update({'type': parts[0], 'opt': parts[1] if parts|length > 1 else none}) %}{{ parsed|yaml(False) }}",
+	"{{ ⟨LS⟩ | select('match', '^[a-c]') | list }}{{ ⟨LD⟩ | selectattr('a', 'defined') | map(attribute='a') | list }}",
+	"{% set stack = ⟨Z⟩ | default({'values': {}}, boolean=True) %}{% do stack.update({'values': ⟨D⟩}) %}{{ stack | yaml }}",
+	// template inheritance (testdata/tree/inherit/gen.jinja)
+	"{% extends 'inherit/gen.jinja' %}{% block a %}⟨X⟩{{ ⟨N⟩ }}⟨X⟩{% endblock %}",
+	"⟨X⟩{%⟨WL⟩ extends 'inherit/gen.jinja' ⟨WR⟩%}⟨X⟩{%⟨WL⟩ block a ⟨WR⟩%}⟨X⟩{{ super() }}⟨X⟩{%⟨WL⟩ endblock ⟨WR⟩%}⟨X⟩",
+	"{% set v = ⟨N⟩ %}{% extends 'inherit/gen.jinja' %}{% block b %}{{ v }}{{ x|default('-') }}{{ super() }}{% endblock %}",
+	"{% extends 'inherit/gen.jinja' %}{% set v = ⟨S⟩ %}{% block c %}[{{ super() }}]{{ loop is defined }}{% endblock %}{% block d %}{{ self.a() }}{% endblock %}",
+	"⟨X⟩{%⟨WL⟩ block a ⟨BM⟩⟨WR⟩%}⟨X⟩{%⟨WL⟩ endblock ⟨WR⟩%}⟨X⟩{{ self.a()|length }}",
+	"{% for x in ⟨LS⟩ %}{% block a ⟨BM⟩%}<{{ x|default('u') }}>{% endblock %}{% endfor %}",
+	"{% if ⟨N⟩ %}{% extends 'inherit/gen.jinja' %}{% endif %}⟨X⟩{% block a %}own{% endblock %}⟨X⟩",
 	// literals, escapes and precedence
 	"{{ ⟨LIT⟩ }}",
 	"{{ [⟨LIT⟩] }}",
@@ -726,7 +801,7 @@ func genTree(r *rand.Rand, depth int, loopVar string) string {
 	}
 	for range n {
 		b.WriteString(text())
-		k := r.Intn(14)
+		k := r.Intn(15)
 		if depth <= 0 {
 			k = r.Intn(4)
 		}
@@ -795,6 +870,21 @@ func genTree(r *rand.Rand, depth int, loopVar string) string {
 			b.WriteString(tag("if " + loopVar + " " + pick("> 1", "== 1", "is even")))
 			b.WriteString(tag(pick("break", "continue", "set s"+strconv.Itoa(depth)+" = "+loopVar)))
 			b.WriteString(tag("endif"))
+		case 14:
+			// a block renders where it stands; in a loop only a scoped one
+			// sees the loop's names
+			name := "b" + strconv.Itoa(r.Intn(1000000))
+			mod := pick("", "scoped ")
+			b.WriteString(tag("block " + name + " " + mod))
+			bodyVar := ""
+			if mod != "" {
+				bodyVar = loopVar
+			}
+			b.WriteString(genTree(r, depth-1, bodyVar))
+			b.WriteString(tag(pick("endblock", "endblock "+name)))
+			if r.Intn(3) == 0 {
+				b.WriteString(text() + "{{ self." + name + "() }}")
+			}
 		case 11:
 			if r.Intn(2) == 0 {
 				b.WriteString(tag("set sb"))

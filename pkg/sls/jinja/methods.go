@@ -325,12 +325,34 @@ func listMethod(l *List, name string, args []any, kw map[string]any) (any, error
 		v := l.items[i]
 		l.items = append(l.items[:i:i], l.items[i+1:]...)
 		return v, nil
-	case "remove", "index":
+	case "index":
+		// list.index(x, start, stop): the bounds are a slice's, so they
+		// may be negative and are clamped to the list.
+		start, stop := 0, len(l.items)
+		for j, p := range []*int{&start, &stop} {
+			b := argOr(args, j+1, nil)
+			if b == nil {
+				continue
+			}
+			n, _, isF, ok := toNum(b)
+			if !ok || isF {
+				return nil, fmt.Errorf("slice indices must be integers or have an __index__ method")
+			}
+			if n < 0 {
+				n = max(n+len(l.items), 0)
+			}
+			*p = min(n, len(l.items))
+		}
+		for i := start; i < stop; i++ {
+			if equal(l.items[i], argOr(args, 0, nil)) {
+				return i, nil
+			}
+		}
+		r, _ := repr(argOr(args, 0, nil))
+		return nil, fmt.Errorf("%s is not in list", r)
+	case "remove":
 		for i, v := range l.items {
 			if equal(v, argOr(args, 0, nil)) {
-				if name == "index" {
-					return i, nil
-				}
 				l.items = append(l.items[:i:i], l.items[i+1:]...)
 				return nil, nil
 			}

@@ -808,6 +808,8 @@ func SaltVars(c SaltContext, slsName, tplPath, saltenv string) map[string]any {
 		"saltenv":      saltenv,
 		"env":          saltenv,
 		"id":           c.ID,
+		// the file filters read the host through it (filters_files.go)
+		hostVar: sc,
 	}
 }
 

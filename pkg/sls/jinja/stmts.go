@@ -1,5 +1,7 @@
 package jinja
 
+import "strings"
+
 // Parsing of the statements inside {% %}, into stmt values.
 
 func (t *translator) tag(body string, line int) error {
@@ -327,10 +329,77 @@ func (t *translator) parseStmt(p *parser, st *stmt) error {
 			return err
 		}
 		t.push("profile", line)
+	case "extends":
+		// Jinja's compiler: an extends may sit in an if at the top level,
+		// nowhere deeper.
+		for _, b := range t.stack {
+			if b.kind != "if" {
+				return t.errf(line, "cannot use extend from a non top-level scope")
+			}
+		}
+		x, err := p.parseExpr()
+		if err != nil {
+			return err
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		st.expr = x
+		t.emitStmt("jextends", st)
+	case "block":
+		n, err := p.expectName()
+		if err != nil {
+			return err
+		}
+		st.scoped = p.acceptName("scoped")
+		st.required = p.acceptName("required")
+		if p.isOp("-") {
+			return p.errf("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.")
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		if t.blocks[n] {
+			return t.errf(line, "block '%s' defined twice", n)
+		}
+		if t.blocks == nil {
+			t.blocks = map[string]bool{}
+		}
+		t.blocks[n] = true
+		st.name = n
+		t.stack = append(t.stack, openBlock{kind: "block", line: line, st: st, outAt: t.out.Len()})
+		t.emitStmt("jblock", st)
+	case "endblock":
+		if len(t.stack) > 0 && t.top() == "block" {
+			b := t.stack[len(t.stack)-1]
+			// Jinja skips the block's own name after endblock; any other
+			// name is left for the end of the tag, where it is an error.
+			p.acceptName(b.st.name)
+			if b.st.required && !onlySpace(t.out.String()[b.outAt:]) {
+				return t.errf(b.line, "Required blocks can only contain comments or whitespace")
+			}
+		}
+		if err := p.expectEOF(); err != nil {
+			return err
+		}
+		if err := t.pop("block", line, st.kind); err != nil {
+			return err
+		}
+		t.emitTag("jendblock")
 	default:
 		return t.errf(line, "unknown tag '%s'", st.kind)
 	}
 	return nil
+}
+
+// onlySpace reports whether translated text holds only whitespace: no
+// tag (every output and statement is one) and no other text.
+func onlySpace(s string) bool {
+	if i := strings.Index(s, "%}"); i >= 0 {
+		// the block's own opening tag
+		s = s[i+2:]
+	}
+	return !strings.Contains(s, "{%") && strings.TrimFunc(s, isPySpace) == ""
 }
 
 // blockVar holds a block's output while a filter chain runs on it.
@@ -341,9 +410,10 @@ func (t *translator) inLoop() bool {
 		switch t.stack[i].kind {
 		case "for":
 			return true
-		case "macro", "call":
-			// a call block's body is a macro too: its break would leave
-			// a function, which Jinja's compiled Python refuses
+		case "macro", "call", "block":
+			// a call block's body is a macro too, and a block's body is a
+			// function of its own: a break would leave a function, which
+			// Jinja's compiled Python refuses
 			return false
 		}
 	}

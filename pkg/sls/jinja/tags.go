@@ -184,6 +184,11 @@ func registerTags() {
 		"jexport": func(*pongo2.Parser, *pongo2.Token, *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
 			return exportTag{}, nil
 		},
+		"jroot": func(*pongo2.Parser, *pongo2.Token, *pongo2.Parser) (pongo2.INodeTag, *pongo2.Error) {
+			return rootTag{}, nil
+		},
+		"jextends": simple(execExtends),
+		"jblock":   parseBlock,
 	}
 	for name, fn := range reg {
 		if err := pongo2.RegisterTag(name, fn); err != nil {

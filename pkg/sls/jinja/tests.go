@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/brine-cm/brine/pkg/odict"
 	"reflect"
+	"strings"
 )
 
 // testFunc is a Jinja test: the value, then the test's arguments.
@@ -232,7 +233,8 @@ func init() {
 			s, _ := toStr(argOr(args, 0, "raised from template"))
 			return nil, fmt.Errorf("%s", s)
 		}),
-		"len": builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) { return length(argOr(args, 0, nil)) }),
+		"len":               builtinFunc(func(_ *env, args []any, _ map[string]any) (any, error) { return length(argOr(args, 0, nil)) }),
+		"show_full_context": builtinFunc(gShowFullContext),
 		"lipsum": builtinFunc(func(*env, []any, map[string]any) (any, error) {
 			return "Lorem ipsum dolor sit amet.", nil
 		}),
@@ -383,4 +385,58 @@ func (c *cycler) method(name string) (any, error) {
 	v := c.items[c.pos]
 	c.pos = (c.pos + 1) % len(c.items)
 	return v, nil
+}
+
+// gShowFullContext is Salt's show_full_context global: every name the
+// template sees (the render's variables, then the names given to and set
+// in the template), through salt.utils.data.simple_types_filter, which
+// writes what is not plain data (functions, macros, salt) as its repr.
+// Salt's reprs name Python objects at memory addresses; brine's name the
+// kind of value.
+func gShowFullContext(e *env, _ []any, _ map[string]any) (any, error) {
+	out := newDict(len(e.rs.vars))
+	for _, k := range sortedKeys(e.rs.vars) {
+		if k == hostVar {
+			continue
+		}
+		out.Set(k, simpleTypes(e.rs.varValue(k, e.rs.vars[k]), 0))
+	}
+	for _, c := range []map[string]any{e.ctx.Public, e.ctx.Private} {
+		for _, k := range sortedKeys(c) {
+			if strings.HasPrefix(k, "__j") || k == "pongo2" {
+				continue
+			}
+			out.Set(k, simpleTypes(c[k], 0))
+		}
+	}
+	return out, nil
+}
+
+// simpleTypes is salt.utils.data.simple_types_filter: dicts and lists
+// walked, plain values kept, anything else its repr.
+func simpleTypes(v any, depth int) any {
+	if depth > maxNesting {
+		return "..."
+	}
+	switch x := normalize(v).(type) {
+	case nil, bool, int, float64, string:
+		return x
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = simpleTypes(it, depth+1)
+		}
+		return out
+	case *odict.Map:
+		out := newDict(x.Len())
+		for k, it := range x.All() {
+			out.Set(k, simpleTypes(it, depth+1))
+		}
+		return out
+	case map[string]Func:
+		return "<salt.loader.LazyLoader>"
+	case Undefined:
+		return "Undefined"
+	}
+	return "<" + typeName(v) + ">"
 }

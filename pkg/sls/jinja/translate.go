@@ -33,6 +33,8 @@ type stmt struct {
 	// block's body reads (usesVarargs...), as Jinja's find_undeclared
 	// finds them: only then does a call take extra arguments.
 	uses uint8
+	// scoped and required are a {% block %}'s modifiers.
+	scoped, required bool
 }
 
 const (
@@ -46,13 +48,17 @@ type unit struct {
 	name  string
 	stmts []*stmt
 	lines []int // pongo2 line (1-based index) -> original line
+	// blocks are the template's {% block %}s by name, filled in as
+	// pongo2 parses them (inherit.go)
+	blocks map[string]*blockDef
 }
 
 type openBlock struct {
 	kind    string
 	line    int
 	sawElse bool
-	st      *stmt // a macro's or call block's statement
+	st      *stmt // a macro's, call block's or block's statement
+	outAt   int   // a block's start in the translation
 }
 
 type translator struct {
@@ -63,12 +69,16 @@ type translator struct {
 	tline    int // current translated line
 	stack    []openBlock
 	trimNext bool
+	blocks   map[string]bool // the {% block %} names seen
 }
 
 // translate converts src; errors name the original line.
 func translate(id int, name, src string) (string, *unit, error) {
 	t := &translator{u: &unit{id: id, name: name}, src: src, oline: 1, tline: 1}
 	t.u.lines = append(t.u.lines, 0, 1)
+	// jroot records the template's own scope, in which its blocks and
+	// the template it extends render (inherit.go)
+	t.emitTag("jroot")
 	if err := t.run(); err != nil {
 		return "", nil, err
 	}

@@ -1,0 +1,6 @@
+{% block packages -%}
+base-packages:
+  pkg.installed:
+    - pkgs: {{ pkgs|default(['vim'])|yaml }}
+{%- endblock %}
+{% block extra %}{% endblock %}
