@@ -3,15 +3,10 @@ package states
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
+	"github.com/brine-cm/brine/pkg/py/hashlib"
 )
 
 func init() {
@@ -98,22 +94,13 @@ func sshKHHost(host string, port int) string {
 // sshKHFingerprint is Salt's _fingerprint: the hash of the decoded key in
 // hex pairs joined by ':'; ok is false for a key that is not base64.
 func sshKHFingerprint(key, hashType string) (string, bool, error) {
-	var h hash.Hash
-	switch strings.ToLower(hashType) {
-	case "", "sha256":
-		h = sha256.New()
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha224":
-		h = sha256.New224()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return "", false, fmt.Errorf("The fingerprint_hash_type %s is not supported.", strings.ToLower(hashType))
+	name := strings.ToLower(hashType)
+	if name == "" {
+		name = "sha256"
+	}
+	h, ok := hashlib.Attr(name)
+	if !ok {
+		return "", false, fmt.Errorf("The fingerprint_hash_type %s is not supported.", name)
 	}
 	raw, err := base64.StdEncoding.DecodeString(key)
 	if err != nil {

@@ -2,10 +2,6 @@ package exec
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -20,6 +16,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/atomicfile"
 	"github.com/brine-cm/brine/pkg/osuser"
+	"github.com/brine-cm/brine/pkg/py/hashlib"
 	"github.com/brine-cm/brine/pkg/rootfs"
 	"github.com/brine-cm/brine/states"
 )
@@ -245,23 +242,12 @@ func nameOr(db *osuser.DB, id int, user bool) string {
 	return fmt.Sprint(id)
 }
 
-// newHash is a hash by Salt's name for it.
+// newHash is a hash by Salt's name for it (hashlib's, in any case).
 func newHash(form string) (hash.Hash, error) {
-	switch strings.ToLower(form) {
-	case "md5":
-		return md5.New(), nil
-	case "sha1":
-		return sha1.New(), nil
-	case "sha224":
-		return sha256.New224(), nil
-	case "sha256":
-		return sha256.New(), nil
-	case "sha384":
-		return sha512.New384(), nil
-	case "sha512":
-		return sha512.New(), nil
+	if h, ok := hashlib.Attr(strings.ToLower(form)); ok {
+		return h, nil
 	}
-	return nil, fmt.Errorf("invalid hash type %q: want md5, sha1, sha224, sha256, sha384 or sha512", form)
+	return nil, fmt.Errorf("invalid hash type %q: want md5, sha1, sha224, sha256, sha384, sha512 or sha3_224…sha3_512", form)
 }
 
 func hashFile(hp, form string) (string, error) {

@@ -1,18 +1,14 @@
 package pyrandom
 
 import (
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha3"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"math/big"
 	"strings"
+
+	"github.com/brine-cm/brine/pkg/py/hashlib"
 )
 
 // Salt's random execution module (salt/modules/mod_random.py) and the
@@ -100,33 +96,8 @@ var ErrAlgorithm = errors.New("You must specify a valid algorithm.")
 // Hash is salt.utils.data.hash(value, algorithm): the hex digest of the
 // value's UTF-8 bytes with one of hashlib's algorithms.
 func Hash(value, algorithm string) (string, error) {
-	var h hash.Hash
-	switch algorithm {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha224":
-		h = sha256.New224()
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	case "sha512_224":
-		h = sha512.New512_224()
-	case "sha512_256":
-		h = sha512.New512_256()
-	case "sha3_224":
-		h = sha3.New224()
-	case "sha3_256":
-		h = sha3.New256()
-	case "sha3_384":
-		h = sha3.New384()
-	case "sha3_512":
-		h = sha3.New512()
-	default:
+	h, ok := hashlib.New(algorithm)
+	if !ok {
 		return "", fmt.Errorf("%w (%q)", ErrAlgorithm, algorithm)
 	}
 	h.Write([]byte(value))

@@ -6,13 +6,8 @@ package jinja
 // (or its Files) when set.
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -22,6 +17,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/brine-cm/brine/pkg/py/hashlib"
 	"github.com/brine-cm/brine/pkg/rootfs"
 )
 
@@ -195,21 +191,8 @@ func fFileHashsum(e *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h hash.Hash
-	switch form {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha224":
-		h = sha256.New224()
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
+	h, ok := hashlib.Attr(form)
+	if !ok {
 		return nil, fmt.Errorf("Invalid hash type: %s", form)
 	}
 	f, err := e.hostOpen(p)

@@ -38,17 +38,11 @@ func addSaltMoreFilters() {
 	filters["mysql_to_dict"] = fMysqlToDict
 	filters["hmac"] = fHMAC
 	filters["hmac_compute"] = func(_ *env, v any, args []any, kw map[string]any) (any, error) {
-		msg, err := toBytes(v)
+		sum, err := hmacSHA256(v, args, kw)
 		if err != nil {
 			return nil, err
 		}
-		key, err := toBytes(arg(args, kw, 0, "shared_secret", nil))
-		if err != nil {
-			return nil, err
-		}
-		m := hmac.New(sha256.New, []byte(key))
-		m.Write([]byte(msg))
-		return hex.EncodeToString(m.Sum(nil)), nil
+		return hex.EncodeToString(sum), nil
 	}
 	filters["set_dict_key_value"] = dictKeyValue("set")
 	filters["append_dict_key_value"] = dictKeyValue("append")
@@ -299,6 +293,20 @@ func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x
 // fHMAC is salt.utils.hashutils.hmac_signature: whether challenge is the
 // base64 of the HMAC-SHA256 of the value under shared_secret.
 func fHMAC(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	sum, err := hmacSHA256(v, args, kw)
+	if err != nil {
+		return nil, err
+	}
+	challenge, err := toBytes(arg(args, kw, 1, "challenge_hmac", nil))
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.EncodeToString(sum) == challenge, nil
+}
+
+// hmacSHA256 is the HMAC-SHA256 of the value under the shared_secret
+// argument, as both of Salt's hmac filters compute it.
+func hmacSHA256(v any, args []any, kw map[string]any) ([]byte, error) {
 	msg, err := toBytes(v)
 	if err != nil {
 		return nil, err
@@ -307,13 +315,9 @@ func fHMAC(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	challenge, err := toBytes(arg(args, kw, 1, "challenge_hmac", nil))
-	if err != nil {
-		return nil, err
-	}
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(msg))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil)) == challenge, nil
+	return m.Sum(nil), nil
 }
 
 // dictKeyValue is one of salt.utils.dictupdate's set_, append_, extend_
