@@ -131,7 +131,10 @@ func startTLSCluster(t *testing.T, dir string) []*master.Master {
 	for i, cfg := range cfgs {
 		cfg.Cluster = master.ClusterConfig{Name: "t", Listen: strings.TrimPrefix(routes[i], "nats-route://"), Routes: routes}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// The bound only ends a cluster that cannot form: three nodes
+	// electing JetStream leaders on a loaded 2-core machine took more
+	// than 90 s once.
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	ms := make([]*master.Master, 3)
 	errs := make([]error, 3)
