@@ -1,0 +1,251 @@
+package states
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func sha256Hex(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+func md5Hex(s string) string    { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+
+// fidRemoteServer serves files (path → content) over http, with
+// net/http's FileServer, and counts the GET requests it answers.
+func fidRemoteServer(t *testing.T, files map[string]string) (*httptest.Server, *int) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for p, c := range files {
+		fsys[p] = &fstest.MapFile{Data: []byte(c), Mode: 0o644}
+	}
+	gets := new(int)
+	fileSrv := http.FileServerFS(fsys)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			*gets++
+		}
+		fileSrv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, gets
+}
+
+// fidRemote runs fun on name in a fresh root, with args whose "URL"
+// stands for the test server's address.
+func fidRemote(fun, name string, files map[string]string, args func(url string) map[string]any, pre map[string]string) func(t *testing.T) func(bool) Result {
+	return func(t *testing.T) func(bool) Result {
+		srv, _ := fidRemoteServer(t, files)
+		root := fileTestRoot(t)
+		for p, content := range pre {
+			fileWriteT(t, filepath.Join(root, p), content)
+		}
+		a := args(srv.URL)
+		return func(test bool) Result {
+			r := fileCall(t, root, fun, name, a, test)
+			r.Comment = strings.ReplaceAll(r.Comment, srv.URL, "URL")
+			return r
+		}
+	}
+}
+
+func TestSaltFidelityFileManagedRemote(t *testing.T) {
+	conf := "/etc/app.conf"
+	body := "port = 80\n"
+	sum := sha256Hex(body)
+	files := map[string]string{
+		"dl/app.conf":   body,
+		"dl/SHA256SUMS": sha256Hex("other\n") + "  other.conf\n" + sum + "  app.conf\n",
+		"dl/named.sums": sha256Hex("x") + " *first.bin\n" + sum + " *release/app-1.0.conf\n",
+		"dl/md5sums":    md5Hex(body) + "  ./dl/app.conf\n",
+	}
+	created := func(test bool) *fidWant {
+		if test {
+			return fidW(None, "The file "+conf+" is set to be changed"+fidTestNote, map[string]any{"diff": "New file", "mode": "0644"})
+		}
+		return fidW(True, "File "+conf+" updated", map[string]any{"diff": "New file", "mode": "0644"})
+	}
+	correct, recorrect := fidW(True, "File "+conf+" is in the correct state", nil), fidW(True, "The file "+conf+" is in the correct state", nil)
+	fidRunAll(t, []fidCase{{
+		name: "file.managed: http source with a sha256= hash",
+		salt: "modules/file.py get_managed(), get_source_sum() of a hash expression, manage_file()",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": "sha256=" + sum}
+		}, nil),
+		test: created(true), real: created(false), rerun: correct, retest: recorrect,
+	}, {
+		name: "file.managed: bare hex hash, the type told by its length (md5)",
+		salt: "get_source_sum(), HASHES_REVMAP by length",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": md5Hex(body)}
+		}, nil),
+		test: created(true), real: created(false), rerun: correct,
+	}, {
+		name: "file.managed: source_hash is a URL of a SHA256SUMS file, matched by the source's name",
+		salt: "get_source_sum() caches the hash file; extract_hash() matches source's basename",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": u + "/dl/SHA256SUMS"}
+		}, nil),
+		test: created(true), real: created(false), rerun: correct, retest: recorrect,
+	}, {
+		name: "file.managed: hash file matched by source_hash_name (binary-mode '*' lines)",
+		salt: "extract_hash(): source_hash_name first",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": u + "/dl/named.sums", "source_hash_name": "*release/app-1.0.conf"}
+		}, nil),
+		test: created(true), real: created(false), rerun: correct,
+	}, {
+		name: "file.managed: hash file at a local path (md5 lines with a ./path)",
+		salt: "get_source_sum(): an absolute path of a hash file; extract_hash() file name after a path separator",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": "/srv/app.md5"}
+		}, map[string]string{"srv/app.md5": md5Hex("other") + "  other.conf\n" + md5Hex(body) + "  ./dl/app.conf\n"}),
+		test: created(true), real: created(false), rerun: correct,
+	}, {
+		name:  "file.managed: remote source without source_hash",
+		salt:  "get_managed(): Unable to verify upstream hash",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any { return map[string]any{"source": u + "/dl/app.conf"} }, nil),
+		test:  fidW(False, "Unable to verify upstream hash of source file URL/dl/app.conf, please set source_hash or set skip_verify to True", nil),
+		real:  fidW(False, "Unable to verify upstream hash of source file URL/dl/app.conf, please set source_hash or set skip_verify to True", nil),
+	}, {
+		name: "file.managed: skip_verify takes it without a hash",
+		salt: "get_managed() with skip_verify",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "skip_verify": true}
+		}, nil),
+		test: created(true), real: created(false), rerun: correct, retest: recorrect,
+	}, {
+		// Salt's dry run (check_file_meta) does not check the download
+		// and reports the diff; brine fails it as the real run fails.
+		name: "file.managed: the download does not match source_hash",
+		salt: "manage_file(): dl_sum != source_sum",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": sha256Hex("else")}
+		}, nil),
+		test: fidW(False, "Specified sha256 checksum for URL/dl/app.conf ("+sha256Hex("else")+") does not match actual checksum ("+sum+"). "+
+			"If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'.", nil),
+		real: fidW(False, "Specified sha256 checksum for URL/dl/app.conf ("+sha256Hex("else")+") does not match actual checksum ("+sum+"). "+
+			"If the 'source_hash' value refers to a remote file with multiple possible matches, then it may be necessary to set 'source_hash_name'.", nil),
+	}, {
+		name:  "file.managed: the file is already what source_hash says (no download check)",
+		salt:  "manage_file(): name_sum == source_sum",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any { return map[string]any{"source": u + "/dl/app.conf", "source_hash": sum} }, map[string]string{"etc/app.conf": body}),
+		test:  recorrect, real: correct,
+	}, {
+		name: "file.managed: 404",
+		salt: "get_managed(): Failed to cache; fileclient get_url(): Error: <tornado HTTPError> reading <path>",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/gone.conf", "source_hash": sum}
+		}, nil),
+		test: fidW(False, "Failed to cache URL/dl/gone.conf: Error: HTTP 404: Not Found reading /dl/gone.conf", nil),
+		real: fidW(False, "Failed to cache URL/dl/gone.conf: Error: HTTP 404: Not Found reading /dl/gone.conf", nil),
+	}, {
+		name: "file.managed: a list: the first source that answers a HEAD request",
+		salt: "modules/file.py source_list(): http.query(method=HEAD)",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": []any{u + "/dl/gone.conf", map[string]any{u + "/dl/app.conf": "sha256=" + sum}}}
+		}, nil),
+		test: created(true), real: created(false), rerun: correct,
+	}, {
+		name: "file.managed: a list none of which exists",
+		salt: "managed(): Unable to manage file: <source_list's error>",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": []any{u + "/dl/gone.conf", u + "/dl/gone2.conf"}, "source_hash": sum}
+		}, nil),
+		test: fidW(False, "Unable to manage file: none of the specified sources were found", nil),
+		real: fidW(False, "Unable to manage file: none of the specified sources were found", nil),
+	}, {
+		name: "file.managed: a source_hash of no known length",
+		salt: "get_source_sum(): _invalid_source_hash_format()",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": "abc123"}
+		}, nil),
+		test: fidW(False, "Source hash abc123 format is invalid. The supported formats are: 1) a hash, 2) an expression in the format <hash_type>=<hash>, or "+
+			"3) either a path to a local file containing hashes, or a URI of a remote hash file. Supported protocols for remote hash files are: "+
+			"salt, file, http, https, ftp, swift, s3. The hash may also not be of a valid length, the following are supported hash types and lengths: "+
+			"md5 (32), sha1 (40), sha224 (56), sha256 (64), sha384 (96), sha512 (128).", nil),
+	}, {
+		name: "file.managed: a hash type Salt does not know",
+		salt: "get_source_sum(): Invalid hash type",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": "crc32=" + sum}
+		}, nil),
+		test: fidW(False, "Invalid hash type 'crc32'. Supported hash types are: sha512, sha384, sha256, sha224, sha1, md5. "+
+			"Either remove the hash type and simply use '"+sum+"' as the source_hash, or change the hash type to a supported type.", nil),
+	}, {
+		name: "file.managed: a hash of the wrong length for its type",
+		salt: "get_source_sum(): Invalid length",
+		setup: fidRemote("file.managed", conf, files, func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.conf", "source_hash": "md5=" + sum}
+		}, nil),
+		test: fidW(False, "Invalid length (64) for hash type 'md5'. Either remove the hash type and simply use '"+sum+
+			"' as the source_hash, or change the hash type to 'sha256'", nil),
+	}})
+}
+
+// TestFileManagedRemoteCache: a cached copy whose checksum is source_hash's
+// (or any, with skip_verify) is used again without a download, as Salt's
+// get_managed uses cp.is_cached; a stale one is downloaded again.
+func TestFileManagedRemoteCache(t *testing.T) {
+	body := "v1\n"
+	for _, c := range []struct {
+		desc     string
+		args     func(u string) map[string]any
+		wantGets int
+	}{
+		{"with source_hash", func(u string) map[string]any {
+			return map[string]any{"source": u + "/f", "source_hash": sha256Hex(body)}
+		}, 1},
+		{"with skip_verify", func(u string) map[string]any { return map[string]any{"source": u + "/f", "skip_verify": true} }, 1},
+	} {
+		srv, gets := fidRemoteServer(t, map[string]string{"f": body})
+		root := fileTestRoot(t)
+		a := c.args(srv.URL)
+		for i, name := range []string{"/etc/a", "/etc/b", "/etc/c"} {
+			if r := fileCall(t, root, "file.managed", name, a, i == 0); r.Result == False {
+				t.Fatalf("%s: %s: %s", c.desc, name, r.Comment)
+			}
+		}
+		if *gets != c.wantGets {
+			t.Errorf("%s: %d downloads for three files of one source; want %d", c.desc, *gets, c.wantGets)
+		}
+	}
+	// A stale copy in the cache is downloaded again when source_hash says
+	// so, and used as it is with skip_verify.
+	srv, gets := fidRemoteServer(t, map[string]string{"f": body})
+	root := fileTestRoot(t)
+	cached, err := fileCachePath(&Request{Root: root}, srv.URL+"/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileWriteT(t, cached, "stale\n")
+	r := fileCall(t, root, "file.managed", "/etc/a", map[string]any{"source": srv.URL + "/f", "skip_verify": true}, false)
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/a")); r.Result != True || string(b) != "stale\n" || *gets != 0 {
+		t.Errorf("skip_verify with a cached copy: %v %q, wrote %q after %d downloads; want the cached copy, no download", r.Result, r.Comment, b, *gets)
+	}
+	r = fileCall(t, root, "file.managed", "/etc/b", map[string]any{"source": srv.URL + "/f", "source_hash": sha256Hex(body)}, false)
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/b")); r.Result != True || string(b) != body || *gets != 1 {
+		t.Errorf("source_hash with a stale cached copy: %v %q, wrote %q after %d downloads; want one download", r.Result, r.Comment, b, *gets)
+	}
+}
+
+// TestFileManagedRemoteTLS: an https source is checked against the
+// system's certificates, and verify_ssl: False takes any.
+func TestFileManagedRemoteTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.FileServerFS(fstest.MapFS{"f": {Data: []byte("x\n")}}))
+	defer srv.Close()
+	root := fileTestRoot(t)
+	args := map[string]any{"source": srv.URL + "/f", "source_hash": sha256Hex("x\n")}
+	if r := fileCall(t, root, "file.managed", "/etc/a", args, false); r.Result != False || !strings.HasPrefix(r.Comment, "Failed to cache "+srv.URL+"/f: Error: ") {
+		t.Errorf("https with an unknown certificate: %v %q; want Failed to cache", r.Result, r.Comment)
+	}
+	args["verify_ssl"] = false
+	if r := fileCall(t, root, "file.managed", "/etc/a", args, false); r.Result != True {
+		t.Errorf("verify_ssl False: %v %q; want True", r.Result, r.Comment)
+	}
+}
