@@ -249,3 +249,102 @@ func TestFileManagedRemoteTLS(t *testing.T) {
 		t.Errorf("verify_ssl False: %v %q; want True", r.Result, r.Comment)
 	}
 }
+
+func TestSaltFidelityFileCached(t *testing.T) {
+	body := "payload\n"
+	sum := sha256Hex(body)
+	files := map[string]string{"dl/f.tgz": body, "dl/SUMS": sum + "  f.tgz\n"}
+	cache := "/var/cache/brine/extrn_files/base/HOST/dl/f.tgz"
+	// The cache path names the test server's host:port; HOST stands for it.
+	run := func(fun string, args func(u string) map[string]any, name string, pre map[string]string) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			srv, _ := fidRemoteServer(t, files)
+			root := fileTestRoot(t)
+			host := strings.TrimPrefix(srv.URL, "http://")
+			for p, c := range pre {
+				fileWriteT(t, filepath.Join(root, strings.ReplaceAll(p, "HOST", host)), c)
+			}
+			a := args(srv.URL)
+			return func(test bool) Result {
+				r := fileCall(t, root, fun, strings.ReplaceAll(name, "URL", srv.URL), a, test)
+				r.Comment = strings.ReplaceAll(strings.ReplaceAll(r.Comment, srv.URL, "URL"), host, "HOST")
+				return r
+			}
+		}
+	}
+	newHash := map[string]any{"hash": map[string]any{"old": nil, "new": sum}}
+	fidRunAll(t, []fidCase{{
+		name:   "file.cached: downloaded, checked against source_hash",
+		salt:   "states/file.py cached(): cp.cache_file, post_hash == source_sum",
+		setup:  run("file.cached", func(u string) map[string]any { return map[string]any{"source_hash": u + "/dl/SUMS"} }, "URL/dl/f.tgz", nil),
+		test:   fidW(None, "File will be cached to "+cache, newHash),
+		real:   fidW(True, "File is already cached to "+cache+" with hash "+sum, newHash),
+		rerun:  fidW(True, "File is already cached to "+cache+" with hash "+sum, nil),
+		retest: fidW(True, "File is already cached to "+cache+" with hash "+sum, nil),
+	}, {
+		name:  "file.cached: a stale copy is downloaded again",
+		salt:  "cached(): pre_hash != source_sum, changes {hash: {old, new}}",
+		setup: run("file.cached", func(u string) map[string]any { return map[string]any{"source_hash": sum} }, "URL/dl/f.tgz", map[string]string{cache: "old\n"}),
+		test:  fidW(None, "File will be cached to "+cache, map[string]any{"hash": map[string]any{"old": sha256Hex("old\n"), "new": sum}}),
+		real:  fidW(True, "File is already cached to "+cache+" with hash "+sum, map[string]any{"hash": map[string]any{"old": sha256Hex("old\n"), "new": sum}}),
+		rerun: fidW(True, "File is already cached to "+cache+" with hash "+sum, nil),
+	}, {
+		name:   "file.cached: skip_verify",
+		salt:   "cached() without source_sum: File is cached to",
+		setup:  run("file.cached", func(u string) map[string]any { return map[string]any{"skip_verify": true} }, "URL/dl/f.tgz", nil),
+		test:   fidW(None, "File will be cached to "+cache, newHash),
+		real:   fidW(True, "File is cached to "+cache, newHash),
+		rerun:  fidW(True, "File is cached to "+cache, nil),
+		retest: fidW(True, "File is cached to "+cache, nil),
+	}, {
+		name:  "file.cached: no source_hash",
+		salt:  "cached(): Unable to verify upstream hash",
+		setup: run("file.cached", func(u string) map[string]any { return map[string]any{} }, "URL/dl/f.tgz", nil),
+		test:  fidW(False, "Unable to verify upstream hash of source file URL/dl/f.tgz, please set source_hash or set skip_verify or use_etag to True", nil),
+		real:  fidW(False, "Unable to verify upstream hash of source file URL/dl/f.tgz, please set source_hash or set skip_verify or use_etag to True", nil),
+	}, {
+		name:  "file.cached: wrong hash",
+		salt:  "cached(): post_hash != source_sum",
+		setup: run("file.cached", func(u string) map[string]any { return map[string]any{"source_hash": sha256Hex("x")} }, "URL/dl/f.tgz", nil),
+		test:  fidW(False, "File is cached to "+cache+", but the hash ("+sum+") does not match the specified hash ("+sha256Hex("x")+")", newHash),
+		real:  fidW(False, "File is cached to "+cache+", but the hash ("+sum+") does not match the specified hash ("+sha256Hex("x")+")", newHash),
+	}, {
+		name:  "file.cached: 404",
+		salt:  "cached(): the exception of cp.cache_file as the comment",
+		setup: run("file.cached", func(u string) map[string]any { return map[string]any{"skip_verify": true} }, "URL/dl/gone", nil),
+		test:  fidW(False, "Error: HTTP 404: Not Found reading /dl/gone", nil),
+		real:  fidW(False, "Error: HTTP 404: Not Found reading /dl/gone", nil),
+	}, {
+		name:  "file.cached: a local file and its hash",
+		salt:  "cached(), the LOCAL_PROTOS branch",
+		setup: run("file.cached", func(u string) map[string]any { return map[string]any{"source_hash": sum} }, "/srv/f.tgz", map[string]string{"srv/f.tgz": body}),
+		test:  fidW(True, "File /srv/f.tgz is present on the minion and has hash "+sum, nil),
+		real:  fidW(True, "File /srv/f.tgz is present on the minion and has hash "+sum, nil),
+	}, {
+		name:  "file.cached: a local file that is missing",
+		salt:  "cached(), the LOCAL_PROTOS branch",
+		setup: run("file.cached", func(u string) map[string]any { return map[string]any{} }, "file:///srv/none", nil),
+		test:  fidW(False, "File /srv/none is not present on the minion", nil),
+	}, {
+		name:   "file.cached: a salt:// file",
+		salt:   "cached(): cp.cache_file of a salt:// URL into cachedir/files/<saltenv>",
+		setup:  fidFile("file.cached", "salt://app/app.conf", nil, nil),
+		test:   fidW(None, "File will be cached to /var/cache/brine/files/base/app/app.conf", map[string]any{"hash": map[string]any{"old": nil, "new": sha256Hex("port = 80\n")}}),
+		real:   fidW(True, "File is cached to /var/cache/brine/files/base/app/app.conf", map[string]any{"hash": map[string]any{"old": nil, "new": sha256Hex("port = 80\n")}}),
+		rerun:  fidW(True, "File is cached to /var/cache/brine/files/base/app/app.conf", nil),
+	}, {
+		name:   "file.not_cached: deleted",
+		salt:   "states/file.py not_cached()",
+		setup:  run("file.not_cached", func(u string) map[string]any { return map[string]any{} }, "URL/dl/f.tgz", map[string]string{cache: "old\n"}),
+		test:   fidW(None, cache+" is set to be deleted", map[string]any{"deleted": true}),
+		real:   fidW(True, cache+" was deleted", map[string]any{"deleted": true}),
+		rerun:  fidW(True, "URL/dl/f.tgz is not cached", nil),
+		retest: fidW(True, "URL/dl/f.tgz is not cached", nil),
+	}, {
+		name:  "file.not_cached: a local path",
+		salt:  "not_cached(), the LOCAL_PROTOS branch",
+		setup: run("file.not_cached", func(u string) map[string]any { return map[string]any{} }, "/srv/f", nil),
+		test:  fidW(True, "File /srv/f is a local path, no action taken", nil),
+		real:  fidW(True, "File /srv/f is a local path, no action taken", nil),
+	}})
+}
