@@ -43,6 +43,7 @@ func init() {
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
 		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
 		Param{Name: "trim_output", Type: Any, Doc: "True (100) or a number: list only that many of the extracted files in the changes."},
+		saltKwargs,
 	)
 }
 

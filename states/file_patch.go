@@ -28,6 +28,7 @@ func init() {
 		Param{Name: "saltenv", Type: String, Doc: "accepted: brine's state tree is the one of the run."},
 		Param{Name: "hash", Type: Any, Doc: "ignored, with a warning, as in Salt since 2019.2.0."},
 		Param{Name: "dry_run_first", Type: Any, Doc: "ignored, with a warning, as in Salt since 2019.2.0."},
+		saltKwargs,
 	)
 }
 
