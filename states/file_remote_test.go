@@ -326,12 +326,12 @@ func TestSaltFidelityFileCached(t *testing.T) {
 		setup: run("file.cached", func(u string) map[string]any { return map[string]any{} }, "file:///srv/none", nil),
 		test:  fidW(False, "File /srv/none is not present on the minion", nil),
 	}, {
-		name:   "file.cached: a salt:// file",
-		salt:   "cached(): cp.cache_file of a salt:// URL into cachedir/files/<saltenv>",
-		setup:  fidFile("file.cached", "salt://app/app.conf", nil, nil),
-		test:   fidW(None, "File will be cached to /var/cache/brine/files/base/app/app.conf", map[string]any{"hash": map[string]any{"old": nil, "new": sha256Hex("port = 80\n")}}),
-		real:   fidW(True, "File is cached to /var/cache/brine/files/base/app/app.conf", map[string]any{"hash": map[string]any{"old": nil, "new": sha256Hex("port = 80\n")}}),
-		rerun:  fidW(True, "File is cached to /var/cache/brine/files/base/app/app.conf", nil),
+		name:  "file.cached: a salt:// file",
+		salt:  "cached(): cp.cache_file of a salt:// URL into cachedir/files/<saltenv>",
+		setup: fidFile("file.cached", "salt://app/app.conf", nil, nil),
+		test:  fidW(None, "File will be cached to /var/cache/brine/files/base/app/app.conf", map[string]any{"hash": map[string]any{"old": nil, "new": sha256Hex("port = 80\n")}}),
+		real:  fidW(True, "File is cached to /var/cache/brine/files/base/app/app.conf", map[string]any{"hash": map[string]any{"old": nil, "new": sha256Hex("port = 80\n")}}),
+		rerun: fidW(True, "File is cached to /var/cache/brine/files/base/app/app.conf", nil),
 	}, {
 		name:   "file.not_cached: deleted",
 		salt:   "states/file.py not_cached()",
