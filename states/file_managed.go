@@ -3,14 +3,9 @@ package states
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -341,6 +336,9 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 			h = src.hash
 		}
 		if h != "" && !skipVerify {
+			if h, err = fileResolveHash(ctx, req, req.Name, src.url, h, a.String("source_hash_name", "")); err != nil {
+				return nil, "", err
+			}
 			if err := fileVerifyHash(src.url, data, h); err != nil {
 				return nil, "", err
 			}
@@ -444,38 +442,21 @@ func fileVerifyHashFrom(src string, r io.Reader, spec string) error {
 	algo, want, ok := strings.Cut(strings.TrimSpace(spec), "=")
 	if !ok {
 		want = algo
-		switch len(want) {
-		case 32:
-			algo = "md5"
-		case 40:
-			algo = "sha1"
-		case 64:
-			algo = "sha256"
-		case 128:
-			algo = "sha512"
-		default:
+		if algo, ok = fileHashTypeOf(len(want)); !ok {
 			return &ArgError{Arg: "source_hash", Err: fmt.Errorf("want algo=HEX such as sha256=..., got %q", spec)}
 		}
 	}
-	var h hash.Hash
-	switch strings.ToLower(algo) {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha256":
-		h = sha256.New()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return &ArgError{Arg: "source_hash", Err: fmt.Errorf("unsupported hash type %q (want md5, sha1, sha256 or sha512)", algo)}
+	algo = strings.ToLower(strings.TrimSpace(algo))
+	h := fileNewHash(algo)
+	if h == nil {
+		return &ArgError{Arg: "source_hash", Err: fmt.Errorf("unsupported hash type %q (want md5, sha1, sha224, sha256, sha384 or sha512)", algo)}
 	}
 	if _, err := io.Copy(h, r); err != nil {
 		return fmt.Errorf("source %s: %w", src, err)
 	}
 	got := hex.EncodeToString(h.Sum(nil))
-	if !strings.EqualFold(got, want) {
-		return &hashMismatchError{algo: algo, src: src, want: want, got: got}
+	if !strings.EqualFold(got, strings.TrimSpace(want)) {
+		return &hashMismatchError{algo: algo, src: src, want: strings.ToLower(strings.TrimSpace(want)), got: got}
 	}
 	return nil
 }

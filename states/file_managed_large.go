@@ -72,7 +72,11 @@ func (l *fileLarge) managed(ctx context.Context, req *Request) (Result, bool) {
 		return Result{}, false
 	}
 	if h := cmp.Or(src.hash, l.sourceHash); h != "" && !l.skipVerify && l.remote == nil {
-		err := l.withSource(ctx, req, src.url, func(r io.Reader) error {
+		h, err := fileResolveHash(ctx, req, req.Name, src.url, h, req.Args.String("source_hash_name", ""))
+		if err != nil {
+			return fileFail(req, err), true
+		}
+		err = l.withSource(ctx, req, src.url, func(r io.Reader) error {
 			return fileVerifyHashFrom(src.url, fileCtxReader(ctx, r), h)
 		})
 		if err != nil {

@@ -204,6 +204,20 @@ func fileSourceSum(ctx context.Context, req *Request, name, source, sourceHash, 
 	return sum, nil
 }
 
+// fileResolveHash turns a source_hash that names a file of hashes (a
+// path or a URL) into the "type=hash" it gives for source; a hash or a
+// hash expression is returned as it is, for fileVerifyHash to read.
+func fileResolveHash(ctx context.Context, req *Request, name, source, sourceHash, sourceHashName string) (string, error) {
+	if sourceHash == "" || (!filepath.IsAbs(sourceHash) && fileURLScheme(sourceHash) == "") {
+		return sourceHash, nil
+	}
+	sum, err := fileSourceSum(ctx, req, name, source, sourceHash, sourceHashName)
+	if err != nil {
+		return "", err
+	}
+	return sum.typ + "=" + sum.hsum, nil
+}
+
 // fileExtractHash is Salt's extract_hash with no hash_type: the hash of
 // the line that names sourceHashName, else the managed file (fileName),
 // else the source's base name; else the first hash of the file. A line's

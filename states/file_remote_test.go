@@ -348,3 +348,64 @@ func TestSaltFidelityFileCached(t *testing.T) {
 		real:  fidW(True, "File /srv/f is a local path, no action taken", nil),
 	}})
 }
+
+func TestSaltFidelityArchiveRemote(t *testing.T) {
+	tgz := string(archTar(t, "gz", archGood...))
+	sum := sha256Hex(tgz)
+	files := []any{"app-1.0", "app-1.0/bin/run", "app-1.0/README", "app-1.0/current"}
+	remote := map[string]string{"dl/app.tgz": tgz, "dl/SHA256SUMS": sum + "  app.tgz\n"}
+	setup := func(args func(u string) map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			srv, _ := fidRemoteServer(t, remote)
+			root := t.TempDir()
+			a := args(srv.URL)
+			return func(test bool) Result {
+				r := sysCall(t, root, "archive.extracted", "/opt/app", a, test)
+				r.Comment = strings.ReplaceAll(r.Comment, srv.URL, "URL")
+				return r
+			}
+		}
+	}
+	created := map[string]any{"extracted_files": files, "directories_created": []any{"/opt/app/"}}
+	fidRunAll(t, []fidCase{{
+		name: "archive.extracted: https source, source_hash a URL of SHA256SUMS",
+		salt: "states/archive.py extracted(): file.cached of the source; modules/file.py get_source_sum()",
+		setup: setup(func(u string) map[string]any {
+			return map[string]any{"source": u + "/dl/app.tgz", "source_hash": u + "/dl/SHA256SUMS"}
+		}),
+		test:   fidW(None, "Archive URL/dl/app.tgz would be extracted to /opt/app/, due to absence of one or more files/dirs", created),
+		real:   fidW(True, "URL/dl/app.tgz extracted to /opt/app/, due to absence of one or more files/dirs", created),
+		rerun:  fidW(True, "All files in archive are already present", nil),
+		retest: fidW(True, "All files in archive are already present", nil),
+	}, {
+		name:  "archive.extracted: remote source without source_hash",
+		salt:  "extracted() → file.cached(): Unable to verify upstream hash",
+		setup: setup(func(u string) map[string]any { return map[string]any{"source": u + "/dl/app.tgz"} }),
+		test:  fidW(False, "Unable to verify upstream hash of source file URL/dl/app.tgz, please set source_hash or set skip_verify or use_etag to True", nil),
+		real:  fidW(False, "Unable to verify upstream hash of source file URL/dl/app.tgz, please set source_hash or set skip_verify or use_etag to True", nil),
+	}, {
+		name:  "archive.extracted: remote source with skip_verify",
+		salt:  "extracted(skip_verify=True)",
+		setup: setup(func(u string) map[string]any { return map[string]any{"source": u + "/dl/app.tgz", "skip_verify": true} }),
+		test:  fidW(None, "Archive URL/dl/app.tgz would be extracted to /opt/app/, due to absence of one or more files/dirs", created),
+		real:  fidW(True, "URL/dl/app.tgz extracted to /opt/app/, due to absence of one or more files/dirs", created),
+		rerun: fidW(True, "All files in archive are already present", nil),
+	}})
+}
+
+// TestFileManagedLocalHashFile: a local or salt:// source's source_hash may
+// name a file of hashes too, as Salt's get_source_sum reads any.
+func TestFileManagedLocalHashFile(t *testing.T) {
+	root := fileTestRoot(t)
+	fileWriteT(t, filepath.Join(root, "srv/app.conf"), "a = 1\n")
+	fileWriteT(t, filepath.Join(root, "srv/SUMS"), sha256Hex("a = 1\n")+"  app.conf\n")
+	r := fileCall(t, root, "file.managed", "/etc/app.conf", map[string]any{"source": "/srv/app.conf", "source_hash": "/srv/SUMS"}, false)
+	if r.Result != True {
+		t.Errorf("source_hash a file of hashes: %v %q; want True", r.Result, r.Comment)
+	}
+	fileWriteT(t, filepath.Join(root, "srv/SUMS"), sha256Hex("other")+"  app.conf\n")
+	r = fileCall(t, root, "file.managed", "/etc/app2.conf", map[string]any{"source": "/srv/app.conf", "source_hash": "/srv/SUMS"}, false)
+	if r.Result != False || !strings.HasPrefix(r.Comment, "Specified sha256 checksum for /srv/app.conf") {
+		t.Errorf("a file of hashes that does not match: %v %q; want Salt's mismatch comment", r.Result, r.Comment)
+	}
+}
