@@ -415,6 +415,12 @@ func fileRemoteSource(ctx context.Context, req *Request, name, target, sourceHas
 	if err != nil {
 		return fileRemote{}, false, err
 	}
+	return fileRemoteOf(ctx, req, srcs, name, target, sourceHash, sourceHashName, skipVerify)
+}
+
+// fileRemoteOf is fileRemoteSource for the sources given, for states whose
+// source is not their source argument (cron.file's name).
+func fileRemoteOf(ctx context.Context, req *Request, srcs []fileSource, name, target, sourceHash, sourceHashName string, skipVerify bool) (r fileRemote, ok bool, err error) {
 	anyRemote := false
 	for _, s := range srcs {
 		anyRemote = anyRemote || urlfetch.Remote(s.url)

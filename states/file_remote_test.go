@@ -409,3 +409,35 @@ func TestFileManagedLocalHashFile(t *testing.T) {
 		t.Errorf("a file of hashes that does not match: %v %q; want Salt's mismatch comment", r.Result, r.Comment)
 	}
 }
+
+func TestSaltFidelityCronFileRemote(t *testing.T) {
+	const tab = "MAILTO=\"\"\n0 * * * * /usr/bin/true\n"
+	spool := "/var/spool/cron/crontabs/"
+	run := func(args func(u string) map[string]any) func(t *testing.T) func(bool) Result {
+		return func(t *testing.T) func(bool) Result {
+			srv, _ := fidRemoteServer(t, map[string]string{"app.cron": tab, "SUMS": sha256Hex(tab) + "  app.cron\n"})
+			root := cronRoot(t, nil)
+			a := args(srv.URL)
+			return func(test bool) Result {
+				r := fileCall(t, root, "cron.file", srv.URL+"/app.cron", a, test)
+				r.Comment = strings.ReplaceAll(r.Comment, srv.URL, "URL")
+				return r
+			}
+		}
+	}
+	fidRunAll(t, []fidCase{{
+		name:   "cron.file: an https crontab with a file of hashes",
+		salt:   "states/cron.py file(): file.get_managed() of a remote source",
+		setup:  run(func(u string) map[string]any { return map[string]any{"user": "alice", "source_hash": u + "/SUMS"} }),
+		test:   fidW(None, "The file "+spool+"alice is set to be changed"+fidTestNote, map[string]any{"diff": fidAny, "user": "alice", "group": "alice"}),
+		real:   fidW(True, "Crontab for user alice was updated", map[string]any{"diff": fidAny, "user": "alice", "group": "alice"}),
+		rerun:  fidW(True, "Crontab for user alice is in the correct state", nil),
+		retest: fidW(True, "The file "+spool+"alice is in the correct state", nil),
+	}, {
+		name:  "cron.file: a remote crontab without source_hash",
+		salt:  "file() → get_managed(): Unable to verify upstream hash",
+		setup: run(func(u string) map[string]any { return map[string]any{"user": "alice"} }),
+		test:  fidW(False, "Unable to verify upstream hash of source file URL/app.cron, please set source_hash or set skip_verify to True", nil),
+		real:  fidW(False, "Unable to verify upstream hash of source file URL/app.cron, please set source_hash or set skip_verify to True", nil),
+	}})
+}
