@@ -43,7 +43,7 @@ func init() {
 		Param{Name: "enforce_ownership_on", Type: Path, Doc: "with user or group: set them on this path (within name) and, for a directory, everything under it, instead of on the archive's members."},
 		fileUserParam, fileGroupParam,
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
-		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
+		fileKeepSource,
 		Param{Name: "trim_output", Type: Any, Doc: "True (100) or a number: list only that many of the extracted files in the changes."},
 		saltKwargs,
 	)
@@ -368,6 +368,10 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		}
 		if data, err = os.ReadFile(r.local); err != nil {
 			return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
+		}
+		if !req.Test && !a.Bool("keep_source", true) {
+			// Salt's extracted() runs file.not_cached on it at the end.
+			defer os.Remove(r.local)
 		}
 	} else {
 		if data, err = fileFetch(ctx, req, source); err != nil {

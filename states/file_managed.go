@@ -24,7 +24,7 @@ func init() {
 		Param{Name: "source", Type: Any, Doc: "salt://, http://, https:// or ftp:// URL, file:// URL or absolute local path, or a list of them; the first found wins (a HEAD request tells for a remote one). A list item may be a one-key mapping {url: hash}. A remote source is downloaded into ROOT/var/cache/brine/extrn_files/base/HOST/PATH."},
 		fileSourceHash,
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash, and takes a remote source without one (a cached copy is then used as it is)."},
-		fileSourceHashName, fileVerifySSL,
+		fileSourceHashName, fileVerifySSL, fileKeepSource,
 		Param{Name: "contents", Type: Any, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing. As in Salt, an item that is not a string is written as Python's str() of it (True, 1.0, ['a'])."},
 		Param{Name: "contents_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the content.`},
 		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "add the missing trailing newline to contents."},
@@ -66,6 +66,7 @@ func fileManaged(ctx context.Context, req *Request) Result {
 	template := a.String("template", "")
 	sourceHash := a.String("source_hash", "")
 	sourceHashName := a.String("source_hash_name", "")
+	keepSource := a.Bool("keep_source", true)
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
@@ -105,6 +106,15 @@ func fileManaged(ctx context.Context, req *Request) Result {
 		}
 	}
 	var remote *fileRemote
+	if !keepSource && !req.Test {
+		// Salt's managed() removes the cached source once it ran
+		// (its finally: clause), whatever the outcome.
+		defer func() {
+			if remote != nil && remote.local != path {
+				os.Remove(remote.local)
+			}
+		}()
+	}
 	if hasSource {
 		// A remote source is picked, checked and downloaded first, as
 		// Salt's source_list and get_managed do, unless the file is

@@ -53,6 +53,7 @@ func fileFetcherFor(req *Request) *urlfetch.Client {
 var (
 	fileSourceHash     = Param{Name: "source_hash", Type: String, Doc: `the checksum of the source: "sha256=HEX" (also md5, sha1, sha224, sha384, sha512), bare hex, or the path, salt:// or remote URL of a file of hashes (lines such as "HEX  NAME" or "HEX *NAME"), read for source_hash_name, the managed file's name or the source's base name, else its first hash. Needed for a remote source unless skip_verify; a mismatch fails the state.`}
 	fileSourceHashName = Param{Name: "source_hash_name", Type: String, Doc: "the name to look for in a source_hash file of hashes, before the managed file's and the source's names."}
+	fileKeepSource     = Param{Name: "keep_source", Type: Bool, Default: true, Doc: "False removes the cached copy of a remote source after a real run (the next run downloads it again)."}
 	fileVerifySSL      = Param{Name: "verify_ssl", Type: Bool, Default: true, Doc: "False does not check the certificate of an https:// source or source_hash."}
 )
 

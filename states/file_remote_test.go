@@ -441,3 +441,28 @@ func TestSaltFidelityCronFileRemote(t *testing.T) {
 		real:  fidW(False, "Unable to verify upstream hash of source file URL/app.cron, please set source_hash or set skip_verify to True", nil),
 	}})
 }
+
+// TestFileManagedKeepSource: keep_source False removes the cached copy
+// after a real run, as Salt's managed() does in its finally clause; a dry
+// run keeps it.
+func TestFileManagedKeepSource(t *testing.T) {
+	srv, gets := fidRemoteServer(t, map[string]string{"f": "x\n"})
+	root := fileTestRoot(t)
+	cached, err := fileCachePath(&Request{Root: root}, srv.URL+"/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]any{"source": srv.URL + "/f", "source_hash": sha256Hex("x\n"), "keep_source": false}
+	for _, test := range []bool{true, false} {
+		if r := fileCall(t, root, "file.managed", "/etc/a", args, test); r.Result == False {
+			t.Fatalf("test=%v: %q", test, r.Comment)
+		}
+		_, err := os.Stat(cached)
+		if kept := err == nil; kept != test {
+			t.Errorf("test=%v: cached copy kept %v; want %v", test, kept, test)
+		}
+	}
+	if *gets != 1 {
+		t.Errorf("%d downloads; want 1 (the dry run's copy reused)", *gets)
+	}
+}
