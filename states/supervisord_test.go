@@ -6,11 +6,12 @@ import (
 	"testing"
 )
 
-// fakeSupervisorctl answers as supervisorctl 4 does, from a directory of
-// programs (one file each, holding its state) given as -c: status lists
-// them sorted and exits 3 when one is not RUNNING; start of a running
-// program is "ERROR (already started)"; add of a known one is "ERROR:
-// process group already active".
+// fakeSupervisorctl answers as supervisorctl 4.2.5 (Debian 12's) does,
+// checked in a container, from a directory of programs (one file each,
+// holding its state) given as -c: status lists them sorted and exits 3
+// when one is not RUNNING; start of a running program prints "ERROR
+// (already started)" and add of a known one "ERROR: process group
+// already active", both exiting 0.
 const fakeSupervisorctl = `#!/bin/sh
 [ "$1" = -c ] || { echo "no -c" >&2; exit 2; }
 dir=$2; cmd=$3; name=$4
@@ -24,7 +25,7 @@ status)
 	done
 	exit $rc;;
 start)
-	if [ "$(cat "$dir/$name")" = RUNNING ]; then echo "$name: ERROR (already started)"; exit 7; fi
+	if [ "$(cat "$dir/$name")" = RUNNING ]; then echo "$name: ERROR (already started)"; exit 0; fi
 	echo RUNNING > "$dir/$name"; echo "$name: started";;
 stop)
 	echo STOPPED > "$dir/$name"; echo "$name: stopped";;
@@ -33,7 +34,7 @@ restart)
 reread)
 	echo "No config updates to processes";;
 add)
-	if [ -f "$dir/$name" ]; then echo "ERROR: process group already active"; exit 2; fi
+	if [ -f "$dir/$name" ]; then echo "ERROR: process group already active"; exit 0; fi
 	echo RUNNING > "$dir/$name"; echo "$name: added process group";;
 esac
 `
