@@ -31,7 +31,7 @@ func init() {
 		Param{Name: "source", Type: String, Required: true, Doc: "the archive: a salt:// URL, a file:// URL or an absolute path (read under --root, as file.managed's)."},
 		Param{Name: "source_hash", Type: String, Doc: `the archive's checksum, "sha256=HEX" (also md5, sha1, sha224, sha384, sha512), bare hex, or the path or URL of a file of hashes (read as file.managed reads it); a mismatch fails the state before anything is extracted.`},
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash (and take a remote source without one)."},
-		fileSourceHashName, fileVerifySSL,
+		fileSourceHashName, fileVerifySSL, fileUseEtag,
 		Param{Name: "source_hash_update", Type: Bool, Default: false, Doc: "extract again when the archive's checksum differs from the one the last run recorded (under ROOT/var/cache/brine/archive_hash), even with every member present; needs source_hash."},
 		Param{Name: "archive_format", Type: String, Doc: "tar or zip; found from the archive's first bytes when not given (tar may be gzip, bzip2 or xz compressed)."},
 		Param{Name: "enforce_toplevel", Type: Bool, Default: true, Doc: "fail unless every entry is under one top-level directory."},
@@ -353,7 +353,7 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 		// Salt's archive.extracted caches a remote archive with
 		// file.cached: source_hash is needed unless skip_verify, and a
 		// cached copy of the right checksum is used again.
-		if !skipVerify && sourceHash == "" {
+		if !skipVerify && sourceHash == "" && !a.Bool("use_etag", false) {
 			return Failf(req.Name, "Unable to verify upstream hash of source file %s, please set source_hash or set skip_verify or use_etag to True", source)
 		}
 		r, _, err := fileRemoteSource(ctx, req, "", "", sourceHash, a.String("source_hash_name", ""), skipVerify)

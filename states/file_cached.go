@@ -22,7 +22,7 @@ func init() {
 		fileSourceHash, fileSourceHashName,
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True takes a remote file without a source_hash, and downloads it on every run."},
 		Param{Name: "saltenv", Type: String, Doc: "accepted for Salt's sake: brine's salt:// files come from the state's environment."},
-		fileVerifySSL,
+		fileVerifySSL, fileUseEtag,
 	)
 	Register("file.not_cached", fileNotCached,
 		Param{Name: "name", Type: String, Doc: "the URL whose cached copy is deleted; a path or file:// URL is left alone."},
@@ -71,6 +71,7 @@ func fileCached(ctx context.Context, req *Request) Result {
 	sourceHash := a.String("source_hash", "")
 	sourceHashName := a.String("source_hash_name", "")
 	skipVerify := a.Bool("skip_verify", false)
+	useEtag := a.Bool("use_etag", false)
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
@@ -78,7 +79,7 @@ func fileCached(ctx context.Context, req *Request) Result {
 		return Failf(name, "Only URLs or local file paths are valid input")
 	}
 	remote := urlfetch.Remote(name)
-	if !skipVerify && sourceHash == "" && (remote || fileURLScheme(name) == "s3" || fileURLScheme(name) == "swift") {
+	if !skipVerify && sourceHash == "" && !useEtag && (remote || fileURLScheme(name) == "s3" || fileURLScheme(name) == "swift") {
 		return Failf(name, "Unable to verify upstream hash of source file %s, please set source_hash or set skip_verify or use_etag to True", name)
 	}
 	var sum fileSum
@@ -175,7 +176,11 @@ func fileCached(ctx context.Context, req *Request) Result {
 // them.
 func fileCacheTo(ctx context.Context, req *Request, u, dest string) error {
 	if urlfetch.Remote(u) {
-		return fileSaltFetchError(fileFetcherFor(req).Get(ctx, u, dest))
+		get := fileFetcherFor(req).Get
+		if req.Args.Bool("use_etag", false) {
+			get = fileFetcherFor(req).GetETag
+		}
+		return fileSaltFetchError(get(ctx, u, dest))
 	}
 	data, err := fileFetch(ctx, req, u)
 	if IsNotExist(err) {

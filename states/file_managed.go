@@ -24,7 +24,7 @@ func init() {
 		Param{Name: "source", Type: Any, Doc: "salt://, http://, https:// or ftp:// URL, file:// URL or absolute local path, or a list of them; the first found wins (a HEAD request tells for a remote one). A list item may be a one-key mapping {url: hash}. A remote source is downloaded into ROOT/var/cache/brine/extrn_files/base/HOST/PATH."},
 		fileSourceHash,
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash, and takes a remote source without one (a cached copy is then used as it is)."},
-		fileSourceHashName, fileVerifySSL, fileKeepSource,
+		fileSourceHashName, fileVerifySSL, fileKeepSource, fileUseEtag,
 		Param{Name: "contents", Type: Any, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing. As in Salt, an item that is not a string is written as Python's str() of it (True, 1.0, ['a'])."},
 		Param{Name: "contents_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the content.`},
 		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "add the missing trailing newline to contents."},
@@ -44,7 +44,7 @@ func init() {
 
 // Managed makes sure a file has the given content, owner and mode.
 //
-// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; a remote source whose download does not match source_hash fails the dry run too (Salt's dry run reports the diff, its real run fails); s3:// and swift:// sources, use_etag, attrs and selinux are not supported; local sources are read under --root like the managed path.
+// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; a remote source whose download does not match source_hash fails the dry run too (Salt's dry run reports the diff, its real run fails); s3:// and swift:// sources, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)

@@ -54,6 +54,7 @@ var (
 	fileSourceHash     = Param{Name: "source_hash", Type: String, Doc: `the checksum of the source: "sha256=HEX" (also md5, sha1, sha224, sha384, sha512), bare hex, or the path, salt:// or remote URL of a file of hashes (lines such as "HEX  NAME" or "HEX *NAME"), read for source_hash_name, the managed file's name or the source's base name, else its first hash. Needed for a remote source unless skip_verify; a mismatch fails the state.`}
 	fileSourceHashName = Param{Name: "source_hash_name", Type: String, Doc: "the name to look for in a source_hash file of hashes, before the managed file's and the source's names."}
 	fileKeepSource     = Param{Name: "keep_source", Type: Bool, Default: true, Doc: "False removes the cached copy of a remote source after a real run (the next run downloads it again)."}
+	fileUseEtag        = Param{Name: "use_etag", Type: Bool, Default: false, Doc: "ask an http(s) server again for the source with the ETag it gave (If-None-Match), kept beside the cached copy; takes a remote source without source_hash."}
 	fileVerifySSL      = Param{Name: "verify_ssl", Type: Bool, Default: true, Doc: "False does not check the certificate of an https:// source or source_hash."}
 )
 
@@ -437,7 +438,8 @@ func fileRemoteOf(ctx context.Context, req *Request, srcs []fileSource, name, ta
 		return fileRemote{}, false, nil
 	}
 	r.url = src.url
-	if !skipVerify {
+	useEtag := req.Args.Bool("use_etag", false)
+	if !skipVerify && (src.hash != "" || !useEtag) {
 		if src.hash == "" {
 			return fileRemote{}, false, &FileRemoteError{Msg: "Unable to verify upstream hash of source file " + src.url +
 				", please set source_hash or set skip_verify to True"}
@@ -452,6 +454,9 @@ func fileRemoteOf(ctx context.Context, req *Request, srcs []fileSource, name, ta
 	fresh := false
 	if _, err := os.Stat(r.local); err == nil {
 		switch {
+		case useEtag:
+			// Asked again with If-None-Match, as Salt's get_managed
+			// refetches with use_etag.
 		case skipVerify:
 			fresh = true
 		default:
@@ -460,11 +465,15 @@ func fileRemoteOf(ctx context.Context, req *Request, srcs []fileSource, name, ta
 		}
 	}
 	if !fresh {
-		if err := fileFetcherFor(req).Get(ctx, src.url, r.local); err != nil {
+		get := fileFetcherFor(req).Get
+		if useEtag {
+			get = fileFetcherFor(req).GetETag
+		}
+		if err := get(ctx, src.url, r.local); err != nil {
 			return fileRemote{}, false, &FileRemoteError{Msg: fmt.Sprintf("Failed to cache %s: %v", src.url, fileSaltFetchError(err))}
 		}
 	}
-	if !skipVerify {
+	if r.sum.hsum != "" {
 		if got, err := fileSumOf(target, r.sum.typ); err == nil && got == r.sum.hsum {
 			// manage_file checks the download only when the file is
 			// not already what source_hash says it should be.

@@ -466,3 +466,41 @@ func TestFileManagedKeepSource(t *testing.T) {
 		t.Errorf("%d downloads; want 1 (the dry run's copy reused)", *gets)
 	}
 }
+
+// TestFileManagedUseEtag: use_etag takes a remote source without
+// source_hash, and asks again with If-None-Match: an unchanged file is
+// answered 304 and not sent again; a changed one is.
+func TestFileManagedUseEtag(t *testing.T) {
+	body, tag := "v1\n", `"v1"`
+	var full, notModified int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == tag {
+			notModified++
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		full++
+		w.Header().Set("ETag", tag)
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	root := fileTestRoot(t)
+	args := map[string]any{"source": srv.URL + "/f", "use_etag": true}
+	for i := range 2 {
+		if r := fileCall(t, root, "file.managed", "/etc/a", args, false); r.Result != True {
+			t.Fatalf("run %d: %v %q", i, r.Result, r.Comment)
+		}
+	}
+	if full != 1 || notModified != 1 {
+		t.Errorf("%d full downloads and %d 304s; want 1 and 1", full, notModified)
+	}
+	body, tag = "v2\n", `"v2"`
+	r := fileCall(t, root, "file.managed", "/etc/a", args, false)
+	if got := fileReadT(t, filepath.Join(root, "etc/a")); r.Result != True || got != "v2\n" || full != 2 {
+		t.Errorf("after the file changed: %v %q, wrote %q after %d downloads; want v2", r.Result, r.Comment, got, full)
+	}
+	// file.cached takes it too.
+	if r := fileCall(t, root, "file.cached", srv.URL+"/f", map[string]any{"use_etag": true}, false); r.Result != True {
+		t.Errorf("file.cached with use_etag: %v %q", r.Result, r.Comment)
+	}
+}

@@ -124,6 +124,17 @@ func CachePath(dir, u string) (string, error) {
 // Get downloads u into dest, replacing it whole when the download
 // succeeds, and leaving it as it was otherwise.
 func (c *Client) Get(ctx context.Context, u, dest string) error {
+	return c.get(ctx, u, dest, false)
+}
+
+// GetETag is Get with Salt's use_etag: the server's ETag is kept beside
+// dest (dest + ".etag", as Salt's fileclient keeps it) and sent again as
+// If-None-Match, so that an unchanged file is not downloaded again (304).
+func (c *Client) GetETag(ctx context.Context, u, dest string) error {
+	return c.get(ctx, u, dest, true)
+}
+
+func (c *Client) get(ctx context.Context, u, dest string, etag bool) error {
 	if !Remote(u) {
 		return &Error{URL: u, Err: ErrUnsupported}
 	}
@@ -134,11 +145,22 @@ func (c *Client) Get(ctx context.Context, u, dest string) error {
 	if err != nil {
 		return &Error{URL: u, Err: err}
 	}
+	etagFile := dest + ".etag"
+	if etag {
+		if _, err := os.Stat(dest); err == nil {
+			if b, err := os.ReadFile(etagFile); err == nil && strings.TrimSpace(string(b)) != "" {
+				req.Header.Set("If-None-Match", strings.TrimSpace(string(b)))
+			}
+		}
+	}
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return &Error{URL: u, Err: err}
 	}
 	defer resp.Body.Close()
+	if etag && resp.StatusCode == http.StatusNotModified {
+		return nil
+	}
 	if resp.StatusCode/100 != 2 {
 		return &Error{URL: u, Status: resp.StatusCode, Err: errors.New(resp.Status)}
 	}
@@ -147,6 +169,13 @@ func (c *Client) Get(ctx context.Context, u, dest string) error {
 	}
 	if err := atomicfile.WriteFrom(dest, resp.Body, 0o644); err != nil {
 		return &Error{URL: u, Err: err}
+	}
+	if etag {
+		if tag := resp.Header.Get("ETag"); tag != "" {
+			if err := atomicfile.Write(etagFile, []byte(tag), 0o644); err != nil {
+				return &Error{URL: u, Err: err}
+			}
+		}
 	}
 	return nil
 }
