@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/brine-cm/brine/pkg/urlfetch"
 	"io"
 	"io/fs"
 	"os"
@@ -28,8 +29,9 @@ func init() {
 	Register("archive.extracted", archiveExtracted,
 		Param{Name: "name", Type: Path, Doc: "the directory the archive is extracted into."},
 		Param{Name: "source", Type: String, Required: true, Doc: "the archive: a salt:// URL, a file:// URL or an absolute path (read under --root, as file.managed's)."},
-		Param{Name: "source_hash", Type: String, Doc: `the archive's checksum, "sha256=HEX" (also md5, sha1, sha512) or bare hex; a mismatch fails the state before anything is extracted.`},
-		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash."},
+		Param{Name: "source_hash", Type: String, Doc: `the archive's checksum, "sha256=HEX" (also md5, sha1, sha224, sha384, sha512), bare hex, or the path or URL of a file of hashes (read as file.managed reads it); a mismatch fails the state before anything is extracted.`},
+		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash (and take a remote source without one)."},
+		fileSourceHashName, fileVerifySSL, fileUseEtag,
 		Param{Name: "source_hash_update", Type: Bool, Default: false, Doc: "extract again when the archive's checksum differs from the one the last run recorded (under ROOT/var/cache/brine/archive_hash), even with every member present; needs source_hash."},
 		Param{Name: "archive_format", Type: String, Doc: "tar or zip; found from the archive's first bytes when not given (tar may be gzip, bzip2 or xz compressed)."},
 		Param{Name: "enforce_toplevel", Type: Bool, Default: true, Doc: "fail unless every entry is under one top-level directory."},
@@ -41,8 +43,9 @@ func init() {
 		Param{Name: "enforce_ownership_on", Type: Path, Doc: "with user or group: set them on this path (within name) and, for a directory, everything under it, instead of on the archive's members."},
 		fileUserParam, fileGroupParam,
 		Param{Name: "options", Type: String, Doc: "tar options; brine reads the archive itself and takes --strip-components=N (and ignores v, z, j, J and x, f)."},
-		Param{Name: "keep_source", Type: Bool, Default: true, Doc: "accepted for Salt: brine does not cache the archive."},
+		fileKeepSource,
 		Param{Name: "trim_output", Type: Any, Doc: "True (100) or a number: list only that many of the extracted files in the changes."},
+		saltKwargs,
 	)
 }
 
@@ -283,7 +286,7 @@ func archStrip(options string) (int, error) {
 // missing (or with overwrite); user and group are then set on every
 // member. Under --root the directory and a local source are the image's.
 //
-// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a local source (a path or file://) is named by its path and its checksum checked only when it is to be extracted ("X does not match the desired source_hash H"), as in Salt; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); user and group go on the archive's members (Salt's on its top-level directories and all under them), or with enforce_ownership_on on that path and all under it, as Salt's; options only take --strip-components; rar and http sources are not supported.
+// Salt: comments are Salt's, with the directory written NAME/ as Salt does; changes are {extracted_files: [...], directories_created: [NAME/], updated ownership: True}, and a dry run reports the same changes (Salt's reports none, and for a salt:// source only says it "would be cached (if necessary) and checked"); "Output was trimmed to N number of lines" is said only when trim_output trims (Salt 3006 says it on every extraction, "trimmed to False" by default, its issue 59570); with options the files are the members' stored names, as tar -v lists them; a local source (a path or file://) is named by its path and its checksum checked only when it is to be extracted ("X does not match the desired source_hash H"), as in Salt; source_hash_update keeps its checksums under ROOT/var/cache/brine/archive_hash and records them only in a real run (Salt's dry run records them too, so that its next real run sees no update); a member of the wrong type fails the state unless force, as in Salt, and under test with force brine removes nothing (Salt's dry run removes them); with clean such members are extracted again (Salt's real run then extracts nothing); user and group go on the archive's members (Salt's on its top-level directories and all under them), or with enforce_ownership_on on that path and all under it, as Salt's; options only take --strip-components; rar sources are not supported; a remote (http, https, ftp) source is cached as file.cached caches it, and needs source_hash unless skip_verify.
 func archiveExtracted(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
@@ -345,9 +348,40 @@ func archiveExtracted(ctx context.Context, req *Request) Result {
 	if err := fileCheckURL(source); err != nil {
 		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
 	}
-	data, err := fileFetch(ctx, req, source)
-	if err != nil {
-		return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
+	var data []byte
+	if urlfetch.Remote(source) {
+		// Salt's archive.extracted caches a remote archive with
+		// file.cached: source_hash is needed unless skip_verify, and a
+		// cached copy of the right checksum is used again.
+		if !skipVerify && sourceHash == "" && !a.Bool("use_etag", false) {
+			return Failf(req.Name, "Unable to verify upstream hash of source file %s, please set source_hash or set skip_verify or use_etag to True", source)
+		}
+		r, _, err := fileRemoteSource(ctx, req, "", "", sourceHash, a.String("source_hash_name", ""), skipVerify)
+		if hm := (*hashMismatchError)(nil); errors.As(err, &hm) {
+			return Failf(req.Name, "specified %s checksum for %s (%s) does not match actual checksum (%s)", hm.algo, hm.src, hm.want, hm.got)
+		}
+		if err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		if r.sum.hsum != "" {
+			sourceHash = r.sum.typ + "=" + r.sum.hsum // checked; recorded by source_hash_update
+		}
+		if data, err = os.ReadFile(r.local); err != nil {
+			return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
+		}
+		if !req.Test && !a.Bool("keep_source", true) {
+			// Salt's extracted() runs file.not_cached on it at the end.
+			defer os.Remove(r.local)
+		}
+	} else {
+		if data, err = fileFetch(ctx, req, source); err != nil {
+			return Failf(req.Name, "%v", &ArgError{Arg: "source", Err: err})
+		}
+		if !skipVerify {
+			if sourceHash, err = fileResolveHash(ctx, req, "", source, sourceHash, a.String("source_hash_name", "")); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
+		}
 	}
 	// A local source is named by its path in Salt's comments, and its
 	// checksum is checked only when it is to be extracted; a salt://

@@ -16,6 +16,7 @@ func init() {
 		Param{Name: "inode_size", Type: Int, Doc: "ext*'s inode size (-i)."},
 		Param{Name: "lazy_itable_init", Type: Int, Doc: "ext*'s lazy_itable_init (0 or 1)."},
 		Param{Name: "fat", Type: Int, Doc: "vfat's FAT size (-F)."},
+		saltKwargs,
 	)
 }
 

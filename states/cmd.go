@@ -20,10 +20,10 @@ import (
 )
 
 func init() {
-	Register("cmd.run", cmdRun, cmdParams(
-		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c (the SLS author wrote it, as in Salt)."})...)
-	Register("cmd.wait", cmdWait, cmdParams(
-		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c."})...)
+	Register("cmd.run", cmdRun, append(cmdParams(
+		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c (the SLS author wrote it, as in Salt)."}), saltKwargs)...)
+	Register("cmd.wait", cmdWait, append(cmdParams(
+		Param{Name: "name", Type: String, Doc: "the command, run with the shell's -c."}), saltKwargs)...)
 	Register("cmd.script", cmdScript, cmdScriptParams()...)
 	Register("cmd.wait_script", cmdWaitScript, cmdScriptParams()...)
 	RegisterWatch("cmd", cmdModWatch)

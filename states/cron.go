@@ -36,6 +36,7 @@ func init() {
 		cronUser,
 		Param{Name: "identifier", Type: Any, Doc: "the job's SALT_CRON_IDENTIFIER; the name when not given (or False). A job with no identifier is found by its command."},
 		Param{Name: "special", Type: String, Doc: "remove the @special line of this keyword instead of a timed job."},
+		saltKwargs,
 	)
 	Register("cron.env_present", cronEnvPresent,
 		Param{Name: "name", Type: String, Doc: "the variable, such as MAILTO."},

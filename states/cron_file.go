@@ -9,14 +9,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/brine-cm/brine/pkg/urlfetch"
 )
 
 func init() {
 	Register("cron.file", cronFile,
-		Param{Name: "name", Type: String, Doc: "the crontab's source: a salt:// URL, file:// URL or absolute path."},
+		Param{Name: "name", Type: String, Doc: "the crontab's source: a salt://, http://, https:// or ftp:// URL (a remote one needs source_hash), a file:// URL or an absolute path."},
 		Param{Name: "user", Type: String, Default: "root", Doc: "the user whose whole crontab the source becomes."},
-		Param{Name: "source_hash", Type: String, Doc: `the source's hash, "algo=hex" or bare hex.`},
-		Param{Name: "source_hash_name", Type: Any, Doc: "accepted and ignored."},
+		fileSourceHash, fileSourceHashName,
 		Param{Name: "template", Type: String, Doc: `"jinja" renders the source with context and defaults first.`},
 		Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."},
 		Param{Name: "defaults", Type: Map, Doc: "default variables for the template."},
@@ -43,6 +44,7 @@ func cronFile(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	user := a.String("user", "root")
 	sourceHash := a.String("source_hash", "")
+	sourceHashName := a.String("source_hash_name", "")
 	template := a.String("template", "")
 	replace := a.Bool("replace", true)
 	if err := a.Err(); err != nil {
@@ -86,13 +88,29 @@ func cronFile(ctx context.Context, req *Request) Result {
 	if err := fileCheckURL(req.Name); err != nil {
 		return Failf(req.Name, "%v", &ArgError{Arg: "name", Err: err})
 	}
-	data, err := fileFetch(ctx, req, req.Name)
-	if err != nil {
-		return Failf(req.Name, "Source file %s not found in saltenv 'base'", req.Name)
-	}
-	if sourceHash != "" {
-		if err := fileVerifyHash(req.Name, data, sourceHash); err != nil {
+	var data []byte
+	if urlfetch.Remote(req.Name) {
+		// Salt's cron.file reads its source with file.get_managed: a
+		// remote one needs source_hash, and is cached.
+		r, _, err := fileRemoteOf(ctx, req, []fileSource{{url: req.Name}}, "", "", sourceHash, sourceHashName, false)
+		if err != nil {
 			return Failf(req.Name, "%v", err)
+		}
+		if data, err = os.ReadFile(r.local); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+	} else {
+		var err error
+		if data, err = fileFetch(ctx, req, req.Name); err != nil {
+			return Failf(req.Name, "Source file %s not found in saltenv 'base'", req.Name)
+		}
+		if sourceHash, err = fileResolveHash(ctx, req, "", req.Name, sourceHash, sourceHashName); err != nil {
+			return Failf(req.Name, "%v", err)
+		}
+		if sourceHash != "" {
+			if err := fileVerifyHash(req.Name, data, sourceHash); err != nil {
+				return Failf(req.Name, "%v", err)
+			}
 		}
 	}
 	if template != "" {

@@ -19,6 +19,7 @@ func init() {
 	Register("debconf.set", debconfSet,
 		Param{Name: "name", Type: String, Doc: "the package the answers are for, as debconf-set-selections takes it (mysql-server, tzdata)."},
 		Param{Name: "data", Type: Map, Required: true, Doc: "the answers: question → {type: string|boolean|select|multiselect|note|text|password, value: …}."},
+		saltKwargs,
 	)
 }
 

@@ -16,6 +16,7 @@ func init() {
 		Param{Name: "name", Type: String, Doc: "the accumulator's name."},
 		Param{Name: "filename", Type: Path, Required: true, Doc: "the file whose file.managed or file.blockreplace state uses the text."},
 		Param{Name: "text", Type: Any, Doc: "a line, or a list of lines (or of any values, for a template), added to the accumulator (once each); a mapping adds its keys."},
+		saltKwargs,
 	)
 }
 

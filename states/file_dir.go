@@ -24,10 +24,11 @@ func init() {
 		Param{Name: "recurse", Type: StringList, Doc: `what to apply to everything under the directory: a list of "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`},
 		Param{Name: "clean", Type: Bool, Default: false, Doc: "remove everything under the directory that exclude_pat does not match, path by path as Salt does: a folder it does not match goes with all it holds."},
 		Param{Name: "exclude_pat", Type: StringList, Doc: `with clean, keep entries whose path relative to the directory matches this glob (fnmatch: * matches "/" too) or the regex after "E@"; a list keeps what any of them matches.`},
+		saltKwargs,
 	)
-	Register("file.absent", fileAbsent, fileName("the path to remove."))
-	Register("file.exists", fileExists, fileName("the path that must exist."))
-	Register("file.missing", fileMissing, fileName("the path that must not exist."))
+	Register("file.absent", fileAbsent, fileName("the path to remove."), saltKwargs)
+	Register("file.exists", fileExists, fileName("the path that must exist."), saltKwargs)
+	Register("file.missing", fileMissing, fileName("the path that must not exist."), saltKwargs)
 }
 
 // Directory makes sure a directory exists with the given owner and mode,

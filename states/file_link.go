@@ -22,6 +22,7 @@ func init() {
 		fileMakedirs,
 		Param{Name: "user", Type: String, Doc: "the link's owner, a name or uid."},
 		Param{Name: "group", Type: String, Doc: "the link's group, a name or gid."},
+		saltKwargs,
 	)
 	Register("file.touch", fileTouch,
 		fileName("the path of the file."),
@@ -38,6 +39,7 @@ func init() {
 		Param{Name: "user", Type: String, Doc: "the owner of the copy, a name or uid (ignored with preserve)."},
 		Param{Name: "group", Type: String, Doc: "the group of the copy, a name or gid (ignored with preserve)."},
 		Param{Name: "mode", Type: Mode, Doc: "the mode of the copy in octal (ignored with preserve)."},
+		saltKwargs,
 	)
 }
 

@@ -3,14 +3,9 @@ package states
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -20,14 +15,16 @@ import (
 
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/pyfmt"
+	"github.com/brine-cm/brine/pkg/urlfetch"
 )
 
 func init() {
 	Register("file.managed", fileManaged,
 		fileName("the path of the file."),
-		Param{Name: "source", Type: Any, Doc: "salt:// URL, file:// URL or absolute local path, or a list of them; the first found wins. A list item may be a one-key mapping {url: hash}."},
-		Param{Name: "source_hash", Type: String, Doc: `the expected checksum of the source, as "sha256=HEX", "md5=HEX" (also sha1, sha512) or bare hex; a mismatch fails the state.`},
-		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash."},
+		Param{Name: "source", Type: Any, Doc: "salt://, http://, https:// or ftp:// URL, file:// URL or absolute local path, or a list of them; the first found wins (a HEAD request tells for a remote one). A list item may be a one-key mapping {url: hash}. A remote source is downloaded into ROOT/var/cache/brine/extrn_files/base/HOST/PATH."},
+		fileSourceHash,
+		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash, and takes a remote source without one (a cached copy is then used as it is)."},
+		fileSourceHashName, fileVerifySSL, fileKeepSource, fileUseEtag,
 		Param{Name: "contents", Type: Any, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing. As in Salt, an item that is not a string is written as Python's str() of it (True, 1.0, ['a'])."},
 		Param{Name: "contents_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the content.`},
 		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "add the missing trailing newline to contents."},
@@ -47,7 +44,7 @@ func init() {
 
 // Managed makes sure a file has the given content, owner and mode.
 //
-// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; http(s) and ftp sources, source_hash files, attrs and selinux are not supported; local sources are read under --root like the managed path.
+// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; a remote source whose download does not match source_hash fails the dry run too (Salt's dry run reports the diff, its real run fails); s3:// and swift:// sources, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -68,6 +65,8 @@ func fileManaged(ctx context.Context, req *Request) Result {
 	dirMode, hasDirMode := a.Mode("dir_mode")
 	template := a.String("template", "")
 	sourceHash := a.String("source_hash", "")
+	sourceHashName := a.String("source_hash_name", "")
+	keepSource := a.Bool("keep_source", true)
 	if err := a.Err(); err != nil {
 		return fileFail(req, err)
 	}
@@ -106,11 +105,38 @@ func fileManaged(ctx context.Context, req *Request) Result {
 			return fileFail(req, err)
 		}
 	}
+	var remote *fileRemote
+	if !keepSource && !req.Test {
+		// Salt's managed() removes the cached source once it ran
+		// (its finally: clause), whatever the outcome.
+		defer func() {
+			if remote != nil && remote.local != path {
+				os.Remove(remote.local)
+			}
+		}()
+	}
+	if hasSource {
+		// A remote source is picked, checked and downloaded first, as
+		// Salt's source_list and get_managed do, unless the file is
+		// left alone anyway (missing with create False, or there with
+		// replace False).
+		_, err := os.Stat(path)
+		exists := err == nil
+		if (exists && replace) || (!exists && create) {
+			r, ok, err := fileRemoteSource(ctx, req, req.Name, path, sourceHash, sourceHashName, skipVerify)
+			if err != nil {
+				return fileFail(req, err)
+			}
+			if ok {
+				remote = &r
+			}
+		}
+	}
 	if n == 1 && template == "" && !fileArgEmpty(a, "source") && len(req.CheckCmd) == 0 {
 		// A large source is copied as a stream, never held in memory
 		// (check_cmd's content is checked whole: a config file).
 		large := fileLarge{path: path, perms: perms, follow: follow, replace: replace, create: create,
-			makedirs: makedirs, show: show, skipVerify: skipVerify, backup: backup, sourceHash: sourceHash, dirMode: dirMode}
+			makedirs: makedirs, show: show, skipVerify: skipVerify, backup: backup, sourceHash: sourceHash, dirMode: dirMode, remote: remote}
 		if r, ok := large.managed(ctx, req); ok {
 			return r
 		}
@@ -139,7 +165,7 @@ func fileManaged(ctx context.Context, req *Request) Result {
 		edit.keep = cur.exists
 		edit.new = []byte{}
 	} else {
-		data, source, err := fileManagedContent(ctx, req, sourceHash, skipVerify, newline)
+		data, source, err := fileManagedContent(ctx, req, sourceHash, skipVerify, newline, remote)
 		if err != nil {
 			return fileFail(req, err)
 		}
@@ -267,9 +293,16 @@ func (e *PillarMissingError) Error() string { return "Pillar " + e.Key + " does 
 
 // fileManagedContent returns the content asked for by source, contents or
 // contents_pillar.
-func fileManagedContent(ctx context.Context, req *Request, sourceHash string, skipVerify, newline bool) (data []byte, source string, err error) {
+func fileManagedContent(ctx context.Context, req *Request, sourceHash string, skipVerify, newline bool, remote *fileRemote) (data []byte, source string, err error) {
 	a := &req.Args
 	switch {
+	case remote != nil:
+		// Checked against its source_hash when it was fetched.
+		data, err := os.ReadFile(remote.local)
+		if err != nil {
+			return nil, "", fmt.Errorf("source %s: %w", remote.url, err)
+		}
+		return data, remote.url, nil
 	case a.Has("contents") && !fileArgEmpty(a, "contents"):
 		v, _ := a.Get("contents")
 		s := fileContentsValue(v)
@@ -313,6 +346,9 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 			h = src.hash
 		}
 		if h != "" && !skipVerify {
+			if h, err = fileResolveHash(ctx, req, req.Name, src.url, h, a.String("source_hash_name", "")); err != nil {
+				return nil, "", err
+			}
 			if err := fileVerifyHash(src.url, data, h); err != nil {
 				return nil, "", err
 			}
@@ -383,16 +419,21 @@ func fileSources(a *Args, key string) ([]fileSource, error) {
 
 func fileCheckURL(u string) error {
 	switch {
-	case strings.HasPrefix(u, "salt://"), strings.HasPrefix(u, "file:///"), filepath.IsAbs(u):
+	case strings.HasPrefix(u, "salt://"), strings.HasPrefix(u, "file:///"), filepath.IsAbs(u), urlfetch.Remote(u):
 		return nil
 	case strings.Contains(u, "://"):
-		return fmt.Errorf("%q: only salt://, file:// and absolute paths are supported", u)
+		return fmt.Errorf("%q: only salt://, http://, https://, ftp://, file:// and absolute paths are supported", u)
 	}
 	return fmt.Errorf("%q: want a salt:// URL or an absolute path", u)
 }
 
-// fileFetch reads one source. A missing file matches fs.ErrNotExist.
+// fileFetch reads one source. A missing file matches fs.ErrNotExist. A
+// remote source is downloaded into the cache each time, and not checked
+// here: file.managed checks its source_hash (fileRemoteSource).
 func fileFetch(ctx context.Context, req *Request, u string) ([]byte, error) {
+	if urlfetch.Remote(u) {
+		return fileFetchRemote(ctx, req, u)
+	}
 	if strings.HasPrefix(u, "salt://") {
 		if req.Env == nil || req.Env.Files == nil {
 			return nil, errors.New("no file source to read salt:// URLs from")
@@ -433,38 +474,21 @@ func fileVerifyHashFrom(src string, r io.Reader, spec string) error {
 	algo, want, ok := strings.Cut(strings.TrimSpace(spec), "=")
 	if !ok {
 		want = algo
-		switch len(want) {
-		case 32:
-			algo = "md5"
-		case 40:
-			algo = "sha1"
-		case 64:
-			algo = "sha256"
-		case 128:
-			algo = "sha512"
-		default:
+		if algo, ok = fileHashTypeOf(len(want)); !ok {
 			return &ArgError{Arg: "source_hash", Err: fmt.Errorf("want algo=HEX such as sha256=..., got %q", spec)}
 		}
 	}
-	var h hash.Hash
-	switch strings.ToLower(algo) {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha256":
-		h = sha256.New()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return &ArgError{Arg: "source_hash", Err: fmt.Errorf("unsupported hash type %q (want md5, sha1, sha256 or sha512)", algo)}
+	algo = strings.ToLower(strings.TrimSpace(algo))
+	h := fileNewHash(algo)
+	if h == nil {
+		return &ArgError{Arg: "source_hash", Err: fmt.Errorf("unsupported hash type %q (want md5, sha1, sha224, sha256, sha384 or sha512)", algo)}
 	}
 	if _, err := io.Copy(h, r); err != nil {
 		return fmt.Errorf("source %s: %w", src, err)
 	}
 	got := hex.EncodeToString(h.Sum(nil))
-	if !strings.EqualFold(got, want) {
-		return &hashMismatchError{algo: algo, src: src, want: want, got: got}
+	if !strings.EqualFold(got, strings.TrimSpace(want)) {
+		return &hashMismatchError{algo: algo, src: src, want: strings.ToLower(strings.TrimSpace(want)), got: got}
 	}
 	return nil
 }

@@ -49,6 +49,8 @@ type fileLarge struct {
 	backup     string
 	sourceHash string
 	dirMode    fs.FileMode
+	// remote is a remote source, already downloaded and checked.
+	remote *fileRemote
 }
 
 // managed runs the call when its source or its file is large, and says
@@ -69,8 +71,12 @@ func (l *fileLarge) managed(ctx context.Context, req *Request) (Result, bool) {
 	if !ok || (size < fileLargeMin && (!exists || fi.Size() < fileLargeMin)) {
 		return Result{}, false
 	}
-	if h := cmp.Or(src.hash, l.sourceHash); h != "" && !l.skipVerify {
-		err := l.withSource(ctx, req, src.url, func(r io.Reader) error {
+	if h := cmp.Or(src.hash, l.sourceHash); h != "" && !l.skipVerify && l.remote == nil {
+		h, err := fileResolveHash(ctx, req, req.Name, src.url, h, req.Args.String("source_hash_name", ""))
+		if err != nil {
+			return fileFail(req, err), true
+		}
+		err = l.withSource(ctx, req, src.url, func(r io.Reader) error {
 			return fileVerifyHashFrom(src.url, fileCtxReader(ctx, r), h)
 		})
 		if err != nil {
@@ -144,6 +150,13 @@ func (l *fileLarge) target() (fi fs.FileInfo, exists, ok bool) {
 // and returns it with its size. ok is false when a source cannot be
 // streamed, or none exists.
 func (l *fileLarge) source(ctx context.Context, req *Request) (src fileSource, size int64, ok bool, err error) {
+	if l.remote != nil {
+		fi, err := os.Stat(l.remote.local)
+		if err != nil || !fi.Mode().IsRegular() {
+			return fileSource{}, 0, false, nil
+		}
+		return fileSource{url: l.remote.url}, fi.Size(), true, nil
+	}
 	srcs, err := fileSources(&req.Args, "source")
 	if err != nil {
 		return fileSource{}, 0, false, nil
@@ -169,6 +182,18 @@ func (l *fileLarge) source(ctx context.Context, req *Request) (src fileSource, s
 // as a stream: a salt:// URL with a FileSource that is no FileOpener, a
 // local path that leaves the root or is no regular file.
 func (l *fileLarge) open(ctx context.Context, req *Request, u string) (r io.ReadCloser, size int64, ok bool, err error) {
+	if l.remote != nil && u == l.remote.url {
+		f, err := os.Open(l.remote.local)
+		if err != nil {
+			return nil, 0, true, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, false, nil
+		}
+		return f, fi.Size(), true, nil
+	}
 	if strings.HasPrefix(u, "salt://") {
 		var o FileOpener
 		if req.Env != nil {

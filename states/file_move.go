@@ -16,6 +16,7 @@ func init() {
 		Param{Name: "source", Type: Path, Required: true, Doc: "the path to move to name (a link is moved, not followed)."},
 		Param{Name: "force", Type: Bool, Default: false, Doc: "remove whatever is at name first (else an existing name is left alone)."},
 		fileMakedirs,
+		saltKwargs,
 	)
 	Register("file.hardlink", fileHardlink,
 		fileName("the path of the hard link."),
@@ -25,6 +26,7 @@ func init() {
 		Param{Name: "user", Type: String, Doc: "the owner of directories makedirs creates, a name or uid."},
 		Param{Name: "group", Type: String, Doc: "the group of directories makedirs creates, a name or gid."},
 		Param{Name: "dir_mode", Type: Mode, Doc: "the mode of directories makedirs creates (default 0755)."},
+		saltKwargs,
 	)
 }
 

@@ -16,8 +16,7 @@ func init() {
 	Register("file.patch", filePatch,
 		Param{Name: "name", Type: String, Doc: "the file, or the directory (for a patch of several files), to patch."},
 		Param{Name: "source", Type: String, Required: true, Doc: "the patch: a salt:// URL, file:// URL or absolute path."},
-		Param{Name: "source_hash", Type: String, Doc: `the patch's hash, "algo=hex" or bare hex, checked before it is used.`},
-		Param{Name: "source_hash_name", Type: Any, Doc: "accepted and ignored."},
+		fileSourceHash, fileSourceHashName,
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "do not check source_hash."},
 		Param{Name: "template", Type: String, Doc: `"jinja" renders the patch with context and defaults first.`},
 		Param{Name: "context", Type: Map, Doc: "variables for the template; they override defaults."},
@@ -28,6 +27,7 @@ func init() {
 		Param{Name: "saltenv", Type: String, Doc: "accepted: brine's state tree is the one of the run."},
 		Param{Name: "hash", Type: Any, Doc: "ignored, with a warning, as in Salt since 2019.2.0."},
 		Param{Name: "dry_run_first", Type: Any, Doc: "ignored, with a warning, as in Salt since 2019.2.0."},
+		saltKwargs,
 	)
 }
 
@@ -44,11 +44,12 @@ func init() {
 // saying so otherwise.
 //
 // Salt: comments and changes are Salt 3006's file.patch; the patch comes
-// from salt://, file:// or a path (Salt also fetches http:// and
-// ftp://); under --root, patch runs on the host on the image's file; for
-// a directory the reverse check reads the rejected hunks with -p0, so
-// that a patch applied with strip reads as applied, as Salt's tests of
-// file.patch expect.
+// from salt://, http://, https://, ftp://, file:// or a path (a remote
+// one is downloaded on every run, and needs no source_hash); under
+// --root, patch runs on the host on the image's file; for a directory
+// the reverse check reads the rejected hunks with -p0, so that a patch
+// applied with strip reads as applied, as Salt's tests of file.patch
+// expect.
 func filePatch(ctx context.Context, req *Request) Result {
 	a := &req.Args
 	source := a.String("source", "")
@@ -159,7 +160,11 @@ func filePatch(ctx context.Context, req *Request) Result {
 		return fail("Failed to cache patch file %s: %v", source, err)
 	}
 	if sourceHash != "" && !skipVerify {
-		if err := fileVerifyHash(source, data, sourceHash); err != nil {
+		h, err := fileResolveHash(ctx, req, req.Name, source, sourceHash, a.String("source_hash_name", ""))
+		if err != nil {
+			return fail("%v", err)
+		}
+		if err := fileVerifyHash(source, data, h); err != nil {
 			return fail("%v", err)
 		}
 	}

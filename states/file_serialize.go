@@ -34,6 +34,7 @@ func init() {
 		fileShowChange,
 		Param{Name: "create", Type: Bool, Default: true, Doc: "create the file when missing."},
 		Param{Name: "encoding", Type: String, Doc: "accepted for Salt; files are UTF-8."},
+		saltKwargs,
 	)
 }
 

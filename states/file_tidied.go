@@ -28,6 +28,7 @@ func init() {
 		Param{Name: "age_size_logical_operator", Type: String, Default: "OR", Doc: "OR: old enough or big enough goes; AND: both."},
 		Param{Name: "age_size_only", Type: String, Doc: `"age" or "size": only that criterion counts.`},
 		Param{Name: "rmlinks", Type: Bool, Default: true, Doc: "symbolic links may go."},
+		saltKwargs,
 	)
 }
 

@@ -24,6 +24,7 @@ func init() {
 		Param{Name: "user", Type: String, Doc: "run git as this user (looked up in the root's passwd); the working copy is then theirs."},
 		Param{Name: "identity", Type: Path, Doc: "the SSH private key git's ssh uses."},
 		Param{Name: "fetch_tags", Type: Bool, Default: true, Doc: "accepted for Salt."},
+		saltKwargs,
 	)
 }
 

@@ -18,16 +18,16 @@ func init() {
 		{Name: "password", Type: Any, Doc: "accepted and ignored (Windows only in Salt)."},
 		{Name: "output_encoding", Type: Any, Doc: "accepted and ignored."},
 	}
-	Register("git.config_set", gitConfigSet, append([]Param{
+	Register("git.config_set", gitConfigSet, append(append([]Param{
 		{Name: "name", Type: String, Doc: "the key, as section.name."},
 		{Name: "value", Type: Any, Doc: "the one value the key must have (written as Python's str() writes it)."},
 		{Name: "multivar", Type: Any, Doc: "the values, in order, the key must have: a list, or a string of values separated by commas."},
-	}, common...)...)
-	Register("git.config_unset", gitConfigUnset, append([]Param{
+	}, common...), saltKwargs)...)
+	Register("git.config_unset", gitConfigUnset, append(append([]Param{
 		{Name: "name", Type: String, Doc: "the key; a regular expression matching whole key names when it matches several."},
 		{Name: "value_regex", Type: Any, Doc: "unset only the values this regular expression matches."},
 		{Name: "all", Type: Bool, Default: false, Doc: "unset every matching value of a multivar (without it, a key with several matching values fails)."},
-	}, common...)...)
+	}, common...), saltKwargs)...)
 }
 
 // gitConfigCtx is where one git.config_* state runs git: the repository

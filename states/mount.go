@@ -30,12 +30,14 @@ func init() {
 		Param{Name: "extra_mount_ignore_fs_keys", Type: Map, Doc: "filesystem type → keys whose options never force a remount on that type ({ramfs: [size]} already is)."},
 		Param{Name: "extra_mount_translate_options", Type: Map, Doc: "option → the name the live mount shows it by ({tcp: proto=tcp, udp: proto=udp} already are)."},
 		Param{Name: "hidden_opts", Type: StringList, Doc: "options (a list or a comma string) never compared with the live mount."},
+		saltKwargs,
 	)
 	Register("mount.unmounted", mountUnmounted,
 		Param{Name: "name", Type: String, Doc: "the mount point (absolute)."},
 		Param{Name: "device", Type: String, Doc: "when given, only a mount of this device counts."},
 		Param{Name: "config", Type: Path, Default: "/etc/fstab", Doc: "the fstab file."},
 		Param{Name: "persist", Type: Bool, Default: false, Doc: "also remove the mount point's fstab entries."},
+		saltKwargs,
 	)
 }
 

@@ -300,6 +300,12 @@ func unusedWarning(fun string, names []string) string {
 // does not, so neither does brine.
 var runtimeArgs = map[string]bool{"runas": true, "saltenv": true, "umask": true}
 
+// saltKwargs is the Param of a state function whose Salt counterpart
+// takes **kwargs: Salt's format_call passes it any argument, and warns of
+// none, so brine takes any other argument without a warning too (but one
+// within a typo of the function's own still says "did you mean").
+var saltKwargs = Param{Name: "(any other argument)", Rest: true, Doc: "accepted and ignored, as Salt's function takes **kwargs."}
+
 // checked is what the registry learnt of a call's arguments.
 type checked struct {
 	warnings []string
@@ -346,9 +352,11 @@ func checkArgs(params []Param, req *Request) (checked, error) {
 			fail(p.Name, ErrRequired)
 		}
 	}
-	if rest != nil && rest.With != "" && !req.Args.given(rest.With) {
-		rest = nil
-	}
+	// A Rest Param with With passes the other arguments on only when
+	// the call gives With (file.managed's template variables need a
+	// template); without it they are still accepted, as the Salt
+	// function's **kwargs accepts them.
+	passOn := rest != nil && (rest.With == "" || req.Args.given(rest.With))
 	var known []string
 	var unused []string
 	for _, k := range req.Args.keys() {
@@ -360,7 +368,7 @@ func checkArgs(params []Param, req *Request) (checked, error) {
 		}
 		near, isNear := Suggest(k, known)
 		switch {
-		case rest != nil:
+		case passOn:
 			c.rest = append(c.rest, k)
 			if isNear {
 				// Passed on (as a template variable, say), but the author
@@ -369,7 +377,12 @@ func checkArgs(params []Param, req *Request) (checked, error) {
 				c.warnings = append(c.warnings, fmt.Sprintf("argument %q is not one of %s's own and is passed on as any other argument is; did you mean %s?", k, req.Func, near))
 			}
 		case isNear:
+			// Salt's **kwargs would swallow it unused; a typo of an
+			// argument the function has is refused (brine's guard).
 			fail(k, fmt.Errorf("%w; did you mean %s?", ErrUnknownArg, near))
+		case rest != nil:
+			// Taken by the function's **kwargs and unused, silently,
+			// as Salt does.
 		default:
 			unused = append(unused, k)
 		}

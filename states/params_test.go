@@ -236,20 +236,21 @@ func TestRegistryReportsEveryBadArgument(t *testing.T) {
 }
 
 // TestRegistryWarnsOfUnusedArguments: an argument far from every known one
-// does not stop the state, and its result carries Salt's warning.
+// does not stop the state, and its result carries Salt's warning, for a
+// function whose Salt counterpart takes no **kwargs (file.touch).
 func TestRegistryWarnsOfUnusedArguments(t *testing.T) {
 	root := fileTestRoot(t)
-	req := &Request{ID: "/etc/motd", Name: "/etc/motd", Func: "file.managed", Root: root, Env: fileEnv(),
-		Args: NewArgs(map[string]any{"contents": "hi", "colour": "blue", "audience": "all"})}
+	req := &Request{ID: "/etc/motd", Name: "/etc/motd", Func: "file.touch", Root: root, Env: fileEnv(),
+		Args: NewArgs(map[string]any{"colour": "blue", "audience": "all"})}
 	res := callRegistered(t, req)
 	if res.Result != True || !res.Changed() {
 		t.Fatalf("result = %s %q %v; want True with changes", res.Result, res.Comment, res.Changes)
 	}
-	want := []string{"The following arguments are not used by file.managed: audience, colour"}
+	want := []string{"The following arguments are not used by file.touch: audience, colour"}
 	if !reflect.DeepEqual(res.Warnings, want) {
 		t.Errorf("warnings = %q; want %q", res.Warnings, want)
 	}
-	if got := fileReadT(t, filepath.Join(root, "etc/motd")); got != "hi\n" {
+	if got := fileReadT(t, filepath.Join(root, "etc/motd")); got != "" {
 		t.Errorf("/etc/motd = %q", got)
 	}
 	// The globals, which the engine takes, are not unknown.
@@ -279,11 +280,52 @@ func TestRegistryTemplateVariables(t *testing.T) {
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `"mdoe"`) || !strings.Contains(res.Warnings[0], "did you mean mode?") {
 		t.Errorf("warnings = %q; want one naming mdoe, did you mean mode", res.Warnings)
 	}
-	// Without template, the same arguments are not variables.
+	// Without template, the same arguments are not variables, and
+	// file.managed's **kwargs takes them without a word, as Salt's.
 	req = &Request{ID: "/etc/app.conf", Name: "/etc/app.conf", Func: "file.managed", Root: root, Env: fileEnv(),
 		Args: NewArgs(map[string]any{"contents": "x", "port": 8080})}
-	if res := callRegistered(t, req); res.Result == False || len(res.Warnings) != 1 {
-		t.Errorf("no template: %s %q %q; want a warning for port", res.Result, res.Comment, res.Warnings)
+	if res := callRegistered(t, req); res.Result == False || len(res.Warnings) != 0 || len(req.Args.Rest()) != 0 {
+		t.Errorf("no template: %s %q %q, rest %v; want no warning, nothing passed on", res.Result, res.Comment, res.Warnings, req.Args.Rest())
+	}
+}
+
+// TestRegistryKwargsTakeAny: a state function whose Salt counterpart takes
+// **kwargs takes an argument it does not know without a warning (Salt's
+// format_call hands it to **kwargs); one whose Salt counterpart has no
+// **kwargs warns. The table is Salt 3006's signatures.
+func TestRegistryKwargsTakeAny(t *testing.T) {
+	for fun, kwargs := range map[string]bool{
+		"file.managed": true, "file.directory": true, "file.symlink": true, "file.absent": true, "file.exists": true,
+		"file.missing": true, "file.copy": true, "file.rename": true, "file.hardlink": true, "file.serialize": true,
+		"file.accumulated": true, "file.patch": true, "file.tidied": true, "file.recurse": true,
+		"cmd.run": true, "cmd.wait": true, "cmd.script": true, "cmd.wait_script": true,
+		"cron.absent": true, "cron.file": true, "pkg.installed": true, "pkg.latest": true, "pkg.removed": true,
+		"pkg.purged": true, "pkg.uptodate": true, "pkg.held": true, "pkg.unheld": true,
+		"pkgrepo.managed": true, "pkgrepo.absent": true,
+		"service.running": true, "service.dead": true, "service.enabled": true, "service.disabled": true,
+		"mount.mounted": true, "mount.unmounted": true, "archive.extracted": true,
+		"git.latest": true, "git.config_set": true, "git.config_unset": true, "ssh_auth.present": true,
+		"debconf.set": true, "pip.installed": true, "virtualenv.managed": true, "blockdev.formatted": true,
+		"file.touch": false, "file.line": false, "file.replace": false, "file.blockreplace": false,
+		"cron.present": false, "user.present": false, "group.present": false, "service.masked": false,
+		"ssh_auth.absent": false, "sysctl.present": false, "host.present": false, "file.cached": false,
+	} {
+		params, ok := Params(fun)
+		if !ok {
+			t.Errorf("%s is not registered", fun)
+			continue
+		}
+		req := &Request{ID: "x", Name: "/x", Func: fun, Args: NewArgs(map[string]any{"zzqvx_extra": 1})}
+		// Required arguments left out fail too; only the unknown one
+		// matters here.
+		c, err := checkArgs(params, req)
+		if errors.Is(err, ErrUnknownArg) {
+			t.Errorf("%s: %v", fun, err)
+			continue
+		}
+		if warned := len(c.warnings) > 0; warned == kwargs {
+			t.Errorf("%s with an argument it does not know: warnings %q; Salt's takes **kwargs: %v", fun, c.warnings, kwargs)
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ func init() {
 		{Name: "timeout", Type: Int, Doc: "pip's --timeout, in seconds."},
 		{Name: "use_vt", Type: Any, Doc: "accepted and ignored."},
 	}
-	Register("pip.installed", pipInstalled, append([]Param{
+	Register("pip.installed", pipInstalled, append(append([]Param{
 		{Name: "name", Type: String, Doc: `the package, with version specifiers if any ("django >= 1.6, <= 1.7"); ignored with pkgs or requirements.`},
 		{Name: "pkgs", Type: Any, Doc: "a list of packages (each with its specifiers) to install together."},
 		{Name: "pip_bin", Type: String, Doc: "the pip to use, when bin_env is not given."},
@@ -51,7 +51,7 @@ func init() {
 		{Name: "cert", Type: String, Doc: "a CA bundle (--cert)."},
 		{Name: "env_vars", Type: Map, Doc: "environment variables for pip."},
 		{Name: "extra_args", Type: List, Doc: "more pip arguments: strings, or one-key mappings written --key value."},
-	}, common...)...)
+	}, common...), saltKwargs)...)
 	Register("pip.removed", pipRemoved, append([]Param{
 		{Name: "name", Type: String, Doc: "the package to uninstall, as pip list names it."},
 		{Name: "requirements", Type: String, Doc: "a requirements file of packages to uninstall too."},

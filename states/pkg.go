@@ -29,6 +29,7 @@ func init() {
 		pkgNormalizeParam,
 		Param{Name: "allow_updates", Type: Bool, Default: false, Doc: "a lone exact version is satisfied by a newer one installed, as >= would be."},
 		Param{Name: "update_holds", Type: Any, Doc: "accepted and ignored: on apt a held package the state targets is always released for the install and held again, as Salt's aptpkg does."},
+		saltKwargs,
 	)
 	Register("pkg.latest", pkgLatest,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
@@ -39,18 +40,21 @@ func init() {
 		Param{Name: "reinstall", Type: Bool, Default: false, Doc: "reinstall even when the newest version is installed."},
 		pkgRecommends,
 		Param{Name: "skip_suggestions", Type: Any, Doc: "accepted and ignored."},
+		saltKwargs,
 	)
 	Register("pkg.removed", pkgRemoved,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "version", Type: String, Doc: "remove only if the installed version matches (same forms as pkg.installed)."},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), removed in one call."},
 		pkgNormalizeParam,
+		saltKwargs,
 	)
 	Register("pkg.purged", pkgPurged,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "version", Type: String, Doc: "purge only if the installed version matches (same forms as pkg.installed)."},
 		Param{Name: "pkgs", Type: List, Doc: "a list of names (or {name: version} maps), purged in one call."},
 		pkgNormalizeParam,
+		saltKwargs,
 	)
 }
 

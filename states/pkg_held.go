@@ -13,11 +13,13 @@ func init() {
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version apt and dnf ignore, as Salt's do."},
 		Param{Name: "replace", Type: Bool, Default: false, Doc: "release every other held package too."},
+		saltKwargs,
 	)
 	Register("pkg.unheld", pkgUnheldState,
 		Param{Name: "name", Type: String, Doc: "the package, when pkgs is not given."},
 		Param{Name: "pkgs", Type: List, Doc: "several packages: names, or {name: version} maps whose version is ignored."},
 		Param{Name: "all", Type: Bool, Default: false, Doc: "release every held package."},
+		saltKwargs,
 	)
 }
 

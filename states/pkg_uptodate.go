@@ -15,6 +15,7 @@ func init() {
 		Param{Name: "refresh", Type: Bool, Default: false, Doc: "update the package index first."},
 		Param{Name: "pkgs", Type: StringList, Doc: "upgrade only these, of the packages that can be upgraded."},
 		Param{Name: "dist_upgrade", Type: Bool, Doc: "apt: True upgrades as apt-get dist-upgrade does (new dependencies, removals), False as apt-get upgrade. Unset, the run is apt-get upgrade but what counts as an upgrade is what dist-upgrade would take, as Salt's list_upgrades and upgrade defaults differ: a package apt-get upgrade keeps back is reported as an update performed, with no changes."},
+		saltKwargs,
 	)
 }
 

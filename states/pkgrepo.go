@@ -35,12 +35,14 @@ func init() {
 		Param{Name: "gpgcheck", Type: Bool, Doc: "dnf: gpgcheck."},
 		Param{Name: "gpgkey", Type: String, Doc: "dnf: gpgkey, a URL."},
 		Param{Name: "enabled", Type: Bool, Doc: "dnf: enabled (default 1 for a new repository)."},
+		saltKwargs,
 	)
 	Register("pkgrepo.absent", pkgrepoAbsent,
 		Param{Name: "name", Type: String, Doc: "apt: the source line (its type, URI and suite find it); dnf/yum: the repository id."},
 		Param{Name: "file", Type: Path, Doc: "apt: a further file to look in besides sources.list and sources.list.d/*.list, which are always looked in; dnf: where to look (default every /etc/yum.repos.d/*.repo)."},
 		Param{Name: "keyid", Type: String, Doc: "accepted for Salt; keys are left in place."},
 		Param{Name: "refresh", Type: Bool, Default: false, Doc: "update the package index after a change."},
+		saltKwargs,
 	)
 }
 

@@ -26,17 +26,19 @@ func init() {
 		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after starting it before checking it runs."},
 		Param{Name: "unmask", Type: Bool, Default: false, Doc: "remove the indefinite mask before starting it (else a masked one fails to start)."},
 		unmaskRuntime, sig, noBlock, timeout, typo,
+		saltKwargs,
 	)
 	Register("service.dead", serviceDead,
 		Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`},
 		enable,
 		Param{Name: "init_delay", Type: Int, Default: 0, Doc: "seconds to wait after stopping it before checking."},
 		sig, noBlock, timeout, typo,
+		saltKwargs,
 	)
 	Register("service.enabled", serviceEnabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`},
 		Param{Name: "unmask", Type: Bool, Default: false, Doc: "remove the indefinite mask before enabling it (else a masked one fails)."},
-		unmaskRuntime, noBlock)
-	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`}, noBlock)
+		unmaskRuntime, noBlock, saltKwargs)
+	Register("service.disabled", serviceDisabled, Param{Name: "name", Type: String, Doc: `the service, "nginx" or "nginx.service".`}, noBlock, saltKwargs)
 	runtime := Param{Name: "runtime", Type: Bool, Default: false, Doc: "manage the runtime mask (in /run, until reboot) instead of the indefinite one (in /etc); each is managed on its own."}
 	Register("service.masked", serviceMasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`}, runtime)
 	Register("service.unmasked", serviceUnmasked, Param{Name: "name", Type: String, Doc: `the unit, "nginx" or "nginx.service".`}, runtime)

@@ -24,6 +24,7 @@ func init() {
 		Param{Name: "config", Type: String, Default: ".ssh/authorized_keys", Doc: "the file, relative to the user's home unless absolute; %h is the home and %u the user name. With --root the passwd file, the home and the file all resolve inside the image (links included), and a path that would leave it fails the state."},
 		Param{Name: "source", Type: String, Doc: "a file of keys (salt://…), one a line, added instead of name."},
 		Param{Name: "fingerprint_hash_type", Type: Any, Doc: "accepted and ignored (keys are compared whole)."},
+		saltKwargs,
 	)
 	Register("ssh_auth.absent", sshAuthAbsent,
 		Param{Name: "name", Type: String, Doc: "the key: its base64 part, or a whole authorized_keys line."},

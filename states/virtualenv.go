@@ -43,7 +43,7 @@ func init() {
 		{Name: "use_wheel", Type: Any, Doc: "accepted and ignored."},
 		{Name: "use_vt", Type: Any, Doc: "accepted and ignored."},
 	}
-	Register("virtualenv.managed", virtualenvManaged, params...)
+	Register("virtualenv.managed", virtualenvManaged, append(params, saltKwargs)...)
 	Register("virtualenv.manage", virtualenvManaged, params...)
 }
 

@@ -375,11 +375,11 @@ func TestModuleErrors(t *testing.T) {
 	// A module brine does not have reads the same; without an SLS
 	// (state.single) Salt says "Specified state".
 	missing := ch("M", nil)
-	missing.State = "supervisord"
-	missing.Fun = "running"
+	missing.State = "boto_s3_bucket"
+	missing.Fun = "present"
 	missing.SLS = ""
 	got = run(t, Options{}, missing)
-	if m := got["M"]; m.Result.Result != states.False || m.Comment != "Specified state 'supervisord.running' was not found\n" {
+	if m := got["M"]; m.Result.Result != states.False || m.Comment != "Specified state 'boto_s3_bucket.present' was not found\n" {
 		t.Errorf("M = %s %q", m.Result.Result, m.Comment)
 	}
 	got = run(t, Options{}, unknown, ch("P", args("panic", "boom")), ch("E", args("argerr", true)), ch("N", nil))

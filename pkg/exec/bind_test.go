@@ -170,10 +170,12 @@ func TestStateSingleArguments(t *testing.T) {
 	if _, err := os.Stat(h.Root + "/motd"); err == nil {
 		t.Error("a refused state wrote /motd")
 	}
-	ret = callWords(t, h, "state.single", "file.managed", "name=/motd", "contents=hi", "colour=blue")
+	// file.touch, as Salt's, takes no **kwargs: an argument it does not
+	// know is warned of.
+	ret = callWords(t, h, "state.single", "file.touch", "name=/motd", "colour=blue")
 	res, _ = ret.Value.([]engine.StateResult)
 	if len(res) != 1 || res[0].Result.Result != states.True || ret.Retcode != 0 ||
-		!reflect.DeepEqual(res[0].Warnings, []string{"The following arguments are not used by file.managed: colour"}) {
+		!reflect.DeepEqual(res[0].Warnings, []string{"The following arguments are not used by file.touch: colour"}) {
 		t.Fatalf("state.single colour=blue = %#v (%d); want True with a warning", ret.Value, ret.Retcode)
 	}
 }
