@@ -233,19 +233,9 @@ func aclPresent(ctx context.Context, req *Request) Result {
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	want := 0
-	for _, c := range perms {
-		switch c {
-		case 'r':
-			want += 4
-		case 'w':
-			want += 2
-		case 'x':
-			want++
-		case '-':
-		default:
-			return Failf(req.Name, "%v", &ArgError{Arg: "perms", Err: fmt.Errorf("%q: want letters r, w, x and -", perms)})
-		}
+	want, err := aclPermBits(perms)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	s, fail := aclOpen(ctx, req, recurse)
 	if fail != nil {
@@ -351,4 +341,24 @@ func aclAbsent(ctx context.Context, req *Request) Result {
 		return Failf(req.Name, "Error removing permissions for %s: %v", aclName, err)
 	}
 	return Result{Name: req.Name, Result: True, Comment: "Removing permissions", Changes: map[string]any{}}
+}
+
+// aclPermBits reads perms (letters r, w, x and -) as the bits Salt
+// compares: r 4, w 2, x 1.
+func aclPermBits(perms string) (int, error) {
+	want := 0
+	for _, c := range perms {
+		switch c {
+		case 'r':
+			want += 4
+		case 'w':
+			want += 2
+		case 'x':
+			want++
+		case '-':
+		default:
+			return 0, &ArgError{Arg: "perms", Err: fmt.Errorf("%q: want letters r, w, x and -", perms)}
+		}
+	}
+	return want, nil
 }

@@ -43,19 +43,9 @@ func aclListPresent(ctx context.Context, req *Request) Result {
 	if err := req.Args.Err(); err != nil {
 		return Failf(req.Name, "%v", err)
 	}
-	want := 0
-	for _, c := range perms {
-		switch c {
-		case 'r':
-			want += 4
-		case 'w':
-			want += 2
-		case 'x':
-			want++
-		case '-':
-		default:
-			return Failf(req.Name, "%v", &ArgError{Arg: "perms", Err: fmt.Errorf("%q: want letters r, w, x and -", perms)})
-		}
+	want, err := aclPermBits(perms)
+	if err != nil {
+		return Failf(req.Name, "%v", err)
 	}
 	s, fail := aclOpen(ctx, req, false)
 	if fail != nil {
