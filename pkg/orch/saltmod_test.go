@@ -3,6 +3,7 @@ package orch
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/proto"
@@ -327,6 +328,39 @@ func TestSubsetAndBatchDown(t *testing.T) {
 		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
 		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment {
 			t.Errorf("%s= %v %q; want %v %q", tc.arg, got.Result, got.Comment, tc.result, tc.comment)
+		}
+	}
+}
+
+// TestSaltRunnerManage: salt.runner runs Salt's manage.up, manage.down
+// and manage.status: the minions tgt matches are pinged, those that
+// answer are up, the others (silent, or not connected) down; the step's
+// changes are {return: the runner's value}, as saltmod.runner's.
+func TestSaltRunnerManage(t *testing.T) {
+	for _, tc := range []struct {
+		step string
+		want any
+	}{
+		{"    - name: manage.up\n", []any{"m1", "m3"}},
+		{"    - name: manage.down\n", []any{"m2", "m4"}},
+		{"    - name: manage.status\n", map[string]any{"up": []any{"m1", "m3"}, "down": []any{"m2", "m4"}}},
+		{"    - name: manage.up\n    - tgt: m1\n", []any{"m1"}},
+		{"    - name: manage.status\n    - kwarg:\n        tgt: nothing\n", map[string]any{"up": []any{}, "down": []any{}}},
+	} {
+		f := &fakeClient{minions: map[string][]string{"*": {"m3", "m1", "m2"}, "m1": {"m1"}}, down: map[string][]string{"*": {"m4"}},
+			rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}, "m3": {Return: true}}}}
+		roots := tree(t, map[string]string{"o.sls": "r:\n  salt.runner:\n" + tc.step})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.step, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		name := strings.TrimPrefix(strings.SplitN(tc.step, "\n", 2)[0], "    - name: ")
+		if got.Result != states.True || got.Comment != "Runner function '"+name+"' executed." || !reflect.DeepEqual(got.Changes, map[string]any{"return": tc.want}) {
+			t.Errorf("%s= %v %q %#v; want True, executed, return %#v", tc.step, got.Result, got.Comment, got.Changes, tc.want)
+		}
+		if res.Retcode != 0 {
+			t.Errorf("%s: retcode %d", tc.step, res.Retcode)
 		}
 	}
 }

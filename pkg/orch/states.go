@@ -185,13 +185,15 @@ func init() {
 		states.Param{Name: "id_list", Type: states.StringList, Required: true, Doc: "the ids to wait for, usually minion ids."},
 		states.Param{Name: "event_id", Type: states.String, Default: "id", Doc: "the key of the event's data that holds the id (looked up in data, then in data['data'])."},
 		states.Param{Name: "timeout", Type: states.Int, Default: 300, Doc: "seconds to wait in all."})
-	register("salt.runner", "Run a runner function: state.orchestrate (state.orch) of another orchestration, with mods, pillar, saltenv.",
+	register("salt.runner", "Run a runner function: state.orchestrate (state.orch) of another orchestration, with mods, pillar, saltenv; or manage.up, manage.down, manage.status (which minions answer a ping).",
 		saltRunner,
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the runner function: state.orchestrate or state.orch."},
 		states.Param{Name: "mods", Type: states.StringList, Doc: "the orchestration SLS."},
 		states.Param{Name: "pillar", Type: states.Map, Doc: "pillar for it."},
 		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
-		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv), as Salt's salt.runner takes them too."})
+		states.Param{Name: "tgt", Type: states.String, Doc: "manage.*: the minions to ping (default every one, *)."},
+		states.Param{Name: "tgt_type", Type: states.String, Doc: "manage.*: how tgt matches (default glob)."},
+		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv, tgt, tgt_type), as Salt's salt.runner takes them too."})
 	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations) at once, each under its own id, as Salt's.",
 		parallelRunners,
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "a name for the step."},
@@ -665,14 +667,29 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 			env, _ = kw["saltenv"].(string)
 		}
 	}
+	tgt, tgtType := a.String("tgt", ""), a.String("tgt_type", "")
+	if kw != nil {
+		if tgt == "" {
+			tgt, _ = kw["tgt"].(string)
+		}
+		if tgtType == "" {
+			tgtType, _ = kw["tgt_type"].(string)
+		}
+	}
+	manage := false
 	switch req.Name {
 	case "state.orchestrate", "state.orch", "state.sls":
+	case "manage.up", "manage.down", "manage.status":
+		manage = true
 	default:
-		return failed(req.Name, "runner function %q is not available in brine: salt.runner runs state.orchestrate (state.orch)", req.Name)
+		return failed(req.Name, "runner function %q is not available in brine: salt.runner runs state.orchestrate (state.orch), manage.up, manage.down and manage.status", req.Name)
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
+	}
+	if manage {
+		return r.manage(ctx, req.Name, tgt, tgtType, stepTimeout(r, a))
 	}
 	test, _ := states.ParseBool(kw["test"])
 	excl, err := sls.ParseExclude(kw["exclude"])
@@ -680,6 +697,47 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 		return failed(req.Name, "%v", err)
 	}
 	return r.orchestrate(ctx, req.Name, mods, pil, env, test, excl)
+}
+
+// manage is Salt's manage runner (manage.status, up and down): the
+// minions tgt matches are pinged (test.ping); those that answer are up,
+// the others (not connected, or silent) down, each list sorted.
+// manage.up returns the first list, manage.down the second, and
+// manage.status both, as {up: [...], down: [...]}.
+func (r *run) manage(ctx context.Context, name, tgt, tgtType string, timeout time.Duration) states.Result {
+	if tgt == "" {
+		tgt = "*"
+	}
+	if tgtType == "" {
+		tgtType = "glob"
+	}
+	res, err := r.o.Client.Run(ctx, client.Job{Target: tgt, TargetType: tgtType, Fun: "test.ping", Timeout: timeout}, nil)
+	if err != nil {
+		return failed(name, "Runner function '%s' failed: %v", name, err)
+	}
+	// A target that matches no minion gives two empty lists, as Salt's
+	// _ping of a job that went nowhere.
+	up, down := []string{}, []string{}
+	for id, st := range res.Status {
+		if st == client.Returned {
+			up = append(up, id)
+		} else {
+			down = append(down, id)
+		}
+	}
+	sort.Strings(up)
+	sort.Strings(down)
+	var ret any
+	switch name {
+	case "manage.up":
+		ret = toAny(up)
+	case "manage.down":
+		ret = toAny(down)
+	default:
+		ret = map[string]any{"up": toAny(up), "down": toAny(down)}
+	}
+	return states.Result{Name: name, Result: states.True, Changes: map[string]any{"return": ret},
+		Comment: fmt.Sprintf("Runner function '%s' executed.", name)}
 }
 
 // orchestrate runs another orchestration from a step, its steps nested in
