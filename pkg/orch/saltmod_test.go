@@ -2,6 +2,7 @@ package orch
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -362,5 +363,29 @@ func TestSaltRunnerManage(t *testing.T) {
 		if res.Retcode != 0 {
 			t.Errorf("%s: retcode %d", tc.step, res.Retcode)
 		}
+	}
+}
+
+// TestSaltStatePrereq: a salt.state step a prereq looks at is first run
+// as a dry run, and its minions are asked for one (test: True), as
+// Salt's state engine sets test in the opts saltmod.state reads for the
+// prereq's check; only then, when it would change, does the
+// pre-requiring step run, and the step for real.
+func TestSaltStatePrereq(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"db1": {"db1"}, "web1": {"web1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"db1": stateRet(true, true), "web1": stateRet(true, false)}}}
+	roots := tree(t, map[string]string{"o.sls": "db:\n  salt.state:\n    - tgt: db1\n    - sls: db\n" +
+		"drain:\n  salt.state:\n    - tgt: web1\n    - sls: drain\n    - prereq:\n      - salt: db\n"})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 2 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	var got []string
+	for _, j := range f.jobs {
+		got = append(got, fmt.Sprintf("%s test=%v", j.Target, j.Kwargs["test"]))
+	}
+	want := []string{"db1 test=true", "web1 test=<nil>", "db1 test=<nil>"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("jobs = %q; want %q", got, want)
 	}
 }

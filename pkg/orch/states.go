@@ -394,9 +394,13 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	// minion's test mode), else the orchestration's test=True.
 	test := req.Test
 	key := statetree.Key(req.Func, req.ID, req.Name)
+	// req.Test is the orchestration's test=True, and the dry run of a
+	// step a prereq looks at: Salt's engine sets test in the opts
+	// saltmod.state reads for that check, so the minions only say what
+	// they would change.
 	if b, ok := r.testArg[key]; ok {
 		kw["test"] = b
-	} else if r.o.Test {
+	} else if req.Test {
 		kw["test"] = true
 	}
 	if p := a.Dict("pillar"); len(p) > 0 {
