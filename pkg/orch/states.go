@@ -193,6 +193,7 @@ func init() {
 		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
 		states.Param{Name: "tgt", Type: states.String, Doc: "manage.*: the minions to ping (default every one, *)."},
 		states.Param{Name: "tgt_type", Type: states.String, Doc: "manage.*: how tgt matches (default glob)."},
+		states.Param{Name: "timeout", Type: states.Int, Doc: "manage.*: seconds to wait for news from a minion pinged; default 10."},
 		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv, tgt, tgt_type), as Salt's salt.runner takes them too."})
 	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations) at once, each under its own id, as Salt's.",
 		parallelRunners,

@@ -179,15 +179,30 @@ func TestOrchestrateSaltmodFidelity(t *testing.T) {
 		}
 	}
 
+	// A prereq's check of a salt.state step is a dry run on the
+	// minions (Salt's engine sets test for it): the step then runs for
+	// real and reports the change, after the step that pre-requires it.
+	out, errOut, code := e.Brine("run", "state.orchestrate_high", `{"drain": {"salt.function": [{"name": "test.ping"}, {"tgt": "web1"}, {"prereq": [{"salt": "dbs"}]}]}, "dbs": {"salt.state": [{"tgt": "db1"}, {"sls": "db"}]}}`)
+	if code != 0 || !strings.Contains(out, "States ran successfully. Updating db1.") || !strings.Contains(out, "Function test.ping ran on web1.") {
+		t.Errorf("prereq on a salt.state step: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// web1 stops: a salt.state step fails on it (expect_minions), a
 	// salt.function step leaves it out.
 	web.Stop()
-	out, errOut, code := e.Brine("run", "state.orchestrate_single", "fun=salt.state", "name=hs", "tgt=*", "sls=db", "timeout=2")
+	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.state", "name=hs", "tgt=*", "sls=db", "timeout=2")
 	if code != 0 || !strings.Contains(out, "Run failed on minions: web1") || !strings.Contains(out, "              web1:\n                  False") {
 		t.Errorf("salt.state with web1 down: exit %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.function", "name=test.ping", "tgt=*", "timeout=2")
 	if code != 0 || !strings.Contains(out, "Function ran successfully. Function test.ping ran on db1.") {
 		t.Errorf("salt.function with web1 down: exit %d\n%s%s", code, out, errOut)
+	}
+	// salt.runner runs Salt's manage runner: db1 answers the ping, web1
+	// does not.
+	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.runner", "name=manage.status", "timeout=2", "--out", "json")
+	if code != 0 || !strings.Contains(out, `"comment": "Runner function 'manage.status' executed."`) ||
+		!strings.Contains(out, `"up": [`+"\n"+`                        "db1"`) || !strings.Contains(out, `"down": [`+"\n"+`                        "web1"`) {
+		t.Errorf("salt.runner manage.status with web1 down: exit %d\n%s%s", code, out, errOut)
 	}
 }
