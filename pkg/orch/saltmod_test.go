@@ -156,6 +156,8 @@ func TestSaltStateJob(t *testing.T) {
 		{name: "allow_fail not an int", args: "    - allow_fail: many\n", comment: "Passed invalid value for 'allow_fail', must be an int"},
 		{name: "allow_fail as a string", args: "    - allow_fail: '1'\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
 		{name: "ssh", args: "    - ssh: True\n", comment: "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh"},
+		{name: "top is refused, not taken for sls", args: "    - top: other_top.sls\n", comment: "top: state.top is not available on brine's minions; name the SLS (sls) or use highstate: True"},
+		{name: "highstate wins over top, as Salt's", args: "    - top: other_top.sls\n    - highstate: True\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeClient{minions: map[string][]string{"*": {"m1"}},
@@ -387,5 +389,32 @@ func TestSaltStatePrereq(t *testing.T) {
 	want := []string{"db1 test=true", "web1 test=<nil>", "db1 test=<nil>"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("jobs = %q; want %q", got, want)
+	}
+}
+
+// TestSaltFunctionFailFunction: fail_function, which Salt calls in the
+// master's own minion to judge each return, fails the step saying so
+// (brine has no such minion) rather than being ignored; a dry run says
+// what it would do, as Salt's returns before reading it.
+func TestSaltFunctionFailFunction(t *testing.T) {
+	for _, tc := range []struct {
+		test    bool
+		result  states.Outcome
+		comment string
+		jobs    int
+	}{
+		{false, states.False, "fail_function: brine's orchestration runs no execution function on the master to judge the returns; check them in a later step (salt.function with a require)", 0},
+		{true, states.None, "Function test.ping would be executed on target *", 0},
+	} {
+		f := &fakeClient{minions: map[string][]string{"*": {"m1"}},
+			rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}}}
+		roots := tree(t, map[string]string{"o.sls": "s:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n    - fail_function: mymod.check\n"})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Test: tc.test})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+		}
+		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment || len(f.jobs) != tc.jobs {
+			t.Errorf("test=%v: %v %q, jobs %v; want %v %q", tc.test, got.Result, got.Comment, f.jobs, tc.result, tc.comment)
+		}
 	}
 }

@@ -170,6 +170,7 @@ func init() {
 			{Name: "concurrent", Type: states.Any, Default: false, Doc: "passed to the minions' state run: run alongside one already going on (a boolean)."},
 			{Name: "pillarenv", Type: states.String, Doc: "passed to the minions' state run."},
 			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
+			{Name: "top", Type: states.Any, Doc: "refused: Salt's state.top with this top file is not on brine's minions."},
 		}, targetParams...)...)
 	register("salt.function", "Run an execution function on minions and wait for their returns; fails when a minion's function fails (or returns False).",
 		saltFunction, append([]states.Param{
@@ -178,6 +179,7 @@ func init() {
 			{Name: "kwarg", Type: states.Map, Doc: "its keyword arguments."},
 			{Name: "expect_minions", Type: states.Bool, Default: false, Doc: "count a matched minion that does not return as failed."},
 			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
+			{Name: "fail_function", Type: states.Any, Doc: "refused: Salt calls this execution function in the master's own minion, which brine's orchestration does not have."},
 		}, targetParams...)...)
 	register("salt.wait_for_event", "Wait until events whose tag matches name have come from every id of id_list (watching from when the step starts).",
 		waitForEvent,
@@ -372,9 +374,14 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	r := runOf(ctx)
 	a := &req.Args
 	s := targetSpec(r, req)
+	top, hasTop := a.Get("top")
 	switch mods := a.StringList("sls"); {
 	case a.Bool("highstate", false):
 		s.job.Fun = "state.highstate"
+	case hasTop && top != nil && top != "" && top != false:
+		// Salt's saltmod.state runs state.top (not state.sls) when top
+		// is given; running the sls instead would apply other states.
+		return failed(req.Name, "top: state.top is not available on brine's minions; name the SLS (sls) or use highstate: True")
 	case len(mods) > 0:
 		s.job.Fun, s.job.Args = "state.sls", []any{strings.Join(mods, ",")}
 	default:
@@ -533,6 +540,12 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{}, Warnings: warnings,
 			Comment: fmt.Sprintf("Function %s would be executed on target %s", req.Name, s.job.Target)}
+	}
+	if v, ok := a.Get("fail_function"); ok && v != nil && v != "" && v != false {
+		// Salt judges each minion's return with this function (after its
+		// dry-run answer above); without it a return Salt would fail
+		// could pass.
+		return failed(req.Name, "fail_function: brine's orchestration runs no execution function on the master to judge the returns; check them in a later step (salt.function with a require)")
 	}
 	outs, err := r.publish(ctx, s)
 	if err != nil {
