@@ -179,7 +179,8 @@ func runnerReaction(ctx context.Context, fun string, req *states.Request) states
 	if err != nil {
 		return failed(req.Name, "runner.%s: %v", fun, err)
 	}
-	run := func() states.Result { return r.orchestrate(ctx, fun, mods, pil, env, test, excl) }
+	penv, _ := a["pillarenv"].(string)
+	run := func() states.Result { return r.orchestrate(ctx, fun, mods, pil, env, penv, test, excl) }
 	if r.async != nil {
 		return r.background(req, fmt.Sprintf("Runner function '%s' started.", fun), run)
 	}

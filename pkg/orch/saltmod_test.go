@@ -3,10 +3,13 @@ package orch
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/states"
 )
@@ -415,6 +418,48 @@ func TestSaltFunctionFailFunction(t *testing.T) {
 		}
 		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment || len(f.jobs) != tc.jobs {
 			t.Errorf("test=%v: %v %q, jobs %v; want %v %q", tc.test, got.Result, got.Comment, f.jobs, tc.result, tc.comment)
+		}
+	}
+}
+
+// TestSaltRunnerArgs: salt.runner hands exclude and pillarenv on to the
+// nested orchestration, given on the step as in kwarg, as Salt's hands
+// every argument of the step to the runner; pillarenv reads that
+// environment's pillar top file alone, as Salt's Pillar does.
+func TestSaltRunnerArgs(t *testing.T) {
+	for _, step := range []string{
+		"    - exclude: [{id: skipped}]\n    - pillarenv: dev\n",
+		"    - kwarg:\n        exclude: [{id: skipped}]\n        pillarenv: dev\n",
+	} {
+		roots := tree(t, map[string]string{
+			"o.sls":   "r:\n  salt.runner:\n    - name: state.orchestrate\n    - mods: sub\n" + step,
+			"sub.sls": "kept:\n  test.succeed_without_changes:\n    - name: {{ pillar.get('where') }}-{{ pillar.get('only_base', 'none') }}\nskipped:\n  test.nop: []\n",
+		})
+		proots := fileroot.Roots{"base": {t.TempDir()}, "dev": {t.TempDir()}}
+		for env, dir := range proots {
+			if err := os.WriteFile(filepath.Join(dir[0], "top.sls"), []byte(env+":\n  '*':\n    - p\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir[0], "p.sls"), []byte("where: "+env+"\nonly_"+env+": 1\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The orchestration's own pillarenv= (brine run state.orch
+		// pillarenv=dev) reads the dev pillar alone too.
+		own := Orchestrate(context.Background(), []string{"sub"}, Options{Client: &fakeClient{}, FileRoots: roots, PillarRoots: proots, ID: "m_master", Pillarenv: "dev"})
+		if len(own.States) != 2 || own.States[0].Result.Name != "dev-none" {
+			t.Errorf("pillarenv=dev: %v %+v; want the first step named dev-none", own.Errors, own.States)
+		}
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: &fakeClient{}, FileRoots: roots, PillarRoots: proots, ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+		}
+		ret, _ := res.States[0].Result.Changes["return"].(map[string]any)
+		data, _ := ret["data"].(map[string]any)
+		steps, _ := data["m_master"].(map[string]any)
+		kept, _ := steps["test_|-kept_|-dev-none_|-succeed_without_changes"].(map[string]any)
+		if len(steps) != 1 || kept == nil {
+			t.Errorf("%s: nested steps = %v; want kept alone, named from the dev pillar alone", step, steps)
 		}
 	}
 }

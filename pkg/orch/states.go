@@ -193,6 +193,8 @@ func init() {
 		states.Param{Name: "mods", Type: states.StringList, Doc: "the orchestration SLS."},
 		states.Param{Name: "pillar", Type: states.Map, Doc: "pillar for it."},
 		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "the environment of its pillar."},
+		states.Param{Name: "exclude", Type: states.Any, Doc: "SLS or IDs it leaves out, as state.orchestrate's exclude."},
 		states.Param{Name: "tgt", Type: states.String, Doc: "manage.*: the minions to ping (default every one, *)."},
 		states.Param{Name: "tgt_type", Type: states.String, Doc: "manage.*: how tgt matches (default glob)."},
 		states.Param{Name: "timeout", Type: states.Int, Doc: "manage.*: seconds to wait for news from a minion pinged; default 10."},
@@ -710,11 +712,22 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 		return r.manage(ctx, req.Name, tgt, tgtType, stepTimeout(r, a))
 	}
 	test, _ := states.ParseBool(kw["test"])
-	excl, err := sls.ParseExclude(kw["exclude"])
+	// exclude and pillarenv are state.orchestrate's arguments: Salt's
+	// salt.runner hands every argument of the step on to the runner,
+	// as it does those of kwarg.
+	exclArg, ok := a.Get("exclude")
+	if !ok || exclArg == nil {
+		exclArg = kw["exclude"]
+	}
+	excl, err := sls.ParseExclude(exclArg)
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
-	return r.orchestrate(ctx, req.Name, mods, pil, env, test, excl)
+	penv := a.String("pillarenv", "")
+	if penv == "" {
+		penv, _ = kw["pillarenv"].(string)
+	}
+	return r.orchestrate(ctx, req.Name, mods, pil, env, penv, test, excl)
 }
 
 // manage is Salt's manage runner (manage.status, up and down): the
@@ -760,7 +773,7 @@ func (r *run) manage(ctx context.Context, name, tgt, tgtType string, timeout tim
 
 // orchestrate runs another orchestration from a step, its steps nested in
 // the step's changes.
-func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string, test bool, excl []sls.Exclude) states.Result {
+func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env, penv string, test bool, excl []sls.Exclude) states.Result {
 	depth, _ := ctx.Value(depthKey{}).(int)
 	if depth >= maxDepth {
 		return failed(name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
@@ -773,6 +786,9 @@ func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil m
 	}
 	if env != "" {
 		o.Saltenv = env
+	}
+	if penv != "" {
+		o.Pillarenv = penv
 	}
 	sub := Orchestrate(context.WithValue(ctx, depthKey{}, depth+1), mods, o)
 	ret := map[string]any{"outputter": "highstate", "retcode": sub.Retcode}
@@ -1098,7 +1114,8 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 				outs[i] = failed(rn.fun, "%v", err)
 				return
 			}
-			outs[i] = r.orchestrate(ctx, rn.fun, toStrings(rn.kwarg["mods"]), pil, env, test || req.Test, excl)
+			penv, _ := rn.kwarg["pillarenv"].(string)
+			outs[i] = r.orchestrate(ctx, rn.fun, toStrings(rn.kwarg["mods"]), pil, env, penv, test || req.Test, excl)
 		}()
 	}
 	wg.Wait()
