@@ -463,3 +463,27 @@ func TestSaltRunnerArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelRunnersManage: salt.parallel_runners runs manage.* too;
+// when a runner's return is not an orchestration's (highstate-shaped),
+// the changes are every runner's whole return by id, under ret, as
+// Salt 3006's parallel_runners gives them.
+func TestParallelRunnersManage(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"*": {"m1"}}, down: map[string][]string{"*": {"m2"}},
+		rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}}}
+	roots := tree(t, map[string]string{
+		"o.sls":   "p:\n  salt.parallel_runners:\n    - runners:\n        up:\n          - name: manage.up\n        orch:\n          - name: state.orchestrate\n          - kwarg:\n              mods: sub\n",
+		"sub.sls": "n:\n  test.nop: []\n",
+	})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	byID, _ := got.Changes["ret"].(map[string]any)
+	orch, _ := byID["orch"].(map[string]any)
+	if got.Result != states.True || got.Comment != "All runner functions executed successfully." || len(got.Changes) != 1 ||
+		!reflect.DeepEqual(byID["up"], []any{"m1"}) || orch["outputter"] != "highstate" || orch["retcode"] != 0 {
+		t.Errorf("= %v %q %#v; want True, all executed, {ret: {up: [m1], orch: its whole return}}", got.Result, got.Comment, got.Changes)
+	}
+}

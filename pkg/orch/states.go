@@ -199,7 +199,7 @@ func init() {
 		states.Param{Name: "tgt_type", Type: states.String, Doc: "manage.*: how tgt matches (default glob)."},
 		states.Param{Name: "timeout", Type: states.Int, Doc: "manage.*: seconds to wait for news from a minion pinged; default 10."},
 		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv, tgt, tgt_type), as Salt's salt.runner takes them too."})
-	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations) at once, each under its own id, as Salt's.",
+	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations, manage.up, manage.down, manage.status) at once, each under its own id, as Salt's.",
 		parallelRunners,
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "a name for the step."},
 		states.Param{Name: "runners", Type: states.Any, Required: true, Doc: "id: [- name: state.orchestrate, - kwarg: {mods: ..., pillar: ...}] for each runner; or one runner function's name."})
@@ -1093,9 +1093,9 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 	}
 	for _, rn := range runners {
 		switch rn.fun {
-		case "state.orchestrate", "state.orch", "state.sls":
+		case "state.orchestrate", "state.orch", "state.sls", "manage.up", "manage.down", "manage.status":
 		default:
-			return failed(req.Name, "One of the runners raised an exception: runner function %q is not available in brine: salt.parallel_runners runs state.orchestrate (state.orch)", rn.fun)
+			return failed(req.Name, "One of the runners raised an exception: runner function %q is not available in brine: salt.parallel_runners runs state.orchestrate (state.orch), manage.up, manage.down and manage.status", rn.fun)
 		}
 	}
 	outs := make([]states.Result, len(runners))
@@ -1104,6 +1104,16 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if strings.HasPrefix(rn.fun, "manage.") {
+				tgt, _ := rn.kwarg["tgt"].(string)
+				tgtType, _ := rn.kwarg["tgt_type"].(string)
+				timeout := stepTimeout(r, &req.Args)
+				if n, err := pyInt(rn.kwarg["timeout"]); err == nil && n > 0 {
+					timeout = time.Duration(n) * time.Second
+				}
+				outs[i] = r.manage(ctx, rn.fun, tgt, tgtType, timeout)
+				return
+			}
 			pil, _ := rn.kwarg["pillar"].(map[string]any)
 			env, _ := rn.kwarg["saltenv"].(string)
 			// brine's: a dry run's orchestrations are dry runs too (Salt's
@@ -1119,15 +1129,35 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 		}()
 	}
 	wg.Wait()
-	changes := map[string]any{}
-	for i, rn := range runners {
-		ret, ok := outs[i].Changes["return"].(map[string]any)
+	// Salt's: when every runner returned highstate-shaped data (an
+	// orchestration's {data, outputter: highstate}), the changes are
+	// those of the states in it, by runner id; otherwise each runner's
+	// whole return, under ret.
+	rets := make([]any, len(runners))
+	highstate := true
+	for i := range runners {
+		ret, ok := outs[i].Changes["return"]
 		if !ok {
 			return failed(req.Name, "One of the runners raised an exception: %s", outs[i].Comment)
 		}
-		if c := extractChanges(ret["data"]); len(c) > 0 {
-			changes[rn.id] = c
+		rets[i] = ret
+		if m, ok := ret.(map[string]any); !ok || m["outputter"] != "highstate" || m["data"] == nil {
+			highstate = false
 		}
+	}
+	changes := map[string]any{}
+	if highstate {
+		for i, rn := range runners {
+			if c := extractChanges(rets[i].(map[string]any)["data"]); len(c) > 0 {
+				changes[rn.id] = c
+			}
+		}
+	} else {
+		byID := map[string]any{}
+		for i, rn := range runners {
+			byID[rn.id] = rets[i]
+		}
+		changes["ret"] = byID
 	}
 	return states.Result{Name: req.Name, Result: states.True, Changes: changes,
 		Comment: "All runner functions executed successfully."}
