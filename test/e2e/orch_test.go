@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,10 +98,23 @@ func TestOrchestrate(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	// The JSON is Salt's shape: the steps under the orchestration's id.
+	// The JSON is Salt's shape: the runner's whole return, the steps
+	// under data and the orchestration's id, with outputter and retcode
+	// (Salt's own tests read ret.data["data"][id]).
 	out, _, code = e.Brine("run", "state.orch", "orch.deploy", "--out", "json")
-	if code != 0 || !strings.Contains(out, `"salt_|-webservers_|-webservers_|-state"`) || !strings.Contains(out, `"out": "highstate"`) {
-		t.Fatalf("--out json: exit %d\n%s", code, out)
+	var whole struct {
+		Data      map[string]map[string]any `json:"data"`
+		Outputter string                    `json:"outputter"`
+		Retcode   *int                      `json:"retcode"`
+	}
+	if err := json.Unmarshal([]byte(out), &whole); err != nil || code != 0 || whole.Outputter != "highstate" || whole.Retcode == nil || *whole.Retcode != 0 ||
+		len(whole.Data) != 1 || !strings.Contains(out, `"salt_|-webservers_|-webservers_|-state"`) || !strings.Contains(out, `"out": "highstate"`) {
+		t.Fatalf("--out json: exit %d, %v\n%s", code, err, out)
+	}
+	for id, steps := range whole.Data {
+		if !strings.HasSuffix(id, "_master") || steps["salt_|-webservers_|-webservers_|-state"] == nil {
+			t.Errorf("--out json: data = %v; want the steps under <host>_master", whole.Data)
+		}
 	}
 
 	// An SLS that does not render: exit 1, Salt's message.
