@@ -487,3 +487,36 @@ func TestParallelRunnersManage(t *testing.T) {
 		t.Errorf("= %v %q %#v; want True, all executed, {ret: {up: [m1], orch: its whole return}}", got.Result, got.Comment, got.Changes)
 	}
 }
+
+// TestBatchFailhard: with failhard (the step's or the orchestration's)
+// a batch starts no minion after one returns a retcode above 0, as
+// Salt's Batch does (Salt's test_orchestrate_batch_with_failhard_error:
+// the step fails with one minion in its changes); without it every
+// minion runs.
+func TestBatchFailhard(t *testing.T) {
+	for _, tc := range []struct {
+		name, fun, args string
+		orchFailhard    bool
+		jobs            int
+		comment         string
+	}{
+		{"salt.state, the step's failhard", "state.sls", "  salt.state:\n    - sls: a\n    - failhard: True\n", false, 1, "Run failed on minions: m1"},
+		{"salt.state, the orchestration's failhard", "state.sls", "  salt.state:\n    - sls: a\n", true, 1, "Run failed on minions: m1"},
+		{"salt.state, no failhard", "state.sls", "  salt.state:\n    - sls: a\n", false, 2, "Run failed on minions: m1"},
+		{"salt.function, the step's failhard", "test.fail", "  salt.function:\n    - name: test.fail\n    - failhard: True\n", false, 1, "Running function test.fail failed on minions: m1 Function test.fail ran on m1."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeClient{minions: map[string][]string{"*": {"m1", "m2"}},
+				rets: map[string]map[string]*proto.Return{tc.fun: {"m1": stateRet(false, false), "m2": stateRet(true, false)}}}
+			roots := tree(t, map[string]string{"o.sls": "s:\n" + tc.args + "    - tgt: '*'\n    - batch: 1\n"})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Failhard: tc.orchFailhard})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			if got.Result != states.False || got.Comment != tc.comment || len(f.jobs) != tc.jobs {
+				t.Errorf("= %v %q after %d jobs; want False %q after %d", got.Result, got.Comment, len(f.jobs), tc.comment, tc.jobs)
+			}
+		})
+	}
+}

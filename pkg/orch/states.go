@@ -2,6 +2,7 @@ package orch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -224,6 +225,10 @@ type jobSpec struct {
 	subset       int
 	failMinions  []string
 	expectAbsent bool // a matched minion that does not return fails
+	// failhard, the step's or the orchestration's, stops a batch: no
+	// minion is started after one returns a retcode above 0, as Salt's
+	// Batch does with failhard in its options.
+	failhard bool
 }
 
 func stepTimeout(r *run, a *states.Args) time.Duration {
@@ -311,7 +316,12 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 			return nil, err
 		}
 	}
-	err = client.Batch(ctx, ids, size, func(ctx context.Context, id string) error {
+	// Cancelling bctx starts no more minions; those running go on
+	// under ctx and their returns are kept.
+	bctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var stopped bool
+	err = client.Batch(bctx, ids, size, func(_ context.Context, id string) error {
 		j := s.job
 		j.Minions = []string{id}
 		res, err := r.o.Client.Run(ctx, j, nil)
@@ -319,8 +329,23 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 			return err
 		}
 		collect(res)
+		if s.failhard {
+			for _, ret := range res.Returns {
+				if ret != nil && ret.Retcode > 0 {
+					mu.Lock()
+					stopped = true
+					mu.Unlock()
+					stop()
+				}
+			}
+		}
 		return nil
 	})
+	if stopped && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		// The batch stopped for failhard, not for the caller: the
+		// returns so far are the step's.
+		err = nil
+	}
 	return out, err
 }
 
@@ -440,8 +465,9 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	kw["concurrent"] = conc
 	if r.failhard[key] || r.o.Failhard {
 		// Salt's failhard: the step's or the orchestration's, passed down
-		// to the minions' state run.
+		// to the minions' state run; it stops a batch too.
 		kw["failhard"] = true
+		s.failhard = true
 	}
 	s.job.Kwargs = kw
 	expect := a.Bool("expect_minions", true)
@@ -532,6 +558,9 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 		}
 	}
 	s.job.Kwargs = a.Dict("kwarg")
+	// Salt's salt.function hands failhard (the step's or the
+	// orchestration's) to saltutil.cmd, whose batch stops on it.
+	s.failhard = r.failhard[statetree.Key(req.Func, req.ID, req.Name)] || r.o.Failhard
 	expect := a.Bool("expect_minions", false)
 	if a.Bool("ssh", false) {
 		return failed(req.Name, "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh")
