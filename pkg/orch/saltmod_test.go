@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/states"
 )
@@ -518,5 +519,37 @@ func TestBatchFailhard(t *testing.T) {
 				t.Errorf("= %v %q after %d jobs; want False %q after %d", got.Result, got.Comment, len(f.jobs), tc.comment, tc.jobs)
 			}
 		})
+	}
+}
+
+// TestStepJID: a salt.state or salt.function step's return carries the
+// job it published as __jid__, as Salt's (its test_jid_in_ret_event);
+// not when no minion returned, nor for a batch, whose returns Salt's
+// saltutil.cmd gives without their jid.
+func TestStepJID(t *testing.T) {
+	for _, tc := range []struct {
+		name, sls string
+		want      any
+	}{
+		{"salt.state", "s:\n  salt.state:\n    - tgt: m1\n    - sls: a\n", "20261206000000000002"},
+		{"salt.function", "s:\n  salt.function:\n    - name: test.ping\n    - tgt: m1\n", "20261206000000000002"},
+		{"no minion returned", "s:\n  salt.function:\n    - name: test.ping\n    - tgt: m2\n", nil},
+		{"a batch", "s:\n  salt.state:\n    - tgt: m1\n    - sls: a\n    - batch: 1\n", nil},
+	} {
+		f := &fakeClient{minions: map[string][]string{"m1": {"m1"}, "m2": {"m2"}},
+			rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(true, false)}, "test.ping": {"m1": {Return: true}}}}
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: tree(t, map[string]string{"o.sls": tc.sls}), ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.name, res.Errors, res.States)
+		}
+		var got any
+		for _, kv := range output.SaltShape(res.States)[0].Value.(output.OrderedMap) {
+			if kv.Key == "__jid__" {
+				got = kv.Value
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: __jid__ = %v; want %v", tc.name, got, tc.want)
+		}
 	}
 }

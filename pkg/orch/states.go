@@ -275,7 +275,12 @@ func failMinions(a *states.Args) []string {
 
 // publish runs the step's job (in batches, on a subset, when asked)
 // and returns each matched minion's outcome.
-func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error) {
+//
+// jid is the job's id when it went out as one job (no batch, no
+// subset) and a minion returned: Salt's step reads its __jid__ from the
+// first minion's return of saltutil.cmd, which a batch's returns and a
+// minion that did not return lack.
+func (r *run) publish(ctx context.Context, s jobSpec) (outs map[string]outcome, jid string, err error) {
 	out := map[string]outcome{}
 	var mu sync.Mutex
 	collect := func(res *client.Result) {
@@ -288,14 +293,19 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 	if s.batch == "" && s.subset <= 0 {
 		res, err := r.o.Client.Run(ctx, s.job, nil)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		collect(res)
-		return out, nil
+		for _, st := range res.Status {
+			if st == client.Returned {
+				jid = res.JID
+			}
+		}
+		return out, jid, nil
 	}
 	rep, err := r.o.Client.Resolve(ctx, s.job)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ids := append([]string(nil), rep.Minions...)
 	// A matched minion not connected gets no job and no outcome: Salt's
@@ -308,12 +318,12 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 		sort.Strings(ids)
 	}
 	if len(ids) == 0 {
-		return out, nil
+		return out, "", nil
 	}
 	size := len(ids)
 	if s.batch != "" {
 		if size, err = client.BatchSize(len(ids), s.batch); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	// Cancelling bctx starts no more minions; those running go on
@@ -346,7 +356,7 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 		// returns so far are the step's.
 		err = nil
 	}
-	return out, err
+	return out, "", err
 }
 
 // stateRunOK is Salt's state.check_result (recurse=True), as
@@ -477,7 +487,7 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
 	}
-	outs, err := r.publish(ctx, s)
+	outs, jid, err := r.publish(ctx, s)
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -514,7 +524,7 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 		// Salt's "not cmd_ret and expect_minions": no minion matched.
 		return failed(req.Name, "No minions returned")
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, JID: jid}
 	if len(changes) > 0 {
 		res.Changes = map[string]any{"out": "highstate", "ret": changes}
 	}
@@ -578,7 +588,7 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 		// could pass.
 		return failed(req.Name, "fail_function: brine's orchestration runs no execution function on the master to judge the returns; check them in a later step (salt.function with a require)")
 	}
-	outs, err := r.publish(ctx, s)
+	outs, jid, err := r.publish(ctx, s)
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -605,7 +615,7 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 			fail = append(fail, id)
 		}
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: warnings}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: warnings, JID: jid}
 	if len(ret) == 0 {
 		res.Result, res.Comment = states.False, "No minions responded"
 		return res

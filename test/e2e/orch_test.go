@@ -112,8 +112,13 @@ func TestOrchestrate(t *testing.T) {
 		t.Fatalf("--out json: exit %d, %v\n%s", code, err, out)
 	}
 	for id, steps := range whole.Data {
-		if !strings.HasSuffix(id, "_master") || steps["salt_|-webservers_|-webservers_|-state"] == nil {
+		step, _ := steps["salt_|-webservers_|-webservers_|-state"].(map[string]any)
+		if !strings.HasSuffix(id, "_master") || step == nil {
 			t.Errorf("--out json: data = %v; want the steps under <host>_master", whole.Data)
+		}
+		// Each step that published a job says which (Salt's __jid__).
+		if jid, _ := step["__jid__"].(string); len(jid) != 20 {
+			t.Errorf("--out json: webservers' __jid__ = %v; want the job's id", step["__jid__"])
 		}
 	}
 
