@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -551,5 +552,44 @@ func TestStepJID(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: __jid__ = %v; want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// eventClient is fakeClient whose Events delivers events.
+type eventClient struct {
+	*fakeClient
+	events []proto.Event
+}
+
+func (c *eventClient) Events(ctx context.Context, filter func(string) bool, on func(proto.Event) bool) error {
+	for _, e := range c.events {
+		if filter(e.Tag) && !on(e) {
+			return nil
+		}
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestWaitForEventComment: salt.wait_for_event's comment and changes
+// are Salt's: "All events seen in S seconds." with the seconds written
+// as Python's str() of a float (every digit, not three), and
+// minions_seen in the order the ids came; an id of a list in the event
+// counts too, an event of another tag not.
+func TestWaitForEventComment(t *testing.T) {
+	c := &eventClient{fakeClient: &fakeClient{}, events: []proto.Event{
+		{Tag: "app/ready", Data: []byte(`{"id": "web2"}`)},
+		{Tag: "other", Data: []byte(`{"id": "web1"}`)},
+		{Tag: "app/ready", Data: []byte(`{"data": {"id": ["web1", "web9"]}}`)},
+	}}
+	roots := tree(t, map[string]string{"o.sls": "w:\n  salt.wait_for_event:\n    - name: app/*\n    - id_list: [web1, web2]\n    - timeout: 5\n"})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: c, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	if !regexp.MustCompile(`^All events seen in (\d+\.\d{4,}|[\d.]+e-\d+) seconds\.$`).MatchString(got.Comment) || got.Result != states.True ||
+		!reflect.DeepEqual(got.Changes, map[string]any{"minions_seen": []any{"web2", "web1"}}) {
+		t.Errorf("= %v %q %v; want True, all seen in Python's float, minions_seen [web2 web1]", got.Result, got.Comment, got.Changes)
 	}
 }

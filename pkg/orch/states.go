@@ -16,6 +16,7 @@ import (
 	"github.com/brine-cm/brine/pkg/engine"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/pkg/sls"
 	statetree "github.com/brine-cm/brine/pkg/tree"
 	"github.com/brine-cm/brine/states"
@@ -670,7 +671,8 @@ func waitForEvent(ctx context.Context, req *states.Request) states.Result {
 	switch {
 	case len(want) == 0:
 		res.Result = states.True
-		res.Comment = fmt.Sprintf("All events seen in %.3f seconds.", time.Since(start).Seconds())
+		// Salt formats the float as Python's str() does: every digit.
+		res.Comment = fmt.Sprintf("All events seen in %s seconds.", pyfmt.Float(time.Since(start).Seconds()))
 	case err != nil:
 		res.Result, res.Comment = states.False, err.Error()
 	default:
