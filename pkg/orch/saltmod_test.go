@@ -593,3 +593,34 @@ func TestWaitForEventComment(t *testing.T) {
 		t.Errorf("= %v %q %v; want True, all seen in Python's float, minions_seen [web2 web1]", got.Result, got.Comment, got.Changes)
 	}
 }
+
+// TestListTarget: tgt may be a list with tgt_type list (Salt's
+// LocalClient takes one), or compound (its words); with another
+// tgt_type a list fails the step; a dry run names the list as Salt's
+// comment does, Python's str() of it.
+func TestListTarget(t *testing.T) {
+	for _, tc := range []struct {
+		args, target, comment string
+		test                  bool
+	}{
+		{"    - tgt: [m1, m2]\n    - tgt_type: list\n", "m1,m2", "Function test.ping ran on m1, m2.", false},
+		{"    - tgt: [m1, or, m2]\n    - tgt_type: compound\n", "m1 or m2", "Function test.ping ran on m1, m2.", false},
+		{"    - tgt: [m1, m2]\n", "", "tgt: a list is a target of tgt_type list (or compound), not glob", false},
+		{"    - tgt: [m1, m2]\n    - tgt_type: list\n", "", "Function test.ping would be executed on target ['m1', 'm2']", true},
+	} {
+		f := &fakeClient{minions: map[string][]string{"m1,m2": {"m1", "m2"}, "m1 or m2": {"m1", "m2"}},
+			rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}, "m2": {Return: true}}}}
+		roots := tree(t, map[string]string{"o.sls": "s:\n  salt.function:\n    - name: test.ping\n" + tc.args})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Test: tc.test})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.args, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		if !strings.HasSuffix(got.Comment, tc.comment) {
+			t.Errorf("%s: comment %q; want it to end %q", tc.args, got.Comment, tc.comment)
+		}
+		if tc.target != "" && (len(f.jobs) != 1 || f.jobs[0].Target != tc.target) {
+			t.Errorf("%s: jobs %+v; want one to %q", tc.args, f.jobs, tc.target)
+		}
+	}
+}

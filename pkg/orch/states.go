@@ -14,6 +14,7 @@ import (
 
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -149,7 +150,7 @@ func register(name, doc string, fn states.Func, ps ...states.Param) {
 
 // Arguments every step that publishes jobs takes.
 var targetParams = []states.Param{
-	{Name: "tgt", Type: states.String, Required: true, Doc: "the target, as `brine TARGET`."},
+	{Name: "tgt", Type: states.Any, Required: true, Doc: "the target, as `brine TARGET`; with tgt_type list, a list of ids too."},
 	{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre, pillar, compound or nodegroup."},
 	{Name: "fail_minions", Type: states.Any, Doc: "minions whose failure does not fail the step: a list, or names separated by commas."},
 	{Name: "timeout", Type: states.Int, Doc: "seconds to wait for news from a minion (its ack, then its heartbeats); default 10."},
@@ -242,15 +243,54 @@ func stepTimeout(r *run, a *states.Args) time.Duration {
 	return DefaultTimeout
 }
 
-func targetSpec(r *run, req *states.Request) jobSpec {
+// targetOf reads tgt: a string, or a list (of ids for tgt_type list, of
+// words for compound), as Salt's LocalClient takes either.
+func targetOf(a *states.Args, tgtType string) (string, error) {
+	v, _ := a.Get("tgt")
+	switch t := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return t, nil
+	case []any:
+		sep := ","
+		switch tgtType {
+		case "list":
+		case "compound":
+			sep = " "
+		default:
+			return "", fmt.Errorf("tgt: a list is a target of tgt_type list (or compound), not %s", tgtType)
+		}
+		parts := make([]string, len(t))
+		for i, x := range t {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, sep), nil
+	}
+	return fmt.Sprint(v), nil
+}
+
+// pyTarget is tgt as Salt's comments format it: a list as Python's str()
+// of it.
+func pyTarget(a *states.Args) string {
+	v, _ := a.Get("tgt")
+	if l, ok := v.([]any); ok {
+		return output.PyRepr(l)
+	}
+	return fmt.Sprint(v)
+}
+
+func targetSpec(r *run, req *states.Request) (jobSpec, error) {
 	a := &req.Args
+	tgtType := a.String("tgt_type", "glob")
+	tgt, err := targetOf(a, tgtType)
 	return jobSpec{
-		job: client.Job{Target: a.String("tgt", ""), TargetType: a.String("tgt_type", "glob"),
+		job: client.Job{Target: tgt, TargetType: tgtType,
 			Timeout: stepTimeout(r, a)},
 		batch:       a.String("batch", ""),
 		subset:      a.Int("subset", 0),
 		failMinions: failMinions(a),
-	}
+	}, err
 }
 
 func failMinions(a *states.Args) []string {
@@ -411,7 +451,10 @@ func failed(name, format string, args ...any) states.Result {
 func saltState(ctx context.Context, req *states.Request) states.Result {
 	r := runOf(ctx)
 	a := &req.Args
-	s := targetSpec(r, req)
+	s, tgtErr := targetSpec(r, req)
+	if tgtErr != nil {
+		return failed(req.Name, "%v", tgtErr)
+	}
 	top, hasTop := a.Get("top")
 	switch mods := a.StringList("sls"); {
 	case a.Bool("highstate", false):
@@ -552,7 +595,10 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	r := runOf(ctx)
 	a := &req.Args
-	s := targetSpec(r, req)
+	s, tgtErr := targetSpec(r, req)
+	if tgtErr != nil {
+		return failed(req.Name, "%v", tgtErr)
+	}
 	s.job.Fun = req.Name
 	var warnings []string
 	if v, ok := a.Get("arg"); ok && v != nil {
@@ -581,7 +627,7 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{}, Warnings: warnings,
-			Comment: fmt.Sprintf("Function %s would be executed on target %s", req.Name, s.job.Target)}
+			Comment: fmt.Sprintf("Function %s would be executed on target %s", req.Name, pyTarget(a))}
 	}
 	if v, ok := a.Get("fail_function"); ok && v != nil && v != "" && v != false {
 		// Salt judges each minion's return with this function (after its

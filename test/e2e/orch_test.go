@@ -174,6 +174,8 @@ func TestOrchestrateSaltmodFidelity(t *testing.T) {
 			[]string{"ID: apply_none", "Run failed on minions: db1", "Failed:    1"}, nil},
 		{"high", []string{"state.orchestrate_high", `{"stage_one": {"salt.function": [{"name": "test.ping"}, {"tgt": "db1"}]}, "stage_two": {"salt.function": [{"name": "test.ping"}, {"tgt": "web1"}, {"require": [{"salt": "stage_one"}]}]}}`}, 0,
 			[]string{"ID: stage_one", "ID: stage_two", "Function test.ping ran on web1.", "Succeeded: 2"}, nil},
+		{"a list target", []string{"state.orchestrate_single", "fun=salt.function", "name=test.ping", `tgt=["db1", "web1"]`, "tgt_type=list"}, 0,
+			[]string{"Function ran successfully. Function test.ping ran on db1, web1."}, nil},
 		{"Salt's own example: key.list_all", []string{"state.orchestrate_single", "fun=salt.wheel", "name=key.list_all"}, 0,
 			[]string{"Wheel function 'key.list_all' executed.", "minions:\n", "- db1\n", "- web1\n", "minions_pre:\n"}, nil},
 		{"show_sls", []string{"state.orch_show_sls", "orch.deploy"}, 0,
