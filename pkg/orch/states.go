@@ -247,6 +247,11 @@ func stepTimeout(r *run, a *states.Args) time.Duration {
 // words for compound), as Salt's LocalClient takes either.
 func targetOf(a *states.Args, tgtType string) (string, error) {
 	v, _ := a.Get("tgt")
+	return targetText(v, tgtType)
+}
+
+// targetText is targetOf of the value tgt holds.
+func targetText(v any, tgtType string) (string, error) {
 	switch t := v.(type) {
 	case nil:
 		return "", nil
