@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -621,6 +622,26 @@ func TestListTarget(t *testing.T) {
 		}
 		if tc.target != "" && (len(f.jobs) != 1 || f.jobs[0].Target != tc.target) {
 			t.Errorf("%s: jobs %+v; want one to %q", tc.args, f.jobs, tc.target)
+		}
+	}
+}
+
+// TestFailMinionsWarning: a fail_minions that is neither a list nor a
+// string is ignored with Salt's warning on the step.
+func TestFailMinionsWarning(t *testing.T) {
+	for _, step := range []string{
+		"  salt.state:\n    - tgt: m1\n    - sls: a\n    - fail_minions: 5\n",
+		"  salt.function:\n    - name: test.ping\n    - tgt: m1\n    - fail_minions: {m1: true}\n",
+	} {
+		f := &fakeClient{minions: map[string][]string{"m1": {"m1"}},
+			rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(false, false)}, "test.ping": {"m1": {Return: false}}}}
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: tree(t, map[string]string{"o.sls": "s:\n" + step}), ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", step, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		if got.Result != states.False || !slices.Contains(got.Warnings, "'fail_minions' needs to be a list or a comma separated string. Ignored.") {
+			t.Errorf("%s= %v %q %q; want False (m1 not excused) with Salt's warning", step, got.Result, got.Comment, got.Warnings)
 		}
 	}
 }

@@ -222,10 +222,13 @@ type outcome struct {
 
 // jobSpec is what a step publishes.
 type jobSpec struct {
-	job          client.Job
-	batch        string
-	subset       int
-	failMinions  []string
+	job         client.Job
+	batch       string
+	subset      int
+	failMinions []string
+	// warnings go on the step's result once the job ran, as Salt's
+	// (fail_minions of another type).
+	warnings     []string
 	expectAbsent bool // a matched minion that does not return fails
 	// failhard, the step's or the orchestration's, stops a batch: no
 	// minion is started after one returns a retcode above 0, as Salt's
@@ -295,7 +298,18 @@ func targetSpec(r *run, req *states.Request) (jobSpec, error) {
 		batch:       a.String("batch", ""),
 		subset:      a.Int("subset", 0),
 		failMinions: failMinions(a),
+		warnings:    failMinionsWarning(a),
 	}, err
+}
+
+// failMinionsWarning is Salt's warning for a fail_minions neither a
+// list nor a string, which it then ignores.
+func failMinionsWarning(a *states.Args) []string {
+	switch v, _ := a.Get("fail_minions"); v.(type) {
+	case nil, string, []any:
+		return nil
+	}
+	return []string{"'fail_minions' needs to be a list or a comma separated string. Ignored."}
 }
 
 func failMinions(a *states.Args) []string {
@@ -571,9 +585,11 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	}
 	if answered == 0 && expect {
 		// Salt's "not cmd_ret and expect_minions": no minion matched.
-		return failed(req.Name, "No minions returned")
+		res := failed(req.Name, "No minions returned")
+		res.Warnings = s.warnings
+		return res
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, JID: jid}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, JID: jid, Warnings: s.warnings}
 	if len(changes) > 0 {
 		res.Changes = map[string]any{"out": "highstate", "ret": changes}
 	}
@@ -667,7 +683,7 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 			fail = append(fail, id)
 		}
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: warnings, JID: jid}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: append(warnings, s.warnings...), JID: jid}
 	if len(ret) == 0 {
 		res.Result, res.Comment = states.False, "No minions responded"
 		return res
