@@ -38,8 +38,8 @@ minions connected now, those not, or both).
 state.orchestrate (also state.orch) renders an orchestration SLS from the master's state
 tree (file_roots of master.yaml) and runs its steps in order, with requisites
 and failhard: salt.state applies states on minions, salt.function runs a
-function on them, salt.wait_for_event waits for events, salt.runner and
-salt.wheel run another orchestration or a key action. Each step publishes
+function on them, salt.wait_for_event waits for events, salt.runner runs
+another orchestration or manage.up/down/status, salt.wheel a key action. Each step publishes
 jobs through the master and waits for their returns, as the brine TARGET
 FUNCTION command does; nothing is applied on the master (docs/orchestrate.md).
 
