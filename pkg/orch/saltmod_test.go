@@ -139,9 +139,9 @@ func TestSaltmodResults(t *testing.T) {
 
 // TestSaltStateJob: what salt.state passes on to the minions' state run,
 // as Salt 3006's saltmod.state builds cmd_kw: queue and concurrent
-// always, pillarenv, saltenv, exclude and pillar when given, failhard
-// when the step or the orchestration has it; and the arguments it
-// refuses.
+// always, pillarenv, saltenv, exclude and pillar when given; not
+// failhard, which Salt hands to saltutil.cmd beside the job's kwarg and
+// its master publishes to no minion; and the arguments it refuses.
 func TestSaltStateJob(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -153,8 +153,8 @@ func TestSaltStateJob(t *testing.T) {
 		{name: "defaults", args: "", kwargs: map[string]any{"queue": false, "concurrent": false}},
 		{name: "given", args: "    - queue: True\n    - concurrent: True\n    - pillarenv: dev\n    - saltenv: prod\n    - exclude: [b]\n    - pillar: {k: v}\n",
 			kwargs: map[string]any{"queue": true, "concurrent": true, "pillarenv": "dev", "saltenv": "prod", "exclude": []any{"b"}, "pillar": map[string]any{"k": "v"}}},
-		{name: "the step's failhard", args: "    - failhard: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
-		{name: "the orchestration's failhard", failhard: true, kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
+		{name: "the step's failhard is not the minions'", args: "    - failhard: True\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "the orchestration's failhard is not the minions'", failhard: true, kwargs: map[string]any{"queue": false, "concurrent": false}},
 		{name: "the step's test: False is passed on", args: "    - test: False\n", kwargs: map[string]any{"queue": false, "concurrent": false, "test": false}},
 		{name: "the step's test: True", args: "    - test: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "test": true}},
 		{name: "an empty pillar is not passed", args: "    - pillar: {}\n", kwargs: map[string]any{"queue": false, "concurrent": false}},

@@ -537,9 +537,11 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	}
 	kw["concurrent"] = conc
 	if r.failhard[key] || r.o.Failhard {
-		// Salt's failhard: the step's or the orchestration's, passed down
-		// to the minions' state run; it stops a batch too.
-		kw["failhard"] = true
+		// Salt's saltmod.state hands failhard (the step's or the
+		// orchestration's) to saltutil.cmd beside the job's kwarg, not in
+		// it: it stops a batch, and the master publishes it to no minion
+		// (its _prep_pub keeps only ret_config, metadata and the like of
+		// those), so the minions' state runs go on past a failure.
 		s.failhard = true
 	}
 	s.job.Kwargs = kw
