@@ -568,8 +568,9 @@ func (c *eventClient) Events(ctx context.Context, filter func(string) bool, on f
 			return nil
 		}
 	}
+	// As client.Events, the end of the wait is no error.
 	<-ctx.Done()
-	return ctx.Err()
+	return nil
 }
 
 // TestWaitForEventComment: salt.wait_for_event's comment and changes
@@ -642,6 +643,36 @@ func TestFailMinionsWarning(t *testing.T) {
 		got := res.States[0].Result
 		if got.Result != states.False || !slices.Contains(got.Warnings, "'fail_minions' needs to be a list or a comma separated string. Ignored.") {
 			t.Errorf("%s= %v %q %q; want False (m1 not excused) with Salt's warning", step, got.Result, got.Comment, got.Warnings)
+		}
+	}
+}
+
+// TestWaitForEventIDList: id_list is Salt's list: an id given twice
+// needs two events, and an event holding a list takes the ids in
+// id_list's order, once per time id_list has them.
+func TestWaitForEventIDList(t *testing.T) {
+	for _, tc := range []struct {
+		ids     string
+		events  []string
+		result  states.Outcome
+		seen    []any
+		comment string
+	}{
+		{"[web1, web1, web2]", []string{`{"id": "web1"}`, `{"id": ["web2", "web1"]}`}, states.True, []any{"web1", "web1", "web2"}, "All events seen"},
+		{"[web1, web1]", []string{`{"id": "web1"}`}, states.False, []any{"web1"}, "Timeout value reached."},
+	} {
+		c := &eventClient{fakeClient: &fakeClient{}}
+		for _, d := range tc.events {
+			c.events = append(c.events, proto.Event{Tag: "app/ready", Data: []byte(d)})
+		}
+		roots := tree(t, map[string]string{"o.sls": "w:\n  salt.wait_for_event:\n    - name: app/ready\n    - id_list: " + tc.ids + "\n    - timeout: 1\n"})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: c, FileRoots: roots, ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.ids, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		if got.Result != tc.result || !strings.HasPrefix(got.Comment, tc.comment) || !reflect.DeepEqual(got.Changes["minions_seen"], tc.seen) {
+			t.Errorf("%s: %v %q %v; want %v %q, minions_seen %v", tc.ids, got.Result, got.Comment, got.Changes, tc.result, tc.comment, tc.seen)
 		}
 	}
 }

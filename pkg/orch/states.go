@@ -715,21 +715,33 @@ func waitForEvent(ctx context.Context, req *states.Request) states.Result {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Orchestration would wait for event '%s'", req.Name)}
 	}
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
+	// want is Salt's id_list, a list: an id given twice needs two
+	// events (list.index and del take one at a time), and the ids of an
+	// event that holds a list are taken in id_list's order, each once
+	// per time id_list has it.
+	want := slices.Clone(ids)
 	var seen []any
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	pat := fnmatch.Compile(req.Name)
 	err := r.o.Client.Events(wctx, pat.Match, func(e proto.Event) bool {
-		for _, v := range eventIDs(e, key) {
-			if want[v] {
-				delete(want, v)
-				seen = append(seen, v)
+		vals, isList := eventIDs(e, key)
+		var found []string
+		switch {
+		case isList:
+			for _, id := range want {
+				if slices.Contains(vals, id) {
+					found = append(found, id)
+				}
 			}
+		case len(vals) == 1 && slices.Contains(want, vals[0]):
+			found = vals
+		}
+		for _, id := range found {
+			i := slices.Index(want, id)
+			want = slices.Delete(want, i, i+1)
+			seen = append(seen, id)
 		}
 		return len(want) > 0
 	})
@@ -742,38 +754,40 @@ func waitForEvent(ctx context.Context, req *states.Request) states.Result {
 		res.Result = states.True
 		// Salt formats the float as Python's str() does: every digit.
 		res.Comment = fmt.Sprintf("All events seen in %s seconds.", pyfmt.Float(time.Since(start).Seconds()))
-	case err != nil:
+	case err != nil && !errors.Is(err, context.DeadlineExceeded):
 		res.Result, res.Comment = states.False, err.Error()
 	default:
+		// The wait ran out (an event bus that reports the deadline as
+		// an error says the same).
 		res.Result, res.Comment = states.False, "Timeout value reached."
 	}
 	return res
 }
 
 // eventIDs reads the id of an event: data[key], else data['data'][key];
-// a list gives each of its items.
-func eventIDs(e proto.Event, key string) []string {
+// isList when it is a list, whose items are the ids.
+func eventIDs(e proto.Event, key string) (ids []string, isList bool) {
 	var d map[string]any
 	if err := jsonUnmarshal(e.Data, &d); err != nil {
-		return nil
+		return nil, false
 	}
 	v, ok := d[key]
-	if !ok {
+	if !ok || v == nil {
 		if inner, ok2 := d["data"].(map[string]any); ok2 {
 			v, ok = inner[key]
 		}
 	}
 	if !ok || v == nil {
-		return nil
+		return nil, false
 	}
 	if l, ok := v.([]any); ok {
 		out := make([]string, 0, len(l))
 		for _, x := range l {
 			out = append(out, fmt.Sprint(x))
 		}
-		return out
+		return out, true
 	}
-	return []string{fmt.Sprint(v)}
+	return []string{fmt.Sprint(v)}, false
 }
 
 func saltRunner(ctx context.Context, req *states.Request) states.Result {
