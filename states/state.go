@@ -93,6 +93,9 @@ type Result struct {
 	// highstate output shows its "warnings" key: arguments the function
 	// does not use, for one. A state with warnings still succeeds.
 	Warnings []string `json:"warnings,omitempty"`
+	// JID is the job an orchestration's step published (Salt's
+	// "__jid__" in the step's return); empty for any other state.
+	JID string `json:"-"`
 }
 
 // Changed reports whether the result carries changes.

@@ -14,6 +14,7 @@ import (
 	"github.com/brine-cm/brine/pkg/exec"
 	"github.com/brine-cm/brine/pkg/fileroot"
 	"github.com/brine-cm/brine/pkg/orch"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/sls"
 	"github.com/brine-cm/brine/states"
 )
@@ -37,8 +38,8 @@ minions connected now, those not, or both).
 state.orchestrate (also state.orch) renders an orchestration SLS from the master's state
 tree (file_roots of master.yaml) and runs its steps in order, with requisites
 and failhard: salt.state applies states on minions, salt.function runs a
-function on them, salt.wait_for_event waits for events, salt.runner and
-salt.wheel run another orchestration or a key action. Each step publishes
+function on them, salt.wait_for_event waits for events, salt.runner runs
+another orchestration or manage.up/down/status, salt.wheel a key action. Each step publishes
 jobs through the master and waits for their returns, as the brine TARGET
 FUNCTION command does; nothing is applied on the master (docs/orchestrate.md).
 
@@ -265,13 +266,44 @@ func (o *runOptions) runOrch(ctx context.Context, s *streams, opts orch.Options,
 	if opts.Test {
 		kw["test"] = true
 	}
-	if err := o.out.print(s.out, res.ID, exec.Return{Value: res.Value(), Out: "highstate"}, kw); err != nil {
+	if v, ok := o.runnerReturn(res, exitCode); ok {
+		if err := o.out.printValue(s.out, v); err != nil {
+			return err
+		}
+	} else if err := o.out.print(s.out, res.ID, exec.Return{Value: res.Value(), Out: "highstate"}, kw); err != nil {
 		return err
 	}
 	if res.Retcode != 0 && exitCode {
 		return exitWith(ExitError)
 	}
 	return nil
+}
+
+// runnerReturn is state.orchestrate's whole return, as salt-run prints
+// it with --out json, yaml, nested, raw or pprint: {data: {id: the
+// steps}, outputter: highstate, retcode: N}. Salt's CLI unwraps data
+// only from a return of data and outputter alone, which the
+// orchestrate runner's (with its retcode) is not; its highstate
+// outputter drops the wrapper itself. orchestrate_single and
+// orchestrate_high return {id: steps}, with no wrapper (wrapped false).
+func (o *runOptions) runnerReturn(res *orch.Result, wrapped bool) (any, bool) {
+	switch o.out.out {
+	case "json", "yaml", "nested", "raw", "pprint":
+	default:
+		return nil, false
+	}
+	if !wrapped {
+		return nil, false
+	}
+	var steps any = output.SaltShape(res.States)
+	if res.Errors != nil {
+		steps = []string(res.Errors)
+	}
+	return output.OrderedMap{
+		{Key: "data", Value: output.OrderedMap{{Key: res.ID, Value: steps}}},
+		{Key: "outputter", Value: "highstate"},
+		{Key: "retcode", Value: res.Retcode},
+	}, true
 }
 
 // jobs runs Salt's jobs runner functions as brine jobs does.

@@ -313,6 +313,11 @@ func compiler(ctx context.Context, o Options) (*sls.Compiler, *odict.Map, error)
 				return jinja.SaltVars(jinja.SaltContext{Grains: m.Grains, ID: m.ID, Opts: opts, Files: o.PillarRoots.FS(env)}, "", "", env)
 			},
 			Nodegroups: o.Nodegroups,
+			// pillarenv= reads that environment's top file alone, as
+			// Salt's Pillar does with opts pillarenv; without it every
+			// environment's top file is merged.
+			Saltenv:   env,
+			Pillarenv: o.Pillarenv,
 		}
 		p, err := pc.Compile(ctx, top.Minion{ID: o.ID, Grains: grains})
 		if err != nil {

@@ -45,7 +45,7 @@ func (f *fakeClient) Run(_ context.Context, j client.Job, _ func(client.Event)) 
 	if len(j.Minions) > 0 {
 		ids = j.Minions
 	}
-	res := &client.Result{Minions: ids, Status: map[string]client.Status{}, Returns: map[string]*proto.Return{}}
+	res := &client.Result{JID: "20261206000000000002", Minions: ids, Status: map[string]client.Status{}, Returns: map[string]*proto.Return{}}
 	if len(j.Minions) == 0 {
 		for _, id := range f.down[j.Target] {
 			res.Status[id] = client.NotConnected

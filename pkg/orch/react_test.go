@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/brine-cm/brine/pkg/proto"
+	"github.com/brine-cm/brine/states"
 )
 
 // TestReactMergeAndOrder: the files of one event are merged as Salt's
@@ -203,5 +204,19 @@ func TestReactionsInvalidID(t *testing.T) {
 	res, _ = React(context.Background(), files("ok", "bad"), Options{Client: f, ID: "m_master"})
 	if res.Errors == nil || len(res.States) != 0 || len(f.jobs) != 1 {
 		t.Errorf("ok and bad: errors %v, states %v, jobs %v; want none run", res.Errors, res.States, f.jobs)
+	}
+}
+
+// TestReactionListTarget: a local reaction's tgt may be a list with
+// tgt_type list, as Salt's LocalClient takes one.
+func TestReactionListTarget(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"web1,web2": {"web1", "web2"}}}
+	roots := tree(t, map[string]string{"r.sls": "ping:\n  local.test.ping:\n    - tgt: [web1, web2]\n    - tgt_type: list\n"})
+	res, skipped := React(context.Background(), []ReactionFile{{Roots: roots, Name: "r", Path: "/r/r.sls"}}, Options{Client: f, ID: "m_master", OrchRoots: roots})
+	if res.Errors != nil || skipped != nil || len(res.States) != 1 {
+		t.Fatalf("errors: %v %v %+v", res.Errors, skipped, res.States)
+	}
+	if len(f.jobs) != 1 || f.jobs[0].Target != "web1,web2" || f.jobs[0].TargetType != "list" || res.States[0].Result.Result != states.True {
+		t.Errorf("jobs = %+v, result %+v; want one to web1,web2 (list)", f.jobs, res.States[0].Result)
 	}
 }

@@ -108,16 +108,21 @@ func localReaction(ctx context.Context, fun string, req *states.Request) states.
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
-	tgt, _ := a["tgt"].(string)
-	if tgt == "" {
-		return failed(req.Name, "local.%s: no tgt", fun)
-	}
 	tt, _ := a["tgt_type"].(string)
 	if tt == "" {
 		tt, _ = a["expr_form"].(string)
 	}
 	if tt == "" {
 		tt = proto.TargetGlob
+	}
+	// A list is a target too (tgt_type list), as Salt's LocalClient
+	// takes one.
+	tgt, err := targetText(a["tgt"], tt)
+	if err != nil {
+		return failed(req.Name, "local.%s: %v", fun, err)
+	}
+	if tgt == "" {
+		return failed(req.Name, "local.%s: no tgt", fun)
 	}
 	j := client.Job{Target: tgt, TargetType: tt, Fun: fun, Timeout: stepTimeout(r, &req.Args)}
 	switch t := a["arg"].(type) {
@@ -179,7 +184,8 @@ func runnerReaction(ctx context.Context, fun string, req *states.Request) states
 	if err != nil {
 		return failed(req.Name, "runner.%s: %v", fun, err)
 	}
-	run := func() states.Result { return r.orchestrate(ctx, fun, mods, pil, env, test, excl) }
+	penv, _ := a["pillarenv"].(string)
+	run := func() states.Result { return r.orchestrate(ctx, fun, mods, pil, env, penv, test, excl) }
 	if r.async != nil {
 		return r.background(req, fmt.Sprintf("Runner function '%s' started.", fun), run)
 	}

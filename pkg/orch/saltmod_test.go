@@ -2,9 +2,17 @@ package orch
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/brine-cm/brine/pkg/fileroot"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/states"
 )
@@ -131,9 +139,9 @@ func TestSaltmodResults(t *testing.T) {
 
 // TestSaltStateJob: what salt.state passes on to the minions' state run,
 // as Salt 3006's saltmod.state builds cmd_kw: queue and concurrent
-// always, pillarenv, saltenv, exclude and pillar when given, failhard
-// when the step or the orchestration has it; and the arguments it
-// refuses.
+// always, pillarenv, saltenv, exclude and pillar when given; not
+// failhard, which Salt hands to saltutil.cmd beside the job's kwarg and
+// its master publishes to no minion; and the arguments it refuses.
 func TestSaltStateJob(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -145,8 +153,8 @@ func TestSaltStateJob(t *testing.T) {
 		{name: "defaults", args: "", kwargs: map[string]any{"queue": false, "concurrent": false}},
 		{name: "given", args: "    - queue: True\n    - concurrent: True\n    - pillarenv: dev\n    - saltenv: prod\n    - exclude: [b]\n    - pillar: {k: v}\n",
 			kwargs: map[string]any{"queue": true, "concurrent": true, "pillarenv": "dev", "saltenv": "prod", "exclude": []any{"b"}, "pillar": map[string]any{"k": "v"}}},
-		{name: "the step's failhard", args: "    - failhard: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
-		{name: "the orchestration's failhard", failhard: true, kwargs: map[string]any{"queue": false, "concurrent": false, "failhard": true}},
+		{name: "the step's failhard is not the minions'", args: "    - failhard: True\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
+		{name: "the orchestration's failhard is not the minions'", failhard: true, kwargs: map[string]any{"queue": false, "concurrent": false}},
 		{name: "the step's test: False is passed on", args: "    - test: False\n", kwargs: map[string]any{"queue": false, "concurrent": false, "test": false}},
 		{name: "the step's test: True", args: "    - test: True\n", kwargs: map[string]any{"queue": false, "concurrent": false, "test": true}},
 		{name: "an empty pillar is not passed", args: "    - pillar: {}\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
@@ -154,6 +162,8 @@ func TestSaltStateJob(t *testing.T) {
 		{name: "allow_fail not an int", args: "    - allow_fail: many\n", comment: "Passed invalid value for 'allow_fail', must be an int"},
 		{name: "allow_fail as a string", args: "    - allow_fail: '1'\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
 		{name: "ssh", args: "    - ssh: True\n", comment: "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh"},
+		{name: "top is refused, not taken for sls", args: "    - top: other_top.sls\n", comment: "top: state.top is not available on brine's minions; name the SLS (sls) or use highstate: True"},
+		{name: "highstate wins over top, as Salt's", args: "    - top: other_top.sls\n    - highstate: True\n", kwargs: map[string]any{"queue": false, "concurrent": false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeClient{minions: map[string][]string{"*": {"m1"}},
@@ -327,6 +337,342 @@ func TestSubsetAndBatchDown(t *testing.T) {
 		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
 		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment {
 			t.Errorf("%s= %v %q; want %v %q", tc.arg, got.Result, got.Comment, tc.result, tc.comment)
+		}
+	}
+}
+
+// TestSaltRunnerManage: salt.runner runs Salt's manage.up, manage.down
+// and manage.status: the minions tgt matches are pinged, those that
+// answer are up, the others (silent, or not connected) down; the step's
+// changes are {return: the runner's value}, as saltmod.runner's.
+func TestSaltRunnerManage(t *testing.T) {
+	for _, tc := range []struct {
+		step string
+		want any
+	}{
+		{"    - name: manage.up\n", []any{"m1", "m3"}},
+		{"    - name: manage.down\n", []any{"m2", "m4"}},
+		{"    - name: manage.status\n", map[string]any{"up": []any{"m1", "m3"}, "down": []any{"m2", "m4"}}},
+		{"    - name: manage.up\n    - tgt: m1\n", []any{"m1"}},
+		{"    - name: manage.status\n    - kwarg:\n        tgt: nothing\n", map[string]any{"up": []any{}, "down": []any{}}},
+	} {
+		f := &fakeClient{minions: map[string][]string{"*": {"m3", "m1", "m2"}, "m1": {"m1"}}, down: map[string][]string{"*": {"m4"}},
+			rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}, "m3": {Return: true}}}}
+		roots := tree(t, map[string]string{"o.sls": "r:\n  salt.runner:\n" + tc.step})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.step, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		name := strings.TrimPrefix(strings.SplitN(tc.step, "\n", 2)[0], "    - name: ")
+		if got.Result != states.True || got.Comment != "Runner function '"+name+"' executed." || !reflect.DeepEqual(got.Changes, map[string]any{"return": tc.want}) {
+			t.Errorf("%s= %v %q %#v; want True, executed, return %#v", tc.step, got.Result, got.Comment, got.Changes, tc.want)
+		}
+		if res.Retcode != 0 {
+			t.Errorf("%s: retcode %d", tc.step, res.Retcode)
+		}
+	}
+}
+
+// TestSaltStatePrereq: a salt.state step a prereq looks at is first run
+// as a dry run, and its minions are asked for one (test: True), as
+// Salt's state engine sets test in the opts saltmod.state reads for the
+// prereq's check; only then, when it would change, does the
+// pre-requiring step run, and the step for real.
+func TestSaltStatePrereq(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"db1": {"db1"}, "web1": {"web1"}},
+		rets: map[string]map[string]*proto.Return{"state.sls": {"db1": stateRet(true, true), "web1": stateRet(true, false)}}}
+	roots := tree(t, map[string]string{"o.sls": "db:\n  salt.state:\n    - tgt: db1\n    - sls: db\n" +
+		"drain:\n  salt.state:\n    - tgt: web1\n    - sls: drain\n    - prereq:\n      - salt: db\n"})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 2 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	var got []string
+	for _, j := range f.jobs {
+		got = append(got, fmt.Sprintf("%s test=%v", j.Target, j.Kwargs["test"]))
+	}
+	want := []string{"db1 test=true", "web1 test=<nil>", "db1 test=<nil>"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("jobs = %q; want %q", got, want)
+	}
+}
+
+// TestSaltFunctionFailFunction: fail_function, which Salt calls in the
+// master's own minion to judge each return, fails the step saying so
+// (brine has no such minion) rather than being ignored; a dry run says
+// what it would do, as Salt's returns before reading it.
+func TestSaltFunctionFailFunction(t *testing.T) {
+	for _, tc := range []struct {
+		test    bool
+		result  states.Outcome
+		comment string
+		jobs    int
+	}{
+		{false, states.False, "fail_function: brine's orchestration runs no execution function on the master to judge the returns; check them in a later step (salt.function with a require)", 0},
+		{true, states.None, "Function test.ping would be executed on target *", 0},
+	} {
+		f := &fakeClient{minions: map[string][]string{"*": {"m1"}},
+			rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}}}
+		roots := tree(t, map[string]string{"o.sls": "s:\n  salt.function:\n    - name: test.ping\n    - tgt: '*'\n    - fail_function: mymod.check\n"})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Test: tc.test})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+		}
+		if got := res.States[0].Result; got.Result != tc.result || got.Comment != tc.comment || len(f.jobs) != tc.jobs {
+			t.Errorf("test=%v: %v %q, jobs %v; want %v %q", tc.test, got.Result, got.Comment, f.jobs, tc.result, tc.comment)
+		}
+	}
+}
+
+// TestSaltRunnerArgs: salt.runner hands exclude and pillarenv on to the
+// nested orchestration, given on the step as in kwarg, as Salt's hands
+// every argument of the step to the runner; pillarenv reads that
+// environment's pillar top file alone, as Salt's Pillar does.
+func TestSaltRunnerArgs(t *testing.T) {
+	for _, step := range []string{
+		"    - exclude: [{id: skipped}]\n    - pillarenv: dev\n",
+		"    - kwarg:\n        exclude: [{id: skipped}]\n        pillarenv: dev\n",
+	} {
+		roots := tree(t, map[string]string{
+			"o.sls":   "r:\n  salt.runner:\n    - name: state.orchestrate\n    - mods: sub\n" + step,
+			"sub.sls": "kept:\n  test.succeed_without_changes:\n    - name: {{ pillar.get('where') }}-{{ pillar.get('only_base', 'none') }}\nskipped:\n  test.nop: []\n",
+		})
+		proots := fileroot.Roots{"base": {t.TempDir()}, "dev": {t.TempDir()}}
+		for env, dir := range proots {
+			if err := os.WriteFile(filepath.Join(dir[0], "top.sls"), []byte(env+":\n  '*':\n    - p\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir[0], "p.sls"), []byte("where: "+env+"\nonly_"+env+": 1\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The orchestration's own pillarenv= (brine run state.orch
+		// pillarenv=dev) reads the dev pillar alone too.
+		own := Orchestrate(context.Background(), []string{"sub"}, Options{Client: &fakeClient{}, FileRoots: roots, PillarRoots: proots, ID: "m_master", Pillarenv: "dev"})
+		if len(own.States) != 2 || own.States[0].Result.Name != "dev-none" {
+			t.Errorf("pillarenv=dev: %v %+v; want the first step named dev-none", own.Errors, own.States)
+		}
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: &fakeClient{}, FileRoots: roots, PillarRoots: proots, ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+		}
+		ret, _ := res.States[0].Result.Changes["return"].(map[string]any)
+		data, _ := ret["data"].(map[string]any)
+		steps, _ := data["m_master"].(map[string]any)
+		kept, _ := steps["test_|-kept_|-dev-none_|-succeed_without_changes"].(map[string]any)
+		if len(steps) != 1 || kept == nil {
+			t.Errorf("%s: nested steps = %v; want kept alone, named from the dev pillar alone", step, steps)
+		}
+	}
+}
+
+// TestParallelRunnersManage: salt.parallel_runners runs manage.* too;
+// when a runner's return is not an orchestration's (highstate-shaped),
+// the changes are every runner's whole return by id, under ret, as
+// Salt 3006's parallel_runners gives them.
+func TestParallelRunnersManage(t *testing.T) {
+	f := &fakeClient{minions: map[string][]string{"*": {"m1"}}, down: map[string][]string{"*": {"m2"}},
+		rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}}}}
+	roots := tree(t, map[string]string{
+		"o.sls":   "p:\n  salt.parallel_runners:\n    - runners:\n        up:\n          - name: manage.up\n        orch:\n          - name: state.orchestrate\n          - kwarg:\n              mods: sub\n",
+		"sub.sls": "n:\n  test.nop: []\n",
+	})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	byID, _ := got.Changes["ret"].(map[string]any)
+	orch, _ := byID["orch"].(map[string]any)
+	if got.Result != states.True || got.Comment != "All runner functions executed successfully." || len(got.Changes) != 1 ||
+		!reflect.DeepEqual(byID["up"], []any{"m1"}) || orch["outputter"] != "highstate" || orch["retcode"] != 0 {
+		t.Errorf("= %v %q %#v; want True, all executed, {ret: {up: [m1], orch: its whole return}}", got.Result, got.Comment, got.Changes)
+	}
+}
+
+// TestBatchFailhard: with failhard (the step's or the orchestration's)
+// a batch starts no minion after one returns a retcode above 0, as
+// Salt's Batch does (Salt's test_orchestrate_batch_with_failhard_error:
+// the step fails with one minion in its changes); without it every
+// minion runs.
+func TestBatchFailhard(t *testing.T) {
+	for _, tc := range []struct {
+		name, fun, args string
+		orchFailhard    bool
+		jobs            int
+		comment         string
+	}{
+		{"salt.state, the step's failhard", "state.sls", "  salt.state:\n    - sls: a\n    - failhard: True\n", false, 1, "Run failed on minions: m1"},
+		{"salt.state, the orchestration's failhard", "state.sls", "  salt.state:\n    - sls: a\n", true, 1, "Run failed on minions: m1"},
+		{"salt.state, no failhard", "state.sls", "  salt.state:\n    - sls: a\n", false, 2, "Run failed on minions: m1"},
+		{"salt.function, the step's failhard", "test.fail", "  salt.function:\n    - name: test.fail\n    - failhard: True\n", false, 1, "Running function test.fail failed on minions: m1 Function test.fail ran on m1."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeClient{minions: map[string][]string{"*": {"m1", "m2"}},
+				rets: map[string]map[string]*proto.Return{tc.fun: {"m1": stateRet(false, false), "m2": stateRet(true, false)}}}
+			roots := tree(t, map[string]string{"o.sls": "s:\n" + tc.args + "    - tgt: '*'\n    - batch: 1\n"})
+			res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Failhard: tc.orchFailhard})
+			if res.Errors != nil || len(res.States) != 1 {
+				t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+			}
+			got := res.States[0].Result
+			if got.Result != states.False || got.Comment != tc.comment || len(f.jobs) != tc.jobs {
+				t.Errorf("= %v %q after %d jobs; want False %q after %d", got.Result, got.Comment, len(f.jobs), tc.comment, tc.jobs)
+			}
+		})
+	}
+}
+
+// TestStepJID: a salt.state or salt.function step's return carries the
+// job it published as __jid__, as Salt's (its test_jid_in_ret_event);
+// not when no minion returned, nor for a batch, whose returns Salt's
+// saltutil.cmd gives without their jid.
+func TestStepJID(t *testing.T) {
+	for _, tc := range []struct {
+		name, sls string
+		want      any
+	}{
+		{"salt.state", "s:\n  salt.state:\n    - tgt: m1\n    - sls: a\n", "20261206000000000002"},
+		{"salt.function", "s:\n  salt.function:\n    - name: test.ping\n    - tgt: m1\n", "20261206000000000002"},
+		{"no minion returned", "s:\n  salt.function:\n    - name: test.ping\n    - tgt: m2\n", nil},
+		{"a batch", "s:\n  salt.state:\n    - tgt: m1\n    - sls: a\n    - batch: 1\n", nil},
+	} {
+		f := &fakeClient{minions: map[string][]string{"m1": {"m1"}, "m2": {"m2"}},
+			rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(true, false)}, "test.ping": {"m1": {Return: true}}}}
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: tree(t, map[string]string{"o.sls": tc.sls}), ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.name, res.Errors, res.States)
+		}
+		var got any
+		for _, kv := range output.SaltShape(res.States)[0].Value.(output.OrderedMap) {
+			if kv.Key == "__jid__" {
+				got = kv.Value
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: __jid__ = %v; want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// eventClient is fakeClient whose Events delivers events.
+type eventClient struct {
+	*fakeClient
+	events []proto.Event
+}
+
+func (c *eventClient) Events(ctx context.Context, filter func(string) bool, on func(proto.Event) bool) error {
+	for _, e := range c.events {
+		if filter(e.Tag) && !on(e) {
+			return nil
+		}
+	}
+	// As client.Events, the end of the wait is no error.
+	<-ctx.Done()
+	return nil
+}
+
+// TestWaitForEventComment: salt.wait_for_event's comment and changes
+// are Salt's: "All events seen in S seconds." with the seconds written
+// as Python's str() of a float (every digit, not three), and
+// minions_seen in the order the ids came; an id of a list in the event
+// counts too, an event of another tag not.
+func TestWaitForEventComment(t *testing.T) {
+	c := &eventClient{fakeClient: &fakeClient{}, events: []proto.Event{
+		{Tag: "app/ready", Data: []byte(`{"id": "web2"}`)},
+		{Tag: "other", Data: []byte(`{"id": "web1"}`)},
+		{Tag: "app/ready", Data: []byte(`{"data": {"id": ["web1", "web9"]}}`)},
+	}}
+	roots := tree(t, map[string]string{"o.sls": "w:\n  salt.wait_for_event:\n    - name: app/*\n    - id_list: [web1, web2]\n    - timeout: 5\n"})
+	res := Orchestrate(context.Background(), []string{"o"}, Options{Client: c, FileRoots: roots, ID: "m_master"})
+	if res.Errors != nil || len(res.States) != 1 {
+		t.Fatalf("orchestration: %v %+v", res.Errors, res.States)
+	}
+	got := res.States[0].Result
+	if !regexp.MustCompile(`^All events seen in (\d+\.\d{4,}|[\d.]+e-\d+) seconds\.$`).MatchString(got.Comment) || got.Result != states.True ||
+		!reflect.DeepEqual(got.Changes, map[string]any{"minions_seen": []any{"web2", "web1"}}) {
+		t.Errorf("= %v %q %v; want True, all seen in Python's float, minions_seen [web2 web1]", got.Result, got.Comment, got.Changes)
+	}
+}
+
+// TestListTarget: tgt may be a list with tgt_type list (Salt's
+// LocalClient takes one), or compound (its words); with another
+// tgt_type a list fails the step; a dry run names the list as Salt's
+// comment does, Python's str() of it.
+func TestListTarget(t *testing.T) {
+	for _, tc := range []struct {
+		args, target, comment string
+		test                  bool
+	}{
+		{"    - tgt: [m1, m2]\n    - tgt_type: list\n", "m1,m2", "Function test.ping ran on m1, m2.", false},
+		{"    - tgt: [m1, or, m2]\n    - tgt_type: compound\n", "m1 or m2", "Function test.ping ran on m1, m2.", false},
+		{"    - tgt: [m1, m2]\n", "", "tgt: a list is a target of tgt_type list (or compound), not glob", false},
+		{"    - tgt: [m1, m2]\n    - tgt_type: list\n", "", "Function test.ping would be executed on target ['m1', 'm2']", true},
+	} {
+		f := &fakeClient{minions: map[string][]string{"m1,m2": {"m1", "m2"}, "m1 or m2": {"m1", "m2"}},
+			rets: map[string]map[string]*proto.Return{"test.ping": {"m1": {Return: true}, "m2": {Return: true}}}}
+		roots := tree(t, map[string]string{"o.sls": "s:\n  salt.function:\n    - name: test.ping\n" + tc.args})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: roots, ID: "m_master", Test: tc.test})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.args, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		if !strings.HasSuffix(got.Comment, tc.comment) {
+			t.Errorf("%s: comment %q; want it to end %q", tc.args, got.Comment, tc.comment)
+		}
+		if tc.target != "" && (len(f.jobs) != 1 || f.jobs[0].Target != tc.target) {
+			t.Errorf("%s: jobs %+v; want one to %q", tc.args, f.jobs, tc.target)
+		}
+	}
+}
+
+// TestFailMinionsWarning: a fail_minions that is neither a list nor a
+// string is ignored with Salt's warning on the step.
+func TestFailMinionsWarning(t *testing.T) {
+	for _, step := range []string{
+		"  salt.state:\n    - tgt: m1\n    - sls: a\n    - fail_minions: 5\n",
+		"  salt.function:\n    - name: test.ping\n    - tgt: m1\n    - fail_minions: {m1: true}\n",
+	} {
+		f := &fakeClient{minions: map[string][]string{"m1": {"m1"}},
+			rets: map[string]map[string]*proto.Return{"state.sls": {"m1": stateRet(false, false)}, "test.ping": {"m1": {Return: false}}}}
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: f, FileRoots: tree(t, map[string]string{"o.sls": "s:\n" + step}), ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", step, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		if got.Result != states.False || !slices.Contains(got.Warnings, "'fail_minions' needs to be a list or a comma separated string. Ignored.") {
+			t.Errorf("%s= %v %q %q; want False (m1 not excused) with Salt's warning", step, got.Result, got.Comment, got.Warnings)
+		}
+	}
+}
+
+// TestWaitForEventIDList: id_list is Salt's list: an id given twice
+// needs two events, and an event holding a list takes the ids in
+// id_list's order, once per time id_list has them.
+func TestWaitForEventIDList(t *testing.T) {
+	for _, tc := range []struct {
+		ids     string
+		events  []string
+		result  states.Outcome
+		seen    []any
+		comment string
+	}{
+		{"[web1, web1, web2]", []string{`{"id": "web1"}`, `{"id": ["web2", "web1"]}`}, states.True, []any{"web1", "web1", "web2"}, "All events seen"},
+		{"[web1, web1]", []string{`{"id": "web1"}`}, states.False, []any{"web1"}, "Timeout value reached."},
+	} {
+		c := &eventClient{fakeClient: &fakeClient{}}
+		for _, d := range tc.events {
+			c.events = append(c.events, proto.Event{Tag: "app/ready", Data: []byte(d)})
+		}
+		roots := tree(t, map[string]string{"o.sls": "w:\n  salt.wait_for_event:\n    - name: app/ready\n    - id_list: " + tc.ids + "\n    - timeout: 1\n"})
+		res := Orchestrate(context.Background(), []string{"o"}, Options{Client: c, FileRoots: roots, ID: "m_master"})
+		if res.Errors != nil || len(res.States) != 1 {
+			t.Fatalf("%s: %v %+v", tc.ids, res.Errors, res.States)
+		}
+		got := res.States[0].Result
+		if got.Result != tc.result || !strings.HasPrefix(got.Comment, tc.comment) || !reflect.DeepEqual(got.Changes["minions_seen"], tc.seen) {
+			t.Errorf("%s: %v %q %v; want %v %q, minions_seen %v", tc.ids, got.Result, got.Comment, got.Changes, tc.result, tc.comment, tc.seen)
 		}
 	}
 }

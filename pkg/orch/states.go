@@ -2,6 +2,7 @@ package orch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/brine-cm/brine/pkg/client"
 	"github.com/brine-cm/brine/pkg/engine"
+	"github.com/brine-cm/brine/pkg/output"
 	"github.com/brine-cm/brine/pkg/proto"
 	"github.com/brine-cm/brine/pkg/py/fnmatch"
+	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/pkg/sls"
 	statetree "github.com/brine-cm/brine/pkg/tree"
 	"github.com/brine-cm/brine/states"
@@ -147,7 +150,7 @@ func register(name, doc string, fn states.Func, ps ...states.Param) {
 
 // Arguments every step that publishes jobs takes.
 var targetParams = []states.Param{
-	{Name: "tgt", Type: states.String, Required: true, Doc: "the target, as `brine TARGET`."},
+	{Name: "tgt", Type: states.Any, Required: true, Doc: "the target, as `brine TARGET`; with tgt_type list, a list of ids too."},
 	{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre, pillar, compound or nodegroup."},
 	{Name: "fail_minions", Type: states.Any, Doc: "minions whose failure does not fail the step: a list, or names separated by commas."},
 	{Name: "timeout", Type: states.Int, Doc: "seconds to wait for news from a minion (its ack, then its heartbeats); default 10."},
@@ -170,6 +173,7 @@ func init() {
 			{Name: "concurrent", Type: states.Any, Default: false, Doc: "passed to the minions' state run: run alongside one already going on (a boolean)."},
 			{Name: "pillarenv", Type: states.String, Doc: "passed to the minions' state run."},
 			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
+			{Name: "top", Type: states.Any, Doc: "refused: Salt's state.top with this top file is not on brine's minions."},
 		}, targetParams...)...)
 	register("salt.function", "Run an execution function on minions and wait for their returns; fails when a minion's function fails (or returns False).",
 		saltFunction, append([]states.Param{
@@ -178,6 +182,7 @@ func init() {
 			{Name: "kwarg", Type: states.Map, Doc: "its keyword arguments."},
 			{Name: "expect_minions", Type: states.Bool, Default: false, Doc: "count a matched minion that does not return as failed."},
 			{Name: "ssh", Type: states.Bool, Default: false, Doc: "True (salt-ssh) is refused: an orchestration reaches minions only."},
+			{Name: "fail_function", Type: states.Any, Doc: "refused: Salt calls this execution function in the master's own minion, which brine's orchestration does not have."},
 		}, targetParams...)...)
 	register("salt.wait_for_event", "Wait until events whose tag matches name have come from every id of id_list (watching from when the step starts).",
 		waitForEvent,
@@ -185,14 +190,19 @@ func init() {
 		states.Param{Name: "id_list", Type: states.StringList, Required: true, Doc: "the ids to wait for, usually minion ids."},
 		states.Param{Name: "event_id", Type: states.String, Default: "id", Doc: "the key of the event's data that holds the id (looked up in data, then in data['data'])."},
 		states.Param{Name: "timeout", Type: states.Int, Default: 300, Doc: "seconds to wait in all."})
-	register("salt.runner", "Run a runner function: state.orchestrate (state.orch) of another orchestration, with mods, pillar, saltenv.",
+	register("salt.runner", "Run a runner function: state.orchestrate (state.orch) of another orchestration, with mods, pillar, saltenv; or manage.up, manage.down, manage.status (which minions answer a ping).",
 		saltRunner,
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the runner function: state.orchestrate or state.orch."},
 		states.Param{Name: "mods", Type: states.StringList, Doc: "the orchestration SLS."},
 		states.Param{Name: "pillar", Type: states.Map, Doc: "pillar for it."},
 		states.Param{Name: "saltenv", Type: states.String, Doc: "its environment."},
-		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv), as Salt's salt.runner takes them too."})
-	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations) at once, each under its own id, as Salt's.",
+		states.Param{Name: "pillarenv", Type: states.String, Doc: "the environment of its pillar."},
+		states.Param{Name: "exclude", Type: states.Any, Doc: "SLS or IDs it leaves out, as state.orchestrate's exclude."},
+		states.Param{Name: "tgt", Type: states.String, Doc: "manage.*: the minions to ping (default every one, *)."},
+		states.Param{Name: "tgt_type", Type: states.String, Doc: "manage.*: how tgt matches (default glob)."},
+		states.Param{Name: "timeout", Type: states.Int, Doc: "manage.*: seconds to wait for news from a minion pinged; default 10."},
+		states.Param{Name: "kwarg", Type: states.Map, Doc: "its arguments as a mapping (mods, pillar, saltenv, tgt, tgt_type), as Salt's salt.runner takes them too."})
+	register("salt.parallel_runners", "Run runner functions (state.orchestrate of other orchestrations, manage.up, manage.down, manage.status) at once, each under its own id, as Salt's.",
 		parallelRunners,
 		states.Param{Name: "name", Type: states.String, Required: true, Doc: "a name for the step."},
 		states.Param{Name: "runners", Type: states.Any, Required: true, Doc: "id: [- name: state.orchestrate, - kwarg: {mods: ..., pillar: ...}] for each runner; or one runner function's name."})
@@ -212,11 +222,18 @@ type outcome struct {
 
 // jobSpec is what a step publishes.
 type jobSpec struct {
-	job          client.Job
-	batch        string
-	subset       int
-	failMinions  []string
+	job         client.Job
+	batch       string
+	subset      int
+	failMinions []string
+	// warnings go on the step's result once the job ran, as Salt's
+	// (fail_minions of another type).
+	warnings     []string
 	expectAbsent bool // a matched minion that does not return fails
+	// failhard, the step's or the orchestration's, stops a batch: no
+	// minion is started after one returns a retcode above 0, as Salt's
+	// Batch does with failhard in its options.
+	failhard bool
 }
 
 func stepTimeout(r *run, a *states.Args) time.Duration {
@@ -229,15 +246,70 @@ func stepTimeout(r *run, a *states.Args) time.Duration {
 	return DefaultTimeout
 }
 
-func targetSpec(r *run, req *states.Request) jobSpec {
+// targetOf reads tgt: a string, or a list (of ids for tgt_type list, of
+// words for compound), as Salt's LocalClient takes either.
+func targetOf(a *states.Args, tgtType string) (string, error) {
+	v, _ := a.Get("tgt")
+	return targetText(v, tgtType)
+}
+
+// targetText is targetOf of the value tgt holds.
+func targetText(v any, tgtType string) (string, error) {
+	switch t := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return t, nil
+	case []any:
+		sep := ","
+		switch tgtType {
+		case "list":
+		case "compound":
+			sep = " "
+		default:
+			return "", fmt.Errorf("tgt: a list is a target of tgt_type list (or compound), not %s", tgtType)
+		}
+		parts := make([]string, len(t))
+		for i, x := range t {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, sep), nil
+	}
+	return fmt.Sprint(v), nil
+}
+
+// pyTarget is tgt as Salt's comments format it: a list as Python's str()
+// of it.
+func pyTarget(a *states.Args) string {
+	v, _ := a.Get("tgt")
+	if l, ok := v.([]any); ok {
+		return output.PyRepr(l)
+	}
+	return fmt.Sprint(v)
+}
+
+func targetSpec(r *run, req *states.Request) (jobSpec, error) {
 	a := &req.Args
+	tgtType := a.String("tgt_type", "glob")
+	tgt, err := targetOf(a, tgtType)
 	return jobSpec{
-		job: client.Job{Target: a.String("tgt", ""), TargetType: a.String("tgt_type", "glob"),
+		job: client.Job{Target: tgt, TargetType: tgtType,
 			Timeout: stepTimeout(r, a)},
 		batch:       a.String("batch", ""),
 		subset:      a.Int("subset", 0),
 		failMinions: failMinions(a),
+		warnings:    failMinionsWarning(a),
+	}, err
+}
+
+// failMinionsWarning is Salt's warning for a fail_minions neither a
+// list nor a string, which it then ignores.
+func failMinionsWarning(a *states.Args) []string {
+	switch v, _ := a.Get("fail_minions"); v.(type) {
+	case nil, string, []any:
+		return nil
 	}
+	return []string{"'fail_minions' needs to be a list or a comma separated string. Ignored."}
 }
 
 func failMinions(a *states.Args) []string {
@@ -263,7 +335,12 @@ func failMinions(a *states.Args) []string {
 
 // publish runs the step's job (in batches, on a subset, when asked)
 // and returns each matched minion's outcome.
-func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error) {
+//
+// jid is the job's id when it went out as one job (no batch, no
+// subset) and a minion returned: Salt's step reads its __jid__ from the
+// first minion's return of saltutil.cmd, which a batch's returns and a
+// minion that did not return lack.
+func (r *run) publish(ctx context.Context, s jobSpec) (outs map[string]outcome, jid string, err error) {
 	out := map[string]outcome{}
 	var mu sync.Mutex
 	collect := func(res *client.Result) {
@@ -276,14 +353,19 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 	if s.batch == "" && s.subset <= 0 {
 		res, err := r.o.Client.Run(ctx, s.job, nil)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		collect(res)
-		return out, nil
+		for _, st := range res.Status {
+			if st == client.Returned {
+				jid = res.JID
+			}
+		}
+		return out, jid, nil
 	}
 	rep, err := r.o.Client.Resolve(ctx, s.job)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ids := append([]string(nil), rep.Minions...)
 	// A matched minion not connected gets no job and no outcome: Salt's
@@ -296,15 +378,20 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 		sort.Strings(ids)
 	}
 	if len(ids) == 0 {
-		return out, nil
+		return out, "", nil
 	}
 	size := len(ids)
 	if s.batch != "" {
 		if size, err = client.BatchSize(len(ids), s.batch); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	err = client.Batch(ctx, ids, size, func(ctx context.Context, id string) error {
+	// Cancelling bctx starts no more minions; those running go on
+	// under ctx and their returns are kept.
+	bctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var stopped bool
+	err = client.Batch(bctx, ids, size, func(_ context.Context, id string) error {
 		j := s.job
 		j.Minions = []string{id}
 		res, err := r.o.Client.Run(ctx, j, nil)
@@ -312,9 +399,24 @@ func (r *run) publish(ctx context.Context, s jobSpec) (map[string]outcome, error
 			return err
 		}
 		collect(res)
+		if s.failhard {
+			for _, ret := range res.Returns {
+				if ret != nil && ret.Retcode > 0 {
+					mu.Lock()
+					stopped = true
+					mu.Unlock()
+					stop()
+				}
+			}
+		}
 		return nil
 	})
-	return out, err
+	if stopped && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		// The batch stopped for failhard, not for the caller: the
+		// returns so far are the step's.
+		err = nil
+	}
+	return out, "", err
 }
 
 // stateRunOK is Salt's state.check_result (recurse=True), as
@@ -368,10 +470,18 @@ func failed(name, format string, args ...any) states.Result {
 func saltState(ctx context.Context, req *states.Request) states.Result {
 	r := runOf(ctx)
 	a := &req.Args
-	s := targetSpec(r, req)
+	s, tgtErr := targetSpec(r, req)
+	if tgtErr != nil {
+		return failed(req.Name, "%v", tgtErr)
+	}
+	top, hasTop := a.Get("top")
 	switch mods := a.StringList("sls"); {
 	case a.Bool("highstate", false):
 		s.job.Fun = "state.highstate"
+	case hasTop && top != nil && top != "" && top != false:
+		// Salt's saltmod.state runs state.top (not state.sls) when top
+		// is given; running the sls instead would apply other states.
+		return failed(req.Name, "top: state.top is not available on brine's minions; name the SLS (sls) or use highstate: True")
 	case len(mods) > 0:
 		s.job.Fun, s.job.Args = "state.sls", []any{strings.Join(mods, ",")}
 	default:
@@ -392,9 +502,13 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	// minion's test mode), else the orchestration's test=True.
 	test := req.Test
 	key := statetree.Key(req.Func, req.ID, req.Name)
+	// req.Test is the orchestration's test=True, and the dry run of a
+	// step a prereq looks at: Salt's engine sets test in the opts
+	// saltmod.state reads for that check, so the minions only say what
+	// they would change.
 	if b, ok := r.testArg[key]; ok {
 		kw["test"] = b
-	} else if r.o.Test {
+	} else if req.Test {
 		kw["test"] = true
 	}
 	if p := a.Dict("pillar"); len(p) > 0 {
@@ -423,9 +537,12 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	}
 	kw["concurrent"] = conc
 	if r.failhard[key] || r.o.Failhard {
-		// Salt's failhard: the step's or the orchestration's, passed down
-		// to the minions' state run.
-		kw["failhard"] = true
+		// Salt's saltmod.state hands failhard (the step's or the
+		// orchestration's) to saltutil.cmd beside the job's kwarg, not in
+		// it: it stops a batch, and the master publishes it to no minion
+		// (its _prep_pub keeps only ret_config, metadata and the like of
+		// those), so the minions' state runs go on past a failure.
+		s.failhard = true
 	}
 	s.job.Kwargs = kw
 	expect := a.Bool("expect_minions", true)
@@ -435,7 +552,7 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	if err := a.Err(); err != nil {
 		return failed(req.Name, "%v", err)
 	}
-	outs, err := r.publish(ctx, s)
+	outs, jid, err := r.publish(ctx, s)
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -470,9 +587,11 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 	}
 	if answered == 0 && expect {
 		// Salt's "not cmd_ret and expect_minions": no minion matched.
-		return failed(req.Name, "No minions returned")
+		res := failed(req.Name, "No minions returned")
+		res.Warnings = s.warnings
+		return res
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, JID: jid, Warnings: s.warnings}
 	if len(changes) > 0 {
 		res.Changes = map[string]any{"out": "highstate", "ret": changes}
 	}
@@ -499,7 +618,10 @@ func saltState(ctx context.Context, req *states.Request) states.Result {
 func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	r := runOf(ctx)
 	a := &req.Args
-	s := targetSpec(r, req)
+	s, tgtErr := targetSpec(r, req)
+	if tgtErr != nil {
+		return failed(req.Name, "%v", tgtErr)
+	}
 	s.job.Fun = req.Name
 	var warnings []string
 	if v, ok := a.Get("arg"); ok && v != nil {
@@ -516,6 +638,9 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 		}
 	}
 	s.job.Kwargs = a.Dict("kwarg")
+	// Salt's salt.function hands failhard (the step's or the
+	// orchestration's) to saltutil.cmd, whose batch stops on it.
+	s.failhard = r.failhard[statetree.Key(req.Func, req.ID, req.Name)] || r.o.Failhard
 	expect := a.Bool("expect_minions", false)
 	if a.Bool("ssh", false) {
 		return failed(req.Name, "ssh: True: brine's orchestration publishes to minions; run salt-ssh targets with brine ssh")
@@ -525,9 +650,15 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{}, Warnings: warnings,
-			Comment: fmt.Sprintf("Function %s would be executed on target %s", req.Name, s.job.Target)}
+			Comment: fmt.Sprintf("Function %s would be executed on target %s", req.Name, pyTarget(a))}
 	}
-	outs, err := r.publish(ctx, s)
+	if v, ok := a.Get("fail_function"); ok && v != nil && v != "" && v != false {
+		// Salt judges each minion's return with this function (after its
+		// dry-run answer above); without it a return Salt would fail
+		// could pass.
+		return failed(req.Name, "fail_function: brine's orchestration runs no execution function on the master to judge the returns; check them in a later step (salt.function with a require)")
+	}
+	outs, jid, err := r.publish(ctx, s)
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
@@ -554,7 +685,7 @@ func saltFunction(ctx context.Context, req *states.Request) states.Result {
 			fail = append(fail, id)
 		}
 	}
-	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: warnings}
+	res := states.Result{Name: req.Name, Result: states.True, Changes: map[string]any{}, Warnings: append(warnings, s.warnings...), JID: jid}
 	if len(ret) == 0 {
 		res.Result, res.Comment = states.False, "No minions responded"
 		return res
@@ -584,21 +715,33 @@ func waitForEvent(ctx context.Context, req *states.Request) states.Result {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Orchestration would wait for event '%s'", req.Name)}
 	}
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
+	// want is Salt's id_list, a list: an id given twice needs two
+	// events (list.index and del take one at a time), and the ids of an
+	// event that holds a list are taken in id_list's order, each once
+	// per time id_list has it.
+	want := slices.Clone(ids)
 	var seen []any
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	pat := fnmatch.Compile(req.Name)
 	err := r.o.Client.Events(wctx, pat.Match, func(e proto.Event) bool {
-		for _, v := range eventIDs(e, key) {
-			if want[v] {
-				delete(want, v)
-				seen = append(seen, v)
+		vals, isList := eventIDs(e, key)
+		var found []string
+		switch {
+		case isList:
+			for _, id := range want {
+				if slices.Contains(vals, id) {
+					found = append(found, id)
+				}
 			}
+		case len(vals) == 1 && slices.Contains(want, vals[0]):
+			found = vals
+		}
+		for _, id := range found {
+			i := slices.Index(want, id)
+			want = slices.Delete(want, i, i+1)
+			seen = append(seen, id)
 		}
 		return len(want) > 0
 	})
@@ -609,39 +752,42 @@ func waitForEvent(ctx context.Context, req *states.Request) states.Result {
 	switch {
 	case len(want) == 0:
 		res.Result = states.True
-		res.Comment = fmt.Sprintf("All events seen in %.3f seconds.", time.Since(start).Seconds())
-	case err != nil:
+		// Salt formats the float as Python's str() does: every digit.
+		res.Comment = fmt.Sprintf("All events seen in %s seconds.", pyfmt.Float(time.Since(start).Seconds()))
+	case err != nil && !errors.Is(err, context.DeadlineExceeded):
 		res.Result, res.Comment = states.False, err.Error()
 	default:
+		// The wait ran out (an event bus that reports the deadline as
+		// an error says the same).
 		res.Result, res.Comment = states.False, "Timeout value reached."
 	}
 	return res
 }
 
 // eventIDs reads the id of an event: data[key], else data['data'][key];
-// a list gives each of its items.
-func eventIDs(e proto.Event, key string) []string {
+// isList when it is a list, whose items are the ids.
+func eventIDs(e proto.Event, key string) (ids []string, isList bool) {
 	var d map[string]any
 	if err := jsonUnmarshal(e.Data, &d); err != nil {
-		return nil
+		return nil, false
 	}
 	v, ok := d[key]
-	if !ok {
+	if !ok || v == nil {
 		if inner, ok2 := d["data"].(map[string]any); ok2 {
 			v, ok = inner[key]
 		}
 	}
 	if !ok || v == nil {
-		return nil
+		return nil, false
 	}
 	if l, ok := v.([]any); ok {
 		out := make([]string, 0, len(l))
 		for _, x := range l {
 			out = append(out, fmt.Sprint(x))
 		}
-		return out
+		return out, true
 	}
-	return []string{fmt.Sprint(v)}
+	return []string{fmt.Sprint(v)}, false
 }
 
 func saltRunner(ctx context.Context, req *states.Request) states.Result {
@@ -665,26 +811,93 @@ func saltRunner(ctx context.Context, req *states.Request) states.Result {
 			env, _ = kw["saltenv"].(string)
 		}
 	}
+	tgt, tgtType := a.String("tgt", ""), a.String("tgt_type", "")
+	if kw != nil {
+		if tgt == "" {
+			tgt, _ = kw["tgt"].(string)
+		}
+		if tgtType == "" {
+			tgtType, _ = kw["tgt_type"].(string)
+		}
+	}
+	manage := false
 	switch req.Name {
 	case "state.orchestrate", "state.orch", "state.sls":
+	case "manage.up", "manage.down", "manage.status":
+		manage = true
 	default:
-		return failed(req.Name, "runner function %q is not available in brine: salt.runner runs state.orchestrate (state.orch)", req.Name)
+		return failed(req.Name, "runner function %q is not available in brine: salt.runner runs state.orchestrate (state.orch), manage.up, manage.down and manage.status", req.Name)
 	}
 	if req.Test {
 		return states.Result{Name: req.Name, Result: states.None, Changes: map[string]any{},
 			Comment: fmt.Sprintf("Runner function '%s' would be executed.", req.Name)}
 	}
+	if manage {
+		return r.manage(ctx, req.Name, tgt, tgtType, stepTimeout(r, a))
+	}
 	test, _ := states.ParseBool(kw["test"])
-	excl, err := sls.ParseExclude(kw["exclude"])
+	// exclude and pillarenv are state.orchestrate's arguments: Salt's
+	// salt.runner hands every argument of the step on to the runner,
+	// as it does those of kwarg.
+	exclArg, ok := a.Get("exclude")
+	if !ok || exclArg == nil {
+		exclArg = kw["exclude"]
+	}
+	excl, err := sls.ParseExclude(exclArg)
 	if err != nil {
 		return failed(req.Name, "%v", err)
 	}
-	return r.orchestrate(ctx, req.Name, mods, pil, env, test, excl)
+	penv := a.String("pillarenv", "")
+	if penv == "" {
+		penv, _ = kw["pillarenv"].(string)
+	}
+	return r.orchestrate(ctx, req.Name, mods, pil, env, penv, test, excl)
+}
+
+// manage is Salt's manage runner (manage.status, up and down): the
+// minions tgt matches are pinged (test.ping); those that answer are up,
+// the others (not connected, or silent) down, each list sorted.
+// manage.up returns the first list, manage.down the second, and
+// manage.status both, as {up: [...], down: [...]}.
+func (r *run) manage(ctx context.Context, name, tgt, tgtType string, timeout time.Duration) states.Result {
+	if tgt == "" {
+		tgt = "*"
+	}
+	if tgtType == "" {
+		tgtType = "glob"
+	}
+	res, err := r.o.Client.Run(ctx, client.Job{Target: tgt, TargetType: tgtType, Fun: "test.ping", Timeout: timeout}, nil)
+	if err != nil {
+		return failed(name, "Runner function '%s' failed: %v", name, err)
+	}
+	// A target that matches no minion gives two empty lists, as Salt's
+	// _ping of a job that went nowhere.
+	up, down := []string{}, []string{}
+	for id, st := range res.Status {
+		if st == client.Returned {
+			up = append(up, id)
+		} else {
+			down = append(down, id)
+		}
+	}
+	sort.Strings(up)
+	sort.Strings(down)
+	var ret any
+	switch name {
+	case "manage.up":
+		ret = toAny(up)
+	case "manage.down":
+		ret = toAny(down)
+	default:
+		ret = map[string]any{"up": toAny(up), "down": toAny(down)}
+	}
+	return states.Result{Name: name, Result: states.True, Changes: map[string]any{"return": ret},
+		Comment: fmt.Sprintf("Runner function '%s' executed.", name)}
 }
 
 // orchestrate runs another orchestration from a step, its steps nested in
 // the step's changes.
-func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env string, test bool, excl []sls.Exclude) states.Result {
+func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil map[string]any, env, penv string, test bool, excl []sls.Exclude) states.Result {
 	depth, _ := ctx.Value(depthKey{}).(int)
 	if depth >= maxDepth {
 		return failed(name, "orchestrations nested %d deep: stopped (an orchestration that runs itself?)", depth)
@@ -697,6 +910,9 @@ func (r *run) orchestrate(ctx context.Context, name string, mods []string, pil m
 	}
 	if env != "" {
 		o.Saltenv = env
+	}
+	if penv != "" {
+		o.Pillarenv = penv
 	}
 	sub := Orchestrate(context.WithValue(ctx, depthKey{}, depth+1), mods, o)
 	ret := map[string]any{"outputter": "highstate", "retcode": sub.Retcode}
@@ -1001,9 +1217,9 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 	}
 	for _, rn := range runners {
 		switch rn.fun {
-		case "state.orchestrate", "state.orch", "state.sls":
+		case "state.orchestrate", "state.orch", "state.sls", "manage.up", "manage.down", "manage.status":
 		default:
-			return failed(req.Name, "One of the runners raised an exception: runner function %q is not available in brine: salt.parallel_runners runs state.orchestrate (state.orch)", rn.fun)
+			return failed(req.Name, "One of the runners raised an exception: runner function %q is not available in brine: salt.parallel_runners runs state.orchestrate (state.orch), manage.up, manage.down and manage.status", rn.fun)
 		}
 	}
 	outs := make([]states.Result, len(runners))
@@ -1012,6 +1228,16 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if strings.HasPrefix(rn.fun, "manage.") {
+				tgt, _ := rn.kwarg["tgt"].(string)
+				tgtType, _ := rn.kwarg["tgt_type"].(string)
+				timeout := stepTimeout(r, &req.Args)
+				if n, err := pyInt(rn.kwarg["timeout"]); err == nil && n > 0 {
+					timeout = time.Duration(n) * time.Second
+				}
+				outs[i] = r.manage(ctx, rn.fun, tgt, tgtType, timeout)
+				return
+			}
 			pil, _ := rn.kwarg["pillar"].(map[string]any)
 			env, _ := rn.kwarg["saltenv"].(string)
 			// brine's: a dry run's orchestrations are dry runs too (Salt's
@@ -1022,19 +1248,40 @@ func parallelRunners(ctx context.Context, req *states.Request) states.Result {
 				outs[i] = failed(rn.fun, "%v", err)
 				return
 			}
-			outs[i] = r.orchestrate(ctx, rn.fun, toStrings(rn.kwarg["mods"]), pil, env, test || req.Test, excl)
+			penv, _ := rn.kwarg["pillarenv"].(string)
+			outs[i] = r.orchestrate(ctx, rn.fun, toStrings(rn.kwarg["mods"]), pil, env, penv, test || req.Test, excl)
 		}()
 	}
 	wg.Wait()
-	changes := map[string]any{}
-	for i, rn := range runners {
-		ret, ok := outs[i].Changes["return"].(map[string]any)
+	// Salt's: when every runner returned highstate-shaped data (an
+	// orchestration's {data, outputter: highstate}), the changes are
+	// those of the states in it, by runner id; otherwise each runner's
+	// whole return, under ret.
+	rets := make([]any, len(runners))
+	highstate := true
+	for i := range runners {
+		ret, ok := outs[i].Changes["return"]
 		if !ok {
 			return failed(req.Name, "One of the runners raised an exception: %s", outs[i].Comment)
 		}
-		if c := extractChanges(ret["data"]); len(c) > 0 {
-			changes[rn.id] = c
+		rets[i] = ret
+		if m, ok := ret.(map[string]any); !ok || m["outputter"] != "highstate" || m["data"] == nil {
+			highstate = false
 		}
+	}
+	changes := map[string]any{}
+	if highstate {
+		for i, rn := range runners {
+			if c := extractChanges(rets[i].(map[string]any)["data"]); len(c) > 0 {
+				changes[rn.id] = c
+			}
+		}
+	} else {
+		byID := map[string]any{}
+		for i, rn := range runners {
+			byID[rn.id] = rets[i]
+		}
+		changes["ret"] = byID
 	}
 	return states.Result{Name: req.Name, Result: states.True, Changes: changes,
 		Comment: "All runner functions executed successfully."}

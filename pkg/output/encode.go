@@ -62,6 +62,10 @@ func SaltShape(rs []engine.StateResult) OrderedMap {
 			// Salt marks a state its onchanges or onfail skipped.
 			st = append(st, KV{"__state_ran__", false})
 		}
+		if r.JID != "" {
+			// An orchestration step's job (saltmod's __jid__).
+			st = append(st, KV{"__jid__", r.JID})
+		}
 		// A state of no SLS (state.single) has Salt's __sls__: None.
 		var sls any = r.SLS
 		if r.SLS == "" {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,10 +98,28 @@ func TestOrchestrate(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	// The JSON is Salt's shape: the steps under the orchestration's id.
+	// The JSON is Salt's shape: the runner's whole return, the steps
+	// under data and the orchestration's id, with outputter and retcode
+	// (Salt's own tests read ret.data["data"][id]).
 	out, _, code = e.Brine("run", "state.orch", "orch.deploy", "--out", "json")
-	if code != 0 || !strings.Contains(out, `"salt_|-webservers_|-webservers_|-state"`) || !strings.Contains(out, `"out": "highstate"`) {
-		t.Fatalf("--out json: exit %d\n%s", code, out)
+	var whole struct {
+		Data      map[string]map[string]any `json:"data"`
+		Outputter string                    `json:"outputter"`
+		Retcode   *int                      `json:"retcode"`
+	}
+	if err := json.Unmarshal([]byte(out), &whole); err != nil || code != 0 || whole.Outputter != "highstate" || whole.Retcode == nil || *whole.Retcode != 0 ||
+		len(whole.Data) != 1 || !strings.Contains(out, `"salt_|-webservers_|-webservers_|-state"`) || !strings.Contains(out, `"out": "highstate"`) {
+		t.Fatalf("--out json: exit %d, %v\n%s", code, err, out)
+	}
+	for id, steps := range whole.Data {
+		step, _ := steps["salt_|-webservers_|-webservers_|-state"].(map[string]any)
+		if !strings.HasSuffix(id, "_master") || step == nil {
+			t.Errorf("--out json: data = %v; want the steps under <host>_master", whole.Data)
+		}
+		// Each step that published a job says which (Salt's __jid__).
+		if jid, _ := step["__jid__"].(string); len(jid) != 20 {
+			t.Errorf("--out json: webservers' __jid__ = %v; want the job's id", step["__jid__"])
+		}
 	}
 
 	// An SLS that does not render: exit 1, Salt's message.
@@ -155,6 +174,8 @@ func TestOrchestrateSaltmodFidelity(t *testing.T) {
 			[]string{"ID: apply_none", "Run failed on minions: db1", "Failed:    1"}, nil},
 		{"high", []string{"state.orchestrate_high", `{"stage_one": {"salt.function": [{"name": "test.ping"}, {"tgt": "db1"}]}, "stage_two": {"salt.function": [{"name": "test.ping"}, {"tgt": "web1"}, {"require": [{"salt": "stage_one"}]}]}}`}, 0,
 			[]string{"ID: stage_one", "ID: stage_two", "Function test.ping ran on web1.", "Succeeded: 2"}, nil},
+		{"a list target", []string{"state.orchestrate_single", "fun=salt.function", "name=test.ping", `tgt=["db1", "web1"]`, "tgt_type=list"}, 0,
+			[]string{"Function ran successfully. Function test.ping ran on db1, web1."}, nil},
 		{"Salt's own example: key.list_all", []string{"state.orchestrate_single", "fun=salt.wheel", "name=key.list_all"}, 0,
 			[]string{"Wheel function 'key.list_all' executed.", "minions:\n", "- db1\n", "- web1\n", "minions_pre:\n"}, nil},
 		{"show_sls", []string{"state.orch_show_sls", "orch.deploy"}, 0,
@@ -179,15 +200,30 @@ func TestOrchestrateSaltmodFidelity(t *testing.T) {
 		}
 	}
 
+	// A prereq's check of a salt.state step is a dry run on the
+	// minions (Salt's engine sets test for it): the step then runs for
+	// real and reports the change, after the step that pre-requires it.
+	out, errOut, code := e.Brine("run", "state.orchestrate_high", `{"drain": {"salt.function": [{"name": "test.ping"}, {"tgt": "web1"}, {"prereq": [{"salt": "dbs"}]}]}, "dbs": {"salt.state": [{"tgt": "db1"}, {"sls": "db"}]}}`)
+	if code != 0 || !strings.Contains(out, "States ran successfully. Updating db1.") || !strings.Contains(out, "Function test.ping ran on web1.") {
+		t.Errorf("prereq on a salt.state step: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// web1 stops: a salt.state step fails on it (expect_minions), a
 	// salt.function step leaves it out.
 	web.Stop()
-	out, errOut, code := e.Brine("run", "state.orchestrate_single", "fun=salt.state", "name=hs", "tgt=*", "sls=db", "timeout=2")
+	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.state", "name=hs", "tgt=*", "sls=db", "timeout=2")
 	if code != 0 || !strings.Contains(out, "Run failed on minions: web1") || !strings.Contains(out, "              web1:\n                  False") {
 		t.Errorf("salt.state with web1 down: exit %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.function", "name=test.ping", "tgt=*", "timeout=2")
 	if code != 0 || !strings.Contains(out, "Function ran successfully. Function test.ping ran on db1.") {
 		t.Errorf("salt.function with web1 down: exit %d\n%s%s", code, out, errOut)
+	}
+	// salt.runner runs Salt's manage runner: db1 answers the ping, web1
+	// does not.
+	out, errOut, code = e.Brine("run", "state.orchestrate_single", "fun=salt.runner", "name=manage.status", "timeout=2", "--out", "json")
+	if code != 0 || !strings.Contains(out, `"comment": "Runner function 'manage.status' executed."`) ||
+		!strings.Contains(out, `"up": [`+"\n"+`                        "db1"`) || !strings.Contains(out, `"down": [`+"\n"+`                        "web1"`) {
+		t.Errorf("salt.runner manage.status with web1 down: exit %d\n%s%s", code, out, errOut)
 	}
 }
