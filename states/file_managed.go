@@ -659,31 +659,13 @@ func pySplitLines(s string) []string {
 	return lines
 }
 
-// pyTruth is Python's bool() of a YAML value.
+// pyTruth is Python's bool() of a YAML value (an ordered mapping
+// included).
 func pyTruth(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case uint64:
-		return t != 0
-	case float64:
-		return t != 0
-	case []any:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	case *odict.Map:
-		return t.Len() > 0
+	if m, ok := v.(*odict.Map); ok {
+		return m.Len() > 0
 	}
-	return true
+	return pyfmt.Truth(v)
 }
 
 // fileSaltStr is Python's str() of an argument as Salt holds it: the SLS

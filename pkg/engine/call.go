@@ -310,7 +310,7 @@ func (r *runner) badCheck(p *prepared, kind string, e any) string {
 		if f, _ := t["fun"].(string); f != "" {
 			return ""
 		}
-		c := fmt.Sprintf("no `fun` argument in %s: %v", kind, t)
+		c := fmt.Sprintf("no `fun` argument in %s: %s", kind, pyfmt.Repr(t))
 		r.log().Warn(c, "id", p.c.ID)
 		return c
 	}
