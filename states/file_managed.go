@@ -576,16 +576,56 @@ func fileContentsArg(req *Request) (any, error) {
 	if !isList {
 		return lookup(v)
 	}
-	// os.linesep.join of the values.
-	parts := make([]string, 0, len(list))
+	vals := make([]any, 0, len(list))
 	for _, k := range list {
 		got, err := lookup(k)
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, fileSaltStr(got))
+		vals = append(vals, got)
+	}
+	// os.linesep.join of the values: Python's join takes strings only.
+	parts := make([]string, len(vals))
+	for i, got := range vals {
+		s, ok := got.(string)
+		if !ok {
+			return nil, &ContentsJoinError{Item: i, Type: filePyType(got)}
+		}
+		parts[i] = s
 	}
 	return strings.Join(parts, "\n"), nil
+}
+
+// ContentsJoinError is a list of contents_pillar or contents_grains paths
+// one of whose values is not a string: Salt's os.linesep.join raises a
+// TypeError, which the state reports as an exception.
+type ContentsJoinError struct {
+	Item int
+	Type string
+}
+
+func (e *ContentsJoinError) Error() string {
+	return fmt.Sprintf("An exception occurred in this state: TypeError: sequence item %d: expected str instance, %s found", e.Item, e.Type)
+}
+
+// filePyType is the Python type name of a YAML value as Salt holds it
+// (mappings from the pillar and SLS loaders are OrderedDicts).
+func filePyType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int, int64, uint64:
+		return "int"
+	case float64:
+		return "float"
+	case []any:
+		return "list"
+	case map[string]any, *odict.Map:
+		return "OrderedDict"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // fileContentsID names the content argument in the allow_empty comment,

@@ -373,7 +373,7 @@ func TestFileManagedContentsLikeSalt(t *testing.T) {
 		{"an empty list item gives no line", map[string]any{"contents": []any{"a", "", "b"}}, "a\nb\n", nil},
 		{"a number is its str()", map[string]any{"contents_pillar": "app:num"}, "42\n", nil},
 		{"list items from the pillar", map[string]any{"contents_pillar": "app:items"}, "x\n7\nNone\n", nil},
-		{"a list of pillar paths", map[string]any{"contents_pillar": []any{"app:config", "app:num"}}, "from pillar\n42\n", nil},
+		{"a list of pillar paths", map[string]any{"contents_pillar": []any{"app:config", "app:crlf"}}, "from pillar\na\nb\n", nil},
 		{"contents_delimiter", map[string]any{"contents_pillar": "app|config", "contents_delimiter": "|"}, "from pillar\n", nil},
 		{"a list index in the path", map[string]any{"contents_pillar": "app:servers:1:db"}, "d1\n", nil},
 		{"a key in a list's mappings", map[string]any{"contents_pillar": "app:servers:web"}, "w1\n", nil},
@@ -411,6 +411,7 @@ func TestFileManagedContentsFailures(t *testing.T) {
 		{map[string]any{"contents_grains": "nope"}, "Grain nope does not exist"},
 		{map[string]any{"contents_pillar": []any{"app:config", "app:nope"}}, "Pillar app:nope does not exist"},
 		{map[string]any{"contents_pillar": "app:servers:5"}, "Pillar app:servers:5 does not exist"},
+		{map[string]any{"contents_pillar": []any{"app:config", "app:num"}}, "An exception occurred in this state: TypeError: sequence item 1: expected str instance, int found"},
 		{map[string]any{"contents": "a", "contents_grains": "os_family"}, "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted"},
 	} {
 		for _, test := range []bool{true, false} {
