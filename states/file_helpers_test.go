@@ -105,7 +105,12 @@ func fileEnv() *Env {
 			"salt://scripts/hello.sh":  "#!/bin/sh\necho hello \"$1\"\n",
 		},
 		Render: fileFakeRenderer{},
-		Pillar: map[string]any{"app": map[string]any{"config": "from pillar"}},
+		Pillar: map[string]any{"app": map[string]any{"config": "from pillar",
+			// contents_pillar values of other shapes (TestFileManagedContentsLikeSalt)
+			"crlf": "a\r\nb\r\n", "twoeol": "a\n\n", "empty": "", "num": 42, "zero": 0,
+			"items": []any{"x", "", 7, nil}, "nothing": nil,
+			"servers": []any{map[string]any{"web": "w1"}, map[string]any{"db": "d1"}}}},
+		Grains: map[string]any{"os_family": "Debian", "ipv4": []any{"10.0.0.5", "127.0.0.1"}},
 		Cache:  &RunCache{},
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/brine-cm/brine/pkg/odict"
 	"github.com/brine-cm/brine/pkg/pyfmt"
@@ -26,8 +28,11 @@ func init() {
 		Param{Name: "skip_verify", Type: Bool, Default: false, Doc: "True does not check source_hash, and takes a remote source without one (a cached copy is then used as it is)."},
 		fileSourceHashName, fileVerifySSL, fileKeepSource, fileUseEtag,
 		Param{Name: "contents", Type: Any, Doc: "the content, as a string or a list of lines; a trailing newline is added when missing. As in Salt, an item that is not a string is written as Python's str() of it (True, 1.0, ['a'])."},
-		Param{Name: "contents_pillar", Type: String, Doc: `a pillar path such as "app:config" whose value is the content.`},
-		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "add the missing trailing newline to contents."},
+		Param{Name: "contents_pillar", Type: Any, Doc: `a pillar path such as "app:config" whose value is the content, or a list of paths whose values are joined by newlines.`},
+		Param{Name: "contents_grains", Type: Any, Doc: `a grain path such as "os_family" whose value is the content, or a list of paths whose values are joined by newlines.`},
+		Param{Name: "contents_delimiter", Type: String, Default: ":", Doc: "the separator of the keys in contents_pillar and contents_grains paths."},
+		Param{Name: "contents_newline", Type: Bool, Default: true, Doc: "end the content with a newline; False strips every trailing newline."},
+		Param{Name: "allow_empty", Type: Bool, Default: false, Doc: "allow contents, contents_pillar or contents_grains to give an empty content (an empty string or list, 0, False); otherwise the state fails."},
 		Param{Name: "template", Type: String, Doc: `"jinja" renders the content with the grains, pillar, context and defaults.`},
 		fileContext, fileDefaults, fileTemplateVars,
 		fileUserParam, fileGroupParam,
@@ -44,7 +49,7 @@ func init() {
 
 // Managed makes sure a file has the given content, owner and mode.
 //
-// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; a remote source whose download does not match source_hash fails the dry run too (Salt's dry run reports the diff, its real run fails); s3:// and swift:// sources, attrs and selinux are not supported; local sources are read under --root like the managed path.
+// Salt: comments are Salt's (a new file with no content given is touched, {new: "file X created"} and "Empty file", as manage_file does); under test a new file's changes are the diff ("New file") and mode a real run reports, where Salt's check_managed_changes gives {newfile: name}, and a real perms-only change says "File X updated" where Salt's comment is empty; a missing parent directory (without makedirs) fails a dry run as it fails the real run, unless an earlier state of the run makes it, where Salt's dry run reports the file as to be created; so does a user or group an earlier user.present or group.present of the run makes (Salt's dry run fails on it). source_hash is checked for salt:// sources too, where Salt ignores it for them; a missing grain in a contents_grains list is named by its path, where Salt's comment prints its internal sentinel object; a remote source whose download does not match source_hash fails the dry run too (Salt's dry run reports the diff, its real run fails); s3:// and swift:// sources, attrs and selinux are not supported; local sources are read under --root like the managed path.
 func fileManaged(ctx context.Context, req *Request) Result {
 	if err := fileCtxErr(ctx); err != nil {
 		return fileFail(req, err)
@@ -84,7 +89,7 @@ func fileManaged(ctx context.Context, req *Request) Result {
 		return fileFail(req, err)
 	}
 	n := 0
-	for _, k := range []string{"contents", "contents_pillar"} {
+	for _, k := range []string{"contents", "contents_pillar", "contents_grains"} {
 		if a.Has(k) && !fileArgEmpty(a, k) {
 			n++
 		}
@@ -160,6 +165,20 @@ func fileManaged(ctx context.Context, req *Request) Result {
 	edit := fileEdit{path: path, cur: cur, perms: perms, showChanges: show,
 		backup: backup, makedirs: makedirs, dirMode: dirMode}
 	hasContent := n == 1
+	if hasContent && !hasSource {
+		// Salt's managed reads the contents first: a value of None (a
+		// pillar key set to nothing) is no content at all, so the file
+		// is only touched; an empty one fails unless allow_empty.
+		v, err := fileContentsArg(req)
+		if err != nil {
+			return fileFail(req, err)
+		}
+		if v == nil {
+			hasContent = false
+		} else if !a.Bool("allow_empty", false) && !pyTruth(v) {
+			return Failf(req.Name, "%s value would result in empty contents. Set allow_empty to True to allow the managed file to be empty.", fileContentsID(a))
+		}
+	}
 	if !hasContent || (cur.exists && !replace) {
 		// Only owner and mode are managed, or an empty file is created.
 		edit.keep = cur.exists
@@ -303,31 +322,12 @@ func fileManagedContent(ctx context.Context, req *Request, sourceHash string, sk
 			return nil, "", fmt.Errorf("source %s: %w", remote.url, err)
 		}
 		return data, remote.url, nil
-	case a.Has("contents") && !fileArgEmpty(a, "contents"):
-		v, _ := a.Get("contents")
-		s := fileContentsValue(v)
-		if newline && s != "" && !strings.HasSuffix(s, "\n") {
-			s += "\n"
-		}
-		return []byte(s), "", nil
-	case a.Has("contents_pillar") && !fileArgEmpty(a, "contents_pillar"):
-		key := a.String("contents_pillar", "")
-		if err := a.Err(); err != nil {
+	case fileHasContents(a):
+		v, err := fileContentsArg(req)
+		if err != nil {
 			return nil, "", err
 		}
-		var pillar map[string]any
-		if req.Env != nil {
-			pillar = req.Env.Pillar
-		}
-		v, ok := fileTraverse(pillar, key)
-		if !ok {
-			return nil, "", &PillarMissingError{Key: key}
-		}
-		s := fileContentsValue(v)
-		if newline && s != "" && !strings.HasSuffix(s, "\n") {
-			s += "\n"
-		}
-		return []byte(s), "", nil
+		return []byte(fileContentsText(v, newline)), "", nil
 	}
 	srcs, err := fileSources(a, "source")
 	if err != nil {
@@ -536,26 +536,200 @@ func fileLinesValue(v any) (string, error) {
 	return "", fmt.Errorf("want a string or a list of lines, got %s", typeName(v))
 }
 
-// fileContentsValue is file.managed's contents (or the pillar value that
-// contents_pillar names) as Salt's _validate_str_list reads it: a string
-// is itself; a list gives one line per item, a string item as it is and
-// any other item as Python's str() of it (a YAML slip such as
-// `- [Service]` writes ['Service'], a bool True, a float 1.0); any other
-// value is the str() of it.
-func fileContentsValue(v any) string {
+// fileHasContents reports whether contents, contents_pillar or
+// contents_grains is given (a YAML null counts as not given, as Salt's
+// "is not None" tests).
+func fileHasContents(a *Args) bool {
+	for _, k := range []string{"contents", "contents_pillar", "contents_grains"} {
+		if a.Has(k) && !fileArgEmpty(a, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// GrainMissingError is a contents_grains key the grains do not have;
+// its text is Salt's file.managed comment for it.
+type GrainMissingError struct{ Key string }
+
+func (e *GrainMissingError) Error() string { return "Grain " + e.Key + " does not exist" }
+
+// fileContentsArg is the value Salt's managed calls use_contents: the
+// contents argument, or what the contents_pillar or contents_grains path
+// (or list of paths, whose values are joined by newlines) holds, looked up
+// with contents_delimiter as traverse_dict_and_list does. nil is None.
+func fileContentsArg(req *Request) (any, error) {
+	a := &req.Args
+	delim := a.String("contents_delimiter", ":")
+	if err := a.Err(); err != nil {
+		return nil, err
+	}
+	if delim == "" {
+		delim = ":"
+	}
+	var data map[string]any
+	var missing func(string) error
+	key := "contents"
+	switch {
+	case a.Has("contents_pillar") && !fileArgEmpty(a, "contents_pillar"):
+		key = "contents_pillar"
+		if req.Env != nil {
+			data = req.Env.Pillar
+		}
+		missing = func(k string) error { return &PillarMissingError{Key: k} }
+	case a.Has("contents_grains") && !fileArgEmpty(a, "contents_grains"):
+		key = "contents_grains"
+		if req.Env != nil {
+			data = req.Env.Grains
+		}
+		missing = func(k string) error { return &GrainMissingError{Key: k} }
+	default:
+		v, _ := a.Get("contents")
+		return v, nil
+	}
+	v, _ := a.Get(key)
+	lookup := func(k any) (any, error) {
+		ks := fileSaltStr(k)
+		got, ok := fileTraverseDelim(data, ks, delim)
+		if !ok {
+			return nil, missing(ks)
+		}
+		return got, nil
+	}
+	list, isList := v.([]any)
+	if !isList {
+		return lookup(v)
+	}
+	vals := make([]any, 0, len(list))
+	for _, k := range list {
+		got, err := lookup(k)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, got)
+	}
+	// os.linesep.join of the values: Python's join takes strings only.
+	parts := make([]string, len(vals))
+	for i, got := range vals {
+		s, ok := got.(string)
+		if !ok {
+			return nil, &ContentsJoinError{Item: i, Type: filePyType(got)}
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, "\n"), nil
+}
+
+// ContentsJoinError is a list of contents_pillar or contents_grains paths
+// one of whose values is not a string: Salt's os.linesep.join raises a
+// TypeError, which the state reports as an exception.
+type ContentsJoinError struct {
+	Item int
+	Type string
+}
+
+func (e *ContentsJoinError) Error() string {
+	return fmt.Sprintf("An exception occurred in this state: TypeError: sequence item %d: expected str instance, %s found", e.Item, e.Type)
+}
+
+// filePyType is the Python type name of a YAML value as Salt holds it
+// (mappings from the pillar and SLS loaders are OrderedDicts).
+func filePyType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int, int64, uint64:
+		return "int"
+	case float64:
+		return "float"
+	case []any:
+		return "list"
+	case map[string]any, *odict.Map:
+		return "OrderedDict"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// fileContentsID names the content argument in the allow_empty comment,
+// as Salt's managed does.
+func fileContentsID(a *Args) string {
+	for _, k := range []string{"contents_pillar", "contents_grains"} {
+		if v, ok := a.Get(k); ok && pyTruth(v) {
+			return k + " " + fileSaltStr(v)
+		}
+	}
+	return "'contents'"
+}
+
+// fileContentsText is the content Salt's managed writes for use_contents:
+// _validate_str_list makes it a list of strings (a string is itself, a
+// list one part per item with str() of an item that is not a string, any
+// other value its str()); every line of every part (split as Python's
+// str.splitlines, so CRLF, a form feed or an empty item give what Python
+// gives) is ended by a newline; contents_newline False then strips all the
+// trailing newlines and carriage returns.
+func fileContentsText(v any, newline bool) string {
+	var parts []string
 	switch t := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return t
+		parts = []string{t}
 	case []any:
-		lines := make([]string, len(t))
-		for i, e := range t {
-			lines[i] = fileSaltStr(e)
+		for _, e := range t {
+			parts = append(parts, fileSaltStr(e))
 		}
-		return strings.Join(lines, "\n")
+	default:
+		parts = []string{fileSaltStr(v)}
 	}
-	return fileSaltStr(v)
+	var b strings.Builder
+	for _, p := range parts {
+		for _, line := range pySplitLines(p) {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	s := b.String()
+	if !newline {
+		s = strings.TrimRight(strings.TrimRight(s, "\n"), "\r")
+	}
+	return s
+}
+
+// pySplitLines is Python's str.splitlines() without the line ends.
+func pySplitLines(s string) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+		default:
+			i += n
+			continue
+		}
+		lines = append(lines, s[start:i])
+		end := i + n
+		if r == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		start, i = end, end
+	}
+	if start < len(s) {
+		lines = append(lines, s[start:])
+	}
+	return lines
+}
+
+// pyTruth is Python's bool() of a YAML value (an ordered mapping
+// included).
+func pyTruth(v any) bool {
+	if m, ok := v.(*odict.Map); ok {
+		return m.Len() > 0
+	}
+	return pyfmt.Truth(v)
 }
 
 // fileSaltStr is Python's str() of an argument as Salt holds it: the SLS
@@ -616,13 +790,59 @@ func fileSaltRepr(b *strings.Builder, v any, depth int) {
 
 // fileTraverse walks a "a:b:c" path through nested mappings.
 func fileTraverse(m map[string]any, key string) (any, bool) {
+	return fileTraverseDelim(m, key, ":")
+}
+
+// fileTraverseDelim is Salt's traverse_dict_and_list: key is split at
+// delim and walked through mappings; in a list, a number indexes it
+// (negative from the end) and any other key is looked up in the first of
+// its mappings that has it.
+func fileTraverseDelim(m map[string]any, key, delim string) (any, bool) {
 	var cur any = m
-	for _, k := range strings.Split(key, ":") {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = mm[k]; !ok {
+	for _, k := range strings.Split(key, delim) {
+		switch t := cur.(type) {
+		case map[string]any:
+			v, ok := t[k]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case *odict.Map:
+			v, ok := t.Get(k)
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			if idx, err := strconv.Atoi(k); err == nil {
+				if idx < 0 {
+					idx += len(t)
+				}
+				if idx < 0 || idx >= len(t) {
+					return nil, false
+				}
+				cur = t[idx]
+				continue
+			}
+			found := false
+			for _, e := range t {
+				var v any
+				var ok bool
+				switch em := e.(type) {
+				case map[string]any:
+					v, ok = em[k]
+				case *odict.Map:
+					v, ok = em.Get(k)
+				}
+				if ok {
+					cur, found = v, true
+					break
+				}
+			}
+			if !found {
+				return nil, false
+			}
+		default:
 			return nil, false
 		}
 	}

@@ -352,6 +352,82 @@ func TestFileOwnerNotAvailable(t *testing.T) {
 	}
 }
 
+// file.managed's contents, contents_pillar and contents_grains give the
+// file Salt 3006's managed writes: each line of each part (Python's
+// splitlines, so CRLF becomes LF and an empty list item no line) ends in a
+// newline, contents_newline False strips every trailing newline, a list of
+// paths joins their values with newlines, contents_delimiter splits the
+// path, a list in the path takes an index or the first mapping with the
+// key, a None value only touches the file, an empty one fails unless
+// allow_empty.
+func TestFileManagedContentsLikeSalt(t *testing.T) {
+	tests := []struct {
+		name        string
+		args        map[string]any
+		wantContent string
+		wantChanges map[string]any
+	}{
+		{"CRLF lines end in LF", map[string]any{"contents_pillar": "app:crlf"}, "a\nb\n", nil},
+		{"contents_newline false strips every trailing newline", map[string]any{"contents_pillar": "app:twoeol", "contents_newline": false}, "a", nil},
+		{"contents_newline false on a multi-line text", map[string]any{"contents": "l1\nl2\n", "contents_newline": false}, "l1\nl2", nil},
+		{"a form feed breaks a line as in Python", map[string]any{"contents": "a\fb"}, "a\nb\n", nil},
+		{"an empty list item gives no line", map[string]any{"contents": []any{"a", "", "b"}}, "a\nb\n", nil},
+		{"a number is its str()", map[string]any{"contents_pillar": "app:num"}, "42\n", nil},
+		{"list items from the pillar", map[string]any{"contents_pillar": "app:items"}, "x\n7\nNone\n", nil},
+		{"a list of pillar paths", map[string]any{"contents_pillar": []any{"app:config", "app:crlf"}}, "from pillar\na\nb\n", nil},
+		{"contents_delimiter", map[string]any{"contents_pillar": "app|config", "contents_delimiter": "|"}, "from pillar\n", nil},
+		{"a list index in the path", map[string]any{"contents_pillar": "app:servers:1:db"}, "d1\n", nil},
+		{"a key in a list's mappings", map[string]any{"contents_pillar": "app:servers:web"}, "w1\n", nil},
+		{"contents_grains", map[string]any{"contents_grains": "os_family"}, "Debian\n", nil},
+		{"contents_grains list value", map[string]any{"contents_grains": "ipv4"}, "10.0.0.5\n127.0.0.1\n", nil},
+		{"a None pillar value only touches the file", map[string]any{"contents_pillar": "app:nothing"}, "",
+			map[string]any{"new": "file /etc/app.conf created", "mode": "0644"}},
+		{"allow_empty", map[string]any{"contents_pillar": "app:empty", "allow_empty": true}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := fileTestRoot(t)
+			res := fileCycle(t, root, "file.managed", "/etc/app.conf", tt.args)
+			if got := fileReadT(t, filepath.Join(root, "/etc/app.conf")); got != tt.wantContent {
+				t.Errorf("content = %q; want %q", got, tt.wantContent)
+			}
+			if tt.wantChanges != nil && !reflect.DeepEqual(res.Changes, tt.wantChanges) {
+				t.Errorf("changes = %#v; want %#v", res.Changes, tt.wantChanges)
+			}
+		})
+	}
+}
+
+// The failures of the contents arguments, in Salt's words (managed's
+// _error comments), in dry runs as in real ones.
+func TestFileManagedContentsFailures(t *testing.T) {
+	for _, c := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"contents_pillar": "app:empty"}, "contents_pillar app:empty value would result in empty contents. Set allow_empty to True to allow the managed file to be empty."},
+		{map[string]any{"contents_pillar": "app:zero"}, "contents_pillar app:zero value would result in empty contents. Set allow_empty to True to allow the managed file to be empty."},
+		{map[string]any{"contents": ""}, "'contents' value would result in empty contents. Set allow_empty to True to allow the managed file to be empty."},
+		{map[string]any{"contents": []any{}}, "'contents' value would result in empty contents. Set allow_empty to True to allow the managed file to be empty."},
+		{map[string]any{"contents_grains": "nope"}, "Grain nope does not exist"},
+		{map[string]any{"contents_pillar": []any{"app:config", "app:nope"}}, "Pillar app:nope does not exist"},
+		{map[string]any{"contents_pillar": "app:servers:5"}, "Pillar app:servers:5 does not exist"},
+		{map[string]any{"contents_pillar": []any{"app:config", "app:num"}}, "An exception occurred in this state: TypeError: sequence item 1: expected str instance, int found"},
+		{map[string]any{"contents": "a", "contents_grains": "os_family"}, "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted"},
+	} {
+		for _, test := range []bool{true, false} {
+			root := fileTestRoot(t)
+			res := fileCall(t, root, "file.managed", "/etc/x", c.args, test)
+			if res.Result != False || res.Comment != c.want {
+				t.Errorf("%v test=%v: %v %q; want False with %q", c.args, test, res.Result, res.Comment, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(root, "etc/x")); err == nil {
+				t.Errorf("%v test=%v: the file was written", c.args, test)
+			}
+		}
+	}
+}
+
 // A contents_pillar key the pillar lacks: Salt's comment, whole.
 func TestFileManagedMissingPillarComment(t *testing.T) {
 	for _, test := range []bool{true, false} {

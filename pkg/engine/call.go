@@ -250,6 +250,12 @@ func (r *runner) runChecks(p *prepared) (states.Result, bool) {
 // something true. The first that is not skips it.
 func (r *runner) onlyif(p *prepared) (skip bool, comment string, err error) {
 	for n, e := range p.onlyif {
+		if bad := r.badCheck(p, "onlyif", e); bad != "" {
+			// Salt's _run_check_onlyif stops with result False for an
+			// entry that is neither a command nor a fun: mapping (a bool
+			// from `onlyif: {{ cond }}`): the state runs.
+			return false, bad, nil
+		}
 		ok, err := r.checkEntry(p, "onlyif", n, e)
 		if err != nil {
 			return false, "", err
@@ -268,7 +274,19 @@ func (r *runner) unless(p *prepared) (skip bool, comment string, err error) {
 	if len(p.unless) == 0 {
 		return false, "unless condition is false", nil
 	}
+	skip, comment = true, "unless condition is true"
 	for n, e := range p.unless {
+		if bad := r.badCheck(p, "unless", e); bad != "" {
+			if _, ok := e.(map[string]any); ok {
+				// A mapping without fun ends the checks: the state runs.
+				return false, bad, nil
+			}
+			// Salt's _run_check_unless counts an entry of another type
+			// (a bool from `unless: {{ cond }}`) as false and goes on:
+			// a later true entry still skips the state.
+			skip, comment = false, bad
+			continue
+		}
 		ok, err := r.checkEntry(p, "unless", n, e)
 		if err != nil {
 			return false, "", err
@@ -276,8 +294,30 @@ func (r *runner) unless(p *prepared) (skip bool, comment string, err error) {
 		if !ok {
 			return false, "unless condition is false", nil
 		}
+		skip, comment = true, "unless condition is true"
 	}
-	return true, "unless condition is true", nil
+	return skip, comment, nil
+}
+
+// badCheck is Salt's comment for an onlyif or unless entry it does not
+// run: a mapping without fun (logged as a warning, as Salt does), or a
+// value that is neither a command nor a mapping; "" for a good entry.
+func (r *runner) badCheck(p *prepared, kind string, e any) string {
+	switch t := e.(type) {
+	case string:
+		return ""
+	case map[string]any:
+		if f, _ := t["fun"].(string); f != "" {
+			return ""
+		}
+		c := fmt.Sprintf("no `fun` argument in %s: %s", kind, pyfmt.Repr(t))
+		r.log().Warn(c, "id", p.c.ID)
+		return c
+	}
+	if kind == "unless" {
+		return "unless condition is false, bad type passed"
+	}
+	return "onlyif execution failed, bad type passed"
 }
 
 // checkEntry says whether one onlyif or unless entry is true: a shell

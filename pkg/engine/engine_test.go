@@ -83,6 +83,20 @@ func TestChecks(t *testing.T) {
 		{"unless all succeed skips", args("unless", []any{"true", "true"}), false, "unless condition is true"},
 		{"unless command missing skips", args("unless", "exit 0"), false, "unless condition is true"},
 		{"onlyif and unless", args("onlyif", "true", "unless", "true"), false, "onlyif condition is true\nunless condition is true"},
+		// Salt 3006's _run_check_onlyif/_run_check_unless: an entry that is
+		// neither a command nor a fun: mapping (`onlyif: {{ cond }}` gives a
+		// bool) does not skip the state; for unless it only counts as false.
+		{"onlyif bool false runs", args("onlyif", false), true, ""},
+		{"onlyif bool true runs", args("onlyif", true), true, ""},
+		{"onlyif a number runs", args("onlyif", []any{5}), true, ""},
+		{"onlyif a bad entry ends the checks", args("onlyif", []any{true, "false"}), true, ""},
+		{"onlyif a failing command first skips", args("onlyif", []any{"false", true}), false, "onlyif condition is false"},
+		{"onlyif a mapping without fun runs", args("onlyif", map[string]any{"args": []any{1}}), true, ""},
+		{"unless bool true runs", args("unless", true), true, ""},
+		{"unless bool false runs", args("unless", false), true, ""},
+		{"unless a later true entry skips", args("unless", []any{false, "true"}), false, "unless condition is true"},
+		{"unless a later bad entry runs", args("unless", []any{"true", false}), true, ""},
+		{"unless a mapping without fun runs", args("unless", []any{map[string]any{"args": []any{1}}, "true"}), true, ""},
 		{"creates exists", args("creates", exists), false, exists + " exists"},
 		{"creates list exists", args("creates", []any{exists, exists}), false, "All files in creates exist"},
 		{"creates one missing", args("creates", []any{exists, missing}), true, ""},
@@ -166,8 +180,6 @@ func TestBadCheckFails(t *testing.T) {
 		check any
 		want  string
 	}{
-		{[]any{5}, "onlyif: item 0: want a shell command or a mapping with fun"},
-		{[]any{map[string]any{"args": []any{1}}}, "onlyif: item 0: no `fun` argument"},
 		{[]any{map[string]any{"fun": "no.such"}}, `onlyif: item 0: function "no.such" is not available`},
 	} {
 		got := run(t, Options{Env: &states.Env{Exec: checkFuncs{}}}, ch("A", args("onlyif", c.check)))
