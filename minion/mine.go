@@ -171,6 +171,30 @@ func (mm *minionMine) Flush(ctx context.Context) error {
 	return mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineFlush}, &r)
 }
 
+// Send is mine.send: one value, merged into the minion's entry (not
+// clear), as Salt's _mine_store(mine_data) sends it. The job's kept
+// mine.get answers are dropped, so that a template that sends, then
+// reads, sees its own value.
+func (mm *minionMine) Send(ctx context.Context, name string, value any, allowTgt, allowTgtType string) error {
+	b, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("mine.send: %s: %w", name, err)
+	}
+	var plain any
+	if err := json.Unmarshal(b, &plain); err != nil {
+		return fmt.Errorf("mine.send: %s: %w", name, err)
+	}
+	data := map[string]proto.MineItem{name: {Data: plain, AllowTgt: allowTgt, AllowTgtType: allowTgtType}}
+	var r proto.MineReply
+	if err := mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineUpdate, Data: data}, &r); err != nil {
+		return fmt.Errorf("mine.send: %w", err)
+	}
+	mm.mu.Lock()
+	mm.got = nil
+	mm.mu.Unlock()
+	return nil
+}
+
 func (mm *minionMine) Valid(ctx context.Context) (map[string]any, error) {
 	fns, err := mm.m.mineFunctions(mm.host.Pillar)
 	if err != nil {

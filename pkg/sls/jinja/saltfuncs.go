@@ -167,7 +167,11 @@ func ExecFuncs() []string {
 		// a user's primary group, for a file's group
 		"user.primary_group",
 		// how the host reaches a peer (its source address for a config)
-		"network.get_route"}
+		"network.get_route",
+		// the one that writes: a formula sends its own value to the mine
+		// before it reads its peers' (zookeeper-, consul-, mesos-style
+		// formulas call salt['mine.send'] in their map.jinja)
+		"mine.send"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
