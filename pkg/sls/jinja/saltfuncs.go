@@ -417,6 +417,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			return dictUpdate(dest, src, mergeLists), nil
 		},
 		"defaults.update": defaultsUpdate,
+		"slsutil.banner":  slsutilBanner,
 		"defaults.deepcopy": func(args []any, kw map[string]any) (any, error) {
 			return deepCopy(param(args, kw, 0, "source", nil)), nil
 		},
