@@ -145,7 +145,7 @@ func ExecFuncs() []string {
 		// login shells, which of some tools is installed, an echo
 		"group.getent", "file.get_uid", "file.get_gid", "network.hwaddr", "cmd.shells", "cmd.which_bin", "test.echo",
 		// a name's addresses, for configs that name a peer by address
-		"dnsutil.A", "dnsutil.AAAA",
+		"dnsutil.A", "dnsutil.AAAA", "dig.A", "dig.AAAA", "dig.MX", "dig.NS", "dig.CNAME", "dig.TXT", "dig.SPF", "dig.check_ip",
 		// a device's UUID or PARTUUID, for fstab and boot entries
 		"disk.blkid",
 		// a release list, a key or a token a formula fetches (Salt's
