@@ -168,6 +168,10 @@ func ExecFuncs() []string {
 		"user.primary_group",
 		// how the host reaches a peer (its source address for a config)
 		"network.get_route",
+		// the hosts file's entries (a formula removes a name's old
+		// address before it adds the new one), environment variables,
+		// and pkg.version by its module's own name
+		"hosts.get_ip", "hosts.get_alias", "hosts.has_pair", "hosts.list_hosts", "environ.item", "pkg_resource.version",
 		// the one that writes: a formula sends its own value to the mine
 		// before it reads its peers' (zookeeper-, consul-, mesos-style
 		// formulas call salt['mine.send'] in their map.jinja)
