@@ -172,6 +172,8 @@ func ExecFuncs() []string {
 		// address before it adds the new one), environment variables,
 		// and pkg.version by its module's own name
 		"hosts.get_ip", "hosts.get_alias", "hosts.has_pair", "hosts.list_hosts", "environ.item", "pkg_resource.version",
+		// a user's crontab (CIS-style formulas look for a job in it)
+		"cron.list_tab", "cron.raw_cron",
 		// the one that writes: a formula sends its own value to the mine
 		// before it reads its peers' (zookeeper-, consul-, mesos-style
 		// formulas call salt['mine.send'] in their map.jinja)
