@@ -97,7 +97,8 @@ func init() {
 	register("mine.get", mineGet, "Return the mine values of a function on the minions a target matches: mine.get '*' network.ip_addrs. Under `brine call --local` there is no mine: the answer is this host's own value, when the target matches it, as Salt's masterless minion answers from its own cache.",
 		states.Param{Name: "tgt", Type: states.String, Required: true, Doc: "the target, such as '*', 'web*' or G@role:web with tgt_type=compound."},
 		states.Param{Name: "fun", Type: states.Any, Required: true, Doc: "the mine function (network.ip_addrs), or several, as a list or joined by commas: the answer is then keyed by function."},
-		states.Param{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre or compound."})
+		states.Param{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre or compound."},
+		states.Param{Name: "exclude_minion", Type: states.Bool, Default: false, Doc: "leave this minion's own value out of the answer {minion: value} (through a master; ignored under `brine call --local`, as by Salt's masterless mine.get)."})
 	register("mine.update", mineUpdate, "Run this minion's mine_functions (minion.yaml and pillar) now, and send their values to the master's mine.",
 		states.Param{Name: "clear", Type: states.Bool, Default: false, Doc: "replace this minion's whole mine entry, rather than merge into it."})
 	register("mine.delete", mineDelete, "Delete one function's value from this minion's mine entry.",
@@ -161,7 +162,7 @@ func splitFuns(v any) (funs []string, byFun bool, err error) {
 }
 
 func mineGet(ctx context.Context, c *call) Return {
-	v, err := MineGet(ctx, c.host, c.str("tgt"), c.kw["fun"], c.str("tgt_type"))
+	v, err := MineGet(ctx, c.host, c.str("tgt"), c.kw["fun"], c.str("tgt_type"), c.boolean("exclude_minion"))
 	if err != nil {
 		return failed(err.Error())
 	}
@@ -170,7 +171,11 @@ func mineGet(ctx context.Context, c *call) Return {
 
 // MineGet is mine.get on a host, for the function and for templates
 // (salt['mine.get']).
-func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string) (map[string]any, error) {
+//
+// excludeMinion is Salt 3006's exclude_minion: through a master, the
+// answer without this minion's own key (`del ret[id]`, so an answer
+// keyed by function keeps it); a masterless mine.get ignores it.
+func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string, excludeMinion bool) (map[string]any, error) {
 	funs, byFun, err := splitFuns(fun)
 	if err != nil {
 		return nil, err
@@ -179,7 +184,21 @@ func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string) 
 		tgtType = "glob"
 	}
 	if h.Mine != nil {
-		return h.Mine.Get(ctx, tgt, funs, byFun, tgtType)
+		v, err := h.Mine.Get(ctx, tgt, funs, byFun, tgtType)
+		if err != nil || !excludeMinion {
+			return v, err
+		}
+		if _, own := v[h.ID]; !own {
+			return v, nil
+		}
+		// A copy: the minion keeps its answers for the job.
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			if k != h.ID {
+				out[k] = x
+			}
+		}
+		return out, nil
 	}
 	return mineGetLocal(ctx, h, tgt, funs, byFun, tgtType)
 }

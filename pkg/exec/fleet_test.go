@@ -86,3 +86,42 @@ func TestMineSendLocal(t *testing.T) {
 		t.Errorf("mine.get on another target = %#v; want %#v", r.Value, want)
 	}
 }
+
+// Salt 3006's mine.get exclude_minion: through a master, this minion's
+// own key is left out (`del ret[id]`); an answer keyed by function is
+// kept whole; without a master it is ignored.
+func TestMineGetExcludeMinion(t *testing.T) {
+	h := testHost(t)
+	h.Log = slog.New(slog.DiscardHandler)
+	fm := &fakeMine{sent: map[string]any{"m1": "own", "m2": "peer"}}
+	h.Mine = fm
+	tests := []struct {
+		words []string
+		want  any
+	}{
+		{[]string{"*", "x"}, map[string]any{"m1": "own", "m2": "peer"}},
+		{[]string{"*", "x", "exclude_minion=True"}, map[string]any{"m2": "peer"}},
+	}
+	for _, tt := range tests {
+		r := callWords(t, h, "mine.get", tt.words...)
+		if r.Retcode != 0 || !reflect.DeepEqual(r.Value, tt.want) {
+			t.Errorf("mine.get %v = %#v; want %#v", tt.words, r.Value, tt.want)
+		}
+	}
+	// The mine's own answer is not changed (the minion keeps it for
+	// the job).
+	if len(fm.sent) != 2 {
+		t.Errorf("exclude_minion changed the mine's answer: %v", fm.sent)
+	}
+	got, err := MineGet(context.Background(), h, "*", "x", "glob", true)
+	if err != nil || !reflect.DeepEqual(got, map[string]any{"m2": "peer"}) {
+		t.Errorf("MineGet exclude = %#v, %v", got, err)
+	}
+	// Masterless: ignored.
+	h.Mine = nil
+	h.local().set("x", "own-local")
+	got, err = MineGet(context.Background(), h, "*", "x", "glob", true)
+	if err != nil || !reflect.DeepEqual(got, map[string]any{"m1": "own-local"}) {
+		t.Errorf("masterless MineGet exclude = %#v, %v", got, err)
+	}
+}

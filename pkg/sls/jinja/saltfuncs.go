@@ -62,7 +62,9 @@ type SaltContext struct {
 	// MineGet answers salt['mine.get'](tgt, fun, tgt_type='glob'): the
 	// minion's mine through its master, or brine call --local's
 	// answer. nil: an empty mine ({}), as the master's pillar renders.
-	MineGet func(tgt string, fun any, tgtType string) (any, error)
+	// excludeMinion is Salt 3006's exclude_minion (this minion's own
+	// entry left out, when asked through a master).
+	MineGet func(tgt string, fun any, tgtType string, excludeMinion bool) (any, error)
 	// Files, when set, is all the file.* functions may read (a path is
 	// taken relative to it), and the functions that read the host's
 	// accounts, packages or environment are not offered: the master
