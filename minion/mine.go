@@ -163,12 +163,22 @@ func (mm *minionMine) Update(ctx context.Context, clear bool) (map[string]any, e
 
 func (mm *minionMine) Delete(ctx context.Context, fun string) error {
 	var r proto.MineReply
+	defer mm.forget()
 	return mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineDelete, Funs: []string{fun}}, &r)
 }
 
 func (mm *minionMine) Flush(ctx context.Context) error {
 	var r proto.MineReply
+	defer mm.forget()
 	return mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineFlush}, &r)
+}
+
+// forget drops the job's kept mine.get answers, after the job changed
+// its own entry (send, delete, flush): a later mine.get asks again.
+func (mm *minionMine) forget() {
+	mm.mu.Lock()
+	mm.got = nil
+	mm.mu.Unlock()
 }
 
 // Send is mine.send: one value, merged into the minion's entry (not
@@ -189,9 +199,7 @@ func (mm *minionMine) Send(ctx context.Context, name string, value any, allowTgt
 	if err := mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineUpdate, Data: data}, &r); err != nil {
 		return fmt.Errorf("mine.send: %w", err)
 	}
-	mm.mu.Lock()
-	mm.got = nil
-	mm.mu.Unlock()
+	mm.forget()
 	return nil
 }
 
