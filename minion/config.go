@@ -90,6 +90,11 @@ type Config struct {
 	// state_output_diff, state_output_profile, state_output_pct, color):
 	// the defaults of brine call, as salt-call's are the minion config's.
 	outputconf.Settings `yaml:",inline"`
+	// SDB are the sdb profiles (sdb://NAME/KEY), as Salt reads them:
+	// top-level keys of the minion config, any name, each a mapping
+	// with a driver. The loader stays strict for typos: a key it does
+	// not know is an error unless it is such a mapping (sdbProfile).
+	SDB map[string]map[string]any `yaml:"-"`
 	// PresenceInterval is how often the minion tells the master it is up.
 	PresenceInterval Duration `yaml:"presence_interval"`
 	// HeartbeatInterval is how often a running job sends a heartbeat.
@@ -219,6 +224,11 @@ func (c *Config) RunOpts() map[string]any {
 	}
 	if c.StateAggregate != nil {
 		opts["state_aggregate"] = c.StateAggregate
+	}
+	// sdb profiles are options, where sdb.get and config.get look first
+	// (salt.utils.sdb: opts, then pillar).
+	for k, v := range c.SDB {
+		opts[k] = v
 	}
 	return opts
 }

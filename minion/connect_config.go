@@ -35,7 +35,15 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !known[k.Value] {
-			return fmt.Errorf("line %d: field %s not found in type minion.Config", k.Line, k.Value)
+			prof, ok := sdbProfile(v)
+			if !ok {
+				return fmt.Errorf("line %d: field %s not found in type minion.Config", k.Line, k.Value)
+			}
+			if c.SDB == nil {
+				c.SDB = map[string]map[string]any{}
+			}
+			c.SDB[k.Value] = prof
+			continue
 		}
 		if line, dup := seen[k.Value]; dup {
 			return fmt.Errorf("line %d: key %s given again (first on line %d)", k.Line, k.Value, line)
@@ -53,6 +61,22 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain Config // no UnmarshalYAML: no recursion
 	return rest.Decode((*plain)(c))
+}
+
+// sdbProfile reads a key minion.yaml does not know as Salt reads any
+// top-level key of its minion config: an sdb profile when it is a
+// mapping with a driver. Anything else stays an unknown key, so that a
+// typo is still an error.
+func sdbProfile(v *yaml.Node) (map[string]any, bool) {
+	if v.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	var prof map[string]any
+	if err := v.Decode(&prof); err != nil {
+		return nil, false
+	}
+	d, ok := prof["driver"].(string)
+	return prof, ok && d != ""
 }
 
 // masterList reads master: as a string or a list of strings.

@@ -163,12 +163,44 @@ func (mm *minionMine) Update(ctx context.Context, clear bool) (map[string]any, e
 
 func (mm *minionMine) Delete(ctx context.Context, fun string) error {
 	var r proto.MineReply
+	defer mm.forget()
 	return mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineDelete, Funs: []string{fun}}, &r)
 }
 
 func (mm *minionMine) Flush(ctx context.Context) error {
 	var r proto.MineReply
+	defer mm.forget()
 	return mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineFlush}, &r)
+}
+
+// forget drops the job's kept mine.get answers, after the job changed
+// its own entry (send, delete, flush): a later mine.get asks again.
+func (mm *minionMine) forget() {
+	mm.mu.Lock()
+	mm.got = nil
+	mm.mu.Unlock()
+}
+
+// Send is mine.send: one value, merged into the minion's entry (not
+// clear), as Salt's _mine_store(mine_data) sends it. The job's kept
+// mine.get answers are dropped, so that a template that sends, then
+// reads, sees its own value.
+func (mm *minionMine) Send(ctx context.Context, name string, value any, allowTgt, allowTgtType string) error {
+	b, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("mine.send: %s: %w", name, err)
+	}
+	var plain any
+	if err := json.Unmarshal(b, &plain); err != nil {
+		return fmt.Errorf("mine.send: %s: %w", name, err)
+	}
+	data := map[string]proto.MineItem{name: {Data: plain, AllowTgt: allowTgt, AllowTgtType: allowTgtType}}
+	var r proto.MineReply
+	if err := mm.m.ask(ctx, proto.SubjMine(mm.m.id), &proto.MineRequest{Op: proto.MineUpdate, Data: data}, &r); err != nil {
+		return fmt.Errorf("mine.send: %w", err)
+	}
+	mm.forget()
+	return nil
 }
 
 func (mm *minionMine) Valid(ctx context.Context) (map[string]any, error) {

@@ -195,3 +195,13 @@ func TestMineFunctionsFromPillar(t *testing.T) {
 		t.Errorf("a pillar with mine_functions: kicks %d, known %v; want 1 kick", len(m.mineKick), m.minePillar.Load())
 	}
 }
+
+// A job that changes its own mine entry (mine.send, delete, flush)
+// drops the mine.get answers it kept, so that it reads its change back.
+func TestMineForgetKeptAnswers(t *testing.T) {
+	mm := &minionMine{got: map[string]map[string]any{"k": {"m1": 1}}}
+	mm.forget()
+	if mm.got != nil {
+		t.Errorf("kept answers after forget: %v", mm.got)
+	}
+}

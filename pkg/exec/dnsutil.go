@@ -101,20 +101,20 @@ func dnsutilLookup(rtype string) func(context.Context, *call) Return {
 }
 
 // digCheckIP is salt/modules/dig.py check_ip: an IPv4 address with an
-// optional /1-32, or an IPv6 one with an optional /1-128.
+// optional /1-32, or an IPv6 one with an optional /8-128.
 func digCheckIP(s string) bool {
 	addr, bits, hasBits := strings.Cut(s, "/")
 	ip := net.ParseIP(addr)
 	if ip == nil || strings.Contains(addr, "%") {
 		return false
 	}
-	max := 128
+	lo, max := 8, 128
 	if ip.To4() != nil && !strings.Contains(addr, ":") {
-		max = 32
+		lo, max = 1, 32
 	}
 	if !hasBits {
 		return true
 	}
 	n, err := strconv.Atoi(bits)
-	return err == nil && n >= 1 && n <= max
+	return err == nil && n >= lo && n <= max
 }

@@ -67,6 +67,8 @@ type Host struct {
 	// call --local, which has no master.
 	Mine     Mine
 	Schedule Scheduler
+	// localMine is what mine.send kept when Mine is nil (fleet.go).
+	localMine *localMine
 }
 
 // SysHooks are fakes of the system for unit tests of pkg.* and

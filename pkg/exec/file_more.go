@@ -89,7 +89,7 @@ func fileReaddir(_ context.Context, c *call) Return {
 		return failed(err.Error())
 	}
 	if fi, err := os.Stat(hp); err != nil || !fi.IsDir() {
-		return failed("A valid directory was not specified.")
+		return invocationError("A valid directory was not specified.")
 	}
 	ents, err := os.ReadDir(hp)
 	if err != nil {
@@ -118,13 +118,16 @@ func fileIsLink(_ context.Context, c *call) Return {
 	return nested(err == nil && fi.Mode()&fs.ModeSymlink != 0)
 }
 
+// fileReadlink is Salt's file.readlink: SaltInvocationError for a path
+// that is not a link, CommandExecutionError when the link cannot be
+// read. (A relative path is refused when the arguments bind.)
 func fileReadlink(_ context.Context, c *call) Return {
 	hp, err := c.hostPath("path", false)
 	if err != nil {
 		return failed(err.Error())
 	}
 	if fi, err := os.Lstat(hp); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return failed("A valid link was not specified.")
+		return invocationError("A valid link was not specified: " + c.str("path"))
 	}
 	if c.boolean("canonicalize") {
 		real, err := c.realPath(c.str("path"))
@@ -135,7 +138,7 @@ func fileReadlink(_ context.Context, c *call) Return {
 	}
 	target, err := os.Readlink(hp)
 	if err != nil {
-		return failed(fmt.Sprintf("file.readlink: %v", err))
+		return commandError(fmt.Sprintf("Not a symbolic link: %s (%v)", c.str("path"), pyErr(err)))
 	}
 	return nested(target)
 }
@@ -227,6 +230,9 @@ func filePrepend(_ context.Context, c *call) Return {
 	return nested(fmt.Sprintf("Prepended %d lines to \"%s\"", n, c.str("path")))
 }
 
+// fileCopy is Salt's file.copy, which raises: SaltInvocationError for a
+// directory without recurse, CommandExecutionError for a missing source
+// or a copy that failed.
 func fileCopy(_ context.Context, c *call) Return {
 	src, err := c.hostPath("src", true)
 	if err != nil {
@@ -238,16 +244,16 @@ func fileCopy(_ context.Context, c *call) Return {
 	}
 	sfi, err := os.Stat(src)
 	if err != nil {
-		return failed(fmt.Sprintf("No such file or directory '%s'", c.str("src")))
+		return commandError(fmt.Sprintf("No such file or directory '%s'", c.str("src")))
 	}
 	dfi, derr := os.Stat(dst)
 	if sfi.IsDir() || (derr == nil && dfi.IsDir()) {
 		if !c.boolean("recurse") {
-			return failed("Cannot copy overwriting a directory without recurse flag set to true!")
+			return invocationError("Cannot copy overwriting a directory without recurse flag set to true!")
 		}
 		if c.boolean("remove_existing") && derr == nil {
 			if err := os.RemoveAll(dst); err != nil {
-				return failed(fmt.Sprintf("Could not copy '%s' to '%s'", c.str("src"), c.str("dst")))
+				return commandError(fmt.Sprintf("Could not copy '%s' to '%s'", c.str("src"), c.str("dst")))
 			}
 		}
 		err = copyTree(src, dst)
@@ -256,7 +262,7 @@ func fileCopy(_ context.Context, c *call) Return {
 	}
 	if err != nil {
 		c.host.Log.Debug("file.copy", "src", c.str("src"), "dst", c.str("dst"), "err", err)
-		return failed(fmt.Sprintf("Could not copy '%s' to '%s'", c.str("src"), c.str("dst")))
+		return commandError(fmt.Sprintf("Could not copy '%s' to '%s'", c.str("src"), c.str("dst")))
 	}
 	// As Salt's check_perms(dst, None, user, group, mode) of the source's.
 	if st, ok := sfi.Sys().(*syscall.Stat_t); ok {
@@ -314,6 +320,8 @@ func copyTree(src, dst string) error {
 	})
 }
 
+// fileMove is Salt's file.move: CommandExecutionError when shutil.move
+// fails.
 func fileMove(_ context.Context, c *call) Return {
 	src, err := c.hostPath("src", false)
 	if err != nil {
@@ -330,11 +338,11 @@ func fileMove(_ context.Context, c *call) Return {
 	if err := os.Rename(src, dst); err != nil {
 		var le *os.LinkError
 		if !errors.As(err, &le) || !errors.Is(le.Err, syscall.EXDEV) || c.boolean("disallow_copy_and_unlink") {
-			return failed(fmt.Sprintf("Unable to move '%s' to '%s': %v", c.str("src"), c.str("dst"), pyErr(err)))
+			return commandError(fmt.Sprintf("Unable to move '%s' to '%s': %v", c.str("src"), c.str("dst"), pyErr(err)))
 		}
 		fi, serr := os.Lstat(src)
 		if serr != nil {
-			return failed(fmt.Sprintf("Unable to move '%s' to '%s': %v", c.str("src"), c.str("dst"), pyErr(serr)))
+			return commandError(fmt.Sprintf("Unable to move '%s' to '%s': %v", c.str("src"), c.str("dst"), pyErr(serr)))
 		}
 		if fi.IsDir() {
 			err = copyTree(src, dst)
@@ -345,7 +353,7 @@ func fileMove(_ context.Context, c *call) Return {
 			err = os.RemoveAll(src)
 		}
 		if err != nil {
-			return failed(fmt.Sprintf("Unable to move '%s' to '%s': %v", c.str("src"), c.str("dst"), pyErr(err)))
+			return commandError(fmt.Sprintf("Unable to move '%s' to '%s': %v", c.str("src"), c.str("dst"), pyErr(err)))
 		}
 	}
 	return nested(map[string]any{"result": true, "comment": fmt.Sprintf("'%s' moved to '%s'", c.str("src"), c.str("dst"))})
@@ -365,6 +373,8 @@ func pyErr(err error) error {
 	return err
 }
 
+// fileRename is Salt's file.rename: CommandExecutionError when
+// os.rename fails.
 func fileRename(_ context.Context, c *call) Return {
 	src, err := c.hostPath("src", false)
 	if err != nil {
@@ -375,7 +385,7 @@ func fileRename(_ context.Context, c *call) Return {
 		return failed(err.Error())
 	}
 	if err := os.Rename(src, dst); err != nil {
-		return failed(fmt.Sprintf("Could not rename '%s' to '%s'", c.str("src"), c.str("dst")))
+		return commandError(fmt.Sprintf("Could not rename '%s' to '%s'", c.str("src"), c.str("dst")))
 	}
 	return nested(true)
 }
@@ -394,7 +404,7 @@ func fileCheckHash(_ context.Context, c *call) Return {
 	if i := strings.IndexAny(given, ":="); i >= 0 {
 		form, value = given[:i], given[i+1:]
 	} else if form = hashByLength[len(given)]; form == "" {
-		return failed(fmt.Sprintf("Hash %s (length: %d) could not be matched to a supported hash type. The supported hash types and lengths are: md5 (32), sha1 (40), sha224 (56), sha256 (64), sha384 (96), sha512 (128)", given, len(given)))
+		return invocationError(fmt.Sprintf("Hash %s (length: %d) could not be matched to a supported hash type. The supported hash types and lengths are: md5 (32), sha1 (40), sha224 (56), sha256 (64), sha384 (96), sha512 (128)", given, len(given)))
 	}
 	sum, err := hashFile(hp, form)
 	if err != nil {

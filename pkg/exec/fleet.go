@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/brine-cm/brine/pkg/top"
 	"github.com/brine-cm/brine/states"
@@ -27,6 +28,48 @@ type Mine interface {
 	Flush(ctx context.Context) error
 	// Valid lists the mine_functions as the minion would run them.
 	Valid(ctx context.Context) (map[string]any, error)
+	// Send stores one value under name in the minion's entry, keeping
+	// its other functions' values (mine.send); allowTgt, when not "",
+	// is the minion-side ACL on who may read it.
+	Send(ctx context.Context, name string, value any, allowTgt, allowTgtType string) error
+}
+
+// localMine is the mine of a host with no master (brine call --local):
+// what mine.send stored, which mine.get answers from, as Salt's
+// masterless minion keeps its mine_cache. It lives as long as the host.
+type localMine struct {
+	mu   sync.Mutex
+	data map[string]any
+}
+
+// localMineInit guards the lazy making of a Host's localMine: hosts are
+// built as literals in many places, so none has one at first.
+var localMineInit sync.Mutex
+
+// local is h's mine under brine call --local.
+func (h *Host) local() *localMine {
+	localMineInit.Lock()
+	defer localMineInit.Unlock()
+	if h.localMine == nil {
+		h.localMine = &localMine{}
+	}
+	return h.localMine
+}
+
+func (l *localMine) get(name string) (any, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.data[name]
+	return v, ok
+}
+
+func (l *localMine) set(name string, v any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.data == nil {
+		l.data = map[string]any{}
+	}
+	l.data[name] = v
 }
 
 // Scheduler is the minion's schedule (the minion package implements
@@ -54,12 +97,17 @@ func init() {
 	register("mine.get", mineGet, "Return the mine values of a function on the minions a target matches: mine.get '*' network.ip_addrs. Under `brine call --local` there is no mine: the answer is this host's own value, when the target matches it, as Salt's masterless minion answers from its own cache.",
 		states.Param{Name: "tgt", Type: states.String, Required: true, Doc: "the target, such as '*', 'web*' or G@role:web with tgt_type=compound."},
 		states.Param{Name: "fun", Type: states.Any, Required: true, Doc: "the mine function (network.ip_addrs), or several, as a list or joined by commas: the answer is then keyed by function."},
-		states.Param{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre or compound."})
+		states.Param{Name: "tgt_type", Type: states.String, Default: "glob", Doc: "glob, pcre, list, grain, grain_pcre or compound."},
+		states.Param{Name: "exclude_minion", Type: states.Bool, Default: false, Doc: "leave this minion's own value out of the answer {minion: value} (through a master; ignored under `brine call --local`, as by Salt's masterless mine.get)."})
 	register("mine.update", mineUpdate, "Run this minion's mine_functions (minion.yaml and pillar) now, and send their values to the master's mine.",
 		states.Param{Name: "clear", Type: states.Bool, Default: false, Doc: "replace this minion's whole mine entry, rather than merge into it."})
 	register("mine.delete", mineDelete, "Delete one function's value from this minion's mine entry.",
 		states.Param{Name: "fun", Type: states.String, Required: true, Doc: "the mine function."})
 	register("mine.flush", mineFlush, "Delete this minion's whole mine entry.")
+	register("mine.send", mineSend, "Run one function and send its value to the master's mine under name, keeping this minion's other mine values: mine.send network.ip_addrs eth0, or mine.send eth0_ip mine_function=network.ip_addrs eth0. It returns True, or False when the function failed (and nothing is sent). Under `brine call --local` the value is kept for the run's later mine.get calls. Salt: a masterless minion keeps it in its cache across runs; brine keeps it for the run only.",
+		states.Param{Name: "name", Type: states.String, Required: true, Doc: "the name others read the value by: the function, unless mine_function names another."},
+		states.Param{Name: "args", Type: states.Any, Many: true, Doc: "positional arguments of the function."},
+		states.Param{Name: "(any other argument)", Rest: true, Doc: "mine_function (the function to run, by default name), allow_tgt and allow_tgt_type (who may read the value), and the function's keyword arguments."})
 	register("mine.valid", mineValid, "List this minion's mine_functions as it runs them: {name: {function: [arguments]}}.")
 
 	register("schedule.add", scheduleAdd, "Add a job to this minion's schedule (kept in its state dir): schedule.add nightly function=state.apply cron='0 3 * * *'.",
@@ -114,7 +162,7 @@ func splitFuns(v any) (funs []string, byFun bool, err error) {
 }
 
 func mineGet(ctx context.Context, c *call) Return {
-	v, err := MineGet(ctx, c.host, c.str("tgt"), c.kw["fun"], c.str("tgt_type"))
+	v, err := MineGet(ctx, c.host, c.str("tgt"), c.kw["fun"], c.str("tgt_type"), c.boolean("exclude_minion"))
 	if err != nil {
 		return failed(err.Error())
 	}
@@ -123,7 +171,11 @@ func mineGet(ctx context.Context, c *call) Return {
 
 // MineGet is mine.get on a host, for the function and for templates
 // (salt['mine.get']).
-func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string) (map[string]any, error) {
+//
+// excludeMinion is Salt 3006's exclude_minion: through a master, the
+// answer without this minion's own key (`del ret[id]`, so an answer
+// keyed by function keeps it); a masterless mine.get ignores it.
+func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string, excludeMinion bool) (map[string]any, error) {
 	funs, byFun, err := splitFuns(fun)
 	if err != nil {
 		return nil, err
@@ -132,7 +184,21 @@ func MineGet(ctx context.Context, h *Host, tgt string, fun any, tgtType string) 
 		tgtType = "glob"
 	}
 	if h.Mine != nil {
-		return h.Mine.Get(ctx, tgt, funs, byFun, tgtType)
+		v, err := h.Mine.Get(ctx, tgt, funs, byFun, tgtType)
+		if err != nil || !excludeMinion {
+			return v, err
+		}
+		if _, own := v[h.ID]; !own {
+			return v, nil
+		}
+		// A copy: the minion keeps its answers for the job.
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			if k != h.ID {
+				out[k] = x
+			}
+		}
+		return out, nil
 	}
 	return mineGetLocal(ctx, h, tgt, funs, byFun, tgtType)
 }
@@ -153,6 +219,16 @@ func mineGetLocal(ctx context.Context, h *Host, tgt string, funs []string, byFun
 		return out, nil
 	}
 	for _, f := range funs {
+		if v, ok := h.local().get(f); ok {
+			// What mine.send kept, as Salt's masterless mine.get reads
+			// its mine_cache.
+			if byFun {
+				out[f] = map[string]any{h.ID: v}
+			} else {
+				out[h.ID] = v
+			}
+			continue
+		}
 		if strings.HasPrefix(f, "mine.") || strings.HasPrefix(f, "state.") || strings.HasPrefix(f, "schedule.") {
 			continue
 		}
@@ -170,6 +246,56 @@ func mineGetLocal(ctx context.Context, h *Host, tgt string, funs []string, byFun
 		}
 	}
 	return out, nil
+}
+
+// mineSend is Salt's mine.send (salt/modules/mine.py send): the function
+// runs with the other arguments, and its value goes to the mine under
+// name, merged into the minion's entry. A function that fails is
+// logged, and the answer is False, as Salt's catches the exception.
+func mineSend(ctx context.Context, c *call) Return {
+	name := c.str("name")
+	kw := map[string]any{}
+	var allowTgt, allowTgtType, fun string
+	for k, v := range c.rest {
+		switch {
+		case k == "mine_function":
+			fun, _ = v.(string)
+		case k == "allow_tgt":
+			allowTgt = fmt.Sprint(v)
+		case k == "allow_tgt_type":
+			allowTgtType = fmt.Sprint(v)
+		case strings.HasPrefix(k, "__"):
+			// Salt's clean_kwargs drops the __pub_* and other dunder
+			// arguments before the function sees them.
+		default:
+			kw[k] = v
+		}
+	}
+	if fun == "" {
+		fun = name
+	}
+	var args []any
+	if len(c.args) > 1 {
+		args = c.args[1:]
+	}
+	if strings.HasPrefix(fun, "mine.") || strings.HasPrefix(fun, "schedule.") {
+		c.host.Log.Error("function in mine.send cannot be a mine function", "fun", fun)
+		return nested(false)
+	}
+	r := Call(ctx, c.host, fun, args, kw)
+	if r.Retcode != 0 && (r.Code == 0 || r.Raised != nil || r.NotRun) {
+		c.host.Log.Error("function in mine.send failed to execute", "fun", fun, "err", fmt.Sprint(r.Value))
+		return nested(false)
+	}
+	v := WireValue(r.Value)
+	if c.host.Mine == nil {
+		c.host.local().set(name, v)
+		return nested(true)
+	}
+	if err := c.host.Mine.Send(ctx, name, v, allowTgt, allowTgtType); err != nil {
+		return failed(fmt.Sprintf("mine.send: %v", err))
+	}
+	return nested(true)
 }
 
 func mineUpdate(ctx context.Context, c *call) Return {

@@ -429,11 +429,14 @@ func sysctlAssign(_ context.Context, c *call) Return {
 	if err != nil {
 		return failed(err.Error())
 	}
+	// Salt's linux_sysctl.assign raises CommandExecutionError for a
+	// parameter the kernel does not have, and for a write sysctl -w
+	// refused.
 	if _, err := os.Stat(p); err != nil {
-		return failed(fmt.Sprintf("sysctl %s does not exist", c.str("name")))
+		return commandError(fmt.Sprintf("sysctl %s does not exist", c.str("name")))
 	}
 	if err := os.WriteFile(p, []byte(c.str("value")+"\n"), 0o644); err != nil {
-		return failed(fmt.Sprintf("sysctl.assign %s: %v", c.str("name"), err))
+		return commandError(fmt.Sprintf("sysctl -w failed: sysctl: setting key \"%s\": %v", c.str("name"), pyErr(err)))
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {

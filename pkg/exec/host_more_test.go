@@ -27,3 +27,14 @@ func TestParseCPUInfo(t *testing.T) {
 		t.Errorf("parseCPUInfo = %#v; want %#v", got, want)
 	}
 }
+
+// Salt's linux_sysctl.assign raises CommandExecutionError for a
+// parameter the kernel does not have (nothing is written: the key is
+// looked up first).
+func TestSysctlAssignMissingRaises(t *testing.T) {
+	h := liveHost(t)
+	r := callWords(t, h, "sysctl.assign", "brine.no_such_key", "1")
+	if r.Raised == nil || r.Value != "ERROR: sysctl brine.no_such_key does not exist" {
+		t.Errorf("sysctl.assign of a missing key = %#v", r)
+	}
+}

@@ -25,6 +25,10 @@ func init() {
 		states.Param{Name: "versions_as_list", Type: states.Bool, Default: false, Doc: "give each version as a list of one."})
 	register("pkg.version", pkgVersion, "Return the installed version of a package (\"\" when it is not installed), or of several (or of those a glob matches: pkg.version 'lib*') as a mapping.", names,
 		states.Param{Name: "versions_as_list", Type: states.Bool, Default: false, Doc: "give each version as a list (empty when the package is not installed)."})
+	// Salt's pkg.version is pkg_resource.version, which formulas also
+	// call by that name.
+	register("pkg_resource.version", pkgVersion, "pkg.version, by the name of Salt's module behind it.", names,
+		states.Param{Name: "versions_as_list", Type: states.Bool, Default: false, Doc: "give each version as a list (empty when the package is not installed)."})
 	register("pkg.latest_version", pkgLatestVersion, "Return the version an install or upgrade would bring, \"\" when the installed one is the newest (a mapping for several).",
 		names, refresh(true, "update the package index first."),
 		states.Param{Name: "fromrepo", Type: states.String, Doc: "the release or repository to look in (apt -t)."})

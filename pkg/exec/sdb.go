@@ -21,13 +21,13 @@ import (
 // among the minion's options, else in its pillar. brine has Salt's env
 // and yaml drivers; a profile of another driver is an error.
 //
-// Salt: profiles are read from the options brine keeps (and the pillar);
-// the minion config file refuses keys it does not know, so a profile
-// there is not read.
+// Profiles are read from minion.yaml (a top-level key whose value is a
+// mapping with a driver, as Salt reads any key of its minion config;
+// minion.Config.SDB), then the pillar.
 
 func init() {
 	uri := states.Param{Name: "uri", Type: states.String, Required: true, Doc: "sdb://PROFILE/KEY; any other string is returned as it is."}
-	register("sdb.get", sdbGet, "Return the value an sdb://PROFILE/KEY URI names (None when the driver has none); a string that is no such URI, or whose profile is not configured, is returned as it is. Salt: a profile is read from the pillar (or the options brine keeps), not from the minion config file, which refuses keys it does not know.",
+	register("sdb.get", sdbGet, "Return the value an sdb://PROFILE/KEY URI names (None when the driver has none); a string that is no such URI, or whose profile is not configured, is returned as it is. A profile is a top-level key of minion.yaml (or of the pillar) whose value is a mapping with a driver: mysecrets: {driver: env}.",
 		uri,
 		states.Param{Name: "strict", Type: states.Bool, Default: false, Doc: "a URI that is not sdb://, has no key, or names no configured profile is an error instead."})
 	register("sdb.set", sdbSet, "Set the value an sdb://PROFILE/KEY URI names; False when the URI is not one or names no configured profile.",

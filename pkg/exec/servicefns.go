@@ -130,13 +130,27 @@ func act(ctx context.Context, c *call, fn func(states.InitSystem) func(context.C
 			return failed(fmt.Sprintf("%s: --root never starts or stops services (%v)", c.fun, states.ServiceNotRunnable))
 		}
 		if err := unmaskFirst(ctx, c, sys); err != nil {
-			return failed(fmt.Sprintf("%s: %v", c.fun, err))
+			// Salt's unmask_ raises CommandExecutionError.
+			return commandError(err.Error())
 		}
 		if err := fn(sys)(ctx, c.str("name")); err != nil {
-			return failed(fmt.Sprintf("%s: %v", c.fun, err))
+			return systemctlRaised(c, err)
 		}
 		return nested(true)
 	})
+}
+
+// systemctlRaised is Salt's systemd_service raising
+// CommandExecutionError(_strip_scope(stderr)) when systemctl fails (start,
+// restart, reload, force_reload, enable): a minion returns "ERROR: " and
+// systemctl's message. Another failure (no systemctl to run) stays a
+// failed call that names the function.
+func systemctlRaised(c *call, err error) Return {
+	var se *states.SystemctlError
+	if errors.As(err, &se) {
+		return commandError(err.Error())
+	}
+	return failed(fmt.Sprintf("%s: %v", c.fun, err))
 }
 
 func serviceStart(ctx context.Context, c *call) Return {
@@ -174,12 +188,12 @@ func serviceStop(ctx context.Context, c *call) Return {
 func serviceEnable(ctx context.Context, c *call) Return {
 	return withInit(ctx, c, func(sys states.InitSystem) Return {
 		if err := unmaskFirst(ctx, c, sys); err != nil {
-			return failed(fmt.Sprintf("%s: %v", c.fun, err))
+			return commandError(err.Error())
 		}
 		if err := sys.Enable(ctx, c.str("name")); err != nil {
 			var se *states.SystemctlError
 			if errors.As(err, &se) {
-				return failed(fmt.Sprintf("%s: %v", c.fun, err))
+				return systemctlRaised(c, err)
 			}
 			c.host.Log.Warn(c.fun, "service", c.str("name"), "err", err)
 			return nested(false)

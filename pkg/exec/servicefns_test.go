@@ -111,8 +111,8 @@ func TestServiceFunctions(t *testing.T) {
 		{"service.start", []string{"cron"}, true, 0},
 		{"service.status", []string{"cron"}, true, 0},
 		// Salt's start() raises systemctl's stderr.
-		{"service.start", []string{"broke"}, "service.start: Job for broke.service failed because the control process exited with error code.\nSee \"systemctl status broke.service\" and \"journalctl -xeu broke.service\" for details.", 1},
-		{"service.start", []string{"nope"}, "service.start: Failed to start nope.service: Unit nope.service not found.", 1},
+		{"service.start", []string{"broke"}, "ERROR: Job for broke.service failed because the control process exited with error code.\nSee \"systemctl status broke.service\" and \"journalctl -xeu broke.service\" for details.", 1},
+		{"service.start", []string{"nope"}, "ERROR: Failed to start nope.service: Unit nope.service not found.", 1},
 		// Its stop() returns False.
 		{"service.stop", []string{"broke"}, false, 0},
 		{"service.stop", []string{"nope"}, false, 0},
@@ -124,7 +124,7 @@ func TestServiceFunctions(t *testing.T) {
 		{"service.enable", []string{"cron"}, true, 0},
 		{"service.enabled", []string{"cron"}, true, 0},
 		{"service.disable", []string{"cron"}, true, 0},
-		{"service.enable", []string{"broke"}, "service.enable: Job for broke.service failed because the control process exited with error code.\nSee \"systemctl status broke.service\" and \"journalctl -xeu broke.service\" for details.", 1},
+		{"service.enable", []string{"broke"}, "ERROR: Job for broke.service failed because the control process exited with error code.\nSee \"systemctl status broke.service\" and \"journalctl -xeu broke.service\" for details.", 1},
 		{"service.get_all", nil, []string{"broke", "cron", "ssh"}, 0},
 		{"service.get_running", nil, []string{"ssh"}, 0},
 		{"service.get_enabled", nil, []string{"getty@", "legacy", "ssh", "ssh.socket"}, 0},

@@ -37,8 +37,8 @@ func templateVars(ctx context.Context, h *Host, env string, test bool) map[strin
 		},
 		ExecNames: execNames(),
 		Root:      h.Root,
-		MineGet: func(tgt string, fun any, tgtType string) (any, error) {
-			return MineGet(ctx, h, tgt, fun, tgtType)
+		MineGet: func(tgt string, fun any, tgtType string, excludeMinion bool) (any, error) {
+			return MineGet(ctx, h, tgt, fun, tgtType, excludeMinion)
 		},
 	}, "", "", env)
 }

@@ -5,6 +5,7 @@ package systest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,6 +28,16 @@ func callFn(t *testing.T, c *testbed.Container, fun string, args ...string) (any
 		if i := strings.LastIndex(err.Error(), "exit status "); i >= 0 {
 			code = int(err.Error()[i+len("exit status ")] - '0')
 		}
+	}
+	// A function that raised Salt's CommandExecutionError prints
+	// nothing on stdout and "Error running 'FUN': MSG" on stderr, as
+	// salt-call does; it reads here as a minion returns it, "ERROR: MSG".
+	var ee *testbed.ExecError
+	prefix := "Error running '" + fun + "': "
+	if len(strings.TrimSpace(string(out))) == 0 && errors.As(err, &ee) && strings.Contains(ee.Stderr, prefix) {
+		msg := strings.TrimSuffix(ee.Stderr[strings.Index(ee.Stderr, prefix)+len(prefix):], "\n")
+		t.Logf("%s %q raised %q (exit %d)", fun, args, msg, code)
+		return "ERROR: " + msg, code
 	}
 	var m map[string]any
 	start := strings.IndexByte(string(out), '{')

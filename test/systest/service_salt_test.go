@@ -308,16 +308,16 @@ func TestServiceFunctionsSaltInContainer(t *testing.T) {
 	check("service.status", false, 0, "atd")
 	check("service.status", false, 0, "atd", "atd") // sig, as Salt's, is ignored
 	check("service.status", map[string]any{"atd": false}, 0, "at*")
-	check("service.start", "service.start: Job for failer.service failed because the control process exited with error code.\n"+
+	check("service.start", "ERROR: Job for failer.service failed because the control process exited with error code.\n"+
 		"See \"systemctl status failer.service\" and \"journalctl -xeu failer.service\" for details.", 1, "failer")
-	check("service.start", "service.start: Failed to start nothere.service: Unit nothere.service not found.", 1, "nothere")
+	check("service.start", "ERROR: Failed to start nothere.service: Unit nothere.service not found.", 1, "nothere")
 	check("service.stop", false, 0, "nothere")
-	check("service.enable", "service.enable: Failed to enable unit: Unit file nothere.service does not exist.", 1, "nothere")
+	check("service.enable", "ERROR: Failed to enable unit: Unit file nothere.service does not exist.", 1, "nothere")
 	check("service.disable", false, 0, "nothere")
 	check("service.mask", true, 0, "atd", "runtime=True")
 	check("service.masked", true, 0, "atd", "runtime=True")
 	check("service.masked", false, 0, "atd")
-	check("service.start", "service.start: Failed to start atd.service: Unit atd.service is masked.", 1, "atd")
+	check("service.start", "ERROR: Failed to start atd.service: Unit atd.service is masked.", 1, "atd")
 	check("service.start", true, 0, "atd", "unmask_runtime=True")
 	check("service.status", true, 0, "atd")
 	check("service.force_reload", true, 0, "atd")

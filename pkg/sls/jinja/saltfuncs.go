@@ -62,7 +62,9 @@ type SaltContext struct {
 	// MineGet answers salt['mine.get'](tgt, fun, tgt_type='glob'): the
 	// minion's mine through its master, or brine call --local's
 	// answer. nil: an empty mine ({}), as the master's pillar renders.
-	MineGet func(tgt string, fun any, tgtType string) (any, error)
+	// excludeMinion is Salt 3006's exclude_minion (this minion's own
+	// entry left out, when asked through a master).
+	MineGet func(tgt string, fun any, tgtType string, excludeMinion bool) (any, error)
 	// Files, when set, is all the file.* functions may read (a path is
 	// taken relative to it), and the functions that read the host's
 	// accounts, packages or environment are not offered: the master
@@ -145,7 +147,7 @@ func ExecFuncs() []string {
 		// login shells, which of some tools is installed, an echo
 		"group.getent", "file.get_uid", "file.get_gid", "network.hwaddr", "cmd.shells", "cmd.which_bin", "test.echo",
 		// a name's addresses, for configs that name a peer by address
-		"dnsutil.A", "dnsutil.AAAA",
+		"dnsutil.A", "dnsutil.AAAA", "dig.A", "dig.AAAA", "dig.MX", "dig.NS", "dig.CNAME", "dig.TXT", "dig.SPF", "dig.check_ip",
 		// a device's UUID or PARTUUID, for fstab and boot entries
 		"disk.blkid",
 		// a release list, a key or a token a formula fetches (Salt's
@@ -167,7 +169,17 @@ func ExecFuncs() []string {
 		// a user's primary group, for a file's group
 		"user.primary_group",
 		// how the host reaches a peer (its source address for a config)
-		"network.get_route"}
+		"network.get_route",
+		// the hosts file's entries (a formula removes a name's old
+		// address before it adds the new one), environment variables,
+		// and pkg.version by its module's own name
+		"hosts.get_ip", "hosts.get_alias", "hosts.has_pair", "hosts.list_hosts", "environ.item", "pkg_resource.version",
+		// a user's crontab (CIS-style formulas look for a job in it)
+		"cron.list_tab", "cron.raw_cron",
+		// the one that writes: a formula sends its own value to the mine
+		// before it reads its peers' (zookeeper-, consul-, mesos-style
+		// formulas call salt['mine.send'] in their map.jinja)
+		"mine.send"}
 }
 
 // SaltFuncs returns the salt['module.function'] dictionary templates call,
@@ -413,6 +425,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			return dictUpdate(dest, src, mergeLists), nil
 		},
 		"defaults.update": defaultsUpdate,
+		"slsutil.banner":  slsutilBanner,
 		"defaults.deepcopy": func(args []any, kw map[string]any) (any, error) {
 			return deepCopy(param(args, kw, 0, "source", nil)), nil
 		},

@@ -276,7 +276,8 @@ func hostFuncs(c *saltCtx, m map[string]Func) {
 		if c.MineGet == nil {
 			return map[string]any{}, nil
 		}
-		return c.MineGet(tgt, normalize(fun), tt)
+		exclude, _ := truth(param(args, kw, 3, "exclude_minion", false))
+		return c.MineGet(tgt, normalize(fun), tt, exclude)
 	}
 	// cmd.shell is cmd.run with python_shell=True, as Salt's.
 	run := m["cmd.run"]
