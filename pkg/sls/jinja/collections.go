@@ -121,7 +121,8 @@ func contains(container, item any) (bool, error) {
 				return false, fmt.Errorf("unhashable type: '%s'", typeName(item))
 			}
 		}
-		return x.Has(keyString(item)), nil
+		_, ok := dictLookup(x, item)
+		return ok, nil
 	case map[string]Func:
 		_, ok := x[keyString(item)]
 		return ok, nil
@@ -180,6 +181,7 @@ func deepCopyDepth(v any, depth int) any {
 		out.SetOrderedDict(x.OrderedDict())
 		for k, e := range x.All() {
 			out.Set(k, deepCopyDepth(e, depth+1))
+			out.CopyKind(k, x)
 		}
 		return out
 	case []any:

@@ -192,7 +192,7 @@ func (e *env) eval(n node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.Set(keyString(k), v)
+			dictSet(m, k, v)
 		}
 		return m, nil
 	case *concatNode:
@@ -338,7 +338,7 @@ func getItem(v, k any) (any, error) {
 	}
 	switch x := v.(type) {
 	case *odict.Map:
-		if r, ok := x.Get(keyString(k)); ok {
+		if r, ok := dictLookup(x, k); ok {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
@@ -383,7 +383,7 @@ func getItem(v, k any) (any, error) {
 		}
 		return string(r[i]), nil
 	case *odict.Map:
-		if r, ok := x.Get(keyString(k)); ok {
+		if r, ok := dictLookup(x, k); ok {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil

@@ -550,7 +550,7 @@ func toDict(v any) (*odict.Map, error) {
 			if !ok || len(pair) != 2 {
 				return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 			}
-			out.Set(keyString(pair[0]), pair[1])
+			dictSet(out, pair[0], pair[1])
 		}
 		return out, nil
 	case nil:

@@ -108,6 +108,7 @@ func pillarCopy(v any, local bool, depth int) any {
 		out.SetOrderedDict(local && depth > 0)
 		for k, e := range x.All() {
 			out.Set(k, pillarCopy(e, local, depth+1))
+			out.CopyKind(k, x)
 		}
 		return out
 	case map[string]any:

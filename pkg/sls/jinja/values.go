@@ -299,7 +299,13 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyfmt.Quote(k))
+			if t, ok := x.Typed(k); ok {
+				if err := writeRepr(b, t, depth+1); err != nil {
+					return err
+				}
+			} else {
+				b.WriteString(pyfmt.Quote(k))
+			}
 			b.WriteString(": ")
 			if err := writeRepr(b, e, depth+1); err != nil {
 				return err
