@@ -31,6 +31,13 @@ func iterate(v any) ([]any, error) {
 			out = append(out, string(r))
 		}
 		return out, nil
+	case pyBytes:
+		// Python 3's bytes iterate as their byte values.
+		out := make([]any, len(x))
+		for i := 0; i < len(x); i++ {
+			out[i] = int(x[i])
+		}
+		return out, nil
 	case Undefined:
 		return nil, x.err()
 	case nil:

@@ -21,14 +21,14 @@ func init() {
 		"mapping":   func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return isMapping(v), nil },
 		"iterable": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch normalize(v).(type) {
-			case string, []any, *odict.Map, map[string]Func:
+			case string, pyBytes, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
 		},
 		"sequence": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch normalize(v).(type) {
-			case string, []any, *odict.Map, map[string]Func:
+			case string, pyBytes, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
