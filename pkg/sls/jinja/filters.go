@@ -35,7 +35,7 @@ func init() {
 		"batch": fBatch, "slice": fSlice, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
 		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
-		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
+		"flatten": fFlatten, "urlize": fURLize, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
 		"pprint": fPprint, "python": fPprint, "sequence": fSequence, "truncate": fTruncate,
 		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": func(_ *env, v any, _ []any, _ map[string]any) (any, error) { return saltToNum(v) },
 	}
