@@ -132,7 +132,7 @@ func dictKey(d *odict.Map, k string) any {
 // its kind, any other is stored as its text.
 func dictSet(d *odict.Map, k, v any) {
 	switch t := normalize(k).(type) {
-	case nil, bool, int, float64:
+	case nil, bool, int, float64, pyBigInt:
 		if _, isStr := k.(string); !isStr {
 			d.SetTyped(keyString(k), t, v)
 			return

@@ -70,6 +70,8 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: val}, nil
 	case int:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}, nil
+	case pyBigInt:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: x.n.String()}, nil
 	case float64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyyaml.FloatText(x)}, nil
 	case string:
@@ -183,6 +185,8 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, sortKeys, ascii, ht
 		b.WriteString(strconv.FormatBool(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
+	case pyBigInt:
+		b.WriteString(x.n.String())
 	case float64:
 		switch {
 		case math.IsNaN(x):

@@ -36,10 +36,16 @@ func init() {
 		// bool is a number to Jinja (isinstance(True, Number)), though
 		// not an integer.
 		"number": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			if _, big := v.(pyBigInt); big {
+				return true, nil
+			}
 			_, _, _, ok := toNum(v)
 			return ok, nil
 		},
 		"integer": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			if _, big := v.(pyBigInt); big {
+				return true, nil
+			}
 			_, _, isF, ok := toNum(v)
 			_, isBool := v.(bool)
 			return ok && !isF && !isBool, nil
