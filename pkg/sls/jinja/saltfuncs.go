@@ -344,6 +344,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			if rec, _ := truth(param(args, kw, 2, "recursive_update", true)); !rec {
 				for k, v := range upd.All() {
 					dest.Set(k, v)
+					dest.CopyKind(k, upd)
 				}
 				return dest, nil
 			}
@@ -386,6 +387,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 				out := deepCopy(a).(*odict.Map)
 				for k, v := range b.All() {
 					out.Set(k, deepCopy(v))
+					out.CopyKind(k, b)
 				}
 				return out, nil
 			case "list":
@@ -396,6 +398,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 						v = []any{v, bv}
 					}
 					out.Set(k, deepCopy(v))
+					out.CopyKind(k, a)
 				}
 				return out, nil
 			}
@@ -665,6 +668,7 @@ func dictUpdateDepth(dest, upd *odict.Map, mergeLists bool, depth int) *odict.Ma
 			}
 		default:
 			dest.Set(k, deepCopy(v))
+			dest.CopyKind(k, upd) // `80:` stays a number
 		}
 	}
 	return dest

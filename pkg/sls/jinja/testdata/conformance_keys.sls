@@ -16,3 +16,6 @@
 {{ {true: 'b', none: 'n', 2: 'c'}|tojson }} {{ {true: 'b', none: 'n'}|yaml }} {{ {true: 'b', false: 'n'}|json }}
 {{ dict([(1, 'x'), (2, 'y')]) }} {{ {10: 'a', 9: 'b', 100: 'c'}|dictsort }} {{ {10: 'a', 9: 'b'}|yaml(False) }}
 {% set m = {} %}{% for p in [22, 80] %}{% do m.update({p: 'open'}) %}{% endfor %}{{ m }} {{ m|max }} {{ m|list|sum }}
+{% set d = {80: 'a', 8: 'b'} %}{{ d|pprint }} {{ d.copy() }} {{ dict(d) }} {{ dict(d, x=1) }} {{ d|list }} {{ d|first }}
+{{ d|traverse("80", "none") }}
+{% for k in d|sort %}{{ k }},{% endfor %} {{ d|dictsort(true) }} {{ d.items()|sort }} {{ d.keys()|max }}
