@@ -125,6 +125,10 @@ func arith(op string, l, r any) (any, error) {
 			if rf == 0 {
 				return nil, fmt.Errorf("division by zero")
 			}
+			if !anyFloat && (li > 1<<53 || li < -1<<53 || ri > 1<<53 || ri < -1<<53) {
+				// Past 2**53 a float cannot hold the ints exactly.
+				return intTrueDiv(big.NewInt(int64(li)), big.NewInt(int64(ri)))
+			}
 			return lf / rf, nil
 		case "//":
 			if rf == 0 {

@@ -97,18 +97,8 @@ func bigArith(op string, l, r any) (out any, ok bool, err error) {
 		}
 		z.Mul(lb, rb)
 	case "/":
-		lf, err := bigFloat(lb)
-		if err != nil {
-			return nil, true, err
-		}
-		rf, err := bigFloat(rb)
-		if err != nil {
-			return nil, true, err
-		}
-		if rf == 0 {
-			return nil, true, fmt.Errorf("division by zero")
-		}
-		return lf / rf, true, nil
+		out, err := intTrueDiv(lb, rb)
+		return out, true, err
 	case "//", "%":
 		if rb.Sign() == 0 {
 			return nil, true, fmt.Errorf("integer division or modulo by zero")
@@ -220,4 +210,18 @@ func pyParseBigInt(s string, base int) (any, bool) {
 	}
 	out, err := intResult(z)
 	return out, err == nil
+}
+
+// intTrueDiv is Python's int / int: the float nearest the exact
+// quotient (long_true_divide), not float(a) / float(b), which rounds
+// twice once a side is past 2**53.
+func intTrueDiv(a, b *big.Int) (any, error) {
+	if b.Sign() == 0 {
+		return nil, fmt.Errorf("division by zero")
+	}
+	f, _ := new(big.Rat).SetFrac(a, b).Float64()
+	if math.IsInf(f, 0) {
+		return nil, fmt.Errorf("integer division result too large for a float")
+	}
+	return f, nil
 }

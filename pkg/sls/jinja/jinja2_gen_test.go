@@ -61,6 +61,9 @@ var genHoles = map[string][]string{
 	// port, uid and VLAN tables give them.
 	"DN": {"{80: 'web', 443: 'tls', 8: 'x'}", "{1: 'a', 2: 'b'}", "{1.5: 'f', 2: 'i'}", "{0: [], 1000: {'g': 1}}",
 		"{-1: 'neg', 10: 'ten', 9: 'nine'}"},
+	// integers past 64 bits, as Python's unbounded ints give them.
+	"BI": {"(2 ** 64)", "(10 ** 20)", "(-(2 ** 63) - 1)", "18446744073709551615", "((2 ** 64)|int)",
+		"('99999999999999999999'|int)", "(9223372036854775807 + 1)", "(-(10 ** 30))", "(1e20|int)"},
 	"LI": {"[1, 2, 3]", "[3, 1, 2]", "[]", "[5]", "[1, 2, 2, 3, 1]", "[-1, 0, 4, 9, 10]", "[10, 2, 33, 4]",
 		"[0, 1, 0]", "[2, 4, 6, 8, 10, 12, 14]"},
 	"LS": {"['b', 'a', 'c']", "['x']", "[]", "['B', 'a', 'C', 'b']", "['a', 'A', 'a']", "['one', 'two', 'three']",
@@ -272,6 +275,10 @@ var genPatterns = []string{
 	"{{ ⟨M⟩|indent(⟨P⟩, blank=true) }}",
 	"{{ ⟨M⟩|indent(2, true, true) }}",
 	"{{ ⟨M⟩|indent('> ') }}",
+	"{{ ⟨BI⟩ + ⟨P⟩ }} {{ ⟨BI⟩ - ⟨BI⟩ }} {{ ⟨BI⟩ * ⟨P⟩ }} {{ ⟨BI⟩ // ⟨P⟩ }} {{ ⟨BI⟩ % ⟨P⟩ }} {{ -⟨BI⟩ // 7 }}",
+	"{{ ⟨BI⟩ / ⟨P⟩ }} {{ ⟨BI⟩ + ⟨F⟩ }} {{ ⟨BI⟩ > ⟨F⟩ }} {{ ⟨BI⟩ == ⟨BI⟩ }} {{ ⟨BI⟩ < ⟨LI⟩|sum }}",
+	"{{ ⟨BI⟩|string }} {{ ⟨BI⟩|float }} {{ ⟨BI⟩|abs }} {{ ⟨BI⟩|round }} {{ [⟨BI⟩, ⟨P⟩]|max }} {{ [⟨BI⟩, 1]|sort|tojson }}",
+	"{{ ⟨BI⟩ is integer }} {{ ⟨BI⟩ is divisibleby ⟨P⟩ }} {{ ⟨BI⟩ is even }} {{ {'n': ⟨BI⟩}|yaml }} {{ ⟨BI⟩ ~ '' }} {{ ⟨BI⟩ ** 2 }}",
 	"{{ ⟨UZ⟩|urlize }}",
 	"{{ ⟨UZ⟩|urlize(⟨P⟩ * 4, true) }}",
 	"{{ ⟨UZ⟩|urlize(target='_blank', rel='me') }}",
