@@ -31,6 +31,12 @@ type Map struct {
 	// odict marks what Python calls an OrderedDict rather than a dict:
 	// see OrderedDict.
 	odict bool
+	// typed holds, for the keys that were not text where they were
+	// written (`80:`, `true:`, `~:` in YAML, `{1: 'a'}` in Jinja), the
+	// key as that value: int, float64, bool or nil. Keys stay strings
+	// everywhere else (JSON, the high data), as json.dumps makes them;
+	// only a template sees the value. See SetTyped.
+	typed map[string]any
 }
 
 // New returns an empty Map with room for n keys.
@@ -95,6 +101,7 @@ func (m *Map) Set(key string, v any) {
 	}
 	if _, ok := m.vals[key]; !ok {
 		m.keys = append(m.keys, key)
+		delete(m.typed, key)
 	}
 	m.vals[key] = v
 }
@@ -108,6 +115,7 @@ func (m *Map) Delete(key string) {
 		return
 	}
 	delete(m.vals, key)
+	delete(m.typed, key)
 	for i, k := range m.keys {
 		if k == key {
 			m.keys = append(m.keys[:i:i], m.keys[i+1:]...)
@@ -136,7 +144,56 @@ func (m *Map) Clone() *Map {
 	for k, v := range m.vals {
 		out.vals[k] = v
 	}
+	if len(m.typed) > 0 {
+		out.typed = make(map[string]any, len(m.typed))
+		for k, t := range m.typed {
+			out.typed[k] = t
+		}
+	}
 	return out
+}
+
+// SetTyped writes key as Set does and records typed as the key's own
+// value: an int, float64, bool or nil that key is the text of (Python's
+// str() of it, or the YAML scalar as written). A Python dict can hold
+// both 80 and '80'; a Map holds one key "80", whose kind the last write
+// decides. Set with a new key makes it text; Set on an existing key
+// keeps its kind, so code that copies keys one by one (Merge, Clone)
+// need not know about kinds.
+func (m *Map) SetTyped(key string, typed any, v any) {
+	m.Set(key, v)
+	if m.typed == nil {
+		m.typed = map[string]any{}
+	}
+	m.typed[key] = typed
+}
+
+// Typed returns the value key was written as, ok false when key is text
+// (or absent).
+func (m *Map) Typed(key string) (typed any, ok bool) {
+	if m == nil {
+		return nil, false
+	}
+	typed, ok = m.typed[key]
+	return typed, ok
+}
+
+// HasTyped reports whether any key of m is not text.
+func (m *Map) HasTyped() bool { return m != nil && len(m.typed) > 0 }
+
+// CopyKind gives m's key the kind key has in src: typed as there, or
+// text. For code that copies entries from one Map to another.
+func (m *Map) CopyKind(key string, src *Map) {
+	if t, ok := src.Typed(key); ok {
+		if m.typed == nil {
+			m.typed = map[string]any{}
+		}
+		m.typed[key] = t
+		return
+	}
+	if m != nil {
+		delete(m.typed, key)
+	}
 }
 
 // Has reports whether m has key.
@@ -184,6 +241,7 @@ func (m *Map) Clear() {
 	}
 	m.keys = m.keys[:0]
 	clear(m.vals)
+	clear(m.typed)
 }
 
 // Keys returns the keys in order. The slice is the caller's.
@@ -264,10 +322,19 @@ func (m *Map) merge(src *Map, depth int) {
 			}
 			cp := New(sm.Len())
 			cp.merge(sm, depth+1)
-			m.Set(k, cp)
+			m.setFrom(k, cp, src)
 			continue
 		}
-		m.Set(k, sv)
+		m.setFrom(k, sv, src)
+	}
+}
+
+// setFrom writes k: v, a new key taking the kind it has in src.
+func (m *Map) setFrom(k string, v any, src *Map) {
+	_, had := m.vals[k]
+	m.Set(k, v)
+	if !had {
+		m.CopyKind(k, src)
 	}
 }
 

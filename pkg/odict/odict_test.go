@@ -211,3 +211,47 @@ func TestMarshalYAML(t *testing.T) {
 		t.Errorf("yaml.Marshal = %q; want %q", out, want)
 	}
 }
+
+// A key written as a number keeps its kind through Clone and Merge, and
+// loses it when deleted or cleared; Set of a new key makes it text.
+func TestTypedKeys(t *testing.T) {
+	m := New(0)
+	m.SetTyped("80", 80, "web")
+	m.Set("name", "x")
+	m.SetTyped("~", nil, "n")
+	for _, c := range []struct {
+		key       string
+		typed     any
+		wantTyped bool
+	}{{"80", 80, true}, {"name", nil, false}, {"~", nil, true}, {"absent", nil, false}} {
+		got, ok := m.Typed(c.key)
+		if ok != c.wantTyped || got != c.typed {
+			t.Errorf("Typed(%q) = %v, %v; want %v, %v", c.key, got, ok, c.typed, c.wantTyped)
+		}
+	}
+	if _, ok := m.Clone().Typed("80"); !ok {
+		t.Error("Clone lost the kind of 80")
+	}
+	dst := New(0)
+	dst.Set("name", "y")
+	dst.Merge(m)
+	if v, ok := dst.Typed("80"); !ok || v != 80 {
+		t.Errorf("Merge: Typed(80) = %v, %v; want 80, true", v, ok)
+	}
+	if _, ok := dst.Typed("name"); ok {
+		t.Error("Merge gave the text key name a kind")
+	}
+	m.Set("80", "tls") // an existing key keeps its kind
+	if _, ok := m.Typed("80"); !ok {
+		t.Error("Set on an existing key dropped its kind")
+	}
+	m.Delete("80")
+	m.Set("80", "again")
+	if _, ok := m.Typed("80"); ok {
+		t.Error("a key deleted and set again as text kept its kind")
+	}
+	m.Clear()
+	if m.HasTyped() {
+		t.Error("Clear left kinds")
+	}
+}

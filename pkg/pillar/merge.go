@@ -61,6 +61,7 @@ func (g Merging) Merge(dst, src *odict.Map) {
 	case StrategyAggregate, StrategyOverwrite:
 		for k, v := range src.All() {
 			dst.Set(k, clone(v))
+			dst.CopyKind(k, src) // `80:` stays a number for templates
 		}
 	case StrategyNone:
 		update(dst, src, false, 0)
@@ -96,6 +97,7 @@ func update(dst, src *odict.Map, lists bool, depth int) {
 		default:
 			dst.Set(k, clone(v))
 		}
+		dst.CopyKind(k, src)
 	}
 }
 
@@ -106,6 +108,7 @@ func clone(v any) any {
 		out := odict.New(m.Len())
 		for k, x := range m.All() {
 			out.Set(k, clone(x))
+			out.CopyKind(k, m)
 		}
 		return out
 	}

@@ -215,3 +215,25 @@ func TestEnvRoots(t *testing.T) {
 		t.Errorf("without __env__: %v", got)
 	}
 }
+
+// A key the YAML wrote as a number (`80: web`) stays one through every
+// strategy's merge, new keys and nested ones alike, for the templates
+// that loop over the pillar (`port + 1`).
+func TestMergeKeepsKeyKinds(t *testing.T) {
+	for _, g := range []Merging{{Strategy: StrategySmart}, {Strategy: StrategyAggregate}, {Strategy: StrategyNone}} {
+		src := odict.New(0)
+		ports := odict.New(0)
+		ports.SetTyped("80", 80, "web")
+		src.Set("ports", ports)
+		src.SetTyped("22", 22, "ssh")
+		dst := odict.New(0)
+		g.Merge(dst, src)
+		if v, ok := dst.Typed("22"); !ok || v != 22 {
+			t.Errorf("%s: Typed(22) = %v, %v; want 22, true", g.Strategy, v, ok)
+		}
+		pv, _ := dst.Get("ports")
+		if v, ok := pv.(*odict.Map).Typed("80"); !ok || v != 80 {
+			t.Errorf("%s: ports Typed(80) = %v, %v; want 80, true", g.Strategy, v, ok)
+		}
+	}
+}

@@ -358,6 +358,14 @@ func (d *decoder) value(n *yaml.Node, depth int) (any, error) {
 			om.SetOrderedDict(true)
 			for _, p := range ps {
 				om.Set(p.Key, out[p.Key])
+				// A key PyYAML reads as a number, bool or null is one
+				// in Salt's data (`80: web`): templates see it so.
+				if k, _ := d.deref(p.KeyN, depth); k != nil && k.Kind == yaml.ScalarNode {
+					switch t := pyyaml.Scalar(k).(type) {
+					case nil, bool, int, float64:
+						om.SetTyped(p.Key, t, out[p.Key])
+					}
+				}
 			}
 			return om, nil
 		}

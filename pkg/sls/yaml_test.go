@@ -444,3 +444,25 @@ func bigInt(s string) *big.Int {
 	b, _ := new(big.Int).SetString(s, 10)
 	return b
 }
+
+// Salt's loader reads `80:`, `1.5:`, `true:` and `~:` as an int, a float,
+// a bool and None: the Map keeps the text as written and the value as the
+// key's kind, for templates to see (pillar['ports'][80]).
+func TestDecodeYAMLOrderedTypedKeys(t *testing.T) {
+	v, err := DecodeYAMLOrdered("p.sls", []byte("ports:\n  80: web\n  '443': tls\n  0x10: hex\n  1.5: f\n  true: b\n  ~: n\n  name: x\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv, _ := v.(*odict.Map).Get("ports")
+	ports := pv.(*odict.Map)
+	for _, c := range []struct {
+		key       string
+		typed     any
+		wantTyped bool
+	}{{"80", 80, true}, {"443", nil, false}, {"0x10", 16, true}, {"1.5", 1.5, true}, {"true", true, true}, {"~", nil, true}, {"name", nil, false}} {
+		got, ok := ports.Typed(c.key)
+		if ok != c.wantTyped || got != c.typed {
+			t.Errorf("Typed(%q) = %#v, %v; want %#v, %v", c.key, got, ok, c.typed, c.wantTyped)
+		}
+	}
+}

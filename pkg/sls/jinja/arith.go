@@ -83,8 +83,23 @@ func arith(op string, l, r any) (any, error) {
 			return nil, u.err()
 		}
 	}
+	_, lBig := l.(pyBigInt)
+	if _, rBig := r.(pyBigInt); lBig || rBig {
+		if out, ok, err := bigArith(op, l, r); ok {
+			return out, err
+		}
+	}
 	li, lf, lFloat, lok := toNum(l)
 	ri, rf, rFloat, rok := toNum(r)
+	// orBig is n when the int operation fit, else the operation done
+	// again on Python's unbounded ints.
+	orBig := func(n int, fit bool) (any, error) {
+		if fit {
+			return n, nil
+		}
+		out, _, err := bigArith(op, li, ri)
+		return out, err
+	}
 	if lok && rok {
 		anyFloat := lFloat || rFloat
 		switch op {
@@ -92,23 +107,27 @@ func arith(op string, l, r any) (any, error) {
 			if anyFloat {
 				return lf + rf, nil
 			}
-			return checked(addInt(li, ri))
+			return orBig(addInt(li, ri))
 		case "-":
 			if anyFloat {
 				return lf - rf, nil
 			}
 			if ri == math.MinInt {
-				return nil, errIntOverflow
+				return orBig(0, false)
 			}
-			return checked(addInt(li, -ri))
+			return orBig(addInt(li, -ri))
 		case "*":
 			if anyFloat {
 				return lf * rf, nil
 			}
-			return checked(mulInt(li, ri))
+			return orBig(mulInt(li, ri))
 		case "/":
 			if rf == 0 {
 				return nil, fmt.Errorf("division by zero")
+			}
+			if !anyFloat && (li > 1<<53 || li < -1<<53 || ri > 1<<53 || ri < -1<<53) {
+				// Past 2**53 a float cannot hold the ints exactly.
+				return intTrueDiv(big.NewInt(int64(li)), big.NewInt(int64(ri)))
 			}
 			return lf / rf, nil
 		case "//":
@@ -120,7 +139,7 @@ func arith(op string, l, r any) (any, error) {
 				return q, nil
 			}
 			if li == math.MinInt && ri == -1 {
-				return nil, errIntOverflow
+				return orBig(0, false)
 			}
 			q := li / ri
 			if (li%ri != 0) && ((li < 0) != (ri < 0)) {
@@ -155,7 +174,7 @@ func arith(op string, l, r any) (any, error) {
 						base, ok = mulInt(base, base)
 					}
 				}
-				return checked(res, ok)
+				return orBig(res, ok)
 			}
 			return floatPow(lf, rf)
 		}

@@ -31,6 +31,13 @@ func iterate(v any) ([]any, error) {
 			out = append(out, string(r))
 		}
 		return out, nil
+	case pyBytes:
+		// Python 3's bytes iterate as their byte values.
+		out := make([]any, len(x))
+		for i := 0; i < len(x); i++ {
+			out[i] = int(x[i])
+		}
+		return out, nil
 	case Undefined:
 		return nil, x.err()
 	case nil:
@@ -121,7 +128,8 @@ func contains(container, item any) (bool, error) {
 				return false, fmt.Errorf("unhashable type: '%s'", typeName(item))
 			}
 		}
-		return x.Has(keyString(item)), nil
+		_, ok := dictLookup(x, item)
+		return ok, nil
 	case map[string]Func:
 		_, ok := x[keyString(item)]
 		return ok, nil
@@ -180,6 +188,7 @@ func deepCopyDepth(v any, depth int) any {
 		out.SetOrderedDict(x.OrderedDict())
 		for k, e := range x.All() {
 			out.Set(k, deepCopyDepth(e, depth+1))
+			out.CopyKind(k, x)
 		}
 		return out
 	case []any:

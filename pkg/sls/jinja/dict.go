@@ -2,6 +2,8 @@ package jinja
 
 import (
 	"reflect"
+	"sort"
+	"strconv"
 
 	"github.com/brine-cm/brine/pkg/odict"
 )
@@ -111,9 +113,60 @@ func sameValue(c, e any) bool {
 func dictKeys(d *odict.Map) []any {
 	out := make([]any, 0, d.Len())
 	for k := range d.All() {
-		out = append(out, k)
+		out = append(out, dictKey(d, k))
 	}
 	return out
+}
+
+// dictKey is the template value of d's key k: the int, float, bool or
+// None it was written as (`80:` in YAML, `{1: 'a'}`), as Python's dict
+// holds it, else the text. The Map itself is keyed by text.
+func dictKey(d *odict.Map, k string) any {
+	if t, ok := d.Typed(k); ok {
+		return t
+	}
+	return k
+}
+
+// dictSet is d[k] = v: a key that is an int, float, bool or None keeps
+// its kind, any other is stored as its text.
+func dictSet(d *odict.Map, k, v any) {
+	switch t := normalize(k).(type) {
+	case nil, bool, int, float64, pyBigInt:
+		if _, isStr := k.(string); !isStr {
+			d.SetTyped(keyString(k), t, v)
+			return
+		}
+	}
+	d.Set(keyString(k), v)
+}
+
+// dictLookup is d[k]. As in Python, a text key does not find a key
+// written as a number (`d['80']` misses `80:`). A number still finds a
+// text key, as brine did before keys had kinds: dicts that crossed JSON
+// (pillar sent to a minion) have text keys only.
+func dictLookup(d *odict.Map, k any) (any, bool) {
+	s := keyString(k)
+	v, ok := d.Get(s)
+	if !ok {
+		if _, isStr := k.(string); !isStr && d.HasTyped() {
+			// YAML keys keep their text as written: `0x50:` is 80,
+			// `yes:` is True.
+			for key := range d.All() {
+				if t, typed := d.Typed(key); typed && equal(t, k) {
+					v, _ := d.Get(key)
+					return v, true
+				}
+			}
+		}
+		return nil, false
+	}
+	if _, isStr := k.(string); isStr {
+		if _, typed := d.Typed(s); typed {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // dictGet is d[k], nil when absent.
@@ -160,4 +213,65 @@ func plainKw(kw map[string]any) map[string]any {
 		out[k] = odict.Plain(v)
 	}
 	return out
+}
+
+// sortDictKeys sorts keys, d's, as Python's sorted() sorts the dict's
+// keys: as text when all are text, else by their values, 8 before 80.
+// Keys that do not compare (text and numbers) give Python's TypeError
+// and are left as they were.
+func sortDictKeys(d *odict.Map, keys []string) error {
+	if !d.HasTyped() {
+		sort.Strings(keys)
+		return nil
+	}
+	vals := make([]any, len(keys))
+	for i, k := range keys {
+		vals[i] = dictKey(d, k)
+	}
+	for i := 1; i < len(vals); i++ {
+		if _, err := compare(vals[i-1], vals[i]); err != nil {
+			return err
+		}
+	}
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	var bad error
+	sort.SliceStable(idx, func(a, b int) bool {
+		c, err := compare(vals[idx[a]], vals[idx[b]])
+		if err != nil && bad == nil {
+			bad = err
+		}
+		return c < 0
+	})
+	if bad != nil {
+		return bad
+	}
+	sorted := make([]string, len(keys))
+	for i, j := range idx {
+		sorted[i] = keys[j]
+	}
+	copy(keys, sorted)
+	return nil
+}
+
+// jsonKey is the text json.dumps writes for d's key k: a bool or None
+// key becomes true, false or null, a float its repr.
+func jsonKey(d *odict.Map, k string) string {
+	t, ok := d.Typed(k)
+	if !ok {
+		return k
+	}
+	switch x := t.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		if s, err := toStr(x); err == nil {
+			return s
+		}
+	}
+	return k
 }

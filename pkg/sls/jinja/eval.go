@@ -192,7 +192,7 @@ func (e *env) eval(n node) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.Set(keyString(k), v)
+			dictSet(m, k, v)
 		}
 		return m, nil
 	case *concatNode:
@@ -338,7 +338,7 @@ func getItem(v, k any) (any, error) {
 	}
 	switch x := v.(type) {
 	case *odict.Map:
-		if r, ok := x.Get(keyString(k)); ok {
+		if r, ok := dictLookup(x, k); ok {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
@@ -382,8 +382,21 @@ func getItem(v, k any) (any, error) {
 			return Undefined{Hint: "string index out of range"}, nil
 		}
 		return string(r[i]), nil
+	case pyBytes:
+		// bytes[i] is the byte's value, an int, in Python 3.
+		i, _, isFloat, ok := toNum(k)
+		if !ok || isFloat {
+			return nil, fmt.Errorf("byte indices must be integers or slices, not %s", typeName(k))
+		}
+		if i < 0 {
+			i += len(x)
+		}
+		if i < 0 || i >= len(x) {
+			return Undefined{Hint: "index out of range"}, nil
+		}
+		return int(x[i]), nil
 	case *odict.Map:
-		if r, ok := x.Get(keyString(k)); ok {
+		if r, ok := dictLookup(x, k); ok {
 			return r, nil
 		}
 		return Undefined{Hint: fmt.Sprintf("'dict object' has no attribute %s", reprOr(k))}, nil
@@ -433,12 +446,22 @@ func (e *env) evalSlice(x *sliceNode) (any, error) {
 		}
 	} else if l, ok := normalize(v).([]any); ok {
 		items = l
+	} else if b, ok := normalize(v).(pyBytes); ok {
+		items, _ = iterate(b)
 	} else {
 		return nil, lineErr(fmt.Errorf("'%s' object is not subscriptable", typeName(v)), x.line)
 	}
 	out, err := sliceItems(items, idx)
 	if err != nil {
 		return nil, lineErr(err, x.line)
+	}
+	if _, isBytes := normalize(v).(pyBytes); isBytes {
+		// A slice of bytes is bytes.
+		buf := make([]byte, len(out))
+		for i, c := range out {
+			buf[i] = byte(c.(int))
+		}
+		return pyBytes(buf), nil
 	}
 	if isStr {
 		var b strings.Builder

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,7 @@ func init() {
 		"batch": fBatch, "slice": fSlice, "center": fCenter, "wordcount": fWordcount, "format": fFormat,
 		"items": fItems, "difference": fSetOp("difference"), "union": fSetOp("union"),
 		"intersect": fSetOp("intersect"), "symmetric_difference": fSetOp("symmetric_difference"),
-		"flatten": fFlatten, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
+		"flatten": fFlatten, "urlize": fURLize, "attr": fAttr, "safe": identity, "e": fEscape, "escape": fEscape, "forceescape": fEscape, "xmlattr": fXMLAttr,
 		"pprint": fPprint, "python": fPprint, "sequence": fSequence, "truncate": fTruncate,
 		"avg": fAvg, "dict": fDictFilter, "is_list": fIsList, "to_num": func(_ *env, v any, _ []any, _ map[string]any) (any, error) { return saltToNum(v) },
 	}
@@ -321,7 +322,7 @@ func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
 			return 1, nil
 		}
 		return 0, nil
-	case int:
+	case int, pyBigInt:
 		return x, nil
 	case float64:
 		return floatToInt(x, def)
@@ -329,6 +330,9 @@ func fInt(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		// Jinja: int(value, base), and when that fails int(float(value)),
 		// so that "42.23"|int is 42.
 		if n, ok := pyParseInt(x, base); ok {
+			return n, nil
+		}
+		if n, ok := pyParseBigInt(x, base); ok {
 			return n, nil
 		}
 		// int(float(value)) there catches OverflowError too: 'inf' and
@@ -354,7 +358,7 @@ func floatToInt(f float64, def any) (any, error) {
 	case math.IsInf(f, 0):
 		return nil, fmt.Errorf("cannot convert float infinity to integer")
 	case f >= 0x1p63 || f < -0x1p63:
-		return nil, errIntOverflow
+		return bigFromFloat(f)
 	}
 	return int(f), nil
 }
@@ -362,6 +366,8 @@ func floatToInt(f float64, def any) (any, error) {
 func fFloat(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	def := arg(args, kw, 0, "default", 0.0)
 	switch x := normalize(v).(type) {
+	case pyBigInt:
+		return bigFloat(x.n)
 	case bool, int, float64:
 		_, f, _, _ := toNum(x)
 		return f, nil
@@ -443,6 +449,18 @@ func strF(f func(string) string) filterFunc {
 }
 
 func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
+	if b, ok := v.(pyBigInt); ok {
+		// Jinja's round(value, precision) keeps an int an int; ceil and
+		// floor go through a float.
+		if m, _ := arg(args, kw, 1, "method", "common").(string); m == "common" && intArg(args, kw, 0, "precision", 0) >= 0 {
+			return b, nil
+		}
+		f, err := bigFloat(b.n)
+		if err != nil {
+			return nil, err
+		}
+		v = f
+	}
 	_, f, _, ok := toNum(v)
 	if !ok {
 		return nil, fmt.Errorf("round: expected a number, got %s", typeName(v))
@@ -500,6 +518,9 @@ func fRound(_ *env, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func fAbs(_ *env, v any, _ []any, _ map[string]any) (any, error) {
+	if b, ok := v.(pyBigInt); ok {
+		return intResult(new(big.Int).Abs(b.n))
+	}
 	i, f, isF, ok := toNum(v)
 	if !ok {
 		return nil, fmt.Errorf("bad operand type for abs(): '%s'", typeName(v))

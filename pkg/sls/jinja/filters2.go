@@ -13,7 +13,6 @@ import (
 	"github.com/brine-cm/brine/pkg/py/pypath"
 	"html"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -427,13 +426,16 @@ func pprintSorted(v any, depth int) any {
 	case *odict.Map:
 		keys := x.Keys()
 		if !x.OrderedDict() { // pprint keeps an OrderedDict's own order
-			sort.Strings(keys)
+			// pprint's _safe_key never fails: keys that do not compare
+			// keep their order here.
+			_ = sortDictKeys(x, keys)
 		}
 		out := odict.New(len(keys))
 		out.SetOrderedDict(x.OrderedDict())
 		for _, k := range keys {
 			e, _ := x.Get(k)
 			out.Set(k, pprintSorted(e, depth+1))
+			out.CopyKind(k, x)
 		}
 		return out
 	case []any:
@@ -550,7 +552,7 @@ func toDict(v any) (*odict.Map, error) {
 			if !ok || len(pair) != 2 {
 				return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 			}
-			out.Set(keyString(pair[0]), pair[1])
+			dictSet(out, pair[0], pair[1])
 		}
 		return out, nil
 	case nil:

@@ -187,7 +187,7 @@ func fDictsort(_ *env, v any, args []any, kw map[string]any) (any, error) {
 	}
 	pairs := make([]any, 0, m.Len())
 	for k, mv := range m.All() {
-		pairs = append(pairs, tuple{k, mv})
+		pairs = append(pairs, tuple{dictKey(m, k), mv})
 	}
 	idx := "0"
 	switch by, _ := arg(args, kw, 1, "by", "key").(string); by {
@@ -207,7 +207,7 @@ func fItems(e *env, v any, _ []any, _ map[string]any) (any, error) {
 	}
 	out := make([]any, 0, m.Len())
 	for k, mv := range m.All() {
-		out = append(out, tuple{k, mv})
+		out = append(out, tuple{dictKey(m, k), mv})
 	}
 	return out, nil
 }

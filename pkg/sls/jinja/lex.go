@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,6 +27,7 @@ type token struct {
 	kind tokKind
 	s    string // name, operator, or decoded string
 	i    int
+	big  *big.Int // an int literal past 64 bits, i unused
 	f    float64
 	line int
 }
@@ -37,6 +39,9 @@ func (t token) String() string {
 	case tkString:
 		return strconv.Quote(t.s)
 	case tkInt:
+		if t.big != nil {
+			return t.big.String()
+		}
 		return strconv.Itoa(t.i)
 	case tkFloat:
 		return strconv.FormatFloat(t.f, 'g', -1, 64)
@@ -134,7 +139,11 @@ func lexNumber(s string) (token, int, error) {
 		if j > 2 {
 			n, err := strconv.ParseInt(strings.ReplaceAll(s[2:j], "_", ""), base, 64)
 			if err != nil {
-				return token{}, 0, errIntOverflow
+				z, ok := new(big.Int).SetString(strings.ReplaceAll(s[2:j], "_", ""), base)
+				if !ok || z.BitLen() > maxBigBits {
+					return token{}, 0, fmt.Errorf("bad number %q", s[:j])
+				}
+				return token{kind: tkInt, big: z}, j, nil
 			}
 			return token{kind: tkInt, i: int(n)}, j, nil
 		}
@@ -176,6 +185,12 @@ func lexNumber(s string) (token, int, error) {
 		return token{}, 0, fmt.Errorf("leading zeros in a decimal integer (%s) are not allowed", s[:j])
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil && !isFloat {
+		// An integer literal past 64 bits is one of Python's big ints.
+		if z, ok := new(big.Int).SetString(text, 10); ok && z.BitLen() <= maxBigBits {
+			return token{kind: tkInt, big: z}, j, nil
+		}
+	}
 	if err != nil {
 		f, ferr := strconv.ParseFloat(text, 64)
 		if ferr != nil {

@@ -106,7 +106,7 @@ func (e *env) writeBack(n node, v any) {
 		}
 		switch m := c.(type) {
 		case *odict.Map:
-			m.Set(keyString(k), v)
+			dictSet(m, k, v)
 		case *List:
 			if i, _, isF, ok := toNum(k); ok && !isF && i >= 0 && i < len(m.items) {
 				m.items[i] = v
@@ -129,8 +129,8 @@ func (e *env) writeBack(n node, v any) {
 		if err != nil {
 			return
 		}
-		if m.Has(keyString(k)) {
-			m.Set(keyString(k), v)
+		if _, ok := dictLookup(m, k); ok {
+			dictSet(m, k, v)
 		}
 	}
 }
@@ -195,7 +195,7 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 	case "items":
 		out := make([]any, 0, m.Len())
 		for k, v := range m.All() {
-			out = append(out, tuple{k, v})
+			out = append(out, tuple{dictKey(m, k), v})
 		}
 		return dictView{"dict_items", out}, nil
 	case "keys":
@@ -216,7 +216,7 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 		if len(args) == 0 || len(args) > 2 {
 			return nil, fmt.Errorf("get expected 1 or 2 arguments, got %d", len(args))
 		}
-		if v, ok := m.Get(keyString(args[0])); ok {
+		if v, ok := dictLookup(m, args[0]); ok {
 			return v, nil
 		}
 		return argOr(args, 1, nil), nil
@@ -227,6 +227,7 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 				for _, k := range o.Keys() {
 					v, _ := o.Get(k)
 					m.Set(k, v)
+					m.CopyKind(k, o)
 				}
 			case []any:
 				for _, p := range o {
@@ -234,7 +235,7 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 					if !ok || len(pair) != 2 {
 						return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 					}
-					m.Set(keyString(pair[0]), pair[1])
+					dictSet(m, pair[0], pair[1])
 				}
 			default:
 				return nil, fmt.Errorf("'%s' object is not iterable", typeName(a))
@@ -248,20 +249,18 @@ func (e *env) dictMethod(recvNode node, m *odict.Map, name string, args []any, k
 		if len(args) == 0 {
 			return nil, fmt.Errorf("setdefault expected at least 1 argument")
 		}
-		k := keyString(args[0])
-		if v, ok := m.Get(k); ok {
+		if v, ok := dictLookup(m, args[0]); ok {
 			return v, nil
 		}
 		v := argOr(args, 1, nil)
-		m.Set(k, v)
+		dictSet(m, args[0], v)
 		return v, nil
 	case "pop":
 		if len(args) == 0 {
 			return nil, fmt.Errorf("pop expected at least 1 argument")
 		}
-		k := keyString(args[0])
-		if v, ok := m.Get(k); ok {
-			m.Delete(k)
+		if v, ok := dictLookup(m, args[0]); ok {
+			m.Delete(keyString(args[0]))
 			return v, nil
 		}
 		if len(args) > 1 {

@@ -104,3 +104,27 @@ func TestYAMLFilterOrder(t *testing.T) {
 		}
 	}
 }
+
+// Keys that are numbers stay numbers through Salt's merge functions, as
+// Python's dicts keep them (a port table merged over defaults).
+func TestMergeKeepsNumberKeys(t *testing.T) {
+	tests := []struct{ expr, want string }{
+		{"salt['slsutil.merge']({80: 'a'}, {443: 'c'})", "{80: 'a', 443: 'c'}"},
+		{"salt['slsutil.merge']({80: 'a'}, {443: 'c'}, strategy='overwrite')", "{80: 'a', 443: 'c'}"},
+		{"salt['slsutil.merge']({80: 'a'}, {80: 'c'}, strategy='list')", "{80: ['a', 'c']}"},
+		{"salt['slsutil.update']({80: 'a'}, {443: 'c'}, recursive_update=False)", "{80: 'a', 443: 'c'}"},
+		{"salt['defaults.merge']({80: 'a'}, {443: 'c'}, in_place=False)", "{80: 'a', 443: 'c'}"},
+		{"{8: 'b', 80: 'a', 1: 'c'}|pprint", "{1: 'c', 8: 'b', 80: 'a'}"},
+	}
+	for _, tt := range tests {
+		vars := SaltVars(SaltContext{}, "t", "t.sls", "base")
+		out, err := Render("t.sls", []byte("{{ "+tt.expr+" }}"), vars, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if out != tt.want {
+			t.Errorf("%s = %q; want %q", tt.expr, out, tt.want)
+		}
+	}
+}

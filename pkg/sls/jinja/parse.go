@@ -426,6 +426,9 @@ func (p *parser) parsePrimary() (node, error) {
 		return &litNode{s}, nil
 	case tkInt:
 		p.pos++
+		if t.big != nil {
+			return &litNode{pyBigInt{t.big}}, nil
+		}
 		return &litNode{t.i}, nil
 	case tkFloat:
 		p.pos++

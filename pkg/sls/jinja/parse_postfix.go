@@ -80,14 +80,32 @@ func (p *parser) parseArgs() (args []node, kwargs []kwarg, star, dstar node, err
 				break
 			}
 		}
+		// Jinja's parse_call_args takes the parts in Python's order:
+		// positional, then keywords and one *, then one **; anything
+		// out of order is "invalid syntax" (`dict(**d, b=2)`).
+		badOrder := func(ok bool) error {
+			if ok {
+				return nil
+			}
+			return p.errf("invalid syntax for function call expression")
+		}
 		switch {
 		case p.isOp("**"):
+			if err = badOrder(dstar == nil); err != nil {
+				return
+			}
 			p.pos++
 			dstar, err = p.parseExpr()
 		case p.isOp("*"):
+			if err = badOrder(star == nil && dstar == nil); err != nil {
+				return
+			}
 			p.pos++
 			star, err = p.parseExpr()
 		case p.cur().kind == tkName && p.peek(1).kind == tkOp && p.peek(1).s == "=":
+			if err = badOrder(dstar == nil); err != nil {
+				return
+			}
 			name := p.next().s
 			p.pos++
 			var v node
@@ -95,6 +113,9 @@ func (p *parser) parseArgs() (args []node, kwargs []kwarg, star, dstar node, err
 				kwargs = append(kwargs, kwarg{name: name, v: v})
 			}
 		default:
+			if err = badOrder(star == nil && dstar == nil && len(kwargs) == 0); err != nil {
+				return
+			}
 			var v node
 			if v, err = p.parseExpr(); err == nil {
 				args = append(args, v)

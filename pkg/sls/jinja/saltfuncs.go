@@ -110,6 +110,7 @@ func pillarCopy(v any, local bool, depth int) any {
 		out.SetOrderedDict(local && depth > 0)
 		for k, e := range x.All() {
 			out.Set(k, pillarCopy(e, local, depth+1))
+			out.CopyKind(k, x)
 		}
 		return out
 	case map[string]any:
@@ -355,6 +356,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 			if rec, _ := truth(param(args, kw, 2, "recursive_update", true)); !rec {
 				for k, v := range upd.All() {
 					dest.Set(k, v)
+					dest.CopyKind(k, upd)
 				}
 				return dest, nil
 			}
@@ -397,6 +399,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 				out := deepCopy(a).(*odict.Map)
 				for k, v := range b.All() {
 					out.Set(k, deepCopy(v))
+					out.CopyKind(k, b)
 				}
 				return out, nil
 			case "list":
@@ -407,6 +410,7 @@ func saltFuncs(c *saltCtx) map[string]Func {
 						v = []any{v, bv}
 					}
 					out.Set(k, deepCopy(v))
+					out.CopyKind(k, a)
 				}
 				return out, nil
 			}
@@ -677,6 +681,7 @@ func dictUpdateDepth(dest, upd *odict.Map, mergeLists bool, depth int) *odict.Ma
 			}
 		default:
 			dest.Set(k, deepCopy(v))
+			dest.CopyKind(k, upd) // `80:` stays a number
 		}
 	}
 	return dest

@@ -5,7 +5,6 @@ import (
 	"github.com/brine-cm/brine/pkg/odict"
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -71,6 +70,8 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: val}, nil
 	case int:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}, nil
+	case pyBigInt:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: x.n.String()}, nil
 	case float64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyyaml.FloatText(x)}, nil
 	case string:
@@ -100,14 +101,16 @@ func toYAMLNode(v any, mode int, depth int) (*yaml.Node, error) {
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: style}
 		keys := x.Keys()
 		if !x.OrderedDict() {
-			sort.Strings(keys)
+			// PyYAML's represent_mapping sorts, and keeps the order when
+			// the keys do not compare (text and numbers mixed).
+			_ = sortDictKeys(x, keys)
 		}
 		for _, k := range keys {
 			c, err := toYAMLNode(dictGet(x, k), mode, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			kn, _ := toYAMLNode(k, mode, depth+1)
+			kn, _ := toYAMLNode(dictKey(x, k), mode, depth+1)
 			n.Content = append(n.Content, kn, c)
 		}
 		return n, nil
@@ -182,6 +185,8 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, sortKeys, ascii, ht
 		b.WriteString(strconv.FormatBool(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
+	case pyBigInt:
+		b.WriteString(x.n.String())
 	case float64:
 		switch {
 		case math.IsNaN(x):
@@ -214,14 +219,18 @@ func writeJSON(b *strings.Builder, v any, indent, depth int, sortKeys, ascii, ht
 		b.WriteByte('{')
 		keys := x.Keys()
 		if sortKeys {
-			sort.Strings(keys)
+			// json.dumps sorts the keys themselves: 8 before 80 before
+			// 443, and text mixed with numbers is a TypeError.
+			if err := sortDictKeys(x, keys); err != nil {
+				return err
+			}
 		}
 		for i, k := range keys {
 			if i > 0 {
 				b.WriteString(sep)
 			}
 			nl(depth + 1)
-			writeJSONString(b, k, ascii, html)
+			writeJSONString(b, jsonKey(x, k), ascii, html)
 			b.WriteString(": ")
 			if err := writeJSON(b, dictGet(x, k), indent, depth+1, sortKeys, ascii, html); err != nil {
 				return err

@@ -16,6 +16,7 @@ func sortedCopy(v any, depth int) any {
 		out := newDict(x.Len())
 		for k, e := range x.All() {
 			out.Set(k, sortedCopy(e, depth+1))
+			out.CopyKind(k, x)
 		}
 		return out
 	case []any:

@@ -21,14 +21,14 @@ func init() {
 		"mapping":   func(_ *env, v any, _ []any, _ map[string]any) (bool, error) { return isMapping(v), nil },
 		"iterable": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch normalize(v).(type) {
-			case string, []any, *odict.Map, map[string]Func:
+			case string, pyBytes, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
 		},
 		"sequence": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
 			switch normalize(v).(type) {
-			case string, []any, *odict.Map, map[string]Func:
+			case string, pyBytes, []any, *odict.Map, map[string]Func:
 				return true, nil
 			}
 			return false, nil
@@ -36,10 +36,16 @@ func init() {
 		// bool is a number to Jinja (isinstance(True, Number)), though
 		// not an integer.
 		"number": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			if _, big := v.(pyBigInt); big {
+				return true, nil
+			}
 			_, _, _, ok := toNum(v)
 			return ok, nil
 		},
 		"integer": func(_ *env, v any, _ []any, _ map[string]any) (bool, error) {
+			if _, big := v.(pyBigInt); big {
+				return true, nil
+			}
 			_, _, isF, ok := toNum(v)
 			_, isBool := v.(bool)
 			return ok && !isF && !isBool, nil

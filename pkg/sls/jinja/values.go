@@ -55,6 +55,8 @@ func typeName(v any) string {
 		return "int"
 	case float64, float32:
 		return "float"
+	case pyBigInt:
+		return "int"
 	case string:
 		return "str"
 	case pyBytes:
@@ -98,7 +100,7 @@ func normalize(v any) any {
 		return []any(x)
 	case dictView:
 		return x.items
-	case nil, bool, int, float64, string, []any, *odict.Map, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
+	case nil, bool, int, float64, pyBigInt, string, []any, *odict.Map, Undefined, *Namespace, *Macro, *module, Func, builtinFunc, map[string]Func, *loopInfo, *cycler, *joiner:
 		return v
 	case int64:
 		return int(x)
@@ -193,6 +195,8 @@ func truth(v any) (bool, error) {
 		return x, nil
 	case int:
 		return x != 0, nil
+	case pyBigInt:
+		return x.n.Sign() != 0, nil
 	case float64:
 		return x != 0, nil
 	case string:
@@ -228,6 +232,8 @@ func toStr(v any) (string, error) {
 		return "False", nil
 	case int:
 		return strconv.Itoa(x), nil
+	case pyBigInt:
+		return x.n.String(), nil
 	case float64:
 		return pyfmt.Float(x), nil
 	}
@@ -279,6 +285,8 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 	switch x := normalize(v).(type) {
 	case string:
 		b.WriteString(pyfmt.Quote(x))
+	case pyBigInt:
+		b.WriteString(x.n.String())
 	case pyBytes:
 		b.WriteString(bytesRepr(x))
 	case []any:
@@ -299,7 +307,13 @@ func writeRepr(b *strings.Builder, v any, depth int) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyfmt.Quote(k))
+			if t, ok := x.Typed(k); ok {
+				if err := writeRepr(b, t, depth+1); err != nil {
+					return err
+				}
+			} else {
+				b.WriteString(pyfmt.Quote(k))
+			}
 			b.WriteString(": ")
 			if err := writeRepr(b, e, depth+1); err != nil {
 				return err
@@ -385,6 +399,15 @@ func equalDepth(a, b any, depth int) bool {
 		}
 	}
 	a, b = normalize(a), normalize(b)
+	if c, ok := bigCompare(a, b); ok {
+		return c == 0
+	}
+	if _, aBig := a.(pyBigInt); aBig {
+		return false
+	}
+	if _, bBig := b.(pyBigInt); bBig {
+		return false
+	}
 	if ai, af, aFloat, aok := toNum(a); aok {
 		bi, bf, bFloat, bok := toNum(b)
 		if !bok {
@@ -467,6 +490,9 @@ func compareDepth(a, b any, depth int) (int, error) {
 	}
 	if u, ok := b.(Undefined); ok {
 		return 0, u.err()
+	}
+	if c, ok := bigCompare(a, b); ok {
+		return c, nil
 	}
 	if ai, af, aFloat, aok := toNum(a); aok {
 		if bi, bf, bFloat, bok := toNum(b); bok {

@@ -94,7 +94,7 @@ func yamlMapping(out *odict.Map, n *yaml.Node, depth int) error {
 		if err != nil {
 			return err
 		}
-		out.Set(keyString(kv), v)
+		dictSet(out, kv, v)
 	}
 	return nil
 }

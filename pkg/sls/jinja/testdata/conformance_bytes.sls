@@ -12,3 +12,6 @@ size: {{ 'é'.encode()|length }} {{ ''.encode()|length }} {{ 'yes' if ''.encode(
 joined: {{ node.encode() + ':'.encode() }} {{ node.encode() ~ ':' }}
 nested: {{ [node.encode()] }} {{ {'a': node.encode()} }}
 tests: {{ node.decode is defined }} {{ node.encode() is string }}
+{{ 'ab'.encode()|list }} {% for c in 'hi'.encode() %}{{ c }},{% endfor %} {{ 'ab'.encode()[0] }} {{ 'ab'.encode()|first }} {{ 'ab'.encode()|last }} {{ 104 in 'hi'.encode() }} {{ 'abc'.encode()[1:] }} {{ 'abc'.encode()[-1] }}
+{{ 'abc'.encode()|sum }} {{ 'abc'.encode()|max }} {{ 'ba'.encode()|sort }} {{ 'abc'.encode()|length }} {{ 'aab'.encode()|unique|list }} {{ 'ab'.encode()|map('string')|join(',') }} {{ 'ab'.encode()|reverse|list }} {{ 'ab'.encode()|batch(1)|list }}
+{{ 'ab'.encode()|select('gt', 97)|list }} {{ 'ab'.encode()|tojson if false else '' }} {{ 'é'.encode()|list }} {{ 'ab'.encode() is iterable }} {{ 'ab'.encode() is sequence }}
