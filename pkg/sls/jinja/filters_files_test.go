@@ -62,3 +62,41 @@ func TestFileFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestImportsAnAbsolutePath: a template named by an absolute path is the
+// host's file, under --root, as Salt's loader joins a search path with
+// an absolute name (import_text of a certificate, a pillar tree's
+// secrets); where the render's reads are confined to a tree (a master's
+// pillar), it is looked up in the tree, as is a path the host lacks.
+func TestImportsAnAbsolutePath(t *testing.T) {
+	root, tree := t.TempDir(), t.TempDir()
+	for dir, body := range map[string]string{root: "host", tree: "tree"} {
+		if err := os.MkdirAll(filepath.Join(dir, "etc/ssl"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "etc/ssl/cert.pem"), []byte(body+" cert\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tree, "only-tree.txt"), []byte("from the tree"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "only-tree.txt"), 0o755); err != nil { // not a regular file on the host
+		t.Fatal(err)
+	}
+	src := "{% import_text '/etc/ssl/cert.pem' as c %}{{ c|trim }}; {% include '/only-tree.txt' %}"
+	tests := []struct {
+		name string
+		ctx  SaltContext
+		want string
+	}{
+		{"a host under --root", SaltContext{Root: root}, "host cert; from the tree"},
+		{"confined to a tree", SaltContext{Files: os.DirFS(tree)}, "tree cert; from the tree"},
+	}
+	for _, tt := range tests {
+		got, err := Render("t.sls", []byte(src), SaltVars(tt.ctx, "", "t.sls", "base"), Options{Loader: dirLoader(tree)})
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}

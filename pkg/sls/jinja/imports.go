@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strconv"
 	"strings"
@@ -88,6 +89,10 @@ func (e *env) load(nameV any) (*compiled, string, error) {
 	if strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
 		name = path.Join(path.Dir(e.file), name)
 	}
+	if src, ok := e.hostTemplate(name); ok {
+		c, err := compile(name, src)
+		return c, name, err
+	}
 	name = strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(name, "salt://")), "/")
 	if e.rs.loader == nil {
 		return nil, name, fmt.Errorf("template %s: %w (no loader)", name, errNotFound)
@@ -98,6 +103,30 @@ func (e *env) load(nameV any) (*compiled, string, error) {
 	}
 	c, err := compile(name, src)
 	return c, name, err
+}
+
+// hostTemplate reads a template named by an absolute path from the host,
+// as Salt's SaltCacheLoader does (os.path.join of a search path and an
+// absolute name is the name): `{% import_text '/etc/ssl/cert.pem' as c %}`.
+// Only where the render has a host to read (a minion, brine call; under
+// --root there), not where its reads are confined to a tree (a master's
+// pillar); a path the host lacks is looked up in the tree, as brine did.
+func (e *env) hostTemplate(name string) ([]byte, bool) {
+	c := e.host()
+	if !path.IsAbs(name) || c == nil || c.Files != nil {
+		return nil, false
+	}
+	// A regular file only: a device or a fifo would never end.
+	if fi, err := e.hostStat(name); err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	f, err := e.hostOpen(name)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	src, err := io.ReadAll(f)
+	return src, err == nil
 }
 
 func (e *env) runModule(st *stmt) (map[string]any, string, string, error) {
