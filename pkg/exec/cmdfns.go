@@ -327,10 +327,9 @@ func runCmd(ctx context.Context, c *call) (states.CmdOutput, Return, bool) {
 		// would say so only on stderr, with status 127.
 		// A relative path is the command's cwd's, and PATH may be
 		// env's: the shell is left to find those.
-		if len(words) > 0 && !strings.ContainsRune(words[0], '/') && !c.has("prepend_path") && !envSetsPath(args["env"]) {
-			if _, ok := which(words[0]); !ok {
-				return states.CmdOutput{}, commandError(fmt.Sprintf("Unable to run command '%s', reason: [Errno 2] No such file or directory: %s",
-					pyfmt.Repr(anyList(words)), pyfmt.Quote(words[0]))), false
+		if !c.has("prepend_path") && !envSetsPath(args["env"]) {
+			if ce := programNotFound(words); ce != nil {
+				return states.CmdOutput{}, errorReturn(ce), false
 			}
 		}
 		line = noShell(words)
@@ -562,4 +561,19 @@ func cmdWhichBin(_ context.Context, c *call) Return {
 		}
 	}
 	return nested(nil)
+}
+
+// programNotFound is Salt's CommandExecutionError when Popen cannot find
+// the program of a command run without a shell (python_shell=False); nil
+// when it is on PATH, or when its name has a '/' (the shell is left to
+// find a relative path from the command's cwd).
+func programNotFound(words []string) *CommandError {
+	if len(words) == 0 || strings.ContainsRune(words[0], '/') {
+		return nil
+	}
+	if _, ok := which(words[0]); ok {
+		return nil
+	}
+	return &CommandError{Msg: fmt.Sprintf("Unable to run command '%s', reason: [Errno 2] No such file or directory: %s",
+		pyfmt.Repr(anyList(words)), pyfmt.Quote(words[0]))}
 }

@@ -105,6 +105,11 @@ func runTemplateCmd(ctx context.Context, shell, line string, merge, useShell boo
 		if err != nil {
 			return jinja.CmdResult{}, err
 		}
+		// Salt's cmd.run raises, and the render fails, where Popen
+		// finds no program; a shell would only say so on stderr.
+		if ce := programNotFound(words); ce != nil {
+			return jinja.CmdResult{}, ce
+		}
 		line = noShell(words)
 	}
 	cmd := proc.Group(exec.CommandContext(ctx, shell, "-c", line))

@@ -49,6 +49,16 @@ func TestRunTemplateCmd(t *testing.T) {
 	if err != nil || r.Stdout != "C\n" {
 		t.Errorf("locale = %+v, %v; want C", r, err)
 	}
+	// Without a shell, a program not on PATH is Salt's raised error,
+	// which fails the render, not the shell's words on stderr.
+	var ce *CommandError
+	r, err = runTemplateCmd(ctx, "/bin/sh", "no-such-program-here --x", true, false)
+	if !errors.As(err, &ce) || ce.Msg != "Unable to run command '['no-such-program-here', '--x']', reason: [Errno 2] No such file or directory: 'no-such-program-here'" {
+		t.Errorf("a missing program without a shell = %+v, %v; want Salt's CommandExecutionError", r, err)
+	}
+	if r, err = runTemplateCmd(ctx, "/bin/sh", "no-such-program-here --x", true, true); err != nil || r.Retcode != 127 {
+		t.Errorf("a missing program in a shell = %+v, %v; want the shell's 127", r, err)
+	}
 }
 
 // opts holds the minion options formulas read (config_dir, cachedir,
