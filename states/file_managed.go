@@ -13,9 +13,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/brine-cm/brine/pkg/odict"
+	"github.com/brine-cm/brine/pkg/py/pystr"
 	"github.com/brine-cm/brine/pkg/pyfmt"
 	"github.com/brine-cm/brine/pkg/urlfetch"
 )
@@ -686,7 +686,7 @@ func fileContentsText(v any, newline bool) string {
 	}
 	var b strings.Builder
 	for _, p := range parts {
-		for _, line := range pySplitLines(p) {
+		for _, line := range pystr.SplitLines(p, false) {
 			b.WriteString(line)
 			b.WriteByte('\n')
 		}
@@ -696,31 +696,6 @@ func fileContentsText(v any, newline bool) string {
 		s = strings.TrimRight(strings.TrimRight(s, "\n"), "\r")
 	}
 	return s
-}
-
-// pySplitLines is Python's str.splitlines() without the line ends.
-func pySplitLines(s string) []string {
-	var lines []string
-	start := 0
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch r {
-		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-		default:
-			i += n
-			continue
-		}
-		lines = append(lines, s[start:i])
-		end := i + n
-		if r == '\r' && end < len(s) && s[end] == '\n' {
-			end++
-		}
-		start, i = end, end
-	}
-	if start < len(s) {
-		lines = append(lines, s[start:])
-	}
-	return lines
 }
 
 // pyTruth is Python's bool() of a YAML value (an ordered mapping

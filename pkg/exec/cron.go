@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/brine-cm/brine/pkg/py/pystr"
 	"github.com/brine-cm/brine/pkg/rootfs"
 	"github.com/brine-cm/brine/states"
 )
@@ -77,7 +78,7 @@ func cronListTab(_ context.Context, c *call) Return {
 	pre, crons, special, env := []any{}, []any{}, []any{}, []any{}
 	flag := false
 	var comment, identifier any
-	for _, line := range pySplitlines(data) {
+	for _, line := range pystr.SplitLines(data, false) {
 		if line == saltCronMarker {
 			flag = true
 			continue
@@ -124,15 +125,4 @@ func cronListTab(_ context.Context, c *call) Return {
 		}
 	}
 	return nested(map[string]any{"pre": pre, "crons": crons, "special": special, "env": env})
-}
-
-// pySplitlines is Python's str.splitlines for crontab text: lines split
-// at \n, \r\n or \r, without their ends.
-func pySplitlines(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/brine-cm/brine/pkg/py/pystr"
 	"github.com/brine-cm/brine/pkg/pyfmt"
 )
 
@@ -116,7 +117,7 @@ func (p *pprinter) str(s string, indent, allowance, level int) {
 		return
 	}
 	var chunks []string
-	lines := pySplitLinesKeep(s)
+	lines := pystr.SplitLines(s, true)
 	if level == 1 {
 		indent++
 		allowance++
@@ -205,29 +206,6 @@ func pprintSorted(m OrderedMap) OrderedMap {
 	out := append(OrderedMap(nil), m...)
 	// UTF-8's byte order is the code point order Python sorts by.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-// pySplitLinesKeep is Python's str.splitlines(True).
-func pySplitLinesKeep(s string) []string {
-	var out []string
-	start := 0
-	for i, r := range s {
-		switch r {
-		case '\n', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029':
-			out = append(out, s[start:i+utf8.RuneLen(r)])
-			start = i + utf8.RuneLen(r)
-		case '\r':
-			if strings.HasPrefix(s[i+1:], "\n") {
-				continue
-			}
-			out = append(out, s[start:i+1])
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
 	return out
 }
 

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/brine-cm/brine/pkg/py/pystr"
 )
 
 func strArg(args []any, i int, def string) (string, error) {
@@ -45,7 +46,7 @@ func strMethod(s, name string, args []any, kw map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return strList(pySplitlines(s, keep)), nil
+		return strList(pystr.SplitLines(s, keep)), nil
 	case "removeprefix", "removesuffix":
 		fix, err := strArg(args, 0, "")
 		if err != nil {
@@ -417,37 +418,6 @@ func pad(s string, w int, fill rune, align byte) string {
 		return strings.Repeat(f, left) + s + strings.Repeat(f, n-left)
 	}
 	return strings.Repeat(f, n) + s
-}
-
-// pySplitlines is str.splitlines: it breaks at every line boundary Python
-// knows (\n, \r, \r\n, \v, \f, \x1c-\x1e, \x85, \u2028, \u2029), keeping
-// the boundaries with keepends.
-func pySplitlines(s string, keepends bool) []string {
-	var lines []string
-	start := 0
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch r {
-		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-		default:
-			i += n
-			continue
-		}
-		end := i + n
-		if r == '\r' && end < len(s) && s[end] == '\n' {
-			end++
-		}
-		if keepends {
-			lines = append(lines, s[start:end])
-		} else {
-			lines = append(lines, s[start:i])
-		}
-		start, i = end, end
-	}
-	if start < len(s) {
-		lines = append(lines, s[start:])
-	}
-	return lines
 }
 
 // pyIsTitle is str.istitle: a cased character after a cased one is lower

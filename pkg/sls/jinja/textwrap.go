@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/brine-cm/brine/pkg/py/pystr"
 )
 
 // Jinja's wordwrap filter is Python's textwrap.wrap, run on each line of
@@ -30,7 +32,7 @@ func fWordwrap(_ *env, v any, args []any, kw map[string]any) (any, error) {
 		}
 	}
 	hyphens := boolArg(args, kw, 3, "break_on_hyphens", true)
-	paras := pySplitlines(s, false)
+	paras := pystr.SplitLines(s, false)
 	out := make([]string, len(paras))
 	for i, para := range paras {
 		lines, err := textWrap([]rune(para), width, breakLong, hyphens)
